@@ -1,0 +1,1 @@
+"""groupbot core: events, dispatcher, context, config, store, scheduler, outbox, clock, CLI."""

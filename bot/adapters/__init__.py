@@ -1,0 +1,1 @@
+"""Adapters: the edge between a chat platform and the core. Only here is a platform imported."""

@@ -1,0 +1,404 @@
+"""The deployment's configuration: bot.yaml plus one YAML file per group type.
+
+Everything is validated before anything is used: a bad file is refused as a whole with
+every problem named by file, line and key path, and a running bot keeps its old config.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    PlainValidator,
+    ValidationError,
+    ValidationInfo,
+    model_validator,
+)
+
+from bot import yamlfile
+from bot.handler import Handler, Registry
+from bot.yamlfile import InputError, KeyPath, Located, Problem, Where, describe
+
+# ---------------------------------------------------------------- value types for configs
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)\s*$")
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_duration(value: Any) -> timedelta:
+    """'15s', '10m', '2h', '7d' or a number of seconds."""
+    if isinstance(value, timedelta):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0:
+        return timedelta(seconds=value)
+    if isinstance(value, str) and (m := _DURATION.match(value)):
+        return timedelta(seconds=float(m[1]) * _UNIT_SECONDS[m[2]])
+    raise ValueError(f"not a duration: {value!r} (write e.g. 15s, 10m, 2h, 7d)")
+
+
+Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
+
+
+def _compile(value: Any) -> re.Pattern[str]:
+    if isinstance(value, re.Pattern):
+        return value
+    if not isinstance(value, str):
+        raise ValueError(f"a regular expression must be text, not {value!r}")
+    try:
+        return re.compile(value, re.IGNORECASE)
+    except re.error as exc:
+        raise ValueError(f"invalid regular expression {value!r}: {exc}") from None
+
+
+Regex = Annotated[re.Pattern[str], BeforeValidator(_compile), PlainSerializer(lambda p: p.pattern)]
+
+
+class Template:
+    """Text with named placeholders like {member}; it can never reach attributes or code."""
+
+    __slots__ = ("_parts", "names", "source")
+
+    def __init__(self, source: str) -> None:
+        parts: list[tuple[str, str | None]] = []
+        for literal, name, spec, conversion in string.Formatter().parse(source):
+            if name is not None and (not name.isidentifier() or spec or conversion):
+                raise ValueError(f"placeholder {{{name}}} is not allowed: use plain {{name}}")
+            parts.append((literal, name))
+        self.source = source
+        self._parts = tuple(parts)
+        self.names = frozenset(n for _, n in parts if n)
+
+    def render(self, values: Mapping[str, object]) -> str:
+        return "".join(lit + (str(values[n]) if n else "") for lit, n in self._parts)
+
+    def __repr__(self) -> str:
+        return f"Template({self.source!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Template) and other.source == self.source
+
+    def __hash__(self) -> int:
+        return hash(self.source)
+
+
+def _template(value: Any) -> Template:
+    if isinstance(value, Template):
+        return value
+    if not isinstance(value, str):
+        raise ValueError(f"a template must be text, not {value!r}")
+    try:
+        return Template(value)
+    except ValueError as exc:
+        raise ValueError(f"{exc} (to show a brace, write {{{{ or }}}})") from None
+
+
+def placeholders(*allowed: str) -> AfterValidator:
+    """Restrict a Template field to the placeholders its handler fills in."""
+
+    def check(template: Template) -> Template:
+        unknown = sorted(template.names - set(allowed))
+        if unknown:
+            raise ValueError(
+                f"unknown placeholder {{{unknown[0]}}}; available: "
+                + ", ".join(f"{{{a}}}" for a in allowed)
+            )
+        return template
+
+    return AfterValidator(check)
+
+
+TemplateText = Annotated[Template, PlainValidator(_template)]
+
+
+@dataclass(frozen=True, slots=True)
+class Content:
+    """A text from content/, read when the config is loaded."""
+
+    path: str
+    text: str
+
+    def lines(self) -> list[str]:
+        """Non-empty lines, without '#' comment lines: the format of word lists."""
+        return [
+            s for line in self.text.splitlines() if (s := line.strip()) and not s.startswith("#")
+        ]
+
+
+def _content(value: Any, info: ValidationInfo) -> Content:
+    if isinstance(value, Content):
+        return value
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"a content file must be a path under content/, not {value!r}")
+    root: Path | None = (info.context or {}).get("content_dir")
+    if root is None:
+        raise ValueError("content files need the deployment's content directory")
+    path = (root / value).resolve()
+    if not path.is_relative_to(root.resolve()):
+        raise ValueError(f"content file {value!r} is outside {root}")
+    try:
+        return Content(value, path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ValueError(f"content file not found: {value} (looked in {root})") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ValueError(f"content file {value} cannot be read: {exc}") from None
+
+
+ContentFile = Annotated[Content, PlainValidator(_content)]
+
+# ---------------------------------------------------------------- bot.yaml
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Match(Model):
+    id: str | None = None
+    topic: Regex | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> Match:
+        if (self.id is None) == (self.topic is None):
+            raise ValueError("give exactly one of `id` or `topic`")
+        return self
+
+
+class Binding(Model):
+    match: Match
+    type: str
+
+
+class OutboxSettings(Model):
+    group_interval: Duration = timedelta(seconds=3)
+    global_per_minute: int = Field(40, ge=1)
+
+
+class SimulatedGroup(Model):
+    id: str
+    topic: str
+    members: list[str] = []
+    owner: str | None = None
+
+
+class SimulatorSettings(Model):
+    contacts: dict[str, str] = {}
+    groups: list[SimulatedGroup] = []
+
+
+def _zone(value: Any) -> ZoneInfo:
+    if isinstance(value, ZoneInfo):
+        return value
+    try:
+        return ZoneInfo(str(value))
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {value!r} (e.g. Asia/Shanghai)") from None
+
+
+class BotInfo(Model):
+    id: str = "bot"
+    name: str = "小助手"
+
+
+class Settings(Model):
+    """bot.yaml."""
+
+    bot: BotInfo = BotInfo()
+    timezone: Annotated[ZoneInfo, PlainValidator(_zone)] = ZoneInfo("Asia/Shanghai")
+    admins: list[str] = []
+    storage: str = "../data/groupbot.db"
+    content: str = "../content"
+    outbox: OutboxSettings = OutboxSettings()
+    groups: list[Binding] = []
+    direct: str | None = None
+    simulator: SimulatorSettings = SimulatorSettings()
+
+
+# ---------------------------------------------------------------- group types
+
+
+@dataclass(frozen=True)
+class GroupType:
+    name: str
+    capacity: int
+    handlers: tuple[Handler[Any], ...]
+
+
+@dataclass(frozen=True)
+class Deployment:
+    """A whole validated configuration, swapped in one step on reload."""
+
+    root: Path
+    settings: Settings
+    types: Mapping[str, GroupType]
+    storage_path: Path
+    content_dir: Path
+    files: tuple[Path, ...] = field(default=())
+
+    def type_for(self, group_id: str, topic: str) -> GroupType | None:
+        for binding in self.settings.groups:
+            m = binding.match
+            if m.id == group_id or (m.topic is not None and m.topic.search(topic)):
+                return self.types[binding.type]
+        return None
+
+
+class TypeHeader(Model):
+    extends: str | None = None
+    description: str = ""
+    capacity: int | None = Field(None, ge=1)
+    handlers: list[Any] = []
+
+
+@dataclass
+class _Section:
+    name: str
+    data: dict[str, Any]
+    origin: dict[KeyPath, Where]  # key path inside the section -> where it was written
+    header: Where
+
+
+def load(root: Path, registry: Registry) -> Deployment:
+    """Load and validate config/ (bot.yaml, types/*.yaml); raise InputError with all problems."""
+    root = root.resolve()
+    problems: list[Problem] = []
+    bot_file = root / "bot.yaml"
+    located = yamlfile.load(bot_file)
+    settings = yamlfile.validate(Settings, located, located.data or {})
+    content_dir = (root / settings.content).resolve()
+    if not content_dir.is_dir():
+        problems.append(located.problem(("content",), f"directory not found: {content_dir}"))
+
+    raw: dict[str, Located] = {}
+    for file in sorted((root / "types").glob("*.yaml")):
+        try:
+            raw[file.stem] = yamlfile.load(file)
+        except InputError as exc:
+            problems.extend(exc.problems)
+
+    types: dict[str, GroupType] = {}
+    context = {"content_dir": content_dir}
+    for name in raw:
+        try:
+            types[name] = _build_type(name, raw, registry, context)
+        except InputError as exc:
+            problems.extend(exc.problems)
+
+    for i, binding in enumerate(settings.groups):
+        if binding.type not in raw:
+            problems.append(located.problem(("groups", i, "type"),
+                                            f"unknown group type {binding.type!r}; "
+                                            f"known: {', '.join(sorted(raw)) or 'none'}"))
+    if settings.direct is not None and settings.direct not in raw:
+        problems.append(located.problem(("direct",), f"unknown group type {settings.direct!r}"))
+    if problems:
+        raise InputError(problems)
+    return Deployment(root, settings, types, (root / settings.storage).resolve(), content_dir,
+                      (bot_file, *(loc.file for loc in raw.values())))
+
+
+def _build_type(name: str, raw: Mapping[str, Located], registry: Registry,
+                context: Mapping[str, Any]) -> GroupType:
+    sections, capacity = _resolve(name, raw, ())
+    handlers: list[Handler[Any]] = []
+    problems: list[Problem] = []
+    for section in sections:
+        cls = registry.get(section.name)
+        if cls is None:
+            problems.append(Problem(section.header, ("handlers", section.name),
+                                    f"unknown handler; known: {', '.join(sorted(registry))}"))
+            continue
+        try:
+            config = cls.Config.model_validate(section.data, context=context)
+        except ValidationError as exc:
+            for error in exc.errors(include_url=False):
+                path = tuple(p for p in error["loc"] if isinstance(p, (str, int)))
+                where = _origin(section, path)
+                problems.append(Problem(where, ("handlers", section.name, *path),
+                                        describe(error)))
+            continue
+        handlers.append(cls(config))
+    if problems:
+        raise InputError(problems)
+    return GroupType(name, capacity, tuple(handlers))
+
+
+def _origin(section: _Section, path: KeyPath) -> Where:
+    for end in range(len(path), -1, -1):
+        where = section.origin.get(path[:end])
+        if where is not None:
+            return where
+    return section.header
+
+
+def _resolve(name: str, raw: Mapping[str, Located],
+             chain: tuple[str, ...]) -> tuple[list[_Section], int]:
+    located = raw[name]
+    header = yamlfile.validate(TypeHeader, located, located.data or {})
+    sections: list[_Section] = []
+    capacity = 200
+    if header.extends is not None:
+        if header.extends in chain or header.extends == name:
+            cycle = " -> ".join((*chain, name, header.extends))
+            raise InputError([located.problem(("extends",), f"cyclic extends: {cycle}")])
+        if header.extends not in raw:
+            raise InputError([located.problem(("extends",),
+                                              f"unknown group type {header.extends!r}")])
+        sections, capacity = _resolve(header.extends, raw, (*chain, name))
+    if header.capacity is not None:
+        capacity = header.capacity
+    if len({h for item in header.handlers if isinstance(item, dict) for h in item}) < len(
+            header.handlers):
+        raise InputError([located.problem(("handlers",), "a handler is listed twice")])
+    inherited = {s.name: s for s in sections}
+    ordered: list[_Section] = []
+    for i, item in enumerate(header.handlers):
+        at: KeyPath = ("handlers", i)
+        if not (isinstance(item, dict) and len(item) == 1):
+            raise InputError([located.problem(
+                at, "each entry is one handler, `- name:` with its settings indented below it")])
+        [(handler, body)] = item.items()
+        existing = inherited.pop(handler, None)
+        if body is False:
+            if existing is None:
+                raise InputError([located.problem((*at, handler),
+                                                  "`false` removes an inherited handler, "
+                                                  "but none is inherited")])
+            continue
+        if body is None:
+            body = {}
+        if not isinstance(body, dict):
+            raise InputError([located.problem((*at, handler),
+                                              "a handler's settings must be a mapping")])
+        origin = {path[len(at) + 1:]: Where(located.file, line)
+                  for path, line in located.lines.items() if path[:len(at) + 1] == (*at, handler)}
+        where = located.where((*at, handler))
+        if existing is None:
+            ordered.append(_Section(handler, body, origin, where))
+        else:
+            ordered.append(_Section(handler, _merge(existing.data, body),
+                                    {**existing.origin, **origin}, where))
+    # the type's own list gives the order; inherited handlers it does not name follow
+    return [*ordered, *inherited.values()], capacity
+
+
+def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged

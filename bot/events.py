@@ -1,0 +1,101 @@
+"""The one event model: what happened in a group or in a private chat.
+
+Adapters translate a platform's events into these frozen dataclasses, doing every
+platform lookup first; handlers never see a platform object.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+
+class Kind(StrEnum):
+    """What a chat message carries."""
+
+    TEXT = "text"
+    IMAGE = "image"
+    LINK = "link"
+    MINI_PROGRAM = "mini_program"
+    CARD = "card"
+    FILE = "file"
+    VIDEO = "video"
+    VOICE = "voice"
+    EMOJI = "emoji"
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    """A person, by platform id, with the name shown in the group."""
+
+    id: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """Base of all events. `group` is None for private events."""
+
+    at: datetime
+    group: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Message(Event):
+    """A chat message in a group (group set) or a private message (group None)."""
+
+    sender: Member
+    text: str
+    kind: Kind = Kind.TEXT
+    mentions: tuple[str, ...] = ()
+    mentions_bot: bool = False
+    url: str | None = None
+    id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class MemberJoined(Event):
+    members: tuple[Member, ...]
+    inviter: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MemberLeft(Event):
+    members: tuple[Member, ...]
+    remover: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MemberRenamed(Event):
+    """A member changed their name card (group nickname)."""
+
+    member: Member
+
+
+@dataclass(frozen=True, slots=True)
+class GroupRenamed(Event):
+    topic: str
+
+
+@dataclass(frozen=True, slots=True)
+class FriendRequest(Event):
+    """Someone asked to become the bot's contact. `request` is the platform's handle."""
+
+    contact: Member
+    hello: str = ""
+    request: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Tick(Event):
+    """A scheduled job or a handler's own timer came due.
+
+    Delivered only to the handler that owns it (`handler`), in the group it is for.
+    """
+
+    handler: str
+    key: str
+    due: datetime
+    data: dict[str, Any] = field(default_factory=dict)

@@ -1,0 +1,77 @@
+"""The one handler contract.
+
+A handler is one operation an operator turns on per group type (welcome, rules, keywords...).
+It declares its YAML name, the event kinds it wants and a pydantic Config model, and
+implements `handle(event, ctx)`. Handlers keep no state of their own between events: what
+they need to remember goes into the store through the context, so a restart or a config
+reload loses nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from enum import Enum
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict
+
+from bot.events import Event
+
+if TYPE_CHECKING:
+    from bot.context import Context
+
+
+class Flow(Enum):
+    """What the pipeline does after a handler: go on to the next one, or stop here."""
+
+    CONTINUE = "continue"
+    STOP = "stop"
+
+
+CONTINUE = Flow.CONTINUE
+STOP = Flow.STOP
+
+
+class HandlerConfig(BaseModel):
+    """Base of every handler's config: unknown keys are errors, never silent typos."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+C = TypeVar("C", bound=HandlerConfig)
+
+
+class Schedule(BaseModel):
+    """A recurring job a handler asks for; the scheduler turns fire times into Ticks."""
+
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+    key: str
+    cron: str
+    grace_seconds: float = 600.0
+
+
+class Handler(Generic[C]):
+    """Subclass with: name, events, Config, and `async handle(event, ctx)`.
+
+    `migrations` lists the SQL a handler needs for its own tables, in order; the store
+    applies those not yet applied, per handler name.
+    """
+
+    name: ClassVar[str]
+    events: ClassVar[tuple[type[Event], ...]]
+    Config: ClassVar[type[HandlerConfig]]
+    migrations: ClassVar[Sequence[str]] = ()
+
+    def __init__(self, config: C) -> None:
+        self.config = config
+
+    def schedules(self) -> list[Schedule]:
+        """Recurring jobs of this handler, from its config (rebuilt on reload)."""
+        return []
+
+    async def handle(self, event: Any, ctx: Context) -> Flow:
+        raise NotImplementedError
+
+
+Registry = Mapping[str, type[Handler[Any]]]
