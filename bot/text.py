@@ -330,3 +330,13 @@ class WordMatcher(Generic[T]):
         """The match that find_all lists first, or None."""
         matches = self.find_all(normalized)
         return matches[0] if matches else None
+
+
+# --- mentions ------------------------------------------------------------------------------
+
+_MENTION = re.compile(r"@[^\s\u2005@]+[\u2005\s]*")
+
+
+def strip_mentions(text: str) -> str:
+    """The text without "@Name" mentions (WeChat ends each with U+2005 or a space)."""
+    return _MENTION.sub("", text).strip()

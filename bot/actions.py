@@ -1,0 +1,71 @@
+"""What the bot does: the actions handlers put on the outbox."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any, ClassVar
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    kind: ClassVar[str]
+
+    @property
+    def lane(self) -> str:
+        """Actions in one lane keep their order and are paced together."""
+        group = getattr(self, "group", None)
+        return group if group is not None else "@direct"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"action": self.kind, **asdict(self)}
+
+    @staticmethod
+    def from_json(data: dict[str, Any]) -> Action:
+        data = dict(data)
+        cls = KINDS[data.pop("action")]
+        if "mentions" in data:
+            data["mentions"] = tuple(data["mentions"])
+        return cls(**data)
+
+
+@dataclass(frozen=True, slots=True)
+class Say(Action):
+    kind: ClassVar[str] = "say"
+    group: str
+    text: str
+    mentions: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Dm(Action):
+    kind: ClassVar[str] = "dm"
+    to: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Kick(Action):
+    kind: ClassVar[str] = "kick"
+    group: str
+    member: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Invite(Action):
+    kind: ClassVar[str] = "invite"
+    group: str
+    member: str
+
+
+@dataclass(frozen=True, slots=True)
+class AcceptFriend(Action):
+    kind: ClassVar[str] = "accept_friend"
+    contact: str
+    request: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {"action": self.kind, "contact": self.contact, "request": self.request}
+
+
+KINDS: dict[str, type[Action]] = {c.kind: c for c in (Say, Dm, Kick, Invite, AcceptFriend)}

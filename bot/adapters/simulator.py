@@ -1,0 +1,123 @@
+"""The embedded chat platform: groups and members in memory, every action recorded.
+
+Used by `groupbot run` without WeChat credentials, by `groupbot replay`, by the tests and
+by the benchmark. It behaves like WeChat where the bot can tell: only the group owner may
+remove members, and a removed member is gone from the member list.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.adapters.base import GatewayError, GroupInfo, NotAllowed
+from bot.clock import Clock
+from bot.events import Member
+
+Record = dict[str, Any]
+
+
+@dataclass
+class SimGroup:
+    id: str
+    topic: str
+    owner: str
+    members: dict[str, str] = field(default_factory=dict)  # id -> name in this group
+
+
+class Simulator:
+    """A Gateway whose world is a few dicts; `on_action` sees each action as it is sent."""
+
+    def __init__(self, clock: Clock, bot: Member, contacts: dict[str, str] | None = None,
+                 on_action: Callable[[Record], None] | None = None) -> None:
+        self.clock = clock
+        self.bot = bot
+        self.contacts = dict(contacts or {})
+        self.rooms: dict[str, SimGroup] = {}
+        self.sent: list[Record] = []
+        self.on_action = on_action
+
+    @property
+    def self_id(self) -> str:
+        return self.bot.id
+
+    # ------------------------------------------------------------ the simulated world
+
+    def name_of(self, member_id: str) -> str:
+        return self.contacts.setdefault(member_id, member_id)
+
+    def add_group(self, group_id: str, topic: str, members: Iterable[str] = (),
+                  owner: str | None = None) -> SimGroup:
+        group = SimGroup(group_id, topic, owner or self.bot.id)
+        group.members[self.bot.id] = self.bot.name
+        for member_id in members:
+            group.members[member_id] = self.name_of(member_id)
+        self.rooms[group_id] = group
+        return group
+
+    def group(self, group_id: str) -> SimGroup:
+        try:
+            return self.rooms[group_id]
+        except KeyError:
+            raise GatewayError(f"unknown group {group_id!r}") from None
+
+    def join(self, group_id: str, member_ids: Iterable[str]) -> tuple[Member, ...]:
+        group = self.group(group_id)
+        joined = []
+        for member_id in member_ids:
+            group.members[member_id] = self.name_of(member_id)
+            joined.append(Member(member_id, group.members[member_id]))
+        return tuple(joined)
+
+    def leave(self, group_id: str, member_ids: Iterable[str]) -> tuple[Member, ...]:
+        group = self.group(group_id)
+        return tuple(Member(m, group.members.pop(m, self.name_of(m))) for m in member_ids)
+
+    def rename(self, group_id: str, member_id: str, name: str) -> Member:
+        self.group(group_id).members[member_id] = name
+        return Member(member_id, name)
+
+    def member(self, group_id: str | None, member_id: str) -> Member:
+        if group_id is not None and member_id in self.group(group_id).members:
+            return Member(member_id, self.rooms[group_id].members[member_id])
+        return Member(member_id, self.name_of(member_id))
+
+    def _record(self, record: Record) -> None:
+        record = {"t": self.clock.now().isoformat(), **record}
+        self.sent.append(record)
+        if self.on_action is not None:
+            self.on_action(record)
+
+    # ------------------------------------------------------------ the Gateway protocol
+
+    async def send_text(self, group: str, text: str, mentions: tuple[str, ...] = ()) -> None:
+        self.group(group)
+        self._record({"action": "say", "group": group, "text": text, "mentions": list(mentions)})
+
+    async def send_dm(self, contact: str, text: str) -> None:
+        self._record({"action": "dm", "to": contact, "text": text})
+
+    async def remove_member(self, group: str, member: str, reason: str = "") -> None:
+        sim = self.group(group)
+        if sim.owner != self.bot.id:
+            raise NotAllowed(f"the bot is not the owner of {group}")
+        sim.members.pop(member, None)
+        self._record({"action": "kick", "group": group, "member": member, "reason": reason})
+
+    async def invite_member(self, group: str, member: str) -> None:
+        self.group(group).members.setdefault(member, self.name_of(member))
+        self._record({"action": "invite", "group": group, "member": member})
+
+    async def accept_friend(self, request: str) -> None:
+        self._record({"action": "accept_friend", "contact": request})
+
+    async def members(self, group: str) -> list[Member]:
+        return [Member(i, n) for i, n in self.group(group).members.items()]
+
+    async def group_info(self, group: str) -> GroupInfo:
+        sim = self.group(group)
+        return GroupInfo(sim.id, sim.topic, sim.owner, len(sim.members))
+
+    async def groups(self) -> list[GroupInfo]:
+        return [await self.group_info(g) for g in self.rooms]

@@ -1,0 +1,292 @@
+"""The bot: routes each event to its group type's handler pipeline, runs due jobs, and
+hands paced actions to the gateway. One Bot owns its store, scheduler and outbox; two bots
+in one process share nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+from collections import OrderedDict
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from bot import config
+from bot.actions import AcceptFriend, Action, Dm, Invite, Kick, Say
+from bot.adapters.base import Gateway, GatewayError, GroupInfo, NotAllowed
+from bot.clock import Clock, VirtualClock
+from bot.config import Deployment, GroupType
+from bot.context import Context, Group
+from bot.events import Event, GroupRenamed, MemberJoined, MemberLeft, MemberRenamed, Message, Tick
+from bot.handler import STOP, Registry
+from bot.outbox import Outbox, Queued
+from bot.scheduler import Job, Scheduler, cron_trigger
+from bot.store import Store
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5
+_SEEN_IDS = 10_000
+
+
+class Bot:
+    def __init__(self, deployment: Deployment, gateway: Gateway, clock: Clock,
+                 registry: Registry, db_path: Path | str | None = None,
+                 seed: int | None = None) -> None:
+        self.deployment = deployment
+        self.random = random.Random(seed)  # seeded in replay and tests: same input, same output
+        self.gateway = gateway
+        self.clock = clock
+        self.registry = registry
+        self.db_path = db_path or deployment.storage_path
+        self._groups: dict[str, Group | None] = {}
+        self._seen: OrderedDict[str, None] = OrderedDict()
+        self._turn = asyncio.Lock()
+        self._poke = asyncio.Event()
+        self._names: Callable[[str], str] = lambda member_id: member_id
+        self.store: Store
+        self.scheduler: Scheduler
+        self.outbox: Outbox
+
+    # ------------------------------------------------------------ lifecycle
+
+    async def start(self) -> None:
+        migrations = {name: cls.migrations for name, cls in self.registry.items()
+                      if cls.migrations}
+        self.store = await Store.open(self.db_path, migrations)
+        self.scheduler = Scheduler(self.store)
+        self.outbox = Outbox(self.store, self.deployment.settings.outbox)
+        try:
+            await self.outbox.load()
+            await self.scheduler.load()
+            await self.refresh_groups()
+        except BaseException:
+            await self.store.close()
+            raise
+
+    async def stop(self) -> None:
+        """Close the store; what is queued or scheduled stays in it for the next start."""
+        await self.store.close()
+
+    async def __aenter__(self) -> Bot:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    def reload(self) -> None:
+        """Load and validate the config again, then swap it in; a bad one raises InputError
+        and leaves the running config as it was."""
+        deployment = config.load(self.deployment.root, self.registry)
+        self.deployment = deployment
+        self.outbox.configure(deployment.settings.outbox)
+        self._groups.clear()
+
+    async def refresh_groups(self) -> None:
+        """Bind every group again and rebuild the recurring jobs from the config."""
+        self._groups.clear()
+        jobs = []
+        for info, gtype in await self.bound_groups():
+            for handler in gtype.handlers:
+                for schedule in handler.schedules():
+                    trigger = cron_trigger(schedule.cron, self.deployment.settings.timezone)
+                    jobs.append(Job(info.id, handler.name, schedule.key, trigger,
+                                    timedelta(seconds=schedule.grace_seconds)))
+        await self.scheduler.set_jobs(jobs, self.clock.now())
+        self._poke.set()
+
+    async def bound_groups(self) -> list[tuple[GroupInfo, GroupType]]:
+        bound = []
+        for info in await self.gateway.groups():
+            gtype = self.deployment.type_for(info.id, info.topic)
+            if gtype is not None:
+                bound.append((info, gtype))
+        return bound
+
+    def contact_name(self, member_id: str) -> str:
+        return self._names(member_id)
+
+    def set_contact_names(self, names: Callable[[str], str]) -> None:
+        self._names = names
+
+    # ------------------------------------------------------------ events in
+
+    async def feed(self, event: Event) -> None:
+        """Handle one event: the whole pipeline of its group type, in one transaction."""
+        if isinstance(event, Message) and event.id:
+            if event.id in self._seen:
+                log.info("dropped duplicate message %s", event.id)
+                return
+            self._seen[event.id] = None
+            if len(self._seen) > _SEEN_IDS:
+                self._seen.popitem(last=False)
+        async with self._turn, self.store.transaction():
+            await self._dispatch(event)
+        self._poke.set()
+
+    async def _group(self, group_id: str | None) -> Group | None:
+        if group_id is None:
+            return None
+        if group_id not in self._groups:
+            info = await self.gateway.group_info(group_id)
+            gtype = self.deployment.type_for(info.id, info.topic)
+            self._groups[group_id] = Group(info.id, info.topic, gtype.name) if gtype else None
+        return self._groups[group_id]
+
+    async def _dispatch(self, event: Event) -> None:
+        if isinstance(event, GroupRenamed):
+            self._groups.pop(event.group or "", None)
+        group = await self._group(event.group)
+        if event.group is not None:
+            await self._track(event)
+            if group is None:
+                return  # a group no binding matches: the bot stays silent there
+            gtype = self.deployment.types[group.type]
+        elif self.deployment.settings.direct is not None:
+            gtype = self.deployment.types[self.deployment.settings.direct]
+        else:
+            return
+        for handler in gtype.handlers:
+            if not isinstance(event, handler.events):
+                continue
+            if isinstance(event, Tick) and event.handler != handler.name:
+                continue
+            ctx = Context(self, event, group, handler.name, handler.config)
+            try:
+                async with self.store.transaction():
+                    flow = await handler.handle(event, ctx)
+                    for action in ctx.actions:
+                        await self.outbox.put(action)
+            except Exception:
+                log.exception("handler %s failed on %r; the others go on", handler.name, event)
+                continue
+            if flow is STOP:
+                break
+
+    async def _track(self, event: Event) -> None:
+        """Keep the roster: who is in which group, since when, and when they last spoke."""
+        at, group = event.at.isoformat(), event.group
+        if isinstance(event, MemberJoined):
+            await self.store.executemany(
+                "INSERT INTO roster (grp, member, name, joined_at, inviter) VALUES (?,?,?,?,?)"
+                " ON CONFLICT (grp, member) DO UPDATE SET name=excluded.name,"
+                " joined_at=excluded.joined_at, inviter=excluded.inviter, left_at=NULL",
+                [(group, m.id, m.name, at, event.inviter) for m in event.members])
+        elif isinstance(event, MemberLeft):
+            await self.store.executemany(
+                "UPDATE roster SET left_at=? WHERE grp=? AND member=?",
+                [(at, group, m.id) for m in event.members])
+        elif isinstance(event, Message):
+            await self.store.execute(
+                "INSERT INTO roster (grp, member, name, last_spoke, messages)"
+                " VALUES (?,?,?,?,1) ON CONFLICT (grp, member) DO UPDATE SET"
+                " name=excluded.name, last_spoke=excluded.last_spoke, messages=messages+1",
+                (group, event.sender.id, event.sender.name, at))
+        elif isinstance(event, MemberRenamed):
+            await self.store.execute(
+                "INSERT INTO roster (grp, member, name) VALUES (?,?,?)"
+                " ON CONFLICT (grp, member) DO UPDATE SET name=excluded.name",
+                (group, event.member.id, event.member.name))
+
+    # ------------------------------------------------------------ time and actions out
+
+    def next_due(self) -> datetime | None:
+        times = [t for t in (self.scheduler.next_due(), self.outbox.next_due()) if t]
+        return min(times, default=None)
+
+    async def run_due(self) -> None:
+        """Run everything due by now: ticks first, then the actions that may go."""
+        now = self.clock.now()
+        async with self._turn:
+            while (due := self.scheduler.next_due()) is not None and due <= now:
+                async with self.store.transaction():
+                    tick = await self.scheduler.take(now)
+                    if tick is not None:
+                        await self._dispatch(tick)
+            while (item := self.outbox.take(now)) is not None:
+                await self._deliver(item, now)
+
+    async def _deliver(self, item: Queued, now: datetime) -> None:
+        action = item.action
+        try:
+            await self._send(action)
+        except NotAllowed as exc:
+            log.warning("the platform refused %s: %s", action, exc)
+            await self._refused(action, str(exc), now)
+        except GatewayError as exc:
+            if item.attempts + 1 < MAX_ATTEMPTS:
+                delay = timedelta(seconds=5 * 4 ** item.attempts)
+                log.warning("sending %s failed (%s); again in %s", action, exc, delay)
+                self.outbox.retry(item, now + delay)
+                return
+            log.error("gave up sending %s after %d attempts: %s", action, MAX_ATTEMPTS, exc)
+            await self._record(now, action, "send_failed", str(exc))
+        await self.outbox.done(item)
+
+    async def _send(self, action: Action) -> None:
+        gw = self.gateway
+        match action:
+            case Say(group, text, mentions):
+                await gw.send_text(group, text, mentions)
+            case Dm(to, text):
+                await gw.send_dm(to, text)
+            case Kick(group, member, reason):
+                await gw.remove_member(group, member, reason)
+            case Invite(group, member):
+                await gw.invite_member(group, member)
+            case AcceptFriend(_, request):
+                await gw.accept_friend(request)
+
+    async def _refused(self, action: Action, reason: str, now: datetime) -> None:
+        await self._record(now, action, "refused", reason)
+        for admin in self.deployment.settings.admins:
+            await self.outbox.put(Dm(admin, f"[groupbot] could not {action.kind} "
+                                            f"{_describe(action)}: {reason}"))
+
+    async def _record(self, now: datetime, action: Action, what: str, detail: str) -> None:
+        data: dict[str, Any] = action.to_json()
+        await self.store.execute(
+            "INSERT INTO audit (at, grp, member, action, handler, detail)"
+            " VALUES (?, ?, ?, ?, 'outbox', ?)",
+            (now.isoformat(), data.get("group", ""), data.get("member", data.get("to", "")),
+             f"{action.kind}_{what}", detail))
+
+    # ------------------------------------------------------------ driving time
+
+    async def advance(self, to: datetime) -> None:
+        """Virtual time: run everything due up to `to`, in time order, then stand at `to`."""
+        clock = self.clock
+        assert isinstance(clock, VirtualClock), "advance() drives virtual time only"
+        while (due := self.next_due()) is not None and due <= to:
+            clock.set(max(due, clock.now()))
+            await self.run_due()
+        clock.set(max(to, clock.now()))
+
+    async def drain(self, limit: timedelta = timedelta(days=1)) -> None:
+        """Virtual time: finish what is queued (outbox and one-shot timers), not cron jobs."""
+        end = self.clock.now() + limit
+        while (due := self.next_due()) is not None and due <= end and (
+                len(self.outbox) or self.scheduler.has_timers()):
+            await self.advance(due)
+
+    async def serve(self) -> None:
+        """Real time: run due jobs and send paced actions until cancelled."""
+        while True:
+            due = self.next_due()
+            wait = None if due is None else (due - self.clock.now()).total_seconds()
+            if wait is None or wait > 0:
+                self._poke.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._poke.wait(), wait)
+                continue
+            await self.run_due()
+
+
+def _describe(action: Action) -> str:
+    data = action.to_json()
+    return " ".join(f"{k}={v}" for k, v in data.items() if k != "action")

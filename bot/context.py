@@ -1,0 +1,175 @@
+"""What a handler sees while it handles one event: who, where, its config, and what it may do.
+
+Actions (say, dm, kick, invite, accept_friend) are collected and put on the outbox when the
+handler returns; if it raises, they are dropped together with its store writes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from random import Random
+from typing import TYPE_CHECKING, Any
+
+from bot.actions import AcceptFriend, Action, Dm, Invite, Kick, Say
+from bot.adapters.base import GroupInfo
+from bot.events import (
+    Event,
+    FriendRequest,
+    Member,
+    MemberJoined,
+    MemberLeft,
+    MemberRenamed,
+    Message,
+)
+from bot.store import Store
+
+if TYPE_CHECKING:
+    from bot.app import Bot
+    from bot.config import GroupType
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    """The group an event happened in, with the type its binding gave it."""
+
+    id: str
+    topic: str
+    type: str
+
+
+class Context:
+    def __init__(self, bot: Bot, event: Event, group: Group | None, handler: str,
+                 config: Any) -> None:
+        self._bot = bot
+        self.event = event
+        self.group = group
+        self.handler = handler
+        self.config = config
+        self.actions: list[Action] = []
+
+    # ------------------------------------------------------------ facts
+
+    @property
+    def now(self) -> datetime:
+        return self._bot.clock.now()
+
+    @property
+    def random(self) -> Random:
+        """The bot's random source (seeded in replay, so a scenario always plays the same)."""
+        return self._bot.random
+
+    @property
+    def store(self) -> Store:
+        return self._bot.store
+
+    @property
+    def scope(self) -> str:
+        """The group id, or '' for private events: the key of per-group state."""
+        return self.group.id if self.group else ""
+
+    @property
+    def member(self) -> Member | None:
+        """Who the event is about: the sender, the requester, the (first) newcomer."""
+        event = self.event
+        if isinstance(event, Message):
+            return event.sender
+        if isinstance(event, FriendRequest):
+            return event.contact
+        if isinstance(event, MemberRenamed):
+            return event.member
+        if isinstance(event, (MemberJoined, MemberLeft)) and event.members:
+            return event.members[0]
+        return None
+
+    @property
+    def bot_id(self) -> str:
+        return self._bot.gateway.self_id
+
+    @property
+    def admins(self) -> Sequence[str]:
+        return self._bot.deployment.settings.admins
+
+    def is_admin(self, member_id: str) -> bool:
+        return member_id in self._bot.deployment.settings.admins
+
+    async def name(self, member_id: str) -> str:
+        """The member's name in this group as last seen, else their id."""
+        row = await self.store.one("SELECT name FROM roster WHERE grp=? AND member=?",
+                                   (self.scope, member_id))
+        return str(row[0]) if row else self._bot.contact_name(member_id)
+
+    async def group_info(self, group_id: str | None = None) -> GroupInfo:
+        return await self._bot.gateway.group_info(group_id or self.scope)
+
+    async def can_remove(self) -> bool:
+        """Whether the bot can remove members here (on WeChat: it owns the group)."""
+        info = await self.group_info()
+        return info.owner == self.bot_id
+
+    async def groups_of_type(self, type_name: str) -> list[tuple[GroupInfo, GroupType]]:
+        """Every group the bot is in whose binding gives it `type_name`."""
+        return [(info, gtype) for info, gtype in await self._bot.bound_groups()
+                if gtype.name == type_name]
+
+    # ------------------------------------------------------------ per-handler state
+
+    async def get(self, key: str, member: str = "", default: Any = None) -> Any:
+        return await self.store.get_state(self.scope, member, self.handler, key, default)
+
+    async def set(self, key: str, value: Any, member: str = "") -> None:
+        await self.store.set_state(self.scope, member, self.handler, key, value)
+
+    # ------------------------------------------------------------ timers
+
+    async def schedule(self, key: str, at: datetime | timedelta,
+                       data: dict[str, Any] | None = None, replace: bool = True) -> bool:
+        """Get a Tick with this key at `at` (or after a delay); survives restarts."""
+        due = self.now + at if isinstance(at, timedelta) else at
+        return await self._bot.scheduler.set_timer((self.scope, self.handler, key), due,
+                                                   data or {}, replace)
+
+    async def cancel(self, key: str) -> None:
+        await self._bot.scheduler.cancel_timer((self.scope, self.handler, key))
+
+    # ------------------------------------------------------------ actions
+
+    def say(self, text: str, mentions: Iterable[str] = (), group: str | None = None) -> None:
+        """Post in this group (or another); mentioned members are shown as @Name before it."""
+        target = group or self.scope
+        if not target:
+            raise ValueError("say() needs a group; use dm() in a private chat")
+        self.actions.append(Say(target, text, tuple(mentions)))
+
+    def reply(self, text: str, mention: bool = False) -> None:
+        """Answer the member the event is about, where it happened."""
+        member = self.member
+        if self.group is None:
+            if member is not None:
+                self.dm(member.id, text)
+            return
+        self.say(text, (member.id,) if mention and member else ())
+
+    def dm(self, contact: str, text: str) -> None:
+        self.actions.append(Dm(contact, text))
+
+    def tell_admins(self, text: str) -> None:
+        for admin in self.admins:
+            self.dm(admin, text)
+
+    def kick(self, member: str, reason: str, group: str | None = None) -> None:
+        self.actions.append(Kick(group or self.scope, member, reason))
+
+    def invite(self, group: str, member: str) -> None:
+        self.actions.append(Invite(group, member))
+
+    def accept_friend(self, contact: str, request: str = "") -> None:
+        self.actions.append(AcceptFriend(contact, request or contact))
+
+    async def audit(self, action: str, member: str, detail: str) -> None:
+        """Record a moderation or membership decision (see `groupbot audit`)."""
+        await self.store.execute(
+            "INSERT INTO audit (at, grp, member, action, handler, detail)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (self.now.isoformat(), self.scope, member, action, self.handler, detail))

@@ -1,0 +1,93 @@
+"""Pacing of everything the bot sends, so WeChat's risk control never sees a burst.
+
+Two limits, both configurable: one action per `group_interval` in each group (default 3 s)
+and `global_per_minute` overall (default 40, spread evenly: one every 1.5 s). Order is kept
+within a group; across groups, whichever is ready first goes first, ties by arrival.
+Queued actions live in the store until sent, so a restart loses none.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import deque
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from bot.actions import Action
+from bot.config import OutboxSettings
+from bot.store import Store
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+@dataclass(slots=True)
+class Queued:
+    id: int
+    action: Action
+    attempts: int = 0
+
+
+class Outbox:
+    def __init__(self, store: Store, settings: OutboxSettings) -> None:
+        self._store = store
+        self.configure(settings)
+        self._lanes: dict[str, deque[Queued]] = {}
+        self._lane_ready: dict[str, datetime] = {}
+        self._global_ready = _EPOCH
+
+    def configure(self, settings: OutboxSettings) -> None:
+        self._interval = settings.group_interval
+        self._gap = timedelta(seconds=60 / settings.global_per_minute)
+
+    async def load(self) -> None:
+        """Queue again what was not sent before the last stop."""
+        for row_id, action in await self._store.all("SELECT id, action FROM outbox ORDER BY id"):
+            self._append(Queued(row_id, Action.from_json(json.loads(action))))
+
+    async def put(self, action: Action) -> None:
+        payload = json.dumps(action.to_json(), ensure_ascii=False)
+        row_id = await self._store.execute(
+            "INSERT INTO outbox (grp, action) VALUES (?, ?)", (action.lane, payload))
+        self._append(Queued(row_id, action))
+
+    def _append(self, item: Queued) -> None:
+        self._lanes.setdefault(item.action.lane, deque()).append(item)
+
+    def __len__(self) -> int:
+        return sum(len(q) for q in self._lanes.values())
+
+    def next_due(self) -> datetime | None:
+        """When the next action may go, or None when nothing is queued."""
+        best = self._pick()
+        return best[0] if best else None
+
+    def _pick(self) -> tuple[datetime, str] | None:
+        best: tuple[tuple[datetime, int], str] | None = None
+        for lane, queue in self._lanes.items():
+            ready = max(self._lane_ready.get(lane, _EPOCH), self._global_ready)
+            key = (ready, queue[0].id)
+            if best is None or key < best[0]:
+                best = (key, lane)
+        return (best[0][0], best[1]) if best else None
+
+    def take(self, now: datetime) -> Queued | None:
+        """The next action that may go at `now`, marked as sent for pacing; None if none."""
+        best = self._pick()
+        if best is None or best[0] > now:
+            return None
+        lane = best[1]
+        item = self._lanes[lane].popleft()
+        if not self._lanes[lane]:
+            del self._lanes[lane]
+        self._lane_ready[lane] = now + self._interval
+        self._global_ready = now + self._gap
+        return item
+
+    def retry(self, item: Queued, at: datetime) -> None:
+        """Put a failed action back at the head of its lane, to go again at `at`."""
+        item.attempts += 1
+        self._lanes.setdefault(item.action.lane, deque()).appendleft(item)
+        self._lane_ready[item.action.lane] = at
+
+    async def done(self, item: Queued) -> None:
+        await self._store.execute("DELETE FROM outbox WHERE id = ?", (item.id,))

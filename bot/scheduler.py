@@ -1,0 +1,194 @@
+"""When handlers' jobs come due: recurring cron schedules and one-shot timers.
+
+APScheduler's CronTrigger decides fire times; due jobs only become Tick events for the
+handler that owns them. Every cron run is recorded, so a restart never runs one twice; a run
+missed while the bot was down is made up once if it is within the job's grace time (several
+missed runs coalesce into one), otherwise skipped and logged. One-shot timers (a welcome
+batch window, a quiz deadline...) are kept in the store and survive restarts.
+"""
+
+from __future__ import annotations
+
+import heapq
+import json
+import logging
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta, tzinfo
+from typing import Any
+
+from apscheduler.triggers.cron import CronTrigger
+
+from bot.events import Tick
+from bot.store import Store
+
+log = logging.getLogger(__name__)
+
+_DAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_TICK = timedelta(microseconds=1)
+
+
+def cron_trigger(expression: str, tz: tzinfo) -> CronTrigger:
+    """A standard 5-field crontab line ("30 12 * * 1-5": weekdays at 12:30).
+
+    Day-of-week numbers follow crontab (0 or 7 = Sunday); APScheduler 3 would read 0 as
+    Monday, so numbers are turned into day names first.
+    """
+    fields = expression.split()
+    if len(fields) != 5:
+        raise ValueError(f"a cron schedule has 5 fields (minute hour day month weekday): "
+                         f"{expression!r}")
+    fields[4] = re.sub(r"\d+", lambda m: _day(m[0]), fields[4])
+    try:
+        return CronTrigger.from_crontab(" ".join(fields), timezone=tz)
+    except ValueError as exc:
+        raise ValueError(f"invalid cron schedule {expression!r}: {exc}") from None
+
+
+def _day(number: str) -> str:
+    if int(number) > 7:
+        raise ValueError(f"weekday {number} is not 0-7")
+    return _DAYS[int(number)]
+
+
+@dataclass
+class Job:
+    group: str
+    handler: str
+    key: str
+    trigger: CronTrigger
+    grace: timedelta
+    next_fire: datetime | None = None
+
+
+Scope = tuple[str, str, str]  # (group, handler, key)
+
+
+class Scheduler:
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._jobs: dict[Scope, Job] = {}
+        self._timers: dict[Scope, datetime] = {}
+        self._heap: list[tuple[datetime, Scope]] = []
+
+    async def load(self) -> None:
+        for group, handler, key, due in await self._store.all(
+                "SELECT grp, handler, key, due FROM timers"):
+            self._remember((group, handler, key), datetime.fromisoformat(due))
+
+    # ------------------------------------------------------------ one-shot timers
+
+    async def set_timer(self, scope: Scope, due: datetime, data: dict[str, Any],
+                        replace: bool = True) -> bool:
+        """Arm a timer; with replace=False an armed one is kept. True if this call armed it."""
+        if not replace and scope in self._timers:
+            return False
+        await self._store.execute(
+            "INSERT INTO timers VALUES (?, ?, ?, ?, ?) ON CONFLICT (grp, handler, key)"
+            " DO UPDATE SET due = excluded.due, data = excluded.data",
+            (*scope, due.isoformat(), json.dumps(data, ensure_ascii=False)))
+        self._remember(scope, due)
+        return True
+
+    async def cancel_timer(self, scope: Scope) -> None:
+        if self._timers.pop(scope, None) is not None:
+            await self._store.execute("DELETE FROM timers WHERE grp=? AND handler=? AND key=?",
+                                      scope)
+
+    def has_timers(self) -> bool:
+        return bool(self._timers)
+
+    def timer_due(self, scope: Scope) -> datetime | None:
+        return self._timers.get(scope)
+
+    def _remember(self, scope: Scope, due: datetime) -> None:
+        self._timers[scope] = due
+        heapq.heappush(self._heap, (due, scope))
+
+    def _next_timer(self) -> tuple[datetime, Scope] | None:
+        while self._heap:
+            due, scope = self._heap[0]
+            if self._timers.get(scope) == due:
+                return due, scope
+            heapq.heappop(self._heap)  # re-armed or cancelled since
+        return None
+
+    # ------------------------------------------------------------ cron jobs
+
+    async def set_jobs(self, jobs: list[Job], now: datetime) -> None:
+        """Replace all recurring jobs (at start and on reload); make up recent misses once."""
+        self._jobs = {}
+        for job in jobs:
+            job.next_fire = await self._first_fire(job, now)
+            self._jobs[(job.group, job.handler, job.key)] = job
+
+    async def _first_fire(self, job: Job, now: datetime) -> datetime | None:
+        fire = job.trigger.get_next_fire_time(None, now - job.grace)
+        latest = None
+        while fire is not None and fire <= now:
+            latest, fire = fire, job.trigger.get_next_fire_time(fire, fire + _TICK)
+        if latest is not None and not await self._ran(job, latest):
+            return latest  # missed within the grace time: run it now, once
+        await self._log_skipped(job, now)
+        return fire
+
+    async def _ran(self, job: Job, fire: datetime) -> bool:
+        return await self._store.one(
+            "SELECT 1 FROM cron_runs WHERE grp=? AND handler=? AND job=? AND fire_time=?",
+            (job.group, job.handler, job.key, fire.isoformat())) is not None
+
+    async def _log_skipped(self, job: Job, now: datetime) -> None:
+        row = await self._store.one(
+            "SELECT max(fire_time) FROM cron_runs WHERE grp=? AND handler=? AND job=?",
+            (job.group, job.handler, job.key))
+        if not row or row[0] is None:
+            return
+        missed, fire = 0, datetime.fromisoformat(row[0])
+        while missed < 1000:
+            fire = job.trigger.get_next_fire_time(fire, fire + _TICK)
+            if fire is None or fire > now - job.grace:
+                break
+            missed += 1
+        if missed:
+            log.warning("skipped %d run(s) of %s/%s in %s: the bot was down past the %s grace",
+                        missed, job.handler, job.key, job.group, job.grace)
+
+    # ------------------------------------------------------------ what is due
+
+    def next_due(self) -> datetime | None:
+        times = [j.next_fire for j in self._jobs.values() if j.next_fire is not None]
+        if (timer := self._next_timer()) is not None:
+            times.append(timer[0])
+        return min(times, default=None)
+
+    async def take(self, now: datetime) -> Tick | None:
+        """The earliest Tick due at `now` (timer rows deleted, cron runs recorded), or None."""
+        job = min((j for j in self._jobs.values() if j.next_fire is not None),
+                  key=lambda j: j.next_fire or now, default=None)
+        timer = self._next_timer()
+        if job is not None and job.next_fire is not None and job.next_fire <= now and (
+                timer is None or job.next_fire <= timer[0]):
+            return await self._fire(job, now)
+        if timer is not None and timer[0] <= now:
+            due, scope = timer
+            row = await self._store.one(
+                "SELECT data FROM timers WHERE grp=? AND handler=? AND key=?", scope)
+            await self.cancel_timer(scope)
+            data = json.loads(row[0]) if row else {}
+            return Tick(now, scope[0] or None, handler=scope[1], key=scope[2], due=due, data=data)
+        return None
+
+    async def _fire(self, job: Job, now: datetime) -> Tick | None:
+        fire = job.next_fire
+        assert fire is not None
+        job.next_fire = job.trigger.get_next_fire_time(fire, max(fire, now) + _TICK)
+        if now - fire > job.grace:
+            log.warning("skipped %s/%s in %s due at %s: %s late", job.handler, job.key,
+                        job.group, fire, now - fire)
+            return None
+        inserted = await self._store.changes(
+            "INSERT OR IGNORE INTO cron_runs VALUES (?, ?, ?, ?, 'run')",
+            (job.group, job.handler, job.key, fire.isoformat()))
+        if not inserted:
+            return None
+        return Tick(now, job.group, handler=job.handler, key=job.key, due=fire)
