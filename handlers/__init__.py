@@ -1,0 +1,13 @@
+"""The operations an operator can turn on per group type, by their YAML names."""
+
+from __future__ import annotations
+
+from bot.handler import Registry
+from handlers.keywords import Keywords
+from handlers.rules import Rules
+from handlers.welcome import Welcome
+
+REGISTRY: Registry = {
+    handler.name: handler
+    for handler in (Welcome, Rules, Keywords)
+}

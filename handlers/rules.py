@@ -1,0 +1,39 @@
+"""Post the group's rules when someone asks for them ("群规", "rules"), at most once per
+cooldown in a group so the rules never flood the chat."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from bot.config import ContentFile, Duration
+from bot.context import Context
+from bot.events import Message
+from bot.handler import CONTINUE, STOP, Flow, Handler, HandlerConfig
+from bot.text import WordMatcher, normalize, strip_mentions
+
+
+class Config(HandlerConfig):
+    triggers: list[str] = ["群规", "rules"]
+    text: ContentFile
+    cooldown: Duration = timedelta(minutes=5)
+    mention: bool = False
+
+
+class Rules(Handler[Config]):
+    name = "rules"
+    events = (Message,)
+    Config = Config
+
+    def __init__(self, config: Config) -> None:
+        super().__init__(config)
+        self._triggers = WordMatcher((word, word, True) for word in config.triggers)
+
+    async def handle(self, event: Message, ctx: Context) -> Flow:
+        if self._triggers.first(normalize(strip_mentions(event.text))) is None:
+            return CONTINUE
+        last = await ctx.get("posted")
+        if last is not None and ctx.now - datetime.fromisoformat(last) < self.config.cooldown:
+            return STOP
+        await ctx.set("posted", ctx.now.isoformat())
+        ctx.reply(self.config.text.text.strip(), mention=self.config.mention)
+        return STOP

@@ -1,0 +1,82 @@
+"""Greet newcomers: one message for everyone who joined within a short window, mentioning
+them all; each person once per group (a re-join soon after gets no second welcome)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Annotated
+
+from pydantic import Field, model_validator
+
+from bot.config import ContentFile, Duration, TemplateText, placeholders
+from bot.context import Context
+from bot.events import MemberJoined, MemberLeft, Tick
+from bot.handler import CONTINUE, Flow, Handler, HandlerConfig
+
+PLACEHOLDERS = ("members", "group", "count", "size", "rules")
+
+
+class Config(HandlerConfig):
+    template: Annotated[TemplateText, placeholders(*PLACEHOLDERS)]
+    window: Duration = timedelta(seconds=15)
+    max_mentions: int = Field(20, ge=1, le=50)
+    again_after: Duration | None = timedelta(days=30)
+    rules: ContentFile | None = None
+
+    @model_validator(mode="after")
+    def _rules_given(self) -> Config:
+        if "rules" in self.template.names and self.rules is None:
+            raise ValueError("the template uses {rules}: set `rules:` to a content file")
+        return self
+
+
+class Welcome(Handler[Config]):
+    name = "welcome"
+    events = (MemberJoined, MemberLeft, Tick)
+    Config = Config
+
+    async def handle(self, event: MemberJoined | MemberLeft | Tick, ctx: Context) -> Flow:
+        if isinstance(event, MemberJoined):
+            await self._joined(event, ctx)
+        elif isinstance(event, MemberLeft):
+            pending = await ctx.get("pending", default=[])
+            gone = {m.id for m in event.members}
+            await ctx.set("pending", [p for p in pending if p[0] not in gone])
+        else:
+            await self._greet(ctx)
+        return CONTINUE
+
+    async def _joined(self, event: MemberJoined, ctx: Context) -> None:
+        pending = await ctx.get("pending", default=[])
+        waiting = {p[0] for p in pending}
+        for member in event.members:
+            if member.id == ctx.bot_id or member.id in waiting:
+                continue
+            last = await ctx.get("welcomed", member=member.id)
+            if last is not None and (self.config.again_after is None or
+                                     ctx.now - datetime.fromisoformat(last)
+                                     < self.config.again_after):
+                continue
+            await ctx.set("welcomed", ctx.now.isoformat(), member=member.id)
+            pending.append([member.id, member.name])
+        if pending:
+            await ctx.set("pending", pending)
+            await ctx.schedule("batch", self.config.window, replace=False)
+
+    async def _greet(self, ctx: Context) -> None:
+        pending = await ctx.get("pending", default=[])
+        await ctx.set("pending", [])
+        if not pending or ctx.group is None:
+            return
+        size = (await ctx.group_info()).member_count
+        step = self.config.max_mentions
+        for start in range(0, len(pending), step):
+            batch = pending[start:start + step]
+            text = self.config.template.render({
+                "members": "、".join(name for _, name in batch),
+                "group": ctx.group.topic,
+                "count": len(batch),
+                "size": size,
+                "rules": self.config.rules.text.strip() if self.config.rules else "",
+            })
+            ctx.say(text, mentions=[member_id for member_id, _ in batch])
