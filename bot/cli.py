@@ -1,0 +1,114 @@
+"""The `groupbot` command."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from bot import config
+from bot.yamlfile import InputError
+from handlers import REGISTRY
+
+Command = Callable[[argparse.Namespace], int]
+
+
+def check(args: argparse.Namespace) -> int:
+    """Validate the config; print a summary, or every problem."""
+    try:
+        deployment = config.load(args.config, REGISTRY)
+    except InputError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        print(f"{len(exc.problems)} problem(s) in {args.config}", file=sys.stderr)
+        return 2
+    settings = deployment.settings
+    print(f"config OK: {args.config} (time zone {settings.timezone.key}, "
+          f"{len(settings.admins)} admin(s), database {deployment.storage_path})")
+    print("types:")
+    for gtype in deployment.types.values():
+        names = ", ".join(h.name for h in gtype.handlers) or "(no handlers)"
+        print(f"  {gtype.name:<12} capacity {gtype.capacity:<4} {names}")
+    print("bindings:")
+    for binding in settings.groups:
+        what = f"id {binding.match.id}" if binding.match.id else \
+            f"topic /{binding.match.topic.pattern if binding.match.topic else ''}/"
+        print(f"  {what:<40} -> {binding.type}")
+    if settings.direct:
+        print(f"  {'private messages':<40} -> {settings.direct}")
+    return 0
+
+
+def replay(args: argparse.Namespace) -> int:
+    from bot.replay import replay as run_replay
+
+    try:
+        asyncio.run(run_replay(args.scenario, REGISTRY, args.config, args.db))
+    except InputError as exc:
+        more = f" (and {len(exc.problems) - 1} more)" if len(exc.problems) > 1 else ""
+        print(f"{exc.problems[0]}{more}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def run(args: argparse.Namespace) -> int:
+    from bot.console import run as run_bot
+
+    try:
+        return asyncio.run(run_bot(args.config, REGISTRY))
+    except InputError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 0
+
+
+def bench(args: argparse.Namespace) -> int:
+    from bot.bench import main as run_bench
+
+    return asyncio.run(run_bench(args))
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="groupbot", description="Chat-group operations bot.")
+    top.add_argument("-v", "--verbose", action="store_true", help="debug logging on stderr")
+    sub = top.add_subparsers(dest="command", required=True)
+
+    def command(name: str, fn: Command, help_text: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.set_defaults(fn=fn)
+        return p
+
+    config_dir = {"type": Path, "help": "the config directory (default: ./config)"}
+    p = command("check", check, "validate the config and summarize it")
+    p.add_argument("--config", default=Path("config"), **config_dir)
+    p = command("run", run, "run the bot (WeChat if WECHATY_PUPPET_SERVICE_TOKEN is set, "
+                            "else the terminal simulator)")
+    p.add_argument("--config", default=Path("config"), **config_dir)
+    p = command("replay", replay, "dry-run a scenario file on a virtual clock")
+    p.add_argument("scenario", type=Path)
+    p.add_argument("--config", default=None, **config_dir)
+    p.add_argument("--db", type=Path, default=None,
+                   help="SQLite file to use (default: a fresh temporary one)")
+    p = command("bench", bench, "measure messages/s and latency of a config's pipeline")
+    p.add_argument("--config", default=Path("config"), **config_dir)
+    p.add_argument("--type", default=None, help="the group type to measure (default: first)")
+    p.add_argument("--messages", type=int, default=2000, help="messages per run")
+    p.add_argument("--rules", type=int, default=None, help="generate N keyword rules")
+    return top
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
+                        stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    result: int = args.fn(args)
+    return result
+
+
+if __name__ == "__main__":
+    sys.exit(main())

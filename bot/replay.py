@@ -1,0 +1,213 @@
+"""`groupbot replay`: a dry run of the bot over a scripted conversation on a virtual clock.
+
+The scenario format is a public contract (docs/replay.md): keep it stable, extend it only
+with optional keys. Each action the bot takes is written as one JSON line, in order.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import tempfile
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from pydantic import ConfigDict, Field
+
+from bot import config, yamlfile
+from bot.adapters.simulator import Record, Simulator
+from bot.app import Bot
+from bot.clock import VirtualClock
+from bot.config import Duration, Model
+from bot.events import (
+    Event,
+    FriendRequest,
+    Kind,
+    Member,
+    MemberJoined,
+    MemberLeft,
+    MemberRenamed,
+    Message,
+)
+from bot.handler import Registry
+from bot.yamlfile import InputError
+
+
+class BotSpec(Model):
+    id: str | None = None
+    name: str | None = None
+
+
+class GroupSpec(Model):
+    id: str
+    topic: str
+    members: list[str] = []
+    owner: str | None = None
+
+
+class Join(Model):
+    group: str
+    members: list[str] = Field(min_length=1)
+    inviter: str | None = None
+
+
+class Leave(Model):
+    group: str
+    members: list[str] = Field(min_length=1)
+    remover: str | None = None
+
+
+class Say(Model):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    group: str
+    sender: str = Field(alias="from")
+    text: str = ""
+    kind: Kind = Kind.TEXT
+    url: str | None = None
+    mentions: list[str] = []
+
+
+class Dm(Model):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    sender: str = Field(alias="from")
+    text: str = ""
+    kind: Kind = Kind.TEXT
+    url: str | None = None
+
+
+class FriendAsk(Model):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    sender: str = Field(alias="from")
+    hello: str = ""
+
+
+class Rename(Model):
+    group: str
+    member: str
+    name: str
+
+
+STEPS: dict[str, type[Model]] = {
+    "join": Join, "leave": Leave, "say": Say, "dm": Dm, "friend_request": FriendAsk,
+    "rename": Rename,
+}
+CONTROL = ("wait", "restart")
+
+
+class Scenario(Model):
+    config: str | None = None
+    start: datetime
+    step: Duration = timedelta(seconds=1)
+    bot: BotSpec = BotSpec()
+    contacts: dict[str, str] = {}
+    groups: list[GroupSpec] = []
+    steps: list[Any] = []
+
+
+def load(path: Path) -> tuple[Scenario, list[tuple[timedelta, str, Any]], yamlfile.Located]:
+    """Parse and validate a scenario; every step becomes (gap before it, kind, model)."""
+    located = yamlfile.load(path)
+    if not isinstance(located.data, dict):
+        raise InputError([located.problem((), "a scenario is a mapping with `start` and `steps`")])
+    scenario = yamlfile.validate(Scenario, located, located.data)
+    steps = []
+    for i, raw in enumerate(scenario.steps):
+        at: tuple[str | int, ...] = ("steps", i)
+        if not isinstance(raw, dict):
+            raise InputError([located.problem(at, "a step is a mapping like `say: {...}`")])
+        gap = scenario.step
+        if "after" in raw:
+            gap = _duration(located, (*at, "after"), raw["after"])
+        kinds = [k for k in raw if k != "after"]
+        if len(kinds) != 1 or kinds[0] not in (*STEPS, *CONTROL):
+            raise InputError([located.problem(at, "each step has exactly one of: "
+                                              + ", ".join((*STEPS, *CONTROL)))])
+        kind = kinds[0]
+        body: Any
+        if kind == "wait":
+            body = _duration(located, (*at, kind), raw[kind])
+        elif kind == "restart":
+            body = None
+        else:
+            body = yamlfile.validate(STEPS[kind], located, raw[kind], (*at, kind))
+        steps.append((gap, kind, body))
+    return scenario, steps, located
+
+
+def _duration(located: yamlfile.Located, at: tuple[str | int, ...], value: Any) -> timedelta:
+    try:
+        return config.parse_duration(value)
+    except ValueError as exc:
+        raise InputError([located.problem(at, str(exc))]) from None
+
+
+async def replay(path: Path, registry: Registry, config_dir: Path | None = None,
+                 db: Path | None = None, emit: Callable[[Record], None] | None = None) -> None:
+    """Run a scenario; `emit` receives each action as it is sent (default: print JSON)."""
+    scenario, steps, located = load(path)
+    if config_dir is None:
+        config_dir = path.parent / scenario.config if scenario.config else Path("config")
+    deployment = config.load(config_dir, registry)
+    settings = deployment.settings
+    tz = settings.timezone
+    start = scenario.start if scenario.start.tzinfo else scenario.start.replace(tzinfo=tz)
+    clock = VirtualClock(tz, start)
+    me = Member(scenario.bot.id or settings.bot.id, scenario.bot.name or settings.bot.name)
+    world = Simulator(clock, me, scenario.contacts, emit or _print)
+    for group in scenario.groups:
+        world.add_group(group.id, group.topic, group.members, group.owner)
+    with tempfile.TemporaryDirectory(prefix="groupbot-replay-") as tmp:
+        db_path = db or Path(tmp) / "replay.db"
+        bot = Bot(deployment, world, clock, registry, db_path, seed=0)
+        bot.set_contact_names(world.name_of)
+        await bot.start()
+        try:
+            ids = itertools.count(1)
+            for index, (gap, kind, body) in enumerate(steps):
+                if kind == "restart":
+                    await bot.advance(clock.now() + gap)
+                    await bot.stop()
+                    bot = Bot(deployment, world, clock, registry, db_path, seed=0)
+                    bot.set_contact_names(world.name_of)
+                    await bot.start()
+                    continue
+                await bot.advance(clock.now() + gap + (body if kind == "wait" else timedelta()))
+                if kind == "wait":
+                    continue
+                try:
+                    event = _event(world, kind, body, clock.now(), f"m{next(ids)}")
+                except Exception as exc:
+                    where = located.where(("steps", index))
+                    raise InputError([yamlfile.Problem(where, ("steps", index), str(exc))]) \
+                        from None
+                await bot.feed(event)
+            await bot.drain()
+        finally:
+            await bot.stop()
+
+
+def _event(world: Simulator, kind: str, body: Any, now: datetime, message_id: str) -> Event:
+    if isinstance(body, Join):
+        return MemberJoined(now, body.group, world.join(body.group, body.members), body.inviter)
+    if isinstance(body, Leave):
+        return MemberLeft(now, body.group, world.leave(body.group, body.members), body.remover)
+    if isinstance(body, Rename):
+        return MemberRenamed(now, body.group, world.rename(body.group, body.member, body.name))
+    if isinstance(body, FriendAsk):
+        return FriendRequest(now, None, world.member(None, body.sender), body.hello, body.sender)
+    if isinstance(body, Say):
+        group = world.group(body.group)
+        if body.sender not in group.members:
+            world.join(body.group, [body.sender])
+        return Message(now, body.group, world.member(body.group, body.sender), body.text,
+                       body.kind, tuple(body.mentions), world.self_id in body.mentions,
+                       body.url, message_id)
+    assert isinstance(body, Dm), kind
+    return Message(now, None, world.member(None, body.sender), body.text, body.kind,
+                   url=body.url, id=message_id)
+
+
+def _print(record: Record) -> None:
+    print(json.dumps(record, ensure_ascii=False), flush=True)

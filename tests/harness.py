@@ -1,0 +1,147 @@
+"""A testing kit: a real Bot on the simulator gateway, a virtual clock and a real SQLite file.
+
+    async with Harness(config_dir, tmp_path) as h:
+        await h.say("r1", "alice", "群规")
+        await h.advance("10s")
+        assert h.texts("r1") == [...]
+"""
+
+from __future__ import annotations
+
+import itertools
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot import config
+from bot.adapters.simulator import Record, Simulator
+from bot.app import Bot
+from bot.clock import VirtualClock
+from bot.config import parse_duration
+from bot.events import (
+    Event,
+    FriendRequest,
+    Kind,
+    Member,
+    MemberJoined,
+    MemberLeft,
+    MemberRenamed,
+    Message,
+)
+from bot.handler import Registry
+from handlers import REGISTRY
+
+ROOT = Path(__file__).resolve().parent.parent
+SHIPPED = ROOT / "config"
+TZ = ZoneInfo("Asia/Shanghai")
+
+
+class Harness:
+    def __init__(self, config_dir: Path, tmp_path: Path, *,
+                 start: datetime = datetime(2026, 11, 23, 9, 0, tzinfo=TZ),
+                 groups: dict[str, str] | None = None, owner: str | None = None,
+                 registry: Registry = REGISTRY) -> None:
+        self.deployment = config.load(config_dir, registry)
+        self.registry = registry
+        self.clock = VirtualClock(self.deployment.settings.timezone, start)
+        settings = self.deployment.settings
+        self.world = Simulator(self.clock, Member(settings.bot.id, settings.bot.name))
+        for group_id, topic in (groups or {"r1": "Listener Recruitment 01"}).items():
+            self.world.add_group(group_id, topic, ["alice", "bob"], owner)
+        self.db = tmp_path / "bot.db"
+        self.ids = itertools.count(1)
+        self.bot: Bot
+
+    async def __aenter__(self) -> Harness:
+        await self._start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.bot.stop()
+
+    async def _start(self) -> None:
+        self.bot = Bot(self.deployment, self.world, self.clock, self.registry, self.db, seed=0)
+        self.bot.set_contact_names(self.world.name_of)
+        await self.bot.start()
+
+    async def restart(self) -> None:
+        await self.bot.stop()
+        await self._start()
+
+    # ------------------------------------------------------------ what happens
+
+    async def feed(self, event: Event) -> None:
+        await self.bot.feed(event)
+
+    async def say(self, group: str | None, member: str, text: str, *, kind: Kind = Kind.TEXT,
+                  mentions: tuple[str, ...] = (), url: str | None = None) -> None:
+        if group is not None and member not in self.world.group(group).members:
+            self.world.join(group, [member])
+        sender = self.world.member(group, member)
+        await self.feed(Message(self.clock.now(), group, sender, text, kind, mentions,
+                                self.world.self_id in mentions, url, f"m{next(self.ids)}"))
+
+    async def join(self, group: str, *members: str, inviter: str | None = None) -> None:
+        await self.feed(MemberJoined(self.clock.now(), group, self.world.join(group, members),
+                                     inviter))
+
+    async def leave(self, group: str, *members: str) -> None:
+        await self.feed(MemberLeft(self.clock.now(), group, self.world.leave(group, members)))
+
+    async def rename(self, group: str, member: str, name: str) -> None:
+        await self.feed(MemberRenamed(self.clock.now(), group,
+                                      self.world.rename(group, member, name)))
+
+    async def friend_request(self, member: str, hello: str) -> None:
+        await self.feed(FriendRequest(self.clock.now(), None, self.world.member(None, member),
+                                      hello, member))
+
+    async def advance(self, delta: str | timedelta) -> None:
+        step = parse_duration(delta) if isinstance(delta, str) else delta
+        await self.bot.advance(self.clock.now() + step)
+
+    async def drain(self) -> None:
+        await self.bot.drain()
+
+    # ------------------------------------------------------------ what the bot did
+
+    @property
+    def sent(self) -> list[Record]:
+        return self.world.sent
+
+    def actions(self, kind: str | None = None, **match: Any) -> list[Record]:
+        return [r for r in self.sent if (kind is None or r["action"] == kind)
+                and all(r.get(k) == v for k, v in match.items())]
+
+    def texts(self, group: str | None = None) -> list[str]:
+        return [r["text"] for r in self.sent if r["action"] == "say"
+                and (group is None or r["group"] == group)]
+
+
+def write_config(root: Path, bot_yaml: str, types: dict[str, str],
+                 content: dict[str, str] | None = None) -> Path:
+    """A small deployment in `root` for one test: bot.yaml, types/, content/."""
+    (root / "types").mkdir(parents=True, exist_ok=True)
+    (root / "content").mkdir(exist_ok=True)
+    (root / "bot.yaml").write_text(bot_yaml, encoding="utf-8")
+    for name, text in types.items():
+        (root / "types" / f"{name}.yaml").write_text(text, encoding="utf-8")
+    for name, text in (content or {}).items():
+        path = root / "content" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return root
+
+
+BOT_YAML = """\
+bot: {id: bot, name: Helper}
+timezone: Asia/Shanghai
+admins: [admin]
+storage: bot.db
+content: content
+outbox: {group_interval: 3s, global_per_minute: 40}
+groups:
+  - match: {topic: "Recruitment"}
+    type: recruitment
+"""

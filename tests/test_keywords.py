@@ -1,0 +1,102 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from harness import BOT_YAML, SHIPPED, Harness, write_config
+
+from handlers.keywords import Config, Keywords
+
+RULES = """\
+handlers:
+  - keywords:
+      cooldown: 1m
+      rules:
+        - {id: exact, match: exact, patterns: ["签到说明"], reply: "exact"}
+        - {id: prefix, match: prefix, patterns: ["!help", "帮助"], reply: "prefix"}
+        - {id: contains, patterns: ["报名", "sign up"], reply: "contains {member}"}
+        - {id: regex, match: regex, patterns: ["\\\\d+\\\\s*元"], reply: "regex"}
+        - {id: mentioned, match: exact, patterns: ["hi"], reply: "hello", only_when_mentioned: true}
+        - {id: file, patterns: ["faq"], file: faq.md, mention: true}
+        - {id: random, patterns: ["骰子"], replies: ["一", "二"]}
+"""
+
+
+def _keywords(tmp_path: Path) -> Path:
+    return write_config(tmp_path / "config", BOT_YAML, {"recruitment": RULES},
+                        {"faq.md": "常见问题\n"})
+
+
+async def _replies(tmp_path: Path, *texts: str, mentions: tuple[str, ...] = ()) -> list[str]:
+    async with Harness(_keywords(tmp_path), tmp_path) as h:
+        for text in texts:
+            await h.say("r1", "alice", text, mentions=mentions)
+            await h.advance("2m")
+        return h.texts()
+
+
+async def test_each_match_kind_answers(tmp_path: Path) -> None:
+    assert await _replies(tmp_path, "签到说明", "!help me", "我想报名", "100元一小时",
+                          "随便聊聊") == ["exact", "prefix", "contains alice", "regex"]
+
+
+async def test_exact_and_prefix_do_not_answer_inside_a_sentence(tmp_path: Path) -> None:
+    assert await _replies(tmp_path, "什么是签到说明", "请 !help") == []
+
+
+async def test_full_width_and_case_are_folded(tmp_path: Path) -> None:
+    assert await _replies(tmp_path, "ＳＩＧＮ ＵＰ please") == ["contains alice"]
+
+
+async def test_a_rule_can_require_the_bot_to_be_mentioned(tmp_path: Path) -> None:
+    assert await _replies(tmp_path, "hi") == []
+    assert await _replies(tmp_path / "2", "@Helper\u2005hi", mentions=("bot",)) == ["hello"]
+
+
+async def test_a_file_reply_mentions_the_asker(tmp_path: Path) -> None:
+    async with Harness(_keywords(tmp_path), tmp_path) as h:
+        await h.say("r1", "bob", "faq please")
+        await h.advance("5s")
+        [reply] = h.actions("say")
+        assert (reply["text"], reply["mentions"]) == ("常见问题", ["bob"])
+
+
+async def test_random_replies_pick_from_the_list(tmp_path: Path) -> None:
+    [reply] = await _replies(tmp_path, "掷骰子")
+    assert reply in ("一", "二")
+
+
+async def test_a_second_trigger_within_the_cooldown_gets_nothing(tmp_path: Path) -> None:
+    async with Harness(_keywords(tmp_path), tmp_path) as h:
+        await h.say("r1", "alice", "报名")
+        await h.advance("30s")
+        await h.say("r1", "bob", "报名")
+        await h.advance("31s")
+        await h.say("r1", "bob", "报名")
+        await h.advance("5s")
+        assert h.texts() == ["contains alice", "contains bob"]
+
+
+def test_the_first_rule_in_yaml_order_wins() -> None:
+    config = Config.model_validate({"rules": [
+        {"id": "a", "patterns": ["费用"], "reply": "a"},
+        {"id": "b", "patterns": ["报名费用"], "reply": "b"},
+        {"id": "c", "match": "regex", "patterns": ["报名"], "reply": "c"},
+    ]})
+    keywords = Keywords(config)
+    assert keywords.match("报名费用多少").id == "a"  # type: ignore[union-attr]
+    assert keywords.match("报名吧").id == "c"  # type: ignore[union-attr]
+    assert keywords.match("hello") is None
+
+
+def test_ten_thousand_rules_still_find_the_right_one() -> None:
+    rules = [{"id": f"r{i}", "patterns": [f"关键词{i}号"], "reply": str(i)} for i in range(10_000)]
+    keywords = Keywords(Config.model_validate({"rules": rules}))
+    assert keywords.match("请问关键词9876号是什么").id == "r9876"  # type: ignore[union-attr]
+
+
+async def test_shipped_config_answers_a_keyword_inside_a_chinese_sentence(tmp_path: Path) -> None:
+    async with Harness(SHIPPED, tmp_path) as h:
+        await h.say("r1", "alice", "请问做这个收入大概怎么样？")
+        await h.advance("5s")
+        [reply] = h.actions("say")
+        assert "按通话时长结算" in reply["text"] and reply["mentions"] == ["alice"]

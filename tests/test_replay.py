@@ -1,0 +1,81 @@
+"""`groupbot replay` as the contract (../shared/contracts/replay.md) describes it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.replay import replay
+from handlers import REGISTRY
+
+SCENARIOS = Path(__file__).parent / "scenarios"
+CASES = sorted(p for p in SCENARIOS.glob("*.yaml"))
+
+
+@pytest.mark.parametrize("scenario", CASES, ids=[p.stem for p in CASES])
+async def test_scenario_plays_as_expected(scenario: Path) -> None:
+    """Each tests/scenarios/NAME.yaml gives exactly NAME.expected.jsonl (reviewed by hand)."""
+    actions: list[dict[str, Any]] = []
+    await replay(scenario, REGISTRY, emit=actions.append)
+    expected = scenario.with_suffix("").with_suffix(".expected.jsonl")
+    lines = expected.read_text(encoding="utf-8").splitlines()
+    assert actions == [json.loads(line) for line in lines]
+
+
+def _cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "bot.cli", *args], capture_output=True,
+                          text=True, cwd=cwd, timeout=60)
+
+
+def test_the_command_prints_only_json_lines_on_stdout(tmp_path: Path) -> None:
+    result = _cli("replay", str(SCENARIOS / "pacing.yaml"), "--db", str(tmp_path / "x.db"))
+    assert result.returncode == 0, result.stderr
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["action"] for r in records] == ["say"] * 4
+    assert (tmp_path / "x.db").exists()
+
+
+def _scenario(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "s.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("body, message", [
+    ("start: 2026-11-23 08:55\nsteps:\n  - jump: {group: r1}\n", "s.yaml:3: steps[0]: each step"),
+    ("start: 2026-11-23 08:55\nsteps:\n  - say: {group: r1, text: hi}\n",
+     "s.yaml:3: steps[0].say.from: required key is missing"),
+    ("start: 2026-11-23 08:55\nsteps:\n  - wait: soon\n",
+     "s.yaml:3: steps[0].wait: not a duration"),
+    ("start: yesterday\n", "s.yaml:1: start:"),
+    ("start: 2026-11-23 08:55\nsteps:\n  - say: {group: nope, from: a, text: hi}\n",
+     "s.yaml:3: steps[0]: unknown group 'nope'"),
+    ("steps: [\n", "s.yaml:2: YAML syntax"),
+])
+def test_an_invalid_scenario_exits_2_naming_the_line(tmp_path: Path, body: str,
+                                                     message: str) -> None:
+    result = _cli("replay", str(_scenario(tmp_path, body)), "--config",
+                  str(Path(__file__).parent.parent / "config"))
+    assert result.returncode == 2
+    assert result.stdout == ""
+    [line] = result.stderr.strip().splitlines()
+    assert message in line
+
+
+def test_a_broken_config_exits_2_naming_file_line_and_key(tmp_path: Path) -> None:
+    config = tmp_path / "config"
+    (config / "types").mkdir(parents=True)
+    (config / "bot.yaml").write_text("content: .\ngroups:\n  - match: {topic: x}\n"
+                                     "    type: t\n", encoding="utf-8")
+    (config / "types" / "t.yaml").write_text(
+        "handlers:\n  - keywords:\n      rules:\n        - patterns: [a]\n"
+        "          reply: b\n          match: fuzzy\n", encoding="utf-8")
+    scenario = _scenario(tmp_path, "config: config\nstart: 2026-11-23 08:55\n")
+    result = _cli("replay", str(scenario))
+    assert result.returncode == 2
+    assert "t.yaml:6: handlers.keywords.rules[0].match: Input should be" in result.stderr

@@ -1,0 +1,101 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from harness import BOT_YAML, SHIPPED, Harness, write_config
+
+
+async def test_five_joins_within_the_window_get_one_welcome_mentioning_all(tmp_path: Path) -> None:
+    async with Harness(SHIPPED, tmp_path) as h:
+        for member in ("u1", "u2", "u3", "u4", "u5"):
+            await h.join("r1", member)
+            await h.advance("2s")
+        await h.advance("1m")
+        [welcome] = h.actions("say", group="r1")
+        assert welcome["mentions"] == ["u1", "u2", "u3", "u4", "u5"]
+        assert "欢迎 u1、u2、u3、u4、u5 加入Listener Recruitment 01" in welcome["text"]
+
+
+async def test_the_welcome_waits_for_the_window_to_close(tmp_path: Path) -> None:
+    async with Harness(SHIPPED, tmp_path) as h:
+        await h.join("r1", "u1")
+        await h.advance("14s")
+        assert h.actions("say") == []
+        await h.advance("1s")
+        assert len(h.actions("say")) == 1
+
+
+async def test_a_rejoin_gets_no_second_welcome_even_after_a_restart(tmp_path: Path) -> None:
+    async with Harness(SHIPPED, tmp_path) as h:
+        await h.join("r1", "carol")
+        await h.advance("1m")
+        await h.leave("r1", "carol")
+        await h.join("r1", "carol")
+        await h.advance("1m")
+        await h.restart()
+        await h.leave("r1", "carol")
+        await h.join("r1", "carol")
+        await h.advance("1m")
+        assert len(h.actions("say")) == 1
+
+
+async def test_a_join_pending_at_restart_is_still_welcomed(tmp_path: Path) -> None:
+    async with Harness(SHIPPED, tmp_path) as h:
+        await h.join("r1", "carol")
+        await h.advance("5s")
+        await h.restart()
+        await h.advance("20s")
+        [welcome] = h.actions("say")
+        assert welcome["mentions"] == ["carol"]
+
+
+async def test_someone_who_leaves_before_the_welcome_is_not_mentioned(tmp_path: Path) -> None:
+    async with Harness(SHIPPED, tmp_path) as h:
+        await h.join("r1", "u1", "u2")
+        await h.leave("r1", "u2")
+        await h.advance("1m")
+        assert h.actions("say")[0]["mentions"] == ["u1"]
+
+
+def _config(tmp_path: Path, welcome: str) -> Path:
+    return write_config(tmp_path / "config", BOT_YAML,
+                        {"recruitment": f"handlers:\n  - welcome: {welcome}\n"},
+                        {"rules.md": "禁止广告"})
+
+
+async def test_more_than_the_mention_limit_is_split_into_several_messages(tmp_path: Path) -> None:
+    config = _config(tmp_path, '{template: "欢迎{count}位新朋友", max_mentions: 20}')
+    async with Harness(config, tmp_path) as h:
+        await h.join("r1", *(f"u{i}" for i in range(25)))
+        await h.advance("1m")
+        assert [len(r["mentions"]) for r in h.actions("say")] == [20, 5]
+        assert h.texts() == ["欢迎20位新朋友", "欢迎5位新朋友"]
+
+
+async def test_the_welcome_can_include_the_rules(tmp_path: Path) -> None:
+    config = _config(tmp_path, '{template: "欢迎{members}\\n{rules}", rules: rules.md}')
+    async with Harness(config, tmp_path) as h:
+        await h.join("r1", "carol")
+        await h.advance("1m")
+        assert h.texts() == ["欢迎carol\n禁止广告"]
+
+
+@pytest.mark.parametrize("again_after, welcomes", [("1d", 2), ("null", 1)])
+async def test_a_rejoin_after_the_configured_days_is_welcomed_again(
+        tmp_path: Path, again_after: str, welcomes: int) -> None:
+    config = _config(tmp_path, f'{{template: "hi", again_after: {again_after}}}')
+    async with Harness(config, tmp_path) as h:
+        await h.join("r1", "carol")
+        await h.advance("2d")
+        await h.leave("r1", "carol")
+        await h.join("r1", "carol")
+        await h.advance("1m")
+        assert len(h.actions("say")) == welcomes
+
+
+async def test_the_bot_does_not_welcome_itself(tmp_path: Path) -> None:
+    async with Harness(SHIPPED, tmp_path) as h:
+        await h.join("r1", "bot")
+        await h.advance("1m")
+        assert h.actions("say") == []
