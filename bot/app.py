@@ -48,6 +48,8 @@ class Bot:
         self._turn = asyncio.Lock()
         self._poke = asyncio.Event()
         self._names: Callable[[str], str] = lambda member_id: member_id
+        # events an embedded platform reports back after an action (the simulator's joins)
+        self.followups: Callable[[], list[Event]] = list
         self.store: Store
         self.scheduler: Scheduler
         self.outbox: Outbox
@@ -210,6 +212,8 @@ class Bot:
                         await self._dispatch(tick)
             while (item := self.outbox.take(now)) is not None:
                 await self._deliver(item, now)
+        for event in self.followups():
+            await self.feed(event)
 
     async def _deliver(self, item: Queued, now: datetime) -> None:
         action = item.action

@@ -66,6 +66,7 @@ async def run(config_dir: Path, registry: Registry) -> int:
             world.add_group(g.id, g.topic, g.members, g.owner)
         bot = Bot(deployment, world, clock, registry)
         bot.set_contact_names(world.name_of)
+        bot.followups = world.take_inbox
         side = Terminal(bot, world, clock).run()
 
     await bot.start()

@@ -113,6 +113,14 @@ class Context:
         return [(info, gtype) for info, gtype in await self._bot.bound_groups()
                 if gtype.name == type_name]
 
+    async def group_with_room(self, type_name: str) -> GroupInfo | None:
+        """The group of that type with the fewest members below its type's capacity, or
+        None when all are full (ties: the first by id, so the choice is predictable)."""
+        candidates = [(info.member_count, info.id, info)
+                      for info, gtype in await self.groups_of_type(type_name)
+                      if info.member_count < gtype.capacity]
+        return min(candidates)[2] if candidates else None
+
     # ------------------------------------------------------------ per-handler state
 
     async def get(self, key: str, member: str = "", default: Any = None) -> Any:

@@ -160,18 +160,22 @@ async def replay(path: Path, registry: Registry, config_dir: Path | None = None,
         world.add_group(group.id, group.topic, group.members, group.owner)
     with tempfile.TemporaryDirectory(prefix="groupbot-replay-") as tmp:
         db_path = db or Path(tmp) / "replay.db"
-        bot = Bot(deployment, world, clock, registry, db_path, seed=0)
-        bot.set_contact_names(world.name_of)
-        await bot.start()
+
+        async def start_bot() -> Bot:
+            bot = Bot(deployment, world, clock, registry, db_path, seed=0)
+            bot.set_contact_names(world.name_of)
+            bot.followups = world.take_inbox
+            await bot.start()
+            return bot
+
+        bot = await start_bot()
         try:
             ids = itertools.count(1)
             for index, (gap, kind, body) in enumerate(steps):
                 if kind == "restart":
                     await bot.advance(clock.now() + gap)
                     await bot.stop()
-                    bot = Bot(deployment, world, clock, registry, db_path, seed=0)
-                    bot.set_contact_names(world.name_of)
-                    await bot.start()
+                    bot = await start_bot()
                     continue
                 await bot.advance(clock.now() + gap + (body if kind == "wait" else timedelta()))
                 if kind == "wait":

@@ -63,6 +63,7 @@ class Harness:
     async def _start(self) -> None:
         self.bot = Bot(self.deployment, self.world, self.clock, self.registry, self.db, seed=0)
         self.bot.set_contact_names(self.world.name_of)
+        self.bot.followups = self.world.take_inbox
         await self.bot.start()
 
     async def restart(self) -> None:

@@ -13,7 +13,7 @@ from typing import Any
 
 from bot.adapters.base import GatewayError, GroupInfo, NotAllowed
 from bot.clock import Clock
-from bot.events import Member
+from bot.events import Event, Member, MemberJoined
 
 Record = dict[str, Any]
 
@@ -37,6 +37,7 @@ class Simulator:
         self.rooms: dict[str, SimGroup] = {}
         self.sent: list[Record] = []
         self.on_action = on_action
+        self.inbox: list[Event] = []  # what the platform reports back, e.g. joins after invites
 
     @property
     def self_id(self) -> str:
@@ -106,8 +107,14 @@ class Simulator:
         self._record({"action": "kick", "group": group, "member": member, "reason": reason})
 
     async def invite_member(self, group: str, member: str) -> None:
-        self.group(group).members.setdefault(member, self.name_of(member))
         self._record({"action": "invite", "group": group, "member": member})
+        if member not in self.group(group).members:  # WeChat reports the join that follows
+            self.inbox.append(MemberJoined(self.clock.now(), group, self.join(group, [member]),
+                                           self.bot.id))
+
+    def take_inbox(self) -> list[Event]:
+        events, self.inbox = self.inbox, []
+        return events
 
     async def accept_friend(self, request: str) -> None:
         self._record({"action": "accept_friend", "contact": request})
