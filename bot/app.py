@@ -160,7 +160,7 @@ class Bot:
                 continue
             ctx = Context(self, event, group, handler.name, handler.config)
             try:
-                async with self.store.transaction():
+                async with self.store.savepoint():
                     flow = await handler.handle(event, ctx)
                     for action in ctx.actions:
                         await self.outbox.put(action)

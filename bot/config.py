@@ -10,7 +10,7 @@ import re
 import string
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import timedelta, timezone
 from pathlib import Path
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -30,6 +30,7 @@ from pydantic import (
 
 from bot import yamlfile
 from bot.handler import Handler, Registry
+from bot.scheduler import cron_trigger
 from bot.yamlfile import InputError, KeyPath, Located, Problem, Where, describe
 
 # ---------------------------------------------------------------- value types for configs
@@ -157,6 +158,16 @@ def _content(value: Any, info: ValidationInfo) -> Content:
 
 
 ContentFile = Annotated[Content, PlainValidator(_content)]
+
+def _cron(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"a cron schedule must be text like '30 12 * * 1-5', not {value!r}")
+    cron_trigger(value, timezone.utc)
+    return value
+
+
+Cron = Annotated[str, AfterValidator(_cron)]
+"""A 5-field crontab line, checked when the config is loaded."""
 
 # ---------------------------------------------------------------- bot.yaml
 

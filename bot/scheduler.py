@@ -38,8 +38,8 @@ def cron_trigger(expression: str, tz: tzinfo) -> CronTrigger:
     if len(fields) != 5:
         raise ValueError(f"a cron schedule has 5 fields (minute hour day month weekday): "
                          f"{expression!r}")
-    fields[4] = re.sub(r"\d+", lambda m: _day(m[0]), fields[4])
     try:
+        fields[4] = re.sub(r"\d+", lambda m: _day(m[0]), fields[4])
         return CronTrigger.from_crontab(" ".join(fields), timezone=tz)
     except ValueError as exc:
         raise ValueError(f"invalid cron schedule {expression!r}: {exc}") from None

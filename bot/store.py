@@ -50,6 +50,7 @@ class Store:
     def __init__(self, db: aiosqlite.Connection) -> None:
         self._db = db
         self._depth = 0
+        self._lazy: str | None = None  # a savepoint to open before the next write
 
     @classmethod
     async def open(cls, path: Path | str, migrations: Mapping[str, Sequence[str]]) -> Store:
@@ -94,26 +95,53 @@ class Store:
             yield
         except BaseException:
             self._depth -= 1
-            if self._depth == 0:
-                await self._db.execute("ROLLBACK")
-            else:
-                await self._db.execute(f"ROLLBACK TO {name}")
-                await self._db.execute(f"RELEASE {name}")
+            await self._undo(name)
             raise
         self._depth -= 1
         await self._db.execute("COMMIT" if self._depth == 0 else f"RELEASE {name}")
 
+    @asynccontextmanager
+    async def savepoint(self) -> AsyncIterator[None]:
+        """Like a nested transaction, but opened only if something is written inside it:
+        most handlers only read for most events, and a savepoint costs two round trips."""
+        name = self._lazy = f"lazy{self._depth}"
+        try:
+            yield
+        except BaseException:
+            if self._lazy is None:
+                await self._undo(name)
+            raise
+        finally:
+            opened, self._lazy = self._lazy is None, None
+        if opened:
+            await self._db.execute(f"RELEASE {name}")
+
+    async def _undo(self, name: str) -> None:
+        if self._depth == 0:
+            await self._db.execute("ROLLBACK")
+        else:
+            await self._db.execute(f"ROLLBACK TO {name}")
+            await self._db.execute(f"RELEASE {name}")
+
+    async def _before_write(self) -> None:
+        if self._lazy is not None:
+            name, self._lazy = self._lazy, None
+            await self._db.execute(f"SAVEPOINT {name}")
+
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
         """Run one statement; return the rowid of an insert (or 0)."""
+        await self._before_write()
         async with self._db.execute(sql, params) as cursor:
             return cursor.lastrowid or 0
 
     async def changes(self, sql: str, params: Sequence[Any] = ()) -> int:
         """Run one statement; return how many rows it changed."""
+        await self._before_write()
         async with self._db.execute(sql, params) as cursor:
             return cursor.rowcount
 
     async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        await self._before_write()
         await self._db.executemany(sql, rows)
 
     async def one(self, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:

@@ -1,0 +1,225 @@
+"""The core's promises: error isolation, pacing, nothing lost or done twice, cron semantics."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, ClassVar
+
+import pytest
+
+from bot.actions import Kick
+from bot.context import Context
+from bot.events import Message, Tick
+from bot.handler import CONTINUE, STOP, Flow, Handler, HandlerConfig, Schedule
+from bot.scheduler import cron_trigger
+from bot.yamlfile import InputError
+from harness import BOT_YAML, TZ, Harness, write_config
+
+
+class EchoConfig(HandlerConfig):
+    prefix: str = ""
+    stop: bool = False
+
+
+class Echo(Handler[EchoConfig]):
+    name = "echo"
+    events = (Message,)
+    Config = EchoConfig
+
+    async def handle(self, event: Message, ctx: Context) -> Flow:
+        ctx.say(self.config.prefix + event.text)
+        return STOP if self.config.stop else CONTINUE
+
+
+class Boom(Handler[EchoConfig]):
+    """Writes state, queues a message, then raises: none of it may survive."""
+
+    name = "boom"
+    events = (Message,)
+    Config = EchoConfig
+
+    async def handle(self, event: Message, ctx: Context) -> Flow:
+        await ctx.set("touched", True)
+        ctx.say("half-done")
+        raise RuntimeError("handler bug")
+
+
+class TickConfig(HandlerConfig):
+    cron: str = "30 12 * * 1-5"
+
+
+class Ticker(Handler[TickConfig]):
+    name = "ticker"
+    events = (Tick,)
+    Config = TickConfig
+    fired: ClassVar[list[datetime]] = []
+
+    def schedules(self) -> list[Schedule]:
+        return [Schedule(key="noon", cron=self.config.cron, grace_seconds=600)]
+
+    async def handle(self, event: Tick, ctx: Context) -> Flow:
+        ctx.say(f"tick {event.due:%a %H:%M}")
+        return CONTINUE
+
+
+REGISTRY: dict[str, Any] = {h.name: h for h in (Echo, Boom, Ticker)}
+
+
+def _config(tmp_path: Path, handlers: str, bot_yaml: str = BOT_YAML) -> Path:
+    return write_config(tmp_path / "config", bot_yaml, {"recruitment": f"handlers:\n{handlers}"})
+
+
+def _harness(tmp_path: Path, handlers: str, **kw: Any) -> Harness:
+    return Harness(_config(tmp_path, handlers, kw.pop("bot_yaml", BOT_YAML)), tmp_path,
+                   registry=REGISTRY, **kw)
+
+
+async def test_a_raising_handler_is_logged_rolled_back_and_the_rest_still_run(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    async with _harness(tmp_path, "  - boom: {}\n  - echo: {}\n") as h:
+        with caplog.at_level(logging.ERROR):
+            await h.say("r1", "alice", "hello")
+        await h.advance("5s")
+        assert h.texts() == ["hello"]
+        assert "boom failed" in caplog.text and "hello" in caplog.text
+        assert await h.bot.store.one("SELECT * FROM state WHERE handler='boom'") is None
+
+
+async def test_stop_ends_the_pipeline(tmp_path: Path) -> None:
+    async with _harness(tmp_path, "  - echo: {stop: true}\n  - boom: {}\n") as h:
+        await h.say("r1", "alice", "x")
+        await h.advance("5s")
+        assert h.texts() == ["x"]
+
+
+async def test_a_group_no_binding_matches_is_left_alone(tmp_path: Path) -> None:
+    async with _harness(tmp_path, "  - echo: {}\n", groups={"f1": "Family"}) as h:
+        await h.say("f1", "alice", "x")
+        await h.advance("5s")
+        assert h.sent == []
+
+
+async def test_a_duplicate_message_is_handled_once(tmp_path: Path) -> None:
+    async with _harness(tmp_path, "  - echo: {}\n") as h:
+        event = Message(h.clock.now(), "r1", h.world.member("r1", "alice"), "once", id="same")
+        await h.feed(event)
+        await h.feed(event)
+        await h.advance("10s")
+        assert h.texts() == ["once"]
+
+
+async def test_sends_are_paced_per_group_and_overall_in_order(tmp_path: Path) -> None:
+    groups = {"r1": "Recruitment 1", "r2": "Recruitment 2"}
+    async with _harness(tmp_path, "  - echo: {}\n", groups=groups) as h:
+        for i in range(3):
+            await h.say("r1", "alice", f"a{i}")
+            await h.say("r2", "bob", f"b{i}")
+        await h.advance("1m")
+        times = {r["text"]: datetime.fromisoformat(r["t"]) for r in h.sent}
+        assert [r["text"] for r in h.sent if r["group"] == "r1"] == ["a0", "a1", "a2"]
+        ordered = sorted(times.values())
+        assert all(b - a >= timedelta(seconds=1.5) for a, b in zip(ordered, ordered[1:]))
+        assert times["a1"] - times["a0"] >= timedelta(seconds=3)
+
+
+async def test_40_a_minute_overall(tmp_path: Path) -> None:
+    groups = {f"g{i}": f"Recruitment {i}" for i in range(60)}
+    async with _harness(tmp_path, "  - echo: {}\n", groups=groups) as h:
+        for group in groups:
+            await h.say(group, "alice", group)
+        await h.advance("2m")
+        times = sorted(datetime.fromisoformat(r["t"]) for r in h.sent)
+        assert len(times) == 60
+        for i, t in enumerate(times):
+            assert sum(1 for u in times[i:] if u - t < timedelta(minutes=1)) <= 40
+
+
+async def test_queued_actions_survive_a_restart_and_go_once(tmp_path: Path) -> None:
+    bot_yaml = BOT_YAML.replace("group_interval: 3s", "group_interval: 1m")
+    async with _harness(tmp_path, "  - echo: {}\n", bot_yaml=bot_yaml) as h:
+        for i in range(3):
+            await h.say("r1", "alice", f"m{i}")
+        await h.advance("30s")
+        await h.restart()
+        await h.advance("5m")
+        assert h.texts() == ["m0", "m1", "m2"]
+
+
+async def test_a_refused_kick_tells_the_admins_and_is_audited(tmp_path: Path) -> None:
+    async with _harness(tmp_path, "  - echo: {}\n", owner="alice") as h:
+        async with h.bot.store.transaction():
+            await h.bot.outbox.put(Kick("r1", "bob", "spam"))
+        await h.advance("10s")
+        assert h.actions("kick") == []
+        [dm] = h.actions("dm", to="admin")
+        assert "could not kick" in dm["text"]
+        row = await h.bot.store.one("SELECT action FROM audit")
+        assert row == ("kick_refused",)
+
+
+def test_crontab_weekdays_mean_what_crontab_says() -> None:
+    trigger = cron_trigger("30 12 * * 1-5", TZ)
+    fire = trigger.get_next_fire_time(None, datetime(2026, 11, 21, tzinfo=TZ))  # a Saturday
+    days = []
+    for _ in range(6):
+        days.append(fire.strftime("%a"))
+        fire = trigger.get_next_fire_time(fire, fire + timedelta(seconds=1))
+    assert days == ["Mon", "Tue", "Wed", "Thu", "Fri", "Mon"]
+
+
+@pytest.mark.parametrize("expression", ["* * *", "61 * * * *", "0 12 * * 9"])
+def test_a_bad_cron_expression_is_refused(expression: str) -> None:
+    with pytest.raises(ValueError, match="cron"):
+        cron_trigger(expression, TZ)
+
+
+async def test_cron_fires_on_weekdays_and_never_twice_across_restarts(tmp_path: Path) -> None:
+    start = datetime(2026, 11, 23, 12, 0, tzinfo=TZ)  # Monday
+    async with _harness(tmp_path, "  - ticker: {}\n", start=start) as h:
+        await h.advance("31m")
+        await h.restart()
+        await h.advance("7d")
+        assert h.texts() == ["tick Mon 12:30", "tick Tue 12:30", "tick Wed 12:30",
+                             "tick Thu 12:30", "tick Fri 12:30", "tick Mon 12:30"]
+
+
+async def test_a_run_missed_while_down_is_made_up_within_grace_else_skipped(
+        tmp_path: Path) -> None:
+    start = datetime(2026, 11, 23, 12, 0, tzinfo=TZ)
+    async with _harness(tmp_path, "  - ticker: {}\n", start=start) as h:
+        await h.bot.stop()
+        h.clock.set(datetime(2026, 11, 23, 12, 35, tzinfo=TZ))  # down at 12:30, back 5 min late
+        await h._start()
+        await h.advance("1s")
+        await h.bot.stop()
+        h.clock.set(datetime(2026, 11, 24, 13, 0, tzinfo=TZ))  # 30 min late: past the grace
+        await h._start()
+        await h.advance("1s")
+        assert h.texts() == ["tick Mon 12:30"]
+
+
+async def test_a_bad_reload_keeps_the_running_config(tmp_path: Path) -> None:
+    async with _harness(tmp_path, "  - echo: {prefix: 'v1 '}\n") as h:
+        types = h.deployment.root / "types" / "recruitment.yaml"
+        types.write_text("handlers:\n  - echo: {prefx: 'v2 '}\n", encoding="utf-8")
+        with pytest.raises(InputError, match="prefx: unknown key"):
+            h.bot.reload()
+        await h.say("r1", "alice", "a")
+        types.write_text("handlers:\n  - echo: {prefix: 'v2 '}\n", encoding="utf-8")
+        h.bot.reload()
+        await h.say("r1", "alice", "b")
+        await h.advance("10s")
+        assert h.texts() == ["v1 a", "v2 b"]
+
+
+async def test_reload_rebuilds_schedules(tmp_path: Path) -> None:
+    start = datetime(2026, 11, 23, 12, 0, tzinfo=TZ)
+    async with _harness(tmp_path, "  - ticker: {}\n", start=start) as h:
+        types = h.deployment.root / "types" / "recruitment.yaml"
+        types.write_text("handlers:\n  - ticker: {cron: '15 12 * * *'}\n", encoding="utf-8")
+        h.bot.reload()
+        await h.bot.refresh_groups()
+        await h.advance("1h")
+        assert h.texts() == ["tick Mon 12:15"]
