@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bot import config
+from bot import backstop, config
 from bot.actions import AcceptFriend, Action, Dm, Invite, Kick, Say
 from bot.adapters.base import Gateway, GatewayError, GroupInfo, NotAllowed
 from bot.clock import Clock, VirtualClock
@@ -50,6 +50,7 @@ class Bot:
         self._names: Callable[[str], str] = lambda member_id: member_id
         # events an embedded platform reports back after an action (the simulator's joins)
         self.followups: Callable[[], list[Event]] = list
+        self._backstop_at = clock.now()  # the join backstop runs at start, then every `every`
         self.store: Store
         self.scheduler: Scheduler
         self.outbox: Outbox
@@ -198,8 +199,24 @@ class Bot:
     # ------------------------------------------------------------ time and actions out
 
     def next_due(self) -> datetime | None:
-        times = [t for t in (self.scheduler.next_due(), self.outbox.next_due()) if t]
+        times = [t for t in (self.scheduler.next_due(), self.outbox.next_due(),
+                             self._backstop_due()) if t]
         return min(times, default=None)
+
+    def _backstop_due(self) -> datetime | None:
+        return self._backstop_at if self.deployment.settings.backstop.every else None
+
+    async def backstop(self) -> None:
+        """Compare each bound group's members with the roster and feed the joins and leaves
+        the platform never reported, as if it had (bot/backstop.py)."""
+        self._backstop_at = self.clock.now() + (self.deployment.settings.backstop.every
+                                                or timedelta())
+        for group, members in await backstop.member_lists(self):
+            async with self._turn, self.store.transaction():
+                for event in await backstop.missed(self.store, group, members,
+                                                   self.gateway.self_id, self.clock.now()):
+                    await self._dispatch(event)
+        self._poke.set()
 
     async def run_due(self) -> None:
         """Run everything due by now: ticks first, then the actions that may go."""
@@ -214,6 +231,8 @@ class Bot:
                 await self._deliver(item, now)
         for event in self.followups():
             await self.feed(event)
+        if (due := self._backstop_due()) is not None and due <= now:
+            await self.backstop()
 
     async def _deliver(self, item: Queued, now: datetime) -> None:
         action = item.action

@@ -209,6 +209,16 @@ class SimulatorSettings(Model):
     groups: list[SimulatedGroup] = []
 
 
+def _backstop_interval(every: timedelta) -> timedelta:
+    if every < timedelta(minutes=1):
+        raise ValueError("compare member lists at most once a minute (e.g. 5m), or null for never")
+    return every
+
+
+class BackstopSettings(Model):
+    every: Annotated[Duration, AfterValidator(_backstop_interval)] | None = timedelta(minutes=5)
+
+
 def _zone(value: Any) -> ZoneInfo:
     if isinstance(value, ZoneInfo):
         return value
@@ -234,6 +244,7 @@ class Settings(Model):
     outbox: OutboxSettings = OutboxSettings()
     groups: list[Binding] = []
     direct: str | None = None
+    backstop: BackstopSettings = BackstopSettings()
     simulator: SimulatorSettings = SimulatorSettings()
 
 

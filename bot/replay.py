@@ -51,12 +51,14 @@ class Join(Model):
     group: str
     members: list[str] = Field(min_length=1)
     inviter: str | None = None
+    reported: bool = True  # false: they are in the group, but the platform says nothing
 
 
 class Leave(Model):
     group: str
     members: list[str] = Field(min_length=1)
     remover: str | None = None
+    reported: bool = True
 
 
 class Say(Model):
@@ -186,17 +188,21 @@ async def replay(path: Path, registry: Registry, config_dir: Path | None = None,
                     where = located.where(("steps", index))
                     raise InputError([yamlfile.Problem(where, ("steps", index), str(exc))]) \
                         from None
-                await bot.feed(event)
+                if event is not None:
+                    await bot.feed(event)
             await bot.drain()
         finally:
             await bot.stop()
 
 
-def _event(world: Simulator, kind: str, body: Any, now: datetime, message_id: str) -> Event:
+def _event(world: Simulator, kind: str, body: Any, now: datetime,
+           message_id: str) -> Event | None:
     if isinstance(body, Join):
-        return MemberJoined(now, body.group, world.join(body.group, body.members), body.inviter)
+        joined = world.join(body.group, body.members)
+        return MemberJoined(now, body.group, joined, body.inviter) if body.reported else None
     if isinstance(body, Leave):
-        return MemberLeft(now, body.group, world.leave(body.group, body.members), body.remover)
+        left = world.leave(body.group, body.members)
+        return MemberLeft(now, body.group, left, body.remover) if body.reported else None
     if isinstance(body, Rename):
         return MemberRenamed(now, body.group, world.rename(body.group, body.member, body.name))
     if isinstance(body, FriendAsk):

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from bot.handler import Registry
+from handlers.friends import Friends
+from handlers.invite import Invite
 from handlers.keywords import Keywords
 from handlers.rules import Rules
 from handlers.welcome import Welcome
 
 REGISTRY: Registry = {
     handler.name: handler
-    for handler in (Welcome, Rules, Keywords)
+    for handler in (Welcome, Rules, Keywords, Friends, Invite)
 }

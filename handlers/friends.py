@@ -1,0 +1,78 @@
+"""Accept friend requests whose greeting says why they ask, then send them a greeting.
+
+WeChat shows the bot a request with the asker's greeting ("我想做倾听者"). With
+`accept: keywords` the bot accepts when the greeting contains one of `keywords`; with
+`all` it accepts every request, with `none` it leaves every request to a person. Each
+decision is written to the audit log. A contact is accepted once: a repeated request, or
+the same request reported twice, is not accepted or greeted again.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import model_validator
+
+from bot.config import Template, TemplateText, placeholders
+from bot.context import Context
+from bot.events import FriendRequest
+from bot.handler import CONTINUE, STOP, Flow, Handler, HandlerConfig
+from bot.text import WordMatcher, normalize
+
+
+class Accept(StrEnum):
+    KEYWORDS = "keywords"
+    ALL = "all"
+    NONE = "none"
+
+
+class Config(HandlerConfig):
+    accept: Accept = Accept.KEYWORDS
+    keywords: list[str] = []
+    greeting: Annotated[TemplateText, placeholders("member")] | None = Template(
+        "你好 {member}，我是倾听者平台的小助手。发送「报名」即可加入招募群。")
+
+    @model_validator(mode="after")
+    def _keywords_given(self) -> Config:
+        if self.accept is Accept.KEYWORDS and not self.keywords:
+            raise ValueError("`accept: keywords` needs `keywords` (or say `accept: all`)")
+        return self
+
+
+class Friends(Handler[Config]):
+    name = "friends"
+    events = (FriendRequest,)
+    Config = Config
+
+    def __init__(self, config: Config) -> None:
+        super().__init__(config)
+        self._keywords = WordMatcher((word, word, True) for word in config.keywords)
+
+    async def handle(self, event: FriendRequest, ctx: Context) -> Flow:
+        contact = event.contact
+        if await ctx.get("accepted", member=contact.id) is not None:
+            return STOP
+        if not self._wanted(event.hello):
+            await self._ignore(event, ctx)
+            return CONTINUE
+        await ctx.set("accepted", ctx.now.isoformat(), member=contact.id)
+        await ctx.audit("friend_accepted", contact.id, f"hello: {event.hello}")
+        ctx.accept_friend(contact.id, event.request)
+        if self.config.greeting is not None:
+            ctx.dm(contact.id, self.config.greeting.render({"member": contact.name}))
+        return STOP
+
+    def _wanted(self, hello: str) -> bool:
+        if self.config.accept is Accept.KEYWORDS:
+            return self._keywords.first(normalize(hello)) is not None
+        return self.config.accept is Accept.ALL
+
+    async def _ignore(self, event: FriendRequest, ctx: Context) -> None:
+        """Leave the request for a person, and audit that once per request and greeting."""
+        seen = [event.request, event.hello]
+        if await ctx.get("ignored", member=event.contact.id) == seen:
+            return
+        await ctx.set("ignored", seen, member=event.contact.id)
+        why = "accept: none" if self.config.accept is Accept.NONE else "no keyword"
+        await ctx.audit("friend_ignored", event.contact.id, f"{why}; hello: {event.hello}")

@@ -1,0 +1,110 @@
+"""Invite whoever asks with a sign-up word into a group of the configured type that has room.
+
+The operator's rule: "Someone who writes 报名 gets invited to the emptiest `to` group that is
+not full; if they are in one already we say so; if all are full we tell the admins and ask
+the member to wait." It works the same in a private chat (the `direct:` type) and in any
+group type, so one deployment can chain steps of a funnel, e.g. a private "报名" -> a
+recruitment group, then "报名" in the recruitment group -> an internship group.
+
+- The target is the group of type `to` with the fewest members below its type's `capacity`
+  (types/NAME.yaml, default 200); ties go to the first group by id.
+- "Already in" means the roster shows the member in a group of type `to` and not gone
+  since; the roster learns of joins from the platform and from the join backstop.
+- Per member, a trigger within `cooldown` of the last one is ignored, so a repeated "报名"
+  neither invites twice nor alerts the admins twice.
+- Every decision goes to the audit log: invite, invite_already, invite_full.
+
+On WeChat an invitation is a card the member accepts; the join that follows is reported
+like any other, so the target group's welcome greets them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import Field
+
+from bot.config import Duration, Template, TemplateText, placeholders
+from bot.context import Context
+from bot.events import Kind, Message
+from bot.handler import CONTINUE, STOP, Flow, Handler, HandlerConfig
+from bot.text import WordMatcher, normalize, strip_mentions
+
+Reply = Annotated[TemplateText, placeholders("member", "group")]
+
+
+class MatchKind(StrEnum):
+    CONTAINS = "contains"
+    EXACT = "exact"
+
+
+class Config(HandlerConfig):
+    words: list[str] = Field(min_length=1)
+    match: MatchKind = MatchKind.CONTAINS
+    to: str = Field(min_length=1)
+    cooldown: Duration = timedelta(days=1)
+    mention: bool = True
+    invited: Reply = Template("已邀请你加入「{group}」，请在微信里接受群邀请。")
+    already: Reply = Template("你已经在「{group}」里了。")
+    full: Annotated[TemplateText, placeholders("member")] = Template(
+        "群暂时满员了，运营同学会尽快邀请你，请稍等。")
+    tell_admins: Annotated[TemplateText, placeholders("member", "id", "type")] = Template(
+        "[groupbot] {type} 类型的群都满了（或还没有这种群）：{member}（{id}）在等待邀请。")
+
+
+class Invite(Handler[Config]):
+    name = "invite"
+    events = (Message,)
+    Config = Config
+
+    def __init__(self, config: Config) -> None:
+        super().__init__(config)
+        self._words = WordMatcher((word, word, True) for word in config.words)
+        self._exact = {normalize(word) for word in config.words}
+
+    def asks(self, text: str) -> bool:
+        """Whether a message is a sign-up word (`match: exact`) or contains one."""
+        norm = normalize(strip_mentions(text))
+        if self.config.match is MatchKind.EXACT:
+            return norm in self._exact
+        return self._words.first(norm) is not None
+
+    async def handle(self, event: Message, ctx: Context) -> Flow:
+        sender = event.sender
+        if event.kind is not Kind.TEXT or sender.id == ctx.bot_id or not self.asks(event.text):
+            return CONTINUE
+        last = await ctx.get("asked", member=sender.id)
+        if last is not None and ctx.now - datetime.fromisoformat(last) < self.config.cooldown:
+            return STOP
+        await ctx.set("asked", ctx.now.isoformat(), member=sender.id)
+        values = {"member": sender.name}
+        if (topic := await self._group_of(ctx, sender.id)) is not None:
+            await ctx.audit("invite_already", sender.id, f"already in {topic}")
+            ctx.reply(self.config.already.render({**values, "group": topic}),
+                      mention=self.config.mention)
+            return STOP
+        room = await ctx.group_with_room(self.config.to)
+        if room is None:
+            await ctx.audit("invite_full", sender.id, f"no {self.config.to} group has room")
+            ctx.tell_admins(self.config.tell_admins.render(
+                {**values, "id": sender.id, "type": self.config.to}))
+            ctx.reply(self.config.full.render(values), mention=self.config.mention)
+            return STOP
+        await ctx.audit("invite", sender.id, f"to {room.id} ({room.topic})")
+        ctx.invite(room.id, sender.id)
+        ctx.reply(self.config.invited.render({**values, "group": room.topic}),
+                  mention=self.config.mention)
+        return STOP
+
+    async def _group_of(self, ctx: Context, member: str) -> str | None:
+        """The topic of a group of the target type the member is in, by the roster."""
+        topics = {info.id: info.topic for info, _ in await ctx.groups_of_type(self.config.to)}
+        if not topics:
+            return None
+        row = await ctx.store.one(
+            "SELECT grp FROM roster WHERE member=? AND left_at IS NULL"
+            f" AND grp IN ({','.join('?' * len(topics))}) ORDER BY grp LIMIT 1",
+            (member, *topics))
+        return topics[row[0]] if row else None

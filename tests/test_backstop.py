@@ -1,0 +1,97 @@
+"""The join backstop: joins and leaves the platform never reported are found by comparing
+member lists, and handled as if reported; nobody is welcomed twice."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from harness import BOT_YAML, SHIPPED, Harness, write_config
+
+from bot.yamlfile import InputError
+
+
+async def test_an_unreported_join_is_welcomed_at_the_next_comparison(tmp_path: Path) -> None:
+    async with Harness(SHIPPED, tmp_path) as h:
+        await h.advance("1s")  # the first look at r1, at start
+        h.world.join("r1", ["frank"])  # in the group; the platform says nothing
+        await h.advance("4m")
+        assert h.actions("say") == []
+        await h.advance("2m")
+        [welcome] = h.actions("say")
+        assert welcome["mentions"] == ["frank"]
+
+
+async def test_a_late_report_a_restart_or_more_comparisons_welcome_nobody_twice(
+        tmp_path: Path) -> None:
+    async with Harness(SHIPPED, tmp_path) as h:
+        await h.advance("1s")
+        h.world.join("r1", ["frank"])
+        await h.advance("6m")
+        await h.join("r1", "frank")  # the platform reports it after all
+        await h.advance("6m")
+        await h.restart()
+        await h.advance("1h")
+        assert len(h.actions("say")) == 1
+
+
+async def test_a_reported_join_is_not_found_again(tmp_path: Path) -> None:
+    async with Harness(SHIPPED, tmp_path) as h:
+        await h.advance("1s")
+        await h.join("r1", "frank")
+        await h.advance("1h")
+        assert len(h.actions("say")) == 1
+
+
+async def test_members_there_when_a_group_is_first_seen_are_not_newcomers(
+        tmp_path: Path) -> None:
+    async with Harness(SHIPPED, tmp_path) as h:
+        await h.say("r1", "carol", "hello")  # the roster knows carol before the first look
+        await h.advance("1h")
+        h.world.add_group("r9", "Listener Recruitment 09", ["u1", "u2"])  # the bot is added
+        await h.bot.refresh_groups()
+        await h.say("r9", "u1", "hi")
+        await h.advance("1h")
+        assert h.actions("say") == []
+
+
+async def test_an_unreported_leave_is_noticed(tmp_path: Path) -> None:
+    """alice leaves r1 silently; once the backstop noticed, her "报名" gets an invitation
+    instead of "you are already in a recruitment group"."""
+    async with Harness(SHIPPED, tmp_path) as h:
+        await h.advance("1s")
+        h.world.leave("r1", ["alice"])
+        await h.advance("5m")
+        await h.say(None, "alice", "报名")
+        await h.advance("1m")
+        assert [(r["group"], r["member"]) for r in h.actions("invite")] == [("r1", "alice")]
+        [welcome] = h.actions("say", group="r1")  # she had never been welcomed in r1
+        assert welcome["mentions"] == ["alice"]
+
+
+def _config(tmp_path: Path, backstop: str) -> Path:
+    return write_config(tmp_path / "config", BOT_YAML + f"backstop: {backstop}\n",
+                        {"recruitment": "handlers:\n  - welcome: {template: '欢迎{members}'}\n"})
+
+
+@pytest.mark.parametrize("backstop, found_after", [("{every: 20m}", "20m"),
+                                                   ("{every: null}", None)])
+async def test_the_interval_is_configurable_and_null_turns_it_off(
+        tmp_path: Path, backstop: str, found_after: str | None) -> None:
+    async with Harness(_config(tmp_path, backstop), tmp_path) as h:
+        await h.advance("1s")
+        h.world.join("r1", ["frank"])
+        await h.advance("19m")
+        assert h.texts() == []
+        await h.advance("2m")
+        assert h.texts() == (["欢迎frank"] if found_after else [])
+
+
+@pytest.mark.parametrize("backstop, message", [
+    ("{every: 10s}", "bot.yaml:10: backstop.every: compare member lists at most once a minute"),
+    ("{every: soon}", "backstop.every"),
+    ("{often: 5m}", "backstop.often"),
+])
+def test_a_bad_backstop_setting_is_named(tmp_path: Path, backstop: str, message: str) -> None:
+    with pytest.raises(InputError, match=message):
+        Harness(_config(tmp_path, backstop), tmp_path)

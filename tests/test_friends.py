@@ -1,0 +1,105 @@
+"""Friend requests: accepted by their greeting's keywords, greeted once, every decision audited."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from harness import BOT_YAML, SHIPPED, Harness, write_config
+
+from bot.yamlfile import InputError
+
+
+async def _audit(h: Harness) -> list[tuple[str, str]]:
+    rows = await h.bot.store.all("SELECT action, member FROM audit WHERE handler='friends'"
+                                 " ORDER BY id")
+    return [(str(action), str(member)) for action, member in rows]
+
+
+async def test_a_greeting_with_a_keyword_is_accepted_and_greeted(tmp_path: Path) -> None:
+    async with Harness(SHIPPED, tmp_path) as h:
+        h.world.contacts["dave"] = "大卫"
+        await h.friend_request("dave", "你好，我想做倾听者")
+        await h.advance("10s")
+        assert [r["action"] for r in h.sent] == ["accept_friend", "dm"]
+        assert h.actions("accept_friend") == [
+            {"t": h.sent[0]["t"], "action": "accept_friend", "contact": "dave"}]
+        [greeting] = h.actions("dm", to="dave")
+        assert greeting["text"].startswith("你好 大卫！") and "「报名」" in greeting["text"]
+        assert await _audit(h) == [("friend_accepted", "dave")]
+
+
+async def test_a_greeting_without_a_keyword_is_left_for_a_person(tmp_path: Path) -> None:
+    async with Harness(SHIPPED, tmp_path) as h:
+        await h.friend_request("erin", "hi")
+        await h.friend_request("erin", "hi")
+        await h.advance("10s")
+        assert h.sent == []
+        assert await _audit(h) == [("friend_ignored", "erin")]
+
+
+async def test_the_same_request_twice_is_accepted_once_even_across_a_restart(
+        tmp_path: Path) -> None:
+    async with Harness(SHIPPED, tmp_path) as h:
+        await h.friend_request("dave", "listener")
+        await h.friend_request("dave", "listener")
+        await h.advance("10s")
+        await h.restart()
+        await h.friend_request("dave", "报名")
+        await h.advance("10s")
+        assert [r["action"] for r in h.sent] == ["accept_friend", "dm"]
+
+
+async def test_a_later_request_with_a_reason_is_accepted(tmp_path: Path) -> None:
+    async with Harness(SHIPPED, tmp_path) as h:
+        await h.friend_request("erin", "hello")
+        await h.friend_request("erin", "I want to JOIN")
+        await h.advance("10s")
+        assert h.actions("accept_friend", contact="erin") != []
+
+
+@pytest.mark.parametrize("hello", ["ＬＩＳＴＥＮＥＲ", "想了解一下兼职"])
+async def test_keywords_match_folded_and_inside_a_sentence(tmp_path: Path, hello: str) -> None:
+    async with Harness(SHIPPED, tmp_path) as h:
+        await h.friend_request("dave", hello)
+        await h.advance("10s")
+        assert len(h.actions("accept_friend")) == 1
+
+
+async def test_a_latin_keyword_matches_only_as_a_whole_word(tmp_path: Path) -> None:
+    async with Harness(SHIPPED, tmp_path) as h:
+        await h.friend_request("dave", "rejoined")
+        await h.advance("10s")
+        assert h.sent == []
+
+
+def _config(tmp_path: Path, friends: str) -> Path:
+    return write_config(tmp_path / "config", BOT_YAML + "direct: private\n",
+                        {"recruitment": "handlers: []\n",
+                         "private": f"handlers:\n  - friends: {friends}\n"})
+
+
+@pytest.mark.parametrize("accept, accepted", [("all", 2), ("none", 0)])
+async def test_accept_all_or_none(tmp_path: Path, accept: str, accepted: int) -> None:
+    async with Harness(_config(tmp_path, f"{{accept: {accept}}}"), tmp_path) as h:
+        await h.friend_request("dave", "")
+        await h.friend_request("erin", "listener")
+        await h.advance("10s")
+        assert len(h.actions("accept_friend")) == accepted
+
+
+async def test_no_greeting_when_it_is_null(tmp_path: Path) -> None:
+    async with Harness(_config(tmp_path, "{accept: all, greeting: null}"), tmp_path) as h:
+        await h.friend_request("dave", "")
+        await h.advance("10s")
+        assert [r["action"] for r in h.sent] == ["accept_friend"]
+
+
+@pytest.mark.parametrize("friends, message", [
+    ("{}", "`accept: keywords` needs `keywords`"),
+    ("{accept: maybe}", "handlers.friends.accept"),
+    ("{accept: all, greeting: '欢迎 {name}'}", "unknown placeholder {name}"),
+])
+def test_config_mistakes_are_named(tmp_path: Path, friends: str, message: str) -> None:
+    with pytest.raises(InputError, match=message):
+        Harness(_config(tmp_path, friends), tmp_path)

@@ -1,0 +1,167 @@
+"""The sign-up keyword: invited to the emptiest group of the target type, told when already in
+one, asked to wait (and the admins told) when all are full, never invited twice."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from harness import BOT_YAML, SHIPPED, Harness, write_config
+
+from bot.events import Kind
+from bot.yamlfile import InputError
+
+GROUPS = {"r1": "Listener Recruitment 01", "r2": "Listener Recruitment 02",
+          "i1": "Listener Internship 01", "i2": "Listener Internship 02"}
+
+
+async def _started(h: Harness, **extra: list[str]) -> None:
+    """Fill groups with extra members, then let the bot take its first look at them."""
+    for group, members in extra.items():
+        h.world.join(group, members)
+    await h.advance("1s")
+
+
+async def test_a_private_sign_up_is_invited_to_the_emptiest_recruitment_group(
+        tmp_path: Path) -> None:
+    async with Harness(SHIPPED, tmp_path, groups=GROUPS) as h:
+        await _started(h, r1=["u1", "u2"])
+        await h.say(None, "dave", "报名")
+        await h.advance("1m")
+        assert h.actions("invite") == [{"t": h.actions("invite")[0]["t"], "action": "invite",
+                                        "group": "r2", "member": "dave"}]
+        [reply] = h.actions("dm", to="dave")
+        assert "已邀请你加入「Listener Recruitment 02」" in reply["text"]
+        [welcome] = h.actions("say", group="r2")
+        assert welcome["mentions"] == ["dave"]
+
+
+async def test_equal_groups_go_to_the_first_by_id(tmp_path: Path) -> None:
+    async with Harness(SHIPPED, tmp_path, groups=GROUPS) as h:
+        await _started(h)
+        await h.say(None, "dave", "join")
+        await h.advance("1m")
+        assert [r["group"] for r in h.actions("invite")] == ["r1"]
+
+
+async def test_a_sign_up_in_a_recruitment_group_is_invited_to_an_internship_group(
+        tmp_path: Path) -> None:
+    async with Harness(SHIPPED, tmp_path, groups=GROUPS) as h:
+        await _started(h, i1=["u1"])
+        await h.say("r1", "carol", "我要报名！")
+        await h.advance("1m")
+        assert [(r["group"], r["member"]) for r in h.actions("invite")] == [("i2", "carol")]
+        [reply] = h.actions("say", group="r1")
+        assert reply["mentions"] == ["carol"] and "Listener Internship 02" in reply["text"]
+        assert len(h.actions("say", group="i2")) == 1  # the internship welcome
+
+
+async def test_a_question_about_signing_up_gets_the_faq_not_an_invitation(
+        tmp_path: Path) -> None:
+    async with Harness(SHIPPED, tmp_path, groups=GROUPS) as h:
+        await _started(h)
+        await h.say("r1", "alice", "请问怎么报名？")
+        await h.advance("1m")
+        assert h.actions("invite") == []
+        assert len(h.actions("say", group="r1")) == 1
+
+
+async def test_repeating_the_keyword_invites_once(tmp_path: Path) -> None:
+    async with Harness(SHIPPED, tmp_path, groups=GROUPS) as h:
+        await _started(h)
+        for _ in range(3):
+            await h.say("r1", "carol", "报名")
+            await h.advance("1m")
+        await h.restart()
+        await h.say("r1", "carol", "报名")
+        await h.advance("1m")
+        assert len(h.actions("invite")) == 1
+        assert len(h.actions("say", group="r1")) == 1
+
+
+async def test_someone_already_in_a_group_of_the_type_is_told_so(tmp_path: Path) -> None:
+    async with Harness(SHIPPED, tmp_path, groups=GROUPS) as h:
+        await _started(h)
+        await h.say(None, "alice", "报名")
+        await h.advance("1m")
+        assert h.actions("invite") == []
+        [reply] = h.actions("dm", to="alice")
+        assert "你已经在「Listener Recruitment 01」里了" in reply["text"]
+
+
+async def test_someone_who_left_can_be_invited_again(tmp_path: Path) -> None:
+    async with Harness(SHIPPED, tmp_path, groups=GROUPS) as h:
+        await _started(h)
+        await h.join("r2", "carol")
+        await h.leave("r2", "carol")
+        await h.say(None, "carol", "报名")
+        await h.advance("1m")
+        assert [(r["group"], r["member"]) for r in h.actions("invite")] == [("r1", "carol")]
+
+
+def _config(tmp_path: Path, invite: str, capacity: int = 200) -> Path:
+    bot_yaml = BOT_YAML + ("  - match: {topic: Internship}\n    type: internship\n"
+                           "direct: private\n")
+    return write_config(tmp_path / "config", bot_yaml, {
+        "recruitment": f"handlers:\n  - invite: {invite}\n",
+        "internship": f"capacity: {capacity}\nhandlers: []\n",
+        "private": "handlers: []\n"})
+
+
+async def test_when_all_groups_are_full_the_admins_are_told_and_the_member_waits(
+        tmp_path: Path) -> None:
+    config = _config(tmp_path, "{words: [报名], to: internship}", capacity=3)
+    async with Harness(config, tmp_path, groups=GROUPS) as h:
+        await _started(h)  # each group: the bot, alice, bob
+        await h.say("r1", "carol", "报名")
+        await h.say("r1", "carol", "报名")
+        await h.advance("1m")
+        assert h.actions("invite") == []
+        [alert] = h.actions("dm", to="admin")
+        assert "internship" in alert["text"] and "carol" in alert["text"]
+        [reply] = h.actions("say", group="r1")
+        assert reply["mentions"] == ["carol"] and "满员" in reply["text"]
+        rows = await h.bot.store.all("SELECT action FROM audit WHERE handler='invite'")
+        assert rows == [("invite_full",)]
+
+
+async def test_a_full_group_is_passed_over(tmp_path: Path) -> None:
+    config = _config(tmp_path, "{words: [报名], to: internship}", capacity=4)
+    async with Harness(config, tmp_path, groups=GROUPS) as h:
+        await _started(h, i1=["u1"])
+        await h.say("r1", "carol", "报名")
+        await h.say("r1", "dave", "报名")
+        await h.advance("1m")
+        assert [(r["group"], r["member"]) for r in h.actions("invite")] == [
+            ("i2", "carol"), ("i2", "dave")]
+
+
+@pytest.mark.parametrize("text, invited", [("报名", True), ("我要报名", False), ("JOIN", True)])
+async def test_exact_matching_takes_only_the_word_itself(tmp_path: Path, text: str,
+                                                         invited: bool) -> None:
+    config = _config(tmp_path, "{words: [报名, join], match: exact, to: internship}")
+    async with Harness(config, tmp_path, groups=GROUPS) as h:
+        await _started(h)
+        await h.say("r1", "carol", text)
+        await h.advance("1m")
+        assert bool(h.actions("invite")) is invited
+
+
+async def test_only_text_messages_count(tmp_path: Path) -> None:
+    config = _config(tmp_path, "{words: [报名], to: internship}")
+    async with Harness(config, tmp_path, groups=GROUPS) as h:
+        await _started(h)
+        await h.say("r1", "carol", "报名", kind=Kind.LINK, url="http://x.example")
+        await h.advance("1m")
+        assert h.sent == []
+
+
+@pytest.mark.parametrize("invite, message", [
+    ("{words: [报名]}", "handlers.invite.to: required key is missing"),
+    ("{words: [], to: internship}", "handlers.invite.words"),
+    ("{words: [报名], to: internship, invited: '{name}'}", "unknown placeholder {name}"),
+    ("{words: [报名], to: internship, full: '{group}'}", "unknown placeholder {group}"),
+])
+def test_config_mistakes_are_named(tmp_path: Path, invite: str, message: str) -> None:
+    with pytest.raises(InputError, match=message):
+        Harness(_config(tmp_path, invite), tmp_path)
