@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from bot.handler import Registry
+from handlers.checkin import Checkin
 from handlers.friends import Friends
 from handlers.invite import Invite
 from handlers.keywords import Keywords
+from handlers.push import Push
 from handlers.rules import Rules
 from handlers.welcome import Welcome
 
 REGISTRY: Registry = {
     handler.name: handler
-    for handler in (Welcome, Rules, Keywords, Friends, Invite)
+    for handler in (Welcome, Rules, Keywords, Friends, Invite, Checkin, Push)
 }

@@ -1,0 +1,286 @@
+"""Daily check-ins: a member sends "签到" once a day and earns points, more on streak days.
+
+A day runs from `day_starts` to `day_starts` on the bot's clock (midnight by default). A
+streak counts consecutive days with a check-in, across month and year ends; a whole day
+without one starts it again at 1. A second check-in on one day earns nothing and is told so.
+Members can ask for the leaderboard (this week, this month, all time) and for their own
+figures. Points belong to the group, or to all groups of the type (`scope: type`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from datetime import date, datetime, time, timedelta
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator, Field, field_validator, model_validator
+
+from bot.config import Duration, Template, TemplateText, placeholders
+from bot.context import Context
+from bot.events import Kind, Message
+from bot.handler import CONTINUE, STOP, Flow, Handler, HandlerConfig
+from bot.text import normalize, strip_mentions
+
+log = logging.getLogger(__name__)
+
+# What may follow or precede a command: "签到！", "check in~" (normalized: "!" and "~").
+_AROUND_COMMAND = " !.?~。…"
+
+
+def _quoted_time(value: Any) -> Any:
+    if isinstance(value, (int, float)):
+        raise ValueError('write a clock time in quotes, e.g. "05:00" '
+                         "(unquoted, YAML reads 5:00 as a number)")
+    return value
+
+
+ClockTime = Annotated[time, BeforeValidator(_quoted_time)]
+
+# ---------------------------------------------------------------- day and streak arithmetic
+
+
+def checkin_day(at: datetime, day_starts: time) -> date:
+    """The check-in day `at` (on the bot's clock) belongs to: days begin at `day_starts`."""
+    return at.date() if at.time() >= day_starts else at.date() - timedelta(days=1)
+
+
+def next_streak(last_day: date | None, last_streak: int, today: date) -> int:
+    """The streak after checking in on `today`, given the last check-in day before it."""
+    if last_day is not None and (today - last_day).days == 1:
+        return last_streak + 1
+    return 1
+
+
+def standing_streak(last_day: date | None, last_streak: int, today: date) -> int:
+    """The streak that still stands on `today`: 0 once a whole day went by without a check-in."""
+    if last_day is not None and (today - last_day).days in (0, 1):
+        return last_streak
+    return 0
+
+
+def points_for(streak: int, base: int, bonuses: Mapping[int, int]) -> tuple[int, int]:
+    """(points earned, of which bonus) for a check-in that makes the streak `streak`."""
+    bonus = bonuses.get(streak, 0)
+    return base + bonus, bonus
+
+
+def week_start(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+# ---------------------------------------------------------------- config
+
+
+class Scope(StrEnum):
+    GROUP = "group"
+    TYPE = "type"
+
+
+CheckinText = Annotated[TemplateText,
+                       placeholders("member", "streak", "points", "bonus", "total", "rank")]
+BoardText = Annotated[TemplateText, placeholders("week", "month", "all", "top")]
+BoardLine = Annotated[TemplateText, placeholders("rank", "member", "points", "days")]
+MyDataText = Annotated[TemplateText, placeholders("member", "messages", "checkins", "streak",
+                                                  "total", "warnings")]
+
+
+class Leaderboard(HandlerConfig):
+    triggers: list[str] = ["签到排行", "排行榜", "leaderboard"]
+    top: int = Field(default=10, ge=1, le=50)
+    cooldown: Duration = timedelta(minutes=5)
+    template: BoardText = Template(
+        "🏆 签到排行榜（前 {top} 名）\n【本周】\n{week}\n【本月】\n{month}\n【总榜】\n{all}")
+    line: BoardLine = Template("{rank}. {member}  {points} 分")
+    empty: str = "暂无"
+
+
+class MyData(HandlerConfig):
+    triggers: list[str] = ["我的数据", "my data"]
+    template: MyDataText = Template(
+        "📊 {member} 的数据\n发言 {messages} 条 · 签到 {checkins} 天 · 连续签到 {streak} 天\n"
+        "积分 {total} 分 · 警告 {warnings} 次")
+
+
+class Config(HandlerConfig):
+    triggers: list[str] = Field(default=["签到", "check in"], min_length=1)
+    day_starts: ClockTime = time(0, 0)
+    points: int = Field(default=10, ge=0)
+    bonuses: dict[int, int] = {7: 30, 30: 100}
+    scope: Scope = Scope.GROUP
+    mention: bool = False
+    reply: CheckinText = Template(
+        "✅ {member} 签到成功！连续签到 {streak} 天，今日 +{points} 分，累计 {total} 分，"
+        "今天第 {rank} 个签到。")
+    bonus_reply: CheckinText = Template("🎁 连续签到 {streak} 天，额外奖励 {bonus} 分！")
+    already: CheckinText = Template(
+        "{member} 今天已经签过到啦～ 连续签到 {streak} 天，今日已得 {points} 分，"
+        "累计 {total} 分，今天第 {rank} 个签到。")
+    leaderboard: Leaderboard = Leaderboard()
+    my_data: MyData = MyData()
+
+    @field_validator("bonuses")
+    @classmethod
+    def _streak_days(cls, bonuses: dict[int, int]) -> dict[int, int]:
+        for day, bonus in bonuses.items():
+            if day < 1 or bonus < 0:
+                raise ValueError(f"a bonus is `streak day: points`, both positive: {day}: {bonus}")
+        return bonuses
+
+    @model_validator(mode="after")
+    def _distinct_triggers(self) -> Config:
+        seen: dict[str, str] = {}
+        for what, words in (("triggers", self.triggers),
+                            ("leaderboard.triggers", self.leaderboard.triggers),
+                            ("my_data.triggers", self.my_data.triggers)):
+            for word in words:
+                key = _command(word)
+                if not key:
+                    raise ValueError(f"{what}: an empty trigger {word!r}")
+                if key in seen and seen[key] != what:
+                    raise ValueError(f"{word!r} is in both {seen[key]} and {what}")
+                seen[key] = what
+        return self
+
+
+def _command(text: str) -> str:
+    return normalize(strip_mentions(text)).strip(_AROUND_COMMAND)
+
+
+# ---------------------------------------------------------------- the handler
+
+MIGRATIONS = (
+    """
+    CREATE TABLE checkins (
+        scope TEXT NOT NULL, member TEXT NOT NULL, day TEXT NOT NULL, grp TEXT NOT NULL,
+        at TEXT NOT NULL, message TEXT NOT NULL, streak INTEGER NOT NULL,
+        points INTEGER NOT NULL, UNIQUE (scope, member, day));
+    CREATE INDEX checkins_by_day ON checkins (scope, day);
+    """,
+)
+
+
+class Checkin(Handler[Config]):
+    name = "checkin"
+    events = (Message,)
+    Config = Config
+    migrations = MIGRATIONS
+
+    def __init__(self, config: Config) -> None:
+        super().__init__(config)
+        self._commands = {
+            **{_command(w): self._check_in for w in config.triggers},
+            **{_command(w): self._leaderboard for w in config.leaderboard.triggers},
+            **{_command(w): self._my_data for w in config.my_data.triggers},
+        }
+
+    async def handle(self, event: Message, ctx: Context) -> Flow:
+        if ctx.group is None or event.kind is not Kind.TEXT:
+            return CONTINUE
+        command = self._commands.get(_command(event.text))
+        if command is None:
+            return CONTINUE
+        scope = ctx.group.id if self.config.scope is Scope.GROUP else f"type:{ctx.group.type}"
+        await command(event, ctx, scope)
+        return STOP
+
+    def _today(self, ctx: Context) -> date:
+        return checkin_day(ctx.now, self.config.day_starts)
+
+    # ------------------------------------------------------------ check in
+
+    async def _last(self, ctx: Context, scope: str, member: str,
+                    before: date | None = None) -> tuple[date | None, int]:
+        """The member's last check-in day (before `before`) and the streak it made."""
+        row = await ctx.store.one(
+            "SELECT day, streak FROM checkins WHERE scope=? AND member=? AND day<?"
+            " ORDER BY day DESC LIMIT 1",
+            (scope, member, (before or date.max).isoformat()))
+        return (date.fromisoformat(row[0]), row[1]) if row else (None, 0)
+
+    async def _check_in(self, event: Message, ctx: Context, scope: str) -> None:
+        member, today = event.sender.id, self._today(ctx)
+        streak = next_streak(*await self._last(ctx, scope, member, before=today), today)
+        points, bonus = points_for(streak, self.config.points, self.config.bonuses)
+        added = await ctx.store.changes(
+            "INSERT OR IGNORE INTO checkins (scope, member, day, grp, at, message, streak,"
+            " points) VALUES (?,?,?,?,?,?,?,?)",
+            (scope, member, today.isoformat(), ctx.scope, ctx.now.isoformat(), event.id,
+             streak, points))
+        rowid, streak, points, message = await ctx.store.one(
+            "SELECT rowid, streak, points, message FROM checkins WHERE scope=? AND member=?"
+            " AND day=?", (scope, member, today.isoformat())) or (0, 0, 0, "")
+        if not added and event.id and message == event.id:
+            return  # the same message delivered again: it was answered the first time
+        [rank] = await ctx.store.one(
+            "SELECT COUNT(*) FROM checkins WHERE scope=? AND day=? AND rowid<=?",
+            (scope, today.isoformat(), rowid)) or (1,)
+        [total] = await ctx.store.one(
+            "SELECT SUM(points) FROM checkins WHERE scope=? AND member=?",
+            (scope, member)) or (points,)
+        facts = {"member": event.sender.name, "streak": streak, "points": points,
+                 "bonus": bonus, "total": total, "rank": rank}
+        text = (self.config.reply if added else self.config.already).render(facts)
+        if added and bonus:
+            text += "\n" + self.config.bonus_reply.render(facts)
+        ctx.reply(text, mention=self.config.mention)
+
+    # ------------------------------------------------------------ leaderboard
+
+    async def _leaderboard(self, event: Message, ctx: Context, scope: str) -> None:
+        board = self.config.leaderboard
+        last = await ctx.get("leaderboard_posted")
+        if last is not None and ctx.now - datetime.fromisoformat(last) < board.cooldown:
+            return
+        await ctx.set("leaderboard_posted", ctx.now.isoformat())
+        today = self._today(ctx)
+        sections = {}
+        for period, since in (("week", week_start(today).isoformat()),
+                              ("month", today.replace(day=1).isoformat()), ("all", "")):
+            sections[period] = await self._top(ctx, scope, since)
+        ctx.reply(board.template.render({**sections, "top": board.top}))
+
+    async def _top(self, ctx: Context, scope: str, since: str) -> str:
+        board = self.config.leaderboard
+        rows = await ctx.store.all(
+            "SELECT member, SUM(points), COUNT(*) FROM checkins WHERE scope=? AND day>=?"
+            " GROUP BY member ORDER BY SUM(points) DESC, MIN(rowid) LIMIT ?",
+            (scope, since, board.top))
+        lines = [board.line.render({"rank": rank, "member": await ctx.name(member),
+                                    "points": points, "days": days})
+                 for rank, (member, points, days) in enumerate(rows, start=1)]
+        return "\n".join(lines) or board.empty
+
+    # ------------------------------------------------------------ my data
+
+    async def _my_data(self, event: Message, ctx: Context, scope: str) -> None:
+        member = event.sender.id
+        spoke = await ctx.store.one("SELECT messages FROM roster WHERE grp=? AND member=?",
+                                    (ctx.scope, member))
+        days, total = await ctx.store.one(
+            "SELECT COUNT(*), COALESCE(SUM(points), 0) FROM checkins WHERE scope=? AND member=?",
+            (scope, member)) or (0, 0)
+        streak = standing_streak(*await self._last(ctx, scope, member), self._today(ctx))
+        ctx.reply(self.config.my_data.template.render({
+            "member": event.sender.name, "messages": spoke[0] if spoke else 0,
+            "checkins": days, "streak": streak, "total": total,
+            "warnings": await _warnings(ctx, member)}))
+
+
+async def _warnings(ctx: Context, member: str) -> int:
+    """Warnings the antispam handler gave this member here and did not revoke, if its
+    `warnings` table (one row per warning: grp, member, ended) exists in this deployment."""
+    columns = {row[0] for row in await ctx.store.all(
+        "SELECT name FROM pragma_table_info('warnings')")}
+    if not columns:
+        return 0
+    if not {"grp", "member"} <= columns:
+        log.warning("the warnings table has no grp/member columns (%s); showing 0",
+                    ", ".join(sorted(columns)))
+        return 0
+    not_revoked = " AND ended IS NOT 'revoked'" if "ended" in columns else ""
+    row = await ctx.store.one(
+        f"SELECT COUNT(*) FROM warnings WHERE grp=? AND member=?{not_revoked}",
+        (ctx.scope, member))
+    return int(row[0]) if row else 0

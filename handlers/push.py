@@ -1,0 +1,278 @@
+"""Scheduled pushes: content posted in every group of a type at fixed times.
+
+Each schedule has cron times in the bot's time zone and a content file whose items are
+posted one per run: always the same (fixed), the next one each time (rotate), a random one
+that does not repeat until all were posted (random), or episode N of M (series, which stops
+or starts again at the end). Quiet hours skip a push or move it to when they end; two pushes
+in one group are never closer than `min_gap`. Every run is recorded in `push_log`, and the
+core records cron runs, so a restart never posts one twice.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from enum import StrEnum
+from random import Random
+from typing import Annotated, Any
+
+import yaml
+from pydantic import BeforeValidator, Field, model_validator
+
+from bot.config import (
+    Content,
+    ContentFile,
+    Cron,
+    Duration,
+    Template,
+    TemplateText,
+    placeholders,
+)
+from bot.context import Context
+from bot.events import Tick
+from bot.handler import CONTINUE, Flow, Handler, HandlerConfig, Schedule
+
+
+def _quoted_time(value: Any) -> Any:
+    if isinstance(value, (int, float)):
+        raise ValueError('write a clock time in quotes, e.g. "22:00" '
+                         "(unquoted, YAML reads 22:00 as a number)")
+    return value
+
+
+ClockTime = Annotated[time, BeforeValidator(_quoted_time)]
+
+
+def _one_or_more(value: Any) -> Any:
+    return [value] if isinstance(value, str) else value
+
+# ---------------------------------------------------------------- content and picking
+
+
+def items_of(content: Content) -> list[str]:
+    """The texts of a push file: a YAML list (.yaml/.yml), else blocks separated by '---'."""
+    if content.path.endswith((".yaml", ".yml")):
+        try:
+            data = yaml.safe_load(content.text)
+        except yaml.YAMLError as exc:
+            raise ValueError(f"{content.path} is not valid YAML: {exc}") from None
+        if not isinstance(data, list) or not all(isinstance(i, str) for i in data):
+            raise ValueError(f"{content.path}: a YAML push file is a list of texts")
+        items = [item.strip() for item in data]
+    else:
+        blocks: list[list[str]] = [[]]
+        for line in content.text.splitlines():
+            if line.strip() == "---":
+                blocks.append([])
+            else:
+                blocks[-1].append(line)
+        items = ["\n".join(block).strip() for block in blocks]
+    return [item for item in items if item]
+
+
+def pick_random(count: int, used: list[int], rng: Random) -> tuple[int, list[int]]:
+    """An item not used in this round, and the round's used items after it. A new round
+    starts when all were used, never with the item that ended the last one."""
+    used = [i for i in used if i < count]
+    left = [i for i in range(count) if i not in used]
+    if not left:
+        left = [i for i in range(count) if not used or i != used[-1]] or [0]
+        used = []
+    choice = rng.choice(left)
+    return choice, [*used, choice]
+
+
+def quiet_covers(at: time, start: time, end: time) -> bool:
+    """Whether the clock time `at` is inside quiet hours from `start` to `end` (end excluded);
+    they may run past midnight (22:00-08:00)."""
+    if start <= end:
+        return start <= at < end
+    return at >= start or at < end
+
+
+def quiet_end(at: datetime, end: time) -> datetime:
+    """The first time on or after `at` when the clock shows `end`."""
+    day = at.date() if at.time() <= end else at.date() + timedelta(days=1)
+    return datetime.combine(day, end, tzinfo=at.tzinfo)
+
+
+# ---------------------------------------------------------------- config
+
+
+class Mode(StrEnum):
+    FIXED = "fixed"
+    ROTATE = "rotate"
+    RANDOM = "random"
+    SERIES = "series"
+
+
+class AtEnd(StrEnum):
+    STOP = "stop"
+    LOOP = "loop"
+
+
+class InQuiet(StrEnum):
+    SKIP = "skip"
+    MOVE = "move"
+
+
+class QuietHours(HandlerConfig):
+    start: ClockTime
+    end: ClockTime
+    action: InQuiet = InQuiet.SKIP
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> QuietHours:
+        if self.start == self.end:
+            raise ValueError("quiet hours need different `start` and `end`")
+        return self
+
+
+class PushSchedule(HandlerConfig):
+    id: str = Field(pattern=r"^[A-Za-z0-9_-]+$")
+    cron: Annotated[list[Cron], BeforeValidator(_one_or_more)] = Field(min_length=1)
+    content: ContentFile | None = None
+    text: str | None = None
+    mode: Mode = Mode.ROTATE
+    at_end: AtEnd = AtEnd.STOP
+    template: Annotated[TemplateText, placeholders("text", "episode", "episodes")] = (
+        Template("{text}"))
+    grace: Duration = timedelta(minutes=10)
+
+    @model_validator(mode="after")
+    def _items(self) -> PushSchedule:
+        if (self.content is None) == (self.text is None):
+            raise ValueError("give exactly one of `content` (a file) or `text`")
+        count, source = len(self.items()), self.content.path if self.content else "`text`"
+        if count == 0:
+            raise ValueError(f"{source} has no items")
+        if self.mode is Mode.FIXED and count > 1:
+            raise ValueError(f"mode fixed posts one text, but {source} has {count} items: "
+                             "use rotate, random or series")
+        return self
+
+    def items(self) -> list[str]:
+        if self.content is not None:
+            return items_of(self.content)
+        return [self.text.strip()] if self.text and self.text.strip() else []
+
+
+class Config(HandlerConfig):
+    schedules: list[PushSchedule] = Field(min_length=1)
+    quiet_hours: QuietHours | None = None
+    min_gap: Duration = timedelta(hours=1)
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> Config:
+        ids = [s.id for s in self.schedules]
+        if len(set(ids)) < len(ids):
+            raise ValueError(f"schedule ids must differ: {', '.join(ids)}")
+        return self
+
+
+# ---------------------------------------------------------------- the handler
+
+MIGRATIONS = (
+    """
+    CREATE TABLE push_log (
+        grp TEXT NOT NULL, schedule TEXT NOT NULL, fire_time TEXT NOT NULL,
+        outcome TEXT NOT NULL, at TEXT NOT NULL, item INTEGER,
+        PRIMARY KEY (grp, schedule, fire_time));
+    """,
+)
+
+
+class Push(Handler[Config]):
+    name = "push"
+    events = (Tick,)
+    Config = Config
+    migrations = MIGRATIONS
+
+    def __init__(self, config: Config) -> None:
+        super().__init__(config)
+        self._by_id = {push.id: push for push in config.schedules}
+        self._by_job = {_job_key(push, n): push for push in config.schedules
+                        for n in range(len(push.cron))}
+        self._items = {push.id: push.items() for push in config.schedules}
+
+    def schedules(self) -> list[Schedule]:
+        return [Schedule(key=_job_key(push, n), cron=cron,
+                         grace_seconds=push.grace.total_seconds())
+                for push in self.config.schedules for n, cron in enumerate(push.cron)]
+
+    async def handle(self, event: Tick, ctx: Context) -> Flow:
+        moved_from = event.data.get("fire_time")
+        push = self._by_job.get(event.key) if moved_from is None else self._by_id.get(event.key)
+        if push is None or ctx.group is None:
+            return CONTINUE  # a schedule the config no longer has
+        fire = event.due if moved_from is None else datetime.fromisoformat(moved_from)
+        if not await self._claim(ctx, push, fire, moved=moved_from is not None):
+            return CONTINUE  # this run was handled already
+        if moved_from is not None and ctx.now - event.due > push.grace:
+            outcome, item = "skipped_late", None
+        else:
+            outcome, item = await self._run(ctx, push, fire, may_move=moved_from is None)
+        await ctx.store.execute(
+            "UPDATE push_log SET outcome=?, at=?, item=? WHERE grp=? AND schedule=?"
+            " AND fire_time=?", (outcome, ctx.now.isoformat(), item, ctx.scope, push.id,
+                                 fire.isoformat()))
+        return CONTINUE
+
+    async def _claim(self, ctx: Context, push: PushSchedule, fire: datetime,
+                     moved: bool) -> bool:
+        """Mark the run as being handled; False if it was (a duplicate Tick)."""
+        if moved:
+            return bool(await ctx.store.changes(
+                "UPDATE push_log SET outcome='due' WHERE grp=? AND schedule=? AND fire_time=?"
+                " AND outcome='moved'", (ctx.scope, push.id, fire.isoformat())))
+        return bool(await ctx.store.changes(
+            "INSERT OR IGNORE INTO push_log VALUES (?, ?, ?, 'due', ?, NULL)",
+            (ctx.scope, push.id, fire.isoformat(), ctx.now.isoformat())))
+
+    async def _run(self, ctx: Context, push: PushSchedule, fire: datetime,
+                   may_move: bool) -> tuple[str, int | None]:
+        """Post the run's item, or say why not: (outcome, item number)."""
+        quiet = self.config.quiet_hours
+        if quiet is not None and quiet_covers(ctx.now.time(), quiet.start, quiet.end):
+            if quiet.action is InQuiet.MOVE and may_move and await ctx.schedule(
+                    push.id, quiet_end(ctx.now, quiet.end), {"fire_time": fire.isoformat()},
+                    replace=False):
+                return "moved", None
+            return "skipped_quiet", None
+        if await self._too_soon(ctx):
+            return "skipped_gap", None
+        items = self._items[push.id]
+        index = await self._next_index(ctx, push, len(items))
+        if index is None:
+            return "finished", None
+        ctx.say(push.template.render({"text": items[index], "episode": index + 1,
+                                      "episodes": len(items)}))
+        return "sent", index + 1
+
+    async def _too_soon(self, ctx: Context) -> bool:
+        last = await ctx.store.one(
+            "SELECT at FROM push_log WHERE grp=? AND outcome='sent'"
+            " ORDER BY julianday(at) DESC LIMIT 1", (ctx.scope,))
+        return last is not None and ctx.now - datetime.fromisoformat(last[0]) < \
+            self.config.min_gap
+
+    async def _next_index(self, ctx: Context, push: PushSchedule, count: int) -> int | None:
+        """The item to post now, moving the schedule's position on; None: the series ended."""
+        key = f"next:{push.id}"
+        if push.mode is Mode.FIXED:
+            return 0
+        if push.mode is Mode.RANDOM:
+            index, used = pick_random(count, await ctx.get(key, default=[]), ctx.random)
+            await ctx.set(key, used)
+            return index
+        position: int = await ctx.get(key, default=0)
+        if push.mode is Mode.ROTATE or push.at_end is AtEnd.LOOP:
+            position %= count
+        elif position >= count:
+            return None
+        await ctx.set(key, position + 1)
+        return position
+
+
+def _job_key(push: PushSchedule, n: int) -> str:
+    """The scheduler's key for the push's n-th cron line: its id, or id#2, id#3..."""
+    return push.id if n == 0 else f"{push.id}#{n + 1}"

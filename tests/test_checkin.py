@@ -1,0 +1,336 @@
+"""Daily check-ins: one a day, streaks across days, months and years, points, leaderboard."""
+
+from __future__ import annotations
+
+import calendar
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+
+import pytest
+from harness import BOT_YAML, SHIPPED, TZ, Harness, write_config
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot import config
+from bot.context import Context
+from bot.events import Member, Message
+from bot.handler import CONTINUE, Flow, Handler, HandlerConfig, Registry
+from bot.yamlfile import InputError
+from handlers import REGISTRY
+from handlers.checkin import (
+    Checkin,
+    checkin_day,
+    next_streak,
+    points_for,
+    standing_streak,
+    week_start,
+)
+
+MONDAY = datetime(2026, 11, 23, 9, 0, tzinfo=TZ)
+INTERNSHIP = {"i1": "Listener Internship 01 实习群"}
+
+# ---------------------------------------------------------------- day and streak arithmetic
+
+clock_times = st.times(max_value=time(23, 59)).map(lambda t: t.replace(second=0, microsecond=0))
+instants = st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2099, 12, 30),
+                        timezones=st.just(TZ))
+month_ends = st.builds(lambda y, m: date(y, m, calendar.monthrange(y, m)[1]),
+                       st.integers(2000, 2098), st.integers(1, 12))
+days = st.one_of(st.dates(date(2000, 1, 1), date(2098, 12, 1)), month_ends)
+
+
+@given(days, clock_times)
+def test_a_day_begins_at_the_cut_and_the_moment_before_belongs_to_the_day_before(
+        day: date, cut: time) -> None:
+    start = datetime.combine(day, cut, tzinfo=TZ)
+    assert checkin_day(start, cut) == day
+    assert checkin_day(start - timedelta(microseconds=1), cut) == day - timedelta(days=1)
+
+
+@given(instants, clock_times)
+def test_a_check_in_day_lasts_24_hours(at: datetime, cut: time) -> None:
+    assert checkin_day(at + timedelta(days=1), cut) == checkin_day(at, cut) + timedelta(days=1)
+    assert checkin_day(at, cut) in (at.date(), at.date() - timedelta(days=1))
+
+
+@given(instants, instants, clock_times)
+def test_later_is_never_an_earlier_day(a: datetime, b: datetime, cut: time) -> None:
+    early, late = sorted((a, b))
+    assert checkin_day(early, cut) <= checkin_day(late, cut)
+
+
+@given(month_ends, st.integers(1, 400))
+def test_a_streak_goes_on_across_month_and_year_ends(last: date, streak: int) -> None:
+    assert next_streak(last, streak, last + timedelta(days=1)) == streak + 1
+    assert standing_streak(last, streak, last + timedelta(days=1)) == streak
+
+
+@given(days, st.integers(1, 400), st.integers(2, 800))
+def test_a_missed_day_starts_the_streak_again(last: date, streak: int, gap: int) -> None:
+    assert next_streak(last, streak, last + timedelta(days=gap)) == 1
+    assert standing_streak(last, streak, last + timedelta(days=gap)) == 0
+
+
+@given(days, st.lists(st.integers(1, 4), max_size=60))
+def test_the_streak_is_the_run_of_consecutive_days_ending_today(
+        first: date, gaps: list[int]) -> None:
+    history = [first]
+    for gap in gaps:
+        history.append(history[-1] + timedelta(days=gap))
+    last: date | None = None
+    streak = 0
+    for day in history:
+        streak = next_streak(last, streak, day)
+        run = 1
+        while day - timedelta(days=run) in history:
+            run += 1
+        assert streak == run
+        last = day
+
+
+@given(st.integers(1, 100), st.integers(0, 50),
+       st.dictionaries(st.integers(2, 100), st.integers(1, 500)))
+def test_bonus_points_come_on_bonus_days_only(streak: int, base: int,
+                                              bonuses: dict[int, int]) -> None:
+    points, bonus = points_for(streak, base, bonuses)
+    assert bonus == bonuses.get(streak, 0)
+    assert points == base + bonus
+
+
+@given(days)
+def test_a_week_starts_on_monday(day: date) -> None:
+    monday = week_start(day)
+    assert monday.weekday() == 0
+    assert timedelta(0) <= day - monday < timedelta(days=7)
+
+
+# ---------------------------------------------------------------- through the bot
+
+
+def _harness(tmp_path: Path, start: datetime = MONDAY,
+             groups: dict[str, str] = INTERNSHIP) -> Harness:
+    return Harness(SHIPPED, tmp_path, start=start, groups=groups)
+
+
+def _replies(h: Harness) -> list[str]:
+    return [t for t in h.texts() if "签到" in t and not t.startswith(("☀", "📚"))]
+
+
+async def _at(h: Harness, when: datetime) -> None:
+    await h.bot.advance(when)
+
+
+async def test_two_check_ins_on_one_day_earn_points_once(tmp_path: Path) -> None:
+    async with _harness(tmp_path) as h:
+        await h.say("i1", "alice", "签到")
+        await h.say("i1", "bob", "签到！")
+        await h.say("i1", "alice", "签到")
+        await h.advance("10s")
+        assert _replies(h) == [
+            "✅ alice 签到成功！连续签到 1 天，今日 +10 分，累计 10 分，今天第 1 个签到。",
+            "✅ bob 签到成功！连续签到 1 天，今日 +10 分，累计 10 分，今天第 2 个签到。",
+            "alice 今天已经签过到啦～ 连续签到 1 天，今日已得 10 分，累计 10 分，今天第 1 个签到。",
+        ]
+
+
+async def test_2359_and_0001_the_next_day_make_a_streak_of_2(tmp_path: Path) -> None:
+    async with _harness(tmp_path) as h:
+        await _at(h, datetime(2026, 11, 23, 23, 59, tzinfo=TZ))
+        await h.say("i1", "alice", "签到")
+        await _at(h, datetime(2026, 11, 24, 0, 1, tzinfo=TZ))
+        await h.say("i1", "alice", "签到")
+        await h.advance("10s")
+        assert "连续签到 2 天，今日 +10 分，累计 20 分" in _replies(h)[1]
+
+
+async def test_a_missed_day_starts_the_streak_at_1_again(tmp_path: Path) -> None:
+    async with _harness(tmp_path) as h:
+        for _ in range(3):
+            await h.say("i1", "alice", "签到")
+            await h.advance("1d")
+        await h.advance("1d")
+        await h.say("i1", "alice", "签到")
+        await h.advance("10s")
+        streaks = [r.split("连续签到 ")[1].split(" 天")[0] for r in _replies(h)]
+        assert streaks == ["1", "2", "3", "1"]
+
+
+async def test_a_streak_survives_the_year_end(tmp_path: Path) -> None:
+    async with _harness(tmp_path, start=datetime(2026, 12, 30, 21, 0, tzinfo=TZ)) as h:
+        for _ in range(4):
+            await h.say("i1", "alice", "签到")
+            await h.advance("1d")
+        assert "连续签到 4 天" in _replies(h)[-1]
+
+
+async def test_the_seventh_day_in_a_row_earns_the_bonus(tmp_path: Path) -> None:
+    async with _harness(tmp_path) as h:
+        for _ in range(7):
+            await h.say("i1", "alice", "签到")
+            await h.advance("1d")
+        assert _replies(h)[-1] == ("✅ alice 签到成功！连续签到 7 天，今日 +40 分，累计 100 分，"
+                                   "今天第 1 个签到。\n🎁 连续签到 7 天，额外奖励 30 分！")
+
+
+def _custom(tmp_path: Path, checkin: str) -> Path:
+    return write_config(tmp_path / "config", BOT_YAML,
+                        {"recruitment": f"handlers:\n  - checkin:\n{checkin}"})
+
+
+async def test_with_the_day_starting_at_4_two_am_check_ins_are_one_day(tmp_path: Path) -> None:
+    root = _custom(tmp_path, '      day_starts: "04:00"\n      reply: "ok {streak}"\n'
+                             '      already: "again {streak}"\n')
+    async with Harness(root, tmp_path, start=datetime(2026, 11, 23, 23, 59, tzinfo=TZ)) as h:
+        await h.say("r1", "alice", "签到")
+        await _at(h, datetime(2026, 11, 24, 0, 1, tzinfo=TZ))
+        await h.say("r1", "alice", "签到")                 # still Monday's check-in day
+        await _at(h, datetime(2026, 11, 24, 4, 1, tzinfo=TZ))
+        await h.say("r1", "alice", "签到")                 # Tuesday's begins at 04:00
+        await h.advance("10s")
+        assert h.texts() == ["ok 1", "again 1", "ok 2"]
+
+
+async def test_only_the_command_itself_is_a_check_in(tmp_path: Path) -> None:
+    async with _harness(tmp_path) as h:
+        await h.say("i1", "alice", "今天签到了吗")
+        await h.say("i1", "alice", "@小助手\u2005Check In!", mentions=("bot",))
+        await h.advance("10s")
+        assert len(_replies(h)) == 1
+
+
+async def test_a_message_delivered_twice_counts_and_answers_once(tmp_path: Path) -> None:
+    async with _harness(tmp_path) as h:
+        message = Message(h.clock.now(), "i1", Member("alice", "alice"), "签到", id="wx-1")
+        await h.feed(message)
+        await h.restart()  # the duplicate arrives after a restart, past the in-memory filter
+        await h.feed(message)
+        await h.say("i1", "alice", "签到")
+        await h.advance("10s")
+        assert [r[:8] for r in _replies(h)] == ["✅ alice ", "alice 今天"]
+        assert "累计 10 分" in _replies(h)[1]
+
+
+async def test_the_leaderboard_shows_this_week_this_month_and_all_time(tmp_path: Path) -> None:
+    sunday = datetime(2026, 11, 29, 9, 0, tzinfo=TZ)
+    async with _harness(tmp_path, start=sunday) as h:
+        await h.say("i1", "alice", "签到")
+        await h.say("i1", "bob", "签到")
+        await h.advance("1d")                               # Monday 30 November: a new week
+        await h.say("i1", "bob", "签到")
+        await h.advance("1d")                               # Tuesday 1 December: a new month
+        await h.say("i1", "carol", "签到")
+        await h.say("i1", "alice", "排行榜")
+        await h.advance("10s")
+        assert h.texts()[-1] == ("🏆 签到排行榜（前 10 名）\n"
+                                 "【本周】\n1. bob  10 分\n2. carol  10 分\n"
+                                 "【本月】\n1. carol  10 分\n"
+                                 "【总榜】\n1. bob  20 分\n2. alice  10 分\n3. carol  10 分")
+
+
+async def test_the_leaderboard_keeps_to_its_cooldown_and_its_top_n(tmp_path: Path) -> None:
+    root = _custom(tmp_path, "      leaderboard: {top: 2, template: '{all}', cooldown: 5m}\n")
+    async with Harness(root, tmp_path) as h:
+        for member in ("u1", "u2", "u3"):
+            await h.say("r1", member, "签到")
+        await h.say("r1", "alice", "排行榜")
+        await h.say("r1", "bob", "leaderboard")            # within the cooldown: nothing
+        await h.advance("5m")
+        await h.say("r1", "bob", "排行榜")
+        await h.advance("10s")
+        assert h.texts()[3:] == ["1. u1  10 分\n2. u2  10 分"] * 2
+
+
+async def test_my_data_shows_messages_check_ins_streak_points_and_warnings(
+        tmp_path: Path) -> None:
+    async with _harness(tmp_path) as h:
+        await h.say("i1", "alice", "大家好")
+        await h.say("i1", "alice", "签到")
+        await h.advance("1d")
+        await h.say("i1", "alice", "签到")
+        await h.say("i1", "alice", "我的数据")
+        await h.advance("10s")
+        assert h.texts()[-1] == ("📊 alice 的数据\n发言 4 条 · 签到 2 天 · 连续签到 2 天\n"
+                                 "积分 20 分 · 警告 0 次")
+
+
+class Warner(Handler[HandlerConfig]):
+    """Keeps a `warnings` table the way the antispam handler does: a row per warning, with
+    `ended` set when an admin revokes it. "/warn" warns the sender, "/unwarn" revokes one."""
+
+    name = "warner"
+    events = (Message,)
+    Config = HandlerConfig
+    migrations = ("CREATE TABLE warnings (id INTEGER PRIMARY KEY, grp TEXT NOT NULL,"
+                  " member TEXT NOT NULL, ended TEXT)",)
+
+    async def handle(self, event: Message, ctx: Context) -> Flow:
+        if event.text == "/warn":
+            await ctx.store.execute("INSERT INTO warnings (grp, member) VALUES (?, ?)",
+                                    (ctx.scope, event.sender.id))
+        elif event.text == "/unwarn":
+            await ctx.store.execute("UPDATE warnings SET ended='revoked' WHERE id=(SELECT"
+                                    " max(id) FROM warnings WHERE grp=? AND member=?)",
+                                    (ctx.scope, event.sender.id))
+        return CONTINUE
+
+
+@pytest.mark.parametrize("registry, warnings", [
+    ({"checkin": Checkin}, "警告 0 次"),                         # no warnings table: 0
+    ({"checkin": Checkin, "warner": Warner}, "警告 2 次"),
+])
+async def test_my_data_counts_warnings_when_a_warnings_table_exists(
+        tmp_path: Path, registry: Registry, warnings: str) -> None:
+    handlers = "handlers:\n  - checkin: {}\n" + ("  - warner: {}\n" if "warner" in registry
+                                                  else "")
+    root = write_config(tmp_path / "config", BOT_YAML, {"recruitment": handlers})
+    async with Harness(root, tmp_path, groups={"r1": "Recruitment 1", "r2": "Recruitment 2"},
+                       registry=registry) as h:
+        for text in ("/warn", "/warn", "/warn", "/unwarn"):
+            await h.say("r1", "alice", text)
+        await h.say("r2", "alice", "/warn")                 # another group's warning
+        await h.say("r1", "alice", "我的数据")
+        await h.advance("10s")
+        assert h.texts()[-1].endswith(warnings)
+
+
+async def test_a_broken_streak_shows_as_0_in_my_data(tmp_path: Path) -> None:
+    async with _harness(tmp_path) as h:
+        await h.say("i1", "alice", "签到")
+        await h.advance("2d")
+        await h.say("i1", "alice", "我的数据")
+        await h.advance("10s")
+        assert "签到 1 天 · 连续签到 0 天" in h.texts()[-1]
+
+
+async def test_points_can_be_shared_by_all_groups_of_a_type(tmp_path: Path) -> None:
+    groups = {"o1": "Official 01 正式群", "o2": "Official 02 正式群"}   # shipped: scope type
+    async with _harness(tmp_path, groups=groups) as h:
+        await h.say("o1", "alice", "签到")
+        await h.say("o2", "alice", "签到")
+        await h.say("o2", "bob", "签到")
+        await h.advance("10s")
+        first, again, bob = h.texts()
+        assert first.startswith("✅ alice 签到成功！连续签到 1 天，今日 +5 分")
+        assert again.startswith("alice 今天已经签过到啦")     # o2 shares o1's check-ins
+        assert "今天第 2 个签到" in bob
+
+
+async def test_points_are_per_group_by_default(tmp_path: Path) -> None:
+    groups = {"i1": "Listener Internship 01", "i2": "Listener Internship 02"}
+    async with _harness(tmp_path, groups=groups) as h:
+        await h.say("i1", "alice", "签到")
+        await h.say("i2", "alice", "签到")
+        await h.advance("10s")
+        assert all(t.startswith("✅ alice 签到成功") for t in h.texts())
+
+
+@pytest.mark.parametrize("checkin, message", [
+    ("      day_starts: 12:30\n", "handlers.checkin.day_starts: write a clock time in quotes"),
+    ("      leaderboard: {triggers: ['签到']}\n", "'签到' is in both triggers and leaderboard"),
+    ("      reply: '{nobody}'\n", "handlers.checkin.reply: unknown placeholder {nobody}"),
+    ("      bonuses: {0: 5}\n", "handlers.checkin.bonuses: a bonus is `streak day: points`"),
+])
+def test_config_mistakes_are_named(tmp_path: Path, checkin: str, message: str) -> None:
+    with pytest.raises(InputError) as caught:
+        config.load(_custom(tmp_path, checkin), REGISTRY)
+    assert message in str(caught.value)

@@ -1,0 +1,288 @@
+"""Scheduled pushes: cron times, content modes, quiet hours, minimum gap, no repeats, pacing."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, time, timedelta
+from itertools import pairwise
+from pathlib import Path
+from random import Random
+
+import pytest
+from harness import BOT_YAML, SHIPPED, TZ, Harness, write_config
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot import config
+from bot.yamlfile import InputError
+from handlers import REGISTRY
+from handlers.push import pick_random, quiet_covers, quiet_end
+
+MONDAY_NOON = datetime(2026, 11, 23, 12, 0, tzinfo=TZ)
+RECRUITMENT = {"r1": "Listener Recruitment 01"}
+ITEMS = {"push/items.md": "a\n---\nb\n---\nc\n---\nd\n"}
+
+
+def _config(tmp_path: Path, push: str, content: dict[str, str] | None = None) -> Path:
+    return write_config(tmp_path / "config", BOT_YAML,
+                        {"recruitment": "handlers:\n  - push:\n" + push}, content or ITEMS)
+
+
+def _sent(h: Harness) -> list[tuple[str, str]]:
+    """(day and time, text) of every push, e.g. ("Mon 12:30:00", "a")."""
+    return [(f"{datetime.fromisoformat(r['t']):%a %H:%M:%S}", r["text"])
+            for r in h.actions("say")]
+
+
+async def _log(h: Harness) -> list[tuple[str, str, str]]:
+    rows = await h.bot.store.all(
+        "SELECT schedule, fire_time, outcome FROM push_log ORDER BY rowid")
+    return [(schedule, f"{datetime.fromisoformat(fire):%a %H:%M}", outcome)
+            for schedule, fire, outcome in rows]
+
+
+# ---------------------------------------------------------------- the shipped tips
+
+
+async def test_weekday_tips_go_monday_to_friday_at_their_times_rotating(tmp_path: Path) -> None:
+    async with Harness(SHIPPED, tmp_path, start=MONDAY_NOON, groups=RECRUITMENT) as h:
+        await h.advance("7d")
+        await h.advance("1h")
+        sent = _sent(h)
+        assert [when for when, _ in sent] == [
+            f"{day} {at}" for day in ("Mon", "Tue", "Wed", "Thu", "Fri")
+            for at in ("12:30:00", "18:10:00")] + ["Mon 12:30:00"]
+        numbers = [text.split("\n")[0][-1] for _, text in sent]
+        assert numbers == list("①②③④⑤⑥①②③④⑤")
+
+
+async def test_a_restart_right_after_a_push_does_not_repeat_it(tmp_path: Path) -> None:
+    async with Harness(SHIPPED, tmp_path, start=MONDAY_NOON, groups=RECRUITMENT) as h:
+        await h.advance("30m")
+        await h.restart()
+        await h.advance("1h")
+        assert [when for when, _ in _sent(h)] == ["Mon 12:30:00"]
+
+
+async def test_a_push_missed_while_down_is_made_up_once_within_the_grace(
+        tmp_path: Path) -> None:
+    async with Harness(SHIPPED, tmp_path, start=MONDAY_NOON, groups=RECRUITMENT) as h:
+        h.clock.set(MONDAY_NOON + timedelta(minutes=37))   # down from 12:00 to 12:37
+        await h.restart()
+        await h.advance("6h")
+        assert [when for when, _ in _sent(h)] == ["Mon 12:37:00", "Mon 18:10:00"]
+        assert await _log(h) == [("tips", "Mon 12:30", "sent"), ("tips", "Mon 18:10", "sent")]
+
+
+async def test_a_push_missed_past_the_grace_is_skipped_and_logged(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    async with Harness(SHIPPED, tmp_path, start=MONDAY_NOON, groups=RECRUITMENT) as h:
+        await h.advance("30h")                                # to Tuesday 18:00
+        h.clock.set(MONDAY_NOON + timedelta(hours=30, minutes=25))  # down over 18:10, +15 min
+        with caplog.at_level(logging.WARNING):
+            await h.restart()
+        await h.advance("20h")
+        sent = _sent(h)
+        assert [when for when, _ in sent] == ["Mon 12:30:00", "Mon 18:10:00", "Tue 12:30:00",
+                                              "Wed 12:30:00"]
+        assert "④" in sent[-1][1]                             # the skipped run used no tip
+        assert "skipped 1 run(s) of push/tips#2 in r1" in caplog.text
+
+
+async def test_several_runs_missed_within_the_grace_are_made_up_as_one(tmp_path: Path) -> None:
+    root = _config(tmp_path, "      min_gap: 0s\n      schedules:\n"
+                             "        - {id: often, cron: '*/3 * * * *', content: push/items.md}\n")
+    async with Harness(root, tmp_path, start=MONDAY_NOON, groups=RECRUITMENT) as h:
+        await h.advance("1m")                                 # 12:00 posted
+        h.clock.set(MONDAY_NOON + timedelta(minutes=7, seconds=30))  # 12:03 and 12:06 missed
+        await h.restart()
+        await h.advance("2m")
+        assert _sent(h) == [("Mon 12:00:00", "a"), ("Mon 12:07:30", "b"),
+                            ("Mon 12:09:00", "c")]
+        assert await _log(h) == [("often", "Mon 12:00", "sent"), ("often", "Mon 12:06", "sent"),
+                                 ("often", "Mon 12:09", "sent")]
+
+
+async def test_100_groups_get_the_push_within_the_global_limit_in_order(
+        tmp_path: Path) -> None:
+    groups = {f"r{i:03d}": f"Listener Recruitment {i:03d}" for i in range(100)}
+    start = MONDAY_NOON + timedelta(minutes=29)
+    async with Harness(SHIPPED, tmp_path, start=start, groups=groups) as h:
+        await h.advance("10m")
+        says = h.actions("say")
+        times = [datetime.fromisoformat(r["t"]) for r in says]
+        assert [r["group"] for r in says] == list(groups)
+        assert min(b - a for a, b in pairwise(times)) >= timedelta(
+            seconds=1.5)
+        assert times[0] == start + timedelta(minutes=1)
+        assert times[-1] - times[0] == timedelta(seconds=99 * 1.5)
+
+
+async def test_a_reload_with_a_changed_schedule_takes_effect(tmp_path: Path) -> None:
+    push = "      schedules:\n        - {id: tip, cron: '%s', content: push/items.md}\n"
+    root = _config(tmp_path, push % "30 12 * * *")
+    async with Harness(root, tmp_path, start=MONDAY_NOON, groups=RECRUITMENT) as h:
+        (root / "types" / "recruitment.yaml").write_text(
+            "handlers:\n  - push:\n" + push % "45 12 * * *", encoding="utf-8")
+        h.bot.reload()
+        await h.bot.refresh_groups()
+        await h.advance("1h")
+        assert _sent(h) == [("Mon 12:45:00", "a")]
+
+
+# ---------------------------------------------------------------- quiet hours and the gap
+
+
+async def test_a_push_in_quiet_hours_is_skipped_when_the_rule_says_skip(tmp_path: Path) -> None:
+    root = _config(tmp_path, "      quiet_hours: {start: '12:00', end: '14:00', action: skip}\n"
+                             "      schedules:\n"
+                             "        - {id: tip, cron: ['30 12 * * *', '0 15 * * *'],"
+                             " content: push/items.md}\n")
+    async with Harness(root, tmp_path, start=MONDAY_NOON, groups=RECRUITMENT) as h:
+        await h.advance("4h")
+        assert _sent(h) == [("Mon 15:00:00", "a")]
+        assert await _log(h) == [("tip", "Mon 12:30", "skipped_quiet"),
+                                 ("tip", "Mon 15:00", "sent")]
+
+
+QUIET_MOVE = ("      quiet_hours: {start: '22:00', end: '08:00', action: move}\n"
+              "      schedules:\n"
+              "        - {id: late, cron: '0 23 * * *', text: '晚安'}\n")
+
+
+async def test_a_push_in_quiet_hours_moves_to_their_end_across_a_restart(tmp_path: Path) -> None:
+    async with Harness(_config(tmp_path, QUIET_MOVE), tmp_path, start=MONDAY_NOON,
+                       groups=RECRUITMENT) as h:
+        await h.advance("12h")                                # Monday 23:00 has passed
+        await h.restart()
+        await h.advance("12h")
+        assert _sent(h) == [("Tue 08:00:00", "晚安")]
+        assert await _log(h) == [("late", "Mon 23:00", "sent")]
+
+
+async def test_runs_moved_in_one_night_are_posted_once(tmp_path: Path) -> None:
+    root = _config(tmp_path, QUIET_MOVE.replace("'0 23 * * *'", "'0 23,2 * * *'"))
+    async with Harness(root, tmp_path, start=MONDAY_NOON, groups=RECRUITMENT) as h:
+        await h.advance("1d")
+        assert _sent(h) == [("Tue 08:00:00", "晚安")]
+        assert await _log(h) == [("late", "Mon 23:00", "sent"),
+                                 ("late", "Tue 02:00", "skipped_quiet")]
+
+
+async def test_a_moved_push_whose_new_time_passed_while_down_is_dropped(tmp_path: Path) -> None:
+    async with Harness(_config(tmp_path, QUIET_MOVE), tmp_path, start=MONDAY_NOON,
+                       groups=RECRUITMENT) as h:
+        await h.advance("12h")
+        h.clock.set(datetime(2026, 11, 24, 9, 0, tzinfo=TZ))  # down over 08:00 until 09:00
+        await h.restart()
+        await h.advance("1h")
+        assert _sent(h) == []
+        assert await _log(h) == [("late", "Mon 23:00", "skipped_late")]
+
+
+@pytest.mark.parametrize("gap, sent", [("1h", ["noon"]), ("20m", ["noon", "half past"])])
+async def test_two_pushes_in_one_group_keep_the_minimum_gap(tmp_path: Path, gap: str,
+                                                           sent: list[str]) -> None:
+    root = _config(tmp_path, f"      min_gap: {gap}\n      schedules:\n"
+                             "        - {id: one, cron: '0 12 * * *', text: noon}\n"
+                             "        - {id: two, cron: '30 12 * * *', text: half past}\n")
+    async with Harness(root, tmp_path, start=MONDAY_NOON, groups=RECRUITMENT) as h:
+        await h.advance("1h")
+        assert [text for _, text in _sent(h)] == sent
+
+
+# ---------------------------------------------------------------- content modes
+
+
+async def _hourly(tmp_path: Path, schedule: str, hours: int,
+                  content: dict[str, str] | None = None) -> list[str]:
+    root = _config(tmp_path, "      min_gap: 0s\n      schedules:\n"
+                             f"        - {{id: p, cron: '0 * * * *', {schedule}}}\n", content)
+    async with Harness(root, tmp_path, start=MONDAY_NOON - timedelta(minutes=30),
+                       groups=RECRUITMENT) as h:
+        await h.advance(f"{hours}h")
+        return [text for _, text in _sent(h)]
+
+
+async def test_fixed_posts_the_same_text_every_time(tmp_path: Path) -> None:
+    assert await _hourly(tmp_path, "mode: fixed, text: 本周值班表", 3) == ["本周值班表"] * 3
+
+
+async def test_a_series_posts_episode_n_of_m_and_stops_at_the_end(tmp_path: Path) -> None:
+    texts = await _hourly(tmp_path, "mode: series, content: push/items.md,"
+                                    " template: '第 {episode}/{episodes} 课 {text}'", 6)
+    assert texts == ["第 1/4 课 a", "第 2/4 课 b", "第 3/4 课 c", "第 4/4 课 d"]
+
+
+async def test_a_series_can_start_again_at_the_end(tmp_path: Path) -> None:
+    texts = await _hourly(tmp_path, "mode: series, at_end: loop, content: push/items.md", 6)
+    assert texts == ["a", "b", "c", "d", "a", "b"]
+
+
+async def test_random_uses_every_item_before_repeating_one(tmp_path: Path) -> None:
+    content = {"push/bits.yaml": "- 一\n- 二\n- 三\n- 四\n- 五\n"}
+    texts = await _hourly(tmp_path, "mode: random, content: push/bits.yaml", 15, content)
+    rounds = [texts[i:i + 5] for i in range(0, 15, 5)]
+    assert all(sorted(r) == sorted("一二三四五") for r in rounds)
+    assert all(a != b for a, b in pairwise(texts))
+    assert rounds[0] != rounds[1] or rounds[1] != rounds[2]   # not a fixed order
+
+
+@given(st.integers(1, 12), st.integers(0, 2**32), st.integers(1, 5))
+def test_random_picks_are_a_permutation_in_each_round(count: int, seed: int,
+                                                      rounds: int) -> None:
+    rng, used, picks = Random(seed), list[int](), []
+    for _ in range(count * rounds):
+        index, used = pick_random(count, used, rng)
+        picks.append(index)
+    for r in range(rounds):
+        assert sorted(picks[r * count:(r + 1) * count]) == list(range(count))
+    if count > 1:
+        assert all(a != b for a, b in pairwise(picks))
+
+
+@given(st.times(), st.times(), st.times())
+def test_quiet_hours_cover_from_start_up_to_end(at: time, start: time, end: time) -> None:
+    if start == end:
+        return
+    inside = quiet_covers(at, start, end)
+    assert quiet_covers(start, start, end)
+    assert not quiet_covers(end, start, end)
+    assert inside == (start <= at < end if start < end else not end <= at < start)
+
+
+@given(st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2099, 12, 30),
+                    timezones=st.just(TZ)), st.times())
+def test_the_end_of_quiet_hours_is_the_next_time_the_clock_shows_it(at: datetime,
+                                                                      end: time) -> None:
+    moved = quiet_end(at, end)
+    assert moved.time() == end
+    assert timedelta(0) <= moved - at < timedelta(days=1)
+
+
+# ---------------------------------------------------------------- config mistakes
+
+
+@pytest.mark.parametrize("push, content, message", [
+    ("      schedules:\n        - {id: a, cron: '61 * * * *', text: x}\n", {},
+     "recruitment.yaml:4: handlers.push.schedules[0].cron[0]: invalid cron schedule"),
+    ("      schedules:\n        - {id: a, cron: '0 * * * *', mode: fixed,"
+     " content: push/items.md}\n", ITEMS, "mode fixed posts one text, but push/items.md has 4"),
+    ("      schedules:\n        - {id: a, cron: '0 * * * *'}\n", {},
+     "give exactly one of `content` (a file) or `text`"),
+    ("      schedules:\n        - {id: a, cron: '0 * * * *', content: push/bad.yaml}\n",
+     {"push/bad.yaml": "a: b\n"}, "push/bad.yaml: a YAML push file is a list of texts"),
+    ("      schedules:\n        - {id: a, cron: '0 * * * *', text: x}\n"
+     "        - {id: a, cron: '0 * * * *', text: y}\n", {}, "schedule ids must differ"),
+    ("      quiet_hours: {start: 22:00, end: '08:00'}\n      schedules:\n"
+     "        - {id: a, cron: '0 * * * *', text: x}\n", {},
+     "handlers.push.quiet_hours.start: write a clock time in quotes"),
+    ("      schedules:\n        - {id: a, cron: '0 * * * *', text: x, template: '{txt}'}\n",
+     {}, "unknown placeholder {txt}"),
+])
+def test_config_mistakes_are_named(tmp_path: Path, push: str, content: dict[str, str],
+                                   message: str) -> None:
+    root = _config(tmp_path, push, content)
+    with pytest.raises(InputError) as caught:
+        config.load(root, REGISTRY)
+    assert message in str(caught.value)
