@@ -181,7 +181,12 @@ class Scheduler:
     async def _fire(self, job: Job, now: datetime) -> Tick | None:
         fire = job.next_fire
         assert fire is not None
-        job.next_fire = job.trigger.get_next_fire_time(fire, max(fire, now) + _TICK)
+        # Runs missed while the process stalled coalesce into the latest one. (APScheduler
+        # counts from the previous fire time, not from `now`, so step through them.)
+        while (later := job.trigger.get_next_fire_time(fire, fire + _TICK)) is not None \
+                and later <= now:
+            fire = later
+        job.next_fire = job.trigger.get_next_fire_time(fire, fire + _TICK)
         if now - fire > job.grace:
             log.warning("skipped %s/%s in %s due at %s: %s late", job.handler, job.key,
                         job.group, fire, now - fire)

@@ -103,6 +103,23 @@ async def test_several_runs_missed_within_the_grace_are_made_up_as_one(tmp_path:
                                  ("often", "Mon 12:09", "sent")]
 
 
+async def test_after_a_stall_the_latest_run_within_the_grace_is_made_up(
+        tmp_path: Path) -> None:
+    """The machine was suspended (or the loop blocked) with the bot running: of the runs it
+    slept through, those past the grace are dropped and the latest within it goes once."""
+    root = _config(tmp_path, "      min_gap: 0s\n      schedules:\n"
+                             "        - {id: often, cron: '*/5 * * * *', content: push/items.md}\n")
+    async with Harness(root, tmp_path, start=MONDAY_NOON, groups=RECRUITMENT) as h:
+        await h.advance("1s")                                 # 12:00 posted
+        h.clock.set(MONDAY_NOON + timedelta(minutes=18))      # asleep over 12:05, 12:10, 12:15
+        await h.bot.run_due()
+        await h.advance("3m")
+        assert _sent(h) == [("Mon 12:00:00", "a"), ("Mon 12:18:00", "b"),
+                            ("Mon 12:20:00", "c")]
+        assert await _log(h) == [("often", "Mon 12:00", "sent"), ("often", "Mon 12:15", "sent"),
+                                 ("often", "Mon 12:20", "sent")]
+
+
 async def test_100_groups_get_the_push_within_the_global_limit_in_order(
         tmp_path: Path) -> None:
     groups = {f"r{i:03d}": f"Listener Recruitment {i:03d}" for i in range(100)}
