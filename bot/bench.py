@@ -48,15 +48,23 @@ def keyword_rules(count: int) -> list[dict[str, Any]]:
              "reply": f"回复{i}", "cooldown": "0s"} for i in range(count)]
 
 
-def with_section(gtype: GroupType, name: str, overrides: dict[str, Any]) -> GroupType:
-    """The type with handler `name` re-validated with `overrides` (added if missing)."""
+def banned_words(count: int) -> dict[str, Any]:
+    """An antispam `words` section with `count` generated banned words in one list."""
+    return {"action": "warn", "lists": [{"words": [f"违禁词{i}号" for i in range(count)],
+                                         "reason": "bench"}]}
+
+
+def with_section(gtype: GroupType, name: str, overrides: dict[str, Any],
+                 first: bool = False) -> GroupType:
+    """The type with handler `name` re-validated with `overrides` (added if missing: at the
+    end, or `first`)."""
     cls = REGISTRY[name]
     handlers = list(gtype.handlers)
     index = next((i for i, h in enumerate(handlers) if h.name == name), None)
-    base = handlers[index].config.model_dump(mode="python") if index is not None else {}
+    base = dict(handlers[index].config) if index is not None else {}  # fields, as validated
     handler = cls(cls.Config.model_validate({**base, **overrides}))
     if index is None:
-        handlers.append(handler)
+        handlers.insert(0 if first else len(handlers), handler)
     else:
         handlers[index] = handler
     return dataclasses.replace(gtype, handlers=tuple(handlers))
@@ -70,15 +78,18 @@ def bound(deployment: Deployment, gtype: GroupType) -> Deployment:
     return dataclasses.replace(deployment, types=types, settings=settings)
 
 
-def traffic(count: int, rules: int) -> Iterator[str]:
+def traffic(count: int, rules: int, words: int = 0) -> Iterator[str]:
     for i in range(count):
         if rules and i % 10 == 0:
             yield f"请问关键词{(i * 7919) % rules}号是什么意思"
+        elif words and i % 10 == 5:
+            yield f"这里有违禁词{(i * 7919) % words}号的内容"
         else:
             yield f"{CHAT[i % len(CHAT)]} {i}"
 
 
-async def measure(name: str, deployment: Deployment, messages: int, rules: int) -> Result:
+async def measure(name: str, deployment: Deployment, messages: int, rules: int,
+                  words: int = 0) -> Result:
     start = datetime(2026, 11, 23, 9, 0, tzinfo=deployment.settings.timezone)
     clock = VirtualClock(deployment.settings.timezone, start)
     world = Simulator(clock, Member(deployment.settings.bot.id, deployment.settings.bot.name))
@@ -87,7 +98,7 @@ async def measure(name: str, deployment: Deployment, messages: int, rules: int) 
     latencies = []
     with tempfile.TemporaryDirectory(prefix="groupbot-bench-") as tmp:
         async with Bot(deployment, world, clock, REGISTRY, Path(tmp) / "bench.db", seed=0) as bot:
-            for i, text in enumerate(traffic(messages, rules)):
+            for i, text in enumerate(traffic(messages, rules, words)):
                 clock.set(start + timedelta(seconds=i))
                 sender = Member(members[i % len(members)], members[i % len(members)])
                 event = Message(clock.now(), "bench", sender, text, id=f"b{i}")
@@ -104,12 +115,16 @@ async def main(args: argparse.Namespace) -> int:
     rules = args.rules or 0
     if rules:
         gtype = with_section(gtype, "keywords", {"rules": keyword_rules(rules)})
+    words = args.words or 0
+    if words:  # the moderation pipeline: antispam first, with N generated banned words
+        gtype = with_section(gtype, "antispam", {"words": banned_words(words)}, first=True)
     bare = GroupType("bench-bare", gtype.capacity, ())
     print(f"config {args.config}, type {type_name}: {', '.join(h.name for h in gtype.handlers)}")
-    print(f"{args.messages} messages per run; keyword rules: {rules or 'as configured'}")
+    print(f"{args.messages} messages per run; keyword rules: {rules or 'as configured'}; "
+          f"banned words: {words or 'as configured'}")
     print(f"{'':<16}{'msgs/s':>12}{'p50 µs':>12}{'p99 µs':>12}")
     base = await measure("bare dispatch", bound(deployment, bare), args.messages, 0)
-    full = await measure("pipeline", bound(deployment, gtype), args.messages, rules)
+    full = await measure("pipeline", bound(deployment, gtype), args.messages, rules, words)
     print(base.row())
     print(full.row())
     ratio = statistics.median(full.latencies) / statistics.median(base.latencies)

@@ -67,6 +67,12 @@ def run(args: argparse.Namespace) -> int:
         return 0
 
 
+def audit(args: argparse.Namespace) -> int:
+    from bot.audit import main as show_audit
+
+    return show_audit(args, REGISTRY)
+
+
 def bench(args: argparse.Namespace) -> int:
     from bot.bench import main as run_bench
 
@@ -94,11 +100,17 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--config", default=None, **config_dir)
     p.add_argument("--db", type=Path, default=None,
                    help="SQLite file to use (default: a fresh temporary one)")
+    p = command("audit", audit, "print the audit log: warnings, removals and other decisions")
+    p.add_argument("--config", default=Path("config"), **config_dir)
+    p.add_argument("--group", default=None, help="only this group (its id)")
+    p.add_argument("--since", default=None, help="only since then: 7d, 12h, or an ISO date")
     p = command("bench", bench, "measure messages/s and latency of a config's pipeline")
     p.add_argument("--config", default=Path("config"), **config_dir)
     p.add_argument("--type", default=None, help="the group type to measure (default: first)")
     p.add_argument("--messages", type=int, default=2000, help="messages per run")
     p.add_argument("--rules", type=int, default=None, help="generate N keyword rules")
+    p.add_argument("--words", type=int, default=None,
+                   help="generate N banned words into the antispam config")
     return top
 
 

@@ -24,6 +24,7 @@ from bot.events import (
     Message,
 )
 from bot.store import Store
+from bot.yamlfile import InputError
 
 if TYPE_CHECKING:
     from bot.app import Bot
@@ -174,6 +175,16 @@ class Context:
 
     def accept_friend(self, contact: str, request: str = "") -> None:
         self.actions.append(AcceptFriend(contact, request or contact))
+
+    async def reload_config(self) -> str | None:
+        """Load the config again and swap it in (see Bot.reload); None on success, else the
+        problems, and the running config stays."""
+        try:
+            self._bot.reload()
+        except InputError as exc:
+            return str(exc)
+        await self._bot.refresh_groups()
+        return None
 
     async def audit(self, action: str, member: str, detail: str) -> None:
         """Record a moderation or membership decision (see `groupbot audit`)."""

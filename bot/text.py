@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Generic, TypeVar
@@ -258,6 +259,23 @@ def find_contacts(text: str) -> list[Finding]:
         found += [Finding("wechat", wechat_id) for wechat_id in _wechat_ids(form)]
     found += [Finding("email", m["value"]) for m in _EMAIL.finditer(normalized)]
     return list(dict.fromkeys(found))
+
+
+_MARKER = re.compile(r"(?<![a-z0-9])(?:weixin|wechat|vx|wx|qq)(?![a-z0-9])")
+
+
+def find_spelled_markers(text: str) -> list[Finding]:
+    """Contact markers spelled out one character at a time so that filters miss them.
+
+    "w e i x i n", "V.X", "q q", "w-x" are findings (kind "wechat" or "qq", value the
+    marker): nobody spells a marker out but to hide it. The same marker written normally
+    ("wechat group", "qq音乐") is not a finding; find_contacts looks for what follows it.
+    """
+    normalized = normalize(text)
+    plain = Counter(_MARKER.findall(normalized))
+    spelled = Counter(_MARKER.findall(squeeze(normalized)))
+    return [Finding("qq" if marker == "qq" else "wechat", marker)
+            for marker, count in spelled.items() if count > plain[marker]]
 
 
 # --- word lists ----------------------------------------------------------------------------

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from bot.handler import Registry
+from handlers.admin import Admin
+from handlers.antispam import Antispam
 from handlers.checkin import Checkin
 from handlers.friends import Friends
 from handlers.invite import Invite
@@ -13,5 +15,5 @@ from handlers.welcome import Welcome
 
 REGISTRY: Registry = {
     handler.name: handler
-    for handler in (Welcome, Rules, Keywords, Friends, Invite, Checkin, Push)
+    for handler in (Antispam, Admin, Welcome, Rules, Keywords, Friends, Invite, Checkin, Push)
 }

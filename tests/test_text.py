@@ -6,7 +6,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.text import Finding, WordMatcher, find_contacts, find_links, normalize, squeeze
+from bot.text import (
+    Finding,
+    WordMatcher,
+    find_contacts,
+    find_links,
+    find_spelled_markers,
+    normalize,
+    squeeze,
+)
 
 
 def phone(value: str) -> Finding:
@@ -129,6 +137,27 @@ def test_qq_numbers_and_emails_are_caught() -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("w e i x i n", [wechat("weixin")]),
+        ("私聊 W.E.I.X.I.N 哦", [wechat("weixin")]),
+        ("加 v x", [wechat("vx")]),
+        ("w-x", [wechat("wx")]),
+        ("q q 群", [Finding("qq", "qq")]),
+    ],
+)
+def test_a_contact_marker_spelled_out_is_caught(text: str, found: list[Finding]) -> None:
+    assert find_spelled_markers(text) == found
+
+
+@pytest.mark.parametrize(
+    "text", ["wechat group", "qq音乐", "I use wechat every day", "we chat about it", "W X Y Z"]
+)
+def test_a_marker_written_normally_is_not_a_spelled_marker(text: str) -> None:
+    assert find_spelled_markers(text) == []
+
+
 # --- links ---------------------------------------------------------------------------------
 
 
@@ -212,6 +241,7 @@ ORDINARY_MESSAGES = [
 def test_ordinary_chat_with_numbers_gives_no_findings(text: str) -> None:
     assert find_contacts(text) == []
     assert find_links(text) == []
+    assert find_spelled_markers(text) == []
 
 
 # --- word lists ----------------------------------------------------------------------------

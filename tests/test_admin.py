@@ -1,0 +1,188 @@
+"""Admin commands in a group: only from the ids under `admins`, never by display name."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from harness import ROOT, SHIPPED, Harness
+
+CUSTOMER = {"c1": "Customer 01 客户群"}
+
+
+async def _audit(h: Harness, action: str) -> list[tuple[Any, ...]]:
+    return await h.bot.store.all(
+        "SELECT member, handler, detail FROM audit WHERE action=? ORDER BY id", (action,))
+
+
+async def _command(h: Harness, text: str, *targets: str, sender: str = "op_lin") -> None:
+    mentions = "".join(f"@{h.world.name_of(t)}\u2005" for t in targets)
+    await h.say("c1", sender, text.format(mentions=mentions), mentions=targets)
+    await h.drain()
+
+
+async def test_a_non_admin_sending_the_kick_command_kicks_nobody(tmp_path: Path) -> None:
+    async with Harness(SHIPPED, tmp_path, groups=CUSTOMER) as h:
+        await _command(h, "/kick {mentions}", "bob", sender="alice")
+        assert h.sent == []
+        assert await _audit(h, "command_refused") == [("alice", "admin", "/kick @bob\u2005")]
+
+
+async def test_a_display_name_like_an_admins_gives_no_rights(tmp_path: Path) -> None:
+    async with Harness(SHIPPED, tmp_path, groups=CUSTOMER) as h:
+        h.world.contacts["mallory"] = "林运营"
+        await _command(h, "/踢 {mentions}", "bob", sender="mallory")
+        assert h.actions("kick") == []
+
+
+async def test_the_kick_command_removes_and_announces_the_reason(tmp_path: Path) -> None:
+    async with Harness(SHIPPED, tmp_path, groups=CUSTOMER) as h:
+        await _command(h, "/kick {mentions} 私下拉客户", "bob")
+        assert [(k["member"], k["reason"]) for k in h.actions("kick")] == [("bob", "私下拉客户")]
+        assert h.texts() == ["📢 bob 因私下拉客户已被移出群聊，请大家遵守群规。"]
+        assert await _audit(h, "kick") == [("bob", "admin", "admin: 私下拉客户 [by op_lin]")]
+
+
+async def test_warn_counts_with_the_types_limit_and_removes_at_it(tmp_path: Path) -> None:
+    async with Harness(SHIPPED, tmp_path, groups=CUSTOMER) as h:
+        await _command(h, "/warn {mentions} 发广告", "bob")
+        await _command(h, "/警告{mentions}", "bob")
+        assert h.texts() == ["⚠️ 警告 (1/2)：发广告。警告满 2 次将被移出群聊。",
+                             "📢 bob 因违反群规已被移出群聊，请大家遵守群规。"]
+        assert [k["member"] for k in h.actions("kick")] == ["bob"]
+
+
+async def test_a_warning_by_hand_and_one_by_a_detector_count_together(tmp_path: Path) -> None:
+    async with Harness(SHIPPED, tmp_path, groups=CUSTOMER) as h:
+        await h.say("c1", "eve", "www.cheap-shop.com")
+        await _command(h, "/warn {mentions}", "eve")
+        assert [k["member"] for k in h.actions("kick")] == ["eve"]
+
+
+async def test_unwarn_takes_the_latest_warning_back(tmp_path: Path) -> None:
+    async with Harness(SHIPPED, tmp_path, groups=CUSTOMER) as h:
+        await _command(h, "/warn {mentions} 刷屏", "bob")
+        await _command(h, "/撤销警告 {mentions}", "bob")
+        await _command(h, "/unwarn {mentions}", "bob")
+        await _command(h, "/warn {mentions}", "bob")
+        assert h.texts()[1:] == ["已撤销 bob 的一次警告（刷屏），现在 0/2。",
+                                 "bob 没有生效中的警告。",
+                                 "⚠️ 警告 (1/2)：违反群规。警告满 2 次将被移出群聊。"]
+        assert h.actions("kick") == []
+
+
+async def test_warns_lists_one_member_or_everyone(tmp_path: Path) -> None:
+    async with Harness(SHIPPED, tmp_path, groups=CUSTOMER) as h:
+        await h.say("c1", "eve", "加V：abc123")
+        await _command(h, "/warn {mentions} 刷屏", "bob")
+        await _command(h, "/warns {mentions}", "bob")
+        await _command(h, "/警告记录")
+        await _command(h, "/list")
+        assert h.texts()[2:] == [
+            "bob 的警告（1/2）：\n· 11-23 09:00 刷屏",
+            "生效中的警告：\n· eve 1/2：发布联系方式\n· bob 1/2：刷屏",
+            "生效中的警告：\n· eve 1/2：发布联系方式\n· bob 1/2：刷屏",
+        ]
+
+
+async def test_admins_cannot_be_warned_or_kicked(tmp_path: Path) -> None:
+    async with Harness(SHIPPED, tmp_path, groups=CUSTOMER) as h:
+        await _command(h, "/kick {mentions}", "op_lin")
+        assert h.actions("kick") == [] and h.texts() == ["op_lin 是管理员，不能移出。"]
+
+
+async def test_a_command_without_a_target_answers_with_its_usage(tmp_path: Path) -> None:
+    async with Harness(SHIPPED, tmp_path, groups=CUSTOMER) as h:
+        await _command(h, "/kick")
+        assert h.texts() == ["用法：/kick @成员 [原因]（请 @ 要处理的成员）"]
+
+
+async def test_a_latin_command_must_end_at_a_space(tmp_path: Path) -> None:
+    async with Harness(SHIPPED, tmp_path, groups=CUSTOMER) as h:
+        await _command(h, "/kicker {mentions}", "bob")
+        await _command(h, "/statusbar")
+        assert h.sent == []
+
+
+async def test_a_full_width_prefix_works_like_the_ascii_one(tmp_path: Path) -> None:
+    async with Harness(SHIPPED, tmp_path, groups=CUSTOMER) as h:
+        await _command(h, "／踢 {mentions}", "bob")
+        assert [k["member"] for k in h.actions("kick")] == ["bob"]
+
+
+async def test_when_the_bot_is_not_the_owner_kick_tells_the_admins(tmp_path: Path) -> None:
+    async with Harness(SHIPPED, tmp_path, groups=CUSTOMER, owner="op_lin") as h:
+        await _command(h, "/kick {mentions}", "bob")
+        assert h.actions("kick") == []
+        assert h.texts() == ["机器人不是群主，无法移出 bob，已通知管理员。"]
+        assert [d["to"] for d in h.actions("dm")] == ["op_lin"]
+        assert await _audit(h, "kick_unavailable") == [
+            ("bob", "admin", "admin: 违反群规 [by op_lin]")]
+
+
+async def test_unblock_lets_a_removed_member_join_again(tmp_path: Path) -> None:
+    async with Harness(SHIPPED, tmp_path, groups=CUSTOMER) as h:
+        await _command(h, "/kick {mentions}", "bob")
+        await _command(h, "/unblock bob")
+        await h.join("c1", "bob", inviter="alice")
+        await h.drain()
+        assert len(h.actions("kick")) == 1
+        assert "已解封 bob，可以重新加入本平台的群。" in h.texts()
+
+
+async def test_status_summarizes_the_group(tmp_path: Path) -> None:
+    async with Harness(SHIPPED, tmp_path, groups=CUSTOMER) as h:
+        await _command(h, "/warn {mentions}", "bob")
+        await _command(h, "/状态")
+        assert h.texts()[-1] == ("📊 Customer 01 客户群\n类型：customer\n成员：4 人\n"
+                                 "生效中的警告：1 条（1 人）\n待发送：0 条")
+
+
+@pytest.fixture
+def deployment(tmp_path: Path) -> Path:
+    """A copy of the shipped config and content, to change while the bot runs."""
+    shutil.copytree(ROOT / "config", tmp_path / "config")
+    shutil.copytree(ROOT / "content", tmp_path / "content")
+    return tmp_path / "config"
+
+
+async def test_reload_swaps_in_a_changed_config(tmp_path: Path, deployment: Path) -> None:
+    async with Harness(deployment, tmp_path, groups=CUSTOMER) as h:
+        customer = deployment / "types" / "customer.yaml"
+        customer.write_text(customer.read_text(encoding="utf-8").replace(
+            "warn_limit: 2", "warn_limit: 3"), encoding="utf-8")
+        await _command(h, "/reload")
+        await h.say("c1", "eve", "www.cheap-shop.com")
+        await h.drain()
+        assert h.texts() == ["✅ 配置已重新加载。",
+                             "⚠️ 警告 (1/3)：发布链接。警告满 3 次将被移出群聊。"]
+
+
+async def test_reload_refuses_a_bad_config_and_keeps_the_running_one(
+        tmp_path: Path, deployment: Path) -> None:
+    async with Harness(deployment, tmp_path, groups=CUSTOMER) as h:
+        customer = deployment / "types" / "customer.yaml"
+        customer.write_text(customer.read_text(encoding="utf-8").replace(
+            "warn_limit: 2", "warn_limit: two"), encoding="utf-8")
+        await _command(h, "/重载")
+        await h.say("c1", "eve", "www.cheap-shop.com")
+        await h.drain()
+        [refusal, warning] = h.texts()
+        assert refusal.startswith("❌ 配置有误，仍在使用原来的配置：\n")
+        assert "customer.yaml:7: handlers.antispam.warn_limit" in refusal
+        assert warning == "⚠️ 警告 (1/2)：发布链接。警告满 2 次将被移出群聊。"
+        assert (await _audit(h, "reload_refused"))[0][:2] == ("op_lin", "admin")
+
+
+async def test_a_refusal_can_be_configured(tmp_path: Path, deployment: Path) -> None:
+    base = deployment / "types" / "base.yaml"
+    base.write_text(base.read_text(encoding="utf-8").replace(
+        '      prefix: "/"', '      prefix: "/"\n      refusal: "只有管理员可以使用这个命令。"'),
+        encoding="utf-8")
+    async with Harness(deployment, tmp_path, groups=CUSTOMER) as h:
+        await _command(h, "/kick {mentions}", "bob", sender="alice")
+        assert [(r["text"], r["mentions"]) for r in h.actions("say")] == [
+            ("只有管理员可以使用这个命令。", ["alice"])]
+        assert h.actions("kick") == []

@@ -1,0 +1,363 @@
+"""Ads, contact details, banned words and floods: warnings that name the count, removal at
+the limit, announced; admins told when the bot cannot remove."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from harness import BOT_YAML, SHIPPED, Harness, write_config
+
+from bot import config
+from bot.events import Kind, Member, Message
+from bot.yamlfile import InputError
+from handlers import REGISTRY
+from handlers.antispam import Antispam, Config
+
+CUSTOMER = {"c1": "Customer 01 客户群"}
+FIRST_WARNING = "⚠️ 警告 (1/2)：发布链接。警告满 2 次将被移出群聊。"
+
+
+async def _audit(h: Harness, action: str | None = None) -> list[tuple[Any, ...]]:
+    rows = await h.bot.store.all("SELECT action, member, handler, detail FROM audit ORDER BY id")
+    return [row for row in rows if action is None or row[0] == action]
+
+
+def _warnings(h: Harness) -> list[str]:
+    return [text for text in h.texts() if text.startswith("⚠️")]
+
+
+# ---------------------------------------------------------------- the shipped customer groups
+
+
+async def test_a_first_ad_gets_a_warning_naming_the_count_and_a_second_removal(
+        tmp_path: Path) -> None:
+    async with Harness(SHIPPED, tmp_path, groups=CUSTOMER) as h:
+        await h.say("c1", "eve", "特价推广 https://cheap.example.com/buy")
+        await h.advance("1m")
+        [warning] = h.actions("say", group="c1")
+        assert (warning["text"], warning["mentions"]) == (FIRST_WARNING, ["eve"])
+        await h.say("c1", "eve", "再发一次 abc.xyz/promo")
+        await h.drain()
+        assert [(k["group"], k["member"], k["reason"]) for k in h.actions("kick")] == [
+            ("c1", "eve", "发布链接")]
+        assert h.texts("c1")[-1] == "📢 eve 因发布链接已被移出群聊，请大家遵守群规。"
+        assert [row[0] for row in await _audit(h)] == ["warn", "warn", "kick"]
+
+
+async def test_the_count_survives_a_restart(tmp_path: Path) -> None:
+    async with Harness(SHIPPED, tmp_path, groups=CUSTOMER) as h:
+        await h.say("c1", "eve", "www.cheap-shop.com")
+        await h.advance("1m")
+        await h.restart()
+        await h.say("c1", "eve", "www.cheap-shop.com 快来")
+        await h.drain()
+        assert _warnings(h) == [FIRST_WARNING]
+        assert [k["member"] for k in h.actions("kick")] == ["eve"]
+
+
+@pytest.mark.parametrize("text", [
+    "有需要打我电话１３８００１３８０００",        # full-width digits
+    "电话 138 0013 8000",                         # split by spaces
+    "电话 138-0013-8000",                         # split by dashes
+    "加V：abc123",
+    "点这里 https://cheap\u200b.example.com/x",   # a zero-width space inside a URL
+    "w e i x i n",
+    "详情私聊 q q 群",
+], ids=["full-width", "spaces", "dashes", "add-v", "zero-width-url", "spelled-weixin", "qq"])
+async def test_hidden_contact_details_and_links_are_caught(tmp_path: Path, text: str) -> None:
+    async with Harness(SHIPPED, tmp_path, groups=CUSTOMER) as h:
+        await h.say("c1", "eve", text)
+        await h.drain()
+        [warning] = _warnings(h)
+        assert "(1/2)" in warning and ("联系方式" in warning or "链接" in warning)
+
+
+ORDINARY_CHAT = [
+    "这个套餐 199 元一个月，3 个人用",
+    "¥1,280 含税",
+    "订单号 20261123001 已付款",
+    "11月23日 下午 3:30 开会",
+    "2026-11-24 14:00 见",
+    "大概 2 hours 就能弄好",
+    "明天 10:30-11:30 有空",
+    "打九五折，总共 12.5 元",
+    "我们公司有 120 人，每天 8 小时在线",
+    "版本 v1.2.3 发布了",
+    "评分 4.8/5，好评率 98%",
+    "电话会议定在周三",
+    "微信支付可以吗",
+    "我用 wechat 和 qq 都行，群里聊就好",
+    "有问题在群里直接问，谢谢",
+    "收到，明白了",
+    "第一二三名各奖励 100 元",
+    "我妈妈的生日是 5 月 20 日",
+    "周日你有空吗",
+    "今天天气不错",
+]
+
+
+async def test_ordinary_chat_with_numbers_is_left_alone(tmp_path: Path) -> None:
+    """The false-positive check: prices, dates, times, counts and everyday words."""
+    async with Harness(SHIPPED, tmp_path, groups=CUSTOMER) as h:
+        for i, text in enumerate(ORDINARY_CHAT):
+            await h.say("c1", ("alice", "bob")[i % 2], text)
+            await h.advance("20s")
+        await h.drain()
+        assert _warnings(h) == []
+        assert h.actions("kick") == []
+        assert [row for row in await _audit(h) if row[2] == "antispam"] == []
+
+
+async def test_an_admin_posting_a_link_gets_nothing(tmp_path: Path) -> None:
+    async with Harness(SHIPPED, tmp_path, groups=CUSTOMER) as h:
+        await h.say("c1", "op_lin", "活动详情见 https://cheap.example.com/event ，电话 13800138000")
+        await h.drain()
+        assert h.sent == []
+
+
+async def test_six_messages_in_ten_seconds_get_a_flood_warning(tmp_path: Path) -> None:
+    async with Harness(SHIPPED, tmp_path, groups=CUSTOMER) as h:
+        for i in range(5):
+            await h.say("c1", "alice", f"第{i}条")
+            await h.advance("1s")
+        assert h.sent == []
+        await h.say("c1", "alice", "第6条")
+        await h.drain()
+        assert _warnings(h) == ["⚠️ 警告 (1/2)：刷屏。警告满 2 次将被移出群聊。"]
+
+
+async def test_five_messages_spread_over_more_than_ten_seconds_are_no_flood(
+        tmp_path: Path) -> None:
+    async with Harness(SHIPPED, tmp_path, groups=CUSTOMER) as h:
+        for i in range(12):
+            await h.say("c1", "alice", f"第{i}条")
+            await h.advance("2s")
+        await h.drain()
+        assert h.sent == []
+
+
+async def test_an_ad_is_never_answered_by_the_keywords(tmp_path: Path) -> None:
+    async with Harness(SHIPPED, tmp_path, groups=CUSTOMER) as h:
+        await h.say("c1", "eve", "价格便宜，加V：abc123")
+        await h.drain()
+        assert h.texts() == ["⚠️ 警告 (1/2)：发布联系方式。警告满 2 次将被移出群聊。"]
+
+
+async def test_when_the_bot_is_not_the_owner_it_warns_and_tells_the_admins(
+        tmp_path: Path) -> None:
+    async with Harness(SHIPPED, tmp_path, groups=CUSTOMER, owner="op_lin") as h:
+        await h.say("c1", "eve", "www.cheap-shop.com")
+        await h.advance("1m")
+        await h.say("c1", "eve", "www.cheap-shop.com")
+        await h.drain()
+        assert h.actions("kick") == []
+        assert _warnings(h)[-1] == "⚠️ 警告 (2/2)：发布链接。已通知管理员处理。"
+        [dm] = h.actions("dm")
+        assert dm["to"] == "op_lin" and "无法移出 eve" in dm["text"]
+        assert (await _audit(h, "kick_unavailable"))[0][:3] == (
+            "kick_unavailable", "eve", "antispam")
+
+
+async def test_warnings_expire_after_thirty_days(tmp_path: Path) -> None:
+    async with Harness(SHIPPED, tmp_path, groups=CUSTOMER) as h:
+        await h.say("c1", "eve", "www.cheap-shop.com")
+        await h.advance("31d")
+        await h.say("c1", "eve", "www.cheap-shop.com")
+        await h.drain()
+        assert _warnings(h) == [FIRST_WARNING, FIRST_WARNING]
+
+
+async def test_a_removed_member_joining_another_group_is_removed_again(tmp_path: Path) -> None:
+    groups = {"c1": "Customer 01 客户群", "c2": "Customer 02 客户群"}
+    async with Harness(SHIPPED, tmp_path, groups=groups) as h:
+        for _ in range(2):
+            await h.say("c1", "eve", "www.cheap-shop.com")
+            await h.advance("1m")
+        await h.join("c2", "eve", inviter="bob")
+        await h.drain()
+        assert [(k["group"], k["member"]) for k in h.actions("kick")] == [("c1", "eve"),
+                                                                          ("c2", "eve")]
+        [dm] = h.actions("dm")
+        assert dm["to"] == "op_lin" and "已再次移出" in dm["text"]
+        assert "欢迎" not in "".join(h.texts("c2"))  # no welcome for someone removed again
+
+
+async def test_an_admin_inviting_a_removed_member_back_lifts_the_block(tmp_path: Path) -> None:
+    async with Harness(SHIPPED, tmp_path, groups=CUSTOMER) as h:
+        for _ in range(2):
+            await h.say("c1", "eve", "www.cheap-shop.com")
+            await h.advance("1m")
+        await h.join("c1", "eve", inviter="op_lin")
+        await h.drain()
+        assert len(h.actions("kick")) == 1
+        assert (await _audit(h, "unblock"))[0][1:3] == ("eve", "antispam")
+
+
+async def test_a_message_delivered_twice_is_punished_once(tmp_path: Path) -> None:
+    async with Harness(SHIPPED, tmp_path, groups=CUSTOMER) as h:
+        h.world.join("c1", ["eve"])
+        message = Message(h.clock.now(), "c1", h.world.member("c1", "eve"),
+                          "www.cheap-shop.com", id="wx-msg-1")
+        await h.feed(message)
+        await h.restart()  # the in-memory duplicate filter is gone; the store remembers
+        await h.feed(message)
+        await h.drain()
+        assert _warnings(h) == [FIRST_WARNING]
+
+
+async def test_a_newcomers_ad_in_a_recruitment_group_counts_twice(tmp_path: Path) -> None:
+    groups = {"r1": "Listener Recruitment 01"}
+    async with Harness(SHIPPED, tmp_path, groups=groups) as h:
+        await h.join("r1", "eve", "mallory")
+        await h.advance("5m")
+        await h.say("r1", "eve", "加V：abc123")
+        await h.advance("6m")
+        await h.say("r1", "mallory", "加V：abc123")  # eleven minutes after joining
+        await h.drain()
+        assert [k["member"] for k in h.actions("kick")] == ["eve"]
+        assert "⚠️ 警告 (1/2)：发布联系方式。警告满 2 次将被移出群聊。" in h.texts("r1")
+
+
+def test_every_shipped_type_runs_antispam_first_and_admin_second() -> None:
+    deployment = config.load(SHIPPED, REGISTRY)
+    for name in ("recruitment", "internship", "customer", "official"):
+        names = [h.name for h in deployment.types[name].handlers]
+        assert names[:2] == ["antispam", "admin"], name
+    limits = {name: deployment.types[name].handlers[0].config.warn_limit
+              for name in ("recruitment", "internship", "customer", "official")}
+    assert limits["customer"] == 2
+
+
+# ---------------------------------------------------------------- every detector and action
+
+MODERATION = """\
+handlers:
+  - antispam:
+      warn_limit: 2
+      exempt: [trusted]
+      links: {allow: [ok.example.com]}
+      words:
+        lists:
+          - {file: words/banned.txt, reason: 违禁内容}
+          - {words: ["去死吧"], reason: 人身攻击, action: kick}
+      kinds: {file: log, video: off}
+      repeats: {times: 3, within: 60s, min_length: 5}
+      raid: {members: 3, within: 2m, min_length: 8}
+  - keywords:
+      rules:
+        - {id: price, patterns: ["价格"], reply: "价格见群公告"}
+"""
+BANNED = "# banned words\n违禁品\nfuck\n"
+
+
+def _moderation(tmp_path: Path) -> Path:
+    return write_config(tmp_path / "config", BOT_YAML, {"recruitment": MODERATION},
+                        {"words/banned.txt": BANNED})
+
+
+@pytest.mark.parametrize("text", ["出售违禁品，价格好说", "F U C K", "ＦＵＣＫ"])
+async def test_banned_words_are_found_in_a_sentence_and_however_written(
+        tmp_path: Path, text: str) -> None:
+    async with Harness(_moderation(tmp_path), tmp_path) as h:
+        await h.say("r1", "eve", text)
+        await h.drain()
+        assert h.texts() == ["⚠️ 警告 (1/2)：违禁内容。警告满 2 次将被移出群聊。"]
+
+
+async def test_a_word_list_with_action_kick_removes_at_once(tmp_path: Path) -> None:
+    async with Harness(_moderation(tmp_path), tmp_path) as h:
+        await h.say("r1", "eve", "你去死吧")
+        await h.drain()
+        assert [k["reason"] for k in h.actions("kick")] == ["人身攻击"]
+        assert h.texts() == ["📢 eve 因人身攻击已被移出群聊，请大家遵守群规。"]
+
+
+async def test_link_cards_are_checked_against_the_allowlist(tmp_path: Path) -> None:
+    async with Harness(_moderation(tmp_path), tmp_path) as h:
+        await h.say("r1", "alice", "好文", kind=Kind.LINK, url="https://docs.ok.example.com/a")
+        await h.say("r1", "eve", "好文", kind=Kind.LINK, url="https://spam.example.net/a")
+        await h.drain()
+        assert [(r["text"], r["mentions"]) for r in h.actions("say")] == [
+            ("⚠️ 警告 (1/2)：发布链接。警告满 2 次将被移出群聊。", ["eve"])]
+
+
+async def test_message_kinds_follow_their_policy(tmp_path: Path) -> None:
+    async with Harness(_moderation(tmp_path), tmp_path) as h:
+        await h.say("r1", "alice", "", kind=Kind.CARD)
+        await h.say("r1", "bob", "", kind=Kind.FILE)
+        await h.say("r1", "bob", "", kind=Kind.VIDEO)
+        await h.drain()
+        assert h.texts() == ["⚠️ 警告 (1/2)：发送名片。警告满 2 次将被移出群聊。"]
+        assert [row[:2] for row in await _audit(h)] == [("warn", "alice"), ("flagged", "bob")]
+
+
+async def test_exempt_members_are_never_checked(tmp_path: Path) -> None:
+    async with Harness(_moderation(tmp_path), tmp_path) as h:
+        await h.say("r1", "trusted", "www.partner.com 违禁品")
+        await h.drain()
+        assert h.sent == []
+
+
+async def test_the_same_text_three_times_is_a_repeat(tmp_path: Path) -> None:
+    async with Harness(_moderation(tmp_path), tmp_path) as h:
+        for _ in range(3):
+            await h.say("r1", "eve", "快来看看我的新店")
+            await h.advance("15s")
+        await h.drain()
+        assert h.texts() == ["⚠️ 警告 (1/2)：重复发送相同内容。警告满 2 次将被移出群聊。"]
+
+
+async def test_several_members_posting_the_same_text_is_a_raid(tmp_path: Path) -> None:
+    async with Harness(_moderation(tmp_path), tmp_path) as h:
+        for member in ("spam1", "spam2", "spam3", "spam4"):
+            await h.say("r1", member, "兼职日结三百，详情看我朋友圈")
+            await h.advance("10s")
+        await h.drain()
+        warned = [r["mentions"] for r in h.actions("say")]
+        assert warned == [["spam3"], ["spam1"], ["spam2"], ["spam4"]]
+
+
+async def test_short_replies_from_many_members_are_no_raid(tmp_path: Path) -> None:
+    async with Harness(_moderation(tmp_path), tmp_path) as h:
+        for member in ("alice", "bob", "carol", "dave", "erin"):
+            await h.say("r1", member, "收到，谢谢")
+            await h.advance("5s")
+        await h.drain()
+        assert h.sent == []
+
+
+def test_ten_thousand_banned_words_build_one_automaton_and_still_match() -> None:
+    words = {"lists": [{"words": [f"违禁词{i}号" for i in range(10_000)], "reason": "违禁"}]}
+    antispam = Antispam(Config.model_validate({"words": words}))
+    message = Message(datetime(2026, 11, 23), "g", Member("eve", "eve"), "这里有违禁词9876号哦")
+    [offence] = antispam.detect(message, message.text)
+    assert (offence.detector, offence.detail) == ("words", "违禁词9876号")
+    assert antispam.detect(message, "干净的消息") == []
+
+
+def test_yaml_off_means_ignore() -> None:
+    assert Config.model_validate({"flood": {"action": False}}).flood.action == "ignore"
+
+
+@pytest.mark.parametrize("section, expected", [
+    ("links: {action: delete}",
+     "types/recruitment.yaml:3: handlers.antispam.links.action: Input should be 'ignore', "
+     "'log', 'warn' or 'kick'"),
+    ("flood: {within: 2h}",
+     "types/recruitment.yaml:3: handlers.antispam.flood.within: Input should be less than"),
+    ("words: {lists: [{reason: x}]}",
+     "types/recruitment.yaml:3: handlers.antispam.words.lists[0]: give `file`"),
+    ("messages: {warning: '{who} 警告'}",
+     "types/recruitment.yaml:3: handlers.antispam.messages.warning: unknown placeholder {who}"),
+])
+def test_a_bad_setting_names_file_line_and_key(tmp_path: Path, section: str,
+                                               expected: str) -> None:
+    root = write_config(tmp_path / "config", BOT_YAML,
+                        {"recruitment": f"handlers:\n  - antispam:\n      {section}\n"})
+    with pytest.raises(InputError) as caught:
+        config.load(root, REGISTRY)
+    problems = [str(p).replace(str(root) + "/", "") for p in caught.value.problems]
+    assert any(p.startswith(expected) for p in problems), problems
