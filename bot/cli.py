@@ -73,6 +73,18 @@ def audit(args: argparse.Namespace) -> int:
     return show_audit(args, REGISTRY)
 
 
+def report(args: argparse.Namespace) -> int:
+    from bot.report import report_command
+
+    return report_command(args, REGISTRY)
+
+
+def export(args: argparse.Namespace) -> int:
+    from bot.report import export_command
+
+    return export_command(args, REGISTRY)
+
+
 def bench(args: argparse.Namespace) -> int:
     from bot.bench import main as run_bench
 
@@ -104,6 +116,22 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--config", default=Path("config"), **config_dir)
     p.add_argument("--group", default=None, help="only this group (its id)")
     p.add_argument("--since", default=None, help="only since then: 7d, 12h, or an ISO date")
+    database = {"type": Path, "default": None,
+                "help": "the SQLite file (default: `storage` in the config's bot.yaml)"}
+    p = command("report", report, "print each group's health and the funnel as tables")
+    p.add_argument("--config", default=Path("config"), **config_dir)
+    p.add_argument("--db", **database)
+    p.add_argument("--group", default=None, help="only this group (its id)")
+    p.add_argument("--since", default=None,
+                   help="the period's start: 7d, 12h back from its end, or an ISO date "
+                        "(default: 1 day before the end)")
+    p.add_argument("--until", default=None, help="the period's end (default: now)")
+    p = command("export", export, "write members, check-ins, warnings or the funnel as CSV")
+    p.add_argument("--what", required=True, choices=("members", "checkins", "warnings", "funnel"))
+    p.add_argument("--out", required=True, type=Path, help="the CSV file to write")
+    p.add_argument("--config", default=Path("config"), **config_dir)
+    p.add_argument("--db", **database)
+    p.add_argument("--group", default=None, help="only this group (its id)")
     p = command("bench", bench, "measure messages/s and latency of a config's pipeline")
     p.add_argument("--config", default=Path("config"), **config_dir)
     p.add_argument("--type", default=None, help="the group type to measure (default: first)")

@@ -1,0 +1,139 @@
+"""Fission: members who bring others in. Each join through a member's invitation is credited
+to the inviter; at each reward threshold (1, 5, 20 invitations...) the inviter is
+congratulated in the group, once per threshold, with optional points. An invitee who leaves
+within `min_stay` does not count. Anyone can ask for the invitation leaderboard.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Annotated
+
+from pydantic import Field, field_validator
+
+from bot.config import Duration, Template, TemplateText, placeholders
+from bot.context import Context
+from bot.events import MemberJoined, MemberLeft, Message
+from bot.handler import CONTINUE, STOP, Flow, Handler, HandlerConfig
+from bot.text import WordMatcher, normalize, strip_mentions
+
+INVITES = "fission_invites"
+REWARDS = "fission_rewards"
+
+
+class Reward(HandlerConfig):
+    invitations: int = Field(ge=1)
+    points: int = Field(0, ge=0)
+    text: Annotated[TemplateText, placeholders("member", "count", "points")]
+
+
+class Leaderboard(HandlerConfig):
+    keywords: list[str] = ["邀请排行"]
+    top: int = Field(10, ge=1, le=50)
+    cooldown: Duration = timedelta(minutes=1)
+    title: Annotated[TemplateText, placeholders("group")] = Template("🏆 邀请排行榜")
+    line: Annotated[TemplateText, placeholders("rank", "member", "count", "points")] = Template(
+        "{rank}. {member}：{count} 人")
+    empty: str = "还没有人邀请新成员，快来当第一个吧！"
+
+
+class Config(HandlerConfig):
+    rewards: list[Reward] = []
+    min_stay: Duration = timedelta(days=3)
+    leaderboard: Leaderboard = Leaderboard()
+
+    @field_validator("rewards")
+    @classmethod
+    def _increasing(cls, rewards: list[Reward]) -> list[Reward]:
+        counts = [r.invitations for r in rewards]
+        if counts != sorted(set(counts)):
+            raise ValueError("list the rewards by `invitations`, each number once, "
+                             "smallest first")
+        return rewards
+
+
+class Fission(Handler[Config]):
+    name = "fission"
+    events = (MemberJoined, MemberLeft, Message)
+    Config = Config
+    migrations = (
+        f"""
+        CREATE TABLE {INVITES} (
+            grp TEXT NOT NULL, invitee TEXT NOT NULL, inviter TEXT NOT NULL, at TEXT NOT NULL,
+            left_at TEXT, counts INTEGER NOT NULL DEFAULT 1, PRIMARY KEY (grp, invitee));
+        CREATE INDEX {INVITES}_inviter ON {INVITES} (grp, inviter);
+        CREATE TABLE {REWARDS} (
+            grp TEXT NOT NULL, inviter TEXT NOT NULL, invitations INTEGER NOT NULL,
+            points INTEGER NOT NULL, at TEXT NOT NULL, PRIMARY KEY (grp, inviter, invitations));
+        """,
+    )
+
+    def __init__(self, config: Config) -> None:
+        super().__init__(config)
+        self._board = WordMatcher((word, word) for word in config.leaderboard.keywords)
+
+    async def handle(self, event: MemberJoined | MemberLeft | Message, ctx: Context) -> Flow:
+        match event:
+            case MemberJoined(inviter=inviter) if inviter and inviter != ctx.bot_id:
+                await self._invited(event, inviter, ctx)
+            case MemberLeft():
+                await self._left(event, ctx)
+            case Message() if self._board.first(normalize(strip_mentions(event.text))):
+                await self._leaderboard(ctx)
+                return STOP
+        return CONTINUE
+
+    async def _invited(self, event: MemberJoined, inviter: str, ctx: Context) -> None:
+        # A re-join counts again only if the earlier invitation no longer does.
+        await ctx.store.executemany(
+            f"INSERT INTO {INVITES} (grp, invitee, inviter, at) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (grp, invitee) DO UPDATE SET inviter=excluded.inviter,"
+            " at=excluded.at, left_at=NULL, counts=1 WHERE counts=0",
+            [(ctx.scope, m.id, inviter, ctx.now.isoformat())
+             for m in event.members if m.id not in (inviter, ctx.bot_id)])
+        count = await self.invitations(ctx, inviter)
+        for reward in self.config.rewards:
+            if reward.invitations > count:
+                break
+            if await ctx.store.changes(
+                    f"INSERT OR IGNORE INTO {REWARDS} VALUES (?, ?, ?, ?, ?)",
+                    (ctx.scope, inviter, reward.invitations, reward.points,
+                     ctx.now.isoformat())):
+                ctx.say(reward.text.render({"member": await ctx.name(inviter),
+                                            "count": reward.invitations,
+                                            "points": reward.points}), mentions=[inviter])
+
+    async def _left(self, event: MemberLeft, ctx: Context) -> None:
+        for member in event.members:
+            row = await ctx.store.one(
+                f"SELECT at FROM {INVITES} WHERE grp=? AND invitee=? AND left_at IS NULL",
+                (ctx.scope, member.id))
+            if row is None:
+                continue
+            early = ctx.now - datetime.fromisoformat(row[0]) < self.config.min_stay
+            await ctx.store.execute(
+                f"UPDATE {INVITES} SET left_at=?, counts=? WHERE grp=? AND invitee=?",
+                (ctx.now.isoformat(), 0 if early else 1, ctx.scope, member.id))
+
+    async def invitations(self, ctx: Context, inviter: str) -> int:
+        row = await ctx.store.one(
+            f"SELECT COALESCE(SUM(counts), 0) FROM {INVITES} WHERE grp=? AND inviter=?",
+            (ctx.scope, inviter))
+        return int(row[0]) if row else 0
+
+    async def _leaderboard(self, ctx: Context) -> None:
+        board = self.config.leaderboard
+        last = await ctx.get("leaderboard_posted")
+        if last is not None and ctx.now - datetime.fromisoformat(last) < board.cooldown:
+            return
+        await ctx.set("leaderboard_posted", ctx.now.isoformat())
+        rows = await ctx.store.all(
+            f"SELECT i.inviter, SUM(i.counts) AS n, (SELECT COALESCE(SUM(points), 0)"
+            f" FROM {REWARDS} r WHERE r.grp=i.grp AND r.inviter=i.inviter)"
+            f" FROM {INVITES} i WHERE i.grp=? GROUP BY i.inviter HAVING n > 0"
+            " ORDER BY n DESC, MIN(i.at) LIMIT ?", (ctx.scope, board.top))
+        lines = [board.line.render({"rank": rank, "member": await ctx.name(inviter),
+                                    "count": count, "points": points})
+                 for rank, (inviter, count, points) in enumerate(rows, start=1)]
+        title = board.title.render({"group": ctx.group.topic if ctx.group else ""})
+        ctx.reply("\n".join([title, *lines]) if lines else board.empty)

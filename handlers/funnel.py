@@ -1,0 +1,55 @@
+"""Track each member through the listener funnel: recruitment -> internship -> official.
+
+A stage is a group type. A member reaches a stage when they join a group of that type, by
+whatever way they got there (the sign-up keyword's invitation, the quiz's promotion, an
+operator adding them by hand), so the stage is recorded in this one place. Each member's
+first arrival at each stage is kept with its date and group; the current stage is the
+furthest one reached. The quiz (handlers/quiz.py) keeps the test results; the reports
+(bot/report.py) take the stage order from this handler's config.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field, field_validator
+
+from bot.context import Context
+from bot.events import MemberJoined
+from bot.handler import CONTINUE, Flow, Handler, HandlerConfig
+
+TABLE = "funnel_stages"
+
+
+class Config(HandlerConfig):
+    stages: list[str] = Field(["recruitment", "internship", "official"], min_length=2)
+
+    @field_validator("stages")
+    @classmethod
+    def _distinct(cls, stages: list[str]) -> list[str]:
+        if len(set(stages)) < len(stages):
+            raise ValueError("a group type is listed twice; each stage is one type")
+        return stages
+
+
+class Funnel(Handler[Config]):
+    name = "funnel"
+    events = (MemberJoined,)
+    Config = Config
+    migrations = (
+        f"""
+        CREATE TABLE {TABLE} (
+            member TEXT NOT NULL, stage TEXT NOT NULL, grp TEXT NOT NULL, at TEXT NOT NULL,
+            PRIMARY KEY (member, stage));
+        CREATE INDEX {TABLE}_grp ON {TABLE} (grp, stage);
+        """,
+    )
+
+    async def handle(self, event: MemberJoined, ctx: Context) -> Flow:
+        if ctx.group is None or ctx.group.type not in self.config.stages:
+            return CONTINUE
+        await ctx.store.executemany(
+            f"INSERT INTO {TABLE} (member, stage, grp, at) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (member, stage) DO NOTHING",
+            [(m.id, ctx.group.type, ctx.scope, ctx.now.isoformat())
+             for m in event.members if m.id != ctx.bot_id])
+        return CONTINUE
+

@@ -1,0 +1,205 @@
+"""A group's life cycle: capacity, silent members and a daily health report.
+
+- Capacity: a group fuller than its type's `capacity` (types/NAME.yaml) sends each member
+  over the limit an invitation to the sibling group of the same type with the most room,
+  and tells the admins; with no sibling left, the admins are asked to open one. (Every
+  invitation the bot makes picks a group with room, so nobody is invited into a full one.)
+- Silent members: once a day, members who have not spoken for `silent.after` (counted from
+  their last message, their join, or when the bot first saw them) are reported to the
+  admins, once until they speak again. Where `silent.remove` is on, they are warned in the
+  group and removed after `silent.grace` unless they speak in between.
+- The daily report (`report: true`): size against capacity, active speakers in the last 7
+  days against `active_target`, joins, leaves, warnings and check-ins of the last day, and
+  how far the group's newcomers got in the funnel, sent to the admins (bot/report.py).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Annotated
+
+from pydantic import Field
+
+from bot import report
+from bot.config import Cron, Duration, Template, TemplateText, placeholders
+from bot.context import Context
+from bot.events import Member, MemberJoined, Tick
+from bot.handler import CONTINUE, Flow, Handler, HandlerConfig, Schedule
+
+SEEN = "lifecycle_seen"
+# When a member's silence began: their last message or join, whichever is later, else when
+# the bot first saw them (members who were there before the bot have neither).
+QUIET_SINCE = ("COALESCE(max(r.last_spoke, r.joined_at), r.last_spoke, r.joined_at,"
+               " s.since)")
+DAY = timedelta(days=1)
+
+
+class Silent(HandlerConfig):
+    after: Duration = timedelta(days=14)
+    remove: bool = False
+    grace: Duration = timedelta(days=1)
+    warning: Annotated[TemplateText, placeholders("days", "grace")] = Template(
+        "以上成员已经 {days} 天没有发言了。{grace}内仍未发言将被移出本群，"
+        "想留下的话随便说句话就好～")
+    max_mentions: int = Field(20, ge=1, le=50)
+
+
+class Config(HandlerConfig):
+    daily_at: Cron = "30 23 * * *"
+    report: bool = False
+    active_target: int = Field(20, ge=0, le=100)
+    silent: Silent | None = Silent()
+    overflow: bool = True
+    overflow_text: Annotated[TemplateText, placeholders("group", "capacity")] = Template(
+        "本群已满 {capacity} 人，已邀请你加入「{group}」，请在微信里接受群邀请。")
+
+
+class Lifecycle(Handler[Config]):
+    name = "lifecycle"
+    events = (MemberJoined, Tick)
+    Config = Config
+    migrations = (
+        report.FACTS_MIGRATION + f"""
+        CREATE TABLE {SEEN} (
+            grp TEXT NOT NULL, member TEXT NOT NULL, since TEXT NOT NULL,
+            PRIMARY KEY (grp, member));
+        """,
+    )
+
+    def schedules(self) -> list[Schedule]:
+        return [Schedule(key="daily", cron=self.config.daily_at)]
+
+    async def handle(self, event: MemberJoined | Tick, ctx: Context) -> Flow:
+        if isinstance(event, MemberJoined):
+            facts = await self._facts(ctx)
+            if self.config.overflow and facts.size > facts.capacity:
+                await self._overflow(event, facts, ctx)
+        elif event.key == "daily":
+            await self._daily(event.due, ctx)
+        else:
+            await self._remove(event.data["member"], event.data["quiet_since"], ctx)
+        return CONTINUE
+
+    async def _facts(self, ctx: Context) -> report.GroupFacts:
+        """The group as the platform shows it now; remembered for `groupbot report`."""
+        assert ctx.group is not None
+        capacity = next(gtype.capacity for info, gtype in await ctx.groups_of_type(ctx.group.type)
+                        if info.id == ctx.scope)
+        info = await ctx.group_info()
+        facts = report.GroupFacts(ctx.scope, info.topic, ctx.group.type, info.member_count,
+                                  capacity, self.config.active_target)
+        await report.remember(ctx.store, facts, ctx.now)
+        return facts
+
+    # ------------------------------------------------------------ capacity
+
+    async def _overflow(self, event: MemberJoined, facts: report.GroupFacts,
+                        ctx: Context) -> None:
+        newcomers = [m for m in event.members if m.id != ctx.bot_id]
+        over = newcomers[max(0, len(newcomers) - (facts.size - facts.capacity)):]
+        if not over:
+            return
+        names = "、".join(f"{m.name}（{m.id}）" for m in over)
+        sibling = await ctx.group_with_room(facts.type)
+        full = f"「{facts.topic}」已超员（{facts.size}/{facts.capacity}）"
+        if sibling is None:
+            ctx.tell_admins(f"[groupbot] {full}：{names} 是超出的成员，"
+                            f"其他 {facts.type} 群也都满了，请新建一个群。")
+            return
+        for member in over:
+            ctx.invite(sibling.id, member.id)
+            await ctx.audit("overflow", member.id, f"{facts.id} is full; invited to {sibling.id}")
+        ctx.say(self.config.overflow_text.render({"group": sibling.topic,
+                                                  "capacity": facts.capacity}),
+                mentions=[m.id for m in over])
+        ctx.tell_admins(f"[groupbot] {full}：已邀请 {names} 加入「{sibling.topic}」"
+                        f"（{sibling.member_count}/{facts.capacity}）。")
+
+    # ------------------------------------------------------------ the daily run
+
+    async def _daily(self, due: datetime, ctx: Context) -> None:
+        facts = await self._facts(ctx)
+        silent = await self._newly_silent(ctx) if self.config.silent else []
+        if silent and self.config.silent and self.config.silent.remove:
+            await self._warn(silent, ctx)
+        if self.config.report:
+            types = [gtype for _, gtype in await ctx.groups_of_type(facts.type)]
+            health = await report.health(ctx.store, facts, due - DAY, due,
+                                         report.stages_of(types))
+            ctx.tell_admins(self._report_text(health, silent))
+        elif silent:
+            ctx.tell_admins(self._silent_text(facts, silent))
+
+    async def _newly_silent(self, ctx: Context) -> list[tuple[Member, str]]:
+        """Members silent for `silent.after` not reported since they last spoke, each with
+        the moment their silence began."""
+        assert self.config.silent is not None
+        await ctx.store.execute(
+            f"INSERT OR IGNORE INTO {SEEN} (grp, member, since) SELECT grp, member, ?"
+            " FROM roster WHERE grp=? AND left_at IS NULL", (ctx.now.isoformat(), ctx.scope))
+        rows = await ctx.store.all(
+            f"SELECT r.member, r.name, {QUIET_SINCE} FROM roster r JOIN {SEEN} s"
+            " USING (grp, member) WHERE r.grp=? AND r.left_at IS NULL AND r.member!=?"
+            " ORDER BY r.member", (ctx.scope, ctx.bot_id))
+        limit = ctx.now - self.config.silent.after
+        found = []
+        for member, name, since in rows:
+            if ctx.is_admin(member) or datetime.fromisoformat(since) > limit:
+                continue
+            if await ctx.get("silent", member=member) != since:
+                await ctx.set("silent", since, member=member)
+                found.append((Member(member, name), since))
+        return found
+
+    async def _warn(self, silent: list[tuple[Member, str]], ctx: Context) -> None:
+        settings = self.config.silent
+        assert settings is not None
+        text = settings.warning.render({"days": settings.after.days or 1,
+                                        "grace": report.span(settings.grace)})
+        for start in range(0, len(silent), settings.max_mentions):
+            ctx.say(text, mentions=[m.id for m, _ in silent[start:start + settings.max_mentions]])
+        for member, since in silent:
+            await ctx.schedule(f"remove:{member.id}", settings.grace,
+                               {"member": member.id, "quiet_since": since})
+
+    async def _remove(self, member: str, quiet_since: str, ctx: Context) -> None:
+        """Remove a warned member who is still there and has not spoken since."""
+        row = await ctx.store.one(
+            f"SELECT r.name, {QUIET_SINCE} FROM roster r JOIN {SEEN} s USING (grp, member)"
+            " WHERE r.grp=? AND r.member=? AND r.left_at IS NULL", (ctx.scope, member))
+        if row is None or row[1] != quiet_since:
+            return  # gone, or spoke (or came back) since the warning
+        topic = ctx.group.topic if ctx.group else ctx.scope
+        if not await ctx.can_remove():
+            await ctx.audit("silent_not_removed", member, "the bot is not the group owner")
+            ctx.tell_admins(f"[groupbot] 「{topic}」：{row[0]}（{member}）长期未发言，"
+                            "但机器人不是群主，无法移出，请手动处理。")
+            return
+        await ctx.audit("silent_removed", member, f"silent since {quiet_since}")
+        ctx.kick(member, "长期未发言")
+
+    # ------------------------------------------------------------ texts for the admins
+
+    def _report_text(self, h: report.Health, silent: list[tuple[Member, str]]) -> str:
+        f = h.facts
+        lines = [f"📊 群日报「{f.topic}」{h.until.month}月{h.until.day}日",
+                 f"人数：{f.size}/{f.capacity}",
+                 f"近 7 天发言：{h.active} 人（{h.active_percent}%，目标 {f.active_target}%）",
+                 f"近 24 小时：入群 {h.joins} · 退群 {h.leaves}"
+                 + (f" · 警告 {h.warnings}" if h.warnings is not None else "")
+                 + (f" · 签到 {h.checkins}" if h.checkins is not None else "")]
+        if h.funnel:
+            lines.append(f"转化：{report.funnel_line(h.funnel)}")
+        if self.config.silent is not None:
+            lines.append(self._silent_line(silent))
+        return "\n".join(lines)
+
+    def _silent_text(self, facts: report.GroupFacts, silent: list[tuple[Member, str]]) -> str:
+        return f"[groupbot] 「{facts.topic}」{self._silent_line(silent)}"
+
+    def _silent_line(self, silent: list[tuple[Member, str]]) -> str:
+        assert self.config.silent is not None
+        days = self.config.silent.after.days or 1
+        names = "、".join(m.name for m, _ in silent) or "无"
+        action = "，已提醒，届时仍未发言将移出" if silent and self.config.silent.remove else ""
+        return f"新增沉默 ≥{days} 天：{names}{action}"

@@ -1,0 +1,114 @@
+"""Standard name cards: a newcomer whose group nickname does not follow the group type's
+pattern (e.g. City-Company-Name) is reminded after a delay, then again at an interval, at
+most a set number of times; the reminders stop as soon as they rename themselves (or
+leave). Admins can ask for the list of members whose names do not comply (`/名片`); the
+bot and the admins themselves are not held to the pattern.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated
+
+from pydantic import Field
+
+from bot.config import Duration, Regex, TemplateText, placeholders
+from bot.context import Context
+from bot.events import MemberJoined, MemberLeft, MemberRenamed, Message, Tick
+from bot.handler import CONTINUE, STOP, Flow, Handler, HandlerConfig
+from bot.text import normalize, strip_mentions
+
+
+class Config(HandlerConfig):
+    pattern: Regex
+    example: str = Field(min_length=1)
+    first_reminder: Duration = timedelta(minutes=10)
+    interval: Duration = timedelta(days=1)
+    max_reminders: int = Field(3, ge=1)
+    reminder: Annotated[TemplateText, placeholders("example", "member", "group")]
+    list_commands: list[str] = ["/名片", "/names"]
+
+
+class NameCard(Handler[Config]):
+    name = "namecard"
+    events = (MemberJoined, MemberRenamed, MemberLeft, Message, Tick)
+    Config = Config
+
+    def __init__(self, config: Config) -> None:
+        super().__init__(config)
+        self._commands = tuple(normalize(command) for command in config.list_commands)
+
+    def complies(self, name: str) -> bool:
+        return self.config.pattern.fullmatch(normalize(name)) is not None
+
+    async def handle(self, event: MemberJoined | MemberRenamed | MemberLeft | Message | Tick,
+                     ctx: Context) -> Flow:
+        match event:
+            case MemberJoined():
+                for member in event.members:
+                    if self._exempt(member.id, ctx) or self.complies(member.name):
+                        continue
+                    if await ctx.schedule(_timer(member.id), self.config.first_reminder,
+                                          {"member": member.id}, replace=False):
+                        await ctx.set("reminded", 0, member=member.id)
+            case MemberRenamed():
+                await self._renamed(event, ctx)
+            case MemberLeft():
+                for member in event.members:
+                    await ctx.cancel(_timer(member.id))
+            case Tick():
+                await self._remind(event.data["member"], ctx)
+            case Message():
+                return await self._list_for_admin(event, ctx)
+        return CONTINUE
+
+    @staticmethod
+    def _exempt(member: str, ctx: Context) -> bool:
+        """The bot and the admins keep the names they have."""
+        return member == ctx.bot_id or ctx.is_admin(member)
+
+    async def _renamed(self, event: MemberRenamed, ctx: Context) -> None:
+        member = event.member
+        if self._exempt(member.id, ctx) or self.complies(member.name):
+            await ctx.cancel(_timer(member.id))
+            return
+        reminded = await ctx.get("reminded", member=member.id, default=0)
+        if reminded < self.config.max_reminders:
+            await ctx.schedule(_timer(member.id), self.config.first_reminder,
+                               {"member": member.id}, replace=False)
+
+    async def _remind(self, member: str, ctx: Context) -> None:
+        row = await ctx.store.one(
+            "SELECT name FROM roster WHERE grp=? AND member=? AND left_at IS NULL",
+            (ctx.scope, member))
+        if row is None or self.complies(row[0]):
+            return
+        reminded = await ctx.get("reminded", member=member, default=0) + 1
+        await ctx.set("reminded", reminded, member=member)
+        ctx.say(self.config.reminder.render({
+            "example": self.config.example, "member": row[0],
+            "group": ctx.group.topic if ctx.group else ""}), mentions=[member])
+        if reminded < self.config.max_reminders:
+            await ctx.schedule(_timer(member), self.config.interval, {"member": member})
+
+    async def _list_for_admin(self, event: Message, ctx: Context) -> Flow:
+        text = normalize(strip_mentions(event.text))
+        if not (ctx.is_admin(event.sender.id) and text.startswith(self._commands)):
+            return CONTINUE
+        rows = await ctx.store.all(
+            "SELECT member, name FROM roster WHERE grp=? AND left_at IS NULL"
+            " ORDER BY name", (ctx.scope,))
+        rows = [(member, name) for member, name in rows if not self._exempt(member, ctx)]
+        wrong = [f"{name}（{member}）" for member, name in rows if not self.complies(name)]
+        topic = ctx.group.topic if ctx.group else ctx.scope
+        if wrong:
+            text = (f"「{topic}」群名片不规范的成员 {len(wrong)}/{len(rows)} 人"
+                    f"（格式示例：{self.config.example}）：\n" + "\n".join(wrong))
+        else:
+            text = f"「{topic}」{len(rows)} 位成员的群名片都符合规范。"
+        ctx.dm(event.sender.id, text)
+        return STOP
+
+
+def _timer(member: str) -> str:
+    return f"remind:{member}"

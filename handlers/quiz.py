@@ -1,0 +1,352 @@
+"""The qualification quiz: a keyword starts it, questions come one at a time, each with a
+time limit; a score at or above the pass mark gets the candidate invited to a group of the
+next type with room, below it they are told their score and when they may try again.
+
+Where the quiz runs is where it is listed: in a group type (internship) the questions are
+asked in the group, mentioning the candidate, and their next messages there are the
+answers; in the type for private chats (`direct:` in bot.yaml) the whole quiz happens in
+the private chat, and `candidates_in` names the group type whose members may take it and
+where a pass is announced. Every attempt is kept in the `quiz_attempts` table.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import (
+    Field,
+    PlainValidator,
+    TypeAdapter,
+    ValidationInfo,
+    model_validator,
+)
+
+from bot import yamlfile
+from bot.config import ContentFile, Duration, Model, Template, TemplateText, placeholders
+from bot.context import Context
+from bot.events import Member, MemberLeft, Message, Tick
+from bot.handler import CONTINUE, STOP, Flow, Handler, HandlerConfig
+from bot.report import span
+from bot.text import WordMatcher, normalize, strip_mentions
+from bot.yamlfile import InputError
+
+TABLE = "quiz_attempts"
+LETTERS = "ABCDEFGHIJ"
+_WORDS = re.compile(r"[a-z]+")
+
+
+class Kind(StrEnum):
+    SINGLE = "single"
+    MULTIPLE = "multiple"
+    TEXT = "text"
+
+
+_LABEL = {Kind.SINGLE: "单选", Kind.MULTIPLE: "多选", Kind.TEXT: "简答"}
+_HINT = {Kind.SINGLE: "请回复一个选项字母，如 B。",
+         Kind.MULTIPLE: "请回复所有正确选项的字母，如 AC。",
+         Kind.TEXT: "请直接回复你的回答。"}
+
+
+class Question(Model):
+    """One question of a quiz file. Choice answers are option letters (A, B, ...); a text
+    answer is right when it holds at least `min_keywords` of the `keywords` (each keyword
+    may be a list of words that count as the same)."""
+
+    kind: Kind
+    text: str = Field(min_length=1)
+    options: list[str] = []
+    answer: str | list[str] | None = None
+    keywords: list[str | list[str]] = []
+    min_keywords: int | None = Field(None, ge=1)
+    points: int = Field(1, ge=1)
+    time_limit: Duration | None = None
+
+    @model_validator(mode="after")
+    def _complete(self) -> Question:
+        if self.kind is Kind.TEXT:
+            if self.options or self.answer is not None or not self.keywords:
+                raise ValueError("a text question has `keywords` and no `options` or `answer`")
+            if (self.min_keywords or 0) > len(self.keywords):
+                raise ValueError(f"min_keywords is more than the {len(self.keywords)} keywords")
+            return self
+        if self.keywords or self.min_keywords is not None:
+            raise ValueError("only a text question has `keywords`")
+        if not 2 <= len(self.options) <= len(LETTERS):
+            raise ValueError(f"a choice question has 2 to {len(LETTERS)} options")
+        letters = self.letters()
+        valid = set(LETTERS[:len(self.options)])
+        if not letters or not letters <= valid:
+            raise ValueError(f"the answer must be option letters among {''.join(sorted(valid))}")
+        if self.kind is Kind.SINGLE and (len(letters) != 1 or isinstance(self.answer, list)):
+            raise ValueError("a single-choice answer is one letter")
+        return self
+
+    def letters(self) -> set[str]:
+        answer = self.answer if isinstance(self.answer, list) else [self.answer or ""]
+        return {c for a in answer for c in a.upper() if not c.isspace() and c not in ",，"}
+
+    def is_right(self, reply: str) -> bool:
+        text = normalize(strip_mentions(reply))
+        if self.kind is Kind.TEXT:
+            groups = [k if isinstance(k, list) else [k] for k in self.keywords]
+            matcher = WordMatcher((word, i) for i, words in enumerate(groups) for word in words)
+            found = {i for _, _, i in matcher.find_all(text)}
+            return len(found) >= (self.min_keywords or len(groups))
+        valid = LETTERS[:len(self.options)].lower()
+        chosen = {c.upper() for word in _WORDS.findall(text) if set(word) <= set(valid)
+                  for c in word}
+        return chosen == self.letters()
+
+    def render(self, number: int, count: int) -> str:
+        lines = [f"第 {number}/{count} 题（{_LABEL[self.kind]}）：{self.text}"]
+        lines += [f"{LETTERS[i]}. {option}" for i, option in enumerate(self.options)]
+        lines.append(_HINT[self.kind])
+        return "\n".join(lines)
+
+
+class Quiz(Model):
+    title: str = Field(min_length=1)
+    questions: list[Question] = Field(min_length=1)
+
+
+@dataclass(frozen=True, slots=True)
+class QuizFile:
+    """A quiz from content/, parsed and checked when the config is loaded."""
+
+    path: str
+    quiz: Quiz
+
+
+_CONTENT = TypeAdapter(ContentFile)
+
+
+def _quiz_file(value: Any, info: ValidationInfo) -> QuizFile:
+    if isinstance(value, QuizFile):
+        return value
+    content = _CONTENT.validate_python(value, context=info.context)
+    located = yamlfile.load((info.context or {})["content_dir"] / content.path)
+    try:
+        quiz = yamlfile.validate(Quiz, located, located.data or {})
+    except InputError as exc:
+        raise ValueError("; ".join(str(p) for p in exc.problems)) from None
+    return QuizFile(content.path, quiz)
+
+
+QuizSource = Annotated[QuizFile, PlainValidator(_quiz_file)]
+
+
+class Texts(HandlerConfig):
+    """What the quiz says; every text can be changed (defaults below)."""
+
+    start: Annotated[TemplateText, placeholders("title", "count", "limit", "pass_mark")] = Template(
+        "📝 开始「{title}」：共 {count} 题，每题限时 {limit}，{pass_mark} 分及格。")
+    timeout: Annotated[TemplateText, placeholders("number")] = Template(
+        "⏰ 第 {number} 题超时，计 0 分。")
+    passed: Annotated[TemplateText, placeholders("score", "group")] = Template(
+        "🎉 恭喜以 {score} 分通过考核！已邀请你加入正式群「{group}」，请留意群邀请。")
+    no_room: Annotated[TemplateText, placeholders("score")] = Template(
+        "🎉 恭喜以 {score} 分通过考核！正式群暂时已满，运营会尽快拉你进群。")
+    failed: Annotated[TemplateText, placeholders("score", "pass_mark")] = Template(
+        "本次得分 {score} 分，未达到 {pass_mark} 分。")
+    retry: Annotated[TemplateText, placeholders("when", "left", "keyword")] = Template(
+        "可在 {when} 之后发送「{keyword}」重考（还剩 {left} 次机会）。")
+    no_attempts: Annotated[TemplateText, placeholders("max_attempts")] = Template(
+        "{max_attempts} 次考试机会已用完，请联系运营。")
+    already_passed: Annotated[TemplateText, placeholders()] = Template(
+        "你已通过考核，无需再考。")
+    not_candidate: Annotated[TemplateText, placeholders()] = Template(
+        "请先加入实习群，再来参加考试。")
+
+
+class Config(HandlerConfig):
+    file: QuizSource
+    start: list[str] = Field(["开始考试"], min_length=1)
+    time_limit: Duration = timedelta(minutes=3)
+    pass_mark: int = Field(80, ge=1, le=100)
+    cooldown: Duration = timedelta(days=1)
+    max_attempts: int = Field(3, ge=1)
+    promote_to: str = "official"
+    candidates_in: str | None = None
+    texts: Texts = Texts()
+
+
+def when(moment: datetime) -> str:
+    return f"{moment.month}月{moment.day}日 {moment:%H:%M}"
+
+
+class QuizHandler(Handler[Config]):
+    name = "quiz"
+    events = (Message, MemberLeft, Tick)
+    Config = Config
+    migrations = (
+        f"""
+        CREATE TABLE {TABLE} (
+            id INTEGER PRIMARY KEY AUTOINCREMENT, quiz TEXT NOT NULL, member TEXT NOT NULL,
+            grp TEXT NOT NULL, started_at TEXT NOT NULL, finished_at TEXT, score INTEGER,
+            passed INTEGER);
+        CREATE INDEX {TABLE}_member ON {TABLE} (member, quiz);
+        """,
+    )
+
+    def __init__(self, config: Config) -> None:
+        super().__init__(config)
+        self._start = WordMatcher((word, word) for word in config.start)
+        self._quiz = config.file.quiz
+        self._total = sum(q.points for q in self._quiz.questions)
+
+    async def handle(self, event: Message | MemberLeft | Tick, ctx: Context) -> Flow:
+        if isinstance(event, Tick):
+            await self._timed_out(event, ctx)
+        elif isinstance(event, MemberLeft):
+            for member in event.members:
+                await self._drop(ctx, member.id)
+        elif (session := await ctx.get("session", member=event.sender.id)) is not None:
+            await self._answered(event, session, ctx)
+            return STOP
+        elif self._start.first(normalize(strip_mentions(event.text))) is not None:
+            await self._begin(event.sender, ctx)
+            return STOP
+        return CONTINUE
+
+    # ------------------------------------------------------------ starting
+
+    async def _begin(self, member: Member, ctx: Context) -> None:
+        refusal = await self._refusal(member.id, ctx)
+        if refusal is not None:
+            self._tell(ctx, member.id, refusal)
+            return
+        announce_in = ctx.scope or await self._candidate_group(member.id, ctx)
+        if announce_in is None:
+            self._tell(ctx, member.id, self.config.texts.not_candidate.render({}))
+            return
+        attempt = await ctx.store.execute(
+            f"INSERT INTO {TABLE} (quiz, member, grp, started_at) VALUES (?, ?, ?, ?)",
+            (self.config.file.path, member.id, announce_in, ctx.now.isoformat()))
+        intro = self.config.texts.start.render({
+            "title": self._quiz.title, "count": len(self._quiz.questions),
+            "limit": span(self.config.time_limit), "pass_mark": self.config.pass_mark})
+        await self._ask(ctx, member.id, {"attempt": attempt, "index": 0, "earned": 0,
+                                         "group": announce_in}, intro)
+
+    async def _refusal(self, member: str, ctx: Context) -> str | None:
+        texts = self.config.texts
+        rows = await ctx.store.all(
+            f"SELECT finished_at, passed FROM {TABLE} WHERE member=? AND quiz=? ORDER BY id",
+            (member, self.config.file.path))
+        if any(passed for _, passed in rows):
+            return texts.already_passed.render({})
+        if len(rows) >= self.config.max_attempts:
+            return texts.no_attempts.render({"max_attempts": self.config.max_attempts})
+        if rows and rows[-1][0] is not None:
+            retry_at = datetime.fromisoformat(rows[-1][0]) + self.config.cooldown
+            if ctx.now < retry_at:
+                return self._retry(retry_at, self.config.max_attempts - len(rows))
+        return None
+
+    def _retry(self, retry_at: datetime, left: int) -> str:
+        return self.config.texts.retry.render({"when": when(retry_at), "left": left,
+                                               "keyword": self.config.start[0]})
+
+    async def _candidate_group(self, member: str, ctx: Context) -> str | None:
+        """In a private chat: the member's group of the `candidates_in` type, None if they
+        are in none; "" when no such type is set (anyone may take the quiz)."""
+        if self.config.candidates_in is None:
+            return ""
+        groups = [info.id for info, _ in await ctx.groups_of_type(self.config.candidates_in)]
+        row = await ctx.store.one(
+            f"SELECT grp FROM roster WHERE member=? AND left_at IS NULL"
+            f" AND grp IN ({','.join('?' * len(groups))}) ORDER BY joined_at DESC LIMIT 1",
+            (member, *groups))
+        return str(row[0]) if row else None
+
+    # ------------------------------------------------------------ questions and answers
+
+    async def _ask(self, ctx: Context, member: str, session: dict[str, Any], before: str) -> None:
+        question = self._quiz.questions[session["index"]]
+        text = question.render(session["index"] + 1, len(self._quiz.questions))
+        self._tell(ctx, member, f"{before}\n\n{text}" if before else text)
+        await ctx.set("session", session, member=member)
+        limit = question.time_limit or self.config.time_limit
+        await ctx.schedule(f"deadline:{member}", limit,
+                           {"member": member, "attempt": session["attempt"],
+                            "index": session["index"]})
+
+    async def _answered(self, event: Message, session: dict[str, Any], ctx: Context) -> None:
+        question = self._quiz.questions[session["index"]]
+        if question.is_right(event.text):
+            session["earned"] += question.points
+        await self._next(ctx, event.sender.id, session, "")
+
+    async def _timed_out(self, tick: Tick, ctx: Context) -> None:
+        member = tick.data["member"]
+        session = await ctx.get("session", member=member)
+        if session is None or (session["attempt"], session["index"]) != (
+                tick.data["attempt"], tick.data["index"]):
+            return  # answered in time, or the attempt is over
+        number = session["index"] + 1
+        await self._next(ctx, member, session,
+                         self.config.texts.timeout.render({"number": number}))
+
+    async def _next(self, ctx: Context, member: str, session: dict[str, Any],
+                    before: str) -> None:
+        session["index"] += 1
+        if session["index"] < len(self._quiz.questions):
+            await self._ask(ctx, member, session, before)
+        else:
+            await self._finish(ctx, member, session, before)
+
+    # ------------------------------------------------------------ the result
+
+    async def _finish(self, ctx: Context, member: str, session: dict[str, Any],
+                      before: str) -> None:
+        await self._drop(ctx, member)
+        score = round(100 * session["earned"] / self._total)
+        passed = score >= self.config.pass_mark
+        await ctx.store.execute(
+            f"UPDATE {TABLE} SET finished_at=?, score=?, passed=? WHERE id=?",
+            (ctx.now.isoformat(), score, int(passed), session["attempt"]))
+        result = await (self._promote(ctx, member, score) if passed
+                        else self._failed(ctx, member, score))
+        text = f"{before}\n{result}" if before else result
+        self._tell(ctx, member, text)
+        if passed and ctx.group is None and session["group"]:
+            ctx.say(result, mentions=[member], group=session["group"])
+
+    async def _promote(self, ctx: Context, member: str, score: int) -> str:
+        target = await ctx.group_with_room(self.config.promote_to)
+        if target is None:
+            name = await ctx.name(member)
+            ctx.tell_admins(f"[groupbot] {name}（{member}）以 {score} 分通过考核，"
+                            f"但没有 {self.config.promote_to} 群有空位，请手动拉群。")
+            return self.config.texts.no_room.render({"score": score})
+        ctx.invite(target.id, member)
+        await ctx.audit("invite", member, f"passed {self.config.file.path} with {score}; "
+                                          f"invited to {target.id}")
+        return self.config.texts.passed.render({"score": score, "group": target.topic})
+
+    async def _failed(self, ctx: Context, member: str, score: int) -> str:
+        texts = self.config.texts
+        failed = texts.failed.render({"score": score, "pass_mark": self.config.pass_mark})
+        row = await ctx.store.one(f"SELECT count(*) FROM {TABLE} WHERE member=? AND quiz=?",
+                                  (member, self.config.file.path))
+        left = self.config.max_attempts - (row[0] if row else 0)
+        if left <= 0:
+            return failed + texts.no_attempts.render({"max_attempts": self.config.max_attempts})
+        return failed + self._retry(ctx.now + self.config.cooldown, left)
+
+    # ------------------------------------------------------------ helpers
+
+    async def _drop(self, ctx: Context, member: str) -> None:
+        await ctx.cancel(f"deadline:{member}")
+        await ctx.store.delete_state(ctx.scope, member, ctx.handler, "session")
+
+    @staticmethod
+    def _tell(ctx: Context, member: str, text: str) -> None:
+        if ctx.group is None:
+            ctx.dm(member, text)
+        else:
+            ctx.say(text, mentions=[member])

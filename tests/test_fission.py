@@ -1,0 +1,97 @@
+"""Fission in B-side customer groups: who invited whom, rewards at 1, 5 and 20 invitations."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from harness import SHIPPED, Harness, write_config
+
+from bot import config
+from bot.yamlfile import InputError
+from handlers import REGISTRY
+
+GROUPS = {"c1": "Customer 01"}
+
+
+def _rewards(h: Harness) -> list[tuple[str, str]]:
+    return [(r["mentions"][0], r["text"][:1]) for r in h.actions("say", group="c1")
+            if "邀请" in r["text"] and "新朋友" in r["text"]]
+
+
+async def _invite(h: Harness, inviter: str, *invitees: str) -> None:
+    for invitee in invitees:
+        await h.join("c1", invitee, inviter=inviter)
+        await h.advance("1m")
+
+
+async def test_the_first_and_the_fifth_invitation_are_announced_once_each(
+        tmp_path: Path) -> None:
+    async with Harness(SHIPPED, tmp_path, groups=GROUPS) as h:
+        await _invite(h, "alice", "u1", "u2", "u3", "u4", "u5", "u6")
+        await h.advance("1h")
+        assert _rewards(h) == [("alice", "🎉"), ("alice", "🌟")]
+        fifth = [r for r in h.actions("say", group="c1") if r["text"].startswith("🌟")]
+        assert fifth[0]["text"] == "🌟 alice 已邀请 5 位新朋友，获得「推荐之星」称号和 60 积分！"
+
+
+async def test_an_invitee_who_leaves_within_three_days_does_not_count(tmp_path: Path) -> None:
+    async with Harness(SHIPPED, tmp_path, groups=GROUPS) as h:
+        await _invite(h, "alice", "u1", "u2", "u3", "u4")
+        await h.leave("c1", "u2")
+        await _invite(h, "alice", "u5")
+        assert _rewards(h) == [("alice", "🎉")]
+        await _invite(h, "alice", "u6")
+        assert _rewards(h) == [("alice", "🎉"), ("alice", "🌟")]
+
+
+async def test_an_invitee_who_stays_three_days_still_counts_after_leaving(
+        tmp_path: Path) -> None:
+    async with Harness(SHIPPED, tmp_path, groups=GROUPS) as h:
+        await _invite(h, "alice", "u1", "u2", "u3", "u4")
+        await h.advance("3d")
+        await h.leave("c1", "u2")
+        await _invite(h, "alice", "u5")
+        assert _rewards(h) == [("alice", "🎉"), ("alice", "🌟")]
+
+
+async def test_a_reward_already_announced_is_not_announced_again(tmp_path: Path) -> None:
+    async with Harness(SHIPPED, tmp_path, groups=GROUPS) as h:
+        await _invite(h, "alice", "u1", "u2", "u3", "u4", "u5")
+        await h.leave("c1", "u5")
+        await h.restart()
+        await _invite(h, "alice", "u6")
+        await h.join("c1", "u6", inviter="alice")   # the same join reported twice
+        await h.advance("1m")
+        assert _rewards(h) == [("alice", "🎉"), ("alice", "🌟")]
+
+
+async def test_joins_by_the_bot_or_without_an_inviter_credit_nobody(tmp_path: Path) -> None:
+    async with Harness(SHIPPED, tmp_path, groups=GROUPS) as h:
+        await _invite(h, "bot", "u1")
+        await h.join("c1", "u2")
+        await h.join("c1", "alice", inviter="alice")
+        await h.advance("1m")
+        assert _rewards(h) == []
+
+
+async def test_the_leaderboard_ranks_inviters_by_invitations_that_count(tmp_path: Path) -> None:
+    async with Harness(SHIPPED, tmp_path, groups=GROUPS) as h:
+        await _invite(h, "alice", "u1", "u2")
+        await _invite(h, "bob", "u3", "u4", "u5")
+        await h.leave("c1", "u5")
+        await h.say("c1", "u1", "邀请排行")
+        await h.say("c1", "u2", "邀请排行")            # within a minute: not posted twice
+        await h.advance("1m")
+        boards = [t for t in h.texts("c1") if t.startswith("🏆 邀请排行榜")]
+        assert boards == ["🏆 邀请排行榜\n1. alice：2 人\n2. bob：2 人"]
+
+
+def test_rewards_out_of_order_are_a_config_error(tmp_path: Path) -> None:
+    root = write_config(tmp_path / "config", "content: content\n", {
+        "t": "handlers:\n  - fission:\n      rewards:\n"
+             "        - {invitations: 5, text: a}\n        - {invitations: 1, text: b}\n"})
+    expected = re.escape("t.yaml:3: handlers.fission.rewards: list the rewards")
+    with pytest.raises(InputError, match=expected):
+        config.load(root, REGISTRY)

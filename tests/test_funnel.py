@@ -1,0 +1,289 @@
+"""The listener funnel: stages recorded from joins, and the quiz that promotes interns."""
+
+from __future__ import annotations
+
+import csv
+import re
+from pathlib import Path
+
+import pytest
+from harness import SHIPPED, Harness, write_config
+
+from bot import config, report
+from bot.yamlfile import InputError
+from handlers import REGISTRY
+
+GROUPS = {"r1": "Listener Recruitment 01", "i1": "Listener Internship 01",
+          "o1": "Listener Official 01"}
+RIGHT = ["B", "B", "ABD", "AC", "我会陪着对方，让他慢慢说"]
+
+
+async def _funnel_rows(h: Harness, tmp_path: Path) -> dict[str, dict[str, str]]:
+    out = tmp_path / "funnel.csv"
+    await report.export(h.bot.store, "funnel", out, h.clock.tz,
+                        ["recruitment", "internship", "official"])
+    with out.open(encoding="utf-8") as file:
+        return {row["member"]: row for row in csv.DictReader(file)}
+
+
+def _told(h: Harness, member: str, group: str = "i1") -> list[str]:
+    """What the bot said in the group to this member (the group's pushes left out)."""
+    return [r["text"] for r in h.actions("say", group=group) if member in r["mentions"]]
+
+
+async def _take_quiz(h: Harness, member: str, answers: list[str], group: str = "i1") -> None:
+    await h.say(group, member, "开始考试")
+    for answer in answers:
+        await h.advance("20s")
+        await h.say(group, member, answer)
+    await h.advance("1m")
+
+
+# ---------------------------------------------------------------- stages
+
+
+async def test_a_member_moves_through_the_stages_as_they_join_groups(tmp_path: Path) -> None:
+    async with Harness(SHIPPED, tmp_path, groups=GROUPS) as h:
+        await h.join("r1", "dave")
+        await h.advance("1h")
+        await h.say("r1", "dave", "报名")          # the invite handler's sign-up keyword
+        await h.advance("1m")
+        assert h.actions("invite", member="dave") == [
+            {"t": h.actions("invite")[0]["t"], "action": "invite", "group": "i1",
+             "member": "dave"}]
+        row = (await _funnel_rows(h, tmp_path))["dave"]
+        assert row["stage"] == "internship"
+        assert row["recruitment_at"].startswith("2026-11-23T09:00")
+        assert row["internship_at"].startswith("2026-11-23T10:00")
+        assert row["internship_group"] == "i1"
+
+
+async def test_a_stage_keeps_the_date_it_was_first_reached(tmp_path: Path) -> None:
+    async with Harness(SHIPPED, tmp_path, groups=GROUPS) as h:
+        await h.join("r1", "dave")
+        await h.leave("r1", "dave")
+        await h.advance("2d")
+        await h.join("r1", "dave")
+        row = (await _funnel_rows(h, tmp_path))["dave"]
+        assert row["recruitment_at"].startswith("2026-11-23T09:00")
+
+
+async def test_joining_a_group_that_is_no_stage_records_nothing(tmp_path: Path) -> None:
+    async with Harness(SHIPPED, tmp_path, groups={"c1": "Customer 01"}) as h:
+        await h.join("c1", "dave")
+        assert await _funnel_rows(h, tmp_path) == {}
+
+
+def test_a_stage_listed_twice_is_a_config_error(tmp_path: Path) -> None:
+    root = write_config(tmp_path / "config", "content: content\n",
+                        {"t": "handlers:\n  - funnel:\n      stages: [a, b, a]\n"})
+    expected = re.escape("t.yaml:3: handlers.funnel.stages: a group type is")
+    with pytest.raises(InputError, match=expected):
+        config.load(root, REGISTRY)
+
+
+# ---------------------------------------------------------------- the quiz, in the group
+
+
+async def test_full_marks_invite_to_an_official_group_and_congratulate(tmp_path: Path) -> None:
+    async with Harness(SHIPPED, tmp_path, groups=GROUPS) as h:
+        await _take_quiz(h, "dave", RIGHT)
+        asked = [m[1] for t in _told(h, "dave") if (m := re.search(r"第 (\d)/5 题", t))]
+        assert asked == ["1", "2", "3", "4", "5"]
+        assert h.actions("invite") == [{"t": h.actions("invite")[0]["t"], "action": "invite",
+                                        "group": "o1", "member": "dave"}]
+        [congrats] = [r for r in h.actions("say", group="i1") if "通过考核" in r["text"]]
+        assert congrats["mentions"] == ["dave"]
+        assert "100 分" in congrats["text"] and "Listener Official 01" in congrats["text"]
+        assert (await _funnel_rows(h, tmp_path))["dave"]["stage"] == "official"
+
+
+async def test_each_question_mentions_the_candidate_and_answers_get_no_keyword_reply(
+        tmp_path: Path) -> None:
+    async with Harness(SHIPPED, tmp_path, groups=GROUPS) as h:
+        await _take_quiz(h, "dave", ["考试 B", *RIGHT[1:]])
+        says = h.actions("say", group="i1")
+        assert all(r["mentions"] == ["dave"] for r in says)
+        assert not any("完成培训后" in r["text"] for r in says)  # the keywords "考试" answer
+
+
+@pytest.mark.parametrize("answers, score", [
+    (["b", "选 B", "a, b, d", "A C", "陪着他，理解他的难过"], 100),
+    (["B", "B", "AB", "AC", "我会陪着他"], 60),  # a multiple choice needs all letters;
+    (["A", "C", "ABCD", "C", "给他讲道理"], 0),   # a text answer needs 2 of the 3 ideas
+])
+async def test_the_score_is_the_share_of_points_of_right_answers(
+        tmp_path: Path, answers: list[str], score: int) -> None:
+    async with Harness(SHIPPED, tmp_path, groups=GROUPS) as h:
+        await _take_quiz(h, "dave", answers)
+        assert f"{score} 分" in _told(h, "dave")[-1]
+
+
+async def test_an_unanswered_question_times_out_and_the_next_one_follows(
+        tmp_path: Path) -> None:
+    async with Harness(SHIPPED, tmp_path, groups=GROUPS) as h:
+        await h.say("i1", "dave", "开始考试")
+        await h.advance("179s")
+        assert len(_told(h, "dave")) == 1
+        await h.advance("1s")
+        assert _told(h, "dave")[-1].startswith("⏰ 第 1 题超时，计 0 分。\n\n第 2/5 题")
+        await h.advance("15m")
+        assert "本次得分 0 分，未达到 80 分。" in _told(h, "dave")[-1]
+
+
+async def test_an_answer_in_time_is_not_also_timed_out(tmp_path: Path) -> None:
+    async with Harness(SHIPPED, tmp_path, groups=GROUPS) as h:
+        await h.say("i1", "dave", "开始考试")
+        await h.advance("2m")
+        await h.say("i1", "dave", "B")
+        await h.advance("90s")
+        assert not any("超时" in t for t in _told(h, "dave"))
+
+
+async def test_a_failed_candidate_is_told_when_to_retry_and_refused_before(
+        tmp_path: Path) -> None:
+    async with Harness(SHIPPED, tmp_path, groups=GROUPS) as h:
+        await _take_quiz(h, "erin", ["A"] * 5)
+        assert _told(h, "erin")[-1] == ("本次得分 0 分，未达到 80 分。可在 11月24日 09:01 之后"
+                                     "发送「开始考试」重考（还剩 2 次机会）。")
+        await h.advance("23h")
+        await h.say("i1", "erin", "开始考试")
+        await h.advance("5s")
+        assert _told(h, "erin")[-1] == ("可在 11月24日 09:01 之后发送「开始考试」重考"
+                                        "（还剩 2 次机会）。")
+        await h.advance("1h")
+        await h.say("i1", "erin", "开始考试")
+        await h.advance("5s")
+        assert _told(h, "erin")[-1].startswith("📝 开始「倾听者资格考试」")
+
+
+async def test_after_the_last_attempt_the_candidate_is_sent_to_the_operators(
+        tmp_path: Path) -> None:
+    async with Harness(SHIPPED, tmp_path, groups=GROUPS) as h:
+        for _ in range(3):
+            await _take_quiz(h, "erin", ["A"] * 5)
+            await h.advance("1d")
+        assert _told(h, "erin")[-1].endswith("3 次考试机会已用完，请联系运营。")
+        await h.say("i1", "erin", "开始考试")
+        await h.advance("5s")
+        assert _told(h, "erin")[-1] == "3 次考试机会已用完，请联系运营。"
+
+
+async def test_someone_who_passed_is_not_tested_again(tmp_path: Path) -> None:
+    async with Harness(SHIPPED, tmp_path, groups=GROUPS) as h:
+        await _take_quiz(h, "dave", RIGHT)
+        await h.say("i1", "dave", "开始考试")
+        await h.advance("5s")
+        assert _told(h, "dave")[-1] == "你已通过考核，无需再考。"
+        assert len(h.actions("invite")) == 1
+
+
+async def test_with_every_official_group_full_a_pass_alerts_the_admins(tmp_path: Path) -> None:
+    async with Harness(SHIPPED, tmp_path, groups=GROUPS) as h:
+        h.world.join("o1", [f"m{i}" for i in range(197)])   # 200 with the bot: full
+        await _take_quiz(h, "dave", RIGHT)
+        assert h.actions("invite") == []
+        assert "正式群暂时已满" in _told(h, "dave")[-1]
+        [alert] = h.actions("dm", to="op_lin")
+        assert "dave" in alert["text"] and "没有 official 群有空位" in alert["text"]
+
+
+async def test_a_quiz_in_progress_survives_a_restart(tmp_path: Path) -> None:
+    async with Harness(SHIPPED, tmp_path, groups=GROUPS) as h:
+        await h.say("i1", "dave", "开始考试")
+        await h.say("i1", "dave", "B")
+        await h.advance("10s")
+        await h.restart()
+        for answer in RIGHT[1:]:
+            await h.say("i1", "dave", answer)
+            await h.advance("10s")
+        await h.advance("1m")
+        assert "100 分" in _told(h, "dave")[-1]
+
+
+async def test_leaving_the_group_ends_the_attempt(tmp_path: Path) -> None:
+    async with Harness(SHIPPED, tmp_path, groups=GROUPS) as h:
+        await h.say("i1", "dave", "开始考试")
+        await h.advance("10s")
+        await h.leave("i1", "dave")
+        await h.advance("30m")
+        assert len(_told(h, "dave")) == 1
+
+
+# ---------------------------------------------------------------- the quiz, in private
+
+
+PRIVATE_BOT = """\
+bot: {id: bot, name: Helper}
+admins: [admin]
+content: content
+groups:
+  - match: {topic: "Internship"}
+    type: internship
+  - match: {topic: "Official"}
+    type: official
+direct: private
+"""
+QUIZ = """\
+title: 小测验
+questions:
+  - {kind: single, text: 一加一？, options: ["1", "2"], answer: B}
+  - {kind: text, text: 说一个颜色, keywords: [[红, 蓝]]}
+"""
+
+
+def _private_config(tmp_path: Path, quiz: str = QUIZ) -> Path:
+    return write_config(tmp_path / "config", PRIVATE_BOT, {
+        "internship": "handlers: []\n",
+        "official": "handlers:\n  - funnel:\n      stages: [internship, official]\n",
+        "private": "handlers:\n  - quiz:\n      file: quiz.yaml\n      time_limit: 1m\n"
+                   "      candidates_in: internship\n",
+    }, {"quiz.yaml": quiz})
+
+
+async def test_in_a_private_chat_the_questions_and_answers_go_by_dm(tmp_path: Path) -> None:
+    groups = {"i1": "Internship 01", "o1": "Official 01"}
+    async with Harness(_private_config(tmp_path), tmp_path, groups=groups) as h:
+        await h.join("i1", "dave")
+        await h.say(None, "dave", "开始考试")
+        await h.advance("5s")
+        await h.say(None, "dave", "B")
+        await h.advance("5s")
+        await h.say(None, "dave", "蓝色")
+        await h.advance("1m")
+        dms = [r["text"] for r in h.actions("dm", to="dave")]
+        assert dms[0].startswith("📝 开始「小测验」：共 2 题，每题限时 1 分钟")
+        assert dms[1].startswith("第 2/2 题（简答）：说一个颜色")
+        assert dms[2].startswith("🎉 恭喜以 100 分通过考核！")
+        assert h.actions("invite") == [{"t": h.actions("invite")[0]["t"], "action": "invite",
+                                        "group": "o1", "member": "dave"}]
+        [congrats] = h.actions("say", group="i1")
+        assert congrats["mentions"] == ["dave"] and congrats["text"] == dms[2]
+
+
+async def test_in_a_private_chat_only_members_of_the_candidates_groups_may_start(
+        tmp_path: Path) -> None:
+    groups = {"i1": "Internship 01", "o1": "Official 01"}
+    async with Harness(_private_config(tmp_path), tmp_path, groups=groups) as h:
+        await h.say(None, "stranger", "开始考试")
+        await h.advance("5s")
+        assert [r["text"] for r in h.actions("dm")] == ["请先加入实习群，再来参加考试。"]
+
+
+@pytest.mark.parametrize("quiz, message", [
+    ("title: t\nquestions:\n  - {kind: single, text: q, options: [a, b], answer: C}\n",
+     "quiz.yaml:3: questions[0]: the answer must be option letters among AB"),
+    ("title: t\nquestions:\n  - {kind: single, text: q, options: [a, b], answer: [A, B]}\n",
+     "quiz.yaml:3: questions[0]: a single-choice answer is one letter"),
+    ("title: t\nquestions:\n  - kind: text\n    text: q\n    keywords: [a]\n"
+     "    min_keywords: 2\n", "quiz.yaml:3: questions[0]: min_keywords is more than"),
+    ("title: t\nquestions: []\n", "quiz.yaml:2: questions: List should have at least 1"),
+    ("title: t\nquestions:\n  - {kind: essay, text: q}\n", "quiz.yaml:3: questions[0].kind:"),
+])
+def test_a_bad_quiz_file_names_the_config_key_and_the_quiz_line(
+        tmp_path: Path, quiz: str, message: str) -> None:
+    with pytest.raises(InputError) as caught:
+        config.load(_private_config(tmp_path, quiz), REGISTRY)
+    [problem] = caught.value.problems
+    assert "private.yaml:3: handlers.quiz.file: " in str(problem)
+    assert message in str(problem)

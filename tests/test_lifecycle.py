@@ -1,0 +1,144 @@
+"""A group's life cycle with the shipped config: capacity, silent members, the daily report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from harness import SHIPPED, Harness
+
+CUSTOMERS = {"c1": "Customer 01", "c2": "Customer 02"}
+
+
+def _fill(h: Harness, group: str, size: int) -> None:
+    """Members who were there before the bot looked (no join events)."""
+    have = len(h.world.group(group).members)
+    h.world.join(group, [f"{group}-m{i}" for i in range(size - have)])
+
+
+# ---------------------------------------------------------------- capacity
+
+
+async def test_the_101st_member_of_a_customer_group_is_invited_to_its_sibling(
+        tmp_path: Path) -> None:
+    async with Harness(SHIPPED, tmp_path, groups=CUSTOMERS) as h:
+        _fill(h, "c1", 100)
+        await h.join("c1", "dave", inviter="alice")
+        await h.advance("1m")
+        assert [(r["group"], r["member"]) for r in h.actions("invite")] == [("c2", "dave")]
+        [told] = [r for r in h.actions("say", group="c1") if "本群已满" in r["text"]]
+        assert told["mentions"] == ["dave"]
+        assert told["text"] == ("本群已满 100 人，已邀请你加入「Customer 02」，"
+                                "请在微信里接受群邀请。")
+        [alert] = h.actions("dm", to="op_lin")
+        assert alert["text"] == ("[groupbot] 「Customer 01」已超员（101/100）：已邀请 dave（dave）"
+                                 " 加入「Customer 02」（3/100）。")
+
+
+async def test_a_group_filled_exactly_to_capacity_sends_nobody_away(tmp_path: Path) -> None:
+    async with Harness(SHIPPED, tmp_path, groups=CUSTOMERS) as h:
+        _fill(h, "c1", 99)
+        await h.join("c1", "dave", inviter="alice")
+        await h.advance("1m")
+        assert h.actions("invite") == [] and h.actions("dm") == []
+
+
+async def test_only_those_over_the_limit_are_sent_to_the_sibling(tmp_path: Path) -> None:
+    async with Harness(SHIPPED, tmp_path, groups=CUSTOMERS) as h:
+        _fill(h, "c1", 99)
+        await h.join("c1", "dave", "erin", "fay")       # 102: erin and fay are over
+        await h.advance("1m")
+        assert [r["member"] for r in h.actions("invite")] == ["erin", "fay"]
+
+
+async def test_with_every_sibling_full_the_admins_are_asked_to_open_a_group(
+        tmp_path: Path) -> None:
+    async with Harness(SHIPPED, tmp_path, groups=CUSTOMERS) as h:
+        _fill(h, "c1", 100)
+        _fill(h, "c2", 100)
+        await h.join("c1", "dave")
+        await h.advance("1m")
+        assert h.actions("invite") == []
+        [alert] = h.actions("dm", to="op_lin")
+        assert alert["text"] == ("[groupbot] 「Customer 01」已超员（101/100）：dave（dave） "
+                                 "是超出的成员，其他 customer 群也都满了，请新建一个群。")
+
+
+# ---------------------------------------------------------------- silent members
+
+RECRUITMENT = {"r1": "Listener Recruitment 01"}
+WARNING = "以上成员已经 14 天没有发言了。1 天内仍未发言将被移出本群，想留下的话随便说句话就好～"
+
+
+async def _silent_fortnight(h: Harness) -> None:
+    """dave and erin join on Monday 23 November; alice speaks now and then, bob never."""
+    await h.join("r1", "dave", "erin")
+    for _ in range(3):
+        await h.advance("5d")
+        await h.say("r1", "alice", "大家好")
+    await h.advance("1h")                            # Tuesday 8 December, 00:00
+
+
+async def test_members_silent_for_14_days_are_warned_then_removed(tmp_path: Path) -> None:
+    async with Harness(SHIPPED, tmp_path, groups=RECRUITMENT) as h:
+        await _silent_fortnight(h)
+        [warning] = [r for r in h.actions("say", group="r1") if r["text"] == WARNING]
+        assert warning["t"][:16] == "2026-12-07T23:30"
+        assert warning["mentions"] == ["bob", "dave", "erin"]
+        await h.say("r1", "erin", "我还在！")
+        await h.advance("1d")
+        assert [(r["member"], r["t"][:16]) for r in h.actions("kick")] == [
+            ("bob", "2026-12-08T23:30"), ("dave", "2026-12-08T23:30")]
+        assert all(r["reason"] == "长期未发言" for r in h.actions("kick"))
+
+
+async def test_the_admins_hear_of_each_silent_member_once(tmp_path: Path) -> None:
+    async with Harness(SHIPPED, tmp_path, groups=RECRUITMENT, owner="op_lin") as h:
+        await _silent_fortnight(h)
+        await h.advance("3d")
+        silent = [r["text"] for r in h.actions("dm", to="op_lin") if "沉默" in r["text"]]
+        assert silent == ["[groupbot] 「Listener Recruitment 01」新增沉默 ≥14 天：bob、dave、erin"
+                          "，已提醒，届时仍未发言将移出"]
+
+
+async def test_when_the_bot_cannot_remove_the_admins_are_asked_to(tmp_path: Path) -> None:
+    async with Harness(SHIPPED, tmp_path, groups=RECRUITMENT, owner="op_lin") as h:
+        await _silent_fortnight(h)
+        await h.advance("1d")
+        assert h.actions("kick") == []
+        asks = [r["text"] for r in h.actions("dm", to="op_lin") if "无法移出" in r["text"]]
+        assert asks == [f"[groupbot] 「Listener Recruitment 01」：{m}（{m}）长期未发言，"
+                        "但机器人不是群主，无法移出，请手动处理。" for m in ("bob", "dave", "erin")]
+
+
+# ---------------------------------------------------------------- the daily report
+
+OFFICIAL = {"o1": "Listener Official 01"}
+
+
+async def test_the_daily_report_reaches_the_admins_at_half_past_eleven(tmp_path: Path) -> None:
+    async with Harness(SHIPPED, tmp_path, groups=OFFICIAL) as h:
+        await h.advance("1s")
+        await h.join("o1", "dave", "erin", "fay")
+        await h.say("o1", "dave", "签到")
+        await h.say("o1", "erin", "签到")
+        await h.leave("o1", "fay")
+        await h.advance("14h")
+        assert h.actions("dm") == []
+        await h.advance("30m")
+        [daily] = h.actions("dm", to="op_lin")
+        assert daily["t"] == "2026-11-23T23:30:00+08:00"
+        assert daily["text"] == "\n".join([
+            "📊 群日报「Listener Official 01」11月23日",
+            "人数：5/200",
+            "近 7 天发言：2 人（40%，目标 20%）",
+            "近 24 小时：入群 3 · 退群 1 · 警告 0 · 签到 2",
+            "转化：recruitment 0 -> internship 0 (-) -> official 3 (-)",
+            "新增沉默 ≥14 天：无"])
+
+
+async def test_the_daily_report_is_sent_once_even_across_a_restart(tmp_path: Path) -> None:
+    async with Harness(SHIPPED, tmp_path, groups=OFFICIAL) as h:
+        await h.advance("870m")                         # 23:30
+        await h.restart()
+        await h.advance("1h")
+        assert len(h.actions("dm", to="op_lin")) == 1

@@ -1,0 +1,161 @@
+"""The health and funnel figures (bot/report.py), as the daily report and the commands show
+them: each figure is the count of the events that happened."""
+
+from __future__ import annotations
+
+import csv
+import subprocess
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from harness import SHIPPED, Harness
+
+from bot import report
+from bot.store import Store
+
+SCENARIOS = Path(__file__).parent / "scenarios"
+GROUPS = {"r1": "Listener Recruitment 01", "i1": "Listener Internship 01",
+          "o1": "Listener Official 01"}
+STAGES = ["recruitment", "internship", "official"]
+
+
+async def test_the_figures_count_the_events_of_the_period(tmp_path: Path) -> None:
+    async with Harness(SHIPPED, tmp_path, groups=GROUPS) as h:
+        await h.advance("1s")
+        await h.join("i1", "old")                    # before the period
+        await h.say("i1", "old", "签到")
+        await h.advance("1d")
+        since = h.clock.now()
+        await h.join("i1", "dave", "erin", "fay", inviter="alice")
+        await h.say("i1", "dave", "签到")
+        await h.say("i1", "erin", "加我微信 abc12345 有优惠")   # a warning from the spam handler
+        await h.leave("i1", "fay")
+        await h.advance("1h")
+        facts = report.GroupFacts("i1", "Listener Internship 01", "internship", 6, 200, 20)
+        health = await report.health(h.bot.store, facts, since, h.clock.now(), STAGES)
+        assert (health.joins, health.leaves, health.warnings, health.checkins) == (3, 1, 1, 1)
+        assert (health.active, health.active_percent) == (3, 50)   # old, dave, erin of 6
+        assert [(r.stage, r.reached, r.new) for r in health.funnel] == [
+            ("recruitment", 0, 0), ("internship", 4, 3), ("official", 0, 0)]
+
+
+async def test_a_group_whose_type_is_no_stage_has_no_funnel(tmp_path: Path) -> None:
+    async with Harness(SHIPPED, tmp_path, groups={"c1": "Customer 01"}) as h:
+        facts = report.GroupFacts("c1", "Customer 01", "customer", 3, 100, 20)
+        now = h.clock.now()
+        health = await report.health(h.bot.store, facts, now - timedelta(days=1), now, STAGES)
+        assert health.funnel == ()
+
+
+def test_the_funnel_line_gives_each_step_as_a_share_of_the_one_before() -> None:
+    rows = [report.FunnelRow("recruitment", 5, 1), report.FunnelRow("internship", 3, 0),
+            report.FunnelRow("official", 1, 0)]
+    assert report.funnel_line(rows) == ("recruitment 5 -> internship 3 (60%)"
+                                        " -> official 1 (33%)")
+
+
+def test_tables_align_chinese_text_as_two_columns_wide() -> None:
+    assert report.table([("group", "topic"), ("c1", "客户群"), ("c22", "x")]).splitlines() == [
+        "group  topic", "c1     客户群", "c22    x"]
+
+
+# ---------------------------------------------------------------- the commands
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "bot.cli", *args], capture_output=True,
+                          text=True, timeout=120)
+
+
+@pytest.fixture(scope="module")
+def played(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The database of the customer-groups scenario, played once."""
+    db = tmp_path_factory.mktemp("played") / "groups.db"
+    result = _cli("replay", str(SCENARIOS / "funnel_groups.yaml"), "--db", str(db))
+    assert result.returncode == 0, result.stderr
+    return db
+
+
+def test_report_prints_the_figures_of_the_scenario_day(played: Path) -> None:
+    result = _cli("report", "--config", str(SHIPPED), "--db", str(played),
+                  "--since", "2026-11-24", "--until", "2026-11-25")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == ("Groups, 2026-11-24 00:00 to 2026-11-25 00:00"
+                        " (active: spoke in the 7 days before the end)")
+    assert lines[1].split() == ["group", "topic", "type", "size", "active", "7d", "target",
+                                "joins", "leaves", "warnings", "check-ins"]
+    assert lines[2].split() == ["c1", "Customer", "01", "客户群", "customer", "101/100", "0",
+                                "(0%)", "20%", "1", "0", "0", "0"]
+    assert lines[3].split() == ["c2", "Customer", "02", "客户群", "customer", "9/100", "3",
+                                "(33%)", "20%", "7", "1", "0", "0"]
+    assert "Funnel" in result.stdout and "recruitment  0" in result.stdout
+
+
+def test_report_for_one_group_and_a_relative_period(played: Path) -> None:
+    result = _cli("report", "--config", str(SHIPPED), "--db", str(played), "--group", "c1",
+                  "--until", "2026-11-25", "--since", "7d")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert "2026-11-18 00:00 to 2026-11-25 00:00" in lines[0]
+    assert [line.split()[0] for line in lines[2:lines.index("")]] == ["c1"]
+
+
+def test_export_writes_the_members_as_csv(played: Path, tmp_path: Path) -> None:
+    out = tmp_path / "members.csv"
+    result = _cli("export", "--what", "members", "--out", str(out), "--group", "c2",
+                  "--config", str(SHIPPED), "--db", str(played))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == f"wrote 9 members row(s) to {out}"
+    with out.open(encoding="utf-8") as file:
+        rows = {row["member"]: row for row in csv.DictReader(file)}
+    assert rows["n2"]["left_at"].startswith("2026-11-24T10:24")
+    assert rows["n2"]["inviter"] == "bob"
+    assert rows["n3"]["name"] == "广州-Tom工作室-Tom"
+
+
+def test_export_writes_the_funnel_with_quiz_results(tmp_path: Path) -> None:
+    db = tmp_path / "journey.db"
+    assert _cli("replay", str(SCENARIOS / "funnel_journey.yaml"), "--db", str(db)
+                ).returncode == 0
+    out = tmp_path / "funnel.csv"
+    result = _cli("export", "--what", "funnel", "--out", str(out), "--config", str(SHIPPED),
+                  "--db", str(db))
+    assert result.returncode == 0, result.stderr
+    with out.open(encoding="utf-8") as file:
+        rows = {row["member"]: row for row in csv.DictReader(file)}
+    assert (rows["dave"]["stage"], rows["dave"]["official_group"],
+            rows["dave"]["quiz_best_score"]) == ("official", "o1", "100")
+    assert (rows["erin"]["stage"], rows["erin"]["quiz_attempts"],
+            rows["erin"]["quiz_passed_at"]) == ("internship", "2", "")
+
+
+@pytest.mark.parametrize("args, message", [
+    (("report", "--since", "yesterday"), "--since 'yesterday': give a duration"),
+    (("report", "--since", "2026-11-25", "--until", "2026-11-24"), "is not before"),
+    (("report", "--group", "nope"), "no group 'nope' in the database"),
+])
+def test_bad_arguments_exit_2_with_a_reason(played: Path, args: tuple[str, ...],
+                                            message: str) -> None:
+    result = _cli(*args, "--config", str(SHIPPED), "--db", str(played))
+    assert result.returncode == 2
+    assert message in result.stderr
+
+
+def test_a_missing_database_exits_2(tmp_path: Path) -> None:
+    result = _cli("report", "--config", str(SHIPPED), "--db", str(tmp_path / "none.db"))
+    assert result.returncode == 2
+    assert "no database at" in result.stderr
+
+
+async def test_exporting_what_the_database_never_held_exits_2(tmp_path: Path) -> None:
+    db = tmp_path / "core-only.db"
+    store = await Store.open(db, {})
+    await store.close()
+    result = _cli("export", "--what", "checkins", "--out", str(tmp_path / "x.csv"),
+                  "--config", str(SHIPPED), "--db", str(db))
+    assert result.returncode == 2
+    assert "holds no check-ins: the checkin handler has never run on it" in result.stderr
+
