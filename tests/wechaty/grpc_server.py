@@ -1,0 +1,195 @@
+"""A wechaty puppet-service gateway in this process: the real `wechaty.Puppet` gRPC service
+(grpclib, wechaty-grpc messages) on 127.0.0.1, backed by the fake World of puppet.py.
+
+The real python-wechaty client connects to it as it would to `wechaty gateway`: Stop, Start,
+then the Event server stream, then payload and action calls. Events go out as
+EventResponse(type, payload=JSON with the gateway's camelCase keys).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable
+from typing import Any
+
+from grpclib.const import Cardinality, Handler, Status
+from grpclib.exceptions import GRPCError
+from grpclib.server import Server, Stream
+from puppet import Driver, World
+from wechaty_grpc.wechaty import puppet as pb
+
+# the gateway speaks TypeScript wechaty-puppet numbering; the Python client remaps it
+WIRE_MESSAGE_TYPES = {"text": 7, "image": 6, "link": 14, "recalled": 13}
+
+EVENT_TYPES = {
+    "message": pb.EventType.EVENT_TYPE_MESSAGE,
+    "room-join": pb.EventType.EVENT_TYPE_ROOM_JOIN,
+    "room-leave": pb.EventType.EVENT_TYPE_ROOM_LEAVE,
+    "room-topic": pb.EventType.EVENT_TYPE_ROOM_TOPIC,
+    "friendship": pb.EventType.EVENT_TYPE_FRIENDSHIP,
+    "room-invite": pb.EventType.EVENT_TYPE_ROOM_INVITE,
+    "error": pb.EventType.EVENT_TYPE_ERROR,
+    "scan": pb.EventType.EVENT_TYPE_SCAN,
+    "login": pb.EventType.EVENT_TYPE_LOGIN,
+}
+
+_END = pb.EventResponse()  # tells the open Event stream to end
+
+
+class FakeGateway(Driver):
+    """What `wechaty gateway` would be, with `calls` (RPC names, in order) to look at."""
+
+    def __init__(self, world: World, *, qrcode: str | None = None) -> None:
+        self.world = world
+        self.qrcode = qrcode  # when set, each Event stream starts with a scan event
+        self.calls: list[str] = []
+        self.streams_opened = 0
+        self.fail: dict[str, GRPCError] = {}  # RPC name -> error for its next call
+        self.endpoint = ""  # host:port, once started
+        self._events: asyncio.Queue[pb.EventResponse] = asyncio.Queue()
+        self._server: Server | None = None
+
+    async def start(self, port: int = 0) -> str:
+        """Serve on 127.0.0.1 (a free port by default); returns the endpoint (host:port)."""
+        self._server = Server([self])
+        await self._server.start("127.0.0.1", port)
+        port = self._server._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.endpoint = f"127.0.0.1:{port}"
+        return self.endpoint
+
+    async def close(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+
+    # ------------------------------------------------------------ events
+
+    def emit(self, event: str, payload: dict[str, Any]) -> None:
+        self.emit_raw(EVENT_TYPES[event], json.dumps(payload))
+
+    def emit_raw(self, event_type: pb.EventType, payload: str) -> None:
+        self._events.put_nowait(pb.EventResponse(type=event_type, payload=payload))
+
+    def end_stream(self) -> None:
+        """End the open Event stream cleanly, as a restarting gateway does."""
+        self._events.put_nowait(_END)
+
+    async def _event(self, stream: Stream[Any, Any]) -> None:
+        await stream.recv_message()
+        self.calls.append("Event")
+        self.streams_opened += 1
+        if self.qrcode is not None:
+            await stream.send_message(_response("scan", {"status": 2, "qrcode": self.qrcode}))
+        await stream.send_message(_response("login", {"contactId": self.world.self_id}))
+        while (event := await self._events.get()) is not _END:
+            await stream.send_message(event)
+
+    # ------------------------------------------------------------ the service
+
+    def __mapping__(self) -> dict[str, Handler]:
+        unary: dict[str, tuple[Callable[[Any], Any], type, type]] = {
+            "Start": (lambda r: pb.StartResponse(), pb.StartRequest, pb.StartResponse),
+            "Stop": (lambda r: pb.StopResponse(), pb.StopRequest, pb.StopResponse),
+            "ContactPayload": (self._contact, pb.ContactPayloadRequest,
+                               pb.ContactPayloadResponse),
+            "RoomList": (self._room_list, pb.RoomListRequest, pb.RoomListResponse),
+            "RoomPayload": (self._room, pb.RoomPayloadRequest, pb.RoomPayloadResponse),
+            "RoomMemberList": (self._room_members, pb.RoomMemberListRequest,
+                               pb.RoomMemberListResponse),
+            "RoomMemberPayload": (self._room_member, pb.RoomMemberPayloadRequest,
+                                  pb.RoomMemberPayloadResponse),
+            "MessagePayload": (self._message, pb.MessagePayloadRequest,
+                               pb.MessagePayloadResponse),
+            "MessageUrl": (self._message_url, pb.MessageUrlRequest, pb.MessageUrlResponse),
+            "MessageSendText": (self._send_text, pb.MessageSendTextRequest,
+                                pb.MessageSendTextResponse),
+            "RoomAdd": (self._room_add, pb.RoomAddRequest, pb.RoomAddResponse),
+            "RoomDel": (self._room_del, pb.RoomDelRequest, pb.RoomDelResponse),
+            "FriendshipPayload": (self._friendship, pb.FriendshipPayloadRequest,
+                                  pb.FriendshipPayloadResponse),
+            "FriendshipAccept": (self._friendship_accept, pb.FriendshipAcceptRequest,
+                                 pb.FriendshipAcceptResponse),
+            "RoomInvitationAccept": (self._invitation_accept, pb.RoomInvitationAcceptRequest,
+                                     pb.RoomInvitationAcceptResponse),
+        }
+        mapping = {f"/wechaty.Puppet/{name}": self._unary(name, *spec)
+                   for name, spec in unary.items()}
+        mapping["/wechaty.Puppet/Event"] = Handler(self._event, Cardinality.UNARY_STREAM,
+                                                   pb.EventRequest, pb.EventResponse)
+        return mapping
+
+    def _unary(self, name: str, answer: Callable[[Any], Any], request: type,
+               reply: type) -> Handler:
+        async def handle(stream: Stream[Any, Any]) -> None:
+            message = await stream.recv_message()
+            self.calls.append(name)
+            if name in self.fail:
+                raise self.fail.pop(name)
+            try:
+                response = answer(message)
+            except KeyError as exc:
+                raise GRPCError(Status.NOT_FOUND, f"{name}: unknown {exc}") from None
+            await stream.send_message(response)
+
+        return Handler(handle, Cardinality.UNARY_UNARY, request, reply)
+
+    def _contact(self, r: pb.ContactPayloadRequest) -> pb.ContactPayloadResponse:
+        return pb.ContactPayloadResponse(id=r.id, name=self.world.contacts[r.id])
+
+    def _room_list(self, r: pb.RoomListRequest) -> pb.RoomListResponse:
+        return pb.RoomListResponse(ids=list(self.world.rooms))
+
+    def _room(self, r: pb.RoomPayloadRequest) -> pb.RoomPayloadResponse:
+        room = self.world.rooms[r.id]
+        return pb.RoomPayloadResponse(id=room.id, topic=room.topic, owner_id=room.owner,
+                                      member_ids=list(room.members))
+
+    def _room_members(self, r: pb.RoomMemberListRequest) -> pb.RoomMemberListResponse:
+        return pb.RoomMemberListResponse(member_ids=list(self.world.rooms[r.id].members))
+
+    def _room_member(self, r: pb.RoomMemberPayloadRequest) -> pb.RoomMemberPayloadResponse:
+        alias = self.world.rooms[r.id].members[r.member_id]
+        return pb.RoomMemberPayloadResponse(id=r.member_id, room_alias=alias,
+                                            name=self.world.contacts[r.member_id])
+
+    def _message(self, r: pb.MessagePayloadRequest) -> pb.MessagePayloadResponse:
+        m = self.world.messages[r.id]
+        return pb.MessagePayloadResponse(
+            id=m.id, text=m.text, timestamp=m.timestamp, type=WIRE_MESSAGE_TYPES[m.kind],
+            from_id=m.sender, room_id=m.room, to_id=m.to, mention_ids=list(m.mentions))
+
+    def _message_url(self, r: pb.MessageUrlRequest) -> pb.MessageUrlResponse:
+        link = {"url": self.world.messages[r.id].url, "title": "a link"}
+        return pb.MessageUrlResponse(url_link=json.dumps(link))
+
+    def _send_text(self, r: pb.MessageSendTextRequest) -> pb.MessageSendTextResponse:
+        # the proto spells the mention field `mentonal_ids`
+        return pb.MessageSendTextResponse(
+            id=self.world.send_text(r.conversation_id, r.text, list(r.mentonal_ids)))
+
+    def _room_add(self, r: pb.RoomAddRequest) -> pb.RoomAddResponse:
+        self.world.room_add(r.id, r.contact_id)
+        return pb.RoomAddResponse()
+
+    def _room_del(self, r: pb.RoomDelRequest) -> pb.RoomDelResponse:
+        self.world.room_delete(r.id, r.contact_id)
+        return pb.RoomDelResponse()
+
+    def _friendship(self, r: pb.FriendshipPayloadRequest) -> pb.FriendshipPayloadResponse:
+        contact, hello = self.world.friendships[r.id]
+        return pb.FriendshipPayloadResponse(id=r.id, contact_id=contact, hello=hello,
+                                            type=pb.FriendshipType.FRIENDSHIP_TYPE_RECEIVE)
+
+    def _friendship_accept(self, r: pb.FriendshipAcceptRequest) -> pb.FriendshipAcceptResponse:
+        self.world.friendship_accept(r.id)
+        return pb.FriendshipAcceptResponse()
+
+    def _invitation_accept(self, r: pb.RoomInvitationAcceptRequest
+                           ) -> pb.RoomInvitationAcceptResponse:
+        self.world.room_invitation_accept(r.id)
+        return pb.RoomInvitationAcceptResponse()
+
+
+def _response(event: str, payload: dict[str, Any]) -> pb.EventResponse:
+    return pb.EventResponse(type=EVENT_TYPES[event], payload=json.dumps(payload))
