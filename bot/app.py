@@ -30,6 +30,7 @@ from bot.store import Store
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
+RETRY_TICK = timedelta(seconds=30)
 _SEEN_IDS = 10_000
 
 
@@ -44,6 +45,7 @@ class Bot:
         self.registry = registry
         self.db_path = db_path or deployment.storage_path
         self._groups: dict[str, Group | None] = {}
+        self._topics: dict[str, str] = {}  # last known group names, kept across reloads
         self._seen: OrderedDict[str, None] = OrderedDict()
         self._turn = asyncio.Lock()
         self._poke = asyncio.Event()
@@ -121,29 +123,37 @@ class Bot:
 
     async def feed(self, event: Event) -> None:
         """Handle one event: the whole pipeline of its group type, in one transaction."""
-        if isinstance(event, Message) and event.id:
-            if event.id in self._seen:
-                log.info("dropped duplicate message %s", event.id)
-                return
-            self._seen[event.id] = None
-            if len(self._seen) > _SEEN_IDS:
-                self._seen.popitem(last=False)
+        message_id = event.id if isinstance(event, Message) else ""
+        if message_id in self._seen:
+            log.info("dropped duplicate message %s", message_id)
+            return
         async with self._turn, self.store.transaction():
             await self._dispatch(event)
+        if message_id:  # only once handled: a message whose handling failed may come again
+            self._seen[message_id] = None
+            if len(self._seen) > _SEEN_IDS:
+                self._seen.popitem(last=False)
         self._poke.set()
 
     async def _group(self, group_id: str | None) -> Group | None:
         if group_id is None:
             return None
         if group_id not in self._groups:
-            info = await self.gateway.group_info(group_id)
-            gtype = self.deployment.type_for(info.id, info.topic)
-            self._groups[group_id] = Group(info.id, info.topic, gtype.name) if gtype else None
+            try:
+                topic = (await self.gateway.group_info(group_id)).topic
+            except GatewayError:
+                if group_id not in self._topics:
+                    raise
+                topic = self._topics[group_id]  # the platform is away: bind by the last name
+            self._topics[group_id] = topic
+            gtype = self.deployment.type_for(group_id, topic)
+            self._groups[group_id] = Group(group_id, topic, gtype.name) if gtype else None
         return self._groups[group_id]
 
     async def _dispatch(self, event: Event) -> None:
-        if isinstance(event, GroupRenamed):
-            self._groups.pop(event.group or "", None)
+        if isinstance(event, GroupRenamed) and event.group is not None:
+            self._groups.pop(event.group, None)
+            self._topics[event.group] = event.topic
         group = await self._group(event.group)
         if event.group is not None:
             await self._track(event)
@@ -220,13 +230,21 @@ class Bot:
 
     async def run_due(self) -> None:
         """Run everything due by now: ticks first, then the actions that may go."""
-        now = self.clock.now()
         async with self._turn:
+            now = self.clock.now()  # read under the lock: a wait for it may be long
             while (due := self.scheduler.next_due()) is not None and due <= now:
-                async with self.store.transaction():
-                    tick = await self.scheduler.take(now)
+                tick: Tick | None = None
+                try:
+                    async with self.store.transaction():
+                        tick = await self.scheduler.take(now)
+                        if tick is not None:
+                            await self._dispatch(tick)
+                except GatewayError as exc:
+                    # the platform is away; the transaction is undone, so try again later
+                    log.error("could not run %s: %s", tick, exc)
                     if tick is not None:
-                        await self._dispatch(tick)
+                        await self.scheduler.postpone(tick, now + RETRY_TICK)
+                    break
             while (item := self.outbox.take(now)) is not None:
                 await self._deliver(item, now)
         for event in self.followups():
@@ -304,8 +322,11 @@ class Bot:
             wait = None if due is None else (due - self.clock.now()).total_seconds()
             if wait is None or wait > 0:
                 self._poke.clear()
+                # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancel that
+                # arrives together with the poke, and the bot would never stop
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._poke.wait(), wait)
+                    async with asyncio.timeout(wait):
+                        await self._poke.wait()
                 continue
             await self.run_due()
 

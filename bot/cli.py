@@ -63,6 +63,9 @@ def run(args: argparse.Namespace) -> int:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
         return 2
+    except ValueError as exc:  # e.g. a WeChat token without an endpoint
+        print(f"groupbot run: {exc}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 0
 

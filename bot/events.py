@@ -24,6 +24,7 @@ class Kind(StrEnum):
     VIDEO = "video"
     VOICE = "voice"
     EMOJI = "emoji"
+    OTHER = "other"  # location, transfer, red packet, chat history, recalled...
 
 
 @dataclass(frozen=True, slots=True)

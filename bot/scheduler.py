@@ -153,6 +153,16 @@ class Scheduler:
             log.warning("skipped %d run(s) of %s/%s in %s: the bot was down past the %s grace",
                         missed, job.handler, job.key, job.group, job.grace)
 
+    async def postpone(self, tick: Tick, until: datetime) -> None:
+        """A tick that could not be handled: a timer comes back at `until`; a cron run is
+        lost (its next run is already planned) and logged."""
+        scope = (tick.group or "", tick.handler, tick.key)
+        if scope in self._jobs:
+            log.error("lost run %s/%s in %s due at %s", tick.handler, tick.key, tick.group,
+                      tick.due)
+            return
+        await self.set_timer(scope, until, tick.data)
+
     # ------------------------------------------------------------ what is due
 
     def next_due(self) -> datetime | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -223,3 +224,29 @@ async def test_reload_rebuilds_schedules(tmp_path: Path) -> None:
         await h.bot.refresh_groups()
         await h.advance("1h")
         assert h.texts() == ["tick Mon 12:15"]
+
+
+async def test_the_serve_loop_stops_when_cancelled_as_it_is_poked(tmp_path: Path) -> None:
+    async with _harness(tmp_path, "  - echo: {}\n") as h:
+        for _ in range(20):
+            task = asyncio.create_task(h.bot.serve())
+            await asyncio.sleep(0)
+            h.bot._poke.set()
+            task.cancel()
+            done, _ = await asyncio.wait({task}, timeout=2)
+            assert done == {task}
+
+
+async def test_a_timer_due_while_the_platform_is_away_comes_back_later(
+        tmp_path: Path) -> None:
+    welcome = "handlers:\n  - welcome: {template: 'hi {members}'}\n"
+    root = write_config(tmp_path / "config", BOT_YAML, {"recruitment": welcome})
+    async with Harness(root, tmp_path) as h:
+        await h.join("r1", "carol")
+        await h.restart()
+        room = h.world.rooms.pop("r1")  # the platform cannot tell what r1 is right now
+        await h.advance("20s")
+        assert h.sent == []
+        h.world.rooms["r1"] = room
+        await h.advance("31s")
+        assert h.texts() == ["hi carol"]

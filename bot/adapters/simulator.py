@@ -13,7 +13,7 @@ from typing import Any
 
 from bot.adapters.base import GatewayError, GroupInfo, NotAllowed
 from bot.clock import Clock
-from bot.events import Event, Member, MemberJoined
+from bot.events import Event, Member, MemberJoined, MemberLeft
 
 Record = dict[str, Any]
 
@@ -103,8 +103,10 @@ class Simulator:
         sim = self.group(group)
         if sim.owner != self.bot.id:
             raise NotAllowed(f"the bot is not the owner of {group}")
-        sim.members.pop(member, None)
         self._record({"action": "kick", "group": group, "member": member, "reason": reason})
+        if member in sim.members:  # WeChat reports the leave that follows
+            self.inbox.append(MemberLeft(self.clock.now(), group, self.leave(group, [member]),
+                                         self.bot.id))
 
     async def invite_member(self, group: str, member: str) -> None:
         self._record({"action": "invite", "group": group, "member": member})

@@ -423,15 +423,10 @@ class WechatyGateway:
     async def _on_message(self, msg: WechatyMessage) -> None:
         if msg.talker().contact_id == self._current_self_id():
             return
-        event = await self._message_event(msg)
-        if event is not None:
-            await self._feed(event)
+        await self._feed(await self._message_event(msg))
 
-    async def _message_event(self, msg: WechatyMessage) -> Message | None:
-        kind = KINDS.get(MessageType(msg.type()))
-        if kind is None:
-            log.debug("ignored a %s message", MessageType(msg.type()).name)
-            return None
+    async def _message_event(self, msg: WechatyMessage) -> Message:
+        kind = KINDS.get(MessageType(msg.type()), Kind.OTHER)
         room, talker = msg.room(), msg.talker()
         mentions = tuple(msg.payload.mention_ids or ()) if room and kind is Kind.TEXT else ()
         return Message(

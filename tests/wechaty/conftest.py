@@ -148,11 +148,9 @@ def grpc_gateway(fake_gateway: FakeGateway) -> WechatyGateway:
 
 
 async def _cancel(task: asyncio.Task[None]) -> None:
-    # Bot.serve() waits with asyncio.wait_for, which on Python 3.11 loses a cancel that
-    # arrives as the wait ends (an event just poked it): cancel until it is done.
-    while not task.done():
-        task.cancel()
-        await asyncio.wait({task}, timeout=0.05)
+    task.cancel()
+    await asyncio.wait({task}, timeout=TIMEOUT)
+    assert task.done(), "a cancelled task did not stop"
     if not task.cancelled():
         task.result()  # what it died of, if anything
 

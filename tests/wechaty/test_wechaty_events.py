@@ -66,12 +66,12 @@ async def test_a_private_message_has_no_group(
 async def test_message_kinds_and_the_link_url(
         run_bot: RunBot, gateway: WechatyGateway, puppet: InProcessPuppet) -> None:
     async with run_bot(gateway) as s:
-        puppet.say("r1", "alice", "", kind="recalled")  # no core kind: ignored
+        puppet.say("r1", "alice", "", kind="recalled")  # no core kind of its own
         puppet.say("r1", "alice", "[图片]", kind="image")
         puppet.say("r1", "bob", "cheap followers", kind="link", url="http://ads.example/x")
-        await until(lambda: len(s.of_type(Message)) == 2, "two messages")
+        await until(lambda: len(s.of_type(Message)) == 3, "three messages")
     kinds = {e.kind: e for e in s.of_type(Message)}
-    assert set(kinds) == {Kind.IMAGE, Kind.LINK}
+    assert set(kinds) == {Kind.OTHER, Kind.IMAGE, Kind.LINK}
     assert kinds[Kind.LINK].url == "http://ads.example/x"
     assert kinds[Kind.IMAGE].url is None
 

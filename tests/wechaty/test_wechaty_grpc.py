@@ -151,8 +151,8 @@ async def test_an_unreachable_gateway_is_retried_until_it_answers(
 async def test_stopping_the_bot_closes_the_connection(
         run_bot: RunBot, grpc_gateway: WechatyGateway, fake_gateway: FakeGateway) -> None:
     async with run_bot(grpc_gateway):
-        pass
-    assert fake_gateway.calls[-1] == "Stop"
+        await until(lambda: "RoomPayload" in fake_gateway.calls, "the groups bound at login")
+    assert fake_gateway.calls[-1] == "Stop", fake_gateway.calls
     assert not grpc_gateway.online.is_set()
     fake_gateway.say("r1", "alice", "anyone?")  # nobody listens any more; nothing breaks
 
