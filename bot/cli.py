@@ -104,26 +104,30 @@ def parser() -> argparse.ArgumentParser:
         p.set_defaults(fn=fn)
         return p
 
-    config_dir = {"type": Path, "help": "the config directory (default: ./config)"}
+    def config_option(p: argparse.ArgumentParser, default: Path | None = Path("config")) -> None:
+        p.add_argument("--config", type=Path, default=default,
+                       help="the config directory (default: ./config)")
+
+    def db_option(p: argparse.ArgumentParser, help_text: str) -> None:
+        p.add_argument("--db", type=Path, default=None, help=help_text)
+
     p = command("check", check, "validate the config and summarize it")
-    p.add_argument("--config", default=Path("config"), **config_dir)
+    config_option(p)
     p = command("run", run, "run the bot (WeChat if WECHATY_PUPPET_SERVICE_TOKEN is set, "
                             "else the terminal simulator)")
-    p.add_argument("--config", default=Path("config"), **config_dir)
+    config_option(p)
     p = command("replay", replay, "dry-run a scenario file on a virtual clock")
     p.add_argument("scenario", type=Path)
-    p.add_argument("--config", default=None, **config_dir)
-    p.add_argument("--db", type=Path, default=None,
-                   help="SQLite file to use (default: a fresh temporary one)")
+    config_option(p, None)
+    db_option(p, "SQLite file to use (default: a fresh temporary one)")
     p = command("audit", audit, "print the audit log: warnings, removals and other decisions")
-    p.add_argument("--config", default=Path("config"), **config_dir)
+    config_option(p)
     p.add_argument("--group", default=None, help="only this group (its id)")
     p.add_argument("--since", default=None, help="only since then: 7d, 12h, or an ISO date")
-    database = {"type": Path, "default": None,
-                "help": "the SQLite file (default: `storage` in the config's bot.yaml)"}
+    stored = "the SQLite file (default: `storage` in the config's bot.yaml)"
     p = command("report", report, "print each group's health and the funnel as tables")
-    p.add_argument("--config", default=Path("config"), **config_dir)
-    p.add_argument("--db", **database)
+    config_option(p)
+    db_option(p, stored)
     p.add_argument("--group", default=None, help="only this group (its id)")
     p.add_argument("--since", default=None,
                    help="the period's start: 7d, 12h back from its end, or an ISO date "
@@ -132,11 +136,11 @@ def parser() -> argparse.ArgumentParser:
     p = command("export", export, "write members, check-ins, warnings or the funnel as CSV")
     p.add_argument("--what", required=True, choices=("members", "checkins", "warnings", "funnel"))
     p.add_argument("--out", required=True, type=Path, help="the CSV file to write")
-    p.add_argument("--config", default=Path("config"), **config_dir)
-    p.add_argument("--db", **database)
+    config_option(p)
+    db_option(p, stored)
     p.add_argument("--group", default=None, help="only this group (its id)")
     p = command("bench", bench, "measure messages/s and latency of a config's pipeline")
-    p.add_argument("--config", default=Path("config"), **config_dir)
+    config_option(p)
     p.add_argument("--type", default=None, help="the group type to measure (default: first)")
     p.add_argument("--messages", type=int, default=2000, help="messages per run")
     p.add_argument("--rules", type=int, default=None, help="generate N keyword rules")

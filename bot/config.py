@@ -10,7 +10,7 @@ import re
 import string
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta, timezone
+from datetime import UTC, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -162,7 +162,7 @@ ContentFile = Annotated[Content, PlainValidator(_content)]
 def _cron(value: Any) -> str:
     if not isinstance(value, str):
         raise ValueError(f"a cron schedule must be text like '30 12 * * 1-5', not {value!r}")
-    cron_trigger(value, timezone.utc)
+    cron_trigger(value, UTC)
     return value
 
 

@@ -13,6 +13,7 @@ import signal
 import sys
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot import config
 from bot.adapters.simulator import Record, Simulator
@@ -31,6 +32,9 @@ from bot.events import (
 )
 from bot.handler import Registry
 from bot.yamlfile import InputError
+
+if TYPE_CHECKING:
+    from bot.adapters.wechaty import WechatyGateway
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +93,7 @@ async def run(config_dir: Path, registry: Registry) -> int:
     return 0
 
 
-def _wechat_gateway():  # type: ignore[no-untyped-def]
+def _wechat_gateway() -> WechatyGateway | None:
     if not os.environ.get("WECHATY_PUPPET_SERVICE_TOKEN"):
         return None
     from bot.adapters.wechaty import WechatyGateway

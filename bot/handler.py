@@ -65,6 +65,10 @@ class Handler(Generic[C]):
 
     def __init__(self, config: C) -> None:
         self.config = config
+        self.prepare()
+
+    def prepare(self) -> None:
+        """Build what the config allows ahead of time (matchers, lookups); runs on each load."""
 
     def schedules(self) -> list[Schedule]:
         """Recurring jobs of this handler, from its config (rebuilt on reload)."""

@@ -123,8 +123,8 @@ class Scheduler:
             self._jobs[(job.group, job.handler, job.key)] = job
 
     async def _first_fire(self, job: Job, now: datetime) -> datetime | None:
-        fire = job.trigger.get_next_fire_time(None, now - job.grace)
-        latest = None
+        fire: datetime | None = job.trigger.get_next_fire_time(None, now - job.grace)
+        latest: datetime | None = None
         while fire is not None and fire <= now:
             latest, fire = fire, job.trigger.get_next_fire_time(fire, fire + _TICK)
         if latest is not None and not await self._ran(job, latest):

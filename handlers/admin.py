@@ -65,8 +65,8 @@ class Admin(Handler[Config]):
     events = (Message,)
     Config = Config
 
-    def __init__(self, config: Config) -> None:
-        super().__init__(config)
+    def prepare(self) -> None:
+        config = self.config
         words = [(normalize(config.prefix + alias), name)
                  for name, aliases in ALIASES.items() for alias in aliases]
         self._words = sorted(words, key=lambda w: -len(w[0]))  # "警告记录" before "警告"

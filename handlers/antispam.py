@@ -333,8 +333,8 @@ class Antispam(Handler[Config]):
         """,
     )
 
-    def __init__(self, config: Config) -> None:
-        super().__init__(config)
+    def prepare(self) -> None:
+        config = self.config
         entries = [(word, index, True)
                    for index, word_list in enumerate(config.words.lists)
                    for word in (*word_list.words, *(word_list.file.lines() if word_list.file

@@ -167,8 +167,8 @@ class Checkin(Handler[Config]):
     Config = Config
     migrations = MIGRATIONS
 
-    def __init__(self, config: Config) -> None:
-        super().__init__(config)
+    def prepare(self) -> None:
+        config = self.config
         self._commands = {
             **{_command(w): self._check_in for w in config.triggers},
             **{_command(w): self._leaderboard for w in config.leaderboard.triggers},

@@ -68,8 +68,8 @@ class Fission(Handler[Config]):
         """,
     )
 
-    def __init__(self, config: Config) -> None:
-        super().__init__(config)
+    def prepare(self) -> None:
+        config = self.config
         self._board = WordMatcher((word, word) for word in config.leaderboard.keywords)
 
     async def handle(self, event: MemberJoined | MemberLeft | Message, ctx: Context) -> Flow:

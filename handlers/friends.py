@@ -45,8 +45,8 @@ class Friends(Handler[Config]):
     events = (FriendRequest,)
     Config = Config
 
-    def __init__(self, config: Config) -> None:
-        super().__init__(config)
+    def prepare(self) -> None:
+        config = self.config
         self._keywords = WordMatcher((word, word, True) for word in config.keywords)
 
     async def handle(self, event: FriendRequest, ctx: Context) -> Flow:

@@ -59,8 +59,8 @@ class Invite(Handler[Config]):
     events = (Message,)
     Config = Config
 
-    def __init__(self, config: Config) -> None:
-        super().__init__(config)
+    def prepare(self) -> None:
+        config = self.config
         self._words = WordMatcher((word, word, True) for word in config.words)
         self._exact = {normalize(word) for word in config.words}
 

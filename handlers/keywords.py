@@ -71,8 +71,8 @@ class Keywords(Handler[Config]):
     events = (Message,)
     Config = Config
 
-    def __init__(self, config: Config) -> None:
-        super().__init__(config)
+    def prepare(self) -> None:
+        config = self.config
         self._exact: dict[str, int] = {}
         literal: list[tuple[str, int, bool]] = []
         regexes: list[str] = []

@@ -34,8 +34,8 @@ class NameCard(Handler[Config]):
     events = (MemberJoined, MemberRenamed, MemberLeft, Message, Tick)
     Config = Config
 
-    def __init__(self, config: Config) -> None:
-        super().__init__(config)
+    def prepare(self) -> None:
+        config = self.config
         self._commands = tuple(normalize(command) for command in config.list_commands)
 
     def complies(self, name: str) -> bool:

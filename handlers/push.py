@@ -187,8 +187,8 @@ class Push(Handler[Config]):
     Config = Config
     migrations = MIGRATIONS
 
-    def __init__(self, config: Config) -> None:
-        super().__init__(config)
+    def prepare(self) -> None:
+        config = self.config
         self._by_id = {push.id: push for push in config.schedules}
         self._by_job = {_job_key(push, n): push for push in config.schedules
                         for n in range(len(push.cron))}

@@ -192,8 +192,8 @@ class QuizHandler(Handler[Config]):
         """,
     )
 
-    def __init__(self, config: Config) -> None:
-        super().__init__(config)
+    def prepare(self) -> None:
+        config = self.config
         self._start = WordMatcher((word, word) for word in config.start)
         self._quiz = config.file.quiz
         self._total = sum(q.points for q in self._quiz.questions)

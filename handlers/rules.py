@@ -24,8 +24,8 @@ class Rules(Handler[Config]):
     events = (Message,)
     Config = Config
 
-    def __init__(self, config: Config) -> None:
-        super().__init__(config)
+    def prepare(self) -> None:
+        config = self.config
         self._triggers = WordMatcher((word, word, True) for word in config.triggers)
 
     async def handle(self, event: Message, ctx: Context) -> Flow:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
+from harness import BOT_YAML, TZ, Harness, write_config
 
 from bot.actions import Kick
 from bot.context import Context
@@ -16,7 +18,6 @@ from bot.events import Message, Tick
 from bot.handler import CONTINUE, STOP, Flow, Handler, HandlerConfig, Schedule
 from bot.scheduler import cron_trigger
 from bot.yamlfile import InputError
-from harness import BOT_YAML, TZ, Harness, write_config
 
 
 class EchoConfig(HandlerConfig):
@@ -121,7 +122,7 @@ async def test_sends_are_paced_per_group_and_overall_in_order(tmp_path: Path) ->
         times = {r["text"]: datetime.fromisoformat(r["t"]) for r in h.sent}
         assert [r["text"] for r in h.sent if r["group"] == "r1"] == ["a0", "a1", "a2"]
         ordered = sorted(times.values())
-        assert all(b - a >= timedelta(seconds=1.5) for a, b in zip(ordered, ordered[1:]))
+        assert all(b - a >= timedelta(seconds=1.5) for a, b in itertools.pairwise(ordered))
         assert times["a1"] - times["a0"] >= timedelta(seconds=3)
 
 
