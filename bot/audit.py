@@ -7,12 +7,12 @@ import argparse
 import re
 import sqlite3
 import sys
-import unicodedata
 from collections.abc import Sequence
 from datetime import datetime, tzinfo
 from pathlib import Path
 
 from bot import config
+from bot import table as tables
 from bot.config import parse_duration
 from bot.handler import Registry
 from bot.yamlfile import InputError
@@ -56,22 +56,8 @@ def rows(db: Path, group: str | None, since: datetime | None,
              detail) for at, grp, member, name, action, handler, detail in found]
 
 
-def display_width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-
-
-def _cell(text: str, width: int, last: bool) -> str:
-    return text if last else text + " " * (width - display_width(text))
-
-
 def table(records: Sequence[Sequence[str]]) -> str:
-    """Aligned columns (Chinese characters count double), a header and a rule."""
-    widths = [max(display_width(row[i]) for row in (COLUMNS, *records))
-              for i in range(len(COLUMNS))]
-    lines = ["  ".join(_cell(v, w, i == len(widths) - 1) for i, (v, w) in
-                       enumerate(zip(row, widths, strict=True))) for row in (COLUMNS, *records)]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines)
+    return tables.table((COLUMNS, *records), rule=True)
 
 
 def main(args: argparse.Namespace, registry: Registry) -> int:

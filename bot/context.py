@@ -130,6 +130,15 @@ class Context:
     async def set(self, key: str, value: Any, member: str = "") -> None:
         await self.store.set_state(self.scope, member, self.handler, key, value)
 
+    async def off_cooldown(self, key: str, cooldown: timedelta, member: str = "") -> bool:
+        """True, and the time noted, unless `key` was last used within `cooldown`: the
+        "at most once per N" rule of replies, leaderboards and invitations."""
+        last = await self.get(key, member)
+        if last is not None and self.now - datetime.fromisoformat(last) < cooldown:
+            return False
+        await self.set(key, self.now.isoformat(), member)
+        return True
+
     # ------------------------------------------------------------ timers
 
     async def schedule(self, key: str, at: datetime | timedelta,

@@ -14,7 +14,6 @@ import argparse
 import asyncio
 import csv
 import sys
-import unicodedata
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
@@ -26,6 +25,7 @@ from bot.audit import parse_since
 from bot.config import Deployment, GroupType
 from bot.handler import Registry
 from bot.store import Store
+from bot.table import table
 from bot.yamlfile import InputError
 
 ACTIVE_WINDOW = timedelta(days=7)
@@ -165,19 +165,6 @@ async def _count(store: Store, sql: str, params: Sequence[Any]) -> int:
 
 
 # ---------------------------------------------------------------- what the commands print
-
-
-def table(rows: Sequence[Sequence[object]]) -> str:
-    """Rows as aligned columns (Chinese characters take two); the first row is the header."""
-    cells = [[str(cell) for cell in row] for row in rows]
-    widths = [max(_width(row[i]) for row in cells) for i in range(len(cells[0]))]
-    return "\n".join("  ".join(cell + " " * (w - _width(cell))
-                               for cell, w in zip(row, widths, strict=True)).rstrip()
-                     for row in cells)
-
-
-def _width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
 def health_table(reports: Sequence[Health]) -> str:

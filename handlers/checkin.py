@@ -230,10 +230,8 @@ class Checkin(Handler[Config]):
 
     async def _leaderboard(self, event: Message, ctx: Context, scope: str) -> None:
         board = self.config.leaderboard
-        last = await ctx.get("leaderboard_posted")
-        if last is not None and ctx.now - datetime.fromisoformat(last) < board.cooldown:
+        if not await ctx.off_cooldown("leaderboard_posted", board.cooldown):
             return
-        await ctx.set("leaderboard_posted", ctx.now.isoformat())
         today = self._today(ctx)
         sections = {}
         for period, since in (("week", week_start(today).isoformat()),

@@ -123,10 +123,8 @@ class Fission(Handler[Config]):
 
     async def _leaderboard(self, ctx: Context) -> None:
         board = self.config.leaderboard
-        last = await ctx.get("leaderboard_posted")
-        if last is not None and ctx.now - datetime.fromisoformat(last) < board.cooldown:
+        if not await ctx.off_cooldown("leaderboard_posted", board.cooldown):
             return
-        await ctx.set("leaderboard_posted", ctx.now.isoformat())
         rows = await ctx.store.all(
             f"SELECT i.inviter, SUM(i.counts) AS n, (SELECT COALESCE(SUM(points), 0)"
             f" FROM {REWARDS} r WHERE r.grp=i.grp AND r.inviter=i.inviter)"

@@ -20,7 +20,7 @@ like any other, so the target group's welcome greets them.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from enum import StrEnum
 from typing import Annotated
 
@@ -75,10 +75,8 @@ class Invite(Handler[Config]):
         sender = event.sender
         if event.kind is not Kind.TEXT or sender.id == ctx.bot_id or not self.asks(event.text):
             return CONTINUE
-        last = await ctx.get("asked", member=sender.id)
-        if last is not None and ctx.now - datetime.fromisoformat(last) < self.config.cooldown:
+        if not await ctx.off_cooldown("asked", self.config.cooldown, member=sender.id):
             return STOP
-        await ctx.set("asked", ctx.now.isoformat(), member=sender.id)
         values = {"member": sender.name}
         if (topic := await self._group_of(ctx, sender.id)) is not None:
             await ctx.audit("invite_already", sender.id, f"already in {topic}")

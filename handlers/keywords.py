@@ -10,7 +10,7 @@ the number of rules.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import timedelta
 from enum import StrEnum
 from typing import Annotated
 
@@ -105,11 +105,8 @@ class Keywords(Handler[Config]):
         if rule is None or (rule.only_when_mentioned and not event.mentions_bot):
             return CONTINUE
         cooldown = rule.cooldown if rule.cooldown is not None else self.config.cooldown
-        key = f"said:{rule.key}"
-        last = await ctx.get(key)
-        if last is not None and ctx.now - datetime.fromisoformat(last) < cooldown:
+        if not await ctx.off_cooldown(f"said:{rule.key}", cooldown):
             return STOP
-        await ctx.set(key, ctx.now.isoformat())
         ctx.reply(self._answer(rule, event, ctx), mention=rule.mention)
         return STOP
 

@@ -3,7 +3,7 @@ cooldown in a group so the rules never flood the chat."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from bot.config import ContentFile, Duration
 from bot.context import Context
@@ -31,9 +31,7 @@ class Rules(Handler[Config]):
     async def handle(self, event: Message, ctx: Context) -> Flow:
         if self._triggers.first(normalize(strip_mentions(event.text))) is None:
             return CONTINUE
-        last = await ctx.get("posted")
-        if last is not None and ctx.now - datetime.fromisoformat(last) < self.config.cooldown:
+        if not await ctx.off_cooldown("posted", self.config.cooldown):
             return STOP
-        await ctx.set("posted", ctx.now.isoformat())
         ctx.reply(self.config.text.text.strip(), mention=self.config.mention)
         return STOP

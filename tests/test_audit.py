@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from harness import BOT_YAML, TZ, Harness, write_config
 
-from bot.audit import display_width
 from bot.cli import main
+from bot.table import display_width
 
 TYPES = {"recruitment": "handlers:\n  - antispam: {warn_limit: 2}\n"}
 GROUPS = {"r1": "Listener Recruitment 01", "r2": "Listener Recruitment 02"}

@@ -14,6 +14,7 @@ from harness import SHIPPED, Harness
 
 from bot import report
 from bot.store import Store
+from bot.table import table
 
 SCENARIOS = Path(__file__).parent / "scenarios"
 GROUPS = {"r1": "Listener Recruitment 01", "i1": "Listener Internship 01",
@@ -57,7 +58,7 @@ def test_the_funnel_line_gives_each_step_as_a_share_of_the_one_before() -> None:
 
 
 def test_tables_align_chinese_text_as_two_columns_wide() -> None:
-    assert report.table([("group", "topic"), ("c1", "客户群"), ("c22", "x")]).splitlines() == [
+    assert table([("group", "topic"), ("c1", "客户群"), ("c22", "x")]).splitlines() == [
         "group  topic", "c1     客户群", "c22    x"]
 
 
