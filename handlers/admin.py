@@ -70,11 +70,14 @@ class Admin(Handler[Config]):
         words = [(normalize(config.prefix + alias), name)
                  for name, aliases in ALIASES.items() for alias in aliases]
         self._words = sorted(words, key=lambda w: -len(w[0]))  # "警告记录" before "警告"
+        self._prefix = normalize(config.prefix)
 
     def parse(self, event: Message, bot_id: str) -> Command | None:
         """The command in a message, or None. A Latin command ends at a space or the end
         ("/warns" is not "/warn s"); a Chinese one may run into its argument ("/踢@Bob")."""
         text = strip_mentions(event.text)
+        if not normalize(text[:len(self.config.prefix) + 1]).startswith(self._prefix):
+            return None  # most messages: not a command at all
         for word, name in self._words:
             head = normalize(text[:len(word)])
             after = text[len(word):len(word) + 1]
