@@ -9,7 +9,6 @@ import asyncio
 import contextlib
 import logging
 import random
-from collections import OrderedDict
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -31,7 +30,7 @@ log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
 RETRY_TICK = timedelta(seconds=30)
-_SEEN_IDS = 10_000
+SEEN_FOR = timedelta(days=7)  # how long handled message ids are kept
 
 
 class Bot:
@@ -46,7 +45,6 @@ class Bot:
         self.db_path = db_path or deployment.storage_path
         self._groups: dict[str, Group | None] = {}
         self._topics: dict[str, str] = {}  # last known group names, kept across reloads
-        self._seen: OrderedDict[str, None] = OrderedDict()
         self._turn = asyncio.Lock()
         self._poke = asyncio.Event()
         self._names: Callable[[str], str] = lambda member_id: member_id
@@ -66,6 +64,8 @@ class Bot:
         self.scheduler = Scheduler(self.store)
         self.outbox = Outbox(self.store, self.deployment.settings.outbox)
         try:
+            await self.store.execute("DELETE FROM seen_messages WHERE at < ?",
+                                     ((self.clock.now() - SEEN_FOR).isoformat(),))
             await self.outbox.load()
             await self.scheduler.load()
             await self.refresh_groups()
@@ -123,16 +123,13 @@ class Bot:
 
     async def feed(self, event: Event) -> None:
         """Handle one event: the whole pipeline of its group type, in one transaction."""
-        message_id = event.id if isinstance(event, Message) else ""
-        if message_id in self._seen:
-            log.info("dropped duplicate message %s", message_id)
-            return
         async with self._turn, self.store.transaction():
+            if isinstance(event, Message) and event.id and not await self.store.changes(
+                    "INSERT OR IGNORE INTO seen_messages VALUES (?, ?)",
+                    (event.id, event.at.isoformat())):
+                log.info("dropped duplicate message %s", event.id)
+                return
             await self._dispatch(event)
-        if message_id:  # only once handled: a message whose handling failed may come again
-            self._seen[message_id] = None
-            if len(self._seen) > _SEEN_IDS:
-                self._seen.popitem(last=False)
         self._poke.set()
 
     async def _group(self, group_id: str | None) -> Group | None:
@@ -175,6 +172,8 @@ class Bot:
                     flow = await handler.handle(event, ctx)
                     for action in ctx.actions:
                         await self.outbox.put(action)
+            except GatewayError:
+                raise  # the platform is away: undo the whole event rather than half of it
             except Exception:
                 log.exception("handler %s failed on %r; the others go on", handler.name, event)
                 continue

@@ -351,7 +351,10 @@ def _build_type(name: str, raw: Mapping[str, Located], registry: Registry,
                 problems.append(Problem(where, ("handlers", section.name, *path),
                                         describe(error)))
             continue
-        handlers.append(cls(config))
+        try:
+            handlers.append(cls(config))
+        except (ValueError, re.error) as exc:  # what prepare() could not build from it
+            problems.append(Problem(section.header, ("handlers", section.name), str(exc)))
     if problems:
         raise InputError(problems)
     return GroupType(name, capacity, tuple(handlers))

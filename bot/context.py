@@ -133,6 +133,8 @@ class Context:
     async def off_cooldown(self, key: str, cooldown: timedelta, member: str = "") -> bool:
         """True, and the time noted, unless `key` was last used within `cooldown`: the
         "at most once per N" rule of replies, leaderboards and invitations."""
+        if not member and self.group is None and self.member is not None:
+            member = self.member.id  # each private chat is its own scope
         last = await self.get(key, member)
         if last is not None and self.now - datetime.fromisoformat(last) < cooldown:
             return False

@@ -18,6 +18,7 @@ from bot.config import OutboxSettings
 from bot.store import Store
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+ALL = "*"  # the lane key under which the last send anywhere is kept
 
 
 @dataclass(slots=True)
@@ -32,17 +33,19 @@ class Outbox:
         self._store = store
         self.configure(settings)
         self._lanes: dict[str, deque[Queued]] = {}
-        self._lane_ready: dict[str, datetime] = {}
-        self._global_ready = _EPOCH
+        self._last_sent: dict[str, datetime] = {}  # per lane, and ALL for any lane
 
     def configure(self, settings: OutboxSettings) -> None:
         self._interval = settings.group_interval
         self._gap = timedelta(seconds=60 / settings.global_per_minute)
 
     async def load(self) -> None:
-        """Queue again what was not sent before the last stop."""
+        """Queue again what was not sent before the last stop, paced from the last sends,
+        so a restart (or a crash loop) never sends faster than the limits."""
         for row_id, action in await self._store.all("SELECT id, action FROM outbox ORDER BY id"):
             self._append(Queued(row_id, Action.from_json(json.loads(action))))
+        for lane, at in await self._store.all("SELECT lane, at FROM outbox_sent"):
+            self._last_sent[lane] = datetime.fromisoformat(at)
 
     async def put(self, action: Action) -> None:
         payload = json.dumps(action.to_json(), ensure_ascii=False)
@@ -63,8 +66,9 @@ class Outbox:
 
     def _pick(self) -> tuple[datetime, str] | None:
         best: tuple[tuple[datetime, int], str] | None = None
+        anywhere = self._last_sent.get(ALL, _EPOCH) + self._gap
         for lane, queue in self._lanes.items():
-            ready = max(self._lane_ready.get(lane, _EPOCH), self._global_ready)
+            ready = max(self._last_sent.get(lane, _EPOCH) + self._interval, anywhere)
             key = (ready, queue[0].id)
             if best is None or key < best[0]:
                 best = (key, lane)
@@ -79,15 +83,20 @@ class Outbox:
         item = self._lanes[lane].popleft()
         if not self._lanes[lane]:
             del self._lanes[lane]
-        self._lane_ready[lane] = now + self._interval
-        self._global_ready = now + self._gap
+        self._last_sent[lane] = self._last_sent[ALL] = now
         return item
 
     def retry(self, item: Queued, at: datetime) -> None:
         """Put a failed action back at the head of its lane, to go again at `at`."""
         item.attempts += 1
         self._lanes.setdefault(item.action.lane, deque()).appendleft(item)
-        self._lane_ready[item.action.lane] = at
+        self._last_sent[item.action.lane] = at - self._interval
 
     async def done(self, item: Queued) -> None:
+        """The action went (or was given up): forget it, remember when its lane last sent."""
         await self._store.execute("DELETE FROM outbox WHERE id = ?", (item.id,))
+        lane = item.action.lane
+        await self._store.executemany(
+            "INSERT INTO outbox_sent VALUES (?, ?) ON CONFLICT (lane) DO UPDATE SET at=excluded.at",
+            [(key, self._last_sent[key].isoformat()) for key in (lane, ALL)
+             if key in self._last_sent])

@@ -41,6 +41,13 @@ CORE_MIGRATIONS: Sequence[str] = (
         detail TEXT NOT NULL);
     CREATE INDEX audit_at ON audit (at);
     """,
+    # 2: when each outbox lane last sent (pacing survives restarts), and the ids of handled
+    #    messages (a message delivered again, even after a restart, is handled once).
+    """
+    CREATE TABLE outbox_sent (lane TEXT PRIMARY KEY, at TEXT NOT NULL);
+    CREATE TABLE seen_messages (id TEXT PRIMARY KEY, at TEXT NOT NULL);
+    CREATE INDEX seen_messages_at ON seen_messages (at);
+    """,
 )
 
 

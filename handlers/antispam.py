@@ -66,7 +66,7 @@ Window = Annotated[Duration, Field(gt=timedelta(0), le=timedelta(hours=1))]
 SEVERITY = list(Action)
 KIND_NAMES = {Kind.IMAGE: "图片", Kind.LINK: "链接卡片", Kind.MINI_PROGRAM: "小程序",
               Kind.CARD: "名片", Kind.FILE: "文件", Kind.VIDEO: "视频", Kind.VOICE: "语音",
-              Kind.EMOJI: "表情"}
+              Kind.EMOJI: "表情", Kind.OTHER: "此类消息"}
 CONTACT_KINDS = ("phone", "wechat", "qq", "email")
 
 # ---------------------------------------------------------------- config
@@ -112,6 +112,7 @@ class Kinds(HandlerConfig):
     video: ActionSetting = Action.IGNORE
     voice: ActionSetting = Action.IGNORE
     emoji: ActionSetting = Action.IGNORE
+    other: ActionSetting = Action.IGNORE  # location, chat history, transfer, red packet...
     reason: Annotated[TemplateText, placeholders("kind")] = Template("发送{kind}")
 
 

@@ -50,10 +50,13 @@ class Rule(HandlerConfig):
             raise ValueError("give exactly one of `reply`, `replies` or `file`")
         if self.match is MatchKind.REGEX:
             for pattern in self.patterns:
-                try:
-                    re.compile(pattern)
+                try:  # as it will stand inside the one combined expression
+                    re.compile(f"(?:{pattern})")
                 except re.error as exc:
-                    raise ValueError(f"invalid regular expression {pattern!r}: {exc}") from None
+                    hint = (" (inline flags like (?i) are not needed: matching ignores case)"
+                            if "flags" in str(exc) else "")
+                    raise ValueError(f"invalid regular expression {pattern!r}: {exc}{hint}") \
+                        from None
         return self
 
     @property

@@ -41,6 +41,9 @@ class Welcome(Handler[Config]):
         elif isinstance(event, MemberLeft):
             pending = await ctx.get("pending", default=[])
             gone = {m.id for m in event.members}
+            for member_id, _ in pending:
+                if member_id in gone:  # never greeted: a return is welcomed
+                    await ctx.store.delete_state(ctx.scope, member_id, self.name, "welcomed")
             await ctx.set("pending", [p for p in pending if p[0] not in gone])
         else:
             await self._greet(ctx)

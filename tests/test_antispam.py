@@ -361,3 +361,10 @@ def test_a_bad_setting_names_file_line_and_key(tmp_path: Path, section: str,
         config.load(root, REGISTRY)
     problems = [str(p).replace(str(root) + "/", "") for p in caught.value.problems]
     assert any(p.startswith(expected) for p in problems), problems
+
+
+async def test_an_ad_in_a_message_of_another_kind_is_still_warned(tmp_path: Path) -> None:
+    async with Harness(SHIPPED, tmp_path, groups=CUSTOMER) as h:
+        await h.say("c1", "eve", "加V：abc12345 https://cheap.example.com", kind=Kind.OTHER)
+        await h.advance("1m")
+        assert _warnings(h) and all("价格" not in t for t in h.texts())

@@ -251,3 +251,53 @@ async def test_a_timer_due_while_the_platform_is_away_comes_back_later(
         h.world.rooms["r1"] = room
         await h.advance("31s")
         assert h.texts() == ["hi carol"]
+
+
+async def test_a_message_delivered_again_after_a_restart_is_handled_once(
+        tmp_path: Path) -> None:
+    async with _harness(tmp_path, "  - echo: {}\n") as h:
+        event = Message(h.clock.now(), "r1", h.world.member("r1", "alice"), "once", id="same")
+        await h.feed(event)
+        await h.restart()
+        await h.feed(event)
+        await h.advance("10s")
+        assert h.texts() == ["once"]
+
+
+async def test_pacing_carries_on_across_a_restart(tmp_path: Path) -> None:
+    bot_yaml = BOT_YAML.replace("group_interval: 3s", "group_interval: 1m")
+    async with _harness(tmp_path, "  - echo: {}\n", bot_yaml=bot_yaml) as h:
+        await h.say("r1", "alice", "a")
+        await h.advance("1s")
+        await h.restart()
+        await h.say("r1", "alice", "b")
+        await h.advance("2m")
+        first, second = (datetime.fromisoformat(r["t"]) for r in h.sent)
+        assert second - first >= timedelta(minutes=1)
+
+
+class Flaky(Handler[EchoConfig]):
+    """Asks the platform about the group when its timer fires."""
+
+    name = "flaky"
+    events = (Message, Tick)
+    Config = EchoConfig
+
+    async def handle(self, event: Message | Tick, ctx: Context) -> Flow:
+        if isinstance(event, Message):
+            await ctx.schedule("later", timedelta(seconds=10))
+        else:
+            ctx.say(f"{(await ctx.group_info()).topic} is back")
+        return CONTINUE
+
+
+async def test_a_timer_whose_handler_finds_the_platform_away_is_not_lost(
+        tmp_path: Path) -> None:
+    root = _config(tmp_path, "  - flaky: {}\n")
+    async with Harness(root, tmp_path, registry={**REGISTRY, "flaky": Flaky}) as h:
+        await h.say("r1", "alice", "x")
+        room = h.world.rooms.pop("r1")
+        await h.advance("15s")
+        h.world.rooms["r1"] = room
+        await h.advance("1m")
+        assert h.texts() == ["Listener Recruitment 01 is back"]

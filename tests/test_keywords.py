@@ -2,7 +2,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from harness import BOT_YAML, SHIPPED, Harness, write_config
+from pydantic import ValidationError
 
 from handlers.keywords import Config, Keywords
 
@@ -100,3 +102,20 @@ async def test_shipped_config_answers_a_keyword_inside_a_chinese_sentence(tmp_pa
         await h.advance("5s")
         [reply] = h.actions("say")
         assert "按通话时长结算" in reply["text"] and reply["mentions"] == ["alice"]
+
+
+async def test_private_chats_each_have_their_own_cooldown(tmp_path: Path) -> None:
+    async with Harness(SHIPPED, tmp_path) as h:
+        await h.say(None, "dave", "你好")
+        await h.advance("10s")
+        await h.say(None, "erin", "help")
+        await h.advance("10s")
+        await h.say(None, "erin", "help")
+        await h.advance("10s")
+        assert [r["to"] for r in h.actions("dm")] == ["dave", "erin"]
+
+
+def test_an_inline_flag_that_would_break_the_combined_expression_is_a_config_error() -> None:
+    with pytest.raises(ValidationError, match="inline flags"):
+        Config.model_validate({"rules": [
+            {"match": "regex", "patterns": ["(?i)abc"], "reply": "x"}]})

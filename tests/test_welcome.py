@@ -99,3 +99,16 @@ async def test_the_bot_does_not_welcome_itself(tmp_path: Path) -> None:
         await h.join("r1", "bot")
         await h.advance("1m")
         assert h.actions("say") == []
+
+
+async def test_someone_who_left_before_the_welcome_is_welcomed_on_return(
+        tmp_path: Path) -> None:
+    async with Harness(SHIPPED, tmp_path) as h:
+        await h.join("r1", "dave")
+        await h.advance("3s")
+        await h.leave("r1", "dave")
+        await h.advance("1m")
+        await h.join("r1", "dave")
+        await h.advance("1m")
+        [welcome] = h.actions("say")
+        assert welcome["mentions"] == ["dave"]
