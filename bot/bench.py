@@ -11,6 +11,7 @@ import argparse
 import dataclasses
 import resource
 import statistics
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -110,7 +111,12 @@ async def measure(name: str, deployment: Deployment, messages: int, rules: int,
 
 async def main(args: argparse.Namespace) -> int:
     deployment = config.load(args.config, REGISTRY)
-    type_name = args.type or next(iter(deployment.types))
+    bindings = [b.type for b in deployment.settings.groups]
+    type_name = args.type or (bindings[0] if bindings else next(iter(deployment.types)))
+    if type_name not in deployment.types:
+        print(f"unknown group type {type_name!r}; known: {', '.join(deployment.types)}",
+              file=sys.stderr)
+        return 2
     gtype = deployment.types[type_name]
     rules = args.rules or 0
     if rules:

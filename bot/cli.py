@@ -48,8 +48,7 @@ def replay(args: argparse.Namespace) -> int:
     try:
         asyncio.run(run_replay(args.scenario, REGISTRY, args.config, args.db))
     except InputError as exc:
-        more = f" (and {len(exc.problems) - 1} more)" if len(exc.problems) > 1 else ""
-        print(f"{exc.problems[0]}{more}", file=sys.stderr)
+        print("; ".join(str(p) for p in exc.problems), file=sys.stderr)
         return 2
     return 0
 
@@ -88,6 +87,13 @@ def export(args: argparse.Namespace) -> int:
     return export_command(args, REGISTRY)
 
 
+def count(text: str) -> int:
+    """A whole number of at least 1 (an argparse type)."""
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"not a count: {text!r} (a whole number, 1 or more)")
+    return int(text)
+
+
 def bench(args: argparse.Namespace) -> int:
     from bot.bench import main as run_bench
 
@@ -118,7 +124,9 @@ def parser() -> argparse.ArgumentParser:
     config_option(p)
     p = command("replay", replay, "dry-run a scenario file on a virtual clock")
     p.add_argument("scenario", type=Path)
-    config_option(p, None)
+    p.add_argument("--config", type=Path, default=None,
+                   help="the config directory (default: the scenario's `config:` key, "
+                        "else ./config)")
     db_option(p, "SQLite file to use (default: a fresh temporary one)")
     p = command("audit", audit, "print the audit log: warnings, removals and other decisions")
     config_option(p)
@@ -141,10 +149,11 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--group", default=None, help="only this group (its id)")
     p = command("bench", bench, "measure messages/s and latency of a config's pipeline")
     config_option(p)
-    p.add_argument("--type", default=None, help="the group type to measure (default: first)")
-    p.add_argument("--messages", type=int, default=2000, help="messages per run")
-    p.add_argument("--rules", type=int, default=None, help="generate N keyword rules")
-    p.add_argument("--words", type=int, default=None,
+    p.add_argument("--type", default=None,
+                   help="the group type to measure (default: the first bound in bot.yaml)")
+    p.add_argument("--messages", type=count, default=2000, help="messages per run")
+    p.add_argument("--rules", type=count, default=None, help="generate N keyword rules")
+    p.add_argument("--words", type=count, default=None,
                    help="generate N banned words into the antispam config")
     return top
 

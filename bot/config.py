@@ -35,18 +35,20 @@ from bot.yamlfile import InputError, KeyPath, Located, Problem, Where, describe
 
 # ---------------------------------------------------------------- value types for configs
 
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)\s*$")
+_DURATION = re.compile(r"^(?:\s*\d+(?:\.\d+)?\s*[smhd])+\s*$")
+_PART = re.compile(r"(\d+(?:\.\d+)?)\s*([smhd])")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
 def parse_duration(value: Any) -> timedelta:
-    """'15s', '10m', '2h', '7d' or a number of seconds."""
+    """'15s', '10m', '2h', '7d', combined ('1h30m'), or a number of seconds."""
     if isinstance(value, timedelta):
         return value
     if isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0:
         return timedelta(seconds=value)
-    if isinstance(value, str) and (m := _DURATION.match(value)):
-        return timedelta(seconds=float(m[1]) * _UNIT_SECONDS[m[2]])
+    if isinstance(value, str) and _DURATION.match(value):
+        return timedelta(seconds=sum(float(n) * _UNIT_SECONDS[unit]
+                                     for n, unit in _PART.findall(value)))
     raise ValueError(f"not a duration: {value!r} (write e.g. 15s, 10m, 2h, 7d)")
 
 
@@ -325,8 +327,8 @@ def load(root: Path, registry: Registry) -> Deployment:
                                             f"known: {', '.join(sorted(raw)) or 'none'}"))
     if settings.direct is not None and settings.direct not in raw:
         problems.append(located.problem(("direct",), f"unknown group type {settings.direct!r}"))
-    if problems:
-        raise InputError(problems)
+    if problems:  # a problem in a base type shows once, not once per type extending it
+        raise InputError(sorted(set(problems), key=lambda p: (str(p.where.file), p.where.line)))
     return Deployment(root, settings, types, (root / settings.storage).resolve(), content_dir,
                       (bot_file, *(loc.file for loc in raw.values())))
 

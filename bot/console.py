@@ -10,8 +10,11 @@ import logging
 import os
 import shlex
 import signal
+import sqlite3
 import sys
 import threading
+import time
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -31,7 +34,6 @@ from bot.events import (
     Message,
 )
 from bot.handler import Registry
-from bot.yamlfile import InputError
 
 if TYPE_CHECKING:
     from bot.adapters.wechaty import WechatyGateway
@@ -68,6 +70,7 @@ async def run(config_dir: Path, registry: Registry) -> int:
         world = Simulator(clock, me, settings.simulator.contacts, _show)
         for g in settings.simulator.groups:
             world.add_group(g.id, g.topic, g.members, g.owner)
+        _restore(world, deployment.storage_path)
         bot = Bot(deployment, world, clock, registry)
         bot.set_contact_names(world.name_of)
         bot.followups = world.take_inbox
@@ -77,11 +80,13 @@ async def run(config_dir: Path, registry: Registry) -> int:
     log.info("groupbot running; database %s", bot.db_path)
     tasks = [asyncio.create_task(bot.serve()), asyncio.create_task(side)]
     stopper = asyncio.create_task(stop.wait())
+    failed = False
     try:
         done, _ = await asyncio.wait([*tasks, stopper], return_when=asyncio.FIRST_COMPLETED)
         for task in done:
             if task is not stopper and not task.cancelled() and task.exception():
-                log.error("stopped: %s", task.exception())
+                log.error("stopped by an error", exc_info=task.exception())
+                failed = True  # a service manager should see it and restart the bot
     finally:
         for task in (*tasks, stopper):
             task.cancel()
@@ -90,7 +95,22 @@ async def run(config_dir: Path, registry: Registry) -> int:
                 await task
         await bot.stop()
         log.info("stopped; queued actions and timers are kept for the next start")
-    return 0
+    return 1 if failed else 0
+
+
+def _restore(world: Simulator, db: Path) -> None:
+    """Put the simulated groups back as the last run left them (who joined, left, was
+    removed), so a restart does not look like a crowd of joins and leaves."""
+    if not db.exists():
+        return
+    with contextlib.closing(sqlite3.connect(db)) as conn:
+        rows = conn.execute("SELECT grp, member, name, left_at IS NULL FROM roster").fetchall()
+    for group, member, name, present in rows:
+        if group in world.rooms and member != world.self_id:
+            if present:
+                world.rooms[group].members[member] = name
+            else:
+                world.rooms[group].members.pop(member, None)
 
 
 def _wechat_gateway() -> WechatyGateway | None:
@@ -125,7 +145,7 @@ class Terminal:
         self.group = next(iter(world.rooms), "")
         members = world.rooms[self.group].members if self.group else {}
         self.member = next((m for m in members if m != world.self_id), "alice")
-        self.ids = itertools.count(1)
+        self.ids = itertools.count(time.time_ns())  # unique across runs of the simulator
 
     async def run(self) -> None:
         lines: asyncio.Queue[str | None] = asyncio.Queue()
@@ -142,7 +162,9 @@ class Terminal:
         while (line := await lines.get()) is not None:
             try:
                 await self.handle(line.strip())
-            except (InputError, ValueError) as exc:
+            except IndexError:
+                print("! that command needs more: /help lists them")
+            except Exception as exc:  # a typo must never stop the bot
                 print(f"! {exc}")
             if line.strip() in ("/quit", "/exit"):
                 return
@@ -189,23 +211,31 @@ class Terminal:
         elif command == "kind":
             await self._say(" ".join(args[1:]), Kind(args[0]))
         elif command == "wait":
-            self.clock.skip(parse_duration(args[0]))
-            await self.bot.run_due()
+            await self._wait(parse_duration(args[0]))
         elif command == "reload":
             self.bot.reload()
             await self.bot.refresh_groups()
             print("config reloaded")
         elif command in ("quit", "exit"):
             return
-        else:
-            print(f"! unknown command /{command}; /help lists them")
+        else:  # not ours: say it, as an admin command (/warn, /status...) or plain text
+            await self._say(line, Kind.TEXT)
         if event is not None:
             await self.bot.feed(event)
+
+    async def _wait(self, delta: timedelta) -> None:
+        """Jump ahead, stopping at each due job on the way, as time would have passed."""
+        end = self.clock.now() + delta
+        while (due := self.bot.next_due()) is not None and due <= end:
+            self.clock.skip(max(due - self.clock.now(), timedelta()))
+            await self.bot.run_due()
+        self.clock.skip(max(end - self.clock.now(), timedelta()))
+        await self.bot.run_due()
 
     async def _say(self, text: str, kind: Kind, url: str | None = None) -> None:
         group = self.world.group(self.group)
         if self.member not in group.members:
-            self.world.join(self.group, [self.member])
+            raise ValueError(f"{self.member} is not in {self.group}: /join {self.member} first")
         names = {name: member_id for member_id, name in group.members.items()}
         mentions = tuple(names[w[1:]] for w in text.split() if w.startswith("@") and
                          w[1:] in names)

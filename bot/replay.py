@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 import json
 import tempfile
+import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -134,6 +135,11 @@ def load(path: Path) -> tuple[Scenario, list[tuple[timedelta, str, Any]], yamlfi
             body = None
         else:
             body = yamlfile.validate(STEPS[kind], located, raw[kind], (*at, kind))
+            group = getattr(body, "group", None)
+            if group is not None and group not in {g.id for g in scenario.groups}:
+                raise InputError([located.problem((*at, kind, "group"),
+                                                  f"unknown group {group!r}: declare it under "
+                                                  "`groups`")])
         steps.append((gap, kind, body))
     return scenario, steps, located
 
@@ -172,6 +178,7 @@ async def replay(path: Path, registry: Registry, config_dir: Path | None = None,
 
         bot = await start_bot()
         try:
+            run = uuid.uuid4().hex[:8]  # message ids unique across runs on one --db
             ids = itertools.count(1)
             for index, (gap, kind, body) in enumerate(steps):
                 if kind == "restart":
@@ -183,7 +190,7 @@ async def replay(path: Path, registry: Registry, config_dir: Path | None = None,
                 if kind == "wait":
                     continue
                 try:
-                    event = _event(world, kind, body, clock.now(), f"m{next(ids)}")
+                    event = _event(world, kind, body, clock.now(), f"{run}-{next(ids)}")
                 except Exception as exc:
                     where = located.where(("steps", index))
                     raise InputError([yamlfile.Problem(where, ("steps", index), str(exc))]) \

@@ -54,7 +54,7 @@ def _scenario(tmp_path: Path, text: str) -> Path:
      "s.yaml:3: steps[0].wait: not a duration"),
     ("start: yesterday\n", "s.yaml:1: start:"),
     ("start: 2026-11-23 08:55\nsteps:\n  - say: {group: nope, from: a, text: hi}\n",
-     "s.yaml:3: steps[0]: unknown group 'nope'"),
+     "s.yaml:3: steps[0].say.group: unknown group 'nope'"),
     ("steps: [\n", "s.yaml:2: YAML syntax"),
 ])
 def test_an_invalid_scenario_exits_2_naming_the_line(tmp_path: Path, body: str,

@@ -1,0 +1,52 @@
+"""`groupbot run` on the terminal simulator, driven through its stdin as an operator types."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from harness import ROOT
+
+
+def _deployment(tmp_path: Path) -> Path:
+    shutil.copytree(ROOT / "config", tmp_path / "config")
+    shutil.copytree(ROOT / "content", tmp_path / "content")
+    return tmp_path / "config"
+
+
+def _run(config: Path, *lines: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "bot.cli", "run", "--config", str(config)],
+                          input="\n".join(lines) + "\n", capture_output=True, text=True,
+                          timeout=60, env={"PATH": "/usr/bin:/bin"})
+
+
+def test_typos_do_not_stop_the_bot_and_admin_commands_reach_it(tmp_path: Path) -> None:
+    result = _run(_deployment(tmp_path), "/in nowhere", "/as", "/wait", "群规", "/wait 5s",
+                  "/status", "/wait 5s")
+    assert result.returncode == 0, result.stderr
+    assert "! unknown group 'nowhere'" in result.stdout
+    assert result.stdout.count("! that command needs more") == 2
+    assert "【招募群群规】" in result.stdout
+    assert "📊 Listener Recruitment 01" in result.stdout  # the admin's /status answered
+
+
+def test_after_a_restart_the_bot_still_answers(tmp_path: Path) -> None:
+    config = _deployment(tmp_path)
+    first = _run(config, "/as alice", "收入怎么算", "/wait 5s")
+    second = _run(config, "/as bob", "报名有什么要求吗", "/wait 5s")
+    assert "按通话时长结算" in first.stdout
+    assert "报名要求" in second.stdout, second.stderr
+
+
+def test_wait_runs_what_falls_due_on_the_way(tmp_path: Path) -> None:
+    result = _run(_deployment(tmp_path), "/wait 7d")  # a week: weekday tips in r1
+    assert result.returncode == 0, result.stderr
+    assert "late" not in result.stderr
+    assert result.stdout.count("[r1] bot:") >= 10
+
+
+def test_someone_not_in_the_group_must_join_first(tmp_path: Path) -> None:
+    result = _run(_deployment(tmp_path), "/as zoe", "hello")
+    assert "! zoe is not in r1: /join zoe first" in result.stdout
