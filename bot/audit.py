@@ -15,7 +15,6 @@ from bot import config
 from bot import table as tables
 from bot.config import parse_duration
 from bot.handler import Registry
-from bot.yamlfile import InputError
 
 COLUMNS = ("time", "group", "member", "action", "handler", "detail")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
@@ -61,12 +60,7 @@ def table(records: Sequence[Sequence[str]]) -> str:
 
 
 def main(args: argparse.Namespace, registry: Registry) -> int:
-    try:
-        deployment = config.load(args.config, registry)
-    except InputError as exc:
-        for problem in exc.problems:
-            print(problem, file=sys.stderr)
-        return 2
+    deployment = config.load(args.config, registry)
     tz, db = deployment.settings.timezone, deployment.storage_path
     try:
         since = parse_since(args.since, datetime.now(tz)) if args.since else None

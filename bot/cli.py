@@ -58,10 +58,6 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         return asyncio.run(run_bot(args.config, REGISTRY))
-    except InputError as exc:
-        for problem in exc.problems:
-            print(problem, file=sys.stderr)
-        return 2
     except ValueError as exc:  # e.g. a WeChat token without an endpoint
         print(f"groupbot run: {exc}", file=sys.stderr)
         return 2
@@ -162,7 +158,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                         stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    result: int = args.fn(args)
+    try:
+        result: int = args.fn(args)
+    except InputError as exc:  # a bad config, for every command: each problem on its line
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return 2
     return result
 
 

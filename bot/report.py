@@ -26,7 +26,6 @@ from bot.config import Deployment, GroupType
 from bot.handler import Registry
 from bot.store import Store
 from bot.table import table
-from bot.yamlfile import InputError
 
 ACTIVE_WINDOW = timedelta(days=7)
 FACTS = "group_facts"
@@ -312,12 +311,7 @@ Job = Callable[[argparse.Namespace, Deployment, Store], Awaitable[str]]
 
 
 def _command(args: argparse.Namespace, registry: Registry, job: Job) -> int:
-    try:
-        deployment = config.load(args.config, registry)
-    except InputError as exc:
-        for problem in exc.problems:
-            print(problem, file=sys.stderr)
-        return 2
+    deployment = config.load(args.config, registry)
     db = args.db or deployment.storage_path
     if not db.exists():
         print(f"no database at {db}: the bot has not run with this config yet", file=sys.stderr)

@@ -120,17 +120,29 @@ def _needs_targets(command: Command, ctx: Context, usage: str) -> bool:
     return True
 
 
-async def _warn(command: Command, moderator: Moderator, ctx: Context) -> None:
-    if not _needs_targets(command, ctx, "/warn @成员 [原因]"):
-        return
-    reason = command.rest or DEFAULT_REASON
+async def _members(command: Command, ctx: Context, verb: str) -> list[tuple[str, str]]:
+    """The mentioned members an admin command may act on, with their names; admins are
+    refused with a reply."""
+    allowed = []
     for member in command.targets:
         name = await ctx.name(member)
         if ctx.is_admin(member):
-            ctx.reply(f"{name} 是管理员，不能警告。")
-            continue
-        offence = Offence("admin", Action.WARN, reason, f"by {command.event.sender.id}")
-        await moderator.punish(member, name, offence, command.event.id)
+            ctx.reply(f"{name} 是管理员，不能{verb}。")
+        else:
+            allowed.append((member, name))
+    return allowed
+
+
+def _offence(command: Command, action: Action) -> Offence:
+    return Offence("admin", action, command.rest or DEFAULT_REASON,
+                   f"by {command.event.sender.id}")
+
+
+async def _warn(command: Command, moderator: Moderator, ctx: Context) -> None:
+    if not _needs_targets(command, ctx, "/warn @成员 [原因]"):
+        return
+    for member, name in await _members(command, ctx, "警告"):
+        await moderator.punish(member, name, _offence(command, Action.WARN), command.event.id)
 
 
 async def _unwarn(command: Command, moderator: Moderator, ctx: Context) -> None:
@@ -177,14 +189,8 @@ async def _warns(command: Command, moderator: Moderator, ctx: Context) -> None:
 async def _kick(command: Command, moderator: Moderator, ctx: Context) -> None:
     if not _needs_targets(command, ctx, "/kick @成员 [原因]"):
         return
-    reason = command.rest or DEFAULT_REASON
-    for member in command.targets:
-        name = await ctx.name(member)
-        if ctx.is_admin(member):
-            ctx.reply(f"{name} 是管理员，不能移出。")
-            continue
-        offence = Offence("admin", Action.KICK, reason, f"by {command.event.sender.id}")
-        if not await moderator.remove(member, name, offence):
+    for member, name in await _members(command, ctx, "移出"):
+        if not await moderator.remove(member, name, _offence(command, Action.KICK)):
             ctx.reply(f"机器人不是群主，无法移出 {name}，已通知管理员。")
 
 
