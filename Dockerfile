@@ -1,0 +1,26 @@
+# groupbot in a container: the bot on WeChat through a wechaty gateway (compose.yaml), its
+# console on 127.0.0.1:8080 inside the container for the health check. docs/deploy.md
+FROM python:3.11-slim AS build
+RUN python -m venv /opt/groupbot
+WORKDIR /src
+COPY pyproject.toml README.md ./
+COPY bot bot
+COPY handlers handlers
+RUN /opt/groupbot/bin/pip install --no-cache-dir --disable-pip-version-check .
+
+FROM python:3.11-slim
+# a fixed uid, so a host directory mounted on /app/data can be given to it
+RUN useradd --system --uid 10001 --user-group --home-dir /app --shell /usr/sbin/nologin groupbot
+WORKDIR /app
+COPY --from=build /opt/groupbot /opt/groupbot
+COPY config config
+COPY content content
+# the database (config/bot.yaml: storage ../data/groupbot.db); compose mounts a volume here
+RUN mkdir data && chown groupbot:groupbot data
+ENV PATH=/opt/groupbot/bin:$PATH PYTHONUNBUFFERED=1
+USER groupbot
+VOLUME ["/app/data"]
+# unhealthy while the console is down or /healthz answers 503 (WeChat disconnected)
+HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
+    CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8080/healthz', timeout=4)"]
+CMD ["groupbot", "run", "--config", "/app/config"]

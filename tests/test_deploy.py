@@ -1,0 +1,191 @@
+"""The deployment files (Dockerfile, compose.yaml, deploy/groupbot.service), checked without a
+container runtime: what the image runs as and how it is checked, what compose starts, and
+the unit as systemd itself reads it."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+import yaml
+from aiohttp import web
+from harness import ROOT, SHIPPED, Harness
+
+UNIT = ROOT / "deploy" / "groupbot.service"
+INSTALLED = "/opt/groupbot/.venv/bin/groupbot"
+
+
+def _final_stage() -> list[tuple[str, str]]:
+    """The Dockerfile's last stage as (INSTRUCTION, arguments), continuations joined."""
+    text = (ROOT / "Dockerfile").read_text(encoding="utf-8").replace("\\\n", " ")
+    lines = [line.strip() for line in text.splitlines()]
+    instructions = [(line.split(None, 1)[0].upper(), line.split(None, 1)[1])
+                    for line in lines if line and not line.startswith("#")]
+    last_from = max(i for i, (op, _) in enumerate(instructions) if op == "FROM")
+    return instructions[last_from:]
+
+
+def _one(stage: list[tuple[str, str]], op: str) -> str:
+    found = [args for name, args in stage if name == op]
+    assert len(found) == 1, f"expected one {op} in the final stage, found {found}"
+    return found[0]
+
+
+def test_the_image_runs_the_bot_as_a_user_that_is_not_root() -> None:
+    stage = _final_stage()
+    user = _one(stage, "USER").split(":")[0]
+    assert user not in ("root", "0")
+    assert any(op == "RUN" and "useradd" in args and user in args for op, args in stage)
+    assert stage[0][1].startswith("python:3.11-slim")
+    assert json.loads(_one(stage, "CMD"))[:2] == ["groupbot", "run"]
+    for op, args in stage:  # what the image copies from the build context exists
+        if op == "COPY" and not args.startswith("--from"):
+            assert (ROOT / args.split()[0]).exists(), args
+    # the volume is where config/bot.yaml puts the database, relative to /app/config
+    assert json.loads(_one(stage, "VOLUME")) == ["/app/data"]
+    storage = yaml.safe_load((ROOT / "config" / "bot.yaml").read_text())["storage"]
+    assert (Path("/app/config") / storage).resolve().parent == Path("/app/data")
+
+
+def _healthcheck() -> list[str]:
+    args = _one(_final_stage(), "HEALTHCHECK")
+    command = json.loads(args[args.index("CMD") + 3:].strip())
+    assert isinstance(command, list)
+    return [str(part) for part in command]
+
+
+@pytest.fixture
+async def healthz() -> AsyncIterator[tuple[str, dict[str, int]]]:
+    """A real HTTP server answering /healthz with the status the test sets."""
+    state = {"status": 200}
+
+    async def answer(request: web.Request) -> web.Response:
+        return web.json_response({"status": "ok" if state["status"] == 200 else "degraded"},
+                                 status=state["status"])
+
+    app = web.Application()
+    app.router.add_get("/healthz", answer)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    yield f"http://127.0.0.1:{port}", state
+    await runner.cleanup()
+
+
+async def test_the_healthcheck_fails_when_healthz_is_degraded_or_down(
+        healthz: tuple[str, dict[str, int]]) -> None:
+    url, state = healthz
+    command = _healthcheck()
+    assert command[0] == "python" and "http://127.0.0.1:8080/healthz" in command[-1]
+
+    async def check() -> int:
+        script = command[-1].replace("http://127.0.0.1:8080", url)
+        proc = await asyncio.create_subprocess_exec(sys.executable, *command[1:-1], script,
+                                                    stderr=subprocess.DEVNULL)
+        return await proc.wait()
+
+    assert await check() == 0
+    state["status"] = 503
+    assert await check() != 0
+    refused = command[-1].replace("127.0.0.1:8080", "127.0.0.1:9")  # nothing listens there
+    assert subprocess.run([sys.executable, *command[1:-1], refused],
+                          stderr=subprocess.DEVNULL).returncode != 0
+
+
+def test_compose_runs_the_bot_against_the_gateway_with_a_volume_for_the_database() -> None:
+    compose = yaml.safe_load((ROOT / "compose.yaml").read_text(encoding="utf-8"))
+    services = compose["services"]
+    assert set(services) == {"bot", "gateway"}
+    gateway, bot = services["gateway"], services["bot"]
+    assert gateway["image"].startswith("wechaty/wechaty:")
+    assert gateway["environment"]["WECHATY_PUPPET_SERVICE_NO_TLS_INSECURE_SERVER"] == "true"
+    assert "ports" not in gateway  # the gateway's token is the account: never published
+    port = gateway["environment"]["WECHATY_PUPPET_SERVER_PORT"]
+    assert bot["environment"]["WECHATY_PUPPET_SERVICE_ENDPOINT"] == f"gateway:{port}"
+    # both sides use the same insecure_ token
+    assert bot["environment"]["WECHATY_PUPPET_SERVICE_TOKEN"].startswith("${WECHATY_TOKEN:?")
+    assert gateway["environment"]["WECHATY_TOKEN"].startswith("${WECHATY_TOKEN:?")
+    assert bot["build"] == "." and "gateway" in bot["depends_on"]
+    assert "groupbot-data:/app/data" in bot["volumes"]
+    assert set(compose["volumes"]) == {"groupbot-data"}
+
+
+def _unit() -> dict[str, str]:
+    keys: dict[str, str] = {}
+    for line in UNIT.read_text(encoding="utf-8").splitlines():
+        if "=" in line and not line.startswith("#"):
+            key, _, value = line.partition("=")
+            keys[key.strip()] = value.strip()
+    return keys
+
+
+def test_the_unit_runs_the_installed_bot_as_its_own_user_and_restarts_on_failure() -> None:
+    unit = _unit()
+    assert unit["ExecStart"].startswith(f"{INSTALLED} run ")
+    assert unit["User"] == "groupbot"
+    assert unit["Restart"] == "on-failure"
+    assert unit["RestartPreventExitStatus"] == "2"  # a bad config: restarting won't help
+    assert unit["KillSignal"] == "SIGTERM"
+    assert unit["StandardInput"] == "null"  # never the simulator's terminal
+    assert unit["ReadWritePaths"] == "/opt/groupbot/data"
+
+
+@pytest.mark.skipif(shutil.which("systemd-analyze") is None,
+                    reason="systemd-analyze is not installed on this machine")
+def test_systemd_accepts_the_unit(tmp_path: Path) -> None:
+    """`systemd-analyze verify` also checks that ExecStart exists, so the copy it reads runs
+    the groupbot installed in this environment instead of /opt/groupbot's."""
+    installed = Path(sys.executable).parent / "groupbot"
+    unit = tmp_path / "groupbot.service"
+    unit.write_text(UNIT.read_text(encoding="utf-8").replace(INSTALLED, str(installed)),
+                    encoding="utf-8")
+    result = subprocess.run(["systemd-analyze", "verify", str(unit)], capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""  # unknown keys are only warned about: none allowed
+
+
+# ---------------------------------------------------------------- docs/wechat.md is true
+
+WECHAT_DOC = (ROOT / "docs" / "wechat.md").read_text(encoding="utf-8")
+
+
+async def test_the_audit_action_the_guide_names_for_a_group_the_bot_does_not_own(
+        tmp_path: Path) -> None:
+    async with Harness(SHIPPED, tmp_path, groups={"c1": "Customer 01"}, owner="alice") as h:
+        await h.say("c1", "eve", "加V：abc123 领福利")
+        await h.advance("1m")
+        await h.say("c1", "eve", "www.cheap-shop.com 全场一折")
+        await h.advance("1m")
+        rows = await h.bot.store.all("SELECT DISTINCT action FROM audit WHERE member='eve'"
+                                     " AND action LIKE 'kick%'")
+    assert [action for (action,) in rows] == ["kick_unavailable"]
+    assert "writes\n  `kick_unavailable` to the audit log" in WECHAT_DOC
+    assert "kick_refused` to" not in WECHAT_DOC
+
+
+def test_an_endpoint_written_as_a_url_is_accepted_as_the_guide_says() -> None:
+    from wechaty_puppet_service.utils import extract_host_and_port
+
+    from bot.adapters.wechaty import check_endpoint
+
+    for endpoint in ("http://127.0.0.1:8788", "127.0.0.1:8788"):
+        assert extract_host_and_port(check_endpoint(endpoint)) == ("127.0.0.1", 8788)
+    for endpoint in ("127.0.0.1", "8788", "http://gateway"):
+        with pytest.raises(ValueError, match="must be host:port"):
+            check_endpoint(endpoint)
+    assert "`http://127.0.0.1:8788` is accepted too" in WECHAT_DOC
+    assert "without `http://`" not in WECHAT_DOC
+
+
+def test_the_guide_says_how_to_find_group_ids_and_where_the_login_link_goes() -> None:
+    assert "@chatroom" in WECHAT_DOC and "groupbot -v run" in WECHAT_DOC
+    assert "The link sends the login code to a third-party site" in WECHAT_DOC
