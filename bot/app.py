@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bot import backstop, config
+from bot import audit, backstop, config, roster, seen
 from bot.actions import AcceptFriend, Action, Dm, Invite, Kick, Say
 from bot.adapters.base import Gateway, GatewayError, GroupInfo, NotAllowed
 from bot.clock import Clock, VirtualClock
@@ -24,7 +24,7 @@ from bot.events import Event, GroupRenamed, MemberJoined, MemberLeft, MemberRena
 from bot.handler import STOP, Registry
 from bot.outbox import Outbox, Queued
 from bot.scheduler import Job, Scheduler, cron_trigger
-from bot.store import Store
+from bot.store import Store, open_store
 
 log = logging.getLogger(__name__)
 
@@ -60,12 +60,11 @@ class Bot:
     async def start(self) -> None:
         migrations = {name: cls.migrations for name, cls in self.registry.items()
                       if cls.migrations}
-        self.store = await Store.open(self.db_path, migrations)
-        self.scheduler = Scheduler(self.store)
+        self.store = await open_store(self.db_path, migrations)
+        self.scheduler = Scheduler(self.store, self.clock.tz)
         self.outbox = Outbox(self.store, self.deployment.settings.outbox)
         try:
-            await self.store.execute("DELETE FROM seen_messages WHERE at < ?",
-                                     ((self.clock.now() - SEEN_FOR).isoformat(),))
+            await seen.forget_before(self.store, self.clock.now() - SEEN_FOR)
             await self.outbox.load()
             await self.scheduler.load()
             await self.refresh_groups()
@@ -124,9 +123,8 @@ class Bot:
     async def feed(self, event: Event) -> None:
         """Handle one event: the whole pipeline of its group type, in one transaction."""
         async with self._turn, self.store.transaction():
-            if isinstance(event, Message) and event.id and not await self.store.changes(
-                    "INSERT OR IGNORE INTO seen_messages VALUES (?, ?)",
-                    (event.id, event.at.isoformat())):
+            if isinstance(event, Message) and event.id and not await seen.first_time(
+                    self.store, event.id, event.at):
                 log.info("dropped duplicate message %s", event.id)
                 return
             await self._dispatch(event)
@@ -182,28 +180,16 @@ class Bot:
 
     async def _track(self, event: Event) -> None:
         """Keep the roster: who is in which group, since when, and when they last spoke."""
-        at, group = event.at.isoformat(), event.group
+        group = event.group
+        assert group is not None
         if isinstance(event, MemberJoined):
-            await self.store.executemany(
-                "INSERT INTO roster (grp, member, name, joined_at, inviter) VALUES (?,?,?,?,?)"
-                " ON CONFLICT (grp, member) DO UPDATE SET name=excluded.name,"
-                " joined_at=excluded.joined_at, inviter=excluded.inviter, left_at=NULL",
-                [(group, m.id, m.name, at, event.inviter) for m in event.members])
+            await roster.joined(self.store, group, event.members, event.at, event.inviter)
         elif isinstance(event, MemberLeft):
-            await self.store.executemany(
-                "UPDATE roster SET left_at=? WHERE grp=? AND member=?",
-                [(at, group, m.id) for m in event.members])
+            await roster.left(self.store, group, [m.id for m in event.members], event.at)
         elif isinstance(event, Message):
-            await self.store.execute(
-                "INSERT INTO roster (grp, member, name, last_spoke, messages)"
-                " VALUES (?,?,?,?,1) ON CONFLICT (grp, member) DO UPDATE SET"
-                " name=excluded.name, last_spoke=excluded.last_spoke, messages=messages+1",
-                (group, event.sender.id, event.sender.name, at))
+            await roster.spoke(self.store, group, event.sender, event.at)
         elif isinstance(event, MemberRenamed):
-            await self.store.execute(
-                "INSERT INTO roster (grp, member, name) VALUES (?,?,?)"
-                " ON CONFLICT (grp, member) DO UPDATE SET name=excluded.name",
-                (group, event.member.id, event.member.name))
+            await roster.renamed(self.store, group, event.member)
 
     # ------------------------------------------------------------ time and actions out
 
@@ -290,11 +276,9 @@ class Bot:
 
     async def _record(self, now: datetime, action: Action, what: str, detail: str) -> None:
         data: dict[str, Any] = action.to_json()
-        await self.store.execute(
-            "INSERT INTO audit (at, grp, member, action, handler, detail)"
-            " VALUES (?, ?, ?, ?, 'outbox', ?)",
-            (now.isoformat(), data.get("group", ""), data.get("member", data.get("to", "")),
-             f"{action.kind}_{what}", detail))
+        await audit.record(self.store, now, data.get("group", ""),
+                           data.get("member", data.get("to", "")), f"{action.kind}_{what}",
+                           "outbox", detail)
 
     # ------------------------------------------------------------ driving time
 

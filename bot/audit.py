@@ -1,13 +1,14 @@
-"""`groupbot audit`: what the bot decided about whom (warnings, removals, refusals...), as a
-table an operator can read, from the deployment's database."""
+"""The audit log: what the bot decided about whom (warnings, removals, refusals...). Owner of
+the core `audit` table, and `groupbot audit`, which shows it as a table an operator can read."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import re
-import sqlite3
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from pathlib import Path
 
@@ -15,6 +16,8 @@ from bot import config
 from bot import table as tables
 from bot.config import parse_duration
 from bot.handler import Registry
+from bot.store import Reader, Store, StoreError, open_reader
+from bot.times import stamp, unstamp
 
 COLUMNS = ("time", "group", "member", "action", "handler", "detail")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
@@ -36,23 +39,54 @@ def parse_since(value: str, now: datetime) -> datetime:
     return since if since.tzinfo else since.replace(tzinfo=now.tzinfo)
 
 
+@dataclass(frozen=True, slots=True)
+class Record:
+    at: datetime
+    group: str
+    member: str
+    name: str | None  # the member's name where the roster knows it
+    action: str
+    handler: str
+    detail: str
+
+
+async def record(store: Store, at: datetime, group: str, member: str, action: str,
+                 handler: str, detail: str) -> None:
+    await store.execute(
+        "INSERT INTO audit (at, grp, member, action, handler, detail) VALUES (?, ?, ?, ?, ?, ?)",
+        (stamp(at), group, member, action, handler, detail))
+
+
+async def records(store: Reader, group: str | None = None, since: datetime | None = None,
+                  handler: str | None = None) -> list[Record]:
+    """The audit records, oldest first, with members' names from the roster."""
+    where, params = ["1=1"], []
+    for clause, value in (("a.grp = ?", group), ("a.at >= ?", since and stamp(since)),
+                          ("a.handler = ?", handler)):
+        if value is not None:
+            where.append(clause)
+            params.append(value)
+    found = await store.all(
+        "SELECT a.at, a.grp, a.member, r.name, a.action, a.handler, a.detail FROM audit a"
+        " LEFT JOIN roster r ON r.grp = a.grp AND r.member = a.member"
+        f" WHERE {' AND '.join(where)} ORDER BY a.id", params)
+    return [Record(unstamp(at) or datetime.min, grp, member, name, action, owner, detail)
+            for at, grp, member, name, action, owner, detail in found]
+
+
 def rows(db: Path, group: str | None, since: datetime | None,
          tz: tzinfo) -> list[tuple[str, ...]]:
-    """The audit rows, oldest first, with members shown by name where the roster knows it."""
-    sql = ("SELECT a.at, a.grp, a.member, r.name, a.action, a.handler, a.detail FROM audit a"
-           " LEFT JOIN roster r ON r.grp = a.grp AND r.member = a.member WHERE 1=1")
-    params: list[str] = []
-    if group is not None:
-        sql += " AND a.grp = ?"
-        params.append(group)
-    if since is not None:
-        sql += " AND julianday(a.at) >= julianday(?)"
-        params.append(since.isoformat())
-    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as connection:
-        found = connection.execute(sql + " ORDER BY a.id", params).fetchall()
-    return [(f"{datetime.fromisoformat(at).astimezone(tz):%Y-%m-%d %H:%M:%S}", grp,
-             f"{name} ({member})" if name and name != member else member, action, handler,
-             detail) for at, grp, member, name, action, handler, detail in found]
+    """The audit rows as the table shows them, read off the loop's connection."""
+    async def read() -> list[Record]:
+        reader = open_reader(db)
+        try:
+            return await records(reader, group, since)
+        finally:
+            await reader.close()
+
+    return [(f"{r.at.astimezone(tz):%Y-%m-%d %H:%M:%S}", r.group,
+             f"{r.name} ({r.member})" if r.name and r.name != r.member else r.member,
+             r.action, r.handler, r.detail) for r in asyncio.run(read())]
 
 
 def table(records: Sequence[Sequence[str]]) -> str:
@@ -72,7 +106,7 @@ def main(args: argparse.Namespace, registry: Registry) -> int:
         return 2
     try:
         found = rows(db, args.group, since, tz)
-    except sqlite3.Error as exc:
+    except StoreError as exc:
         print(f"cannot read the audit log in {db}: {exc}", file=sys.stderr)
         return 2
     if found:

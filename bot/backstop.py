@@ -22,9 +22,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from bot import roster, state
 from bot.adapters.base import GatewayError
 from bot.events import Event, Member, MemberJoined, MemberLeft
 from bot.store import Store
+from bot.times import stamp
 
 if TYPE_CHECKING:
     from bot.app import Bot
@@ -56,12 +58,10 @@ async def missed(store: Store, group: str, members: Sequence[Member], bot_id: st
     """The joins and leaves in `group` that the roster does not know about, as events; on
     the first look at a group, none: its members are recorded as they are."""
     listed = {m.id: m for m in members if m.id != bot_id}
-    known = {member: name for member, name in await store.all(
-        "SELECT member, name FROM roster WHERE grp=? AND left_at IS NULL", (group,))
-        if member != bot_id}
+    known = {e.member: e.name for e in await roster.present(store, group) if e.member != bot_id}
     joined = tuple(m for member_id, m in listed.items() if member_id not in known)
     left = tuple(Member(i, known[i]) for i in known if i not in listed)
-    if await store.get_state(group, "", OWNER, "seen") is None:
+    if await state.get(store, (group, "", OWNER, "seen")) is None:
         await _record(store, group, joined, left, now)
         return []
     if joined or left:
@@ -78,10 +78,6 @@ async def missed(store: Store, group: str, members: Sequence[Member], bot_id: st
 async def _record(store: Store, group: str, joined: Sequence[Member], left: Sequence[Member],
                   now: datetime) -> None:
     """Make the roster match the platform's list without any event: the starting point."""
-    await store.executemany(
-        "INSERT INTO roster (grp, member, name) VALUES (?, ?, ?) ON CONFLICT (grp, member)"
-        " DO UPDATE SET name=excluded.name, left_at=NULL",
-        [(group, m.id, m.name) for m in joined])
-    await store.executemany("UPDATE roster SET left_at=? WHERE grp=? AND member=?",
-                            [(now.isoformat(), group, m.id) for m in left])
-    await store.set_state(group, "", OWNER, "seen", now.isoformat())
+    await roster.present_as(store, group, joined)
+    await roster.left(store, group, [m.id for m in left], now)
+    await state.put(store, (group, "", OWNER, "seen"), stamp(now))

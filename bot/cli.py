@@ -54,7 +54,7 @@ def replay(args: argparse.Namespace) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    from bot.console import run as run_bot
+    from bot.terminal import run as run_bot
 
     try:
         return asyncio.run(run_bot(args.config, REGISTRY))

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from random import Random
 from typing import TYPE_CHECKING, Any
 
+from bot import audit, roster, state
 from bot.actions import AcceptFriend, Action, Dm, Invite, Kick, Say
 from bot.adapters.base import GroupInfo
 from bot.events import (
@@ -24,6 +25,7 @@ from bot.events import (
     Message,
 )
 from bot.store import Store
+from bot.times import stamp
 from bot.yamlfile import InputError
 
 if TYPE_CHECKING:
@@ -97,9 +99,8 @@ class Context:
 
     async def name(self, member_id: str) -> str:
         """The member's name in this group as last seen, else their id."""
-        row = await self.store.one("SELECT name FROM roster WHERE grp=? AND member=?",
-                                   (self.scope, member_id))
-        return str(row[0]) if row else self._bot.contact_name(member_id)
+        return await roster.name(self.store, self.scope, member_id) or \
+            self._bot.contact_name(member_id)
 
     async def group_info(self, group_id: str | None = None) -> GroupInfo:
         return await self._bot.gateway.group_info(group_id or self.scope)
@@ -125,10 +126,13 @@ class Context:
     # ------------------------------------------------------------ per-handler state
 
     async def get(self, key: str, member: str = "", default: Any = None) -> Any:
-        return await self.store.get_state(self.scope, member, self.handler, key, default)
+        return await state.get(self.store, (self.scope, member, self.handler, key), default)
 
     async def set(self, key: str, value: Any, member: str = "") -> None:
-        await self.store.set_state(self.scope, member, self.handler, key, value)
+        await state.put(self.store, (self.scope, member, self.handler, key), value)
+
+    async def forget(self, key: str, member: str = "") -> None:
+        await state.delete(self.store, (self.scope, member, self.handler, key))
 
     async def off_cooldown(self, key: str, cooldown: timedelta, member: str = "") -> bool:
         """True, and the time noted, unless `key` was last used within `cooldown`: the
@@ -138,7 +142,7 @@ class Context:
         last = await self.get(key, member)
         if last is not None and self.now - datetime.fromisoformat(last) < cooldown:
             return False
-        await self.set(key, self.now.isoformat(), member)
+        await self.set(key, stamp(self.now), member)
         return True
 
     # ------------------------------------------------------------ timers
@@ -199,7 +203,4 @@ class Context:
 
     async def audit(self, action: str, member: str, detail: str) -> None:
         """Record a moderation or membership decision (see `groupbot audit`)."""
-        await self.store.execute(
-            "INSERT INTO audit (at, grp, member, action, handler, detail)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
-            (self.now.isoformat(), self.scope, member, action, self.handler, detail))
+        await audit.record(self.store, self.now, self.scope, member, action, self.handler, detail)

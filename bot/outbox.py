@@ -15,7 +15,8 @@ from datetime import UTC, datetime, timedelta
 
 from bot.actions import Action
 from bot.config import OutboxSettings
-from bot.store import Store
+from bot.store import Reader, Store
+from bot.times import stamp
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 ALL = "*"  # the lane key under which the last send anywhere is kept
@@ -98,5 +99,11 @@ class Outbox:
         lane = item.action.lane
         await self._store.executemany(
             "INSERT INTO outbox_sent VALUES (?, ?) ON CONFLICT (lane) DO UPDATE SET at=excluded.at",
-            [(key, self._last_sent[key].isoformat()) for key in (lane, ALL)
+            [(key, stamp(self._last_sent[key])) for key in (lane, ALL)
              if key in self._last_sent])
+
+
+async def queued_in(store: Reader, group: str) -> int:
+    """How many actions wait to be sent in the group (its lane)."""
+    row = await store.one("SELECT count(*) FROM outbox WHERE grp=?", (group,))
+    return int(row[0]) if row else 0

@@ -20,12 +20,13 @@ from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
 
-from bot import config
+from bot import config, roster
 from bot.audit import parse_since
 from bot.config import Deployment, GroupType
 from bot.handler import Registry
-from bot.store import Store
+from bot.store import Store, open_store
 from bot.table import table
+from bot.times import stamp
 
 ACTIVE_WINDOW = timedelta(days=7)
 FACTS = "group_facts"
@@ -86,7 +87,7 @@ async def remember(store: Store, facts: GroupFacts, now: datetime) -> None:
         " capacity=excluded.capacity, active_target=excluded.active_target,"
         " seen_at=excluded.seen_at",
         (facts.id, facts.topic, facts.type, facts.size, facts.capacity, facts.active_target,
-         now.isoformat()))
+         stamp(now)))
 
 
 async def known_groups(store: Store, group: str | None = None) -> list[GroupFacts]:
@@ -104,14 +105,8 @@ async def known_groups(store: Store, group: str | None = None) -> list[GroupFact
 async def health(store: Store, facts: GroupFacts, since: datetime, until: datetime,
                  stages: Sequence[str]) -> Health:
     period = (facts.id, since.isoformat(), until.isoformat())
-    active = await _count(
-        store, "SELECT count(*) FROM roster WHERE grp=? AND left_at IS NULL"
-        f" AND {_IN_PERIOD.format('last_spoke')}",
-        (facts.id, (until - ACTIVE_WINDOW).isoformat(), until.isoformat()))
-    joins = await _count(store, "SELECT count(*) FROM roster WHERE grp=?"
-                                f" AND {_IN_PERIOD.format('joined_at')}", period)
-    leaves = await _count(store, "SELECT count(*) FROM roster WHERE grp=?"
-                                 f" AND {_IN_PERIOD.format('left_at')}", period)
+    active, joins, leaves = await roster.counts(store, facts.id, since, until,
+                                                until - ACTIVE_WINDOW)
     warnings = checkins = None
     if await has_table(store, "warnings"):  # handlers/antispam.py; `at` in epoch seconds
         warnings = await _count(store, "SELECT count(*) FROM warnings WHERE grp=? AND at>=?"
@@ -229,11 +224,15 @@ Rows = tuple[Sequence[str], Sequence[Sequence[Any]]]
 
 
 async def _members(store: Store, group: str | None, tz: tzinfo, stages: Sequence[str]) -> Rows:
-    rows = await store.all(
-        "SELECT grp, member, name, joined_at, left_at, inviter, last_spoke, messages FROM roster"
-        " WHERE ? IS NULL OR grp=? ORDER BY grp, joined_at, member", (group, group))
+    rows = [(e.group, e.member, e.name, _shown(e.joined_at, tz), _shown(e.left_at, tz),
+             e.inviter, _shown(e.last_spoke, tz), e.messages)
+            for e in await roster.everyone(store, group)]
     return ("group", "member", "name", "joined_at", "left_at", "inviter", "last_spoke",
             "messages"), rows
+
+
+def _shown(at: datetime | None, tz: tzinfo) -> str | None:
+    return at.astimezone(tz).isoformat() if at is not None else None
 
 
 async def _checkins(store: Store, group: str | None, tz: tzinfo, stages: Sequence[str]) -> Rows:
@@ -318,7 +317,7 @@ def _command(args: argparse.Namespace, registry: Registry, job: Job) -> int:
         return 2
 
     async def run() -> str:
-        store = await Store.open(db, {})
+        store = await open_store(db, {})
         try:
             return await job(args, deployment, store)
         finally:

@@ -21,6 +21,7 @@ from apscheduler.triggers.cron import CronTrigger
 
 from bot.events import Tick
 from bot.store import Store
+from bot.times import stamp
 
 log = logging.getLogger(__name__)
 
@@ -65,8 +66,9 @@ Scope = tuple[str, str, str]  # (group, handler, key)
 
 
 class Scheduler:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, tz: tzinfo) -> None:
         self._store = store
+        self._tz = tz  # stored times are UTC; ticks carry the bot's zone
         self._jobs: dict[Scope, Job] = {}
         self._timers: dict[Scope, datetime] = {}
         self._heap: list[tuple[datetime, Scope]] = []
@@ -74,7 +76,8 @@ class Scheduler:
     async def load(self) -> None:
         for group, handler, key, due in await self._store.all(
                 "SELECT grp, handler, key, due FROM timers"):
-            self._remember((group, handler, key), datetime.fromisoformat(due))
+            self._remember((group, handler, key),
+                           datetime.fromisoformat(due).astimezone(self._tz))
 
     # ------------------------------------------------------------ one-shot timers
 
@@ -86,7 +89,7 @@ class Scheduler:
         await self._store.execute(
             "INSERT INTO timers VALUES (?, ?, ?, ?, ?) ON CONFLICT (grp, handler, key)"
             " DO UPDATE SET due = excluded.due, data = excluded.data",
-            (*scope, due.isoformat(), json.dumps(data, ensure_ascii=False)))
+            (*scope, stamp(due), json.dumps(data, ensure_ascii=False)))
         self._remember(scope, due)
         return True
 
@@ -135,7 +138,7 @@ class Scheduler:
     async def _ran(self, job: Job, fire: datetime) -> bool:
         return await self._store.one(
             "SELECT 1 FROM cron_runs WHERE grp=? AND handler=? AND job=? AND fire_time=?",
-            (job.group, job.handler, job.key, fire.isoformat())) is not None
+            (job.group, job.handler, job.key, stamp(fire))) is not None
 
     async def _log_skipped(self, job: Job, now: datetime) -> None:
         row = await self._store.one(
@@ -143,7 +146,7 @@ class Scheduler:
             (job.group, job.handler, job.key))
         if not row or row[0] is None:
             return
-        missed, fire = 0, datetime.fromisoformat(row[0])
+        missed, fire = 0, datetime.fromisoformat(row[0]).astimezone(self._tz)
         while missed < 1000:
             fire = job.trigger.get_next_fire_time(fire, fire + _TICK)
             if fire is None or fire > now - job.grace:
@@ -202,8 +205,9 @@ class Scheduler:
                         job.group, fire, now - fire)
             return None
         inserted = await self._store.changes(
-            "INSERT OR IGNORE INTO cron_runs VALUES (?, ?, ?, ?, 'run')",
-            (job.group, job.handler, job.key, fire.isoformat()))
+            "INSERT INTO cron_runs VALUES (?, ?, ?, ?, 'run')"
+            " ON CONFLICT (grp, handler, job, fire_time) DO NOTHING",
+            (job.group, job.handler, job.key, stamp(fire)))
         if not inserted:
             return None
         return Tick(now, job.group, handler=job.handler, key=job.key, due=fire)

@@ -1,20 +1,67 @@
-"""The bot's memory: one SQLite database (WAL), one connection, versioned migrations.
+"""The store seam: the one interface every table owner writes its queries against, and its
+one backend today, SQLite.
 
-Every event is handled in one transaction, and each handler inside it in a savepoint, so
-a handler that fails leaves nothing half-written and a crash never records half an event.
-Handlers with tables of their own list their migrations; they are applied per component.
+The interface (`Reader`, `Store`) is what owners see: statements with `?` parameters, rows as
+tuples, a transaction per event and a lazy savepoint per handler. SQL written against it stays
+portable (parameters, `ON CONFLICT` upserts, no SQLite-only functions), so a PostgreSQL backend
+can implement the same interface without touching an owner or a handler.
+
+`SqliteStore` keeps one synchronous sqlite3 connection in WAL mode, used on the event loop's
+thread: a statement takes microseconds, less than handing it to a thread would. Every event is
+handled in one transaction, and each handler inside it in a savepoint opened only when it
+writes, so a failing handler leaves nothing half-written and a crash never records half an
+event. Long reads (reports, the web console's series) go through `SqliteReader`: its own
+read-only connection, used on a thread of its own, so they never stall the loop.
 """
 
 from __future__ import annotations
 
-import json
+import asyncio
+import sqlite3
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
-from contextlib import asynccontextmanager
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-import aiosqlite
+Row = tuple[Any, ...]
+StoreError = sqlite3.Error  # what a failing statement raises, whichever backend
 
+
+class Reader(Protocol):
+    """What a query that only reads needs: the store itself, or a reader off the loop."""
+
+    async def one(self, sql: str, params: Sequence[Any] = ()) -> Row | None: ...
+
+    async def all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]: ...
+
+
+class Store(Reader, Protocol):
+    """Reads and writes inside the event's transaction."""
+
+    async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """Run one statement; return the id of the row an insert made (or 0)."""
+        ...
+
+    async def changes(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """Run one statement; return how many rows it changed."""
+        ...
+
+    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None: ...
+
+    def transaction(self) -> AbstractAsyncContextManager[None]:
+        """A transaction, or a savepoint inside the open one; rolled back on error."""
+        ...
+
+    def savepoint(self) -> AbstractAsyncContextManager[None]:
+        """A savepoint opened only if something is written inside it."""
+        ...
+
+    async def close(self) -> None: ...
+
+
+# The core tables as the SQLite backend creates them; each is read and written only by
+# its owner (docs/architecture.md lists them). Another backend brings its own DDL.
 CORE_MIGRATIONS: Sequence[str] = (
     # 1: state per (group, member, handler), one-shot timers, done cron runs, the outbox,
     #    the roster of who is (or was) in which group, and the audit log.
@@ -48,47 +95,68 @@ CORE_MIGRATIONS: Sequence[str] = (
     CREATE TABLE seen_messages (id TEXT PRIMARY KEY, at TEXT NOT NULL);
     CREATE INDEX seen_messages_at ON seen_messages (at);
     """,
+    # 3: one time representation (bot/times.py): every stored time as UTC ISO text, so that
+    #    text order is time order; times stored before kept their zone's offset.
+    """
+    UPDATE roster SET joined_at = strftime('%Y-%m-%dT%H:%M:%f', joined_at) || '000+00:00';
+    UPDATE roster SET left_at = strftime('%Y-%m-%dT%H:%M:%f', left_at) || '000+00:00';
+    UPDATE roster SET last_spoke = strftime('%Y-%m-%dT%H:%M:%f', last_spoke) || '000+00:00';
+    UPDATE audit SET at = strftime('%Y-%m-%dT%H:%M:%f', at) || '000+00:00';
+    UPDATE timers SET due = strftime('%Y-%m-%dT%H:%M:%f', due) || '000+00:00';
+    UPDATE cron_runs SET fire_time = strftime('%Y-%m-%dT%H:%M:%f', fire_time) || '000+00:00';
+    UPDATE outbox_sent SET at = strftime('%Y-%m-%dT%H:%M:%f', at) || '000+00:00';
+    UPDATE seen_messages SET at = strftime('%Y-%m-%dT%H:%M:%f', at) || '000+00:00';
+    """,
 )
 
 
-class Store:
-    """Owns the one aiosqlite connection. Use `await Store.open(...)` and always `close()`."""
+def _connect(path: Path | str, read_only: bool = False) -> sqlite3.Connection:
+    if read_only:
+        return sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None,
+                               check_same_thread=False)
+    if str(path) != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    return sqlite3.connect(path, isolation_level=None)
 
-    def __init__(self, db: aiosqlite.Connection) -> None:
+
+class SqliteStore:
+    """One synchronous connection on the loop thread. `await SqliteStore.open(...)`, then
+    always `close()`."""
+
+    def __init__(self, db: sqlite3.Connection, path: Path | str) -> None:
         self._db = db
+        self.path = path
         self._depth = 0
         self._lazy: str | None = None  # a savepoint to open before the next write
 
     @classmethod
-    async def open(cls, path: Path | str, migrations: Mapping[str, Sequence[str]]) -> Store:
-        if str(path) != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-        db = await aiosqlite.connect(path, isolation_level=None)
-        store = cls(db)
+    async def open(cls, path: Path | str, migrations: Mapping[str, Sequence[str]]) -> SqliteStore:
+        db = _connect(path)
+        store = cls(db, path)
         try:
-            await db.execute("PRAGMA journal_mode=WAL")
-            await db.execute("PRAGMA synchronous=NORMAL")
-            await db.execute("PRAGMA foreign_keys=ON")
-            await store._migrate({"core": CORE_MIGRATIONS, **migrations})
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            db.execute("PRAGMA foreign_keys=ON")
+            store._migrate(migrations)
         except BaseException:
-            await db.close()
+            db.close()
             raise
         return store
 
     async def close(self) -> None:
-        await self._db.close()
+        self._db.close()
 
-    async def _migrate(self, migrations: Mapping[str, Sequence[str]]) -> None:
-        await self._db.execute(
+    def _migrate(self, migrations: Mapping[str, Sequence[str]]) -> None:
+        self._db.execute(
             "CREATE TABLE IF NOT EXISTS schema_version (component TEXT PRIMARY KEY,"
             " version INTEGER NOT NULL)")
         for component, steps in migrations.items():
-            row = await self.one("SELECT version FROM schema_version WHERE component = ?",
-                                 (component,))
+            row = self._db.execute("SELECT version FROM schema_version WHERE component = ?",
+                                   (component,)).fetchone()
             done = row[0] if row else 0
             for version, sql in enumerate(steps[done:], start=done + 1):
                 # executescript commits first, so each step is its own script-level transaction
-                await self._db.executescript(
+                self._db.executescript(
                     f"BEGIN; {sql}; INSERT INTO schema_version VALUES ('{component}', {version})"
                     f" ON CONFLICT (component) DO UPDATE SET version = {version}; COMMIT;")
 
@@ -96,86 +164,100 @@ class Store:
     async def transaction(self) -> AsyncIterator[None]:
         """A transaction, or a savepoint inside the one already open; rolled back on error."""
         name = f"sp{self._depth}"
-        await self._db.execute("BEGIN" if self._depth == 0 else f"SAVEPOINT {name}")
+        self._db.execute("BEGIN" if self._depth == 0 else f"SAVEPOINT {name}")
         self._depth += 1
         try:
             yield
         except BaseException:
             self._depth -= 1
-            await self._undo(name)
+            self._undo(name)
             raise
         self._depth -= 1
-        await self._db.execute("COMMIT" if self._depth == 0 else f"RELEASE {name}")
+        self._db.execute("COMMIT" if self._depth == 0 else f"RELEASE {name}")
 
     @asynccontextmanager
     async def savepoint(self) -> AsyncIterator[None]:
         """Like a nested transaction, but opened only if something is written inside it:
-        most handlers only read for most events, and a savepoint costs two round trips."""
+        most handlers only read for most events."""
         name = self._lazy = f"lazy{self._depth}"
         try:
             yield
         except BaseException:
             if self._lazy is None:
-                await self._undo(name)
+                self._undo(name)
             raise
         finally:
             opened, self._lazy = self._lazy is None, None
         if opened:
-            await self._db.execute(f"RELEASE {name}")
+            self._db.execute(f"RELEASE {name}")
 
-    async def _undo(self, name: str) -> None:
+    def _undo(self, name: str) -> None:
         if self._depth == 0:
-            await self._db.execute("ROLLBACK")
+            self._db.execute("ROLLBACK")
         else:
-            await self._db.execute(f"ROLLBACK TO {name}")
-            await self._db.execute(f"RELEASE {name}")
+            self._db.execute(f"ROLLBACK TO {name}")
+            self._db.execute(f"RELEASE {name}")
 
-    async def _before_write(self) -> None:
+    def _before_write(self) -> None:
         if self._lazy is not None:
             name, self._lazy = self._lazy, None
-            await self._db.execute(f"SAVEPOINT {name}")
+            self._db.execute(f"SAVEPOINT {name}")
 
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
-        """Run one statement; return the rowid of an insert (or 0)."""
-        await self._before_write()
-        async with self._db.execute(sql, params) as cursor:
-            return cursor.lastrowid or 0
+        self._before_write()
+        return self._db.execute(sql, params).lastrowid or 0
 
     async def changes(self, sql: str, params: Sequence[Any] = ()) -> int:
-        """Run one statement; return how many rows it changed."""
-        await self._before_write()
-        async with self._db.execute(sql, params) as cursor:
-            return cursor.rowcount
+        self._before_write()
+        return self._db.execute(sql, params).rowcount
 
     async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
-        await self._before_write()
-        await self._db.executemany(sql, rows)
+        self._before_write()
+        self._db.executemany(sql, rows)
 
-    async def one(self, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
-        async with self._db.execute(sql, params) as cursor:
-            row = await cursor.fetchone()
+    async def one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
+        row = self._db.execute(sql, params).fetchone()
+        return tuple(row) if row is not None else None
+
+    async def all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        return [tuple(row) for row in self._db.execute(sql, params).fetchall()]
+
+
+class SqliteReader:
+    """A read-only connection used on a thread of its own: long reads (reports, series over
+    weeks) run there and see the last committed state, while the loop goes on."""
+
+    def __init__(self, path: Path | str) -> None:
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store-reader")
+        self._db = self._thread.submit(_connect, path, True).result()
+
+    async def _run(self, sql: str, params: Sequence[Any], many: bool) -> Any:
+        def work() -> Any:
+            cursor = self._db.execute(sql, params)
+            if many:
+                return [tuple(row) for row in cursor.fetchall()]
+            row = cursor.fetchone()
             return tuple(row) if row is not None else None
+        return await asyncio.get_running_loop().run_in_executor(self._thread, work)
 
-    async def all(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        async with self._db.execute(sql, params) as cursor:
-            return [tuple(row) for row in await cursor.fetchall()]
+    async def one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
+        result: Row | None = await self._run(sql, params, False)
+        return result
 
-    # ------------------------------------------------------------ per-handler state
+    async def all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        result: list[Row] = await self._run(sql, params, True)
+        return result
 
-    async def get_state(self, group: str, member: str, handler: str, key: str,
-                        default: Any = None) -> Any:
-        row = await self.one(
-            "SELECT value FROM state WHERE grp=? AND member=? AND handler=? AND key=?",
-            (group, member, handler, key))
-        return json.loads(row[0]) if row else default
+    async def close(self) -> None:
+        await asyncio.get_running_loop().run_in_executor(self._thread, self._db.close)
+        self._thread.shutdown()
 
-    async def set_state(self, group: str, member: str, handler: str, key: str,
-                        value: Any) -> None:
-        await self.execute(
-            "INSERT INTO state VALUES (?, ?, ?, ?, ?) ON CONFLICT (grp, member, handler, key)"
-            " DO UPDATE SET value = excluded.value",
-            (group, member, handler, key, json.dumps(value, ensure_ascii=False)))
 
-    async def delete_state(self, group: str, member: str, handler: str, key: str) -> None:
-        await self.execute("DELETE FROM state WHERE grp=? AND member=? AND handler=? AND key=?",
-                           (group, member, handler, key))
+async def open_store(path: Path | str, migrations: Mapping[str, Sequence[str]]) -> Store:
+    """The store for `path` with every component's migrations applied (the core's first)."""
+    return await SqliteStore.open(path, {"core": CORE_MIGRATIONS, **migrations})
+
+
+def open_reader(path: Path | str) -> SqliteReader:
+    """A read-only view of the store at `path`, off the event loop."""
+    return SqliteReader(path)

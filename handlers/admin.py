@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from pydantic import Field
 
+from bot import outbox
 from bot.context import Context
 from bot.events import Message
 from bot.handler import CONTINUE, STOP, Flow, Handler, HandlerConfig
@@ -223,13 +224,13 @@ async def _status(command: Command, moderator: Moderator, ctx: Context) -> None:
     assert ctx.group is not None
     info = await ctx.group_info()
     warnings = await moderator.in_force()
-    row = await ctx.store.one("SELECT count(*) FROM outbox WHERE grp=?", (ctx.scope,))
+    queued = await outbox.queued_in(ctx.store, ctx.scope)
     ctx.reply("\n".join([
         f"📊 {ctx.group.topic}",
         f"类型：{ctx.group.type}",
         f"成员：{info.member_count} 人",
         f"生效中的警告：{len(warnings)} 条（{len({w.member for w in warnings})} 人）",
-        f"待发送：{row[0] if row else 0} 条",
+        f"待发送：{queued} 条",
     ]))
 
 

@@ -21,6 +21,7 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field, model_validator
 
+from bot import roster
 from bot.config import ContentFile, Duration, Template, TemplateText, placeholders
 from bot.context import Context
 from bot.events import Kind, Member, MemberJoined, Message
@@ -424,9 +425,8 @@ class Antispam(Handler[Config]):
         strict = self.config.newcomers
         if strict is None or not any(o.detector in ("links", "contacts") for o in offences):
             return offences
-        row = await ctx.store.one("SELECT joined_at FROM roster WHERE grp=? AND member=?",
-                                  (ctx.scope, event.sender.id))
-        if not row or row[0] is None or ctx.now - datetime.fromisoformat(row[0]) > strict.within:
+        entry = await roster.entry(ctx.store, ctx.scope, event.sender.id)
+        if entry is None or entry.joined_at is None or ctx.now - entry.joined_at > strict.within:
             return offences
         return [Offence(o.detector, o.action, o.reason, f"{o.detail}; newcomer",
                         strict.counts_as) if o.detector in ("links", "contacts") else o

@@ -17,6 +17,7 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field, field_validator, model_validator
 
+from bot import roster
 from bot.config import Duration, Template, TemplateText, placeholders
 from bot.context import Context
 from bot.events import Kind, Message
@@ -204,8 +205,8 @@ class Checkin(Handler[Config]):
         streak = next_streak(*await self._last(ctx, scope, member, before=today), today)
         points, bonus = points_for(streak, self.config.points, self.config.bonuses)
         added = await ctx.store.changes(
-            "INSERT OR IGNORE INTO checkins (scope, member, day, grp, at, message, streak,"
-            " points) VALUES (?,?,?,?,?,?,?,?)",
+            "INSERT INTO checkins (scope, member, day, grp, at, message, streak, points)"
+            " VALUES (?,?,?,?,?,?,?,?) ON CONFLICT (scope, member, day) DO NOTHING",
             (scope, member, today.isoformat(), ctx.scope, ctx.now.isoformat(), event.id,
              streak, points))
         rowid, streak, points, message = await ctx.store.one(
@@ -254,14 +255,13 @@ class Checkin(Handler[Config]):
 
     async def _my_data(self, event: Message, ctx: Context, scope: str) -> None:
         member = event.sender.id
-        spoke = await ctx.store.one("SELECT messages FROM roster WHERE grp=? AND member=?",
-                                    (ctx.scope, member))
+        spoke = await roster.entry(ctx.store, ctx.scope, member)
         days, total = await ctx.store.one(
             "SELECT COUNT(*), COALESCE(SUM(points), 0) FROM checkins WHERE scope=? AND member=?",
             (scope, member)) or (0, 0)
         streak = standing_streak(*await self._last(ctx, scope, member), self._today(ctx))
         ctx.reply(self.config.my_data.template.render({
-            "member": event.sender.name, "messages": spoke[0] if spoke else 0,
+            "member": event.sender.name, "messages": spoke.messages if spoke else 0,
             "checkins": days, "streak": streak, "total": total,
             "warnings": await _warnings(ctx, member)}))
 

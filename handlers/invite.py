@@ -26,6 +26,7 @@ from typing import Annotated
 
 from pydantic import Field
 
+from bot import roster
 from bot.config import Duration, Template, TemplateText, placeholders
 from bot.context import Context
 from bot.events import Kind, Message
@@ -101,8 +102,5 @@ class Invite(Handler[Config]):
         topics = {info.id: info.topic for info, _ in await ctx.groups_of_type(self.config.to)}
         if not topics:
             return None
-        row = await ctx.store.one(
-            "SELECT grp FROM roster WHERE member=? AND left_at IS NULL"
-            f" AND grp IN ({','.join('?' * len(topics))}) ORDER BY grp LIMIT 1",
-            (member, *topics))
-        return topics[row[0]] if row else None
+        group = await roster.group_of(ctx.store, member, sorted(topics))
+        return topics[group] if group else None

@@ -20,17 +20,14 @@ from typing import Annotated
 
 from pydantic import Field
 
-from bot import report
+from bot import report, roster
 from bot.config import Cron, Duration, Template, TemplateText, placeholders
 from bot.context import Context
 from bot.events import Member, MemberJoined, Tick
 from bot.handler import CONTINUE, Flow, Handler, HandlerConfig, Schedule
+from bot.times import stamp, unstamp
 
-SEEN = "lifecycle_seen"
-# When a member's silence began: their last message or join, whichever is later, else when
-# the bot first saw them (members who were there before the bot have neither).
-QUIET_SINCE = ("COALESCE(max(r.last_spoke, r.joined_at), r.last_spoke, r.joined_at,"
-               " s.since)")
+SEEN = "lifecycle_seen"  # when the bot first saw each member (those there before it came)
 DAY = timedelta(days=1)
 
 
@@ -134,21 +131,24 @@ class Lifecycle(Handler[Config]):
         """Members silent for `silent.after` not reported since they last spoke, each with
         the moment their silence began."""
         assert self.config.silent is not None
-        await ctx.store.execute(
-            f"INSERT OR IGNORE INTO {SEEN} (grp, member, since) SELECT grp, member, ?"
-            " FROM roster WHERE grp=? AND left_at IS NULL", (ctx.now.isoformat(), ctx.scope))
-        rows = await ctx.store.all(
-            f"SELECT r.member, r.name, {QUIET_SINCE} FROM roster r JOIN {SEEN} s"
-            " USING (grp, member) WHERE r.grp=? AND r.left_at IS NULL AND r.member!=?"
-            " ORDER BY r.member", (ctx.scope, ctx.bot_id))
+        present = [e for e in await roster.present(ctx.store, ctx.scope)
+                   if e.member != ctx.bot_id]
+        await ctx.store.executemany(
+            f"INSERT INTO {SEEN} (grp, member, since) VALUES (?, ?, ?)"
+            " ON CONFLICT (grp, member) DO NOTHING",
+            [(ctx.scope, e.member, stamp(ctx.now)) for e in present])
+        first_seen = {member: since for member, since in await ctx.store.all(
+            f"SELECT member, since FROM {SEEN} WHERE grp=?", (ctx.scope,))}
         limit = ctx.now - self.config.silent.after
         found = []
-        for member, name, since in rows:
-            if ctx.is_admin(member) or datetime.fromisoformat(since) > limit:
+        for entry in sorted(present, key=lambda e: e.member):
+            since = _quiet_since(entry, first_seen.get(entry.member))
+            if ctx.is_admin(entry.member) or since is None or since > limit:
                 continue
-            if await ctx.get("silent", member=member) != since:
-                await ctx.set("silent", since, member=member)
-                found.append((Member(member, name), since))
+            mark = stamp(since)
+            if await ctx.get("silent", member=entry.member) != mark:
+                await ctx.set("silent", mark, member=entry.member)
+                found.append((Member(entry.member, entry.name), mark))
         return found
 
     async def _warn(self, silent: list[tuple[Member, str]], ctx: Context) -> None:
@@ -164,15 +164,18 @@ class Lifecycle(Handler[Config]):
 
     async def _remove(self, member: str, quiet_since: str, ctx: Context) -> None:
         """Remove a warned member who is still there and has not spoken since."""
-        row = await ctx.store.one(
-            f"SELECT r.name, {QUIET_SINCE} FROM roster r JOIN {SEEN} s USING (grp, member)"
-            " WHERE r.grp=? AND r.member=? AND r.left_at IS NULL", (ctx.scope, member))
-        if row is None or row[1] != quiet_since:
-            return  # gone, or spoke (or came back) since the warning
+        entry = await roster.entry(ctx.store, ctx.scope, member)
+        if entry is None or entry.left_at is not None:
+            return  # gone since the warning
+        row = await ctx.store.one(f"SELECT since FROM {SEEN} WHERE grp=? AND member=?",
+                                  (ctx.scope, member))
+        since = _quiet_since(entry, row[0] if row else None)
+        if since is None or stamp(since) != quiet_since:
+            return  # spoke (or came back) since the warning
         topic = ctx.group.topic if ctx.group else ctx.scope
         if not await ctx.can_remove():
             await ctx.audit("silent_not_removed", member, "the bot is not the group owner")
-            ctx.tell_admins(f"[groupbot] 「{topic}」：{row[0]}（{member}）长期未发言，"
+            ctx.tell_admins(f"[groupbot] 「{topic}」：{entry.name}（{member}）长期未发言，"
                             "但机器人不是群主，无法移出，请手动处理。")
             return
         await ctx.audit("silent_removed", member, f"silent since {quiet_since}")
@@ -203,3 +206,9 @@ class Lifecycle(Handler[Config]):
         names = "、".join(m.name for m, _ in silent) or "无"
         action = "，已提醒，届时仍未发言将移出" if silent and self.config.silent.remove else ""
         return f"新增沉默 ≥{days} 天：{names}{action}"
+
+
+def _quiet_since(entry: roster.Entry, first_seen: str | None) -> datetime | None:
+    """When a member's silence began: their last message or join, whichever is later, else
+    when the bot first saw them (members who were there before the bot have neither)."""
+    return entry.quiet_since or unstamp(first_seen)

@@ -12,6 +12,7 @@ from typing import Annotated
 
 from pydantic import Field
 
+from bot import roster
 from bot.config import Duration, Regex, TemplateText, placeholders
 from bot.context import Context
 from bot.events import MemberJoined, MemberLeft, MemberRenamed, Message, Tick
@@ -78,15 +79,13 @@ class NameCard(Handler[Config]):
                                {"member": member.id}, replace=False)
 
     async def _remind(self, member: str, ctx: Context) -> None:
-        row = await ctx.store.one(
-            "SELECT name FROM roster WHERE grp=? AND member=? AND left_at IS NULL",
-            (ctx.scope, member))
-        if row is None or self.complies(row[0]):
+        entry = await roster.entry(ctx.store, ctx.scope, member)
+        if entry is None or entry.left_at is not None or self.complies(entry.name):
             return
         reminded = await ctx.get("reminded", member=member, default=0) + 1
         await ctx.set("reminded", reminded, member=member)
         ctx.say(self.config.reminder.render({
-            "example": self.config.example, "member": row[0],
+            "example": self.config.example, "member": entry.name,
             "group": ctx.group.topic if ctx.group else ""}), mentions=[member])
         if reminded < self.config.max_reminders:
             await ctx.schedule(_timer(member), self.config.interval, {"member": member})
@@ -95,10 +94,8 @@ class NameCard(Handler[Config]):
         text = normalize(strip_mentions(event.text))
         if not (ctx.is_admin(event.sender.id) and text.startswith(self._commands)):
             return CONTINUE
-        rows = await ctx.store.all(
-            "SELECT member, name FROM roster WHERE grp=? AND left_at IS NULL"
-            " ORDER BY name", (ctx.scope,))
-        rows = [(member, name) for member, name in rows if not self._exempt(member, ctx)]
+        rows = [(e.member, e.name) for e in await roster.present(ctx.store, ctx.scope)
+                if not self._exempt(e.member, ctx)]
         wrong = [f"{name}（{member}）" for member, name in rows if not self.complies(name)]
         topic = ctx.group.topic if ctx.group else ctx.scope
         if wrong:

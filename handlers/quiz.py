@@ -25,7 +25,7 @@ from pydantic import (
     model_validator,
 )
 
-from bot import yamlfile
+from bot import roster, yamlfile
 from bot.config import ContentFile, Duration, Model, Template, TemplateText, placeholders
 from bot.context import Context
 from bot.events import Member, MemberLeft, Message, Tick
@@ -257,11 +257,7 @@ class QuizHandler(Handler[Config]):
         if self.config.candidates_in is None:
             return ""
         groups = [info.id for info, _ in await ctx.groups_of_type(self.config.candidates_in)]
-        row = await ctx.store.one(
-            f"SELECT grp FROM roster WHERE member=? AND left_at IS NULL"
-            f" AND grp IN ({','.join('?' * len(groups))}) ORDER BY joined_at DESC LIMIT 1",
-            (member, *groups))
-        return str(row[0]) if row else None
+        return await roster.group_of(ctx.store, member, groups)
 
     # ------------------------------------------------------------ questions and answers
 
@@ -342,7 +338,7 @@ class QuizHandler(Handler[Config]):
 
     async def _drop(self, ctx: Context, member: str) -> None:
         await ctx.cancel(f"deadline:{member}")
-        await ctx.store.delete_state(ctx.scope, member, ctx.handler, "session")
+        await ctx.forget("session", member=member)
 
     @staticmethod
     def _tell(ctx: Context, member: str, text: str) -> None:

@@ -43,7 +43,7 @@ class Welcome(Handler[Config]):
             gone = {m.id for m in event.members}
             for member_id, _ in pending:
                 if member_id in gone:  # never greeted: a return is welcomed
-                    await ctx.store.delete_state(ctx.scope, member_id, self.name, "welcomed")
+                    await ctx.forget("welcomed", member=member_id)
             await ctx.set("pending", [p for p in pending if p[0] not in gone])
         else:
             await self._greet(ctx)

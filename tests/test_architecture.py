@@ -27,3 +27,49 @@ def test_only_the_wechaty_adapter_imports_wechaty() -> None:
         if path not in ALLOWED and any(n.startswith("wechaty") for n in _imports(path))
     ]
     assert offenders == []
+
+
+# The modules that may open the store: the owners of tables (each publishes typed queries)
+# and the app, which opens the one store of a running bot. Everything else imports only the
+# interface types; handlers keep their private tables through the Store their Context hands
+# them.
+OWNERS = {"bot/app.py", "bot/store.py", "bot/roster.py", "bot/audit.py", "bot/seen.py",
+          "bot/state.py", "bot/scheduler.py", "bot/outbox.py", "bot/report.py", "bot/bindings.py",
+          "bot/moderation.py"}
+
+
+TYPES = {"bot.store.Store", "bot.store.Reader", "bot.store.Row", "bot.store.StoreError"}
+
+
+def _names(path: Path) -> set[str]:
+    """What a file imports, by full name (`from bot import store` is bot.store,
+    `from bot.store import Store` is bot.store.Store)."""
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names |= {f"{node.module}.{alias.name}" for alias in node.names}
+    return names
+
+
+def _sources() -> list[Path]:
+    return [path for folder in ("bot", "handlers", "tests")
+            for path in (ROOT / folder).rglob("*.py")]
+
+
+def test_only_the_store_backend_imports_sqlite() -> None:
+    offenders = [str(path.relative_to(ROOT)) for path in _sources()
+                 if path != ROOT / "bot" / "store.py"
+                 and _imports(path) & {"sqlite3", "aiosqlite", "asyncpg"}]
+    assert offenders == []
+
+
+def test_only_table_owners_open_the_store() -> None:
+    """Handlers get the store through their Context; everything else reads through owners."""
+    offenders = [str(path.relative_to(ROOT)) for path in (ROOT / "bot").rglob("*.py")
+                 if str(path.relative_to(ROOT)) not in OWNERS
+                 and any(name == "bot.store" or (name.startswith("bot.store.")
+                         and name not in TYPES) for name in _names(path))]
+    assert offenders == [], "only owners of tables may open the store backend"
+

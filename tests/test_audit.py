@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -35,8 +36,9 @@ async def _history(tmp_path: Path, start: datetime) -> Path:
     return root
 
 
-def _audit(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, list[str], str]:
-    code = main(["audit", *args])
+async def _audit(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, list[str], str]:
+    """`groupbot audit ARGS`, as a command runs: outside the test's event loop."""
+    code = await asyncio.to_thread(main, ["audit", *args])
     out, err = capsys.readouterr()
     return code, out.splitlines(), err
 
@@ -50,7 +52,7 @@ def _column(lines: list[str], name: str) -> list[str]:
 async def test_the_log_is_a_table_with_names_oldest_first(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     root = await _history(tmp_path, datetime(2026, 11, 1, 9, 0, tzinfo=TZ))
-    code, lines, _ = _audit(capsys, "--config", str(root))
+    code, lines, _ = await _audit(capsys, "--config", str(root))
     assert code == 0
     assert lines[0].split() == ["time", "group", "member", "action", "handler", "detail"]
     assert set(lines[1]) == {"-", " "}
@@ -66,12 +68,12 @@ async def test_group_and_since_narrow_it_down(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     start = datetime.now(TZ).replace(microsecond=0) - timedelta(days=12)
     root = await _history(tmp_path, start)
-    _, lines, _ = _audit(capsys, "--config", str(root), "--group", "r1")
+    _, lines, _ = await _audit(capsys, "--config", str(root), "--group", "r1")
     assert _column(lines, "group") == ["r1"]
-    _, lines, _ = _audit(capsys, "--config", str(root), "--since", "7d")
+    _, lines, _ = await _audit(capsys, "--config", str(root), "--since", "7d")
     assert _column(lines, "group") == ["r2", "r2", "r2"]
     since = (start + timedelta(days=1)).date().isoformat()
-    _, lines, _ = _audit(capsys, "--config", str(root), "--since", since, "--group", "r1")
+    _, lines, _ = await _audit(capsys, "--config", str(root), "--since", since, "--group", "r1")
     assert lines == [f"no audit records in r1 since {since} 00:00"]
 
 
@@ -79,13 +81,13 @@ async def test_group_and_since_narrow_it_down(
 async def test_a_bad_since_is_refused_with_the_forms_it_takes(
         tmp_path: Path, capsys: pytest.CaptureFixture[str], since: str) -> None:
     root = await _history(tmp_path, datetime(2026, 11, 1, 9, 0, tzinfo=TZ))
-    code, lines, err = _audit(capsys, "--config", str(root), "--since", since)
+    code, lines, err = await _audit(capsys, "--config", str(root), "--since", since)
     assert (code, lines) == (2, [])
     assert f"--since {since!r}" in err and "2026-11-01" in err
 
 
-def test_without_a_database_it_says_so(tmp_path: Path,
-                                       capsys: pytest.CaptureFixture[str]) -> None:
+async def test_without_a_database_it_says_so(tmp_path: Path,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
     root = _deployment(tmp_path)
-    code, _, err = _audit(capsys, "--config", str(root))
+    code, _, err = await _audit(capsys, "--config", str(root))
     assert code == 2 and f"no database at {root / 'bot.db'}" in err

@@ -13,7 +13,7 @@ import pytest
 from harness import SHIPPED, Harness
 
 from bot import report
-from bot.store import Store
+from bot.store import open_store
 from bot.table import table
 
 SCENARIOS = Path(__file__).parent / "scenarios"
@@ -153,7 +153,7 @@ def test_a_missing_database_exits_2(tmp_path: Path) -> None:
 
 async def test_exporting_what_the_database_never_held_exits_2(tmp_path: Path) -> None:
     db = tmp_path / "core-only.db"
-    store = await Store.open(db, {})
+    store = await open_store(db, {})
     await store.close()
     result = _cli("export", "--what", "checkins", "--out", str(tmp_path / "x.csv"),
                   "--config", str(SHIPPED), "--db", str(db))

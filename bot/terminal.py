@@ -1,5 +1,6 @@
 """`groupbot run`: the bot on real time, with WeChat when a puppet-service token is set,
-else on the simulator in this terminal, where the operator speaks as any member."""
+else on the terminal simulator: the simulated platform in this terminal, where the operator
+speaks as any member. (Not the web console, bot/web/.)"""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ import logging
 import os
 import shlex
 import signal
-import sqlite3
 import sys
 import threading
 import time
@@ -18,7 +18,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot import config
+from bot import config, roster
 from bot.adapters.simulator import Record, Simulator
 from bot.app import Bot
 from bot.clock import SystemClock
@@ -70,7 +70,7 @@ async def run(config_dir: Path, registry: Registry) -> int:
         world = Simulator(clock, me, settings.simulator.contacts, _show)
         for g in settings.simulator.groups:
             world.add_group(g.id, g.topic, g.members, g.owner)
-        _restore(world, deployment.storage_path)
+        await _restore(world, deployment.storage_path)
         bot = Bot(deployment, world, clock, registry)
         bot.set_contact_names(world.name_of)
         bot.followups = world.take_inbox
@@ -98,19 +98,17 @@ async def run(config_dir: Path, registry: Registry) -> int:
     return 1 if failed else 0
 
 
-def _restore(world: Simulator, db: Path) -> None:
+async def _restore(world: Simulator, db: Path) -> None:
     """Put the simulated groups back as the last run left them (who joined, left, was
     removed), so a restart does not look like a crowd of joins and leaves."""
     if not db.exists():
         return
-    with contextlib.closing(sqlite3.connect(db)) as conn:
-        rows = conn.execute("SELECT grp, member, name, left_at IS NULL FROM roster").fetchall()
-    for group, member, name, present in rows:
-        if group in world.rooms and member != world.self_id:
-            if present:
-                world.rooms[group].members[member] = name
+    for e in await roster.last_known(db):
+        if e.group in world.rooms and e.member != world.self_id:
+            if e.left_at is None:
+                world.rooms[e.group].members[e.member] = e.name
             else:
-                world.rooms[group].members.pop(member, None)
+                world.rooms[e.group].members.pop(e.member, None)
 
 
 def _wechat_gateway() -> WechatyGateway | None:

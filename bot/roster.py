@@ -1,0 +1,151 @@
+"""The roster: who is (or was) in which group, since when, who invited them, and when they last
+spoke. Owner of the core `roster` table; everything else reads and writes it through these
+queries. The core keeps it up to date from every group event (bot/pipeline.py) and the join
+backstop (bot/backstop.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from bot.events import Member
+from bot.store import Reader, Store, open_reader
+from bot.times import stamp, unstamp
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One member's row: `left_at` is None while they are in the group."""
+
+    group: str
+    member: str
+    name: str
+    joined_at: datetime | None
+    left_at: datetime | None
+    inviter: str | None
+    last_spoke: datetime | None
+    messages: int
+
+    @property
+    def quiet_since(self) -> datetime | None:
+        """When the member last spoke or joined, whichever is later."""
+        times = [t for t in (self.last_spoke, self.joined_at) if t is not None]
+        return max(times, default=None)
+
+
+_COLUMNS = "grp, member, name, joined_at, left_at, inviter, last_spoke, messages"
+
+
+def _entry(row: Sequence[object]) -> Entry:
+    grp, member, name, joined, left, inviter, spoke, messages = row
+    return Entry(str(grp), str(member), str(name), unstamp(joined), unstamp(left),
+                 None if inviter is None else str(inviter), unstamp(spoke), int(str(messages)))
+
+
+# ---------------------------------------------------------------- writes
+
+
+async def joined(store: Store, group: str, members: Iterable[Member], at: datetime,
+                 inviter: str | None) -> None:
+    await store.executemany(
+        "INSERT INTO roster (grp, member, name, joined_at, inviter) VALUES (?,?,?,?,?)"
+        " ON CONFLICT (grp, member) DO UPDATE SET name=excluded.name,"
+        " joined_at=excluded.joined_at, inviter=excluded.inviter, left_at=NULL",
+        [(group, m.id, m.name, stamp(at), inviter) for m in members])
+
+
+async def left(store: Store, group: str, members: Iterable[str], at: datetime) -> None:
+    await store.executemany("UPDATE roster SET left_at=? WHERE grp=? AND member=?",
+                            [(stamp(at), group, member) for member in members])
+
+
+async def spoke(store: Store, group: str, member: Member, at: datetime) -> None:
+    await store.execute(
+        "INSERT INTO roster (grp, member, name, last_spoke, messages) VALUES (?,?,?,?,1)"
+        " ON CONFLICT (grp, member) DO UPDATE SET name=excluded.name,"
+        " last_spoke=excluded.last_spoke, messages=roster.messages+1",
+        (group, member.id, member.name, stamp(at)))
+
+
+async def renamed(store: Store, group: str, member: Member) -> None:
+    await store.execute(
+        "INSERT INTO roster (grp, member, name) VALUES (?,?,?)"
+        " ON CONFLICT (grp, member) DO UPDATE SET name=excluded.name",
+        (group, member.id, member.name))
+
+
+async def present_as(store: Store, group: str, members: Iterable[Member]) -> None:
+    """Record members as present without a join (the backstop's first look at a group)."""
+    await store.executemany(
+        "INSERT INTO roster (grp, member, name) VALUES (?, ?, ?) ON CONFLICT (grp, member)"
+        " DO UPDATE SET name=excluded.name, left_at=NULL",
+        [(group, m.id, m.name) for m in members])
+
+
+# ---------------------------------------------------------------- reads
+
+
+async def entry(store: Reader, group: str, member: str) -> Entry | None:
+    row = await store.one(f"SELECT {_COLUMNS} FROM roster WHERE grp=? AND member=?",
+                          (group, member))
+    return _entry(row) if row else None
+
+
+async def name(store: Reader, group: str, member: str) -> str | None:
+    """The member's name in the group as last seen (present or not), None if never seen."""
+    row = await store.one("SELECT name FROM roster WHERE grp=? AND member=?", (group, member))
+    return str(row[0]) if row else None
+
+
+async def present(store: Reader, group: str) -> list[Entry]:
+    """Who the bot believes is in the group now, by name."""
+    return [_entry(row) for row in await store.all(
+        f"SELECT {_COLUMNS} FROM roster WHERE grp=? AND left_at IS NULL ORDER BY name, member",
+        (group,))]
+
+
+async def group_of(store: Reader, member: str, groups: Sequence[str]) -> str | None:
+    """The group among `groups` the member is in, the one they joined last (ties by id)."""
+    if not groups:
+        return None
+    row = await store.one(
+        f"SELECT grp FROM roster WHERE member=? AND left_at IS NULL"
+        f" AND grp IN ({','.join('?' * len(groups))}) ORDER BY joined_at DESC, grp LIMIT 1",
+        (member, *groups))
+    return str(row[0]) if row else None
+
+
+async def everyone(store: Reader, group: str | None = None) -> list[Entry]:
+    """Every row (of one group, or all), by group and join time: the members export and the
+    terminal simulator's restart."""
+    where, params = ("WHERE grp=?", (group,)) if group is not None else ("", ())
+    return [_entry(row) for row in await store.all(
+        f"SELECT {_COLUMNS} FROM roster {where} ORDER BY grp, joined_at, member", params)]
+
+
+async def last_known(db: Path) -> list[Entry]:
+    """`everyone`, read from the database at `db` off the event loop (before a bot opens it)."""
+    reader = open_reader(db)
+    try:
+        return await everyone(reader)
+    finally:
+        await reader.close()
+
+
+async def counts(store: Reader, group: str, since: datetime, until: datetime,
+                 active_since: datetime) -> tuple[int, int, int]:
+    """(active, joins, leaves) in [since, until): present members who spoke in
+    [active_since, until), members who joined and who left in the period."""
+    s, u, a = stamp(since), stamp(until), stamp(active_since)
+    row = await store.one(
+        "SELECT"
+        " COALESCE(SUM(CASE WHEN left_at IS NULL AND last_spoke>=? AND last_spoke<? THEN 1"
+        " ELSE 0 END), 0),"
+        " COALESCE(SUM(CASE WHEN joined_at>=? AND joined_at<? THEN 1 ELSE 0 END), 0),"
+        " COALESCE(SUM(CASE WHEN left_at>=? AND left_at<? THEN 1 ELSE 0 END), 0)"
+        " FROM roster WHERE grp=?", (a, u, s, u, s, u, group))
+    assert row is not None
+    return int(row[0]), int(row[1]), int(row[2])

@@ -1,0 +1,29 @@
+"""Per-handler state: small JSON values a handler keeps per (group, member, key) between
+events (Context.get/set). Owner of the core `state` table."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from bot.store import Reader, Store
+
+Key = tuple[str, str, str, str]  # (group, member, handler, key)
+
+
+async def get(store: Reader, key: Key, default: Any = None) -> Any:
+    row = await store.one(
+        "SELECT value FROM state WHERE grp=? AND member=? AND handler=? AND key=?", key)
+    return json.loads(row[0]) if row else default
+
+
+async def put(store: Store, key: Key, value: Any) -> None:
+    await store.execute(
+        "INSERT INTO state VALUES (?, ?, ?, ?, ?) ON CONFLICT (grp, member, handler, key)"
+        " DO UPDATE SET value = excluded.value",
+        (*key, json.dumps(value, ensure_ascii=False)))
+
+
+async def delete(store: Store, key: Key) -> None:
+    await store.execute("DELETE FROM state WHERE grp=? AND member=? AND handler=? AND key=?",
+                        key)
