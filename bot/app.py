@@ -16,7 +16,7 @@ from typing import Any
 
 from bot import audit, backstop, config, roster, seen
 from bot.actions import AcceptFriend, Action, Dm, Invite, Kick, Say
-from bot.adapters.base import Gateway, GatewayError, GroupInfo, NotAllowed
+from bot.adapters.base import Gateway, GatewayError, GroupInfo, Refused
 from bot.clock import Clock, VirtualClock
 from bot.config import Deployment, GroupType
 from bot.context import Context, Group
@@ -241,7 +241,7 @@ class Bot:
         action = item.action
         try:
             await self._send(action)
-        except NotAllowed as exc:
+        except Refused as exc:
             log.warning("the platform refused %s: %s", action, exc)
             await self._refused(action, str(exc), now)
         except GatewayError as exc:

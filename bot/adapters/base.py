@@ -8,12 +8,34 @@ from typing import Protocol
 from bot.events import Member
 
 
-class NotAllowed(Exception):
-    """The platform refuses an action (e.g. removing a member when the bot is not the owner)."""
-
-
 class GatewayError(Exception):
-    """The platform failed to carry out an action (network, unknown id...)."""
+    """The platform failed to carry out an action, for a reason of no class below: the
+    outbox tries it again with back-off, a few times, without holding up other actions."""
+
+
+class Disconnected(GatewayError):
+    """Not connected or not logged in: nothing was done. The outbox holds its actions and
+    sends them as soon as the platform is back, counting no attempt."""
+
+
+class RateLimited(GatewayError):
+    """The platform says too much, too fast: nothing was done. Try again after
+    `retry_after` seconds (None: the outbox's own back-off)."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class Refused(GatewayError):
+    """The platform will not do this (the bot does not own the group, an unknown group or
+    contact): trying again cannot help. The admins are told."""
+
+
+class Uncertain(GatewayError):
+    """The request reached the platform but its answer did not come back: the action may
+    have happened. A message is not sent again (at most once); a removal or invitation is
+    checked against the member list before it is repeated."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +61,7 @@ class Gateway(Protocol):
     async def send_dm(self, contact: str, text: str) -> None: ...
 
     async def remove_member(self, group: str, member: str, reason: str = "") -> None:
-        """Remove a member; raise NotAllowed when the bot cannot (not the owner)."""
+        """Remove a member; raise Refused when the bot cannot (not the owner)."""
         ...
 
     async def invite_member(self, group: str, member: str) -> None: ...

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.adapters.base import GatewayError, GroupInfo, NotAllowed
+from bot.adapters.base import GatewayError, GroupInfo, Refused
 from bot.clock import Clock
 from bot.events import Event, Member, MemberJoined, MemberLeft
 
@@ -102,7 +102,7 @@ class Simulator:
     async def remove_member(self, group: str, member: str, reason: str = "") -> None:
         sim = self.group(group)
         if sim.owner != self.bot.id:
-            raise NotAllowed(f"the bot is not the owner of {group}")
+            raise Refused(f"the bot is not the owner of {group}")
         self._record({"action": "kick", "group": group, "member": member, "reason": reason})
         if member in sim.members:  # WeChat reports the leave that follows
             self.inbox.append(MemberLeft(self.clock.now(), group, self.leave(group, [member]),

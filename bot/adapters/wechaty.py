@@ -1,9 +1,13 @@
-"""WeChat through python-wechaty: a Gateway over a wechaty puppet-service connection.
+"""WeChat through a wechaty puppet-service gateway: a Gateway on the python-wechaty puppet.
 
-The only module of the project that imports wechaty. It turns the library's events into
-core events fed into `Bot.feed`, carries out the Gateway actions with the library's Room and
-Contact objects, and owns the connection: a fresh Wechaty and puppet for every attempt,
-reconnecting with exponential backoff. Operator guide: docs/wechat.md.
+The only module of the project that imports wechaty. It talks to the puppet (the gRPC
+client of wechaty-puppet-service) directly, not through python-wechaty's Wechaty, Room and
+Contact objects: that layer handles only the first login of a connection, drops an event
+whose contact lookup fails, and fetches every message it sends (a failed fetch looks like a
+failed send, so a retry sends it twice). Here every event is translated with fallbacks (the
+id as the name), a send is done once the gateway accepts it, failures come out in the
+classes of bot/adapters/base.py, and the connection has its own reconnect loop.
+Operator guide: docs/wechat.md.
 """
 
 from __future__ import annotations
@@ -12,37 +16,30 @@ import asyncio
 import json
 import logging
 import os
-import tempfile
 import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Mapping
 from datetime import datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote
 
-# python-wechaty writes .wechaty/ (caches, a job database) into the working directory
-# unless CACHE_DIR says otherwise, and reads it at import time.
-os.environ.setdefault("CACHE_DIR", str(Path(tempfile.gettempdir()) / "groupbot-wechaty"))
-
-import wechaty_puppet.schemas.puppet as _puppet_schema
-
-# Python 3.11 dataclasses refuse WechatyOptions' default PuppetOptions() unless it is hashable.
-_puppet_schema.PuppetOptions.__hash__ = object.__hash__
 _LOGGERS_BEFORE = set(logging.root.manager.loggerDict)
 
-from apscheduler.schedulers.asyncio import AsyncIOScheduler  # noqa: E402
 from grpclib.client import Channel  # noqa: E402
 from grpclib.const import Status  # noqa: E402
 from grpclib.exceptions import GRPCError, StreamTerminatedError  # noqa: E402
-from wechaty import Contact, Friendship, Room, Wechaty, WechatyOptions  # noqa: E402
-from wechaty import Message as WechatyMessage  # noqa: E402
-from wechaty.user.room_invitation import RoomInvitation  # noqa: E402
-from wechaty.user.tag import Tag  # noqa: E402
-from wechaty.utils.async_helper import SingleIdContainer  # noqa: E402
 from wechaty_grpc.wechaty import PuppetStub  # noqa: E402
 from wechaty_puppet import (  # noqa: E402
     EventErrorPayload,
+    EventFriendshipPayload,
+    EventLoginPayload,
+    EventLogoutPayload,
+    EventMessagePayload,
+    EventRoomInvitePayload,
+    EventRoomJoinPayload,
+    EventRoomLeavePayload,
+    EventRoomTopicPayload,
+    EventScanPayload,
     EventType,
     FriendshipType,
     MessageType,
@@ -53,7 +50,14 @@ from wechaty_puppet import (  # noqa: E402
 from wechaty_puppet_service import PuppetService  # noqa: E402
 from wechaty_puppet_service.utils import extract_host_and_port  # noqa: E402
 
-from bot.adapters.base import GatewayError, GroupInfo, NotAllowed  # noqa: E402
+from bot.adapters.base import (  # noqa: E402
+    Disconnected,
+    GatewayError,
+    GroupInfo,
+    RateLimited,
+    Refused,
+    Uncertain,
+)
 from bot.events import (  # noqa: E402
     Event,
     FriendRequest,
@@ -79,6 +83,7 @@ ACTION_TIMEOUT = 30.0  # seconds the gateway gets to carry out one action
 STOP_TIMEOUT = 5.0  # seconds to say goodbye to the gateway before closing the channel
 DEDUPE_SECONDS = 60.0  # a join/leave/friend request seen again within this is a duplicate
 NAME_LOOKUPS = 16  # member-name lookups in flight at once
+AT_SEPARATOR = "\u2005"  # what WeChat puts between two @mentions
 
 KINDS: Mapping[MessageType, Kind] = {
     MessageType.MESSAGE_TYPE_TEXT: Kind.TEXT,
@@ -92,10 +97,15 @@ KINDS: Mapping[MessageType, Kind] = {
     MessageType.MESSAGE_TYPE_EMOTICON: Kind.EMOJI,
 }
 
+# gRPC answers that say what kind of failure it was (anything else: a plain GatewayError)
+_REFUSED = frozenset({Status.NOT_FOUND, Status.INVALID_ARGUMENT, Status.PERMISSION_DENIED,
+                      Status.FAILED_PRECONDITION, Status.UNAUTHENTICATED, Status.UNIMPLEMENTED})
+_MAYBE_DONE = frozenset({Status.DEADLINE_EXCEEDED, Status.CANCELLED})
+
 
 def _library_logs_through_ours(names: Collection[str]) -> None:
-    """python-wechaty's loggers print INFO on every message to their own stderr handler and
-    do not propagate; route them through the application's logging at WARNING instead."""
+    """The puppet libraries' loggers print INFO on every event to their own stderr handler
+    and do not propagate; route them through the application's logging at WARNING."""
     for name in names:
         logger = logging.getLogger(name)
         if logger.propagate:
@@ -104,10 +114,8 @@ def _library_logs_through_ours(names: Collection[str]) -> None:
         logger.propagate = True
         if "WECHATY_LOG" not in os.environ:
             logger.setLevel(logging.WARNING)
-    # PuppetService logs the token at WARNING whenever both a token and an endpoint are set;
-    # the plugin manager warns at every login that it starts no web service (we want none).
+    # PuppetService logs the token at WARNING whenever both a token and an endpoint are set.
     logging.getLogger("PuppetService").setLevel(logging.ERROR)
-    logging.getLogger("wechaty.plugin").setLevel(logging.ERROR)
 
 
 _library_logs_through_ours(set(logging.root.manager.loggerDict) - _LOGGERS_BEFORE)
@@ -193,15 +201,6 @@ class _ServiceConnection(PuppetService):
             self._puppet_stub = None
 
 
-def _clear_library_caches() -> None:
-    """python-wechaty keeps contacts, rooms and seen message ids in class-level caches that
-    every bot in the process shares."""
-    Contact._pool.clear()
-    Room._pool.clear()
-    Tag._pool.clear()
-    SingleIdContainer._instance = None
-
-
 def _explain(exc: BaseException) -> str:
     if isinstance(exc, GRPCError):
         if exc.status is Status.UNAUTHENTICATED:
@@ -214,18 +213,23 @@ def _explain(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-async def _nothing(*args: Any, **kwargs: Any) -> None:
-    return None
-
-
-def _describe(args: tuple[Any, ...]) -> str:
-    parts = []
-    for arg in args:
-        try:
-            parts.append(str(arg))
-        except Exception:  # the library's __str__ fails on objects whose payload is not loaded
-            parts.append(type(arg).__name__)
-    return ", ".join(parts)
+def _classify(what: str, exc: Exception, *, sends: bool) -> GatewayError:
+    """The class of a failure of the puppet call `what`. A call that `sends` (a message, a
+    removal, an invitation) may have been carried out when its answer was lost: Uncertain."""
+    message = f"{what}: {_explain(exc)}"
+    if isinstance(exc, GRPCError):
+        if exc.status is Status.RESOURCE_EXHAUSTED:
+            return RateLimited(message)
+        if exc.status is Status.UNAVAILABLE:
+            return Disconnected(message)
+        if exc.status in _REFUSED:
+            return Refused(message)
+        if exc.status in _MAYBE_DONE and sends:
+            return Uncertain(message)
+        return GatewayError(message)
+    if isinstance(exc, (StreamTerminatedError, OSError)):
+        return Uncertain(message) if sends else Disconnected(message)
+    return GatewayError(message)
 
 
 # ---------------------------------------------------------------- the gateway
@@ -235,7 +239,7 @@ class WechatyGateway:
     """A Gateway on WeChat (or WeCom) through a wechaty puppet-service gateway.
 
     `run(bot)` connects, feeds events into the bot and reconnects until cancelled; the
-    actions work while it is logged in and raise GatewayError otherwise.
+    actions work while it is logged in and raise Disconnected otherwise.
     """
 
     def __init__(self, token: str, endpoint: str, *, reconnect_initial: float = 1.0,
@@ -287,12 +291,14 @@ class WechatyGateway:
         self.reconnect_max = reconnect_max
         self.action_timeout = ACTION_TIMEOUT
         self.online = asyncio.Event()  # set while logged in
-        self._wechaty: Wechaty | None = None
+        self._puppet: Puppet | None = None
         self._bot: Bot | None = None
         self._self_id = ""
         self._was_online = False
         self._seen: OrderedDict[tuple[Any, ...], float] = OrderedDict()
-        self._known: dict[str, GroupInfo] = {}  # the last look at each group
+        self._known: dict[str, GroupInfo] = {}  # the groups the bot is in, as last listed
+        self._looked: dict[str, GroupInfo] = {}  # the last look at every group ever seen
+        self._names: dict[str, str] = {}  # WeChat names of contacts, as last loaded
         self._callbacks: set[asyncio.Task[Any]] = set()
 
     @property
@@ -321,42 +327,26 @@ class WechatyGateway:
             delay = min(delay * 2, self.reconnect_max)
 
     async def _session(self) -> None:
-        """One connection: from a fresh Wechaty to the end of its event stream."""
-        wechaty = await self._connect()
+        """One connection: from a fresh puppet to the end of its event stream."""
+        puppet = self._make_puppet()
+        for name, callback in self._event_callbacks().items():
+            puppet.on(name, self._guarded(name, callback))
+        self._puppet = puppet
         try:
-            await wechaty.init_puppet_event_bridge(wechaty.puppet)
-            # Wechaty.start() would swallow every error and never reconnect: start the puppet
-            # ourselves. The gRPC client returns when the gateway ends the event stream.
-            await wechaty.puppet.start()
+            # The gRPC client's start() returns when the gateway ends the event stream.
+            await puppet.start()
             if not self._streaming:
                 await asyncio.Event().wait()
         finally:
-            await self._disconnect(wechaty)
+            await self._disconnect(puppet)
 
-    async def _connect(self) -> Wechaty:
-        _clear_library_caches()
-        wechaty = Wechaty(WechatyOptions(
-            puppet=self._make_puppet(), puppet_options=PuppetOptions(), port=0,
-            scheduler=AsyncIOScheduler()))  # never started; the default opens a job database
-        await wechaty.init_puppet()
-        for accessory in (wechaty.Contact, wechaty.ContactSelf, wechaty.Room, wechaty.Tag):
-            accessory._pool = {}  # this bot's own cache, not the class-level shared one
-        # No wechaty plugins here. At login the plugin manager starts a scheduler and probes
-        # a web port, and its scan dispatch asserts that the status is a str (it is a
-        # ScanStatus), logging "internal error" at every QR code.
-        wechaty._plugin_manager.start = wechaty._plugin_manager.emit_events = _nothing
-        for name, callback in self._event_callbacks().items():
-            wechaty.on(name, self._guarded(name, callback))
-        self._wechaty = wechaty
-        return wechaty
-
-    async def _disconnect(self, wechaty: Wechaty) -> None:
-        self._wechaty = None
+    async def _disconnect(self, puppet: Puppet) -> None:
+        self._puppet = None
         self.online.clear()
         for task in list(self._callbacks):
             task.cancel()
         try:
-            await wechaty.puppet.stop()
+            await puppet.stop()
         except Exception as exc:
             log.debug("closing the connection to %s: %s", self._where, _explain(exc))
 
@@ -371,7 +361,8 @@ class WechatyGateway:
             try:
                 await callback(*args)
             except Exception:
-                log.exception("the wechaty %s event failed: %s", name, _describe(args))
+                log.exception("the wechaty %s event failed: %s", name,
+                              ", ".join(repr(a) for a in args))
             finally:
                 if task is not None:
                     self._callbacks.discard(task)
@@ -389,105 +380,116 @@ class WechatyGateway:
 
     # ------------------------------------------------------------ events in
 
-    async def _on_login(self, contact: Contact) -> None:
-        self._self_id = contact.contact_id
+    async def _on_login(self, payload: EventLoginPayload) -> None:
+        """Every login, also a second one on the same connection after a logout."""
+        self._self_id = payload.contact_id
         self._was_online = True
         self.online.set()
-        log.info("logged in to WeChat as %s (%s)", contact.name, contact.contact_id)
+        log.info("logged in to WeChat as %s (%s)", await self._wechat_name(payload.contact_id),
+                 payload.contact_id)
         bot = self._running_bot()
         configured = bot.deployment.settings.bot.id
-        if configured != contact.contact_id:
+        if configured != payload.contact_id:
             log.warning("bot.yaml says the bot is %r but WeChat logged in as %r; the login id "
-                        "is used", configured, contact.contact_id)
-        await bot.refresh_groups()
+                        "is used", configured, payload.contact_id)
+        await bot.refresh_groups()  # also wakes the outbox: what waited for the login goes
 
-    async def _on_logout(self, contact: Contact) -> None:
+    async def _on_logout(self, payload: EventLogoutPayload) -> None:
         self.online.clear()
         log.warning("logged out of WeChat (%s); scan the new QR code to log in again",
-                    contact.contact_id)
+                    payload.contact_id)
 
     async def _on_ready(self, payload: Any) -> None:
         await self._running_bot().refresh_groups()  # the room list is complete now
 
-    async def _on_scan(self, qrcode: str, status: ScanStatus, data: str | None = None) -> None:
-        if status not in (ScanStatus.Waiting, ScanStatus.Timeout):
+    async def _on_scan(self, payload: EventScanPayload) -> None:
+        status = ScanStatus(payload.status)
+        if status not in (ScanStatus.Waiting, ScanStatus.Timeout) or not payload.qrcode:
             log.info("login QR code: %s", status.name.lower())
             return
-        url = f"https://wechaty.js.org/qrcode/{quote(qrcode, safe='')}"
+        url = f"https://wechaty.js.org/qrcode/{quote(payload.qrcode, safe='')}"
         print(f"Scan the QR code with the bot's WeChat to log in: {url}", flush=True)
         log.info("waiting for the login QR code to be scanned: %s", url)
 
     async def _on_error(self, payload: EventErrorPayload) -> None:
         log.warning("the gateway reported an error: %s", payload.data or "(no details)")
 
-    async def _on_message(self, msg: WechatyMessage) -> None:
-        if msg.talker().contact_id == self._current_self_id():
+    async def _on_message(self, payload: EventMessagePayload) -> None:
+        try:
+            msg = await self._connected().message_payload(payload.message_id)
+        except Exception as exc:
+            log.warning("could not load message %s, so it is skipped: %s", payload.message_id,
+                        _explain(exc))
+            return
+        if msg.from_id == self._current_self_id():
             return
         await self._feed(await self._message_event(msg))
 
-    async def _message_event(self, msg: WechatyMessage) -> Message:
-        kind = KINDS.get(MessageType(msg.type()), Kind.OTHER)
-        room, talker = msg.room(), msg.talker()
-        mentions = tuple(msg.payload.mention_ids or ()) if room and kind is Kind.TEXT else ()
+    async def _message_event(self, msg: Any) -> Message:
+        kind = KINDS.get(MessageType(msg.type), Kind.OTHER)
+        room = msg.room_id or None
+        mention_ids = tuple(msg.mention_ids or ())
         return Message(
-            at=self._at(msg.payload.timestamp), group=room.room_id if room else None,
-            sender=Member(talker.contact_id, await self._shown_name(room, talker)),
-            text=msg.text(), kind=kind, mentions=mentions,
-            mentions_bot=await msg.mention_self(),
-            url=await self._link_url(msg) if kind is Kind.LINK else None,
-            id=msg.message_id)
+            at=self._at(msg.timestamp), group=room,
+            sender=Member(msg.from_id, await self._shown_name(room, msg.from_id)),
+            text=msg.text or "", kind=kind,
+            mentions=mention_ids if room and kind is Kind.TEXT else (),
+            mentions_bot=self._current_self_id() in mention_ids,
+            url=await self._link_url(msg.id) if kind is Kind.LINK else None, id=msg.id)
 
-    async def _on_room_join(self, room: Room, invitees: list[Contact], inviter: Contact,
-                            date: datetime) -> None:
-        ids = tuple(sorted(c.contact_id for c in invitees))
-        if self._duplicate(("join", room.room_id, ids, date)):
+    async def _on_room_join(self, payload: EventRoomJoinPayload) -> None:
+        room, ids = payload.room_id, tuple(payload.invited_ids or ())
+        if self._duplicate(("join", room, tuple(sorted(ids)), payload.timestamp)):
             return
-        members = tuple([Member(c.contact_id, await self._shown_name(room, c))
-                         for c in invitees])
-        await self._feed(MemberJoined(self._when(date), room.room_id, members,
-                                      inviter.contact_id or None))
+        members = tuple([Member(i, await self._shown_name(room, i)) for i in ids])
+        await self._feed(MemberJoined(self._at(payload.timestamp), room, members,
+                                      payload.inviter_id or None))
         if self._current_self_id() in ids:
             await self._running_bot().refresh_groups()
 
-    async def _on_room_leave(self, room: Room, leavers: list[Contact], remover: Contact,
-                             date: datetime) -> None:
-        ids = tuple(sorted(c.contact_id for c in leavers))
-        if self._duplicate(("leave", room.room_id, ids, date)):
+    async def _on_room_leave(self, payload: EventRoomLeavePayload) -> None:
+        room, ids = payload.room_id, tuple(payload.removed_ids or ())
+        if self._duplicate(("leave", room, tuple(sorted(ids)), payload.timestamp)):
             return
-        members = tuple([Member(c.contact_id, await self._shown_name(room, c))
-                         for c in leavers])
-        await self._feed(MemberLeft(self._when(date), room.room_id, members,
-                                    remover.contact_id or None))
+        members = tuple([Member(i, await self._shown_name(room, i)) for i in ids])
+        await self._feed(MemberLeft(self._at(payload.timestamp), room, members,
+                                    payload.remover_id or None))
         if self._current_self_id() in ids:
             await self._running_bot().refresh_groups()
 
-    async def _on_room_topic(self, room: Room, new_topic: str, old_topic: str,
-                             changer: Contact, date: datetime) -> None:
-        await self._reload(room)
-        log.info("group %s renamed from %r to %r", room.room_id, old_topic, new_topic)
-        await self._feed(GroupRenamed(self._when(date), room.room_id, new_topic))
+    async def _on_room_topic(self, payload: EventRoomTopicPayload) -> None:
+        log.info("group %s renamed from %r to %r", payload.room_id, payload.old_topic,
+                 payload.new_topic)
+        await self._feed(GroupRenamed(self._at(payload.timestamp), payload.room_id,
+                                      payload.new_topic))
         await self._running_bot().refresh_groups()
 
-    async def _on_friendship(self, friendship: Friendship) -> None:
-        if friendship.type() != FriendshipType.FRIENDSHIP_TYPE_RECEIVE:
+    async def _on_friendship(self, payload: EventFriendshipPayload) -> None:
+        try:
+            friendship = await self._connected().friendship_payload(payload.friendship_id)
+        except Exception as exc:
+            log.warning("could not load friend request %s, so it is skipped: %s",
+                        payload.friendship_id, _explain(exc))
             return
-        if self._duplicate(("friendship", friendship.friendship_id)):
+        if FriendshipType(friendship.type) != FriendshipType.FRIENDSHIP_TYPE_RECEIVE:
             return
-        contact = friendship.contact()
+        if self._duplicate(("friendship", payload.friendship_id)):
+            return
+        contact = friendship.contact_id
         await self._feed(FriendRequest(
-            self._now(), None, Member(contact.contact_id, await self._shown_name(None, contact)),
-            hello=friendship.hello(), request=friendship.friendship_id))
+            self._now(), None, Member(contact, await self._shown_name(None, contact)),
+            hello=friendship.hello or "", request=payload.friendship_id))
 
-    async def _on_room_invite(self, invitation: RoomInvitation) -> None:
-        # RoomInvitation.accept() fails ("puppet not set"): the library builds invitations
-        # from the unbound base class. Ask the puppet directly.
-        await self._connected().puppet.room_invitation_accept(invitation.invitation_id)
-        log.info("accepted the group invitation %s", invitation.invitation_id)
+    async def _on_room_invite(self, payload: EventRoomInvitePayload) -> None:
+        await self._connected().room_invitation_accept(payload.room_invitation_id)
+        log.info("accepted the group invitation %s", payload.room_invitation_id)
 
     async def _feed(self, event: Event) -> None:
         log.debug("event from WeChat: %r", event)
         try:
             await self._running_bot().feed(event)
+        except GatewayError as exc:
+            log.warning("could not handle %r now: %s", event, exc)
         except Exception:
             log.exception("the bot failed on %r", event)
 
@@ -508,21 +510,21 @@ class WechatyGateway:
             raise RuntimeError("WechatyGateway.run(bot) has not been called")
         return self._bot
 
-    def _connected(self) -> Wechaty:
-        if self._wechaty is None:
-            raise GatewayError(f"not connected to {self._where}")
-        return self._wechaty
+    def _connected(self) -> Puppet:
+        if self._puppet is None:
+            raise Disconnected(f"not connected to {self._where}")
+        return self._puppet
 
-    def _online(self) -> Wechaty:
-        wechaty = self._connected()
+    def _online(self) -> Puppet:
+        puppet = self._connected()
         if not self.online.is_set():
-            raise GatewayError(f"not logged in to WeChat through {self._where}")
-        return wechaty
+            raise Disconnected(f"not logged in to WeChat through {self._where}")
+        return puppet
 
     def _current_self_id(self) -> str:
-        if self._wechaty is not None:
+        if self._puppet is not None:
             try:
-                return str(self._wechaty.puppet.self_id())
+                return str(self._puppet.self_id())
             except Exception:  # the gRPC client raises before its login event
                 pass
         return self._self_id
@@ -531,149 +533,134 @@ class WechatyGateway:
         return self._running_bot().clock.now()
 
     def _at(self, timestamp: float | None) -> datetime:
-        """A message's time: the platform's, in seconds or milliseconds, else now."""
+        """An event's time: the platform's, in seconds or milliseconds, else now."""
         if not timestamp:
             return self._now()
         seconds = timestamp / 1000 if timestamp > 2145888000 else timestamp
         return datetime.fromtimestamp(seconds, self._running_bot().clock.tz)
 
-    def _when(self, date: datetime | None) -> datetime:
-        """An event's time: the library's naive local date when it has one, else now."""
-        if date is None or date.year < 2000:
-            return self._now()
-        return date.astimezone(self._running_bot().clock.tz)
-
-    async def _shown_name(self, room: Room | None, contact: Contact) -> str:
-        """The name shown in the group: the member's group alias, else their WeChat name."""
+    async def _shown_name(self, room: str | None, contact: str) -> str:
+        """The name shown in the group: the member's group alias, else their WeChat name,
+        else (the lookups failed) their id."""
         if room is not None:
-            try:  # what Room.alias() reads, with the WeChat name too: one call, not two
-                member = await room.puppet.room_member_payload(room.room_id, contact.contact_id)
+            try:
+                member = await self._connected().room_member_payload(room, contact)
             except Exception as exc:
-                log.debug("%s is not a member of %s: %s", contact.contact_id, room.room_id,
-                          _explain(exc))
+                log.debug("no member payload for %s in %s: %s", contact, room, _explain(exc))
             else:
+                if member.name:
+                    self._names[contact] = str(member.name)
                 if member.room_alias or member.name:
                     return str(member.room_alias or member.name)
-        if not contact.is_ready():
-            try:
-                await contact.ready()
-            except Exception as exc:
-                log.debug("no contact payload for %s: %s", contact.contact_id, _explain(exc))
-        return str(contact.name or contact.contact_id)
+        return await self._wechat_name(contact)
 
-    async def _link_url(self, msg: WechatyMessage) -> str | None:
+    async def _wechat_name(self, contact: str) -> str:
+        """The contact's WeChat name (what an @mention shows); the last one known, or the id,
+        when the lookup fails."""
         try:
-            link = await msg.to_url_link()
+            payload = await self._connected().contact_payload(contact)
         except Exception as exc:
-            log.debug("no link payload for message %s: %s", msg.message_id, _explain(exc))
+            log.debug("no contact payload for %s: %s", contact, _explain(exc))
+        else:
+            if payload.name:
+                self._names[contact] = str(payload.name)
+        return self._names.get(contact, contact)
+
+    async def _link_url(self, message_id: str) -> str | None:
+        try:
+            link = await self._connected().message_url(message_id)
+        except Exception as exc:
+            log.debug("no link payload for message %s: %s", message_id, _explain(exc))
             return None
         return str(link.url) or None
 
     def _contact_name(self, contact_id: str) -> str:
-        """The contact's name if this connection has loaded it, else the id."""
-        wechaty = self._wechaty
-        contact = wechaty.Contact._pool.get(contact_id) if wechaty is not None else None
-        if contact is not None and contact.is_ready() and contact.name:
-            return str(contact.name)
-        return contact_id
+        """The contact's name if this gateway has loaded it, else the id."""
+        return self._names.get(contact_id, contact_id)
 
-    async def _room(self, group: str) -> Room:
-        room = self._online().Room.load(group)
-        await self._reload(room)
-        return room
-
-    @staticmethod
-    async def _reload(room: Room) -> None:
-        # Room.ready(force_sync=True) returns early while a payload is cached, so the payload
-        # goes stale after add/delete/topic changes: fetch a new one and swap it in.
-        room._payload = await room.puppet.room_payload(room.room_id)
-
-    async def _act(self, what: str, action: Awaitable[T]) -> T:
-        """Carry out one action; every failure becomes GatewayError (NotAllowed stays)."""
+    async def _act(self, what: str, call: Awaitable[T], *, sends: bool = False) -> T:
+        """Carry out one puppet call; every failure comes out in a class of base.py."""
         try:
             async with asyncio.timeout(self.action_timeout):  # wait_for can lose a cancel
-                return await action
-        except (NotAllowed, GatewayError):
+                return await call
+        except GatewayError:
             raise
         except TimeoutError:
-            raise GatewayError(f"{what}: {self._where} did not answer within "
-                               f"{self.action_timeout:g}s") from None
+            cls = Uncertain if sends else GatewayError
+            raise cls(f"{what}: {self._where} did not answer within "
+                      f"{self.action_timeout:g}s") from None
         except Exception as exc:
-            raise GatewayError(f"{what}: {_explain(exc)}") from exc
+            raise _classify(what, exc, sends=sends) from exc
+
+    async def _room(self, group: str) -> Any:
+        return await self._act(f"looking up {group}", self._online().room_payload(group))
 
     # ------------------------------------------------------------ the Gateway protocol
 
     async def send_text(self, group: str, text: str, mentions: tuple[str, ...] = ()) -> None:
-        async def say() -> None:
-            room = self._online().Room.load(group)
-            # Room.say puts "@Name" in front itself; Message.say would drop the mentions.
-            await room.say(text, mention_ids=list(mentions) or None)
-
-        await self._act(f"saying in {group}", say())
+        """One text, with WeChat's own @mentions in front; done once the gateway accepts it
+        (no fetch of the sent message, whose failure would look like a failed send)."""
+        puppet = self._online()
+        if mentions:
+            names = [await self._wechat_name(m) for m in mentions]
+            text = AT_SEPARATOR.join(f"@{name}" for name in names) + " " + text
+        await self._act(f"saying in {group}",
+                        puppet.message_send_text(group, text, list(mentions) or None),
+                        sends=True)
 
     async def send_dm(self, contact: str, text: str) -> None:
-        async def say() -> None:
-            await self._online().Contact.load(contact).say(text)
-
-        await self._act(f"messaging {contact}", say())
+        await self._act(f"messaging {contact}", self._online().message_send_text(contact, text),
+                        sends=True)
 
     async def remove_member(self, group: str, member: str, reason: str = "") -> None:
-        async def delete() -> None:
-            room = await self._room(group)
-            if room.payload.owner_id != self._current_self_id():
-                raise NotAllowed(f"the bot is not the owner of {room.payload.topic} ({group})")
-            if member not in room.payload.member_ids:
-                log.info("%s already left %s; nothing to remove", member, group)
-                return
-            await room.delete(self._online().Contact.load(member))
-            await self._reload(room)
-            log.info("removed %s from %s: %s", member, room.payload.topic, reason)
-
-        await self._act(f"removing {member} from {group}", delete())
+        room = await self._room(group)
+        if room.owner_id != self._current_self_id():
+            raise Refused(f"the bot is not the owner of {room.topic} ({group})")
+        if member not in room.member_ids:
+            log.info("%s already left %s; nothing to remove", member, group)
+            return
+        await self._act(f"removing {member} from {group}",
+                        self._online().room_delete(group, member), sends=True)
+        log.info("removed %s from %s: %s", member, room.topic, reason)
 
     async def invite_member(self, group: str, member: str) -> None:
-        async def add() -> None:
-            room = await self._room(group)
-            if member in room.payload.member_ids:
-                log.info("%s is already in %s; nothing to invite", member, group)
-                return
-            await room.add(self._online().Contact.load(member))
-            await self._reload(room)
-
-        await self._act(f"inviting {member} to {group}", add())
+        room = await self._room(group)
+        if member in room.member_ids:
+            log.info("%s is already in %s; nothing to invite", member, group)
+            return
+        await self._act(f"inviting {member} to {group}", self._online().room_add(group, member),
+                        sends=True)
 
     async def accept_friend(self, request: str) -> None:
-        async def accept() -> None:
-            await self._online().puppet.friendship_accept(request)
-
-        await self._act(f"accepting the friend request {request}", accept())
+        await self._act(f"accepting the friend request {request}",
+                        self._online().friendship_accept(request))
 
     async def members(self, group: str) -> list[Member]:
-        async def lookup() -> list[Member]:
-            wechaty = self._online()
-            room = wechaty.Room.load(group)
-            ids = await wechaty.puppet.room_members(group)
-            limit = asyncio.Semaphore(NAME_LOOKUPS)
+        ids = await self._act(f"listing the members of {group}",
+                              self._online().room_members(group))
+        limit = asyncio.Semaphore(NAME_LOOKUPS)
 
-            async def member(member_id: str) -> Member:
-                async with limit:
-                    contact = wechaty.Contact.load(member_id)
-                    return Member(member_id, await self._shown_name(room, contact))
+        async def member(member_id: str) -> Member:
+            async with limit:
+                return Member(member_id, await self._shown_name(group, member_id))
 
-            return list(await asyncio.gather(*(member(i) for i in ids)))
-
-        return await self._act(f"listing the members of {group}", lookup())
+        return list(await asyncio.gather(*(member(i) for i in ids)))
 
     async def group_info(self, group: str) -> GroupInfo:
-        """The group as it is now; while reconnecting, as it was last seen."""
+        """The group as it is now; as it was last seen while reconnecting, or when WeChat no
+        longer knows it (the bot was removed: its leave is still handled)."""
         if not self.online.is_set() and group in self._known:
             return self._known[group]
-
-        async def info() -> GroupInfo:
-            return _group_info(await self._room(group))
-
-        found = await self._act(f"looking up {group}", info())
-        self._known[group] = found
+        try:
+            found = _group_info(await self._room(group))
+        except Refused as exc:
+            if group not in self._looked:
+                raise
+            log.info("%s; using its last known name", exc)
+            return self._looked[group]
+        self._looked[group] = found
+        if group in self._known:
+            self._known[group] = found
         return found
 
     async def groups(self) -> list[GroupInfo]:
@@ -683,16 +670,17 @@ class WechatyGateway:
             if not self._self_id:
                 log.info("not logged in yet: groups are bound once WeChat is logged in")
             return list(self._known.values())
-
-        async def find_all() -> list[GroupInfo]:
-            return [_group_info(room) for room in await self._online().Room.find_all()]
-
-        found = await self._act("listing the groups", find_all())
+        ids = await self._act("listing the groups", self._online().room_search())
+        found = []
+        for group in ids:
+            try:
+                found.append(_group_info(await self._room(group)))
+            except Refused as exc:
+                log.warning("skipped a group the gateway lists but cannot describe: %s", exc)
         self._known = {info.id: info for info in found}
+        self._looked.update(self._known)
         return found
 
 
-def _group_info(room: Room) -> GroupInfo:
-    payload = room.payload
-    return GroupInfo(room.room_id, payload.topic, payload.owner_id or None,
-                     len(payload.member_ids))
+def _group_info(room: Any) -> GroupInfo:
+    return GroupInfo(room.id, room.topic, room.owner_id or None, len(room.member_ids))

@@ -32,6 +32,7 @@ EVENT_TYPES = {
     "error": pb.EventType.EVENT_TYPE_ERROR,
     "scan": pb.EventType.EVENT_TYPE_SCAN,
     "login": pb.EventType.EVENT_TYPE_LOGIN,
+    "logout": pb.EventType.EVENT_TYPE_LOGOUT,
 }
 
 _END = pb.EventResponse()  # tells the open Event stream to end
@@ -46,6 +47,7 @@ class FakeGateway(Driver):
         self.calls: list[str] = []
         self.streams_opened = 0
         self.fail: dict[str, GRPCError] = {}  # RPC name -> error for its next call
+        self.failing: dict[str, GRPCError] = {}  # RPC name -> error for every call
         self.endpoint = ""  # host:port, once started
         self._events: asyncio.Queue[pb.EventResponse] = asyncio.Queue()
         self._server: Server | None = None
@@ -70,6 +72,12 @@ class FakeGateway(Driver):
 
     def emit_raw(self, event_type: pb.EventType, payload: str) -> None:
         self._events.put_nowait(pb.EventResponse(type=event_type, payload=payload))
+
+    def login(self) -> None:
+        self.emit("login", {"contactId": self.world.self_id})
+
+    def logout(self) -> None:
+        self.emit("logout", {"contactId": self.world.self_id, "data": "logged out on the phone"})
 
     def end_stream(self) -> None:
         """End the open Event stream cleanly, as a restarting gateway does."""
@@ -126,6 +134,8 @@ class FakeGateway(Driver):
             self.calls.append(name)
             if name in self.fail:
                 raise self.fail.pop(name)
+            if name in self.failing:
+                raise self.failing[name]
             try:
                 response = answer(message)
             except KeyError as exc:
@@ -135,7 +145,12 @@ class FakeGateway(Driver):
         return Handler(handle, Cardinality.UNARY_UNARY, request, reply)
 
     def _contact(self, r: pb.ContactPayloadRequest) -> pb.ContactPayloadResponse:
+        self._lookup(r.id)
         return pb.ContactPayloadResponse(id=r.id, name=self.world.contacts[r.id])
+
+    def _lookup(self, contact: str) -> None:
+        if contact in self.world.broken:
+            raise GRPCError(Status.INTERNAL, f"cannot load contact {contact}")
 
     def _room_list(self, r: pb.RoomListRequest) -> pb.RoomListResponse:
         return pb.RoomListResponse(ids=list(self.world.rooms))
@@ -149,6 +164,7 @@ class FakeGateway(Driver):
         return pb.RoomMemberListResponse(member_ids=list(self.world.rooms[r.id].members))
 
     def _room_member(self, r: pb.RoomMemberPayloadRequest) -> pb.RoomMemberPayloadResponse:
+        self._lookup(r.member_id)
         alias = self.world.rooms[r.id].members[r.member_id]
         return pb.RoomMemberPayloadResponse(id=r.member_id, room_alias=alias,
                                             name=self.world.contacts[r.member_id])

@@ -77,6 +77,7 @@ class World:
         self.messages: dict[str, FakeMessage] = {}
         self.friendships: dict[str, tuple[str, str]] = {}  # id -> (contact, hello)
         self.sent: list[dict[str, Any]] = []
+        self.broken: set[str] = set()  # contacts whose details fail to load
         self._ids = itertools.count(1)
 
     def add_room(self, room_id: str, topic: str, members: dict[str, str],
@@ -159,8 +160,9 @@ class Driver:
 
     def leave(self, room: str, members: list[str], remover: str,
               timestamp: int | None = None) -> None:
-        for member in members:
-            self.world.rooms[room].members.pop(member, None)
+        if room in self.world.rooms:  # else: a group the gateway no longer knows
+            for member in members:
+                self.world.rooms[room].members.pop(member, None)
         self.emit("room-leave", {"roomId": room, "removeeIdList": members,
                                  "removerId": remover,
                                  "timestamp": timestamp or int(time.time())})

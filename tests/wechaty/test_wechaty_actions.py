@@ -10,7 +10,7 @@ import pytest
 from conftest import Session
 from puppet import BOT_ID, InProcessPuppet, World
 
-from bot.adapters.base import GatewayError, GroupInfo, NotAllowed
+from bot.adapters.base import GatewayError, GroupInfo, Refused
 from bot.adapters.wechaty import WechatyGateway
 from bot.events import Member
 
@@ -57,7 +57,7 @@ async def test_the_owner_bot_removes_a_member(gateway: WechatyGateway, world: Wo
 
 async def test_a_bot_that_does_not_own_the_group_cannot_remove(
         gateway: WechatyGateway, world: World) -> None:
-    with pytest.raises(NotAllowed, match="not the owner of Recruitment 02"):
+    with pytest.raises(Refused, match="not the owner of Recruitment 02"):
         await gateway.remove_member("r2", "carol", "ads")
     assert world.actions("kick") == []
 

@@ -1,0 +1,112 @@
+"""What WeChat gets wrong, over real gRPC: the real python-wechaty puppet client against the
+fake puppet-service gateway, and how the bot comes through each fault."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+
+import pytest
+from conftest import KEYWORD, KEYWORD_REPLY, Session, until
+from grpc_server import FakeGateway
+from grpclib.const import Status
+from grpclib.exceptions import GRPCError
+from puppet import BOT_ID, World
+
+from bot.adapters.base import Disconnected, GatewayError, RateLimited, Refused, Uncertain
+from bot.adapters.wechaty import WechatyGateway
+from bot.events import MemberJoined, MemberLeft, Message
+
+RunBot = Callable[..., AbstractAsyncContextManager[Session]]
+
+
+async def test_a_login_after_a_logout_on_the_same_connection_is_handled(
+        run_bot: RunBot, grpc_gateway: WechatyGateway, fake_gateway: FakeGateway,
+        world: World) -> None:
+    async with run_bot(grpc_gateway):
+        fake_gateway.logout()
+        await until(lambda: not grpc_gateway.online.is_set(), "the logout")
+        fake_gateway.login()
+        await until(grpc_gateway.online.is_set, "the second login")
+        fake_gateway.say("r1", "alice", KEYWORD)
+        await until(lambda: world.texts("r1"), "the reply")
+    assert world.texts("r1") == [KEYWORD_REPLY]
+    assert fake_gateway.streams_opened == 1
+
+
+async def test_a_message_whose_sender_cannot_be_looked_up_is_handled_with_the_id_as_name(
+        run_bot: RunBot, grpc_gateway: WechatyGateway, fake_gateway: FakeGateway,
+        world: World) -> None:
+    world.broken.add("spammer")
+    async with run_bot(grpc_gateway) as s:
+        fake_gateway.say("r1", "spammer", KEYWORD)
+        await until(lambda: world.texts("r1"), "the reply")
+    [message] = s.of_type(Message)
+    assert (message.sender.id, message.sender.name) == ("spammer", "spammer")
+
+
+async def test_three_newcomers_are_welcomed_when_one_cannot_be_looked_up(
+        run_bot: RunBot, grpc_gateway: WechatyGateway, fake_gateway: FakeGateway,
+        world: World) -> None:
+    world.broken.add("erin")
+    async with run_bot(grpc_gateway) as s:
+        fake_gateway.join("r1", {"dave": "Dave", "erin": "Erin", "fred": "Fred"},
+                          inviter="alice")
+        await until(lambda: world.texts("r1"), "the welcome")
+    [joined] = s.of_type(MemberJoined)
+    assert [m.name for m in joined.members] == ["Dave", "erin", "Fred"]
+    [say] = world.actions("say")
+    assert say["mentions"] == ["dave", "erin", "fred"]  # a real mention for each of them
+    assert say["text"] == "@Dave\u2005@erin\u2005@Fred 欢迎Dave、erin、Fred"
+
+
+async def test_a_text_wechat_accepted_is_not_sent_again_when_the_gateway_cannot_show_it(
+        run_bot: RunBot, grpc_gateway: WechatyGateway, fake_gateway: FakeGateway,
+        world: World) -> None:
+    fake_gateway.failing["MessagePayload"] = GRPCError(Status.INTERNAL, "payload not ready")
+    async with run_bot(grpc_gateway) as s:
+        fake_gateway.join("r1", {"dave": "Dave"}, inviter="alice")
+        await until(lambda: world.texts("r1"), "the welcome")
+        await until(lambda: len(s.bot.outbox) == 0, "the welcome done with")
+    assert world.texts("r1") == ["@Dave 欢迎Dave"]  # once: no retry sent a second copy
+
+
+async def test_a_leave_from_a_group_wechat_no_longer_knows_is_handled_quietly(
+        run_bot: RunBot, grpc_gateway: WechatyGateway, fake_gateway: FakeGateway,
+        world: World, caplog: pytest.LogCaptureFixture) -> None:
+    async with run_bot(grpc_gateway) as s:
+        fake_gateway.say("r1", "bob", "hello")
+        await until(lambda: s.of_type(Message), "bob's message")
+        del world.rooms["r1"]  # the group was dissolved: the gateway forgets it
+        fake_gateway.end_stream()  # and restarts: after it, r1 is in no list
+        await until(lambda: fake_gateway.calls.count("RoomList") == 2, "the groups again")
+        fake_gateway.leave("r1", ["bob", BOT_ID], remover="alice")
+        await until(lambda: s.of_type(MemberLeft), "the leave")
+        left = await s.bot.store.all("SELECT member FROM roster WHERE grp='r1'"
+                                     " AND left_at IS NOT NULL")
+    assert left == [("bob",)]
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+@pytest.mark.parametrize(("status", "error"), [
+    (Status.UNAVAILABLE, Disconnected), (Status.RESOURCE_EXHAUSTED, RateLimited),
+    (Status.NOT_FOUND, Refused), (Status.DEADLINE_EXCEEDED, Uncertain),
+    (Status.INTERNAL, GatewayError)])
+async def test_a_failed_send_comes_out_in_a_class_the_core_understands(
+        run_bot: RunBot, grpc_gateway: WechatyGateway, fake_gateway: FakeGateway,
+        status: Status, error: type[GatewayError]) -> None:
+    async with run_bot(grpc_gateway):
+        fake_gateway.fail["MessageSendText"] = GRPCError(status, "from the gateway")
+        with pytest.raises(error, match=r"saying in r1: .*from the gateway") as raised:
+            await grpc_gateway.send_text("r1", "hello")
+    assert type(raised.value) is error
+
+
+async def test_actions_while_logged_out_are_disconnected(
+        run_bot: RunBot, grpc_gateway: WechatyGateway, fake_gateway: FakeGateway) -> None:
+    async with run_bot(grpc_gateway):
+        fake_gateway.logout()
+        await until(lambda: not grpc_gateway.online.is_set(), "the logout")
+        with pytest.raises(Disconnected, match="not logged in"):
+            await grpc_gateway.send_text("r1", "hello")
