@@ -25,6 +25,8 @@ def check(args: argparse.Namespace) -> int:
             print(problem, file=sys.stderr)
         print(f"{len(exc.problems)} problem(s) in {args.config}", file=sys.stderr)
         return 2
+    for warning in deployment.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     settings = deployment.settings
     print(f"config OK: {args.config} (time zone {settings.timezone.key}, "
           f"{len(settings.admins)} admin(s), database {deployment.storage_path})")

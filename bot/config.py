@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import re
 import string
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -27,9 +27,11 @@ from pydantic import (
     ValidationInfo,
     model_validator,
 )
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from bot import yamlfile
 from bot.handler import Handler, Registry
+from bot.regex import Pattern
 from bot.scheduler import cron_trigger
 from bot.yamlfile import InputError, KeyPath, Located, Problem, Where, describe
 
@@ -47,26 +49,27 @@ def parse_duration(value: Any) -> timedelta:
     if isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0:
         return timedelta(seconds=value)
     if isinstance(value, str) and _DURATION.match(value):
-        return timedelta(seconds=sum(float(n) * _UNIT_SECONDS[unit]
-                                     for n, unit in _PART.findall(value)))
+        try:
+            return timedelta(seconds=sum(float(n) * _UNIT_SECONDS[unit]
+                                         for n, unit in _PART.findall(value)))
+        except OverflowError:
+            raise ValueError(f"duration too long: {value!r}") from None
     raise ValueError(f"not a duration: {value!r} (write e.g. 15s, 10m, 2h, 7d)")
 
 
 Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
 
 
-def _compile(value: Any) -> re.Pattern[str]:
-    if isinstance(value, re.Pattern):
+def _compile(value: Any) -> Pattern:
+    if isinstance(value, Pattern):
         return value
     if not isinstance(value, str):
         raise ValueError(f"a regular expression must be text, not {value!r}")
-    try:
-        return re.compile(value, re.IGNORECASE)
-    except re.error as exc:
-        raise ValueError(f"invalid regular expression {value!r}: {exc}") from None
+    return Pattern(value)
 
 
-Regex = Annotated[re.Pattern[str], BeforeValidator(_compile), PlainSerializer(lambda p: p.pattern)]
+Regex = Annotated[Pattern, PlainValidator(_compile), PlainSerializer(str)]
+"""An operator's regular expression, run on RE2 (bot/regex.py); ignores case."""
 
 
 class Template:
@@ -152,19 +155,30 @@ def _content(value: Any, info: ValidationInfo) -> Content:
     if not path.is_relative_to(root.resolve()):
         raise ValueError(f"content file {value!r} is outside {root}")
     try:
-        return Content(value, path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ValueError(f"content file not found: {value} (looked in {root})") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ValueError(f"content file {value} cannot be read: {exc}") from None
+    if not text.strip():
+        raise ValueError(f"content file {value} is empty: the bot would send an empty message")
+    return Content(value, text)
 
 
 ContentFile = Annotated[Content, PlainValidator(_content)]
 
+CRON_HORIZON = timedelta(days=8 * 366)
+"""A schedule that does not fire within this time (from now) is a mistake, like 30 February."""
+
+
 def _cron(value: Any) -> str:
     if not isinstance(value, str):
         raise ValueError(f"a cron schedule must be text like '30 12 * * 1-5', not {value!r}")
-    cron_trigger(value, UTC)
+    now = datetime.now(UTC)
+    fires = cron_trigger(value, UTC).get_next_fire_time(None, now)
+    if fires is None or fires - now > CRON_HORIZON:
+        raise ValueError(f"cron schedule {value!r} never fires (no date in the next 8 years "
+                         "matches it)")
     return value
 
 
@@ -270,6 +284,7 @@ class Deployment:
     storage_path: Path
     content_dir: Path
     files: tuple[Path, ...] = field(default=())
+    warnings: tuple[Problem, ...] = field(default=())  # accepted, but likely not meant
 
     def type_for(self, group_id: str, topic: str) -> GroupType | None:
         for binding in self.settings.groups:
@@ -304,6 +319,10 @@ def load(root: Path, registry: Registry) -> Deployment:
     content_dir = (root / settings.content).resolve()
     if not content_dir.is_dir():
         problems.append(located.problem(("content",), f"directory not found: {content_dir}"))
+    storage = (root / settings.storage).resolve()
+    if (wrong := database_problem(storage)) is not None:
+        problems.append(located.problem(("storage",), wrong))
+    warnings = [located.problem(path, warning) for path, warning in regex_warnings(settings)]
 
     raw: dict[str, Located] = {}
     for file in sorted((root / "types").glob("*.yaml")):
@@ -316,7 +335,7 @@ def load(root: Path, registry: Registry) -> Deployment:
     context = {"content_dir": content_dir}
     for name in raw:
         try:
-            types[name] = _build_type(name, raw, registry, context)
+            types[name] = _build_type(name, raw, registry, context, warnings)
         except InputError as exc:
             problems.extend(exc.problems)
 
@@ -329,12 +348,51 @@ def load(root: Path, registry: Registry) -> Deployment:
         problems.append(located.problem(("direct",), f"unknown group type {settings.direct!r}"))
     if problems:  # a problem in a base type shows once, not once per type extending it
         raise InputError(sorted(set(problems), key=lambda p: (str(p.where.file), p.where.line)))
-    return Deployment(root, settings, types, (root / settings.storage).resolve(), content_dir,
-                      (bot_file, *(loc.file for loc in raw.values())))
+    return Deployment(root, settings, types, storage, content_dir,
+                      (bot_file, *(loc.file for loc in raw.values())),
+                      tuple(sorted(set(warnings), key=lambda p: (str(p.where.file), p.where.line))))
+
+
+def database_problem(path: Path) -> str | None:
+    """Why `path` cannot be the bot's SQLite database, or None (it may not exist yet)."""
+    if path.is_dir():
+        return f"{path} is a directory, not a database file"
+    try:
+        with path.open("rb") as file:
+            head = file.read(len(SQLITE_HEADER))
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        return f"{path} cannot be read: {exc.strerror}"
+    if head and head != SQLITE_HEADER:
+        return f"{path} is not an SQLite database"
+    return None
+
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def regex_warnings(value: Any, path: KeyPath = ()) -> Iterator[tuple[KeyPath, str]]:
+    """Each (key path, warning) of the operator patterns in a validated config."""
+    if isinstance(value, Pattern):
+        for warning in value.warnings:
+            yield path, f"{value.pattern!r}: {warning}"
+    elif isinstance(value, BaseModel):
+        for key in type(value).model_fields:
+            yield from regex_warnings(getattr(value, key), (*path, key))
+    elif isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            yield from regex_warnings(item, (*path, i))
+
+
+def invalid_at(path: KeyPath, message: str) -> ValidationError:
+    """An error at a key path below the model being validated (raise it from a validator)."""
+    return ValidationError.from_exception_data("config", [InitErrorDetails(
+        type=PydanticCustomError("value_error", message), loc=path, input=None)])
 
 
 def _build_type(name: str, raw: Mapping[str, Located], registry: Registry,
-                context: Mapping[str, Any]) -> GroupType:
+                context: Mapping[str, Any], warnings: list[Problem]) -> GroupType:
     sections, capacity = _resolve(name, raw, ())
     handlers: list[Handler[Any]] = []
     problems: list[Problem] = []
@@ -353,6 +411,8 @@ def _build_type(name: str, raw: Mapping[str, Located], registry: Registry,
                 problems.append(Problem(where, ("handlers", section.name, *path),
                                         describe(error)))
             continue
+        warnings.extend(Problem(_origin(section, path), ("handlers", section.name, *path), text)
+                        for path, text in regex_warnings(config))
         try:
             handlers.append(cls(config))
         except (ValueError, re.error) as exc:  # what prepare() could not build from it

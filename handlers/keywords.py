@@ -3,23 +3,23 @@
 Each rule has patterns matched exact, contains, prefix or regex against the normalized text
 (case and full-width/half-width folded; Chinese matched inside sentences). The first rule
 in YAML order that matches wins. Literal patterns go through one Aho-Corasick automaton and
-regex patterns through one combined expression, so the cost per message does not grow with
-the number of rules.
+regex patterns through one combined RE2 expression (linear time, see bot/regex.py), so the
+cost per message does not grow with the number of rules or with a pattern's shape.
 """
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import Field, model_validator
+from pydantic import AfterValidator, Field, ValidationInfo, model_validator
 
-from bot.config import ContentFile, Duration, TemplateText, placeholders
+from bot.config import ContentFile, Duration, TemplateText, invalid_at, placeholders
 from bot.context import Context
 from bot.events import Message
 from bot.handler import CONTINUE, STOP, Flow, Handler, HandlerConfig
+from bot.regex import Pattern, any_of
 from bot.text import WordMatcher, normalize, strip_mentions
 
 Reply = Annotated[TemplateText, placeholders("member", "group")]
@@ -32,10 +32,15 @@ class MatchKind(StrEnum):
     REGEX = "regex"
 
 
+def _pattern(value: str, info: ValidationInfo) -> str:
+    """A regex rule's pattern is checked for RE2 (refused if it cannot run in linear time)."""
+    return Pattern(value) if info.data.get("match") is MatchKind.REGEX else value
+
+
 class Rule(HandlerConfig):
     id: str | None = None
     match: MatchKind = MatchKind.CONTAINS
-    patterns: list[str] = Field(min_length=1)
+    patterns: list[Annotated[str, AfterValidator(_pattern)]] = Field(min_length=1)
     reply: Reply | None = None
     replies: list[Reply] | None = Field(None, min_length=1)
     file: ContentFile | None = None
@@ -48,15 +53,6 @@ class Rule(HandlerConfig):
         given = [k for k in ("reply", "replies", "file") if getattr(self, k) is not None]
         if len(given) != 1:
             raise ValueError("give exactly one of `reply`, `replies` or `file`")
-        if self.match is MatchKind.REGEX:
-            for pattern in self.patterns:
-                try:  # as it will stand inside the one combined expression
-                    re.compile(f"(?:{pattern})")
-                except re.error as exc:
-                    hint = (" (inline flags like (?i) are not needed: matching ignores case)"
-                            if "flags" in str(exc) else "")
-                    raise ValueError(f"invalid regular expression {pattern!r}: {exc}{hint}") \
-                        from None
         return self
 
     @property
@@ -68,6 +64,15 @@ class Config(HandlerConfig):
     cooldown: Duration = timedelta(seconds=60)
     rules: list[Rule] = []
 
+    @model_validator(mode="after")
+    def _unique_ids(self) -> Config:
+        first: dict[str, int] = {}
+        for index, rule in enumerate(self.rules):
+            if rule.id is not None and first.setdefault(rule.id, index) != index:
+                raise invalid_at(("rules", index, "id"), f"rule id {rule.id!r} is already "
+                                 f"used by rules[{first[rule.id]}]; ids must differ")
+        return self
+
 
 class Keywords(Handler[Config]):
     name = "keywords"
@@ -78,17 +83,17 @@ class Keywords(Handler[Config]):
         config = self.config
         self._exact: dict[str, int] = {}
         literal: list[tuple[str, int, bool]] = []
-        regexes: list[str] = []
+        regexes: dict[str, Pattern] = {}
         for index, rule in enumerate(config.rules):
             for pattern in rule.patterns:
                 if rule.match is MatchKind.EXACT:
                     self._exact.setdefault(normalize(pattern), index)
-                elif rule.match is MatchKind.REGEX:
-                    regexes.append(f"(?P<r{index}_{len(regexes)}>{pattern})")
+                elif isinstance(pattern, Pattern):
+                    regexes[f"r{index}_{len(regexes)}"] = pattern
                 else:
                     literal.append((pattern, index, True))
         self._literal = WordMatcher(literal)
-        self._regex = re.compile("|".join(regexes), re.IGNORECASE) if regexes else None
+        self._regex = any_of(regexes) if regexes else None
 
     def match(self, text: str) -> Rule | None:
         """The first rule (in YAML order) whose patterns match `text`."""

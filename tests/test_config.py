@@ -33,7 +33,8 @@ WELCOME = "handlers:\n  - welcome:\n      template: hi\n"
      "types/recruitment.yaml:4: handlers.welcome.max_mentions: Input should be a valid integer"),
     ({"recruitment": "handlers:\n  - keywords:\n      rules:\n        - match: regex\n"
                      "          patterns: ['(unclosed']\n          reply: x\n"},
-     "types/recruitment.yaml:4: handlers.keywords.rules[0]: invalid regular expression"),
+     "types/recruitment.yaml:5: handlers.keywords.rules[0].patterns[0]: invalid regular "
+     "expression"),
     ({"recruitment": "handlers:\n  - rules:\n      text: missing.md\n"},
      "types/recruitment.yaml:3: handlers.rules.text: content file not found: missing.md"),
     ({"recruitment": "handlers:\n  - welcom: {template: hi}\n"},

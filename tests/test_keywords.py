@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import signal
 from pathlib import Path
 
 import pytest
@@ -115,7 +116,55 @@ async def test_private_chats_each_have_their_own_cooldown(tmp_path: Path) -> Non
         assert [r["to"] for r in h.actions("dm")] == ["dave", "erin"]
 
 
-def test_an_inline_flag_that_would_break_the_combined_expression_is_a_config_error() -> None:
-    with pytest.raises(ValidationError, match="inline flags"):
+async def _answers(tmp_path: Path, rules: str, *texts: str) -> list[str]:
+    root = write_config(tmp_path / "config", BOT_YAML, {"recruitment": rules})
+    async with Harness(root, tmp_path) as h:
+        for text in texts:
+            await h.say("r1", "alice", text)
+            await h.advance("2m")
+        return h.texts()
+
+
+def _regex_rules(*patterns: str) -> str:
+    return "handlers:\n  - keywords:\n      rules:\n" + "".join(
+        f"        - {{match: regex, patterns: ['{p}'], reply: 'rule {i}'}}\n"
+        for i, p in enumerate(patterns))
+
+
+class Stalled(BaseException):
+    """Not an Exception, so the bot's per-handler error isolation cannot swallow it."""
+
+
+def _give_up_after(seconds: int) -> None:
+    """A guard, not a measure: under a backtracking engine the next message would take hours,
+    and the test fails here instead of hanging the suite."""
+    def stalled(*_: object) -> None:
+        raise Stalled("the keyword handler stalled on one message")
+    signal.signal(signal.SIGALRM, stalled)
+    signal.alarm(seconds)
+
+
+async def test_a_catastrophic_pattern_does_not_stall_the_bot(tmp_path: Path) -> None:
+    _give_up_after(30)
+    try:
+        replies = await _answers(tmp_path, _regex_rules("(a+)+$", "价格"),
+                                 "a" * 40 + "!", "问下价格", "aaaa")
+    finally:
+        signal.alarm(0)
+    assert replies == ["rule 1", "rule 0"]
+
+
+async def test_word_and_digit_classes_keep_their_unicode_meaning(tmp_path: Path) -> None:
+    rules = _regex_rules("^\\w{2}老师$", "^第\\d+期$", "^[\\w-]+$")
+    assert await _answers(tmp_path, rules, "张三老师", "第٣期", "北京-张三") == [
+        "rule 0", "rule 1", "rule 2"]
+
+
+async def test_inline_flags_work_inside_the_combined_expression(tmp_path: Path) -> None:
+    assert await _answers(tmp_path, _regex_rules("报名", "(?i)abc"), "xABCx") == ["rule 1"]
+
+
+def test_a_pattern_re2_cannot_run_is_a_config_error() -> None:
+    with pytest.raises(ValidationError, match=r"backreferences \(\\1\) are not supported"):
         Config.model_validate({"rules": [
-            {"match": "regex", "patterns": ["(?i)abc"], "reply": "x"}]})
+            {"match": "regex", "patterns": ["(a)\\1"], "reply": "x"}]})

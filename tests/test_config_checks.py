@@ -1,0 +1,121 @@
+"""`groupbot check` refuses configs that load but cannot work, and warns where an operator's
+regular expression means something else on RE2 than in Python's re."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from harness import BOT_YAML, write_config
+
+from bot.cli import main
+
+
+def _check(capsys: pytest.CaptureFixture[str], root: Path) -> tuple[int, list[str], str]:
+    code = main(["check", "--config", str(root)])
+    out, err = capsys.readouterr()
+    return code, [line.replace(str(root) + "/", "") for line in err.splitlines()], out
+
+
+def _keywords(*rules: str) -> str:
+    return "handlers:\n  - keywords:\n      rules:\n" + "".join(rules)
+
+
+REGEX_RULE = "        - match: regex\n          patterns: ['{}']\n          reply: x\n"
+
+
+@pytest.mark.parametrize("types, content, expected", [
+    ({"recruitment": _keywords(REGEX_RULE.format("(a)\\1"))}, {},
+     "types/recruitment.yaml:5: handlers.keywords.rules[0].patterns[0]: regular expression "
+     "'(a)\\\\1' cannot run on RE2 (the linear-time engine): backreferences (\\1) are not "
+     "supported"),
+    ({"recruitment": _keywords(REGEX_RULE.format("报名(?!了)"))}, {},
+     "types/recruitment.yaml:5: handlers.keywords.rules[0].patterns[0]: regular expression "
+     "'报名(?!了)' cannot run on RE2 (the linear-time engine): lookarounds ((?!...) are not"),
+    ({"recruitment": _keywords(REGEX_RULE.format("(?:\\w{100}){100}"))}, {},
+     "types/recruitment.yaml:5: handlers.keywords.rules[0].patterns[0]: regular expression "
+     "'(?:\\\\w{100}){100}' cannot run on RE2 (the linear-time engine): invalid repetition"),
+    ({"recruitment": "handlers:\n  - namecard:\n      pattern: '(?<=x)y'\n      example: x\n"
+                     "      reminder: hi\n"}, {},
+     "types/recruitment.yaml:3: handlers.namecard.pattern: regular expression '(?<=x)y' "
+     "cannot run on RE2"),
+    ({"recruitment": _keywords(
+        "        - {id: price, patterns: [价格], reply: a}\n",
+        "        - {id: signup, patterns: [报名], reply: b}\n",
+        "        - {id: price, patterns: [多少钱], reply: c}\n")}, {},
+     "types/recruitment.yaml:6: handlers.keywords.rules[2].id: rule id 'price' is already "
+     "used by rules[0]; ids must differ"),
+    ({"recruitment": "handlers:\n  - rules:\n      text: rules.md\n"}, {"rules.md": " \n\n"},
+     "types/recruitment.yaml:3: handlers.rules.text: content file rules.md is empty: the bot "
+     "would send an empty message"),
+    ({"recruitment": _keywords("        - {patterns: [faq], file: faq.md}\n")}, {"faq.md": ""},
+     "types/recruitment.yaml:4: handlers.keywords.rules[0].file: content file faq.md is empty"),
+    ({"recruitment": "handlers:\n  - push:\n      schedules:\n        - id: leap\n"
+                     "          cron: '0 9 30 2 *'\n          text: hi\n"}, {},
+     "types/recruitment.yaml:5: handlers.push.schedules[0].cron[0]: cron schedule "
+     "'0 9 30 2 *' never fires (no date in the next 8 years matches it)"),
+    ({"recruitment": "handlers:\n  - lifecycle:\n      daily_at: '0 0 31 4 *'\n"},
+     {}, "types/recruitment.yaml:3: handlers.lifecycle.daily_at: cron schedule "
+         "'0 0 31 4 *' never fires"),
+    ({"recruitment": "handlers:\n  - welcome:\n      template: hi\n"
+                     "      window: 99999999999999d\n"}, {},
+     "types/recruitment.yaml:4: handlers.welcome.window: duration too long: "
+     "'99999999999999d'"),
+])
+def test_check_refuses_a_config_that_cannot_work(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path, types: dict[str, str],
+        content: dict[str, str], expected: str) -> None:
+    code, errors, out = _check(capsys, write_config(tmp_path / "config", BOT_YAML, types,
+                                                    content))
+    assert code == 2 and "config OK" not in out
+    assert any(line.startswith(expected) for line in errors), errors
+
+
+def test_check_refuses_storage_that_is_a_directory(capsys: pytest.CaptureFixture[str],
+                                                   tmp_path: Path) -> None:
+    root = write_config(tmp_path / "config", BOT_YAML.replace("storage: bot.db",
+                                                              "storage: data"), {"recruitment": ""})
+    (root / "data").mkdir()
+    code, errors, _ = _check(capsys, root)
+    assert code == 2
+    assert "bot.yaml:4: storage: data is a directory, not a database file" in errors
+
+
+def test_check_refuses_storage_that_is_not_a_database(capsys: pytest.CaptureFixture[str],
+                                                      tmp_path: Path) -> None:
+    root = write_config(tmp_path / "config", BOT_YAML, {"recruitment": ""})
+    (root / "bot.db").write_text("groups: []\n", encoding="utf-8")
+    code, errors, _ = _check(capsys, root)
+    assert code == 2
+    assert "bot.yaml:4: storage: bot.db is not an SQLite database" in errors
+
+
+def test_a_bad_topic_regex_in_a_binding_is_refused(capsys: pytest.CaptureFixture[str],
+                                                   tmp_path: Path) -> None:
+    bot_yaml = BOT_YAML.replace('{topic: "Recruitment"}', '{topic: "(Re)cruit\\\\1"}')
+    code, errors, _ = _check(capsys, write_config(tmp_path / "config", bot_yaml,
+                                                  {"recruitment": ""}))
+    assert code == 2
+    assert any(line.startswith("bot.yaml:8: groups[0].match.topic: regular expression")
+               for line in errors), errors
+
+
+def test_check_warns_where_re2_reads_a_pattern_differently(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    types = {"recruitment": _keywords(REGEX_RULE.format("\\b报名\\b"),
+                                      REGEX_RULE.format("[\\W]+"),
+                                      REGEX_RULE.format("\\w+老师"))}
+    code, errors, out = _check(capsys, write_config(tmp_path / "config", BOT_YAML, types))
+    assert code == 0 and "config OK" in out
+    assert errors == [
+        "warning: types/recruitment.yaml:5: handlers.keywords.rules[0].patterns[0]: "
+        "'\\\\b报名\\\\b': \\b is ASCII-only in RE2: next to a Chinese character it finds a "
+        "word boundary that Python's re would not (match Chinese by plain text instead)",
+        "warning: types/recruitment.yaml:8: handlers.keywords.rules[1].patterns[0]: "
+        "'[\\\\W]+': \\W inside [...] is ASCII-only in RE2: it matches every Chinese character",
+    ]  # \w outside brackets is rewritten to its Unicode meaning: no warning
+
+
+def test_the_shipped_config_checks_without_warnings(capsys: pytest.CaptureFixture[str]) -> None:
+    code, errors, _ = _check(capsys, Path(__file__).resolve().parent.parent / "config")
+    assert code == 0 and errors == [], errors
