@@ -1,7 +1,9 @@
 """Fission: members who bring others in. Each join through a member's invitation is credited
-to the inviter; at each reward threshold (1, 5, 20 invitations...) the inviter is
-congratulated in the group, once per threshold, with optional points. An invitee who leaves
-within `min_stay` does not count. Anyone can ask for the invitation leaderboard.
+to the inviter; an invitation counts once the invitee has stayed `min_stay`, and at each
+reward threshold (1, 5, 20 invitations...) the inviter is then congratulated in the group,
+once per threshold, with optional points. An invitee who leaves within `min_stay` never
+counts, so an account that joins and leaves cannot earn a reward. Anyone can ask for the
+invitation leaderboard.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from pydantic import Field, field_validator
 
 from bot.config import Duration, Template, TemplateText, placeholders
 from bot.context import Context
-from bot.events import MemberJoined, MemberLeft, Message
+from bot.events import MemberJoined, MemberLeft, Message, Tick
 from bot.handler import CONTINUE, STOP, Flow, Handler, HandlerConfig
 from bot.text import WordMatcher, normalize, strip_mentions
 
@@ -54,7 +56,7 @@ class Config(HandlerConfig):
 
 class Fission(Handler[Config]):
     name = "fission"
-    events = (MemberJoined, MemberLeft, Message)
+    events = (MemberJoined, MemberLeft, Message, Tick)
     Config = Config
     migrations = (
         f"""
@@ -72,26 +74,37 @@ class Fission(Handler[Config]):
         config = self.config
         self._board = WordMatcher((word, word) for word in config.leaderboard.keywords)
 
-    async def handle(self, event: MemberJoined | MemberLeft | Message, ctx: Context) -> Flow:
+    async def handle(self, event: MemberJoined | MemberLeft | Message | Tick,
+                     ctx: Context) -> Flow:
         match event:
             case MemberJoined(inviter=inviter) if inviter and inviter != ctx.bot_id:
                 await self._invited(event, inviter, ctx)
             case MemberLeft():
                 await self._left(event, ctx)
+            case Tick(data={"inviter": str(inviter)}):
+                await self._reward(inviter, ctx)
             case Message() if self._board.first(normalize(strip_mentions(event.text))):
                 await self._leaderboard(ctx)
                 return STOP
         return CONTINUE
 
     async def _invited(self, event: MemberJoined, inviter: str, ctx: Context) -> None:
-        # A re-join counts again only if the earlier invitation no longer does.
-        await ctx.store.executemany(
-            f"INSERT INTO {INVITES} (grp, invitee, inviter, at) VALUES (?, ?, ?, ?)"
-            " ON CONFLICT (grp, invitee) DO UPDATE SET inviter=excluded.inviter,"
-            " at=excluded.at, left_at=NULL, counts=1 WHERE counts=0",
-            [(ctx.scope, m.id, inviter, ctx.now.isoformat())
-             for m in event.members if m.id not in (inviter, ctx.bot_id)])
-        count = await self.invitations(ctx, inviter)
+        for member in event.members:
+            if member.id in (inviter, ctx.bot_id):
+                continue
+            # A re-join counts again only if the earlier invitation no longer does; the same
+            # join reported twice changes nothing and keeps its timer.
+            if await ctx.store.changes(
+                    f"INSERT INTO {INVITES} (grp, invitee, inviter, at) VALUES (?, ?, ?, ?)"
+                    " ON CONFLICT (grp, invitee) DO UPDATE SET inviter=excluded.inviter,"
+                    " at=excluded.at, left_at=NULL, counts=1 WHERE counts=0",
+                    (ctx.scope, member.id, inviter, ctx.now.isoformat())):
+                await ctx.schedule(f"stay:{member.id}", self.config.min_stay,
+                                   {"inviter": inviter})
+
+    async def _reward(self, inviter: str, ctx: Context) -> None:
+        """An invitee stayed `min_stay`: announce the thresholds the inviter has now reached."""
+        count = await self._settled(ctx, inviter)
         for reward in self.config.rewards:
             if reward.invitations > count:
                 break
@@ -111,15 +124,19 @@ class Fission(Handler[Config]):
             if row is None:
                 continue
             early = ctx.now - datetime.fromisoformat(row[0]) < self.config.min_stay
+            if early:
+                await ctx.cancel(f"stay:{member.id}")
             await ctx.store.execute(
                 f"UPDATE {INVITES} SET left_at=?, counts=? WHERE grp=? AND invitee=?",
                 (ctx.now.isoformat(), 0 if early else 1, ctx.scope, member.id))
 
-    async def invitations(self, ctx: Context, inviter: str) -> int:
-        row = await ctx.store.one(
-            f"SELECT COALESCE(SUM(counts), 0) FROM {INVITES} WHERE grp=? AND inviter=?",
+    async def _settled(self, ctx: Context, inviter: str) -> int:
+        """The inviter's invitations whose invitee has stayed `min_stay` by now."""
+        rows = await ctx.store.all(
+            f"SELECT at FROM {INVITES} WHERE grp=? AND inviter=? AND counts=1",
             (ctx.scope, inviter))
-        return int(row[0]) if row else 0
+        stayed_since = ctx.now - self.config.min_stay
+        return sum(1 for (at,) in rows if datetime.fromisoformat(at) <= stayed_since)
 
     async def _leaderboard(self, ctx: Context) -> None:
         board = self.config.leaderboard

@@ -1,9 +1,11 @@
 """A group's life cycle: capacity, silent members and a daily health report.
 
-- Capacity: a group fuller than its type's `capacity` (types/NAME.yaml) sends each member
-  over the limit an invitation to the sibling group of the same type with the most room,
-  and tells the admins; with no sibling left, the admins are asked to open one. (Every
-  invitation the bot makes picks a group with room, so nobody is invited into a full one.)
+- Capacity: a group fuller than its type's `capacity` (types/NAME.yaml) moves each member
+  over the limit: an invitation to the sibling group of the same type with the most room,
+  a word in the full group, then removal from it (asked of the admins when the bot is not
+  the owner), so the member is welcomed and reminded only in the new group. With no sibling
+  left, the admins are asked to open one. (Every invitation the bot makes picks a group
+  with room, so nobody is invited into a full one.)
 - Silent members: once a day, members who have not spoken for `silent.after` (counted from
   their last message, their join, or when the bot first saw them) are reported to the
   admins, once until they speak again. Where `silent.remove` is on, they are warned in the
@@ -48,7 +50,8 @@ class Config(HandlerConfig):
     silent: Silent | None = Silent()
     overflow: bool = True
     overflow_text: Annotated[TemplateText, placeholders("group", "capacity")] = Template(
-        "本群已满 {capacity} 人，已邀请你加入「{group}」，请在微信里接受群邀请。")
+        "本群已满 {capacity} 人，已邀请你加入「{group}」，请在微信里接受群邀请，"
+        "本群稍后会将你移出。")
 
 
 class Lifecycle(Handler[Config]):
@@ -109,8 +112,15 @@ class Lifecycle(Handler[Config]):
         ctx.say(self.config.overflow_text.render({"group": sibling.topic,
                                                   "capacity": facts.capacity}),
                 mentions=[m.id for m in over])
+        # Removed after the word above, in this group's order: the leave WeChat reports
+        # cancels the welcome and the name-card reminders still pending here.
+        removable = await ctx.can_remove()
+        for member in over if removable else ():
+            ctx.kick(member.id, f"本群已满，已邀请加入「{sibling.topic}」")
+        moved = ("，并移出本群。" if removable
+                 else "。机器人不是本群群主，无法移出，请手动将其移出本群。")
         ctx.tell_admins(f"[groupbot] {full}：已邀请 {names} 加入「{sibling.topic}」"
-                        f"（{sibling.member_count}/{facts.capacity}）。")
+                        f"（{sibling.member_count}/{facts.capacity}）{moved}")
 
     # ------------------------------------------------------------ the daily run
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from bot.yamlfile import InputError
 from handlers import REGISTRY
 
 GROUPS = {"c1": "Customer 01"}
+MINUTE = timedelta(minutes=1)
 
 
 def _rewards(h: Harness) -> list[tuple[str, str]]:
@@ -30,10 +32,35 @@ async def test_the_first_and_the_fifth_invitation_are_announced_once_each(
         tmp_path: Path) -> None:
     async with Harness(SHIPPED, tmp_path, groups=GROUPS) as h:
         await _invite(h, "alice", "u1", "u2", "u3", "u4", "u5", "u6")
-        await h.advance("1h")
+        await h.advance("3d")
         assert _rewards(h) == [("alice", "🎉"), ("alice", "🌟")]
         fifth = [r for r in h.actions("say", group="c1") if r["text"].startswith("🌟")]
         assert fifth[0]["text"] == "🌟 alice 已邀请 5 位新朋友，获得「推荐之星」称号和 60 积分！"
+
+
+async def test_a_reward_waits_until_the_invitee_has_stayed_three_days(tmp_path: Path) -> None:
+    async with Harness(SHIPPED, tmp_path, groups=GROUPS) as h:
+        await h.join("c1", "u1", inviter="alice")
+        await h.advance(timedelta(days=3) - MINUTE)
+        assert _rewards(h) == []                        # not a minute before min_stay
+        await h.advance("2m")
+        assert _rewards(h) == [("alice", "🎉")]
+        assert h.actions("say", group="c1")[-1]["t"] == "2026-11-26T09:00:00+08:00"
+
+
+async def test_an_account_that_joins_and_leaves_earns_its_inviter_nothing(
+        tmp_path: Path) -> None:
+    async with Harness(SHIPPED, tmp_path, groups=GROUPS) as h:
+        await h.join("c1", "sock", inviter="alice")
+        await h.advance("1h")
+        await h.leave("c1", "sock")
+        await h.advance("5d")
+        assert _rewards(h) == []
+        await h.join("c1", "sock", inviter="alice")   # back again: three more days to stay
+        await h.advance("2d")
+        assert _rewards(h) == []
+        await h.advance("1d")
+        assert _rewards(h) == [("alice", "🎉")]
 
 
 async def test_an_invitee_who_leaves_within_three_days_does_not_count(tmp_path: Path) -> None:
@@ -41,8 +68,10 @@ async def test_an_invitee_who_leaves_within_three_days_does_not_count(tmp_path: 
         await _invite(h, "alice", "u1", "u2", "u3", "u4")
         await h.leave("c1", "u2")
         await _invite(h, "alice", "u5")
+        await h.advance("3d")
         assert _rewards(h) == [("alice", "🎉")]
         await _invite(h, "alice", "u6")
+        await h.advance("3d")
         assert _rewards(h) == [("alice", "🎉"), ("alice", "🌟")]
 
 
@@ -53,17 +82,19 @@ async def test_an_invitee_who_stays_three_days_still_counts_after_leaving(
         await h.advance("3d")
         await h.leave("c1", "u2")
         await _invite(h, "alice", "u5")
+        await h.advance("3d")
         assert _rewards(h) == [("alice", "🎉"), ("alice", "🌟")]
 
 
 async def test_a_reward_already_announced_is_not_announced_again(tmp_path: Path) -> None:
     async with Harness(SHIPPED, tmp_path, groups=GROUPS) as h:
         await _invite(h, "alice", "u1", "u2", "u3", "u4", "u5")
+        await h.advance("3d")
         await h.leave("c1", "u5")
         await h.restart()
         await _invite(h, "alice", "u6")
         await h.join("c1", "u6", inviter="alice")   # the same join reported twice
-        await h.advance("1m")
+        await h.advance("3d")
         assert _rewards(h) == [("alice", "🎉"), ("alice", "🌟")]
 
 
@@ -72,7 +103,7 @@ async def test_joins_by_the_bot_or_without_an_inviter_credit_nobody(tmp_path: Pa
         await _invite(h, "bot", "u1")
         await h.join("c1", "u2")
         await h.join("c1", "alice", inviter="alice")
-        await h.advance("1m")
+        await h.advance("3d")
         assert _rewards(h) == []
 
 

@@ -28,10 +28,39 @@ async def test_the_101st_member_of_a_customer_group_is_invited_to_its_sibling(
         [told] = [r for r in h.actions("say", group="c1") if "本群已满" in r["text"]]
         assert told["mentions"] == ["dave"]
         assert told["text"] == ("本群已满 100 人，已邀请你加入「Customer 02」，"
-                                "请在微信里接受群邀请。")
+                                "请在微信里接受群邀请，本群稍后会将你移出。")
         [alert] = h.actions("dm", to="op_lin")
         assert alert["text"] == ("[groupbot] 「Customer 01」已超员（101/100）：已邀请 dave（dave）"
-                                 " 加入「Customer 02」（3/100）。")
+                                 " 加入「Customer 02」（3/100），并移出本群。")
+
+
+async def test_a_member_moved_on_is_removed_and_welcomed_and_reminded_only_in_the_new_group(
+        tmp_path: Path) -> None:
+    async with Harness(SHIPPED, tmp_path, groups=CUSTOMERS) as h:
+        _fill(h, "c1", 100)
+        await h.join("c1", "dave", inviter="alice")
+        await h.advance("2d")
+        [kick] = h.actions("kick")
+        assert (kick["group"], kick["member"]) == ("c1", "dave")
+        assert "dave" not in h.world.group("c1").members
+        assert "dave" in h.world.group("c2").members
+        to_dave = [r["group"] for r in h.actions("say") if "dave" in r["mentions"]]
+        welcomes = [r["group"] for r in h.actions("say") if r["text"].startswith("欢迎加入")]
+        reminders = [r["group"] for r in h.actions("say") if "群昵称" in r["text"]]
+        assert welcomes == ["c2"]
+        assert reminders == ["c2", "c2"]          # after 10 minutes, then a day later
+        assert to_dave == ["c1", "c2", "c2", "c2"]  # told once in c1, the rest in c2
+
+
+async def test_when_the_bot_does_not_own_the_full_group_the_admins_are_asked_to_move_them(
+        tmp_path: Path) -> None:
+    async with Harness(SHIPPED, tmp_path, groups=CUSTOMERS, owner="op_lin") as h:
+        _fill(h, "c1", 100)
+        await h.join("c1", "dave")
+        await h.advance("1m")
+        assert h.actions("kick") == []
+        [alert] = h.actions("dm", to="op_lin")
+        assert alert["text"].endswith("。机器人不是本群群主，无法移出，请手动将其移出本群。")
 
 
 async def test_a_group_filled_exactly_to_capacity_sends_nobody_away(tmp_path: Path) -> None:

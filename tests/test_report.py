@@ -88,8 +88,8 @@ def test_report_prints_the_figures_of_the_scenario_day(played: Path) -> None:
                         " (active: spoke in the 7 days before the end)")
     assert lines[1].split() == ["group", "topic", "type", "size", "active", "7d", "target",
                                 "joins", "leaves", "warnings", "check-ins"]
-    assert lines[2].split() == ["c1", "Customer", "01", "客户群", "customer", "101/100", "0",
-                                "(0%)", "20%", "1", "0", "0", "0"]
+    assert lines[2].split() == ["c1", "Customer", "01", "客户群", "customer", "100/100", "0",
+                                "(0%)", "20%", "1", "1", "0", "0"]  # Zhou moved on to c2
     assert lines[3].split() == ["c2", "Customer", "02", "客户群", "customer", "9/100", "3",
                                 "(33%)", "20%", "7", "1", "0", "0"]
     assert "Funnel" in result.stdout and "recruitment  0" in result.stdout
