@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bot import audit, backstop, config, roster, seen
+from bot import audit, backstop, config, moderation, roster, seen
 from bot.actions import AcceptFriend, Action, Dm, Invite, Kick, Say
 from bot.adapters.base import Gateway, GatewayError, GroupInfo, Refused
 from bot.clock import Clock, VirtualClock
@@ -58,8 +58,9 @@ class Bot:
     # ------------------------------------------------------------ lifecycle
 
     async def start(self) -> None:
-        migrations = {name: cls.migrations for name, cls in self.registry.items()
-                      if cls.migrations}
+        migrations = {"moderation": moderation.MIGRATIONS}
+        migrations |= {name: cls.migrations for name, cls in self.registry.items()
+                       if cls.migrations}
         self.store = await open_store(self.db_path, migrations)
         self.scheduler = Scheduler(self.store, self.clock.tz)
         self.outbox = Outbox(self.store, self.deployment.settings.outbox)

@@ -6,6 +6,8 @@ handler returns; if it raises, they are dropped together with its store writes.
 
 from __future__ import annotations
 
+import os
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -31,6 +33,9 @@ from bot.yamlfile import InputError
 if TYPE_CHECKING:
     from bot.app import Bot
     from bot.config import GroupType
+
+
+_ABSOLUTE_PATH = re.compile(r"(?<![\w.~])/(?:[^\s/:]+/)+")  # a directory part of a path
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +109,17 @@ class Context:
 
     async def group_info(self, group_id: str | None = None) -> GroupInfo:
         return await self._bot.gateway.group_info(group_id or self.scope)
+
+    async def members(self, group_id: str | None = None) -> list[Member]:
+        """The group's members as the platform lists them now."""
+        return await self._bot.gateway.members(group_id or self.scope)
+
+    async def group_type(self, group_id: str | None = None) -> GroupType | None:
+        """The type this group (or another the bot is in) is bound to, if any."""
+        if group_id is None or group_id == self.scope:
+            return self._bot.deployment.types[self.group.type] if self.group else None
+        info = await self.group_info(group_id)
+        return self._bot.deployment.type_for(info.id, info.topic)
 
     async def can_remove(self) -> bool:
         """Whether the bot can remove members here (on WeChat: it owns the group)."""
@@ -193,14 +209,19 @@ class Context:
 
     async def reload_config(self) -> str | None:
         """Load the config again and swap it in (see Bot.reload); None on success, else the
-        problems, and the running config stays."""
+        problems, and the running config stays. The problems name files relative to the
+        deployment's directory: never the server's absolute paths."""
         try:
             self._bot.reload()
         except InputError as exc:
-            return str(exc)
+            home = f"{self._bot.deployment.root.parent}{os.sep}"
+            return _ABSOLUTE_PATH.sub("…/", str(exc).replace(home, ""))
         await self._bot.refresh_groups()
         return None
 
-    async def audit(self, action: str, member: str, detail: str) -> None:
-        """Record a moderation or membership decision (see `groupbot audit`)."""
-        await audit.record(self.store, self.now, self.scope, member, action, self.handler, detail)
+    async def audit(self, action: str, member: str, detail: str,
+                    group: str | None = None) -> None:
+        """Record a moderation or membership decision (see `groupbot audit`), about this
+        group or another (an admin's private command acts on a group)."""
+        await audit.record(self.store, self.now, group or self.scope, member, action,
+                           self.handler, detail)

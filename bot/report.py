@@ -20,7 +20,7 @@ from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
 
-from bot import config, roster
+from bot import config, moderation, roster
 from bot.audit import parse_since
 from bot.config import Deployment, GroupType
 from bot.handler import Registry
@@ -108,10 +108,8 @@ async def health(store: Store, facts: GroupFacts, since: datetime, until: dateti
     active, joins, leaves = await roster.counts(store, facts.id, since, until,
                                                 until - ACTIVE_WINDOW)
     warnings = checkins = None
-    if await has_table(store, "warnings"):  # handlers/antispam.py; `at` in epoch seconds
-        warnings = await _count(store, "SELECT count(*) FROM warnings WHERE grp=? AND at>=?"
-                                       " AND at<?",
-                                (facts.id, since.timestamp(), until.timestamp()))
+    if await has_table(store, "warnings"):  # bot/moderation.py: revoked ones do not count
+        warnings = await moderation.warnings_given(store, facts.id, since, until)
     if await has_table(store, "checkins"):  # handlers/checkin.py
         checkins = await _count(store, "SELECT count(*) FROM checkins WHERE grp=?"
                                        f" AND {_IN_PERIOD.format('at')}", period)
@@ -245,9 +243,7 @@ async def _checkins(store: Store, group: str | None, tz: tzinfo, stages: Sequenc
 
 async def _warnings(store: Store, group: str | None, tz: tzinfo, stages: Sequence[str]) -> Rows:
     await _require(store, "warnings", "warnings", "antispam")
-    rows = await store.all(
-        "SELECT grp, member, at, detector, reason, weight, ended FROM warnings"
-        " WHERE ? IS NULL OR grp=? ORDER BY at", (group, group))
+    rows = await moderation.all_warnings(store, group)
     return ("group", "member", "at", "detector", "reason", "weight", "ended"), [
         (grp, member, datetime.fromtimestamp(at, tz).isoformat(), *rest)
         for grp, member, at, *rest in rows]

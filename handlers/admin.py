@@ -1,17 +1,22 @@
-"""Moderation by hand: commands the admins type in a group.
+"""Moderation by hand: commands the admins type in a group or in a private chat.
 
-    /warn @member [reason]     警告      a warning, counted like the spam handler's
+    /warn @member [reason]     警告      a warning, counted like the antispam handler's
+    /warn CASE [reason]                  the same for the member of a private case
     /unwarn @member            撤销警告  take back the member's latest warning
     /warns [@member]           警告记录  warnings in force (everyone's without a mention)
-    /kick @member [reason]     踢        remove at once, announced with the reason
+    /kick @member|CASE [reason] 踢       remove at once, announced with the reason
+    /dismiss CASE              忽略      close a private case without doing anything
+    /cases                     案件      the open private cases
     /unblock @member|ID        解封      let a removed member join again
     /reload                    重载      reload the config (a bad one is refused)
     /status                    状态      group type, members, warnings, queued actions
 
 Only the contact ids under `admins` in bot.yaml may use them, never a display name; anyone
-else gets nothing, or the `refusal` text. Targets are the members the message mentions.
-Warnings and removals follow the antispam settings of the group's type (limit, expiry,
-texts), so a warning by hand and one by a detector count together.
+else gets nothing, or the `refusal` text. Targets are the members the message mentions;
+a member who was never in the group is named in the reply and nothing changes. Warnings
+and removals follow the moderation policy of the group's type (bot/moderation.py), so a
+warning by hand and one by a detector count together. In a private chat (the `direct`
+type's pipeline) the commands that name a case, `/cases`, `/unblock ID` and `/reload` work.
 """
 
 from __future__ import annotations
@@ -21,25 +26,29 @@ from dataclasses import dataclass
 
 from pydantic import Field
 
-from bot import outbox
+from bot import moderation, outbox, roster
+from bot.adapters.base import GatewayError
 from bot.context import Context
 from bot.events import Message
 from bot.handler import CONTINUE, STOP, Flow, Handler, HandlerConfig
+from bot.moderation import Action, Case, Moderator, Offence, Status, WarningInForce, policy_of
 from bot.text import normalize, strip_mentions
-from handlers.antispam import Action, Antispam, Moderator, Offence, WarningInForce
-from handlers.antispam import Config as AntispamConfig
 
 ALIASES = {
     "warn": ("warn", "警告"),
     "unwarn": ("unwarn", "撤销警告"),
     "warns": ("warns", "list", "警告记录"),
     "kick": ("kick", "踢"),
+    "dismiss": ("dismiss", "忽略"),
+    "cases": ("cases", "案件"),
     "unblock": ("unblock", "解封"),
     "reload": ("reload", "重载"),
     "status": ("status", "状态"),
 }
 DEFAULT_REASON = "违反群规"
 MAX_ERROR_LINES = 3
+IN_A_GROUP = ("请在群里使用这个命令（私聊中可用：/warn 案件号、/kick 案件号、/dismiss 案件号、"
+              "/cases、/unblock ID、/reload）。")
 
 
 class Config(HandlerConfig):
@@ -88,8 +97,6 @@ class Admin(Handler[Config]):
         return None
 
     async def handle(self, event: Message, ctx: Context) -> Flow:
-        if ctx.group is None:
-            return CONTINUE
         command = self.parse(event, ctx.bot_id)
         if command is None:
             return CONTINUE
@@ -98,20 +105,16 @@ class Admin(Handler[Config]):
             if self.config.refusal:
                 ctx.reply(self.config.refusal, mention=True)
             return STOP
-        moderator = Moderator(await _policy(ctx), ctx)
-        await RUN[command.name](command, moderator, ctx)
+        case_id = command.rest.split(maxsplit=1)[0] if command.rest else ""
+        if command.name in CASE_COMMANDS and not command.targets and moderation.is_case_id(
+                case_id):
+            await _on_case(command, case_id, ctx)
+        elif command.name in ANYWHERE or ctx.group is not None:
+            moderator = Moderator(policy_of(await ctx.group_type()), ctx, ctx.scope)
+            await RUN[command.name](command, moderator, ctx)
+        else:
+            ctx.reply(IN_A_GROUP)
         return STOP
-
-
-async def _policy(ctx: Context) -> AntispamConfig:
-    """The antispam settings of this group's type (defaults if the type has none)."""
-    assert ctx.group is not None
-    for _, gtype in await ctx.groups_of_type(ctx.group.type):
-        for handler in gtype.handlers:
-            if isinstance(handler, Antispam):
-                return handler.config
-        break
-    return AntispamConfig()
 
 
 def _needs_targets(command: Command, ctx: Context, usage: str) -> bool:
@@ -122,35 +125,41 @@ def _needs_targets(command: Command, ctx: Context, usage: str) -> bool:
 
 
 async def _members(command: Command, ctx: Context, verb: str) -> list[tuple[str, str]]:
-    """The mentioned members an admin command may act on, with their names; admins are
-    refused with a reply."""
+    """The mentioned members an admin command may act on, with their names. Admins are
+    refused, and members who were never in the group are named, with a reply."""
+    listed = {m.id for m in await ctx.members()}
     allowed = []
     for member in command.targets:
         name = await ctx.name(member)
         if ctx.is_admin(member):
             ctx.reply(f"{name} 是管理员，不能{verb}。")
+        elif member not in listed and not await _was_here(ctx, member):
+            ctx.reply(f"{name}（{member}）从未加入本群，未做任何处理。")
         else:
             allowed.append((member, name))
     return allowed
 
 
-def _offence(command: Command, action: Action) -> Offence:
-    return Offence("admin", action, command.rest or DEFAULT_REASON,
-                   f"by {command.event.sender.id}")
+async def _was_here(ctx: Context, member: str) -> bool:
+    return await roster.entry(ctx.store, ctx.scope, member) is not None
+
+
+def _offence(command: Command, action: Action, reason: str = "") -> Offence:
+    return Offence("admin", action, reason or DEFAULT_REASON, f"by {command.event.sender.id}")
 
 
 async def _warn(command: Command, moderator: Moderator, ctx: Context) -> None:
     if not _needs_targets(command, ctx, "/warn @成员 [原因]"):
         return
     for member, name in await _members(command, ctx, "警告"):
-        await moderator.punish(member, name, _offence(command, Action.WARN), command.event.id)
+        await moderator.punish(member, name, _offence(command, Action.WARN, command.rest),
+                               command.event.id)
 
 
 async def _unwarn(command: Command, moderator: Moderator, ctx: Context) -> None:
     if not _needs_targets(command, ctx, "/unwarn @成员"):
         return
-    for member in command.targets:
-        name = await ctx.name(member)
+    for member, name in await _members(command, ctx, "撤销警告"):
         revoked = await moderator.revoke_last(member)
         if revoked is None:
             ctx.reply(f"{name} 没有生效中的警告。")
@@ -164,9 +173,8 @@ async def _unwarn(command: Command, moderator: Moderator, ctx: Context) -> None:
 
 async def _warns(command: Command, moderator: Moderator, ctx: Context) -> None:
     if command.targets:
-        for member in command.targets:
+        for member, name in await _members(command, ctx, "查看警告"):
             warnings = await moderator.in_force(member)
-            name = await ctx.name(member)
             if not warnings:
                 ctx.reply(f"{name} 没有生效中的警告。")
                 continue
@@ -191,8 +199,66 @@ async def _kick(command: Command, moderator: Moderator, ctx: Context) -> None:
     if not _needs_targets(command, ctx, "/kick @成员 [原因]"):
         return
     for member, name in await _members(command, ctx, "移出"):
-        if not await moderator.remove(member, name, _offence(command, Action.KICK)):
+        offence = _offence(command, Action.KICK, command.rest)
+        if not await moderator.remove(member, name, offence):
             ctx.reply(f"机器人不是群主，无法移出 {name}，已通知管理员。")
+
+
+async def _dismiss(command: Command, moderator: Moderator, ctx: Context) -> None:
+    ctx.reply("用法：/dismiss 案件号（案件号见私信，或发送 /cases）")
+
+
+async def _cases(command: Command, moderator: Moderator, ctx: Context) -> None:
+    cases = await moderation.open_cases(ctx.store, ctx.now)
+    if not cases:
+        ctx.reply("没有待处理的案件。")
+        return
+    lines = [f"· {case.id} {case.opened_at:%m-%d %H:%M}「{await _topic(ctx, case.group)}」"
+             f"{moderation.quote(case.name, 40)}：{case.reason}"
+             + (f"：{moderation.quote(case.text, 40)}" if case.text else "") for case in cases]
+    ctx.reply("\n".join(["待处理的案件（/warn、/kick 或 /dismiss 加案件号）：", *lines]))
+
+
+async def _topic(ctx: Context, group: str) -> str:
+    try:
+        return (await ctx.group_info(group)).topic
+    except GatewayError:
+        return group
+
+
+async def _on_case(command: Command, case_id: str, ctx: Context) -> None:
+    """`/warn K3F2`, `/kick K3F2`, `/dismiss K3F2`: settle a private case, in the case's
+    group, by that group's policy; a case is settled once."""
+    case = await moderation.find_case(ctx.store, case_id, ctx.now)
+    if case is None:
+        ctx.reply(f"没有案件 {case_id.upper()}。发送 /cases 查看待处理的案件。")
+        return
+    admin = command.event.sender.id
+    status = {"warn": Status.WARNED, "kick": Status.REMOVED}.get(command.name, Status.DISMISSED)
+    if not await moderation.close_case(ctx.store, case.id, status, admin, ctx.now):
+        ctx.reply(_settled(case))
+        return
+    reason = command.rest.split(maxsplit=1)[1:] or [case.reason]
+    offence = Offence(case.kind, Action.KICK if status is Status.REMOVED else Action.WARN,
+                      reason[0], f"case {case.id} by {admin}")
+    moderator = Moderator(policy_of(await ctx.group_type(case.group)), ctx, case.group)
+    if status is Status.WARNED:
+        await moderator.punish(case.member, case.name, offence, f"case:{case.id}")
+        ctx.reply(f"案件 {case.id}：已在群里警告 {case.name}。")
+    elif status is Status.REMOVED:
+        if await moderator.remove(case.member, case.name, offence):
+            ctx.reply(f"案件 {case.id}：已移出 {case.name}。")
+        else:
+            ctx.reply(f"案件 {case.id}：机器人不是群主，无法移出 {case.name}，请手动处理。")
+    else:
+        ctx.reply(f"案件 {case.id}：不处理，已结案。")
+    await ctx.audit(f"case_{status}", case.member, f"{case.id} by {admin}", case.group)
+
+
+def _settled(case: Case) -> str:
+    how = {Status.WARNED: "警告", Status.REMOVED: "移出", Status.DISMISSED: "不处理"}
+    when = f"{case.closed_at:%m-%d %H:%M}" if case.closed_at else ""
+    return f"案件 {case.id} 已由 {case.closed_by} 于 {when} 处理（{how[case.status]}）。"
 
 
 async def _unblock(command: Command, moderator: Moderator, ctx: Context) -> None:
@@ -201,7 +267,7 @@ async def _unblock(command: Command, moderator: Moderator, ctx: Context) -> None
         ctx.reply("用法：/unblock @成员 或 /unblock 成员ID")
         return
     for member in members:
-        if await moderator.unblock(member):
+        if await moderation.unblock(ctx.store, member):
             await ctx.audit("unblock", member, f"by {command.event.sender.id}")
             ctx.reply(f"已解封 {member}，可以重新加入本平台的群。")
         else:
@@ -209,15 +275,20 @@ async def _unblock(command: Command, moderator: Moderator, ctx: Context) -> None
 
 
 async def _reload(command: Command, moderator: Moderator, ctx: Context) -> None:
+    """Reload; the problems of a refused config go privately to the admin who asked, and a
+    group sees one neutral line."""
+    admin = command.event.sender.id
     error = await ctx.reload_config()
     if error is None:
-        await ctx.audit("reload", command.event.sender.id, "config reloaded")
+        await ctx.audit("reload", admin, "config reloaded")
         ctx.reply("✅ 配置已重新加载。")
         return
-    await ctx.audit("reload_refused", command.event.sender.id, error)
+    await ctx.audit("reload_refused", admin, error)
     lines = error.splitlines()
     more = [f"……另有 {len(lines) - MAX_ERROR_LINES} 个问题"] if len(lines) > MAX_ERROR_LINES else []
-    ctx.reply("\n".join(["❌ 配置有误，仍在使用原来的配置：", *lines[:MAX_ERROR_LINES], *more]))
+    ctx.dm(admin, "\n".join(["❌ 配置有误，仍在使用原来的配置：", *lines[:MAX_ERROR_LINES], *more]))
+    if ctx.group is not None:
+        ctx.reply("❌ 配置未更新，原因已私信发给你。")
 
 
 async def _status(command: Command, moderator: Moderator, ctx: Context) -> None:
@@ -235,6 +306,8 @@ async def _status(command: Command, moderator: Moderator, ctx: Context) -> None:
 
 
 RUN: dict[str, Callable[[Command, Moderator, Context], Awaitable[None]]] = {
-    "warn": _warn, "unwarn": _unwarn, "warns": _warns, "kick": _kick, "unblock": _unblock,
-    "reload": _reload, "status": _status,
+    "warn": _warn, "unwarn": _unwarn, "warns": _warns, "kick": _kick, "dismiss": _dismiss,
+    "cases": _cases, "unblock": _unblock, "reload": _reload, "status": _status,
 }
+CASE_COMMANDS = ("warn", "kick", "dismiss")  # with a case id instead of a mention
+ANYWHERE = ("dismiss", "cases", "unblock", "reload")  # the others need a group

@@ -1,11 +1,17 @@
-"""Keep ads, contact details, banned words and floods out of a group.
+"""Keep ads, contact details, banned words, floods and raids out of a group.
 
 The operators' rule: an offence gets a warning that names the count ("(1/2)"); at the limit
 the member is removed and the removal is announced with the reason. Each detector has its
-own action: `warn`, `kick` (remove at once), `log` (only written to the audit log) or
-`ignore`. Admins and `exempt` members are never checked. A removed member who joins any
-group of the deployment again is removed again (`on_rejoin`). When the bot cannot remove
-(it is not the group owner) it warns instead, tells the admins and records it.
+own action: `warn`, `kick` (remove at once; `remove` says the same), `review` (no public
+action: a private case for the admins), `log` (only written to the audit log) or `ignore`.
+Admins and `exempt` members are never checked. A removed member who joins any group of the
+deployment again is removed again (`on_rejoin`). When the bot cannot remove (it is not the
+group owner) it warns instead, tells the admins and records it. The warnings, the block list
+and the cases belong to bot/moderation.py, which makes every decision on them.
+
+A raid is one text posted by several members: the copies by members without a history in
+the group are punished, never the text's first author nor members with a history; when too
+few copies are by new members to be sure, the admins get a private case instead.
 
 This handler runs first in a type's pipeline and stops it when it acts, so no later
 handler answers an ad. A message delivered twice (same id) is stopped the second time.
@@ -14,8 +20,7 @@ handler answers an ad. A message delivered twice (same id) is stopped the second
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -26,6 +31,15 @@ from bot.config import ContentFile, Duration, Template, TemplateText, placeholde
 from bot.context import Context
 from bot.events import Kind, Member, MemberJoined, Message
 from bot.handler import CONTINUE, STOP, Flow, Handler, HandlerConfig
+from bot.moderation import (
+    Action,
+    Moderator,
+    Offence,
+    Policy,
+    blocked_for,
+    describe,
+    unblock,
+)
 from bot.text import (
     WordMatcher,
     find_contacts,
@@ -37,15 +51,6 @@ from bot.text import (
 )
 
 
-class Action(StrEnum):
-    """What a detector does about what it finds, mildest first."""
-
-    IGNORE = "ignore"
-    LOG = "log"
-    WARN = "warn"
-    KICK = "kick"
-
-
 class Rejoin(StrEnum):
     IGNORE = "ignore"
     TELL = "tell"
@@ -53,14 +58,13 @@ class Rejoin(StrEnum):
 
 
 def _off_means_ignore(value: Any) -> Any:
-    """YAML reads `off` and `no` as false; let them mean `ignore`."""
-    return "ignore" if value is False else value
+    """YAML reads `off` and `no` as false; let them mean `ignore`. A severity of `remove`
+    is the action `kick`."""
+    return "ignore" if value is False else "kick" if value == "remove" else value
 
 
 ActionSetting = Annotated[Action, BeforeValidator(_off_means_ignore)]
 RejoinSetting = Annotated[Rejoin, BeforeValidator(_off_means_ignore)]
-WarningText = Annotated[TemplateText, placeholders("member", "reason", "count", "limit")]
-RemovalText = Annotated[TemplateText, placeholders("member", "reason")]
 # antispam_recent keeps the last hour of messages, so rate windows are at most an hour
 Window = Annotated[Duration, Field(gt=timedelta(0), le=timedelta(hours=1))]
 
@@ -132,12 +136,20 @@ class Repeats(HandlerConfig):
     min_length: int = Field(default=8, ge=1)
 
 
+class History(HandlerConfig):
+    """Who has a history in a group, and so is never punished for a raid."""
+
+    joined: Duration = timedelta(days=3)  # joined at least this long ago (or unseen: before)
+    spoke: bool = True                    # and said something else in the group before
+
+
 class Raid(HandlerConfig):
     action: ActionSetting = Action.WARN
     reason: str = "多人群发相同内容"
     members: int = Field(default=3, ge=2)
     within: Window = timedelta(minutes=2)
     min_length: int = Field(default=10, ge=1)
+    history: History | None = History()
 
 
 class Newcomers(HandlerConfig):
@@ -145,16 +157,9 @@ class Newcomers(HandlerConfig):
     counts_as: int = Field(default=2, ge=1)
 
 
-class Messages(HandlerConfig):
-    warning: WarningText = Template("⚠️ 警告 ({count}/{limit})：{reason}。"
-                                    "警告满 {limit} 次将被移出群聊。")
-    reported: WarningText = Template("⚠️ 警告 ({count}/{limit})：{reason}。已通知管理员处理。")
-    removed: RemovalText = Template("📢 {member} 因{reason}已被移出群聊，请大家遵守群规。")
+class Config(Policy):
+    """The policy (warn_limit, warn_window, messages: bot/moderation.py) and the detectors."""
 
-
-class Config(HandlerConfig):
-    warn_limit: int = Field(default=3, ge=1)
-    warnings_expire: Duration | None = timedelta(days=30)
     exempt: list[str] = []
     on_rejoin: RejoinSetting = Rejoin.KICK
     newcomers: Newcomers | None = None
@@ -165,136 +170,6 @@ class Config(HandlerConfig):
     flood: Flood = Flood()
     repeats: Repeats = Repeats()
     raid: Raid = Raid()
-    messages: Messages = Messages()
-
-
-# ---------------------------------------------------------------- warnings and removals
-
-
-@dataclass(frozen=True, slots=True)
-class Offence:
-    detector: str
-    action: Action
-    reason: str
-    detail: str
-    weight: int = 1
-
-
-def describe(offence: Offence) -> str:
-    """An offence as the audit log shows it: detector, reason and what was found."""
-    return f"{offence.detector}: {offence.reason}" + (
-        f" [{offence.detail}]" if offence.detail else "")
-
-
-@dataclass(frozen=True, slots=True)
-class WarningInForce:
-    id: int
-    member: str
-    at: datetime
-    detector: str
-    reason: str
-    weight: int
-
-
-class Moderator:
-    """A group type's warning policy, applied in one group through one context. The admin
-    handler uses it too, so a warning by hand counts like one by a detector."""
-
-    def __init__(self, config: Config, ctx: Context) -> None:
-        self.config = config
-        self.ctx = ctx
-        self._can_remove: bool | None = None
-
-    @property
-    def limit(self) -> int:
-        return self.config.warn_limit
-
-    async def punish(self, member: str, name: str, offence: Offence, message: str = "") -> None:
-        """Warn (removing at the limit) or remove at once, as the offence's action says."""
-        if offence.action is Action.KICK and await self.remove(member, name, offence):
-            return
-        count = await self._record(member, offence, message)
-        if count is None:
-            return  # this message was already punished
-        if offence.action is Action.WARN and count < self.limit:
-            template = self.config.messages.warning
-        elif offence.action is Action.WARN and await self.remove(member, name, offence):
-            return
-        else:  # the bot cannot remove: it warns instead, and the admins were told
-            template = self.config.messages.reported
-        self.ctx.say(template.render({"member": name, "reason": offence.reason, "count": count,
-                                      "limit": self.limit}), mentions=[member])
-
-    async def remove(self, member: str, name: str, offence: Offence) -> bool:
-        """Remove, announce and block the member; False (admins told) when the bot cannot."""
-        ctx = self.ctx
-        topic = ctx.group.topic if ctx.group else ctx.scope
-        if not await self._able():
-            ctx.tell_admins(f"[群管] 无法移出 {name}（{member}）：机器人不是「{topic}」的群主。"
-                            f"原因：{offence.reason}。请手动处理。")
-            await ctx.audit("kick_unavailable", member, describe(offence))
-            return False
-        ctx.kick(member, offence.reason)
-        ctx.say(self.config.messages.removed.render({"member": name, "reason": offence.reason}))
-        now = ctx.now.timestamp()
-        await ctx.store.execute(
-            "INSERT INTO blocklist (member, at, grp, reason) VALUES (?, ?, ?, ?)"
-            " ON CONFLICT (member) DO UPDATE SET at=excluded.at, grp=excluded.grp,"
-            " reason=excluded.reason", (member, now, ctx.scope, offence.reason))
-        await ctx.store.execute(
-            "UPDATE warnings SET ended='removed' WHERE grp=? AND member=? AND ended IS NULL",
-            (ctx.scope, member))
-        await ctx.audit("kick", member, describe(offence))
-        return True
-
-    async def in_force(self, member: str | None = None) -> list[WarningInForce]:
-        """Warnings neither revoked, settled by a removal nor expired, oldest first."""
-        expire = self.config.warnings_expire
-        since = (self.ctx.now - expire).timestamp() if expire is not None else float("-inf")
-        sql = ("SELECT id, member, at, detector, reason, weight FROM warnings"
-               " WHERE grp=? AND ended IS NULL AND at>?")
-        params: tuple[Any, ...] = (self.ctx.scope, since)
-        if member is not None:
-            sql, params = sql + " AND member=?", (*params, member)
-        tz = self.ctx.now.tzinfo
-        rows = await self.ctx.store.all(sql + " ORDER BY at, id", params)
-        return [WarningInForce(row_id, who, datetime.fromtimestamp(at, tz), detector, reason,
-                               weight) for row_id, who, at, detector, reason, weight in rows]
-
-    async def count(self, member: str) -> int:
-        return sum(w.weight for w in await self.in_force(member))
-
-    async def revoke_last(self, member: str) -> WarningInForce | None:
-        """Take back the member's latest warning in force."""
-        warnings = await self.in_force(member)
-        if not warnings:
-            return None
-        await self.ctx.store.execute("UPDATE warnings SET ended='revoked' WHERE id=?",
-                                     (warnings[-1].id,))
-        return warnings[-1]
-
-    async def unblock(self, member: str) -> bool:
-        """Let a removed member join again; False if they were not blocked."""
-        return await self.ctx.store.changes("DELETE FROM blocklist WHERE member=?",
-                                            (member,)) > 0
-
-    async def _record(self, member: str, offence: Offence, message: str) -> int | None:
-        """Store a warning; the member's count in force, or None if `message` had one."""
-        added = await self.ctx.store.changes(
-            "INSERT OR IGNORE INTO warnings (grp, member, at, detector, reason, weight, message)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (self.ctx.scope, member, self.ctx.now.timestamp(), offence.detector,
-             offence.reason, offence.weight, message))
-        if not added:
-            return None
-        count = await self.count(member)
-        await self.ctx.audit("warn", member, f"{describe(offence)} ({count}/{self.limit})")
-        return count
-
-    async def _able(self) -> bool:
-        if self._can_remove is None:
-            self._can_remove = await self.ctx.can_remove()
-        return self._can_remove
 
 
 # ---------------------------------------------------------------- the handler
@@ -313,17 +188,10 @@ class Antispam(Handler[Config]):
     name = "antispam"
     events = (Message, MemberJoined)
     Config = Config
+    # Migration 1 created the `warnings` and `blocklist` tables here too, before they moved
+    # to bot/moderation.py (whose migration creates them where they are missing).
     migrations = (
         """
-        CREATE TABLE warnings (
-            id INTEGER PRIMARY KEY AUTOINCREMENT, grp TEXT NOT NULL, member TEXT NOT NULL,
-            at REAL NOT NULL, detector TEXT NOT NULL, reason TEXT NOT NULL,
-            weight INTEGER NOT NULL DEFAULT 1, message TEXT NOT NULL DEFAULT '', ended TEXT);
-        CREATE INDEX warnings_member ON warnings (grp, member, at);
-        CREATE UNIQUE INDEX warnings_message ON warnings (grp, member, message)
-            WHERE message != '';
-        CREATE TABLE blocklist (
-            member TEXT PRIMARY KEY, at REAL NOT NULL, grp TEXT NOT NULL, reason TEXT NOT NULL);
         CREATE TABLE antispam_recent (
             grp TEXT NOT NULL, member TEXT NOT NULL, message TEXT NOT NULL, at REAL NOT NULL,
             digest TEXT NOT NULL, acted INTEGER NOT NULL DEFAULT 0);
@@ -333,6 +201,8 @@ class Antispam(Handler[Config]):
         CREATE TRIGGER antispam_recent_hour AFTER INSERT ON antispam_recent BEGIN
             DELETE FROM antispam_recent WHERE grp = NEW.grp AND at < NEW.at - 3600; END;
         """,
+        # 2: who posted a text first, for the raid rule
+        "CREATE INDEX antispam_recent_digest ON antispam_recent (grp, digest, at)",
     )
 
     def prepare(self) -> None:
@@ -356,15 +226,24 @@ class Antispam(Handler[Config]):
         compact = _compact(text)
         if not await self._remember(event, ctx, _digest(compact)):
             return STOP  # a duplicate delivery: the pipeline already ran for this message
+        moderator = Moderator(self.config, ctx, ctx.scope)
         offences = await self._newcomer(event, ctx, self.detect(event, text))
         offences += await self._rates(event, ctx, compact)
+        raiders = await self._raid(event, ctx, moderator, compact)
+        if event.sender.id in raiders:
+            offences.append(self._raid_offence())
         chosen = max(offences, key=lambda o: SEVERITY.index(o.action), default=None)
         if chosen is None or chosen.action is Action.IGNORE:
             return CONTINUE
         if chosen.action is Action.LOG:
             await ctx.audit("flagged", event.sender.id, describe(chosen))
             return CONTINUE
-        await self._punish(event, ctx, chosen, compact)
+        if chosen.action is Action.REVIEW:  # no public action: the admins decide in private
+            await moderator.review(event.sender.id, event.sender.name, chosen, event.text,
+                                   event.id)
+            return CONTINUE
+        await self._punish(ctx, moderator, event.sender.id, event.sender.name, chosen,
+                           event.id)
         return STOP
 
     # ------------------------------------------------------------ what a message shows
@@ -443,23 +322,19 @@ class Antispam(Handler[Config]):
             (ctx.scope, event.sender.id, event.id, ctx.now.timestamp(), digest)) > 0
 
     async def _rates(self, event: Message, ctx: Context, compact: str) -> list[Offence]:
-        """Flood, repeats and raid offences, counted in one query over the recent messages
-        (those already punished do not count again towards flood and repeats)."""
+        """Flood and repeats offences, counted in one query over the recent messages (those
+        already punished do not count again)."""
         config, now = self.config, ctx.now.timestamp()
-        flood, repeats, raid = config.flood, config.repeats, config.raid
+        flood, repeats = config.flood, config.repeats
         row = await ctx.store.one(
             "SELECT count(*) FILTER (WHERE member=? AND at>? AND acted=0),"
-            " count(*) FILTER (WHERE member=? AND digest=? AND at>? AND acted=0),"
-            " count(DISTINCT member) FILTER (WHERE digest=? AND at>?)"
+            " count(*) FILTER (WHERE member=? AND digest=? AND at>? AND acted=0)"
             " FROM antispam_recent WHERE grp=? AND at>?",
             (event.sender.id, now - flood.within.total_seconds(),
              event.sender.id, _digest(compact), now - repeats.within.total_seconds(),
-             _digest(compact), now - raid.within.total_seconds(),
              ctx.scope, now - self._horizon))
-        messages, times, members = row or (0, 0, 0)
+        messages, times = row or (0, 0)
         found = []
-        if members >= raid.members and len(compact) >= raid.min_length:
-            found.append(Offence("raid", raid.action, raid.reason, f"{members} members"))
         if times >= repeats.times and len(compact) >= repeats.min_length:
             found.append(Offence("repeats", repeats.action, repeats.reason, f"{times} times"))
         if messages > flood.messages:
@@ -467,23 +342,65 @@ class Antispam(Handler[Config]):
                                  f"{messages} messages in {flood.within}"))
         return [o for o in found if o.action is not Action.IGNORE]
 
-    async def _punish(self, event: Message, ctx: Context, offence: Offence,
-                      compact: str) -> None:
-        """Punish the sender, and for a raid everyone who posted the same text unpunished;
-        their recent messages no longer count towards another offence."""
-        offenders: list[tuple[str, str]] = [(event.sender.id, event.id)]
-        if offence.detector == "raid":
-            since = ctx.now.timestamp() - self.config.raid.within.total_seconds()
-            offenders += [(member, message) for member, message in await ctx.store.all(
-                "SELECT member, max(message) FROM antispam_recent WHERE grp=? AND digest=?"
-                " AND at>? AND acted=0 AND member!=? GROUP BY member ORDER BY min(at)",
-                (ctx.scope, _digest(compact), since, event.sender.id))]
-        moderator = Moderator(self.config, ctx)
-        for member, message in offenders:
-            await ctx.store.execute("UPDATE antispam_recent SET acted=1 WHERE grp=? AND member=?",
-                                    (ctx.scope, member))
-            name = event.sender.name if member == event.sender.id else await ctx.name(member)
-            await moderator.punish(member, name, offence, message)
+    def _raid_offence(self) -> Offence:
+        raid = self.config.raid
+        return Offence("raid", raid.action, raid.reason, "a copy by a member new to the group")
+
+    async def _raid(self, event: Message, ctx: Context, moderator: Moderator,
+                    compact: str) -> list[str]:
+        """The raiders when this text was posted by `members` members within `within`: the
+        members without a history in the group who copied it, never its first author.
+        Those other than the sender are punished here. When too few of the copies are by
+        members without a history to be sure, each of them is a private case instead."""
+        raid, digest = self.config.raid, _digest(compact)
+        if raid.action is Action.IGNORE or len(compact) < raid.min_length:
+            return []
+        since = ctx.now.timestamp() - raid.within.total_seconds()
+        posters = await ctx.store.all(
+            "SELECT member, max(message), sum(acted), count(*), max(at) FROM antispam_recent"
+            " WHERE grp=? AND digest=? GROUP BY member ORDER BY min(at), min(rowid)",
+            (ctx.scope, digest))
+        if sum(1 for *_, last in posters if last > since) < raid.members:
+            return []
+        suspects = [(member, message, acted) for member, message, acted, copies, last
+                    in posters[1:] if last > since
+                    and not await self._has_history(ctx, member, copies)]
+        unpunished = [(member, message) for member, message, acted in suspects if not acted]
+        if len(suspects) < raid.members - 1:  # mostly the author and members with a history
+            author = await ctx.name(posters[0][0])
+            for member, _ in unpunished:
+                offence = Offence("raid", Action.REVIEW, raid.reason,
+                                  f"copied {author}'s text")
+                await moderator.review(member, await ctx.name(member), offence, event.text,
+                                       digest, kind="raid")
+            return []
+        offence = self._raid_offence()
+        for member, message in unpunished:
+            if member != event.sender.id:
+                await self._punish(ctx, moderator, member, await ctx.name(member), offence,
+                                   message)
+        return [member for member, _ in unpunished]
+
+    async def _has_history(self, ctx: Context, member: str, copies: int) -> bool:
+        """Joined at least `history.joined` ago (or before the bot saw the group) and, if
+        `history.spoke`, said something other than these `copies` before."""
+        history = self.config.raid.history
+        if history is None:
+            return False
+        entry = await roster.entry(ctx.store, ctx.scope, member)
+        if entry is None:
+            return False
+        if entry.joined_at is not None and ctx.now - entry.joined_at < history.joined:
+            return False
+        return not history.spoke or entry.messages > copies
+
+    async def _punish(self, ctx: Context, moderator: Moderator, member: str, name: str,
+                      offence: Offence, message: str) -> None:
+        """Punish one member; their recent messages no longer count towards another
+        flood, repeat or raid."""
+        await ctx.store.execute("UPDATE antispam_recent SET acted=1 WHERE grp=? AND member=?",
+                                (ctx.scope, member))
+        await moderator.punish(member, name, offence, message)
 
     # ------------------------------------------------------------ joins
 
@@ -494,15 +411,14 @@ class Antispam(Handler[Config]):
         for member in event.members:
             if self._exempt(member.id, ctx):
                 continue
-            row = await ctx.store.one("SELECT reason FROM blocklist WHERE member=?",
-                                      (member.id,))
-            if row is None:
+            reason = await blocked_for(ctx.store, member.id)
+            if reason is None:
                 continue
             if event.inviter is not None and ctx.is_admin(event.inviter):
-                await Moderator(self.config, ctx).unblock(member.id)
+                await unblock(ctx.store, member.id)
                 await ctx.audit("unblock", member.id, f"invited back by {event.inviter}")
                 continue
-            removed += await self._rejoined(member, str(row[0]), ctx)
+            removed += await self._rejoined(member, reason, ctx)
         return STOP if removed and removed == len(event.members) else CONTINUE
 
     async def _rejoined(self, member: Member, reason: str, ctx: Context) -> bool:

@@ -9,7 +9,6 @@ figures. Points belong to the group, or to all groups of the type (`scope: type`
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
@@ -17,14 +16,12 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field, field_validator, model_validator
 
-from bot import roster
+from bot import moderation, roster
 from bot.config import Duration, Template, TemplateText, placeholders
 from bot.context import Context
 from bot.events import Kind, Message
 from bot.handler import CONTINUE, STOP, Flow, Handler, HandlerConfig
 from bot.text import normalize, strip_mentions
-
-log = logging.getLogger(__name__)
 
 # What may follow or precede a command: "签到！", "check in~" (normalized: "!" and "~").
 _AROUND_COMMAND = " !.?~。…"
@@ -267,18 +264,6 @@ class Checkin(Handler[Config]):
 
 
 async def _warnings(ctx: Context, member: str) -> int:
-    """Warnings the antispam handler gave this member here and did not revoke, if its
-    `warnings` table (one row per warning: grp, member, ended) exists in this deployment."""
-    columns = {row[0] for row in await ctx.store.all(
-        "SELECT name FROM pragma_table_info('warnings')")}
-    if not columns:
-        return 0
-    if not {"grp", "member"} <= columns:
-        log.warning("the warnings table has no grp/member columns (%s); showing 0",
-                    ", ".join(sorted(columns)))
-        return 0
-    not_revoked = " AND ended IS NOT 'revoked'" if "ended" in columns else ""
-    row = await ctx.store.one(
-        f"SELECT COUNT(*) FROM warnings WHERE grp=? AND member=?{not_revoked}",
-        (ctx.scope, member))
-    return int(row[0]) if row else 0
+    """The member's warnings in force here, by the rule `/warns` counts by."""
+    policy = moderation.policy_of(await ctx.group_type())
+    return await moderation.Moderator(policy, ctx, ctx.scope).count(member)

@@ -160,7 +160,7 @@ async def test_reload_swaps_in_a_changed_config(tmp_path: Path, deployment: Path
                              "⚠️ 警告 (1/3)：发布链接。警告满 3 次将被移出群聊。"]
 
 
-async def test_reload_refuses_a_bad_config_and_keeps_the_running_one(
+async def test_reload_refuses_a_bad_config_and_tells_only_the_admin_why(
         tmp_path: Path, deployment: Path) -> None:
     async with Harness(deployment, tmp_path, groups=CUSTOMER) as h:
         customer = deployment / "types" / "customer.yaml"
@@ -169,11 +169,27 @@ async def test_reload_refuses_a_bad_config_and_keeps_the_running_one(
         await _command(h, "/重载")
         await h.say("c1", "eve", "www.cheap-shop.com")
         await h.drain()
-        [refusal, warning] = h.texts()
-        assert refusal.startswith("❌ 配置有误，仍在使用原来的配置：\n")
-        assert "customer.yaml:7: handlers.antispam.warn_limit" in refusal
-        assert warning == "⚠️ 警告 (1/2)：发布链接。警告满 2 次将被移出群聊。"
+        # the group sees one neutral line; the running config still warns at (1/2)
+        assert h.texts() == ["❌ 配置未更新，原因已私信发给你。",
+                             "⚠️ 警告 (1/2)：发布链接。警告满 2 次将被移出群聊。"]
+        [dm] = h.actions("dm")
+        assert dm["to"] == "op_lin"
+        assert dm["text"].startswith("❌ 配置有误，仍在使用原来的配置：\n")
+        assert "config/types/customer.yaml:7: handlers.antispam.warn_limit" in dm["text"]
+        assert str(tmp_path) not in dm["text"]  # no absolute path of the server
         assert (await _audit(h, "reload_refused"))[0][:2] == ("op_lin", "admin")
+
+
+async def test_reload_in_private_answers_there(tmp_path: Path, deployment: Path) -> None:
+    async with Harness(deployment, tmp_path, groups=CUSTOMER) as h:
+        (deployment / "bot.yaml").write_text(
+            (deployment / "bot.yaml").read_text(encoding="utf-8") + "\nbogus: 1\n",
+            encoding="utf-8")
+        await h.say(None, "op_lin", "/reload")
+        await h.drain()
+        [dm] = h.actions("dm")
+        assert dm["to"] == "op_lin" and "config/bot.yaml:" in dm["text"]
+        assert str(tmp_path) not in dm["text"] and h.texts() == []
 
 
 async def test_a_refusal_can_be_configured(tmp_path: Path, deployment: Path) -> None:
@@ -186,3 +202,39 @@ async def test_a_refusal_can_be_configured(tmp_path: Path, deployment: Path) -> 
         assert [(r["text"], r["mentions"]) for r in h.actions("say")] == [
             ("只有管理员可以使用这个命令。", ["alice"])]
         assert h.actions("kick") == []
+
+
+async def test_commands_on_someone_never_in_the_group_change_nothing(tmp_path: Path) -> None:
+    async with Harness(SHIPPED, tmp_path, groups=CUSTOMER) as h:
+        h.world.contacts["stranger"] = "Stranger"
+        for command in ("/kick {mentions}", "/warn {mentions}", "/unwarn {mentions}"):
+            await _command(h, command, "stranger")
+        await h.join("c1", "stranger", inviter="alice")  # not blocked: joins like anyone
+        await h.drain()
+        assert h.actions("kick") == []
+        assert h.texts()[:3] == ["Stranger（stranger）从未加入本群，未做任何处理。"] * 3
+        assert await _audit(h, "warn") == [] and await _audit(h, "kick") == []
+
+
+async def test_a_member_who_left_can_still_be_removed_and_blocked(tmp_path: Path) -> None:
+    async with Harness(SHIPPED, tmp_path, groups=CUSTOMER) as h:
+        await h.say("c1", "eve", "大家好")
+        await h.leave("c1", "eve")
+        await _command(h, "/kick {mentions} 骚扰", "eve")
+        await h.join("c1", "eve", inviter="alice")
+        await h.drain()
+        assert [k["member"] for k in h.actions("kick")] == ["eve", "eve"]
+
+
+async def test_in_private_an_admin_gets_the_commands_that_need_no_group(
+        tmp_path: Path) -> None:
+    async with Harness(SHIPPED, tmp_path, groups=CUSTOMER) as h:
+        await h.say(None, "op_lin", "/status")
+        await h.say(None, "op_lin", "/warn K3F2")
+        await h.say(None, "op_lin", "/cases")
+        await h.say(None, "alice", "/cases")  # not an admin: nothing, not even a keyword reply
+        await h.drain()
+        assert [(d["to"], d["text"][:9]) for d in h.actions("dm")] == [
+            ("op_lin", "请在群里使用这个命"), ("op_lin", "没有案件 K3F2"),
+            ("op_lin", "没有待处理的案件。")]
+        assert await _audit(h, "command_refused") == [("alice", "admin", "/cases")]

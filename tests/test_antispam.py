@@ -8,10 +8,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from harness import BOT_YAML, SHIPPED, Harness, write_config
+from harness import BOT_YAML, SHIPPED, TZ, Harness, write_config
 
 from bot import config
 from bot.events import Kind, Member, Message
+from bot.store import open_store
 from bot.yamlfile import InputError
 from handlers import REGISTRY
 from handlers.antispam import Antispam, Config
@@ -317,7 +318,7 @@ async def test_several_members_posting_the_same_text_is_a_raid(tmp_path: Path) -
             await h.advance("10s")
         await h.drain()
         warned = [r["mentions"] for r in h.actions("say")]
-        assert warned == [["spam3"], ["spam1"], ["spam2"], ["spam4"]]
+        assert warned == [["spam2"], ["spam3"], ["spam4"]]  # never spam1, who wrote it first
 
 
 async def test_short_replies_from_many_members_are_no_raid(tmp_path: Path) -> None:
@@ -345,7 +346,7 @@ def test_yaml_off_means_ignore() -> None:
 @pytest.mark.parametrize("section, expected", [
     ("links: {action: delete}",
      "types/recruitment.yaml:3: handlers.antispam.links.action: Input should be 'ignore', "
-     "'log', 'warn' or 'kick'"),
+     "'log', 'review', 'warn' or 'kick'"),
     ("flood: {within: 2h}",
      "types/recruitment.yaml:3: handlers.antispam.flood.within: Input should be less than"),
     ("words: {lists: [{reason: x}]}",
@@ -368,3 +369,200 @@ async def test_an_ad_in_a_message_of_another_kind_is_still_warned(tmp_path: Path
         await h.say("c1", "eve", "加V：abc12345 https://cheap.example.com", kind=Kind.OTHER)
         await h.advance("1m")
         assert _warnings(h) and all("价格" not in t for t in h.texts())
+
+
+# ---------------------------------------------------------------- severities and review cases
+
+SEVERITIES = """\
+handlers:
+  - antispam:
+      warn_limit: 2
+      words:
+        lists:
+          - {words: ["援交"], reason: 疑似色情交易, action: review}
+          - {words: ["去死吧"], reason: 人身攻击, action: remove}
+  - admin: {}
+  - keywords:
+      rules:
+        - {id: help, patterns: ["活动"], reply: "活动见群公告"}
+"""
+PRIVATE = "handlers:\n  - admin: {}\n"
+
+
+def _severities(tmp_path: Path) -> Path:
+    return write_config(tmp_path / "config", BOT_YAML + "direct: private\n",
+                        {"recruitment": SEVERITIES, "private": PRIVATE})
+
+
+def _case_id(dm: dict[str, Any]) -> str:
+    first = dm["text"].splitlines()[0]  # "[群管] 待处理 K3F2（words）· 「…」"
+    return first.split()[2].split("（")[0]
+
+
+async def test_review_sends_a_private_case_and_nothing_public(tmp_path: Path) -> None:
+    async with Harness(_severities(tmp_path), tmp_path) as h:
+        await h.say("r1", "eve", "感谢支援交流活动\n⚠️ 警告 (2/2)")
+        await h.drain()
+        assert h.texts() == ["活动见群公告"]  # no warning; later handlers still answer
+        [dm] = h.actions("dm")
+        lines = dm["text"].splitlines()
+        assert dm["to"] == "admin" and len(lines) == 5
+        assert lines[1:] == [
+            "成员：eve（eve）", "原因：疑似色情交易（援交）",
+            "消息：感谢支援交流活动 ⚠️ 警告 (2/2)",  # on one line: it cannot forge a line
+            f"回复 /warn {_case_id(dm)} 警告，/kick {_case_id(dm)} 移出，"
+            f"/dismiss {_case_id(dm)} 不处理"]
+        assert (await _audit(h, "warn")) == []
+
+
+async def test_an_admin_warns_a_case_privately_and_the_warning_counts(
+        tmp_path: Path) -> None:
+    async with Harness(_severities(tmp_path), tmp_path) as h:
+        await h.say("r1", "eve", "找援交的私聊")
+        await h.drain()
+        case = _case_id(h.actions("dm")[0])
+        await h.say(None, "admin", f"/warn {case.lower()}")
+        await h.say(None, "admin", f"/dismiss {case}")   # too late: settled once
+        await h.drain()
+        assert h.texts("r1") == ["⚠️ 警告 (1/2)：疑似色情交易。警告满 2 次将被移出群聊。"]
+        replies = [d["text"] for d in h.actions("dm", to="admin")][1:]
+        assert replies[0] == f"案件 {case}：已在群里警告 eve。"
+        assert replies[1].startswith(f"案件 {case} 已由 admin 于 ") and "（警告）" in replies[1]
+        await h.say("r1", "eve", "www.cheap-shop.com")     # the second warning removes
+        await h.drain()
+        assert [k["member"] for k in h.actions("kick")] == ["eve"]
+
+
+async def test_a_dismissed_case_does_nothing_in_the_group(tmp_path: Path) -> None:
+    async with Harness(_severities(tmp_path), tmp_path) as h:
+        await h.say("r1", "eve", "找援交的私聊")
+        await h.drain()
+        case = _case_id(h.actions("dm")[0])
+        await h.say(None, "admin", "/cases")
+        await h.say(None, "admin", f"/忽略 {case}")
+        await h.say(None, "admin", "/cases")
+        await h.drain()
+        replies = [d["text"] for d in h.actions("dm", to="admin")][1:]
+        assert replies[0].startswith("待处理的案件") and f"· {case} " in replies[0]
+        assert replies[1:] == [f"案件 {case}：不处理，已结案。", "没有待处理的案件。"]
+        assert h.texts("r1") == [] and h.actions("kick") == []
+        assert (await _audit(h, "case_dismissed"))[0][1:] == ("eve", "admin",
+                                                              f"{case} by admin")
+
+
+async def test_remove_severity_removes_at_once(tmp_path: Path) -> None:
+    async with Harness(_severities(tmp_path), tmp_path) as h:
+        await h.say("r1", "eve", "你去死吧")
+        await h.drain()
+        assert [k["reason"] for k in h.actions("kick")] == ["人身攻击"]
+
+
+async def test_warn_window_sets_how_long_a_warning_counts(tmp_path: Path) -> None:
+    root = write_config(tmp_path / "config", BOT_YAML, {"recruitment": (
+        "handlers:\n  - antispam: {warn_limit: 2, warn_window: 1h}\n")})
+    async with Harness(root, tmp_path) as h:
+        for wait in ("61m", "59m"):
+            await h.say("r1", "eve", "www.cheap-shop.com")
+            await h.advance(wait)
+        await h.say("r1", "eve", "www.cheap-shop.com")
+        await h.drain()
+        assert [t[:11] for t in h.texts()] == ["⚠️ 警告 (1/2)", "⚠️ 警告 (1/2)",
+                                               "📢 eve 因发布链接"]
+
+
+# ---------------------------------------------------------------- raids
+
+RAID = "兼职日结三百，详情看我朋友圈"
+
+
+async def test_a_raid_never_punishes_the_author_whose_text_was_copied(tmp_path: Path) -> None:
+    async with Harness(_moderation(tmp_path), tmp_path) as h:
+        await h.say("r1", "alice", "周六下午三点在三楼会议室开分享会")
+        await h.advance("1m")
+        for member in ("alice", "fake1", "fake2"):
+            await h.say("r1", member, "大家周六下午三点来三楼会议室开分享会")
+            await h.advance("10s")
+        await h.drain()
+        assert [r["mentions"] for r in h.actions("say")] == [["fake1"], ["fake2"]]
+
+
+async def test_members_with_a_history_are_never_raiders(tmp_path: Path) -> None:
+    async with Harness(_moderation(tmp_path), tmp_path) as h:
+        await h.join("r1", "carol", "dave")
+        for member in ("carol", "dave"):
+            await h.say("r1", member, "大家好")
+        await h.advance("4d")
+        for member in ("alice", "carol", "dave"):  # alice was there before the bot: history
+            await h.say("r1", member, RAID)
+            await h.advance("10s")
+        await h.drain()
+        assert h.sent == []
+
+
+async def test_a_recent_joiner_copying_is_a_raider_despite_having_spoken(
+        tmp_path: Path) -> None:
+    async with Harness(_moderation(tmp_path), tmp_path) as h:
+        await h.join("r1", "carol", "dave")
+        for member in ("carol", "dave"):
+            await h.say("r1", member, "大家好")
+        await h.advance("1d")
+        for member in ("alice", "carol", "dave"):
+            await h.say("r1", member, RAID)
+            await h.advance("10s")
+        await h.drain()
+        assert [r["mentions"] for r in h.actions("say")] == [["carol"], ["dave"]]
+
+
+async def test_when_unsure_about_a_raid_the_admins_decide(tmp_path: Path) -> None:
+    async with Harness(_moderation(tmp_path), tmp_path) as h:
+        await h.say("r1", "bob", "早")                      # bob has a history
+        for member in ("alice", "bob", "newbie"):
+            await h.say("r1", member, RAID)
+            await h.advance("10s")
+        await h.drain()
+        assert h.texts() == []
+        [dm] = h.actions("dm")
+        assert dm["to"] == "admin" and "（raid）" in dm["text"].splitlines()[0]
+        assert "成员：newbie（newbie）" in dm["text"]
+
+
+async def test_raid_history_can_be_switched_off(tmp_path: Path) -> None:
+    root = write_config(tmp_path / "config", BOT_YAML, {"recruitment": (
+        "handlers:\n  - antispam:\n      raid: {members: 3, history: null}\n")})
+    async with Harness(root, tmp_path) as h:
+        await h.say("r1", "bob", "早")
+        for member in ("alice", "bob", "newbie"):
+            await h.say("r1", member, RAID)
+            await h.advance("10s")
+        await h.drain()
+        assert [r["mentions"] for r in h.actions("say")] == [["bob"], ["newbie"]]
+
+
+# ---------------------------------------------------------------- databases made before
+
+
+async def test_warnings_in_a_database_made_before_moderation_moved_still_count(
+        tmp_path: Path) -> None:
+    store = await open_store(tmp_path / "bot.db", {"antispam": (OLD_ANTISPAM_V1,)})
+    at = datetime(2026, 11, 23, 8, 0, tzinfo=TZ).timestamp()
+    await store.execute("INSERT INTO warnings (grp, member, at, detector, reason) VALUES"
+                        " ('c1', 'eve', ?, 'links', '发布链接')", (at,))
+    await store.execute("INSERT INTO blocklist VALUES ('mallory', ?, 'c1', '发布链接')", (at,))
+    await store.close()
+    async with Harness(SHIPPED, tmp_path, groups=CUSTOMER) as h:
+        await h.say("c1", "eve", "www.cheap-shop.com")
+        await h.join("c1", "mallory", inviter="bob")
+        await h.drain()
+        assert sorted(k["member"] for k in h.actions("kick")) == ["eve", "mallory"]
+
+
+OLD_ANTISPAM_V1 = """
+CREATE TABLE warnings (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, grp TEXT NOT NULL, member TEXT NOT NULL,
+    at REAL NOT NULL, detector TEXT NOT NULL, reason TEXT NOT NULL,
+    weight INTEGER NOT NULL DEFAULT 1, message TEXT NOT NULL DEFAULT '', ended TEXT);
+CREATE INDEX warnings_member ON warnings (grp, member, at);
+CREATE UNIQUE INDEX warnings_message ON warnings (grp, member, message) WHERE message != '';
+CREATE TABLE blocklist (
+    member TEXT PRIMARY KEY, at REAL NOT NULL, grp TEXT NOT NULL, reason TEXT NOT NULL);
+""" + Antispam.migrations[0]  # the rest of migration 1 as it was

@@ -12,13 +12,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot import config
-from bot.context import Context
 from bot.events import Member, Message
-from bot.handler import CONTINUE, Flow, Handler, HandlerConfig, Registry
 from bot.yamlfile import InputError
 from handlers import REGISTRY
 from handlers.checkin import (
-    Checkin,
     checkin_day,
     next_streak,
     points_for,
@@ -253,44 +250,23 @@ async def test_my_data_shows_messages_check_ins_streak_points_and_warnings(
                                  "积分 20 分 · 警告 0 次")
 
 
-class Warner(Handler[HandlerConfig]):
-    """Keeps a `warnings` table the way the antispam handler does: a row per warning, with
-    `ended` set when an admin revokes it. "/warn" warns the sender, "/unwarn" revokes one."""
+async def test_my_data_and_warns_count_the_same_warnings(tmp_path: Path) -> None:
+    """Only warnings within the type's warn_window (30 days) count, revoked ones never."""
+    async with _harness(tmp_path) as h:
+        async def warn(text: str) -> None:
+            await h.say("i1", "op_lin", f"{text} @alice\u2005", mentions=("alice",))
+            await h.advance("10s")
 
-    name = "warner"
-    events = (Message,)
-    Config = HandlerConfig
-    migrations = ("CREATE TABLE warnings (id INTEGER PRIMARY KEY, grp TEXT NOT NULL,"
-                  " member TEXT NOT NULL, ended TEXT)",)
-
-    async def handle(self, event: Message, ctx: Context) -> Flow:
-        if event.text == "/warn":
-            await ctx.store.execute("INSERT INTO warnings (grp, member) VALUES (?, ?)",
-                                    (ctx.scope, event.sender.id))
-        elif event.text == "/unwarn":
-            await ctx.store.execute("UPDATE warnings SET ended='revoked' WHERE id=(SELECT"
-                                    " max(id) FROM warnings WHERE grp=? AND member=?)",
-                                    (ctx.scope, event.sender.id))
-        return CONTINUE
-
-
-@pytest.mark.parametrize("registry, warnings", [
-    ({"checkin": Checkin}, "警告 0 次"),                         # no warnings table: 0
-    ({"checkin": Checkin, "warner": Warner}, "警告 2 次"),
-])
-async def test_my_data_counts_warnings_when_a_warnings_table_exists(
-        tmp_path: Path, registry: Registry, warnings: str) -> None:
-    handlers = "handlers:\n  - checkin: {}\n" + ("  - warner: {}\n" if "warner" in registry
-                                                  else "")
-    root = write_config(tmp_path / "config", BOT_YAML, {"recruitment": handlers})
-    async with Harness(root, tmp_path, groups={"r1": "Recruitment 1", "r2": "Recruitment 2"},
-                       registry=registry) as h:
-        for text in ("/warn", "/warn", "/warn", "/unwarn"):
-            await h.say("r1", "alice", text)
-        await h.say("r2", "alice", "/warn")                 # another group's warning
-        await h.say("r1", "alice", "我的数据")
-        await h.advance("10s")
-        assert h.texts()[-1].endswith(warnings)
+        await warn("/warn")                # 31 days old at the end: no longer counts
+        await h.advance("20d")
+        await warn("/warn")
+        await warn("/unwarn")              # takes the latest back
+        await warn("/warn")
+        await h.advance("11d")
+        await h.say("i1", "alice", "我的数据")
+        await warn("/warns")
+        assert h.texts()[-2].endswith("警告 1 次")
+        assert h.texts()[-1].startswith("alice 的警告（1/3）：")
 
 
 async def test_a_broken_streak_shows_as_0_in_my_data(tmp_path: Path) -> None:

@@ -1,0 +1,434 @@
+"""Moderation: the warnings ledger, the block list and private cases, and the decisions made
+on them. Owner of the `warnings`, `blocklist` and `cases` tables; everything else reads and
+writes them through the queries here.
+
+The antispam handler, the admin commands (in a group or in private) and the web console all
+decide through a `Moderator`, so a warning by hand counts like one by a detector, and the
+same rule says which warnings count: those neither revoked nor settled by a removal, given
+within the type's `warn_window`.
+
+A case is something the admins decide in private: the bot opens it with a short id (K3F2),
+sends it to every admin, and an admin answers with the id and a command (`/warn K3F2`,
+`/dismiss K3F2`). Cases are generic: a kind (`review` for a word list's `review` severity,
+`raid` for a copy the raid rule is unsure about; other handlers may add kinds), the group,
+the member, their text, a status, and who opened and closed it when.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from random import Random
+from typing import TYPE_CHECKING, Annotated, Any, Protocol
+
+from pydantic import Field
+
+from bot.adapters.base import GroupInfo
+from bot.config import Duration, Template, TemplateText, placeholders
+from bot.handler import HandlerConfig
+from bot.store import Store
+
+if TYPE_CHECKING:
+    from bot.config import GroupType
+
+MIGRATIONS: Sequence[str] = (
+    # 1: warnings and the block list, created before by the antispam handler's migration 1
+    #    (IF NOT EXISTS keeps those databases as they are), and private cases.
+    """
+    CREATE TABLE IF NOT EXISTS warnings (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, grp TEXT NOT NULL, member TEXT NOT NULL,
+        at REAL NOT NULL, detector TEXT NOT NULL, reason TEXT NOT NULL,
+        weight INTEGER NOT NULL DEFAULT 1, message TEXT NOT NULL DEFAULT '', ended TEXT);
+    CREATE INDEX IF NOT EXISTS warnings_member ON warnings (grp, member, at);
+    CREATE UNIQUE INDEX IF NOT EXISTS warnings_message ON warnings (grp, member, message)
+        WHERE message != '';
+    CREATE TABLE IF NOT EXISTS blocklist (
+        member TEXT PRIMARY KEY, at REAL NOT NULL, grp TEXT NOT NULL, reason TEXT NOT NULL);
+    CREATE TABLE cases (
+        id TEXT PRIMARY KEY, kind TEXT NOT NULL, grp TEXT NOT NULL, member TEXT NOT NULL,
+        name TEXT NOT NULL, text TEXT NOT NULL, reason TEXT NOT NULL, ref TEXT NOT NULL,
+        status TEXT NOT NULL, opened_at REAL NOT NULL, opened_by TEXT NOT NULL,
+        closed_at REAL, closed_by TEXT);
+    CREATE UNIQUE INDEX cases_ref ON cases (kind, grp, member, ref) WHERE ref != '';
+    CREATE INDEX cases_status ON cases (status, opened_at);
+    """,
+)
+
+CASE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read aloud, typed on a phone
+CASE_ID_LENGTH = 4
+QUOTE_LIMIT = 200  # characters of a member's text shown to the admins
+
+
+class Action(StrEnum):
+    """What is done about an offence, mildest first. A detector's setting or a word list's
+    severity is one of these; `review` opens a private case instead of a public warning."""
+
+    IGNORE = "ignore"
+    LOG = "log"
+    REVIEW = "review"
+    WARN = "warn"
+    KICK = "kick"
+
+
+# ---------------------------------------------------------------- the policy of a group type
+
+WarningText = Annotated[TemplateText, placeholders("member", "reason", "count", "limit")]
+RemovalText = Annotated[TemplateText, placeholders("member", "reason")]
+
+
+class Messages(HandlerConfig):
+    warning: WarningText = Template("⚠️ 警告 ({count}/{limit})：{reason}。"
+                                    "警告满 {limit} 次将被移出群聊。")
+    reported: WarningText = Template("⚠️ 警告 ({count}/{limit})：{reason}。已通知管理员处理。")
+    removed: RemovalText = Template("📢 {member} 因{reason}已被移出群聊，请大家遵守群规。")
+
+
+class Policy(HandlerConfig):
+    """How many warnings remove a member, for how long a warning counts, and the texts.
+    The antispam handler's config is one; a type without it gets these defaults."""
+
+    warn_limit: int = Field(default=3, ge=1)
+    warn_window: Duration | None = timedelta(days=30)
+    messages: Messages = Messages()
+
+
+def policy_of(gtype: GroupType | None) -> Policy:
+    """The moderation policy of a group type: its first handler config that is one."""
+    for handler in gtype.handlers if gtype is not None else ():
+        if isinstance(handler.config, Policy):
+            return handler.config
+    return Policy()
+
+
+@dataclass(frozen=True, slots=True)
+class Offence:
+    detector: str
+    action: Action
+    reason: str
+    detail: str
+    weight: int = 1
+
+
+def describe(offence: Offence) -> str:
+    """An offence as the audit log shows it: detector, reason and what was found."""
+    return f"{offence.detector}: {offence.reason}" + (
+        f" [{offence.detail}]" if offence.detail else "")
+
+
+def quote(text: str, limit: int = QUOTE_LIMIT) -> str:
+    """A member's text on one line, shortened, for a message to the admins."""
+    line = " ".join(text.split())
+    return line if len(line) <= limit else line[:limit - 1] + "…"
+
+
+# ---------------------------------------------------------------- the ledger: warnings
+
+
+@dataclass(frozen=True, slots=True)
+class WarningInForce:
+    id: int
+    member: str
+    at: datetime
+    detector: str
+    reason: str
+    weight: int
+
+
+def window_start(now: datetime, window: timedelta | None) -> float:
+    """The earliest time (epoch seconds) a warning given now-ish still counts from."""
+    return (now - window).timestamp() if window is not None else float("-inf")
+
+
+async def warnings_in_force(store: Store, group: str, since: float, now: datetime,
+                            member: str | None = None) -> list[WarningInForce]:
+    """Warnings given after `since`, neither revoked nor settled by a removal, oldest first."""
+    sql = ("SELECT id, member, at, detector, reason, weight FROM warnings"
+           " WHERE grp=? AND ended IS NULL AND at>?")
+    params: tuple[Any, ...] = (group, since)
+    if member is not None:
+        sql, params = sql + " AND member=?", (*params, member)
+    rows = await store.all(sql + " ORDER BY at, id", params)
+    return [WarningInForce(row_id, who, datetime.fromtimestamp(at, now.tzinfo), detector,
+                           reason, weight)
+            for row_id, who, at, detector, reason, weight in rows]
+
+
+async def add_warning(store: Store, group: str, member: str, at: datetime, offence: Offence,
+                      message: str) -> bool:
+    """Record a warning; False if `message` (an id) already got one."""
+    return await store.changes(
+        "INSERT INTO warnings (grp, member, at, detector, reason, weight, message)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+        (group, member, at.timestamp(), offence.detector, offence.reason, offence.weight,
+         message)) > 0
+
+
+async def settle_warnings(store: Store, group: str, member: str) -> None:
+    """A removal settles the member's warnings in the group: they no longer count."""
+    await store.execute(
+        "UPDATE warnings SET ended='removed' WHERE grp=? AND member=? AND ended IS NULL",
+        (group, member))
+
+
+async def revoke_warning(store: Store, warning_id: int) -> None:
+    await store.execute("UPDATE warnings SET ended='revoked' WHERE id=?", (warning_id,))
+
+
+async def warnings_given(store: Store, group: str, since: datetime, until: datetime) -> int:
+    """Warnings given in the group in [since, until), revoked ones not counted."""
+    row = await store.one(
+        "SELECT count(*) FROM warnings WHERE grp=? AND at>=? AND at<?"
+        " AND (ended IS NULL OR ended != 'revoked')", (group, since.timestamp(), until.timestamp()))
+    return int(row[0]) if row else 0
+
+
+async def all_warnings(store: Store, group: str | None) -> list[tuple[Any, ...]]:
+    """Every warning ever given (in one group or all): grp, member, at (epoch seconds),
+    detector, reason, weight, ended; for the CSV export."""
+    return await store.all(
+        "SELECT grp, member, at, detector, reason, weight, ended FROM warnings"
+        " WHERE ? IS NULL OR grp=? ORDER BY at", (group, group))
+
+
+# ---------------------------------------------------------------- the ledger: block list
+
+
+async def block(store: Store, member: str, at: datetime, group: str, reason: str) -> None:
+    """Put a removed member on the deployment-wide block list."""
+    await store.execute(
+        "INSERT INTO blocklist (member, at, grp, reason) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT (member) DO UPDATE SET at=excluded.at, grp=excluded.grp,"
+        " reason=excluded.reason", (member, at.timestamp(), group, reason))
+
+
+async def unblock(store: Store, member: str) -> bool:
+    """Let a removed member join again; False if they were not blocked."""
+    return await store.changes("DELETE FROM blocklist WHERE member=?", (member,)) > 0
+
+
+async def blocked_for(store: Store, member: str) -> str | None:
+    """The reason the member was removed and blocked, or None."""
+    row = await store.one("SELECT reason FROM blocklist WHERE member=?", (member,))
+    return None if row is None else str(row[0])
+
+
+# ---------------------------------------------------------------- the ledger: cases
+
+
+class Status(StrEnum):
+    OPEN = "open"
+    WARNED = "warned"
+    REMOVED = "removed"
+    DISMISSED = "dismissed"
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    id: str
+    kind: str
+    group: str
+    member: str
+    name: str
+    text: str
+    reason: str
+    ref: str
+    status: Status
+    opened_at: datetime
+    opened_by: str
+    closed_at: datetime | None
+    closed_by: str | None
+
+
+_CASE_COLUMNS = ("id, kind, grp, member, name, text, reason, ref, status, opened_at, opened_by,"
+                 " closed_at, closed_by")
+
+
+def _case(row: Sequence[Any], now: datetime) -> Case:
+    (case_id, kind, group, member, name, text, reason, ref, status, opened_at, opened_by,
+     closed_at, closed_by) = row
+    tz = now.tzinfo
+    return Case(case_id, kind, group, member, name, text, reason, ref, Status(status),
+                datetime.fromtimestamp(opened_at, tz), opened_by,
+                None if closed_at is None else datetime.fromtimestamp(closed_at, tz), closed_by)
+
+
+def is_case_id(text: str) -> bool:
+    return len(text) == CASE_ID_LENGTH and all(c in CASE_ALPHABET for c in text.upper())
+
+
+async def open_case(store: Store, random: Random, *, kind: str, group: str, member: str,
+                    name: str, text: str, reason: str, ref: str, at: datetime,
+                    by: str) -> Case | None:
+    """Open a case with a fresh short id; None if one of this kind about the same `ref`
+    (a message id, a text's digest) for this member was opened before."""
+    if ref and await store.one("SELECT 1 FROM cases WHERE kind=? AND grp=? AND member=?"
+                               " AND ref=?", (kind, group, member, ref)):
+        return None
+    while True:
+        case_id = "".join(random.choice(CASE_ALPHABET) for _ in range(CASE_ID_LENGTH))
+        if await store.one("SELECT 1 FROM cases WHERE id=?", (case_id,)) is None:
+            break
+    await store.execute(
+        f"INSERT INTO cases ({_CASE_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,NULL,NULL)",
+        (case_id, kind, group, member, name, text, reason, ref, Status.OPEN, at.timestamp(),
+         by))
+    return Case(case_id, kind, group, member, name, text, reason, ref, Status.OPEN, at, by,
+                None, None)
+
+
+async def find_case(store: Store, case_id: str, now: datetime) -> Case | None:
+    row = await store.one(f"SELECT {_CASE_COLUMNS} FROM cases WHERE id=?", (case_id.upper(),))
+    return None if row is None else _case(row, now)
+
+
+async def close_case(store: Store, case_id: str, status: Status, by: str,
+                     at: datetime) -> bool:
+    """Close an open case; False if it was closed already."""
+    return await store.changes(
+        "UPDATE cases SET status=?, closed_at=?, closed_by=? WHERE id=? AND status='open'",
+        (status, at.timestamp(), by, case_id)) > 0
+
+
+async def open_cases(store: Store, now: datetime) -> list[Case]:
+    """Every open case, oldest first."""
+    return [_case(row, now) for row in await store.all(
+        f"SELECT {_CASE_COLUMNS} FROM cases WHERE status='open' ORDER BY opened_at, id")]
+
+
+# ---------------------------------------------------------------- decisions
+
+
+class Actor(Protocol):
+    """What a Moderator needs to act: the handler context in the bot, or the web console."""
+
+    @property
+    def now(self) -> datetime: ...
+
+    @property
+    def store(self) -> Store: ...
+
+    @property
+    def random(self) -> Random: ...
+
+    @property
+    def bot_id(self) -> str: ...
+
+    def say(self, text: str, mentions: Iterable[str] = (), group: str | None = None) -> None: ...
+
+    def kick(self, member: str, reason: str, group: str | None = None) -> None: ...
+
+    def tell_admins(self, text: str) -> None: ...
+
+    async def group_info(self, group_id: str | None = None) -> GroupInfo: ...
+
+    async def audit(self, action: str, member: str, detail: str,
+                    group: str | None = None) -> None: ...
+
+
+class Moderator:
+    """A group type's policy applied in one group through one actor."""
+
+    def __init__(self, policy: Policy, actor: Actor, group: str) -> None:
+        self.policy = policy
+        self.actor = actor
+        self.group = group
+        self._can_remove: bool | None = None
+
+    @property
+    def limit(self) -> int:
+        return self.policy.warn_limit
+
+    async def punish(self, member: str, name: str, offence: Offence,
+                     message: str = "") -> None:
+        """Warn (removing at the limit) or remove at once, as the offence's action says."""
+        if offence.action is Action.KICK and await self.remove(member, name, offence):
+            return
+        count = await self._record(member, offence, message)
+        if count is None:
+            return  # this message was already punished
+        template = self.policy.messages.warning
+        if count >= self.limit:
+            if offence.action is Action.WARN and await self.remove(member, name, offence):
+                return
+            template = self.policy.messages.reported  # the bot cannot remove; admins told
+        elif offence.action is Action.KICK:
+            template = self.policy.messages.reported
+        self.actor.say(template.render({"member": name, "reason": offence.reason,
+                                        "count": count, "limit": self.limit}),
+                       mentions=[member], group=self.group)
+
+    async def remove(self, member: str, name: str, offence: Offence) -> bool:
+        """Remove, announce and block the member; False (admins told) when the bot cannot."""
+        actor = self.actor
+        if not await self.can_remove():
+            topic = (await actor.group_info(self.group)).topic
+            actor.tell_admins(f"[群管] 无法移出 {quote(name, 40)}（{member}）：机器人不是"
+                              f"「{topic}」的群主。原因：{offence.reason}。请手动处理。")
+            await actor.audit("kick_unavailable", member, describe(offence), self.group)
+            return False
+        actor.kick(member, offence.reason, group=self.group)
+        actor.say(self.policy.messages.removed.render({"member": name,
+                                                       "reason": offence.reason}),
+                  group=self.group)
+        await block(actor.store, member, actor.now, self.group, offence.reason)
+        await settle_warnings(actor.store, self.group, member)
+        await actor.audit("kick", member, describe(offence), self.group)
+        return True
+
+    async def review(self, member: str, name: str, offence: Offence, text: str,
+                     ref: str, kind: str = "review") -> Case | None:
+        """No public action: open a case and send it to the admins privately (once per
+        `ref`)."""
+        actor = self.actor
+        case = await open_case(actor.store, actor.random, kind=kind, group=self.group,
+                               member=member, name=name, text=text, reason=offence.reason,
+                               ref=ref, at=actor.now, by=actor.bot_id)
+        if case is None:
+            return None
+        topic = (await actor.group_info(self.group)).topic
+        actor.tell_admins("\n".join([
+            f"[群管] 待处理 {case.id}（{offence.detector}）· 「{topic}」",
+            f"成员：{quote(name, 40)}（{member}）",
+            f"原因：{offence.reason}" + (f"（{quote(offence.detail, 60)}）"
+                                        if offence.detail else ""),
+            *([f"消息：{quote(text)}"] if text else []),
+            f"回复 /warn {case.id} 警告，/kick {case.id} 移出，/dismiss {case.id} 不处理",
+        ]))
+        await actor.audit("case_opened", member, f"{case.id} {describe(offence)}", self.group)
+        return case
+
+    async def in_force(self, member: str | None = None) -> list[WarningInForce]:
+        """Warnings that count now: within the window, neither revoked nor settled."""
+        since = window_start(self.actor.now, self.policy.warn_window)
+        return await warnings_in_force(self.actor.store, self.group, since, self.actor.now,
+                                       member)
+
+    async def count(self, member: str) -> int:
+        return sum(w.weight for w in await self.in_force(member))
+
+    async def revoke_last(self, member: str) -> WarningInForce | None:
+        """Take back the member's latest warning in force."""
+        warnings = await self.in_force(member)
+        if not warnings:
+            return None
+        await revoke_warning(self.actor.store, warnings[-1].id)
+        return warnings[-1]
+
+    async def can_remove(self) -> bool:
+        """Whether the bot can remove members in the group (on WeChat: it owns it)."""
+        if self._can_remove is None:
+            self._can_remove = (await self.actor.group_info(self.group)).owner == \
+                self.actor.bot_id
+        return self._can_remove
+
+    async def _record(self, member: str, offence: Offence, message: str) -> int | None:
+        """Store a warning; the member's count in force, or None if `message` had one."""
+        actor = self.actor
+        if not await add_warning(actor.store, self.group, member, actor.now, offence, message):
+            return None
+        count = await self.count(member)
+        await actor.audit("warn", member, f"{describe(offence)} ({count}/{self.limit})",
+                          self.group)
+        return count
