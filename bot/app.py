@@ -84,10 +84,11 @@ class Bot:
     async def __aexit__(self, *exc: object) -> None:
         await self.stop()
 
-    def reload(self) -> None:
-        """Load and validate the config again, then swap it in; a bad one raises InputError
-        and leaves the running config as it was."""
-        deployment = config.load(self.deployment.root, self.registry)
+    async def reload(self) -> None:
+        """Load and validate the config again in a worker thread (events go on meanwhile),
+        then swap it in, in one step on the loop; a bad one raises InputError and leaves the
+        running config as it was."""
+        deployment = await asyncio.to_thread(config.load, self.deployment.root, self.registry)
         self.deployment = deployment
         self.outbox.configure(deployment.settings.outbox)
         self._groups.clear()

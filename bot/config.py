@@ -310,12 +310,37 @@ class _Section:
 
 
 def load(root: Path, registry: Registry) -> Deployment:
-    """Load and validate config/ (bot.yaml, types/*.yaml); raise InputError with all problems."""
+    """Load and validate config/ (bot.yaml, types/*.yaml); raise InputError with all problems,
+    root causes (files that do not parse) first, then what they caused."""
     root = root.resolve()
+    causes: list[Problem] = []  # files that did not parse: everything after may follow
     problems: list[Problem] = []
     bot_file = root / "bot.yaml"
-    located = yamlfile.load(bot_file)
-    settings = yamlfile.validate(Settings, located, located.data or {})
+    located: Located | None = None
+    settings: Settings | None = None
+    try:
+        located = yamlfile.load(bot_file)
+        settings = yamlfile.validate(Settings, located, located.data or {})
+    except InputError as exc:
+        (problems if located else causes).extend(exc.problems)
+
+    raw: dict[str, Located] = {}
+    broken: set[str] = set()
+    for file in sorted((root / "types").glob("*.yaml")):
+        try:
+            raw[file.stem] = yamlfile.load(file)
+        except InputError as exc:
+            causes.extend(exc.problems)
+            broken.add(file.stem)
+            continue
+        if raw[file.stem].data is None:
+            causes.append(Problem(Where(file, 1), (), "empty type file: a type lists its "
+                                  "`handlers:` (delete the file to remove the type)"))
+            broken.add(file.stem)
+            del raw[file.stem]
+    if located is None or settings is None:
+        raise InputError(_ordered(causes, problems))
+
     content_dir = (root / settings.content).resolve()
     if not content_dir.is_dir():
         problems.append(located.problem(("content",), f"directory not found: {content_dir}"))
@@ -323,34 +348,64 @@ def load(root: Path, registry: Registry) -> Deployment:
     if (wrong := database_problem(storage)) is not None:
         problems.append(located.problem(("storage",), wrong))
     warnings = [located.problem(path, warning) for path, warning in regex_warnings(settings)]
-
-    raw: dict[str, Located] = {}
-    for file in sorted((root / "types").glob("*.yaml")):
-        try:
-            raw[file.stem] = yamlfile.load(file)
-        except InputError as exc:
-            problems.extend(exc.problems)
-
     types: dict[str, GroupType] = {}
     context = {"content_dir": content_dir}
     for name in raw:
         try:
-            types[name] = _build_type(name, raw, registry, context, warnings)
+            types[name] = _build_type(name, raw, broken, registry, context, warnings)
         except InputError as exc:
             problems.extend(exc.problems)
 
     for i, binding in enumerate(settings.groups):
-        if binding.type not in raw:
+        if binding.type in broken:
+            problems.append(located.problem(("groups", i, "type"), _did_not_load(binding.type)))
+        elif binding.type not in raw:
             problems.append(located.problem(("groups", i, "type"),
                                             f"unknown group type {binding.type!r}; "
                                             f"known: {', '.join(sorted(raw)) or 'none'}"))
     if settings.direct is not None and settings.direct not in raw:
-        problems.append(located.problem(("direct",), f"unknown group type {settings.direct!r}"))
-    if problems:  # a problem in a base type shows once, not once per type extending it
-        raise InputError(sorted(set(problems), key=lambda p: (str(p.where.file), p.where.line)))
+        problems.append(located.problem(("direct",), _did_not_load(settings.direct)
+                                        if settings.direct in broken else
+                                        f"unknown group type {settings.direct!r}"))
+    if causes or problems:
+        raise InputError(_ordered(causes, problems))
+    warnings.extend(_unused(settings, raw, types))
     return Deployment(root, settings, types, storage, content_dir,
                       (bot_file, *(loc.file for loc in raw.values())),
-                      tuple(sorted(set(warnings), key=lambda p: (str(p.where.file), p.where.line))))
+                      tuple(sorted(set(warnings), key=_position)))
+
+
+def _position(problem: Problem) -> tuple[str, int]:
+    return str(problem.where.file), problem.where.line
+
+
+def _ordered(causes: list[Problem], problems: list[Problem]) -> list[Problem]:
+    """Root causes first, then the rest; each by file and line, once (a problem in a base
+    type shows once, not once per type extending it), with a hint where the line has one."""
+    return yamlfile.hinted([*sorted(set(causes), key=_position),
+                            *sorted(set(problems), key=_position)])
+
+
+def _did_not_load(name: str) -> str:
+    return f"group type {name!r} did not load: see the error in types/{name}.yaml above"
+
+
+def _unused(settings: Settings, raw: Mapping[str, Located],
+            types: Mapping[str, GroupType]) -> list[Problem]:
+    """Types no group can ever get (no binding, not `direct`, not extended) and types
+    that do nothing."""
+    used = {b.type for b in settings.groups} | {settings.direct}
+    extended = {loc.data.get("extends") for loc in raw.values() if isinstance(loc.data, dict)}
+    found = []
+    for name, located in raw.items():
+        if name not in used and name not in extended:
+            found.append(located.problem((), f"type {name!r} is not used: no binding in "
+                                             "bot.yaml names it, nor `direct`, and no type "
+                                             "extends it"))
+        if not types[name].handlers:
+            found.append(located.problem(("handlers",), f"type {name!r} has no handlers: "
+                                                        "its groups get no answer at all"))
+    return found
 
 
 def database_problem(path: Path) -> str | None:
@@ -391,9 +446,9 @@ def invalid_at(path: KeyPath, message: str) -> ValidationError:
         type=PydanticCustomError("value_error", message), loc=path, input=None)])
 
 
-def _build_type(name: str, raw: Mapping[str, Located], registry: Registry,
+def _build_type(name: str, raw: Mapping[str, Located], broken: set[str], registry: Registry,
                 context: Mapping[str, Any], warnings: list[Problem]) -> GroupType:
-    sections, capacity = _resolve(name, raw, ())
+    sections, capacity = _resolve(name, raw, broken, (), warnings)
     handlers: list[Handler[Any]] = []
     problems: list[Problem] = []
     for section in sections:
@@ -430,24 +485,26 @@ def _origin(section: _Section, path: KeyPath) -> Where:
     return section.header
 
 
-def _resolve(name: str, raw: Mapping[str, Located],
-             chain: tuple[str, ...]) -> tuple[list[_Section], int]:
+def _resolve(name: str, raw: Mapping[str, Located], broken: set[str],
+             chain: tuple[str, ...], warnings: list[Problem]) -> tuple[list[_Section], int]:
     located = raw[name]
-    header = yamlfile.validate(TypeHeader, located, located.data or {})
+    header = yamlfile.validate(TypeHeader, located, located.data)
     sections: list[_Section] = []
     capacity = 200
     if header.extends is not None:
         if header.extends in chain or header.extends == name:
             cycle = " -> ".join((*chain, name, header.extends))
             raise InputError([located.problem(("extends",), f"cyclic extends: {cycle}")])
+        if header.extends in broken:
+            raise InputError([located.problem(("extends",), _did_not_load(header.extends))])
         if header.extends not in raw:
             raise InputError([located.problem(("extends",),
                                               f"unknown group type {header.extends!r}")])
-        sections, capacity = _resolve(header.extends, raw, (*chain, name))
+        sections, capacity = _resolve(header.extends, raw, broken, (*chain, name), warnings)
     if header.capacity is not None:
         capacity = header.capacity
-    if len({h for item in header.handlers if isinstance(item, dict) for h in item}) < len(
-            header.handlers):
+    names = [h for item in header.handlers if isinstance(item, dict) for h in item]
+    if len(set(names)) < len(names):
         raise InputError([located.problem(("handlers",), "a handler is listed twice")])
     inherited = {s.name: s for s in sections}
     ordered: list[_Section] = []
@@ -472,20 +529,81 @@ def _resolve(name: str, raw: Mapping[str, Located],
         origin = {path[len(at) + 1:]: Where(located.file, line)
                   for path, line in located.lines.items() if path[:len(at) + 1] == (*at, handler)}
         where = located.where((*at, handler))
-        if existing is None:
-            ordered.append(_Section(handler, body, origin, where))
-        else:
-            ordered.append(_Section(handler, _merge(existing.data, body),
-                                    {**existing.origin, **origin}, where))
+        base = existing or _Section(handler, {}, {}, where)
+        merge = _Merge(origin, base.origin, ("handlers", handler), warnings)
+        data = merge.merge(base.data, body, ())
+        kept = {path: w for path, w in base.origin.items() if not merge.replaced_below(path)}
+        ordered.append(_Section(handler, data, {**kept, **merge.moved(origin)}, where))
     # the type's own list gives the order; inherited handlers it does not name follow
     return [*ordered, *inherited.values()], capacity
 
 
-def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
-    merged = dict(base)
-    for key, value in override.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = _merge(merged[key], value)
-        else:
-            merged[key] = value
-    return merged
+@dataclass
+class _Merge:
+    """A child's handler settings over the inherited ones: keys win, maps merge, lists are
+    replaced (with a warning when that drops inherited entries) or, written `+key:`,
+    extended."""
+
+    origin: Mapping[KeyPath, Where]  # the child's settings: key path -> where
+    inherited: Mapping[KeyPath, Where]  # the same for the inherited settings
+    at: KeyPath  # the section's key path in the type, for messages
+    warnings: list[Problem]
+    extended: list[tuple[KeyPath, KeyPath, int]] = field(default_factory=list)
+    replaced: list[KeyPath] = field(default_factory=list)
+
+    def where(self, path: KeyPath) -> Where:
+        for end in range(len(path), -1, -1):
+            if (found := self.origin.get(path[:end])) is not None:
+                return found
+        raise AssertionError(f"no origin for {path}")  # the section's own key is always there
+
+    def merge(self, base: dict[str, Any], override: dict[str, Any],
+              at: KeyPath) -> dict[str, Any]:
+        merged = dict(base)
+        for key, value in override.items():
+            path = (*at, key)
+            if isinstance(key, str) and key.startswith("+"):
+                name = key[1:]
+                inherited = merged.get(name, [])
+                if name in override:
+                    raise self.error(path, f"give `{name}` or `+{name}`, not both")
+                if not isinstance(value, list) or not isinstance(inherited, list):
+                    raise self.error(path, f"`+{name}` adds a list to an inherited list")
+                merged[name] = [*inherited, *value]
+                self.extended.append((path, (*at, name), len(inherited)))
+            elif isinstance(value, dict):
+                inner = merged.get(key)
+                merged[key] = self.merge(inner if isinstance(inner, dict) else {}, value, path)
+            else:
+                inherited = merged.get(key)
+                if isinstance(value, list) and isinstance(inherited, list) and inherited:
+                    was = self.inherited.get(path)
+                    self.warnings.append(Problem(
+                        self.where(path), (*self.at, *path),
+                        f"replaces the inherited list of {len(inherited)}"
+                        + (f" ({was.file.name}:{was.line})" if was else "")
+                        + f"; write `+{key}:` to add to it instead"))
+                merged[key] = value
+                self.replaced.append(path)
+        return merged
+
+    def replaced_below(self, path: KeyPath) -> bool:
+        """Whether an inherited value at `path` was replaced as part of a bigger one."""
+        return any(len(path) > len(r) and path[:len(r)] == r for r in self.replaced)
+
+    def error(self, path: KeyPath, message: str) -> InputError:
+        return InputError([Problem(self.where(path), (*self.at, *path), message)])
+
+    def moved(self, origin: Mapping[KeyPath, Where]) -> dict[KeyPath, Where]:
+        """The child's origins under the merged key paths (`+rules`[0] -> `rules`[N])."""
+        result = {}
+        for path, where in origin.items():
+            for old, new, offset in self.extended:
+                if path[:len(old)] == old:
+                    rest = path[len(old):]
+                    if rest and isinstance(rest[0], int):
+                        rest = (rest[0] + offset, *rest[1:])
+                    path = (*new, *rest)
+                    break
+            result[path] = where
+        return result

@@ -212,7 +212,7 @@ class Context:
         problems, and the running config stays. The problems name files relative to the
         deployment's directory: never the server's absolute paths."""
         try:
-            self._bot.reload()
+            await self._bot.reload()
         except InputError as exc:
             home = f"{self._bot.deployment.root.parent}{os.sep}"
             return _ABSOLUTE_PATH.sub("…/", str(exc).replace(home, ""))

@@ -211,7 +211,7 @@ class Terminal:
         elif command == "wait":
             await self._wait(parse_duration(args[0]))
         elif command == "reload":
-            self.bot.reload()
+            await self.bot.reload()
             await self.bot.refresh_groups()
             print("config reloaded")
         elif command in ("quit", "exit"):

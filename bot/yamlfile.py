@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -71,50 +72,190 @@ class Located:
         return Problem(self.where(path), path, message)
 
 
-def load(file: Path) -> Located:
-    """Parse one YAML file; syntax errors and duplicate keys raise InputError with the line."""
+# Limits on what one YAML file may hold (docs/limits.md): hostile or careless input must
+# give a file:line message, never a traceback, a stall or a memory blow-up.
+MAX_BYTES = 4 * 1024 * 1024  # a file larger than this is refused before it is parsed
+MAX_DEPTH = 50  # mappings and lists nested deeper than this are refused
+MAX_ALIAS_VALUES = 10_000  # values that `*alias` and `<<: *merge` may repeat, in all
+
+# libyaml's parser and composer when PyYAML was built with it: about 10x faster, with the
+# same marks (line numbers) on every node; the pure-Python loader otherwise.
+Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+_STR = "tag:yaml.org,2002:str"
+_MERGE = "tag:yaml.org,2002:merge"
+# a full-width colon in a key's place ("welcome：") and the full-width punctuation that
+# breaks flow lists and maps; quoted text and comments are left out before looking
+_FULL_WIDTH_KEY = re.compile(r"^\s*(?:-\s+)*[^\s#'\"：:][^#'\":]*?(：)")
+_FULL_WIDTH_FLOW = re.compile(r"[，［］｛｝]")
+_QUOTED = re.compile(r"\"(?:[^\"\\]|\\.)*\"|'(?:[^']|'')*'")
+_COMMENT = re.compile(r"(?:^|\s)#.*$")
+_HALF = {"：": ":", "，": ",", "［": "[", "］": "]", "｛": "{", "｝": "}"}
+
+
+def load(file: Path, max_bytes: int = MAX_BYTES) -> Located:
+    """Parse one YAML file; syntax errors, duplicate keys and broken limits raise InputError
+    with the line."""
     try:
+        size = file.stat().st_size
+        if size > max_bytes:
+            raise InputError([Problem(Where(file, 1), (), f"file too large: {size:,} bytes "
+                                                          f"(the limit is {max_bytes:,})")])
         text = file.read_text(encoding="utf-8")
     except OSError as exc:
         raise InputError([Problem(Where(file, 1), (), f"cannot read: {exc.strerror}")]) from None
     except UnicodeDecodeError:
         raise InputError([Problem(Where(file, 1), (), "not UTF-8 text")]) from None
-    loader = yaml.SafeLoader(text)
-    lines: dict[KeyPath, int] = {}
+    loader = Loader(text)
     try:
         node = loader.get_single_node()
-        data = _build(loader, node, (), lines, file) if node is not None else None
+        builder = _Builder(loader, file)
+        data = builder.build(node, (), 0, 1) if node is not None else None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
         reason = exc.problem or exc.context or "invalid YAML"
-        raise InputError([Problem(Where(file, line), (), f"YAML syntax: {reason}")]) from None
+        raise InputError([_syntax(file, text, line, reason)]) from None
+    except RecursionError:  # the pure-Python composer recurses once per level of nesting
+        raise InputError([_too_deep(file, text)]) from None
     finally:
         loader.dispose()
-    return Located(data, file, lines)
+    return Located(data, file, builder.lines)
 
 
-def _build(
-    loader: yaml.SafeLoader, node: yaml.Node, path: KeyPath, lines: dict[KeyPath, int], file: Path
-) -> Any:
-    lines[path] = node.start_mark.line + 1
-    if isinstance(node, yaml.MappingNode):
-        loader.flatten_mapping(node)
+class _Builder:
+    """Turns composed nodes into plain data, noting the line of every key path, within the
+    depth and alias limits. Merge keys (`<<`) are resolved here, under the same budget."""
+
+    def __init__(self, loader: yaml.SafeLoader, file: Path) -> None:
+        self.loader = loader
+        self.file = file
+        self.lines: dict[KeyPath, int] = {}
+        self.seen: set[int] = set()
+        self.repeated = 0
+
+    def fail(self, node: yaml.Node, path: KeyPath, message: str) -> InputError:
+        return InputError([Problem(Where(self.file, node.start_mark.line + 1), path, message)])
+
+    def build(self, node: yaml.Node, path: KeyPath, depth: int, written: int) -> Any:
+        """`written`: the line of the innermost enclosing value written out, not repeated."""
+        if depth > MAX_DEPTH:
+            raise self.fail(node, path, f"nested deeper than {MAX_DEPTH} levels")
+        repeat = id(node) in self.seen
+        if repeat:  # an alias: the anchored value again, counted
+            self.repeated += 1
+            if self.repeated > MAX_ALIAS_VALUES:
+                raise InputError([Problem(Where(self.file, written), path,
+                                          f"aliases repeat more than {MAX_ALIAS_VALUES:,} "
+                                          "values in all: write the values out")])
+        else:
+            self.seen.add(id(node))
+            written = node.start_mark.line + 1
+        self.lines[path] = node.start_mark.line + 1
+        if isinstance(node, yaml.ScalarNode):
+            if node.tag == _STR:
+                return node.value
+            return self.loader.construct_object(node)
+        if isinstance(node, yaml.SequenceNode):
+            return [self.build(item, (*path, i), depth + 1, written)
+                    for i, item in enumerate(node.value)]
+        if not isinstance(node, yaml.MappingNode):  # pragma: no cover - the composer's 3 kinds
+            raise self.fail(node, path, "unexpected YAML node")
         result: dict[Any, Any] = {}
+        explicit = []
         for key_node, value_node in node.value:
-            key = loader.construct_object(key_node, deep=True)
-            if not isinstance(key, (str, int)):
-                raise InputError([Problem(Where(file, key_node.start_mark.line + 1), path,
-                                          f"a key must be text, not {key!r}")])
-            if key in result:
-                raise InputError([Problem(Where(file, key_node.start_mark.line + 1),
-                                          (*path, key), "duplicate key")])
-            result[key] = _build(loader, value_node, (*path, key), lines, file)
-            lines[(*path, key)] = key_node.start_mark.line + 1
+            if key_node.tag == _MERGE:
+                self.merge(result, value_node, path, depth, written)
+            else:
+                explicit.append((key_node, value_node))
+        merged = set(result)
+        self.lines[path] = node.start_mark.line + 1
+        for key_node, value_node in explicit:
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise self.fail(key_node, path, "a key must be text, not a list or mapping")
+            key = key_node.value if key_node.tag == _STR else self.loader.construct_object(
+                key_node)
+            if not isinstance(key, (str, int)) or isinstance(key, bool):
+                raise self.fail(key_node, path, f"a key must be text, not {key!r}")
+            if key in result and key not in merged:
+                raise self.fail(key_node, (*path, key), "duplicate key")
+            merged.discard(key)
+            line = key_node.start_mark.line + 1
+            result[key] = self.build(value_node, (*path, key), depth + 1,
+                                     written if repeat else line)
+            self.lines[(*path, key)] = line
         return result
-    if isinstance(node, yaml.SequenceNode):
-        return [_build(loader, item, (*path, i), lines, file) for i, item in enumerate(node.value)]
-    return loader.construct_object(node, deep=True)
+
+    def merge(self, into: dict[Any, Any], node: yaml.Node, path: KeyPath, depth: int,
+              written: int) -> None:
+        """`<<: *base` or `<<: [*a, *b]`: their keys, where the mapping has not set them."""
+        sources = node.value if isinstance(node, yaml.SequenceNode) else [node]
+        for source in sources:
+            if not isinstance(source, yaml.MappingNode):
+                raise self.fail(source, path, "`<<` merges mappings only")
+            for key, value in self.build(source, path, depth, written).items():
+                into.setdefault(key, value)
+
+
+def _syntax(file: Path, text: str, line: int, reason: str) -> Problem:
+    """A syntax error, moved to the line that caused it when that line has a full-width
+    colon, comma or bracket, or a tab, with the fix."""
+    lines = text.splitlines()
+    for number in range(min(line, len(lines)), max(line - 3, 0), -1):
+        hint = hint_for(lines[number - 1])
+        if hint:
+            where = "" if number == line else f" (the parser stopped at line {line})"
+            return Problem(Where(file, number), (), f"YAML syntax: {hint}{where}")
+    return Problem(Where(file, line), (), f"YAML syntax: {reason}")
+
+
+def hint_for(source_line: str) -> str | None:
+    """What is wrong with one line of YAML that looks right to a person, if anything."""
+    if source_line[:len(source_line) - len(source_line.lstrip())].count("\t"):
+        return "a tab in the indentation: YAML indents with spaces only"
+    code = _COMMENT.sub("", _QUOTED.sub('""', source_line))
+    found = _FULL_WIDTH_KEY.match(code)
+    char = found.group(1) if found else None
+    if char is None and (flow := _FULL_WIDTH_FLOW.search(code)):
+        char = flow.group()
+    if char is None:
+        return None
+    return f"full-width '{char}' where YAML needs '{_HALF[char]}' (type it half-width)"
+
+
+def hinted(problems: list[Problem]) -> list[Problem]:
+    """The problems, each with a hint when its line has a full-width colon in a key's place
+    or a tab in its indentation (syntax errors carry theirs already)."""
+    sources: dict[Path, list[str]] = {}
+    result = []
+    for problem in problems:
+        file, line = problem.where.file, problem.where.line
+        if file not in sources:
+            try:
+                sources[file] = file.read_text(encoding="utf-8").splitlines()
+            except (OSError, UnicodeDecodeError):
+                sources[file] = []
+        lines = sources[file]
+        hint = hint_for(lines[line - 1]) if 0 < line <= len(lines) else None
+        if hint and not problem.message.startswith("YAML syntax"):
+            problem = Problem(problem.where, problem.path, f"{problem.message} ({hint})")
+        result.append(problem)
+    return result
+
+
+def _too_deep(file: Path, text: str) -> Problem:
+    """Find where nesting passes MAX_DEPTH with the parser alone, which does not recurse."""
+    depth = 0
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            depth += 1
+            if depth > MAX_DEPTH:
+                line = event.start_mark.line + 1 if event.start_mark else 1
+                return Problem(Where(file, line), (),
+                               f"nested deeper than {MAX_DEPTH} levels")
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            depth -= 1
+    return Problem(Where(file, 1), (), "nested too deeply")
 
 
 def validate(

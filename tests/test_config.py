@@ -124,3 +124,228 @@ def test_check_lists_every_problem_and_exits_2(tmp_path: Path) -> None:
     result = _check("--config", str(root))
     assert result.returncode == 2
     assert "windw: unknown key" in result.stderr and "nope.md" in result.stderr
+
+
+# ---------------------------------------------------------------- YAML limits and hints
+
+_LEVELS = list(zip("abcdefgh", "bcdefghi", strict=True))  # each anchor 9 times the last
+BILLION_LAUGHS = "a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "".join(
+    f"{x}: &{x} [{', '.join([f'*{p}'] * 9)}]\n" for p, x in _LEVELS)
+MERGE_BOMB = "a: &a {k0: 1, k1: 2}\n" + "".join(
+    f"{x}: &{x}\n  <<: [{', '.join([f'*{p}'] * 9)}]\n" for p, x in _LEVELS)
+
+
+def _check_limited(root: Path) -> subprocess.CompletedProcess[str]:
+    """`groupbot check` with its address space capped at 1 GB: a YAML bomb fails it."""
+    import resource
+
+    def cap() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
+
+    return subprocess.run([sys.executable, "-m", "bot.cli", "check", "--config", str(root)],
+                          capture_output=True, text=True, timeout=60, preexec_fn=cap)
+
+
+@pytest.mark.parametrize("text, expected", [
+    (BILLION_LAUGHS, "types/recruitment.yaml:5: e[0]"),
+    (MERGE_BOMB, "types/recruitment.yaml:8: e."),
+])
+def test_an_alias_bomb_is_refused_without_growing(tmp_path: Path, text: str,
+                                                  expected: str) -> None:
+    root = write_config(tmp_path / "config", BOT_YAML, {"recruitment": text})
+    result = _check_limited(root)
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    line = result.stderr.replace(str(root) + "/", "").splitlines()[0]
+    assert line.startswith(expected) and "aliases repeat more than 10,000 values" in line
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("x: " + "[" * 5000 + "]" * 5000 + "\n", "types/recruitment.yaml:1: YAML syntax"),
+    ("x: " + "[" * 60 + "]" * 60 + "\n", "types/recruitment.yaml:1: x[0][0]"),
+    ("".join("  " * i + "a:\n" for i in range(60)) + "  " * 60 + "b: 1\n",
+     "types/recruitment.yaml:52: a.a.a"),
+])
+def test_deep_nesting_is_a_line_not_a_traceback(tmp_path: Path, text: str,
+                                                expected: str) -> None:
+    root = write_config(tmp_path / "config", BOT_YAML, {"recruitment": text})
+    result = _check_limited(root)
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+    assert result.stderr.replace(str(root) + "/", "").startswith(expected), result.stderr
+    assert "nest" in result.stderr
+
+
+def test_the_pure_python_loader_reports_deep_nesting_too(tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    import yaml
+
+    from bot import yamlfile
+    monkeypatch.setattr(yamlfile, "Loader", yaml.SafeLoader)  # PyYAML built without libyaml
+    problems = _problems(tmp_path, {"recruitment": "x: " + "[" * 5000 + "]" * 5000 + "\n"})
+    assert problems[0] == "types/recruitment.yaml:1: nested deeper than 50 levels"
+
+
+def test_a_file_over_the_size_limit_is_refused(tmp_path: Path) -> None:
+    text = WELCOME + "# " + "x" * (4 * 1024 * 1024) + "\n"
+    problem = _problems(tmp_path, {"recruitment": text})[0]
+    assert problem.startswith("types/recruitment.yaml:1: file too large") and "4,194,304" in problem
+
+
+def test_an_empty_type_file_is_refused(tmp_path: Path) -> None:
+    assert _problems(tmp_path, {"recruitment": "# nothing here yet\n"})[0].startswith(
+        "types/recruitment.yaml:1: empty type file")
+
+
+def test_the_fast_loader_gives_the_same_data_and_lines_as_the_python_one(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import yaml
+
+    from bot import yamlfile
+    assert yaml.__with_libyaml__ and yamlfile.Loader is yaml.CSafeLoader
+    files = [SHIPPED / "bot.yaml", *sorted((SHIPPED / "types").glob("*.yaml"))]
+    fast = [yamlfile.load(f) for f in files]
+    monkeypatch.setattr(yamlfile, "Loader", yaml.SafeLoader)
+    for f, located in zip(files, fast, strict=True):
+        slow = yamlfile.load(f)
+        assert (located.data, dict(located.lines)) == (slow.data, dict(slow.lines)), f
+
+
+def test_merge_keys_are_resolved_and_explicit_keys_win(tmp_path: Path) -> None:
+    root = write_config(tmp_path / "config", BOT_YAML, {"recruitment": (
+        "x-welcome: &hello {template: hi, window: 5s}\n"
+        "handlers:\n  - welcome:\n      <<: *hello\n      window: 9s\n")})
+    with pytest.raises(InputError, match="x-welcome: unknown key"):
+        config.load(root, REGISTRY)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("handlers:\n  - welcome：\n      template: hi\n",
+     "types/recruitment.yaml:2: YAML syntax: full-width '：' where YAML needs ':'"),
+    ("handlers：\n  - welcome:\n      template: hi\n",
+     "types/recruitment.yaml:1: YAML syntax: full-width '：'"),
+    ("handlers:\n  - keywords:\n      rules:\n        - patterns: [\"a\"，\"b\"]\n"
+     "          reply: x\n", "types/recruitment.yaml:4: YAML syntax: full-width '，'"),
+    ("handlers:\n  - welcome:\n\t  template: hi\n",
+     "types/recruitment.yaml:3: YAML syntax: a tab in the indentation"),
+    ("handlers:\n  - welcome：\n  - rules: {text: rules.md}\n",
+     "types/recruitment.yaml:2: handlers[0]: each entry is one handler"),
+])
+def test_full_width_punctuation_and_tabs_point_at_their_line(tmp_path: Path, text: str,
+                                                             expected: str) -> None:
+    problems = _problems(tmp_path, {"recruitment": text})
+    assert problems[0].startswith(expected), problems
+    assert "full-width" in problems[0] or "tab" in problems[0]
+
+
+def test_full_width_colons_inside_texts_are_fine(tmp_path: Path) -> None:
+    root = write_config(tmp_path / "config", BOT_YAML, {"recruitment": (
+        "handlers:\n  - welcome:\n      template: 注意：请先看群规\n")})
+    assert config.load(root, REGISTRY).types["recruitment"].handlers[0].name == "welcome"
+
+
+def test_check_prints_the_root_cause_before_what_it_caused(tmp_path: Path) -> None:
+    root = write_config(tmp_path / "config", BOT_YAML, {
+        "recruitment": "handlers:\n  - welcome: {template: hi\n",
+        "other": "extends: recruitment\n"})
+    result = _check("--config", str(root))
+    lines = result.stderr.replace(str(root) + "/", "").splitlines()
+    assert result.returncode == 2
+    assert lines[0].startswith("types/recruitment.yaml:3: YAML syntax"), lines
+    assert lines[1].startswith("bot.yaml:9: groups[0].type: group type 'recruitment' did not "
+                               "load: see the error in types/recruitment.yaml above"), lines
+    assert lines[2].startswith("types/other.yaml:1: extends: group type 'recruitment' did not"
+                               ), lines
+
+
+# ---------------------------------------------------------------- extends: lists, warnings
+
+BASE_RULES = ("handlers:\n  - keywords:\n      rules:\n"
+              "        - {id: hours, patterns: [营业时间], reply: 十点}\n")
+
+
+def test_plus_key_extends_an_inherited_list(tmp_path: Path) -> None:
+    root = write_config(tmp_path / "config", BOT_YAML, {
+        "base": BASE_RULES,
+        "recruitment": "extends: base\nhandlers:\n  - keywords:\n      +rules:\n"
+                       "        - {id: price, patterns: [价格], reply: 免费}\n"})
+    deployment = config.load(root, REGISTRY)
+    [keywords] = deployment.types["recruitment"].handlers
+    assert [r.id for r in keywords.config.rules] == ["hours", "price"]
+    assert not any("replaces" in str(w) for w in deployment.warnings)
+
+
+def test_an_error_in_an_extended_list_names_the_child_line(tmp_path: Path) -> None:
+    assert _problems(tmp_path, {
+        "base": BASE_RULES,
+        "recruitment": "extends: base\nhandlers:\n  - keywords:\n      +rules:\n"
+                       "        - id: price\n          patterns: [价格]\n"
+                       "          reply: 免费\n          cooldwn: 1m\n"}) == [
+        "types/recruitment.yaml:8: handlers.keywords.rules[1].cooldwn: unknown key"]
+
+
+@pytest.mark.parametrize("child, expected", [
+    ("rules: []\n      +rules: []\n", "5: handlers.keywords.+rules: give `rules` or `+rules`"),
+    ("+rules: {id: x}\n", "4: handlers.keywords.+rules: `+rules` adds a list to an inherited"),
+])
+def test_plus_key_mistakes_name_the_line(tmp_path: Path, child: str, expected: str) -> None:
+    problems = _problems(tmp_path, {
+        "base": BASE_RULES,
+        "recruitment": "extends: base\nhandlers:\n  - keywords:\n      " + child})
+    assert problems[0].startswith("types/recruitment.yaml:" + expected), problems
+
+
+def test_check_warns_about_replaced_lists_and_unused_or_empty_types(tmp_path: Path) -> None:
+    bot_yaml = BOT_YAML + "  - match: {id: 'e@chatroom'}\n    type: empty\n"
+    root = write_config(tmp_path / "config", bot_yaml, {
+        "base": BASE_RULES,
+        "recruitment": "extends: base\nhandlers:\n  - keywords:\n      rules:\n"
+                       "        - {id: price, patterns: [价格], reply: 免费}\n",
+        "empty": "handlers: []\n",
+        "spare": WELCOME})
+    result = _check("--config", str(root))
+    assert result.returncode == 0, result.stderr
+    warnings = [line.replace(str(root) + "/", "") for line in result.stderr.splitlines()
+                if line.startswith("warning: ")]
+    assert warnings == [
+        "warning: types/empty.yaml:1: handlers: type 'empty' has no handlers: its groups get "
+        "no answer at all",
+        "warning: types/recruitment.yaml:4: handlers.keywords.rules: replaces the inherited "
+        "list of 1 (base.yaml:3); write `+rules:` to add to it instead",
+        "warning: types/spare.yaml:1: type 'spare' is not used: no binding in bot.yaml names "
+        "it, nor `direct`, and no type extends it"]
+
+
+# ---------------------------------------------------------------- reload off the event loop
+
+async def test_events_are_handled_while_a_reload_loads(tmp_path: Path) -> None:
+    """The reload reads a content file that is a named pipe, so it waits until the test
+    writes to it: meanwhile a message is answered. Were the reload on the event loop, the
+    answer would come only after it (a watchdog writes the pipe after 10 s)."""
+    import asyncio
+    import os
+    import threading
+
+    from harness import Harness
+    root = write_config(tmp_path / "config", BOT_YAML, {"recruitment": (
+        "handlers:\n  - rules: {text: rules.md, triggers: [群规], cooldown: 0s}\n")},
+        {"rules.md": "v1"})
+    async with Harness(root, tmp_path) as h:
+        pipe = root / "content" / "rules.md"
+        pipe.unlink()
+        os.mkfifo(pipe)
+        released = threading.Event()
+
+        def release() -> None:
+            released.wait(10)
+            pipe.write_text("v2", encoding="utf-8")
+
+        threading.Thread(target=release, daemon=True).start()
+        reload = asyncio.create_task(h.bot.reload())
+        await asyncio.sleep(0.05)  # the reload is under way, blocked on the pipe
+        await h.say("r1", "alice", "群规")
+        assert not reload.done()  # answered while the reload still loads
+        released.set()
+        await reload
+        await h.say("r1", "bob", "群规")
+        await h.advance("1m")
+        assert h.texts("r1") == ["v1", "v2"]

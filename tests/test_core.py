@@ -207,10 +207,10 @@ async def test_a_bad_reload_keeps_the_running_config(tmp_path: Path) -> None:
         types = h.deployment.root / "types" / "recruitment.yaml"
         types.write_text("handlers:\n  - echo: {prefx: 'v2 '}\n", encoding="utf-8")
         with pytest.raises(InputError, match="prefx: unknown key"):
-            h.bot.reload()
+            await h.bot.reload()
         await h.say("r1", "alice", "a")
         types.write_text("handlers:\n  - echo: {prefix: 'v2 '}\n", encoding="utf-8")
-        h.bot.reload()
+        await h.bot.reload()
         await h.say("r1", "alice", "b")
         await h.advance("10s")
         assert h.texts() == ["v1 a", "v2 b"]
@@ -221,7 +221,7 @@ async def test_reload_rebuilds_schedules(tmp_path: Path) -> None:
     async with _harness(tmp_path, "  - ticker: {}\n", start=start) as h:
         types = h.deployment.root / "types" / "recruitment.yaml"
         types.write_text("handlers:\n  - ticker: {cron: '15 12 * * *'}\n", encoding="utf-8")
-        h.bot.reload()
+        await h.bot.reload()
         await h.bot.refresh_groups()
         await h.advance("1h")
         assert h.texts() == ["tick Mon 12:15"]

@@ -141,7 +141,7 @@ async def test_a_reload_with_a_changed_schedule_takes_effect(tmp_path: Path) -> 
     async with Harness(root, tmp_path, start=MONDAY_NOON, groups=RECRUITMENT) as h:
         (root / "types" / "recruitment.yaml").write_text(
             "handlers:\n  - push:\n" + push % "45 12 * * *", encoding="utf-8")
-        h.bot.reload()
+        await h.bot.reload()
         await h.bot.refresh_groups()
         await h.advance("1h")
         assert _sent(h) == [("Mon 12:45:00", "a")]
