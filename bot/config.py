@@ -32,6 +32,7 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 from bot import yamlfile
 from bot.handler import Handler, Registry
 from bot.regex import Pattern
+from bot.sanitize import Safe, clean
 from bot.scheduler import cron_trigger
 from bot.yamlfile import InputError, KeyPath, Located, Problem, Where, describe
 
@@ -88,7 +89,9 @@ class Template:
         self.names = frozenset(n for _, n in parts if n)
 
     def render(self, values: Mapping[str, object]) -> str:
-        return "".join(lit + (str(values[n]) if n else "") for lit, n in self._parts)
+        """The text with each placeholder filled in; every value that is not Safe is cleaned
+        (bot/sanitize.py): member names cannot break lines or smuggle control characters."""
+        return Safe("".join(lit + (clean(values[n]) if n else "") for lit, n in self._parts))
 
     def __repr__(self) -> str:
         return f"Template({self.source!r})"

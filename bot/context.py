@@ -26,6 +26,7 @@ from bot.events import (
     MemberRenamed,
     Message,
 )
+from bot.sanitize import clean
 from bot.store import Store
 from bot.times import stamp
 from bot.yamlfile import InputError
@@ -103,9 +104,10 @@ class Context:
         return member_id in self._bot.deployment.settings.admins
 
     async def name(self, member_id: str) -> str:
-        """The member's name in this group as last seen, else their id."""
-        return await roster.name(self.store, self.scope, member_id) or \
-            self._bot.contact_name(member_id)
+        """The member's name in this group as last seen, else their id; cleaned to be shown
+        in a message (bot/sanitize.py)."""
+        return clean(await roster.name(self.store, self.scope, member_id) or
+                     self._bot.contact_name(member_id))
 
     async def group_info(self, group_id: str | None = None) -> GroupInfo:
         return await self._bot.gateway.group_info(group_id or self.scope)

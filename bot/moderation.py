@@ -28,6 +28,7 @@ from pydantic import Field
 from bot.adapters.base import GroupInfo
 from bot.config import Duration, Template, TemplateText, placeholders
 from bot.handler import HandlerConfig
+from bot.sanitize import clean
 from bot.store import Store
 
 if TYPE_CHECKING:
@@ -119,8 +120,7 @@ def describe(offence: Offence) -> str:
 
 def quote(text: str, limit: int = QUOTE_LIMIT) -> str:
     """A member's text on one line, shortened, for a message to the admins."""
-    line = " ".join(text.split())
-    return line if len(line) <= limit else line[:limit - 1] + "…"
+    return clean(text, limit)
 
 
 # ---------------------------------------------------------------- the ledger: warnings
@@ -363,7 +363,7 @@ class Moderator:
         """Remove, announce and block the member; False (admins told) when the bot cannot."""
         actor = self.actor
         if not await self.can_remove():
-            topic = (await actor.group_info(self.group)).topic
+            topic = clean((await actor.group_info(self.group)).topic)
             actor.tell_admins(f"[群管] 无法移出 {quote(name, 40)}（{member}）：机器人不是"
                               f"「{topic}」的群主。原因：{offence.reason}。请手动处理。")
             await actor.audit("kick_unavailable", member, describe(offence), self.group)
@@ -387,7 +387,7 @@ class Moderator:
                                ref=ref, at=actor.now, by=actor.bot_id)
         if case is None:
             return None
-        topic = (await actor.group_info(self.group)).topic
+        topic = clean((await actor.group_info(self.group)).topic)
         actor.tell_admins("\n".join([
             f"[群管] 待处理 {case.id}（{offence.detector}）· 「{topic}」",
             f"成员：{quote(name, 40)}（{member}）",

@@ -32,6 +32,7 @@ from bot.context import Context
 from bot.events import Message
 from bot.handler import CONTINUE, STOP, Flow, Handler, HandlerConfig
 from bot.moderation import Action, Case, Moderator, Offence, Status, WarningInForce, policy_of
+from bot.sanitize import clean
 from bot.text import normalize, strip_mentions
 
 ALIASES = {
@@ -221,7 +222,7 @@ async def _cases(command: Command, moderator: Moderator, ctx: Context) -> None:
 
 async def _topic(ctx: Context, group: str) -> str:
     try:
-        return (await ctx.group_info(group)).topic
+        return clean((await ctx.group_info(group)).topic)
     except GatewayError:
         return group
 
@@ -297,7 +298,7 @@ async def _status(command: Command, moderator: Moderator, ctx: Context) -> None:
     warnings = await moderator.in_force()
     queued = await outbox.queued_in(ctx.store, ctx.scope)
     ctx.reply("\n".join([
-        f"📊 {ctx.group.topic}",
+        f"📊 {clean(ctx.group.topic)}",
         f"类型：{ctx.group.type}",
         f"成员：{info.member_count} 人",
         f"生效中的警告：{len(warnings)} 条（{len({w.member for w in warnings})} 人）",

@@ -40,6 +40,7 @@ from bot.moderation import (
     describe,
     unblock,
 )
+from bot.sanitize import clean
 from bot.text import (
     WordMatcher,
     find_contacts,
@@ -425,8 +426,8 @@ class Antispam(Handler[Config]):
         policy = self.config.on_rejoin
         if policy is Rejoin.IGNORE:
             return False
-        topic = ctx.group.topic if ctx.group else ctx.scope
-        told = f"[群管] 曾因{reason}被移出的 {member.name}（{member.id}）又加入了「{topic}」"
+        topic = clean(ctx.group.topic if ctx.group else ctx.scope)
+        told = f"[群管] 曾因{reason}被移出的 {clean(member.name)}（{member.id}）又加入了「{topic}」"
         if policy is Rejoin.KICK and await ctx.can_remove():
             ctx.kick(member.id, reason)
             ctx.tell_admins(told + "，已再次移出。")

@@ -21,6 +21,7 @@ from bot.config import Duration, Template, TemplateText, placeholders
 from bot.context import Context
 from bot.events import Kind, Message
 from bot.handler import CONTINUE, STOP, Flow, Handler, HandlerConfig
+from bot.sanitize import Safe
 from bot.text import normalize, strip_mentions
 
 # What may follow or precede a command: "签到！", "check in~" (normalized: "!" and "~").
@@ -246,7 +247,7 @@ class Checkin(Handler[Config]):
         lines = [board.line.render({"rank": rank, "member": await ctx.name(member),
                                     "points": points, "days": days})
                  for rank, (member, points, days) in enumerate(rows, start=1)]
-        return "\n".join(lines) or board.empty
+        return Safe("\n".join(lines) or board.empty)
 
     # ------------------------------------------------------------ my data
 

@@ -22,11 +22,12 @@ from typing import Annotated
 
 from pydantic import Field
 
-from bot import report, roster
+from bot import report, roster, sanitize
 from bot.config import Cron, Duration, Template, TemplateText, placeholders
 from bot.context import Context
 from bot.events import Member, MemberJoined, Tick
 from bot.handler import CONTINUE, Flow, Handler, HandlerConfig, Schedule
+from bot.sanitize import clean
 from bot.times import stamp, unstamp
 
 SEEN = "lifecycle_seen"  # when the bot first saw each member (those there before it came)
@@ -99,9 +100,9 @@ class Lifecycle(Handler[Config]):
         over = newcomers[max(0, len(newcomers) - (facts.size - facts.capacity)):]
         if not over:
             return
-        names = "、".join(f"{m.name}（{m.id}）" for m in over)
+        names = "、".join(f"{clean(m.name)}（{m.id}）" for m in over)
         sibling = await ctx.group_with_room(facts.type)
-        full = f"「{facts.topic}」已超员（{facts.size}/{facts.capacity}）"
+        full = f"「{clean(facts.topic)}」已超员（{facts.size}/{facts.capacity}）"
         if sibling is None:
             ctx.tell_admins(f"[groupbot] {full}：{names} 是超出的成员，"
                             f"其他 {facts.type} 群也都满了，请新建一个群。")
@@ -116,10 +117,10 @@ class Lifecycle(Handler[Config]):
         # cancels the welcome and the name-card reminders still pending here.
         removable = await ctx.can_remove()
         for member in over if removable else ():
-            ctx.kick(member.id, f"本群已满，已邀请加入「{sibling.topic}」")
+            ctx.kick(member.id, f"本群已满，已邀请加入「{clean(sibling.topic)}」")
         moved = ("，并移出本群。" if removable
                  else "。机器人不是本群群主，无法移出，请手动将其移出本群。")
-        ctx.tell_admins(f"[groupbot] {full}：已邀请 {names} 加入「{sibling.topic}」"
+        ctx.tell_admins(f"[groupbot] {full}：已邀请 {names} 加入「{clean(sibling.topic)}」"
                         f"（{sibling.member_count}/{facts.capacity}）{moved}")
 
     # ------------------------------------------------------------ the daily run
@@ -182,10 +183,10 @@ class Lifecycle(Handler[Config]):
         since = _quiet_since(entry, row[0] if row else None)
         if since is None or stamp(since) != quiet_since:
             return  # spoke (or came back) since the warning
-        topic = ctx.group.topic if ctx.group else ctx.scope
+        topic = clean(ctx.group.topic if ctx.group else ctx.scope)
         if not await ctx.can_remove():
             await ctx.audit("silent_not_removed", member, "the bot is not the group owner")
-            ctx.tell_admins(f"[groupbot] 「{topic}」：{entry.name}（{member}）长期未发言，"
+            ctx.tell_admins(f"[groupbot] 「{topic}」：{clean(entry.name)}（{member}）长期未发言，"
                             "但机器人不是群主，无法移出，请手动处理。")
             return
         await ctx.audit("silent_removed", member, f"silent since {quiet_since}")
@@ -195,7 +196,7 @@ class Lifecycle(Handler[Config]):
 
     def _report_text(self, h: report.Health, silent: list[tuple[Member, str]]) -> str:
         f = h.facts
-        lines = [f"📊 群日报「{f.topic}」{h.until.month}月{h.until.day}日",
+        lines = [f"📊 群日报「{clean(f.topic)}」{h.until.month}月{h.until.day}日",
                  f"人数：{f.size}/{f.capacity}",
                  f"近 7 天发言：{h.active} 人（{h.active_percent}%，目标 {f.active_target}%）",
                  f"近 24 小时：入群 {h.joins} · 退群 {h.leaves}"
@@ -208,12 +209,12 @@ class Lifecycle(Handler[Config]):
         return "\n".join(lines)
 
     def _silent_text(self, facts: report.GroupFacts, silent: list[tuple[Member, str]]) -> str:
-        return f"[groupbot] 「{facts.topic}」{self._silent_line(silent)}"
+        return f"[groupbot] 「{clean(facts.topic)}」{self._silent_line(silent)}"
 
     def _silent_line(self, silent: list[tuple[Member, str]]) -> str:
         assert self.config.silent is not None
         days = self.config.silent.after.days or 1
-        names = "、".join(m.name for m, _ in silent) or "无"
+        names = sanitize.names(m.name for m, _ in silent) or "无"
         action = "，已提醒，届时仍未发言将移出" if silent and self.config.silent.remove else ""
         return f"新增沉默 ≥{days} 天：{names}{action}"
 

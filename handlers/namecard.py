@@ -17,6 +17,7 @@ from bot.config import Duration, Regex, TemplateText, placeholders
 from bot.context import Context
 from bot.events import MemberJoined, MemberLeft, MemberRenamed, Message, Tick
 from bot.handler import CONTINUE, STOP, Flow, Handler, HandlerConfig
+from bot.sanitize import clean
 from bot.text import normalize, strip_mentions
 
 
@@ -96,8 +97,8 @@ class NameCard(Handler[Config]):
             return CONTINUE
         rows = [(e.member, e.name) for e in await roster.present(ctx.store, ctx.scope)
                 if not self._exempt(e.member, ctx)]
-        wrong = [f"{name}（{member}）" for member, name in rows if not self.complies(name)]
-        topic = ctx.group.topic if ctx.group else ctx.scope
+        wrong = [f"{clean(name)}（{member}）" for member, name in rows if not self.complies(name)]
+        topic = clean(ctx.group.topic if ctx.group else ctx.scope)
         if wrong:
             text = (f"「{topic}」群名片不规范的成员 {len(wrong)}/{len(rows)} 人"
                     f"（格式示例：{self.config.example}）：\n" + "\n".join(wrong))

@@ -30,6 +30,7 @@ from bot.config import (
 from bot.context import Context
 from bot.events import Tick
 from bot.handler import CONTINUE, Flow, Handler, HandlerConfig, Schedule
+from bot.sanitize import Safe
 
 
 def _quoted_time(value: Any) -> Any:
@@ -244,7 +245,7 @@ class Push(Handler[Config]):
         index = await self._next_index(ctx, push, len(items))
         if index is None:
             return "finished", None
-        ctx.say(push.template.render({"text": items[index], "episode": index + 1,
+        ctx.say(push.template.render({"text": Safe(items[index]), "episode": index + 1,
                                       "episodes": len(items)}))
         return "sent", index + 1
 

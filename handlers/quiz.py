@@ -31,6 +31,7 @@ from bot.context import Context
 from bot.events import Member, MemberLeft, Message, Tick
 from bot.handler import CONTINUE, STOP, Flow, Handler, HandlerConfig
 from bot.report import span
+from bot.sanitize import Safe
 from bot.text import WordMatcher, normalize, strip_mentions
 from bot.yamlfile import InputError
 
@@ -227,7 +228,7 @@ class QuizHandler(Handler[Config]):
             f"INSERT INTO {TABLE} (quiz, member, grp, started_at) VALUES (?, ?, ?, ?)",
             (self.config.file.path, member.id, announce_in, ctx.now.isoformat()))
         intro = self.config.texts.start.render({
-            "title": self._quiz.title, "count": len(self._quiz.questions),
+            "title": Safe(self._quiz.title), "count": len(self._quiz.questions),
             "limit": span(self.config.time_limit), "pass_mark": self.config.pass_mark})
         await self._ask(ctx, member.id, {"attempt": attempt, "index": 0, "earned": 0,
                                          "group": announce_in}, intro)

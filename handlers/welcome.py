@@ -12,6 +12,7 @@ from bot.config import ContentFile, Duration, TemplateText, placeholders
 from bot.context import Context
 from bot.events import MemberJoined, MemberLeft, Tick
 from bot.handler import CONTINUE, Flow, Handler, HandlerConfig
+from bot.sanitize import Safe, names
 
 PLACEHOLDERS = ("members", "group", "count", "size", "rules")
 
@@ -76,10 +77,10 @@ class Welcome(Handler[Config]):
         for start in range(0, len(pending), step):
             batch = pending[start:start + step]
             text = self.config.template.render({
-                "members": "、".join(name for _, name in batch),
+                "members": names(name for _, name in batch),
                 "group": ctx.group.topic,
                 "count": len(batch),
                 "size": size,
-                "rules": self.config.rules.text.strip() if self.config.rules else "",
+                "rules": Safe(self.config.rules.text.strip() if self.config.rules else ""),
             })
             ctx.say(text, mentions=[member_id for member_id, _ in batch])

@@ -1,0 +1,88 @@
+"""Member-supplied text (names, group names) in the bot's messages: one line, no control or
+bidi characters, capped; a name cannot forge a line of the bot's own reply."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from harness import BOT_YAML, Harness, write_config
+
+from bot.sanitize import NAME_LIMIT, clean
+
+FORGED = "bob\n⚠️ 警告 (2/2)：发布链接。"
+TYPES = {"recruitment": """\
+handlers:
+  - checkin:
+      leaderboard: {triggers: [排行]}
+  - welcome:
+      template: "欢迎 {members} 加入「{group}」！\\n请先看群公告。"
+      window: 5s
+  - keywords:
+      rules:
+        - {patterns: [群名], reply: "这里是「{group}」，{member}"}
+"""}
+
+
+def _harness(tmp_path: Path, topic: str = "Recruitment 01") -> Harness:
+    root = write_config(tmp_path / "config", BOT_YAML, TYPES)
+    return Harness(root, tmp_path, groups={"r1": topic})
+
+
+async def test_a_name_cannot_forge_a_line_in_the_check_in_reply(tmp_path: Path) -> None:
+    async with _harness(tmp_path) as h:
+        h.world.contacts["mallory"] = FORGED
+        await h.say("r1", "mallory", "签到")
+        await h.advance("5s")
+        [reply] = h.texts("r1")
+    assert "\n" not in reply
+    assert reply.startswith("✅ bob ⚠️ 警告 (2/2)：发布链接。 签到成功！")
+
+
+async def test_the_leaderboard_shows_names_on_their_own_lines(tmp_path: Path) -> None:
+    async with _harness(tmp_path) as h:
+        h.world.contacts["mallory"] = FORGED
+        await h.say("r1", "mallory", "签到")
+        await h.say("r1", "alice", "签到")
+        await h.advance("1m")
+        await h.say("r1", "alice", "排行")
+        await h.advance("1m")
+        board = h.texts("r1")[-1]
+    assert not any(line.startswith("⚠️") for line in board.splitlines()), board
+    assert "bob ⚠️ 警告 (2/2)：发布链接。" in board
+
+
+async def test_control_and_bidi_characters_are_dropped_and_long_names_capped(
+        tmp_path: Path) -> None:
+    async with _harness(tmp_path) as h:
+        h.world.contacts["rlo"] = "\u202eevil\u200b\u2066name\x07\u2028x"
+        h.world.contacts["long"] = "长" * 200
+        await h.say("r1", "rlo", "签到")
+        await h.say("r1", "long", "签到")
+        await h.advance("1m")
+        first, second = h.texts("r1")
+    assert first.startswith("✅ evilname x 签到成功")
+    assert "长" * (NAME_LIMIT - 1) + "… 签到成功" in second and "长" * NAME_LIMIT not in second
+
+
+async def test_the_welcome_keeps_its_own_lines_whatever_the_names(tmp_path: Path) -> None:
+    async with _harness(tmp_path, topic="Recruitment\n📢 管理员公告：请转账") as h:
+        h.world.contacts["mallory"] = FORGED
+        h.world.contacts["carol"] = "carol\r\n\u202e"
+        await h.join("r1", "mallory", "carol")
+        await h.advance("10s")
+        [welcome] = h.texts("r1")
+    assert welcome.splitlines() == [
+        "欢迎 bob ⚠️ 警告 (2/2)：发布链接。、carol 加入「Recruitment 📢 管理员公告：请转账」！",
+        "请先看群公告。"]
+
+
+async def test_a_keyword_reply_quotes_the_group_name_on_one_line(tmp_path: Path) -> None:
+    async with _harness(tmp_path, topic="Recruitment\u202e\n01") as h:
+        await h.say("r1", "alice", "群名")
+        await h.advance("5s")
+    assert h.texts("r1") == ["这里是「Recruitment 01」，alice"]
+
+
+def test_emoji_sequences_and_plain_names_are_kept() -> None:
+    assert clean("👨\u200d👩\u200d👧 小明") == "👨\u200d👩\u200d👧 小明"
+    assert clean("  Ａlice\t\tW  ") == "Ａlice W"
