@@ -158,8 +158,11 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
-                        stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if args.verbose:  # the bot's own debug lines (events...), not every library's
+        for name in ("bot", "handlers"):
+            logging.getLogger(name).setLevel(logging.DEBUG)
     try:
         result: int = args.fn(args)
     except InputError as exc:  # a bad config, for every command: each problem on its line

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import itertools
 import logging
 import os
@@ -14,15 +15,17 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Callable, Coroutine
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from bot import config, roster
 from bot.adapters.simulator import Record, Simulator
 from bot.app import Bot
 from bot.clock import SystemClock
-from bot.config import parse_duration
+from bot.config import Deployment, parse_duration
 from bot.events import (
     Event,
     FriendRequest,
@@ -48,14 +51,28 @@ Type a message to say it as the current member in the current group. Commands:
   /friend HELLO         friend request to the bot  /link URL [TEXT] post a link card
   /kind KIND TEXT       post a message of a kind (image, card, mini_program, file, ...)
   /wait 10m             jump the clock ahead       /groups          list groups
-  /reload               reload the config          /quit            stop (also Ctrl-C, Ctrl-D)
-Mention the bot with @NAME in the text."""
+  /reload               reload the config          /reset           forget everything, start over
+  /quit                 stop (also Ctrl-C, Ctrl-D)
+A MEMBER is an id or a name (alice, 林运营). Mention with @id or @name, also glued to a
+command: /warn @bob, /踢@Bob. Other /commands are said in the group (admin commands)."""
+
+# the simulator's commands: how to write each, and how many arguments it needs at least
+USAGE = {
+    "as": ("/as MEMBER", 1), "in": ("/in GROUP", 1), "join": ("/join MEMBER [MEMBER...]", 1),
+    "leave": ("/leave MEMBER [MEMBER...]", 1), "rename": ("/rename MEMBER NAME", 2),
+    "dm": ("/dm TEXT", 1), "friend": ("/friend HELLO", 1), "link": ("/link URL [TEXT]", 1),
+    "kind": ("/kind KIND [TEXT]", 1), "wait": ("/wait DURATION (e.g. 10m, 2h, 1d)", 1),
+    "help": ("/help", 0), "groups": ("/groups", 0), "reload": ("/reload", 0),
+    "reset": ("/reset", 0), "quit": ("/quit", 0), "exit": ("/exit", 0),
+}
+RESET = "reset"  # what Terminal.run returns when the operator asked to start over
 
 
 async def run(config_dir: Path, registry: Registry) -> int:
     deployment = config.load(config_dir, registry)
     settings = deployment.settings
     clock = SystemClock(settings.timezone)
+    _log_on(clock)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -64,18 +81,35 @@ async def run(config_dir: Path, registry: Registry) -> int:
     wechat = _wechat_gateway()
     if wechat is not None:
         bot = Bot(deployment, wechat, clock, registry)
-        side = wechat.run(bot)
-    else:
-        me = Member(settings.bot.id, settings.bot.name)
-        world = Simulator(clock, me, settings.simulator.contacts, _show)
-        for g in settings.simulator.groups:
-            world.add_group(g.id, g.topic, g.members, g.owner)
+        return await _serve(bot, wechat.run(bot), stop)
+    lines = _read_stdin()
+    print(HELP)
+    while True:
+        world = _world(deployment, clock)
         await _restore(world, deployment.storage_path)
         bot = Bot(deployment, world, clock, registry)
         bot.set_contact_names(world.name_of)
-        bot.followups = world.take_inbox
-        side = Terminal(bot, world, clock).run()
+        bot.followups = partial(_logged, world.take_inbox)
+        terminal = Terminal(bot, world, clock, lines)
+        result = await _serve(bot, terminal.run(), stop)
+        if not terminal.reset:
+            return result
+        _forget(Path(bot.db_path))
+        deployment = bot.deployment  # as last reloaded
+        print(f"reset: database {bot.db_path} removed; the simulated groups start over")
 
+
+def _world(deployment: Deployment, clock: SystemClock) -> Simulator:
+    settings = deployment.settings
+    world = Simulator(clock, Member(settings.bot.id, settings.bot.name),
+                      settings.simulator.contacts, _show)
+    for g in settings.simulator.groups:
+        world.add_group(g.id, g.topic, g.members, g.owner)
+    return world
+
+
+async def _serve(bot: Bot, side: Coroutine[Any, Any, None], stop: asyncio.Event) -> int:
+    """Run the bot and its platform side until either ends or a signal comes."""
     await bot.start()
     log.info("groupbot running; database %s", bot.db_path)
     tasks = [asyncio.create_task(bot.serve()), asyncio.create_task(side)]
@@ -96,6 +130,65 @@ async def run(config_dir: Path, registry: Registry) -> int:
         await bot.stop()
         log.info("stopped; queued actions and timers are kept for the next start")
     return 1 if failed else 0
+
+
+def _forget(db: Path) -> None:
+    """`/reset`: the database and SQLite's side files go; the next start makes a new one."""
+    for path in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
+        path.unlink(missing_ok=True)
+
+
+def _read_stdin() -> asyncio.Queue[str | None]:
+    """The operator's lines, read by a daemon thread (a blocked read never holds up the
+    exit); None at the end of input."""
+    lines: asyncio.Queue[str | None] = asyncio.Queue()
+    loop = asyncio.get_running_loop()
+
+    def read() -> None:
+        for line in sys.stdin:
+            loop.call_soon_threadsafe(lines.put_nowait, line)
+        loop.call_soon_threadsafe(lines.put_nowait, None)
+
+    threading.Thread(target=read, daemon=True).start()
+    return lines
+
+
+def _log_on(clock: SystemClock) -> None:
+    """Log times on the bot's clock: its time zone, and in the simulator the virtual time
+    `/wait` moved to, as on the bot's lines."""
+    def converter(created: float | None) -> time.struct_time:
+        ago = timedelta(seconds=time.time() - (created or time.time()))
+        return (clock.now() - ago).timetuple()
+
+    for handler in logging.root.handlers:
+        if handler.formatter is not None:
+            handler.formatter.converter = converter
+
+
+def _logged(take: Callable[[], list[Event]]) -> list[Event]:
+    """What the simulated platform reports back (joins after invites...), logged for -v."""
+    events = take()
+    for event in events:
+        log.debug("event %s", describe(event))
+    return events
+
+
+def describe(event: Event) -> str:
+    """One line per event for `-v`: its kind, group and the fields that are set."""
+    def shown(value: object) -> str:
+        match value:
+            case Member(id=member_id, name=name):
+                return f"{member_id} ({name})"
+            case tuple():
+                return "[" + ", ".join(shown(v) for v in value) + "]"
+            case Kind():
+                return value.value
+        return repr(value)
+
+    fields = [(f.name, getattr(event, f.name)) for f in dataclasses.fields(event)]
+    return f"{type(event).__name__} in {event.group or 'private'}: " + ", ".join(
+        f"{name}={shown(value)}" for name, value in fields
+        if name not in ("at", "group", "id") and value not in (None, (), "", False, Kind.TEXT))
 
 
 async def _restore(world: Simulator, db: Path) -> None:
@@ -120,7 +213,7 @@ def _wechat_gateway() -> WechatyGateway | None:
 
 
 def _show(record: Record) -> None:
-    t = record["t"][11:19]
+    t = f"{record['t'][:10]} {record['t'][11:19]}"  # the bot's date and time, as in the log
     kind = record["action"]
     if kind == "say":
         mentions = " ".join(f"@{m}" for m in record["mentions"])
@@ -136,35 +229,26 @@ def _show(record: Record) -> None:
 class Terminal:
     """Reads the operator's lines and turns them into events on the simulator."""
 
-    def __init__(self, bot: Bot, world: Simulator, clock: SystemClock) -> None:
+    def __init__(self, bot: Bot, world: Simulator, clock: SystemClock,
+                 lines: asyncio.Queue[str | None]) -> None:
         self.bot = bot
         self.world = world
         self.clock = clock
+        self.lines = lines
+        self.reset = False  # the operator asked to start over
         self.group = next(iter(world.rooms), "")
         members = world.rooms[self.group].members if self.group else {}
         self.member = next((m for m in members if m != world.self_id), "alice")
         self.ids = itertools.count(time.time_ns())  # unique across runs of the simulator
 
     async def run(self) -> None:
-        lines: asyncio.Queue[str | None] = asyncio.Queue()
-        loop = asyncio.get_running_loop()
-
-        def read() -> None:  # a daemon thread, so a blocked read never holds up the exit
-            for line in sys.stdin:
-                loop.call_soon_threadsafe(lines.put_nowait, line)
-            loop.call_soon_threadsafe(lines.put_nowait, None)
-
-        threading.Thread(target=read, daemon=True).start()
-        print(HELP)
         self._prompt()
-        while (line := await lines.get()) is not None:
+        while (line := await self.lines.get()) is not None:
             try:
                 await self.handle(line.strip())
-            except IndexError:
-                print("! that command needs more: /help lists them")
             except Exception as exc:  # a typo must never stop the bot
                 print(f"! {exc}")
-            if line.strip() in ("/quit", "/exit"):
+            if self.reset or line.strip() in ("/quit", "/exit"):
                 return
             self._prompt()
 
@@ -179,6 +263,13 @@ class Terminal:
             return
         command, _, rest = line[1:].partition(" ")
         args = shlex.split(rest) if rest else []
+        if command not in USAGE:  # not ours: said in the group (/warn, /status, /踢@Bob...)
+            await self._say(line, Kind.TEXT)
+            return
+        usage, needs = USAGE[command]
+        if len(args) < needs:
+            print(f"! that command needs more: {usage}")
+            return
         now = self.clock.now()
         event: Event | None = None
         if command == "help":
@@ -190,14 +281,20 @@ class Terminal:
             self.world.group(args[0])
             self.group = args[0]
         elif command == "as":
-            self.member = args[0]
+            self.member = self._find(args[0])
+            new = "" if self.member in self.world.contacts else ", new: /join it first"
+            found = self.world.member(self.group, self.member)
+            print(f"speaking as {found.name} ({found.id}{new})")
         elif command == "join":
-            event = MemberJoined(now, self.group, self.world.join(self.group, args), self.member)
+            members = [self._find(m) for m in args]
+            event = MemberJoined(now, self.group, self.world.join(self.group, members),
+                                 self.member)
         elif command == "leave":
-            event = MemberLeft(now, self.group, self.world.leave(self.group, args))
+            members = [self._find(m) for m in args]
+            event = MemberLeft(now, self.group, self.world.leave(self.group, members))
         elif command == "rename":
-            event = MemberRenamed(now, self.group,
-                                  self.world.rename(self.group, args[0], " ".join(args[1:])))
+            event = MemberRenamed(now, self.group, self.world.rename(
+                self.group, self._find(args[0]), " ".join(args[1:])))
         elif command == "dm":
             event = Message(now, None, self.world.member(None, self.member), rest,
                             id=f"t{next(self.ids)}")
@@ -214,12 +311,24 @@ class Terminal:
             await self.bot.reload()
             await self.bot.refresh_groups()
             print("config reloaded")
-        elif command in ("quit", "exit"):
-            return
-        else:  # not ours: say it, as an admin command (/warn, /status...) or plain text
-            await self._say(line, Kind.TEXT)
+        elif command == "reset":
+            self.reset = True
         if event is not None:
+            log.debug("event %s", describe(event))
             await self.bot.feed(event)
+
+    def _find(self, who: str) -> str:
+        """A member's id from an id or a name: in this group first, then any known contact;
+        anything else is taken as a new member's id."""
+        here = self.world.group(self.group).members if self.group else {}
+        for names in (here, self.world.contacts,
+                      *(g.members for g in self.world.rooms.values())):
+            if who in names:
+                return who
+            found = [member_id for member_id, name in names.items() if name == who]
+            if found:
+                return found[0]
+        return who
 
     async def _wait(self, delta: timedelta) -> None:
         """Jump ahead, stopping at each due job on the way, as time would have passed."""
@@ -229,14 +338,32 @@ class Terminal:
             await self.bot.run_due()
         self.clock.skip(max(end - self.clock.now(), timedelta()))
         await self.bot.run_due()
+        now = self.clock.now()
+        print(f"now {now:%Y-%m-%d %H:%M:%S} {self.clock.tz} ({now:%A})")
 
     async def _say(self, text: str, kind: Kind, url: str | None = None) -> None:
         group = self.world.group(self.group)
         if self.member not in group.members:
             raise ValueError(f"{self.member} is not in {self.group}: /join {self.member} first")
-        names = {name: member_id for member_id, name in group.members.items()}
-        mentions = tuple(names[w[1:]] for w in text.split() if w.startswith("@") and
-                         w[1:] in names)
-        await self.bot.feed(Message(
-            self.clock.now(), self.group, self.world.member(self.group, self.member), text, kind,
-            mentions, self.world.self_id in mentions, url, f"t{next(self.ids)}"))
+        event = Message(self.clock.now(), self.group, self.world.member(self.group, self.member),
+                        text, kind, mentions := mentioned(text, group.members),
+                        self.world.self_id in mentions, url, f"t{next(self.ids)}")
+        log.debug("event %s", describe(event))
+        await self.bot.feed(event)
+
+
+def mentioned(text: str, members: dict[str, str]) -> tuple[str, ...]:
+    """The members a typed line mentions, as "@id" or "@name", also run into a command
+    ("/踢@Bob"): at each "@", the longest id or name that ends there (at the end, a space,
+    punctuation or the next "@"), in the order written, each once."""
+    by_key = {name: member_id for member_id, name in members.items()}
+    by_key.update({member_id: member_id for member_id in members})
+    keys = sorted(by_key, key=len, reverse=True)
+    found: list[str] = []
+    for at in (i for i, char in enumerate(text) if char == "@"):
+        for key in keys:
+            end = at + 1 + len(key)
+            if text.startswith(key, at + 1) and (end == len(text) or not text[end].isalnum()):
+                found.append(by_key[key])
+                break
+    return tuple(dict.fromkeys(found))

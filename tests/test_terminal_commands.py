@@ -1,0 +1,111 @@
+"""The terminal simulator's commands as a new operator types them (`groupbot run` on stdin):
+the virtual date and time, members by id or name, mentions, /reset, usage, -v."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from harness import ROOT
+
+from bot import config
+from bot.terminal import mentioned
+from handlers import REGISTRY
+
+STAMP = re.compile(r"^(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2})", re.MULTILINE)
+
+
+def _deployment(tmp_path: Path) -> Path:
+    shutil.copytree(ROOT / "config", tmp_path / "config")
+    shutil.copytree(ROOT / "content", tmp_path / "content")
+    return tmp_path / "config"
+
+
+def _run(config_dir: Path, *lines: str, verbose: bool = False) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "bot.cli", *(["-v"] if verbose else []), "run",
+               "--config", str(config_dir)]
+    return subprocess.run(command, input="\n".join(lines) + "\n", capture_output=True,
+                          text=True, timeout=60, env={"PATH": "/usr/bin:/bin", "TZ": "UTC"})
+
+
+def test_wait_and_every_bot_line_show_the_virtual_date_in_the_bots_time_zone(
+        tmp_path: Path) -> None:
+    result = _run(_deployment(tmp_path), "/wait 3d", "群规", "/wait 5s", verbose=True)
+    assert result.returncode == 0, result.stderr
+    waits = re.findall(r"^.*now (\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}) Asia/Shanghai \(\w+day\)$",
+                       result.stdout, re.MULTILINE)
+    assert len(waits) == 2
+    [rules] = [line for line in result.stdout.splitlines() if "【招募群群规】" in line]
+    said = re.search(r"(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}) \[r1\] bot:", rules)
+    assert said is not None
+    assert waits[0] <= said.group(1) <= waits[1]  # the line's time is the virtual one
+    # the log, under TZ=UTC, is on the same clock and zone: its last line after the waits
+    logged = STAMP.findall(result.stderr)
+    assert logged[-1] >= waits[1]
+    assert "event Message in r1" in result.stderr
+
+
+def test_members_are_found_by_name_and_mentioned_by_id_or_name(tmp_path: Path) -> None:
+    result = _run(_deployment(tmp_path), "/as 林运营", "/warn @bob 刷屏", "/wait 5s",
+                  "/踢@Alice", "/wait 10s", "/status", "/wait 5s")
+    assert result.returncode == 0, result.stderr
+    assert "speaking as 林运营 (op_lin)" in result.stdout
+    assert "[r1] bot: @bob ⚠️ 警告 (1/2)：刷屏" in result.stdout
+    assert "*** kick group=r1 member=alice" in result.stdout
+    assert "📊 Listener Recruitment 01" in result.stdout  # op_lin is the admin: not a new member
+
+
+def test_mentions_take_the_longest_name_or_id_that_ends_at_a_boundary() -> None:
+    members = {"bob": "Bob", "bo": "Bo", "op_lin": "林运营", "x": "Anna Lee"}
+    assert mentioned("/warn @bob 刷屏", members) == ("bob",)
+    assert mentioned("/踢@Bob", members) == ("bob",)
+    assert mentioned("@Bo，你好 @林运营", members) == ("bo", "op_lin")
+    assert mentioned("@Anna Lee hi @bobby @bob @bob", members) == ("x", "bob")
+    assert mentioned("no mention", members) == ()
+
+
+def test_reset_forgets_the_database_and_the_groups_start_over(tmp_path: Path) -> None:
+    config_dir = _deployment(tmp_path)
+    result = _run(config_dir, "/join dave", "/wait 20s", "/groups", "/reset", "/groups",
+                  "/join dave", "/wait 20s")
+    assert result.returncode == 0, result.stderr
+    assert "reset: database" in result.stdout
+    assert result.stdout.count("r1: Listener Recruitment 01 倾听者招募群 (5 members") == 1
+    assert result.stdout.count("r1: Listener Recruitment 01 倾听者招募群 (4 members") == 1
+    assert result.stdout.count("[r1] bot: @dave 欢迎加入") == 2  # a new database: welcomed again
+
+
+def test_a_command_missing_its_arguments_prints_its_usage(tmp_path: Path) -> None:
+    result = _run(_deployment(tmp_path), "/join", "/rename bob", "/wait", "/groups")
+    assert result.returncode == 0, result.stderr
+    assert "! that command needs more: /join MEMBER [MEMBER...]" in result.stdout
+    assert "! that command needs more: /rename MEMBER NAME" in result.stdout
+    assert "! that command needs more: /wait DURATION" in result.stdout
+    assert "r1: Listener Recruitment 01 倾听者招募群 (4 members" in result.stdout  # nobody joined
+
+
+def test_verbose_shows_the_bots_events_without_library_debug_lines(tmp_path: Path) -> None:
+    result = _run(_deployment(tmp_path), "/join dave", "/wait 20s", verbose=True)
+    assert result.returncode == 0, result.stderr
+    debug = [line for line in result.stderr.splitlines() if " DEBUG " in line]
+    assert any("event MemberJoined in r1: members=[dave (dave)]" in line for line in debug)
+    loggers = {line.split(" DEBUG ")[1].split(":")[0] for line in debug}
+    assert loggers and all(name.split(".")[0] in ("bot", "handlers") for name in loggers)
+
+
+def test_the_simulated_deployment_has_a_group_of_every_stage_and_a_passed_quiz_gets_in(
+        tmp_path: Path) -> None:
+    deployment = config.load(ROOT / "config", REGISTRY)
+    bound = {gtype.name for g in deployment.settings.simulator.groups
+             if (gtype := deployment.type_for(g.id, g.topic)) is not None}
+    assert {"recruitment", "internship", "customer", "official"} <= bound
+    result = _run(_deployment(tmp_path), "/in i1", "/join alice", "/as alice", "开始考试",
+                  "/wait 5s", "B", "/wait 5s", "B", "/wait 5s", "ABD", "/wait 5s", "AC",
+                  "/wait 5s", "我会陪着她，理解她的难过", "/wait 1m")
+    assert result.returncode == 0, result.stderr
+    assert "*** invite group=o1 member=alice" in result.stdout
+    assert "已邀请你加入正式群「Official 01 正式倾听者群」" in result.stdout
+    assert "[o1] bot: @alice 🎊 恭喜正式成为倾听者" in result.stdout
