@@ -16,11 +16,11 @@ the member, their text, a status, and who opened and closed it when.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from random import Random
 from typing import TYPE_CHECKING, Annotated, Any, Protocol
 
 from pydantic import Field
@@ -180,7 +180,8 @@ async def warnings_given(store: Store, group: str, since: datetime, until: datet
     """Warnings given in the group in [since, until), revoked ones not counted."""
     row = await store.one(
         "SELECT count(*) FROM warnings WHERE grp=? AND at>=? AND at<?"
-        " AND (ended IS NULL OR ended != 'revoked')", (group, since.timestamp(), until.timestamp()))
+        " AND (ended IS NULL OR ended != 'revoked')",
+        (group, since.timestamp(), until.timestamp()))
     return int(row[0]) if row else 0
 
 
@@ -258,18 +259,31 @@ def is_case_id(text: str) -> bool:
     return len(text) == CASE_ID_LENGTH and all(c in CASE_ALPHABET for c in text.upper())
 
 
-async def open_case(store: Store, random: Random, *, kind: str, group: str, member: str,
-                    name: str, text: str, reason: str, ref: str, at: datetime,
+def _case_id(seed: str, attempt: int) -> str:
+    """A short id from what the case is about: the same input gives the same id, so a
+    replayed scenario can answer it."""
+    number = int.from_bytes(hashlib.blake2b(f"{seed}|{attempt}".encode(),
+                                            digest_size=8).digest(), "big")
+    chars = []
+    for _ in range(CASE_ID_LENGTH):
+        number, index = divmod(number, len(CASE_ALPHABET))
+        chars.append(CASE_ALPHABET[index])
+    return "".join(chars)
+
+
+async def open_case(store: Store, *, kind: str, group: str, member: str, name: str,
+                    text: str, reason: str, ref: str, at: datetime,
                     by: str) -> Case | None:
     """Open a case with a fresh short id; None if one of this kind about the same `ref`
     (a message id, a text's digest) for this member was opened before."""
     if ref and await store.one("SELECT 1 FROM cases WHERE kind=? AND grp=? AND member=?"
                                " AND ref=?", (kind, group, member, ref)):
         return None
-    while True:
-        case_id = "".join(random.choice(CASE_ALPHABET) for _ in range(CASE_ID_LENGTH))
-        if await store.one("SELECT 1 FROM cases WHERE id=?", (case_id,)) is None:
-            break
+    seed = f"{kind}|{group}|{member}|{ref}|{at.timestamp()}"
+    attempt = 0
+    while await store.one("SELECT 1 FROM cases WHERE id=?", (case_id := _case_id(
+            seed, attempt),)) is not None:
+        attempt += 1
     await store.execute(
         f"INSERT INTO cases ({_CASE_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,NULL,NULL)",
         (case_id, kind, group, member, name, text, reason, ref, Status.OPEN, at.timestamp(),
@@ -308,9 +322,6 @@ class Actor(Protocol):
 
     @property
     def store(self) -> Store: ...
-
-    @property
-    def random(self) -> Random: ...
 
     @property
     def bot_id(self) -> str: ...
@@ -382,8 +393,9 @@ class Moderator:
         """No public action: open a case and send it to the admins privately (once per
         `ref`)."""
         actor = self.actor
-        case = await open_case(actor.store, actor.random, kind=kind, group=self.group,
-                               member=member, name=name, text=text, reason=offence.reason,
+        case = await open_case(actor.store, kind=kind, group=self.group,
+                               member=member, name=quote(name, 40), text=text,
+                               reason=offence.reason,
                                ref=ref, at=actor.now, by=actor.bot_id)
         if case is None:
             return None

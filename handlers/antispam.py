@@ -371,7 +371,7 @@ class Antispam(Handler[Config]):
             author = await ctx.name(posters[0][0])
             for member, _ in unpunished:
                 offence = Offence("raid", Action.REVIEW, raid.reason,
-                                  f"copied {author}'s text")
+                                  f"与 {author} 先发的消息相同")
                 await moderator.review(member, await ctx.name(member), offence, event.text,
                                        digest, kind="raid")
             return []

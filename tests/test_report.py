@@ -42,6 +42,18 @@ async def test_the_figures_count_the_events_of_the_period(tmp_path: Path) -> Non
             ("recruitment", 0, 0), ("internship", 4, 3), ("official", 0, 0)]
 
 
+async def test_a_warning_taken_back_is_not_counted(tmp_path: Path) -> None:
+    async with Harness(SHIPPED, tmp_path, groups={"c1": "Customer 01"}) as h:
+        since = h.clock.now()
+        for command in ("/warn", "/unwarn"):
+            await h.say("c1", "op_lin", f"{command} @bob\u2005", mentions=("bob",))
+        await h.say("c1", "eve", "加我微信 abc12345 有优惠")
+        await h.advance("1h")
+        facts = report.GroupFacts("c1", "Customer 01", "customer", 3, 100, 20)
+        health = await report.health(h.bot.store, facts, since, h.clock.now(), STAGES)
+        assert health.warnings == 1
+
+
 async def test_a_group_whose_type_is_no_stage_has_no_funnel(tmp_path: Path) -> None:
     async with Harness(SHIPPED, tmp_path, groups={"c1": "Customer 01"}) as h:
         facts = report.GroupFacts("c1", "Customer 01", "customer", 3, 100, 20)
