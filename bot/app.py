@@ -1,5 +1,8 @@
-"""The bot: routes each event to its group type's handler pipeline, runs due jobs, and
-hands paced actions to the gateway. One Bot owns its store, scheduler and outbox; two bots
+"""The bot: puts its parts together and drives them. It opens the store, reloads the
+config, feeds each event through the pipeline in one transaction (the inbound interface
+adapters use, bot/inbound.py), and runs what falls due on time: ticks, the join backstop,
+and paced delivery. Its parts each do one job: the group directory (bot/groups.py), the
+pipeline (bot/pipeline.py), the scheduler, the outbox and delivery (bot/delivery.py). Two bots
 in one process share nothing.
 """
 
@@ -8,27 +11,32 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import random
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bot import audit, backstop, config, moderation, roster, seen
-from bot.actions import AcceptFriend, Action, Dm, Invite, Kick, Say
-from bot.adapters.base import Gateway, GatewayError, GroupInfo, Refused
+from bot import backstop, config, moderation, seen
+from bot.adapters.base import Gateway, GatewayError, GroupInfo
 from bot.clock import Clock, VirtualClock
-from bot.config import Deployment, GroupType
-from bot.context import Context, Group
-from bot.events import Event, GroupRenamed, MemberJoined, MemberLeft, MemberRenamed, Message, Tick
-from bot.handler import STOP, Registry
-from bot.outbox import Outbox, Queued
+from bot.config import Deployment
+from bot.context import Group, Scope
+from bot.delivery import Delivery
+from bot.events import Event, Member, Message, Tick
+from bot.groups import GroupDirectory
+from bot.handler import Registry
+from bot.outbox import Outbox
+from bot.pipeline import Pipeline
 from bot.scheduler import Job, Scheduler, cron_trigger
 from bot.store import Store, open_store
+from bot.yamlfile import InputError
 
 log = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 5
+_ABSOLUTE_PATH = re.compile(r"(?<![\w.~])/(?:[^\s/:]+/)+")  # a directory part of a path
 RETRY_TICK = timedelta(seconds=30)
 SEEN_FOR = timedelta(days=7)  # how long handled message ids are kept
 
@@ -43,8 +51,7 @@ class Bot:
         self.clock = clock
         self.registry = registry
         self.db_path = db_path or deployment.storage_path
-        self._groups: dict[str, Group | None] = {}
-        self._topics: dict[str, str] = {}  # last known group names, kept across reloads
+        self.groups = GroupDirectory(gateway, lambda: self.deployment)
         self._turn = asyncio.Lock()
         self._poke = asyncio.Event()
         self._names: Callable[[str], str] = lambda member_id: member_id
@@ -54,6 +61,8 @@ class Bot:
         self.store: Store
         self.scheduler: Scheduler
         self.outbox: Outbox
+        self._pipeline: Pipeline
+        self._delivery: Delivery
 
     # ------------------------------------------------------------ lifecycle
 
@@ -64,6 +73,9 @@ class Bot:
         self.store = await open_store(self.db_path, migrations)
         self.scheduler = Scheduler(self.store, self.clock.tz)
         self.outbox = Outbox(self.store, self.deployment.settings.outbox)
+        self._pipeline = Pipeline(self, self.store, self.outbox, self.groups,
+                                  lambda: self.deployment)
+        self._delivery = Delivery(self.gateway, self.outbox, self.store, lambda: self.admins)
         try:
             await seen.forget_before(self.store, self.clock.now() - SEEN_FOR)
             await self.outbox.load()
@@ -91,13 +103,13 @@ class Bot:
         deployment = await asyncio.to_thread(config.load, self.deployment.root, self.registry)
         self.deployment = deployment
         self.outbox.configure(deployment.settings.outbox)
-        self._groups.clear()
+        self.groups.forget()
 
     async def refresh_groups(self) -> None:
         """Bind every group again and rebuild the recurring jobs from the config."""
-        self._groups.clear()
+        self.groups.forget()
         jobs = []
-        for info, gtype in await self.bound_groups():
+        for info, gtype in await self.groups.bound():
             for handler in gtype.handlers:
                 for schedule in handler.schedules():
                     trigger = cron_trigger(schedule.cron, self.deployment.settings.timezone)
@@ -106,16 +118,56 @@ class Bot:
         await self.scheduler.set_jobs(jobs, self.clock.now())
         self._poke.set()
 
-    async def bound_groups(self) -> list[tuple[GroupInfo, GroupType]]:
-        bound = []
-        for info in await self.gateway.groups():
-            gtype = self.deployment.type_for(info.id, info.topic)
-            if gtype is not None:
-                bound.append((info, gtype))
-        return bound
+    # ------------------------------------------------------------ what contexts ask for
+
+    @property
+    def admins(self) -> Sequence[str]:
+        return self.deployment.settings.admins
+
+    @property
+    def self_id(self) -> str:
+        return self.gateway.self_id
+
+    @property
+    def configured_id(self) -> str:
+        """The bot's id as bot.yaml gives it (the platform's login id wins)."""
+        return self.deployment.settings.bot.id
 
     def contact_name(self, member_id: str) -> str:
         return self._names(member_id)
+
+    async def group_info(self, group_id: str) -> GroupInfo:
+        return await self.gateway.group_info(group_id)
+
+    async def members(self, group_id: str) -> list[Member]:
+        return await self.gateway.members(group_id)
+
+    async def group(self, group_id: str) -> Group | None:
+        return await self.groups.group(group_id)
+
+    async def groups_of_type(self, type_name: str) -> list[GroupInfo]:
+        return await self.groups.of_type(type_name)
+
+    def capacity(self, type_name: str) -> int:
+        return self.deployment.types[type_name].capacity
+
+    async def set_timer(self, scope: Scope, due: datetime, data: dict[str, Any],
+                        replace: bool) -> bool:
+        return await self.scheduler.set_timer(scope, due, data, replace)
+
+    async def cancel_timer(self, scope: Scope) -> None:
+        await self.scheduler.cancel_timer(scope)
+
+    async def reload_config(self) -> str | None:
+        """Reload and bind the groups again; None on success, else the problems (the
+        running config stays)."""
+        try:
+            await self.reload()
+        except InputError as exc:  # name files relative to the deployment, never the server's
+            home = f"{self.deployment.root.parent}{os.sep}"  # absolute paths
+            return _ABSOLUTE_PATH.sub("…/", str(exc).replace(home, ""))
+        await self.refresh_groups()
+        return None
 
     def set_contact_names(self, names: Callable[[str], str]) -> None:
         self._names = names
@@ -129,69 +181,8 @@ class Bot:
                     self.store, event.id, event.at):
                 log.info("dropped duplicate message %s", event.id)
                 return
-            await self._dispatch(event)
+            await self._pipeline.dispatch(event)
         self._poke.set()
-
-    async def _group(self, group_id: str | None) -> Group | None:
-        if group_id is None:
-            return None
-        if group_id not in self._groups:
-            try:
-                topic = (await self.gateway.group_info(group_id)).topic
-            except GatewayError:
-                if group_id not in self._topics:
-                    raise
-                topic = self._topics[group_id]  # the platform is away: bind by the last name
-            self._topics[group_id] = topic
-            gtype = self.deployment.type_for(group_id, topic)
-            self._groups[group_id] = Group(group_id, topic, gtype.name) if gtype else None
-        return self._groups[group_id]
-
-    async def _dispatch(self, event: Event) -> None:
-        if isinstance(event, GroupRenamed) and event.group is not None:
-            self._groups.pop(event.group, None)
-            self._topics[event.group] = event.topic
-        group = await self._group(event.group)
-        if event.group is not None:
-            await self._track(event)
-            if group is None:
-                return  # a group no binding matches: the bot stays silent there
-            gtype = self.deployment.types[group.type]
-        elif self.deployment.settings.direct is not None:
-            gtype = self.deployment.types[self.deployment.settings.direct]
-        else:
-            return
-        for handler in gtype.handlers:
-            if not isinstance(event, handler.events):
-                continue
-            if isinstance(event, Tick) and event.handler != handler.name:
-                continue
-            ctx = Context(self, event, group, handler.name, handler.config)
-            try:
-                async with self.store.savepoint():
-                    flow = await handler.handle(event, ctx)
-                    for action in ctx.actions:
-                        await self.outbox.put(action)
-            except GatewayError:
-                raise  # the platform is away: undo the whole event rather than half of it
-            except Exception:
-                log.exception("handler %s failed on %r; the others go on", handler.name, event)
-                continue
-            if flow is STOP:
-                break
-
-    async def _track(self, event: Event) -> None:
-        """Keep the roster: who is in which group, since when, and when they last spoke."""
-        group = event.group
-        assert group is not None
-        if isinstance(event, MemberJoined):
-            await roster.joined(self.store, group, event.members, event.at, event.inviter)
-        elif isinstance(event, MemberLeft):
-            await roster.left(self.store, group, [m.id for m in event.members], event.at)
-        elif isinstance(event, Message):
-            await roster.spoke(self.store, group, event.sender, event.at)
-        elif isinstance(event, MemberRenamed):
-            await roster.renamed(self.store, group, event.member)
 
     # ------------------------------------------------------------ time and actions out
 
@@ -208,11 +199,11 @@ class Bot:
         the platform never reported, as if it had (bot/backstop.py)."""
         self._backstop_at = self.clock.now() + (self.deployment.settings.backstop.every
                                                 or timedelta())
-        for group, members in await backstop.member_lists(self):
+        for group, members in await backstop.member_lists(self.gateway, self.groups):
             async with self._turn, self.store.transaction():
                 for event in await backstop.missed(self.store, group, members,
                                                    self.gateway.self_id, self.clock.now()):
-                    await self._dispatch(event)
+                    await self._pipeline.dispatch(event)
         self._poke.set()
 
     async def run_due(self) -> None:
@@ -225,7 +216,7 @@ class Bot:
                     async with self.store.transaction():
                         tick = await self.scheduler.take(now)
                         if tick is not None:
-                            await self._dispatch(tick)
+                            await self._pipeline.dispatch(tick)
                 except GatewayError as exc:
                     # the platform is away; the transaction is undone, so try again later
                     log.error("could not run %s: %s", tick, exc)
@@ -233,54 +224,11 @@ class Bot:
                         await self.scheduler.postpone(tick, now + RETRY_TICK)
                     break
             while (item := self.outbox.take(now)) is not None:
-                await self._deliver(item, now)
+                await self._delivery.deliver(item, now)
         for event in self.followups():
             await self.feed(event)
         if (due := self._backstop_due()) is not None and due <= now:
             await self.backstop()
-
-    async def _deliver(self, item: Queued, now: datetime) -> None:
-        action = item.action
-        try:
-            await self._send(action)
-        except Refused as exc:
-            log.warning("the platform refused %s: %s", action, exc)
-            await self._refused(action, str(exc), now)
-        except GatewayError as exc:
-            if item.attempts + 1 < MAX_ATTEMPTS:
-                delay = timedelta(seconds=5 * 4 ** item.attempts)
-                log.warning("sending %s failed (%s); again in %s", action, exc, delay)
-                self.outbox.retry(item, now + delay)
-                return
-            log.error("gave up sending %s after %d attempts: %s", action, MAX_ATTEMPTS, exc)
-            await self._record(now, action, "send_failed", str(exc))
-        await self.outbox.done(item)
-
-    async def _send(self, action: Action) -> None:
-        gw = self.gateway
-        match action:
-            case Say(group, text, mentions):
-                await gw.send_text(group, text, mentions)
-            case Dm(to, text):
-                await gw.send_dm(to, text)
-            case Kick(group, member, reason):
-                await gw.remove_member(group, member, reason)
-            case Invite(group, member):
-                await gw.invite_member(group, member)
-            case AcceptFriend(_, request):
-                await gw.accept_friend(request)
-
-    async def _refused(self, action: Action, reason: str, now: datetime) -> None:
-        await self._record(now, action, "refused", reason)
-        for admin in self.deployment.settings.admins:
-            await self.outbox.put(Dm(admin, f"[groupbot] could not {action.kind} "
-                                            f"{_describe(action)}: {reason}"))
-
-    async def _record(self, now: datetime, action: Action, what: str, detail: str) -> None:
-        data: dict[str, Any] = action.to_json()
-        await audit.record(self.store, now, data.get("group", ""),
-                           data.get("member", data.get("to", "")), f"{action.kind}_{what}",
-                           "outbox", detail)
 
     # ------------------------------------------------------------ driving time
 
@@ -315,7 +263,3 @@ class Bot:
                 continue
             await self.run_due()
 
-
-def _describe(action: Action) -> str:
-    data = action.to_json()
-    return " ".join(f"{k}={v}" for k, v in data.items() if k != "action")

@@ -20,34 +20,31 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from bot import roster, state
-from bot.adapters.base import GatewayError
+from bot.adapters.base import Gateway, GatewayError
 from bot.events import Event, Member, MemberJoined, MemberLeft
+from bot.groups import GroupDirectory
 from bot.store import Store
 from bot.times import stamp
-
-if TYPE_CHECKING:
-    from bot.app import Bot
 
 log = logging.getLogger(__name__)
 
 OWNER = "@backstop"  # the state rows of the core's backstop (handler names have no "@")
 
 
-async def member_lists(bot: Bot) -> list[tuple[str, list[Member]]]:
+async def member_lists(gateway: Gateway, groups: GroupDirectory) -> list[tuple[str, list[Member]]]:
     """Each bound group with its members as the platform lists them now; a group the
     platform cannot list this time is skipped (and logged) until the next run."""
     try:
-        groups = await bot.bound_groups()
+        bound = await groups.bound()
     except GatewayError as exc:
         log.warning("join backstop: cannot list the groups: %s", exc)
         return []
     lists = []
-    for info, _ in groups:
+    for info, _ in bound:
         try:
-            lists.append((info.id, await bot.gateway.members(info.id)))
+            lists.append((info.id, await gateway.members(info.id)))
         except GatewayError as exc:
             log.warning("join backstop: cannot list the members of %s: %s", info.id, exc)
     return lists

@@ -68,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def audit(args: argparse.Namespace) -> int:
-    from bot.audit import main as show_audit
+    from bot.audit_command import main as show_audit
 
     return show_audit(args, REGISTRY)
 

@@ -6,17 +6,16 @@ handler returns; if it raises, they are dropped together with its store writes.
 
 from __future__ import annotations
 
-import os
-import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from random import Random
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from bot import audit, roster, state
 from bot.actions import AcceptFriend, Action, Dm, Invite, Kick, Say
 from bot.adapters.base import GroupInfo
+from bot.clock import Clock
 from bot.events import (
     Event,
     FriendRequest,
@@ -29,29 +28,68 @@ from bot.events import (
 from bot.sanitize import clean
 from bot.store import Store
 from bot.times import stamp
-from bot.yamlfile import InputError
 
-if TYPE_CHECKING:
-    from bot.app import Bot
-    from bot.config import GroupType
-
-
-_ABSOLUTE_PATH = re.compile(r"(?<![\w.~])/(?:[^\s/:]+/)+")  # a directory part of a path
+Scope = tuple[str, str, str]  # a timer's (group, handler, key)
 
 
 @dataclass(frozen=True, slots=True)
 class Group:
-    """The group an event happened in, with the type its binding gave it."""
+    """The group an event happened in, with the type its binding gave it: the type's name,
+    capacity and each of its handlers' config (by handler name)."""
 
     id: str
     topic: str
     type: str
+    capacity: int = 0
+    configs: Mapping[str, Any] = field(default_factory=dict, compare=False)
+
+    def config(self, handler: str) -> Any:
+        """The config of handler `handler` in this group's type, None if it does not run it."""
+        return self.configs.get(handler)
+
+
+class Core(Protocol):
+    """What a context needs from the running bot (bot/app.py provides it)."""
+
+    @property
+    def clock(self) -> Clock: ...
+
+    @property
+    def random(self) -> Random: ...
+
+    @property
+    def store(self) -> Store: ...
+
+    @property
+    def admins(self) -> Sequence[str]: ...
+
+    @property
+    def self_id(self) -> str: ...
+
+    def contact_name(self, member_id: str) -> str: ...
+
+    async def group_info(self, group_id: str) -> GroupInfo: ...
+
+    async def members(self, group_id: str) -> list[Member]: ...
+
+    async def group(self, group_id: str) -> Group | None: ...
+
+    async def groups_of_type(self, type_name: str) -> list[GroupInfo]: ...
+
+    def capacity(self, type_name: str) -> int: ...
+
+    async def set_timer(self, scope: Scope, due: datetime, data: dict[str, Any],
+                        replace: bool) -> bool: ...
+
+    async def cancel_timer(self, scope: Scope) -> None: ...
+
+    async def reload_config(self) -> str | None: ...
 
 
 class Context:
-    def __init__(self, bot: Bot, event: Event, group: Group | None, handler: str,
+    def __init__(self, core: Core, event: Event, group: Group | None, handler: str,
                  config: Any) -> None:
-        self._bot = bot
+        self._core = core
         self.event = event
         self.group = group
         self.handler = handler
@@ -62,16 +100,16 @@ class Context:
 
     @property
     def now(self) -> datetime:
-        return self._bot.clock.now()
+        return self._core.clock.now()
 
     @property
     def random(self) -> Random:
         """The bot's random source (seeded in replay, so a scenario always plays the same)."""
-        return self._bot.random
+        return self._core.random
 
     @property
     def store(self) -> Store:
-        return self._bot.store
+        return self._core.store
 
     @property
     def scope(self) -> str:
@@ -94,51 +132,48 @@ class Context:
 
     @property
     def bot_id(self) -> str:
-        return self._bot.gateway.self_id
+        return self._core.self_id
 
     @property
     def admins(self) -> Sequence[str]:
-        return self._bot.deployment.settings.admins
+        return self._core.admins
 
     def is_admin(self, member_id: str) -> bool:
-        return member_id in self._bot.deployment.settings.admins
+        return member_id in self._core.admins
 
     async def name(self, member_id: str) -> str:
         """The member's name in this group as last seen, else their id; cleaned to be shown
         in a message (bot/sanitize.py)."""
         return clean(await roster.name(self.store, self.scope, member_id) or
-                     self._bot.contact_name(member_id))
+                     self._core.contact_name(member_id))
 
     async def group_info(self, group_id: str | None = None) -> GroupInfo:
-        return await self._bot.gateway.group_info(group_id or self.scope)
+        return await self._core.group_info(group_id or self.scope)
 
     async def members(self, group_id: str | None = None) -> list[Member]:
         """The group's members as the platform lists them now."""
-        return await self._bot.gateway.members(group_id or self.scope)
+        return await self._core.members(group_id or self.scope)
 
-    async def group_type(self, group_id: str | None = None) -> GroupType | None:
-        """The type this group (or another the bot is in) is bound to, if any."""
-        if group_id is None or group_id == self.scope:
-            return self._bot.deployment.types[self.group.type] if self.group else None
-        info = await self.group_info(group_id)
-        return self._bot.deployment.type_for(info.id, info.topic)
+    async def group_of(self, group_id: str) -> Group | None:
+        """Another group the bot is in, with the type its binding gives it (None: unbound)."""
+        return self.group if group_id == self.scope else await self._core.group(group_id)
 
     async def can_remove(self) -> bool:
         """Whether the bot can remove members here (on WeChat: it owns the group)."""
         info = await self.group_info()
         return info.owner == self.bot_id
 
-    async def groups_of_type(self, type_name: str) -> list[tuple[GroupInfo, GroupType]]:
+    async def groups_of_type(self, type_name: str) -> list[GroupInfo]:
         """Every group the bot is in whose binding gives it `type_name`."""
-        return [(info, gtype) for info, gtype in await self._bot.bound_groups()
-                if gtype.name == type_name]
+        return await self._core.groups_of_type(type_name)
 
     async def group_with_room(self, type_name: str) -> GroupInfo | None:
         """The group of that type with the fewest members below its type's capacity, or
         None when all are full (ties: the first by id, so the choice is predictable)."""
+        capacity = self._core.capacity(type_name)
         candidates = [(info.member_count, info.id, info)
-                      for info, gtype in await self.groups_of_type(type_name)
-                      if info.member_count < gtype.capacity]
+                      for info in await self.groups_of_type(type_name)
+                      if info.member_count < capacity]
         return min(candidates)[2] if candidates else None
 
     # ------------------------------------------------------------ per-handler state
@@ -169,11 +204,11 @@ class Context:
                        data: dict[str, Any] | None = None, replace: bool = True) -> bool:
         """Get a Tick with this key at `at` (or after a delay); survives restarts."""
         due = self.now + at if isinstance(at, timedelta) else at
-        return await self._bot.scheduler.set_timer((self.scope, self.handler, key), due,
-                                                   data or {}, replace)
+        return await self._core.set_timer((self.scope, self.handler, key), due, data or {},
+                                          replace)
 
     async def cancel(self, key: str) -> None:
-        await self._bot.scheduler.cancel_timer((self.scope, self.handler, key))
+        await self._core.cancel_timer((self.scope, self.handler, key))
 
     # ------------------------------------------------------------ actions
 
@@ -210,16 +245,9 @@ class Context:
         self.actions.append(AcceptFriend(contact, request or contact))
 
     async def reload_config(self) -> str | None:
-        """Load the config again and swap it in (see Bot.reload); None on success, else the
-        problems, and the running config stays. The problems name files relative to the
-        deployment's directory: never the server's absolute paths."""
-        try:
-            await self._bot.reload()
-        except InputError as exc:
-            home = f"{self._bot.deployment.root.parent}{os.sep}"
-            return _ABSOLUTE_PATH.sub("…/", str(exc).replace(home, ""))
-        await self._bot.refresh_groups()
-        return None
+        """Load the config again and swap it in; None on success, else the problems, and
+        the running config stays."""
+        return await self._core.reload_config()
 
     async def audit(self, action: str, member: str, detail: str,
                     group: str | None = None) -> None:

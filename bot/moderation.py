@@ -21,18 +21,16 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import TYPE_CHECKING, Annotated, Any, Protocol
+from typing import Annotated, Any, Protocol
 
 from pydantic import Field
 
 from bot.adapters.base import GroupInfo
 from bot.config import Duration, Template, TemplateText, placeholders
+from bot.context import Group
 from bot.handler import HandlerConfig
 from bot.sanitize import clean
 from bot.store import Store
-
-if TYPE_CHECKING:
-    from bot.config import GroupType
 
 MIGRATIONS: Sequence[str] = (
     # 1: warnings and the block list, created before by the antispam handler's migration 1
@@ -95,11 +93,11 @@ class Policy(HandlerConfig):
     messages: Messages = Messages()
 
 
-def policy_of(gtype: GroupType | None) -> Policy:
-    """The moderation policy of a group type: its first handler config that is one."""
-    for handler in gtype.handlers if gtype is not None else ():
-        if isinstance(handler.config, Policy):
-            return handler.config
+def policy_of(group: Group | None) -> Policy:
+    """The moderation policy of a group's type: its first handler config that is one."""
+    for config in group.configs.values() if group is not None else ():
+        if isinstance(config, Policy):
+            return config
     return Policy()
 
 

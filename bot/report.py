@@ -21,8 +21,9 @@ from pathlib import Path
 from typing import Any
 
 from bot import config, moderation, roster
-from bot.audit import parse_since
+from bot.audit_command import parse_since
 from bot.config import Deployment, GroupType
+from bot.context import Group
 from bot.handler import Registry
 from bot.store import Store, open_store
 from bot.table import table
@@ -140,6 +141,12 @@ def stages_of(types: Iterable[GroupType]) -> list[str]:
             if handler.name == "funnel":
                 return list(handler.config.stages)
     return []
+
+
+def stages_in(group: Group | None) -> list[str]:
+    """The funnel's stages, if the group's type runs the funnel."""
+    funnel = group.config("funnel") if group is not None else None
+    return list(funnel.stages) if funnel is not None else []
 
 
 def rate(part: int, whole: int) -> str:

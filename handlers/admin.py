@@ -111,7 +111,7 @@ class Admin(Handler[Config]):
                 case_id):
             await _on_case(command, case_id, ctx)
         elif command.name in ANYWHERE or ctx.group is not None:
-            moderator = Moderator(policy_of(await ctx.group_type()), ctx, ctx.scope)
+            moderator = Moderator(policy_of(ctx.group), ctx, ctx.scope)
             await RUN[command.name](command, moderator, ctx)
         else:
             ctx.reply(IN_A_GROUP)
@@ -242,7 +242,7 @@ async def _on_case(command: Command, case_id: str, ctx: Context) -> None:
     reason = command.rest.split(maxsplit=1)[1:] or [case.reason]
     offence = Offence(case.kind, Action.KICK if status is Status.REMOVED else Action.WARN,
                       reason[0], f"case {case.id} by {admin}")
-    moderator = Moderator(policy_of(await ctx.group_type(case.group)), ctx, case.group)
+    moderator = Moderator(policy_of(await ctx.group_of(case.group)), ctx, case.group)
     if status is Status.WARNED:
         await moderator.punish(case.member, case.name, offence, f"case:{case.id}")
         ctx.reply(f"案件 {case.id}：已在群里警告 {case.name}。")

@@ -266,5 +266,5 @@ class Checkin(Handler[Config]):
 
 async def _warnings(ctx: Context, member: str) -> int:
     """The member's warnings in force here, by the rule `/warns` counts by."""
-    policy = moderation.policy_of(await ctx.group_type())
+    policy = moderation.policy_of(ctx.group)
     return await moderation.Moderator(policy, ctx, ctx.scope).count(member)

@@ -99,7 +99,7 @@ class Invite(Handler[Config]):
 
     async def _group_of(self, ctx: Context, member: str) -> str | None:
         """The topic of a group of the target type the member is in, by the roster."""
-        topics = {info.id: info.topic for info, _ in await ctx.groups_of_type(self.config.to)}
+        topics = {info.id: info.topic for info in await ctx.groups_of_type(self.config.to)}
         if not topics:
             return None
         group = await roster.group_of(ctx.store, member, sorted(topics))

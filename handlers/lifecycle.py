@@ -84,11 +84,9 @@ class Lifecycle(Handler[Config]):
     async def _facts(self, ctx: Context) -> report.GroupFacts:
         """The group as the platform shows it now; remembered for `groupbot report`."""
         assert ctx.group is not None
-        capacity = next(gtype.capacity for info, gtype in await ctx.groups_of_type(ctx.group.type)
-                        if info.id == ctx.scope)
         info = await ctx.group_info()
         facts = report.GroupFacts(ctx.scope, info.topic, ctx.group.type, info.member_count,
-                                  capacity, self.config.active_target)
+                                  ctx.group.capacity, self.config.active_target)
         await report.remember(ctx.store, facts, ctx.now)
         return facts
 
@@ -131,9 +129,8 @@ class Lifecycle(Handler[Config]):
         if silent and self.config.silent and self.config.silent.remove:
             await self._warn(silent, ctx)
         if self.config.report:
-            types = [gtype for _, gtype in await ctx.groups_of_type(facts.type)]
             health = await report.health(ctx.store, facts, due - DAY, due,
-                                         report.stages_of(types))
+                                         report.stages_in(ctx.group))
             ctx.tell_admins(self._report_text(health, silent))
         elif silent:
             ctx.tell_admins(self._silent_text(facts, silent))

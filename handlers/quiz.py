@@ -257,7 +257,7 @@ class QuizHandler(Handler[Config]):
         are in none; "" when no such type is set (anyone may take the quiz)."""
         if self.config.candidates_in is None:
             return ""
-        groups = [info.id for info, _ in await ctx.groups_of_type(self.config.candidates_in)]
+        groups = [info.id for info in await ctx.groups_of_type(self.config.candidates_in)]
         return await roster.group_of(ctx.store, member, groups)
 
     # ------------------------------------------------------------ questions and answers

@@ -20,7 +20,7 @@ import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 _LOGGERS_BEFORE = set(logging.root.manager.loggerDict)
@@ -68,9 +68,7 @@ from bot.events import (  # noqa: E402
     MemberLeft,
     Message,
 )
-
-if TYPE_CHECKING:
-    from bot.app import Bot
+from bot.inbound import Inbound  # noqa: E402
 
 log = logging.getLogger(__name__)
 
@@ -292,7 +290,7 @@ class WechatyGateway:
         self.action_timeout = ACTION_TIMEOUT
         self.online = asyncio.Event()  # set while logged in
         self._puppet: Puppet | None = None
-        self._bot: Bot | None = None
+        self._bot: Inbound | None = None
         self._self_id = ""
         self._was_online = False
         self._seen: OrderedDict[tuple[Any, ...], float] = OrderedDict()
@@ -308,7 +306,7 @@ class WechatyGateway:
 
     # ------------------------------------------------------------ connection
 
-    async def run(self, bot: Bot) -> None:
+    async def run(self, bot: Inbound) -> None:
         """Connect, feed every event into `bot`, reconnect with backoff; until cancelled."""
         self._bot = bot
         bot.set_contact_names(self._contact_name)
@@ -388,7 +386,7 @@ class WechatyGateway:
         log.info("logged in to WeChat as %s (%s)", await self._wechat_name(payload.contact_id),
                  payload.contact_id)
         bot = self._running_bot()
-        configured = bot.deployment.settings.bot.id
+        configured = bot.configured_id
         if configured != payload.contact_id:
             log.warning("bot.yaml says the bot is %r but WeChat logged in as %r; the login id "
                         "is used", configured, payload.contact_id)
@@ -505,7 +503,7 @@ class WechatyGateway:
 
     # ------------------------------------------------------------ lookups
 
-    def _running_bot(self) -> Bot:
+    def _running_bot(self) -> Inbound:
         if self._bot is None:
             raise RuntimeError("WechatyGateway.run(bot) has not been called")
         return self._bot

@@ -1,0 +1,36 @@
+"""The inbound interface: what a platform adapter may do with the bot. An adapter feeds the
+events it receives, says when the platform's rooms or login changed (so groups are bound
+again), and lends the names it knows of contacts. It never holds the concrete Bot, so a
+second platform (such as WeCom) is just another adapter."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Protocol
+
+from bot.clock import Clock
+from bot.events import Event
+
+
+class Inbound(Protocol):
+    @property
+    def clock(self) -> Clock:
+        """The bot's time, for stamping events (and its zone)."""
+        ...
+
+    @property
+    def configured_id(self) -> str:
+        """The bot's id as the config gives it (the platform's login id wins)."""
+        ...
+
+    async def feed(self, event: Event) -> None:
+        """Handle one event, in one transaction; returns once its state is committed."""
+        ...
+
+    async def refresh_groups(self) -> None:
+        """The platform's rooms or login changed: bind every group again."""
+        ...
+
+    def set_contact_names(self, names: Callable[[str], str]) -> None:
+        """Where to look up a contact's name when no group roster knows it."""
+        ...
