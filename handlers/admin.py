@@ -234,23 +234,31 @@ async def _on_case(command: Command, case_id: str, ctx: Context) -> None:
     if case is None:
         ctx.reply(f"没有案件 {case_id.upper()}。发送 /cases 查看待处理的案件。")
         return
-    admin = command.event.sender.id
-    status = {"warn": Status.WARNED, "kick": Status.REMOVED}.get(command.name, Status.DISMISSED)
-    if not await moderation.close_case(ctx.store, case.id, status, admin, ctx.now):
+    if case.status is not Status.OPEN:
         ctx.reply(_settled(case))
         return
+    admin = command.event.sender.id
+    status = {"warn": Status.WARNED, "kick": Status.REMOVED}.get(command.name, Status.DISMISSED)
+    try:
+        moderator = Moderator(policy_of(await ctx.group_of(case.group)), ctx, case.group)
+        if status is Status.REMOVED and not await moderator.can_remove():
+            ctx.reply(f"案件 {case.id}：机器人不是该群群主，无法移出 {case.name}，"
+                      "请手动处理，或用 /warn 或 /dismiss 结案。")
+            return
+    except GatewayError:
+        if status is not Status.DISMISSED:
+            ctx.reply(f"案件 {case.id}：机器人已不在该群（{case.group}），只能 /dismiss 结案。")
+            return
+    await moderation.close_case(ctx.store, case.id, status, admin, ctx.now)
     reason = command.rest.split(maxsplit=1)[1:] or [case.reason]
     offence = Offence(case.kind, Action.KICK if status is Status.REMOVED else Action.WARN,
                       reason[0], f"case {case.id} by {admin}")
-    moderator = Moderator(policy_of(await ctx.group_of(case.group)), ctx, case.group)
     if status is Status.WARNED:
         await moderator.punish(case.member, case.name, offence, f"case:{case.id}")
         ctx.reply(f"案件 {case.id}：已在群里警告 {case.name}。")
     elif status is Status.REMOVED:
-        if await moderator.remove(case.member, case.name, offence):
-            ctx.reply(f"案件 {case.id}：已移出 {case.name}。")
-        else:
-            ctx.reply(f"案件 {case.id}：机器人不是群主，无法移出 {case.name}，请手动处理。")
+        await moderator.remove(case.member, case.name, offence)
+        ctx.reply(f"案件 {case.id}：已移出 {case.name}。")
     else:
         ctx.reply(f"案件 {case.id}：不处理，已结案。")
     await ctx.audit(f"case_{status}", case.member, f"{case.id} by {admin}", case.group)

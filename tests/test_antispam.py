@@ -450,6 +450,21 @@ async def test_a_dismissed_case_does_nothing_in_the_group(tmp_path: Path) -> Non
                                                               f"{case} by admin")
 
 
+async def test_a_case_the_bot_cannot_remove_for_stays_open(tmp_path: Path) -> None:
+    async with Harness(_severities(tmp_path), tmp_path, owner="alice") as h:
+        await h.say("r1", "eve", "找援交的私聊")
+        await h.drain()
+        case = _case_id(h.actions("dm")[0])
+        await h.say(None, "admin", f"/kick {case}")
+        await h.say(None, "admin", f"/warn {case} 请注意言辞")
+        await h.drain()
+        assert h.actions("kick") == []
+        replies = [d["text"] for d in h.actions("dm", to="admin")][1:]
+        assert replies[0].startswith(f"案件 {case}：机器人不是该群群主，无法移出 eve")
+        assert replies[1] == f"案件 {case}：已在群里警告 eve。"
+        assert h.texts("r1") == ["⚠️ 警告 (1/2)：请注意言辞。警告满 2 次将被移出群聊。"]
+
+
 async def test_remove_severity_removes_at_once(tmp_path: Path) -> None:
     async with Harness(_severities(tmp_path), tmp_path) as h:
         await h.say("r1", "eve", "你去死吧")
