@@ -30,7 +30,7 @@ from bot.config import Duration, Template, TemplateText, placeholders
 from bot.context import Group
 from bot.handler import HandlerConfig
 from bot.sanitize import clean
-from bot.store import Store
+from bot.store import Reader, Store
 
 MIGRATIONS: Sequence[str] = (
     # 1: warnings and the block list, created before by the antispam handler's migration 1
@@ -139,7 +139,7 @@ def window_start(now: datetime, window: timedelta | None) -> float:
     return (now - window).timestamp() if window is not None else float("-inf")
 
 
-async def warnings_in_force(store: Store, group: str, since: float, now: datetime,
+async def warnings_in_force(store: Reader, group: str, since: float, now: datetime,
                             member: str | None = None) -> list[WarningInForce]:
     """Warnings given after `since`, neither revoked nor settled by a removal, oldest first."""
     sql = ("SELECT id, member, at, detector, reason, weight FROM warnings"
@@ -174,7 +174,7 @@ async def revoke_warning(store: Store, warning_id: int) -> None:
     await store.execute("UPDATE warnings SET ended='revoked' WHERE id=?", (warning_id,))
 
 
-async def warnings_given(store: Store, group: str, since: datetime, until: datetime) -> int:
+async def warnings_given(store: Reader, group: str, since: datetime, until: datetime) -> int:
     """Warnings given in the group in [since, until), revoked ones not counted."""
     row = await store.one(
         "SELECT count(*) FROM warnings WHERE grp=? AND at>=? AND at<?"
@@ -183,7 +183,7 @@ async def warnings_given(store: Store, group: str, since: datetime, until: datet
     return int(row[0]) if row else 0
 
 
-async def all_warnings(store: Store, group: str | None) -> list[tuple[Any, ...]]:
+async def all_warnings(store: Reader, group: str | None) -> list[tuple[Any, ...]]:
     """Every warning ever given (in one group or all): grp, member, at (epoch seconds),
     detector, reason, weight, ended; for the CSV export."""
     return await store.all(
@@ -207,7 +207,7 @@ async def unblock(store: Store, member: str) -> bool:
     return await store.changes("DELETE FROM blocklist WHERE member=?", (member,)) > 0
 
 
-async def blocked_for(store: Store, member: str) -> str | None:
+async def blocked_for(store: Reader, member: str) -> str | None:
     """The reason the member was removed and blocked, or None."""
     row = await store.one("SELECT reason FROM blocklist WHERE member=?", (member,))
     return None if row is None else str(row[0])
@@ -290,7 +290,7 @@ async def open_case(store: Store, *, kind: str, group: str, member: str, name: s
                 None, None)
 
 
-async def find_case(store: Store, case_id: str, now: datetime) -> Case | None:
+async def find_case(store: Reader, case_id: str, now: datetime) -> Case | None:
     row = await store.one(f"SELECT {_CASE_COLUMNS} FROM cases WHERE id=?", (case_id.upper(),))
     return None if row is None else _case(row, now)
 
@@ -303,7 +303,7 @@ async def close_case(store: Store, case_id: str, status: Status, by: str,
         (status, at.timestamp(), by, case_id)) > 0
 
 
-async def open_cases(store: Store, now: datetime) -> list[Case]:
+async def open_cases(store: Reader, now: datetime) -> list[Case]:
     """Every open case, oldest first."""
     return [_case(row, now) for row in await store.all(
         f"SELECT {_CASE_COLUMNS} FROM cases WHERE status='open' ORDER BY opened_at, id")]
