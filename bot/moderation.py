@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Annotated, Any, Protocol
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from bot.adapters.base import GroupInfo
 from bot.config import Duration, Template, TemplateText, placeholders
@@ -91,6 +91,13 @@ class Policy(HandlerConfig):
     warn_limit: int = Field(default=3, ge=1)
     warn_window: Duration | None = timedelta(days=30)
     messages: Messages = Messages()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _renamed(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "warnings_expire" in data:
+            raise ValueError("`warnings_expire` is now called `warn_window`")
+        return data
 
 
 def policy_of(group: Group | None) -> Policy:

@@ -351,6 +351,8 @@ def test_yaml_off_means_ignore() -> None:
      "types/recruitment.yaml:3: handlers.antispam.flood.within: Input should be less than"),
     ("words: {lists: [{reason: x}]}",
      "types/recruitment.yaml:3: handlers.antispam.words.lists[0]: give `file`"),
+    ("warnings_expire: 30d",
+     "types/recruitment.yaml:2: handlers.antispam: `warnings_expire` is now called `warn_window`"),
     ("messages: {warning: '{who} 警告'}",
      "types/recruitment.yaml:3: handlers.antispam.messages.warning: unknown placeholder {who}"),
 ])
