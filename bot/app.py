@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bot import backstop, config, moderation, seen
+from bot import backstop, config, moderation, outbox, seen
 from bot.adapters.base import Gateway, GatewayError, GroupInfo
 from bot.clock import Clock, VirtualClock
 from bot.config import Deployment
@@ -67,12 +67,12 @@ class Bot:
     # ------------------------------------------------------------ lifecycle
 
     async def start(self) -> None:
-        migrations = {"moderation": moderation.MIGRATIONS}
+        migrations = {"moderation": moderation.MIGRATIONS, "outbox": outbox.MIGRATIONS}
         migrations |= {name: cls.migrations for name, cls in self.registry.items()
                        if cls.migrations}
         self.store = await open_store(self.db_path, migrations)
         self.scheduler = Scheduler(self.store, self.clock.tz)
-        self.outbox = Outbox(self.store, self.deployment.settings.outbox)
+        self.outbox = Outbox(self.store, self.deployment.settings.outbox, self.clock)
         self._pipeline = Pipeline(self, self.store, self.outbox, self.groups,
                                   lambda: self.deployment)
         self._delivery = Delivery(self.gateway, self.outbox, self.store, lambda: self.admins)
@@ -223,8 +223,7 @@ class Bot:
                     if tick is not None:
                         await self.scheduler.postpone(tick, now + RETRY_TICK)
                     break
-            while (item := self.outbox.take(now)) is not None:
-                await self._delivery.deliver(item, now)
+            await self._delivery.send_due(now)
         for event in self.followups():
             await self.feed(event)
         if (due := self._backstop_due()) is not None and due <= now:

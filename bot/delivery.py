@@ -1,6 +1,15 @@
-"""Delivery: hands each paced action from the outbox to the gateway, retries what failed
-with back-off, gives up after a few attempts, and tells the admins what the platform
-refused. Failures and refusals are recorded in the audit log."""
+"""Delivery: hands the outbox's actions to the gateway and deals with each class of failure
+(bot/adapters/base.py). Operator view: docs/wechat.md, "When WeChat fails".
+
+- Disconnected: nothing was done; everything waits and tries again every HOLD (so it goes
+  within a second of the platform being back), counting no attempt.
+- RateLimited: tried again after the platform's `retry_after`, else the back-off.
+- Refused: audited, and the admins are told; never tried again.
+- Uncertain: a message is not sent again (at most once), audited `<kind>_uncertain`; a
+  removal or invitation is checked against the member list before it is repeated.
+- Any other GatewayError: tried again with back-off (5 s, 20 s, 80 s, 320 s), then given
+  up and audited `<kind>_send_failed`; the other actions go meanwhile.
+"""
 
 from __future__ import annotations
 
@@ -11,65 +20,119 @@ from typing import Any
 
 from bot import audit
 from bot.actions import AcceptFriend, Action, Dm, Invite, Kick, Say
-from bot.adapters.base import Gateway, GatewayError, Refused
+from bot.adapters.base import Disconnected, Gateway, GatewayError, RateLimited, Refused, Uncertain
 from bot.outbox import Outbox, Queued
 from bot.store import Store
 
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
+HOLD = timedelta(seconds=1)  # how often the first action tries while the platform is away
+
+
+def backoff(attempts: int) -> timedelta:
+    return timedelta(seconds=5 * 4 ** attempts)
 
 
 class Delivery:
     def __init__(self, gateway: Gateway, outbox: Outbox, store: Store,
                  admins: Callable[[], Sequence[str]]) -> None:
-        self._gateway = gateway
-        self._outbox = outbox
-        self._store = store
+        self.gateway = gateway
+        self.outbox = outbox
+        self.store = store
         self._admins = admins
 
-    async def deliver(self, item: Queued, now: datetime) -> None:
+    async def send_due(self, now: datetime) -> None:
+        """Hand over every action that may go at `now`."""
+        while (item := self.outbox.take(now)) is not None:
+            await self._deliver(item, now, self._admins())
+
+    async def _deliver(self, item: Queued, now: datetime, admins: Sequence[str]) -> None:
         action = item.action
+        if item.uncertain and isinstance(action, (Say, Dm)):
+            log.warning("%s was going out when the bot stopped; not sent again", action)
+            await self._record(now, action, "uncertain", "the bot stopped while sending it")
+            await self.outbox.done(item)
+            return
         try:
-            await self._send(action)
-        except Refused as exc:
-            log.warning("the platform refused %s: %s", action, exc)
-            await self._refused(action, str(exc), now)
-        except GatewayError as exc:
-            if item.attempts + 1 < MAX_ATTEMPTS:
-                delay = timedelta(seconds=5 * 4 ** item.attempts)
-                log.warning("sending %s failed (%s); again in %s", action, exc, delay)
-                self._outbox.retry(item, now + delay)
+            if (item.verify or item.uncertain) and await self._already_done(action):
+                log.info("%s was done already; not done again", action)
+                await self._record(now, action, "verified", "found done in the member list")
+                await self.outbox.done(item)
                 return
+            await self.outbox.sending(item)
+            await _send(self.gateway, action)
+        except Disconnected as exc:
+            if await self.outbox.hold(item, now + HOLD):
+                log.warning("the platform is away (%s); %d actions wait for it", exc,
+                            len(self.outbox))
+            return
+        except GatewayError as exc:
+            await self.outbox.sent(item, now)
+            await self._failed(item, now, exc, admins)
+            return
+        await self.outbox.sent(item, now)
+        await self.outbox.done(item)
+
+    async def _failed(self, item: Queued, now: datetime, exc: GatewayError,
+                      admins: Sequence[str]) -> None:
+        action = item.action
+        if isinstance(exc, Refused):
+            log.warning("the platform refused %s: %s", action, exc)
+            await self._record(now, action, "refused", str(exc))
+            await self.outbox.done(item)
+            for admin in admins:
+                await self.outbox.put(Dm(admin, f"[groupbot] could not {action.kind} "
+                                                f"{_describe(action)}: {exc}"), admins=admins)
+            return
+        if isinstance(exc, Uncertain) and isinstance(action, (Say, Dm)):
+            log.warning("%s may or may not have gone (%s); not sent again", action, exc)
+            await self._record(now, action, "uncertain", str(exc))
+            await self.outbox.done(item)
+            return
+        await self._retry(item, now, exc, verify=isinstance(exc, Uncertain))
+
+    async def _retry(self, item: Queued, now: datetime, exc: GatewayError, *,
+                     verify: bool) -> None:
+        action = item.action
+        if item.attempts + 1 >= MAX_ATTEMPTS:
             log.error("gave up sending %s after %d attempts: %s", action, MAX_ATTEMPTS, exc)
             await self._record(now, action, "send_failed", str(exc))
-        await self._outbox.done(item)
+            await self.outbox.done(item)
+            return
+        delay = backoff(item.attempts)
+        if isinstance(exc, RateLimited) and exc.retry_after is not None:
+            delay = timedelta(seconds=exc.retry_after)
+        log.warning("sending %s failed (%s); again in %s, the others meanwhile", action, exc,
+                    delay)
+        await self.outbox.retry(item, now + delay, verify=verify)
 
-    async def _send(self, action: Action) -> None:
-        gw = self._gateway
-        match action:
-            case Say(group, text, mentions):
-                await gw.send_text(group, text, mentions)
-            case Dm(to, text):
-                await gw.send_dm(to, text)
-            case Kick(group, member, reason):
-                await gw.remove_member(group, member, reason)
-            case Invite(group, member):
-                await gw.invite_member(group, member)
-            case AcceptFriend(_, request):
-                await gw.accept_friend(request)
-
-    async def _refused(self, action: Action, reason: str, now: datetime) -> None:
-        await self._record(now, action, "refused", reason)
-        for admin in self._admins():
-            await self._outbox.put(Dm(admin, f"[groupbot] could not {action.kind} "
-                                             f"{_describe(action)}: {reason}"))
+    async def _already_done(self, action: Action) -> bool:
+        """For a removal or invitation that may have happened: does the member list say so?"""
+        if not isinstance(action, (Kick, Invite)):
+            return False
+        members = {m.id for m in await self.gateway.members(action.group)}
+        return (action.member in members) == isinstance(action, Invite)
 
     async def _record(self, now: datetime, action: Action, what: str, detail: str) -> None:
         data: dict[str, Any] = action.to_json()
-        await audit.record(self._store, now, data.get("group", ""),
+        await audit.record(self.store, now, data.get("group", ""),
                            data.get("member", data.get("to", "")), f"{action.kind}_{what}",
                            "outbox", detail)
+
+
+async def _send(gw: Gateway, action: Action) -> None:
+    match action:
+        case Say(group, text, mentions):
+            await gw.send_text(group, text, mentions)
+        case Dm(to, text):
+            await gw.send_dm(to, text)
+        case Kick(group, member, reason):
+            await gw.remove_member(group, member, reason)
+        case Invite(group, member):
+            await gw.invite_member(group, member)
+        case AcceptFriend(_, request):
+            await gw.accept_friend(request)
 
 
 def _describe(action: Action) -> str:

@@ -1,19 +1,32 @@
-"""Pacing of everything the bot sends, so WeChat's risk control never sees a burst.
+"""The outbox: everything the bot sends waits here, in the store, until it has gone.
 
-Two limits, both configurable: one action per `group_interval` in each group (default 3 s)
-and `global_per_minute` overall (default 40, spread evenly: one every 1.5 s). Order is kept
-within a group; across groups, whichever is ready first goes first, ties by arrival.
-Queued actions live in the store until sent, so a restart loses none.
+What goes next (docs/limits.md, "The outbox"):
+- Pacing: one action per `group_interval` in each group (its lane; private chats share one)
+  and `global_per_minute` overall, spread evenly. A stored send time in the future (the
+  clock was set back, a `/wait` before a restart) counts as now: it never mutes the bot.
+- Priority: among the actions pacing lets go, the first class of PRIORITY goes first
+  (moderation before a reply to an admin before an answer to a member before a welcome
+  before a push), then the oldest; so 200 check-in replies never delay an ad's warning.
+- Wait rules (WAIT_RULES): an action waits while another queued action it depends on is
+  still there, in any lane (an invitation waits for the acceptance of the friend request).
+- A failed action waits for its retry without holding up the others.
+- At most once: an action is marked `sending` before it goes out. After a crash, a message
+  in that state is not sent again (audited as uncertain); a removal or invitation is checked
+  against the group's member list first (bot/delivery.py).
 """
 
 from __future__ import annotations
 
+import bisect
 import json
-from collections import deque
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Callable, Hashable, Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from enum import IntEnum
 
-from bot.actions import Action
+from bot.actions import AcceptFriend, Action, Dm, Invite, Kick
+from bot.clock import Clock
 from bot.config import OutboxSettings
 from bot.store import Reader, Store
 from bot.times import stamp
@@ -22,19 +35,119 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 ALL = "*"  # the lane key under which the last send anywhere is kept
 
 
+class Priority(IntEnum):
+    """The one ordered list of action classes: a lower value goes first."""
+
+    MODERATION = 0  # warnings and removals: the spam filter's, an admin's /kick
+    ADMIN = 1  # replies to admins' commands, notices to admins
+    ANSWER = 2  # answers to members: keywords, check-ins, invitations, friend requests
+    WELCOME = 3  # welcomes and what newcomers are reminded of (name cards)
+    PUSH = 4  # scheduled pushes, broadcasts, reports, congratulations
+
+
+# The class of what each handler sends; a handler not listed answers members.
+HANDLER_PRIORITY: dict[str, Priority] = {
+    "antispam": Priority.MODERATION, "admin": Priority.ADMIN,
+    "welcome": Priority.WELCOME, "namecard": Priority.WELCOME,
+    "push": Priority.PUSH, "fission": Priority.PUSH,
+}
+
+
+def priority(action: Action, handler: str, admins: Sequence[str]) -> Priority:
+    """The class of `action`, put on the outbox by `handler` ('' for the core itself)."""
+    listed = HANDLER_PRIORITY.get(handler)
+    if isinstance(action, Dm) and action.to in admins:
+        return min(Priority.ADMIN, Priority.ADMIN if listed is None else listed)
+    if listed is None and isinstance(action, Kick) and not handler:
+        return Priority.MODERATION
+    return Priority.ANSWER if listed is None else listed
+
+
 @dataclass(slots=True)
 class Queued:
     id: int
     action: Action
+    priority: Priority = Priority.ANSWER
     attempts: int = 0
+    not_before: datetime | None = None  # a failed action's next try
+    verify: bool = False  # it may have happened already: check before doing it again
+    uncertain: bool = False  # it was going out when the bot stopped
+
+    def order(self) -> tuple[int, int]:
+        return (self.priority, self.id)
+
+
+@dataclass(frozen=True, slots=True)
+class WaitRule:
+    """An action waits while another queued action provides a key it needs.
+
+    `provides` and `needs` give the keys of one queued action (any hashable values). A rule
+    is one entry of WAIT_RULES; docs/limits.md shows how to add one.
+    """
+
+    name: str
+    provides: Callable[[Queued], Iterable[Hashable]]
+    needs: Callable[[Queued], Iterable[Hashable]]
+
+
+def _friend_accepted(item: Queued) -> Iterable[Hashable]:
+    action = item.action
+    return [("friend", action.contact)] if isinstance(action, AcceptFriend) else []
+
+
+def _friend_needed(item: Queued) -> Iterable[Hashable]:
+    action = item.action
+    if isinstance(action, Invite):
+        return [("friend", action.member)]
+    if isinstance(action, Dm):
+        return [("friend", action.to)]
+    return []
+
+
+def _invited(item: Queued) -> Iterable[Hashable]:
+    action = item.action
+    return [("invited", action.member)] if isinstance(action, Invite) else []
+
+
+def _removed(item: Queued) -> Iterable[Hashable]:
+    action = item.action
+    return [("invited", action.member)] if isinstance(action, Kick) else []
+
+
+WAIT_RULES: list[WaitRule] = [
+    # accept the friend request, then invite the new friend or write to them
+    WaitRule("friend before invitation", provides=_friend_accepted, needs=_friend_needed),
+    # a member moved to another group is invited there before being removed here
+    WaitRule("invitation before removal", provides=_invited, needs=_removed),
+]
+
+# The outbox's own columns, on the core table `outbox` (grp, action).
+MIGRATIONS: Sequence[str] = (
+    """
+    ALTER TABLE outbox ADD COLUMN priority INTEGER NOT NULL DEFAULT 2;
+    ALTER TABLE outbox ADD COLUMN state TEXT NOT NULL DEFAULT 'queued';
+    """,
+)
+
+
+@dataclass(slots=True)
+class _Lane:
+    items: list[Queued] = field(default_factory=list)  # by (priority, id)
+
+    def add(self, item: Queued) -> None:
+        bisect.insort(self.items, item, key=Queued.order)
 
 
 class Outbox:
-    def __init__(self, store: Store, settings: OutboxSettings) -> None:
+    def __init__(self, store: Store, settings: OutboxSettings, clock: Clock) -> None:
         self._store = store
+        self._clock = clock
+        self._rules = tuple(WAIT_RULES)
         self.configure(settings)
-        self._lanes: dict[str, deque[Queued]] = {}
+        self._lanes: dict[str, _Lane] = {}
         self._last_sent: dict[str, datetime] = {}  # per lane, and ALL for any lane
+        self._provided: Counter[Hashable] = Counter()  # wait-rule keys of queued actions
+        self._held_until: datetime | None = None  # the platform is away until about then
 
     def configure(self, settings: OutboxSettings) -> None:
         self._interval = settings.group_interval
@@ -43,64 +156,127 @@ class Outbox:
     async def load(self) -> None:
         """Queue again what was not sent before the last stop, paced from the last sends,
         so a restart (or a crash loop) never sends faster than the limits."""
-        for row_id, action in await self._store.all("SELECT id, action FROM outbox ORDER BY id"):
-            self._append(Queued(row_id, Action.from_json(json.loads(action))))
+        for row_id, action, prio, state in await self._store.all(
+                "SELECT id, action, priority, state FROM outbox ORDER BY id"):
+            self._add(Queued(row_id, Action.from_json(json.loads(action)), Priority(prio),
+                             uncertain=state == "sending"))
         for lane, at in await self._store.all("SELECT lane, at FROM outbox_sent"):
             self._last_sent[lane] = datetime.fromisoformat(at)
 
-    async def put(self, action: Action) -> None:
+    async def put(self, action: Action, source: str = "",
+                  admins: Sequence[str] = ()) -> None:
+        """Queue `action`, sent by the handler `source` ('' for the core)."""
+        prio = priority(action, source, admins)
         payload = json.dumps(action.to_json(), ensure_ascii=False)
         row_id = await self._store.execute(
-            "INSERT INTO outbox (grp, action) VALUES (?, ?)", (action.lane, payload))
-        self._append(Queued(row_id, action))
+            "INSERT INTO outbox (grp, action, priority) VALUES (?, ?, ?)",
+            (action.lane, payload, int(prio)))
+        self._add(Queued(row_id, action, prio))
 
-    def _append(self, item: Queued) -> None:
-        self._lanes.setdefault(item.action.lane, deque()).append(item)
+    def _add(self, item: Queued) -> None:
+        self._lanes.setdefault(item.action.lane, _Lane()).add(item)
+        self._provided.update(self._keys(item, "provides"))
+
+    def _remove(self, item: Queued) -> None:
+        lane = self._lanes[item.action.lane]
+        lane.items.remove(item)
+        if not lane.items:
+            del self._lanes[item.action.lane]
+        self._provided.subtract(self._keys(item, "provides"))
+
+    def _keys(self, item: Queued, side: str) -> list[Hashable]:
+        return [key for rule in self._rules for key in getattr(rule, side)(item)]
+
+    def _waits(self, item: Queued) -> bool:
+        """Whether a wait rule holds `item` back: another queued action provides a key it
+        needs."""
+        own = Counter(self._keys(item, "provides"))
+        return any(self._provided[key] > own[key] for key in self._keys(item, "needs"))
 
     def __len__(self) -> int:
-        return sum(len(q) for q in self._lanes.values())
+        return sum(len(lane.items) for lane in self._lanes.values())
+
+    # ------------------------------------------------------------ what goes when
+
+    def _last(self, key: str, now: datetime) -> datetime:
+        """When `key` last sent. A time in the future (the clock went back) is taken as now,
+        the first time it is seen: the lane waits one interval, not until that time."""
+        last = self._last_sent.get(key, _EPOCH)
+        if last > now:
+            last = self._last_sent[key] = now
+        return last
+
+    def _candidates(self, now: datetime, waits: bool) -> Iterable[tuple[datetime, Queued]]:
+        """Per lane, the first action in its order that no rule holds back, and when it
+        may go; later ones too while the earlier ones wait for a retry."""
+        for key, lane in self._lanes.items():
+            ready = self._last(key, now) + self._interval
+            for item in lane.items:
+                if waits and self._waits(item):
+                    continue
+                at = max(ready, item.not_before or ready)
+                yield at, item
+                if at == ready:
+                    break
+
+    def _best(self, now: datetime) -> tuple[datetime, Queued] | None:
+        if not self._lanes:
+            return None
+        anywhere = max(self._last(ALL, now) + self._gap, self._held_until or _EPOCH)
+        found = list(self._candidates(now, waits=True)) or list(
+            self._candidates(now, waits=False))  # rules that wait on each other: oldest goes
+        due = [(max(at, anywhere), item) for at, item in found]
+        ready = [(at, item) for at, item in due if at <= now]
+        if ready:
+            return min(ready, key=lambda c: c[1].order())
+        return min(due, key=lambda c: (c[0], c[1].order()))
 
     def next_due(self) -> datetime | None:
         """When the next action may go, or None when nothing is queued."""
-        best = self._pick()
+        best = self._best(self._clock.now())
         return best[0] if best else None
 
-    def _pick(self) -> tuple[datetime, str] | None:
-        best: tuple[tuple[datetime, int], str] | None = None
-        anywhere = self._last_sent.get(ALL, _EPOCH) + self._gap
-        for lane, queue in self._lanes.items():
-            ready = max(self._last_sent.get(lane, _EPOCH) + self._interval, anywhere)
-            key = (ready, queue[0].id)
-            if best is None or key < best[0]:
-                best = (key, lane)
-        return (best[0][0], best[1]) if best else None
-
     def take(self, now: datetime) -> Queued | None:
-        """The next action that may go at `now`, marked as sent for pacing; None if none."""
-        best = self._pick()
+        """The action that goes now: the first class, then the oldest, among those pacing,
+        retries and wait rules let go; None if none may go yet."""
+        best = self._best(now)
         if best is None or best[0] > now:
             return None
-        lane = best[1]
-        item = self._lanes[lane].popleft()
-        if not self._lanes[lane]:
-            del self._lanes[lane]
-        self._last_sent[lane] = self._last_sent[ALL] = now
-        return item
+        return best[1]
 
-    def retry(self, item: Queued, at: datetime) -> None:
-        """Put a failed action back at the head of its lane, to go again at `at`."""
-        item.attempts += 1
-        self._lanes.setdefault(item.action.lane, deque()).appendleft(item)
-        self._last_sent[item.action.lane] = at - self._interval
+    # ------------------------------------------------------------ what happened to it
 
-    async def done(self, item: Queued) -> None:
-        """The action went (or was given up): forget it, remember when its lane last sent."""
-        await self._store.execute("DELETE FROM outbox WHERE id = ?", (item.id,))
-        lane = item.action.lane
+    async def sending(self, item: Queued) -> None:
+        """Mark `item` as going out, before it does: after a crash it is not sent again."""
+        await self._store.execute("UPDATE outbox SET state='sending' WHERE id = ?", (item.id,))
+
+    async def sent(self, item: Queued, now: datetime) -> None:
+        """The platform had `item` at `now` (it went, failed or was refused): pace from it."""
+        self._last_sent[item.action.lane] = self._last_sent[ALL] = now
         await self._store.executemany(
             "INSERT INTO outbox_sent VALUES (?, ?) ON CONFLICT (lane) DO UPDATE SET at=excluded.at",
-            [(key, stamp(self._last_sent[key])) for key in (lane, ALL)
-             if key in self._last_sent])
+            [(key, stamp(now)) for key in (item.action.lane, ALL)])
+
+    async def retry(self, item: Queued, at: datetime, *, verify: bool = False) -> None:
+        """The action failed: it goes again at `at`, the others meanwhile."""
+        item.attempts += 1
+        item.not_before = at
+        item.verify = item.verify or verify
+        await self._store.execute("UPDATE outbox SET state='queued' WHERE id = ?", (item.id,))
+
+    async def hold(self, item: Queued, until: datetime) -> bool:
+        """The platform is away: nothing goes before `until`, when the first action tries
+        again (counting no attempt). True when this starts a hold."""
+        started = self._held_until is None
+        self._held_until = until
+        await self._store.execute("UPDATE outbox SET state='queued' WHERE id = ?", (item.id,))
+        return started
+
+    async def done(self, item: Queued) -> None:
+        """The action went (or was given up): forget it."""
+        self._held_until = None
+        self._remove(item)
+        await self._store.execute("DELETE FROM outbox WHERE id = ?", (item.id,))
 
 
 async def queued_in(store: Reader, group: str) -> int:

@@ -56,7 +56,7 @@ class Pipeline:
                 async with self._store.savepoint():
                     flow = await handler.handle(event, ctx)
                     for action in ctx.actions:
-                        await self._outbox.put(action)
+                        await self._outbox.put(action, handler.name, deployment.settings.admins)
             except GatewayError:
                 raise  # the platform is away: undo the whole event rather than half of it
             except Exception:

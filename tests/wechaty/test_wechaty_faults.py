@@ -25,6 +25,7 @@ async def test_a_login_after_a_logout_on_the_same_connection_is_handled(
         run_bot: RunBot, grpc_gateway: WechatyGateway, fake_gateway: FakeGateway,
         world: World) -> None:
     async with run_bot(grpc_gateway):
+        await until(lambda: fake_gateway.calls.count("RoomPayload") >= 2, "the groups bound")
         fake_gateway.logout()
         await until(lambda: not grpc_gateway.online.is_set(), "the logout")
         fake_gateway.login()
@@ -33,6 +34,23 @@ async def test_a_login_after_a_logout_on_the_same_connection_is_handled(
         await until(lambda: world.texts("r1"), "the reply")
     assert world.texts("r1") == [KEYWORD_REPLY]
     assert fake_gateway.streams_opened == 1
+
+
+async def test_queued_replies_go_as_soon_as_the_bot_is_logged_in_again(
+        run_bot: RunBot, grpc_gateway: WechatyGateway, fake_gateway: FakeGateway,
+        world: World) -> None:
+    async with run_bot(grpc_gateway) as s:
+        await until(lambda: fake_gateway.calls.count("RoomPayload") >= 2, "the groups bound")
+        fake_gateway.logout()
+        await until(lambda: not grpc_gateway.online.is_set(), "the logout")
+        fake_gateway.say("r1", "alice", KEYWORD)
+        fake_gateway.say("r1", "bob", KEYWORD)
+        await until(lambda: len(s.of_type(Message)) == 2, "both questions")
+        await until(lambda: len(s.bot.outbox) == 2, "both replies queued")
+        fake_gateway.login()
+        # the old retry backoff made the first wait 5 s, then 20 s, 80 s...
+        await until(lambda: len(world.texts("r1")) == 2, "both replies, at once")
+    assert world.texts("r1") == [KEYWORD_REPLY, KEYWORD_REPLY]
 
 
 async def test_a_message_whose_sender_cannot_be_looked_up_is_handled_with_the_id_as_name(
@@ -70,6 +88,19 @@ async def test_a_text_wechat_accepted_is_not_sent_again_when_the_gateway_cannot_
         await until(lambda: world.texts("r1"), "the welcome")
         await until(lambda: len(s.bot.outbox) == 0, "the welcome done with")
     assert world.texts("r1") == ["@Dave 欢迎Dave"]  # once: no retry sent a second copy
+
+
+async def test_a_failing_send_does_not_hold_up_the_rest_of_the_group(
+        run_bot: RunBot, grpc_gateway: WechatyGateway, fake_gateway: FakeGateway,
+        world: World) -> None:
+    fake_gateway.fail["MessageSendText"] = GRPCError(Status.INTERNAL, "risk control")
+    async with run_bot(grpc_gateway) as s:
+        fake_gateway.join("r1", {"dave": "Dave"}, inviter="alice")
+        await until(lambda: "MessageSendText" in fake_gateway.calls, "the failed welcome")
+        fake_gateway.say("r1", "alice", KEYWORD)
+        await until(lambda: world.texts("r1"), "the reply, while the welcome waits to retry")
+        assert len(s.bot.outbox) == 1  # the welcome, kept for its next attempt
+    assert world.texts("r1") == [KEYWORD_REPLY]
 
 
 async def test_a_leave_from_a_group_wechat_no_longer_knows_is_handled_quietly(

@@ -1,0 +1,171 @@
+"""The outbox: priority classes, wait rules across lanes, pacing under a clock that goes
+back, failures that hold nothing up, and at most once across a crash."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from harness import BOT_YAML, Harness, write_config
+
+from bot import audit
+from bot.actions import AcceptFriend, Action, Dm, Invite, Kick, Say
+from bot.adapters.base import Disconnected, GatewayError, RateLimited, Uncertain
+from bot.events import Kind
+
+CHECKIN_AND_ANTISPAM = "handlers:\n  - antispam: {warn_limit: 2}\n  - checkin: {}\n"
+ECHO_FREE = "handlers: []\n"
+
+
+def _times(h: Harness, **match: Any) -> list[datetime]:
+    return [datetime.fromisoformat(r["t"]) for r in h.actions(**match)]
+
+
+async def _put(h: Harness, *actions: Action, source: str = "") -> None:
+    async with h.bot.store.transaction():
+        for action in actions:
+            await h.bot.outbox.put(action, source, h.deployment.settings.admins)
+
+
+def _plain(tmp_path: Path, bot_yaml: str = BOT_YAML, **kw: Any) -> Harness:
+    root = write_config(tmp_path / "config", bot_yaml, {"recruitment": ECHO_FREE})
+    return Harness(root, tmp_path, **kw)
+
+
+async def test_an_ads_warning_is_not_held_up_by_200_queued_check_in_replies(
+        tmp_path: Path) -> None:
+    root = write_config(tmp_path / "config", BOT_YAML, {"recruitment": CHECKIN_AND_ANTISPAM})
+    async with Harness(root, tmp_path) as h:
+        for i in range(200):
+            await h.say("r1", f"member{i}", "签到")
+        posted = h.clock.now()
+        await h.say("r1", "eve", "便宜粉丝", kind=Kind.LINK, url="http://ads.example/x")
+        await h.advance("15m")
+        [warned] = _times(h, kind="say", mentions=["eve"])
+        assert warned - posted <= timedelta(seconds=3)  # the next send after the one going
+        replies = _times(h, kind="say", group="r1")
+        assert len(replies) == 201  # every check-in still answered
+        assert all(b - a >= timedelta(seconds=3) for a, b in itertools.pairwise(replies))
+
+
+async def test_moderation_in_one_group_goes_before_a_broadcast_to_thirty(tmp_path: Path) -> None:
+    groups = {f"g{i}": f"Recruitment {i}" for i in range(31)}
+    async with _plain(tmp_path, groups=groups) as h:
+        await _put(h, *(Say(f"g{i}", "本周活动") for i in range(1, 31)), source="push")
+        await _put(h, Kick("g0", "bob", "ads"))
+        await h.advance("2m")
+        order = [r["action"] for r in h.sent]
+        assert order[0] == "kick"
+        assert len(order) == 31
+
+
+async def test_an_invitation_waits_for_the_friend_acceptance_in_another_lane(
+        tmp_path: Path) -> None:
+    bot_yaml = BOT_YAML.replace("group_interval: 3s", "group_interval: 1m")
+    async with _plain(tmp_path, bot_yaml) as h:
+        await _put(h, Dm("alice", "在的"))  # the private lane is busy for a minute now
+        await h.advance("1s")
+        await _put(h, AcceptFriend("frank", "fr1"), Invite("r1", "frank"))
+        await h.advance("3m")
+        assert [r["action"] for r in h.sent] == ["dm", "accept_friend", "invite"]
+
+
+async def test_a_send_time_stored_in_the_future_does_not_mute_the_bot(tmp_path: Path) -> None:
+    later = Harness.__init__.__kwdefaults__["start"] + timedelta(days=1)
+    async with _plain(tmp_path, start=later) as h:  # the terminal's `/wait 1d`, then a stop
+        await _put(h, Say("r1", "明天见"))
+        await h.advance("10s")
+    async with _plain(tmp_path) as h:  # the clock is back at today
+        await _put(h, Say("r1", "今天"))
+        await h.advance("10s")
+        assert h.texts("r1") == ["今天"]
+
+
+async def test_a_failing_action_waits_for_its_retry_without_holding_up_the_group(
+        tmp_path: Path) -> None:
+    async with _plain(tmp_path) as h:
+        send = h.world.send_text
+        failures = iter([GatewayError("risk control")])
+
+        async def flaky(group: str, text: str, mentions: tuple[str, ...] = ()) -> None:
+            if text == "欢迎" and (failure := next(failures, None)):
+                raise failure
+            await send(group, text, mentions)
+
+        h.world.send_text = flaky  # type: ignore[method-assign]
+        await _put(h, Say("r1", "欢迎"), Say("r1", "答复一"), Say("r1", "答复二"))
+        start = h.clock.now()
+        await h.advance("4s")
+        assert h.texts("r1") == ["答复一"]  # the next send the pacing allows
+        assert _times(h, kind="say")[0] - start == timedelta(seconds=3)
+        await h.advance("1m")
+        assert sorted(h.texts("r1")) == sorted(["答复一", "答复二", "欢迎"])  # again after 5 s
+
+
+async def test_while_the_platform_is_away_nothing_is_given_up_and_it_goes_when_back(
+        tmp_path: Path) -> None:
+    async with _plain(tmp_path) as h:
+        send, away = h.world.send_text, [True]
+
+        async def offline(group: str, text: str, mentions: tuple[str, ...] = ()) -> None:
+            if away[0]:
+                raise Disconnected("not logged in")
+            await send(group, text, mentions)
+
+        h.world.send_text = offline  # type: ignore[method-assign]
+        await _put(h, Say("r1", "一"), Say("r1", "二"))
+        await h.advance("10m")  # far more tries than the retry limit
+        assert h.texts() == []
+        away[0] = False
+        back = h.clock.now()
+        await h.advance("10s")
+        assert h.texts("r1") == ["一", "二"]
+        assert _times(h, kind="say")[0] - back <= timedelta(seconds=1)
+
+
+async def test_rate_limited_goes_again_when_the_platform_says(tmp_path: Path) -> None:
+    async with _plain(tmp_path) as h:
+        send, limited = h.world.send_text, iter([RateLimited("slow down", retry_after=120)])
+
+        async def strict(group: str, text: str, mentions: tuple[str, ...] = ()) -> None:
+            if failure := next(limited, None):
+                raise failure
+            await send(group, text, mentions)
+
+        h.world.send_text = strict  # type: ignore[method-assign]
+        start = h.clock.now()
+        await _put(h, Say("r1", "稍后"))
+        await h.advance("5m")
+        assert _times(h, kind="say")[0] - start >= timedelta(seconds=120)
+
+
+async def test_an_uncertain_message_is_not_sent_again_but_audited(tmp_path: Path) -> None:
+    async with _plain(tmp_path) as h:
+        async def lost_answer(group: str, text: str, mentions: tuple[str, ...] = ()) -> None:
+            h.world.sent.append({"action": "say", "group": group, "text": text})
+            raise Uncertain("the gateway did not answer")
+
+        h.world.send_text = lost_answer  # type: ignore[method-assign]
+        await _put(h, Say("r1", "一次"))
+        await h.advance("10m")
+        assert h.texts("r1") == ["一次"]
+        [entry] = await audit.records(h.bot.store)
+        assert entry.action == "say_uncertain"
+
+
+async def test_an_uncertain_removal_is_checked_against_the_members_before_it_is_repeated(
+        tmp_path: Path) -> None:
+    async with _plain(tmp_path) as h:
+        remove = h.world.remove_member
+
+        async def lost_answer(group: str, member: str, reason: str = "") -> None:
+            await remove(group, member, reason)
+            raise Uncertain("the gateway did not answer")
+
+        h.world.remove_member = lost_answer  # type: ignore[method-assign]
+        await _put(h, Kick("r1", "bob", "ads"))
+        await h.advance("10m")
+        assert len(h.actions("kick")) == 1
+        assert [e.action for e in await audit.records(h.bot.store)] == ["kick_verified"]
