@@ -109,6 +109,7 @@ async def test_a_leave_from_a_group_wechat_no_longer_knows_is_handled_quietly(
     async with run_bot(grpc_gateway) as s:
         fake_gateway.say("r1", "bob", "hello")
         await until(lambda: s.of_type(Message), "bob's message")
+        await until(lambda: fake_gateway.calls.count("RoomPayload") >= 2, "the groups bound")
         del world.rooms["r1"]  # the group was dissolved: the gateway forgets it
         fake_gateway.end_stream()  # and restarts: after it, r1 is in no list
         await until(lambda: fake_gateway.calls.count("RoomList") == 2, "the groups again")
