@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import csv
 import sys
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -20,7 +19,7 @@ from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
 
-from bot import config, moderation, roster
+from bot import config, csvfile, moderation, roster
 from bot.audit_command import parse_since
 from bot.config import Deployment, GroupType
 from bot.context import Group
@@ -215,14 +214,11 @@ def _maybe(value: int | None) -> str:
 
 async def export(store: Store, what: str, out: Path, tz: tzinfo, stages: Sequence[str],
                  group: str | None = None) -> int:
-    """Write one CSV; return the number of data rows. Raises LookupError when the database
-    holds none of that kind (its handler never ran on it)."""
+    """Write one CSV (safe for spreadsheets: bot/csvfile.py); return the number of data rows.
+    Raises LookupError when the database holds none of that kind (its handler never ran on
+    it)."""
     header, rows = await _EXPORTERS[what](store, group, tz, stages)
-    with out.open("w", newline="", encoding="utf-8") as file:
-        writer = csv.writer(file)
-        writer.writerow(header)
-        writer.writerows(rows)
-    return len(rows)
+    return csvfile.write_file(out, header, rows)
 
 
 Rows = tuple[Sequence[str], Sequence[Sequence[Any]]]

@@ -22,7 +22,7 @@ async def _funnel_rows(h: Harness, tmp_path: Path) -> dict[str, dict[str, str]]:
     out = tmp_path / "funnel.csv"
     await report.export(h.bot.store, "funnel", out, h.clock.tz,
                         ["recruitment", "internship", "official"])
-    with out.open(encoding="utf-8") as file:
+    with out.open(encoding="utf-8-sig") as file:
         return {row["member"]: row for row in csv.DictReader(file)}
 
 

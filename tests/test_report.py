@@ -122,7 +122,7 @@ def test_export_writes_the_members_as_csv(played: Path, tmp_path: Path) -> None:
                   "--config", str(SHIPPED), "--db", str(played))
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == f"wrote 9 members row(s) to {out}"
-    with out.open(encoding="utf-8") as file:
+    with out.open(encoding="utf-8-sig") as file:
         rows = {row["member"]: row for row in csv.DictReader(file)}
     assert rows["n2"]["left_at"].startswith("2026-11-24T10:24")
     assert rows["n2"]["inviter"] == "bob"
@@ -137,7 +137,7 @@ def test_export_writes_the_funnel_with_quiz_results(tmp_path: Path) -> None:
     result = _cli("export", "--what", "funnel", "--out", str(out), "--config", str(SHIPPED),
                   "--db", str(db))
     assert result.returncode == 0, result.stderr
-    with out.open(encoding="utf-8") as file:
+    with out.open(encoding="utf-8-sig") as file:
         rows = {row["member"]: row for row in csv.DictReader(file)}
     assert (rows["dave"]["stage"], rows["dave"]["official_group"],
             rows["dave"]["quiz_best_score"]) == ("official", "o1", "100")
