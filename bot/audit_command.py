@@ -8,7 +8,7 @@ import asyncio
 import re
 import sys
 from collections.abc import Sequence
-from datetime import datetime, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 
 from bot import config
@@ -22,20 +22,32 @@ COLUMNS = ("time", "group", "member", "action", "handler", "detail")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 
 
-def parse_since(value: str, now: datetime) -> datetime:
-    """'7d', '12h', '30m' back from now, or an ISO date or time in `now`'s time zone."""
+EARLIEST = datetime(1970, 1, 2, tzinfo=UTC)
+LATEST = datetime(9999, 1, 1, tzinfo=UTC)
+
+
+def parse_since(value: str, now: datetime, option: str = "--since") -> datetime:
+    """'7d', '12h', '30m' back from now, or an ISO date or time in `now`'s time zone; between
+    1970 and 9999 (ValueError naming `option` otherwise)."""
     if not _DATE.match(value):
         try:
-            return now - parse_duration(value)
+            since = now - parse_duration(value)
         except ValueError:
-            raise ValueError(f"--since {value!r}: give a duration back from now (7d, 12h) "
+            raise ValueError(f"{option} {value!r}: give a duration back from now (7d, 12h) "
                              f"or an ISO date (2026-11-01)") from None
-    try:
-        since = datetime.fromisoformat(value)
-    except ValueError:
-        raise ValueError(f"--since {value!r} is not an ISO date like 2026-11-01 or "
-                         f"2026-11-01T08:00") from None
-    return since if since.tzinfo else since.replace(tzinfo=now.tzinfo)
+        except OverflowError:
+            since = EARLIEST - timedelta(days=1)
+    else:
+        try:
+            since = datetime.fromisoformat(value)
+        except ValueError:
+            raise ValueError(f"{option} {value!r} is not an ISO date like 2026-11-01 or "
+                             f"2026-11-01T08:00") from None
+        since = since if since.tzinfo else since.replace(tzinfo=now.tzinfo)
+    if not EARLIEST <= since <= LATEST:
+        raise ValueError(f"{option} {value!r} is not between {EARLIEST:%Y-%m-%d} and "
+                         f"{LATEST:%Y-%m-%d}")
+    return since
 
 
 def rows(db: Path, group: str | None, since: datetime | None,
@@ -59,7 +71,7 @@ def table(records: Sequence[Sequence[str]]) -> str:
 
 def main(args: argparse.Namespace, registry: Registry) -> int:
     deployment = config.load(args.config, registry)
-    tz, db = deployment.settings.timezone, deployment.storage_path
+    tz, db = deployment.settings.timezone, args.db or deployment.storage_path
     try:
         since = parse_since(args.since, datetime.now(tz)) if args.since else None
     except ValueError as exc:

@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from bot import config
+from bot.store import StoreError
 from bot.yamlfile import InputError
 from handlers import REGISTRY
 
@@ -126,11 +127,12 @@ def parser() -> argparse.ArgumentParser:
                    help="the config directory (default: the scenario's `config:` key, "
                         "else ./config)")
     db_option(p, "SQLite file to use (default: a fresh temporary one)")
+    stored = "the SQLite file (default: `storage` in the config's bot.yaml)"
     p = command("audit", audit, "print the audit log: warnings, removals and other decisions")
     config_option(p)
+    db_option(p, stored)
     p.add_argument("--group", default=None, help="only this group (its id)")
     p.add_argument("--since", default=None, help="only since then: 7d, 12h, or an ISO date")
-    stored = "the SQLite file (default: `storage` in the config's bot.yaml)"
     p = command("report", report, "print each group's health and the funnel as tables")
     config_option(p)
     db_option(p, stored)
@@ -163,11 +165,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.verbose:  # the bot's own debug lines (events...), not every library's
         for name in ("bot", "handlers"):
             logging.getLogger(name).setLevel(logging.DEBUG)
+    db: Path | None = getattr(args, "db", None)
+    if db is not None and (wrong := config.database_problem(db.resolve())) is not None:
+        print(f"groupbot {args.command}: --db {wrong}", file=sys.stderr)
+        return 2
     try:
         result: int = args.fn(args)
     except InputError as exc:  # a bad config, for every command: each problem on its line
         for problem in exc.problems:
             print(problem, file=sys.stderr)
+        return 2
+    except StoreError as exc:  # a database that passed the checks above but is damaged
+        print(f"groupbot {args.command}: the database cannot be used: {exc}", file=sys.stderr)
         return 2
     return result
 

@@ -115,6 +115,11 @@ def load(path: Path) -> tuple[Scenario, list[tuple[timedelta, str, Any]], yamlfi
     if not isinstance(located.data, dict):
         raise InputError([located.problem((), "a scenario is a mapping with `start` and `steps`")])
     scenario = yamlfile.validate(Scenario, located, located.data)
+    declared: dict[str, int] = {}
+    for i, spec in enumerate(scenario.groups):
+        if declared.setdefault(spec.id, i) != i:
+            raise InputError([located.problem(("groups", i, "id"), f"group {spec.id!r} is "
+                                              f"already declared as groups[{declared[spec.id]}]")])
     steps = []
     for i, raw in enumerate(scenario.steps):
         at: tuple[str | int, ...] = ("steps", i)
@@ -132,7 +137,10 @@ def load(path: Path) -> tuple[Scenario, list[tuple[timedelta, str, Any]], yamlfi
         if kind == "wait":
             body = _duration(located, (*at, kind), raw[kind])
         elif kind == "restart":
-            body = None
+            body = raw[kind]
+            if not isinstance(body, bool):
+                raise InputError([located.problem((*at, kind), "write `restart: true` (or "
+                                                  "`false` to skip the restart)")])
         else:
             body = yamlfile.validate(STEPS[kind], located, raw[kind], (*at, kind))
             group = getattr(body, "group", None)
@@ -183,8 +191,9 @@ async def replay(path: Path, registry: Registry, config_dir: Path | None = None,
             for index, (gap, kind, body) in enumerate(steps):
                 if kind == "restart":
                     await bot.advance(clock.now() + gap)
-                    await bot.stop()
-                    bot = await start_bot()
+                    if body:
+                        await bot.stop()
+                        bot = await start_bot()
                     continue
                 await bot.advance(clock.now() + gap + (body if kind == "wait" else timedelta()))
                 if kind == "wait":

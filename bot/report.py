@@ -332,7 +332,7 @@ def _command(args: argparse.Namespace, registry: Registry, job: Job) -> int:
 
 async def _report(args: argparse.Namespace, deployment: Deployment, store: Store) -> str:
     now = datetime.now(deployment.settings.timezone)
-    until = parse_since(args.until, now) if args.until else now
+    until = parse_since(args.until, now, "--until") if args.until else now
     since = parse_since(args.since, until) if args.since else until - timedelta(days=1)
     if since >= until:
         raise ValueError(f"--since {since:%Y-%m-%d %H:%M} is not before {until:%Y-%m-%d %H:%M}")

@@ -1,0 +1,129 @@
+"""Wrong arguments to the `groupbot` commands end in one line on stderr and exit 2, never a
+traceback; `audit` reads the database `--db` names, like `report` and `export`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+SHIPPED = str(ROOT / "config")
+SCENARIOS = ROOT / "tests" / "scenarios"
+
+COMMANDS = {
+    "report": ["report", "--config", SHIPPED],
+    "export": ["export", "--what", "members", "--out", "members.csv", "--config", SHIPPED],
+    "audit": ["audit", "--config", SHIPPED],
+    "replay": ["replay", str(SCENARIOS / "pacing.yaml")],
+}
+
+
+def _run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def _one_line(err: str) -> str:
+    [line] = err.strip().splitlines()
+    return line
+
+
+@pytest.fixture(scope="module")
+def played(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A database the bot has run on: the moderation scenario leaves audit records."""
+    db = tmp_path_factory.mktemp("played") / "bot.db"
+    assert main(["replay", str(SCENARIOS / "moderation_ads.yaml"), "--db", str(db)]) == 0
+    return db
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_db_pointing_at_a_directory_exits_2(capsys: pytest.CaptureFixture[str],
+                                            tmp_path: Path, command: str) -> None:
+    code, _, err = _run(capsys, *COMMANDS[command], "--db", str(tmp_path))
+    assert code == 2
+    assert _one_line(err) == f"groupbot {command}: --db {tmp_path} is a directory, not a " \
+                             "database file"
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_db_pointing_at_a_file_that_is_no_database_exits_2(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path, command: str) -> None:
+    notes = tmp_path / "notes.db"
+    notes.write_text("shopping list\n", encoding="utf-8")
+    code, _, err = _run(capsys, *COMMANDS[command], "--db", str(notes))
+    assert code == 2
+    assert _one_line(err) == f"groupbot {command}: --db {notes} is not an SQLite database"
+    assert notes.read_text(encoding="utf-8") == "shopping list\n"  # left as it was
+
+
+@pytest.mark.parametrize("args, message", [
+    (("report", "--since", "100000000d"), "--since '100000000d' is not between 1970-01-02 and"),
+    (("report", "--until", "0001-01-01"), "--until '0001-01-01' is not between 1970-01-02 and"),
+    (("report", "--since", "9999-12-31"), "--since '9999-12-31' is not between 1970-01-02 and"),
+    (("audit", "--since", "100000000d"), "--since '100000000d' is not between 1970-01-02 and"),
+])
+def test_times_out_of_range_exit_2(capsys: pytest.CaptureFixture[str], played: Path,
+                                   args: tuple[str, ...], message: str) -> None:
+    code, _, err = _run(capsys, *args, "--config", SHIPPED, "--db", str(played))
+    assert code == 2
+    assert _one_line(err).startswith(message)
+
+
+def test_audit_reads_the_database_given_by_db(capsys: pytest.CaptureFixture[str],
+                                              played: Path) -> None:
+    code, out, err = _run(capsys, "audit", "--config", SHIPPED, "--db", str(played))
+    assert code == 0, err
+    assert "Eve (eve)  kick    antispam" in out
+
+
+def _scenario(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "s.yaml"
+    path.write_text("start: 2026-11-23 08:55\n" + text, encoding="utf-8")
+    return path
+
+
+def test_replay_refuses_two_groups_with_the_same_id(capsys: pytest.CaptureFixture[str],
+                                                    tmp_path: Path) -> None:
+    scenario = _scenario(tmp_path, "groups:\n  - {id: r1, topic: Listener Recruitment 01}\n"
+                                   "  - {id: r1, topic: Listener Recruitment 02}\n")
+    code, out, err = _run(capsys, "replay", str(scenario), "--config", SHIPPED)
+    assert code == 2 and out == ""
+    assert _one_line(err) == f"{scenario}:4: groups[1].id: group 'r1' is already declared " \
+                             "as groups[0]"
+
+
+UNREPORTED_JOIN = """\
+groups:
+  - {id: r1, topic: "Listener Recruitment 01", members: [alice]}
+steps:
+  - join: {group: r1, members: [carol], reported: false}
+  - restart: %s
+  - say: {group: r1, from: alice, text: hello}
+"""
+
+
+@pytest.mark.parametrize("restart, welcomed", [("true", ["carol"]), ("false", [])])
+def test_replay_restarts_only_on_restart_true(capsys: pytest.CaptureFixture[str],
+                                              tmp_path: Path, restart: str,
+                                              welcomed: list[str]) -> None:
+    """A restart compares member lists at start (the join backstop), so the unreported
+    newcomer is welcomed after a restart, and only then."""
+    scenario = _scenario(tmp_path, UNREPORTED_JOIN % restart)
+    code, out, err = _run(capsys, "replay", str(scenario), "--config", SHIPPED)
+    assert code == 0, err
+    actions = [json.loads(line) for line in out.splitlines()]
+    assert [m for a in actions for m in a.get("mentions", [])] == welcomed
+
+
+def test_replay_refuses_a_restart_that_is_not_true_or_false(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    scenario = _scenario(tmp_path, UNREPORTED_JOIN % "later")
+    code, _, err = _run(capsys, "replay", str(scenario), "--config", SHIPPED)
+    assert code == 2
+    assert _one_line(err) == f"{scenario}:6: steps[1].restart: write `restart: true` (or " \
+                             "`false` to skip the restart)"
