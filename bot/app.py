@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bot import backstop, config, moderation, outbox, seen
+from bot import backstop, config, schema, seen
 from bot.adapters.base import Gateway, GatewayError, GroupInfo
 from bot.clock import Clock, VirtualClock
 from bot.config import Deployment
@@ -67,10 +67,7 @@ class Bot:
     # ------------------------------------------------------------ lifecycle
 
     async def start(self) -> None:
-        migrations = {"moderation": moderation.MIGRATIONS, "outbox": outbox.MIGRATIONS}
-        migrations |= {name: cls.migrations for name, cls in self.registry.items()
-                       if cls.migrations}
-        self.store = await open_store(self.db_path, migrations)
+        self.store = await open_store(self.db_path, schema.migrations(self.registry))
         self.scheduler = Scheduler(self.store, self.clock.tz)
         self.outbox = Outbox(self.store, self.deployment.settings.outbox, self.clock)
         self._pipeline = Pipeline(self, self.store, self.outbox, self.groups,

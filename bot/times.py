@@ -5,7 +5,7 @@ after reading (aware, in UTC; show it in the bot's zone with `astimezone`)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 
 def stamp(at: datetime) -> str:
@@ -17,3 +17,19 @@ def unstamp(value: object) -> datetime | None:
     if value is None:
         return None
     return datetime.fromisoformat(str(value)).astimezone(UTC)
+
+
+def to_utc(table: str, *columns: str) -> str:
+    """The SQLite migration step that rewrites a table's times, stored before in the bot's
+    zone, as `stamp` stores them (to the millisecond)."""
+    return "".join(f"UPDATE {table} SET {c} = strftime('%Y-%m-%dT%H:%M:%f', {c}) || '000+00:00';"
+                   for c in columns)
+
+
+def span(delta: timedelta) -> str:
+    """A duration as members read it: "3 分钟", "1 天", "36 小时"."""
+    seconds = int(delta.total_seconds())
+    for unit, name in ((86400, "天"), (3600, "小时"), (60, "分钟")):
+        if seconds >= unit and seconds % unit == 0:
+            return f"{seconds // unit} {name}"
+    return f"{seconds} 秒"

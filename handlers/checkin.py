@@ -22,7 +22,9 @@ from bot.context import Context
 from bot.events import Kind, Message
 from bot.handler import CONTINUE, STOP, Flow, Handler, HandlerConfig
 from bot.sanitize import Safe
+from bot.store import Reader
 from bot.text import normalize, strip_mentions
+from bot.times import stamp, to_utc, unstamp
 
 # What may follow or precede a command: "签到！", "check in~" (normalized: "!" and "~").
 _AROUND_COMMAND = " !.?~。…"
@@ -157,6 +159,7 @@ MIGRATIONS = (
         points INTEGER NOT NULL, UNIQUE (scope, member, day));
     CREATE INDEX checkins_by_day ON checkins (scope, day);
     """,
+    to_utc("checkins", "at"),
 )
 
 
@@ -205,7 +208,7 @@ class Checkin(Handler[Config]):
         added = await ctx.store.changes(
             "INSERT INTO checkins (scope, member, day, grp, at, message, streak, points)"
             " VALUES (?,?,?,?,?,?,?,?) ON CONFLICT (scope, member, day) DO NOTHING",
-            (scope, member, today.isoformat(), ctx.scope, ctx.now.isoformat(), event.id,
+            (scope, member, today.isoformat(), ctx.scope, stamp(ctx.now), event.id,
              streak, points))
         rowid, streak, points, message = await ctx.store.one(
             "SELECT rowid, streak, points, message FROM checkins WHERE scope=? AND member=?"
@@ -268,3 +271,20 @@ async def _warnings(ctx: Context, member: str) -> int:
     """The member's warnings in force here, by the rule `/warns` counts by."""
     policy = moderation.policy_of(ctx.group)
     return await moderation.Moderator(policy, ctx, ctx.scope).count(member)
+
+
+async def given(store: Reader, group: str, since: datetime, until: datetime) -> int:
+    """Check-ins made in the group in [since, until) (the daily report, bot/report.py)."""
+    row = await store.one("SELECT count(*) FROM checkins WHERE grp=? AND at>=? AND at<?",
+                          (group, stamp(since), stamp(until)))
+    return int(row[0]) if row else 0
+
+
+async def records(store: Reader, group: str | None = None
+                  ) -> list[tuple[str, str, str, datetime | None, int, int]]:
+    """Every check-in (group, member, day, at, streak, points), oldest first."""
+    where, params = ("", ()) if group is None else (" WHERE grp=?", (group,))
+    return [(grp, member, day, unstamp(at), streak, points)
+            for grp, member, day, at, streak, points in await store.all(
+                f"SELECT grp, member, day, at, streak, points FROM checkins{where} ORDER BY at",
+                params)]

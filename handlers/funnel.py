@@ -10,11 +10,15 @@ furthest one reached. The quiz (handlers/quiz.py) keeps the test results; the re
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from pydantic import Field, field_validator
 
 from bot.context import Context
 from bot.events import MemberJoined
 from bot.handler import CONTINUE, Flow, Handler, HandlerConfig
+from bot.store import Reader
+from bot.times import stamp, to_utc, unstamp
 
 TABLE = "funnel_stages"
 
@@ -41,6 +45,7 @@ class Funnel(Handler[Config]):
             PRIMARY KEY (member, stage));
         CREATE INDEX {TABLE}_grp ON {TABLE} (grp, stage);
         """,
+        to_utc(TABLE, "at"),
     )
 
     async def handle(self, event: MemberJoined, ctx: Context) -> Flow:
@@ -49,7 +54,31 @@ class Funnel(Handler[Config]):
         await ctx.store.executemany(
             f"INSERT INTO {TABLE} (member, stage, grp, at) VALUES (?, ?, ?, ?)"
             " ON CONFLICT (member, stage) DO NOTHING",
-            [(m.id, ctx.group.type, ctx.scope, ctx.now.isoformat())
+            [(m.id, ctx.group.type, ctx.scope, stamp(ctx.now))
              for m in event.members if m.id != ctx.bot_id])
         return CONTINUE
 
+
+
+async def reached(store: Reader, stage: str, since: datetime | None = None,
+                  until: datetime | None = None) -> int:
+    """How many members ever reached the stage (or did in [since, until))."""
+    if since is None or until is None:
+        row = await store.one(f"SELECT count(*) FROM {TABLE} WHERE stage=?", (stage,))
+    else:
+        row = await store.one(f"SELECT count(*) FROM {TABLE} WHERE stage=? AND at>=? AND at<?",
+                              (stage, stamp(since), stamp(until)))
+    return int(row[0]) if row else 0
+
+
+async def journeys(store: Reader, group: str | None = None
+                   ) -> dict[str, dict[str, tuple[str, datetime | None]]]:
+    """Each member's stages with the group and time they reached it (of members who were
+    ever in `group`, if given), in time order."""
+    where, params = ("", ()) if group is None else (
+        f" WHERE member IN (SELECT member FROM {TABLE} WHERE grp=?)", (group,))
+    found: dict[str, dict[str, tuple[str, datetime | None]]] = {}
+    for member, stage, grp, at in await store.all(
+            f"SELECT member, stage, grp, at FROM {TABLE}{where} ORDER BY at", params):
+        found.setdefault(member, {})[stage] = (grp, unstamp(at))
+    return found

@@ -12,23 +12,28 @@
   group and removed after `silent.grace` unless they speak in between.
 - The daily report (`report: true`): size against capacity, active speakers in the last 7
   days against `active_target`, joins, leaves, warnings and check-ins of the last day, and
-  how far the group's newcomers got in the funnel, sent to the admins (bot/report.py).
+  how far the group's newcomers got in the funnel, sent to the admins (bot/py).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Annotated
 
 from pydantic import Field
 
-from bot import report, roster, sanitize
+from bot import moderation, roster, sanitize
 from bot.config import Cron, Duration, Template, TemplateText, placeholders
-from bot.context import Context
+from bot.context import Context, Group
 from bot.events import Member, MemberJoined, Tick
 from bot.handler import CONTINUE, Flow, Handler, HandlerConfig, Schedule
 from bot.sanitize import clean
-from bot.times import stamp, unstamp
+from bot.store import Reader, Store
+from bot.times import span, stamp, unstamp
+from handlers import checkin
+from handlers import funnel as funnel_stages
 
 SEEN = "lifecycle_seen"  # when the bot first saw each member (those there before it came)
 DAY = timedelta(days=1)
@@ -55,12 +60,123 @@ class Config(HandlerConfig):
         "本群稍后会将你移出。")
 
 
+# ------------------------------------------- the figures (owner of group_facts; bot/py
+# prints them for `groupbot report`)
+
+ACTIVE_WINDOW = timedelta(days=7)
+FACTS = "group_facts"
+FACTS_MIGRATION = f"""
+    CREATE TABLE {FACTS} (
+        grp TEXT PRIMARY KEY, topic TEXT NOT NULL, type TEXT NOT NULL, size INTEGER NOT NULL,
+        capacity INTEGER NOT NULL, active_target INTEGER NOT NULL, seen_at TEXT NOT NULL);
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class GroupFacts:
+    """What the platform and the config say about a group: the report's starting point."""
+
+    id: str
+    topic: str
+    type: str
+    size: int
+    capacity: int
+    active_target: int  # percent of the members who should have spoken in the last 7 days
+
+
+@dataclass(frozen=True, slots=True)
+class FunnelRow:
+    stage: str
+    reached: int  # ever
+    new: int  # within the period
+
+
+@dataclass(frozen=True, slots=True)
+class Health:
+    """One group's figures for the period [since, until)."""
+
+    facts: GroupFacts
+    since: datetime
+    until: datetime
+    active: int  # members present who spoke in the 7 days before `until`
+    joins: int
+    leaves: int
+    warnings: int  # given and not taken back (bot/moderation.py)
+    checkins: int
+    funnel: tuple[FunnelRow, ...]  # the whole funnel, for a group whose type is a stage
+
+    @property
+    def active_percent(self) -> int:
+        return round(100 * self.active / self.facts.size) if self.facts.size else 0
+
+
+# ---------------------------------------------------------------- group facts
+
+
+async def remember(store: Store, facts: GroupFacts, now: datetime) -> None:
+    await store.execute(
+        f"INSERT INTO {FACTS} VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (grp) DO UPDATE SET"
+        " topic=excluded.topic, type=excluded.type, size=excluded.size,"
+        " capacity=excluded.capacity, active_target=excluded.active_target,"
+        " seen_at=excluded.seen_at",
+        (facts.id, facts.topic, facts.type, facts.size, facts.capacity, facts.active_target,
+         stamp(now)))
+
+
+async def known_groups(store: Reader, group: str | None = None) -> list[GroupFacts]:
+    where, params = ("", ()) if group is None else (" WHERE grp=?", (group,))
+    rows = await store.all(
+        f"SELECT grp, topic, type, size, capacity, active_target FROM {FACTS}{where}"
+        " ORDER BY type, grp", params)
+    return [GroupFacts(*row) for row in rows]
+
+
+# ---------------------------------------------------------------- figures
+
+
+async def health(store: Reader, facts: GroupFacts, since: datetime, until: datetime,
+                 stages: Sequence[str]) -> Health:
+    active, joins, leaves = await roster.counts(store, facts.id, since, until,
+                                                until - ACTIVE_WINDOW)
+    warnings = await moderation.warnings_given(store, facts.id, since, until)
+    checkins = await checkin.given(store, facts.id, since, until)
+    rows = await funnel(store, stages, since, until) if facts.type in stages else []
+    return Health(facts, since, until, active, joins, leaves, warnings, checkins, tuple(rows))
+
+
+async def funnel(store: Reader, stages: Sequence[str], since: datetime,
+                 until: datetime) -> list[FunnelRow]:
+    """Every member's furthest progress: how many ever reached each stage, and in the period."""
+    return [FunnelRow(stage, await funnel_stages.reached(store, stage),
+                      await funnel_stages.reached(store, stage, since, until))
+            for stage in stages]
+
+
+def stages_in(group: Group | None) -> list[str]:
+    """The funnel's stages, if the group's type runs the funnel."""
+    config = group.config("funnel") if group is not None else None
+    return list(config.stages) if config is not None else []
+
+
+def rate(part: int, whole: int) -> str:
+    return f"{round(100 * part / whole)}%" if whole else "-"
+
+
+def funnel_line(rows: Sequence[FunnelRow]) -> str:
+    """"recruitment 5 -> internship 3 (60%) -> official 1 (33%)"."""
+    parts = []
+    for i, row in enumerate(rows):
+        share = f" ({rate(row.reached, rows[i - 1].reached)})" if i else ""
+        parts.append(f"{row.stage} {row.reached}{share}")
+    return " -> ".join(parts) or "-"
+
+
 class Lifecycle(Handler[Config]):
     name = "lifecycle"
     events = (MemberJoined, Tick)
     Config = Config
     migrations = (
-        report.FACTS_MIGRATION + f"""
+        FACTS_MIGRATION + f"""
         CREATE TABLE {SEEN} (
             grp TEXT NOT NULL, member TEXT NOT NULL, since TEXT NOT NULL,
             PRIMARY KEY (grp, member));
@@ -81,18 +197,18 @@ class Lifecycle(Handler[Config]):
             await self._remove(event.data["member"], event.data["quiet_since"], ctx)
         return CONTINUE
 
-    async def _facts(self, ctx: Context) -> report.GroupFacts:
+    async def _facts(self, ctx: Context) -> GroupFacts:
         """The group as the platform shows it now; remembered for `groupbot report`."""
         assert ctx.group is not None
         info = await ctx.group_info()
-        facts = report.GroupFacts(ctx.scope, info.topic, ctx.group.type, info.member_count,
+        facts = GroupFacts(ctx.scope, info.topic, ctx.group.type, info.member_count,
                                   ctx.group.capacity, self.config.active_target)
-        await report.remember(ctx.store, facts, ctx.now)
+        await remember(ctx.store, facts, ctx.now)
         return facts
 
     # ------------------------------------------------------------ capacity
 
-    async def _overflow(self, event: MemberJoined, facts: report.GroupFacts,
+    async def _overflow(self, event: MemberJoined, facts: GroupFacts,
                         ctx: Context) -> None:
         newcomers = [m for m in event.members if m.id != ctx.bot_id]
         over = newcomers[max(0, len(newcomers) - (facts.size - facts.capacity)):]
@@ -129,9 +245,8 @@ class Lifecycle(Handler[Config]):
         if silent and self.config.silent and self.config.silent.remove:
             await self._warn(silent, ctx)
         if self.config.report:
-            health = await report.health(ctx.store, facts, due - DAY, due,
-                                         report.stages_in(ctx.group))
-            ctx.tell_admins(self._report_text(health, silent))
+            figures = await health(ctx.store, facts, due - DAY, due, stages_in(ctx.group))
+            ctx.tell_admins(self._report_text(figures, silent))
         elif silent:
             ctx.tell_admins(self._silent_text(facts, silent))
 
@@ -163,7 +278,7 @@ class Lifecycle(Handler[Config]):
         settings = self.config.silent
         assert settings is not None
         text = settings.warning.render({"days": settings.after.days or 1,
-                                        "grace": report.span(settings.grace)})
+                                        "grace": span(settings.grace)})
         for start in range(0, len(silent), settings.max_mentions):
             ctx.say(text, mentions=[m.id for m, _ in silent[start:start + settings.max_mentions]])
         for member, since in silent:
@@ -191,21 +306,20 @@ class Lifecycle(Handler[Config]):
 
     # ------------------------------------------------------------ texts for the admins
 
-    def _report_text(self, h: report.Health, silent: list[tuple[Member, str]]) -> str:
+    def _report_text(self, h: Health, silent: list[tuple[Member, str]]) -> str:
         f = h.facts
         lines = [f"📊 群日报「{clean(f.topic)}」{h.until.month}月{h.until.day}日",
                  f"人数：{f.size}/{f.capacity}",
                  f"近 7 天发言：{h.active} 人（{h.active_percent}%，目标 {f.active_target}%）",
                  f"近 24 小时：入群 {h.joins} · 退群 {h.leaves}"
-                 + (f" · 警告 {h.warnings}" if h.warnings is not None else "")
-                 + (f" · 签到 {h.checkins}" if h.checkins is not None else "")]
+                 + f" · 警告 {h.warnings} · 签到 {h.checkins}"]
         if h.funnel:
-            lines.append(f"转化：{report.funnel_line(h.funnel)}")
+            lines.append(f"转化：{funnel_line(h.funnel)}")
         if self.config.silent is not None:
             lines.append(self._silent_line(silent))
         return "\n".join(lines)
 
-    def _silent_text(self, facts: report.GroupFacts, silent: list[tuple[Member, str]]) -> str:
+    def _silent_text(self, facts: GroupFacts, silent: list[tuple[Member, str]]) -> str:
         return f"[groupbot] 「{clean(facts.topic)}」{self._silent_line(silent)}"
 
     def _silent_line(self, silent: list[tuple[Member, str]]) -> str:

@@ -30,9 +30,10 @@ from bot.config import ContentFile, Duration, Model, Template, TemplateText, pla
 from bot.context import Context
 from bot.events import Member, MemberLeft, Message, Tick
 from bot.handler import CONTINUE, STOP, Flow, Handler, HandlerConfig
-from bot.report import span
 from bot.sanitize import Safe
+from bot.store import Reader
 from bot.text import WordMatcher, normalize, strip_mentions
+from bot.times import span, stamp, to_utc, unstamp
 from bot.yamlfile import InputError
 
 TABLE = "quiz_attempts"
@@ -191,6 +192,7 @@ class QuizHandler(Handler[Config]):
             passed INTEGER);
         CREATE INDEX {TABLE}_member ON {TABLE} (member, quiz);
         """,
+        to_utc(TABLE, "started_at", "finished_at"),
     )
 
     def prepare(self) -> None:
@@ -226,7 +228,7 @@ class QuizHandler(Handler[Config]):
             return
         attempt = await ctx.store.execute(
             f"INSERT INTO {TABLE} (quiz, member, grp, started_at) VALUES (?, ?, ?, ?)",
-            (self.config.file.path, member.id, announce_in, ctx.now.isoformat()))
+            (self.config.file.path, member.id, announce_in, stamp(ctx.now)))
         intro = self.config.texts.start.render({
             "title": Safe(self._quiz.title), "count": len(self._quiz.questions),
             "limit": span(self.config.time_limit), "pass_mark": self.config.pass_mark})
@@ -243,7 +245,8 @@ class QuizHandler(Handler[Config]):
         if len(rows) >= self.config.max_attempts:
             return texts.no_attempts.render({"max_attempts": self.config.max_attempts})
         if rows and rows[-1][0] is not None:
-            retry_at = datetime.fromisoformat(rows[-1][0]) + self.config.cooldown
+            retry_at = datetime.fromisoformat(rows[-1][0]).astimezone(ctx.now.tzinfo) + \
+                self.config.cooldown
             if ctx.now < retry_at:
                 return self._retry(retry_at, self.config.max_attempts - len(rows))
         return None
@@ -305,7 +308,7 @@ class QuizHandler(Handler[Config]):
         passed = score >= self.config.pass_mark
         await ctx.store.execute(
             f"UPDATE {TABLE} SET finished_at=?, score=?, passed=? WHERE id=?",
-            (ctx.now.isoformat(), score, int(passed), session["attempt"]))
+            (stamp(ctx.now), score, int(passed), session["attempt"]))
         result = await (self._promote(ctx, member, score) if passed
                         else self._failed(ctx, member, score))
         text = f"{before}\n{result}" if before else result
@@ -347,3 +350,12 @@ class QuizHandler(Handler[Config]):
             ctx.dm(member, text)
         else:
             ctx.say(text, mentions=[member])
+
+
+async def results(store: Reader) -> dict[str, tuple[int, int | None, datetime | None]]:
+    """Each member's quiz attempts, best score and when they first passed (the funnel
+    export, bot/report.py)."""
+    return {member: (attempts, best, unstamp(passed_at)) for member, attempts, best, passed_at
+            in await store.all(
+                "SELECT member, count(*), max(score), min(CASE WHEN passed=1 THEN finished_at END)"
+                f" FROM {TABLE} GROUP BY member")}

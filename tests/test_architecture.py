@@ -115,3 +115,11 @@ def test_adapters_reach_the_bot_only_through_the_inbound_interface() -> None:
     graph = _graph()
     assert {m for m in graph if m.startswith("bot.adapters") and "bot.app" in graph[m]} == set()
     assert "bot.inbound" in graph["bot.adapters.wechaty"]
+
+
+def test_no_module_probes_for_another_modules_tables() -> None:
+    probes = [str(path.relative_to(ROOT)) for folder in ("bot", "handlers")
+              for path in (ROOT / folder).rglob("*.py")
+              if any(word in path.read_text(encoding="utf-8")
+                     for word in ("sqlite_master", "pragma_table_info", "PRAGMA table_info"))]
+    assert probes == []

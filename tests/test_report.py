@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from harness import SHIPPED, Harness
 
-from bot import report
 from bot.store import open_store
 from bot.table import table
+from handlers import lifecycle
 
 SCENARIOS = Path(__file__).parent / "scenarios"
 GROUPS = {"r1": "Listener Recruitment 01", "i1": "Listener Internship 01",
@@ -34,8 +34,8 @@ async def test_the_figures_count_the_events_of_the_period(tmp_path: Path) -> Non
         await h.say("i1", "erin", "加我微信 abc12345 有优惠")   # a warning from the spam handler
         await h.leave("i1", "fay")
         await h.advance("1h")
-        facts = report.GroupFacts("i1", "Listener Internship 01", "internship", 6, 200, 20)
-        health = await report.health(h.bot.store, facts, since, h.clock.now(), STAGES)
+        facts = lifecycle.GroupFacts("i1", "Listener Internship 01", "internship", 6, 200, 20)
+        health = await lifecycle.health(h.bot.store, facts, since, h.clock.now(), STAGES)
         assert (health.joins, health.leaves, health.warnings, health.checkins) == (3, 1, 1, 1)
         assert (health.active, health.active_percent) == (3, 50)   # old, dave, erin of 6
         assert [(r.stage, r.reached, r.new) for r in health.funnel] == [
@@ -49,23 +49,23 @@ async def test_a_warning_taken_back_is_not_counted(tmp_path: Path) -> None:
             await h.say("c1", "op_lin", f"{command} @bob\u2005", mentions=("bob",))
         await h.say("c1", "eve", "加我微信 abc12345 有优惠")
         await h.advance("1h")
-        facts = report.GroupFacts("c1", "Customer 01", "customer", 3, 100, 20)
-        health = await report.health(h.bot.store, facts, since, h.clock.now(), STAGES)
+        facts = lifecycle.GroupFacts("c1", "Customer 01", "customer", 3, 100, 20)
+        health = await lifecycle.health(h.bot.store, facts, since, h.clock.now(), STAGES)
         assert health.warnings == 1
 
 
 async def test_a_group_whose_type_is_no_stage_has_no_funnel(tmp_path: Path) -> None:
     async with Harness(SHIPPED, tmp_path, groups={"c1": "Customer 01"}) as h:
-        facts = report.GroupFacts("c1", "Customer 01", "customer", 3, 100, 20)
+        facts = lifecycle.GroupFacts("c1", "Customer 01", "customer", 3, 100, 20)
         now = h.clock.now()
-        health = await report.health(h.bot.store, facts, now - timedelta(days=1), now, STAGES)
+        health = await lifecycle.health(h.bot.store, facts, now - timedelta(days=1), now, STAGES)
         assert health.funnel == ()
 
 
 def test_the_funnel_line_gives_each_step_as_a_share_of_the_one_before() -> None:
-    rows = [report.FunnelRow("recruitment", 5, 1), report.FunnelRow("internship", 3, 0),
-            report.FunnelRow("official", 1, 0)]
-    assert report.funnel_line(rows) == ("recruitment 5 -> internship 3 (60%)"
+    rows = [lifecycle.FunnelRow("recruitment", 5, 1), lifecycle.FunnelRow("internship", 3, 0),
+            lifecycle.FunnelRow("official", 1, 0)]
+    assert lifecycle.funnel_line(rows) == ("recruitment 5 -> internship 3 (60%)"
                                         " -> official 1 (33%)")
 
 
@@ -170,5 +170,5 @@ async def test_exporting_what_the_database_never_held_exits_2(tmp_path: Path) ->
     result = _cli("export", "--what", "checkins", "--out", str(tmp_path / "x.csv"),
                   "--config", str(SHIPPED), "--db", str(db))
     assert result.returncode == 2
-    assert "holds no check-ins: the checkin handler has never run on it" in result.stderr
+    assert "holds no check-ins: the checkin handler has recorded none" in result.stderr
 
