@@ -225,7 +225,8 @@ class Antispam(Handler[Config]):
             return CONTINUE
         text = strip_mentions(event.text)
         compact = _compact(text)
-        if not await self._remember(event, ctx, _digest(compact)):
+        digest = _digest(compact)
+        if not await self._remember(event, ctx, digest):
             return STOP  # a duplicate delivery: the pipeline already ran for this message
         moderator = Moderator(self.config, ctx, ctx.scope)
         offences = await self._newcomer(event, ctx, self.detect(event, text))
@@ -236,16 +237,28 @@ class Antispam(Handler[Config]):
         chosen = max(offences, key=lambda o: SEVERITY.index(o.action), default=None)
         if chosen is None or chosen.action is Action.IGNORE:
             return CONTINUE
-        if chosen.action is Action.LOG:
-            await ctx.audit("flagged", event.sender.id, describe(chosen))
-            return CONTINUE
-        if chosen.action is Action.REVIEW:  # no public action: the admins decide in private
-            await moderator.review(event.sender.id, event.sender.name, chosen, event.text,
-                                   event.id)
-            return CONTINUE
-        await self._punish(ctx, moderator, event.sender.id, event.sender.name, chosen,
-                           event.id)
-        return STOP
+        ref = digest if chosen.detector == "raid" else event.id
+        public = await self._act(ctx, moderator, event.sender.id, event.sender.name, chosen,
+                                 event.id, event.text, ref)
+        return STOP if public else CONTINUE
+
+    async def _act(self, ctx: Context, moderator: Moderator, member: str, name: str,
+                   offence: Offence, message: str, text: str, ref: str) -> bool:
+        """Do to one member what the offence's action says; True if it was done in public
+        (a warning or a removal). `log` only writes the audit log; `review` opens a private
+        case (once per `ref`) for the admins. Either way the member's recent messages no
+        longer count towards another flood, repeat or raid."""
+        await ctx.store.execute("UPDATE antispam_recent SET acted=1 WHERE grp=? AND member=?",
+                                (ctx.scope, member))
+        if offence.action is Action.LOG:
+            await ctx.audit("flagged", member, describe(offence))
+            return False
+        if offence.action is Action.REVIEW:
+            kind = "raid" if offence.detector == "raid" else "review"
+            await moderator.review(member, name, offence, text, ref, kind=kind)
+            return False
+        await moderator.punish(member, name, offence, message)
+        return True
 
     # ------------------------------------------------------------ what a message shows
 
@@ -351,7 +364,7 @@ class Antispam(Handler[Config]):
                     compact: str) -> list[str]:
         """The raiders when this text was posted by `members` members within `within`: the
         members without a history in the group who copied it, never its first author.
-        Those other than the sender are punished here. When too few of the copies are by
+        Those other than the sender are acted on here. When too few of the copies are by
         members without a history to be sure, each of them is a private case instead."""
         raid, digest = self.config.raid, _digest(compact)
         if raid.action is Action.IGNORE or len(compact) < raid.min_length:
@@ -378,8 +391,8 @@ class Antispam(Handler[Config]):
         offence = self._raid_offence()
         for member, message in unpunished:
             if member != event.sender.id:
-                await self._punish(ctx, moderator, member, await ctx.name(member), offence,
-                                   message)
+                await self._act(ctx, moderator, member, await ctx.name(member), offence,
+                                message, event.text, digest)
         return [member for member, _ in unpunished]
 
     async def _has_history(self, ctx: Context, member: str, copies: int) -> bool:
@@ -394,14 +407,6 @@ class Antispam(Handler[Config]):
         if entry.joined_at is not None and ctx.now - entry.joined_at < history.joined:
             return False
         return not history.spoke or entry.messages > copies
-
-    async def _punish(self, ctx: Context, moderator: Moderator, member: str, name: str,
-                      offence: Offence, message: str) -> None:
-        """Punish one member; their recent messages no longer count towards another
-        flood, repeat or raid."""
-        await ctx.store.execute("UPDATE antispam_recent SET acted=1 WHERE grp=? AND member=?",
-                                (ctx.scope, member))
-        await moderator.punish(member, name, offence, message)
 
     # ------------------------------------------------------------ joins
 

@@ -555,6 +555,21 @@ async def test_raid_history_can_be_switched_off(tmp_path: Path) -> None:
         assert [r["mentions"] for r in h.actions("say")] == [["bob"], ["newbie"]]
 
 
+@pytest.mark.parametrize("action", ["review", "log"])
+async def test_a_raid_set_to_review_or_log_warns_nobody(tmp_path: Path, action: str) -> None:
+    root = write_config(tmp_path / "config", BOT_YAML, {"recruitment": (
+        f"handlers:\n  - antispam:\n      raid: {{members: 3, action: {action}}}\n")})
+    async with Harness(root, tmp_path) as h:
+        for member in ("spam1", "spam2", "spam3", "spam4"):
+            await h.say("r1", member, RAID)
+            await h.advance("10s")
+        await h.drain()
+        assert h.texts() == [] and await _audit(h, "warn") == []
+        expected = {"review": "case_opened", "log": "flagged"}[action]
+        assert [row[1] for row in await _audit(h, expected)] == ["spam2", "spam3", "spam4"]
+        assert len(h.actions("dm")) == (3 if action == "review" else 0)
+
+
 # ---------------------------------------------------------------- databases made before
 
 
