@@ -1,8 +1,10 @@
 """Standard name cards: a newcomer whose group nickname does not follow the group type's
 pattern (e.g. City-Company-Name) is reminded after a delay, then again at an interval, at
 most a set number of times; the reminders stop as soon as they rename themselves (or
-leave). Admins can ask for the list of members whose names do not comply (`/名片`); the
-bot and the admins themselves are not held to the pattern.
+leave). Reminders that fall due within a short window go as one message mentioning
+everyone, like welcomes: 100 newcomers at once get a few messages, not 300. Admins can ask
+for the list of members whose names do not comply (`/名片`); the bot and the admins
+themselves are not held to the pattern.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from bot.config import Duration, Regex, TemplateText, placeholders
 from bot.context import Context
 from bot.events import MemberJoined, MemberLeft, MemberRenamed, Message, Tick
 from bot.handler import CONTINUE, STOP, Flow, Handler, HandlerConfig
-from bot.sanitize import clean
+from bot.sanitize import clean, names
 from bot.text import normalize, strip_mentions
 
 
@@ -29,6 +31,8 @@ class Config(HandlerConfig):
     max_reminders: int = Field(3, ge=1)
     reminder: Annotated[TemplateText, placeholders("example", "member", "group")]
     list_commands: list[str] = ["/名片", "/names"]
+    window: Duration = timedelta(seconds=15)
+    max_mentions: int = Field(20, ge=1, le=50)
 
 
 class NameCard(Handler[Config]):
@@ -58,8 +62,10 @@ class NameCard(Handler[Config]):
             case MemberLeft():
                 for member in event.members:
                     await ctx.cancel(_timer(member.id))
+            case Tick() if event.key == BATCH:
+                await self._remind(ctx)
             case Tick():
-                await self._remind(event.data["member"], ctx)
+                await self._due(event.data["member"], ctx)
             case Message():
                 return await self._list_for_admin(event, ctx)
         return CONTINUE
@@ -79,17 +85,33 @@ class NameCard(Handler[Config]):
             await ctx.schedule(_timer(member.id), self.config.first_reminder,
                                {"member": member.id}, replace=False)
 
-    async def _remind(self, member: str, ctx: Context) -> None:
-        entry = await roster.entry(ctx.store, ctx.scope, member)
-        if entry is None or entry.left_at is not None or self.complies(entry.name):
-            return
-        reminded = await ctx.get("reminded", member=member, default=0) + 1
-        await ctx.set("reminded", reminded, member=member)
-        ctx.say(self.config.reminder.render({
-            "example": self.config.example, "member": entry.name,
-            "group": ctx.group.topic if ctx.group else ""}), mentions=[member])
-        if reminded < self.config.max_reminders:
-            await ctx.schedule(_timer(member), self.config.interval, {"member": member})
+    async def _due(self, member: str, ctx: Context) -> None:
+        """A member's reminder is due: it goes with the others due within `window`."""
+        due = await ctx.get("due", default=[])
+        if member not in due:
+            await ctx.set("due", [*due, member])
+        await ctx.schedule(BATCH, self.config.window, replace=False)
+
+    async def _remind(self, ctx: Context) -> None:
+        due = await ctx.get("due", default=[])
+        await ctx.set("due", [])
+        wrong = []
+        for member in due:
+            entry = await roster.entry(ctx.store, ctx.scope, member)
+            if entry is None or entry.left_at is not None or self.complies(entry.name):
+                continue
+            reminded = await ctx.get("reminded", member=member, default=0) + 1
+            await ctx.set("reminded", reminded, member=member)
+            if reminded < self.config.max_reminders:
+                await ctx.schedule(_timer(member), self.config.interval, {"member": member})
+            wrong.append((member, entry.name))
+        step = self.config.max_mentions
+        for start in range(0, len(wrong), step):
+            batch = wrong[start:start + step]
+            ctx.say(self.config.reminder.render({
+                "example": self.config.example, "member": names(name for _, name in batch),
+                "group": ctx.group.topic if ctx.group else ""}),
+                mentions=[member for member, _ in batch])
 
     async def _list_for_admin(self, event: Message, ctx: Context) -> Flow:
         text = normalize(strip_mentions(event.text))
@@ -106,6 +128,9 @@ class NameCard(Handler[Config]):
             text = f"「{topic}」{len(rows)} 位成员的群名片都符合规范。"
         ctx.dm(event.sender.id, text)
         return STOP
+
+
+BATCH = "batch"  # the timer that sends the reminders due within the window
 
 
 def _timer(member: str) -> str:

@@ -40,6 +40,19 @@ async def test_reminders_come_once_a_day_at_most_three_times(tmp_path: Path) -> 
             "2026-11-23", "2026-11-24", "2026-11-25"]
 
 
+async def test_a_hundred_newcomers_at_once_get_batched_reminders(tmp_path: Path) -> None:
+    async with Harness(SHIPPED, tmp_path, groups=GROUPS) as h:
+        newcomers = [f"n{i}" for i in range(100)]
+        await h.join("c1", *newcomers)
+        await h.advance("3d")
+        reminders = [r for r in h.actions("say", group="c1") if r["text"].startswith("请把群昵称")]
+        assert len(reminders) == 15  # 3 rounds of 100 mentions, 20 to a message (was 300)
+        for round_start in range(0, 15, 5):
+            mentioned = [m for r in reminders[round_start:round_start + 5]
+                         for m in r["mentions"]]
+            assert sorted(mentioned) == sorted(newcomers)  # everyone, once a round
+
+
 async def test_reminders_stop_once_the_member_renames(tmp_path: Path) -> None:
     async with Harness(SHIPPED, tmp_path, groups=GROUPS) as h:
         await h.join("c1", "dave")
