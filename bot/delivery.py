@@ -118,7 +118,7 @@ class Delivery:
         data: dict[str, Any] = action.to_json()
         await audit.record(self.store, now, data.get("group", ""),
                            data.get("member", data.get("to", "")), f"{action.kind}_{what}",
-                           "outbox", detail)
+                           "outbox", f"{detail} ({_describe(action)})")
 
 
 async def _send(gw: Gateway, action: Action) -> None:
