@@ -108,6 +108,8 @@ def _template(value: Any) -> Template:
         return value
     if not isinstance(value, str):
         raise ValueError(f"a template must be text, not {value!r}")
+    if not value.strip():
+        raise ValueError("an empty text: the bot would send an empty message")
     try:
         return Template(value)
     except ValueError as exc:

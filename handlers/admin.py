@@ -242,7 +242,7 @@ async def _on_case(command: Command, case_id: str, ctx: Context) -> None:
     try:
         moderator = Moderator(policy_of(await ctx.group_of(case.group)), ctx, case.group)
         if status is Status.REMOVED and not await moderator.can_remove():
-            ctx.reply(f"案件 {case.id}：机器人不是该群群主，无法移出 {case.name}，"
+            ctx.reply(f"案件 {case.id}：机器人不是该群群主，无法移出 {clean(case.name)}，"
                       "请手动处理，或用 /warn 或 /dismiss 结案。")
             return
     except GatewayError:
@@ -255,10 +255,10 @@ async def _on_case(command: Command, case_id: str, ctx: Context) -> None:
                       reason[0], f"case {case.id} by {admin}")
     if status is Status.WARNED:
         await moderator.punish(case.member, case.name, offence, f"case:{case.id}")
-        ctx.reply(f"案件 {case.id}：已在群里警告 {case.name}。")
+        ctx.reply(f"案件 {case.id}：已在群里警告 {clean(case.name)}。")
     elif status is Status.REMOVED:
         await moderator.remove(case.member, case.name, offence)
-        ctx.reply(f"案件 {case.id}：已移出 {case.name}。")
+        ctx.reply(f"案件 {case.id}：已移出 {clean(case.name)}。")
     else:
         ctx.reply(f"案件 {case.id}：不处理，已结案。")
     await ctx.audit(f"case_{status}", case.member, f"{case.id} by {admin}", case.group)

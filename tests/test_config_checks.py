@@ -45,6 +45,9 @@ REGEX_RULE = "        - match: regex\n          patterns: ['{}']\n          repl
         "        - {id: price, patterns: [多少钱], reply: c}\n")}, {},
      "types/recruitment.yaml:6: handlers.keywords.rules[2].id: rule id 'price' is already "
      "used by rules[0]; ids must differ"),
+    ({"recruitment": _keywords("        - {patterns: [hi], reply: ' '}\n")}, {},
+     "types/recruitment.yaml:4: handlers.keywords.rules[0].reply: an empty text: the bot "
+     "would send an empty message"),
     ({"recruitment": "handlers:\n  - rules:\n      text: rules.md\n"}, {"rules.md": " \n\n"},
      "types/recruitment.yaml:3: handlers.rules.text: content file rules.md is empty: the bot "
      "would send an empty message"),
