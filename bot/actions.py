@@ -68,4 +68,14 @@ class AcceptFriend(Action):
         return {"action": self.kind, "contact": self.contact, "request": self.request}
 
 
-KINDS: dict[str, type[Action]] = {c.kind: c for c in (Say, Dm, Kick, Invite, AcceptFriend)}
+@dataclass(frozen=True, slots=True)
+class RenameGroup(Action):
+    """Set the group's name (back), where the bot may."""
+
+    kind: ClassVar[str] = "rename_group"
+    group: str
+    topic: str
+
+
+KINDS: dict[str, type[Action]] = {c.kind: c for c in (Say, Dm, Kick, Invite, AcceptFriend,
+                                                      RenameGroup)}

@@ -76,6 +76,7 @@ class Bot:
         try:
             await seen.forget_before(self.store, self.clock.now() - SEEN_FOR)
             await self.outbox.load()
+            await self.groups.load(self.store)
             await self.scheduler.load()
             await self.refresh_groups()
         except BaseException:
@@ -140,7 +141,7 @@ class Bot:
         return await self.gateway.members(group_id)
 
     async def group(self, group_id: str) -> Group | None:
-        return await self.groups.group(group_id)
+        return await self.groups.group(self.store, group_id, self.clock.now())
 
     async def groups_of_type(self, type_name: str) -> list[GroupInfo]:
         return await self.groups.of_type(type_name)

@@ -265,6 +265,7 @@ class Settings(Model):
     outbox: OutboxSettings = OutboxSettings()
     groups: list[Binding] = []
     direct: str | None = None
+    restore_topic: bool = False  # a group renamed by a non-admin gets its name back
     backstop: BackstopSettings = BackstopSettings()
     simulator: SimulatorSettings = SimulatorSettings()
 

@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot import audit
-from bot.actions import AcceptFriend, Action, Dm, Invite, Kick, Say
+from bot.actions import AcceptFriend, Action, Dm, Invite, Kick, RenameGroup, Say
 from bot.adapters.base import Disconnected, Gateway, GatewayError, RateLimited, Refused, Uncertain
 from bot.outbox import Outbox, Queued
 from bot.store import Store
@@ -133,6 +133,8 @@ async def _send(gw: Gateway, action: Action) -> None:
             await gw.invite_member(group, member)
         case AcceptFriend(_, request):
             await gw.accept_friend(request)
+        case RenameGroup(group, topic):
+            await gw.set_topic(group, topic)
 
 
 def _describe(action: Action) -> str:

@@ -77,7 +77,10 @@ class MemberRenamed(Event):
 
 @dataclass(frozen=True, slots=True)
 class GroupRenamed(Event):
+    """The group's name changed; `by` is who changed it, when the platform says."""
+
     topic: str
+    by: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

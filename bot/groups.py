@@ -1,14 +1,23 @@
-"""The group directory: which group type each group the bot is in has, by the bindings in
-bot.yaml (by id, or by a pattern on the group's name), cached until the config or the
-group's name changes. It is the one place that asks the platform for rooms to bind them."""
+"""The group directory: which group type each group the bot is in has. It is the one place
+that asks the platform for rooms to bind them.
+
+A group is bound by the first binding in bot.yaml that matches it: by id, or by a pattern on
+its name. Once bound by name, the binding holds by the group's id (kept in the store,
+bot/bindings.py), so a member renaming the group does not move it to another type or out of
+the bot's care. A rename by an admin or by the bot binds the group again by its new name. A
+binding by id in bot.yaml always wins.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 
+from bot import bindings
 from bot.adapters.base import Gateway, GatewayError, GroupInfo
 from bot.config import Deployment, GroupType
 from bot.context import Group
+from bot.store import Store
 
 
 class GroupDirectory:
@@ -17,17 +26,39 @@ class GroupDirectory:
         self._deployment = deployment
         self._groups: dict[str, Group | None] = {}
         self._topics: dict[str, str] = {}  # last known group names, kept across reloads
+        self._kept: dict[str, str] = {}  # group id -> type, bound by name before (the store's)
+
+    async def load(self, store: Store) -> None:
+        self._kept = await bindings.all_bindings(store)
 
     def forget(self) -> None:
         """Bind every group again on its next event (after a reload)."""
         self._groups.clear()
 
-    def renamed(self, group_id: str, topic: str) -> None:
+    def topic(self, group_id: str) -> str | None:
+        """The group's last known name."""
+        return self._topics.get(group_id)
+
+    def kept(self, group_id: str) -> GroupType | None:
+        """The type the group keeps by its id, if a name bound it before (a binding by id in
+        bot.yaml wins over it)."""
+        deployment = self._deployment()
+        by_config = _by_id(deployment, group_id)
+        if by_config is not None:
+            return by_config
+        name = self._kept.get(group_id)
+        return deployment.types.get(name) if name is not None else None
+
+    async def renamed(self, store: Store, group_id: str, topic: str, rebind: bool) -> None:
+        """The group has a new name; with `rebind`, bind it again by that name."""
         self._groups.pop(group_id, None)
         self._topics[group_id] = topic
+        if rebind and self._kept.pop(group_id, None) is not None:
+            await bindings.unbind(store, group_id)
 
-    async def group(self, group_id: str) -> Group | None:
-        """The group with its type, or None when no binding matches it."""
+    async def group(self, store: Store, group_id: str, now: datetime) -> Group | None:
+        """The group with its type (None when no binding matches it); a binding found by
+        name is kept by id from now on."""
         if group_id not in self._groups:
             try:
                 topic = (await self._gateway.group_info(group_id)).topic
@@ -36,22 +67,35 @@ class GroupDirectory:
                     raise
                 topic = self._topics[group_id]  # the platform is away: bind by the last name
             self._topics[group_id] = topic
-            gtype = self._deployment().type_for(group_id, topic)
+            gtype = self._type_for(group_id, topic)
+            if gtype is not None and self._kept.get(group_id) != gtype.name and \
+                    _by_id(self._deployment(), group_id) is None:
+                self._kept[group_id] = gtype.name
+                await bindings.bind(store, group_id, gtype.name, topic, now)
             self._groups[group_id] = _group(group_id, topic, gtype) if gtype else None
         return self._groups[group_id]
 
     async def bound(self) -> list[tuple[GroupInfo, GroupType]]:
-        """Every group the bot is in that a binding gives a type, as the platform lists them."""
-        deployment = self._deployment()
+        """Every group the bot is in that has a type, as the platform lists them."""
         bound = []
         for info in await self._gateway.groups():
-            gtype = deployment.type_for(info.id, info.topic)
+            gtype = self._type_for(info.id, info.topic)
             if gtype is not None:
                 bound.append((info, gtype))
         return bound
 
     async def of_type(self, type_name: str) -> list[GroupInfo]:
         return [info for info, gtype in await self.bound() if gtype.name == type_name]
+
+    def _type_for(self, group_id: str, topic: str) -> GroupType | None:
+        return self.kept(group_id) or self._deployment().type_for(group_id, topic)
+
+
+def _by_id(deployment: Deployment, group_id: str) -> GroupType | None:
+    for binding in deployment.settings.groups:
+        if binding.match.id == group_id:
+            return deployment.types[binding.type]
+    return None
 
 
 def _group(group_id: str, topic: str, gtype: GroupType) -> Group:

@@ -9,6 +9,7 @@ import logging
 from collections.abc import Callable
 
 from bot import roster
+from bot.actions import Dm, RenameGroup
 from bot.adapters.base import GatewayError
 from bot.config import Deployment
 from bot.context import Context, Core, Group
@@ -16,6 +17,7 @@ from bot.events import Event, GroupRenamed, MemberJoined, MemberLeft, MemberRena
 from bot.groups import GroupDirectory
 from bot.handler import STOP
 from bot.outbox import Outbox
+from bot.sanitize import clean
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -36,8 +38,8 @@ class Pipeline:
         group: Group | None = None
         if event.group is not None:
             if isinstance(event, GroupRenamed):
-                self._groups.renamed(event.group, event.topic)
-            group = await self._groups.group(event.group)
+                await self._renamed(event, event.group)
+            group = await self._groups.group(self._store, event.group, event.at)
             await _track(self._store, event, event.group)
             if group is None:
                 return  # a group no binding matches: the bot stays silent there
@@ -64,6 +66,28 @@ class Pipeline:
                 continue
             if flow is STOP:
                 break
+
+
+    async def _renamed(self, event: GroupRenamed, group_id: str) -> None:
+        """A rename by an admin or by the bot binds the group again by its new name; by
+        anyone else, the group keeps its type, the admins are told privately, and with
+        `restore_topic` the bot sets the name back where it may."""
+        before, kept = self._groups.topic(group_id), self._groups.kept(group_id)
+        settings = self._deployment().settings
+        trusted = event.by is not None and (event.by in settings.admins
+                                            or event.by == self._core.self_id)
+        await self._groups.renamed(self._store, group_id, event.topic, rebind=trusted)
+        if trusted or kept is None or before is None or before == event.topic:
+            return
+        info = await self._core.group_info(group_id)
+        restore = settings.restore_topic and info.owner == self._core.self_id
+        text = (f"[groupbot] 「{clean(before)}」({group_id}) 被 {clean(event.by or '?')} 改名为"
+                f"「{clean(event.topic)}」，仍按 {kept.name} 处理"
+                + ("，已改回原名。" if restore else "。"))
+        for admin in settings.admins:
+            await self._outbox.put(Dm(admin, text), admins=settings.admins)
+        if restore:
+            await self._outbox.put(RenameGroup(group_id, before))
 
 
 async def _track(store: Store, event: Event, group: str) -> None:

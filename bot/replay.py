@@ -25,6 +25,7 @@ from bot.config import Duration, Model
 from bot.events import (
     Event,
     FriendRequest,
+    GroupRenamed,
     Kind,
     Member,
     MemberJoined,
@@ -92,9 +93,15 @@ class Rename(Model):
     name: str
 
 
+class RenameGroup(Model):
+    group: str
+    by: str
+    topic: str = Field(min_length=1)
+
+
 STEPS: dict[str, type[Model]] = {
     "join": Join, "leave": Leave, "say": Say, "dm": Dm, "friend_request": FriendAsk,
-    "rename": Rename,
+    "rename": Rename, "rename_group": RenameGroup,
 }
 CONTROL = ("wait", "restart")
 
@@ -221,6 +228,8 @@ def _event(world: Simulator, kind: str, body: Any, now: datetime,
         return MemberLeft(now, body.group, left, body.remover) if body.reported else None
     if isinstance(body, Rename):
         return MemberRenamed(now, body.group, world.rename(body.group, body.member, body.name))
+    if isinstance(body, RenameGroup):
+        return GroupRenamed(now, body.group, world.rename_group(body.group, body.topic), body.by)
     if isinstance(body, FriendAsk):
         return FriendRequest(now, None, world.member(None, body.sender), body.hello, body.sender)
     if isinstance(body, Say):

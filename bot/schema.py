@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot import moderation, outbox
+from bot import bindings, moderation, outbox
 from bot.handler import Registry
 
 
 def migrations(registry: Registry) -> dict[str, Sequence[str]]:
     found: dict[str, Sequence[str]] = {"moderation": moderation.MIGRATIONS,
-                                       "outbox": outbox.MIGRATIONS}
+                                       "outbox": outbox.MIGRATIONS,
+                                       "bindings": bindings.MIGRATIONS}
     found |= {name: cls.migrations for name, cls in registry.items() if cls.migrations}
     return found

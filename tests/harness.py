@@ -22,6 +22,7 @@ from bot.config import parse_duration
 from bot.events import (
     Event,
     FriendRequest,
+    GroupRenamed,
     Kind,
     Member,
     MemberJoined,
@@ -93,6 +94,10 @@ class Harness:
     async def rename(self, group: str, member: str, name: str) -> None:
         await self.feed(MemberRenamed(self.clock.now(), group,
                                       self.world.rename(group, member, name)))
+
+    async def rename_group(self, group: str, by: str, topic: str) -> None:
+        await self.feed(GroupRenamed(self.clock.now(), group,
+                                     self.world.rename_group(group, topic), by))
 
     async def friend_request(self, member: str, hello: str) -> None:
         await self.feed(FriendRequest(self.clock.now(), None, self.world.member(None, member),

@@ -13,7 +13,7 @@ from typing import Any
 
 from bot.adapters.base import GatewayError, GroupInfo, Refused
 from bot.clock import Clock
-from bot.events import Event, Member, MemberJoined, MemberLeft
+from bot.events import Event, GroupRenamed, Member, MemberJoined, MemberLeft
 
 Record = dict[str, Any]
 
@@ -79,6 +79,10 @@ class Simulator:
         self.group(group_id).members[member_id] = name
         return Member(member_id, name)
 
+    def rename_group(self, group_id: str, topic: str) -> str:
+        self.group(group_id).topic = topic
+        return topic
+
     def member(self, group_id: str | None, member_id: str) -> Member:
         if group_id is not None and member_id in self.group(group_id).members:
             return Member(member_id, self.rooms[group_id].members[member_id])
@@ -120,6 +124,15 @@ class Simulator:
 
     async def accept_friend(self, request: str) -> None:
         self._record({"action": "accept_friend", "contact": request})
+
+    async def set_topic(self, group: str, topic: str) -> None:
+        sim = self.group(group)
+        if sim.owner != self.bot.id:
+            raise Refused(f"the bot is not the owner of {group}")
+        self._record({"action": "rename_group", "group": group, "topic": topic})
+        if sim.topic != topic:  # WeChat reports the rename that follows
+            sim.topic = topic
+            self.inbox.append(GroupRenamed(self.clock.now(), group, topic, self.bot.id))
 
     async def members(self, group: str) -> list[Member]:
         return [Member(i, n) for i, n in self.group(group).members.items()]

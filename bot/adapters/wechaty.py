@@ -459,7 +459,7 @@ class WechatyGateway:
         log.info("group %s renamed from %r to %r", payload.room_id, payload.old_topic,
                  payload.new_topic)
         await self._feed(GroupRenamed(self._at(payload.timestamp), payload.room_id,
-                                      payload.new_topic))
+                                      payload.new_topic, payload.changer_id or None))
         await self._running_bot().refresh_groups()
 
     async def _on_friendship(self, payload: EventFriendshipPayload) -> None:
@@ -632,6 +632,10 @@ class WechatyGateway:
     async def accept_friend(self, request: str) -> None:
         await self._act(f"accepting the friend request {request}",
                         self._online().friendship_accept(request))
+
+    async def set_topic(self, group: str, topic: str) -> None:
+        await self._act(f"renaming {group}", self._online().room_topic(group, topic),
+                        sends=True)
 
     async def members(self, group: str) -> list[Member]:
         ids = await self._act(f"listing the members of {group}",

@@ -1,0 +1,35 @@
+"""Group bindings by id: once a group is bound to a type (by a pattern on its name), the
+binding holds by the group's id, so a member renaming the group cannot move it to another
+type or out of the bot's care. Owner of the `group_bindings` table; the group directory
+(bot/groups.py) keeps a copy in memory."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from bot.store import Reader, Store
+from bot.times import stamp
+
+MIGRATIONS: Sequence[str] = (
+    """
+    CREATE TABLE group_bindings (
+        grp TEXT PRIMARY KEY, type TEXT NOT NULL, topic TEXT NOT NULL, at TEXT NOT NULL);
+    """,
+)
+
+
+async def all_bindings(store: Reader) -> dict[str, str]:
+    """Every kept binding: group id -> type name."""
+    return {grp: kind for grp, kind in await store.all("SELECT grp, type FROM group_bindings")}
+
+
+async def bind(store: Store, group: str, type_name: str, topic: str, at: datetime) -> None:
+    await store.execute(
+        "INSERT INTO group_bindings VALUES (?, ?, ?, ?) ON CONFLICT (grp) DO UPDATE SET"
+        " type=excluded.type, topic=excluded.topic, at=excluded.at",
+        (group, type_name, topic, stamp(at)))
+
+
+async def unbind(store: Store, group: str) -> None:
+    await store.execute("DELETE FROM group_bindings WHERE grp=?", (group,))

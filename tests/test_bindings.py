@@ -1,0 +1,105 @@
+"""Group bindings by id: a member renaming a group cannot move it out of the bot's care."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from harness import SHIPPED, Harness
+
+GROUPS = {"r1": "Listener Recruitment 01", "c1": "Customer 01"}
+
+
+def _config(tmp_path: Path, extra: str = "") -> Path:
+    """The shipped config with `extra` added to bot.yaml."""
+    root = tmp_path / "config"
+    shutil.copytree(SHIPPED, root)
+    if not (tmp_path / "content").exists():
+        shutil.copytree(SHIPPED.parent / "content", tmp_path / "content")
+    bot_yaml = root / "bot.yaml"
+    bot_yaml.write_text(bot_yaml.read_text(encoding="utf-8") + extra, encoding="utf-8")
+    return root
+
+
+def _rules_posts(h: Harness, group: str) -> list[str]:
+    return [t.splitlines()[0] for t in h.texts(group)]
+
+
+async def test_a_members_rename_keeps_the_group_bound_and_tells_the_admins(
+        tmp_path: Path) -> None:
+    async with Harness(SHIPPED, tmp_path, groups=GROUPS) as h:
+        await h.say("r1", "alice", "群规")
+        await h.rename_group("r1", "alice", "闲聊群")
+        await h.advance("6m")
+        await h.say("r1", "bob", "群规")
+        await h.advance("10s")
+        assert _rules_posts(h, "r1") == ["【招募群群规】", "【招募群群规】"]
+        [told] = h.actions("dm", to="op_lin")
+        assert told["text"] == ("[groupbot] 「Listener Recruitment 01」(r1) 被 alice 改名为"
+                                "「闲聊群」，仍按 recruitment 处理。")
+        assert h.actions("rename_group") == []  # restore_topic is off by default
+
+
+async def test_the_binding_by_id_survives_a_restart(tmp_path: Path) -> None:
+    async with Harness(SHIPPED, tmp_path, groups=GROUPS) as h:
+        await h.say("r1", "alice", "hello")
+        await h.rename_group("r1", "alice", "闲聊群")
+        await h.restart()
+        await h.say("r1", "bob", "群规")
+        await h.advance("10s")
+        assert _rules_posts(h, "r1") == ["【招募群群规】"]
+
+
+async def test_an_admins_rename_binds_the_group_again_by_its_new_name(tmp_path: Path) -> None:
+    async with Harness(SHIPPED, tmp_path, groups=GROUPS) as h:
+        await h.say("r1", "alice", "hello")
+        await h.rename_group("r1", "op_lin", "Customer 02")
+        await h.say("r1", "bob", "群规")
+        await h.advance("10s")
+        assert _rules_posts(h, "r1") == ["【客户群群规】"]
+        await h.rename_group("r1", "op_lin", "闲聊群")
+        await h.advance("5m")
+        await h.say("r1", "bob", "群规")
+        await h.advance("10s")
+        assert _rules_posts(h, "r1") == ["【客户群群规】"]  # bound by no name now: silent
+        assert h.actions("dm", to="op_lin") == []
+
+
+async def test_with_restore_topic_the_bot_sets_the_name_back(tmp_path: Path) -> None:
+    root = _config(tmp_path, "restore_topic: true\n")
+    async with Harness(root, tmp_path, groups=GROUPS) as h:
+        await h.say("r1", "alice", "hello")
+        await h.rename_group("r1", "alice", "闲聊群")
+        await h.advance("10s")
+        assert [(r["group"], r["topic"]) for r in h.actions("rename_group")] == \
+            [("r1", "Listener Recruitment 01")]
+        assert h.world.group("r1").topic == "Listener Recruitment 01"
+        assert "已改回原名" in h.actions("dm", to="op_lin")[0]["text"]
+        await h.say("r1", "bob", "群规")
+        await h.advance("10s")
+        assert _rules_posts(h, "r1") == ["【招募群群规】"]
+
+
+async def test_where_the_bot_may_not_rename_it_only_tells_the_admins(tmp_path: Path) -> None:
+    root = _config(tmp_path, "restore_topic: true\n")
+    async with Harness(root, tmp_path, groups=GROUPS, owner="alice") as h:
+        await h.say("r1", "alice", "hello")
+        await h.rename_group("r1", "bob", "闲聊群")
+        await h.advance("10s")
+        assert h.actions("rename_group") == []
+        [told] = h.actions("dm", to="op_lin")
+        assert told["text"].endswith("仍按 recruitment 处理。")
+
+
+async def test_a_binding_by_id_in_the_config_always_wins(tmp_path: Path) -> None:
+    async with Harness(SHIPPED, tmp_path, groups=GROUPS) as h:
+        await h.join("r1", "carol")  # bound as recruitment, kept by id
+        assert h.bot.groups.kept("r1") is not None
+    root = _config(tmp_path, "")
+    bot_yaml = root / "bot.yaml"
+    bot_yaml.write_text(bot_yaml.read_text(encoding="utf-8").replace(
+        "groups:\n", "groups:\n  - match: {id: r1}\n    type: customer\n", 1), encoding="utf-8")
+    async with Harness(root, tmp_path, groups=GROUPS) as h:
+        await h.say("r1", "bob", "群规")
+        await h.advance("10s")
+        assert _rules_posts(h, "r1") == ["【客户群群规】"]
