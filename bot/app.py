@@ -98,7 +98,8 @@ class Bot:
         """Load and validate the config again in a worker thread (events go on meanwhile),
         then swap it in, in one step on the loop; a bad one raises InputError and leaves the
         running config as it was."""
-        deployment = await asyncio.to_thread(config.load, self.deployment.root, self.registry)
+        deployment = await asyncio.to_thread(config.load_in_background, self.deployment.root,
+                                             self.registry)
         self.deployment = deployment
         self.outbox.configure(deployment.settings.outbox)
         self.groups.forget()

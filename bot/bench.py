@@ -1,47 +1,124 @@
-"""`groupbot bench`: synthetic traffic through a config's full pipeline on the simulator.
+"""`groupbot bench`: synthetic traffic through a config's pipeline on the simulator.
 
-Prints messages/s and p50/p99 handling latency of the group type's pipeline next to a bare
-dispatch (the same bot with no handlers), and their ratio: on a shared, noisy machine the
-ratio and medians are what to compare between runs, not absolute numbers.
+Three measures, each printing what it found so the numbers can be trusted:
+
+- the pipeline (default): mixed traffic (chat, keyword questions, check-ins, ads, joins,
+  admin commands) through the group type's handlers and through a bare dispatch (the same
+  event path with no handlers, dedupe and commit included), in interleaved runs; medians of
+  messages/s and latency, their ratio, and the replies, warnings and removals the traffic
+  produced (draining the outbox on the virtual clock after each run, untimed);
+- `--burst`: one long replay-like run (100,000 messages over 500 groups by default) with the
+  clock advancing and actions delivered as they fall due; wall time, peak memory and counts
+  that must agree (messages handled = fed, removals decided = delivered, nothing left queued);
+- `--reload`: a generated config (1,000 bindings, 5,000 keyword rules by default) reloaded
+  by a running bot while it handles messages: load time with libyaml and with the
+  pure-Python parser, time on the event loop, and the longest stall of the loop.
+
+On a shared, noisy machine compare ratios and medians of one run, not absolute numbers.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import dataclasses
+import random
 import resource
 import statistics
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bot import config
+import yaml
+
+from bot import audit, config, roster, yamlfile
 from bot.adapters.simulator import Simulator
 from bot.app import Bot
 from bot.clock import VirtualClock
 from bot.config import Binding, Deployment, GroupType, Match
-from bot.events import Member, Message
+from bot.events import Event, Kind, Member, MemberJoined, Message
 from handlers import REGISTRY
 
 CHAT = ["大家好", "今天天气不错", "请问培训什么时候开始？", "我已经提交资料了", "好的收到",
         "这个月的结算什么时候到账", "哈哈哈", "有人在吗", "谢谢小助手", "明天见"]
+START = datetime(2026, 11, 23, 9, 0)  # a Monday morning, in the deployment's time zone
 
 
-@dataclasses.dataclass
-class Result:
-    name: str
-    latencies: list[float]
+# ---------------------------------------------------------------- traffic
 
-    def row(self) -> str:
-        lat = sorted(self.latencies)
-        p50 = statistics.median(lat) * 1e6
-        p99 = lat[int(len(lat) * 0.99) - 1] * 1e6
-        rate = len(lat) / sum(lat)
-        return f"{self.name:<16}{rate:>12,.0f}{p50:>12,.0f}{p99:>12,.0f}"
+
+@dataclasses.dataclass(frozen=True)
+class World:
+    """The bench's groups, members and the words its traffic uses."""
+
+    groups: tuple[str, ...]
+    members: int
+    admin: str | None
+    questions: tuple[str, ...]  # texts a keyword rule answers
+    checkins: tuple[str, ...]
+    banned: tuple[str, ...]
+
+
+def world_for(gtype: GroupType, admins: list[str], groups: int, members: int,
+              rules: int, words: int) -> World:
+    """What the traffic says, read from the type's own handlers so that it gets answers."""
+    questions: list[str] = [f"关键词{i}号" for i in range(rules)]
+    checkins: list[str] = []
+    for handler in gtype.handlers:
+        settings: Any = handler.config
+        if handler.name == "keywords" and not rules:
+            questions += [rule.patterns[0] for rule in settings.rules
+                          if rule.match == "contains" and not rule.only_when_mentioned]
+        elif handler.name == "checkin":
+            checkins += settings.triggers[:1]
+    return World(tuple(f"bench{g:04d}" for g in range(groups)), members,
+                 admins[0] if admins else None, tuple(questions), tuple(checkins),
+                 tuple(f"违禁词{i}号" for i in range(words)))
+
+
+def traffic(world: World, count: int, clock: VirtualClock, step: timedelta,
+            seed: int = 0) -> Iterator[Event]:
+    """`count` events over the world's groups, deterministic for a seed. Texts carry a serial
+    number, so no two members post the same text (that would be a raid) and nobody repeats
+    themselves (that would be spam): what gets warned is what the mix means to be warned.
+
+    Per 100 events: 8 keyword questions, 4 check-ins, 3 ads (an advertiser joins, then posts
+    until removed), 2 joins, 1 admin command, 10 messages with banned words when --words is
+    given, the rest chat (and chat instead of what the type has nothing for)."""
+    rng = random.Random(seed)
+    start = clock.now()
+    advertisers: dict[str, str] = {}  # group -> its advertiser, who posts until removed
+    for i in range(count):
+        at = start + step * i
+        group = world.groups[i % len(world.groups)]
+        member = f"m{rng.randrange(world.members)}"
+        roll = rng.randrange(100)
+        text = f"{CHAT[rng.randrange(len(CHAT))]} {i}"
+        kind, url = Kind.TEXT, None
+        if roll < 8 and world.questions:
+            text = f"请问{world.questions[rng.randrange(len(world.questions))]}是什么 #{i}"
+        elif roll < 12 and world.checkins:
+            text = world.checkins[0]
+        elif roll < 15:
+            if group not in advertisers or rng.randrange(3) == 0:  # a new advertiser joins
+                member = advertisers[group] = f"ad{i}"
+                yield MemberJoined(at, group, (Member(member, f"兼职{i}"),))
+            member = advertisers[group]
+            kind, url = Kind.LINK, f"http://cheap{i}.example.net/offer"
+            text = f"兼职日结，点击领取 {i}"
+        elif roll < 17:
+            yield MemberJoined(at, group, (Member(f"new{i}", f"新人{i}"),))
+            continue
+        elif roll < 18 and world.admin is not None:
+            member, text = world.admin, "/status"
+        elif roll < 28 and world.banned:
+            text = f"这里有{world.banned[rng.randrange(len(world.banned))]}的内容 {i}"
+        yield Message(at, group, Member(member, member), text, kind, url=url, id=f"b{i}")
 
 
 def keyword_rules(count: int) -> list[dict[str, Any]]:
@@ -72,44 +149,266 @@ def with_section(gtype: GroupType, name: str, overrides: dict[str, Any],
 
 
 def bound(deployment: Deployment, gtype: GroupType) -> Deployment:
-    """The deployment with one extra type bound to the bench group's id."""
+    """The deployment with one extra type bound to the bench's groups (topic `bench...`)."""
     types = {**deployment.types, gtype.name: gtype}
-    groups = [Binding(match=Match(id="bench"), type=gtype.name), *deployment.settings.groups]
-    settings = deployment.settings.model_copy(update={"groups": groups})
+    mine = Binding(match=Match.model_validate({"topic": "^bench"}), type=gtype.name)
+    settings = deployment.settings.model_copy(
+        update={"groups": [mine, *deployment.settings.groups]})
     return dataclasses.replace(deployment, types=types, settings=settings)
 
 
-def traffic(count: int, rules: int, words: int = 0) -> Iterator[str]:
-    for i in range(count):
-        if rules and i % 10 == 0:
-            yield f"请问关键词{(i * 7919) % rules}号是什么意思"
-        elif words and i % 10 == 5:
-            yield f"这里有违禁词{(i * 7919) % words}号的内容"
-        else:
-            yield f"{CHAT[i % len(CHAT)]} {i}"
+# ---------------------------------------------------------------- one run
 
 
-async def measure(name: str, deployment: Deployment, messages: int, rules: int,
-                  words: int = 0) -> Result:
-    start = datetime(2026, 11, 23, 9, 0, tzinfo=deployment.settings.timezone)
-    clock = VirtualClock(deployment.settings.timezone, start)
-    world = Simulator(clock, Member(deployment.settings.bot.id, deployment.settings.bot.name))
-    members = [f"m{i}" for i in range(50)]
-    world.add_group("bench", "bench", members)
-    latencies = []
+@dataclasses.dataclass
+class Outcome:
+    """What one run did and what it cost."""
+
+    name: str
+    latencies: list[float]
+    wall: float = 0.0
+    counts: Counter[str] = dataclasses.field(default_factory=Counter)
+
+    @property
+    def rate(self) -> float:
+        return len(self.latencies) / sum(self.latencies)
+
+    @property
+    def p50(self) -> float:
+        return statistics.median(self.latencies)
+
+    @property
+    def p99(self) -> float:
+        ordered = sorted(self.latencies)
+        return ordered[max(int(len(ordered) * 0.99) - 1, 0)]
+
+
+def _simulator(deployment: Deployment, clock: VirtualClock, world: World) -> Simulator:
+    me = Member(deployment.settings.bot.id, deployment.settings.bot.name)
+    sim = Simulator(clock, me)
+    members = [f"m{i}" for i in range(world.members)]
+    for group in world.groups:
+        sim.add_group(group, f"{group} bench", [*members, *([world.admin] if world.admin
+                                                            else [])])
+    return sim
+
+
+async def run(name: str, deployment: Deployment, world: World, messages: int,
+              live: bool = False, step: timedelta = timedelta(seconds=1)) -> Outcome:
+    """Feed the traffic to a fresh bot; `live`: advance the clock before each event, so
+    actions go out as they fall due (as in replay), and time all of it."""
+    tz = deployment.settings.timezone
+    clock = VirtualClock(tz, START.replace(tzinfo=tz))
+    sim = _simulator(deployment, clock, world)
+    outcome = Outcome(name, [])
     with tempfile.TemporaryDirectory(prefix="groupbot-bench-") as tmp:
-        async with Bot(deployment, world, clock, REGISTRY, Path(tmp) / "bench.db", seed=0) as bot:
-            for i, text in enumerate(traffic(messages, rules, words)):
-                clock.set(start + timedelta(seconds=i))
-                sender = Member(members[i % len(members)], members[i % len(members)])
-                event = Message(clock.now(), "bench", sender, text, id=f"b{i}")
-                began = time.perf_counter()
+        bot = Bot(deployment, sim, clock, REGISTRY, Path(tmp) / "bench.db", seed=0)
+        bot.set_contact_names(sim.name_of)
+        bot.followups = sim.take_inbox
+        async with bot:
+            began = time.perf_counter()
+            for event in traffic(world, messages, clock, step):
+                if live:
+                    await bot.advance(event.at)
+                else:
+                    clock.set(event.at)
+                if isinstance(event, MemberJoined) and event.group is not None:
+                    sim.join(event.group, [m.id for m in event.members])
+                elif isinstance(event, Message):
+                    outcome.counts["messages fed"] += 1
+                t = time.perf_counter()
                 await bot.feed(event)
-                latencies.append(time.perf_counter() - began)
-    return Result(name, latencies)
+                outcome.latencies.append(time.perf_counter() - t)
+            if live:
+                await bot.drain()
+            outcome.wall = time.perf_counter() - began
+            if not live:
+                await bot.drain()
+            outcome.counts += await _count(bot, sim)
+    return outcome
+
+
+async def _count(bot: Bot, sim: Simulator) -> Counter[str]:
+    counts: Counter[str] = Counter()
+    counts["messages handled"] = sum(e.messages for e in await roster.everyone(bot.store))
+    for record in sim.sent:
+        counts[{"say": "replies", "dm": "replies", "kick": "removals delivered"}.get(
+            record["action"], record["action"] + "s")] += 1
+    for entry in await audit.records(bot.store):
+        if entry.action in ("warn", "kick"):
+            counts["warnings" if entry.action == "warn" else "removals decided"] += 1
+    counts["left queued"] = len(bot.outbox)
+    return counts
+
+
+def _counts(counts: Counter[str]) -> str:
+    return ", ".join(f"{name} {n:,}" for name, n in sorted(counts.items()))
+
+
+def _rss() -> float:
+    """Peak resident memory of this process so far, MiB."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+# ---------------------------------------------------------------- the three measures
+
+
+async def pipeline(args: argparse.Namespace, deployment: Deployment, gtype: GroupType,
+                   world: World) -> int:
+    bare = GroupType("bench-bare", gtype.capacity, ())
+    print(f"{args.messages:,} messages per run over {len(world.groups)} group(s) of "
+          f"{world.members} members; {args.runs} interleaved runs each")
+    runs: dict[str, list[Outcome]] = {"bare dispatch": [], "pipeline": []}
+    for _ in range(args.runs):
+        runs["bare dispatch"].append(await run("bare dispatch", bound(deployment, bare),
+                                               world, args.messages))
+        runs["pipeline"].append(await run("pipeline", bound(deployment, gtype), world,
+                                          args.messages))
+    print(f"{'median of runs':<16}{'msgs/s':>12}{'p50 µs':>12}{'p99 µs':>12}")
+    for name, outcomes in runs.items():
+        print(f"{name:<16}{statistics.median(o.rate for o in outcomes):>12,.0f}"
+              f"{statistics.median(o.p50 for o in outcomes) * 1e6:>12,.0f}"
+              f"{statistics.median(o.p99 for o in outcomes) * 1e6:>12,.0f}")
+    ratios = [p.rate / b.rate for b, p in zip(runs["bare dispatch"], runs["pipeline"],
+                                              strict=True)]
+    print(f"pipeline / bare dispatch throughput: {statistics.median(ratios):.2f}x "
+          f"(median of {len(ratios)} paired runs; each: "
+          f"{', '.join(f'{r:.2f}' for r in ratios)})")
+    print(f"pipeline run produced: {_counts(runs['pipeline'][-1].counts)}")
+    print(f"peak memory (RSS): {_rss():.0f} MiB")
+    return 0
+
+
+async def burst(args: argparse.Namespace, deployment: Deployment, gtype: GroupType,
+                world: World) -> int:
+    step = timedelta(seconds=args.step)
+    print(f"burst: {args.messages:,} events over {len(world.groups)} groups of "
+          f"{world.members} members, one every {args.step:g}s of virtual time, "
+          "actions delivered as they fall due")
+    outcome = await run("burst", bound(deployment, gtype), world, args.messages, live=True,
+                        step=step)
+    counts = outcome.counts
+    print(f"wall time: {outcome.wall:.1f} s ({len(outcome.latencies):,} events, "
+          f"{len(outcome.latencies) / outcome.wall:,.0f} a second, "
+          f"p50 {outcome.p50 * 1e6:,.0f} µs, p99 {outcome.p99 * 1e6:,.0f} µs per event)")
+    print(f"peak memory (RSS): {_rss():.0f} MiB")
+    print(f"counts: {_counts(counts)}")
+    exact = {"messages handled = messages fed": counts["messages handled"]
+             == counts["messages fed"],
+             "removals delivered = decided": counts["removals delivered"]
+             == counts["removals decided"],
+             "nothing left queued": counts["left queued"] == 0}
+    for what, ok in exact.items():
+        print(f"  {what}: {'yes' if ok else 'NO'}")
+    return 0 if all(exact.values()) else 1
+
+
+def write_big_config(root: Path, bindings: int, rules: int, types: int = 5) -> Path:
+    """A deployment with `bindings` group bindings (by id) and `rules` keyword rules spread
+    over `types` types."""
+    (root / "types").mkdir(parents=True, exist_ok=True)
+    (root / "content").mkdir(exist_ok=True)
+    lines = ["bot: {id: bot, name: Bench}", "timezone: Asia/Shanghai", "admins: [admin]",
+             "storage: bench.db", "content: content", "backstop: {every: null}", "groups:"]
+    for i in range(bindings):
+        lines += [f"  - match: {{id: 'g{i}@chatroom'}}", f"    type: t{i % types}"]
+    (root / "bot.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    for t in range(types):
+        body = ["handlers:", "  - keywords:", "      rules:"]
+        for i in range(t, rules, types):
+            body += [f"        - id: r{i}",
+                     f"          patterns: ['问题{i}号', 'question {i}', '第{i}个问题']",
+                     f"          reply: '回答 {i}：请看群公告'"]
+        (root / "types" / f"t{t}.yaml").write_text("\n".join(body) + "\n", encoding="utf-8")
+    return root
+
+
+async def reload(args: argparse.Namespace) -> int:
+    bindings, rules = args.bindings, args.rules or 5000
+    with tempfile.TemporaryDirectory(prefix="groupbot-bench-") as tmp:
+        root = write_big_config(Path(tmp) / "config", bindings, rules)
+        print(f"reload: {bindings:,} bindings, {rules:,} keyword rules in 5 types "
+              f"({sum(f.stat().st_size for f in root.rglob('*.yaml')):,} bytes of YAML)")
+        loads: dict[str, list[float]] = {"libyaml": [], "pure Python": []}
+        fast = yamlfile.Loader
+        for _ in range(args.runs):  # interleaved, like the pipeline runs
+            for name, loader in (("libyaml", fast), ("pure Python", yaml.SafeLoader)):
+                yamlfile.Loader = loader
+                began = time.perf_counter()
+                deployment = config.load_in_background(root, REGISTRY)  # as a reload loads
+                loads[name].append(time.perf_counter() - began)
+        yamlfile.Loader = fast
+        for name, times in loads.items():
+            print(f"  load + validate, {name + ':':<13}{statistics.median(times) * 1e3:8,.0f} ms "
+                  f"(median of {len(times)})")
+        tz = deployment.settings.timezone
+        clock = VirtualClock(tz, START.replace(tzinfo=tz))
+        sim = Simulator(clock, Member("bot", "Bench"))
+        for i in range(bindings):
+            sim.add_group(f"g{i}@chatroom", f"group {i}", ["alice"])
+        async with Bot(deployment, sim, clock, REGISTRY, Path(tmp) / "bench.db", seed=0) as bot:
+            walls, stalls, latencies, on_loop = [], [], [], []
+            for _ in range(args.runs):
+                wall, stall, latency, swap = await _reload_once(bot, bindings)
+                walls.append(wall)
+                stalls.append(stall)
+                latencies.append(latency)
+                on_loop.append(swap)
+        print(f"  a running bot's reload, median of {args.runs}:")
+        print(f"    reload (load and validate in a worker thread, swap): "
+              f"{statistics.median(walls) * 1e3:,.0f} ms")
+        print(f"    meanwhile on the loop: longest stall "
+              f"{statistics.median(stalls) * 1e3:,.0f} ms, slowest message handled "
+              f"{statistics.median(latencies) * 1e3:,.0f} ms")
+        print(f"    then on the loop: swap, bind {bindings:,} groups again and rebuild their "
+              f"jobs: {statistics.median(on_loop) * 1e3:,.0f} ms")
+    print(f"peak memory (RSS): {_rss():.0f} MiB")
+    return 0
+
+
+async def _reload_once(bot: Bot, groups: int) -> tuple[float, float, float, float]:
+    """One reload while messages keep coming: (its wall time, the longest loop stall and the
+    slowest message meanwhile, the time on the loop to bind the groups again and rebuild
+    their jobs)."""
+    done = asyncio.Event()
+    stall = latency = 0.0
+    ids = iter(range(10**9))
+
+    async def heartbeat() -> None:
+        nonlocal stall
+        last = time.perf_counter()
+        while not done.is_set():
+            await asyncio.sleep(0.001)
+            now = time.perf_counter()
+            stall = max(stall, now - last - 0.001)
+            last = now
+
+    async def chatter() -> None:
+        nonlocal latency
+        while not done.is_set():
+            n = next(ids)
+            event = Message(bot.clock.now(), f"g{n % groups}@chatroom", Member("alice", "A"),
+                            f"hello {n}", id=f"r{time.perf_counter_ns()}")
+            began = time.perf_counter()
+            await bot.feed(event)
+            latency = max(latency, time.perf_counter() - began)
+            await asyncio.sleep(0.002)
+
+    tasks = [asyncio.create_task(heartbeat()), asyncio.create_task(chatter())]
+    await asyncio.sleep(0.05)
+    began = time.perf_counter()
+    await bot.reload()  # loads in a worker thread, then swaps the config in one step
+    wall = time.perf_counter() - began
+    done.set()
+    await asyncio.gather(*tasks)
+    began = time.perf_counter()
+    await bot.refresh_groups()  # on the loop: bind the groups again, rebuild their jobs
+    return wall, stall, latency, time.perf_counter() - began
 
 
 async def main(args: argparse.Namespace) -> int:
+    if args.reload:
+        return await reload(args)
     deployment = config.load(args.config, REGISTRY)
     bindings = [b.type for b in deployment.settings.groups]
     type_name = args.type or (bindings[0] if bindings else next(iter(deployment.types)))
@@ -124,17 +423,13 @@ async def main(args: argparse.Namespace) -> int:
     words = args.words or 0
     if words:  # the moderation pipeline: antispam first, with N generated banned words
         gtype = with_section(gtype, "antispam", {"words": banned_words(words)}, first=True)
-    bare = GroupType("bench-bare", gtype.capacity, ())
+    if args.burst:
+        args.messages = args.messages or 100_000
+        args.groups = args.groups or 500
+    args.messages = args.messages or 2000
+    world = world_for(gtype, deployment.settings.admins, args.groups or 10, args.members,
+                      rules, words)
     print(f"config {args.config}, type {type_name}: {', '.join(h.name for h in gtype.handlers)}")
-    print(f"{args.messages} messages per run; keyword rules: {rules or 'as configured'}; "
-          f"banned words: {words or 'as configured'}")
-    print(f"{'':<16}{'msgs/s':>12}{'p50 µs':>12}{'p99 µs':>12}")
-    base = await measure("bare dispatch", bound(deployment, bare), args.messages, 0)
-    full = await measure("pipeline", bound(deployment, gtype), args.messages, rules, words)
-    print(base.row())
-    print(full.row())
-    ratio = statistics.median(full.latencies) / statistics.median(base.latencies)
-    print(f"pipeline / bare dispatch (p50): {ratio:.2f}x")
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"peak memory: {peak:.0f} MiB")
-    return 0
+    print(f"keyword rules: {rules or 'as configured'}; banned words: {words or 'as configured'}")
+    measure = burst if args.burst else pipeline
+    return await measure(args, deployment, gtype, world)

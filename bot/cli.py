@@ -147,14 +147,32 @@ def parser() -> argparse.ArgumentParser:
     config_option(p)
     db_option(p, stored)
     p.add_argument("--group", default=None, help="only this group (its id)")
-    p = command("bench", bench, "measure messages/s and latency of a config's pipeline")
+    p = command("bench", bench, "measure a config's pipeline, a burst, or a reload "
+                                "(docs/bench.md)")
     config_option(p)
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--burst", action="store_true",
+                      help="one long run with actions delivered as they fall due "
+                           "(default 100,000 messages over 500 groups)")
+    mode.add_argument("--reload", action="store_true",
+                      help="reload a generated config (--bindings, --rules) in a running bot")
     p.add_argument("--type", default=None,
                    help="the group type to measure (default: the first bound in bot.yaml)")
-    p.add_argument("--messages", type=count, default=2000, help="messages per run")
-    p.add_argument("--rules", type=count, default=None, help="generate N keyword rules")
+    p.add_argument("--messages", type=count, default=None,
+                   help="messages per run (default 2,000; with --burst 100,000)")
+    p.add_argument("--runs", type=count, default=5,
+                   help="interleaved runs of bare dispatch and pipeline (default 5)")
+    p.add_argument("--groups", type=count, default=None,
+                   help="groups the traffic is spread over (default 10; with --burst 500)")
+    p.add_argument("--members", type=count, default=50, help="members per group (default 50)")
+    p.add_argument("--step", type=float, default=1.0,
+                   help="--burst: virtual seconds between two events (default 1)")
+    p.add_argument("--rules", type=count, default=None,
+                   help="generate N keyword rules (with --reload: default 5,000)")
     p.add_argument("--words", type=count, default=None,
                    help="generate N banned words into the antispam config")
+    p.add_argument("--bindings", type=count, default=1000,
+                   help="--reload: group bindings in the generated config (default 1,000)")
     return top
 
 

@@ -1,0 +1,64 @@
+"""`groupbot bench` on a tiny size: it runs, and its traffic does what it says it measures.
+
+Numbers are never asserted (they belong in the closing notes); what the traffic produced is.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+from harness import SHIPPED
+
+
+def _bench(*args: str) -> str:
+    result = subprocess.run([sys.executable, "-m", "bot.cli", "bench", "--config", str(SHIPPED),
+                             *args], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    return result.stdout
+
+
+def _count(output: str, name: str) -> int:
+    found = re.search(rf"\b{name} ([\d,]+)", output)
+    assert found, f"no {name!r} in:\n{output}"
+    return int(found.group(1).replace(",", ""))
+
+
+def test_the_pipeline_bench_gets_replies_warnings_and_removals() -> None:
+    out = _bench("--messages", "300", "--runs", "2", "--groups", "3", "--members", "20")
+    assert "300 messages per run over 3 group(s) of 20 members; 2 interleaved runs" in out
+    for row in ("bare dispatch", "pipeline"):
+        assert re.search(rf"^{row} +[\d,]+ +[\d,]+ +[\d,]+$", out, re.M), out
+    assert re.search(r"pipeline / bare dispatch throughput: [\d.]+x \(median of 2 paired", out)
+    assert re.search(r"peak memory \(RSS\): \d+ MiB", out)
+    for name in ("replies", "warnings", "removals decided", "removals delivered"):
+        assert _count(out, name) > 0, name
+    assert _count(out, "messages handled") == _count(out, "messages fed")
+
+
+def test_generated_keyword_rules_are_answered_not_taken_for_a_raid() -> None:
+    out = _bench("--messages", "400", "--runs", "1", "--groups", "2", "--rules", "10",
+                 "--type", "customer")
+    # 8 in 100 events ask a generated rule (cooldown 0s): each one is answered
+    assert _count(out, "replies") >= 25
+    assert "keyword rules: 10" in out
+
+
+def test_the_burst_counts_agree() -> None:
+    out = _bench("--burst", "--messages", "600", "--groups", "6", "--members", "10")
+    assert "burst: 600 events over 6 groups of 10 members" in out
+    assert re.search(r"wall time: [\d.]+ s \([\d,]+ events", out)
+    for check in ("messages handled = messages fed", "removals delivered = decided",
+                  "nothing left queued"):
+        assert f"{check}: yes" in out, out
+    assert _count(out, "replies") > 0 and _count(out, "warnings") > 0
+
+
+def test_the_reload_bench_reports_the_loop() -> None:
+    out = _bench("--reload", "--bindings", "20", "--rules", "50", "--runs", "1")
+    assert "reload: 20 bindings, 50 keyword rules in 5 types" in out
+    for field in ("load + validate, libyaml:", "load + validate, pure Python:",
+                  "longest stall", "slowest message handled", "rebuild their jobs:"):
+        assert field in out, out
