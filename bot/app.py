@@ -150,6 +150,10 @@ class Bot:
     def capacity(self, type_name: str) -> int:
         return self.deployment.types[type_name].capacity
 
+    def type_title(self, type_name: str) -> str:
+        gtype = self.deployment.types.get(type_name)
+        return gtype.title if gtype is not None else type_name
+
     async def set_timer(self, scope: Scope, due: datetime, data: dict[str, Any],
                         replace: bool) -> bool:
         return await self.scheduler.set_timer(scope, due, data, replace)

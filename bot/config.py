@@ -280,6 +280,12 @@ class GroupType:
     name: str
     capacity: int
     handlers: tuple[Handler[Any], ...]
+    display_name: str = ""  # what Chinese texts for the operators call it; not inherited
+
+    @property
+    def title(self) -> str:
+        """The type as bot texts name it: its `display_name`, else its file name."""
+        return self.display_name or self.name
 
 
 @dataclass(frozen=True)
@@ -324,6 +330,7 @@ class Deployment:
 class TypeHeader(Model):
     extends: str | None = None
     description: str = ""
+    display_name: str = ""
     capacity: int | None = Field(None, ge=1)
     handlers: list[Any] = []
 
@@ -518,7 +525,8 @@ def _build_type(name: str, raw: Mapping[str, Located], broken: set[str], registr
             problems.append(Problem(section.header, ("handlers", section.name), str(exc)))
     if problems:
         raise InputError(problems)
-    return GroupType(name, capacity, tuple(handlers))
+    # validated with the header in _resolve; each type names itself, nothing is inherited
+    return GroupType(name, capacity, tuple(handlers), str(raw[name].data.get("display_name", "")))
 
 
 def _origin(section: _Section, path: KeyPath) -> Where:

@@ -78,6 +78,8 @@ class Core(Protocol):
 
     def capacity(self, type_name: str) -> int: ...
 
+    def type_title(self, type_name: str) -> str: ...
+
     async def set_timer(self, scope: Scope, due: datetime, data: dict[str, Any],
                         replace: bool) -> bool: ...
 
@@ -166,6 +168,10 @@ class Context:
     async def groups_of_type(self, type_name: str) -> list[GroupInfo]:
         """Every group the bot is in whose binding gives it `type_name`."""
         return await self._core.groups_of_type(type_name)
+
+    def type_title(self, type_name: str) -> str:
+        """A group type as texts to the admins name it: its `display_name`, else its name."""
+        return self._core.type_title(type_name)
 
     async def group_with_room(self, type_name: str) -> GroupInfo | None:
         """The group of that type with the fewest members below its type's capacity, or

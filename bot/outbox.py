@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import IntEnum
 
-from bot.actions import AcceptFriend, Action, Dm, Invite, Kick
+from bot.actions import AcceptFriend, Action, Dm, Invite, Kick, Say
 from bot.clock import Clock
 from bot.config import OutboxSettings
 from bot.store import Reader, Store
@@ -114,11 +114,32 @@ def _removed(item: Queued) -> Iterable[Hashable]:
     return [("invited", action.member)] if isinstance(action, Kick) else []
 
 
+def _welcome(item: Queued) -> Iterable[Hashable]:
+    action = item.action
+    if (isinstance(action, Say) and item.priority is Priority.WELCOME and action.mentions
+            and not item.attempts):  # a welcome waiting for its retry holds nothing up
+        return [("welcome", action.group)]
+    return []
+
+
+def _after_welcome(item: Queued) -> Iterable[Hashable]:
+    action = item.action
+    if isinstance(action, Say) and item.priority not in (Priority.MODERATION,
+                                                         Priority.WELCOME):
+        return [("welcome", action.group)]
+    return []
+
+
 WAIT_RULES: list[WaitRule] = [
     # accept the friend request, then invite the new friend or write to them
     WaitRule("friend before invitation", provides=_friend_accepted, needs=_friend_needed),
     # a member moved to another group is invited there before being removed here
     WaitRule("invitation before removal", provides=_invited, needs=_removed),
+    # the welcome is the first thing said to a newcomer: while one is queued in a group, the
+    # bot's other messages there wait for it (an answer, a quiz question, a check-in reply);
+    # moderation never waits, nor anything once the welcome failed and waits for a retry
+    # (handlers/welcome.py greets a newcomer who speaks at once)
+    WaitRule("welcome first", provides=_welcome, needs=_after_welcome),
 ]
 
 # The outbox's own columns, on the core table `outbox` (grp, action).
@@ -259,8 +280,10 @@ class Outbox:
 
     async def retry(self, item: Queued, at: datetime, *, verify: bool = False) -> None:
         """The action failed: it goes again at `at`, the others meanwhile."""
+        self._remove(item)  # and added again: the keys a wait rule gives it may change
         item.attempts += 1
         item.not_before = at
+        self._add(item)
         item.verify = item.verify or verify
         await self._store.execute("UPDATE outbox SET state='queued' WHERE id = ?", (item.id,))
 

@@ -52,7 +52,7 @@ class Config(HandlerConfig):
     full: Annotated[TemplateText, placeholders("member")] = Template(
         "群暂时满员了，运营同学会尽快邀请你，请稍等。")
     tell_admins: Annotated[TemplateText, placeholders("member", "id", "type")] = Template(
-        "[groupbot] {type} 类型的群都满了（或还没有这种群）：{member}（{id}）在等待邀请。")
+        "[groupbot] 「{type}」都满了（或还没有这种群）：{member}（{id}）在等待邀请。")
 
 
 class Invite(Handler[Config]):
@@ -88,7 +88,7 @@ class Invite(Handler[Config]):
         if room is None:
             await ctx.audit("invite_full", sender.id, f"no {self.config.to} group has room")
             ctx.tell_admins(self.config.tell_admins.render(
-                {**values, "id": sender.id, "type": self.config.to}))
+                {**values, "id": sender.id, "type": ctx.type_title(self.config.to)}))
             ctx.reply(self.config.full.render(values), mention=self.config.mention)
             return STOP
         await ctx.audit("invite", sender.id, f"to {room.id} ({room.topic})")

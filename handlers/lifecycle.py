@@ -17,7 +17,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Annotated
@@ -162,13 +162,13 @@ def rate(part: int, whole: int) -> str:
     return f"{round(100 * part / whole)}%" if whole else "-"
 
 
-def funnel_line(rows: Sequence[FunnelRow]) -> str:
-    """"recruitment 5 -> internship 3 (60%) -> official 1 (33%)"."""
+def funnel_line(rows: Sequence[FunnelRow], titles: Mapping[str, str]) -> str:
+    """"招募群 5 → 实习群 3（60%） → 正式群 1（33%）": each stage by its type's title."""
     parts = []
     for i, row in enumerate(rows):
-        share = f" ({rate(row.reached, rows[i - 1].reached)})" if i else ""
-        parts.append(f"{row.stage} {row.reached}{share}")
-    return " -> ".join(parts) or "-"
+        share = f"（{rate(row.reached, rows[i - 1].reached)}）" if i else ""
+        parts.append(f"{titles.get(row.stage, row.stage)} {row.reached}{share}")
+    return " → ".join(parts) or "-"
 
 
 class Lifecycle(Handler[Config]):
@@ -219,7 +219,7 @@ class Lifecycle(Handler[Config]):
         full = f"「{clean(facts.topic)}」已超员（{facts.size}/{facts.capacity}）"
         if sibling is None:
             ctx.tell_admins(f"[groupbot] {full}：{names} 是超出的成员，"
-                            f"其他 {facts.type} 群也都满了，请新建一个群。")
+                            f"其他「{ctx.type_title(facts.type)}」也都满了，请新建一个群。")
             return
         for member in over:
             ctx.invite(sibling.id, member.id)
@@ -245,8 +245,10 @@ class Lifecycle(Handler[Config]):
         if silent and self.config.silent and self.config.silent.remove:
             await self._warn(silent, ctx)
         if self.config.report:
-            figures = await health(ctx.store, facts, due - DAY, due, stages_in(ctx.group))
-            ctx.tell_admins(self._report_text(figures, silent))
+            stages = stages_in(ctx.group)
+            figures = await health(ctx.store, facts, due - DAY, due, stages)
+            titles = {stage: ctx.type_title(stage) for stage in stages}
+            ctx.tell_admins(self._report_text(figures, silent, titles))
         elif silent:
             ctx.tell_admins(self._silent_text(facts, silent))
 
@@ -306,7 +308,8 @@ class Lifecycle(Handler[Config]):
 
     # ------------------------------------------------------------ texts for the admins
 
-    def _report_text(self, h: Health, silent: list[tuple[Member, str]]) -> str:
+    def _report_text(self, h: Health, silent: list[tuple[Member, str]],
+                     titles: Mapping[str, str]) -> str:
         f = h.facts
         lines = [f"📊 群日报「{clean(f.topic)}」{h.until.month}月{h.until.day}日",
                  f"人数：{f.size}/{f.capacity}",
@@ -314,7 +317,7 @@ class Lifecycle(Handler[Config]):
                  f"近 24 小时：入群 {h.joins} · 退群 {h.leaves}"
                  + f" · 警告 {h.warnings} · 签到 {h.checkins}"]
         if h.funnel:
-            lines.append(f"转化：{funnel_line(h.funnel)}")
+            lines.append(f"转化：{funnel_line(h.funnel, titles)}")
         if self.config.silent is not None:
             lines.append(self._silent_line(silent))
         return "\n".join(lines)

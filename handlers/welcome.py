@@ -1,5 +1,7 @@
 """Greet newcomers: one message for everyone who joined within a short window, mentioning
-them all; each person once per group (a re-join soon after gets no second welcome)."""
+them all; each person once per group (a re-join soon after gets no second welcome). A
+newcomer who speaks before the window ends is greeted at once, so that the welcome is the
+first thing the bot says to them (the outbox keeps it ahead of the answer: bot/outbox.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from pydantic import Field, model_validator
 
 from bot.config import ContentFile, Duration, TemplateText, placeholders
 from bot.context import Context
-from bot.events import MemberJoined, MemberLeft, Tick
+from bot.events import MemberJoined, MemberLeft, Message, Tick
 from bot.handler import CONTINUE, Flow, Handler, HandlerConfig
 from bot.sanitize import Safe, names
 
@@ -33,11 +35,17 @@ class Config(HandlerConfig):
 
 class Welcome(Handler[Config]):
     name = "welcome"
-    events = (MemberJoined, MemberLeft, Tick)
+    events = (MemberJoined, MemberLeft, Message, Tick)
     Config = Config
 
-    async def handle(self, event: MemberJoined | MemberLeft | Tick, ctx: Context) -> Flow:
-        if isinstance(event, MemberJoined):
+    async def handle(self, event: MemberJoined | MemberLeft | Message | Tick,
+                     ctx: Context) -> Flow:
+        if isinstance(event, Message):
+            pending = await ctx.get("pending", default=[])
+            if any(member_id == event.sender.id for member_id, _ in pending):
+                await ctx.cancel("batch")
+                await self._greet(ctx)
+        elif isinstance(event, MemberJoined):
             await self._joined(event, ctx)
         elif isinstance(event, MemberLeft):
             pending = await ctx.get("pending", default=[])

@@ -175,7 +175,7 @@ async def test_reload_refuses_a_bad_config_and_tells_only_the_admin_why(
         [dm] = h.actions("dm")
         assert dm["to"] == "op_lin"
         assert dm["text"].startswith("❌ 配置有误，仍在使用原来的配置：\n")
-        assert "config/types/customer.yaml:7: handlers.antispam.warn_limit" in dm["text"]
+        assert "config/types/customer.yaml:8: handlers.antispam.warn_limit" in dm["text"]
         assert str(tmp_path) not in dm["text"]  # no absolute path of the server
         assert (await _audit(h, "reload_refused"))[0][:2] == ("op_lin", "admin")
 

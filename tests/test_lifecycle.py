@@ -89,7 +89,7 @@ async def test_with_every_sibling_full_the_admins_are_asked_to_open_a_group(
         assert h.actions("invite") == []
         [alert] = h.actions("dm", to="op_lin")
         assert alert["text"] == ("[groupbot] 「Customer 01」已超员（101/100）：dave（dave） "
-                                 "是超出的成员，其他 customer 群也都满了，请新建一个群。")
+                                 "是超出的成员，其他「客户群」也都满了，请新建一个群。")
 
 
 # ---------------------------------------------------------------- silent members
@@ -161,7 +161,7 @@ async def test_the_daily_report_reaches_the_admins_at_half_past_eleven(tmp_path:
             "人数：5/200",
             "近 7 天发言：2 人（40%，目标 20%）",
             "近 24 小时：入群 3 · 退群 1 · 警告 0 · 签到 2",
-            "转化：recruitment 0 -> internship 0 (-) -> official 3 (-)",
+            "转化：招募群 0 → 实习群 0（-） → 正式群 3（-）",
             "新增沉默 ≥14 天：无"])
 
 

@@ -10,11 +10,12 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from harness import SHIPPED, Harness
+from harness import BOT_YAML, SHIPPED, Harness, write_config
 
+from bot import config
 from bot.store import open_store
 from bot.table import table
-from handlers import lifecycle
+from handlers import REGISTRY, lifecycle
 
 SCENARIOS = Path(__file__).parent / "scenarios"
 GROUPS = {"r1": "Listener Recruitment 01", "i1": "Listener Internship 01",
@@ -65,8 +66,8 @@ async def test_a_group_whose_type_is_no_stage_has_no_funnel(tmp_path: Path) -> N
 def test_the_funnel_line_gives_each_step_as_a_share_of_the_one_before() -> None:
     rows = [lifecycle.FunnelRow("recruitment", 5, 1), lifecycle.FunnelRow("internship", 3, 0),
             lifecycle.FunnelRow("official", 1, 0)]
-    assert lifecycle.funnel_line(rows) == ("recruitment 5 -> internship 3 (60%)"
-                                        " -> official 1 (33%)")
+    titles = {"recruitment": "招募群", "internship": "实习群"}
+    assert lifecycle.funnel_line(rows, titles) == ("招募群 5 → 实习群 3（60%） → official 1（33%）")
 
 
 def test_tables_align_chinese_text_as_two_columns_wide() -> None:
@@ -172,3 +173,12 @@ async def test_exporting_what_the_database_never_held_exits_2(tmp_path: Path) ->
     assert result.returncode == 2
     assert "holds no check-ins: the checkin handler has recorded none" in result.stderr
 
+
+def test_each_type_names_itself_in_texts_to_the_admins(tmp_path: Path) -> None:
+    deployment = config.load(SHIPPED, REGISTRY)
+    assert {name: t.title for name, t in deployment.types.items()} == {
+        "base": "base", "recruitment": "招募群", "internship": "实习群", "customer": "客户群",
+        "official": "正式群", "private": "私聊"}
+    root = write_config(tmp_path / "config", BOT_YAML, {
+        "base": "display_name: 基础\n", "recruitment": "extends: base\n"})
+    assert config.load(root, REGISTRY).types["recruitment"].title == "recruitment"  # not inherited

@@ -112,3 +112,33 @@ async def test_someone_who_left_before_the_welcome_is_welcomed_on_return(
         await h.advance("1m")
         [welcome] = h.actions("say")
         assert welcome["mentions"] == ["dave"]
+
+
+# ---------------------------------------------------------------- the welcome comes first
+
+CUSTOMERS = {"c1": "Customer 01", "c2": "Customer 02"}
+
+
+async def test_a_newcomer_who_checks_in_at_once_is_welcomed_before_the_reply(
+        tmp_path: Path) -> None:
+    async with Harness(SHIPPED, tmp_path, groups=CUSTOMERS) as h:
+        await h.join("c1", "dave")
+        await h.advance("1s")
+        await h.say("c1", "dave", "签到")
+        await h.advance("1m")
+        [welcome, reply] = h.actions("say", group="c1")
+        assert welcome["text"].startswith("欢迎加入") and welcome["mentions"] == ["dave"]
+        assert reply["text"].startswith("✅ dave 签到成功")
+        assert welcome["t"] == "2026-11-23T09:00:01+08:00"  # greeted at once, not at 09:00:15
+
+
+async def test_a_newcomers_ad_is_warned_at_once_and_welcomed_after_the_window(
+        tmp_path: Path) -> None:
+    async with Harness(SHIPPED, tmp_path, groups=CUSTOMERS) as h:
+        await h.join("c1", "eve")
+        await h.advance("1s")
+        await h.say("c1", "eve", "加V：abc123 领福利")
+        await h.advance("1m")
+        [warning, welcome] = h.actions("say", group="c1")
+        assert "警告" in warning["text"] and welcome["text"].startswith("欢迎加入")
+        assert welcome["t"] == "2026-11-23T09:00:15+08:00"  # the window's end, not earlier
