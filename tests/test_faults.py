@@ -7,7 +7,6 @@ import asyncio
 import os
 import random
 import signal
-import sqlite3
 import sys
 from collections import Counter
 from datetime import datetime, timedelta
@@ -19,6 +18,7 @@ import yaml
 from harness import BOT_YAML, Harness, write_config
 
 from bot import audit
+from bot.store import open_reader
 from bot.actions import AcceptFriend, Action, Dm, Invite, Kick, Say
 from bot.adapters.base import Disconnected, GatewayError, RateLimited, Refused, Uncertain
 from bot.clock import VirtualClock
@@ -86,19 +86,24 @@ async def test_kill_9_during_a_burst_then_a_restart_loses_nothing_and_doubles_no
         bot = await _groupbot_run(config, gateway.endpoint)
         try:
             await _until(lambda: gateway.streams_opened == 2, "the restart")
-            db = sqlite3.connect(config / "bot.db")
+            db = open_reader(config / "bot.db")
+            queued = [1]
 
-            def settled() -> bool:
-                queued = db.execute("SELECT count(*) FROM outbox").fetchone()[0]
-                return queued == 0 and len(world.texts("r1")) > before
+            async def watch() -> None:
+                while queued[0]:
+                    queued[0] = (await db.all("SELECT count(*) FROM outbox"))[0][0]
+                    await asyncio.sleep(0.05)
 
-            await _until(settled, "the rest of the burst")
+            watching = asyncio.create_task(watch())
+            await _until(lambda: not queued[0] and len(world.texts("r1")) > before,
+                         "the rest of the burst")
+            await watching
         finally:
             bot.send_signal(signal.SIGTERM)
             await bot.wait()
-        uncertain = [d for (d,) in db.execute(
+        uncertain = [d for (d,) in await db.all(
             "SELECT detail FROM audit WHERE action='say_uncertain'")]
-        db.close()
+        await db.close()
     finally:
         await gateway.close()
     assert max(Counter(world.texts("r1")).values()) == 1  # nothing doubled
