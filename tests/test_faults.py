@@ -18,10 +18,10 @@ import yaml
 from harness import BOT_YAML, Harness, write_config
 
 from bot import audit
-from bot.store import open_reader
 from bot.actions import AcceptFriend, Action, Dm, Invite, Kick, Say
 from bot.adapters.base import Disconnected, GatewayError, RateLimited, Refused, Uncertain
 from bot.clock import VirtualClock
+from bot.store import open_reader
 
 sys.path.insert(0, str(Path(__file__).parent / "wechaty"))
 import itertools
