@@ -4,16 +4,19 @@ back, failures that hold nothing up, and at most once across a crash."""
 from __future__ import annotations
 
 import itertools
+from collections.abc import Hashable, Iterable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from harness import BOT_YAML, Harness, write_config
 
-from bot import audit
+from bot import audit, outbox
 from bot.actions import AcceptFriend, Action, Dm, Invite, Kick, Say
 from bot.adapters.base import Disconnected, GatewayError, RateLimited, Uncertain
 from bot.events import Kind
+from bot.outbox import Queued, WaitRule
 
 CHECKIN_AND_ANTISPAM = "handlers:\n  - antispam: {warn_limit: 2}\n  - checkin: {}\n"
 ECHO_FREE = "handlers: []\n"
@@ -169,3 +172,27 @@ async def test_an_uncertain_removal_is_checked_against_the_members_before_it_is_
         await h.advance("10m")
         assert len(h.actions("kick")) == 1
         assert [e.action for e in await audit.records(h.bot.store)] == ["kick_verified"]
+
+
+
+def _invitation(item: Queued) -> Iterable[Hashable]:
+    action = item.action
+    return [("invitation", action.member)] if isinstance(action, Invite) else []
+
+
+def _note(item: Queued) -> Iterable[Hashable]:
+    action = item.action
+    return [("invitation", action.to)] if isinstance(action, Dm) else []
+
+
+async def test_a_wait_rule_added_as_limits_md_shows_holds_across_lanes(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    rules = [*outbox.WAIT_RULES, WaitRule("invitation before the note", _invitation, _note)]
+    monkeypatch.setattr(outbox, "WAIT_RULES", rules)
+    bot_yaml = BOT_YAML.replace("group_interval: 3s", "group_interval: 1m")
+    async with _plain(tmp_path, bot_yaml) as h:
+        await _put(h, Say("r1", "早"))  # the group's lane is busy for a minute now
+        await h.advance("1s")
+        await _put(h, Invite("r1", "frank"), Dm("frank", "请接受群邀请"))
+        await h.advance("3m")
+        assert [r["action"] for r in h.sent] == ["say", "invite", "dm"]
