@@ -24,6 +24,12 @@ async def all_bindings(store: Reader) -> dict[str, str]:
     return {grp: kind for grp, kind in await store.all("SELECT grp, type FROM group_bindings")}
 
 
+async def kept(store: Reader) -> list[tuple[str, str, str]]:
+    """Every kept binding as (group id, type name, the group's name when it was bound)."""
+    return [(grp, kind, topic) for grp, kind, topic in
+            await store.all("SELECT grp, type, topic FROM group_bindings ORDER BY grp")]
+
+
 async def bind(store: Store, group: str, type_name: str, topic: str, at: datetime) -> None:
     await store.execute(
         "INSERT INTO group_bindings VALUES (?, ?, ?, ?) ON CONFLICT (grp) DO UPDATE SET"

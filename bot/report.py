@@ -18,7 +18,7 @@ from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
 
-from bot import config, csvfile, moderation, roster, schema
+from bot import bindings, config, csvfile, moderation, roster, schema
 from bot.audit_command import parse_since
 from bot.config import Deployment, GroupType
 from bot.handler import Registry
@@ -26,7 +26,17 @@ from bot.store import Reader, open_reader, open_store
 from bot.table import table
 from handlers import checkin, quiz
 from handlers import funnel as funnel_stages
-from handlers.lifecycle import FunnelRow, Health, funnel, health, known_groups, rate
+from handlers.lifecycle import (
+    FunnelRow,
+    GroupFacts,
+    Health,
+    funnel,
+    health,
+    known_groups,
+    rate,
+)
+
+DEFAULT_ACTIVE_TARGET = 20  # percent, for a type without the lifecycle handler
 
 
 def stages_of(types: Iterable[GroupType]) -> list[str]:
@@ -182,7 +192,7 @@ async def _report(args: argparse.Namespace, deployment: Deployment, store: Reade
     if since >= until:
         raise ValueError(f"--since {since:%Y-%m-%d %H:%M} is not before {until:%Y-%m-%d %H:%M}")
     stages = stages_of(deployment.types.values())
-    groups = await known_groups(store, args.group)
+    groups = await listed_groups(store, deployment, args.group)
     if args.group and not groups:
         raise LookupError(f"no group {args.group!r} in the database")
     reports = [await health(store, facts, since, until, stages) for facts in groups]
@@ -193,6 +203,29 @@ async def _report(args: argparse.Namespace, deployment: Deployment, store: Reade
         parts += ["", f"Funnel, new in period: {period}",
                   funnel_table(await funnel(store, stages, since, until))]
     return "\n".join(parts)
+
+
+async def listed_groups(store: Reader, deployment: Deployment,
+                        only: str | None = None) -> list[GroupFacts]:
+    """Every bound group from its first event on: as the lifecycle handler last read it from
+    the platform (a join, its daily run), else as bound (a name binding is kept from the
+    group's first event; an id binding in bot.yaml counts once the roster has seen the
+    group), sized by the members the roster knows of."""
+    listed = {facts.id: facts for facts in await known_groups(store, only)}
+    found = {grp: (kind, topic) for grp, kind, topic in await bindings.kept(store)}
+    seen = {entry.group for entry in await roster.everyone(store, only)}
+    for binding in deployment.settings.groups:
+        if binding.match.id is not None and binding.match.id in seen:
+            found[binding.match.id] = (binding.type, binding.match.id)  # its name: unknown
+    for grp, (kind, topic) in found.items():
+        gtype = deployment.types.get(kind)
+        if grp in listed or (only is not None and grp != only) or gtype is None:
+            continue
+        lifecycle = next((h.config for h in gtype.handlers if h.name == "lifecycle"), None)
+        target = lifecycle.active_target if lifecycle is not None else DEFAULT_ACTIVE_TARGET
+        size = len(await roster.present(store, grp))
+        listed[grp] = GroupFacts(grp, topic, kind, size, gtype.capacity, target)
+    return sorted(listed.values(), key=lambda facts: (facts.type, facts.id))
 
 
 async def _export(args: argparse.Namespace, deployment: Deployment, store: Reader) -> str:

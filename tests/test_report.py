@@ -182,3 +182,34 @@ def test_each_type_names_itself_in_texts_to_the_admins(tmp_path: Path) -> None:
     root = write_config(tmp_path / "config", BOT_YAML, {
         "base": "display_name: 基础\n", "recruitment": "extends: base\n"})
     assert config.load(root, REGISTRY).types["recruitment"].title == "recruitment"  # not inherited
+
+
+async def test_every_bound_group_is_listed_from_its_first_event(tmp_path: Path) -> None:
+    """Not only groups the lifecycle handler has looked at: one message is enough, also in
+    a type without the lifecycle handler and in a group bound by id; an unbound group and a
+    bound group without any event yet are not listed."""
+    root = write_config(tmp_path / "config", BOT_YAML + (
+        "  - match: {topic: Quiet}\n    type: quiet\n"
+        "  - match: {id: 'g9@chatroom'}\n    type: quiet\n"), {
+        "recruitment": "extends: base\n",
+        "base": "handlers:\n  - lifecycle: {active_target: 30}\n",
+        "quiet": "handlers:\n  - keywords:\n      rules:\n"
+                 "        - {id: hi, patterns: [hi], reply: hello}\n"})
+    groups = {"r1": "Recruitment 01", "r2": "Recruitment 02", "q1": "Quiet 01",
+              "x1": "Unbound 01", "g9@chatroom": "Named by id"}
+    async with Harness(root, tmp_path, groups=groups) as h:
+        await h.say("r1", "alice", "早上好")
+        await h.say("q1", "bob", "hi")
+        await h.say("x1", "bob", "hi")
+        await h.say("g9@chatroom", "alice", "hi")
+        await h.advance("1m")
+    result = _cli("report", "--config", str(root), "--db", str(h.db), "--until",
+                  "2026-11-24")
+    assert result.returncode == 0, result.stderr
+    rows = [line.split() for line in result.stdout.splitlines()[2:] if line.strip()]
+    assert [(row[0], row[-9], row[-8].split("/")[1], row[-5]) for row in rows] == [
+        ("g9@chatroom", "quiet", "200", "20%"),        # no lifecycle: the default target
+        ("q1", "quiet", "200", "20%"),
+        ("r1", "recruitment", "200", "30%")]           # the type's lifecycle target
+    assert all(int(row[-8].split("/")[0]) >= 1 for row in rows)  # as far as the roster knows
+    assert rows[1][1:3] == ["Quiet", "01"]
