@@ -14,7 +14,7 @@ import logging
 import os
 import random
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -28,10 +28,12 @@ from bot.delivery import Delivery
 from bot.events import Event, Member, Message, Tick
 from bot.groups import GroupDirectory
 from bot.handler import Registry
+from bot.metrics import Metrics
 from bot.outbox import Outbox
 from bot.pipeline import Pipeline
 from bot.scheduler import Job, Scheduler, cron_trigger
 from bot.store import Store, open_store
+from bot.web import links
 from bot.yamlfile import InputError
 
 log = logging.getLogger(__name__)
@@ -58,6 +60,7 @@ class Bot:
         # events an embedded platform reports back after an action (the simulator's joins)
         self.followups: Callable[[], list[Event]] = list
         self._backstop_at = clock.now()  # the join backstop runs at start, then every `every`
+        self.metrics = Metrics(lambda: clock.now().timestamp())  # send rate on the bot's clock
         self.store: Store
         self.scheduler: Scheduler
         self.outbox: Outbox
@@ -71,8 +74,12 @@ class Bot:
         self.scheduler = Scheduler(self.store, self.clock.tz)
         self.outbox = Outbox(self.store, self.deployment.settings.outbox, self.clock)
         self._pipeline = Pipeline(self, self.store, self.outbox, self.groups,
-                                  lambda: self.deployment)
-        self._delivery = Delivery(self.gateway, self.outbox, self.store, lambda: self.admins)
+                                  lambda: self.deployment, self.metrics)
+        self._delivery = Delivery(self.gateway, self.outbox, self.store, lambda: self.admins,
+                                  self.metrics)
+        self.metrics.queued(lambda: len(self.outbox))
+        if not getattr(self.gateway, "reports_connection", False):
+            self.metrics.platform(True)  # an embedded platform is always there
         try:
             await seen.forget_before(self.store, self.clock.now() - SEEN_FOR)
             await self.outbox.load()
@@ -98,8 +105,13 @@ class Bot:
         """Load and validate the config again in a worker thread (events go on meanwhile),
         then swap it in, in one step on the loop; a bad one raises InputError and leaves the
         running config as it was."""
-        deployment = await asyncio.to_thread(config.load_in_background, self.deployment.root,
-                                             self.registry)
+        try:
+            deployment = await asyncio.to_thread(config.load_in_background, self.deployment.root,
+                                                 self.registry)
+        except InputError:
+            self.metrics.reloads.labels("refused").inc()
+            raise
+        self.metrics.reloads.labels("reloaded").inc()
         self.deployment = deployment
         self.outbox.configure(deployment.settings.outbox)
         self.groups.forget()
@@ -172,8 +184,34 @@ class Bot:
         await self.refresh_groups()
         return None
 
+    async def member_link(self, member: str) -> tuple[str, timedelta] | None:
+        web = self.deployment.settings.web
+        if web.public_url is None:
+            return None
+        try:
+            if not await self.gateway.is_friend(member):
+                return None
+        except GatewayError as exc:
+            log.warning("cannot tell whether %s is a friend: %s", member, exc)
+            return None
+        token = links.sign(await links.make_key(self.store), member,
+                           self.clock.now() + web.member_links)
+        return f"{web.public_url}/me/{token}", web.member_links
+
     def set_contact_names(self, names: Callable[[str], str]) -> None:
         self._names = names
+
+    def platform(self, connected: bool) -> None:
+        """The platform's connection came or went (the console's health and metrics)."""
+        self.metrics.platform(connected)
+
+    @contextlib.asynccontextmanager
+    async def turn(self) -> AsyncIterator[None]:
+        """A change from outside the pipeline (the web console's actions): between two
+        events, in one transaction."""
+        async with self._turn, self.store.transaction():
+            yield
+        self._poke.set()
 
     # ------------------------------------------------------------ events in
 
@@ -184,7 +222,8 @@ class Bot:
                     self.store, event.id, event.at):
                 log.info("dropped duplicate message %s", event.id)
                 return
-            await self._pipeline.dispatch(event)
+            with self.metrics.handling(event):
+                await self._pipeline.dispatch(event)
         self._poke.set()
 
     # ------------------------------------------------------------ time and actions out
@@ -206,7 +245,8 @@ class Bot:
             async with self._turn, self.store.transaction():
                 for event in await backstop.missed(self.store, group, members,
                                                    self.gateway.self_id, self.clock.now()):
-                    await self._pipeline.dispatch(event)
+                    with self.metrics.handling(event):
+                        await self._pipeline.dispatch(event)
         self._poke.set()
 
     async def run_due(self) -> None:
@@ -219,7 +259,8 @@ class Bot:
                     async with self.store.transaction():
                         tick = await self.scheduler.take(now)
                         if tick is not None:
-                            await self._pipeline.dispatch(tick)
+                            with self.metrics.handling(tick):
+                                await self._pipeline.dispatch(tick)
                 except GatewayError as exc:
                     # the platform is away; the transaction is undone, so try again later
                     log.error("could not run %s: %s", tick, exc)

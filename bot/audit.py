@@ -43,3 +43,31 @@ async def records(store: Reader, group: str | None = None, since: datetime | Non
         f" WHERE {' AND '.join(where)} ORDER BY a.id", params)
     return [Record(unstamp(at) or datetime.min, grp, member, name, action, owner, detail)
             for at, grp, member, name, action, owner, detail in found]
+
+
+async def newest(store: Reader, *, group: str | None = None, since: datetime | None = None,
+                 action: str | None = None, member: str | None = None, offset: int = 0,
+                 limit: int = 50) -> tuple[list[Record], int]:
+    """One page of the audit records, newest first, and how many match in all."""
+    where, params = ["1=1"], []
+    for clause, value in (("a.grp = ?", group), ("a.at >= ?", since and stamp(since)),
+                          ("a.action = ?", action), ("a.member = ?", member)):
+        if value is not None:
+            where.append(clause)
+            params.append(value)
+    condition = " AND ".join(where)
+    total = await store.one(f"SELECT count(*) FROM audit a WHERE {condition}", params)
+    found = await store.all(
+        "SELECT a.at, a.grp, a.member, r.name, a.action, a.handler, a.detail FROM audit a"
+        " LEFT JOIN roster r ON r.grp = a.grp AND r.member = a.member"
+        f" WHERE {condition} ORDER BY a.id DESC LIMIT ? OFFSET ?", [*params, limit, offset])
+    return [Record(unstamp(at) or datetime.min, grp, who, name, what, owner, detail)
+            for at, grp, who, name, what, owner, detail in found], int(total[0] if total else 0)
+
+
+async def times(store: Reader, action: str, since: datetime,
+                group: str | None = None) -> list[datetime]:
+    """When each record of one action (e.g. "kick") was made, from `since` on."""
+    rows = await store.all("SELECT at FROM audit WHERE action = ? AND at >= ?"
+                           " AND (? IS NULL OR grp = ?)", (action, stamp(since), group, group))
+    return [at for (value,) in rows if (at := unstamp(value)) is not None]

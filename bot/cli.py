@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -66,6 +67,26 @@ def run(args: argparse.Namespace) -> int:
         return 2
     except KeyboardInterrupt:
         return 0
+
+
+def web(args: argparse.Namespace) -> int:
+    from bot.web.server import standalone
+
+    deployment = config.load(args.config, REGISTRY)
+    web_settings = deployment.settings.web
+    try:
+        return asyncio.run(standalone(
+            deployment, args.db or deployment.storage_path, args.host or web_settings.host,
+            web_settings.port if args.port is None else args.port, REGISTRY, os.environ))
+    except KeyboardInterrupt:
+        return 0
+
+
+def port(text: str) -> int:
+    """A TCP port, 0 for any free one (an argparse type)."""
+    if not text.isdigit() or int(text) > 65535:
+        raise argparse.ArgumentTypeError(f"not a port: {text!r} (0-65535; 0 picks a free one)")
+    return int(text)
 
 
 def audit(args: argparse.Namespace) -> int:
@@ -133,6 +154,14 @@ def parser() -> argparse.ArgumentParser:
     db_option(p, stored)
     p.add_argument("--group", default=None, help="only this group (its id)")
     p.add_argument("--since", default=None, help="only since then: 7d, 12h, or an ISO date")
+    p = command("web", web, "the web console alone over a database, read-only "
+                            "(docs/web.md)")
+    config_option(p)
+    db_option(p, stored)
+    p.add_argument("--host", default=None, help="address to listen on (default: web.host, "
+                                                "127.0.0.1)")
+    p.add_argument("--port", type=port, default=None,
+                   help="port to listen on (default: web.port, 8080; 0 picks a free one)")
     p = command("report", report, "print each group's health and the funnel as tables")
     config_option(p)
     db_option(p, stored)

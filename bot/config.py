@@ -251,6 +251,23 @@ def _zone(value: Any) -> ZoneInfo:
         raise ValueError(f"unknown time zone {value!r} (e.g. Asia/Shanghai)") from None
 
 
+def _public_url(value: str | None) -> str | None:
+    if value is not None and not re.match(r"^https?://[^\s/]+", value):
+        raise ValueError(f"not a web address: {value!r} (write e.g. https://bot.example.com)")
+    return value.rstrip("/") if value else value
+
+
+class WebSettings(Model):
+    """The web console (docs/web.md)."""
+
+    enabled: bool = True
+    host: str = "127.0.0.1"
+    port: int = Field(8080, ge=0, le=65535)
+    public_url: Annotated[str | None, AfterValidator(_public_url)] = None
+    public_metrics: bool = False
+    member_links: Duration = timedelta(days=7)
+
+
 class BotInfo(Model):
     id: str = "bot"
     name: str = "小助手"
@@ -270,6 +287,7 @@ class Settings(Model):
     restore_topic: bool = False  # a group renamed by a non-admin gets its name back
     backstop: BackstopSettings = BackstopSettings()
     simulator: SimulatorSettings = SimulatorSettings()
+    web: WebSettings = WebSettings()
 
 
 # ---------------------------------------------------------------- group types

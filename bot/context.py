@@ -87,6 +87,8 @@ class Core(Protocol):
 
     async def reload_config(self) -> str | None: ...
 
+    async def member_link(self, member: str) -> tuple[str, timedelta] | None: ...
+
 
 class Context:
     def __init__(self, core: Core, event: Event, group: Group | None, handler: str,
@@ -254,6 +256,12 @@ class Context:
         """Load the config again and swap it in; None on success, else the problems, and
         the running config stays."""
         return await self._core.reload_config()
+
+    async def member_link(self, member: str) -> tuple[str, timedelta] | None:
+        """A private link to the member's own data centre (docs/web.md) and how long it
+        lasts; None without `web.public_url`, or when the bot may not write to the member
+        privately (not its friend, or the platform cannot tell now)."""
+        return await self._core.member_link(member)
 
     async def audit(self, action: str, member: str, detail: str,
                     group: str | None = None) -> None:

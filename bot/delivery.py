@@ -21,6 +21,7 @@ from typing import Any
 from bot import audit
 from bot.actions import AcceptFriend, Action, Dm, Invite, Kick, RenameGroup, Say
 from bot.adapters.base import Disconnected, Gateway, GatewayError, RateLimited, Refused, Uncertain
+from bot.metrics import Metrics
 from bot.outbox import Outbox, Queued
 from bot.store import Store
 
@@ -36,11 +37,12 @@ def backoff(attempts: int) -> timedelta:
 
 class Delivery:
     def __init__(self, gateway: Gateway, outbox: Outbox, store: Store,
-                 admins: Callable[[], Sequence[str]]) -> None:
+                 admins: Callable[[], Sequence[str]], metrics: Metrics) -> None:
         self.gateway = gateway
         self.outbox = outbox
         self.store = store
         self._admins = admins
+        self._metrics = metrics
 
     async def send_due(self, now: datetime) -> None:
         """Hand over every action that may go at `now`."""
@@ -73,12 +75,14 @@ class Delivery:
             return
         await self.outbox.sent(item, now)
         await self.outbox.done(item)
+        self._metrics.sent(action.kind)
 
     async def _failed(self, item: Queued, now: datetime, exc: GatewayError,
                       admins: Sequence[str]) -> None:
         action = item.action
         if isinstance(exc, Refused):
             log.warning("the platform refused %s: %s", action, exc)
+            self._metrics.action_failures.labels(action.kind).inc()
             await self._record(now, action, "refused", str(exc))
             await self.outbox.done(item)
             for admin in admins:
@@ -97,6 +101,7 @@ class Delivery:
         action = item.action
         if item.attempts + 1 >= MAX_ATTEMPTS:
             log.error("gave up sending %s after %d attempts: %s", action, MAX_ATTEMPTS, exc)
+            self._metrics.action_failures.labels(action.kind).inc()
             await self._record(now, action, "send_failed", str(exc))
             await self.outbox.done(item)
             return

@@ -34,3 +34,7 @@ class Inbound(Protocol):
     def set_contact_names(self, names: Callable[[str], str]) -> None:
         """Where to look up a contact's name when no group roster knows it."""
         ...
+
+    def platform(self, connected: bool) -> None:
+        """The platform's connection came or went (the console's /healthz and /metrics)."""
+        ...

@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from enum import StrEnum
 from typing import Annotated, Any, Protocol
 
@@ -425,6 +425,13 @@ class Moderator:
     async def count(self, member: str) -> int:
         return sum(w.weight for w in await self.in_force(member))
 
+    async def revoke(self, warning_id: int) -> WarningInForce | None:
+        """Take back one warning in force (the web console's revoke); None if it is not."""
+        found = next((w for w in await self.in_force() if w.id == warning_id), None)
+        if found is not None:
+            await revoke_warning(self.actor.store, warning_id)
+        return found
+
     async def revoke_last(self, member: str) -> WarningInForce | None:
         """Take back the member's latest warning in force."""
         warnings = await self.in_force(member)
@@ -449,3 +456,36 @@ class Moderator:
         await actor.audit("warn", member, f"{describe(offence)} ({count}/{self.limit})",
                           self.group)
         return count
+
+
+# ---------------------------------------------------------------- queries (the web console)
+
+
+async def warning_times(store: Reader, since: datetime,
+                        group: str | None = None) -> list[datetime]:
+    """When each warning from `since` on was given (revoked ones not counted)."""
+    rows = await store.all(
+        "SELECT at FROM warnings WHERE at >= ? AND (ended IS NULL OR ended != 'revoked')"
+        " AND (? IS NULL OR grp = ?)", (since.timestamp(), group, group))
+    return [datetime.fromtimestamp(at, since.tzinfo) for (at,) in rows]
+
+
+async def warning_group(store: Reader, warning_id: int) -> str | None:
+    """The group a warning was given in; None if there is no such warning."""
+    row = await store.one("SELECT grp FROM warnings WHERE id=?", (warning_id,))
+    return None if row is None else str(row[0])
+
+
+@dataclass(frozen=True, slots=True)
+class Blocked:
+    member: str
+    at: datetime
+    group: str
+    reason: str
+
+
+async def blocked(store: Reader, tz: tzinfo) -> list[Blocked]:
+    """The block list, newest first."""
+    return [Blocked(member, datetime.fromtimestamp(at, tz), grp, reason)
+            for member, at, grp, reason in await store.all(
+                "SELECT member, at, grp, reason FROM blocklist ORDER BY at DESC")]

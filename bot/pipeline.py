@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from bot import roster
+from bot import activity, roster
 from bot.actions import Dm, RenameGroup
 from bot.adapters.base import GatewayError
 from bot.config import Deployment
@@ -16,6 +16,7 @@ from bot.context import Context, Core, Group
 from bot.events import Event, GroupRenamed, MemberJoined, MemberLeft, MemberRenamed, Message, Tick
 from bot.groups import GroupDirectory
 from bot.handler import STOP
+from bot.metrics import Metrics
 from bot.outbox import Outbox
 from bot.sanitize import clean
 from bot.store import Store
@@ -25,12 +26,13 @@ log = logging.getLogger(__name__)
 
 class Pipeline:
     def __init__(self, core: Core, store: Store, outbox: Outbox, groups: GroupDirectory,
-                 deployment: Callable[[], Deployment]) -> None:
+                 deployment: Callable[[], Deployment], metrics: Metrics) -> None:
         self._core = core
         self._store = store
         self._outbox = outbox
         self._groups = groups
         self._deployment = deployment
+        self._metrics = metrics
 
     async def dispatch(self, event: Event) -> None:
         """Handle the event; the caller holds the transaction."""
@@ -63,6 +65,7 @@ class Pipeline:
                 raise  # the platform is away: undo the whole event rather than half of it
             except Exception:
                 log.exception("handler %s failed on %r; the others go on", handler.name, event)
+                self._metrics.handler_errors.labels(handler.name).inc()
                 continue
             if flow is STOP:
                 break
@@ -98,5 +101,6 @@ async def _track(store: Store, event: Event, group: str) -> None:
         await roster.left(store, group, [m.id for m in event.members], event.at)
     elif isinstance(event, Message):
         await roster.spoke(store, group, event.sender, event.at)
+        await activity.spoke(store, group, event.sender.id, event.at)
     elif isinstance(event, MemberRenamed):
         await roster.renamed(store, group, event.member)

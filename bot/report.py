@@ -92,6 +92,13 @@ async def export(store: Reader, what: str, out: Path, tz: tzinfo, stages: Sequen
 Rows = tuple[Sequence[str], Sequence[Sequence[Any]]]
 
 
+async def export_rows(store: Reader, what: str, tz: tzinfo, stages: Sequence[str],
+                      group: str | None = None) -> Rows:
+    """The header and rows of one export, for a writer of its own (the console's downloads
+    go through bot/csvfile.py's `to_bytes`)."""
+    return await _EXPORTERS[what](store, group, tz, stages)
+
+
 async def _members(store: Reader, group: str | None, tz: tzinfo, stages: Sequence[str]) -> Rows:
     rows = [(e.group, e.member, e.name, _shown(e.joined_at, tz), _shown(e.left_at, tz),
              e.inviter, _shown(e.last_spoke, tz), e.messages)

@@ -149,3 +149,14 @@ async def counts(store: Reader, group: str, since: datetime, until: datetime,
         " FROM roster WHERE grp=?", (a, u, s, u, s, u, group))
     assert row is not None
     return int(row[0]), int(row[1]), int(row[2])
+
+
+async def moves(store: Reader, since: datetime,
+                group: str | None = None) -> list[tuple[str, datetime]]:
+    """Joins and leaves from `since` on, as ("join" | "leave", when): the console's trends."""
+    s = stamp(since)
+    rows = await store.all(
+        "SELECT 'join', joined_at FROM roster WHERE joined_at >= ? AND (? IS NULL OR grp = ?)"
+        " UNION ALL SELECT 'leave', left_at FROM roster WHERE left_at >= ?"
+        " AND (? IS NULL OR grp = ?)", (s, group, group, s, group, group))
+    return [(str(kind), at) for kind, value in rows if (at := unstamp(value)) is not None]

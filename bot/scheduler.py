@@ -20,7 +20,7 @@ from typing import Any
 from apscheduler.triggers.cron import CronTrigger
 
 from bot.events import Tick
-from bot.store import Store
+from bot.store import Reader, Store
 from bot.times import stamp
 
 log = logging.getLogger(__name__)
@@ -97,6 +97,11 @@ class Scheduler:
         if self._timers.pop(scope, None) is not None:
             await self._store.execute("DELETE FROM timers WHERE grp=? AND handler=? AND key=?",
                                       scope)
+
+    def next_fire(self, group: str, handler: str, key: str) -> datetime | None:
+        """When a recurring job runs next; None when it is not scheduled."""
+        job = self._jobs.get((group, handler, key))
+        return job.next_fire if job is not None else None
 
     def has_timers(self) -> bool:
         return bool(self._timers)
@@ -211,3 +216,12 @@ class Scheduler:
         if not inserted:
             return None
         return Tick(now, job.group, handler=job.handler, key=job.key, due=fire)
+
+
+async def last_run(store: Reader, group: str, handler: str,
+                   key: str) -> tuple[datetime, str] | None:
+    """The latest recorded run of a recurring job and its outcome, None if it never ran."""
+    row = await store.one(
+        "SELECT fire_time, outcome FROM cron_runs WHERE grp=? AND handler=? AND job=?"
+        " ORDER BY fire_time DESC LIMIT 1", (group, handler, key))
+    return (datetime.fromisoformat(row[0]), str(row[1])) if row else None

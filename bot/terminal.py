@@ -37,6 +37,7 @@ from bot.events import (
     Message,
 )
 from bot.handler import Registry
+from bot.web.server import serve_for
 
 if TYPE_CHECKING:
     from bot.adapters.wechaty import WechatyGateway
@@ -112,6 +113,7 @@ async def _serve(bot: Bot, side: Coroutine[Any, Any, None], stop: asyncio.Event)
     """Run the bot and its platform side until either ends or a signal comes."""
     await bot.start()
     log.info("groupbot running; database %s", bot.db_path)
+    console = await serve_for(bot, os.environ)  # the web console, in this event loop
     tasks = [asyncio.create_task(bot.serve()), asyncio.create_task(side)]
     stopper = asyncio.create_task(stop.wait())
     failed = False
@@ -127,6 +129,8 @@ async def _serve(bot: Bot, side: Coroutine[Any, Any, None], stop: asyncio.Event)
         for task in (*tasks, stopper):
             with contextlib.suppress(BaseException):
                 await task
+        if console is not None:
+            await console.stop()
         await bot.stop()
         log.info("stopped; queued actions and timers are kept for the next start")
     return 1 if failed else 0

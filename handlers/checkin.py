@@ -10,6 +10,7 @@ figures. Points belong to the group, or to all groups of the type (`scope: type`
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Annotated, Any
@@ -67,6 +68,11 @@ def points_for(streak: int, base: int, bonuses: Mapping[int, int]) -> tuple[int,
     return base + bonus, bonus
 
 
+def scope_of(config: Config, group: str, group_type: str) -> str:
+    """Whose points these are: the group's, or every group's of its type."""
+    return group if config.scope is Scope.GROUP else f"type:{group_type}"
+
+
 def week_start(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
@@ -102,6 +108,9 @@ class MyData(HandlerConfig):
     template: MyDataText = Template(
         "📊 {member} 的数据\n发言 {messages} 条 · 签到 {checkins} 天 · 连续签到 {streak} 天\n"
         "积分 {total} 分 · 警告 {warnings} 次")
+    # sent privately as well, when web.public_url is set and the member is the bot's friend
+    link: Annotated[TemplateText, placeholders("url", "days")] = Template(
+        "🔗 你的个人数据中心（{days} 天内有效，请勿转发）：{url}")
 
 
 class Config(HandlerConfig):
@@ -183,8 +192,7 @@ class Checkin(Handler[Config]):
         command = self._commands.get(_command(event.text))
         if command is None:
             return CONTINUE
-        scope = ctx.group.id if self.config.scope is Scope.GROUP else f"type:{ctx.group.type}"
-        await command(event, ctx, scope)
+        await command(event, ctx, scope_of(self.config, ctx.group.id, ctx.group.type))
         return STOP
 
     def _today(self, ctx: Context) -> date:
@@ -265,6 +273,11 @@ class Checkin(Handler[Config]):
             "member": event.sender.name, "messages": spoke.messages if spoke else 0,
             "checkins": days, "streak": streak, "total": total,
             "warnings": await _warnings(ctx, member)}))
+        link = await ctx.member_link(member)
+        if link is not None:
+            url, lasts = link
+            ctx.dm(member, self.config.my_data.link.render(
+                {"url": Safe(url), "days": max(1, round(lasts / timedelta(days=1)))}))
 
 
 async def _warnings(ctx: Context, member: str) -> int:
@@ -288,3 +301,43 @@ async def records(store: Reader, group: str | None = None
             for grp, member, day, at, streak, points in await store.all(
                 f"SELECT grp, member, day, at, streak, points FROM checkins{where} ORDER BY at",
                 params)]
+
+
+@dataclass(frozen=True, slots=True)
+class Standing:
+    """A member's check-ins in one scope: the days, points, and rank by points."""
+
+    scope: str
+    days: tuple[date, ...]
+    last_streak: int
+    points: int
+    rank: int
+    ranked: int  # members with points in the scope
+
+
+async def times_since(store: Reader, since: datetime) -> list[datetime]:
+    """When each check-in from `since` on was made (every group: the console's trend)."""
+    return [at for (value,) in await store.all("SELECT at FROM checkins WHERE at >= ?",
+                                                (stamp(since),))
+            if (at := unstamp(value)) is not None]
+
+
+async def points_by_member(store: Reader, scope: str) -> dict[str, int]:
+    rows = await store.all("SELECT member, SUM(points) FROM checkins WHERE scope=?"
+                           " GROUP BY member", (scope,))
+    return {str(member): int(points) for member, points in rows}
+
+
+async def standings(store: Reader, member: str) -> list[Standing]:
+    """The member's standing in every scope they checked in, most points first."""
+    found = []
+    for (scope,) in await store.all("SELECT DISTINCT scope FROM checkins WHERE member=?",
+                                    (member,)):
+        rows = await store.all("SELECT day, streak FROM checkins WHERE scope=? AND member=?"
+                               " ORDER BY day", (scope, member))
+        board = await points_by_member(store, scope)
+        mine = board.get(member, 0)
+        found.append(Standing(scope, tuple(date.fromisoformat(day) for day, _ in rows),
+                              int(rows[-1][1]), mine,
+                              1 + sum(1 for p in board.values() if p > mine), len(board)))
+    return sorted(found, key=lambda s: -s.points)

@@ -17,6 +17,7 @@ from bot.config import Duration, Template, TemplateText, placeholders
 from bot.context import Context
 from bot.events import MemberJoined, MemberLeft, Message, Tick
 from bot.handler import CONTINUE, STOP, Flow, Handler, HandlerConfig
+from bot.store import Reader
 from bot.text import WordMatcher, normalize, strip_mentions
 
 INVITES = "fission_invites"
@@ -152,3 +153,18 @@ class Fission(Handler[Config]):
                  for rank, (inviter, count, points) in enumerate(rows, start=1)]
         title = board.title.render({"group": ctx.group.topic if ctx.group else ""})
         ctx.reply("\n".join([title, *lines]) if lines else board.empty)
+
+
+async def invited_by(store: Reader, inviter: str) -> int:
+    """Invitations that count, in every group: the members' data centre."""
+    row = await store.one(f"SELECT COALESCE(SUM(counts), 0) FROM {INVITES} WHERE inviter=?",
+                          (inviter,))
+    return int(row[0]) if row else 0
+
+
+async def rewards_of(store: Reader, inviter: str) -> list[tuple[str, int, int, datetime]]:
+    """(group, invitations, points, when) of each reward the member earned."""
+    return [(str(grp), int(n), int(points), datetime.fromisoformat(at))
+            for grp, n, points, at in await store.all(
+                f"SELECT grp, invitations, points, at FROM {REWARDS} WHERE inviter=?"
+                " ORDER BY at", (inviter,))]

@@ -37,6 +37,7 @@ from bot.times import span, stamp, to_utc, unstamp
 from bot.yamlfile import InputError
 
 TABLE = "quiz_attempts"
+ANSWERS = "quiz_answers"
 LETTERS = "ABCDEFGHIJ"
 _WORDS = re.compile(r"[a-z]+")
 
@@ -193,6 +194,12 @@ class QuizHandler(Handler[Config]):
         CREATE INDEX {TABLE}_member ON {TABLE} (member, quiz);
         """,
         to_utc(TABLE, "started_at", "finished_at"),
+        # 3: each question's outcome in each attempt (the console's pass rate per question)
+        f"""
+        CREATE TABLE {ANSWERS} (
+            attempt INTEGER NOT NULL, question INTEGER NOT NULL, passed INTEGER NOT NULL,
+            PRIMARY KEY (attempt, question));
+        """,
     )
 
     def prepare(self) -> None:
@@ -277,8 +284,10 @@ class QuizHandler(Handler[Config]):
 
     async def _answered(self, event: Message, session: dict[str, Any], ctx: Context) -> None:
         question = self._quiz.questions[session["index"]]
-        if question.is_right(event.text):
+        right = question.is_right(event.text)
+        if right:
             session["earned"] += question.points
+        await _answered(ctx, session, right)
         await self._next(ctx, event.sender.id, session, "")
 
     async def _timed_out(self, tick: Tick, ctx: Context) -> None:
@@ -288,6 +297,7 @@ class QuizHandler(Handler[Config]):
                 tick.data["attempt"], tick.data["index"]):
             return  # answered in time, or the attempt is over
         number = session["index"] + 1
+        await _answered(ctx, session, False)
         await self._next(ctx, member, session,
                          self.config.texts.timeout.render({"number": number}))
 
@@ -359,3 +369,26 @@ async def results(store: Reader) -> dict[str, tuple[int, int | None, datetime | 
             in await store.all(
                 "SELECT member, count(*), max(score), min(CASE WHEN passed=1 THEN finished_at END)"
                 f" FROM {TABLE} GROUP BY member")}
+
+
+async def _answered(ctx: Context, session: dict[str, Any], right: bool) -> None:
+    await ctx.store.execute(
+        f"INSERT INTO {ANSWERS} VALUES (?, ?, ?) ON CONFLICT (attempt, question) DO NOTHING",
+        (session["attempt"], session["index"], int(right)))
+
+
+async def question_results(store: Reader, quiz: str) -> dict[int, tuple[int, int]]:
+    """Per question (0-based) of a quiz file: (answered, answered right) (the web console)."""
+    rows = await store.all(
+        f"SELECT a.question, count(*), COALESCE(SUM(a.passed), 0) FROM {ANSWERS} a"
+        f" JOIN {TABLE} t ON t.id = a.attempt WHERE t.quiz = ? GROUP BY a.question", (quiz,))
+    return {int(q): (int(n), int(right)) for q, n, right in rows}
+
+
+async def attempts_of(store: Reader, member: str
+                      ) -> list[tuple[datetime | None, int | None, bool | None]]:
+    """The member's attempts, oldest first: (started, score, passed); None while unfinished."""
+    return [(unstamp(started), score, None if passed is None else bool(passed))
+            for started, score, passed in await store.all(
+                f"SELECT started_at, score, passed FROM {TABLE} WHERE member=? ORDER BY id",
+                (member,))]

@@ -49,7 +49,9 @@ class GroupInfo:
 class Gateway(Protocol):
     """What the bot core needs from a chat platform.
 
-    Text actions take plain text; `mentions` are member ids that the platform shows as
+    A gateway with a connection that comes and goes sets `reports_connection = True` and
+    tells the bot (`Inbound.platform(connected)`) as it changes; any other is connected while the
+    bot runs. Text actions take plain text; `mentions` are member ids that the platform shows as
     mentions in front of the text (WeChat prefixes "@Name" itself).
     """
 
@@ -70,6 +72,11 @@ class Gateway(Protocol):
 
     async def set_topic(self, group: str, topic: str) -> None:
         """Rename the group (WeChat: Refused unless the bot may edit the group's name)."""
+        ...
+
+    async def is_friend(self, contact: str) -> bool:
+        """Whether the contact is the bot's friend: WeChat lets a bot write privately only to
+        friends."""
         ...
 
     async def members(self, group: str) -> list[Member]: ...

@@ -34,6 +34,7 @@ class Simulator:
         self.clock = clock
         self.bot = bot
         self.contacts = dict(contacts or {})
+        self.friends = set(self.contacts)  # the configured contacts, and accepted requests
         self.rooms: dict[str, SimGroup] = {}
         self.sent: list[Record] = []
         self.on_action = on_action
@@ -124,6 +125,10 @@ class Simulator:
 
     async def accept_friend(self, request: str) -> None:
         self._record({"action": "accept_friend", "contact": request})
+        self.friends.add(request)  # a simulated request is named by its contact
+
+    async def is_friend(self, contact: str) -> bool:
+        return contact in self.friends
 
     async def set_topic(self, group: str, topic: str) -> None:
         sim = self.group(group)

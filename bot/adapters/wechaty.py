@@ -240,6 +240,8 @@ class WechatyGateway:
     actions work while it is logged in and raise Disconnected otherwise.
     """
 
+    reports_connection = True  # it tells the bot (Inbound.platform) when it logs in or out
+
     def __init__(self, token: str, endpoint: str, *, reconnect_initial: float = 1.0,
                  reconnect_max: float = 60.0) -> None:
         if not token:
@@ -341,6 +343,8 @@ class WechatyGateway:
     async def _disconnect(self, puppet: Puppet) -> None:
         self._puppet = None
         self.online.clear()
+        if self._bot is not None:
+            self._bot.platform(False)
         for task in list(self._callbacks):
             task.cancel()
         try:
@@ -383,6 +387,7 @@ class WechatyGateway:
         self._self_id = payload.contact_id
         self._was_online = True
         self.online.set()
+        self._running_bot().platform(True)
         log.info("logged in to WeChat as %s (%s)", await self._wechat_name(payload.contact_id),
                  payload.contact_id)
         bot = self._running_bot()
@@ -394,6 +399,7 @@ class WechatyGateway:
 
     async def _on_logout(self, payload: EventLogoutPayload) -> None:
         self.online.clear()
+        self._running_bot().platform(False)
         log.warning("logged out of WeChat (%s); scan the new QR code to log in again",
                     payload.contact_id)
 
@@ -636,6 +642,11 @@ class WechatyGateway:
     async def set_topic(self, group: str, topic: str) -> None:
         await self._act(f"renaming {group}", self._online().room_topic(group, topic),
                         sends=True)
+
+    async def is_friend(self, contact: str) -> bool:
+        payload = await self._act(f"looking up {contact}",
+                                  self._online().contact_payload(contact))
+        return bool(payload.friend)
 
     async def members(self, group: str) -> list[Member]:
         ids = await self._act(f"listing the members of {group}",

@@ -77,6 +77,18 @@ async def test_when_the_gateway_ends_the_stream_the_bot_reconnects_and_carries_o
     assert len(s.events) == 1
 
 
+async def test_the_consoles_health_follows_the_connection_and_counts_reconnects(
+        run_bot: RunBot, grpc_gateway: WechatyGateway, fake_gateway: FakeGateway) -> None:
+    async with run_bot(grpc_gateway) as s:
+        metrics = s.bot.metrics
+        await until(lambda: metrics.is_connected, "connected after the login")
+        fake_gateway.end_stream()
+        await until(lambda: fake_gateway.streams_opened == 2 and metrics.is_connected,
+                    "connected again")
+        assert metrics.registry.get_sample_value("groupbot_gateway_reconnects_total") == 1
+    assert not metrics.is_connected  # stopped: the connection is closed
+
+
 async def test_an_error_event_without_data_does_not_stop_the_events(
         run_bot: RunBot, grpc_gateway: WechatyGateway, fake_gateway: FakeGateway,
         caplog: pytest.LogCaptureFixture) -> None:

@@ -1,0 +1,47 @@
+"""Who spoke when, by the hour: owner of the `activity` table. The roster keeps only each
+member's last message; the console's daily series (messages, active members per day) and its
+hour x weekday heatmap need the history, one row per group, member and hour spoken.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from bot.store import Reader, Store
+
+MIGRATIONS = (
+    """
+    CREATE TABLE activity (
+        grp TEXT NOT NULL, member TEXT NOT NULL, hour TEXT NOT NULL,
+        messages INTEGER NOT NULL, PRIMARY KEY (grp, hour, member));
+    """,
+)
+
+
+def _hour(at: datetime) -> str:
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H")
+
+
+async def spoke(store: Store, group: str, member: str, at: datetime) -> None:
+    await store.execute(
+        "INSERT INTO activity VALUES (?, ?, ?, 1) ON CONFLICT (grp, hour, member)"
+        " DO UPDATE SET messages = activity.messages + 1", (group, member, _hour(at)))
+
+
+@dataclass(frozen=True, slots=True)
+class Spoken:
+    group: str
+    member: str
+    hour: datetime  # the start of the hour, UTC
+    messages: int
+
+
+async def since(store: Reader, start: datetime, group: str | None = None) -> list[Spoken]:
+    """Every (group, member, hour) with messages from the hour of `start` on."""
+    rows = await store.all(
+        "SELECT grp, member, hour, messages FROM activity WHERE hour >= ?"
+        " AND (? IS NULL OR grp = ?) ORDER BY hour", (_hour(start), group, group))
+    return [Spoken(grp, member, datetime.strptime(hour, "%Y-%m-%dT%H").replace(tzinfo=UTC),
+                   messages) for grp, member, hour, messages in rows]
+

@@ -1,0 +1,84 @@
+"""What the bot counts for Prometheus (`GET /metrics` on the web console, docs/web.md).
+
+One registry per Bot, so two bots in one process count apart. Every name starts with
+`groupbot_`. The core calls these hooks; nothing here reads the store.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+
+from bot.events import Event
+
+SEND_WINDOW = 60.0  # seconds over which the send rate is measured
+_SNAKE = re.compile(r"(?<=[a-z])(?=[A-Z])")  # MemberJoined -> member_joined
+
+
+class Metrics:
+    def __init__(self, now: Callable[[], float] = time.monotonic) -> None:
+        self._now = now
+        self.registry = r = CollectorRegistry(auto_describe=True)
+        self.events = Counter("groupbot_events_handled", "Events handled, by kind",
+                              ["kind"], registry=r)
+        self.handler_errors = Counter("groupbot_handler_errors", "Handlers that raised",
+                                      ["handler"], registry=r)
+        self.actions = Counter("groupbot_actions_sent", "Actions the platform carried out, "
+                               "by kind", ["kind"], registry=r)
+        self.action_failures = Counter("groupbot_actions_failed", "Actions refused or given "
+                                       "up, by kind", ["kind"], registry=r)
+        self.latency = Histogram(
+            "groupbot_event_handling_seconds", "Time to handle one event (all its handlers)",
+            buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
+            registry=r)
+        self.reloads = Counter("groupbot_config_reloads", "Config reloads, by outcome",
+                               ["outcome"], registry=r)
+        self.reconnects = Counter("groupbot_gateway_reconnects", "Connections to the platform "
+                                  "made again after it was lost", registry=r)
+        self.connected = Gauge("groupbot_platform_connected", "1 while the platform is "
+                               "connected", registry=r)
+        self.outbox_depth = Gauge("groupbot_outbox_depth", "Actions queued in the outbox",
+                                  registry=r)
+        self.send_rate = Gauge("groupbot_outbox_sent_per_minute", "Actions sent in the last "
+                               "minute", registry=r)
+        self.send_rate.set_function(self.sent_last_minute)
+        self._sent: deque[float] = deque()
+        self.is_connected = False
+        self._ever_connected = False
+
+    @contextmanager
+    def handling(self, event: Event) -> Iterator[None]:
+        """Count one event by kind and time its handling."""
+        kind = _SNAKE.sub("_", type(event).__name__).lower()
+        self.events.labels(kind).inc()
+        with self.latency.time():
+            yield
+
+    def sent(self, kind: str) -> None:
+        self.actions.labels(kind).inc()
+        self._sent.append(self._now())
+
+    def sent_last_minute(self) -> int:
+        edge = self._now() - SEND_WINDOW
+        while self._sent and self._sent[0] < edge:
+            self._sent.popleft()
+        return len(self._sent)
+
+    def platform(self, connected: bool) -> None:
+        """The platform's state changed: a connection after a lost one is a reconnect."""
+        if connected and not self.is_connected and self._ever_connected:
+            self.reconnects.inc()
+        self._ever_connected |= connected
+        self.is_connected = connected
+        self.connected.set(1 if connected else 0)
+
+    def queued(self, depth: Callable[[], int]) -> None:
+        self.outbox_depth.set_function(depth)
+
+    def text(self) -> bytes:
+        return generate_latest(self.registry)

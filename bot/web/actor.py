@@ -1,0 +1,74 @@
+"""The web console as a moderation actor (bot/moderation.py's Actor): what an operator does
+from a page goes through the same Moderator as the admin commands, inside the running bot's
+turn, and is audited with the operator's name."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+from datetime import datetime
+from random import Random
+from typing import TYPE_CHECKING
+
+from bot import audit
+from bot.actions import Action, Dm, Kick, Say
+from bot.adapters.base import GroupInfo
+from bot.store import Store
+
+if TYPE_CHECKING:
+    from bot.app import Bot
+
+HANDLER = "web"  # the audit log's handler column for what the console did
+
+
+class ConsoleActor:
+    def __init__(self, bot: Bot, operator: str) -> None:
+        self._bot = bot
+        self.operator = operator
+        self.actions: list[Action] = []
+
+    @property
+    def now(self) -> datetime:
+        return self._bot.clock.now()
+
+    @property
+    def store(self) -> Store:
+        return self._bot.store
+
+    @property
+    def random(self) -> Random:
+        return self._bot.random
+
+    @property
+    def bot_id(self) -> str:
+        return self._bot.gateway.self_id
+
+    def say(self, text: str, mentions: Iterable[str] = (), group: str | None = None) -> None:
+        if group is not None:
+            self.actions.append(Say(group, text, tuple(mentions)))
+
+    def kick(self, member: str, reason: str, group: str | None = None) -> None:
+        if group is not None:
+            self.actions.append(Kick(group, member, reason))
+
+    def tell_admins(self, text: str) -> None:
+        self.actions.extend(Dm(admin, text) for admin in self._bot.deployment.settings.admins)
+
+    async def group_info(self, group_id: str | None = None) -> GroupInfo:
+        assert group_id is not None
+        return await self._bot.gateway.group_info(group_id)
+
+    async def audit(self, action: str, member: str, detail: str,
+                    group: str | None = None) -> None:
+        await audit.record(self.store, self.now, group or "", member, action, HANDLER,
+                           f"{detail} (by {self.operator})")
+
+
+@asynccontextmanager
+async def acting(bot: Bot, operator: str) -> AsyncIterator[ConsoleActor]:
+    """An actor for one operator's action, in one bot turn; its actions are queued after."""
+    async with bot.turn():
+        actor = ConsoleActor(bot, operator)
+        yield actor
+        for action in actor.actions:
+            await bot.outbox.put(action)

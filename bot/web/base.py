@@ -1,0 +1,98 @@
+"""What the console's parts share: the Console (what it works on), the application's keys,
+and how a page or a JSON answer is made."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import jinja2
+from aiohttp import web
+
+from bot.clock import Clock
+from bot.config import Deployment
+from bot.handler import Registry
+from bot.metrics import Metrics
+from bot.store import Reader
+from bot.web.security import LoginLimit, Session, Sessions
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+
+    from bot.app import Bot
+
+HERE = Path(__file__).resolve().parent
+
+
+@dataclass
+class Console:
+    """What the console works on: a running bot, or (`groupbot web`) only its database."""
+
+    reader: Reader  # every page reads through owners' queries on this (off the event loop)
+    clock: Clock
+    registry: Registry
+    token: str
+    bot: Bot | None = None
+    standalone_deployment: Deployment | None = None
+    metrics: Metrics = field(default_factory=Metrics)
+    sessions: Sessions = field(default_factory=Sessions)
+    logins: LoginLimit = field(default_factory=LoginLimit)
+    close_reader: Callable[[], Awaitable[None]] | None = None
+
+    @property
+    def deployment(self) -> Deployment:
+        if self.bot is not None:
+            return self.bot.deployment
+        assert self.standalone_deployment is not None
+        return self.standalone_deployment
+
+    @property
+    def read_only(self) -> bool:
+        return self.bot is None
+
+    async def close(self) -> None:
+        if self.close_reader is not None:
+            await self.close_reader()
+
+
+CONSOLE = web.AppKey("console", Console)
+SESSION = web.RequestKey("session", Session)
+PAGES = web.AppKey("pages", jinja2.Environment)
+
+
+class BadParameter(web.HTTPBadRequest):
+    """A query or form parameter that is missing or malformed: 400 naming it."""
+
+    def __init__(self, name: str, problem: str) -> None:
+        self.parameter, self.problem = name, problem
+        super().__init__(text=f"{name}: {problem}")
+
+
+class Conflict(web.HTTPConflict):
+    """An action that needs the running bot, asked of `groupbot web`: 409."""
+
+
+def api(request: web.Request) -> bool:
+    return request.path.startswith("/api/")
+
+
+def jsonify(data: Any, status: int = 200) -> web.Response:
+    return web.json_response(data, status=status,
+                             dumps=lambda d: json.dumps(d, ensure_ascii=False, default=str))
+
+
+def render(request: web.Request, template: str, status: int = 200,
+           **values: Any) -> web.Response:
+    session = request.get(SESSION)
+    page = request.app[PAGES].get_template(template).render(
+        csrf=session.csrf if session else "", path=request.path,
+        read_only=request.app[CONSOLE].read_only, **values)
+    return web.Response(text=page, status=status, content_type="text/html", charset="utf-8")
+
+
+def platform_state(console: Console) -> str:
+    if console.bot is None:
+        return "none"
+    return "connected" if console.metrics.is_connected else "disconnected"

@@ -1,0 +1,96 @@
+"""Who may use the console: the operator token, browser sessions with their CSRF tokens, the
+login rate limit, and the security headers every response carries.
+
+Sessions live in memory (a restart logs everyone out). Tokens are compared in constant
+time and never written to a log.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+
+SESSION_COOKIE = "groupbot_session"
+LOGIN_COOKIE = "groupbot_login"  # the login form's CSRF token, before there is a session
+SESSION_LIFETIME = 12 * 3600.0
+LOGIN_ATTEMPTS = 5  # failed logins allowed per client ...
+LOGIN_WINDOW = 60.0  # ... within this many seconds
+
+HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"),
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",  # a member link must not leak to another site
+    "Cache-Control": "no-store",
+}
+
+
+def same(given: str, expected: str) -> bool:
+    """Constant-time equality of two tokens."""
+    return hmac.compare_digest(given.encode(), expected.encode())
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+@dataclass(slots=True)
+class Session:
+    csrf: str
+    expires: float
+
+
+class Sessions:
+    def __init__(self, now: Callable[[], float] = time.monotonic) -> None:
+        self._now = now
+        self._by_id: dict[str, Session] = {}
+
+    def open(self) -> tuple[str, Session]:
+        session_id = new_token()
+        session = self._by_id[session_id] = Session(new_token(), self._now() + SESSION_LIFETIME)
+        return session_id, session
+
+    def get(self, session_id: str | None) -> Session | None:
+        if not session_id:
+            return None
+        session = self._by_id.get(session_id)
+        if session is None or session.expires <= self._now():
+            self._by_id.pop(session_id, None)
+            return None
+        return session
+
+    def close(self, session_id: str | None) -> None:
+        if session_id:
+            self._by_id.pop(session_id, None)
+
+
+class LoginLimit:
+    """At most LOGIN_ATTEMPTS failed logins per client within LOGIN_WINDOW seconds."""
+
+    def __init__(self, now: Callable[[], float] = time.monotonic) -> None:
+        self._now = now
+        self._failures: dict[str, deque[float]] = {}
+
+    def wait(self, client: str) -> int:
+        """Seconds until `client` may try again; 0 when it may now."""
+        failures = self._failures.get(client)
+        if not failures:
+            return 0
+        edge = self._now() - LOGIN_WINDOW
+        while failures and failures[0] <= edge:
+            failures.popleft()
+        if len(failures) < LOGIN_ATTEMPTS:
+            return 0
+        return max(1, round(failures[0] - edge))
+
+    def failed(self, client: str) -> None:
+        self._failures.setdefault(client, deque()).append(self._now())
+
+    def succeeded(self, client: str) -> None:
+        self._failures.pop(client, None)

@@ -1,0 +1,351 @@
+"""The console's aiohttp application: middlewares (errors, security headers, auth, CSRF),
+the login flow, /healthz and /metrics, and starting and stopping the server next to a bot
+(`groupbot run`) or alone over a database (`groupbot web`, read-only).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import sys
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+import jinja2
+from aiohttp import web
+from aiohttp.abc import AbstractAccessLogger
+
+from bot.clock import SystemClock
+from bot.config import Deployment
+from bot.handler import Registry
+from bot.store import open_reader
+from bot.web import security
+from bot.web.base import (
+    CONSOLE,
+    HERE,
+    PAGES,
+    SESSION,
+    BadParameter,
+    Console,
+    api,
+    jsonify,
+    platform_state,
+    render,
+)
+from bot.web.security import LOGIN_COOKIE, SESSION_COOKIE
+
+if TYPE_CHECKING:
+    from bot.app import Bot
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+WRITES = frozenset({"POST", "PUT", "DELETE", "PATCH"})
+PUBLIC = ("/healthz", "/login", "/static/", "/me/", "/api/me/", "/metrics")
+
+
+def for_bot(bot: Bot, token: str) -> Console:
+    """The console of a running bot: it reads the bot's database, acts through the bot."""
+    reader = open_reader(bot.db_path)
+    return Console(reader, bot.clock, bot.registry, token, bot, metrics=bot.metrics,
+                   close_reader=reader.close)
+
+
+def operator_token(environ: Mapping[str, str]) -> tuple[str, bool]:
+    """GROUPBOT_WEB_TOKEN, or a random token; and whether it came from the environment."""
+    given = environ.get("GROUPBOT_WEB_TOKEN", "").strip()
+    return (given, True) if given else (security.new_token(), False)
+
+
+# ---------------------------------------------------------------- middlewares
+
+
+@web.middleware
+async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Errors as JSON under /api/, as a page elsewhere; never a traceback."""
+    try:
+        return await handler(request)
+    except BadParameter as exc:
+        if api(request):
+            return jsonify({"error": exc.problem, "parameter": exc.parameter}, 400)
+        return render(request, "error.html", 400, title="参数错误",
+                      message=f"参数 {exc.parameter}：{exc.problem}")
+    except web.HTTPException as exc:
+        if exc.status < 400 or (exc.status == 401 and not api(request)):
+            raise
+        if api(request) or request.path == "/metrics":
+            headers = {k: v for k, v in exc.headers.items() if k == "Retry-After"}
+            response = jsonify({"error": exc.reason if not exc.text or exc.text.startswith(
+                str(exc.status)) else exc.text}, exc.status)
+            response.headers.update(headers)
+            return response
+        titles = {403: "没有权限", 404: "页面不存在", 405: "不支持的请求",
+                  409: "需要运行中的机器人", 429: "尝试次数过多"}
+        page = render(request, "error.html", exc.status,
+                      title=titles.get(exc.status, "出错了"),
+                      message=exc.text if exc.text and not exc.text.startswith(
+                          str(exc.status)) else "")
+        page.headers.update({k: v for k, v in exc.headers.items() if k == "Retry-After"})
+        return page
+    except Exception:
+        log.exception("the console failed on %s %s", request.method, request.path)
+        if api(request):
+            return jsonify({"error": "internal error"}, 500)
+        return render(request, "error.html", 500, title="出错了", message="服务器内部错误")
+
+
+@web.middleware
+async def headers(request: web.Request, handler: Handler) -> web.StreamResponse:
+    try:
+        response = await handler(request)
+    except web.HTTPException as exc:  # a redirect
+        exc.headers.update(security.HEADERS)
+        raise
+    response.headers.update(security.HEADERS)
+    return response
+
+
+def _bearer(request: web.Request) -> str | None:
+    kind, _, value = request.headers.get("Authorization", "").partition(" ")
+    return value.strip() if kind.lower() == "bearer" and value.strip() else None
+
+
+def bearer_ok(request: web.Request) -> bool:
+    given = _bearer(request)
+    return given is not None and security.same(given, request.app[CONSOLE].token)
+
+
+@web.middleware
+async def auth(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """The operator's bearer token, or a session (with its CSRF token on every write)."""
+    if request.path == "/" or not request.path.startswith(PUBLIC):
+        if bearer_ok(request):
+            return await handler(request)
+        console = request.app[CONSOLE]
+        session = console.sessions.get(request.cookies.get(SESSION_COOKIE))
+        if session is None:
+            if api(request):
+                raise web.HTTPUnauthorized(text="log in, or send Authorization: Bearer TOKEN")
+            raise web.HTTPFound(f"/login?next={quote(request.path_qs, safe='')}")
+        request[SESSION] = session
+        if request.method in WRITES:
+            given = request.headers.get("X-CSRF-Token")
+            if given is None and request.content_type in (
+                    "application/x-www-form-urlencoded", "multipart/form-data"):
+                given = str((await request.post()).get("csrf", ""))
+            if not given or not security.same(given, session.csrf):
+                raise web.HTTPForbidden(text="missing or wrong CSRF token")
+    return await handler(request)
+
+
+class AccessLog(AbstractAccessLogger):
+    """Method, path and status only: a query string may carry a login token."""
+
+    def log(self, request: web.BaseRequest, response: web.StreamResponse,
+            time: float) -> None:
+        self.logger.info("%s %s %s %.0fms", request.method, request.path, response.status,
+                         time * 1000)
+
+
+# ---------------------------------------------------------------- login, health, metrics
+
+
+RUNNER: dict[str, Any] = {"access_log_class": AccessLog}
+
+
+def _safe_next(target: str | None) -> str:
+    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
+        return target
+    return "/"
+
+
+def _logged_in(request: web.Request, target: str) -> web.Response:
+    session_id, _ = request.app[CONSOLE].sessions.open()
+    response = web.HTTPSeeOther(_safe_next(target))
+    response.set_cookie(SESSION_COOKIE, session_id, httponly=True, samesite="Strict",
+                        secure=request.secure, path="/")
+    response.del_cookie(LOGIN_COOKIE, path="/login")
+    return response
+
+
+def _try_login(request: web.Request, given: str) -> bool:
+    console, client = request.app[CONSOLE], request.remote or "?"
+    wait = console.logins.wait(client)
+    if wait:
+        raise web.HTTPTooManyRequests(text=f"登录失败次数过多，请 {wait} 秒后再试",
+                                      headers={"Retry-After": str(wait)})
+    if security.same(given, console.token):
+        console.logins.succeeded(client)
+        return True
+    console.logins.failed(client)
+    return False
+
+
+async def login_page(request: web.Request) -> web.StreamResponse:
+    target = request.query.get("next", "/")
+    token = request.query.get("token")
+    if token is not None and _try_login(request, token):
+        return _logged_in(request, target)
+    form = security.new_token()
+    page = render(request, "login.html", 403 if token is not None else 200,
+                  title="登录", form=form, next=_safe_next(target),
+                  failed=token is not None)
+    page.set_cookie(LOGIN_COOKIE, form, httponly=True, samesite="Strict", path="/login",
+                    secure=request.secure)
+    return page
+
+
+async def login(request: web.Request) -> web.StreamResponse:
+    data = await request.post()
+    form = str(data.get("csrf", ""))
+    if not form or not security.same(form, request.cookies.get(LOGIN_COOKIE, "")):
+        raise web.HTTPForbidden(text="登录表单已过期，请刷新后再试")
+    target = str(data.get("next", "/"))
+    if _try_login(request, str(data.get("token", ""))):
+        return _logged_in(request, target)
+    page = render(request, "login.html", 403, title="登录", form=form,
+                  next=_safe_next(target), failed=True)
+    return page
+
+
+async def logout(request: web.Request) -> web.StreamResponse:
+    request.app[CONSOLE].sessions.close(request.cookies.get(SESSION_COOKIE))
+    response = web.HTTPSeeOther("/login")
+    response.del_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+async def healthz(request: web.Request) -> web.StreamResponse:
+    console = request.app[CONSOLE]
+    platform = platform_state(console)
+    depth = len(console.bot.outbox) if console.bot is not None else 0
+    status = "degraded" if platform == "disconnected" else "ok"
+    return jsonify({"status": status, "platform": platform, "outbox": depth},
+                   503 if status == "degraded" else 200)
+
+
+async def metrics(request: web.Request) -> web.StreamResponse:
+    console = request.app[CONSOLE]
+    if not (console.deployment.settings.web.public_metrics or bearer_ok(request)):
+        raise web.HTTPUnauthorized(text="send Authorization: Bearer TOKEN",
+                                   headers={"WWW-Authenticate": "Bearer"})
+    return web.Response(body=console.metrics.text(),
+                        headers={"Content-Type": "text/plain; version=0.0.4; charset=utf-8"})
+
+
+# ---------------------------------------------------------------- the application
+
+
+def make_app(console: Console) -> web.Application:
+    from bot.web import routes
+
+    app = web.Application(middlewares=[headers, errors, auth], client_max_size=64 * 1024)
+    app[CONSOLE] = console
+    app[PAGES] = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True,
+        undefined=jinja2.StrictUndefined)
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/metrics", metrics)
+    app.router.add_get("/login", login_page)
+    app.router.add_post("/login", login)
+    app.router.add_post("/logout", logout)
+    app.router.add_static("/static/", HERE / "static")
+    routes.add(app)
+    return app
+
+
+@dataclass
+class Running:
+    runner: web.AppRunner
+    url: str
+
+    async def stop(self) -> None:
+        await self.runner.cleanup()
+
+
+async def start(console: Console, host: str, port: int, *, announce: bool = True,
+                token_from_env: bool = True) -> Running:
+    """Serve the console; print `console: URL` on stderr (and, when the token was made up
+    here, a one-time login URL). Raises OSError when the address is taken."""
+    runner = web.AppRunner(make_app(console), handle_signals=False, **RUNNER)
+    await runner.setup()
+    site = web.TCPSite(runner, host, port)
+    try:
+        await site.start()
+    except OSError:
+        await runner.cleanup()
+        raise
+    bound = runner.addresses[0][1] if runner.addresses else port
+    shown = f"[{host}]" if ":" in host else host
+    url = f"http://{shown}:{bound}/"
+    if announce:
+        print(f"console: {url}", file=sys.stderr, flush=True)
+        if not token_from_env:
+            print(f"console login (open once; the token is not shown again): "
+                  f"{url}login?token={console.token}", file=sys.stderr, flush=True)
+    return Running(runner, url)
+
+
+# ---------------------------------------------------------------- with a bot, or alone
+
+
+@dataclass
+class Served:
+    console: Console
+    running: Running
+
+    async def stop(self) -> None:
+        await self.running.stop()
+        await self.console.close()
+
+
+async def serve_for(bot: Bot, environ: Mapping[str, str]) -> Served | None:
+    """The console next to a running bot (`groupbot run`), when `web.enabled`. A console
+    that cannot listen is reported and left out: the bot runs on without it."""
+    settings = bot.deployment.settings.web
+    if not settings.enabled:
+        return None
+    token, from_env = operator_token(environ)
+    console = for_bot(bot, token)
+    try:
+        running = await start(console, settings.host, settings.port, token_from_env=from_env)
+    except OSError as exc:
+        await console.close()
+        print(f"console unavailable: cannot listen on {settings.host}:{settings.port} "
+              f"({exc.strerror or exc}); set web.port, or web.enabled: false",
+              file=sys.stderr, flush=True)
+        return None
+    return Served(console, running)
+
+
+async def standalone(deployment: Deployment, db: Path, host: str, port: int,
+                     registry: Registry, environ: Mapping[str, str]) -> int:
+    """`groupbot web`: the console alone over a database until SIGINT or SIGTERM."""
+    if not db.exists():
+        print(f"no database at {db}: the bot has not run with this config yet",
+              file=sys.stderr)
+        return 2
+    token, from_env = operator_token(environ)
+    reader = open_reader(db)
+    console = Console(reader, SystemClock(deployment.settings.timezone), registry, token,
+                      standalone_deployment=deployment, close_reader=reader.close)
+    try:
+        running = await start(console, host, port, token_from_env=from_env)
+    except OSError as exc:
+        await console.close()
+        print(f"groupbot web: cannot listen on {host}:{port} ({exc.strerror or exc})",
+              file=sys.stderr)
+        return 2
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        await Served(console, running).stop()
+    return 0

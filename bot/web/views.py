@@ -1,0 +1,540 @@
+"""What each page and its JSON API show, read through the table owners' queries and acted on
+through the same code as the admin commands. Plain data only: routes.py renders it as a page
+or as JSON, the same figures either way.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
+from datetime import date, datetime, timedelta, tzinfo
+from typing import Any
+
+import yaml
+
+from bot import activity, audit, config, csvfile, moderation, report, roster, scheduler
+from bot.config import Content, GroupType, Template
+from bot.context import Group
+from bot.web import links
+from bot.web.actor import acting
+from bot.web.base import Console, platform_state
+from bot.yamlfile import InputError, Problem, format_path
+from handlers import checkin, fission, lifecycle, quiz
+from handlers import funnel as funnel_handler
+
+DAYS = 30
+WEEK = timedelta(days=7)
+DEFAULT_TARGET = 20  # percent active in 7 days, when no lifecycle handler sets one
+DEFAULT_SILENT = timedelta(days=14)
+MEMBER_SORTS = ("name", "joined", "last_spoke", "messages", "warnings", "points")
+EXPORTS = {"members": "成员", "checkins": "签到", "warnings": "警告", "funnel": "漏斗"}
+
+
+def _shown(at: datetime | None, tz: tzinfo) -> str | None:
+    return at.astimezone(tz).strftime("%Y-%m-%d %H:%M") if at is not None else None
+
+
+def _percent(part: int, whole: int) -> int:
+    return round(100 * part / whole) if whole else 0
+
+
+def handler_config(gtype: GroupType | None, name: str) -> Any:
+    """The config of the group type's handler `name`, None when it does not run it."""
+    for handler in gtype.handlers if gtype else ():
+        if handler.name == name:
+            return handler.config
+    return None
+
+
+def _policy(gtype: GroupType | None) -> moderation.Policy:
+    """The moderation policy of a group type (its warning limit and window)."""
+    configs = {h.name: h.config for h in gtype.handlers} if gtype is not None else {}
+    return moderation.policy_of(Group("", "", gtype.name if gtype else "", 0, configs))
+
+
+def _days(now: datetime, days: int = DAYS) -> tuple[datetime, list[date]]:
+    """The start of the first of the last `days` local days, and those days."""
+    first = now.date() - timedelta(days=days - 1)
+    return datetime(first.year, first.month, first.day, tzinfo=now.tzinfo), [
+        first + timedelta(days=i) for i in range(days)]
+
+
+def _by_day(times: Iterable[datetime], days: Sequence[date], tz: tzinfo) -> list[int]:
+    counts = Counter(at.astimezone(tz).date() for at in times)
+    return [counts.get(day, 0) for day in days]
+
+
+def _stages(console: Console) -> list[str]:
+    return report.stages_of(console.deployment.types.values())
+
+
+# ---------------------------------------------------------------- groups
+
+
+@dataclass(frozen=True, slots=True)
+class GroupRow:
+    id: str
+    topic: str
+    type: str
+    members: int
+    capacity: int
+    active: int  # present members who spoke in the last 7 days
+    active_percent: int
+    target: int
+    silent: int
+    joins: int  # in the last 7 days, like leaves, warnings and removals
+    leaves: int
+    warnings: int
+    removals: int
+
+    def json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+async def bound(console: Console) -> list[tuple[str, str, GroupType]]:
+    """Every bound group as (id, topic, type): live from the platform while the bot runs,
+    else as the lifecycle handler last recorded it."""
+    deployment = console.deployment
+    found: dict[str, tuple[str, str, GroupType]] = {}
+    for facts in await lifecycle.known_groups(console.reader):
+        gtype = deployment.type_for(facts.id, facts.topic) or deployment.types.get(facts.type)
+        if gtype is not None:
+            found[facts.id] = (facts.id, facts.topic, gtype)
+    if console.bot is not None:
+        for info, gtype in await console.bot.groups.bound():
+            found[info.id] = (info.id, info.topic, gtype)
+    return sorted(found.values(), key=lambda g: (g[2].name, g[0]))
+
+
+async def _row(console: Console, group: str, topic: str, gtype: GroupType) -> GroupRow:
+    now = console.clock.now()
+    week = now - WEEK
+    present = await roster.present(console.reader, group)
+    lifecycle = handler_config(gtype, "lifecycle")
+    target = lifecycle.active_target if lifecycle is not None else DEFAULT_TARGET
+    quiet = lifecycle.silent.after if lifecycle is not None and lifecycle.silent \
+        else DEFAULT_SILENT
+    active = sum(1 for m in present if m.last_spoke is not None and m.last_spoke >= week)
+    silent = sum(1 for m in present if m.quiet_since is not None and m.quiet_since <= now - quiet)
+    moves = await roster.moves(console.reader, week, group)
+    return GroupRow(
+        group, topic, gtype.name, len(present), gtype.capacity, active,
+        _percent(active, len(present)), target, silent,
+        sum(1 for kind, _ in moves if kind == "join"),
+        sum(1 for kind, _ in moves if kind == "leave"),
+        len(await moderation.warning_times(console.reader, week, group)),
+        len(await audit.times(console.reader, "kick", week, group)))
+
+
+async def groups(console: Console) -> list[GroupRow]:
+    return [await _row(console, *known) for known in await bound(console)]
+
+
+async def group_row(console: Console, group: str) -> GroupRow | None:
+    for known in await bound(console):
+        if known[0] == group:
+            return await _row(console, *known)
+    return None
+
+
+async def daily(console: Console, group: str | None) -> dict[str, Any]:
+    """Members (at each day's end), messages and active members per day, for 30 days."""
+    now, tz = console.clock.now(), console.deployment.settings.timezone
+    start, days = _days(now)
+    messages: Counter[date] = Counter()
+    speakers: dict[date, set[tuple[str, str]]] = {}
+    for spoken in await activity.since(console.reader, start, group):
+        day = spoken.hour.astimezone(tz).date()
+        messages[day] += spoken.messages
+        speakers.setdefault(day, set()).add((spoken.group, spoken.member))
+    entries = await roster.everyone(console.reader, group)
+    members = []
+    for day in days:
+        end = datetime(day.year, day.month, day.day, tzinfo=tz) + timedelta(days=1)
+        members.append(sum(1 for e in entries if (e.joined_at is None or e.joined_at < end)
+                           and (e.left_at is None or e.left_at >= end)))
+    return {"days": [d.isoformat() for d in days], "members": members,
+            "messages": [messages.get(d, 0) for d in days],
+            "active": [len(speakers.get(d, ())) for d in days]}
+
+
+# ---------------------------------------------------------------- overview
+
+
+async def overview(console: Console) -> dict[str, Any]:
+    now, tz = console.clock.now(), console.deployment.settings.timezone
+    rows = await groups(console)
+    members, active = sum(r.members for r in rows), sum(r.active for r in rows)
+    start, days = _days(now)
+    moves = await roster.moves(console.reader, start)
+    series = await daily(console, None)
+    checked = await checkin.times_since(console.reader, start)
+    heat = [[0] * 24 for _ in range(7)]
+    for spoken in await activity.since(console.reader, now - timedelta(days=DAYS)):
+        local = spoken.hour.astimezone(tz)
+        heat[local.weekday()][local.hour] += spoken.messages
+    week = now - WEEK
+    outbox = console.deployment.settings.outbox
+    return {
+        "groups": len(rows), "members": members, "active": active,
+        "active_percent": _percent(active, members), "target": DEFAULT_TARGET,
+        "joins_7d": sum(r.joins for r in rows), "leaves_7d": sum(r.leaves for r in rows),
+        "warnings_7d": sum(r.warnings for r in rows),
+        "removals_7d": sum(r.removals for r in rows),
+        "checkins_7d": sum(1 for at in checked if at >= week),
+        "funnel": _conversions(await lifecycle.funnel(console.reader, _stages(console), week,
+                                                   now)),
+        "trend": {
+            "days": series["days"],
+            "joins": _by_day((at for kind, at in moves if kind == "join"), days, tz),
+            "leaves": _by_day((at for kind, at in moves if kind == "leave"), days, tz),
+            "messages": series["messages"], "active": series["active"],
+            "checkins": _by_day(checked, days, tz),
+            "warnings": _by_day(await moderation.warning_times(console.reader, start), days,
+                                tz),
+            "removals": _by_day(await audit.times(console.reader, "kick", start), days, tz)},
+        "heatmap": heat,
+        "outbox": {"queued": len(console.bot.outbox) if console.bot is not None else 0,
+                   "sent_per_minute": console.metrics.sent_last_minute(),
+                   "limit_per_minute": outbox.global_per_minute,
+                   "group_interval_seconds": outbox.group_interval.total_seconds()},
+        "platform": platform_state(console),
+    }
+
+
+def _conversions(rows: Sequence[lifecycle.FunnelRow]) -> list[dict[str, Any]]:
+    return [{"stage": row.stage, "reached": row.reached, "new": row.new,
+             "conversion_percent": _percent(row.reached, rows[i - 1].reached)
+             if i and rows[i - 1].reached else None} for i, row in enumerate(rows)]
+
+
+# ---------------------------------------------------------------- members
+
+
+@dataclass(frozen=True, slots=True)
+class MemberRow:
+    member: str
+    name: str
+    joined: str | None
+    last_spoke: str | None
+    messages: int
+    warnings: int  # in force, by the moderation ledger's rule
+    points: int
+    stage: str | None
+    namecard_ok: bool | None  # None: the type has no name-card rule
+
+    def json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+async def _arrivals(console: Console) -> list[tuple[str, str, datetime]]:
+    """Every member's first arrival at each funnel stage: (member, stage, when)."""
+    return [(member, stage, at) for member, stages in
+            (await funnel_handler.journeys(console.reader)).items()
+            for stage, (_, at) in stages.items() if at is not None]
+
+
+async def furthest_stages(console: Console) -> dict[str, str]:
+    order = _stages(console)
+    furthest: dict[str, str] = {}
+    for member, stage, _ in await _arrivals(console):
+        if stage in order and (member not in furthest
+                               or order.index(stage) > order.index(furthest[member])):
+            furthest[member] = stage
+    return furthest
+
+
+async def members(console: Console, group: str, q: str | None, sort: str,
+                  order: str) -> list[MemberRow]:
+    tz, now = console.deployment.settings.timezone, console.clock.now()
+    gtype = next((t for g, _, t in await bound(console) if g == group), None)
+    namecard = handler_config(gtype, "namecard")
+    policy = _policy(gtype)
+    warned = Counter[str]()
+    for w in await moderation.warnings_in_force(
+            console.reader, group, moderation.window_start(now, policy.warn_window), now):
+        warned[w.member] += w.weight
+    checkins = handler_config(gtype, "checkin")
+    points = await checkin.points_by_member(
+        console.reader, checkin.scope_of(checkins, group, gtype.name)) \
+        if checkins is not None and gtype is not None else {}
+    stages = await furthest_stages(console)
+    needle = (q or "").lower()
+    rows = [MemberRow(e.member, e.name, _shown(e.joined_at, tz), _shown(e.last_spoke, tz),
+                      e.messages, warned[e.member], points.get(e.member, 0),
+                      stages.get(e.member),
+                      bool(namecard.pattern.search(e.name)) if namecard is not None else None)
+            for e in await roster.present(console.reader, group)
+            if needle in e.name.lower() or needle in e.member.lower()]
+    if sort in ("messages", "warnings", "points"):
+        rows.sort(key=lambda r: (getattr(r, sort), r.name), reverse=order == "desc")
+    else:
+        rows.sort(key=lambda r: (getattr(r, sort) or "", r.name), reverse=order == "desc")
+    return rows
+
+
+# ---------------------------------------------------------------- moderation
+
+
+async def audit_log(console: Console, *, group: str | None, since: datetime | None,
+                    action: str | None, member: str | None, page: int,
+                    per_page: int) -> dict[str, Any]:
+    tz = console.deployment.settings.timezone
+    records, total = await audit.newest(console.reader, group=group, since=since,
+                                        action=action, member=member,
+                                        offset=(page - 1) * per_page, limit=per_page)
+    return {"records": [{**asdict(r), "at": _shown(r.at, tz)} for r in records],
+            "page": page, "per_page": per_page, "total": total}
+
+
+async def moderation_state(console: Console) -> dict[str, Any]:
+    """Warnings in force in every bound group, and the block list."""
+    tz, now = console.deployment.settings.timezone, console.clock.now()
+    warnings = []
+    for group, topic, gtype in await bound(console):
+        window = _policy(gtype).warn_window
+        for w in await moderation.warnings_in_force(
+                console.reader, group, moderation.window_start(now, window), now):
+            name = await roster.name(console.reader, group, w.member)
+            warnings.append({"id": w.id, "group": group, "topic": topic, "member": w.member,
+                             "name": name, "at": _shown(w.at, tz), "detector": w.detector,
+                             "reason": w.reason, "weight": w.weight})
+    blocked = [{"member": b.member, "at": _shown(b.at, tz), "group": b.group,
+                "reason": b.reason} for b in await moderation.blocked(console.reader, tz)]
+    return {"warnings": warnings, "blocked": blocked}
+
+
+async def revoke(console: Console, warning: int, operator: str) -> dict[str, Any] | None:
+    """Take back one warning in force through the group's Moderator, as /unwarn does, and
+    audit it with the operator; None when no such warning is in force."""
+    bot = console.bot
+    assert bot is not None
+    group = await moderation.warning_group(bot.store, warning)
+    gtype = next((t for g, _, t in await bound(console) if g == group), None)
+    if group is None or gtype is None:
+        return None
+    async with acting(bot, operator) as actor:
+        revoked = await moderation.Moderator(_policy(gtype), actor, group).revoke(warning)
+        if revoked is None:
+            return None
+        await actor.audit("unwarn", revoked.member,
+                          f"{revoked.detector}: {revoked.reason} (#{warning})", group)
+    return {"id": warning, "group": group, "member": revoked.member, "reason": revoked.reason}
+
+
+async def unblock(console: Console, member: str, operator: str) -> bool:
+    """Let a removed member join again, as /unblock does, audited with the operator."""
+    assert console.bot is not None
+    async with acting(console.bot, operator) as actor:
+        done = await moderation.unblock(actor.store, member)
+        if done:
+            await actor.audit("unblock", member, "unblocked")
+    return done
+
+
+# ---------------------------------------------------------------- funnel and schedules
+
+
+async def funnel(console: Console, since: datetime) -> dict[str, Any]:
+    now = console.clock.now()
+    stages = _stages(console)
+    rows = await lifecycle.funnel(console.reader, stages, since, now)
+    arrivals = await _arrivals(console)
+    monday = since.date() - timedelta(days=since.weekday())
+    weeks = []
+    week = datetime(monday.year, monday.month, monday.day, tzinfo=now.tzinfo)
+    while week <= now:
+        weeks.append(week)
+        week += WEEK
+    new = {stage: [sum(1 for _, s, at in arrivals if s == stage and w <= at < w + WEEK)
+                   for w in weeks] for stage in stages}
+    return {"since": since.isoformat(), "stages": _conversions(rows),
+            "weekly": {"weeks": [w.date().isoformat() for w in weeks], "new": new},
+            "quiz": await _quiz(console)}
+
+
+async def _quiz(console: Console) -> list[dict[str, Any]]:
+    """Pass rates per question of the first quiz a group type runs."""
+    for gtype in console.deployment.types.values():
+        settings = handler_config(gtype, "quiz")
+        if settings is None:
+            continue
+        results = await quiz.question_results(console.reader, settings.file.path)
+        out = []
+        for i, question in enumerate(settings.file.quiz.questions):
+            answered, right = results.get(i, (0, 0))
+            out.append({"question": f"{i + 1}. {question.text}", "answered": answered,
+                        "passed": right, "pass_percent": _percent(right, answered)})
+        return out
+    return []
+
+
+async def schedules(console: Console) -> list[dict[str, Any]]:
+    """Every recurring job of every bound group: next run, last run and its outcome."""
+    tz, now = console.deployment.settings.timezone, console.clock.now()
+    jobs = []
+    for group, topic, gtype in await bound(console):
+        for handler in gtype.handlers:
+            for schedule in handler.schedules():
+                if console.bot is not None:
+                    next_run = console.bot.scheduler.next_fire(group, handler.name,
+                                                               schedule.key)
+                else:
+                    trigger = scheduler.cron_trigger(schedule.cron, tz)
+                    next_run = trigger.get_next_fire_time(None, now)
+                last = await scheduler.last_run(console.reader, group, handler.name,
+                                                schedule.key)
+                jobs.append({"group": group, "topic": topic, "handler": handler.name,
+                             "job": schedule.key, "cron": schedule.cron,
+                             "next_run": _shown(next_run, tz),
+                             "last_run": _shown(last[0], tz) if last else None,
+                             "outcome": last[1] if last else None})
+    return jobs
+
+
+# ---------------------------------------------------------------- config
+
+
+def _problem(problem: Problem) -> dict[str, Any]:
+    return {"file": str(problem.where.file), "line": problem.where.line,
+            "key": format_path(problem.path), "message": problem.message,
+            "text": str(problem)}
+
+
+def _plain(value: Any) -> Any:
+    """Validated settings as YAML shows them: templates and content files by their source,
+    patterns as text, durations in seconds."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [_plain(v) for v in value]
+    if isinstance(value, Template):
+        return value.source
+    if isinstance(value, Content):
+        return value.path
+    if isinstance(value, re.Pattern):
+        return value.pattern
+    if isinstance(value, timedelta):
+        return config_duration(value)
+    if isinstance(value, str):
+        return str(value)  # an enum's value
+    if value is None or isinstance(value, (int, float, bool)):
+        return value
+    return str(value)
+
+
+def config_duration(value: timedelta) -> str:
+    seconds = int(value.total_seconds())
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds and seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
+
+
+def effective_config(console: Console) -> dict[str, Any]:
+    """The running config as validated: per type, each handler's settings with defaults."""
+    deployment = console.deployment
+    types = []
+    for gtype in deployment.types.values():
+        handlers = []
+        for handler in gtype.handlers:
+            data = _plain(handler.config.model_dump(warnings=False))
+            handlers.append({"name": handler.name, "config": data,
+                             "yaml": yaml.safe_dump(data, allow_unicode=True, sort_keys=False)})
+        types.append({"name": gtype.name, "capacity": gtype.capacity, "handlers": handlers})
+    bindings = [{"match": f"id {b.match.id}" if b.match.id else
+                 f"topic /{b.match.topic.pattern if b.match.topic else ''}/", "type": b.type}
+                for b in deployment.settings.groups]
+    return {"root": str(deployment.root), "files": [str(f) for f in deployment.files],
+            "bindings": bindings, "types": types}
+
+
+async def validate(console: Console) -> dict[str, Any]:
+    """Load the config on disk as a reload would, without swapping it in."""
+    try:
+        await asyncio.to_thread(config.load, console.deployment.root, console.registry)
+    except InputError as exc:
+        return {"status": "invalid", "problems": [_problem(p) for p in exc.problems]}
+    return {"status": "valid", "problems": []}
+
+
+async def reload(console: Console, operator: str) -> dict[str, Any]:
+    """Reload the running bot's config, as /reload does; a bad one changes nothing."""
+    bot = console.bot
+    assert bot is not None
+    try:
+        await bot.reload()
+    except InputError as exc:
+        async with acting(bot, operator) as actor:
+            await actor.audit("reload_refused", operator, str(exc))
+        return {"status": "refused", "problems": [_problem(p) for p in exc.problems]}
+    await bot.refresh_groups()
+    async with acting(bot, operator) as actor:
+        await actor.audit("reload", operator, "config reloaded")
+    deployment = bot.deployment
+    return {"status": "reloaded", "problems": [],
+            "summary": {"types": sorted(deployment.types),
+                        "bindings": len(deployment.settings.groups)}}
+
+
+# ---------------------------------------------------------------- exports
+
+
+async def export(console: Console, what: str, group: str | None) -> bytes:
+    """One CSV download: the rows of `groupbot export`, through the one safe CSV writer."""
+    return csvfile.to_bytes(*await report.export_rows(
+        console.reader, what, console.deployment.settings.timezone, _stages(console), group))
+
+
+# ---------------------------------------------------------------- members' data centre
+
+
+async def member_of(console: Console, token: str) -> links.MemberLink | None:
+    """The member a link was made for; None when it is forged, malformed or expired."""
+    key = await links.key(console.reader)
+    if key is None:
+        return None
+    try:
+        return links.verify(key, token, console.clock.now())
+    except links.BadLink:
+        return None
+
+
+async def me(console: Console, link: links.MemberLink) -> dict[str, Any]:
+    """One member's own figures, and nobody else's."""
+    tz, now = console.deployment.settings.timezone, console.clock.now()
+    member = link.member
+    standings = await checkin.standings(console.reader, member)
+    best = standings[0] if standings else None
+    today = now.date()
+    days = set(best.days) if best else set()
+    first = today.replace(day=1)
+    month_days = [first + timedelta(days=i) for i in range(31)
+                  if (first + timedelta(days=i)).month == first.month]
+    streak = checkin.standing_streak(best.days[-1] if best else None,
+                                     best.last_streak if best else 0, today)
+    warnings = 0
+    name = member
+    for group, _, gtype in await bound(console):
+        window = _policy(gtype).warn_window
+        warnings += sum(w.weight for w in await moderation.warnings_in_force(
+            console.reader, group, moderation.window_start(now, window), now, member))
+        name = await roster.name(console.reader, group, member) or name
+    return {
+        "member": member, "name": name, "expires": _shown(link.expires, tz),
+        "calendar": {"month": f"{first.year}年{first.month}月", "offset": first.weekday(),
+                     "days": [{"date": d.isoformat(), "day": d.day, "done": d in days}
+                              for d in month_days]},
+        "checkin_days": len(days), "streak": streak, "points": best.points if best else 0,
+        "rank": best.rank if best else None, "ranked": best.ranked if best else 0,
+        "quiz": [{"started": _shown(started, tz), "score": score, "passed": passed}
+                 for started, score, passed in await quiz.attempts_of(console.reader, member)],
+        "stage": (await furthest_stages(console)).get(member),
+        "invitations": await fission.invited_by(console.reader, member),
+        "rewards": [{"group": grp, "invitations": n, "points": points, "at": _shown(at, tz)}
+                    for grp, n, points, at in await fission.rewards_of(console.reader, member)],
+        "warnings": warnings,
+    }

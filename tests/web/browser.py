@@ -1,0 +1,112 @@
+"""A real browser for the console's tests: Debian's chromium, driven by its own
+chromium-driver through selenium, headless. Every call runs on a worker thread, so the
+test's event loop (the bot and the console's server) keeps serving while the browser waits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webelement import WebElement
+from selenium.webdriver.support.expected_conditions import staleness_of
+from selenium.webdriver.support.wait import WebDriverWait
+
+T = TypeVar("T")
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+DRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+
+
+def require_chromium() -> None:
+    """Skip when there is no browser, unless GROUPBOT_STRICT_TESTS=1 (CI): then fail."""
+    missing = [p for p in (CHROMIUM, DRIVER) if not os.path.exists(p)]
+    if not missing:
+        return
+    reason = (f"no real browser: {', '.join(missing)} not found "
+              "(apt-get install -y chromium chromium-driver)")
+    if os.environ.get("GROUPBOT_STRICT_TESTS") == "1":
+        pytest.fail(reason + "; GROUPBOT_STRICT_TESTS=1 forbids skipping")
+    pytest.skip(reason)
+
+
+def start(width: int = 1280, height: int = 900, mobile: bool = False) -> webdriver.Chrome:
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
+                 f"--window-size={width},{height}", "--lang=zh-CN"):
+        options.add_argument(flag)
+    if mobile:
+        options.add_experimental_option("mobileEmulation", {
+            "deviceMetrics": {"width": width, "height": height, "pixelRatio": 3.0},
+            "userAgent": "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Mobile"})
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    return webdriver.Chrome(options=options, service=Service(DRIVER))
+
+
+class Browser:
+    """The driver's calls as coroutines (each on a thread)."""
+
+    def __init__(self, driver: webdriver.Chrome, base: str) -> None:
+        self.driver = driver
+        self.base = base.rstrip("/")
+
+    async def run(self, fn: Callable[..., T], *args: Any) -> T:
+        return await asyncio.to_thread(fn, *args)
+
+    async def open(self, path: str) -> None:
+        await self.run(self.driver.get, self.base + path)
+
+    async def find(self, css: str) -> WebElement:
+        return await self.run(self.driver.find_element, By.CSS_SELECTOR, css)
+
+    async def all(self, css: str) -> list[WebElement]:
+        return await self.run(self.driver.find_elements, By.CSS_SELECTOR, css)
+
+    async def text(self, css: str) -> str:
+        element = await self.find(css)
+        return await self.run(lambda: element.text)
+
+    async def click(self, css: str) -> None:
+        """Click, and wait for the page it leads to (if any) to load."""
+        element = await self.find(css)
+        await self.run(element.click)
+        await self.run(WebDriverWait(self.driver, 10).until, staleness_of(element))
+
+    async def click_here(self, css: str) -> None:
+        """Click something that stays on the page."""
+        element = await self.find(css)
+        await self.run(element.click)
+
+    async def type(self, css: str, text: str) -> None:
+        element = await self.find(css)
+        await self.run(element.send_keys, text)
+
+    async def script(self, code: str, *args: Any) -> Any:
+        return await self.run(self.driver.execute_script, code, *args)
+
+    async def values(self, chart: str, series: str) -> list[int]:
+        """The values a line chart plots for one series, day by day."""
+        return [int(v) for v in await self.script(
+            "return Array.from(document.querySelectorAll(arguments[0])).map("
+            "c => c.getAttribute('data-value'))",
+            f'#{chart} g[data-series="{series}"] circle')]
+
+    @property
+    def path(self) -> str:
+        return self.driver.current_url.removeprefix(self.base)
+
+    async def problems(self) -> list[str]:
+        """What the browser's console complained about (CSP violations, script errors)."""
+        entries = await self.run(self.driver.get_log, "browser")
+        return [e["message"] for e in entries if e["level"] == "SEVERE"
+                and "the server responded with a status of" not in e["message"]]
+
+    async def screenshot(self, path: str) -> None:
+        await self.run(self.driver.save_screenshot, path)

@@ -1,0 +1,221 @@
+"""The console's JSON API over a real bot: every route, its figures against what happened,
+the actions (revoke, unblock, validate, reload) and the read-only console of `groupbot web`."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+from conftest import HOSTILE, TOKEN, Site
+
+from bot.store import open_reader
+from bot.web import links, server
+from bot.web.base import Console
+
+BEARER = {"Authorization": f"Bearer {TOKEN}"}
+
+
+async def get(site: Site, path: str, status: int = 200) -> Any:
+    response = await site.client.get(path, headers=BEARER)
+    assert response.status == status, await response.text()
+    return await response.json()
+
+
+async def post(site: Site, path: str, status: int = 200) -> Any:
+    response = await site.client.post(path, headers=BEARER)
+    assert response.status == status, await response.text()
+    return await response.json()
+
+
+async def test_groups_show_members_activity_and_moderation_of_the_last_week(
+        site: Site) -> None:
+    groups = {g["id"]: g for g in await get(site, "/api/groups")}
+    assert set(groups) == {"r1", "i1", "o1"}
+    r1 = groups["r1"]
+    # alice, bob (there before), dave, mallory; erin was removed for her ad
+    assert (r1["members"], r1["joins"], r1["leaves"]) == (4, 3, 1)
+    assert (r1["active"], r1["active_percent"], r1["target"]) == (2, 50, 20)  # dave, bob
+    assert (r1["warnings"], r1["removals"]) == (2, 1)  # erin's (settled), bob's
+    assert (r1["type"], r1["capacity"]) == ("recruitment", 200)
+
+
+async def test_one_group_has_30_days_of_members_messages_and_active_members(
+        site: Site) -> None:
+    group = await get(site, "/api/groups/r1")
+    daily = group["daily"]
+    assert len(daily["days"]) == 30 and daily["days"][-1] == "2026-11-23"
+    assert daily["messages"][-1] == 4 and sum(daily["messages"]) == 4
+    assert daily["active"][-1] == 3  # dave, erin, bob spoke today
+    assert daily["members"][-1] == 4
+    await site.h.advance("1d")
+    await site.h.say("r1", "dave", "早上好")
+    again = (await get(site, "/api/groups/r1"))["daily"]
+    assert (again["messages"][-2:], again["active"][-2:]) == ([4, 1], [3, 1])
+
+
+async def test_members_can_be_searched_and_sorted_and_names_stay_as_given(site: Site) -> None:
+    members = await get(site, "/api/groups/r1/members?sort=messages&order=desc")
+    assert [m["member"] for m in members][:2] == ["dave", "bob"]
+    dave = members[0]
+    assert (dave["messages"], dave["stage"], dave["warnings"]) == (2, "internship", 0)
+    bob = next(m for m in members if m["member"] == "bob")
+    assert bob["warnings"] == 1
+    found = await get(site, "/api/groups/r1/members?q=onerror")
+    assert [m["name"] for m in found] == [HOSTILE]
+    assert await get(site, "/api/groups/r1/members?sort=age", 400) == {
+        "error": "'age' is not one of name, joined, last_spoke, messages, warnings, points",
+        "parameter": "sort"}
+    await get(site, "/api/groups/nosuch/members", 404)
+
+
+async def test_the_audit_log_is_newest_first_filtered_and_paginated(site: Site) -> None:
+    log = await get(site, "/api/audit")
+    actions = [r["action"] for r in log["records"]]
+    assert actions[0] == "warn" and "kick" in actions
+    assert log["total"] == len(actions)
+    kicks = await get(site, "/api/audit?action=kick&group=r1")
+    assert [(r["member"], r["action"]) for r in kicks["records"]] == [("erin", "kick")]
+    page = await get(site, "/api/audit?per_page=1&page=2")
+    assert (len(page["records"]), page["total"], page["page"]) == (1, log["total"], 2)
+    assert page["records"][0] == log["records"][1]
+    none = await get(site, "/api/audit?since=2026-11-24")
+    assert none["records"] == []
+
+
+async def test_an_operator_revokes_a_warning_and_unblocks_through_the_moderation_code(
+        site: Site) -> None:
+    state = await get(site, "/api/moderation")
+    [warning] = state["warnings"]
+    assert (warning["member"], warning["group"]) == ("bob", "r1")
+    assert [b["member"] for b in state["blocked"]] == ["erin"]
+    revoked = await post(site, f"/api/warnings/{warning['id']}/revoke")
+    assert revoked["warning"]["member"] == "bob"
+    assert (await get(site, "/api/moderation"))["warnings"] == []
+    await post(site, f"/api/warnings/{warning['id']}/revoke", 404)  # not in force any more
+    await post(site, "/api/warnings/x/revoke", 400)
+    assert (await post(site, "/api/blocklist/erin/unblock"))["status"] == "unblocked"
+    await post(site, "/api/blocklist/erin/unblock", 404)
+    log = (await get(site, "/api/audit?handler=web"))["records"]
+    done = {(r["action"], r["member"]): r["detail"] for r in log if r["handler"] == "web"}
+    assert "by api@127.0.0.1" in done[("unwarn", "bob")]
+    assert "by api@127.0.0.1" in done[("unblock", "erin")]
+    members = await get(site, "/api/groups/r1/members")
+    assert next(m for m in members if m["member"] == "bob")["warnings"] == 0
+
+
+async def test_the_funnel_counts_stages_weeks_and_quiz_questions(site: Site) -> None:
+    funnel = await get(site, "/api/funnel")
+    stages = {s["stage"]: s for s in funnel["stages"]}
+    assert stages["recruitment"]["reached"] == 3  # dave, erin, mallory joined r1
+    assert (stages["internship"]["reached"], stages["internship"]["conversion_percent"]) == \
+        (1, 33)
+    assert sum(funnel["weekly"]["new"]["recruitment"]) == 3
+    assert len(funnel["quiz"]) == 5 and all(q["answered"] == 0 for q in funnel["quiz"])
+    await get(site, "/api/funnel?since=tomorrow", 400)
+
+
+async def test_quiz_answers_give_a_pass_rate_per_question(site: Site) -> None:
+    h = site.h
+    await h.say("i1", "dave", "开始考试")
+    for answer in ("B", "X", "X", "X", "X"):
+        await h.advance("5s")  # an answer every 5 s, not a flood
+        await h.say("i1", "dave", answer)
+    quiz = (await get(site, "/api/funnel"))["quiz"]
+    assert [q["answered"] for q in quiz] == [1, 1, 1, 1, 1]
+    assert quiz[0]["pass_percent"] in (0, 100)
+    assert sum(q["passed"] for q in quiz) <= 1
+
+
+async def test_schedules_list_every_recurring_job_with_its_next_and_last_run(
+        site: Site) -> None:
+    jobs = await get(site, "/api/schedules")
+    daily = next(j for j in jobs if (j["group"], j["handler"]) == ("i1", "lifecycle"))
+    assert (daily["cron"], daily["next_run"], daily["last_run"]) == (
+        "30 23 * * *", "2026-11-23 23:30", None)
+    await site.h.advance("15h")
+    daily = next(j for j in await get(site, "/api/schedules")
+                 if (j["group"], j["handler"]) == ("i1", "lifecycle"))
+    assert (daily["last_run"], daily["outcome"], daily["next_run"]) == (
+        "2026-11-23 23:30", "run", "2026-11-24 23:30")
+
+
+async def test_config_shows_each_types_effective_handlers(site: Site) -> None:
+    config = await get(site, "/api/config")
+    types = {t["name"]: t for t in config["types"]}
+    antispam = types["recruitment"]["handlers"][0]
+    assert antispam["name"] == "antispam"
+    assert antispam["config"]["warn_window"] == "30d"  # inherited from base.yaml
+
+
+async def test_a_broken_config_is_refused_with_file_line_and_key(site: Site) -> None:
+    base = site.h.deployment.root / "types" / "base.yaml"
+    line = base.read_text().splitlines().index("      warn_limit: 3               # warnings in"
+                                                " force that get a member removed") + 1
+    base.write_text(base.read_text().replace("warn_limit: 3", "warn_limit: lots"))
+    checked = await post(site, "/api/config/validate", 422)
+    [problem] = checked["problems"]
+    assert problem["file"].endswith("base.yaml") and problem["line"] == line
+    assert problem["key"] == "handlers.antispam.warn_limit"
+    refused = await post(site, "/api/reload", 422)
+    assert refused["status"] == "refused" and refused["problems"] == checked["problems"]
+    assert (await get(site, "/api/audit?action=reload_refused"))["total"] == 1
+    base.write_text(base.read_text().replace("warn_limit: lots", "warn_limit: 2"))
+    assert (await post(site, "/api/reload"))["status"] == "reloaded"
+    config = await get(site, "/api/config")
+    assert config["types"][0]["handlers"][0]["config"]["warn_limit"] == 2
+
+
+async def test_a_member_link_shows_only_that_members_data_until_it_expires(
+        site: Site) -> None:
+    h = site.h
+    key = await links.make_key(h.bot.store)
+    token = links.sign(key, "dave", h.clock.now() + timedelta(days=7))
+    mine = await get(site, f"/api/me/{token}")
+    assert (mine["member"], mine["stage"], mine["points"], mine["streak"]) == (
+        "dave", "internship", mine["points"], 1)
+    assert mine["points"] > 0 and mine["rank"] == 1
+    assert [d["date"] for d in mine["calendar"]["days"] if d["done"]] == ["2026-11-23"]
+    forged = token[:-2] + ("AA" if not token.endswith("AA") else "BB")
+    await get(site, f"/api/me/{forged}", 403)
+    other = token.replace(token.split(".")[0], "ZmF5")  # "fay", with dave's signature
+    await get(site, f"/api/me/{other}", 403)
+    await h.advance("7d")
+    await get(site, f"/api/me/{token}", 403)
+
+
+async def test_csv_downloads_need_the_operator_and_name_the_kind(site: Site) -> None:
+    assert (await site.client.get("/export/members.csv", allow_redirects=False)).status == 302
+    response = await site.client.get("/export/members.csv", headers=BEARER)
+    assert response.status == 200
+    assert response.headers["Content-Disposition"] == 'attachment; filename="members.csv"'
+    body = await response.read()
+    assert b"dave" in body
+    assert (await site.client.get("/export/secrets.csv", headers=BEARER)).status == 404
+
+
+@pytest.fixture
+async def read_only(site: Site, tmp_path: Path) -> AsyncIterator[TestClient]:
+    """`groupbot web`: the console over the same database, without the bot."""
+    reader = open_reader(site.h.db)
+    console = Console(reader, site.h.clock, site.h.registry, TOKEN,
+                             standalone_deployment=site.h.deployment,
+                             close_reader=reader.close)
+    async with TestClient(TestServer(server.make_app(console))) as client:
+        yield client
+    await console.close()
+
+
+async def test_without_the_bot_everything_reads_and_actions_are_409(
+        site: Site, read_only: TestClient) -> None:
+    groups = await (await read_only.get("/api/groups", headers=BEARER)).json()
+    assert {g["id"] for g in groups} == {"r1", "i1"}  # no platform: as the lifecycle saw them
+    health = await read_only.get("/healthz")
+    assert (health.status, (await health.json())["platform"]) == (200, "none")
+    for path in ("/api/reload", "/api/warnings/1/revoke", "/api/blocklist/erin/unblock"):
+        response = await read_only.post(path, headers=BEARER)
+        assert response.status == 409, path
+    assert (await read_only.post("/api/config/validate", headers=BEARER)).status == 200

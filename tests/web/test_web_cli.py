@@ -1,0 +1,116 @@
+"""`groupbot run` serves the console next to the bot and stops it with the bot;
+`groupbot web` serves it alone over a database, read-only."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from pathlib import Path
+
+import aiohttp
+from conftest import deployment
+from harness import ROOT
+
+from bot import config
+from handlers import REGISTRY
+
+
+async def _start(*args: str, token: str | None = None) -> asyncio.subprocess.Process:
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("GROUPBOT_WEB_TOKEN", "WECHATY_PUPPET_SERVICE_TOKEN")}
+    if token is not None:
+        env["GROUPBOT_WEB_TOKEN"] = token
+    return await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot.cli", *args, cwd=ROOT, env=env,
+        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE)
+
+
+async def _line(process: asyncio.subprocess.Process, prefix: str, seen: list[str]) -> str:
+    assert process.stderr is not None
+    while True:
+        raw = await asyncio.wait_for(process.stderr.readline(), 30)
+        assert raw, f"no line starting with {prefix!r} in:\n" + "".join(seen)
+        line = raw.decode()
+        seen.append(line)
+        if line.startswith(prefix):
+            return line.strip()
+
+
+async def _stop(process: asyncio.subprocess.Process, seen: list[str]) -> int:
+    process.send_signal(signal.SIGTERM)
+    assert process.stderr is not None
+    seen.extend(line.decode() for line in (await process.stderr.read()).splitlines(True))
+    return await asyncio.wait_for(process.wait(), 30)
+
+
+def _config(tmp_path: Path) -> Path:
+    root = deployment(tmp_path)
+    bot_yaml = root / "bot.yaml"
+    bot_yaml.write_text(bot_yaml.read_text() + "\nweb: {port: 0}\n")
+    return root
+
+
+async def test_run_prints_the_console_url_and_a_one_time_login_then_stops_with_the_bot(
+        tmp_path: Path) -> None:
+    root = _config(tmp_path)
+    process = await _start("run", "--config", str(root))
+    seen: list[str] = []
+    url = (await _line(process, "console: ", seen)).removeprefix("console: ")
+    login = (await _line(process, "console login", seen)).split()[-1]
+    token = login.split("token=")[1]
+    async with aiohttp.ClientSession() as http:
+        async with http.get(url + "healthz") as health:
+            assert await health.json() == {"status": "ok", "platform": "connected",
+                                           "outbox": 0}
+        async with http.get(url + "api/groups") as refused:
+            assert refused.status == 401
+        async with http.get(login, allow_redirects=False) as logged_in:
+            assert logged_in.status == 303
+        async with http.get(url + "api/groups",
+                            headers={"Authorization": f"Bearer {token}"}) as groups:
+            simulated = config.load(root, REGISTRY).settings.simulator.groups
+            assert {g["id"] for g in await groups.json()} == {g.id for g in simulated}
+    assert await _stop(process, seen) == 0
+    assert sum(token in line for line in seen) == 1, "the token is shown once, in the login URL"
+    async with aiohttp.ClientSession() as http:
+        try:
+            await http.get(url + "healthz")
+            raise AssertionError("the console still answers after the bot stopped")
+        except aiohttp.ClientConnectionError:
+            pass
+
+
+async def test_web_alone_reads_the_database_and_refuses_actions(tmp_path: Path) -> None:
+    config = _config(tmp_path)
+    bot = await _start("run", "--config", str(config))  # makes the database, then stops
+    seen: list[str] = []
+    await _line(bot, "console: ", seen)
+    assert await _stop(bot, seen) == 0
+    process = await _start("web", "--config", str(config), "--port", "0", token="s3cret")
+    seen = []
+    url = (await _line(process, "console: ", seen)).removeprefix("console: ")
+    bearer = {"Authorization": "Bearer s3cret"}
+    async with aiohttp.ClientSession() as http:
+        async with http.get(url + "api/schedules", headers=bearer) as jobs:
+            assert jobs.status == 200
+        async with http.post(url + "api/reload", headers=bearer) as reload:
+            assert reload.status == 409
+        async with http.get(url + "healthz") as health:
+            assert (await health.json())["platform"] == "none"
+    assert await _stop(process, seen) == 0
+    assert not any("login?token" in line for line in seen)
+
+
+async def test_web_without_a_database_or_with_a_bad_port_exits_2(tmp_path: Path) -> None:
+    config = _config(tmp_path)
+    missing = await _start("web", "--config", str(config), "--db", str(tmp_path / "no.db"))
+    assert missing.stderr is not None
+    assert await missing.wait() == 2
+    assert b"no database at" in await missing.stderr.read()
+    bad = await _start("web", "--config", str(config), "--port", "http")
+    assert bad.stderr is not None
+    assert await bad.wait() == 2
+    assert b"not a port: 'http'" in await bad.stderr.read()

@@ -1,0 +1,163 @@
+"""Who may use the console and how: the operator token, the login form and its rate limit,
+sessions with CSRF tokens, security headers, and errors that name what is wrong."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+import pytest
+from conftest import TOKEN, Site
+from yarl import URL
+
+BEARER = {"Authorization": f"Bearer {TOKEN}"}
+
+
+async def test_health_needs_no_login_and_reports_the_platform(site: Site) -> None:
+    response = await site.client.get("/healthz")
+    assert response.status == 200
+    assert await response.json() == {"status": "ok", "platform": "connected", "outbox": 0}
+
+
+async def test_the_api_wants_the_token_and_pages_send_to_the_login(site: Site) -> None:
+    response = await site.client.get("/api/groups")
+    assert response.status == 401
+    assert "error" in await response.json()
+    wrong = await site.client.get("/api/groups", headers={"Authorization": "Bearer nope"})
+    assert wrong.status == 401
+    assert (await site.client.get("/api/groups", headers=BEARER)).status == 200
+    page = await site.client.get("/groups/r1?sort=name", allow_redirects=False)
+    assert page.status == 302
+    target = URL(page.headers["Location"])
+    assert (target.path, target.query["next"]) == ("/login", "/groups/r1?sort=name")
+
+
+async def test_logging_in_sets_a_strict_http_only_session_cookie(site: Site) -> None:
+    page = await site.client.get("/login")
+    form = re.search(r'name="csrf" value="([^"]+)"', await page.text())
+    assert form is not None
+    done = await site.client.post("/login", data={"csrf": form[1], "token": TOKEN,
+                                                  "next": "/groups"}, allow_redirects=False)
+    assert done.status == 303 and done.headers["Location"] == "/groups"
+    cookie = done.headers["Set-Cookie"]
+    assert "groupbot_session=" in cookie and "HttpOnly" in cookie
+    assert "SameSite=Strict" in cookie
+    assert (await site.client.get("/groups", allow_redirects=False)).status == 200
+
+
+async def test_a_login_form_without_its_csrf_token_is_refused(site: Site) -> None:
+    response = await site.client.post("/login", data={"token": TOKEN})
+    assert response.status == 403
+    assert "groupbot_session" not in response.cookies
+
+
+async def test_the_next_page_after_login_stays_on_this_site(site: Site) -> None:
+    page = await site.client.get("/login")
+    form = re.search(r'name="csrf" value="([^"]+)"', await page.text())
+    assert form is not None
+    done = await site.client.post("/login", data={"csrf": form[1], "token": TOKEN,
+                                                  "next": "//evil.example/x"},
+                                  allow_redirects=False)
+    assert done.headers["Location"] == "/"
+
+
+async def test_login_attempts_are_rate_limited_even_for_the_right_token(site: Site) -> None:
+    for _ in range(5):
+        wrong = await site.client.get("/login?token=guess")
+        assert wrong.status == 403
+        assert "令牌不正确" in await wrong.text()
+    blocked = await site.client.get(f"/login?token={TOKEN}", allow_redirects=False)
+    assert blocked.status == 429
+    assert int(blocked.headers["Retry-After"]) > 0
+    assert "groupbot_session" not in blocked.cookies
+
+
+async def test_the_one_time_login_url_logs_in_and_the_token_is_not_logged(
+        site: Site, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    done = await site.client.get(f"/login?token={TOKEN}", allow_redirects=False)
+    assert done.status == 303 and done.headers["Location"] == "/"
+    assert (await site.client.get("/", allow_redirects=False)).status == 200
+    assert TOKEN not in caplog.text
+    assert "/login" in caplog.text  # the access log is on, without the query
+
+
+async def test_a_browser_write_without_the_csrf_token_is_forbidden(site: Site) -> None:
+    csrf = await site.login()
+    refused = await site.client.post("/api/reload")
+    assert refused.status == 403
+    assert "CSRF" in (await refused.json())["error"]
+    wrong = await site.client.post("/api/reload", headers={"X-CSRF-Token": "x" + csrf})
+    assert wrong.status == 403
+    form = await site.client.post("/config/reload", data={"csrf": "forged"})
+    assert form.status == 403
+    ok = await site.client.post("/api/reload", headers={"X-CSRF-Token": csrf})
+    assert ok.status == 200, await ok.text()
+
+
+async def test_a_bearer_token_needs_no_csrf_token(site: Site) -> None:
+    response = await site.client.post("/api/reload", headers=BEARER)
+    assert response.status == 200
+    assert (await response.json())["status"] == "reloaded"
+
+
+async def test_logging_out_ends_the_session(site: Site) -> None:
+    csrf = await site.login()
+    assert (await site.client.post("/logout", data={"csrf": "wrong"})).status == 403
+    done = await site.client.post("/logout", data={"csrf": csrf}, allow_redirects=False)
+    assert done.status == 303 and done.headers["Location"] == "/login"
+    assert (await site.client.get("/", allow_redirects=False)).status == 302
+
+
+@pytest.mark.parametrize("path", ["/", "/login", "/api/groups", "/nope", "/api/nope",
+                                  "/static/console.css", "/healthz"])
+async def test_every_response_carries_the_security_headers(site: Site, path: str) -> None:
+    await site.login()
+    response = await site.client.get(path, headers=BEARER if path.startswith("/api") else {})
+    csp = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert "frame-ancestors 'none'" in csp
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+
+
+async def test_unknown_routes_are_404_json_under_api_and_a_page_elsewhere(site: Site) -> None:
+    api = await site.client.get("/api/nope", headers=BEARER)
+    assert api.status == 404 and api.content_type == "application/json"
+    await site.login()
+    page = await site.client.get("/nope")
+    assert page.status == 404 and page.content_type == "text/html"
+    assert "页面不存在" in await page.text()
+    group = await site.client.get("/api/groups/nosuch", headers=BEARER)
+    assert group.status == 404
+
+
+@pytest.mark.parametrize(("query", "parameter"), [
+    ("since=yesterday", "since"), ("page=0", "page"), ("page=x", "page"),
+    ("per_page=100000", "per_page"), ("since=2026-13-01", "since")])
+async def test_bad_query_parameters_are_400_naming_the_parameter(
+        site: Site, query: str, parameter: str) -> None:
+    response = await site.client.get(f"/api/audit?{query}", headers=BEARER)
+    assert response.status == 400
+    assert (await response.json())["parameter"] == parameter
+
+
+def _sample(text: str, name: str) -> float:
+    found = re.search(rf"^{re.escape(name)} (\S+)$", text, re.MULTILINE)
+    return float(found[1]) if found else 0.0
+
+
+async def test_metrics_need_the_token_and_name_everything_groupbot(site: Site) -> None:
+    assert (await site.client.get("/metrics")).status == 401
+    before = await (await site.client.get("/metrics", headers=BEARER)).text()
+    await site.h.say("r1", "alice", "大家好")
+    response = await site.client.get("/metrics", headers=BEARER)
+    assert response.status == 200
+    text = await response.text()
+    names = {line.split()[2] for line in text.splitlines() if line.startswith("# TYPE")}
+    assert names and all(name.startswith("groupbot_") for name in names)
+    messages = 'groupbot_events_handled_total{kind="message"}'
+    assert _sample(text, messages) == _sample(before, messages) + 1
+    assert _sample(text, "groupbot_event_handling_seconds_count") == \
+        _sample(before, "groupbot_event_handling_seconds_count") + 1
