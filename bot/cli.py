@@ -122,7 +122,8 @@ def bench(args: argparse.Namespace) -> int:
 
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="groupbot", description="Chat-group operations bot.")
-    top.add_argument("-v", "--verbose", action="store_true", help="debug logging on stderr")
+    top.add_argument("-v", "--verbose", action="store_true",
+                     help="the bot's own debug lines on stderr (each event...)")
     sub = top.add_subparsers(dest="command", required=True)
 
     def command(name: str, fn: Command, help_text: str) -> argparse.ArgumentParser:
