@@ -120,6 +120,18 @@ def bench(args: argparse.Namespace) -> int:
     return asyncio.run(run_bench(args))
 
 
+def moderation_test(args: argparse.Namespace) -> int:
+    from bot.corpus import test_command
+
+    return asyncio.run(test_command(args, REGISTRY))
+
+
+def moderation_bench(args: argparse.Namespace) -> int:
+    from bot.corpus import bench_command
+
+    return bench_command(args, REGISTRY)
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="groupbot", description="Chat-group operations bot.")
     top.add_argument("-v", "--verbose", action="store_true",
@@ -203,6 +215,26 @@ def parser() -> argparse.ArgumentParser:
                    help="generate N banned words into the antispam config")
     p.add_argument("--bindings", type=count, default=1000,
                    help="--reload: group bindings in the generated config (default 1,000)")
+    p = command("moderation", lambda _: 2, "test a type's moderation against a labelled corpus")
+    moderation = p.add_subparsers(dest="moderation", required=True)
+    p = moderation.add_parser("test", help="run a corpus; exit 1 on any miss",
+                              description="run a labelled corpus through a type's antispam; "
+                                          "print recall and false positives per family and "
+                                          "each miss; exit 1 on any miss")
+    p.set_defaults(fn=moderation_test)
+    p.add_argument("corpus", type=Path, help="the corpus YAML file")
+    config_option(p)
+    p.add_argument("--type", default=None,
+                   help="the group type (default: the first bound in bot.yaml)")
+    p = moderation.add_parser("bench", help="measure the content detectors alone",
+                              description="median cost per message of the antispam content "
+                                          "detectors with 10 and N banned words, and of a "
+                                          "100,000-character message")
+    p.set_defaults(fn=moderation_bench)
+    config_option(p)
+    p.add_argument("--type", default=None,
+                   help="the group type (default: the first bound in bot.yaml)")
+    p.add_argument("--words", type=count, default=10_000, help="banned words (default 10000)")
     return top
 
 

@@ -115,6 +115,8 @@ class Offence:
     reason: str
     detail: str
     weight: int = 1
+    family: str = ""  # what was found: phone, wechat, qq, email, link, ip, banned, a kind
+    category: str = ""  # a banned word's list category
 
 
 def describe(offence: Offence) -> str:

@@ -22,12 +22,15 @@ from __future__ import annotations
 import hashlib
 from datetime import timedelta
 from enum import StrEnum
+from pathlib import PurePosixPath
 from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field, model_validator
 
 from bot import roster
+from bot.banned import BannedWords, Hit, Listed, Severity
 from bot.config import ContentFile, Duration, Template, TemplateText, placeholders
+from bot.contacts import contacts_in, links_in
 from bot.context import Context
 from bot.events import Kind, Member, MemberJoined, Message
 from bot.handler import CONTINUE, STOP, Flow, Handler, HandlerConfig
@@ -41,15 +44,7 @@ from bot.moderation import (
     unblock,
 )
 from bot.sanitize import clean
-from bot.text import (
-    WordMatcher,
-    find_contacts,
-    find_links,
-    find_spelled_markers,
-    normalize,
-    squeeze,
-    strip_mentions,
-)
+from bot.text import normalize, strip_mentions, unmask
 
 
 class Rejoin(StrEnum):
@@ -82,6 +77,7 @@ class Links(HandlerConfig):
     action: ActionSetting = Action.WARN
     reason: str = "发布链接"
     allow: list[str] = []
+    ips: bool = True  # bare IP addresses count as links
 
 
 class Contacts(HandlerConfig):
@@ -89,12 +85,17 @@ class Contacts(HandlerConfig):
     reason: str = "发布联系方式"
     look_for: list[Annotated[str, Field(pattern="^(phone|wechat|qq|email)$")]] = list(
         CONTACT_KINDS)
+    # a member's messages within this long are also read together ("138 0013" + "8000")
+    split_within: Annotated[Duration, Field(le=timedelta(hours=1))] | None = timedelta(
+        seconds=60)
 
 
 class WordList(HandlerConfig):
     file: ContentFile | None = None
     words: list[str] = []
     reason: str
+    category: str | None = None  # default: the file's name without .txt, else "banned"
+    severity: Severity = Severity.WARN
     action: ActionSetting | None = None
 
     @model_validator(mode="after")
@@ -107,6 +108,8 @@ class WordList(HandlerConfig):
 class Words(HandlerConfig):
     action: ActionSetting = Action.WARN
     lists: list[WordList] = []
+    allow: list[str] = []  # phrases in which a listed word does not count
+    allow_file: ContentFile | None = None
 
 
 class Kinds(HandlerConfig):
@@ -173,6 +176,15 @@ class Config(Policy):
     raid: Raid = Raid()
 
 
+# review: a private case for the admins; warn: the list's `action` (words.action, `warn`);
+# remove: at once.
+_SEVERITY_ACTION = {Severity.REVIEW: Action.REVIEW, Severity.REMOVE: Action.KICK}
+
+
+def _category(word_list: WordList) -> str:
+    return PurePosixPath(word_list.file.path).stem if word_list.file else "banned"
+
+
 # ---------------------------------------------------------------- the handler
 
 
@@ -208,11 +220,15 @@ class Antispam(Handler[Config]):
 
     def prepare(self) -> None:
         config = self.config
-        entries = [(word, index, True)
-                   for index, word_list in enumerate(config.words.lists)
-                   for word in (*word_list.words, *(word_list.file.lines() if word_list.file
-                                                   else ()))]
-        self._words: WordMatcher[int] = WordMatcher(entries)
+        words = config.words
+        self._words = BannedWords(
+            [Listed(word, word_list.category or _category(word_list), word_list.severity, index)
+             for index, word_list in enumerate(words.lists)
+             for word in (*word_list.words, *(word_list.file.lines() if word_list.file
+                                              else ()))],
+            allow=[*words.allow, *(words.allow_file.lines() if words.allow_file else ())])
+        self._allow = [normalize(domain).strip(".") for domain in config.links.allow]
+        self._said: dict[tuple[str, str], list[tuple[float, str]]] = {}
         self._horizon = max(config.flood.within, config.repeats.within,
                             config.raid.within).total_seconds()
 
@@ -223,13 +239,14 @@ class Antispam(Handler[Config]):
             return await self._joined(event, ctx)
         if self._exempt(event.sender.id, ctx):
             return CONTINUE
-        text = strip_mentions(event.text)
+        text = strip_mentions(event.text, len(event.mentions))
         compact = _compact(text)
         digest = _digest(compact)
         if not await self._remember(event, ctx, digest):
             return STOP  # a duplicate delivery: the pipeline already ran for this message
         moderator = Moderator(self.config, ctx, ctx.scope)
-        offences = await self._newcomer(event, ctx, self.detect(event, text))
+        found = self.detect(event, text) or self._split_contacts(event, ctx, text)
+        offences = await self._newcomer(event, ctx, found)
         offences += await self._rates(event, ctx, compact)
         raiders = await self._raid(event, ctx, moderator, compact)
         if event.sender.id in raiders:
@@ -263,53 +280,78 @@ class Antispam(Handler[Config]):
     # ------------------------------------------------------------ what a message shows
 
     def detect(self, event: Message, text: str) -> list[Offence]:
-        """Every content detector's offence in this message (links, contacts, words, kinds)."""
-        found = [*self._links(event, text), *self._contacts(text), *self._banned(text)]
+        """Every content detector's offence in this message (links, contacts, words, kinds).
+
+        `text` is the message without its mentions. The title and description of a link
+        card, contact card or mini program are its text, read like any other."""
+        unmasked = unmask(text)
+        found = [*self._links(event, unmasked), *self._contacts(unmasked),
+                 *self._banned(unmasked)]
         kinds = self.config.kinds
         if event.kind is not Kind.TEXT:
             action = getattr(kinds, event.kind.value)
             if action is not Action.IGNORE:
                 found.append(Offence("kinds", action,
                                      kinds.reason.render({"kind": KIND_NAMES[event.kind]}),
-                                     event.kind.value))
+                                     event.kind.value, family=event.kind.value))
         return found
 
-    def _links(self, event: Message, text: str) -> list[Offence]:
+    def _links(self, event: Message, unmasked: str) -> list[Offence]:
         links = self.config.links
         if links.action is Action.IGNORE:
             return []
-        found = find_links(text, links.allow)
+        found = links_in(unmasked, self._allow)
         if event.kind is Kind.LINK and event.url:
-            found += find_links(event.url, links.allow)
+            found += links_in(unmask(event.url), self._allow)
+        found = [f for f in found if f.family == "link" or links.ips]
         if not found:
             return []
         return [Offence("links", links.action, links.reason,
-                        " ".join(dict.fromkeys(f.value for f in found)))]
+                        " ".join(dict.fromkeys(f"{f.family}:{f.value}" for f in found)),
+                        family=found[0].family)]
 
-    def _contacts(self, text: str) -> list[Offence]:
+    def _contacts(self, unmasked: str) -> list[Offence]:
         contacts = self.config.contacts
         if contacts.action is Action.IGNORE:
             return []
-        found = [f for f in (*find_contacts(text), *find_spelled_markers(text))
-                 if f.kind in contacts.look_for]
+        found = [f for f in contacts_in(unmasked) if f.family in contacts.look_for]
         if not found:
             return []
         return [Offence("contacts", contacts.action, contacts.reason,
-                        " ".join(f"{f.kind}:{f.value}" for f in found))]
+                        " ".join(f"{f.family}:{f.value}" for f in found),
+                        family=found[0].family)]
 
-    def _banned(self, text: str) -> list[Offence]:
+    def _split_contacts(self, event: Message, ctx: Context, text: str) -> list[Offence]:
+        """A contact detail spread over this and the member's previous messages within
+        `contacts.split_within`, which none of them shows alone."""
+        within = self.config.contacts.split_within
+        if within is None or not text:
+            return []
+        now, key = ctx.now.timestamp(), (ctx.scope, event.sender.id)
+        recent = [(at, said) for at, said in self._said.get(key, ())
+                  if at > now - within.total_seconds()]
+        self._said[key] = [*recent, (now, text)][-5:]
+        if not recent:
+            return []
+        alone = {f for _, said in recent for f in contacts_in(unmask(said))}
+        joined = unmask("\n".join(said for _, said in self._said[key]))
+        if not set(contacts_in(joined)) - alone:
+            return []
+        return [Offence(o.detector, o.action, o.reason, f"{o.detail}; over several messages",
+                        family=o.family) for o in self._contacts(joined)]
+
+    def _banned(self, unmasked: str) -> list[Offence]:
         words = self.config.words
-        normalized = normalize(text)
-        hits: dict[int, str] = {}
-        for form in (normalized, squeeze(normalized)):  # also "f u c k", spelled out
-            for start, end, index in self._words.find_all(form):
-                hits.setdefault(index, form[start:end])
+        first: dict[int, Hit] = {}
+        for hit in self._words.find(unmasked, unmasked=True):
+            first.setdefault(hit.listed.source, hit)
         offences = []
-        for index in sorted(hits):
+        for index, hit in sorted(first.items()):
             word_list = words.lists[index]
-            action = word_list.action or words.action
+            action = word_list.action or _SEVERITY_ACTION.get(hit.severity, words.action)
             if action is not Action.IGNORE:
-                offences.append(Offence("words", action, word_list.reason, hits[index]))
+                offences.append(Offence("words", action, word_list.reason, hit.found,
+                                        family="banned", category=hit.listed.category))
         return offences
 
     async def _newcomer(self, event: Message, ctx: Context,

@@ -1,0 +1,255 @@
+"""Banned words, found however they are disguised, and never across a word boundary.
+
+A `BannedWords` matcher is built once from word lists (each word with a category and a
+severity) and an operator's `allow` phrases; `find(text)` lists the hits in a message.
+
+What a word survives (all in one pass over the message, with one Aho-Corasick automaton
+whatever the number of words):
+
+- traditional characters: the message and the words are converted to simplified Chinese
+  with OpenCC ("台獨" is "台独");
+- noise between the characters: spaces, punctuation, emoji, zero-width characters, 〇
+  ("色 情", "法〇轮〇功", "援🍑交"), and letters of other scripts that look like ASCII;
+- repeated letters ("fuuuck") and `*` standing for letters ("f*ck", "f**king");
+- inflected Latin words: a listed Latin word matches with an ending (s, es, ed, er, ers,
+  ing, ings, in, y) and, when it has 4 letters or more, inside a compound
+  ("motherfucker");
+- pinyin: each Chinese word's pinyin (pypinyin, generated here) matches as whole Latin
+  words ("yue pao"); a pinyin hit is at most `review`, as pinyin is ambiguous.
+
+A Chinese hit counts only when real word segmentation (jieba, run on a few characters
+around the hit and nowhere else) does not put a word across either end of it: 台独 is not
+found in 本平台独家首发 (平台|独家), nor 援交 in 支援交流. A hit inside one of the operator's
+`allow` phrases does not count either.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import cache, lru_cache
+from typing import TYPE_CHECKING, Any
+
+import ahocorasick
+
+from bot.text import unmask
+
+if TYPE_CHECKING:
+    import jieba
+
+
+class Severity(StrEnum):
+    """How bad a listed word is, mildest first."""
+
+    REVIEW = "review"  # no public action; the admins decide
+    WARN = "warn"  # a public warning that counts toward removal
+    REMOVE = "remove"  # removal at once
+
+
+@dataclass(frozen=True, slots=True)
+class Listed:
+    """A listed word with what it means: `source` tells which list it came from."""
+
+    word: str
+    category: str
+    severity: Severity
+    source: int
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """A listed word found in a message, as written there (`found`)."""
+
+    listed: Listed
+    found: str
+    severity: Severity
+    pinyin: bool = False
+
+
+_HAN = r"\u3400-\u9fff\uf900-\ufaff"
+# What is kept to match on: Latin letters, digits and Chinese; everything else (and 〇) is
+# noise between characters.
+_KEPT_RUN = re.compile(rf"[a-z0-9{_HAN}]+")
+_REPEATS = re.compile(r"([a-z])(?:[^a-z0-9" + _HAN + r"]*\1)+")
+_STARRED = re.compile(r"(?<![a-z*])[a-z]*\*[a-z*]*(?![a-z*])")
+SUFFIXES = ("", "s", "es", "ed", "er", "ers", "ing", "ings", "in", "y")
+_WINDOW = 8  # characters of context either side of a Chinese hit for segmentation
+
+
+@cache
+def _t2s() -> Any:
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+@cache
+def _segmenter() -> jieba.Tokenizer:
+    import logging
+
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    tokenizer = jieba.Tokenizer()
+    tokenizer.initialize()
+    return tokenizer
+
+
+def _simplified(text: str) -> str:
+    return str(_t2s().convert(text)) if re.search(f"[{_HAN}]", text) else text
+
+
+def _collapse(text: str) -> str:
+    """Repeated letters as one, also when noise stands between them ("fu-u-uck")."""
+    return _REPEATS.sub(r"\1", text)
+
+
+def skeleton(text: str, unmasked: bool = False) -> tuple[str, list[int]]:
+    """The form words are matched on, and where each run of kept characters starts in it.
+
+    unmask, simplified Chinese, repeated letters collapsed, then only Latin letters, digits
+    and Chinese characters kept ("色 情" -> "色情", "法〇轮〇功" -> "法轮功")."""
+    text = text if unmasked else unmask(text)
+    runs = _KEPT_RUN.findall(_collapse(_simplified(text.replace("〇", " "))))
+    starts, at = [], 0
+    for run in runs:
+        starts.append(at)
+        at += len(run)
+    return "".join(runs), starts
+
+
+def _pinyin(word: str) -> str | None:
+    if len(word) < 2 or not re.fullmatch(f"[{_HAN}]+", word):
+        return None
+    from pypinyin import lazy_pinyin
+
+    return _collapse("".join(lazy_pinyin(word)))
+
+
+@lru_cache(maxsize=4096)
+def _cut(window: str) -> tuple[int, ...]:
+    """Where jieba's words end in `window` (cached: spam repeats itself)."""
+    ends, at = [], 0
+    for token in _segmenter().cut(window, HMM=False):
+        at += len(token)
+        ends.append(at)
+    return tuple(ends)
+
+
+def _whole_word(form: str, start: int, end: int) -> bool:
+    """No word of the segmentation around form[start:end] crosses either end of it, or one
+    word holds all of it (色情片 holds 色情; 平台|独家 crosses 台独). Only `_WINDOW`
+    characters either side are segmented."""
+    lo = max(0, start - _WINDOW)
+    ends = _cut(form[lo:min(len(form), end + _WINDOW)])
+    bounds = {0, *ends}
+    if start - lo in bounds and end - lo in bounds:
+        return True
+    i = bisect.bisect_right(ends, start - lo)  # the word holding `start`
+    return i < len(ends) and ends[i] >= end - lo
+
+
+class BannedWords:
+    """Many listed words, matched in one pass; see the module's docstring."""
+
+    def __init__(self, words: Iterable[Listed], allow: Iterable[str] = ()) -> None:
+        self._automaton = ahocorasick.Automaton()
+        self._starred: dict[tuple[str, str, int], list[tuple[str, Listed]]] = {}
+        forms: dict[str, list[tuple[Listed, bool]]] = {}
+        for listed in words:
+            form, _ = skeleton(listed.word)
+            if not form:
+                continue
+            forms.setdefault(form, []).append((listed, False))
+            if form.isascii():
+                self._starred.setdefault((form[0], form[-1], len(form)), []).append(
+                    (form, listed))
+            elif (pinyin := _pinyin(form)) is not None:
+                forms.setdefault(pinyin, []).append((listed, True))
+        for form, entries in forms.items():
+            self._automaton.add_word(form, (form, entries))
+        self._empty = not forms
+        if forms:
+            self._automaton.make_automaton()
+        self._allow = ahocorasick.Automaton()
+        allow_forms = {skeleton(phrase)[0] for phrase in allow} - {""}
+        for phrase in allow_forms:
+            self._allow.add_word(phrase, len(phrase))
+        if allow_forms:
+            self._allow.make_automaton()
+        self._no_allow = not allow_forms
+
+    def find(self, text: str, unmasked: bool = False) -> list[Hit]:
+        """Every listed word in the message that counts, in order of appearance
+        (`unmasked`: the text was already given through bot.text.unmask)."""
+        if self._empty:
+            return []
+        form, starts = skeleton(text, unmasked)
+        found: list[tuple[int, int, Listed, bool]] = []
+        for last, (word, entries) in self._automaton.iter(form):
+            start, end = last + 1 - len(word), last + 1
+            for listed, pinyin in entries:
+                if word.isascii() and not self._latin_ok(form, starts, start, end, pinyin):
+                    continue
+                found.append((start, end, listed, pinyin))
+        if not found:
+            return self._starred_hits(text, unmasked)
+        allowed = self._allowed(form)
+        hits = [Hit(listed, form[start:end], Severity.REVIEW if pinyin else listed.severity,
+                    pinyin)
+                for start, end, listed, pinyin in found
+                if (form[start:end].isascii() or _whole_word(form, start, end))
+                and not any(a <= start and end <= b for a, b in allowed)]
+        return hits + self._starred_hits(text, unmasked)
+
+    # ------------------------------------------------------------ where a hit counts
+
+    @staticmethod
+    def _latin_ok(form: str, starts: list[int], start: int, end: int, pinyin: bool) -> bool:
+        """A Latin hit starts a word (or, 4 letters or more and not pinyin, ends a compound)
+        and ends one, or is followed by an ending."""
+
+        def boundary(at: int) -> bool:
+            if at <= 0 or at >= len(form):
+                return True
+            i = bisect.bisect_left(starts, at)
+            return (i < len(starts) and starts[i] == at) or not (
+                form[at - 1].isascii() and form[at].isascii())
+
+        if not boundary(start) and (pinyin or end - start < 4):
+            return False
+        if pinyin:
+            return boundary(end)
+        stop = end
+        while stop < len(form) and form[stop].isascii() and form[stop].isalpha() and not (
+                boundary(stop)):
+            stop += 1
+            if stop - end > 4:
+                return False
+        return form[end:stop] in SUFFIXES
+
+    def _allowed(self, form: str) -> list[tuple[int, int]]:
+        if self._no_allow:
+            return []
+        return [(last + 1 - length, last + 1) for last, length in self._allow.iter(form)]
+
+    def _starred_hits(self, text: str, unmasked: bool) -> list[Hit]:
+        """Latin words with `*` for some letters: "f*ck", "f**king"."""
+        if "*" not in text:
+            return []
+        hits = []
+        for match in _STARRED.finditer(_collapse(text if unmasked else unmask(text))):
+            token = match.group()
+            for suffix in SUFFIXES:
+                stem = token[:len(token) - len(suffix)] if suffix else token
+                if not token.endswith(suffix) or len(stem) < 3 or stem[0] == "*":
+                    continue
+                pattern = re.compile(re.escape(stem).replace(r"\*", "[a-z]"))
+                for form, listed in self._starred.get((stem[0], stem[-1], len(stem)), ()):
+                    if pattern.fullmatch(form):
+                        hits.append(Hit(listed, token, listed.severity))
+                        break
+        return hits

@@ -1,0 +1,288 @@
+"""Contact details and links in a message, however disguised.
+
+Each finder reads `unmask(text)` (bot/text.py) and is linear in the length of the whole
+message: every scan is a regular expression without nested repetition, or one pass over
+the digit groups. Findings carry a family:
+
+- phone: a Chinese mobile number, 11 digits 1[3-9]..., optionally after 86, in any digit
+  style (full-width, circled, parenthesized, keycaps, mathematical, Chinese and financial
+  numerals, 幺 and 洞, the letters o/l/i standing for 0/1) with anything but letters and
+  other Chinese characters between the digits (spaces, dashes, dots, emoji). A number
+  needs no marker; its digits must be whole groups ("订单 2026112913800138000" is not
+  one), and a "13,800,138,000" amount is not one either.
+- wechat, qq: a contact marker (微信 薇 威 v信 vx wx weixin wechat..., qq 扣扣 企鹅 球球),
+  in any spelling, spaced or split by emoji, then an id. A bare "V" or "Q" counts only as
+  a word of its own followed by an id with a digit ("V：abc123", "Q: 12345678"). Other
+  digit runs (QQ-like numbers, order, room numbers) count only after a marker. A marker
+  spelled out one letter at a time ("w e i x i n", "V.X") is a finding by itself.
+- email: an address, also written "name at qq dot com", "name(at)qq(dot)com".
+- link: a scheme ("https://", "weixin://"), "www.", or a domain ending in a known
+  top-level domain (also Chinese: .中国 .公司 ...), with the dots written 点 。 (dot) [.]
+  or spaced; a domain after another one and "@" (allowed.example@evil.example) too.
+- ip: four numbers 0-255 with dots, one of them of two digits or more, or after a scheme.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Collection, Iterator
+from dataclasses import dataclass
+
+from bot.text import unmask
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """Something a message reveals: `family` is phone, wechat, qq, email, link or ip."""
+
+    family: str
+    value: str
+
+
+# --- digits ------------------------------------------------------------------------------
+
+_NUMERALS = {
+    **dict.fromkeys("零〇洞", "0"),
+    **{c: str(i + 1) for i, c in enumerate("一二三四五六七八九")},
+    **{c: str(i + 1) for i, c in enumerate("壹贰叁肆伍陆柒捌玖")},
+    **{c: str(i + 1) for i, c in enumerate("壹貳參肆伍陸柒捌玖")},
+    "幺": "1", "两": "2", "o": "0", "l": "1", "i": "1",
+}
+_AS_DIGITS = str.maketrans(_NUMERALS)
+_CHINESE_NUMERALS = "零〇洞一二三四五六七八九壹贰叁肆伍陆柒捌玖貳參陸幺两"
+_HAN = r"\u3400-\u9fff\uf900-\ufaff"
+# A digit group: latin "words" of digits and o/l/i only (with one real digit somewhere in
+# the number), or a run of Chinese numerals. Anything else that is a letter or Chinese ends
+# a number; what is neither (space, punctuation, emoji) only separates its groups.
+_GROUP_OR_BREAK = re.compile(
+    rf"(?<![a-z0-9])[0-9oli]+(?![a-z0-9])|[{_CHINESE_NUMERALS}]+"
+)
+
+
+_GROUP = rf"(?:(?<![a-z0-9])[0-9oli]+(?![a-z0-9])|[{_CHINESE_NUMERALS}]+)"
+_NUMBER = re.compile(rf"{_GROUP}(?:[^a-z0-9{_HAN}]*{_GROUP})*")
+_MOBILE = re.compile(r"(?:86)?(1[3-9][0-9]{9})")
+_THOUSANDS = re.compile(r"[0-9]{1,3}(?:\s*,\s*[0-9]{3}){2,}")
+
+
+def _phones(text: str) -> Iterator[str]:
+    """Mobile numbers made of whole digit groups, in one pass over each run of groups.
+
+    A run is digit groups with nothing but separators between them; a phone is 11 digits
+    (13 after 86) from the start of one group to the end of another, unless they are
+    written as an amount with thousands separators ("13,800,138,000")."""
+    for run in _NUMBER.finditer(text):
+        if run.end() - run.start() < 11:
+            continue  # too short to hold a phone: most numbers in a chat
+        groups = _GROUP_OR_BREAK.findall(run.group())
+        digits = "".join(groups).translate(_AS_DIGITS)
+        offsets = [0, *itertools.accumulate(map(len, groups))]
+        starts = set(offsets)
+        for offset in offsets[:-1]:
+            if digits[offset] not in "18":
+                continue
+            for length in (11, 13):
+                number = _MOBILE.fullmatch(digits, offset, offset + length)
+                if offset + length in starts and number and not _amount(run.group(), number[1]):
+                    yield number[1]
+                    break
+
+
+def _amount(run: str, number: str) -> bool:
+    return any(re.sub(r"\D", "", m.group()) == number for m in _THOUSANDS.finditer(run))
+
+
+# --- markers -----------------------------------------------------------------------------
+
+_SEP = r"[^a-z0-9_\-" + _HAN + r"]"
+_WECHAT_MARKERS = ("微信", "薇信", "威信", "徽信", "维信", "卫信", "v信", "wei信", "微", "薇", "威",
+                   "weixin", "wechat", "vx", "wx", "v")
+_QQ_MARKERS = ("扣扣", "企鹅", "球球", "qq", "q")
+# A marker may have separators (spaces, emoji, dots) between its characters: "微🌸信", "v x".
+_SPACED = {marker: f"{_SEP}*".join(marker) for marker in (*_WECHAT_MARKERS, *_QQ_MARKERS)}
+_MARKER = re.compile(
+    rf"(?P<marker>{'|'.join(_SPACED.values())})"
+    rf"(?P<filler>(?:{_SEP}|号码|号|账号|搜索|搜|是|为|群|id)*)"
+    rf"(?P<id>[a-z0-9_\-{_CHINESE_NUMERALS}]{{1,40}}(?:{_SEP}+[0-9{_CHINESE_NUMERALS}]+)*)"
+)
+_LETTER_MARKER = re.compile(_MARKER.pattern.replace(
+    "(?P<marker>" + "|".join(_SPACED.values()) + ")", "(?P<marker>[vq])"))
+_WECHAT_ID = re.compile(r"[a-z][a-z0-9_-]{4,19}")
+_LONE = r"[a-z](?![a-z0-9])"
+_SPELLED = re.compile(rf"(?<![a-z0-9]){_LONE}(?:[^a-z0-9{_HAN}]+{_LONE}){{1,5}}")
+_SPELLED_MARKERS = {"weixin": "wechat", "wechat": "wechat", "vx": "wechat", "wx": "wechat",
+                    "qq": "qq"}
+
+
+def _marked(text: str) -> Iterator[Finding]:
+    for match in _MARKER.finditer(text):
+        found = _after_marker(text, match)
+        if found is None and match["marker"][0] in "vq" and len(match["marker"]) > 1:
+            # "V❤x_abc1": the letter alone may be the marker, and the rest the id
+            found = _after_marker(text, _LETTER_MARKER.match(text, match.start()))
+        if found is not None:
+            yield found
+    for match in _SPELLED.finditer(text):
+        word = "".join(c for c in match.group() if c.isalpha())
+        if word in _SPELLED_MARKERS:
+            yield Finding(_SPELLED_MARKERS[word], word)
+    for wxid in re.finditer(r"(?<![a-z0-9])wxid_[a-z0-9]{4,30}(?![a-z0-9])", text):
+        yield Finding("wechat", wxid.group())
+
+
+def _after_marker(text: str, match: re.Match[str] | None) -> Finding | None:
+    """The contact detail after a marker, if what follows it is one."""
+    if match is None:
+        return None
+    filler, ident = match["filler"], match["id"]
+    marker = re.sub(_SEP, "", match["marker"])
+    start = match.start()
+    latin = marker[0].isascii()
+    if latin and start > 0 and text[start - 1].isascii() and text[start - 1].isalnum():
+        return None  # "wow xbox", "faq": a latin marker must start a word
+    bare = marker in ("v", "q")
+    if (bare or latin) and not filler and ident[0].isalpha():
+        return None  # "vxabc" is a word, not a marker and an id
+    if bare and not filler:
+        return None  # "Q1", "v2": a bare letter must stand alone
+    family = "qq" if marker in _QQ_MARKERS else "wechat"
+    digits = re.sub(_SEP, "", ident).translate(_AS_DIGITS)
+    phone = next(_phones(ident), None)
+    if phone:
+        return Finding(family, phone)
+    if (digits.isdigit() and 5 <= len(digits) <= 11 and digits[0] != "0"
+            and re.search(f"[0-9{_CHINESE_NUMERALS}]", ident)):
+        return Finding(family, digits)  # a QQ number, or a WeChat id of digits
+    wid = _WECHAT_ID.match(ident)
+    if family == "wechat" and wid:
+        announced = bool(re.search(r"号|:|搜", filler))
+        if any(c.isdigit() for c in wid.group()) or (announced and not bare):
+            return Finding("wechat", wid.group())
+    return None
+
+
+# --- e-mail and links ----------------------------------------------------------------------
+
+_GENERIC_TLDS = (
+    "com net org edu gov mil int info biz name pro mobi asia xyz top vip club site online "
+    "shop store app dev tech live fun icu cloud link work ltd group life world today space "
+    "website wang ren xin cyou buzz art blog news email page love win bid loan men party "
+    "click host press run ink red kim zone team plus city center global example ly"
+)
+_COUNTRY_TLDS = (
+    "ac ad ae af ag ai al am ao aq ar as at au aw ax az ba bb bd be bf bg bh bi bj bm bn bo "
+    "bq br bs bt bw by bz ca cc cd cf cg ch ci ck cl cm cn co cr cu cv cw cx cy cz de dj dk "
+    "dm do dz ec ee eg er es et eu fi fj fk fm fo fr ga gb gd ge gf gg gh gi gl gm gn gp gq "
+    "gr gs gt gu gw gy hk hm hn hr ht hu id ie il im in io iq ir is it je jm jo jp ke kg kh "
+    "ki km kn kp kr kw ky kz la lb lc li lk lr ls lt lu lv ly ma mc md me mg mh mk ml mm mn "
+    "mo mp mq mr ms mt mu mv mw mx my mz na nc ne nf ng ni nl no np nr nu nz om pa pe pf pg "
+    "ph pk pl pm pn pr ps pt pw py qa re ro rs ru rw sa sb sc sd se sg sh si sk sl sm sn so "
+    "sr ss st su sv sx sy sz tc td tf tg th tj tk tl tm tn to tr tt tv tw tz ua ug uk us uy "
+    "uz va vc ve vg vi vn vu wf ws ye yt za zm zw"
+)
+TLDS = frozenset((_GENERIC_TLDS + " " + _COUNTRY_TLDS).split())
+HAN_TLDS = ("中国", "中國", "公司", "网络", "网址", "在线", "商城", "集团", "我爱你",
+            "中文网", "网店")
+# TLDs a dot written with spaces around it may come before ("abc . com")
+_SPACED_TLDS = "com|net|org|cn|xyz|vip|cc|io|top|me"
+_DOT_SPELLINGS = re.compile(
+    r"\s*[(\[{<]\s*(?:dot|点|\.)\s*[)\]}>]\s*"  # (dot) [.] {点}
+    r"|(?<=[a-z0-9])\s*[点。]\s*(?=[a-z0-9])"  # abc点com, abc。com
+    rf"|(?<=[a-z0-9])(?:\s+dot\s+|\s+\.\s*|\s*\.\s+)(?=(?:{_SPACED_TLDS})(?![a-z0-9]))"
+)
+_AT_SPELLINGS = re.compile(r"\s*[(\[{<]\s*(?:at|@|艾特)\s*[)\]}>]\s*"
+                           r"|(?<=[a-z0-9])(?:\s+at\s+|\s*艾特\s*)(?=[a-z0-9])")
+_EMAIL = re.compile(r"(?<![a-z0-9._%+-])[a-z0-9][a-z0-9._%+-]*@(?:[a-z0-9-]+\.)+[a-z]{2,}"
+                    r"(?![a-z0-9-])")
+_LABEL_CHARS = rf"a-z0-9_\-{_HAN}"
+# A dotted name, or any name right after a scheme; only at the start of a run of name
+# characters, so that a long run is read once.
+_HOST = re.compile(rf"(?<![{_LABEL_CHARS}])(?:(?<=://)[{_LABEL_CHARS}]+(?:\.[{_LABEL_CHARS}]+)*"
+                   rf"|[{_LABEL_CHARS}]+(?:\.[{_LABEL_CHARS}]+)+)")
+_SCHEME = re.compile(r"[a-z][a-z0-9+.-]{0,15}://")
+
+
+def _emails(text: str) -> Iterator[str]:
+    yield from (m.group() for m in _EMAIL.finditer(text))
+    spelled = _AT_SPELLINGS.sub("@", _DOT_SPELLINGS.sub(".", text))
+    for match in _EMAIL.finditer(spelled):
+        if match.group().rsplit(".", 1)[1] in TLDS:
+            yield match.group()
+
+
+def _domain(labels: list[str]) -> list[str] | None:
+    """The labels of a domain, Chinese around it trimmed; None if it is not one."""
+    if len(labels) < 2 or not all(labels):
+        return None
+    first, last = labels[0], labels[-1]
+    if not last.isascii():
+        head = re.match(r"[a-z0-9-]+", last)
+        tld = head.group() if head else next((t for t in HAN_TLDS if last.startswith(t)), "")
+        if not tld:
+            return None
+        last = tld
+    if not first.isascii() and re.search(r"[a-z0-9]$", first):
+        first = re.sub(rf"^[{_HAN}]+", "", first)
+    return [first, *labels[1:-1], last]
+
+
+def _hosts(text: str) -> Iterator[tuple[str, str]]:
+    """(family, host) for each link or IP address in an unmasked text."""
+    schemes = {m.end(): m.group() for m in _SCHEME.finditer(text)}
+    previous: tuple[int, bool] = (-1, False)  # end and "is a domain" of the last token
+    for match in _HOST.finditer(text):
+        start = match.start()
+        host = match.group().rstrip(".")
+        labels = _domain(host.split("."))
+        after_scheme = start in schemes
+        after_domain = start > 0 and text[start - 1] == "@" and previous == (start - 1, True)
+        after_at = start > 0 and text[start - 1] == "@"
+        is_domain = False
+        if labels is not None:
+            if len(labels) == 4 and all(label.isdigit() and int(label) < 256 for label in labels):
+                more = text[match.end():match.end() + 1] in (":", "/")
+                if after_scheme or more or any(len(label) > 1 for label in labels):
+                    yield "ip", host
+                previous = (match.end(), False)
+                continue
+            tld = labels[-1]
+            is_domain = (tld in TLDS or tld in HAN_TLDS or labels[0] == "www") and not (
+                tld.isdigit())
+        if after_scheme and labels is None:
+            yield "link", schemes[start] + host
+        elif is_domain and labels is not None and (not after_at or after_scheme
+                                                   or after_domain):
+            yield "link", ".".join(labels)
+        previous = (match.end(), is_domain)
+
+
+def _allowed(host: str, allow: Collection[str]) -> bool:
+    return any(host == domain or host.endswith("." + domain) for domain in allow)
+
+
+def find_links(text: str, allow: Collection[str] = ()) -> list[Finding]:
+    """Links and IP addresses in a message, except to the allowed domains and their
+    subdomains (`allow` holds lower-case domains)."""
+    return links_in(unmask(text), allow)
+
+
+def links_in(unmasked: str, allow: Collection[str] = ()) -> list[Finding]:
+    """find_links on a text already unmasked."""
+    spelled = _DOT_SPELLINGS.sub(".", unmasked)
+    found = [Finding(family, host) for family, host in _hosts(spelled)
+             if family == "ip" or not _allowed(host, allow)]
+    return list(dict.fromkeys(found))
+
+
+def find_contacts(text: str) -> list[Finding]:
+    """Phone numbers, WeChat ids, QQ numbers and e-mail addresses, each listed once."""
+    return contacts_in(unmask(text))
+
+
+def contacts_in(unmasked: str) -> list[Finding]:
+    """find_contacts on a text already unmasked."""
+    found = [Finding("phone", number) for number in _phones(unmasked)]
+    found += _marked(unmasked)
+    found += [Finding("email", address) for address in _emails(unmasked)]
+    return list(dict.fromkeys(found))

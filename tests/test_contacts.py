@@ -1,0 +1,238 @@
+"""Contact details and links however disguised, and the ordinary chat left alone."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.contacts import Finding, find_contacts, find_links
+
+
+def phone(value: str) -> Finding:
+    return Finding("phone", value)
+
+
+def wechat(value: str) -> Finding:
+    return Finding("wechat", value)
+
+
+def link(value: str) -> Finding:
+    return Finding("link", value)
+
+
+# --- phones --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "电话１３８００１３８０００", "138 0013 8000", "138-0013-8000", "1 3 8 0 0 1 3 8 0 0 0",
+        "+86 138.0013.8000", "一三八零零一三八零零零", "壹叁捌 零零壹叁 捌零零零", "l38OO138OOO",
+        "❶❸❽00138000", "⑴⑶⑻⓪⓪⑴⑶⑻⓪⓪⓪", "1️⃣3️⃣8️⃣0️⃣0️⃣1️⃣3️⃣8️⃣0️⃣0️⃣0️⃣",
+        "𝟏𝟑𝟖𝟎𝟎𝟏𝟑𝟖𝟎𝟎𝟎", "幺三八洞洞幺三八洞洞洞", "138🔥0013🔥8000", "138\u200b0013\u200b8000",
+        "138。0013。8000", "@13800138000",
+    ],
+)
+def test_a_mobile_number_in_any_style_is_a_contact_without_a_marker(text: str) -> None:
+    assert find_contacts(f"有事找我 {text} 谢谢") == [phone("13800138000")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["订单 2026112913800138000", "13,800,138,000 元", "SF13800138000123", "v13800138000x"],
+)
+def test_digits_that_only_contain_a_mobile_number_are_not_one(text: str) -> None:
+    assert find_contacts(text) == []
+
+
+# --- markers -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["加V：abc123", "加v abc123", "vx:abc123", "微信 abc123", "V❤: abc123", "v x: abc123",
+     "微🌸信 abc123", "薇 abc123", "威信号 abc123", "加 V 信 abc123", "wx号 abc123",
+     "weixin: abc123", "微信搜索：abc123", "vх: abc123", "w\u200bx: abc123"],
+)
+def test_a_wechat_id_after_a_marker_in_any_spelling_is_caught(text: str) -> None:
+    assert wechat("abc123") in find_contacts(text)
+
+
+def test_a_letters_only_wechat_id_counts_only_when_announced() -> None:
+    assert find_contacts("微信号 zhangsan") == [wechat("zhangsan")]
+    assert find_contacts("wechat: zhangsan") == [wechat("zhangsan")]
+    assert find_contacts("join the wechat group today") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [("扣扣：12345678", "12345678"), ("QQ号 1234 5678", "12345678"), ("Q: 12345678", "12345678"),
+     ("企鹅 七七八八九九零", "7788990"), ("q q 12345678", "12345678"),
+     ("球球 55667788", "55667788")],
+)
+def test_a_qq_number_after_a_marker_is_caught(text: str, found: str) -> None:
+    assert Finding("qq", found) in find_contacts(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [("w e i x i n", wechat("weixin")), ("私聊 W.E.I.X.I.N 哦", wechat("weixin")),
+     ("加 v x", wechat("vx")), ("w-x", wechat("wx")), ("q q 群", Finding("qq", "qq"))],
+)
+def test_a_marker_spelled_out_is_caught_by_itself(text: str, found: Finding) -> None:
+    assert find_contacts(text) == [found]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["wechat group", "qq音乐", "I use wechat every day", "we chat about it", "W X Y Z",
+     "the newx box12 is out", "Q3 目标 5000 单", "V1.3.2 版本", "Q&A session 2", "微波炉 800W",
+     "微信支付 88 元"],
+)
+def test_a_marker_without_an_id_is_no_contact(text: str) -> None:
+    assert find_contacts(text) == []
+
+
+def test_a_wechat_internal_id_needs_no_marker() -> None:
+    assert find_contacts("找 wxid_abcd1234") == [wechat("wxid_abcd1234")]
+
+
+# --- e-mail --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["someone.name@example.com", "someone.name＠example．com", "someone.name at example dot com",
+     "someone.name(at)example(dot)com", "someone.name [at] example [dot] com"],
+)
+def test_an_email_address_however_written_is_caught(text: str) -> None:
+    assert Finding("email", "someone.name@example.com") in find_contacts(f"邮箱 {text} 联系")
+
+
+# --- links ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "host"),
+    [
+        ("看这里 https://example.com/a?b=1 很好", "example.com"),
+        ("www.x.com", "www.x.com"),
+        ("去abc.com/xyz看看", "abc.com"),
+        ("t.cn/abc", "t.cn"),
+        ("ｗｗｗ．ＳＨＯＰ．ＣＯＭ", "www.shop.com"),
+        ("点 www.ex\u200bample.com 领", "www.example.com"),
+        ("shop点com", "shop.com"),
+        ("shop。com", "shop.com"),
+        ("shop(dot)com", "shop.com"),
+        ("shop[.]com", "shop.com"),
+        ("shop . com", "shop.com"),
+        ("shop dot com", "shop.com"),
+        ("例子.中国", "例子.中国"),
+        ("bit.ly/3abc", "bit.ly"),
+    ],
+)
+def test_links_with_or_without_scheme_however_written_are_caught(text: str, host: str) -> None:
+    assert find_links(text) == [link(host)]
+
+
+def test_a_scheme_makes_a_link_whatever_follows() -> None:
+    assert find_links("weixin://dl/chat") == [link("weixin://dl")]
+
+
+def test_allowed_domains_and_their_subdomains_are_not_links() -> None:
+    allow = ["example.com"]
+    assert find_links("https://example.com/rules", allow) == []
+    assert find_links("docs.example.com/faq", allow) == []
+    assert find_links("badexample.com", allow) == [link("badexample.com")]
+
+
+def test_an_allowed_domain_before_an_at_sign_does_not_hide_the_real_host() -> None:
+    allow = ["ting.example.com"]
+    assert find_links("http://ting.example.com@evil.example/login", allow) == [
+        link("evil.example")]
+    assert find_links("ting.example.com@evil.example", allow) == [link("evil.example")]
+
+
+def test_an_email_address_is_not_a_link() -> None:
+    assert find_links("abc@qq.com") == []
+
+
+@pytest.mark.parametrize("text", ["103.45.67.89", "http://8.8.8.8/x", "1.2.3.4:8080"])
+def test_bare_ip_addresses_are_caught(text: str) -> None:
+    assert [f.family for f in find_links(f"连 {text} 下载")] == ["ip"]
+
+
+# --- ordinary chat -------------------------------------------------------------------------
+
+ORDINARY_MESSAGES = [
+    "这个199元", "¥1,280", "价格：1,299.00", "共 3 件 合计 ￥399.00", "12.5元一斤", "转账 13800 元",
+    "2026-11-23", "2026/11/23 14:00", "2026年11月23日 星期一", "12:30", "明天 10:30-11:30 开会",
+    "下午3点到5点", "3点半", "我有3年经验", "验证码是 654321", "订单 1024 单，已发 998 单",
+    "单号 1234567890", "编号 12345678901234", "第一二三名", "一个人", "三天后见", "一五一十地说",
+    "v1.2.3", "版本 v1.2 发布了", "3.14", "1.5倍速", "评分 4.8/5", "file.txt 发我",
+    "身高 180cm 体重 75kg", "1 2 3 4 5 6 7 8 9 10", "ISBN 978-7-111-12345-6",
+    "e.g. this, i.e. that",
+    "I use wechat every day", "qq音乐 2024 年度歌单", "好的。明天见", "时间是下午3点30",
+    "版本号 2.0.1.5", "营收 13,800,138,000 元", "look at this dot on the map", "我们 at 3 pm meet",
+]
+
+
+@pytest.mark.parametrize("text", ORDINARY_MESSAGES)
+def test_ordinary_chat_with_numbers_gives_no_findings(text: str) -> None:
+    assert find_contacts(text) == []
+    assert find_links(text) == []
+
+
+# --- properties ----------------------------------------------------------------------------
+
+DIGIT_STYLES = [
+    "0123456789", "０１２３４５６７８９", "⓪①②③④⑤⑥⑦⑧⑨", "𝟎𝟏𝟐𝟑𝟒𝟓𝟔𝟕𝟖𝟗",
+    "零一二三四五六七八九", "〇壹贰叁肆伍陆柒捌玖", "洞幺二三四五六七八九",
+    ["0️⃣", "1️⃣", "2️⃣", "3️⃣", "4️⃣", "5️⃣", "6️⃣", "7️⃣", "8️⃣", "9️⃣"],
+]
+SEPARATORS = ["", " ", "-", ".", "·", "\u200b", "🔥", "❤️", " / ", "_"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(number=st.from_regex(r"1[3-9][0-9]{9}", fullmatch=True),
+       style=st.sampled_from(DIGIT_STYLES), separator=st.sampled_from(SEPARATORS),
+       cuts=st.sets(st.integers(1, 10), max_size=4))
+def test_any_mobile_number_in_any_style_with_any_separators_is_caught(
+        number: str, style: str | list[str], separator: str, cuts: set[int]) -> None:
+    digits = [style[int(d)] for d in number]
+    text = "".join(d + (separator if i + 1 in cuts else "") for i, d in enumerate(digits))
+    assert phone(number) in find_contacts(f"加我 {text} 了解")
+
+
+MARKERS = ["微信", "vx", "VX", "wx", "V", "v信", "薇", "weixin", "ＷＸ", "v x", "微 信", "vх"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(marker=st.sampled_from(MARKERS), colon=st.sampled_from(["：", ":", " ", "号", "❤"]),
+       ident=st.from_regex(r"[a-z][a-z_]{3,10}[0-9]{1,6}", fullmatch=True))
+def test_any_wechat_id_after_any_marker_is_caught(marker: str, colon: str, ident: str) -> None:
+    assert wechat(ident) in find_contacts(f"有意私聊 {marker}{colon}{ident} 谢谢")
+
+
+@settings(max_examples=200, deadline=None)
+@given(marker=st.sampled_from(["qq", "QQ", "Q", "扣扣", "企鹅", "ＱＱ", "q q"]),
+       colon=st.sampled_from(["：", ":", " ", "号", "群"]),
+       number=st.from_regex(r"[1-9][0-9]{4,10}", fullmatch=True))
+def test_any_qq_number_after_any_marker_is_caught(marker: str, colon: str, number: str) -> None:
+    if marker in ("Q", "q q") and colon in ("号", "群"):
+        colon = ":"
+    assert Finding("qq", number) in find_contacts(f"{marker}{colon}{number}")
+
+
+# --- cost ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("padding", ["www." + "a." * 20_000, "1 " * 20_000, "v " * 20_000,
+                                     "a@" * 20_000, "中" * 40_000 + "."])
+def test_every_scan_reads_the_whole_message_once(padding: str) -> None:
+    """A padded ad is still found at the very end of a long message: no inspection cap.
+    (The cost is measured by `groupbot moderation bench`, not asserted here.)"""
+    text = padding + " 加我 138 0013 8000 或 t.cn/abc"
+    assert phone("13800138000") in find_contacts(text)
+    assert link("t.cn") in find_links(text)
