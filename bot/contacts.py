@@ -96,7 +96,8 @@ def _amount(run: str, number: str) -> bool:
 # --- markers -----------------------------------------------------------------------------
 
 _SEP = r"[^a-z0-9_\-" + _HAN + r"]"
-_WECHAT_MARKERS = ("微信", "薇信", "威信", "徽信", "维信", "卫信", "v信", "wei信", "微", "薇", "威",
+_WECHAT_MARKERS = ("微信", "薇信", "威信", "徽信", "维信", "卫信", "v信", "wei信", "微x", "薇x",
+                   "威x", "微", "薇", "威",
                    "weixin", "wechat", "vx", "wx", "v")
 _QQ_MARKERS = ("扣扣", "企鹅", "球球", "qq", "q")
 # A marker may have separators (spaces, emoji, dots) between its characters: "微🌸信", "v x".
@@ -182,6 +183,18 @@ _COUNTRY_TLDS = (
     "uz va vc ve vg vi vn vu wf ws ye yt za zm zw"
 )
 TLDS = frozenset((_GENERIC_TLDS + " " + _COUNTRY_TLDS).split())
+# Top-level domains a bare name counts with by itself ("abc.com", "t.cn", "bit.ly"); with
+# the others it needs a path, a port, "www." or a scheme, as they are also names and file
+# endings ("Dr.Wang", "mr.li", "main.py" are not links; "main.py/x" is).
+_STRONG_TLDS = frozenset((
+    "com", "net", "org", "info", "biz", "mobi", "asia", "xyz", "top", "vip", "club", "site",
+    "online", "shop", "store", "app", "tech", "live", "fun", "icu", "cloud", "link", "work",
+    "ltd", "group", "life", "world", "space", "website", "cyou", "buzz", "blog", "news", "email",
+    "page", "love", "win", "bid", "loan", "party", "click", "host", "press", "run", "ink", "kim",
+    "zone", "team", "plus", "city", "center", "global", "example", "cn", "hk", "tw", "mo", "cc",
+    "co", "io", "me", "ly", "gl", "gd", "im", "la", "ws", "to", "tk", "ml", "ga", "cf", "gq",
+    "pw", "su", "ru", "jp", "kr", "us", "uk"
+))
 HAN_TLDS = ("中国", "中國", "公司", "网络", "网址", "在线", "商城", "集团", "我爱你",
             "中文网", "网店")
 # TLDs a dot written with spaces around it may come before ("abc . com")
@@ -235,20 +248,22 @@ def _hosts(text: str) -> Iterator[tuple[str, str]]:
         start = match.start()
         host = match.group().rstrip(".")
         labels = _domain(host.split("."))
+        more = text[match.end():match.end() + 1] in (":", "/")
         after_scheme = start in schemes
         after_domain = start > 0 and text[start - 1] == "@" and previous == (start - 1, True)
-        after_at = start > 0 and text[start - 1] == "@"
+        # after "name@": the domain of an e-mail address, not a link of its own
+        after_at = start > 1 and text[start - 1] == "@" and bool(
+            re.match(r"[a-z0-9._%+-]", text[start - 2]))
         is_domain = False
         if labels is not None:
             if len(labels) == 4 and all(label.isdigit() and int(label) < 256 for label in labels):
-                more = text[match.end():match.end() + 1] in (":", "/")
                 if after_scheme or more or any(len(label) > 1 for label in labels):
                     yield "ip", host
                 previous = (match.end(), False)
                 continue
             tld = labels[-1]
-            is_domain = (tld in TLDS or tld in HAN_TLDS or labels[0] == "www") and not (
-                tld.isdigit())
+            is_domain = (tld in _STRONG_TLDS or tld in HAN_TLDS or labels[0] == "www"
+                         or after_scheme or (tld in TLDS and more))
         if after_scheme and labels is None:
             yield "link", schemes[start] + host
         elif is_domain and labels is not None and (not after_at or after_scheme

@@ -10,9 +10,9 @@ A corpus is a YAML file:
 
 Each case is said by a fresh member in a group of the type, in a bot on a temporary
 database, its messages one second apart and the cases ten minutes apart. A case is caught
-when antispam acted on that member (a warning, a removal, a `log`/`review` flag) for a
-finding of the case's family; an innocent case (`flag: false`) is a false positive when
-antispam acted on the member at all.
+when antispam acted on that member (a warning, a removal, a `log`/`review` flag; one
+message gets one action, so a phone number in a link card may be caught as a link); an
+innocent case (`flag: false`) is a false positive when antispam acted on the member.
 
 `groupbot moderation bench` measures the content detectors alone (no database): the cost
 per message with 10 and with N banned words, and of one 100,000-character message.
@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import re
+import logging
 import sqlite3
 import statistics
 import sys
@@ -43,8 +43,6 @@ from bot.yamlfile import InputError
 
 FAMILIES = ("phone", "wechat", "qq", "email", "link", "ip", "banned", "card", "mini_program")
 _GROUP = "corpus"
-_DETAIL = re.compile(r"\[([^\]]*)\]")
-_FAMILY_OF = re.compile(r"(?:^|\s)([a-z_]+):")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -63,16 +61,12 @@ class Case:
 @dataclasses.dataclass
 class Outcome:
     case: Case
-    families: set[str]  # of what antispam acted on
-    details: list[str]
-
-    @property
-    def flagged(self) -> bool:
-        return bool(self.details)
+    details: list[str]  # the audit details of what antispam did to the case's member
 
     @property
     def right(self) -> bool:
-        return self.case.family in self.families if self.case.flag else not self.flagged
+        """A flag case was acted on; an innocent one was not."""
+        return bool(self.details) == self.case.flag
 
 
 def read_corpus(file: Path) -> list[Case]:
@@ -153,23 +147,7 @@ async def run_cases(deployment: Deployment, gtype: GroupType, cases: list[Case],
     acted: dict[str, list[str]] = {}
     for member, detail in rows:
         acted.setdefault(member, []).append(detail)
-    return [Outcome(case, _families(acted.get(f"case{case.number}", [])),
-                    acted.get(f"case{case.number}", [])) for case in cases]
-
-
-def _families(details: list[str]) -> set[str]:
-    """The families in audit details ("contacts: 发布联系方式 [phone:138...]")."""
-    found = set()
-    for detail in details:
-        detector = detail.split(":", 1)[0]
-        inside = _DETAIL.search(detail)
-        if detector == "words":
-            found.add("banned")
-        elif detector in ("contacts", "links") and inside:
-            found.update(_FAMILY_OF.findall(inside.group(1)))
-        elif detector == "kinds" and inside:
-            found.add(inside.group(1))
-    return found
+    return [Outcome(case, acted.get(f"case{case.number}", [])) for case in cases]
 
 
 def report(outcomes: list[Outcome]) -> str:
@@ -212,6 +190,7 @@ async def test_command(args: argparse.Namespace, registry: Registry) -> int:
     except ValueError as exc:
         print(f"groupbot moderation test: {exc}", file=sys.stderr)
         return 2
+    logging.getLogger("bot").setLevel(logging.WARNING)  # not the bot's chatter per case
     outcomes = await run_cases(deployment, gtype, cases, registry)
     print(f"corpus {args.corpus}: {len(cases)} cases through type {gtype.name}'s moderation")
     print(report(outcomes))
