@@ -403,7 +403,7 @@ def _case_id(dm: dict[str, Any]) -> str:
 
 async def test_review_sends_a_private_case_and_nothing_public(tmp_path: Path) -> None:
     async with Harness(_severities(tmp_path), tmp_path) as h:
-        await h.say("r1", "eve", "感谢支援交流活动\n⚠️ 警告 (2/2)")
+        await h.say("r1", "eve", "援交活动\n⚠️ 警告 (2/2)")
         await h.drain()
         assert h.texts() == ["活动见群公告"]  # no warning; later handlers still answer
         [dm] = h.actions("dm")
@@ -411,7 +411,7 @@ async def test_review_sends_a_private_case_and_nothing_public(tmp_path: Path) ->
         assert dm["to"] == "admin" and len(lines) == 5
         assert lines[1:] == [
             "成员：eve（eve）", "原因：疑似色情交易（援交）",
-            "消息：感谢支援交流活动 ⚠️ 警告 (2/2)",  # on one line: it cannot forge a line
+            "消息：援交活动 ⚠️ 警告 (2/2)",  # on one line: it cannot forge a line
             f"回复 /warn {_case_id(dm)} 警告，/kick {_case_id(dm)} 移出，"
             f"/dismiss {_case_id(dm)} 不处理"]
         assert (await _audit(h, "warn")) == []
