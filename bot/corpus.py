@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import logging
-import sqlite3
 import statistics
 import sys
 import tempfile
@@ -32,7 +31,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bot import config, yamlfile
+from bot import audit, config, yamlfile
 from bot.adapters.simulator import Simulator
 from bot.app import Bot
 from bot.clock import VirtualClock
@@ -130,8 +129,8 @@ async def run_cases(deployment: Deployment, gtype: GroupType, cases: list[Case],
     world = Simulator(clock, Member(deployment.settings.bot.id, deployment.settings.bot.name))
     world.add_group(_GROUP, "moderation test", [])
     with tempfile.TemporaryDirectory(prefix="groupbot-corpus-") as tmp:
-        db = Path(tmp) / "corpus.db"
-        async with Bot(deployment, world, clock, registry, db, seed=0) as bot:
+        async with Bot(deployment, world, clock, registry, Path(tmp) / "corpus.db",
+                       seed=0) as bot:
             for case in cases:
                 member = f"case{case.number}"
                 sender = world.join(_GROUP, [member])[0]
@@ -140,13 +139,10 @@ async def run_cases(deployment: Deployment, gtype: GroupType, cases: list[Case],
                     await bot.feed(Message(clock.now(), _GROUP, sender, text, case.kind,
                                            url=case.url, id=f"{member}-{j}"))
                 await bot.advance(clock.now() + timedelta(minutes=10))
-        with sqlite3.connect(db) as connection:
-            rows = connection.execute(
-                "SELECT member, detail FROM audit WHERE grp=? AND handler='antispam'"
-                " ORDER BY id", (_GROUP,)).fetchall()
+            rows = await audit.records(bot.store, _GROUP, handler="antispam")
     acted: dict[str, list[str]] = {}
-    for member, detail in rows:
-        acted.setdefault(member, []).append(detail)
+    for row in rows:
+        acted.setdefault(row.member, []).append(row.detail)
     return [Outcome(case, acted.get(f"case{case.number}", [])) for case in cases]
 
 
