@@ -104,7 +104,7 @@ _QQ_MARKERS = ("扣扣", "企鹅", "球球", "qq", "q")
 _SPACED = {marker: f"{_SEP}*".join(marker) for marker in (*_WECHAT_MARKERS, *_QQ_MARKERS)}
 _MARKER = re.compile(
     rf"(?P<marker>{'|'.join(_SPACED.values())})"
-    rf"(?P<filler>(?:{_SEP}|号码|号|账号|搜索|搜|是|为|群|id)*)"
+    rf"(?P<filler>(?:{_SEP}|号码|号|账号|搜索|搜|是|为|群|id(?={_SEP}))*)"
     rf"(?P<id>[a-z0-9_\-{_CHINESE_NUMERALS}]{{1,40}}(?:{_SEP}+[0-9{_CHINESE_NUMERALS}]+)*)"
 )
 _LETTER_MARKER = re.compile(_MARKER.pattern.replace(

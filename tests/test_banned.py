@@ -1,0 +1,119 @@
+"""Banned words: found however disguised, never across a Chinese word boundary."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+import opencc
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pypinyin import lazy_pinyin
+
+from bot.banned import BannedWords, Listed, Severity
+from bot.config import Content
+
+WORDS = Path(__file__).resolve().parent.parent / "content" / "words"
+SHIPPED_FILES = sorted(p for p in WORDS.glob("*.txt") if p.name != "allow.txt")
+LISTED = [word for path in SHIPPED_FILES
+          for word in Content(path.name, path.read_text("utf-8")).lines()]
+
+
+@cache
+def to_traditional() -> opencc.OpenCC:
+    return opencc.OpenCC("s2t")
+
+
+@cache
+def shipped() -> BannedWords:
+    return BannedWords([Listed(word, "x", Severity.WARN, 0) for word in LISTED])
+
+
+def found(text: str, matcher: BannedWords | None = None) -> list[str]:
+    return [hit.listed.word for hit in (matcher or shipped()).find(text)]
+
+
+# --- disguises of every shipped word -------------------------------------------------------
+
+NOISE = [" ", ".", "·", "-", "*", "\u200b", "\u200d", "〇", "🍑", "❤️", "～", "|", "/"]
+
+
+@st.composite
+def disguised(draw: st.DrawFn) -> tuple[str, str]:
+    word = draw(st.sampled_from(LISTED))
+    text = word
+    if not word.isascii() and draw(st.booleans()):
+        text = to_traditional().convert(text)  # traditional characters
+    if word.isascii():
+        if draw(st.booleans()):
+            i = draw(st.integers(0, len(text) - 1))
+            text = text[:i] + text[i] * draw(st.integers(2, 5)) + text[i + 1:]  # fuuuck
+        if draw(st.booleans()):
+            text = text.upper()
+        text += draw(st.sampled_from(["", "s", "ing", "er", "ers", "ed"]))
+    noise = draw(st.sampled_from(NOISE))
+    if draw(st.booleans()):
+        text = noise.join(text)
+    before, after = draw(st.sampled_from([("", ""), ("【", "】"), ("说：", "！"), ("‘", "’")]))
+    return word, f"{before}{text}{after}"
+
+
+@settings(max_examples=300, deadline=None)
+@given(disguised())
+def test_every_listed_word_is_found_however_disguised(case: tuple[str, str]) -> None:
+    word, text = case
+    assert word in found(text), text
+
+
+@settings(max_examples=100, deadline=None)
+@given(word=st.sampled_from([w for w in LISTED if not w.isascii() and len(w) > 1
+                             and all("\u4e00" <= c <= "\u9fff" for c in w)]),
+       separator=st.sampled_from(["", " ", "-"]))
+def test_the_pinyin_of_every_listed_chinese_word_is_found_for_review(
+        word: str, separator: str) -> None:
+    text = separator.join(lazy_pinyin(word))
+    hits = [hit for hit in shipped().find(text) if hit.listed.word == word]
+    assert hits and all(hit.severity is Severity.REVIEW for hit in hits), text
+
+
+@pytest.mark.parametrize(
+    ("text", "word"),
+    [("f*ck", "fuck"), ("f**king", "fuck"), ("motherfucker", "fuck"), ("FUCKERS", "fuck"),
+     ("sh*t", "shit"), ("fսck", "fuck"), ("法〇轮〇功", "法轮功"), ("支持台獨", "台独"),
+     ("你这个贱人", "贱人"), ("看色情片", "色情")],
+)
+def test_disguises_named_by_the_issue_are_found(text: str, word: str) -> None:
+    assert word in found(text)
+
+
+# --- word boundaries -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["本平台独家首发", "西藏独特的风景", "感谢支援交流活动", "他脸色情绪都不太好", "一夜情绪低落",
+     "不要说别人是低贱人群", "Shitake mushrooms", "he is lucky", "hello world", "classic"],
+)
+def test_a_listed_word_across_a_word_boundary_is_not_found(text: str) -> None:
+    assert found(text) == []
+
+
+def test_an_allow_phrase_hides_the_words_inside_it_and_nowhere_else() -> None:
+    matcher = BannedWords([Listed("台独", "x", Severity.WARN, 0)], allow=["台独立团"])
+    assert found("台 独 立 团", matcher) == []
+    assert found("支持台独", matcher) == ["台独"]
+
+
+def test_hits_carry_their_list_category_and_severity() -> None:
+    matcher = BannedWords([Listed("援交", "illegal", Severity.REMOVE, 2),
+                           Listed("色情", "vulgar", Severity.REVIEW, 1)])
+    hits = matcher.find("援交和色情")
+    assert [(h.listed.category, h.severity, h.listed.source) for h in hits] == [
+        ("illegal", Severity.REMOVE, 2), ("vulgar", Severity.REVIEW, 1)]
+
+
+def test_ten_thousand_words_build_one_automaton_and_still_match() -> None:
+    matcher = BannedWords([Listed(f"违禁词{i}号", "x", Severity.WARN, 0) for i in range(10_000)])
+    assert found("这里有违 禁 词 9999 号", matcher) == ["违禁词9999号"]
+    assert found("干净的消息", matcher) == []
