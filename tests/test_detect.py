@@ -1,0 +1,107 @@
+"""What antispam's detection part does in a running bot: severities and categories of word
+lists, `allow`, contacts split over messages, mentions, and cards read by their text."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from harness import BOT_YAML, Harness, write_config
+
+from bot.events import Kind
+
+TYPE = """\
+handlers:
+  - antispam:
+      warn_limit: 3
+      contacts: {split_within: 60s}
+      words:
+        allow: ["台独立团"]
+        lists:
+          - {file: words/politics.txt, reason: 涉及政治话题}
+          - {words: ["色情"], category: vulgar, reason: 低俗, severity: review}
+          - {words: ["卖淫"], reason: 违法, severity: remove}
+  - admin: {}
+"""
+
+
+def _config(tmp_path: Path) -> Path:
+    return write_config(tmp_path / "config", BOT_YAML + "direct: private\n",
+                        {"recruitment": TYPE, "private": "handlers:\n  - admin: {}\n"},
+                        {"words/politics.txt": "# politics\n台独\n"})
+
+
+async def _audit(h: Harness) -> list[tuple[Any, ...]]:
+    return await h.bot.store.all("SELECT action, member, detail FROM audit ORDER BY id")
+
+
+async def test_a_warn_list_warns_in_public(tmp_path: Path) -> None:
+    async with Harness(_config(tmp_path), tmp_path) as h:
+        await h.say("r1", "eve", "支持台獨")
+        await h.drain()
+        assert h.texts("r1") == ["⚠️ 警告 (1/3)：涉及政治话题。警告满 3 次将被移出群聊。"]
+        assert ("warn", "eve", "words: 涉及政治话题 [台独] (1/3)") in await _audit(h)
+
+
+async def test_a_review_list_says_nothing_in_public_and_asks_the_admins(tmp_path: Path) -> None:
+    async with Harness(_config(tmp_path), tmp_path) as h:
+        await h.say("r1", "eve", "举报色情广告")
+        await h.drain()
+        assert h.texts("r1") == []
+        [dm] = h.actions("dm")
+        assert dm["to"] == "admin" and "低俗（色情）" in dm["text"]
+
+
+async def test_a_remove_list_removes_at_once(tmp_path: Path) -> None:
+    async with Harness(_config(tmp_path), tmp_path) as h:
+        await h.say("r1", "eve", "卖 淫")
+        await h.drain()
+        assert [k["member"] for k in h.actions("kick")] == ["eve"]
+
+
+async def test_a_word_across_a_boundary_or_in_an_allow_phrase_is_left_alone(
+        tmp_path: Path) -> None:
+    async with Harness(_config(tmp_path), tmp_path) as h:
+        await h.say("r1", "eve", "本平台独家首发")
+        await h.say("r1", "bob", "台独立团的故事")  # allow: 台独立团
+        await h.drain()
+        assert h.sent == [] and await _audit(h) == []
+
+
+async def test_a_phone_split_over_messages_is_caught_in_the_one_that_completes_it(
+        tmp_path: Path) -> None:
+    async with Harness(_config(tmp_path), tmp_path) as h:
+        await h.say("r1", "eve", "有意者联系 138")
+        await h.advance("5s")
+        await h.say("r1", "bob", "0013")  # another member's message is not part of it
+        await h.say("r1", "eve", "0013 8000")
+        await h.drain()
+        assert h.texts("r1") == ["⚠️ 警告 (1/3)：发布联系方式。警告满 3 次将被移出群聊。"]
+        [(_, member, detail)] = await _audit(h)
+        assert member == "eve" and "phone:13800138000; over several messages" in detail
+
+
+async def test_pieces_further_apart_than_the_window_are_not_joined(tmp_path: Path) -> None:
+    async with Harness(_config(tmp_path), tmp_path) as h:
+        await h.say("r1", "eve", "有意者联系 138")
+        await h.advance("2m")
+        await h.say("r1", "eve", "0013 8000")
+        await h.drain()
+        assert h.texts("r1") == []
+
+
+async def test_an_at_sign_is_a_mention_only_when_the_platform_says_so(tmp_path: Path) -> None:
+    async with Harness(_config(tmp_path), tmp_path) as h:
+        await h.say("r1", "bob", "@13800138000\u2005 你好", mentions=("13800138000",))
+        await h.drain()
+        assert h.texts("r1") == []  # a real mention of a member whose name is digits
+        await h.say("r1", "eve", "@13800138000 加我")
+        await h.drain()
+        assert h.texts("r1") == ["⚠️ 警告 (1/3)：发布联系方式。警告满 3 次将被移出群聊。"]
+
+
+async def test_a_mini_programs_title_is_read_for_contacts(tmp_path: Path) -> None:
+    async with Harness(_config(tmp_path), tmp_path) as h:
+        await h.say("r1", "eve", "高薪兼职 加V：job2026", kind=Kind.MINI_PROGRAM)
+        assert any("contacts: 发布联系方式 [wechat:job2026]" in row[2]
+                   for row in await _audit(h))
