@@ -101,14 +101,17 @@ _WECHAT_MARKERS = ("微信", "薇信", "威信", "徽信", "维信", "卫信", "
                    "weixin", "wechat", "vx", "wx", "v")
 _QQ_MARKERS = ("扣扣", "企鹅", "球球", "qq", "q")
 # A marker may have separators (spaces, emoji, dots) between its characters: "微🌸信", "v x".
-_SPACED = {marker: f"{_SEP}*".join(marker) for marker in (*_WECHAT_MARKERS, *_QQ_MARKERS)}
+# (not a colon: "V：x_abc1" is the marker V and the id x_abc1)
+_INSIDE = r"[^a-z0-9_\-:" + _HAN + r"]"
+_SPACED = {marker: f"{_INSIDE}*".join(marker) for marker in (*_WECHAT_MARKERS, *_QQ_MARKERS)}
 _MARKER = re.compile(
     rf"(?P<marker>{'|'.join(_SPACED.values())})"
     rf"(?P<filler>(?:{_SEP}|号码|号|账号|搜索|搜|是|为|群|id(?={_SEP}))*)"
     rf"(?P<id>[a-z0-9_\-{_CHINESE_NUMERALS}]{{1,40}}(?:{_SEP}+[0-9{_CHINESE_NUMERALS}]+)*)"
 )
-_LETTER_MARKER = re.compile(_MARKER.pattern.replace(
-    "(?P<marker>" + "|".join(_SPACED.values()) + ")", "(?P<marker>[vq])"))
+_ONE_CHARACTER = "vq微薇威"
+_ONE_CHARACTER_MARKER = re.compile(_MARKER.pattern.replace(
+    "(?P<marker>" + "|".join(_SPACED.values()) + ")", f"(?P<marker>[{_ONE_CHARACTER}])"))
 _WECHAT_ID = re.compile(r"[a-z][a-z0-9_-]{4,19}")
 _LONE = r"[a-z](?![a-z0-9])"
 _SPELLED = re.compile(rf"(?<![a-z0-9]){_LONE}(?:[^a-z0-9{_HAN}]+{_LONE}){{1,5}}")
@@ -118,12 +121,12 @@ _SPELLED_MARKERS = {"weixin": "wechat", "wechat": "wechat", "vx": "wechat", "wx"
 
 def _marked(text: str) -> Iterator[Finding]:
     for match in _MARKER.finditer(text):
-        found = _after_marker(text, match)
-        if found is None and match["marker"][0] in "vq" and len(match["marker"]) > 1:
-            # "V❤x_abc1": the letter alone may be the marker, and the rest the id
-            found = _after_marker(text, _LETTER_MARKER.match(text, match.start()))
-        if found is not None:
-            yield found
+        yield from filter(None, [_after_marker(text, match)])
+        marker = match["marker"]
+        if marker[0] in _ONE_CHARACTER and re.search(_SEP, marker):
+            # "V❤x_abc1": the first character alone may be the marker, and the rest the id
+            yield from filter(None, [_after_marker(
+                text, _ONE_CHARACTER_MARKER.match(text, match.start()))])
     for match in _SPELLED.finditer(text):
         word = "".join(c for c in match.group() if c.isalpha())
         if word in _SPELLED_MARKERS:
