@@ -96,11 +96,11 @@ class GroupRow:
 
 async def bound(console: Console) -> list[tuple[str, str, GroupType]]:
     """Every bound group as (id, topic, type): live from the platform while the bot runs,
-    else as the lifecycle handler last recorded it."""
+    and every group `groupbot report` lists (bound from its first event on)."""
     deployment = console.deployment
     found: dict[str, tuple[str, str, GroupType]] = {}
-    for facts in await lifecycle.known_groups(console.reader):
-        gtype = deployment.type_for(facts.id, facts.topic) or deployment.types.get(facts.type)
+    for facts in await report.listed_groups(console.reader, deployment):
+        gtype = deployment.types.get(facts.type)
         if gtype is not None:
             found[facts.id] = (facts.id, facts.topic, gtype)
     if console.bot is not None:

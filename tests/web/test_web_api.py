@@ -194,6 +194,12 @@ async def test_csv_downloads_need_the_operator_and_name_the_kind(site: Site) -> 
     assert response.headers["Content-Disposition"] == 'attachment; filename="members.csv"'
     body = await response.read()
     assert b"dave" in body
+    await site.h.rename("r1", "dave", '=HYPERLINK("http://evil.example")')
+    body = await (await site.client.get("/export/members.csv?group=r1", headers=BEARER)).read()
+    assert body.startswith(b"\xef\xbb\xbf")  # UTF-8 with BOM, for Excel
+    text = body.decode("utf-8-sig")
+    assert '"\'=HYPERLINK(""http://evil.example"")"' in text  # a formula shown as text
+    assert '"i1"' not in text  # only the group asked for
     assert (await site.client.get("/export/secrets.csv", headers=BEARER)).status == 404
 
 
