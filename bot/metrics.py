@@ -48,16 +48,24 @@ class Metrics:
                                "minute", registry=r)
         self.send_rate.set_function(self.sent_last_minute)
         self._sent: deque[float] = deque()
+        self._by_kind: dict[type[Event], Counter] = {}  # labelled children, looked up once
         self.is_connected = False
         self._ever_connected = False
 
     @contextmanager
     def handling(self, event: Event) -> Iterator[None]:
         """Count one event by kind and time its handling."""
-        kind = _SNAKE.sub("_", type(event).__name__).lower()
-        self.events.labels(kind).inc()
-        with self.latency.time():
+        kind = type(event)
+        counter = self._by_kind.get(kind)
+        if counter is None:
+            counter = self._by_kind[kind] = self.events.labels(
+                _SNAKE.sub("_", kind.__name__).lower())
+        counter.inc()
+        start = time.perf_counter()
+        try:
             yield
+        finally:
+            self.latency.observe(time.perf_counter() - start)
 
     def sent(self, kind: str) -> None:
         self.actions.labels(kind).inc()
