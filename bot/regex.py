@@ -12,7 +12,7 @@ Unicode classes Python's `re` means by them (Chinese characters are word charact
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Sequence
 from typing import Any, Protocol
 
 import re2
@@ -32,9 +32,6 @@ _ASCII_ONLY = {
 
 
 class Match(Protocol):
-    @property
-    def lastgroup(self) -> str | None: ...
-
     def start(self) -> int: ...
 
     def group(self) -> str: ...
@@ -44,8 +41,6 @@ class Compiled(Protocol):
     def search(self, text: str) -> Match | None: ...
 
     def fullmatch(self, text: str) -> Match | None: ...
-
-    def finditer(self, text: str) -> Iterator[Match]: ...
 
 
 def _options() -> Any:
@@ -162,7 +157,28 @@ class Pattern(str):
         return self.compiled.fullmatch(text)
 
 
-def any_of(named: Mapping[str, Pattern]) -> Compiled:
-    """One expression matching any of the patterns, each in a group of its name, so one
-    pass over a text tells which matched (`Match.lastgroup`)."""
-    return _engine("|".join(f"(?P<{name}>{p.engine_source})" for name, p in named.items()))
+SET_MEMORY = 64 << 20
+"""RE2's memory for one set of patterns (a keywords handler's regex rules): room for a few
+thousand patterns."""
+
+
+class PatternSet:
+    """Which of many patterns occur in a text, found in one pass (RE2's Set): the cost of a
+    message hardly grows with the number of patterns."""
+
+    def __init__(self, patterns: Sequence[Pattern]) -> None:
+        options = _options()
+        options.max_mem = SET_MEMORY
+        self._set = re2.Set.SearchSet(options)
+        try:
+            for pattern in patterns:
+                self._set.Add(pattern.engine_source)
+            self._set.Compile()
+        except re2.error:
+            raise ValueError(f"{len(patterns)} regular expressions are too many for one "
+                             "handler: merge or drop some") from None
+
+    def matching(self, text: str) -> list[int]:
+        """The positions (in the list given) of the patterns found in `text`."""
+        found: list[int] = self._set.Match(text) or []
+        return found

@@ -3,8 +3,8 @@
 Each rule has patterns matched exact, contains, prefix or regex against the normalized text
 (case and full-width/half-width folded; Chinese matched inside sentences). The first rule
 in YAML order that matches wins. Literal patterns go through one Aho-Corasick automaton and
-regex patterns through one combined RE2 expression (linear time, see bot/regex.py), so the
-cost per message does not grow with the number of rules or with a pattern's shape.
+regex patterns through one RE2 set (linear time, see bot/regex.py), so the cost per message
+hardly grows with the number of rules and not at all with a pattern's shape.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from bot.config import ContentFile, Duration, TemplateText, invalid_at, placehol
 from bot.context import Context
 from bot.events import Message
 from bot.handler import CONTINUE, STOP, Flow, Handler, HandlerConfig
-from bot.regex import Pattern, any_of
+from bot.regex import Pattern, PatternSet
 from bot.text import WordMatcher, normalize, strip_mentions
 
 Reply = Annotated[TemplateText, placeholders("member", "group")]
@@ -83,17 +83,19 @@ class Keywords(Handler[Config]):
         config = self.config
         self._exact: dict[str, int] = {}
         literal: list[tuple[str, int, bool]] = []
-        regexes: dict[str, Pattern] = {}
+        regexes: list[Pattern] = []
+        self._regex_rule: list[int] = []  # the rule of each of `regexes`
         for index, rule in enumerate(config.rules):
             for pattern in rule.patterns:
                 if rule.match is MatchKind.EXACT:
                     self._exact.setdefault(normalize(pattern), index)
                 elif isinstance(pattern, Pattern):
-                    regexes[f"r{index}_{len(regexes)}"] = pattern
+                    regexes.append(pattern)
+                    self._regex_rule.append(index)
                 else:
                     literal.append((pattern, index, True))
         self._literal = WordMatcher(literal)
-        self._regex = any_of(regexes) if regexes else None
+        self._regex = PatternSet(regexes) if regexes else None
 
     def match(self, text: str) -> Rule | None:
         """The first rule (in YAML order) whose patterns match `text`."""
@@ -104,8 +106,7 @@ class Keywords(Handler[Config]):
             if rule.match is MatchKind.CONTAINS or start == 0:
                 found.add(index)
         if self._regex is not None:
-            for m in self._regex.finditer(norm):
-                found.add(int((m.lastgroup or "r0_").split("_")[0][1:]))
+            found.update(self._regex_rule[i] for i in self._regex.matching(norm))
         return self.config.rules[min(found)] if found else None
 
     async def handle(self, event: Message, ctx: Context) -> Flow:

@@ -160,6 +160,18 @@ async def test_word_and_digit_classes_keep_their_unicode_meaning(tmp_path: Path)
         "rule 0", "rule 1", "rule 2"]
 
 
+async def test_the_first_regex_rule_in_yaml_order_wins_wherever_it_matches(
+        tmp_path: Path) -> None:
+    rules = _regex_rules("课程.{0,4}价格", "报名.{0,4}课程", "在哪")
+    assert await _answers(tmp_path, rules, "报名这个课程价格多少，在哪交") == ["rule 0"]
+
+
+async def test_a_thousand_regex_rules_load_and_answer(tmp_path: Path) -> None:
+    rules = _regex_rules(*(f"第{i}期.{{0,6}}(安排|时间)" for i in range(1000)))
+    assert await _answers(tmp_path, rules, "第998期的时间？", "第1000期的时间？") == [
+        "rule 998"]
+
+
 async def test_inline_flags_work_inside_the_combined_expression(tmp_path: Path) -> None:
     assert await _answers(tmp_path, _regex_rules("报名", "(?i)abc"), "xABCx") == ["rule 1"]
 
