@@ -63,8 +63,9 @@ async def test_run_prints_the_console_url_and_a_one_time_login_then_stops_with_t
     token = login.split("token=")[1]
     async with aiohttp.ClientSession() as http:
         async with http.get(url + "healthz") as health:
-            assert await health.json() == {"status": "ok", "platform": "connected",
-                                           "outbox": 0}
+            state = await health.json()
+            assert (state["status"], state["platform"]) == ("ok", "connected")
+            assert isinstance(state["outbox"], int)
         async with http.get(url + "api/groups") as refused:
             assert refused.status == 401
         async with http.get(login, allow_redirects=False) as logged_in:
