@@ -168,7 +168,8 @@ def _content(value: Any, info: ValidationInfo) -> Content:
     except (OSError, UnicodeDecodeError) as exc:
         raise ValueError(f"content file {value} cannot be read: {exc}") from None
     if not text.strip():
-        raise ValueError(f"content file {value} is empty: the bot would send an empty message")
+        raise ValueError(f"content file {value} is empty: the bot would send an empty message "
+                         "(or, for a word list, match nothing)")
     return Content(value, text)
 
 

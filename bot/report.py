@@ -186,7 +186,10 @@ def _command(args: argparse.Namespace, registry: Registry, job: Job) -> int:
 
     try:
         print(asyncio.run(run()))
-    except (ValueError, LookupError, OSError) as exc:
+    except OSError as exc:  # e.g. --out is a directory
+        print(f"{exc.filename or ''}: {exc.strerror or exc}".lstrip(": "), file=sys.stderr)
+        return 2
+    except (ValueError, LookupError) as exc:
         print(exc, file=sys.stderr)
         return 2
     return 0

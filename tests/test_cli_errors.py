@@ -74,6 +74,14 @@ def test_times_out_of_range_exit_2(capsys: pytest.CaptureFixture[str], played: P
     assert _one_line(err).startswith(message)
 
 
+def test_export_to_a_directory_exits_2(capsys: pytest.CaptureFixture[str], played: Path,
+                                       tmp_path: Path) -> None:
+    code, _, err = _run(capsys, "export", "--what", "members", "--out", str(tmp_path),
+                        "--config", SHIPPED, "--db", str(played))
+    assert code == 2
+    assert _one_line(err) == f"{tmp_path}: Is a directory"
+
+
 def test_audit_reads_the_database_given_by_db(capsys: pytest.CaptureFixture[str],
                                               played: Path) -> None:
     code, out, err = _run(capsys, "audit", "--config", SHIPPED, "--db", str(played))
