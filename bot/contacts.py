@@ -28,6 +28,7 @@ import itertools
 import re
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 
 from bot.text import unmask
 
@@ -104,6 +105,7 @@ _QQ_MARKERS = ("扣扣", "企鹅", "球球", "qq", "q")
 # (not a colon: "V：x_abc1" is the marker V and the id x_abc1)
 _INSIDE = r"[^a-z0-9_\-:" + _HAN + r"]"
 _SPACED = {marker: f"{_INSIDE}*".join(marker) for marker in (*_WECHAT_MARKERS, *_QQ_MARKERS)}
+_SPACED |= {"v": "v(?![a-z0-9])", "q": "q(?![a-z0-9])"}  # a bare letter stands alone
 _MARKER = re.compile(
     rf"(?P<marker>{'|'.join(_SPACED.values())})"
     rf"(?P<filler>(?:{_SEP}|号码|号|账号|搜索|搜|是|为|群|id(?={_SEP}))*)"
@@ -202,26 +204,67 @@ HAN_TLDS = ("中国", "中國", "公司", "网络", "网址", "在线", "商城"
             "中文网", "网店")
 # TLDs a dot written with spaces around it may come before ("abc . com")
 _SPACED_TLDS = "com|net|org|cn|xyz|vip|cc|io|top|me"
-_DOT_SPELLINGS = re.compile(
-    r"\s*[(\[{<]\s*(?:dot|点|\.)\s*[)\]}>]\s*"  # (dot) [.] {点}
-    r"|(?<=[a-z0-9])\s*[点。]\s*(?=[a-z0-9])"  # abc点com, abc。com
-    rf"|(?<=[a-z0-9])(?:\s+dot\s+|\s+\.\s*|\s*\.\s+)(?=(?:{_SPACED_TLDS})(?![a-z0-9]))"
-)
-_AT_SPELLINGS = re.compile(r"\s*[(\[{<]\s*(?:at|@|艾特)\s*[)\]}>]\s*"
-                           r"|(?<=[a-z0-9])(?:\s+at\s+|\s*艾特\s*)(?=[a-z0-9])")
+# Dots and at signs written out. Each pattern starts with a fixed character, so that the
+# scan skips ahead in C; what must stand around a match is checked on the few matches.
+_BRACKETED = re.compile(r"[(\[{<]\s*(dot|点|\.|at|@|艾特)\s*[)\]}>]")  # (dot) [.] (at)
+_HAN_DOT = re.compile(r"[点。]")  # abc点com, abc。com
+_SPACED_DOT = re.compile(rf"\s+(?:dot\s+|\.\s*)(?=(?:{_SPACED_TLDS})(?![a-z0-9]))"
+                         rf"|\.\s+(?=(?:{_SPACED_TLDS})(?![a-z0-9]))")  # abc . com
+_WORD_AT = re.compile(r"at(?![a-z])|艾特")  # name at qq dot com, name艾特qq
+_ALNUM = re.compile(r"[a-z0-9]")
+
+
+def _between_alnum(text: str, start: int, end: int) -> bool:
+    before = text[:start].rstrip()[-1:]
+    after = text[end:].lstrip()[:1]
+    return bool(before and after and _ALNUM.match(before) and _ALNUM.match(after))
+
+
+@lru_cache(maxsize=8)
+def _spell_dots(text: str) -> str:
+    """The text with dots written out as dots: 点 。 between Latin letters or digits,
+    (dot) [.] {点}, and " dot " or a spaced "." before a common top-level domain."""
+    def bracketed(m: re.Match[str]) -> str:
+        return "." if m[1] in ("dot", "点", ".") else m.group()
+
+    def han_dot(m: re.Match[str]) -> str:
+        return "." if _between_alnum(text, m.start(), m.end()) else m.group()
+
+    if "(" in text or "[" in text or "{" in text or "<" in text:
+        text = _BRACKETED.sub(bracketed, text)
+    if "点" in text or "。" in text:
+        text = _HAN_DOT.sub(han_dot, text)
+    return _SPACED_DOT.sub(
+        lambda m: "." if m.start() and _ALNUM.match(text[m.start() - 1]) else m.group(), text)
+
+
+def _spell_ats(text: str) -> str:
+    """An e-mail address's "@" written out: (at) [at], " at " or 艾特 between Latin
+    letters or digits; spaces around the dots and "@" dropped."""
+    if not ("at" in text or "艾特" in text or "@" in text):
+        return text
+    text = _BRACKETED.sub(lambda m: "@" if m[1] in ("at", "@", "艾特") else m.group(), text)
+    text = _WORD_AT.sub(lambda m: "@" if (m[0] == "艾特" or not text[m.start() - 1:m.start()]
+                                          .isalpha()) and _between_alnum(text, m.start(), m.end())
+                        else m.group(), text)
+    return re.sub(r"\s*([@.])\s*(?=[a-z0-9])", r"\1", text) if "@" in text else text
+
+
 _EMAIL = re.compile(r"(?<![a-z0-9._%+-])[a-z0-9][a-z0-9._%+-]*@(?:[a-z0-9-]+\.)+[a-z]{2,}"
                     r"(?![a-z0-9-])")
 _LABEL_CHARS = rf"a-z0-9_\-{_HAN}"
 # A dotted name, or any name right after a scheme; only at the start of a run of name
 # characters, so that a long run is read once.
-_HOST = re.compile(rf"(?<![{_LABEL_CHARS}])(?:(?<=://)[{_LABEL_CHARS}]+(?:\.[{_LABEL_CHARS}]+)*"
-                   rf"|[{_LABEL_CHARS}]+(?:\.[{_LABEL_CHARS}]+)+)")
+_HOST = re.compile(rf"(?<![{_LABEL_CHARS}])(?:(?<=://)[{_LABEL_CHARS}]++(?:\.[{_LABEL_CHARS}]++)*"
+                   rf"|[{_LABEL_CHARS}]++(?:\.[{_LABEL_CHARS}]++)+)")
 _SCHEME = re.compile(r"[a-z][a-z0-9+.-]{0,15}://")
 
 
 def _emails(text: str) -> Iterator[str]:
     yield from (m.group() for m in _EMAIL.finditer(text))
-    spelled = _AT_SPELLINGS.sub("@", _DOT_SPELLINGS.sub(".", text))
+    spelled = _spell_ats(_spell_dots(text))
+    if spelled == text:
+        return
     for match in _EMAIL.finditer(spelled):
         if match.group().rsplit(".", 1)[1] in TLDS:
             yield match.group()
@@ -287,7 +330,7 @@ def find_links(text: str, allow: Collection[str] = ()) -> list[Finding]:
 
 def links_in(unmasked: str, allow: Collection[str] = ()) -> list[Finding]:
     """find_links on a text already unmasked."""
-    spelled = _DOT_SPELLINGS.sub(".", unmasked)
+    spelled = _spell_dots(unmasked)
     found = [Finding(family, host) for family, host in _hosts(spelled)
              if family == "ip" or not _allowed(host, allow)]
     return list(dict.fromkeys(found))

@@ -38,7 +38,21 @@ _INVISIBLE = (
     | set(range(0xE0100, 0xE01F0))  # variation selectors supplement
     | {0x115F, 0x1160, 0x3164, 0xFFA0}  # Hangul fillers, which render as nothing
 )
-_DROP_INVISIBLE = dict.fromkeys(_INVISIBLE)
+
+
+def _char_class(codepoints: Iterable[int]) -> re.Pattern[str]:
+    """A regex class of these code points, as ranges: a scan in C, not a lookup a character."""
+    ranges: list[list[int]] = []
+    for cp in sorted(codepoints):
+        if ranges and cp == ranges[-1][1] + 1:
+            ranges[-1][1] = cp
+        else:
+            ranges.append([cp, cp])
+    return re.compile("[" + "".join(
+        re.escape(chr(a)) + ("-" + re.escape(chr(b)) if b > a else "") for a, b in ranges) + "]")
+
+
+_INVISIBLE_CHARS = _char_class(_INVISIBLE)  # few ranges: one of them goes beyond plane 0
 
 
 def normalize(text: str) -> str:
@@ -53,10 +67,14 @@ def normalize(text: str) -> str:
     """
     if text.isascii():
         return " ".join(text.lower().split())
-    text = unicodedata.normalize("NFKC", text.translate(_DROP_INVISIBLE))
+    text = _nfkc(_INVISIBLE_CHARS.sub("", text))
     # Case folding can leave a string that is no longer NFKC ("ΐ"), hence NFKC once more.
-    text = unicodedata.normalize("NFKC", text.casefold())
-    return " ".join(text.split())
+    return " ".join(_nfkc(text.casefold()).split())
+
+
+def _nfkc(text: str) -> str:
+    return text if unicodedata.is_normalized("NFKC", text) else unicodedata.normalize(
+        "NFKC", text)
 
 
 # --- unmask --------------------------------------------------------------------------------
@@ -97,6 +115,16 @@ def _confusable_letters() -> dict[int, str]:
 
 
 _CONFUSABLES = _confusable_letters()
+_HAS_DIGIT_STYLE = _char_class(_DIGIT_STYLES)
+# A class of many ranges is fast only within plane 0 (a bitmap): beyond it, look at each
+# character there (mostly emoji).
+_BMP_CONFUSABLE = _char_class(cp for cp in _CONFUSABLES if cp < 0x10000)
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+
+
+def _has_confusable(text: str) -> bool:
+    return bool(_BMP_CONFUSABLE.search(text)) or any(
+        ord(m[0]) in _CONFUSABLES for m in _ASTRAL.finditer(text))
 
 
 def unmask(text: str) -> str:
@@ -106,7 +134,10 @@ def unmask(text: str) -> str:
     with a Cyrillic е, "vх" with a Cyrillic х). Chinese characters are never folded."""
     if text.isascii():
         return normalize(text)
-    return normalize(text.translate(_DIGIT_STYLES)).translate(_CONFUSABLES)
+    if _HAS_DIGIT_STYLE.search(text):
+        text = text.translate(_DIGIT_STYLES)
+    text = normalize(text)
+    return text.translate(_CONFUSABLES) if _has_confusable(text) else text
 
 
 # --- word lists ----------------------------------------------------------------------------
