@@ -113,8 +113,10 @@ def run_bot(make_config: Callable[..., Path]
         feed = bot.feed
 
         async def recording(event: Event) -> None:
-            session.events.append(event)
-            await feed(event)
+            try:
+                await feed(event)
+            finally:  # recorded once handled, so a test that waits for it sees its effects
+                session.events.append(event)
 
         bot.feed = recording  # type: ignore[method-assign]
         await bot.start()
