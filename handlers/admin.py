@@ -307,7 +307,7 @@ async def _status(command: Command, moderator: Moderator, ctx: Context) -> None:
     queued = await outbox.queued_in(ctx.store, ctx.scope)
     ctx.reply("\n".join([
         f"📊 {clean(ctx.group.topic)}",
-        f"类型：{ctx.group.type}",
+        f"类型：{ctx.type_title(ctx.group.type)}",
         f"成员：{info.member_count} 人",
         f"生效中的警告：{len(warnings)} 条（{len({w.member for w in warnings})} 人）",
         f"待发送：{queued} 条",

@@ -136,7 +136,7 @@ async def test_status_summarizes_the_group(tmp_path: Path) -> None:
     async with Harness(SHIPPED, tmp_path, groups=CUSTOMER) as h:
         await _command(h, "/warn {mentions}", "bob")
         await _command(h, "/状态")
-        assert h.texts()[-1] == ("📊 Customer 01 客户群\n类型：customer\n成员：4 人\n"
+        assert h.texts()[-1] == ("📊 Customer 01 客户群\n类型：客户群\n成员：4 人\n"
                                  "生效中的警告：1 条（1 人）\n待发送：0 条")
 
 
