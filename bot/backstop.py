@@ -2,6 +2,8 @@
 
 Some WeChat backends report joins late or not at all. Every `backstop.every` (bot.yaml,
 default 5m), and once at start, the bot asks the platform for each bound group's member list
+(at most Rotation.PER_RUN groups a run, more often when there are more groups, so each group
+still comes up once per `every` and no run costs time proportional to all groups)
 and compares it with the roster (who the bot believes is in the group: `left_at IS NULL`).
 Members on the list but not in the roster are fed as one MemberJoined, members in the roster
 but gone from the list as one MemberLeft, so handlers react as if the platform had reported
@@ -18,13 +20,12 @@ comparison does.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
-from datetime import datetime
+from collections import deque
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
 
 from bot import roster, state
-from bot.adapters.base import Gateway, GatewayError
 from bot.events import Event, Member, MemberJoined, MemberLeft
-from bot.groups import GroupDirectory
 from bot.store import Store
 from bot.times import stamp
 
@@ -33,21 +34,48 @@ log = logging.getLogger(__name__)
 OWNER = "@backstop"  # the state rows of the core's backstop (handler names have no "@")
 
 
-async def member_lists(gateway: Gateway, groups: GroupDirectory) -> list[tuple[str, list[Member]]]:
-    """Each bound group with its members as the platform lists them now; a group the
-    platform cannot list this time is skipped (and logged) until the next run."""
-    try:
-        bound = await groups.bound()
-    except GatewayError as exc:
-        log.warning("join backstop: cannot list the groups: %s", exc)
-        return []
-    lists = []
-    for info, _ in bound:
-        try:
-            lists.append((info.id, await gateway.members(info.id)))
-        except GatewayError as exc:
-            log.warning("join backstop: cannot list the members of %s: %s", info.id, exc)
-    return lists
+class Rotation:
+    """Which groups the backstop compares next: every bound group once per `every`, at most
+    PER_RUN of them in one run, so a run costs the same with 10 groups or 10,000 (with more
+    than PER_RUN groups, runs come more often, each taking the next few in turn)."""
+
+    PER_RUN = 50
+
+    def __init__(self, start: datetime) -> None:
+        self._order: deque[str] = deque()
+        self._known: set[str] = set()
+        self.at = start  # the first run compares at start
+
+    def track(self, groups: Iterable[str]) -> None:
+        """The bound groups now (at start, after a reload or a platform change)."""
+        self._known = set(groups)
+        kept = [g for g in self._order if g in self._known]
+        self._order = deque([*kept, *sorted(self._known.difference(kept))])
+
+    def add(self, group: str) -> None:
+        """A group bound since (by its first event): compared from the next run on."""
+        if group not in self._known:
+            self._known.add(group)
+            self._order.append(group)
+
+    def all_in(self, groups: set[str]) -> bool:
+        return bool(self._order) and self._known <= groups
+
+    def skip(self, until: datetime, every: timedelta, inclusive: bool) -> None:
+        """Pass over the runs due before `until` (or at it, if `inclusive`) as if they had
+        compared their groups and found nothing."""
+        while self.at < until or (inclusive and self.at == until):
+            self.take(self.at, every)
+
+    def take(self, now: datetime, every: timedelta) -> list[str]:
+        """The groups to compare now; the next run is planned so that each group comes up
+        once per `every`."""
+        runs = -(-len(self._order) // self.PER_RUN) or 1  # runs per `every`
+        count = -(-len(self._order) // runs)
+        taken = [self._order[i] for i in range(count)]
+        self._order.rotate(-count)
+        self.at = now + every / runs
+        return taken
 
 
 async def missed(store: Store, group: str, members: Sequence[Member], bot_id: str,

@@ -21,8 +21,10 @@ from bot.store import Store
 
 
 class GroupDirectory:
-    def __init__(self, gateway: Gateway, deployment: Callable[[], Deployment]) -> None:
+    def __init__(self, gateway: Gateway, deployment: Callable[[], Deployment],
+                 on_bound: Callable[[str], None] = lambda group: None) -> None:
         self._gateway = gateway
+        self._on_bound = on_bound  # told of each group bound by an event
         self._deployment = deployment
         self._groups: dict[str, Group | None] = {}
         self._topics: dict[str, str] = {}  # last known group names, kept across reloads
@@ -73,6 +75,8 @@ class GroupDirectory:
                 self._kept[group_id] = gtype.name
                 await bindings.bind(store, group_id, gtype.name, topic, now)
             self._groups[group_id] = _group(group_id, topic, gtype) if gtype else None
+            if gtype is not None:
+                self._on_bound(group_id)
         return self._groups[group_id]
 
     async def bound(self) -> list[tuple[GroupInfo, GroupType]]:

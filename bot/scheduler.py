@@ -72,6 +72,10 @@ class Scheduler:
         self._jobs: dict[Scope, Job] = {}
         self._timers: dict[Scope, datetime] = {}
         self._heap: list[tuple[datetime, Scope]] = []
+        # cron jobs by next fire time (ties in the order the jobs were set); an entry whose
+        # job has moved on since is skipped when it comes up
+        self._job_heap: list[tuple[datetime, int, Scope]] = []
+        self._order: dict[Scope, int] = {}
 
     async def load(self) -> None:
         for group, handler, key, due in await self._store.all(
@@ -125,10 +129,26 @@ class Scheduler:
 
     async def set_jobs(self, jobs: list[Job], now: datetime) -> None:
         """Replace all recurring jobs (at start and on reload); make up recent misses once."""
-        self._jobs = {}
-        for job in jobs:
+        self._jobs, self._job_heap, self._order = {}, [], {}
+        for order, job in enumerate(jobs):
             job.next_fire = await self._first_fire(job, now)
-            self._jobs[(job.group, job.handler, job.key)] = job
+            scope = (job.group, job.handler, job.key)
+            self._jobs[scope], self._order[scope] = job, order
+            self._plan(job)
+
+    def _plan(self, job: Job) -> None:
+        if job.next_fire is not None:
+            scope = (job.group, job.handler, job.key)
+            heapq.heappush(self._job_heap, (job.next_fire, self._order[scope], scope))
+
+    def _next_job(self) -> Job | None:
+        while self._job_heap:
+            due, _, scope = self._job_heap[0]
+            job = self._jobs.get(scope)
+            if job is not None and job.next_fire == due:
+                return job
+            heapq.heappop(self._job_heap)  # fired or replaced since
+        return None
 
     async def _first_fire(self, job: Job, now: datetime) -> datetime | None:
         fire: datetime | None = job.trigger.get_next_fire_time(None, now - job.grace)
@@ -174,16 +194,14 @@ class Scheduler:
     # ------------------------------------------------------------ what is due
 
     def next_due(self) -> datetime | None:
-        times = [j.next_fire for j in self._jobs.values() if j.next_fire is not None]
-        if (timer := self._next_timer()) is not None:
-            times.append(timer[0])
+        job, timer = self._next_job(), self._next_timer()
+        times = [t for t in (job.next_fire if job else None, timer[0] if timer else None)
+                 if t is not None]
         return min(times, default=None)
 
     async def take(self, now: datetime) -> Tick | None:
         """The earliest Tick due at `now` (timer rows deleted, cron runs recorded), or None."""
-        job = min((j for j in self._jobs.values() if j.next_fire is not None),
-                  key=lambda j: j.next_fire or now, default=None)
-        timer = self._next_timer()
+        job, timer = self._next_job(), self._next_timer()
         if job is not None and job.next_fire is not None and job.next_fire <= now and (
                 timer is None or job.next_fire <= timer[0]):
             return await self._fire(job, now)
@@ -205,6 +223,7 @@ class Scheduler:
                 and later <= now:
             fire = later
         job.next_fire = job.trigger.get_next_fire_time(fire, fire + _TICK)
+        self._plan(job)
         if now - fire > job.grace:
             log.warning("skipped %s/%s in %s due at %s: %s late", job.handler, job.key,
                         job.group, fire, now - fire)

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import itertools
+import shutil
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -123,6 +124,22 @@ class Harness:
     def texts(self, group: str | None = None) -> list[str]:
         return [r["text"] for r in self.sent if r["action"] == "say"
                 and (group is None or r["group"] == group)]
+
+
+def shipped_config(tmp_path: Path, extra: str = "", replace: tuple[str, str] = ("", "")) -> Path:
+    """A copy of the shipped config (and content) in tmp_path, with `extra` added to bot.yaml
+    and `replace` = (old, new) replaced in it once."""
+    root = tmp_path / "config"
+    shutil.copytree(SHIPPED, root)
+    if not (tmp_path / "content").exists():
+        shutil.copytree(SHIPPED.parent / "content", tmp_path / "content")
+    bot_yaml = root / "bot.yaml"
+    text = bot_yaml.read_text(encoding="utf-8")
+    if replace[0]:
+        assert replace[0] in text, replace
+        text = text.replace(*replace, 1)
+    bot_yaml.write_text(text + extra, encoding="utf-8")
+    return root
 
 
 def write_config(root: Path, bot_yaml: str, types: dict[str, str],

@@ -3,11 +3,15 @@ member lists, and handled as if reported; nobody is welcomed twice."""
 
 from __future__ import annotations
 
+from collections import Counter
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 from harness import BOT_YAML, SHIPPED, Harness, write_config
 
+from bot.backstop import Rotation
+from bot.events import Member
 from bot.yamlfile import InputError
 
 
@@ -95,3 +99,47 @@ async def test_the_interval_is_configurable_and_null_turns_it_off(
 def test_a_bad_backstop_setting_is_named(tmp_path: Path, backstop: str, message: str) -> None:
     with pytest.raises(InputError, match=message):
         Harness(_config(tmp_path, backstop), tmp_path)
+
+
+async def test_with_many_groups_each_run_lists_a_few_and_each_group_comes_up_in_time(
+        tmp_path: Path) -> None:
+    groups = {f"r{i}": f"Listener Recruitment {i:03}" for i in range(120)}
+    async with Harness(SHIPPED, tmp_path, groups=groups) as h:
+        listed: dict[str, list[datetime]] = {}
+        per_run: Counter[datetime] = Counter()
+        members = h.world.members
+
+        async def counting(group: str) -> list[Member]:
+            listed.setdefault(group, []).append(h.clock.now())
+            per_run[h.clock.now()] += 1
+            return await members(group)
+
+        h.world.members = counting  # type: ignore[method-assign]
+        await h.advance("5m")  # every group's first look: its list as the starting point
+        h.world.join("r119", ["frank"])  # unreported
+        await h.advance("15m")
+        assert max(per_run.values()) <= Rotation.PER_RUN < len(groups)
+        assert set(listed) == set(groups)
+        [welcome] = h.actions("say")
+        assert welcome["mentions"] == ["frank"]
+        # found within `every` of the change, greeted after the welcome's batching wait
+        assert welcome["t"] < "2026-11-23T09:11:00+08:00"
+
+
+async def test_virtual_time_jumps_over_comparisons_that_cannot_find_anything(
+        tmp_path: Path) -> None:
+    async with Harness(SHIPPED, tmp_path) as h:
+        listed: list[datetime] = []
+        members = h.world.members
+
+        async def counting(group: str) -> list[Member]:
+            listed.append(h.clock.now())
+            return await members(group)
+
+        h.world.members = counting  # type: ignore[method-assign]
+        await h.advance("30d")  # compared after the start and after each day's pushes,
+        assert len(listed) < 200  # not at all 8,640 five-minute marks
+        h.world.join("r1", ["frank"])  # outside the bot, between two advances
+        await h.advance("10m")
+        [welcome] = [r for r in h.actions("say") if r["mentions"] == ["frank"]]
+        assert welcome["t"][:16] == "2026-12-23T09:05"  # at the next five-minute comparison

@@ -2,23 +2,11 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
-from harness import SHIPPED, Harness
+from harness import SHIPPED, Harness, shipped_config
 
 GROUPS = {"r1": "Listener Recruitment 01", "c1": "Customer 01"}
-
-
-def _config(tmp_path: Path, extra: str = "") -> Path:
-    """The shipped config with `extra` added to bot.yaml."""
-    root = tmp_path / "config"
-    shutil.copytree(SHIPPED, root)
-    if not (tmp_path / "content").exists():
-        shutil.copytree(SHIPPED.parent / "content", tmp_path / "content")
-    bot_yaml = root / "bot.yaml"
-    bot_yaml.write_text(bot_yaml.read_text(encoding="utf-8") + extra, encoding="utf-8")
-    return root
 
 
 def _rules_posts(h: Harness, group: str) -> list[str]:
@@ -66,7 +54,7 @@ async def test_an_admins_rename_binds_the_group_again_by_its_new_name(tmp_path: 
 
 
 async def test_with_restore_topic_the_bot_sets_the_name_back(tmp_path: Path) -> None:
-    root = _config(tmp_path, "restore_topic: true\n")
+    root = shipped_config(tmp_path, "restore_topic: true\n")
     async with Harness(root, tmp_path, groups=GROUPS) as h:
         await h.say("r1", "alice", "hello")
         await h.rename_group("r1", "alice", "闲聊群")
@@ -81,7 +69,7 @@ async def test_with_restore_topic_the_bot_sets_the_name_back(tmp_path: Path) -> 
 
 
 async def test_where_the_bot_may_not_rename_it_only_tells_the_admins(tmp_path: Path) -> None:
-    root = _config(tmp_path, "restore_topic: true\n")
+    root = shipped_config(tmp_path, "restore_topic: true\n")
     async with Harness(root, tmp_path, groups=GROUPS, owner="alice") as h:
         await h.say("r1", "alice", "hello")
         await h.rename_group("r1", "bob", "闲聊群")
@@ -95,10 +83,8 @@ async def test_a_binding_by_id_in_the_config_always_wins(tmp_path: Path) -> None
     async with Harness(SHIPPED, tmp_path, groups=GROUPS) as h:
         await h.join("r1", "carol")  # bound as recruitment, kept by id
         assert h.bot.groups.kept("r1") is not None
-    root = _config(tmp_path, "")
-    bot_yaml = root / "bot.yaml"
-    bot_yaml.write_text(bot_yaml.read_text(encoding="utf-8").replace(
-        "groups:\n", "groups:\n  - match: {id: r1}\n    type: customer\n", 1), encoding="utf-8")
+    root = shipped_config(tmp_path, replace=(
+        "groups:\n", "groups:\n  - match: {id: r1}\n    type: customer\n"))
     async with Harness(root, tmp_path, groups=GROUPS) as h:
         await h.say("r1", "bob", "群规")
         await h.advance("10s")

@@ -138,6 +138,7 @@ async def test_an_answer_in_time_is_not_also_timed_out(tmp_path: Path) -> None:
         await h.say("i1", "dave", "B")
         await h.advance("90s")
         assert not any("超时" in t for t in _told(h, "dave"))
+        assert "第 2/5 题" in _told(h, "dave")[-1]  # the answer counted: the next question
 
 
 async def test_a_failed_candidate_is_told_when_to_retry_and_refused_before(

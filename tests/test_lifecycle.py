@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from harness import SHIPPED, Harness
+from harness import SHIPPED, Harness, shipped_config
+
+from handlers import lifecycle
 
 CUSTOMERS = {"c1": "Customer 01", "c2": "Customer 02"}
 
 
 def _fill(h: Harness, group: str, size: int) -> None:
-    """Members who were there before the bot looked (no join events)."""
+    """Members who were there before the bot looked (no join events). The capacity checks
+    count the platform's member list, so they do not need the join backstop."""
     have = len(h.world.group(group).members)
     h.world.join(group, [f"{group}-m{i}" for i in range(size - have)])
 
@@ -69,6 +72,8 @@ async def test_a_group_filled_exactly_to_capacity_sends_nobody_away(tmp_path: Pa
         await h.join("c1", "dave", inviter="alice")
         await h.advance("1m")
         assert h.actions("invite") == [] and h.actions("dm") == []
+        [facts] = await lifecycle.known_groups(h.bot.store, "c1")  # the handler did look
+        assert (facts.size, facts.capacity) == (100, 100)
 
 
 async def test_only_those_over_the_limit_are_sent_to_the_sibling(tmp_path: Path) -> None:
@@ -99,7 +104,11 @@ WARNING = "以上成员已经 14 天没有发言了。1 天内仍未发言将被
 
 
 async def _silent_fortnight(h: Harness) -> None:
-    """dave and erin join on Monday 23 November; alice speaks now and then, bob never."""
+    """dave and erin join on Monday 23 November; alice speaks now and then, bob never.
+
+    alice and bob were in r1 before the bot: the roster knows them only through the join
+    backstop's first look at start (backstop.every, on in the shipped bot.yaml). Without
+    the backstop bob would be nobody the bot knows (see the test below)."""
     await h.join("r1", "dave", "erin")
     for _ in range(3):
         await h.advance("5d")
@@ -118,6 +127,15 @@ async def test_members_silent_for_14_days_are_warned_then_removed(tmp_path: Path
         assert [(r["member"], r["t"][:16]) for r in h.actions("kick")] == [
             ("bob", "2026-12-08T23:30"), ("dave", "2026-12-08T23:30")]
         assert all(r["reason"] == "长期未发言" for r in h.actions("kick"))
+
+
+async def test_without_the_backstop_members_from_before_the_bot_are_not_counted(
+        tmp_path: Path) -> None:
+    root = shipped_config(tmp_path, replace=("backstop: {every: 5m}", "backstop: {every: null}"))
+    async with Harness(root, tmp_path, groups=RECRUITMENT) as h:
+        await _silent_fortnight(h)
+        [warning] = [r for r in h.actions("say", group="r1") if r["text"] == WARNING]
+        assert warning["mentions"] == ["dave", "erin"]
 
 
 async def test_the_admins_hear_of_each_silent_member_once(tmp_path: Path) -> None:

@@ -83,11 +83,12 @@ async def test_renaming_to_a_wrong_name_again_brings_the_reminders_back(tmp_path
 async def test_a_newcomer_with_a_proper_name_or_who_left_is_not_reminded(tmp_path: Path) -> None:
     async with Harness(SHIPPED, tmp_path, groups=GROUPS) as h:
         h.world.contacts["erin"] = "杭州-拾光文化-Erin"
-        await h.join("c1", "dave", "erin")
+        await h.join("c1", "dave", "erin", "fay")
         await h.advance("5m")
         await h.leave("c1", "dave")
         await h.advance("2d")
         assert _reminders(h, "dave") == [] and _reminders(h, "erin") == []
+        assert _reminders(h, "fay") == ["09:10", "09:10"]  # who stayed with no proper name
 
 
 async def test_the_admins_and_the_bot_are_not_held_to_the_pattern(tmp_path: Path) -> None:
