@@ -286,6 +286,7 @@ class Bot:
                     break
             if (due := self.outbox.next_due()) is not None and due <= now:
                 self._unchanged.clear()  # a removal or an invitation changes member lists
+            await self.store.flush()  # nothing leaves before the state that decided it
             await self._delivery.send_due(now)
         for event in self.followups():
             await self.feed(event)

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 Row = tuple[Any, ...]
+BATCH = 200  # events at most in one commit
 StoreError = sqlite3.Error  # what a failing statement raises, whichever backend
 
 
@@ -55,6 +56,11 @@ class Store(Reader, Protocol):
 
     def savepoint(self) -> AbstractAsyncContextManager[None]:
         """A savepoint opened only if something is written inside it."""
+        ...
+
+    async def flush(self) -> None:
+        """Commit what the events handled so far wrote (before anything they decided leaves
+        the process)."""
         ...
 
     async def close(self) -> None: ...
@@ -128,6 +134,10 @@ class SqliteStore:
         self.path = path
         self._depth = 0
         self._lazy: str | None = None  # a savepoint to open before the next write
+        self._batch = False  # a transaction open across events (group commit)
+        self._pending = 0  # events in it
+        self._commit_after = False  # commit when the event under way ends
+        self._flush: asyncio.Handle | None = None
 
     @classmethod
     async def open(cls, path: Path | str, migrations: Mapping[str, Sequence[str]]) -> SqliteStore:
@@ -144,7 +154,23 @@ class SqliteStore:
         return store
 
     async def close(self) -> None:
+        await self.flush()
         self._db.close()
+
+    async def flush(self) -> None:
+        self._commit()
+
+    def _commit(self) -> None:
+        """Commit the open batch of events, unless an event is under way (then it commits
+        when that event ends)."""
+        if self._flush is not None:
+            self._flush.cancel()
+            self._flush = None
+        if self._depth:
+            self._commit_after = True
+        elif self._batch:
+            self._batch, self._pending, self._commit_after = False, 0, False
+            self._db.execute("COMMIT")
 
     def _migrate(self, migrations: Mapping[str, Sequence[str]]) -> None:
         self._db.execute(
@@ -162,43 +188,52 @@ class SqliteStore:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[None]:
-        """A transaction, or a savepoint inside the one already open; rolled back on error."""
+        """One event's writes, all or nothing (or a savepoint inside the open one); rolled back
+        on error.
+
+        Group commit: an event is a savepoint in a transaction that stays open across the
+        events handled back to back, and is committed as soon as the loop has nothing else
+        ready (or after BATCH events, or at flush()). A crash loses whole events of the last
+        moment, never half of one; the bot flushes before it sends anything."""
+        if self._depth == 0 and not self._batch:
+            self._db.execute("BEGIN")
+            self._batch = True
         name = f"sp{self._depth}"
-        self._db.execute("BEGIN" if self._depth == 0 else f"SAVEPOINT {name}")
+        self._db.execute(f"SAVEPOINT {name}")
         self._depth += 1
         try:
             yield
         except BaseException:
             self._depth -= 1
             self._undo(name)
+            if self._depth == 0:
+                self._end_of_event()
             raise
         self._depth -= 1
-        self._db.execute("COMMIT" if self._depth == 0 else f"RELEASE {name}")
+        self._db.execute(f"RELEASE {name}")
+        if self._depth == 0:
+            self._end_of_event()
 
-    @asynccontextmanager
-    async def savepoint(self) -> AsyncIterator[None]:
+    def _end_of_event(self) -> None:
+        self._pending += 1
+        if self._pending >= BATCH or self._commit_after:
+            self._commit()
+        elif self._flush is None:
+            self._flush = asyncio.get_running_loop().call_soon(self._commit)
+
+    def savepoint(self) -> _LazySavepoint:
         """Like a nested transaction, but opened only if something is written inside it:
-        most handlers only read for most events."""
-        name = self._lazy = f"lazy{self._depth}"
-        try:
-            yield
-        except BaseException:
-            if self._lazy is None:
-                self._undo(name)
-            raise
-        finally:
-            opened, self._lazy = self._lazy is None, None
-        if opened:
-            self._db.execute(f"RELEASE {name}")
+        most handlers only read for most events. (A plain class: it is entered once per
+        handler per event, and a generator-based context costs several times more.)"""
+        return _LazySavepoint(self)
 
     def _undo(self, name: str) -> None:
-        if self._depth == 0:
-            self._db.execute("ROLLBACK")
-        else:
-            self._db.execute(f"ROLLBACK TO {name}")
-            self._db.execute(f"RELEASE {name}")
+        self._db.execute(f"ROLLBACK TO {name}")
+        self._db.execute(f"RELEASE {name}")
 
     def _before_write(self) -> None:
+        if self._depth == 0 and self._batch:
+            self._commit()  # a write outside any event commits on its own, as it always did
         if self._lazy is not None:
             name, self._lazy = self._lazy, None
             self._db.execute(f"SAVEPOINT {name}")
@@ -221,6 +256,27 @@ class SqliteStore:
 
     async def all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         return [tuple(row) for row in self._db.execute(sql, params).fetchall()]
+
+
+class _LazySavepoint:
+    __slots__ = ("_name", "_store")
+
+    def __init__(self, store: SqliteStore) -> None:
+        self._store = store
+        self._name = ""
+
+    async def __aenter__(self) -> None:
+        self._name = self._store._lazy = f"lazy{self._store._depth}"
+
+    async def __aexit__(self, kind: type[BaseException] | None, *rest: object) -> None:
+        store = self._store
+        opened, store._lazy = store._lazy is None, None
+        if not opened:
+            return
+        if kind is None:
+            store._db.execute(f"RELEASE {self._name}")
+        else:
+            store._undo(self._name)
 
 
 class SqliteReader:
