@@ -174,6 +174,8 @@ class BannedWords:
         self._empty = not forms
         if forms:
             self._automaton.make_automaton()
+        if any(not form.isascii() for form in forms):
+            _segmenter()  # load the dictionary now (once a process), not on a message
         self._allow = ahocorasick.Automaton()
         allow_forms = {skeleton(phrase)[0] for phrase in allow} - {""}
         for phrase in allow_forms:

@@ -328,8 +328,10 @@ class Antispam(Handler[Config]):
         if within is None or not text:
             return []
         now, key = ctx.now.timestamp(), (ctx.scope, event.sender.id)
-        recent = [(at, said) for at, said in self._said.get(key, ())
-                  if at > now - within.total_seconds()]
+        since = now - within.total_seconds()
+        if len(self._said) > 10_000:  # members who went quiet: forget them now and then
+            self._said = {k: v for k, v in self._said.items() if v[-1][0] > since}
+        recent = [(at, said) for at, said in self._said.get(key, ()) if at > since]
         self._said[key] = [*recent, (now, text)][-5:]
         if not recent:
             return []
