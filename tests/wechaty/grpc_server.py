@@ -146,7 +146,8 @@ class FakeGateway(Driver):
 
     def _contact(self, r: pb.ContactPayloadRequest) -> pb.ContactPayloadResponse:
         self._lookup(r.id)
-        return pb.ContactPayloadResponse(id=r.id, name=self.world.contacts[r.id])
+        return pb.ContactPayloadResponse(id=r.id, name=self.world.contacts[r.id],
+                                         friend=r.id in self.world.friends)
 
     def _lookup(self, contact: str) -> None:
         if contact in self.world.broken:

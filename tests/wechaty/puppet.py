@@ -76,6 +76,7 @@ class World:
         self.rooms: dict[str, FakeRoom] = {}
         self.messages: dict[str, FakeMessage] = {}
         self.friendships: dict[str, tuple[str, str]] = {}  # id -> (contact, hello)
+        self.friends: set[str] = set()  # contacts whose friend request was accepted
         self.sent: list[dict[str, Any]] = []
         self.broken: set[str] = set()  # contacts whose details fail to load
         self._ids = itertools.count(1)
@@ -122,6 +123,8 @@ class World:
 
     def friendship_accept(self, friendship_id: str) -> None:
         self.sent.append({"action": "accept_friend", "request": friendship_id})
+        if friendship_id in self.friendships:  # a request the test made up is accepted too
+            self.friends.add(self.friendships[friendship_id][0])
 
     def room_invitation_accept(self, invitation_id: str) -> None:
         self.sent.append({"action": "accept_invitation", "invitation": invitation_id})
@@ -220,7 +223,8 @@ class InProcessPuppet(Puppet, Driver):  # type: ignore[misc]  # wechaty_puppet i
     # ------------------------------------------------------------ payloads
 
     async def contact_payload(self, contact_id: str) -> ContactPayload:
-        return ContactPayload(id=contact_id, name=self.world.contacts.get(contact_id, contact_id))
+        return ContactPayload(id=contact_id, name=self.world.contacts.get(contact_id, contact_id),
+                              friend=contact_id in self.world.friends)
 
     async def room_search(self, query: Any = None) -> list[str]:
         return list(self.world.rooms)

@@ -198,6 +198,17 @@ async def test_a_friend_request_is_accepted(
     assert world.actions("accept_friend") == [{"action": "accept_friend", "request": request}]
 
 
+async def test_the_bot_knows_its_friends_for_private_links(
+        make_config: Callable[..., Path], run_bot: RunBot, grpc_gateway: WechatyGateway,
+        fake_gateway: FakeGateway, world: World) -> None:
+    needs("friends")
+    async with run_bot(grpc_gateway, make_config(direct=[FRIENDS])):
+        assert not await grpc_gateway.is_friend("alice")  # in a group, not a friend
+        fake_gateway.friend_request("frank", "Frank", "我想报名")
+        await until(lambda: world.actions("accept_friend"), "the acceptance")
+        assert await grpc_gateway.is_friend("frank")
+
+
 async def test_a_keyword_in_a_private_chat_gets_an_invitation(
         make_config: Callable[..., Path], run_bot: RunBot, grpc_gateway: WechatyGateway,
         fake_gateway: FakeGateway, world: World) -> None:
