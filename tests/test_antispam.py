@@ -429,7 +429,8 @@ async def test_an_admin_warns_a_case_privately_and_the_warning_counts(
         assert h.texts("r1") == ["⚠️ 警告 (1/2)：疑似色情交易。警告满 2 次将被移出群聊。"]
         replies = [d["text"] for d in h.actions("dm", to="admin")][1:]
         assert replies[0] == f"案件 {case}：已在群里警告 eve。"
-        assert replies[1].startswith(f"案件 {case} 已由 admin 于 ") and "（警告）" in replies[1]
+        assert replies[1].startswith(f"案件 {case} 已于 ") and replies[1].endswith(
+            " 由 admin 结案：已警告。")
         await h.say("r1", "eve", "www.cheap-shop.com")     # the second warning removes
         await h.drain()
         assert [k["member"] for k in h.actions("kick")] == ["eve"]
