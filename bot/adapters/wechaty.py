@@ -135,9 +135,15 @@ _EVENTS_WITH_DATA = frozenset({EventType.EVENT_TYPE_ERROR, EventType.EVENT_TYPE_
                                EventType.EVENT_TYPE_RESET})
 
 
-def _add_missing_data(response: Any) -> None:
-    """Gateways send error events as {"gerror": ...} or {}; the library requires `data`."""
-    if response.type not in _EVENTS_WITH_DATA:
+_EVENTS_WITH_TIME = frozenset({EventType.EVENT_TYPE_ROOM_JOIN, EventType.EVENT_TYPE_ROOM_LEAVE,
+                               EventType.EVENT_TYPE_ROOM_TOPIC})
+
+
+def _repair(response: Any) -> None:
+    """Fill in what the library requires and gateways leave out: error events come as
+    {"gerror": ...} or {} without `data`; some joins and leaves have no timestamp (0: the
+    bot takes the time it received them)."""
+    if response.type not in _EVENTS_WITH_DATA | _EVENTS_WITH_TIME:
         return
     try:
         payload = json.loads(response.payload or "{}")
@@ -145,7 +151,9 @@ def _add_missing_data(response: Any) -> None:
         payload = {"data": response.payload}
     if not isinstance(payload, dict):
         payload = {"data": str(payload)}
-    if not payload.get("data"):
+    if response.type in _EVENTS_WITH_TIME:
+        payload.setdefault("timestamp", 0)
+    elif not payload.get("data"):
         payload["data"] = str(payload.pop("gerror", "") or "")
     payload.pop("gerror", None)
     response.payload = json.dumps(payload)
@@ -169,7 +177,7 @@ class _ServiceConnection(PuppetService):
         # and stops the bot without a word. Run its decoder on one event at a time instead.
         stub = self.puppet_stub
         async for response in stub.event():
-            _add_missing_data(response)
+            _repair(response)
             try:
                 await self._decode_one(stub, response)
             except Exception:
@@ -430,7 +438,10 @@ class WechatyGateway:
         await self._feed(await self._message_event(msg))
 
     async def _message_event(self, msg: Any) -> Message:
-        kind = KINDS.get(MessageType(msg.type), Kind.OTHER)
+        try:
+            kind = KINDS.get(MessageType(msg.type), Kind.OTHER)
+        except ValueError:  # a type newer than the client knows
+            kind = Kind.OTHER
         room = msg.room_id or None
         mention_ids = tuple(msg.mention_ids or ())
         return Message(

@@ -79,6 +79,19 @@ async def test_three_newcomers_are_welcomed_when_one_cannot_be_looked_up(
     assert say["text"] == "@Dave\u2005@erin\u2005@Fred 欢迎Dave、erin、Fred"
 
 
+async def test_a_join_without_a_timestamp_is_welcomed(
+        run_bot: RunBot, grpc_gateway: WechatyGateway, fake_gateway: FakeGateway,
+        world: World) -> None:
+    async with run_bot(grpc_gateway) as s:
+        world.contacts["dave"] = "Dave"
+        world.rooms["r1"].members["dave"] = ""
+        fake_gateway.emit("room-join", {"roomId": "r1", "inviteeIdList": ["dave"],
+                                        "inviterId": "alice"})  # some gateways send no time
+        await until(lambda: world.texts("r1"), "the welcome")
+    [joined] = s.of_type(MemberJoined)
+    assert joined.members[0].id == "dave"
+
+
 async def test_a_text_wechat_accepted_is_not_sent_again_when_the_gateway_cannot_show_it(
         run_bot: RunBot, grpc_gateway: WechatyGateway, fake_gateway: FakeGateway,
         world: World) -> None:
