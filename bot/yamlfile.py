@@ -106,8 +106,9 @@ def load(file: Path, max_bytes: int = MAX_BYTES) -> Located:
         raise InputError([Problem(Where(file, 1), (), f"cannot read: {exc.strerror}")]) from None
     except UnicodeDecodeError:
         raise InputError([Problem(Where(file, 1), (), "not UTF-8 text")]) from None
-    loader = Loader(text)
+    loader: yaml.SafeLoader | None = None
     try:
+        loader = Loader(text)
         node = loader.get_single_node()
         builder = _Builder(loader, file)
         data = builder.build(node, (), 0, 1) if node is not None else None
@@ -116,10 +117,16 @@ def load(file: Path, max_bytes: int = MAX_BYTES) -> Located:
         line = mark.line + 1 if mark else 1
         reason = exc.problem or exc.context or "invalid YAML"
         raise InputError([_syntax(file, text, line, reason)]) from None
+    except yaml.reader.ReaderError as exc:  # a control character: it has no mark, only where
+        line = text.count("\n", 0, max(exc.position, 0)) + 1
+        char = exc.character if isinstance(exc.character, str) else chr(exc.character)
+        raise InputError([Problem(Where(file, line), (), f"character U+{ord(char):04X} is not "
+                                  "allowed in YAML (a control character): delete it")]) from None
     except RecursionError:  # the pure-Python composer recurses once per level of nesting
         raise InputError([_too_deep(file, text)]) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     return Located(data, file, builder.lines)
 
 
@@ -199,14 +206,35 @@ class _Builder:
 
 def _syntax(file: Path, text: str, line: int, reason: str) -> Problem:
     """A syntax error, moved to the line that caused it when that line has a full-width
-    colon, comma or bracket, or a tab, with the fix."""
+    colon, comma or bracket (and typing it half-width gets the parser past the error), or a
+    tab in its indentation, with the fix."""
     lines = text.splitlines()
     for number in range(min(line, len(lines)), max(line - 3, 0), -1):
         hint = hint_for(lines[number - 1])
-        if hint:
-            where = "" if number == line else f" (the parser stopped at line {line})"
-            return Problem(Where(file, number), (), f"YAML syntax: {hint}{where}")
+        if hint is None or (hint.startswith("a tab") and number != line):
+            continue
+        if hint.startswith("full-width"):
+            fixed = lines[number - 1]
+            for wide, half in _HALF.items():
+                fixed = fixed.replace(wide, half + " " if half in ":," else half)
+            if not _parses_past("\n".join((*lines[:number - 1], fixed, *lines[number:])), line):
+                continue
+        where = "" if number == line else f" (the parser stopped at line {line})"
+        return Problem(Where(file, number), (), f"YAML syntax: {hint}{where}")
     return Problem(Where(file, line), (), f"YAML syntax: {reason}")
+
+
+def _parses_past(text: str, line: int) -> bool:
+    """Whether the parser gets past `line` in `text` (used only on the way to an error)."""
+    try:
+        for _ in yaml.parse(text, Loader=Loader):
+            pass
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        return mark is not None and mark.line + 1 > line
+    except yaml.YAMLError:
+        return False
+    return True
 
 
 def hint_for(source_line: str) -> str | None:

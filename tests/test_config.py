@@ -185,6 +185,19 @@ def test_the_pure_python_loader_reports_deep_nesting_too(tmp_path: Path,
     assert problems[0] == "types/recruitment.yaml:1: nested deeper than 50 levels"
 
 
+@pytest.mark.parametrize("fast", [True, False])
+def test_a_control_character_is_a_line_not_a_traceback(tmp_path: Path, fast: bool,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    import yaml
+
+    from bot import yamlfile
+    if not fast:
+        monkeypatch.setattr(yamlfile, "Loader", yaml.SafeLoader)
+    problems = _problems(tmp_path, {"recruitment": WELCOME + "# a pasted \x07 bell\n"})
+    assert problems[0] == ("types/recruitment.yaml:4: character U+0007 is not allowed in YAML "
+                           "(a control character): delete it")
+
+
 def test_a_file_over_the_size_limit_is_refused(tmp_path: Path) -> None:
     text = WELCOME + "# " + "x" * (4 * 1024 * 1024) + "\n"
     problem = _problems(tmp_path, {"recruitment": text})[0]
@@ -241,6 +254,14 @@ def test_full_width_colons_inside_texts_are_fine(tmp_path: Path) -> None:
     root = write_config(tmp_path / "config", BOT_YAML, {"recruitment": (
         "handlers:\n  - welcome:\n      template: 注意：请先看群规\n")})
     assert config.load(root, REGISTRY).types["recruitment"].handlers[0].name == "welcome"
+
+
+def test_a_full_width_colon_that_did_not_cause_the_error_is_left_alone(tmp_path: Path) -> None:
+    problems = _problems(tmp_path, {"recruitment": (
+        "handlers:\n  - welcome:\n      template: hi\n      x-notes:\n        - 注意：刷屏\n"
+        "        - y: [\n")})
+    assert problems[0].startswith("types/recruitment.yaml:7: YAML syntax") and \
+        "full-width" not in problems[0], problems
 
 
 def test_check_prints_the_root_cause_before_what_it_caused(tmp_path: Path) -> None:
