@@ -312,6 +312,16 @@ async def close_case(store: Store, case_id: str, status: Status, by: str,
         (status, at.timestamp(), by, case_id)) > 0
 
 
+async def close_cases_about(store: Store, kind: str, group: str, member: str, ref: str,
+                            status: Status, by: str, at: datetime) -> int:
+    """Close the open cases of this kind about `ref` for the member (the bot decided after
+    all); how many were open."""
+    return await store.changes(
+        "UPDATE cases SET status=?, closed_at=?, closed_by=? WHERE kind=? AND grp=?"
+        " AND member=? AND ref=? AND status='open'",
+        (status, at.timestamp(), by, kind, group, member, ref))
+
+
 async def open_cases(store: Reader, now: datetime) -> list[Case]:
     """Every open case, oldest first."""
     return [_case(row, now) for row in await store.all(

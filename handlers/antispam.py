@@ -39,7 +39,9 @@ from bot.moderation import (
     Moderator,
     Offence,
     Policy,
+    Status,
     blocked_for,
+    close_cases_about,
     describe,
     unblock,
 )
@@ -275,6 +277,10 @@ class Antispam(Handler[Config]):
             await moderator.review(member, name, offence, text, ref, kind=kind)
             return False
         await moderator.punish(member, name, offence, message)
+        if offence.detector == "raid":  # sure now: a case the raid opened before is settled
+            status = Status.REMOVED if offence.action is Action.KICK else Status.WARNED
+            await close_cases_about(ctx.store, "raid", ctx.scope, member, ref, status,
+                                    ctx.bot_id, ctx.now)
         return True
 
     # ------------------------------------------------------------ what a message shows

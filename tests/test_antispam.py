@@ -544,6 +544,23 @@ async def test_when_unsure_about_a_raid_the_admins_decide(tmp_path: Path) -> Non
         assert "成员：newbie（newbie）" in dm["text"]
 
 
+async def test_an_unsure_raid_that_becomes_sure_settles_its_case(tmp_path: Path) -> None:
+    root = write_config(tmp_path / "config", BOT_YAML + "direct: private\n",
+                        {"recruitment": MODERATION, "private": PRIVATE},
+                        {"words/banned.txt": BANNED})
+    async with Harness(root, tmp_path) as h:
+        await h.say("r1", "bob", "早")
+        for member in ("alice", "bob", "newbie", "newbie2"):
+            await h.say("r1", member, RAID)
+            await h.advance("10s")
+        await h.drain()
+        case = _case_id(h.actions("dm")[0])
+        await h.say(None, "admin", f"/warn {case}")
+        await h.drain()
+        assert [r["mentions"] for r in h.actions("say")] == [["newbie"], ["newbie2"]]
+        assert h.actions("dm")[-1]["text"].endswith(" 由 bot 结案：已警告。")
+
+
 async def test_raid_history_can_be_switched_off(tmp_path: Path) -> None:
     root = write_config(tmp_path / "config", BOT_YAML, {"recruitment": (
         "handlers:\n  - antispam:\n      raid: {members: 3, history: null}\n")})
