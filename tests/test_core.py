@@ -10,13 +10,14 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
-from harness import BOT_YAML, TZ, Harness, write_config
+from harness import BOT_YAML, SHIPPED, TZ, Harness, write_config
 
 from bot.actions import Kick
 from bot.context import Context
 from bot.events import Message, Tick
 from bot.handler import CONTINUE, STOP, Flow, Handler, HandlerConfig, Schedule
 from bot.scheduler import cron_trigger
+from bot.store import open_store
 from bot.yamlfile import InputError
 
 
@@ -301,3 +302,27 @@ async def test_a_timer_whose_handler_finds_the_platform_away_is_not_lost(
         h.world.rooms["r1"] = room
         await h.advance("1m")
         assert h.texts() == ["Listener Recruitment 01 is back"]
+
+
+async def test_events_share_a_commit_made_when_the_loop_is_free_and_before_any_send(
+        tmp_path: Path) -> None:
+    async with Harness(SHIPPED, tmp_path) as h:
+        other = await open_store(h.db, {})  # a second connection sees only what is committed
+        handled = "SELECT count(*) FROM seen_messages"
+        sent_after: list[Any] = []
+        send_text = h.world.send_text
+
+        async def send(group: str, text: str, mentions: tuple[str, ...] = ()) -> None:
+            sent_after.append(await other.one(handled))
+            await send_text(group, text, mentions)
+
+        h.world.send_text = send  # type: ignore[method-assign]
+        await h.say("r1", "alice", "群规")
+        await h.say("r1", "bob", "hello")
+        assert await other.one(handled) == (0,)  # handled back to back: not committed yet
+        await asyncio.sleep(0)  # the loop is free: one commit for both
+        assert await other.one(handled) == (2,)
+        await h.say("r1", "carol", "hi")
+        await h.advance("5s")  # the reply goes out after the third event is committed too
+        assert sent_after == [(3,)]
+        await other.close()
