@@ -230,6 +230,7 @@ class Status(StrEnum):
     WARNED = "warned"
     REMOVED = "removed"
     DISMISSED = "dismissed"
+    ANSWERED = "answered"  # a question handed off to a person (handlers/faq.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -326,6 +327,17 @@ async def open_cases(store: Reader, now: datetime) -> list[Case]:
     """Every open case, oldest first."""
     return [_case(row, now) for row in await store.all(
         f"SELECT {_CASE_COLUMNS} FROM cases WHERE status='open' ORDER BY opened_at, id")]
+
+
+async def response_times(store: Reader, kind: str, since: datetime,
+                         until: datetime) -> tuple[int, list[float]]:
+    """Cases of `kind` opened in [since, until): how many, and the seconds from opening to
+    the first answer of each one answered (the hand-off's first-response times)."""
+    rows = await store.all(
+        "SELECT status, closed_at - opened_at FROM cases WHERE kind=? AND opened_at>=?"
+        " AND opened_at<?", (kind, since.timestamp(), until.timestamp()))
+    return len(rows), sorted(float(took) for status, took in rows
+                             if status == Status.ANSWERED and took is not None)
 
 
 # ---------------------------------------------------------------- decisions

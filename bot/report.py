@@ -16,6 +16,7 @@ import sys
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
+from statistics import median
 from typing import Any
 
 from bot import bindings, config, csvfile, moderation, roster, schema
@@ -212,7 +213,23 @@ async def _report(args: argparse.Namespace, deployment: Deployment, store: Reade
     if stages:
         parts += ["", f"Funnel, new in period: {period}",
                   funnel_table(await funnel(store, stages, since, until))]
+    opened, answered = await moderation.response_times(store, "question", since, until)
+    if opened:
+        parts += ["", handoff_line(opened, answered)]
     return "\n".join(parts)
+
+
+def handoff_line(opened: int, answered: Sequence[float]) -> str:
+    """Questions handed to a person (handlers/faq.py) and how soon they were answered."""
+    line = f"Hand-offs: {opened} opened, {len(answered)} answered"
+    if answered:
+        line += (f"; first response median {_minutes(median(answered))},"
+                 f" slowest {_minutes(max(answered))}")
+    return line
+
+
+def _minutes(seconds: float) -> str:
+    return f"{seconds / 60:.0f} min" if seconds >= 60 else f"{seconds:.0f} s"
 
 
 async def listed_groups(store: Reader, deployment: Deployment,

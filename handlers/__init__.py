@@ -6,6 +6,7 @@ from bot.handler import Registry
 from handlers.admin import Admin
 from handlers.antispam import Antispam
 from handlers.checkin import Checkin
+from handlers.faq import Faq
 from handlers.fission import Fission
 from handlers.friends import Friends
 from handlers.funnel import Funnel
@@ -21,5 +22,5 @@ from handlers.welcome import Welcome
 REGISTRY: Registry = {
     handler.name: handler
     for handler in (Antispam, Admin, Welcome, Rules, Keywords, Friends, Invite, Checkin, Push,
-                    Funnel, QuizHandler, NameCard, Fission, Lifecycle)
+                    Funnel, QuizHandler, NameCard, Fission, Lifecycle, Faq)
 }

@@ -265,7 +265,8 @@ async def _on_case(command: Command, case_id: str, ctx: Context) -> None:
 
 
 def _settled(case: Case) -> str:
-    how = {Status.WARNED: "已警告", Status.REMOVED: "已移出", Status.DISMISSED: "不处理"}
+    how = {Status.WARNED: "已警告", Status.REMOVED: "已移出", Status.DISMISSED: "不处理",
+           Status.ANSWERED: "已答复"}
     when = f"{case.closed_at:%m-%d %H:%M}" if case.closed_at else ""
     return f"案件 {case.id} 已于 {when} 由 {case.closed_by} 结案：{how[case.status]}。"
 

@@ -62,6 +62,8 @@ class Rule(HandlerConfig):
 
 class Config(HandlerConfig):
     cooldown: Duration = timedelta(seconds=60)
+    group_cooldown: Duration = timedelta(seconds=5)
+    default: Reply | None = None
     rules: list[Rule] = []
 
     @model_validator(mode="after")
@@ -112,11 +114,29 @@ class Keywords(Handler[Config]):
     async def handle(self, event: Message, ctx: Context) -> Flow:
         rule = self.match(event.text)
         if rule is None or (rule.only_when_mentioned and not event.mentions_bot):
-            return CONTINUE
+            return await self._default(event, ctx)
         cooldown = rule.cooldown if rule.cooldown is not None else self.config.cooldown
-        if not await ctx.off_cooldown(f"said:{rule.key}", cooldown):
-            return STOP
-        ctx.reply(self._answer(rule, event, ctx), mention=rule.mention)
+        if await self._off_cooldown(f"said:{rule.key}", cooldown, event, ctx):
+            ctx.reply(self._answer(rule, event, ctx), mention=rule.mention)
+        return STOP
+
+    async def _off_cooldown(self, key: str, cooldown: timedelta, event: Message,
+                            ctx: Context) -> bool:
+        """Each member's own cooldown, and the group's flood guard: a burst of askers gets
+        one answer, members asking a minute apart get one each."""
+        return ((ctx.group is None or await ctx.off_cooldown(
+                    f"flood:{key}", self.config.group_cooldown))
+                and await ctx.off_cooldown(key, cooldown, member=event.sender.id))
+
+    async def _default(self, event: Message, ctx: Context) -> Flow:
+        """The `default` reply to a mention no rule matches (off unless configured)."""
+        template = self.config.default
+        if template is None or not event.mentions_bot:
+            return CONTINUE
+        if await self._off_cooldown("said:default", self.config.cooldown, event, ctx):
+            ctx.reply(template.render({"member": event.sender.name,
+                                       "group": ctx.group.topic if ctx.group else ""}),
+                      mention=True)
         return STOP
 
     @staticmethod

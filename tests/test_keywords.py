@@ -67,15 +67,41 @@ async def test_random_replies_pick_from_the_list(tmp_path: Path) -> None:
     assert reply in ("一", "二")
 
 
-async def test_a_second_trigger_within_the_cooldown_gets_nothing(tmp_path: Path) -> None:
+async def test_the_cooldown_is_per_member(tmp_path: Path) -> None:
     async with Harness(_keywords(tmp_path), tmp_path) as h:
         await h.say("r1", "alice", "报名")
         await h.advance("30s")
-        await h.say("r1", "bob", "报名")
-        await h.advance("31s")
-        await h.say("r1", "bob", "报名")
+        await h.say("r1", "bob", "报名")  # within alice's minute: bob is answered too
+        await h.advance("20s")
+        await h.say("r1", "alice", "报名")  # alice again within her minute: nothing
+        await h.advance("41s")
+        await h.say("r1", "bob", "报名")  # bob again after his minute: answered
         await h.advance("5s")
-        assert h.texts() == ["contains alice", "contains bob"]
+        assert h.texts() == ["contains alice", "contains bob", "contains bob"]
+
+
+async def test_the_group_flood_guard_answers_a_burst_once(tmp_path: Path) -> None:
+    async with Harness(_keywords(tmp_path), tmp_path) as h:
+        for member in ("alice", "bob", "carol"):
+            await h.say("r1", member, "报名")
+            await h.advance("1s")
+        await h.advance("5s")
+        await h.say("r1", "carol", "报名")
+        await h.advance("5s")
+        assert h.texts() == ["contains alice", "contains carol"]
+
+
+async def test_a_default_reply_answers_mentions_nothing_matches(tmp_path: Path) -> None:
+    rules = RULES.replace("cooldown: 1m\n", "cooldown: 1m\n      default: \"{member} 我没听懂\"\n")
+    root = write_config(tmp_path / "config", BOT_YAML, {"recruitment": rules},
+                        {"faq.md": "常见问题\n"})
+    async with Harness(root, tmp_path) as h:
+        await h.say("r1", "alice", "@Helper\u2005随便聊聊", mentions=("bot",))
+        await h.say("r1", "alice", "随便聊聊")  # no mention: nothing
+        await h.say("r1", "bob", "@Helper\u2005我想报名", mentions=("bot",))  # a rule matches
+        await h.advance("10s")
+        assert h.texts() == ["alice 我没听懂", "contains bob"]
+    assert await _replies(tmp_path / "off", "@Helper\u2005随便聊聊", mentions=("bot",)) == []
 
 
 def test_the_first_rule_in_yaml_order_wins() -> None:

@@ -1,0 +1,86 @@
+"""Find the FAQ entry a question is about: BM25 over Chinese segmented into words.
+
+Each entry is one document (its answer and the example questions the operator gave); a
+question is segmented the same way and scored against every document with BM25 (Okapi,
+rank-bm25). The best score is the confidence the faq handler compares with its threshold.
+
+Segmentation is jieba's, on the normalized text (bot/text.py): full-width folded, lower
+case. Search-mode segmentation also yields the shorter words inside long ones ("报名流程"
+gives 报名, 流程, 报名流程), so a paraphrase that uses only part of a compound still
+matches. Punctuation, digits alone and a short list of function words are dropped: they say
+nothing about which entry a question is about. jieba's dictionary (~0.5 s to load) is the
+one bot/banned.py loads; `Index.build` is meant to run in a worker thread.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from rank_bm25 import BM25Okapi
+
+from bot.banned import _segmenter as segmenter  # the process's one jieba dictionary
+from bot.text import normalize, strip_mentions
+
+# Words in almost every question or chat line: kept out of the scores.
+STOPWORDS = frozenset(" ".join((
+    "的 了 吗 呢 吧 啊 呀 哦 嘛 么 是 在 有 我 你 他 她 我们 你们",
+    "大家 这 那 这个 那个 请问 请 问 一下 想 要 会 能 可以 可 什么",
+    "怎么 怎么样 怎样 如何 多少 哪些 哪 谁 和 与 或 就 都 也 还 又 再",
+    "很 太 好 没 没有 不 不是 一个 个 些 给 让 被 把 到 从 对 上 下",
+    "里 中 多 少 大 做 者 该 干 啦 哈 哈哈 嗯 ok the a an",
+    "is are do i you how what",
+)).split())
+_WORDLIKE = re.compile(r"[a-z]+|[\u3400-\u9fff\uf900-\ufaff]+")
+
+
+@lru_cache(maxsize=4096)
+def words(text: str) -> tuple[str, ...]:
+    """The words of `text` that count for retrieval, in order (repeats kept)."""
+    kept = []
+    for token in segmenter().cut_for_search(normalize(strip_mentions(text)), HMM=False):
+        if _WORDLIKE.fullmatch(token) and token not in STOPWORDS:
+            kept.append(token)
+    return tuple(kept)
+
+
+def whole_words(text: str) -> frozenset[str]:
+    """The words jieba sees in `text`, without the shorter ones inside them: "人工智能" is
+    one word, so a hand-off word "人工" does not match it."""
+    return frozenset(segmenter().lcut(normalize(strip_mentions(text)), HMM=False))
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    entry: int  # the index of the best document
+    score: float
+
+
+class _BM25(BM25Okapi):  # type: ignore[misc]
+    """Okapi BM25 with Lucene's IDF, ln(1 + (N - n + 0.5) / (n + 0.5)): never negative or
+    zero, so a word in half of a handful of entries still counts a little (rank-bm25's own
+    IDF is 0 there, and negative above half, floored to a constant)."""
+
+    def _calc_idf(self, nd: dict[str, int]) -> None:
+        for word, freq in nd.items():
+            self.idf[word] = math.log(1 + (self.corpus_size - freq + 0.5) / (freq + 0.5))
+
+
+class Index:
+    """BM25 over a fixed list of documents; built in a worker thread (it segments them)."""
+
+    def __init__(self, documents: Sequence[str]) -> None:
+        self._bm25 = _BM25([list(words(doc)) or [""] for doc in documents])
+        self.size = len(documents)
+
+    def best(self, question: str) -> Hit | None:
+        """The best-scoring document for `question`; None if no word of it is indexed."""
+        query = words(question)
+        if not query or not self.size:
+            return None
+        scores = self._bm25.get_scores(list(query))
+        entry = max(range(self.size), key=lambda i: (scores[i], -i))
+        return Hit(entry, float(scores[entry]))

@@ -1,0 +1,234 @@
+"""Questions no keyword rule answers: the FAQ when it knows, else a person.
+
+A message that mentions the bot (or matches one of `questions`) is looked up in the type's
+FAQ entries with BM25 (bot/retrieval.py); above `threshold` the entry's file answers,
+mentioning the asker. Otherwise a mention is handed off: a private case is opened
+(bot/moderation.py's cases, kind `question`), the operators on duty get the question, the
+asker and the group privately with the case id, and the first of them to answer privately
+with `/answer CASE text` has the bot post the text in the group, mentioning the asker.
+A mention with a hand-off word (`人工`, `客服`, as a whole word), or a message that is just
+one, is handed off at once. Cases nobody answers are reminded after
+`remind_after`, never in quiet hours. An @所有人 announcement is never answered.
+
+In a private chat (the `direct` type's pipeline) the handler only takes `/answer`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import re
+from datetime import timedelta
+from typing import Annotated, Any
+
+from pydantic import Field, model_validator
+
+from bot import moderation
+from bot.config import ContentFile, Duration, Regex, Template, TemplateText, placeholders
+from bot.context import Context
+from bot.events import Message, Tick
+from bot.handler import CONTINUE, STOP, Flow, Handler, HandlerConfig
+from bot.moderation import Case, Status
+from bot.retrieval import Index, whole_words
+from bot.sanitize import Safe, clean
+from bot.text import normalize, strip_mentions
+from handlers.push import ClockTime, quiet_covers, quiet_end
+
+KIND = "question"  # the kind of case a hand-off opens
+COMMANDS = ("/answer", "/答复")
+ANSWER_LIMIT = 1000  # characters of an operator's answer posted
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+ANNOUNCEMENT = re.compile(r"@(所有人|all)(?:\s|\u2005|$)", re.IGNORECASE)
+
+Opened = Annotated[TemplateText, placeholders("member", "case")]
+Answer = Annotated[TemplateText, placeholders("member", "answer")]
+
+
+class Entry(HandlerConfig):
+    file: ContentFile
+    questions: list[str] = []  # example questions, indexed with the answer
+
+
+class QuietHours(HandlerConfig):
+    start: ClockTime
+    end: ClockTime
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> QuietHours:
+        if self.start == self.end:
+            raise ValueError("quiet hours need different `start` and `end`")
+        return self
+
+
+class Handoff(HandlerConfig):
+    operators: list[str] = []
+    rota: dict[str, list[str]] = {}
+    words: list[str] = []
+    remind_after: Duration = timedelta(minutes=30)
+    max_reminders: int = Field(3, ge=0)
+    quiet_hours: QuietHours | None = None
+    opened: Opened = Template("已转给运营同学（案件 {case}），答复会发在群里，请稍等。")
+    answer: Answer = Template("{answer}")
+
+    @model_validator(mode="after")
+    def _someone(self) -> Handoff:
+        unknown = sorted(set(self.rota) - set(DAYS))
+        if unknown:
+            raise ValueError(f"rota day {unknown[0]!r} is not one of {', '.join(DAYS)}")
+        if not self.operators and not any(self.rota.values()):
+            raise ValueError("a hand-off needs `operators` (or a `rota`) to send cases to")
+        return self
+
+    def on_duty(self, weekday: int) -> list[str]:
+        """Who gets a case opened on this weekday (0 = Monday): the rota's day, else all."""
+        return self.rota.get(DAYS[weekday]) or self.operators
+
+    def everyone(self) -> set[str]:
+        return {*self.operators, *(m for day in self.rota.values() for m in day)}
+
+
+class Config(HandlerConfig):
+    threshold: float = Field(1.5, gt=0)
+    cooldown: Duration = timedelta(seconds=60)
+    questions: list[Regex] = []
+    entries: list[Entry] = []
+    handoff: Handoff | None = None
+
+
+class Faq(Handler[Config]):
+    name = "faq"
+    events = (Message, Tick)
+    Config = Config
+
+    def prepare(self) -> None:
+        self._documents = ["\n".join([*e.questions, e.file.text]) for e in self.config.entries]
+        self._index: Index | None = None
+        self._words = {normalize(w) for w in self.config.handoff.words} \
+            if self.config.handoff else set()
+
+    async def index(self) -> Index:
+        """The BM25 index, built on first use in a worker thread (it loads jieba's
+        dictionary and segments every entry), so neither loading nor an event waits."""
+        if self._index is None:
+            self._index = await asyncio.to_thread(Index, self._documents)
+        return self._index
+
+    async def handle(self, event: Message | Tick, ctx: Context) -> Flow:
+        if isinstance(event, Tick):
+            await self._remind(event, ctx)
+            return STOP
+        if ctx.group is None:
+            return await self._answer(event, ctx)
+        text = strip_mentions(event.text)
+        if ANNOUNCEMENT.search(event.text) or not text.strip():
+            return CONTINUE
+        handoff = self.config.handoff
+        norm = normalize(text).strip()
+        if handoff is not None and await self._asks_for_a_person(norm, event.mentions_bot):
+            return await self._hand_off(event, ctx)
+        if not event.mentions_bot and not any(p.search(norm) for p in
+                                              self.config.questions):
+            return CONTINUE
+        hit = (await self.index()).best(text) if self._documents else None
+        if hit is not None and hit.score >= self.config.threshold:
+            entry = self.config.entries[hit.entry]
+            if await ctx.off_cooldown(f"entry:{entry.file.path}", self.config.cooldown,
+                                      member=event.sender.id):
+                ctx.reply(entry.file.text.strip(), mention=True)
+            return STOP
+        if event.mentions_bot and handoff is not None:
+            return await self._hand_off(event, ctx)
+        return CONTINUE
+
+    # ------------------------------------------------------------ hand-off
+
+    async def _asks_for_a_person(self, norm: str, mentioned: bool) -> bool:
+        """A hand-off word alone, or as a whole word in a mention ("@小助手 转人工")."""
+        if norm in self._words:
+            return True
+        if not mentioned or not any(word in norm for word in self._words):
+            return False
+        return bool(self._words & await asyncio.to_thread(whole_words, norm))
+
+    async def _hand_off(self, event: Message, ctx: Context) -> Flow:
+        handoff = self.config.handoff
+        assert handoff is not None
+        text = strip_mentions(event.text).strip()
+        name = await ctx.name(event.sender.id)
+        digest = hashlib.blake2b(text.encode(), digest_size=6).hexdigest()
+        case = await moderation.open_case(
+            ctx.store, kind=KIND, group=ctx.scope, member=event.sender.id,
+            name=moderation.quote(name, 40), text=text, reason="转人工",
+            ref=f"{digest}@{ctx.now.timestamp():.0f}", at=ctx.now, by=ctx.bot_id)
+        if case is None:
+            return STOP
+        assert ctx.group is not None
+        for operator in handoff.on_duty(ctx.now.weekday()):
+            ctx.dm(operator, "\n".join([
+                f"[转人工] 案件 {case.id} · 「{clean(ctx.group.topic)}」",
+                f"提问人：{moderation.quote(name, 40)}（{event.sender.id}）",
+                f"问题：{moderation.quote(text)}",
+                f"私聊回复「/answer {case.id} 答复内容」，我会在群里 @ 提问人。",
+            ]))
+        ctx.reply(handoff.opened.render({"member": name, "case": case.id}), mention=True)
+        await ctx.schedule(f"remind:{case.id}", handoff.remind_after,
+                           {"case": case.id, "reminded": 0})
+        await ctx.audit("case_opened", event.sender.id, f"{case.id} {KIND}")
+        return STOP
+
+    async def _remind(self, event: Tick, ctx: Context) -> None:
+        handoff = self.config.handoff
+        case = await moderation.find_case(ctx.store, str(event.data.get("case", "")), ctx.now)
+        if handoff is None or case is None or case.status is not Status.OPEN:
+            return
+        quiet = handoff.quiet_hours
+        if quiet is not None and quiet_covers(ctx.now.time(), quiet.start, quiet.end):
+            await ctx.schedule(event.key, quiet_end(ctx.now, quiet.end), event.data)
+            return
+        reminded = int(event.data.get("reminded", 0)) + 1
+        waited = int((ctx.now - case.opened_at).total_seconds() // 60)
+        for operator in handoff.on_duty(ctx.now.weekday()):
+            ctx.dm(operator, f"⏰ 案件 {case.id} 已等待 {waited} 分钟，还没有人答复："
+                             f"{moderation.quote(case.text, 60)}\n"
+                             f"私聊回复「/answer {case.id} 答复内容」。")
+        if reminded < handoff.max_reminders:
+            await ctx.schedule(event.key, handoff.remind_after,
+                               {"case": case.id, "reminded": reminded})
+
+    async def _answer(self, event: Message, ctx: Context) -> Flow:
+        """`/answer CASE text` in a private chat, from an operator of the case's group type
+        or an admin: the text goes to the group, mentioning the asker."""
+        parts = event.text.strip().split(maxsplit=2)
+        if not parts or parts[0].lower() not in COMMANDS:
+            return CONTINUE
+        if len(parts) < 3 or not moderation.is_case_id(parts[1]):
+            ctx.reply("用法：/answer 案件号 答复内容")
+            return STOP
+        case = await moderation.find_case(ctx.store, parts[1], ctx.now)
+        if case is None or case.kind != KIND:
+            ctx.reply(f"没有待答复的问题 {parts[1].upper()}。")
+            return STOP
+        group = await ctx.group_of(case.group)
+        config: Any = group.config(self.name) if group is not None else None
+        operators = config.handoff.everyone() if config and config.handoff else set()
+        operator = event.sender.id
+        if operator not in operators and not ctx.is_admin(operator):
+            await ctx.audit("command_refused", operator, event.text[:100])
+            return STOP
+        if not await moderation.close_case(ctx.store, case.id, Status.ANSWERED, operator,
+                                           ctx.now):
+            ctx.reply(_settled(case))
+            return STOP
+        template = config.handoff.answer if config and config.handoff else Template("{answer}")
+        answer = Safe(clean(parts[2], ANSWER_LIMIT))  # the operator's text, on one line
+        ctx.say(template.render({"member": case.name, "answer": answer}),
+                mentions=[case.member], group=case.group)
+        ctx.reply(f"案件 {case.id}：已在群里答复 {clean(case.name)}。")
+        await ctx.audit(f"case_{Status.ANSWERED}", case.member, f"{case.id} by {operator}",
+                        case.group)
+        return STOP
+
+
+def _settled(case: Case) -> str:
+    when = f"{case.closed_at:%m-%d %H:%M}" if case.closed_at else ""
+    return f"案件 {case.id} 已由 {case.closed_by} 于 {when} 处理。"
