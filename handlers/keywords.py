@@ -123,9 +123,10 @@ class Keywords(Handler[Config]):
     async def _off_cooldown(self, key: str, cooldown: timedelta, event: Message,
                             ctx: Context) -> bool:
         """Each member's own cooldown, and the group's flood guard: a burst of askers gets
-        one answer, members asking a minute apart get one each."""
-        return ((ctx.group is None or await ctx.off_cooldown(
-                    f"flood:{key}", self.config.group_cooldown))
+        one answer, members asking a minute apart get one each. The guard is never longer
+        than the cooldown: a rule with `cooldown: 0s` answers every message."""
+        guard = min(self.config.group_cooldown, cooldown)
+        return ((ctx.group is None or await ctx.off_cooldown(f"flood:{key}", guard))
                 and await ctx.off_cooldown(key, cooldown, member=event.sender.id))
 
     async def _default(self, event: Message, ctx: Context) -> Flow:
