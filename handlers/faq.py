@@ -16,7 +16,6 @@ In a private chat (the `direct` type's pipeline) the handler only takes `/answer
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import re
 from datetime import timedelta
 from typing import Annotated, Any
@@ -155,11 +154,10 @@ class Faq(Handler[Config]):
         assert handoff is not None
         text = strip_mentions(event.text).strip()
         name = await ctx.name(event.sender.id)
-        digest = hashlib.blake2b(text.encode(), digest_size=6).hexdigest()
         case = await moderation.open_case(
             ctx.store, kind=KIND, group=ctx.scope, member=event.sender.id,
             name=moderation.quote(name, 40), text=text, reason="转人工",
-            ref=f"{digest}@{ctx.now.timestamp():.0f}", at=ctx.now, by=ctx.bot_id)
+            ref=event.id, at=ctx.now, by=ctx.bot_id)  # a message delivered twice: one case
         if case is None:
             return STOP
         assert ctx.group is not None
@@ -231,4 +229,4 @@ class Faq(Handler[Config]):
 
 def _settled(case: Case) -> str:
     when = f"{case.closed_at:%m-%d %H:%M}" if case.closed_at else ""
-    return f"案件 {case.id} 已由 {case.closed_by} 于 {when} 处理。"
+    return f"案件 {case.id} 已于 {when} 由 {case.closed_by} 结案。"

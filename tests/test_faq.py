@@ -126,7 +126,7 @@ async def test_an_operator_answers_privately_and_the_group_sees_it_once(tmp_path
         replies = [r["text"] for r in h.actions("dm", to="op_lin")[1:]
                    if not r["text"].startswith("📊")]
         assert replies[0] == f"案件 {case}：已在群里答复 alice。"
-        assert replies[1].startswith(f"案件 {case} 已由 op_lin 于")
+        assert replies[1].startswith(f"案件 {case} 已于 11-23 14:00 由 op_lin 结案")
         assert len(replies) == 2  # answered: no reminder
         assert h.actions("dm", to="bob") == []
 
