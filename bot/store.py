@@ -11,18 +11,20 @@ thread: a statement takes microseconds, less than handing it to a thread would. 
 handled in one transaction, and each handler inside it in a savepoint opened only when it
 writes, so a failing handler leaves nothing half-written and a crash never records half an
 event. Long reads (reports, the web console's series) go through `SqliteReader`: its own
-read-only connection, used on a thread of its own, so they never stall the loop.
+read-only aiosqlite connection, on a thread of its own, so they never stall the loop.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Any, Protocol
+
+import aiosqlite
 
 Row = tuple[Any, ...]
 BATCH = 200  # events at most in one commit
@@ -116,10 +118,7 @@ CORE_MIGRATIONS: Sequence[str] = (
 )
 
 
-def _connect(path: Path | str, read_only: bool = False) -> sqlite3.Connection:
-    if read_only:
-        return sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None,
-                               check_same_thread=False)
+def _connect(path: Path | str) -> sqlite3.Connection:
     if str(path) != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
     return sqlite3.connect(path, isolation_level=None)
@@ -280,33 +279,34 @@ class _LazySavepoint:
 
 
 class SqliteReader:
-    """A read-only connection used on a thread of its own: long reads (reports, series over
-    weeks) run there and see the last committed state, while the loop goes on."""
+    """A read-only connection on a thread of its own (aiosqlite): long reads (reports, series
+    over weeks) run there and see the last committed state, while the loop goes on. It
+    connects on the first read."""
 
     def __init__(self, path: Path | str) -> None:
-        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store-reader")
-        self._db = self._thread.submit(_connect, path, True).result()
+        self._path = path
+        self._db: asyncio.Future[aiosqlite.Connection] | None = None
 
-    async def _run(self, sql: str, params: Sequence[Any], many: bool) -> Any:
-        def work() -> Any:
-            cursor = self._db.execute(sql, params)
-            if many:
-                return [tuple(row) for row in cursor.fetchall()]
-            row = cursor.fetchone()
-            return tuple(row) if row is not None else None
-        return await asyncio.get_running_loop().run_in_executor(self._thread, work)
+    async def _connection(self) -> aiosqlite.Connection:
+        if self._db is None:  # one connection, however many reads start at once
+            self._db = asyncio.ensure_future(aiosqlite.connect(
+                f"file:{self._path}?mode=ro", uri=True, isolation_level=None))
+        return await self._db
 
     async def one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
-        result: Row | None = await self._run(sql, params, False)
-        return result
+        async with (await self._connection()).execute(sql, params) as cursor:
+            row = await cursor.fetchone()
+        return tuple(row) if row is not None else None
 
     async def all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
-        result: list[Row] = await self._run(sql, params, True)
-        return result
+        async with (await self._connection()).execute(sql, params) as cursor:
+            return [tuple(row) for row in await cursor.fetchall()]
 
     async def close(self) -> None:
-        await asyncio.get_running_loop().run_in_executor(self._thread, self._db.close)
-        self._thread.shutdown()
+        if self._db is None:
+            return
+        with contextlib.suppress(sqlite3.Error):  # it never opened: nothing to close
+            await (await self._db).close()
 
 
 async def open_store(path: Path | str, migrations: Mapping[str, Sequence[str]]) -> Store:
