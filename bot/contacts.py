@@ -343,7 +343,18 @@ def find_contacts(text: str) -> list[Finding]:
 
 def contacts_in(unmasked: str) -> list[Finding]:
     """find_contacts on a text already unmasked."""
+    return list(_contacts_in(unmasked))
+
+
+# Every marker and every spelled-out marker starts with one of these (wxid_ too).
+_MARKER_START = re.compile(f"[{''.join(sorted({m[0] for m in (*_WECHAT_MARKERS, *_QQ_MARKERS)}))}]")
+
+
+@lru_cache(maxsize=1024)  # the split-contact detector reads a member's last messages again
+def _contacts_in(unmasked: str) -> tuple[Finding, ...]:
     found = [Finding("phone", number) for number in _phones(unmasked)]
-    found += _marked(unmasked)
-    found += [Finding("email", address) for address in _emails(unmasked)]
-    return list(dict.fromkeys(found))
+    if _MARKER_START.search(unmasked):  # no marker can start anywhere else
+        found += _marked(unmasked)
+    if "@" in unmasked or "at" in unmasked or "艾特" in unmasked:  # what _spell_ats reads
+        found += [Finding("email", address) for address in _emails(unmasked)]
+    return tuple(dict.fromkeys(found))

@@ -15,6 +15,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Generic, TypeVar
 
 import ahocorasick
@@ -127,6 +128,7 @@ def _has_confusable(text: str) -> bool:
         ord(m[0]) in _CONFUSABLES for m in _ASTRAL.finditer(text))
 
 
+@lru_cache(maxsize=1024)  # pure; the split-contact detector reads recent messages again
 def unmask(text: str) -> str:
     """The text as the content detectors read it: `normalize`d after every digit style is
     made a digit (⑴ ❶ ⒈, keycaps "1️⃣"), then letters of other scripts that look like

@@ -249,8 +249,8 @@ class Antispam(Handler[Config]):
         moderator = Moderator(self.config, ctx, ctx.scope)
         found = self.detect(event, text) or self._split_contacts(event, ctx, text)
         offences = await self._newcomer(event, ctx, found)
-        offences += await self._rates(event, ctx, compact)
-        raiders = await self._raid(event, ctx, moderator, compact)
+        offences += await self._rates(event, ctx, compact, digest)
+        raiders = await self._raid(event, ctx, moderator, compact, digest)
         if event.sender.id in raiders:
             offences.append(self._raid_offence())
         chosen = max(offences, key=lambda o: SEVERITY.index(o.action), default=None)
@@ -385,7 +385,8 @@ class Antispam(Handler[Config]):
             " VALUES (?, ?, ?, ?, ?)",
             (ctx.scope, event.sender.id, event.id, ctx.now.timestamp(), digest)) > 0
 
-    async def _rates(self, event: Message, ctx: Context, compact: str) -> list[Offence]:
+    async def _rates(self, event: Message, ctx: Context, compact: str,
+                     digest: str) -> list[Offence]:
         """Flood and repeats offences, counted in one query over the recent messages (those
         already punished do not count again)."""
         config, now = self.config, ctx.now.timestamp()
@@ -395,7 +396,7 @@ class Antispam(Handler[Config]):
             " count(*) FILTER (WHERE member=? AND digest=? AND at>? AND acted=0)"
             " FROM antispam_recent WHERE grp=? AND at>?",
             (event.sender.id, now - flood.within.total_seconds(),
-             event.sender.id, _digest(compact), now - repeats.within.total_seconds(),
+             event.sender.id, digest, now - repeats.within.total_seconds(),
              ctx.scope, now - self._horizon))
         messages, times = row or (0, 0)
         found = []
@@ -411,12 +412,12 @@ class Antispam(Handler[Config]):
         return Offence("raid", raid.action, raid.reason, "a copy by a member new to the group")
 
     async def _raid(self, event: Message, ctx: Context, moderator: Moderator,
-                    compact: str) -> list[str]:
+                    compact: str, digest: str) -> list[str]:
         """The raiders when this text was posted by `members` members within `within`: the
         members without a history in the group who copied it, never its first author.
         Those other than the sender are acted on here. When too few of the copies are by
         members without a history to be sure, each of them is a private case instead."""
-        raid, digest = self.config.raid, _digest(compact)
+        raid = self.config.raid
         if raid.action is Action.IGNORE or len(compact) < raid.min_length:
             return []
         since = ctx.now.timestamp() - raid.within.total_seconds()
