@@ -237,6 +237,10 @@ async def _on_case(command: Command, case_id: str, ctx: Context) -> None:
     if case.status is not Status.OPEN:
         ctx.reply(_settled(case))
         return
+    if case.kind == "question" and command.name != "dismiss":  # a hand-off (handlers/faq.py)
+        ctx.reply(f"案件 {case.id} 是成员的提问：用 /answer {case.id} 答复内容 回答，"
+                  f"或 /dismiss {case.id} 结案。")
+        return
     admin = command.event.sender.id
     status = {"warn": Status.WARNED, "kick": Status.REMOVED}.get(command.name, Status.DISMISSED)
     try:

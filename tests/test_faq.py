@@ -131,6 +131,24 @@ async def test_an_operator_answers_privately_and_the_group_sees_it_once(tmp_path
         assert h.actions("dm", to="bob") == []
 
 
+async def test_a_question_case_is_not_a_warning_and_can_be_dismissed(tmp_path: Path) -> None:
+    async with Harness(SHIPPED, tmp_path, groups=GROUPS, start=MONDAY) as h:
+        await h.say("c1", "alice", "@小助手\u2005能开发票吗", mentions=("bot",))
+        await h.advance("10s")
+        case = _case_id(h)
+        await h.say(None, "op_lin", f"/warn {case}")  # op_lin is an admin too
+        await h.say(None, "op_lin", f"/dismiss {case}")
+        await h.say(None, "op_lin", f"/answer {case} 晚了")
+        await h.advance("1h")
+        replies = [r["text"] for r in h.actions("dm", to="op_lin")[1:]]
+        assert replies[0] == f"案件 {case} 是成员的提问：用 /answer {case} 答复内容 回答，" \
+                             f"或 /dismiss {case} 结案。"
+        assert replies[1] == f"案件 {case}：不处理，已结案。"
+        assert replies[2].startswith(f"案件 {case} 已于")
+        assert len(replies) == 3  # closed: no reminders
+        assert len(h.actions("say", group="c1")) == 1  # only the hand-off notice
+
+
 async def test_unanswered_cases_are_reminded_but_not_in_quiet_hours(tmp_path: Path) -> None:
     evening = datetime(2026, 11, 23, 21, 45, tzinfo=TZ)
     async with Harness(SHIPPED, tmp_path, groups=GROUPS, start=evening) as h:
