@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aiohttp import web
@@ -33,19 +33,27 @@ def since_param(request: web.Request, default: timedelta | None) -> datetime | N
             since = datetime.fromisoformat(value)
         except ValueError:
             raise BadParameter("since", f"{value!r} is not a date like 2026-11-01") from None
-        return since if since.tzinfo else since.replace(tzinfo=now.tzinfo)
-    try:
-        return now - parse_duration(value)
-    except ValueError:
-        raise BadParameter("since", f"{value!r}: give 7d, 12h or a date like 2026-11-01"
-                           ) from None
+        since = since if since.tzinfo else since.replace(tzinfo=now.tzinfo)
+    else:
+        try:
+            since = now - parse_duration(value)
+        except (ValueError, OverflowError):
+            raise BadParameter("since", f"{value!r}: give 7d, 12h or a date like 2026-11-01"
+                               ) from None
+    try:  # the views compare it in UTC: a year-1 date in UTC+8 falls off the calendar
+        since.astimezone(UTC)
+    except (ValueError, OverflowError):
+        raise BadParameter("since", f"{value!r} is out of range") from None
+    return since
 
 
 def int_param(request: web.Request, name: str, default: int, top: int) -> int:
     value = request.query.get(name, "").strip()
     if not value:
         return default
-    if not value.isdigit() or not 1 <= int(value) <= top:
+    # isascii: str.isdigit() also says yes to '²' and full-width digits
+    if not (value.isascii() and value.isdigit() and len(value) <= len(str(top))
+            and 1 <= int(value) <= top):
         raise BadParameter(name, f"{value!r} is not a whole number from 1 to {top}")
     return int(value)
 

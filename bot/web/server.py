@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote, unquote_to_bytes
 
 import jinja2
 from aiohttp import web
@@ -109,6 +109,36 @@ async def headers(request: web.Request, handler: Handler) -> web.StreamResponse:
     return response
 
 
+def query_problem(raw: str) -> BadParameter | None:
+    """A query parameter that is not UTF-8 or is given twice (aiohttp would quietly put
+    U+FFFD in its place, or take the first): the 400 that names it, if any."""
+    seen: set[str] = set()
+    for pair in raw.split("&"):
+        if not pair:
+            continue
+        name, _, value = (part.replace("+", " ") for part in pair.partition("="))
+        try:
+            decoded = unquote_to_bytes(name).decode()
+        except UnicodeDecodeError:
+            return BadParameter(unquote(name, errors="replace"), "its name is not UTF-8")
+        try:
+            unquote_to_bytes(value).decode()
+        except UnicodeDecodeError:
+            return BadParameter(decoded, "not UTF-8 text")
+        if decoded in seen:
+            return BadParameter(decoded, "given more than once")
+        seen.add(decoded)
+    return None
+
+
+@web.middleware
+async def query(request: web.Request, handler: Handler) -> web.StreamResponse:
+    problem = query_problem(request.rel_url.raw_query_string)
+    if problem is not None:
+        raise problem
+    return await handler(request)
+
+
 def _bearer(request: web.Request) -> str | None:
     kind, _, value = request.headers.get("Authorization", "").partition(" ")
     return value.strip() if kind.lower() == "bearer" and value.strip() else None
@@ -158,7 +188,10 @@ RUNNER: dict[str, Any] = {"access_log_class": AccessLog}
 
 
 def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
+    """A path on this site, or /: browsers drop tabs and newlines from a Location and read
+    a backslash as a slash, so /<TAB>/evil.example would leave the site."""
+    if (target and target.startswith("/") and not target.startswith("//")
+            and "\\" not in target and all(" " < c != "\x7f" for c in target)):
         return target
     return "/"
 
@@ -243,7 +276,7 @@ async def metrics(request: web.Request) -> web.StreamResponse:
 def make_app(console: Console) -> web.Application:
     from bot.web import routes
 
-    app = web.Application(middlewares=[headers, errors, auth], client_max_size=64 * 1024)
+    app = web.Application(middlewares=[headers, errors, auth, query], client_max_size=64 * 1024)
     app[CONSOLE] = console
     app[PAGES] = jinja2.Environment(
         loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True,

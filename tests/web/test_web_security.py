@@ -161,3 +161,41 @@ async def test_metrics_need_the_token_and_name_everything_groupbot(site: Site) -
     assert _sample(text, messages) == _sample(before, messages) + 1
     assert _sample(text, "groupbot_event_handling_seconds_count") == \
         _sample(before, "groupbot_event_handling_seconds_count") + 1
+
+
+@pytest.mark.parametrize(("path", "parameter"), [
+    ("/api/audit?page=%C2%B2", "page"),  # a superscript two: isdigit() says yes, int() no
+    ("/api/audit?per_page=%EF%BC%95", "per_page"),  # a full-width 5
+    ("/api/audit?page=" + "9" * 5000, "page"),  # past int()'s digit limit
+    ("/api/funnel?since=10000000d", "since"),  # further back than datetime goes
+    ("/api/funnel?since=0001-01-01", "since"),
+    ("/api/audit?since=99999999999999999999d", "since"),
+    ("/api/audit?since=7d&since=x", "since"),  # repeated: which one was meant?
+    ("/api/audit?per_page=1&per_page=500", "per_page"),
+    ("/api/audit?group=%FF", "group"),  # not UTF-8
+    ("/api/groups/r1/members?q=%C3%28", "q"),
+    ("/api/groups?sort=a&sort=b", "sort"),
+])
+async def test_hostile_query_parameters_are_400_naming_them_never_a_500(
+        site: Site, path: str, parameter: str) -> None:
+    response = await site.client.get(path, headers=BEARER)
+    assert response.status == 400, await response.text()
+    assert (await response.json())["parameter"] == parameter
+    await site.login()
+    page = await site.client.get(path.replace("/api/audit", "/moderation")
+                                 .replace("/api/funnel", "/funnel"))
+    if not page.url.path.startswith("/api/"):
+        assert page.status == 400 and parameter in await page.text()
+
+
+@pytest.mark.parametrize("target", ["/\t/evil.example/x", "/\n/evil.example", "/\r/evil.example",
+                                    "/ /evil.example", "/x\\..\\\\evil.example",
+                                    "https://evil.example", "/\x00/evil.example"])
+async def test_control_characters_in_next_cannot_make_an_open_redirect(
+        site: Site, target: str) -> None:
+    done = await site.client.get("/login", params={"token": TOKEN, "next": target},
+                                 allow_redirects=False)
+    assert done.status == 303
+    location = done.headers["Location"]
+    assert location.startswith("/") and not location.startswith(("//", "/\\"))
+    assert not URL(location).host
