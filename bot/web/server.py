@@ -92,7 +92,8 @@ async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
         page.headers.update({k: v for k, v in exc.headers.items() if k == "Retry-After"})
         return page
     except Exception:
-        log.exception("the console failed on %s %s", request.method, request.path)
+        log.exception("the console failed on %s %s", request.method,
+                      logged_path(request.path))
         if api(request):
             return jsonify({"error": "internal error"}, 500)
         return render(request, "error.html", 500, title="出错了", message="服务器内部错误")
@@ -172,13 +173,21 @@ async def auth(request: web.Request, handler: Handler) -> web.StreamResponse:
     return await handler(request)
 
 
+def logged_path(path: str) -> str:
+    """The path as logs show it: a member's link is their password, so /me/… stands for it."""
+    for prefix in ("/me/", "/api/me/"):
+        if path.startswith(prefix):
+            return prefix + "…"
+    return path
+
+
 class AccessLog(AbstractAccessLogger):
     """Method, path and status only: a query string may carry a login token."""
 
     def log(self, request: web.BaseRequest, response: web.StreamResponse,
             time: float) -> None:
-        self.logger.info("%s %s %s %.0fms", request.method, request.path, response.status,
-                         time * 1000)
+        self.logger.info("%s %s %s %.0fms", request.method, logged_path(request.path),
+                         response.status, time * 1000)
 
 
 # ---------------------------------------------------------------- login, health, metrics

@@ -5,10 +5,16 @@ from __future__ import annotations
 
 import logging
 import re
+from datetime import timedelta
+from pathlib import Path
 
 import pytest
-from conftest import TOKEN, Site
+from aiohttp.test_utils import TestClient, TestServer
+from conftest import GROUPS, HOSTILE, TOKEN, Site, deployment
+from harness import Harness
 from yarl import URL
+
+from bot.web import links, server
 
 BEARER = {"Authorization": f"Bearer {TOKEN}"}
 
@@ -199,3 +205,56 @@ async def test_control_characters_in_next_cannot_make_an_open_redirect(
     location = done.headers["Location"]
     assert location.startswith("/") and not location.startswith(("//", "/\\"))
     assert not URL(location).host
+
+
+async def test_a_members_link_is_not_written_to_the_log(
+        site: Site, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    key = await links.make_key(site.h.bot.store)
+    token = links.sign(key, "dave", site.h.clock.now() + timedelta(days=7))
+    assert (await site.client.get(f"/me/{token}")).status == 200
+    assert (await site.client.get(f"/api/me/{token}")).status == 200
+    assert (await site.client.get(f"/api/me/{token}x")).status == 403
+    assert token not in caplog.text
+    assert "/me/" in caplog.text and "/api/me/" in caplog.text  # still logged, without it
+
+
+async def test_a_hostile_group_name_is_text_on_every_page(site: Site) -> None:
+    await site.h.rename_group("r1", "alice", HOSTILE)
+    await site.login()
+    for path in ("/", "/groups", "/groups/r1", "/moderation", "/funnel", "/schedules",
+                 "/config", "/exports"):
+        page = await site.client.get(path)
+        assert page.status == 200, path
+        html = await page.text()
+        assert "<img" not in html, path
+    assert "&lt;img src=x onerror=&#34;alert(1)&#34;&gt;" in await (
+        await site.client.get("/groups")).text()
+
+
+async def test_health_is_503_degraded_while_the_platform_is_disconnected(site: Site) -> None:
+    site.h.bot.platform(False)  # what the wechaty gateway tells the bot on a lost stream
+    response = await site.client.get("/healthz")
+    assert response.status == 503
+    assert await response.json() == {"status": "degraded", "platform": "disconnected",
+                                      "outbox": 0}
+    assert "groupbot_platform_connected 0.0" in await (
+        await site.client.get("/metrics", headers=BEARER)).text()
+    site.h.bot.platform(True)
+    assert (await site.client.get("/healthz")).status == 200
+
+
+async def test_public_metrics_need_no_token_and_nothing_else_opens(tmp_path: Path) -> None:
+    root = deployment(tmp_path)
+    (root / "bot.yaml").write_text((root / "bot.yaml").read_text()
+                                   + "\nweb: {public_metrics: true}\n")
+    async with Harness(root, tmp_path, groups=GROUPS) as h:
+        console = server.for_bot(h.bot, TOKEN)
+        try:
+            async with TestClient(TestServer(server.make_app(console))) as client:
+                metrics = await client.get("/metrics")
+                assert metrics.status == 200
+                assert "groupbot_" in await metrics.text()
+                assert (await client.get("/api/groups")).status == 401
+        finally:
+            await console.close()
