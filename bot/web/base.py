@@ -70,6 +70,25 @@ class BadParameter(web.HTTPBadRequest):
         super().__init__(text=f"{name}: {problem}")
 
 
+async def form(request: web.Request) -> dict[str, str]:
+    """The posted form's text fields; 400 (not a 500) when the body is not a form that can
+    be read: broken multipart, bytes that are not UTF-8, a charset nobody knows."""
+    try:
+        data = await request.post()
+    except (ValueError, LookupError) as exc:  # UnicodeDecodeError is a ValueError
+        raise BadParameter("body", f"not a readable form ({type(exc).__name__})") from None
+    return {name: value for name, value in data.items() if isinstance(value, str)}
+
+
+def number(name: str, value: str, top: int = 2**62) -> int:
+    """A whole number from 1 to `top` in ASCII digits; 400 naming `name` otherwise
+    (str.isdigit() also says yes to '²', and int() refuses 5000 digits)."""
+    if not (value.isascii() and value.isdigit() and len(value) <= len(str(top))
+            and 1 <= int(value) <= top):
+        raise BadParameter(name, f"{value!r} is not a whole number from 1 to {top}")
+    return int(value)
+
+
 class Conflict(web.HTTPConflict):
     """An action that needs the running bot, asked of `groupbot web`: 409."""
 

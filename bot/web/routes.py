@@ -11,7 +11,17 @@ from aiohttp import web
 
 from bot.config import parse_duration
 from bot.web import charts, views
-from bot.web.base import CONSOLE, SESSION, BadParameter, Conflict, Console, jsonify, render
+from bot.web.base import (
+    CONSOLE,
+    SESSION,
+    BadParameter,
+    Conflict,
+    Console,
+    form,
+    jsonify,
+    number,
+    render,
+)
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 PER_PAGE = 50
@@ -51,11 +61,7 @@ def int_param(request: web.Request, name: str, default: int, top: int) -> int:
     value = request.query.get(name, "").strip()
     if not value:
         return default
-    # isascii: str.isdigit() also says yes to '²' and full-width digits
-    if not (value.isascii() and value.isdigit() and len(value) <= len(str(top))
-            and 1 <= int(value) <= top):
-        raise BadParameter(name, f"{value!r} is not a whole number from 1 to {top}")
-    return int(value)
+    return number(name, value, top)
 
 
 def choice_param(request: web.Request, name: str, choices: tuple[str, ...]) -> str:
@@ -182,9 +188,7 @@ async def revoke_api(request: web.Request) -> web.StreamResponse:
     console = request.app[CONSOLE]
     needs_bot(console)
     warning = request.match_info["id"]
-    if not warning.isdigit():
-        raise BadParameter("id", f"{warning!r} is not a warning number")
-    revoked = await views.revoke(console, int(warning), operator(request))
+    revoked = await views.revoke(console, number("id", warning), operator(request))
     if revoked is None:
         raise web.HTTPNotFound(text=f"no warning {warning} in force")
     return jsonify({"status": "revoked", "warning": revoked})
@@ -202,10 +206,8 @@ async def unblock_api(request: web.Request) -> web.StreamResponse:
 async def revoke_form(request: web.Request) -> web.StreamResponse:
     console = request.app[CONSOLE]
     needs_bot(console)
-    warning = str((await request.post()).get("warning", ""))
-    if not warning.isdigit():
-        raise BadParameter("warning", f"{warning!r} is not a warning number")
-    revoked = await views.revoke(console, int(warning), operator(request))
+    warning = (await form(request)).get("warning", "")
+    revoked = await views.revoke(console, number("warning", warning), operator(request))
     return await moderation_page(request, f"已撤销警告 #{warning}" if revoked else
                                  f"警告 #{warning} 已不在生效中")
 
@@ -213,7 +215,7 @@ async def revoke_form(request: web.Request) -> web.StreamResponse:
 async def unblock_form(request: web.Request) -> web.StreamResponse:
     console = request.app[CONSOLE]
     needs_bot(console)
-    member = str((await request.post()).get("member", ""))
+    member = (await form(request)).get("member", "")
     if not member:
         raise BadParameter("member", "missing")
     done = await views.unblock(console, member, operator(request))

@@ -32,6 +32,7 @@ from bot.web.base import (
     BadParameter,
     Console,
     api,
+    form,
     jsonify,
     platform_state,
     render,
@@ -167,7 +168,7 @@ async def auth(request: web.Request, handler: Handler) -> web.StreamResponse:
             given = request.headers.get("X-CSRF-Token")
             if given is None and request.content_type in (
                     "application/x-www-form-urlencoded", "multipart/form-data"):
-                given = str((await request.post()).get("csrf", ""))
+                given = (await form(request)).get("csrf", "")
             if not given or not security.same(given, session.csrf):
                 raise web.HTTPForbidden(text="missing or wrong CSRF token")
     return await handler(request)
@@ -232,24 +233,24 @@ async def login_page(request: web.Request) -> web.StreamResponse:
     token = request.query.get("token")
     if token is not None and _try_login(request, token):
         return _logged_in(request, target)
-    form = security.new_token()
+    csrf = security.new_token()
     page = render(request, "login.html", 403 if token is not None else 200,
-                  title="登录", form=form, next=_safe_next(target),
+                  title="登录", form=csrf, next=_safe_next(target),
                   failed=token is not None)
-    page.set_cookie(LOGIN_COOKIE, form, httponly=True, samesite="Strict", path="/login",
+    page.set_cookie(LOGIN_COOKIE, csrf, httponly=True, samesite="Strict", path="/login",
                     secure=request.secure)
     return page
 
 
 async def login(request: web.Request) -> web.StreamResponse:
-    data = await request.post()
-    form = str(data.get("csrf", ""))
-    if not form or not security.same(form, request.cookies.get(LOGIN_COOKIE, "")):
+    data = await form(request)
+    csrf = data.get("csrf", "")
+    if not csrf or not security.same(csrf, request.cookies.get(LOGIN_COOKIE, "")):
         raise web.HTTPForbidden(text="登录表单已过期，请刷新后再试")
-    target = str(data.get("next", "/"))
-    if _try_login(request, str(data.get("token", ""))):
+    target = data.get("next", "/")
+    if _try_login(request, data.get("token", "")):
         return _logged_in(request, target)
-    page = render(request, "login.html", 403, title="登录", form=form,
+    page = render(request, "login.html", 403, title="登录", form=csrf,
                   next=_safe_next(target), failed=True)
     return page
 

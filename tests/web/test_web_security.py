@@ -258,3 +258,30 @@ async def test_public_metrics_need_no_token_and_nothing_else_opens(tmp_path: Pat
                 assert (await client.get("/api/groups")).status == 401
         finally:
             await console.close()
+
+
+@pytest.mark.parametrize(("content_type", "body"), [
+    ("multipart/form-data", b"no boundary"),
+    ("multipart/form-data; boundary=x", b"no part"),
+    ("application/x-www-form-urlencoded", b"\xff\xfe=\xff"),
+    ("application/x-www-form-urlencoded; charset=nonsense", b"csrf=x"),
+])
+@pytest.mark.parametrize("path", ["/login", "/api/reload", "/config/validate",
+                                  "/moderation/revoke", "/logout"])
+async def test_a_body_that_is_not_a_readable_form_is_400_never_a_500(
+        site: Site, content_type: str, body: bytes, path: str) -> None:
+    await site.login()
+    response = await site.client.post(path, data=body, headers={"Content-Type": content_type},
+                                      allow_redirects=False)
+    assert response.status == 400, await response.text()
+    assert "body" in await response.text()
+
+
+@pytest.mark.parametrize("warning", ["²", "9" * 5000, "-1", "0"])
+async def test_a_warning_number_that_is_not_one_is_400_never_a_500(
+        site: Site, warning: str) -> None:
+    csrf = await site.login()
+    form = await site.client.post("/moderation/revoke", data={"csrf": csrf, "warning": warning})
+    assert form.status == 400 and "warning" in await form.text()
+    api = await site.client.post(f"/api/warnings/{warning}/revoke", headers=BEARER)
+    assert api.status == 400 and (await api.json())["parameter"] == "id"
