@@ -285,3 +285,23 @@ async def test_a_warning_number_that_is_not_one_is_400_never_a_500(
     assert form.status == 400 and "warning" in await form.text()
     api = await site.client.post(f"/api/warnings/{warning}/revoke", headers=BEARER)
     assert api.status == 400 and (await api.json())["parameter"] == "id"
+
+
+async def test_x_forwarded_for_does_not_reset_the_login_limit(site: Site) -> None:
+    for n in range(5):
+        await site.client.get("/login?token=guess", headers={"X-Forwarded-For": f"10.0.0.{n}"})
+    blocked = await site.client.get(f"/login?token={TOKEN}",
+                                    headers={"X-Forwarded-For": "10.9.9.9"},
+                                    allow_redirects=False)
+    assert blocked.status == 429
+
+
+async def test_another_sessions_csrf_token_is_refused(site: Site) -> None:
+    mine = await site.login()
+    theirs = Site(site.h, site.console, site.client)
+    site.client.session.cookie_jar.clear()
+    other = await theirs.login()
+    assert other != mine
+    refused = await site.client.post("/api/reload", headers={"X-CSRF-Token": mine})
+    assert refused.status == 403
+    assert (await site.client.post("/api/reload", headers={"X-CSRF-Token": ""})).status == 403
