@@ -46,6 +46,7 @@ log = logging.getLogger(__name__)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 WRITES = frozenset({"POST", "PUT", "DELETE", "PATCH"})
+KEPT = ("Retry-After", "WWW-Authenticate")  # an error's headers that its JSON or page keeps
 PUBLIC = ("/healthz", "/login", "/static/", "/me/", "/api/me/", "/metrics")
 
 
@@ -79,7 +80,7 @@ async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
         if exc.status < 400 or (exc.status == 401 and not api(request)):
             raise
         if api(request) or request.path == "/metrics":
-            headers = {k: v for k, v in exc.headers.items() if k == "Retry-After"}
+            headers = {k: v for k, v in exc.headers.items() if k in KEPT}
             response = jsonify({"error": exc.reason if not exc.text or exc.text.startswith(
                 str(exc.status)) else exc.text}, exc.status)
             response.headers.update(headers)
@@ -90,7 +91,7 @@ async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
                       title=titles.get(exc.status, "出错了"),
                       message=exc.text if exc.text and not exc.text.startswith(
                           str(exc.status)) else "")
-        page.headers.update({k: v for k, v in exc.headers.items() if k == "Retry-After"})
+        page.headers.update({k: v for k, v in exc.headers.items() if k in KEPT})
         return page
     except Exception:
         log.exception("the console failed on %s %s", request.method,
@@ -161,7 +162,8 @@ async def auth(request: web.Request, handler: Handler) -> web.StreamResponse:
         session = console.sessions.get(request.cookies.get(SESSION_COOKIE))
         if session is None:
             if api(request):
-                raise web.HTTPUnauthorized(text="log in, or send Authorization: Bearer TOKEN")
+                raise web.HTTPUnauthorized(text="log in, or send Authorization: Bearer TOKEN",
+                                           headers={"WWW-Authenticate": "Bearer"})
             raise web.HTTPFound(f"/login?next={quote(request.path_qs, safe='')}")
         request[SESSION] = session
         if request.method in WRITES:

@@ -28,6 +28,7 @@ async def test_health_needs_no_login_and_reports_the_platform(site: Site) -> Non
 async def test_the_api_wants_the_token_and_pages_send_to_the_login(site: Site) -> None:
     response = await site.client.get("/api/groups")
     assert response.status == 401
+    assert response.headers["WWW-Authenticate"] == "Bearer"  # RFC 9110: a 401 says how
     assert "error" in await response.json()
     wrong = await site.client.get("/api/groups", headers={"Authorization": "Bearer nope"})
     assert wrong.status == 401
@@ -155,7 +156,8 @@ def _sample(text: str, name: str) -> float:
 
 
 async def test_metrics_need_the_token_and_name_everything_groupbot(site: Site) -> None:
-    assert (await site.client.get("/metrics")).status == 401
+    refused = await site.client.get("/metrics")
+    assert refused.status == 401 and refused.headers["WWW-Authenticate"] == "Bearer"
     before = await (await site.client.get("/metrics", headers=BEARER)).text()
     await site.h.say("r1", "alice", "大家好")
     response = await site.client.get("/metrics", headers=BEARER)
