@@ -91,7 +91,7 @@ class GroupRow:
     removals: int
 
     def json(self) -> dict[str, Any]:
-        return asdict(self)
+        return {**asdict(self), "name": self.topic}  # `name` is the contract's word (web.md)
 
 
 async def bound(console: Console) -> list[tuple[str, str, GroupType]]:

@@ -41,6 +41,8 @@ async def test_groups_show_members_activity_and_moderation_of_the_last_week(
     assert (r1["active"], r1["active_percent"], r1["target"]) == (2, 50, 20)  # dave, bob
     assert (r1["warnings"], r1["removals"]) == (2, 1)  # erin's (settled), bob's
     assert (r1["type"], r1["capacity"]) == ("recruitment", 200)
+    assert r1["name"] == r1["topic"] == "Listener Recruitment 01"  # `name`, as the contract says
+    assert (await get(site, "/api/groups/r1"))["name"] == "Listener Recruitment 01"
 
 
 async def test_one_group_has_30_days_of_members_messages_and_active_members(
