@@ -120,7 +120,11 @@ CORE_MIGRATIONS: Sequence[str] = (
 
 def _connect(path: Path | str) -> sqlite3.Connection:
     if str(path) != ":memory:":
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:  # a StoreError, so the CLI says it in one line
+            raise sqlite3.OperationalError(
+                f"cannot make {exc.filename or Path(path).parent}: {exc.strerror}") from exc
     return sqlite3.connect(path, isolation_level=None)
 
 

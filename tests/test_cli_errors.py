@@ -135,3 +135,12 @@ def test_replay_refuses_a_restart_that_is_not_true_or_false(
     assert code == 2
     assert _one_line(err) == f"{scenario}:6: steps[1].restart: write `restart: true` (or " \
                              "`false` to skip the restart)"
+
+
+def test_db_in_a_directory_that_cannot_be_made_exits_2(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """/proc takes no new directories, even from root: the database cannot be created."""
+    code, _, err = _run(capsys, *COMMANDS["replay"], "--db", "/proc/groupbot-nowhere/bot.db")
+    assert code == 2
+    assert _one_line(err).startswith("groupbot replay: the database cannot be used: "
+                                     "cannot make /proc/groupbot-nowhere")
