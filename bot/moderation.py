@@ -25,6 +25,7 @@ from typing import Annotated, Any, Protocol
 
 from pydantic import Field, model_validator
 
+from bot import roster
 from bot.adapters.base import GroupInfo
 from bot.config import Duration, Template, TemplateText, placeholders
 from bot.context import Group
@@ -382,7 +383,10 @@ class Moderator:
 
     async def punish(self, member: str, name: str, offence: Offence,
                      message: str = "") -> None:
-        """Warn (removing at the limit) or remove at once, as the offence's action says."""
+        """Warn (removing at the limit) or remove at once, as the offence's action says;
+        nothing for a member whose removal is already under way."""
+        if await self._being_removed(member):
+            return
         if offence.action is Action.KICK and await self.remove(member, name, offence):
             return
         count = await self._record(member, offence, message)
@@ -402,6 +406,8 @@ class Moderator:
     async def remove(self, member: str, name: str, offence: Offence) -> bool:
         """Remove, announce and block the member; False (admins told) when the bot cannot."""
         actor = self.actor
+        if await self._being_removed(member):
+            return True
         if not await self.can_remove():
             topic = clean((await actor.group_info(self.group)).topic)
             actor.tell_admins(f"[群管] 无法移出 {quote(name, 40)}（{member}）：机器人不是"
@@ -470,6 +476,18 @@ class Moderator:
             self._can_remove = (await self.actor.group_info(self.group)).owner == \
                 self.actor.bot_id
         return self._can_remove
+
+    async def _being_removed(self, member: str) -> bool:
+        """Removed from this group since they last joined: messages sent before the removal
+        lands (a burst of ads) are not punished again."""
+        store = self.actor.store
+        row = await store.one("SELECT at FROM blocklist WHERE member=? AND grp=?",
+                              (member, self.group))
+        if row is None:
+            return False
+        entry = await roster.entry(store, self.group, member)
+        joined = None if entry is None else entry.joined_at
+        return joined is None or float(row[0]) >= joined.timestamp()
 
     async def _record(self, member: str, offence: Offence, message: str) -> int | None:
         """Store a warning; the member's count in force, or None if `message` had one."""
