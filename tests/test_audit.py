@@ -64,6 +64,22 @@ async def test_the_log_is_a_table_with_names_oldest_first(
     assert len({display_width(line[:line.index("antispam")]) for line in lines[2:]}) == 1
 
 
+async def test_a_name_cannot_break_the_table_or_reach_the_terminal_raw(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A member's name is theirs to choose: line breaks, escape sequences and bidi overrides
+    in it stay out of the operator's terminal, each record on its one line."""
+    root = _deployment(tmp_path)
+    async with Harness(root, tmp_path, groups=GROUPS,
+                       start=datetime(2026, 11, 1, 9, 0, tzinfo=TZ)) as h:
+        await h.rename("r1", "eve", "x\n2026-11-01 09:00:00  r1  op  unblock\x1b[2J\u202eab")
+        await h.say("r1", "eve", "加V：abc123")
+        await h.drain()
+    code, lines, _ = await _audit(capsys, "--config", str(root))
+    assert code == 0
+    assert len(lines) == 3
+    assert _column(lines, "member") == ["x 2026-11-01 09:00:00 r1 op unblock[2Jab (eve)"]
+
+
 async def test_group_and_since_narrow_it_down(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     start = datetime.now(TZ).replace(microsecond=0) - timedelta(days=12)
