@@ -104,6 +104,8 @@ STEPS: dict[str, type[Model]] = {
     "rename": Rename, "rename_group": RenameGroup,
 }
 CONTROL = ("wait", "restart")
+SPAN_LIMIT = timedelta(days=366)
+"""How far the steps may move the clock: beyond it dates overflow, schedules run for ages."""
 
 
 class Scenario(Model):
@@ -127,7 +129,7 @@ def load(path: Path) -> tuple[Scenario, list[tuple[timedelta, str, Any]], yamlfi
         if declared.setdefault(spec.id, i) != i:
             raise InputError([located.problem(("groups", i, "id"), f"group {spec.id!r} is "
                                               f"already declared as groups[{declared[spec.id]}]")])
-    steps = []
+    steps, elapsed = [], timedelta()
     for i, raw in enumerate(scenario.steps):
         at: tuple[str | int, ...] = ("steps", i)
         if not isinstance(raw, dict):
@@ -140,15 +142,18 @@ def load(path: Path) -> tuple[Scenario, list[tuple[timedelta, str, Any]], yamlfi
             raise InputError([located.problem(at, "each step has exactly one of: "
                                               + ", ".join((*STEPS, *CONTROL)))])
         kind = kinds[0]
-        body: Any
-        if kind == "wait":
-            body = _duration(located, (*at, kind), raw[kind])
-        elif kind == "restart":
+        body: Any = _duration(located, (*at, kind), raw[kind]) if kind == "wait" else None
+        elapsed += gap + (body or timedelta())
+        if elapsed > SPAN_LIMIT:
+            where = (*at, kind) if body else (*at, "after") if "after" in raw else at
+            raise InputError([located.problem(where, f"a scenario spans at most "
+                                              f"{SPAN_LIMIT.days}d from its start")])
+        if kind == "restart":
             body = raw[kind]
             if not isinstance(body, bool):
                 raise InputError([located.problem((*at, kind), "write `restart: true` (or "
                                                   "`false` to skip the restart)")])
-        else:
+        elif kind != "wait":
             body = yamlfile.validate(STEPS[kind], located, raw[kind], (*at, kind))
             group = getattr(body, "group", None)
             if group is not None and group not in {g.id for g in scenario.groups}:

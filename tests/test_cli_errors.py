@@ -137,6 +137,22 @@ def test_replay_refuses_a_restart_that_is_not_true_or_false(
                              "`false` to skip the restart)"
 
 
+@pytest.mark.parametrize("steps, line, key", [
+    ("  - wait: 99999999d\n", 5, "steps[0].wait"),
+    ("  - wait: 200d\n  - say: {group: r1, from: alice, text: hi}\n    after: 200d\n", 7,
+     "steps[1].after")])
+def test_replay_refuses_a_scenario_longer_than_a_year(capsys: pytest.CaptureFixture[str],
+                                                      tmp_path: Path, steps: str, line: int,
+                                                      key: str) -> None:
+    """A clock run far ahead overflowed the date (a traceback) or ran schedules for ages."""
+    scenario = _scenario(tmp_path, "groups:\n  - {id: r1, topic: Listener Recruitment 01}\n"
+                                   "steps:\n" + steps)
+    code, out, err = _run(capsys, "replay", str(scenario), "--config", SHIPPED)
+    assert code == 2 and out == ""
+    assert _one_line(err) == f"{scenario}:{line}: {key}: a scenario spans at most 366d " \
+                             "from its start"
+
+
 def test_db_in_a_directory_that_cannot_be_made_exits_2(
         capsys: pytest.CaptureFixture[str]) -> None:
     """/proc takes no new directories, even from root: the database cannot be created."""
