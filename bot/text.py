@@ -115,7 +115,20 @@ def _confusable_letters() -> dict[int, str]:
     return table
 
 
-_CONFUSABLES = _confusable_letters()
+def _small_capitals() -> dict[int, str]:
+    """Latin small capitals the confusables data leaves out ("ᴇ", "ᴍ", "ʟ"), found by their
+    Unicode names (LATIN LETTER SMALL CAPITAL E)."""
+    table: dict[int, str] = {}
+    for first, last in ((0x0250, 0x02AF), (0x1D00, 0x1D2B), (0xA720, 0xA7FF)):
+        for cp in range(first, last + 1):
+            name = unicodedata.name(chr(cp), "")
+            letter = name.removeprefix("LATIN LETTER SMALL CAPITAL ")
+            if letter != name and len(letter) == 1:
+                table[cp] = letter.lower()
+    return table
+
+
+_CONFUSABLES = {**_small_capitals(), **_confusable_letters()}
 _HAS_DIGIT_STYLE = _char_class(_DIGIT_STYLES)
 # A class of many ranges is fast only within plane 0 (a bitmap): beyond it, look at each
 # character there (mostly emoji).
