@@ -129,6 +129,9 @@ def _small_capitals() -> dict[int, str]:
 
 
 _CONFUSABLES = {**_small_capitals(), **_confusable_letters()}
+# A regional indicator letter on its own ("🇻 🇽") is a letter; two together are a flag.
+_LONE_INDICATOR = re.compile(
+    "(?<![\U0001F1E6-\U0001F1FF])[\U0001F1E6-\U0001F1FF](?![\U0001F1E6-\U0001F1FF])")
 _HAS_DIGIT_STYLE = _char_class(_DIGIT_STYLES)
 # A class of many ranges is fast only within plane 0 (a bitmap): beyond it, look at each
 # character there (mostly emoji).
@@ -144,13 +147,15 @@ def _has_confusable(text: str) -> bool:
 @lru_cache(maxsize=1024)  # pure; the split-contact detector reads recent messages again
 def unmask(text: str) -> str:
     """The text as the content detectors read it: `normalize`d after every digit style is
-    made a digit (⑴ ❶ ⒈, keycaps "1️⃣"), then letters of other scripts that look like
-    an ASCII letter or digit folded to it through Unicode's confusables data ("wеchat"
-    with a Cyrillic е, "vх" with a Cyrillic х). Chinese characters are never folded."""
+    made a digit (⑴ ❶ ⒈, keycaps "1️⃣") and a lone regional indicator a letter ("🇻"), then
+    letters of other scripts that look like an ASCII letter or digit folded to it through
+    Unicode's confusables data ("wеchat" with a Cyrillic е, "vх" with a Cyrillic х).
+    Chinese characters are never folded."""
     if text.isascii():
         return normalize(text)
     if _HAS_DIGIT_STYLE.search(text):
         text = text.translate(_DIGIT_STYLES)
+    text = _LONE_INDICATOR.sub(lambda m: chr(ord(m[0]) - 0x1F1E6 + ord("a")), text)
     text = normalize(text)
     return text.translate(_CONFUSABLES) if _has_confusable(text) else text
 
