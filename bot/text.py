@@ -56,6 +56,7 @@ def _char_class(codepoints: Iterable[int]) -> re.Pattern[str]:
 _INVISIBLE_CHARS = _char_class(_INVISIBLE)  # few ranges: one of them goes beyond plane 0
 
 
+@lru_cache(maxsize=256)  # pure; most handlers normalize the same message text again
 def normalize(text: str) -> str:
     """The form all matching runs on.
 
