@@ -26,6 +26,7 @@ from bot.config import Deployment
 from bot.context import Group, Scope
 from bot.delivery import Delivery
 from bot.events import Event, Member, Message, Tick
+from bot.governor import Governor
 from bot.groups import GroupDirectory
 from bot.handler import Registry
 from bot.metrics import Metrics
@@ -50,6 +51,8 @@ class Bot:
                  seed: int | None = None) -> None:
         self.deployment = deployment
         self.random = random.Random(seed)  # seeded in replay and tests: same input, same output
+        # the send governor's jitter draws apart, so they never change a handler's choices
+        self._governor_random = random.Random(None if seed is None else f"governor-{seed}")
         self.gateway = gateway
         self.clock = clock
         self.registry = registry
@@ -69,6 +72,7 @@ class Bot:
         self.store: Store
         self.scheduler: Scheduler
         self.outbox: Outbox
+        self.governor: Governor
         self._pipeline: Pipeline
         self._delivery: Delivery
 
@@ -80,8 +84,11 @@ class Bot:
         self.outbox = Outbox(self.store, self.deployment.settings.outbox, self.clock)
         self._pipeline = Pipeline(self, self.store, self.outbox, self.groups,
                                   lambda: self.deployment, self.metrics)
+        settings = self.deployment.settings
+        self.governor = Governor(self.store, settings.governor, settings.outbox,
+                                 self._governor_random, self.metrics)
         self._delivery = Delivery(self.gateway, self.outbox, self.store, lambda: self.admins,
-                                  self.metrics)
+                                  self.metrics, self.governor)
         self.metrics.queued(lambda: len(self.outbox))
         if not getattr(self.gateway, "reports_connection", False):
             self.metrics.platform(True)  # an embedded platform is always there
@@ -119,6 +126,7 @@ class Bot:
         self.metrics.reloads.labels("reloaded").inc()
         self.deployment = deployment
         self.outbox.configure(deployment.settings.outbox)
+        self.governor.configure(deployment.settings.governor, deployment.settings.outbox)
         self.groups.forget()
 
     async def refresh_groups(self) -> None:

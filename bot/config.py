@@ -221,6 +221,72 @@ class OutboxSettings(Model):
     global_per_minute: int = Field(40, ge=1)
 
 
+class Budget(Model):
+    """How many actions of one kind the account may do: per_minute also sets the least gap
+    between two of them (60 s / per_minute); per_hour and per_day count the last 60 minutes
+    and the last 24 hours."""
+
+    per_minute: int = Field(ge=1)
+    per_hour: int = Field(ge=1)
+    per_day: int = Field(ge=1)
+
+
+class Budgets(Model):
+    """Per account and action kind (docs/configuration.md, "Send governor": the sources)."""
+
+    group_messages: Budget = Budget(per_minute=20, per_hour=300, per_day=2000)
+    private_messages: Budget = Budget(per_minute=10, per_hour=100, per_day=500)
+    friend_accepts: Budget = Budget(per_minute=2, per_hour=30, per_day=100)
+    invitations: Budget = Budget(per_minute=2, per_hour=30, per_day=100)
+    removals: Budget = Budget(per_minute=5, per_hour=50, per_day=200)
+
+
+class Warmup(Model):
+    days: int = Field(7, ge=0)  # 0: full budgets from the first minute
+    start: float = Field(0.3, gt=0, le=1)  # the share of each budget on the first day
+
+
+class Backoff(Model):
+    first: Duration = timedelta(minutes=5)
+    max: Duration = timedelta(hours=6)
+    # in an error's text: a rate limit pauses that kind, a risk-control one the whole account
+    patterns: list[str] = ["发送消息过于频繁", "操作过于频繁", "操作频繁", "too frequent"]
+    account_patterns: list[str] = ["账号存在异常", "帐号存在异常", "限制登录", "账号被限制"]
+
+
+class GovernorSettings(Model):
+    """The send governor (bot/governor.py, docs/configuration.md)."""
+
+    enabled: bool = False  # off until the timings every test and scenario asserts follow it
+    jitter: float = Field(0.5, ge=0, le=5)  # each gap is its least x (1 + up to this)
+    budgets: Budgets = Budgets()
+    warmup: Warmup = Warmup()
+    backoff: Backoff = Backoff()
+    # what the budget holds back longer than this is dropped (audited); by action kind
+    # first, else by its outbox class; null keeps it until it goes
+    keep: dict[str, Duration | None] = {
+        "moderation": timedelta(days=1), "admin": timedelta(days=1),
+        "answer": timedelta(hours=1), "welcome": timedelta(hours=6),
+        "push": timedelta(days=1), "invite": timedelta(days=3),
+        "accept_friend": timedelta(days=3)}
+    # the share of each budget a class may use: the rest is kept for the classes above it
+    shares: dict[str, Annotated[float, Field(ge=0, le=1)]] = {
+        "moderation": 1.0, "admin": 1.0, "answer": 0.9, "welcome": 0.8, "push": 0.7}
+
+    @model_validator(mode="after")
+    def _known(self) -> GovernorSettings:
+        classes = {"moderation", "admin", "answer", "welcome", "push"}
+        kinds = {"say", "dm", "kick", "invite", "accept_friend", "rename_group"}
+        for key in self.keep:
+            if key not in classes | kinds:
+                raise ValueError(f"keep: {key!r} is no action kind or class (one of "
+                                 f"{', '.join(sorted(kinds | classes))})")
+        for key in self.shares:
+            if key not in classes:
+                raise ValueError(f"shares: {key!r} is no class ({', '.join(sorted(classes))})")
+        return self
+
+
 class SimulatedGroup(Model):
     id: str
     topic: str
@@ -283,6 +349,7 @@ class Settings(Model):
     storage: str = "../data/groupbot.db"
     content: str = "../content"
     outbox: OutboxSettings = OutboxSettings()
+    governor: GovernorSettings = GovernorSettings()
     groups: list[Binding] = []
     direct: str | None = None
     restore_topic: bool = False  # a group renamed by a non-admin gets its name back

@@ -21,6 +21,7 @@ from typing import Any
 from bot import audit
 from bot.actions import AcceptFriend, Action, Dm, Invite, Kick, RenameGroup, Say
 from bot.adapters.base import Disconnected, Gateway, GatewayError, RateLimited, Refused, Uncertain
+from bot.governor import ACCOUNT, Governor
 from bot.metrics import Metrics
 from bot.outbox import Outbox, Queued
 from bot.store import Store
@@ -37,15 +38,25 @@ def backoff(attempts: int) -> timedelta:
 
 class Delivery:
     def __init__(self, gateway: Gateway, outbox: Outbox, store: Store,
-                 admins: Callable[[], Sequence[str]], metrics: Metrics) -> None:
+                 admins: Callable[[], Sequence[str]], metrics: Metrics,
+                 governor: Governor) -> None:
         self.gateway = gateway
         self.outbox = outbox
+        self.governor = governor
+        outbox.gate = governor.gate
         self.store = store
         self._admins = admins
         self._metrics = metrics
 
     async def send_due(self, now: datetime) -> None:
         """Hand over every action that may go at `now`."""
+        await self.governor.use_account(self.gateway.self_id, now)
+        for old in self.governor.expired(now):
+            log.warning("%s waited for the send budget too long; dropped", old.action)
+            self._metrics.governor_dropped.labels(old.action.kind).inc()
+            await self._record(now, old.action, "dropped", "held back by the send budget "
+                               f"longer than {self.governor.keep_for(old)}")
+            await self.outbox.done(old)
         while (item := self.outbox.take(now)) is not None:
             await self._deliver(item, now, self._admins())
 
@@ -71,11 +82,36 @@ class Delivery:
             return
         except GatewayError as exc:
             await self.outbox.sent(item, now)
+            await self.governor.sent(item, now)
+            if (key := self.governor.pushback(action, exc)) is not None:
+                await self._paused(item, now, key, exc, admins)
+                return
             await self._failed(item, now, exc, admins)
             return
         await self.outbox.sent(item, now)
+        await self.governor.sent(item, now)
+        self.governor.ok(action)
         await self.outbox.done(item)
         self._metrics.sent(action.kind)
+
+    async def _paused(self, item: Queued, now: datetime, key: str, exc: GatewayError,
+                      admins: Sequence[str]) -> None:
+        """WeChat pushed back: pause the kind (or the account); the action goes again when
+        the pause ends, counting no attempt (bot/governor.py)."""
+        retry_after = exc.retry_after if isinstance(exc, RateLimited) else None
+        pause, tell = self.governor.pause(key, now, retry_after)
+        what = "every action" if key == ACCOUNT else key.replace("_", " ")
+        log.warning("WeChat pushed back on %s (%s): %s paused until %s", item.action, exc,
+                    what, pause.until)
+        self._metrics.governor_pauses.labels(key).inc()
+        await self._record(now, item.action, "paused", f"{what} until {pause.until} ({exc})")
+        await self.outbox.retry(item, pause.until)
+        item.attempts -= 1  # a pause is no failed attempt: the action is not given up
+        if tell:
+            for admin in admins:
+                await self.outbox.put(Dm(admin, f"[groupbot] WeChat pushed back ({exc}): "
+                                                f"{what} paused until {pause.until:%H:%M:%S},"
+                                                " then it goes on by itself"), admins=admins)
 
     async def _failed(self, item: Queued, now: datetime, exc: GatewayError,
                       admins: Sequence[str]) -> None:

@@ -32,6 +32,19 @@ class Metrics:
                                "by kind", ["kind"], registry=r)
         self.action_failures = Counter("groupbot_actions_failed", "Actions refused or given "
                                        "up, by kind", ["kind"], registry=r)
+        self.governor_deferred = Counter("groupbot_governor_deferred", "Actions the send "
+                                         "budget held back, by kind", ["kind"], registry=r)
+        self.governor_dropped = Counter("groupbot_governor_dropped", "Actions dropped after "
+                                        "waiting for the send budget too long, by kind",
+                                        ["kind"], registry=r)
+        self.governor_pauses = Counter("groupbot_governor_pauses", "Pauses after WeChat "
+                                       "pushed back, by budget ('*': the account)", ["budget"],
+                                       registry=r)
+        self.budget_used = Gauge("groupbot_budget_used", "Send budget used in the last hour "
+                                 "or day, by budget", ["budget", "window"], registry=r)
+        self.budget_limit = Gauge("groupbot_budget_limit", "Send budget (warm-up included) "
+                                  "for the last hour or day, by budget", ["budget", "window"],
+                                  registry=r)
         self.latency = Histogram(
             "groupbot_event_handling_seconds", "Time to handle one event (all its handlers)",
             buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),

@@ -169,6 +169,8 @@ class Outbox:
         self._last_sent: dict[str, datetime] = {}  # per lane, and ALL for any lane
         self._provided: Counter[Hashable] = Counter()  # wait-rule keys of queued actions
         self._held_until: datetime | None = None  # the platform is away until about then
+        # the send governor's earliest time for an action (bot/governor.py), if any
+        self.gate: Callable[[Queued, datetime], datetime] | None = None
 
     def configure(self, settings: OutboxSettings) -> None:
         self._interval = settings.group_interval
@@ -236,6 +238,8 @@ class Outbox:
                 if waits and self._waits(item):
                     continue
                 at = max(ready, item.not_before or ready)
+                if self.gate is not None:
+                    at = max(at, self.gate(item, now))
                 yield at, item
                 if at == ready:
                     break

@@ -1,0 +1,258 @@
+"""The send governor: what keeps the WeChat account alive. It sits between the outbox and
+the gateway (the outbox asks it when each action may go; delivery tells it what happened).
+
+- Budgets per account and kind (group messages, private messages, friend acceptances,
+  invitations, removals): per_minute is a least gap between two actions of the kind,
+  per_hour and per_day count the last 60 minutes and 24 hours.
+- Jitter: every gap (the outbox's per group and overall, and the kind's) is its least
+  times 1 + a random share up to `jitter`, drawn from the bot's seeded random: never less.
+- Shares: a class may use only its share of a budget, the rest is kept for the classes
+  above it (moderation first, pushes last); among actions that may go, the outbox's order.
+- Warm-up: budgets start at `warmup.start` of their size the day the bot first saw the
+  account and grow evenly to full over `warmup.days` (kept in the store: a re-login does not
+  start it again).
+- Back-off: a rate limit or risk-control error pauses the kind (or the whole account) for
+  `backoff.first`, doubling while WeChat keeps pushing back, at most `backoff.max`; nothing
+  of it goes before the pause ends; the admins are told once a pause.
+- Keep: what the budget holds back longer than its `keep` time is dropped and audited.
+
+Owner of the tables governor_accounts and governor_sends. Operator view:
+docs/configuration.md, "Send governor".
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from random import Random
+
+from bot.actions import Action
+from bot.adapters.base import Disconnected, GatewayError, RateLimited
+from bot.config import Budget, GovernorSettings, OutboxSettings
+from bot.metrics import Metrics
+from bot.outbox import Queued
+from bot.store import Reader, Store
+from bot.times import stamp, unstamp
+
+ACCOUNT = "*"  # the pause key that holds every kind
+MINUTE, HOUR, DAY = timedelta(minutes=1), timedelta(hours=1), timedelta(days=1)
+
+# The budget each action kind spends.
+BUDGET_OF: dict[str, str] = {
+    "say": "group_messages", "rename_group": "group_messages", "dm": "private_messages",
+    "accept_friend": "friend_accepts", "invite": "invitations", "kick": "removals",
+}
+
+MIGRATIONS: Sequence[str] = (
+    """
+    CREATE TABLE governor_accounts (account TEXT PRIMARY KEY, first_seen TEXT NOT NULL);
+    CREATE TABLE governor_sends (account TEXT NOT NULL, budget TEXT NOT NULL,
+                                 at TEXT NOT NULL);
+    CREATE INDEX governor_sends_at ON governor_sends (account, at);
+    """,
+)
+
+
+@dataclass(slots=True)
+class Pause:
+    until: datetime
+    level: int  # 1 for the first push-back; doubles the pause each time
+    last: datetime  # when WeChat last pushed back
+    told: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Usage:
+    budget: str
+    hour: int
+    day: int
+    per_hour: int
+    per_day: int
+    paused_until: datetime | None
+
+
+class Governor:
+    def __init__(self, store: Store, settings: GovernorSettings, outbox: OutboxSettings,
+                 random: Random, metrics: Metrics) -> None:
+        self._store = store
+        self._metrics = metrics
+        self._random = random
+        self.configure(settings, outbox)
+        self.account = ""
+        self._first_seen: datetime | None = None
+        self._sends: dict[str, list[datetime]] = {}  # per budget, the last day's, in order
+        self._next: dict[str, datetime] = {}  # per lane, per budget and ALL: jittered gaps
+        self._pauses: dict[str, Pause] = {}  # per budget, and ACCOUNT
+        self.deferred: dict[int, tuple[Queued, datetime]] = {}  # held back by the budget since
+
+    def configure(self, settings: GovernorSettings, outbox: OutboxSettings) -> None:
+        self.settings = settings
+        self._interval = outbox.group_interval
+        self._gap = timedelta(seconds=60 / outbox.global_per_minute)
+        self._patterns = [re.compile(re.escape(p)) for p in settings.backoff.patterns]
+        self._account_patterns = [re.compile(re.escape(p))
+                                  for p in settings.backoff.account_patterns]
+
+    async def use_account(self, account: str, now: datetime) -> None:
+        """The account the gateway is logged in as: its first day and its last day's sends."""
+        if account == self.account or not account:  # '' before the first login
+            return
+        self.account = account
+        await self._store.execute(
+            "INSERT INTO governor_accounts VALUES (?, ?) ON CONFLICT (account) DO NOTHING",
+            (account, stamp(now)))
+        row = await self._store.one(
+            "SELECT first_seen FROM governor_accounts WHERE account = ?", (account,))
+        self._first_seen = unstamp(row[0]) if row else now
+        await self._store.execute("DELETE FROM governor_sends WHERE at <= ?",
+                                  (stamp(now - 2 * DAY),))
+        self._sends = {}
+        for budget, at in await self._store.all(
+                "SELECT budget, at FROM governor_sends WHERE account = ? AND at > ?"
+                " ORDER BY at", (account, stamp(now - DAY))):
+            self._sends.setdefault(budget, []).append(unstamp(at) or now)
+
+    # ------------------------------------------------------------ when it may go
+
+    def warmup(self, now: datetime) -> float:
+        """The share of each budget the account has by now (1.0 once warmed up)."""
+        warm = self.settings.warmup
+        if not warm.days or self._first_seen is None:
+            return 1.0
+        age = (now - self._first_seen) / timedelta(days=warm.days)
+        return min(1.0, warm.start + (1 - warm.start) * max(0.0, age))
+
+    def limits(self, budget: str, now: datetime, share: float = 1.0) -> tuple[int, int, int]:
+        """(per_minute, per_hour, per_day) of `budget` now, for a class with `share`."""
+        size: Budget = getattr(self.settings.budgets, budget)
+        scale = self.warmup(now) * share
+        return tuple(max(1, math.floor(n * scale))  # type: ignore[return-value]
+                     for n in (size.per_minute, size.per_hour, size.per_day))
+
+    def gate(self, item: Queued, now: datetime) -> datetime:
+        """The earliest time `item` may go, by the governor (the outbox adds its pacing)."""
+        if not self.settings.enabled:
+            return now
+        action = item.action
+        budget = BUDGET_OF[action.kind]
+        at = max([self._next.get(key, now) for key in (action.lane, budget, "")] + [now])
+        spent = self._spent(item, budget, now)
+        for key in (budget, ACCOUNT):
+            if (pause := self._pauses.get(key)) is not None:
+                spent = max(spent, pause.until)
+        if spent > now and item.id not in self.deferred:
+            self.deferred[item.id] = (item, now)
+            self._metrics.governor_deferred.labels(action.kind).inc()
+        return max(at, spent)
+
+    def _spent(self, item: Queued, budget: str, now: datetime) -> datetime:
+        """When `item`'s class has budget left in the last hour and day (now if it has)."""
+        share = self.settings.shares.get(item.priority.name.lower(), 1.0)
+        _, per_hour, per_day = self.limits(budget, now, share)
+        sends = self._sends.get(budget, [])
+        at = now
+        for window, limit in ((HOUR, per_hour), (DAY, per_day)):
+            inside = len(sends) - bisect.bisect_right(sends, now - window)
+            if inside >= limit:  # the oldest that must leave the window first
+                at = max(at, sends[len(sends) - limit] + window)
+        return at
+
+    def keep_for(self, item: Queued) -> timedelta | None:
+        keep = self.settings.keep
+        kind = item.action.kind
+        return keep[kind] if kind in keep else keep.get(item.priority.name.lower())
+
+    def expired(self, now: datetime) -> list[Queued]:
+        """What the budget held back longer than its kind or class may wait."""
+        gone = []
+        for item_id, (item, since) in list(self.deferred.items()):
+            keep = self.keep_for(item)
+            if keep is not None and now - since > keep:
+                gone.append(item)
+                del self.deferred[item_id]
+        return gone
+
+    # ------------------------------------------------------------ what happened
+
+    async def sent(self, item: Queued, now: datetime) -> None:
+        """`item` reached WeChat at `now` (done or failed): spend its budget, draw the next
+        jittered gaps."""
+        self.deferred.pop(item.id, None)
+        action = item.action
+        budget = BUDGET_OF[action.kind]
+        per_minute = self.limits(budget, now)[0]
+        self._next[action.lane] = now + self._jittered(self._interval)
+        self._next[""] = now + self._jittered(self._gap)
+        self._next[budget] = now + self._jittered(timedelta(seconds=60 / per_minute))
+        sends = self._sends.setdefault(budget, [])
+        sends.append(now)
+        del sends[:bisect.bisect_right(sends, now - DAY)]
+        await self._store.execute("INSERT INTO governor_sends VALUES (?, ?, ?)",
+                                  (self.account, budget, stamp(now)))
+        for row in self.usage(now):
+            if row.budget == budget:
+                for window, used, limit in (("hour", row.hour, row.per_hour),
+                                            ("day", row.day, row.per_day)):
+                    self._metrics.budget_used.labels(budget, window).set(used)
+                    self._metrics.budget_limit.labels(budget, window).set(limit)
+
+    def _jittered(self, least: timedelta) -> timedelta:
+        return least * (1 + self._random.uniform(0, self.settings.jitter))
+
+    def ok(self, action: Action) -> None:
+        """A send of the kind went through: its pause is over (its level stays a while)."""
+        for key in (BUDGET_OF[action.kind], ACCOUNT):
+            if (pause := self._pauses.get(key)) is not None:
+                pause.told = False
+
+    def pushback(self, action: Action, exc: GatewayError) -> str | None:
+        """The pause key (a budget, or ACCOUNT) when `exc` is WeChat pushing back."""
+        if isinstance(exc, Disconnected):
+            return None
+        text = str(exc)
+        if any(p.search(text) for p in self._account_patterns):
+            return ACCOUNT
+        if isinstance(exc, RateLimited) or any(p.search(text) for p in self._patterns):
+            return BUDGET_OF[action.kind]
+        return None
+
+    def pause(self, key: str, now: datetime, retry_after: float | None) -> tuple[Pause, bool]:
+        """Pause `key`: twice as long as the last time while WeChat keeps pushing back (within
+        backoff.max of the last push-back), at most backoff.max. True when the admins are to
+        be told (the first push-back of a pause)."""
+        backoff = self.settings.backoff
+        old = self._pauses.get(key)
+        level = old.level + 1 if old is not None and now - old.last <= backoff.max else 1
+        delay = min(backoff.first * 2 ** (level - 1), backoff.max)
+        if retry_after is not None:
+            delay = max(delay, timedelta(seconds=retry_after))
+        tell = old is None or not old.told or now - old.last > backoff.max
+        pause = self._pauses[key] = Pause(now + delay, level, now, told=True)
+        return pause, tell
+
+    def paused(self, now: datetime) -> dict[str, datetime]:
+        return {key: p.until for key, p in self._pauses.items() if p.until > now}
+
+    def usage(self, now: datetime) -> list[Usage]:
+        """Each budget's use in the last hour and day, with its limits now."""
+        paused = self.paused(now)
+        rows = []
+        for budget in type(self.settings.budgets).model_fields:
+            sends = self._sends.get(budget, [])
+            _, per_hour, per_day = self.limits(budget, now)
+            hour = len(sends) - bisect.bisect_right(sends, now - HOUR)
+            day = len(sends) - bisect.bisect_right(sends, now - DAY)
+            rows.append(Usage(budget, hour, day, per_hour, per_day,
+                              paused.get(budget, paused.get(ACCOUNT))))
+        return rows
+
+
+async def used_since(store: Reader, since: datetime) -> dict[str, int]:
+    """Sends per budget since `since`, every account together (groupbot report)."""
+    rows = await store.all("SELECT budget, count(*) FROM governor_sends WHERE at > ?"
+                           " GROUP BY budget", (stamp(since),))
+    return {budget: int(n) for budget, n in rows}

@@ -1,0 +1,163 @@
+"""The send governor (bot/governor.py): budgets per kind and day, warm-up that survives a
+re-login, priority when the budget is short, jitter that never goes under the least gap,
+and what waits too long dropped with an audit row. Over real gRPC: tests/wechaty."""
+
+from __future__ import annotations
+
+import itertools
+import statistics
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from harness import BOT_YAML, Harness, write_config
+
+from bot import audit
+from bot.actions import Action, Dm, Invite, Say
+
+ECHO_FREE = "handlers: []\n"
+
+
+def _config(tmp_path: Path, governor: str) -> Path:
+    bot_yaml = BOT_YAML + governor.replace("governor:", "governor:\n  enabled: true", 1)
+    return write_config(tmp_path / "config", bot_yaml, {"recruitment": ECHO_FREE})
+
+
+def _times(h: Harness, **match: Any) -> list[datetime]:
+    return [datetime.fromisoformat(r["t"]) for r in h.actions(**match)]
+
+
+async def _put(h: Harness, *actions: Action, source: str = "") -> None:
+    async with h.bot.store.transaction():
+        for action in actions:
+            await h.bot.outbox.put(action, source, h.deployment.settings.admins)
+
+
+def _groups(n: int) -> dict[str, str]:
+    return {f"g{i}": f"Recruitment {i}" for i in range(n)}
+
+
+async def test_each_kind_has_its_own_daily_budget(tmp_path: Path) -> None:
+    governor = """governor:
+  jitter: 0
+  warmup: {days: 0}
+  shares: {}  # every class may use the whole budget
+  keep: {}  # and nothing is dropped
+  budgets:
+    private_messages: {per_minute: 10, per_hour: 100, per_day: 5}
+    invitations: {per_minute: 10, per_hour: 100, per_day: 3}
+"""
+    async with Harness(_config(tmp_path, governor), tmp_path, groups=_groups(8)) as h:
+        start = h.clock.now()
+        await _put(h, *(Dm(f"c{i}", "hello") for i in range(8)))
+        await _put(h, *(Invite(f"g{i}", f"c{i}") for i in range(8)))
+        await _put(h, *(Say(f"g{i}", "news") for i in range(8)))
+        await h.advance("12h")
+        assert len(h.actions("dm")) == 5
+        assert len(h.actions("invite")) == 3
+        assert len(h.actions("say")) == 8  # group messages spend a budget of their own
+        await h.advance("2d")
+        dms, invites = _times(h, kind="dm"), _times(h, kind="invite")
+    assert len(dms) == 8 and len(invites) == 8
+    # the rest went once the first ones were a day old, no earlier
+    assert dms[5] >= dms[0] + timedelta(days=1) and max(dms) < start + timedelta(days=1, hours=1)
+    assert invites[3] >= invites[0] + timedelta(days=1)
+    assert invites[6] >= invites[3] + timedelta(days=1)  # three a day
+
+
+async def test_warm_up_grows_the_budget_and_a_re_login_does_not_start_it_again(
+        tmp_path: Path) -> None:
+    governor = """governor:
+  jitter: 0
+  warmup: {days: 4, start: 0.25}
+  shares: {}
+  budgets:
+    private_messages: {per_minute: 60, per_hour: 8, per_day: 1000}
+"""
+    async with Harness(_config(tmp_path, governor), tmp_path) as h:
+        await _put(h, *(Dm(f"c{i}", "hello") for i in range(20)))
+        await h.advance("59m")
+        assert len(h.actions("dm")) == 2  # a quarter of 8 on the first day
+        async with h.bot.store.transaction():
+            await h.bot.outbox.load()  # nothing: what was queued stays queued
+        await h.advance("2d")
+        await h.restart()  # a re-login two days on: the account is not new again
+        before = len(h.actions("dm"))
+        await _put(h, *(Dm(f"d{i}", "hello") for i in range(20)))
+        await h.advance("59m")
+        in_an_hour = len(h.actions("dm")) - before
+    assert in_an_hour == 5  # 8 x (0.25 + 0.75 x 2/4)
+
+
+async def test_a_short_budget_goes_to_moderation_first_and_keeps_pushes_to_their_share(
+        tmp_path: Path) -> None:
+    governor = """governor:
+  jitter: 0
+  warmup: {days: 0}
+  budgets:
+    group_messages: {per_minute: 60, per_hour: 10, per_day: 1000}
+"""
+    async with Harness(_config(tmp_path, governor), tmp_path, groups=_groups(14)) as h:
+        await _put(h, *(Say(f"g{i}", "本周活动") for i in range(12)), source="push")
+        await _put(h, Say("g12", "请勿发广告", ("eve",)), Say("g13", "请勿发广告", ("dan",)),
+                   source="antispam")
+        await h.advance("50m")
+        said = h.actions("say")
+    warnings = [r for r in said if r["text"] == "请勿发广告"]
+    pushes = [r for r in said if r["text"] == "本周活动"]
+    assert said[:2] == warnings  # queued last, sent first
+    assert len(pushes) == 5  # pushes stop at 70% of the hour's 10: 3 are kept for the others
+
+
+async def test_jitter_keeps_every_gap_at_the_least_and_spreads_them(tmp_path: Path) -> None:
+    governor = """governor:
+  jitter: 0.5
+  warmup: {days: 0}
+  budgets:
+    group_messages: {per_minute: 20, per_hour: 1000, per_day: 5000}
+"""
+    async with Harness(_config(tmp_path, governor), tmp_path, groups=_groups(60)) as h:
+        await _put(h, *(Say(f"g{i}", "本周活动") for i in range(60)), source="push")
+        await h.advance("1h")
+        sent = _times(h, kind="say")
+    assert len(sent) == 60
+    gaps = [(b - a).total_seconds() for a, b in itertools.pairwise(sent)]
+    assert min(gaps) >= 3.0  # 60 s / 20 a minute, never less
+    assert max(gaps) <= 4.5 + 1e-6  # at most half again
+    assert max(gaps) - min(gaps) > 1.0 and statistics.pstdev(gaps) > 0.25  # spread out
+    assert len(set(gaps)) > 50  # no fixed period
+
+
+async def test_jitter_is_the_same_for_the_same_seed(tmp_path: Path) -> None:
+    runs = []
+    for run in range(2):
+        async with Harness(_config(tmp_path / str(run), "governor:\n  warmup: {days: 0}\n"),
+                           tmp_path / str(run), groups=_groups(10)) as h:
+            await _put(h, *(Say(f"g{i}", "本周活动") for i in range(10)), source="push")
+            await h.advance("1h")
+            runs.append([t - h.clock.now() for t in _times(h, kind="say")])
+    assert runs[0] == runs[1]
+
+
+async def test_what_waits_too_long_is_dropped_with_an_audit_row(tmp_path: Path) -> None:
+    governor = """governor:
+  jitter: 0
+  warmup: {days: 0}
+  budgets:
+    group_messages: {per_minute: 60, per_hour: 100, per_day: 4}
+    invitations: {per_minute: 60, per_hour: 100, per_day: 1}
+"""
+    async with Harness(_config(tmp_path, governor), tmp_path, groups=_groups(3)) as h:
+        start = h.clock.now()
+        await _put(h, *(Say("g0", f"answer {i}") for i in range(6)))  # answers: kept 1h
+        await _put(h, *(Invite("g1", f"c{i}") for i in range(3)))  # invitations: kept 3 days
+        await h.advance("3d")
+        rows = await audit.records(h.bot.store, since=start)
+    said = h.actions("say")
+    assert [r["text"] for r in said] == [f"answer {i}" for i in range(3)]  # 90% of 4
+    dropped = [r for r in rows if r.action == "say_dropped"]
+    assert sorted(r.detail for r in dropped) == [
+        f"held back by the send budget longer than 1:00:00 (group=g0 text=answer {i} "
+        "mentions=())" for i in (3, 4, 5)]
+    assert len(h.actions("invite")) == 3  # kept, and sent a day apart
+    assert not [r for r in rows if r.action == "invite_dropped"]
