@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import itertools
 import statistics
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 from harness import BOT_YAML, Harness, write_config
+from test_outbox import _put, _times
 
 from bot import audit
-from bot.actions import Action, Dm, Invite, Say
+from bot.actions import Dm, Invite, Say
 
 ECHO_FREE = "handlers: []\n"
 
@@ -21,16 +21,6 @@ ECHO_FREE = "handlers: []\n"
 def _config(tmp_path: Path, governor: str) -> Path:
     bot_yaml = BOT_YAML + governor.replace("governor:", "governor:\n  enabled: true", 1)
     return write_config(tmp_path / "config", bot_yaml, {"recruitment": ECHO_FREE})
-
-
-def _times(h: Harness, **match: Any) -> list[datetime]:
-    return [datetime.fromisoformat(r["t"]) for r in h.actions(**match)]
-
-
-async def _put(h: Harness, *actions: Action, source: str = "") -> None:
-    async with h.bot.store.transaction():
-        for action in actions:
-            await h.bot.outbox.put(action, source, h.deployment.settings.admins)
 
 
 def _groups(n: int) -> dict[str, str]:
