@@ -236,8 +236,8 @@ class Budgets(Model):
 
     group_messages: Budget = Budget(per_minute=20, per_hour=300, per_day=2000)
     private_messages: Budget = Budget(per_minute=10, per_hour=100, per_day=500)
-    friend_accepts: Budget = Budget(per_minute=2, per_hour=30, per_day=100)
-    invitations: Budget = Budget(per_minute=2, per_hour=30, per_day=100)
+    friend_accepts: Budget = Budget(per_minute=2, per_hour=30, per_day=120)
+    invitations: Budget = Budget(per_minute=2, per_hour=30, per_day=120)
     removals: Budget = Budget(per_minute=5, per_hour=50, per_day=200)
 
 

@@ -104,7 +104,8 @@ class Delivery:
         log.warning("WeChat pushed back on %s (%s): %s paused until %s", item.action, exc,
                     what, pause.until)
         self._metrics.governor_pauses.labels(key).inc()
-        await self._record(now, item.action, "paused", f"{what} until {pause.until} ({exc})")
+        await self._record(now, item.action, "paused",
+                           f"{what} for {pause.until - now} ({exc})")
         await self.outbox.retry(item, pause.until)
         item.attempts -= 1  # a pause is no failed attempt: the action is not given up
         if tell:

@@ -61,7 +61,6 @@ MIGRATIONS: Sequence[str] = (
 class Pause:
     until: datetime
     level: int  # 1 for the first push-back; doubles the pause each time
-    last: datetime  # when WeChat last pushed back
     told: bool = False
 
 
@@ -222,16 +221,17 @@ class Governor:
 
     def pause(self, key: str, now: datetime, retry_after: float | None) -> tuple[Pause, bool]:
         """Pause `key`: twice as long as the last time while WeChat keeps pushing back (within
-        backoff.max of the last push-back), at most backoff.max. True when the admins are to
+        backoff.max of the end of the last pause), at most backoff.max. True when the admins are to
         be told (the first push-back of a pause)."""
         backoff = self.settings.backoff
         old = self._pauses.get(key)
-        level = old.level + 1 if old is not None and now - old.last <= backoff.max else 1
+        again = old is not None and now - old.until <= backoff.max  # soon after the last pause
+        level = old.level + 1 if old is not None and again else 1
         delay = min(backoff.first * 2 ** (level - 1), backoff.max)
         if retry_after is not None:
             delay = max(delay, timedelta(seconds=retry_after))
-        tell = old is None or not old.told or now - old.last > backoff.max
-        pause = self._pauses[key] = Pause(now + delay, level, now, told=True)
+        tell = not again or old is None or not old.told
+        pause = self._pauses[key] = Pause(now + delay, level, told=True)
         return pause, tell
 
     def paused(self, now: datetime) -> dict[str, datetime]:

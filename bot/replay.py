@@ -113,6 +113,8 @@ class Scenario(Model):
     start: datetime
     step: Duration = timedelta(seconds=1)
     bot: BotSpec = BotSpec()
+    seed: int = 0  # seeds every random choice: jitter, random replies
+    drain: Duration = timedelta(days=1)  # how long after the last step due actions still run
     contacts: dict[str, str] = {}
     groups: list[GroupSpec] = []
     steps: list[Any] = []
@@ -190,7 +192,7 @@ async def replay(path: Path, registry: Registry, config_dir: Path | None = None,
         db_path = db or Path(tmp) / "replay.db"
 
         async def start_bot() -> Bot:
-            bot = Bot(deployment, world, clock, registry, db_path, seed=0)
+            bot = Bot(deployment, world, clock, registry, db_path, seed=scenario.seed)
             bot.set_contact_names(world.name_of)
             bot.followups = world.take_inbox
             await bot.start()
@@ -218,7 +220,7 @@ async def replay(path: Path, registry: Registry, config_dir: Path | None = None,
                         from None
                 if event is not None:
                     await bot.feed(event)
-            await bot.drain()
+            await bot.drain(scenario.drain)
         finally:
             await bot.stop()
 

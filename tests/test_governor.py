@@ -6,14 +6,17 @@ from __future__ import annotations
 
 import itertools
 import statistics
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
-from harness import BOT_YAML, Harness, write_config
+from harness import BOT_YAML, Harness, shipped_config, write_config
 from test_outbox import _put, _times
 
 from bot import audit
 from bot.actions import Dm, Invite, Say
+from bot.adapters.simulator import Record
+from bot.replay import replay
+from handlers import REGISTRY
 
 ECHO_FREE = "handlers: []\n"
 
@@ -151,3 +154,68 @@ async def test_what_waits_too_long_is_dropped_with_an_audit_row(tmp_path: Path) 
         "mentions=())" for i in (3, 4, 5)]
     assert len(h.actions("invite")) == 3  # kept, and sent a day apart
     assert not [r for r in rows if r.action == "invite_dropped"]
+
+
+def _wave(tmp_path: Path, people: int) -> Path:
+    """A sign-up wave: `people` friend requests with the sign-up keyword, each followed by
+    报名 in the private chat (accept, greet, invite, confirm), on the shipped config."""
+    groups = "\n".join(f"  - {{id: r{i}, topic: \"Listener Recruitment 0{i}\"}}"
+                       for i in range(1, 5))
+    steps = "\n".join(f"  - friend_request: {{from: u{i:03}, hello: \"我想做倾听者\"}}\n"
+                      f"  - dm: {{from: u{i:03}, text: \"报名\"}}" for i in range(people))
+    path = tmp_path / "wave.yaml"
+    path.write_text(f"start: \"2026-11-23 09:00\"\nseed: 3\ndrain: 3d\ngroups:\n{groups}\n"
+                    f"steps:\n{steps}\n", encoding="utf-8")
+    return path
+
+
+def _push(tmp_path: Path, groups: int) -> Path:
+    listed = "\n".join(f"  - {{id: r{i:03}, topic: \"Listener Recruitment {i:03}\"}}"
+                       for i in range(groups))
+    path = tmp_path / "push.yaml"
+    path.write_text(f"start: \"2026-11-23 12:29\"\ngroups:\n{listed}\nsteps:\n  - wait: 2m\n",
+                    encoding="utf-8")
+    return path
+
+
+async def test_a_sign_up_wave_of_200_stays_in_the_days_budget_and_ends_the_next_day(
+        tmp_path: Path) -> None:
+    root = shipped_config(tmp_path, "governor: {enabled: true, warmup: {days: 0}}\n")
+    sent: list[Record] = []
+    await replay(_wave(tmp_path, 200), REGISTRY, root, emit=sent.append)
+    start = datetime.fromisoformat("2026-11-23T09:00:00+08:00")
+    for kind in ("accept_friend", "invite"):
+        times = [datetime.fromisoformat(r["t"]) for r in sent if r["action"] == kind]
+        assert len(times) == 200, kind
+        first_day = [t for t in times if t < times[0] + timedelta(days=1)]
+        assert len(first_day) == 108, kind  # 90 % of 120 a day: the rest waits for tomorrow
+        for i, t in enumerate(times):  # no 24 hours anywhere hold more than the budget
+            assert sum(1 for u in times[i:] if u < t + timedelta(days=1)) <= 120
+        assert start + timedelta(days=1) <= times[-1] < start + timedelta(days=2), kind
+    # every greeting and confirmation went too, each after its acceptance
+    assert len([r for r in sent if r["action"] == "dm"]) == 400
+
+
+async def test_a_replay_drains_for_as_long_as_its_drain_key_says(tmp_path: Path) -> None:
+    root = shipped_config(tmp_path, "governor: {enabled: true, warmup: {days: 0}}\n")
+    path = _wave(tmp_path, 120)
+    path.write_text(path.read_text(encoding="utf-8").replace("drain: 3d", "drain: 12h"),
+                    encoding="utf-8")
+    sent: list[Record] = []
+    await replay(path, REGISTRY, root, emit=sent.append)
+    assert len([r for r in sent if r["action"] == "accept_friend"]) == 108  # the rest: tomorrow
+
+
+async def test_a_push_to_200_groups_is_jittered_and_the_seed_replays_it(tmp_path: Path) -> None:
+    root = shipped_config(tmp_path, "governor: {enabled: true, warmup: {days: 0}}\n")
+    runs: list[list[Record]] = []
+    for seed in (0, 0, 1):
+        path = _push(tmp_path, 200)
+        path.write_text(path.read_text(encoding="utf-8") + f"seed: {seed}\n", encoding="utf-8")
+        runs.append([])
+        await replay(path, REGISTRY, root, emit=runs[-1].append)
+    times = [datetime.fromisoformat(r["t"]) for r in runs[0]]
+    assert len(times) == 200
+    gaps = [(b - a).total_seconds() for a, b in itertools.pairwise(times)]
+    assert min(gaps) >= 3.0 and len(set(gaps)) > 150  # 20 a minute at least apart, no period
+    assert runs[0] == runs[1] and runs[0] != runs[2]  # the seed decides the draw

@@ -77,7 +77,8 @@ def make_config(tmp_path: Path) -> Callable[..., Path]:
     made = iter(range(1000))
 
     def write(handlers: list[dict[str, Any]] | None = None,
-              direct: list[dict[str, Any]] | None = None) -> Path:
+              direct: list[dict[str, Any]] | None = None,
+              governor: dict[str, Any] | None = None) -> Path:
         root = tmp_path / f"config{next(made)}"
         (root / "types").mkdir(parents=True)
         (root / "content").mkdir()
@@ -87,6 +88,8 @@ def make_config(tmp_path: Path) -> Callable[..., Path]:
             "outbox": {"group_interval": "0s", "global_per_minute": 6000},
             "groups": [{"match": {"topic": "Recruitment"}, "type": "recruitment"}],
         }
+        if governor is not None:
+            settings["governor"] = governor
         types = {"recruitment": default_handlers() if handlers is None else handlers}
         if direct is not None:
             settings["direct"] = "private"
