@@ -210,7 +210,7 @@ class Governor:
 
     def pushback(self, action: Action, exc: GatewayError) -> str | None:
         """The pause key (a budget, or ACCOUNT) when `exc` is WeChat pushing back."""
-        if isinstance(exc, Disconnected):
+        if isinstance(exc, Disconnected) or not self.settings.enabled:
             return None
         text = str(exc)
         if any(p.search(text) for p in self._account_patterns):
