@@ -30,12 +30,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from random import Random
 
+from bot import audit
 from bot.actions import Action
 from bot.adapters.base import Disconnected, GatewayError, RateLimited
 from bot.config import Budget, GovernorSettings, OutboxSettings
 from bot.metrics import Metrics
 from bot.outbox import Queued
 from bot.store import Reader, Store
+from bot.table import table
 from bot.times import stamp, unstamp
 
 ACCOUNT = "*"  # the pause key that holds every kind
@@ -51,7 +53,7 @@ MIGRATIONS: Sequence[str] = (
     """
     CREATE TABLE governor_accounts (account TEXT PRIMARY KEY, first_seen TEXT NOT NULL);
     CREATE TABLE governor_sends (account TEXT NOT NULL, budget TEXT NOT NULL,
-                                 at TEXT NOT NULL);
+                                 at TEXT NOT NULL, waited REAL NOT NULL DEFAULT 0);
     CREATE INDEX governor_sends_at ON governor_sends (account, at);
     """,
 )
@@ -180,7 +182,8 @@ class Governor:
     async def sent(self, item: Queued, now: datetime) -> None:
         """`item` reached WeChat at `now` (done or failed): spend its budget, draw the next
         jittered gaps."""
-        self.deferred.pop(item.id, None)
+        held = self.deferred.pop(item.id, None)
+        waited = (now - held[1]).total_seconds() if held else 0.0
         action = item.action
         budget = BUDGET_OF[action.kind]
         per_minute = self.limits(budget, now)[0]
@@ -190,8 +193,8 @@ class Governor:
         sends = self._sends.setdefault(budget, [])
         sends.append(now)
         del sends[:bisect.bisect_right(sends, now - DAY)]
-        await self._store.execute("INSERT INTO governor_sends VALUES (?, ?, ?)",
-                                  (self.account, budget, stamp(now)))
+        await self._store.execute("INSERT INTO governor_sends VALUES (?, ?, ?, ?)",
+                                  (self.account, budget, stamp(now), waited))
         for row in self.usage(now):
             if row.budget == budget:
                 for window, used, limit in (("hour", row.hour, row.per_hour),
@@ -251,8 +254,26 @@ class Governor:
         return rows
 
 
-async def used_since(store: Reader, since: datetime) -> dict[str, int]:
-    """Sends per budget since `since`, every account together (groupbot report)."""
-    rows = await store.all("SELECT budget, count(*) FROM governor_sends WHERE at > ?"
-                           " GROUP BY budget", (stamp(since),))
-    return {budget: int(n) for budget, n in rows}
+async def report(store: Reader, settings: GovernorSettings, since: datetime,
+                 until: datetime) -> str:
+    """`groupbot report`'s send budget table: per budget, what went in the period, how much
+    of it the budget held back first (and the longest wait), what was dropped, the pauses
+    WeChat caused, and the day's budget at full size (warm-up not applied)."""
+    sent = {budget: (int(n), int(late), float(longest or 0)) for budget, n, late, longest in
+            await store.all("SELECT budget, count(*), sum(waited > 0), max(waited)"
+                            " FROM governor_sends WHERE at >= ? AND at < ? GROUP BY budget",
+                            (stamp(since), stamp(until)))}
+    events: dict[tuple[str, str], int] = {}
+    for kind, budget in BUDGET_OF.items():
+        for what in ("dropped", "paused"):
+            times = await audit.times(store, f"{kind}_{what}", since)
+            events[budget, what] = events.get((budget, what), 0) + sum(t < until for t in times)
+    rows = [("budget", "sent", "held back", "longest wait", "dropped", "paused", "per day")]
+    for budget in type(settings.budgets).model_fields:
+        n, late, longest = sent.get(budget, (0, 0, 0.0))
+        rows.append((budget, str(n), str(late), str(timedelta(seconds=round(longest))),
+                     str(events.get((budget, "dropped"), 0)),
+                     str(events.get((budget, "paused"), 0)),
+                     str(getattr(settings.budgets, budget).per_day)))
+    state = "on" if settings.enabled else "off (governor.enabled: false)"
+    return f"Send budget: the governor is {state}\n{table(rows)}"

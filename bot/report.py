@@ -19,7 +19,7 @@ from pathlib import Path
 from statistics import median
 from typing import Any
 
-from bot import bindings, config, csvfile, moderation, roster, schema
+from bot import bindings, config, csvfile, governor, moderation, roster, schema
 from bot.audit_command import parse_since
 from bot.config import Deployment, GroupType
 from bot.handler import Registry
@@ -216,6 +216,8 @@ async def _report(args: argparse.Namespace, deployment: Deployment, store: Reade
     opened, answered = await moderation.response_times(store, "question", since, until)
     if opened:
         parts += ["", handoff_line(opened, answered)]
+    if not args.group:  # the account's, not a group's
+        parts += ["", await governor.report(store, deployment.settings.governor, since, until)]
     return "\n".join(parts)
 
 

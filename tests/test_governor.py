@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import itertools
 import statistics
+import subprocess
+import sys
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -49,8 +51,13 @@ async def test_each_kind_has_its_own_daily_budget(tmp_path: Path) -> None:
         assert len(h.actions("dm")) == 5
         assert len(h.actions("invite")) == 3
         assert len(h.actions("say")) == 8  # group messages spend a budget of their own
+        metrics = h.bot.metrics.text().decode()
         await h.advance("2d")
         dms, invites = _times(h, kind="dm"), _times(h, kind="invite")
+    # /metrics: the day's use against the budget, and what was held back
+    assert 'groupbot_budget_used{budget="invitations",window="day"} 3.0' in metrics
+    assert 'groupbot_budget_limit{budget="invitations",window="day"} 3.0' in metrics
+    assert 'groupbot_governor_deferred_total{kind="invite"} 5.0' in metrics
     assert len(dms) == 8 and len(invites) == 8
     # the rest went once the first ones were a day old, no earlier
     assert dms[5] >= dms[0] + timedelta(days=1) and max(dms) < start + timedelta(days=1, hours=1)
@@ -202,8 +209,21 @@ async def test_a_replay_drains_for_as_long_as_its_drain_key_says(tmp_path: Path)
     path.write_text(path.read_text(encoding="utf-8").replace("drain: 3d", "drain: 12h"),
                     encoding="utf-8")
     sent: list[Record] = []
-    await replay(path, REGISTRY, root, emit=sent.append)
+    await replay(path, REGISTRY, root, tmp_path / "wave.db", emit=sent.append)
     assert len([r for r in sent if r["action"] == "accept_friend"]) == 108  # the rest: tomorrow
+    report = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "report", "--config", str(root), "--db",
+         str(tmp_path / "wave.db"), "--since", "2026-11-23", "--until", "2026-11-24"],
+        capture_output=True, text=True, timeout=120)
+    assert report.returncode == 0, report.stderr
+    budget = report.stdout.split("Send budget: the governor is on\n")[1].splitlines()
+    assert budget[0].split() == ["budget", "sent", "held", "back", "longest", "wait",
+                                 "dropped", "paused", "per", "day"]
+    row = {line.split()[0]: line.split()[1:] for line in budget[1:]}
+    sent_, held, longest = row["friend_accepts"][:3]
+    assert (sent_, row["friend_accepts"][-1]) == ("108", "120")
+    assert held == "81"  # 90 % of 30 an hour: the first 27 went at once, the rest waited
+    assert longest.startswith("3:00:")  # the last: three hours, 27 an hour
 
 
 async def test_a_push_to_200_groups_is_jittered_and_the_seed_replays_it(tmp_path: Path) -> None:
