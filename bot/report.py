@@ -213,11 +213,11 @@ async def _report(args: argparse.Namespace, deployment: Deployment, store: Reade
     if stages:
         parts += ["", f"Funnel, new in period: {period}",
                   funnel_table(await funnel(store, stages, since, until))]
+    if not args.group:  # the account's, not a group's
+        parts += ["", await governor.report(store, deployment.settings.governor, since, until)]
     opened, answered = await moderation.response_times(store, "question", since, until)
     if opened:
         parts += ["", handoff_line(opened, answered)]
-    if not args.group:  # the account's, not a group's
-        parts += ["", await governor.report(store, deployment.settings.governor, since, until)]
     return "\n".join(parts)
 
 
