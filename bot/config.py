@@ -268,7 +268,9 @@ class GovernorSettings(Model):
         "moderation": timedelta(days=1), "admin": timedelta(days=1),
         "answer": timedelta(hours=1), "welcome": timedelta(hours=6),
         "push": timedelta(days=1), "invite": timedelta(days=3),
-        "accept_friend": timedelta(days=3)}
+        # a friend request is kept until accepted: an invitation or a private message that
+        # waits for it would otherwise go to someone who is no friend
+        "accept_friend": None}
     # the share of each budget a class may use: the rest is kept for the classes above it
     shares: dict[str, Annotated[float, Field(ge=0, le=1)]] = {
         "moderation": 1.0, "admin": 1.0, "answer": 0.9, "welcome": 0.8, "push": 0.7}
