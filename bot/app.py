@@ -32,7 +32,7 @@ from bot.handler import Registry
 from bot.metrics import Metrics
 from bot.outbox import Outbox
 from bot.pipeline import Pipeline
-from bot.scheduler import Job, Scheduler, cron_trigger
+from bot.scheduler import Job, Scheduler, trigger
 from bot.store import Store, open_store
 from bot.web import links
 from bot.yamlfile import InputError
@@ -138,8 +138,9 @@ class Bot:
         for info, gtype in bound:
             for handler in gtype.handlers:
                 for schedule in handler.schedules():
-                    trigger = cron_trigger(schedule.cron, self.deployment.settings.timezone)
-                    jobs.append(Job(info.id, handler.name, schedule.key, trigger,
+                    when = trigger(schedule.cron, schedule.at,
+                                   self.deployment.settings.timezone)
+                    jobs.append(Job(info.id, handler.name, schedule.key, when,
                                     timedelta(seconds=schedule.grace_seconds)))
         await self.scheduler.set_jobs(jobs, self.clock.now())
         self._poke.set()

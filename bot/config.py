@@ -6,6 +6,7 @@ every problem named by file, line and key path, and a running bot keeps its old 
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import re
 import string
@@ -193,6 +194,51 @@ def _cron(value: Any) -> str:
 Cron = Annotated[str, AfterValidator(_cron)]
 """A 5-field crontab line, checked when the config is loaded."""
 
+DEFAULT_ZONE = ZoneInfo("Asia/Shanghai")
+_ONE_OFF_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M",
+                    "%Y-%m-%dT%H:%M:%S")
+
+
+@dataclass(frozen=True, slots=True)
+class OneOff:
+    """A date and time something happens once (a push's `at:`), in the bot's time zone."""
+
+    at: datetime
+
+    @property
+    def warnings(self) -> list[str]:
+        """Read when the config is loaded: a time already past will not come again."""
+        if self.at < datetime.now(UTC):
+            return [f"{self.at:%Y-%m-%d %H:%M} is in the past: it is posted only if it was "
+                    "missed within the schedule's `grace`, else never"]
+        return []
+
+
+def _as_datetime(value: Any) -> datetime | None:
+    if isinstance(value, datetime):  # YAML reads 2026-12-01 20:00:00 as one
+        return value
+    for form in _ONE_OFF_FORMATS if isinstance(value, str) else ():
+        with contextlib.suppress(ValueError):
+            return datetime.strptime(value.strip(), form)
+    return None
+
+
+def _one_off(value: Any, info: ValidationInfo) -> OneOff:
+    if isinstance(value, OneOff):
+        return value
+    at = _as_datetime(value)
+    if at is None:
+        raise ValueError(f"not a date and time: '{value}' (write e.g. \"2026-12-01 20:00\", "
+                         "in the bot's time zone)")
+    if at.second or at.microsecond:
+        raise ValueError(f"'{value}': give the time to the minute, e.g. \"2026-12-01 20:00\"")
+    zone = (info.context or {}).get("timezone", DEFAULT_ZONE)
+    return OneOff(at if at.tzinfo else at.replace(tzinfo=zone))
+
+
+At = Annotated[OneOff, PlainValidator(_one_off)]
+"""A one-off date and time, "2026-12-01 20:00" in the bot's time zone."""
+
 # ---------------------------------------------------------------- bot.yaml
 
 
@@ -346,7 +392,7 @@ class Settings(Model):
     """bot.yaml."""
 
     bot: BotInfo = BotInfo()
-    timezone: Annotated[ZoneInfo, PlainValidator(_zone)] = ZoneInfo("Asia/Shanghai")
+    timezone: Annotated[ZoneInfo, PlainValidator(_zone)] = DEFAULT_ZONE
     admins: list[str] = []
     storage: str = "../data/groupbot.db"
     content: str = "../content"
@@ -469,9 +515,9 @@ def load(root: Path, registry: Registry) -> Deployment:
     storage = (root / settings.storage).resolve()
     if (wrong := database_problem(storage)) is not None:
         problems.append(located.problem(("storage",), wrong))
-    warnings = [located.problem(path, warning) for path, warning in regex_warnings(settings)]
+    warnings = [located.problem(path, warning) for path, warning in value_warnings(settings)]
     types: dict[str, GroupType] = {}
-    context = {"content_dir": content_dir}
+    context = {"content_dir": content_dir, "timezone": settings.timezone}
     for name in raw:
         try:
             types[name] = _build_type(name, raw, broken, registry, context, warnings)
@@ -566,17 +612,21 @@ def database_problem(path: Path) -> str | None:
 SQLITE_HEADER = b"SQLite format 3\x00"
 
 
-def regex_warnings(value: Any, path: KeyPath = ()) -> Iterator[tuple[KeyPath, str]]:
-    """Each (key path, warning) of the operator patterns in a validated config."""
+def value_warnings(value: Any, path: KeyPath = ()) -> Iterator[tuple[KeyPath, str]]:
+    """Each (key path, warning) of the operator patterns and one-off times in a validated
+    config."""
     if isinstance(value, Pattern):
         for warning in value.warnings:
             yield path, f"{value.pattern!r}: {warning}"
+    elif isinstance(value, OneOff):
+        for warning in value.warnings:
+            yield path, warning
     elif isinstance(value, BaseModel):
         for key in type(value).model_fields:
-            yield from regex_warnings(getattr(value, key), (*path, key))
+            yield from value_warnings(getattr(value, key), (*path, key))
     elif isinstance(value, (list, tuple)):
         for i, item in enumerate(value):
-            yield from regex_warnings(item, (*path, i))
+            yield from value_warnings(item, (*path, i))
 
 
 def invalid_at(path: KeyPath, message: str) -> ValidationError:
@@ -606,7 +656,7 @@ def _build_type(name: str, raw: Mapping[str, Located], broken: set[str], registr
                                         describe(error)))
             continue
         warnings.extend(Problem(_origin(section, path), ("handlers", section.name, *path), text)
-                        for path, text in regex_warnings(config))
+                        for path, text in value_warnings(config))
         try:
             handlers.append(cls(config))
         except (ValueError, re.error) as exc:  # what prepare() could not build from it

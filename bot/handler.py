@@ -10,10 +10,11 @@ reload loses nothing.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from enum import Enum
 from typing import Any, ClassVar, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, model_validator
 
 from bot.context import Context
 from bot.events import Event
@@ -40,13 +41,21 @@ C = TypeVar("C", bound=HandlerConfig)
 
 
 class Schedule(BaseModel):
-    """A recurring job a handler asks for; the scheduler turns fire times into Ticks."""
+    """A job a handler asks for: recurring (`cron`) or once (`at`); the scheduler turns fire
+    times into Ticks. The key names it for good: a one-off's key carries its time."""
 
     model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
 
     key: str
-    cron: str
+    cron: str = ""
+    at: datetime | None = None
     grace_seconds: float = 600.0
+
+    @model_validator(mode="after")
+    def _one(self) -> Schedule:
+        if bool(self.cron) == (self.at is not None):
+            raise ValueError("a schedule has a cron line or a time, not both")
+        return self
 
 
 class Handler(Generic[C]):

@@ -1,10 +1,11 @@
-"""When handlers' jobs come due: recurring cron schedules and one-shot timers.
+"""When handlers' jobs come due: cron schedules, one-off dated jobs and one-shot timers.
 
-APScheduler's CronTrigger decides fire times; due jobs only become Tick events for the
-handler that owns them. Every cron run is recorded, so a restart never runs one twice; a run
-missed while the bot was down is made up once if it is within the job's grace time (several
-missed runs coalesce into one), otherwise skipped and logged. One-shot timers (a welcome
-batch window, a quiz deadline...) are kept in the store and survive restarts.
+APScheduler's CronTrigger (and DateTrigger, for a job at one date and time: a push's `at:`)
+decides fire times; due jobs only become Tick events for the handler that owns them. Every
+run is recorded, so a restart never runs one twice; a run missed while the bot was down is
+made up once if it is within the job's grace time (several missed runs coalesce into one),
+otherwise skipped and logged. One-shot timers (a welcome batch window, a quiz deadline...)
+are kept in the store and survive restarts.
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
+from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.date import DateTrigger
 
 from bot.events import Tick
 from bot.store import Reader, Store
@@ -46,6 +49,11 @@ def cron_trigger(expression: str, tz: tzinfo) -> CronTrigger:
         raise ValueError(f"invalid cron schedule {expression!r}: {exc}") from None
 
 
+def trigger(cron: str, at: datetime | None, tz: tzinfo) -> BaseTrigger:
+    """A job's trigger: its cron line, or its one date and time."""
+    return DateTrigger(at, timezone=tz) if at is not None else cron_trigger(cron, tz)
+
+
 def _day(number: str) -> str:
     if int(number) > 7:
         raise ValueError(f"weekday {number} is not 0-7")
@@ -57,7 +65,7 @@ class Job:
     group: str
     handler: str
     key: str
-    trigger: CronTrigger
+    trigger: BaseTrigger
     grace: timedelta
     next_fire: datetime | None = None
 
@@ -156,7 +164,13 @@ class Scheduler:
         while fire is not None and fire <= now:
             latest, fire = fire, job.trigger.get_next_fire_time(fire, fire + _TICK)
         if latest is not None and not await self._ran(job, latest):
-            return latest  # missed within the grace time: run it now, once
+            if now - latest <= job.grace:
+                return latest  # missed within the grace time: run it now, once
+            # a one-off time (DateTrigger gives it however long ago): missed for good
+            log.warning("skipped %s/%s in %s due at %s: the bot was down past the %s grace",
+                        job.handler, job.key, job.group, latest, job.grace)
+            await self._record(job, latest, "skipped")
+            return fire
         await self._log_skipped(job, now)
         return fire
 
@@ -228,13 +242,16 @@ class Scheduler:
             log.warning("skipped %s/%s in %s due at %s: %s late", job.handler, job.key,
                         job.group, fire, now - fire)
             return None
-        inserted = await self._store.changes(
-            "INSERT INTO cron_runs VALUES (?, ?, ?, ?, 'run')"
-            " ON CONFLICT (grp, handler, job, fire_time) DO NOTHING",
-            (job.group, job.handler, job.key, stamp(fire)))
-        if not inserted:
+        if not await self._record(job, fire, "run"):
             return None
         return Tick(now, job.group, handler=job.handler, key=job.key, due=fire)
+
+    async def _record(self, job: Job, fire: datetime, outcome: str) -> bool:
+        """Record a run (or its skipping); False if it was recorded before."""
+        return bool(await self._store.changes(
+            "INSERT INTO cron_runs VALUES (?, ?, ?, ?, ?)"
+            " ON CONFLICT (grp, handler, job, fire_time) DO NOTHING",
+            (job.group, job.handler, job.key, stamp(fire), outcome)))
 
 
 async def last_run(store: Reader, group: str, handler: str,

@@ -1,11 +1,11 @@
 """Scheduled pushes: content posted in every group of a type at fixed times.
 
-Each schedule has cron times in the bot's time zone and a content file whose items are
-posted one per run: always the same (fixed), the next one each time (rotate), a random one
-that does not repeat until all were posted (random), or episode N of M (series, which stops
-or starts again at the end). Quiet hours skip a push or move it to when they end; two pushes
-in one group are never closer than `min_gap`. Every run is recorded in `push_log`, and the
-core records cron runs, so a restart never posts one twice.
+Each schedule has cron times (and one-off dates, `at:`) in the bot's time zone and a content
+file whose items are posted one per run: always the same (fixed), the next one each time
+(rotate), a random one that does not repeat until all were posted (random), or episode N of
+M (series, which stops or starts again at the end). Quiet hours skip a push or move it to
+when they end; two pushes in one group are never closer than `min_gap`. Every run is
+recorded in `push_log`, and the core records cron runs, so a restart never posts one twice.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import yaml
 from pydantic import BeforeValidator, Field, model_validator
 
 from bot.config import (
+    At,
     Content,
     ContentFile,
     Cron,
@@ -44,7 +45,7 @@ ClockTime = Annotated[time, BeforeValidator(_quoted_time)]
 
 
 def _one_or_more(value: Any) -> Any:
-    return [value] if isinstance(value, str) else value
+    return value if isinstance(value, list) else [value]
 
 # ---------------------------------------------------------------- content and picking
 
@@ -130,7 +131,8 @@ class QuietHours(HandlerConfig):
 
 class PushSchedule(HandlerConfig):
     id: str = Field(pattern=r"^[A-Za-z0-9_-]+$")
-    cron: Annotated[list[Cron], BeforeValidator(_one_or_more)] = Field(min_length=1)
+    cron: Annotated[list[Cron], BeforeValidator(_one_or_more)] = []
+    at: Annotated[list[At], BeforeValidator(_one_or_more)] = []
     content: ContentFile | None = None
     text: str | None = None
     mode: Mode = Mode.ROTATE
@@ -141,6 +143,8 @@ class PushSchedule(HandlerConfig):
 
     @model_validator(mode="after")
     def _items(self) -> PushSchedule:
+        if not self.cron and not self.at:
+            raise ValueError("give `cron` (repeating times), `at` (one-off dates) or both")
         if (self.content is None) == (self.text is None):
             raise ValueError("give exactly one of `content` (a file) or `text`")
         count, source = len(self.items()), self.content.path if self.content else "`text`"
@@ -191,14 +195,12 @@ class Push(Handler[Config]):
     def prepare(self) -> None:
         config = self.config
         self._by_id = {push.id: push for push in config.schedules}
-        self._by_job = {_job_key(push, n): push for push in config.schedules
-                        for n in range(len(push.cron))}
+        self._by_job = {schedule.key: push for push in config.schedules
+                        for schedule in _schedules(push)}
         self._items = {push.id: push.items() for push in config.schedules}
 
     def schedules(self) -> list[Schedule]:
-        return [Schedule(key=_job_key(push, n), cron=cron,
-                         grace_seconds=push.grace.total_seconds())
-                for push in self.config.schedules for n, cron in enumerate(push.cron)]
+        return [schedule for push in self.config.schedules for schedule in _schedules(push)]
 
     async def handle(self, event: Tick, ctx: Context) -> Flow:
         moved_from = event.data.get("fire_time")
@@ -274,6 +276,12 @@ class Push(Handler[Config]):
         return position
 
 
-def _job_key(push: PushSchedule, n: int) -> str:
-    """The scheduler's key for the push's n-th cron line: its id, or id#2, id#3..."""
-    return push.id if n == 0 else f"{push.id}#{n + 1}"
+def _schedules(push: PushSchedule) -> list[Schedule]:
+    """The scheduler's jobs of a push: its n-th cron line is keyed by its id, or id#2,
+    id#3...; a one-off time by id@2026-12-01T20:00, so its key never changes when lines
+    are added or removed, and a time posted once is never posted again."""
+    grace = push.grace.total_seconds()
+    return [*(Schedule(key=push.id if n == 0 else f"{push.id}#{n + 1}", cron=cron,
+                       grace_seconds=grace) for n, cron in enumerate(push.cron)),
+            *(Schedule(key=f"{push.id}@{once.at:%Y-%m-%dT%H:%M}", at=once.at,
+                       grace_seconds=grace) for once in push.at)]

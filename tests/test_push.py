@@ -147,6 +147,65 @@ async def test_a_reload_with_a_changed_schedule_takes_effect(tmp_path: Path) -> 
         assert _sent(h) == [("Mon 12:45:00", "a")]
 
 
+# ---------------------------------------------------------------- one-off dated posts (at:)
+
+ONE_OFF = ("      min_gap: 0s\n      schedules:\n"
+           "        - {id: tip, cron: '30 12 * * *', content: push/items.md}\n"
+           "        - {id: launch, at: '2026-11-23 20:00', text: 今晚 8 点直播}\n")
+
+
+async def test_a_one_off_post_goes_once_at_its_time_in_the_bots_zone(tmp_path: Path) -> None:
+    async with Harness(_config(tmp_path, ONE_OFF), tmp_path, start=MONDAY_NOON,
+                       groups=RECRUITMENT) as h:
+        await h.advance("8h30m")                              # past Monday 20:00
+        await h.restart()
+        await h.bot.reload()
+        await h.bot.refresh_groups()
+        await h.advance("2d")
+        assert _sent(h) == [("Mon 12:30:00", "a"), ("Mon 20:00:00", "今晚 8 点直播"),
+                            ("Tue 12:30:00", "b"), ("Wed 12:30:00", "c")]
+        assert await _log(h) == [("tip", "Mon 12:30", "sent"), ("launch", "Mon 20:00", "sent"),
+                                 ("tip", "Tue 12:30", "sent"), ("tip", "Wed 12:30", "sent")]
+
+
+async def test_a_one_off_missed_while_down_goes_once_within_the_grace(tmp_path: Path) -> None:
+    async with Harness(_config(tmp_path, ONE_OFF), tmp_path, start=MONDAY_NOON,
+                       groups=RECRUITMENT) as h:
+        await h.advance("7h")                                 # 19:00, then down until 20:06
+        h.clock.set(datetime(2026, 11, 23, 20, 6, tzinfo=TZ))
+        await h.restart()
+        await h.advance("1m")
+        await h.restart()
+        await h.advance("1h")
+        assert _sent(h) == [("Mon 12:30:00", "a"), ("Mon 20:06:00", "今晚 8 点直播")]
+
+
+async def test_a_one_off_missed_past_the_grace_is_skipped_and_logged_once(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    async with Harness(_config(tmp_path, ONE_OFF), tmp_path, start=MONDAY_NOON,
+                       groups=RECRUITMENT) as h:
+        await h.advance("7h")                                 # 19:00, then down until 20:11
+        h.clock.set(datetime(2026, 11, 23, 20, 11, tzinfo=TZ))
+        with caplog.at_level(logging.WARNING):
+            await h.restart()
+            await h.advance("1h")
+            await h.restart()
+        assert _sent(h) == [("Mon 12:30:00", "a")]
+        assert caplog.text.count("skipped push/launch@2026-11-23T20:00 in r1") == 1
+        row = await h.bot.store.one("SELECT outcome FROM cron_runs WHERE job LIKE 'launch@%'")
+        assert row == ("skipped",)
+
+
+def test_a_past_one_off_is_a_check_warning_naming_file_line_and_key(tmp_path: Path) -> None:
+    root = _config(tmp_path, "      schedules:\n"
+                             "        - id: old\n          text: x\n"
+                             "          at: ['2099-12-01 20:00', '2020-01-01 20:00']\n")
+    warnings = [str(w).split("/types/")[1] for w in config.load(root, REGISTRY).warnings]
+    assert warnings == ["recruitment.yaml:6: handlers.push.schedules[0].at[1]: 2020-01-01 20:00"
+                        " is in the past: it is posted only if it was missed within the"
+                        " schedule's `grace`, else never"]
+
+
 # ---------------------------------------------------------------- quiet hours and the gap
 
 
@@ -296,6 +355,17 @@ def test_the_end_of_quiet_hours_is_the_next_time_the_clock_shows_it(at: datetime
      "handlers.push.quiet_hours.start: write a clock time in quotes"),
     ("      schedules:\n        - {id: a, cron: '0 * * * *', text: x, template: '{txt}'}\n",
      {}, "unknown placeholder {txt}"),
+    ("      schedules:\n        - {id: a, at: '2026-12-01', text: x}\n", {},
+     "recruitment.yaml:4: handlers.push.schedules[0].at[0]: not a date and time: '2026-12-01'"
+     " (write e.g. \"2026-12-01 20:00\""),
+    ("      schedules:\n        - {id: a, at: '2026-13-01 20:00', text: x}\n", {},
+     "schedules[0].at[0]: not a date and time: '2026-13-01 20:00'"),
+    ("      schedules:\n        - {id: a, at: 2026-12-01 20:00:30, text: x}\n", {},
+     "schedules[0].at[0]: '2026-12-01 20:00:30': give the time to the minute"),
+    ("      schedules:\n        - {id: a, at: 2026-12-01, text: x}\n", {},
+     "schedules[0].at[0]: not a date and time: '2026-12-01'"),
+    ("      schedules:\n        - {id: a, text: x}\n", {},
+     "give `cron` (repeating times), `at` (one-off dates) or both"),
 ])
 def test_config_mistakes_are_named(tmp_path: Path, push: str, content: dict[str, str],
                                    message: str) -> None:

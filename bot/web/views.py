@@ -383,12 +383,15 @@ async def schedules(console: Console) -> list[dict[str, Any]]:
                     next_run = console.bot.scheduler.next_fire(group, handler.name,
                                                                schedule.key)
                 else:
-                    trigger = scheduler.cron_trigger(schedule.cron, tz)
+                    trigger = scheduler.trigger(schedule.cron, schedule.at, tz)
                     next_run = trigger.get_next_fire_time(None, now)
+                    if next_run is not None and next_run < now:
+                        next_run = None  # a one-off time gone by
                 last = await scheduler.last_run(console.reader, group, handler.name,
                                                 schedule.key)
                 jobs.append({"group": group, "topic": topic, "handler": handler.name,
                              "job": schedule.key, "cron": schedule.cron,
+                             "at": _shown(schedule.at, tz),
                              "next_run": _shown(next_run, tz),
                              "last_run": _shown(last[0], tz) if last else None,
                              "outcome": last[1] if last else None})
