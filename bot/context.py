@@ -27,7 +27,7 @@ from bot.events import (
 )
 from bot.sanitize import clean
 from bot.store import Store
-from bot.times import stamp
+from bot.times import instant, stamp
 
 Scope = tuple[str, str, str]  # a timer's (group, handler, key)
 
@@ -201,7 +201,7 @@ class Context:
         if not member and self.group is None and self.member is not None:
             member = self.member.id  # each private chat is its own scope
         last = await self.get(key, member)
-        if last is not None and self.now - datetime.fromisoformat(last) < cooldown:
+        if last is not None and self.now - instant(last) < cooldown:
             return False
         await self.set(key, stamp(self.now), member)
         return True

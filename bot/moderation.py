@@ -32,6 +32,7 @@ from bot.context import Group
 from bot.handler import HandlerConfig
 from bot.sanitize import clean
 from bot.store import Reader, Store
+from bot.times import from_epoch, instant, stamp
 
 MIGRATIONS: Sequence[str] = (
     # 1: warnings and the block list, created before by the antispam handler's migration 1
@@ -51,6 +52,39 @@ MIGRATIONS: Sequence[str] = (
         name TEXT NOT NULL, text TEXT NOT NULL, reason TEXT NOT NULL, ref TEXT NOT NULL,
         status TEXT NOT NULL, opened_at REAL NOT NULL, opened_by TEXT NOT NULL,
         closed_at REAL, closed_by TEXT);
+    CREATE UNIQUE INDEX cases_ref ON cases (kind, grp, member, ref) WHERE ref != '';
+    CREATE INDEX cases_status ON cases (status, opened_at);
+    """,
+    # 2: one time representation (bot/times.py): the times, epoch seconds before, as UTC ISO
+    #    text; the tables are made again to say so.
+    from_epoch("warnings", "at") + from_epoch("blocklist", "at")
+    + from_epoch("cases", "opened_at", "closed_at") + """
+    CREATE TABLE warnings_new (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, grp TEXT NOT NULL, member TEXT NOT NULL,
+        at TEXT NOT NULL, detector TEXT NOT NULL, reason TEXT NOT NULL,
+        weight INTEGER NOT NULL DEFAULT 1, message TEXT NOT NULL DEFAULT '', ended TEXT);
+    INSERT INTO warnings_new SELECT id, grp, member, at, detector, reason, weight, message,
+        ended FROM warnings;
+    DROP TABLE warnings;
+    ALTER TABLE warnings_new RENAME TO warnings;
+    CREATE INDEX warnings_member ON warnings (grp, member, at);
+    CREATE UNIQUE INDEX warnings_message ON warnings (grp, member, message)
+        WHERE message != '';
+    CREATE INDEX warnings_at ON warnings (at);
+    CREATE TABLE blocklist_new (
+        member TEXT PRIMARY KEY, at TEXT NOT NULL, grp TEXT NOT NULL, reason TEXT NOT NULL);
+    INSERT INTO blocklist_new SELECT member, at, grp, reason FROM blocklist;
+    DROP TABLE blocklist;
+    ALTER TABLE blocklist_new RENAME TO blocklist;
+    CREATE TABLE cases_new (
+        id TEXT PRIMARY KEY, kind TEXT NOT NULL, grp TEXT NOT NULL, member TEXT NOT NULL,
+        name TEXT NOT NULL, text TEXT NOT NULL, reason TEXT NOT NULL, ref TEXT NOT NULL,
+        status TEXT NOT NULL, opened_at TEXT NOT NULL, opened_by TEXT NOT NULL,
+        closed_at TEXT, closed_by TEXT);
+    INSERT INTO cases_new SELECT id, kind, grp, member, name, text, reason, ref, status,
+        opened_at, opened_by, closed_at, closed_by FROM cases;
+    DROP TABLE cases;
+    ALTER TABLE cases_new RENAME TO cases;
     CREATE UNIQUE INDEX cases_ref ON cases (kind, grp, member, ref) WHERE ref != '';
     CREATE INDEX cases_status ON cases (status, opened_at);
     """,
@@ -144,22 +178,22 @@ class WarningInForce:
     weight: int
 
 
-def window_start(now: datetime, window: timedelta | None) -> float:
-    """The earliest time (epoch seconds) a warning given now-ish still counts from."""
-    return (now - window).timestamp() if window is not None else float("-inf")
+def window_start(now: datetime, window: timedelta | None) -> datetime | None:
+    """The earliest time a warning given now-ish still counts from (None: any time)."""
+    return now - window if window is not None else None
 
 
-async def warnings_in_force(store: Reader, group: str, since: float, now: datetime,
+async def warnings_in_force(store: Reader, group: str, since: datetime | None, now: datetime,
                             member: str | None = None) -> list[WarningInForce]:
     """Warnings given after `since`, neither revoked nor settled by a removal, oldest first."""
     sql = ("SELECT id, member, at, detector, reason, weight FROM warnings"
            " WHERE grp=? AND ended IS NULL AND at>?")
-    params: tuple[Any, ...] = (group, since)
+    params: tuple[Any, ...] = (group, "" if since is None else stamp(since))
     if member is not None:
         sql, params = sql + " AND member=?", (*params, member)
     rows = await store.all(sql + " ORDER BY at, id", params)
-    return [WarningInForce(row_id, who, datetime.fromtimestamp(at, now.tzinfo), detector,
-                           reason, weight)
+    return [WarningInForce(row_id, who, instant(at).astimezone(now.tzinfo), detector, reason,
+                           weight)
             for row_id, who, at, detector, reason, weight in rows]
 
 
@@ -169,7 +203,7 @@ async def add_warning(store: Store, group: str, member: str, at: datetime, offen
     return await store.changes(
         "INSERT INTO warnings (grp, member, at, detector, reason, weight, message)"
         " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-        (group, member, at.timestamp(), offence.detector, offence.reason, offence.weight,
+        (group, member, stamp(at), offence.detector, offence.reason, offence.weight,
          message)) > 0
 
 
@@ -189,16 +223,16 @@ async def warnings_given(store: Reader, group: str, since: datetime, until: date
     row = await store.one(
         "SELECT count(*) FROM warnings WHERE grp=? AND at>=? AND at<?"
         " AND (ended IS NULL OR ended != 'revoked')",
-        (group, since.timestamp(), until.timestamp()))
+        (group, stamp(since), stamp(until)))
     return int(row[0]) if row else 0
 
 
 async def all_warnings(store: Reader, group: str | None) -> list[tuple[Any, ...]]:
-    """Every warning ever given (in one group or all): grp, member, at (epoch seconds),
-    detector, reason, weight, ended; for the CSV export."""
-    return await store.all(
+    """Every warning ever given (in one group or all): grp, member, at (in UTC), detector,
+    reason, weight, ended; for the CSV export."""
+    return [(grp, member, instant(at), *rest) for grp, member, at, *rest in await store.all(
         "SELECT grp, member, at, detector, reason, weight, ended FROM warnings"
-        " WHERE ? IS NULL OR grp=? ORDER BY at", (group, group))
+        " WHERE ? IS NULL OR grp=? ORDER BY at, id", (group, group))]
 
 
 # ---------------------------------------------------------------- the ledger: block list
@@ -209,7 +243,7 @@ async def block(store: Store, member: str, at: datetime, group: str, reason: str
     await store.execute(
         "INSERT INTO blocklist (member, at, grp, reason) VALUES (?, ?, ?, ?)"
         " ON CONFLICT (member) DO UPDATE SET at=excluded.at, grp=excluded.grp,"
-        " reason=excluded.reason", (member, at.timestamp(), group, reason))
+        " reason=excluded.reason", (member, stamp(at), group, reason))
 
 
 async def unblock(store: Store, member: str) -> bool:
@@ -260,8 +294,8 @@ def _case(row: Sequence[Any], now: datetime) -> Case:
      closed_at, closed_by) = row
     tz = now.tzinfo
     return Case(case_id, kind, group, member, name, text, reason, ref, Status(status),
-                datetime.fromtimestamp(opened_at, tz), opened_by,
-                None if closed_at is None else datetime.fromtimestamp(closed_at, tz), closed_by)
+                instant(opened_at).astimezone(tz), opened_by,
+                None if closed_at is None else instant(closed_at).astimezone(tz), closed_by)
 
 
 def is_case_id(text: str) -> bool:
@@ -295,8 +329,7 @@ async def open_case(store: Store, *, kind: str, group: str, member: str, name: s
         attempt += 1
     await store.execute(
         f"INSERT INTO cases ({_CASE_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,NULL,NULL)",
-        (case_id, kind, group, member, name, text, reason, ref, Status.OPEN, at.timestamp(),
-         by))
+        (case_id, kind, group, member, name, text, reason, ref, Status.OPEN, stamp(at), by))
     return Case(case_id, kind, group, member, name, text, reason, ref, Status.OPEN, at, by,
                 None, None)
 
@@ -311,7 +344,7 @@ async def close_case(store: Store, case_id: str, status: Status, by: str,
     """Close an open case; False if it was closed already."""
     return await store.changes(
         "UPDATE cases SET status=?, closed_at=?, closed_by=? WHERE id=? AND status='open'",
-        (status, at.timestamp(), by, case_id)) > 0
+        (status, stamp(at), by, case_id)) > 0
 
 
 async def close_cases_about(store: Store, kind: str, group: str, member: str, ref: str,
@@ -321,7 +354,7 @@ async def close_cases_about(store: Store, kind: str, group: str, member: str, re
     return await store.changes(
         "UPDATE cases SET status=?, closed_at=?, closed_by=? WHERE kind=? AND grp=?"
         " AND member=? AND ref=? AND status='open'",
-        (status, at.timestamp(), by, kind, group, member, ref))
+        (status, stamp(at), by, kind, group, member, ref))
 
 
 async def open_cases(store: Reader, now: datetime) -> list[Case]:
@@ -335,10 +368,11 @@ async def response_times(store: Reader, kind: str, since: datetime,
     """Cases of `kind` opened in [since, until): how many, and the seconds from opening to
     the first answer of each one answered (the hand-off's first-response times)."""
     rows = await store.all(
-        "SELECT status, closed_at - opened_at FROM cases WHERE kind=? AND opened_at>=?"
-        " AND opened_at<?", (kind, since.timestamp(), until.timestamp()))
-    return len(rows), sorted(float(took) for status, took in rows
-                             if status == Status.ANSWERED and took is not None)
+        "SELECT status, opened_at, closed_at FROM cases WHERE kind=? AND opened_at>=?"
+        " AND opened_at<?", (kind, stamp(since), stamp(until)))
+    return len(rows), sorted(
+        (instant(closed) - instant(opened)).total_seconds()
+        for status, opened, closed in rows if status == Status.ANSWERED and closed is not None)
 
 
 # ---------------------------------------------------------------- decisions
@@ -487,7 +521,7 @@ class Moderator:
             return False
         entry = await roster.entry(store, self.group, member)
         joined = None if entry is None else entry.joined_at
-        return joined is None or float(row[0]) >= joined.timestamp()
+        return joined is None or instant(row[0]) >= joined
 
     async def _record(self, member: str, offence: Offence, message: str) -> int | None:
         """Store a warning; the member's count in force, or None if `message` had one."""
@@ -508,8 +542,8 @@ async def warning_times(store: Reader, since: datetime,
     """When each warning from `since` on was given (revoked ones not counted)."""
     rows = await store.all(
         "SELECT at FROM warnings WHERE at >= ? AND (ended IS NULL OR ended != 'revoked')"
-        " AND (? IS NULL OR grp = ?)", (since.timestamp(), group, group))
-    return [datetime.fromtimestamp(at, since.tzinfo) for (at,) in rows]
+        " AND (? IS NULL OR grp = ?)", (stamp(since), group, group))
+    return [instant(at).astimezone(since.tzinfo) for (at,) in rows]
 
 
 async def warning_group(store: Reader, warning_id: int) -> str | None:
@@ -528,6 +562,6 @@ class Blocked:
 
 async def blocked(store: Reader, tz: tzinfo) -> list[Blocked]:
     """The block list, newest first."""
-    return [Blocked(member, datetime.fromtimestamp(at, tz), grp, reason)
+    return [Blocked(member, instant(at).astimezone(tz), grp, reason)
             for member, at, grp, reason in await store.all(
                 "SELECT member, at, grp, reason FROM blocklist ORDER BY at DESC")]

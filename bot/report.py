@@ -124,7 +124,7 @@ async def _warnings(store: Reader, group: str | None, tz: tzinfo,
                     stages: Sequence[str]) -> Rows:
     rows = await moderation.all_warnings(store, group)
     return ("group", "member", "at", "detector", "reason", "weight", "ended"), [
-        (grp, member, datetime.fromtimestamp(at, tz).isoformat(), *rest)
+        (grp, member, _shown(at, tz), *rest)
         for grp, member, at, *rest in rows]
 
 

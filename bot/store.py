@@ -115,6 +115,14 @@ CORE_MIGRATIONS: Sequence[str] = (
     UPDATE outbox_sent SET at = strftime('%Y-%m-%dT%H:%M:%f', at) || '000+00:00';
     UPDATE seen_messages SET at = strftime('%Y-%m-%dT%H:%M:%f', at) || '000+00:00';
     """,
+    # 4: the same for the times handlers keep in `state` (a welcome, a friend acceptance, a
+    #    cooldown): JSON strings of ISO times with the bot's offset become UTC.
+    """
+    UPDATE state SET value = '"' || strftime('%Y-%m-%dT%H:%M:%f', substr(value, 2,
+        length(value) - 2)) || '000+00:00"'
+    WHERE value GLOB '"[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T*[+-][0-9][0-9]:[0-9][0-9]"'
+      AND value NOT GLOB '*+00:00"';
+    """,
 )
 
 

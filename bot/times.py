@@ -19,11 +19,23 @@ def unstamp(value: object) -> datetime | None:
     return datetime.fromisoformat(str(value)).astimezone(UTC)
 
 
+def instant(value: object) -> datetime:
+    """A stored time that is never NULL, as an aware datetime in UTC."""
+    return datetime.fromisoformat(str(value)).astimezone(UTC)
+
+
 def to_utc(table: str, *columns: str) -> str:
     """The SQLite migration step that rewrites a table's times, stored before in the bot's
     zone, as `stamp` stores them (to the millisecond)."""
     return "".join(f"UPDATE {table} SET {c} = strftime('%Y-%m-%dT%H:%M:%f', {c}) || '000+00:00';"
                    for c in columns)
+
+
+def from_epoch(table: str, *columns: str) -> str:
+    """The SQLite migration step that rewrites a table's times, stored before as epoch seconds,
+    as `stamp` stores them (to the millisecond); NULL stays NULL."""
+    return "".join(f"UPDATE {table} SET {c} = strftime('%Y-%m-%dT%H:%M:%f', {c}, 'unixepoch')"
+                   " || '000+00:00';" for c in columns)
 
 
 def span(delta: timedelta) -> str:

@@ -20,7 +20,7 @@ handler answers an ad. A message delivered twice (same id) is stopped the second
 from __future__ import annotations
 
 import hashlib
-from datetime import timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 from pathlib import PurePosixPath
 from typing import Annotated, Any
@@ -47,6 +47,7 @@ from bot.moderation import (
 )
 from bot.sanitize import clean
 from bot.text import normalize, strip_mentions, unmask
+from bot.times import from_epoch, stamp
 
 
 class Rejoin(StrEnum):
@@ -63,7 +64,9 @@ def _off_means_ignore(value: Any) -> Any:
 
 ActionSetting = Annotated[Action, BeforeValidator(_off_means_ignore)]
 RejoinSetting = Annotated[Rejoin, BeforeValidator(_off_means_ignore)]
-# antispam_recent keeps the last hour of messages, so rate windows are at most an hour
+# the rate detectors read the last hour of messages, so their windows are at most an hour
+RECENT = timedelta(hours=1)
+PRUNE_EVERY = timedelta(minutes=10)  # how often a group's older messages are deleted
 Window = Annotated[Duration, Field(gt=timedelta(0), le=timedelta(hours=1))]
 
 SEVERITY = list(Action)
@@ -218,6 +221,24 @@ class Antispam(Handler[Config]):
         """,
         # 2: who posted a text first, for the raid rule
         "CREATE INDEX antispam_recent_digest ON antispam_recent (grp, digest, at)",
+        # 3: one time representation (bot/times.py), an explicit id (the order of posting),
+        #    a member's recent messages by index (the rate check), and old messages pruned by
+        #    the handler instead of a trigger on every insert.
+        "DROP TRIGGER antispam_recent_hour;" + from_epoch("antispam_recent", "at") + """
+        CREATE TABLE antispam_recent_new (
+            id INTEGER PRIMARY KEY, grp TEXT NOT NULL, member TEXT NOT NULL,
+            message TEXT NOT NULL, at TEXT NOT NULL, digest TEXT NOT NULL,
+            acted INTEGER NOT NULL DEFAULT 0);
+        INSERT INTO antispam_recent_new SELECT rowid, grp, member, message, at, digest, acted
+            FROM antispam_recent;
+        DROP TABLE antispam_recent;
+        ALTER TABLE antispam_recent_new RENAME TO antispam_recent;
+        CREATE UNIQUE INDEX antispam_recent_message ON antispam_recent (grp, message)
+            WHERE message != '';
+        CREATE INDEX antispam_recent_at ON antispam_recent (grp, at);
+        CREATE INDEX antispam_recent_digest ON antispam_recent (grp, digest, at);
+        CREATE INDEX antispam_recent_member ON antispam_recent (grp, member, at);
+        """,
     )
 
     def prepare(self) -> None:
@@ -231,8 +252,7 @@ class Antispam(Handler[Config]):
             allow=[*words.allow, *(words.allow_file.lines() if words.allow_file else ())])
         self._allow = [normalize(domain).strip(".") for domain in config.links.allow]
         self._said: dict[tuple[str, str], list[tuple[float, str]]] = {}
-        self._horizon = max(config.flood.within, config.repeats.within,
-                            config.raid.within).total_seconds()
+        self._pruned: dict[str, datetime] = {}  # group -> when its old messages went
 
     async def handle(self, event: Message | MemberJoined, ctx: Context) -> Flow:
         if ctx.group is None:
@@ -378,26 +398,30 @@ class Antispam(Handler[Config]):
     # ------------------------------------------------------------ rates: flood, repeats, raids
 
     async def _remember(self, event: Message, ctx: Context, digest: str) -> bool:
-        """Keep the message for the rate detectors (the table keeps the last hour);
-        False if its id was seen before."""
+        """Keep the message for the rate detectors, which read the last hour (older ones
+        are deleted now and then); False if its id was seen before."""
+        now = ctx.now
+        if now - self._pruned.get(ctx.scope, now - PRUNE_EVERY) >= PRUNE_EVERY:
+            self._pruned[ctx.scope] = now
+            await ctx.store.execute("DELETE FROM antispam_recent WHERE grp=? AND at<?",
+                                    (ctx.scope, stamp(now - RECENT)))
         return await ctx.store.changes(
-            "INSERT OR IGNORE INTO antispam_recent (grp, member, message, at, digest)"
-            " VALUES (?, ?, ?, ?, ?)",
-            (ctx.scope, event.sender.id, event.id, ctx.now.timestamp(), digest)) > 0
+            "INSERT INTO antispam_recent (grp, member, message, at, digest)"
+            " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            (ctx.scope, event.sender.id, event.id, stamp(now), digest)) > 0
 
     async def _rates(self, event: Message, ctx: Context, compact: str,
                      digest: str) -> list[Offence]:
-        """Flood and repeats offences, counted in one query over the recent messages (those
-        already punished do not count again)."""
-        config, now = self.config, ctx.now.timestamp()
+        """Flood and repeats offences, counted in one query over the member's recent
+        messages (those already punished do not count again)."""
+        config, now = self.config, ctx.now
         flood, repeats = config.flood, config.repeats
+        flood_since, repeats_since = stamp(now - flood.within), stamp(now - repeats.within)
         row = await ctx.store.one(
-            "SELECT count(*) FILTER (WHERE member=? AND at>? AND acted=0),"
-            " count(*) FILTER (WHERE member=? AND digest=? AND at>? AND acted=0)"
-            " FROM antispam_recent WHERE grp=? AND at>?",
-            (event.sender.id, now - flood.within.total_seconds(),
-             event.sender.id, digest, now - repeats.within.total_seconds(),
-             ctx.scope, now - self._horizon))
+            "SELECT count(*) FILTER (WHERE at>?), count(*) FILTER (WHERE digest=? AND at>?)"
+            " FROM antispam_recent WHERE grp=? AND member=? AND at>? AND acted=0",
+            (flood_since, digest, repeats_since, ctx.scope, event.sender.id,
+             min(flood_since, repeats_since)))
         messages, times = row or (0, 0)
         found = []
         if times >= repeats.times and len(compact) >= repeats.min_length:
@@ -420,11 +444,11 @@ class Antispam(Handler[Config]):
         raid = self.config.raid
         if raid.action is Action.IGNORE or len(compact) < raid.min_length:
             return []
-        since = ctx.now.timestamp() - raid.within.total_seconds()
+        since = stamp(ctx.now - raid.within)
         posters = await ctx.store.all(
             "SELECT member, max(message), sum(acted), count(*), max(at) FROM antispam_recent"
-            " WHERE grp=? AND digest=? GROUP BY member ORDER BY min(at), min(rowid)",
-            (ctx.scope, digest))
+            " WHERE grp=? AND digest=? AND at>? GROUP BY member ORDER BY min(at), min(id)",
+            (ctx.scope, digest, stamp(ctx.now - RECENT)))
         if sum(1 for *_, last in posters if last > since) < raid.members:
             return []
         suspects = [(member, message, acted) for member, message, acted, copies, last

@@ -19,6 +19,7 @@ from bot.events import MemberJoined, MemberLeft, Message, Tick
 from bot.handler import CONTINUE, STOP, Flow, Handler, HandlerConfig
 from bot.store import Reader
 from bot.text import WordMatcher, normalize, strip_mentions
+from bot.times import instant, stamp, to_utc
 
 INVITES = "fission_invites"
 REWARDS = "fission_rewards"
@@ -69,6 +70,8 @@ class Fission(Handler[Config]):
             grp TEXT NOT NULL, inviter TEXT NOT NULL, invitations INTEGER NOT NULL,
             points INTEGER NOT NULL, at TEXT NOT NULL, PRIMARY KEY (grp, inviter, invitations));
         """,
+        # 2: one time representation (bot/times.py): UTC, not the bot's offset
+        to_utc(INVITES, "at", "left_at") + to_utc(REWARDS, "at"),
     )
 
     def prepare(self) -> None:
@@ -99,7 +102,7 @@ class Fission(Handler[Config]):
                     f"INSERT INTO {INVITES} (grp, invitee, inviter, at) VALUES (?, ?, ?, ?)"
                     " ON CONFLICT (grp, invitee) DO UPDATE SET inviter=excluded.inviter,"
                     " at=excluded.at, left_at=NULL, counts=1 WHERE counts=0",
-                    (ctx.scope, member.id, inviter, ctx.now.isoformat())):
+                    (ctx.scope, member.id, inviter, stamp(ctx.now))):
                 await ctx.schedule(f"stay:{member.id}", self.config.min_stay,
                                    {"inviter": inviter})
 
@@ -112,7 +115,7 @@ class Fission(Handler[Config]):
             if await ctx.store.changes(
                     f"INSERT OR IGNORE INTO {REWARDS} VALUES (?, ?, ?, ?, ?)",
                     (ctx.scope, inviter, reward.invitations, reward.points,
-                     ctx.now.isoformat())):
+                     stamp(ctx.now))):
                 ctx.say(reward.text.render({"member": await ctx.name(inviter),
                                             "count": reward.invitations,
                                             "points": reward.points}), mentions=[inviter])
@@ -124,12 +127,12 @@ class Fission(Handler[Config]):
                 (ctx.scope, member.id))
             if row is None:
                 continue
-            early = ctx.now - datetime.fromisoformat(row[0]) < self.config.min_stay
+            early = ctx.now - instant(row[0]) < self.config.min_stay
             if early:
                 await ctx.cancel(f"stay:{member.id}")
             await ctx.store.execute(
                 f"UPDATE {INVITES} SET left_at=?, counts=? WHERE grp=? AND invitee=?",
-                (ctx.now.isoformat(), 0 if early else 1, ctx.scope, member.id))
+                (stamp(ctx.now), 0 if early else 1, ctx.scope, member.id))
 
     async def _settled(self, ctx: Context, inviter: str) -> int:
         """The inviter's invitations whose invitee has stayed `min_stay` by now."""
@@ -137,7 +140,7 @@ class Fission(Handler[Config]):
             f"SELECT at FROM {INVITES} WHERE grp=? AND inviter=? AND counts=1",
             (ctx.scope, inviter))
         stayed_since = ctx.now - self.config.min_stay
-        return sum(1 for (at,) in rows if datetime.fromisoformat(at) <= stayed_since)
+        return sum(1 for (at,) in rows if instant(at) <= stayed_since)
 
     async def _leaderboard(self, ctx: Context) -> None:
         board = self.config.leaderboard
@@ -164,7 +167,7 @@ async def invited_by(store: Reader, inviter: str) -> int:
 
 async def rewards_of(store: Reader, inviter: str) -> list[tuple[str, int, int, datetime]]:
     """(group, invitations, points, when) of each reward the member earned."""
-    return [(str(grp), int(n), int(points), datetime.fromisoformat(at))
+    return [(str(grp), int(n), int(points), instant(at))
             for grp, n, points, at in await store.all(
                 f"SELECT grp, invitations, points, at FROM {REWARDS} WHERE inviter=?"
                 " ORDER BY at", (inviter,))]

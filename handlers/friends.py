@@ -19,6 +19,7 @@ from bot.context import Context
 from bot.events import FriendRequest
 from bot.handler import CONTINUE, STOP, Flow, Handler, HandlerConfig
 from bot.text import WordMatcher, normalize
+from bot.times import stamp
 
 
 class Accept(StrEnum):
@@ -56,7 +57,7 @@ class Friends(Handler[Config]):
         if not self._wanted(event.hello):
             await self._ignore(event, ctx)
             return CONTINUE
-        await ctx.set("accepted", ctx.now.isoformat(), member=contact.id)
+        await ctx.set("accepted", stamp(ctx.now), member=contact.id)
         await ctx.audit("friend_accepted", contact.id, f"hello: {event.hello}")
         ctx.accept_friend(contact.id, event.request)
         if self.config.greeting is not None:

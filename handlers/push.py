@@ -32,6 +32,7 @@ from bot.context import Context
 from bot.events import Tick
 from bot.handler import CONTINUE, Flow, Handler, HandlerConfig, Schedule
 from bot.sanitize import Safe
+from bot.times import instant, stamp, to_utc
 
 
 def _quoted_time(value: Any) -> Any:
@@ -183,6 +184,8 @@ MIGRATIONS = (
         outcome TEXT NOT NULL, at TEXT NOT NULL, item INTEGER,
         PRIMARY KEY (grp, schedule, fire_time));
     """,
+    # 2: one time representation (bot/times.py): UTC, not the bot's offset
+    to_utc("push_log", "fire_time", "at"),
 )
 
 
@@ -207,7 +210,7 @@ class Push(Handler[Config]):
         push = self._by_job.get(event.key) if moved_from is None else self._by_id.get(event.key)
         if push is None or ctx.group is None:
             return CONTINUE  # a schedule the config no longer has
-        fire = event.due if moved_from is None else datetime.fromisoformat(moved_from)
+        fire = event.due if moved_from is None else instant(moved_from)
         if not await self._claim(ctx, push, fire, moved=moved_from is not None):
             return CONTINUE  # this run was handled already
         if moved_from is not None and ctx.now - event.due > push.grace:
@@ -216,8 +219,8 @@ class Push(Handler[Config]):
             outcome, item = await self._run(ctx, push, fire, may_move=moved_from is None)
         await ctx.store.execute(
             "UPDATE push_log SET outcome=?, at=?, item=? WHERE grp=? AND schedule=?"
-            " AND fire_time=?", (outcome, ctx.now.isoformat(), item, ctx.scope, push.id,
-                                 fire.isoformat()))
+            " AND fire_time=?", (outcome, stamp(ctx.now), item, ctx.scope, push.id,
+                                 stamp(fire)))
         return CONTINUE
 
     async def _claim(self, ctx: Context, push: PushSchedule, fire: datetime,
@@ -226,10 +229,10 @@ class Push(Handler[Config]):
         if moved:
             return bool(await ctx.store.changes(
                 "UPDATE push_log SET outcome='due' WHERE grp=? AND schedule=? AND fire_time=?"
-                " AND outcome='moved'", (ctx.scope, push.id, fire.isoformat())))
+                " AND outcome='moved'", (ctx.scope, push.id, stamp(fire))))
         return bool(await ctx.store.changes(
             "INSERT OR IGNORE INTO push_log VALUES (?, ?, ?, 'due', ?, NULL)",
-            (ctx.scope, push.id, fire.isoformat(), ctx.now.isoformat())))
+            (ctx.scope, push.id, stamp(fire), stamp(ctx.now))))
 
     async def _run(self, ctx: Context, push: PushSchedule, fire: datetime,
                    may_move: bool) -> tuple[str, int | None]:
@@ -237,7 +240,7 @@ class Push(Handler[Config]):
         quiet = self.config.quiet_hours
         if quiet is not None and quiet_covers(ctx.now.time(), quiet.start, quiet.end):
             if quiet.action is InQuiet.MOVE and may_move and await ctx.schedule(
-                    push.id, quiet_end(ctx.now, quiet.end), {"fire_time": fire.isoformat()},
+                    push.id, quiet_end(ctx.now, quiet.end), {"fire_time": stamp(fire)},
                     replace=False):
                 return "moved", None
             return "skipped_quiet", None
@@ -254,8 +257,8 @@ class Push(Handler[Config]):
     async def _too_soon(self, ctx: Context) -> bool:
         last = await ctx.store.one(
             "SELECT at FROM push_log WHERE grp=? AND outcome='sent'"
-            " ORDER BY julianday(at) DESC LIMIT 1", (ctx.scope,))
-        return last is not None and ctx.now - datetime.fromisoformat(last[0]) < \
+            " ORDER BY at DESC LIMIT 1", (ctx.scope,))
+        return last is not None and ctx.now - instant(last[0]) < \
             self.config.min_gap
 
     async def _next_index(self, ctx: Context, push: PushSchedule, count: int) -> int | None:

@@ -5,7 +5,7 @@ first thing the bot says to them (the outbox keeps it ahead of the answer: bot/o
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Annotated
 
 from pydantic import Field, model_validator
@@ -15,6 +15,7 @@ from bot.context import Context
 from bot.events import MemberJoined, MemberLeft, Message, Tick
 from bot.handler import CONTINUE, Flow, Handler, HandlerConfig
 from bot.sanitize import Safe, names
+from bot.times import instant, stamp
 
 PLACEHOLDERS = ("members", "group", "count", "size", "rules")
 
@@ -66,10 +67,10 @@ class Welcome(Handler[Config]):
                 continue
             last = await ctx.get("welcomed", member=member.id)
             if last is not None and (self.config.again_after is None or
-                                     ctx.now - datetime.fromisoformat(last)
+                                     ctx.now - instant(last)
                                      < self.config.again_after):
                 continue
-            await ctx.set("welcomed", ctx.now.isoformat(), member=member.id)
+            await ctx.set("welcomed", stamp(ctx.now), member=member.id)
             pending.append([member.id, member.name])
         if pending:
             await ctx.set("pending", pending)

@@ -37,7 +37,7 @@ def _sent(h: Harness) -> list[tuple[str, str]]:
 async def _log(h: Harness) -> list[tuple[str, str, str]]:
     rows = await h.bot.store.all(
         "SELECT schedule, fire_time, outcome FROM push_log ORDER BY rowid")
-    return [(schedule, f"{datetime.fromisoformat(fire):%a %H:%M}", outcome)
+    return [(schedule, f"{datetime.fromisoformat(fire).astimezone(TZ):%a %H:%M}", outcome)
             for schedule, fire, outcome in rows]
 
 
