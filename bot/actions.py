@@ -17,7 +17,10 @@ class Action:
         return group if group is not None else "@direct"
 
     def to_json(self) -> dict[str, Any]:
-        return {"action": self.kind, **asdict(self)}
+        data = asdict(self)
+        if data.get("file") == "":  # a text stores and shows as it did before files
+            del data["file"]
+        return {"action": self.kind, **data}
 
     @staticmethod
     def from_json(data: dict[str, Any]) -> Action:
@@ -30,17 +33,23 @@ class Action:
 
 @dataclass(frozen=True, slots=True)
 class Say(Action):
+    """A text in a group, or (`file`) an image or file: one WeChat send either way."""
+
     kind: ClassVar[str] = "say"
     group: str
     text: str
     mentions: tuple[str, ...] = ()
+    file: str = ""  # a content file by its name under content/ (bot/media.py); text is ''
 
 
 @dataclass(frozen=True, slots=True)
 class Dm(Action):
+    """A private text, or (`file`) an image or file."""
+
     kind: ClassVar[str] = "dm"
     to: str
     text: str
+    file: str = ""  # as Say.file
 
 
 @dataclass(frozen=True, slots=True)

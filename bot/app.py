@@ -88,7 +88,8 @@ class Bot:
         self.governor = Governor(self.store, settings.governor, settings.outbox,
                                  self._governor_random, self.metrics)
         self._delivery = Delivery(self.gateway, self.outbox, self.store, lambda: self.admins,
-                                  self.metrics, self.governor)
+                                  self.metrics, self.governor,
+                                  lambda: self.deployment.content_dir)
         self.metrics.queued(lambda: len(self.outbox))
         if not getattr(self.gateway, "reports_connection", False):
             self.metrics.platform(True)  # an embedded platform is always there

@@ -32,8 +32,8 @@ from pydantic import (
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from bot import yamlfile
-from bot.handler import Handler, Registry
+from bot import media, yamlfile
+from bot.handler import Handler, HandlerConfig, Registry
 from bot.regex import Pattern
 from bot.sanitize import Safe, clean
 from bot.scheduler import cron_trigger
@@ -176,6 +176,34 @@ def _content(value: Any, info: ValidationInfo) -> Content:
 
 ContentFile = Annotated[Content, PlainValidator(_content)]
 
+
+def _sendable(image: bool) -> PlainValidator:
+    """An image (or other file) under content/ the bot may send: its name there."""
+
+    def check(value: Any, info: ValidationInfo) -> str:
+        root: Path | None = (info.context or {}).get("content_dir")
+        if root is None:
+            raise ValueError("content files need the deployment's content directory")
+        return media.find(root, value, image=image).name
+
+    return PlainValidator(check)
+
+
+ImageFile = Annotated[str, _sendable(image=True)]
+AttachmentFile = Annotated[str, _sendable(image=False)]
+
+
+class Media(HandlerConfig):
+    """`image` and `attachment`: sent after the text (if any), each a WeChat send of its own
+    (bot/media.py: the types and size the bot sends)."""
+
+    image: ImageFile | None = None
+    attachment: AttachmentFile | None = None
+
+    @property
+    def files(self) -> list[str]:
+        return [name for name in (self.image, self.attachment) if name is not None]
+
 CRON_HORIZON = timedelta(days=8 * 366)
 """A schedule that does not fire within this time (from now) is a mistake, like 30 February."""
 
@@ -282,6 +310,7 @@ class Budgets(Model):
 
     group_messages: Budget = Budget(per_minute=20, per_hour=300, per_day=2000)
     private_messages: Budget = Budget(per_minute=10, per_hour=100, per_day=500)
+    files: Budget = Budget(per_minute=5, per_hour=60, per_day=300)  # images and files
     friend_accepts: Budget = Budget(per_minute=2, per_hour=30, per_day=120)
     invitations: Budget = Budget(per_minute=2, per_hour=30, per_day=120)
     removals: Budget = Budget(per_minute=5, per_hour=50, per_day=200)

@@ -220,24 +220,31 @@ class Context:
 
     # ------------------------------------------------------------ actions
 
-    def say(self, text: str, mentions: Iterable[str] = (), group: str | None = None) -> None:
-        """Post in this group (or another); mentioned members are shown as @Name before it."""
+    def say(self, text: str, mentions: Iterable[str] = (), group: str | None = None,
+            files: Sequence[str] = ()) -> None:
+        """Post in this group (or another); mentioned members are shown as @Name before it.
+        Then each of `files` (images or files by their names under content/, bot/media.py),
+        a WeChat send of its own; with files, an empty text sends only them."""
         target = group or self.scope
         if not target:
             raise ValueError("say() needs a group; use dm() in a private chat")
-        self.actions.append(Say(target, text, tuple(mentions)))
+        if text or not files:
+            self.actions.append(Say(target, text, tuple(mentions)))
+        self.actions.extend(Say(target, "", file=file) for file in files)
 
-    def reply(self, text: str, mention: bool = False) -> None:
-        """Answer the member the event is about, where it happened."""
+    def reply(self, text: str, mention: bool = False, files: Sequence[str] = ()) -> None:
+        """Answer the member the event is about, where it happened (files as for say)."""
         member = self.member
         if self.group is None:
             if member is not None:
-                self.dm(member.id, text)
+                self.dm(member.id, text, files)
             return
-        self.say(text, (member.id,) if mention and member else ())
+        self.say(text, (member.id,) if mention and member else (), files=files)
 
-    def dm(self, contact: str, text: str) -> None:
-        self.actions.append(Dm(contact, text))
+    def dm(self, contact: str, text: str, files: Sequence[str] = ()) -> None:
+        if text or not files:
+            self.actions.append(Dm(contact, text))
+        self.actions.extend(Dm(contact, "", file=file) for file in files)
 
     def tell_admins(self, text: str) -> None:
         for admin in self.admins:

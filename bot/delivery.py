@@ -4,7 +4,8 @@
 - Disconnected: nothing was done; everything waits and tries again every HOLD (so it goes
   within a second of the platform being back), counting no attempt.
 - RateLimited: tried again after the platform's `retry_after`, else the back-off.
-- Refused: audited, and the admins are told; never tried again.
+- Refused: audited, and the admins are told; never tried again. So is an image or file
+  whose content file is gone (or no longer sendable) when its turn comes.
 - Uncertain: a message is not sent again (at most once), audited `<kind>_uncertain`; a
   removal or invitation is checked against the member list before it is repeated.
 - Any other GatewayError: tried again with back-off (5 s, 20 s, 80 s, 320 s), then given
@@ -16,12 +17,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from bot import audit
 from bot.actions import AcceptFriend, Action, Dm, Invite, Kick, RenameGroup, Say
 from bot.adapters.base import Disconnected, Gateway, GatewayError, RateLimited, Refused, Uncertain
 from bot.governor import ACCOUNT, Governor
+from bot.media import Attachment, find
 from bot.metrics import Metrics
 from bot.outbox import Outbox, Queued
 from bot.store import Store
@@ -39,8 +42,9 @@ def backoff(attempts: int) -> timedelta:
 class Delivery:
     def __init__(self, gateway: Gateway, outbox: Outbox, store: Store,
                  admins: Callable[[], Sequence[str]], metrics: Metrics,
-                 governor: Governor) -> None:
+                 governor: Governor, content: Callable[[], Path]) -> None:
         self.gateway = gateway
+        self._content = content  # the content directory files are sent from
         self.outbox = outbox
         self.governor = governor
         outbox.gate = governor.gate
@@ -68,13 +72,18 @@ class Delivery:
             await self.outbox.done(item)
             return
         try:
+            file = self._attachment(action)
+        except Refused as exc:  # nothing went to WeChat: no budget spent
+            await self._failed(item, now, exc, admins)
+            return
+        try:
             if (item.verify or item.uncertain) and await self._already_done(action):
                 log.info("%s was done already; not done again", action)
                 await self._record(now, action, "verified", "found done in the member list")
                 await self.outbox.done(item)
                 return
             await self.outbox.sending(item)
-            await _send(self.gateway, action)
+            await _send(self.gateway, action, file)
         except Disconnected as exc:
             if await self.outbox.hold(item, now + HOLD):
                 log.warning("the platform is away (%s); %d actions wait for it", exc,
@@ -149,6 +158,16 @@ class Delivery:
                     delay)
         await self.outbox.retry(item, now + delay, verify=verify)
 
+    def _attachment(self, action: Action) -> Attachment | None:
+        """The content file an image or file send names, as it is now."""
+        name = getattr(action, "file", "")
+        if not name:
+            return None
+        try:
+            return find(self._content(), name)
+        except ValueError as exc:
+            raise Refused(f"cannot send {name}: {exc}") from None
+
     async def _already_done(self, action: Action) -> bool:
         """For a removal or invitation that may have happened: does the member list say so?"""
         if not isinstance(action, (Kick, Invite)):
@@ -163,12 +182,12 @@ class Delivery:
                            "outbox", f"{detail} ({_describe(action)})")
 
 
-async def _send(gw: Gateway, action: Action) -> None:
+async def _send(gw: Gateway, action: Action, file: Attachment | None) -> None:
     match action:
         case Say(group, text, mentions):
-            await gw.send_text(group, text, mentions)
+            await (gw.send_file(group, file) if file else gw.send_text(group, text, mentions))
         case Dm(to, text):
-            await gw.send_dm(to, text)
+            await (gw.send_dm_file(to, file) if file else gw.send_dm(to, text))
         case Kick(group, member, reason):
             await gw.remove_member(group, member, reason)
         case Invite(group, member):

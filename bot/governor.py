@@ -1,9 +1,9 @@
 """The send governor: what keeps the WeChat account alive. It sits between the outbox and
 the gateway (the outbox asks it when each action may go; delivery tells it what happened).
 
-- Budgets per account and kind (group messages, private messages, friend acceptances,
-  invitations, removals): per_minute is a least gap between two actions of the kind,
-  per_hour and per_day count the last 60 minutes and 24 hours.
+- Budgets per account and kind (group messages, private messages, images and files,
+  friend acceptances, invitations, removals): per_minute is a least gap between two actions
+  of the kind, per_hour and per_day count the last 60 minutes and 24 hours.
 - Jitter: every gap (the outbox's per group and overall, and the kind's) is its least
   times 1 + a random share up to `jitter`, drawn from the bot's seeded random: never less.
 - Shares: a class may use only its share of a budget, the rest is kept for the classes
@@ -48,6 +48,12 @@ BUDGET_OF: dict[str, str] = {
     "say": "group_messages", "rename_group": "group_messages", "dm": "private_messages",
     "accept_friend": "friend_accepts", "invite": "invitations", "kick": "removals",
 }
+FILES = "files"  # what an image or file spends, in a group or private chat alike
+
+
+def budget_of(action: Action) -> str:
+    """The budget `action` spends: an image or file its own, else its kind's."""
+    return FILES if getattr(action, "file", "") else BUDGET_OF[action.kind]
 
 MIGRATIONS: Sequence[str] = (
     """
@@ -139,7 +145,7 @@ class Governor:
         if not self.settings.enabled:
             return now
         action = item.action
-        budget = BUDGET_OF[action.kind]
+        budget = budget_of(action)
         at = max([self._next.get(key, now) for key in (action.lane, budget, "")] + [now])
         spent = self._spent(item, budget, now)
         for key in (budget, ACCOUNT):
@@ -185,7 +191,7 @@ class Governor:
         held = self.deferred.pop(item.id, None)
         waited = (now - held[1]).total_seconds() if held else 0.0
         action = item.action
-        budget = BUDGET_OF[action.kind]
+        budget = budget_of(action)
         per_minute = self.limits(budget, now)[0]
         self._next[action.lane] = now + self._jittered(self._interval)
         self._next[""] = now + self._jittered(self._gap)
@@ -207,7 +213,7 @@ class Governor:
 
     def ok(self, action: Action) -> None:
         """A send of the kind went through: its pause is over (its level stays a while)."""
-        for key in (BUDGET_OF[action.kind], ACCOUNT):
+        for key in (budget_of(action), ACCOUNT):
             if (pause := self._pauses.get(key)) is not None:
                 pause.told = False
 
@@ -219,7 +225,7 @@ class Governor:
         if any(p.search(text) for p in self._account_patterns):
             return ACCOUNT
         if isinstance(exc, RateLimited) or any(p.search(text) for p in self._patterns):
-            return BUDGET_OF[action.kind]
+            return budget_of(action)
         return None
 
     def pause(self, key: str, now: datetime, retry_after: float | None) -> tuple[Pause, bool]:

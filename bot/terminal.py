@@ -37,6 +37,7 @@ from bot.events import (
     Message,
 )
 from bot.handler import Registry
+from bot.media import is_image
 from bot.web.server import serve_for
 
 if TYPE_CHECKING:
@@ -219,7 +220,11 @@ def _wechat_gateway() -> WechatyGateway | None:
 def _show(record: Record) -> None:
     t = f"{record['t'][:10]} {record['t'][11:19]}"  # the bot's date and time, as in the log
     kind = record["action"]
-    if kind == "say":
+    if kind in ("say", "dm") and "file" in record:
+        where = record["group"] if kind == "say" else f"dm -> {record['to']}"
+        shown = "图片" if is_image(record["file"]) else "文件"
+        print(f"{t} [{where}] bot: [{shown} {Path(record['file']).name}]")
+    elif kind == "say":
         mentions = " ".join(f"@{m}" for m in record["mentions"])
         print(f"{t} [{record['group']}] bot: {mentions + ' ' if mentions else ''}{record['text']}")
     elif kind == "dm":

@@ -15,7 +15,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field, ValidationInfo, model_validator
 
-from bot.config import ContentFile, Duration, TemplateText, invalid_at, placeholders
+from bot.config import ContentFile, Duration, Media, TemplateText, invalid_at, placeholders
 from bot.context import Context
 from bot.events import Message
 from bot.handler import CONTINUE, STOP, Flow, Handler, HandlerConfig
@@ -37,7 +37,7 @@ def _pattern(value: str, info: ValidationInfo) -> str:
     return Pattern(value) if info.data.get("match") is MatchKind.REGEX else value
 
 
-class Rule(HandlerConfig):
+class Rule(Media):
     id: str | None = None
     match: MatchKind = MatchKind.CONTAINS
     patterns: list[Annotated[str, AfterValidator(_pattern)]] = Field(min_length=1)
@@ -51,8 +51,9 @@ class Rule(HandlerConfig):
     @model_validator(mode="after")
     def _one_answer(self) -> Rule:
         given = [k for k in ("reply", "replies", "file") if getattr(self, k) is not None]
-        if len(given) != 1:
-            raise ValueError("give exactly one of `reply`, `replies` or `file`")
+        if len(given) > 1 or (not given and not self.files):
+            raise ValueError("give exactly one of `reply`, `replies` or `file` (a text; or "
+                             "only `image` or `attachment`)")
         return self
 
     @property
@@ -117,7 +118,7 @@ class Keywords(Handler[Config]):
             return await self._default(event, ctx)
         cooldown = rule.cooldown if rule.cooldown is not None else self.config.cooldown
         if await self._off_cooldown(f"said:{rule.key}", cooldown, event, ctx):
-            ctx.reply(self._answer(rule, event, ctx), mention=rule.mention)
+            ctx.reply(self._answer(rule, event, ctx), mention=rule.mention, files=rule.files)
         return STOP
 
     async def _off_cooldown(self, key: str, cooldown: timedelta, event: Message,
@@ -144,6 +145,8 @@ class Keywords(Handler[Config]):
     def _answer(rule: Rule, event: Message, ctx: Context) -> str:
         if rule.file is not None:
             return rule.file.text.strip()
+        if rule.reply is None and rule.replies is None:
+            return ""  # only an image or attachment
         template = rule.reply if rule.reply is not None else ctx.random.choice(rule.replies or [])
         assert template is not None
         return template.render({"member": event.sender.name,

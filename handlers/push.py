@@ -3,9 +3,10 @@
 Each schedule has cron times (and one-off dates, `at:`) in the bot's time zone and a content
 file whose items are posted one per run: always the same (fixed), the next one each time
 (rotate), a random one that does not repeat until all were posted (random), or episode N of
-M (series, which stops or starts again at the end). Quiet hours skip a push or move it to
-when they end; two pushes in one group are never closer than `min_gap`. Every run is
-recorded in `push_log`, and the core records cron runs, so a restart never posts one twice.
+M (series, which stops or starts again at the end); an `image` or `attachment` goes with
+every run, after the text (or alone). Quiet hours skip a push or move it to when they end;
+two pushes in one group are never closer than `min_gap`. Every run is recorded in
+`push_log`, and the core records cron runs, so a restart never posts one twice.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from bot.config import (
     ContentFile,
     Cron,
     Duration,
+    Media,
     Template,
     TemplateText,
     placeholders,
@@ -130,7 +132,7 @@ class QuietHours(HandlerConfig):
         return self
 
 
-class PushSchedule(HandlerConfig):
+class PushSchedule(Media):
     id: str = Field(pattern=r"^[A-Za-z0-9_-]+$")
     cron: Annotated[list[Cron], BeforeValidator(_one_or_more)] = []
     at: Annotated[list[At], BeforeValidator(_one_or_more)] = []
@@ -146,8 +148,11 @@ class PushSchedule(HandlerConfig):
     def _items(self) -> PushSchedule:
         if not self.cron and not self.at:
             raise ValueError("give `cron` (repeating times), `at` (one-off dates) or both")
+        if self.content is None and self.text is None and self.files:
+            return self  # only the image or attachment, every run
         if (self.content is None) == (self.text is None):
-            raise ValueError("give exactly one of `content` (a file) or `text`")
+            raise ValueError("give exactly one of `content` (a file) or `text` (or only "
+                             "`image` or `attachment`)")
         count, source = len(self.items()), self.content.path if self.content else "`text`"
         if count == 0:
             raise ValueError(f"{source} has no items")
@@ -247,11 +252,14 @@ class Push(Handler[Config]):
         if await self._too_soon(ctx):
             return "skipped_gap", None
         items = self._items[push.id]
+        if not items:  # a schedule of only an image or attachment
+            ctx.say("", files=push.files)
+            return "sent", None
         index = await self._next_index(ctx, push, len(items))
         if index is None:
             return "finished", None
         ctx.say(push.template.render({"text": Safe(items[index]), "episode": index + 1,
-                                      "episodes": len(items)}))
+                                      "episodes": len(items)}), files=push.files)
         return "sent", index + 1
 
     async def _too_soon(self, ctx: Context) -> bool:

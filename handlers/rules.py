@@ -5,18 +5,26 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.config import ContentFile, Duration
+from pydantic import model_validator
+
+from bot.config import ContentFile, Duration, Media
 from bot.context import Context
 from bot.events import Message
-from bot.handler import CONTINUE, STOP, Flow, Handler, HandlerConfig
+from bot.handler import CONTINUE, STOP, Flow, Handler
 from bot.text import WordMatcher, normalize, strip_mentions
 
 
-class Config(HandlerConfig):
+class Config(Media):
     triggers: list[str] = ["群规", "rules"]
-    text: ContentFile
+    text: ContentFile | None = None
     cooldown: Duration = timedelta(minutes=5)
     mention: bool = False
+
+    @model_validator(mode="after")
+    def _something(self) -> Config:
+        if self.text is None and not self.files:
+            raise ValueError("give `text` (a content file), and/or `image` or `attachment`")
+        return self
 
 
 class Rules(Handler[Config]):
@@ -33,5 +41,6 @@ class Rules(Handler[Config]):
             return CONTINUE
         if not await ctx.off_cooldown("posted", self.config.cooldown):
             return STOP
-        ctx.reply(self.config.text.text.strip(), mention=self.config.mention)
+        text = self.config.text.text.strip() if self.config.text else ""
+        ctx.reply(text, mention=self.config.mention, files=self.config.files)
         return STOP

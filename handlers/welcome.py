@@ -1,7 +1,8 @@
 """Greet newcomers: one message for everyone who joined within a short window, mentioning
 them all; each person once per group (a re-join soon after gets no second welcome). A
 newcomer who speaks before the window ends is greeted at once, so that the welcome is the
-first thing the bot says to them (the outbox keeps it ahead of the answer: bot/outbox.py)."""
+first thing the bot says to them (the outbox keeps it ahead of the answer: bot/outbox.py).
+An `image` or `attachment` (a QR poster) follows the greeting, once per greeting."""
 
 from __future__ import annotations
 
@@ -10,18 +11,18 @@ from typing import Annotated
 
 from pydantic import Field, model_validator
 
-from bot.config import ContentFile, Duration, TemplateText, placeholders
+from bot.config import ContentFile, Duration, Media, TemplateText, placeholders
 from bot.context import Context
 from bot.events import MemberJoined, MemberLeft, Message, Tick
-from bot.handler import CONTINUE, Flow, Handler, HandlerConfig
+from bot.handler import CONTINUE, Flow, Handler
 from bot.sanitize import Safe, names
 from bot.times import instant, stamp
 
 PLACEHOLDERS = ("members", "group", "count", "size", "rules")
 
 
-class Config(HandlerConfig):
-    template: Annotated[TemplateText, placeholders(*PLACEHOLDERS)]
+class Config(Media):
+    template: Annotated[TemplateText, placeholders(*PLACEHOLDERS)] | None = None
     window: Duration = timedelta(seconds=15)
     max_mentions: int = Field(20, ge=1, le=50)
     again_after: Duration | None = timedelta(days=30)
@@ -29,7 +30,9 @@ class Config(HandlerConfig):
 
     @model_validator(mode="after")
     def _rules_given(self) -> Config:
-        if "rules" in self.template.names and self.rules is None:
+        if self.template is None and not self.files:
+            raise ValueError("give `template`, and/or `image` or `attachment`")
+        if self.template is not None and "rules" in self.template.names and self.rules is None:
             raise ValueError("the template uses {rules}: set `rules:` to a content file")
         return self
 
@@ -81,15 +84,19 @@ class Welcome(Handler[Config]):
         await ctx.set("pending", [])
         if not pending or ctx.group is None:
             return
-        size = (await ctx.group_info()).member_count
-        step = self.config.max_mentions
-        for start in range(0, len(pending), step):
-            batch = pending[start:start + step]
-            text = self.config.template.render({
-                "members": names(name for _, name in batch),
-                "group": ctx.group.topic,
-                "count": len(batch),
-                "size": size,
-                "rules": Safe(self.config.rules.text.strip() if self.config.rules else ""),
-            })
-            ctx.say(text, mentions=[member_id for member_id, _ in batch])
+        template = self.config.template
+        if template is not None:
+            size = (await ctx.group_info()).member_count
+            step = self.config.max_mentions
+            for start in range(0, len(pending), step):
+                batch = pending[start:start + step]
+                text = template.render({
+                    "members": names(name for _, name in batch),
+                    "group": ctx.group.topic,
+                    "count": len(batch),
+                    "size": size,
+                    "rules": Safe(self.config.rules.text.strip() if self.config.rules else ""),
+                })
+                ctx.say(text, mentions=[member_id for member_id, _ in batch])
+        if self.config.files:  # once, after the greetings: the poster everyone needs
+            ctx.say("", files=self.config.files)

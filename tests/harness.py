@@ -122,7 +122,12 @@ class Harness:
                 and all(r.get(k) == v for k, v in match.items())]
 
     def texts(self, group: str | None = None) -> list[str]:
-        return [r["text"] for r in self.sent if r["action"] == "say"
+        return [r["text"] for r in self.sent if r["action"] == "say" and "text" in r
+                and (group is None or r["group"] == group)]
+
+    def files(self, group: str | None = None) -> list[str]:
+        """The images and files posted in groups, by their names under content/."""
+        return [r["file"] for r in self.sent if r["action"] == "say" and "file" in r
                 and (group is None or r["group"] == group)]
 
 

@@ -50,3 +50,18 @@ def test_wait_runs_what_falls_due_on_the_way(tmp_path: Path) -> None:
 def test_someone_not_in_the_group_must_join_first(tmp_path: Path) -> None:
     result = _run(_deployment(tmp_path), "/as zoe", "hello")
     assert "! zoe is not in r1: /join zoe first" in result.stdout
+
+
+def test_images_and_files_show_as_such(tmp_path: Path) -> None:
+    config = _deployment(tmp_path)
+    types = config / "types" / "recruitment.yaml"
+    types.write_text(types.read_text(encoding="utf-8").replace(
+        "      text: rules/recruitment.md\n",
+        "      text: rules/recruitment.md\n      image: rules/poster.png\n"
+        "      attachment: rules/recruitment.pdf\n", 1), encoding="utf-8")
+    (tmp_path / "content" / "rules" / "poster.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    (tmp_path / "content" / "rules" / "recruitment.pdf").write_bytes(b"%PDF-1.4\n")
+    result = _run(config, "/as alice", "群规", "/wait 10s")
+    assert result.returncode == 0, result.stderr
+    assert "[r1] bot: [图片 poster.png]" in result.stdout
+    assert "[r1] bot: [文件 recruitment.pdf]" in result.stdout

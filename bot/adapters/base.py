@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from bot.events import Member
+from bot.media import Attachment
 
 
 class GatewayError(Exception):
@@ -61,6 +62,12 @@ class Gateway(Protocol):
     async def send_text(self, group: str, text: str, mentions: tuple[str, ...] = ()) -> None: ...
 
     async def send_dm(self, contact: str, text: str) -> None: ...
+
+    async def send_file(self, group: str, file: Attachment) -> None:
+        """Post an image or file in a group (WeChat shows an image as a picture)."""
+        ...
+
+    async def send_dm_file(self, contact: str, file: Attachment) -> None: ...
 
     async def remove_member(self, group: str, member: str, reason: str = "") -> None:
         """Remove a member; raise Refused when the bot cannot (not the owner)."""

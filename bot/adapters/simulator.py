@@ -14,6 +14,7 @@ from typing import Any
 from bot.adapters.base import GatewayError, GroupInfo, Refused
 from bot.clock import Clock
 from bot.events import Event, GroupRenamed, Member, MemberJoined, MemberLeft
+from bot.media import Attachment
 
 Record = dict[str, Any]
 
@@ -103,6 +104,13 @@ class Simulator:
 
     async def send_dm(self, contact: str, text: str) -> None:
         self._record({"action": "dm", "to": contact, "text": text})
+
+    async def send_file(self, group: str, file: Attachment) -> None:
+        self.group(group)
+        self._record({"action": "say", "group": group, "file": file.name})
+
+    async def send_dm_file(self, contact: str, file: Attachment) -> None:
+        self._record({"action": "dm", "to": contact, "file": file.name})
 
     async def remove_member(self, group: str, member: str, reason: str = "") -> None:
         sim = self.group(group)

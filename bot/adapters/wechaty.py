@@ -41,6 +41,7 @@ from wechaty_puppet import (  # noqa: E402
     EventRoomTopicPayload,
     EventScanPayload,
     EventType,
+    FileBox,
     FriendshipType,
     MessageType,
     Puppet,
@@ -69,6 +70,7 @@ from bot.events import (  # noqa: E402
     Message,
 )
 from bot.inbound import Inbound  # noqa: E402
+from bot.media import Attachment  # noqa: E402
 
 log = logging.getLogger(__name__)
 
@@ -112,8 +114,10 @@ def _library_logs_through_ours(names: Collection[str]) -> None:
         logger.propagate = True
         if "WECHATY_LOG" not in os.environ:
             logger.setLevel(logging.WARNING)
-    # PuppetService logs the token at WARNING whenever both a token and an endpoint are set.
-    logging.getLogger("PuppetService").setLevel(logging.ERROR)
+    # PuppetService logs the token at WARNING whenever both a token and an endpoint are set;
+    # FileBox warns that its own mimeType is deprecated each time a file is sent.
+    for noisy in ("PuppetService", "FileBox"):
+        logging.getLogger(noisy).setLevel(logging.ERROR)
 
 
 _library_logs_through_ours(set(logging.root.manager.loggerDict) - _LOGGERS_BEFORE)
@@ -626,6 +630,23 @@ class WechatyGateway:
     async def send_dm(self, contact: str, text: str) -> None:
         await self._act(f"messaging {contact}", self._online().message_send_text(contact, text),
                         sends=True)
+
+    async def send_file(self, group: str, file: Attachment) -> None:
+        await self._send_file(group, file)
+
+    async def send_dm_file(self, contact: str, file: Attachment) -> None:
+        await self._send_file(contact, file)
+
+    async def _send_file(self, conversation: str, file: Attachment) -> None:
+        """An image or file as a FileBox (base64 JSON in the puppet-service's MessageSendFile;
+        WeChat shows an image as a picture); done once the gateway accepts it."""
+        puppet = self._online()
+        try:
+            box = await asyncio.to_thread(FileBox.from_file, str(file.path), file.filename)
+        except OSError as exc:
+            raise Refused(f"cannot read {file.name}: {exc}") from None
+        await self._act(f"sending {file.name} to {conversation}",
+                        puppet.message_send_file(conversation, box), sends=True)
 
     async def remove_member(self, group: str, member: str, reason: str = "") -> None:
         room = await self._room(group)

@@ -9,6 +9,7 @@ EventResponse(type, payload=JSON with the gateway's camelCase keys).
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 from collections.abc import Callable
 from typing import Any
@@ -112,6 +113,8 @@ class FakeGateway(Driver):
             "MessageUrl": (self._message_url, pb.MessageUrlRequest, pb.MessageUrlResponse),
             "MessageSendText": (self._send_text, pb.MessageSendTextRequest,
                                 pb.MessageSendTextResponse),
+            "MessageSendFile": (self._send_file, pb.MessageSendFileRequest,
+                                pb.MessageSendFileResponse),
             "RoomAdd": (self._room_add, pb.RoomAddRequest, pb.RoomAddResponse),
             "RoomDel": (self._room_del, pb.RoomDelRequest, pb.RoomDelResponse),
             "FriendshipPayload": (self._friendship, pb.FriendshipPayloadRequest,
@@ -184,6 +187,15 @@ class FakeGateway(Driver):
         # the proto spells the mention field `mentonal_ids`
         return pb.MessageSendTextResponse(
             id=self.world.send_text(r.conversation_id, r.text, list(r.mentonal_ids)))
+
+    def _send_file(self, r: pb.MessageSendFileRequest) -> pb.MessageSendFileResponse:
+        # the file is a FileBox as JSON, as the gateway's FileBox.fromJSON reads it: a
+        # base64 box is {"boxType" (or "type"): 1, "base64": ..., "name": ...}
+        box = json.loads(r.filebox)
+        if box.get("type", box.get("boxType")) != 1:
+            raise GRPCError(Status.INVALID_ARGUMENT, f"not a base64 FileBox: {r.filebox[:200]}")
+        return pb.MessageSendFileResponse(id=self.world.send_file(
+            r.conversation_id, box["name"], base64.b64decode(box["base64"], validate=True)))
 
     def _room_add(self, r: pb.RoomAddRequest) -> pb.RoomAddResponse:
         self.world.room_add(r.id, r.contact_id)

@@ -7,7 +7,9 @@ speak one language: `driver.say("r1", "alice", "hi")`, then look at `world.sent`
 
 from __future__ import annotations
 
+import base64
 import itertools
+import json
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,6 +25,7 @@ from wechaty_puppet import (
     EventRoomJoinPayload,
     EventRoomLeavePayload,
     EventRoomTopicPayload,
+    FileBox,
     FriendshipPayload,
     FriendshipType,
     MessagePayload,
@@ -112,6 +115,15 @@ class World:
                               mentions=list(mentions), timestamp=int(time.time()))
         self.messages[message.id] = message
         return message.id
+
+    def send_file(self, conversation: str, name: str, data: bytes) -> str:
+        """An image or file the bot sent: `name` and `data` as they arrived."""
+        self.sent.append({"action": "file", "to": conversation, "name": name, "data": data})
+        return self.new_id("sent")
+
+    def files(self, to: str | None = None) -> list[tuple[str, bytes]]:
+        return [(r["name"], r["data"]) for r in self.actions("file")
+                if to is None or r["to"] == to]
 
     def room_add(self, room_id: str, contact: str) -> None:
         self.sent.append({"action": "invite", "room": room_id, "member": contact})
@@ -264,6 +276,10 @@ class InProcessPuppet(Puppet, Driver):  # type: ignore[misc]  # wechaty_puppet i
     async def message_send_text(self, conversation_id: str, message: str,
                                 mention_ids: list[str] | None = None) -> str:
         return self.world.send_text(conversation_id, message, mention_ids or [])
+
+    async def message_send_file(self, conversation_id: str, file: FileBox) -> str:
+        box = json.loads(file.to_json_str())  # what goes over the wire, as the gateway reads it
+        return self.world.send_file(conversation_id, box["name"], base64.b64decode(box["base64"]))
 
     async def room_add(self, room_id: str, contact_id: str) -> None:
         self.world.room_add(room_id, contact_id)
