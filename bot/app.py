@@ -25,7 +25,7 @@ from bot.clock import Clock, VirtualClock
 from bot.config import Deployment
 from bot.context import Group, Scope
 from bot.delivery import Delivery
-from bot.events import Event, Member, Message, Tick
+from bot.events import Event, Member, MemberJoined, MemberLeft, Message, Tick
 from bot.governor import Governor
 from bot.groups import GroupDirectory
 from bot.handler import Registry
@@ -190,6 +190,9 @@ class Bot:
     async def cancel_timer(self, scope: Scope) -> None:
         await self.scheduler.cancel_timer(scope)
 
+    def timer_due(self, scope: Scope) -> datetime | None:
+        return self.scheduler.timer_due(scope)
+
     async def reload_config(self) -> str | None:
         """Reload and bind the groups again; None on success, else the problems (the
         running config stays)."""
@@ -234,6 +237,8 @@ class Bot:
 
     async def feed(self, event: Event) -> None:
         """Handle one event: the whole pipeline of its group type, in one transaction."""
+        if isinstance(event, MemberJoined | MemberLeft):
+            self._rotation.changed(event.group)  # the backstop compares the group again
         async with self._turn, self.store.transaction():
             if isinstance(event, Message) and event.id and not await seen.first_time(
                     self.store, event.id, event.at):
@@ -264,6 +269,9 @@ class Bot:
             except GatewayError as exc:
                 log.warning("join backstop: cannot list the members of %s: %s", group, exc)
                 continue
+            if self._rotation.same(group, members):
+                self._unchanged.add(group)
+                continue
             async with self._turn, self.store.transaction():
                 events = await backstop.missed(self.store, group, members,
                                                self.gateway.self_id, self.clock.now())
@@ -274,6 +282,7 @@ class Bot:
                 self._unchanged.clear()
             else:
                 self._unchanged.add(group)
+                self._rotation.matched(group, members)
         self._poke.set()
 
     async def run_due(self) -> None:

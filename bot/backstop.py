@@ -5,6 +5,8 @@ default 5m), and once at start, the bot asks the platform for each bound group's
 (at most Rotation.PER_RUN groups a run, more often when there are more groups, so each group
 still comes up once per `every` and no run costs time proportional to all groups)
 and compares it with the roster (who the bot believes is in the group: `left_at IS NULL`).
+A list that is the same as when the group last matched its roster, with no join or leave fed
+for the group since, is not compared again: the roster is read only when something changed.
 Members on the list but not in the roster are fed as one MemberJoined, members in the roster
 but gone from the list as one MemberLeft, so handlers react as if the platform had reported
 them; the welcome handler still greets each person once. A join reported late, after the
@@ -19,6 +21,7 @@ comparison does.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections import deque
 from collections.abc import Iterable, Sequence
@@ -45,6 +48,20 @@ class Rotation:
         self._order: deque[str] = deque()
         self._known: set[str] = set()
         self.at = start  # the first run compares at start
+        self._matched: dict[str, bytes] = {}  # group -> its list when it last matched
+
+    def same(self, group: str, members: Sequence[Member]) -> bool:
+        """Whether the group's list is the one that last matched its roster, and no join or
+        leave was fed for the group since: nothing to compare."""
+        return self._matched.get(group) == _fingerprint(members)
+
+    def matched(self, group: str, members: Sequence[Member]) -> None:
+        self._matched[group] = _fingerprint(members)
+
+    def changed(self, group: str | None) -> None:
+        """A join or leave is fed for the group (its roster may change): compare it again."""
+        if group is not None:
+            self._matched.pop(group, None)
 
     def track(self, groups: Iterable[str]) -> None:
         """The bound groups now (at start, after a reload or a platform change)."""
@@ -78,12 +95,18 @@ class Rotation:
         return taken
 
 
+def _fingerprint(members: Sequence[Member]) -> bytes:
+    return hashlib.blake2b("\0".join(sorted(m.id for m in members)).encode(),
+                           digest_size=16).digest()
+
+
 async def missed(store: Store, group: str, members: Sequence[Member], bot_id: str,
                  now: datetime) -> list[Event]:
     """The joins and leaves in `group` that the roster does not know about, as events; on
     the first look at a group, none: its members are recorded as they are."""
     listed = {m.id: m for m in members if m.id != bot_id}
-    known = {e.member: e.name for e in await roster.present(store, group) if e.member != bot_id}
+    known = await roster.present_names(store, group)
+    known.pop(bot_id, None)
     joined = tuple(m for member_id, m in listed.items() if member_id not in known)
     left = tuple(Member(i, known[i]) for i in known if i not in listed)
     if await state.get(store, (group, "", OWNER, "seen")) is None:

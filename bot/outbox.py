@@ -72,6 +72,8 @@ class Queued:
     not_before: datetime | None = None  # a failed action's next try
     verify: bool = False  # it may have happened already: check before doing it again
     uncertain: bool = False  # it was going out when the bot stopped
+    provides: tuple[Hashable, ...] = ()  # its wait-rule keys, while it is queued
+    needs: tuple[Hashable, ...] = ()
 
     def order(self) -> tuple[int, int]:
         return (self.priority, self.id)
@@ -197,24 +199,23 @@ class Outbox:
         self._add(Queued(row_id, action, prio))
 
     def _add(self, item: Queued) -> None:
+        item.provides = tuple(key for rule in self._rules for key in rule.provides(item))
+        item.needs = tuple(key for rule in self._rules for key in rule.needs(item))
         self._lanes.setdefault(item.action.lane, _Lane()).add(item)
-        self._provided.update(self._keys(item, "provides"))
+        self._provided.update(item.provides)
 
     def _remove(self, item: Queued) -> None:
         lane = self._lanes[item.action.lane]
         lane.items.remove(item)
         if not lane.items:
             del self._lanes[item.action.lane]
-        self._provided.subtract(self._keys(item, "provides"))
-
-    def _keys(self, item: Queued, side: str) -> list[Hashable]:
-        return [key for rule in self._rules for key in getattr(rule, side)(item)]
+        self._provided.subtract(item.provides)
 
     def _waits(self, item: Queued) -> bool:
         """Whether a wait rule holds `item` back: another queued action provides a key it
         needs."""
-        own = Counter(self._keys(item, "provides"))
-        return any(self._provided[key] > own[key] for key in self._keys(item, "needs"))
+        provided = self._provided
+        return any(provided[key] > item.provides.count(key) for key in item.needs)
 
     def __len__(self) -> int:
         return sum(len(lane.items) for lane in self._lanes.values())
@@ -232,11 +233,16 @@ class Outbox:
     def _candidates(self, now: datetime, waits: bool) -> Iterable[tuple[datetime, Queued]]:
         """Per lane, the first action in its order that no rule holds back, and when it
         may go; later ones too while the earlier ones wait for a retry."""
+        held: dict[tuple[tuple[Hashable, ...], tuple[Hashable, ...]], bool] = {}
         for key, lane in self._lanes.items():
             ready = self._last(key, now) + self._interval
             for item in lane.items:
-                if waits and self._waits(item):
-                    continue
+                if waits and item.needs:  # items with the same keys wait alike: ask once
+                    keys = (item.needs, item.provides)
+                    if (waiting := held.get(keys)) is None:
+                        waiting = held[keys] = self._waits(item)
+                    if waiting:
+                        continue
                 at = max(ready, item.not_before or ready)
                 if self.gate is not None:
                     at = max(at, self.gate(item, now))

@@ -107,6 +107,13 @@ async def present(store: Reader, group: str) -> list[Entry]:
         (group,))]
 
 
+async def present_names(store: Reader, group: str) -> dict[str, str]:
+    """Who the bot believes is in the group now: member -> name (the backstop's comparison,
+    without the rest of each row)."""
+    return {str(member): str(name) for member, name in await store.all(
+        "SELECT member, name FROM roster WHERE grp=? AND left_at IS NULL", (group,))}
+
+
 async def group_of(store: Reader, member: str, groups: Sequence[str]) -> str | None:
     """The group among `groups` the member is in, the one they joined last (ties by id)."""
     if not groups:

@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 from harness import BOT_YAML, SHIPPED, Harness, write_config
 
+from bot import roster
 from bot.backstop import Rotation
-from bot.events import Member
+from bot.events import Member, MemberJoined
 from bot.yamlfile import InputError
 
 
@@ -71,6 +72,16 @@ async def test_an_unreported_leave_is_noticed(tmp_path: Path) -> None:
         assert [(r["group"], r["member"]) for r in h.actions("invite")] == [("r1", "alice")]
         [welcome] = h.actions("say", group="r1")  # she had never been welcomed in r1
         assert welcome["mentions"] == ["alice"]
+
+
+async def test_a_reported_join_the_list_never_showed_is_compared_again(tmp_path: Path) -> None:
+    """The backstop reads the roster again only when something changed: the platform's list
+    (here the same as when r1 last matched) or a join or leave fed for the group."""
+    async with Harness(SHIPPED, tmp_path) as h:
+        await h.advance("6m")  # r1 matched its roster twice, its list unchanged
+        await h.feed(MemberJoined(h.clock.now(), "r1", (Member("frank", "Frank"),)))
+        await h.advance("6m")  # frank was reported, but the list never had him: he left
+        assert "frank" not in {e.member for e in await roster.present(h.bot.store, "r1")}
 
 
 def _config(tmp_path: Path, backstop: str) -> Path:
