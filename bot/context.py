@@ -85,6 +85,8 @@ class Core(Protocol):
 
     async def cancel_timer(self, scope: Scope) -> None: ...
 
+    def timer_due(self, scope: Scope) -> datetime | None: ...
+
     async def reload_config(self) -> str | None: ...
 
     async def member_link(self, member: str) -> tuple[str, timedelta] | None: ...
@@ -217,6 +219,10 @@ class Context:
 
     async def cancel(self, key: str) -> None:
         await self._core.cancel_timer((self.scope, self.handler, key))
+
+    def scheduled(self, key: str) -> datetime | None:
+        """When the Tick with this key is due here; None if none is armed."""
+        return self._core.timer_due((self.scope, self.handler, key))
 
     # ------------------------------------------------------------ actions
 

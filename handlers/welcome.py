@@ -45,6 +45,8 @@ class Welcome(Handler[Config]):
     async def handle(self, event: MemberJoined | MemberLeft | Message | Tick,
                      ctx: Context) -> Flow:
         if isinstance(event, Message):
+            if ctx.scheduled("batch") is None:
+                return CONTINUE  # nobody waits for a welcome here (most messages)
             pending = await ctx.get("pending", default=[])
             if any(member_id == event.sender.id for member_id, _ in pending):
                 await ctx.cancel("batch")
