@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bot import backstop, config, schema, seen
+from bot import backstop, banned, config, schema, seen
 from bot.adapters.base import Gateway, GatewayError, GroupInfo
 from bot.clock import Clock, VirtualClock
 from bot.config import Deployment
@@ -79,6 +79,7 @@ class Bot:
     # ------------------------------------------------------------ lifecycle
 
     async def start(self) -> None:
+        banned.warm()  # before the first message, not on it
         self.store = await open_store(self.db_path, schema.migrations(self.registry))
         self.scheduler = Scheduler(self.store, self.clock.tz)
         self.outbox = Outbox(self.store, self.deployment.settings.outbox, self.clock)

@@ -98,6 +98,17 @@ def _segmenter() -> jieba.Tokenizer:
     return tokenizer
 
 
+_wanted = False  # a list with Chinese words was loaded: its hits are segmented
+
+
+def warm() -> None:
+    """Load the segmenter's dictionary (about half a second, once a process) if a loaded list
+    has Chinese words. The bot calls this as it starts and reloads, so no member's message
+    waits for it; commands that only read (check, report, export, audit) never load it."""
+    if _wanted:
+        _segmenter()
+
+
 def _simplified(text: str) -> str:
     return str(_t2s().convert(text)) if re.search(f"[{_HAN}]", text) else text
 
@@ -175,7 +186,8 @@ class BannedWords:
         if forms:
             self._automaton.make_automaton()
         if any(not form.isascii() for form in forms):
-            _segmenter()  # load the dictionary now (once a process), not on a message
+            global _wanted
+            _wanted = True  # warm() loads the dictionary before the bot serves
         self._allow = ahocorasick.Automaton()
         allow_forms = {skeleton(phrase)[0] for phrase in allow} - {""}
         for phrase in allow_forms:

@@ -32,7 +32,7 @@ from pydantic import (
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from bot import media, yamlfile
+from bot import banned, media, yamlfile
 from bot.handler import Handler, HandlerConfig, Registry
 from bot.regex import Pattern
 from bot.sanitize import Safe, clean
@@ -582,6 +582,7 @@ def load_in_background(root: Path, registry: Registry) -> Deployment:
     gc.disable()
     try:
         deployment = load(root, registry)
+        banned.warm()  # Chinese words the running config lacked: load their segmenter here
         gc.freeze()
         return deployment
     finally:

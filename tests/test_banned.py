@@ -7,12 +7,15 @@ from pathlib import Path
 
 import opencc
 import pytest
+from harness import SHIPPED, Harness
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pypinyin import lazy_pinyin
 
+from bot import banned, config
 from bot.banned import BannedWords, Listed, Severity
 from bot.config import Content
+from handlers import REGISTRY
 
 WORDS = Path(__file__).resolve().parent.parent / "content" / "words"
 SHIPPED_FILES = sorted(p for p in WORDS.glob("*.txt") if p.name != "allow.txt")
@@ -117,3 +120,12 @@ def test_ten_thousand_words_build_one_automaton_and_still_match() -> None:
     matcher = BannedWords([Listed(f"违禁词{i}号", "x", Severity.WARN, 0) for i in range(10_000)])
     assert found("这里有违 禁 词 9999 号", matcher) == ["违禁词9999号"]
     assert found("干净的消息", matcher) == []
+
+
+async def test_the_bot_loads_the_segmenter_as_it_starts_and_a_config_alone_does_not(
+        tmp_path: Path) -> None:
+    banned._segmenter.cache_clear()
+    config.load(SHIPPED, REGISTRY)  # what check, report and export do: no dictionary
+    assert banned._segmenter.cache_info().currsize == 0
+    async with Harness(SHIPPED, tmp_path):  # a bot: loaded before its first message
+        assert banned._segmenter.cache_info().currsize == 1
