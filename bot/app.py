@@ -23,7 +23,7 @@ from bot import backstop, banned, config, schema, seen
 from bot.adapters.base import Gateway, GatewayError, GroupInfo
 from bot.clock import Clock, VirtualClock
 from bot.config import Deployment
-from bot.context import Group, Scope
+from bot.context import Group, Place, Scope
 from bot.delivery import Delivery
 from bot.events import Event, Member, MemberJoined, MemberLeft, Message, Tick
 from bot.governor import Governor
@@ -183,6 +183,13 @@ class Bot:
     def type_title(self, type_name: str) -> str:
         gtype = self.deployment.types.get(type_name)
         return gtype.title if gtype is not None else type_name
+
+    async def places(self) -> list[Place]:
+        return [Place(info.id, info.topic, gtype.name, gtype.title, info.member_count,
+                      gtype.capacity) for info, gtype in await self.groups.bound()]
+
+    async def is_friend(self, contact: str) -> bool:
+        return await self.gateway.is_friend(contact)
 
     async def set_timer(self, scope: Scope, due: datetime, data: dict[str, Any],
                         replace: bool) -> bool:

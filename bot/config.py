@@ -342,17 +342,18 @@ class GovernorSettings(Model):
     keep: dict[str, Duration | None] = {
         "moderation": timedelta(days=1), "admin": timedelta(days=1),
         "answer": timedelta(hours=1), "welcome": timedelta(hours=6),
-        "push": timedelta(days=1), "invite": timedelta(days=3),
+        "push": timedelta(days=1), "bulk": timedelta(days=1), "invite": timedelta(days=3),
         # a friend request is kept until accepted: an invitation or a private message that
         # waits for it would otherwise go to someone who is no friend
         "accept_friend": None}
     # the share of each budget a class may use: the rest is kept for the classes above it
     shares: dict[str, Annotated[float, Field(ge=0, le=1)]] = {
-        "moderation": 1.0, "admin": 1.0, "answer": 0.9, "welcome": 0.8, "push": 0.7}
+        "moderation": 1.0, "admin": 1.0, "answer": 0.9, "welcome": 0.8, "push": 0.7,
+        "bulk": 0.5}
 
     @model_validator(mode="after")
     def _known(self) -> GovernorSettings:
-        classes = {"moderation", "admin", "answer", "welcome", "push"}
+        classes = {"moderation", "admin", "answer", "welcome", "push", "bulk"}
         kinds = {"say", "dm", "kick", "invite", "accept_friend", "rename_group"}
         for key in self.keep:
             if key not in classes | kinds:

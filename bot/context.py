@@ -1,7 +1,8 @@
 """What a handler sees while it handles one event: who, where, its config, and what it may do.
 
-Actions (say, dm, kick, invite, accept_friend) are collected and put on the outbox when the
-handler returns; if it raises, they are dropped together with its store writes.
+Actions (say, dm, kick, invite, accept_friend, and the sends of a confirmed broadcast or
+move) are collected and put on the outbox when the handler returns; if it raises, they are
+dropped together with its store writes.
 """
 
 from __future__ import annotations
@@ -48,6 +49,18 @@ class Group:
         return self.configs.get(handler)
 
 
+@dataclass(frozen=True, slots=True)
+class Place:
+    """A group the bot is in, with its type: where a broadcast may go, a move may lead."""
+
+    id: str
+    topic: str
+    type: str
+    title: str  # the type as texts name it (its display_name)
+    members: int
+    capacity: int
+
+
 class Core(Protocol):
     """What a context needs from the running bot (bot/app.py provides it)."""
 
@@ -78,6 +91,10 @@ class Core(Protocol):
 
     def capacity(self, type_name: str) -> int: ...
 
+    async def places(self) -> list[Place]: ...
+
+    async def is_friend(self, contact: str) -> bool: ...
+
     def type_title(self, type_name: str) -> str: ...
 
     async def set_timer(self, scope: Scope, due: datetime, data: dict[str, Any],
@@ -101,6 +118,7 @@ class Context:
         self.handler = handler
         self.config = config
         self.actions: list[Action] = []
+        self.bulk: list[Action] = []  # a confirmed broadcast's or move's sends
 
     # ------------------------------------------------------------ facts
 
@@ -176,6 +194,15 @@ class Context:
     def type_title(self, type_name: str) -> str:
         """A group type as texts to the admins name it: its `display_name`, else its name."""
         return self._core.type_title(type_name)
+
+    async def places(self) -> list[Place]:
+        """Every group the bot is in that has a type, with its member count and capacity."""
+        return await self._core.places()
+
+    async def is_friend(self, contact: str) -> bool:
+        """Whether the bot may write to (and invite) the contact; GatewayError if the
+        platform cannot tell now."""
+        return await self._core.is_friend(contact)
 
     async def group_with_room(self, type_name: str) -> GroupInfo | None:
         """The group of that type with the fewest members below its type's capacity, or
@@ -264,6 +291,10 @@ class Context:
 
     def accept_friend(self, contact: str, request: str = "") -> None:
         self.actions.append(AcceptFriend(contact, request or contact))
+
+    def send_bulk(self, action: Action) -> None:
+        """A send of a confirmed broadcast or move: the outbox's lowest class (bulk)."""
+        self.bulk.append(action)
 
     async def reload_config(self) -> str | None:
         """Load the config again and swap it in; None on success, else the problems, and

@@ -20,14 +20,15 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bot import audit
+from bot import audit, bulk
 from bot.actions import AcceptFriend, Action, Dm, Invite, Kick, RenameGroup, Say
 from bot.adapters.base import Disconnected, Gateway, GatewayError, RateLimited, Refused, Uncertain
 from bot.governor import ACCOUNT, Governor
 from bot.media import Attachment, find
 from bot.metrics import Metrics
-from bot.outbox import Outbox, Queued
+from bot.outbox import Outbox, Priority, Queued
 from bot.store import Store
+from bot.times import span
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +61,8 @@ class Delivery:
             self._metrics.governor_dropped.labels(old.action.kind).inc()
             await self._record(now, old.action, "dropped", "held back by the send budget "
                                f"longer than {self.governor.keep_for(old)}")
-            await self.outbox.done(old)
+            keep = self.governor.keep_for(old) or timedelta()
+            await self._done(old, now, "dropped", f"发送预算内等待超过 {span(keep)}")
         while (item := self.outbox.take(now)) is not None:
             await self._deliver(item, now, self._admins())
 
@@ -69,7 +71,7 @@ class Delivery:
         if item.uncertain and isinstance(action, (Say, Dm)):
             log.warning("%s was going out when the bot stopped; not sent again", action)
             await self._record(now, action, "uncertain", "the bot stopped while sending it")
-            await self.outbox.done(item)
+            await self._done(item, now, "uncertain")
             return
         try:
             file = self._attachment(action)
@@ -80,7 +82,7 @@ class Delivery:
             if (item.verify or item.uncertain) and await self._already_done(action):
                 log.info("%s was done already; not done again", action)
                 await self._record(now, action, "verified", "found done in the member list")
-                await self.outbox.done(item)
+                await self._done(item, now, "verified")
                 return
             await self.outbox.sending(item)
             await _send(self.gateway, action, file)
@@ -100,7 +102,7 @@ class Delivery:
         await self.outbox.sent(item, now)
         await self.governor.sent(item, now)
         self.governor.ok(action)
-        await self.outbox.done(item)
+        await self._done(item, now, "sent")
         self._metrics.sent(action.kind)
 
     async def _paused(self, item: Queued, now: datetime, key: str, exc: GatewayError,
@@ -130,7 +132,7 @@ class Delivery:
             log.warning("the platform refused %s: %s", action, exc)
             self._metrics.action_failures.labels(action.kind).inc()
             await self._record(now, action, "refused", str(exc))
-            await self.outbox.done(item)
+            await self._done(item, now, "refused", str(exc))
             for admin in admins:
                 await self.outbox.put(Dm(admin, f"[groupbot] could not {action.kind} "
                                                 f"{_describe(action)}: {exc}"), admins=admins)
@@ -138,7 +140,7 @@ class Delivery:
         if isinstance(exc, Uncertain) and isinstance(action, (Say, Dm)):
             log.warning("%s may or may not have gone (%s); not sent again", action, exc)
             await self._record(now, action, "uncertain", str(exc))
-            await self.outbox.done(item)
+            await self._done(item, now, "uncertain")
             return
         await self._retry(item, now, exc, verify=isinstance(exc, Uncertain))
 
@@ -149,7 +151,7 @@ class Delivery:
             log.error("gave up sending %s after %d attempts: %s", action, MAX_ATTEMPTS, exc)
             self._metrics.action_failures.labels(action.kind).inc()
             await self._record(now, action, "send_failed", str(exc))
-            await self.outbox.done(item)
+            await self._done(item, now, "send_failed")
             return
         delay = backoff(item.attempts)
         if isinstance(exc, RateLimited) and exc.retry_after is not None:
@@ -167,6 +169,22 @@ class Delivery:
             return find(self._content(), name)
         except ValueError as exc:
             raise Refused(f"cannot send {name}: {exc}") from None
+
+    async def _done(self, item: Queued, now: datetime, outcome: str, detail: str = "") -> None:
+        """The action went (`sent`, `verified`) or was given up: forget it. A confirmed
+        broadcast's or move's send settles its row, and the last one brings the admins the
+        report (bot/bulk.py)."""
+        await self.outbox.done(item)
+        if item.priority is not Priority.BULK:
+            return
+        job = await bulk.settled(self.store, item.action, outcome, detail, now)
+        if job is None:
+            return
+        admins = self._admins()
+        text = await bulk.report(self.store, job)
+        by = job.confirmed_by or ""
+        for admin in [by] if by in admins else admins:
+            await self.outbox.put(Dm(admin, text), admins=admins)
 
     async def _already_done(self, action: Action) -> bool:
         """For a removal or invitation that may have happened: does the member list say so?"""

@@ -302,9 +302,9 @@ def is_case_id(text: str) -> bool:
     return len(text) == CASE_ID_LENGTH and all(c in CASE_ALPHABET for c in text.upper())
 
 
-def _case_id(seed: str, attempt: int) -> str:
-    """A short id from what the case is about and when: the same input gives the same id,
-    so a replayed scenario can answer it."""
+def short_id(seed: str, attempt: int) -> str:
+    """A short id (a case's, a broadcast's) from what it is about and when: the same input
+    gives the same id, so a replayed scenario can answer it."""
     number = int.from_bytes(hashlib.blake2b(f"{seed}|{attempt}".encode(),
                                             digest_size=8).digest(), "big")
     chars = []
@@ -324,7 +324,7 @@ async def open_case(store: Store, *, kind: str, group: str, member: str, name: s
         return None
     seed = f"{kind}|{group}|{member}|{at.timestamp()}"  # not `ref`: message ids vary by run
     attempt = 0
-    while await store.one("SELECT 1 FROM cases WHERE id=?", (case_id := _case_id(
+    while await store.one("SELECT 1 FROM cases WHERE id=?", (case_id := short_id(
             seed, attempt),)) is not None:
         attempt += 1
     await store.execute(

@@ -6,7 +6,8 @@ What goes next (docs/limits.md, "The outbox"):
   clock was set back, a `/wait` before a restart) counts as now: it never mutes the bot.
 - Priority: among the actions pacing lets go, the first class of PRIORITY goes first
   (moderation before a reply to an admin before an answer to a member before a welcome
-  before a push), then the oldest; so 200 check-in replies never delay an ad's warning.
+  before a push before a broadcast), then the oldest; so 200 check-in replies never delay
+  an ad's warning.
 - Wait rules (WAIT_RULES): an action waits while another queued action it depends on is
   still there, in any lane (an invitation waits for the acceptance of the friend request).
 - A failed action waits for its retry without holding up the others.
@@ -42,14 +43,16 @@ class Priority(IntEnum):
     ADMIN = 1  # replies to admins' commands, notices to admins
     ANSWER = 2  # answers to members: keywords, check-ins, invitations, friend requests
     WELCOME = 3  # welcomes and what newcomers are reminded of (name cards)
-    PUSH = 4  # scheduled pushes, broadcasts, reports, congratulations
+    PUSH = 4  # scheduled pushes, reports, congratulations
+    BULK = 5  # what an admin confirmed for many at once: broadcasts, moves (bot/bulk.py)
 
 
+BULK = "bulk"  # the source of a confirmed broadcast's or move's sends
 # The class of what each handler sends; a handler not listed answers members.
 HANDLER_PRIORITY: dict[str, Priority] = {
     "antispam": Priority.MODERATION, "admin": Priority.ADMIN,
     "welcome": Priority.WELCOME, "namecard": Priority.WELCOME,
-    "push": Priority.PUSH, "fission": Priority.PUSH,
+    "push": Priority.PUSH, "fission": Priority.PUSH, BULK: Priority.BULK,
 }
 
 

@@ -17,7 +17,7 @@ from bot.events import Event, GroupRenamed, MemberJoined, MemberLeft, MemberRena
 from bot.groups import GroupDirectory
 from bot.handler import STOP
 from bot.metrics import Metrics
-from bot.outbox import Outbox
+from bot.outbox import BULK, Outbox
 from bot.sanitize import clean
 from bot.store import Store
 
@@ -61,6 +61,8 @@ class Pipeline:
                     flow = await handler.handle(event, ctx)
                     for action in ctx.actions:
                         await self._outbox.put(action, handler.name, deployment.settings.admins)
+                    for action in ctx.bulk:
+                        await self._outbox.put(action, BULK)
             except GatewayError:
                 raise  # the platform is away: undo the whole event rather than half of it
             except Exception:

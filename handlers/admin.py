@@ -10,13 +10,19 @@
     /unblock @member|ID        解封      let a removed member join again
     /reload                    重载      reload the config (a bad one is refused)
     /status                    状态      group type, members, warnings, queued actions
+    /broadcast TARGETS⏎TEXT    群发      preview a text to many groups (private chat only)
+    /move A B [7d]             迁移      preview inviting A's active members into B (private)
+    /confirm ID                确认      send a previewed broadcast or move, once
+    /cancel ID                 取消      drop a preview
+    /progress ID               进度      a broadcast's or move's delivery report so far
 
 Only the contact ids under `admins` in bot.yaml may use them, never a display name; anyone
 else gets nothing, or the `refusal` text. Targets are the members the message mentions;
 a member who was never in the group is named in the reply and nothing changes. Warnings
 and removals follow the moderation policy of the group's type (bot/moderation.py), so a
 warning by hand and one by a detector count together. In a private chat (the `direct`
-type's pipeline) the commands that name a case, `/cases`, `/unblock ID` and `/reload` work.
+type's pipeline) the commands that name a case, `/cases`, `/unblock ID` and `/reload` work,
+and the broadcasts and moves (bot/broadcast.py, bot/moving.py) work there only.
 """
 
 from __future__ import annotations
@@ -26,7 +32,7 @@ from dataclasses import dataclass
 
 from pydantic import Field
 
-from bot import moderation, outbox, roster
+from bot import broadcast, bulk, moderation, moving, outbox, roster
 from bot.adapters.base import GatewayError
 from bot.context import Context
 from bot.events import Message
@@ -34,6 +40,7 @@ from bot.handler import CONTINUE, STOP, Flow, Handler, HandlerConfig
 from bot.moderation import Action, Case, Moderator, Offence, Status, WarningInForce, policy_of
 from bot.sanitize import clean
 from bot.text import normalize, strip_mentions
+from bot.times import span
 
 ALIASES = {
     "warn": ("warn", "警告"),
@@ -45,6 +52,11 @@ ALIASES = {
     "unblock": ("unblock", "解封"),
     "reload": ("reload", "重载"),
     "status": ("status", "状态"),
+    "broadcast": ("broadcast", "群发"),
+    "move": ("move", "迁移"),
+    "confirm": ("confirm", "确认"),
+    "cancel": ("cancel", "取消"),
+    "progress": ("progress", "进度"),
 }
 DEFAULT_REASON = "违反群规"
 MAX_ERROR_LINES = 3
@@ -55,6 +67,8 @@ IN_A_GROUP = ("请在群里使用这个命令（私聊中可用：/warn 案件�
 class Config(HandlerConfig):
     prefix: str = Field("/", min_length=1)
     refusal: str | None = None
+    broadcasts: broadcast.Settings = broadcast.Settings()
+    moves: moving.Settings = moving.Settings()
 
 
 @dataclass(frozen=True, slots=True)
@@ -319,9 +333,127 @@ async def _status(command: Command, moderator: Moderator, ctx: Context) -> None:
     ]))
 
 
+# ---------------------------------------------------------------- broadcasts and moves
+
+IN_PRIVATE = "群发和迁移请在与机器人的私聊中使用。"
+
+
+def _config(ctx: Context) -> Config:
+    config = ctx.config
+    assert isinstance(config, Config)
+    return config
+
+
+async def _broadcast(command: Command, moderator: Moderator, ctx: Context) -> None:
+    """Plan a broadcast and show its preview. The text is taken from the message as sent
+    (mentions and all): only the first line names the groups."""
+    if ctx.group is not None:
+        ctx.reply(IN_PRIVATE)
+        return
+    settings = _config(ctx).broadcasts
+    text = command.event.text.partition("\n")[2]
+    try:
+        request = broadcast.parse(command.rest.partition("\n")[0] + "\n" + text)
+        job = await broadcast.plan(ctx.store, request, await ctx.places(), settings, ctx.now,
+                                   command.event.sender.id)
+    except ValueError as exc:
+        ctx.reply(f"群发未创建：{exc}。\n用法：/broadcast 群类型或群ID …（-排除）\n第二行起：内容")
+        return
+    ctx.reply(broadcast.preview(job, await bulk.rows(ctx.store, job.id),
+                                settings.confirm_within))
+
+
+async def _move(command: Command, moderator: Moderator, ctx: Context) -> None:
+    if ctx.group is not None:
+        ctx.reply(IN_PRIVATE)
+        return
+    settings = _config(ctx).moves
+    try:
+        request = moving.parse(command.rest, settings)
+        job = await moving.plan(ctx, request, await ctx.places(), command.event.sender.id)
+    except ValueError as exc:
+        ctx.reply(f"迁移未创建：{exc}。")
+        return
+    ctx.reply(moving.preview(job, await bulk.rows(ctx.store, job.id), settings.confirm_within))
+
+
+def _job_id(command: Command, ctx: Context, usage: str) -> str | None:
+    if ctx.group is not None:
+        ctx.reply(IN_PRIVATE)
+        return None
+    words = command.rest.split()
+    if len(words) != 1:
+        ctx.reply(f"用法：{usage}")
+        return None
+    return words[0]
+
+
+async def _confirm(command: Command, moderator: Moderator, ctx: Context) -> None:
+    job_id = _job_id(command, ctx, "/confirm 编号（见预览）")
+    if job_id is None:
+        return
+    config = _config(ctx)
+    found = await bulk.find(ctx.store, job_id)
+    within = (config.moves if found and found.kind is bulk.Kind.MOVE
+              else config.broadcasts).confirm_within
+    outcome, job = await bulk.confirm(ctx.store, job_id, command.event.sender.id, ctx.now,
+                                      within)
+    if job is None:
+        ctx.reply(f"没有编号为 {job_id.upper()} 的群发或迁移。")
+        return
+    title = bulk.KIND_TITLES[job.kind]
+    if outcome is bulk.Confirmed.EXPIRED:
+        ctx.reply(f"{title} {job.id} 已过期（预览后 {span(within)}内未确认），没有发送。"
+                  "请重新发起。")
+        return
+    if outcome is bulk.Confirmed.CANCELLED:
+        ctx.reply(f"{title} {job.id} 已取消，没有发送。")
+        return
+    if outcome is bulk.Confirmed.BEFORE:
+        when = f"{job.confirmed_at.astimezone(ctx.now.tzinfo):%m-%d %H:%M}" \
+            if job.confirmed_at else ""
+        ctx.reply(f"{title} {job.id} 已于 {when} 由 {job.confirmed_by} 确认，不会再次发送。"
+                  f"发送 /progress {job.id} 查看进度。")
+        return
+    if job.kind is bulk.Kind.BROADCAST:
+        rows = await broadcast.send(ctx, job, config.broadcasts)
+    else:
+        rows = await moving.send(ctx, job, config.moves)
+    queued = sum(r.state is bulk.State.QUEUED for r in rows)
+    what = "个群排队发送" if job.kind is bulk.Kind.BROADCAST else "人排队邀请"
+    ctx.reply(f"已确认{title} {job.id}：{queued} {what}，完成后发送报告。"
+              f"发送 /progress {job.id} 查看进度。")
+
+
+async def _cancel(command: Command, moderator: Moderator, ctx: Context) -> None:
+    job_id = _job_id(command, ctx, "/cancel 编号（见预览）")
+    if job_id is None:
+        return
+    job = await bulk.cancel(ctx.store, job_id)
+    if job is None:
+        ctx.reply(f"没有待确认的 {job_id.upper()}（已确认、已取消或不存在）。")
+        return
+    await ctx.audit(f"{job.kind}_cancelled", command.event.sender.id, job.id)
+    ctx.reply(f"{bulk.KIND_TITLES[job.kind]} {job.id} 已取消。")
+
+
+async def _progress(command: Command, moderator: Moderator, ctx: Context) -> None:
+    job_id = _job_id(command, ctx, "/progress 编号")
+    if job_id is None:
+        return
+    job = await bulk.find(ctx.store, job_id)
+    if job is None:
+        ctx.reply(f"没有编号为 {job_id.upper()} 的群发或迁移。")
+        return
+    ctx.reply(await bulk.report(ctx.store, job))
+
+
 RUN: dict[str, Callable[[Command, Moderator, Context], Awaitable[None]]] = {
     "warn": _warn, "unwarn": _unwarn, "warns": _warns, "kick": _kick, "dismiss": _dismiss,
     "cases": _cases, "unblock": _unblock, "reload": _reload, "status": _status,
+    "broadcast": _broadcast, "move": _move, "confirm": _confirm, "cancel": _cancel,
+    "progress": _progress,
 }
 CASE_COMMANDS = ("warn", "kick", "dismiss")  # with a case id instead of a mention
-ANYWHERE = ("dismiss", "cases", "unblock", "reload")  # the others need a group
+ANYWHERE = ("dismiss", "cases", "unblock", "reload",  # the others need a group, but
+            "broadcast", "move", "confirm", "cancel", "progress")  # these a private chat

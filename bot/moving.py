@@ -1,0 +1,169 @@
+"""Moving the active members (迁移): the members who spoke in group A within a period are
+invited into group B of the deployment, the most active first, within B's room (its type's
+`capacity` less its members now). The admin command (handlers/admin.py) and the web console
+both plan, preview and send through here; the job, its rows and its report belong to
+bot/bulk.py. The invitations go in the outbox's lowest class, within the send governor's
+invitations budget; the old group gets the announcement (bot.yaml `moves.announcement`).
+
+    /move c1 c2 14d        members of c1 who spoke in the last 14 days, into c2
+
+Not invited, each with the reason: members already in B, on the block list, already being
+invited into B, or not the bot's friends (WeChat invites friends only); and, once B is
+full, the rest.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Annotated, Protocol
+
+from bot import activity, bulk, moderation
+from bot.actions import Invite
+from bot.adapters.base import GatewayError
+from bot.broadcast import Sender
+from bot.bulk import Job, Row, State
+from bot.config import Duration, Template, TemplateText, parse_duration, placeholders
+from bot.context import Place
+from bot.events import Member
+from bot.handler import HandlerConfig
+from bot.sanitize import clean
+from bot.times import span, stamp
+
+
+class Settings(HandlerConfig):
+    """The admin handler's `moves` keys (docs/handlers/admin.md)."""
+
+    active: Duration = timedelta(days=7)  # who spoke within this time, unless the admin says
+    confirm_within: Duration = timedelta(minutes=10)
+    announcement: Annotated[TemplateText, placeholders("group", "count")] = Template(
+        "📢 本群的活跃成员将迁移到新群「{group}」，已向 {count} 位成员发出邀请，"
+        "请在微信里接受。")
+
+
+class Mover(Sender, Protocol):
+    """What planning and sending a move needs beyond a broadcast: member lists, friendship,
+    and a word in the old group."""
+
+    @property
+    def bot_id(self) -> str: ...
+
+    async def members(self, group_id: str | None = None) -> list[Member]: ...
+
+    async def is_friend(self, contact: str) -> bool: ...
+
+    def say(self, text: str, mentions: Iterable[str] = (), group: str | None = None) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    source: str
+    target: str
+    active: timedelta
+
+
+def parse(rest: str, settings: Settings) -> Request:
+    """`A B [period]`; ValueError saying what is wrong."""
+    words = rest.split()
+    if len(words) not in (2, 3):
+        raise ValueError("写：/move 旧群ID 新群ID [时长，如 7d]")
+    try:
+        active = parse_duration(words[2]) if len(words) == 3 else settings.active
+    except ValueError:
+        raise ValueError(f"「{clean(words[2])}」不是时长：写 7d、12h 之类") from None
+    return Request(words[0], words[1], active)
+
+
+def _place(places: Sequence[Place], group: str, which: str) -> Place:
+    for place in places:
+        if place.id == group:
+            return place
+    raise ValueError(f"{which}「{clean(group)}」不是机器人所在的、有类型的群")
+
+
+async def plan(mover: Mover, request: Request, places: Sequence[Place], by: str) -> Job:
+    """The draft job: a row per active member of A (in B's group id), planned or not with
+    the reason. ValueError: a bad request."""
+    source = _place(places, request.source, "旧群")
+    target = _place(places, request.target, "新群")
+    if source.id == target.id:
+        raise ValueError("旧群和新群是同一个群")
+    store, now = mover.store, mover.now
+    spoke: Counter[str] = Counter()
+    for row in await activity.since(store, now - request.active, source.id):
+        spoke[row.member] += row.messages
+    here = {m.id: m.name for m in await mover.members(source.id)}
+    there = {m.id for m in await mover.members(target.id)}
+    room = target.capacity - target.members
+    rows = []
+    for member, _ in sorted(spoke.items(), key=lambda item: (-item[1], item[0])):
+        if member not in here or member == mover.bot_id:
+            continue  # left A since, or the bot itself
+        reason = await _why_not(mover, member, target, there)
+        if not reason and room <= 0:
+            reason = f"新群已满（容量 {target.capacity}）"
+        room -= not reason
+        rows.append(Row(target.id, member, here[member],
+                        State.EXCLUDED if reason else State.PLANNED, reason))
+    body = {"source": source.id, "source_topic": source.topic, "target": target.id,
+            "target_topic": target.topic, "since": stamp(now - request.active),
+            "active": span(request.active)}
+    return await bulk.create(store, bulk.Kind.MOVE, body,
+                             f"{source.id} {target.id} {span(request.active)}", rows, by, now)
+
+
+async def _why_not(mover: Mover, member: str, target: Place, there: set[str]) -> str:
+    if member in there:
+        return "已在新群"
+    if await moderation.blocked_for(mover.store, member) is not None:
+        return "在移出名单中"
+    if await bulk.still_queued(mover.store, target.id, member):
+        return "已在邀请中"
+    try:
+        friend = await mover.is_friend(member)
+    except GatewayError:
+        return "暂时无法确认是否好友"
+    return "" if friend else "不是机器人的好友"
+
+
+def preview(job: Job, rows: Sequence[Row], within: timedelta) -> str:
+    body = job.body
+    going = [r for r in rows if r.state is State.PLANNED]
+    left = [r for r in rows if r.state is State.EXCLUDED]
+    lines = [f"[迁移] 预览 {job.id}：「{clean(body['source_topic'])}」（{body['source']}）"
+             f"近 {body['active']}发过言的成员 → 「{clean(body['target_topic'])}」"
+             f"（{body['target']}）",
+             f"邀请 {len(going)} 人" + (f"，不邀请 {len(left)} 人" if left else "")]
+    if going:
+        lines += [f"邀请（{len(going)}）：", *bulk.listed(going)]
+    if left:
+        lines += [f"不邀请（{len(left)}）：", *bulk.listed(left)]
+    if going:
+        lines.append(f"{span(within)}内回复 /confirm {job.id} 开始邀请并在旧群公告，"
+                     f"/cancel {job.id} 取消")
+    else:
+        lines.append("没有可以邀请的成员。")
+    return "\n".join(lines)
+
+
+async def send(mover: Mover, job: Job, settings: Settings) -> list[Row]:
+    """Queue a confirmed move's invitations and announce it in the old group."""
+    store, now = mover.store, mover.now
+    going = [r for r in await bulk.rows(store, job.id) if r.state is State.PLANNED]
+    for row in going:
+        mover.send_bulk(Invite(row.group, row.member))
+        await bulk.queue(store, job.id, row.group, row.member, 1, now)
+    body = job.body
+    if going:
+        mover.say(settings.announcement.render({"group": body["target_topic"],
+                                                "count": len(going)}), group=body["source"])
+    rows = await bulk.rows(store, job.id)
+    await mover.audit("move", job.confirmed_by or "",
+                      f"{job.id} {body['source']} -> {body['target']}: {len(going)} invited, "
+                      f"{len(rows) - len(going)} not", body["source"])
+    if not going:
+        await bulk.finish_if_settled(store, job, now)
+    return rows
+
