@@ -17,10 +17,10 @@ whatever the number of words):
 - pinyin: each Chinese word's pinyin (pypinyin, generated here) matches as whole Latin
   words ("yue pao"); a pinyin hit is at most `review`, as pinyin is ambiguous.
 
-A Chinese hit counts only when real word segmentation (jieba, run on a few characters
-around the hit and nowhere else) does not put a word across either end of it: 台独 is not
-found in 本平台独家首发 (平台|独家), nor 援交 in 支援交流. A hit inside one of the operator's
-`allow` phrases does not count either.
+A Chinese hit counts only when real word segmentation (jieba's dictionary and algorithm,
+bot/segment.py, run on a few characters around the hit and nowhere else) does not put a word
+across either end of it: 台独 is not found in 本平台独家首发 (平台|独家), nor 援交 in 支援交流.
+A hit inside one of the operator's `allow` phrases does not count either.
 """
 
 from __future__ import annotations
@@ -31,14 +31,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache, lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import ahocorasick
 
+from bot import segment
 from bot.text import unmask
-
-if TYPE_CHECKING:
-    import jieba
 
 
 class Severity(StrEnum):
@@ -86,27 +84,15 @@ def _t2s() -> Any:
     return opencc.OpenCC("t2s")
 
 
-@cache
-def _segmenter() -> jieba.Tokenizer:
-    import logging
-
-    import jieba
-
-    jieba.setLogLevel(logging.WARNING)
-    tokenizer = jieba.Tokenizer()
-    tokenizer.initialize()
-    return tokenizer
-
-
 _wanted = False  # a list with Chinese words was loaded: its hits are segmented
 
 
 def warm() -> None:
-    """Load the segmenter's dictionary (about half a second, once a process) if a loaded list
+    """Load the segmenter's dictionary (a second or two, once a process) if a loaded list
     has Chinese words. The bot calls this as it starts and reloads, so no member's message
     waits for it; commands that only read (check, report, export, audit) never load it."""
     if _wanted:
-        _segmenter()
+        segment.dictionary()
 
 
 def _simplified(text: str) -> str:
@@ -142,9 +128,9 @@ def _pinyin(word: str) -> str | None:
 
 @lru_cache(maxsize=4096)
 def _cut(window: str) -> tuple[int, ...]:
-    """Where jieba's words end in `window` (cached: spam repeats itself)."""
+    """Where the words end in `window` (cached: spam repeats itself)."""
     ends, at = [], 0
-    for token in _segmenter().cut(window, HMM=False):
+    for token in segment.dictionary().cut(window):
         at += len(token)
         ends.append(at)
     return tuple(ends)

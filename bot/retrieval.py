@@ -8,7 +8,7 @@ Segmentation is jieba's, on the normalized text (bot/text.py): full-width folded
 case. Search-mode segmentation also yields the shorter words inside long ones ("报名流程"
 gives 报名, 流程, 报名流程), so a paraphrase that uses only part of a compound still
 matches. Punctuation, digits alone and a short list of function words are dropped: they say
-nothing about which entry a question is about. jieba's dictionary (~0.5 s to load) is the
+nothing about which entry a question is about. the segmenter's dictionary (~1 s to load) is the
 one bot/banned.py loads; `Index.build` is meant to run in a worker thread.
 """
 
@@ -22,7 +22,7 @@ from functools import lru_cache
 
 from rank_bm25 import BM25Okapi
 
-from bot.banned import _segmenter as segmenter  # the process's one jieba dictionary
+from bot.segment import dictionary
 from bot.text import normalize, strip_mentions
 
 # Words in almost every question or chat line: kept out of the scores.
@@ -41,7 +41,7 @@ _WORDLIKE = re.compile(r"[a-z]+|[\u3400-\u9fff\uf900-\ufaff]+")
 def words(text: str) -> tuple[str, ...]:
     """The words of `text` that count for retrieval, in order (repeats kept)."""
     kept = []
-    for token in segmenter().cut_for_search(normalize(strip_mentions(text)), HMM=False):
+    for token in dictionary().cut_for_search(normalize(strip_mentions(text))):
         if _WORDLIKE.fullmatch(token) and token not in STOPWORDS:
             kept.append(token)
     return tuple(kept)
@@ -50,7 +50,7 @@ def words(text: str) -> tuple[str, ...]:
 def whole_words(text: str) -> frozenset[str]:
     """The words jieba sees in `text`, without the shorter ones inside them: "人工智能" is
     one word, so a hand-off word "人工" does not match it."""
-    return frozenset(segmenter().lcut(normalize(strip_mentions(text)), HMM=False))
+    return frozenset(dictionary().cut(normalize(strip_mentions(text))))
 
 
 @dataclass(frozen=True, slots=True)
