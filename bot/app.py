@@ -324,9 +324,12 @@ class Bot:
 
     async def advance(self, to: datetime) -> None:
         """Virtual time: run everything due up to `to`, in time order, then stand at `to`."""
+        self._unchanged.clear()  # the world may have changed since, outside the bot
+        await self._run_until(to)
+
+    async def _run_until(self, to: datetime) -> None:
         clock = self.clock
         assert isinstance(clock, VirtualClock), "advance() drives virtual time only"
-        self._unchanged.clear()  # the world may have changed since, outside the bot
         while (due := self.next_due()) is not None and due <= to:
             others = [t for t in (self.scheduler.next_due(), self.outbox.next_due()) if t]
             if due == self._backstop_due() and due < min(others, default=due + _A_DAY) and \
@@ -345,9 +348,10 @@ class Bot:
     async def drain(self, limit: timedelta = timedelta(days=1)) -> None:
         """Virtual time: finish what is queued (outbox and one-shot timers), not cron jobs."""
         end = self.clock.now() + limit
+        self._unchanged.clear()  # once: nothing outside the bot runs while it drains
         while (due := self.next_due()) is not None and due <= end and (
                 len(self.outbox) or self.scheduler.has_timers()):
-            await self.advance(due)
+            await self._run_until(due)
 
     async def serve(self) -> None:
         """Real time: run due jobs and send paced actions until cancelled."""

@@ -56,6 +56,7 @@ class Delivery:
     async def send_due(self, now: datetime) -> None:
         """Hand over every action that may go at `now`."""
         await self.governor.use_account(self.gateway.self_id, now)
+        self.outbox.changed()  # the governor's state decides too (its gate)
         for old in self.governor.expired(now):
             log.warning("%s waited for the send budget too long; dropped", old.action)
             self._metrics.governor_dropped.labels(old.action.kind).inc()

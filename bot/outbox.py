@@ -169,6 +169,8 @@ class Outbox:
         self._store = store
         self._clock = clock
         self._rules = tuple(WAIT_RULES)
+        self._version = 0  # counts the changes that can change what goes next
+        self._best_memo: tuple[datetime, int, tuple[datetime, Queued] | None] | None = None
         self.configure(settings)
         self._lanes: dict[str, _Lane] = {}
         self._last_sent: dict[str, datetime] = {}  # per lane, and ALL for any lane
@@ -180,6 +182,12 @@ class Outbox:
     def configure(self, settings: OutboxSettings) -> None:
         self._interval = settings.group_interval
         self._gap = timedelta(seconds=60 / settings.global_per_minute)
+        self.changed()
+
+    def changed(self) -> None:
+        """Something that decides what goes next changed (here, or in the gate's state):
+        look again rather than reuse the last answer for the same time."""
+        self._version += 1
 
     async def load(self) -> None:
         """Queue again what was not sent before the last stop, paced from the last sends,
@@ -190,6 +198,7 @@ class Outbox:
                              uncertain=state == "sending"))
         for lane, at in await self._store.all("SELECT lane, at FROM outbox_sent"):
             self._last_sent[lane] = datetime.fromisoformat(at)
+        self.changed()
 
     async def put(self, action: Action, source: str = "",
                   admins: Sequence[str] = ()) -> None:
@@ -206,6 +215,7 @@ class Outbox:
         item.needs = tuple(key for rule in self._rules for key in rule.needs(item))
         self._lanes.setdefault(item.action.lane, _Lane()).add(item)
         self._provided.update(item.provides)
+        self.changed()
 
     def _remove(self, item: Queued) -> None:
         lane = self._lanes[item.action.lane]
@@ -213,6 +223,7 @@ class Outbox:
         if not lane.items:
             del self._lanes[item.action.lane]
         self._provided.subtract(item.provides)
+        self.changed()
 
     def _waits(self, item: Queued) -> bool:
         """Whether a wait rule holds `item` back: another queued action provides a key it
@@ -254,6 +265,16 @@ class Outbox:
                     break
 
     def _best(self, now: datetime) -> tuple[datetime, Queued] | None:
+        """The next action and when it may go; the same answer while nothing changed (the
+        bot asks several times a step: what is due next, what goes now)."""
+        memo = self._best_memo
+        if memo is not None and memo[0] == now and memo[1] == self._version:
+            return memo[2]
+        found = self._find_best(now)
+        self._best_memo = (now, self._version, found)
+        return found
+
+    def _find_best(self, now: datetime) -> tuple[datetime, Queued] | None:
         if not self._lanes:
             return None
         anywhere = max(self._last(ALL, now) + self._gap, self._held_until or _EPOCH)
@@ -287,6 +308,7 @@ class Outbox:
     async def sent(self, item: Queued, now: datetime) -> None:
         """The platform had `item` at `now` (it went, failed or was refused): pace from it."""
         self._last_sent[item.action.lane] = self._last_sent[ALL] = now
+        self.changed()
         await self._store.executemany(
             "INSERT INTO outbox_sent VALUES (?, ?) ON CONFLICT (lane) DO UPDATE SET at=excluded.at",
             [(key, stamp(now)) for key in (item.action.lane, ALL)])
@@ -305,6 +327,7 @@ class Outbox:
         again (counting no attempt). True when this starts a hold."""
         started = self._held_until is None
         self._held_until = until
+        self.changed()
         await self._store.execute("UPDATE outbox SET state='queued' WHERE id = ?", (item.id,))
         return started
 
