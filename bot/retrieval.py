@@ -8,7 +8,7 @@ Segmentation is jieba's, on the normalized text (bot/text.py): full-width folded
 case. Search-mode segmentation also yields the shorter words inside long ones ("报名流程"
 gives 报名, 流程, 报名流程), so a paraphrase that uses only part of a compound still
 matches. Punctuation, digits alone and a short list of function words are dropped: they say
-nothing about which entry a question is about. the segmenter's dictionary (~1 s to load) is the
+nothing about which entry a question is about. The segmenter's dictionary (~1 s to load) is the
 one bot/banned.py loads; `Index.build` is meant to run in a worker thread.
 """
 
