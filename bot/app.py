@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bot import backstop, banned, config, schema, seen
+from bot import backstop, banned, config, media, schema, seen
 from bot.adapters.base import Gateway, GatewayError, GroupInfo
 from bot.clock import Clock, VirtualClock
 from bot.config import Deployment
@@ -190,6 +190,9 @@ class Bot:
 
     async def is_friend(self, contact: str) -> bool:
         return await self.gateway.is_friend(contact)
+
+    def content_file(self, name: str) -> str:
+        return media.find(self.deployment.content_dir, name).name
 
     async def set_timer(self, scope: Scope, due: datetime, data: dict[str, Any],
                         replace: bool) -> bool:

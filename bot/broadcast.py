@@ -4,10 +4,12 @@ admin command (handlers/admin.py) and the web console both plan, preview and sen
 here; the job, its rows and its report belong to bot/bulk.py.
 
 The request, as typed after `/broadcast`: the first line names the groups, the rest is the
-text.
+text; a line `图片：NAME` or `文件：NAME` (`image:`, `file:`) adds a content file (an image or
+a document under content/, bot/media.py), sent after the text, each a WeChat send of its own.
 
     /broadcast customer official -c3
     本周六 20:00 有线上分享会，欢迎参加！
+    图片：posters/week48.png
 
 Words on the first line (separated by spaces, commas or 、): a group type (its name or its
 display name), a group id, `all` (全部) for every group the bot serves; a word after `-`
@@ -17,7 +19,7 @@ excludes that type or group.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -30,6 +32,7 @@ from bot.bulk import Job, Row, State
 from bot.config import Duration
 from bot.context import Place
 from bot.handler import HandlerConfig
+from bot.media import is_image
 from bot.sanitize import clean
 from bot.store import Store
 from bot.times import span
@@ -37,6 +40,7 @@ from bot.times import span
 ALL = ("all", "全部", "所有")
 _SEPARATORS = re.compile(r"[\s,，、;；]+")
 _EXCLUDE = ("-", "－", "!", "！")
+_FILE = re.compile(r"^\s*(?:图片|文件|image|file)\s*[:：]\s*(\S.*?)\s*$", re.IGNORECASE)
 TEXT_LIMIT = 2000  # characters of one broadcast (WeChat allows a little more)
 
 
@@ -67,16 +71,25 @@ class Sender(Protocol):
 class Request:
     targets: str  # the first line, as typed
     text: str
+    files: tuple[str, ...] = ()  # content files, by their names under content/
 
 
 def parse(rest: str) -> Request:
     """The request after the command word; ValueError saying what is missing."""
-    targets, _, text = rest.strip().partition("\n")
-    if not targets.strip() or not text.strip():
+    targets, _, body = rest.strip().partition("\n")
+    lines, files = [], []
+    for line in body.splitlines():
+        found = _FILE.match(line)
+        if found:
+            files.append(found[1])
+        else:
+            lines.append(line)
+    text = "\n".join(lines).strip()
+    if not targets.strip() or not (text or files):
         raise ValueError("第一行写发送到哪些群（群类型或群 ID，-排除），第二行起写内容")
-    if len(text.strip()) > TEXT_LIMIT:
-        raise ValueError(f"内容太长：{len(text.strip())} 字，最多 {TEXT_LIMIT} 字")
-    return Request(targets.strip(), text.strip())
+    if len(text) > TEXT_LIMIT:
+        raise ValueError(f"内容太长：{len(text)} 字，最多 {TEXT_LIMIT} 字")
+    return Request(targets.strip(), text, tuple(files))
 
 
 def _matches(word: str, place: Place) -> bool:
@@ -121,15 +134,19 @@ async def _over_limit(store: Store, group: str, settings: Settings,
 
 
 async def plan(store: Store, request: Request, places: Sequence[Place],
-               settings: Settings, now: datetime, by: str) -> Job:
-    """The draft job of a request, with a row per group named (ValueError: a bad request)."""
+               settings: Settings, now: datetime, by: str,
+               content_file: Callable[[str], str]) -> Job:
+    """The draft job of a request, with a row per group named (ValueError: a bad request,
+    or a file `content_file` does not find sendable)."""
     chosen, excluded = choose(request.targets, places)
+    files = [content_file(name) for name in request.files]
     rows = []
     for place in chosen:
         reason = await _over_limit(store, place.id, settings, now)
         rows.append(Row(place.id, "", place.topic, State.EXCLUDED if reason else State.PLANNED,
                         reason))
-    return await bulk.create(store, bulk.Kind.BROADCAST, {"text": request.text},
+    return await bulk.create(store, bulk.Kind.BROADCAST, {"text": request.text,
+                                                          "files": files},
                              request.targets, [*rows, *excluded], by, now)
 
 
@@ -140,7 +157,8 @@ def preview(job: Job, rows: Sequence[Row], within: timedelta) -> str:
     left = [r for r in rows if r.state is State.EXCLUDED]
     lines = [f"[群发] 预览 {job.id}：发送到 {len(going)} 个群" + (
         f"，不发送 {len(left)} 个" if left else ""),
-        "内容：", _quoted(job.body["text"])]
+        "内容：", _quoted(job.body["text"]),
+        *(f"{'图片' if is_image(name) else '文件'}：{name}" for name in job.body.get("files", []))]
     if going:
         lines += [f"发送到（{len(going)}）：", *bulk.listed(going)]
     if left:
@@ -177,14 +195,18 @@ async def send(sender: Sender, job: Job, settings: Settings) -> list[Row]:
     rows = await bulk.rows(store, job.id)
     await sender.audit("broadcast", job.confirmed_by or "",
                        f"{job.id} to {going} group(s), {_count(rows, State.EXCLUDED)} excluded:"
-                       f" {clean(job.body['text'], 60)}")
+                       f" {clean(job.body['text'] or ', '.join(job.body.get('files', [])), 60)}")
     if not going:
         await bulk.finish_if_settled(store, job, now)
     return rows
 
 
 def _actions(group: str, job: Job) -> Iterable[Action]:
-    yield Say(group, job.body["text"])
+    """The text, then each file: a WeChat send each."""
+    if job.body["text"]:
+        yield Say(group, job.body["text"])
+    for name in job.body.get("files", []):
+        yield Say(group, "", file=name)
 
 
 def _count(rows: Sequence[Row], state: State) -> int:

@@ -93,6 +93,8 @@ class Core(Protocol):
 
     async def places(self) -> list[Place]: ...
 
+    def content_file(self, name: str) -> str: ...
+
     async def is_friend(self, contact: str) -> bool: ...
 
     def type_title(self, type_name: str) -> str: ...
@@ -203,6 +205,11 @@ class Context:
         """Whether the bot may write to (and invite) the contact; GatewayError if the
         platform cannot tell now."""
         return await self._core.is_friend(contact)
+
+    def content_file(self, name: str) -> str:
+        """An image or file under content/ that an admin names, checked as sendable now
+        (bot/media.py); ValueError saying what is wrong."""
+        return self._core.content_file(name)
 
     async def group_with_room(self, type_name: str) -> GroupInfo | None:
         """The group of that type with the fewest members below its type's capacity, or

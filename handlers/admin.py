@@ -355,7 +355,7 @@ async def _broadcast(command: Command, moderator: Moderator, ctx: Context) -> No
     try:
         request = broadcast.parse(command.rest.partition("\n")[0] + "\n" + text)
         job = await broadcast.plan(ctx.store, request, await ctx.places(), settings, ctx.now,
-                                   command.event.sender.id)
+                                   command.event.sender.id, ctx.content_file)
     except ValueError as exc:
         ctx.reply(f"群发未创建：{exc}。\n用法：/broadcast 群类型或群ID …（-排除）\n第二行起：内容")
         return

@@ -121,3 +121,22 @@ async def test_a_move_invites_the_most_active_within_the_new_groups_room(
         ("o1", "erin"), ("o1", "carol")]
     assert h.texts("c1")[-1].startswith("📢 本群的活跃成员将迁移到新群「Official 01 正式倾听者群」"
                                         "，已向 2 位成员发出邀请")
+
+
+async def test_a_broadcast_sends_its_image_after_the_text_and_reports_the_group_once(
+        tmp_path: Path) -> None:
+    root = shipped_config(tmp_path)
+    poster = tmp_path / "content" / "posters" / "week48.png"
+    poster.parent.mkdir()
+    poster.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(64))
+    async with Harness(root, tmp_path, groups=CUSTOMERS, start=ELEVEN) as h:
+        refused = await _ask(h, "/broadcast c1\n海报\n图片：posters/missing.png")
+        job = await _preview(h, "/broadcast c1 c2\n本周海报\n图片：posters/week48.png")
+        await _ask(h, f"/confirm {job}")
+        await h.advance("1m")
+        reports = [text for text in _dms(h) if text.startswith(f"[群发] {job} 报告")]
+    assert refused.startswith("群发未创建：content file not found: posters/missing.png")
+    for group in ("c1", "c2"):  # the text, then the image: a send each
+        assert [(r.get("text"), r.get("file")) for r in h.actions("say", group=group)] == [
+            ("本周海报", None), (None, "posters/week48.png")]
+    assert len(reports) == 1 and reports[0].startswith(f"[群发] {job} 报告：已发送 2 ·")

@@ -1,6 +1,7 @@
-"""The web console as a moderation actor (bot/moderation.py's Actor): what an operator does
-from a page goes through the same Moderator as the admin commands, inside the running bot's
-turn, and is audited with the operator's name."""
+"""The web console as a moderation actor (bot/moderation.py's Actor), and as the sender of
+broadcasts and moves (bot/broadcast.py, bot/moving.py): what an operator does from a page
+goes through the same code as the admin commands, inside the running bot's turn, and is
+audited with the operator's name."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from typing import TYPE_CHECKING
 from bot import audit
 from bot.actions import Action, Dm, Kick, Say
 from bot.adapters.base import GroupInfo
+from bot.events import Member
+from bot.outbox import BULK
 from bot.store import Store
 
 if TYPE_CHECKING:
@@ -26,6 +29,7 @@ class ConsoleActor:
         self._bot = bot
         self.operator = operator
         self.actions: list[Action] = []
+        self.bulk: list[Action] = []  # a confirmed broadcast's or move's sends
 
     @property
     def now(self) -> datetime:
@@ -54,9 +58,19 @@ class ConsoleActor:
     def tell_admins(self, text: str) -> None:
         self.actions.extend(Dm(admin, text) for admin in self._bot.deployment.settings.admins)
 
+    def send_bulk(self, action: Action) -> None:
+        self.bulk.append(action)
+
     async def group_info(self, group_id: str | None = None) -> GroupInfo:
         assert group_id is not None
         return await self._bot.gateway.group_info(group_id)
+
+    async def members(self, group_id: str | None = None) -> list[Member]:
+        assert group_id is not None
+        return await self._bot.gateway.members(group_id)
+
+    async def is_friend(self, contact: str) -> bool:
+        return await self._bot.gateway.is_friend(contact)
 
     async def audit(self, action: str, member: str, detail: str,
                     group: str | None = None) -> None:
@@ -66,9 +80,14 @@ class ConsoleActor:
 
 @asynccontextmanager
 async def acting(bot: Bot, operator: str) -> AsyncIterator[ConsoleActor]:
-    """An actor for one operator's action, in one bot turn; its actions are queued after."""
+    """An actor for one operator's action, in one bot turn; its actions are queued after,
+    and it is committed before the answer is read (the console reads on a connection of its
+    own)."""
     async with bot.turn():
         actor = ConsoleActor(bot, operator)
         yield actor
         for action in actor.actions:
             await bot.outbox.put(action)
+        for action in actor.bulk:
+            await bot.outbox.put(action, BULK)
+    await bot.store.flush()

@@ -286,7 +286,7 @@ async def metrics(request: web.Request) -> web.StreamResponse:
 
 
 def make_app(console: Console) -> web.Application:
-    from bot.web import routes
+    from bot.web import routes, sends
 
     app = web.Application(middlewares=[headers, errors, auth, query], client_max_size=64 * 1024)
     app[CONSOLE] = console
@@ -300,6 +300,7 @@ def make_app(console: Console) -> web.Application:
     app.router.add_post("/logout", logout)
     app.router.add_static("/static/", HERE / "static")
     routes.add(app)
+    sends.add(app)
     return app
 
 

@@ -1,0 +1,230 @@
+"""The console's broadcasts and moves (群发 page): the same preview and confirm as the admins'
+`/broadcast`, `/move` and `/confirm` (bot/broadcast.py, bot/moving.py, bot/bulk.py), acted
+through the running bot as the operator, and the jobs with their reports."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from bot import broadcast, bulk, moving
+from bot.bulk import Job, Kind
+from bot.web.actor import acting
+from bot.web.base import CONSOLE, BadParameter, Console, form, jsonify, render
+from bot.web.routes import needs_bot, operator
+from bot.web.views import handler_config
+from handlers import admin
+
+KINDS = {"broadcast": Kind.BROADCAST, "move": Kind.MOVE}
+
+
+def settings(console: Console) -> admin.Config:
+    """The admin handler's config of the type that answers private messages: the same
+    limits as the admins' commands (its defaults when there is none)."""
+    deployment = console.deployment
+    direct = deployment.settings.direct
+    found = handler_config(deployment.types.get(direct) if direct else None, "admin")
+    return found if isinstance(found, admin.Config) else admin.Config()
+
+
+def _job(job: Job, rows: list[bulk.Row], console: Console) -> dict[str, Any]:
+    tz = console.deployment.settings.timezone
+    within = settings(console)
+    expired = job.expired(console.clock.now(), (within.moves if job.kind is Kind.MOVE
+                                                 else within.broadcasts).confirm_within)
+    return {"id": job.id, "kind": str(job.kind), "asked": job.asked, "body": job.body,
+            "status": "expired" if expired else str(job.status),
+            "created_at": job.created_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
+            "created_by": job.created_by,
+            "confirmed_at": job.confirmed_at.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+            if job.confirmed_at else None, "confirmed_by": job.confirmed_by,
+            "counts": {state: sum(r.state == state for r in rows) for state in bulk.State},
+            "rows": [{"group": r.group, "member": r.member, "name": r.name,
+                      "state": str(r.state), "reason": r.reason} for r in rows]}
+
+
+async def job_data(console: Console, job_id: str) -> dict[str, Any]:
+    job = await bulk.find(console.reader, job_id)
+    if job is None:
+        raise web.HTTPNotFound(text=f"没有这个群发或迁移：{job_id}")
+    return _job(job, await bulk.rows(console.reader, job.id), console)
+
+
+async def recent(console: Console) -> list[dict[str, Any]]:
+    return [_job(job, await bulk.rows(console.reader, job.id), console)
+            for job in await bulk.recent(console.reader)]
+
+
+async def plan(console: Console, kind: Kind, fields: dict[str, str], by: str) -> str:
+    """A new preview from the form's (or the JSON body's) fields; its id."""
+    needs_bot(console)
+    bot = console.bot
+    assert bot is not None
+    config = settings(console)
+    async with acting(bot, by) as actor:
+        try:
+            if kind is Kind.BROADCAST:
+                targets = _field(fields, "targets", 500)
+                text, file = fields.get("text", "").strip(), fields.get("file", "").strip()
+                if not (text or file):
+                    raise BadParameter("text", "missing")
+                request = broadcast.parse(f"{targets}\n{text}"
+                                          + (f"\n文件：{file}" if file else ""))
+                job = await broadcast.plan(actor.store, request, await bot.places(),
+                                           config.broadcasts, actor.now, by,
+                                           bot.content_file)
+            else:
+                asked = " ".join(_field(fields, key, 200) for key in ("source", "target"))
+                request_move = moving.parse(f"{asked} {fields.get('active', '').strip()}",
+                                            config.moves)
+                job = await moving.plan(actor, request_move, await bot.places(), by)
+        except ValueError as exc:
+            raise BadParameter("targets" if kind is Kind.BROADCAST else "source",
+                               str(exc)) from None
+    return job.id
+
+
+def _field(fields: dict[str, str], name: str, limit: int) -> str:
+    value = fields.get(name, "").strip()
+    if not value:
+        raise BadParameter(name, "missing")
+    if len(value) > limit:
+        raise BadParameter(name, f"longer than {limit} characters")
+    return value
+
+
+async def confirm(console: Console, job_id: str, by: str) -> str:
+    """Confirm a preview as the admins' /confirm does; what happened, in a word."""
+    needs_bot(console)
+    bot = console.bot
+    assert bot is not None
+    config = settings(console)
+    async with acting(bot, by) as actor:
+        found = await bulk.find(actor.store, job_id)
+        if found is None:
+            raise web.HTTPNotFound(text=f"没有这个群发或迁移：{job_id}")
+        within = (config.moves if found.kind is Kind.MOVE else config.broadcasts)
+        outcome, job = await bulk.confirm(actor.store, job_id, by, actor.now,
+                                          within.confirm_within)
+        if outcome is bulk.Confirmed.NOW and job is not None:
+            if job.kind is Kind.BROADCAST:
+                await broadcast.send(actor, job, config.broadcasts)
+            else:
+                await moving.send(actor, job, config.moves)
+    return str(outcome)
+
+
+async def cancel(console: Console, job_id: str, by: str) -> bool:
+    needs_bot(console)
+    assert console.bot is not None
+    async with acting(console.bot, by) as actor:
+        job = await bulk.cancel(actor.store, job_id)
+        if job is not None:
+            await actor.audit(f"{job.kind}_cancelled", "", job.id)
+    return job is not None
+
+
+CONFIRMED = {"now": "已确认，开始发送", "unknown": "没有这个编号", "expired": "已过期，没有发送",
+             "before": "已确认过，不会再次发送", "cancelled": "已取消，没有发送"}
+
+
+# ---------------------------------------------------------------- pages
+
+
+async def page(request: web.Request, done: str = "", status: int = 200) -> web.StreamResponse:
+    console = request.app[CONSOLE]
+    return render(request, "broadcasts.html", status, title="群发与迁移", done=done,
+                  jobs=await recent(console),
+                  types=sorted({p.type for p in await console.bot.places()})
+                  if console.bot else [])
+
+
+async def job_page(request: web.Request, done: str = "") -> web.StreamResponse:
+    console = request.app[CONSOLE]
+    data = await job_data(console, request.match_info["id"])
+    return render(request, "job.html", title=f"{'群发' if data['kind'] == 'broadcast' else '迁移'}"
+                  f" {data['id']}", j=data, done=done)
+
+
+async def preview_form(request: web.Request) -> web.StreamResponse:
+    fields = await form(request)
+    kind = KINDS.get(fields.get("kind", ""))
+    if kind is None:
+        raise BadParameter("kind", "broadcast or move")
+    job_id = await plan(request.app[CONSOLE], kind, fields, operator(request))
+    raise web.HTTPSeeOther(f"/jobs/{job_id}")
+
+
+async def confirm_form(request: web.Request) -> web.StreamResponse:
+    await form(request)
+    outcome = await confirm(request.app[CONSOLE], request.match_info["id"], operator(request))
+    return await job_page(request, CONFIRMED[outcome])
+
+
+async def cancel_form(request: web.Request) -> web.StreamResponse:
+    await form(request)
+    done = await cancel(request.app[CONSOLE], request.match_info["id"], operator(request))
+    return await job_page(request, "已取消" if done else "不是待确认的预览，没有变化")
+
+
+# ---------------------------------------------------------------- JSON
+
+
+async def _body(request: web.Request) -> dict[str, str]:
+    try:
+        data = await request.json()
+    except ValueError:
+        raise BadParameter("body", "not JSON") from None
+    if not isinstance(data, dict):
+        raise BadParameter("body", "not a JSON object")
+    return {str(k): str(v) for k, v in data.items() if isinstance(v, (str, int))}
+
+
+async def jobs_api(request: web.Request) -> web.StreamResponse:
+    return jsonify(await recent(request.app[CONSOLE]))
+
+
+async def job_api(request: web.Request) -> web.StreamResponse:
+    return jsonify(await job_data(request.app[CONSOLE], request.match_info["id"]))
+
+
+async def broadcast_api(request: web.Request) -> web.StreamResponse:
+    console = request.app[CONSOLE]
+    job_id = await plan(console, Kind.BROADCAST, await _body(request), operator(request))
+    return jsonify(await job_data(console, job_id), 201)
+
+
+async def move_api(request: web.Request) -> web.StreamResponse:
+    console = request.app[CONSOLE]
+    job_id = await plan(console, Kind.MOVE, await _body(request), operator(request))
+    return jsonify(await job_data(console, job_id), 201)
+
+
+async def confirm_api(request: web.Request) -> web.StreamResponse:
+    console = request.app[CONSOLE]
+    outcome = await confirm(console, request.match_info["id"], operator(request))
+    data = await job_data(console, request.match_info["id"])
+    return jsonify({"outcome": outcome, **data}, 200 if outcome in ("now", "before") else 409)
+
+
+async def cancel_api(request: web.Request) -> web.StreamResponse:
+    console = request.app[CONSOLE]
+    done = await cancel(console, request.match_info["id"], operator(request))
+    data = await job_data(console, request.match_info["id"])
+    return jsonify(data, 200 if done else 409)
+
+
+def add(app: web.Application) -> None:
+    r = app.router
+    r.add_get("/broadcasts", page)
+    r.add_post("/broadcasts/preview", preview_form)
+    r.add_get("/jobs/{id}", job_page)
+    r.add_post("/jobs/{id}/confirm", confirm_form)
+    r.add_post("/jobs/{id}/cancel", cancel_form)
+    r.add_get("/api/jobs", jobs_api)
+    r.add_get("/api/jobs/{id}", job_api)
+    r.add_post("/api/broadcasts", broadcast_api)
+    r.add_post("/api/moves", move_api)
+    r.add_post("/api/jobs/{id}/confirm", confirm_api)
+    r.add_post("/api/jobs/{id}/cancel", cancel_api)
