@@ -1,13 +1,11 @@
 from __future__ import annotations
 
-import subprocess
-import sys
 from datetime import datetime
 from pathlib import Path
 
 import pytest
 import yaml
-from harness import SHIPPED, TZ, Harness, write_config
+from harness import SHIPPED, TZ, Harness, groupbot, write_config
 
 from bot import config
 from handlers import REGISTRY
@@ -231,11 +229,7 @@ def test_bad_config_is_refused(body: str, error: str) -> None:
 def test_the_report_shows_first_response_times(tmp_path: Path) -> None:
     db = tmp_path / "played.db"
     scenario = Path(__file__).parent / "scenarios" / "faq_handoff.yaml"
-
-    def cli(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "bot.cli", *args], capture_output=True,
-                              text=True, timeout=120)
-
+    cli = groupbot  # in this process
     assert cli("replay", str(scenario), "--db", str(db)).returncode == 0
     result = cli("report", "--config", str(SHIPPED), "--db", str(db),
                  "--since", "2026-11-24", "--until", "2026-11-25")

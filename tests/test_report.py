@@ -4,13 +4,11 @@ them: each figure is the count of the events that happened."""
 from __future__ import annotations
 
 import csv
-import subprocess
-import sys
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from harness import BOT_YAML, SHIPPED, Harness, write_config
+from harness import BOT_YAML, SHIPPED, Harness, groupbot, write_config
 
 from bot import config
 from bot.store import open_store
@@ -78,9 +76,7 @@ def test_tables_align_chinese_text_as_two_columns_wide() -> None:
 # ---------------------------------------------------------------- the commands
 
 
-def _cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "bot.cli", *args], capture_output=True,
-                          text=True, timeout=120)
+_cli = groupbot  # in this process: the commands' output and exit codes, not a process's
 
 
 @pytest.fixture(scope="module")
