@@ -70,6 +70,7 @@ STATE_TITLES = {State.PLANNED: "待发送", State.EXCLUDED: "不发送", State.Q
 MOVE_TITLES = {**STATE_TITLES, State.PLANNED: "待邀请", State.EXCLUDED: "未邀请",
                State.SENT: "已邀请"}
 KIND_TITLES = {Kind.BROADCAST: "群发", Kind.MOVE: "迁移"}
+ORDER = (State.PLANNED, State.SENT, State.QUEUED, State.DROPPED, State.FAILED, State.EXCLUDED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -304,13 +305,12 @@ def summary(job: Job, all_rows: Sequence[Row], joined: Iterable[str] = ()) -> st
     counts = Counter(r.state for r in all_rows)
     moved = set(joined)
     head = f"[{title}] {job.id} 报告：" + " · ".join(
-        f"{titles[state]} {counts[state]}" for state in
-        (State.SENT, State.QUEUED, State.DROPPED, State.FAILED, State.EXCLUDED)
+        f"{titles[state]} {counts[state]}" for state in ORDER
         if counts[state] or state in (State.SENT, State.QUEUED))
     if job.kind is Kind.MOVE:
         head += f" · 已入群 {len(moved)}"
     lines = [head]
-    for state in (State.SENT, State.QUEUED, State.DROPPED, State.FAILED, State.EXCLUDED):
+    for state in ORDER:
         some = [r for r in all_rows if r.state is state]
         if some:
             lines.append(f"{titles[state]}（{len(some)}）：")

@@ -76,6 +76,7 @@ async def test_a_restart_after_the_confirm_sends_each_group_once_and_reports_onc
     async with Harness(shipped_config(tmp_path), tmp_path, groups=CUSTOMERS,
                        start=ELEVEN) as h:
         job = await _preview(h, "/群发 c1 c2 c3\n通知")
+        assert (await _ask(h, f"/进度 {job}")).startswith(f"[群发] {job} 报告：待发送 3 ·")
         await h.say(None, "op_lin", f"/确认 {job}")
         await h.restart()
         await h.say(None, "op_lin", f"/确认 {job}")
@@ -83,7 +84,7 @@ async def test_a_restart_after_the_confirm_sends_each_group_once_and_reports_onc
         await h.restart()
         await h.advance("1h")
         assert sorted(r["group"] for r in h.actions("say")) == ["c1", "c2", "c3"]
-        reports = [text for text in _dms(h) if text.startswith(f"[群发] {job} 报告")]
+        reports = [text for text in _dms(h) if text.startswith(f"[群发] {job} 报告：已发送")]
         assert len(reports) == 1 and "已发送 3" in reports[0]
         assert any("不会再次发送" in text for text in _dms(h))
         audit = await h.bot.store.all("SELECT action, member, detail FROM audit"
