@@ -10,15 +10,18 @@ the digit groups. Findings carry a family:
   other Chinese characters between the digits (spaces, dashes, dots, emoji). A number
   needs no marker; its digits must be whole groups ("订单 2026112913800138000" is not
   one), and a "13,800,138,000" amount is not one either.
-- wechat, qq: a contact marker (微信 薇 威 v信 vx wx weixin wechat..., qq 扣扣 企鹅 球球),
-  in any spelling, spaced or split by emoji, then an id. A bare "V" or "Q" counts only as
-  a word of its own followed by an id with a digit ("V：abc123", "Q: 12345678"). Other
-  digit runs (QQ-like numbers, order, room numbers) count only after a marker. A marker
-  spelled out one letter at a time ("w e i x i n", "V.X") is a finding by itself.
+- wechat, qq: a contact marker (微信 薇 威 v信 vx wx weixin wechat, the slang 绿泡泡 and
+  卫星..., qq 扣扣 企鹅 球球), in any spelling, spaced or split by emoji, then an id. A
+  bare "V" or "Q" counts only as a word of its own followed by an id with a digit
+  ("V：abc123", "Q: 12345678"). Other digit runs (QQ-like numbers, order, room numbers)
+  count only after a marker. A marker spelled out one letter at a time ("w e i x i n",
+  "V.X") is a finding by itself.
 - email: an address, also written "name at qq dot com", "name(at)qq(dot)com".
 - link: a scheme ("https://", "weixin://"), "www.", or a domain ending in a known
-  top-level domain (also Chinese: .中国 .公司 ...), with the dots written 点 。 (dot) [.]
-  or spaced; a domain after another one and "@" (allowed.example@evil.example) too.
+  top-level domain (also Chinese: .中国 .公司 ...), with the dots written 点 。 · (dot) [.]
+  or spaced, or a comma before a common top-level domain ("abc,com"); a domain after
+  another one and "@" (allowed.example@evil.example) too. Not a domain: a Chinese word
+  and ".com" said as a word before sentence-final particles ("结果.com了吗").
 - ip: four numbers 0-255 with dots, one of them of two digits or more, or after a scheme.
 """
 
@@ -98,7 +101,7 @@ def _amount(run: str, number: str) -> bool:
 
 _SEP = r"[^a-z0-9_\-" + _HAN + r"]"
 _WECHAT_MARKERS = ("微信", "薇信", "威信", "徽信", "维信", "卫信", "v信", "wei信", "微x", "薇x",
-                   "威x", "微", "薇", "威",
+                   "威x", "绿泡泡", "绿色泡泡", "卫星", "微", "薇", "威",
                    "weixin", "wechat", "vx", "wx", "v")
 _QQ_MARKERS = ("扣扣", "企鹅", "球球", "qq", "q")
 # A marker may have separators (spaces, emoji, dots) between its characters: "微🌸信", "v x".
@@ -207,7 +210,10 @@ _SPACED_TLDS = "com|net|org|cn|xyz|vip|cc|io|top|me"
 # Dots and at signs written out. Each pattern starts with a fixed character, so that the
 # scan skips ahead in C; what must stand around a match is checked on the few matches.
 _BRACKETED = re.compile(r"[(\[{<]\s*(dot|点|\.|at|@|艾特)\s*[)\]}>]")  # (dot) [.] (at)
-_HAN_DOT = re.compile(r"[点。]")  # abc点com, abc。com
+# abc点com, abc。com, abc·com (middle dots and bullets)
+_WRITTEN_DOT = re.compile("[点。\u00b7\u30fb\u2022\u2027\u2219\u22c5]")
+# abc,com: a comma (or 、) between a name and a common top-level domain
+_COMMA_DOT = re.compile(r"(?<=[a-z0-9])[,、](?=(?:com|net|org|cn|top|xyz|vip)(?![a-z0-9]))")
 _SPACED_DOT = re.compile(rf"\s+(?:dot\s+|\.\s*)(?=(?:{_SPACED_TLDS})(?![a-z0-9]))"
                          rf"|\.\s+(?=(?:{_SPACED_TLDS})(?![a-z0-9]))")  # abc . com
 _WORD_AT = re.compile(r"at(?![a-z])|艾特")  # name at qq dot com, name艾特qq
@@ -215,15 +221,18 @@ _ALNUM = re.compile(r"[a-z0-9]")
 
 
 def _between_alnum(text: str, start: int, end: int) -> bool:
-    before = text[:start].rstrip()[-1:]
-    after = text[end:].lstrip()[:1]
-    return bool(before and after and _ALNUM.match(before) and _ALNUM.match(after))
+    """A Latin letter or digit either side, a space apart at most (the text is normalized:
+    one space at most), looked up in place so that many dots stay linear."""
+    before = start - 2 if text[start - 1:start] == " " else start - 1
+    after = end + 1 if text[end:end + 1] == " " else end
+    return (before >= 0 and after < len(text) and bool(_ALNUM.match(text[before]))
+            and bool(_ALNUM.match(text[after])))
 
 
 @lru_cache(maxsize=8)
 def _spell_dots(text: str) -> str:
-    """The text with dots written out as dots: 点 。 between Latin letters or digits,
-    (dot) [.] {点}, and " dot " or a spaced "." before a common top-level domain."""
+    """The text with dots written out as dots: 点 。 · between Latin letters or digits,
+    (dot) [.] {点}, and " dot ", a spaced "." or a comma before a common top-level domain."""
     def bracketed(m: re.Match[str]) -> str:
         return "." if m[1] in ("dot", "点", ".") else m.group()
 
@@ -232,8 +241,10 @@ def _spell_dots(text: str) -> str:
 
     if "(" in text or "[" in text or "{" in text or "<" in text:
         text = _BRACKETED.sub(bracketed, text)
-    if "点" in text or "。" in text:
-        text = _HAN_DOT.sub(han_dot, text)
+    if _WRITTEN_DOT.search(text):
+        text = _WRITTEN_DOT.sub(han_dot, text)
+    if "," in text or "、" in text:
+        text = _COMMA_DOT.sub(".", text)
     return _SPACED_DOT.sub(
         lambda m: "." if m.start() and _ALNUM.match(text[m.start() - 1]) else m.group(), text)
 
@@ -270,11 +281,18 @@ def _emails(text: str) -> Iterator[str]:
             yield match.group()
 
 
+# A Chinese word, then ".com" and only sentence-final particles: chat, not a domain
+_SENTENCE_END = re.compile(r"[a-z]+[了吗呢吧啊嘛呀么哦哈啦]+")
+_ALL_HAN = re.compile(f"[{_HAN}]+")
+
+
 def _domain(labels: list[str]) -> list[str] | None:
     """The labels of a domain, Chinese around it trimmed; None if it is not one."""
     if len(labels) < 2 or not all(labels):
         return None
     first, last = labels[0], labels[-1]
+    if _SENTENCE_END.fullmatch(last) and all(_ALL_HAN.fullmatch(label) for label in labels[:-1]):
+        return None  # 结果.com了吗: a word and ".com" said as a word, ending a sentence
     if not last.isascii():
         head = re.match(r"[a-z0-9-]+", last)
         tld = head.group() if head else next((t for t in HAN_TLDS if last.startswith(t)), "")

@@ -69,9 +69,9 @@ class Dictionary:
         i = bisect.bisect_left(self._keys, key)
         return self._freqs[i] if i < len(self._keys) and self._keys[i] == key else None
 
-    def _route(self, block: str) -> list[int]:
-        """Where each word of the most probable segmentation of `block` ends (jieba's
-        get_DAG and calc): route[i] is the last character of the word starting at i."""
+    def dag(self, block: str) -> list[list[int]]:
+        """The words of the dictionary starting at each character of `block` (jieba's
+        get_DAG): dag[k] lists where they end (their last character; [k] when none is)."""
         n = len(block)
         dag: list[list[int]] = []
         for k in range(n):
@@ -82,6 +82,13 @@ class Dictionary:
                 i += 1
                 frag = block[k:i + 1]
             dag.append(ends or [k])
+        return dag
+
+    def _route(self, block: str) -> list[int]:
+        """Where each word of the most probable segmentation of `block` ends (jieba's
+        get_DAG and calc): route[i] is the last character of the word starting at i."""
+        n = len(block)
+        dag = self.dag(block)
         best: list[tuple[float, int]] = [(0.0, 0)] * (n + 1)
         logtotal = log(self.total)
         for k in range(n - 1, -1, -1):

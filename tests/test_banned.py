@@ -80,9 +80,25 @@ def test_the_pinyin_of_every_listed_chinese_word_is_found_for_review(
     assert hits and all(hit.severity is Severity.REVIEW for hit in hits), text
 
 
+@settings(max_examples=100, deadline=None)
+@given(data=st.data())
+def test_every_listed_chinese_word_is_found_with_some_characters_as_pinyin(
+        data: st.DataObject) -> None:
+    """约 pao, yue 炮: a pinyin hit, so at most a review."""
+    word = data.draw(st.sampled_from([w for w in LISTED if 1 < len(w) <= 4
+                                      and all("\u4e00" <= c <= "\u9fff" for c in w)]))
+    mix = data.draw(st.lists(st.booleans(), min_size=len(word), max_size=len(word)).filter(
+        lambda m: any(m) and not all(m)))
+    text = " ".join(p if latin else c
+                    for c, p, latin in zip(word, lazy_pinyin(word), mix, strict=True))
+    hits = [hit for hit in shipped().find(f"今晚 {text} 吗") if hit.listed.word == word]
+    assert hits and all(hit.severity is Severity.REVIEW for hit in hits), text
+
+
 @pytest.mark.parametrize(
     ("text", "word"),
-    [("f*ck", "fuck"), ("f**king", "fuck"), ("motherfucker", "fuck"), ("FUCKERS", "fuck"),
+    [("约 pao", "约炮"), ("约p a o吗", "约炮"), ("y u e p a o", "约炮"),
+     ("f*ck", "fuck"), ("f**king", "fuck"), ("motherfucker", "fuck"), ("FUCKERS", "fuck"),
      ("sh*t", "shit"), ("fսck", "fuck"), ("法〇轮〇功", "法轮功"), ("支持台獨", "台独"),
      ("你这个贱人", "贱人"), ("看色情片", "色情")],
 )
@@ -96,7 +112,8 @@ def test_disguises_named_by_the_issue_are_found(text: str, word: str) -> None:
 @pytest.mark.parametrize(
     "text",
     ["本平台独家首发", "西藏独特的风景", "感谢支援交流活动", "他脸色情绪都不太好", "一夜情绪低落",
-     "不要说别人是低贱人群", "Shitake mushrooms", "he is lucky", "hello world", "classic"],
+     "不要说别人是低贱人群", "Shitake mushrooms", "he is lucky", "hello world", "classic",
+     "这个小镇的风景色情调别致", "大约 pao 了 5 公里", "约 paopao 一起玩"],
 )
 def test_a_listed_word_across_a_word_boundary_is_not_found(text: str) -> None:
     assert found(text) == []

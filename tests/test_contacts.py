@@ -59,6 +59,16 @@ def test_a_wechat_id_after_a_marker_in_any_spelling_is_caught(text: str) -> None
     assert wechat("abc123") in find_contacts(text)
 
 
+@pytest.mark.parametrize("text", ["加个绿泡泡 abc888", "绿色泡泡：abc888", "加卫星 abc888"])
+def test_a_wechat_id_after_slang_for_wechat_is_caught(text: str) -> None:
+    assert find_contacts(text) == [wechat("abc888")]
+
+
+@pytest.mark.parametrize("text", ["气象卫星 2026 年发射", "北斗卫星导航系统", "小朋友在吹绿泡泡"])
+def test_slang_for_wechat_without_an_id_is_no_contact(text: str) -> None:
+    assert find_contacts(text) == []
+
+
 def test_a_letters_only_wechat_id_counts_only_when_announced() -> None:
     assert find_contacts("微信号 zhangsan") == [wechat("zhangsan")]
     assert find_contacts("wechat: zhangsan") == [wechat("zhangsan")]
@@ -130,6 +140,14 @@ def test_an_email_address_however_written_is_caught(text: str) -> None:
         ("shop dot com", "shop.com"),
         ("例子.中国", "例子.中国"),
         ("bit.ly/3abc", "bit.ly"),
+        ("evil·top/promo", "evil.top"),
+        ("evil・top", "evil.top"),
+        ("evil•com", "evil.com"),
+        ("evil,com", "evil.com"),
+        ("去 evil，cn 看", "evil.cn"),
+        ("evil、net", "evil.net"),
+        ("发财.com领红包", "发财.com"),
+        ("abc.com了吗", "abc.com"),
     ],
 )
 def test_links_with_or_without_scheme_however_written_are_caught(text: str, host: str) -> None:
@@ -175,6 +193,7 @@ ORDINARY_MESSAGES = [
     "e.g. this, i.e. that",
     "I use wechat every day", "qq音乐 2024 年度歌单", "好的。明天见", "时间是下午3点30",
     "版本号 2.0.1.5", "营收 13,800,138,000 元", "look at this dot on the map", "我们 at 3 pm meet",
+    "结果.com了吗", "你们公司.com了吧", "Jean·Paul 下周来", "ok,come on", "yes,me too",
 ]
 
 
@@ -229,7 +248,8 @@ def test_any_qq_number_after_any_marker_is_caught(marker: str, colon: str, numbe
 
 
 @pytest.mark.parametrize("padding", ["www." + "a." * 20_000, "1 " * 20_000, "v " * 20_000,
-                                     "a@" * 20_000, "中" * 40_000 + "."])
+                                     "a@" * 20_000, "中" * 40_000 + ".", "a·" * 20_000,
+                                     "a 点 " * 20_000, "a,co " * 20_000])
 def test_every_scan_reads_the_whole_message_once(padding: str) -> None:
     """A padded ad is still found at the very end of a long message: no inspection cap.
     (The cost is measured by `groupbot moderation bench`, not asserted here.)"""
