@@ -251,6 +251,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         result: int = args.fn(args)
+        sys.stdout.flush()  # here, not at exit, so that a closed pipe is caught below
     except InputError as exc:  # a bad config, for every command: each problem on its line
         for problem in exc.problems:
             print(problem, file=sys.stderr)
@@ -258,6 +259,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except StoreError as exc:  # a database that passed the checks above but is damaged
         print(f"groupbot {args.command}: the database cannot be used: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # `groupbot replay ... | head`: the reader has gone; stop quietly
+        # as Python's signal docs advise: stdout to /dev/null, or the exit flush fails again
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     return result
 
 

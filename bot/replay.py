@@ -234,6 +234,9 @@ def _event(world: Simulator, kind: str, body: Any, now: datetime,
         left = world.leave(body.group, body.members)
         return MemberLeft(now, body.group, left, body.remover) if body.reported else None
     if isinstance(body, Rename):
+        if body.member not in world.group(body.group).members:  # WeChat renames only members
+            raise ValueError(f"rename: {body.member!r} is not in group {body.group!r} now "
+                             "(never joined, or left): add a `join` step before it")
         return MemberRenamed(now, body.group, world.rename(body.group, body.member, body.name))
     if isinstance(body, RenameGroup):
         return GroupRenamed(now, body.group, world.rename_group(body.group, body.topic), body.by)

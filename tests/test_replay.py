@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -79,3 +80,49 @@ def test_a_broken_config_exits_2_naming_file_line_and_key(tmp_path: Path) -> Non
     result = _cli("replay", str(scenario))
     assert result.returncode == 2
     assert "t.yaml:6: handlers.keywords.rules[0].match: Input should be" in result.stderr
+
+
+@pytest.mark.parametrize("scenario", ["pacing.yaml", "funnel_groups.yaml"])
+def test_a_reader_that_stops_reading_ends_the_replay_quietly(scenario: str) -> None:
+    """`groupbot replay ... | head`: the pipe's reader is gone before the first line; the
+    command stops with exit 1 and nothing on stderr but its own log lines, no traceback."""
+    read, write = os.pipe()
+    os.close(read)  # a reader that has already left: every write gets EPIPE
+    try:
+        result = subprocess.run([sys.executable, "-m", "bot.cli", "replay",
+                                 str(SCENARIOS / scenario)], stdout=write,
+                                stderr=subprocess.PIPE, text=True, timeout=120)
+    finally:
+        os.close(write)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr and "Error" not in result.stderr, result.stderr
+
+
+RENAME = """\
+start: 2026-11-23 08:55
+groups:
+  - {id: r1, topic: "Listener Recruitment 01", members: [alice, bob]}
+steps:
+  - leave: {group: r1, members: [bob]}
+  - rename: {group: r1, member: %s, name: "北京-星河-小王"}
+"""
+
+
+@pytest.mark.parametrize("member", ["bob", "eve"])
+def test_renaming_someone_not_in_the_group_exits_2_naming_the_step(tmp_path: Path,
+                                                                   member: str) -> None:
+    """WeChat renames only members: a `rename` of one who left (bob) or never joined (eve)
+    used to make them a member silently."""
+    result = _cli("replay", str(_scenario(tmp_path, RENAME % member)), "--config",
+                  str(Path(__file__).parent.parent / "config"))
+    assert result.returncode == 2, result.stderr
+    assert result.stdout == ""
+    [line] = result.stderr.strip().splitlines()
+    assert line == (f"{tmp_path / 's.yaml'}:6: steps[1]: rename: {member!r} is not in group "
+                    "'r1' now (never joined, or left): add a `join` step before it")
+
+
+def test_renaming_a_member_is_replayed(tmp_path: Path) -> None:
+    result = _cli("replay", str(_scenario(tmp_path, RENAME % "alice")), "--config",
+                  str(Path(__file__).parent.parent / "config"))
+    assert result.returncode == 0, result.stderr
