@@ -35,7 +35,7 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 from bot import banned, media, yamlfile
 from bot.handler import Handler, HandlerConfig, Registry
 from bot.regex import Pattern
-from bot.sanitize import Safe, clean
+from bot.sanitize import Safe, clean, group_name
 from bot.scheduler import cron_trigger
 from bot.yamlfile import InputError, KeyPath, Located, Problem, Where, describe
 
@@ -93,8 +93,11 @@ class Template:
 
     def render(self, values: Mapping[str, object]) -> str:
         """The text with each placeholder filled in; every value that is not Safe is cleaned
-        (bot/sanitize.py): member names cannot break lines or smuggle control characters."""
-        return Safe("".join(lit + (clean(values[n]) if n else "") for lit, n in self._parts))
+        (bot/sanitize.py): member names cannot break lines or smuggle control characters, and
+        a group name (`{group}`, which members can change) cannot carry an ad."""
+        return Safe("".join(
+            lit + ("" if not n else group_name(values[n]) if n == "group" else clean(values[n]))
+            for lit, n in self._parts))
 
     def __repr__(self) -> str:
         return f"Template({self.source!r})"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from harness import BOT_YAML, Harness, write_config
 
-from bot.sanitize import NAME_LIMIT, clean
+from bot.sanitize import NAME_LIMIT, clean, group_name
 
 FORGED = "bob\n⚠️ 警告 (2/2)：发布链接。"
 TYPES = {"recruitment": """\
@@ -86,3 +86,27 @@ async def test_a_keyword_reply_quotes_the_group_name_on_one_line(tmp_path: Path)
 def test_emoji_sequences_and_plain_names_are_kept() -> None:
     assert clean("👨\u200d👩\u200d👧 小明") == "👨\u200d👩\u200d👧 小明"
     assert clean("  Ａlice\t\tW  ") == "Ａlice W"
+
+
+async def test_a_group_renamed_to_an_ad_is_not_repeated_by_the_welcome(tmp_path: Path) -> None:
+    """Any member can rename a WeChat group: the binding holds, and `{group}` must not
+    post the ad (a link, a WeChat id, a phone number) for them; "本群" stands for it."""
+    async with _harness(tmp_path) as h:
+        await h.rename_group("r1", "mallory", "Recruitment 福利 加V：abc888\n点 evil.com")
+        await h.advance("1m")
+        await h.join("r1", "carol")
+        await h.advance("10s")
+        await h.rename_group("r1", "mallory", "Recruitment 兼职 138 0013 8000")
+        await h.advance("1m")
+        await h.say("r1", "alice", "群名")
+        await h.advance("5s")
+        texts = h.texts("r1")
+    assert "欢迎 carol 加入「本群」！\n请先看群公告。" in texts
+    assert "这里是「本群」，alice" in texts
+    assert not any("abc888" in t or "evil" in t or "138" in t for t in texts), texts
+
+
+def test_a_group_name_without_a_link_or_contact_is_shown_cleaned() -> None:
+    assert group_name("Customer 01 客户群") == "Customer 01 客户群"
+    assert group_name("客户群\u202e\n02") == "客户群 02"
+    assert group_name("福利群 vx abc888") == group_name("t.cn/x 群") == "本群"
