@@ -10,7 +10,7 @@ from __future__ import annotations
 import hmac
 import secrets
 import time
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -19,6 +19,7 @@ LOGIN_COOKIE = "groupbot_login"  # the login form's CSRF token, before there is 
 SESSION_LIFETIME = 12 * 3600.0
 LOGIN_ATTEMPTS = 5  # failed logins allowed per client ...
 LOGIN_WINDOW = 60.0  # ... within this many seconds
+LOGIN_CLIENTS = 10_000  # addresses remembered at most (those that failed longest ago go first)
 
 HEADERS = {
     "Content-Security-Policy": (
@@ -71,11 +72,23 @@ class Sessions:
 
 
 class LoginLimit:
-    """At most LOGIN_ATTEMPTS failed logins per client within LOGIN_WINDOW seconds."""
+    """At most LOGIN_ATTEMPTS failed logins per client within LOGIN_WINDOW seconds.
 
-    def __init__(self, now: Callable[[], float] = time.monotonic) -> None:
+    Its memory is bounded: a client is forgotten once its last failure is LOGIN_WINDOW old
+    (it could not be refused any more), at most the last LOGIN_ATTEMPTS failures of each are
+    kept, and at most `clients` addresses, the ones that failed longest ago forgotten first.
+    """
+
+    def __init__(self, now: Callable[[], float] = time.monotonic,
+                 clients: int = LOGIN_CLIENTS) -> None:
         self._now = now
-        self._failures: dict[str, deque[float]] = {}
+        self._clients = clients
+        # by the time of the last failure, oldest first (a failure moves its client last)
+        self._failures: OrderedDict[str, deque[float]] = OrderedDict()
+
+    def __len__(self) -> int:
+        """How many addresses it remembers."""
+        return len(self._failures)
 
     def wait(self, client: str) -> int:
         """Seconds until `client` may try again; 0 when it may now."""
@@ -90,7 +103,16 @@ class LoginLimit:
         return max(1, round(failures[0] - edge))
 
     def failed(self, client: str) -> None:
-        self._failures.setdefault(client, deque()).append(self._now())
+        now = self._now()
+        failures = self._failures.pop(client, None) or deque(maxlen=LOGIN_ATTEMPTS)
+        failures.append(now)
+        self._failures[client] = failures
+        edge = now - LOGIN_WINDOW
+        while self._failures:
+            oldest = next(iter(self._failures.values()))
+            if oldest[-1] > edge and len(self._failures) <= self._clients:
+                break
+            self._failures.popitem(last=False)
 
     def succeeded(self, client: str) -> None:
         self._failures.pop(client, None)

@@ -14,7 +14,7 @@ from conftest import GROUPS, HOSTILE, TOKEN, Site, deployment
 from harness import Harness
 from yarl import URL
 
-from bot.web import links, server
+from bot.web import links, security, server
 
 BEARER = {"Authorization": f"Bearer {TOKEN}"}
 
@@ -307,3 +307,41 @@ async def test_another_sessions_csrf_token_is_refused(site: Site) -> None:
     refused = await site.client.post("/api/reload", headers={"X-CSRF-Token": mine})
     assert refused.status == 403
     assert (await site.client.post("/api/reload", headers={"X-CSRF-Token": ""})).status == 403
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.t = 1000.0
+
+    def __call__(self) -> float:
+        return self.t
+
+
+def test_the_login_limit_forgets_addresses_and_remembers_a_bounded_number() -> None:
+    """A scan from many addresses once grew the limiter's memory for ever."""
+    clock = Clock()
+    limit = security.LoginLimit(clock, clients=100)
+    for _ in range(5):
+        limit.failed("attacker")
+    for n in range(1000):  # one failure from each of many addresses
+        limit.failed(f"10.0.{n // 256}.{n % 256}")
+        clock.t += 0.01
+    assert len(limit) == 100  # the cap: those that failed longest ago are forgotten
+    clock.t += security.LOGIN_WINDOW + 1
+    limit.failed("10.9.9.9")
+    assert len(limit) == 1  # a failure a window old can refuse nobody: forgotten
+
+
+def test_the_bounded_login_limit_still_refuses_within_the_window() -> None:
+    clock = Clock()
+    limit = security.LoginLimit(clock, clients=100)
+    for _ in range(security.LOGIN_ATTEMPTS + 20):
+        if not limit.wait("attacker"):
+            limit.failed("attacker")
+        clock.t += 1
+    assert 0 < limit.wait("attacker") <= security.LOGIN_WINDOW
+    for n in range(50):
+        limit.failed(f"10.0.0.{n}")
+    assert limit.wait("attacker") > 0
+    clock.t += security.LOGIN_WINDOW
+    assert limit.wait("attacker") == 0
