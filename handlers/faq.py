@@ -7,7 +7,9 @@ mentioning the asker. Otherwise a mention is handed off: a private case is opene
 asker and the group privately with the case id, and the first of them to answer privately
 with `/answer CASE text` has the bot post the text in the group, mentioning the asker.
 A mention with a hand-off word (`人工`, `客服`, as a whole word), or a message that is just
-one, is handed off at once. Cases nobody answers are reminded after
+one, is handed off at once. Small talk that merely mentions the bot (greetings, thanks,
+"在吗", "哈哈", emoji: every word of it one of SMALL_TALK or `small_talk`) is not a
+question: it is neither looked up nor handed off. Cases nobody answers are reminded after
 `remind_after`, never in quiet hours. An @所有人 announcement is never answered.
 
 In a private chat (the `direct` type's pipeline) the handler only takes `/answer`.
@@ -39,6 +41,20 @@ ANSWER_LIMIT = 1000  # characters of an operator's answer posted
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 ANNOUNCEMENT = re.compile(r"@(所有人|all)(?:\s|\u2005|$)", re.IGNORECASE)
 
+# Words of small talk to the bot: greetings, thanks, goodbyes, acknowledgements, laughter,
+# praise, "are you there", and the pronouns and particles around them. A mention made only
+# of these (or of nothing but emoji and punctuation) is never handed off.
+_SMALL_TALK_WORDS = (
+    "你好 您好 你们好 大家好 哈喽 嗨 早 早安 早上好 上午好 中午好 下午好 晚上好 晚安 "
+    "谢谢 谢谢你 多谢 感谢 谢啦 谢了 辛苦 辛苦了 麻烦了 好 好的 好滴 嗯 哦 噢 喔 行 "
+    "收到 明白 知道 知道了 了解 懂了 可以 没问题 没事 不客气 拜拜 再见 回见 赞 点赞 棒 "
+    "真棒 太棒了 厉害 牛 加油 可爱 爱你 么么哒 在 在吗 在不在 在么 你 您 我 我们 大家 "
+    "小助手 助手 小 机器人 bot 啊 呀 哇 啦 吧 呢 吗 嘛 了 的 哈 呵 嘿 嘻 真 很 太 也 都 "
+    "hi hello hey thanks thank you thx ok okay good morning night bye lol nice great"
+)
+SMALL_TALK = frozenset(normalize(word) for word in _SMALL_TALK_WORDS.split())
+_LAUGHTER = frozenset("哈呵嘿嘻嗯哦6")  # 哈哈哈哈, 嗯嗯, 666 in any length
+
 Opened = Annotated[TemplateText, placeholders("member", "case")]
 Answer = Annotated[TemplateText, placeholders("member", "answer")]
 
@@ -63,6 +79,7 @@ class Handoff(HandlerConfig):
     operators: list[str] = []
     rota: dict[str, list[str]] = {}
     words: list[str] = []
+    small_talk: list[str] = []  # more words of small talk, never handed off
     remind_after: Duration = timedelta(minutes=30)
     max_reminders: int = Field(3, ge=0)
     quiet_hours: QuietHours | None = None
@@ -104,6 +121,8 @@ class Faq(Handler[Config]):
         self._index: Index | None = None
         self._words = {normalize(w) for w in self.config.handoff.words} \
             if self.config.handoff else set()
+        self._small_talk = [normalize(w) for w in self.config.handoff.small_talk] \
+            if self.config.handoff else []
 
     async def index(self) -> Index:
         """The BM25 index, built on first use in a worker thread (it loads jieba's
@@ -128,6 +147,8 @@ class Faq(Handler[Config]):
         if not event.mentions_bot and not any(p.search(norm) for p in
                                               self.config.questions):
             return CONTINUE
+        if await asyncio.to_thread(self._small_talk_only, norm):
+            return CONTINUE  # "谢谢小助手": nothing to look up, nobody to bother
         hit = (await self.index()).best(text) if self._documents else None
         if hit is not None and hit.score >= self.config.threshold:
             entry = self.config.entries[hit.entry]
@@ -138,6 +159,14 @@ class Faq(Handler[Config]):
         if event.mentions_bot and handoff is not None:
             return await self._hand_off(event, ctx)
         return CONTINUE
+
+    def _small_talk_only(self, norm: str) -> bool:
+        """Every word is small talk ("你好呀", "谢谢小助手！", "哈哈哈 👍"): nothing to ask.
+        The operator's `small_talk` phrases are taken out whole first (jieba may cut them)."""
+        for phrase in self._small_talk:
+            norm = norm.replace(phrase, " ")
+        return all(word in SMALL_TALK or set(word) <= _LAUGHTER
+                   for word in whole_words(norm) if any(c.isalnum() for c in word))
 
     # ------------------------------------------------------------ hand-off
 

@@ -100,6 +100,27 @@ async def test_hand_off_words_go_to_a_person_as_whole_words(tmp_path: Path) -> N
         assert [r["mentions"] for r in h.actions("say")[1:]] == [["bob"], ["carol"]]
 
 
+@pytest.mark.parametrize("text", ["你好", "谢谢小助手！", "早上好～", "在吗？", "哈哈哈哈 👍",
+                                  "好的，收到", "thank you", "👏👏"])
+async def test_small_talk_that_mentions_the_bot_is_not_answered_nor_handed_off(tmp_path: Path,
+                                                                  text: str) -> None:
+    async with Harness(SHIPPED, tmp_path, groups=GROUPS, start=MONDAY) as h:
+        await h.say("c1", "alice", f"@小助手\u2005{text}", mentions=("bot",))
+        await h.advance("10s")
+        assert h.actions("dm") == [] and h.actions("say") == []
+
+
+@pytest.mark.parametrize("text", ["你好，能开发票吗", "谢谢，合同寄到哪里", "在吗？合同怎么签"])
+async def test_a_question_around_small_talk_is_still_handed_off(tmp_path: Path,
+                                                                text: str) -> None:
+    async with Harness(SHIPPED, tmp_path, groups=GROUPS, start=MONDAY) as h:
+        await h.say("c1", "alice", f"@小助手\u2005{text}", mentions=("bot",))
+        await h.advance("10s")
+        [dm] = h.actions("dm", to="op_lin")
+        assert text in dm["text"]
+        assert h.texts("c1")[0].startswith("已转给运营同学（案件 ")
+
+
 # ---------------------------------------------------------------- hand-off and answers
 
 
@@ -181,6 +202,7 @@ handlers:
       handoff:
         operators: [op_lin]
         rota: {sat: [op_wang, op_zhao]}
+        small_talk: [冲鸭]
 """,
     "private": "handlers:\n  - faq:\n",
 }
@@ -198,6 +220,15 @@ async def test_questions_are_looked_up_without_a_mention_but_never_handed_off(
         await h.say("c1", "bob", "收费")  # not a question, no mention
         await h.advance("10s")
         assert [(r["text"], r["mentions"]) for r in h.sent] == [("按月收费。", ["alice"])]
+
+
+async def test_the_groups_own_small_talk_is_not_handed_off(tmp_path: Path) -> None:
+    async with Harness(_small(tmp_path), tmp_path, groups=GROUPS, start=MONDAY) as h:
+        await h.say("c1", "alice", "@小助手\u2005冲鸭！谢谢", mentions=("bot",))
+        await h.say("c1", "bob", "@小助手\u2005冲鸭 合同寄到哪里", mentions=("bot",))
+        await h.advance("10s")
+        [dm] = h.actions("dm")
+        assert "合同寄到哪里" in dm["text"]
 
 
 async def test_the_weekly_rota_picks_who_gets_a_case(tmp_path: Path) -> None:
