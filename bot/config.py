@@ -673,6 +673,7 @@ def _build_type(name: str, raw: Mapping[str, Located], broken: set[str], registr
                 context: Mapping[str, Any], warnings: list[Problem]) -> GroupType:
     sections, capacity = _resolve(name, raw, broken, (), warnings)
     handlers: list[Handler[Any]] = []
+    built: list[_Section] = []  # the section of each of `handlers`
     problems: list[Problem] = []
     for section in sections:
         cls = registry.get(section.name)
@@ -693,10 +694,14 @@ def _build_type(name: str, raw: Mapping[str, Located], broken: set[str], registr
                         for path, text in value_warnings(config))
         try:
             handlers.append(cls(config))
+            built.append(section)
         except (ValueError, re.error) as exc:  # what prepare() could not build from it
             problems.append(Problem(section.header, ("handlers", section.name), str(exc)))
     if problems:
         raise InputError(problems)
+    for i, (section, handler) in enumerate(zip(built, handlers, strict=True)):
+        warnings.extend(Problem(_origin(section, path), ("handlers", section.name, *path), text)
+                        for path, text in handler.shadows(handlers[i + 1:]))
     # validated with the header in _resolve; each type names itself, nothing is inherited
     return GroupType(name, capacity, tuple(handlers), str(raw[name].data.get("display_name", "")))
 

@@ -81,6 +81,12 @@ class Handler(Generic[C]):
         """Recurring jobs of this handler, from its config (rebuilt on reload)."""
         return []
 
+    def shadows(self, later: Sequence[Handler[Any]]) -> list[tuple[tuple[str | int, ...], str]]:
+        """Keys of this config that keep the handlers after it in the type's list (`later`)
+        from ever getting what they are for, each with why: `groupbot check` warns about
+        each, naming file:line:key. None by default."""
+        return []
+
     async def handle(self, event: Any, ctx: Context) -> Flow:
         raise NotImplementedError
 

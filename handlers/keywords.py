@@ -9,9 +9,10 @@ hardly grows with the number of rules and not at all with a pattern's shape.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field, ValidationInfo, model_validator
 
@@ -77,6 +78,10 @@ class Config(HandlerConfig):
         return self
 
 
+# Texts of every kind: a regex pattern that finds all of them finds every message.
+_ANY_TEXT = ("a", "你", "1", "?", "😀")
+
+
 class Keywords(Handler[Config]):
     name = "keywords"
     events = (Message,)
@@ -99,6 +104,30 @@ class Keywords(Handler[Config]):
                     literal.append((pattern, index, True))
         self._literal = WordMatcher(literal)
         self._regex = PatternSet(regexes) if regexes else None
+
+    def shadows(self, later: Sequence[Handler[Any]]) -> list[tuple[tuple[str | int, ...], str]]:
+        """A `default` reply before a faq handler, and a rule that answers every message (or
+        every mention), stop the handlers after this one from ever getting them."""
+        names = [handler.name for handler in later]
+        found: list[tuple[tuple[str | int, ...], str]] = []
+        if self.config.default is not None and "faq" in names:
+            found.append((("default",), "answers every mention that no rule matches, so the "
+                           "faq handler after it never gets a question to look up or hand off: "
+                           "leave `default` off in a type with faq"))
+        for i, rule in enumerate(self.config.rules):
+            for j, pattern in enumerate(rule.patterns):
+                if not (isinstance(pattern, Pattern)
+                        and all(pattern.search(text) for text in _ANY_TEXT)):
+                    continue
+                if not rule.only_when_mentioned and names:
+                    found.append((("rules", i, "patterns", j), f"{pattern.pattern!r} matches "
+                                  f"every message: no handler after keywords "
+                                  f"({', '.join(names)}) ever gets one"))
+                elif rule.only_when_mentioned and "faq" in names:
+                    found.append((("rules", i, "patterns", j), f"{pattern.pattern!r} matches "
+                                  "every mention: the faq handler after keywords never gets a "
+                                  "question to look up or hand off"))
+        return found
 
     def match(self, text: str) -> Rule | None:
         """The first rule (in YAML order) whose patterns match `text`."""

@@ -122,3 +122,49 @@ def test_check_warns_where_re2_reads_a_pattern_differently(
 def test_the_shipped_config_checks_without_warnings(capsys: pytest.CaptureFixture[str]) -> None:
     code, errors, _ = _check(capsys, Path(__file__).resolve().parent.parent / "config")
     assert code == 0 and errors == [], errors
+
+
+SHADOWING = """\
+handlers:
+  - keywords:
+      default: "没听懂，发送「帮助」看看"
+      rules:
+        - match: regex
+          patterns: ['.*']
+          reply: x
+        - match: regex
+          patterns: ['价格', '.']
+          reply: y
+          only_when_mentioned: true
+        - {patterns: [价格], reply: z}
+  - faq:
+      entries: [{file: faq.md, questions: [怎么收费]}]
+      handoff: {operators: [op_lin]}
+"""
+
+
+def test_check_warns_where_keywords_keep_every_message_or_mention_from_the_faq(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    root = write_config(tmp_path / "config", BOT_YAML, {"recruitment": SHADOWING},
+                        {"faq.md": "按月收费。\\n"})
+    code, errors, out = _check(capsys, root)
+    assert code == 0 and "config OK" in out
+    assert errors == [
+        "warning: types/recruitment.yaml:3: handlers.keywords.default: answers every mention "
+        "that no rule matches, so the faq handler after it never gets a question to look up "
+        "or hand off: leave `default` off in a type with faq",
+        "warning: types/recruitment.yaml:6: handlers.keywords.rules[0].patterns[0]: '.*' "
+        "matches every message: no handler after keywords (faq) ever gets one",
+        "warning: types/recruitment.yaml:9: handlers.keywords.rules[1].patterns[1]: "
+        "'.' matches every mention: the faq handler after keywords never gets a "
+        "question to look up or hand off",
+    ]
+
+
+def test_a_default_reply_without_a_faq_after_it_is_no_warning(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    types = {"recruitment": "handlers:\n  - faq:\n      entries: []\n  - keywords:\n"
+                            "      default: 没听懂\n      rules:\n"
+                            "        - {match: regex, patterns: ['.'], reply: x}\n"}
+    code, errors, _ = _check(capsys, write_config(tmp_path / "config", BOT_YAML, types))
+    assert code == 0 and errors == [], errors
