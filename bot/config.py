@@ -335,7 +335,7 @@ class Backoff(Model):
 class GovernorSettings(Model):
     """The send governor (bot/governor.py, docs/configuration.md)."""
 
-    enabled: bool = False  # off until the timings every test and scenario asserts follow it
+    enabled: bool = True
     jitter: float = Field(0.5, ge=0, le=5)  # each gap is its least x (1 + up to this)
     budgets: Budgets = Budgets()
     warmup: Warmup = Warmup()

@@ -92,7 +92,8 @@ class Governor:
         self.account = ""
         self._first_seen: datetime | None = None
         self._sends: dict[str, list[datetime]] = {}  # per budget, the last day's, in order
-        self._next: dict[str, datetime] = {}  # per lane, per budget and ALL: jittered gaps
+        # per lane, per budget and "" (anywhere): the last send and the jittered gap after it
+        self._last: dict[str, tuple[datetime, timedelta]] = {}
         self._pauses: dict[str, Pause] = {}  # per budget, and ACCOUNT
         self.deferred: dict[int, tuple[Queued, datetime]] = {}  # held back by the budget since
 
@@ -146,7 +147,7 @@ class Governor:
             return now
         action = item.action
         budget = budget_of(action)
-        at = max([self._next.get(key, now) for key in (action.lane, budget, "")] + [now])
+        at = max([self._after(key, now) for key in (action.lane, budget, "")] + [now])
         spent = self._spent(item, budget, now)
         for key in (budget, ACCOUNT):
             if (pause := self._pauses.get(key)) is not None:
@@ -155,6 +156,17 @@ class Governor:
             self.deferred[item.id] = (item, now)
             self._metrics.governor_deferred.labels(action.kind).inc()
         return max(at, spent)
+
+    def _after(self, key: str, now: datetime) -> datetime:
+        """When the gap after `key`'s last send ends. A last send in the future (the clock
+        was set back) counts as now, once: it waits one gap, never until that time."""
+        if (last := self._last.get(key)) is None:
+            return now
+        at, gap = last
+        if at > now:
+            self._last[key] = (now, gap)
+            at = now
+        return at + gap
 
     def _spent(self, item: Queued, budget: str, now: datetime) -> datetime:
         """When `item`'s class has budget left in the last hour and day (now if it has)."""
@@ -193,9 +205,9 @@ class Governor:
         action = item.action
         budget = budget_of(action)
         per_minute = self.limits(budget, now)[0]
-        self._next[action.lane] = now + self._jittered(self._interval)
-        self._next[""] = now + self._jittered(self._gap)
-        self._next[budget] = now + self._jittered(timedelta(seconds=60 / per_minute))
+        self._last[action.lane] = (now, self._jittered(self._interval))
+        self._last[""] = (now, self._jittered(self._gap))
+        self._last[budget] = (now, self._jittered(timedelta(seconds=60 / per_minute)))
         sends = self._sends.setdefault(budget, [])
         sends.append(now)
         del sends[:bisect.bisect_right(sends, now - DAY)]

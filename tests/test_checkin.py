@@ -122,7 +122,7 @@ async def test_two_check_ins_on_one_day_earn_points_once(tmp_path: Path) -> None
         await h.say("i1", "alice", "签到")
         await h.say("i1", "bob", "签到！")
         await h.say("i1", "alice", "签到")
-        await h.advance("10s")
+        await h.advance("1m")
         assert _replies(h) == [
             "✅ alice 签到成功！连续签到 1 天，今日 +10 分，累计 10 分，今天第 1 个签到。",
             "✅ bob 签到成功！连续签到 1 天，今日 +10 分，累计 10 分，今天第 2 个签到。",
@@ -202,7 +202,7 @@ async def test_a_message_delivered_twice_counts_and_answers_once(tmp_path: Path)
         await h.restart()  # the duplicate arrives after a restart, past the in-memory filter
         await h.feed(message)
         await h.say("i1", "alice", "签到")
-        await h.advance("10s")
+        await h.advance("1m")
         assert [r[:8] for r in _replies(h)] == ["✅ alice ", "alice 今天"]
         assert "累计 10 分" in _replies(h)[1]
 
@@ -245,7 +245,7 @@ async def test_my_data_shows_messages_check_ins_streak_points_and_warnings(
         await h.advance("1d")
         await h.say("i1", "alice", "签到")
         await h.say("i1", "alice", "我的数据")
-        await h.advance("10s")
+        await h.advance("1m")
         assert h.texts()[-1] == ("📊 alice 的数据\n发言 4 条 · 签到 2 天 · 连续签到 2 天\n"
                                  "积分 20 分 · 警告 0 次")
 
@@ -285,7 +285,7 @@ async def test_points_can_be_shared_by_all_groups_of_a_type(tmp_path: Path) -> N
         await h.say("o1", "alice", "签到")
         await h.say("o2", "alice", "签到")
         await h.say("o2", "bob", "签到")
-        await h.advance("10s")
+        await h.advance("1m")
         first, again, bob = h.texts()
         assert first.startswith("✅ alice 签到成功！连续签到 1 天，今日 +5 分")
         assert again.startswith("alice 今天已经签过到啦")     # o2 shares o1's check-ins
@@ -297,7 +297,7 @@ async def test_points_are_per_group_by_default(tmp_path: Path) -> None:
     async with _harness(tmp_path, groups=groups) as h:
         await h.say("i1", "alice", "签到")
         await h.say("i2", "alice", "签到")
-        await h.advance("10s")
+        await h.advance("1m")
         assert [t.startswith("✅ alice 签到成功") for t in h.texts()] == [True, True]
 
 

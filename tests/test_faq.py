@@ -95,7 +95,7 @@ async def test_hand_off_words_go_to_a_person_as_whole_words(tmp_path: Path) -> N
         await h.say("c1", "bob", "@小助手\u2005客服，收入怎么算", mentions=("bot",))
         await h.say("c1", "carol", "人工")
         await h.say("c1", "carol", "我们公司的客服系统该换了")  # no mention: chat
-        await h.advance("10s")
+        await h.advance("1m")
         assert [r["to"] for r in h.actions("dm")] == ["op_lin", "op_lin"]
         assert [r["mentions"] for r in h.actions("say")[1:]] == [["bob"], ["carol"]]
 
@@ -236,7 +236,7 @@ async def test_the_weekly_rota_picks_who_gets_a_case(tmp_path: Path) -> None:
     saturday = datetime(2026, 11, 28, 10, 0, tzinfo=TZ)
     async with Harness(root, tmp_path, groups=GROUPS, start=saturday) as h:
         await h.say("c1", "alice", "@小助手\u2005能开发票吗", mentions=("bot",))
-        await h.advance("10s")
+        await h.advance("1m")
         assert sorted(r["to"] for r in h.actions("dm")) == ["op_wang", "op_zhao"]
         case = h.actions("dm")[0]["text"].split("案件 ")[1][:4]
         await h.say(None, "op_lin", f"/answer {case} 可以")  # on the list, off duty: may answer

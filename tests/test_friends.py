@@ -84,7 +84,7 @@ async def test_accept_all_or_none(tmp_path: Path, accept: str, accepted: int) ->
     async with Harness(_config(tmp_path, f"{{accept: {accept}}}"), tmp_path) as h:
         await h.friend_request("dave", "")
         await h.friend_request("erin", "listener")
-        await h.advance("10s")
+        await h.advance("2m")
         assert len(h.actions("accept_friend")) == accepted
 
 

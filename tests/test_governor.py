@@ -24,7 +24,7 @@ ECHO_FREE = "handlers: []\n"
 
 
 def _config(tmp_path: Path, governor: str) -> Path:
-    bot_yaml = BOT_YAML + governor.replace("governor:", "governor:\n  enabled: true", 1)
+    bot_yaml = BOT_YAML + governor
     return write_config(tmp_path / "config", bot_yaml, {"recruitment": ECHO_FREE})
 
 
@@ -187,7 +187,7 @@ def _push(tmp_path: Path, groups: int) -> Path:
 
 async def test_a_sign_up_wave_of_200_stays_in_the_days_budget_and_ends_the_next_day(
         tmp_path: Path) -> None:
-    root = shipped_config(tmp_path, "governor: {enabled: true, warmup: {days: 0}}\n")
+    root = shipped_config(tmp_path, "governor: {warmup: {days: 0}}\n")
     sent: list[Record] = []
     await replay(_wave(tmp_path, 200), REGISTRY, root, emit=sent.append)
     start = datetime.fromisoformat("2026-11-23T09:00:00+08:00")
@@ -204,7 +204,7 @@ async def test_a_sign_up_wave_of_200_stays_in_the_days_budget_and_ends_the_next_
 
 
 async def test_a_replay_drains_for_as_long_as_its_drain_key_says(tmp_path: Path) -> None:
-    root = shipped_config(tmp_path, "governor: {enabled: true, warmup: {days: 0}}\n")
+    root = shipped_config(tmp_path, "governor: {warmup: {days: 0}}\n")
     path = _wave(tmp_path, 120)
     path.write_text(path.read_text(encoding="utf-8").replace("drain: 3d", "drain: 12h"),
                     encoding="utf-8")
@@ -227,7 +227,7 @@ async def test_a_replay_drains_for_as_long_as_its_drain_key_says(tmp_path: Path)
 
 
 async def test_a_push_to_200_groups_is_jittered_and_the_seed_replays_it(tmp_path: Path) -> None:
-    root = shipped_config(tmp_path, "governor: {enabled: true, warmup: {days: 0}}\n")
+    root = shipped_config(tmp_path, "governor: {warmup: {days: 0}}\n")
     runs: list[list[Record]] = []
     for seed in (0, 0, 1):
         path = _push(tmp_path, 200)

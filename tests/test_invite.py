@@ -131,7 +131,7 @@ async def test_a_full_group_is_passed_over(tmp_path: Path) -> None:
         await _started(h, i1=["u1"])
         await h.say("r1", "carol", "报名")
         await h.say("r1", "dave", "报名")
-        await h.advance("1m")
+        await h.advance("3m")
         assert [(r["group"], r["member"]) for r in h.actions("invite")] == [
             ("i2", "carol"), ("i2", "dave")]
 

@@ -99,7 +99,7 @@ async def test_a_default_reply_answers_mentions_nothing_matches(tmp_path: Path) 
         await h.say("r1", "alice", "@Helper\u2005随便聊聊", mentions=("bot",))
         await h.say("r1", "alice", "随便聊聊")  # no mention: nothing
         await h.say("r1", "bob", "@Helper\u2005我想报名", mentions=("bot",))  # a rule matches
-        await h.advance("10s")
+        await h.advance("1m")
         assert h.texts() == ["alice 我没听懂", "contains bob"]
     assert await _replies(tmp_path / "off", "@Helper\u2005随便聊聊", mentions=("bot",)) == []
 

@@ -36,5 +36,5 @@ async def test_each_group_type_has_its_own_rules(tmp_path: Path) -> None:
     async with Harness(SHIPPED, tmp_path, groups=groups) as h:
         await h.say("r1", "alice", "群规")
         await h.say("c1", "alice", "群规")
-        await h.advance("5s")
+        await h.advance("1m")
         assert [t.splitlines()[0] for t in h.texts()] == ["【招募群群规】", "【客户群群规】"]

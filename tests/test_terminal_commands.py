@@ -50,7 +50,7 @@ def test_wait_and_every_bot_line_show_the_virtual_date_in_the_bots_time_zone(
 
 def test_members_are_found_by_name_and_mentioned_by_id_or_name(tmp_path: Path) -> None:
     result = _run(_deployment(tmp_path), "/as 林运营", "/warn @bob 刷屏", "/wait 5s",
-                  "/踢@Alice", "/wait 10s", "/status", "/wait 5s")
+                  "/踢@Alice", "/wait 10s", "/status", "/wait 1m")
     assert result.returncode == 0, result.stderr
     assert "speaking as 林运营 (op_lin)" in result.stdout
     assert "[r1] bot: @bob ⚠️ 警告 (1/2)：刷屏" in result.stdout
@@ -104,7 +104,7 @@ def test_the_simulated_deployment_has_a_group_of_every_stage_and_a_passed_quiz_g
     assert {"recruitment", "internship", "customer", "official"} <= bound
     result = _run(_deployment(tmp_path), "/in i1", "/join alice", "/as alice", "开始考试",
                   "/wait 5s", "B", "/wait 5s", "B", "/wait 5s", "ABD", "/wait 5s", "AC",
-                  "/wait 5s", "我会陪着她，理解她的难过", "/wait 1m")
+                  "/wait 5s", "我会陪着她，理解她的难过", "/wait 3m")
     assert result.returncode == 0, result.stderr
     assert "*** invite group=o1 member=alice" in result.stdout
     assert "已邀请你加入正式群「Official 01 正式倾听者群」" in result.stdout

@@ -67,7 +67,7 @@ async def populate(h: Harness) -> None:
     await h.join("i1", "dave")
     await h.say("i1", "dave", "签到")
     await h.say("i1", "fay", "签到")
-    await h.advance("1m")
+    await h.advance("5m")  # every reply sent: a new account's replies go 10 s apart or more
 
 
 @pytest.fixture

@@ -71,6 +71,12 @@ def world() -> World:
     return w
 
 
+_FAST = {"per_minute": 6000, "per_hour": 100000, "per_day": 100000}
+REAL_TIME_GOVERNOR: dict[str, Any] = {"warmup": {"days": 0}, "budgets": {
+    budget: _FAST for budget in ("group_messages", "private_messages", "friend_accepts",
+                                 "invitations", "removals")}}
+
+
 @pytest.fixture
 def make_config(tmp_path: Path) -> Callable[..., Path]:
     """Write a deployment: the recruitment type gets `handlers`, private chats `direct`."""
@@ -88,8 +94,9 @@ def make_config(tmp_path: Path) -> Callable[..., Path]:
             "outbox": {"group_interval": "0s", "global_per_minute": 6000},
             "groups": [{"match": {"topic": "Recruitment"}, "type": "recruitment"}],
         }
-        if governor is not None:
-            settings["governor"] = governor
+        # real seconds: budgets sized to them, the governor still in the path (its defaults
+        # space group messages 10 s apart on a new account; test_wechaty_governor sets its own)
+        settings["governor"] = REAL_TIME_GOVERNOR if governor is None else governor
         types = {"recruitment": default_handlers() if handlers is None else handlers}
         if direct is not None:
             settings["direct"] = "private"

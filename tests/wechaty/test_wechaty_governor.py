@@ -36,7 +36,7 @@ async def test_a_rate_limit_pauses_the_kind_with_a_growing_capped_backoff_that_r
         run_bot: RunBot, make_config: Callable[..., Path], grpc_gateway: WechatyGateway,
         fake_gateway: FakeGateway, world: World) -> None:
     governor: dict[str, Any] = {
-        "enabled": True, "jitter": 0, "warmup": {"days": 0},
+        "jitter": 0, "warmup": {"days": 0},
         "backoff": {"first": "1s", "max": "2s"},
         "budgets": {"group_messages": FAST, "private_messages": FAST}}
     async with run_bot(grpc_gateway, make_config(governor=governor)) as s:
