@@ -49,6 +49,7 @@ class Delivery:
         self.outbox = outbox
         self.governor = governor
         outbox.gate = governor.gate
+        outbox.expiry = governor.next_expiry
         self.store = store
         self._admins = admins
         self._metrics = metrics
@@ -58,14 +59,26 @@ class Delivery:
         await self.governor.use_account(self.gateway.self_id, now)
         self.outbox.changed()  # the governor's state decides too (its gate)
         for old in self.governor.expired(now):
-            log.warning("%s waited for the send budget too long; dropped", old.action)
-            self._metrics.governor_dropped.labels(old.action.kind).inc()
-            await self._record(now, old.action, "dropped", "held back by the send budget "
-                               f"longer than {self.governor.keep_for(old)}")
             keep = self.governor.keep_for(old) or timedelta()
-            await self._done(old, now, "dropped", f"发送预算内等待超过 {span(keep)}")
+            await self._drop(old, now, f"held back by the send budget longer than {keep}",
+                             f"发送预算内等待超过 {span(keep)}")
         while (item := self.outbox.take(now)) is not None:
             await self._deliver(item, now, self._admins())
+        await self.outbox.defer(self.governor.unsaved())
+
+    async def _drop(self, item: Queued, now: datetime, why: str, note: str) -> None:
+        """Drop `item` (audited `<kind>_dropped` with `why`; `note` for a broadcast's
+        report), and what depends on it, the same way."""
+        if not self.outbox.holds(item):  # an orphan of two dropped actions: dropped once
+            return
+        log.warning("%s dropped: %s", item.action, why)
+        self._metrics.governor_dropped.labels(item.action.kind).inc()
+        await self._record(now, item.action, "dropped", why)
+        self.governor.forget(item)
+        await self._done(item, now, "dropped", note)
+        for orphan in self.outbox.orphans(item):
+            await self._drop(orphan, now, f"it depended on {item.action.kind} "
+                             f"{_describe(item.action)}, dropped", "所依赖的操作被丢弃")
 
     async def _deliver(self, item: Queued, now: datetime, admins: Sequence[str]) -> None:
         action = item.action
@@ -102,7 +115,7 @@ class Delivery:
             return
         await self.outbox.sent(item, now)
         await self.governor.sent(item, now)
-        self.governor.ok(action)
+        await self.governor.ok(action)
         await self._done(item, now, "sent")
         self._metrics.sent(action.kind)
 
@@ -111,7 +124,7 @@ class Delivery:
         """WeChat pushed back: pause the kind (or the account); the action goes again when
         the pause ends, counting no attempt (bot/governor.py)."""
         retry_after = exc.retry_after if isinstance(exc, RateLimited) else None
-        pause, tell = self.governor.pause(key, now, retry_after)
+        pause, tell = await self.governor.pause(key, now, retry_after)
         what = "every action" if key == ACCOUNT else key.replace("_", " ")
         log.warning("WeChat pushed back on %s (%s): %s paused until %s", item.action, exc,
                     what, pause.until)

@@ -14,9 +14,13 @@ the gateway (the outbox asks it when each action may go; delivery tells it what 
 - Back-off: a rate limit or risk-control error pauses the kind (or the whole account) for
   `backoff.first`, doubling while WeChat keeps pushing back, at most `backoff.max`; nothing
   of it goes before the pause ends; the admins are told once a pause.
-- Keep: what the budget holds back longer than its `keep` time is dropped and audited.
+- Keep: what the budget holds back longer than its `keep` time is dropped and audited,
+  with what depends on it (the outbox's wait rules).
+- Restarts: the last day's sends, the first day and the pauses in force are in the store,
+  and when each queued action began to be held back (the outbox keeps it): a restart never
+  sends into an active pause, nor starts a deferral's keep time again.
 
-Owner of the tables governor_accounts and governor_sends. Operator view:
+Owner of the tables governor_accounts, governor_sends and governor_pauses. Operator view:
 docs/configuration.md, "Send governor".
 """
 
@@ -62,6 +66,11 @@ MIGRATIONS: Sequence[str] = (
                                  at TEXT NOT NULL, waited REAL NOT NULL DEFAULT 0);
     CREATE INDEX governor_sends_at ON governor_sends (account, at);
     """,
+    """
+    CREATE TABLE governor_pauses (account TEXT NOT NULL, pause_key TEXT NOT NULL,
+                                  until TEXT NOT NULL, level INTEGER NOT NULL,
+                                  told INTEGER NOT NULL, PRIMARY KEY (account, pause_key));
+    """,
 )
 
 
@@ -82,6 +91,28 @@ class Usage:
     paused_until: datetime | None
 
 
+def warmed(settings: GovernorSettings, first_seen: datetime | None, now: datetime) -> float:
+    """The share of each budget an account first seen at `first_seen` has by `now`."""
+    warm = settings.warmup
+    if not warm.days or first_seen is None:
+        return 1.0
+    age = (now - first_seen) / timedelta(days=warm.days)
+    return min(1.0, warm.start + (1 - warm.start) * max(0.0, age))
+
+
+def scaled(settings: GovernorSettings, budget: str, scale: float) -> tuple[int, int, int]:
+    """(per_minute, per_hour, per_day) of `budget` at `scale` of its size, at least 1."""
+    size: Budget = getattr(settings.budgets, budget)
+    return tuple(max(1, math.floor(n * scale))  # type: ignore[return-value]
+                 for n in (size.per_minute, size.per_hour, size.per_day))
+
+
+def keep_of(settings: GovernorSettings, kind: str, cls: str) -> timedelta | None:
+    """How long the budget may hold back an action of `kind` and outbox class `cls`."""
+    keep = settings.keep
+    return keep[kind] if kind in keep else keep.get(cls)
+
+
 class Governor:
     def __init__(self, store: Store, settings: GovernorSettings, outbox: OutboxSettings,
                  random: Random, metrics: Metrics) -> None:
@@ -95,7 +126,8 @@ class Governor:
         # per lane, per budget and "" (anywhere): the last send and the jittered gap after it
         self._last: dict[str, tuple[datetime, timedelta]] = {}
         self._pauses: dict[str, Pause] = {}  # per budget, and ACCOUNT
-        self.deferred: dict[int, tuple[Queued, datetime]] = {}  # held back by the budget since
+        self.deferred: dict[int, Queued] = {}  # held back by the budget (since .deferred_since)
+        self._unsaved: list[Queued] = []  # deferrals the outbox is yet to store
 
     def configure(self, settings: GovernorSettings, outbox: OutboxSettings) -> None:
         self.settings = settings
@@ -123,23 +155,23 @@ class Governor:
                 "SELECT budget, at FROM governor_sends WHERE account = ? AND at > ?"
                 " ORDER BY at", (account, stamp(now - DAY))):
             self._sends.setdefault(budget, []).append(unstamp(at) or now)
+        for budget, sends in self._sends.items():  # the least gap after the last one
+            per_minute = self.limits(budget, now)[0]
+            self._last[budget] = (sends[-1], timedelta(seconds=60 / per_minute))
+        self._pauses = {key: Pause(unstamp(until) or now, int(level), bool(told))
+                        for key, until, level, told in await self._store.all(
+                            "SELECT pause_key, until, level, told FROM governor_pauses"
+                            " WHERE account = ?", (account,))}
 
     # ------------------------------------------------------------ when it may go
 
     def warmup(self, now: datetime) -> float:
         """The share of each budget the account has by now (1.0 once warmed up)."""
-        warm = self.settings.warmup
-        if not warm.days or self._first_seen is None:
-            return 1.0
-        age = (now - self._first_seen) / timedelta(days=warm.days)
-        return min(1.0, warm.start + (1 - warm.start) * max(0.0, age))
+        return warmed(self.settings, self._first_seen, now)
 
     def limits(self, budget: str, now: datetime, share: float = 1.0) -> tuple[int, int, int]:
         """(per_minute, per_hour, per_day) of `budget` now, for a class with `share`."""
-        size: Budget = getattr(self.settings.budgets, budget)
-        scale = self.warmup(now) * share
-        return tuple(max(1, math.floor(n * scale))  # type: ignore[return-value]
-                     for n in (size.per_minute, size.per_hour, size.per_day))
+        return scaled(self.settings, budget, self.warmup(now) * share)
 
     def gate(self, item: Queued, now: datetime) -> datetime:
         """The earliest time `item` may go, by the governor (the outbox adds its pacing)."""
@@ -153,9 +185,17 @@ class Governor:
             if (pause := self._pauses.get(key)) is not None:
                 spent = max(spent, pause.until)
         if spent > now and item.id not in self.deferred:
-            self.deferred[item.id] = (item, now)
-            self._metrics.governor_deferred.labels(action.kind).inc()
+            self.deferred[item.id] = item
+            if item.deferred_since is None:  # else: held back before a restart
+                item.deferred_since = now
+                self._unsaved.append(item)
+                self._metrics.governor_deferred.labels(action.kind).inc()
         return max(at, spent)
+
+    def unsaved(self) -> list[Queued]:
+        """The actions held back since the last call (for the outbox to keep since when)."""
+        items, self._unsaved = self._unsaved, []
+        return items
 
     def _after(self, key: str, now: datetime) -> datetime:
         """When the gap after `key`'s last send ends. A last send in the future (the clock
@@ -181,27 +221,37 @@ class Governor:
         return at
 
     def keep_for(self, item: Queued) -> timedelta | None:
-        keep = self.settings.keep
-        kind = item.action.kind
-        return keep[kind] if kind in keep else keep.get(item.priority.name.lower())
+        return keep_of(self.settings, item.action.kind, item.priority.name.lower())
 
     def expired(self, now: datetime) -> list[Queued]:
         """What the budget held back longer than its kind or class may wait."""
         gone = []
-        for item_id, (item, since) in list(self.deferred.items()):
+        for item_id, item in list(self.deferred.items()):
             keep = self.keep_for(item)
-            if keep is not None and now - since > keep:
+            since = item.deferred_since or now
+            if keep is not None and now - since >= keep:
                 gone.append(item)
                 del self.deferred[item_id]
         return gone
+
+    def next_expiry(self) -> datetime | None:
+        """When the first action held back is to be dropped, if any is."""
+        times = [item.deferred_since + keep for item in self.deferred.values()
+                 if item.deferred_since is not None and (keep := self.keep_for(item))]
+        return min(times, default=None)
+
+    def forget(self, item: Queued) -> None:
+        """`item` left the outbox without being sent (dropped with what it depended on)."""
+        self.deferred.pop(item.id, None)
 
     # ------------------------------------------------------------ what happened
 
     async def sent(self, item: Queued, now: datetime) -> None:
         """`item` reached WeChat at `now` (done or failed): spend its budget, draw the next
         jittered gaps."""
-        held = self.deferred.pop(item.id, None)
-        waited = (now - held[1]).total_seconds() if held else 0.0
+        self.deferred.pop(item.id, None)
+        since, item.deferred_since = item.deferred_since, None
+        waited = (now - since).total_seconds() if since else 0.0
         action = item.action
         budget = budget_of(action)
         per_minute = self.limits(budget, now)[0]
@@ -223,11 +273,12 @@ class Governor:
     def _jittered(self, least: timedelta) -> timedelta:
         return least * (1 + self._random.uniform(0, self.settings.jitter))
 
-    def ok(self, action: Action) -> None:
+    async def ok(self, action: Action) -> None:
         """A send of the kind went through: its pause is over (its level stays a while)."""
         for key in (budget_of(action), ACCOUNT):
-            if (pause := self._pauses.get(key)) is not None:
+            if (pause := self._pauses.get(key)) is not None and pause.told:
                 pause.told = False
+                await self._save(key, pause)
 
     def pushback(self, action: Action, exc: GatewayError) -> str | None:
         """The pause key (a budget, or ACCOUNT) when `exc` is WeChat pushing back."""
@@ -240,7 +291,8 @@ class Governor:
             return budget_of(action)
         return None
 
-    def pause(self, key: str, now: datetime, retry_after: float | None) -> tuple[Pause, bool]:
+    async def pause(self, key: str, now: datetime,
+                    retry_after: float | None) -> tuple[Pause, bool]:
         """Pause `key`: twice as long as the last time while WeChat keeps pushing back (within
         backoff.max of the end of the last pause), at most backoff.max. True when the admins are to
         be told (the first push-back of a pause)."""
@@ -253,7 +305,14 @@ class Governor:
             delay = max(delay, timedelta(seconds=retry_after))
         tell = not again or old is None or not old.told
         pause = self._pauses[key] = Pause(now + delay, level, told=True)
+        await self._save(key, pause)
         return pause, tell
+
+    async def _save(self, key: str, pause: Pause) -> None:
+        await self._store.execute(
+            "INSERT INTO governor_pauses VALUES (?, ?, ?, ?, ?) ON CONFLICT (account, pause_key)"
+            " DO UPDATE SET until=excluded.until, level=excluded.level, told=excluded.told",
+            (self.account, key, stamp(pause.until), pause.level, int(pause.told)))
 
     def paused(self, now: datetime) -> dict[str, datetime]:
         return {key: p.until for key, p in self._pauses.items() if p.until > now}
@@ -270,6 +329,40 @@ class Governor:
             rows.append(Usage(budget, hour, day, per_hour, per_day,
                               paused.get(budget, paused.get(ACCOUNT))))
         return rows
+
+
+@dataclass(frozen=True, slots=True)
+class AccountStatus:
+    account: str
+    first_seen: datetime
+    warmup: float  # the share of each budget it has now
+    budgets: list[Usage]
+    pauses: dict[str, tuple[datetime, int]]  # in force: budget (or ACCOUNT) -> until, level
+
+
+async def status(store: Reader, settings: GovernorSettings, now: datetime) -> list[AccountStatus]:
+    """From the store (so `groupbot web` shows it without a bot): per account, each budget's
+    use in the last hour and day against its limits now, and the pauses in force."""
+    accounts = []
+    for account, seen in await store.all(
+            "SELECT account, first_seen FROM governor_accounts ORDER BY first_seen"):
+        first_seen = unstamp(seen) or now
+        used = {budget: (int(hour), int(day)) for budget, hour, day in await store.all(
+            "SELECT budget, sum(at > ?), count(*) FROM governor_sends"
+            " WHERE account = ? AND at > ? AND at <= ? GROUP BY budget",
+            (stamp(now - HOUR), account, stamp(now - DAY), stamp(now)))}
+        pauses = {key: (until, int(level)) for key, value, level in await store.all(
+            "SELECT pause_key, until, level FROM governor_pauses WHERE account = ?", (account,))
+            if (until := unstamp(value)) is not None and until > now}
+        share = warmed(settings, first_seen, now)
+        rows = []
+        for budget in type(settings.budgets).model_fields:
+            _, per_hour, per_day = scaled(settings, budget, share)
+            hour, day = used.get(budget, (0, 0))
+            paused = pauses.get(budget, pauses.get(ACCOUNT, (None, 0)))[0]
+            rows.append(Usage(budget, hour, day, per_hour, per_day, paused))
+        accounts.append(AccountStatus(account, first_seen, share, rows, pauses))
+    return accounts
 
 
 async def report(store: Reader, settings: GovernorSettings, since: datetime,

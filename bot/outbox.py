@@ -10,6 +10,8 @@ What goes next (docs/limits.md, "The outbox"):
   an ad's warning.
 - Wait rules (WAIT_RULES): an action waits while another queued action it depends on is
   still there, in any lane (an invitation waits for the acceptance of the friend request).
+  When that action is dropped (the send governor's keep rule), what depends on it is
+  dropped too (`orphans`): nothing waits for an action that will never go.
 - A failed action waits for its retry without holding up the others.
 - At most once: an action is marked `sending` before it goes out. After a crash, a message
   in that state is not sent again (audited as uncertain); a removal or invitation is checked
@@ -30,7 +32,7 @@ from bot.actions import AcceptFriend, Action, Dm, Invite, Kick, Say
 from bot.clock import Clock
 from bot.config import OutboxSettings
 from bot.store import Reader, Store
-from bot.times import stamp
+from bot.times import stamp, unstamp
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 ALL = "*"  # the lane key under which the last send anywhere is kept
@@ -77,6 +79,8 @@ class Queued:
     uncertain: bool = False  # it was going out when the bot stopped
     provides: tuple[Hashable, ...] = ()  # its wait-rule keys, while it is queued
     needs: tuple[Hashable, ...] = ()
+    after: int | None = None  # the removal this message is about (put_all)
+    deferred_since: datetime | None = None  # held back by the send budget since (stored)
 
     def order(self) -> tuple[int, int]:
         return (self.priority, self.id)
@@ -87,12 +91,14 @@ class WaitRule:
     """An action waits while another queued action provides a key it needs.
 
     `provides` and `needs` give the keys of one queued action (any hashable values). A rule
-    is one entry of WAIT_RULES; docs/limits.md shows how to add one.
+    is one entry of WAIT_RULES; docs/limits.md shows how to add one. `depends`: the waiting
+    action makes no sense without the other (it is dropped with it); else it only waits.
     """
 
     name: str
     provides: Callable[[Queued], Iterable[Hashable]]
     needs: Callable[[Queued], Iterable[Hashable]]
+    depends: bool = True
 
 
 def _friend_accepted(item: Queued) -> Iterable[Hashable]:
@@ -119,6 +125,14 @@ def _removed(item: Queued) -> Iterable[Hashable]:
     return [("invited", action.member)] if isinstance(action, Kick) else []
 
 
+def _removal(item: Queued) -> Iterable[Hashable]:
+    return [("removal", item.id)] if isinstance(item.action, Kick) else []
+
+
+def _about_removal(item: Queued) -> Iterable[Hashable]:
+    return [("removal", item.after)] if item.after is not None else []
+
+
 def _welcome(item: Queued) -> Iterable[Hashable]:
     action = item.action
     if (isinstance(action, Say) and item.priority is Priority.WELCOME and action.mentions
@@ -140,11 +154,14 @@ WAIT_RULES: list[WaitRule] = [
     WaitRule("friend before invitation", provides=_friend_accepted, needs=_friend_needed),
     # a member moved to another group is invited there before being removed here
     WaitRule("invitation before removal", provides=_invited, needs=_removed),
+    # what a handler says in a group after removing someone there (the announcement) is
+    # about that removal: it goes after it
+    WaitRule("removal before its announcement", provides=_removal, needs=_about_removal),
     # the welcome is the first thing said to a newcomer: while one is queued in a group, the
     # bot's other messages there wait for it (an answer, a quiz question, a check-in reply);
     # moderation never waits, nor anything once the welcome failed and waits for a retry
     # (handlers/welcome.py greets a newcomer who speaks at once)
-    WaitRule("welcome first", provides=_welcome, needs=_after_welcome),
+    WaitRule("welcome first", provides=_welcome, needs=_after_welcome, depends=False),
 ]
 
 # The outbox's own columns, on the core table `outbox` (grp, action).
@@ -152,6 +169,10 @@ MIGRATIONS: Sequence[str] = (
     """
     ALTER TABLE outbox ADD COLUMN priority INTEGER NOT NULL DEFAULT 2;
     ALTER TABLE outbox ADD COLUMN state TEXT NOT NULL DEFAULT 'queued';
+    """,
+    """
+    ALTER TABLE outbox ADD COLUMN after_id INTEGER;
+    ALTER TABLE outbox ADD COLUMN deferred_since TEXT;
     """,
 )
 
@@ -176,8 +197,10 @@ class Outbox:
         self._last_sent: dict[str, datetime] = {}  # per lane, and ALL for any lane
         self._provided: Counter[Hashable] = Counter()  # wait-rule keys of queued actions
         self._held_until: datetime | None = None  # the platform is away until about then
-        # the send governor's earliest time for an action (bot/governor.py), if any
+        # the send governor's earliest time for an action (bot/governor.py), if any, and
+        # when the next action it holds back is to be dropped
         self.gate: Callable[[Queued, datetime], datetime] | None = None
+        self.expiry: Callable[[], datetime | None] | None = None
 
     def configure(self, settings: OutboxSettings) -> None:
         self._interval = settings.group_interval
@@ -192,23 +215,51 @@ class Outbox:
     async def load(self) -> None:
         """Queue again what was not sent before the last stop, paced from the last sends,
         so a restart (or a crash loop) never sends faster than the limits."""
-        for row_id, action, prio, state in await self._store.all(
-                "SELECT id, action, priority, state FROM outbox ORDER BY id"):
+        for row_id, action, prio, state, after, since in await self._store.all(
+                "SELECT id, action, priority, state, after_id, deferred_since FROM outbox"
+                " ORDER BY id"):
             self._add(Queued(row_id, Action.from_json(json.loads(action)), Priority(prio),
-                             uncertain=state == "sending"))
+                             uncertain=state == "sending", after=after,
+                             deferred_since=unstamp(since)))
         for lane, at in await self._store.all("SELECT lane, at FROM outbox_sent"):
             self._last_sent[lane] = datetime.fromisoformat(at)
         self.changed()
 
-    async def put(self, action: Action, source: str = "",
-                  admins: Sequence[str] = ()) -> None:
-        """Queue `action`, sent by the handler `source` ('' for the core)."""
+    async def put(self, action: Action, source: str = "", admins: Sequence[str] = (),
+                  after: int | None = None) -> int:
+        """Queue `action`, sent by the handler `source` ('' for the core); its id."""
         prio = priority(action, source, admins)
         payload = json.dumps(action.to_json(), ensure_ascii=False)
         row_id = await self._store.execute(
-            "INSERT INTO outbox (grp, action, priority) VALUES (?, ?, ?)",
-            (action.lane, payload, int(prio)))
-        self._add(Queued(row_id, action, prio))
+            "INSERT INTO outbox (grp, action, priority, after_id) VALUES (?, ?, ?, ?)",
+            (action.lane, payload, int(prio), after))
+        self._add(Queued(row_id, action, prio, after=after))
+        return row_id
+
+    async def put_all(self, actions: Iterable[Action], source: str = "",
+                      admins: Sequence[str] = ()) -> None:
+        """Queue what one handler did, in order: a message in a group after a removal there
+        is about that removal (it waits for it, and is dropped with it)."""
+        removals: dict[str, int] = {}
+        for action in actions:
+            after = removals.get(action.lane) if isinstance(action, Say) else None
+            row_id = await self.put(action, source, admins, after)
+            if isinstance(action, Kick):
+                removals[action.lane] = row_id
+
+    async def defer(self, items: Iterable[Queued]) -> None:
+        """Keep when the send budget began to hold these back (a restart keeps counting)."""
+        await self._store.executemany(
+            "UPDATE outbox SET deferred_since = ? WHERE id = ?",
+            [(stamp(item.deferred_since), item.id) for item in items if item.deferred_since])
+
+    def orphans(self, dropped: Queued) -> list[Queued]:
+        """Once `dropped` is off the outbox: the queued actions that depended on it by a rule
+        and have no other queued action to wait for instead."""
+        keys = {key for rule in self._rules if rule.depends for key in rule.provides(dropped)}
+        return [item for lane in self._lanes.values() for item in lane.items
+                if any(key in keys and self._provided[key] <= 0
+                       for rule in self._rules if rule.depends for key in rule.needs(item))]
 
     def _add(self, item: Queued) -> None:
         item.provides = tuple(key for rule in self._rules for key in rule.provides(item))
@@ -230,6 +281,10 @@ class Outbox:
         needs."""
         provided = self._provided
         return any(provided[key] > item.provides.count(key) for key in item.needs)
+
+    def holds(self, item: Queued) -> bool:
+        lane = self._lanes.get(item.action.lane)
+        return lane is not None and item in lane.items
 
     def __len__(self) -> int:
         return sum(len(lane.items) for lane in self._lanes.values())
@@ -287,9 +342,12 @@ class Outbox:
         return min(due, key=lambda c: (c[0], c[1].order()))
 
     def next_due(self) -> datetime | None:
-        """When the next action may go, or None when nothing is queued."""
+        """When the next action may go (or be dropped), or None when nothing is queued."""
         best = self._best(self._clock.now())
-        return best[0] if best else None
+        times = [best[0]] if best else []
+        if self.expiry is not None and (expires := self.expiry()) is not None:
+            times.append(expires)
+        return min(times, default=None)
 
     def take(self, now: datetime) -> Queued | None:
         """The action that goes now: the first class, then the oldest, among those pacing,
@@ -320,7 +378,8 @@ class Outbox:
         item.not_before = at
         self._add(item)
         item.verify = item.verify or verify
-        await self._store.execute("UPDATE outbox SET state='queued' WHERE id = ?", (item.id,))
+        await self._store.execute(
+            "UPDATE outbox SET state='queued', deferred_since=NULL WHERE id = ?", (item.id,))
 
     async def hold(self, item: Queued, until: datetime) -> bool:
         """The platform is away: nothing goes before `until`, when the first action tries
@@ -336,6 +395,15 @@ class Outbox:
         self._held_until = None
         self._remove(item)
         await self._store.execute("DELETE FROM outbox WHERE id = ?", (item.id,))
+
+
+async def held_back(store: Reader) -> list[tuple[Action, Priority, datetime]]:
+    """The queued actions the send budget holds back, and since when, longest first."""
+    return [(Action.from_json(json.loads(action)), Priority(prio), since)
+            for action, prio, value in await store.all(
+                "SELECT action, priority, deferred_since FROM outbox"
+                " WHERE deferred_since IS NOT NULL ORDER BY deferred_since, id")
+            if (since := unstamp(value)) is not None]
 
 
 async def queued_in(store: Reader, group: str) -> int:

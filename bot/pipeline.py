@@ -59,8 +59,8 @@ class Pipeline:
             try:
                 async with self._store.savepoint():
                     flow = await handler.handle(event, ctx)
-                    for action in ctx.actions:
-                        await self._outbox.put(action, handler.name, deployment.settings.admins)
+                    await self._outbox.put_all(ctx.actions, handler.name,
+                                               deployment.settings.admins)
                     for action in ctx.bulk:
                         await self._outbox.put(action, BULK)
             except GatewayError:

@@ -15,7 +15,8 @@ from harness import BOT_YAML, Harness, shipped_config, write_config
 from test_outbox import _put, _times
 
 from bot import audit
-from bot.actions import Dm, Invite, Say
+from bot.actions import AcceptFriend, Dm, Invite, Kick, Say
+from bot.adapters.base import RateLimited
 from bot.adapters.simulator import Record
 from bot.replay import replay
 from handlers import REGISTRY
@@ -239,3 +240,108 @@ async def test_a_push_to_200_groups_is_jittered_and_the_seed_replays_it(tmp_path
     gaps = [(b - a).total_seconds() for a, b in itertools.pairwise(times)]
     assert min(gaps) >= 3.0 and len(set(gaps)) > 150  # 20 a minute at least apart, no period
     assert runs[0] == runs[1] and runs[0] != runs[2]  # the seed decides the draw
+
+
+async def test_a_pause_in_force_survives_a_restart(tmp_path: Path) -> None:
+    """WeChat pushed back: the pause (5 minutes) is kept in the store, so a restart a minute
+    later does not retry into it; the action goes when it ends."""
+    governor = "governor:\n  jitter: 0\n  warmup: {days: 0}\n"
+    async with Harness(_config(tmp_path, governor), tmp_path) as h:
+        send, limited = h.world.send_text, iter([RateLimited("发送消息过于频繁")])
+
+        async def strict(group: str, text: str, mentions: tuple[str, ...] = ()) -> None:
+            if failure := next(limited, None):
+                raise failure
+            await send(group, text, mentions)
+
+        h.world.send_text = strict  # type: ignore[method-assign]
+        start = h.clock.now()
+        await _put(h, Say("r1", "稍后"))
+        await h.advance("1m")
+        await h.restart()
+        await h.advance("3m")
+        assert h.texts() == []  # 4 minutes on: still paused
+        await h.advance("2m")
+        [went] = _times(h, kind="say")
+        rows = await audit.records(h.bot.store, since=start)
+    assert went - start == timedelta(minutes=5)
+    assert [r.action for r in rows] == ["say_paused"]
+
+
+async def test_a_restart_does_not_start_a_deferrals_keep_time_again(tmp_path: Path) -> None:
+    """Answers are kept an hour: one held back 40 minutes, then a restart, is dropped 20
+    minutes later, not an hour later."""
+    governor = """governor:
+  jitter: 0
+  warmup: {days: 0}
+  shares: {}
+  budgets:
+    group_messages: {per_minute: 60, per_hour: 1000, per_day: 1}
+"""
+    async with Harness(_config(tmp_path, governor), tmp_path) as h:
+        start = h.clock.now()
+        await _put(h, Say("r1", "一"), Say("r1", "二"))
+        await h.advance("40m")
+        await h.restart()
+        await h.advance("21m")
+        rows = await audit.records(h.bot.store, since=start)
+        queued = len(h.bot.outbox)
+    assert h.texts() == ["一"]
+    assert [r.action for r in rows] == ["say_dropped"] and queued == 0
+    assert rows[0].at - start < timedelta(minutes=62)
+
+
+async def test_what_depends_on_a_dropped_action_is_dropped_with_it(tmp_path: Path) -> None:
+    """A friend acceptance dropped by its keep rule takes the invitation and the private
+    message that waited for it along (each audited); a removal dropped takes its
+    announcement. Nothing is left waiting for them."""
+    governor = """governor:
+  jitter: 0
+  warmup: {days: 0}
+  shares: {}
+  keep: {accept_friend: 1h, kick: 2h}
+  budgets:
+    friend_accepts: {per_minute: 60, per_hour: 100, per_day: 1}
+    removals: {per_minute: 60, per_hour: 100, per_day: 1}
+"""
+    async with Harness(_config(tmp_path, governor), tmp_path, groups=_groups(2)) as h:
+        start = h.clock.now()
+        await _put(h, AcceptFriend("dave", "fr1"), AcceptFriend("erin", "fr2"),
+                   Invite("g0", "erin"), Dm("erin", "欢迎"))
+        async with h.bot.store.transaction():
+            for member in ("eve", "mallory"):
+                await h.bot.outbox.put_all([Kick("g1", member, "广告"),
+                                            Say("g1", f"{member} 已被移出群聊")], "antispam")
+        await h.advance("3h")
+        rows = await audit.records(h.bot.store, since=start)
+        queued = len(h.bot.outbox)
+    assert [r["action"] for r in h.sent] == ["kick", "accept_friend", "say"]
+    assert h.texts("g1") == ["eve 已被移出群聊"]
+    dropped = sorted((r.action, r.detail.split(" (")[0]) for r in rows)
+    assert dropped == [
+        ("accept_friend_dropped", "held back by the send budget longer than 1:00:00"),
+        ("dm_dropped", "it depended on accept_friend contact=erin request=fr2, dropped"),
+        ("invite_dropped", "it depended on accept_friend contact=erin request=fr2, dropped"),
+        ("kick_dropped", "held back by the send budget longer than 2:00:00"),
+        ("say_dropped", "it depended on kick group=g1 member=mallory reason=广告, dropped")]
+    assert queued == 0
+
+
+async def test_a_removal_announcement_never_goes_before_the_removal(tmp_path: Path) -> None:
+    """Removals a minute apart (the budget): the second announcement waits for its removal
+    though the group's lane is free."""
+    governor = """governor:
+  jitter: 0
+  warmup: {days: 0}
+  budgets:
+    removals: {per_minute: 1, per_hour: 100, per_day: 100}
+"""
+    async with Harness(_config(tmp_path, governor), tmp_path) as h:
+        async with h.bot.store.transaction():
+            for member in ("eve", "mallory"):
+                await h.bot.outbox.put_all([Kick("r1", member, "广告"),
+                                            Say("r1", f"{member} 已被移出群聊")], "antispam")
+        await h.advance("5m")
+    assert [(r["action"], r.get("member") or r["text"]) for r in h.sent] == [
+        ("kick", "eve"), ("say", "eve 已被移出群聊"),
+        ("kick", "mallory"), ("say", "mallory 已被移出群聊")]

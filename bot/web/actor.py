@@ -86,8 +86,7 @@ async def acting(bot: Bot, operator: str) -> AsyncIterator[ConsoleActor]:
     async with bot.turn():
         actor = ConsoleActor(bot, operator)
         yield actor
-        for action in actor.actions:
-            await bot.outbox.put(action)
+        await bot.outbox.put_all(actor.actions)
         for action in actor.bulk:
             await bot.outbox.put(action, BULK)
     await bot.store.flush()

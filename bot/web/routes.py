@@ -262,6 +262,15 @@ async def schedules_page(request: web.Request) -> web.StreamResponse:
                   jobs=await views.schedules(request.app[CONSOLE]))
 
 
+async def budgets_api(request: web.Request) -> web.StreamResponse:
+    return jsonify(await views.budgets(request.app[CONSOLE]))
+
+
+async def budgets_page(request: web.Request) -> web.StreamResponse:
+    return render(request, "budgets.html", title="发送预算",
+                  b=await views.budgets(request.app[CONSOLE]))
+
+
 async def config_api(request: web.Request) -> web.StreamResponse:
     return jsonify(views.effective_config(request.app[CONSOLE]))
 
@@ -338,6 +347,7 @@ def add(app: web.Application) -> None:
     r.add_get("/moderation", moderation_page)
     r.add_get("/funnel", funnel_page)
     r.add_get("/schedules", schedules_page)
+    r.add_get("/budgets", budgets_page)
     r.add_get("/config", config_page)
     r.add_get("/api/overview", overview_api)
     r.add_get("/api/groups", groups_api)
@@ -352,6 +362,7 @@ def add(app: web.Application) -> None:
     r.add_post("/moderation/unblock", unblock_form)
     r.add_get("/api/funnel", funnel_api)
     r.add_get("/api/schedules", schedules_api)
+    r.add_get("/api/budgets", budgets_api)
     r.add_get("/api/config", config_api)
     r.add_post("/api/config/validate", validate_api)
     r.add_post("/api/reload", reload_api)

@@ -15,7 +15,18 @@ from typing import Any
 
 import yaml
 
-from bot import activity, audit, config, csvfile, moderation, report, roster, scheduler
+from bot import (
+    activity,
+    audit,
+    config,
+    csvfile,
+    governor,
+    moderation,
+    outbox,
+    report,
+    roster,
+    scheduler,
+)
 from bot.config import Content, GroupType, Template
 from bot.context import Group
 from bot.web import links
@@ -396,6 +407,57 @@ async def schedules(console: Console) -> list[dict[str, Any]]:
                              "last_run": _shown(last[0], tz) if last else None,
                              "outcome": last[1] if last else None})
     return jobs
+
+
+# ---------------------------------------------------------------- send budgets
+
+BUDGET_NAMES = {"group_messages": "群消息", "private_messages": "私聊消息",
+                "files": "图片和文件", "friend_accepts": "通过好友", "invitations": "邀请入群",
+                "removals": "移出群聊"}
+
+
+def _target(action: dict[str, Any]) -> str:
+    return str(action.get("group") or action.get("to") or action.get("contact") or "")
+
+
+async def budgets(console: Console) -> dict[str, Any]:
+    """The send governor: per account each budget's use in the last hour and day and what
+    remains (warm-up applied), the pauses in force, what the budget holds back now and what
+    it dropped in the last day."""
+    settings = console.deployment.settings.governor
+    tz, now = console.deployment.settings.timezone, console.clock.now()
+    accounts = []
+    for account in await governor.status(console.reader, settings, now):
+        accounts.append({
+            "account": account.account, "first_seen": _shown(account.first_seen, tz),
+            "warmup_percent": round(100 * account.warmup),
+            "budgets": [{"budget": u.budget, "name": BUDGET_NAMES.get(u.budget, u.budget),
+                         "hour": u.hour, "per_hour": u.per_hour,
+                         "day": u.day, "per_day": u.per_day,
+                         "remaining": max(0, min(u.per_hour - u.hour, u.per_day - u.day)),
+                         "paused_until": _shown(u.paused_until, tz)} for u in account.budgets],
+            "pauses": [{"what": "全部操作" if key == governor.ACCOUNT
+                        else BUDGET_NAMES.get(key, key), "key": key,
+                        "until": _shown(until, tz), "level": level}
+                       for key, (until, level) in sorted(account.pauses.items())]})
+    deferred = []
+    for action, cls, since in await outbox.held_back(console.reader):
+        data = action.to_json()
+        keep = governor.keep_of(settings, action.kind, cls.name.lower())
+        deferred.append({"kind": action.kind, "class": cls.name.lower(),
+                         "target": _target(data), "text": str(data.get("text", ""))[:80],
+                         "since": _shown(since, tz),
+                         "waited_minutes": int((now - since).total_seconds() // 60),
+                         "dropped_at": _shown(since + keep, tz) if keep else None})
+    dropped = []
+    for kind in governor.BUDGET_OF:
+        found, _ = await audit.newest(console.reader, since=now - timedelta(days=1),
+                                      action=f"{kind}_dropped", limit=100)
+        dropped += [{"at": _shown(r.at, tz), "kind": kind, "group": r.group,
+                     "member": r.member, "name": r.name, "detail": r.detail} for r in found]
+    dropped.sort(key=lambda d: d["at"] or "", reverse=True)
+    return {"enabled": settings.enabled, "accounts": accounts, "deferred": deferred,
+            "dropped": dropped}
 
 
 # ---------------------------------------------------------------- config

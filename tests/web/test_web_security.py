@@ -225,7 +225,7 @@ async def test_a_hostile_group_name_is_text_on_every_page(site: Site) -> None:
     await site.h.rename_group("r1", "alice", HOSTILE)
     await site.login()
     for path in ("/", "/groups", "/groups/r1", "/moderation", "/funnel", "/schedules",
-                 "/config", "/exports"):
+                 "/budgets", "/config", "/exports"):
         page = await site.client.get(path)
         assert page.status == 200, path
         html = await page.text()
