@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import math
 import re
 import string
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from pathlib import Path
@@ -571,9 +572,10 @@ def load(root: Path, registry: Registry) -> Deployment:
     if causes or problems:
         raise InputError(_ordered(causes, problems))
     warnings.extend(_unused(settings, raw, types))
-    return Deployment(root, settings, types, storage, content_dir,
-                      (bot_file, *(loc.file for loc in raw.values())),
-                      tuple(sorted(set(warnings), key=_position)))
+    deployment = Deployment(root, settings, types, storage, content_dir,
+                            (bot_file, *(loc.file for loc in raw.values())))
+    warnings.extend(located.problem(path, text) for path, text in _budget_warnings(deployment))
+    return replace(deployment, warnings=tuple(sorted(set(warnings), key=_position)))
 
 
 def load_in_background(root: Path, registry: Registry) -> Deployment:
@@ -625,6 +627,94 @@ def _unused(settings: Settings, raw: Mapping[str, Located],
             found.append(located.problem(("handlers",), f"type {name!r} has no handlers: "
                                                         "its groups get no answer at all"))
     return found
+
+
+def _budget_warnings(deployment: Deployment) -> Iterator[tuple[KeyPath, str]]:
+    """Send budgets (governor: in bot.yaml) that cannot work as written: a limit the
+    next one down makes unreachable, and pushes that need more group messages on their
+    busiest day than a day's budget (or the first day's, in warm-up) lets pushes send."""
+    governor = deployment.settings.governor
+    if not governor.enabled:
+        return
+    budgets = ("governor", "budgets")
+    for name in type(governor.budgets).model_fields:
+        size: Budget = getattr(governor.budgets, name)
+        for key, more, less, window in (("per_minute", size.per_minute, size.per_hour, "hour"),
+                                        ("per_hour", size.per_hour, size.per_day, "day")):
+            if more > less:
+                yield (*budgets, name, key), (
+                    f"{more} is more than the {window}'s {less}: at most {less} go in a "
+                    f"{window}, so {key} never applies")
+    need, named = _push_need(deployment)
+    if not need:
+        return
+    share = governor.shares.get("push", 1.0)
+    per_day = governor.budgets.group_messages.per_day
+    full = max(1, math.floor(per_day * share))
+    first = max(1, math.floor(per_day * share * governor.warmup.start)) \
+        if governor.warmup.days else full
+    keep = governor.keep.get("push", timedelta(days=1))
+    what = (f"the push schedules post {need} group messages on their busiest day to the "
+            f"{named} groups this config names")
+    rest = ("the rest waits for the next day" + (f", and what waits longer than "
+                                                  f"keep.push ({_written(keep)}) is dropped"
+                                                  if keep is not None else ""))
+    if need > full:
+        yield (*budgets, "group_messages", "per_day"), (
+            f"{what}, more than pushes may send in a day ({full}: {share:.0%} of per_day "
+            f"{per_day}): {rest}")
+    elif need > first:
+        yield ("governor", "warmup", "start"), (
+            f"{what}, more than pushes may send on the account's first day ({first}: "
+            f"{governor.warmup.start:.0%} of {full} while the budgets warm up over "
+            f"{governor.warmup.days} days): {rest}")
+
+
+def _written(span: timedelta) -> str:
+    """A duration as bot.yaml writes it: 1d, 6h, 90m, 30s."""
+    seconds = int(span.total_seconds())
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds and seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
+
+
+def _push_need(deployment: Deployment) -> tuple[int, int]:
+    """(group messages the push schedules post on their busiest day of the next week to
+    the groups the config names (bindings by id, simulated groups), how many groups)."""
+    settings = deployment.settings
+    named: dict[str, GroupType] = {}
+    for binding in settings.groups:
+        if binding.match.id is not None:
+            named.setdefault(binding.match.id, deployment.types[binding.type])
+    for group in settings.simulator.groups:
+        if (gtype := deployment.type_for(group.id, group.topic)) is not None:
+            named.setdefault(group.id, gtype)
+    tz = settings.timezone
+    now = datetime.now(tz)
+    end = now + timedelta(days=7)
+    per_day: dict[tuple[str, Any], int] = {}  # (type, day) -> posts in each of its groups
+    for gtype in set(named.values()):
+        for handler in gtype.handlers:
+            if handler.name != "push":
+                continue
+            for schedule in handler.schedules():
+                fires = [schedule.at] if schedule.at is not None else []
+                if schedule.cron:
+                    trigger, at = cron_trigger(schedule.cron, tz), now
+                    while (at := trigger.get_next_fire_time(None, at)) is not None and \
+                            at < end and len(fires) < 10_000:
+                        fires.append(at)
+                        at += timedelta(seconds=1)
+                for fire in fires:
+                    if now <= fire < end:
+                        day = (gtype.name, fire.astimezone(tz).date())
+                        per_day[day] = per_day.get(day, 0) + 1
+    days: dict[Any, int] = {}
+    for (name, day), posts in per_day.items():
+        groups = sum(1 for gtype in named.values() if gtype.name == name)
+        days[day] = days.get(day, 0) + posts * groups
+    return max(days.values(), default=0), len(named)
 
 
 def database_problem(path: Path) -> str | None:

@@ -79,7 +79,7 @@ class Queued:
     uncertain: bool = False  # it was going out when the bot stopped
     provides: tuple[Hashable, ...] = ()  # its wait-rule keys, while it is queued
     needs: tuple[Hashable, ...] = ()
-    after: int | None = None  # the removal this message is about (put_all)
+    after: int | None = None  # what its handler put before it in the same chat (put_all)
     deferred_since: datetime | None = None  # held back by the send budget since (stored)
 
     def order(self) -> tuple[int, int]:
@@ -125,12 +125,12 @@ def _removed(item: Queued) -> Iterable[Hashable]:
     return [("invited", action.member)] if isinstance(action, Kick) else []
 
 
-def _removal(item: Queued) -> Iterable[Hashable]:
-    return [("removal", item.id)] if isinstance(item.action, Kick) else []
+def _queued(item: Queued) -> Iterable[Hashable]:
+    return [("before", item.id)]
 
 
-def _about_removal(item: Queued) -> Iterable[Hashable]:
-    return [("removal", item.after)] if item.after is not None else []
+def _after(item: Queued) -> Iterable[Hashable]:
+    return [("before", item.after)] if item.after is not None else []
 
 
 def _welcome(item: Queued) -> Iterable[Hashable]:
@@ -154,9 +154,10 @@ WAIT_RULES: list[WaitRule] = [
     WaitRule("friend before invitation", provides=_friend_accepted, needs=_friend_needed),
     # a member moved to another group is invited there before being removed here
     WaitRule("invitation before removal", provides=_invited, needs=_removed),
-    # what a handler says in a group after removing someone there (the announcement) is
-    # about that removal: it goes after it
-    WaitRule("removal before its announcement", provides=_removal, needs=_about_removal),
+    # what one handler does in one chat for one event goes in the order it gave: a removal
+    # before its announcement, a text before its image, greetings before the poster (though
+    # each spends a budget of its own, which may hold the first back)
+    WaitRule("a handler's order in one chat", provides=_queued, needs=_after),
     # the welcome is the first thing said to a newcomer: while one is queued in a group, the
     # bot's other messages there wait for it (an answer, a quiz question, a check-in reply);
     # moderation never waits, nor anything once the welcome failed and waits for a retry
@@ -215,9 +216,12 @@ class Outbox:
     async def load(self) -> None:
         """Queue again what was not sent before the last stop, paced from the last sends,
         so a restart (or a crash loop) never sends faster than the limits."""
+        queued = {item.id for lane in self._lanes.values() for item in lane.items}
         for row_id, action, prio, state, after, since in await self._store.all(
                 "SELECT id, action, priority, state, after_id, deferred_since FROM outbox"
                 " ORDER BY id"):
+            if row_id in queued:
+                continue  # queued already (a second load)
             self._add(Queued(row_id, Action.from_json(json.loads(action)), Priority(prio),
                              uncertain=state == "sending", after=after,
                              deferred_since=unstamp(since)))
@@ -238,14 +242,14 @@ class Outbox:
 
     async def put_all(self, actions: Iterable[Action], source: str = "",
                       admins: Sequence[str] = ()) -> None:
-        """Queue what one handler did, in order: a message in a group after a removal there
-        is about that removal (it waits for it, and is dropped with it)."""
-        removals: dict[str, int] = {}
+        """Queue what one handler did: in each chat (a group, or one contact's private
+        chat), each action after the one before it (it waits for it, and is dropped with
+        it)."""
+        before: dict[str, int] = {}
         for action in actions:
-            after = removals.get(action.lane) if isinstance(action, Say) else None
-            row_id = await self.put(action, source, admins, after)
-            if isinstance(action, Kick):
-                removals[action.lane] = row_id
+            chat = str(getattr(action, "group", None) or getattr(action, "to", None)
+                       or getattr(action, "contact", ""))
+            before[chat] = await self.put(action, source, admins, before.get(chat))
 
     async def defer(self, items: Iterable[Queued]) -> None:
         """Keep when the send budget began to hold these back (a restart keeps counting)."""

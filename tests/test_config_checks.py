@@ -168,3 +168,51 @@ def test_a_default_reply_without_a_faq_after_it_is_no_warning(
                             "        - {match: regex, patterns: ['.'], reply: x}\n"}
     code, errors, _ = _check(capsys, write_config(tmp_path / "config", BOT_YAML, types))
     assert code == 0 and errors == [], errors
+
+
+PUSH_HOURLY = ("handlers:\n  - push:\n      min_gap: 0s\n      schedules:\n"
+               "        - {id: hourly, cron: '0 * * * *', text: 本周活动}\n")
+
+
+def _simulated(groups: int) -> str:
+    return "simulator:\n  groups:\n" + "".join(
+        f"    - {{id: g{i}, topic: 'Recruitment {i}'}}\n" for i in range(groups))
+
+
+@pytest.mark.parametrize("governor, groups, expected", [
+    # 24 posts a day in each of 30 groups: 720, more than 70 % of 1000
+    ("governor:\n  budgets:\n    group_messages: {per_minute: 20, per_hour: 300, "
+     "per_day: 1000}\n", 30,
+     "bot.yaml:12: governor.budgets.group_messages.per_day: the push schedules post 720 group "
+     "messages on their busiest day to the 30 groups this config names, more than pushes may "
+     "send in a day (700: 70% of per_day 1000): the rest waits for the next day, and what "
+     "waits longer than keep.push (1d) is dropped"),
+    # 24 a day in 20 groups: 480, within 70 % of the default 2000 but not on the first day
+    ("", 20,
+     "bot.yaml:1: governor.warmup.start: the push schedules post 480 group messages on their "
+     "busiest day to the 20 groups this config names, more than pushes may send on the "
+     "account's first day (420: 30% of 1400 while the budgets warm up over 7 days): the rest "
+     "waits for the next day, and what waits longer than keep.push (1d) is "
+     "dropped"),
+    ("governor:\n  budgets:\n    invitations: {per_minute: 2, per_hour: 300, per_day: 100}\n",
+     1, "bot.yaml:12: governor.budgets.invitations.per_hour: 300 is more than the day's 100: "
+        "at most 100 go in a day, so per_hour never applies"),
+])
+def test_check_warns_of_send_budgets_that_cannot_work(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path, governor: str, groups: int,
+        expected: str) -> None:
+    root = write_config(tmp_path / "config", BOT_YAML + governor + _simulated(groups),
+                        {"recruitment": PUSH_HOURLY})
+    code, errors, out = _check(capsys, root)
+    assert code == 0 and "config OK" in out
+    assert errors == [f"warning: {expected}"]
+
+
+def test_a_zero_send_budget_is_refused_naming_the_key(capsys: pytest.CaptureFixture[str],
+                                                      tmp_path: Path) -> None:
+    governor = "governor:\n  budgets:\n    removals: {per_minute: 1, per_hour: 1, per_day: 0}\n"
+    code, errors, _ = _check(capsys, write_config(tmp_path / "config", BOT_YAML + governor,
+                                                  {"recruitment": PUSH_HOURLY}))
+    assert code == 2
+    assert errors[0] == ("bot.yaml:12: governor.budgets.removals.per_day: Input should be "
+                         "greater than or equal to 1")

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from harness import BOT_YAML, Harness, shipped_config, write_config
-from test_outbox import _put, _times
+from test_outbox import _put, _times, fail_once
 
 from bot import audit
 from bot.actions import AcceptFriend, Dm, Invite, Kick, Say
@@ -247,14 +247,7 @@ async def test_a_pause_in_force_survives_a_restart(tmp_path: Path) -> None:
     later does not retry into it; the action goes when it ends."""
     governor = "governor:\n  jitter: 0\n  warmup: {days: 0}\n"
     async with Harness(_config(tmp_path, governor), tmp_path) as h:
-        send, limited = h.world.send_text, iter([RateLimited("发送消息过于频繁")])
-
-        async def strict(group: str, text: str, mentions: tuple[str, ...] = ()) -> None:
-            if failure := next(limited, None):
-                raise failure
-            await send(group, text, mentions)
-
-        h.world.send_text = strict  # type: ignore[method-assign]
+        fail_once(h, RateLimited("发送消息过于频繁"))
         start = h.clock.now()
         await _put(h, Say("r1", "稍后"))
         await h.advance("1m")

@@ -54,7 +54,7 @@ async def test_a_keyword_reply_sends_its_text_then_its_image_then_its_file(
         tmp_path: Path) -> None:
     async with Harness(deployment(tmp_path, KEYWORD_WITH_FILES), tmp_path) as h:
         await h.say("r1", "alice", "怎么报名？")
-        await h.advance("20s")
+        await h.advance("3m")
         assert sends(h) == [("text", "扫码报名"), ("file", "posters/qr.png"),
                             ("file", "rules.pdf")]
 
@@ -75,7 +75,7 @@ async def test_a_welcome_posts_its_poster_once_after_greeting_everyone(tmp_path:
                "      max_mentions: 1\n      image: posters/qr.png\n")
     async with Harness(deployment(tmp_path, welcome), tmp_path) as h:
         await h.join("r1", "carol", "dave")
-        await h.advance("20s")
+        await h.advance("3m")
         assert sends(h) == [("text", "欢迎carol"), ("text", "欢迎dave"),
                             ("file", "posters/qr.png")]
 
@@ -116,7 +116,7 @@ async def test_a_queued_image_survives_a_restart_by_name_and_goes_once(tmp_path:
         assert all(len(row) < 200 for row in stored)  # the name, never the bytes
         assert any('"file": "posters/qr.png"' in row for row in stored)
         await h.restart()
-        await h.advance("20s")
+        await h.advance("3m")
         assert sends(h) == [("text", "扫码报名"), ("file", "posters/qr.png"),
                             ("file", "rules.pdf")]
 

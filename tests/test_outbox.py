@@ -32,6 +32,18 @@ async def _put(h: Harness, *actions: Action, source: str = "") -> None:
             await h.bot.outbox.put(action, source, h.deployment.settings.admins)
 
 
+def fail_once(h: Harness, failure: GatewayError) -> None:
+    """The next group message the platform is asked to send fails with `failure`."""
+    send, pending = h.world.send_text, iter([failure])
+
+    async def strict(group: str, text: str, mentions: tuple[str, ...] = ()) -> None:
+        if exc := next(pending, None):
+            raise exc
+        await send(group, text, mentions)
+
+    h.world.send_text = strict  # type: ignore[method-assign]
+
+
 def _plain(tmp_path: Path, bot_yaml: str = BOT_YAML, **kw: Any) -> Harness:
     root = write_config(tmp_path / "config", bot_yaml, {"recruitment": ECHO_FREE})
     return Harness(root, tmp_path, **kw)
@@ -134,14 +146,7 @@ async def test_while_the_platform_is_away_nothing_is_given_up_and_it_goes_when_b
 
 async def test_rate_limited_goes_again_when_the_platform_says(tmp_path: Path) -> None:
     async with _plain(tmp_path) as h:
-        send, limited = h.world.send_text, iter([RateLimited("slow down", retry_after=120)])
-
-        async def strict(group: str, text: str, mentions: tuple[str, ...] = ()) -> None:
-            if failure := next(limited, None):
-                raise failure
-            await send(group, text, mentions)
-
-        h.world.send_text = strict  # type: ignore[method-assign]
+        fail_once(h, RateLimited("slow down", retry_after=120))
         start = h.clock.now()
         await _put(h, Say("r1", "稍后"))
         await h.advance("5m")

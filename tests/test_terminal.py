@@ -61,7 +61,7 @@ def test_images_and_files_show_as_such(tmp_path: Path) -> None:
         "      attachment: rules/recruitment.pdf\n", 1), encoding="utf-8")
     (tmp_path / "content" / "rules" / "poster.png").write_bytes(b"\x89PNG\r\n\x1a\n")
     (tmp_path / "content" / "rules" / "recruitment.pdf").write_bytes(b"%PDF-1.4\n")
-    result = _run(config, "/as alice", "群规", "/wait 10s")
+    result = _run(config, "/as alice", "群规", "/wait 3m")  # images a minute apart, new account
     assert result.returncode == 0, result.stderr
     assert "[r1] bot: [图片 poster.png]" in result.stdout
     assert "[r1] bot: [文件 recruitment.pdf]" in result.stdout

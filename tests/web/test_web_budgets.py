@@ -8,6 +8,7 @@ from typing import Any
 
 from aiohttp.test_utils import TestClient, TestServer
 from conftest import HOSTILE, TOKEN, Site
+from test_outbox import fail_once
 
 from bot.actions import Dm, Say
 from bot.adapters.base import RateLimited
@@ -27,14 +28,7 @@ async def _budgets(client: TestClient) -> Any:
 async def test_the_budget_page_shows_use_pauses_deferrals_and_drops(site: Site) -> None:
     h = site.h
     assert (await site.client.get("/api/budgets")).status == 401  # operators only
-    send, limited = h.world.send_text, iter([RateLimited("发送消息过于频繁", retry_after=3600)])
-
-    async def strict(group: str, text: str, mentions: tuple[str, ...] = ()) -> None:
-        if failure := next(limited, None):
-            raise failure
-        await send(group, text, mentions)
-
-    h.world.send_text = strict  # type: ignore[method-assign]
+    fail_once(h, RateLimited("发送消息过于频繁", retry_after=3600))  # group messages paused
     async with h.bot.store.transaction():
         await h.bot.outbox.put(Say("r1", "本周活动"), "push")
         for i in range(80):  # answers in private: 90 % of the first day's 30 an hour

@@ -73,8 +73,8 @@ def world() -> World:
 
 _FAST = {"per_minute": 6000, "per_hour": 100000, "per_day": 100000}
 REAL_TIME_GOVERNOR: dict[str, Any] = {"warmup": {"days": 0}, "budgets": {
-    budget: _FAST for budget in ("group_messages", "private_messages", "friend_accepts",
-                                 "invitations", "removals")}}
+    budget: _FAST for budget in ("group_messages", "private_messages", "files",
+                                 "friend_accepts", "invitations", "removals")}}
 
 
 @pytest.fixture
