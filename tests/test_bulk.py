@@ -32,7 +32,7 @@ async def _ask(h: Harness, text: str) -> str:
     """Send an admin's private command; the bot's answer."""
     before = len(_dms(h))
     await h.say(None, "op_lin", text)
-    await h.advance("10s")
+    await h.advance("1m")  # private replies on a new account: 20 s apart or more
     [answer] = _dms(h)[before:before + 1]
     return answer
 
