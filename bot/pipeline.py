@@ -61,8 +61,7 @@ class Pipeline:
                     flow = await handler.handle(event, ctx)
                     await self._outbox.put_all(ctx.actions, handler.name,
                                                deployment.settings.admins)
-                    for action in ctx.bulk:
-                        await self._outbox.put(action, BULK)
+                    await self._outbox.put_all(ctx.bulk, BULK)
             except GatewayError:
                 raise  # the platform is away: undo the whole event rather than half of it
             except Exception:

@@ -87,6 +87,5 @@ async def acting(bot: Bot, operator: str) -> AsyncIterator[ConsoleActor]:
         actor = ConsoleActor(bot, operator)
         yield actor
         await bot.outbox.put_all(actor.actions)
-        for action in actor.bulk:
-            await bot.outbox.put(action, BULK)
+        await bot.outbox.put_all(actor.bulk, BULK)
     await bot.store.flush()
