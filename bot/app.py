@@ -29,11 +29,13 @@ from bot.events import Event, Member, MemberJoined, MemberLeft, Message, Tick
 from bot.governor import Governor
 from bot.groups import GroupDirectory
 from bot.handler import Registry
+from bot.leases import Leases
 from bot.metrics import Metrics
-from bot.outbox import Outbox
+from bot.outbox import Outbox, Queued
 from bot.pipeline import Pipeline
 from bot.scheduler import Job, Scheduler, trigger
-from bot.store import Store, open_store
+from bot.standby import Standby
+from bot.store import Store, StoreError, open_store
 from bot.web import links
 from bot.yamlfile import InputError
 
@@ -48,8 +50,13 @@ _A_DAY = timedelta(days=1)  # how long handled message ids are kept
 class Bot:
     def __init__(self, deployment: Deployment, gateway: Gateway, clock: Clock,
                  registry: Registry, db_path: Path | str | None = None,
-                 seed: int | None = None) -> None:
+                 seed: int | None = None, account: str | None = None) -> None:
         self.deployment = deployment
+        # one of several accounts sharing the database (docs/scale.md): it serves the groups
+        # whose lease it holds (bot/leases.py) and stands by in the others (bot/standby.py)
+        self.account = account
+        self.standby = Standby(deployment.settings.leases.takeover * 1.5)
+        self._bound: set[str] = set()  # the bound groups the platform last listed
         self.random = random.Random(seed)  # seeded in replay and tests: same input, same output
         # the send governor's jitter draws apart, so they never change a handler's choices
         self._governor_random = random.Random(None if seed is None else f"governor-{seed}")
@@ -64,7 +71,8 @@ class Bot:
         self._names: Callable[[str], str] = lambda member_id: member_id
         # events an embedded platform reports back after an action (the simulator's joins)
         self.followups: Callable[[], list[Event]] = list
-        self.metrics = Metrics(lambda: clock.now().timestamp())  # send rate on the bot's clock
+        self.metrics = Metrics(lambda: clock.now().timestamp(),  # send rate on the bot's clock
+                               account)
         self._rotation = backstop.Rotation(clock.now())  # the join backstop's next groups
         # groups whose member lists matched the roster at their last comparison, with nothing
         # fed or sent since: comparing them again finds nothing (advance() skips those runs)
@@ -73,6 +81,7 @@ class Bot:
         self.scheduler: Scheduler
         self.outbox: Outbox
         self.governor: Governor
+        self.leases: Leases | None = None
         self._pipeline: Pipeline
         self._delivery: Delivery
 
@@ -92,6 +101,8 @@ class Bot:
                                   self.metrics, self.governor,
                                   lambda: self.deployment.content_dir)
         self.metrics.queued(lambda: len(self.outbox))
+        if self.account is not None:
+            self._serve_by_lease(self.account)
         if not getattr(self.gateway, "reports_connection", False):
             self.metrics.platform(True)  # an embedded platform is always there
         try:
@@ -105,8 +116,26 @@ class Bot:
             raise
 
     async def stop(self) -> None:
-        """Close the store; what is queued or scheduled stays in it for the next start."""
+        """Close the store; what is queued or scheduled stays in it for the next start (and
+        the groups served go to other accounts at once)."""
+        if self.leases is not None:
+            with contextlib.suppress(StoreError):
+                async with self.store.transaction():
+                    await self.leases.release_all(self.clock.now())
         await self.store.close()
+
+    def _serve_by_lease(self, account: str) -> None:
+        leases = self.leases = Leases(self.store, account,
+                                      self.deployment.settings.leases.takeover)
+        self.outbox.account = account
+        self.outbox.epoch_of = leases.epoch
+        self.scheduler.mine = leases.has
+
+        async def fence(item: Queued, now: datetime) -> bool:
+            group = getattr(item.action, "group", None)
+            return group is None or await leases.valid(group, item.epoch, now)
+
+        self._delivery.fence = fence
 
     async def __aenter__(self) -> Bot:
         await self.start()
@@ -129,6 +158,9 @@ class Bot:
         self.deployment = deployment
         self.outbox.configure(deployment.settings.outbox)
         self.governor.configure(deployment.settings.governor, deployment.settings.outbox)
+        if self.leases is not None:
+            self.leases.configure(deployment.settings.leases.takeover)
+            self.standby.window = deployment.settings.leases.takeover * 1.5
         self.groups.forget()
 
     async def refresh_groups(self) -> None:
@@ -136,6 +168,7 @@ class Bot:
         self.groups.forget()
         jobs = []
         bound = await self.groups.bound()
+        self._bound = {info.id for info, _ in bound}
         self._rotation.track(info.id for info, _ in bound)
         for info, gtype in bound:
             for handler in gtype.handlers:
@@ -247,13 +280,24 @@ class Bot:
     # ------------------------------------------------------------ events in
 
     async def feed(self, event: Event) -> None:
-        """Handle one event: the whole pipeline of its group type, in one transaction."""
+        """Handle one event: the whole pipeline of its group type, in one transaction. With
+        several accounts, only in a group this account serves (else it stands by), and once
+        across accounts (bot/standby.py)."""
         if isinstance(event, MemberJoined | MemberLeft):
             self._rotation.changed(event.group)  # the backstop compares the group again
+        key = event.id if isinstance(event, Message) and event.id else None
+        if self.leases is not None:
+            key = self.standby.key(event) or (key and f"{self.leases.account}:{key}")
+            now = self.clock.now()
+            if event.group is not None and not self.leases.holds(event.group, now):
+                self.standby.keep(key, event, now)
+                return
+        await self._handle(event, key)
+
+    async def _handle(self, event: Event, key: str | None) -> None:
         async with self._turn, self.store.transaction():
-            if isinstance(event, Message) and event.id and not await seen.first_time(
-                    self.store, event.id, event.at):
-                log.info("dropped duplicate message %s", event.id)
+            if key is not None and not await seen.first_time(self.store, key, event.at):
+                log.info("dropped duplicate %s %s", type(event).__name__, key)
                 return
             with self.metrics.handling(event):
                 await self._pipeline.dispatch(event)
@@ -264,8 +308,30 @@ class Bot:
 
     def next_due(self) -> datetime | None:
         times = [t for t in (self.scheduler.next_due(), self.outbox.next_due(),
-                             self._backstop_due()) if t]
+                             self._backstop_due(), self._leases_due()) if t]
         return min(times, default=None)
+
+    def _leases_due(self) -> datetime | None:
+        return self.leases.next_due(self.clock.now()) if self.leases is not None else None
+
+    async def _renew_leases(self, now: datetime) -> list[str]:
+        """Renew and claim leases (the caller holds the turn); the groups taken over get
+        their queued actions and timers here."""
+        assert self.leases is not None
+        async with self.store.transaction():
+            taken = await self.leases.cycle(self._bound, self.metrics.is_connected, now)
+            for group in taken:
+                await self.outbox.adopt(group, self.leases.epoch(group))
+                await self.scheduler.load(group)
+        await self.store.flush()  # another account must see it at once
+        return taken
+
+    async def _took_over(self, groups: list[str]) -> None:
+        """Groups taken over: their jobs planned again (a run missed within its grace is
+        made up once), then what this account saw there while standing by."""
+        await self.refresh_groups()
+        for key, event in self.standby.take(groups, self.clock.now()):
+            await self._handle(event, key)
 
     def _backstop_due(self) -> datetime | None:
         return self._rotation.at if self.deployment.settings.backstop.every else None
@@ -275,6 +341,8 @@ class Bot:
         leaves the platform never reported, as if it had (bot/backstop.py)."""
         every = self.deployment.settings.backstop.every or timedelta()
         for group in self._rotation.take(self.clock.now(), every):
+            if self.leases is not None and not self.leases.holds(group, self.clock.now()):
+                continue  # another account serves it and compares it
             try:
                 members = await self.gateway.members(group)
             except GatewayError as exc:
@@ -298,8 +366,11 @@ class Bot:
 
     async def run_due(self) -> None:
         """Run everything due by now: ticks first, then the actions that may go."""
+        taken: list[str] = []
         async with self._turn:
             now = self.clock.now()  # read under the lock: a wait for it may be long
+            if (due := self._leases_due()) is not None and due <= now:
+                taken = await self._renew_leases(now)  # first: a lost group runs nothing
             while (due := self.scheduler.next_due()) is not None and due <= now:
                 tick: Tick | None = None
                 try:
@@ -318,6 +389,8 @@ class Bot:
                 self._unchanged.clear()  # a removal or an invitation changes member lists
             await self.store.flush()  # nothing leaves before the state that decided it
             await self._delivery.send_due(now)
+        if taken:
+            await self._took_over(taken)
         for event in self.followups():
             await self.feed(event)
         if (due := self._backstop_due()) is not None and due <= now:

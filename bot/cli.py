@@ -61,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
     from bot.terminal import run as run_bot
 
     try:
-        return asyncio.run(run_bot(args.config, REGISTRY))
+        return asyncio.run(run_bot(args.config, REGISTRY, args.account))
     except ValueError as exc:  # e.g. a WeChat token without an endpoint
         print(f"groupbot run: {exc}", file=sys.stderr)
         return 2
@@ -155,6 +155,9 @@ def parser() -> argparse.ArgumentParser:
     p = command("run", run, "run the bot (WeChat if WECHATY_PUPPET_SERVICE_TOKEN is set, "
                             "else the terminal simulator)")
     config_option(p)
+    p.add_argument("--account", default=None,
+                   help="serve this account of bot.yaml's `accounts` (one process each, "
+                        "sharing the database: docs/scale.md)")
     p = command("replay", replay, "dry-run a scenario file on a virtual clock")
     p.add_argument("scenario", type=Path)
     p.add_argument("--config", type=Path, default=None,
@@ -183,6 +186,9 @@ def parser() -> argparse.ArgumentParser:
                    help="the period's start: 7d, 12h back from its end, or an ISO date "
                         "(default: 1 day before the end)")
     p.add_argument("--until", default=None, help="the period's end (default: now)")
+    p.add_argument("--account", default=None,
+                   help="only the groups this account serves (several accounts: "
+                        "docs/scale.md)")
     p = command("export", export, "write members, check-ins, warnings or the funnel as CSV")
     p.add_argument("--what", required=True, choices=("members", "checkins", "warnings", "funnel"))
     p.add_argument("--out", required=True, type=Path, help="the CSV file to write")

@@ -422,6 +422,55 @@ class BotInfo(Model):
     name: str = "小助手"
 
 
+_ACCOUNT_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_ENDPOINT = re.compile(r"^[^\s:]+:\d{1,5}$")
+
+
+def _account_name(value: str) -> str:
+    if not _ACCOUNT_NAME.match(value):
+        raise ValueError(f"not an account name: {value!r} (lower-case letters, digits, - and _,"
+                         " at most 32, e.g. sales-2)")
+    return value
+
+
+def _env_name(value: str) -> str:
+    if not _ENV_NAME.match(value):
+        raise ValueError(f"not an environment variable name: {value!r} (e.g. "
+                         "GROUPBOT_TOKEN_SALES; the token itself never goes in the YAML)")
+    return value
+
+
+def _endpoint(value: str | None) -> str | None:
+    if value is not None and (not _ENDPOINT.match(value) or not 0 < int(value.rsplit(":")[1])
+                              < 65536):
+        raise ValueError(f"not host:port of a wechaty gateway: {value!r} (e.g. 10.0.0.5:8788)")
+    return value
+
+
+class Account(Model):
+    """One WeChat account: `groupbot run --account NAME` serves it (docs/scale.md)."""
+
+    name: Annotated[str, AfterValidator(_account_name)]
+    token_env: Annotated[str, AfterValidator(_env_name)]  # the variable holding its token
+    endpoint: Annotated[str | None, AfterValidator(_endpoint)] = None
+    web_port: int | None = Field(None, ge=0, le=65535)  # default: web.port + its position
+
+
+def _takeover(value: timedelta) -> timedelta:
+    if value < timedelta(seconds=1):
+        raise ValueError("a takeover time under 1s would move groups on every hiccup "
+                         "(e.g. 60s)")
+    return value
+
+
+class LeaseSettings(Model):
+    """Which account serves a group (bot/leases.py): an account offline (or its process
+    gone) for `takeover` loses its groups to another account in them."""
+
+    takeover: Annotated[Duration, AfterValidator(_takeover)] = timedelta(seconds=60)
+
+
 class Settings(Model):
     """bot.yaml."""
 
@@ -438,6 +487,21 @@ class Settings(Model):
     backstop: BackstopSettings = BackstopSettings()
     simulator: SimulatorSettings = SimulatorSettings()
     web: WebSettings = WebSettings()
+    accounts: list[Account] = []
+    leases: LeaseSettings = LeaseSettings()
+
+    def account(self, name: str) -> Account | None:
+        return next((a for a in self.accounts if a.name == name), None)
+
+    def console_port(self, account: str | None) -> int:
+        """Where the console of `account`'s process listens: its `web_port`, else `web.port`
+        plus its position in `accounts` (0 stays 0: any free port)."""
+        for i, found in enumerate(self.accounts):
+            if found.name == account:
+                if found.web_port is not None:
+                    return found.web_port
+                return self.web.port + i if self.web.port else 0
+        return self.web.port
 
 
 # ---------------------------------------------------------------- group types
@@ -550,6 +614,7 @@ def load(root: Path, registry: Registry) -> Deployment:
     if (wrong := database_problem(storage)) is not None:
         problems.append(located.problem(("storage",), wrong))
     warnings = [located.problem(path, warning) for path, warning in value_warnings(settings)]
+    problems.extend(located.problem(path, wrong) for path, wrong in _account_clashes(settings))
     types: dict[str, GroupType] = {}
     context = {"content_dir": content_dir, "timezone": settings.timezone}
     for name in raw:
@@ -594,6 +659,24 @@ def load_in_background(root: Path, registry: Registry) -> Deployment:
     finally:
         if was_enabled:
             gc.enable()
+
+
+def _account_clashes(settings: Settings) -> Iterator[tuple[KeyPath, str]]:
+    """Two accounts with one name, one token variable or one console port."""
+    seen: dict[tuple[str, object], int] = {}
+    for i, account in enumerate(settings.accounts):
+        port = account.web_port
+        if port is None and settings.web.port:
+            port = settings.web.port + i
+        for key, value in (("name", account.name), ("token_env", account.token_env),
+                           ("web_port", port or None)):
+            if value is None:
+                continue
+            if (key, value) in seen:
+                yield ("accounts", i, key), (
+                    f"{value!r} is already the {key} of account "
+                    f"{settings.accounts[seen[key, value]].name!r}: each account needs its own")
+            seen.setdefault((key, value), i)
 
 
 def _position(problem: Problem) -> tuple[str, int]:

@@ -15,7 +15,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -53,6 +53,8 @@ class Delivery:
         self.store = store
         self._admins = admins
         self._metrics = metrics
+        # with several accounts: whether the lease an action was decided under still stands
+        self.fence: Callable[[Queued, datetime], Awaitable[bool]] | None = None
 
     async def send_due(self, now: datetime) -> None:
         """Hand over every action that may go at `now`."""
@@ -97,6 +99,10 @@ class Delivery:
                 log.info("%s was done already; not done again", action)
                 await self._record(now, action, "verified", "found done in the member list")
                 await self._done(item, now, "verified")
+                return
+            if self.fence is not None and not await self.fence(item, now):
+                log.warning("%s not sent: its group is served by another account now", action)
+                self.outbox.forget(item)
                 return
             await self.outbox.sending(item)
             await _send(self.gateway, action, file)

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.metrics_core import Metric
 
 from bot.events import Event
 
@@ -21,8 +22,10 @@ _SNAKE = re.compile(r"(?<=[a-z])(?=[A-Z])")  # MemberJoined -> member_joined
 
 
 class Metrics:
-    def __init__(self, now: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, now: Callable[[], float] = time.monotonic,
+                 account: str | None = None) -> None:
         self._now = now
+        self.account = account
         self.registry = r = CollectorRegistry(auto_describe=True)
         self.events = Counter("groupbot_events_handled", "Events handled, by kind",
                               ["kind"], registry=r)
@@ -102,4 +105,21 @@ class Metrics:
         self.outbox_depth.set_function(depth)
 
     def text(self) -> bytes:
-        return generate_latest(self.registry)
+        if self.account is None:
+            return generate_latest(self.registry)
+        return generate_latest(_Labelled(self.registry, self.account))
+
+
+class _Labelled:
+    """A registry's metrics with `account="NAME"` on every sample: with several accounts,
+    one process each, every process's /metrics says whose it is (docs/scale.md)."""
+
+    def __init__(self, registry: CollectorRegistry, account: str) -> None:
+        self._registry = registry
+        self._account = account
+
+    def collect(self) -> Iterator[Metric]:
+        for metric in self._registry.collect():
+            metric.samples = [s._replace(labels={**s.labels, "account": self._account})
+                              for s in metric.samples]
+            yield metric

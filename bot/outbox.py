@@ -81,6 +81,7 @@ class Queued:
     needs: tuple[Hashable, ...] = ()
     after: int | None = None  # what its handler put before it in the same chat (put_all)
     deferred_since: datetime | None = None  # held back by the send budget since (stored)
+    epoch: int = 0  # the group's lease when it was decided (several accounts: bot/leases.py)
 
     def order(self) -> tuple[int, int]:
         return (self.priority, self.id)
@@ -175,6 +176,12 @@ MIGRATIONS: Sequence[str] = (
     ALTER TABLE outbox ADD COLUMN after_id INTEGER;
     ALTER TABLE outbox ADD COLUMN deferred_since TEXT;
     """,
+    # several accounts share the database (docs/scale.md): whose action it is, and the
+    # epoch of the group's lease it was decided under (the fence at send time)
+    """
+    ALTER TABLE outbox ADD COLUMN account TEXT NOT NULL DEFAULT '';
+    ALTER TABLE outbox ADD COLUMN epoch INTEGER NOT NULL DEFAULT 0;
+    """,
 )
 
 
@@ -202,6 +209,8 @@ class Outbox:
         # when the next action it holds back is to be dropped
         self.gate: Callable[[Queued, datetime], datetime] | None = None
         self.expiry: Callable[[], datetime | None] | None = None
+        self.account = ""  # with several accounts: this process's; pacing is per account
+        self.epoch_of: Callable[[str], int] = lambda group: 0  # a group's lease epoch
 
     def configure(self, settings: OutboxSettings) -> None:
         self._interval = settings.group_interval
@@ -217,27 +226,54 @@ class Outbox:
         """Queue again what was not sent before the last stop, paced from the last sends,
         so a restart (or a crash loop) never sends faster than the limits."""
         queued = {item.id for lane in self._lanes.values() for item in lane.items}
-        for row_id, action, prio, state, after, since in await self._store.all(
-                "SELECT id, action, priority, state, after_id, deferred_since FROM outbox"
-                " ORDER BY id"):
+        for row_id, action, prio, state, after, since, epoch in await self._store.all(
+                "SELECT id, action, priority, state, after_id, deferred_since, epoch FROM outbox"
+                " WHERE account = ? ORDER BY id", (self.account,)):
             if row_id in queued:
                 continue  # queued already (a second load)
             self._add(Queued(row_id, Action.from_json(json.loads(action)), Priority(prio),
                              uncertain=state == "sending", after=after,
-                             deferred_since=unstamp(since)))
+                             deferred_since=unstamp(since), epoch=epoch))
         for lane, at in await self._store.all("SELECT lane, at FROM outbox_sent"):
-            self._last_sent[lane] = datetime.fromisoformat(at)
+            # an account's lanes are stored as `account|lane`
+            account, _, own = lane.partition("|") if "|" in lane else ("", "", lane)
+            if account == self.account:
+                self._last_sent[own] = datetime.fromisoformat(at)
         self.changed()
+
+    async def adopt(self, group: str, epoch: int) -> None:
+        """The group was taken over: its actions queued by any account go from here, under
+        the new lease (those that were going out when their account stopped are uncertain,
+        as after a restart)."""
+        await self._store.execute("UPDATE outbox SET account = ?, epoch = ? WHERE grp = ?",
+                                  (self.account, epoch, group))
+        mine = {item.id: item for item in self._lanes.get(group, _Lane()).items}
+        for row_id, action, prio, state, after, since in await self._store.all(
+                "SELECT id, action, priority, state, after_id, deferred_since FROM outbox"
+                " WHERE grp = ? ORDER BY id", (group,)):
+            if row_id in mine:
+                mine[row_id].epoch = epoch
+            else:
+                self._add(Queued(row_id, Action.from_json(json.loads(action)), Priority(prio),
+                                 uncertain=state == "sending", after=after,
+                                 deferred_since=unstamp(since), epoch=epoch))
+
+    def forget(self, item: Queued) -> None:
+        """Its group's lease is lost: the action is left (in the store) to the account that
+        serves the group now."""
+        self._remove(item)
 
     async def put(self, action: Action, source: str = "", admins: Sequence[str] = (),
                   after: int | None = None) -> int:
         """Queue `action`, sent by the handler `source` ('' for the core); its id."""
         prio = priority(action, source, admins)
         payload = json.dumps(action.to_json(), ensure_ascii=False)
+        epoch = self.epoch_of(action.lane)
         row_id = await self._store.execute(
-            "INSERT INTO outbox (grp, action, priority, after_id) VALUES (?, ?, ?, ?)",
-            (action.lane, payload, int(prio), after))
-        self._add(Queued(row_id, action, prio, after=after))
+            "INSERT INTO outbox (grp, action, priority, after_id, account, epoch)"
+            " VALUES (?, ?, ?, ?, ?, ?)", (action.lane, payload, int(prio), after, self.account,
+                                          epoch))
+        self._add(Queued(row_id, action, prio, after=after, epoch=epoch))
         return row_id
 
     async def put_all(self, actions: Iterable[Action], source: str = "",
@@ -373,7 +409,8 @@ class Outbox:
         self.changed()
         await self._store.executemany(
             "INSERT INTO outbox_sent VALUES (?, ?) ON CONFLICT (lane) DO UPDATE SET at=excluded.at",
-            [(key, stamp(now)) for key in (item.action.lane, ALL)])
+            [(f"{self.account}|{key}" if self.account else key, stamp(now))
+             for key in (item.action.lane, ALL)])
 
     async def retry(self, item: Queued, at: datetime, *, verify: bool = False) -> None:
         """The action failed: it goes again at `at`, the others meanwhile."""

@@ -19,7 +19,7 @@ from pathlib import Path
 from statistics import median
 from typing import Any
 
-from bot import bindings, config, csvfile, governor, moderation, roster, schema
+from bot import bindings, config, csvfile, governor, leases, moderation, roster, schema
 from bot.audit_command import parse_since
 from bot.config import Deployment, GroupType
 from bot.handler import Registry
@@ -62,6 +62,20 @@ def health_table(reports: Sequence[Health]) -> str:
                      f"{h.active} ({h.active_percent}%)", f"{f.active_target}%", h.joins,
                      h.leaves, h.warnings, h.checkins))
     return table(rows)
+
+
+def accounts_table(served: Iterable[leases.Lease], shown: set[str], now: datetime) -> str:
+    """Which account serves which of the groups shown (several accounts: docs/scale.md)."""
+    by_account: dict[str, list[leases.Lease]] = {}
+    for lease in served:
+        if lease.group in shown:
+            by_account.setdefault(lease.account, []).append(lease)
+    rows: list[Sequence[object]] = [("account", "groups served", "expired", "groups")]
+    for account, held in sorted(by_account.items()):
+        groups = [lease.group for lease in held]
+        rows.append((account, len(held), sum(lease.expires <= now for lease in held),
+                     ", ".join(groups[:8]) + (" ..." if len(groups) > 8 else "")))
+    return "Accounts (the group's lease holder)\n" + table(rows)
 
 
 def funnel_table(rows: Sequence[FunnelRow]) -> str:
@@ -206,6 +220,13 @@ async def _report(args: argparse.Namespace, deployment: Deployment, store: Reade
     groups = await listed_groups(store, deployment, args.group)
     if args.group and not groups:
         raise LookupError(f"no group {args.group!r} in the database")
+    served = await leases.leases(store)
+    account = getattr(args, "account", None)
+    if account is not None:
+        if deployment.settings.account(account) is None:
+            raise LookupError(f"no account {account!r} in bot.yaml's accounts (known: "
+                              f"{', '.join(a.name for a in deployment.settings.accounts)})")
+        groups = [g for g in groups if g.id in served and served[g.id].account == account]
     reports = [await health(store, facts, since, until, stages) for facts in groups]
     period = f"{since:%Y-%m-%d %H:%M} to {until:%Y-%m-%d %H:%M}"
     parts = [f"Groups, {period} (active: spoke in the 7 days before the end)",
@@ -213,6 +234,8 @@ async def _report(args: argparse.Namespace, deployment: Deployment, store: Reade
     if stages:
         parts += ["", f"Funnel, new in period: {period}",
                   funnel_table(await funnel(store, stages, since, until))]
+    if served and not args.group:
+        parts += ["", accounts_table(served.values(), {g.id for g in groups}, until)]
     if not args.group:  # the account's, not a group's
         parts += ["", await governor.report(store, deployment.settings.governor, since, until)]
     opened, answered = await moderation.response_times(store, "question", since, until)

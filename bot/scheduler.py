@@ -14,6 +14,7 @@ import heapq
 import json
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
@@ -84,11 +85,16 @@ class Scheduler:
         # job has moved on since is skipped when it comes up
         self._job_heap: list[tuple[datetime, int, Scope]] = []
         self._order: dict[Scope, int] = {}
+        # whether this process runs a group's jobs (with several accounts, the group's lease
+        # holder: bot/leases.py); jobs of other groups pass by, their timers are left alone
+        self.mine: Callable[[str], bool] = lambda group: True
 
-    async def load(self) -> None:
-        for group, handler, key, due in await self._store.all(
-                "SELECT grp, handler, key, due FROM timers"):
-            self._remember((group, handler, key),
+    async def load(self, group: str | None = None) -> None:
+        """The stored timers (of one group: taken over from another account)."""
+        where, params = (" WHERE grp = ?", (group,)) if group is not None else ("", ())
+        for grp, handler, key, due in await self._store.all(
+                f"SELECT grp, handler, key, due FROM timers{where}", params):
+            self._remember((grp, handler, key),
                            datetime.fromisoformat(due).astimezone(self._tz))
 
     # ------------------------------------------------------------ one-shot timers
@@ -129,7 +135,9 @@ class Scheduler:
         while self._heap:
             due, scope = self._heap[0]
             if self._timers.get(scope) == due:
-                return due, scope
+                if not scope[0] or self.mine(scope[0]):
+                    return due, scope
+                del self._timers[scope]  # another account's group: load() it on takeover
             heapq.heappop(self._heap)  # re-armed or cancelled since
         return None
 
@@ -223,7 +231,10 @@ class Scheduler:
             due, scope = timer
             row = await self._store.one(
                 "SELECT data FROM timers WHERE grp=? AND handler=? AND key=?", scope)
-            await self.cancel_timer(scope)
+            self._timers.pop(scope, None)
+            if not await self._store.changes(  # taken once, whichever process gets there
+                    "DELETE FROM timers WHERE grp=? AND handler=? AND key=?", scope):
+                return None
             data = json.loads(row[0]) if row else {}
             return Tick(now, scope[0] or None, handler=scope[1], key=scope[2], due=due, data=data)
         return None
@@ -242,6 +253,8 @@ class Scheduler:
             log.warning("skipped %s/%s in %s due at %s: %s late", job.handler, job.key,
                         job.group, fire, now - fire)
             return None
+        if not self.mine(job.group):
+            return None  # another account serves the group: its process runs the job
         if not await self._record(job, fire, "run"):
             return None
         return Tick(now, job.group, handler=job.handler, key=job.key, due=fire)

@@ -70,9 +70,13 @@ USAGE = {
 RESET = "reset"  # what Terminal.run returns when the operator asked to start over
 
 
-async def run(config_dir: Path, registry: Registry) -> int:
+async def run(config_dir: Path, registry: Registry, account: str | None = None) -> int:
     deployment = config.load(config_dir, registry)
     settings = deployment.settings
+    if account is None and settings.accounts:
+        raise ValueError(f"{deployment.root / 'bot.yaml'} lists accounts: run one process per "
+                         "account with --account NAME (docs/scale.md)")
+    wechat = _wechat_gateway() if account is None else _account_gateway(deployment, account)
     clock = SystemClock(settings.timezone)
     _log_on(clock)
     stop = asyncio.Event()
@@ -80,9 +84,8 @@ async def run(config_dir: Path, registry: Registry) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
 
-    wechat = _wechat_gateway()
     if wechat is not None:
-        bot = Bot(deployment, wechat, clock, registry)
+        bot = Bot(deployment, wechat, clock, registry, account=account)
         return await _serve(bot, wechat.run(bot), stop)
     lines = _read_stdin()
     print(HELP)
@@ -215,6 +218,28 @@ def _wechat_gateway() -> WechatyGateway | None:
     from bot.adapters.wechaty import WechatyGateway
 
     return WechatyGateway.from_env(os.environ)
+
+
+def _account_gateway(deployment: Deployment, name: str) -> WechatyGateway:
+    """`run --account NAME`: its token from the variable bot.yaml names, its endpoint from
+    bot.yaml, else from WECHATY_PUPPET_SERVICE_ENDPOINT (ValueError saying what is missing)."""
+    settings = deployment.settings
+    account = settings.account(name)
+    if account is None:
+        known = ", ".join(a.name for a in settings.accounts) or "none: add `accounts:`"
+        raise ValueError(f"{deployment.root / 'bot.yaml'}: accounts: no account {name!r} "
+                         f"(known: {known})")
+    token = os.environ.get(account.token_env, "").strip()
+    if not token:
+        raise ValueError(f"account {name!r}: its token variable {account.token_env} is not "
+                         "set (bot.yaml accounts: token_env)")
+    endpoint = account.endpoint or os.environ.get("WECHATY_PUPPET_SERVICE_ENDPOINT", "")
+    if not endpoint.strip():
+        raise ValueError(f"account {name!r}: no endpoint (set `endpoint:` in bot.yaml "
+                         "accounts, or WECHATY_PUPPET_SERVICE_ENDPOINT)")
+    from bot.adapters.wechaty import WechatyGateway, check_endpoint
+
+    return WechatyGateway(token, check_endpoint(endpoint))
 
 
 def _show(record: Record) -> None:

@@ -269,8 +269,11 @@ async def healthz(request: web.Request) -> web.StreamResponse:
     platform = platform_state(console)
     depth = len(console.bot.outbox) if console.bot is not None else 0
     status = "degraded" if platform == "disconnected" else "ok"
-    return jsonify({"status": status, "platform": platform, "outbox": depth},
-                   503 if status == "degraded" else 200)
+    health: dict[str, object] = {"status": status, "platform": platform, "outbox": depth}
+    if console.bot is not None and console.bot.account is not None:
+        health["account"] = console.bot.account  # one process per account (docs/scale.md)
+        health["groups"] = len(console.bot.leases.held()) if console.bot.leases else 0
+    return jsonify(health, 503 if status == "degraded" else 200)
 
 
 async def metrics(request: web.Request) -> web.StreamResponse:
@@ -357,11 +360,12 @@ async def serve_for(bot: Bot, environ: Mapping[str, str]) -> Served | None:
         return None
     token, from_env = operator_token(environ)
     console = for_bot(bot, token)
+    port = bot.deployment.settings.console_port(bot.account)  # one port per account
     try:
-        running = await start(console, settings.host, settings.port, token_from_env=from_env)
+        running = await start(console, settings.host, port, token_from_env=from_env)
     except OSError as exc:
         await console.close()
-        print(f"console unavailable: cannot listen on {settings.host}:{settings.port} "
+        print(f"console unavailable: cannot listen on {settings.host}:{port} "
               f"({exc.strerror or exc}); set web.port, or web.enabled: false",
               file=sys.stderr, flush=True)
         return None

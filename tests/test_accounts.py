@@ -1,0 +1,230 @@
+"""Several accounts on one database, in one process on a virtual clock: each group served by
+one account (leases), the cross-account dedupe key, takeover with the standby's messages,
+fencing of a stalled holder, cron runs once across accounts, and the accounts config.
+The same with real processes over real gRPC: tests/wechaty/test_wechaty_accounts.py."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+import yaml
+
+from bot import config, leases
+from bot.adapters.simulator import Simulator
+from bot.app import Bot
+from bot.clock import VirtualClock
+from bot.events import Member, Message
+from bot.store import open_reader
+from bot.yamlfile import InputError
+from handlers import REGISTRY
+
+TZ = ZoneInfo("Asia/Shanghai")
+START = datetime(2026, 11, 23, 9, 0, 30, tzinfo=TZ)
+TAKEOVER = timedelta(seconds=30)
+KEYWORD, REPLY, PUSH = "怎么报名", "发送「报名」即可报名", "每分钟一条"
+
+
+def write_config(root: Path, **extra: Any) -> Path:
+    (root / "types").mkdir(parents=True)
+    (root / "content").mkdir()
+    settings: dict[str, Any] = {
+        "bot": {"id": "wxid_a", "name": "Helper"}, "timezone": "Asia/Shanghai",
+        "storage": "bot.db", "content": "content",
+        "outbox": {"group_interval": "5s", "global_per_minute": 6000},
+        "groups": [{"match": {"topic": "Recruitment"}, "type": "recruitment"}],
+        "accounts": [{"name": n, "token_env": f"TOKEN_{n.upper()}"} for n in "abc"],
+        "leases": {"takeover": "30s"}, "backstop": {"every": None}, **extra}
+    handlers = [{"keywords": {"cooldown": "0s", "rules": [
+        {"patterns": [KEYWORD], "reply": REPLY}]}},
+        {"push": {"min_gap": "0s", "schedules": [
+            {"id": "minute", "cron": "* * * * *", "text": PUSH, "mode": "fixed",
+             "grace": "20s"}]}}]
+    (root / "bot.yaml").write_text(yaml.safe_dump(settings, allow_unicode=True))
+    (root / "types" / "recruitment.yaml").write_text(
+        yaml.safe_dump({"handlers": handlers}, allow_unicode=True))
+    return root
+
+
+class Accounts:
+    """Bots of accounts a, b (c) on one SQLite file and one virtual clock; each in r1."""
+
+    def __init__(self, root: Path) -> None:
+        self.deployment = config.load(root, REGISTRY)
+        self.clock = VirtualClock(TZ, START)
+        self.worlds: dict[str, Simulator] = {}
+        self.bots: dict[str, Bot] = {}
+        self.ids = iter(range(1, 10_000))
+
+    async def start(self, name: str, groups: tuple[str, ...] = ("r1",)) -> Bot:
+        world = self.worlds.setdefault(name, Simulator(self.clock, Member(f"wxid_{name}", name)))
+        for group in groups:
+            world.add_group(group, f"Recruitment {group}", ["alice", "bob"])
+        bot = Bot(self.deployment, world, self.clock, REGISTRY, seed=0, account=name)
+        await bot.start()
+        self.bots[name] = bot
+        return bot
+
+    async def say(self, group: str, text: str, to: tuple[str, ...] | None = None,
+                  sender: str = "alice") -> None:
+        """One message in `group`, delivered to each account in it with an id of its own."""
+        at = self.clock.now()
+        for name in to or tuple(self.bots):
+            if group in self.worlds[name].rooms:
+                await self.bots[name].feed(Message(at, group, Member(sender, sender), text,
+                                                   id=f"{name}-m{next(self.ids)}"))
+                await self.bots[name].store.flush()  # one process's turn with the file ends
+
+    async def advance(self, delta: timedelta, only: tuple[str, ...] | None = None) -> None:
+        """Time passes for the bots of `only` (default: all); the others stall."""
+        end = self.clock.now() + delta
+        while self.clock.now() < end:
+            step = min(end, self.clock.now() + timedelta(seconds=1))
+            for name in only or tuple(self.bots):
+                await self.bots[name].advance(step)
+                await self.bots[name].store.flush()
+            self.clock.set(step)
+
+    def texts(self, group: str, name: str | None = None, push: bool = False) -> list[str]:
+        """What was said in `group` (by account `name`): the replies, or the pushes."""
+        return [r["text"] for n, w in self.worlds.items() if name in (None, n)
+                for r in w.sent if r["action"] == "say" and r["group"] == group
+                and (r["text"] == PUSH) == push]
+
+    async def stop(self) -> None:
+        while self.bots:
+            await self.bots.popitem()[1].stop()
+
+
+@pytest.fixture
+async def accounts(tmp_path: Path) -> AsyncIterator[Accounts]:
+    made = Accounts(write_config(tmp_path / "config"))
+    try:
+        yield made
+    finally:
+        await made.stop()
+
+
+async def holder(a: Accounts, group: str) -> str:
+    reader = open_reader(a.deployment.storage_path)
+    try:
+        return (await leases.leases(reader))[group].account
+    finally:
+        await reader.close()
+
+
+async def test_a_message_seen_by_two_accounts_is_answered_once(accounts: Accounts) -> None:
+    await accounts.start("a")
+    await accounts.start("b")
+    await accounts.advance(timedelta(seconds=1))
+    assert await holder(accounts, "r1") == "a"  # the first to claim it serves it
+    await accounts.say("r1", KEYWORD)
+    await accounts.say("r1", KEYWORD)  # the same words again: a second message, answered
+    await accounts.advance(timedelta(seconds=12))
+    assert accounts.texts("r1", "a") == [REPLY, REPLY]
+    assert accounts.texts("r1", "b") == []
+
+
+async def test_a_crashed_holder_is_taken_over_with_what_the_standby_saw(
+        accounts: Accounts) -> None:
+    a = await accounts.start("a")
+    await accounts.start("b")
+    await accounts.advance(timedelta(seconds=1))
+    await a.store.close()  # a crash: no release, its lease runs out
+    del accounts.bots["a"]
+    await accounts.say("r1", KEYWORD)  # only b is left to see it, and stands by
+    await accounts.advance(timedelta(seconds=5))
+    assert accounts.texts("r1") == []
+    await accounts.advance(TAKEOVER + TAKEOVER / 3)  # expired, then b's next renewal
+    assert await holder(accounts, "r1") == "b"
+    assert accounts.texts("r1", "b") == [REPLY]  # handled from the standby's buffer
+
+
+async def test_a_holder_stalled_past_its_lease_sends_nothing_after_it_wakes(
+        accounts: Accounts) -> None:
+    await accounts.start("a")
+    await accounts.start("b")
+    await accounts.advance(timedelta(seconds=1))
+    await accounts.say("r1", KEYWORD)
+    await accounts.say("r1", KEYWORD)  # 5 s apart in the group: the second one waits
+    await accounts.advance(timedelta(seconds=1))
+    assert accounts.texts("r1", "a") == [REPLY]
+    await accounts.advance(TAKEOVER * 2, only=("b",))  # a stalls (SIGSTOP) past its lease
+    assert await holder(accounts, "r1") == "b"
+    assert accounts.texts("r1", "b") == [REPLY]  # the queued reply, sent by the new holder
+    await accounts.say("r1", KEYWORD, to=("a",))  # a wakes up with a message in its pipe
+    await accounts.advance(timedelta(seconds=20))
+    assert accounts.texts("r1", "a") == [REPLY]  # nothing more from a: fenced
+    assert accounts.texts("r1", "b") == [REPLY]
+
+
+async def test_a_cron_run_fires_once_across_accounts(accounts: Accounts) -> None:
+    await accounts.start("a", ("r1", "r2"))
+    await accounts.start("b", ("r1", "r2"))
+    await accounts.advance(timedelta(minutes=3))
+    assert accounts.texts("r1", push=True) == [PUSH] * 3
+    assert accounts.texts("r2", push=True) == [PUSH] * 3
+
+
+async def test_groupbot_report_filters_by_account(accounts: Accounts, tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    from bot.cli import main
+
+    await accounts.start("a", ("r1",))
+    await accounts.start("b", ("r1", "r2"))
+    await accounts.advance(timedelta(seconds=2))
+    await accounts.say("r1", "早")
+    await accounts.say("r2", "早")
+    await accounts.stop()
+    root = str(tmp_path / "config")
+    assert await asyncio.to_thread(main, ["report", "--config", root]) == 0
+    both = capsys.readouterr().out
+    assert "r1" in both and "r2" in both
+    assert await asyncio.to_thread(main, ["report", "--config", root, "--account", "b"]) == 0
+    only_b = capsys.readouterr().out
+    assert "r2" in only_b and "r1" not in only_b.split("\n\n")[0]
+
+
+@pytest.mark.parametrize(("accounts", "said"), [
+    ([{"name": "a", "token_env": "TOKEN_A"}, {"name": "a", "token_env": "TOKEN_A"}],
+     ["accounts[1].name: 'a' is already the name of account 'a'",
+      "accounts[1].token_env: 'TOKEN_A' is already"]),
+    ([{"name": "a", "token_env": "T_A", "web_port": 8081}, {"name": "b", "token_env": "T_B"}],
+     ["accounts[1].web_port: 8081 is already the web_port of account 'a'"]),
+    ([{"name": "Bad Name", "token_env": "TOKEN C", "endpoint": "nowhere", "extra": 1}],
+     ["accounts[0].name: not an account name", "accounts[0].token_env: not an environment",
+      "accounts[0].endpoint: not host:port", "accounts[0].extra"]),
+    ([], ["leases.takeover: a takeover time under 1s"]),
+])
+def test_accounts_config_errors_name_file_line_and_key(tmp_path: Path, accounts: list[Any],
+                                                       said: list[str]) -> None:
+    extra: dict[str, Any] = {"accounts": accounts} if accounts else {
+        "leases": {"takeover": "0.5s"}}
+    root = write_config(tmp_path / "config", **extra)
+    with pytest.raises(InputError) as caught:
+        config.load(root, REGISTRY)
+    text = "\n".join(map(str, caught.value.problems))
+    for part in said:
+        assert part in text
+    assert all(str(p).startswith(f"{root / 'bot.yaml'}:") for p in caught.value.problems)
+
+
+@pytest.mark.parametrize(("args", "env", "said"), [
+    (["--account", "zz"], {}, "no account 'zz' (known: a, b, c)"),
+    (["--account", "a"], {}, "its token variable TOKEN_A is not set"),
+    ([], {}, "lists accounts: run one process per account with --account NAME"),
+])
+def test_run_account_errors_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                   monkeypatch: pytest.MonkeyPatch, args: list[str],
+                                   env: dict[str, str], said: str) -> None:
+    from bot.cli import main
+
+    monkeypatch.delenv("TOKEN_A", raising=False)
+    root = write_config(tmp_path / "config")
+    assert main(["run", "--config", str(root), *args]) == 2
+    assert said in capsys.readouterr().err
