@@ -14,14 +14,15 @@ import logging
 import os
 import random
 import re
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bot import backstop, banned, config, media, schema, seen
+from bot import backstop, banned, commands, config, media, schema, seen
 from bot.adapters.base import Gateway, GatewayError, GroupInfo
 from bot.clock import Clock, VirtualClock
+from bot.commands import Command
 from bot.config import Deployment
 from bot.context import Group, Place, Scope
 from bot.delivery import Delivery
@@ -57,6 +58,9 @@ class Bot:
         self.account = account
         self.standby = Standby(deployment.settings.leases.takeover * 1.5)
         self._bound: set[str] = set()  # the bound groups the platform last listed
+        # carries out a console action another process handed to this account (bot/commands.py;
+        # the console sets it): (done, result)
+        self.carry_out: Callable[[Command], Awaitable[tuple[bool, dict[str, Any]]]] | None = None
         self.random = random.Random(seed)  # seeded in replay and tests: same input, same output
         # the send governor's jitter draws apart, so they never change a handler's choices
         self._governor_random = random.Random(None if seed is None else f"governor-{seed}")
@@ -130,6 +134,7 @@ class Bot:
         self.outbox.account = account
         self.outbox.epoch_of = leases.epoch
         self.scheduler.mine = leases.has
+        self.metrics.leases_held.set_function(lambda: len(leases.held()))
 
         async def fence(item: Queued, now: datetime) -> bool:
             group = getattr(item.action, "group", None)
@@ -318,12 +323,16 @@ class Bot:
         """Renew and claim leases (the caller holds the turn); the groups taken over get
         their queued actions and timers here."""
         assert self.leases is not None
-        async with self.store.transaction():
-            taken = await self.leases.cycle(self._bound, self.metrics.is_connected, now)
-            for group in taken:
-                await self.outbox.adopt(group, self.leases.epoch(group))
-                await self.scheduler.load(group)
-        await self.store.flush()  # another account must see it at once
+        try:
+            async with self.store.transaction():
+                taken = await self.leases.cycle(self._bound, self.metrics.is_connected, now)
+                for group in taken:
+                    await self.outbox.adopt(group, self.leases.epoch(group))
+                    await self.scheduler.load(group)
+            await self.store.flush()  # another account must see it at once
+        except StoreError as exc:  # the database is away: the leases run out meanwhile
+            log.error("could not renew the leases: %s", exc)
+            return []
         return taken
 
     async def _took_over(self, groups: list[str]) -> None:
@@ -332,6 +341,28 @@ class Bot:
         await self.refresh_groups()
         for key, event in self.standby.take(groups, self.clock.now()):
             await self._handle(event, key)
+
+    async def _take_commands(self) -> None:
+        """Carry out what consoles of other processes handed to this account, each once."""
+        if self.carry_out is None or self.account is None:
+            return
+        try:
+            for command in await commands.waiting(self.store, self.account):
+                async with self.turn():
+                    claimed = await commands.claim(self.store, command)
+                if not claimed:
+                    continue
+                try:
+                    done, result = await self.carry_out(command)
+                except Exception as exc:  # recorded as the command's outcome
+                    log.exception("the handed %s failed", command.action)
+                    done, result = False, {"error": f"{type(exc).__name__}: {exc}"}
+                async with self.turn():
+                    await commands.finish(self.store, command, done, result, self.clock.now())
+                log.info("carried out %s #%d from %s: %s", command.action, command.id,
+                         command.operator, "done" if done else "failed")
+        except StoreError as exc:
+            log.error("could not take the handed commands: %s", exc)
 
     def _backstop_due(self) -> datetime | None:
         return self._rotation.at if self.deployment.settings.backstop.every else None
@@ -366,7 +397,7 @@ class Bot:
 
     async def run_due(self) -> None:
         """Run everything due by now: ticks first, then the actions that may go."""
-        taken: list[str] = []
+        taken: list[str] | None = None
         async with self._turn:
             now = self.clock.now()  # read under the lock: a wait for it may be long
             if (due := self._leases_due()) is not None and due <= now:
@@ -391,6 +422,8 @@ class Bot:
             await self._delivery.send_due(now)
         if taken:
             await self._took_over(taken)
+        if taken is not None:
+            await self._take_commands()
         for event in self.followups():
             await self.feed(event)
         if (due := self._backstop_due()) is not None and due <= now:

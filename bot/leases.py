@@ -93,7 +93,7 @@ class Leases:
         if not online:
             return []
         expires = now + self.takeover
-        for group in list(self._held):
+        for group in sorted(self._held):  # in one order everywhere: no deadlock on rows
             held = self._held[group]
             if group not in groups:
                 await self._release(group, held, now)

@@ -60,6 +60,8 @@ class Metrics:
                                "connected", registry=r)
         self.outbox_depth = Gauge("groupbot_outbox_depth", "Actions queued in the outbox",
                                   registry=r)
+        self.leases_held = Gauge("groupbot_leases_held", "Groups this account serves "
+                                 "(several accounts: docs/scale.md)", registry=r)
         self.send_rate = Gauge("groupbot_outbox_sent_per_minute", "Actions sent in the last "
                                "minute", registry=r)
         self.send_rate.set_function(self.sent_last_minute)

@@ -1,15 +1,15 @@
 """Every component's migrations in one map: the core's come with the store backend, then
 moderation's (bot/moderation.py), the outbox's, the send governor's (bot/governor.py), the
 activity history's (bot/activity.py), the web console's secret (bot/web/links.py), the
-broadcasts' and moves' (bot/bulk.py), the accounts' leases (bot/leases.py) and each registered
-handler's own tables. A store opened with it has every table, so no module asks whether
-another's table exists."""
+broadcasts' and moves' (bot/bulk.py), the accounts' leases and handed commands
+(bot/leases.py, bot/commands.py) and each registered handler's own tables. A store opened
+with it has every table, so no module asks whether another's table exists."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot import activity, bindings, bulk, governor, leases, moderation, outbox
+from bot import activity, bindings, bulk, commands, governor, leases, moderation, outbox
 from bot.handler import Registry
 from bot.web import links
 
@@ -20,6 +20,7 @@ def migrations(registry: Registry) -> dict[str, Sequence[str]]:
                                        "governor": governor.MIGRATIONS,
                                        "bindings": bindings.MIGRATIONS,
                                        "activity": activity.MIGRATIONS, "web": links.MIGRATIONS,
-                                       "bulk": bulk.MIGRATIONS, "leases": leases.MIGRATIONS}
+                                       "bulk": bulk.MIGRATIONS, "leases": leases.MIGRATIONS,
+                                       "commands": commands.MIGRATIONS}
     found |= {name: cls.migrations for name, cls in registry.items() if cls.migrations}
     return found

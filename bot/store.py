@@ -133,7 +133,8 @@ def _connect(path: Path | str) -> sqlite3.Connection:
         except OSError as exc:  # a StoreError, so the CLI says it in one line
             raise sqlite3.OperationalError(
                 f"cannot make {exc.filename or Path(path).parent}: {exc.strerror}") from exc
-    return sqlite3.connect(path, isolation_level=None)
+    # several processes on one file (docs/scale.md) wait up to 30 s for the write lock
+    return sqlite3.connect(path, isolation_level=None, timeout=30)
 
 
 class SqliteStore:
@@ -207,7 +208,9 @@ class SqliteStore:
         ready (or after BATCH events, or at flush()). A crash loses whole events of the last
         moment, never half of one; the bot flushes before it sends anything."""
         if self._depth == 0 and not self._batch:
-            self._db.execute("BEGIN")
+            # IMMEDIATE: the write lock first, so a transaction that read never fails to
+            # upgrade because another process wrote meanwhile (SQLITE_BUSY without a wait)
+            self._db.execute("BEGIN IMMEDIATE")
             self._batch = True
         name = f"sp{self._depth}"
         self._db.execute(f"SAVEPOINT {name}")

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -40,7 +41,8 @@ def write_config(root: Path, **extra: Any) -> Path:
         "groups": [{"match": {"topic": "Recruitment"}, "type": "recruitment"}],
         "accounts": [{"name": n, "token_env": f"TOKEN_{n.upper()}"} for n in "abc"],
         "leases": {"takeover": "30s"}, "backstop": {"every": None}, **extra}
-    handlers = [{"keywords": {"cooldown": "0s", "rules": [
+    handlers = [{"antispam": {"contacts": {"action": "warn"}}},
+                {"keywords": {"cooldown": "0s", "rules": [
         {"patterns": [KEYWORD], "reply": REPLY}]}},
         {"push": {"min_gap": "0s", "schedules": [
             {"id": "minute", "cron": "* * * * *", "text": PUSH, "mode": "fixed",
@@ -228,3 +230,60 @@ def test_run_account_errors_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture
     root = write_config(tmp_path / "config")
     assert main(["run", "--config", str(root), *args]) == 2
     assert said in capsys.readouterr().err
+
+
+async def test_consoles_show_their_account_and_hand_actions_to_the_serving_process(
+        accounts: Accounts) -> None:
+    from aiohttp.test_utils import TestClient, TestServer
+
+    from bot.web import server, views
+
+    a = await accounts.start("a", ("r1",))
+    b = await accounts.start("b", ("r1", "r2"))
+    await accounts.advance(timedelta(seconds=1))
+    consoles = {name: server.for_bot(bot, "token") for name, bot in (("a", a), ("b", b))}
+    b.carry_out = partial(views.carry_out, consoles["b"])  # as serve_for does
+    await accounts.say("r2", "加我微信 abc12345 有优惠", sender="bob")  # b warns bob in r2
+    await accounts.advance(timedelta(seconds=1))
+    client = TestClient(TestServer(server.make_app(consoles["a"])))
+    await client.start_server()
+    bearer = {"Authorization": "Bearer token"}
+    try:
+        health = await (await client.get("/healthz")).json()
+        assert (health["account"], health["groups"]) == ("a", 1)
+        metrics = await (await client.get("/metrics", headers=bearer)).text()
+        assert 'groupbot_leases_held{account="a"} 1.0' in metrics
+        assert 'groupbot_platform_connected{account="a"} 1.0' in metrics
+
+        rows = await (await client.get("/api/groups", headers=bearer)).json()
+        assert {(r["id"], r["account"]) for r in rows} >= {("r1", "a"), ("r2", "b")}
+        only_b = await (await client.get("/api/groups?account=b", headers=bearer)).json()
+        assert [r["id"] for r in only_b] == ["r2"]
+        wrong = await client.get("/api/groups?account=zz", headers=bearer)
+        assert wrong.status == 400 and (await wrong.json())["parameter"] == "account"
+
+        state = await (await client.get("/api/moderation", headers=bearer)).json()
+        [warning] = [w["id"] for w in state["warnings"] if w["group"] == "r2"]
+        handed = await client.post(f"/api/warnings/{warning}/revoke", headers=bearer)
+        assert handed.status == 202
+        done = await handed.json()
+        assert (done["status"], done["account"]) == ("handed", "b")
+        reload = await (await client.post("/api/reload", headers=bearer)).json()
+        assert set(reload["handed"]) == {"b", "c"}  # c has no process: it waits there
+
+        await accounts.advance(timedelta(seconds=15))  # b's next renewal takes its commands
+        command = await (await client.get(f"/api/commands/{done['command']}",
+                                          headers=bearer)).json()
+        assert (command["state"], command["result"]["status"]) == ("done", "revoked")
+        command = await (await client.get(f"/api/commands/{reload['handed']['b']}",
+                                          headers=bearer)).json()
+        assert (command["state"], command["result"]["status"]) == ("done", "reloaded")
+        command = await (await client.get(f"/api/commands/{reload['handed']['c']}",
+                                          headers=bearer)).json()
+        assert command["state"] == "queued"
+        state = await (await client.get("/api/moderation", headers=bearer)).json()
+        assert [w for w in state["warnings"] if w["group"] == "r2"] == []
+    finally:
+        await client.close()
+        for console in consoles.values():
+            await console.close()

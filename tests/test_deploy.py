@@ -104,7 +104,7 @@ async def test_the_healthcheck_fails_when_healthz_is_degraded_or_down(
 def test_compose_runs_the_bot_against_the_gateway_with_a_volume_for_the_database() -> None:
     compose = yaml.safe_load((ROOT / "compose.yaml").read_text(encoding="utf-8"))
     services = compose["services"]
-    assert set(services) == {"bot", "gateway"}
+    assert {name for name, s in services.items() if "profiles" not in s} == {"bot", "gateway"}
     gateway, bot = services["gateway"], services["bot"]
     assert gateway["image"].startswith("wechaty/wechaty:")
     assert gateway["environment"]["WECHATY_PUPPET_SERVICE_NO_TLS_INSECURE_SERVER"] == "true"
@@ -116,7 +116,24 @@ def test_compose_runs_the_bot_against_the_gateway_with_a_volume_for_the_database
     assert gateway["environment"]["WECHATY_TOKEN"].startswith("${WECHATY_TOKEN:?")
     assert bot["build"] == "." and "gateway" in bot["depends_on"]
     assert "groupbot-data:/app/data" in bot["volumes"]
-    assert set(compose["volumes"]) == {"groupbot-data"}
+    assert set(compose["volumes"]) == {"groupbot-data", "groupbot-pg"}
+
+
+def test_compose_scale_profile_runs_one_bot_per_account_on_postgresql() -> None:
+    compose = yaml.safe_load((ROOT / "compose.yaml").read_text(encoding="utf-8"))
+    services = compose["services"]
+    scale = {name for name, s in services.items() if s.get("profiles") == ["scale"]}
+    assert scale == {"postgres", "gateway-b", "bot-a", "bot-b"}
+    assert services["postgres"]["image"].startswith("postgres:")
+    assert "ports" not in services["postgres"] and "ports" not in services["gateway-b"]
+    for name, gateway in (("a", "gateway"), ("b", "gateway-b")):
+        bot = services[f"bot-{name}"]
+        assert bot["command"][-2:] == ["--account", name]
+        assert f"GROUPBOT_TOKEN_{name.upper()}" in bot["environment"]
+        assert bot["environment"]["PGPASSWORD"].startswith("${POSTGRES_PASSWORD:?")
+        assert bot["depends_on"]["postgres"] == {"condition": "service_healthy"}
+        assert gateway in bot["depends_on"]
+        assert "groupbot-data:/app/data" not in bot["volumes"]  # the data is in PostgreSQL
 
 
 def _unit() -> dict[str, str]:

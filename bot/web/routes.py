@@ -114,13 +114,36 @@ async def overview_page(request: web.Request) -> web.StreamResponse:
         heat=charts.heatmap("chart-heatmap", "每周各时段消息数", data["heatmap"]))
 
 
+def account_filter(request: web.Request) -> str | None:
+    """`?account=NAME`: only the groups that account serves (several accounts)."""
+    account = request.query.get("account")
+    if account is None:
+        return None
+    known = [a.name for a in request.app[CONSOLE].deployment.settings.accounts]
+    if account not in known:
+        raise BadParameter("account", f"{account!r} is not one of bot.yaml's accounts "
+                                      f"({', '.join(known) or 'none'})")
+    return account
+
+
 async def groups_api(request: web.Request) -> web.StreamResponse:
-    return jsonify([row.json() for row in await views.groups(request.app[CONSOLE])])
+    return jsonify([row.json() for row in await views.groups(request.app[CONSOLE],
+                                                             account_filter(request))])
 
 
 async def groups_page(request: web.Request) -> web.StreamResponse:
-    return render(request, "groups.html", title="群组",
-                  groups=await views.groups(request.app[CONSOLE]))
+    rows = await views.groups(request.app[CONSOLE], account_filter(request))
+    return render(request, "groups.html", title="群组", groups=rows,
+                  accounts=any(row.account for row in rows))
+
+
+async def command_api(request: web.Request) -> web.StreamResponse:
+    """A console action handed to another account's process, and its outcome."""
+    command_id = request.match_info["id"]
+    found = await views.command(request.app[CONSOLE], number("id", command_id))
+    if found is None:
+        raise web.HTTPNotFound(text=f"no command {command_id}")
+    return jsonify(found)
 
 
 async def group_api(request: web.Request) -> web.StreamResponse:
@@ -188,6 +211,10 @@ async def revoke_api(request: web.Request) -> web.StreamResponse:
     console = request.app[CONSOLE]
     needs_bot(console)
     warning = request.match_info["id"]
+    if (account := await views.serving(console, number("id", warning))) is not None:
+        handed = await views.hand(console, account, "revoke", {"warning": int(warning)},
+                                  operator(request))
+        return jsonify({"status": "handed", "account": account, "command": handed}, 202)
     revoked = await views.revoke(console, number("id", warning), operator(request))
     if revoked is None:
         raise web.HTTPNotFound(text=f"no warning {warning} in force")
@@ -207,6 +234,11 @@ async def revoke_form(request: web.Request) -> web.StreamResponse:
     console = request.app[CONSOLE]
     needs_bot(console)
     warning = (await form(request)).get("warning", "")
+    if (account := await views.serving(console, number("warning", warning))) is not None:
+        await views.hand(console, account, "revoke", {"warning": int(warning)},
+                         operator(request))
+        return await moderation_page(request, f"警告 #{warning} 所在群由账号 {account} 服务："
+                                              "已交给它的进程撤销")
     revoked = await views.revoke(console, number("warning", warning), operator(request))
     return await moderation_page(request, f"已撤销警告 #{warning}" if revoked else
                                  f"警告 #{warning} 已不在生效中")
@@ -366,6 +398,7 @@ def add(app: web.Application) -> None:
     r.add_get("/api/config", config_api)
     r.add_post("/api/config/validate", validate_api)
     r.add_post("/api/reload", reload_api)
+    r.add_get("/api/commands/{id}", command_api)
     r.add_post("/config/validate", validate_form)
     r.add_post("/config/reload", reload_form)
     r.add_get("/exports", exports_page)

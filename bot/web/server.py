@@ -11,6 +11,7 @@ import signal
 import sys
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote, unquote_to_bytes
@@ -360,6 +361,9 @@ async def serve_for(bot: Bot, environ: Mapping[str, str]) -> Served | None:
         return None
     token, from_env = operator_token(environ)
     console = for_bot(bot, token)
+    from bot.web import views
+
+    bot.carry_out = partial(views.carry_out, console)  # what other consoles hand to it
     port = bot.deployment.settings.console_port(bot.account)  # one port per account
     try:
         running = await start(console, settings.host, port, token_from_env=from_env)

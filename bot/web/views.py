@@ -9,7 +9,7 @@ import asyncio
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
@@ -18,9 +18,11 @@ import yaml
 from bot import (
     activity,
     audit,
+    commands,
     config,
     csvfile,
     governor,
+    leases,
     moderation,
     outbox,
     report,
@@ -100,6 +102,7 @@ class GroupRow:
     leaves: int
     warnings: int
     removals: int
+    account: str = ""  # with several accounts: the one serving the group (its lease holder)
 
     def json(self) -> dict[str, Any]:
         return {**asdict(self), "name": self.topic}  # `name` is the contract's word (web.md)
@@ -140,8 +143,16 @@ async def _row(console: Console, group: str, topic: str, gtype: GroupType) -> Gr
         len(await audit.times(console.reader, "kick", week, group)))
 
 
-async def groups(console: Console) -> list[GroupRow]:
-    return [await _row(console, *known) for known in await bound(console)]
+async def groups(console: Console, account: str | None = None) -> list[GroupRow]:
+    """Every bound group; with several accounts, each with the account serving it (only
+    those `account` serves, when given)."""
+    served = await leases.leases(console.reader)
+    rows = []
+    for known in await bound(console):
+        holder = served[known[0]].account if known[0] in served else ""
+        if account is None or holder == account:
+            rows.append(replace(await _row(console, *known), account=holder))
+    return rows
 
 
 async def group_row(console: Console, group: str) -> GroupRow | None:
@@ -540,9 +551,61 @@ async def reload(console: Console, operator: str) -> dict[str, Any]:
     async with acting(bot, operator) as actor:
         await actor.audit("reload", operator, "config reloaded")
     deployment = bot.deployment
-    return {"status": "reloaded", "problems": [],
-            "summary": {"types": sorted(deployment.types),
-                        "bindings": len(deployment.settings.groups)}}
+    result: dict[str, Any] = {"status": "reloaded", "problems": [],
+                              "summary": {"types": sorted(deployment.types),
+                                          "bindings": len(deployment.settings.groups)}}
+    others = [a.name for a in deployment.settings.accounts if a.name != bot.account]
+    if bot.account is not None and others and not operator.startswith(HANDED):
+        # every process reads the same files: the others reload too, when they take it
+        result["handed"] = {name: await hand(console, name, "reload", {}, operator)
+                            for name in others}
+    return result
+
+
+# ---------------------------------------------------------------- several accounts
+
+HANDED = "handed:"  # the operator of an action a process carries out for another's console
+
+
+async def serving(console: Console, warning: int) -> str | None:
+    """With several accounts: the account that serves the warning's group, when that is not
+    this process's (the action is handed to it); else None."""
+    bot = console.bot
+    assert bot is not None
+    if bot.account is None:
+        return None
+    group = await moderation.warning_group(bot.store, warning)
+    lease = (await leases.leases(bot.store)).get(group or "")
+    return lease.account if lease is not None and lease.account != bot.account else None
+
+
+async def hand(console: Console, account: str, action: str, args: dict[str, Any],
+               operator: str) -> int:
+    """Queue a console action for `account`'s process (bot/commands.py); its id."""
+    bot = console.bot
+    assert bot is not None
+    async with bot.turn():
+        return await commands.hand(bot.store, account, action, args, operator,
+                                   console.clock.now())
+
+
+async def carry_out(console: Console, command: commands.Command
+                    ) -> tuple[bool, dict[str, Any]]:
+    """A console action handed to this process by another's console: (done, result)."""
+    operator = f"{HANDED}{command.operator}"
+    if command.action == "reload":
+        result = await reload(console, operator)
+        return result["status"] == "reloaded", result
+    if command.action == "revoke":
+        revoked = await revoke(console, int(command.args["warning"]), operator)
+        return revoked is not None, ({"status": "revoked", "warning": revoked} if revoked
+                                     else {"status": "not in force"})
+    return False, {"error": f"unknown action {command.action!r}"}
+
+
+async def command(console: Console, command_id: int) -> dict[str, Any] | None:
+    found = await commands.get(console.reader, command_id)
+    return found.json() if found is not None else None
 
 
 # ---------------------------------------------------------------- exports

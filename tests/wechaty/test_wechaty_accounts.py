@@ -22,7 +22,6 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import until
 from grpc_server import FakeGateway
 from puppet import FakeMessage, World
 
