@@ -40,7 +40,8 @@ def write_config(root: Path, **extra: Any) -> Path:
         "outbox": {"group_interval": "5s", "global_per_minute": 6000},
         "groups": [{"match": {"topic": "Recruitment"}, "type": "recruitment"}],
         "accounts": [{"name": n, "token_env": f"TOKEN_{n.upper()}"} for n in "abc"],
-        "leases": {"takeover": "30s"}, "backstop": {"every": None}, **extra}
+        "leases": {"takeover": "30s"}, "backstop": {"every": None},
+        "governor": {"enabled": False}, **extra}  # its budgets are tested on their own
     handlers = [{"antispam": {"contacts": {"action": "warn"}}},
                 {"keywords": {"cooldown": "0s", "rules": [
         {"patterns": [KEYWORD], "reply": REPLY}]}},

@@ -78,6 +78,7 @@ class Deployment:
             "outbox": {"group_interval": "3s", "global_per_minute": 6000},
             "groups": [{"match": {"topic": "Recruitment"}, "type": "recruitment"}],
             "backstop": {"every": None}, "web": {"enabled": False},
+            "governor": {"enabled": False},  # its budgets are tested on their own
             "leases": {"takeover": f"{TAKEOVER:g}s"},
             "accounts": [{"name": name, "token_env": f"TOKEN_{name.upper()}",
                           "endpoint": self.gateways[name].endpoint} for name in ACCOUNTS]}
