@@ -13,9 +13,9 @@ import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, model_validator
 
 from bot import config, yamlfile
 from bot.adapters.simulator import Record, Simulator
@@ -34,6 +34,7 @@ from bot.events import (
     Message,
 )
 from bot.handler import Registry
+from bot.media import is_image
 from bot.yamlfile import InputError
 
 
@@ -63,22 +64,35 @@ class Leave(Model):
     reported: bool = True
 
 
-class Say(Model):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-    group: str
-    sender: str = Field(alias="from")
-    text: str = ""
-    kind: Kind = Kind.TEXT
-    url: str | None = None
-    mentions: list[str] = []
-
-
 class Dm(Model):
+    """A member's message: a text, or (`file`) an image or file they send, by its name."""
+
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
     sender: str = Field(alias="from")
     text: str = ""
+    file: str = ""
     kind: Kind = Kind.TEXT
     url: str | None = None
+
+    @model_validator(mode="after")
+    def _text_or_file(self) -> Self:
+        if not self.text and not self.file:
+            raise ValueError("give `text`, or `file` for an image or file the member sends")
+        if self.text and self.file:
+            raise ValueError("a WeChat message is a text or a file, not both: use two steps")
+        return self
+
+    @property
+    def message_kind(self) -> Kind:
+        """A file is an image or a file by its name, unless `kind` says otherwise."""
+        if not self.file or self.kind is not Kind.TEXT:
+            return self.kind
+        return Kind.IMAGE if is_image(self.file) else Kind.FILE
+
+
+class Say(Dm):
+    group: str
+    mentions: list[str] = []
 
 
 class FriendAsk(Model):
@@ -247,10 +261,10 @@ def _event(world: Simulator, kind: str, body: Any, now: datetime,
         if body.sender not in group.members:
             world.join(body.group, [body.sender])
         return Message(now, body.group, world.member(body.group, body.sender), body.text,
-                       body.kind, tuple(body.mentions), world.self_id in body.mentions,
-                       body.url, message_id)
+                       body.message_kind, tuple(body.mentions),
+                       world.self_id in body.mentions, body.url, message_id)
     assert isinstance(body, Dm), kind
-    return Message(now, None, world.member(None, body.sender), body.text, body.kind,
+    return Message(now, None, world.member(None, body.sender), body.text, body.message_kind,
                    url=body.url, id=message_id)
 
 

@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from bot.replay import replay
+from bot.events import Kind
+from bot.replay import load, replay
 from handlers import REGISTRY
 
 SCENARIOS = Path(__file__).parent / "scenarios"
@@ -57,6 +58,12 @@ def _scenario(tmp_path: Path, text: str) -> Path:
     ("start: 2026-11-23 08:55\nsteps:\n  - say: {group: nope, from: a, text: hi}\n",
      "s.yaml:3: steps[0].say.group: unknown group 'nope'"),
     ("steps: [\n", "s.yaml:2: YAML syntax"),
+    ("start: 2026-11-23 08:55\nsteps:\n  - say: {group: r1, from: a}\n",
+     "s.yaml:3: steps[0].say: give `text`, or `file` for an image or file the member sends"),
+    ("start: 2026-11-23 08:55\nsteps:\n  - wait: 1s\n  - dm: {from: a, kind: image}\n",
+     "s.yaml:4: steps[1].dm: give `text`, or `file`"),
+    ("start: 2026-11-23 08:55\nsteps:\n  - say: {group: r1, from: a, text: hi, file: a.png}\n",
+     "s.yaml:3: steps[0].say: a WeChat message is a text or a file, not both"),
 ])
 def test_an_invalid_scenario_exits_2_naming_the_line(tmp_path: Path, body: str,
                                                      message: str) -> None:
@@ -126,3 +133,13 @@ def test_renaming_a_member_is_replayed(tmp_path: Path) -> None:
     result = _cli("replay", str(_scenario(tmp_path, RENAME % "alice")), "--config",
                   str(Path(__file__).parent.parent / "config"))
     assert result.returncode == 0, result.stderr
+
+
+def test_a_members_file_is_an_image_or_a_file_by_its_name(tmp_path: Path) -> None:
+    path = _scenario(tmp_path, "start: 2026-11-23 08:55\ngroups: [{id: r1, topic: t}]\n"
+                     "steps:\n  - say: {group: r1, from: a, file: 截图.PNG}\n"
+                     "  - dm: {from: a, file: 简历.pdf}\n"
+                     "  - say: {group: r1, from: a, file: v.mp4, kind: video}\n")
+    _, steps, _ = load(path)
+    assert [body.message_kind for _, _, body in steps] == [Kind.IMAGE, Kind.FILE, Kind.VIDEO]
+    assert {body.text for _, _, body in steps} == {""}
