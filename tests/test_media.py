@@ -11,6 +11,7 @@ import pytest
 from harness import BOT_YAML, Harness, write_config
 
 from bot import config
+from bot.cli import main
 from bot.media import MAX_BYTES
 from bot.yamlfile import InputError
 from handlers import REGISTRY
@@ -193,3 +194,13 @@ def test_a_bad_image_or_file_is_named_with_file_line_and_key(
 def test_the_shipped_budgets_include_images_and_files() -> None:
     budgets: Any = config.Budgets()
     assert budgets.files.per_minute < budgets.group_messages.per_minute
+
+
+def test_groupbot_check_names_a_missing_poster_and_exits_2(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = deployment(tmp_path, "  - welcome:\n      image: posters/gone.png\n")
+    assert main(["check", "--config", str(root)]) == 2
+    err = capsys.readouterr().err
+    assert "types/recruitment.yaml:3: handlers.welcome.image: content file not found: " \
+           "posters/gone.png" in err
+    assert "Traceback" not in err
