@@ -41,7 +41,8 @@ async def since(store: Reader, start: datetime, group: str | None = None) -> lis
     """Every (group, member, hour) with messages from the hour of `start` on."""
     rows = await store.all(
         "SELECT grp, member, hour, messages FROM activity WHERE hour >= ?"
-        " AND (? IS NULL OR grp = ?) ORDER BY hour", (_hour(start), group, group))
+        " AND (CAST(? AS TEXT) IS NULL OR grp = ?) ORDER BY hour",
+        (_hour(start), group, group))
     return [Spoken(grp, member, datetime.strptime(hour, "%Y-%m-%dT%H").replace(tzinfo=UTC),
                    messages) for grp, member, hour, messages in rows]
 

@@ -69,5 +69,6 @@ async def times(store: Reader, action: str, since: datetime,
                 group: str | None = None) -> list[datetime]:
     """When each record of one action (e.g. "kick") was made, from `since` on."""
     rows = await store.all("SELECT at FROM audit WHERE action = ? AND at >= ?"
-                           " AND (? IS NULL OR grp = ?)", (action, stamp(since), group, group))
+                           " AND (CAST(? AS TEXT) IS NULL OR grp = ?)",
+                           (action, stamp(since), group, group))
     return [at for (value,) in rows if (at := unstamp(value)) is not None]

@@ -14,7 +14,7 @@ from pathlib import Path
 from bot import config
 from bot import table as tables
 from bot.audit import Record, records
-from bot.config import parse_duration
+from bot.config import absent, parse_duration
 from bot.handler import Registry
 from bot.store import StoreError, open_reader
 
@@ -50,7 +50,7 @@ def parse_since(value: str, now: datetime, option: str = "--since") -> datetime:
     return since
 
 
-def rows(db: Path, group: str | None, since: datetime | None,
+def rows(db: Path | str, group: str | None, since: datetime | None,
          tz: tzinfo) -> list[tuple[str, ...]]:
     """The audit rows as the table shows them, read off the loop's connection."""
     async def read() -> list[Record]:
@@ -77,7 +77,7 @@ def main(args: argparse.Namespace, registry: Registry) -> int:
     except ValueError as exc:
         print(exc, file=sys.stderr)
         return 2
-    if not db.exists():
+    if absent(db):
         print(f"no database at {db}: the bot has not run with this config yet", file=sys.stderr)
         return 2
     try:

@@ -148,7 +148,7 @@ def parser() -> argparse.ArgumentParser:
                        help="the config directory (default: ./config)")
 
     def db_option(p: argparse.ArgumentParser, help_text: str) -> None:
-        p.add_argument("--db", type=Path, default=None, help=help_text)
+        p.add_argument("--db", type=config.location, default=None, help=help_text)
 
     p = command("check", check, "validate the config and summarize it")
     config_option(p)
@@ -163,8 +163,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--config", type=Path, default=None,
                    help="the config directory (default: the scenario's `config:` key, "
                         "else ./config)")
-    db_option(p, "SQLite file to use (default: a fresh temporary one)")
-    stored = "the SQLite file (default: `storage` in the config's bot.yaml)"
+    db_option(p, "SQLite file or postgresql:// URL to use (default: a fresh temporary file)")
+    stored = "the SQLite file or postgresql:// URL (default: `storage` in the config's bot.yaml)"
     p = command("audit", audit, "print the audit log: warnings, removals and other decisions")
     config_option(p)
     db_option(p, stored)
@@ -251,8 +251,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.verbose:  # the bot's own debug lines (events...), not every library's
         for name in ("bot", "handlers"):
             logging.getLogger(name).setLevel(logging.DEBUG)
-    db: Path | None = getattr(args, "db", None)
-    if db is not None and (wrong := config.database_problem(db.resolve())) is not None:
+    db: Path | str | None = getattr(args, "db", None)
+    if db is not None and (wrong := config.database_problem(db)) is not None:
         print(f"groupbot {args.command}: --db {wrong}", file=sys.stderr)
         return 2
     try:

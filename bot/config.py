@@ -33,7 +33,7 @@ from pydantic import (
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from bot import banned, media, yamlfile
+from bot import banned, media, postgres, yamlfile
 from bot.handler import Handler, HandlerConfig, Registry
 from bot.regex import Pattern
 from bot.sanitize import Safe, clean, group_name
@@ -527,7 +527,7 @@ class Deployment:
     root: Path
     settings: Settings
     types: Mapping[str, GroupType]
-    storage_path: Path
+    storage_path: Path | str  # an SQLite file, or a postgresql:// URL
     content_dir: Path
     files: tuple[Path, ...] = field(default=())
     warnings: tuple[Problem, ...] = field(default=())  # accepted, but likely not meant
@@ -610,11 +610,14 @@ def load(root: Path, registry: Registry) -> Deployment:
     content_dir = (root / settings.content).resolve()
     if not content_dir.is_dir():
         problems.append(located.problem(("content",), f"directory not found: {content_dir}"))
-    storage = (root / settings.storage).resolve()
+    storage = location(settings.storage, root)
     if (wrong := database_problem(storage)) is not None:
         problems.append(located.problem(("storage",), wrong))
     warnings = [located.problem(path, warning) for path, warning in value_warnings(settings)]
     problems.extend(located.problem(path, wrong) for path, wrong in _account_clashes(settings))
+    warnings += [located.problem(("storage",), f"the environment variable {name} is not set"
+                                 " (the bot cannot connect without it)")
+                 for name in postgres.unset_variables(settings.storage)]
     types: dict[str, GroupType] = {}
     context = {"content_dir": content_dir, "timezone": settings.timezone}
     for name in raw:
@@ -800,8 +803,21 @@ def _push_need(deployment: Deployment) -> tuple[int, int]:
     return max(days.values(), default=0), len(named)
 
 
-def database_problem(path: Path) -> str | None:
-    """Why `path` cannot be the bot's SQLite database, or None (it may not exist yet)."""
+def location(storage: str, root: Path = Path()) -> Path | str:
+    """Where the store is: a postgresql:// URL as written, else a file relative to `root`."""
+    return storage if postgres.is_url(storage) else (root / storage).resolve()
+
+
+def absent(path: Path | str) -> bool:
+    """No SQLite file there yet (a URL is tried: the server says what is missing)."""
+    return isinstance(path, Path) and not path.exists()
+
+
+def database_problem(path: Path | str) -> str | None:
+    """Why `path` cannot be the bot's database, or None (an SQLite file may not exist yet;
+    a PostgreSQL URL is tried when the bot connects)."""
+    if isinstance(path, str):
+        return postgres.url_problem(path)
     if path.is_dir():
         return f"{path} is a directory, not a database file"
     try:

@@ -371,8 +371,9 @@ async def report(store: Reader, settings: GovernorSettings, since: datetime,
     of it the budget held back first (and the longest wait), what was dropped, the pauses
     WeChat caused, and the day's budget at full size (warm-up not applied)."""
     sent = {budget: (int(n), int(late), float(longest or 0)) for budget, n, late, longest in
-            await store.all("SELECT budget, count(*), sum(waited > 0), max(waited)"
-                            " FROM governor_sends WHERE at >= ? AND at < ? GROUP BY budget",
+            await store.all("SELECT budget, count(*), count(*) FILTER (WHERE waited > 0),"
+                            " max(waited) FROM governor_sends WHERE at >= ? AND at < ?"
+                            " GROUP BY budget",
                             (stamp(since), stamp(until)))}
     events: dict[tuple[str, str], int] = {}
     for kind, budget in BUDGET_OF.items():

@@ -232,7 +232,7 @@ async def all_warnings(store: Reader, group: str | None) -> list[tuple[Any, ...]
     reason, weight, ended; for the CSV export."""
     return [(grp, member, instant(at), *rest) for grp, member, at, *rest in await store.all(
         "SELECT grp, member, at, detector, reason, weight, ended FROM warnings"
-        " WHERE ? IS NULL OR grp=? ORDER BY at, id", (group, group))]
+        " WHERE CAST(? AS TEXT) IS NULL OR grp=? ORDER BY at, id", (group, group))]
 
 
 # ---------------------------------------------------------------- the ledger: block list
@@ -542,7 +542,7 @@ async def warning_times(store: Reader, since: datetime,
     """When each warning from `since` on was given (revoked ones not counted)."""
     rows = await store.all(
         "SELECT at FROM warnings WHERE at >= ? AND (ended IS NULL OR ended != 'revoked')"
-        " AND (? IS NULL OR grp = ?)", (stamp(since), group, group))
+        " AND (CAST(? AS TEXT) IS NULL OR grp = ?)", (stamp(since), group, group))
     return [instant(at).astimezone(since.tzinfo) for (at,) in rows]
 
 

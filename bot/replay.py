@@ -188,7 +188,8 @@ def _duration(located: yamlfile.Located, at: tuple[str | int, ...], value: Any) 
 
 
 async def replay(path: Path, registry: Registry, config_dir: Path | None = None,
-                 db: Path | None = None, emit: Callable[[Record], None] | None = None) -> None:
+                 db: Path | str | None = None,
+                 emit: Callable[[Record], None] | None = None) -> None:
     """Run a scenario; `emit` receives each action as it is sent (default: print JSON)."""
     scenario, steps, located = load(path)
     if config_dir is None:

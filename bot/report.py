@@ -21,7 +21,7 @@ from typing import Any
 
 from bot import bindings, config, csvfile, governor, leases, moderation, roster, schema
 from bot.audit_command import parse_since
-from bot.config import Deployment, GroupType
+from bot.config import Deployment, GroupType, absent
 from bot.handler import Registry
 from bot.store import Reader, open_reader, open_store
 from bot.table import table
@@ -187,7 +187,7 @@ Job = Callable[[argparse.Namespace, Deployment, Reader], Awaitable[str]]
 def _command(args: argparse.Namespace, registry: Registry, job: Job) -> int:
     deployment = config.load(args.config, registry)
     db = args.db or deployment.storage_path
-    if not db.exists():
+    if absent(db):
         print(f"no database at {db}: the bot has not run with this config yet", file=sys.stderr)
         return 2
 

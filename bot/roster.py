@@ -133,7 +133,7 @@ async def everyone(store: Reader, group: str | None = None) -> list[Entry]:
         f"SELECT {_COLUMNS} FROM roster {where} ORDER BY grp, joined_at, member", params)]
 
 
-async def last_known(db: Path) -> list[Entry]:
+async def last_known(db: Path | str) -> list[Entry]:
     """`everyone`, read from the database at `db` off the event loop (before a bot opens it)."""
     reader = open_reader(db)
     try:
@@ -163,7 +163,8 @@ async def moves(store: Reader, since: datetime,
     """Joins and leaves from `since` on, as ("join" | "leave", when): the console's trends."""
     s = stamp(since)
     rows = await store.all(
-        "SELECT 'join', joined_at FROM roster WHERE joined_at >= ? AND (? IS NULL OR grp = ?)"
+        "SELECT 'join', joined_at FROM roster WHERE joined_at >= ?"
+        " AND (CAST(? AS TEXT) IS NULL OR grp = ?)"
         " UNION ALL SELECT 'leave', left_at FROM roster WHERE left_at >= ?"
-        " AND (? IS NULL OR grp = ?)", (s, group, group, s, group, group))
+        " AND (CAST(? AS TEXT) IS NULL OR grp = ?)", (s, group, group, s, group, group))
     return [(str(kind), at) for kind, value in rows if (at := unstamp(value)) is not None]

@@ -1,10 +1,11 @@
 """The store seam: the one interface every table owner writes its queries against, and its
-one backend today, SQLite.
+embedded backend, SQLite (PostgreSQL's is bot/postgres.py; `open_store` picks by location).
 
 The interface (`Reader`, `Store`) is what owners see: statements with `?` parameters, rows as
 tuples, a transaction per event and a lazy savepoint per handler. SQL written against it stays
-portable (parameters, `ON CONFLICT` upserts, no SQLite-only functions), so a PostgreSQL backend
-can implement the same interface without touching an owner or a handler.
+portable (parameters, `ON CONFLICT` upserts, no SQLite-only functions), so the PostgreSQL backend
+implements the same interface without touching an owner or a handler; a migration step that
+only SQLite needs is marked `sqlite_only`.
 
 `SqliteStore` keeps one synchronous sqlite3 connection in WAL mode, used on the event loop's
 thread: a statement takes microseconds, less than handing it to a thread would. Every event is
@@ -26,9 +27,39 @@ from typing import Any, Protocol
 
 import aiosqlite
 
+from bot import postgres
+from bot.savepoint import LazySavepoint
+
 Row = tuple[Any, ...]
 BATCH = 200  # events at most in one commit
-StoreError = sqlite3.Error  # what a failing statement raises, whichever backend
+# what a failing statement (or a database that cannot be reached) raises, whichever backend
+StoreError = (sqlite3.Error, postgres.PostgresError)
+Location = Path | str  # an SQLite file, or a postgresql:// URL
+
+
+class _SqliteOnly(str):
+    """SQL only SQLite runs, and PostgreSQL's own; joined with portable SQL (`+`), it
+    stays so: PostgreSQL runs its own part and the portable one."""
+
+    postgresql: str
+
+    def __add__(self, other: str) -> _SqliteOnly:
+        return sqlite_only(str(self) + other, self.postgresql + _postgresql(other))
+
+    def __radd__(self, other: str) -> _SqliteOnly:
+        return sqlite_only(other + str(self), _postgresql(other) + self.postgresql)
+
+
+def _postgresql(step: str) -> str:
+    return step.postgresql if isinstance(step, _SqliteOnly) else step
+
+
+def sqlite_only(sql: str, postgresql: str = "") -> str:
+    """A migration step in SQLite's own SQL, with what PostgreSQL runs instead (by default
+    nothing: such steps rewrite data older than the PostgreSQL backend)."""
+    step = _SqliteOnly(sql)
+    step.postgresql = postgresql
+    return step
 
 
 class Reader(Protocol):
@@ -68,8 +99,8 @@ class Store(Reader, Protocol):
     async def close(self) -> None: ...
 
 
-# The core tables as the SQLite backend creates them; each is read and written only by
-# its owner (docs/architecture.md lists them). Another backend brings its own DDL.
+# The core tables; each is read and written only by its owner (docs/architecture.md lists
+# them). Column types are SQLite's, in capitals; bot/postgres.py maps them.
 CORE_MIGRATIONS: Sequence[str] = (
     # 1: state per (group, member, handler), one-shot timers, done cron runs, the outbox,
     #    the roster of who is (or was) in which group, and the audit log.
@@ -105,7 +136,7 @@ CORE_MIGRATIONS: Sequence[str] = (
     """,
     # 3: one time representation (bot/times.py): every stored time as UTC ISO text, so that
     #    text order is time order; times stored before kept their zone's offset.
-    """
+    sqlite_only("""
     UPDATE roster SET joined_at = strftime('%Y-%m-%dT%H:%M:%f', joined_at) || '000+00:00';
     UPDATE roster SET left_at = strftime('%Y-%m-%dT%H:%M:%f', left_at) || '000+00:00';
     UPDATE roster SET last_spoke = strftime('%Y-%m-%dT%H:%M:%f', last_spoke) || '000+00:00';
@@ -114,15 +145,15 @@ CORE_MIGRATIONS: Sequence[str] = (
     UPDATE cron_runs SET fire_time = strftime('%Y-%m-%dT%H:%M:%f', fire_time) || '000+00:00';
     UPDATE outbox_sent SET at = strftime('%Y-%m-%dT%H:%M:%f', at) || '000+00:00';
     UPDATE seen_messages SET at = strftime('%Y-%m-%dT%H:%M:%f', at) || '000+00:00';
-    """,
+    """),
     # 4: the same for the times handlers keep in `state` (a welcome, a friend acceptance, a
     #    cooldown): JSON strings of ISO times with the bot's offset become UTC.
-    """
+    sqlite_only("""
     UPDATE state SET value = '"' || strftime('%Y-%m-%dT%H:%M:%f', substr(value, 2,
         length(value) - 2)) || '000+00:00"'
     WHERE value GLOB '"[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T*[+-][0-9][0-9]:[0-9][0-9]"'
       AND value NOT GLOB '*+00:00"';
-    """,
+    """),
 )
 
 
@@ -235,11 +266,13 @@ class SqliteStore:
         elif self._flush is None:
             self._flush = asyncio.get_running_loop().call_soon(self._commit)
 
-    def savepoint(self) -> _LazySavepoint:
+    def savepoint(self) -> LazySavepoint:
         """Like a nested transaction, but opened only if something is written inside it:
-        most handlers only read for most events. (A plain class: it is entered once per
-        handler per event, and a generator-based context costs several times more.)"""
-        return _LazySavepoint(self)
+        most handlers only read for most events."""
+        return LazySavepoint(self)
+
+    def _release(self, name: str) -> None:
+        self._db.execute(f"RELEASE {name}")
 
     def _undo(self, name: str) -> None:
         self._db.execute(f"ROLLBACK TO {name}")
@@ -270,27 +303,6 @@ class SqliteStore:
 
     async def all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         return [tuple(row) for row in self._db.execute(sql, params).fetchall()]
-
-
-class _LazySavepoint:
-    __slots__ = ("_name", "_store")
-
-    def __init__(self, store: SqliteStore) -> None:
-        self._store = store
-        self._name = ""
-
-    async def __aenter__(self) -> None:
-        self._name = self._store._lazy = f"lazy{self._store._depth}"
-
-    async def __aexit__(self, kind: type[BaseException] | None, *rest: object) -> None:
-        store = self._store
-        opened, store._lazy = store._lazy is None, None
-        if not opened:
-            return
-        if kind is None:
-            store._db.execute(f"RELEASE {self._name}")
-        else:
-            store._undo(self._name)
 
 
 class SqliteReader:
@@ -324,11 +336,17 @@ class SqliteReader:
             await (await self._db).close()
 
 
-async def open_store(path: Path | str, migrations: Mapping[str, Sequence[str]]) -> Store:
-    """The store for `path` with every component's migrations applied (the core's first)."""
-    return await SqliteStore.open(path, {"core": CORE_MIGRATIONS, **migrations})
+async def open_store(path: Location, migrations: Mapping[str, Sequence[str]]) -> Store:
+    """The store at `path` (a file, or a postgresql:// URL) with every component's migrations
+    applied (the core's first)."""
+    every = {"core": CORE_MIGRATIONS, **migrations}
+    if postgres.is_url(path):
+        return await postgres.PgStore.open(str(path), every)
+    return await SqliteStore.open(path, every)
 
 
-def open_reader(path: Path | str) -> SqliteReader:
-    """A read-only view of the store at `path`, off the event loop."""
+def open_reader(path: Location) -> SqliteReader | postgres.PgReader:
+    """A read-only view of the store at `path`, off the event loop (`close()` it)."""
+    if postgres.is_url(path):
+        return postgres.PgReader(str(path))
     return SqliteReader(path)

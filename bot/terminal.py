@@ -25,7 +25,7 @@ from bot import config, roster
 from bot.adapters.simulator import Record, Simulator
 from bot.app import Bot
 from bot.clock import SystemClock
-from bot.config import Deployment, parse_duration
+from bot.config import Deployment, absent, parse_duration
 from bot.events import (
     Event,
     FriendRequest,
@@ -199,10 +199,10 @@ def describe(event: Event) -> str:
         if name not in ("at", "group", "id") and value not in (None, (), "", False, Kind.TEXT))
 
 
-async def _restore(world: Simulator, db: Path) -> None:
+async def _restore(world: Simulator, db: Path | str) -> None:
     """Put the simulated groups back as the last run left them (who joined, left, was
     removed), so a restart does not look like a crowd of joins and leaves."""
-    if not db.exists():
+    if absent(db):
         return
     for e in await roster.last_known(db):
         if e.group in world.rooms and e.member != world.self_id:

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from bot.store import sqlite_only
+
 
 def stamp(at: datetime) -> str:
     return at.astimezone(UTC).isoformat(timespec="microseconds")
@@ -26,16 +28,20 @@ def instant(value: object) -> datetime:
 
 def to_utc(table: str, *columns: str) -> str:
     """The SQLite migration step that rewrites a table's times, stored before in the bot's
-    zone, as `stamp` stores them (to the millisecond)."""
-    return "".join(f"UPDATE {table} SET {c} = strftime('%Y-%m-%dT%H:%M:%f', {c}) || '000+00:00';"
-                   for c in columns)
+    zone, as `stamp` stores them (to the millisecond). PostgreSQL databases are younger:
+    nothing to rewrite there."""
+    return sqlite_only("".join(
+        f"UPDATE {table} SET {c} = strftime('%Y-%m-%dT%H:%M:%f', {c}) || '000+00:00';"
+        for c in columns))
 
 
 def from_epoch(table: str, *columns: str) -> str:
     """The SQLite migration step that rewrites a table's times, stored before as epoch seconds,
-    as `stamp` stores them (to the millisecond); NULL stays NULL."""
-    return "".join(f"UPDATE {table} SET {c} = strftime('%Y-%m-%dT%H:%M:%f', {c}, 'unixepoch')"
-                   " || '000+00:00';" for c in columns)
+    as `stamp` stores them (to the millisecond); NULL stays NULL. (Nothing on PostgreSQL, as
+    `to_utc`.)"""
+    return sqlite_only("".join(
+        f"UPDATE {table} SET {c} = strftime('%Y-%m-%dT%H:%M:%f', {c}, 'unixepoch')"
+        " || '000+00:00';" for c in columns))
 
 
 def span(delta: timedelta) -> str:

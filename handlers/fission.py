@@ -101,7 +101,7 @@ class Fission(Handler[Config]):
             if await ctx.store.changes(
                     f"INSERT INTO {INVITES} (grp, invitee, inviter, at) VALUES (?, ?, ?, ?)"
                     " ON CONFLICT (grp, invitee) DO UPDATE SET inviter=excluded.inviter,"
-                    " at=excluded.at, left_at=NULL, counts=1 WHERE counts=0",
+                    f" at=excluded.at, left_at=NULL, counts=1 WHERE {INVITES}.counts=0",
                     (ctx.scope, member.id, inviter, stamp(ctx.now))):
                 await ctx.schedule(f"stay:{member.id}", self.config.min_stay,
                                    {"inviter": inviter})
@@ -113,7 +113,7 @@ class Fission(Handler[Config]):
             if reward.invitations > count:
                 break
             if await ctx.store.changes(
-                    f"INSERT OR IGNORE INTO {REWARDS} VALUES (?, ?, ?, ?, ?)",
+                    f"INSERT INTO {REWARDS} VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                     (ctx.scope, inviter, reward.invitations, reward.points,
                      stamp(ctx.now))):
                 ctx.say(reward.text.render({"member": await ctx.name(inviter),
@@ -149,7 +149,7 @@ class Fission(Handler[Config]):
         rows = await ctx.store.all(
             f"SELECT i.inviter, SUM(i.counts) AS n, (SELECT COALESCE(SUM(points), 0)"
             f" FROM {REWARDS} r WHERE r.grp=i.grp AND r.inviter=i.inviter)"
-            f" FROM {INVITES} i WHERE i.grp=? GROUP BY i.inviter HAVING n > 0"
+            f" FROM {INVITES} i WHERE i.grp=? GROUP BY i.grp, i.inviter HAVING SUM(i.counts) > 0"
             " ORDER BY n DESC, MIN(i.at) LIMIT ?", (ctx.scope, board.top))
         lines = [board.line.render({"rank": rank, "member": await ctx.name(inviter),
                                     "count": count, "points": points})

@@ -236,7 +236,7 @@ class Push(Handler[Config]):
                 "UPDATE push_log SET outcome='due' WHERE grp=? AND schedule=? AND fire_time=?"
                 " AND outcome='moved'", (ctx.scope, push.id, stamp(fire))))
         return bool(await ctx.store.changes(
-            "INSERT OR IGNORE INTO push_log VALUES (?, ?, ?, 'due', ?, NULL)",
+            "INSERT INTO push_log VALUES (?, ?, ?, 'due', ?, NULL) ON CONFLICT DO NOTHING",
             (ctx.scope, push.id, stamp(fire), stamp(ctx.now))))
 
     async def _run(self, ctx: Context, push: PushSchedule, fire: datetime,

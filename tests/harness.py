@@ -42,6 +42,8 @@ from handlers import REGISTRY
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = ROOT / "config"
 TZ = ZoneInfo("Asia/Shanghai")
+STORAGE: Path | str | None = None  # where every Harness keeps its store (tests/pg.py's
+#                                    `backend` fixture); None: bot.db in the test's tmp_path
 
 
 class Harness:
@@ -56,7 +58,7 @@ class Harness:
         self.world = Simulator(self.clock, Member(settings.bot.id, settings.bot.name))
         for group_id, topic in (groups or {"r1": "Listener Recruitment 01"}).items():
             self.world.add_group(group_id, topic, ["alice", "bob"], owner)
-        self.db = tmp_path / "bot.db"
+        self.db: Path | str = STORAGE or tmp_path / "bot.db"
         self.ids = itertools.count(1)
         self.bot: Bot
 

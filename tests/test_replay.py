@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pg import Postgres
 
 from bot.events import Kind
 from bot.replay import load, replay
@@ -27,6 +28,33 @@ async def test_scenario_plays_as_expected(scenario: Path) -> None:
     expected = scenario.with_suffix("").with_suffix(".expected.jsonl")
     lines = expected.read_text(encoding="utf-8").splitlines()
     assert actions == [json.loads(line) for line in lines]
+
+
+# scenarios that go through most owners' tables: moderation (warnings, block list, cases),
+# check-ins, pushes, the funnel and quiz, invitations, hand-offs, renamed groups
+ON_POSTGRESQL = ["moderation_ads", "moderation_admin", "moderation_cases", "customer_checkin",
+                 "engagement_push", "funnel_journey", "fission_min_stay", "faq_handoff",
+                 "groups_renamed"]
+
+
+@pytest.mark.parametrize("name", ON_POSTGRESQL)
+async def test_scenario_plays_the_same_on_postgresql(name: str, postgres: Postgres) -> None:
+    scenario = SCENARIOS / f"{name}.yaml"
+    actions: list[dict[str, Any]] = []
+    await replay(scenario, REGISTRY, db=postgres.emptied(), emit=actions.append)
+    lines = (SCENARIOS / f"{name}.expected.jsonl").read_text(encoding="utf-8").splitlines()
+    assert actions == [json.loads(line) for line in lines]
+
+
+def test_replay_into_postgresql_then_report_and_audit_read_it(postgres: Postgres) -> None:
+    url = postgres.emptied()
+    result = _cli("replay", str(SCENARIOS / "moderation_ads.yaml"), "--db", url)
+    assert result.returncode == 0, result.stderr
+    config = SCENARIOS.parent.parent / "config"
+    audit = _cli("audit", "--config", str(config), "--db", url)
+    assert audit.returncode == 0, audit.stderr
+    assert "warn" in audit.stdout
+    assert postgres.sql("SELECT count(*) FROM warnings", url.rpartition("/")[2]).strip() != "0"
 
 
 def _cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:

@@ -21,7 +21,7 @@ from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 
 from bot.clock import SystemClock
-from bot.config import Deployment
+from bot.config import Deployment, absent
 from bot.handler import Registry
 from bot.store import open_reader
 from bot.web import security
@@ -376,10 +376,10 @@ async def serve_for(bot: Bot, environ: Mapping[str, str]) -> Served | None:
     return Served(console, running)
 
 
-async def standalone(deployment: Deployment, db: Path, host: str, port: int,
+async def standalone(deployment: Deployment, db: Path | str, host: str, port: int,
                      registry: Registry, environ: Mapping[str, str]) -> int:
     """`groupbot web`: the console alone over a database until SIGINT or SIGTERM."""
-    if not db.exists():
+    if absent(db):
         print(f"no database at {db}: the bot has not run with this config yet",
               file=sys.stderr)
         return 2

@@ -1,0 +1,451 @@
+"""The store seam's PostgreSQL backend (asyncpg), for deployments whose processes share one
+database: `storage: postgresql://host/db` in bot.yaml. bot/store.py opens it; owners never see
+the difference.
+
+The owners' SQL is the same on both backends: `?` parameters become `$1, $2, ...` here (not
+inside quoted text), and the migrations' column types are mapped to what SQLite means by
+them (`TEXT` compares bytewise, so `COLLATE "C"`; `REAL` is eight bytes, so `DOUBLE
+PRECISION`; `INTEGER PRIMARY KEY` is an identity column, and `execute` returns the id an
+insert made into such a table). A migration step written for SQLite alone carries
+this backend's version along (`store.sqlite_only`).
+
+`PgStore` keeps the SQLite backend's promises: one transaction per event, each handler in a
+savepoint opened only when it writes, events handled back to back committed together, and
+nothing sent before `flush()` has committed what decided it. The transaction commands
+(BEGIN, SAVEPOINT, RELEASE, ROLLBACK TO) wait and go to the server with the next statement
+that needs them, so an event that only reads costs no round trip for them. `PgReader` has a
+pool of read-only connections of its own for long reads.
+
+Credentials never come from bot.yaml: the URL names host and database (and may name the
+user); the password comes from the environment, PGPASSWORD or ~/.pgpass as for psql, or a
+`${NAME}` in the URL that is read from the environment when connecting.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from bot.savepoint import LazySavepoint
+
+if TYPE_CHECKING:  # imported when a PostgreSQL store opens: SQLite deployments never load it
+    import asyncpg
+
+Row = tuple[Any, ...]
+BATCH = 200  # events at most in one commit
+SCHEMES = ("postgresql://", "postgres://")
+_MIGRATION_LOCK = 0x67726F7570626F74  # "groupbot": one process migrates at a time
+
+
+class PostgresError(Exception):
+    """A statement, a connection or a login failed (the driver's error, in one line)."""
+
+
+def is_url(location: object) -> bool:
+    return isinstance(location, str) and location.startswith(SCHEMES)
+
+
+_VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def expand(url: str, environ: Mapping[str, str] | None = None) -> str:
+    """The URL with each `${NAME}` read from the environment (a missing one is an error)."""
+    env = os.environ if environ is None else environ
+
+    def value(match: re.Match[str]) -> str:
+        if match[1] not in env:
+            raise PostgresError(f"storage: the environment variable {match[1]} is not set")
+        return env[match[1]]
+
+    return _VARIABLE.sub(value, url)
+
+
+def unset_variables(url: str) -> list[str]:
+    """The `${NAME}`s in a storage URL that the environment does not give."""
+    if not is_url(url):
+        return []
+    return [name for name in _VARIABLE.findall(url) if name not in os.environ]
+
+
+def url_problem(url: str) -> str | None:
+    """What is wrong with a storage URL as bot.yaml gives it, or None. A password written in
+    it is refused: it would sit in the config, in backups and in version control."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018  (a port that is not a number raises here)
+    except ValueError as exc:
+        return f"{shown(url)} is not a valid URL: {exc}"
+    given = [parts.password or ""] + [
+        value for key, _, value in (p.partition("=") for p in parts.query.split("&"))
+        if key.strip().lower() == "password"]
+    if any(p and _VARIABLE.fullmatch(p) is None for p in given):
+        return ("a password is written in the storage URL; give it in the environment "
+                "instead: PGPASSWORD, ~/.pgpass, or ${NAME} in its place "
+                "(postgresql://user:${GROUPBOT_DB_PASSWORD}@host/db)")
+    return None
+
+
+def shown(url: str) -> str:
+    """The URL as logs and messages show it: without a password, even a `${NAME}`."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return parts._replace(netloc=netloc).geturl()
+
+
+# ------------------------------------------------------------------ one dialect of SQL
+
+_QUOTED = re.compile(r"'(?:[^']|'')*'|\"[^\"]*\"|--[^\n]*|\$\$.*?\$\$|\?", re.S)
+
+
+def placeholders(sql: str) -> str:
+    """`?` parameters as PostgreSQL's `$1, $2, ...`; a `?` inside quotes stays."""
+    count = 0
+
+    def number(match: re.Match[str]) -> str:
+        nonlocal count
+        if match[0] != "?":
+            return match[0]
+        count += 1
+        return f"${count}"
+
+    return _QUOTED.sub(number, sql)
+
+
+_TYPES = (
+    (re.compile(r"\bINTEGER PRIMARY KEY( AUTOINCREMENT)?\b"),
+     "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY"),
+    (re.compile(r"\bREAL\b"), "DOUBLE PRECISION"),
+    (re.compile(r"\bTEXT\b"), 'TEXT COLLATE "C"'),
+)
+
+
+def ddl(step: str) -> str:
+    """A migration step for this backend (its own version, when it has one), with SQLite's
+    column types (written in capitals) as PostgreSQL spells them."""
+    step = str(getattr(step, "postgresql", step))
+    for pattern, replacement in _TYPES:
+        step = pattern.sub(replacement, step)
+    return step
+
+
+_INSERT = re.compile(r"\s*INSERT\s+INTO\s+(\w+)", re.I)
+
+
+def _driver_errors() -> tuple[type[BaseException], ...]:
+    import asyncpg
+
+    return (asyncpg.PostgresError, asyncpg.InterfaceError, OSError)
+
+
+async def connect(url: str, **options: Any) -> asyncpg.Connection:
+    import asyncpg
+
+    try:
+        return await asyncpg.connect(expand(url), **options)
+    except _driver_errors() as exc:
+        raise PostgresError(f"cannot connect to {shown(url)}: {_said(exc)}") from exc
+
+
+def _said(exc: BaseException) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+# ------------------------------------------------------------------ the store
+
+
+class PgStore:
+    """One connection for the bot's own reads and writes. `await PgStore.open(url, ...)`,
+    then always `close()`."""
+
+    def __init__(self, db: asyncpg.Connection, url: str, identities: set[str]) -> None:
+        self._db = db
+        self.path = url
+        self._identities = identities  # tables whose `id` the database numbers
+        self._sql: dict[str, tuple[str, bool]] = {}  # each statement as sent, returns an id
+        self._use = asyncio.Lock()  # the connection runs one statement at a time
+        self._control: list[str] = []  # transaction commands not sent yet
+        self._undone = False  # _control rolls something back: a read must send it first
+        self._begun = False  # BEGIN reached the server
+        self._depth = 0
+        self._lazy: str | None = None  # a savepoint to open before the next write
+        self._batch = False  # a transaction open across events (group commit)
+        self._pending = 0  # events in it
+        self._commit_after = False
+        self._flush: asyncio.Handle | None = None
+        self._committing: asyncio.Task[None] | None = None
+        self._failed: PostgresError | None = None  # a commit off the event path that failed
+
+    @classmethod
+    async def open(cls, url: str, migrations: Mapping[str, Sequence[str]]) -> PgStore:
+        db = await connect(url, statement_cache_size=1024,
+                           server_settings={"application_name": "groupbot"})
+        try:
+            await _migrate(db, migrations)
+            identities = {row[0] for row in await db.fetch(
+                "SELECT table_name FROM information_schema.columns WHERE column_name = 'id'"
+                " AND is_identity = 'YES' AND table_schema = current_schema()")}
+        except _driver_errors() as exc:
+            await db.close()
+            raise PostgresError(f"{shown(url)}: {_said(exc)}") from exc
+        except BaseException:
+            await db.close()
+            raise
+        return cls(db, url, identities)
+
+    async def close(self) -> None:
+        try:
+            await self.flush()
+        finally:
+            await self._db.close()
+
+    # -------------------------------------------------------------- transactions
+
+    async def flush(self) -> None:
+        await self._commit()
+        if self._committing is not None:
+            await asyncio.shield(self._committing)
+        if self._failed is not None:
+            failed, self._failed = self._failed, None
+            raise failed
+
+    async def _commit(self) -> None:
+        """Commit the open batch of events, unless an event is under way (then it commits
+        when that event ends)."""
+        if self._flush is not None:
+            self._flush.cancel()
+            self._flush = None
+        if self._depth:
+            self._commit_after = True
+            return
+        if not self._batch:
+            return
+        self._batch, self._pending, self._commit_after = False, 0, False
+        control, self._control, self._undone = self._control, [], False
+        if not self._begun:
+            return  # nothing was written: nothing to commit
+        self._begun = False
+        await self._send([*control, "COMMIT"])
+
+    def _commit_soon(self) -> None:
+        """The loop came round after an event. Here every statement waits for the server,
+        so the loop comes round in the middle of the next event too: then that event's end
+        tries again (back to back events share a commit, as on SQLite)."""
+        self._flush = None
+        if self._depth:
+            return
+
+        async def commit() -> None:
+            try:
+                await self._commit()
+            except PostgresError as exc:  # said at the next flush, before anything is sent
+                self._failed = exc
+
+        self._committing = asyncio.get_running_loop().create_task(commit())
+
+    async def _send(self, commands: list[str]) -> None:
+        async with self._use:
+            await self._run(self._db.execute, "; ".join(commands))
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[None]:
+        """One event's writes, all or nothing (or a savepoint inside the open one); rolled back
+        on error. Events handled back to back share one commit, as on SQLite."""
+        if self._failed is not None:
+            await self.flush()  # raises what failed
+        if self._depth == 0 and not self._batch:
+            self._control.append("BEGIN")
+            self._batch = True
+        name = f"sp{self._depth}"
+        self._control.append(f"SAVEPOINT {name}")
+        self._depth += 1
+        try:
+            yield
+        except BaseException:
+            self._depth -= 1
+            self._undo(name)
+            if self._depth == 0:
+                await self._end_of_event()
+            raise
+        self._depth -= 1
+        self._release(name)
+        if self._depth == 0:
+            await self._end_of_event()
+
+    async def _end_of_event(self) -> None:
+        self._pending += 1
+        if self._pending >= BATCH or self._commit_after:
+            await self._commit()
+        elif self._flush is None:
+            self._flush = asyncio.get_running_loop().call_soon(self._commit_soon)
+
+    def savepoint(self) -> LazySavepoint:
+        """Like a nested transaction, but opened only if something is written inside it."""
+        return LazySavepoint(self)
+
+    def _release(self, name: str) -> None:
+        if self._control and self._control[-1] == f"SAVEPOINT {name}":
+            self._control.pop()  # never sent: nothing to release
+        else:
+            self._control.append(f"RELEASE {name}")
+
+    def _undo(self, name: str) -> None:
+        if self._control and self._control[-1] == f"SAVEPOINT {name}":
+            self._control.pop()
+        else:
+            self._control += [f"ROLLBACK TO {name}", f"RELEASE {name}"]
+            self._undone = True
+
+    async def _before_write(self) -> None:
+        if self._depth == 0 and self._batch:
+            await self._commit()  # a write outside any event commits on its own
+        if self._lazy is not None:
+            self._control.append(f"SAVEPOINT {self._lazy}")
+            self._lazy = None
+
+    def _control_due(self, writing: bool) -> str | None:
+        """The waiting transaction commands to send before the next statement: all of them
+        before a write; before a read only what it must not see (a rollback)."""
+        if not self._control or not (writing or self._undone):
+            return None
+        if self._control[0] == "BEGIN":
+            self._begun = True
+        control, self._control, self._undone = self._control, [], False
+        return "; ".join(control)
+
+    # -------------------------------------------------------------- statements
+
+    def _statement(self, sql: str) -> tuple[str, bool]:
+        found = self._sql.get(sql)
+        if found is None:
+            insert = _INSERT.match(sql)
+            returns = insert is not None and insert[1] in self._identities \
+                and "RETURNING" not in sql.upper()
+            found = self._sql[sql] = (placeholders(sql) + (" RETURNING id" if returns else ""),
+                                      returns)
+        return found
+
+    async def _run(self, call: Any, *args: Any) -> Any:
+        try:
+            return await call(*args)
+        except _driver_errors() as exc:
+            raise PostgresError(_said(exc)) from exc
+
+    async def _write(self, method: str, sql: str, *args: Any) -> Any:
+        await self._before_write()
+        async with self._use:
+            if (control := self._control_due(writing=True)) is not None:
+                await self._run(self._db.execute, control)
+            return await self._run(getattr(self._db, method), sql, *args)
+
+    async def _read(self, method: str, sql: str, params: Sequence[Any]) -> Any:
+        async with self._use:
+            if (control := self._control_due(writing=False)) is not None:
+                await self._run(self._db.execute, control)
+            return await self._run(getattr(self._db, method), self._statement(sql)[0],
+                                   *params)
+
+    async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        statement, returns = self._statement(sql)
+        if returns:
+            return int(await self._write("fetchval", statement, *params) or 0)
+        await self._write("execute", statement, *params)
+        return 0
+
+    async def changes(self, sql: str, params: Sequence[Any] = ()) -> int:
+        status = await self._write("execute", self._statement(sql)[0], *params)
+        count = str(status).rpartition(" ")[2]
+        return int(count) if count.isdigit() else 0
+
+    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        rows = [tuple(row) for row in rows]
+        if rows:
+            await self._write("executemany", self._statement(sql)[0], rows)
+
+    async def one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
+        row = await self._read("fetchrow", sql, params)
+        return tuple(row) if row is not None else None
+
+    async def all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        return [tuple(row) for row in await self._read("fetch", sql, params)]
+
+
+async def _migrate(db: asyncpg.Connection, migrations: Mapping[str, Sequence[str]]) -> None:
+    """Every component's steps not applied yet, each in its own transaction; processes that
+    start together take turns (an advisory lock), so each step runs once."""
+    await db.execute("SELECT pg_advisory_lock($1)", _MIGRATION_LOCK)
+    try:
+        await db.execute(
+            "CREATE TABLE IF NOT EXISTS schema_version (component TEXT PRIMARY KEY,"
+            " version INTEGER NOT NULL)")
+        for component, steps in migrations.items():
+            done = await db.fetchval(
+                "SELECT version FROM schema_version WHERE component = $1", component) or 0
+            for version, step in enumerate(steps[done:], start=done + 1):
+                async with db.transaction():
+                    if sql := ddl(step).strip():
+                        await db.execute(sql)
+                    await db.execute(
+                        "INSERT INTO schema_version VALUES ($1, $2) ON CONFLICT (component)"
+                        " DO UPDATE SET version = excluded.version", component, version)
+    finally:
+        await db.execute("SELECT pg_advisory_unlock($1)", _MIGRATION_LOCK)
+
+
+# ------------------------------------------------------------------ the reader
+
+
+class PgReader:
+    """Read-only connections of its own (a small pool) for long reads: reports and the
+    console's series never wait for the bot's connection, nor it for them. It connects on
+    the first read."""
+
+    def __init__(self, url: str) -> None:
+        self._url = url
+        self._pool: asyncio.Future[asyncpg.Pool] | None = None
+
+    async def _connections(self) -> asyncpg.Pool:
+        if self._pool is None:  # one pool, however many reads start at once
+            self._pool = asyncio.ensure_future(self._open())
+        return await self._pool
+
+    async def _open(self) -> asyncpg.Pool:
+        import asyncpg
+
+        try:
+            pool = await asyncpg.create_pool(
+                expand(self._url), min_size=1, max_size=4,
+                server_settings={"application_name": "groupbot-reader",
+                                 "default_transaction_read_only": "on"})
+        except _driver_errors() as exc:
+            raise PostgresError(f"cannot connect to {shown(self._url)}: {_said(exc)}") from exc
+        assert pool is not None
+        return pool
+
+    async def _fetch(self, sql: str, params: Sequence[Any]) -> list[Row]:
+        pool = await self._connections()
+        try:
+            return [tuple(row) for row in await pool.fetch(placeholders(sql), *params)]
+        except _driver_errors() as exc:
+            raise PostgresError(_said(exc)) from exc
+
+    async def one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
+        return next(iter(await self._fetch(sql, params)), None)
+
+    async def all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        return await self._fetch(sql, params)
+
+    async def close(self) -> None:
+        if self._pool is None:
+            return
+        try:
+            pool = await self._pool
+        except PostgresError:
+            return  # it never opened: nothing to close
+        await pool.close()

@@ -1,0 +1,161 @@
+"""The store seam's promises, on each backend (SQLite, then a real PostgreSQL): one
+transaction per event, a savepoint per handler opened only when it writes, nothing of a
+failed event kept, only committed state seen by another connection, the same migrations."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+from pg import Postgres
+
+from bot import schema
+from bot.store import StoreError, open_reader, open_store, sqlite_only
+from handlers import REGISTRY
+
+TABLE = {"things": ("CREATE TABLE things (id INTEGER PRIMARY KEY AUTOINCREMENT,"
+                    " name TEXT NOT NULL, size REAL, n INTEGER NOT NULL DEFAULT 0);",
+                    "CREATE UNIQUE INDEX things_name ON things (name);")}
+
+
+async def test_statements_parameters_and_ids(storage: Path | str) -> None:
+    store = await open_store(storage, TABLE)
+    try:
+        first = await store.execute("INSERT INTO things (name, size) VALUES (?, ?)", ("a?", 1.5))
+        second = await store.execute("INSERT INTO things (name) VALUES (?)", ("b",))
+        assert (first, second) == (1, 2)  # the id each insert made
+        # a `?` inside quotes is text, not a parameter
+        assert await store.one("SELECT name FROM things WHERE name = 'a?' AND size = ?",
+                               (1.5,)) == ("a?",)
+        assert await store.changes(
+            "INSERT INTO things (name) VALUES (?) ON CONFLICT (name) DO NOTHING", ("b",)) == 0
+        assert await store.changes(
+            "INSERT INTO things (name) VALUES (?) ON CONFLICT (name)"
+            " DO UPDATE SET n = things.n + 1", ("b",)) == 1
+        await store.executemany("INSERT INTO things (name, n) VALUES (?, ?)",
+                                [("c", 3), ("d", 4)])
+        assert await store.changes("UPDATE things SET n = n + 1 WHERE n >= ?", (1,)) == 3
+        assert await store.all("SELECT name, n FROM things ORDER BY id") == [
+            ("a?", 0), ("b", 2), ("c", 4), ("d", 5)]
+        # text compares as bytes on both (ISO times sort as times, names as SQLite sorts)
+        assert await store.all("SELECT name FROM things WHERE name < ? ORDER BY name DESC",
+                               ("c",)) == [("b",), ("a?",)]
+        with pytest.raises(StoreError):
+            await store.execute("INSERT INTO things (name) VALUES (?)", ("b",))
+    finally:
+        await store.close()
+
+
+async def test_an_event_is_all_or_nothing_and_a_failed_handler_leaves_nothing(
+        storage: Path | str) -> None:
+    store = await open_store(storage, TABLE)
+    try:
+        async with store.transaction():
+            await store.execute("INSERT INTO things (name) VALUES ('kept')")
+            async with store.savepoint():  # a handler that only reads opens nothing
+                assert await store.one("SELECT count(*) FROM things") == (1,)
+            with pytest.raises(RuntimeError):
+                async with store.savepoint():  # a handler that writes, then raises
+                    await store.execute("INSERT INTO things (name) VALUES ('dropped')")
+                    assert await store.one("SELECT count(*) FROM things") == (2,)
+                    raise RuntimeError("handler bug")
+            assert await store.all("SELECT name FROM things") == [("kept",)]
+            async with store.savepoint():
+                await store.execute("INSERT INTO things (name) VALUES ('next')")
+        with pytest.raises(RuntimeError):
+            async with store.transaction():  # an event that fails: none of it stays
+                await store.execute("INSERT INTO things (name) VALUES ('half')")
+                raise RuntimeError("crash")
+        await store.flush()
+        assert await store.all("SELECT name FROM things ORDER BY id") == [("kept",), ("next",)]
+    finally:
+        await store.close()
+
+
+async def test_another_connection_sees_only_what_is_committed(storage: Path | str) -> None:
+    store = await open_store(storage, TABLE)
+    reader = open_reader(storage)
+    try:
+        async with store.transaction():
+            await store.execute("INSERT INTO things (name) VALUES ('one')")
+            assert await reader.one("SELECT count(*) FROM things") == (0,)
+        await store.flush()  # what the bot does before anything leaves the process
+        assert await reader.one("SELECT count(*) FROM things") == (1,)
+        await store.execute("INSERT INTO things (name) VALUES ('alone')")  # no event: commits
+        assert await reader.one("SELECT count(*) FROM things") == (2,)
+    finally:
+        await reader.close()
+        await store.close()
+
+
+async def test_a_crash_loses_whole_events_never_half_of_one(storage: Path | str) -> None:
+    """Events handled back to back share one commit: a process killed before it loses
+    them whole (a new connection finds none of their rows)."""
+    store = await open_store(storage, TABLE)
+    async with store.transaction():
+        await store.execute("INSERT INTO things (name) VALUES ('committed')")
+    await store.flush()
+    async with store.transaction():
+        await store.execute("INSERT INTO things (name) VALUES ('in flight')")
+    # the process dies: its connection goes without a commit
+    await _kill(store)
+    again = await open_store(storage, TABLE)
+    try:
+        assert await again.all("SELECT name FROM things") == [("committed",)]
+    finally:
+        await again.close()
+
+
+async def _kill(store: object) -> None:
+    db = store._db  # type: ignore[attr-defined]
+    if hasattr(db, "terminate"):
+        db.terminate()  # asyncpg: the socket closes, no COMMIT
+    else:
+        db.close()  # sqlite3: closing with a transaction open rolls it back
+
+
+async def test_every_component_migrates_on_an_empty_database_and_again_is_a_no_op(
+        tmp_path: Path, postgres: Postgres) -> None:
+    for where in (tmp_path / "bot.db", postgres.database()):
+        for _ in range(2):
+            store = await open_store(where, schema.migrations(REGISTRY))
+            tables = await store.all("SELECT component, version FROM schema_version")
+            await store.close()
+        assert ("core", 3) in tables and len(tables) > 10
+
+
+async def test_a_step_only_sqlite_needs_has_postgresql_s_own(storage: Path | str) -> None:
+    steps = {"things": (*TABLE["things"], sqlite_only(
+        "UPDATE things SET name = strftime('%Y', 'now')",
+        postgresql="ALTER TABLE things ADD COLUMN extra TEXT"))}
+    store = await open_store(storage, steps)
+    try:
+        await store.execute("INSERT INTO things (name) VALUES ('x')")
+        assert await store.one("SELECT name FROM things") == ("x",)
+    finally:
+        await store.close()
+
+
+async def test_concurrent_readers_do_not_disturb_the_bot_s_connection(
+        storage: Path | str) -> None:
+    store = await open_store(storage, TABLE)
+    reader = open_reader(storage)
+    try:
+        await store.executemany("INSERT INTO things (name) VALUES (?)",
+                                [(f"n{i}",) for i in range(50)])
+
+        async def events() -> None:  # one after another, as the bot feeds them
+            for i in range(50):
+                async with store.transaction():
+                    await store.execute("UPDATE things SET n = n + 1 WHERE name = ?",
+                                        (f"n{i}",))
+
+        *counts, _ = await asyncio.gather(*(reader.one("SELECT count(*) FROM things")
+                                            for _ in range(5)), events())
+        assert counts == [(50,)] * 5
+        await store.flush()
+        assert await reader.one("SELECT sum(n) FROM things") == (50,)
+    finally:
+        await reader.close()
+        await store.close()
