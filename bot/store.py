@@ -43,10 +43,10 @@ class _SqliteOnly(str):
 
     postgresql: str
 
-    def __add__(self, other: str) -> _SqliteOnly:
+    def __add__(self, other: str) -> str:
         return sqlite_only(str(self) + other, self.postgresql + _postgresql(other))
 
-    def __radd__(self, other: str) -> _SqliteOnly:
+    def __radd__(self, other: str) -> str:
         return sqlite_only(other + str(self), _postgresql(other) + self.postgresql)
 
 
