@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import dataclasses
 import random
 import resource
@@ -29,14 +30,14 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from bot import audit, config, roster, yamlfile
+from bot import audit, config, postgres, roster, yamlfile
 from bot.adapters.simulator import Simulator
 from bot.app import Bot
 from bot.clock import VirtualClock
@@ -194,16 +195,28 @@ def _simulator(deployment: Deployment, clock: VirtualClock, world: World) -> Sim
     return sim
 
 
+@contextlib.asynccontextmanager
+async def _database(storage: str | None) -> AsyncIterator[Path | str]:
+    """A fresh SQLite file, or a schema of its own in the PostgreSQL database at `storage`."""
+    if storage is not None:
+        async with postgres.scratch(storage) as url:
+            yield url
+        return
+    with tempfile.TemporaryDirectory(prefix="groupbot-bench-") as tmp:
+        yield Path(tmp) / "bench.db"
+
+
 async def run(name: str, deployment: Deployment, world: World, messages: int,
-              live: bool = False, step: timedelta = timedelta(seconds=1)) -> Outcome:
+              live: bool = False, step: timedelta = timedelta(seconds=1),
+              storage: str | None = None) -> Outcome:
     """Feed the traffic to a fresh bot; `live`: advance the clock before each event, so
     actions go out as they fall due (as in replay), and time all of it."""
     tz = deployment.settings.timezone
     clock = VirtualClock(tz, START.replace(tzinfo=tz))
     sim = _simulator(deployment, clock, world)
     outcome = Outcome(name, [])
-    with tempfile.TemporaryDirectory(prefix="groupbot-bench-") as tmp:
-        bot = Bot(deployment, sim, clock, REGISTRY, Path(tmp) / "bench.db", seed=0)
+    async with _database(storage) as db:
+        bot = Bot(deployment, sim, clock, REGISTRY, db, seed=0)
         bot.set_contact_names(sim.name_of)
         bot.followups = sim.take_inbox
         async with bot:
@@ -263,9 +276,9 @@ async def pipeline(args: argparse.Namespace, deployment: Deployment, gtype: Grou
     runs: dict[str, list[Outcome]] = {"bare dispatch": [], "pipeline": []}
     for _ in range(args.runs):
         runs["bare dispatch"].append(await run("bare dispatch", bound(deployment, bare),
-                                               world, args.messages))
+                                               world, args.messages, storage=args.storage))
         runs["pipeline"].append(await run("pipeline", bound(deployment, gtype), world,
-                                          args.messages))
+                                          args.messages, storage=args.storage))
     print(f"{'median of runs':<16}{'msgs/s':>12}{'p50 µs':>12}{'p99 µs':>12}"
           f"{'msgs/CPU-s':>12}")
     for name, outcomes in runs.items():
@@ -290,7 +303,7 @@ async def burst(args: argparse.Namespace, deployment: Deployment, gtype: GroupTy
           f"{world.members} members, one every {args.step:g}s of virtual time, "
           "actions delivered as they fall due")
     outcome = await run("burst", bound(deployment, gtype), world, args.messages, live=True,
-                        step=step)
+                        step=step, storage=args.storage)
     counts = outcome.counts
     print(f"wall time: {outcome.wall:.1f} s, CPU time {outcome.cpu:.1f} s "
           f"({len(outcome.latencies):,} events, "
@@ -438,5 +451,6 @@ async def main(args: argparse.Namespace) -> int:
                       rules, words)
     print(f"config {args.config}, type {type_name}: {', '.join(h.name for h in gtype.handlers)}")
     print(f"keyword rules: {rules or 'as configured'}; banned words: {words or 'as configured'}")
+    print(f"storage: {postgres.shown(args.storage) if args.storage else 'SQLite (a fresh file)'}")
     measure = burst if args.burst else pipeline
     return await measure(args, deployment, gtype, world)

@@ -10,7 +10,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from bot import config
+from bot import config, postgres
 from bot.store import StoreError
 from bot.yamlfile import InputError
 from handlers import REGISTRY
@@ -112,6 +112,15 @@ def count(text: str) -> int:
     if not text.isdigit() or int(text) < 1:
         raise argparse.ArgumentTypeError(f"not a count: {text!r} (a whole number, 1 or more)")
     return int(text)
+
+
+def postgres_url(text: str) -> str:
+    """A postgresql:// URL with no password in it (an argparse type)."""
+    if not postgres.is_url(text):
+        raise argparse.ArgumentTypeError(f"not a postgresql:// URL: {text!r}")
+    if (wrong := postgres.url_problem(text)) is not None:
+        raise argparse.ArgumentTypeError(wrong)
+    return text
 
 
 def bench(args: argparse.Namespace) -> int:
@@ -219,6 +228,9 @@ def parser() -> argparse.ArgumentParser:
                    help="generate N keyword rules (with --reload: default 5,000)")
     p.add_argument("--words", type=count, default=None,
                    help="generate N banned words into the antispam config")
+    p.add_argument("--storage", type=postgres_url, default=None,
+                   help="run on PostgreSQL: a postgresql:// URL (each run in a schema of its "
+                        "own, dropped after; default: a fresh SQLite file)")
     p.add_argument("--bindings", type=count, default=1000,
                    help="--reload: group bindings in the generated config (default 1,000)")
     p = command("moderation", lambda _: 2, "test a type's moderation against a labelled corpus")

@@ -24,6 +24,7 @@ user); the password comes from the environment, PGPASSWORD or ~/.pgpass as for p
 from __future__ import annotations
 
 import asyncio
+import itertools
 import os
 import re
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
@@ -396,6 +397,25 @@ async def _migrate(db: asyncpg.Connection, migrations: Mapping[str, Sequence[str
                         " DO UPDATE SET version = excluded.version", component, version)
     finally:
         await db.execute("SELECT pg_advisory_unlock($1)", _MIGRATION_LOCK)
+
+
+@asynccontextmanager
+async def scratch(url: str) -> AsyncIterator[str]:
+    """A schema of its own in the database at `url`, dropped afterwards: the URL whose
+    connections use it (`groupbot bench --storage`: each run starts empty)."""
+    name = f"groupbot_scratch_{os.getpid()}_{next(_SCRATCH)}"
+    db = await connect(url)
+    try:
+        await db.execute(f"CREATE SCHEMA {name}")
+        try:
+            yield f"{url}{'&' if '?' in url else '?'}search_path={name}"
+        finally:
+            await db.execute(f"DROP SCHEMA {name} CASCADE")
+    finally:
+        await db.close()
+
+
+_SCRATCH = itertools.count(1)
 
 
 # ------------------------------------------------------------------ the reader

@@ -99,8 +99,11 @@ async def run(config_dir: Path, registry: Registry, account: str | None = None) 
         result = await _serve(bot, terminal.run(), stop)
         if not terminal.reset:
             return result
-        _forget(Path(bot.db_path))
         deployment = bot.deployment  # as last reloaded
+        if isinstance(bot.db_path, str):  # a PostgreSQL database others may share: kept
+            print("reset: the database is PostgreSQL and stays; the simulated groups restart")
+            continue
+        _forget(Path(bot.db_path))
         print(f"reset: database {bot.db_path} removed; the simulated groups start over")
 
 

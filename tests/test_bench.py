@@ -10,6 +10,7 @@ import subprocess
 import sys
 
 from harness import SHIPPED
+from pg import Postgres
 
 
 def _bench(*args: str) -> str:
@@ -62,3 +63,24 @@ def test_the_reload_bench_reports_the_loop() -> None:
     for field in ("load + validate, libyaml:", "load + validate, pure Python:",
                   "longest stall", "slowest message handled", "rebuild their jobs:"):
         assert field in out, out
+
+
+def test_the_pipeline_bench_runs_on_postgresql_each_run_in_its_own_schema(
+        postgres: Postgres) -> None:
+    url = postgres.database()
+    out = _bench("--messages", "120", "--runs", "2", "--groups", "2", "--members", "10",
+                 "--storage", url)
+    assert f"storage: {url}" in out
+    assert re.search(r"^pipeline +[\d,]+ +[\d,]+ +[\d,]+ +[\d,]+$", out, re.M), out
+    assert _count(out, "messages handled") == _count(out, "messages fed") > 0
+    # every run started empty (the counts are of one run) and left nothing behind
+    assert postgres.sql("SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'groupbot_%'",
+                        url.rpartition("/")[2]).strip() == "0"
+
+
+def test_bench_refuses_storage_that_is_not_a_postgresql_url() -> None:
+    result = subprocess.run([sys.executable, "-m", "bot.cli", "bench", "--config", str(SHIPPED),
+                             "--storage", "bench.db"], capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 2
+    assert "not a postgresql:// URL: 'bench.db'" in result.stderr

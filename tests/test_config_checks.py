@@ -216,3 +216,31 @@ def test_a_zero_send_budget_is_refused_naming_the_key(capsys: pytest.CaptureFixt
     assert code == 2
     assert errors[0] == ("bot.yaml:12: governor.budgets.removals.per_day: Input should be "
                          "greater than or equal to 1")
+
+
+def test_check_refuses_a_password_written_in_the_storage_url(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    bot_yaml = BOT_YAML.replace("storage: bot.db",
+                                "storage: postgresql://bot:hunter2@db.internal/groupbot")
+    code, errors, _ = _check(capsys, write_config(tmp_path / "config", bot_yaml,
+                                                  {"recruitment": ""}))
+    assert code == 2
+    assert any(e.startswith("bot.yaml:4: storage: a password is written in the storage URL")
+               for e in errors), errors
+    assert "hunter2" not in "\n".join(errors)
+
+
+@pytest.mark.parametrize("password", ["", ":${GROUPBOT_TEST_DB_PASSWORD}"])
+def test_check_takes_a_storage_url_whose_password_comes_from_the_environment(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path, password: str,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("GROUPBOT_TEST_DB_PASSWORD", raising=False)
+    url = f"postgresql://bot{password}@db.internal:5432/groupbot"
+    bot_yaml = BOT_YAML.replace("storage: bot.db", f"storage: {url}")
+    code, errors, out = _check(capsys, write_config(tmp_path / "config", bot_yaml,
+                                                    {"recruitment": "handlers: []\n"}))
+    assert code == 0, errors
+    assert f"database {url})" in out
+    unset = ("warning: bot.yaml:4: storage: the environment variable GROUPBOT_TEST_DB_PASSWORD"
+             " is not set (the bot cannot connect without it)")
+    assert (unset in errors) == bool(password)
