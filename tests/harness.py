@@ -50,7 +50,7 @@ class Harness:
     def __init__(self, config_dir: Path, tmp_path: Path, *,
                  start: datetime = datetime(2026, 11, 23, 9, 0, tzinfo=TZ),
                  groups: dict[str, str] | None = None, owner: str | None = None,
-                 registry: Registry = REGISTRY) -> None:
+                 registry: Registry = REGISTRY, db: Path | str | None = None) -> None:
         self.deployment = config.load(config_dir, registry)
         self.registry = registry
         self.clock = VirtualClock(self.deployment.settings.timezone, start)
@@ -58,7 +58,7 @@ class Harness:
         self.world = Simulator(self.clock, Member(settings.bot.id, settings.bot.name))
         for group_id, topic in (groups or {"r1": "Listener Recruitment 01"}).items():
             self.world.add_group(group_id, topic, ["alice", "bob"], owner)
-        self.db: Path | str = STORAGE or tmp_path / "bot.db"
+        self.db: Path | str = db or STORAGE or tmp_path / "bot.db"
         self.ids = itertools.count(1)
         self.bot: Bot
 

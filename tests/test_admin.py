@@ -9,6 +9,8 @@ from typing import Any
 import pytest
 from harness import ROOT, SHIPPED, Harness
 
+pytestmark = pytest.mark.usefixtures("backend")  # on SQLite, then on PostgreSQL
+
 CUSTOMER = {"c1": "Customer 01 客户群"}
 
 

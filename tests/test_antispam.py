@@ -17,6 +17,8 @@ from bot.yamlfile import InputError
 from handlers import REGISTRY
 from handlers.antispam import Antispam, Config
 
+pytestmark = pytest.mark.usefixtures("backend")  # on SQLite, then on PostgreSQL
+
 CUSTOMER = {"c1": "Customer 01 客户群"}
 FIRST_WARNING = "⚠️ 警告 (1/2)：发布链接。警告满 2 次将被移出群聊。"
 
@@ -599,7 +601,7 @@ async def test_warnings_in_a_database_made_before_moderation_moved_still_count(
                         " ('c1', 'eve', ?, 'links', '发布链接')", (at,))
     await store.execute("INSERT INTO blocklist VALUES ('mallory', ?, 'c1', '发布链接')", (at,))
     await store.close()
-    async with Harness(SHIPPED, tmp_path, groups=CUSTOMER) as h:
+    async with Harness(SHIPPED, tmp_path, groups=CUSTOMER, db=tmp_path / "bot.db") as h:
         await h.say("c1", "eve", "www.cheap-shop.com")
         await h.join("c1", "mallory", inviter="bob")
         await h.drain()

@@ -15,6 +15,8 @@ from bot.backstop import Rotation
 from bot.events import Member, MemberJoined
 from bot.yamlfile import InputError
 
+pytestmark = pytest.mark.usefixtures("backend")  # on SQLite, then on PostgreSQL
+
 
 async def test_an_unreported_join_is_welcomed_at_the_next_comparison(tmp_path: Path) -> None:
     async with Harness(SHIPPED, tmp_path) as h:

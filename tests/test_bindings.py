@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from harness import SHIPPED, Harness, shipped_config
+
+pytestmark = pytest.mark.usefixtures("backend")  # on SQLite, then on PostgreSQL
 
 GROUPS = {"r1": "Listener Recruitment 01", "c1": "Customer 01"}
 

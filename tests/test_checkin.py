@@ -23,6 +23,8 @@ from handlers.checkin import (
     week_start,
 )
 
+pytestmark = pytest.mark.usefixtures("backend")  # on SQLite, then on PostgreSQL
+
 MONDAY = datetime(2026, 11, 23, 9, 0, tzinfo=TZ)
 INTERNSHIP = {"i1": "Listener Internship 01 实习群"}
 

@@ -11,6 +11,8 @@ from bot import config
 from handlers import REGISTRY
 from handlers.faq import Config, Faq
 
+pytestmark = pytest.mark.usefixtures("backend")  # on SQLite, then on PostgreSQL
+
 EVALUATION = Path(__file__).parent / "faq" / "evaluation.yaml"
 GROUPS = {"c1": "Customer 01 客户群"}
 MONDAY = datetime(2026, 11, 23, 14, 0, tzinfo=TZ)

@@ -13,6 +13,8 @@ from bot import config
 from bot.yamlfile import InputError
 from handlers import REGISTRY
 
+pytestmark = pytest.mark.usefixtures("backend")  # on SQLite, then on PostgreSQL
+
 GROUPS = {"c1": "Customer 01"}
 MINUTE = timedelta(minutes=1)
 

@@ -9,6 +9,8 @@ from harness import BOT_YAML, SHIPPED, Harness, write_config
 
 from bot.yamlfile import InputError
 
+pytestmark = pytest.mark.usefixtures("backend")  # on SQLite, then on PostgreSQL
+
 
 async def _audit(h: Harness) -> list[tuple[str, str]]:
     rows = await h.bot.store.all("SELECT action, member FROM audit WHERE handler='friends'"

@@ -13,6 +13,8 @@ from bot import config, report
 from bot.yamlfile import InputError
 from handlers import REGISTRY
 
+pytestmark = pytest.mark.usefixtures("backend")  # on SQLite, then on PostgreSQL
+
 GROUPS = {"r1": "Listener Recruitment 01", "i1": "Listener Internship 01",
           "o1": "Listener Official 01"}
 RIGHT = ["B", "B", "ABD", "AC", "我会陪着对方，让他慢慢说"]

@@ -11,6 +11,8 @@ from harness import BOT_YAML, SHIPPED, Harness, write_config
 from bot.events import Kind
 from bot.yamlfile import InputError
 
+pytestmark = pytest.mark.usefixtures("backend")  # on SQLite, then on PostgreSQL
+
 GROUPS = {"r1": "Listener Recruitment 01", "r2": "Listener Recruitment 02",
           "i1": "Listener Internship 01", "i2": "Listener Internship 02"}
 

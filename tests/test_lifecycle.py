@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from harness import SHIPPED, Harness, shipped_config
 
 from handlers import lifecycle
+
+pytestmark = pytest.mark.usefixtures("backend")  # on SQLite, then on PostgreSQL
 
 CUSTOMERS = {"c1": "Customer 01", "c2": "Customer 02"}
 

@@ -12,6 +12,8 @@ from bot import config
 from bot.yamlfile import InputError
 from handlers import REGISTRY
 
+pytestmark = pytest.mark.usefixtures("backend")  # on SQLite, then on PostgreSQL
+
 GROUPS = {"c1": "Customer 01"}
 REMINDER = "请把群昵称改为「城市-公司-姓名」，例如：上海-声动科技-林晓，方便大家互相认识～"
 

@@ -18,6 +18,8 @@ from bot.adapters.base import Disconnected, GatewayError, RateLimited, Uncertain
 from bot.events import Kind
 from bot.outbox import Queued, WaitRule
 
+pytestmark = pytest.mark.usefixtures("backend")  # on SQLite, then on PostgreSQL
+
 CHECKIN_AND_ANTISPAM = "handlers:\n  - antispam: {warn_limit: 2}\n  - checkin: {}\n"
 ECHO_FREE = "handlers: []\n"
 

@@ -79,17 +79,19 @@ def test_tables_align_chinese_text_as_two_columns_wide() -> None:
 _cli = groupbot  # in this process: the commands' output and exit codes, not a process's
 
 
-@pytest.fixture(scope="module")
-def played(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The database of the customer-groups scenario, played once."""
-    db = tmp_path_factory.mktemp("played") / "groups.db"
-    result = _cli("replay", str(SCENARIOS / "funnel_groups.yaml"), "--db", str(db))
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def played(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The database of the customer-groups scenario, played once on each backend."""
+    db = str(tmp_path_factory.mktemp("played") / "groups.db")
+    if request.param == "postgresql":
+        db = request.getfixturevalue("postgres_server").database()
+    result = _cli("replay", str(SCENARIOS / "funnel_groups.yaml"), "--db", db)
     assert result.returncode == 0, result.stderr
     return db
 
 
-def test_report_prints_the_figures_of_the_scenario_day(played: Path) -> None:
-    result = _cli("report", "--config", str(SHIPPED), "--db", str(played),
+def test_report_prints_the_figures_of_the_scenario_day(played: str) -> None:
+    result = _cli("report", "--config", str(SHIPPED), "--db", played,
                   "--since", "2026-11-24", "--until", "2026-11-25")
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
@@ -104,8 +106,8 @@ def test_report_prints_the_figures_of_the_scenario_day(played: Path) -> None:
     assert "Funnel" in result.stdout and "recruitment  0" in result.stdout
 
 
-def test_report_for_one_group_and_a_relative_period(played: Path) -> None:
-    result = _cli("report", "--config", str(SHIPPED), "--db", str(played), "--group", "c1",
+def test_report_for_one_group_and_a_relative_period(played: str) -> None:
+    result = _cli("report", "--config", str(SHIPPED), "--db", played, "--group", "c1",
                   "--until", "2026-11-25", "--since", "7d")
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
@@ -113,10 +115,10 @@ def test_report_for_one_group_and_a_relative_period(played: Path) -> None:
     assert [line.split()[0] for line in lines[2:lines.index("")]] == ["c1"]
 
 
-def test_export_writes_the_members_as_csv(played: Path, tmp_path: Path) -> None:
+def test_export_writes_the_members_as_csv(played: str, tmp_path: Path) -> None:
     out = tmp_path / "members.csv"
     result = _cli("export", "--what", "members", "--out", str(out), "--group", "c2",
-                  "--config", str(SHIPPED), "--db", str(played))
+                  "--config", str(SHIPPED), "--db", played)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == f"wrote 9 members row(s) to {out}"
     with out.open(encoding="utf-8-sig") as file:
@@ -147,9 +149,9 @@ def test_export_writes_the_funnel_with_quiz_results(tmp_path: Path) -> None:
     (("report", "--since", "2026-11-25", "--until", "2026-11-24"), "is not before"),
     (("report", "--group", "nope"), "no group 'nope' in the database"),
 ])
-def test_bad_arguments_exit_2_with_a_reason(played: Path, args: tuple[str, ...],
+def test_bad_arguments_exit_2_with_a_reason(played: str, args: tuple[str, ...],
                                             message: str) -> None:
-    result = _cli(*args, "--config", str(SHIPPED), "--db", str(played))
+    result = _cli(*args, "--config", str(SHIPPED), "--db", played)
     assert result.returncode == 2
     assert message in result.stderr
 

@@ -2,7 +2,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from harness import SHIPPED, Harness
+
+pytestmark = pytest.mark.usefixtures("backend")  # on SQLite, then on PostgreSQL
 
 
 async def test_asking_for_the_rules_posts_the_types_rules(tmp_path: Path) -> None:

@@ -5,6 +5,8 @@ from pathlib import Path
 import pytest
 from harness import BOT_YAML, SHIPPED, Harness, write_config
 
+pytestmark = pytest.mark.usefixtures("backend")  # on SQLite, then on PostgreSQL
+
 
 async def test_five_joins_within_the_window_get_one_welcome_mentioning_all(tmp_path: Path) -> None:
     async with Harness(SHIPPED, tmp_path) as h:

@@ -16,6 +16,8 @@ from bot.store import open_reader
 from bot.web import links, server
 from bot.web.base import Console
 
+pytestmark = pytest.mark.usefixtures("backend")  # on SQLite, then on PostgreSQL
+
 BEARER = {"Authorization": f"Bearer {TOKEN}"}
 
 
