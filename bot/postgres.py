@@ -27,6 +27,7 @@ import asyncio
 import itertools
 import os
 import re
+import weakref
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
@@ -182,6 +183,7 @@ class PgStore:
         self._flush: asyncio.Handle | None = None
         self._committing: asyncio.Task[None] | None = None
         self._failed: PostgresError | None = None  # a commit off the event path that failed
+        _OPEN.add(self)
 
     @classmethod
     async def open(cls, url: str, migrations: Mapping[str, Sequence[str]]) -> PgStore:
@@ -201,10 +203,24 @@ class PgStore:
         return cls(db, url, identities)
 
     async def close(self) -> None:
+        _OPEN.discard(self)
         try:
             await self.flush()
         finally:
             await self._db.close()
+
+    async def settle(self) -> None:
+        """Commit what the events handled so far wrote, unless one is under way: a reader of
+        this process is about to read (it sees what the bot did before it asked, as on
+        SQLite, where the commit needs no round trip and so is always done first)."""
+        if self._depth or self._failed is not None:
+            return
+        try:
+            await self._commit()
+            if self._committing is not None:
+                await asyncio.shield(self._committing)
+        except PostgresError as exc:  # said at the bot's next flush, before anything is sent
+            self._failed = exc
 
     # -------------------------------------------------------------- transactions
 
@@ -416,6 +432,7 @@ async def scratch(url: str) -> AsyncIterator[str]:
 
 
 _SCRATCH = itertools.count(1)
+_OPEN: weakref.WeakSet[PgStore] = weakref.WeakSet()  # this process's stores (PgReader.settle)
 
 
 # ------------------------------------------------------------------ the reader
@@ -449,6 +466,8 @@ class PgReader:
         return pool
 
     async def _fetch(self, sql: str, params: Sequence[Any]) -> list[Row]:
+        for store in [s for s in _OPEN if s.path == self._url]:
+            await store.settle()
         pool = await self._connections()
         try:
             return [tuple(row) for row in await pool.fetch(placeholders(sql), *params)]

@@ -7,9 +7,12 @@ import re
 from datetime import datetime
 from pathlib import Path
 
+import pytest
 from harness import TZ, Harness, shipped_config
 
 from bot.adapters.base import Refused
+
+pytestmark = pytest.mark.usefixtures("backend")  # on SQLite, then on PostgreSQL
 
 ELEVEN = datetime(2026, 11, 23, 11, 0, tzinfo=TZ)  # a Monday, after the customer push
 CUSTOMERS = {f"c{i}": f"Customer 0{i} 客户群" for i in range(1, 5)}

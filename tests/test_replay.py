@@ -31,10 +31,10 @@ async def test_scenario_plays_as_expected(scenario: Path) -> None:
 
 
 # scenarios that go through most owners' tables: moderation (warnings, block list, cases),
-# check-ins, pushes, the funnel and quiz, invitations, hand-offs, renamed groups
+# check-ins, pushes, the funnel and quiz, invitations, hand-offs, renamed groups, bulk sends
 ON_POSTGRESQL = ["moderation_ads", "moderation_admin", "moderation_cases", "customer_checkin",
                  "engagement_push", "funnel_journey", "fission_min_stay", "faq_handoff",
-                 "groups_renamed"]
+                 "groups_renamed", "broadcast", "move_members"]
 
 
 @pytest.mark.parametrize("name", ON_POSTGRESQL)
