@@ -123,7 +123,7 @@ class Bot:
         """Close the store; what is queued or scheduled stays in it for the next start (and
         the groups served go to other accounts at once)."""
         if self.leases is not None:
-            with contextlib.suppress(StoreError):
+            with contextlib.suppress(*StoreError):
                 async with self.store.transaction():
                     await self.leases.release_all(self.clock.now())
         await self.store.close()
