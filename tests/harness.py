@@ -8,11 +8,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import io
 import itertools
+import logging
+import os
 import shutil
 import sys
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -189,13 +193,20 @@ class Ran:
     stderr: str
 
 
-def groupbot(*args: str) -> Ran:
+def groupbot(*args: str, stdin: str = "", env: Mapping[str, str] | None = None) -> Ran:
     """`groupbot ARGS` through its entry point (bot.cli:main) in this process: its exit code,
-    stdout and stderr, as a subprocess gives them, without starting an interpreter and loading
-    the dictionaries again (about a second of CPU a call). On a thread of its own, so a test's
-    running event loop is not in the way of the command's. Tests of what only a process shows
-    (signals, stdin, a broken pipe, the environment) start `python -m bot.cli` instead."""
+    stdout and stderr (its log lines included, as `basicConfig` writes them in a process of
+    its own), as a subprocess gives them, without starting an interpreter and loading the
+    dictionaries again (about a second of CPU a call). `stdin` is what the command reads;
+    `env`, when given, is its whole environment. Called from a test's running event loop, it
+    runs on a thread of its own, so the loop is not in the way of the command's (but `run`,
+    which sets signal handlers, needs the main thread: call it from a plain `def` test).
+    Tests of what only a process shows (signals, a real pipe, the process's time zone, exit
+    at end of input) start `python -m bot.cli` instead."""
     out, err = io.StringIO(), io.StringIO()
+    logged = logging.StreamHandler(err)
+    logged.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root, ours = logging.getLogger(), [logging.getLogger(name) for name in ("bot", "handlers")]
 
     def call() -> int:
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
@@ -207,6 +218,28 @@ def groupbot(*args: str) -> Ran:
                     return 1
                 return exit.code or 0
 
-    with ThreadPoolExecutor(1) as thread:
-        code = thread.submit(call).result()
+    saved = (root.handlers[:], root.level, [logger.level for logger in ours], sys.stdin,
+             dict(os.environ))
+    root.handlers[:] = [logged]  # a new process's logging: main's basicConfig, nothing else
+    root.setLevel(logging.INFO)
+    sys.stdin = io.StringIO(stdin)
+    if env is not None:
+        os.environ.clear()
+        os.environ.update(env)
+    try:
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:  # no loop here: the main thread, where signal handlers can go
+            code = call()
+        else:
+            with ThreadPoolExecutor(1) as thread:
+                code = thread.submit(call).result()
+    finally:
+        root.handlers[:], level, levels, sys.stdin, environ = saved
+        root.setLevel(level)
+        for logger, was in zip(ours, levels, strict=True):
+            logger.setLevel(was)
+        if env is not None:
+            os.environ.clear()
+            os.environ.update(environ)
     return Ran(code, out.getvalue(), err.getvalue())

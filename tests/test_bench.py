@@ -6,16 +6,13 @@ Numbers are never asserted (they belong in the closing notes); what the traffic 
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 
-from harness import SHIPPED
+from harness import SHIPPED, groupbot
 from pg import Postgres
 
 
 def _bench(*args: str) -> str:
-    result = subprocess.run([sys.executable, "-m", "bot.cli", "bench", "--config", str(SHIPPED),
-                             *args], capture_output=True, text=True, timeout=300)
+    result = groupbot("bench", "--config", str(SHIPPED), *args)
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
     return result.stdout
@@ -79,8 +76,6 @@ def test_the_pipeline_bench_runs_on_postgresql_each_run_in_its_own_schema(
 
 
 def test_bench_refuses_storage_that_is_not_a_postgresql_url() -> None:
-    result = subprocess.run([sys.executable, "-m", "bot.cli", "bench", "--config", str(SHIPPED),
-                             "--storage", "bench.db"], capture_output=True, text=True,
-                            timeout=60)
+    result = groupbot("bench", "--config", str(SHIPPED), "--storage", "bench.db")
     assert result.returncode == 2
     assert "not a postgresql:// URL: 'bench.db'" in result.stderr

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from harness import BOT_YAML, SHIPPED, write_config
+from harness import BOT_YAML, SHIPPED, Ran, groupbot, write_config
 
 from bot import config
 from bot.yamlfile import InputError
@@ -106,9 +106,8 @@ def test_groups_bind_by_id_or_by_topic(tmp_path: Path) -> None:
     assert deployment.type_for("1@chatroom", "family") is None
 
 
-def _check(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "bot.cli", "check", *args],
-                          capture_output=True, text=True, timeout=60)
+def _check(*args: str) -> Ran:
+    return groupbot("check", *args)
 
 
 def test_check_passes_on_the_shipped_config() -> None:
@@ -169,7 +168,7 @@ def test_an_alias_bomb_is_refused_without_growing(tmp_path: Path, text: str,
 def test_deep_nesting_is_a_line_not_a_traceback(tmp_path: Path, text: str,
                                                 expected: str) -> None:
     root = write_config(tmp_path / "config", BOT_YAML, {"recruitment": text})
-    result = _check_limited(root)
+    result = _check("--config", str(root))
     assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
     assert result.stderr.replace(str(root) + "/", "").startswith(expected), result.stderr
     assert "nest" in result.stderr

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import re
 import shutil
 import subprocess
 import sys
@@ -17,6 +16,8 @@ import pytest
 import yaml
 from aiohttp import web
 from harness import ROOT, SHIPPED, Harness
+
+from bot.web.server import serve_for
 
 UNIT = ROOT / "deploy" / "groupbot.service"
 INSTALLED = "/opt/groupbot/.venv/bin/groupbot"
@@ -209,30 +210,24 @@ def test_the_guide_says_how_to_find_group_ids_and_where_the_login_link_goes() ->
     assert "The link sends the login code to a third-party site" in WECHAT_DOC
 
 
-def test_the_healthcheck_passes_against_the_console_of_a_running_bot(tmp_path: Path) -> None:
-    """The image's health check against `groupbot run` itself (the simulator here; the
-    console on a free port instead of 8080)."""
+async def test_the_healthcheck_passes_against_the_console_of_a_running_bot(
+        tmp_path: Path) -> None:
+    """The image's health check against the console a running bot serves (the one `groupbot
+    run` starts: serve_for, here next to the simulator, on a free port instead of 8080)."""
     shutil.copytree(ROOT / "config", tmp_path / "config")
     shutil.copytree(ROOT / "content", tmp_path / "content")
     bot_yaml = tmp_path / "config" / "bot.yaml"
     bot_yaml.write_text(bot_yaml.read_text(encoding="utf-8") + "web: {port: 0}\n",
                         encoding="utf-8")
-    run = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "run", "--config", str(tmp_path / "config")],
-        stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-        env={"PATH": "/usr/bin:/bin"})
-    try:
-        assert run.stderr is not None
-        console = next(line for line in run.stderr if line.startswith("console: "))
-        url = re.search(r"http://127\.0\.0\.1:\d+", console)
-        assert url is not None, console
-        command = _healthcheck()
-        script = command[-1].replace("http://127.0.0.1:8080", url.group(0))
-        checked = subprocess.run([sys.executable, *command[1:-1], script],
-                                 capture_output=True, text=True, timeout=30)
-        assert checked.returncode == 0, checked.stderr
-    finally:
-        assert run.stdin is not None
-        run.stdin.write("/quit\n")
-        run.stdin.close()
-        assert run.wait(timeout=30) == 0
+    async with Harness(tmp_path / "config", tmp_path) as h:
+        served = await serve_for(h.bot, {})
+        assert served is not None
+        try:
+            command = _healthcheck()
+            script = command[-1].replace("http://127.0.0.1:8080/", served.running.url)
+            checked = await asyncio.create_subprocess_exec(
+                sys.executable, *command[1:-1], script, stderr=subprocess.PIPE)
+            _, stderr = await asyncio.wait_for(checked.communicate(), 30)
+            assert checked.returncode == 0, stderr
+        finally:
+            await served.stop()

@@ -6,12 +6,10 @@ from __future__ import annotations
 
 import itertools
 import statistics
-import subprocess
-import sys
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from harness import BOT_YAML, Harness, shipped_config, write_config
+from harness import BOT_YAML, Harness, groupbot, shipped_config, write_config
 from test_outbox import _put, _times, fail_once
 
 from bot import audit
@@ -212,10 +210,8 @@ async def test_a_replay_drains_for_as_long_as_its_drain_key_says(tmp_path: Path)
     sent: list[Record] = []
     await replay(path, REGISTRY, root, tmp_path / "wave.db", emit=sent.append)
     assert len([r for r in sent if r["action"] == "accept_friend"]) == 108  # the rest: tomorrow
-    report = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "report", "--config", str(root), "--db",
-         str(tmp_path / "wave.db"), "--since", "2026-11-23", "--until", "2026-11-24"],
-        capture_output=True, text=True, timeout=120)
+    report = groupbot("report", "--config", str(root), "--db", str(tmp_path / "wave.db"),
+                      "--since", "2026-11-23", "--until", "2026-11-24")
     assert report.returncode == 0, report.stderr
     budget = report.stdout.split("Send budget: the governor is on\n")[1].splitlines()
     assert budget[0].split() == ["budget", "sent", "held", "back", "longest", "wait",

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from harness import Ran, groupbot
 from pg import Postgres
 
 from bot.events import Kind
@@ -57,9 +58,8 @@ def test_replay_into_postgresql_then_report_and_audit_read_it(postgres: Postgres
     assert postgres.sql("SELECT count(*) FROM warnings", url.rpartition("/")[2]).strip() != "0"
 
 
-def _cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "bot.cli", *args], capture_output=True,
-                          text=True, cwd=cwd, timeout=60)
+def _cli(*args: str) -> Ran:
+    return groupbot(*args)
 
 
 def test_the_command_prints_only_json_lines_on_stdout(tmp_path: Path) -> None:

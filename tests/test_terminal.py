@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-from harness import ROOT
+from harness import ROOT, Ran, groupbot
 
 
 def _deployment(tmp_path: Path) -> Path:
@@ -16,15 +17,21 @@ def _deployment(tmp_path: Path) -> Path:
     return tmp_path / "config"
 
 
-def _run(config: Path, *lines: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "bot.cli", "run", "--config", str(config)],
-                          input="\n".join(lines) + "\n", capture_output=True, text=True,
-                          timeout=60, env={"PATH": "/usr/bin:/bin"})
+def _run(config: Path, *lines: str) -> Ran:
+    """`groupbot run` in this process, the lines on its stdin; no WeChat token nor console
+    token in its environment: the simulator."""
+    return groupbot("run", "--config", str(config), stdin="\n".join(lines) + "\n",
+                    env={k: v for k, v in os.environ.items()
+                         if not k.startswith(("WECHATY_", "GROUPBOT_"))})
 
 
 def test_typos_do_not_stop_the_bot_and_admin_commands_reach_it(tmp_path: Path) -> None:
-    result = _run(_deployment(tmp_path), "/in nowhere", "/as", "/wait", "群规", "/wait 5s",
-                  "/status", "/wait 1m")
+    """A real process reading its real stdin to the end (the other tests run in-process)."""
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "run", "--config", str(_deployment(tmp_path))],
+        input="\n".join(["/in nowhere", "/as", "/wait", "群规", "/wait 5s", "/status",
+                         "/wait 1m"]) + "\n", capture_output=True, text=True, timeout=60,
+        env={"PATH": "/usr/bin:/bin"})
     assert result.returncode == 0, result.stderr
     assert "! unknown group 'nowhere'" in result.stdout
     assert result.stdout.count("! that command needs more") == 2

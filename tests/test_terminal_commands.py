@@ -3,13 +3,14 @@ the virtual date and time, members by id or name, mentions, /reset, usage, -v.""
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-from harness import ROOT
+from harness import ROOT, Ran, groupbot
 
 from bot import config
 from bot.terminal import mentioned
@@ -24,16 +25,21 @@ def _deployment(tmp_path: Path) -> Path:
     return tmp_path / "config"
 
 
-def _run(config_dir: Path, *lines: str, verbose: bool = False) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-m", "bot.cli", *(["-v"] if verbose else []), "run",
-               "--config", str(config_dir)]
-    return subprocess.run(command, input="\n".join(lines) + "\n", capture_output=True,
-                          text=True, timeout=60, env={"PATH": "/usr/bin:/bin", "TZ": "UTC"})
+def _run(config_dir: Path, *lines: str, verbose: bool = False) -> Ran:
+    """`groupbot [-v] run` in this process, the lines on its stdin, the simulator."""
+    return groupbot(*(["-v"] if verbose else []), "run", "--config", str(config_dir),
+                    stdin="\n".join(lines) + "\n",
+                    env={k: v for k, v in os.environ.items()
+                         if not k.startswith(("WECHATY_", "GROUPBOT_"))})
 
 
 def test_wait_and_every_bot_line_show_the_virtual_date_in_the_bots_time_zone(
         tmp_path: Path) -> None:
-    result = _run(_deployment(tmp_path), "/wait 3d", "群规", "/wait 5s", verbose=True)
+    # a process of its own: its local time zone (TZ=UTC) is not the bot's
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "-v", "run", "--config", str(_deployment(tmp_path))],
+        input="/wait 3d\n群规\n/wait 5s\n", capture_output=True, text=True, timeout=60,
+        env={"PATH": "/usr/bin:/bin", "TZ": "UTC"})
     assert result.returncode == 0, result.stderr
     waits = re.findall(r"^.*now (\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}) Asia/Shanghai \(\w+day\)$",
                        result.stdout, re.MULTILINE)

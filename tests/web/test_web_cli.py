@@ -11,9 +11,10 @@ from pathlib import Path
 
 import aiohttp
 from conftest import deployment
-from harness import ROOT
+from harness import ROOT, Harness, groupbot
 
 from bot import config
+from bot.config import load
 from handlers import REGISTRY
 
 
@@ -86,12 +87,11 @@ async def test_run_prints_the_console_url_and_a_one_time_login_then_stops_with_t
 
 async def test_web_alone_reads_the_database_and_refuses_actions(tmp_path: Path) -> None:
     config = _config(tmp_path)
-    bot = await _start("run", "--config", str(config))  # makes the database, then stops
-    seen: list[str] = []
-    await _line(bot, "console: ", seen)
-    assert await _stop(bot, seen) == 0
+    storage = load(config, REGISTRY).storage_path
+    async with Harness(config, tmp_path, db=storage):  # a bot makes the database, and stops
+        pass
     process = await _start("web", "--config", str(config), "--port", "0", token="s3cret")
-    seen = []
+    seen: list[str] = []
     url = (await _line(process, "console: ", seen)).removeprefix("console: ")
     bearer = {"Authorization": "Bearer s3cret"}
     async with aiohttp.ClientSession() as http:
@@ -105,13 +105,11 @@ async def test_web_alone_reads_the_database_and_refuses_actions(tmp_path: Path) 
     assert not any("login?token" in line for line in seen)
 
 
-async def test_web_without_a_database_or_with_a_bad_port_exits_2(tmp_path: Path) -> None:
+def test_web_without_a_database_or_with_a_bad_port_exits_2(tmp_path: Path) -> None:
     config = _config(tmp_path)
-    missing = await _start("web", "--config", str(config), "--db", str(tmp_path / "no.db"))
-    assert missing.stderr is not None
-    assert await missing.wait() == 2
-    assert b"no database at" in await missing.stderr.read()
-    bad = await _start("web", "--config", str(config), "--port", "http")
-    assert bad.stderr is not None
-    assert await bad.wait() == 2
-    assert b"not a port: 'http'" in await bad.stderr.read()
+    missing = groupbot("web", "--config", str(config), "--db", str(tmp_path / "no.db"))
+    assert missing.returncode == 2
+    assert "no database at" in missing.stderr
+    bad = groupbot("web", "--config", str(config), "--port", "http")
+    assert bad.returncode == 2
+    assert "not a port: 'http'" in bad.stderr
