@@ -1,6 +1,9 @@
 """Several accounts on one database, in one process on a virtual clock: each group served by
 one account (leases), the cross-account dedupe key, takeover with the standby's messages,
-fencing of a stalled holder, cron runs once across accounts, and the accounts config.
+fencing of a stalled holder, cron runs once across accounts, console actions handed through
+the commands table, and the accounts config. Each scenario runs on both backends: one SQLite
+file, then one PostgreSQL database (tests/pg.py's `storage`), every account's Bot its own
+store (its own connection), as separate processes would have.
 The same with real processes over real gRPC: tests/wechaty/test_wechaty_accounts.py."""
 
 from __future__ import annotations
@@ -16,12 +19,12 @@ from zoneinfo import ZoneInfo
 import pytest
 import yaml
 
-from bot import config, leases
+from bot import commands, config, leases, schema
 from bot.adapters.simulator import Simulator
 from bot.app import Bot
 from bot.clock import VirtualClock
 from bot.events import Member, Message
-from bot.store import open_reader
+from bot.store import Store, open_reader, open_store
 from bot.yamlfile import InputError
 from handlers import REGISTRY
 
@@ -31,12 +34,12 @@ TAKEOVER = timedelta(seconds=30)
 KEYWORD, REPLY, PUSH = "怎么报名", "发送「报名」即可报名", "每分钟一条"
 
 
-def write_config(root: Path, **extra: Any) -> Path:
+def write_config(root: Path, storage: Path | str = "bot.db", **extra: Any) -> Path:
     (root / "types").mkdir(parents=True)
     (root / "content").mkdir()
     settings: dict[str, Any] = {
         "bot": {"id": "wxid_a", "name": "Helper"}, "timezone": "Asia/Shanghai",
-        "storage": "bot.db", "content": "content",
+        "storage": str(storage), "content": "content",
         "outbox": {"group_interval": "5s", "global_per_minute": 6000},
         "groups": [{"match": {"topic": "Recruitment"}, "type": "recruitment"}],
         "accounts": [{"name": n, "token_env": f"TOKEN_{n.upper()}"} for n in "abc"],
@@ -55,7 +58,7 @@ def write_config(root: Path, **extra: Any) -> Path:
 
 
 class Accounts:
-    """Bots of accounts a, b (c) on one SQLite file and one virtual clock; each in r1."""
+    """Bots of accounts a, b (c) on one database and one virtual clock; each in r1."""
 
     def __init__(self, root: Path) -> None:
         self.deployment = config.load(root, REGISTRY)
@@ -105,8 +108,8 @@ class Accounts:
 
 
 @pytest.fixture
-async def accounts(tmp_path: Path) -> AsyncIterator[Accounts]:
-    made = Accounts(write_config(tmp_path / "config"))
+async def accounts(tmp_path: Path, storage: Path | str) -> AsyncIterator[Accounts]:
+    made = Accounts(write_config(tmp_path / "config", storage))
     try:
         yield made
     finally:
@@ -191,6 +194,77 @@ async def test_groupbot_report_filters_by_account(accounts: Accounts, tmp_path: 
     assert await asyncio.to_thread(main, ["report", "--config", root, "--account", "b"]) == 0
     only_b = capsys.readouterr().out
     assert "r2" in only_b and "r1" not in only_b.split("\n\n")[0]
+
+
+async def test_a_lease_is_claimed_once_renewed_taken_over_after_expiry_and_fenced(
+        storage: Path | str) -> None:
+    """The lease SQL itself, two accounts on two connections (two processes' stores)."""
+    store_a, store_b = [await open_store(storage, schema.migrations(REGISTRY))
+                        for _ in "ab"]
+    a, b = leases.Leases(store_a, "a", TAKEOVER), leases.Leases(store_b, "b", TAKEOVER)
+
+    async def cycle(lease: leases.Leases, store: Store, at: datetime) -> list[str]:
+        async with store.transaction():
+            taken = await lease.cycle({"r1", "r2"}, True, at)
+        await store.flush()
+        return taken
+
+    try:
+        assert await cycle(a, store_a, START) == ["r1", "r2"]
+        assert await cycle(b, store_b, START) == []  # served: b stands by
+        later = START + TAKEOVER / 2
+        assert await cycle(a, store_a, later) == []  # renewed: its lease runs on from here
+        assert await cycle(b, store_b, START + TAKEOVER) == []  # not expired: renewed at later
+        async with store_a.transaction():
+            await a.release_all(later)  # a clean stop gives r1 and r2 back at once...
+        await store_a.flush()
+        assert await cycle(b, store_b, later) == ["r1", "r2"]
+        assert (b.epoch("r1"), await b.valid("r1", 2, later)) == (2, True)
+        assert not await b.valid("r1", 1, later)  # ...under a new epoch: a's old one is dead
+        assert await cycle(a, store_a, later) == []  # a is back: b serves them now
+        stalled = later + TAKEOVER * 2  # b stalls past its lease: a takes over
+        assert await cycle(a, store_a, stalled) == ["r1", "r2"]
+        assert a.epoch("r1") == 3
+        assert not await b.valid("r1", 2, stalled)  # b's queued actions are fenced
+        assert await cycle(b, store_b, stalled) == []  # b wakes: its renewal finds them lost
+        assert not b.has("r1") and a.holds("r1", stalled)
+        rows = await leases.leases(store_a)
+        assert {(g, lease.account, lease.epoch) for g, lease in rows.items()} == {
+            ("r1", "a", 3), ("r2", "a", 3)}
+    finally:
+        await store_a.close()
+        await store_b.close()
+
+
+async def test_a_handed_command_is_carried_out_once(storage: Path | str) -> None:
+    """The commands table's SQL: queued for one account, claimed by one taker only,
+    finished with its outcome."""
+    store_a, store_b = [await open_store(storage, schema.migrations(REGISTRY))
+                        for _ in "ab"]
+    try:
+        async with store_a.transaction():
+            first = await commands.hand(store_a, "b", "revoke", {"warning": 7}, "web", START)
+            await commands.hand(store_a, "c", "reload", {}, "web", START)
+        await store_a.flush()
+        [command] = await commands.waiting(store_b, "b")
+        assert (command.id, command.args, command.state) == (first, {"warning": 7}, "queued")
+        claims = []
+        for store in (store_b, store_a):  # two takers (one process restarted, say)
+            async with store.transaction():
+                claims.append(await commands.claim(store, command))
+            await store.flush()
+        assert claims == [True, False]
+        assert await commands.waiting(store_b, "b") == []
+        async with store_b.transaction():
+            await commands.finish(store_b, command, True, {"status": "revoked"}, START)
+        await store_b.flush()
+        done = await commands.get(store_a, first)
+        assert done is not None and (done.state, done.result) == ("done", {"status": "revoked"})
+        assert done.json()["done_at"] is not None
+        assert [c.action for c in await commands.waiting(store_a, "c")] == ["reload"]
+    finally:
+        await store_a.close()
+        await store_b.close()
 
 
 @pytest.mark.parametrize(("accounts", "said"), [
