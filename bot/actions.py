@@ -86,5 +86,39 @@ class RenameGroup(Action):
     topic: str
 
 
+@dataclass(frozen=True, slots=True)
+class Card(Action):
+    """A contact card (of `card`: the account that serves a group) sent privately to `to`,
+    or, to someone who is not the sender's friend, posted in `group` (bot/invitations.py)."""
+
+    kind: ClassVar[str] = "card"
+    card: str
+    to: str = ""
+    group: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return _given(self.kind, card=self.card, to=self.to, group=self.group)
+
+
+@dataclass(frozen=True, slots=True)
+class GroupQr(Action):
+    """The QR code of group `room` as an image, sent privately to `to`, or posted in `group`
+    (to someone who is not the sender's friend); the account serving `room` obtains the code
+    (bot/invitations.py)."""
+
+    kind: ClassVar[str] = "group_qr"
+    room: str
+    to: str = ""
+    group: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return _given(self.kind, room=self.room, to=self.to, group=self.group)
+
+
+def _given(kind: str, **fields: str | None) -> dict[str, Any]:
+    """The action as JSON without its unset fields (a card goes to `to` or to `group`)."""
+    return {"action": kind, **{k: v for k, v in fields.items() if v}}
+
+
 KINDS: dict[str, type[Action]] = {c.kind: c for c in (Say, Dm, Kick, Invite, AcceptFriend,
-                                                      RenameGroup)}
+                                                      RenameGroup, Card, GroupQr)}

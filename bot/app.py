@@ -14,16 +14,16 @@ import logging
 import os
 import random
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bot import backstop, banned, commands, config, media, schema, seen
+from bot import backstop, banned, commands, config, friendships, invitations, media, schema, seen
 from bot.adapters.base import Gateway, GatewayError, GroupInfo
 from bot.clock import Clock, VirtualClock
 from bot.commands import Command
-from bot.config import Deployment
+from bot.config import Deployment, NotFriend
 from bot.context import Group, Place, Scope
 from bot.delivery import Delivery
 from bot.events import Event, Member, MemberJoined, MemberLeft, Message, Tick
@@ -86,6 +86,7 @@ class Bot:
         self.outbox: Outbox
         self.governor: Governor
         self.leases: Leases | None = None
+        self._friends_of = ""  # the login whose friends were last recorded (several accounts)
         self._pipeline: Pipeline
         self._delivery: Delivery
 
@@ -196,6 +197,14 @@ class Bot:
         return self.gateway.self_id
 
     @property
+    def invitations_by_card(self) -> bool:
+        return self.deployment.settings.invitations.not_friend is NotFriend.CARD
+
+    def invitation_text(self, how: str, values: Mapping[str, str]) -> str:
+        settings = self.deployment.settings.invitations
+        return (settings.card_text if how == "card" else settings.qr_text).render(values)
+
+    @property
     def configured_id(self) -> str:
         """The bot's id as bot.yaml gives it (the platform's login id wins)."""
         return self.deployment.settings.bot.id
@@ -213,7 +222,13 @@ class Bot:
         return await self.groups.group(self.store, group_id, self.clock.now())
 
     async def groups_of_type(self, type_name: str) -> list[GroupInfo]:
-        return await self.groups.of_type(type_name)
+        """This account's groups of the type; with several accounts, the other accounts'
+        too (a funnel step may send a member there: bot/invitations.py)."""
+        mine = await self.groups.of_type(type_name)
+        if self.account is None:
+            return mine
+        return mine + await invitations.served_elsewhere(self.store, type_name, self.account,
+                                                         {info.id for info in mine})
 
     def capacity(self, type_name: str) -> int:
         return self.deployment.types[type_name].capacity
@@ -304,6 +319,8 @@ class Bot:
             if key is not None and not await seen.first_time(self.store, key, event.at):
                 log.info("dropped duplicate %s %s", type(event).__name__, key)
                 return
+            if isinstance(event, Message) and event.group is None:  # only friends write
+                await friendships.add(self.store, self.account or "", event.sender.id, event.at)
             with self.metrics.handling(event):
                 await self._pipeline.dispatch(event)
         self._unchanged.clear()
@@ -333,7 +350,32 @@ class Bot:
         except StoreError as exc:  # the database is away: the leases run out meanwhile
             log.error("could not renew the leases: %s", exc)
             return []
+        await self._share_for_invitations(now)
         return taken
+
+    async def _share_for_invitations(self, now: datetime) -> None:
+        """What the other accounts read to invite members (bot/invitations.py): this
+        account's WeChat id and friends (once a login), the types of the groups it serves,
+        and the QR codes they asked for of those groups."""
+        assert self.leases is not None
+        if not self.metrics.is_connected:
+            return
+        account, me = self.leases.account, self.gateway.self_id
+        try:
+            async with self.store.transaction():
+                if self._friends_of != me:
+                    await friendships.logged_in(self.store, account, me,
+                                                self.contact_name(me), now)
+                    await friendships.replace(self.store, account,
+                                              await self.gateway.friend_list(), now)
+                    self._friends_of = me
+                for group in self.leases.held():  # bound: the others may invite there
+                    await self.groups.group(self.store, group, now)
+                await invitations.fetch_wanted(self.store, self.gateway, account,
+                                               self.leases.held(), now)
+            await self.store.flush()
+        except (GatewayError, *StoreError) as exc:
+            log.warning("could not share this account's friends or QR codes: %s", exc)
 
     async def _took_over(self, groups: list[str]) -> None:
         """Groups taken over: their jobs planned again (a run missed within its grace is

@@ -14,6 +14,7 @@ import string
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any
@@ -358,7 +359,8 @@ class GovernorSettings(Model):
     @model_validator(mode="after")
     def _known(self) -> GovernorSettings:
         classes = {"moderation", "admin", "answer", "welcome", "push", "bulk"}
-        kinds = {"say", "dm", "kick", "invite", "accept_friend", "rename_group"}
+        kinds = {"say", "dm", "kick", "invite", "accept_friend", "rename_group", "card",
+                 "group_qr"}
         for key in self.keep:
             if key not in classes | kinds:
                 raise ValueError(f"keep: {key!r} is no action kind or class (one of "
@@ -471,6 +473,24 @@ class LeaseSettings(Model):
     takeover: Annotated[Duration, AfterValidator(_takeover)] = timedelta(seconds=60)
 
 
+class NotFriend(StrEnum):
+    """What a member who is not the inviting account's friend gets (bot/invitations.py)."""
+
+    QR = "qr"
+    CARD = "card"
+
+
+class InvitationSettings(Model):
+    """bot.yaml `invitations`: how a member gets into a group whose account cannot invite
+    them (docs/handlers/invite.md, "Not a friend")."""
+
+    not_friend: NotFriend = NotFriend.QR
+    qr_text: Annotated[TemplateText, placeholders("member", "group")] = Template(
+        "请扫描下面的二维码加入「{group}」。")
+    card_text: Annotated[TemplateText, placeholders("member", "group", "account")] = Template(
+        "请添加下面的名片「{account}」为好友，通过后会邀请你加入「{group}」。")
+
+
 class Settings(Model):
     """bot.yaml."""
 
@@ -489,6 +509,7 @@ class Settings(Model):
     web: WebSettings = WebSettings()
     accounts: list[Account] = []
     leases: LeaseSettings = LeaseSettings()
+    invitations: InvitationSettings = InvitationSettings()
 
     def account(self, name: str) -> Account | None:
         return next((a for a in self.accounts if a.name == name), None)

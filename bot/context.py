@@ -13,9 +13,9 @@ from datetime import datetime, timedelta
 from random import Random
 from typing import Any, Protocol
 
-from bot import audit, roster, state
-from bot.actions import AcceptFriend, Action, Dm, Invite, Kick, Say
-from bot.adapters.base import GroupInfo
+from bot import audit, friendships, invitations, roster, state
+from bot.actions import AcceptFriend, Action, Card, Dm, GroupQr, Invite, Kick, Say
+from bot.adapters.base import GatewayError, GroupInfo
 from bot.clock import Clock
 from bot.events import (
     Event,
@@ -78,6 +78,18 @@ class Core(Protocol):
 
     @property
     def self_id(self) -> str: ...
+
+    @property
+    def account(self) -> str | None: ...
+
+    @property
+    def invitations_by_card(self) -> bool:
+        """bot.yaml `invitations.not_friend` is `card` (else `qr`)."""
+        ...
+
+    def invitation_text(self, how: str, values: Mapping[str, str]) -> str:
+        """bot.yaml `invitations.qr_text` or `card_text`, filled in."""
+        ...
 
     def contact_name(self, member_id: str) -> str: ...
 
@@ -163,6 +175,11 @@ class Context:
     @property
     def admins(self) -> Sequence[str]:
         return self._core.admins
+
+    @property
+    def account(self) -> str:
+        """This bot's account, of several sharing the database ('' when it is the only one)."""
+        return self._core.account or ""
 
     def is_admin(self, member_id: str) -> bool:
         return member_id in self._core.admins
@@ -295,6 +312,55 @@ class Context:
 
     def invite(self, group: str, member: str) -> None:
         self.actions.append(Invite(group, member))
+
+    async def invite_into(self, group: GroupInfo, member: str) -> invitations.How:
+        """Get `member` into `group` the way WeChat allows (bot/invitations.py): the account
+        serving the group invites them if they are its friend; else they get the group's QR
+        code or that account's card, with a text (bot.yaml `invitations`), from this account:
+        privately if they are its friend, else here, mentioning them. Either way the join is
+        awaited (the funnel records it); how it went is returned."""
+        mine = await self._my_friend(member)
+        found = await invitations.plan(self.store, group.id, member, me=self._core.account,
+                                       my_friend=mine, card=self._core.invitations_by_card,
+                                       own=(self.bot_id, self._core.contact_name(self.bot_id)))
+        await invitations.record(self.store, member, group.id, found, self.now)
+        if found.how is invitations.How.INVITE:
+            self.invite(group.id, member)
+            return found.how
+        values = {"member": await self.name(member), "group": group.topic}
+        privately = mine or self.group is None
+        where: dict[str, str] = {"to": member} if privately else {"group": self.scope}
+        action: Action
+        if found.how is invitations.How.CARD:
+            values["account"] = clean(found.name)
+            action = Card(found.card, **where)
+        else:
+            if found.account != self.account:
+                await invitations.want_qr(self.store, group.id, found.account, self.now)
+            action = GroupQr(group.id, **where)
+        text = self._core.invitation_text(found.how.value, values)
+        if privately:
+            self.dm(member, text)
+        else:
+            self.say(text, (member,))
+        self.actions.append(action)
+        return found.how
+
+    async def _my_friend(self, member: str) -> bool:
+        """Whether the member is this account's friend: they wrote to it privately now
+        (strangers cannot), it is recorded, or the platform says so (recorded then)."""
+        event = self.event
+        if isinstance(event, Message) and event.group is None and event.sender.id == member:
+            return True
+        if await friendships.is_friend(self.store, self.account, member):
+            return True
+        try:
+            friend = await self._core.is_friend(member)
+        except GatewayError:
+            return False
+        if friend:
+            await friendships.add(self.store, self.account, member, self.now)
+        return friend
 
     def accept_friend(self, contact: str, request: str = "") -> None:
         self.actions.append(AcceptFriend(contact, request or contact))

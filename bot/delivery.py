@@ -20,8 +20,18 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bot import audit, bulk
-from bot.actions import AcceptFriend, Action, Dm, Invite, Kick, RenameGroup, Say
+from bot import audit, bulk, friendships, invitations
+from bot.actions import (
+    AcceptFriend,
+    Action,
+    Card,
+    Dm,
+    GroupQr,
+    Invite,
+    Kick,
+    RenameGroup,
+    Say,
+)
 from bot.adapters.base import Disconnected, Gateway, GatewayError, RateLimited, Refused, Uncertain
 from bot.governor import ACCOUNT, Governor
 from bot.media import Attachment, find
@@ -34,6 +44,9 @@ log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
 HOLD = timedelta(seconds=1)  # how often the first action tries while the platform is away
+
+
+MESSAGES = (Say, Dm, Card, GroupQr)  # what is sent at most once
 
 
 def backoff(attempts: int) -> timedelta:
@@ -84,7 +97,7 @@ class Delivery:
 
     async def _deliver(self, item: Queued, now: datetime, admins: Sequence[str]) -> None:
         action = item.action
-        if item.uncertain and isinstance(action, (Say, Dm)):
+        if item.uncertain and isinstance(action, MESSAGES):
             log.warning("%s was going out when the bot stopped; not sent again", action)
             await self._record(now, action, "uncertain", "the bot stopped while sending it")
             await self._done(item, now, "uncertain")
@@ -93,6 +106,14 @@ class Delivery:
             file = self._attachment(action)
         except Refused as exc:  # nothing went to WeChat: no budget spent
             await self._failed(item, now, exc, admins)
+            return
+        try:
+            code = await self._qr_code(action, now)
+        except Disconnected:
+            await self.outbox.hold(item, now + HOLD)
+            return
+        except GatewayError as exc:  # no QR code yet: nothing went to WeChat, no budget spent
+            await self._retry(item, now, exc, verify=False)
             return
         try:
             if (item.verify or item.uncertain) and await self._already_done(action):
@@ -105,7 +126,7 @@ class Delivery:
                 self.outbox.forget(item)
                 return
             await self.outbox.sending(item)
-            await _send(self.gateway, action, file)
+            await _send(self.gateway, action, file, code)
         except Disconnected as exc:
             if await self.outbox.hold(item, now + HOLD):
                 log.warning("the platform is away (%s); %d actions wait for it", exc,
@@ -122,6 +143,8 @@ class Delivery:
         await self.outbox.sent(item, now)
         await self.governor.sent(item, now)
         await self.governor.ok(action)
+        if isinstance(action, AcceptFriend):  # for the other accounts (bot/friendships.py)
+            await friendships.add(self.store, self.outbox.account, action.contact, now)
         await self._done(item, now, "sent")
         self._metrics.sent(action.kind)
 
@@ -157,7 +180,7 @@ class Delivery:
                 await self.outbox.put(Dm(admin, f"[groupbot] could not {action.kind} "
                                                 f"{_describe(action)}: {exc}"), admins=admins)
             return
-        if isinstance(exc, Uncertain) and isinstance(action, (Say, Dm)):
+        if isinstance(exc, Uncertain) and isinstance(action, MESSAGES):
             log.warning("%s may or may not have gone (%s); not sent again", action, exc)
             await self._record(now, action, "uncertain", str(exc))
             await self._done(item, now, "uncertain")
@@ -179,6 +202,14 @@ class Delivery:
         log.warning("sending %s failed (%s); again in %s, the others meanwhile", action, exc,
                     delay)
         await self.outbox.retry(item, now + delay, verify=verify)
+
+    async def _qr_code(self, action: Action, now: datetime) -> str:
+        """The QR code a GroupQr sends: kept by the account serving its group, or this
+        account's own (bot/invitations.py); GatewayError (tried again) while there is none."""
+        if not isinstance(action, GroupQr):
+            return ""
+        return await invitations.qr_for(self.store, self.gateway, action.room,
+                                        self.outbox.account, now)
 
     def _attachment(self, action: Action) -> Attachment | None:
         """The content file an image or file send names, as it is now."""
@@ -220,7 +251,7 @@ class Delivery:
                            "outbox", f"{detail} ({_describe(action)})")
 
 
-async def _send(gw: Gateway, action: Action, file: Attachment | None) -> None:
+async def _send(gw: Gateway, action: Action, file: Attachment | None, code: str) -> None:
     match action:
         case Say(group, text, mentions):
             await (gw.send_file(group, file) if file else gw.send_text(group, text, mentions))
@@ -234,6 +265,10 @@ async def _send(gw: Gateway, action: Action, file: Attachment | None) -> None:
             await gw.accept_friend(request)
         case RenameGroup(group, topic):
             await gw.set_topic(group, topic)
+        case Card(card, to, group):
+            await gw.send_card(group or to, card)
+        case GroupQr(_, to, group):
+            await gw.send_qr(group or to, code)
 
 
 def _describe(action: Action) -> str:

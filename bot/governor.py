@@ -35,7 +35,7 @@ from datetime import datetime, timedelta
 from random import Random
 
 from bot import audit
-from bot.actions import Action
+from bot.actions import Action, Card
 from bot.adapters.base import Disconnected, GatewayError, RateLimited
 from bot.config import Budget, GovernorSettings, OutboxSettings
 from bot.metrics import Metrics
@@ -47,17 +47,24 @@ from bot.times import stamp, unstamp
 ACCOUNT = "*"  # the pause key that holds every kind
 MINUTE, HOUR, DAY = timedelta(minutes=1), timedelta(hours=1), timedelta(days=1)
 
+FILES = "files"  # what an image or file spends, in a group or private chat alike
 # The budget each action kind spends.
 BUDGET_OF: dict[str, str] = {
     "say": "group_messages", "rename_group": "group_messages", "dm": "private_messages",
     "accept_friend": "friend_accepts", "invite": "invitations", "kick": "removals",
+    "card": "private_messages", "group_qr": FILES,  # a card in a group: group_messages
 }
-FILES = "files"  # what an image or file spends, in a group or private chat alike
 
 
 def budget_of(action: Action) -> str:
-    """The budget `action` spends: an image or file its own, else its kind's."""
-    return FILES if getattr(action, "file", "") else BUDGET_OF[action.kind]
+    """The budget `action` spends: an image or file its own, a contact card posted in a
+    group the group messages', else its kind's."""
+    if getattr(action, "file", ""):
+        return FILES
+    if isinstance(action, Card) and action.group:
+        return "group_messages"
+    return BUDGET_OF[action.kind]
+
 
 MIGRATIONS: Sequence[str] = (
     """

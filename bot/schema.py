@@ -2,14 +2,26 @@
 moderation's (bot/moderation.py), the outbox's, the send governor's (bot/governor.py), the
 activity history's (bot/activity.py), the web console's secret (bot/web/links.py), the
 broadcasts' and moves' (bot/bulk.py), the accounts' leases and handed commands
-(bot/leases.py, bot/commands.py) and each registered handler's own tables. A store opened
-with it has every table, so no module asks whether another's table exists."""
+(bot/leases.py, bot/commands.py), who is whose friend and the invitations waiting for a
+join (bot/friendships.py, bot/invitations.py) and each registered handler's own tables. A
+store opened with it has every table, so no module asks whether another's table exists."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot import activity, bindings, bulk, commands, governor, leases, moderation, outbox
+from bot import (
+    activity,
+    bindings,
+    bulk,
+    commands,
+    friendships,
+    governor,
+    invitations,
+    leases,
+    moderation,
+    outbox,
+)
 from bot.handler import Registry
 from bot.web import links
 
@@ -21,6 +33,8 @@ def migrations(registry: Registry) -> dict[str, Sequence[str]]:
                                        "bindings": bindings.MIGRATIONS,
                                        "activity": activity.MIGRATIONS, "web": links.MIGRATIONS,
                                        "bulk": bulk.MIGRATIONS, "leases": leases.MIGRATIONS,
-                                       "commands": commands.MIGRATIONS}
+                                       "commands": commands.MIGRATIONS,
+                                       "friendships": friendships.MIGRATIONS,
+                                       "invitations": invitations.MIGRATIONS}
     found |= {name: cls.migrations for name, cls in registry.items() if cls.migrations}
     return found

@@ -257,6 +257,11 @@ def _show(record: Record) -> None:
         print(f"{t} [{record['group']}] bot: {mentions + ' ' if mentions else ''}{record['text']}")
     elif kind == "dm":
         print(f"{t} [dm -> {record['to']}] bot: {record['text']}")
+    elif kind in ("card", "group_qr"):
+        where = record["group"] if "group" in record else f"dm -> {record['to']}"
+        shown = (f"[名片 {record['name']}]" if kind == "card"
+                 else f"[群二维码 {record.get('topic', record['room'])}]")
+        print(f"{t} [{where}] bot: {shown}")
     else:
         details = " ".join(f"{k}={v}" for k, v in record.items() if k not in ("t", "action"))
         print(f"{t} *** {kind} {details}")

@@ -3,8 +3,12 @@
 WeChat shows the bot a request with the asker's greeting ("我想做倾听者"). With
 `accept: keywords` the bot accepts when the greeting contains one of `keywords`; with
 `all` it accepts every request, with `none` it leaves every request to a person. Each
-decision is written to the audit log. A contact is accepted once: a repeated request, or
-the same request reported twice, is not accepted or greeted again.
+decision is written to the audit log. A contact is accepted once by each account: a
+repeated request, or the same request reported twice, is not accepted or greeted again.
+
+Someone who was sent this account's contact card to get into a group (bot/invitations.py:
+they were not its friend) is accepted whatever their greeting, and invited into that group
+once the acceptance went.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from typing import Annotated
 
 from pydantic import model_validator
 
+from bot import invitations
 from bot.config import Template, TemplateText, placeholders
 from bot.context import Context
 from bot.events import FriendRequest
@@ -52,16 +57,22 @@ class Friends(Handler[Config]):
 
     async def handle(self, event: FriendRequest, ctx: Context) -> Flow:
         contact = event.contact
-        if await ctx.get("accepted", member=contact.id) is not None:
+        accepted = f"accepted@{ctx.account}" if ctx.account else "accepted"  # per account
+        if await ctx.get(accepted, member=contact.id) is not None:
             return STOP
-        if not self._wanted(event.hello):
+        waiting = await invitations.waiting_for(ctx.store, ctx.account, contact.id)
+        if not waiting and not self._wanted(event.hello):
             await self._ignore(event, ctx)
             return CONTINUE
-        await ctx.set("accepted", stamp(ctx.now), member=contact.id)
-        await ctx.audit("friend_accepted", contact.id, f"hello: {event.hello}")
+        await ctx.set(accepted, stamp(ctx.now), member=contact.id)
+        await ctx.audit("friend_accepted", contact.id, f"hello: {event.hello}"
+                        + (f"; sent this account's card for {', '.join(waiting)}"
+                           if waiting else ""))
         ctx.accept_friend(contact.id, event.request)
         if self.config.greeting is not None:
             ctx.dm(contact.id, self.config.greeting.render({"member": contact.name}))
+        for group in waiting:  # they added this account to be invited: it goes once accepted
+            ctx.invite(group, contact.id)
         return STOP
 
     def _wanted(self, hello: str) -> bool:

@@ -2,7 +2,9 @@
 
 A stage is a group type. A member reaches a stage when they join a group of that type, by
 whatever way they got there (the sign-up keyword's invitation, the quiz's promotion, an
-operator adding them by hand), so the stage is recorded in this one place. Each member's
+operator adding them by hand), so the stage is recorded in this one place. A member sent a
+group's QR code or an account's card instead of an invitation (bot/invitations.py) moves on
+only with that join too, which settles the invitation. Each member's
 first arrival at each stage is kept with its date and group; the current stage is the
 furthest one reached. The quiz (handlers/quiz.py) keeps the test results; the reports
 (bot/report.py) take the stage order from this handler's config.
@@ -14,6 +16,7 @@ from datetime import datetime
 
 from pydantic import Field, field_validator
 
+from bot import invitations
 from bot.context import Context
 from bot.events import MemberJoined
 from bot.handler import CONTINUE, Flow, Handler, HandlerConfig
@@ -56,6 +59,7 @@ class Funnel(Handler[Config]):
             " ON CONFLICT (member, stage) DO NOTHING",
             [(m.id, ctx.group.type, ctx.scope, stamp(ctx.now))
              for m in event.members if m.id != ctx.bot_id])
+        await invitations.joined(ctx.store, ctx.scope, [m.id for m in event.members])
         return CONTINUE
 
 

@@ -15,7 +15,9 @@ recruitment group, then "报名" in the recruitment group -> an internship group
 - Every decision goes to the audit log: invite, invite_already, invite_full.
 
 On WeChat an invitation is a card the member accepts; the join that follows is reported
-like any other, so the target group's welcome greets them.
+like any other, so the target group's welcome greets them. WeChat invites only friends: the
+account serving the target group invites its friends, anyone else gets the group's QR code
+or that account's contact card (bot/invitations.py, bot.yaml `invitations`).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from bot.config import Duration, Template, TemplateText, placeholders
 from bot.context import Context
 from bot.events import Kind, Message
 from bot.handler import CONTINUE, STOP, Flow, Handler, HandlerConfig
+from bot.invitations import How
 from bot.text import WordMatcher, normalize, strip_mentions
 
 Reply = Annotated[TemplateText, placeholders("member", "group")]
@@ -91,10 +94,12 @@ class Invite(Handler[Config]):
                 {**values, "id": sender.id, "type": ctx.type_title(self.config.to)}))
             ctx.reply(self.config.full.render(values), mention=self.config.mention)
             return STOP
-        await ctx.audit("invite", sender.id, f"to {room.id} ({room.topic})")
-        ctx.invite(room.id, sender.id)
-        ctx.reply(self.config.invited.render({**values, "group": room.topic}),
-                  mention=self.config.mention)
+        how = await ctx.invite_into(room, sender.id)
+        await ctx.audit("invite", sender.id, f"to {room.id} ({room.topic})"
+                        + ("" if how is How.INVITE else f" by its {how.value}"))
+        if how is How.INVITE:  # else the QR code or card came with a text of its own
+            ctx.reply(self.config.invited.render({**values, "group": room.topic}),
+                      mention=self.config.mention)
         return STOP
 
     async def _group_of(self, ctx: Context, member: str) -> str | None:

@@ -30,6 +30,7 @@ from bot.config import ContentFile, Duration, Model, Template, TemplateText, pla
 from bot.context import Context
 from bot.events import Member, MemberLeft, Message, Tick
 from bot.handler import CONTINUE, STOP, Flow, Handler, HandlerConfig
+from bot.invitations import How
 from bot.sanitize import Safe
 from bot.store import Reader
 from bot.text import WordMatcher, normalize, strip_mentions
@@ -333,9 +334,10 @@ class QuizHandler(Handler[Config]):
             ctx.tell_admins(f"[groupbot] {name}（{member}）以 {score} 分通过考核，"
                             f"但没有 {self.config.promote_to} 群有空位，请手动拉群。")
             return self.config.texts.no_room.render({"score": score})
-        ctx.invite(target.id, member)
+        how = await ctx.invite_into(target, member)  # or its QR code, or a card
         await ctx.audit("invite", member, f"passed {self.config.file.path} with {score}; "
-                                          f"invited to {target.id}")
+                                          f"invited to {target.id}"
+                                          + ("" if how is How.INVITE else f" ({how.value})"))
         return self.config.texts.passed.render({"score": score, "group": target.topic})
 
     async def _failed(self, ctx: Context, member: str, score: int) -> str:

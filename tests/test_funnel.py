@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from harness import SHIPPED, Harness, write_config
 
-from bot import config, report
+from bot import config, invitations, report
 from bot.yamlfile import InputError
 from handlers import REGISTRY
 
@@ -46,6 +46,7 @@ async def _take_quiz(h: Harness, member: str, answers: list[str], group: str = "
 
 async def test_a_member_moves_through_the_stages_as_they_join_groups(tmp_path: Path) -> None:
     async with Harness(SHIPPED, tmp_path, groups=GROUPS) as h:
+        h.world.friends.add("dave")  # WeChat invites only friends
         await h.join("r1", "dave")
         await h.advance("1h")
         await h.say("r1", "dave", "报名")          # the invite handler's sign-up keyword
@@ -58,6 +59,29 @@ async def test_a_member_moves_through_the_stages_as_they_join_groups(tmp_path: P
         assert row["recruitment_at"].startswith("2026-11-23T09:00")
         assert row["internship_at"].startswith("2026-11-23T10:00")
         assert row["internship_group"] == "i1"
+
+
+async def test_a_member_who_is_no_friend_gets_the_qr_code_and_the_stage_waits_for_the_join(
+        tmp_path: Path) -> None:
+    async with Harness(SHIPPED, tmp_path, groups=GROUPS) as h:
+        await h.join("r1", "dave")  # dave is no friend of the bot: it cannot invite him
+        await h.advance("1h")
+        await h.say("r1", "dave", "报名")
+        await h.advance("1m")
+        assert h.actions("invite") == []
+        [text, qr] = [r for r in h.world.sent if r.get("group") == "r1"
+                      and r["action"] in ("say", "group_qr")][-2:]
+        assert text["mentions"] == ["dave"] and "二维码" in text["text"]
+        assert "Listener Internship 01" in text["text"]
+        assert {k: qr[k] for k in ("action", "group", "room")} == {
+            "action": "group_qr", "group": "r1", "room": "i1"}
+        assert (await _funnel_rows(h, tmp_path))["dave"]["stage"] == "recruitment"
+        [(member, group, _, how, _)] = await invitations.pending(h.bot.store)
+        assert (member, group, how) == ("dave", "i1", "qr")
+        await h.advance("1h")
+        await h.join("i1", "dave")  # he scanned it
+        assert (await _funnel_rows(h, tmp_path))["dave"]["stage"] == "internship"
+        assert await invitations.pending(h.bot.store) == []
 
 
 async def test_a_stage_keeps_the_date_it_was_first_reached(tmp_path: Path) -> None:
@@ -89,6 +113,7 @@ def test_a_stage_listed_twice_is_a_config_error(tmp_path: Path) -> None:
 
 async def test_full_marks_invite_to_an_official_group_and_congratulate(tmp_path: Path) -> None:
     async with Harness(SHIPPED, tmp_path, groups=GROUPS) as h:
+        h.world.friends.add("dave")
         await _take_quiz(h, "dave", RIGHT)
         asked = [m[1] for t in _told(h, "dave") if (m := re.search(r"第 (\d)/5 题", t))]
         assert asked == ["1", "2", "3", "4", "5"]
@@ -174,6 +199,7 @@ async def test_after_the_last_attempt_the_candidate_is_sent_to_the_operators(
 
 async def test_someone_who_passed_is_not_tested_again(tmp_path: Path) -> None:
     async with Harness(SHIPPED, tmp_path, groups=GROUPS) as h:
+        h.world.friends.add("dave")
         await _take_quiz(h, "dave", RIGHT)
         await h.say("i1", "dave", "开始考试")
         await h.advance("5s")

@@ -18,7 +18,9 @@ GROUPS = {"r1": "Listener Recruitment 01", "r2": "Listener Recruitment 02",
 
 
 async def _started(h: Harness, **extra: list[str]) -> None:
-    """Fill groups with extra members, then let the bot take its first look at them."""
+    """Fill groups with extra members, then let the bot take its first look at them; carol
+    and dave are the bot's friends (WeChat invites only friends)."""
+    h.world.friends.update({"carol", "dave"})
     for group, members in extra.items():
         h.world.join(group, members)
     await h.advance("1s")

@@ -73,3 +73,10 @@ def test_images_and_files_show_as_such(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "[r1] bot: [图片 poster.png]" in result.stdout
     assert "[r1] bot: [文件 recruitment.pdf]" in result.stdout
+
+
+def test_a_group_qr_code_shows_as_such(tmp_path: Path) -> None:
+    # zoe is no friend of the bot (not in simulator.contacts): she gets i1's QR code in r1
+    result = _run(_deployment(tmp_path), "/join zoe", "/as zoe", "我要报名", "/wait 1m")
+    assert result.returncode == 0, result.stderr
+    assert "[r1] bot: [群二维码 Listener Internship 01 实习群]" in result.stdout

@@ -77,6 +77,23 @@ class Gateway(Protocol):
 
     async def accept_friend(self, request: str) -> None: ...
 
+    async def send_card(self, chat: str, contact: str) -> None:
+        """Send `contact`'s contact card in a chat: a group, or a contact's private chat."""
+        ...
+
+    async def group_qr(self, group: str) -> str:
+        """The group's QR code, as the text its image encodes (WeChat: valid for 7 days);
+        Refused when the bot is not in the group."""
+        ...
+
+    async def send_qr(self, chat: str, code: str) -> None:
+        """Send a QR code image of `code` in a chat (a group, or a private chat)."""
+        ...
+
+    async def friend_list(self) -> list[str]:
+        """The bot's friends (its contact list): whom it may write to and invite."""
+        ...
+
     async def set_topic(self, group: str, topic: str) -> None:
         """Rename the group (WeChat: Refused unless the bot may edit the group's name)."""
         ...

@@ -17,6 +17,7 @@ from bot.events import Event, GroupRenamed, Member, MemberJoined, MemberLeft
 from bot.media import Attachment
 
 Record = dict[str, Any]
+QR_PREFIX = "https://weixin.qq.com/g/"  # a simulated group QR code: this and the group's id
 
 
 @dataclass
@@ -137,6 +138,25 @@ class Simulator:
 
     async def is_friend(self, contact: str) -> bool:
         return contact in self.friends
+
+    async def friend_list(self) -> list[str]:
+        return sorted(self.friends)
+
+    async def send_card(self, chat: str, contact: str) -> None:
+        where = {"group": chat} if chat in self.rooms else {"to": chat}
+        self._record({"action": "card", **where, "card": contact,
+                      "name": self.name_of(contact)})
+
+    async def group_qr(self, group: str) -> str:
+        if group not in self.rooms:
+            raise Refused(f"the bot is not in {group}: no QR code")
+        return f"{QR_PREFIX}{group}"
+
+    async def send_qr(self, chat: str, code: str) -> None:
+        where = {"group": chat} if chat in self.rooms else {"to": chat}
+        room = code.removeprefix(QR_PREFIX)
+        topic = {"topic": self.rooms[room].topic} if room in self.rooms else {}
+        self._record({"action": "group_qr", **where, "room": room, **topic})
 
     async def set_topic(self, group: str, topic: str) -> None:
         sim = self.group(group)

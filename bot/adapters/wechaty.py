@@ -29,6 +29,7 @@ from grpclib.client import Channel  # noqa: E402
 from grpclib.const import Status  # noqa: E402
 from grpclib.exceptions import GRPCError, StreamTerminatedError  # noqa: E402
 from wechaty_grpc.wechaty import PuppetStub  # noqa: E402
+from wechaty_grpc.wechaty import puppet as puppet_pb  # noqa: E402
 from wechaty_puppet import (  # noqa: E402
     EventErrorPayload,
     EventFriendshipPayload,
@@ -174,6 +175,15 @@ class _ServiceConnection(PuppetService):
         self.channel = Channel(host=host, port=port)
         self.channel._authority = self.options.token  # how the gateway receives the token
         self._puppet_stub = PuppetStub(self.channel)
+
+    async def room_qr_code(self, room_id: str) -> str:
+        # The library's own leaves the room id out of the request (its generated stub takes
+        # no parameter), so the gateway would not know which group: send it as the proto
+        # defines RoomQRCodeRequest.
+        response = await self.puppet_stub._unary_unary(
+            "/wechaty.Puppet/RoomQRCode", puppet_pb.RoomQrCodeRequest(id=room_id),
+            puppet_pb.RoomQrCodeResponse)
+        return str(response.qrcode)
 
     async def _listen_for_event(self) -> None:
         # The library decodes every event inside its one loop over the gRPC stream: an event
@@ -666,6 +676,42 @@ class WechatyGateway:
             return
         await self._act(f"inviting {member} to {group}", self._online().room_add(group, member),
                         sends=True)
+
+    async def send_card(self, chat: str, contact: str) -> None:
+        await self._act(f"sending the card of {contact} to {chat}",
+                        self._online().message_send_contact(contact_id=contact,
+                                                            conversation_id=chat),
+                        sends=True)
+
+    async def group_qr(self, group: str) -> str:
+        code = str(await self._act(f"getting the QR code of {group}",
+                                   self._online().room_qr_code(group)))
+        if not code:
+            raise Refused(f"the gateway gave no QR code for {group}")
+        return code
+
+    async def send_qr(self, chat: str, code: str) -> None:
+        """The QR code as a FileBox of its text (boxType QRCode): the gateway draws the image."""
+        await self._act(f"sending a QR code to {chat}",
+                        self._online().message_send_file(chat, FileBox.from_qr_code(code)),
+                        sends=True)
+
+    async def friend_list(self) -> list[str]:
+        """The contacts whose payload says `friend` (the contact list also holds strangers
+        met in groups)."""
+        ids = await self._act("listing the contacts", self._online().contact_list())
+        limit = asyncio.Semaphore(NAME_LOOKUPS)
+
+        async def friend(contact: str) -> str | None:
+            async with limit:
+                try:
+                    payload = await self._connected().contact_payload(contact)
+                except Exception as exc:
+                    log.debug("no contact payload for %s: %s", contact, _explain(exc))
+                    return None
+                return contact if payload.friend else None
+
+        return [c for c in await asyncio.gather(*(friend(i) for i in ids)) if c]
 
     async def accept_friend(self, request: str) -> None:
         await self._act(f"accepting the friend request {request}",

@@ -17,7 +17,7 @@ from typing import Any
 from grpclib.const import Cardinality, Handler, Status
 from grpclib.exceptions import GRPCError
 from grpclib.server import Server, Stream
-from puppet import Driver, World
+from puppet import QR_BOX, Driver, World
 from wechaty_grpc.wechaty import puppet as pb
 
 # the gateway speaks TypeScript wechaty-puppet numbering; the Python client remaps it
@@ -115,6 +115,10 @@ class FakeGateway(Driver):
                                 pb.MessageSendTextResponse),
             "MessageSendFile": (self._send_file, pb.MessageSendFileRequest,
                                 pb.MessageSendFileResponse),
+            "MessageSendContact": (self._send_contact, pb.MessageSendContactRequest,
+                                   pb.MessageSendContactResponse),
+            "RoomQRCode": (self._room_qr, pb.RoomQrCodeRequest, pb.RoomQrCodeResponse),
+            "ContactList": (self._contact_list, pb.ContactListRequest, pb.ContactListResponse),
             "RoomAdd": (self._room_add, pb.RoomAddRequest, pb.RoomAddResponse),
             "RoomDel": (self._room_del, pb.RoomDelRequest, pb.RoomDelResponse),
             "FriendshipPayload": (self._friendship, pb.FriendshipPayloadRequest,
@@ -192,10 +196,26 @@ class FakeGateway(Driver):
         # the file is a FileBox as JSON, as the gateway's FileBox.fromJSON reads it: a
         # base64 box is {"boxType" (or "type"): 1, "base64": ..., "name": ...}
         box = json.loads(r.filebox)
+        if box.get("boxType") == QR_BOX:  # a QR code the gateway draws from its text
+            return pb.MessageSendFileResponse(id=self.world.send_qr(r.conversation_id,
+                                                                    box["qrCode"]))
         if box.get("type", box.get("boxType")) != 1:
             raise GRPCError(Status.INVALID_ARGUMENT, f"not a base64 FileBox: {r.filebox[:200]}")
         return pb.MessageSendFileResponse(id=self.world.send_file(
             r.conversation_id, box["name"], base64.b64decode(box["base64"], validate=True)))
+
+    def _send_contact(self, r: pb.MessageSendContactRequest) -> pb.MessageSendContactResponse:
+        return pb.MessageSendContactResponse(id=self.world.send_card(r.conversation_id,
+                                                                     r.contact_id))
+
+    def _room_qr(self, r: pb.RoomQrCodeRequest) -> pb.RoomQrCodeResponse:
+        # the real gateway needs the group's id: python-wechaty's own call leaves it out
+        if not r.id:
+            raise GRPCError(Status.INVALID_ARGUMENT, "RoomQRCode: no room id")
+        return pb.RoomQrCodeResponse(qrcode=self.world.room_qr_code(r.id))
+
+    def _contact_list(self, r: pb.ContactListRequest) -> pb.ContactListResponse:
+        return pb.ContactListResponse(ids=list(self.world.contacts))
 
     def _room_add(self, r: pb.RoomAddRequest) -> pb.RoomAddResponse:
         self.world.room_add(r.id, r.contact_id)

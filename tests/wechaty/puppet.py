@@ -37,8 +37,11 @@ from wechaty_puppet import (
     UrlLinkPayload,
 )
 
+QR_PREFIX = "https://weixin.qq.com/g/fake-"  # a fake group QR code: this and the group's id
 BOT_ID = "wxid_bot"
 BOT_NAME = "Helper"
+
+QR_BOX = 3  # a FileBox's boxType when it is a QR code the gateway draws (qrCode: its text)
 
 # the message kinds a test writes, as wechaty-grpc's MessageType (what the Python side sees)
 MESSAGE_TYPES = {
@@ -140,6 +143,24 @@ class World:
 
     def room_invitation_accept(self, invitation_id: str) -> None:
         self.sent.append({"action": "accept_invitation", "invitation": invitation_id})
+
+    def send_card(self, conversation: str, contact: str) -> str:
+        """A contact card, shown as WeChat shows it: [名片 Name]."""
+        self.sent.append({"action": "card", "to": conversation, "card": contact,
+                          "shown": f"[名片 {self.contacts.get(contact, contact)}]"})
+        return self.new_id("sent")
+
+    def room_qr_code(self, room_id: str) -> str:
+        """The group's QR code (what its image encodes); only for a group the bot is in."""
+        return f"{QR_PREFIX}{self.rooms[room_id].id}"
+
+    def send_qr(self, conversation: str, code: str) -> str:
+        """A QR code image the gateway draws from `code`: [群二维码 Topic] for a group's."""
+        room = self.rooms.get(code.removeprefix(QR_PREFIX)) if code.startswith(
+            QR_PREFIX) else None
+        self.sent.append({"action": "qr", "to": conversation, "code": code,
+                          "shown": f"[群二维码 {room.topic if room else code}]"})
+        return self.new_id("sent")
 
 
 class Driver:
@@ -279,7 +300,18 @@ class InProcessPuppet(Puppet, Driver):  # type: ignore[misc]  # wechaty_puppet i
 
     async def message_send_file(self, conversation_id: str, file: FileBox) -> str:
         box = json.loads(file.to_json_str())  # what goes over the wire, as the gateway reads it
+        if box["boxType"] == QR_BOX:
+            return self.world.send_qr(conversation_id, box["qrCode"])
         return self.world.send_file(conversation_id, box["name"], base64.b64decode(box["base64"]))
+
+    async def message_send_contact(self, contact_id: str, conversation_id: str) -> str:
+        return self.world.send_card(conversation_id, contact_id)
+
+    async def room_qr_code(self, room_id: str) -> str:
+        return self.world.room_qr_code(room_id)
+
+    async def contact_list(self) -> list[str]:
+        return list(self.world.contacts)
 
     async def room_add(self, room_id: str, contact_id: str) -> None:
         self.world.room_add(room_id, contact_id)
