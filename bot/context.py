@@ -124,6 +124,8 @@ class Core(Protocol):
 
 
 class Context:
+    __slots__ = ("_core", "actions", "bulk", "config", "event", "group", "handler")
+
     def __init__(self, core: Core, event: Event, group: Group | None, handler: str,
                  config: Any) -> None:
         self._core = core

@@ -1,12 +1,17 @@
 """The event path inside one transaction: keep the roster, find the event's group type, and
-run that type's handlers in order, each in its own savepoint, putting the actions of each
-on the outbox as it returns. A handler that raises is undone alone and the others go on; a
-platform failure undoes the whole event."""
+run that type's handlers for the event's kind in order, each in its own savepoint, putting
+the actions of each on the outbox as it returns. A handler that raises is undone alone and
+the others go on; a platform failure undoes the whole event.
+
+Which handlers of a type want an event of a kind (their `events`) is worked out once per
+type, kind and loaded config, not for every event: a handler is never called for an event
+it did not ask for."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import Any
 
 from bot import activity, roster
 from bot.actions import Dm, RenameGroup
@@ -15,7 +20,7 @@ from bot.config import Deployment
 from bot.context import Context, Core, Group
 from bot.events import Event, GroupRenamed, MemberJoined, MemberLeft, MemberRenamed, Message, Tick
 from bot.groups import GroupDirectory
-from bot.handler import STOP
+from bot.handler import STOP, Handler
 from bot.metrics import Metrics
 from bot.outbox import BULK, Outbox
 from bot.sanitize import clean
@@ -33,6 +38,21 @@ class Pipeline:
         self._groups = groups
         self._deployment = deployment
         self._metrics = metrics
+        self._wanted: dict[tuple[str, type[Event]], tuple[Handler[Any], ...]] = {}
+        self._wanted_in: Deployment | None = None  # the config `_wanted` was worked out for
+
+    def wanting(self, deployment: Deployment, type_name: str,
+                kind: type[Event]) -> tuple[Handler[Any], ...]:
+        """The handlers of the type that want events of this kind, in the type's order."""
+        if deployment is not self._wanted_in:  # loaded again: its handlers are new
+            self._wanted, self._wanted_in = {}, deployment
+        key = (type_name, kind)
+        found = self._wanted.get(key)
+        if found is None:
+            found = self._wanted[key] = tuple(
+                handler for handler in deployment.types[type_name].handlers
+                if issubclass(kind, handler.events))
+        return found
 
     async def dispatch(self, event: Event) -> None:
         """Handle the event; the caller holds the transaction."""
@@ -45,23 +65,24 @@ class Pipeline:
             await _track(self._store, event, event.group)
             if group is None:
                 return  # a group no binding matches: the bot stays silent there
-            gtype = deployment.types[group.type]
+            type_name = group.type
         elif deployment.settings.direct is not None:
-            gtype = deployment.types[deployment.settings.direct]
+            type_name = deployment.settings.direct
         else:
             return
-        for handler in gtype.handlers:
-            if not isinstance(event, handler.events):
-                continue
-            if isinstance(event, Tick) and event.handler != handler.name:
+        tick = event.handler if isinstance(event, Tick) else None
+        for handler in self.wanting(deployment, type_name, type(event)):
+            if tick is not None and tick != handler.name:
                 continue
             ctx = Context(self._core, event, group, handler.name, handler.config)
             try:
                 async with self._store.savepoint():
                     flow = await handler.handle(event, ctx)
-                    await self._outbox.put_all(ctx.actions, handler.name,
-                                               deployment.settings.admins)
-                    await self._outbox.put_all(ctx.bulk, BULK)
+                    if ctx.actions:
+                        await self._outbox.put_all(ctx.actions, handler.name,
+                                                   deployment.settings.admins)
+                    if ctx.bulk:
+                        await self._outbox.put_all(ctx.bulk, BULK)
             except GatewayError:
                 raise  # the platform is away: undo the whole event rather than half of it
             except Exception:

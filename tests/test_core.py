@@ -14,7 +14,7 @@ from harness import BOT_YAML, SHIPPED, TZ, Harness, write_config
 
 from bot.actions import Kick
 from bot.context import Context
-from bot.events import Message, Tick
+from bot.events import MemberJoined, Message, Tick
 from bot.handler import CONTINUE, STOP, Flow, Handler, HandlerConfig, Schedule
 from bot.scheduler import cron_trigger
 from bot.store import open_store
@@ -69,7 +69,20 @@ class Ticker(Handler[TickConfig]):
         return CONTINUE
 
 
-REGISTRY: dict[str, Any] = {h.name: h for h in (Echo, Boom, Ticker)}
+class Seen(Handler[EchoConfig]):
+    """Notes the kind of every event it is given; it asks for joins and messages only."""
+
+    name = "seen"
+    events = (MemberJoined, Message)
+    Config = EchoConfig
+    given: ClassVar[list[str]] = []
+
+    async def handle(self, event: MemberJoined | Message, ctx: Context) -> Flow:
+        self.given.append(type(event).__name__)
+        return CONTINUE
+
+
+REGISTRY: dict[str, Any] = {h.name: h for h in (Echo, Boom, Ticker, Seen)}
 
 
 def _config(tmp_path: Path, handlers: str, bot_yaml: str = BOT_YAML) -> Path:
@@ -97,6 +110,18 @@ async def test_stop_ends_the_pipeline(tmp_path: Path) -> None:
         await h.say("r1", "alice", "x")
         await h.advance("5s")
         assert h.texts() == ["x"]
+
+
+async def test_a_handler_gets_only_the_kinds_of_event_it_asks_for(tmp_path: Path) -> None:
+    Seen.given.clear()
+    async with _harness(tmp_path, "  - echo: {}\n  - seen: {}\n") as h:
+        await h.join("r1", "carol")
+        await h.say("r1", "carol", "hi")
+        await h.leave("r1", "carol")
+        await h.join("r1", "dave")
+        await h.advance("5s")
+        assert Seen.given == ["MemberJoined", "Message", "MemberJoined"]
+        assert h.texts() == ["hi"]  # echo (messages only) was never handed a join or a leave
 
 
 async def test_a_group_no_binding_matches_is_left_alone(tmp_path: Path) -> None:
