@@ -100,7 +100,7 @@ def warm() -> None:
         segment.dictionary()
 
 
-def _simplified(text: str) -> str:
+def simplified(text: str) -> str:
     return str(_t2s().convert(text)) if re.search(f"[{_HAN}]", text) else text
 
 
@@ -115,7 +115,7 @@ def skeleton(text: str, unmasked: bool = False) -> tuple[str, list[int]]:
     unmask, simplified Chinese, repeated letters collapsed, then only Latin letters, digits
     and Chinese characters kept ("色 情" -> "色情", "法〇轮〇功" -> "法轮功")."""
     text = text if unmasked else unmask(text)
-    runs = _KEPT_RUN.findall(_collapse(_simplified(text.replace("〇", " "))))
+    runs = _KEPT_RUN.findall(_collapse(simplified(text.replace("〇", " "))))
     starts, at = [], 0
     for run in runs:
         starts.append(at)
@@ -196,8 +196,25 @@ def _boundary(form: str, starts: list[int], at: int) -> bool:
         form[at - 1].isascii() and form[at].isascii())
 
 
+# The most frequent Chinese characters: a listed word is known by one of its rarer ones.
+_COMMON = frozenset("的一是不了人我在有他这个们中来上大为和国地到以说时要就出会可也你对生能而子那得"
+                    "于着下自之年过发后作里用道行所然家种事成方多经么去法学如都同现当没动面起看定天"
+                    "分还进好小部其些主样理心她本前开但因只从想实日")
+_LATIN = re.compile("[a-z]")
+
+
+def _key(form: str) -> str:
+    """One character of a listed form without Latin letters, a rare one where it can: every
+    text that holds the form holds it (`BannedWords.keys`)."""
+    return min(form, key=lambda c: (c.isascii(), c in _COMMON))
+
+
 class BannedWords:
-    """Many listed words, matched in one pass; see the module's docstring."""
+    """Many listed words, matched in one pass; see the module's docstring.
+
+    `keys`: for each listed form without Latin letters (pinyin and Latin words all have
+    some), one of its characters. A text without Latin letters holds a listed word only if
+    its simplified form holds one of the keys (bot/prefilter.py)."""
 
     def __init__(self, words: Iterable[Listed], allow: Iterable[str] = ()) -> None:
         self._automaton = ahocorasick.Automaton()
@@ -216,6 +233,7 @@ class BannedWords:
                     forms.setdefault(pinyin, []).append((listed, True))
         for form, entries in forms.items():
             self._automaton.add_word(form, (form, entries))
+        self.keys = frozenset(_key(form) for form in forms if not _LATIN.search(form))
         self._empty = not forms
         if forms:
             self._automaton.make_automaton()

@@ -365,7 +365,9 @@ def contacts_in(unmasked: str) -> list[Finding]:
 
 
 # Every marker and every spelled-out marker starts with one of these (wxid_ too).
-_MARKER_START = re.compile(f"[{''.join(sorted({m[0] for m in (*_WECHAT_MARKERS, *_QQ_MARKERS)}))}]")
+MARKER_STARTS = "".join(sorted({m[0] for m in (*_WECHAT_MARKERS, *_QQ_MARKERS)}))
+NUMERALS = _CHINESE_NUMERALS  # what counts as a digit of a phone number, besides 0-9 o l i
+_MARKER_START = re.compile(f"[{MARKER_STARTS}]")
 
 
 @lru_cache(maxsize=1024)  # the split-contact detector reads a member's last messages again

@@ -41,7 +41,7 @@ _INVISIBLE = (
 )
 
 
-def _char_class(codepoints: Iterable[int]) -> re.Pattern[str]:
+def char_class(codepoints: Iterable[int]) -> re.Pattern[str]:
     """A regex class of these code points, as ranges: a scan in C, not a lookup a character."""
     ranges: list[list[int]] = []
     for cp in sorted(codepoints):
@@ -53,7 +53,7 @@ def _char_class(codepoints: Iterable[int]) -> re.Pattern[str]:
         re.escape(chr(a)) + ("-" + re.escape(chr(b)) if b > a else "") for a, b in ranges) + "]")
 
 
-_INVISIBLE_CHARS = _char_class(_INVISIBLE)  # few ranges: one of them goes beyond plane 0
+_INVISIBLE_CHARS = char_class(_INVISIBLE)  # few ranges: one of them goes beyond plane 0
 
 
 @lru_cache(maxsize=256)  # pure; most handlers normalize the same message text again
@@ -133,10 +133,10 @@ _CONFUSABLES = {**_small_capitals(), **_confusable_letters()}
 # A regional indicator letter on its own ("🇻 🇽") is a letter; two together are a flag.
 _LONE_INDICATOR = re.compile(
     "(?<![\U0001F1E6-\U0001F1FF])[\U0001F1E6-\U0001F1FF](?![\U0001F1E6-\U0001F1FF])")
-_HAS_DIGIT_STYLE = _char_class(_DIGIT_STYLES)
+_HAS_DIGIT_STYLE = char_class(_DIGIT_STYLES)
 # A class of many ranges is fast only within plane 0 (a bitmap): beyond it, look at each
 # character there (mostly emoji).
-_BMP_CONFUSABLE = _char_class(cp for cp in _CONFUSABLES if cp < 0x10000)
+_BMP_CONFUSABLE = char_class(cp for cp in _CONFUSABLES if cp < 0x10000)
 _ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 
 

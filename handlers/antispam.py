@@ -46,6 +46,7 @@ from bot.moderation import (
     describe,
     unblock,
 )
+from bot.prefilter import Prefilter
 from bot.sanitize import clean
 from bot.store import sqlite_only
 from bot.text import normalize, strip_mentions, unmask
@@ -265,6 +266,7 @@ class Antispam(Handler[Config]):
              for word in (*word_list.words, *(word_list.file.lines() if word_list.file
                                               else ()))],
             allow=[*words.allow, *(words.allow_file.lines() if words.allow_file else ())])
+        self._plain = Prefilter(self._words)
         self._allow = [normalize(domain).strip(".") for domain in config.links.allow]
         self._said: dict[tuple[str, str], list[tuple[float, str]]] = {}
         self._swept: datetime | None = None  # when messages older than an hour last went
@@ -327,7 +329,10 @@ class Antispam(Handler[Config]):
         """Every content detector's offence in this message (links, contacts, words, kinds).
 
         `text` is the message without its mentions. The title and description of a link
-        card, contact card or mini program are its text, read like any other."""
+        card, contact card or mini program are its text, read like any other. Plain chat
+        that none of them can flag is told apart first (bot/prefilter.py)."""
+        if event.kind is Kind.TEXT and self._plain.clean(text):
+            return []
         unmasked = unmask(text)
         found = [*self._links(event, unmasked), *self._contacts(unmasked),
                  *self._banned(unmasked)]

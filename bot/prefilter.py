@@ -1,0 +1,57 @@
+"""Message texts that no content detector can flag, told apart in a few scans in C.
+
+antispam reads every message for links, contact details and banned words (bot/contacts.py,
+bot/banned.py): some 20 µs of Python a message. Most chat is Chinese with perhaps a number,
+and cannot hold any of them. `Prefilter.clean(text)` says so for such a text, and the
+detectors are not run; for any other text it says False and they are. It is never True
+for a text a detector flags (tests/test_prefilter.py: the corpora and random texts).
+
+Why a clean text cannot be flagged: it has only the characters of `_SAFE`, so `unmask`
+leaves its characters as they are (Chinese characters, ASCII digits, spaces, and punctuation
+that becomes ASCII ?!,:;) and
+
+- it has no Latin letter, so no e-mail address (a top-level domain is letters), no scheme,
+  no pinyin, no marker in Latin letters and no "o l i" digits;
+- every link and IP address needs a dot, and without Latin letters a dot can only come
+  from 点 or 。 between digits ("1点2"): not in a clean text ("下午3点开会" is);
+- no contact marker can start in it (bot/contacts.py's MARKER_STARTS are not safe) and a
+  phone number needs 11 digits (0-9 or Chinese numerals): a clean text has fewer;
+- its simplified form (as bot/banned.py reads it) holds none of the word lists' keys
+  (BannedWords.keys), so no listed word.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot.banned import BannedWords, simplified
+from bot.contacts import MARKER_STARTS, NUMERALS
+from bot.text import char_class, unmask
+
+# Punctuation that NFKC makes ASCII ?!,:; (or leaves: 、。“”), none of which builds a
+# link, an address or a marker without Latin letters or dots.
+_PUNCTUATION = " \n?!,:;？！，：；、。“”"
+_DIGITS = re.compile(f"[0-9{NUMERALS}]")
+# 点 or 。 between digits (spaces around it): a dot (bot/contacts.py: _WRITTEN_DOT)
+_DOT = re.compile("[0-9][ \n]*[点。][ \n]*[0-9]")
+_PHONE_DIGITS = 11  # the fewest digits of a phone number
+
+
+class Prefilter:
+    """Built with a type's banned words (their keys are not safe characters)."""
+
+    def __init__(self, words: BannedWords) -> None:
+        unsafe = set(MARKER_STARTS) | words.keys
+        safe = [cp for cp in range(0x4E00, 0xA000) if chr(cp) not in unsafe]
+        safe += [ord(c) for c in "0123456789" + _PUNCTUATION if c not in unsafe]
+        self._safe = re.compile(char_class(safe).pattern + "*")
+        self._keys = re.compile(f"[a-z{re.escape(''.join(sorted(words.keys)))}]")
+
+    def clean(self, text: str) -> bool:
+        """True: no link, contact detail or banned word can be found in `text` (a message
+        without its mentions); False: it may hold one, read it in full."""
+        if self._safe.fullmatch(text) is None:
+            return False
+        if len(_DIGITS.findall(text)) >= _PHONE_DIGITS or _DOT.search(text):
+            return False
+        return self._keys.search(simplified(unmask(text))) is None
