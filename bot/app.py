@@ -350,25 +350,25 @@ class Bot:
         except StoreError as exc:  # the database is away: the leases run out meanwhile
             log.error("could not renew the leases: %s", exc)
             return []
-        await self._share_for_invitations(now)
         return taken
 
-    async def _share_for_invitations(self, now: datetime) -> None:
-        """What the other accounts read to invite members (bot/invitations.py): this
-        account's WeChat id and friends (once a login), the types of the groups it serves,
-        and the QR codes they asked for of those groups."""
+    async def _share_for_invitations(self) -> None:
+        """What the other accounts read to invite members (bot/invitations.py), after each
+        lease renewal: this account's WeChat id and friends (once a login; the contact list
+        is read outside the turn, it may be long), the types of the groups it serves, and
+        the QR codes the others asked for of those groups."""
         assert self.leases is not None
         if not self.metrics.is_connected:
             return
         account, me = self.leases.account, self.gateway.self_id
         try:
-            async with self.store.transaction():
-                if self._friends_of != me:
+            friends = await self.gateway.friend_list() if self._friends_of != me else None
+            async with self._turn, self.store.transaction():
+                now = self.clock.now()
+                if friends is not None:
                     await friendships.logged_in(self.store, account, me,
                                                 self.contact_name(me), now)
-                    await friendships.replace(self.store, account,
-                                              await self.gateway.friend_list(), now)
-                    self._friends_of = me
+                    await friendships.replace(self.store, account, friends, now)
                 for group in self.leases.held():  # bound: the others may invite there
                     await self.groups.group(self.store, group, now)
                 await invitations.fetch_wanted(self.store, self.gateway, account,
@@ -376,6 +376,9 @@ class Bot:
             await self.store.flush()
         except (GatewayError, *StoreError) as exc:
             log.warning("could not share this account's friends or QR codes: %s", exc)
+            return
+        if friends is not None:
+            self._friends_of = me
 
     async def _took_over(self, groups: list[str]) -> None:
         """Groups taken over: their jobs planned again (a run missed within its grace is
@@ -466,6 +469,7 @@ class Bot:
             await self._took_over(taken)
         if taken is not None:
             await self._take_commands()
+            await self._share_for_invitations()
         for event in self.followups():
             await self.feed(event)
         if (due := self._backstop_due()) is not None and due <= now:

@@ -7,8 +7,8 @@ decision is written to the audit log. A contact is accepted once by each account
 repeated request, or the same request reported twice, is not accepted or greeted again.
 
 Someone who was sent this account's contact card to get into a group (bot/invitations.py:
-they were not its friend) is accepted whatever their greeting, and invited into that group
-once the acceptance went.
+they were not its friend) is accepted whatever their greeting (unless `accept: none`), and
+invited into that group once the acceptance went.
 """
 
 from __future__ import annotations
@@ -60,7 +60,8 @@ class Friends(Handler[Config]):
         accepted = f"accepted@{ctx.account}" if ctx.account else "accepted"  # per account
         if await ctx.get(accepted, member=contact.id) is not None:
             return STOP
-        waiting = await invitations.waiting_for(ctx.store, ctx.account, contact.id)
+        waiting = [] if self.config.accept is Accept.NONE else await invitations.waiting_for(
+            ctx.store, ctx.account, contact.id)
         if not waiting and not self._wanted(event.hello):
             await self._ignore(event, ctx)
             return CONTINUE

@@ -137,6 +137,12 @@ async def by_card(tmp_path: Path, storage: Path | str) -> AsyncIterator[Accounts
         await made.stop()
 
 
+def _used(a: Accounts, name: str) -> dict[str, int]:
+    """The send budgets account `name` spent today."""
+    return {row.budget: row.day for row in a.bots[name].governor.usage(a.clock.now())
+            if row.day}
+
+
 async def _stage(a: Accounts, member: str) -> dict[str, str]:
     found = await journeys(next(iter(a.bots.values())).store)
     return {stage: group for stage, (group, _) in found.get(member, {}).items()}
@@ -200,6 +206,8 @@ async def test_someone_else_gets_the_groups_qr_code_from_the_account_they_wrote_
     # the code is b's (i1's serving account fetched it); a sends it
     assert [(r["to"], r["room"]) for r in a.sent("a", "group_qr")] == [("alice", "i1")]
     assert await _stage(a, "alice") == {}
+    assert _used(a, "a") == {"private_messages": 1, "files": 1}  # the QR code is an image
+    assert _used(a, "b") == {}  # fetching the code sends nothing
     await a.join("b", "i1", "alice")  # she scanned it: the funnel moves on now
     assert await _stage(a, "alice") == {"internship": "i1"}
     assert await invitations.pending(a.bots["a"].store) == []
@@ -230,3 +238,6 @@ async def test_with_cards_the_member_adds_the_serving_account_which_then_invites
     assert [r["contact"] for r in a.sent("b", "accept_friend")] == ["alice"]
     assert [(r["group"], r["member"]) for r in a.sent("b", "invite")] == [("i1", "alice")]
     assert await _stage(a, "alice") == {"internship": "i1"}  # the simulator joins at once
+    # each send spends the budget of the account that sent it
+    assert _used(a, "a") == {"private_messages": 2}  # the text and the card
+    assert _used(a, "b") == {"friend_accepts": 1, "invitations": 1}
