@@ -346,6 +346,8 @@ class Bot:
                 for group in taken:
                     await self.outbox.adopt(group, self.leases.epoch(group))
                     await self.scheduler.load(group)
+                # what other accounts' processes queued in the groups this one serves
+                await self.outbox.route({g: self.leases.epoch(g) for g in self.leases.held()})
             await self.store.flush()  # another account must see it at once
         except StoreError as exc:  # the database is away: the leases run out meanwhile
             log.error("could not renew the leases: %s", exc)

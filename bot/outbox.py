@@ -16,6 +16,10 @@ What goes next (docs/limits.md, "The outbox"):
 - At most once: an action is marked `sending` before it goes out. After a crash, a message
   in that state is not sent again (audited as uncertain); a removal or invitation is checked
   against the group's member list first (bot/delivery.py).
+- Several accounts (docs/scale.md): an action in a group goes from the account serving the
+  group (its lease holder, bot/leases.py), under that lease. One decided by another account's
+  process (a console broadcast, an invitation into a group it is not serving) is stored with
+  epoch 0 and left to the serving account, which takes it at its next lease renewal (`route`).
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from __future__ import annotations
 import bisect
 import json
 from collections import Counter
-from collections.abc import Callable, Hashable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import IntEnum
@@ -231,9 +235,11 @@ class Outbox:
                 " WHERE account = ? ORDER BY id", (self.account,)):
             if row_id in queued:
                 continue  # queued already (a second load)
-            self._add(Queued(row_id, Action.from_json(json.loads(action)), Priority(prio),
-                             uncertain=state == "sending", after=after,
-                             deferred_since=unstamp(since), epoch=epoch))
+            decided = Action.from_json(json.loads(action))
+            if self._handed(decided, epoch):
+                continue  # the group's serving account takes it (route)
+            self._add(Queued(row_id, decided, Priority(prio), uncertain=state == "sending",
+                             after=after, deferred_since=unstamp(since), epoch=epoch))
         for lane, at in await self._store.all("SELECT lane, at FROM outbox_sent"):
             # an account's lanes are stored as `account|lane`
             account, _, own = lane.partition("|") if "|" in lane else ("", "", lane)
@@ -241,13 +247,37 @@ class Outbox:
                 self._last_sent[own] = datetime.fromisoformat(at)
         self.changed()
 
-    async def adopt(self, group: str, epoch: int) -> None:
-        """The group was taken over: its actions queued by any account go from here, under
-        the new lease (those that were going out when their account stopped are uncertain,
-        as after a restart)."""
+    def _handed(self, action: Action, epoch: int) -> bool:
+        """With several accounts: an action in a group this account did not serve when it
+        was decided (no lease: epoch 0). It is not this process's to send: the account
+        serving the group takes it (`route`) and sends it under its own lease."""
+        return bool(self.account) and epoch == 0 and getattr(action, "group", None) is not None
+
+    async def route(self, epochs: Mapping[str, int]) -> int:
+        """Take the actions handed to the groups this account serves (`epochs`: each
+        group's lease epoch, renewed by the caller in the same transaction, so no other
+        account can hold them meanwhile): they go from here, under those leases, once.
+        How many were taken."""
+        groups = sorted(epochs)
+        handed: set[str] = set()
+        for start in range(0, len(groups), 500):
+            chunk = groups[start:start + 500]
+            handed.update(group for (group,) in await self._store.all(
+                "SELECT DISTINCT grp FROM outbox WHERE epoch = 0 AND grp IN"
+                f" ({', '.join('?' * len(chunk))})", chunk))
+        taken = 0
+        for group in sorted(handed):
+            taken += await self.adopt(group, epochs[group])
+        return taken
+
+    async def adopt(self, group: str, epoch: int) -> int:
+        """The group was taken over (or actions were handed to it): its actions queued by
+        any account go from here, under the lease `epoch` (those that were going out when
+        their account stopped are uncertain, as after a restart). How many were new here."""
         await self._store.execute("UPDATE outbox SET account = ?, epoch = ? WHERE grp = ?",
                                   (self.account, epoch, group))
         mine = {item.id: item for item in self._lanes.get(group, _Lane()).items}
+        new = 0
         for row_id, action, prio, state, after, since in await self._store.all(
                 "SELECT id, action, priority, state, after_id, deferred_since FROM outbox"
                 " WHERE grp = ? ORDER BY id", (group,)):
@@ -257,6 +287,8 @@ class Outbox:
                 self._add(Queued(row_id, Action.from_json(json.loads(action)), Priority(prio),
                                  uncertain=state == "sending", after=after,
                                  deferred_since=unstamp(since), epoch=epoch))
+                new += 1
+        return new
 
     def forget(self, item: Queued) -> None:
         """Its group's lease is lost: the action is left (in the store) to the account that
@@ -273,7 +305,8 @@ class Outbox:
             "INSERT INTO outbox (grp, action, priority, after_id, account, epoch)"
             " VALUES (?, ?, ?, ?, ?, ?)", (action.lane, payload, int(prio), after, self.account,
                                           epoch))
-        self._add(Queued(row_id, action, prio, after=after, epoch=epoch))
+        if not self._handed(action, epoch):
+            self._add(Queued(row_id, action, prio, after=after, epoch=epoch))
         return row_id
 
     async def put_all(self, actions: Iterable[Action], source: str = "",

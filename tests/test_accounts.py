@@ -362,3 +362,45 @@ async def test_consoles_show_their_account_and_hand_actions_to_the_serving_proce
         await client.close()
         for console in consoles.values():
             await console.close()
+
+
+async def test_a_send_queued_for_a_group_another_account_serves_is_sent_by_that_account(
+        accounts: Accounts) -> None:
+    """Outbox routing (docs/scale.md): a's console broadcasts to every recruitment group it
+    is in: r1 (a serves it) and r2 (b serves it, a stands by there). b's process sends in r2,
+    under its lease, once; the job's rows are settled by whoever sent."""
+    from aiohttp.test_utils import TestClient, TestServer
+
+    from bot.web import server
+
+    await accounts.start("b", ("r2",))
+    await accounts.advance(timedelta(seconds=1))
+    a = await accounts.start("a", ("r1", "r2"))
+    await accounts.advance(timedelta(seconds=1))
+    assert [await holder(accounts, g) for g in ("r1", "r2")] == ["a", "b"]
+    console = server.for_bot(a, "token")
+    client = TestClient(TestServer(server.make_app(console)))
+    await client.start_server()
+    bearer = {"Authorization": "Bearer token"}
+    text = "今晚八点直播"
+    try:
+        planned = await client.post("/api/broadcasts", headers=bearer,
+                                    json={"targets": "recruitment", "text": text})
+        assert planned.status == 201
+        job = await planned.json()
+        assert sorted(r["group"] for r in job["rows"] if r["state"] == "planned") == [
+            "r1", "r2"]
+        confirmed = await client.post(f"/api/jobs/{job['id']}/confirm", headers=bearer)
+        assert confirmed.status == 200
+        await accounts.advance(timedelta(seconds=2))
+        assert accounts.texts("r1", "a") == [text]
+        assert accounts.texts("r2") == []  # b takes it at its next renewal
+        await accounts.advance(TAKEOVER / 3)
+        assert accounts.texts("r2", "b") == [text]
+        await accounts.advance(TAKEOVER)
+        assert accounts.texts("r2") == [text]  # once: a never sends it
+        done = await (await client.get(f"/api/jobs/{job['id']}", headers=bearer)).json()
+        assert (done["status"], done["counts"]["sent"]) == ("done", 2)
+    finally:
+        await client.close()
+        await console.close()
