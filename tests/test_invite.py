@@ -169,3 +169,38 @@ async def test_only_text_messages_count(tmp_path: Path) -> None:
 def test_config_mistakes_are_named(tmp_path: Path, invite: str, message: str) -> None:
     with pytest.raises(InputError, match=message):
         Harness(_config(tmp_path, invite), tmp_path)
+
+
+@pytest.mark.parametrize("invitations, message", [
+    ("{not_friend: email}", r"bot.yaml:\d+: invitations.not_friend: Input should be 'qr' or"),
+    ("{qr_text: '{account}'}", r"bot.yaml:\d+: invitations.qr_text: unknown placeholder"),
+    ("{card_text: '{name}'}", r"bot.yaml:\d+: invitations.card_text: unknown placeholder"),
+])
+def test_invitations_mistakes_are_named(tmp_path: Path, invitations: str, message: str) -> None:
+    config = _config(tmp_path, "{words: [报名], to: internship}")
+    bot_yaml = config / "bot.yaml"
+    bot_yaml.write_text(bot_yaml.read_text(encoding="utf-8") + f"invitations: {invitations}\n",
+                        encoding="utf-8")
+    with pytest.raises(InputError, match=message):
+        Harness(config, tmp_path)
+
+
+async def test_with_cards_someone_who_is_no_friend_gets_the_bots_card_where_they_asked(
+        tmp_path: Path) -> None:
+    config = _config(tmp_path, "{words: [报名], to: internship}")
+    bot_yaml = config / "bot.yaml"
+    bot_yaml.write_text(bot_yaml.read_text(encoding="utf-8") + "invitations:\n"
+                        "  not_friend: card\n  card_text: '加「{account}」为好友后进「{group}」'\n",
+                        encoding="utf-8")
+    async with Harness(config, tmp_path, groups=GROUPS) as h:
+        await _started(h)
+        await h.say("r1", "erin", "报名")  # no friend of the bot: it cannot invite her
+        await h.advance("1m")
+        assert h.actions("invite") == []
+        [text] = h.actions("say", group="r1")
+        assert text["mentions"] == ["erin"]
+        assert text["text"] == "加「Helper」为好友后进「Listener Internship 01」"
+        [card] = h.actions("card")
+        assert (card["group"], card["card"]) == ("r1", "bot")
+        rows = await h.bot.store.all("SELECT detail FROM audit WHERE handler='invite'")
+        assert rows == [("to i1 (Listener Internship 01) by its card",)]

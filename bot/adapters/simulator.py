@@ -37,6 +37,7 @@ class Simulator:
         self.bot = bot
         self.contacts = dict(contacts or {})
         self.friends = set(self.contacts)  # the configured contacts, and accepted requests
+        self.contacts.setdefault(bot.id, bot.name)  # the bot's own name (its contact card)
         self.rooms: dict[str, SimGroup] = {}
         self.sent: list[Record] = []
         self.on_action = on_action
