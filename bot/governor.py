@@ -355,7 +355,7 @@ async def status(store: Reader, settings: GovernorSettings, now: datetime) -> li
             "SELECT account, first_seen FROM governor_accounts ORDER BY first_seen"):
         first_seen = unstamp(seen) or now
         used = {budget: (int(hour), int(day)) for budget, hour, day in await store.all(
-            "SELECT budget, sum(at > ?), count(*) FROM governor_sends"
+            "SELECT budget, sum(CASE WHEN at > ? THEN 1 ELSE 0 END), count(*) FROM governor_sends"
             " WHERE account = ? AND at > ? AND at <= ? GROUP BY budget",
             (stamp(now - HOUR), account, stamp(now - DAY), stamp(now)))}
         pauses = {key: (until, int(level)) for key, value, level in await store.all(

@@ -21,7 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
 from bot import cli, config
@@ -193,17 +193,19 @@ class Ran:
     stderr: str
 
 
-def groupbot(*args: str, stdin: str = "", env: Mapping[str, str] | None = None) -> Ran:
+def groupbot(*args: str, stdin: str = "", env: Mapping[str, str] | None = None,
+             stdout: TextIO | None = None) -> Ran:
     """`groupbot ARGS` through its entry point (bot.cli:main) in this process: its exit code,
     stdout and stderr (its log lines included, as `basicConfig` writes them in a process of
     its own), as a subprocess gives them, without starting an interpreter and loading the
     dictionaries again (about a second of CPU a call). `stdin` is what the command reads;
-    `env`, when given, is its whole environment. Called from a test's running event loop, it
-    runs on a thread of its own, so the loop is not in the way of the command's (but `run`,
-    which sets signal handlers, needs the main thread: call it from a plain `def` test).
-    Tests of what only a process shows (signals, a real pipe, the process's time zone, exit
-    at end of input) start `python -m bot.cli` instead."""
-    out, err = io.StringIO(), io.StringIO()
+    `env`, when given, is its whole environment; `stdout`, when given, gets its output
+    instead (then not collected: e.g. a pipe whose reader has gone). Called from a test's
+    running event loop, it runs on a thread of its own, so the loop is not in the way of the
+    command's (but `run`, which sets signal handlers, needs the main thread: call it from a
+    plain `def` test). Tests of what only a process shows (signals, its exit, the process's
+    time zone, reading its real stdin to the end) start `python -m bot.cli` instead."""
+    out, err = stdout or io.StringIO(), io.StringIO()
     logged = logging.StreamHandler(err)
     logged.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root, ours = logging.getLogger(), [logging.getLogger(name) for name in ("bot", "handlers")]
@@ -242,4 +244,4 @@ def groupbot(*args: str, stdin: str = "", env: Mapping[str, str] | None = None) 
         if env is not None:
             os.environ.clear()
             os.environ.update(environ)
-    return Ran(code, out.getvalue(), err.getvalue())
+    return Ran(code, "" if stdout else out.getvalue(), err.getvalue())

@@ -17,14 +17,17 @@ TYPES = {"recruitment": "handlers:\n  - antispam: {warn_limit: 2}\n"}
 GROUPS = {"r1": "Listener Recruitment 01", "r2": "Listener Recruitment 02"}
 
 
-def _deployment(tmp_path: Path) -> Path:
-    """A config whose database (storage: bot.db) is the one the Harness writes."""
-    return write_config(tmp_path, BOT_YAML, TYPES)
+def _deployment(tmp_path: Path, storage: Path | str | None = None) -> Path:
+    """A config whose database (`storage`, else bot.db) is the one the Harness writes (the
+    tests/pg.py `backend` fixture: each backend in turn)."""
+    bot_yaml = BOT_YAML if storage is None else BOT_YAML.replace(
+        "storage: bot.db", f"storage: {storage}")
+    return write_config(tmp_path, bot_yaml, TYPES)
 
 
-async def _history(tmp_path: Path, start: datetime) -> Path:
+async def _history(tmp_path: Path, start: datetime, storage: Path | str) -> Path:
     """eve posts an ad in r1, and ten days later two in r2 and is removed."""
-    root = _deployment(tmp_path)
+    root = _deployment(tmp_path, storage)
     async with Harness(root, tmp_path, groups=GROUPS, start=start) as h:
         await h.rename("r1", "eve", "小夏")
         await h.say("r1", "eve", "加V：abc123")
@@ -50,8 +53,8 @@ def _column(lines: list[str], name: str) -> list[str]:
 
 
 async def test_the_log_is_a_table_with_names_oldest_first(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    root = await _history(tmp_path, datetime(2026, 11, 1, 9, 0, tzinfo=TZ))
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], backend: Path | str) -> None:
+    root = await _history(tmp_path, datetime(2026, 11, 1, 9, 0, tzinfo=TZ), backend)
     code, lines, _ = await _audit(capsys, "--config", str(root))
     assert code == 0
     assert lines[0].split() == ["time", "group", "member", "action", "handler", "detail"]
@@ -65,10 +68,10 @@ async def test_the_log_is_a_table_with_names_oldest_first(
 
 
 async def test_a_name_cannot_break_the_table_or_reach_the_terminal_raw(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], backend: Path | str) -> None:
     """A member's name is theirs to choose: line breaks, escape sequences and bidi overrides
     in it stay out of the operator's terminal, each record on its one line."""
-    root = _deployment(tmp_path)
+    root = _deployment(tmp_path, backend)
     async with Harness(root, tmp_path, groups=GROUPS,
                        start=datetime(2026, 11, 1, 9, 0, tzinfo=TZ)) as h:
         await h.rename("r1", "eve", "x\n2026-11-01 09:00:00  r1  op  unblock\x1b[2J\u202eab")
@@ -81,9 +84,9 @@ async def test_a_name_cannot_break_the_table_or_reach_the_terminal_raw(
 
 
 async def test_group_and_since_narrow_it_down(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], backend: Path | str) -> None:
     start = datetime.now(TZ).replace(microsecond=0) - timedelta(days=12)
-    root = await _history(tmp_path, start)
+    root = await _history(tmp_path, start, backend)
     _, lines, _ = await _audit(capsys, "--config", str(root), "--group", "r1")
     assert _column(lines, "group") == ["r1"]
     _, lines, _ = await _audit(capsys, "--config", str(root), "--since", "7d")
@@ -96,12 +99,14 @@ async def test_group_and_since_narrow_it_down(
 @pytest.mark.parametrize("since", ["yesterday", "2026-13-01"])
 async def test_a_bad_since_is_refused_with_the_forms_it_takes(
         tmp_path: Path, capsys: pytest.CaptureFixture[str], since: str) -> None:
-    root = await _history(tmp_path, datetime(2026, 11, 1, 9, 0, tzinfo=TZ))
+    root = await _history(tmp_path, datetime(2026, 11, 1, 9, 0, tzinfo=TZ),
+                          tmp_path / "bot.db")  # the argument's check: SQLite alone
     code, lines, err = await _audit(capsys, "--config", str(root), "--since", since)
     assert (code, lines) == (2, [])
     assert f"--since {since!r}" in err and "2026-11-01" in err
 
 
+# SQLite alone: "no database at PATH" is about a file that is not there
 async def test_without_a_database_it_says_so(tmp_path: Path,
                                              capsys: pytest.CaptureFixture[str]) -> None:
     root = _deployment(tmp_path)

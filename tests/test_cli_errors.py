@@ -41,6 +41,7 @@ def played(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return db
 
 
+# SQLite alone, the next two: a --db path that is a directory or another file
 @pytest.mark.parametrize("command", COMMANDS)
 def test_db_pointing_at_a_directory_exits_2(capsys: pytest.CaptureFixture[str],
                                             tmp_path: Path, command: str) -> None:

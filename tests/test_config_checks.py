@@ -74,6 +74,7 @@ def test_check_refuses_a_config_that_cannot_work(
     assert any(line.startswith(expected) for line in errors), errors
 
 
+# SQLite alone, the next two: a storage path that is a directory or another file
 def test_check_refuses_storage_that_is_a_directory(capsys: pytest.CaptureFixture[str],
                                                    tmp_path: Path) -> None:
     root = write_config(tmp_path / "config", BOT_YAML.replace("storage: bot.db",

@@ -24,8 +24,8 @@ HOSTILE = {
 }
 
 
-async def _members_joined(root: Path, tmp_path: Path) -> Path:
-    async with Harness(root, tmp_path) as h:
+async def _members_joined(root: Path, tmp_path: Path, storage: Path | str) -> Path | str:
+    async with Harness(root, tmp_path, db=storage) as h:
         h.world.contacts.update(HOSTILE)
         await h.join("r1", *HOSTILE)
         for member in HOSTILE:
@@ -35,9 +35,9 @@ async def _members_joined(root: Path, tmp_path: Path) -> Path:
 
 
 def test_export_defuses_formula_names_and_writes_a_bom(
-        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+        capsys: pytest.CaptureFixture[str], tmp_path: Path, storage: Path | str) -> None:
     root = write_config(tmp_path / "config", BOT_YAML, {"recruitment": "handlers: []\n"})
-    db = asyncio.run(_members_joined(root, tmp_path))
+    db = asyncio.run(_members_joined(root, tmp_path, storage))
     out = tmp_path / "members.csv"
     code = main(["export", "--what", "members", "--out", str(out), "--config", str(root),
                  "--db", str(db)])

@@ -45,10 +45,10 @@ def _deployment(root: Path) -> Path:
     (root / "content").mkdir()
     settings = {"bot": {"id": BOT_ID, "name": "Helper"}, "timezone": "Asia/Shanghai",
                 "admins": ["admin1"], "storage": "bot.db", "content": "content",
-                "outbox": {"group_interval": "0.3s", "global_per_minute": 600},
+                "outbox": {"group_interval": "0.05s", "global_per_minute": 1200},
                 # real time: a budget sized to a burst of seconds, the governor still in the path
                 "governor": {"warmup": {"days": 0}, "budgets": {"group_messages": {
-                    "per_minute": 600, "per_hour": 10000, "per_day": 100000}}},
+                    "per_minute": 1200, "per_hour": 10000, "per_day": 100000}}},
                 "groups": [{"match": {"topic": "Recruitment"}, "type": "recruitment"}]}
     (root / "bot.yaml").write_text(yaml.safe_dump(settings), encoding="utf-8")
     welcome = {"handlers": [{"welcome": {"template": "欢迎{members}", "window": "0s",
@@ -67,6 +67,7 @@ async def _groupbot_run(config: Path, endpoint: str) -> asyncio.subprocess.Proce
         stderr=asyncio.subprocess.DEVNULL)
 
 
+# SQLite alone: on PostgreSQL a kill -9 is tests/wechaty/test_wechaty_accounts.py's
 async def test_kill_9_during_a_burst_then_a_restart_loses_nothing_and_doubles_nothing(
         tmp_path: Path) -> None:
     world = World()
@@ -117,6 +118,7 @@ async def test_kill_9_during_a_burst_then_a_restart_loses_nothing_and_doubles_no
         assert f"@{m.upper()} {welcome}" in texts or any(welcome in d for d in uncertain), m
 
 
+@pytest.mark.usefixtures("backend")
 async def test_a_stop_while_a_message_is_going_out_does_not_send_it_again(
         tmp_path: Path) -> None:
     root = write_config(tmp_path / "config", BOT_YAML, {"recruitment": "handlers: []\n"})
@@ -139,6 +141,7 @@ async def test_a_stop_while_a_message_is_going_out_does_not_send_it_again(
         assert [e.action for e in await audit.records(h.bot.store)] == ["say_uncertain"]
 
 
+@pytest.mark.usefixtures("backend")
 async def test_a_removal_cut_off_by_a_crash_is_checked_before_it_is_repeated(
         tmp_path: Path) -> None:
     root = write_config(tmp_path / "config", BOT_YAML, {"recruitment": "handlers: []\n"})
@@ -167,6 +170,7 @@ FAULTS: list[type[GatewayError] | None] = [
     None, None, None, Disconnected, RateLimited, Refused, Uncertain, GatewayError]
 
 
+@pytest.mark.usefixtures("backend")
 async def test_a_burst_through_a_gateway_failing_every_way_does_each_action_at_most_once(
         tmp_path: Path) -> None:
     """200 actions; each attempt fails with a random class. Every action ends sent once, or
@@ -218,6 +222,7 @@ def _jumping(h: Harness) -> JumpingClock:
     return clock
 
 
+@pytest.mark.usefixtures("backend")
 async def test_a_clock_set_back_an_hour_keeps_sending_in_dependent_order(
         tmp_path: Path) -> None:
     root = write_config(tmp_path / "config", BOT_YAML + "direct: private\n",
@@ -235,6 +240,7 @@ async def test_a_clock_set_back_an_hour_keeps_sending_in_dependent_order(
         assert times[-1] - times[0] < timedelta(minutes=1)  # not an hour
 
 
+@pytest.mark.usefixtures("backend")
 async def test_a_clock_jumping_a_day_ahead_sends_what_waited_still_paced(
         tmp_path: Path) -> None:
     root = write_config(tmp_path / "config", BOT_YAML, {"recruitment": "handlers: []\n"})

@@ -9,6 +9,7 @@ import statistics
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import pytest
 from harness import BOT_YAML, Harness, groupbot, shipped_config, write_config
 from test_outbox import _put, _times, fail_once
 
@@ -31,6 +32,7 @@ def _groups(n: int) -> dict[str, str]:
     return {f"g{i}": f"Recruitment {i}" for i in range(n)}
 
 
+@pytest.mark.usefixtures("backend")
 async def test_each_kind_has_its_own_daily_budget(tmp_path: Path) -> None:
     governor = """governor:
   jitter: 0
@@ -64,6 +66,7 @@ async def test_each_kind_has_its_own_daily_budget(tmp_path: Path) -> None:
     assert invites[6] >= invites[3] + timedelta(days=1)  # three a day
 
 
+@pytest.mark.usefixtures("backend")
 async def test_warm_up_grows_the_budget_and_a_re_login_does_not_start_it_again(
         tmp_path: Path) -> None:
     governor = """governor:
@@ -88,6 +91,7 @@ async def test_warm_up_grows_the_budget_and_a_re_login_does_not_start_it_again(
     assert in_an_hour == 5  # 8 x (0.25 + 0.75 x 2/4)
 
 
+@pytest.mark.usefixtures("backend")
 async def test_a_short_budget_goes_to_moderation_first_and_keeps_pushes_to_their_share(
         tmp_path: Path) -> None:
     governor = """governor:
@@ -138,6 +142,7 @@ async def test_jitter_is_the_same_for_the_same_seed(tmp_path: Path) -> None:
     assert runs[0] == runs[1]
 
 
+@pytest.mark.usefixtures("backend")
 async def test_what_waits_too_long_is_dropped_with_an_audit_row(tmp_path: Path) -> None:
     governor = """governor:
   jitter: 0
@@ -238,6 +243,7 @@ async def test_a_push_to_200_groups_is_jittered_and_the_seed_replays_it(tmp_path
     assert runs[0] == runs[1] and runs[0] != runs[2]  # the seed decides the draw
 
 
+@pytest.mark.usefixtures("backend")
 async def test_a_pause_in_force_survives_a_restart(tmp_path: Path) -> None:
     """WeChat pushed back: the pause (5 minutes) is kept in the store, so a restart a minute
     later does not retry into it; the action goes when it ends."""
@@ -257,6 +263,7 @@ async def test_a_pause_in_force_survives_a_restart(tmp_path: Path) -> None:
     assert [r.action for r in rows] == ["say_paused"]
 
 
+@pytest.mark.usefixtures("backend")
 async def test_a_restart_does_not_start_a_deferrals_keep_time_again(tmp_path: Path) -> None:
     """Answers are kept an hour: one held back 40 minutes, then a restart, is dropped 20
     minutes later, not an hour later."""
@@ -280,6 +287,7 @@ async def test_a_restart_does_not_start_a_deferrals_keep_time_again(tmp_path: Pa
     assert rows[0].at - start < timedelta(minutes=62)
 
 
+@pytest.mark.usefixtures("backend")
 async def test_what_depends_on_a_dropped_action_is_dropped_with_it(tmp_path: Path) -> None:
     """A friend acceptance dropped by its keep rule takes the invitation and the private
     message that waited for it along (each audited); a removal dropped takes its
@@ -316,6 +324,7 @@ async def test_what_depends_on_a_dropped_action_is_dropped_with_it(tmp_path: Pat
     assert queued == 0
 
 
+@pytest.mark.usefixtures("backend")
 async def test_a_removal_announcement_never_goes_before_the_removal(tmp_path: Path) -> None:
     """Removals a minute apart (the budget): the second announcement waits for its removal
     though the group's lane is free."""

@@ -67,6 +67,7 @@ async def test_random_replies_pick_from_the_list(tmp_path: Path) -> None:
     assert reply in ("一", "二")
 
 
+@pytest.mark.usefixtures("backend")
 async def test_the_cooldown_is_per_member(tmp_path: Path) -> None:
     async with Harness(_keywords(tmp_path), tmp_path) as h:
         await h.say("r1", "alice", "报名")
@@ -80,6 +81,7 @@ async def test_the_cooldown_is_per_member(tmp_path: Path) -> None:
         assert h.texts() == ["contains alice", "contains bob", "contains bob"]
 
 
+@pytest.mark.usefixtures("backend")
 async def test_the_group_flood_guard_answers_a_burst_once(tmp_path: Path) -> None:
     async with Harness(_keywords(tmp_path), tmp_path) as h:
         for member in ("alice", "bob", "carol"):
@@ -130,6 +132,7 @@ async def test_shipped_config_answers_a_keyword_inside_a_chinese_sentence(tmp_pa
         assert "按通话时长结算" in reply["text"] and reply["mentions"] == ["alice"]
 
 
+@pytest.mark.usefixtures("backend")
 async def test_private_chats_each_have_their_own_cooldown(tmp_path: Path) -> None:
     async with Harness(SHIPPED, tmp_path) as h:
         await h.say(None, "dave", "你好")

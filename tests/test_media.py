@@ -108,6 +108,7 @@ async def test_a_push_posts_its_text_and_image_or_only_an_image(tmp_path: Path) 
         assert sends(h)[2:] == [("file", "posters/qr.png")]
 
 
+@pytest.mark.usefixtures("backend")
 async def test_a_queued_image_survives_a_restart_by_name_and_goes_once(tmp_path: Path) -> None:
     async with Harness(deployment(tmp_path, KEYWORD_WITH_FILES), tmp_path) as h:
         await h.say("r1", "alice", "报名")
@@ -135,6 +136,7 @@ async def test_an_image_deleted_before_its_turn_is_refused_and_the_admins_told(
         assert "cannot send posters/qr.png: content file not found" in told["text"]
 
 
+@pytest.mark.usefixtures("backend")
 async def test_images_and_files_spend_their_own_send_budget(tmp_path: Path) -> None:
     governor = ("governor:\n  enabled: true\n  jitter: 0\n  warmup: {days: 0}\n"
                 "  budgets: {files: {per_minute: 1, per_hour: 60, per_day: 300}}\n")

@@ -36,7 +36,7 @@ def _sent(h: Harness) -> list[tuple[str, str]]:
 
 async def _log(h: Harness) -> list[tuple[str, str, str]]:
     rows = await h.bot.store.all(
-        "SELECT schedule, fire_time, outcome FROM push_log ORDER BY rowid")
+        "SELECT schedule, fire_time, outcome FROM push_log ORDER BY fire_time, schedule")
     return [(schedule, f"{datetime.fromisoformat(fire).astimezone(TZ):%a %H:%M}", outcome)
             for schedule, fire, outcome in rows]
 
@@ -44,6 +44,7 @@ async def _log(h: Harness) -> list[tuple[str, str, str]]:
 # ---------------------------------------------------------------- the shipped tips
 
 
+@pytest.mark.usefixtures("backend")
 async def test_weekday_tips_go_monday_to_friday_at_their_times_rotating(tmp_path: Path) -> None:
     async with Harness(SHIPPED, tmp_path, start=MONDAY_NOON, groups=RECRUITMENT) as h:
         await h.advance("7d")
@@ -56,6 +57,7 @@ async def test_weekday_tips_go_monday_to_friday_at_their_times_rotating(tmp_path
         assert numbers == list("①②③④⑤⑥①②③④⑤")
 
 
+@pytest.mark.usefixtures("backend")
 async def test_a_restart_right_after_a_push_does_not_repeat_it(tmp_path: Path) -> None:
     async with Harness(SHIPPED, tmp_path, start=MONDAY_NOON, groups=RECRUITMENT) as h:
         await h.advance("30m")
@@ -64,6 +66,7 @@ async def test_a_restart_right_after_a_push_does_not_repeat_it(tmp_path: Path) -
         assert [when for when, _ in _sent(h)] == ["Mon 12:30:00"]
 
 
+@pytest.mark.usefixtures("backend")
 async def test_a_push_missed_while_down_is_made_up_once_within_the_grace(
         tmp_path: Path) -> None:
     async with Harness(SHIPPED, tmp_path, start=MONDAY_NOON, groups=RECRUITMENT) as h:
@@ -74,6 +77,7 @@ async def test_a_push_missed_while_down_is_made_up_once_within_the_grace(
         assert await _log(h) == [("tips", "Mon 12:30", "sent"), ("tips", "Mon 18:10", "sent")]
 
 
+@pytest.mark.usefixtures("backend")
 async def test_a_push_missed_past_the_grace_is_skipped_and_logged(
         tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     async with Harness(SHIPPED, tmp_path, start=MONDAY_NOON, groups=RECRUITMENT) as h:
@@ -89,6 +93,7 @@ async def test_a_push_missed_past_the_grace_is_skipped_and_logged(
         assert "skipped 1 run(s) of push/tips#2 in r1" in caplog.text
 
 
+@pytest.mark.usefixtures("backend")
 async def test_several_runs_missed_within_the_grace_are_made_up_as_one(tmp_path: Path) -> None:
     root = _config(tmp_path, "      min_gap: 0s\n      schedules:\n"
                              "        - {id: often, cron: '*/3 * * * *', content: push/items.md}\n")
@@ -103,6 +108,7 @@ async def test_several_runs_missed_within_the_grace_are_made_up_as_one(tmp_path:
                                  ("often", "Mon 12:09", "sent")]
 
 
+@pytest.mark.usefixtures("backend")
 async def test_after_a_stall_the_latest_run_within_the_grace_is_made_up(
         tmp_path: Path) -> None:
     """The machine was suspended (or the loop blocked) with the bot running: of the runs it
@@ -120,6 +126,7 @@ async def test_after_a_stall_the_latest_run_within_the_grace_is_made_up(
                                  ("often", "Mon 12:20", "sent")]
 
 
+@pytest.mark.usefixtures("backend")
 async def test_100_groups_get_the_push_in_order_within_the_send_budget(
         tmp_path: Path) -> None:
     """The shipped budgets on the account's first day (warm-up 30 %): group messages at least
@@ -138,6 +145,7 @@ async def test_100_groups_get_the_push_in_order_within_the_send_budget(
         assert times[63] == times[0] + timedelta(hours=1)
 
 
+@pytest.mark.usefixtures("backend")
 async def test_a_reload_with_a_changed_schedule_takes_effect(tmp_path: Path) -> None:
     push = "      schedules:\n        - {id: tip, cron: '%s', content: push/items.md}\n"
     root = _config(tmp_path, push % "30 12 * * *")
@@ -157,6 +165,7 @@ ONE_OFF = ("      min_gap: 0s\n      schedules:\n"
            "        - {id: launch, at: '2026-11-23 20:00', text: 今晚 8 点直播}\n")
 
 
+@pytest.mark.usefixtures("backend")
 async def test_a_one_off_post_goes_once_at_its_time_in_the_bots_zone(tmp_path: Path) -> None:
     async with Harness(_config(tmp_path, ONE_OFF), tmp_path, start=MONDAY_NOON,
                        groups=RECRUITMENT) as h:
@@ -171,6 +180,7 @@ async def test_a_one_off_post_goes_once_at_its_time_in_the_bots_zone(tmp_path: P
                                  ("tip", "Tue 12:30", "sent"), ("tip", "Wed 12:30", "sent")]
 
 
+@pytest.mark.usefixtures("backend")
 async def test_a_one_off_missed_while_down_goes_once_within_the_grace(tmp_path: Path) -> None:
     async with Harness(_config(tmp_path, ONE_OFF), tmp_path, start=MONDAY_NOON,
                        groups=RECRUITMENT) as h:
@@ -183,6 +193,7 @@ async def test_a_one_off_missed_while_down_goes_once_within_the_grace(tmp_path: 
         assert _sent(h) == [("Mon 12:30:00", "a"), ("Mon 20:06:00", "今晚 8 点直播")]
 
 
+@pytest.mark.usefixtures("backend")
 async def test_a_one_off_missed_past_the_grace_is_skipped_and_logged_once(
         tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     async with Harness(_config(tmp_path, ONE_OFF), tmp_path, start=MONDAY_NOON,
@@ -212,6 +223,7 @@ def test_a_past_one_off_is_a_check_warning_naming_file_line_and_key(tmp_path: Pa
 # ---------------------------------------------------------------- quiet hours and the gap
 
 
+@pytest.mark.usefixtures("backend")
 async def test_a_push_in_quiet_hours_is_skipped_when_the_rule_says_skip(tmp_path: Path) -> None:
     root = _config(tmp_path, "      quiet_hours: {start: '12:00', end: '14:00', action: skip}\n"
                              "      schedules:\n"
@@ -229,6 +241,7 @@ QUIET_MOVE = ("      quiet_hours: {start: '22:00', end: '08:00', action: move}\n
               "        - {id: late, cron: '0 23 * * *', text: '晚安'}\n")
 
 
+@pytest.mark.usefixtures("backend")
 async def test_a_push_in_quiet_hours_moves_to_their_end_across_a_restart(tmp_path: Path) -> None:
     async with Harness(_config(tmp_path, QUIET_MOVE), tmp_path, start=MONDAY_NOON,
                        groups=RECRUITMENT) as h:
@@ -239,6 +252,7 @@ async def test_a_push_in_quiet_hours_moves_to_their_end_across_a_restart(tmp_pat
         assert await _log(h) == [("late", "Mon 23:00", "sent")]
 
 
+@pytest.mark.usefixtures("backend")
 async def test_runs_moved_in_one_night_are_posted_once(tmp_path: Path) -> None:
     root = _config(tmp_path, QUIET_MOVE.replace("'0 23 * * *'", "'0 23,2 * * *'"))
     async with Harness(root, tmp_path, start=MONDAY_NOON, groups=RECRUITMENT) as h:
@@ -248,6 +262,7 @@ async def test_runs_moved_in_one_night_are_posted_once(tmp_path: Path) -> None:
                                  ("late", "Tue 02:00", "skipped_quiet")]
 
 
+@pytest.mark.usefixtures("backend")
 async def test_a_moved_push_whose_new_time_passed_while_down_is_dropped(tmp_path: Path) -> None:
     async with Harness(_config(tmp_path, QUIET_MOVE), tmp_path, start=MONDAY_NOON,
                        groups=RECRUITMENT) as h:
@@ -259,6 +274,7 @@ async def test_a_moved_push_whose_new_time_passed_while_down_is_dropped(tmp_path
         assert await _log(h) == [("late", "Mon 23:00", "skipped_late")]
 
 
+@pytest.mark.usefixtures("backend")
 @pytest.mark.parametrize("gap, sent", [("1h", ["noon"]), ("20m", ["noon", "half past"])])
 async def test_two_pushes_in_one_group_keep_the_minimum_gap(tmp_path: Path, gap: str,
                                                            sent: list[str]) -> None:

@@ -1,6 +1,8 @@
 """One time representation (bot/times.py): a database made before, with epoch seconds in the
 moderation and antispam tables and the bot's offset in handler state, fission and push, is
 migrated in place, and what it held still counts."""
+# SQLite alone: PostgreSQL databases are younger than this migration (bot/times.py: nothing
+# to rewrite there).
 
 from __future__ import annotations
 

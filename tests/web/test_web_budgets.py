@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from conftest import HOSTILE, TOKEN, Site
 from test_outbox import fail_once
@@ -15,6 +16,8 @@ from bot.adapters.base import RateLimited
 from bot.store import open_reader
 from bot.web import server
 from bot.web.base import Console
+
+pytestmark = pytest.mark.usefixtures("backend")  # on SQLite, then on PostgreSQL
 
 BEARER = {"Authorization": f"Bearer {TOKEN}"}
 

@@ -17,6 +17,8 @@ from bot.store import open_reader
 from bot.web import server
 from bot.web.base import Console
 
+pytestmark = pytest.mark.usefixtures("backend")  # on SQLite, then on PostgreSQL
+
 BEARER = {"Authorization": f"Bearer {TOKEN}"}
 
 

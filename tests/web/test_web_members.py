@@ -6,11 +6,14 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from conftest import GROUPS, TOKEN, deployment
 from harness import Harness
 
 from bot.web import server
+
+pytestmark = pytest.mark.usefixtures("backend")  # on SQLite, then on PostgreSQL
 
 
 def _with_public_url(tmp_path: Path, extra: str = "") -> Path:
