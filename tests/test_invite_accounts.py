@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import yaml
 
-from bot import config, invitations, outbox
+from bot import config, invitations
 from bot.adapters.simulator import Simulator
 from bot.app import Bot
 from bot.clock import VirtualClock
@@ -185,16 +185,16 @@ async def test_a_friend_of_the_serving_account_is_invited_by_it(accounts: Accoun
     a = accounts
     await a.say("b", None, "你好")  # she wrote to b privately: b's friend (a knows it now)
     await a.say("a", "r1", "报名")  # a sees the step; i1 is b's
-    [(member, group, account, how, _)] = await invitations.pending(a.bots["a"].store)
-    assert (member, group, account, how) == ("alice", "i1", "b", "invite")
-    await a.advance(timedelta(seconds=30))
+    await a.advance(timedelta(seconds=1))
     [reply] = a.sent("a", "say", group="r1")
     assert reply["text"] == INVITED.format(group="Internship 01")
+    [(member, group, account, how, _)] = await invitations.pending(a.bots["a"].store)
+    assert (member, group, account, how) == ("alice", "i1", "b", "invite")
+    await a.advance(timedelta(seconds=11))  # b's next renewal: it takes the invitation over
     assert a.sent("a", "invite") == []  # a is not in i1, and alice is no friend of a's
-    # the invitation is handed to the account serving i1, which sends it (bot/outbox.py
-    # routes it at b's lease renewal); she joins, and the invitation is settled
-    assert [r["member"] for r in a.sent("b", "invite", group="i1")] == ["alice"]
-    assert await outbox.queued_in(a.bots["a"].store, "i1") == 0
+    assert [(r["group"], r["member"]) for r in a.sent("b", "invite")] == [("i1", "alice")]
+    assert await _stage(a, "alice") == {"internship": "i1"}  # the simulator joins at once
+    assert _used(a, "b") == {"invitations": 1}  # b's budget: b sent it
     assert await invitations.pending(a.bots["a"].store) == []
 
 
