@@ -123,19 +123,20 @@ def skeleton(text: str, unmasked: bool = False) -> tuple[str, list[int]]:
     return "".join(runs), starts
 
 
-def _pinyin_forms(word: str) -> list[str]:
+@lru_cache(maxsize=8192)  # pure; every type listing the same words asks again at each load
+def _pinyin_forms(word: str) -> tuple[str, ...]:
     """The pinyin of a Chinese word of two characters or more ("yuepao"), and, for words of
     up to `_MIXED` characters, every mix of characters and pinyin ("约pao", "yue炮")."""
     if len(word) < 2 or not re.fullmatch(f"[{_HAN}]+", word):
-        return []
+        return ()
     from pypinyin import lazy_pinyin
 
     syllables = lazy_pinyin(word)
     if len(word) > _MIXED:
-        return [_collapse("".join(syllables))]
-    return [_collapse("".join(s if latin else c
-                              for c, s, latin in zip(word, syllables, mix, strict=True)))
-            for mix in itertools.product((False, True), repeat=len(word)) if any(mix)]
+        return (_collapse("".join(syllables)),)
+    return tuple(_collapse("".join(s if latin else c
+                                   for c, s, latin in zip(word, syllables, mix, strict=True)))
+                 for mix in itertools.product((False, True), repeat=len(word)) if any(mix))
 
 
 # How much likelier (a factor) the best segmentation that keeps a hit whole must be than the

@@ -23,6 +23,7 @@ that becomes ASCII ?!,:;) and
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from bot.banned import BannedWords, simplified
 from bot.contacts import MARKER_STARTS, NUMERALS
@@ -41,10 +42,7 @@ class Prefilter:
     """Built with a type's banned words (their keys are not safe characters)."""
 
     def __init__(self, words: BannedWords) -> None:
-        unsafe = set(MARKER_STARTS) | words.keys
-        safe = [cp for cp in range(0x4E00, 0xA000) if chr(cp) not in unsafe]
-        safe += [ord(c) for c in "0123456789" + _PUNCTUATION if c not in unsafe]
-        self._safe = re.compile(char_class(safe).pattern + "*")
+        self._safe = _safe_run(frozenset(MARKER_STARTS) | words.keys)
         self._keys = re.compile(f"[a-z{re.escape(''.join(sorted(words.keys)))}]")
 
     def clean(self, text: str) -> bool:
@@ -55,3 +53,10 @@ class Prefilter:
         if len(_DIGITS.findall(text)) >= _PHONE_DIGITS or _DOT.search(text):
             return False
         return self._keys.search(simplified(unmask(text))) is None
+
+
+@lru_cache(maxsize=64)  # a scan of the CJK block: once for all types with the same words
+def _safe_run(unsafe: frozenset[str]) -> re.Pattern[str]:
+    safe = [cp for cp in range(0x4E00, 0xA000) if chr(cp) not in unsafe]
+    safe += [ord(c) for c in "0123456789" + _PUNCTUATION if c not in unsafe]
+    return re.compile(char_class(safe).pattern + "*")
