@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sqlite3
-from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Any, Protocol
@@ -168,6 +168,20 @@ def _connect(path: Path | str) -> sqlite3.Connection:
     return sqlite3.connect(path, isolation_level=None, timeout=30)
 
 
+def _statements(script: str) -> Iterator[str]:
+    """The SQL statements of a migration step, one by one (a trigger's body and a quoted `;`
+    stay inside their statement)."""
+    statement = ""
+    for part in script.split(";"):
+        statement += part + ";"
+        if sqlite3.complete_statement(statement):
+            if statement.strip(" \t\n;"):
+                yield statement
+            statement = ""
+    if statement.strip(" \t\n;"):
+        yield statement
+
+
 class SqliteStore:
     """One synchronous connection on the loop thread. `await SqliteStore.open(...)`, then
     always `close()`."""
@@ -220,14 +234,27 @@ class SqliteStore:
             "CREATE TABLE IF NOT EXISTS schema_version (component TEXT PRIMARY KEY,"
             " version INTEGER NOT NULL)")
         for component, steps in migrations.items():
-            row = self._db.execute("SELECT version FROM schema_version WHERE component = ?",
-                                   (component,)).fetchone()
-            done = row[0] if row else 0
-            for version, sql in enumerate(steps[done:], start=done + 1):
-                # executescript commits first, so each step is its own script-level transaction
-                self._db.executescript(
-                    f"BEGIN; {sql}; INSERT INTO schema_version VALUES ('{component}', {version})"
-                    f" ON CONFLICT (component) DO UPDATE SET version = {version}; COMMIT;")
+            while (done := self._version(component)) < len(steps):
+                # Several processes may start together on one file (docs/scale.md): each step
+                # runs under the write lock, after reading the version again under it, so it
+                # runs once (executescript would commit first: the statements go one by one).
+                self._db.execute("BEGIN IMMEDIATE")
+                try:
+                    if self._version(component) == done:
+                        for statement in _statements(steps[done]):
+                            self._db.execute(statement)
+                        self._db.execute(
+                            "INSERT INTO schema_version VALUES (?, ?) ON CONFLICT (component)"
+                            " DO UPDATE SET version = excluded.version", (component, done + 1))
+                except BaseException:
+                    self._db.execute("ROLLBACK")
+                    raise
+                self._db.execute("COMMIT")
+
+    def _version(self, component: str) -> int:
+        row = self._db.execute("SELECT version FROM schema_version WHERE component = ?",
+                               (component,)).fetchone()
+        return int(row[0]) if row else 0
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[None]:

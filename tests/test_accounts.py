@@ -9,6 +9,8 @@ The same with real processes over real gRPC: tests/wechaty/test_wechaty_accounts
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
+import sqlite3
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from functools import partial
@@ -24,7 +26,7 @@ from bot.adapters.simulator import Simulator
 from bot.app import Bot
 from bot.clock import VirtualClock
 from bot.events import Member, Message
-from bot.store import Store, open_reader, open_store
+from bot.store import CORE_MIGRATIONS, Store, open_reader, open_store
 from bot.yamlfile import InputError
 from handlers import REGISTRY
 
@@ -404,3 +406,28 @@ async def test_a_send_queued_for_a_group_another_account_serves_is_sent_by_that_
     finally:
         await client.close()
         await console.close()
+
+
+def test_processes_starting_together_on_a_new_file_migrate_it_once(tmp_path: Path) -> None:
+    """Several account processes started at once on one new SQLite file (or after an upgrade
+    that brings migrations) each apply what is missing; every step runs once (each process
+    failed with "table ... already exists" when two read the version before either wrote)."""
+    path = tmp_path / "bot.db"
+    context = multiprocessing.get_context("fork")
+    started = [context.Process(target=_open_store, args=(path,)) for _ in range(4)]
+    for process in started:
+        process.start()
+    for process in started:
+        process.join(60)
+    assert [p.exitcode for p in started] == [0] * 4
+    with sqlite3.connect(path) as db:
+        versions = dict(db.execute("SELECT component, version FROM schema_version"))
+    every = {"core": CORE_MIGRATIONS, **schema.migrations(REGISTRY)}
+    assert versions == {component: len(steps) for component, steps in every.items() if steps}
+
+
+def _open_store(path: Path) -> None:
+    async def opened() -> None:
+        await (await open_store(path, schema.migrations(REGISTRY))).close()
+
+    asyncio.run(opened())
