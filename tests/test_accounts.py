@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
-import sqlite3
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from functools import partial
@@ -313,13 +312,13 @@ async def test_consoles_show_their_account_and_hand_actions_to_the_serving_proce
         accounts: Accounts) -> None:
     from aiohttp.test_utils import TestClient, TestServer
 
-    from bot.web import server, views
+    from bot.web import sends, server
 
     a = await accounts.start("a", ("r1",))
     b = await accounts.start("b", ("r1", "r2"))
     await accounts.advance(timedelta(seconds=1))
     consoles = {name: server.for_bot(bot, "token") for name, bot in (("a", a), ("b", b))}
-    b.carry_out = partial(views.carry_out, consoles["b"])  # as serve_for does
+    b.carry_out = partial(sends.carry_out, consoles["b"])  # as serve_for does
     await accounts.say("r2", "加我微信 abc12345 有优惠", sender="bob")  # b warns bob in r2
     await accounts.advance(timedelta(seconds=1))
     client = TestClient(TestServer(server.make_app(consoles["a"])))
@@ -368,18 +367,19 @@ async def test_consoles_show_their_account_and_hand_actions_to_the_serving_proce
 
 async def test_a_send_queued_for_a_group_another_account_serves_is_sent_by_that_account(
         accounts: Accounts) -> None:
-    """Outbox routing (docs/scale.md): a's console broadcasts to every recruitment group it
-    is in: r1 (a serves it) and r2 (b serves it, a stands by there). b's process sends in r2,
-    under its lease, once; the job's rows are settled by whoever sent."""
+    """Outbox routing (docs/scale.md): a's console broadcasts to every recruitment group: r1
+    (a serves it), r2 (b serves it, a stands by there) and r3 (only b is in it). b's process
+    sends in r2 and r3, under its leases, once; the job's rows are settled by whoever sent."""
     from aiohttp.test_utils import TestClient, TestServer
 
     from bot.web import server
 
-    await accounts.start("b", ("r2",))
+    await accounts.start("b", ("r2", "r3"))
     await accounts.advance(timedelta(seconds=1))
     a = await accounts.start("a", ("r1", "r2"))
     await accounts.advance(timedelta(seconds=1))
-    assert [await holder(accounts, g) for g in ("r1", "r2")] == ["a", "b"]
+    await accounts.say("r3", "早")  # its first event: the shared database knows the group
+    assert [await holder(accounts, g) for g in ("r1", "r2", "r3")] == ["a", "b", "b"]
     console = server.for_bot(a, "token")
     client = TestClient(TestServer(server.make_app(console)))
     await client.start_server()
@@ -391,24 +391,25 @@ async def test_a_send_queued_for_a_group_another_account_serves_is_sent_by_that_
         assert planned.status == 201
         job = await planned.json()
         assert sorted(r["group"] for r in job["rows"] if r["state"] == "planned") == [
-            "r1", "r2"]
+            "r1", "r2", "r3"]
         confirmed = await client.post(f"/api/jobs/{job['id']}/confirm", headers=bearer)
         assert confirmed.status == 200
         await accounts.advance(timedelta(seconds=2))
         assert accounts.texts("r1", "a") == [text]
-        assert accounts.texts("r2") == []  # b takes it at its next renewal
+        assert accounts.texts("r2") == accounts.texts("r3") == []  # b: at its next renewal
         await accounts.advance(TAKEOVER / 3)
-        assert accounts.texts("r2", "b") == [text]
+        assert accounts.texts("r2", "b") == accounts.texts("r3", "b") == [text]
         await accounts.advance(TAKEOVER)
-        assert accounts.texts("r2") == [text]  # once: a never sends it
+        assert accounts.texts("r2") == accounts.texts("r3") == [text]  # once: a never sends
         done = await (await client.get(f"/api/jobs/{job['id']}", headers=bearer)).json()
-        assert (done["status"], done["counts"]["sent"]) == ("done", 2)
+        assert (done["status"], done["counts"]["sent"]) == ("done", 3)
     finally:
         await client.close()
         await console.close()
 
 
-def test_processes_starting_together_on_a_new_file_migrate_it_once(tmp_path: Path) -> None:
+async def test_processes_starting_together_on_a_new_file_migrate_it_once(
+        tmp_path: Path) -> None:
     """Several account processes started at once on one new SQLite file (or after an upgrade
     that brings migrations) each apply what is missing; every step runs once (each process
     failed with "table ... already exists" when two read the version before either wrote)."""
@@ -418,10 +419,13 @@ def test_processes_starting_together_on_a_new_file_migrate_it_once(tmp_path: Pat
     for process in started:
         process.start()
     for process in started:
-        process.join(60)
+        await asyncio.to_thread(process.join, 60)
     assert [p.exitcode for p in started] == [0] * 4
-    with sqlite3.connect(path) as db:
-        versions = dict(db.execute("SELECT component, version FROM schema_version"))
+    reader = open_reader(path)
+    try:
+        versions = dict(await reader.all("SELECT component, version FROM schema_version"))
+    finally:
+        await reader.close()
     every = {"core": CORE_MIGRATIONS, **schema.migrations(REGISTRY)}
     assert versions == {component: len(steps) for component, steps in every.items() if steps}
 
@@ -431,3 +435,51 @@ def _open_store(path: Path) -> None:
         await (await open_store(path, schema.migrations(REGISTRY))).close()
 
     asyncio.run(opened())
+
+
+async def test_a_move_into_a_group_another_account_serves_is_planned_and_sent_by_it(
+        accounts: Accounts) -> None:
+    """A console move into r3, which b serves: handed to b's process (commands table), which
+    plans it with its own friends and members; confirmed on a's console, b invites."""
+    from aiohttp.test_utils import TestClient, TestServer
+
+    from bot.web import sends, server
+
+    a = await accounts.start("a", ("r1",))
+    await accounts.advance(timedelta(seconds=1))
+    b = await accounts.start("b", ("r1", "r3"))  # b stands by in r1 and serves r3
+    await accounts.advance(timedelta(seconds=1))
+    for world in accounts.worlds.values():
+        world.join("r1", ["carol"])
+    accounts.worlds["b"].friends.add("carol")  # b can invite her; a could not
+    await accounts.say("r1", "大家好", sender="carol")  # active in r1 (a records it)
+    consoles = {name: server.for_bot(bot, "token") for name, bot in (("a", a), ("b", b))}
+    b.carry_out = partial(sends.carry_out, consoles["b"])  # as serve_for does
+    client = TestClient(TestServer(server.make_app(consoles["a"])))
+    await client.start_server()
+    bearer = {"Authorization": "Bearer token"}
+    try:
+        handed = await client.post("/api/moves", headers=bearer,
+                                   json={"source": "r1", "target": "r3"})
+        assert handed.status == 202
+        command = await handed.json()
+        assert (command["status"], command["account"]) == ("handed", "b")
+        await accounts.advance(TAKEOVER / 3)  # b's next renewal takes its commands
+        done = await (await client.get(f"/api/commands/{command['command']}",
+                                       headers=bearer)).json()
+        assert (done["state"], done["result"]["status"]) == ("done", "planned")
+        job = await (await client.get(f"/api/jobs/{done['result']['job']}",
+                                      headers=bearer)).json()
+        assert [(r["member"], r["state"]) for r in job["rows"]] == [("carol", "planned")]
+        confirmed = await client.post(f"/api/jobs/{job['id']}/confirm", headers=bearer)
+        assert confirmed.status == 200
+        await accounts.advance(TAKEOVER / 3 + timedelta(seconds=5))
+        invites = [(r["group"], r["member"]) for r in accounts.worlds["b"].sent
+                   if r["action"] == "invite"]
+        assert invites == [("r3", "carol")]
+        assert [r for r in accounts.worlds["a"].sent if r["action"] == "invite"] == []
+        assert len(accounts.texts("r1", "a")) == 1  # the move's notice in the old group
+    finally:
+        await client.close()
+        for console in consoles.values():
+            await console.close()

@@ -8,12 +8,15 @@ from typing import Any
 
 from aiohttp import web
 
-from bot import broadcast, bulk, moving
+from bot import broadcast, bulk, leases, moving, roster
 from bot.bulk import Job, Kind
+from bot.commands import Command
+from bot.context import Place
+from bot.web import views
 from bot.web.actor import acting
 from bot.web.base import CONSOLE, BadParameter, Console, form, jsonify, render
 from bot.web.routes import needs_bot, operator
-from bot.web.views import handler_config
+from bot.web.views import bound, handler_config
 from handlers import admin
 
 KINDS = {"broadcast": Kind.BROADCAST, "move": Kind.MOVE}
@@ -56,6 +59,22 @@ async def recent(console: Console) -> list[dict[str, Any]]:
             for job in await bulk.recent(console.reader)]
 
 
+async def places(console: Console) -> list[Place]:
+    """Where the console may send: the groups of this process's account and, with several
+    accounts, every group another account serves. A send into one of those is queued for the
+    account serving it, which sends it (the outbox hands it over: docs/scale.md)."""
+    bot = console.bot
+    assert bot is not None
+    own = await bot.places()
+    if bot.account is None:
+        return own
+    served, known = await leases.leases(console.reader), {place.id for place in own}
+    return own + [Place(group, topic, gtype.name, gtype.title,
+                        len(await roster.present(console.reader, group)), gtype.capacity)
+                  for group, topic, gtype in await bound(console)
+                  if group in served and group not in known]
+
+
 async def plan(console: Console, kind: Kind, fields: dict[str, str], by: str) -> str:
     """A new preview from the form's (or the JSON body's) fields; its id."""
     needs_bot(console)
@@ -71,7 +90,7 @@ async def plan(console: Console, kind: Kind, fields: dict[str, str], by: str) ->
                     raise BadParameter("text", "missing")
                 request = broadcast.parse(f"{targets}\n{text}"
                                           + (f"\n文件：{file}" if file else ""))
-                job = await broadcast.plan(actor.store, request, await bot.places(),
+                job = await broadcast.plan(actor.store, request, await places(console),
                                            config.broadcasts, actor.now, by,
                                            bot.content_file)
             else:
@@ -83,6 +102,36 @@ async def plan(console: Console, kind: Kind, fields: dict[str, str], by: str) ->
             raise BadParameter("targets" if kind is Kind.BROADCAST else "source",
                                str(exc)) from None
     return job.id
+
+
+async def hand_move(console: Console, fields: dict[str, str], by: str
+                    ) -> tuple[str, int] | None:
+    """With several accounts, a move into a group another account serves is planned and
+    sent by that account's process (the invitations are its to send, to its friends): handed
+    to it through the commands table. (account, command id); None when this process plans
+    it."""
+    bot = console.bot
+    if bot is None or bot.account is None:
+        return None
+    target = _field(fields, "target", 200)
+    lease = (await leases.leases(console.reader)).get(target)
+    if lease is None or lease.account == bot.account:
+        return None
+    args = {key: fields.get(key, "").strip() for key in ("source", "target", "active")}
+    return lease.account, await views.hand(console, lease.account, "move", args, by)
+
+
+async def carry_out(console: Console, command: Command) -> tuple[bool, dict[str, Any]]:
+    """A console action handed to this process by another's console: a move here, the
+    others in views.carry_out."""
+    if command.action != "move":
+        return await views.carry_out(console, command)
+    # a move handed by another process's console: planned here, as if asked here
+    try:
+        job_id = await plan(console, Kind.MOVE, dict(command.args), command.operator)
+    except BadParameter as exc:
+        return False, {"status": "refused", "parameter": exc.parameter, "problem": exc.problem}
+    return True, {"status": "planned", "job": job_id}
 
 
 def _field(fields: dict[str, str], name: str, limit: int) -> str:
@@ -136,7 +185,7 @@ async def page(request: web.Request, done: str = "", status: int = 200) -> web.S
     console = request.app[CONSOLE]
     return render(request, "broadcasts.html", status, title="群发与迁移", done=done,
                   jobs=await recent(console),
-                  types=sorted({p.type for p in await console.bot.places()})
+                  types=sorted({p.type for p in await places(console)})
                   if console.bot else [])
 
 
@@ -152,6 +201,10 @@ async def preview_form(request: web.Request) -> web.StreamResponse:
     kind = KINDS.get(fields.get("kind", ""))
     if kind is None:
         raise BadParameter("kind", "broadcast or move")
+    if kind is Kind.MOVE and (
+            handed := await hand_move(request.app[CONSOLE], fields, operator(request))):
+        return await page(request, f"新群由账号 {handed[0]} 服务：迁移已交给它的进程预览"
+                                   f"（命令 {handed[1]}，/api/commands/{handed[1]}）", 202)
     job_id = await plan(request.app[CONSOLE], kind, fields, operator(request))
     raise web.HTTPSeeOther(f"/jobs/{job_id}")
 
@@ -197,7 +250,11 @@ async def broadcast_api(request: web.Request) -> web.StreamResponse:
 
 async def move_api(request: web.Request) -> web.StreamResponse:
     console = request.app[CONSOLE]
-    job_id = await plan(console, Kind.MOVE, await _body(request), operator(request))
+    fields = await _body(request)
+    if (handed := await hand_move(console, fields, operator(request))) is not None:
+        account, command = handed
+        return jsonify({"status": "handed", "account": account, "command": command}, 202)
+    job_id = await plan(console, Kind.MOVE, fields, operator(request))
     return jsonify(await job_data(console, job_id), 201)
 
 

@@ -361,9 +361,9 @@ async def serve_for(bot: Bot, environ: Mapping[str, str]) -> Served | None:
         return None
     token, from_env = operator_token(environ)
     console = for_bot(bot, token)
-    from bot.web import views
+    from bot.web import sends
 
-    bot.carry_out = partial(views.carry_out, console)  # what other consoles hand to it
+    bot.carry_out = partial(sends.carry_out, console)  # what other consoles hand to it
     port = bot.deployment.settings.console_port(bot.account)  # one port per account
     try:
         running = await start(console, settings.host, port, token_from_env=from_env)
