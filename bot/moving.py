@@ -8,8 +8,9 @@ invitations budget; the old group gets the announcement (bot.yaml `moves.announc
     /move c1 c2 14d        members of c1 who spoke in the last 14 days, into c2
 
 Not invited, each with the reason: members already in B, on the block list, already being
-invited into B, or not the bot's friends (WeChat invites friends only); and, once B is
-full, the rest.
+invited into B, or not friends (WeChat invites friends only) of the account that serves B
+(the bot; with several accounts, the one holding B's lease, which sends the invitations:
+bot/invitations.py); and, once B is full, the rest.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Annotated, Protocol
 
-from bot import activity, bulk, moderation
+from bot import activity, bulk, friendships, invitations, moderation
 from bot.actions import Invite
 from bot.adapters.base import GatewayError
 from bot.broadcast import Sender
@@ -49,6 +50,11 @@ class Mover(Sender, Protocol):
 
     @property
     def bot_id(self) -> str: ...
+
+    @property
+    def account(self) -> str:
+        """This bot's account of several ('' when it is the only one)."""
+        ...
 
     async def members(self, group_id: str | None = None) -> list[Member]: ...
 
@@ -121,6 +127,10 @@ async def _why_not(mover: Mover, member: str, target: Place, there: set[str]) ->
         return "在移出名单中"
     if await bulk.still_queued(mover.store, target.id, member):
         return "已在邀请中"
+    serving = await invitations.serving(mover.store, target.id, mover.account or None)
+    if serving != mover.account:  # several accounts: B's serving account invites its friends
+        friend = await friendships.is_friend(mover.store, serving, member)
+        return "" if friend else f"不是账号 {serving}（服务新群）的好友"
     try:
         friend = await mover.is_friend(member)
     except GatewayError:

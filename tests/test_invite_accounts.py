@@ -34,7 +34,7 @@ def write_config(root: Path, storage: Path | str, **extra: Any) -> Path:
     (root / "content").mkdir()
     settings: dict[str, Any] = {
         "bot": {"id": "wxid_a", "name": "Helper"}, "timezone": "Asia/Shanghai",
-        "storage": str(storage), "content": "content", "direct": "private",
+        "storage": str(storage), "content": "content", "direct": "private", "admins": ["op"],
         "outbox": {"group_interval": "1s", "global_per_minute": 6000},
         "groups": [{"match": {"topic": "Recruitment"}, "type": "recruitment"},
                    {"match": {"topic": "Internship"}, "type": "internship"}],
@@ -50,7 +50,7 @@ def write_config(root: Path, storage: Path | str, **extra: Any) -> Path:
                         {"funnel": {}}, sign_up],
         "internship": [{"antispam": {"warn_limit": 2, "contacts": {"action": "warn"},
                                      "on_rejoin": "kick"}}, {"funnel": {}}],
-        "private": [{"friends": {"accept": "keywords", "keywords": ["倾听者"],
+        "private": [{"admin": {}}, {"friends": {"accept": "keywords", "keywords": ["倾听者"],
                                  "greeting": None}}, sign_up],
     }
     (root / "bot.yaml").write_text(yaml.safe_dump(settings, allow_unicode=True))
@@ -164,7 +164,7 @@ async def test_warnings_block_list_points_and_stage_are_the_members_whichever_ac
     await a.bots.pop("a").stop()  # a clean stop: b takes r2 over at its next renewal
     await a.advance(timedelta(seconds=11))
     assert await invitations.serving(a.bots["b"].store, "r2", "b") == "b"
-    await a.advance(timedelta(days=1), by=timedelta(minutes=5))  # b alone: no interleaving
+    await a.advance(timedelta(days=1), by=timedelta(hours=1))  # b alone: no interleaving
     await a.say("b", "r2", "签到")  # the next day, seen by b: the streak a began goes on
     await a.say("b", "r2", "加我微信 abc12345 有优惠", sender="bob")  # his second: removed
     await a.advance(timedelta(seconds=5))
@@ -244,3 +244,27 @@ async def test_with_cards_the_member_adds_the_serving_account_which_then_invites
     # each send spends the budget of the account that sent it
     assert _used(a, "a") == {"private_messages": 2}  # the text and the card
     assert _used(a, "b") == {"friend_accepts": 1, "invitations": 1}
+
+
+async def test_a_move_into_a_group_another_account_serves_invites_that_accounts_friends(
+        accounts: Accounts) -> None:
+    a = accounts
+    await a.bots.pop("a").stop()  # b takes r2 over; a, back, stands by there
+    await a.advance(timedelta(seconds=11))
+    a.bots["a"] = Bot(a.deployment, a.worlds["a"], a.clock, REGISTRY, seed=0, account="a")
+    await a.bots["a"].start()
+    await a.advance(timedelta(seconds=11))
+    assert await invitations.serving(a.bots["a"].store, "r2", "a") == "b"
+    for member in ("carol", "dave"):  # two who spoke in r1; dave wrote to b: b's friend
+        await a.join("a", "r1", member)
+        await a.say("a", "r1", "大家好", sender=member)
+    await a.say("b", None, "你好", sender="dave")
+    await a.advance(timedelta(seconds=5))
+    await a.say("a", None, "/move r1 r2 1d", sender="op")
+    await a.advance(timedelta(seconds=5))
+    preview = a.sent("a", "dm", to="op")[-1]["text"]
+    assert "· dave（dave）" in preview and "carol（carol）：不是账号 b（服务新群）的好友" in preview
+    await a.say("a", None, f"/confirm {preview.split()[2][:4]}", sender="op")
+    await a.advance(timedelta(seconds=30))
+    assert [(r["group"], r["member"]) for r in a.sent("b", "invite")] == [("r2", "dave")]
+    assert a.sent("a", "invite") == []

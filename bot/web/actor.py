@@ -47,6 +47,10 @@ class ConsoleActor:
     def bot_id(self) -> str:
         return self._bot.gateway.self_id
 
+    @property
+    def account(self) -> str:
+        return self._bot.account or ""
+
     def say(self, text: str, mentions: Iterable[str] = (), group: str | None = None) -> None:
         if group is not None:
             self.actions.append(Say(group, text, tuple(mentions)))
