@@ -47,6 +47,8 @@ def write_config(root: Path, storage: Path | str, **extra: Any) -> Path:
         "recruitment": [{"antispam": {"warn_limit": 2, "contacts": {"action": "warn"},
                                       "on_rejoin": "kick"}},
                         {"checkin": {"triggers": ["签到"], "scope": "type", "points": 10}},
+                        {"fission": {"min_stay": "1m", "rewards": [
+                            {"invitations": 2, "text": "🎉 {member} 邀请了 {count} 位新朋友"}]}},
                         {"funnel": {}}, sign_up],
         "internship": [{"antispam": {"warn_limit": 2, "contacts": {"action": "warn"},
                                      "on_rejoin": "kick"}}, {"funnel": {}}],
@@ -93,9 +95,10 @@ class Accounts:
         await self.feed(name, Message(self.clock.now(), group, Member(sender, sender), text,
                                       id=f"{name}-m{next(self.ids)}"))
 
-    async def join(self, name: str, group: str, member: str) -> None:
+    async def join(self, name: str, group: str, member: str, inviter: str | None = None) -> None:
         self.worlds[name].join(group, [member])
-        await self.feed(name, MemberJoined(self.clock.now(), group, (Member(member, member),)))
+        await self.feed(name, MemberJoined(self.clock.now(), group, (Member(member, member),),
+                                           inviter))
 
     async def advance(self, delta: timedelta, by: timedelta = timedelta(seconds=1)) -> None:
         """Time passes, `by` at a time for each bot in turn."""
@@ -159,12 +162,17 @@ async def test_warnings_block_list_points_and_stage_are_the_members_whichever_ac
     await a.join("a", "r1", "dave")  # the funnel's first stage, seen by a
     await a.say("a", "r1", "签到")  # check-in points of the recruitment type: one score
     await a.say("a", "r2", "加我微信 abc12345 有优惠", sender="bob")  # his first ad, r2 is a's
+    await a.join("a", "r2", "erin", inviter="carol")  # carol's first invitation, seen by a
     await a.advance(timedelta(seconds=5))
     assert [r["mentions"] for r in a.sent("a", "say", group="r2")] == [["bob"]]
     await a.bots.pop("a").stop()  # a clean stop: b takes r2 over at its next renewal
     await a.advance(timedelta(seconds=11))
     assert await invitations.serving(a.bots["b"].store, "r2", "b") == "b"
     await a.advance(timedelta(days=1), by=timedelta(hours=1))  # b alone: no interleaving
+    await a.join("b", "r2", "frank", inviter="carol")  # her second, seen by b: rewarded
+    await a.advance(timedelta(minutes=2))
+    assert [r["text"] for r in a.sent("b", "say", group="r2")
+            if "邀请" in r["text"]] == ["🎉 carol 邀请了 2 位新朋友"]
     await a.say("b", "r2", "签到")  # the next day, seen by b: the streak a began goes on
     await a.say("b", "r2", "加我微信 abc12345 有优惠", sender="bob")  # his second: removed
     await a.advance(timedelta(seconds=5))
