@@ -63,6 +63,7 @@ class Delivery:
         self.governor = governor
         outbox.gate = governor.gate
         outbox.expiry = governor.next_expiry
+        outbox.steady = governor.steady_until
         self.store = store
         self._admins = admins
         self._metrics = metrics

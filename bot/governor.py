@@ -27,6 +27,7 @@ docs/configuration.md, "Send governor".
 from __future__ import annotations
 
 import bisect
+import heapq
 import math
 import re
 from collections.abc import Sequence
@@ -126,7 +127,6 @@ class Governor:
         self._store = store
         self._metrics = metrics
         self._random = random
-        self.configure(settings, outbox)
         self.account = ""
         self._first_seen: datetime | None = None
         self._sends: dict[str, list[datetime]] = {}  # per budget, the last day's, in order
@@ -135,9 +135,24 @@ class Governor:
         self._pauses: dict[str, Pause] = {}  # per budget, and ACCOUNT
         self.deferred: dict[int, Queued] = {}  # held back by the budget (since .deferred_since)
         self._unsaved: list[Queued] = []  # deferrals the outbox is yet to store
+        # when each deferred action is to be dropped, soonest first: (then, its id); an entry
+        # whose action is no longer deferred is skipped when it comes up
+        self._expiries: list[tuple[datetime, int]] = []
+        # what gate() found at one time for a (lane, budget)'s gaps and a (budget, class)'s
+        # budget left, until what it reads changes (a send, a pause, the config, the
+        # account): the outbox asks for every queued action, and many share those answers
+        self._version = 0
+        self._gates: dict[tuple[str, str] | tuple[str, int], datetime] = {}
+        self._gates_for: tuple[datetime, int] | None = None
+        self._steady: tuple[int, datetime, datetime] | None = None  # steady_until's answer
+        self.configure(settings, outbox)
 
     def configure(self, settings: GovernorSettings, outbox: OutboxSettings) -> None:
         self.settings = settings
+        self._version += 1
+        self._expiries = []  # the keep times may have changed
+        for item in self.deferred.values():
+            self._expire_later(item)
         self._interval = outbox.group_interval
         self._gap = timedelta(seconds=60 / outbox.global_per_minute)
         self._patterns = [re.compile(re.escape(p)) for p in settings.backoff.patterns]
@@ -149,6 +164,7 @@ class Governor:
         if account == self.account or not account:  # '' before the first login
             return
         self.account = account
+        self._version += 1
         await self._store.execute(
             "INSERT INTO governor_accounts VALUES (?, ?) ON CONFLICT (account) DO NOTHING",
             (account, stamp(now)))
@@ -176,6 +192,35 @@ class Governor:
         """The share of each budget the account has by now (1.0 once warmed up)."""
         return warmed(self.settings, self._first_seen, now)
 
+    def steady_until(self, now: datetime) -> datetime | None:
+        """Until when no budget's size changes by itself (None: never; the warm-up is over,
+        or the governor is off): gate()'s answers change before then only by a send, a pause
+        or a new config."""
+        warm = self.settings.warmup
+        if not self.settings.enabled or not warm.days or self._first_seen is None or \
+                self.warmup(now) >= 1.0:
+            return None
+        cached = self._steady
+        if cached is not None and cached[0] == self._version and cached[1] <= now < cached[2]:
+            return cached[2]
+        share = self.warmup(now)
+        changes = []
+        for budget in type(self.settings.budgets).model_fields:
+            size: Budget = getattr(self.settings.budgets, budget)
+            for cls in (1.0, *self.settings.shares.values()):
+                for n in (size.per_minute, size.per_hour, size.per_day):
+                    if (full := n * cls) <= 0:
+                        continue
+                    grown = (math.floor(full * share) + 1) / full  # the share it grows at
+                    if grown <= 1.0:
+                        changes.append((grown - warm.start) / (1 - warm.start))
+        # the warm-up's end, when every size is full; a second early, for rounding
+        ages = [*changes, 1.0]
+        until = self._first_seen + timedelta(days=warm.days) * min(ages) - timedelta(seconds=1)
+        until = max(until, now + timedelta(microseconds=1))
+        self._steady = (self._version, now, until)
+        return until
+
     def limits(self, budget: str, now: datetime, share: float = 1.0) -> tuple[int, int, int]:
         """(per_minute, per_hour, per_day) of `budget` now, for a class with `share`."""
         return scaled(self.settings, budget, self.warmup(now) * share)
@@ -186,18 +231,31 @@ class Governor:
             return now
         action = item.action
         budget = budget_of(action)
-        at = max([self._after(key, now) for key in (action.lane, budget, "")] + [now])
-        spent = self._spent(item, budget, now)
-        for key in (budget, ACCOUNT):
-            if (pause := self._pauses.get(key)) is not None:
-                spent = max(spent, pause.until)
+        if self._gates_for != (now, self._version):
+            self._gates.clear()
+            self._gates_for = (now, self._version)
+        gates = self._gates
+        if (at := gates.get(after := (action.lane, budget))) is None:
+            at = gates[after] = max([self._after(key, now) for key in (action.lane, budget, "")]
+                                    + [now])
+        if (spent := gates.get(held := (budget, item.priority))) is None:
+            spent = self._spent(item, budget, now)
+            for key in (budget, ACCOUNT):
+                if (pause := self._pauses.get(key)) is not None:
+                    spent = max(spent, pause.until)
+            gates[held] = spent
         if spent > now and item.id not in self.deferred:
             self.deferred[item.id] = item
             if item.deferred_since is None:  # else: held back before a restart
                 item.deferred_since = now
                 self._unsaved.append(item)
                 self._metrics.governor_deferred.labels(action.kind).inc()
+            self._expire_later(item)
         return max(at, spent)
+
+    def _expire_later(self, item: Queued) -> None:
+        if item.deferred_since is not None and (keep := self.keep_for(item)) is not None:
+            heapq.heappush(self._expiries, (item.deferred_since + keep, item.id))
 
     def unsaved(self) -> list[Queued]:
         """The actions held back since the last call (for the outbox to keep since when)."""
@@ -232,20 +290,28 @@ class Governor:
 
     def expired(self, now: datetime) -> list[Queued]:
         """What the budget held back longer than its kind or class may wait."""
-        gone = []
-        for item_id, item in list(self.deferred.items()):
-            keep = self.keep_for(item)
-            since = item.deferred_since or now
-            if keep is not None and now - since >= keep:
-                gone.append(item)
-                del self.deferred[item_id]
-        return gone
+        gone: dict[int, Queued] = {}
+        while (expiry := self.next_expiry()) is not None and expiry <= now:
+            item_id = heapq.heappop(self._expiries)[1]
+            gone[item_id] = self.deferred[item_id]
+        if len(gone) > 1:  # in the order they were held back
+            order = {item_id: n for n, item_id in enumerate(self.deferred)}
+            gone = dict(sorted(gone.items(), key=lambda pair: order[pair[0]]))
+        for item_id in gone:
+            del self.deferred[item_id]
+        return list(gone.values())
 
     def next_expiry(self) -> datetime | None:
         """When the first action held back is to be dropped, if any is."""
-        times = [item.deferred_since + keep for item in self.deferred.values()
-                 if item.deferred_since is not None and (keep := self.keep_for(item))]
-        return min(times, default=None)
+        expiries = self._expiries
+        while expiries:
+            at, item_id = expiries[0]
+            item = self.deferred.get(item_id)
+            if item is not None and item.deferred_since is not None and \
+                    (keep := self.keep_for(item)) is not None and item.deferred_since + keep == at:
+                return at
+            heapq.heappop(expiries)  # sent, dropped, or held back again since
+        return None
 
     def forget(self, item: Queued) -> None:
         """`item` left the outbox without being sent (dropped with what it depended on)."""
@@ -257,6 +323,7 @@ class Governor:
         """`item` reached WeChat at `now` (done or failed): spend its budget, draw the next
         jittered gaps."""
         self.deferred.pop(item.id, None)
+        self._version += 1
         since, item.deferred_since = item.deferred_since, None
         waited = (now - since).total_seconds() if since else 0.0
         action = item.action
@@ -312,6 +379,7 @@ class Governor:
             delay = max(delay, timedelta(seconds=retry_after))
         tell = not again or old is None or not old.told
         pause = self._pauses[key] = Pause(now + delay, level, told=True)
+        self._version += 1
         await self._save(key, pause)
         return pause, tell
 

@@ -213,6 +213,8 @@ class Outbox:
         # when the next action it holds back is to be dropped
         self.gate: Callable[[Queued, datetime], datetime] | None = None
         self.expiry: Callable[[], datetime | None] | None = None
+        # until when the gate's answers stay as they are while nothing changes (None: for good)
+        self.steady: Callable[[datetime], datetime | None] = lambda now: None
         self.account = ""  # with several accounts: this process's; pacing is per account
         self.epoch_of: Callable[[str], int] = lambda group: 0  # a group's lease epoch
 
@@ -394,9 +396,14 @@ class Outbox:
 
     def _best(self, now: datetime) -> tuple[datetime, Queued] | None:
         """The next action and when it may go; the same answer while nothing changed (the
-        bot asks several times a step: what is due next, what goes now)."""
+        bot asks several times a step: what is due next, what goes now), and later too, until
+        that action is due: time alone moves no action ahead of it, except the governor's
+        budgets growing as the account warms up (`steady`); what else can, a put, a send, the
+        governor's state, is a change."""
         memo = self._best_memo
-        if memo is not None and memo[0] == now and memo[1] == self._version:
+        if memo is not None and memo[1] == self._version and (memo[0] == now or (
+                memo[0] < now and memo[2] is not None and now < memo[2][0]
+                and ((steady := self.steady(memo[0])) is None or now < steady))):
             return memo[2]
         found = self._find_best(now)
         self._best_memo = (now, self._version, found)
