@@ -246,6 +246,7 @@ class Governor:
             gates[held] = spent
         if spent > now and item.id not in self.deferred:
             self.deferred[item.id] = item
+            item.held = True
             if item.deferred_since is None:  # else: held back before a restart
                 item.deferred_since = now
                 self._unsaved.append(item)
@@ -294,6 +295,7 @@ class Governor:
         while (expiry := self.next_expiry()) is not None and expiry <= now:
             item_id = heapq.heappop(self._expiries)[1]
             gone[item_id] = self.deferred[item_id]
+            gone[item_id].held = False
         if len(gone) > 1:  # in the order they were held back
             order = {item_id: n for n, item_id in enumerate(self.deferred)}
             gone = dict(sorted(gone.items(), key=lambda pair: order[pair[0]]))
@@ -316,6 +318,7 @@ class Governor:
     def forget(self, item: Queued) -> None:
         """`item` left the outbox without being sent (dropped with what it depended on)."""
         self.deferred.pop(item.id, None)
+        item.held = False
 
     # ------------------------------------------------------------ what happened
 
@@ -323,6 +326,7 @@ class Governor:
         """`item` reached WeChat at `now` (done or failed): spend its budget, draw the next
         jittered gaps."""
         self.deferred.pop(item.id, None)
+        item.held = False
         self._version += 1
         since, item.deferred_since = item.deferred_since, None
         waited = (now - since).total_seconds() if since else 0.0

@@ -85,10 +85,17 @@ class Queued:
     needs: tuple[Hashable, ...] = ()
     after: int | None = None  # what its handler put before it in the same chat (put_all)
     deferred_since: datetime | None = None  # held back by the send budget since (stored)
+    held: bool = False  # the send governor holds it back now (it set deferred_since)
     epoch: int = 0  # the group's lease when it was decided (several accounts: bot/leases.py)
 
     def order(self) -> tuple[int, int]:
         return (self.priority, self.id)
+
+
+def _alike(item: Queued) -> tuple[str, bool, Priority]:
+    """What decides the governor's time for an action in its lane: its kind, whether it
+    carries a file (the files budget), its class."""
+    return item.action.kind, bool(getattr(item.action, "file", "")), item.priority
 
 
 @dataclass(frozen=True, slots=True)
@@ -380,7 +387,13 @@ class Outbox:
         held: dict[tuple[tuple[Hashable, ...], tuple[Hashable, ...]], bool] = {}
         for key, lane in self._lanes.items():
             ready = self._last(key, now) + self._interval
+            shown: set[tuple[str, bool, Priority]] = set()  # of the lane's items yielded
             for item in lane.items:
+                if item.held and item.not_before is None and _alike(item) in shown:
+                    # an action like one yielded before it (same lane, kind and class: the
+                    # same time, and a later place) that the governor holds back already:
+                    # neither its time nor the governor's records change by asking again
+                    continue
                 if waits and item.needs:  # items with the same keys wait alike: ask once
                     keys = (item.needs, item.provides)
                     if (waiting := held.get(keys)) is None:
@@ -393,6 +406,8 @@ class Outbox:
                 yield at, item
                 if at == ready:
                     break
+                if item.not_before is None:
+                    shown.add(_alike(item))
 
     def _best(self, now: datetime) -> tuple[datetime, Queued] | None:
         """The next action and when it may go; the same answer while nothing changed (the
