@@ -64,6 +64,7 @@ class Delivery:
         outbox.gate = governor.gate
         outbox.expiry = governor.next_expiry
         outbox.steady = governor.steady_until
+        outbox.gate_state = lambda: governor.version
         self.store = store
         self._admins = admins
         self._metrics = metrics
@@ -73,7 +74,6 @@ class Delivery:
     async def send_due(self, now: datetime) -> None:
         """Hand over every action that may go at `now`."""
         await self.governor.use_account(self.gateway.self_id, now)
-        self.outbox.changed()  # the governor's state decides too (its gate)
         for old in self.governor.expired(now):
             keep = self.governor.keep_for(old) or timedelta()
             await self._drop(old, now, f"held back by the send budget longer than {keep}",

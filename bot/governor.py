@@ -192,6 +192,11 @@ class Governor:
         """The share of each budget the account has by now (1.0 once warmed up)."""
         return warmed(self.settings, self._first_seen, now)
 
+    @property
+    def version(self) -> int:
+        """Changes whenever gate()'s answers may (but for the warm-up: steady_until)."""
+        return self._version
+
     def steady_until(self, now: datetime) -> datetime | None:
         """Until when no budget's size changes by itself (None: never; the warm-up is over,
         or the governor is off): gate()'s answers change before then only by a send, a pause

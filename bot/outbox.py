@@ -31,6 +31,7 @@ from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import IntEnum
+from itertools import islice
 
 from bot.actions import AcceptFriend, Action, Dm, Invite, Kick, Say
 from bot.clock import Clock
@@ -210,9 +211,22 @@ class Outbox:
         self._clock = clock
         self._rules = tuple(WAIT_RULES)
         self._version = 0  # counts the changes that can change what goes next
-        self._best_memo: tuple[datetime, int, tuple[datetime, Queued] | None] | None = None
-        self.configure(settings)
+        self._best_memo: tuple[datetime, int, Hashable, tuple[datetime, Queued] | None] | None \
+            = None
         self._lanes: dict[str, _Lane] = {}
+        # What each lane offers (its candidates) is worked out again only for the lanes a
+        # change touched (`_stale`), or for all when the gate's state changed or time went
+        # back (`_stale_all`): a backlog of thousands of actions over hundreds of groups
+        # costs a step what changed, not what is queued.
+        self._offers: dict[str, list[tuple[datetime, int, int]]] = {}  # lane -> its entries
+        self._entries: list[tuple[datetime, int, int]] = []  # all: (at, priority, id), sorted
+        self._offered: dict[int, Queued] = {}  # the entries' actions by id
+        self._stale: set[str] = set()
+        self._stale_all = True
+        self._worked_out: tuple[datetime, Hashable, datetime | None] | None = None
+        self._needers: dict[Hashable, dict[int, Queued]] = {}  # wait-rule key -> who needs it
+        self._count = 0
+        self.configure(settings)
         self._last_sent: dict[str, datetime] = {}  # per lane, and ALL for any lane
         self._provided: Counter[Hashable] = Counter()  # wait-rule keys of queued actions
         self._held_until: datetime | None = None  # the platform is away until about then
@@ -222,6 +236,7 @@ class Outbox:
         self.expiry: Callable[[], datetime | None] | None = None
         # until when the gate's answers stay as they are while nothing changes (None: for good)
         self.steady: Callable[[datetime], datetime | None] = lambda now: None
+        self.gate_state: Callable[[], Hashable] = lambda: None  # changes when the gate's may
         self.account = ""  # with several accounts: this process's; pacing is per account
         self.epoch_of: Callable[[str], int] = lambda group: 0  # a group's lease epoch
 
@@ -234,6 +249,16 @@ class Outbox:
         """Something that decides what goes next changed (here, or in the gate's state):
         look again rather than reuse the last answer for the same time."""
         self._version += 1
+        self._stale_all = True
+
+    def _touch(self, item: Queued) -> None:
+        """`item` came or went: its lane, and the lanes of what waits for a key it provides,
+        offer something else now."""
+        self._version += 1
+        self._stale.add(item.action.lane)
+        for key in item.provides:
+            for other in self._needers.get(key, {}).values():
+                self._stale.add(other.action.lane)
 
     async def load(self) -> None:
         """Queue again what was not sent before the last stop, paced from the last sends,
@@ -339,16 +364,22 @@ class Outbox:
         """Once `dropped` is off the outbox: the queued actions that depended on it by a rule
         and have no other queued action to wait for instead."""
         keys = {key for rule in self._rules if rule.depends for key in rule.provides(dropped)}
-        return [item for lane in self._lanes.values() for item in lane.items
-                if any(key in keys and self._provided[key] <= 0
-                       for rule in self._rules if rule.depends for key in rule.needs(item))]
+        found = {item.id: item for key in keys if self._provided[key] <= 0
+                 for item in self._needers.get(key, {}).values()
+                 if any(need in keys and self._provided[need] <= 0
+                        for rule in self._rules if rule.depends for need in rule.needs(item))}
+        lanes = {lane: n for n, lane in enumerate(self._lanes)}  # lane by lane, in order
+        return sorted(found.values(), key=lambda item: (lanes[item.action.lane], item.order()))
 
     def _add(self, item: Queued) -> None:
         item.provides = tuple(key for rule in self._rules for key in rule.provides(item))
         item.needs = tuple(key for rule in self._rules for key in rule.needs(item))
         self._lanes.setdefault(item.action.lane, _Lane()).add(item)
         self._provided.update(item.provides)
-        self.changed()
+        for key in item.needs:
+            self._needers.setdefault(key, {})[item.id] = item
+        self._count += 1
+        self._touch(item)
 
     def _remove(self, item: Queued) -> None:
         lane = self._lanes[item.action.lane]
@@ -356,7 +387,13 @@ class Outbox:
         if not lane.items:
             del self._lanes[item.action.lane]
         self._provided.subtract(item.provides)
-        self.changed()
+        for key in item.needs:
+            needers = self._needers[key]
+            del needers[item.id]
+            if not needers:
+                del self._needers[key]
+        self._count -= 1
+        self._touch(item)
 
     def _waits(self, item: Queued) -> bool:
         """Whether a wait rule holds `item` back: another queued action provides a key it
@@ -369,7 +406,7 @@ class Outbox:
         return lane is not None and item in lane.items
 
     def __len__(self) -> int:
-        return sum(len(lane.items) for lane in self._lanes.values())
+        return self._count
 
     # ------------------------------------------------------------ what goes when
 
@@ -386,28 +423,64 @@ class Outbox:
         may go; later ones too while the earlier ones wait for a retry."""
         held: dict[tuple[tuple[Hashable, ...], tuple[Hashable, ...]], bool] = {}
         for key, lane in self._lanes.items():
-            ready = self._last(key, now) + self._interval
-            shown: set[tuple[str, bool, Priority]] = set()  # of the lane's items yielded
-            for item in lane.items:
-                if item.held and item.not_before is None and _alike(item) in shown:
-                    # an action like one yielded before it (same lane, kind and class: the
-                    # same time, and a later place) that the governor holds back already:
-                    # neither its time nor the governor's records change by asking again
+            yield from self._offer(key, lane, now, waits, held)
+
+    def _offer(self, key: str, lane: _Lane, now: datetime, waits: bool,
+               held: dict[tuple[tuple[Hashable, ...], tuple[Hashable, ...]], bool]
+               ) -> Iterable[tuple[datetime, Queued]]:
+        """One lane's candidates (`held`: which wait-rule keys hold back, as found so far)."""
+        ready = self._last(key, now) + self._interval
+        shown: set[tuple[str, bool, Priority]] = set()  # of the lane's items yielded
+        for item in lane.items:
+            if item.held and item.not_before is None and _alike(item) in shown:
+                # an action like one yielded before it (same lane, kind and class: the
+                # same time, and a later place) that the governor holds back already:
+                # neither its time nor the governor's records change by asking again
+                continue
+            if waits and item.needs:  # items with the same keys wait alike: ask once
+                keys = (item.needs, item.provides)
+                if (waiting := held.get(keys)) is None:
+                    waiting = held[keys] = self._waits(item)
+                if waiting:
                     continue
-                if waits and item.needs:  # items with the same keys wait alike: ask once
-                    keys = (item.needs, item.provides)
-                    if (waiting := held.get(keys)) is None:
-                        waiting = held[keys] = self._waits(item)
-                    if waiting:
-                        continue
-                at = max(ready, item.not_before or ready)
-                if self.gate is not None:
-                    at = max(at, self.gate(item, now))
-                yield at, item
-                if at == ready:
-                    break
-                if item.not_before is None:
-                    shown.add(_alike(item))
+            at = max(ready, item.not_before or ready)
+            if self.gate is not None:
+                at = max(at, self.gate(item, now))
+            yield at, item
+            if at == ready:
+                break
+            if item.not_before is None:
+                shown.add(_alike(item))
+
+    def _work_out(self, now: datetime) -> None:
+        """Bring every lane's offer up to date: the stale ones, or all of them when the
+        gate's state changed, time went back, or the budgets grew since (the warm-up).
+        Offers worked out earlier stay true as time goes on: an action's time is when it
+        may go, and until a change nothing makes it earlier."""
+        state = self.gate_state()
+        last = self._worked_out
+        if last is None or self._stale_all or last[1] != state or now < last[0] or (
+                last[2] is not None and now >= last[2]):
+            self._offers, self._entries, self._offered = {}, [], {}
+            stale: Iterable[str] = list(self._lanes)
+        else:
+            stale = self._stale
+        held: dict[tuple[tuple[Hashable, ...], tuple[Hashable, ...]], bool] = {}
+        entries = self._entries
+        for key in stale:
+            for entry in self._offers.pop(key, ()):
+                del entries[bisect.bisect_left(entries, entry)]
+                del self._offered[entry[2]]
+            if (lane := self._lanes.get(key)) is None:
+                continue
+            offer = []
+            for at, item in self._offer(key, lane, now, True, held):
+                offer.append(entry := (at, int(item.priority), item.id))
+                self._offered[item.id] = item
+                bisect.insort(entries, entry)
+            self._offers[key] = offer
+        self._stale, self._stale_all = set(), False
+        self._worked_out = (now, state, self.steady(now))
 
     def _best(self, now: datetime) -> tuple[datetime, Queued] | None:
         """The next action and when it may go; the same answer while nothing changed (the
@@ -416,20 +489,31 @@ class Outbox:
         budgets growing as the account warms up (`steady`); what else can, a put, a send, the
         governor's state, is a change."""
         memo = self._best_memo
-        if memo is not None and memo[1] == self._version and (memo[0] == now or (
-                memo[0] < now and memo[2] is not None and now < memo[2][0]
-                and ((steady := self.steady(memo[0])) is None or now < steady))):
-            return memo[2]
+        state = self.gate_state()
+        if memo is not None and memo[1] == self._version and memo[2] == state and (
+                memo[0] == now or (memo[0] < now and memo[3] is not None and now < memo[3][0]
+                                   and ((steady := self.steady(memo[0])) is None
+                                        or now < steady))):
+            return memo[3]
         found = self._find_best(now)
-        self._best_memo = (now, self._version, found)
+        self._best_memo = (now, self._version, state, found)
         return found
 
     def _find_best(self, now: datetime) -> tuple[datetime, Queued] | None:
         if not self._lanes:
             return None
+        self._work_out(now)
         anywhere = max(self._last(ALL, now) + self._gap, self._held_until or _EPOCH)
-        found = list(self._candidates(now, waits=True)) or list(
-            self._candidates(now, waits=False))  # rules that wait on each other: oldest goes
+        if entries := self._entries:
+            # the first class, then the oldest, of those that may go by `until` (the ready
+            # ones, or those only the gap between any two sends holds back); else the soonest
+            until = max(now, anywhere)
+            first = bisect.bisect_right(entries, until, key=lambda entry: entry[0])
+            at, _, item_id = min(islice(entries, first), key=lambda entry: entry[1:]) \
+                if first else entries[0]
+            return max(at, anywhere), self._offered[item_id]
+        # rules that wait on each other (none offers anything): the oldest goes
+        found = list(self._candidates(now, waits=False))
         due = [(max(at, anywhere), item) for at, item in found]
         ready = [(at, item) for at, item in due if at <= now]
         if ready:
