@@ -14,6 +14,7 @@ from pg import backend, postgres, postgres_server, storage  # noqa: F401  Postgr
 # that leaves a core idle. Node-id prefixes, longest first; keep it to tests of 2 s or more.
 LONG_FIRST = (
     "tests/wechaty/test_wechaty_accounts.py::test_three_accounts_share_groups_fail_over",
+    "tests/test_invite_accounts.py::test_warnings_block_list_points_and_stage_are_the_members",
     "tests/test_replay.py::test_scenario_plays_as_expected[governor_",
     "tests/test_governor.py::test_a_sign_up_wave_of_200",
     "tests/test_governor.py::test_a_push_to_200_groups",
