@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sqlite3
+import time
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
@@ -32,6 +33,12 @@ from bot.savepoint import LazySavepoint
 
 Row = tuple[Any, ...]
 BATCH = 200  # events at most in one commit
+# WAL checkpoints (docs/architecture.md: durability and WAL): at most this often, after a commit,
+# one runs on a worker thread, off the loop; the writer checkpoints by itself only when
+# the WAL reaches SQLite's 1,000 pages meanwhile. A WAL file that grew past WAL_LIMIT
+# (while long reads held it) is cut back to it once it is checkpointed.
+CHECKPOINT_EVERY = 1.0  # seconds of wall time
+WAL_LIMIT = 64 * 2**20  # bytes
 # what a failing statement (or a database that cannot be reached) raises, whichever backend
 StoreError = (sqlite3.Error, postgres.PostgresError)
 Location = Path | str  # an SQLite file, or a postgresql:// URL
@@ -195,6 +202,9 @@ class SqliteStore:
         self._pending = 0  # events in it
         self._commit_after = False  # commit when the event under way ends
         self._flush: asyncio.Handle | None = None
+        self._checkpoint: asyncio.Future[None] | None = None  # one running off the loop
+        self._checkpointer: sqlite3.Connection | None = None  # its connection
+        self._checkpointed = time.monotonic()
 
     @classmethod
     async def open(cls, path: Path | str, migrations: Mapping[str, Sequence[str]]) -> SqliteStore:
@@ -202,7 +212,11 @@ class SqliteStore:
         store = cls(db, path)
         try:
             db.execute("PRAGMA journal_mode=WAL")
+            # in WAL mode NORMAL syncs at each checkpoint, not at each commit: a commit
+            # survives the process being killed; power lost may take back the last ones,
+            # never half of one (docs/architecture.md: durability and WAL)
             db.execute("PRAGMA synchronous=NORMAL")
+            db.execute(f"PRAGMA journal_size_limit={WAL_LIMIT}")
             db.execute("PRAGMA foreign_keys=ON")
             store._migrate(migrations)
         except BaseException:
@@ -212,7 +226,38 @@ class SqliteStore:
 
     async def close(self) -> None:
         await self.flush()
+        if self._checkpoint is not None:
+            await self._checkpoint
+        if self._checkpointer is not None:
+            self._checkpointer.close()
         self._db.close()
+
+    async def checkpoint(self) -> None:
+        """Checkpoint the WAL now, off the loop (after the one running, if any)."""
+        if self._checkpoint is not None:
+            await self._checkpoint
+        self._checkpoint = asyncio.get_running_loop().run_in_executor(None, self._checkpoint_now)
+        await self._checkpoint
+
+    def _checkpoint_soon(self) -> None:
+        """After a commit: a checkpoint off the loop, unless one runs or ran a moment ago."""
+        now = time.monotonic()
+        if (self._checkpoint is not None and not self._checkpoint.done()) or \
+                now - self._checkpointed < CHECKPOINT_EVERY or str(self.path) == ":memory:":
+            return
+        self._checkpointed = now
+        self._checkpoint = asyncio.get_running_loop().run_in_executor(None, self._checkpoint_now)
+
+    def _checkpoint_now(self) -> None:
+        """On a worker thread, with a connection of its own: copy the committed pages from
+        the WAL into the database file (PASSIVE: it never waits for the writer or readers;
+        what it cannot copy now, the next one does)."""
+        with contextlib.suppress(sqlite3.Error):  # busy, or a file gone: the next one
+            if self._checkpointer is None:
+                self._checkpointer = sqlite3.connect(self.path, isolation_level=None,
+                                                     check_same_thread=False)
+                self._checkpointer.execute(f"PRAGMA journal_size_limit={WAL_LIMIT}")
+            self._checkpointer.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
 
     async def flush(self) -> None:
         self._commit()
@@ -228,6 +273,7 @@ class SqliteStore:
         elif self._batch:
             self._batch, self._pending, self._commit_after = False, 0, False
             self._db.execute("COMMIT")
+            self._checkpoint_soon()
 
     def _migrate(self, migrations: Mapping[str, Sequence[str]]) -> None:
         self._db.execute(

@@ -11,7 +11,8 @@ import pytest
 from pg import Postgres
 
 from bot import schema
-from bot.store import CORE_MIGRATIONS, StoreError, open_reader, open_store, sqlite_only
+from bot import store as sqlite_store
+from bot.store import CORE_MIGRATIONS, SqliteStore, StoreError, open_reader, open_store, sqlite_only
 from handlers import REGISTRY
 
 TABLE = {"things": ("CREATE TABLE things (id INTEGER PRIMARY KEY AUTOINCREMENT,"
@@ -159,4 +160,31 @@ async def test_concurrent_readers_do_not_disturb_the_bot_s_connection(
         assert await reader.one("SELECT sum(n) FROM things") == (50,)
     finally:
         await reader.close()
+        await store.close()
+
+
+async def test_sqlite_checkpoints_off_the_loop_and_cuts_a_grown_wal_back(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Committed pages reach the database file by a checkpoint on a worker thread, long
+    before the WAL holds the 1,000 pages at which the writer would checkpoint by itself; a
+    WAL file grown past WAL_LIMIT is cut back to it when the WAL starts again."""
+    monkeypatch.setattr(sqlite_store, "CHECKPOINT_EVERY", 3600.0)  # here: only when asked
+    monkeypatch.setattr(sqlite_store, "WAL_LIMIT", 64 * 1024)
+    db, wal = tmp_path / "wal.db", tmp_path / "wal.db-wal"
+    store = await open_store(db, TABLE)
+    assert isinstance(store, SqliteStore)
+    try:
+        for i in range(20):  # about 800 KB in 20 commits: some 200 pages
+            async with store.transaction():
+                await store.execute("INSERT INTO things (name) VALUES (?)", (f"{i:x<40000}",))
+            await store.flush()
+        assert wal.stat().st_size > 700_000 and db.stat().st_size < 100_000
+        await store.checkpoint()
+        assert db.stat().st_size > 700_000  # the pages are in the database file now
+        async with store.transaction():
+            await store.execute("INSERT INTO things (name) VALUES ('after')")
+        await store.flush()
+        assert wal.stat().st_size <= 64 * 1024  # the WAL started again, cut back
+        assert await store.one("SELECT count(*) FROM things") == (21,)
+    finally:
         await store.close()
