@@ -29,8 +29,12 @@ from __future__ import annotations
 
 import bisect
 import itertools
+import json
 import math
 import re
+import subprocess
+import sys
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -123,15 +127,41 @@ def skeleton(text: str, unmasked: bool = False) -> tuple[str, list[int]]:
     return "".join(runs), starts
 
 
-@lru_cache(maxsize=8192)  # pure; every type listing the same words asks again at each load
-def _pinyin_forms(word: str) -> tuple[str, ...]:
+_PYPINYIN = """
+import json, sys
+from pypinyin import lazy_pinyin
+json.dump({word: lazy_pinyin(word) for word in json.load(sys.stdin)}, sys.stdout)
+"""
+_syllables: dict[str, list[str]] = {}  # each word's reading, once a process
+_reading = threading.Lock()
+
+
+def _readings(words: Iterable[str]) -> dict[str, list[str]]:
+    """pypinyin's reading of each Chinese word, a syllable a character; its phrase
+    dictionary decides the characters with several readings.
+
+    The dictionary is 55 MB once loaded and needed only here, so pypinyin runs in a child
+    process that reads the words not read before and ends: it never enters the bot's."""
+    words = list(words)
+    with _reading:
+        missing = sorted(set(words) - _syllables.keys())
+        if missing:
+            child = subprocess.run([sys.executable, "-c", _PYPINYIN], input=json.dumps(missing),
+                                   capture_output=True, text=True, check=False)
+            if child.returncode:
+                raise RuntimeError(f"pypinyin could not read the listed words: {child.stderr}")
+            _syllables.update(json.loads(child.stdout))
+        return {word: _syllables[word] for word in words}
+
+
+def _chinese(form: str) -> bool:
+    """A form with pinyin forms: a Chinese word of two characters or more."""
+    return len(form) >= 2 and re.fullmatch(f"[{_HAN}]+", form) is not None
+
+
+def _pinyin_forms(word: str, syllables: list[str]) -> tuple[str, ...]:
     """The pinyin of a Chinese word of two characters or more ("yuepao"), and, for words of
     up to `_MIXED` characters, every mix of characters and pinyin ("约pao", "yue炮")."""
-    if len(word) < 2 or not re.fullmatch(f"[{_HAN}]+", word):
-        return ()
-    from pypinyin import lazy_pinyin
-
-    syllables = lazy_pinyin(word)
     if len(word) > _MIXED:
         return (_collapse("".join(syllables)),)
     return tuple(_collapse("".join(s if latin else c
@@ -221,16 +251,17 @@ class BannedWords:
         self._automaton = ahocorasick.Automaton()
         self._starred: dict[tuple[str, str, int], list[tuple[str, Listed]]] = {}
         forms: dict[str, list[tuple[Listed, bool]]] = {}
-        for listed in words:
-            form, _ = skeleton(listed.word)
+        listed_forms = [(listed, skeleton(listed.word)[0]) for listed in words]
+        readings = _readings(form for _, form in listed_forms if _chinese(form))
+        for listed, form in listed_forms:
             if not form:
                 continue
             forms.setdefault(form, []).append((listed, False))
             if form.isascii():
                 self._starred.setdefault((form[0], form[-1], len(form)), []).append(
                     (form, listed))
-            else:
-                for pinyin in _pinyin_forms(form):
+            elif form in readings:
+                for pinyin in _pinyin_forms(form, readings[form]):
                     forms.setdefault(pinyin, []).append((listed, True))
         for form, entries in forms.items():
             self._automaton.add_word(form, (form, entries))

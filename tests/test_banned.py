@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from functools import cache
 from pathlib import Path
 
@@ -146,3 +148,15 @@ async def test_the_bot_loads_the_segmenter_as_it_starts_and_a_config_alone_does_
     assert not segment._loaded
     async with Harness(SHIPPED, tmp_path):  # a bot: loaded before its first message
         assert segment._loaded
+
+
+def test_pypinyin_reads_the_words_in_a_child_process_and_never_enters_the_bots() -> None:
+    """Its phrase dictionary is 55 MB once loaded: the readings come from a child process,
+    and the pinyin of a heteronym is still the one the phrase dictionary gives (银行: yin hang)."""
+    code = ("import sys; from bot.banned import BannedWords, Listed, Severity; "
+            "m = BannedWords([Listed('银行', 'x', Severity.WARN, 0)]); "
+            "print([h.listed.word for h in m.find('yin hang')], [h.listed.word for h in "
+            "m.find('yin xing')], 'pypinyin' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, cwd=Path(__file__).resolve().parent.parent).stdout
+    assert out.split() == ["['银行']", "[]", "False"]
