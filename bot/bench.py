@@ -300,6 +300,10 @@ async def pipeline(args: argparse.Namespace, deployment: Deployment, gtype: Grou
     print(f"pipeline / bare dispatch throughput: {statistics.median(ratios):.2f}x "
           f"(median of {len(ratios)} paired runs; each: "
           f"{', '.join(f'{r:.2f}' for r in ratios)})")
+    per_cpu = [b.cpu / p.cpu for b, p in zip(runs["bare dispatch"], runs["pipeline"],
+                                             strict=True)]  # the same messages in both runs
+    print(f"the same per CPU second: {statistics.median(per_cpu):.2f}x "
+          f"(each: {', '.join(f'{r:.2f}' for r in per_cpu)})")
     print(f"pipeline run produced: {_counts(runs['pipeline'][-1].counts)}")
     print(f"peak memory (RSS): {_rss():.0f} MiB")
     return 0

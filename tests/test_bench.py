@@ -30,6 +30,7 @@ def test_the_pipeline_bench_gets_replies_warnings_and_removals() -> None:
     for row in ("bare dispatch", "pipeline"):
         assert re.search(rf"^{row} +[\d,]+ +[\d,]+ +[\d,]+ +[\d,]+$", out, re.M), out
     assert re.search(r"pipeline / bare dispatch throughput: [\d.]+x \(median of 2 paired", out)
+    assert re.search(r"the same per CPU second: [\d.]+x \(each: [\d.]+, [\d.]+\)", out)
     assert re.search(r"peak memory \(RSS\): \d+ MiB", out)
     for name in ("replies", "warnings", "removals decided", "removals delivered"):
         assert _count(out, name) > 0, name
