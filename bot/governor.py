@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from random import Random
 
-from bot import audit
+from bot import audit, outbox
 from bot.actions import Action, Card
 from bot.adapters.base import Disconnected, GatewayError, RateLimited
 from bot.config import Budget, GovernorSettings, OutboxSettings
@@ -144,6 +144,8 @@ class Governor:
         self._version = 0
         self._gates: dict[tuple[str, str] | tuple[str, int], datetime] = {}
         self._gates_for: tuple[datetime, int] | None = None
+        # the same per (lane, what the outbox tells alike: kind, file or not, class)
+        self._alike: dict[tuple[str, tuple[str, bool, int]], tuple[datetime, datetime]] = {}
         self._steady: tuple[int, datetime, datetime] | None = None  # steady_until's answer
         self.configure(settings, outbox)
 
@@ -235,20 +237,25 @@ class Governor:
         if not self.settings.enabled:
             return now
         action = item.action
-        budget = budget_of(action)
         if self._gates_for != (now, self._version):
             self._gates.clear()
+            self._alike.clear()
             self._gates_for = (now, self._version)
-        gates = self._gates
-        if (at := gates.get(after := (action.lane, budget))) is None:
-            at = gates[after] = max([self._after(key, now) for key in (action.lane, budget, "")]
-                                    + [now])
-        if (spent := gates.get(held := (budget, item.priority))) is None:
-            spent = self._spent(item, budget, now)
-            for key in (budget, ACCOUNT):
-                if (pause := self._pauses.get(key)) is not None:
-                    spent = max(spent, pause.until)
-            gates[held] = spent
+        key = (action.lane, item.alike or outbox.alike(item))
+        if (found := self._alike.get(key)) is None:
+            budget = budget_of(action)
+            gates = self._gates
+            if (at := gates.get(after := (action.lane, budget))) is None:
+                at = gates[after] = max([self._after(last, now)
+                                         for last in (action.lane, budget, "")] + [now])
+            if (spent := gates.get(held := (budget, item.priority))) is None:
+                spent = self._spent(item, budget, now)
+                for pause_key in (budget, ACCOUNT):
+                    if (pause := self._pauses.get(pause_key)) is not None:
+                        spent = max(spent, pause.until)
+                gates[held] = spent
+            found = self._alike[key] = (at, spent)
+        at, spent = found
         if spent > now and item.id not in self.deferred:
             self.deferred[item.id] = item
             item.held = True

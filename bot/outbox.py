@@ -87,13 +87,15 @@ class Queued:
     after: int | None = None  # what its handler put before it in the same chat (put_all)
     deferred_since: datetime | None = None  # held back by the send budget since (stored)
     held: bool = False  # the send governor holds it back now (it set deferred_since)
+    alike: tuple[str, bool, int] | None = None  # alike(item), worked out when queued
+    wait_key: Hashable = ()  # what decides whether a wait rule holds it back (_waits)
     epoch: int = 0  # the group's lease when it was decided (several accounts: bot/leases.py)
 
     def order(self) -> tuple[int, int]:
         return (self.priority, self.id)
 
 
-def _alike(item: Queued) -> tuple[str, bool, Priority]:
+def alike(item: Queued) -> tuple[str, bool, int]:
     """What decides the governor's time for an action in its lane: its kind, whether it
     carries a file (the files budget), its class."""
     return item.action.kind, bool(getattr(item.action, "file", "")), item.priority
@@ -374,6 +376,11 @@ class Outbox:
     def _add(self, item: Queued) -> None:
         item.provides = tuple(key for rule in self._rules for key in rule.provides(item))
         item.needs = tuple(key for rule in self._rules for key in rule.needs(item))
+        item.alike = alike(item)
+        # whether it waits depends on the keys it needs, and on those it provides itself only
+        # when it needs one of them
+        item.wait_key = (item.needs, item.provides) if set(item.needs) & set(item.provides) \
+            else item.needs
         self._lanes.setdefault(item.action.lane, _Lane()).add(item)
         self._provided.update(item.provides)
         for key in item.needs:
@@ -421,26 +428,25 @@ class Outbox:
     def _candidates(self, now: datetime, waits: bool) -> Iterable[tuple[datetime, Queued]]:
         """Per lane, the first action in its order that no rule holds back, and when it
         may go; later ones too while the earlier ones wait for a retry."""
-        held: dict[tuple[tuple[Hashable, ...], tuple[Hashable, ...]], bool] = {}
+        held: dict[Hashable, bool] = {}
         for key, lane in self._lanes.items():
             yield from self._offer(key, lane, now, waits, held)
 
     def _offer(self, key: str, lane: _Lane, now: datetime, waits: bool,
-               held: dict[tuple[tuple[Hashable, ...], tuple[Hashable, ...]], bool]
+               held: dict[Hashable, bool]
                ) -> Iterable[tuple[datetime, Queued]]:
         """One lane's candidates (`held`: which wait-rule keys hold back, as found so far)."""
         ready = self._last(key, now) + self._interval
-        shown: set[tuple[str, bool, Priority]] = set()  # of the lane's items yielded
+        shown: set[tuple[str, bool, int] | None] = set()  # of the lane's items yielded
         for item in lane.items:
-            if item.held and item.not_before is None and _alike(item) in shown:
+            if item.held and item.not_before is None and item.alike in shown:
                 # an action like one yielded before it (same lane, kind and class: the
                 # same time, and a later place) that the governor holds back already:
                 # neither its time nor the governor's records change by asking again
                 continue
             if waits and item.needs:  # items with the same keys wait alike: ask once
-                keys = (item.needs, item.provides)
-                if (waiting := held.get(keys)) is None:
-                    waiting = held[keys] = self._waits(item)
+                if (waiting := held.get(item.wait_key)) is None:
+                    waiting = held[item.wait_key] = self._waits(item)
                 if waiting:
                     continue
             at = max(ready, item.not_before or ready)
@@ -450,7 +456,7 @@ class Outbox:
             if at == ready:
                 break
             if item.not_before is None:
-                shown.add(_alike(item))
+                shown.add(item.alike)
 
     def _work_out(self, now: datetime) -> None:
         """Bring every lane's offer up to date: the stale ones, or all of them when the
@@ -465,7 +471,7 @@ class Outbox:
             stale: Iterable[str] = list(self._lanes)
         else:
             stale = self._stale
-        held: dict[tuple[tuple[Hashable, ...], tuple[Hashable, ...]], bool] = {}
+        held: dict[Hashable, bool] = {}
         entries = self._entries
         for key in stale:
             for entry in self._offers.pop(key, ()):
