@@ -30,6 +30,7 @@ from __future__ import annotations
 import bisect
 import itertools
 import json
+import logging
 import math
 import re
 import subprocess
@@ -45,6 +46,8 @@ import ahocorasick
 
 from bot import segment
 from bot.text import unmask
+
+log = logging.getLogger(__name__)
 
 
 class Severity(StrEnum):
@@ -146,12 +149,32 @@ def _readings(words: Iterable[str]) -> dict[str, list[str]]:
     with _reading:
         missing = sorted(set(words) - _syllables.keys())
         if missing:
-            child = subprocess.run([sys.executable, "-c", _PYPINYIN], input=json.dumps(missing),
-                                   capture_output=True, text=True, check=False)
-            if child.returncode:
-                raise RuntimeError(f"pypinyin could not read the listed words: {child.stderr}")
-            _syllables.update(json.loads(child.stdout))
+            _syllables.update(_read_in_child(missing) or _read_here(missing))
         return {word: _syllables[word] for word in words}
+
+
+def _read_in_child(words: list[str]) -> dict[str, list[str]] | None:
+    """The readings from a child process; None (logged) when no child could give them."""
+    try:
+        child = subprocess.run([sys.executable, "-c", _PYPINYIN], input=json.dumps(words),
+                               capture_output=True, text=True, check=False, timeout=120)
+        if child.returncode == 0:
+            found = json.loads(child.stdout)
+            if isinstance(found, dict) and found.keys() >= set(words):
+                return {word: [str(s) for s in found[word]] for word in words}
+        problem = child.stderr.strip().splitlines()[-1:] or [f"exit {child.returncode}"]
+    except (OSError, subprocess.SubprocessError, ValueError) as error:
+        problem = [str(error)]
+    log.warning("pinyin of the listed words read in this process (about 55 MB more memory): "
+                "the child process could not: %s", problem[0])
+    return None
+
+
+def _read_here(words: list[str]) -> dict[str, list[str]]:
+    """The readings in this process: the fallback (pypinyin's dictionary stays loaded)."""
+    from pypinyin import lazy_pinyin
+
+    return {word: lazy_pinyin(word) for word in words}
 
 
 def _chinese(form: str) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import subprocess
 import sys
 from functools import cache
@@ -14,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pypinyin import lazy_pinyin
 
-from bot import config, segment
+from bot import banned, config, segment
 from bot.banned import BannedWords, Listed, Severity
 from bot.config import Content
 from handlers import REGISTRY
@@ -160,3 +161,17 @@ def test_pypinyin_reads_the_words_in_a_child_process_and_never_enters_the_bots()
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, cwd=Path(__file__).resolve().parent.parent).stdout
     assert out.split() == ["['银行']", "[]", "False"]
+
+
+@pytest.mark.parametrize("python", ["/nonexistent/python3", "/bin/false"])
+def test_without_a_working_child_process_the_readings_are_read_here(
+        python: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    """A child that cannot start or fails costs memory, not the word list: the same readings,
+    read in this process, and a warning saying why."""
+    monkeypatch.setattr(banned, "_syllables", {})
+    monkeypatch.setattr(sys, "executable", python)
+    with caplog.at_level(logging.WARNING, logger="bot.banned"):
+        matcher = BannedWords([Listed("银行", "x", Severity.WARN, 0)])
+    assert [h.listed.word for h in matcher.find("yin hang")] == ["银行"]
+    assert matcher.find("yin xing") == []
+    assert "read in this process" in caplog.text
