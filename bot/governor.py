@@ -33,6 +33,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from itertools import product
 from random import Random
 
 from bot import audit, outbox
@@ -207,25 +208,26 @@ class Governor:
         if not self.settings.enabled or not warm.days or self._first_seen is None or \
                 self.warmup(now) >= 1.0:
             return None
-        cached = self._steady
-        if cached is not None and cached[0] == self._version and cached[1] <= now < cached[2]:
+        cached, version = self._steady, self._version
+        if cached is not None and cached[0] == version and cached[1] <= now < cached[2]:
             return cached[2]
         share = self.warmup(now)
         changes = []
+        # per_minute is a gap drawn at each send: only the hour's and the day's sizes matter
         for budget in type(self.settings.budgets).model_fields:
             size: Budget = getattr(self.settings.budgets, budget)
-            for cls in (1.0, *self.settings.shares.values()):
-                for n in (size.per_minute, size.per_hour, size.per_day):
-                    if (full := n * cls) <= 0:
-                        continue
-                    grown = (math.floor(full * share) + 1) / full  # the share it grows at
-                    if grown <= 1.0:
-                        changes.append((grown - warm.start) / (1 - warm.start))
+            for cls, n in product((1.0, *self.settings.shares.values()),
+                                  (size.per_hour, size.per_day)):
+                if (full := n * cls) <= 0:
+                    continue
+                grown = (math.floor(full * share) + 1) / full  # the share it grows at
+                if grown <= 1.0:
+                    changes.append((grown - warm.start) / (1 - warm.start))
         # the warm-up's end, when every size is full; a second early, for rounding
         ages = [*changes, 1.0]
         until = self._first_seen + timedelta(days=warm.days) * min(ages) - timedelta(seconds=1)
         until = max(until, now + timedelta(microseconds=1))
-        self._steady = (self._version, now, until)
+        self._steady = (version, now, until)
         return until
 
     def limits(self, budget: str, now: datetime, share: float = 1.0) -> tuple[int, int, int]:
@@ -307,13 +309,17 @@ class Governor:
         while (expiry := self.next_expiry()) is not None and expiry <= now:
             item_id = heapq.heappop(self._expiries)[1]
             gone[item_id] = self.deferred[item_id]
-            gone[item_id].held = False
         if len(gone) > 1:  # in the order they were held back
             order = {item_id: n for n, item_id in enumerate(self.deferred)}
             gone = dict(sorted(gone.items(), key=lambda pair: order[pair[0]]))
-        for item_id in gone:
-            del self.deferred[item_id]
+        for item in gone.values():
+            self._release(item)
         return list(gone.values())
+
+    def _release(self, item: Queued) -> None:
+        """`item` is no longer held back (it went, or is dropped)."""
+        self.deferred.pop(item.id, None)
+        item.held = False
 
     def next_expiry(self) -> datetime | None:
         """When the first action held back is to be dropped, if any is."""
@@ -329,16 +335,14 @@ class Governor:
 
     def forget(self, item: Queued) -> None:
         """`item` left the outbox without being sent (dropped with what it depended on)."""
-        self.deferred.pop(item.id, None)
-        item.held = False
+        self._release(item)
 
     # ------------------------------------------------------------ what happened
 
     async def sent(self, item: Queued, now: datetime) -> None:
         """`item` reached WeChat at `now` (done or failed): spend its budget, draw the next
         jittered gaps."""
-        self.deferred.pop(item.id, None)
-        item.held = False
+        self._release(item)
         self._version += 1
         since, item.deferred_since = item.deferred_since, None
         waited = (now - since).total_seconds() if since else 0.0

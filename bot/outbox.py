@@ -225,7 +225,7 @@ class Outbox:
         self._offered: dict[int, Queued] = {}  # the entries' actions by id
         self._stale: set[str] = set()
         self._stale_all = True
-        self._worked_out: tuple[datetime, Hashable, datetime | None] | None = None
+        self._worked_out: tuple[datetime, Hashable] | None = None
         self._needers: dict[Hashable, dict[int, Queued]] = {}  # wait-rule key -> who needs it
         self._count = 0
         self.configure(settings)
@@ -466,7 +466,7 @@ class Outbox:
         state = self.gate_state()
         last = self._worked_out
         if last is None or self._stale_all or last[1] != state or now < last[0] or (
-                last[2] is not None and now >= last[2]):
+                (steady := self.steady(last[0])) is not None and now >= steady):
             self._offers, self._entries, self._offered = {}, [], {}
             stale: Iterable[str] = list(self._lanes)
         else:
@@ -486,7 +486,7 @@ class Outbox:
                 bisect.insort(entries, entry)
             self._offers[key] = offer
         self._stale, self._stale_all = set(), False
-        self._worked_out = (now, state, self.steady(now))
+        self._worked_out = (now, state)
 
     def _best(self, now: datetime) -> tuple[datetime, Queued] | None:
         """The next action and when it may go; the same answer while nothing changed (the
