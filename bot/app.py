@@ -394,9 +394,10 @@ class Bot:
         if self.carry_out is None or self.account is None:
             return
         try:
-            for command in await commands.waiting(self.store, self.account):
+            held = self.leases.held() if self.leases is not None else ()
+            for command in await commands.waiting(self.store, self.account, held):
                 async with self.turn():
-                    claimed = await commands.claim(self.store, command)
+                    claimed = await commands.claim(self.store, command, self.account)
                 if not claimed:
                     continue
                 try:

@@ -6,13 +6,15 @@ the process that serves it (the lease holder: bot/leases.py), and a reload in ev
 The console writes such an action here for that account; its process takes its commands at
 each lease renewal (every `leases.takeover / 3`), carries each out once (claimed by a state
 change, so two takers cannot both run it) and records the outcome, which
-`GET /api/commands/{id}` shows.
+`GET /api/commands/{id}` shows. An action about one group (a revoke, a move into it) is the
+group's: if the account it was handed to loses the group before taking it (its process died),
+the account that takes the group over carries it out.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -28,6 +30,7 @@ MIGRATIONS: Sequence[str] = (
         result TEXT NOT NULL, done_at TEXT);
     CREATE INDEX commands_waiting ON commands (account, state);
     """,
+    "ALTER TABLE commands ADD COLUMN grp TEXT;",  # the group the action is about, if one
 )
 
 
@@ -42,43 +45,51 @@ class Command:
     state: str  # queued, running, done, failed
     result: dict[str, Any]
     done_at: datetime | None
+    group: str | None = None
 
     def json(self) -> dict[str, Any]:
         return {"id": self.id, "account": self.account, "action": self.action,
                 "args": self.args, "operator": self.operator, "at": stamp(self.at),
                 "state": self.state, "result": self.result,
-                "done_at": stamp(self.done_at) if self.done_at else None}
+                "done_at": stamp(self.done_at) if self.done_at else None,
+                "group": self.group}
 
 
-_COLUMNS = "id, account, action, args, operator, at, state, result, done_at"
+_COLUMNS = "id, account, action, args, operator, at, state, result, done_at, grp"
 
 
 def _command(row: Sequence[Any]) -> Command:
     return Command(int(row[0]), row[1], row[2], json.loads(row[3]), row[4],
                    datetime.fromisoformat(row[5]), row[6], json.loads(row[7] or "{}"),
-                   unstamp(row[8]))
+                   unstamp(row[8]), row[9])
 
 
 async def hand(store: Store, account: str, action: str, args: dict[str, Any], operator: str,
-               now: datetime) -> int:
-    """Queue `action` for `account`'s process; the command's id."""
+               now: datetime, group: str | None = None) -> int:
+    """Queue `action` for `account`'s process (about `group`, if it is about one); the
+    command's id."""
     return await store.execute(
-        "INSERT INTO commands (account, action, args, operator, at, state, result)"
-        " VALUES (?, ?, ?, ?, ?, 'queued', '{}')",
-        (account, action, json.dumps(args, ensure_ascii=False), operator, stamp(now)))
+        "INSERT INTO commands (account, action, args, operator, at, state, result, grp)"
+        " VALUES (?, ?, ?, ?, ?, 'queued', '{}', ?)",
+        (account, action, json.dumps(args, ensure_ascii=False), operator, stamp(now), group))
 
 
-async def waiting(store: Reader, account: str) -> list[Command]:
-    return [_command(row) for row in await store.all(
-        f"SELECT {_COLUMNS} FROM commands WHERE account = ? AND state = 'queued' ORDER BY id",
-        (account,))]
+async def waiting(store: Reader, account: str, held: Collection[str] = ()) -> list[Command]:
+    """The commands queued for `account`, and those about a group in `held` (the groups it
+    serves now) queued for an account that lost the group before taking them."""
+    rows = await store.all(
+        f"SELECT {_COLUMNS} FROM commands WHERE state = 'queued'"
+        " AND (account = ? OR grp IS NOT NULL) ORDER BY id", (account,))
+    return [command for command in map(_command, rows)
+            if command.account == account or command.group in held]
 
 
-async def claim(store: Store, command: Command) -> bool:
-    """Take the command to carry it out; False when another taker has it."""
+async def claim(store: Store, command: Command, account: str | None = None) -> bool:
+    """Take the command to carry it out (as `account`, when the group changed hands); False
+    when another taker has it."""
     return await store.changes(
-        "UPDATE commands SET state = 'running' WHERE id = ? AND state = 'queued'",
-        (command.id,)) > 0
+        "UPDATE commands SET state = 'running', account = ? WHERE id = ? AND state = 'queued'",
+        (account or command.account, command.id)) > 0
 
 
 async def finish(store: Store, command: Command, ok: bool, result: dict[str, Any],

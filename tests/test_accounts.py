@@ -483,3 +483,43 @@ async def test_a_move_into_a_group_another_account_serves_is_planned_and_sent_by
         await client.close()
         for console in consoles.values():
             await console.close()
+
+
+async def test_an_action_handed_to_an_account_that_died_is_carried_out_by_the_groups_next_holder(
+        accounts: Accounts) -> None:
+    """A revoke handed to b for a warning in b's group r2; b dies before its next renewal.
+    a, standing by in r2, takes the group over and carries the revoke out, once."""
+    from aiohttp.test_utils import TestClient, TestServer
+
+    from bot.web import sends, server
+
+    b = await accounts.start("b", ("r2",))  # first: b serves r2
+    a = await accounts.start("a", ("r1", "r2"))  # a serves r1 and stands by in r2
+    await accounts.advance(timedelta(seconds=1))
+    assert await holder(accounts, "r2") == "b"
+    console = server.for_bot(a, "token")
+    a.carry_out = partial(sends.carry_out, console)
+    await accounts.say("r2", "加我微信 abc12345 有优惠", sender="bob")  # b warns bob in r2
+    await accounts.advance(timedelta(seconds=1))
+    client = TestClient(TestServer(server.make_app(console)))
+    await client.start_server()
+    bearer = {"Authorization": "Bearer token"}
+    try:
+        state = await (await client.get("/api/moderation", headers=bearer)).json()
+        [warning] = [w["id"] for w in state["warnings"] if w["group"] == "r2"]
+        handed = await (await client.post(f"/api/warnings/{warning}/revoke",
+                                          headers=bearer)).json()
+        assert (handed["status"], handed["account"]) == ("handed", "b")
+        await accounts.bots.pop("b").stop()  # b's process dies with the command queued
+        await accounts.advance(TAKEOVER * 2, only=("a",))
+        assert await holder(accounts, "r2") == "a"
+        command = await (await client.get(f"/api/commands/{handed['command']}",
+                                          headers=bearer)).json()
+        assert (command["state"], command["account"], command["group"]) == ("done", "a", "r2")
+        assert command["result"]["status"] == "revoked"
+        state = await (await client.get("/api/moderation", headers=bearer)).json()
+        assert [w for w in state["warnings"] if w["group"] == "r2"] == []
+    finally:
+        await client.close()
+        await console.close()
+        await b.stop()

@@ -211,10 +211,9 @@ async def revoke_api(request: web.Request) -> web.StreamResponse:
     console = request.app[CONSOLE]
     needs_bot(console)
     warning = request.match_info["id"]
-    if (account := await views.serving(console, number("id", warning))) is not None:
-        handed = await views.hand(console, account, "revoke", {"warning": int(warning)},
-                                  operator(request))
-        return jsonify({"status": "handed", "account": account, "command": handed}, 202)
+    if (handed := await views.hand_revoke(console, number("id", warning),
+                                          operator(request))) is not None:
+        return jsonify({"status": "handed", "account": handed[0], "command": handed[1]}, 202)
     revoked = await views.revoke(console, number("id", warning), operator(request))
     if revoked is None:
         raise web.HTTPNotFound(text=f"no warning {warning} in force")
@@ -234,10 +233,9 @@ async def revoke_form(request: web.Request) -> web.StreamResponse:
     console = request.app[CONSOLE]
     needs_bot(console)
     warning = (await form(request)).get("warning", "")
-    if (account := await views.serving(console, number("warning", warning))) is not None:
-        await views.hand(console, account, "revoke", {"warning": int(warning)},
-                         operator(request))
-        return await moderation_page(request, f"警告 #{warning} 所在群由账号 {account} 服务："
+    if (handed := await views.hand_revoke(console, number("warning", warning),
+                                          operator(request))) is not None:
+        return await moderation_page(request, f"警告 #{warning} 所在群由账号 {handed[0]} 服务："
                                               "已交给它的进程撤销")
     revoked = await views.revoke(console, number("warning", warning), operator(request))
     return await moderation_page(request, f"已撤销警告 #{warning}" if revoked else

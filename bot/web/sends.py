@@ -118,7 +118,7 @@ async def hand_move(console: Console, fields: dict[str, str], by: str
     if lease is None or lease.account == bot.account:
         return None
     args = {key: fields.get(key, "").strip() for key in ("source", "target", "active")}
-    return lease.account, await views.hand(console, lease.account, "move", args, by)
+    return lease.account, await views.hand(console, lease.account, "move", args, by, target)
 
 
 async def carry_out(console: Console, command: Command) -> tuple[bool, dict[str, Any]]:

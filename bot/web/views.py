@@ -567,26 +567,32 @@ async def reload(console: Console, operator: str) -> dict[str, Any]:
 HANDED = "handed:"  # the operator of an action a process carries out for another's console
 
 
-async def serving(console: Console, warning: int) -> str | None:
-    """With several accounts: the account that serves the warning's group, when that is not
-    this process's (the action is handed to it); else None."""
+async def hand_revoke(console: Console, warning: int, operator: str) -> tuple[str, int] | None:
+    """With several accounts, a warning in a group another account serves is revoked by that
+    account's process: handed to it (the account, the command's id); else None (revoke it
+    here)."""
     bot = console.bot
     assert bot is not None
     if bot.account is None:
         return None
-    group = await moderation.warning_group(bot.store, warning)
-    lease = (await leases.leases(bot.store)).get(group or "")
-    return lease.account if lease is not None and lease.account != bot.account else None
+    group = await moderation.warning_group(bot.store, warning) or ""
+    lease = (await leases.leases(bot.store)).get(group)
+    if lease is None or lease.account == bot.account:
+        return None
+    return lease.account, await hand(console, lease.account, "revoke", {"warning": warning},
+                                     operator, group)
 
 
 async def hand(console: Console, account: str, action: str, args: dict[str, Any],
-               operator: str) -> int:
-    """Queue a console action for `account`'s process (bot/commands.py); its id."""
+               operator: str, group: str | None = None) -> int:
+    """Queue a console action for `account`'s process (bot/commands.py), about `group` if
+    it is about one (should the account lose it first, the group's next holder takes it);
+    its id."""
     bot = console.bot
     assert bot is not None
     async with bot.turn():
         return await commands.hand(bot.store, account, action, args, operator,
-                                   console.clock.now())
+                                   console.clock.now(), group)
 
 
 async def carry_out(console: Console, command: commands.Command
