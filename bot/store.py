@@ -311,24 +311,32 @@ class SqliteStore:
         events handled back to back, and is committed as soon as the loop has nothing else
         ready (or after BATCH events, or at flush()). A crash loses whole events of the last
         moment, never half of one; the bot flushes before it sends anything."""
+        name: str | None = f"sp{self._depth}"
         if self._depth == 0 and not self._batch:
             # IMMEDIATE: the write lock first, so a transaction that read never fails to
             # upgrade because another process wrote meanwhile (SQLITE_BUSY without a wait)
             self._db.execute("BEGIN IMMEDIATE")
             self._batch = True
-        name = f"sp{self._depth}"
-        self._db.execute(f"SAVEPOINT {name}")
+            name = None  # the batch's first event needs no savepoint: its undo is ROLLBACK
+        else:
+            self._db.execute(f"SAVEPOINT {name}")
         self._depth += 1
         try:
             yield
         except BaseException:
             self._depth -= 1
-            self._undo(name)
-            if self._depth == 0:
-                self._end_of_event()
+            if name is None:  # the batch held this event only
+                if self._db.in_transaction:  # (SQLite may have rolled it back already)
+                    self._db.execute("ROLLBACK")
+                self._batch, self._pending, self._commit_after = False, 0, False
+            else:
+                self._undo(name)
+                if self._depth == 0:
+                    self._end_of_event()
             raise
         self._depth -= 1
-        self._db.execute(f"RELEASE {name}")
+        if name is not None:
+            self._db.execute(f"RELEASE {name}")
         if self._depth == 0:
             self._end_of_event()
 

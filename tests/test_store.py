@@ -74,6 +74,29 @@ async def test_an_event_is_all_or_nothing_and_a_failed_handler_leaves_nothing(
         await store.close()
 
 
+async def test_a_failed_first_event_of_a_commit_leaves_nothing_and_the_next_goes_on(
+        storage: Path | str) -> None:
+    """The first event of a group commit (on SQLite: no savepoint of its own) fails: none of
+    it stays, and the events after it are committed as usual."""
+    store = await open_store(storage, TABLE)
+    try:
+        await store.flush()
+        with pytest.raises(RuntimeError):
+            async with store.transaction():
+                await store.execute("INSERT INTO things (name) VALUES ('half')")
+                async with store.savepoint():
+                    await store.execute("INSERT INTO things (name) VALUES ('handler')")
+                raise RuntimeError("crash")
+        for name in ("first", "second"):
+            async with store.transaction():
+                await store.execute("INSERT INTO things (name) VALUES (?)", (name,))
+        await store.flush()
+        assert await store.all("SELECT name FROM things ORDER BY id") == [("first",),
+                                                                           ("second",)]
+    finally:
+        await store.close()
+
+
 async def test_another_connection_sees_only_what_is_committed(storage: Path | str) -> None:
     store = await open_store(storage, TABLE)
     reader = open_reader(storage)
