@@ -307,8 +307,9 @@ class SqliteStore:
         """One event's writes, all or nothing (or a savepoint inside the open one); rolled back
         on error.
 
-        Group commit: an event is a savepoint in a transaction that stays open across the
-        events handled back to back, and is committed as soon as the loop has nothing else
+        Group commit: an event is a savepoint (but the first: it holds the transaction alone,
+        a ROLLBACK undoes it) in a transaction that stays open across the events handled
+        back to back, and is committed as soon as the loop has nothing else
         ready (or after BATCH events, or at flush()). A crash loses whole events of the last
         moment, never half of one; the bot flushes before it sends anything."""
         name: str | None = f"sp{self._depth}"
