@@ -464,10 +464,10 @@ class Bot:
                     if tick is not None:
                         await self.scheduler.postpone(tick, now + RETRY_TICK)
                     break
-            if (due := self.outbox.next_due()) is not None and due <= now:
-                self._unchanged.clear()  # a removal or an invitation changes member lists
             await self.store.flush()  # nothing leaves before the state that decided it
             await self._delivery.send_due(now)
+            self._unchanged -= self._delivery.touched  # removals and invitations sent there
+            self._delivery.touched.clear()
         if taken:
             await self._took_over(taken)
         if taken is not None:

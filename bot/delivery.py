@@ -70,6 +70,9 @@ class Delivery:
         self._metrics = metrics
         # with several accounts: whether the lease an action was decided under still stands
         self.fence: Callable[[Queued, datetime], Awaitable[bool]] | None = None
+        # the groups whose member list a removal or invitation may have changed (the caller
+        # compares them with the roster again: the join backstop)
+        self.touched: set[str] = set()
 
     async def send_due(self, now: datetime) -> None:
         """Hand over every action that may go at `now`."""
@@ -127,6 +130,8 @@ class Delivery:
                 self.outbox.forget(item)
                 return
             await self.outbox.sending(item)
+            if isinstance(action, Kick | Invite):  # even if it fails: it may have happened
+                self.touched.add(action.group)
             await _send(self.gateway, action, file, code)
         except Disconnected as exc:
             if await self.outbox.hold(item, now + HOLD):
