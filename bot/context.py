@@ -1,4 +1,5 @@
 """What a handler sees while it handles one event: who, where, its config, and what it may do.
+The pipeline makes one per event and turns it to each handler in turn (its name and config).
 
 Actions (say, dm, kick, invite, accept_friend, and the sends of a confirmed broadcast or
 move) are collected and put on the outbox when the handler returns; if it raises, they are
@@ -28,6 +29,7 @@ from bot.events import (
 )
 from bot.sanitize import clean
 from bot.store import Store
+from bot.text import normalize, strip_mentions
 from bot.times import instant, stamp
 
 Scope = tuple[str, str, str]  # a timer's (group, handler, key)
@@ -124,17 +126,20 @@ class Core(Protocol):
 
 
 class Context:
-    __slots__ = ("_core", "actions", "bulk", "config", "event", "group", "handler")
+    __slots__ = ("_core", "_normalized", "_text", "actions", "bulk", "config", "event", "group",
+                 "handler")
 
-    def __init__(self, core: Core, event: Event, group: Group | None, handler: str,
-                 config: Any) -> None:
+    def __init__(self, core: Core, event: Event, group: Group | None, handler: str = "",
+                 config: Any = None) -> None:
         self._core = core
         self.event = event
         self.group = group
-        self.handler = handler
+        self.handler = handler  # the pipeline sets these two for each handler in turn
         self.config = config
         self.actions: list[Action] = []
         self.bulk: list[Action] = []  # a confirmed broadcast's or move's sends
+        self._text: str | None = None
+        self._normalized: str | None = None
 
     # ------------------------------------------------------------ facts
 
@@ -155,6 +160,22 @@ class Context:
     def scope(self) -> str:
         """The group id, or '' for private events: the key of per-group state."""
         return self.group.id if self.group else ""
+
+    @property
+    def text(self) -> str:
+        """A message's text without its @mentions (bot/text.py `strip_mentions`), '' for
+        other events: worked out once per event, for all its handlers."""
+        if self._text is None:
+            event = self.event
+            self._text = strip_mentions(event.text) if isinstance(event, Message) else ""
+        return self._text
+
+    @property
+    def normalized(self) -> str:
+        """`text` as matchers read it (bot/text.py `normalize`), once per event."""
+        if self._normalized is None:
+            self._normalized = normalize(self.text)
+        return self._normalized
 
     @property
     def member(self) -> Member | None:

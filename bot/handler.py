@@ -2,9 +2,10 @@
 
 A handler is one operation an operator turns on per group type (welcome, rules, keywords...).
 It declares its YAML name, the event kinds it wants and a pydantic Config model, and
-implements `handle(event, ctx)`. Handlers keep no state of their own between events: what
+implements `handle(event, ctx)`; `wants(event, ctx)` may tell the pipeline cheaply that an
+event is nothing to it. Handlers keep no state of their own between events: what
 they need to remember goes into the store through the context, so a restart or a config
-reload loses nothing.
+reload loses nothing (at most a hint that lets `wants` skip events; the store decides).
 """
 
 from __future__ import annotations
@@ -86,6 +87,14 @@ class Handler(Generic[C]):
         from ever getting what they are for, each with why: `groupbot check` warns about
         each, naming file:line:key. None by default."""
         return []
+
+    def wants(self, event: Any, ctx: Context) -> bool:
+        """Whether `handle` may do anything with this event. False only where it surely
+        would not: it would return CONTINUE having written nothing and acted on nothing
+        (most messages carry no command or trigger word). The pipeline then skips the
+        handler for the event: no savepoint, no call. Synchronous and cheap (never reads
+        the store); True by default."""
+        return True
 
     async def handle(self, event: Any, ctx: Context) -> Flow:
         raise NotImplementedError

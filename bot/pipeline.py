@@ -1,7 +1,8 @@
 """The event path inside one transaction: keep the roster, find the event's group type, and
 run that type's handlers for the event's kind in order, each in its own savepoint, putting
-the actions of each on the outbox as it returns. A handler that raises is undone alone and
-the others go on; a platform failure undoes the whole event.
+the actions of each on the outbox as it returns. One Context serves the event's handlers in
+turn; a handler whose `wants` says the event is nothing to it is skipped. A handler that
+raises is undone alone and the others go on; a platform failure undoes the whole event.
 
 Which handlers of a type want an event of a kind (their `events`) is worked out once per
 type, kind and loaded config, not for every event: a handler is never called for an event
@@ -71,10 +72,15 @@ class Pipeline:
         else:
             return
         tick = event.handler if isinstance(event, Tick) else None
+        ctx: Context | None = None  # one per event, turned to each handler in turn
         for handler in self.wanting(deployment, type_name, type(event)):
             if tick is not None and tick != handler.name:
                 continue
-            ctx = Context(self._core, event, group, handler.name, handler.config)
+            if ctx is None:
+                ctx = Context(self._core, event, group)
+            ctx.handler, ctx.config = handler.name, handler.config
+            if not handler.wants(event, ctx):
+                continue  # nothing to it (most messages, for most handlers)
             try:
                 async with self._store.savepoint():
                     flow = await handler.handle(event, ctx)
@@ -89,6 +95,9 @@ class Pipeline:
                 log.exception("handler %s failed on %r; the others go on", handler.name, event)
                 self._metrics.handler_errors.labels(handler.name).inc()
                 continue
+            finally:
+                if ctx.actions or ctx.bulk:  # this handler's, put on the outbox or dropped
+                    ctx.actions, ctx.bulk = [], []
             if flow is STOP:
                 break
 

@@ -101,7 +101,7 @@ class Admin(Handler[Config]):
         """The command in a message, or None. A Latin command ends at a space or the end
         ("/warns" is not "/warn s"); a Chinese one may run into its argument ("/踢@Bob")."""
         text = strip_mentions(event.text)
-        if not normalize(text[:len(self.config.prefix) + 1]).startswith(self._prefix):
+        if not self._prefixed(text):
             return None  # most messages: not a command at all
         for word, name in self._words:
             head = normalize(text[:len(word)])
@@ -110,6 +110,13 @@ class Admin(Handler[Config]):
                 targets = tuple(m for m in dict.fromkeys(event.mentions) if m != bot_id)
                 return Command(name, event, targets, text[len(word):].strip())
         return None
+
+    def _prefixed(self, text: str) -> bool:
+        """Whether a text without its mentions starts with the prefix."""
+        return normalize(text[:len(self.config.prefix) + 1]).startswith(self._prefix)
+
+    def wants(self, event: Message, ctx: Context) -> bool:
+        return self._prefixed(ctx.text)
 
     async def handle(self, event: Message, ctx: Context) -> Flow:
         command = self.parse(event, ctx.bot_id)

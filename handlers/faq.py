@@ -131,17 +131,32 @@ class Faq(Handler[Config]):
             self._index = await asyncio.to_thread(Index, self._documents)
         return self._index
 
+    def wants(self, event: Message | Tick, ctx: Context) -> bool:
+        """A reminder; in a group, a mention, a question, or a hand-off word alone (never an
+        @所有人 announcement); in a private chat, `/answer`."""
+        if isinstance(event, Tick):
+            return True
+        if ctx.group is None:
+            parts = event.text.strip().split(maxsplit=1)
+            return bool(parts) and parts[0].lower() in COMMANDS
+        if not ctx.text or ANNOUNCEMENT.search(event.text):
+            return False
+        if event.mentions_bot:
+            return True
+        norm = ctx.normalized
+        return norm in self._words or any(p.search(norm) for p in self.config.questions)
+
     async def handle(self, event: Message | Tick, ctx: Context) -> Flow:
         if isinstance(event, Tick):
             await self._remind(event, ctx)
             return STOP
         if ctx.group is None:
             return await self._answer(event, ctx)
-        text = strip_mentions(event.text)
-        if ANNOUNCEMENT.search(event.text) or not text.strip():
+        text = ctx.text
+        if ANNOUNCEMENT.search(event.text) or not text:
             return CONTINUE
         handoff = self.config.handoff
-        norm = normalize(text).strip()
+        norm = ctx.normalized
         if handoff is not None and await self._asks_for_a_person(norm, event.mentions_bot):
             return await self._hand_off(event, ctx)
         if not event.mentions_bot and not any(p.search(norm) for p in

@@ -34,7 +34,7 @@ from bot.context import Context
 from bot.events import Kind, Message
 from bot.handler import CONTINUE, STOP, Flow, Handler, HandlerConfig
 from bot.invitations import How
-from bot.text import WordMatcher, normalize, strip_mentions
+from bot.text import WordMatcher, normalize
 
 Reply = Annotated[TemplateText, placeholders("member", "group")]
 
@@ -68,16 +68,21 @@ class Invite(Handler[Config]):
         self._words = WordMatcher((word, word, True) for word in config.words)
         self._exact = {normalize(word) for word in config.words}
 
-    def asks(self, text: str) -> bool:
-        """Whether a message is a sign-up word (`match: exact`) or contains one."""
-        norm = normalize(strip_mentions(text))
+    def asks(self, norm: str) -> bool:
+        """Whether a message (normalized, without mentions) is a sign-up word (`match:
+        exact`) or contains one."""
         if self.config.match is MatchKind.EXACT:
             return norm in self._exact
         return self._words.first(norm) is not None
 
+    def wants(self, event: Message, ctx: Context) -> bool:
+        return (event.kind is Kind.TEXT and event.sender.id != ctx.bot_id
+                and self.asks(ctx.normalized))
+
     async def handle(self, event: Message, ctx: Context) -> Flow:
         sender = event.sender
-        if event.kind is not Kind.TEXT or sender.id == ctx.bot_id or not self.asks(event.text):
+        if event.kind is not Kind.TEXT or sender.id == ctx.bot_id or not self.asks(
+                ctx.normalized):
             return CONTINUE
         if not await ctx.off_cooldown("asked", self.config.cooldown, member=sender.id):
             return STOP

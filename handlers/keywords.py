@@ -131,7 +131,10 @@ class Keywords(Handler[Config]):
 
     def match(self, text: str) -> Rule | None:
         """The first rule (in YAML order) whose patterns match `text`."""
-        norm = normalize(strip_mentions(text))
+        return self._match(normalize(strip_mentions(text)))
+
+    def _match(self, norm: str) -> Rule | None:
+        """The same, of a text without mentions, normalized."""
         found = {self._exact[norm]} if norm in self._exact else set()
         for start, _, index in self._literal.find_all(norm):
             rule = self.config.rules[index]
@@ -141,8 +144,16 @@ class Keywords(Handler[Config]):
             found.update(self._regex_rule[i] for i in self._regex.matching(norm))
         return self.config.rules[min(found)] if found else None
 
+    def wants(self, event: Message, ctx: Context) -> bool:
+        """A message a rule matches (a mention, for a rule `only_when_mentioned`), or a
+        mention when there is a `default` reply."""
+        if event.mentions_bot:
+            return self.config.default is not None or self._match(ctx.normalized) is not None
+        rule = self._match(ctx.normalized)
+        return rule is not None and not rule.only_when_mentioned
+
     async def handle(self, event: Message, ctx: Context) -> Flow:
-        rule = self.match(event.text)
+        rule = self._match(ctx.normalized)
         if rule is None or (rule.only_when_mentioned and not event.mentions_bot):
             return await self._default(event, ctx)
         cooldown = rule.cooldown if rule.cooldown is not None else self.config.cooldown

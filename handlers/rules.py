@@ -11,7 +11,7 @@ from bot.config import ContentFile, Duration, Media
 from bot.context import Context
 from bot.events import Message
 from bot.handler import CONTINUE, STOP, Flow, Handler
-from bot.text import WordMatcher, normalize, strip_mentions
+from bot.text import WordMatcher
 
 
 class Config(Media):
@@ -36,8 +36,11 @@ class Rules(Handler[Config]):
         config = self.config
         self._triggers = WordMatcher((word, word, True) for word in config.triggers)
 
+    def wants(self, event: Message, ctx: Context) -> bool:
+        return self._triggers.first(ctx.normalized) is not None
+
     async def handle(self, event: Message, ctx: Context) -> Flow:
-        if self._triggers.first(normalize(strip_mentions(event.text))) is None:
+        if self._triggers.first(ctx.normalized) is None:
             return CONTINUE
         if not await ctx.off_cooldown("posted", self.config.cooldown):
             return STOP

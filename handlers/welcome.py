@@ -6,7 +6,7 @@ An `image` or `attachment` (a QR poster) follows the greeting, once per greeting
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Annotated
 
 from pydantic import Field, model_validator
@@ -42,6 +42,32 @@ class Welcome(Handler[Config]):
     events = (MemberJoined, MemberLeft, Message, Tick)
     Config = Config
 
+    def prepare(self) -> None:
+        # Who may be waiting in each group, as a hint for `wants`: the batch timer's due time
+        # (the very object the scheduler holds: a timer armed again, or loaded again after
+        # a restart or a takeover by another account, is a new one and voids the hint) and
+        # the pending members as last read or written here, more when a write was undone.
+        # The store decides; the hint only spares a read for a message from anyone else.
+        self._waiting: dict[str, tuple[datetime, frozenset[str]]] = {}
+
+    def wants(self, event: MemberJoined | MemberLeft | Message | Tick, ctx: Context) -> bool:
+        """A message matters only from a newcomer who may be waiting for their welcome."""
+        if not isinstance(event, Message):
+            return True
+        due = ctx.scheduled("batch")
+        if due is None:
+            return False  # nobody waits for a welcome here (most messages)
+        hint = self._waiting.get(ctx.scope)
+        return hint is None or hint[0] is not due or event.sender.id in hint[1]
+
+    def _note(self, ctx: Context, pending: list[list[str]]) -> None:
+        """Remember who waits for the batch armed now (nothing when none is)."""
+        due = ctx.scheduled("batch")
+        if due is None:
+            self._waiting.pop(ctx.scope, None)
+        else:
+            self._waiting[ctx.scope] = (due, frozenset(p[0] for p in pending))
+
     async def handle(self, event: MemberJoined | MemberLeft | Message | Tick,
                      ctx: Context) -> Flow:
         if isinstance(event, Message):
@@ -51,6 +77,7 @@ class Welcome(Handler[Config]):
             if any(member_id == event.sender.id for member_id, _ in pending):
                 await ctx.cancel("batch")
                 await self._greet(ctx)
+            self._note(ctx, pending)
         elif isinstance(event, MemberJoined):
             await self._joined(event, ctx)
         elif isinstance(event, MemberLeft):
@@ -62,6 +89,7 @@ class Welcome(Handler[Config]):
             await ctx.set("pending", [p for p in pending if p[0] not in gone])
         else:
             await self._greet(ctx)
+            self._waiting.pop(ctx.scope, None)
         return CONTINUE
 
     async def _joined(self, event: MemberJoined, ctx: Context) -> None:
@@ -80,6 +108,7 @@ class Welcome(Handler[Config]):
         if pending:
             await ctx.set("pending", pending)
             await ctx.schedule("batch", self.config.window, replace=False)
+            self._note(ctx, pending)
 
     async def _greet(self, ctx: Context) -> None:
         pending = await ctx.get("pending", default=[])

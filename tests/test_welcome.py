@@ -144,3 +144,20 @@ async def test_a_newcomers_ad_is_warned_at_once_and_welcomed_after_the_window(
         [warning, welcome] = h.actions("say", group="c1")
         assert "警告" in warning["text"] and welcome["text"].startswith("欢迎加入")
         assert welcome["t"] == "2026-11-23T09:00:15+08:00"  # the window's end, not earlier
+
+
+async def test_a_newcomer_who_speaks_while_others_chat_is_welcomed_at_once(
+        tmp_path: Path) -> None:
+    """Who waits for the batch is remembered as messages pass (bot/handler.py `wants`):
+    someone who joins later into the same batch is still greeted when they speak."""
+    async with Harness(SHIPPED, tmp_path) as h:
+        await h.join("r1", "u1")
+        await h.say("r1", "alice", "大家好")
+        await h.join("r1", "u2")
+        await h.say("r1", "bob", "欢迎欢迎")
+        await h.advance("2s")
+        await h.say("r1", "u2", "我来了")
+        await h.advance("1m")
+        [welcome] = h.actions("say", group="r1")
+        assert welcome["mentions"] == ["u1", "u2"]
+        assert welcome["t"] == "2026-11-23T09:00:02+08:00"  # at once, not at 09:00:15

@@ -1,0 +1,109 @@
+"""A handler's `wants` only lets the pipeline skip events the handler would not act on: the
+same events through the shipped config, once as shipped and once with every handler's
+`wants` answering True (each handler called for every event of its kinds), end with the
+same sends and the same database."""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from harness import SHIPPED, Harness
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.context import Context
+from bot.handler import Handler, Registry
+from bot.store import open_reader
+from handlers import REGISTRY
+
+
+def _always(cls: type[Handler[Any]]) -> type[Handler[Any]]:
+    class Always(cls):  # type: ignore[valid-type,misc]
+        def wants(self, event: Any, ctx: Context) -> bool:
+            return True
+
+    return Always
+
+
+CALLED_ALWAYS: Registry = {name: _always(cls) for name, cls in REGISTRY.items()}
+
+# What the shipped recruitment type's handlers react to, and what they must not.
+PIECES = ["群规", "rules", "ＲＵＬＥＳ", "prules", "报名", "join", "join us", "rejoin", "怎么报名",
+          "收入", "怎么提现", "要求是什么", "有什么条件吗", "requirements", "hi", "hello", "你好",
+          "在吗", "联系运营", "人工", "转人工", "客服", "人工智能", "/status", "/warns", "/kick",
+          "／status", "/nothing", "@所有人 ", "@小助手\u2005", "谢谢小助手", "今天天气不错",
+          "\u200b报名", "收入怎么算", "一个月能赚多少钱", "", " ", "哈哈哈", "ok"]
+MEMBERS = ["alice", "bob", "carol", "dave", "op_lin"]
+
+say = st.tuples(st.just("say"), st.sampled_from(MEMBERS),
+                st.lists(st.sampled_from(PIECES), min_size=1, max_size=3).map("".join),
+                st.booleans())
+step = (say | say | say
+        | st.tuples(st.just("join"), st.sampled_from(MEMBERS[2:4]), st.just(""), st.just(False))
+        | st.tuples(st.just("leave"), st.sampled_from(MEMBERS[:4]), st.just(""), st.just(False))
+        | st.tuples(st.just("private"), st.sampled_from(MEMBERS), st.sampled_from(
+            ["/answer Q1 好的", "/answer", "你好", "/status", "报名"]), st.just(False))
+        | st.tuples(st.just("wait"), st.sampled_from(["5s", "20s", "2m"]), st.just(""),
+                    st.just(False)))
+
+
+async def _play(registry: Registry, steps: list[tuple[str, str, str, bool]],
+                root: Path) -> tuple[list[Any], dict[str, list[Any]]]:
+    h = Harness(SHIPPED, root, registry=registry, db=root / "bot.db")
+    async with h:
+        for kind, who, text, mention in steps:
+            if kind == "say":
+                await h.say("r1", who, text, mentions=("bot",) if mention else ())
+            elif kind == "private":
+                await h.say(None, who, text)
+            elif kind == "join":
+                await h.join("r1", who)
+            elif kind == "leave" and who in h.world.group("r1").members:
+                await h.leave("r1", who)
+            elif kind == "wait":
+                await h.advance(who)
+        await h.advance("1h")
+        await h.drain()
+        sent = list(h.sent)
+    reader = open_reader(root / "bot.db")
+    try:
+        tables = [str(name) for (name,) in await reader.all(
+            "SELECT name FROM sqlite_master WHERE type='table' ORDER BY name")]
+        dump = {table: sorted(map(repr, await reader.all(f"SELECT * FROM {table}")))
+                for table in tables}
+    finally:
+        await reader.close()
+    return sent, dump
+
+
+def _compare(steps: list[tuple[str, str, str, bool]]) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        (Path(tmp) / "a").mkdir()
+        (Path(tmp) / "b").mkdir()
+        skipping = asyncio.run(_play(REGISTRY, steps, Path(tmp) / "a"))
+        calling = asyncio.run(_play(CALLED_ALWAYS, steps, Path(tmp) / "b"))
+    assert skipping[0] == calling[0]
+    assert skipping[1] == calling[1]
+
+
+def test_a_day_in_the_recruitment_group_is_the_same_with_every_handler_called() -> None:
+    steps: list[tuple[str, str, str, bool]] = [
+        ("join", "carol", "", False), ("say", "alice", "大家好", False),
+        ("say", "carol", "你好", True), ("say", "bob", "群规", False),
+        ("say", "bob", "怎么报名", False), ("say", "alice", "报名", False),
+        ("say", "op_lin", "/status", False), ("say", "bob", "/status", False),
+        ("say", "alice", "转人工", False), ("say", "bob", "收入怎么算", True),
+        ("join", "dave", "", False), ("wait", "20s", "", False),
+        ("say", "dave", "要求是什么", False), ("private", "op_lin", "/answer", False),
+    ]
+    _compare(steps)
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.lists(step, min_size=1, max_size=12))
+def test_skipping_never_changes_what_the_handlers_do(
+        steps: list[tuple[str, str, str, bool]]) -> None:
+    _compare(steps)
