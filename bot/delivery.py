@@ -61,10 +61,7 @@ class Delivery:
         self._content = content  # the content directory files are sent from
         self.outbox = outbox
         self.governor = governor
-        outbox.gate = governor.gate
-        outbox.expiry = governor.next_expiry
-        outbox.steady = governor.steady_until
-        outbox.gate_state = lambda: governor.version
+        outbox.gate = governor
         self.store = store
         self._admins = admins
         self._metrics = metrics

@@ -36,12 +36,12 @@ from datetime import datetime, timedelta
 from itertools import product
 from random import Random
 
-from bot import audit, outbox
+from bot import audit
 from bot.actions import Action, Card
 from bot.adapters.base import Disconnected, GatewayError, RateLimited
 from bot.config import Budget, GovernorSettings, OutboxSettings
 from bot.metrics import Metrics
-from bot.outbox import Queued
+from bot.outbox import Priority, Queued
 from bot.store import Reader, Store
 from bot.table import table
 from bot.times import stamp, unstamp
@@ -139,20 +139,20 @@ class Governor:
         # when each deferred action is to be dropped, soonest first: (then, its id); an entry
         # whose action is no longer deferred is skipped when it comes up
         self._expiries: list[tuple[datetime, int]] = []
-        # what gate() found at one time for a (lane, budget)'s gaps and a (budget, class)'s
-        # budget left, until what it reads changes (a send, a pause, the config, the
-        # account): the outbox asks for every queued action, and many share those answers
+        # what bound() and holds() found at one time for a (budget, class), until what they
+        # read changes (a send, a pause, the config, the account): the outbox asks for each
+        # gate key, and for each action it looks at
         self._version = 0
-        self._gates: dict[tuple[str, str] | tuple[str, int], datetime] = {}
-        self._gates_for: tuple[datetime, int] | None = None
-        # the same per (lane, what the outbox tells alike: kind, file or not, class)
-        self._alike: dict[tuple[str, tuple[str, bool, int]], tuple[datetime, datetime]] = {}
+        self._layout = 0  # changes when lane()'s answers may (the config)
+        self._spent_until: dict[tuple[str, int], datetime] = {}
+        self._spent_for: tuple[datetime, int] | None = None
         self._steady: tuple[int, datetime, datetime] | None = None  # steady_until's answer
         self.configure(settings, outbox)
 
     def configure(self, settings: GovernorSettings, outbox: OutboxSettings) -> None:
         self.settings = settings
         self._version += 1
+        self._layout += 1
         self._expiries = []  # the keep times may have changed
         for item in self.deferred.values():
             self._expire_later(item)
@@ -195,10 +195,10 @@ class Governor:
         """The share of each budget the account has by now (1.0 once warmed up)."""
         return warmed(self.settings, self._first_seen, now)
 
-    @property
-    def version(self) -> int:
-        """Changes whenever gate()'s answers may (but for the warm-up: steady_until)."""
-        return self._version
+    def state(self) -> tuple[int, int]:
+        """Changes whenever the answers of lane() (its first part) or of bound() and holds()
+        may (but for the warm-up: steady_until)."""
+        return self._layout, self._version
 
     def steady_until(self, now: datetime) -> datetime | None:
         """Until when no budget's size changes by itself (None: never; the warm-up is over,
@@ -234,39 +234,55 @@ class Governor:
         """(per_minute, per_hour, per_day) of `budget` now, for a class with `share`."""
         return scaled(self.settings, budget, self.warmup(now) * share)
 
-    def gate(self, item: Queued, now: datetime) -> datetime:
-        """The earliest time `item` may go, by the governor (the outbox adds its pacing)."""
+    # The earliest time an action may go, by the governor, is the latest of lane() for its
+    # lane and bound() for its key (the outbox adds its pacing): the outbox applies a bound
+    # to every lane alike, so a send costs it only the lanes it changed (bot/outbox.py).
+
+    def key(self, item: Queued) -> tuple[str, int]:
+        """What bound() and holds() tell apart: the budget `item` spends and its class."""
+        return budget_of(item.action), item.priority
+
+    def lane(self, lane: str, now: datetime) -> datetime:
+        """When the gap after the last send in `lane` ends."""
+        return self._after(lane, now) if self.settings.enabled else now
+
+    def bound(self, key: tuple[str, int], now: datetime) -> datetime:
+        """When an action of `key` may go, in any lane: the gap after the last send of its
+        budget and anywhere, and when its class has budget left and no pause holds it."""
         if not self.settings.enabled:
             return now
-        action = item.action
-        if self._gates_for != (now, self._version):
-            self._gates.clear()
-            self._alike.clear()
-            self._gates_for = (now, self._version)
-        key = (action.lane, item.alike or outbox.alike(item))
-        if (found := self._alike.get(key)) is None:
-            budget = budget_of(action)
-            gates = self._gates
-            if (at := gates.get(after := (action.lane, budget))) is None:
-                at = gates[after] = max([self._after(last, now)
-                                         for last in (action.lane, budget, "")] + [now])
-            if (spent := gates.get(held := (budget, item.priority))) is None:
-                spent = self._spent(item, budget, now)
-                for pause_key in (budget, ACCOUNT):
-                    if (pause := self._pauses.get(pause_key)) is not None:
-                        spent = max(spent, pause.until)
-                gates[held] = spent
-            found = self._alike[key] = (at, spent)
-        at, spent = found
-        if spent > now and item.id not in self.deferred:
-            self.deferred[item.id] = item
-            item.held = True
-            if item.deferred_since is None:  # else: held back before a restart
-                item.deferred_since = now
-                self._unsaved.append(item)
-                self._metrics.governor_deferred.labels(action.kind).inc()
-            self._expire_later(item)
-        return max(at, spent)
+        return max(self._after(key[0], now), self._after("", now), self._held(key, now))
+
+    def holds(self, key: tuple[str, int], now: datetime) -> bool:
+        """Whether the budget (or a pause) holds the actions of `key` back now."""
+        return self.settings.enabled and self._held(key, now) > now
+
+    def defer(self, item: Queued, key: tuple[str, int], now: datetime) -> None:
+        """The outbox looks at `item` at `now`: if the budget holds it back, keep it (since
+        when, and when it is to be dropped)."""
+        if item.id in self.deferred or not self.holds(key, now):
+            return
+        self.deferred[item.id] = item
+        item.held = True
+        if item.deferred_since is None:  # else: held back before a restart
+            item.deferred_since = now
+            self._unsaved.append(item)
+            self._metrics.governor_deferred.labels(item.action.kind).inc()
+        self._expire_later(item)
+
+    def _held(self, key: tuple[str, int], now: datetime) -> datetime:
+        """When `key`'s class has budget left and no pause holds its budget (now if so)."""
+        if self._spent_for != (now, self._version):
+            self._spent_until.clear()
+            self._spent_for = (now, self._version)
+        if (spent := self._spent_until.get(key)) is None:
+            budget = key[0]
+            spent = self._spent(Priority(key[1]), budget, now)
+            for pause_key in (budget, ACCOUNT):
+                if (pause := self._pauses.get(pause_key)) is not None:
+                    spent = max(spent, pause.until)
+            self._spent_until[key] = spent
+        return spent
 
     def _expire_later(self, item: Queued) -> None:
         if item.deferred_since is not None and (keep := self.keep_for(item)) is not None:
@@ -288,9 +304,9 @@ class Governor:
             at = now
         return at + gap
 
-    def _spent(self, item: Queued, budget: str, now: datetime) -> datetime:
-        """When `item`'s class has budget left in the last hour and day (now if it has)."""
-        share = self.settings.shares.get(item.priority.name.lower(), 1.0)
+    def _spent(self, cls: Priority, budget: str, now: datetime) -> datetime:
+        """When the class `cls` has budget left in the last hour and day (now if it has)."""
+        share = self.settings.shares.get(cls.name.lower(), 1.0)
         _, per_hour, per_day = self.limits(budget, now, share)
         sends = self._sends.get(budget, [])
         at = now

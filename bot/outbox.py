@@ -31,7 +31,7 @@ from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import IntEnum
-from itertools import islice
+from typing import Protocol
 
 from bot.actions import AcceptFriend, Action, Dm, Invite, Kick, Say
 from bot.clock import Clock
@@ -89,6 +89,7 @@ class Queued:
     held: bool = False  # the send governor holds it back now (it set deferred_since)
     alike: tuple[str, bool, int] | None = None  # alike(item), worked out when queued
     wait_key: Hashable = ()  # what decides whether a wait rule holds it back (_waits)
+    gate_key: tuple[str, int] | None = None  # Gate.key(item), asked once
     epoch: int = 0  # the group's lease when it was decided (several accounts: bot/leases.py)
 
     def order(self) -> tuple[int, int]:
@@ -207,6 +208,42 @@ class _Lane:
         bisect.insort(self.items, item, key=Queued.order)
 
 
+class Gate(Protocol):
+    """The send governor (bot/governor.py) as the outbox asks it when an action may go: not
+    before its lane's own gap ends (`lane`), nor before the `bound` that the budget and class
+    of its `key` set for every lane alike (at least `now`). `defer` is told of each action
+    the outbox looks at, and keeps those the budget holds back (`holds`). Their answers
+    change only when `state()` does: its first part for every lane's own gaps, its second
+    for the bounds; or when the budgets grow by themselves (`steady_until`)."""
+
+    def key(self, item: Queued) -> tuple[str, int]: ...
+    def lane(self, lane: str, now: datetime) -> datetime: ...
+    def bound(self, key: tuple[str, int], now: datetime) -> datetime: ...
+    def holds(self, key: tuple[str, int], now: datetime) -> bool: ...
+    def defer(self, item: Queued, key: tuple[str, int], now: datetime) -> None: ...
+    def state(self) -> tuple[int, int]: ...
+    def steady_until(self, now: datetime) -> datetime | None: ...
+    def next_expiry(self) -> datetime | None: ...
+
+
+@dataclass(slots=True)
+class _Group:
+    """The offered actions of one gate key (one budget and class): each with its own time,
+    the lane's part of when it may go; the gate's bound for the key applies to all alike."""
+
+    priority: int
+    by_id: list[tuple[int, datetime]] = field(default_factory=list)  # (id, own time), sorted
+    by_at: list[tuple[datetime, int]] = field(default_factory=list)  # (own time, id), sorted
+    loose: dict[int, Queued] = field(default_factory=dict)  # those the gate holds not back
+
+    def first(self, until: datetime) -> tuple[int, datetime]:
+        """The first by id of those whose own time is at most `until` (there is one)."""
+        for item_id, at in self.by_id:
+            if at <= until:
+                return item_id, at
+        raise AssertionError("no offered action by then")
+
+
 class Outbox:
     def __init__(self, store: Store, settings: OutboxSettings, clock: Clock) -> None:
         self._store = store
@@ -216,29 +253,29 @@ class Outbox:
         self._best_memo: tuple[datetime, int, Hashable, tuple[datetime, Queued] | None] | None \
             = None
         self._lanes: dict[str, _Lane] = {}
-        # What each lane offers (its candidates) is worked out again only for the lanes a
-        # change touched (`_stale`), or for all when the gate's state changed or time went
-        # back (`_stale_all`): a backlog of thousands of actions over hundreds of groups
-        # costs a step what changed, not what is queued.
-        self._offers: dict[str, list[tuple[datetime, int, int]]] = {}  # lane -> its entries
-        self._entries: list[tuple[datetime, int, int]] = []  # all: (at, priority, id), sorted
-        self._offered: dict[int, Queued] = {}  # the entries' actions by id
+        # What each lane offers (its candidates, each with the lane's part of its time) is
+        # worked out again only for the lanes a change touched (`_stale`), or for all when
+        # the config changed or time went back (`_stale_all`). A change of the gate's bounds
+        # (any send moves the gap between two sends anywhere) applies to the offers as they
+        # are, by gate key (`_groups`); only the lanes whose offer the bounds cut short are
+        # worked out again (`_cut`). So a backlog of thousands of actions over hundreds of
+        # groups costs a step what changed, not what is queued.
+        self._offers: dict[str, list[tuple[datetime, tuple[str, int], Queued]]] = {}
+        self._groups: dict[tuple[str, int], _Group] = {}
+        self._offered: dict[int, Queued] = {}  # the offered actions by id
+        self._cut: set[str] = set()
         self._stale: set[str] = set()
         self._stale_all = True
-        self._worked_out: tuple[datetime, Hashable] | None = None
+        self._worked_out: tuple[datetime, tuple[int, int] | None] | None = None
+        self._bounds: dict[tuple[str, int], datetime] = {}  # the gate's, as of _bound_at
+        self._bound_at = _EPOCH
         self._needers: dict[Hashable, dict[int, Queued]] = {}  # wait-rule key -> who needs it
         self._count = 0
         self.configure(settings)
         self._last_sent: dict[str, datetime] = {}  # per lane, and ALL for any lane
         self._provided: Counter[Hashable] = Counter()  # wait-rule keys of queued actions
         self._held_until: datetime | None = None  # the platform is away until about then
-        # the send governor's earliest time for an action (bot/governor.py), if any, and
-        # when the next action it holds back is to be dropped
-        self.gate: Callable[[Queued, datetime], datetime] | None = None
-        self.expiry: Callable[[], datetime | None] | None = None
-        # until when the gate's answers stay as they are while nothing changes (None: for good)
-        self.steady: Callable[[datetime], datetime | None] = lambda now: None
-        self.gate_state: Callable[[], Hashable] = lambda: None  # changes when the gate's may
+        self.gate: Gate | None = None  # the send governor (bot/governor.py), if any
         self.account = ""  # with several accounts: this process's; pacing is per account
         self.epoch_of: Callable[[str], int] = lambda group: 0  # a group's lease epoch
 
@@ -425,22 +462,24 @@ class Outbox:
             last = self._last_sent[key] = now
         return last
 
-    def _candidates(self, now: datetime, waits: bool) -> Iterable[tuple[datetime, Queued]]:
-        """Per lane, the first action in its order that no rule holds back, and when it
-        may go; later ones too while the earlier ones wait for a retry."""
-        held: dict[Hashable, bool] = {}
-        for key, lane in self._lanes.items():
-            yield from self._offer(key, lane, now, waits, held)
-
     def _offer(self, key: str, lane: _Lane, now: datetime, waits: bool,
-               held: dict[Hashable, bool]
-               ) -> Iterable[tuple[datetime, Queued]]:
-        """One lane's candidates (`held`: which wait-rule keys hold back, as found so far)."""
+               held: dict[Hashable, bool], bound: Callable[[tuple[str, int]], datetime]
+               ) -> tuple[list[tuple[datetime, tuple[str, int], Queued]], bool]:
+        """One lane's candidates: per lane, the first action in its order that no rule holds
+        back, later ones too while the earlier ones may not go when the lane may; each with
+        its own time (the lane's pacing, its retry, the gate's gap in the lane and `now`:
+        the gate's `bound` for its key comes on top), and its gate key. And whether the
+        bounds cut the offer short (`held`: which wait-rule keys hold back, as found so
+        far)."""
         ready = self._last(key, now) + self._interval
-        shown: set[tuple[str, bool, int] | None] = set()  # of the lane's items yielded
+        gate = self.gate
+        own = ready if gate is None else max(ready, gate.lane(key, now), now)
+        offer = []
+        cut = False
+        shown: set[tuple[str, bool, int] | None] = set()  # of the lane's items offered
         for item in lane.items:
             if item.held and item.not_before is None and item.alike in shown:
-                # an action like one yielded before it (same lane, kind and class: the
+                # an action like one offered before it (same lane, kind and class: the
                 # same time, and a later place) that the governor holds back already:
                 # neither its time nor the governor's records change by asking again
                 continue
@@ -449,44 +488,103 @@ class Outbox:
                     waiting = held[item.wait_key] = self._waits(item)
                 if waiting:
                     continue
-            at = max(ready, item.not_before or ready)
-            if self.gate is not None:
-                at = max(at, self.gate(item, now))
-            yield at, item
+            at = mine = max(own, item.not_before or own)
+            if gate is None:
+                gate_key = ("", int(item.priority))
+            else:
+                gate_key = item.gate_key or gate.key(item)
+                item.gate_key = gate_key
+                gate.defer(item, gate_key, now)
+                at = max(mine, bound(gate_key))
+                cut = cut or mine == ready  # with a smaller bound it may stop here
+            offer.append((mine, gate_key, item))
             if at == ready:
                 break
             if item.not_before is None:
                 shown.add(item.alike)
+        return offer, cut
+
+    def _bound(self, key: tuple[str, int]) -> datetime:
+        """The gate's bound for the actions of `key`, as of the last change of the bounds."""
+        if (found := self._bounds.get(key)) is None:
+            found = self._bounds[key] = _EPOCH if self.gate is None \
+                else self.gate.bound(key, self._bound_at)
+        return found
 
     def _work_out(self, now: datetime) -> None:
         """Bring every lane's offer up to date: the stale ones, or all of them when the
-        gate's state changed, time went back, or the budgets grew since (the warm-up).
-        Offers worked out earlier stay true as time goes on: an action's time is when it
-        may go, and until a change nothing makes it earlier."""
-        state = self.gate_state()
+        gate's lanes changed or time went back. When the gate's bounds changed (a send, a
+        pause, the budgets growing as the account warms up), the offers stay as they are but
+        for those the bounds cut short, and the gate is told of what it holds back now.
+        Offers worked out earlier stay true as time goes on: an action's time is when it may
+        go, and until a change nothing makes it earlier."""
+        gate = self.gate
+        state = gate.state() if gate is not None else None
         last = self._worked_out
-        if last is None or self._stale_all or last[1] != state or now < last[0] or (
-                (steady := self.steady(last[0])) is not None and now >= steady):
-            self._offers, self._entries, self._offered = {}, [], {}
-            stale: Iterable[str] = list(self._lanes)
+        exhausted: set[tuple[str, int]] = set()
+        if last is None or self._stale_all or now < last[0] or (
+                last[1] != state and (last[1] is None or state is None
+                                      or last[1][0] != state[0])):
+            self._offers, self._groups, self._offered, self._cut = {}, {}, {}, set()
+            self._bounds, self._bound_at = {}, now
+            todo: set[str] = set(self._lanes)
+        elif last[1] != state or (gate is not None and (
+                steady := gate.steady_until(last[0])) is not None and now >= steady):
+            self._bounds, self._bound_at = {}, now
+            todo = self._stale | self._cut
+            if gate is not None:
+                exhausted = {key for key, group in self._groups.items()
+                             if group.loose and gate.holds(key, now)}
         else:
-            stale = self._stale
+            todo = self._stale
+        lanes = todo | {item.action.lane for key in exhausted
+                        for item in self._groups[key].loose.values()}
+        for key in todo - self._lanes.keys():  # lanes gone: their offers too
+            self._forget_offer(key)
         held: dict[Hashable, bool] = {}
-        entries = self._entries
-        for key in stale:
-            for entry in self._offers.pop(key, ()):
-                del entries[bisect.bisect_left(entries, entry)]
-                del self._offered[entry[2]]
-            if (lane := self._lanes.get(key)) is None:
+        for key in self._lanes if len(lanes) > 1 else lanes:  # in the lanes' order
+            if key not in lanes or key not in self._lanes:
                 continue
-            offer = []
-            for at, item in self._offer(key, lane, now, True, held):
-                offer.append(entry := (at, int(item.priority), item.id))
-                self._offered[item.id] = item
-                bisect.insort(entries, entry)
-            self._offers[key] = offer
+            if key in todo:
+                self._work_out_lane(key, now, held)
+                continue
+            for _, gate_key, item in self._offers[key]:  # the bounds changed: what the gate
+                if gate_key in exhausted and \
+                        item.id in (loose := self._groups[gate_key].loose):  # holds back now
+                    assert gate is not None
+                    gate.defer(item, gate_key, now)
+                    if item.held:
+                        del loose[item.id]
         self._stale, self._stale_all = set(), False
         self._worked_out = (now, state)
+
+    def _work_out_lane(self, key: str, now: datetime, held: dict[Hashable, bool]) -> None:
+        self._forget_offer(key)
+        if (lane := self._lanes.get(key)) is None:
+            return
+        offer, cut = self._offer(key, lane, now, True, held, self._bound)
+        for at, gate_key, item in offer:
+            if (group := self._groups.get(gate_key)) is None:
+                group = self._groups[gate_key] = _Group(int(item.priority))
+            bisect.insort(group.by_id, (item.id, at))
+            bisect.insort(group.by_at, (at, item.id))
+            if not item.held:
+                group.loose[item.id] = item
+            self._offered[item.id] = item
+        self._offers[key] = offer
+        if cut:
+            self._cut.add(key)
+
+    def _forget_offer(self, key: str) -> None:
+        for at, gate_key, item in self._offers.pop(key, ()):
+            group = self._groups[gate_key]
+            del group.by_id[bisect.bisect_left(group.by_id, (item.id, at))]
+            del group.by_at[bisect.bisect_left(group.by_at, (at, item.id))]
+            group.loose.pop(item.id, None)
+            if not group.by_id:
+                del self._groups[gate_key]
+            del self._offered[item.id]
+        self._cut.discard(key)
 
     def _best(self, now: datetime) -> tuple[datetime, Queued] | None:
         """The next action and when it may go; the same answer while nothing changed (the
@@ -495,10 +593,12 @@ class Outbox:
         budgets growing as the account warms up (`steady`); what else can, a put, a send, the
         governor's state, is a change."""
         memo = self._best_memo
-        state = self.gate_state()
+        gate = self.gate
+        state = gate.state() if gate is not None else None
         if memo is not None and memo[1] == self._version and memo[2] == state and (
                 memo[0] == now or (memo[0] < now and memo[3] is not None and now < memo[3][0]
-                                   and ((steady := self.steady(memo[0])) is None
+                                   and (gate is None
+                                        or (steady := gate.steady_until(memo[0])) is None
                                         or now < steady))):
             return memo[3]
         found = self._find_best(now)
@@ -510,16 +610,39 @@ class Outbox:
             return None
         self._work_out(now)
         anywhere = max(self._last(ALL, now) + self._gap, self._held_until or _EPOCH)
-        if entries := self._entries:
+        if self._groups:
             # the first class, then the oldest, of those that may go by `until` (the ready
             # ones, or those only the gap between any two sends holds back); else the soonest
             until = max(now, anywhere)
-            first = bisect.bisect_right(entries, until, key=lambda entry: entry[0])
-            at, _, item_id = min(islice(entries, first), key=lambda entry: entry[1:]) \
-                if first else entries[0]
-            return max(at, anywhere), self._offered[item_id]
+            best: tuple[int, int, datetime] | None = None  # (class, id, when)
+            for gate_key, group in self._groups.items():
+                bound = self._bound(gate_key)
+                if bound <= until and group.by_at[0][0] <= until:
+                    item_id, at = group.first(until)
+                    if best is None or (group.priority, item_id) < best[:2]:
+                        best = (group.priority, item_id, max(at, bound))
+            if best is None:
+                soonest: tuple[datetime, int, int] | None = None  # (when, class, id)
+                for gate_key, group in self._groups.items():
+                    bound = self._bound(gate_key)
+                    at, item_id = group.by_at[0]
+                    if at <= bound:
+                        item_id, at = group.first(bound)
+                        at = bound
+                    if soonest is None or (at, group.priority, item_id) < soonest:
+                        soonest = (at, group.priority, item_id)
+                assert soonest is not None
+                best = (soonest[1], soonest[2], soonest[0])
+            return max(best[2], anywhere), self._offered[best[1]]
         # rules that wait on each other (none offers anything): the oldest goes
-        found = list(self._candidates(now, waits=False))
+        gate = self.gate
+
+        def bound_now(gate_key: tuple[str, int]) -> datetime:
+            return _EPOCH if gate is None else gate.bound(gate_key, now)
+
+        found = [(max(at, bound_now(gate_key)), item) for key, lane in self._lanes.items()
+                 for at, gate_key, item in self._offer(key, lane, now, False, {},
+                                                       bound_now)[0]]
         due = [(max(at, anywhere), item) for at, item in found]
         ready = [(at, item) for at, item in due if at <= now]
         if ready:
@@ -530,7 +653,7 @@ class Outbox:
         """When the next action may go (or be dropped), or None when nothing is queued."""
         best = self._best(self._clock.now())
         times = [best[0]] if best else []
-        if self.expiry is not None and (expires := self.expiry()) is not None:
+        if self.gate is not None and (expires := self.gate.next_expiry()) is not None:
             times.append(expires)
         return min(times, default=None)
 
@@ -551,7 +674,8 @@ class Outbox:
     async def sent(self, item: Queued, now: datetime) -> None:
         """The platform had `item` at `now` (it went, failed or was refused): pace from it."""
         self._last_sent[item.action.lane] = self._last_sent[ALL] = now
-        self.changed()
+        self._version += 1
+        self._stale.add(item.action.lane)  # the gate is told of the send, and changes
         await self._store.executemany(
             "INSERT INTO outbox_sent VALUES (?, ?) ON CONFLICT (lane) DO UPDATE SET at=excluded.at",
             [(f"{self.account}|{key}" if self.account else key, stamp(now))
