@@ -27,15 +27,18 @@ from functools import lru_cache
 
 from bot.banned import BannedWords, simplified
 from bot.contacts import MARKER_STARTS, NUMERALS
-from bot.text import char_class, unmask
+from bot.text import char_class, normalize
 
 # Punctuation that NFKC makes ASCII ?!,:; (or leaves: 、。“”), none of which builds a
 # link, an address or a marker without Latin letters or dots.
 _PUNCTUATION = " \n?!,:;？！，：；、。“”"
-_DIGITS = re.compile(f"[0-9{NUMERALS}]")
+_PHONE_DIGITS = 11  # the fewest digits of a phone number
+_DIGIT = f"[0-9{NUMERALS}]"
+_ELEVEN_DIGITS = re.compile(f"(?:{_DIGIT}[^0-9{NUMERALS}]*){{{_PHONE_DIGITS}}}")
+# digits (0-9, Chinese numerals) with only safe punctuation and spaces between them
+_DIGIT_RUN = re.compile(f"{_DIGIT}(?:[{re.escape(_PUNCTUATION)}]*{_DIGIT})*")
 # 点 or 。 between digits (spaces around it): a dot (bot/contacts.py: _WRITTEN_DOT)
 _DOT = re.compile("[0-9][ \n]*[点。][ \n]*[0-9]")
-_PHONE_DIGITS = 11  # the fewest digits of a phone number
 
 
 class Prefilter:
@@ -47,12 +50,20 @@ class Prefilter:
 
     def clean(self, text: str) -> bool:
         """True: no link, contact detail or banned word can be found in `text` (a message
-        without its mentions); False: it may hold one, read it in full."""
+        without its mentions); False: it may hold one, read it in full. (Of a text of safe
+        characters, `unmask` is `normalize`, which the caller has mostly done already.)"""
         if self._safe.fullmatch(text) is None:
             return False
-        if len(_DIGITS.findall(text)) >= _PHONE_DIGITS or _DOT.search(text):
+        if _ELEVEN_DIGITS.search(text) or _DOT.search(text):
             return False
-        return self._keys.search(simplified(unmask(text))) is None
+        return self._keys.search(simplified(normalize(text))) is None
+
+    def no_contact(self, text: str) -> bool:
+        """True: no contact detail can be found in `text` (several messages joined by a line
+        break): only safe characters, and no run of digits separated by punctuation or
+        spaces alone (what a phone number spans: bot/contacts.py) holds 11 of them."""
+        return self._safe.fullmatch(text) is not None and not any(
+            _ELEVEN_DIGITS.search(run) for run in _DIGIT_RUN.findall(text))
 
 
 @lru_cache(maxsize=64)  # a scan of the CJK block: once for all types with the same words

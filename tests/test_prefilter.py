@@ -81,3 +81,20 @@ def test_a_cleared_text_is_never_flagged(pieces: list[str]) -> None:
     text = "".join(pieces)
     if prefilter().clean(text):
         assert not flagged(text), text
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(PIECES) | st.sampled_from(CORPUS), min_size=1,
+                         max_size=4).map("".join), min_size=2, max_size=6))
+def test_messages_said_to_hold_no_contact_together_hold_none(messages: list[str]) -> None:
+    """The split-contact detector reads a member's last messages joined by line breaks."""
+    joined = "\n".join(messages)
+    if prefilter().no_contact(joined):
+        assert not find_contacts(joined), joined
+
+
+def test_a_phone_over_several_messages_is_not_said_to_hold_no_contact() -> None:
+    for messages in (["138 0013", "8000"], ["一三八", "零零一三", "八零零零"],
+                     ["电话", "加微", "信"]):
+        assert not prefilter().no_contact("\n".join(messages)), messages
+    assert prefilter().no_contact("\n".join(["今天 12 点", "开会 345", "好的 6789"]))
