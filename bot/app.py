@@ -212,6 +212,9 @@ class Bot:
     def contact_name(self, member_id: str) -> str:
         return self._names(member_id)
 
+    def lease_epoch(self, group_id: str) -> int:
+        return self.leases.epoch(group_id) if self.leases is not None else 0
+
     async def group_info(self, group_id: str) -> GroupInfo:
         return await self.gateway.group_info(group_id)
 

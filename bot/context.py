@@ -84,6 +84,8 @@ class Core(Protocol):
     @property
     def account(self) -> str | None: ...
 
+    def lease_epoch(self, group_id: str) -> int: ...
+
     @property
     def invitations_by_card(self) -> bool:
         """bot.yaml `invitations.not_friend` is `card` (else `qr`)."""
@@ -203,6 +205,13 @@ class Context:
     def account(self) -> str:
         """This bot's account, of several sharing the database ('' when it is the only one)."""
         return self._core.account or ""
+
+    @property
+    def epoch(self) -> int:
+        """The epoch of this account's lease on the group (0 with one account): another one
+        means another account's process may have served the group meanwhile
+        (bot/leases.py)."""
+        return self._core.lease_epoch(self.scope)
 
     def is_admin(self, member_id: str) -> bool:
         return member_id in self._core.admins

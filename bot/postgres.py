@@ -24,16 +24,17 @@ user); the password comes from the environment, PGPASSWORD or ~/.pgpass as for p
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import os
 import re
 import weakref
-from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from bot.savepoint import LazySavepoint
+from bot.savepoint import Journal, LazySavepoint
 
 if TYPE_CHECKING:  # imported when a PostgreSQL store opens: SQLite deployments never load it
     import asyncpg
@@ -177,6 +178,7 @@ class PgStore:
         self._begun = False  # BEGIN reached the server
         self._depth = 0
         self._lazy: str | None = None  # a savepoint to open before the next write
+        self._journal = Journal()  # deferred writes and undos of the open transaction
         self._batch = False  # a transaction open across events (group commit)
         self._pending = 0  # events in it
         self._commit_after = False
@@ -245,10 +247,26 @@ class PgStore:
             return
         self._batch, self._pending, self._commit_after = False, 0, False
         control, self._control, self._undone = self._control, [], False
-        if not self._begun:
+        journal = self._journal.take()
+        writes = journal.writes()
+        if not self._begun and not writes:
             return  # nothing was written: nothing to commit
         self._begun = False
-        await self._send([*control, "COMMIT"])
+        async with self._use:  # the deferred writes and the commit, nothing between
+            try:
+                if writes:
+                    if control:
+                        await self._run(self._db.execute, "; ".join(control))
+                        control = []
+                    for sql, rows in writes:
+                        await self._run(self._db.executemany, self._statement(sql)[0],
+                                        [tuple(row) for row in rows])
+                await self._run(self._db.execute, "; ".join([*control, "COMMIT"]))
+            except BaseException:  # the batch is lost, and so is what it changed in memory
+                journal.rollback()
+                with contextlib.suppress(*_driver_errors()):
+                    await self._db.execute("ROLLBACK")
+                raise
 
     def _commit_soon(self) -> None:
         """The loop came round after an event. Here every statement waits for the server,
@@ -274,6 +292,10 @@ class PgStore:
     async def transaction(self) -> AsyncIterator[None]:
         """One event's writes, all or nothing (or a savepoint inside the open one); rolled back
         on error. Events handled back to back share one commit, as on SQLite."""
+        if self._depth == 0 and self._committing is not None and not self._committing.done():
+            # the batch before commits first: if it fails, its undos run before this event
+            # changes anything they restore (the journal's order)
+            await asyncio.shield(self._committing)
         if self._failed is not None:
             await self.flush()  # raises what failed
         if self._depth == 0 and not self._batch:
@@ -282,10 +304,12 @@ class PgStore:
         name = f"sp{self._depth}"
         self._control.append(f"SAVEPOINT {name}")
         self._depth += 1
+        mark = len(self._journal.entries)
         try:
             yield
         except BaseException:
             self._depth -= 1
+            self._journal.rollback(mark)
             self._undo(name)
             if self._depth == 0:
                 await self._end_of_event()
@@ -305,6 +329,15 @@ class PgStore:
     def savepoint(self) -> LazySavepoint:
         """Like a nested transaction, but opened only if something is written inside it."""
         return LazySavepoint(self)
+
+    def defer(self, sql: str, params: Sequence[Any]) -> None:
+        if not self._depth:
+            raise RuntimeError("a write is deferred only inside a transaction")
+        self._journal.entries.append((sql, params))
+
+    def on_undo(self, callback: Callable[[], object]) -> None:
+        if self._depth:
+            self._journal.entries.append(callback)
 
     def _release(self, name: str) -> None:
         if self._control and self._control[-1] == f"SAVEPOINT {name}":

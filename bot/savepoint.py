@@ -1,16 +1,61 @@
 """The lazy savepoint both store backends give each handler: opened only if the handler
 writes (most handlers only read for most events), released or rolled back when it ends. A
 plain class: it is entered once per handler per event, and a generator-based context costs
-several times more."""
+several times more.
+
+And the journal both backends keep of the open transaction: writes deferred to its commit
+(`Store.defer`) and what to undo in memory if a part of it is rolled back (`Store.on_undo`),
+so that state a handler keeps in memory never differs from what is committed."""
 
 from __future__ import annotations
 
-from typing import Protocol
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol
+
+Deferred = tuple[str, Sequence[Any]]
+
+
+class Journal:
+    """In order: deferred writes (sql, params) and undo callbacks. A savepoint or an event
+    marks where it began (`len(journal.entries)`); rolling it back runs the callbacks after
+    the mark, newest first, and drops the writes after it. A commit runs the writes just
+    before it, in order; once it succeeded the journal starts again empty."""
+
+    __slots__ = ("entries",)
+
+    def __init__(self) -> None:
+        self.entries: list[Deferred | Callable[[], object]] = []
+
+    def rollback(self, mark: int = 0) -> None:
+        entries = self.entries
+        while len(entries) > mark:
+            entry = entries.pop()
+            if not isinstance(entry, tuple):
+                entry()
+
+    def take(self) -> Journal:
+        """What the transaction about to commit leaves: the journal of the next one starts
+        empty."""
+        taken = Journal()
+        taken.entries, self.entries = self.entries, []
+        return taken
+
+    def writes(self) -> list[tuple[str, list[Sequence[Any]]]]:
+        """The deferred writes in order, a run of the same statement as one executemany."""
+        runs: list[tuple[str, list[Sequence[Any]]]] = []
+        for entry in self.entries:
+            if isinstance(entry, tuple):
+                if runs and runs[-1][0] == entry[0]:
+                    runs[-1][1].append(entry[1])
+                else:
+                    runs.append((entry[0], [entry[1]]))
+        return runs
 
 
 class Backend(Protocol):
     _lazy: str | None  # the savepoint to open before the next write, if any
     _depth: int
+    _journal: Journal
 
     def _release(self, name: str) -> None: ...
 
@@ -18,17 +63,22 @@ class Backend(Protocol):
 
 
 class LazySavepoint:
-    __slots__ = ("_name", "_store")
+    __slots__ = ("_mark", "_name", "_store")
 
     def __init__(self, store: Backend) -> None:
         self._store = store
         self._name = ""
+        self._mark = 0
 
     async def __aenter__(self) -> None:
-        self._name = self._store._lazy = f"lazy{self._store._depth}"
+        store = self._store
+        self._name = store._lazy = f"lazy{store._depth}"
+        self._mark = len(store._journal.entries)
 
     async def __aexit__(self, kind: type[BaseException] | None, *rest: object) -> None:
         store = self._store
+        if kind is not None:
+            store._journal.rollback(self._mark)
         opened, store._lazy = store._lazy is None, None
         if not opened:
             return

@@ -21,7 +21,7 @@ import asyncio
 import contextlib
 import sqlite3
 import time
-from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Any, Protocol
@@ -29,7 +29,7 @@ from typing import Any, Protocol
 import aiosqlite
 
 from bot import postgres
-from bot.savepoint import LazySavepoint
+from bot.savepoint import Journal, LazySavepoint
 
 Row = tuple[Any, ...]
 BATCH = 200  # events at most in one commit
@@ -96,6 +96,19 @@ class Store(Reader, Protocol):
 
     def savepoint(self) -> AbstractAsyncContextManager[None]:
         """A savepoint opened only if something is written inside it."""
+        ...
+
+    def defer(self, sql: str, params: Sequence[Any]) -> None:
+        """Run this write just before the transaction commits (in order with the other
+        deferred writes, the same statements as one executemany), unless the savepoint or
+        event it came from is rolled back first. Only inside a transaction, and only for a
+        table the transaction does not read meanwhile (its owner answers from memory)."""
+        ...
+
+    def on_undo(self, callback: Callable[[], object]) -> None:
+        """Call this if what was written so far in the current savepoint, event or
+        uncommitted batch is rolled back (or its commit fails): the undo of a change to
+        state kept in memory. Dropped once committed; nothing outside a transaction."""
         ...
 
     async def flush(self) -> None:
@@ -198,6 +211,7 @@ class SqliteStore:
         self.path = path
         self._depth = 0
         self._lazy: str | None = None  # a savepoint to open before the next write
+        self._journal = Journal()  # deferred writes and undos of the open transaction
         self._batch = False  # a transaction open across events (group commit)
         self._pending = 0  # events in it
         self._commit_after = False  # commit when the event under way ends
@@ -272,7 +286,17 @@ class SqliteStore:
             self._commit_after = True
         elif self._batch:
             self._batch, self._pending, self._commit_after = False, 0, False
-            self._db.execute("COMMIT")
+            journal = self._journal.take()
+            try:
+                for sql, rows in journal.writes():
+                    self._db.executemany(sql, rows)
+                self._db.execute("COMMIT")
+            except BaseException:  # the batch is lost, and so is what it changed in memory
+                with contextlib.suppress(sqlite3.Error):
+                    if self._db.in_transaction:
+                        self._db.execute("ROLLBACK")
+                journal.rollback()
+                raise
             self._checkpoint_soon()
 
     def _migrate(self, migrations: Mapping[str, Sequence[str]]) -> None:
@@ -322,10 +346,12 @@ class SqliteStore:
         else:
             self._db.execute(f"SAVEPOINT {name}")
         self._depth += 1
+        mark = len(self._journal.entries)
         try:
             yield
         except BaseException:
             self._depth -= 1
+            self._journal.rollback(mark)
             if name is None:  # the batch held this event only
                 if self._db.in_transaction:  # (SQLite may have rolled it back already)
                     self._db.execute("ROLLBACK")
@@ -352,6 +378,15 @@ class SqliteStore:
         """Like a nested transaction, but opened only if something is written inside it:
         most handlers only read for most events."""
         return LazySavepoint(self)
+
+    def defer(self, sql: str, params: Sequence[Any]) -> None:
+        if not self._depth:
+            raise RuntimeError("a write is deferred only inside a transaction")
+        self._journal.entries.append((sql, params))
+
+    def on_undo(self, callback: Callable[[], object]) -> None:
+        if self._depth:
+            self._journal.entries.append(callback)
 
     def _release(self, name: str) -> None:
         self._db.execute(f"RELEASE {name}")

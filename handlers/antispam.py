@@ -21,7 +21,8 @@ any handler sees it again (bot/seen.py).
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime, timedelta
+import weakref
+from datetime import timedelta
 from enum import StrEnum
 from pathlib import PurePosixPath
 from typing import Annotated, Any
@@ -48,9 +49,11 @@ from bot.moderation import (
 )
 from bot.prefilter import Prefilter
 from bot.sanitize import clean
-from bot.store import sqlite_only
+from bot.store import Store, sqlite_only
 from bot.text import normalize, strip_mentions, unmask
-from bot.times import from_epoch, stamp
+from bot.times import from_epoch
+from handlers import recent
+from handlers.recent import RECENT
 
 
 class Rejoin(StrEnum):
@@ -67,9 +70,6 @@ def _off_means_ignore(value: Any) -> Any:
 
 ActionSetting = Annotated[Action, BeforeValidator(_off_means_ignore)]
 RejoinSetting = Annotated[Rejoin, BeforeValidator(_off_means_ignore)]
-# the rate detectors read the last hour of messages, so their windows are at most an hour
-RECENT = timedelta(hours=1)
-PRUNE_EVERY = timedelta(minutes=10)  # how often older messages are deleted
 Window = Annotated[Duration, Field(gt=timedelta(0), le=timedelta(hours=1))]
 
 SEVERITY = list(Action)
@@ -268,8 +268,20 @@ class Antispam(Handler[Config]):
             allow=[*words.allow, *(words.allow_file.lines() if words.allow_file else ())])
         self._plain = Prefilter(self._words)
         self._allow = [normalize(domain).strip(".") for domain in config.links.allow]
-        self._said: dict[tuple[str, str], list[tuple[float, str]]] = {}
-        self._swept: datetime | None = None  # when messages older than an hour last went
+        self._said: dict[tuple[str, str], list[tuple[int, str]]] = {}
+        # the windows in micros, as handlers/recent.py counts
+        within = config.contacts.split_within
+        self._split_within = None if within is None else recent.span(within)
+        self._windows = (recent.span(config.flood.within), recent.span(config.repeats.within),
+                         recent.span(config.raid.within))
+        self._store: weakref.ref[Store] | None = None  # the store of the copy last used
+        self._recent = recent.Recent()
+
+    def _copy(self, store: Store) -> recent.Recent:
+        """The copy of antispam_recent of the store (handlers/recent.py)."""
+        if self._store is None or self._store() is not store:
+            self._store, self._recent = weakref.ref(store), recent.copy_of(store)
+        return self._recent
 
     async def handle(self, event: Message | MemberJoined, ctx: Context) -> Flow:
         if ctx.group is None:
@@ -281,34 +293,39 @@ class Antispam(Handler[Config]):
         text = strip_mentions(event.text, len(event.mentions))
         compact = _compact(text)
         digest = _digest(compact)
-        await self._remember(event, ctx, digest)
-        moderator = Moderator(self.config, ctx, ctx.scope)
-        found = self.detect(event, text) or self._split_contacts(event, ctx, text)
+        now, store, group, member = ctx.now, ctx.store, ctx.scope, event.sender.id
+        at = recent.micros(now)
+        copy = self._copy(store)
+        rows = await copy.window(store, group, ctx.epoch, at)
+        copy.remember(store, group, rows, member, event.id, at, digest)
+        found = self.detect(event, text) or self._split_contacts(group, member, at, text)
         offences = await self._newcomer(event, ctx, found)
         raid = self.config.raid
         looks = raid.action is not Action.IGNORE and len(compact) >= raid.min_length
-        rates, posters = await self._rates(event, ctx, compact, digest, looks)
+        rates, posters = self._rates(rows, member, at, compact, digest, looks)
         offences += rates
-        raiders = await self._raid(event, ctx, moderator, digest) if posters >= raid.members \
-            else []
-        if event.sender.id in raiders:
+        moderator = None
+        raiders: list[str] = []
+        if posters >= raid.members:
+            moderator = Moderator(self.config, ctx, group)
+            raiders = await self._raid(event, ctx, moderator, rows, digest)
+        if member in raiders:
             offences.append(self._raid_offence())
         chosen = max(offences, key=lambda o: SEVERITY.index(o.action), default=None)
         if chosen is None or chosen.action is Action.IGNORE:
             return CONTINUE
         ref = digest if chosen.detector == "raid" else event.id
-        public = await self._act(ctx, moderator, event.sender.id, event.sender.name, chosen,
-                                 event.id, event.text, ref)
+        public = await self._act(ctx, moderator or Moderator(self.config, ctx, group), rows,
+                                 member, event.sender.name, chosen, event.id, event.text, ref)
         return STOP if public else CONTINUE
 
-    async def _act(self, ctx: Context, moderator: Moderator, member: str, name: str,
-                   offence: Offence, message: str, text: str, ref: str) -> bool:
+    async def _act(self, ctx: Context, moderator: Moderator, rows: recent.Window, member: str,
+                   name: str, offence: Offence, message: str, text: str, ref: str) -> bool:
         """Do to one member what the offence's action says; True if it was done in public
         (a warning or a removal). `log` only writes the audit log; `review` opens a private
         case (once per `ref`) for the admins. Either way the member's recent messages no
         longer count towards another flood, repeat or raid."""
-        await ctx.store.execute("UPDATE antispam_recent SET acted=1 WHERE grp=? AND member=?",
-                                (ctx.scope, member))
+        recent.Recent.acted(ctx.store, ctx.scope, rows, member)
         if offence.action is Action.LOG:
             await ctx.audit("flagged", member, describe(offence))
             return False
@@ -370,22 +387,26 @@ class Antispam(Handler[Config]):
                         " ".join(f"{f.family}:{f.value}" for f in found),
                         family=found[0].family)]
 
-    def _split_contacts(self, event: Message, ctx: Context, text: str) -> list[Offence]:
+    def _split_contacts(self, group: str, member: str, now: int, text: str) -> list[Offence]:
         """A contact detail spread over this and the member's previous messages within
-        `contacts.split_within`, which none of them shows alone."""
-        within = self.config.contacts.split_within
+        `contacts.split_within`, which none of them shows alone (`now` in micros)."""
+        within = self._split_within
         if within is None or not text:
             return []
-        now, key = ctx.now.timestamp(), (ctx.scope, event.sender.id)
-        since = now - within.total_seconds()
+        key = group, member
+        since = now - within
         if len(self._said) > 10_000:  # members who went quiet: forget them now and then
             self._said = {k: v for k, v in self._said.items() if v[-1][0] > since}
-        recent = [(at, said) for at, said in self._said.get(key, ()) if at > since]
-        self._said[key] = [*recent, (now, text)][-5:]
+        before = self._said.get(key)
+        recent = [(at, said) for at, said in before if at > since] if before else []
+        kept = self._said[key] = [*recent, (now, text)][-5:]
         if not recent:
             return []
+        joined = "\n".join(said for _, said in kept)
+        if self._plain.no_contact(joined):  # plain chat: the joined text holds none
+            return []
         alone = {f for _, said in recent for f in contacts_in(unmask(said))}
-        joined = unmask("\n".join(said for _, said in self._said[key]))
+        joined = unmask(joined)
         if not set(contacts_in(joined)) - alone:
             return []
         return [Offence(o.detector, o.action, o.reason, f"{o.detail}; over several messages",
@@ -420,35 +441,17 @@ class Antispam(Handler[Config]):
 
     # ------------------------------------------------------------ rates: flood, repeats, raids
 
-    async def _remember(self, event: Message, ctx: Context, digest: str) -> None:
-        """Keep the message for the rate detectors, which read the last hour (older ones
-        are deleted every PRUNE_EVERY)."""
-        now = ctx.now
-        if self._swept is None or not now - PRUNE_EVERY < self._swept <= now:
-            self._swept = now
-            await ctx.store.execute("DELETE FROM antispam_recent WHERE at<?",
-                                    (stamp(now - RECENT),))
-        await ctx.store.execute(
-            "INSERT INTO antispam_recent (grp, member, message, at, digest)"
-            " VALUES (?, ?, ?, ?, ?)", (ctx.scope, event.sender.id, event.id, stamp(now), digest))
-
-    async def _rates(self, event: Message, ctx: Context, compact: str, digest: str,
-                     raid: bool) -> tuple[list[Offence], int]:
-        """Flood and repeats offences, counted in one query over the member's recent
-        messages (those already punished do not count again); and, if the raid rule looks
-        at this text, how many members posted it within `raid.within`."""
-        config, now = self.config, ctx.now
+    def _rates(self, rows: recent.Window, member: str, now: int, compact: str,
+               digest: str, raid: bool) -> tuple[list[Offence], int]:
+        """Flood and repeats offences, counted over the member's recent messages (those
+        already punished do not count again); and, if the raid rule looks at this text, how
+        many members posted it within `raid.within`."""
+        config = self.config
         flood, repeats = config.flood, config.repeats
-        flood_since, repeats_since = stamp(now - flood.within), stamp(now - repeats.within)
-        row = await ctx.store.one(
-            "SELECT count(*) FILTER (WHERE at>?), count(*) FILTER (WHERE digest=? AND at>?),"
-            " (SELECT count(DISTINCT member) FROM antispam_recent WHERE grp=? AND digest=?"
-            "  AND at>?)"
-            " FROM antispam_recent WHERE grp=? AND member=? AND at>? AND acted=0",
-            (flood_since, digest, repeats_since, ctx.scope, digest if raid else "",
-             stamp(now - config.raid.within), ctx.scope, event.sender.id,
-             min(flood_since, repeats_since)))
-        messages, times, posters = row or (0, 0, 0)
+        flood_within, repeats_within, raid_within = self._windows
+        messages, times, posters = rows.rates(member, digest, now - flood_within,
+                                              now - repeats_within,
+                                              now - raid_within if raid else None)
         found = []
         if times >= repeats.times and len(compact) >= repeats.min_length:
             found.append(Offence("repeats", repeats.action, repeats.reason, f"{times} times"))
@@ -462,17 +465,15 @@ class Antispam(Handler[Config]):
         return Offence("raid", raid.action, raid.reason, "a copy by a member new to the group")
 
     async def _raid(self, event: Message, ctx: Context, moderator: Moderator,
-                    digest: str) -> list[str]:
+                    rows: recent.Window, digest: str) -> list[str]:
         """The raiders of a text posted by `members` members within `within`: the members
         without a history in the group who copied it, never its first author. Those other
         than the sender are acted on here. When too few of the copies are by members
         without a history to be sure, each of them is a private case instead."""
         raid = self.config.raid
-        since = stamp(ctx.now - raid.within)
-        posters = await ctx.store.all(
-            "SELECT member, max(message), sum(acted), count(*), max(at) FROM antispam_recent"
-            " WHERE grp=? AND digest=? AND at>? GROUP BY member ORDER BY min(at), min(id)",
-            (ctx.scope, digest, stamp(ctx.now - RECENT)))
+        now = recent.micros(ctx.now)
+        since = now - self._windows[2]
+        posters = rows.posters(digest, now - recent.span(RECENT))
         if sum(1 for *_, last in posters if last > since) < raid.members:
             return []
         suspects = [(member, message, acted) for member, message, acted, copies, last
@@ -490,8 +491,8 @@ class Antispam(Handler[Config]):
         offence = self._raid_offence()
         for member, message in unpunished:
             if member != event.sender.id:
-                await self._act(ctx, moderator, member, await ctx.name(member), offence,
-                                message, event.text, digest)
+                await self._act(ctx, moderator, rows, member, await ctx.name(member),
+                                offence, message, event.text, digest)
         return [member for member, _ in unpunished]
 
     async def _has_history(self, ctx: Context, member: str, copies: int) -> bool:

@@ -1,0 +1,272 @@
+"""The last hour of messages in each group, as antispam's rate detectors (flood, repeats,
+raids) count them. Owner of the `antispam_recent` table (the antispam handler carries its
+migrations).
+
+A row per message: group, member, message id, when, the digest of its text, and whether the
+member was acted on since. The table is the durable record; the counts come from a copy in
+memory, one per store, which a group loads from the table when first used, so that a message
+costs no statement but its row's insert at the commit. The copy never differs from what is
+committed, nor from what will be:
+
+- the writes (the insert, `acted`, the sweep of old rows) are deferred to the commit of the
+  transaction they belong to (`Store.defer`), in the order they were made, so nothing reads
+  the table between them and the commit (a group loads only while it has none pending);
+- each change of the copy registers its undo (`Store.on_undo`): a handler that raised (its
+  savepoint), an event rolled back, a batch whose commit failed take theirs back too;
+- a restart starts empty and loads each group from the table;
+- with several accounts (bot/leases.py), a group is loaded again when this account's lease
+  on it has a new epoch: another account's process may have handled it meanwhile. (The epoch
+  changes only at a lease renewal, which commits what was pending before and after it.)
+"""
+
+from __future__ import annotations
+
+import weakref
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
+from typing import Any
+
+from bot.store import Store
+from bot.times import instant, stamp
+
+RECENT = timedelta(hours=1)  # the rate detectors read the last hour, so their windows are
+PRUNE_EVERY = timedelta(minutes=10)  # at most that; how often older rows are deleted
+
+
+
+
+
+def span(delta: timedelta) -> int:
+    """A duration in micros."""
+    return delta // timedelta(microseconds=1)
+
+
+_RECENT, _PRUNE_EVERY = span(RECENT), span(PRUNE_EVERY)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def micros(at: datetime) -> int:
+    """An instant as whole microseconds since 1970 (exact: a stamp has microseconds, and a
+    float timestamp is off by far less than half of one)."""
+    return round(at.timestamp() * 1_000_000)
+
+
+@lru_cache(maxsize=16)
+def _minute(minute: int) -> str:
+    return stamp(_EPOCH + timedelta(minutes=minute))[:17]  # "2026-11-23T01:00:"
+
+
+def stamp_of(at: int) -> str:
+    """`stamp` of an instant in micros, in a fraction of its time (the date, hour and
+    minute are made once a minute)."""
+    seconds, fraction = divmod(at, 1_000_000)
+    minute, second = divmod(seconds, 60)
+    return f"{_minute(minute)}{second:02d}.{fraction:06d}+00:00"
+
+
+@dataclass(slots=True, eq=False)
+class Said:
+    """One row: a message of `member`, `at` in microseconds (`micros`)."""
+
+    member: str
+    message: str
+    at: int
+    digest: str
+    acted: bool
+
+
+class Window:
+    """A group's rows, in the table's order (by id), by member and by digest."""
+
+    __slots__ = ("epoch", "last", "members", "ordered", "texts")
+
+    def __init__(self, epoch: int) -> None:
+        self.epoch = epoch  # of this account's lease on the group when it was loaded
+        self.members: dict[str, list[Said]] = {}
+        self.texts: dict[str, list[Said]] = {}
+        self.ordered = True  # every row at or after the one before: scans stop early
+        self.last = 0
+
+    def add(self, said: Said) -> None:
+        if said.at < self.last:
+            self.ordered = False
+        self.last = max(self.last, said.at)
+        member = self.members.get(said.member)
+        if member is None:
+            self.members[said.member] = [said]
+        else:
+            member.append(said)
+        text = self.texts.get(said.digest)
+        if text is None:
+            self.texts[said.digest] = [said]
+        else:
+            text.append(said)
+
+    def drop(self, said: Said) -> None:
+        """The undo of `add`."""
+        for index, key in ((self.members, said.member), (self.texts, said.digest)):
+            rows = index[key]
+            if rows[-1] is said:
+                rows.pop()
+            else:
+                rows.remove(said)
+            if not rows:
+                del index[key]
+
+    def rates(self, member: str, digest: str, flood_since: int, repeats_since: int,
+              raid_since: int | None) -> tuple[int, int, int]:
+        """The member's rows after `flood_since` and those of this digest after
+        `repeats_since`, both without the ones acted on; and how many members posted the
+        digest after `raid_since` (0 if None)."""
+        messages = times = 0
+        low = min(flood_since, repeats_since)
+        for said in reversed(self.members.get(member, ())):
+            if said.at <= low:
+                if self.ordered:
+                    break
+                continue
+            if said.acted:
+                continue
+            if said.at > flood_since:
+                messages += 1
+            if said.at > repeats_since and said.digest == digest:
+                times += 1
+        if raid_since is None:
+            return messages, times, 0
+        posters = set()
+        for said in reversed(self.texts.get(digest, ())):
+            if said.at <= raid_since:
+                if self.ordered:
+                    break
+                continue
+            posters.add(said.member)
+        return messages, times, len(posters)
+
+    def posters(self, digest: str, since: int) -> list[tuple[str, str, int, int, int]]:
+        """Who posted the digest after `since`, first poster first (by the first time, then
+        the first row): member, their latest message id (the greatest), how many of their
+        rows were acted on, how many rows, the last time."""
+        found: dict[str, list[Any]] = {}
+        for index, said in enumerate(self.texts.get(digest, ())):
+            if said.at <= since:
+                continue
+            seen = found.get(said.member)
+            if seen is None:
+                found[said.member] = [said.at, index, said.message, int(said.acted), 1,
+                                      said.at]
+            else:
+                seen[0] = min(seen[0], said.at)
+                seen[2] = max(seen[2], said.message)
+                seen[3] += said.acted
+                seen[4] += 1
+                seen[5] = max(seen[5], said.at)
+        ranked = sorted(found.items(), key=lambda item: (item[1][0], item[1][1]))
+        return [(member, s[2], s[3], s[4], s[5]) for member, s in ranked]
+
+    def prune(self, before: int) -> tuple[dict[str, list[Said]], dict[str, list[Said]]]:
+        """Let the rows before `before` go; what the window held (the undo puts it back)."""
+        held = self.members, self.texts
+        self.members = {member: kept for member, rows in held[0].items()
+                        if (kept := [said for said in rows if said.at >= before])}
+        self.texts = {digest: kept for digest, rows in held[1].items()
+                      if (kept := [said for said in rows if said.at >= before])}
+        return held
+
+
+class Recent:
+    """The copy of one store's table: the windows of the groups loaded so far. Each change
+    takes the store whose transaction it belongs to (the copy keeps no reference to it)."""
+
+    def __init__(self) -> None:
+        self.windows: dict[str, Window] = {}
+        self.swept: int | None = None  # when rows older than RECENT last went (micros)
+        self.bound = 0  # rows before this are gone, or go at the commit (micros)
+        self.bound_stamp = ""  # the same, as stored
+
+    async def window(self, store: Store, group: str, epoch: int, now: int) -> Window:
+        """The group's rows (`now` in micros): loaded from the table when first used or
+        when the lease's epoch changed; every PRUNE_EVERY, rows older than RECENT go, in
+        every group."""
+        swept = self.swept
+        if swept is None or not now - _PRUNE_EVERY < swept <= now:
+            self._sweep(store, now)
+        found = self.windows.get(group)
+        if found is not None and found.epoch == epoch:
+            return found
+        loaded, old = Window(epoch), 0
+        for member, message, at, digest, acted in await store.all(
+                "SELECT member, message, at, digest, acted FROM antispam_recent WHERE grp=?"
+                " ORDER BY id", (group,)):
+            said = Said(member, message, micros(instant(at)), digest, bool(acted))
+            if said.at >= self.bound:
+                loaded.add(said)
+            else:  # a sweep not committed yet deletes it, or one did before the clock
+                old += 1  # went back and it came: either way it goes
+        if old:
+            store.defer("DELETE FROM antispam_recent WHERE grp=? AND at<?",
+                        (group, self.bound_stamp))
+        self.windows[group] = loaded
+
+        def undo() -> None:
+            if found is None:
+                self.windows.pop(group, None)
+            else:
+                self.windows[group] = found
+
+        store.on_undo(undo)
+        return loaded
+
+    def _sweep(self, store: Store, now: int) -> None:
+        bound = now - _RECENT
+        bound_stamp = stamp_of(bound)
+        store.defer("DELETE FROM antispam_recent WHERE at<?", (bound_stamp,))
+        held = [(rows, rows.prune(bound)) for rows in self.windows.values()]
+        was = self.swept, self.bound, self.bound_stamp
+        self.swept = now
+        if bound > self.bound:
+            self.bound, self.bound_stamp = bound, bound_stamp
+
+        def undo() -> None:
+            for rows, (members, texts) in held:
+                rows.members, rows.texts = members, texts
+            self.swept, self.bound, self.bound_stamp = was
+
+        store.on_undo(undo)
+
+    @staticmethod
+    def remember(store: Store, group: str, rows: Window, member: str, message: str, now: int,
+                 digest: str) -> None:
+        """Add a message to the group's rows."""
+        said = Said(member, message, now, digest, False)
+        rows.add(said)
+        store.defer("INSERT INTO antispam_recent (grp, member, message, at, digest)"
+                    " VALUES (?, ?, ?, ?, ?)", (group, member, message, stamp_of(now), digest))
+        store.on_undo(lambda: rows.drop(said))
+
+    @staticmethod
+    def acted(store: Store, group: str, rows: Window, member: str) -> None:
+        """The member was acted on: their rows no longer count towards another flood,
+        repeat or raid."""
+        changed = [said for said in rows.members.get(member, ()) if not said.acted]
+        for said in changed:
+            said.acted = True
+        store.defer("UPDATE antispam_recent SET acted=1 WHERE grp=? AND member=?",
+                    (group, member))
+
+        def undo() -> None:
+            for said in changed:
+                said.acted = False
+
+        store.on_undo(undo)
+
+
+_COPIES: weakref.WeakKeyDictionary[Store, Recent] = weakref.WeakKeyDictionary()
+
+
+def copy_of(store: Store) -> Recent:
+    """The store's copy: one per store, whichever handler (of whichever group type) uses it."""
+    recent = _COPIES.get(store)
+    if recent is None:
+        recent = _COPIES[store] = Recent()
+    return recent
