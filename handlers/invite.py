@@ -34,6 +34,7 @@ from bot.context import Context
 from bot.events import Kind, Message
 from bot.handler import CONTINUE, STOP, Flow, Handler, HandlerConfig
 from bot.invitations import How
+from bot.literals import Literals
 from bot.text import WordMatcher, normalize
 
 Reply = Annotated[TemplateText, placeholders("member", "group")]
@@ -67,13 +68,14 @@ class Invite(Handler[Config]):
         config = self.config
         self._words = WordMatcher((word, word, True) for word in config.words)
         self._exact = {normalize(word) for word in config.words}
+        self._first_look = Literals(self._exact)
 
     def asks(self, norm: str) -> bool:
         """Whether a message (normalized, without mentions) is a sign-up word (`match:
         exact`) or contains one."""
         if self.config.match is MatchKind.EXACT:
             return norm in self._exact
-        return self._words.first(norm) is not None
+        return self._first_look.any_in(norm) and self._words.first(norm) is not None
 
     def wants(self, event: Message, ctx: Context) -> bool:
         return (event.kind is Kind.TEXT and event.sender.id != ctx.bot_id

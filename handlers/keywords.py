@@ -4,7 +4,8 @@ Each rule has patterns matched exact, contains, prefix or regex against the norm
 (case and full-width/half-width folded; Chinese matched inside sentences). The first rule
 in YAML order that matches wins. Literal patterns go through one Aho-Corasick automaton and
 regex patterns through one RE2 set (linear time, see bot/regex.py), so the cost per message
-hardly grows with the number of rules and not at all with a pattern's shape.
+hardly grows with the number of rules and not at all with a pattern's shape. A message that
+holds none of the text the patterns need (bot/literals.py) is not matched at all.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from bot.config import ContentFile, Duration, Media, TemplateText, invalid_at, p
 from bot.context import Context
 from bot.events import Message
 from bot.handler import CONTINUE, STOP, Flow, Handler, HandlerConfig
+from bot.literals import Literals, needed
 from bot.regex import Pattern, PatternSet
 from bot.text import WordMatcher, normalize, strip_mentions
 
@@ -104,6 +106,13 @@ class Keywords(Handler[Config]):
                     literal.append((pattern, index, True))
         self._literal = WordMatcher(literal)
         self._regex = PatternSet(regexes) if regexes else None
+        # A first look: the text no rule can do without (a literal pattern, what a regex
+        # needs); a message without any of it matches no rule. None: a regex needs nothing
+        # that can be told, every message is matched.
+        needs = [needed(str(pattern)) for pattern in regexes]
+        self._first_look = None if None in needs else Literals(
+            [normalize(word) for word, _, _ in literal]
+            + [text for texts in needs if texts is not None for text in texts])
 
     def shadows(self, later: Sequence[Handler[Any]]) -> list[tuple[tuple[str | int, ...], str]]:
         """A `default` reply before a faq handler, and a rule that answers every message (or
@@ -136,6 +145,8 @@ class Keywords(Handler[Config]):
     def _match(self, norm: str) -> Rule | None:
         """The same, of a text without mentions, normalized."""
         found = {self._exact[norm]} if norm in self._exact else set()
+        if not found and self._first_look is not None and not self._first_look.any_in(norm):
+            return None  # most messages: nothing any rule looks for is there
         for start, _, index in self._literal.find_all(norm):
             rule = self.config.rules[index]
             if rule.match is MatchKind.CONTAINS or start == 0:

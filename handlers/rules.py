@@ -11,7 +11,8 @@ from bot.config import ContentFile, Duration, Media
 from bot.context import Context
 from bot.events import Message
 from bot.handler import CONTINUE, STOP, Flow, Handler
-from bot.text import WordMatcher
+from bot.literals import Literals
+from bot.text import WordMatcher, normalize
 
 
 class Config(Media):
@@ -35,12 +36,16 @@ class Rules(Handler[Config]):
     def prepare(self) -> None:
         config = self.config
         self._triggers = WordMatcher((word, word, True) for word in config.triggers)
+        self._first_look = Literals(normalize(word) for word in config.triggers)
+
+    def _asked(self, norm: str) -> bool:
+        return self._first_look.any_in(norm) and self._triggers.first(norm) is not None
 
     def wants(self, event: Message, ctx: Context) -> bool:
-        return self._triggers.first(ctx.normalized) is not None
+        return self._asked(ctx.normalized)
 
     async def handle(self, event: Message, ctx: Context) -> Flow:
-        if self._triggers.first(ctx.normalized) is None:
+        if not self._asked(ctx.normalized):
             return CONTINUE
         if not await ctx.off_cooldown("posted", self.config.cooldown):
             return STOP
