@@ -96,6 +96,7 @@ class Admin(Handler[Config]):
                  for name, aliases in ALIASES.items() for alias in aliases]
         self._words = sorted(words, key=lambda w: -len(w[0]))  # "警告记录" before "警告"
         self._prefix = normalize(config.prefix)
+        self._head = len(config.prefix) + 1  # characters that hold the prefix, normalized
 
     def parse(self, event: Message, bot_id: str) -> Command | None:
         """The command in a message, or None. A Latin command ends at a space or the end
@@ -113,7 +114,7 @@ class Admin(Handler[Config]):
 
     def _prefixed(self, text: str) -> bool:
         """Whether a text without its mentions starts with the prefix."""
-        return normalize(text[:len(self.config.prefix) + 1]).startswith(self._prefix)
+        return normalize(text[:self._head]).startswith(self._prefix)
 
     def wants(self, event: Message, ctx: Context) -> bool:
         return self._prefixed(ctx.text)

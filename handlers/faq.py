@@ -139,12 +139,12 @@ class Faq(Handler[Config]):
         if ctx.group is None:
             parts = event.text.strip().split(maxsplit=1)
             return bool(parts) and parts[0].lower() in COMMANDS
-        if not ctx.text or ANNOUNCEMENT.search(event.text):
-            return False
-        if event.mentions_bot:
-            return True
-        norm = ctx.normalized
-        return norm in self._words or any(p.search(norm) for p in self.config.questions)
+        if not event.mentions_bot:
+            norm = ctx.normalized
+            if norm not in self._words and not (self.config.questions and any(
+                    p.search(norm) for p in self.config.questions)):
+                return False  # most messages: neither a question nor a hand-off word
+        return bool(ctx.text) and not ANNOUNCEMENT.search(event.text)
 
     async def handle(self, event: Message | Tick, ctx: Context) -> Flow:
         if isinstance(event, Tick):

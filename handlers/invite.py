@@ -69,17 +69,18 @@ class Invite(Handler[Config]):
         self._words = WordMatcher((word, word, True) for word in config.words)
         self._exact = {normalize(word) for word in config.words}
         self._first_look = Literals(self._exact)
+        self._exactly = config.match is MatchKind.EXACT
 
     def asks(self, norm: str) -> bool:
         """Whether a message (normalized, without mentions) is a sign-up word (`match:
         exact`) or contains one."""
-        if self.config.match is MatchKind.EXACT:
+        if self._exactly:
             return norm in self._exact
         return self._first_look.any_in(norm) and self._words.first(norm) is not None
 
     def wants(self, event: Message, ctx: Context) -> bool:
-        return (event.kind is Kind.TEXT and event.sender.id != ctx.bot_id
-                and self.asks(ctx.normalized))
+        return (self.asks(ctx.normalized) and event.kind is Kind.TEXT
+                and event.sender.id != ctx.bot_id)
 
     async def handle(self, event: Message, ctx: Context) -> Flow:
         sender = event.sender
