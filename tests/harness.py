@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import asyncio
+import atexit
 import contextlib
 import io
 import itertools
@@ -16,15 +17,16 @@ import logging
 import os
 import shutil
 import sys
+import tempfile
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
-from bot import cli, config
+from bot import cli, config, schema
 from bot.adapters.simulator import Record, Simulator
 from bot.app import Bot
 from bot.clock import VirtualClock
@@ -41,6 +43,8 @@ from bot.events import (
     Message,
 )
 from bot.handler import Registry
+from bot.store import open_store
+from bot.yamlfile import Problem, Where
 from handlers import REGISTRY
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -55,7 +59,7 @@ class Harness:
                  start: datetime = datetime(2026, 11, 23, 9, 0, tzinfo=TZ),
                  groups: dict[str, str] | None = None, owner: str | None = None,
                  registry: Registry = REGISTRY, db: Path | str | None = None) -> None:
-        self.deployment = config.load(config_dir, registry)
+        self.deployment = load(config_dir, registry)
         self.registry = registry
         self.clock = VirtualClock(self.deployment.settings.timezone, start)
         settings = self.deployment.settings
@@ -74,6 +78,8 @@ class Harness:
         await self.bot.stop()
 
     async def _start(self) -> None:
+        if isinstance(self.db, Path) and not self.db.exists():
+            await _migrated(self.db, self.registry)
         self.bot = Bot(self.deployment, self.world, self.clock, self.registry, self.db, seed=0)
         self.bot.set_contact_names(self.world.name_of)
         self.bot.followups = self.world.take_inbox
@@ -140,6 +146,98 @@ class Harness:
         """The images and files posted in groups, by their names under content/."""
         return [r["file"] for r in self.sent if r["action"] == "say" and "file" in r
                 and (group is None or r["group"] == group)]
+
+
+# ------------------------------------------------------------ what every test would repeat
+# A test suite of about a thousand bots would otherwise spend a third of its time loading the
+# same few configs and running the same migrations on new files.
+
+_loaded: dict[tuple[Any, ...], tuple[config.Deployment, tuple[Any, ...]]] = {}
+
+
+def load(root: Path, registry: Registry = REGISTRY) -> config.Deployment:
+    """config.load(root, registry), parsed and validated once a process for each content of
+    bot.yaml, types/ and the content directory (byte for byte, wherever the copy is): later
+    calls get the same validated settings with new handler objects (`cls(config)`, as a load
+    makes them, so no state is shared between bots) and this root's paths. Anything the
+    load's outcome may depend on beyond those bytes (a database file already there, a file
+    that cannot be read, a large one) loads as usual."""
+    root = root.resolve()
+    try:
+        key = (tuple(sorted(registry.items())), (root / "bot.yaml").read_bytes(),
+               *((file.name, file.read_bytes()) for file in sorted(root.glob("types/*.yaml"))))
+    except OSError:
+        return config.load(root, registry)
+    if (hit := _loaded.get(key)) is not None:
+        made, content = hit
+        content_dir = (root / made.settings.content).resolve()
+        storage = config.location(made.settings.storage, root)
+        if _content(content_dir) == content and config.database_problem(storage) is None:
+            return _relocated(made, root, content_dir, storage)
+    deployment = config.load(root, registry)
+    files = _content(deployment.content_dir)
+    if files is not None and not any(str(deployment.root) in w.message
+                                       or str(deployment.content_dir) in w.message
+                                       for w in deployment.warnings):
+        # the first load's handlers are kept unused: each later one gets handlers of its own
+        _loaded[key] = (deployment, files)
+        return _relocated(deployment, root, deployment.content_dir, deployment.storage_path)
+    return deployment
+
+
+def _content(directory: Path) -> tuple[Any, ...] | None:
+    """Every file under the content directory, by name and bytes; None where that would be
+    slow or incomplete (a large or unreadable file)."""
+    found: list[tuple[str, bytes]] = []
+    try:
+        for path in sorted(directory.rglob("*")):
+            if path.is_file():
+                if path.stat().st_size > 1 << 20:
+                    return None
+                found.append((path.relative_to(directory).as_posix(), path.read_bytes()))
+    except OSError:
+        return None
+    return tuple(found)
+
+
+def _relocated(made: config.Deployment, root: Path, content_dir: Path,
+               storage: Path | str) -> config.Deployment:
+    def moved(file: Path) -> Path:
+        for old, new in ((made.root, root), (made.content_dir, content_dir)):
+            if file.is_relative_to(old):
+                return new / file.relative_to(old)
+        return file
+
+    types = {name: replace(gtype, handlers=tuple(type(h)(h.config) for h in gtype.handlers))
+             for name, gtype in made.types.items()}
+    warnings = tuple(Problem(Where(moved(w.where.file), w.where.line), w.path, w.message)
+                     for w in made.warnings)
+    return replace(made, root=root, types=types, storage_path=storage, content_dir=content_dir,
+                   files=tuple(moved(file) for file in made.files), warnings=warnings)
+
+
+_templates: dict[tuple[Any, ...], Path] = {}
+_template_dir: Path | None = None
+
+
+async def _migrated(db: Path, registry: Registry) -> None:
+    """A new SQLite file at `db` with every migration applied: a copy of one made by the
+    store (open_store) once a process for these migrations, instead of running them all
+    again for every bot (a bot opening it finds every step done)."""
+    global _template_dir
+    migrations = schema.migrations(registry)
+    key = tuple((name, tuple(steps)) for name, steps in migrations.items())
+    template = _templates.get(key)
+    if template is None:
+        if _template_dir is None:
+            _template_dir = Path(tempfile.mkdtemp(prefix="groupbot-schema-"))
+            atexit.register(shutil.rmtree, _template_dir, True)
+        template = _template_dir / f"{len(_templates)}.db"
+        store = await open_store(template, migrations)
+        await store.close()
+        _templates[key] = template
+    db.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(template, db)
 
 
 def shipped_config(tmp_path: Path, extra: str = "", replace: tuple[str, str] = ("", "")) -> Path:
