@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -29,6 +30,17 @@ LONG_FIRST = (
     "tests/wechaty/test_wechaty_run.py::",
     "tests/test_bench.py::test_the_pipeline_bench_runs_on_postgresql",
 )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """tmp_path in memory (tmpfs), where there is one: a thousand tests making SQLite files,
+    copies of the config and the WAL's fsyncs cost a disk's file system seconds of system
+    time. PYTEST_DEBUG_TEMPROOT is where pytest makes its usual numbered directories (under
+    pytest-of-USER, the last three sessions kept; a passed test's own removed, see
+    pyproject.toml); set it to choose another place."""
+    shm = Path("/dev/shm")
+    if "PYTEST_DEBUG_TEMPROOT" not in os.environ and shm.is_dir() and os.access(shm, os.W_OK):
+        os.environ["PYTEST_DEBUG_TEMPROOT"] = str(shm)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
