@@ -251,7 +251,7 @@ class Delivery:
         data: dict[str, Any] = action.to_json()
         await audit.record(self.store, now, data.get("group", ""),
                            data.get("member", data.get("to", "")), f"{action.kind}_{what}",
-                           "outbox", f"{detail} ({_describe(action)})")
+                           "outbox", f"{detail} ({_describe(action, data)})")
 
 
 async def _send(gw: Gateway, action: Action, file: Attachment | None, code: str) -> None:
@@ -274,6 +274,6 @@ async def _send(gw: Gateway, action: Action, file: Attachment | None, code: str)
             await gw.send_qr(group or to, code)
 
 
-def _describe(action: Action) -> str:
-    data = action.to_json()
+def _describe(action: Action, data: dict[str, Any] | None = None) -> str:
+    data = action.to_json() if data is None else data
     return " ".join(f"{k}={v}" for k, v in data.items() if k != "action")

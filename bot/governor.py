@@ -33,7 +33,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from itertools import product
+from itertools import count, product
 from random import Random
 
 from bot import audit
@@ -135,6 +135,8 @@ class Governor:
         self._last: dict[str, tuple[datetime, timedelta]] = {}
         self._pauses: dict[str, Pause] = {}  # per budget, and ACCOUNT
         self.deferred: dict[int, Queued] = {}  # held back by the budget (since .deferred_since)
+        self._order: dict[int, int] = {}  # which of them was held back first (a count)
+        self._deferrals = count()
         self._unsaved: list[Queued] = []  # deferrals the outbox is yet to store
         # when each deferred action is to be dropped, soonest first: (then, its id); an entry
         # whose action is no longer deferred is skipped when it comes up
@@ -146,7 +148,8 @@ class Governor:
         self._layout = 0  # changes when lane()'s answers may (the config)
         self._spent_until: dict[tuple[str, int], datetime] = {}
         self._spent_for: tuple[datetime, int] | None = None
-        self._steady: tuple[int, datetime, datetime] | None = None  # steady_until's answer
+        # steady_until's answer: for which config and first day, from when, until when
+        self._steady: tuple[tuple[int, datetime | None], datetime, datetime] | None = None
         self.configure(settings, outbox)
 
     def configure(self, settings: GovernorSettings, outbox: OutboxSettings) -> None:
@@ -202,15 +205,15 @@ class Governor:
 
     def steady_until(self, now: datetime) -> datetime | None:
         """Until when no budget's size changes by itself (None: never; the warm-up is over,
-        or the governor is off): gate()'s answers change before then only by a send, a pause
-        or a new config."""
+        or the governor is off): the answers of bound() and holds() change before then only
+        by a send, a pause or a new config."""
+        cached, version = self._steady, (self._layout, self._first_seen)
+        if cached is not None and cached[0] == version and cached[1] <= now < cached[2]:
+            return cached[2]  # (the config and the first day are what it depends on)
         warm = self.settings.warmup
         if not self.settings.enabled or not warm.days or self._first_seen is None or \
                 self.warmup(now) >= 1.0:
             return None
-        cached, version = self._steady, self._version
-        if cached is not None and cached[0] == version and cached[1] <= now < cached[2]:
-            return cached[2]
         share = self.warmup(now)
         changes = []
         # per_minute is a gap drawn at each send: only the hour's and the day's sizes matter
@@ -263,6 +266,7 @@ class Governor:
         if item.id in self.deferred or not self.holds(key, now):
             return
         self.deferred[item.id] = item
+        self._order[item.id] = next(self._deferrals)
         item.held = True
         if item.deferred_since is None:  # else: held back before a restart
             item.deferred_since = now
@@ -326,8 +330,7 @@ class Governor:
             item_id = heapq.heappop(self._expiries)[1]
             gone[item_id] = self.deferred[item_id]
         if len(gone) > 1:  # in the order they were held back
-            order = {item_id: n for n, item_id in enumerate(self.deferred)}
-            gone = dict(sorted(gone.items(), key=lambda pair: order[pair[0]]))
+            gone = dict(sorted(gone.items(), key=lambda pair: self._order[pair[0]]))
         for item in gone.values():
             self._release(item)
         return list(gone.values())
@@ -335,6 +338,7 @@ class Governor:
     def _release(self, item: Queued) -> None:
         """`item` is no longer held back (it went, or is dropped)."""
         self.deferred.pop(item.id, None)
+        self._order.pop(item.id, None)
         item.held = False
 
     def next_expiry(self) -> datetime | None:

@@ -395,9 +395,10 @@ class Outbox:
 
     async def defer(self, items: Iterable[Queued]) -> None:
         """Keep when the send budget began to hold these back (a restart keeps counting)."""
-        await self._store.executemany(
-            "UPDATE outbox SET deferred_since = ? WHERE id = ?",
-            [(stamp(item.deferred_since), item.id) for item in items if item.deferred_since])
+        if rows := [(stamp(item.deferred_since), item.id) for item in items
+                    if item.deferred_since]:  # none: no write (it would end the open batch)
+            await self._store.executemany("UPDATE outbox SET deferred_since = ? WHERE id = ?",
+                                          rows)
 
     def orphans(self, dropped: Queued) -> list[Queued]:
         """Once `dropped` is off the outbox: the queued actions that depended on it by a rule
@@ -407,6 +408,8 @@ class Outbox:
                  for item in self._needers.get(key, {}).values()
                  if any(need in keys and self._provided[need] <= 0
                         for rule in self._rules if rule.depends for need in rule.needs(item))}
+        if len(found) < 2:
+            return list(found.values())
         lanes = {lane: n for n, lane in enumerate(self._lanes)}  # lane by lane, in order
         return sorted(found.values(), key=lambda item: (lanes[item.action.lane], item.order()))
 
