@@ -82,6 +82,7 @@ _HAN = r"\u3400-\u9fff\uf900-\ufaff"
 # What is kept to match on: Latin letters, digits and Chinese; everything else (and 〇) is
 # noise between characters.
 _KEPT_RUN = re.compile(rf"[a-z0-9{_HAN}]+")
+_ANY_HAN = re.compile(f"[{_HAN}]")
 _REPEATS = re.compile(r"([a-z])(?:[^a-z0-9" + _HAN + r"]*\1)+")
 _STARRED = re.compile(r"(?<![a-z*])[a-z]*\*[a-z*]*(?![a-z*])")
 SUFFIXES = ("", "s", "es", "ed", "er", "ers", "ing", "ings", "in", "y")
@@ -108,7 +109,7 @@ def warm() -> None:
 
 
 def simplified(text: str) -> str:
-    return str(_t2s().convert(text)) if re.search(f"[{_HAN}]", text) else text
+    return str(_t2s().convert(text)) if _ANY_HAN.search(text) else text
 
 
 def _collapse(text: str) -> str:

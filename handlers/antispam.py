@@ -268,7 +268,7 @@ class Antispam(Handler[Config]):
             allow=[*words.allow, *(words.allow_file.lines() if words.allow_file else ())])
         self._plain = Prefilter(self._words)
         self._allow = [normalize(domain).strip(".") for domain in config.links.allow]
-        self._said: dict[tuple[str, str], list[tuple[int, str]]] = {}
+        self._exempted = frozenset(config.exempt)
         # the windows in micros, as handlers/recent.py counts
         within = config.contacts.split_within
         self._split_within = None if within is None else recent.span(within)
@@ -288,31 +288,33 @@ class Antispam(Handler[Config]):
             return CONTINUE
         if isinstance(event, MemberJoined):
             return await self._joined(event, ctx)
-        if self._exempt(event.sender.id, ctx):
+        member = event.sender.id
+        if self._exempt(member, ctx):
             return CONTINUE
         text = strip_mentions(event.text, len(event.mentions))
         compact = _compact(text)
         digest = _digest(compact)
-        now, store, group, member = ctx.now, ctx.store, ctx.scope, event.sender.id
-        at = recent.micros(now)
+        store, group = ctx.store, ctx.scope
+        at = recent.micros(ctx.now)
         copy = self._copy(store)
-        rows = await copy.window(store, group, ctx.epoch, at)
+        rows = copy.loaded(store, group, ctx.epoch, at) or await copy.load(store, group,
+                                                                             ctx.epoch)
         copy.remember(store, group, rows, member, event.id, at, digest)
-        found = self.detect(event, text) or self._split_contacts(group, member, at, text)
-        offences = await self._newcomer(event, ctx, found)
+        found = self.detect(event, text) or self._split_contacts(copy, group, member, at,
+                                                                    text)
+        offences = await self._newcomer(event, ctx, found) if found else []
         raid = self.config.raid
         looks = raid.action is not Action.IGNORE and len(compact) >= raid.min_length
         rates, posters = self._rates(rows, member, at, compact, digest, looks)
-        offences += rates
         moderator = None
-        raiders: list[str] = []
         if posters >= raid.members:
             moderator = Moderator(self.config, ctx, group)
-            raiders = await self._raid(event, ctx, moderator, rows, digest)
-        if member in raiders:
-            offences.append(self._raid_offence())
-        chosen = max(offences, key=lambda o: SEVERITY.index(o.action), default=None)
-        if chosen is None or chosen.action is Action.IGNORE:
+            if member in await self._raid(event, ctx, moderator, rows, digest):
+                rates.append(self._raid_offence())
+        if not offences and not rates:
+            return CONTINUE
+        chosen = max(offences + rates, key=lambda o: SEVERITY.index(o.action))
+        if chosen.action is Action.IGNORE:
             return CONTINUE
         ref = digest if chosen.detector == "raid" else event.id
         public = await self._act(ctx, moderator or Moderator(self.config, ctx, group), rows,
@@ -387,19 +389,25 @@ class Antispam(Handler[Config]):
                         " ".join(f"{f.family}:{f.value}" for f in found),
                         family=found[0].family)]
 
-    def _split_contacts(self, group: str, member: str, now: int, text: str) -> list[Offence]:
+    def _split_contacts(self, copy: recent.Recent, group: str, member: str, now: int,
+                        text: str) -> list[Offence]:
         """A contact detail spread over this and the member's previous messages within
-        `contacts.split_within`, which none of them shows alone (`now` in micros)."""
+        `contacts.split_within`, which none of them shows alone (`now` in micros; what they
+        said lately is kept with the store's copy, handlers/recent.py)."""
         within = self._split_within
         if within is None or not text:
             return []
         key = group, member
         since = now - within
-        if len(self._said) > 10_000:  # members who went quiet: forget them now and then
-            self._said = {k: v for k, v in self._said.items() if v[-1][0] > since}
-        before = self._said.get(key)
-        recent = [(at, said) for at, said in before if at > since] if before else []
-        kept = self._said[key] = [*recent, (now, text)][-5:]
+        if len(copy.said) > 10_000:  # members who went quiet: forgotten now and then
+            copy.said = {k: v for k, v in copy.said.items() if v[-1][0] > since}
+        said_lately = copy.said
+        before = said_lately.get(key)
+        if before is None:
+            said_lately[key] = [(now, text)]
+            return []
+        recent = [(at, said) for at, said in before if at > since]
+        kept = said_lately[key] = [*recent, (now, text)][-5:]
         if not recent:
             return []
         joined = "\n".join(said for _, said in kept)
@@ -544,4 +552,4 @@ class Antispam(Handler[Config]):
         return False
 
     def _exempt(self, member: str, ctx: Context) -> bool:
-        return member == ctx.bot_id or ctx.is_admin(member) or member in self.config.exempt
+        return member in self._exempted or member == ctx.bot_id or ctx.is_admin(member)

@@ -183,17 +183,23 @@ class Recent:
         self.swept: int | None = None  # when rows older than RECENT last went (micros)
         self.bound = 0  # rows before this are gone, or go at the commit (micros)
         self.bound_stamp = ""  # the same, as stored
+        # not in the table: what each (group, member) said lately, for antispam's
+        # split-contact detector (a restart forgets it)
+        self.said: dict[tuple[str, str], list[tuple[int, str]]] = {}
 
-    async def window(self, store: Store, group: str, epoch: int, now: int) -> Window:
-        """The group's rows (`now` in micros): loaded from the table when first used or
-        when the lease's epoch changed; every PRUNE_EVERY, rows older than RECENT go, in
-        every group."""
+    def loaded(self, store: Store, group: str, epoch: int, now: int) -> Window | None:
+        """The group's rows (`now` in micros), None if they must be loaded first (`load`):
+        never used, or the lease's epoch changed. Every PRUNE_EVERY, rows older than RECENT
+        go, in every group."""
         swept = self.swept
         if swept is None or not now - _PRUNE_EVERY < swept <= now:
             self._sweep(store, now)
         found = self.windows.get(group)
-        if found is not None and found.epoch == epoch:
-            return found
+        return found if found is not None and found.epoch == epoch else None
+
+    async def load(self, store: Store, group: str, epoch: int) -> Window:
+        """The group's rows from the table (those a sweep deletes at the commit left out)."""
+        found = self.windows.get(group)
         loaded, old = Window(epoch), 0
         for member, message, at, digest, acted in await store.all(
                 "SELECT member, message, at, digest, acted FROM antispam_recent WHERE grp=?"
