@@ -30,7 +30,7 @@ from bot.events import (
 from bot.sanitize import clean
 from bot.store import Store
 from bot.text import normalize, strip_mentions
-from bot.times import instant, stamp
+from bot.times import stamp
 
 Scope = tuple[str, str, str]  # a timer's (group, handler, key)
 
@@ -169,7 +169,12 @@ class Context:
         other events: worked out once per event, for all its handlers."""
         if self._text is None:
             event = self.event
-            self._text = strip_mentions(event.text) if isinstance(event, Message) else ""
+            if not isinstance(event, Message):
+                self._text = ""
+            elif "@" in event.text:
+                self._text = strip_mentions(event.text)
+            else:  # no mention to take out (most messages): the very string, its hash known
+                self._text = event.text.strip()
         return self._text
 
     @property
@@ -285,11 +290,13 @@ class Context:
         "at most once per N" rule of replies, leaderboards and invitations."""
         if not member and self.group is None and self.member is not None:
             member = self.member.id  # each private chat is its own scope
-        last = await self.get(key, member)
-        if last is not None and self.now - instant(last) < cooldown:
-            return False
-        await self.set(key, stamp(self.now), member)
-        return True
+        now = self.now
+        try:
+            since = stamp(now - cooldown)
+        except OverflowError:  # a cooldown longer than the calendar: once, ever
+            since = ""
+        return await state.note_unless_since(self.store, (self.scope, member, self.handler, key),
+                                             stamp(now), since)
 
     # ------------------------------------------------------------ timers
 

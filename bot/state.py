@@ -24,6 +24,16 @@ async def put(store: Store, key: Key, value: Any) -> None:
         (*key, json.dumps(value, ensure_ascii=False)))
 
 
+async def note_unless_since(store: Store, key: Key, at: str, since: str) -> bool:
+    """Keep the stored time `at` (bot/times.py `stamp`) under the key unless the time kept
+    there is later than `since`: one statement, True if kept. Stamps are fixed width, so
+    their JSON text compares as the times do."""
+    return await store.changes(
+        "INSERT INTO state VALUES (?, ?, ?, ?, ?) ON CONFLICT (grp, member, handler, key)"
+        " DO UPDATE SET value = excluded.value WHERE state.value <= ?",
+        (*key, json.dumps(at), json.dumps(since))) > 0
+
+
 async def delete(store: Store, key: Key) -> None:
     await store.execute("DELETE FROM state WHERE grp=? AND member=? AND handler=? AND key=?",
                         key)

@@ -7,16 +7,19 @@ from __future__ import annotations
 
 import asyncio
 import tempfile
+from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from harness import SHIPPED, Harness
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.context import Context
+from bot.events import Member, Message
 from bot.handler import Handler, Registry
 from bot.store import open_reader
+from bot.text import normalize, strip_mentions
 from handlers import REGISTRY
 
 
@@ -107,3 +110,13 @@ def test_a_day_in_the_recruitment_group_is_the_same_with_every_handler_called() 
 def test_skipping_never_changes_what_the_handlers_do(
         steps: list[tuple[str, str, str, bool]]) -> None:
     _compare(steps)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from([*PIECES, "\u3000", "\u2005", "@", "a@b.com", "@Bob"]),
+                max_size=5).map("".join))
+def test_the_text_every_handler_reads_is_the_message_without_mentions(text: str) -> None:
+    event = Message(datetime(2026, 11, 23, 9, 0), "r1", Member("alice", "Alice"), text)
+    ctx = Context(cast(Any, None), event, None)
+    assert ctx.text == strip_mentions(text)
+    assert ctx.normalized == normalize(strip_mentions(text))
