@@ -232,6 +232,10 @@ class SqliteStore:
             db.execute("PRAGMA synchronous=NORMAL")
             db.execute(f"PRAGMA journal_size_limit={WAL_LIMIT}")
             db.execute("PRAGMA foreign_keys=ON")
+            # savepoints' journal in memory: once it outgrew 64 KiB (an event that warns and
+            # removes) it went to a temporary file, and every later event of the batch paid
+            # a write() per page it changed first
+            db.execute("PRAGMA temp_store=MEMORY")
             store._migrate(migrations)
         except BaseException:
             db.close()
