@@ -375,3 +375,11 @@ class BannedWords:
                         hits.append(Hit(listed, token, listed.severity))
                         break
         return hits
+
+
+@lru_cache(maxsize=32)
+def banned_words(words: tuple[Listed, ...], allow: tuple[str, ...] = ()) -> BannedWords:
+    """The BannedWords of these lists, made once a process: it never changes once made, so
+    every type with the same lists, and every reload that keeps them, shares one (making
+    it reads every word's skeleton and pinyin: milliseconds per list)."""
+    return BannedWords(words, allow)

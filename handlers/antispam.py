@@ -30,7 +30,7 @@ from typing import Annotated, Any
 from pydantic import BeforeValidator, Field, model_validator
 
 from bot import roster
-from bot.banned import BannedWords, Hit, Listed, Severity
+from bot.banned import Hit, Listed, Severity, banned_words
 from bot.config import ContentFile, Duration, Template, TemplateText, placeholders
 from bot.contacts import contacts_in, links_in
 from bot.context import Context
@@ -260,12 +260,13 @@ class Antispam(Handler[Config]):
     def prepare(self) -> None:
         config = self.config
         words = config.words
-        self._words = BannedWords(
-            [Listed(word, word_list.category or _category(word_list), word_list.severity, index)
-             for index, word_list in enumerate(words.lists)
-             for word in (*word_list.words, *(word_list.file.lines() if word_list.file
-                                              else ()))],
-            allow=[*words.allow, *(words.allow_file.lines() if words.allow_file else ())])
+        self._words = banned_words(
+            tuple(Listed(word, word_list.category or _category(word_list), word_list.severity,
+                         index)
+                  for index, word_list in enumerate(words.lists)
+                  for word in (*word_list.words, *(word_list.file.lines() if word_list.file
+                                                   else ()))),
+            (*words.allow, *(words.allow_file.lines() if words.allow_file else ())))
         self._plain = Prefilter(self._words)
         self._allow = [normalize(domain).strip(".") for domain in config.links.allow]
         self._exempted = frozenset(config.exempt)

@@ -618,3 +618,20 @@ CREATE UNIQUE INDEX warnings_message ON warnings (grp, member, message) WHERE me
 CREATE TABLE blocklist (
     member TEXT PRIMARY KEY, at REAL NOT NULL, grp TEXT NOT NULL, reason TEXT NOT NULL);
 """ + Antispam.migrations[0]  # the rest of migration 1 as it was
+
+
+def test_types_and_loads_with_the_same_word_lists_share_one_matcher() -> None:
+    """The matcher of a word list is made once (bot/banned.py `banned_words`); a list that
+    changed gets its own."""
+    def detector(words: list[str]) -> Antispam:
+        handler = Antispam(Config.model_validate(
+            {"words": {"lists": [{"words": words, "reason": "违禁"}]}}))
+        handler.prepare()
+        return handler
+
+    first, again, other = detector(["违禁品"]), detector(["违禁品"]), detector(["广告位"])
+    assert first._words is again._words
+    assert other._words is not first._words
+    event = Message(datetime(2026, 11, 23, 9, 0, tzinfo=TZ), "g", Member("m", "m"), "卖广告位")
+    assert [o.detail for o in other.detect(event, event.text)] == ["广告位"]
+    assert first.detect(event, event.text) == []
