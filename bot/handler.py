@@ -96,6 +96,13 @@ class Handler(Generic[C]):
         the store); True by default."""
         return True
 
+    def triggers(self) -> frozenset[str] | None:
+        """Normalized text (bot/text.py) one of which a message that does not mention the
+        bot must hold for `wants` to say yes to it; None (the default) when there is no
+        such text. The pipeline looks for all of a type's triggers in one pass and skips
+        these handlers for a message that holds none of them."""
+        return None
+
     async def handle(self, event: Any, ctx: Context) -> Flow:
         raise NotImplementedError
 

@@ -1,8 +1,10 @@
 """The event path inside one transaction: keep the roster, find the event's group type, and
 run that type's handlers for the event's kind in order, each in its own savepoint, putting
 the actions of each on the outbox as it returns. One Context serves the event's handlers in
-turn; a handler whose `wants` says the event is nothing to it is skipped. A handler that
-raises is undone alone and the others go on; a platform failure undoes the whole event.
+turn; a handler whose `wants` says the event is nothing to it is skipped, and so, without
+asking, is one whose `triggers` a message that does not mention the bot holds none of (all
+of a type's are looked for at once). A handler that raises is undone alone and the others go
+on; a platform failure undoes the whole event.
 
 Which handlers of a type want an event of a kind (their `events`) is worked out once per
 type, kind and loaded config, not for every event: a handler is never called for an event
@@ -22,6 +24,7 @@ from bot.context import Context, Core, Group
 from bot.events import Event, GroupRenamed, MemberJoined, MemberLeft, MemberRenamed, Message, Tick
 from bot.groups import GroupDirectory
 from bot.handler import STOP, Handler
+from bot.literals import Literals
 from bot.metrics import Metrics
 from bot.outbox import BULK, Outbox
 from bot.sanitize import clean
@@ -41,12 +44,13 @@ class Pipeline:
         self._metrics = metrics
         self._wanted: dict[tuple[str, type[Event]], tuple[Handler[Any], ...]] = {}
         self._wanted_in: Deployment | None = None  # the config `_wanted` was worked out for
+        # per type: the handlers with triggers, and all their triggers (for one look)
+        self._gates: dict[str, tuple[frozenset[Handler[Any]], Literals]] = {}
 
     def wanting(self, deployment: Deployment, type_name: str,
                 kind: type[Event]) -> tuple[Handler[Any], ...]:
         """The handlers of the type that want events of this kind, in the type's order."""
-        if deployment is not self._wanted_in:  # loaded again: its handlers are new
-            self._wanted, self._wanted_in = {}, deployment
+        self._fresh(deployment)
         key = (type_name, kind)
         found = self._wanted.get(key)
         if found is None:
@@ -54,6 +58,22 @@ class Pipeline:
                 handler for handler in deployment.types[type_name].handlers
                 if issubclass(kind, handler.events))
         return found
+
+    def gate(self, deployment: Deployment, type_name: str
+             ) -> tuple[frozenset[Handler[Any]], Literals]:
+        """The type's handlers that have triggers, and every one of their triggers."""
+        self._fresh(deployment)
+        found = self._gates.get(type_name)
+        if found is None:
+            gated = {h: t for h in deployment.types[type_name].handlers
+                     if (t := h.triggers()) is not None and "" not in t}  # "" is in any text
+            found = self._gates[type_name] = (
+                frozenset(gated), Literals(text for texts in gated.values() for text in texts))
+        return found
+
+    def _fresh(self, deployment: Deployment) -> None:
+        if deployment is not self._wanted_in:  # loaded again: its handlers are new
+            self._wanted, self._gates, self._wanted_in = {}, {}, deployment
 
     async def dispatch(self, event: Event) -> None:
         """Handle the event; the caller holds the transaction."""
@@ -73,11 +93,21 @@ class Pipeline:
             return
         tick = event.handler if isinstance(event, Tick) else None
         ctx: Context | None = None  # one per event, turned to each handler in turn
+        gated: frozenset[Handler[Any]] = frozenset()
+        triggers: Literals | None = None
+        quiet: bool | None = None  # a message with no handler's trigger (worked out once)
         for handler in self.wanting(deployment, type_name, type(event)):
             if tick is not None and tick != handler.name:
                 continue
             if ctx is None:
                 ctx = Context(self._core, event, group)
+                if isinstance(event, Message):
+                    gated, triggers = self.gate(deployment, type_name)
+            if handler in gated and triggers is not None and isinstance(event, Message):
+                if quiet is None:
+                    quiet = not event.mentions_bot and not triggers.any_in(ctx.normalized)
+                if quiet:
+                    continue
             ctx.handler, ctx.config = handler.name, handler.config
             if not handler.wants(event, ctx):
                 continue  # nothing to it (most messages, for most handlers)

@@ -29,6 +29,7 @@ from bot.config import ContentFile, Duration, Regex, Template, TemplateText, pla
 from bot.context import Context
 from bot.events import Message, Tick
 from bot.handler import CONTINUE, STOP, Flow, Handler, HandlerConfig
+from bot.literals import needed
 from bot.moderation import Case, Status
 from bot.retrieval import Index, whole_words
 from bot.sanitize import Safe, clean
@@ -123,6 +124,15 @@ class Faq(Handler[Config]):
             if self.config.handoff else set()
         self._small_talk = [normalize(w) for w in self.config.handoff.small_talk] \
             if self.config.handoff else []
+        needs = [needed(str(question)) for question in self.config.questions]
+        self._needs = None if None in needs else frozenset(
+            [*self._words, *(normalize(command) for command in COMMANDS),
+             *(text for texts in needs if texts is not None for text in texts)])
+
+    def triggers(self) -> frozenset[str] | None:
+        """A hand-off word, what a question pattern needs, `/answer` (a mention is looked
+        up anyway)."""
+        return self._needs
 
     async def index(self) -> Index:
         """The BM25 index, built on first use in a worker thread (it loads jieba's

@@ -71,6 +71,9 @@ class Invite(Handler[Config]):
         self._first_look = Literals(self._exact)
         self._exactly = config.match is MatchKind.EXACT
 
+    def triggers(self) -> frozenset[str]:
+        return frozenset(self._exact)
+
     def asks(self, norm: str) -> bool:
         """Whether a message (normalized, without mentions) is a sign-up word (`match:
         exact`) or contains one."""

@@ -110,9 +110,15 @@ class Keywords(Handler[Config]):
         # needs); a message without any of it matches no rule. None: a regex needs nothing
         # that can be told, every message is matched.
         needs = [needed(str(pattern)) for pattern in regexes]
-        self._first_look = None if None in needs else Literals(
+        self._needs = None if None in needs else frozenset(
             [normalize(word) for word, _, _ in literal]
             + [text for texts in needs if texts is not None for text in texts])
+        self._first_look = None if self._needs is None else Literals(self._needs)
+
+    def triggers(self) -> frozenset[str] | None:
+        """What the rules need (an exact pattern is in the text it equals); a mention may
+        get the `default` reply or an `only_when_mentioned` rule."""
+        return None if self._needs is None else self._needs | frozenset(self._exact)
 
     def shadows(self, later: Sequence[Handler[Any]]) -> list[tuple[tuple[str | int, ...], str]]:
         """A `default` reply before a faq handler, and a rule that answers every message (or

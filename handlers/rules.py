@@ -36,7 +36,11 @@ class Rules(Handler[Config]):
     def prepare(self) -> None:
         config = self.config
         self._triggers = WordMatcher((word, word, True) for word in config.triggers)
-        self._first_look = Literals(normalize(word) for word in config.triggers)
+        self._triggered_by = frozenset(normalize(word) for word in config.triggers)
+        self._first_look = Literals(self._triggered_by)
+
+    def triggers(self) -> frozenset[str]:
+        return self._triggered_by
 
     def _asked(self, norm: str) -> bool:
         return self._first_look.any_in(norm) and self._triggers.first(norm) is not None

@@ -1,7 +1,7 @@
-"""A handler's `wants` only lets the pipeline skip events the handler would not act on: the
-same events through the shipped config, once as shipped and once with every handler's
-`wants` answering True (each handler called for every event of its kinds), end with the
-same sends and the same database."""
+"""A handler's `wants` and `triggers` only let the pipeline skip events the handler would not
+act on: the same events through the shipped config, once as shipped and once with every
+handler's `wants` answering True and no triggers (each handler called for every event of its
+kinds), end with the same sends and the same database."""
 
 from __future__ import annotations
 
@@ -27,6 +27,9 @@ def _always(cls: type[Handler[Any]]) -> type[Handler[Any]]:
     class Always(cls):  # type: ignore[valid-type,misc]
         def wants(self, event: Any, ctx: Context) -> bool:
             return True
+
+        def triggers(self) -> frozenset[str] | None:
+            return None
 
     return Always
 
@@ -101,11 +104,13 @@ def test_a_day_in_the_recruitment_group_is_the_same_with_every_handler_called() 
         ("say", "alice", "转人工", False), ("say", "bob", "收入怎么算", True),
         ("join", "dave", "", False), ("wait", "20s", "", False),
         ("say", "dave", "要求是什么", False), ("private", "op_lin", "/answer", False),
+        ("say", "bob", "人工", False), ("say", "alice", "ＲＵＬＥＳ", False),
+        ("say", "carol", "hello", True), ("private", "op_lin", "/ANSWER Q1 好", False),
     ]
     _compare(steps)
 
 
-@settings(max_examples=15, deadline=None)
+@settings(max_examples=25, deadline=None)
 @given(st.lists(step, min_size=1, max_size=12))
 def test_skipping_never_changes_what_the_handlers_do(
         steps: list[tuple[str, str, str, bool]]) -> None:
