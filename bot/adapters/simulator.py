@@ -42,6 +42,9 @@ class Simulator:
         self.sent: list[Record] = []
         self.on_action = on_action
         self.inbox: list[Event] = []  # what the platform reports back, e.g. joins after invites
+        # the Member for each (id, name) listed so far: a member list of a group is asked for
+        # every few minutes (the join backstop), and a Member never changes
+        self._listed: dict[tuple[str, str], Member] = {}
 
     @property
     def self_id(self) -> str:
@@ -169,7 +172,9 @@ class Simulator:
             self.inbox.append(GroupRenamed(self.clock.now(), group, topic, self.bot.id))
 
     async def members(self, group: str) -> list[Member]:
-        return [Member(i, n) for i, n in self.group(group).members.items()]
+        listed = self._listed
+        return [listed.get(pair) or listed.setdefault(pair, Member(*pair))
+                for pair in self.group(group).members.items()]
 
     async def group_info(self, group: str) -> GroupInfo:
         sim = self.group(group)
