@@ -97,6 +97,8 @@ class Admin(Handler[Config]):
         self._words = sorted(words, key=lambda w: -len(w[0]))  # "警告记录" before "警告"
         self._prefix = normalize(config.prefix)
         self._head = len(config.prefix) + 1  # characters that hold the prefix, normalized
+        lead = self._prefix[:1]
+        self._lead = lead if lead.isascii() else ""  # for the quick look below
 
     def parse(self, event: Message, bot_id: str) -> Command | None:
         """The command in a message, or None. A Latin command ends at a space or the end
@@ -113,7 +115,13 @@ class Admin(Handler[Config]):
         return None
 
     def _prefixed(self, text: str) -> bool:
-        """Whether a text without its mentions starts with the prefix."""
+        """Whether a text without its mentions (stripped) starts with the prefix. A first
+        character that is ASCII or a Chinese character stays the normalized text's first
+        (lower case): unlike an ASCII prefix's, it is no command (most messages)."""
+        first = text[:1]
+        if self._lead and first.lower() != self._lead and (
+                first.isascii() or "\u4e00" <= first <= "\u9fff"):
+            return False
         return normalize(text[:self._head]).startswith(self._prefix)
 
     def wants(self, event: Message, ctx: Context) -> bool:
