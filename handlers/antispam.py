@@ -461,6 +461,8 @@ class Antispam(Handler[Config]):
         messages, times, posters = rows.rates(member, digest, now - flood_within,
                                               now - repeats_within,
                                               now - raid_within if raid else None)
+        if messages <= flood.messages and times < repeats.times:
+            return [], posters
         found = []
         if times >= repeats.times and len(compact) >= repeats.min_length:
             found.append(Offence("repeats", repeats.action, repeats.reason, f"{times} times"))

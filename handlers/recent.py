@@ -91,7 +91,8 @@ class Window:
     def add(self, said: Said) -> None:
         if said.at < self.last:
             self.ordered = False
-        self.last = max(self.last, said.at)
+        else:
+            self.last = said.at
         member = self.members.get(said.member)
         if member is None:
             self.members[said.member] = [said]
