@@ -24,7 +24,7 @@ from bot.context import Context, Core, Group
 from bot.events import Event, GroupRenamed, MemberJoined, MemberLeft, MemberRenamed, Message, Tick
 from bot.groups import GroupDirectory
 from bot.handler import STOP, Handler
-from bot.literals import Literals
+from bot.literals import FEW, Literals
 from bot.metrics import Metrics
 from bot.outbox import BULK, Outbox
 from bot.sanitize import clean
@@ -61,14 +61,19 @@ class Pipeline:
 
     def gate(self, deployment: Deployment, type_name: str
              ) -> tuple[frozenset[Handler[Any]], Literals]:
-        """The type's handlers that have triggers, and every one of their triggers."""
+        """The type's handlers that have triggers, and every one of their triggers. Built on
+        the loop at the type's first message after a load, so only for a few (FEW, well
+        under a millisecond): beyond, no handler is gated and each looks for its own
+        (built with the config, off the loop)."""
         self._fresh(deployment)
         found = self._gates.get(type_name)
         if found is None:
             gated = {h: t for h in deployment.types[type_name].handlers
                      if (t := h.triggers()) is not None and "" not in t}  # "" is in any text
-            found = self._gates[type_name] = (
-                frozenset(gated), Literals(text for texts in gated.values() for text in texts))
+            texts = frozenset(text for texts in gated.values() for text in texts)
+            if len(texts) > FEW:
+                gated, texts = {}, frozenset()
+            found = self._gates[type_name] = (frozenset(gated), Literals(texts))
         return found
 
     def _fresh(self, deployment: Deployment) -> None:

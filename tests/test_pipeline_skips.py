@@ -11,7 +11,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, cast
 
-from harness import SHIPPED, Harness
+from harness import BOT_YAML, SHIPPED, Harness, write_config
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -125,3 +125,21 @@ def test_the_text_every_handler_reads_is_the_message_without_mentions(text: str)
     ctx = Context(cast(Any, None), event, None)
     assert ctx.text == strip_mentions(text)
     assert ctx.normalized == normalize(strip_mentions(text))
+
+
+async def test_a_type_with_many_triggers_is_not_gated_and_answers_the_same(
+        tmp_path: Path) -> None:
+    """Past FEW triggers no union is built on the loop (each handler looks for its own)."""
+    rules = "".join(f"      - {{id: r{i}, patterns: ['关键词{i}号'], reply: '回复{i}'}}\n"
+                    for i in range(100))
+    root = write_config(tmp_path / "config", BOT_YAML, {"recruitment": (
+        "handlers:\n  - rules: {triggers: [群规], text: rules.md}\n"
+        f"  - keywords:\n      rules:\n{rules}")}, {"rules.md": "群规如下"})
+    async with Harness(root, tmp_path) as h:
+        await h.say("r1", "alice", "请问关键词99号是什么")
+        await h.say("r1", "bob", "大家好")
+        await h.say("r1", "bob", "群规")
+        await h.advance("2m")
+        assert h.texts() == ["回复99", "群规如下"]
+        gated, _ = h.bot._pipeline.gate(h.deployment, "recruitment")
+        assert gated == frozenset()
