@@ -10,26 +10,74 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from pg import backend, postgres, postgres_server, storage  # noqa: F401  PostgreSQL fixtures
 
-# The longest tests (several seconds each: processes, real time, big replays) go first, so
-# that pytest-xdist's workers end on short ones that share out evenly, not on one long test
-# that leaves a core idle. Node-id prefixes, longest first; keep it to tests of 2 s or more.
-LONG_FIRST = (
-    "tests/wechaty/test_wechaty_accounts.py::test_three_accounts_share_groups_fail_over",
-    "tests/test_invite_accounts.py::test_warnings_block_list_points_and_stage_are_the_members",
-    "tests/test_replay.py::test_scenario_plays_as_expected[governor_",
-    "tests/test_governor.py::test_a_sign_up_wave_of_200",
-    "tests/test_governor.py::test_a_push_to_200_groups",
-    "tests/test_governor.py::test_a_replay_drains",
-    "tests/test_faults.py::test_kill_9",
-    "tests/web/test_web_browser.py::test_the_screenshot_script",
-    "tests/web/test_web_cli.py::test_run_prints",
-    "tests/web/test_web_cli.py::test_web_alone",
-    "tests/test_terminal_commands.py::test_wait_and_every_bot_line",
-    "tests/test_terminal.py::test_typos",
-    "tests/test_replay.py::test_a_reader_that_stops_reading_ends_the_replay_quietly",
-    "tests/wechaty/test_wechaty_run.py::",
-    "tests/test_bench.py::test_the_pipeline_bench_runs_on_postgresql",
-)
+# The longest tests (a second or more each: processes, real time, big replays), with their
+# rough seconds on a quiet 2-core machine. Each pytest-xdist worker starts with its share of
+# them (see below), so that no worker runs them one after the other while the others are
+# done, and the workers end on short tests that share out evenly. Node-id prefixes.
+LONG = {
+    "tests/wechaty/test_wechaty_accounts.py::test_three_accounts_share_groups_fail_over": 14,
+    "tests/test_faults.py::test_kill_9": 5,
+    "tests/test_invite_accounts.py::test_warnings_block_list_points_and_stage_are_the_members"
+    "_whichever_account_sees[postgresql]": 3,
+    "tests/web/test_web_browser.py::test_the_screenshot_script": 3,
+    "tests/test_replay.py::test_scenario_plays_as_expected[governor_signup": 3,
+    "tests/test_governor.py::test_a_push_to_200_groups": 3,
+    "tests/wechaty/test_wechaty_run.py::": 2.5,
+    "tests/test_terminal.py::test_typos": 2,
+    "tests/test_replay.py::test_scenario_plays_as_expected[governor_push": 2,
+    "tests/test_governor.py::test_a_sign_up_wave_of_200": 2,
+    "tests/test_replay.py::test_a_reader_that_stops_reading_ends_the_replay_quietly": 2,
+    "tests/test_invite_accounts.py::test_warnings_block_list_points_and_stage_are_the_members"
+    "_whichever_account_sees[sqlite]": 1.7,
+    "tests/web/test_web_cli.py::test_run_prints": 1.6,
+    "tests/test_terminal_commands.py::test_wait_and_every_bot_line": 1.6,
+    "tests/test_faq.py::test_questions_are_looked_up_without_a_mention_but_never_handed_off"
+    "[postgresql]": 1.5,
+    "tests/test_faq.py::test_the_groups_own_small_talk_is_not_handed_off[postgresql]": 1.5,
+    "tests/wechaty/test_wechaty_governor.py::test_a_rate_limit_pauses": 1.3,
+    "tests/test_governor.py::test_a_replay_drains": 1.2,
+    "tests/test_bench.py::test_the_pipeline_bench_runs_on_postgresql": 1.2,
+    "tests/wechaty/test_wechaty_faults.py::test_queued_replies_go_as_soon_as": 1,
+    "tests/test_pipeline_skips.py::test_skipping_never_changes_what_the_handlers_do": 1,
+    "tests/test_outbox_backlog.py::test_a_backlog_goes_as_if_every_lane": 1,
+    "tests/web/test_web_cli.py::test_web_alone": 1,
+}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The order the tests are handed out in. pytest-xdist's worksteal (pyproject.toml) gives
+    each of its N workers a contiguous 1/N of this list and lets an idle worker take the
+    second half of a busy one's remaining tests: each share here begins with its part of the
+    long tests (longest first, each to the share with the least so far), then tests in the
+    order collected (a module's tests together). Every worker computes the same order."""
+
+    def seconds(item: pytest.Item) -> float:
+        return next((s for prefix, s in LONG.items() if item.nodeid.startswith(prefix)), 0)
+
+    workers = max(1, int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")))
+    long = sorted((item for item in items if seconds(item)), key=seconds, reverse=True)
+    rest = [item for item in items if not seconds(item)]
+    shares: list[list[pytest.Item]] = [[] for _ in range(workers)]
+    for item in long:
+        min(shares, key=lambda share: sum(map(seconds, share))).append(item)
+    ordered: list[pytest.Item] = []
+    left = len(items)
+    for i, share in enumerate(shares):  # worksteal's first hand-out: len(left) // workers left
+        size = left // (workers - i)
+        ordered += share + rest[:max(0, size - len(share))]
+        rest = rest[max(0, size - len(share)):]
+        left -= size
+    items[:] = ordered + rest
+
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """`-n auto`: a worker more than the cores. About a third of the suite's time is spent
+    waiting (processes starting, real-time waits, a browser, PostgreSQL's replies), when a
+    worker leaves its core idle; the extra worker runs meanwhile. PYTEST_XDIST_AUTO_NUM_WORKERS
+    overrides it."""
+    if wanted := os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
+        return int(wanted)
+    return len(os.sched_getaffinity(0)) + 1
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -41,11 +89,3 @@ def pytest_configure(config: pytest.Config) -> None:
     shm = Path("/dev/shm")
     if "PYTEST_DEBUG_TEMPROOT" not in os.environ and shm.is_dir() and os.access(shm, os.W_OK):
         os.environ["PYTEST_DEBUG_TEMPROOT"] = str(shm)
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    def rank(item: pytest.Item) -> int:
-        return next((i for i, prefix in enumerate(LONG_FIRST) if item.nodeid.startswith(prefix)),
-                    len(LONG_FIRST))
-
-    items.sort(key=rank)  # stable: the rest as collected
