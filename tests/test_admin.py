@@ -8,11 +8,6 @@ from typing import Any
 
 import pytest
 from harness import ROOT, SHIPPED, Harness
-from hypothesis import given, settings
-from hypothesis import strategies as st
-
-from bot.text import normalize
-from handlers.admin import Admin
 
 pytestmark = pytest.mark.usefixtures("backend")  # on SQLite, then on PostgreSQL
 
@@ -246,15 +241,3 @@ async def test_in_private_an_admin_gets_the_commands_that_need_no_group(
             ("op_lin", "没有待处理的案件。")]
         assert await _audit(h, "command_refused") == [("alice", "admin", "/cases")]
 
-
-@settings(max_examples=500, deadline=None)
-@given(st.sampled_from(["/", "!", "#", "i", "查", "／", "\u200b/"]),
-       st.lists(st.sampled_from(["/", "／", "a", "I", "i", "e", "\u0301", "\u0307", "\u0338",
-                                 "\u200b", "查", "你", "!", "！", "#", "＃", "=", " ", "K",
-                                 "status"]), max_size=5).map("".join))
-def test_the_quick_look_for_a_command_agrees_with_the_normalized_text(
-        prefix: str, text: str) -> None:
-    admin = Admin(Admin.Config.model_validate({"prefix": prefix}))
-    text = text.strip()
-    assert admin._prefixed(text) == normalize(text[:len(prefix) + 1]).startswith(
-        normalize(prefix))

@@ -21,6 +21,7 @@ from bot.handler import Handler, Registry
 from bot.store import open_reader
 from bot.text import normalize, strip_mentions
 from handlers import REGISTRY
+from handlers.admin import Admin
 
 
 def _always(cls: type[Handler[Any]]) -> type[Handler[Any]]:
@@ -143,3 +144,16 @@ async def test_a_type_with_many_triggers_is_not_gated_and_answers_the_same(
         assert h.texts() == ["回复99", "群规如下"]
         gated, _ = h.bot._pipeline.gate(h.deployment, "recruitment")
         assert gated == frozenset()
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.sampled_from(["/", "!", "#", "i", "查", "／", "\u200b/"]),
+       st.lists(st.sampled_from(["/", "／", "a", "I", "i", "e", "\u0301", "\u0307", "\u0338",
+                                 "\u200b", "查", "你", "!", "！", "#", "＃", "=", " ", "K",
+                                 "status"]), max_size=5).map("".join))
+def test_admins_quick_look_for_a_command_agrees_with_the_normalized_text(
+        prefix: str, text: str) -> None:
+    admin = Admin(Admin.Config.model_validate({"prefix": prefix}))
+    text = text.strip()
+    assert admin._prefixed(text) == normalize(text[:len(prefix) + 1]).startswith(
+        normalize(prefix))
