@@ -114,6 +114,7 @@ class Keywords(Handler[Config]):
             [normalize(word) for word, _, _ in literal]
             + [text for texts in needs if texts is not None for text in texts])
         self._first_look = None if self._needs is None else Literals(self._needs)
+        self._last: tuple[str | None, Rule | None] = (None, None)  # (see _match)
 
     def triggers(self) -> frozenset[str] | None:
         """What the rules need (an exact pattern is in the text it equals); a mention may
@@ -149,7 +150,16 @@ class Keywords(Handler[Config]):
         return self._match(normalize(strip_mentions(text)))
 
     def _match(self, norm: str) -> Rule | None:
-        """The same, of a text without mentions, normalized."""
+        """The same, of a text without mentions, normalized (the last answer is kept: the
+        pipeline asks `wants` and then `handle` about the same text)."""
+        last, rule = self._last
+        if norm == last:
+            return rule
+        rule = self._matching(norm)
+        self._last = norm, rule
+        return rule
+
+    def _matching(self, norm: str) -> Rule | None:
         found = {self._exact[norm]} if norm in self._exact else set()
         if not found and self._first_look is not None and not self._first_look.any_in(norm):
             return None  # most messages: nothing any rule looks for is there

@@ -118,6 +118,18 @@ def test_the_first_rule_in_yaml_order_wins() -> None:
     assert keywords.match("hello") is None
 
 
+def test_each_text_gets_its_own_rule_whatever_was_asked_before() -> None:
+    """The matcher keeps its last answer for the text asked again (wants, then handle): a
+    different text, the empty one included, is never given the kept answer."""
+    keywords = Keywords(Config.model_validate({"rules": [
+        {"id": "a", "patterns": ["报名"], "reply": "a"},
+        {"id": "empty", "match": "regex", "patterns": ["^$"], "reply": "e"},
+    ]}))
+    answers = [getattr(keywords.match(text), "id", None)
+               for text in ("", "报名吧", "报名吧", "hello", "", "报名吧", "hello")]
+    assert answers == ["empty", "a", "a", None, "empty", "a", None]
+
+
 def test_ten_thousand_rules_still_find_the_right_one() -> None:
     rules = [{"id": f"r{i}", "patterns": [f"关键词{i}号"], "reply": str(i)} for i in range(10_000)]
     keywords = Keywords(Config.model_validate({"rules": rules}))
