@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from typing import Any, ClassVar
 
 
@@ -17,10 +17,16 @@ class Action:
         return group if group is not None else "@direct"
 
     def to_json(self) -> dict[str, Any]:
-        data = asdict(self)
+        cls = type(self)
+        names = _NAMES.get(cls) or _NAMES.setdefault(cls, tuple(f.name for f in fields(cls)))
+        # the fields are strings, a tuple of them or None: no copy to make (dataclasses.asdict
+        # would copy each value, several times the cost of queueing the action)
+        data: dict[str, Any] = {"action": self.kind}
+        for name in names:
+            data[name] = getattr(self, name)
         if data.get("file") == "":  # a text stores and shows as it did before files
             del data["file"]
-        return {"action": self.kind, **data}
+        return data
 
     @staticmethod
     def from_json(data: dict[str, Any]) -> Action:
@@ -29,6 +35,9 @@ class Action:
         if "mentions" in data:
             data["mentions"] = tuple(data["mentions"])
         return cls(**data)
+
+
+_NAMES: dict[type[Action], tuple[str, ...]] = {}  # the fields of each kind, in order
 
 
 @dataclass(frozen=True, slots=True)

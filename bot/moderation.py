@@ -421,14 +421,14 @@ class Moderator:
         nothing for a member whose removal is already under way."""
         if await self._being_removed(member):
             return
-        if offence.action is Action.KICK and await self.remove(member, name, offence):
+        if offence.action is Action.KICK and await self._remove(member, name, offence):
             return
         count = await self._record(member, offence, message)
         if count is None:
             return  # this message was already punished
         template = self.policy.messages.warning
         if count >= self.limit:
-            if offence.action is Action.WARN and await self.remove(member, name, offence):
+            if offence.action is Action.WARN and await self._remove(member, name, offence):
                 return
             template = self.policy.messages.reported  # the bot cannot remove; admins told
         elif offence.action is Action.KICK:
@@ -439,9 +439,11 @@ class Moderator:
 
     async def remove(self, member: str, name: str, offence: Offence) -> bool:
         """Remove, announce and block the member; False (admins told) when the bot cannot."""
+        return await self._being_removed(member) or await self._remove(member, name, offence)
+
+    async def _remove(self, member: str, name: str, offence: Offence) -> bool:
+        """`remove` for a member known not to be under removal (punish looked first)."""
         actor = self.actor
-        if await self._being_removed(member):
-            return True
         if not await self.can_remove():
             topic = clean((await actor.group_info(self.group)).topic)
             actor.tell_admins(f"[群管] 无法移出 {quote(name, 40)}（{member}）：机器人不是"
