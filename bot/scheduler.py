@@ -108,13 +108,29 @@ class Scheduler:
             "INSERT INTO timers VALUES (?, ?, ?, ?, ?) ON CONFLICT (grp, handler, key)"
             " DO UPDATE SET due = excluded.due, data = excluded.data",
             (*scope, stamp(due), json.dumps(data, ensure_ascii=False)))
+        self._undo_later(scope)
         self._remember(scope, due)
         return True
 
     async def cancel_timer(self, scope: Scope) -> None:
-        if self._timers.pop(scope, None) is not None:
+        if scope in self._timers:
             await self._store.execute("DELETE FROM timers WHERE grp=? AND handler=? AND key=?",
                                       scope)
+            self._undo_later(scope)
+            del self._timers[scope]
+
+    def _undo_later(self, scope: Scope) -> None:
+        """If the write about to change the timer is rolled back (the handler raised, the
+        event was undone), so is the change in memory: the timer is as the store has it."""
+        before = self._timers.get(scope)
+
+        def undo() -> None:
+            if before is None:
+                self._timers.pop(scope, None)
+            else:
+                self._remember(scope, before)
+
+        self._store.on_undo(undo)
 
     def next_fire(self, group: str, handler: str, key: str) -> datetime | None:
         """When a recurring job runs next; None when it is not scheduled."""
