@@ -197,6 +197,15 @@ async def warnings_in_force(store: Reader, group: str, since: datetime | None, n
             for row_id, who, at, detector, reason, weight in rows]
 
 
+async def weight_in_force(store: Reader, group: str, member: str, since: datetime | None) -> int:
+    """The weight of the member's warnings given after `since`, neither revoked nor settled
+    by a removal (`warnings_in_force`, summed in the database)."""
+    row = await store.one("SELECT sum(weight) FROM warnings WHERE grp=? AND ended IS NULL"
+                          " AND at>? AND member=?",
+                          (group, "" if since is None else stamp(since), member))
+    return int(row[0]) if row and row[0] is not None else 0
+
+
 async def add_warning(store: Store, group: str, member: str, at: datetime, offence: Offence,
                       message: str) -> bool:
     """Record a warning; False if `message` (an id) already got one."""
@@ -489,7 +498,9 @@ class Moderator:
                                        member)
 
     async def count(self, member: str) -> int:
-        return sum(w.weight for w in await self.in_force(member))
+        """The weight of the member's warnings in force."""
+        return await weight_in_force(self.actor.store, self.group, member,
+                                     window_start(self.actor.now, self.policy.warn_window))
 
     async def revoke(self, warning_id: int) -> WarningInForce | None:
         """Take back one warning in force (the web console's revoke); None if it is not."""

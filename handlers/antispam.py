@@ -353,12 +353,16 @@ class Antispam(Handler[Config]):
 
         `text` is the message without its mentions. The title and description of a link
         card, contact card or mini program are its text, read like any other. Plain chat
-        that none of them can flag is told apart first (bot/prefilter.py)."""
-        if event.kind is Kind.TEXT and self._plain.clean(text):
-            return []
-        unmasked = unmask(text)
-        found = [*self._links(event, unmasked), *self._contacts(unmasked),
-                 *self._banned(unmasked)]
+        that none of them can flag is told apart first (bot/prefilter.py): of a card's, only
+        its link and its kind are read then."""
+        if self._plain.clean(text):
+            if event.kind is Kind.TEXT:
+                return []
+            found = self._links(event, "")
+        else:
+            unmasked = unmask(text)
+            found = [*self._links(event, unmasked), *self._contacts(unmasked),
+                     *self._banned(unmasked)]
         kinds = self.config.kinds
         if event.kind is not Kind.TEXT:
             action = getattr(kinds, event.kind.value)
@@ -372,7 +376,7 @@ class Antispam(Handler[Config]):
         links = self.config.links
         if links.action is Action.IGNORE:
             return []
-        found = links_in(unmasked, self._allow)
+        found = links_in(unmasked, self._allow) if unmasked else []
         if event.kind is Kind.LINK and event.url:
             found += links_in(unmask(event.url), self._allow)
         found = [f for f in found if f.family == "link" or links.ips]

@@ -287,6 +287,18 @@ async def test_link_cards_are_checked_against_the_allowlist(tmp_path: Path) -> N
             ("⚠️ 警告 (1/2)：发布链接。警告满 2 次将被移出群聊。", ["eve"])]
 
 
+async def test_a_cards_title_is_read_like_a_text(tmp_path: Path) -> None:
+    """A link card's title that chat could not hold is read in full (a phone number
+    there), one chat could hold is not (only the card's link then: an allowed one)."""
+    async with Harness(_moderation(tmp_path), tmp_path) as h:
+        await h.say("r1", "alice", "好文推荐", kind=Kind.LINK, url="https://docs.ok.example.com/a")
+        await h.say("r1", "eve", "详询 13800138000", kind=Kind.LINK,
+                    url="https://docs.ok.example.com/a")
+        await h.drain()
+        assert [(r["text"], r["mentions"]) for r in h.actions("say")] == [
+            ("⚠️ 警告 (1/2)：发布联系方式。警告满 2 次将被移出群聊。", ["eve"])]
+
+
 async def test_message_kinds_follow_their_policy(tmp_path: Path) -> None:
     async with Harness(_moderation(tmp_path), tmp_path) as h:
         await h.say("r1", "alice", "", kind=Kind.CARD)
