@@ -70,16 +70,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items[:] = ordered + rest
 
 
-def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
-    """`-n auto`: a worker more than the cores. About a third of the suite's time is spent
-    waiting (processes starting, real-time waits, a browser, PostgreSQL's replies), when a
-    worker leaves its core idle; the extra worker runs meanwhile. PYTEST_XDIST_AUTO_NUM_WORKERS
-    overrides it."""
-    if wanted := os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
-        return int(wanted)
-    return len(os.sched_getaffinity(0)) + 1
-
-
 def pytest_configure(config: pytest.Config) -> None:
     """tmp_path in memory (tmpfs), where there is one: a thousand tests making SQLite files,
     copies of the config and the WAL's fsyncs cost a disk's file system seconds of system
