@@ -22,9 +22,11 @@ committed, nor from what will be:
 from __future__ import annotations
 
 import weakref
+from bisect import bisect_left
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
+from operator import attrgetter
 from typing import Any
 
 from bot.store import Store
@@ -166,13 +168,45 @@ class Window:
         return [(member, s[2], s[3], s[4], s[5]) for member, s in ranked]
 
     def prune(self, before: int) -> tuple[dict[str, list[Said]], dict[str, list[Said]]]:
-        """Let the rows before `before` go; what the window held (the undo puts it back)."""
+        """Let the rows before `before` go; what the window held (the undo puts it back).
+
+        In time order (the usual case), only the lists that hold a row to let go are made
+        again, found from the members' lists: the others stay the very lists in both, and
+        whatever changes them later (an add) is undone before this prune is (the journal
+        undoes newest first)."""
         held = self.members, self.texts
-        self.members = {member: kept for member, rows in held[0].items()
-                        if (kept := [said for said in rows if said.at >= before])}
-        self.texts = {digest: kept for digest, rows in held[1].items()
-                      if (kept := [said for said in rows if said.at >= before])}
+        if not self.ordered:
+            self.members = {member: kept for member, rows in held[0].items()
+                            if (kept := [said for said in rows if said.at >= before])}
+            self.texts = {digest: kept for digest, rows in held[1].items()
+                          if (kept := [said for said in rows if said.at >= before])}
+            return held
+        members: dict[str, list[Said]] = {}
+        gone: set[str] = set()  # the digests of the rows let go
+        for member, rows in held[0].items():
+            cut = _first_from(rows, before)
+            if cut:
+                gone.update(said.digest for said in rows[:cut])
+            if cut < len(rows):
+                members[member] = rows[cut:] if cut else rows
+        texts = dict(held[1])
+        for digest in gone:
+            rows = texts[digest]
+            cut = _first_from(rows, before)
+            if cut < len(rows):
+                texts[digest] = rows[cut:]
+            else:
+                del texts[digest]
+        self.members, self.texts = members, texts
         return held
+
+
+def _first_from(rows: list[Said], before: int) -> int:
+    """The index of the first row at or after `before` in a list in time order."""
+    return 0 if rows[0].at >= before else bisect_left(rows, before, key=_AT)
+
+
+_AT = attrgetter("at")
 
 
 class Recent:

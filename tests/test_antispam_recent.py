@@ -13,6 +13,8 @@ from typing import Any
 import pytest
 import yaml
 from harness import BOT_YAML, Harness, write_config
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from test_accounts import TAKEOVER, Accounts
 
 from bot.adapters.base import GatewayError
@@ -257,3 +259,25 @@ def test_stamp_of_is_stamp() -> None:
     for step in range(0, 3_000_000, 7_919):
         at = start + timedelta(microseconds=step * 13)
         assert recent.stamp_of(recent.micros(at)) == stamp(at)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 5), st.integers(0, 7), st.integers(0, 40)),
+                max_size=40), st.integers(-1, 42), st.booleans())
+def test_a_prune_keeps_exactly_the_rows_from_its_bound_and_leaves_what_it_held(
+        rows: list[tuple[int, int, int]], before: int, in_order: bool) -> None:
+    """Window.prune against the plain reading: every list without the rows before the bound,
+    the empty ones gone, in the same order; what it returns (the undo's) untouched."""
+    if in_order:
+        rows = sorted(rows, key=lambda row: row[2])
+    window = recent.Window(0)
+    for index, (member, digest, at) in enumerate(rows):
+        window.add(recent.Said(f"m{member}", f"id{index}", at, f"d{digest}", False))
+    was = ({k: list(v) for k, v in window.members.items()},
+           {k: list(v) for k, v in window.texts.items()})
+    held = window.prune(before)
+    assert (held[0], held[1]) == was
+    for now, then in ((window.members, was[0]), (window.texts, was[1])):
+        expected = {key: kept for key, saids in then.items()
+                    if (kept := [said for said in saids if said.at >= before])}
+        assert list(now.items()) == list(expected.items())
