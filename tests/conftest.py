@@ -17,8 +17,6 @@ from pg import backend, postgres, postgres_server, storage  # noqa: F401  Postgr
 LONG = {
     "tests/wechaty/test_wechaty_accounts.py::test_three_accounts_share_groups_fail_over": 14,
     "tests/test_faults.py::test_kill_9": 5,
-    "tests/test_invite_accounts.py::test_warnings_block_list_points_and_stage_are_the_members"
-    "_whichever_account_sees[postgresql]": 3,
     "tests/web/test_web_browser.py::test_the_screenshot_script": 3,
     "tests/test_replay.py::test_scenario_plays_as_expected[governor_signup": 3,
     "tests/test_governor.py::test_a_push_to_200_groups": 3,
@@ -27,8 +25,6 @@ LONG = {
     "tests/test_replay.py::test_scenario_plays_as_expected[governor_push": 2,
     "tests/test_governor.py::test_a_sign_up_wave_of_200": 2,
     "tests/test_replay.py::test_a_reader_that_stops_reading_ends_the_replay_quietly": 2,
-    "tests/test_invite_accounts.py::test_warnings_block_list_points_and_stage_are_the_members"
-    "_whichever_account_sees[sqlite]": 1.7,
     "tests/web/test_web_cli.py::test_run_prints": 1.6,
     "tests/test_terminal_commands.py::test_wait_and_every_bot_line": 1.6,
     "tests/test_faq.py::test_questions_are_looked_up_without_a_mention_but_never_handed_off"

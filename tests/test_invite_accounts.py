@@ -140,6 +140,18 @@ async def by_card(tmp_path: Path, storage: Path | str) -> AsyncIterator[Accounts
         await made.stop()
 
 
+@pytest.fixture
+async def long_leases(tmp_path: Path, storage: Path | str) -> AsyncIterator[Accounts]:
+    """Leases renewed every 10 minutes, not every 10 seconds: for a day of virtual time
+    (8,640 renewals, each a transaction, would be most of the test's time on PostgreSQL)."""
+    made = Accounts(write_config(tmp_path / "config", storage, leases={"takeover": "30m"}))
+    try:
+        await made.start()
+        yield made
+    finally:
+        await made.stop()
+
+
 def _used(a: Accounts, name: str) -> dict[str, int]:
     """The send budgets account `name` spent today."""
     return {row.budget: row.day for row in a.bots[name].governor.usage(a.clock.now())
@@ -155,8 +167,8 @@ async def _stage(a: Accounts, member: str) -> dict[str, str]:
 
 
 async def test_warnings_block_list_points_and_stage_are_the_members_whichever_account_sees(
-        accounts: Accounts) -> None:
-    a = accounts
+        long_leases: Accounts) -> None:
+    a = long_leases
     assert {g: (await invitations.serving(a.bots["a"].store, g, "a")) for g in
             ("r1", "r2", "i1")} == {"r1": "a", "r2": "a", "i1": "b"}
     await a.join("a", "r1", "dave")  # the funnel's first stage, seen by a
@@ -166,7 +178,7 @@ async def test_warnings_block_list_points_and_stage_are_the_members_whichever_ac
     await a.advance(timedelta(seconds=5))
     assert [r["mentions"] for r in a.sent("a", "say", group="r2")] == [["bob"]]
     await a.bots.pop("a").stop()  # a clean stop: b takes r2 over at its next renewal
-    await a.advance(timedelta(seconds=11))
+    await a.advance(timedelta(minutes=10, seconds=1), by=timedelta(minutes=1))  # b alone
     assert await invitations.serving(a.bots["b"].store, "r2", "b") == "b"
     await a.advance(timedelta(days=1), by=timedelta(hours=1))  # b alone: no interleaving
     await a.join("b", "r2", "frank", inviter="carol")  # her second, seen by b: rewarded
