@@ -13,11 +13,10 @@ from typing import Any, TypeVar
 
 import pytest
 from selenium import webdriver
-from selenium.common.exceptions import WebDriverException
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webelement import WebElement
-from selenium.webdriver.support.expected_conditions import staleness_of
 from selenium.webdriver.support.wait import WebDriverWait
 
 T = TypeVar("T")
@@ -51,6 +50,20 @@ def start(width: int = 1280, height: int = 900, mobile: bool = False) -> webdriv
     return webdriver.Chrome(options=options, service=Service(DRIVER))
 
 
+def _gone(element: WebElement) -> bool:
+    """Whether the element's page has gone (selenium's staleness_of, plus chromedriver's
+    answer for a node of a page being replaced)."""
+    try:
+        element.is_enabled()
+    except StaleElementReferenceException:
+        return True
+    except WebDriverException as e:
+        if "does not belong to the document" not in str(e.msg):
+            raise
+        return True
+    return False
+
+
 class Browser:
     """The driver's calls as coroutines (each on a thread)."""
 
@@ -79,7 +92,8 @@ class Browser:
 
         When the click's navigation outruns chromedriver, the driver's own follow-up on the
         clicked node fails with "does not belong to the document" after the click happened;
-        the wait for the old page to go stale is what decides whether the click worked.
+        the wait for the old page to go stale is what decides whether the click worked (the
+        same message there means the node is gone: stale).
         """
         element = await self.find(css)
         try:
@@ -87,7 +101,7 @@ class Browser:
         except WebDriverException as e:
             if "does not belong to the document" not in str(e.msg):
                 raise
-        await self.run(WebDriverWait(self.driver, 10).until, staleness_of(element))
+        await self.run(WebDriverWait(self.driver, 10).until, lambda _: _gone(element))
 
     async def click_here(self, css: str) -> None:
         """Click something that stays on the page."""
