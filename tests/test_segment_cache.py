@@ -1,0 +1,127 @@
+"""bot/segment.py keeps what it reads from jieba's dictionary file in a cache file, so the
+next process starts faster: a cached dictionary segments as the file does, and a damaged,
+stale or unwritable cache is never trusted, only read again and replaced."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import jieba
+import pytest
+
+from bot import segment
+
+WORDS = "中国 10 ns\n中国人 5 n\n国人 3 n\n人民 8 n\n人民币 4 n\n中 2 f\nab 3 eng\n中国 12 ns\n"
+OTHER = "中国人民 20 nt\n人民 8 n\n"
+TEXTS = ["中国人民币", "中国人ab人民", "人民中国 abc 中国人民", ""]
+
+
+def _jieba(path: Path, tmp: Path) -> jieba.Tokenizer:
+    jieba.setLogLevel(logging.WARNING)
+    found = jieba.Tokenizer(dictionary=str(path))
+    found.tmp_dir = str(tmp)
+    found.initialize()
+    return found
+
+
+def _cuts(words: segment.Dictionary) -> list[list[str]]:
+    return [list(words.cut(text)) for text in TEXTS]
+
+
+def _fail(path: Path) -> tuple[list[str], bytes, int]:
+    raise AssertionError("the dictionary file was read, not the cache")
+
+
+@pytest.fixture
+def files(tmp_path: Path) -> tuple[Path, Path]:
+    path = tmp_path / "dict.txt"
+    path.write_text(WORDS, encoding="utf-8")
+    return path, tmp_path / "cache" / "segment.marshal"
+
+
+def test_the_second_process_reads_the_cache_and_cuts_as_jieba_with_the_file(
+        files: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path, cache = files
+    first = segment.load(path, cache)
+    assert cache.is_file()
+    monkeypatch.setattr(segment, "_read", _fail)
+    second = segment.load(path, cache)
+    tokenizer = _jieba(path, tmp_path)
+    expected = [tokenizer.lcut(text, HMM=False) for text in TEXTS]
+    assert _cuts(first) == _cuts(second) == expected
+    assert expected[0] == ["中国", "人民币"]
+    # a word listed twice: its last frequency, and both in the total, as jieba counts them
+    assert first.freq("中国") == second.freq("中国") == 12
+    assert first.total == second.total == tokenizer.total == 47
+    assert second.freq("人民") == 8 and second.freq("人") == 0 and second.freq("币") is None
+
+
+def _truncated(data: bytes) -> bytes:
+    return data[:len(data) // 2]
+
+
+def _flipped(data: bytes) -> bytes:
+    return data[:-10] + bytes([data[-10] ^ 1]) + data[-9:]
+
+
+def _altered(data: bytes) -> bytes:
+    """A word changed, the file still a valid marshal: only its hash tells."""
+    assert "人民币".encode() in data
+    return data.replace("人民币".encode(), "人民巿".encode())
+
+
+def _older(data: bytes) -> bytes:
+    return data.replace(b"groupbot segment 1 ", b"groupbot segment 0 ", 1)
+
+
+def _garbage(data: bytes) -> bytes:
+    return b"\x00" * 100
+
+
+def _empty(data: bytes) -> bytes:
+    return b""
+
+
+@pytest.mark.parametrize("damage", [_truncated, _flipped, _altered, _older, _garbage, _empty])
+def test_a_damaged_or_old_cache_is_read_again_and_replaced(
+        files: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch, damage: object) -> None:
+    path, cache = files
+    fresh = _cuts(segment.load(path, cache))
+    assert callable(damage)
+    cache.write_bytes(damage(cache.read_bytes()))
+    assert _cuts(segment.load(path, cache)) == fresh
+    monkeypatch.setattr(segment, "_read", _fail)
+    assert _cuts(segment.load(path, cache)) == fresh  # replaced by a good one
+    assert [p.name for p in cache.parent.iterdir()] == [cache.name]
+
+
+def test_the_cache_of_another_dictionary_file_is_not_used(
+        files: tuple[Path, Path], tmp_path: Path) -> None:
+    path, cache = files
+    segment.load(path, cache)
+    other = tmp_path / "other.txt"
+    other.write_text(OTHER, encoding="utf-8")
+    words = segment.load(other, cache)
+    assert list(words.cut("中国人民币")) == ["中国人民", "币"]
+    assert words.freq("人民币") is None and words.total == 28
+    assert _cuts(segment.load(other, cache)) == _cuts(words)
+
+
+def test_a_cache_that_cannot_be_written_still_gives_the_dictionary(
+        files: tuple[Path, Path], tmp_path: Path) -> None:
+    path, _ = files
+    blocked = tmp_path / "a file"
+    blocked.write_text("not a directory", encoding="utf-8")
+    words = segment.load(path, blocked / "segment.marshal")
+    assert list(words.cut("中国人民币")) == ["中国", "人民币"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a file", "dict.txt"]
+
+
+def test_the_cache_lives_in_the_users_cache_directory(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert segment.cache_path() == tmp_path / "groupbot" / "segment.marshal"
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert segment.cache_path() == tmp_path / ".cache" / "groupbot" / "segment.marshal"
