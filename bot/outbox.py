@@ -379,7 +379,11 @@ class Outbox:
             " VALUES (?, ?, ?, ?, ?, ?)", (action.lane, payload, int(prio), after, self.account,
                                           epoch))
         if not self._handed(action, epoch):
-            self._add(Queued(row_id, action, prio, after=after, epoch=epoch))
+            item = Queued(row_id, action, prio, after=after, epoch=epoch)
+            self._add(item)
+            # the event that queued it undone, or its batch's commit failed: the row is
+            # gone, so is the action (and its id may be given to another row)
+            self._store.on_undo(lambda: self._remove(item) if self.holds(item) else None)
         return row_id
 
     async def put_all(self, actions: Iterable[Action], source: str = "",

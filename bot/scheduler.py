@@ -247,10 +247,12 @@ class Scheduler:
             due, scope = timer
             row = await self._store.one(
                 "SELECT data FROM timers WHERE grp=? AND handler=? AND key=?", scope)
-            self._timers.pop(scope, None)
             if not await self._store.changes(  # taken once, whichever process gets there
                     "DELETE FROM timers WHERE grp=? AND handler=? AND key=?", scope):
+                self._timers.pop(scope, None)
                 return None
+            self._undo_later(scope)  # the tick's event undone: the timer is due again
+            self._timers.pop(scope, None)
             data = json.loads(row[0]) if row else {}
             return Tick(now, scope[0] or None, handler=scope[1], key=scope[2], due=due, data=data)
         return None

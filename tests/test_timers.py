@@ -80,3 +80,23 @@ async def test_a_timer_change_in_an_event_rolled_back_whole_is_taken_back(
         await scheduler.cancel_timer(QUIZ)
     await store.flush()
     assert not scheduler.has_timers() and await _stored(store) == {}
+
+
+async def test_a_timer_taken_by_a_tick_whose_event_is_undone_is_due_again(
+        timers: tuple[Store, Scheduler]) -> None:
+    store, scheduler = timers
+    async with store.transaction():
+        await scheduler.set_timer(BATCH, NOW + timedelta(minutes=1), {"n": 1})
+    await store.flush()
+    with pytest.raises(RuntimeError):
+        async with store.transaction():
+            tick = await scheduler.take(NOW + timedelta(minutes=2))
+            assert tick is not None and tick.data == {"n": 1}
+            raise RuntimeError("the tick's handler took the platform down with it")
+    assert scheduler.timer_due(BATCH) == NOW + timedelta(minutes=1)
+    assert await _stored(store) == {BATCH: NOW + timedelta(minutes=1)}
+    async with store.transaction():
+        tick = await scheduler.take(NOW + timedelta(minutes=2))
+    await store.flush()
+    assert tick is not None and tick.data == {"n": 1}  # once, now
+    assert not scheduler.has_timers() and await _stored(store) == {}
