@@ -8,7 +8,8 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
 import pytest
@@ -36,16 +37,12 @@ def require_chromium() -> None:
     pytest.skip(reason)
 
 
-def start(width: int = 1280, height: int = 900, mobile: bool = False) -> webdriver.Chrome:
+def start(width: int = 1280, height: int = 900) -> webdriver.Chrome:
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
     for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
                  f"--window-size={width},{height}", "--lang=zh-CN"):
         options.add_argument(flag)
-    if mobile:
-        options.add_experimental_option("mobileEmulation", {
-            "deviceMetrics": {"width": width, "height": height, "pixelRatio": 3.0},
-            "userAgent": "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Mobile"})
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     return webdriver.Chrome(options=options, service=Service(DRIVER))
 
@@ -74,6 +71,24 @@ class Browser:
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
         return await asyncio.to_thread(fn, *args)
 
+    @asynccontextmanager
+    async def phone(self, width: int, height: int) -> AsyncIterator[None]:
+        """The browser as a phone meanwhile (what chromedriver's mobileEmulation does, on
+        this browser: no second one to start): its screen, pixel ratio, touch and user agent."""
+        cdp = self.driver.execute_cdp_cmd
+        agent = await self.script("return navigator.userAgent")
+        await self.run(cdp, "Emulation.setDeviceMetricsOverride", {
+            "width": width, "height": height, "deviceScaleFactor": 3.0, "mobile": True})
+        await self.run(cdp, "Emulation.setTouchEmulationEnabled", {"enabled": True})
+        await self.run(cdp, "Emulation.setUserAgentOverride", {
+            "userAgent": "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Mobile"})
+        try:
+            yield
+        finally:
+            await self.run(cdp, "Emulation.setUserAgentOverride", {"userAgent": agent})
+            await self.run(cdp, "Emulation.setTouchEmulationEnabled", {"enabled": False})
+            await self.run(cdp, "Emulation.clearDeviceMetricsOverride", {})
+
     async def open(self, path: str) -> None:
         await self.run(self.driver.get, self.base + path)
 
@@ -101,7 +116,8 @@ class Browser:
         except WebDriverException as e:
             if "does not belong to the document" not in str(e.msg):
                 raise
-        await self.run(WebDriverWait(self.driver, 10).until, lambda _: _gone(element))
+        wait = WebDriverWait(self.driver, 10, poll_frequency=0.02)  # selenium's default: 0.5 s
+        await self.run(wait.until, lambda _: _gone(element))
 
     async def click_here(self, css: str) -> None:
         """Click something that stays on the page."""

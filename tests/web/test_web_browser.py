@@ -141,12 +141,9 @@ async def test_a_hostile_member_name_is_shown_as_text_on_their_page(live: Live) 
     assert await b.all("main img") == []
 
 
-async def test_the_console_fits_a_phone(site: Site) -> None:
-    require_chromium()
-    running = await server.start(site.console, "127.0.0.1", 0, announce=False)
-    driver = await Browser(None, "").run(start, 390, 844, True)  # type: ignore[arg-type]
-    b = Browser(driver, running.url)
-    try:
+async def test_the_console_fits_a_phone(live: Live) -> None:
+    b = live.browser
+    async with b.phone(390, 844):
         await b.open(f"/login?token={TOKEN}")
         for path in ("/", "/groups/r1", "/moderation"):
             await b.open(path)
@@ -156,9 +153,7 @@ async def test_the_console_fits_a_phone(site: Site) -> None:
             assert await b.script("return window.innerWidth") <= 400
         nav = await b.find("header.top nav")
         assert await b.run(nav.is_displayed)
-    finally:
-        await b.run(driver.quit)
-        await running.stop()
+    assert await b.script("return window.innerWidth") > 400  # a desktop again for the others
 
 
 def test_without_a_browser_the_tests_skip_except_under_strict_tests(
