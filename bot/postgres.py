@@ -184,6 +184,7 @@ class PgStore:
         self._commit_after = False
         self._flush: asyncio.Handle | None = None
         self._committing: asyncio.Task[None] | None = None
+        self._in_flight: asyncio.Future[None] | None = None  # a COMMIT under way, whoever's
         self._failed: PostgresError | None = None  # a commit off the event path that failed
         _OPEN.add(self)
 
@@ -219,8 +220,7 @@ class PgStore:
             return
         try:
             await self._commit()
-            if self._committing is not None:
-                await asyncio.shield(self._committing)
+            await self._committed()
         except PostgresError as exc:  # said at the bot's next flush, before anything is sent
             self._failed = exc
 
@@ -228,7 +228,8 @@ class PgStore:
 
     async def flush(self) -> None:
         await self._commit()
-        if self._committing is not None:
+        await self._committed()
+        if self._committing is not None:  # what it raised, if not a PostgresError
             await asyncio.shield(self._committing)
         if self._failed is not None:
             failed, self._failed = self._failed, None
@@ -252,21 +253,37 @@ class PgStore:
         if not self._begun and not writes:
             return  # nothing was written: nothing to commit
         self._begun = False
-        async with self._use:  # the deferred writes and the commit, nothing between
-            try:
-                if writes:
-                    if control:
-                        await self._run(self._db.execute, "; ".join(control))
-                        control = []
-                    for sql, rows in writes:
-                        await self._run(self._db.executemany, self._statement(sql)[0],
-                                        [tuple(row) for row in rows])
-                await self._run(self._db.execute, "; ".join([*control, "COMMIT"]))
-            except BaseException:  # the batch is lost, and so is what it changed in memory
-                journal.rollback()
-                with contextlib.suppress(*_driver_errors()):
-                    await self._db.execute("ROLLBACK")
-                raise
+        self._in_flight = flight = asyncio.get_running_loop().create_future()
+        try:
+            async with self._use:  # the deferred writes and the commit, nothing between
+                try:
+                    if writes:
+                        if control:
+                            await self._run(self._db.execute, "; ".join(control))
+                            control = []
+                        for sql, rows in writes:
+                            await self._run(self._db.executemany, self._statement(sql)[0],
+                                            [tuple(row) for row in rows])
+                    await self._run(self._db.execute, "; ".join([*control, "COMMIT"]))
+                except BaseException:  # the batch is lost, and so is what it changed in memory
+                    journal.rollback()
+                    with contextlib.suppress(*_driver_errors()):
+                        await self._db.execute("ROLLBACK")
+                    raise
+        finally:
+            flight.set_result(None)
+            if self._in_flight is flight:
+                self._in_flight = None
+
+    async def _committed(self) -> None:
+        """Wait for the commits under way, whoever began them (an event's end, a flush, the
+        loop coming round): an event begins only once the batch before is committed or
+        rolled back (if it fails, its undos run before this event changes anything they
+        restore: the journal's order), and a flush returns only once all is committed."""
+        if self._committing is not None and not self._committing.done():
+            await asyncio.shield(self._committing)
+        while (flight := self._in_flight) is not None:
+            await asyncio.shield(flight)
 
     def _commit_soon(self) -> None:
         """The loop came round after an event. Here every statement waits for the server,
@@ -292,10 +309,8 @@ class PgStore:
     async def transaction(self) -> AsyncIterator[None]:
         """One event's writes, all or nothing (or a savepoint inside the open one); rolled back
         on error. Events handled back to back share one commit, as on SQLite."""
-        if self._depth == 0 and self._committing is not None and not self._committing.done():
-            # the batch before commits first: if it fails, its undos run before this event
-            # changes anything they restore (the journal's order)
-            await asyncio.shield(self._committing)
+        if self._depth == 0:
+            await self._committed()  # the batch before first
         if self._failed is not None:
             await self.flush()  # raises what failed
         if self._depth == 0 and not self._batch:

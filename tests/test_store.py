@@ -211,3 +211,42 @@ async def test_sqlite_checkpoints_off_the_loop_and_cuts_a_grown_wal_back(
         assert await store.one("SELECT count(*) FROM things") == (21,)
     finally:
         await store.close()
+
+
+async def test_postgresql_begins_an_event_only_once_the_commit_under_way_has_ended(
+        postgres: Postgres, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A flush outside the bot's turn (the console's, after sharing friends) may be committing
+    when an event begins: the event waits for it, so that if the commit fails, the undos of
+    what it held run before the event changes anything they restore."""
+    store = await open_store(postgres.emptied(), {"t": ["CREATE TABLE t (x INTEGER)"]})
+    order: list[str] = []
+    try:
+        async with store.transaction():
+            store.on_undo(lambda: order.append("undo of the failed batch"))
+            store.defer("INSERT INTO no_such_table VALUES (?)", (1,))
+        gate = asyncio.Event()
+        run = store._run  # type: ignore[attr-defined]
+
+        async def held(call: object, *args: object) -> object:  # the commit's statements wait
+            await gate.wait()
+            return await run(call, *args)
+
+        monkeypatch.setattr(store, "_run", held)
+        flushing = asyncio.create_task(store.flush())
+
+        async def event() -> None:
+            async with store.transaction():
+                order.append("the next event")
+            await store.flush()
+
+        after = asyncio.create_task(event())
+        await asyncio.sleep(0.05)
+        assert order == []  # the commit is under way: the event has not begun
+        monkeypatch.setattr(store, "_run", run)
+        gate.set()
+        with pytest.raises(StoreError):
+            await flushing
+        await after
+        assert order == ["undo of the failed batch", "the next event"]
+    finally:
+        await store.close()
