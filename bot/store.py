@@ -39,6 +39,7 @@ BATCH = 200  # events at most in one commit
 # (while long reads held it) is cut back to it once it is checkpointed.
 CHECKPOINT_EVERY = 1.0  # seconds of wall time
 WAL_LIMIT = 64 * 2**20  # bytes
+BUSY_WAIT = 30.0  # seconds a process waits for another's lock on the file
 # what a failing statement (or a database that cannot be reached) raises, whichever backend
 StoreError = (sqlite3.Error, postgres.PostgresError)
 Location = Path | str  # an SQLite file, or a postgresql:// URL
@@ -185,7 +186,23 @@ def _connect(path: Path | str) -> sqlite3.Connection:
             raise sqlite3.OperationalError(
                 f"cannot make {exc.filename or Path(path).parent}: {exc.strerror}") from exc
     # several processes on one file (docs/scale.md) wait up to 30 s for the write lock
-    return sqlite3.connect(path, isolation_level=None, timeout=30)
+    return sqlite3.connect(path, isolation_level=None, timeout=BUSY_WAIT)
+
+
+async def _wal(db: sqlite3.Connection) -> None:
+    """WAL mode. Switching a new file to it takes the file to itself, and processes starting
+    together on it may each hold the read lock while wanting that one: SQLite then answers
+    "database is locked" at once rather than wait (the busy timeout cannot help a deadlock),
+    so try again, for as long as a write would wait."""
+    deadline = time.monotonic() + BUSY_WAIT
+    while True:
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if exc.sqlite_errorcode != sqlite3.SQLITE_BUSY or time.monotonic() > deadline:
+                raise
+        await asyncio.sleep(0.01)
 
 
 def _statements(script: str) -> Iterator[str]:
@@ -225,7 +242,7 @@ class SqliteStore:
         db = _connect(path)
         store = cls(db, path)
         try:
-            db.execute("PRAGMA journal_mode=WAL")
+            await _wal(db)
             # in WAL mode NORMAL syncs at each checkpoint, not at each commit: a commit
             # survives the process being killed; power lost may take back the last ones,
             # never half of one (docs/architecture.md: durability and WAL)
