@@ -5,8 +5,6 @@ failed event kept, only committed state seen by another connection, the same mig
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import sqlite3
 import threading
 from pathlib import Path
 
@@ -277,6 +275,16 @@ def _open_together(path: Path, openers: int) -> list[BaseException]:
     return failed
 
 
+async def _journal_mode(path: Path) -> str:
+    reader = open_reader(path)
+    try:
+        row = await reader.one("PRAGMA journal_mode")
+    finally:
+        await reader.close()
+    assert row is not None
+    return str(row[0])
+
+
 def test_processes_opening_a_new_sqlite_file_together_all_get_it_in_wal_mode(
         tmp_path: Path) -> None:
     """Switching a new file to WAL takes it to itself; openers that race for that are told
@@ -285,5 +293,4 @@ def test_processes_opening_a_new_sqlite_file_together_all_get_it_in_wal_mode(
     for round_ in range(25):
         path = tmp_path / f"new{round_}.db"
         assert _open_together(path, 4) == [], f"round {round_}"
-        with contextlib.closing(sqlite3.connect(path)) as db:
-            assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+        assert asyncio.run(_journal_mode(path)) == "wal"
