@@ -29,12 +29,12 @@ import itertools
 import os
 import re
 import weakref
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from bot.savepoint import Journal, LazySavepoint
+from bot.savepoint import Journal, Journaled
 
 if TYPE_CHECKING:  # imported when a PostgreSQL store opens: SQLite deployments never load it
     import asyncpg
@@ -163,7 +163,7 @@ def _said(exc: BaseException) -> str:
 # ------------------------------------------------------------------ the store
 
 
-class PgStore:
+class PgStore(Journaled):
     """One connection for the bot's own reads and writes. `await PgStore.open(url, ...)`,
     then always `close()`."""
 
@@ -340,19 +340,6 @@ class PgStore:
             await self._commit()
         elif self._flush is None:
             self._flush = asyncio.get_running_loop().call_soon(self._commit_soon)
-
-    def savepoint(self) -> LazySavepoint:
-        """Like a nested transaction, but opened only if something is written inside it."""
-        return LazySavepoint(self)
-
-    def defer(self, sql: str, params: Sequence[Any]) -> None:
-        if not self._depth:
-            raise RuntimeError("a write is deferred only inside a transaction")
-        self._journal.entries.append((sql, params))
-
-    def on_undo(self, callback: Callable[[], object]) -> None:
-        if self._depth:
-            self._journal.entries.append(callback)
 
     def _release(self, name: str) -> None:
         if self._control and self._control[-1] == f"SAVEPOINT {name}":

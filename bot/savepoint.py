@@ -9,6 +9,7 @@ so that state a handler keeps in memory never differs from what is committed."""
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
@@ -86,3 +87,32 @@ class LazySavepoint:
             store._release(self._name)
         else:
             store._undo(self._name)
+
+
+class Journaled(ABC):
+    """What both store backends give handlers over their journal: the lazy savepoint, a
+    write deferred to the commit, an undo of state kept in memory."""
+
+    _lazy: str | None
+    _depth: int
+    _journal: Journal
+
+    @abstractmethod
+    def _release(self, name: str) -> None: ...
+
+    @abstractmethod
+    def _undo(self, name: str) -> None: ...
+
+    def savepoint(self) -> LazySavepoint:
+        """Like a nested transaction, but opened only if something is written inside it:
+        most handlers only read for most events."""
+        return LazySavepoint(self)
+
+    def defer(self, sql: str, params: Sequence[Any]) -> None:
+        if not self._depth:
+            raise RuntimeError("a write is deferred only inside a transaction")
+        self._journal.entries.append((sql, params))
+
+    def on_undo(self, callback: Callable[[], object]) -> None:
+        if self._depth:
+            self._journal.entries.append(callback)

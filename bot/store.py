@@ -29,7 +29,7 @@ from typing import Any, Protocol
 import aiosqlite
 
 from bot import postgres
-from bot.savepoint import Journal, LazySavepoint
+from bot.savepoint import Journal, Journaled
 
 Row = tuple[Any, ...]
 BATCH = 200  # events at most in one commit
@@ -219,7 +219,7 @@ def _statements(script: str) -> Iterator[str]:
         yield statement
 
 
-class SqliteStore:
+class SqliteStore(Journaled):
     """One synchronous connection on the loop thread. `await SqliteStore.open(...)`, then
     always `close()`."""
 
@@ -394,20 +394,6 @@ class SqliteStore:
             self._commit()
         elif self._flush is None:
             self._flush = asyncio.get_running_loop().call_soon(self._commit)
-
-    def savepoint(self) -> LazySavepoint:
-        """Like a nested transaction, but opened only if something is written inside it:
-        most handlers only read for most events."""
-        return LazySavepoint(self)
-
-    def defer(self, sql: str, params: Sequence[Any]) -> None:
-        if not self._depth:
-            raise RuntimeError("a write is deferred only inside a transaction")
-        self._journal.entries.append((sql, params))
-
-    def on_undo(self, callback: Callable[[], object]) -> None:
-        if self._depth:
-            self._journal.entries.append(callback)
 
     def _release(self, name: str) -> None:
         self._db.execute(f"RELEASE {name}")
