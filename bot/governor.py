@@ -211,10 +211,11 @@ class Governor:
         if cached is not None and cached[0] == version and cached[1] <= now < cached[2]:
             return cached[2]  # (the config and the first day are what it depends on)
         warm = self.settings.warmup
-        if not self.settings.enabled or not warm.days or self._first_seen is None or \
-                self.warmup(now) >= 1.0:
+        if not self.settings.enabled or not warm.days or self._first_seen is None:
             return None
         share = self.warmup(now)
+        if share >= 1.0:
+            return None
         changes = []
         # per_minute is a gap drawn at each send: only the hour's and the day's sizes matter
         for budget in type(self.settings.budgets).model_fields:

@@ -87,19 +87,12 @@ class Queued:
     after: int | None = None  # what its handler put before it in the same chat (put_all)
     deferred_since: datetime | None = None  # held back by the send budget since (stored)
     held: bool = False  # the send governor holds it back now (it set deferred_since)
-    alike: tuple[str, bool, int] | None = None  # alike(item), worked out when queued
     wait_key: Hashable = ()  # what decides whether a wait rule holds it back (_waits)
     gate_key: tuple[str, int] | None = None  # Gate.key(item), asked once
     epoch: int = 0  # the group's lease when it was decided (several accounts: bot/leases.py)
 
     def order(self) -> tuple[int, int]:
         return (self.priority, self.id)
-
-
-def alike(item: Queued) -> tuple[str, bool, int]:
-    """What decides the governor's time for an action in its lane: its kind, whether it
-    carries a file (the files budget), its class."""
-    return item.action.kind, bool(getattr(item.action, "file", "")), item.priority
 
 
 @dataclass(frozen=True, slots=True)
@@ -420,7 +413,6 @@ class Outbox:
     def _add(self, item: Queued) -> None:
         item.provides = tuple(key for rule in self._rules for key in rule.provides(item))
         item.needs = tuple(key for rule in self._rules for key in rule.needs(item))
-        item.alike = alike(item)
         # whether it waits depends on the keys it needs, and on those it provides itself only
         # when it needs one of them
         item.wait_key = (item.needs, item.provides) if set(item.needs) & set(item.provides) \
@@ -483,12 +475,13 @@ class Outbox:
         own = ready if gate is None else max(ready, gate.lane(key, now), now)
         offer = []
         cut = False
-        shown: set[tuple[str, bool, int] | None] = set()  # of the lane's items offered
+        shown: set[tuple[str, int]] = set()  # the gate keys of the lane's items offered
         for item in lane.items:
-            if item.held and item.not_before is None and item.alike in shown:
-                # an action like one offered before it (same lane, kind and class: the
-                # same time, and a later place) that the governor holds back already:
-                # neither its time nor the governor's records change by asking again
+            if item.held and item.not_before is None and item.gate_key in shown:
+                # an action like one offered before it (same lane and gate key: the same
+                # time, and a later place) that the governor holds back already (so its
+                # gate key is known): neither its time nor the governor's records change
+                # by asking again
                 continue
             if waits and item.needs:  # items with the same keys wait alike: ask once
                 if (waiting := held.get(item.wait_key)) is None:
@@ -508,7 +501,7 @@ class Outbox:
             if at == ready:
                 break
             if item.not_before is None:
-                shown.add(item.alike)
+                shown.add(gate_key)
         return offer, cut
 
     def _bound(self, key: tuple[str, int]) -> datetime:
