@@ -40,6 +40,7 @@ from bot.store import Reader, Store
 from bot.times import stamp, unstamp
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_JSON = json.JSONEncoder(ensure_ascii=False)  # one encoder for every action queued
 ALL = "*"  # the lane key under which the last send anywhere is kept
 
 
@@ -198,7 +199,11 @@ class _Lane:
     items: list[Queued] = field(default_factory=list)  # by (priority, id)
 
     def add(self, item: Queued) -> None:
-        bisect.insort(self.items, item, key=Queued.order)
+        items = self.items
+        if not items or items[-1].order() <= item.order():
+            items.append(item)  # most often: the newest of the lane's lowest class
+        else:
+            bisect.insort(items, item, key=Queued.order)
 
 
 class Gate(Protocol):
@@ -365,12 +370,12 @@ class Outbox:
                   after: int | None = None) -> int:
         """Queue `action`, sent by the handler `source` ('' for the core); its id."""
         prio = priority(action, source, admins)
-        payload = json.dumps(action.to_json(), ensure_ascii=False)
-        epoch = self.epoch_of(action.lane)
+        lane = action.lane
+        epoch = self.epoch_of(lane)
         row_id = await self._store.execute(
             "INSERT INTO outbox (grp, action, priority, after_id, account, epoch)"
-            " VALUES (?, ?, ?, ?, ?, ?)", (action.lane, payload, int(prio), after, self.account,
-                                          epoch))
+            " VALUES (?, ?, ?, ?, ?, ?)", (lane, _JSON.encode(action.to_json()), int(prio),
+                                          after, self.account, epoch))
         if not self._handed(action, epoch):
             item = Queued(row_id, action, prio, after=after, epoch=epoch)
             self._add(item)
@@ -415,9 +420,12 @@ class Outbox:
         item.needs = tuple(key for rule in self._rules for key in rule.needs(item))
         # whether it waits depends on the keys it needs, and on those it provides itself only
         # when it needs one of them
-        item.wait_key = (item.needs, item.provides) if set(item.needs) & set(item.provides) \
-            else item.needs
-        self._lanes.setdefault(item.action.lane, _Lane()).add(item)
+        item.wait_key = (item.needs, item.provides) if not set(item.needs).isdisjoint(
+            item.provides) else item.needs
+        lane = self._lanes.get(item.action.lane)
+        if lane is None:
+            lane = self._lanes[item.action.lane] = _Lane()
+        lane.add(item)
         self._provided.update(item.provides)
         for key in item.needs:
             self._needers.setdefault(key, {})[item.id] = item

@@ -124,6 +124,11 @@ class Admin(Handler[Config]):
             return False
         return normalize(text[:self._head]).startswith(self._prefix)
 
+    def triggers(self) -> frozenset[str]:
+        """A command holds the prefix (normalized): the pipeline skips this handler for the
+        messages without it (most) in the one look it takes for every handler's triggers."""
+        return frozenset([self._prefix])
+
     def wants(self, event: Message, ctx: Context) -> bool:
         return self._prefixed(ctx.text)
 
