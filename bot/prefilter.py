@@ -8,7 +8,7 @@ for a text a detector flags (tests/test_prefilter.py: the corpora and random tex
 
 Why a clean text cannot be flagged: it has only the characters of `_SAFE`, so `unmask`
 leaves its characters as they are (Chinese characters, ASCII digits, spaces, and punctuation
-that becomes ASCII ?!,:;) and
+that becomes ASCII ?!,:;#~ or stays as it is) and
 
 - it has no Latin letter, so no e-mail address (a top-level domain is letters), no scheme,
   no pinyin, no marker in Latin letters and no "o l i" digits;
@@ -29,9 +29,10 @@ from bot.banned import BannedWords, simplified
 from bot.contacts import MARKER_STARTS, NUMERALS
 from bot.text import char_class, normalize
 
-# Punctuation that NFKC makes ASCII ?!,:; (or leaves: 、。“”), none of which builds a
-# link, an address or a marker without Latin letters or dots.
-_PUNCTUATION = " \n?!,:;？！，：；、。“”"
+# Punctuation that NFKC makes ASCII ?!,:;#~ (or leaves: 、。“”《》「」【】), none of which
+# builds a link, an address or a marker without Latin letters or dots ("#" starts WeChat's
+# 接龙 and topics; brackets that spell a dot, "(点)", are not here).
+_PUNCTUATION = " \n?!,:;#~？！，：；＃～、。“”《》「」【】"
 _PHONE_DIGITS = 11  # the fewest digits of a phone number
 _DIGIT = f"[0-9{NUMERALS}]"
 _ELEVEN_DIGITS = re.compile(f"(?:{_DIGIT}[^0-9{NUMERALS}]*){{{_PHONE_DIGITS}}}")

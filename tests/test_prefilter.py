@@ -25,7 +25,8 @@ CORPUS = [text for name in ("moderation.yaml", "heldout.yaml")
               "cases"]
           for text in case.get("messages") or [case["text"]]]
 CHAT = ["大家好", "今天天气不错", "请问培训什么时候开始？", "我已经提交资料了 1234", "好的收到",
-        "这个月的结算什么时候到账", "哈哈哈", "有人在吗", "谢谢小助手", "明天见，下午3点开会"]
+        "这个月的结算什么时候到账", "哈哈哈", "有人在吗", "谢谢小助手", "明天见，下午3点开会",
+        "#接龙 周六聚餐～", "在看《三体》【好看】"]
 
 
 @cache
@@ -72,6 +73,7 @@ def test_what_could_be_a_detail_is_not_cleared() -> None:
 # digits, dots, markers, punctuation, Latin letters, characters traditional only in phrases.
 PIECES = [*CHAT, *LISTED, *(to_traditional().convert(word) for word in LISTED),
           *"0123456789一二三四五六七八九零幺两洞点。.，, ：:？!、微薇威扣企球vxqat@*",
+          *"#＃~～《》【】()",
           "瞭解", "藉口", "答覆", "甦醒", "著", "臺", "遊戲", "約", "視頻", " ", "\n", "com"]
 
 
