@@ -1,16 +1,19 @@
 """The last hour of messages in each group, as antispam's rate detectors (flood, repeats,
-raids) count them. Owner of the `antispam_recent` table (the antispam handler carries its
-migrations).
+raids) count them. Owner of the `antispam_recent` and `antispam_acted` tables (the antispam
+handler carries their migrations).
 
-A row per message: group, member, message id, when, the digest of its text, and whether the
-member was acted on since. The table is the durable record; the counts come from a copy in
-memory, one per store, which a group loads from the table when first used, so that a message
-costs no statement but its row's insert at the commit. The copy never differs from what is
-committed, nor from what will be:
+A row per message: group, member, message id, when, the digest of its text; and a row per
+member acted on (warned, removed, reviewed, logged): the last row of the table (by id) when it
+happened, as their rows up to it no longer count. Ids are never used again, and neither table
+has an index to keep up on every message. The tables are the durable record; the counts come
+from a copy in memory, one per store, which a group loads from the tables when first used, so
+that a message costs no statement but its row's insert at the commit. The copy never differs
+from what is committed, nor from what will be:
 
-- the writes (the insert, `acted`, the sweep of old rows) are deferred to the commit of the
-  transaction they belong to (`Store.defer`), in the order they were made, so nothing reads
-  the table between them and the commit (a group loads only while it has none pending);
+- the writes (the insert, the one acted on, the sweep of old rows) are deferred to the
+  commit of the transaction they belong to (`Store.defer`), in the order they were made, so
+  nothing reads the tables between them and the commit (a group loads only while it has none
+  pending);
 - each change of the copy registers its undo (`Store.on_undo`): a handler that raised (its
   savepoint), an event rolled back, a batch whose commit failed take theirs back too;
 - a restart starts empty and loads each group from the table;
@@ -236,10 +239,13 @@ class Recent:
         """The group's rows from the table (those a sweep deletes at the commit left out)."""
         found = self.windows.get(group)
         loaded, old = Window(epoch), 0
-        for member, message, at, digest, acted in await store.all(
-                "SELECT member, message, at, digest, acted FROM antispam_recent WHERE grp=?"
+        acted: dict[str, int] = dict(await store.all(
+            "SELECT member, upto FROM antispam_acted WHERE grp=?", (group,)))
+        for row, member, message, at, digest in await store.all(
+                "SELECT id, member, message, at, digest FROM antispam_recent WHERE grp=?"
                 " ORDER BY id", (group,)):
-            said = Said(member, message, micros(instant(at)), digest, bool(acted))
+            said = Said(member, message, micros(instant(at)), digest,
+                        row <= acted.get(member, 0))
             if said.at >= self.bound:
                 loaded.add(said)
             else:  # a sweep not committed yet deletes it, or one did before the clock
@@ -262,6 +268,9 @@ class Recent:
         bound = now - _RECENT
         bound_stamp = stamp_of(bound)
         store.defer("DELETE FROM antispam_recent WHERE at<?", (bound_stamp,))
+        # who was acted on up to a row gone before the first left
+        store.defer("DELETE FROM antispam_acted"
+                    " WHERE upto < (SELECT min(id) FROM antispam_recent)", ())
         held = [(rows, rows.prune(bound)) for rows in self.windows.values()]
         was = self.swept, self.bound, self.bound_stamp
         self.swept = now
@@ -292,7 +301,9 @@ class Recent:
         changed = [said for said in rows.members.get(member, ()) if not said.acted]
         for said in changed:
             said.acted = True
-        store.defer("UPDATE antispam_recent SET acted=1 WHERE grp=? AND member=?",
+        store.defer("INSERT INTO antispam_acted (grp, member, upto)"
+                    " SELECT ?, ?, max(id) FROM antispam_recent WHERE true"
+                    " ON CONFLICT (grp, member) DO UPDATE SET upto = excluded.upto",
                     (group, member))
 
         def undo() -> None:

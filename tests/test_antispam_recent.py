@@ -52,9 +52,11 @@ async def same(store: Store) -> None:
     """Commit, then every group's copy holds exactly the group's rows in the table."""
     await store.flush()
     for group, rows in recent.copy_of(store).windows.items():
-        table = sorted((member, message, instant(at), digest, bool(acted))
-                       for member, message, at, digest, acted in await store.all(
-                           "SELECT member, message, at, digest, acted FROM antispam_recent"
+        acted = dict(await store.all("SELECT member, upto FROM antispam_acted WHERE grp=?",
+                                     (group,)))
+        table = sorted((member, message, instant(at), digest, row <= acted.get(member, 0))
+                       for row, member, message, at, digest in await store.all(
+                           "SELECT id, member, message, at, digest FROM antispam_recent"
                            " WHERE grp=?", (group,)))
         copy = sorted((s.member, s.message, instant(recent.stamp_of(s.at)), s.digest, s.acted)
                       for saids in rows.members.values() for s in saids)
@@ -130,6 +132,35 @@ async def test_the_count_is_read_again_after_a_restart(tmp_path: Path) -> None:
         await h.say("r1", "alice", "四")
         await h.drain()
         assert _floods(h.texts("r1")) == 1
+        await same(h.bot.store)
+
+
+async def _floods_after(h: Harness, *texts: str) -> int:
+    """Alice says the texts in r1; how many floods were warned of there so far."""
+    for text in texts:
+        await h.say("r1", "alice", text)
+    await h.drain()
+    return _floods(h.texts("r1"))
+
+
+async def test_whom_the_bot_acted_on_is_read_again_after_a_restart(tmp_path: Path) -> None:
+    async with Harness(_config(tmp_path), tmp_path) as h:
+        assert await _floods_after(h, "一", "二", "三", "四") == 1  # these four no longer count
+        await h.restart()
+        assert await _floods_after(h, "五", "六", "七") == 1
+        assert await _floods_after(h, "八") == 2
+        await same(h.bot.store)
+
+
+async def test_rows_made_after_the_table_emptied_are_not_taken_for_ones_acted_on(
+        tmp_path: Path) -> None:
+    async with Harness(_config(tmp_path), tmp_path) as h:
+        assert await _floods_after(h, "一", "二", "三", "四") == 1  # acted on up to row four
+        await h.advance("70m")
+        # the first sweeps the four away: the table empties
+        assert await _floods_after(h, "五", "六", "七") == 1
+        await h.restart()
+        assert await _floods_after(h, "八") == 2  # rows five to eight: none acted on, a flood
         await same(h.bot.store)
 
 

@@ -1,0 +1,56 @@
+"""antispam_recent as it was before migration 6 (each row's `acted`, kept up with an index on
+every message) reads the same after it: the rows acted on still do not count, the others do.
+On SQLite and on PostgreSQL, each a new database with the tables as they were."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+from harness import BOT_YAML, TZ, Harness, write_config
+from pg import Postgres
+
+from bot import schema
+from bot.store import open_store
+from bot.times import stamp
+from handlers import REGISTRY
+
+NOW = datetime(2026, 11, 23, 9, 0, tzinfo=TZ)
+TYPE = """\
+handlers:
+  - antispam:
+      warn_limit: 5
+      flood: {messages: 3, within: 1h}
+"""
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def new_database(request: pytest.FixtureRequest, tmp_path: Path) -> Path | str:
+    if request.param == "sqlite":
+        return tmp_path / "bot.db"
+    postgres: Postgres = request.getfixturevalue("postgres")
+    return postgres.database()
+
+
+async def test_rows_acted_on_before_the_migration_still_do_not_count(
+        tmp_path: Path, new_database: Path | str) -> None:
+    before = {name: list(steps)[:5] if name == "antispam" else list(steps)
+              for name, steps in schema.migrations(REGISTRY).items()}
+    store = await open_store(new_database, before)
+    # alice was warned for a flood of four; bob said three since, and nobody acted on him
+    rows = [("alice", 1)] * 4 + [("bob", 0)] * 3
+    for n, (member, acted) in enumerate(rows):
+        await store.execute(
+            "INSERT INTO antispam_recent (grp, member, message, at, digest, acted)"
+            " VALUES ('r1', ?, ?, ?, ?, ?)",
+            (member, f"old{n}", stamp(NOW - timedelta(minutes=30 - n)), f"d{n}", acted))
+    await store.close()
+
+    root = write_config(tmp_path / "config", BOT_YAML, {"recruitment": TYPE})
+    async with Harness(root, tmp_path, start=NOW, db=new_database) as h:
+        await h.say("r1", "alice", "又来了")  # her fifth, but the four do not count
+        await h.say("r1", "bob", "又来了")  # his fourth: a flood
+        await h.drain()
+        floods = [r["mentions"] for r in h.actions("say") if "刷屏" in r["text"]]
+        assert floods == [["bob"]]
