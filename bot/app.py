@@ -289,8 +289,12 @@ class Bot:
         self._names = names
 
     def platform(self, connected: bool) -> None:
-        """The platform's connection came or went (the console's health and metrics)."""
+        """The platform's connection came or went (the console's health and metrics); once
+        it came, what waited for it goes at once."""
         self.metrics.platform(connected)
+        if connected:
+            self.outbox.back()
+            self._poke.set()
 
     @contextlib.asynccontextmanager
     async def turn(self) -> AsyncIterator[None]:

@@ -1,8 +1,8 @@
 """Delivery: hands the outbox's actions to the gateway and deals with each class of failure
 (bot/adapters/base.py). Operator view: docs/wechat.md, "When WeChat fails".
 
-- Disconnected: nothing was done; everything waits and tries again every HOLD (so it goes
-  within a second of the platform being back), counting no attempt.
+- Disconnected: nothing was done; everything waits and tries again every HOLD, counting no
+  attempt, and at once when the platform says it is back (Bot.platform: logged in again).
 - RateLimited: tried again after the platform's `retry_after`, else the back-off.
 - Refused: audited, and the admins are told; never tried again. So is an image or file
   whose content file is gone (or no longer sendable) when its turn comes.

@@ -282,6 +282,12 @@ class Outbox:
         self._gap = timedelta(seconds=60 / settings.global_per_minute)
         self.changed()
 
+    def back(self) -> None:
+        """The platform is back (logged in): what waited for it goes now, not when the hold
+        would have ended."""
+        self._held_until = None
+        self.changed()
+
     def changed(self) -> None:
         """Something that decides what goes next changed (here, or in the gate's state):
         look again rather than reuse the last answer for the same time."""

@@ -46,6 +46,19 @@ def fail_once(h: Harness, failure: GatewayError) -> None:
     h.world.send_text = strict  # type: ignore[method-assign]
 
 
+def _offline(h: Harness) -> list[bool]:
+    """The platform away (every message Disconnected) while the flag returned is true."""
+    send, away = h.world.send_text, [True]
+
+    async def offline(group: str, text: str, mentions: tuple[str, ...] = ()) -> None:
+        if away[0]:
+            raise Disconnected("not logged in")
+        await send(group, text, mentions)
+
+    h.world.send_text = offline  # type: ignore[method-assign]
+    return away
+
+
 def _plain(tmp_path: Path, bot_yaml: str = BOT_YAML, **kw: Any) -> Harness:
     root = write_config(tmp_path / "config", bot_yaml, {"recruitment": ECHO_FREE})
     return Harness(root, tmp_path, **kw)
@@ -128,14 +141,7 @@ async def test_a_failing_action_waits_for_its_retry_without_holding_up_the_group
 async def test_while_the_platform_is_away_nothing_is_given_up_and_it_goes_when_back(
         tmp_path: Path) -> None:
     async with _plain(tmp_path) as h:
-        send, away = h.world.send_text, [True]
-
-        async def offline(group: str, text: str, mentions: tuple[str, ...] = ()) -> None:
-            if away[0]:
-                raise Disconnected("not logged in")
-            await send(group, text, mentions)
-
-        h.world.send_text = offline  # type: ignore[method-assign]
+        away = _offline(h)
         await _put(h, Say("r1", "一"), Say("r1", "二"))
         await h.advance("10m")  # far more tries than the retry limit
         assert h.texts() == []
@@ -144,6 +150,18 @@ async def test_while_the_platform_is_away_nothing_is_given_up_and_it_goes_when_b
         await h.advance("30s")
         assert h.texts("r1") == ["一", "二"]
         assert _times(h, kind="say")[0] - back <= timedelta(seconds=1)
+
+
+async def test_what_waited_for_the_platform_goes_as_soon_as_it_says_it_is_back(
+        tmp_path: Path) -> None:
+    async with _plain(tmp_path) as h:
+        away = _offline(h)
+        await _put(h, Say("r1", "一"))
+        await h.advance("10s")
+        away[0] = False
+        h.bot.platform(True)  # the login: not the next try, up to a second later
+        await h.advance("0s")
+        assert h.texts("r1") == ["一"]
 
 
 async def test_rate_limited_goes_again_when_the_platform_says(tmp_path: Path) -> None:
