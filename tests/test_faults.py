@@ -46,10 +46,10 @@ def _deployment(root: Path) -> Path:
     (root / "content").mkdir()
     settings = {"bot": {"id": BOT_ID, "name": "Helper"}, "timezone": "Asia/Shanghai",
                 "admins": ["admin1"], "storage": "bot.db", "content": "content",
-                "outbox": {"group_interval": "0.05s", "global_per_minute": 1200},
+                "outbox": {"group_interval": "0.02s", "global_per_minute": 3000},
                 # real time: a budget sized to a burst of seconds, the governor still in the path
                 "governor": {"warmup": {"days": 0}, "budgets": {"group_messages": {
-                    "per_minute": 1200, "per_hour": 10000, "per_day": 100000}}},
+                    "per_minute": 3000, "per_hour": 10000, "per_day": 100000}}},
                 "groups": [{"match": {"topic": "Recruitment"}, "type": "recruitment"}]}
     (root / "bot.yaml").write_text(yaml.safe_dump(settings), encoding="utf-8")
     welcome = {"handlers": [{"welcome": {"template": "欢迎{members}", "window": "0s",
@@ -76,7 +76,7 @@ async def test_kill_9_during_a_burst_then_a_restart_loses_nothing_and_doubles_no
     gateway = FakeGateway(world)
     await gateway.start()
     config = _deployment(tmp_path / "config")
-    newcomers = [f"n{i:02}" for i in range(30)]
+    newcomers = [f"n{i:02}" for i in range(40)]  # 50 a second: the kill lands mid-burst
     try:
         bot = await _groupbot_run(config, gateway.endpoint)
         await _until(lambda: "RoomPayload" in gateway.calls, "the login")

@@ -37,7 +37,7 @@ async def test_a_rate_limit_pauses_the_kind_with_a_growing_capped_backoff_that_r
         fake_gateway: FakeGateway, world: World) -> None:
     governor: dict[str, Any] = {
         "jitter": 0, "warmup": {"days": 0},
-        "backoff": {"first": "0.25s", "max": "0.5s"},  # real time: short
+        "backoff": {"first": "0.1s", "max": "0.2s"},  # real time: short
         "budgets": {"group_messages": FAST, "private_messages": FAST}}
     async with run_bot(grpc_gateway, make_config(governor=governor)) as s:
         fake_gateway.failing["MessageSendText"] = GRPCError(
@@ -50,10 +50,10 @@ async def test_a_rate_limit_pauses_the_kind_with_a_growing_capped_backoff_that_r
         told = world.texts("admin1")
     assert world.texts("r1") == [KEYWORD_REPLY]  # sent once, after the pauses
     pauses = [r.detail.split(" (")[0] for r in rows[:3]]
-    assert pauses == ["group messages for 0:00:00.250000", "group messages for 0:00:00.500000",
-                      "group messages for 0:00:00.500000"]  # doubled, then capped at backoff.max
+    assert pauses == ["group messages for 0:00:00.100000", "group messages for 0:00:00.200000",
+                      "group messages for 0:00:00.200000"]  # doubled, then capped at backoff.max
     # never tried again within a pause
-    assert rows[1].at - rows[0].at >= timedelta(seconds=0.25)
-    assert rows[2].at - rows[1].at >= timedelta(seconds=0.5)
+    assert rows[1].at - rows[0].at >= timedelta(seconds=0.1)
+    assert rows[2].at - rows[1].at >= timedelta(seconds=0.2)
     assert [t for t in told if "group messages paused" in t] == [told[0]]  # told once
     assert "发送消息过于频繁" in told[0]
