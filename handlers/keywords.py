@@ -167,7 +167,8 @@ class Keywords(Handler[Config]):
             rule = self.config.rules[index]
             if rule.match is MatchKind.CONTAINS or start == 0:
                 found.add(index)
-        if self._regex is not None:
+        if self._regex is not None and (not found or self._regex_rule[0] < min(found)):
+            # a regex rule may come before the literal match (`_regex_rule` is in rule order)
             found.update(self._regex_rule[i] for i in self._regex.matching(norm))
         return self.config.rules[min(found)] if found else None
 

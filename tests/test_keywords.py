@@ -118,6 +118,18 @@ def test_the_first_rule_in_yaml_order_wins() -> None:
     assert keywords.match("hello") is None
 
 
+def test_a_regex_rule_wins_over_a_literal_match_of_a_later_rule() -> None:
+    """Regexes are looked for only while a regex rule may come before the literal matches;
+    one that does wins, wherever the literal rules matched."""
+    keywords = Keywords(Config.model_validate({"rules": [
+        {"id": "a", "patterns": ["价格"], "reply": "a"},
+        {"id": "r", "match": "regex", "patterns": ["报名.{0,2}费"], "reply": "r"},
+        {"id": "b", "patterns": ["报名"], "reply": "b"},
+    ]}))
+    assert [getattr(keywords.match(text), "id", None) for text in (
+        "报名费多少", "报名吧", "价格和报名费", "报名的价格")] == ["r", "b", "a", "a"]
+
+
 def test_each_text_gets_its_own_rule_whatever_was_asked_before() -> None:
     """The matcher keeps its last answer for the text asked again (wants, then handle): a
     different text, the empty one included, is never given the kept answer."""
