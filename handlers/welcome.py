@@ -16,9 +16,9 @@ from bot.context import Context
 from bot.events import MemberJoined, MemberLeft, Message, Tick
 from bot.handler import CONTINUE, Flow, Handler
 from bot.sanitize import Safe, names
-from bot.times import instant, stamp
 
 PLACEHOLDERS = ("members", "group", "count", "size", "rules")
+EVER = timedelta.max  # a cooldown longer than the calendar: once, ever (Context.off_cooldown)
 
 
 class Config(Media):
@@ -110,12 +110,10 @@ class Welcome(Handler[Config]):
         for member in event.members:
             if member.id == ctx.bot_id or member.id in waiting:
                 continue
-            last = await ctx.get("welcomed", member=member.id)
-            if last is not None and (self.config.again_after is None or
-                                     ctx.now - instant(last)
-                                     < self.config.again_after):
+            # welcomed within `again_after` (ever, without it): not again; else noted now
+            again = EVER if self.config.again_after is None else self.config.again_after
+            if not await ctx.off_cooldown("welcomed", again, member=member.id):
                 continue
-            await ctx.set("welcomed", stamp(ctx.now), member=member.id)
             pending.append([member.id, member.name])
         if pending:
             await ctx.set("pending", pending)

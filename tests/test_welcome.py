@@ -83,13 +83,14 @@ async def test_the_welcome_can_include_the_rules(tmp_path: Path) -> None:
         assert h.texts() == ["欢迎carol\n禁止广告"]
 
 
-@pytest.mark.parametrize("again_after, welcomes", [("1d", 2), ("null", 1)])
+@pytest.mark.parametrize("again_after, gap, welcomes", [
+    ("1d", "2d", 2), ("1d", "1h", 1), ("null", "2d", 1), ("0s", "1m", 2)])
 async def test_a_rejoin_after_the_configured_days_is_welcomed_again(
-        tmp_path: Path, again_after: str, welcomes: int) -> None:
+        tmp_path: Path, again_after: str, gap: str, welcomes: int) -> None:
     config = _config(tmp_path, f'{{template: "hi", again_after: {again_after}}}')
     async with Harness(config, tmp_path) as h:
         await h.join("r1", "carol")
-        await h.advance("2d")
+        await h.advance(gap)
         await h.leave("r1", "carol")
         await h.join("r1", "carol")
         await h.advance("1m")
