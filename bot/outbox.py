@@ -422,8 +422,12 @@ class Outbox:
         return sorted(found.values(), key=lambda item: (lanes[item.action.lane], item.order()))
 
     def _add(self, item: Queued) -> None:
-        item.provides = tuple(key for rule in self._rules for key in rule.provides(item))
-        item.needs = tuple(key for rule in self._rules for key in rule.needs(item))
+        provides: list[Hashable] = []
+        needs: list[Hashable] = []
+        for rule in self._rules:
+            provides += rule.provides(item)
+            needs += rule.needs(item)
+        item.provides, item.needs = tuple(provides), tuple(needs)
         # whether it waits depends on the keys it needs, and on those it provides itself only
         # when it needs one of them
         item.wait_key = (item.needs, item.provides) if not set(item.needs).isdisjoint(
@@ -432,7 +436,8 @@ class Outbox:
         if lane is None:
             lane = self._lanes[item.action.lane] = _Lane()
         lane.add(item)
-        self._provided.update(item.provides)
+        for key in item.provides:  # (Counter.update, for a few keys, costs more)
+            self._provided[key] += 1
         for key in item.needs:
             self._needers.setdefault(key, {})[item.id] = item
         self._count += 1
