@@ -4,11 +4,11 @@ handler carries their migrations).
 
 A row per message: group, member, message id, when, the digest of its text; and a row per
 member acted on (warned, removed, reviewed, logged): the last row of the table (by id) when it
-happened, as their rows up to it no longer count. Ids are never used again, and neither table
-has an index to keep up on every message. The tables are the durable record; the counts come
-from a copy in memory, one per store, which a group loads from the tables when first used, so
-that a message costs no statement but its row's insert at the commit. The copy never differs
-from what is committed, nor from what will be:
+happened, as their rows up to it no longer count. Ids are never used again; the one index kept
+up on every message is by group and id, to whose end each row of a group goes. The tables are
+the durable record; the counts come from a copy in memory, one per store, which a group loads
+from the tables when first used, so that a message costs no statement but its row's insert at
+the commit. The copy never differs from what is committed, nor from what will be:
 
 - the writes (the insert, the one acted on, the sweep of old rows) are deferred to the
   commit of the transaction they belong to (`Store.defer`), in the order they were made, so
@@ -48,6 +48,8 @@ def span(delta: timedelta) -> int:
 
 
 _RECENT, _PRUNE_EVERY = span(RECENT), span(PRUNE_EVERY)
+# a group's rows (by the index on grp, id), as a load reads them
+LOAD = "SELECT id, member, message, at, digest FROM antispam_recent WHERE grp=? ORDER BY id"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -241,9 +243,7 @@ class Recent:
         loaded, old = Window(epoch), 0
         acted: dict[str, int] = dict(await store.all(
             "SELECT member, upto FROM antispam_acted WHERE grp=?", (group,)))
-        for row, member, message, at, digest in await store.all(
-                "SELECT id, member, message, at, digest FROM antispam_recent WHERE grp=?"
-                " ORDER BY id", (group,)):
+        for row, member, message, at, digest in await store.all(LOAD, (group,)):
             said = Said(member, message, micros(instant(at)), digest,
                         row <= acted.get(member, 0))
             if said.at >= self.bound:

@@ -14,7 +14,7 @@ from pg import Postgres
 from bot import schema
 from bot.store import open_store
 from bot.times import stamp
-from handlers import REGISTRY
+from handlers import REGISTRY, recent
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=TZ)
 TYPE = """\
@@ -54,3 +54,17 @@ async def test_rows_acted_on_before_the_migration_still_do_not_count(
         await h.drain()
         floods = [r["mentions"] for r in h.actions("say") if "刷屏" in r["text"]]
         assert floods == [["bob"]]
+
+
+async def test_a_group_is_loaded_by_its_index_not_by_reading_every_groups_rows(
+        tmp_path: Path) -> None:
+    """Each group loads its rows at its first message after a start (migration 7): a read of
+    the whole table each time would cost every group's rows per group. (SQLite's plan;
+    PostgreSQL gets the same index.)"""
+    store = await open_store(tmp_path / "bot.db", schema.migrations(REGISTRY))
+    try:
+        plan = " ".join(str(row[-1]) for row in await store.all(
+            f"EXPLAIN QUERY PLAN {recent.LOAD}", ("r1",)))
+    finally:
+        await store.close()
+    assert "USING INDEX antispam_recent_group" in plan, plan
