@@ -81,9 +81,7 @@ class Welcome(Handler[Config]):
         elif isinstance(event, MemberJoined):
             await self._joined(event, ctx)
         elif isinstance(event, MemberLeft):
-            pending = await self._pending(ctx)
-            if not pending:
-                return CONTINUE
+            pending = await ctx.get("pending", default=[])
             gone = {m.id for m in event.members}
             for member_id, _ in pending:
                 if member_id in gone:  # never greeted: a return is welcomed
@@ -94,18 +92,8 @@ class Welcome(Handler[Config]):
             self._waiting.pop(ctx.scope, None)
         return CONTINUE
 
-    @staticmethod
-    async def _pending(ctx: Context) -> list[list[str]]:
-        """Who waits for the batch: nobody unless its timer is armed (each greeting empties
-        the list in the transaction that ends the timer, each join that adds to it arms
-        it), which spares the read for most joins and departures."""
-        if ctx.scheduled("batch") is None:
-            return []
-        pending: list[list[str]] = await ctx.get("pending", default=[])
-        return pending
-
     async def _joined(self, event: MemberJoined, ctx: Context) -> None:
-        pending = await self._pending(ctx)
+        pending = await ctx.get("pending", default=[])
         waiting = {p[0] for p in pending}
         for member in event.members:
             if member.id == ctx.bot_id or member.id in waiting:
