@@ -1,9 +1,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from harness import BOT_YAML, SHIPPED, Harness, write_config
+
+from bot.events import Tick
+from handlers.welcome import Welcome
 
 pytestmark = pytest.mark.usefixtures("backend")  # on SQLite, then on PostgreSQL
 
@@ -58,6 +62,29 @@ async def test_someone_who_leaves_before_the_welcome_is_not_mentioned(tmp_path: 
         await h.leave("r1", "u2")
         await h.advance("1m")
         assert h.actions("say")[0]["mentions"] == ["u1"]
+
+
+async def test_members_left_waiting_by_a_greeting_that_failed_are_greeted_with_the_next(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The greeting raises once: its timer is spent and the handler's work undone, so u1 and
+    u2 still wait, with no timer armed. The next join greets them with the newcomer."""
+    original = Welcome.handle
+    failures = [RuntimeError("a bug")]
+
+    async def handle(self: Welcome, event: Any, ctx: Any) -> Any:
+        if isinstance(event, Tick) and failures:
+            raise failures.pop()
+        return await original(self, event, ctx)
+
+    monkeypatch.setattr(Welcome, "handle", handle)
+    async with Harness(SHIPPED, tmp_path) as h:
+        await h.join("r1", "u1", "u2")
+        await h.advance("1m")
+        assert h.actions("say") == [] and failures == []
+        await h.join("r1", "u3")
+        await h.advance("1m")
+        [welcome] = h.actions("say", group="r1")
+        assert welcome["mentions"] == ["u1", "u2", "u3"]
 
 
 def _config(tmp_path: Path, welcome: str) -> Path:
