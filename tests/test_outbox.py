@@ -94,6 +94,22 @@ async def test_moderation_in_one_group_goes_before_a_broadcast_to_thirty(tmp_pat
         assert len(order) == 31
 
 
+async def test_a_removal_queued_after_answers_in_a_busy_group_goes_before_them(
+        tmp_path: Path) -> None:
+    # the group's lane has just sent: until its interval ends, the outbox offers only the
+    # lane's first action by class and age (the outbox's order alone: no send budget)
+    bot_yaml = BOT_YAML.replace("group_interval: 3s", "group_interval: 1m")
+    async with _plain(tmp_path, bot_yaml + "governor: {enabled: false}\n") as h:
+        await _put(h, Say("r1", "早"))
+        await h.advance("1s")
+        await _put(h, Say("r1", "答复一"))
+        await _put(h, Say("r1", "答复二"))
+        await _put(h, Kick("r1", "bob", "ads"))
+        await h.advance("5m")
+        assert [r["action"] for r in h.sent] == ["say", "kick", "say", "say"]
+        assert h.texts("r1") == ["早", "答复一", "答复二"]
+
+
 async def test_an_invitation_waits_for_the_friend_acceptance_in_another_lane(
         tmp_path: Path) -> None:
     bot_yaml = BOT_YAML.replace("group_interval: 3s", "group_interval: 1m")
