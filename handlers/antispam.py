@@ -258,15 +258,16 @@ class Antispam(Handler[Config]):
         # 5: one index fewer to keep on every message: the raid rule counts a text's posters
         #    from the copy in memory (handlers/recent.py), nothing reads the table by digest
         "DROP INDEX antispam_recent_digest;",
-        # 6: no index left to keep on every message: whom the bot acted on, and up to which
-        #    row, is a row of antispam_acted (the `acted` of each row of theirs before); ids
-        #    are never used again (AUTOINCREMENT; an identity on PostgreSQL), so a row made
-        #    later is never taken for one acted on
+        # 6: no index left to keep on every message: whom the bot acted on, up to which row
+        #    and until when (the newest of those rows: the sweep drops the entry with them),
+        #    is a row of antispam_acted (the `acted` of each row of theirs before); ids are
+        #    never used again (AUTOINCREMENT; an identity on PostgreSQL), so a row made later
+        #    is never taken for one acted on
         """
         CREATE TABLE antispam_acted (
-            grp TEXT NOT NULL, member TEXT NOT NULL, upto BIGINT NOT NULL,
+            grp TEXT NOT NULL, member TEXT NOT NULL, upto BIGINT NOT NULL, at TEXT NOT NULL,
             PRIMARY KEY (grp, member));
-        INSERT INTO antispam_acted SELECT grp, member, max(id) FROM antispam_recent
+        INSERT INTO antispam_acted SELECT grp, member, max(id), max(at) FROM antispam_recent
             WHERE acted = 1 GROUP BY grp, member;
         """ + sqlite_only("""
         CREATE TABLE antispam_recent_new (

@@ -4,8 +4,9 @@ handler carries their migrations).
 
 A row per message: group, member, message id, when, the digest of its text; and a row per
 member acted on (warned, removed, reviewed, logged): the last row of the table (by id) when it
-happened, as their rows up to it no longer count. Ids are never used again; the one index kept
-up on every message is by group and id, to whose end each row of a group goes. The tables are
+happened, as their rows up to it no longer count, and when the newest of theirs was said (the
+sweep drops the entry with that row). Ids are never used again; besides the ids, the one index
+kept up on every message is by group and id, to whose end each row of a group goes. The tables are
 the durable record; the counts come from a copy in memory, one per store, which a group loads
 from the tables when first used, so that a message costs no statement but its row's insert at
 the commit. The copy never differs from what is committed, nor from what will be:
@@ -268,9 +269,9 @@ class Recent:
         bound = now - _RECENT
         bound_stamp = stamp_of(bound)
         store.defer("DELETE FROM antispam_recent WHERE at<?", (bound_stamp,))
-        # who was acted on up to a row gone before the first left
-        store.defer("DELETE FROM antispam_acted"
-                    " WHERE upto < (SELECT min(id) FROM antispam_recent)", ())
+        # whom the bot acted on, once the rows it covers are gone too (a test of the entry's
+        # own time: another account's process may be acting on the same member meanwhile)
+        store.defer("DELETE FROM antispam_acted WHERE at<?", (bound_stamp,))
         held = [(rows, rows.prune(bound)) for rows in self.windows.values()]
         was = self.swept, self.bound, self.bound_stamp
         self.swept = now
@@ -298,13 +299,15 @@ class Recent:
     def acted(store: Store, group: str, rows: Window, member: str) -> None:
         """The member was acted on: their rows no longer count towards another flood,
         repeat or raid."""
-        changed = [said for said in rows.members.get(member, ()) if not said.acted]
+        theirs = rows.members.get(member, ())
+        changed = [said for said in theirs if not said.acted]
         for said in changed:
             said.acted = True
-        store.defer("INSERT INTO antispam_acted (grp, member, upto)"
-                    " SELECT ?, ?, max(id) FROM antispam_recent WHERE true"
-                    " ON CONFLICT (grp, member) DO UPDATE SET upto = excluded.upto",
-                    (group, member))
+        until = stamp_of(max((said.at for said in theirs), default=0))  # the newest covered
+        store.defer("INSERT INTO antispam_acted (grp, member, upto, at)"
+                    " SELECT ?, ?, max(id), ? FROM antispam_recent WHERE true"
+                    " ON CONFLICT (grp, member) DO UPDATE SET upto = excluded.upto,"
+                    " at = excluded.at", (group, member, until))
 
         def undo() -> None:
             for said in changed:

@@ -38,8 +38,9 @@ async def test_rows_acted_on_before_the_migration_still_do_not_count(
     before = {name: list(steps)[:5] if name == "antispam" else list(steps)
               for name, steps in schema.migrations(REGISTRY).items()}
     store = await open_store(new_database, before)
-    # alice was warned for a flood of four; bob said three since, and nobody acted on him
-    rows = [("alice", 1)] * 4 + [("bob", 0)] * 3
+    # alice was warned for a flood of four and said one more; bob said three, and nobody
+    # acted on him
+    rows = [("alice", 1)] * 4 + [("alice", 0)] + [("bob", 0)] * 3
     for n, (member, acted) in enumerate(rows):
         await store.execute(
             "INSERT INTO antispam_recent (grp, member, message, at, digest, acted)"
@@ -49,11 +50,13 @@ async def test_rows_acted_on_before_the_migration_still_do_not_count(
 
     root = write_config(tmp_path / "config", BOT_YAML, {"recruitment": TYPE})
     async with Harness(root, tmp_path, start=NOW, db=new_database) as h:
-        await h.say("r1", "alice", "又来了")  # her fifth, but the four do not count
+        await h.say("r1", "alice", "又来了")  # her second since the warning
         await h.say("r1", "bob", "又来了")  # his fourth: a flood
+        await h.say("r1", "alice", "还有")  # her third
+        await h.say("r1", "alice", "最后")  # her fourth since the warning: a flood
         await h.drain()
         floods = [r["mentions"] for r in h.actions("say") if "刷屏" in r["text"]]
-        assert floods == [["bob"]]
+        assert floods == [["bob"], ["alice"]]
 
 
 async def test_a_group_is_loaded_by_its_index_not_by_reading_every_groups_rows(

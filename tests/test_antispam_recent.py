@@ -164,6 +164,21 @@ async def test_rows_made_after_the_table_emptied_are_not_taken_for_ones_acted_on
         await same(h.bot.store)
 
 
+async def test_whom_the_bot_acted_on_is_kept_while_their_rows_are_and_goes_with_them(
+        tmp_path: Path) -> None:
+    async with Harness(_config(tmp_path), tmp_path) as h:
+        assert await _floods_after(h, "一", "二", "三", "四") == 1
+        await h.advance("15m")
+        await h.say("r1", "bob", "你好")  # the sweep (every 10 minutes) leaves alice's entry
+        await same(h.bot.store)
+        await h.restart()
+        assert await _floods_after(h, "五", "六", "七") == 1  # her four still do not count
+        await h.advance("70m")  # all her rows are over an hour old: the entry goes with them
+        await h.say("r1", "bob", "还在吗")
+        await same(h.bot.store)
+        assert await h.bot.store.all("SELECT member FROM antispam_acted") == []
+
+
 async def test_a_warning_taken_back_counts_the_messages_again(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     async with Harness(_config(tmp_path), tmp_path) as h:
