@@ -41,7 +41,12 @@ CHECKPOINT_EVERY = 1.0  # seconds of wall time
 WAL_LIMIT = 64 * 2**20  # bytes
 BUSY_WAIT = 30.0  # seconds a process waits for another's lock on the file
 # what a failing statement (or a database that cannot be reached) raises, whichever backend
-StoreError = (sqlite3.Error, postgres.PostgresError)
+class NewerDatabase(Exception):
+    """The database was migrated by a newer groupbot than this one (docs/scale.md,
+    "Upgrading")."""
+
+
+StoreError = (sqlite3.Error, postgres.PostgresError, NewerDatabase)
 Location = Path | str  # an SQLite file, or a postgresql:// URL
 
 
@@ -464,9 +469,20 @@ async def open_store(path: Location, migrations: Mapping[str, Sequence[str]]) ->
     """The store at `path` (a file, or a postgresql:// URL) with every component's migrations
     applied (the core's first)."""
     every = {"core": CORE_MIGRATIONS, **migrations}
-    if postgres.is_url(path):
-        return await postgres.PgStore.open(str(path), every)
-    return await SqliteStore.open(path, every)
+    store: Store = await (postgres.PgStore.open(str(path), every) if postgres.is_url(path)
+                          else SqliteStore.open(path, every))
+    try:
+        for component, version in await store.all("SELECT component, version FROM schema_version"):
+            if component in every and version > len(every[component]):
+                # its code reads and writes tables as that newer version left them
+                raise NewerDatabase(
+                    f"a newer groupbot migrated it ({component} is at version {version}, this"
+                    f" one knows {len(every[component])}): run that version here too"
+                    " (docs/scale.md, Upgrading)")
+    except BaseException:
+        await store.close()
+        raise
+    return store
 
 
 def open_reader(path: Location) -> SqliteReader | postgres.PgReader:

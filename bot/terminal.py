@@ -118,7 +118,11 @@ def _world(deployment: Deployment, clock: SystemClock) -> Simulator:
 
 async def _serve(bot: Bot, side: Coroutine[Any, Any, None], stop: asyncio.Event) -> int:
     """Run the bot and its platform side until either ends or a signal comes."""
-    await bot.start()
+    try:
+        await bot.start()
+    except BaseException:  # (a database it cannot use): the side never runs
+        side.close()
+        raise
     log.info("groupbot running; database %s", bot.db_path)
     console = await serve_for(bot, os.environ)  # the web console, in this event loop
     tasks = [asyncio.create_task(bot.serve()), asyncio.create_task(side)]

@@ -151,14 +151,36 @@ async def test_every_component_migrates_on_an_empty_database_and_again_is_a_no_o
         assert versions == {name: len(steps) for name, steps in every.items()}
 
 
+async def test_a_database_a_newer_groupbot_migrated_is_refused_and_left_as_it_is(
+        tmp_path: Path, postgres: Postgres) -> None:
+    """An older process must not run on tables a newer one changed (docs/scale.md,
+    Upgrading): it says so, and migrates nothing. (Each backend on a database of its own:
+    the shared one keeps its tables for the next test.)"""
+    older = {"gadgets": ("CREATE TABLE gadgets (name TEXT PRIMARY KEY)",)}
+    newer = {"gadgets": (*older["gadgets"], "ALTER TABLE gadgets ADD COLUMN colour TEXT")}
+    for where in (tmp_path / "bot.db", postgres.database()):
+        await (await open_store(where, newer)).close()
+        with pytest.raises(StoreError, match=r"gadgets is at version 2, this one knows 1"
+                                             r".*Upgrading"):
+            await open_store(where, older)
+        store = await open_store(where, newer)  # the newer one still opens it
+        try:
+            assert await store.one("SELECT version FROM schema_version WHERE component = ?",
+                                   ("gadgets",)) == (2,)
+        finally:
+            await store.close()
+
+
 async def test_a_step_only_sqlite_needs_has_postgresql_s_own(storage: Path | str) -> None:
-    steps = {"things": (*TABLE["things"], sqlite_only(
-        "UPDATE things SET name = strftime('%Y', 'now')",
-        postgresql="ALTER TABLE things ADD COLUMN extra TEXT"))}
+    # a component of its own: on PostgreSQL the tables stay from test to test, and another
+    # test's `things` at a step it does not know would refuse to open
+    steps = {"stepped": ("CREATE TABLE stepped (name TEXT NOT NULL)", sqlite_only(
+        "UPDATE stepped SET name = strftime('%Y', 'now')",
+        postgresql="ALTER TABLE stepped ADD COLUMN extra TEXT"))}
     store = await open_store(storage, steps)
     try:
-        await store.execute("INSERT INTO things (name) VALUES ('x')")
-        assert await store.one("SELECT name FROM things") == ("x",)
+        await store.execute("INSERT INTO stepped (name) VALUES ('x')")
+        assert await store.one("SELECT name FROM stepped") == ("x",)
     finally:
         await store.close()
 
