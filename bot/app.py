@@ -290,11 +290,12 @@ class Bot:
 
     def platform(self, connected: bool) -> None:
         """The platform's connection came or went (the console's health and metrics); once
-        it came, what waited for it goes at once."""
+        it came, what waited for it goes as soon as the bot looked at its groups again
+        (`refresh_groups`, which an adapter calls after a login: a send must not go to a
+        room the platform has not loaded yet)."""
         self.metrics.platform(connected)
         if connected:
             self.outbox.back()
-            self._poke.set()
 
     @contextlib.asynccontextmanager
     async def turn(self) -> AsyncIterator[None]:
