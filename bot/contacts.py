@@ -19,9 +19,10 @@ the digit groups. Findings carry a family:
 - email: an address, also written "name at qq dot com", "name(at)qq(dot)com".
 - link: a scheme ("https://", "weixin://"), "www.", or a domain ending in a known
   top-level domain (also Chinese: .中国 .公司 ...), with the dots written 点 。 · (dot) [.]
-  or spaced, or a comma before a common top-level domain ("abc,com"); a domain after
-  another one and "@" (allowed.example@evil.example) too. Not a domain: a Chinese word
-  and ".com" said as a word before sentence-final particles ("结果.com了吗").
+  【点】 「.」 (in any ASCII or CJK bracket) or spaced, or a comma before a common top-level
+  domain ("abc,com"); a domain after another one and "@" (allowed.example@evil.example)
+  too. Not a domain: a Chinese word and ".com" said as a word before sentence-final
+  particles ("结果.com了吗").
 - ip: four numbers 0-255 with dots, one of them of two digits or more, or after a scheme.
 """
 
@@ -209,7 +210,12 @@ HAN_TLDS = ("中国", "中國", "公司", "网络", "网址", "在线", "商城"
 _SPACED_TLDS = "com|net|org|cn|xyz|vip|cc|io|top|me"
 # Dots and at signs written out. Each pattern starts with a fixed character, so that the
 # scan skips ahead in C; what must stand around a match is checked on the few matches.
-_BRACKETED = re.compile(r"[(\[{<]\s*(dot|点|\.|at|@|艾特)\s*[)\]}>]")  # (dot) [.] (at)
+# Brackets a dot or an at sign may be spelt in: the ASCII ones (NFKC makes （［｛ ASCII)
+# and the CJK ones NFKC leaves as they are: abc(dot)com, abc【点】com, abc「.」com
+OPENING_BRACKETS = "([{<【「『〔《〈〖"
+CLOSING_BRACKETS = ")]}>】」』〕》〉〗"
+_BRACKETED = re.compile(rf"[{re.escape(OPENING_BRACKETS)}]\s*(dot|点|\.|at|@|艾特)\s*"
+                        rf"[{re.escape(CLOSING_BRACKETS)}]")
 # abc点com, abc。com, abc·com (middle dots and bullets)
 _WRITTEN_DOT = re.compile("[点。\u00b7\u30fb\u2022\u2027\u2219\u22c5]")
 # abc,com: a comma (or 、) between a name and a common top-level domain
@@ -232,14 +238,15 @@ def _between_alnum(text: str, start: int, end: int) -> bool:
 @lru_cache(maxsize=8)
 def _spell_dots(text: str) -> str:
     """The text with dots written out as dots: 点 。 · between Latin letters or digits,
-    (dot) [.] {点}, and " dot ", a spaced "." or a comma before a common top-level domain."""
+    (dot) [.] {点} 【点】 「.」 (any of the brackets), and " dot ", a spaced "." or a comma
+    before a common top-level domain."""
     def bracketed(m: re.Match[str]) -> str:
         return "." if m[1] in ("dot", "点", ".") else m.group()
 
     def han_dot(m: re.Match[str]) -> str:
         return "." if _between_alnum(text, m.start(), m.end()) else m.group()
 
-    if "(" in text or "[" in text or "{" in text or "<" in text:
+    if _BRACKETED.search(text):
         text = _BRACKETED.sub(bracketed, text)
     if _WRITTEN_DOT.search(text):
         text = _WRITTEN_DOT.sub(han_dot, text)

@@ -13,7 +13,8 @@ that becomes ASCII ?!,:;#~ or stays as it is) and
 - it has no Latin letter, so no e-mail address (a top-level domain is letters), no scheme,
   no pinyin, no marker in Latin letters and no "o l i" digits;
 - every link and IP address needs a dot, and without Latin letters a dot can only come
-  from 点 or 。 between digits ("1点2"): not in a clean text ("下午3点开会" is);
+  from 点 or 。 between digits ("1点2") or 点 in brackets ("【点】", "「点」"): not in a
+  clean text ("下午3点开会" and "【通知】" are);
 - no contact marker can start in it (bot/contacts.py's MARKER_STARTS are not safe) and a
   phone number needs 11 digits (0-9 or Chinese numerals): a clean text has fewer;
 - its simplified form (as bot/banned.py reads it) holds none of the word lists' keys
@@ -26,12 +27,12 @@ import re
 from functools import lru_cache
 
 from bot.banned import BannedWords, simplified
-from bot.contacts import MARKER_STARTS, NUMERALS
+from bot.contacts import CLOSING_BRACKETS, MARKER_STARTS, NUMERALS
 from bot.text import char_class, normalize
 
 # Punctuation that NFKC makes ASCII ?!,:;#~ (or leaves: 、。“”《》「」【】), none of which
 # builds a link, an address or a marker without Latin letters or dots ("#" starts WeChat's
-# 接龙 and topics; brackets that spell a dot, "(点)", are not here).
+# 接龙 and topics). A bracket spells a dot with 点 inside ("【点】"): _BRACKETED_DOT.
 _PUNCTUATION = " \n?!,:;#~？！，：；＃～、。“”《》「」【】"
 _PHONE_DIGITS = 11  # the fewest digits of a phone number
 _DIGIT = f"[0-9{NUMERALS}]"
@@ -40,6 +41,9 @@ _ELEVEN_DIGITS = re.compile(f"(?:{_DIGIT}[^0-9{NUMERALS}]*){{{_PHONE_DIGITS}}}")
 _DIGIT_RUN = re.compile(f"{_DIGIT}(?:[{re.escape(_PUNCTUATION)}]*{_DIGIT})*")
 # 点 or 。 between digits (spaces around it): a dot (bot/contacts.py: _WRITTEN_DOT)
 _DOT = re.compile("[0-9][ \n]*[点。][ \n]*[0-9]")
+# 点 before a closing bracket, as in any bracket that spells a dot (bot/contacts.py:
+# _BRACKETED); found from the 点, which few texts have
+_BRACKETED_DOT = re.compile(f"点[ \n]*[{re.escape(CLOSING_BRACKETS)}]")
 
 
 class Prefilter:
@@ -55,7 +59,7 @@ class Prefilter:
         characters, `unmask` is `normalize`, which the caller has mostly done already.)"""
         if self._safe.fullmatch(text) is None:
             return False
-        if _ELEVEN_DIGITS.search(text) or _DOT.search(text):
+        if _ELEVEN_DIGITS.search(text) or _DOT.search(text) or _BRACKETED_DOT.search(text):
             return False
         return self._keys.search(simplified(normalize(text))) is None
 

@@ -114,7 +114,8 @@ def test_a_wechat_internal_id_needs_no_marker() -> None:
 @pytest.mark.parametrize(
     "text",
     ["someone.name@example.com", "someone.name＠example．com", "someone.name at example dot com",
-     "someone.name(at)example(dot)com", "someone.name [at] example [dot] com"],
+     "someone.name(at)example(dot)com", "someone.name [at] example [dot] com",
+     "someone.name【at】example【点】com"],
 )
 def test_an_email_address_however_written_is_caught(text: str) -> None:
     assert Finding("email", "someone.name@example.com") in find_contacts(f"邮箱 {text} 联系")
@@ -136,6 +137,15 @@ def test_an_email_address_however_written_is_caught(text: str) -> None:
         ("shop。com", "shop.com"),
         ("shop(dot)com", "shop.com"),
         ("shop[.]com", "shop.com"),
+        ("看这里 shop【点】com", "shop.com"),  # the CJK brackets NFKC leaves as they are
+        ("shop「.」com", "shop.com"),
+        ("shop『点』com", "shop.com"),
+        ("shop〔dot〕com", "shop.com"),
+        ("shop《 点 》com", "shop.com"),
+        ("shop〈.〉com", "shop.com"),
+        ("shop（点）com", "shop.com"),  # those NFKC makes ASCII
+        ("shop［.］com", "shop.com"),
+        ("shop｛点｝com", "shop.com"),
         ("shop . com", "shop.com"),
         ("shop dot com", "shop.com"),
         ("例子.中国", "例子.中国"),
@@ -176,7 +186,8 @@ def test_an_email_address_is_not_a_link() -> None:
     assert find_links("abc@qq.com") == []
 
 
-@pytest.mark.parametrize("text", ["103.45.67.89", "http://8.8.8.8/x", "1.2.3.4:8080"])
+@pytest.mark.parametrize("text", ["103.45.67.89", "http://8.8.8.8/x", "1.2.3.4:8080",
+                                  "192【点】168【点】1【点】1", "103「.」45「.」67「.」89"])
 def test_bare_ip_addresses_are_caught(text: str) -> None:
     assert [f.family for f in find_links(f"连 {text} 下载")] == ["ip"]
 
@@ -194,6 +205,7 @@ ORDINARY_MESSAGES = [
     "I use wechat every day", "qq音乐 2024 年度歌单", "好的。明天见", "时间是下午3点30",
     "版本号 2.0.1.5", "营收 13,800,138,000 元", "look at this dot on the map", "我们 at 3 pm meet",
     "结果.com了吗", "你们公司.com了吧", "Jean·Paul 下周来", "ok,come on", "yes,me too",
+    "【通知】明天开会", "「好的」", "《三体》第3部", "【重要】今晚8点开会", "会议〔2026〕12号",
 ]
 
 

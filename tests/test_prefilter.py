@@ -26,7 +26,7 @@ CORPUS = [text for name in ("moderation.yaml", "heldout.yaml")
           for text in case.get("messages") or [case["text"]]]
 CHAT = ["大家好", "今天天气不错", "请问培训什么时候开始？", "我已经提交资料了 1234", "好的收到",
         "这个月的结算什么时候到账", "哈哈哈", "有人在吗", "谢谢小助手", "明天见，下午3点开会",
-        "#接龙 周六聚餐～", "在看《三体》【好看】"]
+        "#接龙 周六聚餐～", "在看《三体》【好看】", "【通知】明天下午3点开会", "「好的」"]
 
 
 @cache
@@ -62,9 +62,11 @@ def test_nothing_the_corpora_flag_is_cleared() -> None:
 
 
 def test_what_could_be_a_detail_is_not_cleared() -> None:
-    """Each needs a detector: a phone in Chinese numerals, an IP address with 点, a marker,
-    a listed word, the same in traditional characters, and Latin letters."""
-    for text in ("一三八零零一三八零零零", "12点34点56点78", "加微信", "一夜情",
+    """Each needs a detector: a phone in Chinese numerals, an IP address with 点 (also in
+    brackets), a Chinese domain with a bracketed 点, a marker, a listed word, the same in
+    traditional characters, and Latin letters."""
+    for text in ("一三八零零一三八零零零", "12点34点56点78", "192【点】168【点】1【点】1",
+                 "103「 点 」45「点」67「点」89", "例子《点》中国", "加微信", "一夜情",
                  "一夜情".join("看了"), to_traditional().convert("黄色网站"), "ok"):
         assert not prefilter().clean(text), text
 
@@ -73,7 +75,7 @@ def test_what_could_be_a_detail_is_not_cleared() -> None:
 # digits, dots, markers, punctuation, Latin letters, characters traditional only in phrases.
 PIECES = [*CHAT, *LISTED, *(to_traditional().convert(word) for word in LISTED),
           *"0123456789一二三四五六七八九零幺两洞点。.，, ：:？!、微薇威扣企球vxqat@*",
-          *"#＃~～《》【】()",
+          *"#＃~～《》【】「」()", "【点】", "「点」", "《 点 》",
           "瞭解", "藉口", "答覆", "甦醒", "著", "臺", "遊戲", "約", "視頻", " ", "\n", "com"]
 
 
