@@ -19,7 +19,7 @@ from pg import backend, postgres, postgres_server, storage  # noqa: E402, F401  
 # them (see below), so that no worker runs them one after the other while the others are
 # done, and the workers end on short tests that share out evenly. Node-id prefixes.
 LONG = {
-    "tests/wechaty/test_wechaty_accounts.py::test_three_accounts_share_groups_fail_over": 7.5,
+    "tests/wechaty/test_wechaty_accounts.py::test_three_accounts_share_groups_fail_over": 7,
     "tests/test_faults.py::test_kill_9": 3,
     "tests/web/test_web_browser.py::test_the_screenshot_script": 3,
     "tests/test_replay.py::test_scenario_plays_as_expected[governor_signup": 3,

@@ -252,9 +252,16 @@ async def test_three_accounts_share_groups_fail_over_and_fence(deployment: Deplo
     await waited(lambda: d.said(alive, REPLY) == before_alive + 1, "the woken one to answer",
                  SLOW, d)
 
-    # Settle: a reply or push sent twice, or by the fenced one, would have come by now (each
-    # process has renewed at least once since the last message).
-    await asyncio.sleep(RENEW * 1.5)
+    # Settle: a reply or push sent twice, or by the fenced one, would have come by the time
+    # every holder has renewed its leases once more (each renewal stores `now + takeover`).
+    answered = time.time()
+
+    async def renewed() -> bool:
+        assert d.reader is not None
+        found = (await leases.leases(d.reader)).values()
+        return all(lease.expires.timestamp() >= answered + TAKEOVER for lease in found)
+
+    await waited(renewed, "every holder to renew once more", SLOW, d)
     assert d.said(shared, REPLY, paused) == sent_before_stop, d.logs()  # fenced
 
     async def pushed_once_per_run() -> bool:  # a minute may begin now: its push comes next
