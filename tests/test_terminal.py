@@ -41,8 +41,10 @@ def test_typos_do_not_stop_the_bot_and_admin_commands_reach_it(tmp_path: Path) -
 
 def test_after_a_restart_the_bot_still_answers(tmp_path: Path) -> None:
     config = _deployment(tmp_path)
-    first = _run(config, "/as alice", "收入怎么算", "/wait 5s")
-    # a minute: the send governor keeps answers in one group 10-15 s apart on a new account
+    # a minute each: the simulator starts at the real time, and a push due then (the shipped
+    # config's, e.g. Mondays at 10:00, weekdays at 12:30) goes first; the send governor keeps
+    # sends 10-15 s apart on a new account
+    first = _run(config, "/as alice", "收入怎么算", "/wait 1m")
     second = _run(config, "/as bob", "报名有什么要求吗", "/wait 1m")
     assert "按通话时长结算" in first.stdout
     assert "报名要求" in second.stdout, second.stderr
