@@ -19,7 +19,8 @@ the digit groups. Findings carry a family:
 - email: an address, also written "name at qq dot com", "name(at)qq(dot)com".
 - link: a scheme ("https://", "weixin://"), "www.", or a domain ending in a known
   top-level domain (also Chinese: .中国 .公司 ...), with the dots written 点 。 · (dot) [.]
-  【点】 「.」 (in any ASCII or CJK bracket) or spaced, or a comma before a common top-level
+  「.」 (in a bracket of 【】「」『』〔〕《》〈〉〖〗 or an ASCII one; 【点】 between Latin
+  letters or digits, as 点 alone) or spaced, or a comma before a common top-level
   domain ("abc,com"); a domain after another one and "@" (allowed.example@evil.example)
   too. Not a domain: a Chinese word and ".com" said as a word before sentence-final
   particles ("结果.com了吗").
@@ -238,10 +239,12 @@ def _between_alnum(text: str, start: int, end: int) -> bool:
 @lru_cache(maxsize=8)
 def _spell_dots(text: str) -> str:
     """The text with dots written out as dots: 点 。 · between Latin letters or digits,
-    (dot) [.] {点} 【点】 「.」 (any of the brackets), and " dot ", a spaced "." or a comma
-    before a common top-level domain."""
+    (dot) [.] 「.」 in any of the brackets, and 点 in one between Latin letters or digits
+    ({点} 【点】), and " dot ", a spaced "." or a comma before a common top-level domain."""
     def bracketed(m: re.Match[str]) -> str:
-        return "." if m[1] in ("dot", "点", ".") else m.group()
+        if m[1] == "点":  # also a word: 进APP「点」在线客服, 重【点】公司年会 are no links
+            return "." if _between_alnum(text, m.start(), m.end()) else m.group()
+        return "." if m[1] in ("dot", ".") else m.group()
 
     def han_dot(m: re.Match[str]) -> str:
         return "." if _between_alnum(text, m.start(), m.end()) else m.group()

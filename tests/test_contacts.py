@@ -206,6 +206,10 @@ ORDINARY_MESSAGES = [
     "版本号 2.0.1.5", "营收 13,800,138,000 元", "look at this dot on the map", "我们 at 3 pm meet",
     "结果.com了吗", "你们公司.com了吧", "Jean·Paul 下周来", "ok,come on", "yes,me too",
     "【通知】明天开会", "「好的」", "《三体》第3部", "【重要】今晚8点开会", "会议〔2026〕12号",
+    # a bracketed 点 that is the word (tap, key point), not a dot between a name and a domain
+    "进APP「点」在线客服就能退款", "打开小程序「点」商城，再「点」我的订单", "下单后【点】在线支付",
+    "手机设置里【点】网络，再连WiFi", "本周工作重【点】公司年会筹备", "考试重「点」中国近代史",
+    "登录后「点」Online客服", "进小程序「点」Shop",
 ]
 
 
