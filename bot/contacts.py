@@ -215,10 +215,10 @@ _SPACED_TLDS = "com|net|org|cn|xyz|vip|cc|io|top|me"
 # and the CJK ones NFKC leaves as they are: abc(dot)com, abc【点】com, abc「.」com
 OPENING_BRACKETS = "([{<【「『〔《〈〖"
 CLOSING_BRACKETS = ")]}>】」』〕》〉〗"
-_BRACKETED = re.compile(rf"[{re.escape(OPENING_BRACKETS)}]\s*(dot|点|\.|at|@|艾特)\s*"
+_BRACKETED = re.compile(rf"[{re.escape(OPENING_BRACKETS)}]\s*(dot|点|點|\.|at|@|艾特)\s*"
                         rf"[{re.escape(CLOSING_BRACKETS)}]")
-# abc点com, abc。com, abc·com (middle dots and bullets)
-_WRITTEN_DOT = re.compile("[点。\u00b7\u30fb\u2022\u2027\u2219\u22c5]")
+# abc点com (also the traditional 點), abc。com, abc·com (middle dots and bullets)
+_WRITTEN_DOT = re.compile("[点點。\u00b7\u30fb\u2022\u2027\u2219\u22c5]")
 # abc,com: a comma (or 、) between a name and a common top-level domain
 _COMMA_DOT = re.compile(r"(?<=[a-z0-9])[,、](?=(?:com|net|org|cn|top|xyz|vip)(?![a-z0-9]))")
 _SPACED_DOT = re.compile(rf"\s+(?:dot\s+|\.\s*)(?=(?:{_SPACED_TLDS})(?![a-z0-9]))"
@@ -242,7 +242,7 @@ def _spell_dots(text: str) -> str:
     (dot) [.] 「.」 in any of the brackets, and 点 in one between Latin letters or digits
     ({点} 【点】), and " dot ", a spaced "." or a comma before a common top-level domain."""
     def bracketed(m: re.Match[str]) -> str:
-        if m[1] == "点":  # also a word: 进APP「点」在线客服, 重【点】公司年会 are no links
+        if m[1] in ("点", "點"):  # also a word: 进APP「点」在线客服, 重【点】公司年会 are no links
             return "." if _between_alnum(text, m.start(), m.end()) else m.group()
         return "." if m[1] in ("dot", ".") else m.group()
 

@@ -39,11 +39,11 @@ _DIGIT = f"[0-9{NUMERALS}]"
 _ELEVEN_DIGITS = re.compile(f"(?:{_DIGIT}[^0-9{NUMERALS}]*){{{_PHONE_DIGITS}}}")
 # digits (0-9, Chinese numerals) with only safe punctuation and spaces between them
 _DIGIT_RUN = re.compile(f"{_DIGIT}(?:[{re.escape(_PUNCTUATION)}]*{_DIGIT})*")
-# 点 or 。 between digits (spaces around it): a dot (bot/contacts.py: _WRITTEN_DOT)
-_DOT = re.compile("[0-9][ \n]*[点。][ \n]*[0-9]")
-# 点 before a closing bracket, as in any bracket that spells a dot (bot/contacts.py:
+# 点 (點) or 。 between digits (spaces around it): a dot (bot/contacts.py: _WRITTEN_DOT)
+_DOT = re.compile("[0-9][ \n]*[点點。][ \n]*[0-9]")
+# 点 (點) before a closing bracket, as in any bracket that spells a dot (bot/contacts.py:
 # _BRACKETED); found from the 点, which few texts have
-_BRACKETED_DOT = re.compile(f"点[ \n]*[{re.escape(CLOSING_BRACKETS)}]")
+_BRACKETED_DOT = re.compile(f"[点點][ \n]*[{re.escape(CLOSING_BRACKETS)}]")
 
 
 class Prefilter:

@@ -140,6 +140,8 @@ def test_an_email_address_however_written_is_caught(text: str) -> None:
         ("看这里 shop【点】com", "shop.com"),  # the CJK brackets NFKC leaves as they are
         ("shop「.」com", "shop.com"),
         ("shop『点』com", "shop.com"),
+        ("shop點com", "shop.com"),  # the traditional 點
+        ("shop【點】com", "shop.com"),
         ("shop〔dot〕com", "shop.com"),
         ("shop《 点 》com", "shop.com"),
         ("shop〈.〉com", "shop.com"),
@@ -187,7 +189,8 @@ def test_an_email_address_is_not_a_link() -> None:
 
 
 @pytest.mark.parametrize("text", ["103.45.67.89", "http://8.8.8.8/x", "1.2.3.4:8080",
-                                  "192【点】168【点】1【点】1", "103「.」45「.」67「.」89"])
+                                  "192【点】168【点】1【点】1", "103「.」45「.」67「.」89",
+                                  "192點168點1點1", "103【點】45【點】67【點】89"])
 def test_bare_ip_addresses_are_caught(text: str) -> None:
     assert [f.family for f in find_links(f"连 {text} 下载")] == ["ip"]
 
