@@ -194,9 +194,11 @@ class PgStore(Journaled):
                            server_settings={"application_name": "groupbot"})
         try:
             await _migrate(db, migrations)
+            # (from the catalog: information_schema.columns is a view that costs a few ms)
             identities = {row[0] for row in await db.fetch(
-                "SELECT table_name FROM information_schema.columns WHERE column_name = 'id'"
-                " AND is_identity = 'YES' AND table_schema = current_schema()")}
+                "SELECT c.relname FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid"
+                " WHERE a.attname = 'id' AND a.attidentity <> '' AND NOT a.attisdropped"
+                " AND c.relnamespace = current_schema()::regnamespace")}
         except _driver_errors() as exc:
             await db.close()
             raise PostgresError(f"{shown(url)}: {_said(exc)}") from exc
@@ -436,9 +438,9 @@ async def _migrate(db: asyncpg.Connection, migrations: Mapping[str, Sequence[str
         await db.execute(
             "CREATE TABLE IF NOT EXISTS schema_version (component TEXT PRIMARY KEY,"
             " version INTEGER NOT NULL)")
+        versions = dict(await db.fetch("SELECT component, version FROM schema_version"))
         for component, steps in migrations.items():
-            done = await db.fetchval(
-                "SELECT version FROM schema_version WHERE component = $1", component) or 0
+            done = versions.get(component, 0)
             for version, step in enumerate(steps[done:], start=done + 1):
                 async with db.transaction():
                     if sql := ddl(step).strip():
