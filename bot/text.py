@@ -196,6 +196,7 @@ class WordMatcher(Generic[T]):
             word = normalize(entry[0])
             if word:
                 by_word.setdefault(word, []).append(_Entry(entry[1], len(entry) == 3 and entry[2]))
+        self.words = frozenset(by_word)  # normalized, as the matcher looks for them
         self._automaton = ahocorasick.Automaton()
         for word, word_entries in by_word.items():
             self._automaton.add_word(word, (word, word_entries))

@@ -110,9 +110,8 @@ class Keywords(Handler[Config]):
         # needs); a message without any of it matches no rule. None: a regex needs nothing
         # that can be told, every message is matched.
         needs = [needed(str(pattern)) for pattern in regexes]
-        self._needs = None if None in needs else frozenset(
-            [normalize(word) for word, _, _ in literal]
-            + [text for texts in needs if texts is not None for text in texts])
+        self._needs = None if None in needs else self._literal.words | frozenset(
+            text for texts in needs if texts is not None for text in texts)
         self._first_look = None if self._needs is None else Literals(self._needs)
         self._last: tuple[str | None, Rule | None] = (None, None)  # (see _match)
 
