@@ -13,8 +13,8 @@ that becomes ASCII ?!,:;#~ or stays as it is) and
 - it has no Latin letter, so no e-mail address (a top-level domain is letters), no scheme,
   no pinyin, no marker in Latin letters and no "o l i" digits;
 - every link and IP address needs a dot, and without Latin letters a dot can only come
-  from 点 or 。 between digits ("1点2") or 点 in brackets ("【点】", "「点」"): not in a
-  clean text ("下午3点开会" and "【通知】" are);
+  from 点 (點) or 。 between digits ("1点2") or 点 (點) in brackets ("【点】", "「点」"): not
+  in a clean text ("下午3点开会" and "【通知】" are);
 - no contact marker can start in it (bot/contacts.py's MARKER_STARTS are not safe) and a
   phone number needs 11 digits (0-9 or Chinese numerals): a clean text has fewer;
 - its simplified form (as bot/banned.py reads it) holds none of the word lists' keys
