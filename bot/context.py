@@ -312,8 +312,7 @@ class Context:
 
     def scheduled(self, key: str) -> datetime | None:
         """When the Tick with this key is due here; None if none is armed."""
-        group = self.group  # (the scope, without a call: asked for most messages)
-        return self._core.timer_due((group.id if group else "", self.handler, key))
+        return self._core.timer_due((self.scope, self.handler, key))
 
     # ------------------------------------------------------------ actions
 

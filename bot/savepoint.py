@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
-from typing import Any, Protocol
+from typing import Any
 
 Deferred = tuple[str, Sequence[Any]]
 
@@ -53,20 +53,10 @@ class Journal:
         return runs
 
 
-class Backend(Protocol):
-    _lazy: str | None  # the savepoint to open before the next write, if any
-    _depth: int
-    _journal: Journal
-
-    def _release(self, name: str) -> None: ...
-
-    def _undo(self, name: str) -> None: ...
-
-
 class LazySavepoint:
     __slots__ = ("_mark", "_name", "_store")
 
-    def __init__(self, store: Backend) -> None:
+    def __init__(self, store: Journaled) -> None:
         self._store = store
         self._name = ""
         self._mark = 0
@@ -93,7 +83,7 @@ class Journaled(ABC):
     """What both store backends give handlers over their journal: the lazy savepoint, a
     write deferred to the commit, an undo of state kept in memory."""
 
-    _lazy: str | None
+    _lazy: str | None  # the savepoint to open before the next write, if any
     _depth: int
     _journal: Journal
 

@@ -40,12 +40,13 @@ BATCH = 200  # events at most in one commit
 CHECKPOINT_EVERY = 1.0  # seconds of wall time
 WAL_LIMIT = 64 * 2**20  # bytes
 BUSY_WAIT = 30.0  # seconds a process waits for another's lock on the file
-# what a failing statement (or a database that cannot be reached) raises, whichever backend
 class NewerDatabase(Exception):
     """The database was migrated by a newer groupbot than this one (docs/scale.md,
     "Upgrading")."""
 
 
+# what a failing statement (or a database that cannot be reached or used) raises, whichever
+# backend
 StoreError = (sqlite3.Error, postgres.PostgresError, NewerDatabase)
 Location = Path | str  # an SQLite file, or a postgresql:// URL
 

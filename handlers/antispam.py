@@ -21,7 +21,6 @@ any handler sees it again (bot/seen.py).
 from __future__ import annotations
 
 import hashlib
-import weakref
 from datetime import timedelta
 from enum import StrEnum
 from pathlib import PurePosixPath
@@ -49,7 +48,7 @@ from bot.moderation import (
 )
 from bot.prefilter import Prefilter
 from bot.sanitize import clean
-from bot.store import Store, sqlite_only
+from bot.store import sqlite_only
 from bot.text import normalize, strip_mentions, unmask
 from bot.times import from_epoch
 from handlers import recent
@@ -306,14 +305,6 @@ class Antispam(Handler[Config]):
         self._split_within = None if within is None else recent.span(within)
         self._windows = (recent.span(config.flood.within), recent.span(config.repeats.within),
                          recent.span(config.raid.within))
-        self._store: weakref.ref[Store] | None = None  # the store of the copy last used
-        self._recent = recent.Recent()
-
-    def _copy(self, store: Store) -> recent.Recent:
-        """The copy of antispam_recent of the store (handlers/recent.py)."""
-        if self._store is None or self._store() is not store:
-            self._store, self._recent = weakref.ref(store), recent.copy_of(store)
-        return self._recent
 
     async def handle(self, event: Message | MemberJoined, ctx: Context) -> Flow:
         if ctx.group is None:
@@ -328,7 +319,7 @@ class Antispam(Handler[Config]):
         digest = _digest(compact)
         store, group = ctx.store, ctx.scope
         at = recent.micros(ctx.now)
-        copy = self._copy(store)
+        copy = recent.copy_of(store)
         rows = copy.loaded(store, group, ctx.epoch, at) or await copy.load(store, group,
                                                                              ctx.epoch)
         copy.remember(store, group, rows, member, event.id, at, digest)

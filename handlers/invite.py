@@ -35,7 +35,7 @@ from bot.events import Kind, Message
 from bot.handler import CONTINUE, STOP, Flow, Handler, HandlerConfig
 from bot.invitations import How
 from bot.literals import Literals
-from bot.text import WordMatcher, normalize
+from bot.text import WordMatcher
 
 Reply = Annotated[TemplateText, placeholders("member", "group")]
 
@@ -67,7 +67,7 @@ class Invite(Handler[Config]):
     def prepare(self) -> None:
         config = self.config
         self._words = WordMatcher((word, word, True) for word in config.words)
-        self._exact = {normalize(word) for word in config.words}
+        self._exact = self._words.words
         self._first_look = Literals(self._exact)
         self._exactly = config.match is MatchKind.EXACT
 

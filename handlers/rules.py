@@ -12,7 +12,7 @@ from bot.context import Context
 from bot.events import Message
 from bot.handler import CONTINUE, STOP, Flow, Handler
 from bot.literals import Literals
-from bot.text import WordMatcher, normalize
+from bot.text import WordMatcher
 
 
 class Config(Media):
@@ -36,7 +36,7 @@ class Rules(Handler[Config]):
     def prepare(self) -> None:
         config = self.config
         self._triggers = WordMatcher((word, word, True) for word in config.triggers)
-        self._triggered_by = frozenset(normalize(word) for word in config.triggers)
+        self._triggered_by = self._triggers.words
         self._first_look = Literals(self._triggered_by)
 
     def triggers(self) -> frozenset[str]:
