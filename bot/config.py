@@ -566,6 +566,11 @@ class Deployment:
                 break
         return self.types[bindings[first].type] if first < len(bindings) else None
 
+    def type_by_id(self, group_id: str) -> GroupType | None:
+        """The type of the first binding by this group's id, if bot.yaml has one."""
+        first = self._first_by_id.get(group_id)
+        return None if first is None else self.types[self.settings.groups[first].type]
+
     @cached_property
     def _first_by_id(self) -> dict[str, int]:
         first: dict[str, int] = {}

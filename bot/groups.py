@@ -45,7 +45,7 @@ class GroupDirectory:
         """The type the group keeps by its id, if a name bound it before (a binding by id in
         bot.yaml wins over it)."""
         deployment = self._deployment()
-        by_config = _by_id(deployment, group_id)
+        by_config = deployment.type_by_id(group_id)
         if by_config is not None:
             return by_config
         name = self._kept.get(group_id)
@@ -71,7 +71,7 @@ class GroupDirectory:
             self._topics[group_id] = topic
             gtype = self._type_for(group_id, topic)
             if gtype is not None and self._kept.get(group_id) != gtype.name and \
-                    _by_id(self._deployment(), group_id) is None:
+                    self._deployment().type_by_id(group_id) is None:
                 self._kept[group_id] = gtype.name
                 await bindings.bind(store, group_id, gtype.name, topic, now)
             self._groups[group_id] = _group(group_id, topic, gtype) if gtype else None
@@ -93,13 +93,6 @@ class GroupDirectory:
 
     def _type_for(self, group_id: str, topic: str) -> GroupType | None:
         return self.kept(group_id) or self._deployment().type_for(group_id, topic)
-
-
-def _by_id(deployment: Deployment, group_id: str) -> GroupType | None:
-    for binding in deployment.settings.groups:
-        if binding.match.id == group_id:
-            return deployment.types[binding.type]
-    return None
 
 
 def _group(group_id: str, topic: str, gtype: GroupType) -> Group:
