@@ -11,6 +11,8 @@ import gc
 import math
 import re
 import string
+import sys
+import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -673,21 +675,36 @@ def load(root: Path, registry: Registry) -> Deployment:
 
 
 def load_in_background(root: Path, registry: Registry) -> Deployment:
-    """load() for a running bot's reload, in a worker thread. Python's cyclic garbage
-    collector, set off by the allocations of a large config, would hold the interpreter (and
-    so the event loop) for hundreds of milliseconds per full pass over the heap: it is paused
-    while the config loads, and what exists after is frozen (gc.freeze) as the long-lived
-    data it mostly is, so later passes do not walk it either."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        deployment = load(root, registry)
-        banned.warm()  # Chinese words the running config lacked: load their segmenter here
-        gc.freeze()
-        return deployment
-    finally:
-        if was_enabled:
-            gc.enable()
+    """load() for a running bot's reload, in a worker thread, one reload at a time.
+
+    Python's cyclic garbage collector, set off by the allocations of a large config, would
+    hold the interpreter (and so the event loop) for hundreds of milliseconds per full pass
+    over the heap: it is paused while the config loads, and what exists after is frozen
+    (gc.freeze) as the long-lived data it mostly is, so later passes do not walk it either.
+
+    The event loop's thread waits for the interpreter lock whenever it wakes up or comes
+    back from a database statement, and a thread that computes gives the lock up only every
+    switch interval (5 ms by default): a message handled meanwhile waited that long at each
+    statement (20-30 ms for one message with a large config). While the config loads the
+    interval is LOAD_SWITCH_INTERVAL; with nobody else waiting for the lock it costs nothing.
+    """
+    with _loading:
+        was_enabled, interval = gc.isenabled(), sys.getswitchinterval()
+        gc.disable()
+        sys.setswitchinterval(min(interval, LOAD_SWITCH_INTERVAL))
+        try:
+            deployment = load(root, registry)
+            banned.warm()  # Chinese words the running config lacked: load their segmenter here
+            gc.freeze()
+            return deployment
+        finally:
+            sys.setswitchinterval(interval)
+            if was_enabled:
+                gc.enable()
+
+
+LOAD_SWITCH_INTERVAL = 0.0005  # seconds
+_loading = threading.Lock()
 
 
 def _account_clashes(settings: Settings) -> Iterator[tuple[KeyPath, str]]:

@@ -340,7 +340,9 @@ def test_check_warns_about_replaced_lists_and_unused_or_empty_types(tmp_path: Pa
 async def test_events_are_handled_while_a_reload_loads(tmp_path: Path) -> None:
     """The reload reads a content file that is a named pipe, so it waits until the test
     writes to it: meanwhile a message is answered. Were the reload on the event loop, the
-    answer would come only after it (a watchdog writes the pipe after 10 s)."""
+    answer would come only after it (a watchdog writes the pipe after 10 s). While it loads,
+    the loading thread gives the interpreter lock back to the loop within 0.5 ms, not the
+    default 5 ms, and the default is back after."""
     import asyncio
     import os
     import threading
@@ -362,10 +364,13 @@ async def test_events_are_handled_while_a_reload_loads(tmp_path: Path) -> None:
         threading.Thread(target=release, daemon=True).start()
         reload = asyncio.create_task(h.bot.reload())
         await asyncio.sleep(0.05)  # the reload is under way, blocked on the pipe
+        interval = sys.getswitchinterval()
         await h.say("r1", "alice", "群规")
         assert not reload.done()  # answered while the reload still loads
+        assert interval == config.LOAD_SWITCH_INTERVAL < 0.005
         released.set()
         await reload
+        assert sys.getswitchinterval() == 0.005
         await h.say("r1", "bob", "群规")
         await h.advance("1m")
         assert h.texts("r1") == ["v1", "v2"]
