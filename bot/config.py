@@ -599,7 +599,7 @@ class TypeHeader(Model):
 class _Section:
     name: str
     data: dict[str, Any]
-    origin: dict[KeyPath, Where]  # key path inside the section -> where it was written
+    origin: _Merge | None  # where each key path inside the section was written, if anywhere
     header: Where
 
 
@@ -940,7 +940,7 @@ def _build_type(name: str, raw: Mapping[str, Located], broken: set[str], registr
 
 def _origin(section: _Section, path: KeyPath) -> Where:
     for end in range(len(path), -1, -1):
-        where = section.origin.get(path[:end])
+        where = section.origin.get(path[:end]) if section.origin is not None else None
         if where is not None:
             return where
     return section.header
@@ -987,26 +987,37 @@ def _resolve(name: str, raw: Mapping[str, Located], broken: set[str],
         if not isinstance(body, dict):
             raise InputError([located.problem((*at, handler),
                                               "a handler's settings must be a mapping")])
-        origin = {path[len(at) + 1:]: Where(located.file, line)
-                  for path, line in located.lines.items() if path[:len(at) + 1] == (*at, handler)}
         where = located.where((*at, handler))
-        base = existing or _Section(handler, {}, {}, where)
-        merge = _Merge(origin, base.origin, ("handlers", handler), warnings)
+        base = existing or _Section(handler, {}, None, where)
+        merge = _Merge(_Written(located, (*at, handler)), base.origin, ("handlers", handler),
+                       warnings)
         data = merge.merge(base.data, body, ())
-        kept = {path: w for path, w in base.origin.items() if not merge.replaced_below(path)}
-        ordered.append(_Section(handler, data, {**kept, **merge.moved(origin)}, where))
+        ordered.append(_Section(handler, data, merge, where))
     # the type's own list gives the order; inherited handlers it does not name follow
     return [*ordered, *inherited.values()], capacity
+
+
+@dataclass(frozen=True)
+class _Written:
+    """Where a handler's settings were written in a type's file, looked up in the file's
+    lines only when a message needs a place: key path inside the settings -> where."""
+
+    located: Located
+    at: KeyPath  # the settings' own key path in the file: ("handlers", i, name)
+
+    def get(self, path: KeyPath) -> Where | None:
+        line = self.located.lines.get((*self.at, *path))
+        return None if line is None else Where(self.located.file, line)
 
 
 @dataclass
 class _Merge:
     """A child's handler settings over the inherited ones: keys win, maps merge, lists are
     replaced (with a warning when that drops inherited entries) or, written `+key:`,
-    extended."""
+    extended. Then where each merged value was written (`get`)."""
 
-    origin: Mapping[KeyPath, Where]  # the child's settings: key path -> where
-    inherited: Mapping[KeyPath, Where]  # the same for the inherited settings
+    origin: _Written  # the child's settings
+    inherited: _Merge | None  # the inherited settings' merge, if any
     at: KeyPath  # the section's key path in the type, for messages
     warnings: list[Problem]
     extended: list[tuple[KeyPath, KeyPath, int]] = field(default_factory=list)
@@ -1038,7 +1049,7 @@ class _Merge:
             else:
                 inherited = merged.get(key)
                 if isinstance(value, list) and isinstance(inherited, list) and inherited:
-                    was = self.inherited.get(path)
+                    was = self.inherited.get(path) if self.inherited is not None else None
                     self.warnings.append(Problem(
                         self.where(path), (*self.at, *path),
                         f"replaces the inherited list of {len(inherited)}"
@@ -1055,16 +1066,22 @@ class _Merge:
     def error(self, path: KeyPath, message: str) -> InputError:
         return InputError([Problem(self.where(path), (*self.at, *path), message)])
 
-    def moved(self, origin: Mapping[KeyPath, Where]) -> dict[KeyPath, Where]:
-        """The child's origins under the merged key paths (`+rules`[0] -> `rules`[N])."""
-        result = {}
-        for path, where in origin.items():
-            for old, new, offset in self.extended:
-                if path[:len(old)] == old:
-                    rest = path[len(old):]
-                    if rest and isinstance(rest[0], int):
-                        rest = (rest[0] + offset, *rest[1:])
-                    path = (*new, *rest)
-                    break
-            result[path] = where
-        return result
+    def get(self, path: KeyPath) -> Where | None:
+        """Where the merged value at `path` was written: by the child (`rules`[N] as
+        `+rules`[N - the inherited entries]), else where it was inherited from, unless the
+        child replaced a value that held it."""
+        written: KeyPath | None = path
+        for old, new, offset in self.extended:
+            if path[:len(new)] == new:
+                rest = path[len(new):]
+                if not rest or not isinstance(rest[0], int):
+                    written = (*old, *rest)
+                elif rest[0] >= offset:
+                    written = (*old, rest[0] - offset, *rest[1:])
+                else:  # an inherited entry of the list
+                    written = None
+                break
+        found = self.origin.get(written) if written is not None else None
+        if found is None and self.inherited is not None and not self.replaced_below(path):
+            found = self.inherited.get(path)
+        return found

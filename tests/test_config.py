@@ -303,6 +303,27 @@ def test_an_error_in_an_extended_list_names_the_child_line(tmp_path: Path) -> No
         "types/recruitment.yaml:8: handlers.keywords.rules[1].cooldwn: unknown key"]
 
 
+def test_warnings_in_merged_lists_name_the_line_each_entry_came_from(tmp_path: Path) -> None:
+    """An inherited entry is named where the base wrote it, an added or replacing one where
+    the child did (`+rules`[0] is rules[1] of the merged list)."""
+    base = ("handlers:\n  - keywords:\n      rules:\n        - {id: a, match: regex, "
+            "patterns: ['a[\\W]'], reply: A}\n")
+    rule = "        - {{id: {0}, match: regex, patterns: ['{0}[\\W]'], reply: B}}\n"
+    bot_yaml = BOT_YAML + "".join(f"  - match: {{id: '{name}@chatroom'}}\n    type: {name}\n"
+                                  for name in ("base", "more", "other"))
+    root = write_config(tmp_path / "config", bot_yaml, {
+        "base": base,
+        "more": "extends: base\nhandlers:\n  - keywords:\n      +rules:\n" + rule.format("b"),
+        "other": "extends: base\nhandlers:\n  - keywords:\n      rules:\n" + rule.format("c"),
+        "recruitment": WELCOME})
+    warnings = [str(w).replace(str(root) + "/", "").split(": '")[0]
+                for w in config.load(root, REGISTRY).warnings]
+    assert [w for w in warnings if "patterns" in w] == [
+        "types/base.yaml:4: handlers.keywords.rules[0].patterns[0]",
+        "types/more.yaml:5: handlers.keywords.rules[1].patterns[0]",
+        "types/other.yaml:5: handlers.keywords.rules[0].patterns[0]"]
+
+
 @pytest.mark.parametrize("child, expected", [
     ("rules: []\n      +rules: []\n", "5: handlers.keywords.+rules: give `rules` or `+rules`"),
     ("+rules: {id: x}\n", "4: handlers.keywords.+rules: `+rules` adds a list to an inherited"),
