@@ -277,13 +277,16 @@ class Context:
     # ------------------------------------------------------------ per-handler state
 
     async def get(self, key: str, member: str = "", default: Any = None) -> Any:
-        return await state.get(self.store, (self.scope, member, self.handler, key), default)
+        return await state.get(self.store, (self.scope, member, self.handler, key), default,
+                               epoch=self.epoch)
 
     async def set(self, key: str, value: Any, member: str = "") -> None:
-        await state.put(self.store, (self.scope, member, self.handler, key), value)
+        await state.put(self.store, (self.scope, member, self.handler, key), value,
+                        epoch=self.epoch)
 
     async def forget(self, key: str, member: str = "") -> None:
-        await state.delete(self.store, (self.scope, member, self.handler, key))
+        await state.delete(self.store, (self.scope, member, self.handler, key),
+                           epoch=self.epoch)
 
     async def off_cooldown(self, key: str, cooldown: timedelta, member: str = "") -> bool:
         """True, and the time noted, unless `key` was last used within `cooldown`: the
@@ -296,7 +299,7 @@ class Context:
         except OverflowError:  # a cooldown longer than the calendar: once, ever
             since = ""
         return await state.note_unless_since(self.store, (self.scope, member, self.handler, key),
-                                             stamp(now), since)
+                                             stamp(now), since, epoch=self.epoch)
 
     # ------------------------------------------------------------ timers
 

@@ -1,0 +1,178 @@
+"""Handlers' state (bot/state.py): a group's values are read from a copy in memory and
+written at the commit; what a handler, an event or a commit undoes is undone in both, a
+restart reads the table, and a group another account served meanwhile is read again."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from harness import BOT_YAML, Harness, write_config
+from test_accounts import TAKEOVER, Accounts
+from test_accounts import write_config as accounts_config
+
+from bot import state
+from bot.adapters.base import GatewayError
+from bot.context import Context
+from bot.events import Message
+from bot.handler import CONTINUE, Flow, Handler, HandlerConfig
+from bot.store import StoreError, open_store
+
+pytestmark = pytest.mark.usefixtures("backend")  # on SQLite, then on PostgreSQL
+
+
+class Count(Handler[HandlerConfig]):
+    """Counts each member's messages and says the count; `boom` raises after counting (its
+    savepoint must take the count back), `forget` starts the member again, `hi` greets once an
+    hour (a cooldown), `boom hi` raises after noting the greeting."""
+
+    name = "count"
+    events = (Message,)
+    Config = HandlerConfig
+
+    async def handle(self, event: Message, ctx: Context) -> Flow:
+        member = event.sender.id
+        if event.text == "forget":
+            await ctx.forget("n", member=member)
+            return CONTINUE
+        if event.text.endswith("hi"):
+            if await ctx.off_cooldown("hi", timedelta(hours=1)):
+                ctx.say("hello")
+        else:
+            n = await ctx.get("n", member=member, default=0) + 1
+            await ctx.set("n", n, member=member)
+            ctx.say(f"{member} {n}")
+        if event.text.startswith("boom"):
+            raise RuntimeError("a bug, after the write")
+        return CONTINUE
+
+
+class Away(Handler[HandlerConfig]):
+    """After `count`: the platform is away for a message saying `away`, so the whole event
+    is undone (bot/pipeline.py), count's write with it."""
+
+    name = "away"
+    events = (Message,)
+    Config = HandlerConfig
+
+    async def handle(self, event: Message, ctx: Context) -> Flow:
+        if event.text == "away":
+            raise GatewayError("the platform is away")
+        return CONTINUE
+
+
+REGISTRY: dict[str, Any] = {h.name: h for h in (Count, Away)}
+
+
+def _harness(tmp_path: Path) -> Harness:
+    root = write_config(tmp_path / "config", BOT_YAML,
+                        {"recruitment": "handlers:\n  - count: {}\n  - away: {}\n"})
+    return Harness(root, tmp_path, registry=REGISTRY)
+
+
+async def _table(h: Harness) -> dict[tuple[str, str], str]:
+    await h.bot.store.flush()
+    return {(member, key): value for member, key, value in await h.bot.store.all(
+        "SELECT member, key, value FROM state WHERE grp='r1' AND handler='count'")}
+
+
+async def test_values_are_kept_across_events_and_a_restart(tmp_path: Path) -> None:
+    async with _harness(tmp_path) as h:
+        for member in ("alice", "alice", "bob", "alice"):
+            await h.say("r1", member, "x")
+        assert await _table(h) == {("alice", "n"): "3", ("bob", "n"): "1"}
+        await h.restart()
+        await h.say("r1", "alice", "x")
+        await h.say("r1", "bob", "forget")
+        await h.say("r1", "bob", "x")
+        await h.drain()
+        assert h.texts("r1") == ["alice 1", "alice 2", "bob 1", "alice 3", "alice 4", "bob 1"]
+        assert await _table(h) == {("alice", "n"): "4", ("bob", "n"): "1"}
+
+
+async def test_a_handler_that_raised_leaves_its_writes_nowhere(tmp_path: Path) -> None:
+    async with _harness(tmp_path) as h:
+        await h.say("r1", "alice", "x")
+        await h.say("r1", "alice", "boom")  # counted, then undone by its savepoint
+        await h.say("r1", "alice", "boom hi")  # greeted, then undone
+        assert await _table(h) == {("alice", "n"): "1"}
+        await h.say("r1", "alice", "x")
+        await h.say("r1", "alice", "hi")
+        await h.say("r1", "alice", "hi")  # within the hour
+        await h.drain()
+        assert h.texts("r1") == ["alice 1", "alice 2", "hello"]
+
+
+@pytest.mark.parametrize("alone", [False, True], ids=["in-a-batch", "first-of-its-batch"])
+async def test_an_event_undone_leaves_its_writes_nowhere(tmp_path: Path, alone: bool) -> None:
+    async with _harness(tmp_path) as h:
+        await h.say("r1", "alice", "x")
+        if alone:
+            await h.bot.store.flush()
+        with pytest.raises(GatewayError):
+            await h.say("r1", "alice", "away")  # counted, then the event undone
+        await h.say("r1", "alice", "x")
+        await h.drain()
+        assert h.texts("r1") == ["alice 1", "alice 2"]
+        assert await _table(h) == {("alice", "n"): "2"}
+
+
+async def test_a_group_served_by_another_account_meanwhile_is_read_again(
+        tmp_path: Path, storage: Path | str) -> None:
+    # the keywords' cooldowns: b answers bob while a stalls; back with a, bob's cooldown
+    # (which a's copy never held) keeps a silent
+    root = accounts_config(tmp_path / "config", storage)
+    (root / "types" / "recruitment.yaml").write_text(
+        "handlers:\n  - keywords:\n      cooldown: 1h\n"
+        "      rules: [{patterns: [怎么报名], reply: 发送报名即可}]\n")
+    accounts = Accounts(root)
+    try:
+        await accounts.start("a")
+        await accounts.start("b")
+        await accounts.advance(timedelta(seconds=1))
+        await accounts.say("r1", "怎么报名")  # a serves r1 and answers alice
+        await accounts.advance(TAKEOVER * 2, only=("b",))  # a stalls: b takes r1 over
+        await accounts.say("r1", "怎么报名", to=("b",), sender="bob")  # b answers bob
+        await accounts.advance(TAKEOVER * 2, only=("a",))  # b stalls: a takes it back
+        await accounts.say("r1", "怎么报名", to=("a",), sender="bob")  # bob's cooldown holds
+        await accounts.advance(timedelta(seconds=5))
+        assert accounts.texts("r1") == ["发送报名即可", "发送报名即可"]
+    finally:
+        await accounts.stop()
+
+
+async def test_writes_wait_for_the_commit_and_go_with_what_is_rolled_back(
+        storage: Path | str) -> None:
+    store = await open_store(storage, {})
+    key, at = ("r1", "alice", "count", "n"), ("r1", "alice", "count", "at")
+    try:
+        async with store.transaction():
+            await state.put(store, key, {"n": 1}, epoch=0)
+            assert await store.all("SELECT value FROM state") == []  # at the commit
+            with pytest.raises(RuntimeError):
+                async with store.savepoint():
+                    await state.delete(store, key, epoch=0)
+                    raise RuntimeError("a handler failed")
+            assert await state.get(store, key, epoch=0) == {"n": 1}
+        await store.flush()
+        assert await store.all("SELECT value FROM state") == [('{"n": 1}',)]
+
+        async with store.transaction():  # a commit that fails undoes what the batch did
+            assert await state.note_unless_since(store, at, "2", "1", epoch=0)
+            await state.delete(store, key, epoch=0)
+            store.defer("INSERT INTO no_such_table VALUES (?)", (1,))
+        with pytest.raises(StoreError):
+            await store.flush()
+        assert await state.get(store, key, epoch=0) == {"n": 1}
+        assert await state.get(store, at, epoch=0) is None
+        async with store.transaction():  # a noted time is kept unless a later one is there
+            assert await state.note_unless_since(store, at, "3", "1", epoch=0)
+            assert not await state.note_unless_since(store, at, "4", "2", epoch=0)
+            assert await state.note_unless_since(store, at, "5", "3", epoch=0)
+            await state.delete(store, key, epoch=0)
+        await store.flush()
+        assert await store.all("SELECT key, value FROM state") == [("at", '"5"')]
+    finally:
+        await store.close()
