@@ -2,7 +2,8 @@
 
 A day runs from `day_starts` to `day_starts` on the bot's clock (midnight by default). A
 streak counts consecutive days with a check-in, across month and year ends; a whole day
-without one starts it again at 1. A second check-in on one day earns nothing and is told so.
+without one starts it again at 1. A second check-in on one day earns nothing and is told so
+(once per `already_cooldown` for each member; 我的数据 likewise once per `my_data.cooldown`).
 Members can ask for the leaderboard (this week, this month, all time) and for their own
 figures. Points belong to the group, or to all groups of the type (`scope: type`).
 """
@@ -105,6 +106,7 @@ class Leaderboard(HandlerConfig):
 
 class MyData(HandlerConfig):
     triggers: list[str] = ["我的数据", "my data"]
+    cooldown: Duration = timedelta(minutes=10)  # per member: one answer, then silence
     template: MyDataText = Template(
         "📊 {member} 的数据\n发言 {messages} 条 · 签到 {checkins} 天 · 连续签到 {streak} 天\n"
         "积分 {total} 分 · 警告 {warnings} 次")
@@ -127,6 +129,7 @@ class Config(HandlerConfig):
     already: CheckinText = Template(
         "{member} 今天已经签过到啦～ 连续签到 {streak} 天，今日已得 {points} 分，"
         "累计 {total} 分，今天第 {rank} 个签到。")
+    already_cooldown: Duration = timedelta(minutes=10)  # per member: one `already`, then silence
     leaderboard: Leaderboard = Leaderboard()
     my_data: MyData = MyData()
 
@@ -226,6 +229,9 @@ class Checkin(Handler[Config]):
             " AND day=?", (scope, member, today.isoformat())) or (0, 0, 0, "")
         if not added and event.id and message == event.id:
             return  # the same message delivered again: it was answered the first time
+        if not added and not await ctx.off_cooldown("already", self.config.already_cooldown,
+                                                    member=member):
+            return  # told already a moment ago: repeating it only spends the send budget
         [rank] = await ctx.store.one(
             "SELECT COUNT(*) FROM checkins WHERE scope=? AND day=? AND rowid<=?",
             (scope, today.isoformat(), rowid)) or (1,)
@@ -267,6 +273,8 @@ class Checkin(Handler[Config]):
 
     async def _my_data(self, event: Message, ctx: Context, scope: str) -> None:
         member = event.sender.id
+        if not await ctx.off_cooldown("my_data", self.config.my_data.cooldown, member=member):
+            return
         spoke = await roster.entry(ctx.store, ctx.scope, member)
         days, total = await ctx.store.one(
             "SELECT COUNT(*), COALESCE(SUM(points), 0) FROM checkins WHERE scope=? AND member=?",

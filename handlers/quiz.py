@@ -172,6 +172,7 @@ class Config(HandlerConfig):
     time_limit: Duration = timedelta(minutes=3)
     pass_mark: int = Field(80, ge=1, le=100)
     cooldown: Duration = timedelta(days=1)
+    refusal_cooldown: Duration = timedelta(minutes=10)  # per member: one "not now", then silence
     max_attempts: int = Field(3, ge=1)
     promote_to: str = "official"
     candidates_in: str | None = None
@@ -227,13 +228,13 @@ class QuizHandler(Handler[Config]):
 
     async def _begin(self, member: Member, ctx: Context) -> None:
         refusal = await self._refusal(member.id, ctx)
-        if refusal is not None:
-            self._tell(ctx, member.id, refusal)
-            return
-        announce_in = ctx.scope or await self._candidate_group(member.id, ctx)
+        announce_in = None if refusal is not None else (
+            ctx.scope or await self._candidate_group(member.id, ctx))
         if announce_in is None:
-            self._tell(ctx, member.id, self.config.texts.not_candidate.render({}))
-            return
+            if await ctx.off_cooldown("refused", self.config.refusal_cooldown, member=member.id):
+                self._tell(ctx, member.id,
+                           refusal or self.config.texts.not_candidate.render({}))
+            return  # told a moment ago: repeating it only spends the send budget
         attempt = await ctx.store.execute(
             f"INSERT INTO {TABLE} (quiz, member, grp, started_at) VALUES (?, ?, ?, ?)",
             (self.config.file.path, member.id, announce_in, stamp(ctx.now)))

@@ -252,6 +252,39 @@ async def test_my_data_shows_messages_check_ins_streak_points_and_warnings(
                                  "积分 20 分 · 警告 0 次")
 
 
+async def test_a_member_repeating_a_check_in_or_my_data_is_answered_once_per_cooldown(
+        tmp_path: Path) -> None:
+    """Every 11 s for an hour would be 330 replies of the account's send budget (which the
+    welcomes and pushes of every group share): within the cooldown the member gets nothing."""
+    async with _harness(tmp_path) as h:
+        await h.say("i1", "alice", "签到")
+        for _ in range(20):
+            await h.advance("11s")
+            await h.say("i1", "alice", "签到")
+            await h.advance("11s")
+            await h.say("i1", "alice", "我的数据")
+        await h.say("i1", "bob", "我的数据")               # another member: their own cooldown
+        await h.advance("10m")
+        await h.say("i1", "alice", "签到")
+        await h.say("i1", "alice", "我的数据")
+        await h.advance("1m")
+        texts = h.texts()
+        assert sum("今天已经签过到" in t for t in texts) == 2
+        assert [t.split(" ")[1] for t in texts if t.startswith("📊")] == ["alice", "bob", "alice"]
+
+
+async def test_the_cooldowns_can_be_set(tmp_path: Path) -> None:
+    root = _custom(tmp_path, "      already: 'again'\n      already_cooldown: 0s\n"
+                             "      my_data: {template: 'data', cooldown: 1h}\n")
+    async with Harness(root, tmp_path) as h:
+        for _ in range(3):
+            await h.say("r1", "alice", "签到")
+            await h.say("r1", "alice", "我的数据")
+            await h.advance("1m")
+        await h.advance("10s")
+        assert h.texts()[1:] == ["data", "again", "again"]
+
+
 async def test_my_data_and_warns_count_the_same_warnings(tmp_path: Path) -> None:
     """Only warnings within the type's warn_window (30 days) count, revoked ones never."""
     async with _harness(tmp_path) as h:
