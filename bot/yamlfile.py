@@ -110,7 +110,7 @@ def load(file: Path, max_bytes: int = MAX_BYTES) -> Located:
     try:
         loader = Loader(text)
         node = loader.get_single_node()
-        builder = _Builder(loader, file)
+        builder = _Builder(loader, file, anchors="&" in text)
         data = builder.build(node, (), 0, 1) if node is not None else None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -132,11 +132,15 @@ def load(file: Path, max_bytes: int = MAX_BYTES) -> Located:
 
 class _Builder:
     """Turns composed nodes into plain data, noting the line of every key path, within the
-    depth and alias limits. Merge keys (`<<`) are resolved here, under the same budget."""
+    depth and alias limits. Merge keys (`<<`) are resolved here, under the same budget.
 
-    def __init__(self, loader: yaml.SafeLoader, file: Path) -> None:
+    In a file without anchors (no `&`) nothing can repeat: a text inside a mapping or a list
+    is then taken where it is found, without a call of build() for it."""
+
+    def __init__(self, loader: yaml.SafeLoader, file: Path, anchors: bool) -> None:
         self.loader = loader
         self.file = file
+        self.anchors = anchors
         self.lines: dict[KeyPath, int] = {}
         self.seen: set[int] = set()
         self.repeated = 0
@@ -163,9 +167,16 @@ class _Builder:
             if node.tag == _STR:
                 return node.value
             return self.loader.construct_object(node)
+        texts = not self.anchors and depth < MAX_DEPTH  # may its texts be taken as they are?
         if isinstance(node, yaml.SequenceNode):
-            return [self.build(item, (*path, i), depth + 1, written)
-                    for i, item in enumerate(node.value)]
+            items = []
+            for i, item in enumerate(node.value):
+                if texts and item.tag == _STR and isinstance(item, yaml.ScalarNode):
+                    self.lines[(*path, i)] = item.start_mark.line + 1
+                    items.append(item.value)
+                else:
+                    items.append(self.build(item, (*path, i), depth + 1, written))
+            return items
         if not isinstance(node, yaml.MappingNode):  # pragma: no cover - the composer's 3 kinds
             raise self.fail(node, path, "unexpected YAML node")
         result: dict[Any, Any] = {}
@@ -188,8 +199,11 @@ class _Builder:
                 raise self.fail(key_node, (*path, key), "duplicate key")
             merged.discard(key)
             line = key_node.start_mark.line + 1
-            result[key] = self.build(value_node, (*path, key), depth + 1,
-                                     written if repeat else line)
+            if texts and value_node.tag == _STR and isinstance(value_node, yaml.ScalarNode):
+                result[key] = value_node.value
+            else:
+                result[key] = self.build(value_node, (*path, key), depth + 1,
+                                         written if repeat else line)
             self.lines[(*path, key)] = line
         return result
 

@@ -162,6 +162,8 @@ def test_an_alias_bomb_is_refused_without_growing(tmp_path: Path, text: str,
 @pytest.mark.parametrize("text, expected", [
     ("x: " + "[" * 5000 + "]" * 5000 + "\n", "types/recruitment.yaml:1: YAML syntax"),
     ("x: " + "[" * 60 + "]" * 60 + "\n", "types/recruitment.yaml:1: x[0][0]"),
+    ("x: " + "[" * 50 + "text" + "]" * 50 + "\n",
+     "types/recruitment.yaml:1: x" + "[0]" * 50 + ": nested deeper than 50 levels"),
     ("".join("  " * i + "a:\n" for i in range(60)) + "  " * 60 + "b: 1\n",
      "types/recruitment.yaml:52: a.a.a"),
 ])
@@ -220,6 +222,22 @@ def test_the_fast_loader_gives_the_same_data_and_lines_as_the_python_one(
     for f, located in zip(files, fast, strict=True):
         slow = yamlfile.load(f)
         assert (located.data, dict(located.lines)) == (slow.data, dict(slow.lines)), f
+
+
+def test_data_and_lines_are_the_same_with_anchors_in_the_file(tmp_path: Path) -> None:
+    """A file without anchors takes its texts as they are found (nothing can repeat): the
+    same data and lines as when an `&` makes every value go through the alias count."""
+    from bot import yamlfile
+    for source in [SHIPPED / "bot.yaml", *sorted((SHIPPED / "types").glob("*.yaml"))]:
+        text = source.read_text(encoding="utf-8")
+        plain, anchored = tmp_path / "plain.yaml", tmp_path / "anchored.yaml"
+        plain.write_text(text, encoding="utf-8")
+        anchored.write_text(text + "x-anchor: &unused 1\n", encoding="utf-8")
+        with_anchor = yamlfile.load(anchored)
+        lines = {path: line for path, line in with_anchor.lines.items() if path != ("x-anchor",)}
+        del with_anchor.data["x-anchor"]
+        assert (yamlfile.load(plain).data, yamlfile.load(plain).lines) == (
+            with_anchor.data, lines), source
 
 
 def test_merge_keys_are_resolved_and_explicit_keys_win(tmp_path: Path) -> None:
