@@ -888,11 +888,20 @@ def value_warnings(value: Any, path: KeyPath = ()) -> Iterator[tuple[KeyPath, st
         for warning in value.warnings:
             yield path, warning
     elif isinstance(value, BaseModel):
-        for key in type(value).model_fields:
-            yield from value_warnings(getattr(value, key), (*path, key))
+        yield from _inner_warnings(((key, getattr(value, key)) for key in type(value).model_fields),
+                                   path)
     elif isinstance(value, (list, tuple)):
-        for i, item in enumerate(value):
-            yield from value_warnings(item, (*path, i))
+        yield from _inner_warnings(enumerate(value), path)
+
+
+def _inner_warnings(items: Iterator[tuple[str | int, Any]],
+                    path: KeyPath) -> Iterator[tuple[KeyPath, str]]:
+    for key, item in items:
+        if type(item) not in _PLAIN:  # a plain text, number or nothing holds no warning
+            yield from value_warnings(item, (*path, key))
+
+
+_PLAIN = frozenset({str, int, float, bool, type(None)})  # exactly these: Pattern is a str
 
 
 def invalid_at(path: KeyPath, message: str) -> ValidationError:
