@@ -31,7 +31,7 @@ class Literals:
     Aho-Corasick automaton."""
 
     def __init__(self, strings: Iterable[str]) -> None:
-        words = sorted(set(strings) - {""}, key=lambda word: (-len(word), word))
+        words = set(strings) - {""}
         self._search: Callable[[str], object] | None = None
         if len(words) > FEW:
             automaton = ahocorasick.Automaton()
@@ -39,8 +39,9 @@ class Literals:
                 automaton.add_word(word, word)
             automaton.make_automaton()
             self._search = lambda text: next(automaton.iter(text), None)
-        elif words:
-            self._search = re.compile("|".join(map(re.escape, words))).search
+        elif words:  # sorted: the same alternation whatever the order of the set
+            ordered = sorted(words, key=lambda word: (-len(word), word))
+            self._search = re.compile("|".join(map(re.escape, ordered))).search
 
     def any_in(self, text: str) -> bool:
         return self._search is not None and self._search(text) is not None
