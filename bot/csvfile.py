@@ -6,15 +6,22 @@ web console's downloads).
   run as a formula. Numbers stay numbers.
 - Every cell is quoted, and quotes inside a cell are doubled.
 - UTF-8 with a byte-order mark, so Excel shows Chinese instead of mojibake.
+- A file is written whole or not at all: into a temporary file next to it, renamed into
+  place at the end; an SQLite database (the bot's own, or any other) is never overwritten.
 """
 
 from __future__ import annotations
 
 import csv
+import errno
 import io
+import os
+import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TextIO
+
+from bot.config import SQLITE_HEADER
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 ENCODING = "utf-8-sig"  # UTF-8 with a byte-order mark
@@ -44,9 +51,35 @@ def write(file: TextIO, header: Row, rows: Iterable[Row]) -> int:
 
 
 def write_file(path: Path, header: Row, rows: Iterable[Row]) -> int:
-    """Write a CSV file (UTF-8 with BOM); return the number of rows."""
-    with path.open("w", newline="", encoding=ENCODING) as file:
-        return write(file, header, rows)
+    """Write a CSV file (UTF-8 with BOM) whole, through a temporary file in its directory
+    renamed into place; return the number of rows. OSError naming `path` when it is a
+    directory or in none; ValueError when it is an SQLite database (left as it is)."""
+    for wrong, errno_ in ((path.is_dir(), errno.EISDIR), (not path.parent.is_dir(), errno.ENOENT)):
+        if wrong:
+            raise OSError(errno_, os.strerror(errno_), str(path))
+    if is_sqlite(path):
+        raise ValueError(f"{path} is an SQLite database: an export never overwrites one "
+                         "(give another file name)")
+    fd, part = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    try:
+        with open(fd, "w", newline="", encoding=ENCODING) as file:
+            count = write(file, header, rows)
+        os.replace(part, path)
+    except BaseException:
+        Path(part).unlink(missing_ok=True)
+        raise
+    return count
+
+
+def is_sqlite(path: Path) -> bool:
+    """Whether the file at `path` is an SQLite database (by its first bytes)."""
+    if not path.is_file():  # not there, or no file to read (a FIFO would block)
+        return False
+    try:
+        with path.open("rb") as file:
+            return file.read(len(SQLITE_HEADER)) == SQLITE_HEADER
+    except OSError:  # not readable: not known to be one
+        return False
 
 
 def to_bytes(header: Row, rows: Iterable[Row]) -> bytes:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import datetime, timedelta, tzinfo
@@ -257,6 +258,20 @@ def _minutes(seconds: float) -> str:
     return f"{seconds / 60:.0f} min" if seconds >= 60 else f"{seconds:.0f} s"
 
 
+def overwrites(out: Path, db: Path) -> bool:
+    """Whether a file written at `out` would replace the SQLite database `db` or one of its
+    side files (-wal, -shm, -journal), through a symbolic or hard link too."""
+    target = out.resolve()
+    for path in (db, *(db.with_name(db.name + side) for side in SQLITE_SIDES)):
+        if target == path.resolve() or (target.exists() and path.exists()
+                                         and os.path.samefile(target, path)):
+            return True
+    return False
+
+
+SQLITE_SIDES = ("-wal", "-shm", "-journal")
+
+
 async def listed_groups(store: Reader, deployment: Deployment,
                         only: str | None = None) -> list[GroupFacts]:
     """Every bound group from its first event on: as the lifecycle handler last read it from
@@ -281,6 +296,10 @@ async def listed_groups(store: Reader, deployment: Deployment,
 
 
 async def _export(args: argparse.Namespace, deployment: Deployment, store: Reader) -> str:
+    db = args.db or deployment.storage_path
+    if isinstance(db, Path) and overwrites(args.out, db):
+        raise ValueError(f"--out {args.out} is the database {db} or one of its files: an "
+                         "export never overwrites it (give another file name)")
     count = await export(store, args.what, args.out, deployment.settings.timezone,
                          stages_of(deployment.types.values()), args.group, required=True)
     return f"wrote {count} {args.what} row(s) to {args.out}"

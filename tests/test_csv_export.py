@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -55,3 +56,44 @@ def test_numbers_stay_numbers_and_every_cell_is_quoted() -> None:
     data = csvfile.to_bytes(("name", "points", "note"), [("-bob", -5, None), ('a "b"', 1.5, 0)])
     assert data.decode("utf-8-sig").splitlines() == [
         '"name","points","note"', '"\'-bob","-5",""', '"a ""b""","1.5","0"']
+
+
+def test_export_never_overwrites_the_database_nor_any_sqlite_file(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    root = write_config(tmp_path / "config", BOT_YAML, {"recruitment": "handlers: []\n"})
+    db = Path(asyncio.run(_members_joined(root, tmp_path, tmp_path / "bot.db")))
+    other = tmp_path / "other.db"
+    other.write_bytes(db.read_bytes())
+    link = tmp_path / "link.csv"
+    link.symlink_to(db)
+    before = db.read_bytes()
+    for out in (db, tmp_path / "." / "bot.db", db.with_name("bot.db-wal"),
+                db.with_name("bot.db-journal"), link, other):
+        code = main(["export", "--what", "members", "--out", str(out), "--config", str(root),
+                     "--db", str(db)])
+        err = capsys.readouterr().err
+        assert code == 2, out
+        assert "never overwrites" in err and str(out) in err
+    assert db.read_bytes() == before and other.read_bytes() == before
+    assert not db.with_name("bot.db-journal").exists()
+    # the same export to a CSV file works, and again over that file
+    for _ in range(2):
+        assert main(["export", "--what", "members", "--out", str(tmp_path / "m.csv"),
+                     "--config", str(root), "--db", str(db)]) == 0
+    assert (tmp_path / "m.csv").read_text(encoding="utf-8-sig").startswith('"group"')
+
+
+def test_a_failed_export_leaves_the_old_file_and_no_part_of_the_new(tmp_path: Path) -> None:
+    out = tmp_path / "members.csv"
+    out.write_text("the last export\n")
+
+    def rows() -> Iterator[tuple[object, ...]]:
+        yield ("bob", 1)
+        raise OSError(28, "No space left on device")
+
+    with pytest.raises(OSError):
+        csvfile.write_file(out, ("name", "n"), rows())
+    assert out.read_text() == "the last export\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["members.csv"]
+    assert csvfile.write_file(out, ("name", "n"), [("bob", 1)]) == 1
+    assert out.read_text(encoding="utf-8-sig").splitlines() == ['"name","n"', '"bob","1"']
