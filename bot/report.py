@@ -300,6 +300,8 @@ async def _export(args: argparse.Namespace, deployment: Deployment, store: Reade
     if isinstance(db, Path) and overwrites(args.out, db):
         raise ValueError(f"--out {args.out} is the database {db} or one of its files: an "
                          "export never overwrites it (give another file name)")
+    if args.group and not await listed_groups(store, deployment, args.group):
+        raise LookupError(f"no group {args.group!r} in the database")
     count = await export(store, args.what, args.out, deployment.settings.timezone,
                          stages_of(deployment.types.values()), args.group, required=True)
     return f"wrote {count} {args.what} row(s) to {args.out}"

@@ -148,12 +148,19 @@ def test_export_writes_the_funnel_with_quiz_results(tmp_path: Path) -> None:
     (("report", "--since", "yesterday"), "--since 'yesterday': give a duration"),
     (("report", "--since", "2026-11-25", "--until", "2026-11-24"), "is not before"),
     (("report", "--group", "nope"), "no group 'nope' in the database"),
+    (("export", "--what", "members", "--out", "never.csv", "--group", "zz"),
+     "no group 'zz' in the database"),
+    (("export", "--what", "warnings", "--out", "never.csv", "--group", "zz"),
+     "no group 'zz' in the database"),
 ])
 def test_bad_arguments_exit_2_with_a_reason(played: str, args: tuple[str, ...],
-                                            message: str) -> None:
+                                            message: str, tmp_path: Path) -> None:
+    out = tmp_path / "never.csv"
+    args = tuple(str(out) if arg == "never.csv" else arg for arg in args)
     result = _cli(*args, "--config", str(SHIPPED), "--db", played)
     assert result.returncode == 2
     assert message in result.stderr
+    assert "holds no" not in result.stderr and not out.exists()
 
 
 def test_a_missing_database_exits_2(tmp_path: Path) -> None:

@@ -346,8 +346,14 @@ async def export_csv(request: web.Request) -> web.StreamResponse:
     what = request.match_info["what"]
     if what not in views.EXPORTS:
         raise web.HTTPNotFound(text=f"没有这种导出：{what}")
+    for name in request.query:
+        if name != "group":
+            raise BadParameter(name, "no such parameter: an export takes only `group`")
     group = text_param(request, "group")
-    body = await views.export(request.app[CONSOLE], what, group)
+    console = request.app[CONSOLE]
+    if group is not None and group not in {g[0] for g in await views.bound(console)}:
+        raise BadParameter("group", f"no group {group!r} in the database")
+    body = await views.export(console, what, group)
     return web.Response(body=body, headers={
         "Content-Type": "text/csv; charset=utf-8",
         "Content-Disposition": f'attachment; filename="{what}.csv"'})

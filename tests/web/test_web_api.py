@@ -207,6 +207,19 @@ async def test_csv_downloads_need_the_operator_and_name_the_kind(site: Site) -> 
     assert (await site.client.get("/export/secrets.csv", headers=BEARER)).status == 404
 
 
+async def test_a_csv_download_names_a_bad_parameter(site: Site) -> None:
+    """An unknown group, or a parameter the export does not take, is a 400 naming it (not a
+    file with a header and no rows, nor every group's rows)."""
+    for query, parameter, problem in (
+            ("group=zz", "group", "no group 'zz' in the database"),
+            ("grp=r1", "grp", "an export takes only `group`")):
+        response = await site.client.get(f"/export/members.csv?{query}", headers=BEARER)
+        assert response.status == 400
+        page = await response.text()
+        assert f"参数 {parameter}" in page and problem.replace("'", "&#39;") in page
+    assert (await site.client.get("/export/members.csv?group=r1", headers=BEARER)).status == 200
+
+
 @pytest.fixture
 async def read_only(site: Site, tmp_path: Path) -> AsyncIterator[TestClient]:
     """`groupbot web`: the console over the same database, without the bot."""
