@@ -1,9 +1,13 @@
 """CSV that a spreadsheet opens safely: the one writer for exports (`groupbot export`, the
 web console's downloads).
 
-- A cell that starts with `=`, `+`, `-`, `@`, a tab or a carriage return gets a leading `'`
-  (OWASP's CSV-injection rule), so a member named `=HYPERLINK(...)` is shown as text, never
-  run as a formula. Numbers stay numbers.
+- Text is one line with nothing invisible in it, as bot/sanitize.py makes member text for
+  messages: a line break (also CR, U+2028/U+2029) becomes a space, control and format
+  characters (bidi overrides like U+202E, zero-width spaces) are dropped; the zero-width
+  joiner, which holds emoji together, and tabs stay. Nothing is cut short.
+- A cell that starts with `=`, `+`, `-` or `@` (after any spaces), or with a tab, gets a
+  leading `'` (OWASP's CSV-injection rule), so a member named `=HYPERLINK(...)` (or
+  "\u200b=1+2", "\n=1+2") is shown as text, never run as a formula. Numbers stay numbers.
 - Every cell is quoted, and quotes inside a cell are doubled.
 - UTF-8 with a byte-order mark, so Excel shows Chinese instead of mojibake.
 - A file is written whole or not at all: into a temporary file next to it, renamed into
@@ -17,13 +21,14 @@ import errno
 import io
 import os
 import tempfile
+import unicodedata
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TextIO
 
 from bot.config import SQLITE_HEADER
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_START = ("=", "+", "-", "@")
 ENCODING = "utf-8-sig"  # UTF-8 with a byte-order mark
 
 Row = Sequence[object]
@@ -36,7 +41,23 @@ def cell(value: object) -> object:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return value
     text = str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
+    if not text.isprintable():  # a line break, a control, a format or a non-ASCII space
+        text = "".join(_shown(char) for char in text)
+    return "'" + text if text[:1] == "\t" or text.lstrip().startswith(FORMULA_START) else text
+
+
+_LINE_BREAKS = frozenset("\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029")  # str.splitlines' breaks
+_INVISIBLE = frozenset(("Cc", "Cf", "Cs"))  # control, format (bidi, zero-width), surrogates
+_KEPT = frozenset("\t\u200d")  # a tab; the zero-width joiner of emoji sequences (👨‍👩‍👧)
+
+
+def _shown(char: str) -> str:
+    """One character of a text cell as the cell shows it."""
+    if char in _LINE_BREAKS:
+        return " "
+    if char in _KEPT or unicodedata.category(char) not in _INVISIBLE:
+        return char
+    return ""
 
 
 def write(file: TextIO, header: Row, rows: Iterable[Row]) -> int:

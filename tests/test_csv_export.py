@@ -48,8 +48,27 @@ def test_export_defuses_formula_names_and_writes_a_bom(
     with out.open(encoding="utf-8-sig", newline="") as file:
         rows = {row["member"]: row for row in csv.DictReader(file)}
     assert {m: rows[m]["name"] for m in HOSTILE} == {
-        m: ("'" + name if m != "m7" else name) for m, name in HOSTILE.items()}
+        m: ("'" + name if m != "m7" else name) for m, name in HOSTILE.items()} | {
+        "m6": "' =1+1"}  # the carriage return is a space
     assert rows["m1"]["messages"] == "1"
+
+
+@pytest.mark.parametrize("name, shown", [
+    ("bob\n=1+2", "bob =1+2"),
+    ("\n=1+2", "' =1+2"),
+    ("\u200b=1+2", "'=1+2"),  # a zero-width space before the formula: still defused
+    ("\u202eevil\u202c", "evil"),  # a right-to-left override and its end
+    ("a\u2028b\u2029c\r\nd", "a b c  d"),
+    ("\u2066@SUM(1)\u2069", "'@SUM(1)"),
+    ("\u3000-cmd", "'\u3000-cmd"),  # an ideographic space is a space
+    ("👨\u200d👩\u200d👧 林\x00", "👨\u200d👩\u200d👧 林"),  # the joiner holds the emoji
+    ("a\tb", "a\tb"),
+    ("\t=1", "'\t=1"),
+])
+def test_text_is_one_visible_line_and_never_starts_a_formula(name: str, shown: str) -> None:
+    assert csvfile.cell(name) == shown
+    data = csvfile.to_bytes(("name",), [(name,)]).decode("utf-8-sig")
+    assert data.splitlines() == ['"name"', f'"{shown}"']
 
 
 def test_numbers_stay_numbers_and_every_cell_is_quoted() -> None:
