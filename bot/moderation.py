@@ -343,6 +343,16 @@ async def open_case(store: Store, *, kind: str, group: str, member: str, name: s
                 None, None)
 
 
+async def open_case_of(store: Reader, kind: str, group: str, member: str,
+                       now: datetime) -> Case | None:
+    """The member's oldest open case of this kind in the group (handlers/faq.py: one open
+    hand-off per member and group)."""
+    row = await store.one(f"SELECT {_CASE_COLUMNS} FROM cases WHERE status='open' AND kind=?"
+                          " AND grp=? AND member=? ORDER BY opened_at, id LIMIT 1",
+                          (kind, group, member))
+    return None if row is None else _case(row, now)
+
+
 async def find_case(store: Reader, case_id: str, now: datetime) -> Case | None:
     row = await store.one(f"SELECT {_CASE_COLUMNS} FROM cases WHERE id=?", (case_id.upper(),))
     return None if row is None else _case(row, now)

@@ -10,7 +10,9 @@ A mention with a hand-off word (`人工`, `客服`, as a whole word), or a messa
 one, is handed off at once. Small talk that merely mentions the bot (greetings, thanks,
 "在吗", "哈哈", emoji: every word of it one of SMALL_TALK or `small_talk`) is not a
 question: it is neither looked up nor handed off. Cases nobody answers are reminded after
-`remind_after`, never in quiet hours. An @所有人 announcement is never answered.
+`remind_after`, never in quiet hours. A member has at most one open hand-off per group: asking
+again meanwhile is told the open case's id (once per `pending_cooldown`) and opens none.
+An @所有人 announcement is never answered.
 
 In a private chat (the `direct` type's pipeline) the handler only takes `/answer`.
 """
@@ -85,6 +87,10 @@ class Handoff(HandlerConfig):
     max_reminders: int = Field(3, ge=0)
     quiet_hours: QuietHours | None = None
     opened: Opened = Template("已转给运营同学（案件 {case}），答复会发在群里，请稍等。")
+    # a request while the member's case here is still open: no new case, this (once per
+    # `pending_cooldown`), so one member cannot flood the operators
+    pending: Opened = Template("你的问题已在处理中（案件 {case}），答复会发在群里，请稍等。")
+    pending_cooldown: Duration = timedelta(minutes=10)
     answer: Answer = Template("{answer}")
 
     @model_validator(mode="after")
@@ -208,6 +214,14 @@ class Faq(Handler[Config]):
         assert handoff is not None
         text = strip_mentions(event.text).strip()
         name = await ctx.name(event.sender.id)
+        pending = await moderation.open_case_of(ctx.store, KIND, ctx.scope, event.sender.id,
+                                                ctx.now)
+        if pending is not None:
+            if pending.ref != event.id and await ctx.off_cooldown(
+                    "pending", handoff.pending_cooldown, member=event.sender.id):
+                ctx.reply(handoff.pending.render({"member": name, "case": pending.id}),
+                          mention=True)
+            return STOP
         case = await moderation.open_case(
             ctx.store, kind=KIND, group=ctx.scope, member=event.sender.id,
             name=moderation.quote(name, 40), text=text, reason="转人工",

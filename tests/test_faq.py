@@ -170,6 +170,31 @@ async def test_a_question_case_is_not_a_warning_and_can_be_dismissed(tmp_path: P
         assert len(h.actions("say", group="c1")) == 1  # only the hand-off notice
 
 
+async def test_a_member_has_one_open_hand_off_per_group(tmp_path: Path) -> None:
+    """60 requests 12 s apart opened 40 cases, each announced in the group and sent to the
+    operator with up to 3 reminders (/tmp/review-4/handoff.yaml): now one case, and a
+    short note naming it once per `pending_cooldown`."""
+    async with Harness(SHIPPED, tmp_path, groups=GROUPS, start=MONDAY) as h:
+        for i in range(20):
+            await h.say("c1", "eve", f"@小助手\u2005我要人工 {i}", mentions=("bot",))
+            await h.advance("12s")
+        await h.say("c1", "bob", "@小助手\u2005转人工", mentions=("bot",))  # another member
+        await h.advance("10s")
+        cases = [r["text"] for r in h.actions("dm", to="op_lin") if "[转人工]" in r["text"]]
+        assert len(cases) == 2 and "提问人：bob" in cases[1]
+        case = _case_id(h)
+        told = [(r["text"], r["mentions"]) for r in h.actions("say", group="c1")]
+        assert told[:2] == [(f"已转给运营同学（案件 {case}），答复会发在群里，请稍等。", ["eve"]),
+                            (f"你的问题已在处理中（案件 {case}），答复会发在群里，请稍等。",
+                             ["eve"])]
+        assert [mentions for _, mentions in told[2:]] == [["bob"]]
+        await h.say(None, "op_lin", f"/answer {case} 好的")
+        await h.advance("10s")
+        await h.say("c1", "eve", "@小助手\u2005我要人工", mentions=("bot",))  # a new case
+        await h.advance("1m")
+        assert sum("[转人工]" in r["text"] for r in h.actions("dm", to="op_lin")) == 3
+
+
 async def test_unanswered_cases_are_reminded_but_not_in_quiet_hours(tmp_path: Path) -> None:
     evening = datetime(2026, 11, 23, 21, 45, tzinfo=TZ)
     async with Harness(SHIPPED, tmp_path, groups=GROUPS, start=evening) as h:
