@@ -6,7 +6,7 @@
     /warns [@member]           警告记录  warnings in force (everyone's without a mention)
     /kick @member|CASE [reason] 踢       remove at once, announced with the reason
     /dismiss CASE              忽略      close a private case without doing anything
-    /cases                     案件      the open private cases
+    /cases                     案件      the open private cases (always privately)
     /unblock @member|ID        解封      let a removed member join again
     /reload                    重载      reload the config (a bad one is refused)
     /status                    状态      group type, members, warnings, queued actions
@@ -60,6 +60,7 @@ ALIASES = {
 }
 DEFAULT_REASON = "违反群规"
 MAX_ERROR_LINES = 3
+SENT_PRIVATELY = "已私信发给你。"
 IN_A_GROUP = ("请在群里使用这个命令（私聊中可用：/warn 案件号、/kick 案件号、/dismiss 案件号、"
               "/cases、/unblock ID、/reload）。")
 
@@ -245,14 +246,20 @@ async def _dismiss(command: Command, moderator: Moderator, ctx: Context) -> None
 
 
 async def _cases(command: Command, moderator: Moderator, ctx: Context) -> None:
+    """Every group's open private cases, with the reported members' messages: they are
+    decided in private, so the list goes to the admin privately wherever it was asked; a
+    group sees only that it was sent."""
+    admin = command.event.sender.id
+    if ctx.group is not None:
+        ctx.reply(SENT_PRIVATELY)
     cases = await moderation.open_cases(ctx.store, ctx.now)
     if not cases:
-        ctx.reply("没有待处理的案件。")
+        ctx.dm(admin, "没有待处理的案件。")
         return
     lines = [f"· {case.id} {case.opened_at:%m-%d %H:%M}「{await _topic(ctx, case.group)}」"
              f"{moderation.quote(case.name, 40)}：{case.reason}"
              + (f"：{moderation.quote(case.text, 40)}" if case.text else "") for case in cases]
-    ctx.reply("\n".join(["待处理的案件（/warn、/kick 或 /dismiss 加案件号）：", *lines]))
+    ctx.dm(admin, "\n".join(["待处理的案件（/warn、/kick 或 /dismiss 加案件号）：", *lines]))
 
 
 async def _topic(ctx: Context, group: str) -> str:
@@ -264,29 +271,32 @@ async def _topic(ctx: Context, group: str) -> str:
 
 async def _on_case(command: Command, case_id: str, ctx: Context) -> None:
     """`/warn K3F2`, `/kick K3F2`, `/dismiss K3F2`: settle a private case, in the case's
-    group, by that group's policy; a case is settled once."""
+    group, by that group's policy; a case is settled once. What it did goes to the admin
+    privately, even when typed in a group: a case (its member, perhaps another group's) is
+    decided in private, and its warning or removal is seen where it happens."""
+    admin = command.event.sender.id
     case = await moderation.find_case(ctx.store, case_id, ctx.now)
     if case is None:
-        ctx.reply(f"没有案件 {case_id.upper()}。发送 /cases 查看待处理的案件。")
+        ctx.dm(admin, f"没有案件 {case_id.upper()}。发送 /cases 查看待处理的案件。")
         return
     if case.status is not Status.OPEN:
-        ctx.reply(_settled(case))
+        ctx.dm(admin, _settled(case))
         return
     if case.kind == "question" and command.name != "dismiss":  # a hand-off (handlers/faq.py)
-        ctx.reply(f"案件 {case.id} 是成员的提问：用 /answer {case.id} 答复内容 回答，"
-                  f"或 /dismiss {case.id} 结案。")
+        ctx.dm(admin, f"案件 {case.id} 是成员的提问：用 /answer {case.id} 答复内容 回答，"
+                      f"或 /dismiss {case.id} 结案。")
         return
-    admin = command.event.sender.id
     status = {"warn": Status.WARNED, "kick": Status.REMOVED}.get(command.name, Status.DISMISSED)
     try:
         moderator = Moderator(policy_of(await ctx.group_of(case.group)), ctx, case.group)
         if status is Status.REMOVED and not await moderator.can_remove():
-            ctx.reply(f"案件 {case.id}：机器人不是该群群主，无法移出 {clean(case.name)}，"
-                      "请手动处理，或用 /warn 或 /dismiss 结案。")
+            ctx.dm(admin, f"案件 {case.id}：机器人不是该群群主，无法移出 {clean(case.name)}，"
+                          "请手动处理，或用 /warn 或 /dismiss 结案。")
             return
     except GatewayError:
         if status is not Status.DISMISSED:
-            ctx.reply(f"案件 {case.id}：机器人已不在该群（{case.group}），只能 /dismiss 结案。")
+            ctx.dm(admin, f"案件 {case.id}：机器人已不在该群（{case.group}），"
+                          "只能 /dismiss 结案。")
             return
     await moderation.close_case(ctx.store, case.id, status, admin, ctx.now)
     reason = command.rest.split(maxsplit=1)[1:] or [case.reason]
@@ -294,12 +304,12 @@ async def _on_case(command: Command, case_id: str, ctx: Context) -> None:
                       reason[0], f"case {case.id} by {admin}")
     if status is Status.WARNED:
         await moderator.punish(case.member, case.name, offence, f"case:{case.id}")
-        ctx.reply(f"案件 {case.id}：已在群里警告 {clean(case.name)}。")
+        ctx.dm(admin, f"案件 {case.id}：已在群里警告 {clean(case.name)}。")
     elif status is Status.REMOVED:
         await moderator.remove(case.member, case.name, offence)
-        ctx.reply(f"案件 {case.id}：已移出 {clean(case.name)}。")
+        ctx.dm(admin, f"案件 {case.id}：已移出 {clean(case.name)}。")
     else:
-        ctx.reply(f"案件 {case.id}：不处理，已结案。")
+        ctx.dm(admin, f"案件 {case.id}：不处理，已结案。")
     await ctx.audit(f"case_{status}", case.member, f"{case.id} by {admin}", case.group)
 
 

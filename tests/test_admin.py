@@ -241,3 +241,25 @@ async def test_in_private_an_admin_gets_the_commands_that_need_no_group(
             ("op_lin", "没有待处理的案件。")]
         assert await _audit(h, "command_refused") == [("alice", "admin", "/cases")]
 
+
+
+async def test_cases_asked_in_a_group_go_to_the_admin_privately(tmp_path: Path) -> None:
+    """Every group's private cases, with the reported member's message, were posted into
+    the group where /cases was typed (/tmp/review-4/case2.yaml)."""
+    groups = {"c1": "Customer 01 客户群", "c2": "Customer 02 客户群"}
+    async with Harness(SHIPPED, tmp_path, groups=groups) as h:
+        h.world.contacts["eve"] = "王女士"
+        await h.say("c2", "eve", "我老公在看色情网站，我该怎么办")  # a review case, in c2
+        await h.drain()
+        [opened] = h.actions("dm", to="op_lin")
+        case = opened["text"].split("待处理 ")[1][:4]
+        await h.say("c1", "op_lin", "/案件")
+        await h.say("c1", "op_lin", f"/warn {case}")
+        await h.say("c1", "op_lin", f"/dismiss {case}")
+        await h.drain()
+        assert h.texts("c1") == ["已私信发给你。"]
+        assert h.texts("c2") == ["⚠️ 警告 (1/2)：发布低俗色情内容。警告满 2 次将被移出群聊。"]
+        listed, warned, settled = [d["text"] for d in h.actions("dm", to="op_lin")[1:]]
+        assert listed.startswith("待处理的案件") and "王女士：发布低俗色情内容：我老公" in listed
+        assert warned == f"案件 {case}：已在群里警告 王女士。"
+        assert settled.startswith(f"案件 {case} 已于 ")
