@@ -1,6 +1,7 @@
-"""Handlers' state (bot/state.py): a group's values are read from a copy in memory and
-written at the commit; what a handler, an event or a commit undoes is undone in both, a
-restart reads the table, and a group another account served meanwhile is read again."""
+"""Handlers' state (bot/state.py): a group's own values are read from a copy in memory and
+written at the commit, a member's by statement; what a handler, an event or a commit undoes
+is undone in both, a restart reads the table, and a group another account served meanwhile
+is read again."""
 
 from __future__ import annotations
 
@@ -24,9 +25,10 @@ pytestmark = pytest.mark.usefixtures("backend")  # on SQLite, then on PostgreSQL
 
 
 class Count(Handler[HandlerConfig]):
-    """Counts each member's messages and says the count; `boom` raises after counting (its
-    savepoint must take the count back), `forget` starts the member again, `hi` greets once an
-    hour (a cooldown), `boom hi` raises after noting the greeting."""
+    """Counts the group's messages and each member's and says both; `boom` raises after
+    counting (its savepoint must take the counts back), `forget` starts the group's count
+    again, `hi` greets once an hour (the group's cooldown), `boom hi` raises after noting the
+    greeting."""
 
     name = "count"
     events = (Message,)
@@ -35,15 +37,17 @@ class Count(Handler[HandlerConfig]):
     async def handle(self, event: Message, ctx: Context) -> Flow:
         member = event.sender.id
         if event.text == "forget":
-            await ctx.forget("n", member=member)
+            await ctx.forget("n")
             return CONTINUE
         if event.text.endswith("hi"):
             if await ctx.off_cooldown("hi", timedelta(hours=1)):
                 ctx.say("hello")
         else:
-            n = await ctx.get("n", member=member, default=0) + 1
-            await ctx.set("n", n, member=member)
-            ctx.say(f"{member} {n}")
+            n = await ctx.get("n", default=0) + 1
+            await ctx.set("n", n)
+            mine = await ctx.get("n", member=member, default=0) + 1
+            await ctx.set("n", mine, member=member)
+            ctx.say(f"{n} {member} {mine}")
         if event.text.startswith("boom"):
             raise RuntimeError("a bug, after the write")
         return CONTINUE
@@ -82,14 +86,15 @@ async def test_values_are_kept_across_events_and_a_restart(tmp_path: Path) -> No
     async with _harness(tmp_path) as h:
         for member in ("alice", "alice", "bob", "alice"):
             await h.say("r1", member, "x")
-        assert await _table(h) == {("alice", "n"): "3", ("bob", "n"): "1"}
+        assert await _table(h) == {("", "n"): "4", ("alice", "n"): "3", ("bob", "n"): "1"}
         await h.restart()
         await h.say("r1", "alice", "x")
         await h.say("r1", "bob", "forget")
         await h.say("r1", "bob", "x")
         await h.drain()
-        assert h.texts("r1") == ["alice 1", "alice 2", "bob 1", "alice 3", "alice 4", "bob 1"]
-        assert await _table(h) == {("alice", "n"): "4", ("bob", "n"): "1"}
+        assert h.texts("r1") == ["1 alice 1", "2 alice 2", "3 bob 1", "4 alice 3",
+                                 "5 alice 4", "1 bob 2"]
+        assert await _table(h) == {("", "n"): "1", ("alice", "n"): "4", ("bob", "n"): "2"}
 
 
 async def test_a_handler_that_raised_leaves_its_writes_nowhere(tmp_path: Path) -> None:
@@ -97,12 +102,12 @@ async def test_a_handler_that_raised_leaves_its_writes_nowhere(tmp_path: Path) -
         await h.say("r1", "alice", "x")
         await h.say("r1", "alice", "boom")  # counted, then undone by its savepoint
         await h.say("r1", "alice", "boom hi")  # greeted, then undone
-        assert await _table(h) == {("alice", "n"): "1"}
+        assert await _table(h) == {("", "n"): "1", ("alice", "n"): "1"}
         await h.say("r1", "alice", "x")
         await h.say("r1", "alice", "hi")
         await h.say("r1", "alice", "hi")  # within the hour
         await h.drain()
-        assert h.texts("r1") == ["alice 1", "alice 2", "hello"]
+        assert h.texts("r1") == ["1 alice 1", "2 alice 2", "hello"]
 
 
 @pytest.mark.parametrize("alone", [False, True], ids=["in-a-batch", "first-of-its-batch"])
@@ -115,17 +120,17 @@ async def test_an_event_undone_leaves_its_writes_nowhere(tmp_path: Path, alone: 
             await h.say("r1", "alice", "away")  # counted, then the event undone
         await h.say("r1", "alice", "x")
         await h.drain()
-        assert h.texts("r1") == ["alice 1", "alice 2"]
-        assert await _table(h) == {("alice", "n"): "2"}
+        assert h.texts("r1") == ["1 alice 1", "2 alice 2"]
+        assert await _table(h) == {("", "n"): "2", ("alice", "n"): "2"}
 
 
 async def test_a_group_served_by_another_account_meanwhile_is_read_again(
         tmp_path: Path, storage: Path | str) -> None:
-    # the keywords' cooldowns: b answers bob while a stalls; back with a, bob's cooldown
-    # (which a's copy never held) keeps a silent
+    # the keywords' flood guard (2 minutes, the group's own): b answers bob once a's guard is
+    # over; back with a, b's guard (which a's copy never held) keeps a silent
     root = accounts_config(tmp_path / "config", storage)
     (root / "types" / "recruitment.yaml").write_text(
-        "handlers:\n  - keywords:\n      cooldown: 1h\n"
+        "handlers:\n  - keywords:\n      cooldown: 1h\n      group_cooldown: 2m\n"
         "      rules: [{patterns: [怎么报名], reply: 发送报名即可}]\n")
     accounts = Accounts(root)
     try:
@@ -134,9 +139,10 @@ async def test_a_group_served_by_another_account_meanwhile_is_read_again(
         await accounts.advance(timedelta(seconds=1))
         await accounts.say("r1", "怎么报名")  # a serves r1 and answers alice
         await accounts.advance(TAKEOVER * 2, only=("b",))  # a stalls: b takes r1 over
+        await accounts.advance(timedelta(seconds=90), only=("b",))  # a's guard is over
         await accounts.say("r1", "怎么报名", to=("b",), sender="bob")  # b answers bob
         await accounts.advance(TAKEOVER * 2, only=("a",))  # b stalls: a takes it back
-        await accounts.say("r1", "怎么报名", to=("a",), sender="bob")  # bob's cooldown holds
+        await accounts.say("r1", "怎么报名", to=("a",), sender="carol")  # b's guard holds
         await accounts.advance(timedelta(seconds=5))
         assert accounts.texts("r1") == ["发送报名即可", "发送报名即可"]
     finally:
@@ -146,7 +152,7 @@ async def test_a_group_served_by_another_account_meanwhile_is_read_again(
 async def test_writes_wait_for_the_commit_and_go_with_what_is_rolled_back(
         storage: Path | str) -> None:
     store = await open_store(storage, {})
-    key, at = ("r1", "alice", "count", "n"), ("r1", "alice", "count", "at")
+    key, at = ("r1", "", "count", "n"), ("r1", "", "count", "at")  # the group's own
     try:
         async with store.transaction():
             await state.put(store, key, {"n": 1}, epoch=0)
@@ -172,7 +178,11 @@ async def test_writes_wait_for_the_commit_and_go_with_what_is_rolled_back(
             assert not await state.note_unless_since(store, at, "4", "2", epoch=0)
             assert await state.note_unless_since(store, at, "5", "3", epoch=0)
             await state.delete(store, key, epoch=0)
+            await state.put(store, ("r1", "alice", "count", "n"), 1, epoch=0)
+            # a member's value is written by statement, at once
+            assert await store.all("SELECT value FROM state WHERE member='alice'") == [("1",)]
         await store.flush()
-        assert await store.all("SELECT key, value FROM state") == [("at", '"5"')]
+        assert sorted(await store.all("SELECT key, value FROM state")) == [("at", '"5"'),
+                                                                           ("n", "1")]
     finally:
         await store.close()
