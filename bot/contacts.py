@@ -9,13 +9,18 @@ the digit groups. Findings carry a family:
   numerals, 幺 and 洞, the letters o/l/i standing for 0/1) with anything but letters and
   other Chinese characters between the digits (spaces, dashes, dots, emoji). A number
   needs no marker; its digits must be whole groups ("订单 2026112913800138000" is not
-  one), and a "13,800,138,000" amount is not one either.
+  one), and an amount is not one either (below).
 - wechat, qq: a contact marker (微信 薇 威 v信 vx wx weixin wechat, the slang 绿泡泡 and
   卫星..., qq 扣扣 企鹅 球球), in any spelling, spaced or split by emoji, then an id. A
   bare "V" or "Q" counts only as a word of its own followed by an id with a digit
   ("V：abc123", "Q: 12345678"). Other digit runs (QQ-like numbers, order, room numbers)
   count only after a marker. A marker spelled out one letter at a time ("w e i x i n",
   "V.X") is a finding by itself.
+- amounts and counts are no phone number, QQ number or id: a number with a currency sign
+  before it ("¥13800138000"), a decimal fraction or a currency unit after it
+  ("13800138000.00 元", "12345678 块"), or thousands separators ("13,800,138,000"); and
+  after a marker that is also a noun (企鹅 penguin, 球球 balls, 卫星 satellite), a number
+  with a measure word after it ("企鹅 100000 只在南极", "卫星 300 颗").
 - email: an address, also written "name at qq dot com", "name(at)qq(dot)com".
 - link: a scheme ("https://", "weixin://"), "www.", or a domain ending in a known
   top-level domain (also Chinese: .中国 .公司 ...), with the dots written 点 。 · (dot) [.]
@@ -23,7 +28,8 @@ the digit groups. Findings carry a family:
   letters or digits, as 点 alone) or spaced, or a comma before a common top-level
   domain ("abc,com"); a domain after another one and "@" (allowed.example@evil.example)
   too. Not a domain: a Chinese word and ".com" said as a word before sentence-final
-  particles ("结果.com了吗").
+  particles ("结果.com了吗"), nor Chinese and ".net", the .NET framework ("这个.net 框架";
+  with a path, "www." or a scheme it is a link).
 - ip: four numbers 0-255 with dots, one of them of two digits or more, or after a scheme.
 """
 
@@ -81,22 +87,40 @@ def _phones(text: str) -> Iterator[str]:
     for run in _NUMBER.finditer(text):
         if run.end() - run.start() < 11:
             continue  # too short to hold a phone: most numbers in a chat
-        groups = _GROUP_OR_BREAK.findall(run.group())
-        digits = "".join(groups).translate(_AS_DIGITS)
-        offsets = [0, *itertools.accumulate(map(len, groups))]
-        starts = set(offsets)
-        for offset in offsets[:-1]:
+        groups = list(_GROUP_OR_BREAK.finditer(text, run.start(), run.end()))
+        digits = "".join(group.group() for group in groups).translate(_AS_DIGITS)
+        offsets = [0, *itertools.accumulate(len(group.group()) for group in groups)]
+        starts = {offset: i for i, offset in enumerate(offsets)}  # digit offset: its group
+        for first, offset in enumerate(offsets[:-1]):
             if digits[offset] not in "18":
                 continue
             for length in (11, 13):
                 number = _MOBILE.fullmatch(digits, offset, offset + length)
-                if offset + length in starts and number and not _amount(run.group(), number[1]):
+                end = starts.get(offset + length)
+                if number and end and not _amount(text, groups[first].start(),
+                                                   groups[end - 1].end()):
                     yield number[1]
                     break
 
 
-def _amount(run: str, number: str) -> bool:
-    return any(re.sub(r"\D", "", m.group()) == number for m in _THOUSANDS.finditer(run))
+# --- amounts and counts --------------------------------------------------------------------
+
+_CURRENCY = ("元(?![旦宵气])|圆|块|角|万|亿|美元|美金|欧元|日元|港币|港元|英镑|人民币"
+             "|(?:rmb|usd|cny)(?![a-z])")
+_SIGN_BEFORE = re.compile(r"(?:[¥$€£]|rmb|usd|cny|人民币) ?$")
+_AMOUNT_AFTER = re.compile(rf"\.[0-9]{{1,2}}(?![0-9])|(?:\.[0-9]{{1,2}})? ?(?:{_CURRENCY})")
+# Markers that are also ordinary nouns: right after them (no 号 or 搜索 between), a number
+# with a measure word is a count. Not 个人 (personal) or 只 meaning "only" (只加, 只要...).
+_NOUN_MARKERS = ("企鹅", "球球", "卫星")
+_MEASURE_AFTER = re.compile(" ?(?:只(?![要有是能需收限加聊做接回])|个(?!人)|头|颗|人|位|名|次|天"
+                            "|年|岁|张|条|件|倍|元|块|万|亿)")
+
+
+def _amount(text: str, start: int, end: int) -> bool:
+    """The number text[start:end] is an amount: a currency sign before it, a decimal
+    fraction or a currency unit after it ("13800138000.00 元"), or thousands separators."""
+    return bool(_SIGN_BEFORE.search(text, max(0, start - 4), start)
+                or _AMOUNT_AFTER.match(text, end) or _THOUSANDS.fullmatch(text, start, end))
 
 
 # --- markers -----------------------------------------------------------------------------
@@ -158,6 +182,12 @@ def _after_marker(text: str, match: re.Match[str] | None) -> Finding | None:
     if bare and not filler:
         return None  # "Q1", "v2": a bare letter must stand alone
     family = "qq" if marker in _QQ_MARKERS else "wechat"
+    lead = re.match(f"[0-9{_CHINESE_NUMERALS}]+", ident)
+    if lead and (_amount(text, match.start("id"), match.start("id") + lead.end())
+                 or _amount(text, match.start("id"), match.end())
+                 or (marker in _NOUN_MARKERS and not re.sub(_SEP, "", filler)
+                     and _MEASURE_AFTER.match(text, match.end()))):
+        return None  # "扣扣 12345678.00 元", "企鹅 100000 只在南极": an amount, a count
     digits = re.sub(_SEP, "", ident).translate(_AS_DIGITS)
     phone = next(_phones(ident), None)
     if phone:
@@ -336,8 +366,9 @@ def _hosts(text: str) -> Iterator[tuple[str, str]]:
                 previous = (match.end(), False)
                 continue
             tld = labels[-1]
-            is_domain = (tld in _STRONG_TLDS or tld in HAN_TLDS or labels[0] == "www"
-                         or after_scheme or (tld in TLDS and more))
+            dotnet = tld == "net" and len(labels) == 2 and _ALL_HAN.fullmatch(labels[0])
+            is_domain = ((tld in _STRONG_TLDS and not dotnet) or tld in HAN_TLDS
+                         or labels[0] == "www" or after_scheme or (tld in TLDS and more))
         if after_scheme and labels is None:
             yield "link", schemes[start] + host
         elif is_domain and labels is not None and (not after_at or after_scheme

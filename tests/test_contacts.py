@@ -46,6 +46,27 @@ def test_digits_that_only_contain_a_mobile_number_are_not_one(text: str) -> None
     assert find_contacts(text) == []
 
 
+@pytest.mark.parametrize(
+    "text",
+    ["上个月账户余额 13800138000.00 元，对账单已发", "余额 13800138000.5", "合同额 ¥13800138000",
+     "￥ 13800138000 已到账", "预算 13800138000 块", "13800138000 元", "共 1380013800000 万",
+     "8613800138000.00 美元", "13800138000 rmb", "营收 13,800,138,000"],
+)
+def test_an_amount_is_not_a_phone_number(text: str) -> None:
+    assert find_contacts(text) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["工号 13800138000", "13800138000 元旦期间都在", "价格 100 元，电话 13800138000",
+     "13800138000。谢谢", "¥100 起，13800138000 预约"],
+)
+def test_a_mobile_number_near_an_amount_or_a_label_is_still_one(text: str) -> None:
+    """工号 (staff number) and the like name nothing a mobile number cannot be: any label
+    would hide one. Only what makes the number itself an amount does."""
+    assert find_contacts(text) == [phone("13800138000")]
+
+
 # --- markers -------------------------------------------------------------------------------
 
 
@@ -82,6 +103,28 @@ def test_a_letters_only_wechat_id_counts_only_when_announced() -> None:
      ("球球 55667788", "55667788")],
 )
 def test_a_qq_number_after_a_marker_is_caught(text: str, found: str) -> None:
+    assert Finding("qq", found) in find_contacts(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["企鹅 100000 只在南极", "帝企鹅 12000 只", "球球 20000 个", "星链卫星 42000 颗",
+     "企鹅：100000 只", "扣扣 12345678.00 元", "QQ 钱包余额 ¥12345678"],
+)
+def test_a_count_or_an_amount_after_a_marker_is_no_contact(text: str) -> None:
+    assert find_contacts(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [("企鹅 12345678", "12345678"), ("扣扣 12345678 加我", "12345678"),
+     ("企鹅号 12345678 只加女生", "12345678"), ("企鹅 12345678 只加女生", "12345678"),
+     ("企鹅 12345678 个人号", "12345678"), ("企鹅号 100000 只", "100000"),
+     ("QQ 12345678 只在晚上回", "12345678")],
+)
+def test_a_number_after_a_marker_that_is_no_count_is_still_caught(text: str, found: str) -> None:
+    """Only a marker that is also a noun (a penguin) counts things, and only right before
+    the number: 号 announces an id, and 只 meaning "only" (只加) is no measure word."""
     assert Finding("qq", found) in find_contacts(text)
 
 
@@ -160,6 +203,9 @@ def test_an_email_address_however_written_is_caught(text: str) -> None:
         ("evil、net", "evil.net"),
         ("发财.com领红包", "发财.com"),
         ("abc.com了吗", "abc.com"),
+        ("发财.net/x", "发财.net"),
+        ("www.发财.net", "www.发财.net"),
+        ("abc.net 框架", "abc.net"),
     ],
 )
 def test_links_with_or_without_scheme_however_written_are_caught(text: str, host: str) -> None:
@@ -213,6 +259,8 @@ ORDINARY_MESSAGES = [
     "进APP「点」在线客服就能退款", "打开小程序「点」商城，再「点」我的订单", "下单后【点】在线支付",
     "手机设置里【点】网络，再连WiFi", "本周工作重【点】公司年会筹备", "考试重「点」中国近代史",
     "登录后「点」Online客服", "进小程序「点」Shop",
+    # .NET, the framework, after Chinese: no host before it
+    "这个.net 框架", "用.NET开发后台", "学.Net 三年了",
 ]
 
 
@@ -238,9 +286,24 @@ SEPARATORS = ["", " ", "-", ".", "·", "\u200b", "🔥", "❤️", " / ", "_"]
        cuts=st.sets(st.integers(1, 10), max_size=4))
 def test_any_mobile_number_in_any_style_with_any_separators_is_caught(
         number: str, style: str | list[str], separator: str, cuts: set[int]) -> None:
+    assert phone(number) in find_contacts(f"加我 {_written(number, style, separator, cuts)} 了解")
+
+
+def _written(number: str, style: str | list[str], separator: str, cuts: set[int]) -> str:
+    """The number in a digit style, with the separator after the digits in `cuts`."""
     digits = [style[int(d)] for d in number]
-    text = "".join(d + (separator if i + 1 in cuts else "") for i, d in enumerate(digits))
-    assert phone(number) in find_contacts(f"加我 {text} 了解")
+    return "".join(d + (separator if i + 1 in cuts else "") for i, d in enumerate(digits))
+
+
+@settings(max_examples=200, deadline=None)
+@given(number=st.from_regex(r"1[3-9][0-9]{9}", fullmatch=True),
+       style=st.sampled_from(DIGIT_STYLES), separator=st.sampled_from(SEPARATORS),
+       cuts=st.sets(st.integers(1, 10), max_size=4),
+       amount=st.sampled_from(["余额 {}.00 元", "¥{}", "合计 {} 元整", "{}.5", "共 {} 万"]))
+def test_any_mobile_number_written_as_an_amount_is_not_one(
+        number: str, style: str | list[str], separator: str, cuts: set[int], amount: str) -> None:
+    text = _written(number, style, separator, cuts)
+    assert phone(number) not in find_contacts(amount.format(text))
 
 
 MARKERS = ["微信", "vx", "VX", "wx", "V", "v信", "薇", "weixin", "ＷＸ", "v x", "微 信", "vх"]
