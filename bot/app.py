@@ -14,6 +14,7 @@ import logging
 import os
 import random
 import re
+import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -152,8 +153,8 @@ class Bot:
 
     async def reload(self) -> None:
         """Load and validate the config again in a worker thread (events go on meanwhile),
-        then swap it in, in one step on the loop; a bad one raises InputError and leaves the
-        running config as it was."""
+        then swap it in, in one step on the loop (the old one is freed in a thread); a bad
+        one raises InputError and leaves the running config as it was."""
         try:
             deployment = await asyncio.to_thread(config.load_in_background, self.deployment.root,
                                                  self.registry)
@@ -161,6 +162,7 @@ class Bot:
             self.metrics.reloads.labels("refused").inc()
             raise
         self.metrics.reloads.labels("reloaded").inc()
+        replaced = [self.deployment]
         self.deployment = deployment
         self.outbox.configure(deployment.settings.outbox)
         self.governor.configure(deployment.settings.governor, deployment.settings.outbox)
@@ -168,6 +170,9 @@ class Bot:
             self.leases.configure(deployment.settings.leases.takeover)
             self.standby.window = deployment.settings.leases.takeover * 1.5
         self.groups.forget()
+        self._pipeline.forget()
+        # the old config is freed in a thread of its own, off the loop; nothing waits for it
+        threading.Thread(target=config.release, args=(replaced,), daemon=True).start()
 
     async def refresh_groups(self) -> None:
         """Bind every group again and rebuild the recurring jobs from the config."""

@@ -675,28 +675,49 @@ def load(root: Path, registry: Registry) -> Deployment:
 
 
 def load_in_background(root: Path, registry: Registry) -> Deployment:
-    """load() for a running bot's reload, in a worker thread, one reload at a time.
+    """load() for a running bot's reload, in a worker thread (see _off_the_loop). What exists
+    after is frozen (gc.freeze) as the long-lived data it mostly is, so the collector's later
+    passes over the heap do not walk it."""
+    with _off_the_loop():
+        deployment = load(root, registry)
+        banned.warm()  # Chinese words the running config lacked: load their segmenter here
+        gc.freeze()
+        return deployment
+
+
+def release(replaced: list[Deployment]) -> None:
+    """Free the config a reload replaced, in a worker thread, one handler at a time: freeing
+    a large config's rules and matchers takes tens of milliseconds, which the event loop
+    (where its last reference would go otherwise) would spend at one go. `replaced` holds
+    the only reference left to it, and is emptied."""
+    with _off_the_loop():
+        deployment = replaced.pop()
+        handlers = [handler for gtype in deployment.types.values() for handler in gtype.handlers]
+        del deployment
+        while handlers:
+            handlers.pop()  # freed here, unless an event in flight still holds it
+
+
+@contextlib.contextmanager
+def _off_the_loop() -> Iterator[None]:
+    """Around a reload's work in a worker thread, one reload at a time.
 
     Python's cyclic garbage collector, set off by the allocations of a large config, would
     hold the interpreter (and so the event loop) for hundreds of milliseconds per full pass
-    over the heap: it is paused while the config loads, and what exists after is frozen
-    (gc.freeze) as the long-lived data it mostly is, so later passes do not walk it either.
+    over the heap: it is paused meanwhile.
 
     The event loop's thread waits for the interpreter lock whenever it wakes up or comes
     back from a database statement, and a thread that computes gives the lock up only every
     switch interval (5 ms by default): a message handled meanwhile waited that long at each
-    statement (20-30 ms for one message with a large config). While the config loads the
-    interval is LOAD_SWITCH_INTERVAL; with nobody else waiting for the lock it costs nothing.
+    statement (20-30 ms for one message with a large config). Meanwhile the interval is
+    LOAD_SWITCH_INTERVAL; with nobody else waiting for the lock it costs nothing.
     """
     with _loading:
         was_enabled, interval = gc.isenabled(), sys.getswitchinterval()
         gc.disable()
         sys.setswitchinterval(min(interval, LOAD_SWITCH_INTERVAL))
         try:
-            deployment = load(root, registry)
-            banned.warm()  # Chinese words the running config lacked: load their segmenter here
-            gc.freeze()
-            return deployment
+            yield
         finally:
             sys.setswitchinterval(interval)
             if was_enabled:

@@ -76,6 +76,10 @@ class Pipeline:
             found = self._gates[type_name] = (frozenset(gated), Literals(texts))
         return found
 
+    def forget(self) -> None:
+        """Drop what was worked out for the running config (a reload replaced it)."""
+        self._wanted, self._gates, self._wanted_in = {}, {}, None
+
     def _fresh(self, deployment: Deployment) -> None:
         if deployment is not self._wanted_in:  # loaded again: its handlers are new
             self._wanted, self._gates, self._wanted_in = {}, {}, deployment

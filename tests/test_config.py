@@ -376,6 +376,35 @@ def test_check_warns_about_replaced_lists_and_unused_or_empty_types(tmp_path: Pa
 
 # ---------------------------------------------------------------- reload off the event loop
 
+async def test_a_reload_frees_the_replaced_config_off_the_loop(tmp_path: Path) -> None:
+    """The replaced config's handlers (a large config's rules and matchers take tens of
+    milliseconds to free) are freed in a thread of their own, not by the first event after
+    the reload on the loop."""
+    import asyncio
+    import threading
+    import weakref
+
+    from harness import Harness
+    root = write_config(tmp_path / "config", BOT_YAML, {"recruitment": (
+        "handlers:\n  - rules: {text: rules.md, triggers: [群规], cooldown: 0s}\n")},
+        {"rules.md": "v1"})
+    async with Harness(root, tmp_path) as h:
+        await h.bot.reload()  # a config only the bot holds (the harness keeps the first one)
+        await h.say("r1", "alice", "群规")  # the pipeline works out the running handlers
+        freed_in: list[threading.Thread] = []
+        weakref.finalize(h.bot.deployment.types["recruitment"].handlers[0],
+                         lambda: freed_in.append(threading.current_thread()))
+        await h.bot.reload()
+        for _ in range(1000):  # the release does not hold up the reload: wait for it
+            if freed_in:
+                break
+            await asyncio.sleep(0.01)
+        assert freed_in and freed_in[0] is not threading.current_thread()
+        await h.say("r1", "bob", "群规")
+        await h.advance("1m")
+        assert h.texts("r1") == ["v1", "v1"]
+
+
 async def test_events_are_handled_while_a_reload_loads(tmp_path: Path) -> None:
     """The reload reads a content file that is a named pipe, so it waits until the test
     writes to it: meanwhile a message is answered. Were the reload on the event loop, the
