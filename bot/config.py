@@ -39,7 +39,7 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 from bot import banned, media, postgres, yamlfile
 from bot.handler import Handler, HandlerConfig, Registry
 from bot.regex import Pattern
-from bot.sanitize import Safe, clean, group_name
+from bot.sanitize import Names, Safe, clean, group_name, member_name
 from bot.scheduler import cron_trigger
 from bot.yamlfile import InputError, KeyPath, Located, Problem, Where, describe
 
@@ -98,10 +98,10 @@ class Template:
     def render(self, values: Mapping[str, object]) -> str:
         """The text with each placeholder filled in; every value that is not Safe is cleaned
         (bot/sanitize.py): member names cannot break lines or smuggle control characters, and
-        a group name (`{group}`, which members can change) cannot carry an ad."""
-        return Safe("".join(
-            lit + ("" if not n else group_name(values[n]) if n == "group" else clean(values[n]))
-            for lit, n in self._parts))
+        neither a group's name (`{group}`) nor a member's (`{member}`, `{members}`, a list of
+        names), which members set themselves, can carry an ad."""
+        return Safe("".join(lit + ("" if not n else _shown(n, values[n]))
+                            for lit, n in self._parts))
 
     def __repr__(self) -> str:
         return f"Template({self.source!r})"
@@ -111,6 +111,15 @@ class Template:
 
     def __hash__(self) -> int:
         return hash(self.source)
+
+
+def _shown(name: str, value: object) -> str:
+    """A placeholder's value as a template shows it (Template.render)."""
+    if name == "group":
+        return group_name(value)
+    if name in ("member", "members") or isinstance(value, Names):
+        return member_name(value)
+    return clean(value)
 
 
 def _template(value: Any) -> Template:

@@ -3,9 +3,12 @@ put in a bot message: one line, no control or invisible formatting characters (r
 overrides and the like), at most NAME_LIMIT characters.
 
 Template.render cleans every value it fills in unless it is `Safe`: text the operator wrote
-or the bot composed from values already cleaned; a group's name (`{group}`) also loses a
-link or contact detail it carries (`group_name`). So a name like "bob\\n⚠️ 警告 (2/2)" stays
-on the line where the template put it and cannot forge a line of the bot's own reply.
+or the bot composed from values already cleaned. So a name like "bob\\n⚠️ 警告 (2/2)" stays
+on the line where the template put it and cannot forge a line of the bot's own reply. Names
+anyone can set are not repeated when they carry a link or a contact detail: a group's
+(`{group}`, `group_name`) and a member's (`{member}`, `{members}` and every name joined by
+`names`, `member_name`), so the bot never posts an ad for someone. Texts to the operators
+(reports, the console, a case) show the real name, cleaned: they need to see it.
 """
 
 from __future__ import annotations
@@ -46,6 +49,14 @@ def clean(value: object, limit: int = NAME_LIMIT) -> str:
 
 GROUP_FALLBACK = "本群"
 """What `{group}` shows for a group name that carries a link or a contact detail."""
+MEMBER_FALLBACK = "这位成员"
+"""What a member name that carries a link or a contact detail shows as in a bot message."""
+
+
+def _without_ads(value: object, fallback: str) -> Safe:
+    """`value` cleaned, or `fallback` when it carries a link or a contact detail."""
+    text = str(value)
+    return Safe(fallback if find_links(text) or find_contacts(text) else clean(text))
 
 
 def group_name(topic: object) -> Safe:
@@ -53,13 +64,29 @@ def group_name(topic: object) -> Safe:
     Any member can rename a WeChat group, so the name is member text: cleaned like a name,
     and a name carrying a link or a contact detail ("福利群 加V abc888", "evil.com 交流群")
     is not repeated at all, "本群" stands for it, so the bot never posts an ad for someone."""
-    if isinstance(topic, Safe):
-        return topic
-    if find_links(str(topic)) or find_contacts(str(topic)):
-        return Safe(GROUP_FALLBACK)
-    return Safe(clean(topic))
+    return topic if isinstance(topic, Safe) else _without_ads(topic, GROUP_FALLBACK)
 
 
-def names(values: Iterable[str], separator: str = "、") -> Safe:
+def member_name(name: object) -> Safe:
+    """A member's name as members see it in a bot message (`{member}`, `{members}`): cleaned,
+    and a name carrying a link or a contact detail ("加V abc888 领福利", "evil.com 免费领")
+    is not repeated, "这位成员" stands for it (the message still mentions the member)."""
+    if isinstance(name, Names):
+        return Safe(name.separator.join(member_name(part) for part in name.parts))
+    return name if isinstance(name, Safe) else _without_ads(name, MEMBER_FALLBACK)
+
+
+class Names(Safe):
+    """Several member names joined for one placeholder, each cleaned. Shown as they are in
+    a text to the operators; a template (a message to members) shows each by member_name."""
+
+    parts: tuple[str, ...]
+    separator: str
+
+
+def names(values: Iterable[str], separator: str = "、") -> Names:
     """Several member names, each cleaned, joined for one placeholder."""
-    return Safe(separator.join(clean(value) for value in values))
+    parts = tuple(clean(value) for value in values)
+    joined = Names(separator.join(parts))
+    joined.parts, joined.separator = parts, separator
+    return joined

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from harness import BOT_YAML, Harness, write_config
 
-from bot.sanitize import NAME_LIMIT, clean, group_name
+from bot.sanitize import NAME_LIMIT, clean, group_name, member_name, names
 
 FORGED = "bob\n⚠️ 警告 (2/2)：发布链接。"
 TYPES = {"recruitment": """\
@@ -110,3 +110,56 @@ def test_a_group_name_without_a_link_or_contact_is_shown_cleaned() -> None:
     assert group_name("Customer 01 客户群") == "Customer 01 客户群"
     assert group_name("客户群\u202e\n02") == "客户群 02"
     assert group_name("福利群 vx abc888") == group_name("t.cn/x 群") == "本群"
+
+
+ADS = {"eve": "加V abc888 领福利", "mal": "evil.com 免费领", "pat": "Pat 13800138000"}
+AD_TYPES = {"recruitment": TYPES["recruitment"] + """\
+  - namecard:
+      pattern: "^\\\\S+-\\\\S+-\\\\S+$"
+      example: 上海-声动科技-林晓
+      first_reminder: 1m
+      reminder: "{member}：请把群昵称改为「{example}」"
+  - fission:
+      min_stay: 1m
+      rewards: [{invitations: 1, points: 5, text: "感谢 {member} 邀请 {count} 人"}]
+"""}
+
+
+async def test_a_name_carrying_an_ad_is_not_repeated_in_any_message(tmp_path: Path) -> None:
+    """/tmp/review-4/names.yaml: names like "加V abc888 领福利" showed in 签到 replies,
+    我的数据, the leaderboard, welcomes, name-card reminders and fission rewards."""
+    root = write_config(tmp_path / "config", BOT_YAML, AD_TYPES)
+    async with Harness(root, tmp_path, groups={"r1": "Recruitment 01"}) as h:
+        h.world.contacts.update(ADS)
+        for member in ("eve", "mal", "alice"):
+            await h.say("r1", member, "签到")
+        await h.rename("r1", "alice", "薇信 abc999 送红包")  # a rename after the first check-in
+        await h.join("r1", "eve", "pat", "carol", inviter="mal")
+        await h.advance("2m")
+        for member in ("alice", "eve"):
+            await h.say("r1", member, "我的数据")
+            await h.say("r1", member, "群名")
+        await h.say("r1", "carol", "排行")
+        await h.advance("1m")
+        texts = h.texts("r1")
+    shown = "\n".join(texts)
+    assert not any(ad in shown for ad in ("abc888", "abc999", "evil", "13800138000")), shown
+    assert "✅ 这位成员 签到成功！" in texts[0]
+    assert "欢迎 这位成员、这位成员、carol 加入「Recruitment 01」！\n请先看群公告。" in texts
+    assert "感谢 这位成员 邀请 1 人" in texts
+    assert any(t.startswith("这位成员、") and t.endswith("：请把群昵称改为「上海-声动科技-林晓」")
+               for t in texts), texts
+    assert "这里是「Recruitment 01」，这位成员" in texts and shown.count("📊 这位成员 的数据") == 2
+    assert "1. 这位成员  10 分" in shown
+
+
+def test_a_member_name_without_a_link_or_contact_is_shown_cleaned() -> None:
+    assert member_name("小艾") == "小艾"
+    assert member_name("Shanghai-Acme-Carol\u202e\n") == "Shanghai-Acme-Carol"
+    assert member_name("加V abc888 领福利") == member_name("evil.com 免费领") == "这位成员"
+    assert member_name(names(["Bob", "vx abc888", "carol"])) == "Bob、这位成员、carol"
+
+
+def test_operators_see_the_real_names_in_a_joined_list() -> None:
+    """A list of names put in a text to the operators (not a template) shows them all."""
+    assert f"{names(['Bob', 'vx abc888'])}" == "Bob、vx abc888"
