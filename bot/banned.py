@@ -23,6 +23,12 @@ clearly: the likeliest reading with a word across either end of it must be far l
 台独 is not found in 本平台独家首发 (平台|独家), nor 援交 in 支援交流, nor 色情 in
 风景色情调 (风|景色|情调 is about as likely as 风景|色情|调).
 A hit inside one of the operator's `allow` phrases does not count either.
+
+A sentence that warns against a listed word or reports it is not punished for it: when the
+sentence of a hit also holds one of the `context` words (违法, 举报, 警惕...: `CONTEXT`), as
+a whole word and apart from the hit, the hit is at most `review` (the admins decide), unless
+the message also holds a contact detail or a link (bot/contacts.py): that is an ad, whatever
+it says around it.
 """
 
 from __future__ import annotations
@@ -45,6 +51,7 @@ from typing import Any
 import ahocorasick
 
 from bot import segment
+from bot.contacts import contacts_in, links_in
 from bot.text import unmask
 
 log = logging.getLogger(__name__)
@@ -87,6 +94,12 @@ _REPEATS = re.compile(r"([a-z])(?:[^a-z0-9" + _HAN + r"]*\1)+")
 _STARRED = re.compile(r"(?<![a-z*])[a-z]*\*[a-z*]*(?![a-z*])")
 SUFFIXES = ("", "s", "es", "ed", "er", "ers", "ing", "ings", "in", "y")
 _WINDOW = 8  # characters of context either side of a Chinese hit for segmentation
+# What ends a sentence in an unmasked text (NFKC made ！？； ASCII; newlines are spaces)
+_SENTENCE_END = re.compile("[。!?;…]")
+# Words that say a sentence warns against what it names, or reports it: a listed word in
+# the same sentence is at most `review` (antispam `words.context`, this by default)
+CONTEXT = ("违法", "犯法", "非法", "违规", "举报", "报警", "警惕", "谨防", "小心", "提防", "防范",
+           "识别", "拒绝", "抵制", "打击", "严禁", "禁止", "危害", "不要", "切勿", "请勿", "远离")
 _MIXED = 4  # words up to this long also match with some characters as pinyin ("约 pao")
 
 
@@ -117,18 +130,33 @@ def _collapse(text: str) -> str:
     return _REPEATS.sub(r"\1", text)
 
 
+def _plain(text: str, unmasked: bool) -> str:
+    """unmask (unless done), simplified Chinese, repeated letters collapsed: the text
+    before only its kept characters make the skeleton."""
+    text = text if unmasked else unmask(text)
+    return _collapse(simplified(text.replace("〇", " ")))
+
+
 def skeleton(text: str, unmasked: bool = False) -> tuple[str, list[int]]:
     """The form words are matched on, and where each run of kept characters starts in it.
 
     unmask, simplified Chinese, repeated letters collapsed, then only Latin letters, digits
     and Chinese characters kept ("色 情" -> "色情", "法〇轮〇功" -> "法轮功")."""
-    text = text if unmasked else unmask(text)
-    runs = _KEPT_RUN.findall(_collapse(simplified(text.replace("〇", " "))))
+    runs = _KEPT_RUN.findall(_plain(text, unmasked))
     starts, at = [], 0
     for run in runs:
         starts.append(at)
         at += len(run)
     return "".join(runs), starts
+
+
+def _sentences(text: str, unmasked: bool) -> list[int]:
+    """Where each sentence of the text starts in its skeleton (the first at 0)."""
+    starts, at = [], 0
+    for sentence in _SENTENCE_END.split(_plain(text, unmasked)):
+        starts.append(at)
+        at += sum(map(len, _KEPT_RUN.findall(sentence)))
+    return starts
 
 
 _PYPINYIN = """
@@ -201,11 +229,12 @@ _CONFIDENCE = math.log(10)
 
 
 @lru_cache(maxsize=4096)
-def _margin(window: str, start: int, end: int) -> float:
+def _margin(window: str, start: int, end: int, exact: bool = False) -> float:
     """log(P(best segmentation keeping window[start:end] whole) / P(best with a word across
     start or end)), by jieba's dictionary and its word probabilities (bot/segment.py;
     cached: spam repeats itself). Keeping it whole: no word crosses either end, or one word
-    holds all of it (色情片 holds 色情). Infinite when no dictionary word can cross an end."""
+    holds all of it (色情片 holds 色情; not when `exact`: 不要脸 crosses 不要). Infinite
+    when no dictionary word can cross an end."""
     dictionary = segment.dictionary()
     log_total = math.log(dictionary.total)
     n = len(window)
@@ -213,7 +242,7 @@ def _margin(window: str, start: int, end: int) -> float:
              for i, ends in enumerate(dictionary.dag(window)) for j in ends]
 
     def crosses(i: int, j: int) -> bool:
-        return (i < start < j or i < end < j) and not (i <= start and end <= j)
+        return (i < start < j or i < end < j) and (exact or not (i <= start and end <= j))
 
     def best_to(allowed: list[tuple[int, int, float]]) -> list[float]:
         best = [0.0] + [-math.inf] * n  # best[k]: the likeliest segmentation of window[:k]
@@ -231,14 +260,14 @@ def _margin(window: str, start: int, end: int) -> float:
     return whole - crossed
 
 
-def _whole_word(form: str, start: int, end: int) -> bool:
+def _whole_word(form: str, start: int, end: int, exact: bool = False) -> bool:
     """Word segmentation of the text around form[start:end] keeps it whole, and confidently:
     a reading with a word across an end of it is far less likely (平台|独家 crosses 台独;
-    风景|色情|调 barely beats 风|景色|情调). Only `_WINDOW` characters either side are
-    segmented."""
+    风景|色情|调 barely beats 风|景色|情调). `exact`: a word of its own, not inside a longer
+    one. Only `_WINDOW` characters either side are segmented."""
     lo = max(0, start - _WINDOW)
     window = form[lo:min(len(form), end + _WINDOW)]
-    return _margin(window, start - lo, end - lo) > _CONFIDENCE
+    return _margin(window, start - lo, end - lo, exact) > _CONFIDENCE
 
 
 def _boundary(form: str, starts: list[int], at: int) -> bool:
@@ -271,7 +300,8 @@ class BannedWords:
     some), one of its characters. A text without Latin letters holds a listed word only if
     its simplified form holds one of the keys (bot/prefilter.py)."""
 
-    def __init__(self, words: Iterable[Listed], allow: Iterable[str] = ()) -> None:
+    def __init__(self, words: Iterable[Listed], allow: Iterable[str] = (),
+                 context: Iterable[str] = ()) -> None:
         self._automaton = ahocorasick.Automaton()
         self._starred: dict[tuple[str, str, int], list[tuple[str, Listed]]] = {}
         forms: dict[str, list[tuple[Listed, bool]]] = {}
@@ -303,6 +333,12 @@ class BannedWords:
         if allow_forms:
             self._allow.make_automaton()
         self._no_allow = not allow_forms
+        self._context = ahocorasick.Automaton()
+        for form in {skeleton(word)[0] for word in context} - {""}:
+            self._context.add_word(form, len(form))
+        self._no_context = not len(self._context)
+        if not self._no_context:
+            self._context.make_automaton()
 
     def find(self, text: str, unmasked: bool = False) -> list[Hit]:
         """Every listed word in the message that counts, in order of appearance
@@ -324,12 +360,46 @@ class BannedWords:
         if not found:
             return self._starred_hits(text, unmasked)
         allowed = self._allowed(form)
-        hits = [Hit(listed, form[start:end], Severity.REVIEW if pinyin else listed.severity,
+        found = [(start, end, listed, pinyin) for start, end, listed, pinyin in found
+                 if (form[start:end].isascii() or _whole_word(form, start, end))
+                 and not any(a <= start and end <= b for a, b in allowed)]
+        warned = self._warned_against(text, unmasked, form, found)
+        hits = [Hit(listed, form[start:end],
+                    Severity.REVIEW if pinyin or (start, end) in warned else listed.severity,
                     pinyin)
-                for start, end, listed, pinyin in found
-                if (form[start:end].isascii() or _whole_word(form, start, end))
-                and not any(a <= start and end <= b for a, b in allowed)]
+                for start, end, listed, pinyin in found]
         return hits + self._starred_hits(text, unmasked)
+
+    # ------------------------------------------------------------ a warning, not an offer
+
+    def _warned_against(self, text: str, unmasked: bool, form: str,
+                        found: list[tuple[int, int, Listed, bool]]) -> set[tuple[int, int]]:
+        """The hits (start, end in `form`) whose sentence also holds a context word, unless
+        the message holds a contact detail or a link. Only read when a hit would be more
+        than a review, which few messages have."""
+        if self._no_context or all(pinyin or listed.severity is Severity.REVIEW
+                                   for _, _, listed, pinyin in found):
+            return set()
+        starts = _sentences(text, unmasked)
+        warned = set()
+        for start, end, _, _ in found:
+            lo = starts[bisect.bisect_right(starts, start) - 1]
+            after = bisect.bisect_right(starts, end - 1)
+            hi = starts[after] if after < len(starts) else len(form)
+            if self._context_word(form, lo, hi, start, end):
+                warned.add((start, end))
+        plain = text if unmasked else unmask(text)
+        return set() if warned and (contacts_in(plain) or links_in(plain)) else warned
+
+    def _context_word(self, form: str, lo: int, hi: int, start: int, end: int) -> bool:
+        """form[lo:hi] holds a context word apart from the hit form[start:end], as a whole
+        word (不要 in 不要脸 is none)."""
+        for last, length in self._context.iter(form, lo, hi):
+            at, stop = last + 1 - length, last + 1
+            if (stop <= start or at >= end) and (form[at:stop].isascii()
+                                                 or _whole_word(form, at, stop, True)):
+                return True
+        return False
 
     # ------------------------------------------------------------ where a hit counts
 
@@ -378,8 +448,9 @@ class BannedWords:
 
 
 @lru_cache(maxsize=32)
-def banned_words(words: tuple[Listed, ...], allow: tuple[str, ...] = ()) -> BannedWords:
+def banned_words(words: tuple[Listed, ...], allow: tuple[str, ...] = (),
+                 context: tuple[str, ...] = ()) -> BannedWords:
     """The BannedWords of these lists, made once a process: it never changes once made, so
     every type with the same lists, and every reload that keeps them, shares one (making
     it reads every word's skeleton and pinyin: milliseconds per list)."""
-    return BannedWords(words, allow)
+    return BannedWords(words, allow, context)

@@ -29,7 +29,7 @@ from typing import Annotated, Any
 from pydantic import BeforeValidator, Field, model_validator
 
 from bot import roster
-from bot.banned import Hit, Listed, Severity, banned_words
+from bot.banned import CONTEXT, Hit, Listed, Severity, banned_words
 from bot.config import ContentFile, Duration, Template, TemplateText, placeholders
 from bot.contacts import contacts_in, links_in
 from bot.context import Context
@@ -117,6 +117,7 @@ class Words(HandlerConfig):
     lists: list[WordList] = []
     allow: list[str] = []  # phrases in which a listed word does not count
     allow_file: ContentFile | None = None
+    context: list[str] = list(CONTEXT)  # a listed word in a sentence with one: at most review
 
 
 class Kinds(HandlerConfig):
@@ -296,7 +297,8 @@ class Antispam(Handler[Config]):
                   for index, word_list in enumerate(words.lists)
                   for word in (*word_list.words, *(word_list.file.lines() if word_list.file
                                                    else ()))),
-            (*words.allow, *(words.allow_file.lines() if words.allow_file else ())))
+            (*words.allow, *(words.allow_file.lines() if words.allow_file else ())),
+            tuple(words.context))
         self._plain = Prefilter(self._words)
         self._allow = [normalize(domain).strip(".") for domain in config.links.allow]
         self._exempted = frozenset(config.exempt)

@@ -143,6 +143,47 @@ def test_hits_carry_their_list_category_and_severity() -> None:
         ("illegal", Severity.REMOVE, 2), ("vulgar", Severity.REVIEW, 1)]
 
 
+# --- a sentence that warns against a word ---------------------------------------------------
+
+
+def _warning_matcher(context: tuple[str, ...] = banned.CONTEXT) -> BannedWords:
+    illegal = [Listed(w, "illegal", Severity.REMOVE, 0) for w in ("卖淫", "嫖娼", "援交")]
+    vulgar = [Listed(w, "vulgar", Severity.WARN, 1) for w in ("黄色网站", "婊子", "色情")]
+    return BannedWords(illegal + vulgar, context=context)
+
+
+def _severities(text: str, matcher: BannedWords) -> list[tuple[str, Severity]]:
+    return [(hit.found, hit.severity) for hit in matcher.find(text)]
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [("提醒大家：卖淫嫖娼是违法的，遇到这种广告请举报", ["卖淫", "嫖娼"]),
+     ("黄色网站的危害讲座", ["黄色网站"]), ("卖淫嫖娼是违法的，大家注意", ["卖淫", "嫖娼"]),
+     ("谨防援交诈骗", ["援交"]), ("严禁在群里发布色情内容！", ["色情"]),
+     ("打击卖淫嫖娼违法犯罪活动", ["卖淫", "嫖娼"]), ("遠離黃色網站", ["黄色网站"])],
+)
+def test_a_listed_word_in_a_sentence_that_warns_against_it_is_only_reviewed(
+        text: str, words: list[str]) -> None:
+    """An admin decides (severity review); without the context words it is the list's."""
+    assert _severities(text, _warning_matcher()) == [(w, Severity.REVIEW) for w in words]
+    assert {severity for _, severity in _severities(text, _warning_matcher(()))} != {
+        Severity.REVIEW}
+
+
+@pytest.mark.parametrize(
+    ("text", "severity"),
+    [("援交服务 加微信 abc123 不违法", Severity.REMOVE),  # a contact detail: an ad
+     ("卖淫 违法 13800138000", Severity.REMOVE), ("黄色网站 www.abc.com 举报", Severity.WARN),
+     ("援交服务，随叫随到。警惕骗子", Severity.REMOVE),  # the warning is another sentence
+     ("这个婊子真不要脸", Severity.WARN),  # 不要 inside 不要脸 is no warning
+     ("婊子", Severity.WARN)],
+)
+def test_a_context_word_does_not_launder_an_ad_or_an_insult(text: str,
+                                                            severity: Severity) -> None:
+    assert {hit.severity for hit in _warning_matcher().find(text)} == {severity}
+
+
 def test_ten_thousand_words_build_one_automaton_and_still_match() -> None:
     matcher = BannedWords([Listed(f"违禁词{i}号", "x", Severity.WARN, 0) for i in range(10_000)])
     assert found("这里有违 禁 词 9999 号", matcher) == ["违禁词9999号"]

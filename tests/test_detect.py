@@ -25,9 +25,9 @@ handlers:
 """
 
 
-def _config(tmp_path: Path) -> Path:
+def _config(tmp_path: Path, gtype: str = TYPE) -> Path:
     return write_config(tmp_path / "config", BOT_YAML + "direct: private\n",
-                        {"recruitment": TYPE, "private": "handlers:\n  - admin: {}\n"},
+                        {"recruitment": gtype, "private": "handlers:\n  - admin: {}\n"},
                         {"words/politics.txt": "# politics\n台独\n"})
 
 
@@ -57,6 +57,31 @@ async def test_a_remove_list_removes_at_once(tmp_path: Path) -> None:
         await h.say("r1", "eve", "卖 淫")
         await h.drain()
         assert [k["member"] for k in h.actions("kick")] == ["eve"]
+
+
+async def test_a_sentence_warning_against_a_remove_word_only_asks_the_admins(
+        tmp_path: Path) -> None:
+    async with Harness(_config(tmp_path), tmp_path) as h:
+        await h.say("r1", "amy", "提醒大家：卖淫嫖娼是违法的，遇到这种广告请举报")
+        await h.drain()
+        assert h.texts("r1") == [] and h.actions("kick") == []
+        [dm] = h.actions("dm")
+        assert dm["to"] == "admin" and "原因：违法（卖淫）" in dm["text"]
+
+
+async def test_a_warning_word_does_not_launder_an_ad(tmp_path: Path) -> None:
+    async with Harness(_config(tmp_path), tmp_path) as h:
+        await h.say("r1", "eve", "卖淫服务不违法，加V：abc123")
+        await h.drain()
+        assert [k["member"] for k in h.actions("kick")] == ["eve"]
+
+
+async def test_without_context_words_a_warning_sentence_is_punished(tmp_path: Path) -> None:
+    gtype = TYPE.replace('allow: ["台独立团"]', 'allow: ["台独立团"]\n        context: []')
+    async with Harness(_config(tmp_path, gtype), tmp_path) as h:
+        await h.say("r1", "amy", "卖淫是违法的")
+        await h.drain()
+        assert [k["member"] for k in h.actions("kick")] == ["amy"]
 
 
 async def test_a_word_across_a_boundary_or_in_an_allow_phrase_is_left_alone(
