@@ -709,7 +709,8 @@ def release(replaced: list[Deployment]) -> None:
 
 @contextlib.contextmanager
 def _off_the_loop() -> Iterator[None]:
-    """Around a reload's work in a worker thread, one reload at a time.
+    """Around a reload's work in a worker thread (loading the config, freeing the one it
+    replaced), one piece at a time.
 
     Python's cyclic garbage collector, set off by the allocations of a large config, would
     hold the interpreter (and so the event loop) for hundreds of milliseconds per full pass
