@@ -61,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
     from bot.terminal import run as run_bot
 
     try:
-        return asyncio.run(run_bot(args.config, REGISTRY, args.account))
+        return asyncio.run(run_bot(args.config, REGISTRY, args.account, args.simulator))
     except ValueError as exc:  # e.g. a WeChat token without an endpoint
         print(f"groupbot run: {exc}", file=sys.stderr)
         return 2
@@ -162,11 +162,15 @@ def parser() -> argparse.ArgumentParser:
     p = command("check", check, "validate the config and summarize it")
     config_option(p)
     p = command("run", run, "run the bot (WeChat if WECHATY_PUPPET_SERVICE_TOKEN is set, "
-                            "else the terminal simulator)")
+                            "else the terminal simulator when stdin is a terminal)")
     config_option(p)
-    p.add_argument("--account", default=None,
-                   help="serve this account of bot.yaml's `accounts` (one process each, "
-                        "sharing the database: docs/scale.md)")
+    platform = p.add_mutually_exclusive_group()
+    platform.add_argument("--account", default=None,
+                          help="serve this account of bot.yaml's `accounts` (one process "
+                               "each, sharing the database: docs/scale.md)")
+    platform.add_argument("--simulator", action="store_true",
+                          help="the terminal simulator, also when stdin is no terminal (a "
+                               "script or a pipe) or a token is set")
     p = command("replay", replay, "dry-run a scenario file on a virtual clock")
     p.add_argument("scenario", type=Path)
     p.add_argument("--config", type=Path, default=None,

@@ -3,7 +3,8 @@ moderation's (bot/moderation.py), the outbox's, the send governor's (bot/governo
 activity history's (bot/activity.py), the web console's secret (bot/web/links.py), the
 broadcasts' and moves' (bot/bulk.py), the accounts' leases and handed commands
 (bot/leases.py, bot/commands.py), who is whose friend and the invitations waiting for a
-join (bot/friendships.py, bot/invitations.py) and each registered handler's own tables. A
+join (bot/friendships.py, bot/invitations.py), which platform the database serves
+(bot/platforms.py) and each registered handler's own tables. A
 store opened with it has every table, so no module asks whether another's table exists."""
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from bot import (
     leases,
     moderation,
     outbox,
+    platforms,
 )
 from bot.handler import Registry
 from bot.web import links
@@ -35,6 +37,7 @@ def migrations(registry: Registry) -> dict[str, Sequence[str]]:
                                        "bulk": bulk.MIGRATIONS, "leases": leases.MIGRATIONS,
                                        "commands": commands.MIGRATIONS,
                                        "friendships": friendships.MIGRATIONS,
-                                       "invitations": invitations.MIGRATIONS}
+                                       "invitations": invitations.MIGRATIONS,
+                                       "platforms": platforms.MIGRATIONS}
     found |= {name: cls.migrations for name, cls in registry.items() if cls.migrations}
     return found

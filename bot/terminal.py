@@ -1,6 +1,7 @@
 """`groupbot run`: the bot on real time, with WeChat when a puppet-service token is set,
-else on the terminal simulator: the simulated platform in this terminal, where the operator
-speaks as any member. (Not the web console, bot/web/.)"""
+else (at a terminal, or with --simulator) on the terminal simulator: the simulated platform
+in this terminal, where the operator speaks as any member, on a database of its own
+(bot/platforms.py). (Not the web console, bot/web/.)"""
 
 from __future__ import annotations
 
@@ -15,13 +16,13 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from datetime import timedelta
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bot import config, roster
+from bot import config, platforms, roster, schema
 from bot.adapters.simulator import Record, Simulator
 from bot.app import Bot
 from bot.clock import SystemClock
@@ -70,13 +71,23 @@ USAGE = {
 RESET = "reset"  # what Terminal.run returns when the operator asked to start over
 
 
-async def run(config_dir: Path, registry: Registry, account: str | None = None) -> int:
+async def run(config_dir: Path, registry: Registry, account: str | None = None,
+              simulator: bool = False) -> int:
+    """`groupbot run`: on WeChat when a token is set, else (or with `simulator`) on the
+    terminal simulator. ValueError (exit 2) for what the operator must fix first."""
     deployment = config.load(config_dir, registry)
     settings = deployment.settings
-    if account is None and settings.accounts:
+    if account is None and settings.accounts and not simulator:
         raise ValueError(f"{deployment.root / 'bot.yaml'} lists accounts: run one process per "
                          "account with --account NAME (docs/scale.md)")
-    wechat = _wechat_gateway() if account is None else _account_gateway(deployment, account)
+    wechat = None if simulator else \
+        _wechat_gateway() if account is None else _account_gateway(deployment, account)
+    if wechat is None:
+        if not simulator and not _interactive():
+            raise ValueError(f"{TOKEN} is not set and stdin is not a terminal: set it to run on "
+                             "WeChat (docs/wechat.md), or add --simulator to run the terminal "
+                             "simulator from a script or a pipe")
+        await _check_simulated(deployment.storage_path, schema.migrations(registry))
     clock = SystemClock(settings.timezone)
     _log_on(clock)
     stop = asyncio.Event()
@@ -86,7 +97,7 @@ async def run(config_dir: Path, registry: Registry, account: str | None = None) 
 
     if wechat is not None:
         bot = Bot(deployment, wechat, clock, registry, account=account)
-        return await _serve(bot, wechat.run(bot), stop)
+        return await _serve(bot, wechat.run(bot), stop, platforms.WECHAT)
     lines = _read_stdin()
     print(HELP)
     while True:
@@ -96,7 +107,7 @@ async def run(config_dir: Path, registry: Registry, account: str | None = None) 
         bot.set_contact_names(world.name_of)
         bot.followups = partial(_logged, world.take_inbox)
         terminal = Terminal(bot, world, clock, lines)
-        result = await _serve(bot, terminal.run(), stop)
+        result = await _serve(bot, terminal.run(), stop, platforms.SIMULATOR)
         if not terminal.reset:
             return result
         deployment = bot.deployment  # as last reloaded
@@ -116,12 +127,19 @@ def _world(deployment: Deployment, clock: SystemClock) -> Simulator:
     return world
 
 
-async def _serve(bot: Bot, side: Coroutine[Any, Any, None], stop: asyncio.Event) -> int:
+async def _serve(bot: Bot, side: Coroutine[Any, Any, None], stop: asyncio.Event,
+                 platform: str) -> int:
     """Run the bot and its platform side until either ends or a signal comes."""
     try:
         await bot.start()
     except BaseException:  # (a database it cannot use): the side never runs
         side.close()
+        raise
+    try:
+        await platforms.record(bot.store, platform, bot.clock.now())
+    except BaseException:
+        side.close()
+        await bot.stop()
         raise
     log.info("groupbot running; database %s", bot.db_path)
     console = await serve_for(bot, os.environ)  # the web console, in this event loop
@@ -145,6 +163,35 @@ async def _serve(bot: Bot, side: Coroutine[Any, Any, None], stop: asyncio.Event)
         await bot.stop()
         log.info("stopped; queued actions and timers are kept for the next start")
     return 1 if failed else 0
+
+
+TOKEN = "WECHATY_PUPPET_SERVICE_TOKEN"
+
+
+def _interactive() -> bool:
+    """Whether an operator types at this process (its stdin is a terminal)."""
+    return sys.stdin is not None and sys.stdin.isatty()
+
+
+async def _check_simulated(db: Path | str, migrations: Mapping[str, Sequence[str]]) -> None:
+    """The terminal simulator runs on a new database or one it made (ValueError otherwise):
+    never on one WeChat has used, whose real groups it would mix simulated ones into and
+    `/reset` would delete, nor on an SQLite file it did not make (from `groupbot replay
+    --db`, copied in, or from a groupbot that did not record its platform)."""
+    if absent(db):
+        return
+    served = await platforms.recorded(db, migrations)
+    if served == platforms.WECHAT:
+        raise ValueError(f"{db} is a database WeChat has run on (`storage` in bot.yaml): the "
+                         "terminal simulator does not run on it. Give the simulator a "
+                         "`storage` of its own (a copy of the config directory with e.g. "
+                         "storage: data/simulator.db)")
+    if served is None and isinstance(db, Path):
+        raise ValueError(f"{db} was not made by the terminal simulator (by `groupbot replay "
+                         "--db`, copied in, or by an older groupbot): the simulator runs only "
+                         "on a database it made, which `/reset` may delete. Give it another "
+                         "`storage` in bot.yaml, or remove that file if it holds nothing you "
+                         "need")
 
 
 def _forget(db: Path) -> None:
@@ -220,7 +267,7 @@ async def _restore(world: Simulator, db: Path | str) -> None:
 
 
 def _wechat_gateway() -> WechatyGateway | None:
-    if not os.environ.get("WECHATY_PUPPET_SERVICE_TOKEN"):
+    if not os.environ.get(TOKEN):
         return None
     from bot.adapters.wechaty import WechatyGateway
 

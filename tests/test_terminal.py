@@ -20,7 +20,8 @@ def _deployment(tmp_path: Path) -> Path:
 def _run(config: Path, *lines: str) -> Ran:
     """`groupbot run` in this process, the lines on its stdin; no WeChat token nor console
     token in its environment: the simulator."""
-    return groupbot("run", "--config", str(config), stdin="\n".join(lines) + "\n",
+    return groupbot("run", "--simulator", "--config", str(config),
+                    stdin="\n".join(lines) + "\n",
                     env={k: v for k, v in os.environ.items()
                          if not k.startswith(("WECHATY_", "GROUPBOT_"))})
 
@@ -28,7 +29,8 @@ def _run(config: Path, *lines: str) -> Ran:
 def test_typos_do_not_stop_the_bot_and_admin_commands_reach_it(tmp_path: Path) -> None:
     """A real process reading its real stdin to the end (the other tests run in-process)."""
     result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "run", "--config", str(_deployment(tmp_path))],
+        [sys.executable, "-m", "bot.cli", "run", "--simulator", "--config",
+         str(_deployment(tmp_path))],
         input="\n".join(["/in nowhere", "/as", "/wait", "群规", "/wait 5s", "/status",
                          "/wait 1m"]) + "\n", capture_output=True, text=True, timeout=60,
         env={"PATH": "/usr/bin:/bin"})

@@ -27,8 +27,8 @@ def _deployment(tmp_path: Path) -> Path:
 
 def _run(config_dir: Path, *lines: str, verbose: bool = False) -> Ran:
     """`groupbot [-v] run` in this process, the lines on its stdin, the simulator."""
-    return groupbot(*(["-v"] if verbose else []), "run", "--config", str(config_dir),
-                    stdin="\n".join(lines) + "\n",
+    return groupbot(*(["-v"] if verbose else []), "run", "--simulator", "--config",
+                    str(config_dir), stdin="\n".join(lines) + "\n",
                     env={k: v for k, v in os.environ.items()
                          if not k.startswith(("WECHATY_", "GROUPBOT_"))})
 
@@ -37,7 +37,8 @@ def test_wait_and_every_bot_line_show_the_virtual_date_in_the_bots_time_zone(
         tmp_path: Path) -> None:
     # a process of its own: its local time zone (TZ=UTC) is not the bot's
     result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "-v", "run", "--config", str(_deployment(tmp_path))],
+        [sys.executable, "-m", "bot.cli", "-v", "run", "--simulator", "--config",
+         str(_deployment(tmp_path))],
         input="/wait 3d\n群规\n/wait 5s\n", capture_output=True, text=True, timeout=60,
         env={"PATH": "/usr/bin:/bin", "TZ": "UTC"})
     assert result.returncode == 0, result.stderr

@@ -57,7 +57,7 @@ def _config(tmp_path: Path) -> Path:
 async def test_run_prints_the_console_url_and_a_one_time_login_then_stops_with_the_bot(
         tmp_path: Path) -> None:
     root = _config(tmp_path)
-    process = await _start("run", "--config", str(root))
+    process = await _start("run", "--simulator", "--config", str(root))
     seen: list[str] = []
     url = (await _line(process, "console: ", seen)).removeprefix("console: ")
     login = (await _line(process, "console login", seen)).split()[-1]

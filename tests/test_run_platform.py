@@ -1,0 +1,145 @@
+"""Which platform `groupbot run` serves, and the database it does it on: WeChat with a
+token; the terminal simulator for an operator at a terminal (the README's first command)
+or with --simulator; never the simulator by mistake on a production database, nor a bot
+that exits 0 because nobody set the token."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from harness import BOT_YAML, groupbot, write_config
+
+from bot.store import open_reader
+
+sys.path.insert(0, str(Path(__file__).parent / "wechaty"))
+from grpc_server import FakeGateway
+from puppet import BOT_ID, World
+
+STARTUP = 30.0  # a fresh interpreter on a shared machine
+SIMULATED = BOT_YAML.replace("bot: {id: bot,", f"bot: {{id: {BOT_ID},") + """\
+simulator:
+  contacts: {alice: Alice}
+  groups:
+    - {id: r1, topic: "Recruitment 01", members: [alice]}
+"""
+
+
+def _config(tmp_path: Path) -> Path:
+    return write_config(tmp_path / "config", SIMULATED,
+                        {"recruitment": "handlers: []\n"})
+
+
+def _env(**extra: str) -> dict[str, str]:
+    return {**{k: v for k, v in os.environ.items()
+               if not k.startswith(("WECHATY_", "GROUPBOT_"))}, **extra}
+
+
+def test_without_a_token_and_a_terminal_run_exits_2_naming_the_token(tmp_path: Path) -> None:
+    """As under systemd or docker with the token forgotten: stdin is no terminal."""
+    root = _config(tmp_path)
+    result = subprocess.run([sys.executable, "-m", "bot.cli", "run", "--config", str(root)],
+                            stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                            timeout=60, env=_env())
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.strip().splitlines()[-1] == (
+        "groupbot run: WECHATY_PUPPET_SERVICE_TOKEN is not set and stdin is not a terminal: "
+        "set it to run on WeChat (docs/wechat.md), or add --simulator to run the terminal "
+        "simulator from a script or a pipe")
+    assert not (root / "bot.db").exists()
+
+
+def test_at_a_terminal_run_is_the_simulator_as_the_readme_starts_it(tmp_path: Path) -> None:
+    root = _config(tmp_path)
+    leader, follower = os.openpty()
+    try:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot.cli", "run", "--config", str(root)], stdin=follower,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env())
+        os.write(leader, b"/groups\n/quit\n")
+        out, err = process.communicate(timeout=60)
+    finally:
+        os.close(leader)
+        os.close(follower)
+    assert process.returncode == 0, err
+    assert "r1: Recruitment 01 (2 members, owner" in out
+    assert (root / "bot.db").exists()
+
+
+async def _wechat_runs_on(root: Path) -> None:
+    world = World()
+    world.add_room("r1", "Recruitment 01", {"alice": "Alice"})
+    gateway = FakeGateway(world)
+    await gateway.start()
+    try:
+        bot = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot.cli", "run", "--config", str(root),
+            env=_env(WECHATY_PUPPET_SERVICE_TOKEN="insecure_test",
+                     WECHATY_PUPPET_SERVICE_ENDPOINT=gateway.endpoint),
+            stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.DEVNULL)
+        deadline = asyncio.get_running_loop().time() + STARTUP
+        while "RoomPayload" not in gateway.calls:
+            assert asyncio.get_running_loop().time() < deadline, "no login"
+            await asyncio.sleep(0.05)
+        gateway.join("r1", {"dave": "Dave"}, inviter="alice")
+        while ("r1", "dave") not in await _members(root / "bot.db"):
+            assert asyncio.get_running_loop().time() < deadline, "no join"
+            await asyncio.sleep(0.05)
+        bot.send_signal(signal.SIGTERM)
+        assert await asyncio.wait_for(bot.wait(), STARTUP) == 0
+    finally:
+        await gateway.close()
+
+
+async def _members(db: Path) -> list[tuple[str, str]]:
+    reader = open_reader(db)
+    try:
+        return [(str(g), str(m)) for g, m in await reader.all("SELECT grp, member FROM roster")]
+    finally:
+        await reader.close()
+
+
+def test_the_simulator_never_runs_on_a_database_wechat_has_used(tmp_path: Path) -> None:
+    root = _config(tmp_path)
+    asyncio.run(_wechat_runs_on(root))
+    db = root / "bot.db"
+    before = asyncio.run(_members(db))
+    assert ("r1", "dave") in before
+    for args in (("--simulator",), ()):  # a pipe with the flag, and a terminal's stdin
+        result = groupbot("run", *args, "--config", str(root), stdin="/reset\n/quit\n",
+                          env=_env())
+        if not args:  # in this process stdin is no terminal: the token is named first
+            assert "WECHATY_PUPPET_SERVICE_TOKEN is not set" in result.stderr
+            continue
+        assert result.returncode == 2, result.stderr
+        assert f"{db} is a database WeChat has run on" in result.stderr
+        assert "reset" not in result.stdout
+    assert db.exists() and asyncio.run(_members(db)) == before
+
+
+def test_the_simulator_runs_only_on_a_database_it_made(tmp_path: Path) -> None:
+    root = _config(tmp_path)
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text('start: "2026-11-23 09:00"\ngroups: [{id: r1, topic: Recruitment 01}]\n'
+                        "steps:\n  - join: {group: r1, members: [dave]}\n", encoding="utf-8")
+    db = root / "bot.db"
+    assert groupbot("replay", str(scenario), "--config", str(root), "--db", str(db)
+                    ).returncode == 0
+    result = groupbot("run", "--simulator", "--config", str(root), stdin="/reset\n",
+                      env=_env())
+    assert result.returncode == 2
+    assert f"{db} was not made by the terminal simulator" in result.stderr
+    assert asyncio.run(_members(db)) == [("r1", "dave")]
+    db.unlink()
+    # a database the simulator made is its own: used again, and /reset may remove it
+    for lines in ("/join bob\n/quit\n", "/groups\n/reset\n/groups\n/quit\n"):
+        result = groupbot("run", "--simulator", "--config", str(root), stdin=lines,
+                          env=_env())
+        assert result.returncode == 0, result.stderr
+    assert f"reset: database {db} removed" in result.stdout
+    assert "r1: Recruitment 01 (3 members" in result.stdout  # bob, from the first run
