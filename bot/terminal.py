@@ -59,14 +59,17 @@ Type a message to say it as the current member in the current group. Commands:
 A MEMBER is an id or a name (alice, 林运营). Mention with @id or @name, also glued to a
 command: /warn @bob, /踢@Bob. Other /commands are said in the group (admin commands)."""
 
-# the simulator's commands: how to write each, and how many arguments it needs at least
-USAGE = {
-    "as": ("/as MEMBER", 1), "in": ("/in GROUP", 1), "join": ("/join MEMBER [MEMBER...]", 1),
-    "leave": ("/leave MEMBER [MEMBER...]", 1), "rename": ("/rename MEMBER NAME", 2),
-    "dm": ("/dm TEXT", 1), "friend": ("/friend HELLO", 1), "link": ("/link URL [TEXT]", 1),
-    "kind": ("/kind KIND [TEXT]", 1), "wait": ("/wait DURATION (e.g. 10m, 2h, 1d)", 1),
-    "help": ("/help", 0), "groups": ("/groups", 0), "reload": ("/reload", 0),
-    "reset": ("/reset", 0), "quit": ("/quit", 0), "exit": ("/exit", 0),
+# the simulator's commands: how to write each, and how many arguments it takes (at least,
+# at most: None for any number)
+USAGE: dict[str, tuple[str, int, int | None]] = {
+    "as": ("/as MEMBER", 1, 1), "in": ("/in GROUP", 1, 1),
+    "join": ("/join MEMBER [MEMBER...]", 1, None),
+    "leave": ("/leave MEMBER [MEMBER...]", 1, None), "rename": ("/rename MEMBER NAME", 2, None),
+    "dm": ("/dm TEXT", 1, None), "friend": ("/friend HELLO", 1, None),
+    "link": ("/link URL [TEXT]", 1, None), "kind": ("/kind KIND [TEXT]", 1, None),
+    "wait": ("/wait DURATION (e.g. 10m, 2h, 1d)", 1, 1),
+    "help": ("/help", 0, 0), "groups": ("/groups", 0, 0), "reload": ("/reload", 0, 0),
+    "reset": ("/reset", 0, 0), "quit": ("/quit", 0, 0), "exit": ("/exit", 0, 0),
 }
 RESET = "reset"  # what Terminal.run returns when the operator asked to start over
 
@@ -359,9 +362,13 @@ class Terminal:
         if command not in USAGE:  # not ours: said in the group (/warn, /status, /踢@Bob...)
             await self._say(line, Kind.TEXT)
             return
-        usage, needs = USAGE[command]
-        if len(args) < needs:
+        usage, least, most = USAGE[command]
+        if len(args) < least:
             print(f"! that command needs more: {usage}")
+            return
+        if most is not None and len(args) > most:
+            print(f"! too much after /{command}: {usage} (a name with spaces goes in quotes: "
+                  '/as "Anna Lee")')
             return
         now = self.clock.now()
         event: Event | None = None
@@ -383,11 +390,12 @@ class Terminal:
             event = MemberJoined(now, self.group, self.world.join(self.group, members),
                                  self.member)
         elif command == "leave":
-            members = [self._find(m) for m in args]
+            members = self._members_here(args)
             event = MemberLeft(now, self.group, self.world.leave(self.group, members))
-        elif command == "rename":
+        elif command == "rename":  # WeChat renames only a member of the group
+            [member] = self._members_here(args[:1])
             event = MemberRenamed(now, self.group, self.world.rename(
-                self.group, self._find(args[0]), " ".join(args[1:])))
+                self.group, member, " ".join(args[1:])))
         elif command == "dm":
             event = Message(now, None, self.world.member(None, self.member), rest,
                             id=f"t{next(self.ids)}")
@@ -422,6 +430,18 @@ class Terminal:
             if found:
                 return found[0]
         return who
+
+    def _members_here(self, names: list[str]) -> list[str]:
+        """The ids of members of the current group, by id or name (ValueError naming those
+        who are not in it)."""
+        members = [self._find(name) for name in names]
+        here = self.world.group(self.group).members
+        missing = [name for name, member in zip(names, members, strict=True)
+                   if member not in here]
+        if missing:
+            raise ValueError(f"not in {self.group}: {', '.join(missing)} (/groups lists the "
+                             "groups, /join adds a member)")
+        return members
 
     async def _wait(self, delta: timedelta) -> None:
         """Jump ahead, stopping at each due job on the way, as time would have passed."""

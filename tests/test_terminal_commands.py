@@ -94,6 +94,24 @@ def test_a_command_missing_its_arguments_prints_its_usage(tmp_path: Path) -> Non
     assert "r1: Listener Recruitment 01 倾听者招募群 (4 members" in result.stdout  # nobody joined
 
 
+def test_a_command_that_cannot_be_done_says_why(tmp_path: Path) -> None:
+    result = _run(_deployment(tmp_path), "/rename ghost Name", "/leave nobody",
+                  "/leave bob ghost", "/in r1 extra", "/as Anna Lee", "/wait 1m 2m",
+                  "/groups extra", "/groups")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "! not in r1: ghost (/groups lists the groups, /join adds a member)" in out
+    assert "! not in r1: nobody (" in out
+    assert "! not in r1: ghost (" in out  # and bob stays: nothing half done
+    assert "! too much after /in: /in GROUP" in out
+    assert ('! too much after /as: /as MEMBER (a name with spaces goes in quotes: '
+            '/as "Anna Lee")') in out
+    assert "! too much after /wait: /wait DURATION" in out
+    assert "! too much after /groups: /groups" in out
+    assert out.count("r1: Listener Recruitment 01 倾听者招募群 (4 members") == 1  # once
+    assert "now " not in out and "speaking as" not in out
+
+
 def test_verbose_shows_the_bots_events_without_library_debug_lines(tmp_path: Path) -> None:
     result = _run(_deployment(tmp_path), "/join dave", "/wait 20s", verbose=True)
     assert result.returncode == 0, result.stderr
