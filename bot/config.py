@@ -393,6 +393,15 @@ class SimulatorSettings(Model):
     contacts: dict[str, str] = {}
     groups: list[SimulatedGroup] = []
 
+    @model_validator(mode="after")
+    def _unique_ids(self) -> SimulatorSettings:
+        first: dict[str, int] = {}
+        for index, group in enumerate(self.groups):
+            if first.setdefault(group.id, index) != index:
+                raise invalid_at(("groups", index, "id"), f"group id {group.id!r} is already "
+                                 f"used by groups[{first[group.id]}]; ids must differ")
+        return self
+
 
 def _backstop_interval(every: timedelta) -> timedelta:
     if every < timedelta(minutes=1):

@@ -112,6 +112,20 @@ def test_a_command_that_cannot_be_done_says_why(tmp_path: Path) -> None:
     assert "now " not in out and "speaking as" not in out
 
 
+def test_two_simulated_groups_with_one_id_are_refused_naming_the_line(tmp_path: Path) -> None:
+    config_dir = _deployment(tmp_path)
+    bot_yaml = config_dir / "bot.yaml"
+    lines = bot_yaml.read_text(encoding="utf-8").splitlines()
+    [at] = [i for i, line in enumerate(lines) if line.strip().startswith("- {id: i1,")]
+    lines[at] = lines[at].replace("{id: i1,", "{id: r1,")
+    bot_yaml.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    for command in ("check", "run"):
+        result = groupbot(command, "--config", str(config_dir))
+        assert result.returncode == 2
+        assert (f"{bot_yaml}:{at + 1}: simulator.groups[1].id: group id 'r1' is already used "
+                "by groups[0]; ids must differ") in result.stderr
+
+
 def test_verbose_shows_the_bots_events_without_library_debug_lines(tmp_path: Path) -> None:
     result = _run(_deployment(tmp_path), "/join dave", "/wait 20s", verbose=True)
     assert result.returncode == 0, result.stderr
