@@ -243,7 +243,7 @@ def describe(event: Event) -> str:
     def shown(value: object) -> str:
         match value:
             case Member(id=member_id, name=name):
-                return f"{member_id} ({name})"
+                return f"{plain(member_id)} ({plain(name)})"
             case tuple():
                 return "[" + ", ".join(shown(v) for v in value) + "]"
             case Kind():
@@ -251,9 +251,17 @@ def describe(event: Event) -> str:
         return repr(value)
 
     fields = [(f.name, getattr(event, f.name)) for f in dataclasses.fields(event)]
-    return f"{type(event).__name__} in {event.group or 'private'}: " + ", ".join(
+    return f"{type(event).__name__} in {plain(event.group or 'private')}: " + ", ".join(
         f"{name}={shown(value)}" for name, value in fields
         if name not in ("at", "group", "id") and value not in (None, (), "", False, Kind.TEXT))
+
+
+def plain(text: str) -> str:
+    """A member-chosen name or id as a log line shows it: as it is when every character is
+    printable, else as a Python literal (`'\\x1b]0;pwned\\x07'`), so a name cannot send
+    escape sequences to the operator's terminal (set its title, clear it, colour it) or
+    hide behind bidi overrides and zero-width characters."""
+    return text if text.isprintable() else repr(text)
 
 
 async def _restore(world: Simulator, db: Path | str) -> None:
@@ -349,7 +357,7 @@ class Terminal:
             self._prompt()
 
     def _prompt(self) -> None:
-        print(f"[{self.group} as {self.member}]> ", end="", flush=True)
+        print(f"[{plain(self.group)} as {plain(self.member)}]> ", end="", flush=True)
 
     async def handle(self, line: str) -> None:
         if not line:
@@ -384,7 +392,7 @@ class Terminal:
             self.member = self._find(args[0])
             new = "" if self.member in self.world.contacts else ", new: /join it first"
             found = self.world.member(self.group, self.member)
-            print(f"speaking as {found.name} ({found.id}{new})")
+            print(f"speaking as {plain(found.name)} ({plain(found.id)}{new})")
         elif command == "join":
             members = [self._find(m) for m in args]
             event = MemberJoined(now, self.group, self.world.join(self.group, members),

@@ -135,6 +135,20 @@ def test_verbose_shows_the_bots_events_without_library_debug_lines(tmp_path: Pat
     assert loggers and all(name.split(".")[0] in ("bot", "handlers") for name in loggers)
 
 
+def test_names_with_escape_sequences_reach_the_terminal_as_literals(tmp_path: Path) -> None:
+    """A name that would set the terminal's title, clear it and colour it, or reverse text."""
+    evil = "\x1b]0;pwned\x07\x1b[2J\x1b[31mRED"
+    result = _run(_deployment(tmp_path), "/join zed", f"/rename zed {evil}", "/as zed",
+                  "hello", "/join \u202eeve", verbose=True)
+    assert result.returncode == 0, result.stderr
+    for shown in (result.stdout, result.stderr):
+        assert "\x1b" not in shown and "\x07" not in shown and "\u202e" not in shown
+    assert f"member=zed ({evil!r})" in result.stderr
+    assert f"sender=zed ({evil!r}), text='hello'" in result.stderr
+    assert f"speaking as {evil!r} (zed)" in result.stdout
+    assert "members=['\\u202eeve' ('\\u202eeve')]" in result.stderr
+
+
 def test_the_simulated_deployment_has_a_group_of_every_stage_and_a_passed_quiz_gets_in(
         tmp_path: Path) -> None:
     deployment = config.load(ROOT / "config", REGISTRY)
