@@ -34,7 +34,7 @@ class Reward(HandlerConfig):
 class Leaderboard(HandlerConfig):
     keywords: list[str] = ["邀请排行"]
     top: int = Field(10, ge=1, le=50)
-    cooldown: Duration = timedelta(minutes=1)
+    cooldown: Duration = timedelta(minutes=5)  # per group: one board, then silence
     title: Annotated[TemplateText, placeholders("group")] = Template("🏆 邀请排行榜")
     line: Annotated[TemplateText, placeholders("rank", "member", "count", "points")] = Template(
         "{rank}. {member}：{count} 人")

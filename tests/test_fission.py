@@ -121,6 +121,20 @@ async def test_the_leaderboard_ranks_inviters_by_invitations_that_count(tmp_path
         assert boards == ["🏆 邀请排行榜\n1. alice：2 人\n2. bob：2 人"]
 
 
+async def test_one_member_asking_again_and_again_gets_one_board_per_5_minutes(
+        tmp_path: Path) -> None:
+    async with Harness(SHIPPED, tmp_path, groups=GROUPS) as h:
+        await _invite(h, "alice", "u1")
+        for _ in range(27):                            # every 11 s for almost 5 minutes
+            await h.say("c1", "u1", "邀请排行")
+            await h.advance("11s")
+        await h.advance("10s")
+        await h.say("c1", "u1", "邀请排行")
+        await h.advance("1m")
+        boards = [t for t in h.texts("c1") if t.startswith("🏆 邀请排行榜")]
+        assert len(boards) == 2
+
+
 def test_rewards_out_of_order_are_a_config_error(tmp_path: Path) -> None:
     root = write_config(tmp_path / "config", "content: content\n", {
         "t": "handlers:\n  - fission:\n      rewards:\n"
