@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 import tempfile
 import uuid
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Self
+from typing import Annotated, Any, Self
+from zoneinfo import ZoneInfo
 
-from pydantic import ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, model_validator
 
 from bot import config, yamlfile
 from bot.adapters.simulator import Record, Simulator
@@ -38,29 +40,39 @@ from bot.media import is_image
 from bot.yamlfile import InputError
 
 
+def _an_id(value: str) -> str:
+    if not value.strip():
+        raise ValueError(f"an id is a non-empty text, not {value!r}")
+    return value
+
+
+Id = Annotated[str, AfterValidator(_an_id)]
+"""A member's or a group's id: not empty, not only spaces (WeChat has none such)."""
+
+
 class BotSpec(Model):
-    id: str | None = None
+    id: Id | None = None
     name: str | None = None
 
 
 class GroupSpec(Model):
-    id: str
+    id: Id
     topic: str
-    members: list[str] = []
-    owner: str | None = None
+    members: list[Id] = []
+    owner: Id | None = None
 
 
 class Join(Model):
     group: str
-    members: list[str] = Field(min_length=1)
-    inviter: str | None = None
+    members: list[Id] = Field(min_length=1)
+    inviter: Id | None = None
     reported: bool = True  # false: they are in the group, but the platform says nothing
 
 
 class Leave(Model):
     group: str
-    members: list[str] = Field(min_length=1)
-    remover: str | None = None
+    members: list[Id] = Field(min_length=1)
+    remover: Id | None = None
     reported: bool = True
 
 
@@ -68,7 +80,7 @@ class Dm(Model):
     """A member's message: a text, or (`file`) an image or file they send, by its name."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-    sender: str = Field(alias="from")
+    sender: Id = Field(alias="from")
     text: str = ""
     file: str = ""
     kind: Kind = Kind.TEXT
@@ -92,24 +104,24 @@ class Dm(Model):
 
 class Say(Dm):
     group: str
-    mentions: list[str] = []
+    mentions: list[Id] = []
 
 
 class FriendAsk(Model):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-    sender: str = Field(alias="from")
+    sender: Id = Field(alias="from")
     hello: str = ""
 
 
 class Rename(Model):
     group: str
-    member: str
+    member: Id
     name: str
 
 
 class RenameGroup(Model):
     group: str
-    by: str
+    by: Id
     topic: str = Field(min_length=1)
 
 
@@ -122,14 +134,23 @@ SPAN_LIMIT = timedelta(days=366)
 """How far the steps may move the clock: beyond it dates overflow, schedules run for ages."""
 
 
+def _a_date(value: Any) -> Any:
+    """`start` as written: a date and time, not a number (pydantic would take 2026, or
+    "1.5e9", for seconds after 1970)."""
+    if isinstance(value, (int, float)) or (  # bool is an int
+            isinstance(value, str) and not re.match(r"\s*\d{4}-\d\d-\d\d", value)):
+        raise ValueError(f"give a date and time like \"2026-11-23 08:55\", not {value!r}")
+    return value
+
+
 class Scenario(Model):
     config: str | None = None
-    start: datetime
+    start: Annotated[datetime, BeforeValidator(_a_date)]
     step: Duration = timedelta(seconds=1)
     bot: BotSpec = BotSpec()
     seed: int = 0  # seeds every random choice: jitter, random replies
     drain: Duration = timedelta(days=1)  # how long after the last step due actions still run
-    contacts: dict[str, str] = {}
+    contacts: dict[Id, str] = {}
     groups: list[GroupSpec] = []
     steps: list[Any] = []
 
@@ -197,7 +218,7 @@ async def replay(path: Path, registry: Registry, config_dir: Path | None = None,
     deployment = config.load(config_dir, registry)
     settings = deployment.settings
     tz = settings.timezone
-    start = scenario.start if scenario.start.tzinfo else scenario.start.replace(tzinfo=tz)
+    start = scenario.start if scenario.start.tzinfo else _local(scenario.start, tz, located)
     clock = VirtualClock(tz, start)
     me = Member(scenario.bot.id or settings.bot.id, scenario.bot.name or settings.bot.name)
     world = Simulator(clock, me, scenario.contacts, emit or _print)
@@ -238,6 +259,18 @@ async def replay(path: Path, registry: Registry, config_dir: Path | None = None,
             await bot.drain(scenario.drain)
         finally:
             await bot.stop()
+
+
+def _local(wall: datetime, tz: ZoneInfo, located: yamlfile.Located) -> datetime:
+    """A start without an offset, in the bot's time zone; InputError at `start` for a time
+    the zone's clocks skip (the hour a daylight-saving change jumps over)."""
+    at = wall.replace(tzinfo=tz)
+    if at.astimezone(UTC).astimezone(tz).replace(tzinfo=None) != wall:
+        raise InputError([located.problem(("start", ), (
+            f"{wall:%Y-%m-%d %H:%M} does not exist in {tz.key}: the clocks skip it "
+            "(daylight saving time); give a time before or after, or an offset "
+            f"({wall:%Y-%m-%d %H:%M}{at:%z})"))])
+    return at
 
 
 def _event(world: Simulator, kind: str, body: Any, now: datetime,

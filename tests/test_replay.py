@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from harness import Ran, groupbot
+from harness import BOT_YAML, Ran, groupbot, write_config
 from pg import Postgres
 
 from bot.events import Kind
@@ -70,6 +70,9 @@ def test_the_command_prints_only_json_lines_on_stdout(tmp_path: Path) -> None:
     assert (tmp_path / "x.db").exists()
 
 
+R1 = "start: 2026-11-23 08:55\ngroups: [{id: r1, topic: Recruitment 01}]\n"
+
+
 def _scenario(tmp_path: Path, text: str) -> Path:
     path = tmp_path / "s.yaml"
     path.write_text(text, encoding="utf-8")
@@ -92,6 +95,21 @@ def _scenario(tmp_path: Path, text: str) -> Path:
      "s.yaml:4: steps[1].dm: give `text`, or `file`"),
     ("start: 2026-11-23 08:55\nsteps:\n  - say: {group: r1, from: a, text: hi, file: a.png}\n",
      "s.yaml:3: steps[0].say: a WeChat message is a text or a file, not both"),
+    ("start: 2026\n", 's.yaml:1: start: give a date and time like "2026-11-23 08:55", not 2026'),
+    ("start: 1.5e9\n", "s.yaml:1: start: give a date and time"),
+    ("start: true\n", "s.yaml:1: start: give a date and time"),
+    (f"{R1}steps:\n  - say: {{group: r1, from: '', text: hi}}\n",
+     "s.yaml:4: steps[0].say.from: an id is a non-empty text, not ''"),
+    (f"{R1}steps:\n  - dm: {{from: '  ', text: hi}}\n",
+     "s.yaml:4: steps[0].dm.from: an id is a non-empty text, not '  '"),
+    (f"{R1}steps:\n  - join: {{group: r1, members: [bob, '']}}\n",
+     "s.yaml:4: steps[0].join.members[1]: an id is a non-empty text"),
+    (f"{R1}steps:\n  - say: {{group: r1, from: a, text: hi, mentions: [' ']}}\n",
+     "s.yaml:4: steps[0].say.mentions[0]: an id is a non-empty text"),
+    (f"{R1}steps:\n  - friend_request: {{from: ''}}\n",
+     "s.yaml:4: steps[0].friend_request.from: an id is a non-empty text"),
+    ("start: 2026-11-23 08:55\ngroups: [{id: ' ', topic: x}]\n",
+     "s.yaml:2: groups[0].id: an id is a non-empty text"),
 ])
 def test_an_invalid_scenario_exits_2_naming_the_line(tmp_path: Path, body: str,
                                                      message: str) -> None:
@@ -101,6 +119,23 @@ def test_an_invalid_scenario_exits_2_naming_the_line(tmp_path: Path, body: str,
     assert result.stdout == ""
     [line] = result.stderr.strip().splitlines()
     assert message in line
+
+
+def test_a_start_the_clocks_skip_exits_2_and_one_they_do_not_plays(tmp_path: Path) -> None:
+    """2026-03-08 02:30 does not exist in New York: at 02:00 the clocks jump to 03:00."""
+    config = write_config(tmp_path / "config", BOT_YAML.replace(
+        "Asia/Shanghai", "America/New_York"), {"recruitment": "handlers: []\n"})
+    for start, code in (("2026-03-08 02:30", 2), ("2026-03-08 03:30", 0),
+                        ("2026-03-08T02:30-05:00", 0)):
+        scenario = _scenario(tmp_path, f'start: "{start}"\n')
+        result = _cli("replay", str(scenario), "--config", str(config))
+        assert result.returncode == code, result.stderr
+    scenario = _scenario(tmp_path, 'start: "2026-03-08 02:30"\n')
+    result = _cli("replay", str(scenario), "--config", str(config))
+    assert result.stderr.strip() == (
+        f"{scenario}:1: start: 2026-03-08 02:30 does not exist in America/New_York: the clocks "
+        "skip it (daylight saving time); give a time before or after, or an offset "
+        "(2026-03-08 02:30-0500)")
 
 
 def test_a_broken_config_exits_2_naming_file_line_and_key(tmp_path: Path) -> None:
