@@ -178,6 +178,8 @@ def _content(value: Any, info: ValidationInfo) -> Content:
     path = (root / value).resolve()
     if not path.is_relative_to(root.resolve()):
         raise ValueError(f"content file {value!r} is outside {root}")
+    if path.exists() and not path.is_file():  # a FIFO or a device: reading it would block
+        raise ValueError(f"content file {value} is not a regular file")
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:

@@ -4,6 +4,10 @@ traceback; `audit` reads the database `--db` names, like `report` and `export`."
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -161,3 +165,19 @@ def test_db_in_a_directory_that_cannot_be_made_exits_2(
     assert code == 2
     assert _one_line(err).startswith("groupbot replay: the database cannot be used: "
                                      "cannot make /proc/groupbot-nowhere")
+
+
+def test_a_content_file_that_is_a_fifo_is_refused_not_read(tmp_path: Path) -> None:
+    """Reading a FIFO waits for a writer that never comes: `check` hung. A process of its
+    own, so a hang fails the test by its timeout instead of stopping the suite."""
+    shutil.copytree(ROOT / "config", tmp_path / "config")
+    shutil.copytree(ROOT / "content", tmp_path / "content")
+    fifo = tmp_path / "content" / "rules" / "base.md"
+    fifo.unlink()
+    os.mkfifo(fifo)
+    result = subprocess.run([sys.executable, "-m", "bot.cli", "check", "--config",
+                             str(tmp_path / "config")], capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 2
+    assert "handlers.rules.text: content file rules/base.md is not a regular file" in \
+        result.stderr

@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from harness import BOT_YAML, SHIPPED, Ran, groupbot, write_config
@@ -405,14 +406,15 @@ async def test_a_reload_frees_the_replaced_config_off_the_loop(tmp_path: Path) -
         assert h.texts("r1") == ["v1", "v1"]
 
 
-async def test_events_are_handled_while_a_reload_loads(tmp_path: Path) -> None:
-    """The reload reads a content file that is a named pipe, so it waits until the test
-    writes to it: meanwhile a message is answered. Were the reload on the event loop, the
-    answer would come only after it (a watchdog writes the pipe after 10 s). While it loads,
-    the loading thread gives the interpreter lock back to the loop within 0.5 ms, not the
-    default 5 ms, and the default is back after."""
+async def test_events_are_handled_while_a_reload_loads(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The reload's load waits in its worker thread until the test lets it go: meanwhile a
+    message is answered. Were the reload on the event loop, the answer would come only after
+    it (a watchdog lets it go after 10 s). While it loads, the loading thread gives the
+    interpreter lock back to the loop within 0.5 ms, not the default 5 ms, and the default
+    is back after. (A content file that is a named pipe, which did the waiting before, is
+    refused now: reading one hung `check`.)"""
     import asyncio
-    import os
     import threading
 
     from harness import Harness
@@ -420,18 +422,17 @@ async def test_events_are_handled_while_a_reload_loads(tmp_path: Path) -> None:
         "handlers:\n  - rules: {text: rules.md, triggers: [群规], cooldown: 0s}\n")},
         {"rules.md": "v1"})
     async with Harness(root, tmp_path) as h:
-        pipe = root / "content" / "rules.md"
-        pipe.unlink()
-        os.mkfifo(pipe)
+        (root / "content" / "rules.md").write_text("v2", encoding="utf-8")
         released = threading.Event()
+        load = config.load
 
-        def release() -> None:
+        def load_when_released(*args: Any) -> config.Deployment:
             released.wait(10)
-            pipe.write_text("v2", encoding="utf-8")
+            return load(*args)
 
-        threading.Thread(target=release, daemon=True).start()
+        monkeypatch.setattr(config, "load", load_when_released)
         reload = asyncio.create_task(h.bot.reload())
-        await asyncio.sleep(0.05)  # the reload is under way, blocked on the pipe
+        await asyncio.sleep(0.05)  # the reload is under way, waiting in its thread
         interval = sys.getswitchinterval()
         await h.say("r1", "alice", "群规")
         assert not reload.done()  # answered while the reload still loads
