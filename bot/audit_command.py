@@ -19,6 +19,7 @@ from bot.handler import Registry
 from bot.store import StoreError, open_reader
 
 COLUMNS = ("time", "group", "member", "action", "handler", "detail")
+DEFAULT_CONFIG = Path("config")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 
 
@@ -70,8 +71,22 @@ def table(records: Sequence[Sequence[str]]) -> str:
 
 
 def main(args: argparse.Namespace, registry: Registry) -> int:
-    deployment = config.load(args.config, registry)
-    tz, db = deployment.settings.timezone, args.db or deployment.storage_path
+    """The config gives the database (`storage`) and the time zone of the times shown;
+    `--db` without a config (no --config, no ./config) reads that database and shows UTC."""
+    root: Path = args.config or DEFAULT_CONFIG
+    tz: tzinfo
+    if args.config is None and not (root / "bot.yaml").exists():
+        if args.db is None:
+            print(f"groupbot audit: no config at ./{root}: give --config DIR (its `storage` is "
+                  "the database), or --db PATH to read a database without a config",
+                  file=sys.stderr)
+            return 2
+        print(f"no config at ./{root}: times in UTC (give --config DIR for the bot's time "
+              "zone)", file=sys.stderr)
+        tz, db = UTC, args.db
+    else:
+        deployment = config.load(root, registry)
+        tz, db = deployment.settings.timezone, args.db or deployment.storage_path
     try:
         since = parse_since(args.since, datetime.now(tz)) if args.since else None
     except ValueError as exc:

@@ -179,7 +179,9 @@ def parser() -> argparse.ArgumentParser:
     db_option(p, "SQLite file or postgresql:// URL to use (default: a fresh temporary file)")
     stored = "the SQLite file or postgresql:// URL (default: `storage` in the config's bot.yaml)"
     p = command("audit", audit, "print the audit log: warnings, removals and other decisions")
-    config_option(p)
+    p.add_argument("--config", type=Path, default=None,
+                   help="the config directory (default: ./config; without one, --db is read "
+                        "and times are shown in UTC)")
     db_option(p, stored)
     p.add_argument("--group", default=None, help="only this group (its id)")
     p.add_argument("--since", default=None, help="only since then: 7d, 12h, or an ISO date")

@@ -112,3 +112,29 @@ async def test_without_a_database_it_says_so(tmp_path: Path,
     root = _deployment(tmp_path)
     code, _, err = await _audit(capsys, "--config", str(root))
     assert code == 2 and f"no database at {root / 'bot.db'}" in err
+
+
+async def test_db_is_read_without_a_config_and_without_either_it_says_what_is_needed(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Reading the log needs the database alone: no ./config, --db, times in UTC."""
+    root = await _history(tmp_path, datetime(2026, 11, 1, 9, 0, tzinfo=TZ), tmp_path / "bot.db")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    code, lines, err = await _audit(capsys, "--db", str(tmp_path / "bot.db"))
+    assert code == 0, err
+    assert err.strip() == ("no config at ./config: times in UTC (give --config DIR for the "
+                           "bot's time zone)")
+    assert _column(lines, "time")[0].startswith("2026-11-01 01:00")  # 09:00 in Shanghai
+    assert _column(lines, "action") == ["warn", "warn", "warn", "kick"]
+    code, lines, err = await _audit(capsys, "--config", str(root))
+    assert code == 0 and _column(lines, "time")[0].startswith("2026-11-01 09:00")
+    code, lines, err = await _audit(capsys)
+    assert (code, lines) == (2, [])
+    assert err.strip() == ("groupbot audit: no config at ./config: give --config DIR (its "
+                           "`storage` is the database), or --db PATH to read a database "
+                           "without a config")
+    code, _, err = await _audit(capsys, "--config", str(elsewhere), "--db",
+                                str(tmp_path / "bot.db"))  # a --config given must be there
+    assert code == 2 and "bot.yaml" in err
