@@ -9,18 +9,21 @@ the digit groups. Findings carry a family:
   numerals, 幺 and 洞, the letters o/l/i standing for 0/1) with anything but letters and
   other Chinese characters between the digits (spaces, dashes, dots, emoji). A number
   needs no marker; its digits must be whole groups ("订单 2026112913800138000" is not
-  one), and an amount is not one either (below).
+  one), and one written with thousands separators is an amount (below).
 - wechat, qq: a contact marker (微信 薇 威 v信 vx wx weixin wechat, the slang 绿泡泡 and
   卫星..., qq 扣扣 企鹅 球球), in any spelling, spaced or split by emoji, then an id. A
   bare "V" or "Q" counts only as a word of its own followed by an id with a digit
   ("V：abc123", "Q: 12345678"). Other digit runs (QQ-like numbers, order, room numbers)
   count only after a marker. A marker spelled out one letter at a time ("w e i x i n",
   "V.X") is a finding by itself.
-- amounts and counts are no phone number, QQ number or id: a number with a currency sign
-  before it ("¥13800138000"), a decimal fraction or a currency unit after it
-  ("13800138000.00 元", "12345678 块"), or thousands separators ("13,800,138,000"); and
-  after a marker that is also a noun (企鹅 penguin, 球球 balls, 卫星 satellite), a number
-  with a measure word after it ("企鹅 100000 只在南极", "卫星 300 颗").
+- amounts and counts are no QQ number or id: after a marker, a number with a currency sign
+  before it ("QQ 钱包 ¥12345678"), a decimal fraction or a currency unit after it
+  ("扣扣 12345678.00 元", "12345678 块"), or thousands separators; and after a marker that
+  is also a noun (企鹅 penguin, 球球 balls, 卫星 satellite), a number with a measure word
+  after it ("企鹅 100000 只在南极", "卫星 300 颗"). A mobile number stays one written as an
+  amount ("13800138000 元", "¥13800138000"): nobody's amount is ten billion yuan, and a
+  unit is what a spammer would add to hide one; only thousands separators
+  ("13,800,138,000") make it an amount.
 - email: an address, also written "name at qq dot com", "name(at)qq(dot)com".
 - link: a scheme ("https://", "weixin://"), "www.", or a domain ending in a known
   top-level domain (also Chinese: .中国 .公司 ...), with the dots written 点 。 · (dot) [.]
@@ -97,8 +100,8 @@ def _phones(text: str) -> Iterator[str]:
             for length in (11, 13):
                 number = _MOBILE.fullmatch(digits, offset, offset + length)
                 end = starts.get(offset + length)
-                if number and end and not _amount(text, groups[first].start(),
-                                                   groups[end - 1].end()):
+                if number and end and not _THOUSANDS.fullmatch(
+                        text, groups[first].start(), groups[end - 1].end()):
                     yield number[1]
                     break
 
@@ -182,6 +185,9 @@ def _after_marker(text: str, match: re.Match[str] | None) -> Finding | None:
     if bare and not filler:
         return None  # "Q1", "v2": a bare letter must stand alone
     family = "qq" if marker in _QQ_MARKERS else "wechat"
+    phone = next(_phones(ident), None)
+    if phone:
+        return Finding(family, phone)
     lead = re.match(f"[0-9{_CHINESE_NUMERALS}]+", ident)
     if lead and (_amount(text, match.start("id"), match.start("id") + lead.end())
                  or _amount(text, match.start("id"), match.end())
@@ -189,9 +195,6 @@ def _after_marker(text: str, match: re.Match[str] | None) -> Finding | None:
                      and _MEASURE_AFTER.match(text, match.end()))):
         return None  # "扣扣 12345678.00 元", "企鹅 100000 只在南极": an amount, a count
     digits = re.sub(_SEP, "", ident).translate(_AS_DIGITS)
-    phone = next(_phones(ident), None)
-    if phone:
-        return Finding(family, phone)
     if (digits.isdigit() and 5 <= len(digits) <= 11 and digits[0] != "0"
             and re.search(f"[0-9{_CHINESE_NUMERALS}]", ident)):
         return Finding(family, digits)  # a QQ number, or a WeChat id of digits
