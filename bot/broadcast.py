@@ -29,7 +29,7 @@ from pydantic import Field
 from bot import bulk
 from bot.actions import Action, Say
 from bot.bulk import Job, Row, State
-from bot.config import Duration
+from bot.config import Count, Duration
 from bot.context import Place
 from bot.handler import HandlerConfig
 from bot.media import is_image
@@ -47,7 +47,7 @@ TEXT_LIMIT = 2000  # characters of one broadcast (WeChat allows a little more)
 class Settings(HandlerConfig):
     """The admin handler's `broadcasts` keys (docs/handlers/admin.md)."""
 
-    per_group: int = Field(1, ge=1)  # at most this many broadcasts reach a group
+    per_group: Count = Field(1, ge=1)  # at most this many broadcasts reach a group
     per: Duration = timedelta(days=1)  # within this time
     confirm_within: Duration = timedelta(minutes=10)  # a preview not confirmed by then expires
 

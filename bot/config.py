@@ -30,6 +30,7 @@ from pydantic import (
     Field,
     PlainSerializer,
     PlainValidator,
+    Strict,
     ValidationError,
     ValidationInfo,
     model_validator,
@@ -54,18 +55,31 @@ def parse_duration(value: Any) -> timedelta:
     """'15s', '10m', '2h', '7d', combined ('1h30m'), or a number of seconds."""
     if isinstance(value, timedelta):
         return value
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0:
-        return timedelta(seconds=value)
-    if isinstance(value, str) and _DURATION.match(value):
-        try:
+    try:
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0:
+            return timedelta(seconds=value)
+        if isinstance(value, str) and _DURATION.match(value):
             return timedelta(seconds=sum(float(n) * _UNIT_SECONDS[unit]
                                          for n, unit in _PART.findall(value)))
-        except OverflowError:
-            raise ValueError(f"duration too long: {value!r}") from None
+    except OverflowError:
+        raise ValueError(f"duration too long: {value!r}") from None
     raise ValueError(f"not a duration: {value!r} (write e.g. 15s, 10m, 2h, 7d)")
 
 
-Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
+LONGEST = timedelta(days=36_500)  # a config's durations: longer is no time anyone means,
+# and the time now plus or minus one must stay a date the calendar has
+
+
+def _not_too_long(value: timedelta) -> timedelta:
+    if value > LONGEST:
+        raise ValueError(f"duration too long: at most {LONGEST.days}d (100 years)")
+    return value
+
+
+Duration = Annotated[timedelta, BeforeValidator(parse_duration), AfterValidator(_not_too_long)]
+# A whole number in a config: not true/false (YAML's `yes` counts nothing) nor a text ("3"),
+# and at most a billion, so that what is summed of it stays within the database's integers.
+Count = Annotated[int, Strict(), Field(le=1_000_000_000)]
 
 
 def _compile(value: Any) -> Pattern:
@@ -310,7 +324,7 @@ class Binding(Model):
 
 class OutboxSettings(Model):
     group_interval: Duration = timedelta(seconds=3)
-    global_per_minute: int = Field(40, ge=1)
+    global_per_minute: Count = Field(40, ge=1)
 
 
 class Budget(Model):
@@ -318,9 +332,9 @@ class Budget(Model):
     between two of them (60 s / per_minute); per_hour and per_day count the last 60 minutes
     and the last 24 hours."""
 
-    per_minute: int = Field(ge=1)
-    per_hour: int = Field(ge=1)
-    per_day: int = Field(ge=1)
+    per_minute: Count = Field(ge=1)
+    per_hour: Count = Field(ge=1)
+    per_day: Count = Field(ge=1)
 
 
 class Budgets(Model):
@@ -335,7 +349,7 @@ class Budgets(Model):
 
 
 class Warmup(Model):
-    days: int = Field(7, ge=0)  # 0: full budgets from the first minute
+    days: Count = Field(7, ge=0)  # 0: full budgets from the first minute
     start: float = Field(0.3, gt=0, le=1)  # the share of each budget on the first day
 
 
@@ -435,7 +449,7 @@ class WebSettings(Model):
 
     enabled: bool = True
     host: str = "127.0.0.1"
-    port: int = Field(8080, ge=0, le=65535)
+    port: Count = Field(8080, ge=0, le=65535)
     public_url: Annotated[str | None, AfterValidator(_public_url)] = None
     public_metrics: bool = False
     member_links: Duration = timedelta(days=7)
@@ -478,7 +492,7 @@ class Account(Model):
     name: Annotated[str, AfterValidator(_account_name)]
     token_env: Annotated[str, AfterValidator(_env_name)]  # the variable holding its token
     endpoint: Annotated[str | None, AfterValidator(_endpoint)] = None
-    web_port: int | None = Field(None, ge=0, le=65535)  # default: web.port + its position
+    web_port: Count | None = Field(None, ge=0, le=65535)  # default: web.port + its position
 
 
 def _takeover(value: timedelta) -> timedelta:
@@ -611,7 +625,7 @@ class TypeHeader(Model):
     extends: str | None = None
     description: str = ""
     display_name: str = ""
-    capacity: int | None = Field(None, ge=1)
+    capacity: Count | None = Field(None, ge=1)
     handlers: list[Any] = []
 
 

@@ -27,7 +27,7 @@ from pydantic import Field, model_validator
 
 from bot import roster
 from bot.adapters.base import GroupInfo
-from bot.config import Duration, Template, TemplateText, placeholders
+from bot.config import Count, Duration, Template, TemplateText, placeholders
 from bot.context import Group
 from bot.handler import HandlerConfig
 from bot.sanitize import clean
@@ -123,8 +123,8 @@ class Policy(HandlerConfig):
     """How many warnings remove a member, for how long a warning counts, and the texts.
     The antispam handler's config is one; a type without it gets these defaults."""
 
-    warn_limit: int = Field(default=3, ge=1)
-    warn_window: Duration | None = timedelta(days=30)
+    warn_limit: Count = Field(default=3, ge=1)
+    warn_window: Annotated[Duration, Field(gt=timedelta(0))] | None = timedelta(days=30)
     messages: Messages = Messages()
 
     @model_validator(mode="before")

@@ -30,7 +30,7 @@ from pydantic import BeforeValidator, Field, model_validator
 
 from bot import roster
 from bot.banned import CONTEXT, Hit, Listed, Severity, banned_words
-from bot.config import ContentFile, Duration, Template, TemplateText, placeholders
+from bot.config import ContentFile, Count, Duration, Template, TemplateText, placeholders
 from bot.contacts import contacts_in, links_in
 from bot.context import Context
 from bot.events import Kind, Member, MemberJoined, Message
@@ -136,16 +136,16 @@ class Kinds(HandlerConfig):
 class Flood(HandlerConfig):
     action: ActionSetting = Action.WARN
     reason: str = "刷屏"
-    messages: int = Field(default=5, ge=1)
+    messages: Count = Field(default=5, ge=1)
     within: Window = timedelta(seconds=10)
 
 
 class Repeats(HandlerConfig):
     action: ActionSetting = Action.WARN
     reason: str = "重复发送相同内容"
-    times: int = Field(default=3, ge=2)
+    times: Count = Field(default=3, ge=2)
     within: Window = timedelta(seconds=60)
-    min_length: int = Field(default=8, ge=1)
+    min_length: Count = Field(default=8, ge=1)
 
 
 class History(HandlerConfig):
@@ -158,15 +158,15 @@ class History(HandlerConfig):
 class Raid(HandlerConfig):
     action: ActionSetting = Action.WARN
     reason: str = "多人群发相同内容"
-    members: int = Field(default=3, ge=2)
+    members: Count = Field(default=3, ge=2)
     within: Window = timedelta(minutes=2)
-    min_length: int = Field(default=10, ge=1)
+    min_length: Count = Field(default=10, ge=1)
     history: History | None = History()
 
 
 class Newcomers(HandlerConfig):
     within: Duration = timedelta(minutes=10)
-    counts_as: int = Field(default=2, ge=1)
+    counts_as: Count = Field(default=2, ge=1)
 
 
 class Config(Policy):

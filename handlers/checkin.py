@@ -19,7 +19,7 @@ from typing import Annotated, Any
 from pydantic import BeforeValidator, Field, field_validator, model_validator
 
 from bot import moderation, roster
-from bot.config import Duration, Template, TemplateText, placeholders
+from bot.config import Count, Duration, Template, TemplateText, placeholders
 from bot.context import Context
 from bot.events import Kind, Message
 from bot.handler import CONTINUE, STOP, Flow, Handler, HandlerConfig
@@ -96,7 +96,7 @@ MyDataText = Annotated[TemplateText, placeholders("member", "messages", "checkin
 
 class Leaderboard(HandlerConfig):
     triggers: list[str] = ["签到排行", "排行榜", "leaderboard"]
-    top: int = Field(default=10, ge=1, le=50)
+    top: Count = Field(default=10, ge=1, le=50)
     cooldown: Duration = timedelta(minutes=5)
     template: BoardText = Template(
         "🏆 签到排行榜（前 {top} 名）\n【本周】\n{week}\n【本月】\n{month}\n【总榜】\n{all}")
@@ -118,8 +118,8 @@ class MyData(HandlerConfig):
 class Config(HandlerConfig):
     triggers: list[str] = Field(default=["签到", "check in"], min_length=1)
     day_starts: ClockTime = time(0, 0)
-    points: int = Field(default=10, ge=0)
-    bonuses: dict[int, int] = {7: 30, 30: 100}
+    points: Count = Field(default=10, ge=0)
+    bonuses: dict[Count, Count] = {7: 30, 30: 100}
     scope: Scope = Scope.GROUP
     mention: bool = False
     reply: CheckinText = Template(

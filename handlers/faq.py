@@ -27,7 +27,7 @@ from typing import Annotated, Any
 from pydantic import Field, model_validator
 
 from bot import moderation
-from bot.config import ContentFile, Duration, Regex, Template, TemplateText, placeholders
+from bot.config import ContentFile, Count, Duration, Regex, Template, TemplateText, placeholders
 from bot.context import Context
 from bot.events import Message, Tick
 from bot.handler import CONTINUE, STOP, Flow, Handler, HandlerConfig
@@ -84,7 +84,7 @@ class Handoff(HandlerConfig):
     words: list[str] = []
     small_talk: list[str] = []  # more words of small talk, never handed off
     remind_after: Duration = timedelta(minutes=30)
-    max_reminders: int = Field(3, ge=0)
+    max_reminders: Count = Field(3, ge=0)
     quiet_hours: QuietHours | None = None
     opened: Opened = Template("已转给运营同学（案件 {case}），答复会发在群里，请稍等。")
     # a request while the member's case here is still open: no new case, this (once per

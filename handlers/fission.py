@@ -13,7 +13,7 @@ from typing import Annotated
 
 from pydantic import Field, field_validator
 
-from bot.config import Duration, Template, TemplateText, placeholders
+from bot.config import Count, Duration, Template, TemplateText, placeholders
 from bot.context import Context
 from bot.events import MemberJoined, MemberLeft, Message, Tick
 from bot.handler import CONTINUE, STOP, Flow, Handler, HandlerConfig
@@ -26,14 +26,14 @@ REWARDS = "fission_rewards"
 
 
 class Reward(HandlerConfig):
-    invitations: int = Field(ge=1)
-    points: int = Field(0, ge=0)
+    invitations: Count = Field(ge=1)
+    points: Count = Field(0, ge=0)
     text: Annotated[TemplateText, placeholders("member", "count", "points")]
 
 
 class Leaderboard(HandlerConfig):
     keywords: list[str] = ["邀请排行"]
-    top: int = Field(10, ge=1, le=50)
+    top: Count = Field(10, ge=1, le=50)
     cooldown: Duration = timedelta(minutes=5)  # per group: one board, then silence
     title: Annotated[TemplateText, placeholders("group")] = Template("🏆 邀请排行榜")
     line: Annotated[TemplateText, placeholders("rank", "member", "count", "points")] = Template(

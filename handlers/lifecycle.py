@@ -25,7 +25,7 @@ from typing import Annotated
 from pydantic import Field
 
 from bot import moderation, roster, sanitize
-from bot.config import Cron, Duration, Template, TemplateText, placeholders
+from bot.config import Count, Cron, Duration, Template, TemplateText, placeholders
 from bot.context import Context, Group
 from bot.events import Member, MemberJoined, Tick
 from bot.handler import CONTINUE, Flow, Handler, HandlerConfig, Schedule
@@ -46,13 +46,13 @@ class Silent(HandlerConfig):
     warning: Annotated[TemplateText, placeholders("days", "grace")] = Template(
         "以上成员已经 {days} 天没有发言了。{grace}内仍未发言将被移出本群，"
         "想留下的话随便说句话就好～")
-    max_mentions: int = Field(20, ge=1, le=50)
+    max_mentions: Count = Field(20, ge=1, le=50)
 
 
 class Config(HandlerConfig):
     daily_at: Cron = "30 23 * * *"
     report: bool = False
-    active_target: int = Field(20, ge=0, le=100)
+    active_target: Count = Field(20, ge=0, le=100)
     silent: Silent | None = Silent()
     overflow: bool = True
     overflow_text: Annotated[TemplateText, placeholders("group", "capacity")] = Template(

@@ -15,7 +15,7 @@ from typing import Annotated
 from pydantic import Field
 
 from bot import roster
-from bot.config import Duration, Regex, TemplateText, placeholders
+from bot.config import Count, Duration, Regex, TemplateText, placeholders
 from bot.context import Context
 from bot.events import MemberJoined, MemberLeft, MemberRenamed, Message, Tick
 from bot.handler import CONTINUE, STOP, Flow, Handler, HandlerConfig
@@ -28,11 +28,11 @@ class Config(HandlerConfig):
     example: str = Field(min_length=1)
     first_reminder: Duration = timedelta(minutes=10)
     interval: Duration = timedelta(days=1)
-    max_reminders: int = Field(3, ge=1)
+    max_reminders: Count = Field(3, ge=1)
     reminder: Annotated[TemplateText, placeholders("example", "member", "group")]
     list_commands: list[str] = ["/名片", "/names"]
     window: Duration = timedelta(seconds=15)
-    max_mentions: int = Field(20, ge=1, le=50)
+    max_mentions: Count = Field(20, ge=1, le=50)
 
 
 class NameCard(Handler[Config]):

@@ -26,7 +26,7 @@ from pydantic import (
 )
 
 from bot import roster, yamlfile
-from bot.config import ContentFile, Duration, Model, Template, TemplateText, placeholders
+from bot.config import ContentFile, Count, Duration, Model, Template, TemplateText, placeholders
 from bot.context import Context
 from bot.events import Member, MemberLeft, Message, Tick
 from bot.handler import CONTINUE, STOP, Flow, Handler, HandlerConfig
@@ -65,8 +65,8 @@ class Question(Model):
     options: list[str] = []
     answer: str | list[str] | None = None
     keywords: list[str | list[str]] = []
-    min_keywords: int | None = Field(None, ge=1)
-    points: int = Field(1, ge=1)
+    min_keywords: Count | None = Field(None, ge=1)
+    points: Count = Field(1, ge=1)
     time_limit: Duration | None = None
 
     @model_validator(mode="after")
@@ -170,10 +170,10 @@ class Config(HandlerConfig):
     file: QuizSource
     start: list[str] = Field(["开始考试"], min_length=1)
     time_limit: Duration = timedelta(minutes=3)
-    pass_mark: int = Field(80, ge=1, le=100)
+    pass_mark: Count = Field(80, ge=1, le=100)
     cooldown: Duration = timedelta(days=1)
     refusal_cooldown: Duration = timedelta(minutes=10)  # per member: one "not now", then silence
-    max_attempts: int = Field(3, ge=1)
+    max_attempts: Count = Field(3, ge=1)
     promote_to: str = "official"
     candidates_in: str | None = None
     texts: Texts = Texts()

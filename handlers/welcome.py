@@ -11,7 +11,7 @@ from typing import Annotated
 
 from pydantic import Field, model_validator
 
-from bot.config import ContentFile, Duration, Media, TemplateText, placeholders
+from bot.config import ContentFile, Count, Duration, Media, TemplateText, placeholders
 from bot.context import Context
 from bot.events import MemberJoined, MemberLeft, Message, Tick
 from bot.handler import CONTINUE, Flow, Handler
@@ -24,7 +24,7 @@ EVER = timedelta.max  # a cooldown longer than the calendar: once, ever (Context
 class Config(Media):
     template: Annotated[TemplateText, placeholders(*PLACEHOLDERS)] | None = None
     window: Duration = timedelta(seconds=15)
-    max_mentions: int = Field(20, ge=1, le=50)
+    max_mentions: Count = Field(20, ge=1, le=50)
     again_after: Duration | None = timedelta(days=30)
     rules: ContentFile | None = None
 

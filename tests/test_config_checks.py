@@ -64,6 +64,26 @@ REGEX_RULE = "        - match: regex\n          patterns: ['{}']\n          repl
                      "      window: 99999999999999d\n"}, {},
      "types/recruitment.yaml:4: handlers.welcome.window: duration too long: "
      "'99999999999999d'"),
+    # durations and numbers the config takes but the bot could not compute with at run time
+    ({"recruitment": "handlers:\n  - antispam:\n      warn_window: 3000000d\n"}, {},
+     "types/recruitment.yaml:3: handlers.antispam.warn_window: duration too long: at most "
+     "36500d"),
+    ({"recruitment": "handlers:\n  - welcome:\n      template: hi\n"
+                     "      window: 1000000000000000000000\n"}, {},
+     "types/recruitment.yaml:4: handlers.welcome.window: duration too long"),
+    ({"recruitment": "handlers:\n  - antispam:\n      newcomers: {within: 10m, "
+                     "counts_as: 99999999999999999999}\n"}, {},
+     "types/recruitment.yaml:3: handlers.antispam.newcomers.counts_as: Input should be less "
+     "than or equal to 1000000000"),
+    ({"recruitment": "handlers:\n  - checkin:\n      bonuses: {1: 9223372036854775807}\n"},
+     {}, "types/recruitment.yaml:3: handlers.checkin.bonuses[1]: Input should be less than"),
+    # a yes or a text is no count, and a warning window of nothing would never remove anyone
+    ({"recruitment": "handlers:\n  - antispam:\n      warn_limit: true\n"}, {},
+     "types/recruitment.yaml:3: handlers.antispam.warn_limit: Input should be a valid integer"),
+    ({"recruitment": "handlers:\n  - antispam:\n      warn_limit: '3'\n"}, {},
+     "types/recruitment.yaml:3: handlers.antispam.warn_limit: Input should be a valid integer"),
+    ({"recruitment": "handlers:\n  - antispam:\n      warn_window: 0s\n"}, {},
+     "types/recruitment.yaml:3: handlers.antispam.warn_window: Input should be greater than"),
 ])
 def test_check_refuses_a_config_that_cannot_work(
         capsys: pytest.CaptureFixture[str], tmp_path: Path, types: dict[str, str],
