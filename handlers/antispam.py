@@ -76,6 +76,7 @@ KIND_NAMES = {Kind.IMAGE: "图片", Kind.LINK: "链接卡片", Kind.MINI_PROGRAM
               Kind.CARD: "名片", Kind.FILE: "文件", Kind.VIDEO: "视频", Kind.VOICE: "语音",
               Kind.EMOJI: "表情", Kind.OTHER: "此类消息"}
 CONTACT_KINDS = ("phone", "wechat", "qq", "email")
+PROMPTS = 20  # per group, the admins' and the bot's recent texts a raid is not counted on
 
 # ---------------------------------------------------------------- config
 
@@ -307,6 +308,9 @@ class Antispam(Handler[Config]):
         self._split_within = None if within is None else recent.span(within)
         self._windows = (recent.span(config.flood.within), recent.span(config.repeats.within),
                          recent.span(config.raid.within))
+        # per group, what admins, exempt members and the bot said in the last hour (micros,
+        # compact text): members asked to reply with a phrase are no raid when they do
+        self._prompts: dict[str, list[tuple[int, str]]] = {}
 
     async def handle(self, event: Message | MemberJoined, ctx: Context) -> Flow:
         if ctx.group is None:
@@ -314,9 +318,10 @@ class Antispam(Handler[Config]):
         if isinstance(event, MemberJoined):
             return await self._joined(event, ctx)
         member = event.sender.id
-        if self._exempt(member, ctx):
-            return CONTINUE
         text = strip_mentions(event.text, len(event.mentions))
+        if self._exempt(member, ctx):
+            self._prompted(ctx.scope, recent.micros(ctx.now), _compact(text))
+            return CONTINUE
         compact = _compact(text)
         digest = _digest(compact)
         store, group = ctx.store, ctx.scope
@@ -329,7 +334,8 @@ class Antispam(Handler[Config]):
                                                                     text)
         offences = await self._newcomer(event, ctx, found) if found else []
         raid = self.config.raid
-        looks = raid.action is not Action.IGNORE and len(compact) >= raid.min_length
+        looks = (raid.action is not Action.IGNORE and len(compact) >= raid.min_length
+                 and not self._asked_for(group, at, compact))
         rates, posters = self._rates(rows, member, at, compact, digest, looks)
         moderator = None
         if posters >= raid.members:
@@ -498,6 +504,24 @@ class Antispam(Handler[Config]):
             found.append(Offence("flood", flood.action, flood.reason,
                                  f"{messages} messages in {flood.within}"))
         return [o for o in found if o.action is not Action.IGNORE], posters
+
+    def _prompted(self, group: str, at: int, compact: str) -> None:
+        """An admin, an exempt member or the bot said this in the group (kept an hour, the
+        last PROMPTS of them; in memory: a restart or a reload forgets them)."""
+        if len(compact) < self.config.raid.min_length:
+            return  # nothing a raid would be counted on could be inside it
+        since = at - recent.span(RECENT)
+        kept = [(said, text) for said, text in self._prompts.get(group, ()) if said > since]
+        self._prompts[group] = [*kept[-(PROMPTS - 1):], (at, compact)]
+
+    def _asked_for(self, group: str, at: int, compact: str) -> bool:
+        """The text is within something an admin, an exempt member or the bot said in the
+        group in the last hour ("请回复：已阅读并同意遵守群规"): its copies are answers."""
+        prompts = self._prompts.get(group)
+        if not prompts:
+            return False
+        since = at - recent.span(RECENT)
+        return any(said > since and compact in text for said, text in prompts)
 
     def _raid_offence(self) -> Offence:
         raid = self.config.raid

@@ -518,6 +518,25 @@ async def test_a_raid_never_punishes_the_author_whose_text_was_copied(tmp_path: 
         assert [r["mentions"] for r in h.actions("say")] == [["fake1"], ["fake2"]]
 
 
+async def test_newcomers_answering_with_the_phrase_an_admin_asked_for_are_no_raid(
+        tmp_path: Path) -> None:
+    reply = "已阅读并同意遵守群规"
+    async with Harness(_moderation(tmp_path), tmp_path) as h:
+        await h.join("r1", "n1", "n2", "n3", "n4")
+        await h.say("r1", "admin", f"看完群规的请回复：{reply}")
+        for member in ("n1", "n2", "n3", "n4"):
+            await h.say("r1", member, reply)
+            await h.advance("10s")
+        await h.drain()
+        assert h.sent == []
+        await h.advance("1h")  # an hour later the admin's message no longer asks for it
+        for member in ("n1", "n2", "n3"):
+            await h.say("r1", member, reply)
+            await h.advance("10s")
+        await h.drain()
+        assert [r["mentions"] for r in h.actions("say")] == [["n2"], ["n3"]]
+
+
 async def test_members_with_a_history_are_never_raiders(tmp_path: Path) -> None:
     async with Harness(_moderation(tmp_path), tmp_path) as h:
         await h.join("r1", "carol", "dave")
