@@ -98,8 +98,11 @@ _WINDOW = 8  # characters of context either side of a Chinese hit for segmentati
 _SENTENCE_END = re.compile("[。!?;…]")
 # Words that say a sentence warns against what it names, or reports it: a listed word in
 # the same sentence is at most `review` (antispam `words.context`, this by default)
-CONTEXT = ("违法", "犯法", "非法", "违规", "举报", "报警", "警惕", "谨防", "小心", "提防", "防范",
-           "识别", "拒绝", "抵制", "打击", "严禁", "禁止", "危害", "不要", "切勿", "请勿", "远离")
+# Words an ad does not say of itself: not 不要, 小心, 拒绝, 禁止, 识别, 远离 ("不要998只要198",
+# "小心别错过", "拒绝套路", "禁止外传", "识别二维码", "远离孤独" are ad copy)
+CONTEXT = ("违法", "犯法", "非法", "违规", "举报", "报警", "警惕", "谨防", "提防", "防范", "抵制",
+           "打击", "危害")
+_DENIED = "不没无未"  # before a context word, it says the opposite: "援交不违法" is an offer
 _MIXED = 4  # words up to this long also match with some characters as pinyin ("约 pao")
 
 
@@ -393,11 +396,11 @@ class BannedWords:
 
     def _context_word(self, form: str, lo: int, hi: int, start: int, end: int) -> bool:
         """form[lo:hi] holds a context word apart from the hit form[start:end], as a whole
-        word (不要 in 不要脸 is none)."""
+        word (举报 in 举报人 is none) and not denied (不违法 says the opposite)."""
         for last, length in self._context.iter(form, lo, hi):
             at, stop = last + 1 - length, last + 1
-            if (stop <= start or at >= end) and (form[at:stop].isascii()
-                                                 or _whole_word(form, at, stop, True)):
+            if (stop <= start or at >= end) and (at == 0 or form[at - 1] not in _DENIED) and (
+                    form[at:stop].isascii() or _whole_word(form, at, stop, True)):
                 return True
         return False
 

@@ -16,14 +16,12 @@ the digit groups. Findings carry a family:
   ("V：abc123", "Q: 12345678"). Other digit runs (QQ-like numbers, order, room numbers)
   count only after a marker. A marker spelled out one letter at a time ("w e i x i n",
   "V.X") is a finding by itself.
-- amounts and counts are no QQ number or id: after a marker, a number with a currency sign
-  before it ("QQ 钱包 ¥12345678"), a decimal fraction or a currency unit after it
-  ("扣扣 12345678.00 元", "12345678 块"), or thousands separators; and after a marker that
-  is also a noun (企鹅 penguin, 球球 balls, 卫星 satellite), a number with a measure word
-  after it ("企鹅 100000 只在南极", "卫星 300 颗"). A mobile number stays one written as an
-  amount ("13800138000 元", "¥13800138000"): nobody's amount is ten billion yuan, and a
-  unit is what a spammer would add to hide one; only thousands separators
-  ("13,800,138,000") make it an amount.
+- counts are no QQ number or id: after a marker that is also a noun (企鹅 penguin, 球球
+  balls, 卫星 satellite), a number with a measure word after it ("企鹅 100000 只在南极",
+  "卫星 300 颗"). A number written as an amount stays what it is ("13800138000 元",
+  "加QQ：87654321元", "¥13800138000"): a unit or a sign is all a spammer would add to hide
+  one, and nobody's amount is ten billion yuan; only thousands separators
+  ("13,800,138,000") make a mobile number an amount.
 - email: an address, also written "name at qq dot com", "name(at)qq(dot)com".
 - link: a scheme ("https://", "weixin://"), "www.", or a domain ending in a known
   top-level domain (also Chinese: .中国 .公司 ...), with the dots written 点 。 · (dot) [.]
@@ -106,24 +104,13 @@ def _phones(text: str) -> Iterator[str]:
                     break
 
 
-# --- amounts and counts --------------------------------------------------------------------
+# --- counts ----------------------------------------------------------------------------
 
-_CURRENCY = ("元(?![旦宵气])|圆|块|角|万|亿|美元|美金|欧元|日元|港币|港元|英镑|人民币"
-             "|(?:rmb|usd|cny)(?![a-z])")
-_SIGN_BEFORE = re.compile(r"(?:[¥$€£]|rmb|usd|cny|人民币) ?$")
-_AMOUNT_AFTER = re.compile(rf"\.[0-9]{{1,2}}(?![0-9])|(?:\.[0-9]{{1,2}})? ?(?:{_CURRENCY})")
 # Markers that are also ordinary nouns: right after them (no 号 or 搜索 between), a number
 # with a measure word is a count. Not 个人 (personal) or 只 meaning "only" (只加, 只要...).
 _NOUN_MARKERS = ("企鹅", "球球", "卫星")
 _MEASURE_AFTER = re.compile(" ?(?:只(?![要有是能需收限加聊做接回])|个(?!人)|头|颗|人|位|名|次|天"
                             "|年|岁|张|条|件|倍|元|块|万|亿)")
-
-
-def _amount(text: str, start: int, end: int) -> bool:
-    """The number text[start:end] is an amount: a currency sign before it, a decimal
-    fraction or a currency unit after it ("13800138000.00 元"), or thousands separators."""
-    return bool(_SIGN_BEFORE.search(text, max(0, start - 4), start)
-                or _AMOUNT_AFTER.match(text, end) or _THOUSANDS.fullmatch(text, start, end))
 
 
 # --- markers -----------------------------------------------------------------------------
@@ -188,12 +175,10 @@ def _after_marker(text: str, match: re.Match[str] | None) -> Finding | None:
     phone = next(_phones(ident), None)
     if phone:
         return Finding(family, phone)
-    lead = re.match(f"[0-9{_CHINESE_NUMERALS}]+", ident)
-    if lead and (_amount(text, match.start("id"), match.start("id") + lead.end())
-                 or _amount(text, match.start("id"), match.end())
-                 or (marker in _NOUN_MARKERS and not re.sub(_SEP, "", filler)
-                     and _MEASURE_AFTER.match(text, match.end()))):
-        return None  # "扣扣 12345678.00 元", "企鹅 100000 只在南极": an amount, a count
+    if (marker in _NOUN_MARKERS and not re.sub(_SEP, "", filler)
+            and re.match(f"[0-9{_CHINESE_NUMERALS}]", ident)
+            and _MEASURE_AFTER.match(text, match.end())):
+        return None  # "企鹅 100000 只在南极": a count of penguins
     digits = re.sub(_SEP, "", ident).translate(_AS_DIGITS)
     if (digits.isdigit() and 5 <= len(digits) <= 11 and digits[0] != "0"
             and re.search(f"[0-9{_CHINESE_NUMERALS}]", ident)):

@@ -119,7 +119,7 @@ def test_a_qq_number_after_a_marker_is_caught(text: str, found: str) -> None:
 @pytest.mark.parametrize(
     "text",
     ["企鹅 100000 只在南极", "帝企鹅 12000 只", "球球 20000 个", "星链卫星 42000 颗",
-     "企鹅：100000 只", "扣扣 12345678.00 元", "QQ 钱包余额 ¥12345678"],
+     "企鹅：100000 只", "QQ 钱包余额 ¥12345678", "微信转账 20000 元"],
 )
 def test_a_count_or_an_amount_after_a_marker_is_no_contact(text: str) -> None:
     assert find_contacts(text) == []
@@ -130,7 +130,11 @@ def test_a_count_or_an_amount_after_a_marker_is_no_contact(text: str) -> None:
     [("企鹅 12345678", "12345678"), ("扣扣 12345678 加我", "12345678"),
      ("企鹅号 12345678 只加女生", "12345678"), ("企鹅 12345678 只加女生", "12345678"),
      ("企鹅 12345678 个人号", "12345678"), ("企鹅号 100000 只", "100000"),
-     ("QQ 12345678 只在晚上回", "12345678")],
+     ("QQ 12345678 只在晚上回", "12345678"),
+     # a unit or a sign is all a spammer would add to hide an id
+     ("兼职日结 加QQ：87654321元", "87654321"), ("QQ 87654321块", "87654321"),
+     ("加扣扣 ¥87654321", "87654321"), ("加QQ 87654321 万 兼职", "87654321"),
+     ("扣扣 12345678.00 元", "1234567800")],
 )
 def test_a_number_after_a_marker_that_is_no_count_is_still_caught(text: str, found: str) -> None:
     """Only a marker that is also a noun (a penguin) counts things, and only right before
