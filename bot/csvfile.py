@@ -16,11 +16,13 @@ web console's downloads).
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import errno
 import io
 import os
-import tempfile
+import secrets
+import stat
 import unicodedata
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -81,8 +83,12 @@ def write_file(path: Path, header: Row, rows: Iterable[Row]) -> int:
     if is_sqlite(path):
         raise ValueError(f"{path} is an SQLite database: an export never overwrites one "
                          "(give another file name)")
-    fd, part = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    part = path.parent / f".{path.name}.{secrets.token_hex(8)}.part"
+    # made as any new file is (the umask applies), then given the mode of the one it replaces
+    fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
+        with contextlib.suppress(FileNotFoundError):
+            os.chmod(fd, stat.S_IMODE(path.stat().st_mode))
         with open(fd, "w", newline="", encoding=ENCODING) as file:
             count = write(file, header, rows)
         os.replace(part, path)

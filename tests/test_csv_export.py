@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import os
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -116,3 +118,19 @@ def test_a_failed_export_leaves_the_old_file_and_no_part_of_the_new(tmp_path: Pa
     assert [p.name for p in tmp_path.iterdir()] == ["members.csv"]
     assert csvfile.write_file(out, ("name", "n"), [("bob", 1)]) == 1
     assert out.read_text(encoding="utf-8-sig").splitlines() == ['"name","n"', '"bob","1"']
+
+
+def test_an_export_is_readable_as_any_new_file_and_keeps_the_mode_of_the_one_it_replaces(
+        tmp_path: Path) -> None:
+    umask = os.umask(0o022)
+    try:
+        new = tmp_path / "new.csv"
+        csvfile.write_file(new, ("name",), [("bob",)])
+        assert stat.S_IMODE(new.stat().st_mode) == 0o644
+        kept = tmp_path / "kept.csv"
+        kept.write_text("before\n")
+        kept.chmod(0o640)
+        csvfile.write_file(kept, ("name",), [("bob",)])
+        assert stat.S_IMODE(kept.stat().st_mode) == 0o640
+    finally:
+        os.umask(umask)
