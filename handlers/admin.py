@@ -38,7 +38,7 @@ from bot.context import Context
 from bot.events import Message
 from bot.handler import CONTINUE, STOP, Flow, Handler, HandlerConfig
 from bot.moderation import Action, Case, Moderator, Offence, Status, WarningInForce, policy_of
-from bot.sanitize import clean
+from bot.sanitize import clean, member_name
 from bot.text import normalize, strip_mentions
 from bot.times import span
 
@@ -169,9 +169,9 @@ async def _members(command: Command, ctx: Context, verb: str) -> list[tuple[str,
     for member in command.targets:
         name = await ctx.name(member)
         if ctx.is_admin(member):
-            ctx.reply(f"{name} 是管理员，不能{verb}。")
+            ctx.reply(f"{member_name(name)} 是管理员，不能{verb}。")
         elif member not in listed and not await _was_here(ctx, member):
-            ctx.reply(f"{name}（{member}）从未加入本群，未做任何处理。")
+            ctx.reply(f"{member_name(name)}（{member}）从未加入本群，未做任何处理。")
         else:
             allowed.append((member, name))
     return allowed
@@ -199,12 +199,12 @@ async def _unwarn(command: Command, moderator: Moderator, ctx: Context) -> None:
     for member, name in await _members(command, ctx, "撤销警告"):
         revoked = await moderator.revoke_last(member)
         if revoked is None:
-            ctx.reply(f"{name} 没有生效中的警告。")
+            ctx.reply(f"{member_name(name)} 没有生效中的警告。")
             continue
         count = await moderator.count(member)
         await ctx.audit("unwarn", member, f"{revoked.detector}: {revoked.reason} "
                                           f"(now {count}/{moderator.limit})")
-        ctx.reply(f"已撤销 {name} 的一次警告（{revoked.reason}），"
+        ctx.reply(f"已撤销 {member_name(name)} 的一次警告（{revoked.reason}），"
                   f"现在 {count}/{moderator.limit}。")
 
 
@@ -213,12 +213,13 @@ async def _warns(command: Command, moderator: Moderator, ctx: Context) -> None:
         for member, name in await _members(command, ctx, "查看警告"):
             warnings = await moderator.in_force(member)
             if not warnings:
-                ctx.reply(f"{name} 没有生效中的警告。")
+                ctx.reply(f"{member_name(name)} 没有生效中的警告。")
                 continue
             lines = [f"· {w.at:%m-%d %H:%M} {w.reason}" + (f" ×{w.weight}" if w.weight > 1
                                                             else "") for w in warnings]
             total = sum(w.weight for w in warnings)
-            ctx.reply("\n".join([f"{name} 的警告（{total}/{moderator.limit}）：", *lines]))
+            head = f"{member_name(name)} 的警告（{total}/{moderator.limit}）："
+            ctx.reply("\n".join([head, *lines]))
         return
     by_member: dict[str, list[WarningInForce]] = {}
     for warning in await moderator.in_force():
@@ -226,7 +227,8 @@ async def _warns(command: Command, moderator: Moderator, ctx: Context) -> None:
     if not by_member:
         ctx.reply("本群没有生效中的警告。")
         return
-    lines = [f"· {await ctx.name(member)} {sum(w.weight for w in warnings)}/{moderator.limit}："
+    lines = [f"· {member_name(await ctx.name(member))} "
+             f"{sum(w.weight for w in warnings)}/{moderator.limit}："
              + "、".join(dict.fromkeys(w.reason for w in warnings))
              for member, warnings in by_member.items()]
     ctx.reply("\n".join(["生效中的警告：", *lines]))
@@ -238,7 +240,7 @@ async def _kick(command: Command, moderator: Moderator, ctx: Context) -> None:
     for member, name in await _members(command, ctx, "移出"):
         offence = _offence(command, Action.KICK, command.rest)
         if not await moderator.remove(member, name, offence):
-            ctx.reply(f"机器人不是群主，无法移出 {name}，已通知管理员。")
+            ctx.reply(f"机器人不是群主，无法移出 {member_name(name)}，已通知管理员。")
 
 
 async def _dismiss(command: Command, moderator: Moderator, ctx: Context) -> None:

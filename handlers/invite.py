@@ -35,6 +35,7 @@ from bot.events import Kind, Message
 from bot.handler import CONTINUE, STOP, Flow, Handler, HandlerConfig
 from bot.invitations import How
 from bot.literals import Literals
+from bot.sanitize import Safe, clean
 from bot.text import WordMatcher
 
 Reply = Annotated[TemplateText, placeholders("member", "group")]
@@ -101,8 +102,9 @@ class Invite(Handler[Config]):
         room = await ctx.group_with_room(self.config.to)
         if room is None:
             await ctx.audit("invite_full", sender.id, f"no {self.config.to} group has room")
-            ctx.tell_admins(self.config.tell_admins.render(
-                {**values, "id": sender.id, "type": ctx.type_title(self.config.to)}))
+            ctx.tell_admins(self.config.tell_admins.render(  # the operators see the real name
+                {**values, "member": Safe(clean(sender.name)), "id": sender.id,
+                 "type": ctx.type_title(self.config.to)}))
             ctx.reply(self.config.full.render(values), mention=self.config.mention)
             return STOP
         how = await ctx.invite_into(room, sender.id)

@@ -75,6 +75,23 @@ async def test_unwarn_takes_the_latest_warning_back(tmp_path: Path) -> None:
         assert h.actions("kick") == []
 
 
+async def test_admin_replies_in_the_group_do_not_repeat_a_name_carrying_an_ad(
+        tmp_path: Path) -> None:
+    async with Harness(SHIPPED, tmp_path, groups=CUSTOMER) as h:
+        await h.rename("c1", "bob", "evil.com免费领")
+        await _command(h, "/warns {mentions}", "bob")
+        await _command(h, "/warn {mentions} 刷屏", "bob")
+        await _command(h, "/warns {mentions}", "bob")
+        await _command(h, "/warns")
+        await _command(h, "/unwarn {mentions}", "bob")
+        texts = h.texts()
+        assert not any("evil" in text for text in texts), texts
+        assert "这位成员 没有生效中的警告。" in texts
+        assert any(t.startswith("这位成员 的警告（1/2）：\n· ") for t in texts), texts
+        assert "生效中的警告：\n· 这位成员 1/2：刷屏" in texts
+        assert "已撤销 这位成员 的一次警告（刷屏），现在 0/2。" in texts
+
+
 async def test_warns_lists_one_member_or_everyone(tmp_path: Path) -> None:
     async with Harness(SHIPPED, tmp_path, groups=CUSTOMER) as h:
         await h.say("c1", "eve", "加V：abc123")

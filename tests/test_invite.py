@@ -123,10 +123,15 @@ async def test_when_all_groups_are_full_the_admins_are_told_and_the_member_waits
         assert h.actions("invite") == []
         [alert] = h.actions("dm", to="admin")
         assert "internship" in alert["text"] and "carol" in alert["text"]
-        [reply] = h.actions("say", group="r1")
+        h.world.contacts["dave"] = "加V abc888 领福利"  # the operators see the real name
+        await h.say("r1", "dave", "报名")
+        await h.advance("1m")
+        assert "加V abc888 领福利（dave）" in h.actions("dm", to="admin")[-1]["text"]
+        assert "abc888" not in h.actions("say", group="r1")[-1]["text"]
+        reply = h.actions("say", group="r1")[0]
         assert reply["mentions"] == ["carol"] and "满员" in reply["text"]
         rows = await h.bot.store.all("SELECT action FROM audit WHERE handler='invite'")
-        assert rows == [("invite_full",)]
+        assert rows == [("invite_full",), ("invite_full",)]
 
 
 async def test_a_full_group_is_passed_over(tmp_path: Path) -> None:
