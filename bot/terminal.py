@@ -22,7 +22,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bot import config, platforms, roster, schema
+from bot import config, platforms, postgres, roster, schema
 from bot.adapters.simulator import Record, Simulator
 from bot.app import Bot
 from bot.clock import SystemClock
@@ -195,6 +195,11 @@ async def _check_simulated(db: Path | str, migrations: Mapping[str, Sequence[str
                          "on a database it made, which `/reset` may delete. Give it another "
                          "`storage` in bot.yaml, or remove that file if it holds nothing you "
                          "need")
+    if served is None and await roster.last_known(db):  # PostgreSQL, from an older groupbot
+        raise ValueError(f"{postgres.shown(str(db))} holds groups, and no record of the "
+                         "platform that served them (an older groupbot): the simulator runs only "
+                         "on a database it made. Give it a `storage` of its own (an empty "
+                         "database)")
 
 
 def _forget(db: Path) -> None:

@@ -1,6 +1,6 @@
 """Which platform `groupbot run` serves, and the database it does it on: WeChat with a
-token; the terminal simulator for an operator at a terminal (the README's first command)
-or with --simulator; never the simulator by mistake on a production database, nor a bot
+token; the terminal simulator with --simulator (the README's first command) or for an operator
+at a terminal; never the simulator by mistake on a production database, nor a bot
 that exits 0 because nobody set the token."""
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from harness import BOT_YAML, groupbot, write_config
+from pg import Postgres
 
 from bot.store import open_reader
 
@@ -96,7 +97,7 @@ async def _wechat_runs_on(root: Path) -> None:
         await gateway.close()
 
 
-async def _members(db: Path) -> list[tuple[str, str]]:
+async def _members(db: Path | str) -> list[tuple[str, str]]:
     reader = open_reader(db)
     try:
         return [(str(g), str(m)) for g, m in await reader.all("SELECT grp, member FROM roster")]
@@ -143,3 +144,27 @@ def test_the_simulator_runs_only_on_a_database_it_made(tmp_path: Path) -> None:
         assert result.returncode == 0, result.stderr
     assert f"reset: database {db} removed" in result.stdout
     assert "r1: Recruitment 01 (3 members" in result.stdout  # bob, from the first run
+
+
+def test_on_postgresql_the_simulator_refuses_groups_no_platform_recorded(
+        tmp_path: Path, postgres: Postgres) -> None:
+    """A PostgreSQL database from before the platform was recorded may be WeChat's: refused
+    when it holds groups; an empty one is the simulator's."""
+    url = postgres.database()
+    root = write_config(tmp_path / "config", SIMULATED.replace("storage: bot.db",
+                                                               f"storage: {url}"),
+                        {"recruitment": "handlers: []\n"})
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text('start: "2026-11-23 09:00"\ngroups: [{id: r9, topic: Real 09}]\n'
+                        "steps:\n  - join: {group: r9, members: [dave]}\n", encoding="utf-8")
+    assert groupbot("replay", str(scenario), "--config", str(root), "--db", url).returncode == 0
+    result = groupbot("run", "--simulator", "--config", str(root), stdin="/quit\n", env=_env())
+    assert result.returncode == 2
+    assert "holds groups, and no record of the platform" in result.stderr
+    assert asyncio.run(_members(url)) == [("r9", "dave")]
+    fresh = write_config(tmp_path / "fresh", SIMULATED.replace(
+        "storage: bot.db", f"storage: {postgres.database()}"), {"recruitment": "handlers: []\n"})
+    result = groupbot("run", "--simulator", "--config", str(fresh), stdin="/groups\n/quit\n",
+                      env=_env())
+    assert result.returncode == 0, result.stderr
+    assert "r1: Recruitment 01" in result.stdout
