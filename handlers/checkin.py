@@ -186,10 +186,12 @@ class Checkin(Handler[Config]):
 
     def prepare(self) -> None:
         config = self.config
+        # the method's name, not the bound method: that would be a reference cycle, which a
+        # config frozen after its load (config.load_in_background) never lets go of
         self._commands = {
-            **{_command(w): self._check_in for w in config.triggers},
-            **{_command(w): self._leaderboard for w in config.leaderboard.triggers},
-            **{_command(w): self._my_data for w in config.my_data.triggers},
+            **{_command(w): "_check_in" for w in config.triggers},
+            **{_command(w): "_leaderboard" for w in config.leaderboard.triggers},
+            **{_command(w): "_my_data" for w in config.my_data.triggers},
         }
 
     async def handle(self, event: Message, ctx: Context) -> Flow:
@@ -198,7 +200,8 @@ class Checkin(Handler[Config]):
         command = self._commands.get(_command(event.text))
         if command is None:
             return CONTINUE
-        await command(event, ctx, scope_of(self.config, ctx.group.id, ctx.group.type))
+        await getattr(self, command)(event, ctx, scope_of(self.config, ctx.group.id,
+                                                           ctx.group.type))
         return STOP
 
     def _today(self, ctx: Context) -> date:

@@ -406,6 +406,17 @@ async def test_a_reload_frees_the_replaced_config_off_the_loop(tmp_path: Path) -
         assert h.texts("r1") == ["v1", "v1"]
 
 
+def test_every_shipped_handler_is_freed_when_its_config_is_released() -> None:
+    """A config is frozen after its load (gc.freeze: the collector never walks it): a handler
+    in a reference cycle (one keeping its own bound methods) would never be freed after a
+    reload replaced it, one more copy per reload."""
+    import weakref
+    replaced = [config.load_in_background(SHIPPED, REGISTRY)]
+    handlers = [weakref.ref(h) for t in replaced[0].types.values() for h in t.handlers]
+    config.release(replaced)
+    assert [type(ref()).__name__ for ref in handlers if ref() is not None] == []
+
+
 async def test_events_are_handled_while_a_reload_loads(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The reload's load waits in its worker thread until the test lets it go: meanwhile a
