@@ -16,6 +16,7 @@ import asyncio
 import json
 import logging
 import os
+import socket
 import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Mapping
@@ -247,6 +248,8 @@ def _classify(what: str, exc: Exception, *, sends: bool) -> GatewayError:
         if exc.status in _MAYBE_DONE and sends:
             return Uncertain(message)
         return GatewayError(message)
+    if isinstance(exc, (ConnectionRefusedError, socket.gaierror)):
+        return Disconnected(message)  # no connection was made: nothing reached the gateway
     if isinstance(exc, (StreamTerminatedError, OSError)):
         return Uncertain(message) if sends else Disconnected(message)
     return GatewayError(message)

@@ -7,6 +7,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
+from typing import Any
 
 import pytest
 from conftest import KEYWORD, KEYWORD_REPLY, Session, until
@@ -116,6 +117,28 @@ async def test_a_failing_send_does_not_hold_up_the_rest_of_the_group(
         await until(lambda: world.texts("r1"), "the reply, while the welcome waits to retry")
         await until(lambda: len(s.bot.outbox) == 1, "the welcome kept for its retry")
     assert world.texts("r1") == [KEYWORD_REPLY]
+
+
+async def test_a_send_whose_connection_was_refused_goes_again(
+        run_bot: RunBot, grpc_gateway: WechatyGateway, fake_gateway: FakeGateway,
+        world: World) -> None:
+    """Refused at connect (the gateway restarting): nothing reached WeChat, so it is no
+    uncertain send (never repeated) but a disconnection, sent when the gateway is back."""
+    async with run_bot(grpc_gateway) as s:
+        puppet: Any = grpc_gateway._puppet
+        send, tries = puppet.message_send_text, []
+
+        async def refused_once(*args: Any, **kwargs: Any) -> Any:
+            tries.append(args)
+            if len(tries) == 1:
+                raise ConnectionRefusedError(111, "Connection refused")
+            return await send(*args, **kwargs)
+
+        puppet.message_send_text = refused_once
+        fake_gateway.join("r1", {"dave": "Dave"}, inviter="alice")
+        await until(lambda: world.texts("r1"), "the welcome, sent again")
+        await until(lambda: len(s.bot.outbox) == 0, "the welcome done with")
+    assert world.texts("r1") == ["@Dave 欢迎Dave"] and len(tries) == 2
 
 
 async def test_a_leave_from_a_group_wechat_no_longer_knows_is_handled_quietly(
