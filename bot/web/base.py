@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import jinja2
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from bot.clock import Clock
 from bot.config import Deployment
@@ -75,7 +76,8 @@ async def form(request: web.Request) -> dict[str, str]:
     be read: broken multipart, bytes that are not UTF-8, a charset nobody knows."""
     try:
         data = await request.post()
-    except (ValueError, LookupError) as exc:  # UnicodeDecodeError is a ValueError
+    # UnicodeDecodeError is a ValueError; a multipart part's broken headers, aiohttp's own
+    except (ValueError, LookupError, HttpProcessingError) as exc:
         raise BadParameter("body", f"not a readable form ({type(exc).__name__})") from None
     return {name: value for name, value in data.items() if isinstance(value, str)}
 

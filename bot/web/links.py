@@ -76,6 +76,8 @@ def verify(key: bytes, token: str, now: datetime) -> MemberLink:
     if not hmac.compare_digest(given, _mac(key, member, at)):
         raise BadLink("bad signature")
     expires = datetime.fromtimestamp(at, UTC)
+    if token != sign(key, member, expires):  # "+1796617853", "0179...", "179_6617853"
+        raise BadLink("not written as it was made")  # one link, one string
     if expires <= now:
         raise BadLink("expired")
     return MemberLink(member, expires.astimezone(now.tzinfo))

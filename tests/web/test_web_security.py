@@ -221,6 +221,17 @@ async def test_a_members_link_is_not_written_to_the_log(
     assert "/me/" in caplog.text and "/api/me/" in caplog.text  # still logged, without it
 
 
+async def test_a_members_link_is_accepted_only_as_it_was_made(site: Site) -> None:
+    """int() also reads "+1796617853", "01796617853" and "1_796_617_853": one link must be
+    one string, so that it can be matched or blocked as written."""
+    key = await links.make_key(site.h.bot.store)
+    token = links.sign(key, "dave", site.h.clock.now() + timedelta(days=7))
+    member, at, mac = token.split(".")
+    assert (await site.client.get(f"/me/{token}")).status == 200
+    for expiry in (f"+{at}", f"0{at}", f"{at[:3]}_{at[3:]}", f" {at}"):
+        assert (await site.client.get(f"/me/{member}.{expiry}.{mac}")).status == 403, expiry
+
+
 async def test_a_hostile_group_name_is_text_on_every_page(site: Site) -> None:
     await site.h.rename_group("r1", "alice", HOSTILE)
     await site.login()
@@ -265,6 +276,7 @@ async def test_public_metrics_need_no_token_and_nothing_else_opens(tmp_path: Pat
 @pytest.mark.parametrize(("content_type", "body"), [
     ("multipart/form-data", b"no boundary"),
     ("multipart/form-data; boundary=x", b"no part"),
+    ("multipart/form-data; boundary=zz", b"--zz\r\nbroken"),  # a part's headers unreadable
     ("application/x-www-form-urlencoded", b"\xff\xfe=\xff"),
     ("application/x-www-form-urlencoded; charset=nonsense", b"csrf=x"),
 ])
