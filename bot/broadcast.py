@@ -88,7 +88,7 @@ def parse(rest: str) -> Request:
     if not targets.strip() or not (text or files):
         raise ValueError("第一行写发送到哪些群（群类型或群 ID，-排除），第二行起写内容")
     if len(text) > TEXT_LIMIT:
-        raise ValueError(f"内容太长：{len(text)} 字，最多 {TEXT_LIMIT} 字")
+        raise bulk.BadRequest("text", f"内容太长：{len(text)} 字，最多 {TEXT_LIMIT} 字")
     return Request(targets.strip(), text, tuple(files))
 
 

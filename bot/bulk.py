@@ -47,6 +47,15 @@ MIGRATIONS: Sequence[str] = (
 SHOWN = 30  # groups or members listed by name in a preview or report; the rest are counted
 
 
+class BadRequest(ValueError):
+    """A request that cannot be planned, and the part of it at fault (`field`: targets, text,
+    source, target, active: the console's form fields, which its 400 names)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
 class Kind(StrEnum):
     BROADCAST = "broadcast"
     MOVE = "move"

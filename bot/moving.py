@@ -78,7 +78,7 @@ def parse(rest: str, settings: Settings) -> Request:
     try:
         active = parse_duration(words[2]) if len(words) == 3 else settings.active
     except ValueError:
-        raise ValueError(f"「{clean(words[2])}」不是时长：写 7d、12h 之类") from None
+        raise bulk.BadRequest("active", f"「{clean(words[2])}」不是时长：写 7d、12h 之类") from None
     return Request(words[0], words[1], active)
 
 
@@ -86,7 +86,8 @@ def _place(places: Sequence[Place], group: str, which: str) -> Place:
     for place in places:
         if place.id == group:
             return place
-    raise ValueError(f"{which}「{clean(group)}」不是机器人所在的、有类型的群")
+    raise bulk.BadRequest("source" if which == "旧群" else "target",
+                          f"{which}「{clean(group)}」不是机器人所在的、有类型的群")
 
 
 async def plan(mover: Mover, request: Request, places: Sequence[Place], by: str) -> Job:

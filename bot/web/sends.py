@@ -98,9 +98,10 @@ async def plan(console: Console, kind: Kind, fields: dict[str, str], by: str) ->
                 request_move = moving.parse(f"{asked} {fields.get('active', '').strip()}",
                                             config.moves)
                 job = await moving.plan(actor, request_move, await bot.places(), by)
-        except ValueError as exc:
-            raise BadParameter("targets" if kind is Kind.BROADCAST else "source",
-                               str(exc)) from None
+        except ValueError as exc:  # bulk.BadRequest names its part; else the request's first
+            field = exc.field if isinstance(exc, bulk.BadRequest) else (
+                "targets" if kind is Kind.BROADCAST else "source")
+            raise BadParameter(field, str(exc)) from None
     return job.id
 
 
@@ -262,14 +263,18 @@ async def confirm_api(request: web.Request) -> web.StreamResponse:
     console = request.app[CONSOLE]
     outcome = await confirm(console, request.match_info["id"], operator(request))
     data = await job_data(console, request.match_info["id"])
-    return jsonify({"outcome": outcome, **data}, 200 if outcome in ("now", "before") else 409)
+    if outcome in ("now", "before"):
+        return jsonify({"outcome": outcome, **data})
+    return jsonify({"error": f"not confirmed: {outcome}", "outcome": outcome, **data}, 409)
 
 
 async def cancel_api(request: web.Request) -> web.StreamResponse:
     console = request.app[CONSOLE]
     done = await cancel(console, request.match_info["id"], operator(request))
     data = await job_data(console, request.match_info["id"])
-    return jsonify(data, 200 if done else 409)
+    if done:
+        return jsonify(data)
+    return jsonify({"error": "only a preview can be cancelled", **data}, 409)
 
 
 def add(app: web.Application) -> None:

@@ -80,6 +80,16 @@ async def test_the_api_previews_confirms_once_and_refuses_bad_requests(site: Sit
                                      json={"targets": "r1", "text": "x", "file": "../bot.yaml"})
     assert no_file.status == 400 and "bot.yaml" in (await no_file.json())["error"]
     assert (await site.client.post("/api/jobs/ZZZZ/confirm", headers=BEARER)).status == 404
+    # each refusal names the part at fault, and a refused cancel is an error too
+    for path, body, part in (
+            ("/api/broadcasts", {"targets": "all", "text": "x" * 60000}, "text"),
+            ("/api/moves", {"source": "r1", "target": "o1", "active": "-5d"}, "active"),
+            ("/api/moves", {"source": "r1", "target": "nosuch"}, "target"),
+            ("/api/moves", {"source": "nosuch", "target": "o1"}, "source")):
+        refused = await site.client.post(path, headers=BEARER, json=body)
+        assert (refused.status, (await refused.json())["parameter"]) == (400, part), body
+    late = await site.client.post(f"/api/jobs/{job['id']}/cancel", headers=BEARER)
+    assert late.status == 409 and "error" in await late.json()
 
 
 async def test_a_move_preview_shows_member_names_as_text(site: Site) -> None:
