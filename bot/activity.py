@@ -1,12 +1,13 @@
 """Who spoke when, by the hour: owner of the `activity` table. The roster keeps only each
-member's last message; the console's daily series (messages, active members per day) and its
-hour x weekday heatmap need the history, one row per group, member and hour spoken.
+member's last message; the console's daily series (messages, active members per day), its
+hour x weekday heatmap and the "active 7d" of a past period (bot/report.py) need the history,
+one row per group, member and hour spoken.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from bot.store import Reader, Store
 
@@ -46,3 +47,13 @@ async def since(store: Reader, start: datetime, group: str | None = None) -> lis
     return [Spoken(grp, member, datetime.strptime(hour, "%Y-%m-%dT%H").replace(tzinfo=UTC),
                    messages) for grp, member, hour, messages in rows]
 
+
+async def speakers(store: Reader, group: str, start: datetime, end: datetime) -> set[str]:
+    """The members who spoke in the group in the hours wholly inside [start, end): exact when
+    both fall on the hour (a day's start, in a time zone whole hours from UTC)."""
+    hour_start = start.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+    first = hour_start if hour_start == start else hour_start + timedelta(hours=1)
+    rows = await store.all(
+        "SELECT DISTINCT member FROM activity WHERE grp = ? AND hour >= ? AND hour < ?",
+        (group, _hour(first), _hour(end)))
+    return {str(member) for (member,) in rows}

@@ -1,11 +1,12 @@
 """Health and funnel figures, computed in one place for the daily report to the admins
 (handlers/lifecycle.py) and for `groupbot report` and `groupbot export` (bot/cli.py).
 
-Everything is read from the store: the core's roster (joins, leaves, who spoke when), the
-funnel's stages (handlers/funnel.py), the quiz's attempts (handlers/quiz.py), and, when the
-handlers that write them have run on this database, the moderation `warnings` and the
-`checkins`. The last known size, type and capacity of each group are kept in
-`group_facts` by the lifecycle handler, so the command line needs no chat connection.
+Everything is read from the store: the core's roster (joins, leaves, who spoke last) and
+activity history (who spoke in which hour), the funnel's stages (handlers/funnel.py), the
+quiz's attempts (handlers/quiz.py), and, when the handlers that write them have run on this
+database, the moderation `warnings` and the `checkins`. The last known size, type and
+capacity of each group are kept in `group_facts` by the lifecycle handler, so the command
+line needs no chat connection.
 """
 
 from __future__ import annotations

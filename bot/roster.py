@@ -7,6 +7,7 @@ backstop (bot/backstop.py).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -143,19 +144,22 @@ async def last_known(db: Path | str) -> list[Entry]:
 
 
 async def counts(store: Reader, group: str, since: datetime, until: datetime,
-                 active_since: datetime) -> tuple[int, int, int]:
-    """(active, joins, leaves) in [since, until): present members who spoke in
-    [active_since, until), members who joined and who left in the period."""
-    s, u, a = stamp(since), stamp(until), stamp(active_since)
+                 active_since: datetime, spoke: AbstractSet[str]) -> tuple[int, int, int]:
+    """(active, joins, leaves) in [since, until): members present at `until` who spoke in
+    [active_since, until), members who joined and who left in the period. The roster keeps
+    only each member's last message: for one who has spoken again since `until`, `spoke`
+    says (the activity history's speakers in that window, bot/activity.py)."""
+    s, u = stamp(since), stamp(until)
     row = await store.one(
-        "SELECT"
-        " COALESCE(SUM(CASE WHEN left_at IS NULL AND last_spoke>=? AND last_spoke<? THEN 1"
-        " ELSE 0 END), 0),"
-        " COALESCE(SUM(CASE WHEN joined_at>=? AND joined_at<? THEN 1 ELSE 0 END), 0),"
+        "SELECT COALESCE(SUM(CASE WHEN joined_at>=? AND joined_at<? THEN 1 ELSE 0 END), 0),"
         " COALESCE(SUM(CASE WHEN left_at>=? AND left_at<? THEN 1 ELSE 0 END), 0)"
-        " FROM roster WHERE grp=?", (a, u, s, u, s, u, group))
+        " FROM roster WHERE grp=?", (s, u, s, u, group))
     assert row is not None
-    return int(row[0]), int(row[1]), int(row[2])
+    speakers = await store.all(
+        "SELECT member, last_spoke FROM roster WHERE grp=? AND (left_at IS NULL OR left_at>=?)"
+        " AND last_spoke>=?", (group, u, stamp(active_since)))
+    active = sum(1 for member, last in speakers if str(last) < u or str(member) in spoke)
+    return active, int(row[0]), int(row[1])
 
 
 async def moves(store: Reader, since: datetime,

@@ -24,7 +24,7 @@ from typing import Annotated
 
 from pydantic import Field
 
-from bot import moderation, roster, sanitize
+from bot import activity, moderation, roster, sanitize
 from bot.config import Count, Cron, Duration, Template, TemplateText, placeholders
 from bot.context import Context, Group
 from bot.events import Member, MemberJoined, Tick
@@ -136,8 +136,10 @@ async def known_groups(store: Reader, group: str | None = None) -> list[GroupFac
 
 async def health(store: Reader, facts: GroupFacts, since: datetime, until: datetime,
                  stages: Sequence[str]) -> Health:
-    active, joins, leaves = await roster.counts(store, facts.id, since, until,
-                                                until - ACTIVE_WINDOW)
+    active_since = until - ACTIVE_WINDOW
+    spoke = await activity.speakers(store, facts.id, active_since, until)
+    active, joins, leaves = await roster.counts(store, facts.id, since, until, active_since,
+                                                spoke)
     warnings = await moderation.warnings_given(store, facts.id, since, until)
     checkins = await checkin.given(store, facts.id, since, until)
     rows = await funnel(store, stages, since, until) if facts.type in stages else []

@@ -115,6 +115,61 @@ def test_report_for_one_group_and_a_relative_period(played: str) -> None:
     assert [line.split()[0] for line in lines[2:lines.index("")]] == ["c1"]
 
 
+SPOKEN_SINCE = """\
+config: {config}
+start: "2026-11-16 23:00"
+contacts: {{op_lin: 林运营, carol: Carol, dan: Dan, erin: Erin, fay: Fay}}
+groups:
+  - id: c1
+    topic: "Customer 01 客户群"
+    members: [op_lin, carol, dan, erin, fay]
+steps:
+  - say: {{group: c1, from: erin, text: "hi"}}        # 8 days before the end: not active
+  - say: {{group: c1, from: carol, text: "签到"}}
+    after: 7d30m                                     # 11-23 23:30
+  - say: {{group: c1, from: dan, text: "早上好"}}
+    after: 1h                                        # 11-24 00:30
+  - say: {{group: c1, from: dan, text: "hi"}}
+    after: 1h
+  - say: {{group: c1, from: fay, text: "hi"}}
+    after: 1h
+  - leave: {{group: c1, members: [fay]}}
+    after: 1m
+  - say: {{group: c1, from: carol, text: "签到"}}     # all three speak again after the end
+    after: 23h                                       # 11-25 01:31
+  - say: {{group: c1, from: dan, text: "hi"}}
+    after: 1h
+  - say: {{group: c1, from: erin, text: "hi"}}
+    after: 1h
+"""
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_a_past_period_counts_who_spoke_then_though_they_spoke_again_since(
+        backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> None:
+    """Active 7d is who was present at the period's end and spoke in the 7 days before it,
+    from the activity history, not from each member's latest message (docs/reports.md)."""
+    scenario = tmp_path / "spoken_since.yaml"
+    scenario.write_text(SPOKEN_SINCE.format(config=SHIPPED), encoding="utf-8")
+    db = str(tmp_path / "spoken.db")
+    if backend == "postgresql":
+        db = request.getfixturevalue("postgres_server").database()
+    result = _cli("replay", str(scenario), "--db", db)
+    assert result.returncode == 0, result.stderr
+
+    def active(since: str, until: str) -> list[str]:
+        result = _cli("report", "--config", str(SHIPPED), "--db", db, "--group", "c1",
+                      "--since", since, "--until", until)
+        assert result.returncode == 0, result.stderr
+        return result.stdout.splitlines()[2].split()[5:8]
+
+    # Carol and Dan (Erin spoke 8 days before; Fay left at 02:31 on the 24th, a minute after
+    # she spoke: present at 02:31, not at the day's end)
+    assert active("2026-11-24", "2026-11-25") == ["5/100", "2", "(40%)"]  # bot included
+    assert active("2026-11-24T00:00", "2026-11-24T02:31") == ["5/100", "3", "(60%)"]  # Fay
+    assert active("2026-11-24", "2026-11-26") == ["5/100", "3", "(60%)"]  # Carol, Dan, Erin
+
+
 def test_export_writes_the_members_as_csv(played: str, tmp_path: Path) -> None:
     out = tmp_path / "members.csv"
     result = _cli("export", "--what", "members", "--out", str(out), "--group", "c2",
