@@ -471,7 +471,7 @@ class WechatyGateway:
 
     async def _on_room_join(self, payload: EventRoomJoinPayload) -> None:
         room, ids = payload.room_id, tuple(payload.invited_ids or ())
-        if self._duplicate(("join", room, tuple(sorted(ids)), payload.timestamp)):
+        if self._repeated("join", room, ids, payload.timestamp):
             return
         members = tuple([Member(i, await self._shown_name(room, i)) for i in ids])
         await self._feed(MemberJoined(self._at(payload.timestamp), room, members,
@@ -481,7 +481,7 @@ class WechatyGateway:
 
     async def _on_room_leave(self, payload: EventRoomLeavePayload) -> None:
         room, ids = payload.room_id, tuple(payload.removed_ids or ())
-        if self._duplicate(("leave", room, tuple(sorted(ids)), payload.timestamp)):
+        if self._repeated("leave", room, ids, payload.timestamp):
             return
         members = tuple([Member(i, await self._shown_name(room, i)) for i in ids])
         await self._feed(MemberLeft(self._at(payload.timestamp), room, members,
@@ -524,6 +524,13 @@ class WechatyGateway:
             log.warning("could not handle %r now: %s", event, exc)
         except Exception:
             log.exception("the bot failed on %r", event)
+
+    def _repeated(self, kind: str, room: str, ids: tuple[str, ...], timestamp: float) -> bool:
+        """A join or leave the gateway already delivered: the same members at the same time.
+        Without a timestamp (0) two events cannot be told apart from one sent twice, and a
+        member who joins, leaves and joins again must not lose the second join: none is
+        dropped."""
+        return bool(timestamp) and self._duplicate((kind, room, tuple(sorted(ids)), timestamp))
 
     def _duplicate(self, key: tuple[Any, ...]) -> bool:
         now = time.monotonic()

@@ -95,6 +95,27 @@ async def test_a_join_without_a_timestamp_is_welcomed(
     assert joined.members[0].id == "dave"
 
 
+async def test_a_member_who_comes_back_is_joined_again_when_the_gateway_sends_no_time(
+        run_bot: RunBot, grpc_gateway: WechatyGateway, fake_gateway: FakeGateway,
+        world: World) -> None:
+    untimed = {"roomId": "r1", "inviteeIdList": ["dave"], "inviterId": "alice"}
+    async with run_bot(grpc_gateway) as s:
+        world.contacts["dave"] = "Dave"
+        world.rooms["r1"].members["dave"] = ""
+        fake_gateway.emit("room-join", untimed)
+        await until(lambda: s.of_type(MemberJoined), "the first join")
+        world.rooms["r1"].members.pop("dave")
+        fake_gateway.emit("room-leave", {"roomId": "r1", "removeeIdList": ["dave"],
+                                         "removerId": "dave"})
+        await until(lambda: s.of_type(MemberLeft), "the leave")
+        world.rooms["r1"].members["dave"] = ""
+        fake_gateway.emit("room-join", untimed)  # the same payload: not a repeat of the first
+        await until(lambda: len(s.of_type(MemberJoined)) == 2, "the second join")
+        present = [e.member for e in await roster.present(s.bot.store, "r1")]
+    assert len(s.of_type(MemberLeft)) == 1
+    assert "dave" in present
+
+
 async def test_a_text_wechat_accepted_is_not_sent_again_when_the_gateway_cannot_show_it(
         run_bot: RunBot, grpc_gateway: WechatyGateway, fake_gateway: FakeGateway,
         world: World) -> None:
