@@ -255,6 +255,50 @@ def _classify(what: str, exc: Exception, *, sends: bool) -> GatewayError:
     return GatewayError(message)
 
 
+# ---------------------------------------------------------------- events in arrival order
+
+
+class _Turn:
+    """One event's place in line for the bot (see _Line)."""
+
+    def __init__(self, previous: asyncio.Future[None] | None) -> None:
+        self._previous = previous
+        self.over: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    async def wait(self) -> None:
+        """Until every event delivered before this one has been fed or given up."""
+        if self._previous is not None:
+            await asyncio.wait({self._previous})  # unlike await, a cancel here spares it
+
+    def end(self) -> None:
+        """This event is fed or given up: the next one goes once the earlier ones are over
+        too (an event given up early must not let the next one overtake those before it)."""
+        if self._previous is None or self._previous.done():
+            self._over()
+        else:
+            self._previous.add_done_callback(lambda _: self._over())
+
+    def _over(self) -> None:
+        if not self.over.done():
+            self.over.set_result(None)
+
+
+class _Line:
+    """Events go to the bot in the order the gateway delivered them. pyee runs each callback
+    as a task of its own, and a callback looks things up (the message, the sender's name)
+    before it feeds the bot: without a line the bot would get events in the order their
+    lookups finished (a newcomer's message before his join). Each callback takes its turn
+    before its first await, looks up alongside the others, and feeds when its turn comes."""
+
+    def __init__(self) -> None:
+        self._last: asyncio.Future[None] | None = None
+
+    def take(self) -> _Turn:
+        turn = _Turn(self._last)
+        self._last = turn.over
+        return turn
+
+
 # ---------------------------------------------------------------- the gateway
 
 
@@ -325,6 +369,7 @@ class WechatyGateway:
         self._looked: dict[str, GroupInfo] = {}  # the last look at every group ever seen
         self._names: dict[str, str] = {}  # WeChat names of contacts, as last loaded
         self._callbacks: set[asyncio.Task[Any]] = set()
+        self._line = _Line()  # the events that feed the bot, in arrival order
 
     @property
     def self_id(self) -> str:
@@ -396,12 +441,28 @@ class WechatyGateway:
 
         return run
 
+    def _in_line(self, callback: Callable[[Any, _Turn], Awaitable[None]]
+                 ) -> Callable[[Any], Awaitable[None]]:
+        """The callback of an event that feeds the bot, with its turn (see _Line)."""
+
+        async def run(payload: Any) -> None:
+            turn = self._line.take()  # before any await: in the order the events came
+            try:
+                await callback(payload, turn)
+            finally:
+                turn.end()  # also when the event is dropped, fails or is cancelled
+
+        return run
+
     def _event_callbacks(self) -> dict[str, Callable[..., Awaitable[None]]]:
         return {
             "login": self._on_login, "logout": self._on_logout, "ready": self._on_ready,
-            "scan": self._on_scan, "error": self._on_error, "message": self._on_message,
-            "room-join": self._on_room_join, "room-leave": self._on_room_leave,
-            "room-topic": self._on_room_topic, "friendship": self._on_friendship,
+            "scan": self._on_scan, "error": self._on_error,
+            "message": self._in_line(self._on_message),
+            "room-join": self._in_line(self._on_room_join),
+            "room-leave": self._in_line(self._on_room_leave),
+            "room-topic": self._in_line(self._on_room_topic),
+            "friendship": self._in_line(self._on_friendship),
             "room-invite": self._on_room_invite,
         }
 
@@ -443,7 +504,7 @@ class WechatyGateway:
     async def _on_error(self, payload: EventErrorPayload) -> None:
         log.warning("the gateway reported an error: %s", payload.data or "(no details)")
 
-    async def _on_message(self, payload: EventMessagePayload) -> None:
+    async def _on_message(self, payload: EventMessagePayload, turn: _Turn) -> None:
         try:
             msg = await self._connected().message_payload(payload.message_id)
         except Exception as exc:
@@ -452,7 +513,7 @@ class WechatyGateway:
             return
         if msg.from_id == self._current_self_id():
             return
-        await self._feed(await self._message_event(msg))
+        await self._feed(await self._message_event(msg), turn)
 
     async def _message_event(self, msg: Any) -> Message:
         try:
@@ -469,34 +530,34 @@ class WechatyGateway:
             mentions_bot=self._current_self_id() in mention_ids,
             url=await self._link_url(msg.id) if kind is Kind.LINK else None, id=msg.id)
 
-    async def _on_room_join(self, payload: EventRoomJoinPayload) -> None:
+    async def _on_room_join(self, payload: EventRoomJoinPayload, turn: _Turn) -> None:
         room, ids = payload.room_id, tuple(payload.invited_ids or ())
         if self._repeated("join", room, ids, payload.timestamp):
             return
         members = tuple([Member(i, await self._shown_name(room, i)) for i in ids])
         await self._feed(MemberJoined(self._at(payload.timestamp), room, members,
-                                      payload.inviter_id or None))
+                                      payload.inviter_id or None), turn)
         if self._current_self_id() in ids:
             await self._running_bot().refresh_groups()
 
-    async def _on_room_leave(self, payload: EventRoomLeavePayload) -> None:
+    async def _on_room_leave(self, payload: EventRoomLeavePayload, turn: _Turn) -> None:
         room, ids = payload.room_id, tuple(payload.removed_ids or ())
         if self._repeated("leave", room, ids, payload.timestamp):
             return
         members = tuple([Member(i, await self._shown_name(room, i)) for i in ids])
         await self._feed(MemberLeft(self._at(payload.timestamp), room, members,
-                                    payload.remover_id or None))
+                                    payload.remover_id or None), turn)
         if self._current_self_id() in ids:
             await self._running_bot().refresh_groups()
 
-    async def _on_room_topic(self, payload: EventRoomTopicPayload) -> None:
+    async def _on_room_topic(self, payload: EventRoomTopicPayload, turn: _Turn) -> None:
         log.info("group %s renamed from %r to %r", payload.room_id, payload.old_topic,
                  payload.new_topic)
         await self._feed(GroupRenamed(self._at(payload.timestamp), payload.room_id,
-                                      payload.new_topic, payload.changer_id or None))
+                                      payload.new_topic, payload.changer_id or None), turn)
         await self._running_bot().refresh_groups()
 
-    async def _on_friendship(self, payload: EventFriendshipPayload) -> None:
+    async def _on_friendship(self, payload: EventFriendshipPayload, turn: _Turn) -> None:
         try:
             friendship = await self._connected().friendship_payload(payload.friendship_id)
         except Exception as exc:
@@ -510,13 +571,15 @@ class WechatyGateway:
         contact = friendship.contact_id
         await self._feed(FriendRequest(
             self._now(), None, Member(contact, await self._shown_name(None, contact)),
-            hello=friendship.hello or "", request=payload.friendship_id))
+            hello=friendship.hello or "", request=payload.friendship_id), turn)
 
     async def _on_room_invite(self, payload: EventRoomInvitePayload) -> None:
         await self._connected().room_invitation_accept(payload.room_invitation_id)
         log.info("accepted the group invitation %s", payload.room_invitation_id)
 
-    async def _feed(self, event: Event) -> None:
+    async def _feed(self, event: Event, turn: _Turn) -> None:
+        """Feed `event` once the events delivered before it are fed or given up."""
+        await turn.wait()
         log.debug("event from WeChat: %r", event)
         try:
             await self._running_bot().feed(event)
@@ -524,6 +587,8 @@ class WechatyGateway:
             log.warning("could not handle %r now: %s", event, exc)
         except Exception:
             log.exception("the bot failed on %r", event)
+        finally:
+            turn.end()  # the next event need not wait for what this callback does after
 
     def _repeated(self, kind: str, room: str, ids: tuple[str, ...], timestamp: float) -> bool:
         """A join or leave the gateway already delivered: the same members at the same time.

@@ -49,6 +49,7 @@ class FakeGateway(Driver):
         self.streams_opened = 0
         self.fail: dict[str, GRPCError] = {}  # RPC name -> error for its next call
         self.failing: dict[str, GRPCError] = {}  # RPC name -> error for every call
+        self._held: dict[tuple[str, str], asyncio.Event] = {}
         self.endpoint = ""  # host:port, once started
         self._events: asyncio.Queue[pb.EventResponse] = asyncio.Queue()
         self._server: Server | None = None
@@ -60,6 +61,11 @@ class FakeGateway(Driver):
         port = self._server._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
         self.endpoint = f"127.0.0.1:{port}"
         return self.endpoint
+
+    def hold(self, name: str, subject: str) -> asyncio.Event:
+        """The next `name` call about `subject` (a member id, else the request's id) is
+        answered once the returned event is set: a gateway slow on one lookup."""
+        return self._held.setdefault((name, subject), asyncio.Event())
 
     async def close(self) -> None:
         if self._server is not None:
@@ -139,6 +145,10 @@ class FakeGateway(Driver):
         async def handle(stream: Stream[Any, Any]) -> None:
             message = await stream.recv_message()
             self.calls.append(name)
+            subject = getattr(message, "member_id", "") or getattr(message, "id", "")
+            held = self._held.pop((name, subject), None)
+            if held is not None:
+                await held.wait()
             if name in self.fail:
                 raise self.fail.pop(name)
             if name in self.failing:

@@ -1,0 +1,74 @@
+"""Events reach the bot in the order the gateway delivered them, over real gRPC, also when
+the gateway is slow on one lookup or the bot is busy with an earlier event."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+
+from conftest import KEYWORD, Session, until
+from grpc_server import FakeGateway
+from grpclib.const import Status
+from grpclib.exceptions import GRPCError
+from puppet import World
+
+from bot.adapters.wechaty import WechatyGateway
+from bot.events import MemberJoined, Message
+
+RunBot = Callable[..., AbstractAsyncContextManager[Session]]
+
+
+async def test_a_newcomers_message_is_handled_after_his_join_when_his_lookup_is_slow(
+        run_bot: RunBot, grpc_gateway: WechatyGateway, fake_gateway: FakeGateway) -> None:
+    async with run_bot(grpc_gateway) as s:
+        looked_up = fake_gateway.calls.count("RoomMemberPayload")
+        slow = fake_gateway.hold("RoomMemberPayload", "dave")  # the join's lookup of him
+        fake_gateway.join("r1", {"dave": "Dave"}, inviter="alice")
+        fake_gateway.say("r1", "dave", KEYWORD)
+        await until(lambda: fake_gateway.calls.count("RoomMemberPayload") == looked_up + 2,
+                    "the lookups of the join and of the message")
+        slow.set()
+        await until(lambda: len(s.events) == 2, "both events handled")
+    assert [type(e) for e in s.events] == [MemberJoined, Message]
+
+
+async def test_messages_are_handled_in_order_when_the_bot_is_busy(
+        run_bot: RunBot, grpc_gateway: WechatyGateway, fake_gateway: FakeGateway,
+        world: World) -> None:
+    async with run_bot(grpc_gateway) as s:
+        # a group the bot has not looked at yet: handling its first message asks the gateway
+        # what it is, and the gateway is slow to answer, so the bot is busy meanwhile
+        world.add_room("r3", "Recruitment 03", {"alice": "Alice"})
+        busy = fake_gateway.hold("RoomPayload", "r3")
+        fake_gateway.say("r3", "alice", "first")
+        await until(lambda: "RoomPayload" in fake_gateway.calls[-1:], "the bot busy")
+        looked_up = fake_gateway.calls.count("RoomMemberPayload")
+        slow = fake_gateway.hold("RoomMemberPayload", "dave")  # m0's sender, new to the bot
+        fake_gateway.say("r1", "dave", "m0")
+        for i in range(1, 5):
+            fake_gateway.say("r1", "alice", f"m{i}")
+        await until(lambda: fake_gateway.calls.count("RoomMemberPayload") == looked_up + 5,
+                    "the five messages looked up")
+        slow.set()
+        busy.set()
+        await until(lambda: len(s.events) == 6, "every message handled")
+    assert [e.text for e in s.of_type(Message)] == ["first", "m0", "m1", "m2", "m3", "m4"]
+
+
+async def test_an_event_given_up_lets_the_next_one_go_only_after_those_before_it(
+        run_bot: RunBot, grpc_gateway: WechatyGateway, fake_gateway: FakeGateway) -> None:
+    async with run_bot(grpc_gateway) as s:
+        looked_up = fake_gateway.calls.count("RoomMemberPayload")
+        slow = fake_gateway.hold("RoomMemberPayload", "dave")
+        fake_gateway.say("r1", "dave", "first")
+        await until(lambda: fake_gateway.calls.count("RoomMemberPayload") > looked_up,
+                    "the slow lookup")
+        fake_gateway.fail["MessagePayload"] = GRPCError(Status.INTERNAL, "payload not ready")
+        fake_gateway.say("r1", "alice", "lost")  # cannot be loaded: given up at once
+        await until(lambda: "MessagePayload" not in fake_gateway.fail, "the failed load")
+        fake_gateway.say("r1", "alice", "last")
+        await until(lambda: fake_gateway.calls.count("RoomMemberPayload") == looked_up + 2,
+                    "the last message looked up")
+        slow.set()
+        await until(lambda: len(s.events) == 2, "both messages handled")
+    assert [e.text for e in s.of_type(Message)] == ["first", "last"]
