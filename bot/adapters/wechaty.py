@@ -264,16 +264,25 @@ class _Turn:
     def __init__(self, previous: asyncio.Future[None] | None) -> None:
         self._previous = previous
         self.over: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._overtook = False
 
-    async def wait(self) -> None:
-        """Until every event delivered before this one has been fed or given up."""
+    async def wait(self, at_most: float) -> None:
+        """Until every event delivered before this one has been fed or given up, or for
+        `at_most` seconds: a lookup the gateway never answers must not hold up every later
+        event. Then this one goes ahead, and the ones after it wait for it alone."""
         if self._previous is not None:
-            await asyncio.wait({self._previous})  # unlike await, a cancel here spares it
+            # asyncio.wait, not await: a cancel of this event must not cancel the previous
+            done, _ = await asyncio.wait({self._previous}, timeout=at_most)
+            if not done:
+                self._overtook = True
+                log.warning("an earlier event is still being looked up after %gs: the next"
+                            " one goes ahead of it", at_most)
 
     def end(self) -> None:
         """This event is fed or given up: the next one goes once the earlier ones are over
-        too (an event given up early must not let the next one overtake those before it)."""
-        if self._previous is None or self._previous.done():
+        too (an event given up early must not let the next one overtake those before it).
+        It may be called again: the first call counts."""
+        if self._previous is None or self._previous.done() or self._overtook:
             self._over()
         else:
             self._previous.add_done_callback(lambda _: self._over())
@@ -578,8 +587,9 @@ class WechatyGateway:
         log.info("accepted the group invitation %s", payload.room_invitation_id)
 
     async def _feed(self, event: Event, turn: _Turn) -> None:
-        """Feed `event` once the events delivered before it are fed or given up."""
-        await turn.wait()
+        """Feed `event` once the events delivered before it are fed or given up (waiting at
+        most an action's time for them)."""
+        await turn.wait(self.action_timeout)
         log.debug("event from WeChat: %r", event)
         try:
             await self._running_bot().feed(event)

@@ -72,3 +72,18 @@ async def test_an_event_given_up_lets_the_next_one_go_only_after_those_before_it
         slow.set()
         await until(lambda: len(s.events) == 2, "both messages handled")
     assert [e.text for e in s.of_type(Message)] == ["first", "last"]
+
+
+async def test_a_lookup_the_gateway_never_answers_holds_up_the_line_an_actions_time_at_most(
+        run_bot: RunBot, grpc_gateway: WechatyGateway, fake_gateway: FakeGateway) -> None:
+    grpc_gateway.action_timeout = 0.5
+    async with run_bot(grpc_gateway) as s:
+        looked_up = fake_gateway.calls.count("RoomMemberPayload")
+        fake_gateway.hold("RoomMemberPayload", "dave")  # never answered
+        fake_gateway.say("r1", "dave", "stuck")
+        await until(lambda: fake_gateway.calls.count("RoomMemberPayload") > looked_up,
+                    "the lookup that hangs")
+        for text in ("a", "b", "c"):
+            fake_gateway.say("r1", "alice", text)
+        await until(lambda: len(s.events) == 3, "the messages after it, in their order")
+    assert [e.text for e in s.of_type(Message)] == ["a", "b", "c"]
