@@ -378,6 +378,7 @@ class WechatyGateway:
         self._looked: dict[str, GroupInfo] = {}  # the last look at every group ever seen
         self._names: dict[str, str] = {}  # WeChat names of contacts, as last loaded
         self._callbacks: set[asyncio.Task[Any]] = set()
+        self._looked_up: set[asyncio.Task[Any]] = set()  # events waiting only for their turn
         self._line = _Line()  # the events that feed the bot, in arrival order
 
     @property
@@ -411,21 +412,28 @@ class WechatyGateway:
         for name, callback in self._event_callbacks().items():
             puppet.on(name, self._guarded(name, callback))
         self._puppet = puppet
+        stopping = False
         try:
             # The gRPC client's start() returns when the gateway ends the event stream.
             await puppet.start()
             if not self._streaming:
                 await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            stopping = True
+            raise
         finally:
-            await self._disconnect(puppet)
+            await self._disconnect(puppet, stopping)
 
-    async def _disconnect(self, puppet: Puppet) -> None:
+    async def _disconnect(self, puppet: Puppet, stopping: bool = False) -> None:
+        """The connection is gone: its callbacks end, but for events already looked up and
+        waiting for their turn, which are fed all the same (unless the gateway stops)."""
         self._puppet = None
         self.online.clear()
         if self._bot is not None:
             self._bot.platform(False)
         for task in list(self._callbacks):
-            task.cancel()
+            if stopping or task not in self._looked_up:
+                task.cancel()
         try:
             await puppet.stop()
         except Exception as exc:
@@ -589,15 +597,20 @@ class WechatyGateway:
     async def _feed(self, event: Event, turn: _Turn) -> None:
         """Feed `event` once the events delivered before it are fed or given up (waiting at
         most an action's time for them)."""
-        await turn.wait(self.action_timeout)
-        log.debug("event from WeChat: %r", event)
+        task = asyncio.current_task()
+        if task is not None:
+            self._looked_up.add(task)  # needs the connection no more: a reconnect spares it
         try:
+            await turn.wait(self.action_timeout)
+            log.debug("event from WeChat: %r", event)
             await self._running_bot().feed(event)
         except GatewayError as exc:
             log.warning("could not handle %r now: %s", event, exc)
         except Exception:
             log.exception("the bot failed on %r", event)
         finally:
+            if task is not None:
+                self._looked_up.discard(task)
             turn.end()  # the next event need not wait for what this callback does after
 
     def _repeated(self, kind: str, room: str, ids: tuple[str, ...], timestamp: float) -> bool:

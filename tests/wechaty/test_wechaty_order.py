@@ -87,3 +87,19 @@ async def test_a_lookup_the_gateway_never_answers_holds_up_the_line_an_actions_t
             fake_gateway.say("r1", "alice", text)
         await until(lambda: len(s.events) == 3, "the messages after it, in their order")
     assert [e.text for e in s.of_type(Message)] == ["a", "b", "c"]
+
+
+async def test_a_message_looked_up_and_waiting_for_its_turn_is_handled_across_a_reconnect(
+        run_bot: RunBot, grpc_gateway: WechatyGateway, fake_gateway: FakeGateway) -> None:
+    async with run_bot(grpc_gateway) as s:
+        looked_up = fake_gateway.calls.count("RoomMemberPayload")
+        fake_gateway.hold("RoomMemberPayload", "dave")  # the first message's lookup hangs
+        fake_gateway.say("r1", "dave", "stuck")
+        fake_gateway.say("r1", "alice", "waiting")  # looked up, waits for its turn
+        await until(lambda: fake_gateway.calls.count("RoomMemberPayload") == looked_up + 2,
+                    "both lookups")
+        streams = fake_gateway.streams_opened
+        fake_gateway.end_stream()  # the gateway restarts: the hanging lookup is given up
+        await until(lambda: fake_gateway.streams_opened > streams, "the reconnect")
+        await until(lambda: s.of_type(Message), "the message that waited")
+    assert [e.text for e in s.of_type(Message)] == ["waiting"]
