@@ -19,7 +19,7 @@ import os
 import socket
 import time
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Iterable, Mapping
 from datetime import datetime
 from typing import Any, TypeVar
 from urllib.parse import quote
@@ -551,7 +551,7 @@ class WechatyGateway:
         room, ids = payload.room_id, tuple(payload.invited_ids or ())
         if self._repeated("join", room, ids, payload.timestamp):
             return
-        members = tuple([Member(i, await self._shown_name(room, i)) for i in ids])
+        members = tuple(await self._named(room, ids))
         await self._feed(MemberJoined(self._at(payload.timestamp), room, members,
                                       payload.inviter_id or None), turn)
         if self._current_self_id() in ids:
@@ -561,7 +561,7 @@ class WechatyGateway:
         room, ids = payload.room_id, tuple(payload.removed_ids or ())
         if self._repeated("leave", room, ids, payload.timestamp):
             return
-        members = tuple([Member(i, await self._shown_name(room, i)) for i in ids])
+        members = tuple(await self._named(room, ids))
         await self._feed(MemberLeft(self._at(payload.timestamp), room, members,
                                     payload.remover_id or None), turn)
         if self._current_self_id() in ids:
@@ -827,11 +827,15 @@ class WechatyGateway:
     async def members(self, group: str) -> list[Member]:
         ids = await self._act(f"listing the members of {group}",
                               self._online().room_members(group))
+        return await self._named(group, ids)
+
+    async def _named(self, room: str, ids: Iterable[str]) -> list[Member]:
+        """The members with the names shown in the group, NAME_LOOKUPS looked up at once."""
         limit = asyncio.Semaphore(NAME_LOOKUPS)
 
         async def member(member_id: str) -> Member:
             async with limit:
-                return Member(member_id, await self._shown_name(group, member_id))
+                return Member(member_id, await self._shown_name(room, member_id))
 
         return list(await asyncio.gather(*(member(i) for i in ids)))
 

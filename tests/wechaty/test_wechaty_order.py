@@ -103,3 +103,17 @@ async def test_a_message_looked_up_and_waiting_for_its_turn_is_handled_across_a_
         await until(lambda: fake_gateway.streams_opened > streams, "the reconnect")
         await until(lambda: s.of_type(Message), "the message that waited")
     assert [e.text for e in s.of_type(Message)] == ["waiting"]
+
+
+async def test_the_names_of_several_newcomers_are_looked_up_together(
+        run_bot: RunBot, grpc_gateway: WechatyGateway, fake_gateway: FakeGateway) -> None:
+    async with run_bot(grpc_gateway) as s:
+        looked_up = fake_gateway.calls.count("RoomMemberPayload")
+        slow = fake_gateway.hold("RoomMemberPayload", "dave")
+        fake_gateway.join("r1", {"dave": "Dave", "erin": "Erin"}, inviter="alice")
+        await until(lambda: fake_gateway.calls.count("RoomMemberPayload") == looked_up + 2,
+                    "erin looked up while dave's lookup is slow")
+        slow.set()
+        await until(lambda: s.of_type(MemberJoined), "the join")
+    [joined] = s.of_type(MemberJoined)
+    assert [(m.id, m.name) for m in joined.members] == [("dave", "Dave"), ("erin", "Erin")]
