@@ -445,8 +445,7 @@ class Bot:
                 continue
             async with self._turn, self.store.transaction():
                 events = await backstop.missed(self.store, group, members,
-                                               self.gateway.self_id, self.clock.now(),
-                                               self.lease_epoch(group))
+                                               self.gateway.self_id, self.clock.now())
                 for event in events:
                     with self.metrics.handling(event):
                         await self._pipeline.dispatch(event)

@@ -101,17 +101,16 @@ def _fingerprint(members: Sequence[Member]) -> bytes:
 
 
 async def missed(store: Store, group: str, members: Sequence[Member], bot_id: str,
-                 now: datetime, epoch: int) -> list[Event]:
+                 now: datetime) -> list[Event]:
     """The joins and leaves in `group` that the roster does not know about, as events; on
-    the first look at a group, none: its members are recorded as they are. (`epoch`: of
-    this account's lease on the group, bot/state.py.)"""
+    the first look at a group, none: its members are recorded as they are."""
     listed = {m.id: m for m in members if m.id != bot_id}
     known = await roster.present_names(store, group)
     known.pop(bot_id, None)
     joined = tuple(m for member_id, m in listed.items() if member_id not in known)
     left = tuple(Member(i, known[i]) for i in known if i not in listed)
-    if await state.get(store, (group, "", OWNER, "seen"), epoch=epoch) is None:
-        await _record(store, group, joined, left, now, epoch)
+    if await state.get(store, (group, "", OWNER, "seen")) is None:
+        await _record(store, group, joined, left, now)
         return []
     if joined or left:
         log.info("join backstop: %s has %d unreported join(s), %d leave(s)", group,
@@ -125,8 +124,8 @@ async def missed(store: Store, group: str, members: Sequence[Member], bot_id: st
 
 
 async def _record(store: Store, group: str, joined: Sequence[Member], left: Sequence[Member],
-                  now: datetime, epoch: int) -> None:
+                  now: datetime) -> None:
     """Make the roster match the platform's list without any event: the starting point."""
     await roster.present_as(store, group, joined)
     await roster.left(store, group, [m.id for m in left], now)
-    await state.put(store, (group, "", OWNER, "seen"), stamp(now), epoch=epoch)
+    await state.put(store, (group, "", OWNER, "seen"), stamp(now))

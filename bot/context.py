@@ -277,16 +277,13 @@ class Context:
     # ------------------------------------------------------------ per-handler state
 
     async def get(self, key: str, member: str = "", default: Any = None) -> Any:
-        return await state.get(self.store, (self.scope, member, self.handler, key), default,
-                               epoch=self.epoch)
+        return await state.get(self.store, (self.scope, member, self.handler, key), default)
 
     async def set(self, key: str, value: Any, member: str = "") -> None:
-        await state.put(self.store, (self.scope, member, self.handler, key), value,
-                        epoch=self.epoch)
+        await state.put(self.store, (self.scope, member, self.handler, key), value)
 
     async def forget(self, key: str, member: str = "") -> None:
-        await state.delete(self.store, (self.scope, member, self.handler, key),
-                           epoch=self.epoch)
+        await state.delete(self.store, (self.scope, member, self.handler, key))
 
     async def off_cooldown(self, key: str, cooldown: timedelta, member: str = "") -> bool:
         """True, and the time noted, unless `key` was last used within `cooldown`: the
@@ -299,7 +296,7 @@ class Context:
         except OverflowError:  # a cooldown longer than the calendar: once, ever
             since = ""
         return await state.note_unless_since(self.store, (self.scope, member, self.handler, key),
-                                             stamp(now), since, epoch=self.epoch)
+                                             stamp(now), since)
 
     # ------------------------------------------------------------ timers
 

@@ -1,7 +1,5 @@
-"""Handlers' state (bot/state.py): a group's own values are read from a copy in memory and
-written at the commit, a member's by statement; what a handler, an event or a commit undoes
-is undone in both, a restart reads the table, and a group another account served meanwhile
-is read again."""
+"""Handlers' state (bot/state.py): what a handler, an event or a commit undoes is undone, a
+restart reads the table, and a group another account served meanwhile is read as it left it."""
 
 from __future__ import annotations
 
@@ -149,38 +147,34 @@ async def test_a_group_served_by_another_account_meanwhile_is_read_again(
         await accounts.stop()
 
 
-async def test_writes_wait_for_the_commit_and_go_with_what_is_rolled_back(
-        storage: Path | str) -> None:
+async def test_writes_go_with_what_is_rolled_back(storage: Path | str) -> None:
     store = await open_store(storage, {})
     key, at = ("r1", "", "count", "n"), ("r1", "", "count", "at")  # the group's own
     try:
         async with store.transaction():
-            await state.put(store, key, {"n": 1}, epoch=0)
-            assert await store.all("SELECT value FROM state") == []  # at the commit
+            await state.put(store, key, {"n": 1})
             with pytest.raises(RuntimeError):
                 async with store.savepoint():
-                    await state.delete(store, key, epoch=0)
+                    await state.delete(store, key)
                     raise RuntimeError("a handler failed")
-            assert await state.get(store, key, epoch=0) == {"n": 1}
+            assert await state.get(store, key) == {"n": 1}
         await store.flush()
         assert await store.all("SELECT value FROM state") == [('{"n": 1}',)]
 
         async with store.transaction():  # a commit that fails undoes what the batch did
-            assert await state.note_unless_since(store, at, "2", "1", epoch=0)
-            await state.delete(store, key, epoch=0)
+            assert await state.note_unless_since(store, at, "2", "1")
+            await state.delete(store, key)
             store.defer("INSERT INTO no_such_table VALUES (?)", (1,))
         with pytest.raises(StoreError):
             await store.flush()
-        assert await state.get(store, key, epoch=0) == {"n": 1}
-        assert await state.get(store, at, epoch=0) is None
+        assert await state.get(store, key) == {"n": 1}
+        assert await state.get(store, at) is None
         async with store.transaction():  # a noted time is kept unless a later one is there
-            assert await state.note_unless_since(store, at, "3", "1", epoch=0)
-            assert not await state.note_unless_since(store, at, "4", "2", epoch=0)
-            assert await state.note_unless_since(store, at, "5", "3", epoch=0)
-            await state.delete(store, key, epoch=0)
-            await state.put(store, ("r1", "alice", "count", "n"), 1, epoch=0)
-            # a member's value is written by statement, at once
-            assert await store.all("SELECT value FROM state WHERE member='alice'") == [("1",)]
+            assert await state.note_unless_since(store, at, "3", "1")
+            assert not await state.note_unless_since(store, at, "4", "2")
+            assert await state.note_unless_since(store, at, "5", "3")
+            await state.delete(store, key)
+            await state.put(store, ("r1", "alice", "count", "n"), 1)
         await store.flush()
         assert sorted(await store.all("SELECT key, value FROM state")) == [("at", '"5"'),
                                                                            ("n", "1")]
