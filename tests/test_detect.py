@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
 from harness import BOT_YAML, Harness, write_config
 
 from bot.events import Kind
@@ -52,9 +53,13 @@ async def test_a_review_list_says_nothing_in_public_and_asks_the_admins(tmp_path
         assert dm["to"] == "admin" and "低俗（色情）" in dm["text"]
 
 
-async def test_a_remove_list_removes_at_once(tmp_path: Path) -> None:
+@pytest.mark.parametrize("text", [
+    "卖 淫",
+    "卖淫虽然违法，放心来，加V：abc123",  # a warning word beside a contact: an ad all the same
+])
+async def test_a_remove_list_removes_at_once(tmp_path: Path, text: str) -> None:
     async with Harness(_config(tmp_path), tmp_path) as h:
-        await h.say("r1", "eve", "卖 淫")
+        await h.say("r1", "eve", text)
         await h.drain()
         assert [k["member"] for k in h.actions("kick")] == ["eve"]
 
@@ -67,13 +72,6 @@ async def test_a_sentence_warning_against_a_remove_word_only_asks_the_admins(
         assert h.texts("r1") == [] and h.actions("kick") == []
         [dm] = h.actions("dm")
         assert dm["to"] == "admin" and "原因：违法（卖淫）" in dm["text"]
-
-
-async def test_a_warning_word_does_not_launder_an_ad(tmp_path: Path) -> None:
-    async with Harness(_config(tmp_path), tmp_path) as h:
-        await h.say("r1", "eve", "卖淫服务不违法，加V：abc123")
-        await h.drain()
-        assert [k["member"] for k in h.actions("kick")] == ["eve"]
 
 
 async def test_without_context_words_a_warning_sentence_is_punished(tmp_path: Path) -> None:
