@@ -307,7 +307,7 @@ def test_stamp_of_is_stamp() -> None:
         assert recent.stamp_of(recent.micros(at)) == stamp(at)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(st.lists(st.tuples(st.integers(0, 5), st.integers(0, 7), st.integers(0, 40)),
                 max_size=40), st.integers(-1, 42), st.booleans())
 def test_a_prune_keeps_exactly_the_rows_from_its_bound_and_leaves_what_it_held(

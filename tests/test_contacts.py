@@ -294,7 +294,7 @@ DIGIT_STYLES = [
 SEPARATORS = ["", " ", "-", ".", "·", "\u200b", "🔥", "❤️", " / ", "_"]
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(number=st.from_regex(r"1[3-9][0-9]{9}", fullmatch=True),
        style=st.sampled_from(DIGIT_STYLES), separator=st.sampled_from(SEPARATORS),
        cuts=st.sets(st.integers(1, 10), max_size=4))
@@ -309,7 +309,7 @@ def _written(number: str, style: str | list[str], separator: str, cuts: set[int]
     return "".join(d + (separator if i + 1 in cuts else "") for i, d in enumerate(digits))
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(number=st.from_regex(r"1[3-9][0-9]{9}", fullmatch=True),
        style=st.sampled_from(DIGIT_STYLES), separator=st.sampled_from(SEPARATORS),
        cuts=st.sets(st.integers(1, 10), max_size=4),
@@ -323,7 +323,7 @@ def test_any_mobile_number_written_as_an_amount_is_still_one(
 MARKERS = ["微信", "vx", "VX", "wx", "V", "v信", "薇", "weixin", "ＷＸ", "v x", "微 信", "vх"]
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(marker=st.sampled_from(MARKERS), colon=st.sampled_from(["：", ":", " ", "号", "❤"]),
        # An id of o/l/i and digits only (iiii0) is read as a number on purpose (l3800138OOO):
        # its first letter is one that no digit looks like.
@@ -332,7 +332,7 @@ def test_any_wechat_id_after_any_marker_is_caught(marker: str, colon: str, ident
     assert wechat(ident) in find_contacts(f"有意私聊 {marker}{colon}{ident} 谢谢")
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(marker=st.sampled_from(["qq", "QQ", "Q", "扣扣", "企鹅", "ＱＱ", "q q"]),
        colon=st.sampled_from(["：", ":", " ", "号", "群"]),
        number=st.from_regex(r"[1-9][0-9]{4,10}", fullmatch=True))
