@@ -190,11 +190,11 @@ def load(path: Path, cache: Path) -> Dictionary:
     read = _read(path)
     payload = marshal.dumps(read)
     with contextlib.suppress(OSError):
-        _write(cache, _HEADER + source + _digest(payload) + payload)
+        write_whole(cache, _HEADER + source + _digest(payload) + payload)
     return Dictionary(*read)
 
 
-def _write(cache: Path, data: bytes) -> None:
+def write_whole(cache: Path, data: bytes) -> None:
     """Write `data` to `cache` whole or not at all (other processes may be reading or
     writing it at the same time)."""
     cache.parent.mkdir(parents=True, exist_ok=True)
@@ -208,11 +208,10 @@ def _write(cache: Path, data: bytes) -> None:
         raise
 
 
-def cache_path() -> Path:
-    """Where the dictionary's cache is kept: groupbot/segment.marshal in $XDG_CACHE_HOME,
-    by default ~/.cache."""
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "groupbot" / (
-        "segment.marshal")
+def cache_path(name: str = "segment.marshal") -> Path:
+    """Where a cache file for the next process is kept: groupbot/NAME in $XDG_CACHE_HOME,
+    by default ~/.cache (the dictionary's; bot/banned.py's pinyin.json)."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "groupbot" / name
 
 
 _lock = threading.Lock()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 import subprocess
 import sys
 from functools import cache
@@ -192,7 +194,10 @@ def test_a_context_word_does_not_launder_an_ad_or_an_insult(text: str,
     assert {hit.severity for hit in _warning_matcher().find(text)} == {severity}
 
 
-def test_ten_thousand_words_build_one_automaton_and_still_match() -> None:
+def test_ten_thousand_words_build_one_automaton_and_still_match(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))  # their pinyin is kept here, not in
+    #                                                     the cache every later process reads
     matcher = BannedWords([Listed(f"违禁词{i}号", "x", Severity.WARN, 0) for i in range(10_000)])
     assert found("这里有违 禁 词 9999 号", matcher) == ["违禁词9999号"]
     assert found("干净的消息", matcher) == []
@@ -207,27 +212,81 @@ async def test_the_bot_loads_the_segmenter_as_it_starts_and_a_config_alone_does_
         assert segment._loaded
 
 
-def test_pypinyin_reads_the_words_in_a_child_process_and_never_enters_the_bots() -> None:
+def test_pypinyin_reads_the_words_in_a_child_process_and_never_enters_the_bots(
+        tmp_path: Path) -> None:
     """Its phrase dictionary is 55 MB once loaded: the readings come from a child process,
-    and the pinyin of a heteronym is still the one the phrase dictionary gives (银行: yin hang)."""
+    and the pinyin of a heteronym is still the one the phrase dictionary gives (银行: yin hang).
+    They are kept in the cache directory for the next process."""
     code = ("import sys; from bot.banned import BannedWords, Listed, Severity; "
             "m = BannedWords([Listed('银行', 'x', Severity.WARN, 0)]); "
             "print([h.listed.word for h in m.find('yin hang')], [h.listed.word for h in "
             "m.find('yin xing')], 'pypinyin' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True, cwd=Path(__file__).resolve().parent.parent).stdout
+                         check=True, cwd=Path(__file__).resolve().parent.parent,
+                         env={**os.environ, "XDG_CACHE_HOME": str(tmp_path)}).stdout
     assert out.split() == ["['银行']", "[]", "False"]
+    kept = json.loads((tmp_path / "groupbot" / "pinyin.json").read_text(encoding="utf-8"))
+    assert kept["readings"] == {"银行": ["yin", "hang"]}
+
+
+def _bank(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> BannedWords:
+    """A matcher of 银行 made as in a new process with its cache directory in tmp_path."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setattr(banned, "_syllables", {})
+    return BannedWords([Listed("银行", "x", Severity.WARN, 0)])
+
+
+def test_the_next_process_reads_the_kept_readings_and_starts_no_child(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    _bank(tmp_path, monkeypatch)  # a child reads 银行, and its reading is kept
+    monkeypatch.setattr(sys, "executable", "/nonexistent/python3")  # no child could start
+    with caplog.at_level(logging.WARNING, logger="bot.banned"):
+        matcher = _bank(tmp_path, monkeypatch)
+    assert [h.listed.word for h in matcher.find("yin hang")] == ["银行"]
+    assert matcher.find("yin xing") == []
+    assert "read in this process" not in caplog.text
+
+
+@pytest.mark.parametrize("kept", [
+    {"pypinyin": "0.0.1", "readings": {"银行": ["yin", "xing"]}},  # another pypinyin's
+    {"pypinyin": banned._pypinyin(), "readings": {"银行": "yin xing"}},
+    {"pypinyin": banned._pypinyin(), "readings": ["银行"]},
+    ["银行"],
+    "{not json",
+])
+def test_readings_kept_by_another_pypinyin_or_damaged_are_read_again(
+        kept: object, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cache = tmp_path / "groupbot" / "pinyin.json"
+    cache.parent.mkdir()
+    cache.write_text(kept if isinstance(kept, str) else json.dumps(kept), encoding="utf-8")
+    matcher = _bank(tmp_path, monkeypatch)
+    assert [h.listed.word for h in matcher.find("yin hang")] == ["银行"]
+    assert matcher.find("yin xing") == []
+    assert json.loads(cache.read_text(encoding="utf-8")) == {
+        "pypinyin": banned._pypinyin(), "readings": {"银行": ["yin", "hang"]}}
+
+
+def test_kept_readings_start_again_past_their_bound(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(banned, "_KEPT", 2)
+    _bank(tmp_path, monkeypatch)
+    BannedWords([Listed("台独", "x", Severity.WARN, 0)])
+    cache = tmp_path / "groupbot" / "pinyin.json"
+    assert json.loads(cache.read_text(encoding="utf-8"))["readings"].keys() == {"银行", "台独"}
+    BannedWords([Listed("援交", "x", Severity.WARN, 0)])
+    assert json.loads(cache.read_text(encoding="utf-8"))["readings"].keys() == {"援交"}
 
 
 @pytest.mark.parametrize("python", ["/nonexistent/python3", "/bin/false"])
 def test_without_a_working_child_process_the_readings_are_read_here(
-        python: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+        python: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
     """A child that cannot start or fails costs memory, not the word list: the same readings,
     read in this process, and a warning saying why."""
-    monkeypatch.setattr(banned, "_syllables", {})
     monkeypatch.setattr(sys, "executable", python)
     with caplog.at_level(logging.WARNING, logger="bot.banned"):
-        matcher = BannedWords([Listed("银行", "x", Severity.WARN, 0)])
+        matcher = _bank(tmp_path, monkeypatch)
     assert [h.listed.word for h in matcher.find("yin hang")] == ["银行"]
     assert matcher.find("yin xing") == []
     assert "read in this process" in caplog.text
