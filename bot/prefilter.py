@@ -19,6 +19,10 @@ that becomes ASCII ?!,:;#~ or stays as it is) and
   phone number needs 11 digits (0-9 or Chinese numerals): a clean text has fewer;
 - its simplified form (as bot/banned.py reads it) holds none of the word lists' keys
   (BannedWords.keys), so no listed word.
+
+Two more looks serve the contact details split over a member's messages (antispam's
+`contacts.split_within`): `no_contact(joined)`, none in the messages read together, and
+`no_contact_part(text)`, nothing in one message that a contact detail is made of.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ from bot.text import char_class, normalize
 # 接龙 and topics). A bracket spells a dot with 点 inside ("【点】"): _BRACKETED_DOT.
 _PUNCTUATION = " \n?!,:;#~？！，：；＃～、。“”《》「」【】"
 _PHONE_DIGITS = 11  # the fewest digits of a phone number
+_DIGITS = frozenset("0123456789" + NUMERALS)
 _DIGIT = f"[0-9{NUMERALS}]"
 _ELEVEN_DIGITS = re.compile(f"(?:{_DIGIT}[^0-9{NUMERALS}]*){{{_PHONE_DIGITS}}}")
 # digits (0-9, Chinese numerals) with only safe punctuation and spaces between them
@@ -51,6 +56,7 @@ class Prefilter:
 
     def __init__(self, words: BannedWords) -> None:
         self._safe = _safe_run(frozenset(MARKER_STARTS) | words.keys)
+        self._no_digit = _safe_run(frozenset(MARKER_STARTS) | _DIGITS)
         self._keys = re.compile(f"[a-z{re.escape(''.join(sorted(words.keys)))}]")
 
     def clean(self, text: str) -> bool:
@@ -69,6 +75,13 @@ class Prefilter:
         spaces alone (what a phone number spans: bot/contacts.py) holds 11 of them."""
         return self._safe.fullmatch(text) is not None and not any(
             _ELEVEN_DIGITS.search(run) for run in _DIGIT_RUN.findall(text))
+
+
+    def no_contact_part(self, text: str) -> bool:
+        """True: no part of a contact detail is in `text`, whatever messages are read with
+        it: only safe characters, and no digit (0-9, Chinese numerals), so no digit of a
+        number, no id, no marker's start, no letter of an address or a domain."""
+        return self._no_digit.fullmatch(text) is not None
 
 
 @lru_cache(maxsize=64)  # a scan of the CJK block: once for all types with the same words

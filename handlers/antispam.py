@@ -317,15 +317,15 @@ class Antispam(Handler[Config]):
             return CONTINUE
         if isinstance(event, MemberJoined):
             return await self._joined(event, ctx)
-        member = event.sender.id
+        member, group = event.sender.id, ctx.scope
         text = strip_mentions(event.text, len(event.mentions))
-        if self._exempt(member, ctx):
-            self._prompted(ctx.scope, recent.micros(ctx.now), _compact(text))
-            return CONTINUE
         compact = _compact(text)
-        digest = _digest(compact)
-        store, group = ctx.store, ctx.scope
         at = recent.micros(ctx.now)
+        if self._exempt(member, ctx):
+            self._prompted(group, at, compact)
+            return CONTINUE
+        digest = _digest(compact)
+        store = ctx.store
         copy = recent.copy_of(store)
         rows = copy.loaded(store, group, ctx.epoch, at) or await copy.load(store, group,
                                                                              ctx.epoch)
@@ -426,9 +426,11 @@ class Antispam(Handler[Config]):
 
     def _split_contacts(self, copy: recent.Recent, group: str, member: str, now: int,
                         text: str) -> list[Offence]:
-        """A contact detail spread over this and the member's previous messages within
-        `contacts.split_within`, which none of them shows alone (`now` in micros; what they
-        said lately is kept with the store's copy, handlers/recent.py)."""
+        """A contact detail that this message completes with the member's previous messages
+        within `contacts.split_within` (`now` in micros): found in them all read together,
+        and neither in those before it read together nor in any of them alone (each was read
+        when it came). What they said lately is kept with the store's copy
+        (handlers/recent.py)."""
         within = self._split_within
         if within is None or not text:
             return []
@@ -443,14 +445,15 @@ class Antispam(Handler[Config]):
             return []
         recent = [(at, said) for at, said in before if at > since]
         kept = said_lately[key] = [*recent, (now, text)][-5:]
-        if not recent:
-            return []
+        if not recent or self._plain.no_contact_part(text):
+            return []  # nothing before it, or nothing in it a contact detail is made of
         joined = "\n".join(said for _, said in kept)
         if self._plain.no_contact(joined):  # plain chat: the joined text holds none
             return []
-        alone = {f for _, said in recent for f in contacts_in(unmask(said))}
+        known = {f for _, said in recent for f in contacts_in(unmask(said))}
+        known.update(contacts_in(unmask("\n".join(said for _, said in kept[:-1]))))
         joined = unmask(joined)
-        if not set(contacts_in(joined)) - alone:
+        if not set(contacts_in(joined)) - known:
             return []
         return [Offence(o.detector, o.action, o.reason, f"{o.detail}; over several messages",
                         family=o.family) for o in self._contacts(joined)]

@@ -128,3 +128,15 @@ async def test_a_mini_programs_title_is_read_for_contacts(tmp_path: Path) -> Non
         await h.say("r1", "eve", "高薪兼职 加V：job2026", kind=Kind.MINI_PROGRAM)
         assert any("contacts: 发布联系方式 [wechat:job2026]" in row[2]
                    for row in await _audit(h))
+
+
+async def test_a_phone_split_over_messages_is_one_warning_not_one_per_message_after(
+        tmp_path: Path) -> None:
+    async with Harness(_config(tmp_path), tmp_path) as h:
+        await h.say("r1", "eve", "有意者联系 138")
+        await h.advance("5s")
+        await h.say("r1", "eve", "0013 8000")
+        await h.say("r1", "eve", "好的")  # nothing of a contact in it
+        await h.say("r1", "eve", "谢谢 2")  # a digit, but completing nothing new
+        await h.drain()
+        assert h.texts("r1") == ["⚠️ 警告 (1/3)：发布联系方式。警告满 3 次将被移出群聊。"]

@@ -103,3 +103,21 @@ def test_a_phone_over_several_messages_is_not_said_to_hold_no_contact() -> None:
                      ["电话", "加微", "信"]):
         assert not prefilter().no_contact("\n".join(messages)), messages
     assert prefilter().no_contact("\n".join(["今天 12 点", "开会 345", "好的 6789"]))
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(PIECES) | st.sampled_from(CORPUS), min_size=1,
+                         max_size=4).map("".join), min_size=2, max_size=6))
+def test_a_message_said_to_hold_no_part_of_a_contact_completes_none(
+        messages: list[str]) -> None:
+    """Read after a member's earlier messages, it adds no contact detail to theirs."""
+    *earlier, last = messages
+    if prefilter().no_contact_part(last):
+        assert set(find_contacts("\n".join(messages))) <= set(
+            find_contacts("\n".join(earlier))), messages
+
+
+def test_a_digit_or_a_marker_may_be_part_of_a_contact() -> None:
+    for text in ("8000", "好的 2", "零", "幺", "微", "加 v", "@", "com"):
+        assert not prefilter().no_contact_part(text), text
+    assert all(prefilter().no_contact_part(text) for text in ("好的", "谢谢！", "【通知】开会"))
