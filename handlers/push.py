@@ -35,6 +35,7 @@ from bot.events import Tick
 from bot.handler import CONTINUE, Flow, Handler, HandlerConfig, Schedule
 from bot.sanitize import Safe
 from bot.times import instant, stamp, to_utc
+from bot.yamlfile import Loader
 
 
 def _quoted_time(value: Any) -> Any:
@@ -57,7 +58,7 @@ def items_of(content: Content) -> list[str]:
     """The texts of a push file: a YAML list (.yaml/.yml), else blocks separated by '---'."""
     if content.path.endswith((".yaml", ".yml")):
         try:
-            data = yaml.safe_load(content.text)
+            data = yaml.load(content.text, Loader=Loader)  # libyaml's, as config files'
         except yaml.YAMLError as exc:
             raise ValueError(f"{content.path} is not valid YAML: {exc}") from None
         if not isinstance(data, list) or not all(isinstance(i, str) for i in data):

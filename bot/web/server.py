@@ -11,7 +11,7 @@ import signal
 import sys
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from functools import partial
+from functools import cache, partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote, unquote_to_bytes
@@ -289,14 +289,20 @@ async def metrics(request: web.Request) -> web.StreamResponse:
 # ---------------------------------------------------------------- the application
 
 
+@cache
+def _pages() -> jinja2.Environment:
+    """The templates, compiled once a process (each console app of a process shares them;
+    a template file changed on disk is compiled again)."""
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"),
+                              autoescape=True, undefined=jinja2.StrictUndefined)
+
+
 def make_app(console: Console) -> web.Application:
     from bot.web import routes, sends
 
     app = web.Application(middlewares=[headers, errors, auth, query], client_max_size=64 * 1024)
     app[CONSOLE] = console
-    app[PAGES] = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True,
-        undefined=jinja2.StrictUndefined)
+    app[PAGES] = _pages()
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics)
     app.router.add_get("/login", login_page)
