@@ -8,6 +8,7 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
+from functools import cache
 from pathlib import Path
 
 from bot import config, postgres
@@ -141,6 +142,7 @@ def moderation_bench(args: argparse.Namespace) -> int:
     return bench_command(args, REGISTRY)
 
 
+@cache  # one a process: tests call main() a few hundred times (1.5 ms each to make)
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="groupbot", description="Chat-group operations bot.")
     top.add_argument("-v", "--verbose", action="store_true",

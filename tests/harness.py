@@ -26,6 +26,8 @@ from pathlib import Path
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
+import yaml
+
 from bot import cli, config, schema
 from bot.adapters.simulator import Record, Simulator
 from bot.app import Bot
@@ -44,7 +46,7 @@ from bot.events import (
 )
 from bot.handler import Registry
 from bot.store import open_store
-from bot.yamlfile import Problem, Where
+from bot.yamlfile import Loader, Problem, Where
 from handlers import REGISTRY
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -238,6 +240,12 @@ async def _migrated(db: Path, registry: Registry) -> None:
         _templates[key] = template
     db.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(template, db)
+
+
+def read_yaml(path: Path) -> Any:
+    """A YAML file's data, parsed as config files are (bot/yamlfile.py's Loader: libyaml's,
+    10 times faster than yaml.safe_load on the corpora)."""
+    return yaml.load(path.read_text(encoding="utf-8"), Loader=Loader)
 
 
 def shipped_config(tmp_path: Path, extra: str = "", replace: tuple[str, str] = ("", "")) -> Path:

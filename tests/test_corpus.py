@@ -6,8 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import yaml
-from harness import SHIPPED
+from harness import SHIPPED, read_yaml
 
 from bot.banned import skeleton
 from bot.cli import main
@@ -18,7 +17,7 @@ TEST = ["moderation", "test", "--config", str(SHIPPED), "--type", "customer"]
 
 
 def _cases(name: str) -> list[dict[str, object]]:
-    cases: list[dict[str, object]] = yaml.safe_load((CORPUS / name).read_text("utf-8"))["cases"]
+    cases: list[dict[str, object]] = read_yaml(CORPUS / name)["cases"]
     return cases
 
 

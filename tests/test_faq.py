@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from harness import SHIPPED, TZ, Harness, groupbot, write_config
+from harness import SHIPPED, TZ, Harness, groupbot, read_yaml, write_config
 
 from bot import config
 from handlers import REGISTRY
@@ -33,7 +33,7 @@ async def test_the_shipped_faq_answers_paraphrases_and_no_off_topic_chat() -> No
     faq = _shipped_faq()
     index = await faq.index()
     paths = [entry.file.path for entry in faq.config.entries]
-    evaluation = yaml.safe_load(EVALUATION.read_text(encoding="utf-8"))
+    evaluation = read_yaml(EVALUATION)
     asked = [(q, path) for path, questions in evaluation["questions"].items() for q in questions]
     off_topic = evaluation["off_topic"]
     assert len(asked) >= 50 and len(off_topic) >= 50

@@ -7,7 +7,7 @@ from functools import cache
 from pathlib import Path
 
 import opencc
-import yaml
+from harness import read_yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -21,8 +21,7 @@ WORDS = ROOT / "content" / "words"
 LISTED = [word for path in sorted(WORDS.glob("*.txt")) if path.name != "allow.txt"
           for word in Content(path.name, path.read_text("utf-8")).lines()]
 CORPUS = [text for name in ("moderation.yaml", "heldout.yaml")
-          for case in yaml.safe_load((ROOT / "tests" / "corpus" / name).read_text("utf-8"))[
-              "cases"]
+          for case in read_yaml(ROOT / "tests" / "corpus" / name)["cases"]
           for text in case.get("messages") or [case["text"]]]
 CHAT = ["大家好", "今天天气不错", "请问培训什么时候开始？", "我已经提交资料了 1234", "好的收到",
         "这个月的结算什么时候到账", "哈哈哈", "有人在吗", "谢谢小助手", "明天见，下午3点开会",

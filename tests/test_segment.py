@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-import yaml
+from harness import read_yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -38,14 +38,12 @@ def _texts() -> list[str]:
     the other shipped content's lines and questions."""
     texts = []
     for corpus in ("moderation", "heldout"):
-        cases = yaml.safe_load((ROOT / "tests" / "corpus" / f"{corpus}.yaml").read_text(
-            encoding="utf-8"))["cases"]
+        cases = read_yaml(ROOT / "tests" / "corpus" / f"{corpus}.yaml")["cases"]
         texts += [form for text in _strings(cases)
                   for form in (text, skeleton(text)[0], normalize(text))]
     texts += [line for path in sorted((ROOT / "content").rglob("*")) if path.is_file()
               for line in path.read_text(encoding="utf-8").splitlines()]
-    evaluation = yaml.safe_load((ROOT / "tests" / "faq" / "evaluation.yaml").read_text(
-        encoding="utf-8"))
+    evaluation = read_yaml(ROOT / "tests" / "faq" / "evaluation.yaml")
     texts += [str(item) for item in _strings(evaluation)]
     return texts
 
