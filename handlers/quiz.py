@@ -50,8 +50,9 @@ class Kind(StrEnum):
 
 
 _LABEL = {Kind.SINGLE: "单选", Kind.MULTIPLE: "多选", Kind.TEXT: "简答"}
-_HINT = {Kind.SINGLE: "请回复一个选项字母，如 B。",
-         Kind.MULTIPLE: "请回复所有正确选项的字母，如 AC。",
+# No example letter: a fixed one is some question's answer (copying it scored points).
+_HINT = {Kind.SINGLE: "请回复你选的选项字母（只选一个）。",
+         Kind.MULTIPLE: "请回复所有正确选项的字母（可选多个，写在一条消息里）。",
          Kind.TEXT: "请直接回复你的回答。"}
 
 

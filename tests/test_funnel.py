@@ -17,7 +17,7 @@ pytestmark = pytest.mark.usefixtures("backend")  # on SQLite, then on PostgreSQL
 
 GROUPS = {"r1": "Listener Recruitment 01", "i1": "Listener Internship 01",
           "o1": "Listener Official 01"}
-RIGHT = ["B", "B", "ABD", "AC", "我会陪着对方，让他慢慢说"]
+RIGHT = ["C", "A", "BCD", "BC", "我会陪着对方，让他慢慢说"]
 
 
 async def _funnel_rows(h: Harness, tmp_path: Path) -> dict[str, dict[str, str]]:
@@ -135,8 +135,8 @@ async def test_each_question_mentions_the_candidate_and_answers_get_no_keyword_r
 
 
 @pytest.mark.parametrize("answers, score", [
-    (["b", "选 B", "a, b, d", "A C", "陪着他，理解他的难过"], 100),
-    (["B", "B", "AB", "AC", "我会陪着他"], 60),  # a multiple choice needs all letters;
+    (["c", "选 A", "b, c, d", "B C", "陪着他，理解他的难过"], 100),
+    (["C", "A", "BC", "BC", "我会陪着他"], 60),  # a multiple choice needs all letters;
     (["A", "C", "ABCD", "C", "给他讲道理"], 0),   # a text answer needs 2 of the 3 ideas
 ])
 async def test_the_score_is_the_share_of_points_of_right_answers(
@@ -171,7 +171,7 @@ async def test_an_answer_in_time_is_not_also_timed_out(tmp_path: Path) -> None:
 async def test_a_failed_candidate_is_told_when_to_retry_and_refused_before(
         tmp_path: Path) -> None:
     async with Harness(SHIPPED, tmp_path, groups=GROUPS) as h:
-        await _take_quiz(h, "erin", ["A"] * 5)
+        await _take_quiz(h, "erin", ["D"] * 5)
         assert _told(h, "erin")[-1] == ("本次得分 0 分，未达到 80 分。可在 11月24日 09:01 之后"
                                      "发送「开始考试」重考（还剩 2 次机会）。")
         await h.advance("23h")
@@ -189,7 +189,7 @@ async def test_after_the_last_attempt_the_candidate_is_sent_to_the_operators(
         tmp_path: Path) -> None:
     async with Harness(SHIPPED, tmp_path, groups=GROUPS) as h:
         for _ in range(3):
-            await _take_quiz(h, "erin", ["A"] * 5)
+            await _take_quiz(h, "erin", ["D"] * 5)
             await h.advance("1d")
         assert _told(h, "erin")[-1].endswith("3 次考试机会已用完，请联系运营。")
         await h.say("i1", "erin", "开始考试")
@@ -220,7 +220,7 @@ async def test_with_every_official_group_full_a_pass_alerts_the_admins(tmp_path:
 async def test_a_quiz_in_progress_survives_a_restart(tmp_path: Path) -> None:
     async with Harness(SHIPPED, tmp_path, groups=GROUPS) as h:
         await h.say("i1", "dave", "开始考试")
-        await h.say("i1", "dave", "B")
+        await h.say("i1", "dave", RIGHT[0])
         await h.advance("10s")
         await h.restart()
         for answer in RIGHT[1:]:

@@ -1,18 +1,21 @@
 """The quiz's refusals ("passed already", "not before ...", "no attempts left") are told once
 per `refusal_cooldown` to each member: repeating 「开始考试」 cannot spend the account's send
-budget, which every group's welcomes and pushes share."""
+budget, which every group's welcomes and pushes share. And the shipped quiz gives no answer
+away: not in the instruction under a question, not by the letters' positions, not by text
+keywords that any reply about the situation contains."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 from harness import BOT_YAML, SHIPPED, Harness, write_config
 
-pytestmark = pytest.mark.usefixtures("backend")  # on SQLite, then on PostgreSQL
+ON_BOTH = pytest.mark.usefixtures("backend")  # on SQLite, then on PostgreSQL
 
 GROUPS = {"i1": "Listener Internship 01", "o1": "Listener Official 01"}
-RIGHT = ["B", "B", "ABD", "AC", "我会陪着对方，让他慢慢说"]
+RIGHT = ["C", "A", "BCD", "BC", "我会陪着对方，让他慢慢说"]
 
 
 def _told(h: Harness, member: str) -> list[str]:
@@ -33,11 +36,12 @@ async def _ask_every_11s(h: Harness, member: str, times: int) -> None:
         await h.advance("11s")
 
 
+@ON_BOTH
 async def test_a_refusal_is_told_once_per_cooldown(tmp_path: Path) -> None:
     async with Harness(SHIPPED, tmp_path, groups=GROUPS) as h:
         h.world.friends.add("dave")
         await _take_quiz(h, "dave", RIGHT)                  # passed
-        await _take_quiz(h, "erin", ["A"] * 5)              # failed: not before tomorrow
+        await _take_quiz(h, "erin", ["D"] * 5)              # failed: not before tomorrow
         passed, failed = len(_told(h, "dave")), len(_told(h, "erin"))
         await _ask_every_11s(h, "dave", 30)
         await _ask_every_11s(h, "erin", 30)
@@ -49,6 +53,7 @@ async def test_a_refusal_is_told_once_per_cooldown(tmp_path: Path) -> None:
         assert _told(h, "dave")[passed:] == ["你已通过考核，无需再考。"] * 2
 
 
+@ON_BOTH
 async def test_the_refusal_cooldown_can_be_set(tmp_path: Path) -> None:
     root = write_config(tmp_path / "config", BOT_YAML, {"recruitment": (
         "handlers:\n  - quiz:\n      file: quiz/one.yaml\n      refusal_cooldown: 0s\n"
@@ -64,3 +69,33 @@ async def test_the_refusal_cooldown_can_be_set(tmp_path: Path) -> None:
             await h.advance("11s")
         assert [r["text"] for r in h.actions("say", group="r1")][-4:] == [
             "failedlater", "later", "later", "later"]
+
+
+async def test_the_instruction_under_a_question_names_no_answer(tmp_path: Path) -> None:
+    """Copying the example under each choice question ("如 B", "如 AC") once passed."""
+    async with Harness(SHIPPED, tmp_path, groups=GROUPS) as h:
+        await h.say("i1", "dave", "开始考试")
+        for _ in range(4):                                  # the four choice questions
+            await h.advance("20s")
+            instruction = _told(h, "dave")[-1].splitlines()[-1]
+            await h.say("i1", "dave", "".join(re.findall(r"[A-J]", instruction)) or "?")
+        await h.advance("20s")
+        await h.say("i1", "dave", "我会陪着他，表示理解")
+        await h.advance("1m")
+        assert _told(h, "dave")[-1].startswith("本次得分 20 分，未达到 80 分。")
+
+
+async def test_one_letter_for_every_single_choice_wins_one_at_most(tmp_path: Path) -> None:
+    """The right options are at different letters: "always B" is no strategy."""
+    async with Harness(SHIPPED, tmp_path, groups=GROUPS) as h:
+        for letter in "ABCD":
+            await _take_quiz(h, f"guess{letter}", [letter, letter, "?", "?", "?"])
+            assert re.match(r"本次得分 (0|20) 分", _told(h, f"guess{letter}")[-1])
+
+
+async def test_a_text_answer_that_only_restates_the_situation_is_wrong(tmp_path: Path) -> None:
+    async with Harness(SHIPPED, tmp_path, groups=GROUPS) as h:
+        for member, reply in [("dave", "别难过了，我在这里，你先安静一下"),  # the question's
+                              ("erin", "哭也没用，等她安静下来再讲道理")]:   # words, filler
+            await _take_quiz(h, member, [*RIGHT[:4], reply])
+            assert "以 80 分通过考核" in _told(h, member)[-1]  # 100 with the text answer right

@@ -156,7 +156,7 @@ def test_the_simulated_deployment_has_a_group_of_every_stage_and_a_passed_quiz_g
              if (gtype := deployment.type_for(g.id, g.topic)) is not None}
     assert {"recruitment", "internship", "customer", "official"} <= bound
     result = _run(_deployment(tmp_path), "/in i1", "/join alice", "/as alice", "开始考试",
-                  "/wait 5s", "B", "/wait 5s", "B", "/wait 5s", "ABD", "/wait 5s", "AC",
+                  "/wait 5s", "C", "/wait 5s", "A", "/wait 5s", "BCD", "/wait 5s", "BC",
                   "/wait 5s", "我会陪着她，理解她的难过", "/wait 3m")
     assert result.returncode == 0, result.stderr
     assert "*** invite group=o1 member=alice" in result.stdout
