@@ -9,7 +9,9 @@ from __future__ import annotations
 import contextlib
 import gc
 import math
+import os
 import re
+import stat
 import string
 import sys
 import threading
@@ -189,8 +191,8 @@ def _content(value: Any, info: ValidationInfo) -> Content:
     root: Path | None = (info.context or {}).get("content_dir")
     if root is None:
         raise ValueError("content files need the deployment's content directory")
-    path = (root / value).resolve()
-    if not path.is_relative_to(root.resolve()):
+    path = real(root / value)
+    if not path.is_relative_to(real(root)):
         raise ValueError(f"content file {value!r} is outside {root}")
     if path.exists() and not path.is_file():  # a FIFO or a device: reading it would block
         raise ValueError(f"content file {value} is not a regular file")
@@ -198,7 +200,9 @@ def _content(value: Any, info: ValidationInfo) -> Content:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ValueError(f"content file not found: {value} (looked in {root})") from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except OSError as exc:  # e.g. a symbolic link loop, or no permission
+        raise ValueError(f"content file {value} cannot be read: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
         raise ValueError(f"content file {value} cannot be read: {exc}") from None
     if not text.strip():
         raise ValueError(f"content file {value} is empty: the bot would send an empty message "
@@ -640,7 +644,7 @@ class _Section:
 def load(root: Path, registry: Registry) -> Deployment:
     """Load and validate config/ (bot.yaml, types/*.yaml); raise InputError with all problems,
     root causes (files that do not parse) first, then what they caused."""
-    root = root.resolve()
+    root = real(root)
     causes: list[Problem] = []  # files that did not parse: everything after may follow
     problems: list[Problem] = []
     bot_file = root / "bot.yaml"
@@ -669,9 +673,9 @@ def load(root: Path, registry: Registry) -> Deployment:
     if located is None or settings is None:
         raise InputError(_ordered(causes, problems))
 
-    content_dir = (root / settings.content).resolve()
-    if not content_dir.is_dir():
-        problems.append(located.problem(("content",), f"directory not found: {content_dir}"))
+    content_dir = real(root / settings.content)
+    if (wrong := _directory_problem(content_dir)) is not None:
+        problems.append(located.problem(("content",), wrong))
     storage = location(settings.storage, root)
     if (wrong := database_problem(storage)) is not None:
         problems.append(located.problem(("storage",), wrong))
@@ -904,7 +908,26 @@ def _push_need(deployment: Deployment) -> tuple[int, int]:
 
 def location(storage: str, root: Path = Path()) -> Path | str:
     """Where the store is: a postgresql:// URL as written, else a file relative to `root`."""
-    return storage if postgres.is_url(storage) else (root / storage).resolve()
+    return storage if postgres.is_url(storage) else real(root / storage)
+
+
+def _directory_problem(path: Path) -> str | None:
+    """Why the content directory `path` cannot be read, or None."""
+    try:
+        is_dir = stat.S_ISDIR(path.stat().st_mode)
+    except FileNotFoundError:
+        return f"directory not found: {path}"
+    except OSError as exc:  # e.g. a symbolic link loop
+        return f"{path}: {exc.strerror}"
+    return None if is_dir else f"not a directory: {path}"
+
+
+def real(path: Path) -> Path:
+    """`path` made absolute, its symbolic links followed as far as they lead. Unlike
+    Path.resolve() (a RuntimeError on Python 3.11), a loop is not an error here: the stat or
+    read that follows reports it (ELOOP, "too many levels of symbolic links") as it reports
+    a missing file."""
+    return Path(os.path.realpath(path))
 
 
 def absent(path: Path | str) -> bool:

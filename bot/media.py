@@ -9,6 +9,7 @@ survives a restart. The file is checked when the config is loaded (`image:` and
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,14 +56,16 @@ def find(root: Path, name: str, *, image: bool | None = None) -> Attachment:
             " (for a document, use `attachment:`)" if image and suffix in FILES else ""
         raise ValueError(f"{name}: cannot send {suffix or 'a name without extension'} as "
                          f"{what}; known types: {', '.join(sorted(allowed))}{hint}")
-    base = root.resolve()
-    path = (base / name).resolve()
+    base = Path(os.path.realpath(root))  # not resolve(): stat below reports a link loop
+    path = Path(os.path.realpath(base / name))
     if not path.is_relative_to(base):
         raise ValueError(f"{name} is outside the content directory {base}")
     try:
         size = path.stat().st_size
-    except OSError:
+    except FileNotFoundError:
         raise ValueError(f"content file not found: {name} (looked in {base})") from None
+    except OSError as exc:  # e.g. a symbolic link loop
+        raise ValueError(f"{name} cannot be read: {exc.strerror}") from None
     if not path.is_file():
         raise ValueError(f"{name} is not a file")
     if size == 0:

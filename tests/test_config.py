@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -124,6 +126,40 @@ def test_check_lists_every_problem_and_exits_2(tmp_path: Path) -> None:
     result = _check("--config", str(root))
     assert result.returncode == 2
     assert "windw: unknown key" in result.stderr and "nope.md" in result.stderr
+
+
+LOOP = os.strerror(errno.ELOOP)  # "Too many levels of symbolic links"
+
+
+@pytest.mark.parametrize("link, bot_yaml, expected", [
+    ("content/loop.md", BOT_YAML,
+     f"types/recruitment.yaml:3: handlers.rules.text: content file loop.md cannot be read: {LOOP}"),
+    ("content/loop.png", BOT_YAML,
+     f"types/recruitment.yaml:5: handlers.welcome.image: loop.png cannot be read: {LOOP}"),
+    ("x.db", BOT_YAML.replace("storage: bot.db", "storage: x.db"),
+     f"bot.yaml:4: storage: ROOT/x.db cannot be read: {LOOP}"),
+    ("c2", BOT_YAML.replace("content: content", "content: c2"),
+     f"bot.yaml:5: content: ROOT/c2: {LOOP}"),
+])
+def test_a_symbolic_link_loop_is_a_problem_on_its_line_not_a_traceback(
+        tmp_path: Path, link: str, bot_yaml: str, expected: str) -> None:
+    root = write_config(tmp_path / "config", bot_yaml, {
+        "recruitment": "handlers:\n  - rules:\n      text: loop.md\n"
+                       "  - welcome:\n      image: loop.png\n      template: hi\n"},
+        {"loop.md": "rules", "loop.png": "png"})
+    (root / link).unlink(missing_ok=True)
+    (root / link).symlink_to(Path(link).name)  # a link to itself
+    result = _check("--config", str(root))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert expected.replace("ROOT", str(root)) in result.stderr.replace(f"{root}/types", "types")
+
+
+def test_a_config_directory_in_a_symbolic_link_loop_is_a_problem_not_a_traceback(
+        tmp_path: Path) -> None:
+    (tmp_path / "config").symlink_to("config")
+    result = _check("--config", str(tmp_path / "config"))
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"{tmp_path}/config/bot.yaml:1: cannot read: {LOOP}")
 
 
 # ---------------------------------------------------------------- YAML limits and hints

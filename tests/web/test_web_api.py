@@ -3,6 +3,8 @@ the actions (revoke, unblock, validate, reload) and the read-only console of `gr
 
 from __future__ import annotations
 
+import errno
+import os
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
@@ -156,6 +158,18 @@ async def test_config_shows_each_types_effective_handlers(site: Site) -> None:
 
 
 async def test_a_broken_config_is_refused_with_file_line_and_key(site: Site) -> None:
+    rules = site.h.deployment.root.parent / "content" / "rules" / "customer.md"
+    kept = rules.read_bytes()
+    rules.unlink()
+    rules.symlink_to("customer.md")  # a link loop: 422 with its line too, never a 500
+    for path in ("/api/config/validate", "/api/reload"):
+        [looped] = (await post(site, path, 422))["problems"]
+        assert (looped["file"].endswith("customer.yaml"), looped["line"], looped["key"]) == (
+            True, 14, "handlers.rules.text")
+        assert looped["message"].endswith("rules/customer.md cannot be read: "
+                                          f"{os.strerror(errno.ELOOP)}")
+    rules.unlink()
+    rules.write_bytes(kept)
     base = site.h.deployment.root / "types" / "base.yaml"
     line = base.read_text().splitlines().index("      warn_limit: 3               # warnings in"
                                                 " force that get a member removed") + 1
@@ -166,7 +180,7 @@ async def test_a_broken_config_is_refused_with_file_line_and_key(site: Site) -> 
     assert problem["key"] == "handlers.antispam.warn_limit"
     refused = await post(site, "/api/reload", 422)
     assert refused["status"] == "refused" and refused["problems"] == checked["problems"]
-    assert (await get(site, "/api/audit?action=reload_refused"))["total"] == 1
+    assert (await get(site, "/api/audit?action=reload_refused"))["total"] == 2
     base.write_text(base.read_text().replace("warn_limit: lots", "warn_limit: 2"))
     assert (await post(site, "/api/reload"))["status"] == "reloaded"
     config = await get(site, "/api/config")
