@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import math
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -113,6 +114,17 @@ def count(text: str) -> int:
     if not text.isdigit() or int(text) < 1:
         raise argparse.ArgumentTypeError(f"not a count: {text!r} (a whole number, 1 or more)")
     return int(text)
+
+
+def step(text: str) -> float:
+    """Virtual seconds between two events, 0.001 to 3600 (an argparse type)."""
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = math.nan
+    if not 0.001 <= seconds <= 3600:  # also false for nan
+        raise argparse.ArgumentTypeError(f"not a step: {text!r} (seconds, 0.001 to 3600)")
+    return seconds
 
 
 def postgres_url(text: str) -> str:
@@ -230,7 +242,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--groups", type=count, default=None,
                    help="groups the traffic is spread over (default 10; with --burst 500)")
     p.add_argument("--members", type=count, default=50, help="members per group (default 50)")
-    p.add_argument("--step", type=float, default=1.0,
+    p.add_argument("--step", type=step, default=1.0,
                    help="--burst: virtual seconds between two events (default 1)")
     p.add_argument("--rules", type=count, default=None,
                    help="generate N keyword rules (with --reload: default 5,000)")

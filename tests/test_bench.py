@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from harness import SHIPPED, groupbot
 from pg import Postgres
 
@@ -82,3 +83,11 @@ def test_bench_refuses_storage_that_is_not_a_postgresql_url() -> None:
     result = groupbot("bench", "--config", str(SHIPPED), "--storage", "bench.db")
     assert result.returncode == 2
     assert "not a postgresql:// URL: 'bench.db'" in result.stderr
+
+
+@pytest.mark.parametrize("step", ["inf", "nan", "1e30", "-1", "0", "0.0001", "soon"])
+def test_bench_refuses_a_step_that_is_not_a_sane_number_of_seconds(step: str) -> None:
+    result = groupbot("bench", "--config", str(SHIPPED), "--burst", "--messages", "1",
+                      "--groups", "1", "--step", step)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert f"argument --step: not a step: '{step}' (seconds, 0.001 to 3600)" in result.stderr
