@@ -220,7 +220,9 @@ def parser() -> argparse.ArgumentParser:
                         "docs/scale.md)")
     p = command("export", export, "write members, check-ins, warnings or the funnel as CSV")
     p.add_argument("--what", required=True, choices=("members", "checkins", "warnings", "funnel"))
-    p.add_argument("--out", required=True, type=Path, help="the CSV file to write")
+    p.add_argument("--out", required=True,
+                   help="the CSV file to write (a symbolic link: the file it leads to), "
+                        "or - for standard output")
     config_option(p)
     db_option(p, stored)
     p.add_argument("--group", default=None, help="only this group (its id)")

@@ -11,12 +11,13 @@ web console's downloads).
 - Every cell is quoted, and quotes inside a cell are doubled.
 - UTF-8 with a byte-order mark, so Excel shows Chinese instead of mojibake.
 - A file is written whole or not at all: into a temporary file next to it, renamed into
-  place at the end; an SQLite database (the bot's own, or any other) is never overwritten.
+  place at the end (through a symbolic link: next to the file it leads to, which is
+  replaced). Only a regular file is written: a FIFO, a device or a socket is refused, and
+  an SQLite database (the bot's own, or any other) is never overwritten.
 """
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import errno
 import io
@@ -28,7 +29,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TextIO
 
-from bot.config import SQLITE_HEADER
+from bot.config import SQLITE_HEADER, real
 
 FORMULA_START = ("=", "+", "-", "@")
 ENCODING = "utf-8-sig"  # UTF-8 with a byte-order mark
@@ -74,28 +75,48 @@ def write(file: TextIO, header: Row, rows: Iterable[Row]) -> int:
 
 
 def write_file(path: Path, header: Row, rows: Iterable[Row]) -> int:
-    """Write a CSV file (UTF-8 with BOM) whole, through a temporary file in its directory
-    renamed into place; return the number of rows. OSError naming `path` when it is a
-    directory or in none; ValueError when it is an SQLite database (left as it is)."""
-    for wrong, errno_ in ((path.is_dir(), errno.EISDIR), (not path.parent.is_dir(), errno.ENOENT)):
-        if wrong:
-            raise OSError(errno_, os.strerror(errno_), str(path))
-    if is_sqlite(path):
+    """Write a CSV file (UTF-8 with BOM) whole, through a temporary file renamed into place;
+    return the number of rows. A symbolic link is written through: the file it leads to is
+    replaced, the link stays. OSError naming `path` when its directory is missing, it is a
+    directory, or its links loop; ValueError when it is (or leads to) anything but a regular
+    file, such as a FIFO or a device, or an SQLite database (each left as it is)."""
+    target = real(path)  # a link loop: stat below reports it
+    try:
+        mode: int | None = target.stat().st_mode
+    except FileNotFoundError:
+        mode = None  # a new file
+    except OSError as exc:  # e.g. a symbolic link loop: named as the operator wrote it
+        raise OSError(exc.errno, exc.strerror, str(path)) from None
+    if mode is not None and stat.S_ISDIR(mode):
+        raise OSError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
+    if not target.parent.is_dir():
+        raise OSError(errno.ENOENT, os.strerror(errno.ENOENT), str(path))
+    if mode is not None and not stat.S_ISREG(mode):
+        raise ValueError(f"{path} is {_kind(mode)}, not a regular file: an export only "
+                         "writes a file (`--out -` writes to standard output)")
+    if is_sqlite(target):
         raise ValueError(f"{path} is an SQLite database: an export never overwrites one "
                          "(give another file name)")
-    part = path.parent / f".{path.name}.{secrets.token_hex(8)}.part"
+    part = target.parent / f".{target.name}.{secrets.token_hex(8)}.part"
     # made as any new file is (the umask applies), then given the mode of the one it replaces
     fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
-        with contextlib.suppress(FileNotFoundError):
-            os.chmod(fd, stat.S_IMODE(path.stat().st_mode))
+        if mode is not None:
+            os.chmod(fd, stat.S_IMODE(mode))
         with open(fd, "w", newline="", encoding=ENCODING) as file:
             count = write(file, header, rows)
-        os.replace(part, path)
+        os.replace(part, target)
     except BaseException:
         Path(part).unlink(missing_ok=True)
         raise
     return count
+
+
+def _kind(mode: int) -> str:
+    """What a file that is not a regular one is, e.g. 'a FIFO'."""
+    kinds = {stat.S_IFIFO: "a FIFO (named pipe)", stat.S_IFCHR: "a character device",
+             stat.S_IFBLK: "a block device", stat.S_IFSOCK: "a socket"}
+    return kinds.get(stat.S_IFMT(mode), "a special file")
 
 
 def is_sqlite(path: Path) -> bool:

@@ -93,16 +93,21 @@ def funnel_table(rows: Sequence[FunnelRow]) -> str:
 # ---------------------------------------------------------------- CSV exports
 
 
-async def export(store: Reader, what: str, out: Path, tz: tzinfo, stages: Sequence[str],
-                 group: str | None = None, required: bool = False) -> int:
-    """Write one CSV (safe for spreadsheets: bot/csvfile.py); return the number of data rows.
-    With `required`, raises LookupError instead when the database holds none of that kind
-    (its handler never recorded any)."""
+async def export(store: Reader, what: str, out: Path | None, tz: tzinfo,
+                 stages: Sequence[str], group: str | None = None, required: bool = False) -> int:
+    """Write one CSV (safe for spreadsheets: bot/csvfile.py) to the file `out`, or to standard
+    output for None; return the number of data rows. With `required`, raises LookupError
+    instead when the database holds none of that kind (its handler never recorded any)."""
     header, rows = await _EXPORTERS[what](store, group, tz, stages)
     if required and not rows:
         what_, handler = _KINDS[what]
         raise LookupError(f"this database holds no {what_}: the {handler} handler has "
                           "recorded none")
+    if out is None:  # the same bytes as the file would hold
+        sys.stdout.flush()
+        sys.stdout.buffer.write(csvfile.to_bytes(header, rows))
+        sys.stdout.buffer.flush()
+        return len(rows)
     return csvfile.write_file(out, header, rows)
 
 
@@ -202,7 +207,8 @@ def _command(args: argparse.Namespace, registry: Registry, job: Job) -> int:
             await reader.close()
 
     try:
-        print(asyncio.run(run()))
+        if said := asyncio.run(run()):
+            print(said)
     except OSError as exc:  # e.g. --out is a directory
         print(f"{exc.filename or ''}: {exc.strerror or exc}".lstrip(": "), file=sys.stderr)
         return 2
@@ -262,9 +268,9 @@ def _minutes(seconds: float) -> str:
 def overwrites(out: Path, db: Path) -> bool:
     """Whether a file written at `out` would replace the SQLite database `db` or one of its
     side files (-wal, -shm, -journal), through a symbolic or hard link too."""
-    target = out.resolve()
+    target = config.real(out)  # a link loop is no database: write_file refuses it
     for path in (db, *(db.with_name(db.name + side) for side in SQLITE_SIDES)):
-        if target == path.resolve() or (target.exists() and path.exists()
+        if target == config.real(path) or (target.exists() and path.exists()
                                          and os.path.samefile(target, path)):
             return True
     return False
@@ -297,12 +303,17 @@ async def listed_groups(store: Reader, deployment: Deployment,
 
 
 async def _export(args: argparse.Namespace, deployment: Deployment, store: Reader) -> str:
+    """The export; what it wrote, to say on stdout (on stderr when the CSV went there)."""
+    out = None if args.out == "-" else Path(args.out)  # `-`: standard output
     db = args.db or deployment.storage_path
-    if isinstance(db, Path) and overwrites(args.out, db):
-        raise ValueError(f"--out {args.out} is the database {db} or one of its files: an "
+    if out is not None and isinstance(db, Path) and overwrites(out, db):
+        raise ValueError(f"--out {out} is the database {db} or one of its files: an "
                          "export never overwrites it (give another file name)")
     if args.group and not await listed_groups(store, deployment, args.group):
         raise LookupError(f"no group {args.group!r} in the database")
-    count = await export(store, args.what, args.out, deployment.settings.timezone,
+    count = await export(store, args.what, out, deployment.settings.timezone,
                          stages_of(deployment.types.values()), args.group, required=True)
-    return f"wrote {count} {args.what} row(s) to {args.out}"
+    if out is None:
+        print(f"wrote {count} {args.what} row(s) to standard output", file=sys.stderr)
+        return ""
+    return f"wrote {count} {args.what} row(s) to {out}"

@@ -1,11 +1,15 @@
 """Wrong arguments to the `groupbot` commands end in one line on stderr and exit 2, never a
-traceback; `audit` reads the database `--db` names, like `report` and `export`."""
+traceback; `audit` reads the database `--db` names, like `report` and `export`; what
+`export --out` writes to (a regular file, through a symbolic link too, or `-`)."""
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import shutil
+import socket
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -85,6 +89,90 @@ def test_export_to_a_directory_exits_2(capsys: pytest.CaptureFixture[str], playe
                         "--config", SHIPPED, "--db", str(played))
     assert code == 2
     assert _one_line(err) == f"{tmp_path}: Is a directory"
+
+
+def _export_to(capsys: pytest.CaptureFixture[str], played: Path, out: Path | str,
+               ) -> tuple[int, str, str]:
+    return _run(capsys, "export", "--what", "members", "--out", str(out),
+                "--config", SHIPPED, "--db", str(played))
+
+
+def _special(path: Path, kind: str) -> None:
+    """Make a FIFO, a socket or a character device (/dev/null's numbers) at `path`."""
+    if kind == "FIFO":
+        os.mkfifo(path)
+    elif kind == "socket":
+        with socket.socket(socket.AF_UNIX) as listener:
+            listener.bind(str(path))  # the socket file stays when it closes
+    else:
+        try:
+            os.mknod(path, stat.S_IFCHR | 0o666, os.makedev(1, 3))
+        except PermissionError:
+            pytest.skip("making a device node needs root")
+
+
+@pytest.mark.parametrize("kind, shown", [("FIFO", "a FIFO (named pipe)"),
+                                         ("socket", "a socket"),
+                                         ("device", "a character device")])
+@pytest.mark.parametrize("linked", [False, True])
+def test_export_refuses_what_is_not_a_regular_file_and_leaves_it_be(
+        capsys: pytest.CaptureFixture[str], played: Path, tmp_path: Path, kind: str,
+        shown: str, linked: bool) -> None:
+    node = tmp_path / "node"
+    _special(node, kind)
+    out = tmp_path / "out.csv" if linked else node
+    if linked:
+        out.symlink_to(node)
+    code, said, err = _export_to(capsys, played, out)
+    assert code == 2 and said == ""
+    assert _one_line(err) == f"{out} is {shown}, not a regular file: an export only writes a " \
+                             "file (`--out -` writes to standard output)"
+    assert stat.S_IFMT(node.lstat().st_mode) != stat.S_IFREG  # still what it was
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted({node.name, out.name})
+
+
+def test_export_through_a_symbolic_link_replaces_the_file_it_leads_to(
+        capsys: pytest.CaptureFixture[str], played: Path, tmp_path: Path) -> None:
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    (shared / "members.csv").write_text("last week\n")
+    (shared / "members.csv").chmod(0o640)
+    link = tmp_path / "members.csv"
+    link.symlink_to(shared / "members.csv")
+    (tmp_path / "new.csv").symlink_to("shared/new.csv")  # leads to no file yet
+    for out in (link, tmp_path / "new.csv"):
+        code, said, err = _export_to(capsys, played, out)
+        assert (code, said) == (0, f"wrote 3 members row(s) to {out}\n"), err
+        assert out.is_symlink()
+        assert out.read_text(encoding="utf-8-sig").startswith('"group","member"')
+    assert stat.S_IMODE((shared / "members.csv").stat().st_mode) == 0o640
+    assert sorted(p.name for p in shared.iterdir()) == ["members.csv", "new.csv"]  # no .part
+
+
+def test_export_to_a_symbolic_link_loop_exits_2(
+        capsys: pytest.CaptureFixture[str], played: Path, tmp_path: Path) -> None:
+    loop = tmp_path / "loop.csv"
+    loop.symlink_to("loop.csv")
+    code, _, err = _export_to(capsys, played, loop)
+    assert code == 2
+    assert _one_line(err) == f"{loop}: {os.strerror(errno.ELOOP)}"
+    assert [p.name for p in tmp_path.iterdir()] == ["loop.csv"] and loop.is_symlink()
+
+
+def test_export_to_dash_writes_the_csv_to_standard_output(
+        capsysbinary: pytest.CaptureFixture[bytes], played: Path, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert main(["export", "--what", "members", "--out", "./-", "--config", SHIPPED,
+                 "--db", str(played)]) == 0  # a file named `-`
+    capsysbinary.readouterr()
+    assert main(["export", "--what", "members", "--out", "-", "--config", SHIPPED,
+                 "--db", str(played)]) == 0
+    out, err = capsysbinary.readouterr()
+    assert out == (tmp_path / "-").read_bytes()  # the same bytes, BOM first
+    assert out.startswith(b'\xef\xbb\xbf"group","member"')
+    assert err == b"wrote 3 members row(s) to standard output\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["-"]
 
 
 def test_audit_reads_the_database_given_by_db(capsys: pytest.CaptureFixture[str],
