@@ -15,7 +15,8 @@ stopped and removed at the end), an empty database per test.
 
 `database()` makes a new database (about 0.3 s, and the bot's migrations another 0.3 s on
 first open); `storage` and `backend` hand out one shared database instead, emptied before
-each test (its tables stay, so the migrations run once a session).
+each test (its tables stay, so the migrations run once a session), and the stores that open
+it get connections kept from test to test (`Kept`).
 
 Without the binaries the tests that need them skip, saying so, unless GROUPBOT_STRICT_TESTS=1
 (CI), where they fail. As root, the server runs as the `postgres` user (initdb refuses root).
@@ -32,16 +33,18 @@ import socket
 import subprocess
 import tempfile
 import threading
-from collections.abc import Coroutine, Iterator
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
 import harness
 import pytest
 
-from bot.postgres import connect
+import bot.postgres
+from bot.postgres import PostgresError, connect
 
 T = TypeVar("T")
+Connection = Any  # an asyncpg connection (only bot/postgres.py imports the driver)
 
 USER = "postgres"
 
@@ -88,6 +91,7 @@ class Postgres:
         self._names = itertools.count(1)
         self._shared: str | None = None
         self._session: Session | None = None  # a connection to it, kept for emptying
+        self.kept: Kept | None = None  # the stores' connections to it
         self._as_user: list[str] = []
         if os.geteuid() == 0:  # initdb and the server refuse to run as root
             shutil.chown(self.root, USER)
@@ -133,15 +137,18 @@ class Postgres:
 
     def emptied(self) -> str:
         """The shared database with every row of every table deleted and every identity
-        restarted (connections a test left open are ended first): its URL. DELETE, not
-        TRUNCATE: on a few rows it costs the server a third (TRUNCATE makes new files for
-        every table and index)."""
-        if self._shared is None or self._session is None:
+        restarted (connections a test left open are ended first, all but the idle ones
+        `kept`): its URL. DELETE, not TRUNCATE: on a few rows it costs the server a third
+        (TRUNCATE makes new files for every table and index)."""
+        if self._shared is None or self._session is None or self.kept is None:
             self._shared = self.database()
             self._session = Session(self._shared)
-        self._session.execute("""
+            self.kept = Kept(self._session, self._shared)
+        idle = ", ".join(str(pid) for pid in self.kept.reclaim())
+        self._session.execute(f"""
             SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-                WHERE datname = current_database() AND pid <> pg_backend_pid();
+                WHERE datname = current_database() AND pid <> pg_backend_pid()
+                AND pid NOT IN ({idle or 0});
             DO $$ DECLARE t text; BEGIN
                 FOR t IN SELECT format('%I', tablename) FROM pg_tables
                         WHERE schemaname = 'public' AND tablename <> 'schema_version' LOOP
@@ -168,6 +175,17 @@ class Session:
     def _call(self, coroutine: Coroutine[Any, Any, T]) -> T:
         return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(timeout=60)
 
+    async def hop(self, coroutine: Coroutine[Any, Any, T]) -> T:
+        """`coroutine` run on this session's loop, awaited on the caller's."""
+        return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(coroutine, self._loop))
+
+    def run(self, function: Callable[[], object]) -> None:
+        """`function()` called on this session's loop (in its thread), waited for."""
+        async def call() -> None:
+            function()
+
+        self._call(call())
+
     def execute(self, statements: str) -> None:
         self._call(self._db.execute(statements))
 
@@ -177,6 +195,120 @@ class Session:
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join()
         self._loop.close()
+
+
+class Kept:
+    """The stores' connections to the shared database, kept open from test to test in a
+    worker. A store that opens it (bot.postgres.connect, which `storage` points here) gets an
+    idle one if there is one: a server backend that has read the catalog and prepared the
+    statements before (asyncpg's statement cache). A new connection per store cost the
+    server about 10 ms of CPU a test: a new backend, its catalog caches filled again, every
+    statement parsed and planned again. What passes from one store to the next is only that:
+    a store's `close()` rolls back what it left open and resets the session (asyncpg's reset:
+    settings, advisory locks, cursors, listeners). The store's own code is the same; it
+    talks to the asyncpg connection through `Lent`, which runs each call on the connection's
+    event loop (Session's thread), as tests' event loops come and go. Other URLs
+    (`database()`'s, a scratch schema's) connect as ever."""
+
+    def __init__(self, session: Session, url: str) -> None:
+        self._session = session
+        self._url = url
+        self._idle: dict[str, list[Connection]] = {}  # by connect()'s options
+        self._lent: set[Connection] = set()
+
+    async def connect(self, url: str, **options: Any) -> Any:
+        if url != self._url:
+            return await connect(url, **options)
+        key = repr(sorted(options.items()))
+        idle = self._idle.setdefault(key, [])
+        db = idle.pop() if idle else await self._session.hop(connect(url, **options))
+        self._lent.add(db)
+        return Lent(db, self._session, lambda: self._give_back(db, key))
+
+    async def _give_back(self, db: Connection, key: str) -> None:
+        self._lent.discard(db)
+        if await self._session.hop(_reset(db)):
+            self._idle[key].append(db)
+
+    def reclaim(self) -> list[int]:
+        """Before a test: the connections the last one never closed are ended; the server
+        pids of the idle ones."""
+        for db in self._lent:
+            self._session.run(db.terminate)
+        self._lent.clear()
+        for key, idle in self._idle.items():
+            self._idle[key] = [db for db in idle if not db.is_closed()]
+        return [db.get_server_pid() for idle in self._idle.values() for db in idle]
+
+
+async def _reset(db: Connection) -> bool:
+    """The connection as a new one would be, but for its prepared statements: False if it
+    is closed or cannot be reset (then it is ended)."""
+    if db.is_closed():
+        return False
+    try:
+        if db.is_in_transaction():
+            await db.execute("ROLLBACK")
+        await db.reset()
+    except Exception:
+        db.terminate()
+        return False
+    return True
+
+
+class Lent:
+    """A kept asyncpg connection as a store sees it: the calls bot/postgres.py makes, each
+    run on the connection's own event loop. `close()` gives it back (once: after that, as
+    after an asyncpg connection's close, every call fails: PostgresError, as the store says
+    a driver's error)."""
+
+    def __init__(self, db: Connection, session: Session,
+                 give_back: Callable[[], Coroutine[Any, Any, None]]) -> None:
+        self._db = db
+        self._session = session
+        self._give_back = give_back
+        self._closed = False
+
+    async def _call(self, method: str, *args: Any) -> Any:
+        if self._closed:
+            raise PostgresError("connection is closed")
+        return await self._session.hop(getattr(self._db, method)(*args))
+
+    async def execute(self, *args: Any) -> Any:
+        return await self._call("execute", *args)
+
+    async def executemany(self, *args: Any) -> Any:
+        return await self._call("executemany", *args)
+
+    async def fetch(self, *args: Any) -> Any:
+        return await self._call("fetch", *args)
+
+    async def fetchrow(self, *args: Any) -> Any:
+        return await self._call("fetchrow", *args)
+
+    async def fetchval(self, *args: Any) -> Any:
+        return await self._call("fetchval", *args)
+
+    @contextlib.asynccontextmanager
+    async def transaction(self) -> AsyncIterator[None]:
+        transaction = self._db.transaction()
+        await self._session.hop(transaction.start())
+        try:
+            yield
+        except BaseException:
+            await self._session.hop(transaction.rollback())
+            raise
+        await self._session.hop(transaction.commit())
+
+    def terminate(self) -> None:
+        if not self._closed:
+            self._closed = True
+            self._session.run(self._db.terminate)
+
+    async def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            await self._give_back()
 
 
 @pytest.fixture(scope="session")
@@ -198,13 +330,17 @@ def postgres(postgres_server: Postgres) -> Postgres:
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def storage(request: pytest.FixtureRequest, tmp_path: Path) -> Path | str:
+def storage(request: pytest.FixtureRequest, tmp_path: Path,
+            monkeypatch: pytest.MonkeyPatch) -> Path | str:
     """Where a test's store lives, once per backend: an SQLite file, then an empty
-    PostgreSQL database's URL."""
+    PostgreSQL database's URL (whose stores' connections are `Kept`)."""
     if request.param == "sqlite":
         return tmp_path / "bot.db"
     server: Postgres = request.getfixturevalue("postgres_server")
-    return server.emptied()
+    url = server.emptied()
+    assert server.kept is not None
+    monkeypatch.setattr(bot.postgres, "connect", server.kept.connect)
+    return url
 
 
 @pytest.fixture
