@@ -72,8 +72,6 @@ def test_every_shipped_and_corpus_text_is_cut_as_jieba_cuts_it(
 @settings(max_examples=100, deadline=None)
 @given(st.text(alphabet=st.sampled_from(list("台独平家援交流支中国科学院日本京都大学色情片"
                                              "一下小明 abc123.#-\n")), max_size=30))
-def test_any_mix_of_words_letters_and_spaces_is_cut_as_jieba_cuts_it(text: str) -> None:
-    import jieba
-
-    jieba.setLogLevel(logging.WARNING)
-    assert list(dictionary().cut(text)) == jieba.lcut(text, HMM=False)
+def test_any_mix_of_words_letters_and_spaces_is_cut_as_jieba_cuts_it(
+        tokenizer: jieba.Tokenizer, text: str) -> None:
+    assert list(dictionary().cut(text)) == tokenizer.lcut(text, HMM=False)
