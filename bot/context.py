@@ -352,23 +352,35 @@ class Context:
     def invite(self, group: str, member: str) -> None:
         self.actions.append(Invite(group, member))
 
-    async def invite_into(self, group: GroupInfo, member: str) -> invitations.How:
-        """Get `member` into `group` the way WeChat allows (bot/invitations.py): the account
-        serving the group invites them if they are its friend; else they get the group's QR
-        code or that account's card, with a text (bot.yaml `invitations`), from this account:
-        privately if they are its friend, else here, mentioning them. Either way the join is
-        awaited (the funnel records it); how it went is returned."""
+    async def invitation(self, group: GroupInfo, member: str, *,
+                         gated: bool = False) -> invitations.Plan:
+        """How `member` gets into `group` the way WeChat allows (bot/invitations.py),
+        recorded as awaited; `invite_into` sends it. `gated`: they earned it (the quiz): the
+        group's QR code is then never posted in a group."""
         mine = await self._my_friend(member)
         found = await invitations.plan(self.store, group.id, member, me=self._core.account,
-                                       my_friend=mine, card=self._core.invitations_by_card,
+                                       my_friend=mine, privately=mine or self.group is None,
+                                       card=self._core.invitations_by_card, gated=gated,
                                        own=(self.bot_id, self._core.contact_name(self.bot_id)))
         await invitations.record(self.store, member, group.id, found, self.now)
+        return found
+
+    async def invite_into(self, group: GroupInfo, member: str,
+                          found: invitations.Plan | None = None) -> invitations.How:
+        """Get `member` into `group` as `found` (else `invitation`) says: the account serving
+        the group invites them if they are its friend; else they get the group's QR code or
+        that account's card, with a text (bot.yaml `invitations`), from this account:
+        privately if they are its friend, else here, mentioning them (How.ADMINS: nothing,
+        the caller tells the admins). Either way the join is awaited (the funnel records it);
+        how it went is returned."""
+        found = found or await self.invitation(group, member)
         if found.how is invitations.How.INVITE:
             self.invite(group.id, member)
             return found.how
+        if found.how is invitations.How.ADMINS:
+            return found.how
         values = {"member": await self.name(member), "group": group.topic}
-        privately = mine or self.group is None
-        where: dict[str, str] = {"to": member} if privately else {"group": self.scope}
+        where: dict[str, str] = {"to": member} if found.privately else {"group": self.scope}
         action: Action
         if found.how is invitations.How.CARD:
             values["account"] = clean(found.name)
@@ -378,7 +390,7 @@ class Context:
                 await invitations.want_qr(self.store, group.id, found.account, self.now)
             action = GroupQr(group.id, **where)
         text = self._core.invitation_text(found.how.value, values)
-        if privately:
+        if found.privately:
             self.dm(member, text)
         else:
             self.say(text, (member,))

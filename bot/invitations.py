@@ -12,6 +12,10 @@ promotion) sends M to:
   the code, `want_qr`/`fetch_wanted`, and it is kept 6 days of WeChat's 7) or the serving
   account's contact card. Privately when M is this account's friend, else in the group where
   the step happened, mentioning M.
+- A gated step (the quiz's promotion: M earned G) never posts G's QR code in a group, where
+  everyone could scan it: there M gets the serving account's card (adding that account gets
+  an invitation only to whom the card was sent for), or, while that card is not known,
+  nothing, and the admins add M by hand.
 - Either way the invitation waits for M's join (the funnel records the stage only then,
   handlers/funnel.py). With the card, M asks the serving account for friendship; that
   account accepts the request and then invites M (handlers/friends.py, `waiting_for`).
@@ -48,6 +52,7 @@ class How(StrEnum):
     INVITE = "invite"  # the serving account invites its friend
     QR = "qr"  # the member scans the group's QR code
     CARD = "card"  # the member adds the serving account, which then invites them
+    ADMINS = "admins"  # nothing sent: the admins add the member by hand (a gated step)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +61,7 @@ class Plan:
     account: str  # the account serving the group ('' with one account)
     card: str = ""  # with How.CARD: the serving account's WeChat id
     name: str = ""  # ... and its name, for the text
+    privately: bool = True  # the QR code or card goes to the member, else to the group
 
 
 async def serving(store: Reader, group: str, me: str | None) -> str:
@@ -81,12 +87,14 @@ async def served_elsewhere(store: Reader, type_name: str, me: str,
     return found
 
 
-async def plan(store: Reader, group: str, member: str, *, me: str | None,
-               my_friend: bool, card: bool, own: tuple[str, str]) -> Plan:
+async def plan(store: Reader, group: str, member: str, *, me: str | None, my_friend: bool,
+               privately: bool, card: bool, own: tuple[str, str], gated: bool = False) -> Plan:
     """How `member` gets into `group`; `my_friend`: whether they are this account's friend;
-    `card`: a card rather than the QR code for someone who is not the serving account's
-    (the QR code too when that account's id is not known yet); `own`: this account's WeChat
-    id and name."""
+    `privately`: whether a QR code or card would go to them (else to the group where the
+    step happened); `card`: a card rather than the QR code for someone who is not the
+    serving account's (the QR code too when that account's id is not known yet); `own`:
+    this account's WeChat id and name; `gated`: they earned it, so the QR code is never
+    posted in a group (the card then, else How.ADMINS)."""
     account = await serving(store, group, me)
     if account == (me or ""):
         friend = my_friend
@@ -94,11 +102,12 @@ async def plan(store: Reader, group: str, member: str, *, me: str | None,
         friend = await friendships.is_friend(store, account, member)
     if friend:
         return Plan(How.INVITE, account)
-    if card:
+    no_qr = gated and not privately
+    if card or no_qr:
         found = own if account == (me or "") else await friendships.identity(store, account)
         if found is not None:
-            return Plan(How.CARD, account, *found)
-    return Plan(How.QR, account)
+            return Plan(How.CARD, account, *found, privately=privately)
+    return Plan(How.ADMINS if no_qr else How.QR, account, privately=privately)
 
 
 async def record(store: Store, member: str, group: str, plan: Plan, now: datetime) -> None:

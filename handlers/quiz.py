@@ -1,6 +1,9 @@
 """The qualification quiz: a keyword starts it, questions come one at a time, each with a
 time limit; a score at or above the pass mark gets the candidate invited to a group of the
 next type with room, below it they are told their score and when they may try again.
+The result comes first, then the way in; the quiz is a gate, so a candidate who is no
+friend of the bot never gets the group's QR code in a group, where anyone could scan it,
+but the account's card (bot/invitations.py, "gated").
 
 Where the quiz runs is where it is listed: in a group type (internship) the questions are
 asked in the group, mentioning the candidate, and their next messages there are the
@@ -26,12 +29,13 @@ from pydantic import (
 )
 
 from bot import roster, yamlfile
+from bot.adapters.base import GroupInfo
 from bot.config import ContentFile, Count, Duration, Model, Template, TemplateText, placeholders
 from bot.context import Context
 from bot.events import Member, MemberLeft, Message, Tick
 from bot.handler import CONTINUE, STOP, Flow, Handler, HandlerConfig
-from bot.invitations import How
-from bot.sanitize import Safe
+from bot.invitations import How, Plan
+from bot.sanitize import Safe, clean
 from bot.store import Reader
 from bot.text import WordMatcher, normalize, strip_mentions
 from bot.times import span, stamp, to_utc, unstamp
@@ -153,6 +157,10 @@ class Texts(HandlerConfig):
         "⏰ 第 {number} 题超时，计 0 分。")
     passed: Annotated[TemplateText, placeholders("score", "group")] = Template(
         "🎉 恭喜以 {score} 分通过考核！已邀请你加入正式群「{group}」，请留意群邀请。")
+    passed_not_friend: Annotated[TemplateText, placeholders("score", "group")] = Template(
+        "🎉 恭喜以 {score} 分通过考核！请按提示加入正式群「{group}」。")
+    passed_by_hand: Annotated[TemplateText, placeholders("score", "group")] = Template(
+        "🎉 恭喜以 {score} 分通过考核！运营会尽快拉你进正式群「{group}」。")
     no_room: Annotated[TemplateText, placeholders("score")] = Template(
         "🎉 恭喜以 {score} 分通过考核！正式群暂时已满，运营会尽快拉你进群。")
     failed: Annotated[TemplateText, placeholders("score", "pass_mark")] = Template(
@@ -322,25 +330,41 @@ class QuizHandler(Handler[Config]):
         await ctx.store.execute(
             f"UPDATE {TABLE} SET finished_at=?, score=?, passed=? WHERE id=?",
             (stamp(ctx.now), score, int(passed), session["attempt"]))
-        result = await (self._promote(ctx, member, score) if passed
-                        else self._failed(ctx, member, score))
-        text = f"{before}\n{result}" if before else result
-        self._tell(ctx, member, text)
-        if passed and ctx.group is None and session["group"]:
-            ctx.say(result, mentions=[member], group=session["group"])
-
-    async def _promote(self, ctx: Context, member: str, score: int) -> str:
+        if not passed:
+            result = await self._failed(ctx, member, score)
+            self._tell(ctx, member, f"{before}\n{result}" if before else result)
+            return
         target = await ctx.group_with_room(self.config.promote_to)
-        if target is None:
-            name = await ctx.name(member)
-            ctx.tell_admins(f"[groupbot] {name}（{member}）以 {score} 分通过考核，"
-                            f"但没有 {self.config.promote_to} 群有空位，请手动拉群。")
-            return self.config.texts.no_room.render({"score": score})
-        how = await ctx.invite_into(target, member)  # or its QR code, or a card
+        plan = None if target is None else await ctx.invitation(target, member, gated=True)
+        result = await self._passed(ctx, member, score, target, plan)
+        self._tell(ctx, member, f"{before}\n{result}" if before else result)
+        if ctx.group is None and session["group"]:
+            ctx.say(result, mentions=[member], group=session["group"])
+        if target is not None:  # after the result: the QR code or card follows its text
+            await ctx.invite_into(target, member, plan)
+
+    async def _passed(self, ctx: Context, member: str, score: int, target: GroupInfo | None,
+                      plan: Plan | None) -> str:
+        """The text of a pass; the admins are told when they must add the member by hand."""
+        texts = self.config.texts
+        if target is None or plan is None:
+            await self._by_hand(ctx, member, score, f"但没有 {self.config.promote_to} 群有空位")
+            return texts.no_room.render({"score": score})
         await ctx.audit("invite", member, f"passed {self.config.file.path} with {score}; "
                                           f"invited to {target.id}"
-                                          + ("" if how is How.INVITE else f" ({how.value})"))
-        return self.config.texts.passed.render({"score": score, "group": target.topic})
+                                          + ("" if plan.how is How.INVITE else f" ({plan.how})"))
+        values = {"score": score, "group": target.topic}
+        if plan.how is How.INVITE:
+            return texts.passed.render(values)
+        if plan.how is How.ADMINS:
+            await self._by_hand(ctx, member, score,
+                                f"不是「{clean(target.topic)}」所在账号的好友，且该账号的名片未知")
+            return texts.passed_by_hand.render(values)
+        return texts.passed_not_friend.render(values)
+
+    async def _by_hand(self, ctx: Context, member: str, score: int, why: str) -> None:
+        name = await ctx.name(member)
+        ctx.tell_admins(f"[groupbot] {name}（{member}）以 {score} 分通过考核，{why}，请手动拉群。")
 
     async def _failed(self, ctx: Context, member: str, score: int) -> str:
         texts = self.config.texts

@@ -125,6 +125,31 @@ async def test_full_marks_invite_to_an_official_group_and_congratulate(tmp_path:
         assert (await _funnel_rows(h, tmp_path))["dave"]["stage"] == "official"
 
 
+async def test_a_pass_by_someone_no_friend_gets_the_card_after_the_result_never_the_qr_code(
+        tmp_path: Path) -> None:
+    """The official group's QR code posted in the internship group would let everyone there
+    in, the quiz passed or not: a gated promotion sends the card, which invites only dave."""
+    async with Harness(SHIPPED, tmp_path, groups=GROUPS) as h:  # invitations.not_friend: qr
+        await h.join("i1", "erin")
+        await _take_quiz(h, "dave", RIGHT)
+        assert h.actions("group_qr") == [] and h.actions("invite") == []
+        result, card_text, card = [r for r in h.actions(group="i1")
+                                   if r["action"] == "card" or "dave" in r.get("mentions", ())
+                                   ][-3:]
+        assert result["text"] == ("🎉 恭喜以 100 分通过考核！"
+                                  "请按提示加入正式群「Listener Official 01」。")
+        assert card_text["text"].startswith("请添加下面的名片「")
+        assert (card["action"], card["card"]) == ("card", "bot")
+        [(member, group, _, how, _)] = await invitations.pending(h.bot.store)
+        assert (member, group, how) == ("dave", "o1", "card")
+        await h.friend_request("erin", "hi")      # the card is no way in for someone else
+        await h.friend_request("dave", "hi")      # no keyword: accepted, he is expected
+        await h.advance("10s")
+        assert [r["contact"] for r in h.actions("accept_friend")] == ["dave"]
+        assert [(r["group"], r["member"]) for r in h.actions("invite")] == [("o1", "dave")]
+        assert (await _funnel_rows(h, tmp_path))["dave"]["stage"] == "official"
+
+
 async def test_each_question_mentions_the_candidate_and_answers_get_no_keyword_reply(
         tmp_path: Path) -> None:
     async with Harness(SHIPPED, tmp_path, groups=GROUPS) as h:
@@ -142,6 +167,7 @@ async def test_each_question_mentions_the_candidate_and_answers_get_no_keyword_r
 async def test_the_score_is_the_share_of_points_of_right_answers(
         tmp_path: Path, answers: list[str], score: int) -> None:
     async with Harness(SHIPPED, tmp_path, groups=GROUPS) as h:
+        h.world.friends.add("dave")  # invited: the result is the last text
         await _take_quiz(h, "dave", answers)
         assert f"{score} 分" in _told(h, "dave")[-1]
 
@@ -219,6 +245,7 @@ async def test_with_every_official_group_full_a_pass_alerts_the_admins(tmp_path:
 
 async def test_a_quiz_in_progress_survives_a_restart(tmp_path: Path) -> None:
     async with Harness(SHIPPED, tmp_path, groups=GROUPS) as h:
+        h.world.friends.add("dave")
         await h.say("i1", "dave", "开始考试")
         await h.say("i1", "dave", RIGHT[0])
         await h.advance("10s")

@@ -49,12 +49,15 @@ def write_config(root: Path, storage: Path | str, **extra: Any) -> Path:
                         {"checkin": {"triggers": ["签到"], "scope": "type", "points": 10}},
                         {"fission": {"min_stay": "1m", "rewards": [
                             {"invitations": 2, "text": "🎉 {member} 邀请了 {count} 位新朋友"}]}},
-                        {"funnel": {}}, sign_up],
+                        {"funnel": {}}, {"quiz": {"file": "quiz.yaml", "promote_to": "internship"}},
+                        sign_up],
         "internship": [{"antispam": {"warn_limit": 2, "contacts": {"action": "warn"},
                                      "on_rejoin": "kick"}}, {"funnel": {}}],
         "private": [{"admin": {}}, {"friends": {"accept": "keywords", "keywords": ["倾听者"],
                                  "greeting": None}}, sign_up],
     }
+    (root / "content" / "quiz.yaml").write_text(
+        "title: t\nquestions:\n  - {kind: single, text: '?', options: [x, y], answer: A}\n")
     (root / "bot.yaml").write_text(yaml.safe_dump(settings, allow_unicode=True))
     for name, handlers in types.items():
         (root / "types" / f"{name}.yaml").write_text(
@@ -264,6 +267,51 @@ async def test_with_cards_the_member_adds_the_serving_account_which_then_invites
     # each send spends the budget of the account that sent it
     assert _used(a, "a") == {"private_messages": 2}  # the text and the card
     assert _used(a, "b") == {"friend_accepts": 1, "invitations": 1}
+
+
+# A quiz pass in r1 (a's) promotes to i1 (b's): a gated step, whose QR code never goes to r1.
+
+async def _pass_quiz(a: Accounts) -> None:
+    await a.say("a", "r1", "开始考试")
+    await a.advance(timedelta(seconds=5))
+    await a.say("a", "r1", "A")
+    await a.advance(timedelta(seconds=40))
+
+
+async def test_a_quiz_pass_by_a_friend_of_this_account_gets_the_qr_code_privately(
+        accounts: Accounts) -> None:
+    a = accounts
+    await a.say("a", None, "你好")  # a's friend, not b's
+    await _pass_quiz(a)
+    assert a.sent("a", "say", group="r1")[-1]["text"] == (
+        "🎉 恭喜以 100 分通过考核！请按提示加入正式群「Internship 01」。")
+    assert "二维码" in a.sent("a", "dm", to="alice")[-1]["text"]
+    assert [(r.get("to"), r.get("group")) for r in a.sent("a", "group_qr")] == [("alice", None)]
+
+
+async def test_a_quiz_pass_by_nobodys_friend_gets_the_serving_accounts_card_in_the_group(
+        accounts: Accounts) -> None:
+    a = accounts
+    await _pass_quiz(a)
+    assert a.sent("a", "group_qr") == []
+    assert [(r["group"], r["card"]) for r in a.sent("a", "card")] == [("r1", "wxid_b")]
+    await a.feed("b", FriendRequest(a.clock.now(), None, Member("alice", "alice"), "hi",
+                                    "alice"))
+    await a.advance(timedelta(seconds=10))
+    assert [(r["group"], r["member"]) for r in a.sent("b", "invite")] == [("i1", "alice")]
+
+
+async def test_a_quiz_pass_with_no_card_known_is_left_to_the_admins(accounts: Accounts) -> None:
+    a = accounts
+    await a.bots["a"].store.execute("DELETE FROM account_ids WHERE account = 'b'", ())
+    await _pass_quiz(a)  # b's card is not known: b never logged in
+    assert a.sent("a", "group_qr") == a.sent("a", "card") == []
+    assert a.sent("a", "say", group="r1")[-1]["text"] == (
+        "🎉 恭喜以 100 分通过考核！运营会尽快拉你进正式群「Internship 01」。")
+    [alert] = a.sent("a", "dm", to="op")
+    assert "alice（alice）以 100 分通过考核" in alert["text"] and "请手动拉群" in alert["text"]
+    [(member, group, _, how, _)] = await invitations.pending(a.bots["a"].store)
+    assert (member, group, how) == ("alice", "i1", "admins")
 
 
 async def test_a_move_into_a_group_another_account_serves_invites_that_accounts_friends(

@@ -95,6 +95,7 @@ async def test_one_letter_for_every_single_choice_wins_one_at_most(tmp_path: Pat
 
 async def test_a_text_answer_that_only_restates_the_situation_is_wrong(tmp_path: Path) -> None:
     async with Harness(SHIPPED, tmp_path, groups=GROUPS) as h:
+        h.world.friends.update(("dave", "erin"))  # invited: the result is the last text
         for member, reply in [("dave", "别难过了，我在这里，你先安静一下"),  # the question's
                               ("erin", "哭也没用，等她安静下来再讲道理")]:   # words, filler
             await _take_quiz(h, member, [*RIGHT[:4], reply])
