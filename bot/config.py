@@ -79,9 +79,21 @@ def _not_too_long(value: timedelta) -> timedelta:
 
 
 Duration = Annotated[timedelta, BeforeValidator(parse_duration), AfterValidator(_not_too_long)]
+BILLION = 1_000_000_000
+
+
+def _at_most_a_billion(value: int) -> int:
+    if value > BILLION:
+        raise PydanticCustomError("less_than_equal", "Input should be less than or equal to "
+                                  "{le}", {"le": BILLION})
+    return value
+
+
 # A whole number in a config: not true/false (YAML's `yes` counts nothing) nor a text ("3"),
 # and at most a billion, so that what is summed of it stays within the database's integers.
-Count = Annotated[int, Strict(), Field(le=1_000_000_000)]
+# A validator, not Field(le=...): that `le` would replace a field's own, smaller one
+# (`pass_mark: Count = Field(80, ge=1, le=100)`).
+Count = Annotated[int, Strict(), AfterValidator(_at_most_a_billion)]
 
 
 def _compile(value: Any) -> Pattern:

@@ -94,6 +94,49 @@ def test_check_refuses_a_config_that_cannot_work(
     assert any(line.startswith(expected) for line in errors), errors
 
 
+QUIZ = (Path(__file__).resolve().parent.parent / "content" / "quiz" / "listener.yaml")
+
+
+@pytest.mark.parametrize("bot_yaml, types, expected", [
+    (BOT_YAML + "web: {port: 65536}\n", {}, "bot.yaml:10: web.port: Input should be less "
+                                            "than or equal to 65535"),
+    (BOT_YAML + "accounts:\n  - {name: a, token_env: T_A, web_port: 65536}\n", {},
+     "bot.yaml:11: accounts[0].web_port: Input should be less than or equal to 65535"),
+    (BOT_YAML, {"recruitment": "handlers:\n  - quiz:\n      file: quiz.yaml\n"
+                               "      pass_mark: 101\n"},
+     "types/recruitment.yaml:4: handlers.quiz.pass_mark: Input should be less than or equal "
+     "to 100"),
+    (BOT_YAML, {"recruitment": "handlers:\n  - lifecycle:\n      active_target: 101\n"},
+     "types/recruitment.yaml:3: handlers.lifecycle.active_target: Input should be less than "
+     "or equal to 100"),
+    (BOT_YAML, {"recruitment": "handlers:\n  - lifecycle:\n      silent: {max_mentions: 51}\n"},
+     "types/recruitment.yaml:3: handlers.lifecycle.silent.max_mentions: Input should be less "
+     "than or equal to 50"),
+    (BOT_YAML, {"recruitment": "handlers:\n  - welcome:\n      template: hi\n"
+                               "      max_mentions: 51\n"},
+     "types/recruitment.yaml:4: handlers.welcome.max_mentions: Input should be less than or "
+     "equal to 50"),
+    (BOT_YAML, {"recruitment": "handlers:\n  - namecard:\n      pattern: x\n      example: x\n"
+                               "      reminder: hi\n      max_mentions: 51\n"},
+     "types/recruitment.yaml:6: handlers.namecard.max_mentions: Input should be less than or "
+     "equal to 50"),
+    (BOT_YAML, {"recruitment": "handlers:\n  - checkin:\n      leaderboard: {top: 51}\n"},
+     "types/recruitment.yaml:3: handlers.checkin.leaderboard.top: Input should be less than "
+     "or equal to 50"),
+    (BOT_YAML, {"recruitment": "handlers:\n  - fission:\n      leaderboard: {top: 51}\n"},
+     "types/recruitment.yaml:3: handlers.fission.leaderboard.top: Input should be less than "
+     "or equal to 50"),
+])
+def test_check_refuses_a_number_above_its_documented_range(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path, bot_yaml: str,
+        types: dict[str, str], expected: str) -> None:
+    root = write_config(tmp_path / "config", bot_yaml, {"recruitment": "handlers: []\n"} | types,
+                        {"quiz.yaml": QUIZ.read_text(encoding="utf-8")})
+    code, errors, out = _check(capsys, root)
+    assert code == 2 and "config OK" not in out
+    assert expected in errors, errors
+
+
 # SQLite alone, the next two: a storage path that is a directory or another file
 def test_check_refuses_storage_that_is_a_directory(capsys: pytest.CaptureFixture[str],
                                                    tmp_path: Path) -> None:
