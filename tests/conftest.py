@@ -12,8 +12,6 @@ import pytest
 sys.dont_write_bytecode = False
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from pg import backend, postgres, postgres_server, storage  # noqa: E402, F401  its fixtures
-
 # The longest tests (a second or more each: processes, real time, big replays), with their
 # rough seconds on a quiet 2-core machine. Each pytest-xdist worker starts with its share of
 # them (see below), so that no worker runs them one after the other while the others are
@@ -85,7 +83,13 @@ def pytest_configure(config: pytest.Config) -> None:
     copies of the config and the WAL's fsyncs cost a disk's file system seconds of system
     time. PYTEST_DEBUG_TEMPROOT is where pytest makes its usual numbered directories (under
     pytest-of-USER, the last three sessions kept; a passed test's own removed, see
-    pyproject.toml); set it to choose another place."""
+    pyproject.toml); set it to choose another place.
+
+    tests/pg.py's fixtures (storage, backend, postgres...), and with it tests/harness.py and
+    the whole bot, are loaded where tests run: not in pytest-xdist's controller, which only
+    hands tests to its workers (0.5 s of CPU before it starts them)."""
     shm = Path("/dev/shm")
     if "PYTEST_DEBUG_TEMPROOT" not in os.environ and shm.is_dir() and os.access(shm, os.W_OK):
         os.environ["PYTEST_DEBUG_TEMPROOT"] = str(shm)
+    if hasattr(config, "workerinput") or getattr(config.option, "dist", "no") == "no":
+        config.pluginmanager.import_plugin("pg")
