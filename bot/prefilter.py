@@ -18,7 +18,8 @@ that becomes ASCII ?!,:;#~ or stays as it is) and
 - no contact marker can start in it (bot/contacts.py's MARKER_STARTS are not safe) and a
   phone number needs 11 digits (0-9 or Chinese numerals): a clean text has fewer;
 - its simplified form (as bot/banned.py reads it) holds none of the word lists' keys
-  (BannedWords.keys), so no listed word.
+  (BannedWords.keys), so no listed word. Most chat has no character the conversion to
+  simplified characters could change (`_convertible`), and is not converted.
 
 Two more looks serve the contact details split over a member's messages (antispam's
 `contacts.split_within`): `no_contact(joined)`, none in the messages read together, and
@@ -28,7 +29,7 @@ Two more looks serve the contact details split over a member's messages (antispa
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from bot.banned import BannedWords, simplified
 from bot.contacts import CLOSING_BRACKETS, MARKER_STARTS, NUMERALS
@@ -40,6 +41,9 @@ from bot.text import char_class, normalize
 _PUNCTUATION = " \n?!,:;#~？！，：；＃～、。“”《》「」【】"
 _PHONE_DIGITS = 11  # the fewest digits of a phone number
 _DIGITS = frozenset("0123456789" + NUMERALS)
+# Characters OpenCC changes only in a phrase of its dictionary (深沈 -> 深沉, 答覆 -> 答复),
+# never alone (tests/test_prefilter.py reads the dictionaries for them)
+_PHRASE_ONLY = "哩坏沈甦瞭藉衹覆"
 _DIGIT = f"[0-9{NUMERALS}]"
 _ELEVEN_DIGITS = re.compile(f"(?:{_DIGIT}[^0-9{NUMERALS}]*){{{_PHONE_DIGITS}}}")
 # digits (0-9, Chinese numerals) with only safe punctuation and spaces between them
@@ -58,6 +62,7 @@ class Prefilter:
         self._safe = _safe_run(frozenset(MARKER_STARTS) | words.keys)
         self._no_digit = _safe_run(frozenset(MARKER_STARTS) | _DIGITS)
         self._keys = re.compile(f"[a-z{re.escape(''.join(sorted(words.keys)))}]")
+        self._convertible = _convertible()  # built with the config, not at the first message
 
     def clean(self, text: str) -> bool:
         """True: no link, contact detail or banned word can be found in `text` (a message
@@ -67,7 +72,10 @@ class Prefilter:
             return False
         if _ELEVEN_DIGITS.search(text) or _DOT.search(text) or _BRACKETED_DOT.search(text):
             return False
-        return self._keys.search(simplified(normalize(text))) is None
+        text = normalize(text)
+        if self._convertible.search(text):  # traditional characters: read as simplified
+            text = simplified(text)
+        return self._keys.search(text) is None
 
     def no_contact(self, text: str) -> bool:
         """True: no contact detail can be found in `text` (several messages joined by a line
@@ -82,6 +90,18 @@ class Prefilter:
         it: only safe characters, and no digit (0-9, Chinese numerals), so no digit of a
         number, no id, no marker's start, no letter of an address or a domain."""
         return self._no_digit.fullmatch(text) is not None
+
+
+@cache  # once a process: some 15 ms
+def _convertible() -> re.Pattern[str]:
+    """The Chinese characters (of the CJK block, all a cleared text has) that OpenCC's
+    conversion to simplified characters (bot/banned.py `simplified`) may change: a text
+    without any it leaves as it is, and needs no conversion. Those it changes alone, found by
+    converting each once, and _PHRASE_ONLY."""
+    chars = [chr(cp) for cp in range(0x4E00, 0xA000)]
+    converted = simplified("\n".join(chars)).split("\n")
+    return char_class({ord(c) for c, s in zip(chars, converted, strict=True) if s != c}
+                      | {ord(c) for c in _PHRASE_ONLY})
 
 
 @lru_cache(maxsize=64)  # a scan of the CJK block: once for all types with the same words

@@ -3,18 +3,22 @@ a detector flags (the corpora, their pieces and random texts), and it does clear
 
 from __future__ import annotations
 
+import json
+import subprocess
+from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import opencc
 from harness import read_yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.banned import BannedWords, Listed, Severity
+from bot.banned import BannedWords, Listed, Severity, simplified
 from bot.config import Content
 from bot.contacts import find_contacts, find_links
-from bot.prefilter import Prefilter
+from bot.prefilter import Prefilter, _convertible
 
 ROOT = Path(__file__).resolve().parent.parent
 WORDS = ROOT / "content" / "words"
@@ -120,3 +124,43 @@ def test_a_digit_or_a_marker_may_be_part_of_a_contact() -> None:
     for text in ("8000", "好的 2", "零", "幺", "微", "加 v", "@", "com"):
         assert not prefilter().no_contact_part(text), text
     assert all(prefilter().no_contact_part(text) for text in ("好的", "谢谢！", "【通知】开会"))
+
+
+def _dictionaries(node: Any) -> Iterator[str]:
+    """The files of the dictionaries an OpenCC config names."""
+    if isinstance(node, dict):
+        if node.get("type") == "ocd2":
+            yield node["file"]
+        for value in node.values():
+            yield from _dictionaries(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _dictionaries(value)
+
+
+def test_a_text_without_a_convertible_character_needs_no_conversion(tmp_path: Path) -> None:
+    """Every key of OpenCC's traditional-to-simplified dictionaries that the conversion
+    changes, of CJK characters (all a cleared text has), holds one the pre-filter takes for
+    convertible: in a text without any, nothing is changed, so it is not converted. (The
+    keys are read with the dictionary tool OpenCC ships.)"""
+    clib = Path(opencc.__file__).parent / "clib"
+    share = clib / "share" / "opencc"
+    files = set(_dictionaries(json.loads((share / "t2s.json").read_text("utf-8"))))
+    assert "TSPhrases.ocd2" in files
+    changed = 0
+    for name in sorted(files):
+        dumped = tmp_path / f"{name}.txt"
+        subprocess.run([clib / "bin" / "opencc_dict", "-i", share / name, "-o", dumped,
+                        "-f", "ocd2", "-t", "text"], check=True)
+        for line in dumped.read_text("utf-8").splitlines():
+            key = line.split("\t")[0]
+            if all("\u4e00" <= c <= "\u9fff" for c in key) and simplified(key) != key:
+                changed += 1
+                assert _convertible().search(key), (name, key)
+    assert changed > 3000  # the characters and the phrases were read
+
+
+def test_chat_has_no_convertible_character_and_traditional_text_has() -> None:
+    assert not any(_convertible().search(text) for text in CHAT)
+    for text in ("臺灣", "遊戲", "深沈", "答覆", "瞭解"):
+        assert _convertible().search(text), text
