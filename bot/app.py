@@ -38,6 +38,7 @@ from bot.pipeline import Pipeline
 from bot.scheduler import Job, Scheduler, trigger
 from bot.standby import Standby
 from bot.store import Store, StoreError, open_store
+from bot.times import later, utc
 from bot.web import links
 from bot.yamlfile import InputError
 
@@ -112,7 +113,7 @@ class Bot:
         if not getattr(self.gateway, "reports_connection", False):
             self.metrics.platform(True)  # an embedded platform is always there
         try:
-            await seen.forget_before(self.store, self.clock.now() - SEEN_FOR)
+            await seen.forget_before(self.store, later(self.clock.now(), -SEEN_FOR))
             await self.outbox.load()
             await self.groups.load(self.store)
             await self.scheduler.load()
@@ -342,8 +343,9 @@ class Bot:
     # ------------------------------------------------------------ time and actions out
 
     def next_due(self) -> datetime | None:
-        times = [t for t in (self.scheduler.next_due(), self.outbox.next_due(),
-                             self._backstop_due(), self._leases_due()) if t]
+        """When something is due next, in UTC (an instant: bot/times.py)."""
+        times = [utc(t) for t in (self.scheduler.next_due(), self.outbox.next_due(),
+                                  self._backstop_due(), self._leases_due()) if t]
         return min(times, default=None)
 
     def _leases_due(self) -> datetime | None:
@@ -461,9 +463,9 @@ class Bot:
         taken: list[str] | None = None
         async with self._turn:
             now = self.clock.now()  # read under the lock: a wait for it may be long
-            if (due := self._leases_due()) is not None and due <= now:
-                taken = await self._renew_leases(now)  # first: a lost group runs nothing
-            while (due := self.scheduler.next_due()) is not None and due <= now:
+            if (due := self._leases_due()) is not None and utc(due) <= utc(now):
+                taken = await self._renew_leases(utc(now))  # first: a lost group runs nothing
+            while (due := self.scheduler.next_due()) is not None and due <= utc(now):
                 tick: Tick | None = None
                 try:
                     async with self.store.transaction():
@@ -475,10 +477,10 @@ class Bot:
                     # the platform is away; the transaction is undone, so try again later
                     log.error("could not run %s: %s", tick, exc)
                     if tick is not None:
-                        await self.scheduler.postpone(tick, now + RETRY_TICK)
+                        await self.scheduler.postpone(tick, later(now, RETRY_TICK))
                     break
             await self.store.flush()  # nothing leaves before the state that decided it
-            await self._delivery.send_due(now)
+            await self._delivery.send_due(utc(now))
             self._unchanged -= self._delivery.touched  # removals and invitations sent there
             self._delivery.touched.clear()
         if taken:
@@ -488,7 +490,7 @@ class Bot:
             await self._share_for_invitations()
         for event in self.followups():
             await self.feed(event)
-        if (due := self._backstop_due()) is not None and due <= now:
+        if (due := self._backstop_due()) is not None and due <= utc(now):
             await self.backstop()
 
     # ------------------------------------------------------------ driving time
@@ -502,7 +504,7 @@ class Bot:
         clock = self.clock
         assert isinstance(clock, VirtualClock), "advance() drives virtual time only"
         while (due := self.next_due()) is not None and due <= to:
-            others = [t for t in (self.scheduler.next_due(), self.outbox.next_due()) if t]
+            others = [utc(t) for t in (self.scheduler.next_due(), self.outbox.next_due()) if t]
             if due == self._backstop_due() and due < min(others, default=due + _A_DAY) and \
                     self._rotation.all_in(self._unchanged):
                 # Nothing was fed or sent since every group last matched its roster, and
@@ -512,13 +514,13 @@ class Bot:
                 self._rotation.skip(until or to, self.deployment.settings.backstop.every
                                     or timedelta(), inclusive=until is None)
                 continue
-            clock.set(max(due, clock.now()))
+            clock.set(max(due, utc(clock.now())))
             await self.run_due()
-        clock.set(max(to, clock.now()))
+        clock.set(max(utc(to), utc(clock.now())))
 
     async def drain(self, limit: timedelta = timedelta(days=1)) -> None:
         """Virtual time: finish what is queued (outbox and one-shot timers), not cron jobs."""
-        end = self.clock.now() + limit
+        end = later(self.clock.now(), limit)
         self._unchanged.clear()  # once: nothing outside the bot runs while it drains
         while (due := self.next_due()) is not None and due <= end and (
                 len(self.outbox) or self.scheduler.has_timers()):
@@ -528,7 +530,7 @@ class Bot:
         """Real time: run due jobs and send paced actions until cancelled."""
         while True:
             due = self.next_due()
-            wait = None if due is None else (due - self.clock.now()).total_seconds()
+            wait = None if due is None else (due - utc(self.clock.now())).total_seconds()
             if wait is None or wait > 0:
                 self._poke.clear()
                 # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancel that

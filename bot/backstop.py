@@ -30,7 +30,7 @@ from datetime import datetime, timedelta
 from bot import roster, state
 from bot.events import Event, Member, MemberJoined, MemberLeft
 from bot.store import Store
-from bot.times import stamp
+from bot.times import stamp, utc
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +47,7 @@ class Rotation:
     def __init__(self, start: datetime) -> None:
         self._order: deque[str] = deque()
         self._known: set[str] = set()
-        self.at = start  # the first run compares at start
+        self.at = utc(start)  # the first run compares at start
         self._matched: dict[str, bytes] = {}  # group -> its list when it last matched
 
     def same(self, group: str, members: Sequence[Member]) -> bool:
@@ -81,6 +81,7 @@ class Rotation:
     def skip(self, until: datetime, every: timedelta, inclusive: bool) -> None:
         """Pass over the runs due before `until` (or at it, if `inclusive`) as if they had
         compared their groups and found nothing."""
+        until = utc(until)
         while self.at < until or (inclusive and self.at == until):
             self.take(self.at, every)
 
@@ -91,7 +92,7 @@ class Rotation:
         count = -(-len(self._order) // runs)
         taken = [self._order[i] for i in range(count)]
         self._order.rotate(-count)
-        self.at = now + every / runs
+        self.at = utc(now) + every / runs  # an instant: bot/times.py
         return taken
 
 

@@ -1,9 +1,16 @@
-"""Injected time. Real time in `run`, virtual time in `replay` and tests."""
+"""Injected time. Real time in `run`, virtual time in `replay` and tests.
+
+`now()` is in the bot's zone, a real time of it (on the night clocks go forward there is no
+02:30; on the night they go back, 01:30 before and after the change are told apart by
+`fold`). Moving a clock is done on instants (bot/times.py): `wait: 24h` is 24 real hours.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Protocol
+
+from bot.times import utc
 
 
 class Clock(Protocol):
@@ -20,7 +27,7 @@ class SystemClock:
         self._offset = timedelta()
 
     def now(self) -> datetime:
-        return datetime.now(self.tz) + self._offset
+        return (datetime.now(UTC) + self._offset).astimezone(self.tz)
 
     def skip(self, delta: timedelta) -> None:
         self._offset += delta
@@ -31,12 +38,12 @@ class VirtualClock:
 
     def __init__(self, tz: tzinfo, start: datetime) -> None:
         self.tz = tz
-        self._now = start.astimezone(tz)
+        self._now = utc(start).astimezone(tz)
 
     def now(self) -> datetime:
         return self._now
 
     def set(self, when: datetime) -> None:
-        if when < self._now:
+        if utc(when) < utc(self._now):
             raise ValueError(f"time cannot go back from {self._now} to {when}")
-        self._now = when.astimezone(self.tz)
+        self._now = utc(when).astimezone(self.tz)

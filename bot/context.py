@@ -30,7 +30,7 @@ from bot.events import (
 from bot.sanitize import clean
 from bot.store import Store
 from bot.text import normalize, strip_mentions
-from bot.times import stamp
+from bot.times import later, stamp
 
 Scope = tuple[str, str, str]  # a timer's (group, handler, key)
 
@@ -303,7 +303,7 @@ class Context:
     async def schedule(self, key: str, at: datetime | timedelta,
                        data: dict[str, Any] | None = None, replace: bool = True) -> bool:
         """Get a Tick with this key at `at` (or after a delay); survives restarts."""
-        due = self.now + at if isinstance(at, timedelta) else at
+        due = later(self.now, at) if isinstance(at, timedelta) else at  # real time
         return await self._core.set_timer((self.scope, self.handler, key), due, data or {},
                                           replace)
 

@@ -37,7 +37,7 @@ from bot.actions import AcceptFriend, Action, Dm, Invite, Kick, Say
 from bot.clock import Clock
 from bot.config import OutboxSettings
 from bot.store import Reader, Store
-from bot.times import stamp, unstamp
+from bot.times import stamp, unstamp, utc
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _JSON = json.JSONEncoder(ensure_ascii=False)  # one encoder for every action queued
@@ -670,7 +670,7 @@ class Outbox:
 
     def next_due(self) -> datetime | None:
         """When the next action may go (or be dropped), or None when nothing is queued."""
-        best = self._best(self._clock.now())
+        best = self._best(utc(self._clock.now()))  # instants: bot/times.py
         times = [best[0]] if best else []
         if self.gate is not None and (expires := self.gate.next_expiry()) is not None:
             times.append(expires)

@@ -37,6 +37,7 @@ from bot.events import (
 )
 from bot.handler import Registry
 from bot.media import is_image
+from bot.times import later
 from bot.yamlfile import InputError
 
 
@@ -240,12 +241,13 @@ async def replay(path: Path, registry: Registry, config_dir: Path | None = None,
             ids = itertools.count(1)
             for index, (gap, kind, body) in enumerate(steps):
                 if kind == "restart":
-                    await bot.advance(clock.now() + gap)
+                    await bot.advance(later(clock.now(), gap))
                     if body:
                         await bot.stop()
                         bot = await start_bot()
                     continue
-                await bot.advance(clock.now() + gap + (body if kind == "wait" else timedelta()))
+                waited = body if kind == "wait" else timedelta()
+                await bot.advance(later(clock.now(), gap + waited))
                 if kind == "wait":
                     continue
                 try:

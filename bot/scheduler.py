@@ -6,6 +6,10 @@ run is recorded, so a restart never runs one twice; a run missed while the bot w
 made up once if it is within the job's grace time (several missed runs coalesce into one),
 otherwise skipped and logged. One-shot timers (a welcome batch window, a quiz deadline...)
 are kept in the store and survive restarts.
+
+Fire times and timers are instants, kept and compared in UTC (bot/times.py): on the night
+clocks go back, a run at 01:30 is two instants, both run (as APScheduler's trigger gives
+them), each recorded once. Ticks carry them in the bot's zone.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
 from apscheduler.triggers.base import BaseTrigger
@@ -25,7 +29,7 @@ from apscheduler.triggers.date import DateTrigger
 
 from bot.events import Tick
 from bot.store import Reader, Store
-from bot.times import stamp
+from bot.times import stamp, utc
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +59,17 @@ def trigger(cron: str, at: datetime | None, tz: tzinfo) -> BaseTrigger:
     return DateTrigger(at, timezone=tz) if at is not None else cron_trigger(cron, tz)
 
 
+def _after(trigger: BaseTrigger, fire: datetime) -> datetime | None:
+    """The trigger's next fire time after `fire`, in UTC (as `fire`): stepped in the bot's
+    zone, `fire + 1 µs` would lose which of two 01:30s (clocks going back) `fire` was, and
+    the trigger would give the same one again."""
+    return _in_utc(trigger.get_next_fire_time(fire, fire + _TICK))
+
+
+def _in_utc(fire: datetime | None) -> datetime | None:
+    return None if fire is None else fire.astimezone(UTC)
+
+
 def _day(number: str) -> str:
     if int(number) > 7:
         raise ValueError(f"weekday {number} is not 0-7")
@@ -68,7 +83,7 @@ class Job:
     key: str
     trigger: BaseTrigger
     grace: timedelta
-    next_fire: datetime | None = None
+    next_fire: datetime | None = None  # in UTC
 
 
 Scope = tuple[str, str, str]  # (group, handler, key)
@@ -79,7 +94,7 @@ class Scheduler:
         self._store = store
         self._tz = tz  # stored times are UTC; ticks carry the bot's zone
         self._jobs: dict[Scope, Job] = {}
-        self._timers: dict[Scope, datetime] = {}
+        self._timers: dict[Scope, datetime] = {}  # due times in UTC, as the heaps
         self._heap: list[tuple[datetime, Scope]] = []
         # cron jobs by next fire time (ties in the order the jobs were set); an entry whose
         # job has moved on since is skipped when it comes up
@@ -94,8 +109,7 @@ class Scheduler:
         where, params = (" WHERE grp = ?", (group,)) if group is not None else ("", ())
         for grp, handler, key, due in await self._store.all(
                 f"SELECT grp, handler, key, due FROM timers{where}", params):
-            self._remember((grp, handler, key),
-                           datetime.fromisoformat(due).astimezone(self._tz))
+            self._remember((grp, handler, key), datetime.fromisoformat(due))
 
     # ------------------------------------------------------------ one-shot timers
 
@@ -135,15 +149,19 @@ class Scheduler:
     def next_fire(self, group: str, handler: str, key: str) -> datetime | None:
         """When a recurring job runs next; None when it is not scheduled."""
         job = self._jobs.get((group, handler, key))
-        return job.next_fire if job is not None else None
+        return self._local(job.next_fire) if job is not None else None
 
     def has_timers(self) -> bool:
         return bool(self._timers)
 
     def timer_due(self, scope: Scope) -> datetime | None:
-        return self._timers.get(scope)
+        return self._local(self._timers.get(scope))
+
+    def _local(self, at: datetime | None) -> datetime | None:
+        return None if at is None else at.astimezone(self._tz)
 
     def _remember(self, scope: Scope, due: datetime) -> None:
+        due = utc(due)
         self._timers[scope] = due
         heapq.heappush(self._heap, (due, scope))
 
@@ -183,16 +201,17 @@ class Scheduler:
         return None
 
     async def _first_fire(self, job: Job, now: datetime) -> datetime | None:
-        fire: datetime | None = job.trigger.get_next_fire_time(None, now - job.grace)
+        now = utc(now)
+        fire = _in_utc(job.trigger.get_next_fire_time(None, now - job.grace))
         latest: datetime | None = None
         while fire is not None and fire <= now:
-            latest, fire = fire, job.trigger.get_next_fire_time(fire, fire + _TICK)
+            latest, fire = fire, _after(job.trigger, fire)
         if latest is not None and not await self._ran(job, latest):
             if now - latest <= job.grace:
                 return latest  # missed within the grace time: run it now, once
             # a one-off time (DateTrigger gives it however long ago): missed for good
             log.warning("skipped %s/%s in %s due at %s: the bot was down past the %s grace",
-                        job.handler, job.key, job.group, latest, job.grace)
+                        job.handler, job.key, job.group, self._local(latest), job.grace)
             await self._record(job, latest, "skipped")
             return fire
         await self._log_skipped(job, now)
@@ -209,12 +228,9 @@ class Scheduler:
             (job.group, job.handler, job.key))
         if not row or row[0] is None:
             return
-        missed, fire = 0, datetime.fromisoformat(row[0]).astimezone(self._tz)
-        while missed < 1000:
-            fire = job.trigger.get_next_fire_time(fire, fire + _TICK)
-            if fire is None or fire > now - job.grace:
-                break
-            missed += 1
+        missed, fire = 0, _after(job.trigger, utc(datetime.fromisoformat(row[0])))
+        while fire is not None and fire <= utc(now) - job.grace and missed < 1000:
+            missed, fire = missed + 1, _after(job.trigger, fire)
         if missed:
             log.warning("skipped %d run(s) of %s/%s in %s: the bot was down past the %s grace",
                         missed, job.handler, job.key, job.group, job.grace)
@@ -232,6 +248,7 @@ class Scheduler:
     # ------------------------------------------------------------ what is due
 
     def next_due(self) -> datetime | None:
+        """When the next job or timer is due, in UTC."""
         job, timer = self._next_job(), self._next_timer()
         times = [t for t in (job.next_fire if job else None, timer[0] if timer else None)
                  if t is not None]
@@ -240,10 +257,10 @@ class Scheduler:
     async def take(self, now: datetime) -> Tick | None:
         """The earliest Tick due at `now` (timer rows deleted, cron runs recorded), or None."""
         job, timer = self._next_job(), self._next_timer()
-        if job is not None and job.next_fire is not None and job.next_fire <= now and (
+        if job is not None and job.next_fire is not None and job.next_fire <= utc(now) and (
                 timer is None or job.next_fire <= timer[0]):
             return await self._fire(job, now)
-        if timer is not None and timer[0] <= now:
+        if timer is not None and timer[0] <= utc(now):
             due, scope = timer
             row = await self._store.one(
                 "SELECT data FROM timers WHERE grp=? AND handler=? AND key=?", scope)
@@ -254,7 +271,8 @@ class Scheduler:
             self._undo_later(scope)  # the tick's event undone: the timer is due again
             self._timers.pop(scope, None)
             data = json.loads(row[0]) if row else {}
-            return Tick(now, scope[0] or None, handler=scope[1], key=scope[2], due=due, data=data)
+            return Tick(now, scope[0] or None, handler=scope[1], key=scope[2],
+                        due=due.astimezone(self._tz), data=data)
         return None
 
     async def _fire(self, job: Job, now: datetime) -> Tick | None:
@@ -262,20 +280,21 @@ class Scheduler:
         assert fire is not None
         # Runs missed while the process stalled coalesce into the latest one. (APScheduler
         # counts from the previous fire time, not from `now`, so step through them.)
-        while (later := job.trigger.get_next_fire_time(fire, fire + _TICK)) is not None \
-                and later <= now:
+        while (later := _after(job.trigger, fire)) is not None and later <= utc(now):
             fire = later
-        job.next_fire = job.trigger.get_next_fire_time(fire, fire + _TICK)
+        job.next_fire = _after(job.trigger, fire)
         self._plan(job)
-        if now - fire > job.grace:
+        late = utc(now) - fire
+        if late > job.grace:
             log.warning("skipped %s/%s in %s due at %s: %s late", job.handler, job.key,
-                        job.group, fire, now - fire)
+                        job.group, self._local(fire), late)
             return None
         if not self.mine(job.group):
             return None  # another account serves the group: its process runs the job
         if not await self._record(job, fire, "run"):
             return None
-        return Tick(now, job.group, handler=job.handler, key=job.key, due=fire)
+        return Tick(now, job.group, handler=job.handler, key=job.key,
+                    due=fire.astimezone(self._tz))
 
     async def _record(self, job: Job, fire: datetime, outcome: str) -> bool:
         """Record a run (or its skipping); False if it was recorded before."""

@@ -39,6 +39,7 @@ from bot.events import (
 )
 from bot.handler import Registry
 from bot.media import is_image
+from bot.times import utc
 from bot.web.server import serve_for
 
 if TYPE_CHECKING:
@@ -458,11 +459,11 @@ class Terminal:
 
     async def _wait(self, delta: timedelta) -> None:
         """Jump ahead, stopping at each due job on the way, as time would have passed."""
-        end = self.clock.now() + delta
+        end = utc(self.clock.now()) + delta  # real time, across a clock change too
         while (due := self.bot.next_due()) is not None and due <= end:
-            self.clock.skip(max(due - self.clock.now(), timedelta()))
+            self.clock.skip(max(due - utc(self.clock.now()), timedelta()))
             await self.bot.run_due()
-        self.clock.skip(max(end - self.clock.now(), timedelta()))
+        self.clock.skip(max(end - utc(self.clock.now()), timedelta()))
         await self.bot.run_due()
         now = self.clock.now()
         print(f"now {now:%Y-%m-%d %H:%M:%S} {self.clock.tz} ({now:%A})")

@@ -1,7 +1,13 @@
 """The one way times are stored: ISO 8601 text in UTC with microseconds, fixed width
 ("2026-11-23T01:00:00.000000+00:00"), so text order is time order in any database and a
 period is a plain `at >= ? AND at < ?`. Convert at the edge: `stamp` before writing, `unstamp`
-after reading (aware, in UTC; show it in the bot's zone with `astimezone`)."""
+after reading (aware, in UTC; show it in the bot's zone with `astimezone`).
+
+Arithmetic and order are on instants: two aware datetimes sharing one zone add, subtract and
+compare in wall time (on the night clocks go forward, 01:00 + 2h is 03:00, one real hour
+later; 01:30 before and after they go back compare equal). So the core keeps instants in UTC
+(`utc`), moves a time in the bot's zone with `later`, and reads the bot's zone only for the
+clock's face: display, cron lines, local days and quiet hours."""
 
 from __future__ import annotations
 
@@ -12,6 +18,16 @@ from bot.store import sqlite_only
 
 def stamp(at: datetime) -> str:
     return at.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def utc(at: datetime) -> datetime:
+    """The instant `at` in UTC, where `+`, `-` and `<` are on real time."""
+    return at.astimezone(UTC)
+
+
+def later(at: datetime, delta: timedelta) -> datetime:
+    """`delta` of real time after `at` (before it, if negative), in `at`'s zone."""
+    return (at.astimezone(UTC) + delta).astimezone(at.tzinfo)
 
 
 def unstamp(value: object) -> datetime | None:

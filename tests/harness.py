@@ -46,6 +46,7 @@ from bot.events import (
 )
 from bot.handler import Registry
 from bot.store import open_store
+from bot.times import later
 from bot.yamlfile import Loader, Problem, Where
 from handlers import REGISTRY
 
@@ -125,7 +126,7 @@ class Harness:
 
     async def advance(self, delta: str | timedelta) -> None:
         step = parse_duration(delta) if isinstance(delta, str) else delta
-        await self.bot.advance(self.clock.now() + step)
+        await self.bot.advance(later(self.clock.now(), step))
 
     async def drain(self) -> None:
         await self.bot.drain()
