@@ -292,7 +292,7 @@ class Context:
             member = self.member.id  # each private chat is its own scope
         now = self.now
         try:
-            since = stamp(now - cooldown)
+            since = stamp(later(now, -cooldown))
         except OverflowError:  # a cooldown longer than the calendar: once, ever
             since = ""
         return await state.note_unless_since(self.store, (self.scope, member, self.handler, key),

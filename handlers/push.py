@@ -34,7 +34,7 @@ from bot.context import Context
 from bot.events import Tick
 from bot.handler import CONTINUE, Flow, Handler, HandlerConfig, Schedule
 from bot.sanitize import Safe
-from bot.times import instant, stamp, to_utc
+from bot.times import instant, stamp, to_utc, utc
 from bot.yamlfile import Loader
 
 
@@ -96,9 +96,10 @@ def quiet_covers(at: time, start: time, end: time) -> bool:
 
 
 def quiet_end(at: datetime, end: time) -> datetime:
-    """The first time on or after `at` when the clock shows `end`."""
+    """The first time on or after `at` when the clock shows `end` (the second 01:30, after
+    01:10 the second time round, the night clocks go back)."""
     day = at.date() if at.time() <= end else at.date() + timedelta(days=1)
-    return datetime.combine(day, end, tzinfo=at.tzinfo)
+    return datetime.combine(day, end, tzinfo=at.tzinfo).replace(fold=at.fold)
 
 
 # ---------------------------------------------------------------- config
@@ -219,7 +220,7 @@ class Push(Handler[Config]):
         fire = event.due if moved_from is None else instant(moved_from)
         if not await self._claim(ctx, push, fire, moved=moved_from is not None):
             return CONTINUE  # this run was handled already
-        if moved_from is not None and ctx.now - event.due > push.grace:
+        if moved_from is not None and utc(ctx.now) - utc(event.due) > push.grace:
             outcome, item = "skipped_late", None
         else:
             outcome, item = await self._run(ctx, push, fire, may_move=moved_from is None)

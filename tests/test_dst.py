@@ -248,3 +248,33 @@ async def test_check_in_is_once_per_local_day_on_a_day_clocks_change(
         assert "连续签到 1 天" in texts[0] and "签到成功" in texts[0]
         assert "今天已经签过到" in texts[1]
         assert "连续签到 2 天" in texts[2] and "签到成功" in texts[2]
+
+
+async def test_a_cooldown_reaching_back_over_the_skipped_hour_still_holds(
+        tmp_path: Path) -> None:
+    """At 03:02 EDT a 5-minute cooldown reaches back to 06:57 UTC (01:57 EST), not to a 02:57
+    that never was."""
+    config = _config(tmp_path, "America/New_York", 'keywords: {cooldown: 5m, group_cooldown: '
+                     '0s, rules: [{id: fee, patterns: ["收费"], reply: "免费"}]}')
+    async with Harness(config, tmp_path, start=datetime(2026, 3, 8, 3, 1, tzinfo=NEW_YORK),
+                       groups=GROUPS) as h:
+        await h.say("r1", "alice", "收费吗")
+        await h.advance("1m")
+        await h.say("r1", "alice", "收费吗")  # within the cooldown: no second answer
+        await h.advance("5m")
+        await h.say("r1", "alice", "收费吗")
+        await h.advance("1m")
+        assert [t[11:16] for t in _times(h)] == ["03:01", "03:07"]
+
+
+async def test_a_push_moved_out_of_quiet_hours_in_the_repeated_hour_goes_when_they_end(
+        tmp_path: Path) -> None:
+    """Quiet until 01:30: the 01:10 EDT run goes at 01:30 EDT, the 01:10 EST one at 01:30 EST
+    (not at the 01:30 already past, inside the quiet hours again)."""
+    config = _config(tmp_path, "America/New_York", 'push: {min_gap: 1m, quiet_hours: {start: '
+                     '"00:00", end: "01:30", action: move}, schedules: [{id: q, cron: '
+                     '"10 1 * * *", text: moved}]}')
+    async with Harness(config, tmp_path, start=datetime(2026, 11, 1, 0, 0, tzinfo=NEW_YORK),
+                       groups=GROUPS) as h:
+        await h.advance("4h")
+        assert _times(h) == ["2026-11-01T01:30:00-04:00", "2026-11-01T01:30:00-05:00"]
