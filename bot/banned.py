@@ -9,7 +9,8 @@ whatever the number of words):
 - traditional characters: the message and the words are converted to simplified Chinese
   with OpenCC ("台獨" is "台独");
 - noise between the characters: spaces, punctuation, emoji, zero-width characters, 〇
-  ("色 情", "法〇轮〇功", "援🍑交"), and letters of other scripts that look like ASCII;
+  ("色 情", "法〇轮〇功", "援🍑交"), and letters of other scripts that look like ASCII; but
+  not across the end of a clause (，。！？；、…): "他说我傻，B 选项才对" holds no 傻B;
 - repeated letters ("fuuuck") and `*` standing for letters ("f*ck", "f**king");
 - inflected Latin words: a listed Latin word matches with an ending (s, es, ed, er, ers,
   ing, ings, in, y) and, when it has 4 letters or more, inside a compound
@@ -98,12 +99,16 @@ SUFFIXES = ("", "s", "es", "ed", "er", "ers", "ing", "ings", "in", "y")
 _WINDOW = 8  # characters of context either side of a Chinese hit for segmentation
 # What ends a sentence in an unmasked text (NFKC made ！？； ASCII; newlines are spaces)
 _SENTENCE_END = re.compile("[。!?;…]")
+# What ends a clause (NFKC made ， ASCII too): a listed word never spans one
+_CLAUSE_END = re.compile("[。!?;…,、]")
 # Words that say a sentence warns against what it names, or reports it: a listed word in
 # the same sentence is at most `review` (antispam `words.context`, this by default)
 # Words an ad does not say of itself: not 不要, 小心, 拒绝, 禁止, 识别, 远离 ("不要998只要198",
 # "小心别错过", "拒绝套路", "禁止外传", "识别二维码", "远离孤独" are ad copy)
+# A victim's story or a question about helping one ("来访者说她被逼卖淫，我该怎么帮她求助？")
+# and the scams that use them (裸聊诈骗) are no offer either.
 CONTEXT = ("违法", "犯法", "非法", "违规", "举报", "报警", "警惕", "谨防", "提防", "防范", "抵制",
-           "打击", "危害")
+           "打击", "危害", "被逼", "被迫", "受害", "求助", "诈骗")
 _DENIED = "不没无未"  # before a context word, it says the opposite: "援交不违法" is an offer
 _MIXED = 4  # words up to this long also match with some characters as pinyin ("约 pao")
 
@@ -155,10 +160,11 @@ def skeleton(text: str, unmasked: bool = False) -> tuple[str, list[int]]:
     return "".join(runs), starts
 
 
-def _sentences(text: str, unmasked: bool) -> list[int]:
-    """Where each sentence of the text starts in its skeleton (the first at 0)."""
+def _sentences(text: str, unmasked: bool, end: re.Pattern[str] = _SENTENCE_END) -> list[int]:
+    """Where each sentence (or what `end` ends) of the text starts in its skeleton (the
+    first at 0)."""
     starts, at = [], 0
-    for sentence in _SENTENCE_END.split(_plain(text, unmasked)):
+    for sentence in end.split(_plain(text, unmasked)):
         starts.append(at)
         at += sum(map(len, _KEPT_RUN.findall(sentence)))
     return starts
@@ -313,6 +319,12 @@ def _whole_word(form: str, start: int, end: int, exact: bool = False) -> bool:
     return _margin(window, start - lo, end - lo, exact) > _CONFIDENCE
 
 
+def _across(starts: list[int], start: int, end: int) -> bool:
+    """form[start:end] spans the start of a clause (or a sentence) in `starts`."""
+    i = bisect.bisect_right(starts, start)
+    return i < len(starts) and starts[i] < end
+
+
 def _boundary(form: str, starts: list[int], at: int) -> bool:
     """A word may end and start at form[at]: the text's ends, where a run of kept
     characters starts (noise stood there) or where Latin meets Chinese."""
@@ -403,8 +415,10 @@ class BannedWords:
         if not found:
             return self._starred_hits(text, unmasked)
         allowed = self._allowed(form)
+        clauses = _sentences(text, unmasked, _CLAUSE_END)
         found = [(start, end, listed, pinyin) for start, end, listed, pinyin in found
-                 if (form[start:end].isascii() or _whole_word(form, start, end))
+                 if not _across(clauses, start, end)
+                 and (form[start:end].isascii() or _whole_word(form, start, end))
                  and not any(a <= start and end <= b for a, b in allowed)]
         warned = self._warned_against(text, unmasked, form, found)
         hits = [Hit(listed, form[start:end],

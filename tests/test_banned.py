@@ -125,10 +125,19 @@ def test_disguises_named_by_the_issue_are_found(text: str, word: str) -> None:
     "text",
     ["本平台独家首发", "西藏独特的风景", "感谢支援交流活动", "他脸色情绪都不太好", "一夜情绪低落",
      "不要说别人是低贱人群", "Shitake mushrooms", "he is lucky", "hello world", "classic",
-     "这个小镇的风景色情调别致", "大约 pao 了 5 公里", "约 paopao 一起玩"],
+     "这个小镇的风景色情调别致", "大约 pao 了 5 公里", "约 paopao 一起玩",
+     # the end of a clause is a word boundary, whatever stands around it
+     "他说我傻，B 选项才对", "他说我太傻，逼我去道歉", "台，独立思考", "色、情都不能少"],
 )
 def test_a_listed_word_across_a_word_boundary_is_not_found(text: str) -> None:
     assert found(text) == []
+
+
+@pytest.mark.parametrize(("text", "word"), [("你个傻B", "傻b"), ("你个傻.逼", "傻逼"),
+                                            ("傻😡逼", "傻逼"), ("台 . 独", "台独")])
+def test_other_punctuation_between_the_characters_is_still_noise(text: str,
+                                                                 word: str) -> None:
+    assert word in found(text)
 
 
 def test_an_allow_phrase_hides_the_words_inside_it_and_nowhere_else() -> None:
@@ -163,7 +172,10 @@ def _severities(text: str, matcher: BannedWords) -> list[tuple[str, Severity]]:
     [("提醒大家：卖淫嫖娼是违法的，遇到这种广告请举报", ["卖淫", "嫖娼"]),
      ("黄色网站的危害讲座", ["黄色网站"]), ("卖淫嫖娼是违法的，大家注意", ["卖淫", "嫖娼"]),
      ("谨防援交诈骗", ["援交"]), ("在群里发布色情内容是违法的！", ["色情"]),
-     ("打击卖淫嫖娼违法犯罪活动", ["卖淫", "嫖娼"]), ("警惕黃色網站", ["黄色网站"])],
+     ("打击卖淫嫖娼违法犯罪活动", ["卖淫", "嫖娼"]), ("警惕黃色網站", ["黄色网站"]),
+     # a victim's story, a question on how to help one, and the scams that use them
+     ("来访者说她被逼卖淫，我应该怎么帮她求助？", ["卖淫"]), ("她是被迫援交的受害者", ["援交"]),
+     ("培训里讲到遇到援交、裸聊诈骗的来访者要怎么处理", ["援交"])],
 )
 def test_a_listed_word_in_a_sentence_that_warns_against_it_is_only_reviewed(
         text: str, words: list[str]) -> None:

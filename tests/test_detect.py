@@ -64,10 +64,14 @@ async def test_a_remove_list_removes_at_once(tmp_path: Path, text: str) -> None:
         assert [k["member"] for k in h.actions("kick")] == ["eve"]
 
 
+@pytest.mark.parametrize("text", [
+    "提醒大家：卖淫嫖娼是违法的，遇到这种广告请举报",
+    "来访者说她被逼卖淫，我应该怎么帮她求助？",  # a trainee asks how to help a client
+])
 async def test_a_sentence_warning_against_a_remove_word_only_asks_the_admins(
-        tmp_path: Path) -> None:
+        tmp_path: Path, text: str) -> None:
     async with Harness(_config(tmp_path), tmp_path) as h:
-        await h.say("r1", "amy", "提醒大家：卖淫嫖娼是违法的，遇到这种广告请举报")
+        await h.say("r1", "amy", text)
         await h.drain()
         assert h.texts("r1") == [] and h.actions("kick") == []
         [dm] = h.actions("dm")
