@@ -83,6 +83,9 @@ class Bot:
         # groups whose member lists matched the roster at their last comparison, with nothing
         # fed or sent since: comparing them again finds nothing (advance() skips those runs)
         self._unchanged: set[str] = set()
+        # the platform came back: who joined or left while it was away was never reported,
+        # so the groups it lists next are compared at once (`refresh_groups`)
+        self._compare_soon = False
         self.store: Store
         self.scheduler: Scheduler
         self.outbox: Outbox
@@ -182,6 +185,9 @@ class Bot:
         bound = await self.groups.bound()
         self._bound = {info.id for info, _ in bound}
         self._rotation.track(info.id for info, _ in bound)
+        if self._compare_soon and self._bound:
+            self._compare_soon = False
+            self._rotation.at = min(self._rotation.at, utc(self.clock.now()))
         for info, gtype in bound:
             for handler in gtype.handlers:
                 for schedule in handler.schedules():
@@ -295,13 +301,17 @@ class Bot:
         self._names = names
 
     def platform(self, connected: bool) -> None:
-        """The platform's connection came or went (the console's health and metrics); once
+        """The platform's connection came or went (the console's health and metrics). Once
         it came, what waited for it goes as soon as the bot looked at its groups again
         (`refresh_groups`, which an adapter calls after a login: a send must not go to a
-        room the platform has not loaded yet)."""
+        room the platform has not loaded yet): the queued actions, the timers and cron runs
+        that fell due meanwhile, and a comparison of the member lists (the joins and leaves
+        made while it was away were never reported)."""
         self.metrics.platform(connected)
         if connected:
             self.outbox.back()
+            self._compare_soon = True
+            self._poke.set()  # and the ticks held while it was away (`_ticks_due`)
 
     @contextlib.asynccontextmanager
     async def turn(self) -> AsyncIterator[None]:
@@ -344,9 +354,15 @@ class Bot:
 
     def next_due(self) -> datetime | None:
         """When something is due next, in UTC (an instant: bot/times.py)."""
-        times = [utc(t) for t in (self.scheduler.next_due(), self.outbox.next_due(),
+        times = [utc(t) for t in (self._ticks_due(), self.outbox.next_due(),
                                   self._backstop_due(), self._leases_due()) if t]
         return min(times, default=None)
+
+    def _ticks_due(self) -> datetime | None:
+        """When the next timer or cron run is due; none while the platform is away (before
+        the login, or while the gateway reconnects): a handler's call to it would fail, and
+        the tick wait RETRY_TICK or be lost. They run as soon as it is back (`platform`)."""
+        return self.scheduler.next_due() if self.metrics.is_connected else None
 
     def _leases_due(self) -> datetime | None:
         return self.leases.next_due(self.clock.now()) if self.leases is not None else None
@@ -428,7 +444,10 @@ class Bot:
             log.error("could not take the handed commands: %s", exc)
 
     def _backstop_due(self) -> datetime | None:
-        return self._rotation.at if self.deployment.settings.backstop.every else None
+        """The next comparison of member lists; none while the platform is away."""
+        if not self.deployment.settings.backstop.every or not self.metrics.is_connected:
+            return None
+        return self._rotation.at
 
     async def backstop(self) -> None:
         """Compare the next bound groups' members with the roster and feed the joins and
@@ -465,7 +484,7 @@ class Bot:
             now = self.clock.now()  # read under the lock: a wait for it may be long
             if (due := self._leases_due()) is not None and utc(due) <= utc(now):
                 taken = await self._renew_leases(utc(now))  # first: a lost group runs nothing
-            while (due := self.scheduler.next_due()) is not None and due <= utc(now):
+            while (due := self._ticks_due()) is not None and due <= utc(now):
                 tick: Tick | None = None
                 try:
                     async with self.store.transaction():
@@ -504,7 +523,7 @@ class Bot:
         clock = self.clock
         assert isinstance(clock, VirtualClock), "advance() drives virtual time only"
         while (due := self.next_due()) is not None and due <= to:
-            others = [utc(t) for t in (self.scheduler.next_due(), self.outbox.next_due()) if t]
+            others = [utc(t) for t in (self._ticks_due(), self.outbox.next_due()) if t]
             if due == self._backstop_due() and due < min(others, default=due + _A_DAY) and \
                     self._rotation.all_in(self._unchanged):
                 # Nothing was fed or sent since every group last matched its roster, and

@@ -1,7 +1,8 @@
 """The join backstop: joins and leaves the platform never reported, found by comparing lists.
 
-Some WeChat backends report joins late or not at all. Every `backstop.every` (bot.yaml,
-default 5m), and once at start, the bot asks the platform for each bound group's member list
+Some WeChat backends report joins late or not at all, and none reach a bot that is down or
+disconnected. Every `backstop.every` (bot.yaml, default 5m), at start and after every login
+(never while the platform is away), the bot asks the platform for each bound group's member list
 (at most Rotation.PER_RUN groups a run, more often when there are more groups, so each group
 still comes up once per `every` and no run costs time proportional to all groups)
 and compares it with the roster (who the bot believes is in the group: `left_at IS NULL`).

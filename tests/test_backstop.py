@@ -29,6 +29,20 @@ async def test_an_unreported_join_is_welcomed_at_the_next_comparison(tmp_path: P
         assert welcome["mentions"] == ["frank"]
 
 
+async def test_when_the_platform_comes_back_its_groups_are_compared_at_once(
+        tmp_path: Path) -> None:
+    async with Harness(SHIPPED, tmp_path) as h:
+        await h.advance("1s")  # the first look at r1, at start
+        h.bot.platform(False)  # the connection is lost, and frank's join with it
+        h.world.join("r1", ["frank"])
+        await h.advance("1m")
+        h.bot.platform(True)  # the login, then the room list, as the wechaty adapter does
+        await h.bot.refresh_groups()
+        await h.advance("20s")  # the welcome's window (15 s), not the next comparison (5m)
+        [welcome] = h.actions("say")
+        assert welcome["mentions"] == ["frank"]
+
+
 async def test_a_late_report_a_restart_or_more_comparisons_welcome_nobody_twice(
         tmp_path: Path) -> None:
     async with Harness(SHIPPED, tmp_path) as h:

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from harness import BOT_YAML, SHIPPED, Harness, write_config
 
+from bot.adapters.base import Disconnected, GroupInfo
 from bot.events import Tick
 from handlers.welcome import Welcome
 
@@ -30,6 +32,35 @@ async def test_the_welcome_waits_for_the_window_to_close(tmp_path: Path) -> None
         assert h.actions("say") == []
         await h.advance("1s")
         assert len(h.actions("say")) == 1
+
+
+async def test_a_welcome_due_while_the_platform_is_away_goes_as_soon_as_it_is_back(
+        tmp_path: Path) -> None:
+    """Before the login (or while the gateway reconnects) the welcome's group lookup would
+    fail: the window's end waits for the platform instead of trying again 30 s later."""
+    async with Harness(SHIPPED, tmp_path) as h:
+        await h.join("r1", "u0")  # the group known, as it is once a platform served it
+        await h.advance("1m")
+        away, info = [False], h.world.group_info
+
+        async def group_info(group: str) -> GroupInfo:
+            if away[0]:
+                raise Disconnected("not logged in")
+            return await info(group)
+
+        h.world.group_info = group_info  # type: ignore[method-assign]
+        await h.join("r1", "u1")
+        away[0] = True  # gone before the window's end (15 s)
+        h.bot.platform(False)
+        await h.advance("1m")
+        assert len(h.actions("say")) == 1  # u0's
+        away[0] = False
+        h.bot.platform(True)  # the login
+        back = h.clock.now()
+        await h.advance("1m")
+        [_, welcome] = h.actions("say", group="r1")
+        assert welcome["mentions"] == ["u1"]
+        assert datetime.fromisoformat(welcome["t"]) - back <= timedelta(seconds=1)
 
 
 async def test_a_rejoin_gets_no_second_welcome_even_after_a_restart(tmp_path: Path) -> None:
