@@ -149,8 +149,11 @@ def _bearer(request: web.Request) -> str | None:
 
 
 def bearer_ok(request: web.Request) -> bool:
+    """Whether the request carries the operator's token as `Authorization: Bearer`. A token
+    is a login: a wrong one counts as a failed login, and an address locked out by the login
+    limit gets 429, whatever token it sends (or the header would be an unlimited oracle)."""
     given = _bearer(request)
-    return given is not None and security.same(given, request.app[CONSOLE].token)
+    return given is not None and _try_login(request, given)
 
 
 @web.middleware

@@ -79,6 +79,16 @@ async def test_login_attempts_are_rate_limited_even_for_the_right_token(site: Si
     assert "groupbot_session" not in blocked.cookies
 
 
+async def test_wrong_bearer_tokens_count_as_failed_logins(site: Site) -> None:
+    guess = {"Authorization": "Bearer guess"}
+    for path in ("/api/groups", "/metrics", "/api/groups", "/metrics", "/api/audit"):
+        assert (await site.client.get(path, headers=guess)).status == 401
+    for blocked in (await site.client.get("/api/groups", headers=BEARER),
+                    await site.client.get("/metrics", headers=BEARER),
+                    await site.client.get(f"/login?token={TOKEN}", allow_redirects=False)):
+        assert blocked.status == 429 and int(blocked.headers["Retry-After"]) > 0
+
+
 async def test_the_one_time_login_url_logs_in_and_the_token_is_not_logged(
         site: Site, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
