@@ -15,7 +15,7 @@ the digit groups. Findings carry a family:
   bare "V" or "Q" counts only as a word of its own followed by an id with a digit
   ("V：abc123", "Q: 12345678"). Other digit runs (QQ-like numbers, order, room numbers)
   count only after a marker. A marker spelled out one letter at a time ("w e i x i n",
-  "V.X") is a finding by itself.
+  "V.X") is a finding by itself, and so is an id after a marker ("vx：z h a n g 1 2 3 4").
 - counts are no QQ number or id: after a marker that is also a noun (企鹅 penguin, 球球
   balls, 卫星 satellite), a number with a measure word after it ("企鹅 100000 只在南极",
   "卫星 300 颗"). A number written as an amount stays what it is ("13800138000 元",
@@ -30,7 +30,8 @@ the digit groups. Findings carry a family:
   domain ("abc,com"); a domain after another one and "@" (allowed.example@evil.example)
   too. Not a domain: a Chinese word and ".com" said as a word before sentence-final
   particles ("结果.com了吗"), nor Chinese and ".net", the .NET framework ("这个.net 框架";
-  with a path, "www." or a scheme it is a link).
+  with a path, "www." or a scheme it is a link). A Taobao 口令 is a shop link without a URL:
+  8 to 14 letters and digits (both) between two currency signs ("￥AbCd1234￥").
 - ip: four numbers 0-255 with dots, one of them of two digits or more, or after a scheme.
 """
 
@@ -125,10 +126,13 @@ _QQ_MARKERS = ("扣扣", "企鹅", "球球", "qq", "q")
 _INSIDE = r"[^a-z0-9_\-:" + _HAN + r"]"
 _SPACED = {marker: f"{_INSIDE}*".join(marker) for marker in (*_WECHAT_MARKERS, *_QQ_MARKERS)}
 _SPACED |= {"v": "v(?![a-z0-9])", "q": "q(?![a-z0-9])"}  # a bare letter stands alone
+# an id spelled out a character at a time after a marker: "vx：z h a n g 1 2 3 4"
+_SPELLED_ID = "[a-z0-9](?: [a-z0-9]){4,19}(?![a-z0-9])"
 _MARKER = re.compile(
     rf"(?P<marker>{'|'.join(_SPACED.values())})"
     rf"(?P<filler>(?:{_SEP}|号码|号|账号|搜索|搜|是|为|群|id(?={_SEP}))*)"
-    rf"(?P<id>[a-z0-9_\-{_CHINESE_NUMERALS}]{{1,40}}(?:{_SEP}+[0-9{_CHINESE_NUMERALS}]+)*)"
+    rf"(?P<id>{_SPELLED_ID}"
+    rf"|[a-z0-9_\-{_CHINESE_NUMERALS}]{{1,40}}(?:{_SEP}+[0-9{_CHINESE_NUMERALS}]+)*)"
 )
 _ONE_CHARACTER = "vq微薇威"
 _ONE_CHARACTER_MARKER = re.compile(_MARKER.pattern.replace(
@@ -172,6 +176,8 @@ def _after_marker(text: str, match: re.Match[str] | None) -> Finding | None:
     if bare and not filler:
         return None  # "Q1", "v2": a bare letter must stand alone
     family = "qq" if marker in _QQ_MARKERS else "wechat"
+    if re.fullmatch(_SPELLED_ID, ident):
+        ident = ident.replace(" ", "")
     phone = next(_phones(ident), None)
     if phone:
         return Finding(family, phone)
@@ -375,11 +381,17 @@ def find_links(text: str, allow: Collection[str] = ()) -> list[Finding]:
     return links_in(unmask(text), allow)
 
 
+# A Taobao 口令 ("复制这段话￥AbCd1234￥打开淘宝"): a shop link without a URL, 8 to 14 letters
+# and digits (both) between two currency signs (NFKC makes ￥ ¥)
+_SHOP_CODE = re.compile(r"[¥$€£₳](?=[a-z0-9]*[a-z])(?=[a-z0-9]*[0-9])([a-z0-9]{8,14})[¥$€£₳]")
+
+
 def links_in(unmasked: str, allow: Collection[str] = ()) -> list[Finding]:
     """find_links on a text already unmasked."""
     spelled = _spell_dots(unmasked)
     found = [Finding(family, host) for family, host in _hosts(spelled)
              if family == "ip" or not _allowed(host, allow)]
+    found += [Finding("link", f"淘口令:{code}") for code in _SHOP_CODE.findall(unmasked)]
     return list(dict.fromkeys(found))
 
 

@@ -84,7 +84,8 @@ def test_a_mobile_number_near_an_amount_or_a_label_is_still_one(text: str) -> No
     "text",
     ["加V：abc123", "加v abc123", "vx:abc123", "微信 abc123", "V❤: abc123", "v x: abc123",
      "微🌸信 abc123", "薇 abc123", "威信号 abc123", "加 V 信 abc123", "wx号 abc123",
-     "weixin: abc123", "微信搜索：abc123", "vх: abc123", "w\u200bx: abc123"],
+     "weixin: abc123", "微信搜索：abc123", "vх: abc123", "w\u200bx: abc123",
+     "vx：a b c 1 2 3", "加我微信 a b c 1 2 3 好吗"],  # spelled a character at a time
 )
 def test_a_wechat_id_after_a_marker_in_any_spelling_is_caught(text: str) -> None:
     assert wechat("abc123") in find_contacts(text)
@@ -253,6 +254,17 @@ def test_an_email_address_is_not_a_link() -> None:
                                   "192點168點1點1", "103【點】45【點】67【點】89"])
 def test_bare_ip_addresses_are_caught(text: str) -> None:
     assert [f.family for f in find_links(f"连 {text} 下载")] == ["ip"]
+
+
+@pytest.mark.parametrize("text", ["复制这段话￥AbCd1234￥打开淘宝", "€9xYz8wVu7€ 打开手淘"])
+def test_a_taobao_share_code_is_a_link(text: str) -> None:
+    assert [f.family for f in find_links(text)] == ["link"]
+
+
+@pytest.mark.parametrize("text", ["原价¥199¥299都有", "¥12345678¥", "我们 v s 他们 a b c d e",
+                                  "微信 a b c 好"])  # prices; spelled letters without a marker
+def test_prices_and_spelled_letters_alone_are_no_link_or_contact(text: str) -> None:
+    assert find_links(text) == [] and find_contacts(text) == []
 
 
 # --- ordinary chat -------------------------------------------------------------------------
