@@ -294,7 +294,7 @@ class Bot:
             log.warning("cannot tell whether %s is a friend: %s", member, exc)
             return None
         token = links.sign(await links.make_key(self.store), member,
-                           self.clock.now() + web.member_links)
+                           later(self.clock.now(), web.member_links))
         return f"{web.public_url}/me/{token}", web.member_links
 
     def set_contact_names(self, names: Callable[[str], str]) -> None:

@@ -26,6 +26,7 @@ from bot.app import Bot
 from bot.clock import SystemClock, VirtualClock
 from bot.events import Member
 from bot.replay import replay
+from bot.terminal import Terminal
 from handlers import REGISTRY
 
 NEW_YORK = ZoneInfo("America/New_York")
@@ -163,6 +164,22 @@ async def test_serve_wakes_for_a_run_when_real_time_comes_after_clocks_go_forwar
                 await serving
     assert [(r["text"], str(r["t"])[:16]) for r in world.sent] == [
         ("three", "2026-03-08T03:00")]
+
+
+async def test_the_simulators_wait_runs_a_job_after_clocks_go_forward_and_ends_an_hour_on(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`/wait 1h` at 01:30 EST: 03:00 EDT comes on the way, and it ends at 03:30 EDT."""
+    config = _config(tmp_path, "America/New_York",
+                     'push: {schedules: [{id: s, cron: "0 3 * * *", text: three}]}')
+    clock = SystemClock(NEW_YORK)
+    clock.skip(datetime(2026, 3, 8, 6, 30, tzinfo=UTC) - datetime.now(UTC))  # 01:30 EST
+    world = Simulator(clock, Member("bot", "Helper"))
+    world.add_group("r1", GROUPS["r1"], ["alice"])
+    async with Bot(load(config), world, clock, REGISTRY, tmp_path / "bot.db", seed=0) as bot:
+        await Terminal(bot, world, clock, asyncio.Queue()).handle("/wait 1h")
+    assert [(r["text"], str(r["t"])[:16]) for r in world.sent] == [
+        ("three", "2026-03-08T03:00")]
+    assert "now 2026-03-08 03:30" in capsys.readouterr().out
 
 
 # ---------------------------------------------------------------- time moves on instants
