@@ -20,7 +20,18 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bot import backstop, banned, commands, config, friendships, invitations, media, schema, seen
+from bot import (
+    backstop,
+    banned,
+    commands,
+    config,
+    friendships,
+    instance,
+    invitations,
+    media,
+    schema,
+    seen,
+)
 from bot.adapters.base import Gateway, GatewayError, GroupInfo
 from bot.clock import Clock, VirtualClock
 from bot.commands import Command
@@ -91,6 +102,7 @@ class Bot:
         self.outbox: Outbox
         self.governor: Governor
         self.leases: Leases | None = None
+        self._held: instance.Held | None = None  # this process's hold on the database
         self._friends_of = ""  # the login whose friends were last recorded (several accounts)
         self._pipeline: Pipeline
         self._delivery: Delivery
@@ -100,6 +112,11 @@ class Bot:
     async def start(self) -> None:
         banned.warm()  # before the first message, not on it
         self.store = await open_store(self.db_path, schema.migrations(self.registry))
+        try:  # before anything is loaded: another process on it would send it too
+            self._held = await instance.hold(self.store, self.db_path, self.account)
+        except BaseException:
+            await self.store.close()
+            raise
         self.scheduler = Scheduler(self.store, self.clock.tz)
         self.outbox = Outbox(self.store, self.deployment.settings.outbox, self.clock)
         self._pipeline = Pipeline(self, self.store, self.outbox, self.groups,
@@ -122,7 +139,7 @@ class Bot:
             await self.scheduler.load()
             await self.refresh_groups()
         except BaseException:
-            await self.store.close()
+            await self._release()
             raise
 
     async def stop(self) -> None:
@@ -132,7 +149,17 @@ class Bot:
             with contextlib.suppress(*StoreError):
                 async with self.store.transaction():
                     await self.leases.release_all(self.clock.now())
-        await self.store.close()
+        await self._release()
+
+    async def _release(self) -> None:
+        """Close the store and let another process serve the database."""
+        held, self._held = self._held, None
+        try:
+            if held is not None:
+                with contextlib.suppress(*StoreError):
+                    await held.release()
+        finally:
+            await self.store.close()
 
     def _serve_by_lease(self, account: str) -> None:
         leases = self.leases = Leases(self.store, account,

@@ -49,12 +49,16 @@ def check(args: argparse.Namespace) -> int:
 
 
 def replay(args: argparse.Namespace) -> int:
+    from bot.instance import Taken
     from bot.replay import replay as run_replay
 
     try:
         asyncio.run(run_replay(args.scenario, REGISTRY, args.config, args.db))
     except InputError as exc:
         print("; ".join(str(p) for p in exc.problems), file=sys.stderr)
+        return 2
+    except Taken as exc:  # --db names a database a bot serves
+        print(f"groupbot replay: {exc}", file=sys.stderr)
         return 2
     return 0
 

@@ -4,8 +4,9 @@ activity history's (bot/activity.py), the web console's secret (bot/web/links.py
 broadcasts' and moves' (bot/bulk.py), the accounts' leases and handed commands
 (bot/leases.py, bot/commands.py), who is whose friend and the invitations waiting for a
 join (bot/friendships.py, bot/invitations.py), which platform the database serves
-(bot/platforms.py) and each registered handler's own tables. A
-store opened with it has every table, so no module asks whether another's table exists."""
+(bot/platforms.py), which processes serve it (bot/instance.py) and each registered handler's
+own tables. A store opened with it has every table, so no module asks whether another's
+table exists."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from bot import (
     commands,
     friendships,
     governor,
+    instance,
     invitations,
     leases,
     moderation,
@@ -38,6 +40,7 @@ def migrations(registry: Registry) -> dict[str, Sequence[str]]:
                                        "commands": commands.MIGRATIONS,
                                        "friendships": friendships.MIGRATIONS,
                                        "invitations": invitations.MIGRATIONS,
-                                       "platforms": platforms.MIGRATIONS}
+                                       "platforms": platforms.MIGRATIONS,
+                                       "instances": instance.MIGRATIONS}
     found |= {name: cls.migrations for name, cls in registry.items() if cls.migrations}
     return found

@@ -1,0 +1,175 @@
+"""The one-process rule: one bot process serves a database, or, with `accounts` in bot.yaml,
+one process per account (docs/scale.md, "One process a database"). Owner of the
+`instances` table: who serves the database now (account, pid, host, since), so a process
+that is refused can name the one in its way.
+
+Two processes on one database would both load the outbox and both send what was queued (and,
+on WeChat, both receive the account's events and answer each): everything done twice. So a
+bot takes, before it loads anything, a lock that lives exactly as long as its process:
+
+- SQLite: `flock` on a file beside the database (`live.db.lock`, and `live.db.lock-NAME` for
+  account NAME): the kernel drops it when the process ends, however it ends.
+- PostgreSQL: a session advisory lock on the store's own connection: the server drops it
+  when that connection closes, or when the process dies and the connection with it.
+
+A process without an account takes the database's lock alone (exclusive); a process of an
+account shares the database's lock with the other accounts' processes and takes its
+account's lock alone. So a second process without an account, a second process of one
+account, or an account's process next to one without an account, is refused (`Taken`) and
+its store closed, before it loaded or sent anything. A crashed holder never blocks a
+restart: its lock died with it. Commands that only read (`groupbot web` alone, report,
+export, audit, check) take no lock and run while a bot runs.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import os
+import socket
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from bot import postgres
+from bot.store import Location, Store
+from bot.times import instant, stamp
+
+MIGRATIONS: Sequence[str] = (
+    """
+    CREATE TABLE instances (account TEXT PRIMARY KEY, pid INTEGER NOT NULL, host TEXT NOT NULL,
+                            since TEXT NOT NULL);
+    """,
+)
+
+_WHOLE = ""  # the `instances` row (and the lock) of the database as a whole
+_ACCOUNTS = "groupbot processes"  # who holds the database's lock together
+
+
+class Taken(ValueError):
+    """Another process serves the database (or the account): this one must not start. A
+    ValueError: `groupbot run` says it and exits 2."""
+
+
+class _Locks:
+    """Locks that die with this process, by name ("" the database's, else an account's)."""
+
+    def __init__(self, store: Store, location: Location) -> None:
+        self._store = store
+        self._file = None if postgres.is_url(location) else f"{location}.lock"
+        self.files: list[int] = []  # SQLite: the lock files open (closing one drops its lock)
+
+    async def take(self, name: str, exclusive: bool) -> bool:
+        if self._file is None:
+            function = "pg_try_advisory_lock" if exclusive else "pg_try_advisory_lock_shared"
+            row = await self._store.one(f"SELECT {function}(?)", (_key(name),))
+            return bool(row and row[0])
+        path = self._file + (f"-{name}" if name else "")
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        except OSError as exc:
+            raise Taken(f"cannot open the lock file {path}: {exc.strerror}") from None
+        try:
+            fcntl.flock(fd, (fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH) | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            return False
+        self.files.append(fd)
+        return True
+
+    async def shared_by_accounts(self) -> bool:
+        """Whether the database's lock, which this process could not take alone, is shared by
+        accounts' processes (else one process without an account holds it)."""
+        if not await self.take(_WHOLE, exclusive=False):
+            return False
+        if self._file is None:
+            await self._store.one("SELECT pg_advisory_unlock_shared(?)", (_key(_WHOLE),))
+        else:
+            os.close(self.files.pop())
+        return True
+
+    def drop(self) -> None:
+        for fd in self.files:
+            os.close(fd)
+        self.files = []
+
+
+def _key(name: str) -> int:
+    """The advisory lock's key of a name: 64 bits of its hash, as PostgreSQL's bigint."""
+    digest = hashlib.sha256(f"groupbot instance {name}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
+class Held:
+    """What this process holds on its database; `release` it before the store closes."""
+
+    def __init__(self, store: Store, account: str, locks: _Locks) -> None:
+        self._store = store
+        self._account = account
+        self._locks = locks
+
+    async def release(self) -> None:
+        """This process no longer serves the database: its row goes, then its locks (on
+        PostgreSQL they go with the store's connection too)."""
+        try:
+            async with self._store.transaction():
+                await self._store.execute(
+                    "DELETE FROM instances WHERE account = ? AND pid = ? AND host = ?",
+                    (self._account, os.getpid(), socket.gethostname()))
+            await self._store.flush()
+        finally:
+            self._locks.drop()
+
+
+async def hold(store: Store, location: Location, account: str | None) -> Held:
+    """Take the database (without an account) or the account's share of it, for as long as
+    this process runs; `Taken`, naming who serves it, when another process does."""
+    name = account or _WHOLE
+    locks = _Locks(store, location)
+    if str(location) == ":memory:":  # no other process can open it
+        return Held(store, name, locks)
+    try:
+        if not await locks.take(_WHOLE, exclusive=account is None):
+            if account is None and await locks.shared_by_accounts():
+                raise Taken(_refused(_ACCOUNTS, await _rows(store, "<>", _WHOLE),
+                                     "serve this database; stop them first: docs/scale.md"))
+            raise Taken(_refused("another groupbot", await _rows(store, "=", _WHOLE), (
+                "serves this database; stop it first, or configure accounts: docs/scale.md"
+                if account is None else "serves this database without an account; stop it "
+                "first, then run one process per account: docs/scale.md")))
+        if account is not None and not await locks.take(account, exclusive=True):
+            raise Taken(_refused("another groupbot", await _rows(store, "=", account),
+                                 f"serves account {account} on this database; stop it first: "
+                                 "docs/scale.md"))
+        async with store.transaction():
+            # rows left by processes that died: nobody else serves the database (without an
+            # account), or the database as a whole and this account (with one)
+            if account is None:
+                await store.execute("DELETE FROM instances")
+            else:
+                await store.execute("DELETE FROM instances WHERE account IN (?, ?)",
+                                    (_WHOLE, account))
+            await store.execute(
+                "INSERT INTO instances (account, pid, host, since) VALUES (?, ?, ?, ?)",
+                (name, os.getpid(), socket.gethostname(), stamp(datetime.now(UTC))))
+        await store.flush()
+    except BaseException:
+        locks.drop()
+        raise
+    return Held(store, name, locks)
+
+
+async def _rows(store: Store, compare: str, account: str) -> list[tuple[str, ...]]:
+    """Who serves the database, as its rows say: those whose account is (`=`) or is not
+    (`<>`) `account`."""
+    return [tuple(map(str, row)) for row in await store.all(
+        f"SELECT account, pid, host, since FROM instances WHERE account {compare} ?"
+        " ORDER BY account", (account,))]
+
+
+def _refused(who: str, rows: list[tuple[str, ...]], does: str) -> str:
+    """E.g. "another groupbot (pid 7 on host h1, since 2026-11-30 05:00:00 UTC) serves ...";
+    the processes of several accounts each with its account."""
+    holders = "; ".join(
+        f"{'--account ' + name + ': ' if who == _ACCOUNTS else ''}pid {pid} on host {host}, since "
+        f"{instant(since):%Y-%m-%d %H:%M:%S} UTC" for name, pid, host, since in rows)
+    return f"{who}{f' ({holders})' if holders else ''} {does}"

@@ -1,0 +1,160 @@
+"""One bot process a database, or one per account (bot/instance.py, docs/scale.md "One
+process a database"): a second one is refused before it loads what the first queued, and
+nothing goes out twice; a crashed holder never blocks a restart; commands that only read
+run beside a bot."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from harness import BOT_YAML, SHIPPED, Harness, groupbot, write_config
+
+from bot.instance import Taken
+from bot.store import StoreError, open_reader
+
+ME = rf"pid {os.getpid()} on host {re.escape(socket.gethostname())}, since [-0-9]+ [0-9:]+ UTC"
+SCALE = "docs/scale.md"
+
+
+async def test_a_second_bot_on_the_database_is_refused_and_the_queue_goes_out_once(
+        tmp_path: Path, storage: Path | str) -> None:
+    async with Harness(SHIPPED, tmp_path, db=storage) as first:
+        await first.say("r1", "alice", "群规")  # the rules, queued: sent at the next turn
+        assert len(first.bot.outbox) == 1
+        second = Harness(SHIPPED, tmp_path / "second", db=storage)
+        with pytest.raises(Taken, match=(
+                rf"^another groupbot \({ME}\) serves this database; stop it first, or "
+                rf"configure accounts: {SCALE}$")):
+            async with second:
+                await second.advance("1m")  # (what it would do: send the first one's queue)
+        await first.advance("1m")
+        [rules] = first.texts("r1")
+        assert rules.startswith("【招募群群规】")
+        assert second.sent == []
+    # the first one stopped: the next one starts, and finds nothing left to send
+    async with Harness(SHIPPED, tmp_path / "third", db=storage) as third:
+        await third.advance("1m")
+        assert third.sent == []
+
+
+ACCOUNTS = BOT_YAML + """\
+accounts:
+  - {name: a1, token_env: TOKEN_A1}
+  - {name: a2, token_env: TOKEN_A2}
+"""
+
+
+async def _start(h: Harness, account: str | None) -> None:
+    from bot.app import Bot
+
+    h.bot = Bot(h.deployment, h.world, h.clock, h.registry, h.db, seed=0, account=account)
+    await h.bot.start()
+
+
+async def test_one_process_per_account_and_none_beside_one_without_an_account(
+        tmp_path: Path, storage: Path | str) -> None:
+    root = write_config(tmp_path / "config", ACCOUNTS, {"recruitment": "handlers: []\n"})
+    a1, a2, again, whole = (Harness(root, tmp_path / name, db=storage)
+                            for name in ("a1", "a2", "again", "whole"))
+    await _start(a1, "a1")
+    try:
+        await _start(a2, "a2")  # the accounts share the database (their leases share groups)
+        try:
+            with pytest.raises(Taken, match=(
+                    rf"^another groupbot \({ME}\) serves account a1 on this database; stop it "
+                    rf"first: {SCALE}$")):
+                await _start(again, "a1")
+            with pytest.raises(Taken, match=(
+                    rf"^groupbot processes \(--account a1: {ME}; --account a2: {ME}\) serve "
+                    rf"this database; stop them first: {SCALE}$")):
+                await _start(whole, None)
+        finally:
+            await a2.bot.stop()
+    finally:
+        await a1.bot.stop()
+    await _start(whole, None)  # the accounts stopped: the database is free
+    try:
+        with pytest.raises(Taken, match=(
+                rf"^another groupbot \({ME}\) serves this database without an account; stop "
+                rf"it first, then run one process per account: {SCALE}$")):
+            await _start(a1, "a1")
+    finally:
+        await whole.bot.stop()
+
+
+SIMULATED = BOT_YAML.replace("storage: bot.db", "storage: ../data/live.db") + """\
+web: {port: 0}
+simulator:
+  contacts: {alice: Alice}
+  groups:
+    - {id: r1, topic: "Recruitment 01", members: [alice]}
+"""
+
+
+def _run(root: Path, stdin: int | None = subprocess.PIPE) -> subprocess.Popen[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("WECHATY_", "GROUPBOT_"))}
+    return subprocess.Popen([sys.executable, "-m", "bot.cli", "run", "--simulator",
+                             "--config", str(root)], stdin=stdin, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=env)
+
+
+def _serving(db: Path, process: subprocess.Popen[str]) -> None:
+    """Wait until `process` holds the database (its row is there)."""
+
+    async def pids() -> list[int]:
+        reader = open_reader(db)
+        try:
+            return [int(pid) for (pid,) in await reader.all("SELECT pid FROM instances")]
+        except StoreError:  # not made or not migrated yet
+            return []
+        finally:
+            await reader.close()
+
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        assert process.poll() is None, process.communicate()
+        if db.exists() and asyncio.run(pids()) == [process.pid]:
+            return
+        time.sleep(0.1)
+    raise AssertionError("the first bot never started")
+
+
+def test_groupbot_run_twice_exits_2_naming_the_first_which_a_kill_9_frees(
+        tmp_path: Path) -> None:
+    """The review's case: `groupbot run` started again beside a running one (a manual run
+    beside the systemd unit). Read-only commands run beside it; once the first is killed
+    (no clean stop), the next start is not blocked."""
+    root = write_config(tmp_path / "config", SIMULATED, {"recruitment": "handlers: []\n"})
+    db = tmp_path / "data" / "live.db"
+    first = _run(root)
+    try:
+        _serving(db, first)
+        second = groupbot("run", "--simulator", "--config", str(root))
+        assert second.returncode == 2, second.stderr
+        assert re.fullmatch(
+            rf"groupbot run: another groupbot \(pid {first.pid} on host "
+            rf"{re.escape(socket.gethostname())}, since [-0-9]+ [0-9:]+ UTC\) serves this "
+            rf"database; stop it first, or configure accounts: {SCALE}",
+            second.stderr.strip().splitlines()[-1])
+        scenario = tmp_path / "scenario.yaml"
+        scenario.write_text('start: "2026-11-23 12:00"\nsteps: [{wait: 1m}]\n', encoding="utf-8")
+        replay = groupbot("replay", str(scenario), "--config", str(root), "--db", str(db))
+        assert replay.returncode == 2, replay.stderr
+        assert replay.stderr.startswith("groupbot replay: another groupbot (pid "), replay.stderr
+        report = groupbot("report", "--config", str(root))
+        assert report.returncode == 0, report.stderr
+        assert groupbot("check", "--config", str(root)).returncode == 0
+    finally:
+        first.send_signal(signal.SIGKILL)
+        first.communicate(timeout=60)
+    third = groupbot("run", "--simulator", "--config", str(root), stdin="/quit\n")
+    assert third.returncode == 0, third.stderr
