@@ -185,14 +185,19 @@ class Bot:
     async def reload(self) -> None:
         """Load and validate the config again in a worker thread (events go on meanwhile),
         then swap it in, in one step on the loop (the old one is freed in a thread); a bad
-        one raises InputError and leaves the running config as it was."""
+        one raises InputError and leaves the running config as it was. Keys read only at the
+        start (the time zone, the database, the console's socket...) keep their running
+        values: the new deployment's `kept` names each one bot.yaml changed."""
         try:
             deployment = await asyncio.to_thread(config.load_in_background, self.deployment.root,
-                                                 self.registry)
+                                                 self.registry, self.deployment.settings,
+                                                 self.account)
         except InputError:
             self.metrics.reloads.labels("refused").inc()
             raise
         self.metrics.reloads.labels("reloaded").inc()
+        for kept in deployment.kept:
+            log.warning("reload: %s", kept)
         replaced = [self.deployment]
         self.deployment = deployment
         self.outbox.configure(deployment.settings.outbox)
@@ -299,16 +304,20 @@ class Bot:
     def timer_due(self, scope: Scope) -> datetime | None:
         return self.scheduler.timer_due(scope)
 
-    async def reload_config(self) -> str | None:
-        """Reload and bind the groups again; None on success, else the problems (the
-        running config stays)."""
+    async def reload_config(self) -> tuple[str | None, list[str]]:
+        """Reload and bind the groups again: (None, the start-only keys changed and kept)
+        on success, else (the problems, []) and the running config stays."""
         try:
             await self.reload()
-        except InputError as exc:  # name files relative to the deployment, never the server's
-            home = f"{self.deployment.root.parent}{os.sep}"  # absolute paths
-            return _ABSOLUTE_PATH.sub("…/", str(exc).replace(home, ""))
+        except InputError as exc:
+            return self._relative(str(exc)), []
         await self.refresh_groups()
-        return None
+        return None, [self._relative(str(kept)) for kept in self.deployment.kept]
+
+    def _relative(self, text: str) -> str:
+        """Files named relative to the deployment, never by the server's absolute paths."""
+        home = f"{self.deployment.root.parent}{os.sep}"
+        return _ABSOLUTE_PATH.sub("…/", text.replace(home, ""))
 
     async def member_link(self, member: str) -> tuple[str, timedelta] | None:
         web = self.deployment.settings.web

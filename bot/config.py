@@ -604,6 +604,8 @@ class Deployment:
     content_dir: Path
     files: tuple[Path, ...] = field(default=())
     warnings: tuple[Problem, ...] = field(default=())  # accepted, but likely not meant
+    # a reload's changes to keys read only at the start: their running values were kept
+    kept: tuple[Problem, ...] = field(default=())
 
     def type_for(self, group_id: str, topic: str) -> GroupType | None:
         """The type of the first binding that matches: ids are looked up, so binding a
@@ -653,9 +655,12 @@ class _Section:
     header: Where
 
 
-def load(root: Path, registry: Registry) -> Deployment:
+def load(root: Path, registry: Registry, running: Settings | None = None,
+         account: str | None = None) -> Deployment:
     """Load and validate config/ (bot.yaml, types/*.yaml); raise InputError with all problems,
-    root causes (files that do not parse) first, then what they caused."""
+    root causes (files that do not parse) first, then what they caused. For a running bot's
+    reload, `running` is its settings (and `account` its account): the keys it reads only
+    at its start keep their running values, and each one bot.yaml changed is in `kept`."""
     root = real(root)
     causes: list[Problem] = []  # files that did not parse: everything after may follow
     problems: list[Problem] = []
@@ -684,6 +689,9 @@ def load(root: Path, registry: Registry) -> Deployment:
             del raw[file.stem]
     if located is None or settings is None:
         raise InputError(_ordered(causes, problems))
+    kept: list[Problem] = []
+    if running is not None:  # a running bot's reload: what it read at its start stays
+        settings, kept = _keep_start_only(settings, running, account, located, root)
 
     content_dir = real(root / settings.content)
     if (wrong := _directory_problem(content_dir)) is not None:
@@ -721,15 +729,66 @@ def load(root: Path, registry: Registry) -> Deployment:
     deployment = Deployment(root, settings, types, storage, content_dir,
                             (bot_file, *(loc.file for loc in raw.values())))
     warnings.extend(located.problem(path, text) for path, text in _budget_warnings(deployment))
-    return replace(deployment, warnings=tuple(sorted(set(warnings), key=_position)))
+    return replace(deployment, warnings=tuple(sorted(set(warnings), key=_position)),
+                   kept=tuple(kept))
 
 
-def load_in_background(root: Path, registry: Registry) -> Deployment:
+def _keep_start_only(settings: Settings, running: Settings, account: str | None,
+                     located: Located, root: Path) -> tuple[Settings, list[Problem]]:
+    """`settings` with the running values of the keys a bot reads only at its start (the
+    clock's zone, the database, the console's socket, the simulated world, its own
+    account's gateway), and a note on each key that bot.yaml changed."""
+    kept: list[Problem] = []
+    later = "takes effect at the next start"
+
+    def note(path: KeyPath, now: object, then: object, shown: str | None = None) -> None:
+        kept.append(located.problem(path, f"changed from {shown or then} to {now}; {later}"
+                                          f" — kept {shown or then}"))
+
+    bot, web = settings.bot, settings.web
+    for key in ("id", "name"):
+        if getattr(bot, key) != getattr(running.bot, key):
+            note(("bot", key), getattr(bot, key), getattr(running.bot, key))
+    if settings.timezone != running.timezone:
+        note(("timezone",), settings.timezone.key, running.timezone.key)
+    if location(settings.storage, root) != location(running.storage, root):
+        note(("storage",), postgres.shown(settings.storage), postgres.shown(running.storage))
+    for key in ("enabled", "host", "port"):
+        if getattr(web, key) != getattr(running.web, key):
+            note(("web", key), getattr(web, key), getattr(running.web, key))
+    if settings.simulator != running.simulator:
+        kept.append(located.problem(("simulator",), f"changed; {later} — the running "
+                                    "simulated groups and contacts stay"))
+    accounts = settings.accounts
+    was = running.account(account) if account is not None else None
+    if was is not None and settings.account(was.name) != was:
+        names = [a.name for a in accounts]
+        where = ("accounts", names.index(was.name)) if was.name in names else ("accounts",)
+        kept.append(located.problem(where, f"this process's account {was.name} "
+                                    f"{'changed' if was.name in names else 'is not listed'}; "
+                                    "its token, endpoint and console port take effect at the "
+                                    "next start — kept as they were"))
+        accounts = [was if a.name == was.name else a for a in accounts] if was.name in names \
+            else [*accounts, was]
+    return settings.model_copy(update={
+        "bot": running.bot, "timezone": running.timezone, "storage": running.storage,
+        "web": web.model_copy(update={"enabled": running.web.enabled, "host": running.web.host,
+                                      "port": running.web.port}),
+        "simulator": running.simulator, "accounts": accounts}), kept
+
+
+def reloaded(kept: list[str]) -> str:
+    """The audit log's detail of a reload, with the start-only keys it kept."""
+    return "; ".join(["config reloaded", *(f"kept until the next start: {k}" for k in kept)])
+
+
+def load_in_background(root: Path, registry: Registry, running: Settings | None = None,
+                       account: str | None = None) -> Deployment:
     """load() for a running bot's reload, in a worker thread (see _off_the_loop). What exists
     after is frozen (gc.freeze) as the long-lived data it mostly is, so the collector's later
     passes over the heap do not walk it."""
     with _off_the_loop():
-        deployment = load(root, registry)
+        deployment = load(root, registry, running, account)
         banned.warm()  # Chinese words the running config lacked: load their segmenter here
         gc.freeze()
         return deployment

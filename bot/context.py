@@ -122,7 +122,7 @@ class Core(Protocol):
 
     def timer_due(self, scope: Scope) -> datetime | None: ...
 
-    async def reload_config(self) -> str | None: ...
+    async def reload_config(self) -> tuple[str | None, list[str]]: ...
 
     async def member_link(self, member: str) -> tuple[str, timedelta] | None: ...
 
@@ -420,9 +420,10 @@ class Context:
         """A send of a confirmed broadcast or move: the outbox's lowest class (bulk)."""
         self.bulk.append(action)
 
-    async def reload_config(self) -> str | None:
-        """Load the config again and swap it in; None on success, else the problems, and
-        the running config stays."""
+    async def reload_config(self) -> tuple[str | None, list[str]]:
+        """Load the config again and swap it in: (None, the keys read only at the start
+        that bot.yaml changed, whose running values stay) on success, else (the problems,
+        []) and the running config stays."""
         return await self._core.reload_config()
 
     async def member_link(self, member: str) -> tuple[str, timedelta] | None:

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 
 from pydantic import Field
 
-from bot import broadcast, bulk, moderation, moving, outbox, roster
+from bot import broadcast, bulk, config, moderation, moving, outbox, roster
 from bot.adapters.base import GatewayError
 from bot.context import Context
 from bot.events import Message
@@ -336,13 +336,20 @@ async def _unblock(command: Command, moderator: Moderator, ctx: Context) -> None
 
 
 async def _reload(command: Command, moderator: Moderator, ctx: Context) -> None:
-    """Reload; the problems of a refused config go privately to the admin who asked, and a
-    group sees one neutral line."""
+    """Reload; the problems of a refused config, and the keys read only at the start that it
+    changed (kept at their running values until the next start), go privately to the admin
+    who asked, and a group sees one neutral line."""
     admin = command.event.sender.id
-    error = await ctx.reload_config()
+    error, kept = await ctx.reload_config()
     if error is None:
-        await ctx.audit("reload", admin, "config reloaded")
-        ctx.reply("✅ 配置已重新加载。")
+        await ctx.audit("reload", admin, config.reloaded(kept))
+        if not kept:
+            ctx.reply("✅ 配置已重新加载。")
+            return
+        ctx.dm(admin, "\n".join(["✅ 配置已重新加载。以下设置只在启动时读取，重启后才生效，"
+                                 "现仍按原值运行：", *kept[:MAX_ERROR_LINES]]))
+        if ctx.group is not None:
+            ctx.reply("✅ 配置已重新加载；有设置需重启后生效，详情已私信发给你。")
         return
     await ctx.audit("reload_refused", admin, error)
     lines = error.splitlines()

@@ -548,10 +548,15 @@ async def reload(console: Console, operator: str) -> dict[str, Any]:
             await actor.audit("reload_refused", operator, str(exc))
         return {"status": "refused", "problems": [_problem(p) for p in exc.problems]}
     await bot.refresh_groups()
-    async with acting(bot, operator) as actor:
-        await actor.audit("reload", operator, "config reloaded")
     deployment = bot.deployment
+    async with acting(bot, operator) as actor:
+        await actor.audit("reload", operator,
+                          config.reloaded([str(kept) for kept in deployment.kept]))
+    # the start-only keys bot.yaml changed (kept at their running values), then what the
+    # config accepted but likely did not mean (as `groupbot check` says it)
     result: dict[str, Any] = {"status": "reloaded", "problems": [],
+                              "warnings": [_problem(p) for p in (*deployment.kept,
+                                                                 *deployment.warnings)],
                               "summary": {"types": sorted(deployment.types),
                                           "bindings": len(deployment.settings.groups)}}
     others = [a.name for a in deployment.settings.accounts if a.name != bot.account]
