@@ -119,7 +119,7 @@ def _serving(db: Path, process: subprocess.Popen[str]) -> None:
         finally:
             await reader.close()
 
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 120  # a fresh interpreter on a loaded machine
     while time.monotonic() < deadline:
         assert process.poll() is None, process.communicate()
         if db.exists() and asyncio.run(pids()) == [process.pid]:
@@ -140,11 +140,12 @@ def test_groupbot_run_twice_exits_2_naming_the_first_which_a_kill_9_frees(
         _serving(db, first)
         second = groupbot("run", "--simulator", "--config", str(root))
         assert second.returncode == 2, second.stderr
-        assert re.fullmatch(
+        refused = re.compile(
             rf"groupbot run: another groupbot \(pid {first.pid} on host "
             rf"{re.escape(socket.gethostname())}, since [-0-9]+ [0-9:]+ UTC\) serves this "
-            rf"database; stop it first, or configure accounts: {SCALE}",
-            second.stderr.strip().splitlines()[-1])
+            rf"database; stop it first, or configure accounts: {SCALE}")
+        assert any(refused.fullmatch(line) for line in second.stderr.splitlines()), \
+            second.stderr
         scenario = tmp_path / "scenario.yaml"
         scenario.write_text('start: "2026-11-23 12:00"\nsteps: [{wait: 1m}]\n', encoding="utf-8")
         replay = groupbot("replay", str(scenario), "--config", str(root), "--db", str(db))
