@@ -108,11 +108,14 @@ def _run(root: Path, stdin: int | None = subprocess.PIPE) -> subprocess.Popen[st
 
 
 def _serving(db: Path, process: subprocess.Popen[str]) -> None:
-    """Wait until `process` holds the database (its row is there)."""
+    """Wait until `process` serves the database: it holds it (its row is there) and has
+    recorded its platform (which a simulator checks before it starts)."""
 
     async def pids() -> list[int]:
         reader = open_reader(db)
         try:
+            if not await reader.all("SELECT name FROM platform"):
+                return []
             return [int(pid) for (pid,) in await reader.all("SELECT pid FROM instances")]
         except StoreError:  # not made or not migrated yet
             return []
