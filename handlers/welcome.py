@@ -44,11 +44,12 @@ class Welcome(Handler[Config]):
 
     def prepare(self) -> None:
         # Who may be waiting in each group, as a hint for `wants`: the batch timer's due time
-        # (the very object the scheduler holds: a timer armed again, or loaded again after
-        # a restart or a takeover by another account, is a new one and voids the hint) and
-        # the pending members as last read or written here, more when a write was undone.
-        # The store decides; the hint only spares a read for a message from anyone else.
-        self._waiting: dict[str, tuple[datetime, frozenset[str]]] = {}
+        # and the epoch of this account's lease on the group (a batch armed again is due at
+        # another time; another account's process may have added members meanwhile, and
+        # the epoch tells) and the pending members as last read or written here, more when
+        # a write was undone. The store decides; the hint only spares a read for a message
+        # from anyone else.
+        self._waiting: dict[str, tuple[datetime, int, frozenset[str]]] = {}
 
     def wants(self, event: MemberJoined | MemberLeft | Message | Tick, ctx: Context) -> bool:
         """A message matters only from a newcomer who may be waiting for their welcome."""
@@ -58,7 +59,7 @@ class Welcome(Handler[Config]):
         if due is None:
             return False  # nobody waits for a welcome here (most messages)
         hint = self._waiting.get(ctx.scope)
-        return hint is None or hint[0] is not due or event.sender.id in hint[1]
+        return hint is None or hint[:2] != (due, ctx.epoch) or event.sender.id in hint[2]
 
     def _note(self, ctx: Context, pending: list[list[str]]) -> None:
         """Remember who waits for the batch armed now (nothing when none is)."""
@@ -66,7 +67,7 @@ class Welcome(Handler[Config]):
         if due is None:
             self._waiting.pop(ctx.scope, None)
         else:
-            self._waiting[ctx.scope] = (due, frozenset(p[0] for p in pending))
+            self._waiting[ctx.scope] = (due, ctx.epoch, frozenset(p[0] for p in pending))
 
     async def handle(self, event: MemberJoined | MemberLeft | Message | Tick,
                      ctx: Context) -> Flow:

@@ -220,3 +220,25 @@ async def test_a_newcomer_who_speaks_while_others_chat_is_welcomed_at_once(
         [welcome] = h.actions("say", group="r1")
         assert welcome["mentions"] == ["u1", "u2"]
         assert welcome["t"] == "2026-11-23T09:00:02+08:00"  # at once, not at 09:00:15
+
+
+async def test_while_a_newcomer_waits_others_messages_are_nothing_to_welcome(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Who waits is kept as a hint (`wants`): the messages of everyone else in the group do
+    not reach welcome's handle (a read of the store each), the newcomer's does."""
+    handled: list[str] = []
+    handle = Welcome.handle
+
+    async def counting(self: Welcome, event: Any, ctx: Any) -> Any:
+        handled.append(getattr(getattr(event, "sender", None), "id", type(event).__name__))
+        return await handle(self, event, ctx)
+
+    monkeypatch.setattr(Welcome, "handle", counting)
+    async with Harness(SHIPPED, tmp_path) as h:
+        await h.join("r1", "u1")
+        for member in ("alice", "bob", "alice"):
+            await h.say("r1", member, "大家好")
+        await h.say("r1", "u1", "我来了")
+        await h.advance("1m")
+        assert handled == ["MemberJoined", "u1"]
+        assert len(h.actions("say", group="r1")) == 1
