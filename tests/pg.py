@@ -13,6 +13,10 @@ stopped and removed at the end), an empty database per test.
     pytestmark = pytest.mark.usefixtures("backend")  # every Harness of the module's tests on
                                                      # each backend in turn
 
+    @pytest.mark.no_store                          # in such a module, a test that opens no
+    def test_z() -> None:                          # store: it runs once (on SQLite), as
+        ...                                        # both copies would run the same code
+
 `database()` makes a new database (about 0.3 s, and the bot's migrations another 0.3 s on
 first open); `storage` and `backend` hand out one shared database instead, emptied before
 each test (its tables stay, so the migrations run once a session), and the stores that open
@@ -339,6 +343,23 @@ class Lent:
         if not self._closed:
             self._closed = True
             await self._give_back()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "no_store: the test opens no store: not run again on PostgreSQL")
+
+
+@pytest.hookimpl(tryfirst=True)  # before tests/conftest.py shares the tests out
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The PostgreSQL copies of the tests marked `no_store` are deselected."""
+    again = [item for item in items if item.get_closest_marker("no_store") is not None
+             and getattr(item, "callspec", None) is not None
+             and item.callspec.params.get("storage") == "postgresql"]
+    if again:
+        config.hook.pytest_deselected(items=again)
+        left = set(items) - set(again)
+        items[:] = [item for item in items if item in left]
 
 
 @pytest.fixture(scope="session")

@@ -224,6 +224,7 @@ async def test_a_newcomers_ad_in_a_recruitment_group_counts_twice(tmp_path: Path
         assert "⚠️ 警告 (1/2)：发布联系方式。警告满 2 次将被移出群聊。" in h.texts("r1")
 
 
+@pytest.mark.no_store
 def test_every_shipped_type_runs_antispam_first_and_admin_second() -> None:
     deployment = config.load(SHIPPED, REGISTRY)
     for name in ("recruitment", "internship", "customer", "official"):
@@ -344,6 +345,7 @@ async def test_short_replies_from_many_members_are_no_raid(tmp_path: Path) -> No
         assert h.sent == []
 
 
+@pytest.mark.no_store
 def test_ten_thousand_banned_words_build_one_automaton_and_still_match() -> None:
     words = {"lists": [{"words": [f"违禁词{i}号" for i in range(10_000)], "reason": "违禁"}]}
     antispam = Antispam(Config.model_validate({"words": words}))
@@ -353,10 +355,12 @@ def test_ten_thousand_banned_words_build_one_automaton_and_still_match() -> None
     assert antispam.detect(message, "干净的消息") == []
 
 
+@pytest.mark.no_store
 def test_yaml_off_means_ignore() -> None:
     assert Config.model_validate({"flood": {"action": False}}).flood.action == "ignore"
 
 
+@pytest.mark.no_store
 @pytest.mark.parametrize("section, expected", [
     ("links: {action: delete}",
      "types/recruitment.yaml:3: handlers.antispam.links.action: Input should be 'ignore', "
@@ -651,6 +655,7 @@ CREATE TABLE blocklist (
 """ + Antispam.migrations[0]  # the rest of migration 1 as it was
 
 
+@pytest.mark.no_store
 def test_types_and_loads_with_the_same_word_lists_share_one_matcher() -> None:
     """The matcher of a word list is made once (bot/banned.py `banned_words`); a list that
     changed gets its own."""

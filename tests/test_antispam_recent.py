@@ -297,6 +297,7 @@ async def test_deferred_writes_wait_for_the_commit_and_go_with_what_is_rolled_ba
         await store.close()
 
 
+@pytest.mark.no_store
 def test_stamp_of_is_stamp() -> None:
     from datetime import UTC, datetime
 
@@ -307,6 +308,7 @@ def test_stamp_of_is_stamp() -> None:
         assert recent.stamp_of(recent.micros(at)) == stamp(at)
 
 
+@pytest.mark.no_store
 @settings(max_examples=100, deadline=None)
 @given(st.lists(st.tuples(st.integers(0, 5), st.integers(0, 7), st.integers(0, 40)),
                 max_size=40), st.integers(-1, 42), st.booleans())

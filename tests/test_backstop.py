@@ -118,6 +118,7 @@ async def test_the_interval_is_configurable_and_null_turns_it_off(
         assert h.texts() == (["欢迎frank"] if found_after else [])
 
 
+@pytest.mark.no_store
 @pytest.mark.parametrize("backstop, message", [
     ("{every: 10s}", "bot.yaml:10: backstop.every: compare member lists at most once a minute"),
     ("{every: soon}", "backstop.every"),

@@ -38,6 +38,7 @@ month_ends = st.builds(lambda y, m: date(y, m, calendar.monthrange(y, m)[1]),
 days = st.one_of(st.dates(date(2000, 1, 1), date(2098, 12, 1)), month_ends)
 
 
+@pytest.mark.no_store
 @given(days, clock_times)
 def test_a_day_begins_at_the_cut_and_the_moment_before_belongs_to_the_day_before(
         day: date, cut: time) -> None:
@@ -46,30 +47,35 @@ def test_a_day_begins_at_the_cut_and_the_moment_before_belongs_to_the_day_before
     assert checkin_day(start - timedelta(microseconds=1), cut) == day - timedelta(days=1)
 
 
+@pytest.mark.no_store
 @given(instants, clock_times)
 def test_a_check_in_day_lasts_24_hours(at: datetime, cut: time) -> None:
     assert checkin_day(at + timedelta(days=1), cut) == checkin_day(at, cut) + timedelta(days=1)
     assert checkin_day(at, cut) in (at.date(), at.date() - timedelta(days=1))
 
 
+@pytest.mark.no_store
 @given(instants, instants, clock_times)
 def test_later_is_never_an_earlier_day(a: datetime, b: datetime, cut: time) -> None:
     early, late = sorted((a, b))
     assert checkin_day(early, cut) <= checkin_day(late, cut)
 
 
+@pytest.mark.no_store
 @given(month_ends, st.integers(1, 400))
 def test_a_streak_goes_on_across_month_and_year_ends(last: date, streak: int) -> None:
     assert next_streak(last, streak, last + timedelta(days=1)) == streak + 1
     assert standing_streak(last, streak, last + timedelta(days=1)) == streak
 
 
+@pytest.mark.no_store
 @given(days, st.integers(1, 400), st.integers(2, 800))
 def test_a_missed_day_starts_the_streak_again(last: date, streak: int, gap: int) -> None:
     assert next_streak(last, streak, last + timedelta(days=gap)) == 1
     assert standing_streak(last, streak, last + timedelta(days=gap)) == 0
 
 
+@pytest.mark.no_store
 @given(days, st.lists(st.integers(1, 4), max_size=60))
 def test_the_streak_is_the_run_of_consecutive_days_ending_today(
         first: date, gaps: list[int]) -> None:
@@ -87,6 +93,7 @@ def test_the_streak_is_the_run_of_consecutive_days_ending_today(
         last = day
 
 
+@pytest.mark.no_store
 @given(st.integers(1, 100), st.integers(0, 50),
        st.dictionaries(st.integers(2, 100), st.integers(1, 500)))
 def test_bonus_points_come_on_bonus_days_only(streak: int, base: int,
@@ -96,6 +103,7 @@ def test_bonus_points_come_on_bonus_days_only(streak: int, base: int,
     assert points == base + bonus
 
 
+@pytest.mark.no_store
 @given(days)
 def test_a_week_starts_on_monday(day: date) -> None:
     monday = week_start(day)
@@ -336,6 +344,7 @@ async def test_points_are_per_group_by_default(tmp_path: Path) -> None:
         assert [t.startswith("✅ alice 签到成功") for t in h.texts()] == [True, True]
 
 
+@pytest.mark.no_store
 @pytest.mark.parametrize("checkin, message", [
     ("      day_starts: 12:30\n", "handlers.checkin.day_starts: write a clock time in quotes"),
     ("      leaderboard: {triggers: ['签到']}\n", "'签到' is in both triggers and leaderboard"),

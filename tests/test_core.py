@@ -191,6 +191,7 @@ async def test_a_refused_kick_tells_the_admins_and_is_audited(tmp_path: Path) ->
         assert row == ("kick_refused",)
 
 
+@pytest.mark.no_store
 def test_crontab_weekdays_mean_what_crontab_says() -> None:
     trigger = cron_trigger("30 12 * * 1-5", TZ)
     fire = trigger.get_next_fire_time(None, datetime(2026, 11, 21, tzinfo=TZ))  # a Saturday
@@ -201,6 +202,7 @@ def test_crontab_weekdays_mean_what_crontab_says() -> None:
     assert days == ["Mon", "Tue", "Wed", "Thu", "Fri", "Mon"]
 
 
+@pytest.mark.no_store
 @pytest.mark.parametrize("expression", ["* * *", "61 * * * *", "0 12 * * 9"])
 def test_a_bad_cron_expression_is_refused(expression: str) -> None:
     with pytest.raises(ValueError, match="cron"):

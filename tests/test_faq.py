@@ -271,6 +271,7 @@ async def test_the_weekly_rota_picks_who_gets_a_case(tmp_path: Path) -> None:
         assert h.actions("say", text="可以") != []
 
 
+@pytest.mark.no_store
 @pytest.mark.parametrize(("body", "error"), [
     ("handoff: {words: [人工]}", "needs `operators`"),
     ("handoff: {operators: [a], rota: {monday: [b]}}", "rota day 'monday'"),

@@ -135,6 +135,7 @@ async def test_one_member_asking_again_and_again_gets_one_board_per_5_minutes(
         assert len(boards) == 2
 
 
+@pytest.mark.no_store
 def test_rewards_out_of_order_are_a_config_error(tmp_path: Path) -> None:
     root = write_config(tmp_path / "config", "content: content\n", {
         "t": "handlers:\n  - fission:\n      rewards:\n"

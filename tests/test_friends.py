@@ -97,6 +97,7 @@ async def test_no_greeting_when_it_is_null(tmp_path: Path) -> None:
         assert [r["action"] for r in h.sent] == ["accept_friend"]
 
 
+@pytest.mark.no_store
 @pytest.mark.parametrize("friends, message", [
     ("{}", "`accept: keywords` needs `keywords`"),
     ("{accept: maybe}", "handlers.friends.accept"),

@@ -100,6 +100,7 @@ async def test_joining_a_group_that_is_no_stage_records_nothing(tmp_path: Path) 
         assert await _funnel_rows(h, tmp_path) == {}
 
 
+@pytest.mark.no_store
 def test_a_stage_listed_twice_is_a_config_error(tmp_path: Path) -> None:
     root = write_config(tmp_path / "config", "content: content\n",
                         {"t": "handlers:\n  - funnel:\n      stages: [a, b, a]\n"})
@@ -326,6 +327,7 @@ async def test_in_a_private_chat_only_members_of_the_candidates_groups_may_start
         assert [r["text"] for r in h.actions("dm")] == ["请先加入实习群，再来参加考试。"]
 
 
+@pytest.mark.no_store
 @pytest.mark.parametrize("quiz, message", [
     ("title: t\nquestions:\n  - {kind: single, text: q, options: [a, b], answer: C}\n",
      "quiz.yaml:3: questions[0]: the answer must be option letters among AB"),

@@ -165,6 +165,7 @@ async def test_only_text_messages_count(tmp_path: Path) -> None:
         assert h.sent == []
 
 
+@pytest.mark.no_store
 @pytest.mark.parametrize("invite, message", [
     ("{words: [报名]}", "handlers.invite.to: required key is missing"),
     ("{words: [], to: internship}", "handlers.invite.words"),
@@ -176,6 +177,7 @@ def test_config_mistakes_are_named(tmp_path: Path, invite: str, message: str) ->
         Harness(_config(tmp_path, invite), tmp_path)
 
 
+@pytest.mark.no_store
 @pytest.mark.parametrize("invitations, message", [
     ("{not_friend: email}", r"bot.yaml:\d+: invitations.not_friend: Input should be 'qr' or"),
     ("{qr_text: '{account}'}", r"bot.yaml:\d+: invitations.qr_text: unknown placeholder"),

@@ -121,6 +121,7 @@ async def test_other_members_cannot_ask_for_the_list(tmp_path: Path) -> None:
         assert h.actions("dm") == []
 
 
+@pytest.mark.no_store
 def test_an_invalid_pattern_is_a_config_error(tmp_path: Path) -> None:
     root = write_config(tmp_path / "config", "content: content\n", {
         "t": "handlers:\n  - namecard:\n      pattern: '([a-z'\n      example: x\n"
