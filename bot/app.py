@@ -81,7 +81,7 @@ class Bot:
         self.clock = clock
         self.registry = registry
         self.db_path = db_path or deployment.storage_path
-        self.groups = GroupDirectory(gateway, lambda: self.deployment,
+        self.groups = GroupDirectory(gateway, lambda: self.deployment, clock.now,
                                      lambda group: self._rotation.add(group))
         self._turn = asyncio.Lock()
         self._poke = asyncio.Event()

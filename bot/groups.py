@@ -2,9 +2,10 @@
 that asks the platform for rooms to bind them.
 
 A group is bound by the first binding in bot.yaml that matches it: by id, or by a pattern on
-its name. Once bound by name, the binding holds by the group's id (kept in the store,
+its name. Once bound by name (when the bot first lists its groups, or on the first event in a
+group it was not listed in), the binding holds by the group's id (kept in the store,
 bot/bindings.py), so a member renaming the group does not move it to another type or out of
-the bot's care. A rename by an admin or by the bot binds the group again by its new name. A
+the bot's care, even before anything happened in it. A rename by an admin or by the bot binds the group again by its new name. A
 binding by id in bot.yaml always wins.
 """
 
@@ -22,15 +23,19 @@ from bot.store import Store
 
 class GroupDirectory:
     def __init__(self, gateway: Gateway, deployment: Callable[[], Deployment],
+                 now: Callable[[], datetime],
                  on_bound: Callable[[str], None] = lambda group: None) -> None:
         self._gateway = gateway
         self._on_bound = on_bound  # told of each group bound by an event
         self._deployment = deployment
+        self._now = now
+        self._store: Store | None = None  # where bindings are kept (`load`)
         self._groups: dict[str, Group | None] = {}
         self._topics: dict[str, str] = {}  # last known group names, kept across reloads
         self._kept: dict[str, str] = {}  # group id -> type, bound by name before (the store's)
 
     async def load(self, store: Store) -> None:
+        self._store = store
         self._kept = await bindings.all_bindings(store)
 
     def forget(self) -> None:
@@ -70,26 +75,37 @@ class GroupDirectory:
                 topic = self._topics[group_id]  # the platform is away: bind by the last name
             self._topics[group_id] = topic
             gtype = self._type_for(group_id, topic)
-            if gtype is not None and self._kept.get(group_id) != gtype.name and \
-                    self._deployment().type_by_id(group_id) is None:
-                self._kept[group_id] = gtype.name
-                await bindings.bind(store, group_id, gtype.name, topic, now)
+            if gtype is not None:
+                await self._keep(store, group_id, gtype, topic, now)
             self._groups[group_id] = _group(group_id, topic, gtype) if gtype else None
             if gtype is not None:
                 self._on_bound(group_id)
         return self._groups[group_id]
 
     async def bound(self) -> list[tuple[GroupInfo, GroupType]]:
-        """Every group the bot is in that has a type, as the platform lists them."""
+        """Every group the bot is in that has a type, as the platform lists them; a binding
+        found by name is kept by id from now on (so a rename before the group's first event
+        finds it kept)."""
         bound = []
         for info in await self._gateway.groups():
             gtype = self._type_for(info.id, info.topic)
             if gtype is not None:
+                self._topics.setdefault(info.id, info.topic)  # a rename event updates it
+                if self._store is not None:
+                    await self._keep(self._store, info.id, gtype, info.topic, self._now())
                 bound.append((info, gtype))
         return bound
 
     async def of_type(self, type_name: str) -> list[GroupInfo]:
         return [info for info, gtype in await self.bound() if gtype.name == type_name]
+
+    async def _keep(self, store: Store, group_id: str, gtype: GroupType, topic: str,
+                    now: datetime) -> None:
+        """Keep a binding found by name by the group's id (one by id in bot.yaml needs not)."""
+        if self._kept.get(group_id) != gtype.name and \
+                self._deployment().type_by_id(group_id) is None:
+            self._kept[group_id] = gtype.name
+            await bindings.bind(store, group_id, gtype.name, topic, now)
 
     def _type_for(self, group_id: str, topic: str) -> GroupType | None:
         return self.kept(group_id) or self._deployment().type_for(group_id, topic)

@@ -92,3 +92,17 @@ async def test_a_binding_by_id_in_the_config_always_wins(tmp_path: Path) -> None
         await h.say("r1", "bob", "群规")
         await h.advance("10s")
         assert _rules_posts(h, "r1") == ["【客户群群规】"]
+
+
+async def test_a_rename_before_anything_happened_in_the_group_keeps_it_bound(
+        tmp_path: Path) -> None:
+    # nothing handled in r1 yet: the binding is kept from the start, not from a first event
+    async with Harness(SHIPPED, tmp_path, groups=GROUPS) as h:
+        await h.rename_group("r1", "bob", "福利群")
+        await h.advance("1m")
+        await h.say("r1", "bob", "加我微信 abc12345 领福利 http://evil.example.com")
+        await h.advance("10s")
+        [told] = h.actions("dm", to="op_lin")
+        assert told["text"] == ("[groupbot] 「Listener Recruitment 01」(r1) 被 bob 改名为"
+                                "「福利群」，仍按 recruitment 处理。")
+        assert [r["mentions"] for r in h.actions("say", group="r1")] == [["bob"]]  # warned
