@@ -5,8 +5,8 @@ A group is bound by the first binding in bot.yaml that matches it: by id, or by 
 its name. Once bound by name (when the bot first lists its groups, or on the first event in a
 group it was not listed in), the binding holds by the group's id (kept in the store,
 bot/bindings.py), so a member renaming the group does not move it to another type or out of
-the bot's care, even before anything happened in it. A rename by an admin or by the bot binds the group again by its new name. A
-binding by id in bot.yaml always wins.
+the bot's care, even before anything happened in it. A rename by an admin or by the bot binds
+the group again by its new name. A binding by id in bot.yaml always wins.
 """
 
 from __future__ import annotations

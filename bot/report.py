@@ -281,10 +281,10 @@ SQLITE_SIDES = ("-wal", "-shm", "-journal")
 
 async def listed_groups(store: Reader, deployment: Deployment,
                         only: str | None = None) -> list[GroupFacts]:
-    """Every bound group from its first event on: as the lifecycle handler last read it from
-    the platform (a join, its daily run), else as bound (a name binding is kept from the
-    group's first event; an id binding in bot.yaml counts once the roster has seen the
-    group), sized by the members the roster knows of."""
+    """Every bound group: as the lifecycle handler last read it from the platform (a join,
+    its daily run), else as bound (a name binding is kept from when the bot first saw the
+    group; an id binding in bot.yaml counts once the roster has seen the group), sized by
+    the members the roster knows of."""
     listed = {facts.id: facts for facts in await known_groups(store, only)}
     found = {grp: (kind, topic) for grp, kind, topic in await bindings.kept(store)}
     seen = {entry.group for entry in await roster.everyone(store, only)}

@@ -244,10 +244,10 @@ def test_each_type_names_itself_in_texts_to_the_admins(tmp_path: Path) -> None:
     assert config.load(root, REGISTRY).types["recruitment"].title == "recruitment"  # not inherited
 
 
-async def test_every_bound_group_is_listed_from_its_first_event(tmp_path: Path) -> None:
-    """Not only groups the lifecycle handler has looked at: one message is enough, also in
-    a type without the lifecycle handler and in a group bound by id; an unbound group and a
-    bound group without any event yet are not listed."""
+async def test_every_bound_group_is_listed_from_when_the_bot_bound_it(tmp_path: Path) -> None:
+    """Not only groups the lifecycle handler has looked at: a group bound by name is listed
+    from when the bot bound it (at start: r2, no event yet), one bound by id from its first
+    event, also in a type without the lifecycle handler; an unbound group is not listed."""
     root = write_config(tmp_path / "config", BOT_YAML + (
         "  - match: {topic: Quiet}\n    type: quiet\n"
         "  - match: {id: 'g9@chatroom'}\n    type: quiet\n"), {
@@ -271,6 +271,7 @@ async def test_every_bound_group_is_listed_from_its_first_event(tmp_path: Path) 
     assert [(row[0], row[-9], row[-8].split("/")[1], row[-5]) for row in rows] == [
         ("g9@chatroom", "quiet", "200", "20%"),        # no lifecycle: the default target
         ("q1", "quiet", "200", "20%"),
-        ("r1", "recruitment", "200", "30%")]           # the type's lifecycle target
+        ("r1", "recruitment", "200", "30%"),           # the type's lifecycle target
+        ("r2", "recruitment", "200", "30%")]
     assert all(int(row[-8].split("/")[0]) >= 1 for row in rows)  # as far as the roster knows
     assert rows[1][1:3] == ["Quiet", "01"]
