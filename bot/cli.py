@@ -113,11 +113,17 @@ def export(args: argparse.Namespace) -> int:
     return export_command(args, REGISTRY)
 
 
-def count(text: str) -> int:
-    """A whole number of at least 1 (an argparse type)."""
-    if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"not a count: {text!r} (a whole number, 1 or more)")
-    return int(text)
+def count(most: int) -> Callable[[str], int]:
+    """An argparse type: a whole number from 1 to `most` (beyond it a bench would not end,
+    or not fit in memory)."""
+
+    def parse(text: str) -> int:
+        if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= most:
+            raise argparse.ArgumentTypeError(f"not a count: {text!r} (a whole number, "
+                                             f"1 to {most:,})")
+        return int(text)
+
+    return parse
 
 
 def step(text: str) -> float:
@@ -241,23 +247,24 @@ def parser() -> argparse.ArgumentParser:
                       help="reload a generated config (--bindings, --rules) in a running bot")
     p.add_argument("--type", default=None,
                    help="the group type to measure (default: the first bound in bot.yaml)")
-    p.add_argument("--messages", type=count, default=None,
+    p.add_argument("--messages", type=count(1_000_000), default=None,
                    help="messages per run (default 2,000; with --burst 100,000)")
-    p.add_argument("--runs", type=count, default=5,
+    p.add_argument("--runs", type=count(100), default=5,
                    help="interleaved runs of bare dispatch and pipeline (default 5)")
-    p.add_argument("--groups", type=count, default=None,
+    p.add_argument("--groups", type=count(10_000), default=None,
                    help="groups the traffic is spread over (default 10; with --burst 500)")
-    p.add_argument("--members", type=count, default=50, help="members per group (default 50)")
+    p.add_argument("--members", type=count(500), default=50,
+                   help="members per group (default 50)")
     p.add_argument("--step", type=step, default=1.0,
                    help="--burst: virtual seconds between two events (default 1)")
-    p.add_argument("--rules", type=count, default=None,
+    p.add_argument("--rules", type=count(100_000), default=None,
                    help="generate N keyword rules (with --reload: default 5,000)")
-    p.add_argument("--words", type=count, default=None,
+    p.add_argument("--words", type=count(100_000), default=None,
                    help="generate N banned words into the antispam config")
     p.add_argument("--storage", type=postgres_url, default=None,
                    help="run on PostgreSQL: a postgresql:// URL (each run in a schema of its "
                         "own, dropped after; default: a fresh SQLite file)")
-    p.add_argument("--bindings", type=count, default=1000,
+    p.add_argument("--bindings", type=count(100_000), default=1000,
                    help="--reload: group bindings in the generated config (default 1,000)")
     p = command("moderation", lambda _: 2, "test a type's moderation against a labelled corpus")
     moderation = p.add_subparsers(dest="moderation", required=True)
@@ -278,7 +285,8 @@ def parser() -> argparse.ArgumentParser:
     config_option(p)
     p.add_argument("--type", default=None,
                    help="the group type (default: the first bound in bot.yaml)")
-    p.add_argument("--words", type=count, default=10_000, help="banned words (default 10000)")
+    p.add_argument("--words", type=count(100_000), default=10_000,
+                   help="banned words (default 10000)")
     return top
 
 

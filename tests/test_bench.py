@@ -11,6 +11,8 @@ import pytest
 from harness import SHIPPED, groupbot
 from pg import Postgres
 
+from bot.cli import parser
+
 
 def _bench(*args: str) -> str:
     result = groupbot("bench", "--config", str(SHIPPED), *args)
@@ -91,3 +93,24 @@ def test_bench_refuses_a_step_that_is_not_a_sane_number_of_seconds(step: str) ->
                       "--groups", "1", "--step", step)
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert f"argument --step: not a step: '{step}' (seconds, 0.001 to 3600)" in result.stderr
+
+
+@pytest.mark.parametrize("args, refused", [
+    (("bench", "--messages", "1000001"), "--messages: not a count: '1000001' (a whole number, "
+                                         "1 to 1,000,000)"),
+    (("bench", "--runs", "101"), "--runs: not a count: '101' (a whole number, 1 to 100)"),
+    (("bench", "--groups", "10001"), "--groups: not a count: '10001'"),
+    (("bench", "--members", "501"), "--members: not a count: '501' (a whole number, 1 to 500)"),
+    (("bench", "--rules", "100001"), "--rules: not a count: '100001'"),
+    (("bench", "--words", "99999999999"), "--words: not a count: '99999999999' (a whole "
+                                          "number, 1 to 100,000)"),
+    (("bench", "--reload", "--bindings", "100001"), "--bindings: not a count: '100001'"),
+    (("moderation", "bench", "--words", "99999999999"), "--words: not a count:"),
+    (("bench", "--runs", "²"), "--runs: not a count: '²'"),
+])
+def test_bench_refuses_counts_past_what_a_run_can_do(
+        capsys: pytest.CaptureFixture[str], args: tuple[str, ...], refused: str) -> None:
+    with pytest.raises(SystemExit) as exited:  # parsed only: nothing runs, even unfixed
+        parser().parse_args(args)
+    assert exited.value.code == 2
+    assert f"argument {refused}" in capsys.readouterr().err
