@@ -45,9 +45,14 @@ class NewerDatabase(Exception):
     "Upgrading")."""
 
 
+class ForeignDatabase(Exception):
+    """The SQLite file is another application's database: it has tables, but not groupbot's
+    schema_version."""
+
+
 # what a failing statement (or a database that cannot be reached or used) raises, whichever
 # backend
-StoreError = (sqlite3.Error, postgres.PostgresError, NewerDatabase)
+StoreError = (sqlite3.Error, postgres.PostgresError, NewerDatabase, ForeignDatabase)
 Location = Path | str  # an SQLite file, or a postgresql:// URL
 
 
@@ -195,6 +200,22 @@ def _connect(path: Path | str) -> sqlite3.Connection:
     return sqlite3.connect(path, isolation_level=None, timeout=BUSY_WAIT)
 
 
+def _refuse_foreign(db: sqlite3.Connection, path: Path | str) -> None:
+    """ForeignDatabase when the file has tables but no schema_version: another application's
+    database, which migrating would fill with the bot's tables. A file without tables (its
+    schema cookie, PRAGMA schema_version, still 0) is a new database."""
+    if db.execute("PRAGMA schema_version").fetchone()[0] == 0:
+        return
+    try:
+        db.execute("SELECT 1 FROM schema_version LIMIT 1").fetchall()
+    except sqlite3.OperationalError as exc:
+        if "no such table" not in str(exc):
+            raise
+        raise ForeignDatabase(f"{path} is not a groupbot database (it has tables, and no "
+                              "schema_version): groupbot never writes into another "
+                              "application's database") from None
+
+
 async def _wal(db: sqlite3.Connection) -> None:
     """WAL mode. Switching a new file to it takes the file to itself, and processes starting
     together on it may each hold the read lock while wanting that one: SQLite then answers
@@ -248,6 +269,7 @@ class SqliteStore(Journaled):
         db = _connect(path)
         store = cls(db, path)
         try:
+            _refuse_foreign(db, path)  # before anything is written to it, WAL mode included
             await _wal(db)
             # in WAL mode NORMAL syncs at each checkpoint, not at each commit: a commit
             # survives the process being killed; power lost may take back the last ones,
