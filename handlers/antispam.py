@@ -185,6 +185,10 @@ class Config(Policy):
     raid: Raid = Raid()
 
 
+# a removed member who keeps joining a group again: the admins are told once in this long
+# per member and group (each join is still removed again and audited)
+_REJOIN_TOLD_EVERY = timedelta(hours=1)
+
 # review: a private case for the admins; warn: the list's `action` (words.action, `warn`);
 # remove: at once.
 _SEVERITY_ACTION = {Severity.REVIEW: Action.REVIEW, Severity.REMOVE: Action.KICK}
@@ -599,13 +603,16 @@ class Antispam(Handler[Config]):
             return False
         topic = clean(ctx.group.topic if ctx.group else ctx.scope)
         told = f"[群管] 曾因{reason}被移出的 {clean(member.name)}（{member.id}）又加入了「{topic}」"
+        tell = await ctx.off_cooldown("rejoin_told", _REJOIN_TOLD_EVERY, member.id)
         if policy is Rejoin.KICK and await ctx.can_remove():
             ctx.kick(member.id, reason)
-            ctx.tell_admins(told + "，已再次移出。")
+            if tell:  # queued, not done yet: the notice may go before the removal
+                ctx.tell_admins(told + "，已安排再次移出（1 小时内再加入不再重复通知）。")
             await ctx.audit("kick", member.id, f"rejoined after removal: {reason}")
             return True
-        ctx.tell_admins(told + ("，机器人不是群主，请手动移出。" if policy is Rejoin.KICK
-                                else "，请留意。"))
+        if tell:
+            ctx.tell_admins(told + ("，机器人不是群主，请手动移出。" if policy is Rejoin.KICK
+                                    else "，请留意。"))
         await ctx.audit("rejoined", member.id, f"removed before for {reason}")
         return False
 

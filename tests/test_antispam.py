@@ -184,8 +184,28 @@ async def test_a_removed_member_joining_another_group_is_removed_again(tmp_path:
         assert [(k["group"], k["member"]) for k in h.actions("kick")] == [("c1", "eve"),
                                                                           ("c2", "eve")]
         [dm] = h.actions("dm")
-        assert dm["to"] == "op_lin" and "已再次移出" in dm["text"]
+        assert dm["to"] == "op_lin" and "已安排再次移出" in dm["text"]
         assert "欢迎" not in "".join(h.texts("c2"))  # no welcome for someone removed again
+
+
+async def test_a_rejoin_storm_tells_the_admins_once_an_hour(tmp_path: Path) -> None:
+    """Each join of a removed member is removed again, but the admins hear of it once per
+    member and group within an hour, as a removal arranged (it may not have gone yet)."""
+    async with Harness(SHIPPED, tmp_path, groups=CUSTOMER) as h:
+        for _ in range(2):
+            await h.say("c1", "eve", "www.cheap-shop.com")
+            await h.advance("1m")
+        for _ in range(5):
+            await h.join("c1", "eve", inviter="bob")
+            await h.leave("c1", "eve")
+            await h.advance("20s")
+        await h.advance("1h")
+        await h.join("c1", "eve", inviter="bob")
+        await h.drain()
+        told = [dm["text"] for dm in h.actions("dm", to="op_lin")
+                if "又加入了" in dm["text"]]
+        assert len(told) == 2 and all("已安排再次移出" in text for text in told)
+        assert len(h.actions("kick", member="eve")) >= 2
 
 
 async def test_an_admin_inviting_a_removed_member_back_lifts_the_block(tmp_path: Path) -> None:
