@@ -15,7 +15,7 @@ import stat
 import string
 import sys
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -580,6 +580,15 @@ class Settings(Model):
 # ---------------------------------------------------------------- group types
 
 
+class TypeName(str):
+    """A group type named in a handler's settings (the invite handler's `to`, the funnel's
+    `stages`): load() refuses one that is no file in types/, naming its line, as it does a
+    binding's `type`."""
+
+
+GroupTypeName = Annotated[str, Field(min_length=1), AfterValidator(TypeName)]
+
+
 @dataclass(frozen=True)
 class GroupType:
     name: str
@@ -713,16 +722,10 @@ def load(root: Path, registry: Registry, running: Settings | None = None,
             problems.extend(exc.problems)
 
     for i, binding in enumerate(settings.groups):
-        if binding.type in broken:
-            problems.append(located.problem(("groups", i, "type"), _did_not_load(binding.type)))
-        elif binding.type not in raw:
-            problems.append(located.problem(("groups", i, "type"),
-                                            f"unknown group type {binding.type!r}; "
-                                            f"known: {', '.join(sorted(raw)) or 'none'}"))
-    if settings.direct is not None and settings.direct not in raw:
-        problems.append(located.problem(("direct",), _did_not_load(settings.direct)
-                                        if settings.direct in broken else
-                                        f"unknown group type {settings.direct!r}"))
+        if (wrong := _no_type(binding.type, raw, broken)) is not None:
+            problems.append(located.problem(("groups", i, "type"), wrong))
+    if settings.direct is not None and (wrong := _no_type(settings.direct, raw, broken)):
+        problems.append(located.problem(("direct",), wrong))
     if causes or problems:
         raise InputError(_ordered(causes, problems))
     warnings.extend(_unused(settings, raw, types))
@@ -869,6 +872,16 @@ def _ordered(causes: list[Problem], problems: list[Problem]) -> list[Problem]:
 
 def _did_not_load(name: str) -> str:
     return f"group type {name!r} did not load: see the error in types/{name}.yaml above"
+
+
+def _no_type(name: str, raw: Mapping[str, Located], broken: set[str]) -> str | None:
+    """What is wrong with naming the group type `name` (in a binding, `direct`, `extends` or
+    a handler's settings), or None when types/NAME.yaml loaded."""
+    if name in broken:
+        return _did_not_load(name)
+    if name not in raw:
+        return f"unknown group type {name!r}; known: {', '.join(sorted(raw)) or 'none'}"
+    return None
 
 
 def _unused(settings: Settings, raw: Mapping[str, Located],
@@ -1031,24 +1044,32 @@ SQLITE_HEADER = b"SQLite format 3\x00"
 def value_warnings(value: Any, path: KeyPath = ()) -> Iterator[tuple[KeyPath, str]]:
     """Each (key path, warning) of the operator patterns and one-off times in a validated
     config."""
-    if isinstance(value, Pattern):
-        for warning in value.warnings:
-            yield path, f"{value.pattern!r}: {warning}"
-    elif isinstance(value, OneOff):
-        for warning in value.warnings:
-            yield path, warning
-    elif isinstance(value, BaseModel):
-        yield from _inner_warnings(((key, getattr(value, key)) for key in type(value).model_fields),
-                                   path)
+    for at, leaf in _leaves(value, path):
+        yield from ((at, warning) for warning in _warnings_of(leaf))
+
+
+def _warnings_of(leaf: Any) -> list[str]:
+    """The warnings of one value in a config (see _leaves)."""
+    if isinstance(leaf, Pattern):
+        return [f"{leaf.pattern!r}: {warning}" for warning in leaf.warnings]
+    return list(leaf.warnings) if isinstance(leaf, OneOff) else []
+
+
+def _leaves(value: Any, path: KeyPath = ()) -> Iterator[tuple[KeyPath, Any]]:
+    """Each value in a validated config, inside its models and lists, that is more than a
+    plain text, number or nothing (a pattern, a one-off time, a TypeName), with its key
+    path."""
+    items: Iterable[tuple[str | int, Any]]
+    if isinstance(value, BaseModel):
+        items = ((key, getattr(value, key)) for key in type(value).model_fields)
     elif isinstance(value, (list, tuple)):
-        yield from _inner_warnings(enumerate(value), path)
-
-
-def _inner_warnings(items: Iterator[tuple[str | int, Any]],
-                    path: KeyPath) -> Iterator[tuple[KeyPath, str]]:
+        items = enumerate(value)
+    else:
+        yield path, value
+        return
     for key, item in items:
-        if type(item) not in _PLAIN:  # a plain text, number or nothing holds no warning
-            yield from value_warnings(item, (*path, key))
+        if type(item) not in _PLAIN:  # a plain text, number or nothing holds nothing more
+            yield from _leaves(item, (*path, key))
 
 
 _PLAIN = frozenset({str, int, float, bool, type(None)})  # exactly these: Pattern is a str
@@ -1081,8 +1102,14 @@ def _build_type(name: str, raw: Mapping[str, Located], broken: set[str], registr
                 problems.append(Problem(where, ("handlers", section.name, *path),
                                         describe(error)))
             continue
-        warnings.extend(Problem(_origin(section, path), ("handlers", section.name, *path), text)
-                        for path, text in value_warnings(config))
+        for path, leaf in _leaves(config):  # one walk: a large config has many values
+            at = ("handlers", section.name, *path)
+            if isinstance(leaf, TypeName):
+                if (wrong := _no_type(leaf, raw, broken)) is not None:
+                    problems.append(Problem(_origin(section, path), at, wrong))
+            else:
+                warnings.extend(Problem(_origin(section, path), at, text)
+                                for text in _warnings_of(leaf))
         try:
             handlers.append(cls(config))
             built.append(section)
@@ -1115,11 +1142,8 @@ def _resolve(name: str, raw: Mapping[str, Located], broken: set[str],
         if header.extends in chain or header.extends == name:
             cycle = " -> ".join((*chain, name, header.extends))
             raise InputError([located.problem(("extends",), f"cyclic extends: {cycle}")])
-        if header.extends in broken:
-            raise InputError([located.problem(("extends",), _did_not_load(header.extends))])
-        if header.extends not in raw:
-            raise InputError([located.problem(("extends",),
-                                              f"unknown group type {header.extends!r}")])
+        if (wrong := _no_type(header.extends, raw, broken)) is not None:
+            raise InputError([located.problem(("extends",), wrong)])
         sections, capacity = _resolve(header.extends, raw, broken, (*chain, name), warnings)
     if header.capacity is not None:
         capacity = header.capacity

@@ -17,6 +17,7 @@ from datetime import datetime
 from pydantic import Field, field_validator
 
 from bot import invitations
+from bot.config import GroupTypeName, TypeName
 from bot.context import Context
 from bot.events import MemberJoined
 from bot.handler import CONTINUE, Flow, Handler, HandlerConfig
@@ -27,7 +28,8 @@ TABLE = "funnel_stages"
 
 
 class Config(HandlerConfig):
-    stages: list[str] = Field(["recruitment", "internship", "official"], min_length=2)
+    stages: list[GroupTypeName] = Field(
+        [TypeName("recruitment"), TypeName("internship"), TypeName("official")], min_length=2)
 
     @field_validator("stages")
     @classmethod

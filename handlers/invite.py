@@ -29,7 +29,7 @@ from typing import Annotated
 from pydantic import Field
 
 from bot import roster
-from bot.config import Duration, Template, TemplateText, placeholders
+from bot.config import Duration, GroupTypeName, Template, TemplateText, placeholders
 from bot.context import Context
 from bot.events import Kind, Message
 from bot.handler import CONTINUE, STOP, Flow, Handler, HandlerConfig
@@ -49,7 +49,7 @@ class MatchKind(StrEnum):
 class Config(HandlerConfig):
     words: list[str] = Field(min_length=1)
     match: MatchKind = MatchKind.CONTAINS
-    to: str = Field(min_length=1)
+    to: GroupTypeName
     cooldown: Duration = timedelta(days=1)
     mention: bool = True
     invited: Reply = Template("已邀请你加入「{group}」，请在微信里接受群邀请。")

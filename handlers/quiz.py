@@ -30,7 +30,17 @@ from pydantic import (
 
 from bot import roster, yamlfile
 from bot.adapters.base import GroupInfo
-from bot.config import ContentFile, Count, Duration, Model, Template, TemplateText, placeholders
+from bot.config import (
+    ContentFile,
+    Count,
+    Duration,
+    GroupTypeName,
+    Model,
+    Template,
+    TemplateText,
+    TypeName,
+    placeholders,
+)
 from bot.context import Context
 from bot.events import Member, MemberLeft, Message, Tick
 from bot.handler import CONTINUE, STOP, Flow, Handler, HandlerConfig
@@ -183,8 +193,8 @@ class Config(HandlerConfig):
     cooldown: Duration = timedelta(days=1)
     refusal_cooldown: Duration = timedelta(minutes=10)  # per member: one "not now", then silence
     max_attempts: Count = Field(3, ge=1)
-    promote_to: str = "official"
-    candidates_in: str | None = None
+    promote_to: GroupTypeName = TypeName("official")
+    candidates_in: GroupTypeName | None = None
     texts: Texts = Texts()
 
 

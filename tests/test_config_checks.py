@@ -137,6 +137,41 @@ def test_check_refuses_a_number_above_its_documented_range(
     assert expected in errors, errors
 
 
+# A group type named in a handler's settings is a file in types/, like a binding's `type`: a
+# typo would fail every sign-up (invite.to) or turn a pass into a fail (quiz.promote_to).
+KNOWN = "; known: base, internship, official, recruitment"
+STAGES = "handlers:\n  - funnel:\n      stages: [recruitment, {}]\n"
+
+
+@pytest.mark.parametrize("types, expected", [
+    ({"recruitment": "handlers:\n  - invite: {words: [报名], to: internshipp}\n"},
+     f"types/recruitment.yaml:2: handlers.invite.to: unknown group type 'internshipp'{KNOWN}"),
+    ({"recruitment": "handlers:\n  - quiz: {file: quiz.yaml, promote_to: nope}\n"},
+     f"types/recruitment.yaml:2: handlers.quiz.promote_to: unknown group type 'nope'{KNOWN}"),
+    ({"recruitment": "handlers:\n  - quiz: {file: quiz.yaml, candidates_in: nope}\n"},
+     f"types/recruitment.yaml:2: handlers.quiz.candidates_in: unknown group type 'nope'{KNOWN}"),
+    ({"official": None, "recruitment": "handlers:\n  - quiz: {file: quiz.yaml}\n"},
+     "types/recruitment.yaml:2: handlers.quiz.promote_to: unknown group type 'official'"),
+    ({"base": STAGES.format("interns")},  # inherited by three types: named once, where written
+     f"types/base.yaml:3: handlers.funnel.stages[1]: unknown group type 'interns'{KNOWN}"),
+    ({"base": STAGES.format("internship"), "internship": "handlers: [\n"},
+     "types/base.yaml:3: handlers.funnel.stages[1]: group type 'internship' did not load"),
+])
+def test_check_refuses_a_handler_naming_no_group_type(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path, types: dict[str, str | None],
+        expected: str) -> None:
+    files = {"base": "handlers: []\n", "internship": "extends: base\n",
+             "official": "extends: base\n", "recruitment": "extends: base\n"}
+    files.update(types)
+    quiz = "title: t\nquestions:\n  - {kind: single, text: '?', options: [x, y], answer: A}\n"
+    code, errors, out = _check(capsys, write_config(
+        tmp_path / "config", BOT_YAML, {n: t for n, t in files.items() if t is not None},
+        {"quiz.yaml": quiz}))
+    assert code == 2 and "config OK" not in out
+    [named] = [line for line in errors if "handlers." in line]  # once, though inherited
+    assert named.startswith(expected), errors
+
+
 # SQLite alone, the next two: a storage path that is a directory or another file
 def test_check_refuses_storage_that_is_a_directory(capsys: pytest.CaptureFixture[str],
                                                    tmp_path: Path) -> None:

@@ -3,6 +3,7 @@ one, asked to wait (and the admins told) when all are full, never invited twice.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -175,6 +176,23 @@ async def test_only_text_messages_count(tmp_path: Path) -> None:
 def test_config_mistakes_are_named(tmp_path: Path, invite: str, message: str) -> None:
     with pytest.raises(InputError, match=message):
         Harness(_config(tmp_path, invite), tmp_path)
+
+
+async def test_a_reload_naming_no_group_type_is_refused_and_sign_ups_go_on(
+        tmp_path: Path) -> None:
+    """`to: internshipp` once loaded and then failed every sign-up (KeyError)."""
+    config = _config(tmp_path, "{words: [报名], to: internship}")
+    async with Harness(config, tmp_path, groups=GROUPS) as h:
+        await _started(h)
+        (config / "types" / "recruitment.yaml").write_text(
+            "handlers:\n  - invite: {words: [报名], to: internshipp}\n", encoding="utf-8")
+        with pytest.raises(InputError, match=re.escape(
+                "recruitment.yaml:2: handlers.invite.to: unknown group type 'internshipp'; "
+                "known: internship, private, recruitment")):
+            await h.bot.reload()
+        await h.say("r1", "carol", "报名")
+        await h.advance("1m")
+        assert [(r["group"], r["member"]) for r in h.actions("invite")] == [("i1", "carol")]
 
 
 @pytest.mark.no_store

@@ -27,6 +27,7 @@ from handlers.funnel import journeys
 TZ = ZoneInfo("Asia/Shanghai")
 START = datetime(2026, 11, 23, 9, 0, 30, tzinfo=TZ)
 INVITED = "已邀请你加入「{group}」"
+FUNNEL = {"funnel": {"stages": ["recruitment", "internship"]}}  # the types there are
 
 
 def write_config(root: Path, storage: Path | str, **extra: Any) -> Path:
@@ -49,10 +50,10 @@ def write_config(root: Path, storage: Path | str, **extra: Any) -> Path:
                         {"checkin": {"triggers": ["签到"], "scope": "type", "points": 10}},
                         {"fission": {"min_stay": "1m", "rewards": [
                             {"invitations": 2, "text": "🎉 {member} 邀请了 {count} 位新朋友"}]}},
-                        {"funnel": {}}, {"quiz": {"file": "quiz.yaml", "promote_to": "internship"}},
+                        FUNNEL, {"quiz": {"file": "quiz.yaml", "promote_to": "internship"}},
                         sign_up],
         "internship": [{"antispam": {"warn_limit": 2, "contacts": {"action": "warn"},
-                                     "on_rejoin": "kick"}}, {"funnel": {}}],
+                                     "on_rejoin": "kick"}}, FUNNEL],
         "private": [{"admin": {}}, {"friends": {"accept": "keywords", "keywords": ["倾听者"],
                                  "greeting": None}}, sign_up],
     }

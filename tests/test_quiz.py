@@ -57,6 +57,7 @@ async def test_a_refusal_is_told_once_per_cooldown(tmp_path: Path) -> None:
 async def test_the_refusal_cooldown_can_be_set(tmp_path: Path) -> None:
     root = write_config(tmp_path / "config", BOT_YAML, {"recruitment": (
         "handlers:\n  - quiz:\n      file: quiz/one.yaml\n      refusal_cooldown: 0s\n"
+        "      promote_to: recruitment\n"
         "      texts: {failed: 'failed', retry: 'later'}\n")}, {"quiz/one.yaml": (
             "title: one\nquestions:\n  - {kind: single, text: '?', options: [x, y], answer: A}\n")})
     async with Harness(root, tmp_path) as h:

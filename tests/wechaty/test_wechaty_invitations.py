@@ -24,14 +24,15 @@ def _funnel(make_config: Callable[..., Path], **invitations: str) -> Path:
     """Recruitment groups with the sign-up word into the internship group i1; friends are
     accepted with the word 倾听者 (or when expected)."""
     sign_up = {"invite": {"words": ["报名"], "to": "internship"}}
-    root = make_config(handlers=[{"funnel": {}}, sign_up],
+    funnel = {"funnel": {"stages": ["recruitment", "internship"]}}
+    root = make_config(handlers=[funnel, sign_up],
                        direct=[{"friends": {"keywords": ["倾听者"], "greeting": None}}])
     settings = yaml.safe_load((root / "bot.yaml").read_text(encoding="utf-8"))
     settings["groups"].append({"match": {"topic": "Internship"}, "type": "internship"})
     if invitations:
         settings["invitations"] = invitations
     (root / "bot.yaml").write_text(yaml.safe_dump(settings, allow_unicode=True))
-    (root / "types" / "internship.yaml").write_text("handlers:\n  - funnel: {}\n")
+    (root / "types" / "internship.yaml").write_text(yaml.safe_dump({"handlers": [funnel]}))
     return root
 
 
