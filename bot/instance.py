@@ -10,7 +10,9 @@ bot takes, before it loads anything, a lock that lives exactly as long as its pr
 - SQLite: `flock` on a file beside the database (`live.db.lock`, and `live.db.lock-NAME` for
   account NAME): the kernel drops it when the process ends, however it ends.
 - PostgreSQL: a session advisory lock on the store's own connection: the server drops it
-  when that connection closes, or when the process dies and the connection with it.
+  when that connection closes, or when the process dies and the connection with it; when
+  the bot's machine dies (no connection is closed), the server finds it gone by TCP
+  keepalive probes within about a minute (`KEEPALIVE`).
 
 A process without an account takes the database's lock alone (exclusive); a process of an
 account shares the database's lock with the other accounts' processes and takes its
@@ -41,6 +43,11 @@ MIGRATIONS: Sequence[str] = (
     """,
 )
 
+# PostgreSQL: the server probes the bot's connection after 30 s of silence, every 10 s, and
+# ends it (and so frees the lock) after 3 unanswered probes: a bot whose machine died (power,
+# network) holds the database about a minute, not the two hours of the system's default
+KEEPALIVE = (("tcp_keepalives_idle", 30), ("tcp_keepalives_interval", 10),
+             ("tcp_keepalives_count", 3))
 _WHOLE = ""  # the `instances` row (and the lock) of the database as a whole
 _ACCOUNTS = "groupbot processes"  # who holds the database's lock together
 
@@ -60,6 +67,8 @@ class _Locks:
 
     async def take(self, name: str, exclusive: bool) -> bool:
         if self._file is None:
+            for setting, value in KEEPALIVE:  # this session's, so its server notices a
+                await self._store.execute(f"SET {setting} = {value}")  # dead bot's machine
             function = "pg_try_advisory_lock" if exclusive else "pg_try_advisory_lock_shared"
             row = await self._store.one(f"SELECT {function}(?)", (_key(name),))
             return bool(row and row[0])

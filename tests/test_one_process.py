@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from harness import BOT_YAML, SHIPPED, Harness, groupbot, write_config
+from pg import Postgres
 
 from bot.instance import Taken
 from bot.store import StoreError, open_reader
@@ -44,6 +45,17 @@ async def test_a_second_bot_on_the_database_is_refused_and_the_queue_goes_out_on
     async with Harness(SHIPPED, tmp_path / "third", db=storage) as third:
         await third.advance("1m")
         assert third.sent == []
+
+
+async def test_on_postgresql_the_server_frees_the_lock_of_a_machine_gone_within_a_minute(
+        tmp_path: Path, postgres: Postgres) -> None:
+    """A bot's machine that dies closes no connection: the server's keepalive probes on the
+    bot's session find it gone (after 30 + 3 x 10 s) instead of the system's two hours."""
+    async with Harness(SHIPPED, tmp_path, db=postgres.database()) as h:
+        settings = [(await h.bot.store.one(f"SHOW {name}") or ("",))[0]
+                    for name in ("tcp_keepalives_idle", "tcp_keepalives_interval",
+                                 "tcp_keepalives_count")]
+    assert settings == ["30", "10", "3"]
 
 
 ACCOUNTS = BOT_YAML + """\
