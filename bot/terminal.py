@@ -458,11 +458,13 @@ class Terminal:
         return members
 
     async def _wait(self, delta: timedelta) -> None:
-        """Jump ahead, stopping at each due job on the way, as time would have passed."""
+        """Jump ahead, stopping at each due job on the way, as time would have passed; each
+        step lets the loop run, so Ctrl-C or SIGTERM stops a long wait (and the bot)."""
         end = utc(self.clock.now()) + delta  # real time, across a clock change too
         while (due := self.bot.next_due()) is not None and due <= end:
             self.clock.skip(max(due - utc(self.clock.now()), timedelta()))
             await self.bot.run_due()
+            await asyncio.sleep(0)  # run_due may never yield (SQLite answers at once)
         self.clock.skip(max(end - utc(self.clock.now()), timedelta()))
         await self.bot.run_due()
         now = self.clock.now()

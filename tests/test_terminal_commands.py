@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -162,3 +163,25 @@ def test_the_simulated_deployment_has_a_group_of_every_stage_and_a_passed_quiz_g
     assert "*** invite group=o1 member=alice" in result.stdout
     assert "已邀请你加入正式群「Official 01 正式倾听者群」" in result.stdout
     assert "[o1] bot: @alice 🎊 恭喜正式成为倾听者" in result.stdout
+
+
+def test_a_long_wait_stops_on_ctrl_c(tmp_path: Path) -> None:
+    """`/wait 36500d` runs a century of pushes; Ctrl-C (SIGINT, as SIGTERM) stops it and the
+    bot at once, cleanly, rather than after the century."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "run", "--simulator", "--config",
+         str(_deployment(tmp_path))], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True,
+        env={"PATH": "/usr/bin:/bin", "PYTHONUNBUFFERED": "1"})
+    assert process.stdin is not None and process.stdout is not None
+    try:
+        process.stdin.write("/wait 36500d\n")
+        process.stdin.flush()
+        while " bot: " not in (line := process.stdout.readline()):  # the wait is under way
+            assert line, process.stderr.read() if process.stderr else ""
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=30)
+    finally:
+        process.kill()
+    assert process.returncode == 0, err
+    assert "stopped; queued actions and timers are kept" in err
