@@ -97,6 +97,10 @@ class Bot:
         # the platform came back: who joined or left while it was away was never reported,
         # so the groups it lists next are compared at once (`refresh_groups`)
         self._compare_soon = False
+        # while this process runs, the platform went away at `_away_since`; the last such
+        # outage (from, to): cron runs due in it are late only from its end (`run_due`)
+        self._away_since: datetime | None = None
+        self._outage: tuple[datetime, datetime] | None = None
         self.store: Store
         self.scheduler: Scheduler
         self.outbox: Outbox
@@ -343,8 +347,13 @@ class Bot:
         room the platform has not loaded yet): the queued actions, the timers and cron runs
         that fell due meanwhile, and a comparison of the member lists (the joins and leaves
         made while it was away were never reported)."""
+        was, now = self.metrics.is_connected, utc(self.clock.now())
         self.metrics.platform(connected)
+        if not connected and was:
+            self._away_since = now
         if connected:
+            if self._away_since is not None:
+                self._outage, self._away_since = (self._away_since, now), None
             self.outbox.back()
             self._compare_soon = True
             self._poke.set()  # and the ticks held while it was away (`_ticks_due`)
@@ -397,7 +406,8 @@ class Bot:
     def _ticks_due(self) -> datetime | None:
         """When the next timer or cron run is due; none while the platform is away (before
         the login, or while the gateway reconnects): a handler's call to it would fail, and
-        the tick wait RETRY_TICK or be lost. They run as soon as it is back (`platform`)."""
+        the tick wait RETRY_TICK or be lost. They run as soon as it is back (`platform`); a
+        cron run held that way is late only from then (its `grace` counts from the return)."""
         return self.scheduler.next_due() if self.metrics.is_connected else None
 
     def _leases_due(self) -> datetime | None:
@@ -524,7 +534,7 @@ class Bot:
                 tick: Tick | None = None
                 try:
                     async with self.store.transaction():
-                        tick = await self.scheduler.take(now)
+                        tick = await self.scheduler.take(now, self._outage)
                         if tick is not None:
                             with self.metrics.handling(tick):
                                 await self._pipeline.dispatch(tick)

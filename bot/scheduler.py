@@ -178,11 +178,19 @@ class Scheduler:
     # ------------------------------------------------------------ cron jobs
 
     async def set_jobs(self, jobs: list[Job], now: datetime) -> None:
-        """Replace all recurring jobs (at start and on reload); make up recent misses once."""
+        """Replace all recurring jobs (at start, after a login and on reload); make up recent
+        misses once. A job as it was before keeps a run that is due and not taken yet (one
+        held while the platform was away: `take` judges it)."""
+        before = self._jobs
         self._jobs, self._job_heap, self._order = {}, [], {}
         for order, job in enumerate(jobs):
-            job.next_fire = await self._first_fire(job, now)
             scope = (job.group, job.handler, job.key)
+            old = before.get(scope)
+            if old is not None and old.next_fire is not None and old.next_fire <= utc(now) \
+                    and str(old.trigger) == str(job.trigger):
+                job.next_fire = old.next_fire
+            else:
+                job.next_fire = await self._first_fire(job, now)
             self._jobs[scope], self._order[scope] = job, order
             self._plan(job)
 
@@ -254,12 +262,15 @@ class Scheduler:
                  if t is not None]
         return min(times, default=None)
 
-    async def take(self, now: datetime) -> Tick | None:
-        """The earliest Tick due at `now` (timer rows deleted, cron runs recorded), or None."""
+    async def take(self, now: datetime,
+                   outage: tuple[datetime, datetime] | None = None) -> Tick | None:
+        """The earliest Tick due at `now` (timer rows deleted, cron runs recorded), or None.
+        `outage`: the platform was away from its first to its second instant while the bot
+        ran, and no tick was taken (bot/app.py): a run due then is late only from its end."""
         job, timer = self._next_job(), self._next_timer()
         if job is not None and job.next_fire is not None and job.next_fire <= utc(now) and (
                 timer is None or job.next_fire <= timer[0]):
-            return await self._fire(job, now)
+            return await self._fire(job, now, outage)
         if timer is not None and timer[0] <= utc(now):
             due, scope = timer
             row = await self._store.one(
@@ -275,7 +286,8 @@ class Scheduler:
                         due=due.astimezone(self._tz), data=data)
         return None
 
-    async def _fire(self, job: Job, now: datetime) -> Tick | None:
+    async def _fire(self, job: Job, now: datetime,
+                    outage: tuple[datetime, datetime] | None) -> Tick | None:
         fire = job.next_fire
         assert fire is not None
         # Runs missed while the process stalled coalesce into the latest one. (APScheduler
@@ -285,6 +297,8 @@ class Scheduler:
         job.next_fire = _after(job.trigger, fire)
         self._plan(job)
         late = utc(now) - fire
+        if outage is not None and outage[0] <= fire <= outage[1]:
+            late = utc(now) - outage[1]  # held while the platform was away, not missed
         if late > job.grace:
             log.warning("skipped %s/%s in %s due at %s: %s late", job.handler, job.key,
                         job.group, self._local(fire), late)

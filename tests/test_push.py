@@ -77,6 +77,20 @@ async def test_a_push_missed_while_down_is_made_up_once_within_the_grace(
         assert await _log(h) == [("tips", "Mon 12:30", "sent"), ("tips", "Mon 18:10", "sent")]
 
 
+async def test_a_push_due_while_the_platform_is_away_goes_when_it_is_back(
+        tmp_path: Path) -> None:
+    """Held for the platform, not missed: its grace (10 min) counts from the return. A
+    process that was down instead still skips what is past its grace (the test below)."""
+    async with Harness(SHIPPED, tmp_path, start=MONDAY_NOON, groups=RECRUITMENT) as h:
+        await h.advance("20m")
+        h.bot.platform(False)  # the gateway reconnects from 12:20 to 12:45, over 12:30
+        await h.advance("25m")
+        h.bot.platform(True)
+        await h.bot.refresh_groups()
+        await h.advance("1m")
+        assert [when for when, _ in _sent(h)] == ["Mon 12:45:00"]
+
+
 @pytest.mark.usefixtures("backend")
 async def test_a_push_missed_past_the_grace_is_skipped_and_logged(
         tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
