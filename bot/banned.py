@@ -9,8 +9,9 @@ whatever the number of words):
 - traditional characters: the message and the words are converted to simplified Chinese
   with OpenCC ("台獨" is "台独");
 - noise between the characters: spaces, punctuation, emoji, zero-width characters, 〇
-  ("色 情", "法〇轮〇功", "援🍑交"), and letters of other scripts that look like ASCII; but
-  not across the end of a clause (，。！？；、…): "他说我傻，B 选项才对" holds no 傻B;
+  ("色 情", "法〇轮〇功", "援🍑交", "约,炮"), and letters of other scripts that look like
+  ASCII; but a word of Chinese and Latin letters never spans the end of a clause
+  (，。！？；、…): "他说我傻，B 选项才对" holds no 傻B;
 - repeated letters ("fuuuck") and `*` standing for letters ("f*ck", "f**king");
 - inflected Latin words: a listed Latin word matches with an ending (s, es, ed, er, ers,
   ing, ings, in, y) and, when it has 4 letters or more, inside a compound
@@ -99,16 +100,18 @@ SUFFIXES = ("", "s", "es", "ed", "er", "ers", "ing", "ings", "in", "y")
 _WINDOW = 8  # characters of context either side of a Chinese hit for segmentation
 # What ends a sentence in an unmasked text (NFKC made ！？； ASCII; newlines are spaces)
 _SENTENCE_END = re.compile("[。!?;…]")
-# What ends a clause (NFKC made ， ASCII too): a listed word never spans one
+# What ends a clause (NFKC made ， ASCII too): a listed word of Chinese and Latin letters
+# (傻b) never spans one, as an answer's option letter so often follows one ("我傻，B 对");
+# one of a single script does ("约,炮", "f,u,c,k" are disguises)
 _CLAUSE_END = re.compile("[。!?;…,、]")
 # Words that say a sentence warns against what it names, or reports it: a listed word in
 # the same sentence is at most `review` (antispam `words.context`, this by default)
 # Words an ad does not say of itself: not 不要, 小心, 拒绝, 禁止, 识别, 远离 ("不要998只要198",
 # "小心别错过", "拒绝套路", "禁止外传", "识别二维码", "远离孤独" are ad copy)
-# A victim's story or a question about helping one ("来访者说她被逼卖淫，我该怎么帮她求助？")
-# and the scams that use them (裸聊诈骗) are no offer either.
+# A victim's story ("来访者说她被逼卖淫，我该怎么帮她？", "她是受害者") is no offer either; not
+# 被迫, 求助 or 诈骗, which ad copy says of itself ("被迫营业", "求助请私聊", "拒绝诈骗").
 CONTEXT = ("违法", "犯法", "非法", "违规", "举报", "报警", "警惕", "谨防", "提防", "防范", "抵制",
-           "打击", "危害", "被逼", "被迫", "受害", "求助", "诈骗")
+           "打击", "危害", "被逼", "受害")
 _DENIED = "不没无未"  # before a context word, it says the opposite: "援交不违法" is an offer
 _MIXED = 4  # words up to this long also match with some characters as pinyin ("约 pao")
 
@@ -319,6 +322,11 @@ def _whole_word(form: str, start: int, end: int, exact: bool = False) -> bool:
     return _margin(window, start - lo, end - lo, exact) > _CONFIDENCE
 
 
+def _mixed(form: str) -> bool:
+    """Chinese characters and Latin letters both (傻b, 约pao)."""
+    return not form.isascii() and _LATIN.search(form) is not None
+
+
 def _across(starts: list[int], start: int, end: int) -> bool:
     """form[start:end] spans the start of a clause (or a sentence) in `starts`."""
     i = bisect.bisect_right(starts, start)
@@ -417,7 +425,7 @@ class BannedWords:
         allowed = self._allowed(form)
         clauses = _sentences(text, unmasked, _CLAUSE_END)
         found = [(start, end, listed, pinyin) for start, end, listed, pinyin in found
-                 if not _across(clauses, start, end)
+                 if not (_mixed(form[start:end]) and _across(clauses, start, end))
                  and (form[start:end].isascii() or _whole_word(form, start, end))
                  and not any(a <= start and end <= b for a, b in allowed)]
         warned = self._warned_against(text, unmasked, form, found)

@@ -177,6 +177,8 @@ def _after_marker(text: str, match: re.Match[str] | None) -> Finding | None:
         return None  # "Q1", "v2": a bare letter must stand alone
     family = "qq" if marker in _QQ_MARKERS else "wechat"
     if re.fullmatch(_SPELLED_ID, ident):
+        if bare:
+            return None  # "RNG v s e d g 3 比 1": a score, not the marker V and an id
         ident = ident.replace(" ", "")
     phone = next(_phones(ident), None)
     if phone:

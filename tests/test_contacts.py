@@ -262,7 +262,8 @@ def test_a_taobao_share_code_is_a_link(text: str) -> None:
 
 
 @pytest.mark.parametrize("text", ["原价¥199¥299都有", "¥12345678¥", "我们 v s 他们 a b c d e",
-                                  "微信 a b c 好"])  # prices; spelled letters without a marker
+                                  "微信 a b c 好", "RNG v s e d g 3 比 1",
+                                  "a v s b 2 0 2 4"])  # prices; no marker before a spelled id
 def test_prices_and_spelled_letters_alone_are_no_link_or_contact(text: str) -> None:
     assert find_links(text) == [] and find_contacts(text) == []
 
