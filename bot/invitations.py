@@ -87,6 +87,15 @@ async def served_elsewhere(store: Reader, type_name: str, me: str,
     return found
 
 
+async def already_in(store: Reader, member: str,
+                     groups: Sequence[GroupInfo]) -> GroupInfo | None:
+    """The group among `groups` (a funnel step's target type) the roster shows `member` in:
+    nothing to send them then."""
+    by_id = {info.id: info for info in groups}
+    found = await roster.group_of(store, member, sorted(by_id))
+    return by_id[found] if found else None
+
+
 async def plan(store: Reader, group: str, member: str, *, me: str | None, my_friend: bool,
                privately: bool, card: bool, own: tuple[str, str], gated: bool = False) -> Plan:
     """How `member` gets into `group`; `my_friend`: whether they are this account's friend;

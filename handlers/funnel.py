@@ -2,16 +2,18 @@
 
 A stage is a group type. A member reaches a stage when they join a group of that type, by
 whatever way they got there (the sign-up keyword's invitation, the quiz's promotion, an
-operator adding them by hand), so the stage is recorded in this one place. A member sent a
-group's QR code or an account's card instead of an invitation (bot/invitations.py) moves on
-only with that join too, which settles the invitation. Each member's
-first arrival at each stage is kept with its date and group; the current stage is the
-furthest one reached. The quiz (handlers/quiz.py) keeps the test results; the reports
-(bot/report.py) take the stage order from this handler's config.
+operator adding them by hand), so the stage is recorded in this one place (`arrived`; the
+one other caller is the quiz, for a pass by someone already in a group of the next type, who
+will not join it again). A member sent a group's QR code or an account's card instead of an
+invitation (bot/invitations.py) moves on only with that join too, which settles the
+invitation. Each member's first arrival at each stage is kept with its date and group; the
+current stage is the furthest one reached. The quiz (handlers/quiz.py) keeps the test
+results; the reports (bot/report.py) take the stage order from this handler's config.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from pydantic import Field, field_validator
@@ -21,7 +23,7 @@ from bot.config import GroupTypeName, TypeName
 from bot.context import Context
 from bot.events import MemberJoined
 from bot.handler import CONTINUE, Flow, Handler, HandlerConfig
-from bot.store import Reader
+from bot.store import Reader, Store
 from bot.times import stamp, to_utc, unstamp
 
 TABLE = "funnel_stages"
@@ -56,14 +58,20 @@ class Funnel(Handler[Config]):
     async def handle(self, event: MemberJoined, ctx: Context) -> Flow:
         if ctx.group is None or ctx.group.type not in self.config.stages:
             return CONTINUE
-        await ctx.store.executemany(
-            f"INSERT INTO {TABLE} (member, stage, grp, at) VALUES (?, ?, ?, ?)"
-            " ON CONFLICT (member, stage) DO NOTHING",
-            [(m.id, ctx.group.type, ctx.scope, stamp(ctx.now))
-             for m in event.members if m.id != ctx.bot_id])
+        await arrived(ctx.store, [m.id for m in event.members if m.id != ctx.bot_id],
+                      ctx.group.type, ctx.scope, ctx.now)
         await invitations.joined(ctx.store, ctx.scope, [m.id for m in event.members])
         return CONTINUE
 
+
+async def arrived(store: Store, members: Sequence[str], stage: str, group: str,
+                  now: datetime) -> None:
+    """They are at `stage`, in `group` (a join; the quiz's pass of someone in a group of the
+    next type already); a stage reached before keeps its first date."""
+    await store.executemany(
+        f"INSERT INTO {TABLE} (member, stage, grp, at) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT (member, stage) DO NOTHING",
+        [(member, stage, group, stamp(now)) for member in members])
 
 
 async def reached(store: Reader, stage: str, since: datetime | None = None,

@@ -28,12 +28,11 @@ from typing import Annotated
 
 from pydantic import Field
 
-from bot import roster
 from bot.config import Duration, GroupTypeName, Template, TemplateText, placeholders
 from bot.context import Context
 from bot.events import Kind, Message
 from bot.handler import CONTINUE, STOP, Flow, Handler, HandlerConfig
-from bot.invitations import How
+from bot.invitations import How, already_in
 from bot.literals import Literals
 from bot.sanitize import Safe, clean
 from bot.text import WordMatcher
@@ -94,9 +93,10 @@ class Invite(Handler[Config]):
         if not await ctx.off_cooldown("asked", self.config.cooldown, member=sender.id):
             return STOP
         values = {"member": sender.name}
-        if (topic := await self._group_of(ctx, sender.id)) is not None:
-            await ctx.audit("invite_already", sender.id, f"already in {topic}")
-            ctx.reply(self.config.already.render({**values, "group": topic}),
+        there = await already_in(ctx.store, sender.id, await ctx.groups_of_type(self.config.to))
+        if there is not None:
+            await ctx.audit("invite_already", sender.id, f"already in {there.topic}")
+            ctx.reply(self.config.already.render({**values, "group": there.topic}),
                       mention=self.config.mention)
             return STOP
         room = await ctx.group_with_room(self.config.to)
@@ -114,11 +114,3 @@ class Invite(Handler[Config]):
             ctx.reply(self.config.invited.render({**values, "group": room.topic}),
                       mention=self.config.mention)
         return STOP
-
-    async def _group_of(self, ctx: Context, member: str) -> str | None:
-        """The topic of a group of the target type the member is in, by the roster."""
-        topics = {info.id: info.topic for info in await ctx.groups_of_type(self.config.to)}
-        if not topics:
-            return None
-        group = await roster.group_of(ctx.store, member, sorted(topics))
-        return topics[group] if group else None

@@ -44,12 +44,13 @@ from bot.config import (
 from bot.context import Context
 from bot.events import Member, MemberLeft, Message, Tick
 from bot.handler import CONTINUE, STOP, Flow, Handler, HandlerConfig
-from bot.invitations import How, Plan
+from bot.invitations import How, Plan, already_in
 from bot.sanitize import Safe, clean
 from bot.store import Reader
 from bot.text import WordMatcher, normalize, strip_mentions
 from bot.times import span, stamp, to_utc, unstamp
 from bot.yamlfile import InputError
+from handlers import funnel
 
 TABLE = "quiz_attempts"
 ANSWERS = "quiz_answers"
@@ -171,6 +172,8 @@ class Texts(HandlerConfig):
         "🎉 恭喜以 {score} 分通过考核！请按提示加入正式群「{group}」。")
     passed_by_hand: Annotated[TemplateText, placeholders("score", "group")] = Template(
         "🎉 恭喜以 {score} 分通过考核！运营会尽快拉你进正式群「{group}」。")
+    passed_already_in: Annotated[TemplateText, placeholders("score", "group")] = Template(
+        "🎉 恭喜以 {score} 分通过考核！你已经在正式群「{group}」里了。")
     no_room: Annotated[TemplateText, placeholders("score")] = Template(
         "🎉 恭喜以 {score} 分通过考核！正式群暂时已满，运营会尽快拉你进群。")
     failed: Annotated[TemplateText, placeholders("score", "pass_mark")] = Template(
@@ -234,7 +237,8 @@ class QuizHandler(Handler[Config]):
             await self._timed_out(event, ctx)
         elif isinstance(event, MemberLeft):
             for member in event.members:
-                await self._drop(ctx, member.id)
+                if (session := await ctx.get("session", member=member.id)) is not None:
+                    await self._end(ctx, member.id, session, left=True)
         elif (session := await ctx.get("session", member=event.sender.id)) is not None:
             await self._answered(event, session, ctx)
             return STOP
@@ -332,21 +336,34 @@ class QuizHandler(Handler[Config]):
 
     # ------------------------------------------------------------ the result
 
-    async def _finish(self, ctx: Context, member: str, session: dict[str, Any],
-                      before: str) -> None:
+    async def _end(self, ctx: Context, member: str, session: dict[str, Any], *,
+                   left: bool = False) -> tuple[int, bool]:
+        """End the attempt and keep its score and whether it passed: never when the candidate
+        left the group before the last answer (a failed attempt, `cooldown` and all)."""
         await self._drop(ctx, member)
         score = round(100 * session["earned"] / self._total)
-        passed = score >= self.config.pass_mark
+        passed = score >= self.config.pass_mark and not left
         await ctx.store.execute(
             f"UPDATE {TABLE} SET finished_at=?, score=?, passed=? WHERE id=?",
             (stamp(ctx.now), score, int(passed), session["attempt"]))
+        return score, passed
+
+    async def _finish(self, ctx: Context, member: str, session: dict[str, Any],
+                      before: str) -> None:
+        score, passed = await self._end(ctx, member, session)
         if not passed:
             result = await self._failed(ctx, member, score)
             self._tell(ctx, member, f"{before}\n{result}" if before else result)
             return
-        target = await ctx.group_with_room(self.config.promote_to)
-        plan = None if target is None else await ctx.invitation(target, member, gated=True)
-        result = await self._passed(ctx, member, score, target, plan)
+        target = plan = None
+        there = await already_in(ctx.store, member,
+                                 await ctx.groups_of_type(self.config.promote_to))
+        if there is not None:  # nothing to send: the stage is theirs already
+            result = await self._already_in(ctx, member, score, there)
+        else:
+            target = await ctx.group_with_room(self.config.promote_to)
+            plan = None if target is None else await ctx.invitation(target, member, gated=True)
+            result = await self._passed(ctx, member, score, target, plan)
         self._tell(ctx, member, f"{before}\n{result}" if before else result)
         if ctx.group is None and session["group"]:
             ctx.say(result, mentions=[member], group=session["group"])
@@ -371,6 +388,16 @@ class QuizHandler(Handler[Config]):
                                 f"不是「{clean(target.topic)}」所在账号的好友，且该账号的名片未知")
             return texts.passed_by_hand.render(values)
         return texts.passed_not_friend.render(values)
+
+    async def _already_in(self, ctx: Context, member: str, score: int,
+                          group: GroupInfo) -> str:
+        """The text of a pass by a member of a `promote_to` group, whose join the funnel will
+        not see again: the pass moves them to that stage."""
+        await funnel.arrived(ctx.store, [member], self.config.promote_to, group.id, ctx.now)
+        await ctx.audit("invite_already", member, f"passed {self.config.file.path} with "
+                                                  f"{score}; already in {group.id}")
+        return self.config.texts.passed_already_in.render({"score": score,
+                                                           "group": group.topic})
 
     async def _by_hand(self, ctx: Context, member: str, score: int, why: str) -> None:
         name = await ctx.name(member)

@@ -11,7 +11,7 @@ from harness import SHIPPED, Harness, write_config
 
 from bot import config, invitations, report
 from bot.yamlfile import InputError
-from handlers import REGISTRY
+from handlers import REGISTRY, quiz
 
 pytestmark = pytest.mark.usefixtures("backend")  # on SQLite, then on PostgreSQL
 
@@ -234,6 +234,22 @@ async def test_someone_who_passed_is_not_tested_again(tmp_path: Path) -> None:
         assert len(h.actions("invite")) == 1
 
 
+async def test_a_pass_by_someone_in_an_official_group_already_sends_no_way_in(
+        tmp_path: Path) -> None:
+    """Erin is in o1: the result says so, and no invitation, QR code or card follows; the
+    pass moves her to the official stage (her join there was before the funnel looked)."""
+    async with Harness(SHIPPED, tmp_path, groups=GROUPS) as h:
+        h.world.join("o1", ["erin"])
+        await h.advance("1s")  # the bot's first look at the groups: erin is in o1
+        await _take_quiz(h, "erin", RIGHT)
+        assert _told(h, "erin")[-1] == ("🎉 恭喜以 100 分通过考核！"
+                                        "你已经在正式群「Listener Official 01」里了。")
+        assert [r for r in h.sent if r["action"] in ("invite", "card", "group_qr")] == []
+        assert await invitations.pending(h.bot.store) == []
+        row = (await _funnel_rows(h, tmp_path))["erin"]
+        assert (row["stage"], row["official_group"]) == ("official", "o1")
+
+
 async def test_with_every_official_group_full_a_pass_alerts_the_admins(tmp_path: Path) -> None:
     async with Harness(SHIPPED, tmp_path, groups=GROUPS) as h:
         h.world.join("o1", [f"m{i}" for i in range(197)])   # 200 with the bot: full
@@ -258,13 +274,24 @@ async def test_a_quiz_in_progress_survives_a_restart(tmp_path: Path) -> None:
         assert "100 分" in _told(h, "dave")[-1]
 
 
-async def test_leaving_the_group_ends_the_attempt(tmp_path: Path) -> None:
+async def test_leaving_the_group_ends_the_attempt_as_a_failed_one(tmp_path: Path) -> None:
+    """Leaving before the last answer and coming back straight away is no way around
+    `cooldown`: the attempt counts, and failed."""
     async with Harness(SHIPPED, tmp_path, groups=GROUPS) as h:
         await h.say("i1", "dave", "开始考试")
+        await h.say("i1", "dave", RIGHT[0])
         await h.advance("10s")
         await h.leave("i1", "dave")
         await h.advance("30m")
-        assert len(_told(h, "dave")) == 1
+        assert len(_told(h, "dave")) == 2  # the first two questions; nothing after the leave
+        assert [(score, passed) for _, score, passed in await quiz.attempts_of(
+            h.bot.store, "dave")] == [(20, False)]
+        await h.join("i1", "dave", inviter="op_lin")
+        await h.advance("1m")
+        await h.say("i1", "dave", "开始考试")
+        await h.advance("5s")
+        assert _told(h, "dave")[-1] == ("可在 11月24日 09:00 之后发送「开始考试」重考"
+                                        "（还剩 2 次机会）。")
 
 
 # ---------------------------------------------------------------- the quiz, in private
