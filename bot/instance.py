@@ -70,7 +70,7 @@ class _Locks:
             for setting, value in KEEPALIVE:  # this session's, so its server notices a
                 await self._store.execute(f"SET {setting} = {value}")  # dead bot's machine
             function = "pg_try_advisory_lock" if exclusive else "pg_try_advisory_lock_shared"
-            row = await self._store.one(f"SELECT {function}(?)", (_key(name),))
+            row = await self._store.one(f"SELECT {function}(?)", (await self._key(name),))
             return bool(row and row[0])
         path = self._file + (f"-{name}" if name else "")
         try:
@@ -91,10 +91,17 @@ class _Locks:
         if not await self.take(_WHOLE, exclusive=False):
             return False
         if self._file is None:
-            await self._store.one("SELECT pg_advisory_unlock_shared(?)", (_key(_WHOLE),))
+            await self._store.one("SELECT pg_advisory_unlock_shared(?)",
+                                  (await self._key(_WHOLE),))
         else:
             os.close(self.files.pop())
         return True
+
+    async def _key(self, name: str) -> int:
+        """The advisory lock's key: advisory locks are the database's, and a deployment is
+        a schema of it (bench runs beside a bot in one of their own: bot/bench.py)."""
+        row = await self._store.one("SELECT current_schema()")
+        return _key(f"{row[0] if row else ''}/{name}")
 
     def drop(self) -> None:
         for fd in self.files:

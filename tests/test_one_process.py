@@ -20,6 +20,7 @@ from harness import BOT_YAML, SHIPPED, Harness, groupbot, write_config
 from pg import Postgres
 
 from bot.instance import Taken
+from bot.postgres import scratch as postgres_scratch
 from bot.store import StoreError, open_reader
 
 ME = rf"pid {os.getpid()} on host {re.escape(socket.gethostname())}, since [-0-9]+ [0-9:]+ UTC"
@@ -56,6 +57,17 @@ async def test_on_postgresql_the_server_frees_the_lock_of_a_machine_gone_within_
                     for name in ("tcp_keepalives_idle", "tcp_keepalives_interval",
                                  "tcp_keepalives_count")]
     assert settings == ["30", "10", "3"]
+
+
+async def test_on_postgresql_a_deployment_in_another_schema_is_another_database(
+        tmp_path: Path, postgres: Postgres) -> None:
+    """`groupbot bench --storage` runs in a schema of its own beside the bot (bot/bench.py)."""
+    url = postgres.database()
+    async with Harness(SHIPPED, tmp_path, db=url), postgres_scratch(url) as other, \
+            Harness(SHIPPED, tmp_path / "other", db=other) as beside:
+        await beside.say("r1", "alice", "群规")
+        await beside.advance("1m")
+        assert len(beside.texts("r1")) == 1
 
 
 ACCOUNTS = BOT_YAML + """\
