@@ -14,6 +14,7 @@ where a pass is announced. Every attempt is kept in the `quiz_attempts` table.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -186,6 +187,8 @@ class Texts(HandlerConfig):
         "你已通过考核，无需再考。")
     not_candidate: Annotated[TemplateText, placeholders()] = Template(
         "请先加入实习群，再来参加考试。")
+    changed: Annotated[TemplateText, placeholders("keyword")] = Template(
+        "题目已更新，本次作答作废，不计考试次数。请发送「{keyword}」重新开始。")
 
 
 class Config(HandlerConfig):
@@ -231,6 +234,8 @@ class QuizHandler(Handler[Config]):
         self._start = WordMatcher((word, word) for word in config.start)
         self._quiz = config.file.quiz
         self._total = sum(q.points for q in self._quiz.questions)
+        # which quiz an attempt was started on: a reload that changes it voids the attempt
+        self._version = hashlib.sha256(self._quiz.model_dump_json().encode()).hexdigest()[:16]
 
     async def handle(self, event: Message | MemberLeft | Tick, ctx: Context) -> Flow:
         if isinstance(event, Tick):
@@ -240,7 +245,8 @@ class QuizHandler(Handler[Config]):
                 if (session := await ctx.get("session", member=member.id)) is not None:
                     await self._end(ctx, member.id, session, left=True)
         elif (session := await ctx.get("session", member=event.sender.id)) is not None:
-            await self._answered(event, session, ctx)
+            if not await self._void_if_changed(ctx, event.sender.id, session):
+                await self._answered(event, session, ctx)
             return STOP
         elif self._start.first(normalize(strip_mentions(event.text))) is not None:
             await self._begin(event.sender, ctx)
@@ -265,7 +271,7 @@ class QuizHandler(Handler[Config]):
             "title": Safe(self._quiz.title), "count": len(self._quiz.questions),
             "limit": span(self.config.time_limit), "pass_mark": self.config.pass_mark})
         await self._ask(ctx, member.id, {"attempt": attempt, "index": 0, "earned": 0,
-                                         "group": announce_in}, intro)
+                                         "group": announce_in, "quiz": self._version}, intro)
 
     async def _refusal(self, member: str, ctx: Context) -> str | None:
         texts = self.config.texts
@@ -321,6 +327,8 @@ class QuizHandler(Handler[Config]):
         if session is None or (session["attempt"], session["index"]) != (
                 tick.data["attempt"], tick.data["index"]):
             return  # answered in time, or the attempt is over
+        if await self._void_if_changed(ctx, member, session):
+            return
         number = session["index"] + 1
         await _answered(ctx, session, False)
         await self._next(ctx, member, session,
@@ -414,6 +422,20 @@ class QuizHandler(Handler[Config]):
         return failed + self._retry(ctx.now + self.config.cooldown, left)
 
     # ------------------------------------------------------------ helpers
+
+    async def _void_if_changed(self, ctx: Context, member: str,
+                               session: dict[str, Any]) -> bool:
+        """An attempt started on a quiz a reload has changed since is void: its questions
+        and points are not these. It is dropped and not counted; the candidate is told to
+        start again."""
+        if session.get("quiz", self._version) == self._version and \
+                session["index"] < len(self._quiz.questions):
+            return False
+        await self._drop(ctx, member)
+        await ctx.store.execute(f"DELETE FROM {TABLE} WHERE id=?", (session["attempt"],))
+        self._tell(ctx, member, self.config.texts.changed.render(
+            {"keyword": self.config.start[0]}))
+        return True
 
     async def _drop(self, ctx: Context, member: str) -> None:
         await ctx.cancel(f"deadline:{member}")

@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 
 import pytest
-from harness import BOT_YAML, SHIPPED, Harness, write_config
+from harness import BOT_YAML, SHIPPED, Harness, shipped_config, write_config
 
 ON_BOTH = pytest.mark.usefixtures("backend")  # on SQLite, then on PostgreSQL
 
@@ -101,3 +101,33 @@ async def test_a_text_answer_that_only_restates_the_situation_is_wrong(tmp_path:
                               ("erin", "哭也没用，等她安静下来再讲道理")]:   # words, filler
             await _take_quiz(h, member, [*RIGHT[:4], reply])
             assert "以 80 分通过考核" in _told(h, member)[-1]  # 100 with the text answer right
+
+
+async def test_a_reload_that_changes_the_quiz_voids_the_attempts_under_way(
+        tmp_path: Path) -> None:
+    """Their questions and points are not the new quiz's (a shorter one gave IndexError on
+    each answer, then "恭喜以 150 分通过考核"): the attempt is dropped, not counted, and the
+    candidate starts again on the new quiz."""
+    root = shipped_config(tmp_path)
+    async with Harness(root, tmp_path, groups=GROUPS) as h:
+        await h.say("i1", "dave", "开始考试")
+        for answer in RIGHT[:3]:
+            await h.advance("20s")
+            await h.say("i1", "dave", answer)
+        quiz = tmp_path / "content" / "quiz" / "listener.yaml"
+        text = quiz.read_text(encoding="utf-8")
+        first = text.index("\n  - ", text.index("questions:"))
+        second = text.index("\n  - ", first + 1)
+        quiz.write_text(text[:second] + "\n", encoding="utf-8")  # only the first question
+        assert await h.bot.reload_config() == (None, [])
+        await h.advance("20s")
+        await h.say("i1", "dave", RIGHT[3])
+        await h.advance("5m")
+        told = _told(h, "dave")
+        assert "题目已更新，本次作答作废，不计考试次数。请发送「开始考试」重新开始。" in told[-1]
+        assert not any("恭喜" in text for text in told)
+        await h.say("i1", "dave", "开始考试")  # a new attempt, on the new quiz: 1 question
+        await h.advance("20s")
+        await h.say("i1", "dave", RIGHT[0])
+        await h.advance("1m")
+        assert "恭喜以 100 分通过考核" in "".join(_told(h, "dave")[-2:])
