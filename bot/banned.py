@@ -423,7 +423,8 @@ class BannedWords:
         if not found:
             return self._starred_hits(text, unmasked)
         allowed = self._allowed(form)
-        clauses = _sentences(text, unmasked, _CLAUSE_END)
+        clauses = (_sentences(text, unmasked, _CLAUSE_END)  # only a mixed word stops there
+                   if any(_mixed(form[start:end]) for start, end, _, _ in found) else [])
         found = [(start, end, listed, pinyin) for start, end, listed, pinyin in found
                  if not (_mixed(form[start:end]) and _across(clauses, start, end))
                  and (form[start:end].isascii() or _whole_word(form, start, end))

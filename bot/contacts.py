@@ -134,6 +134,7 @@ _MARKER = re.compile(
     rf"(?P<id>{_SPELLED_ID}"
     rf"|[a-z0-9_\-{_CHINESE_NUMERALS}]{{1,40}}(?:{_SEP}+[0-9{_CHINESE_NUMERALS}]+)*)"
 )
+_SPELLED_ID_ALONE = re.compile(_SPELLED_ID)
 _ONE_CHARACTER = "vq微薇威"
 _ONE_CHARACTER_MARKER = re.compile(_MARKER.pattern.replace(
     "(?P<marker>" + "|".join(_SPACED.values()) + ")", f"(?P<marker>[{_ONE_CHARACTER}])"))
@@ -176,7 +177,7 @@ def _after_marker(text: str, match: re.Match[str] | None) -> Finding | None:
     if bare and not filler:
         return None  # "Q1", "v2": a bare letter must stand alone
     family = "qq" if marker in _QQ_MARKERS else "wechat"
-    if re.fullmatch(_SPELLED_ID, ident):
+    if _SPELLED_ID_ALONE.fullmatch(ident):
         if bare:
             return None  # "RNG v s e d g 3 比 1": a score, not the marker V and an id
         ident = ident.replace(" ", "")
