@@ -38,7 +38,7 @@ from typing import Any
 
 import yaml
 
-from bot import audit, config, outbox, postgres, roster, yamlfile
+from bot import audit, banned, config, outbox, postgres, roster, yamlfile
 from bot.adapters.simulator import Simulator
 from bot.app import Bot
 from bot.clock import VirtualClock
@@ -467,6 +467,8 @@ async def main(args: argparse.Namespace) -> int:
     args.messages = args.messages or 2000
     world = world_for(gtype, deployment.settings.admins, args.groups or 10, args.members,
                       rules, words)
+    banned.warm()  # as Bot.start does; then frozen, as `groupbot run` does once it runs
+    config.settled()
     print(f"config {args.config}, type {type_name}: {', '.join(h.name for h in gtype.handlers)}")
     print(f"keyword rules: {rules or 'as configured'}; banned words: {words or 'as configured'}")
     print(f"storage: {postgres.shown(args.storage) if args.storage else 'SQLite (a fresh file)'}")

@@ -147,6 +147,7 @@ async def _serve(bot: Bot, side: Coroutine[Any, Any, None], stop: asyncio.Event,
         raise
     log.info("groupbot running; database %s", bot.db_path)
     console = await serve_for(bot, os.environ)  # the web console, in this event loop
+    config.settled()
     tasks = [asyncio.create_task(bot.serve()), asyncio.create_task(side)]
     stopper = asyncio.create_task(stop.wait())
     failed = False

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import atexit
 import contextlib
+import gc
 import io
 import itertools
 import logging
@@ -298,6 +299,7 @@ class Ran:
     returncode: int
     stdout: str
     stderr: str
+    frozen: int = 0  # objects the command froze out of the collector's passes (gc.freeze)
 
 
 def groupbot(*args: str, stdin: str = "", env: Mapping[str, str] | None = None,
@@ -327,6 +329,7 @@ def groupbot(*args: str, stdin: str = "", env: Mapping[str, str] | None = None,
                     return 1
                 return exit.code or 0
 
+    gc.unfreeze()  # (a reload test's load_in_background, say): what this command freezes
     saved = (root.handlers[:], root.level, [logger.level for logger in ours], sys.stdin,
              dict(os.environ))
     root.handlers[:] = [logged]  # a new process's logging: main's basicConfig, nothing else
@@ -344,6 +347,10 @@ def groupbot(*args: str, stdin: str = "", env: Mapping[str, str] | None = None,
             with ThreadPoolExecutor(1) as thread:
                 code = thread.submit(call).result()
     finally:
+        # as a process of its own would: what it froze is let go with it (a test process
+        # kept it frozen, and so never collected, for the tests after)
+        frozen = gc.get_freeze_count()
+        gc.unfreeze()
         root.handlers[:], level, levels, sys.stdin, environ = saved
         root.setLevel(level)
         for logger, was in zip(ours, levels, strict=True):
@@ -351,4 +358,4 @@ def groupbot(*args: str, stdin: str = "", env: Mapping[str, str] | None = None,
         if env is not None:
             os.environ.clear()
             os.environ.update(environ)
-    return Ran(code, "" if stdout else out.getvalue(), err.getvalue())
+    return Ran(code, "" if stdout else out.getvalue(), err.getvalue(), frozen)

@@ -84,3 +84,13 @@ def test_a_group_qr_code_shows_as_such(tmp_path: Path) -> None:
     result = _run(_deployment(tmp_path), "/join zoe", "/as zoe", "我要报名", "/wait 1m")
     assert result.returncode == 0, result.stderr
     assert "[r1] bot: [群二维码 Listener Internship 01 实习群]" in result.stdout
+
+
+def test_what_the_running_bot_loaded_is_kept_out_of_the_collectors_full_passes(
+        tmp_path: Path) -> None:
+    """The config, its matchers and the dictionaries live as long as the process: each full
+    pass of the cyclic garbage collector over them would hold the event loop some 25-130 ms
+    (bot/config.py `settled`)."""
+    result = _run(_deployment(tmp_path), "/wait 1s")
+    assert result.returncode == 0, result.stderr
+    assert result.frozen > 10_000  # the whole heap as it runs: tens of thousands of objects
