@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bot import audit, bulk, friendships, invitations
+from bot import audit, bulk, friendships, invitations, roster
 from bot.actions import (
     AcceptFriend,
     Action,
@@ -82,19 +82,22 @@ class Delivery:
             await self._deliver(item, now, self._admins())
         await self.outbox.defer(self.governor.unsaved())
 
-    async def _drop(self, item: Queued, now: datetime, why: str, note: str) -> None:
-        """Drop `item` (audited `<kind>_dropped` with `why`; `note` for a broadcast's
-        report), and what depends on it, the same way."""
+    async def _drop(self, item: Queued, now: datetime, why: str, note: str,
+                    outcome: str = "dropped") -> None:
+        """Drop `item` (audited `<kind>_<outcome>` with `why`; `note` for a broadcast's
+        report), and what depends on it, audited `<kind>_dropped`. `dropped`: held back by
+        the send budget too long; `skipped`: pointless now."""
         if not self.outbox.holds(item):  # an orphan of two dropped actions: dropped once
             return
-        log.warning("%s dropped: %s", item.action, why)
-        self._metrics.governor_dropped.labels(item.action.kind).inc()
-        await self._record(now, item.action, "dropped", why)
+        log.warning("%s %s: %s", item.action, outcome, why)
+        if outcome == "dropped":
+            self._metrics.governor_dropped.labels(item.action.kind).inc()
+        await self._record(now, item.action, outcome, why)
         self.governor.forget(item)
-        await self._done(item, now, "dropped", note)
+        await self._done(item, now, outcome, note)
         for orphan in self.outbox.orphans(item):
             await self._drop(orphan, now, f"it depended on {item.action.kind} "
-                             f"{_describe(item.action)}, dropped", "所依赖的操作被丢弃")
+                             f"{_describe(item.action)}, {outcome}", "所依赖的操作被丢弃")
 
     async def _deliver(self, item: Queued, now: datetime, admins: Sequence[str]) -> None:
         action = item.action
@@ -102,6 +105,11 @@ class Delivery:
             log.warning("%s was going out when the bot stopped; not sent again", action)
             await self._record(now, action, "uncertain", "the bot stopped while sending it")
             await self._done(item, now, "uncertain")
+            return
+        if isinstance(action, Kick) and await self._left(action):
+            # nothing to remove, nor a removal to announce: what waits for it goes too
+            await self._drop(item, now, "the member had left the group", "成员已不在群内",
+                             "skipped")
             return
         try:
             file = self._attachment(action)
@@ -239,6 +247,12 @@ class Delivery:
         by = job.confirmed_by or ""
         for admin in [by] if by in admins else admins:
             await self.outbox.put(Dm(admin, text), admins=admins)
+
+    async def _left(self, action: Kick) -> bool:
+        """Whether the member is out of the group, as the roster last saw it (they left after
+        the removal was decided, say: an ad poster who posts and goes)."""
+        entry = await roster.entry(self.store, action.group, action.member)
+        return entry is not None and entry.left_at is not None
 
     async def _already_done(self, action: Action) -> bool:
         """For a removal or invitation that may have happened: does the member list say so?"""

@@ -240,9 +240,14 @@ async def test_a_member_who_left_can_still_be_removed_and_blocked(tmp_path: Path
         await h.say("c1", "eve", "大家好")
         await h.leave("c1", "eve")
         await _command(h, "/kick {mentions} 骚扰", "eve")
+        await h.drain()
+        assert h.actions("kick") == []  # nobody to remove now (audited kick_skipped)
         await h.join("c1", "eve", inviter="alice")
         await h.drain()
-        assert [k["member"] for k in h.actions("kick")] == ["eve", "eve"]
+        assert [k["member"] for k in h.actions("kick")] == ["eve"]  # blocked: back, removed
+        assert [row[0] for row in await h.bot.store.all(
+            "SELECT action FROM audit WHERE action LIKE 'kick%' ORDER BY id")] == [
+            "kick", "kick_skipped", "kick"]
 
 
 async def test_in_private_an_admin_gets_the_commands_that_need_no_group(
