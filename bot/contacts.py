@@ -16,6 +16,8 @@ the digit groups. Findings carry a family:
   ("V：abc123", "Q: 12345678"). Other digit runs (QQ-like numbers, order, room numbers)
   count only after a marker. A marker spelled out one letter at a time ("w e i x i n",
   "V.X") is a finding by itself, and so is an id after a marker ("vx：z h a n g 1 2 3 4").
+  An id in pieces joined by 加 (plus) or a plus sign is one id ("薇 信 号 是 abc 加 123",
+  "vx abc➕123"); not a sum of counts ("微信群 200 加 300 人").
 - counts are no QQ number or id: after a marker that is also a noun (企鹅 penguin, 球球
   balls, 卫星 satellite), a number with a measure word after it ("企鹅 100000 只在南极",
   "卫星 300 颗"). A number written as an amount stays what it is ("13800138000 元",
@@ -64,6 +66,7 @@ _NUMERALS = {
     "幺": "1", "两": "2", "o": "0", "l": "1", "i": "1",
 }
 _AS_DIGITS = str.maketrans(_NUMERALS)
+_CHINESE_AS_DIGITS = str.maketrans({c: d for c, d in _NUMERALS.items() if not c.isascii()})
 _CHINESE_NUMERALS = "零〇洞一二三四五六七八九壹贰叁肆伍陆柒捌玖貳參陸幺两"
 _HAN = r"\u3400-\u9fff\uf900-\ufaff"
 # A digit group: latin "words" of digits and o/l/i only (with one real digit somewhere in
@@ -126,13 +129,17 @@ _QQ_MARKERS = ("扣扣", "企鹅", "球球", "qq", "q")
 _INSIDE = r"[^a-z0-9_\-:" + _HAN + r"]"
 _SPACED = {marker: f"{_INSIDE}*".join(marker) for marker in (*_WECHAT_MARKERS, *_QQ_MARKERS)}
 _SPACED |= {"v": "v(?![a-z0-9])", "q": "q(?![a-z0-9])"}  # a bare letter stands alone
+# 加 or a plus sign between two pieces of an id joins them: "abc 加 123", "abc➕123" are
+# abc123 (the separators before the plus possessive, so that a long run is read once)
+_JOIN = rf"[^a-z0-9_\-+➕✚{_HAN}]*+[加+➕✚]{_SEP}*+"
 # an id spelled out a character at a time after a marker: "vx：z h a n g 1 2 3 4"
-_SPELLED_ID = "[a-z0-9](?: [a-z0-9]){4,19}(?![a-z0-9])"
+_SPELLED_ID = "[a-z0-9](?:(?: ?加 ?| )[a-z0-9]){4,19}(?![a-z0-9])"
+_PIECE = rf"[a-z0-9_\-{_CHINESE_NUMERALS}]"
 _MARKER = re.compile(
     rf"(?P<marker>{'|'.join(_SPACED.values())})"
     rf"(?P<filler>(?:{_SEP}|号码|号|账号|搜索|搜|是|为|群|id(?={_SEP}))*)"
-    rf"(?P<id>{_SPELLED_ID}"
-    rf"|[a-z0-9_\-{_CHINESE_NUMERALS}]{{1,40}}(?:{_SEP}+[0-9{_CHINESE_NUMERALS}]+)*)"
+    rf"(?P<id>{_SPELLED_ID}|{_PIECE}{{1,40}}"
+    rf"(?:{_JOIN}{_PIECE}+|{_SEP}++[0-9{_CHINESE_NUMERALS}]+)*)"  # more digits, or joined
 )
 _SPELLED_ID_ALONE = re.compile(_SPELLED_ID)
 _ONE_CHARACTER = "vq微薇威"
@@ -180,7 +187,7 @@ def _after_marker(text: str, match: re.Match[str] | None) -> Finding | None:
     if _SPELLED_ID_ALONE.fullmatch(ident):
         if bare:
             return None  # "RNG v s e d g 3 比 1": a score, not the marker V and an id
-        ident = ident.replace(" ", "")
+        ident = ident.replace(" ", "").replace("加", "")
     phone = next(_phones(ident), None)
     if phone:
         return Finding(family, phone)
@@ -188,11 +195,14 @@ def _after_marker(text: str, match: re.Match[str] | None) -> Finding | None:
             and re.match(f"[0-9{_CHINESE_NUMERALS}]", ident)
             and _MEASURE_AFTER.match(text, match.end())):
         return None  # "企鹅 100000 只在南极": a count of penguins
-    digits = re.sub(_SEP, "", ident).translate(_AS_DIGITS)
+    digits = re.sub(f"{_SEP}|加", "", ident).translate(_AS_DIGITS)
+    if "加" in ident and digits.isdigit() and _MEASURE_AFTER.match(text, match.end()):
+        return None  # "微信群 200 加 300 人": a sum of counts
     if (digits.isdigit() and 5 <= len(digits) <= 11 and digits[0] != "0"
             and re.search(f"[0-9{_CHINESE_NUMERALS}]", ident)):
         return Finding(family, digits)  # a QQ number, or a WeChat id of digits
-    wid = _WECHAT_ID.match(ident)
+    # "abc 加 123", "abc➕一二三" are abc123
+    wid = _WECHAT_ID.match(re.sub(_JOIN, "", ident).translate(_CHINESE_AS_DIGITS))
     if family == "wechat" and wid:
         announced = bool(re.search(r"号|:|搜", filler))
         if any(c.isdigit() for c in wid.group()) or (announced and not bare):

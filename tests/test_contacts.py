@@ -91,6 +91,35 @@ def test_a_wechat_id_after_a_marker_in_any_spelling_is_caught(text: str) -> None
     assert wechat("abc123") in find_contacts(text)
 
 
+@pytest.mark.parametrize(
+    "text",
+    ["薇 信 号 是 abc 加 123", "薇信号是abc加123", "微信 abc+123", "微信 abc ➕ 123",
+     "V 信 abc➕123", "vx：abc 加 123", "wei xin abc 加 123", "ｗｅｉ ｘｉｎ ａｂｃ 加 １２３",
+     "薇🌸信号是 abc加123", "威💗信 abc ✚ 123", "微 信 号 是 a b c 加 1 2 3", "vx abc 加 一二三"],
+)
+def test_a_wechat_id_in_pieces_joined_by_a_plus_is_one_id(text: str) -> None:
+    """加 (plus) or a plus sign between the pieces of an id after a marker: one id."""
+    assert find_contacts(text) == [wechat("abc123")]
+
+
+@pytest.mark.parametrize("text", ["扣扣 1234 加 5678", "QQ：1234➕5678",
+                                  "企鹅 一二三四 加 五六七八"])
+def test_a_qq_number_in_pieces_joined_by_a_plus_is_one_number(text: str) -> None:
+    assert find_contacts(text) == [Finding("qq", "12345678")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["微信群 200 加 300 人，一共 500 人", "企鹅 1000 加 2000 只", "wx 2026 加 2027 年度总结",
+     "微信 1 加 1 等于 2", "加微信 kefu 加我", "薇 信 号 是 abc 加 我", "微信 app 2026 版本",
+     "wechat version 8", "微信 8.0 加了新功能"],
+)
+def test_a_sum_or_a_word_after_a_plus_is_no_id(text: str) -> None:
+    """A sum of counts, or 加 meaning "add (me)", joins nothing; nor are a word and a
+    number apart one id without a plus between them."""
+    assert find_contacts(text) == []
+
+
 @pytest.mark.parametrize("text", ["加个绿泡泡 abc888", "绿色泡泡：abc888", "加卫星 abc888"])
 def test_a_wechat_id_after_slang_for_wechat_is_caught(text: str) -> None:
     assert find_contacts(text) == [wechat("abc888")]
