@@ -72,7 +72,10 @@ class Sessions:
 
 
 class LoginLimit:
-    """At most LOGIN_ATTEMPTS failed logins per client within LOGIN_WINDOW seconds.
+    """At most LOGIN_ATTEMPTS failed logins per client within LOGIN_WINDOW seconds. A right
+    token does not wipe the failures: behind a proxy (or beside a metrics scraper on the same
+    host) a guesser and the operator share the address, and each of the operator's requests
+    would give the guesser LOGIN_ATTEMPTS more tries.
 
     Its memory is bounded: a client is forgotten once its last failure is LOGIN_WINDOW old
     (it could not be refused any more), at most the last LOGIN_ATTEMPTS failures of each are
@@ -114,5 +117,3 @@ class LoginLimit:
                 break
             self._failures.popitem(last=False)
 
-    def succeeded(self, client: str) -> None:
-        self._failures.pop(client, None)

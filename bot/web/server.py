@@ -228,7 +228,6 @@ def _try_login(request: web.Request, given: str) -> bool:
         raise web.HTTPTooManyRequests(text=f"登录失败次数过多，请 {wait} 秒后再试",
                                       headers={"Retry-After": str(wait)})
     if security.same(given, console.token):
-        console.logins.succeeded(client)
         return True
     console.logins.failed(client)
     return False

@@ -89,6 +89,19 @@ async def test_wrong_bearer_tokens_count_as_failed_logins(site: Site) -> None:
         assert blocked.status == 429 and int(blocked.headers["Retry-After"]) > 0
 
 
+async def test_right_tokens_from_the_same_address_do_not_give_a_guesser_more_tries(
+        site: Site) -> None:
+    """A metrics scraper (or the operator) behind the same proxy as a guesser: its requests
+    with the right token leave the guesser's failures as they were."""
+    guess = {"Authorization": "Bearer guess"}
+    for _ in range(4):
+        assert (await site.client.get("/api/groups", headers=guess)).status == 401
+        assert (await site.client.get("/metrics", headers=BEARER)).status == 200
+    assert (await site.client.get("/api/groups", headers=guess)).status == 401  # the fifth
+    blocked = await site.client.get("/api/groups", headers=guess)
+    assert blocked.status == 429 and int(blocked.headers["Retry-After"]) > 0
+
+
 async def test_the_one_time_login_url_logs_in_and_the_token_is_not_logged(
         site: Site, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
