@@ -17,7 +17,9 @@ whatever the number of words):
   ing, ings, in, y) and, when it has 4 letters or more, inside a compound
   ("motherfucker");
 - pinyin: each Chinese word's pinyin (pypinyin, generated here) matches as whole Latin
-  words ("yue pao"); a pinyin hit is at most `review`, as pinyin is ambiguous.
+  words ("yue pao"); a pinyin hit is at most `review`, as pinyin is ambiguous. The letters
+  of any word of Chinese and Latin letters must be whole Latin words too: 这个傻bug holds
+  no 傻b, 约PK no 约p.
 
 A Chinese hit counts only when real word segmentation (jieba's dictionary and algorithm,
 bot/segment.py, run on a few characters around the hit and nowhere else) keeps it whole, and
@@ -415,10 +417,10 @@ class BannedWords:
             for listed, pinyin in entries:
                 if word.isascii() and not self._latin_ok(form, starts, start, end, pinyin):
                     continue
-                if pinyin and not word.isascii() and not (
+                if not word.isascii() and not (
                         (not word[0].isascii() or _boundary(form, starts, start))
                         and (not word[-1].isascii() or _boundary(form, starts, end))):
-                    continue  # "约 pao": its pinyin must be whole Latin words
+                    continue  # "约 pao", "傻b": its Latin letters are whole words (傻bug)
                 found.append((start, end, listed, pinyin))
         if not found:
             return self._starred_hits(text, unmasked)

@@ -118,6 +118,17 @@ def test_disguises_named_by_the_issue_are_found(text: str, word: str) -> None:
     assert word in found(text)
 
 
+@pytest.mark.parametrize(
+    ("text", "word"),
+    [("约p", "约p"), ("今晚约P吗", "约p"), ("同城约 p", "约p"), ("约🔥p", "约p"), ("约ｐ", "约p"),
+     ("今晚约个P吗", "约个p"), ("約砲", "约砲"), ("约个炮吗", "约个炮"), ("约一炮", "约一炮"),
+     ("约啪吗", "约啪"), ("今晚约啪啪吗", "约啪啪")],
+)
+def test_slang_for_a_hookup_is_found(text: str, word: str) -> None:
+    """The shipped vulgar list has the slang for 约炮 (review F23)."""
+    assert word in found(text)
+
+
 # --- word boundaries -----------------------------------------------------------------------
 
 
@@ -130,6 +141,17 @@ def test_disguises_named_by_the_issue_are_found(text: str, word: str) -> None:
      "他说我傻，B 选项才对", "我傻、b 和 c 都选了"],
 )
 def test_a_listed_word_across_a_word_boundary_is_not_found(text: str) -> None:
+    assert found(text) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["这个傻bug又出现了", "周末约PK一局", "预约PPT讲解", "预约P1会议室", "大约p值小于0.05",
+     "大约啪的一声就断了", "约个炮兵连的老战友"],
+)
+def test_the_latin_letters_of_a_mixed_word_must_be_a_whole_word(text: str) -> None:
+    """傻b, 约p: their letter ends a Latin word (傻bug, 约PK are none), and the Chinese
+    characters are a word of their own (大约|p值)."""
     assert found(text) == []
 
 
