@@ -115,9 +115,21 @@ class Bot:
 
     async def start(self) -> None:
         banned.warm()  # before the first message, not on it
-        self.store = await open_store(self.db_path, schema.migrations(self.registry))
-        try:  # before anything is loaded: another process on it would send it too
-            self._held = await instance.hold(self.store, self.db_path, self.account)
+        held: list[instance.Held] = []
+
+        async def hold(store: Store) -> None:  # before the migrations, and before anything is
+            # loaded: another process on the database would send it too
+            held.append(await instance.hold(store, self.db_path, self.account))
+
+        try:
+            self.store = await open_store(self.db_path, schema.migrations(self.registry), hold)
+        except BaseException:
+            for each in held:
+                each.drop()
+            raise
+        self._held = held[0]
+        try:
+            await self._held.register()
         except BaseException:
             await self.store.close()
             raise

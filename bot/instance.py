@@ -18,7 +18,8 @@ A process without an account takes the database's lock alone (exclusive); a proc
 account shares the database's lock with the other accounts' processes and takes its
 account's lock alone. So a second process without an account, a second process of one
 account, or an account's process next to one without an account, is refused (`Taken`) and
-its store closed, before it loaded or sent anything. A crashed holder never blocks a
+its store closed, before it migrated, loaded or sent anything (the lock is taken on the
+store just opened: bot/store.py open_store's `before`). A crashed holder never blocks a
 restart: its lock died with it. Commands that only read (`groupbot web` alone, report,
 export, audit, check) take no lock and run while a bot runs.
 """
@@ -33,7 +34,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from bot import postgres
-from bot.store import Location, Store
+from bot.store import Location, Store, StoreError
 from bot.times import instant, stamp
 
 MIGRATIONS: Sequence[str] = (
@@ -123,6 +124,30 @@ class Held:
         self._account = account
         self._locks = locks
 
+    async def register(self) -> None:
+        """Once the store is migrated: this process serves the database, as its row says
+        (replacing rows left by processes that died: nobody else serves the database, without
+        an account; the database as a whole and this account, with one)."""
+        try:
+            async with self._store.transaction():
+                if self._account == _WHOLE:
+                    await self._store.execute("DELETE FROM instances")
+                else:
+                    await self._store.execute("DELETE FROM instances WHERE account IN (?, ?)",
+                                              (_WHOLE, self._account))
+                await self._store.execute(
+                    "INSERT INTO instances (account, pid, host, since) VALUES (?, ?, ?, ?)",
+                    (self._account, os.getpid(), socket.gethostname(),
+                     stamp(datetime.now(UTC))))
+            await self._store.flush()
+        except BaseException:
+            self.drop()
+            raise
+
+    def drop(self) -> None:
+        """Let the locks go (the store could not be opened after all)."""
+        self._locks.drop()
+
     async def release(self) -> None:
         """This process no longer serves the database: its row goes, then its locks (on
         PostgreSQL they go with the store's connection too)."""
@@ -138,7 +163,8 @@ class Held:
 
 async def hold(store: Store, location: Location, account: str | None) -> Held:
     """Take the database (without an account) or the account's share of it, for as long as
-    this process runs; `Taken`, naming who serves it, when another process does."""
+    this process runs; `Taken`, naming who serves it, when another process does. Taken on a
+    store just opened, before its migrations (open_store's `before`): then `Held.register`."""
     name = account or _WHOLE
     locks = _Locks(store, location)
     if str(location) == ":memory:":  # no other process can open it
@@ -156,18 +182,6 @@ async def hold(store: Store, location: Location, account: str | None) -> Held:
             raise Taken(_refused("another groupbot", await _rows(store, "=", account),
                                  f"serves account {account} on this database; stop it first: "
                                  "docs/scale.md"))
-        async with store.transaction():
-            # rows left by processes that died: nobody else serves the database (without an
-            # account), or the database as a whole and this account (with one)
-            if account is None:
-                await store.execute("DELETE FROM instances")
-            else:
-                await store.execute("DELETE FROM instances WHERE account IN (?, ?)",
-                                    (_WHOLE, account))
-            await store.execute(
-                "INSERT INTO instances (account, pid, host, since) VALUES (?, ?, ?, ?)",
-                (name, os.getpid(), socket.gethostname(), stamp(datetime.now(UTC))))
-        await store.flush()
     except BaseException:
         locks.drop()
         raise
@@ -176,10 +190,14 @@ async def hold(store: Store, location: Location, account: str | None) -> Held:
 
 async def _rows(store: Store, compare: str, account: str) -> list[tuple[str, ...]]:
     """Who serves the database, as its rows say: those whose account is (`=`) or is not
-    (`<>`) `account`."""
-    return [tuple(map(str, row)) for row in await store.all(
-        f"SELECT account, pid, host, since FROM instances WHERE account {compare} ?"
-        " ORDER BY account", (account,))]
+    (`<>`) `account`; none while the one serving it has not made the table yet (it is
+    migrating a new database, say)."""
+    try:
+        return [tuple(map(str, row)) for row in await store.all(
+            f"SELECT account, pid, host, since FROM instances WHERE account {compare} ?"
+            " ORDER BY account", (account,))]
+    except StoreError:
+        return []
 
 
 def _refused(who: str, rows: list[tuple[str, ...]], does: str) -> str:

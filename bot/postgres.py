@@ -29,7 +29,7 @@ import itertools
 import os
 import re
 import weakref
-from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -189,23 +189,28 @@ class PgStore(Journaled):
         _OPEN.add(self)
 
     @classmethod
-    async def open(cls, url: str, migrations: Mapping[str, Sequence[str]]) -> PgStore:
+    async def open(cls, url: str, migrations: Mapping[str, Sequence[str]],
+                   before: Callable[[PgStore], Awaitable[None]] | None = None) -> PgStore:
+        """`before`: bot/store.py open_store's."""
         db = await connect(url, statement_cache_size=1024,
                            server_settings={"application_name": "groupbot"})
+        store = cls(db, url, set())
         try:
+            if before is not None:
+                await before(store)
             await _migrate(db, migrations)
             # (from the catalog: information_schema.columns is a view that costs a few ms)
-            identities = {row[0] for row in await db.fetch(
+            store._identities = {row[0] for row in await db.fetch(
                 "SELECT c.relname FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid"
                 " WHERE a.attname = 'id' AND a.attidentity <> '' AND NOT a.attisdropped"
                 " AND c.relnamespace = current_schema()::regnamespace")}
-        except _driver_errors() as exc:
+        except BaseException as exc:
+            _OPEN.discard(store)
             await db.close()
-            raise PostgresError(f"{shown(url)}: {_said(exc)}") from exc
-        except BaseException:
-            await db.close()
+            if isinstance(exc, _driver_errors()):
+                raise PostgresError(f"{shown(url)}: {_said(exc)}") from exc
             raise
-        return cls(db, url, identities)
+        return store
 
     async def close(self) -> None:
         _OPEN.discard(self)

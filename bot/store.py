@@ -21,7 +21,15 @@ import asyncio
 import contextlib
 import sqlite3
 import time
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import (
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Iterable,
+    Iterator,
+    Mapping,
+    Sequence,
+)
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Any, Protocol
@@ -129,6 +137,9 @@ class Store(Reader, Protocol):
         ...
 
     async def close(self) -> None: ...
+
+
+Before = Callable[[Store], Awaitable[None]]  # open_store's `before`
 
 
 # The core tables; each is read and written only by its owner (docs/architecture.md lists
@@ -265,7 +276,8 @@ class SqliteStore(Journaled):
         self._checkpointed = time.monotonic()
 
     @classmethod
-    async def open(cls, path: Path | str, migrations: Mapping[str, Sequence[str]]) -> SqliteStore:
+    async def open(cls, path: Path | str, migrations: Mapping[str, Sequence[str]],
+                   before: Before | None = None) -> SqliteStore:
         db = _connect(path)
         store = cls(db, path)
         try:
@@ -281,6 +293,8 @@ class SqliteStore(Journaled):
             # removes) it went to a temporary file, and every later event of the batch paid
             # a write() per page it changed first
             db.execute("PRAGMA temp_store=MEMORY")
+            if before is not None:
+                await before(store)
             store._migrate(migrations)
         except BaseException:
             db.close()
@@ -488,12 +502,15 @@ class SqliteReader:
             await (await self._db).close()
 
 
-async def open_store(path: Location, migrations: Mapping[str, Sequence[str]]) -> Store:
+async def open_store(path: Location, migrations: Mapping[str, Sequence[str]],
+                     before: Before | None = None) -> Store:
     """The store at `path` (a file, or a postgresql:// URL) with every component's migrations
-    applied (the core's first)."""
+    applied (the core's first). `before` runs on it first, before any migration: the
+    one-process lock (bot/instance.py), so that a process refused never changed the schema
+    of the database another one serves."""
     every = {"core": CORE_MIGRATIONS, **migrations}
-    store: Store = await (postgres.PgStore.open(str(path), every) if postgres.is_url(path)
-                          else SqliteStore.open(path, every))
+    store: Store = await (postgres.PgStore.open(str(path), every, before)
+                          if postgres.is_url(path) else SqliteStore.open(path, every, before))
     try:
         for component, version in await store.all("SELECT component, version FROM schema_version"):
             if component in every and version > len(every[component]):

@@ -22,6 +22,7 @@ from pg import Postgres
 from bot.instance import Taken
 from bot.postgres import scratch as postgres_scratch
 from bot.store import StoreError, open_reader
+from handlers import REGISTRY
 
 ME = rf"pid {os.getpid()} on host {re.escape(socket.gethostname())}, since [-0-9]+ [0-9:]+ UTC"
 SCALE = "docs/scale.md"
@@ -46,6 +47,30 @@ async def test_a_second_bot_on_the_database_is_refused_and_the_queue_goes_out_on
     async with Harness(SHIPPED, tmp_path / "third", db=storage) as third:
         await third.advance("1m")
         assert third.sent == []
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+async def test_a_refused_newer_bot_leaves_the_schema_of_the_one_serving_as_it_was(
+        tmp_path: Path, kind: str, request: pytest.FixtureRequest) -> None:
+    """An upgrade started before the old bot stopped: refused before its migrations run on
+    the database the old one serves (the old code would go on with tables it does not
+    know). A database of its own: the upgrade at the end stays in it."""
+    storage = tmp_path / "bot.db" if kind == "sqlite" else \
+        request.getfixturevalue("postgres").database()
+    base = REGISTRY["antispam"]
+    newer = type("Antispam", (base,), {
+        "migrations": (*base.migrations, "CREATE TABLE antispam_newer (x INTEGER)")})
+    version = "SELECT version FROM schema_version WHERE component = 'antispam'"
+    async with Harness(SHIPPED, tmp_path, db=storage) as first:
+        second = Harness(SHIPPED, tmp_path / "second", db=storage,
+                         registry={**REGISTRY, "antispam": newer})
+        with pytest.raises(Taken, match=r"^another groupbot"):
+            async with second:
+                pass
+        assert await first.bot.store.one(version) == (len(base.migrations),)
+    async with Harness(SHIPPED, tmp_path / "upgraded", db=storage,
+                       registry={**REGISTRY, "antispam": newer}) as upgraded:
+        assert await upgraded.bot.store.one(version) == (len(base.migrations) + 1,)
 
 
 async def test_on_postgresql_the_server_frees_the_lock_of_a_machine_gone_within_a_minute(
