@@ -6,9 +6,9 @@ asking, is one whose `triggers` a message that does not mention the bot holds no
 of a type's are looked for at once). A handler that raises is undone alone and the others go
 on; a platform failure undoes the whole event.
 
-Which handlers of a type want an event of a kind (their `events`) is worked out once per
-type, kind and loaded config, not for every event: a handler is never called for an event
-it did not ask for."""
+Which handlers of a type want an event of a kind (their `events`), and which of those want a
+message that holds no trigger, is worked out once per type, kind and loaded config, not for
+every event: a handler is never called for an event it did not ask for."""
 
 from __future__ import annotations
 
@@ -44,8 +44,9 @@ class Pipeline:
         self._metrics = metrics
         self._wanted: dict[tuple[str, type[Event]], tuple[Handler[Any], ...]] = {}
         self._wanted_in: Deployment | None = None  # the config `_wanted` was worked out for
-        # per type: the handlers with triggers, and all their triggers (for one look)
-        self._gates: dict[str, tuple[frozenset[Handler[Any]], Literals]] = {}
+        # per type and kind: all triggers (for one look), and who wants a message without
+        self._gates: dict[tuple[str, type[Event]], tuple[Literals | None,
+                                                         tuple[Handler[Any], ...]]] = {}
 
     def wanting(self, deployment: Deployment, type_name: str,
                 kind: type[Event]) -> tuple[Handler[Any], ...]:
@@ -59,21 +60,26 @@ class Pipeline:
                 if issubclass(kind, handler.events))
         return found
 
-    def gate(self, deployment: Deployment, type_name: str
-             ) -> tuple[frozenset[Handler[Any]], Literals]:
-        """The type's handlers that have triggers, and every one of their triggers. Built on
-        the loop at the type's first message after a load, so only for a few (FEW, well
-        under a millisecond): beyond, no handler is gated and each looks for its own
-        (built with the config, off the loop)."""
+    def gate(self, deployment: Deployment, type_name: str, kind: type[Event] = Message
+             ) -> tuple[Literals | None, tuple[Handler[Any], ...]]:
+        """For messages of the type: every trigger of its handlers that have triggers (None:
+        no handler is gated), and the handlers that want a message holding none of them (in
+        the type's order). Built on the loop at the type's first message after a load, so
+        only for a few triggers (FEW, well under a millisecond): beyond, no handler is
+        gated and each looks for its own (built with the config, off the loop)."""
         self._fresh(deployment)
-        found = self._gates.get(type_name)
+        key = (type_name, kind)
+        found = self._gates.get(key)
         if found is None:
-            gated = {h: t for h in deployment.types[type_name].handlers
+            wanting = self.wanting(deployment, type_name, kind)
+            gated = {h: t for h in wanting
                      if (t := h.triggers()) is not None and "" not in t}  # "" is in any text
             texts = frozenset(text for texts in gated.values() for text in texts)
-            if len(texts) > FEW:
-                gated, texts = {}, frozenset()
-            found = self._gates[type_name] = (frozenset(gated), Literals(texts))
+            if not gated or len(texts) > FEW:
+                found = (None, wanting)
+            else:
+                found = (Literals(texts), tuple(h for h in wanting if h not in gated))
+            self._gates[key] = found
         return found
 
     def forget(self) -> None:
@@ -100,23 +106,17 @@ class Pipeline:
             type_name = deployment.settings.direct
         else:
             return
-        tick = event.handler if isinstance(event, Tick) else None
-        ctx: Context | None = None  # one per event, turned to each handler in turn
-        gated: frozenset[Handler[Any]] = frozenset()
-        triggers: Literals | None = None
-        quiet: bool | None = None  # a message with no handler's trigger (worked out once)
-        for handler in self.wanting(deployment, type_name, type(event)):
-            if tick is not None and tick != handler.name:
-                continue
-            if ctx is None:
-                ctx = Context(self._core, event, group)
-                if isinstance(event, Message):
-                    gated, triggers = self.gate(deployment, type_name)
-            if handler in gated and triggers is not None and isinstance(event, Message):
-                if quiet is None:
-                    quiet = not event.mentions_bot and not triggers.any_in(ctx.normalized)
-                if quiet:
-                    continue
+        handlers = self.wanting(deployment, type_name, type(event))
+        if isinstance(event, Tick):
+            handlers = tuple(h for h in handlers if h.name == event.handler)
+        if not handlers:
+            return
+        ctx = Context(self._core, event, group)  # one per event, turned to each handler in turn
+        if isinstance(event, Message) and not event.mentions_bot:
+            triggers, untriggered = self.gate(deployment, type_name, type(event))
+            if triggers is not None and not triggers.any_in(ctx.normalized):
+                handlers = untriggered  # no handler's trigger is in it (most messages)
+        for handler in handlers:
             ctx.handler, ctx.config = handler.name, handler.config
             if not handler.wants(event, ctx):
                 continue  # nothing to it (most messages, for most handlers)
@@ -139,7 +139,6 @@ class Pipeline:
                     ctx.actions, ctx.bulk = [], []
             if flow is STOP:
                 break
-
 
     async def _renamed(self, event: GroupRenamed, group_id: str) -> None:
         """A rename by an admin or by the bot binds the group again by its new name; by
