@@ -399,12 +399,54 @@ def find_links(text: str, allow: Collection[str] = ()) -> list[Finding]:
 _SHOP_CODE = re.compile(r"[¥$€£₳](?=[a-z0-9]*[a-z])(?=[a-z0-9]*[0-9])([a-z0-9]{8,14})[¥$€£₳]")
 
 
+# A mini program named for members to look up, with an offer, is an ad for it as a link is
+# ("搜索小程序「美味优选」领券", "打开微信小程序搜 省钱宝 天天领红包"). Named: in brackets next to
+# 小程序 (noise between its characters, or "xcx"), or after 搜 (搜索, 搜一搜) next to it and a
+# space or a colon. An offer (`_OFFER`) anywhere in the message; a name that is a code of
+# letters and digits ("小程序搜 abc123") needs none, as an id needs none. Talk about mini
+# programs names none ("这个小程序怎么用", "小程序搜不到"), and a name without an offer is help
+# ("微信搜小程序「腾讯会议」，输入会议号"); the operator's own are in links `allow`.
+MINI_PROGRAM_KEY = "序"  # every such ad has it written out (bot/prefilter.py)
+_MINI = f"(?:小{_INSIDE}*程{_INSIDE}*序|xcx)"
+_SEARCH = "搜(?:索|一搜)?"
+_QUOTES = "“”‘’\"'"
+_BRACKETS = re.escape(OPENING_BRACKETS + CLOSING_BRACKETS + _QUOTES)
+_IN_BRACKETS = (f"[{re.escape(OPENING_BRACKETS + _QUOTES)}] ?(?P<name>[^{_BRACKETS}]{{1,20}}?)"
+                f" ?[{re.escape(CLOSING_BRACKETS + _QUOTES)}]")
+_NAME = rf"(?:{_SEP}*{_IN_BRACKETS}|[ :]+(?P<word>[a-z0-9{_HAN}]{{2,12}}))"
+_MINI_PROGRAMS = [re.compile(pattern) for pattern in (
+    rf"{_SEARCH}(?:{_SEP}|微信|一下)*{_MINI}{_NAME}",  # 搜索小程序「美味优选」
+    rf"{_MINI}(?:{_SEP}|里|中|内|上)*{_SEARCH}{_NAME}",  # 小程序里搜 省钱宝
+    rf"{_MINI}{_SEP}*{_IN_BRACKETS}",  # 小程序「美味优选」
+    rf"{_IN_BRACKETS}{_SEP}*(?:微信)?{_MINI}",  # 「美味优选」小程序
+)]
+_OFFER = re.compile("领(?:取)?(?:券|红包|优惠|福利|现金)|抢红包|免费领|免费拿|返利|返现|佣金"
+                    "|[日躺]赚|赚钱|兼职|免单|[0零]元购|砍一刀|秒杀|优惠券|特价|低价|折扣|抽奖")
+_CODE = re.compile("(?=[a-z]*[0-9])(?=[0-9]*[a-z])[a-z0-9]{4,20}")
+
+
+def _mini_programs(unmasked: str, allow: Collection[str]) -> Iterator[str]:
+    """The names of the mini programs a message advertises (above)."""
+    offer = None
+    for pattern in _MINI_PROGRAMS:
+        for match in pattern.finditer(unmasked):
+            name = next(group for group in match.groups() if group)  # in brackets or not
+            if name in allow:
+                continue
+            if offer is None:
+                offer = _OFFER.search(unmasked) is not None
+            if offer or _CODE.fullmatch(name):
+                yield name
+
+
 def links_in(unmasked: str, allow: Collection[str] = ()) -> list[Finding]:
     """find_links on a text already unmasked."""
     spelled = _spell_dots(unmasked)
     found = [Finding(family, host) for family, host in _hosts(spelled)
              if family == "ip" or not _allowed(host, allow)]
     found += [Finding("link", f"淘口令:{code}") for code in _SHOP_CODE.findall(unmasked)]
+    if MINI_PROGRAM_KEY in unmasked or "xcx" in unmasked:
+        found += [Finding("link", f"小程序:{name}") for name in _mini_programs(unmasked, allow)]
     return list(dict.fromkeys(found))
 
 

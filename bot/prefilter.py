@@ -17,6 +17,8 @@ that becomes ASCII ?!,:;#~ or stays as it is) and
   in a clean text ("下午3点开会" and "【通知】" are);
 - no contact marker can start in it (bot/contacts.py's MARKER_STARTS are not safe) and a
   phone number needs 11 digits (0-9 or Chinese numerals): a clean text has fewer;
+- no mini program is advertised in it: that needs 小程序 written out (MINI_PROGRAM_KEY, 序,
+  is not safe) or "xcx";
 - its simplified form (as bot/banned.py reads it) holds none of the word lists' keys
   (BannedWords.keys), so no listed word. Most chat has no character the conversion to
   simplified characters could change (`_convertible`), and is not converted.
@@ -32,7 +34,7 @@ import re
 from functools import cache, lru_cache
 
 from bot.banned import BannedWords, simplified
-from bot.contacts import CLOSING_BRACKETS, MARKER_STARTS, NUMERALS
+from bot.contacts import CLOSING_BRACKETS, MARKER_STARTS, MINI_PROGRAM_KEY, NUMERALS
 from bot.text import char_class, normalize
 
 # Punctuation that NFKC makes ASCII ?!,:;#~ (or leaves: 、。“”《》「」【】), none of which
@@ -59,7 +61,7 @@ class Prefilter:
     """Built with a type's banned words (their keys are not safe characters)."""
 
     def __init__(self, words: BannedWords) -> None:
-        self._safe = _safe_run(frozenset(MARKER_STARTS) | words.keys)
+        self._safe = _safe_run(frozenset(MARKER_STARTS + MINI_PROGRAM_KEY) | words.keys)
         self._no_digit = _safe_run(frozenset(MARKER_STARTS) | _DIGITS)
         self._keys = re.compile(f"[a-z{re.escape(''.join(sorted(words.keys)))}]")
         self._convertible = _convertible()  # built with the config, not at the first message

@@ -290,6 +290,44 @@ def test_a_taobao_share_code_is_a_link(text: str) -> None:
     assert [f.family for f in find_links(text)] == ["link"]
 
 
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [("搜索小程序「美味优选」领券", "美味优选"), ("微信搜「省钱宝」小程序，每天领红包", "省钱宝"),
+     ("小程序搜索：返利多多，下单返现", "返利多多"), ("打开vx小程序搜 美味优选 领券", "美味优选"),
+     ("小🌸程🌸序搜「美味优选」领券", "美味优选"), ("小 程 序 搜：省钱宝 天天领红包", "省钱宝"),
+     ("XCX搜『美味优选』领优惠券", "美味优选"), ("薇信小程序「赚钱多多」日赚300", "赚钱多多"),
+     ("「美味优选」小程序 0元购", "美味优选"), ("【美味优选】小程序，秒杀9.9", "美味优选"),
+     ("进小程序《拼团侠》砍一刀免单", "拼团侠"),
+     # a code of letters and digits needs no offer, as an id needs none
+     ("打开微信小程序搜 abc123", "abc123"), ("小程序搜：ＡＢＣ１２３", "abc123")],
+)
+def test_a_mini_program_named_with_an_offer_is_a_link(text: str, name: str) -> None:
+    assert find_links(text) == [link(f"小程序:{name}")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["这个小程序怎么用", "群里的打卡小程序打不开", "小程序搜不到怎么办",
+     "在小程序里搜一下课程名就能找到", "小程序里的红包怎么提现", "小程序首页的优惠券在哪里领？",
+     "我在小程序里领的券过期了，能补吗",
+     "搜索小程序的时候一直转圈，红包领不了", "这个小程序有秒杀活动吗？我没抢到",
+     # a name without an offer is help
+     "微信搜一搜小程序「腾讯会议」，输入会议号就能进", "小程序搜 12306 买火车票",
+     "微信小程序搜 WPS 就能打开文档", "打开小程序「倾听学院」领取结业证书",
+     "打开微信小程序搜 腾讯文档 就能一起编辑"],
+)
+def test_talk_about_mini_programs_is_no_link(text: str) -> None:
+    """No name to look up with an offer: a question, a complaint, or help."""
+    assert find_links(text) == []
+
+
+def test_an_allowed_mini_program_is_no_link() -> None:
+    """The operator's own mini programs are in links `allow`, with the domains."""
+    text = "搜索小程序「倾听学院」领券"
+    assert find_links(text, ["ting.example.com", "倾听学院"]) == []
+    assert find_links(text, ["ting.example.com"]) == [link("小程序:倾听学院")]
+
+
 @pytest.mark.parametrize("text", ["原价¥199¥299都有", "¥12345678¥", "我们 v s 他们 a b c d e",
                                   "微信 a b c 好", "RNG v s e d g 3 比 1",
                                   "a v s b 2 0 2 4"])  # prices; no marker before a spelled id
