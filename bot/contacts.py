@@ -17,7 +17,7 @@ the digit groups. Findings carry a family:
   count only after a marker. A marker spelled out one letter at a time ("w e i x i n",
   "V.X") is a finding by itself, and so is an id after a marker ("vx：z h a n g 1 2 3 4").
   An id in pieces joined by 加 (plus) or a plus sign is one id ("薇 信 号 是 abc 加 123",
-  "vx abc➕123"); not a sum of counts ("微信群 200 加 300 人").
+  "vx abc➕一 二 三"); not a sum of counts ("微信群 200 加 300 人"). 号 may be written hao.
 - counts are no QQ number or id: after a marker that is also a noun (企鹅 penguin, 球球
   balls, 卫星 satellite), a number with a measure word after it ("企鹅 100000 只在南极",
   "卫星 300 颗"). A number written as an amount stays what it is ("13800138000 元",
@@ -137,11 +137,12 @@ _SPELLED_ID = "[a-z0-9](?:(?: ?加 ?| )[a-z0-9]){4,19}(?![a-z0-9])"
 _PIECE = rf"[a-z0-9_\-{_CHINESE_NUMERALS}]"
 _MARKER = re.compile(
     rf"(?P<marker>{'|'.join(_SPACED.values())})"
-    rf"(?P<filler>(?:{_SEP}|号码|号|账号|搜索|搜|是|为|群|id(?={_SEP}))*)"
+    rf"(?P<filler>(?:{_SEP}|号码|号|账号|搜索|搜|是|为|群|(?:id|hao)(?={_SEP}))*)"
     rf"(?P<id>{_SPELLED_ID}|{_PIECE}{{1,40}}"
     rf"(?:{_JOIN}{_PIECE}+|{_SEP}++[0-9{_CHINESE_NUMERALS}]+)*)"  # more digits, or joined
 )
 _SPELLED_ID_ALONE = re.compile(_SPELLED_ID)
+_JOINED = re.compile(_JOIN)
 _ONE_CHARACTER = "vq微薇威"
 _ONE_CHARACTER_MARKER = re.compile(_MARKER.pattern.replace(
     "(?P<marker>" + "|".join(_SPACED.values()) + ")", f"(?P<marker>[{_ONE_CHARACTER}])"))
@@ -201,8 +202,9 @@ def _after_marker(text: str, match: re.Match[str] | None) -> Finding | None:
     if (digits.isdigit() and 5 <= len(digits) <= 11 and digits[0] != "0"
             and re.search(f"[0-9{_CHINESE_NUMERALS}]", ident)):
         return Finding(family, digits)  # a QQ number, or a WeChat id of digits
-    # "abc 加 123", "abc➕一二三" are abc123
-    wid = _WECHAT_ID.match(re.sub(_JOIN, "", ident).translate(_CHINESE_AS_DIGITS))
+    if _JOINED.search(ident):  # "abc 加 123", "abc➕一 二 三": one id, abc123
+        ident = re.sub(f"{_SEP}|加", "", ident)
+    wid = _WECHAT_ID.match(ident.translate(_CHINESE_AS_DIGITS))
     if family == "wechat" and wid:
         announced = bool(re.search(r"号|:|搜", filler))
         if any(c.isdigit() for c in wid.group()) or (announced and not bare):

@@ -85,7 +85,8 @@ def test_a_mobile_number_near_an_amount_or_a_label_is_still_one(text: str) -> No
     ["加V：abc123", "加v abc123", "vx:abc123", "微信 abc123", "V❤: abc123", "v x: abc123",
      "微🌸信 abc123", "薇 abc123", "威信号 abc123", "加 V 信 abc123", "wx号 abc123",
      "weixin: abc123", "微信搜索：abc123", "vх: abc123", "w\u200bx: abc123",
-     "vx：a b c 1 2 3", "加我微信 a b c 1 2 3 好吗"],  # spelled a character at a time
+     "vx：a b c 1 2 3", "加我微信 a b c 1 2 3 好吗",  # spelled a character at a time
+     "wei xin hao abc123", "weixin hao: abc123"],  # 微信号 in pinyin
 )
 def test_a_wechat_id_after_a_marker_in_any_spelling_is_caught(text: str) -> None:
     assert wechat("abc123") in find_contacts(text)
@@ -95,7 +96,8 @@ def test_a_wechat_id_after_a_marker_in_any_spelling_is_caught(text: str) -> None
     "text",
     ["薇 信 号 是 abc 加 123", "薇信号是abc加123", "微信 abc+123", "微信 abc ➕ 123",
      "V 信 abc➕123", "vx：abc 加 123", "wei xin abc 加 123", "ｗｅｉ ｘｉｎ ａｂｃ 加 １２３",
-     "薇🌸信号是 abc加123", "威💗信 abc ✚ 123", "微 信 号 是 a b c 加 1 2 3", "vx abc 加 一二三"],
+     "薇🌸信号是 abc加123", "威💗信 abc ✚ 123", "微 信 号 是 a b c 加 1 2 3", "vx abc 加 一二三",
+     "微 信 号 是 abc 加 一 二 三", "wei xin hao: abc 加 123"],
 )
 def test_a_wechat_id_in_pieces_joined_by_a_plus_is_one_id(text: str) -> None:
     """加 (plus) or a plus sign between the pieces of an id after a marker: one id."""
@@ -112,7 +114,7 @@ def test_a_qq_number_in_pieces_joined_by_a_plus_is_one_number(text: str) -> None
     "text",
     ["微信群 200 加 300 人，一共 500 人", "企鹅 1000 加 2000 只", "wx 2026 加 2027 年度总结",
      "微信 1 加 1 等于 2", "加微信 kefu 加我", "薇 信 号 是 abc 加 我", "微信 app 2026 版本",
-     "wechat version 8", "微信 8.0 加了新功能"],
+     "wechat version 8", "微信 8.0 加了新功能", "weixin hao ma", "wei xin hao youxi"],
 )
 def test_a_sum_or_a_word_after_a_plus_is_no_id(text: str) -> None:
     """A sum of counts, or 加 meaning "add (me)", joins nothing; nor are a word and a
