@@ -97,6 +97,9 @@ class Bot:
         # the platform came back: who joined or left while it was away was never reported,
         # so the groups it lists next are compared at once (`refresh_groups`)
         self._compare_soon = False
+        # the platform came back: the bot looks at its groups again (`refresh_groups`) before
+        # any tick runs or any action goes (to a room the platform may not have loaded yet)
+        self._look_again = False
         # while this process runs, the platform went away at `_away_since`; the last such
         # outage (from, to): cron runs due in it are late only from its end (`run_due`)
         self._away_since: datetime | None = None
@@ -354,11 +357,11 @@ class Bot:
 
     def platform(self, connected: bool) -> None:
         """The platform's connection came or went (the console's health and metrics). Once
-        it came, what waited for it goes as soon as the bot looked at its groups again
-        (`refresh_groups`, which an adapter calls after a login: a send must not go to a
-        room the platform has not loaded yet): the queued actions, the timers and cron runs
-        that fell due meanwhile, and a comparison of the member lists (the joins and leaves
-        made while it was away were never reported)."""
+        it came, what waited for it goes as soon as the bot looked at its groups again (at
+        once, `run_due`: a send must not go to a room the platform has not loaded yet): the
+        queued actions, the timers and cron runs that fell due meanwhile, and a comparison of
+        the member lists (the joins and leaves made while it was away were never
+        reported)."""
         was, now = self.metrics.is_connected, utc(self.clock.now())
         self.metrics.platform(connected)
         if not connected and was:
@@ -367,7 +370,7 @@ class Bot:
             if self._away_since is not None:
                 self._outage, self._away_since = (self._away_since, now), None
             self.outbox.back()
-            self._compare_soon = True
+            self._compare_soon = self._look_again = True
             self._poke.set()  # and the ticks held while it was away (`_ticks_due`)
 
     @contextlib.asynccontextmanager
@@ -413,6 +416,8 @@ class Bot:
         """When something is due next, in UTC (an instant: bot/times.py)."""
         times = [utc(t) for t in (self._ticks_due(), self.outbox.next_due(),
                                   self._backstop_due(), self._leases_due()) if t]
+        if self._look_again:
+            times.append(utc(self.clock.now()))
         return min(times, default=None)
 
     def _ticks_due(self) -> datetime | None:
@@ -542,6 +547,12 @@ class Bot:
             now = self.clock.now()  # read under the lock: a wait for it may be long
             if (due := self._leases_due()) is not None and utc(due) <= utc(now):
                 taken = await self._renew_leases(utc(now))  # first: a lost group runs nothing
+            if self._look_again:
+                self._look_again = False
+                try:
+                    await self.refresh_groups()
+                except GatewayError as exc:  # away again: what is due tries as it did before
+                    log.warning("could not look at the groups after the login: %s", exc)
             while (due := self._ticks_due()) is not None and due <= utc(now):
                 tick: Tick | None = None
                 try:

@@ -28,7 +28,7 @@ class Inbound(Protocol):
         ...
 
     async def refresh_groups(self) -> None:
-        """The platform's rooms or login changed: bind every group again."""
+        """The platform's rooms changed: bind every group again."""
         ...
 
     def set_contact_names(self, names: Callable[[str], str]) -> None:
@@ -36,5 +36,6 @@ class Inbound(Protocol):
         ...
 
     def platform(self, connected: bool) -> None:
-        """The platform's connection came or went (the console's /healthz and /metrics)."""
+        """The platform's connection came or went (the console's /healthz and /metrics). After
+        a login, the bot binds its groups again by itself before anything else goes."""
         ...

@@ -14,7 +14,7 @@ from harness import BOT_YAML, Harness, write_config
 
 from bot import audit, outbox
 from bot.actions import AcceptFriend, Action, Dm, Invite, Kick, Say
-from bot.adapters.base import Disconnected, GatewayError, RateLimited, Uncertain
+from bot.adapters.base import Disconnected, GatewayError, GroupInfo, RateLimited, Uncertain
 from bot.events import Kind
 from bot.outbox import Queued, WaitRule
 
@@ -178,6 +178,32 @@ async def test_what_waited_for_the_platform_goes_as_soon_as_it_says_it_is_back(
         h.bot.platform(True)  # the login: not the next try, up to a second later
         await h.advance("0s")
         assert h.texts("r1") == ["一"]
+
+
+async def test_after_the_login_the_bot_looks_at_its_groups_before_anything_goes(
+        tmp_path: Path) -> None:
+    """A send must not go to a room the platform has not loaded yet: the bot lists its groups
+    again first (an adapter only says the platform is back: Bot.platform)."""
+    async with _plain(tmp_path) as h:
+        away = _offline(h)
+        await _put(h, Say("r1", "一"))
+        await h.advance("10s")
+        order: list[str] = []
+        groups, send = h.world.groups, h.world.send_text
+
+        async def listed() -> list[GroupInfo]:
+            order.append("groups listed")
+            return await groups()
+
+        async def sent(group: str, text: str, mentions: tuple[str, ...] = ()) -> None:
+            order.append(f"said {text}")
+            await send(group, text, mentions)
+
+        h.world.groups, h.world.send_text = listed, sent  # type: ignore[method-assign]
+        away[0] = False
+        h.bot.platform(True)
+        await h.advance("0s")
+        assert order == ["groups listed", "said 一"]
 
 
 async def test_rate_limited_goes_again_when_the_platform_says(tmp_path: Path) -> None:

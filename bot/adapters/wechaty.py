@@ -493,12 +493,10 @@ class WechatyGateway:
         self._running_bot().platform(True)
         log.info("logged in to WeChat as %s (%s)", await self._wechat_name(payload.contact_id),
                  payload.contact_id)
-        bot = self._running_bot()
-        configured = bot.configured_id
+        configured = self._running_bot().configured_id
         if configured != payload.contact_id:
             log.warning("bot.yaml says the bot is %r but WeChat logged in as %r; the login id "
                         "is used", configured, payload.contact_id)
-        await bot.refresh_groups()  # also wakes the outbox: what waited for the login goes
 
     async def _on_logout(self, payload: EventLogoutPayload) -> None:
         self.online.clear()
