@@ -6,7 +6,7 @@ and cannot hold any of them. `Prefilter.clean(text)` says so for such a text, an
 detectors are not run; for any other text it says False and they are. It is never True
 for a text a detector flags (tests/test_prefilter.py: the corpora and random texts).
 
-Why a clean text cannot be flagged: it has only the characters of `_SAFE`, so `unmask`
+Why a clean text cannot be flagged: it has only the safe characters (`_safe_run`), so `unmask`
 leaves its characters as they are (Chinese characters, ASCII digits, spaces, and punctuation
 that becomes ASCII ?!,:;#~ or stays as it is) and
 
@@ -22,6 +22,9 @@ that becomes ASCII ?!,:;#~ or stays as it is) and
 - its simplified form (as bot/banned.py reads it) holds none of the word lists' keys
   (BannedWords.keys), so no listed word. Most chat has no character the conversion to
   simplified characters could change (`_convertible`), and is not converted.
+
+Most chat is told apart in two scans: it has only safe characters that are no key, need no
+conversion and are none of 点 點 。 (`_inert`): of the above, only its digits are left to count.
 
 Two more looks serve the contact details split over a member's messages (antispam's
 `contacts.split_within`): `no_contact(joined)`, none in the messages read together, and
@@ -55,21 +58,30 @@ _DOT = re.compile("[0-9][ \n]*[点點。][ \n]*[0-9]")
 # 点 (點) before a closing bracket, as in any bracket that spells a dot (bot/contacts.py:
 # _BRACKETED); found from the 点, which few texts have
 _BRACKETED_DOT = re.compile(f"[点點][ \n]*[{re.escape(CLOSING_BRACKETS)}]")
+_DOTS = frozenset("点點。")  # what _DOT and _BRACKETED_DOT start from
 
 
 class Prefilter:
     """Built with a type's banned words (their keys are not safe characters)."""
 
     def __init__(self, words: BannedWords) -> None:
-        self._safe = _safe_run(frozenset(MARKER_STARTS + MINI_PROGRAM_KEY) | words.keys)
+        unsafe = frozenset(MARKER_STARTS + MINI_PROGRAM_KEY) | words.keys
+        self._safe = _safe_run(unsafe)
         self._no_digit = _safe_run(frozenset(MARKER_STARTS) | _DIGITS)
         self._keys = re.compile(f"[a-z{re.escape(''.join(sorted(words.keys)))}]")
         self._convertible = _convertible()  # built with the config, not at the first message
+        # safe characters that are no key, need no conversion and spell no dot: most chat
+        # has only these, and then only its digits are left to count
+        self._inert = _safe_run(unsafe | _convertible_chars() | _DOTS)
 
     def clean(self, text: str) -> bool:
         """True: no link, contact detail or banned word can be found in `text` (a message
         without its mentions); False: it may hold one, read it in full. (Of a text of safe
         characters, `unmask` is `normalize`, which the caller has mostly done already.)"""
+        if self._inert.fullmatch(text) is not None:
+            # what follows, in short: normalizing such a text changes only its punctuation
+            # and spaces (keys are Chinese characters and digits), so it holds no key either
+            return _ELEVEN_DIGITS.search(text) is None
         if self._safe.fullmatch(text) is None:
             return False
         if _ELEVEN_DIGITS.search(text) or _DOT.search(text) or _BRACKETED_DOT.search(text):
@@ -95,15 +107,21 @@ class Prefilter:
 
 
 @cache  # once a process: some 15 ms
-def _convertible() -> re.Pattern[str]:
+def _convertible_chars() -> frozenset[str]:
     """The Chinese characters (of the CJK block, all a cleared text has) that OpenCC's
     conversion to simplified characters (bot/banned.py `simplified`) may change: a text
     without any it leaves as it is, and needs no conversion. Those it changes alone, found by
     converting each once, and _PHRASE_ONLY."""
     chars = [chr(cp) for cp in range(0x4E00, 0xA000)]
     converted = simplified("\n".join(chars)).split("\n")
-    return char_class({ord(c) for c, s in zip(chars, converted, strict=True) if s != c}
-                      | {ord(c) for c in _PHRASE_ONLY})
+    return frozenset(c for c, s in zip(chars, converted, strict=True) if s != c) | frozenset(
+        _PHRASE_ONLY)
+
+
+@cache
+def _convertible() -> re.Pattern[str]:
+    """Any of `_convertible_chars`."""
+    return char_class(ord(c) for c in _convertible_chars())
 
 
 @lru_cache(maxsize=64)  # a scan of the CJK block: once for all types with the same words

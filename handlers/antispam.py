@@ -495,10 +495,16 @@ class Antispam(Handler[Config]):
                digest: str, raid: bool) -> tuple[list[Offence], int]:
         """Flood and repeats offences, counted over the member's recent messages (those
         already punished do not count again); and, if the raid rule looks at this text, how
-        many members posted it within `raid.within`."""
+        many members posted it within `raid.within` (0 if fewer rows than `raid.members`
+        hold it)."""
         config = self.config
         flood, repeats = config.flood, config.repeats
         flood_within, repeats_within, raid_within = self._windows
+        # one message alone is no flood (more than `messages`, at least 1) nor a repeat (at
+        # least 2 `times`): most messages, whose member said nothing else lately
+        if rows.alone(member, now - max(flood_within, repeats_within)) and (
+                not raid or rows.copies(digest) < config.raid.members):
+            return [], 0
         messages, times, posters = rows.rates(member, digest, now - flood_within,
                                               now - repeats_within,
                                               now - raid_within if raid else None)

@@ -123,6 +123,16 @@ class Window:
             if not rows:
                 del index[key]
 
+    def alone(self, member: str, since: int) -> bool:
+        """No row of the member after `since` but their newest (False when the rows are not
+        in time order: then it cannot tell without counting)."""
+        theirs = self.members.get(member, ())
+        return len(theirs) < 2 or (self.ordered and theirs[-2].at <= since)
+
+    def copies(self, digest: str) -> int:
+        """How many rows hold the digest (the members who posted it are never more)."""
+        return len(self.texts.get(digest, ()))
+
     def rates(self, member: str, digest: str, flood_since: int, repeats_since: int,
               raid_since: int | None) -> tuple[int, int, int]:
         """The member's rows after `flood_since` and those of this digest after
