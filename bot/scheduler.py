@@ -7,9 +7,10 @@ made up once if it is within the job's grace time (several missed runs coalesce 
 otherwise skipped and logged. One-shot timers (a welcome batch window, a quiz deadline...)
 are kept in the store and survive restarts.
 
-Fire times and timers are instants, kept and compared in UTC (bot/times.py): on the night
-clocks go back, a run at 01:30 is two instants, both run (as APScheduler's trigger gives
-them), each recorded once. Ticks carry them in the bot's zone.
+Fire times and timers are instants, kept and compared in UTC (bot/times.py). On the night
+clocks go back, 01:30 comes twice: a line of set hours ("30 1 * * *", a daily push) runs at
+the first only, as cron does (APScheduler's trigger gives both); a line that runs every hour
+("0 * * * *") runs at both, an hour apart in real time. Ticks carry them in the bot's zone.
 """
 
 from __future__ import annotations
@@ -63,7 +64,28 @@ def _after(trigger: BaseTrigger, fire: datetime) -> datetime | None:
     """The trigger's next fire time after `fire`, in UTC (as `fire`): stepped in the bot's
     zone, `fire + 1 µs` would lose which of two 01:30s (clocks going back) `fire` was, and
     the trigger would give the same one again."""
-    return _in_utc(trigger.get_next_fire_time(fire, fire + _TICK))
+    return _once(trigger, _in_utc(trigger.get_next_fire_time(fire, fire + _TICK)))
+
+
+def _from(trigger: BaseTrigger, since: datetime) -> datetime | None:
+    """The trigger's first fire time at or after `since`, in UTC."""
+    return _once(trigger, _in_utc(trigger.get_next_fire_time(None, since)))
+
+
+def _once(trigger: BaseTrigger, fire: datetime | None) -> datetime | None:
+    """`fire`, or the one after it if it is the second time its time of day comes round
+    (clocks going back) for a cron line of set hours: it ran at the first."""
+    while fire is not None and _again(trigger, fire):
+        fire = _in_utc(trigger.get_next_fire_time(fire, fire + _TICK))
+    return fire
+
+
+def _again(trigger: BaseTrigger, fire: datetime) -> bool:
+    if not isinstance(trigger, CronTrigger) or \
+            str(next(f for f in trigger.fields if f.name == "hour")) == "*":
+        return False  # a one-off date, or a line of every hour: every instant runs
+    local = fire.astimezone(trigger.timezone)
+    return local.fold == 1 and local.replace(fold=0).utcoffset() != local.utcoffset()
 
 
 def _in_utc(fire: datetime | None) -> datetime | None:
@@ -210,7 +232,7 @@ class Scheduler:
 
     async def _first_fire(self, job: Job, now: datetime) -> datetime | None:
         now = utc(now)
-        fire = _in_utc(job.trigger.get_next_fire_time(None, now - job.grace))
+        fire = _from(job.trigger, now - job.grace)
         latest: datetime | None = None
         while fire is not None and fire <= now:
             latest, fire = fire, _after(job.trigger, fire)

@@ -32,6 +32,7 @@ from handlers import REGISTRY
 NEW_YORK = ZoneInfo("America/New_York")
 GROUPS = {"r1": "Listener Recruitment 01"}
 AT_0130 = 'push: {schedules: [{id: amb, cron: "30 1 * * *", text: one-thirty}]}'
+HALF_PAST = 'push: {min_gap: 1m, schedules: [{id: amb, cron: "30 * * * *", text: half-past}]}'
 NOV_1_0100_EDT = datetime(2026, 11, 1, 1, 0, tzinfo=NEW_YORK)
 
 
@@ -71,16 +72,17 @@ async def _runs(h: Harness) -> list[tuple[str, str]]:
 
 @pytest.mark.parametrize(("zone", "cron", "start", "wait", "expected"), [
     ("America/New_York", "30 1 * * *", "2026-10-31 23:00", "5h",
-     ["2026-11-01T01:30:00-04:00", "2026-11-01T01:30:00-05:00"]),
+     ["2026-11-01T01:30:00-04:00"]),  # a daily run: at the first 01:30 only, as cron does
     ("Europe/Berlin", "0 * * * *", "2026-10-25 01:30", "3h",
      ["2026-10-25T02:00:00+02:00", "2026-10-25T02:00:00+01:00", "2026-10-25T03:00:00+01:00"]),
     ("America/New_York", "30 2 * * *", "2026-03-07 23:00", "5h",
      ["2026-03-08T03:30:00-04:00"]),  # no 02:30 that night: an hour later, as the trigger says
 ], ids=["new-york-daily-at-01:30", "berlin-hourly", "new-york-skipped-02:30"])
-async def test_a_run_in_the_repeated_hour_fires_as_the_trigger_gives_it_and_time_goes_on(
+async def test_a_run_in_the_repeated_hour_fires_as_cron_does_and_time_goes_on(
         tmp_path: Path, zone: str, cron: str, start: str, wait: str,
         expected: list[str]) -> None:
-    """`groupbot replay` of the review's scenarios: each 01:30 (02:00) once, no loop."""
+    """`groupbot replay` of the review's scenarios, no loop: a daily 01:30 once a day, an
+    hourly 02:00 at each of the two, an hour apart."""
     _config(tmp_path, zone, f'push: {{min_gap: 1m, schedules: [{{id: s, cron: "{cron}", '
                             "text: tick}]}")
     scenario = tmp_path / "back.yaml"
@@ -103,14 +105,13 @@ async def test_a_restart_in_the_repeated_hour_neither_loses_nor_doubles_a_run(
         await h.advance("10m")  # 01:35 EST: the second 01:30 ran
         await h.restart()
         await h.advance("2h")
-        assert _times(h) == ["2026-11-01T01:30:00-04:00", "2026-11-01T01:30:00-05:00"]
-        assert await _runs(h) == [("2026-11-01T05:30:00.000000+00:00", "run"),
-                                  ("2026-11-01T06:30:00.000000+00:00", "run")]
+        assert _times(h) == ["2026-11-01T01:30:00-04:00"]  # a daily run: once
+        assert await _runs(h) == [("2026-11-01T05:30:00.000000+00:00", "run")]
 
 
 async def test_a_repeated_hour_run_missed_while_down_is_made_up_once_within_grace(
         tmp_path: Path) -> None:
-    async with Harness(_config(tmp_path, "America/New_York", AT_0130), tmp_path,
+    async with Harness(_config(tmp_path, "America/New_York", HALF_PAST), tmp_path,
                        start=NOV_1_0100_EDT, groups=GROUPS) as h:
         await h.advance("35m")
         await h.bot.stop()  # down over the second 01:30, back at 01:38 EST (grace 10m)
@@ -119,12 +120,15 @@ async def test_a_repeated_hour_run_missed_while_down_is_made_up_once_within_grac
         await h.advance("1s")
         await h.restart()
         await h.advance("1h")
-        assert _times(h) == ["2026-11-01T01:30:00-04:00", "2026-11-01T01:38:00-05:00"]
-        assert len(await _runs(h)) == 2
+        assert _times(h) == ["2026-11-01T01:30:00-04:00", "2026-11-01T01:38:00-05:00",
+                             "2026-11-01T02:30:00-05:00"]
+        assert len(await _runs(h)) == 3
 
 
-async def test_a_repeated_hour_run_missed_past_grace_is_logged_as_one_run(
+async def test_a_daily_runs_time_coming_round_again_while_down_is_no_missed_run(
         tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """Down from 01:35 EDT to 03:00 EST: the second 01:30 is no run of a daily line, so
+    none was missed (an hourly line's 01:30 and 02:30 EST were: "skipped 2 run(s)")."""
     async with Harness(_config(tmp_path, "America/New_York", AT_0130), tmp_path,
                        start=NOV_1_0100_EDT, groups=GROUPS) as h:
         await h.advance("35m")
@@ -133,8 +137,7 @@ async def test_a_repeated_hour_run_missed_past_grace_is_logged_as_one_run(
         with caplog.at_level(logging.WARNING, logger="bot.scheduler"):
             await h._start()
         await h.advance("1h")
-        assert [r.getMessage() for r in caplog.records if "skipped" in r.getMessage()] == [
-            "skipped 1 run(s) of push/amb in r1: the bot was down past the 0:10:00 grace"]
+        assert [r.getMessage() for r in caplog.records if "skipped" in r.getMessage()] == []
         assert _times(h) == ["2026-11-01T01:30:00-04:00"]
 
 
@@ -286,12 +289,14 @@ async def test_a_cooldown_reaching_back_over_the_skipped_hour_still_holds(
 
 async def test_a_push_moved_out_of_quiet_hours_in_the_repeated_hour_goes_when_they_end(
         tmp_path: Path) -> None:
-    """Quiet until 01:30: the 01:10 EDT run goes at 01:30 EDT, the 01:10 EST one at 01:30 EST
-    (not at the 01:30 already past, inside the quiet hours again)."""
+    """Quiet until 01:30, an hourly run at 10 past: the 01:10 EDT run goes at 01:30 EDT,
+    the 01:10 EST one at 01:30 EST (not at the 01:30 already past, inside the quiet hours
+    again)."""
     config = _config(tmp_path, "America/New_York", 'push: {min_gap: 1m, quiet_hours: {start: '
                      '"00:00", end: "01:30", action: move}, schedules: [{id: q, cron: '
-                     '"10 1 * * *", text: moved}]}')
+                     '"10 * * * *", text: moved}]}')
     async with Harness(config, tmp_path, start=datetime(2026, 11, 1, 0, 0, tzinfo=NEW_YORK),
                        groups=GROUPS) as h:
         await h.advance("4h")
-        assert _times(h) == ["2026-11-01T01:30:00-04:00", "2026-11-01T01:30:00-05:00"]
+        assert _times(h) == ["2026-11-01T01:30:00-04:00", "2026-11-01T01:30:00-05:00",
+                             "2026-11-01T02:10:00-05:00"]  # then no longer quiet
