@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from bot import activity, roster
@@ -33,6 +34,18 @@ from bot.store import Store
 log = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """Who handles the events of one kind in one group type: the handlers that want the kind
+    (their `events`), in the type's order; for messages, also every trigger of those that
+    have triggers (None: no handler is gated) and the handlers that want a message holding
+    none of them."""
+
+    handlers: tuple[Handler[Any], ...]
+    triggers: Literals | None = None
+    untriggered: tuple[Handler[Any], ...] = ()
+
+
 class Pipeline:
     def __init__(self, core: Core, store: Store, outbox: Outbox, groups: GroupDirectory,
                  deployment: Callable[[], Deployment], metrics: Metrics) -> None:
@@ -42,53 +55,25 @@ class Pipeline:
         self._groups = groups
         self._deployment = deployment
         self._metrics = metrics
-        self._wanted: dict[tuple[str, type[Event]], tuple[Handler[Any], ...]] = {}
-        self._wanted_in: Deployment | None = None  # the config `_wanted` was worked out for
-        # per type and kind: all triggers (for one look), and who wants a message without
-        self._gates: dict[tuple[str, type[Event]], tuple[Literals | None,
-                                                         tuple[Handler[Any], ...]]] = {}
+        self._plans: dict[tuple[str, type[Event]], Plan] = {}
+        self._planned_for: Deployment | None = None  # the config `_plans` were worked out for
 
-    def wanting(self, deployment: Deployment, type_name: str,
-                kind: type[Event]) -> tuple[Handler[Any], ...]:
-        """The handlers of the type that want events of this kind, in the type's order."""
-        self._fresh(deployment)
-        key = (type_name, kind)
-        found = self._wanted.get(key)
+    def plan(self, deployment: Deployment, type_name: str, kind: type[Event]) -> Plan:
+        """Who handles events of this kind in the type. Worked out on the loop at the first
+        such event after a load, so triggers are put together only for a few (FEW, well
+        under a millisecond): beyond, no handler is gated and each looks for its own (built
+        with the config, off the loop)."""
+        if deployment is not self._planned_for:  # loaded again: its handlers are new
+            self._plans, self._planned_for = {}, deployment
+        found = self._plans.get((type_name, kind))
         if found is None:
-            found = self._wanted[key] = tuple(
-                handler for handler in deployment.types[type_name].handlers
-                if issubclass(kind, handler.events))
-        return found
-
-    def gate(self, deployment: Deployment, type_name: str, kind: type[Event] = Message
-             ) -> tuple[Literals | None, tuple[Handler[Any], ...]]:
-        """For messages of the type: every trigger of its handlers that have triggers (None:
-        no handler is gated), and the handlers that want a message holding none of them (in
-        the type's order). Built on the loop at the type's first message after a load, so
-        only for a few triggers (FEW, well under a millisecond): beyond, no handler is
-        gated and each looks for its own (built with the config, off the loop)."""
-        self._fresh(deployment)
-        key = (type_name, kind)
-        found = self._gates.get(key)
-        if found is None:
-            wanting = self.wanting(deployment, type_name, kind)
-            gated = {h: t for h in wanting
-                     if (t := h.triggers()) is not None and "" not in t}  # "" is in any text
-            texts = frozenset(text for texts in gated.values() for text in texts)
-            if not gated or len(texts) > FEW:
-                found = (None, wanting)
-            else:
-                found = (Literals(texts), tuple(h for h in wanting if h not in gated))
-            self._gates[key] = found
+            found = self._plans[(type_name, kind)] = _plan(
+                deployment.types[type_name].handlers, kind)
         return found
 
     def forget(self) -> None:
         """Drop what was worked out for the running config (a reload replaced it)."""
-        self._wanted, self._gates, self._wanted_in = {}, {}, None
-
-    def _fresh(self, deployment: Deployment) -> None:
-        if deployment is not self._wanted_in:  # loaded again: its handlers are new
-            self._wanted, self._gates, self._wanted_in = {}, {}, deployment
+        self._plans, self._planned_for = {}, None
 
     async def dispatch(self, event: Event) -> None:
         """Handle the event; the caller holds the transaction."""
@@ -106,16 +91,16 @@ class Pipeline:
             type_name = deployment.settings.direct
         else:
             return
-        handlers = self.wanting(deployment, type_name, type(event))
+        plan = self.plan(deployment, type_name, type(event))
+        handlers = plan.handlers
         if isinstance(event, Tick):
             handlers = tuple(h for h in handlers if h.name == event.handler)
         if not handlers:
             return
         ctx = Context(self._core, event, group)  # one per event, turned to each handler in turn
-        if isinstance(event, Message) and not event.mentions_bot:
-            triggers, untriggered = self.gate(deployment, type_name, type(event))
-            if triggers is not None and not triggers.any_in(ctx.normalized):
-                handlers = untriggered  # no handler's trigger is in it (most messages)
+        if (plan.triggers is not None and isinstance(event, Message) and not event.mentions_bot
+                and not plan.triggers.any_in(ctx.normalized)):
+            handlers = plan.untriggered  # no handler's trigger is in it (most messages)
         for handler in handlers:
             ctx.handler, ctx.config = handler.name, handler.config
             if not handler.wants(event, ctx):
@@ -160,6 +145,18 @@ class Pipeline:
             await self._outbox.put(Dm(admin, text), admins=settings.admins)
         if restore:
             await self._outbox.put(RenameGroup(group_id, before))
+
+
+def _plan(handlers: tuple[Handler[Any], ...], kind: type[Event]) -> Plan:
+    wanting = tuple(handler for handler in handlers if issubclass(kind, handler.events))
+    if not issubclass(kind, Message):
+        return Plan(wanting)
+    gated = {h: t for h in wanting
+             if (t := h.triggers()) is not None and "" not in t}  # "" is in any text
+    texts = frozenset(text for texts in gated.values() for text in texts)
+    if not gated or len(texts) > FEW:
+        return Plan(wanting)
+    return Plan(wanting, Literals(texts), tuple(h for h in wanting if h not in gated))
 
 
 async def _track(store: Store, event: Event, group: str) -> None:

@@ -6,7 +6,7 @@ An `image` or `attachment` (a QR poster) follows the greeting, once per greeting
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Annotated
 
 from pydantic import Field, model_validator
@@ -43,31 +43,30 @@ class Welcome(Handler[Config]):
     Config = Config
 
     def prepare(self) -> None:
-        # Who may be waiting in each group, as a hint for `wants`: the batch timer's due time
-        # and the epoch of this account's lease on the group (a batch armed again is due at
-        # another time; another account's process may have added members meanwhile, and
-        # the epoch tells) and the pending members as last read or written here, more when
-        # a write was undone. The store decides; the hint only spares a read for a message
-        # from anyone else.
-        self._waiting: dict[str, tuple[datetime, int, frozenset[str]]] = {}
+        # Who may be waiting in each group, as a hint for `wants`: the pending members as
+        # last read or written here (more when a write was undone), with the epoch of this
+        # account's lease on the group then (another account's process may have added
+        # members meanwhile, and the epoch tells). Only this handler arms the batch and adds
+        # to it, and it notes who waits each time; a greeting forgets the group. The store
+        # decides; the hint only spares a look at the timer and a read for a message from
+        # anyone else.
+        self._waiting: dict[str, tuple[int, frozenset[str]]] = {}
 
     def wants(self, event: MemberJoined | MemberLeft | Message | Tick, ctx: Context) -> bool:
         """A message matters only from a newcomer who may be waiting for their welcome."""
         if not isinstance(event, Message):
             return True
-        due = ctx.scheduled("batch")
-        if due is None:
-            return False  # nobody waits for a welcome here (most messages)
         hint = self._waiting.get(ctx.scope)
-        return hint is None or hint[:2] != (due, ctx.epoch) or event.sender.id in hint[2]
+        if hint is None:  # nothing noted here (a start, a load, a greeting): the timer tells
+            return ctx.scheduled("batch") is not None
+        return hint[0] != ctx.epoch or event.sender.id in hint[1]
 
     def _note(self, ctx: Context, pending: list[list[str]]) -> None:
         """Remember who waits for the batch armed now (nothing when none is)."""
-        due = ctx.scheduled("batch")
-        if due is None:
+        if ctx.scheduled("batch") is None:
             self._waiting.pop(ctx.scope, None)
         else:
-            self._waiting[ctx.scope] = (due, ctx.epoch, frozenset(p[0] for p in pending))
+            self._waiting[ctx.scope] = (ctx.epoch, frozenset(p[0] for p in pending))
 
     async def handle(self, event: MemberJoined | MemberLeft | Message | Tick,
                      ctx: Context) -> Flow:

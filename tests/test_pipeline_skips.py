@@ -142,8 +142,7 @@ async def test_a_type_with_many_triggers_is_not_gated_and_answers_the_same(
         await h.say("r1", "bob", "群规")
         await h.advance("2m")
         assert h.texts() == ["回复99", "群规如下"]
-        triggers, _ = h.bot._pipeline.gate(h.deployment, "recruitment")
-        assert triggers is None
+        assert h.bot._pipeline.plan(h.deployment, "recruitment", Message).triggers is None
 
 
 @settings(max_examples=150, deadline=None)
