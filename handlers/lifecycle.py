@@ -113,8 +113,10 @@ class Health:
 # ---------------------------------------------------------------- group facts
 
 
-async def remember(store: Store, facts: GroupFacts, now: datetime) -> None:
-    await store.execute(
+def remember(store: Store, facts: GroupFacts, now: datetime) -> None:
+    """Keep the facts, with the commit of the event (deferred: only the reports read them,
+    and they read what is committed)."""
+    store.defer(
         f"INSERT INTO {FACTS} VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (grp) DO UPDATE SET"
         " topic=excluded.topic, type=excluded.type, size=excluded.size,"
         " capacity=excluded.capacity, active_target=excluded.active_target,"
@@ -205,7 +207,7 @@ class Lifecycle(Handler[Config]):
         info = await ctx.group_info()
         facts = GroupFacts(ctx.scope, info.topic, ctx.group.type, info.member_count,
                                   ctx.group.capacity, self.config.active_target)
-        await remember(ctx.store, facts, ctx.now)
+        remember(ctx.store, facts, ctx.now)
         return facts
 
     # ------------------------------------------------------------ capacity
