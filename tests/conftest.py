@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import asyncio
 import os
 import sys
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -101,3 +103,14 @@ def pytest_configure(config: pytest.Config) -> None:
         os.environ["PYTEST_DEBUG_TEMPROOT"] = str(shm)
     if hasattr(config, "workerinput") or getattr(config.option, "dist", "no") == "no":
         config.pluginmanager.import_plugin("pg")
+
+
+@pytest.fixture(autouse=True)
+async def _ends_what_it_started() -> AsyncIterator[None]:
+    """A worker's tests share one event loop (pyproject.toml): what a test left running is
+    cancelled as it ends, as closing a loop of its own would, so it cannot act in the next."""
+    yield
+    left = asyncio.all_tasks() - {asyncio.current_task()}
+    for task in left:
+        task.cancel()
+    await asyncio.gather(*left, return_exceptions=True)

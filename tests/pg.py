@@ -37,7 +37,7 @@ import socket
 import subprocess
 import tempfile
 import threading
-from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -144,11 +144,10 @@ class Postgres:
         restarted (connections a test left open are ended first, all but the idle ones
         `kept`): its URL. DELETE, not TRUNCATE: on a few rows it costs the server a third
         (TRUNCATE makes new files for every table and index)."""
-        if self._shared is None or self._session is None or self.kept is None:
+        if self._shared is None or self._session is None:
             self._shared = self.database()
             self._session = Session(self._shared)
-            self.kept = Kept(self._session, self._shared)
-        idle = ", ".join(str(pid) for pid in self.kept.reclaim())
+        idle = ", ".join(str(pid) for pid in (self.kept.reclaim() if self.kept else []))
         self._session.execute(f"""
             SELECT pg_terminate_backend(pid) FROM pg_stat_activity
                 WHERE datname = current_database() AND pid <> pg_backend_pid()
@@ -164,11 +163,21 @@ class Postgres:
                 END $$;""")
         return self._shared
 
+    def keeping(self, home: asyncio.AbstractEventLoop) -> Kept:
+        """The stores' connections to the shared database (`emptied()` first), kept on
+        `home`, the loop the worker's tests run on."""
+        assert self._shared is not None
+        if self.kept is None:
+            self.kept = Kept(self._shared, home)
+        assert self.kept.home is home, "the tests' event loop is the worker's (pyproject.toml)"
+        return self.kept
+
 
 class Session:
-    """One asyncpg connection kept open, on an event loop of its own in a thread of its own
-    (usable from any test, running loop or not): a statement costs a round trip, where a psql
-    process per statement costs a process and a server backend (about 17 ms)."""
+    """One asyncpg connection kept open for emptying the shared database, on an event loop of
+    its own in a thread of its own (`storage` is a plain fixture: no loop runs there): a
+    statement costs a round trip, where a psql process per statement costs a process and a
+    server backend (about 17 ms)."""
 
     def __init__(self, url: str) -> None:
         self._loop = asyncio.new_event_loop()
@@ -178,47 +187,6 @@ class Session:
 
     def _call(self, coroutine: Coroutine[Any, Any, T]) -> T:
         return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(timeout=60)
-
-    async def hop(self, coroutine: Coroutine[Any, Any, T]) -> T:
-        """`coroutine` run on this session's loop, awaited on the caller's; cancelling the
-        caller cancels it. (asyncio.run_coroutine_threadsafe and wrap_future do the same for
-        nearly twice the CPU, 35 us a call against 20 us: they chain a concurrent.futures
-        Future, with its lock, both ways; the stores make some 60,000 calls a suite run.)"""
-        caller = asyncio.get_running_loop()
-        done: asyncio.Future[T] = caller.create_future()
-        running: list[asyncio.Task[T]] = []
-
-        def settle(task: asyncio.Task[T]) -> None:  # on the caller's loop
-            if done.cancelled():
-                return
-            if task.cancelled():
-                done.cancel()
-            elif (error := task.exception()) is not None:
-                done.set_exception(error)
-            else:
-                done.set_result(task.result())
-
-        def report(task: asyncio.Task[T]) -> None:  # on this session's loop
-            with contextlib.suppress(RuntimeError):  # the caller's loop is closed: none waits
-                caller.call_soon_threadsafe(settle, task)
-
-        def start() -> None:  # on this session's loop
-            running.append(self._loop.create_task(coroutine))
-            running[0].add_done_callback(report)
-
-        self._loop.call_soon_threadsafe(start)
-        try:
-            return await done
-        except asyncio.CancelledError:
-            self._loop.call_soon_threadsafe(lambda: running[0].cancel())
-            raise
-
-    def run(self, function: Callable[[], object]) -> None:
-        """`function()` called on this session's loop (in its thread), waited for."""
-        async def call() -> None:
-            function()
-
-        self._call(call())
 
     def execute(self, statements: str) -> None:
         self._call(self._db.execute(statements))
@@ -239,36 +207,41 @@ class Kept:
     server about 10 ms of CPU a test: a new backend, its catalog caches filled again, every
     statement parsed and planned again. What passes from one store to the next is only that:
     a store's `close()` rolls back what it left open and resets the session (asyncpg's reset:
-    settings, advisory locks, cursors, listeners). The store's own code is the same; it
-    talks to the asyncpg connection through `Lent`, which runs each call on the connection's
-    event loop (Session's thread), as tests' event loops come and go. Other URLs
-    (`database()`'s, a scratch schema's) connect as ever."""
+    settings, advisory locks, cursors, listeners).
 
-    def __init__(self, session: Session, url: str) -> None:
-        self._session = session
+    An asyncpg connection belongs to the event loop it was made on, and a worker's tests all
+    run on one (pyproject.toml: asyncio_default_test_loop_scope): the connections kept are
+    that loop's, and a store talks to one directly, at the cost of a plain connection.
+    (They used to live on a thread's loop of their own, each call hopping over to it and
+    back: 45 us of CPU more a call, three times the call's own, some 380 calls a test.) A
+    store opened on another loop (an `asyncio.run` of a plain test, a command run on a
+    thread) connects as ever, and so do other URLs (`database()`'s, a scratch schema's)."""
+
+    def __init__(self, url: str, home: asyncio.AbstractEventLoop) -> None:
         self._url = url
+        self.home = home  # the loop the worker's tests run on
         self._idle: dict[str, list[Connection]] = {}  # by connect()'s options
         self._lent: set[Connection] = set()
 
     async def connect(self, url: str, **options: Any) -> Any:
-        if url != self._url:
+        if url != self._url or asyncio.get_running_loop() is not self.home:
             return await connect(url, **options)
         key = repr(sorted(options.items()))
         idle = self._idle.setdefault(key, [])
-        db = idle.pop() if idle else await self._session.hop(connect(url, **options))
+        db = idle.pop() if idle else await connect(url, **options)
         self._lent.add(db)
-        return Lent(db, self._session, lambda: self._give_back(db, key))
+        return Lent(db, lambda: self._give_back(db, key))
 
     async def _give_back(self, db: Connection, key: str) -> None:
         self._lent.discard(db)
-        if await self._session.hop(_reset(db)):
+        if await _reset(db):
             self._idle[key].append(db)
 
     def reclaim(self) -> list[int]:
         """Before a test: the connections the last one never closed are ended; the server
         pids of the idle ones."""
         for db in self._lent:
-            self._session.run(db.terminate)
+            db.terminate()
         self._lent.clear()
         for key, idle in self._idle.items():
             self._idle[key] = [db for db in idle if not db.is_closed()]
@@ -291,53 +264,42 @@ async def _reset(db: Connection) -> bool:
 
 
 class Lent:
-    """A kept asyncpg connection as a store sees it: the calls bot/postgres.py makes, each
-    run on the connection's own event loop. `close()` gives it back (once: after that, as
-    after an asyncpg connection's close, every call fails: PostgresError, as the store says
-    a driver's error)."""
+    """A kept asyncpg connection as a store sees it: the calls bot/postgres.py makes.
+    `close()` gives it back (once: after that, as after an asyncpg connection's close, every
+    call fails: PostgresError, as the store says a driver's error)."""
 
-    def __init__(self, db: Connection, session: Session,
-                 give_back: Callable[[], Coroutine[Any, Any, None]]) -> None:
+    def __init__(self, db: Connection, give_back: Callable[[], Coroutine[Any, Any, None]]) -> None:
         self._db = db
-        self._session = session
         self._give_back = give_back
         self._closed = False
 
-    async def _call(self, method: str, *args: Any) -> Any:
+    def _live(self) -> Connection:
         if self._closed:
             raise PostgresError("connection is closed")
-        return await self._session.hop(getattr(self._db, method)(*args))
+        return self._db
 
     async def execute(self, *args: Any) -> Any:
-        return await self._call("execute", *args)
+        return await self._live().execute(*args)
 
     async def executemany(self, *args: Any) -> Any:
-        return await self._call("executemany", *args)
+        return await self._live().executemany(*args)
 
     async def fetch(self, *args: Any) -> Any:
-        return await self._call("fetch", *args)
+        return await self._live().fetch(*args)
 
     async def fetchrow(self, *args: Any) -> Any:
-        return await self._call("fetchrow", *args)
+        return await self._live().fetchrow(*args)
 
     async def fetchval(self, *args: Any) -> Any:
-        return await self._call("fetchval", *args)
+        return await self._live().fetchval(*args)
 
-    @contextlib.asynccontextmanager
-    async def transaction(self) -> AsyncIterator[None]:
-        transaction = self._db.transaction()
-        await self._session.hop(transaction.start())
-        try:
-            yield
-        except BaseException:
-            await self._session.hop(transaction.rollback())
-            raise
-        await self._session.hop(transaction.commit())
+    def transaction(self) -> Any:
+        return self._live().transaction()
 
     def terminate(self) -> None:
         if not self._closed:
             self._closed = True
-            self._session.run(self._db.terminate)
+            self._db.terminate()
 
     async def close(self) -> None:
         if not self._closed:
@@ -380,6 +342,12 @@ def postgres(postgres_server: Postgres) -> Postgres:
     return postgres_server
 
 
+@pytest.fixture(scope="session")
+async def worker_loop() -> asyncio.AbstractEventLoop:
+    """The event loop this worker's tests run on (pyproject.toml: one a worker)."""
+    return asyncio.get_running_loop()
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def storage(request: pytest.FixtureRequest, tmp_path: Path,
             monkeypatch: pytest.MonkeyPatch) -> Path | str:
@@ -389,8 +357,8 @@ def storage(request: pytest.FixtureRequest, tmp_path: Path,
         return tmp_path / "bot.db"
     server: Postgres = request.getfixturevalue("postgres_server")
     url = server.emptied()
-    assert server.kept is not None
-    monkeypatch.setattr(bot.postgres, "connect", server.kept.connect)
+    kept = server.keeping(request.getfixturevalue("worker_loop"))
+    monkeypatch.setattr(bot.postgres, "connect", kept.connect)
     return url
 
 
