@@ -71,8 +71,9 @@ class Welcome(Handler[Config]):
     async def handle(self, event: MemberJoined | MemberLeft | Message | Tick,
                      ctx: Context) -> Flow:
         if isinstance(event, Message):
-            if ctx.scheduled("batch") is None:
-                return CONTINUE  # nobody waits for a welcome here (most messages)
+            if ctx.scheduled("batch") is None:  # nobody waits for a welcome here
+                self._waiting.pop(ctx.scope, None)  # (a hint from before, void now)
+                return CONTINUE
             pending = await ctx.get("pending", default=[])
             if any(member_id == event.sender.id for member_id, _ in pending):
                 await ctx.cancel("batch")
