@@ -429,6 +429,7 @@ class Moderator:
         self.actor = actor
         self.group = group
         self._can_remove: bool | None = None
+        self._removing: dict[str, bool] = {}  # being_removed, read once per member
 
     @property
     def limit(self) -> int:
@@ -438,7 +439,7 @@ class Moderator:
                      message: str = "") -> None:
         """Warn (removing at the limit) or remove at once, as the offence's action says;
         nothing for a member whose removal is already under way."""
-        if await self._being_removed(member):
+        if await self.being_removed(member):
             return
         if offence.action is Action.KICK and await self._remove(member, name, offence):
             return
@@ -458,7 +459,7 @@ class Moderator:
 
     async def remove(self, member: str, name: str, offence: Offence) -> bool:
         """Remove, announce and block the member; False (admins told) when the bot cannot."""
-        return await self._being_removed(member) or await self._remove(member, name, offence)
+        return await self.being_removed(member) or await self._remove(member, name, offence)
 
     async def _remove(self, member: str, name: str, offence: Offence) -> bool:
         """`remove` for a member known not to be under removal (punish looked first)."""
@@ -474,6 +475,7 @@ class Moderator:
                                                        "reason": offence.reason}),
                   group=self.group)
         await block(actor.store, member, actor.now, self.group, offence.reason)
+        self._removing[member] = True
         await settle_warnings(actor.store, self.group, member)
         await actor.audit("kick", member, describe(offence), self.group)
         return True
@@ -534,9 +536,16 @@ class Moderator:
                 self.actor.bot_id
         return self._can_remove
 
-    async def _being_removed(self, member: str) -> bool:
+    async def being_removed(self, member: str) -> bool:
         """Removed from this group since they last joined: messages sent before the removal
-        lands (a burst of ads) are not punished again."""
+        lands (a burst of ads) are not punished again. Read once per member: a moderator
+        serves one event, command or request, and counts the removals it makes itself."""
+        found = self._removing.get(member)
+        if found is None:
+            found = self._removing[member] = await self._removed_since_joined(member)
+        return found
+
+    async def _removed_since_joined(self, member: str) -> bool:
         store = self.actor.store
         row = await store.one("SELECT at FROM blocklist WHERE member=? AND grp=?",
                               (member, self.group))

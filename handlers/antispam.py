@@ -336,7 +336,6 @@ class Antispam(Handler[Config]):
         copy.remember(store, group, rows, member, event.id, at, digest)
         found = self.detect(event, text) or self._split_contacts(copy, group, member, at,
                                                                     text)
-        offences = await self._newcomer(event, ctx, found) if found else []
         raid = self.config.raid
         looks = (raid.action is not Action.IGNORE and len(compact) >= raid.min_length
                  and not self._asked_for(group, at, compact))
@@ -346,14 +345,16 @@ class Antispam(Handler[Config]):
             moderator = Moderator(self.config, ctx, group)
             if member in await self._raid(event, ctx, moderator, rows, digest):
                 rates.append(self._raid_offence())
-        if not offences and not rates:
+        if not found and not rates:
             return CONTINUE
-        chosen = max(offences + rates, key=lambda o: SEVERITY.index(o.action))
+        chosen = max(found + rates, key=lambda o: SEVERITY.index(o.action))
         if chosen.action is Action.IGNORE:
             return CONTINUE
+        moderator = moderator or Moderator(self.config, ctx, group)
+        chosen = await self._newcomer(ctx, moderator, member, chosen)
         ref = digest if chosen.detector == "raid" else event.id
-        public = await self._act(ctx, moderator or Moderator(self.config, ctx, group), rows,
-                                 member, event.sender.name, chosen, event.id, event.text, ref)
+        public = await self._act(ctx, moderator, rows, member, event.sender.name, chosen,
+                                 event.id, event.text, ref)
         return STOP if public else CONTINUE
 
     async def _act(self, ctx: Context, moderator: Moderator, rows: recent.Window, member: str,
@@ -476,18 +477,20 @@ class Antispam(Handler[Config]):
                                         family="banned", category=hit.listed.category))
         return offences
 
-    async def _newcomer(self, event: Message, ctx: Context,
-                        offences: list[Offence]) -> list[Offence]:
-        """A link or contact detail soon after joining counts as `counts_as` offences."""
+    async def _newcomer(self, ctx: Context, moderator: Moderator, member: str,
+                        offence: Offence) -> Offence:
+        """A link or contact detail soon after joining counts as `counts_as` offences. (Not
+        looked up for a warning or removal of a member being removed: none is given.)"""
         strict = self.config.newcomers
-        if strict is None or not any(o.detector in ("links", "contacts") for o in offences):
-            return offences
-        entry = await roster.entry(ctx.store, ctx.scope, event.sender.id)
+        if strict is None or offence.detector not in ("links", "contacts") or (
+                offence.action in (Action.WARN, Action.KICK)
+                and await moderator.being_removed(member)):
+            return offence
+        entry = await roster.entry(ctx.store, ctx.scope, member)
         if entry is None or entry.joined_at is None or ctx.now - entry.joined_at > strict.within:
-            return offences
-        return [Offence(o.detector, o.action, o.reason, f"{o.detail}; newcomer",
-                        strict.counts_as) if o.detector in ("links", "contacts") else o
-                for o in offences]
+            return offence
+        return Offence(offence.detector, offence.action, offence.reason,
+                       f"{offence.detail}; newcomer", strict.counts_as)
 
     # ------------------------------------------------------------ rates: flood, repeats, raids
 
