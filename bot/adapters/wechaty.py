@@ -19,7 +19,15 @@ import os
 import socket
 import time
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Iterable, Mapping
+from collections.abc import (
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Collection,
+    Coroutine,
+    Iterable,
+    Mapping,
+)
 from datetime import datetime
 from typing import Any, TypeVar
 from urllib.parse import quote
@@ -83,6 +91,10 @@ ENDPOINT_VAR = "WECHATY_PUPPET_SERVICE_ENDPOINT"
 
 ACTION_TIMEOUT = 30.0  # seconds the gateway gets to carry out one action
 STOP_TIMEOUT = 5.0  # seconds to say goodbye to the gateway before closing the channel
+# events read again after a reconnect when the connection's end cut their lookups short: each
+# has an id the gateway reads it by again (the joins and leaves missed are found by comparing
+# the member lists after the login: bot/backstop.py)
+_READ_AGAIN = frozenset({"message", "friendship"})
 DEDUPE_SECONDS = 60.0  # a join/leave/friend request seen again within this is a duplicate
 NAME_LOOKUPS = 16  # member-name lookups in flight at once
 AT_SEPARATOR = "\u2005"  # what WeChat puts between two @mentions
@@ -379,6 +391,10 @@ class WechatyGateway:
         self._names: dict[str, str] = {}  # WeChat names of contacts, as last loaded
         self._callbacks: set[asyncio.Task[Any]] = set()
         self._looked_up: set[asyncio.Task[Any]] = set()  # events waiting only for their turn
+        # messages and friend requests being looked up (each has an id to read it by): those
+        # the connection's end cuts short are read again after the next login (`_again`)
+        self._reading: dict[asyncio.Task[Any], tuple[str, Any]] = {}
+        self._again: list[tuple[str, Any]] = []
         self._line = _Line()  # the events that feed the bot, in arrival order
 
     @property
@@ -434,13 +450,15 @@ class WechatyGateway:
         for task in list(self._callbacks):
             if stopping or task not in self._looked_up:
                 task.cancel()
+                if not stopping and (read := self._reading.pop(task, None)) is not None:
+                    self._again.append(read)
         try:
             await puppet.stop()
         except Exception as exc:
             log.debug("closing the connection to %s: %s", self._where, _explain(exc))
 
     def _guarded(self, name: str, callback: Callable[..., Awaitable[None]]
-                 ) -> Callable[..., Awaitable[None]]:
+                 ) -> Callable[..., Coroutine[Any, Any, None]]:
         """pyee runs callbacks as tasks nobody awaits: log what they raise, with the event."""
 
         async def run(*args: Any) -> None:
@@ -458,28 +476,45 @@ class WechatyGateway:
 
         return run
 
-    def _in_line(self, callback: Callable[[Any, _Turn], Awaitable[None]]
-                 ) -> Callable[[Any], Awaitable[None]]:
+    def _in_line(self, name: str) -> Callable[[Any], Awaitable[None]]:
         """The callback of an event that feeds the bot, with its turn (see _Line)."""
+        callback = self._feeding()[name]
 
         async def run(payload: Any) -> None:
             turn = self._line.take()  # before any await: in the order the events came
+            task = asyncio.current_task()
+            if task is not None and name in _READ_AGAIN:
+                self._reading[task] = (name, payload)
             try:
                 await callback(payload, turn)
             finally:
+                if task is not None:
+                    self._reading.pop(task, None)
                 turn.end()  # also when the event is dropped, fails or is cancelled
 
         return run
+
+    def _feeding(self) -> dict[str, Callable[[Any, _Turn], Awaitable[None]]]:
+        return {"message": self._on_message, "room-join": self._on_room_join,
+                "room-leave": self._on_room_leave, "room-topic": self._on_room_topic,
+                "friendship": self._on_friendship}
+
+    def _read_again(self, name: str, payload: Any, exc: Exception) -> bool:
+        """Whether the event whose payload could not be loaded is kept to be read again after
+        the next login: the connection was gone, or going (else its id is no good)."""
+        if self.online.is_set() and not isinstance(_classify(name, exc, sends=False),
+                                                   Disconnected):
+            return False
+        log.warning("could not load the %s event (%s): it is read again after the next login",
+                    name, _explain(exc))
+        self._again.append((name, payload))
+        return True
 
     def _event_callbacks(self) -> dict[str, Callable[..., Awaitable[None]]]:
         return {
             "login": self._on_login, "logout": self._on_logout, "ready": self._on_ready,
             "scan": self._on_scan, "error": self._on_error,
-            "message": self._in_line(self._on_message),
-            "room-join": self._in_line(self._on_room_join),
-            "room-leave": self._in_line(self._on_room_leave),
-            "room-topic": self._in_line(self._on_room_topic),
-            "friendship": self._in_line(self._on_friendship),
+            **{name: self._in_line(name) for name in self._feeding()},
             "room-invite": self._on_room_invite,
         }
 
@@ -491,6 +526,10 @@ class WechatyGateway:
         self._was_online = True
         self.online.set()
         self._running_bot().platform(True)
+        again, self._again = self._again, []
+        for name, cut_short in again:  # each a task of its own, as pyee runs a callback
+            self._callbacks.add(asyncio.create_task(
+                self._guarded(name, self._in_line(name))(cut_short)))
         log.info("logged in to WeChat as %s (%s)", await self._wechat_name(payload.contact_id),
                  payload.contact_id)
         configured = self._running_bot().configured_id
@@ -523,8 +562,9 @@ class WechatyGateway:
         try:
             msg = await self._connected().message_payload(payload.message_id)
         except Exception as exc:
-            log.warning("could not load message %s, so it is skipped: %s", payload.message_id,
-                        _explain(exc))
+            if not self._read_again("message", payload, exc):
+                log.warning("could not load message %s, so it is skipped: %s",
+                            payload.message_id, _explain(exc))
             return
         if msg.from_id == self._current_self_id():
             return
@@ -576,8 +616,9 @@ class WechatyGateway:
         try:
             friendship = await self._connected().friendship_payload(payload.friendship_id)
         except Exception as exc:
-            log.warning("could not load friend request %s, so it is skipped: %s",
-                        payload.friendship_id, _explain(exc))
+            if not self._read_again("friendship", payload, exc):
+                log.warning("could not load friend request %s, so it is skipped: %s",
+                            payload.friendship_id, _explain(exc))
             return
         if FriendshipType(friendship.type) != FriendshipType.FRIENDSHIP_TYPE_RECEIVE:
             return
@@ -598,6 +639,7 @@ class WechatyGateway:
         task = asyncio.current_task()
         if task is not None:
             self._looked_up.add(task)  # needs the connection no more: a reconnect spares it
+            self._reading.pop(task, None)
         try:
             await turn.wait(self.action_timeout)
             log.debug("event from WeChat: %r", event)

@@ -89,8 +89,10 @@ async def test_a_lookup_the_gateway_never_answers_holds_up_the_line_an_actions_t
     assert [e.text for e in s.of_type(Message)] == ["a", "b", "c"]
 
 
-async def test_a_message_looked_up_and_waiting_for_its_turn_is_handled_across_a_reconnect(
+async def test_messages_looked_up_or_being_looked_up_at_a_reconnect_are_all_handled(
         run_bot: RunBot, grpc_gateway: WechatyGateway, fake_gateway: FakeGateway) -> None:
+    """One waits for its turn, looked up: it is fed across the reconnect. The other's lookup
+    the connection's end cuts short: it is read again after the next login."""
     async with run_bot(grpc_gateway) as s:
         looked_up = fake_gateway.calls.count("RoomMemberPayload")
         fake_gateway.hold("RoomMemberPayload", "dave")  # the first message's lookup hangs
@@ -99,10 +101,30 @@ async def test_a_message_looked_up_and_waiting_for_its_turn_is_handled_across_a_
         await until(lambda: fake_gateway.calls.count("RoomMemberPayload") == looked_up + 2,
                     "both lookups")
         streams = fake_gateway.streams_opened
-        fake_gateway.end_stream()  # the gateway restarts: the hanging lookup is given up
+        fake_gateway.end_stream()  # the gateway restarts: the hanging lookup is cut short
         await until(lambda: fake_gateway.streams_opened > streams, "the reconnect")
-        await until(lambda: s.of_type(Message), "the message that waited")
-    assert [e.text for e in s.of_type(Message)] == ["waiting"]
+        await until(lambda: len(s.of_type(Message)) == 2, "both messages")
+    assert [e.text for e in s.of_type(Message)] == ["waiting", "stuck"]
+
+
+async def test_a_message_the_gateway_cannot_load_for_a_lost_connection_is_read_again(
+        run_bot: RunBot, grpc_gateway: WechatyGateway, fake_gateway: FakeGateway) -> None:
+    """UNAVAILABLE: the gateway lost its own connection to WeChat (a restart follows); a
+    message whose id is no good (NOT_FOUND) is skipped, as there is nothing to read again."""
+    async with run_bot(grpc_gateway) as s:
+        fake_gateway.fail["MessagePayload"] = GRPCError(Status.UNAVAILABLE, "gateway going")
+        fake_gateway.say("r1", "alice", "lost for now")
+        await until(lambda: "MessagePayload" not in fake_gateway.fail, "the failed load")
+        fake_gateway.fail["MessagePayload"] = GRPCError(Status.NOT_FOUND, "no such message")
+        fake_gateway.say("r1", "alice", "no good")
+        await until(lambda: "MessagePayload" not in fake_gateway.fail, "the second one")
+        fake_gateway.say("r1", "alice", "after")
+        await until(lambda: s.of_type(Message), "the next message")
+        streams = fake_gateway.streams_opened
+        fake_gateway.end_stream()
+        await until(lambda: fake_gateway.streams_opened > streams, "the reconnect")
+        await until(lambda: len(s.of_type(Message)) == 2, "the message read again")
+    assert [e.text for e in s.of_type(Message)] == ["after", "lost for now"]
 
 
 async def test_the_names_of_several_newcomers_are_looked_up_together(
