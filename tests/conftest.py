@@ -97,12 +97,16 @@ def pytest_configure(config: pytest.Config) -> None:
 
     tests/pg.py's fixtures (storage, backend, postgres...), and with it tests/harness.py and
     the whole bot, are loaded where tests run: not in pytest-xdist's controller, which only
-    hands tests to its workers (0.5 s of CPU before it starts them)."""
+    hands tests to its workers (0.5 s of CPU before it starts them). There, every load of a
+    config is tests/harness.py's, parsed once a process for each content."""
     shm = Path("/dev/shm")
     if "PYTEST_DEBUG_TEMPROOT" not in os.environ and shm.is_dir() and os.access(shm, os.W_OK):
         os.environ["PYTEST_DEBUG_TEMPROOT"] = str(shm)
     if hasattr(config, "workerinput") or getattr(config.option, "dist", "no") == "no":
         config.pluginmanager.import_plugin("pg")
+        import harness
+
+        harness.cache_loads()
 
 
 @pytest.fixture(autouse=True)
