@@ -10,7 +10,7 @@ the digit groups. Findings carry a family:
   other Chinese characters between the digits (spaces, dashes, dots, emoji). A number
   needs no marker; its digits must be whole groups ("订单 2026112913800138000" is not
   one), and one written with thousands separators is an amount (below).
-- wechat, qq: a contact marker (微信 薇 威 v信 vx wx weixin wechat, the slang 绿泡泡 and
+- wechat, qq: a contact marker (微信 薇 威 v信 威xin vx wx weixin wechat, the slang 绿泡泡 and
   卫星..., qq 扣扣 企鹅 球球), in any spelling, spaced or split by emoji, then an id. A
   bare "V" or "Q" counts only as a word of its own followed by an id with a digit
   ("V：abc123", "Q: 12345678"). Other digit runs (QQ-like numbers, order, room numbers)
@@ -120,8 +120,8 @@ _MEASURE_AFTER = re.compile(" ?(?:只(?![要有是能需收限加聊做接回])|
 # --- markers -----------------------------------------------------------------------------
 
 _SEP = r"[^a-z0-9_\-" + _HAN + r"]"
-_WECHAT_MARKERS = ("微信", "薇信", "威信", "徽信", "维信", "卫信", "v信", "wei信", "微x", "薇x",
-                   "威x", "绿泡泡", "绿色泡泡", "卫星", "微", "薇", "威",
+_WECHAT_MARKERS = ("微信", "薇信", "威信", "徽信", "维信", "卫信", "v信", "wei信", "微xin", "薇xin",
+                   "威xin", "微x", "薇x", "威x", "绿泡泡", "绿色泡泡", "卫星", "微", "薇", "威",
                    "weixin", "wechat", "vx", "wx", "v")
 _QQ_MARKERS = ("扣扣", "企鹅", "球球", "qq", "q")
 # A marker may have separators (spaces, emoji, dots) between its characters: "微🌸信", "v x".

@@ -86,7 +86,8 @@ def test_a_mobile_number_near_an_amount_or_a_label_is_still_one(text: str) -> No
      "微🌸信 abc123", "薇 abc123", "威信号 abc123", "加 V 信 abc123", "wx号 abc123",
      "weixin: abc123", "微信搜索：abc123", "vх: abc123", "w\u200bx: abc123",
      "vx：a b c 1 2 3", "加我微信 a b c 1 2 3 好吗",  # spelled a character at a time
-     "wei xin hao abc123", "weixin hao: abc123"],  # 微信号 in pinyin
+     "wei xin hao abc123", "weixin hao: abc123",  # 微信号 in pinyin
+     "威 xin: abc123", "薇xin abc123"],  # a character and pinyin
 )
 def test_a_wechat_id_after_a_marker_in_any_spelling_is_caught(text: str) -> None:
     assert wechat("abc123") in find_contacts(text)
