@@ -97,9 +97,17 @@ def quiet_covers(at: time, start: time, end: time) -> bool:
 
 def quiet_end(at: datetime, end: time) -> datetime:
     """The first time on or after `at` when the clock shows `end` (the second 01:30, after
-    01:10 the second time round, the night clocks go back)."""
+    01:10 the second time round, the night clocks go back), or a later time when the clock
+    skips `end` (02:30 the night they go forward from 02:00 to 03:00: 03:00)."""
     day = at.date() if at.time() <= end else at.date() + timedelta(days=1)
-    return datetime.combine(day, end, tzinfo=at.tzinfo).replace(fold=at.fold)
+    found = datetime.combine(day, end, tzinfo=at.tzinfo).replace(fold=at.fold)
+    if utc(found).astimezone(at.tzinfo).replace(tzinfo=None) == found.replace(tzinfo=None):
+        return found
+    # a time the clock skips: from the earlier reading of it, the first minute it shows later
+    moment = utc(found.replace(fold=1))
+    while (shown := moment.astimezone(at.tzinfo)).time() < end:
+        moment += timedelta(minutes=1)
+    return shown
 
 
 # ---------------------------------------------------------------- config

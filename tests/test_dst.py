@@ -300,3 +300,17 @@ async def test_a_push_moved_out_of_quiet_hours_in_the_repeated_hour_goes_when_th
         await h.advance("4h")
         assert _times(h) == ["2026-11-01T01:30:00-04:00", "2026-11-01T01:30:00-05:00",
                              "2026-11-01T02:10:00-05:00"]  # then no longer quiet
+
+
+async def test_a_push_moved_to_quiet_hours_ending_in_the_skipped_hour_goes_when_it_ends(
+        tmp_path: Path) -> None:
+    """Quiet until 02:30, which the night clocks go forward (02:00 EST is 03:00 EDT) never
+    shows: the quiet hours are over at 03:00 EDT, and the moved push goes then, not at
+    03:30."""
+    config = _config(tmp_path, "America/New_York", 'push: {min_gap: 1m, quiet_hours: {start: '
+                     '"22:00", end: "02:30", action: move}, schedules: [{id: q, cron: '
+                     '"0 23 * * *", text: moved}]}')
+    async with Harness(config, tmp_path, start=datetime(2026, 3, 7, 22, 30, tzinfo=NEW_YORK),
+                       groups=GROUPS) as h:
+        await h.advance("6h")
+        assert _times(h) == ["2026-03-08T03:00:00-04:00"]
