@@ -24,6 +24,7 @@ sys.path.insert(0, str(ROOT / "tests" / "web"))
 
 from browser import Browser, start  # noqa: E402
 from harness import Harness  # noqa: E402
+from selenium import webdriver  # noqa: E402
 
 from bot.web import links, server  # noqa: E402
 
@@ -68,7 +69,9 @@ async def history(h: Harness) -> None:
     await h.rename("r1", "mallory", '<img src=x onerror="alert(1)">小号')
 
 
-async def shoot(out: Path) -> None:
+async def shoot(out: Path, driver: webdriver.Chrome | None = None) -> None:
+    """The pictures into `out`, taken with `driver` (a browser of its own when None, quit at
+    the end; a given one is left running, as the tests' browser is for their next test)."""
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="groupbot-shots-") as folder:
         tmp = Path(folder)
@@ -78,7 +81,9 @@ async def shoot(out: Path) -> None:
             await history(h)
             console = server.for_bot(h.bot, TOKEN)
             running = await server.start(console, "127.0.0.1", 0, announce=False)
-            driver = await asyncio.to_thread(start)
+            own = driver is None
+            if driver is None:
+                driver = await asyncio.to_thread(start)
             b = Browser(driver, running.url)
             try:
                 await b.open(f"/login?token={TOKEN}")
@@ -100,7 +105,8 @@ async def shoot(out: Path) -> None:
                 await b.open("/")
                 await b.screenshot(str(out / "phone.png"))
             finally:
-                await b.run(driver.quit)
+                if own:
+                    await b.run(driver.quit)
                 await running.stop()
                 await console.close()
 

@@ -29,7 +29,7 @@ WAITING = {
     "tests/wechaty/test_wechaty_governor.py::test_a_rate_limit_pauses": 0.6,
 }
 LONG = {
-    "tests/web/test_web_browser.py::test_the_screenshot_script": 3.5,
+    "tests/web/test_web_browser.py::": 5,  # one browser for the module's tests: one worker
     "tests/test_pipeline_skips.py::test_skipping_never_changes_what_the_handlers_do": 1.8,
     "tests/test_terminal_commands.py::test_wait_and_every_bot_line": 1,
     "tests/web/test_web_cli.py::test_web_alone": 1,
@@ -51,25 +51,29 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The order the tests are handed out in. pytest-xdist's worksteal (pyproject.toml) gives
     each of its N workers a contiguous 1/N of this list and lets an idle worker take the
     second half of a busy one's remaining tests: each share here begins with its part of the
-    long tests (the first share all the WAITING ones; then the others, longest first, each to
-    the share with the least so far), then tests in the order collected (a module's tests
-    together). Every worker computes the same order."""
+    long tests (the first share all the WAITING ones; then the others, longest first, each
+    prefix's tests together to the share with the least so far), then tests in the order
+    collected (a module's tests together). Every worker computes the same order."""
 
-    def seconds(item: pytest.Item, table: dict[str, float]) -> float:
-        return next((s for prefix, s in table.items() if item.nodeid.startswith(prefix)), 0)
-
-    def waits(item: pytest.Item) -> float:
-        return seconds(item, WAITING)
-
-    def computes(item: pytest.Item) -> float:
-        return seconds(item, LONG)
+    def prefix(item: pytest.Item, table: dict[str, float]) -> str | None:
+        return next((p for p in table if item.nodeid.startswith(p)), None)
 
     workers = max(1, int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")))
     shares: list[list[pytest.Item]] = [[] for _ in range(workers)]
-    shares[0] += sorted(filter(waits, items), key=waits, reverse=True)
-    for item in sorted(filter(computes, items), key=computes, reverse=True):
-        min(shares, key=lambda share: sum(waits(i) + computes(i) for i in share)).append(item)
-    rest = [item for item in items if not waits(item) and not computes(item)]
+    seconds = [0.0] * workers
+    waiting = [item for item in items if prefix(item, WAITING)]
+    shares[0] += sorted(waiting, key=lambda item: WAITING[prefix(item, WAITING) or ""],
+                        reverse=True)
+    seconds[0] = sum(WAITING[p] for p in {prefix(item, WAITING) for item in waiting} if p)
+    placed = set(waiting)
+    for long in sorted(LONG, key=LONG.__getitem__, reverse=True):
+        group = [item for item in items if item.nodeid.startswith(long) and item not in placed]
+        if group:
+            least = seconds.index(min(seconds))
+            shares[least] += group
+            seconds[least] += LONG[long]
+            placed.update(group)
+    rest = [item for item in items if item not in placed]
     ordered: list[pytest.Item] = []
     left = len(items)
     for i, share in enumerate(shares):  # worksteal's first hand-out: len(left) // workers left

@@ -42,6 +42,7 @@ async def live(site: Site, chromium: webdriver.Chrome) -> AsyncIterator[Live]:
     """The console on a real port, and the browser pointed at it (cookies cleared)."""
     running = await server.start(site.console, "127.0.0.1", 0, announce=False)
     chromium.delete_all_cookies()
+    chromium.set_window_size(1280, 900)  # (the screenshot script leaves it a phone's)
     try:
         yield Live(site, Browser(chromium, running.url))
     finally:
@@ -167,14 +168,14 @@ def test_without_a_browser_the_tests_skip_except_under_strict_tests(
         browser.require_chromium()
 
 
-async def test_the_screenshot_script_photographs_every_page(tmp_path: Path) -> None:
-    require_chromium()
+async def test_the_screenshot_script_photographs_every_page(
+        tmp_path: Path, chromium: webdriver.Chrome) -> None:
     spec = importlib.util.spec_from_file_location("web_screenshots",
                                                   ROOT / "scripts" / "web_screenshots.py")
     assert spec is not None and spec.loader is not None
     script = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(script)  # in this process: its imports and dictionaries loaded
-    await script.shoot(tmp_path)
+    await script.shoot(tmp_path, chromium)  # the module's browser: no second one to start
     shots = sorted(p.name for p in tmp_path.glob("*.png"))
     assert shots == sorted(p.name for p in (ROOT / "docs" / "web").glob("*.png"))
     assert all(p.read_bytes().startswith(b"\x89PNG") for p in tmp_path.glob("*.png"))
