@@ -329,6 +329,9 @@ def test_an_allowed_mini_program_is_no_link() -> None:
     text = "搜索小程序「倾听学院」领券"
     assert find_links(text, ["ting.example.com", "倾听学院"]) == []
     assert find_links(text, ["ting.example.com"]) == [link("小程序:倾听学院")]
+    # a name without brackets runs on to the next space
+    assert find_links("小程序搜 倾听学院领券", ["倾听学院"]) == []
+    assert find_links("小程序搜 倾听学院领券", ["学院"]) == [link("小程序:倾听学院领券")]
 
 
 @pytest.mark.parametrize("text", ["原价¥199¥299都有", "¥12345678¥", "我们 v s 他们 a b c d e",
