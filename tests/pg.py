@@ -1,6 +1,7 @@
 """A real PostgreSQL for the tests, from Debian's server binaries (apt-get install postgresql):
-one server per test session (initdb + pg_ctl in a temporary directory, on a free port,
-stopped and removed at the end), an empty database per test.
+one server per test session (pg_ctl on a copy of a cluster initdb made once a machine, in a
+temporary directory, on a free port, stopped and removed at the end), an empty database per
+test.
 
     def test_x(postgres: Postgres) -> None:       # the session's server
         url = postgres.database()                  # a new empty database: its postgresql:// URL
@@ -30,6 +31,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import fcntl
 import itertools
 import os
 import shutil
@@ -106,13 +108,34 @@ class Postgres:
                        cwd=self.root, timeout=120)
 
     def start(self) -> None:
-        self._run(str(self.bin / "initdb"), "-D", str(self.data), "-U", USER, "-A", "trust",
-                  "-E", "UTF8", "--locale=C.UTF-8", "--no-sync")
+        self._run("cp", "-a", str(self._cluster()), str(self.data))
         options = (f"-p {self.port} -k {self.root} -c listen_addresses={self.host}"
                    " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
                    " -c max_connections=200")
         self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-o", options,
                   "-l", str(self.root / "server.log"), "-w", "start")
+
+    def _cluster(self) -> Path:
+        """A new cluster's files as initdb makes them, made once a machine for this server
+        (next to the servers' own, about 40 MB): each server starts on a copy of them, 0.04 s
+        of CPU where initdb costs 0.35 s, in each worker of every suite run."""
+        initdb = self.bin / "initdb"
+        made = self.root.parent / (
+            f"groupbot-pg-cluster-{self.bin.parent.name}-{int(initdb.stat().st_mtime)}"
+            f"-{os.geteuid()}")
+        with open(f"{made}.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # one worker makes it, the others wait for it
+            if not made.exists():
+                building = Path(tempfile.mkdtemp(prefix=f"{made.name}-", dir=made.parent))
+                try:
+                    if self._as_user:
+                        shutil.chown(building, USER)
+                    self._run(str(initdb), "-D", str(building / "data"), "-U", USER,
+                              "-A", "trust", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync")
+                    (building / "data").rename(made)  # whole, or not there at all
+                finally:
+                    shutil.rmtree(building, ignore_errors=True)
+        return made
 
     def stop(self) -> None:
         if self._session is not None:
