@@ -83,7 +83,7 @@ class Harness:
 
     async def _start(self) -> None:
         if isinstance(self.db, Path) and not self.db.exists():
-            await _migrated(self.db, self.registry)
+            await migrated(self.db, self.registry)
         self.bot = Bot(self.deployment, self.world, self.clock, self.registry, self.db, seed=0)
         self.bot.set_contact_names(self.world.name_of)
         self.bot.followups = self.world.take_inbox
@@ -236,10 +236,10 @@ _templates: dict[tuple[Any, ...], Path] = {}
 _template_dir: Path | None = None
 
 
-async def _migrated(db: Path, registry: Registry) -> None:
+async def migrated(db: Path, registry: Registry = REGISTRY) -> None:
     """A new SQLite file at `db` with every migration applied: a copy of one made by the
     store (open_store) once a process for these migrations, instead of running them all
-    again for every bot (a bot opening it finds every step done)."""
+    again for every bot (a bot opening it finds every step done; 7-10 ms a bot)."""
     global _template_dir
     migrations = schema.migrations(registry)
     key = tuple((name, tuple(steps)) for name, steps in migrations.items())

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 import yaml
 from grpc_server import FakeGateway
+from harness import migrated
 from puppet import BOT_ID, BOT_NAME, World
 
 from bot import backstop, config, state
@@ -118,6 +119,8 @@ def run_bot(make_config: Callable[..., Path]
     async def running(gateway: WechatyGateway, config_dir: Path | None = None
                       ) -> AsyncIterator[Session]:
         deployment = config.load(config_dir or make_config(), REGISTRY)
+        if isinstance(db := deployment.storage_path, Path) and not db.exists():
+            await migrated(db)  # (what a new file's migrations do: tests/test_store.py)
         bot = Bot(deployment, gateway, SystemClock(deployment.settings.timezone), REGISTRY)
         session = Session(bot, gateway)
         feed = bot.feed
