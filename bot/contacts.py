@@ -401,13 +401,16 @@ def find_links(text: str, allow: Collection[str] = ()) -> list[Finding]:
 _SHOP_CODE = re.compile(r"[¥$€£₳](?=[a-z0-9]*[a-z])(?=[a-z0-9]*[0-9])([a-z0-9]{8,14})[¥$€£₳]")
 
 
-# A mini program named for members to look up, with an offer, is an ad for it as a link is
-# ("搜索小程序「美味优选」领券", "打开微信小程序搜 省钱宝 天天领红包"). Named: in brackets next to
-# 小程序 (noise between its characters, or "xcx"), or after 搜 (搜索, 搜一搜) next to it and a
-# space or a colon. An offer (`_OFFER`) anywhere in the message; a name that is a code of
-# letters and digits ("小程序搜 abc123") needs none, as an id needs none. Talk about mini
-# programs names none ("这个小程序怎么用", "小程序搜不到"), and a name without an offer is help
-# ("微信搜小程序「腾讯会议」，输入会议号"); the operator's own are in links `allow`.
+# A mini program named for members to look up, with an offer tied to its name, is an ad
+# for it as a link is ("搜索小程序「美味优选」领券", "打开微信小程序搜 省钱宝 天天领红包"). Named:
+# in brackets next to 小程序 (noise between its characters, or "xcx"), or after 搜 (搜索,
+# 搜一搜) next to it and a space or a colon. The offer (`_OFFER`; 领劵 and 领 券 too) comes
+# right after the name or 小程序 ("「美味优选」小程序，秒杀"), across separators, 里, and a word
+# that urges (`_URGE`: 每天, 新人, 下单...). A name of letters and digits after 搜 ("小程序搜
+# abc123") needs none, as an id needs none. A message that asks or complains (`_ASKS`) is a
+# customer's, not an ad ("小程序「京东」秒杀怎么总是抢不到", "请问小程序“顺丰速运”能领优惠券吗");
+# talk about mini programs names none ("这个小程序怎么用"), a name without an offer is help
+# ("微信搜小程序「腾讯会议」，输入会议号"), and the operator's own are in links `allow`.
 MINI_PROGRAM_KEY = "序"  # every such ad has it written out (bot/prefilter.py)
 _MINI = f"(?:小{_INSIDE}*程{_INSIDE}*序|xcx)"
 _SEARCH = "搜(?:索|一搜)?"
@@ -422,22 +425,41 @@ _MINI_PROGRAMS = [re.compile(pattern) for pattern in (
     rf"{_MINI}{_SEP}*{_IN_BRACKETS}",  # 小程序「美味优选」
     rf"{_IN_BRACKETS}{_SEP}*(?:微信)?{_MINI}",  # 「美味优选」小程序
 )]
-_OFFER = re.compile("领(?:取)?(?:券|红包|优惠|福利|现金)|抢红包|免费领|免费拿|返利|返现|佣金"
-                    "|[日躺]赚|赚钱|兼职|免单|[0零]元购|砍一刀|秒杀|优惠券|特价|低价|折扣|抽奖")
+_SEARCHED = 2  # the first two patterns name it after 搜
+_OFFER = ("领(?:取)? ?(?:[券劵]|红包|优惠|福利|现金)|抢红包|免费领|免费拿|返利|返现|佣金"
+          "|[日躺]赚|赚钱|免单|[0零]元购|砍一刀|秒杀|优惠[券劵]|特价|低价|折扣|抽奖")
+_URGE = "每天|天天|每日|新人|新用户|下单|每单|立即|马上|立刻|即可|就能|就可以|可以|免费|直接"
+_OFFER_AFTER = re.compile(
+    rf"[^a-z0-9{_HAN}]*[里中内]?(?:(?:{_URGE})[^a-z0-9{_HAN}]*)?(?:{_OFFER})")
+_OFFER_IN = re.compile(_OFFER)
+_ASKS = re.compile("[?吗呢]|请问|怎么|怎样|为什么|为啥|什么|哪|是不是|能不能|有没有|靠谱|骗"
+                   "|不了|不到|不去|不开|没")
 _CODE = re.compile("(?=[a-z]*[0-9])(?=[0-9]*[a-z])[a-z0-9]{4,20}")
+
+
+def _own(name: str, bare: bool, allow: Collection[str]) -> bool:
+    """The operator's own mini program: its very name, or (not in brackets, where the name
+    runs on) its name and then the offer ("倾听学院领券"); not "倾听学院返利版"."""
+    return any(name == own or (bare and name.startswith(own)
+                               and _OFFER_IN.match(name, len(own)) is not None)
+               for own in allow)
 
 
 def _mini_programs(unmasked: str, allow: Collection[str]) -> Iterator[str]:
     """The names of the mini programs a message advertises (above)."""
-    offer = None
-    for pattern in _MINI_PROGRAMS:
+    if _ASKS.search(unmasked):
+        return
+    for index, pattern in enumerate(_MINI_PROGRAMS):
         for match in pattern.finditer(unmasked):
+            bare = bool(match.groupdict().get("word"))
             name = next(group for group in match.groups() if group)  # in brackets or not
-            if any(name.startswith(own) for own in allow):  # "倾听学院领券" has no space
+            if _own(name, bare, allow):
                 continue
-            if offer is None:
-                offer = _OFFER.search(unmasked) is not None
-            if offer or _CODE.fullmatch(name):
+            # not in brackets, the name may run on into the offer ("省钱宝领红包"); a name that
+            # is an offer ("小程序搜 优惠券") is a search for it
+            offer = (_OFFER_AFTER.match(unmasked, match.end()) is not None
+                     or (bare and _OFFER_IN.search(name, 1) is not None))
+            if offer or (index < _SEARCHED and _CODE.fullmatch(name)):
                 yield name
 
 

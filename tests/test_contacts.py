@@ -302,7 +302,10 @@ def test_a_taobao_share_code_is_a_link(text: str) -> None:
      ("「美味优选」小程序 0元购", "美味优选"), ("【美味优选】小程序，秒杀9.9", "美味优选"),
      ("进小程序《拼团侠》砍一刀免单", "拼团侠"),
      # a code of letters and digits needs no offer, as an id needs none
-     ("打开微信小程序搜 abc123", "abc123"), ("小程序搜：ＡＢＣ１２３", "abc123")],
+     ("打开微信小程序搜 abc123", "abc123"), ("小程序搜：ＡＢＣ１２３", "abc123"),
+     # the usual misspelling of 券, a space inside the offer, the offer after 小程序里
+     ("小程序「省钱宝」领劵下单", "省钱宝"), ("搜索小程序「省钱宝」领 券", "省钱宝"),
+     ("打开微信，搜索“省钱宝”，小程序里天天领红包", "省钱宝")],
 )
 def test_a_mini_program_named_with_an_offer_is_a_link(text: str, name: str) -> None:
     assert find_links(text) == [link(f"小程序:{name}")]
@@ -324,6 +327,35 @@ def test_talk_about_mini_programs_is_no_link(text: str) -> None:
     assert find_links(text) == []
 
 
+MINI_PROGRAM_CHAT = [  # review rev3, R3-3: customers and recruiters naming a mini program
+    "我在小程序「美团」里领了优惠券，怎么用不了？", "小程序「京东」秒杀怎么总是抢不到",
+    "学校推荐的兼职小程序「校园兼职」靠谱吗", "在「拼多多」小程序砍一刀是不是骗人的",
+    "请问小程序“顺丰速运”能领优惠券吗", "公司的打卡小程序「钉钉」领福利的入口在哪",
+    "麦当劳小程序「i麦当劳」有特价套餐", "小程序 搜索：腾讯文档，填表领取福利",
+    "微信搜一搜小程序「腾讯会议」，输入会议号就能进，特价课程今晚开始",
+    # a code of letters and digits needs 搜 before it, and no complaint after it
+    "这个小程序(iOS17)打不开", "小程序（win10）版本打不开", "小程序搜 ab12 进不去",
+    # 兼职 is the recruitment groups' topic, no offer
+    "报名请用小程序「腾讯问卷」填表，兼职和全职都可以", "兼职的同学用「金数据」小程序登记一下时间",
+    "实习和兼职都在小程序「校招通」投递", "兼职工资每周五在小程序「薪资助手」里查",
+    "打卡用「钉钉」小程序，兼职也要打",
+    "「拼多多」小程序砍一刀真的能免费拿吗", "你们的小程序「优选商城」领券后下单还能用积分吗",
+    "我从小程序「优选商城」下的单，优惠券没抵扣", "星巴克小程序「啡快」抽奖中了，怎么领",
+    "小程序《拼团》里的特价商品还有货吗", "有人用过「美团优选」小程序吗？特价菜新鲜吗",
+    "用「滴滴出行」小程序打车有优惠券",
+    # after 搜, what follows is no name when it is a complaint or the offer itself
+    "搜小程序 找不到啊，我想领优惠券", "我搜索小程序 没找到你们店，特价活动还有吗",
+    "小程序搜索：没有结果，怎么领红包", "打开微信搜一搜小程序 什么都搜不到，秒杀要开始了",
+    "小程序搜 优惠券 出来一堆广告", "我在小程序里搜 返现 没看到活动",
+]
+
+
+@pytest.mark.parametrize("text", MINI_PROGRAM_CHAT)
+def test_a_question_or_an_offer_apart_from_the_name_is_no_mini_program_ad(text: str) -> None:
+    """The offer must be tied to the name, and a question or complaint is a customer's."""
+    assert find_links(text) == []
+
+
 def test_an_allowed_mini_program_is_no_link() -> None:
     """The operator's own mini programs are in links `allow`, with the domains."""
     text = "搜索小程序「倾听学院」领券"
@@ -332,6 +364,13 @@ def test_an_allowed_mini_program_is_no_link() -> None:
     # a name without brackets runs on to the next space
     assert find_links("小程序搜 倾听学院领券", ["倾听学院"]) == []
     assert find_links("小程序搜 倾听学院领券", ["学院"]) == [link("小程序:倾听学院领券")]
+    # a name that only starts with the allowed one is another's ("XX官方返利版", R3-8)
+    assert find_links("小程序「倾听学院返利版」天天领红包", ["倾听学院"]) == [
+        link("小程序:倾听学院返利版")]
+    assert find_links("搜索小程序「倾听学院官方兼职日结」领券", ["倾听学院"]) == [
+        link("小程序:倾听学院官方兼职日结")]
+    assert find_links("小程序搜 倾听学院官方版 领券", ["倾听学院"]) == [
+        link("小程序:倾听学院官方版")]
 
 
 @pytest.mark.parametrize("text", ["原价¥199¥299都有", "¥12345678¥", "我们 v s 他们 a b c d e",
