@@ -82,22 +82,19 @@ class Delivery:
             await self._deliver(item, now, self._admins())
         await self.outbox.defer(self.governor.unsaved())
 
-    async def _drop(self, item: Queued, now: datetime, why: str, note: str,
-                    outcome: str = "dropped") -> None:
-        """Drop `item` (audited `<kind>_<outcome>` with `why`; `note` for a broadcast's
-        report), and what depends on it, audited `<kind>_dropped`. `dropped`: held back by
-        the send budget too long; `skipped`: pointless now."""
+    async def _drop(self, item: Queued, now: datetime, why: str, note: str) -> None:
+        """Drop `item` (audited `<kind>_dropped` with `why`; `note` for a broadcast's
+        report), and what depends on it, the same way."""
         if not self.outbox.holds(item):  # an orphan of two dropped actions: dropped once
             return
-        log.warning("%s %s: %s", item.action, outcome, why)
-        if outcome == "dropped":
-            self._metrics.governor_dropped.labels(item.action.kind).inc()
-        await self._record(now, item.action, outcome, why)
+        log.warning("%s dropped: %s", item.action, why)
+        self._metrics.governor_dropped.labels(item.action.kind).inc()
+        await self._record(now, item.action, "dropped", why)
         self.governor.forget(item)
-        await self._done(item, now, outcome, note)
+        await self._done(item, now, "dropped", note)
         for orphan in self.outbox.orphans(item):
             await self._drop(orphan, now, f"it depended on {item.action.kind} "
-                             f"{_describe(item.action)}, {outcome}", "所依赖的操作被丢弃")
+                             f"{_describe(item.action)}, dropped", "所依赖的操作被丢弃")
 
     async def _deliver(self, item: Queued, now: datetime, admins: Sequence[str]) -> None:
         action = item.action
@@ -105,11 +102,6 @@ class Delivery:
             log.warning("%s was going out when the bot stopped; not sent again", action)
             await self._record(now, action, "uncertain", "the bot stopped while sending it")
             await self._done(item, now, "uncertain")
-            return
-        if isinstance(action, Kick) and await self._left(action):
-            # nothing to remove, nor a removal to announce: what waits for it goes too
-            await self._drop(item, now, "the member had left the group", "成员已不在群内",
-                             "skipped")
             return
         try:
             file = self._attachment(action)
@@ -129,6 +121,15 @@ class Delivery:
                 log.info("%s was done already; not done again", action)
                 await self._record(now, action, "verified", "found done in the member list")
                 await self._done(item, now, "verified")
+                return
+            if isinstance(action, Kick) and not (item.verify or item.uncertain) and \
+                    await self._left(action):  # (one that may have gone is verified above)
+                # nothing to remove (an ad poster who posted and went): done, and what waits
+                # for it goes on (the announcement: out of the group, and blocked)
+                log.info("%s not sent: the member has left the group", action)
+                await self._record(now, action, "skipped", "the member had left the group")
+                self.governor.forget(item)
+                await self._done(item, now, "skipped")
                 return
             if self.fence is not None and not await self.fence(item, now):
                 log.warning("%s not sent: its group is served by another account now", action)
@@ -250,9 +251,11 @@ class Delivery:
 
     async def _left(self, action: Kick) -> bool:
         """Whether the member is out of the group, as the roster last saw it (they left after
-        the removal was decided, say: an ad poster who posts and goes)."""
+        the removal was decided, say: an ad poster who posts and goes), and said nothing
+        since: a message proves them back, though their return was never reported."""
         entry = await roster.entry(self.store, action.group, action.member)
-        return entry is not None and entry.left_at is not None
+        return entry is not None and entry.left_at is not None and (
+            entry.last_spoke is None or entry.last_spoke <= entry.left_at)
 
     async def _already_done(self, action: Action) -> bool:
         """For a removal or invitation that may have happened: does the member list say so?"""

@@ -30,6 +30,7 @@ from bot.adapters.base import GroupInfo
 from bot.config import Count, Duration, Template, TemplateText, placeholders
 from bot.context import Group
 from bot.handler import HandlerConfig
+from bot.outbox import removal_queued
 from bot.sanitize import clean
 from bot.store import Reader, Store
 from bot.times import from_epoch, instant, stamp
@@ -537,9 +538,11 @@ class Moderator:
         return self._can_remove
 
     async def being_removed(self, member: str) -> bool:
-        """Removed from this group since they last joined: messages sent before the removal
-        lands (a burst of ads) are not punished again. Read once per member: a moderator
-        serves one event, command or request, and counts the removals it makes itself."""
+        """Removed from this group since they last joined, the removal on its way or landed
+        (out of the group, as the roster shows): messages sent before it lands (a burst of
+        ads) are not punished again. A removal dropped or refused shields nobody: still in
+        the group, they are punished again. Read once per member: a moderator serves one
+        event, command or request, and counts the removals it makes itself."""
         found = self._removing.get(member)
         if found is None:
             found = self._removing[member] = await self._removed_since_joined(member)
@@ -552,8 +555,12 @@ class Moderator:
         if row is None:
             return False
         entry = await roster.entry(store, self.group, member)
-        joined = None if entry is None else entry.joined_at
-        return joined is None or instant(row[0]) >= joined
+        if entry is not None and entry.joined_at is not None and \
+                instant(row[0]) < entry.joined_at:
+            return False  # blocked before they last joined (and let back in since)
+        if entry is not None and entry.left_at is not None:
+            return True
+        return await removal_queued(store, self.group, member)
 
     async def _record(self, member: str, offence: Offence, message: str) -> int | None:
         """Store a warning; the member's count in force, or None if `message` had one."""

@@ -737,6 +737,14 @@ async def held_back(store: Reader) -> list[tuple[Action, Priority, datetime]]:
             if (since := unstamp(value)) is not None]
 
 
+async def removal_queued(store: Reader, group: str, member: str) -> bool:
+    """Whether a removal of `member` from `group` waits to be sent."""
+    rows = await store.all("SELECT action FROM outbox WHERE grp=? AND action LIKE ?",
+                           (group, '%"kick"%'))
+    return any(isinstance(action := Action.from_json(json.loads(text)), Kick)
+               and action.member == member for (text,) in rows)
+
+
 async def queued_in(store: Reader, group: str) -> int:
     """How many actions wait to be sent in the group (its lane)."""
     row = await store.one("SELECT count(*) FROM outbox WHERE grp=?", (group,))
