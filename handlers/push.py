@@ -105,7 +105,8 @@ def quiet_end(at: datetime, end: time) -> datetime:
         return found
     # a time the clock skips: from the earlier reading of it, the first minute it shows later
     moment = utc(found.replace(fold=1))
-    while (shown := moment.astimezone(at.tzinfo)).time() < end:
+    wall = found.replace(tzinfo=None)  # (the day too: a jump at midnight skips 00:30)
+    while (shown := moment.astimezone(at.tzinfo)).replace(tzinfo=None) < wall:
         moment += timedelta(minutes=1)
     return shown
 

@@ -12,7 +12,7 @@ import asyncio
 import logging
 import signal
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -28,6 +28,7 @@ from bot.events import Member
 from bot.replay import replay
 from bot.terminal import Terminal
 from handlers import REGISTRY
+from handlers.push import quiet_end
 
 NEW_YORK = ZoneInfo("America/New_York")
 GROUPS = {"r1": "Listener Recruitment 01"}
@@ -314,3 +315,14 @@ async def test_a_push_moved_to_quiet_hours_ending_in_the_skipped_hour_goes_when_
                        groups=GROUPS) as h:
         await h.advance("6h")
         assert _times(h) == ["2026-03-08T03:00:00-04:00"]
+
+
+@pytest.mark.parametrize(("zone", "at", "end", "expected"), [
+    ("America/New_York", datetime(2026, 3, 8, 1, 50), time(2, 30), "2026-03-08T03:00:00-04:00"),
+    ("America/Santiago", datetime(2026, 9, 5, 23, 10), time(0, 30),
+     "2026-09-06T01:00:00-03:00"),  # the clocks jump at midnight: 00:30 is skipped
+    ("America/New_York", datetime(2026, 11, 1, 1, 10), time(1, 30), "2026-11-01T01:30:00-04:00"),
+], ids=["new-york-02:30", "santiago-midnight", "new-york-back"])
+def test_quiet_hours_end_when_the_clock_first_shows_their_end_or_later(
+        zone: str, at: datetime, end: time, expected: str) -> None:
+    assert quiet_end(at.replace(tzinfo=ZoneInfo(zone)), end).isoformat() == expected
