@@ -57,6 +57,7 @@ log = logging.getLogger(__name__)
 
 _ABSOLUTE_PATH = re.compile(r"(?<![\w.~])/(?:[^\s/:]+/)+")  # a directory part of a path
 RETRY_TICK = timedelta(seconds=30)
+LOOK_AGAIN, LOOK_AGAIN_MAX = timedelta(seconds=5), timedelta(minutes=1)  # after a login
 SEEN_FOR = timedelta(days=7)
 _A_DAY = timedelta(days=1)  # how long handled message ids are kept
 
@@ -97,9 +98,11 @@ class Bot:
         # the platform came back: who joined or left while it was away was never reported,
         # so the groups it lists next are compared at once (`refresh_groups`)
         self._compare_soon = False
-        # the platform came back: the bot looks at its groups again (`refresh_groups`) before
-        # any tick runs or any action goes (to a room the platform may not have loaded yet)
-        self._look_again = False
+        # the platform came back: the bot looks at its groups again (`refresh_groups`) at this
+        # time, before any tick runs or any action goes (to a room the platform may not have
+        # loaded yet); later after each failed look
+        self._look_again: datetime | None = None
+        self._looks_failed = 0
         # while this process runs, the platform went away at `_away_since`; the last such
         # outage (from, to): cron runs due in it are late only from its end (`run_due`)
         self._away_since: datetime | None = None
@@ -370,7 +373,8 @@ class Bot:
             if self._away_since is not None:
                 self._outage, self._away_since = (self._away_since, now), None
             self.outbox.back()
-            self._compare_soon = self._look_again = True
+            self._compare_soon = True
+            self._look_again, self._looks_failed = now, 0
             self._poke.set()  # and the ticks held while it was away (`_ticks_due`)
 
     @contextlib.asynccontextmanager
@@ -414,10 +418,10 @@ class Bot:
 
     def next_due(self) -> datetime | None:
         """When something is due next, in UTC (an instant: bot/times.py)."""
-        times = [utc(t) for t in (self._ticks_due(), self.outbox.next_due(),
+        looked = self._look_again is None  # else the groups first: then the rest (run_due)
+        times = [utc(t) for t in (self._ticks_due() if looked else self._look_again,
+                                  self.outbox.next_due() if looked else None,
                                   self._backstop_due(), self._leases_due()) if t]
-        if self._look_again:
-            times.append(utc(self.clock.now()))
         return min(times, default=None)
 
     def _ticks_due(self) -> datetime | None:
@@ -547,13 +551,8 @@ class Bot:
             now = self.clock.now()  # read under the lock: a wait for it may be long
             if (due := self._leases_due()) is not None and utc(due) <= utc(now):
                 taken = await self._renew_leases(utc(now))  # first: a lost group runs nothing
-            if self._look_again:
-                self._look_again = False
-                try:
-                    await self.refresh_groups()
-                except GatewayError as exc:  # away again: what is due tries as it did before
-                    log.warning("could not look at the groups after the login: %s", exc)
-            while (due := self._ticks_due()) is not None and due <= utc(now):
+            looked = await self._looked_at_groups(utc(now))
+            while looked and (due := self._ticks_due()) is not None and due <= utc(now):
                 tick: Tick | None = None
                 try:
                     async with self.store.transaction():
@@ -568,9 +567,10 @@ class Bot:
                         await self.scheduler.postpone(tick, later(now, RETRY_TICK))
                     break
             await self.store.flush()  # nothing leaves before the state that decided it
-            await self._delivery.send_due(utc(now))
-            self._unchanged -= self._delivery.touched  # removals and invitations sent there
-            self._delivery.touched.clear()
+            if looked:
+                await self._delivery.send_due(utc(now))
+                self._unchanged -= self._delivery.touched  # removals and invitations sent there
+                self._delivery.touched.clear()
         if taken:
             await self._took_over(taken)
         if taken is not None:
@@ -580,6 +580,27 @@ class Bot:
             await self.feed(event)
         if (due := self._backstop_due()) is not None and due <= utc(now):
             await self.backstop()
+
+    async def _looked_at_groups(self, now: datetime) -> bool:
+        """Whether the groups were bound again since the last login (`platform`), as they are
+        here if they are due to be: no tick runs and nothing goes before (a send must not go to
+        a room the platform has not loaded yet). A failed look is tried again after a wait
+        that doubles, from LOOK_AGAIN up to LOOK_AGAIN_MAX."""
+        if self._look_again is None:
+            return True
+        if now < self._look_again:
+            return False
+        try:
+            await self.refresh_groups()
+        except GatewayError as exc:
+            wait = min(LOOK_AGAIN * 2 ** self._looks_failed, LOOK_AGAIN_MAX)
+            self._looks_failed += 1
+            self._look_again = later(now, wait)
+            log.warning("could not look at the groups after the login (%s): again in %s",
+                        exc, wait)
+            return False
+        self._look_again = None
+        return True
 
     # ------------------------------------------------------------ driving time
 

@@ -206,6 +206,37 @@ async def test_after_the_login_the_bot_looks_at_its_groups_before_anything_goes(
         assert order == ["groups listed", "said 一"]
 
 
+async def test_a_failed_look_at_the_groups_after_the_login_holds_everything_and_is_retried(
+        tmp_path: Path) -> None:
+    """The platform has not loaded its rooms yet: nothing goes until a look succeeds (again
+    5 s later, then 10 s...)."""
+    async with _plain(tmp_path) as h:
+        away = _offline(h)
+        await _put(h, Say("r1", "一"))
+        await h.advance("10s")
+        order: list[str] = []
+        groups, send, failures = h.world.groups, h.world.send_text, iter([1, 2])
+
+        async def listed() -> list[GroupInfo]:
+            if next(failures, None) is not None:
+                order.append("not loaded yet")
+                raise GatewayError("rooms not loaded yet")
+            order.append("groups listed")
+            return await groups()
+
+        async def sent(group: str, text: str, mentions: tuple[str, ...] = ()) -> None:
+            order.append(f"said {text}")
+            await send(group, text, mentions)
+
+        h.world.groups, h.world.send_text = listed, sent  # type: ignore[method-assign]
+        away[0] = False
+        h.bot.platform(True)
+        back = h.clock.now()
+        await h.advance("1m")
+        assert order == ["not loaded yet", "not loaded yet", "groups listed", "said 一"]
+        assert _times(h, kind="say")[0] - back >= timedelta(seconds=15)
+
+
 async def test_rate_limited_goes_again_when_the_platform_says(tmp_path: Path) -> None:
     async with _plain(tmp_path) as h:
         fail_once(h, RateLimited("slow down", retry_after=120))
