@@ -180,28 +180,39 @@ async def test_what_waited_for_the_platform_goes_as_soon_as_it_says_it_is_back(
         assert h.texts("r1") == ["一"]
 
 
+async def _logged_in_again(h: Harness, failed_looks: int = 0) -> list[str]:
+    """A "一" queued while the platform was away; then the login. What happens, in order:
+    the looks at the groups (the first `failed_looks` fail: rooms not loaded yet) and the
+    sends."""
+    away = _offline(h)
+    await _put(h, Say("r1", "一"))
+    await h.advance("10s")
+    order: list[str] = []
+    groups, send, failures = h.world.groups, h.world.send_text, iter(range(failed_looks))
+
+    async def listed() -> list[GroupInfo]:
+        if next(failures, None) is not None:
+            order.append("not loaded yet")
+            raise GatewayError("rooms not loaded yet")
+        order.append("groups listed")
+        return await groups()
+
+    async def sent(group: str, text: str, mentions: tuple[str, ...] = ()) -> None:
+        order.append(f"said {text}")
+        await send(group, text, mentions)
+
+    h.world.groups, h.world.send_text = listed, sent  # type: ignore[method-assign]
+    away[0] = False
+    h.bot.platform(True)
+    return order
+
+
 async def test_after_the_login_the_bot_looks_at_its_groups_before_anything_goes(
         tmp_path: Path) -> None:
     """A send must not go to a room the platform has not loaded yet: the bot lists its groups
     again first (an adapter only says the platform is back: Bot.platform)."""
     async with _plain(tmp_path) as h:
-        away = _offline(h)
-        await _put(h, Say("r1", "一"))
-        await h.advance("10s")
-        order: list[str] = []
-        groups, send = h.world.groups, h.world.send_text
-
-        async def listed() -> list[GroupInfo]:
-            order.append("groups listed")
-            return await groups()
-
-        async def sent(group: str, text: str, mentions: tuple[str, ...] = ()) -> None:
-            order.append(f"said {text}")
-            await send(group, text, mentions)
-
-        h.world.groups, h.world.send_text = listed, sent  # type: ignore[method-assign]
-        away[0] = False
-        h.bot.platform(True)
+        order = await _logged_in_again(h)
         await h.advance("0s")
         assert order == ["groups listed", "said 一"]
 
@@ -211,26 +222,7 @@ async def test_a_failed_look_at_the_groups_after_the_login_holds_everything_and_
     """The platform has not loaded its rooms yet: nothing goes until a look succeeds (again
     5 s later, then 10 s...)."""
     async with _plain(tmp_path) as h:
-        away = _offline(h)
-        await _put(h, Say("r1", "一"))
-        await h.advance("10s")
-        order: list[str] = []
-        groups, send, failures = h.world.groups, h.world.send_text, iter([1, 2])
-
-        async def listed() -> list[GroupInfo]:
-            if next(failures, None) is not None:
-                order.append("not loaded yet")
-                raise GatewayError("rooms not loaded yet")
-            order.append("groups listed")
-            return await groups()
-
-        async def sent(group: str, text: str, mentions: tuple[str, ...] = ()) -> None:
-            order.append(f"said {text}")
-            await send(group, text, mentions)
-
-        h.world.groups, h.world.send_text = listed, sent  # type: ignore[method-assign]
-        away[0] = False
-        h.bot.platform(True)
+        order = await _logged_in_again(h, failed_looks=2)
         back = h.clock.now()
         await h.advance("1m")
         assert order == ["not loaded yet", "not loaded yet", "groups listed", "said 一"]
