@@ -17,7 +17,9 @@ the digit groups. Findings carry a family:
   count only after a marker. A marker spelled out one letter at a time ("w e i x i n",
   "V.X") is a finding by itself, and so is an id after a marker ("vx：z h a n g 1 2 3 4").
   An id in pieces joined by 加 (plus) or a plus sign is one id ("薇 信 号 是 abc 加 123",
-  "vx abc➕一 二 三"); not a sum of counts ("微信群 200 加 300 人"). 号 may be written hao.
+  "vx abc➕一 二 三") if it starts with a letter right after the marker and has three digits
+  or more: not sums of counts, pay or times ("微信群 200 加 300", "工资稍微 3000 加 2000"),
+  nor "微信 Tony 加一下" (a numeral glued to a word is that word). 号 may be written hao.
 - counts are no QQ number or id: after a marker that is also a noun (企鹅 penguin, 球球
   balls, 卫星 satellite), a number with a measure word after it ("企鹅 100000 只在南极",
   "卫星 300 颗"). A number written as an amount stays what it is ("13800138000 元",
@@ -135,6 +137,7 @@ _JOIN = rf"[^a-z0-9_\-+➕✚{_HAN}]*+[加+➕✚]{_SEP}*+"
 # an id spelled out a character at a time after a marker: "vx：z h a n g 1 2 3 4"
 _SPELLED_ID = "[a-z0-9](?:(?: ?加 ?| )[a-z0-9]){4,19}(?![a-z0-9])"
 _PIECE = rf"[a-z0-9_\-{_CHINESE_NUMERALS}]"
+_PIECE_CHARACTER = re.compile(rf"[a-z0-9_\-{_HAN}]")
 _MARKER = re.compile(
     rf"(?P<marker>{'|'.join(_SPACED.values())})"
     rf"(?P<filler>(?:{_SEP}|号码|号|账号|搜索|搜|是|为|群|(?:id|hao)(?={_SEP}))*)"
@@ -169,6 +172,24 @@ def _marked(text: str) -> Iterator[Finding]:
         yield Finding("wechat", wxid.group())
 
 
+def _joined(text: str, end: int, filler: str, ident: str) -> str:
+    """An id in pieces joined by 加 or a plus sign ("abc 加 123"), or only its first piece
+    when they are no id: a Chinese numeral glued to the word after it is that word (加一下,
+    一共, 两场); and an id starts with a letter, right after the marker (not 群), and has
+    three digits or more, so that sums of counts, pay and times ("微信群 200 加 300，都满了",
+    "工资稍微 3000 加 2000 提成", "QQ群 9:30 加 10:30") and words (微信 beta 加 10 项) are none."""
+    if (ident[-1] in _CHINESE_NUMERALS and re.match(f"[{_HAN}]", text[end:end + 1])
+            and text[end] not in _CHINESE_NUMERALS):
+        ident = ident.rstrip(_CHINESE_NUMERALS)
+        while ident and (ident[-1] in "加+➕✚" or not _PIECE_CHARACTER.match(ident[-1])):
+            ident = ident[:-1]  # the plus or the separators before the numeral
+    first = _JOINED.split(ident, maxsplit=1)[0]
+    digits = sum(c.isdigit() for c in ident.translate(_CHINESE_AS_DIGITS))
+    if "群" in filler or not re.search("[a-z]", first) or digits < 3:
+        return first
+    return ident
+
+
 def _after_marker(text: str, match: re.Match[str] | None) -> Finding | None:
     """The contact detail after a marker, if what follows it is one."""
     if match is None:
@@ -185,6 +206,8 @@ def _after_marker(text: str, match: re.Match[str] | None) -> Finding | None:
     if bare and not filler:
         return None  # "Q1", "v2": a bare letter must stand alone
     family = "qq" if marker in _QQ_MARKERS else "wechat"
+    if _JOINED.search(ident):
+        ident = _joined(text, match.end(), filler, ident)
     if _SPELLED_ID_ALONE.fullmatch(ident):
         if bare:
             return None  # "RNG v s e d g 3 比 1": a score, not the marker V and an id
