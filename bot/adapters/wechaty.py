@@ -95,6 +95,12 @@ STOP_TIMEOUT = 5.0  # seconds to say goodbye to the gateway before closing the c
 # has an id the gateway reads it by again (the joins and leaves missed are found by comparing
 # the member lists after the login: bot/backstop.py)
 _READ_AGAIN = frozenset({"message", "friendship"})
+READS = 3  # tries to read such an event (a message that makes the gateway fail is given up)
+
+
+def _event_id(payload: Any) -> str:
+    """The id a message or friend request event is read by."""
+    return str(getattr(payload, "message_id", None) or getattr(payload, "friendship_id", ""))
 DEDUPE_SECONDS = 60.0  # a join/leave/friend request seen again within this is a duplicate
 NAME_LOOKUPS = 16  # member-name lookups in flight at once
 AT_SEPARATOR = "\u2005"  # what WeChat puts between two @mentions
@@ -395,6 +401,8 @@ class WechatyGateway:
         # the connection's end cuts short are read again after the next login (`_again`)
         self._reading: dict[asyncio.Task[Any], tuple[str, Any]] = {}
         self._again: list[tuple[str, Any]] = []
+        self._reads: dict[tuple[str, str], int] = {}  # failed reads of each, till READS
+        self.read_again_after = 1.0  # seconds while still online, doubling with each failure
         self._line = _Line()  # the events that feed the bot, in arrival order
 
     @property
@@ -450,7 +458,8 @@ class WechatyGateway:
         for task in list(self._callbacks):
             if stopping or task not in self._looked_up:
                 task.cancel()
-                if not stopping and (read := self._reading.pop(task, None)) is not None:
+                if not stopping and (read := self._reading.pop(task, None)) is not None \
+                        and self._failed_read(*read):
                     self._again.append(read)
         try:
             await puppet.stop()
@@ -500,15 +509,38 @@ class WechatyGateway:
                 "friendship": self._on_friendship}
 
     def _read_again(self, name: str, payload: Any, exc: Exception) -> bool:
-        """Whether the event whose payload could not be loaded is kept to be read again after
-        the next login: the connection was gone, or going (else its id is no good)."""
-        if self.online.is_set() and not isinstance(_classify(name, exc, sends=False),
-                                                   Disconnected):
+        """Whether the event whose payload could not be loaded is read again: the connection
+        was gone or going (else its id is no good), and it failed fewer than READS times.
+        Still online, it is read again after `read_again_after` seconds (doubling), else
+        after the next login."""
+        online = self.online.is_set()
+        if online and not isinstance(_classify(name, exc, sends=False), Disconnected):
             return False
-        log.warning("could not load the %s event (%s): it is read again after the next login",
-                    name, _explain(exc))
-        self._again.append((name, payload))
+        if not self._failed_read(name, payload):
+            return False
+        log.warning("could not load the %s event (%s): it is read again %s", name,
+                    _explain(exc), "soon" if online else "after the next login")
+        if online:
+            tries = self._reads[(name, _event_id(payload))]
+            asyncio.get_running_loop().call_later(
+                self.read_again_after * 2 ** (tries - 1), self._reread, name, payload)
+        else:
+            self._again.append((name, payload))
         return True
+
+    def _failed_read(self, name: str, payload: Any) -> bool:
+        """Count a failed read of the event; False once it failed READS times (given up)."""
+        key = name, _event_id(payload)
+        tries = self._reads[key] = self._reads.get(key, 0) + 1
+        if tries < READS:
+            return True
+        del self._reads[key]
+        log.warning("gave up reading the %s event %s after %d tries", name, key[1], tries)
+        return False
+
+    def _reread(self, name: str, payload: Any) -> None:
+        """Read an event again, in line as a new arrival (a task, as pyee runs a callback)."""
+        self._callbacks.add(asyncio.create_task(self._guarded(name, self._in_line(name))(payload)))
 
     def _event_callbacks(self) -> dict[str, Callable[..., Awaitable[None]]]:
         return {
@@ -527,9 +559,8 @@ class WechatyGateway:
         self.online.set()
         self._running_bot().platform(True)
         again, self._again = self._again, []
-        for name, cut_short in again:  # each a task of its own, as pyee runs a callback
-            self._callbacks.add(asyncio.create_task(
-                self._guarded(name, self._in_line(name))(cut_short)))
+        for name, cut_short in again:
+            self._reread(name, cut_short)
         log.info("logged in to WeChat as %s (%s)", await self._wechat_name(payload.contact_id),
                  payload.contact_id)
         configured = self._running_bot().configured_id
@@ -639,7 +670,8 @@ class WechatyGateway:
         task = asyncio.current_task()
         if task is not None:
             self._looked_up.add(task)  # needs the connection no more: a reconnect spares it
-            self._reading.pop(task, None)
+            if (read := self._reading.pop(task, None)) is not None:
+                self._reads.pop((read[0], _event_id(read[1])), None)
         try:
             await turn.wait(self.action_timeout)
             log.debug("event from WeChat: %r", event)

@@ -12,7 +12,7 @@ from grpclib.const import Status
 from grpclib.exceptions import GRPCError
 from puppet import World
 
-from bot.adapters.wechaty import WechatyGateway
+from bot.adapters.wechaty import READS, WechatyGateway
 from bot.events import MemberJoined, Message
 
 RunBot = Callable[..., AbstractAsyncContextManager[Session]]
@@ -109,22 +109,43 @@ async def test_messages_looked_up_or_being_looked_up_at_a_reconnect_are_all_hand
 
 async def test_a_message_the_gateway_cannot_load_for_a_lost_connection_is_read_again(
         run_bot: RunBot, grpc_gateway: WechatyGateway, fake_gateway: FakeGateway) -> None:
-    """UNAVAILABLE: the gateway lost its own connection to WeChat (a restart follows); a
-    message whose id is no good (NOT_FOUND) is skipped, as there is nothing to read again."""
+    """UNAVAILABLE: the gateway lost its own connection to WeChat for a moment; the message
+    is read again soon (the bot still online). A message whose id is no good (NOT_FOUND) is
+    skipped, as there is nothing to read again."""
+    grpc_gateway.read_again_after = 0.05
     async with run_bot(grpc_gateway) as s:
-        fake_gateway.fail["MessagePayload"] = GRPCError(Status.UNAVAILABLE, "gateway going")
-        fake_gateway.say("r1", "alice", "lost for now")
+        fake_gateway.fail["MessagePayload"] = GRPCError(Status.UNAVAILABLE, "gateway blip")
+        fake_gateway.say("r1", "alice", "lost for a moment")
         await until(lambda: "MessagePayload" not in fake_gateway.fail, "the failed load")
         fake_gateway.fail["MessagePayload"] = GRPCError(Status.NOT_FOUND, "no such message")
         fake_gateway.say("r1", "alice", "no good")
         await until(lambda: "MessagePayload" not in fake_gateway.fail, "the second one")
         fake_gateway.say("r1", "alice", "after")
-        await until(lambda: s.of_type(Message), "the next message")
+        await until(lambda: len(s.of_type(Message)) == 2, "the message read again")
+    assert sorted(e.text for e in s.of_type(Message)) == ["after", "lost for a moment"]
+
+
+async def test_a_message_the_gateway_never_loads_is_given_up_after_three_tries(
+        run_bot: RunBot, grpc_gateway: WechatyGateway, fake_gateway: FakeGateway) -> None:
+    """One that makes the gateway fail every time, across its restarts too: not read for
+    ever."""
+    grpc_gateway.read_again_after = 0.05
+    async with run_bot(grpc_gateway) as s:
+        before = fake_gateway.calls.count("MessagePayload")
+        fake_gateway.failing["MessagePayload"] = GRPCError(Status.UNAVAILABLE, "poison")
+        fake_gateway.say("r1", "alice", "poison")
+        await until(lambda: fake_gateway.calls.count("MessagePayload") == before + READS,
+                    "three tries")
         streams = fake_gateway.streams_opened
         fake_gateway.end_stream()
-        await until(lambda: fake_gateway.streams_opened > streams, "the reconnect")
-        await until(lambda: len(s.of_type(Message)) == 2, "the message read again")
-    assert [e.text for e in s.of_type(Message)] == ["after", "lost for now"]
+        await until(lambda: fake_gateway.streams_opened > streams, "a restart")
+        fake_gateway.end_stream()
+        await until(lambda: fake_gateway.streams_opened > streams + 1, "another one")
+        del fake_gateway.failing["MessagePayload"]
+        fake_gateway.say("r1", "alice", "next")
+        await until(lambda: s.of_type(Message), "the next message")
+    assert fake_gateway.calls.count("MessagePayload") == before + READS + 1
+    assert [e.text for e in s.of_type(Message)] == ["next"]
 
 
 async def test_the_names_of_several_newcomers_are_looked_up_together(
