@@ -19,7 +19,8 @@ whatever the number of words):
 - pinyin: each Chinese word's pinyin (pypinyin, generated here) matches as whole Latin
   words ("yue pao"); a pinyin hit is at most `review`, as pinyin is ambiguous. The letters
   of any word of Chinese and Latin letters must be whole Latin words too: 这个傻bug holds
-  no 傻b, 约PK no 约p.
+  no 傻b, 约PK no 约p; and its one final letter before a Chinese character other than a
+  particle is an initial: 约P总开会, 约p老师, 约个P图 hold no 约p.
 
 A Chinese hit counts only when real word segmentation (jieba's dictionary and algorithm,
 bot/segment.py, run on a few characters around the hit and nowhere else) keeps it whole, and
@@ -329,6 +330,21 @@ def _mixed(form: str) -> bool:
     return not form.isascii() and _LATIN.search(form) is not None
 
 
+# After the one Latin letter that ends a word of Chinese and Latin letters (约p, 傻b), a
+# Chinese character makes the letter an initial (P总, P哥 a person, P大 Peking University,
+# P图 editing a photo, p值, B站 a site), unless it is one of these particles and pronouns
+# (约P吗, 约P的私聊, 约p私我, 傻B们, 傻b吧你) or the clause ends after the letter (同城约p，私我).
+_AFTER_A_LETTER = frozenset("吗吧啊呢不么的了呀哦嘛啦们你我他她私加")
+
+
+def _initial(form: str, start: int, end: int) -> bool:
+    """form[start:end] is a word of Chinese and one final Latin letter, which the next
+    character shows to be an initial (above)."""
+    return (end < len(form) and start < end - 1 and _LATIN.fullmatch(form[end - 1]) is not None
+            and not form[end - 2].isascii() and not form[end].isascii()
+            and form[end] not in _AFTER_A_LETTER)
+
+
 def _across(starts: list[int], start: int, end: int) -> bool:
     """form[start:end] spans the start of a clause (or a sentence) in `starts`."""
     i = bisect.bisect_right(starts, start)
@@ -429,6 +445,7 @@ class BannedWords:
                    if any(_mixed(form[start:end]) for start, end, _, _ in found) else [])
         found = [(start, end, listed, pinyin) for start, end, listed, pinyin in found
                  if not (_mixed(form[start:end]) and _across(clauses, start, end))
+                 and not (_initial(form, start, end) and end not in clauses)  # 约P总
                  and (form[start:end].isascii() or _whole_word(form, start, end))
                  and not any(a <= start and end <= b for a, b in allowed)]
         warned = self._warned_against(text, unmasked, form, found)

@@ -122,7 +122,10 @@ def test_disguises_named_by_the_issue_are_found(text: str, word: str) -> None:
     ("text", "word"),
     [("约p", "约p"), ("今晚约P吗", "约p"), ("同城约 p", "约p"), ("约🔥p", "约p"), ("约ｐ", "约p"),
      ("今晚约个P吗", "约个p"), ("約砲", "约砲"), ("约个炮吗", "约个炮"), ("约一炮", "约一炮"),
-     ("约啪吗", "约啪"), ("今晚约啪啪吗", "约啪啪")],
+     ("约啪吗", "约啪"), ("今晚约啪啪吗", "约啪啪"),
+     # the P before a particle, or ending the clause (R3-6)
+     ("约P的私聊", "约p"), ("同城约 p，私我", "约p"), ("同城约.p 私我", "约p"), ("约p私我", "约p"),
+     ("约个P啊兄弟", "约个p"), ("约p不", "约p"), ("傻B们", "傻b"), ("傻b吧你", "傻b")],
 )
 def test_slang_for_a_hookup_is_found(text: str, word: str) -> None:
     """The shipped vulgar list has the slang for 约炮 (review F23)."""
@@ -152,6 +155,20 @@ def test_a_listed_word_across_a_word_boundary_is_not_found(text: str) -> None:
 def test_the_latin_letters_of_a_mixed_word_must_be_a_whole_word(text: str) -> None:
     """傻b, 约p: their letter ends a Latin word (傻bug, 约PK are none), and the Chinese
     characters are a word of their own (大约|p值)."""
+    assert found(text) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["约个P图师帮忙修一下证件照", "找人约个P图，简历照片太丑了", "明天约P总开会，大家准备一下材料",
+     "约个P总的时间对一下方案", "我想约p老师给我们上课", "帮我约 P 先生下午三点面试",
+     "我约P哥吃饭了",
+     "周末想约个P大的学长聊聊考研", "下周约P大的老师做个讲座", "约p值小于0.05才显著",
+     "约个P社游戏开黑", "我约P站的画师画了头像", "这个傻b站up主", "做个傻B超检查"],
+)
+def test_a_final_letter_before_a_chinese_word_is_an_initial(text: str) -> None:
+    """P总, P大, P图, B站: the letter of 约p or 傻b before a Chinese character other than a
+    particle is someone's (or something's) initial (review rev3, R3-6)."""
     assert found(text) == []
 
 
