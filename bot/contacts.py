@@ -426,14 +426,15 @@ _SHOP_CODE = re.compile(r"[¥$€£₳](?=[a-z0-9]*[a-z])(?=[a-z0-9]*[0-9])([a-z
 
 # A mini program named for members to look up, with an offer tied to its name, is an ad
 # for it as a link is ("搜索小程序「美味优选」领券", "打开微信小程序搜 省钱宝 天天领红包"). Named:
-# in brackets next to 小程序 (noise between its characters, or "xcx"), or after 搜 (搜索,
-# 搜一搜) next to it and a space or a colon. The offer (`_OFFER`; 领劵 and 领 券 too) comes
-# right after the name or 小程序 ("「美味优选」小程序，秒杀"), across separators, 里, and a word
-# that urges (`_URGE`: 每天, 新人, 下单...). A name of letters and digits after 搜 ("小程序搜
-# abc123") needs none, as an id needs none. A message that asks or complains (`_ASKS`) is a
-# customer's, not an ad ("小程序「京东」秒杀怎么总是抢不到", "请问小程序“顺丰速运”能领优惠券吗");
-# talk about mini programs names none ("这个小程序怎么用"), a name without an offer is help
-# ("微信搜小程序「腾讯会议」，输入会议号"), and the operator's own are in links `allow`.
+# in brackets next to 小程序 (noise between its characters, or "xcx"), after a colon next to
+# it, or after 搜 (搜索, 搜一搜) next to it and a space or a colon. The offer (`_OFFER`; 领劵,
+# 领 券, 領紅包 too) comes right after the name or 小程序 ("「美味优选」小程序，秒杀"), across
+# separators, 里, and a word that urges (`_URGE`: 每天, 新人, 下单...). A name of letters and
+# digits after 搜 ("小程序搜 abc123") needs none, as an id needs none. A message that asks or
+# complains (`_ASKS`) is a customer's, not an ad ("小程序「京东」秒杀怎么总是抢不到", "请问小程序
+# “顺丰速运”能领优惠券吗"); talk about mini programs names none ("这个小程序怎么用"), a name
+# without an offer is help ("微信搜小程序「腾讯会议」，输入会议号"), and the operator's own are in
+# links `allow`.
 MINI_PROGRAM_KEY = "序"  # every such ad has it written out (bot/prefilter.py)
 _MINI = f"(?:小{_INSIDE}*程{_INSIDE}*序|xcx)"
 _SEARCH = "搜(?:索|一搜)?"
@@ -447,10 +448,11 @@ _MINI_PROGRAMS = [re.compile(pattern) for pattern in (
     rf"{_MINI}(?:{_SEP}|里|中|内|上)*{_SEARCH}{_NAME}",  # 小程序里搜 省钱宝
     rf"{_MINI}{_SEP}*{_IN_BRACKETS}",  # 小程序「美味优选」
     rf"{_IN_BRACKETS}{_SEP}*(?:微信)?{_MINI}",  # 「美味优选」小程序
+    rf"{_MINI} ?: ?(?P<word>[a-z0-9{_HAN}]{{2,12}})",  # 小程序：省钱宝
 )]
 _SEARCHED = 2  # the first two patterns name it after 搜
-_OFFER = ("领(?:取)? ?(?:[券劵]|红包|优惠|福利|现金)|抢红包|免费领|免费拿|返利|返现|佣金"
-          "|[日躺]赚|赚钱|免单|[0零]元购|砍一刀|秒杀|优惠[券劵]|特价|低价|折扣|抽奖")
+_OFFER = ("[领領](?:取)? ?(?:[券劵]|[红紅]包|优惠|福利|现金)|抢红包|免费领|免费拿|返利|返现"
+          "|返[0-9]|佣金|[日躺]赚|赚钱|免单|[0零]元购|砍一刀|秒杀|优惠[券劵]|特价|低价|折扣|抽奖")
 _URGE = "每天|天天|每日|新人|新用户|下单|每单|立即|马上|立刻|即可|就能|就可以|可以|免费|直接"
 _OFFER_AFTER = re.compile(
     rf"[^a-z0-9{_HAN}]*[里中内]?(?:(?:{_URGE})[^a-z0-9{_HAN}]*)?(?:{_OFFER})")

@@ -125,7 +125,8 @@ def test_disguises_named_by_the_issue_are_found(text: str, word: str) -> None:
      ("约啪吗", "约啪"), ("今晚约啪啪吗", "约啪啪"),
      # the P before a particle, or ending the clause (R3-6)
      ("约P的私聊", "约p"), ("同城约 p，私我", "约p"), ("同城约.p 私我", "约p"), ("约p私我", "约p"),
-     ("约个P啊兄弟", "约个p"), ("约p不", "约p"), ("傻B们", "傻b"), ("傻b吧你", "傻b")],
+     ("约个P啊兄弟", "约个p"), ("约p不", "约p"), ("傻B们", "傻b"), ("傻b吧你", "傻b"),
+     ("约两炮", "约两炮"), ("约个啪", "约个啪")],
 )
 def test_slang_for_a_hookup_is_found(text: str, word: str) -> None:
     """The shipped vulgar list has the slang for 约炮 (review F23)."""

@@ -318,7 +318,10 @@ def test_a_taobao_share_code_is_a_link(text: str) -> None:
      ("打开微信小程序搜 abc123", "abc123"), ("小程序搜：ＡＢＣ１２３", "abc123"),
      # the usual misspelling of 券, a space inside the offer, the offer after 小程序里
      ("小程序「省钱宝」领劵下单", "省钱宝"), ("搜索小程序「省钱宝」领 券", "省钱宝"),
-     ("打开微信，搜索“省钱宝”，小程序里天天领红包", "省钱宝")],
+     ("打开微信，搜索“省钱宝”，小程序里天天领红包", "省钱宝"),
+     # after a colon; in traditional characters; 返 and an amount (R3-7)
+     ("微信小程序：省钱宝，天天领红包", "省钱宝"), ("搜索小程序「省钱宝」領紅包", "省钱宝"),
+     ("小程序『省钱宝』，每单返10%", "省钱宝")],
 )
 def test_a_mini_program_named_with_an_offer_is_a_link(text: str, name: str) -> None:
     assert find_links(text) == [link(f"小程序:{name}")]
