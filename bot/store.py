@@ -42,13 +42,10 @@ from bot.savepoint import Journal, Journaled
 Row = tuple[Any, ...]
 BATCH = 200  # events at most in one commit
 # WAL checkpoints (docs/architecture.md: durability and WAL): at most this often, after a commit,
-# one runs on a worker thread, off the loop; the writer checkpoints by itself (on the loop,
-# some 10 ms per 1,000 pages) only when the WAL reaches WRITER_CHECKPOINT pages meanwhile, the
-# worker's having fallen that far behind. (SQLite's default, 1,000 pages, had the loop do
-# it several times a second under a burst.) A WAL file that grew past WAL_LIMIT (while long
-# reads held it) is cut back to it once it is checkpointed.
+# one runs on a worker thread, off the loop; the writer checkpoints by itself only when
+# the WAL reaches SQLite's 1,000 pages meanwhile. A WAL file that grew past WAL_LIMIT
+# (while long reads held it) is cut back to it once it is checkpointed.
 CHECKPOINT_EVERY = 1.0  # seconds of wall time
-WRITER_CHECKPOINT = 10_000  # pages (40 MiB)
 WAL_LIMIT = 64 * 2**20  # bytes
 BUSY_WAIT = 30.0  # seconds a process waits for another's lock on the file
 class NewerDatabase(Exception):
@@ -291,7 +288,6 @@ class SqliteStore(Journaled):
             # never half of one (docs/architecture.md: durability and WAL)
             db.execute("PRAGMA synchronous=NORMAL")
             db.execute(f"PRAGMA journal_size_limit={WAL_LIMIT}")
-            db.execute(f"PRAGMA wal_autocheckpoint={WRITER_CHECKPOINT}")
             db.execute("PRAGMA foreign_keys=ON")
             # savepoints' journal in memory: once it outgrew 64 KiB (an event that warns and
             # removes) it went to a temporary file, and every later event of the batch paid

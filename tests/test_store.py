@@ -236,26 +236,6 @@ async def test_sqlite_checkpoints_off_the_loop_and_cuts_a_grown_wal_back(
         await store.close()
 
 
-async def test_under_a_burst_the_writer_leaves_checkpoints_to_the_worker_thread(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """SQLite's writer checkpoints by itself, on the loop, every 1,000 pages of WAL by
-    default: several times a second under a burst, some 10 ms each. It does only once the
-    worker thread's checkpoints have fallen 10,000 pages behind."""
-    monkeypatch.setattr(sqlite_store, "CHECKPOINT_EVERY", 3600.0)  # the worker's: held off
-    db, wal = tmp_path / "wal.db", tmp_path / "wal.db-wal"
-    store = await open_store(db, TABLE)
-    try:
-        for i in range(40):  # about 6 MB in 40 commits: some 1,500 pages of 4 KiB
-            async with store.transaction():
-                await store.executemany("INSERT INTO things (name) VALUES (?)",
-                                        [(f"{i}-{j:x<38000}",) for j in range(4)])
-            await store.flush()
-        assert wal.stat().st_size > 1_200 * 4096  # never checkpointed by the writer
-        assert db.stat().st_size < 100_000
-    finally:
-        await store.close()
-
-
 async def test_postgresql_begins_an_event_only_once_the_commit_under_way_has_ended(
         postgres: Postgres, monkeypatch: pytest.MonkeyPatch) -> None:
     """A flush outside the bot's turn (the console's, after sharing friends) may be committing
