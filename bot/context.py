@@ -111,6 +111,8 @@ class Core(Protocol):
 
     def content_file(self, name: str) -> str: ...
 
+    def removal_queued(self, group_id: str, member: str) -> bool: ...
+
     async def is_friend(self, contact: str) -> bool: ...
 
     def type_title(self, type_name: str) -> str: ...
@@ -348,6 +350,10 @@ class Context:
 
     def kick(self, member: str, reason: str, group: str | None = None) -> None:
         self.actions.append(Kick(group or self.scope, member, reason))
+
+    def removal_queued(self, member: str, group: str | None = None) -> bool:
+        """Whether a removal of `member` waits to be sent (queued by an earlier event)."""
+        return self._core.removal_queued(group or self.scope, member)
 
     def invite(self, group: str, member: str) -> None:
         self.actions.append(Invite(group, member))

@@ -30,7 +30,6 @@ from bot.adapters.base import GroupInfo
 from bot.config import Count, Duration, Template, TemplateText, placeholders
 from bot.context import Group
 from bot.handler import HandlerConfig
-from bot.outbox import removal_queued
 from bot.sanitize import clean
 from bot.store import Reader, Store
 from bot.times import from_epoch, instant, stamp
@@ -414,6 +413,8 @@ class Actor(Protocol):
 
     def kick(self, member: str, reason: str, group: str | None = None) -> None: ...
 
+    def removal_queued(self, member: str, group: str | None = None) -> bool: ...
+
     def tell_admins(self, text: str) -> None: ...
 
     async def group_info(self, group_id: str | None = None) -> GroupInfo: ...
@@ -560,7 +561,7 @@ class Moderator:
             return False  # blocked before they last joined (and let back in since)
         if entry is not None and entry.left_at is not None:
             return True
-        return await removal_queued(store, self.group, member)
+        return self.actor.removal_queued(member, self.group)
 
     async def _record(self, member: str, offence: Offence, message: str) -> int | None:
         """Store a warning; the member's count in force, or None if `message` had one."""

@@ -465,6 +465,13 @@ class Outbox:
         provided = self._provided
         return any(provided[key] > item.provides.count(key) for key in item.needs)
 
+    def removal_queued(self, group: str, member: str) -> bool:
+        """Whether a removal of `member` from `group` waits to be sent (in its lane)."""
+        lane = self._lanes.get(group)
+        return lane is not None and any(
+            isinstance(item.action, Kick) and item.action.member == member
+            for item in lane.items)
+
     def holds(self, item: Queued) -> bool:
         lane = self._lanes.get(item.action.lane)
         return lane is not None and item in lane.items
@@ -735,14 +742,6 @@ async def held_back(store: Reader) -> list[tuple[Action, Priority, datetime]]:
                 "SELECT action, priority, deferred_since FROM outbox"
                 " WHERE deferred_since IS NOT NULL ORDER BY deferred_since, id")
             if (since := unstamp(value)) is not None]
-
-
-async def removal_queued(store: Reader, group: str, member: str) -> bool:
-    """Whether a removal of `member` from `group` waits to be sent."""
-    rows = await store.all("SELECT action FROM outbox WHERE grp=? AND action LIKE ?",
-                           (group, '%"kick"%'))
-    return any(isinstance(action := Action.from_json(json.loads(text)), Kick)
-               and action.member == member for (text,) in rows)
 
 
 async def queued_in(store: Reader, group: str) -> int:
