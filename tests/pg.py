@@ -112,8 +112,15 @@ class Postgres:
         options = (f"-p {self.port} -k {self.root} -c listen_addresses={self.host}"
                    " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
                    " -c max_connections=200")
-        self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-o", options,
-                  "-l", str(self.root / "server.log"), "-w", "start")
+        log = self.root / "server.log"
+        try:
+            self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-o", options,
+                      "-l", str(log), "-w", "start")
+        except subprocess.CalledProcessError as exc:  # say why: the server's own words
+            said = log.read_text(errors="replace")[-2000:] if log.exists() else "(no log)"
+            raise RuntimeError(f"the test PostgreSQL on port {self.port} did not start "
+                               f"({exc.stderr.decode(errors='replace').strip()}):\n{said}"
+                               ) from exc
 
     def _cluster(self) -> Path:
         """A new cluster's files as initdb makes them, made once a machine for this server
