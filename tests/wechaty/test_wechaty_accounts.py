@@ -227,6 +227,17 @@ async def test_three_accounts_share_groups_fail_over_and_fence(deployment: Deplo
     d.say(shared, KEYWORD)
     d.say(shared, KEYWORD)  # its reply waits behind the first (group_interval)
     await waited(lambda: d.said(shared, REPLY) == before + 1, "the first reply", SLOW, d)
+
+    async def queued() -> bool:
+        """The second reply queued and committed. Stopped with that batch still open, the
+        holder would keep the message's key uncommitted, and the next holder's replay of the
+        message would wait on it as long as the stop lasts (docs/scale.md)."""
+        assert d.reader is not None
+        row = await d.reader.one(
+            "SELECT count(*) FROM outbox WHERE grp = ? AND state = 'queued'", (shared,))
+        return bool(row and row[0])
+
+    await waited(queued, "the second reply queued", SLOW, d)
     d.processes[paused].send_signal(signal.SIGSTOP)
     sent_before_stop = d.said(shared, REPLY, paused)
     assert d.said(shared, REPLY) == before + 1, "stopped too late: raise INTERVAL"
