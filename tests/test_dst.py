@@ -288,33 +288,27 @@ async def test_a_cooldown_reaching_back_over_the_skipped_hour_still_holds(
         assert [t[11:16] for t in _times(h)] == ["03:01", "03:07"]
 
 
-async def test_a_push_moved_out_of_quiet_hours_in_the_repeated_hour_goes_when_they_end(
-        tmp_path: Path) -> None:
-    """Quiet until 01:30, an hourly run at 10 past: the 01:10 EDT run goes at 01:30 EDT,
-    the 01:10 EST one at 01:30 EST (not at the 01:30 already past, inside the quiet hours
-    again)."""
+@pytest.mark.parametrize(("quiet", "cron", "start", "wait", "expected"), [
+    # quiet until 01:30, an hourly run at 10 past: the 01:10 EDT run goes at 01:30 EDT, the
+    # 01:10 EST one at 01:30 EST (not at the 01:30 already past, inside the quiet hours again)
+    (("00:00", "01:30"), "10 * * * *", datetime(2026, 11, 1, 0, 0), "4h",
+     ["2026-11-01T01:30:00-04:00", "2026-11-01T01:30:00-05:00",
+      "2026-11-01T02:10:00-05:00"]),  # then no longer quiet
+    # quiet until 02:30, which the night clocks go forward (02:00 EST is 03:00 EDT) never
+    # shows: the quiet hours are over at 03:00 EDT, and the moved push goes then, not at 03:30
+    (("22:00", "02:30"), "0 23 * * *", datetime(2026, 3, 7, 22, 30), "6h",
+     ["2026-03-08T03:00:00-04:00"]),
+], ids=["repeated-hour", "skipped-hour"])
+async def test_a_push_moved_out_of_quiet_hours_goes_when_they_end_across_a_clock_change(
+        tmp_path: Path, quiet: tuple[str, str], cron: str, start: datetime, wait: str,
+        expected: list[str]) -> None:
     config = _config(tmp_path, "America/New_York", 'push: {min_gap: 1m, quiet_hours: {start: '
-                     '"00:00", end: "01:30", action: move}, schedules: [{id: q, cron: '
-                     '"10 * * * *", text: moved}]}')
-    async with Harness(config, tmp_path, start=datetime(2026, 11, 1, 0, 0, tzinfo=NEW_YORK),
+                     f'"{quiet[0]}", end: "{quiet[1]}", action: move}}, schedules: [{{id: q, '
+                     f'cron: "{cron}", text: moved}}]}}')
+    async with Harness(config, tmp_path, start=start.replace(tzinfo=NEW_YORK),
                        groups=GROUPS) as h:
-        await h.advance("4h")
-        assert _times(h) == ["2026-11-01T01:30:00-04:00", "2026-11-01T01:30:00-05:00",
-                             "2026-11-01T02:10:00-05:00"]  # then no longer quiet
-
-
-async def test_a_push_moved_to_quiet_hours_ending_in_the_skipped_hour_goes_when_it_ends(
-        tmp_path: Path) -> None:
-    """Quiet until 02:30, which the night clocks go forward (02:00 EST is 03:00 EDT) never
-    shows: the quiet hours are over at 03:00 EDT, and the moved push goes then, not at
-    03:30."""
-    config = _config(tmp_path, "America/New_York", 'push: {min_gap: 1m, quiet_hours: {start: '
-                     '"22:00", end: "02:30", action: move}, schedules: [{id: q, cron: '
-                     '"0 23 * * *", text: moved}]}')
-    async with Harness(config, tmp_path, start=datetime(2026, 3, 7, 22, 30, tzinfo=NEW_YORK),
-                       groups=GROUPS) as h:
-        await h.advance("6h")
-        assert _times(h) == ["2026-03-08T03:00:00-04:00"]
+        await h.advance(wait)
+        assert _times(h) == expected
 
 
 @pytest.mark.parametrize(("zone", "at", "end", "expected"), [
