@@ -40,7 +40,6 @@ from __future__ import annotations
 
 import bisect
 import contextlib
-import importlib.metadata
 import itertools
 import json
 import logging
@@ -208,6 +207,8 @@ def _readings(words: Iterable[str]) -> dict[str, list[str]]:
 
 
 def _pypinyin() -> str:
+    import importlib.metadata  # 10 ms to import: only with word lists to read pinyin of
+
     try:
         return importlib.metadata.version("pypinyin")
     except importlib.metadata.PackageNotFoundError:

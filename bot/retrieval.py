@@ -18,9 +18,8 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
-
-from rank_bm25 import BM25Okapi
+from functools import cache, lru_cache
+from typing import Any
 
 from bot.segment import dictionary
 from bot.text import normalize, strip_mentions
@@ -59,21 +58,27 @@ class Hit:
     score: float
 
 
-class _BM25(BM25Okapi):  # type: ignore[misc]
+@cache
+def _okapi() -> type[Any]:
     """Okapi BM25 with Lucene's IDF, ln(1 + (N - n + 0.5) / (n + 0.5)): never negative or
     zero, so a word in half of a handful of entries still counts a little (rank-bm25's own
-    IDF is 0 there, and negative above half, floored to a constant)."""
+    IDF is 0 there, and negative above half, floored to a constant). rank-bm25 is imported
+    here, with the first index: it imports numpy, which only a process that segments needs."""
+    from rank_bm25 import BM25Okapi
 
-    def _calc_idf(self, nd: dict[str, int]) -> None:
-        for word, freq in nd.items():
-            self.idf[word] = math.log(1 + (self.corpus_size - freq + 0.5) / (freq + 0.5))
+    class LuceneBM25(BM25Okapi):  # type: ignore[misc]
+        def _calc_idf(self, nd: dict[str, int]) -> None:
+            for word, freq in nd.items():
+                self.idf[word] = math.log(1 + (self.corpus_size - freq + 0.5) / (freq + 0.5))
+
+    return LuceneBM25
 
 
 class Index:
     """BM25 over a fixed list of documents; built in a worker thread (it segments them)."""
 
     def __init__(self, documents: Sequence[str]) -> None:
-        self._bm25 = _BM25([list(words(doc)) or [""] for doc in documents])
+        self._bm25 = _okapi()([list(words(doc)) or [""] for doc in documents])
         self.size = len(documents)
 
     def best(self, question: str) -> Hit | None:

@@ -33,8 +33,6 @@ from collections.abc import Iterator
 from math import log
 from pathlib import Path
 
-import numpy as np
-
 # jieba's: the runs segmented with the dictionary, what separates them, what is glued
 _HAN = re.compile(r"([\u4E00-\u9FD5a-zA-Z0-9+#&\._%\-]+)")
 _SKIP = re.compile(r"(\r\n|\s)")
@@ -55,6 +53,8 @@ class Dictionary:
         """From every word and prefix (`texts`, each once), its frequency (`freqs`, 64-bit
         integers; 0 for a prefix that is no word) and the sum of the file's frequencies
         (jieba's total: a word listed twice counted twice)."""
+        import numpy as np  # here, not at import: only a process that segments loads numpy
+
         self.total = total
         # _key of each text, in bulk
         keys = np.fromiter(map(hash, zip(map(len, texts), texts, strict=True)), np.int64,

@@ -40,7 +40,6 @@ from bot.events import (
 from bot.handler import Registry
 from bot.media import is_image
 from bot.times import utc
-from bot.web.server import serve_for
 
 if TYPE_CHECKING:
     from bot.adapters.wechaty import WechatyGateway
@@ -146,7 +145,11 @@ async def _serve(bot: Bot, side: Coroutine[Any, Any, None], stop: asyncio.Event,
         await bot.stop()
         raise
     log.info("groupbot running; database %s", bot.db_path)
-    console = await serve_for(bot, os.environ)  # the web console, in this event loop
+    console = None
+    if bot.deployment.settings.web.enabled:  # the web console, in this event loop
+        from bot.web.server import serve_for  # (aiohttp: 0.1 s to import, for a console only)
+
+        console = await serve_for(bot, os.environ)
     config.settled()
     tasks = [asyncio.create_task(bot.serve()), asyncio.create_task(side)]
     stopper = asyncio.create_task(stop.wait())
