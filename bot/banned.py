@@ -58,7 +58,7 @@ import ahocorasick
 
 from bot import segment
 from bot.contacts import contacts_in, links_in
-from bot.text import unmask
+from bot.text import look_alikes, unmask
 
 log = logging.getLogger(__name__)
 
@@ -129,9 +129,11 @@ _wanted = False  # a list with Chinese words was loaded: its hits are segmented
 
 
 def warm() -> None:
-    """Load the segmenter's dictionary (a second or two, once a process) if a loaded list
+    """Load what matching needs and a process loads once: the look-alike letters `unmask`
+    folds (bot/text.py), and the segmenter's dictionary (a second or two) if a loaded list
     has Chinese words. The bot calls this as it starts and reloads, so no member's message
-    waits for it; commands that only read (check, report, export, audit) never load it."""
+    waits for them; commands that only read (check, report, export, audit) never load them."""
+    look_alikes()
     if _wanted:
         segment.dictionary()
 

@@ -15,7 +15,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Generic, TypeVar
 
 import ahocorasick
@@ -129,20 +129,22 @@ def _small_capitals() -> dict[int, str]:
     return table
 
 
-_CONFUSABLES = {**_small_capitals(), **_confusable_letters()}
+@cache
+def look_alikes() -> tuple[dict[int, str], re.Pattern[str]]:
+    """The letters and digits of other scripts `unmask` folds to ASCII, and a class of
+    those in plane 0 (a class of many ranges is fast only there, as a bitmap: beyond it,
+    `unmask` looks at each character, mostly emoji). Built on first use: a bot builds it
+    as it starts (bot/banned.py, `warm`), so no message waits for the confusables data
+    (30 ms to load), and a command that never unmasks does not load it."""
+    table = {**_small_capitals(), **_confusable_letters()}
+    return table, char_class(cp for cp in table if cp < 0x10000)
+
+
 # A regional indicator letter on its own ("🇻 🇽") is a letter; two together are a flag.
 _LONE_INDICATOR = re.compile(
     "(?<![\U0001F1E6-\U0001F1FF])[\U0001F1E6-\U0001F1FF](?![\U0001F1E6-\U0001F1FF])")
 _HAS_DIGIT_STYLE = char_class(_DIGIT_STYLES)
-# A class of many ranges is fast only within plane 0 (a bitmap): beyond it, look at each
-# character there (mostly emoji).
-_BMP_CONFUSABLE = char_class(cp for cp in _CONFUSABLES if cp < 0x10000)
 _ASTRAL = re.compile("[\U00010000-\U0010ffff]")
-
-
-def _has_confusable(text: str) -> bool:
-    return bool(_BMP_CONFUSABLE.search(text)) or any(
-        ord(m[0]) in _CONFUSABLES for m in _ASTRAL.finditer(text))
 
 
 @lru_cache(maxsize=1024)  # pure; the split-contact detector reads recent messages again
@@ -158,7 +160,10 @@ def unmask(text: str) -> str:
         text = text.translate(_DIGIT_STYLES)
     text = _LONE_INDICATOR.sub(lambda m: chr(ord(m[0]) - 0x1F1E6 + ord("a")), text)
     text = normalize(text)
-    return text.translate(_CONFUSABLES) if _has_confusable(text) else text
+    table, in_plane_0 = look_alikes()
+    if in_plane_0.search(text) or any(ord(m[0]) in table for m in _ASTRAL.finditer(text)):
+        return text.translate(table)
+    return text
 
 
 # --- word lists ----------------------------------------------------------------------------

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from functools import cache
 from pathlib import Path
 
@@ -126,3 +128,14 @@ def test_no_module_probes_for_another_modules_tables() -> None:
               if any(word in path.read_text(encoding="utf-8")
                      for word in ("sqlite_master", "pragma_table_info", "PRAGMA table_info"))]
     assert probes == []
+
+
+def test_a_process_starts_without_the_libraries_only_some_commands_need() -> None:
+    """Every `groupbot` process imports bot.cli: numpy (segmentation, FAQ scores), the
+    confusables data (unmasking, loaded as a bot starts) and aiohttp (the web console) would
+    add some 0.2 s of CPU to each, so they are imported only where a command needs them."""
+    code = ("import sys, bot.cli; "
+            "print(sorted({'numpy', 'confusable_homoglyphs', 'aiohttp'} & sys.modules.keys()))")
+    imported = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                              text=True, check=True).stdout
+    assert imported.strip() == "[]"

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import opencc
 import pytest
-from harness import SHIPPED, Harness
+from harness import BOT_YAML, SHIPPED, Harness, write_config
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot import banned, config, segment
+from bot import banned, config, segment, text
 from bot.banned import BannedWords, Listed, Severity
 from bot.config import Content
 from handlers import REGISTRY
@@ -266,6 +266,18 @@ async def test_the_bot_loads_the_segmenter_as_it_starts_and_a_config_alone_does_
     assert not segment._loaded
     async with Harness(SHIPPED, tmp_path):  # a bot: loaded before its first message
         assert segment._loaded
+
+
+async def test_the_bot_loads_the_look_alike_letters_as_it_starts_with_no_word_list(
+        tmp_path: Path) -> None:
+    """Every bot unmasks (member names in its messages, bot/sanitize.py): the confusables
+    data is loaded as it starts, even when no word list needed it to load its config."""
+    root = write_config(tmp_path / "config", BOT_YAML, {"recruitment": "handlers: []\n"})
+    text.look_alikes.cache_clear()
+    config.load(root, REGISTRY)
+    assert text.look_alikes.cache_info().currsize == 0
+    async with Harness(root, tmp_path):
+        assert text.look_alikes.cache_info().currsize == 1
 
 
 def test_pypinyin_reads_the_words_in_a_child_process_and_never_enters_the_bots(
