@@ -297,14 +297,14 @@ class Antispam(Handler[Config]):
         config = self.config
         words = config.words
         self._words = banned_words(
-            tuple(Listed(word, word_list.category or _category(word_list), word_list.severity,
-                         index)
+            tuple(Listed(word, category, word_list.severity, index)
                   for index, word_list in enumerate(words.lists)
+                  for category in (word_list.category or _category(word_list),)
                   for word in (*word_list.words, *(word_list.file.lines() if word_list.file
                                                    else ()))),
             (*words.allow, *(words.allow_file.lines() if words.allow_file else ())),
             tuple(words.context))
-        self._plain = Prefilter(self._words)
+        self._plain = Prefilter.of(self._words)
         self._allow = [normalize(domain).strip(".") for domain in config.links.allow]
         self._exempted = frozenset(config.exempt)
         # the windows in micros, as handlers/recent.py counts
