@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import sys
 from collections.abc import AsyncIterator
@@ -111,6 +112,15 @@ def pytest_configure(config: pytest.Config) -> None:
         import harness
 
         harness.cache_loads()
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """What every test of a worker shares (the libraries, the bot, the collected test
+    modules) is frozen out of the cyclic collector's full passes (gc.freeze), as the bot does
+    with what it loaded (bot/config.py `settled`): else each pass, and each command run in
+    the worker (tests/harness.py `groupbot`) as it settles, walks all of it again."""
+    gc.collect()
+    gc.freeze()
 
 
 @pytest.fixture(autouse=True)

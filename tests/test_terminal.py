@@ -93,4 +93,6 @@ def test_what_the_running_bot_loaded_is_kept_out_of_the_collectors_full_passes(
     (bot/config.py `settled`)."""
     result = _run(_deployment(tmp_path), "/wait 1s")
     assert result.returncode == 0, result.stderr
-    assert result.frozen > 10_000  # the whole heap as it runs: tens of thousands of objects
+    # what the command made to run, frozen with the rest of the heap as it settled (the test
+    # worker's own heap, which the command shares, is frozen already: tests/conftest.py)
+    assert result.frozen > 1_000
