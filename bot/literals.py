@@ -18,6 +18,7 @@ import re
 import sre_constants as c
 import sre_parse
 from collections.abc import Callable, Iterable
+from functools import lru_cache
 from typing import Any
 
 import ahocorasick
@@ -47,6 +48,7 @@ class Literals:
         return self._search is not None and self._search(text) is not None
 
 
+@lru_cache(maxsize=4096)  # a config's patterns are read again at each load of it
 def needed(source: str) -> frozenset[str] | None:
     """Strings (lower case) one of which every match of the pattern contains; None if
     none is known."""

@@ -366,7 +366,10 @@ class SqliteStore(Journaled):
         self._db.execute(
             "CREATE TABLE IF NOT EXISTS schema_version (component TEXT PRIMARY KEY,"
             " version INTEGER NOT NULL)")
+        versions = dict(self._db.execute("SELECT component, version FROM schema_version"))
         for component, steps in migrations.items():
+            if versions.get(component, 0) >= len(steps):
+                continue  # (most starts: one read for all of them)
             while (done := self._version(component)) < len(steps):
                 # Several processes may start together on one file (docs/scale.md): each step
                 # runs under the write lock, after reading the version again under it, so it
