@@ -92,9 +92,16 @@ class Delivery:
         await self._record(now, item.action, "dropped", why)
         self.governor.forget(item)
         await self._done(item, now, "dropped", note)
+        await self._drop_dependents(item, now, "dropped")
+
+    async def _drop_dependents(self, item: Queued, now: datetime, outcome: str) -> None:
+        """`item` is off the outbox without having happened (dropped, refused, given up):
+        what makes no sense without it (a wait rule's `depends`) is dropped too, as the
+        announcement of a removal that did not happen, or the removal from a group of a
+        member whose invitation to the next one was refused."""
         for orphan in self.outbox.orphans(item):
             await self._drop(orphan, now, f"it depended on {item.action.kind} "
-                             f"{_describe(item.action)}, dropped", "所依赖的操作被丢弃")
+                             f"{_describe(item.action)}, {outcome}", "所依赖的操作未完成")
 
     async def _deliver(self, item: Queued, now: datetime, admins: Sequence[str]) -> None:
         action = item.action
@@ -188,6 +195,7 @@ class Delivery:
             self._metrics.action_failures.labels(action.kind).inc()
             await self._record(now, action, "refused", str(exc))
             await self._done(item, now, "refused", str(exc))
+            await self._drop_dependents(item, now, "refused")
             for admin in admins:
                 await self.outbox.put(Dm(admin, f"[groupbot] could not {action.kind} "
                                                 f"{_describe(action)}: {exc}"), admins=admins)
@@ -207,6 +215,7 @@ class Delivery:
             self._metrics.action_failures.labels(action.kind).inc()
             await self._record(now, action, "send_failed", str(exc))
             await self._done(item, now, "send_failed")
+            await self._drop_dependents(item, now, "given up")
             return
         delay = backoff(item.attempts)
         if isinstance(exc, RateLimited) and exc.retry_after is not None:

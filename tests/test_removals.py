@@ -119,3 +119,21 @@ async def test_a_member_whose_removal_was_refused_is_moderated_again(tmp_path: P
         await h.drain()
         assert [a for a, *_ in await _audit(h)][-1] == "warn"
         assert h.texts("c1")[-1] == "⚠️ 警告 (1/2)：发布链接。警告满 2 次将被移出群聊。"
+
+
+async def test_a_refused_removal_is_not_announced(tmp_path: Path) -> None:
+    """The announcement waits for its removal, and makes no sense without it: refused, the
+    removal takes it along (audited), and the admins are told it could not be done."""
+    async with Harness(SHIPPED, tmp_path, groups=CUSTOMER) as h:
+        async def refused(group: str, member: str, reason: str = "") -> None:
+            raise Refused("not allowed")
+
+        h.world.remove_member = refused  # type: ignore[method-assign]
+        await _two_ads(h, "eve")
+        await h.drain()
+        assert ANNOUNCED.format("eve") not in h.texts("c1")
+        audit = [(a, detail) for a, _, detail in await _audit(h)]
+        assert [a for a, _ in audit if a.startswith(("kick", "say"))] == [
+            "kick", "kick_refused", "say_dropped"]
+        assert "it depended on kick group=c1 member=eve" in dict(audit)["say_dropped"]
+        assert any("could not kick" in dm["text"] for dm in h.actions("dm", to="op_lin"))
