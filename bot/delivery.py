@@ -95,10 +95,14 @@ class Delivery:
         await self._drop_dependents(item, now, "dropped")
 
     async def _drop_dependents(self, item: Queued, now: datetime, outcome: str) -> None:
-        """`item` is off the outbox without having happened (dropped, refused, given up):
-        what makes no sense without it (a wait rule's `depends`) is dropped too, as the
-        announcement of a removal that did not happen, or the removal from a group of a
-        member whose invitation to the next one was refused."""
+        """`item` is off the outbox without having happened: what makes no sense without it
+        (a wait rule's `depends`) is dropped too. Dropped: all of it. Refused or given up:
+        what waits for a removal or an invitation, which says or presumes it happened (the
+        announcement of a removal; the removal from a full group of a member whose
+        invitation to the next one was refused); a message's parts go on without the one
+        refused (a text and a file without its image)."""
+        if outcome != "dropped" and not isinstance(item.action, Kick | Invite):
+            return
         for orphan in self.outbox.orphans(item):
             await self._drop(orphan, now, f"it depended on {item.action.kind} "
                              f"{_describe(item.action)}, {outcome}", "所依赖的操作未完成")
