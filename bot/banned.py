@@ -56,7 +56,7 @@ from typing import Any
 
 import ahocorasick
 
-from bot import segment
+from bot import contacts, segment
 from bot.contacts import contacts_in, links_in
 from bot.text import look_alikes, unmask
 
@@ -129,11 +129,13 @@ _wanted = False  # a list with Chinese words was loaded: its hits are segmented
 
 
 def warm() -> None:
-    """Load what matching needs and a process loads once: the look-alike letters `unmask`
-    folds (bot/text.py), and the segmenter's dictionary (a second or two) if a loaded list
-    has Chinese words. The bot calls this as it starts and reloads, so no member's message
-    waits for them; commands that only read (check, report, export, audit) never load them."""
+    """Load what reading messages needs and a process loads once: the look-alike letters
+    `unmask` folds (bot/text.py), the contact patterns (bot/contacts.py), and the segmenter's
+    dictionary (a second or two) if a loaded list has Chinese words. The bot calls this as it
+    starts and reloads, so no member's message waits for them; commands that only read
+    (check, report, export, audit) never load the dictionary."""
     look_alikes()
+    contacts.warm()
     if _wanted:
         segment.dictionary()
 

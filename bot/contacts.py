@@ -45,7 +45,7 @@ import itertools
 import re
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from bot.text import unmask
 
@@ -138,8 +138,9 @@ _JOIN = rf"[^a-z0-9_\-+➕✚{_HAN}]*+[加+➕✚]{_SEP}*+"
 _SPELLED_ID = "[a-z0-9](?:(?: ?加 ?| )[a-z0-9]){4,19}(?![a-z0-9])"
 _PIECE = rf"[a-z0-9_\-{_CHINESE_NUMERALS}]"
 _PIECE_CHARACTER = re.compile(rf"[a-z0-9_\-{_HAN}]")
-_MARKER = re.compile(
-    rf"(?P<marker>{'|'.join(_SPACED.values())})"
+_ANY_MARKER = f"(?P<marker>{'|'.join(_SPACED.values())})"
+_MARKER = (
+    rf"{_ANY_MARKER}"
     rf"(?P<filler>(?:{_SEP}|号码|号|账号|搜索|搜|是|为|群|(?:id|hao)(?={_SEP}))*)"
     rf"(?P<id>{_SPELLED_ID}|{_PIECE}{{1,40}}"
     rf"(?:{_JOIN}{_PIECE}+|{_SEP}++[0-9{_CHINESE_NUMERALS}]+)*)"  # more digits, or joined
@@ -147,8 +148,18 @@ _MARKER = re.compile(
 _SPELLED_ID_ALONE = re.compile(_SPELLED_ID)
 _JOINED = re.compile(_JOIN)
 _ONE_CHARACTER = "vq微薇威"
-_ONE_CHARACTER_MARKER = re.compile(_MARKER.pattern.replace(
-    "(?P<marker>" + "|".join(_SPACED.values()) + ")", f"(?P<marker>[{_ONE_CHARACTER}])"))
+
+
+@cache
+def _markers() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """A marker and an id after it; the same with a one-character marker only. Compiled on
+    first use, as the mini programs' patterns are: their many classes of Chinese characters
+    take some 55 ms of CPU to compile, which a command that reads no message (check, report)
+    does not spend, and a bot spends as it starts (`warm`)."""
+    return re.compile(_MARKER), re.compile(_MARKER.replace(
+        _ANY_MARKER, f"(?P<marker>[{_ONE_CHARACTER}])"))
+
+
 _WECHAT_ID = re.compile(r"[a-z][a-z0-9_-]{4,19}")
 _LONE = r"[a-z](?![a-z0-9])"
 _SPELLED = re.compile(rf"(?<![a-z0-9]){_LONE}(?:[^a-z0-9{_HAN}]+{_LONE}){{1,5}}")
@@ -157,13 +168,14 @@ _SPELLED_MARKERS = {"weixin": "wechat", "wechat": "wechat", "vx": "wechat", "wx"
 
 
 def _marked(text: str) -> Iterator[Finding]:
-    for match in _MARKER.finditer(text):
+    any_marker, one_character_marker = _markers()
+    for match in any_marker.finditer(text):
         yield from filter(None, [_after_marker(text, match)])
         marker = match["marker"]
         if marker[0] in _ONE_CHARACTER and re.search(_SEP, marker):
             # "V❤x_abc1": the first character alone may be the marker, and the rest the id
             yield from filter(None, [_after_marker(
-                text, _ONE_CHARACTER_MARKER.match(text, match.start()))])
+                text, one_character_marker.match(text, match.start()))])
     for match in _SPELLED.finditer(text):
         word = "".join(c for c in match.group() if c.isalpha())
         if word in _SPELLED_MARKERS:
@@ -443,13 +455,13 @@ _BRACKETS = re.escape(OPENING_BRACKETS + CLOSING_BRACKETS + _QUOTES)
 _IN_BRACKETS = (f"[{re.escape(OPENING_BRACKETS + _QUOTES)}] ?(?P<name>[^{_BRACKETS}]{{1,20}}?)"
                 f" ?[{re.escape(CLOSING_BRACKETS + _QUOTES)}]")
 _NAME = rf"(?:{_SEP}*{_IN_BRACKETS}|[ :]+(?P<word>[a-z0-9{_HAN}]{{2,12}}))"
-_MINI_PROGRAMS = [re.compile(pattern) for pattern in (
+_MINI_PROGRAMS = (
     rf"{_SEARCH}(?:{_SEP}|微信|一下)*{_MINI}{_NAME}",  # 搜索小程序「美味优选」
     rf"{_MINI}(?:{_SEP}|里|中|内|上)*{_SEARCH}{_NAME}",  # 小程序里搜 省钱宝
     rf"{_MINI}{_SEP}*{_IN_BRACKETS}",  # 小程序「美味优选」
     rf"{_IN_BRACKETS}{_SEP}*(?:微信)?{_MINI}",  # 「美味优选」小程序
     rf"{_MINI} ?: ?(?P<word>[a-z0-9{_HAN}]{{2,12}})",  # 小程序：省钱宝
-)]
+)
 _SEARCHED = 2  # the first two patterns name it after 搜
 _OFFER = ("[领領](?:取)? ?(?:[券劵]|[红紅]包|优惠|福利|现金)|抢红包|免费领|免费拿|返利|返现"
           "|返[0-9]|佣金|[日躺]赚|赚钱|免单|[0零]元购|砍一刀|秒杀|优惠[券劵]|特价|低价|折扣|抽奖")
@@ -470,11 +482,24 @@ def _own(name: str, bare: bool, allow: Collection[str]) -> bool:
                for own in allow)
 
 
+@cache
+def _mini_program_patterns() -> tuple[re.Pattern[str], ...]:
+    """_MINI_PROGRAMS compiled, on first use (see _markers)."""
+    return tuple(re.compile(pattern) for pattern in _MINI_PROGRAMS)
+
+
+def warm() -> None:
+    """Compile the patterns compiled on first use: a bot does as it starts (bot/banned.py),
+    so that no message waits for them."""
+    _markers()
+    _mini_program_patterns()
+
+
 def _mini_programs(unmasked: str, allow: Collection[str]) -> Iterator[str]:
     """The names of the mini programs a message advertises (above)."""
     if _ASKS.search(unmasked):
         return
-    for index, pattern in enumerate(_MINI_PROGRAMS):
+    for index, pattern in enumerate(_mini_program_patterns()):
         for match in pattern.finditer(unmasked):
             bare = bool(match.groupdict().get("word"))
             name = next(group for group in match.groups() if group)  # in brackets or not

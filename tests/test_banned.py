@@ -16,7 +16,7 @@ from harness import BOT_YAML, SHIPPED, Harness, write_config
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot import banned, config, segment, text
+from bot import banned, config, contacts, segment, text
 from bot.banned import BannedWords, Listed, Severity
 from bot.config import Content
 from handlers import REGISTRY
@@ -268,16 +268,19 @@ async def test_the_bot_loads_the_segmenter_as_it_starts_and_a_config_alone_does_
         assert segment._loaded
 
 
-async def test_the_bot_loads_the_look_alike_letters_as_it_starts_with_no_word_list(
+async def test_the_bot_prepares_unmasking_and_contact_patterns_as_it_starts(
         tmp_path: Path) -> None:
-    """Every bot unmasks (member names in its messages, bot/sanitize.py): the confusables
-    data is loaded as it starts, even when no word list needed it to load its config."""
+    """Every bot looks for contact details in unmasked text (member names in its messages,
+    bot/sanitize.py): the confusables data and the patterns compiled on first use are ready
+    as it starts, even when no word list needed them to load its config."""
     root = write_config(tmp_path / "config", BOT_YAML, {"recruitment": "handlers: []\n"})
-    text.look_alikes.cache_clear()
+    prepared = (text.look_alikes, contacts._markers, contacts._mini_program_patterns)
+    for table in prepared:
+        table.cache_clear()
     config.load(root, REGISTRY)
-    assert text.look_alikes.cache_info().currsize == 0
+    assert [table.cache_info().currsize for table in prepared] == [0, 0, 0]
     async with Harness(root, tmp_path):
-        assert text.look_alikes.cache_info().currsize == 1
+        assert [table.cache_info().currsize for table in prepared] == [1, 1, 1]
 
 
 def test_pypinyin_reads_the_words_in_a_child_process_and_never_enters_the_bots(
