@@ -311,11 +311,12 @@ class Ran:
     returncode: int
     stdout: str
     stderr: str
-    frozen: int = 0  # objects the command froze out of the collector's passes (gc.freeze)
+    frozen: int = 0  # objects the command froze out of the collector's passes (gc.freeze),
+    #                  when asked to count them
 
 
 def groupbot(*args: str, stdin: str = "", env: Mapping[str, str] | None = None,
-             stdout: TextIO | None = None) -> Ran:
+             stdout: TextIO | None = None, count_frozen: bool = False) -> Ran:
     """`groupbot ARGS` through its entry point (bot.cli:main) in this process: its exit code,
     stdout and stderr (its log lines included, as `basicConfig` writes them in a process of
     its own), as a subprocess gives them, without starting an interpreter and loading the
@@ -341,7 +342,8 @@ def groupbot(*args: str, stdin: str = "", env: Mapping[str, str] | None = None,
                     return 1
                 return exit.code or 0
 
-    frozen_before = gc.get_freeze_count()
+    # (counting walks every frozen object, the whole worker's heap: some 35 ms)
+    frozen_before = gc.get_freeze_count() if count_frozen else 0
     saved = (root.handlers[:], root.level, [logger.level for logger in ours], sys.stdin,
              dict(os.environ))
     root.handlers[:] = [logged]  # a new process's logging: main's basicConfig, nothing else
@@ -364,7 +366,7 @@ def groupbot(*args: str, stdin: str = "", env: Mapping[str, str] | None = None,
         # settle would walk all of it (some 200 ms). Frozen and freed are not exclusive:
         # what the command made is freed as its references go; only the few objects in
         # reference cycles (about a thousand a run) stay until the worker ends.
-        frozen = gc.get_freeze_count() - frozen_before
+        frozen = gc.get_freeze_count() - frozen_before if count_frozen else 0
         root.handlers[:], level, levels, sys.stdin, environ = saved
         root.setLevel(level)
         for logger, was in zip(ours, levels, strict=True):

@@ -17,13 +17,14 @@ def _deployment(tmp_path: Path) -> Path:
     return tmp_path / "config"
 
 
-def _run(config: Path, *lines: str) -> Ran:
+def _run(config: Path, *lines: str, count_frozen: bool = False) -> Ran:
     """`groupbot run` in this process, the lines on its stdin; no WeChat token nor console
     token in its environment: the simulator."""
     return groupbot("run", "--simulator", "--config", str(config),
                     stdin="\n".join(lines) + "\n",
                     env={k: v for k, v in os.environ.items()
-                         if not k.startswith(("WECHATY_", "GROUPBOT_"))})
+                         if not k.startswith(("WECHATY_", "GROUPBOT_"))},
+                    count_frozen=count_frozen)
 
 
 def test_typos_do_not_stop_the_bot_and_admin_commands_reach_it(tmp_path: Path) -> None:
@@ -91,7 +92,7 @@ def test_what_the_running_bot_loaded_is_kept_out_of_the_collectors_full_passes(
     """The config, its matchers and the dictionaries live as long as the process: each full
     pass of the cyclic garbage collector over them would hold the event loop some 25-130 ms
     (bot/config.py `settled`)."""
-    result = _run(_deployment(tmp_path), "/wait 1s")
+    result = _run(_deployment(tmp_path), "/wait 1s", count_frozen=True)
     assert result.returncode == 0, result.stderr
     # what the command made to run, frozen with the rest of the heap as it settled (the test
     # worker's own heap, which the command shares, is frozen already: tests/conftest.py)
