@@ -11,12 +11,12 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 
-from bot import config
+from bot import config, schema
 from bot import table as tables
 from bot.audit import Record, records
 from bot.config import absent, parse_duration
 from bot.handler import Registry
-from bot.store import StoreError, open_reader
+from bot.store import StoreError, check_readable, open_reader
 
 COLUMNS = ("time", "group", "member", "action", "handler", "detail")
 DEFAULT_CONFIG = Path("config")
@@ -51,12 +51,14 @@ def parse_since(value: str, now: datetime, option: str = "--since") -> datetime:
     return since
 
 
-def rows(db: Path | str, group: str | None, since: datetime | None,
-         tz: tzinfo) -> list[tuple[str, ...]]:
-    """The audit rows as the table shows them, read off the loop's connection."""
+def rows(db: Path | str, group: str | None, since: datetime | None, tz: tzinfo,
+         registry: Registry) -> list[tuple[str, ...]]:
+    """The audit rows as the table shows them, read off the loop's connection (from a
+    database this version reads as it is: store.check_readable)."""
     async def read() -> list[Record]:
         reader = open_reader(db)
         try:
+            await check_readable(reader, db, schema.migrations(registry))
             return await records(reader, group, since)
         finally:
             await reader.close()
@@ -96,7 +98,7 @@ def main(args: argparse.Namespace, registry: Registry) -> int:
         print(f"no database at {db}: the bot has not run with this config yet", file=sys.stderr)
         return 2
     try:
-        found = rows(db, args.group, since, tz)
+        found = rows(db, args.group, since, tz, registry)
     except StoreError as exc:
         print(f"cannot read the audit log in {db}: {exc}", file=sys.stderr)
         return 2

@@ -25,7 +25,7 @@ from bot import bindings, config, csvfile, governor, leases, moderation, roster,
 from bot.audit_command import parse_since
 from bot.config import Deployment, GroupType, absent
 from bot.handler import Registry
-from bot.store import Reader, open_reader, open_store
+from bot.store import Reader, check_readable, open_reader
 from bot.table import table
 from handlers import checkin, quiz
 from handlers import funnel as funnel_stages
@@ -199,9 +199,9 @@ def _command(args: argparse.Namespace, registry: Registry, job: Job) -> int:
         return 2
 
     async def run() -> str:
-        await (await open_store(db, schema.migrations(registry))).close()  # every table there
         reader = open_reader(db)  # long reads, off the loop
         try:
+            await check_readable(reader, db, schema.migrations(registry))
             return await job(args, deployment, reader)
         finally:
             await reader.close()

@@ -53,6 +53,11 @@ class NewerDatabase(Exception):
     "Upgrading")."""
 
 
+class OlderDatabase(Exception):
+    """A command that only reads found the database at an older version than its code: the
+    bot of this version migrates it as it starts."""
+
+
 class ForeignDatabase(Exception):
     """The SQLite file is another application's database: it has tables, but not groupbot's
     schema_version."""
@@ -60,7 +65,8 @@ class ForeignDatabase(Exception):
 
 # what a failing statement (or a database that cannot be reached or used) raises, whichever
 # backend
-StoreError = (sqlite3.Error, postgres.PostgresError, NewerDatabase, ForeignDatabase)
+StoreError = (sqlite3.Error, postgres.PostgresError, NewerDatabase, OlderDatabase,
+              ForeignDatabase)
 Location = Path | str  # an SQLite file, or a postgresql:// URL
 
 
@@ -526,6 +532,49 @@ async def open_store(path: Location, migrations: Mapping[str, Sequence[str]],
         await store.close()
         raise
     return store
+
+
+async def check_readable(reader: Reader, path: Location,
+                         migrations: Mapping[str, Sequence[str]]) -> None:
+    """For a command that only reads (report, export, audit): raise unless this version's
+    code reads the database at `path` (through `reader`) as it is. It never migrates: a
+    bot of another version may be serving the database, and would misread tables changed
+    under it (docs/scale.md, Upgrading)."""
+    every = {"core": CORE_MIGRATIONS, **migrations}
+    versions = await _versions(reader, path)
+    for component, steps in every.items():
+        version, known = versions.get(component, 0), len(steps)
+        if version > known:
+            raise NewerDatabase(
+                f"a newer groupbot migrated it ({component} is at version {version}, this one"
+                f" knows {known}): run that version here too (docs/scale.md, Upgrading)")
+        if version < known:
+            raise OlderDatabase(
+                f"an older groupbot made it ({component} is at version {version}, this one "
+                f"has {known}): start this version's bot on it first, which migrates it "
+                "(docs/scale.md, Upgrading)")
+
+
+async def _versions(reader: Reader, path: Location) -> dict[str, int]:
+    """Each component's version in the database. An SQLite file is looked at first on a
+    connection of its own, closed at once: another application's database is refused as
+    the store refuses it, and keeps no side file of ours."""
+    if postgres.is_url(path):
+        try:
+            return dict(await reader.all("SELECT component, version FROM schema_version"))
+        except postgres.PostgresError as exc:
+            if "schema_version" not in str(exc):
+                raise
+            raise ForeignDatabase(f"{postgres.shown(str(path))} is not a groupbot database (it"
+                                  " has no schema_version table)") from None
+    db = sqlite3.connect(path)
+    try:
+        _refuse_foreign(db, path)
+        if db.execute("PRAGMA schema_version").fetchone()[0] == 0:
+            raise OlderDatabase(f"{path} holds no tables: no groupbot has run on it yet")
+        return dict(db.execute("SELECT component, version FROM schema_version"))
+    finally:
+        db.close()
 
 
 def open_reader(path: Location) -> SqliteReader | postgres.PgReader:

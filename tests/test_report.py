@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from harness import BOT_YAML, SHIPPED, Harness, groupbot, write_config
 
-from bot import config
+from bot import config, schema
 from bot.store import open_store
 from bot.table import table
 from handlers import REGISTRY, lifecycle
@@ -225,13 +225,34 @@ def test_a_missing_database_exits_2(tmp_path: Path) -> None:
 
 
 async def test_exporting_what_the_database_never_held_exits_2(tmp_path: Path) -> None:
-    db = tmp_path / "core-only.db"
-    store = await open_store(db, {})
+    db = tmp_path / "bot.db"
+    store = await open_store(db, schema.migrations(REGISTRY))  # as the bot makes it
     await store.close()
     result = _cli("export", "--what", "checkins", "--out", str(tmp_path / "x.csv"),
                   "--config", str(SHIPPED), "--db", str(db))
     assert result.returncode == 2
     assert "holds no check-ins: the checkin handler has recorded none" in result.stderr
+
+
+@pytest.mark.parametrize("command", [["report"], ["export", "--what", "members", "--out",
+                                                   "members.csv"], ["audit"]])
+async def test_a_database_of_an_older_version_is_read_by_no_command_that_only_reads(
+        tmp_path: Path, command: list[str]) -> None:
+    """An older bot may still be serving it (an upgrade half done): report, export and audit
+    refuse it, naming why, and change nothing in it (they migrated it before, under the
+    running bot). The bot of this version migrates it as it starts."""
+    db = tmp_path / "bot.db"
+    older = dict(schema.migrations(REGISTRY))
+    older["antispam"] = older["antispam"][:-1]
+    store = await open_store(db, older)
+    await store.close()
+    before = db.read_bytes()
+    result = _cli(*command, "--config", str(SHIPPED), "--db", str(db))
+    assert result.returncode == 2
+    known = len(schema.migrations(REGISTRY)["antispam"])
+    assert (f"an older groupbot made it (antispam is at version {known - 1}, this one has "
+            f"{known}): start this version's bot on it first") in result.stderr
+    assert db.read_bytes() == before
 
 
 def test_each_type_names_itself_in_texts_to_the_admins(tmp_path: Path) -> None:

@@ -23,7 +23,8 @@ from aiohttp.abc import AbstractAccessLogger
 from bot.clock import SystemClock
 from bot.config import Deployment, absent
 from bot.handler import Registry
-from bot.store import open_reader
+from bot import schema
+from bot.store import check_readable, open_reader
 from bot.web import security
 from bot.web.base import (
     CONSOLE,
@@ -393,6 +394,11 @@ async def standalone(deployment: Deployment, db: Path | str, host: str, port: in
         return 2
     token, from_env = operator_token(environ)
     reader = open_reader(db)
+    try:
+        await check_readable(reader, db, schema.migrations(registry))  # (of this version)
+    except BaseException:
+        await reader.close()
+        raise
     console = Console(reader, SystemClock(deployment.settings.timezone), registry, token,
                       standalone_deployment=deployment, close_reader=reader.close)
     try:

@@ -13,7 +13,8 @@ import aiohttp
 from conftest import deployment
 from harness import ROOT, Harness, groupbot
 
-from bot import config
+from bot import config, schema
+from bot.store import CORE_MIGRATIONS, open_store
 from bot.config import load
 from handlers import REGISTRY
 
@@ -113,3 +114,15 @@ def test_web_without_a_database_or_with_a_bad_port_exits_2(tmp_path: Path) -> No
     bad = groupbot("web", "--config", str(config), "--port", "http")
     assert bad.returncode == 2
     assert "not a port: 'http'" in bad.stderr
+
+
+async def test_web_alone_refuses_a_database_of_an_older_version(tmp_path: Path) -> None:
+    """(Its pages would read tables as this version has them.)"""
+    db = tmp_path / "old.db"
+    older = dict(schema.migrations(REGISTRY))
+    older["core"] = CORE_MIGRATIONS[:-1]
+    await (await open_store(db, older)).close()
+    result = groupbot("web", "--config", str(_config(tmp_path)), "--db", str(db))
+    assert result.returncode == 2
+    assert ("groupbot web: the database cannot be used: an older groupbot made it (core is "
+            f"at version {len(CORE_MIGRATIONS) - 1}") in result.stderr
