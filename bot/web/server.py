@@ -20,10 +20,10 @@ import jinja2
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 
+from bot import schema
 from bot.clock import SystemClock
 from bot.config import Deployment, absent
 from bot.handler import Registry
-from bot import schema
 from bot.store import check_readable, open_reader
 from bot.web import security
 from bot.web.base import (

@@ -14,8 +14,8 @@ from conftest import deployment
 from harness import ROOT, Harness, groupbot
 
 from bot import config, schema
-from bot.store import CORE_MIGRATIONS, open_store
 from bot.config import load
+from bot.store import CORE_MIGRATIONS, open_store
 from handlers import REGISTRY
 
 
