@@ -17,10 +17,12 @@ whatever the number of words):
   ing, ings, in, y) and, when it has 4 letters or more, inside a compound
   ("motherfucker");
 - pinyin: each Chinese word's pinyin (pypinyin, generated here) matches as whole Latin
-  words ("yue pao"); a pinyin hit is at most `review`, as pinyin is ambiguous. The letters
+  words ("yue pao"; 约p as "yuep", its letter kept); a pinyin hit is at most `review`, as
+  pinyin is ambiguous. The letters
   of any word of Chinese and Latin letters must be whole Latin words too: 这个傻bug holds
   no 傻b, 约PK no 约p; and its one final letter before a Chinese character other than a
-  particle is an initial: 约P总开会, 约p老师, 约个P图 hold no 约p.
+  particle is an initial: 约P总开会, 约p老师, 约个P图 hold no 约p; nor 预约P1会议室, unless
+  a number of times or hours follows the letter (约p1次200, 约P一晚500).
 
 A Chinese hit counts only when real word segmentation (jieba's dictionary and algorithm,
 bot/segment.py, run on a few characters around the hit and nowhere else) keeps it whole, and
@@ -266,19 +268,24 @@ def _read_here(words: list[str]) -> dict[str, list[str]]:
     return {word: lazy_pinyin(word) for word in words}
 
 
-def _chinese(form: str) -> bool:
-    """A form with pinyin forms: a Chinese word of two characters or more."""
-    return len(form) >= 2 and re.fullmatch(f"[{_HAN}]+", form) is not None
+def _chinese(form: str) -> str:
+    """The Chinese characters of a form with pinyin forms (a word of two characters or more,
+    some Chinese: 约炮, and 约p, whose letters stay as they are), else ""."""
+    return "".join(_ANY_HAN.findall(form)) if len(form) >= 2 else ""
 
 
 def _pinyin_forms(word: str, syllables: list[str]) -> tuple[str, ...]:
-    """The pinyin of a Chinese word of two characters or more ("yuepao"), and, for words of
-    up to `_MIXED` characters, every mix of characters and pinyin ("约pao", "yue炮")."""
+    """The pinyin of a word of two characters or more ("yuepao", "yuep"), and, for words of
+    up to `_MIXED` characters, every mix of characters and pinyin ("约pao", "yue炮").
+    `syllables` reads its Chinese characters, one each."""
+    read = iter(syllables)
+    syllables = [c if c.isascii() else next(read) for c in word]
     if len(word) > _MIXED:
         return (_collapse("".join(syllables)),)
-    return tuple(_collapse("".join(s if latin else c
-                                   for c, s, latin in zip(word, syllables, mix, strict=True)))
-                 for mix in itertools.product((False, True), repeat=len(word)) if any(mix))
+    forms = (_collapse("".join(s if latin else c
+                               for c, s, latin in zip(word, syllables, mix, strict=True)))
+             for mix in itertools.product((False, True), repeat=len(word)) if any(mix))
+    return tuple(dict.fromkeys(form for form in forms if form != word))
 
 
 # How much likelier (a factor) the best segmentation that keeps a hit whole must be than the
@@ -342,12 +349,17 @@ def _mixed(form: str) -> bool:
 _AFTER_A_LETTER = frozenset("吗吧啊呢不么的了呀哦嘛啦们你我他她私加")
 
 
+# A number of times or hours after that letter is the price list of an offer (约p1次200,
+# 约P一晚500): the letter ends the word, before a digit too (P1 is no name there)
+_COUNT = re.compile("(?:[0-9]+|[一二两三四五六七八九十半]+)个?(?:次|晚|夜|小时|钟|h)")
+
+
 def _initial(form: str, start: int, end: int) -> bool:
     """form[start:end] is a word of Chinese and one final Latin letter, which the next
     character shows to be an initial (above)."""
     return (end < len(form) and start < end - 1 and _LATIN.fullmatch(form[end - 1]) is not None
             and not form[end - 2].isascii() and not form[end].isascii()
-            and form[end] not in _AFTER_A_LETTER)
+            and form[end] not in _AFTER_A_LETTER and not _COUNT.match(form, end))
 
 
 def _across(starts: list[int], start: int, end: int) -> bool:
@@ -392,7 +404,7 @@ class BannedWords:
         self._starred: dict[tuple[str, str, int], list[tuple[str, Listed]]] = {}
         forms: dict[str, list[tuple[Listed, bool]]] = {}
         listed_forms = [(listed, skeleton(listed.word)[0]) for listed in words]
-        readings = _readings(form for _, form in listed_forms if _chinese(form))
+        readings = _readings(filter(None, (_chinese(form) for _, form in listed_forms)))
         for listed, form in listed_forms:
             if not form:
                 continue
@@ -400,8 +412,8 @@ class BannedWords:
             if form.isascii():
                 self._starred.setdefault((form[0], form[-1], len(form)), []).append(
                     (form, listed))
-            elif form in readings:
-                for pinyin in _pinyin_forms(form, readings[form]):
+            elif _chinese(form):
+                for pinyin in _pinyin_forms(form, readings[_chinese(form)]):
                     forms.setdefault(pinyin, []).append((listed, True))
         for form, entries in forms.items():
             self._automaton.add_word(form, (form, entries))
@@ -440,7 +452,8 @@ class BannedWords:
                     continue
                 if not word.isascii() and not (
                         (not word[0].isascii() or _boundary(form, starts, start))
-                        and (not word[-1].isascii() or _boundary(form, starts, end))):
+                        and (not word[-1].isascii() or _boundary(form, starts, end)
+                             or _COUNT.match(form, end))):
                     continue  # "约 pao", "傻b": its Latin letters are whole words (傻bug)
                 found.append((start, end, listed, pinyin))
         if not found:

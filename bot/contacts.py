@@ -20,6 +20,8 @@ the digit groups. Findings carry a family:
   "vx abc➕一 二 三") if it starts with a letter right after the marker and has three digits
   or more: not sums of counts, pay or times ("微信群 200 加 300", "工资稍微 3000 加 2000"),
   nor "微信 Tony 加一下" (a numeral glued to a word is that word). 号 may be written hao.
+  十 or a plus sign (unmask makes ⊕ ➕ ✚ 🞡 one) right before a marker is 加 in disguise
+  ("十V：abcdef", "⊕微 lisa_wang"): an id after it needs no digit, and a bare V or Q counts.
 - counts are no QQ number or id: after a marker that is also a noun (企鹅 penguin, 球球
   balls, 卫星 satellite), a number with a measure word after it ("企鹅 100000 只在南极",
   "卫星 300 颗"). A number written as an amount stays what it is ("13800138000 元",
@@ -130,7 +132,7 @@ _QQ_MARKERS = ("扣扣", "企鹅", "球球", "qq", "q")
 # (not a colon: "V：x_abc1" is the marker V and the id x_abc1)
 _INSIDE = r"[^a-z0-9_\-:" + _HAN + r"]"
 _SPACED = {marker: f"{_INSIDE}*".join(marker) for marker in (*_WECHAT_MARKERS, *_QQ_MARKERS)}
-_SPACED |= {"v": "v(?![a-z0-9])", "q": "q(?![a-z0-9])"}  # a bare letter stands alone
+_SPACED |= {"v": "v(?![a-z])", "q": "q(?![a-z])"}  # a bare letter stands alone
 # 加 or a plus sign between two pieces of an id joins them: "abc 加 123", "abc➕123" are
 # abc123 (the separators before the plus possessive, so that a long run is read once)
 _JOIN = rf"[^a-z0-9_\-+➕✚{_HAN}]*+[加+➕✚]{_SEP}*+"
@@ -213,10 +215,12 @@ def _after_marker(text: str, match: re.Match[str] | None) -> Finding | None:
     if latin and start > 0 and text[start - 1].isascii() and text[start - 1].isalnum():
         return None  # "wow xbox", "faq": a latin marker must start a word
     bare = marker in ("v", "q")
+    before = start - 2 if text[start - 1:start] == " " else start - 1  # one space at most
+    plus = before >= 0 and text[before] in "+十"  # "十V", "⊕微" (unmask: "+微")
     if (bare or latin) and not filler and ident[0].isalpha():
         return None  # "vxabc" is a word, not a marker and an id
-    if bare and not filler:
-        return None  # "Q1", "v2": a bare letter must stand alone
+    if bare and not filler and not (plus and ident.isdigit()):
+        return None  # "Q1", "v2": a bare letter must stand alone ("十V12345678" does)
     family = "qq" if marker in _QQ_MARKERS else "wechat"
     if _JOINED.search(ident):
         ident = _joined(text, match.end(), filler, ident)
@@ -241,8 +245,8 @@ def _after_marker(text: str, match: re.Match[str] | None) -> Finding | None:
         ident = re.sub(f"{_SEP}|加", "", ident)
     wid = _WECHAT_ID.match(ident.translate(_CHINESE_AS_DIGITS))
     if family == "wechat" and wid:
-        announced = bool(re.search(r"号|:|搜", filler))
-        if any(c.isdigit() for c in wid.group()) or (announced and not bare):
+        announced = bool(re.search(r"号|:|搜", filler)) and not bare
+        if any(c.isdigit() for c in wid.group()) or announced or plus:
             return Finding("wechat", wid.group())
     return None
 
@@ -439,7 +443,8 @@ _SHOP_CODE = re.compile(r"[¥$€£₳](?=[a-z0-9]*[a-z])(?=[a-z0-9]*[0-9])([a-z
 # A mini program named for members to look up, with an offer tied to its name, is an ad
 # for it as a link is ("搜索小程序「美味优选」领券", "打开微信小程序搜 省钱宝 天天领红包"). Named:
 # in brackets next to 小程序 (noise between its characters, or "xcx"), after a colon next to
-# it, or after 搜 (搜索, 搜一搜) next to it and a space or a colon. The offer (`_OFFER`; 领劵,
+# it, after 搜 (搜索, 搜一搜) next to it and a space or a colon, or right before it from the
+# start of a clause ("打开省钱宝小程序领券"). The offer (`_OFFER`; 领劵,
 # 领 券, 領紅包 too) comes right after the name or 小程序 ("「美味优选」小程序，秒杀"), across
 # separators, 里, and a word that urges (`_URGE`: 每天, 新人, 下单...). A name of letters and
 # digits after 搜 ("小程序搜 abc123") needs none, as an id needs none. A message that asks or
@@ -461,8 +466,18 @@ _MINI_PROGRAMS = (
     rf"{_MINI}{_SEP}*{_IN_BRACKETS}",  # 小程序「美味优选」
     rf"{_IN_BRACKETS}{_SEP}*(?:微信)?{_MINI}",  # 「美味优选」小程序
     rf"{_MINI} ?: ?(?P<word>[a-z0-9{_HAN}]{{2,12}})",  # 小程序：省钱宝
+    # 省钱宝小程序, 打开省钱宝小程序: a name before it, from the start of a clause (not
+    # where one in brackets follows: 薇信小程序「赚钱多多」 is that one)
+    rf"(?:^|{_SEP})(?P<before>[a-z0-9{_HAN}]{{2,16}}?){_MINI}"
+    rf"(?!{_SEP}*[{re.escape(OPENING_BRACKETS + _QUOTES)}])",
 )
 _SEARCHED = 2  # the first two patterns name it after 搜
+# Before 小程序, what leads to the name (打开, 用, 搜...) is no part of it, and a clause
+# that says whose or which one, or tells a story (公司的打卡小程序, 这个小程序, 我用美团小程序,
+# 昨天在美团小程序领券) names none
+_LEAD = re.compile("^(?:大家|快来|快|来|请|打开|点开|进入|进|用|上|去|到|在|关注|搜索|搜一搜|搜"
+                   "|[微薇威]信|vx|wx)+")
+_WHOSE = re.compile("[的我你他她它这那哪个款了们昨刚]")
 _OFFER = ("[领領](?:取)? ?(?:[券劵]|[红紅]包|优惠|福利|现金)|抢红包|免费领|免费拿|返利|返现"
           "|返[0-9]|佣金|[日躺]赚|赚钱|免单|[0零]元购|砍一刀|秒杀|优惠[券劵]|特价|低价|折扣|抽奖")
 _URGE = "每天|天天|每日|新人|新用户|下单|每单|立即|马上|立刻|即可|就能|就可以|可以|免费|直接"
@@ -503,7 +518,13 @@ def _mini_programs(unmasked: str, allow: Collection[str]) -> Iterator[str]:
         for match in pattern.finditer(unmasked):
             bare = bool(match.groupdict().get("word"))
             name = next(group for group in match.groups() if group)  # in brackets or not
-            if _own(name, bare, allow):
+            if match.groupdict().get("before"):  # 打开省钱宝小程序
+                if _WHOSE.search(name) or any(name.endswith(own) for own in allow):
+                    continue
+                name = _LEAD.sub("", name)
+                if len(name) < 2:
+                    continue  # 微信小程序, 打开小程序: no name
+            elif _own(name, bare, allow):
                 continue
             # not in brackets, the name may run on into the offer ("省钱宝领红包"); a name that
             # is an offer ("小程序搜 优惠券") is a search for it

@@ -93,6 +93,11 @@ _DIGIT_STYLES = {
     **{0x2488 + i: str(i + 1) for i in range(20)},  # ⒈..⒛
     0x20E3: None,  # combining enclosing keycap
 }
+# Signs that stand for a plus ("⊕微", "➕vx", "🞡V": 加, add me) are one: "+" (NFKC makes
+# ＋ ﹢ ⁺ ₊ one itself)
+_PLUSES = dict.fromkeys(map(ord, "⊕⊞⨁⨣➕✚✙✛✜╋┼\U0001F7A1\U0001F7A2\U0001F7A3\U0001F7A4"
+                             "\U0001F7A5\U0001F7A6\U0001F7A7"), "+")
+_STYLES = {**_DIGIT_STYLES, **_PLUSES}
 
 
 def _is_cjk(char: str) -> bool:
@@ -116,14 +121,19 @@ def _confusable_letters() -> dict[int, str]:
     return table
 
 
-def _small_capitals() -> dict[int, str]:
-    """Latin small capitals the confusables data leaves out ("ᴇ", "ᴍ", "ʟ"), found by their
-    Unicode names (LATIN LETTER SMALL CAPITAL E)."""
+def _named_letters() -> dict[int, str]:
+    """Letters the confusables data leaves out, found by their Unicode names: Latin small
+    capitals ("ᴇ", "ᴍ", "ʟ": LATIN LETTER SMALL CAPITAL E) and the letters in black circles
+    and squares ("🅿️" for P, "🆅": NEGATIVE SQUARED LATIN CAPITAL LETTER V)."""
     table: dict[int, str] = {}
-    for first, last in ((0x0250, 0x02AF), (0x1D00, 0x1D2B), (0xA720, 0xA7FF)):
+    for first, last, prefix in ((0x0250, 0x02AF, "LATIN LETTER SMALL CAPITAL "),
+                                (0x1D00, 0x1D2B, "LATIN LETTER SMALL CAPITAL "),
+                                (0xA720, 0xA7FF, "LATIN LETTER SMALL CAPITAL "),
+                                (0x1F150, 0x1F189, "NEGATIVE CIRCLED LATIN CAPITAL LETTER "),
+                                (0x1F150, 0x1F189, "NEGATIVE SQUARED LATIN CAPITAL LETTER ")):
         for cp in range(first, last + 1):
             name = unicodedata.name(chr(cp), "")
-            letter = name.removeprefix("LATIN LETTER SMALL CAPITAL ")
+            letter = name.removeprefix(prefix)
             if letter != name and len(letter) == 1:
                 table[cp] = letter.lower()
     return table
@@ -136,28 +146,29 @@ def look_alikes() -> tuple[dict[int, str], re.Pattern[str]]:
     `unmask` looks at each character, mostly emoji). Built on first use: a bot builds it
     as it starts (bot/banned.py, `warm`), so no message waits for the confusables data
     (30 ms to load), and a command that never unmasks does not load it."""
-    table = {**_small_capitals(), **_confusable_letters()}
+    table = {**_named_letters(), **_confusable_letters()}
     return table, char_class(cp for cp in table if cp < 0x10000)
 
 
 # A regional indicator letter on its own ("🇻 🇽") is a letter; two together are a flag.
 _LONE_INDICATOR = re.compile(
     "(?<![\U0001F1E6-\U0001F1FF])[\U0001F1E6-\U0001F1FF](?![\U0001F1E6-\U0001F1FF])")
-_HAS_DIGIT_STYLE = char_class(_DIGIT_STYLES)
+_HAS_STYLE = char_class(_STYLES)
 _ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 
 
 @lru_cache(maxsize=1024)  # pure; the split-contact detector reads recent messages again
 def unmask(text: str) -> str:
     """The text as the content detectors read it: `normalize`d after every digit style is
-    made a digit (⑴ ❶ ⒈, keycaps "1️⃣") and a lone regional indicator a letter ("🇻"), then
+    made a digit (⑴ ❶ ⒈, keycaps "1️⃣"), every plus sign "+" (⊕ ➕ ✚ 🞡) and a lone regional
+    indicator a letter ("🇻"), then
     letters of other scripts that look like an ASCII letter or digit folded to it through
     Unicode's confusables data ("wеchat" with a Cyrillic е, "vх" with a Cyrillic х).
     Chinese characters are never folded."""
     if text.isascii():
         return normalize(text)
-    if _HAS_DIGIT_STYLE.search(text):
-        text = text.translate(_DIGIT_STYLES)
+    if _HAS_STYLE.search(text):
+        text = text.translate(_STYLES)
     text = _LONE_INDICATOR.sub(lambda m: chr(ord(m[0]) - 0x1F1E6 + ord("a")), text)
     text = normalize(text)
     table, in_plane_0 = look_alikes()

@@ -69,7 +69,10 @@ async def test_the_count_survives_a_restart(tmp_path: Path) -> None:
     "点这里 https://cheap\u200b.example.com/x",   # a zero-width space inside a URL
     "w e i x i n",
     "详情私聊 q q 群",
-], ids=["full-width", "spaces", "dashes", "add-v", "zero-width-url", "spelled-weixin", "qq"])
+    "⊕微 lisa_wang",                               # a plus sign for 加 (R3-7)
+    "打开省钱宝小程序领券下单",                     # a mini program named before 小程序
+], ids=["full-width", "spaces", "dashes", "add-v", "zero-width-url", "spelled-weixin", "qq",
+        "plus-sign", "mini-program"])
 async def test_hidden_contact_details_and_links_are_caught(tmp_path: Path, text: str) -> None:
     async with Harness(SHIPPED, tmp_path, groups=CUSTOMER) as h:
         await h.say("c1", "eve", text)

@@ -126,11 +126,23 @@ def test_disguises_named_by_the_issue_are_found(text: str, word: str) -> None:
      # the P before a particle, or ending the clause (R3-6)
      ("约P的私聊", "约p"), ("同城约 p，私我", "约p"), ("同城约.p 私我", "约p"), ("约p私我", "约p"),
      ("约个P啊兄弟", "约个p"), ("约p不", "约p"), ("傻B们", "傻b"), ("傻b吧你", "傻b"),
-     ("约两炮", "约两炮"), ("约个啪", "约个啪")],
+     ("约两炮", "约两炮"), ("约个啪", "约个啪"),
+     # the P in a black square, and the price list after it (R3-7)
+     ("约个🅿️", "约个p"), ("同城约🅿️", "约p"), ("约p1次200", "约p"), ("约P一晚500", "约p"),
+     ("同城约p2小时300", "约p")],
 )
 def test_slang_for_a_hookup_is_found(text: str, word: str) -> None:
     """The shipped vulgar list has the slang for 约炮 (review F23)."""
     assert word in found(text)
+
+
+@pytest.mark.parametrize(("text", "word"), [("yuep", "约p"), ("同城yue p", "约p"),
+                                            ("yue个p吗", "约个p"), ("今晚yue ge p", "约个p")])
+def test_a_listed_word_of_chinese_and_latin_letters_is_found_in_pinyin_for_review(
+        text: str, word: str) -> None:
+    """约p in pinyin keeps its letter: yuep (R3-7); a pinyin hit is at most a review."""
+    hits = [hit for hit in shipped().find(text) if hit.listed.word == word]
+    assert hits and all(hit.severity is Severity.REVIEW for hit in hits), text
 
 
 # --- word boundaries -----------------------------------------------------------------------
@@ -165,7 +177,11 @@ def test_the_latin_letters_of_a_mixed_word_must_be_a_whole_word(text: str) -> No
      "约个P总的时间对一下方案", "我想约p老师给我们上课", "帮我约 P 先生下午三点面试",
      "我约P哥吃饭了",
      "周末想约个P大的学长聊聊考研", "下周约P大的老师做个讲座", "约p值小于0.05才显著",
-     "约个P社游戏开黑", "我约P站的画师画了头像", "这个傻b站up主", "做个傻B超检查"],
+     "约个P社游戏开黑", "我约P站的画师画了头像", "这个傻b站up主", "做个傻B超检查",
+     # a P with a number is a name (P1, P2) unless times or hours follow (R3-7)
+     "预约P1会议室", "预约P2停车位一次", "约P总一次都没约到", "停车场🅿️在负一层",
+     "这个视频有几p", "几p的片子", "约个时间开会", "帮我p图", "明天交PPT", "约好了",
+     "yue pai yi ci"],
 )
 def test_a_final_letter_before_a_chinese_word_is_an_initial(text: str) -> None:
     """P总, P大, P图, B站: the letter of 约p or 傻b before a Chinese character other than a

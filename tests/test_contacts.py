@@ -141,6 +141,32 @@ def test_a_wechat_id_after_slang_for_wechat_is_caught(text: str) -> None:
     assert find_contacts(text) == [wechat("abc888")]
 
 
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [("十V：abcdef", wechat("abcdef")), ("⊕微 lisa_wang", wechat("lisa_wang")),
+     ("➕vx abcdef", wechat("abcdef")), ("✚️V abcdef", wechat("abcdef")),
+     ("🞡微信 abcdef", wechat("abcdef")), ("＋v：abcdef", wechat("abcdef")),
+     ("十 薇 abcdef", wechat("abcdef")), ("十V12345678", wechat("12345678")),
+     ("⊕Q 12345678", Finding("qq", "12345678")), ("⨁卫星 abcdef", wechat("abcdef"))],
+)
+def test_a_plus_before_a_marker_announces_the_id_after_it(text: str, found: Finding) -> None:
+    """十 or a sign for plus (⊕ ➕ ✚ 🞡 ＋) before a marker is 加, "add me" written so that
+    no filter knows it: an id after it needs no digit, and a bare V or Q counts (R3-7)."""
+    assert find_contacts(text) == [found]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["加微信 thanks", "加V：abcdef", "十微米的误差", "十微秒", "奶茶➕微糖", "充电器十V电压",
+     "A⊕B 等于 v2", "v1.2.3+v1.2.4", "十个 v 字", "十v", "有需要的十V", "看我头像十V",
+     "⊕微 abc"],
+)
+def test_a_plus_before_a_marker_without_an_id_is_no_contact(text: str) -> None:
+    """加 is how everyone says "add me": after it an id without a digit stays a word; after
+    a disguised plus the marker still needs an id (one in the member's name is not seen)."""
+    assert find_contacts(text) == []
+
+
 @pytest.mark.parametrize("text", ["气象卫星 2026 年发射", "北斗卫星导航系统", "小朋友在吹绿泡泡"])
 def test_slang_for_wechat_without_an_id_is_no_contact(text: str) -> None:
     assert find_contacts(text) == []
@@ -372,6 +398,34 @@ def test_a_question_or_an_offer_apart_from_the_name_is_no_mini_program_ad(text: 
     assert find_links(text) == []
 
 
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [("省钱宝小程序，天天领红包", "省钱宝"), ("打开省钱宝小程序领券下单", "省钱宝"),
+     ("微信搜省钱宝小程序，下单返现", "省钱宝"), ("快来返利多多小程序领红包", "返利多多"),
+     ("爆款推荐：省钱宝小程序 新人免费领", "省钱宝"),
+     ("用美味优选小🌸程🌸序，每天秒杀", "美味优选")],
+)
+def test_a_mini_program_named_before_the_word_with_an_offer_is_a_link(text: str,
+                                                                       name: str) -> None:
+    """Without brackets, the name before 小程序 from the start of a clause, what leads to it
+    (打开, 搜, 快来) left out (review rev3, R3-7)."""
+    assert find_links(text) == [link(f"小程序:{name}")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["公司的打卡小程序，天天领红包", "这个小程序天天领红包", "我用美团小程序领券点了外卖",
+     "昨天在美团小程序领券点了外卖", "微信小程序，天天领红包", "打开小程序领券",
+     "那款小程序每天签到", "打卡小程序，每天记得打卡", "腾讯会议小程序，直接输入会议号",
+     "排序小程序的代码我发群里了", "我们的小程序，新人领券"],
+)
+def test_a_clause_before_the_word_that_says_whose_or_which_names_no_mini_program(
+        text: str) -> None:
+    """公司的, 这个, 我用, 昨天: a kind of mini program or someone's story, not a name to look
+    up; and without an offer a name is help."""
+    assert find_links(text) == []
+
+
 def test_an_allowed_mini_program_is_no_link() -> None:
     """The operator's own mini programs are in links `allow`, with the domains."""
     text = "搜索小程序「倾听学院」领券"
@@ -387,6 +441,11 @@ def test_an_allowed_mini_program_is_no_link() -> None:
         link("小程序:倾听学院官方兼职日结")]
     assert find_links("小程序搜 倾听学院官方版 领券", ["倾听学院"]) == [
         link("小程序:倾听学院官方版")]
+    # before 小程序, the clause ends with the name: 在线 of 在线课堂 is no lead (在)
+    assert find_links("打开倾听学院小程序领券", ["倾听学院"]) == []
+    assert find_links("在线课堂小程序，新人领券", ["在线课堂"]) == []
+    assert find_links("倾听学院返利版小程序，天天领红包", ["倾听学院"]) == [
+        link("小程序:倾听学院返利版")]
 
 
 @pytest.mark.parametrize("text", ["原价¥199¥299都有", "¥12345678¥", "我们 v s 他们 a b c d e",
