@@ -21,7 +21,8 @@ the digit groups. Findings carry a family:
   or more: not sums of counts, pay or times ("微信群 200 加 300", "工资稍微 3000 加 2000"),
   nor "微信 Tony 加一下" (a numeral glued to a word is that word). 号 may be written hao.
   十 or a plus sign (unmask makes ⊕ ➕ ✚ 🞡 one) right before a marker is 加 in disguise
-  ("十V：abcdef", "⊕微 lisa_wang"): an id after it needs no digit, and a bare V or Q counts.
+  ("十V：abcdef", "⊕微 lisa_wang"): an id after it needs no digit, and a bare V or Q counts;
+  before a bare Latin marker it is a finding by itself ("有需要的十V").
 - counts are no QQ number or id: after a marker that is also a noun (企鹅 penguin, 球球
   balls, 卫星 satellite), a number with a measure word after it ("企鹅 100000 只在南极",
   "卫星 300 颗"). A number written as an amount stays what it is ("13800138000 元",
@@ -170,6 +171,14 @@ _SPELLED_MARKERS = {"weixin": "wechat", "wechat": "wechat", "vx": "wechat", "wx"
 
 
 def _marked(text: str) -> Iterator[Finding]:
+    found = list(_marked_ids(text))
+    yield from found
+    if not found:  # "十V：abcdef" is the id; "有需要的十V" only the plus and the marker
+        yield from (Finding("qq" if plus["marker"][0] == "q" else "wechat", "+" + plus["marker"])
+                    for plus in _PLUS_MARKER.finditer(text))
+
+
+def _marked_ids(text: str) -> Iterator[Finding]:
     any_marker, one_character_marker = _markers()
     for match in any_marker.finditer(text):
         yield from filter(None, [_after_marker(text, match)])
@@ -184,6 +193,13 @@ def _marked(text: str) -> Iterator[Finding]:
             yield Finding(_SPELLED_MARKERS[word], word)
     for wxid in re.finditer(r"(?<![a-z0-9])wxid_[a-z0-9]{4,30}(?![a-z0-9])", text):
         yield Finding("wechat", wxid.group())
+
+
+# 十 or a plus sign for 加 right before a bare Latin marker is a finding by itself, as a
+# marker spelled out is: only an advertiser writes 十V, ⊕vx or +q ("有需要的十V": the id is
+# in their name). Not after a Latin word (ctrl+v, c+v), nor before 群 (+q群 names a group).
+_PLUS_MARKER = re.compile(r"(?<![a-z0-9])(?<![a-z0-9] )[+十] ?(?P<marker>vx|wx|v|qq|q)"
+                          r"(?![a-z0-9_]| ?群)")
 
 
 def _joined(text: str, end: int, filler: str, ident: str) -> str:

@@ -156,14 +156,26 @@ def test_a_plus_before_a_marker_announces_the_id_after_it(text: str, found: Find
 
 
 @pytest.mark.parametrize(
+    ("text", "found"),
+    [("有需要的十V", wechat("+v")), ("看我头像十V", wechat("+v")), ("+v了解", wechat("+v")),
+     ("详情➕vx", wechat("+vx")), ("有意者 ⊕ q", Finding("qq", "+q"))],
+)
+def test_a_plus_before_a_bare_latin_marker_is_a_contact_by_itself(text: str,
+                                                                  found: Finding) -> None:
+    """Only an advertiser writes 十V or ⊕vx for 加V: the id is in their name (R3-7)."""
+    assert find_contacts(text) == [found]
+
+
+@pytest.mark.parametrize(
     "text",
-    ["加微信 thanks", "加V：abcdef", "十微米的误差", "十微秒", "奶茶➕微糖", "充电器十V电压",
-     "A⊕B 等于 v2", "v1.2.3+v1.2.4", "十个 v 字", "十v", "有需要的十V", "看我头像十V",
-     "⊕微 abc"],
+    ["加微信 thanks", "加V：abcdef", "有需要的加V", "十微米的误差", "十微秒", "奶茶➕微糖",
+     "A⊕B 等于 v2", "v1.2.3+v1.2.4", "十个 v 字", "⊕微 abc", "复制后ctrl+v粘贴",
+     "直接 ctrl + v 就行", "Vue+Vite 项目", "+q群里见"],
 )
 def test_a_plus_before_a_marker_without_an_id_is_no_contact(text: str) -> None:
-    """加 is how everyone says "add me": after it an id without a digit stays a word; after
-    a disguised plus the marker still needs an id (one in the member's name is not seen)."""
+    """加 is how everyone says "add me": after it an id without a digit stays a word; a
+    disguised plus before a Chinese marker (微糖, 微米) needs an id, and a plus after a
+    Latin word is a key (ctrl+v)."""
     assert find_contacts(text) == []
 
 
