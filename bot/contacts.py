@@ -484,7 +484,7 @@ _MINI_PROGRAMS = (
     rf"{_MINI} ?: ?(?P<word>[a-z0-9{_HAN}]{{2,12}})",  # 小程序：省钱宝
     # 省钱宝小程序, 打开省钱宝小程序: a name before it, from the start of a clause (not
     # where one in brackets follows: 薇信小程序「赚钱多多」 is that one)
-    rf"(?:^|{_SEP})(?P<before>[a-z0-9{_HAN}]{{2,16}}?){_MINI}"
+    rf"(?:^|{_SEP})(?P<before>[a-z0-9{_HAN}]{{2,16}}?) ?{_MINI}"
     rf"(?!{_SEP}*[{re.escape(OPENING_BRACKETS + _QUOTES)}])",
 )
 _SEARCHED = 2  # the first two patterns name it after 搜

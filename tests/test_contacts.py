@@ -414,7 +414,7 @@ def test_a_question_or_an_offer_apart_from_the_name_is_no_mini_program_ad(text: 
     ("text", "name"),
     [("省钱宝小程序，天天领红包", "省钱宝"), ("打开省钱宝小程序领券下单", "省钱宝"),
      ("微信搜省钱宝小程序，下单返现", "省钱宝"), ("快来返利多多小程序领红包", "返利多多"),
-     ("爆款推荐：省钱宝小程序 新人免费领", "省钱宝"),
+     ("爆款推荐：省钱宝小程序 新人免费领", "省钱宝"), ("省钱宝 小程序，新人领券", "省钱宝"),
      ("用美味优选小🌸程🌸序，每天秒杀", "美味优选")],
 )
 def test_a_mini_program_named_before_the_word_with_an_offer_is_a_link(text: str,
