@@ -92,20 +92,25 @@ class Delivery:
         await self._record(now, item.action, "dropped", why)
         self.governor.forget(item)
         await self._done(item, now, "dropped", note)
-        await self._drop_dependents(item, now, "dropped")
-
-    async def _drop_dependents(self, item: Queued, now: datetime, outcome: str) -> None:
-        """`item` is off the outbox without having happened: what makes no sense without it
-        (a wait rule's `depends`) is dropped too. Dropped: all of it. Refused or given up:
-        what waits for a removal or an invitation, which says or presumes it happened (the
-        announcement of a removal; the removal from a full group of a member whose
-        invitation to the next one was refused); a message's parts go on without the one
-        refused (a text and a file without its image)."""
-        if outcome != "dropped" and not isinstance(item.action, Kick | Invite):
-            return
         for orphan in self.outbox.orphans(item):
             await self._drop(orphan, now, f"it depended on {item.action.kind} "
-                             f"{_describe(item.action)}, {outcome}", "所依赖的操作未完成")
+                             f"{_describe(item.action)}, dropped", "所依赖的操作被丢弃")
+
+    async def _unannounce(self, item: Queued, now: datetime, outcome: str) -> None:
+        """A removal that surely did not happen (refused, or failed every attempt, none of
+        them with an uncertain outcome) is not announced: the group message its handler
+        queued right after it, the announcement (bot/moderation.py), is dropped. What was
+        queued after that goes on, as after any action that ended."""
+        if not isinstance(item.action, Kick) or item.verify or item.uncertain:
+            return
+        following = self.outbox.queued_after(item)
+        if following is None or not isinstance(following.action, Say):
+            return
+        log.warning("%s dropped: it announced %s, %s", following.action, item.action, outcome)
+        await self._record(now, following.action, "dropped",
+                           f"it announced kick {_describe(item.action)}, {outcome}")
+        self.governor.forget(following)
+        await self._done(following, now, "dropped")
 
     async def _deliver(self, item: Queued, now: datetime, admins: Sequence[str]) -> None:
         action = item.action
@@ -199,7 +204,7 @@ class Delivery:
             self._metrics.action_failures.labels(action.kind).inc()
             await self._record(now, action, "refused", str(exc))
             await self._done(item, now, "refused", str(exc))
-            await self._drop_dependents(item, now, "refused")
+            await self._unannounce(item, now, "refused")
             for admin in admins:
                 await self.outbox.put(Dm(admin, f"[groupbot] could not {action.kind} "
                                                 f"{_describe(action)}: {exc}"), admins=admins)
@@ -219,7 +224,14 @@ class Delivery:
             self._metrics.action_failures.labels(action.kind).inc()
             await self._record(now, action, "send_failed", str(exc))
             await self._done(item, now, "send_failed")
-            await self._drop_dependents(item, now, "given up")
+            if isinstance(action, Kick):  # (a refusal tells them too, as it comes)
+                if not verify:  # (the last attempt may have removed them)
+                    await self._unannounce(item, now, "given up")
+                admins = self._admins()
+                for admin in admins:
+                    await self.outbox.put(Dm(admin, f"[groupbot] gave up trying to kick "
+                                                    f"{_describe(action)}: {exc}"),
+                                          admins=admins)
             return
         delay = backoff(item.attempts)
         if isinstance(exc, RateLimited) and exc.retry_after is not None:

@@ -465,6 +465,13 @@ class Outbox:
         provided = self._provided
         return any(provided[key] > item.provides.count(key) for key in item.needs)
 
+    def queued_after(self, item: Queued) -> Queued | None:
+        """The action its handler queued next in the same chat for the same event (which
+        waits for it: "a handler's order in one chat"), if it is still queued."""
+        lane = self._lanes.get(item.action.lane)
+        return None if lane is None else next(
+            (other for other in lane.items if other.after == item.id), None)
+
     def removal_queued(self, group: str, member: str) -> bool:
         """Whether a removal of `member` from `group` waits to be sent (in its lane)."""
         lane = self._lanes.get(group)

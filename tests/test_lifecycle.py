@@ -40,26 +40,6 @@ async def test_the_101st_member_of_a_customer_group_is_invited_to_its_sibling(
                                  " 加入「Customer 02」（3/100），并移出本群。")
 
 
-async def test_a_member_whose_invitation_to_the_sibling_is_refused_stays_in_the_full_group(
-        tmp_path: Path) -> None:
-    """The removal waits for the invitation and depends on it: refused (the member turned
-    off group invitations, say), the member is not removed into no group at all."""
-    from bot.adapters.base import Refused
-    async with Harness(SHIPPED, tmp_path, groups=CUSTOMERS) as h:
-        async def refused(group: str, member: str) -> None:
-            raise Refused("the member does not accept group invitations")
-
-        h.world.invite_member = refused  # type: ignore[method-assign]
-        _fill(h, "c1", 100)
-        await h.join("c1", "dave", inviter="alice")
-        await h.advance("2d")
-        assert h.actions("kick") == []
-        assert "dave" in h.world.group("c1").members
-        audit = await h.bot.store.all("SELECT action, detail FROM audit WHERE member = 'dave'")
-        assert [a for a, _ in audit if a.startswith(("invite", "kick"))] == [
-            "invite_refused", "kick_dropped"]
-
-
 async def test_a_member_moved_on_is_removed_and_welcomed_and_reminded_only_in_the_new_group(
         tmp_path: Path) -> None:
     async with Harness(SHIPPED, tmp_path, groups=CUSTOMERS) as h:

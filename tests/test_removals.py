@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from harness import SHIPPED, Harness
 
-from bot.adapters.base import Refused, Uncertain
+from bot.adapters.base import GatewayError, Refused, Uncertain
 
 pytestmark = pytest.mark.usefixtures("backend")  # on SQLite, then on PostgreSQL
 
@@ -135,5 +135,59 @@ async def test_a_refused_removal_is_not_announced(tmp_path: Path) -> None:
         audit = [(a, detail) for a, _, detail in await _audit(h)]
         assert [a for a, _ in audit if a.startswith(("kick", "say"))] == [
             "kick", "kick_refused", "say_dropped"]
-        assert "it depended on kick group=c1 member=eve" in dict(audit)["say_dropped"]
+        assert "it announced kick group=c1 member=eve" in dict(audit)["say_dropped"]
         assert any("could not kick" in dm["text"] for dm in h.actions("dm", to="op_lin"))
+
+
+async def test_a_refused_removal_drops_its_announcement_only(tmp_path: Path) -> None:
+    """An admin's `/kick` of two: the first removal is refused, so the group is not told of
+    it; the second member is removed and announced all the same (each waits for the one
+    before it in the chat)."""
+    async with Harness(SHIPPED, tmp_path, groups=CUSTOMER) as h:
+        removed = h.world.remove_member
+
+        async def refuse_eve(group: str, member: str, reason: str = "") -> None:
+            if member == "eve":
+                raise Refused("not allowed")
+            await removed(group, member, reason)
+
+        h.world.remove_member = refuse_eve  # type: ignore[method-assign]
+        await h.say("c1", "eve", "大家好")
+        await h.say("c1", "mallory", "大家好")
+        mentions = "".join(f"@{h.world.name_of(m)}\u2005" for m in ("eve", "mallory"))
+        await h.say("c1", "op_lin", f"/kick {mentions} 骚扰", mentions=("eve", "mallory"))
+        await h.drain()
+        assert [k["member"] for k in h.actions("kick")] == ["mallory"]
+        announced = [t for t in h.texts("c1") if "已被移出群聊" in t]
+        assert len(announced) == 1 and "mallory" in announced[0]
+        assert [a for a, *_ in await _audit(h) if a.startswith(("kick", "say"))] == [
+            "kick", "kick", "kick_refused", "say_dropped"]
+
+
+async def test_a_removal_given_up_is_not_announced_and_the_admins_are_told(
+        tmp_path: Path) -> None:
+    async with Harness(SHIPPED, tmp_path, groups=CUSTOMER) as h:
+        async def down(group: str, member: str, reason: str = "") -> None:
+            raise GatewayError("the gateway answered 502")
+
+        h.world.remove_member = down  # type: ignore[method-assign]
+        await _two_ads(h, "eve")
+        await h.advance("1h")  # every attempt, backing off
+        assert ANNOUNCED.format("eve") not in h.texts("c1")
+        actions = [a for a, *_ in await _audit(h) if a.startswith(("kick", "say"))]
+        assert actions == ["kick", "kick_send_failed", "say_dropped"]
+        assert any("gave up trying to kick group=c1 member=eve" in dm["text"]
+                   for dm in h.actions("dm", to="op_lin"))
+
+
+async def test_a_removal_that_may_have_gone_before_it_was_given_up_is_still_announced(
+        tmp_path: Path) -> None:
+    """The attempts timed out: each may have removed her, so the announcement goes."""
+    async with Harness(SHIPPED, tmp_path, groups=CUSTOMER) as h:
+        async def timed_out(group: str, member: str, reason: str = "") -> None:
+            raise Uncertain("timed out")
+
+        h.world.remove_member = timed_out  # type: ignore[method-assign]
+        await _two_ads(h, "eve")
+        await h.advance("1h")
+        assert ANNOUNCED.format("eve") in h.texts("c1")
