@@ -1035,6 +1035,8 @@ def database_problem(path: Path | str) -> str | None:
         return postgres.url_problem(path)
     if path.is_dir():
         return f"{path} is a directory, not a database file"
+    if path.exists() and not path.is_file():  # a named pipe would never answer the read
+        return f"{path} is not a regular file (a pipe, a device or a socket)"
     try:
         with path.open("rb") as file:
             head = file.read(len(SQLITE_HEADER))

@@ -491,8 +491,9 @@ class SqliteReader:
 
     async def _connection(self) -> aiosqlite.Connection:
         if self._db is None:  # one connection, however many reads start at once
-            self._db = asyncio.ensure_future(aiosqlite.connect(
-                f"file:{self._path}?mode=ro", uri=True, isolation_level=None))
+            self._db = asyncio.ensure_future(aiosqlite.connect(  # (as_uri quotes # ? %)
+                f"{Path(self._path).absolute().as_uri()}?mode=ro", uri=True,
+                isolation_level=None))
         return await self._db
 
     async def one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
@@ -562,8 +563,8 @@ async def _versions(reader: Reader, path: Location) -> dict[str, int]:
     if postgres.is_url(path):
         try:
             return dict(await reader.all("SELECT component, version FROM schema_version"))
-        except postgres.PostgresError as exc:
-            if "schema_version" not in str(exc):
+        except postgres.PostgresError as exc:  # (not: permission denied for table ...)
+            if 'relation "schema_version" does not exist' not in str(exc):
                 raise
             raise ForeignDatabase(f"{postgres.shown(str(path))} is not a groupbot database (it"
                                   " has no schema_version table)") from None

@@ -63,6 +63,32 @@ def test_db_pointing_at_a_directory_exits_2(capsys: pytest.CaptureFixture[str],
 
 
 @pytest.mark.parametrize("command", COMMANDS)
+def test_db_pointing_at_a_named_pipe_exits_2_without_reading_it(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path, command: str) -> None:
+    """(Reading a pipe nobody writes to would wait for ever.)"""
+    pipe = tmp_path / "p.db"
+    os.mkfifo(pipe)
+    code, _, err = _run(capsys, *COMMANDS[command], "--db", str(pipe))
+    assert code == 2
+    assert _one_line(err) == f"groupbot {command}: --db {pipe} is not a regular file (a " \
+                             "pipe, a device or a socket)"
+
+
+@pytest.mark.parametrize("command", ["report", "audit"])
+def test_a_db_path_with_url_characters_is_read_as_that_file(
+        capsys: pytest.CaptureFixture[str], played: Path, tmp_path: Path,
+        command: str) -> None:
+    """The read-only connection opens the file by a URI: '#', '?' and '%' in its path are
+    quoted, not taken for the URI's own parts (a stray file named up to '#' was made)."""
+    odd = tmp_path / "bot #1 ?50%20.db"
+    shutil.copy(played, odd)
+    code, out, err = _run(capsys, *COMMANDS[command], "--db", str(odd))
+    assert code == 0, err
+    assert "eve" in out or "warn" in out
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith(odd.name)) == []
+
+
+@pytest.mark.parametrize("command", COMMANDS)
 def test_db_pointing_at_a_file_that_is_no_database_exits_2(
         capsys: pytest.CaptureFixture[str], tmp_path: Path, command: str) -> None:
     notes = tmp_path / "notes.db"
