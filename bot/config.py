@@ -1033,16 +1033,16 @@ def database_problem(path: Path | str) -> str | None:
     a PostgreSQL URL is tried when the bot connects)."""
     if isinstance(path, str):
         return postgres.url_problem(path)
-    if path.is_dir():
-        return f"{path} is a directory, not a database file"
-    if path.exists() and not path.is_file():  # a named pipe would never answer the read
-        return f"{path} is not a regular file (a pipe, a device or a socket)"
     try:
+        if path.is_dir():
+            return f"{path} is a directory, not a database file"
+        if path.exists() and not path.is_file():  # a named pipe would never answer the read
+            return f"{path} is not a regular file (a pipe, a device or a socket)"
         with path.open("rb") as file:
             head = file.read(len(SQLITE_HEADER))
     except FileNotFoundError:
         return None
-    except OSError as exc:
+    except OSError as exc:  # (a folder on the way this user may not enter, say)
         return f"{path} cannot be read: {exc.strerror}"
     if head and head != SQLITE_HEADER:
         return f"{path} is not an SQLite database"

@@ -4,12 +4,14 @@
 - Disconnected: nothing was done; everything waits and tries again every HOLD, counting no
   attempt, and at once when the platform says it is back (Bot.platform: logged in again).
 - RateLimited: tried again after the platform's `retry_after`, else the back-off.
-- Refused: audited, and the admins are told; never tried again. So is an image or file
-  whose content file is gone (or no longer sendable) when its turn comes.
+- Refused: audited, and the admins are told (unless it was a message to an admin); never
+  tried again. So is an image or file whose content file is gone (or no longer sendable)
+  when its turn comes. A removal refused is not announced (its announcement is dropped).
 - Uncertain: a message is not sent again (at most once), audited `<kind>_uncertain`; a
   removal or invitation is checked against the member list before it is repeated.
 - Any other GatewayError: tried again with back-off (5 s, 20 s, 80 s, 320 s), then given
-  up and audited `<kind>_send_failed`; the other actions go meanwhile.
+  up and audited `<kind>_send_failed`; the other actions go meanwhile. A removal given up
+  is told to the admins, and not announced unless its last attempt may have removed them.
 """
 
 from __future__ import annotations
@@ -97,11 +99,12 @@ class Delivery:
                              f"{_describe(item.action)}, dropped", "所依赖的操作被丢弃")
 
     async def _unannounce(self, item: Queued, now: datetime, outcome: str) -> None:
-        """A removal that surely did not happen (refused, or failed every attempt, none of
-        them with an uncertain outcome) is not announced: the group message its handler
-        queued right after it, the announcement (bot/moderation.py), is dropped. What was
-        queued after that goes on, as after any action that ended."""
-        if not isinstance(item.action, Kick) or item.verify or item.uncertain:
+        """A removal that surely did not happen (refused, or its last attempt failed with a
+        definite error: an earlier uncertain one was settled by the member list before the
+        next) is not announced: the group message its handler queued right after it, the
+        announcement (bot/moderation.py), is dropped. What was queued after that goes on, as
+        after any action that ended."""
+        if not isinstance(item.action, Kick):
             return
         following = self.outbox.queued_after(item)
         if following is None or not isinstance(following.action, Say):
@@ -205,6 +208,8 @@ class Delivery:
             await self._record(now, action, "refused", str(exc))
             await self._done(item, now, "refused", str(exc))
             await self._unannounce(item, now, "refused")
+            if isinstance(action, Dm) and action.to in admins:
+                return  # (telling the admins of a message to one that failed could loop)
             for admin in admins:
                 await self.outbox.put(Dm(admin, f"[groupbot] could not {action.kind} "
                                                 f"{_describe(action)}: {exc}"), admins=admins)

@@ -563,8 +563,8 @@ async def _versions(reader: Reader, path: Location) -> dict[str, int]:
     if postgres.is_url(path):
         try:
             return dict(await reader.all("SELECT component, version FROM schema_version"))
-        except postgres.PostgresError as exc:  # (not: permission denied for table ...)
-            if 'relation "schema_version" does not exist' not in str(exc):
+        except postgres.PostgresError as exc:  # undefined_table, in any server language
+            if getattr(exc.__cause__, "sqlstate", None) != "42P01":  # (not: no permission)
                 raise
             raise ForeignDatabase(f"{postgres.shown(str(path))} is not a groupbot database (it"
                                   " has no schema_version table)") from None

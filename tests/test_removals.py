@@ -183,3 +183,37 @@ async def test_a_removal_given_up_is_announced_only_if_it_may_have_gone(
         assert actions == ["kick", "kick_send_failed"] + ([] if announced else ["say_dropped"])
         assert any("gave up trying to kick group=c1 member=eve" in dm["text"]
                    for dm in h.actions("dm", to="op_lin"))
+
+
+async def test_a_refusal_after_an_uncertain_attempt_is_not_announced(tmp_path: Path) -> None:
+    """The first attempt timed out; the member list showed her still there, so the removal
+    went again and was refused: she surely is in the group, and the group is not told
+    otherwise."""
+    async with Harness(SHIPPED, tmp_path, groups=CUSTOMER) as h:
+        failures = [Uncertain("timed out"), Refused("not allowed")]
+
+        async def failing(group: str, member: str, reason: str = "") -> None:
+            raise failures.pop(0)
+
+        h.world.remove_member = failing  # type: ignore[method-assign]
+        await _two_ads(h, "eve")
+        await h.advance("1h")
+        assert failures == []
+        assert ANNOUNCED.format("eve") not in h.texts("c1")
+        assert "eve" in h.world.group("c1").members
+
+
+async def test_an_admin_who_refuses_messages_is_told_once_not_of_every_refusal(
+        tmp_path: Path) -> None:
+    """The refused removal's notice to the admin is refused too: no notice of that notice
+    (each would be refused again, for ever, longer every time)."""
+    async with Harness(SHIPPED, tmp_path, groups=CUSTOMER) as h:
+        async def refused(*args: object) -> None:
+            raise Refused("not allowed")
+
+        h.world.remove_member = refused  # type: ignore[method-assign]
+        h.world.send_dm = refused  # type: ignore[method-assign]
+        await _two_ads(h, "eve")
+        await h.advance("6h")
+        actions = [a for a, *_ in await _audit(h)]
+        assert actions.count("dm_refused") == 1

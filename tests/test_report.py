@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from harness import BOT_YAML, SHIPPED, Harness, groupbot, write_config
+from pg import Postgres
 
 from bot import config, schema
 from bot.store import open_store
@@ -253,6 +254,14 @@ async def test_a_database_of_an_older_version_is_read_by_no_command_that_only_re
     assert (f"an older groupbot made it (antispam is at version {known - 1}, this one has "
             f"{known}): start this version's bot on it first") in result.stderr
     assert db.read_bytes() == before
+
+
+def test_report_on_a_postgresql_database_without_groupbots_tables_exits_2(
+        postgres: Postgres) -> None:
+    url = postgres.database()  # a new, empty database
+    result = _cli("report", "--config", str(SHIPPED), "--db", url)
+    assert result.returncode == 2
+    assert "is not a groupbot database (it has no schema_version table)" in result.stderr
 
 
 def test_each_type_names_itself_in_texts_to_the_admins(tmp_path: Path) -> None:
