@@ -24,8 +24,9 @@ class Action:
         data: dict[str, Any] = {"action": self.kind}
         for name in names:
             data[name] = getattr(self, name)
-        if data.get("file") == "":  # a text stores and shows as it did before files
-            del data["file"]
+        for name in _UNSET_LEFT_OUT:  # an action stores and shows as before they were added
+            if data.get(name) == "":
+                del data[name]
         return data
 
     @staticmethod
@@ -38,6 +39,7 @@ class Action:
 
 
 _NAMES: dict[type[Action], tuple[str, ...]] = {}  # the fields of each kind, in order
+_UNSET_LEFT_OUT = ("file", "leaving")  # optional fields added later: not stored when empty
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +76,7 @@ class Invite(Action):
     kind: ClassVar[str] = "invite"
     group: str
     member: str
+    leaving: str = ""  # the group they are then removed from (moved on: capacity), if any
 
 
 @dataclass(frozen=True, slots=True)

@@ -355,8 +355,11 @@ class Context:
         """Whether a removal of `member` waits to be sent (queued by an earlier event)."""
         return self._core.removal_queued(group or self.scope, member)
 
-    def invite(self, group: str, member: str) -> None:
-        self.actions.append(Invite(group, member))
+    def invite(self, group: str, member: str, leaving: str = "") -> None:
+        """Invite `member` into `group`; `leaving`: a group they are removed from once the
+        invitation went (a removal queued after it waits for it, and is dropped if it is
+        refused: bot/outbox.py "invitation before removal")."""
+        self.actions.append(Invite(group, member, leaving))
 
     async def invitation(self, group: GroupInfo, member: str, *,
                          gated: bool = False) -> invitations.Plan:

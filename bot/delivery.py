@@ -98,6 +98,27 @@ class Delivery:
             await self._drop(orphan, now, f"it depended on {item.action.kind} "
                              f"{_describe(item.action)}, dropped", "所依赖的操作被丢弃")
 
+    async def _stay(self, item: Queued, now: datetime, outcome: str) -> None:
+        """An invitation into another group that surely did not go (refused, or its last
+        attempt failed with a definite error): the member is not removed from the group
+        they were to leave (capacity: handlers/lifecycle.py), which would leave them in
+        none. Only that removal is dropped; what was queued after it goes on."""
+        action = item.action
+        if not isinstance(action, Invite) or not action.leaving:
+            return
+        removal = self.outbox.queued_removal(action.leaving, action.member)
+        if removal is not None:
+            await self._drop_alone(removal, now, f"its invitation {_describe(action)} "
+                                                 f"was {outcome}")
+
+    async def _drop_alone(self, item: Queued, now: datetime, why: str) -> None:
+        """Drop `item` without what waits for it: that goes on, as after any action that
+        ended."""
+        log.warning("%s dropped: %s", item.action, why)
+        await self._record(now, item.action, "dropped", why)
+        self.governor.forget(item)
+        await self._done(item, now, "dropped")
+
     async def _unannounce(self, item: Queued, now: datetime, outcome: str) -> None:
         """A removal that surely did not happen (refused, or its last attempt failed with a
         definite error: an earlier uncertain one was settled by the member list before the
@@ -107,13 +128,9 @@ class Delivery:
         if not isinstance(item.action, Kick):
             return
         following = self.outbox.queued_after(item)
-        if following is None or not isinstance(following.action, Say):
-            return
-        log.warning("%s dropped: it announced %s, %s", following.action, item.action, outcome)
-        await self._record(now, following.action, "dropped",
-                           f"it announced kick {_describe(item.action)}, {outcome}")
-        self.governor.forget(following)
-        await self._done(following, now, "dropped")
+        if following is not None and isinstance(following.action, Say):
+            await self._drop_alone(following, now,
+                                   f"it announced kick {_describe(item.action)}, {outcome}")
 
     async def _deliver(self, item: Queued, now: datetime, admins: Sequence[str]) -> None:
         action = item.action
@@ -208,6 +225,7 @@ class Delivery:
             await self._record(now, action, "refused", str(exc))
             await self._done(item, now, "refused", str(exc))
             await self._unannounce(item, now, "refused")
+            await self._stay(item, now, "refused")
             if isinstance(action, Dm) and action.to in admins:
                 return  # (telling the admins of a message to one that failed could loop)
             for admin in admins:
@@ -229,9 +247,10 @@ class Delivery:
             self._metrics.action_failures.labels(action.kind).inc()
             await self._record(now, action, "send_failed", str(exc))
             await self._done(item, now, "send_failed")
+            if not verify:  # (else the last attempt may have done it)
+                await self._unannounce(item, now, "given up")
+                await self._stay(item, now, "given up")
             if isinstance(action, Kick):  # (a refusal tells them too, as it comes)
-                if not verify:  # (the last attempt may have removed them)
-                    await self._unannounce(item, now, "given up")
                 admins = self._admins()
                 for admin in admins:
                     await self.outbox.put(Dm(admin, f"[groupbot] gave up trying to kick "

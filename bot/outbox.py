@@ -129,12 +129,13 @@ def _friend_needed(item: Queued) -> Iterable[Hashable]:
 
 def _invited(item: Queued) -> Iterable[Hashable]:
     action = item.action
-    return [("invited", action.member)] if isinstance(action, Invite) else []
+    return [("moved", action.member, action.leaving)] if isinstance(action, Invite) \
+        and action.leaving else []
 
 
 def _removed(item: Queued) -> Iterable[Hashable]:
     action = item.action
-    return [("invited", action.member)] if isinstance(action, Kick) else []
+    return [("moved", action.member, action.group)] if isinstance(action, Kick) else []
 
 
 def _queued(item: Queued) -> Iterable[Hashable]:
@@ -164,7 +165,8 @@ def _after_welcome(item: Queued) -> Iterable[Hashable]:
 WAIT_RULES: list[WaitRule] = [
     # accept the friend request, then invite the new friend or write to them
     WaitRule("friend before invitation", provides=_friend_accepted, needs=_friend_needed),
-    # a member moved to another group is invited there before being removed here
+    # a member moved to another group is invited there before being removed here (only the
+    # removal from the group the invitation says they leave waits for it)
     WaitRule("invitation before removal", provides=_invited, needs=_removed),
     # what one handler does in one chat for one event goes in the order it gave: a removal
     # before its announcement, a text before its image, greetings before the poster (though
@@ -474,10 +476,13 @@ class Outbox:
 
     def removal_queued(self, group: str, member: str) -> bool:
         """Whether a removal of `member` from `group` waits to be sent (in its lane)."""
+        return self.queued_removal(group, member) is not None
+
+    def queued_removal(self, group: str, member: str) -> Queued | None:
         lane = self._lanes.get(group)
-        return lane is not None and any(
-            isinstance(item.action, Kick) and item.action.member == member
-            for item in lane.items)
+        return None if lane is None else next(
+            (item for item in lane.items
+             if isinstance(item.action, Kick) and item.action.member == member), None)
 
     def holds(self, item: Queued) -> bool:
         lane = self._lanes.get(item.action.lane)

@@ -226,7 +226,7 @@ class Lifecycle(Handler[Config]):
                             f"其他「{ctx.type_title(facts.type)}」也都满了，请新建一个群。")
             return
         for member in over:
-            ctx.invite(sibling.id, member.id)
+            ctx.invite(sibling.id, member.id, leaving=ctx.scope)
             await ctx.audit("overflow", member.id, f"{facts.id} is full; invited to {sibling.id}")
         ctx.say(self.config.overflow_text.render({"group": sibling.topic,
                                                   "capacity": facts.capacity}),

@@ -40,6 +40,34 @@ async def test_the_101st_member_of_a_customer_group_is_invited_to_its_sibling(
                                  " 加入「Customer 02」（3/100），并移出本群。")
 
 
+async def test_a_member_whose_invitation_to_the_sibling_is_refused_stays_in_the_full_group(
+        tmp_path: Path) -> None:
+    """Each one's removal waits for their own invitation and is dropped if it is refused
+    (the member turned off group invitations, say): dave is not removed into no group at
+    all; erin, joining with him, is moved on all the same."""
+    from bot.adapters.base import Refused
+    async with Harness(SHIPPED, tmp_path, groups=CUSTOMERS) as h:
+        invited = h.world.invite_member
+
+        async def refuse_dave(group: str, member: str) -> None:
+            if member == "dave":
+                raise Refused("the member does not accept group invitations")
+            await invited(group, member)
+
+        h.world.invite_member = refuse_dave  # type: ignore[method-assign]
+        _fill(h, "c1", 99)
+        await h.join("c1", "alice2", "dave", "erin", inviter="alice")  # dave and erin over
+        await h.advance("2d")
+        assert [k["member"] for k in h.actions("kick")] == ["erin"]
+        assert "dave" in h.world.group("c1").members
+        assert "erin" in h.world.group("c2").members
+        audit = await h.bot.store.all("SELECT action, member, detail FROM audit")
+        assert [(a, m) for a, m, _ in audit if a.startswith(("invite", "kick"))] == [
+            ("invite_refused", "dave"), ("kick_dropped", "dave")]
+        [dropped] = [d for a, _, d in audit if a == "kick_dropped"]
+        assert "its invitation group=c2 member=dave leaving=c1 was refused" in dropped
+
+
 async def test_a_member_moved_on_is_removed_and_welcomed_and_reminded_only_in_the_new_group(
         tmp_path: Path) -> None:
     async with Harness(SHIPPED, tmp_path, groups=CUSTOMERS) as h:

@@ -121,6 +121,25 @@ async def test_an_invitation_waits_for_the_friend_acceptance_in_another_lane(
         assert [r["action"] for r in h.sent] == ["dm", "accept_friend", "invite"]
 
 
+async def test_a_removal_waits_only_for_the_invitation_of_the_member_out_of_that_group(
+        tmp_path: Path) -> None:
+    """A member invited on from r1 (r1 full) is removed from r1 after the invitation went;
+    an invitation of the same member into a group with no word of leaving (a private
+    sign-up) holds up no removal of theirs elsewhere (an ad poster's, say)."""
+    async with _plain(tmp_path, BOT_YAML + "governor: {enabled: false}\n",
+                      groups={"r1": "Recruitment 01", "r2": "Recruitment 02"}) as h:
+        async def stuck(group: str, member: str) -> None:
+            raise GatewayError("the gateway answered 502")
+
+        h.world.invite_member = stuck  # type: ignore[method-assign]
+        await _put(h, Invite("r2", "bob"), Kick("r1", "bob", "ads"))
+        await h.advance("10s")
+        assert [r["action"] for r in h.sent] == ["kick"]  # the invitation still failing
+        await _put(h, Invite("r2", "alice", leaving="r1"), Kick("r1", "alice", "full"))
+        await h.advance("10s")
+        assert [r["member"] for r in h.sent if r["action"] == "kick"] == ["bob"]
+
+
 async def test_a_send_time_stored_in_the_future_does_not_mute_the_bot(tmp_path: Path) -> None:
     later = Harness.__init__.__kwdefaults__["start"] + timedelta(days=1)
     async with _plain(tmp_path, start=later) as h:  # the terminal's `/wait 1d`, then a stop
