@@ -39,7 +39,8 @@ class Action:
 
 
 _NAMES: dict[type[Action], tuple[str, ...]] = {}  # the fields of each kind, in order
-_UNSET_LEFT_OUT = ("file", "leaving")  # optional fields added later: not stored when empty
+# optional fields added later: not stored when empty
+_UNSET_LEFT_OUT = ("file", "leaving", "moved_to")
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +70,7 @@ class Kick(Action):
     group: str
     member: str
     reason: str
+    moved_to: str = ""  # moved on (capacity): the group invited into first (Invite.leaving)
 
 
 @dataclass(frozen=True, slots=True)

@@ -348,8 +348,11 @@ class Context:
         for admin in self.admins:
             self.dm(admin, text)
 
-    def kick(self, member: str, reason: str, group: str | None = None) -> None:
-        self.actions.append(Kick(group or self.scope, member, reason))
+    def kick(self, member: str, reason: str, group: str | None = None,
+             moved_to: str = "") -> None:
+        """Remove `member`; `moved_to`: the group they were invited into first (`invite`'s
+        `leaving`), whose invitation this removal waits for."""
+        self.actions.append(Kick(group or self.scope, member, reason, moved_to))
 
     def removal_queued(self, member: str, group: str | None = None) -> bool:
         """Whether a removal of `member` waits to be sent (queued by an earlier event)."""

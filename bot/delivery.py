@@ -106,7 +106,7 @@ class Delivery:
         action = item.action
         if not isinstance(action, Invite) or not action.leaving:
             return
-        removal = self.outbox.queued_removal(action.leaving, action.member)
+        removal = self.outbox.move_queued(action)
         if removal is not None:
             await self._drop_alone(removal, now, f"its invitation {_describe(action)} "
                                                  f"was {outcome}")
@@ -250,6 +250,8 @@ class Delivery:
             if not verify:  # (else the last attempt may have done it)
                 await self._unannounce(item, now, "given up")
                 await self._stay(item, now, "given up")
+            elif isinstance(action, Invite) and action.leaving and not await self._joined(action):
+                await self._stay(item, now, "given up, and the member list does not show it")
             if isinstance(action, Kick):  # (a refusal tells them too, as it comes)
                 admins = self._admins()
                 for admin in admins:
@@ -305,6 +307,13 @@ class Delivery:
         entry = await roster.entry(self.store, action.group, action.member)
         return entry is not None and entry.left_at is not None and (
             entry.last_spoke is None or entry.last_spoke <= entry.left_at)
+
+    async def _joined(self, invite: Invite) -> bool:
+        """Whether the member list shows the invitation done; False if it cannot be read."""
+        try:
+            return await self._already_done(invite)
+        except GatewayError:
+            return False
 
     async def _already_done(self, action: Action) -> bool:
         """For a removal or invitation that may have happened: does the member list say so?"""

@@ -135,7 +135,8 @@ def _invited(item: Queued) -> Iterable[Hashable]:
 
 def _removed(item: Queued) -> Iterable[Hashable]:
     action = item.action
-    return [("moved", action.member, action.group)] if isinstance(action, Kick) else []
+    return [("moved", action.member, action.group)] if isinstance(action, Kick) \
+        and action.moved_to else []
 
 
 def _queued(item: Queued) -> Iterable[Hashable]:
@@ -165,8 +166,8 @@ def _after_welcome(item: Queued) -> Iterable[Hashable]:
 WAIT_RULES: list[WaitRule] = [
     # accept the friend request, then invite the new friend or write to them
     WaitRule("friend before invitation", provides=_friend_accepted, needs=_friend_needed),
-    # a member moved to another group is invited there before being removed here (only the
-    # removal from the group the invitation says they leave waits for it)
+    # a member moved to another group is invited there before being removed here (only that
+    # removal waits for that invitation: each names the other's group)
     WaitRule("invitation before removal", provides=_invited, needs=_removed),
     # what one handler does in one chat for one event goes in the order it gave: a removal
     # before its announcement, a text before its image, greetings before the poster (though
@@ -476,13 +477,18 @@ class Outbox:
 
     def removal_queued(self, group: str, member: str) -> bool:
         """Whether a removal of `member` from `group` waits to be sent (in its lane)."""
-        return self.queued_removal(group, member) is not None
+        return self._removal(group, member) is not None
 
-    def queued_removal(self, group: str, member: str) -> Queued | None:
+    def move_queued(self, invite: Invite) -> Queued | None:
+        """The removal that waits for `invite` (the member moved on from its `leaving`)."""
+        return self._removal(invite.leaving, invite.member, invite.group)
+
+    def _removal(self, group: str, member: str, moved_to: str | None = None) -> Queued | None:
         lane = self._lanes.get(group)
         return None if lane is None else next(
-            (item for item in lane.items
-             if isinstance(item.action, Kick) and item.action.member == member), None)
+            (item for item in lane.items if isinstance(item.action, Kick)
+             and item.action.member == member
+             and (moved_to is None or item.action.moved_to == moved_to)), None)
 
     def holds(self, item: Queued) -> bool:
         lane = self._lanes.get(item.action.lane)

@@ -235,7 +235,8 @@ class Lifecycle(Handler[Config]):
         # cancels the welcome and the name-card reminders still pending here.
         removable = await ctx.can_remove()
         for member in over if removable else ():
-            ctx.kick(member.id, f"本群已满，已邀请加入「{clean(sibling.topic)}」")
+            ctx.kick(member.id, f"本群已满，已邀请加入「{clean(sibling.topic)}」",
+                     moved_to=sibling.id)
         moved = ("，并移出本群。" if removable
                  else "。机器人不是本群群主，无法移出，请手动将其移出本群。")
         ctx.tell_admins(f"[groupbot] {full}：已邀请 {names} 加入「{clean(sibling.topic)}」"

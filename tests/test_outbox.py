@@ -135,9 +135,14 @@ async def test_a_removal_waits_only_for_the_invitation_of_the_member_out_of_that
         await _put(h, Invite("r2", "bob"), Kick("r1", "bob", "ads"))
         await h.advance("10s")
         assert [r["action"] for r in h.sent] == ["kick"]  # the invitation still failing
-        await _put(h, Invite("r2", "alice", leaving="r1"), Kick("r1", "alice", "full"))
+        await _put(h, Invite("r2", "alice", leaving="r1"),
+                   Kick("r1", "alice", "full", moved_to="r2"))
         await h.advance("10s")
         assert [r["member"] for r in h.sent if r["action"] == "kick"] == ["bob"]
+        await _put(h, Kick("r1", "alice", "ads"))  # her removal for an ad does not wait
+        await h.advance("10s")
+        assert [(r["member"], r["reason"]) for r in h.sent if r["action"] == "kick"] == [
+            ("bob", "ads"), ("alice", "ads")]
 
 
 async def test_a_send_time_stored_in_the_future_does_not_mute_the_bot(tmp_path: Path) -> None:
