@@ -12,8 +12,8 @@ from collections.abc import Callable, Sequence
 from functools import cache
 from pathlib import Path
 
-from bot import config, postgres
-from bot.store import StoreError
+from bot import config, postgres, yamlfile
+from bot.store import StoreError, foreign
 from bot.yamlfile import InputError
 from handlers import REGISTRY
 
@@ -28,6 +28,11 @@ def check(args: argparse.Namespace) -> int:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
         print(f"{len(exc.problems)} problem(s) in {args.config}", file=sys.stderr)
+        return 2
+    if (not_ours := foreign(deployment.storage_path)) is not None:  # (as `run` refuses it)
+        where = yamlfile.load(args.config / "bot.yaml").where(("storage",))
+        print(f"{where.file}:{where.line}: storage: {not_ours}", file=sys.stderr)
+        print(f"1 problem(s) in {args.config}", file=sys.stderr)
         return 2
     for warning in deployment.warnings:
         print(f"warning: {warning}", file=sys.stderr)

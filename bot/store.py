@@ -233,6 +233,27 @@ def _refuse_foreign(db: sqlite3.Connection, path: Path | str) -> None:
                               "application's database") from None
 
 
+def foreign(path: Location) -> str | None:
+    """Why the SQLite file at `path` is another application's database (as `open` would
+    refuse it), or None: a groupbot database, a new one, no file, or a PostgreSQL URL.
+    For `groupbot check`; a connection of its own, closed at once."""
+    if postgres.is_url(path) or not Path(path).is_file():
+        return None
+    try:
+        db = sqlite3.connect(path)
+    except sqlite3.Error:
+        return None  # (the header check has said what is wrong with it)
+    try:
+        _refuse_foreign(db, path)
+    except ForeignDatabase as exc:
+        return str(exc)
+    except sqlite3.Error:
+        return None
+    finally:
+        db.close()
+    return None
+
+
 async def _wal(db: sqlite3.Connection) -> None:
     """WAL mode. Switching a new file to it takes the file to itself, and processes starting
     together on it may each hold the read lock while wanting that one: SQLite then answers

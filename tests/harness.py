@@ -375,3 +375,18 @@ def groupbot(*args: str, stdin: str = "", env: Mapping[str, str] | None = None,
             os.environ.clear()
             os.environ.update(environ)
     return Ran(code, "" if stdout else out.getvalue(), err.getvalue(), frozen)
+
+
+def another_applications_database(path: Path) -> Path:
+    """An SQLite file with a table of its own and none of groupbot's, as another application
+    leaves one (made through the store, which then drops every table of the bot's)."""
+
+    async def make() -> None:
+        store = await open_store(path, {"app": ["CREATE TABLE users (id INTEGER)"]})
+        for (table,) in await store.all("SELECT name FROM sqlite_master WHERE type = 'table'"
+                                        " AND name NOT IN ('users', 'sqlite_sequence')"):
+            await store.execute(f"DROP TABLE {table}")
+        await store.close()
+
+    asyncio.run(make())
+    return path

@@ -4,7 +4,6 @@ traceback; `audit` reads the database `--db` names, like `report` and `export`; 
 
 from __future__ import annotations
 
-import asyncio
 import errno
 import json
 import os
@@ -16,10 +15,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from harness import BOT_YAML, write_config
+from harness import BOT_YAML, another_applications_database, write_config
 
 from bot.cli import main
-from bot.store import open_store
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = str(ROOT / "config")
@@ -99,21 +97,6 @@ def test_db_pointing_at_a_file_that_is_no_database_exits_2(
     assert notes.read_text(encoding="utf-8") == "shopping list\n"  # left as it was
 
 
-def _another_applications_database(path: Path) -> Path:
-    """An SQLite file with a table of its own and none of groupbot's, as another application
-    leaves one (made through the store, which then drops every table of the bot's)."""
-
-    async def make() -> None:
-        store = await open_store(path, {"app": ["CREATE TABLE users (id INTEGER)"]})
-        for (table,) in await store.all("SELECT name FROM sqlite_master WHERE type = 'table'"
-                                        " AND name NOT IN ('users', 'sqlite_sequence')"):
-            await store.execute(f"DROP TABLE {table}")
-        await store.close()
-
-    asyncio.run(make())
-    return path
-
-
 def _left_alone(db: Path, before: bytes) -> None:
     """Not a byte of it changed, and no side file was left next to it."""
     assert db.read_bytes() == before
@@ -131,7 +114,7 @@ NOT_OURS = "is not a groupbot database (it has tables, and no schema_version): g
 ])
 def test_db_of_another_application_exits_2_and_is_left_alone(
         capsys: pytest.CaptureFixture[str], tmp_path: Path, command: str, said: str) -> None:
-    other = _another_applications_database(tmp_path / "other.db")
+    other = another_applications_database(tmp_path / "other.db")
     before = other.read_bytes()
     code, _, err = _run(capsys, *COMMANDS[command], "--db", str(other))
     assert code == 2
@@ -142,7 +125,7 @@ def test_db_of_another_application_exits_2_and_is_left_alone(
 def test_the_simulator_refuses_another_applications_database_before_writing_to_it(
         capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     root = write_config(tmp_path / "config", BOT_YAML, {"recruitment": "handlers: []\n"})
-    other = _another_applications_database(root / "bot.db")
+    other = another_applications_database(root / "bot.db")
     before = other.read_bytes()
     code, _, err = _run(capsys, "run", "--simulator", "--config", str(root))
     assert code == 2

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from harness import BOT_YAML, write_config
+from harness import BOT_YAML, another_applications_database, write_config
 
 from bot.cli import main
 
@@ -190,6 +190,19 @@ def test_check_refuses_storage_that_is_not_a_database(capsys: pytest.CaptureFixt
     code, errors, _ = _check(capsys, root)
     assert code == 2
     assert "bot.yaml:4: storage: bot.db is not an SQLite database" in errors
+
+
+def test_check_refuses_storage_that_is_another_applications_database(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """As `groupbot run` would refuse it at its start (F17), and without writing to it."""
+    root = write_config(tmp_path / "config", BOT_YAML, {"recruitment": "handlers: []\n"})
+    another_applications_database(root / "bot.db")
+    before = (root / "bot.db").read_bytes()
+    code, errors, out = _check(capsys, root)
+    assert code == 2 and "config OK" not in out
+    assert ("bot.yaml:4: storage: bot.db is not a groupbot database (it has tables, and no "
+            "schema_version)") in " ".join(errors)
+    assert (root / "bot.db").read_bytes() == before
 
 
 def test_a_bad_topic_regex_in_a_binding_is_refused(capsys: pytest.CaptureFixture[str],
