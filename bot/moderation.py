@@ -560,10 +560,7 @@ class Moderator:
                 instant(row[0]) < entry.joined_at:
             return False  # blocked before they last joined (and let back in since)
         if entry is not None and entry.left_at is not None:
-            # out, as the roster last saw them; unless they said something sent after they
-            # left (the platform's times): back, though the platform never reported the join
-            # (a message sent before the removal landed and read after it is no proof)
-            return entry.last_spoke is None or entry.last_spoke <= entry.left_at
+            return True
         return self.actor.removal_queued(member, self.group)
 
     async def _record(self, member: str, offence: Offence, message: str) -> int | None:
