@@ -236,11 +236,12 @@ def _refuse_foreign(db: sqlite3.Connection, path: Path | str) -> None:
 def foreign(path: Location) -> str | None:
     """Why the SQLite file at `path` is another application's database (as `open` would
     refuse it), or None: a groupbot database, a new one, no file, or a PostgreSQL URL.
-    For `groupbot check`; a connection of its own, closed at once."""
+    For `groupbot check`: a read-only connection of its own, closed at once (it reads what a
+    WAL left by a crash holds, and writes nothing back)."""
     if postgres.is_url(path) or not Path(path).is_file():
         return None
     try:
-        db = sqlite3.connect(path)
+        db = sqlite3.connect(f"{Path(path).absolute().as_uri()}?mode=ro", uri=True)
     except sqlite3.Error:
         return None  # (the header check has said what is wrong with it)
     try:

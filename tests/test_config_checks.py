@@ -3,12 +3,17 @@ regular expression means something else on RE2 than in Python's re."""
 
 from __future__ import annotations
 
+import asyncio
+import shutil
 from pathlib import Path
 
 import pytest
 from harness import BOT_YAML, another_applications_database, write_config
 
+from bot import schema
 from bot.cli import main
+from bot.store import open_store
+from handlers import REGISTRY
 
 
 def _check(capsys: pytest.CaptureFixture[str], root: Path) -> tuple[int, list[str], str]:
@@ -203,6 +208,28 @@ def test_check_refuses_storage_that_is_another_applications_database(
     assert ("bot.yaml:4: storage: bot.db is not a groupbot database (it has tables, and no "
             "schema_version)") in " ".join(errors)
     assert (root / "bot.db").read_bytes() == before
+
+
+def test_check_leaves_a_database_a_crash_left_with_its_wal_as_it_is(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """The bot's database as kill -9 leaves it, its last commits only in the -wal file:
+    check reads it (config OK) and writes nothing back (no recovery into the main file)."""
+    root = write_config(tmp_path / "config", BOT_YAML, {"recruitment": "handlers: []\n"})
+
+    async def crash() -> None:
+        store = await open_store(tmp_path / "live.db", schema.migrations(REGISTRY))
+        async with store.transaction():
+            await store.execute("INSERT INTO state VALUES ('g', 'm', 'h', 'k', '1')")
+        for suffix in ("", "-wal", "-shm"):  # the files as they are while it runs
+            shutil.copy(tmp_path / f"live.db{suffix}", root / f"bot.db{suffix}")
+        await store.close()
+
+    asyncio.run(crash())
+    data = ("bot.db", "bot.db-wal")  # (not -shm: the index of the WAL, which reads update)
+    before = {name: (root / name).read_bytes() for name in data}
+    code, errors, out = _check(capsys, root)
+    assert code == 0 and "config OK" in out, errors
+    assert {name: (root / name).read_bytes() for name in data} == before
 
 
 def test_a_bad_topic_regex_in_a_binding_is_refused(capsys: pytest.CaptureFixture[str],
