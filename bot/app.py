@@ -316,8 +316,8 @@ class Bot:
     def content_file(self, name: str) -> str:
         return media.find(self.deployment.content_dir, name).name
 
-    def removal_under_way(self, group_id: str, member: str) -> bool:
-        return self.outbox.removal_under_way(group_id, member)
+    def removal_queued(self, group_id: str, member: str) -> bool:
+        return self.outbox.removal_queued(group_id, member)
 
     async def set_timer(self, scope: Scope, due: datetime, data: dict[str, Any],
                         replace: bool) -> bool:

@@ -111,7 +111,7 @@ class Core(Protocol):
 
     def content_file(self, name: str) -> str: ...
 
-    def removal_under_way(self, group_id: str, member: str) -> bool: ...
+    def removal_queued(self, group_id: str, member: str) -> bool: ...
 
     async def is_friend(self, contact: str) -> bool: ...
 
@@ -354,9 +354,9 @@ class Context:
         `leaving`), whose invitation this removal waits for."""
         self.actions.append(Kick(group or self.scope, member, reason, moved_to))
 
-    def removal_under_way(self, member: str, group: str | None = None) -> bool:
+    def removal_queued(self, member: str, group: str | None = None) -> bool:
         """Whether a removal of `member` waits to be sent (queued by an earlier event)."""
-        return self._core.removal_under_way(group or self.scope, member)
+        return self._core.removal_queued(group or self.scope, member)
 
     def invite(self, group: str, member: str, leaving: str = "") -> None:
         """Invite `member` into `group`; `leaving`: a group they are removed from once the

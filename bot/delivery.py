@@ -194,8 +194,6 @@ class Delivery:
         if isinstance(action, AcceptFriend):  # for the other accounts (bot/friendships.py)
             await friendships.add(self.store, self.outbox.account, action.contact, now)
         await self._done(item, now, "sent")
-        if isinstance(action, Kick):  # until its leave is seen, ads sent before it are spared
-            self.outbox.removal_sent(action.group, action.member)
         self._metrics.sent(action.kind)
 
     async def _paused(self, item: Queued, now: datetime, key: str, exc: GatewayError,

@@ -413,7 +413,7 @@ class Actor(Protocol):
 
     def kick(self, member: str, reason: str, group: str | None = None) -> None: ...
 
-    def removal_under_way(self, member: str, group: str | None = None) -> bool: ...
+    def removal_queued(self, member: str, group: str | None = None) -> bool: ...
 
     def tell_admins(self, text: str) -> None: ...
 
@@ -561,7 +561,7 @@ class Moderator:
             return False  # blocked before they last joined (and let back in since)
         if entry is not None and entry.left_at is not None:
             return True
-        return self.actor.removal_under_way(member, self.group)
+        return self.actor.removal_queued(member, self.group)
 
     async def _record(self, member: str, offence: Offence, message: str) -> int | None:
         """Store a warning; the member's count in force, or None if `message` had one."""

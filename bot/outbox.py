@@ -274,9 +274,6 @@ class Outbox:
         self._bound_at = _EPOCH
         self._needers: dict[Hashable, dict[int, Queued]] = {}  # wait-rule key -> who needs it
         self._count = 0
-        # removals sent whose leave WeChat has not reported yet (in memory: a restart forgets
-        # them, and the roster shows most of those members out by then)
-        self._landing: set[tuple[str, str]] = set()
         self.configure(settings)
         self._last_sent: dict[str, datetime] = {}  # per lane, and ALL for any lane
         self._provided: Counter[Hashable] = Counter()  # wait-rule keys of queued actions
@@ -478,18 +475,9 @@ class Outbox:
         return None if lane is None else next(
             (other for other in lane.items if other.after == item.id), None)
 
-    def removal_under_way(self, group: str, member: str) -> bool:
-        """Whether a removal of `member` from `group` waits to be sent (in its lane), or went
-        and the leave that follows it has not been seen yet (`landed`)."""
-        return (group, member) in self._landing or self._removal(group, member) is not None
-
-    def removal_sent(self, group: str, member: str) -> None:
-        self._landing.add((group, member))
-
-    def landed(self, group: str, members: Iterable[str]) -> None:
-        """The members left or joined `group`: a removal sent is under way no longer."""
-        if self._landing:
-            self._landing.difference_update((group, member) for member in members)
+    def removal_queued(self, group: str, member: str) -> bool:
+        """Whether a removal of `member` from `group` waits to be sent (in its lane)."""
+        return self._removal(group, member) is not None
 
     def move_queued(self, invite: Invite) -> Queued | None:
         """The removal that waits for `invite` (the member moved on from its `leaving`)."""

@@ -84,8 +84,6 @@ class Pipeline:
                 await self._renamed(event, event.group)
             group = await self._groups.group(self._store, event.group, event.at)
             await _track(self._store, event, event.group)
-            if isinstance(event, MemberJoined | MemberLeft):
-                self._outbox.landed(event.group, [m.id for m in event.members])
             if group is None:
                 return  # a group no binding matches: the bot stays silent there
             type_name = group.type

@@ -83,29 +83,6 @@ async def test_a_member_back_without_a_reported_join_is_removed_for_the_ads_they
         assert [k["member"] for k in h.actions("kick")] == ["eve"]
 
 
-async def test_ads_read_after_the_removal_went_but_before_its_leave_are_spared(
-        tmp_path: Path) -> None:
-    """WeChat reports the leave a moment after the removal: an ad eve sent before it, read
-    in that moment, is no cause for another warning or removal."""
-    async with Harness(SHIPPED, tmp_path, groups=CUSTOMER) as h:
-        remove, late = h.world.remove_member, []
-
-        async def leave_reported_later(group: str, member: str, reason: str = "") -> None:
-            await remove(group, member, reason)
-            late.extend(h.world.take_inbox())  # the leave, held back
-
-        h.world.remove_member = leave_reported_later  # type: ignore[method-assign]
-        await _two_ads(h, "eve")
-        sent = h.clock.now()
-        await h.drain()  # removed; WeChat has not said so yet
-        await h.feed(Message(sent, "c1", Member("eve", "eve"), "第三次 abc.xyz/promo", id="l"))
-        [leave] = late
-        await h.feed(leave)
-        await h.drain()
-        assert [a for a, *_ in await _audit(h)] == ["warn", "warn", "kick"]
-        assert h.texts("c1")[-1] == ANNOUNCED.format("eve")
-
-
 async def test_an_admin_removes_a_removed_member_back_without_a_reported_join(
         tmp_path: Path) -> None:
     """The roster still shows eve out (her return was never reported), but the member list

@@ -59,8 +59,8 @@ class ConsoleActor:
         if group is not None:
             self.actions.append(Kick(group, member, reason))
 
-    def removal_under_way(self, member: str, group: str | None = None) -> bool:
-        return group is not None and self._bot.outbox.removal_under_way(group, member)
+    def removal_queued(self, member: str, group: str | None = None) -> bool:
+        return group is not None and self._bot.outbox.removal_queued(group, member)
 
     def tell_admins(self, text: str) -> None:
         self.actions.extend(Dm(admin, text) for admin in self._bot.deployment.settings.admins)
