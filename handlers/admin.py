@@ -237,11 +237,7 @@ async def _warns(command: Command, moderator: Moderator, ctx: Context) -> None:
 async def _kick(command: Command, moderator: Moderator, ctx: Context) -> None:
     if not _needs_targets(command, ctx, "/kick @成员 [原因]"):
         return
-    listed = {m.id: m for m in await ctx.members()}
     for member, name in await _members(command, ctx, "移出"):
-        if member in listed:  # in, though the roster may not know it (a return WeChat never
-            # reported: the removed member would be taken for one already out, and spared)
-            await roster.present_as(ctx.store, ctx.scope, [listed[member]])
         offence = _offence(command, Action.KICK, command.rest)
         if not await moderator.remove(member, name, offence):
             ctx.reply(f"机器人不是群主，无法移出 {member_name(name)}，已通知管理员。")

@@ -83,22 +83,6 @@ async def test_a_member_back_without_a_reported_join_is_removed_for_the_ads_they
         assert [k["member"] for k in h.actions("kick")] == ["eve"]
 
 
-async def test_an_admin_removes_a_removed_member_back_without_a_reported_join(
-        tmp_path: Path) -> None:
-    """The roster still shows eve out (her return was never reported), but the member list
-    has her: the admin's /kick removes her again, rather than taking her for one already
-    gone and doing nothing."""
-    async with Harness(SHIPPED, tmp_path, groups=CUSTOMER) as h:
-        await _two_ads(h, "eve")
-        await h.drain()
-        h.world.join("c1", ["eve"])  # back; never reported
-        await h.say("c1", "op_lin", f"/kick @{h.world.name_of('eve')}\u2005 骚扰",
-                    mentions=("eve",))
-        await h.drain()
-        assert [k["member"] for k in h.actions("kick")] == ["eve", "eve"]
-        assert "eve" not in h.world.group("c1").members
-
-
 async def test_ads_sent_before_the_removal_landed_are_not_punished_again(
         tmp_path: Path) -> None:
     async with Harness(SHIPPED, tmp_path, groups=CUSTOMER) as h:
