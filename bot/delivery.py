@@ -89,11 +89,8 @@ class Delivery:
         report), and what depends on it, the same way."""
         if not self.outbox.holds(item):  # an orphan of two dropped actions: dropped once
             return
-        log.warning("%s dropped: %s", item.action, why)
         self._metrics.governor_dropped.labels(item.action.kind).inc()
-        await self._record(now, item.action, "dropped", why)
-        self.governor.forget(item)
-        await self._done(item, now, "dropped", note)
+        await self._drop_alone(item, now, why, note)
         for orphan in self.outbox.orphans(item):
             await self._drop(orphan, now, f"it depended on {item.action.kind} "
                              f"{_describe(item.action)}, dropped", "所依赖的操作被丢弃")
@@ -111,13 +108,13 @@ class Delivery:
             await self._drop_alone(removal, now, f"its invitation {_describe(action)} "
                                                  f"was {outcome}")
 
-    async def _drop_alone(self, item: Queued, now: datetime, why: str) -> None:
+    async def _drop_alone(self, item: Queued, now: datetime, why: str, note: str = "") -> None:
         """Drop `item` without what waits for it: that goes on, as after any action that
         ended."""
         log.warning("%s dropped: %s", item.action, why)
         await self._record(now, item.action, "dropped", why)
         self.governor.forget(item)
-        await self._done(item, now, "dropped")
+        await self._done(item, now, "dropped", note)
 
     async def _unannounce(self, item: Queued, now: datetime, outcome: str) -> None:
         """A removal that surely did not happen (refused, or its last attempt failed with a

@@ -241,7 +241,7 @@ def foreign(path: Location) -> str | None:
     if postgres.is_url(path) or not Path(path).is_file():
         return None
     try:
-        db = sqlite3.connect(f"{Path(path).absolute().as_uri()}?mode=ro", uri=True)
+        db = sqlite3.connect(_read_only(path), uri=True)
     except sqlite3.Error:
         return None  # (the header check has said what is wrong with it)
     try:
@@ -253,6 +253,12 @@ def foreign(path: Location) -> str | None:
     finally:
         db.close()
     return None
+
+
+def _read_only(path: Path | str) -> str:
+    """The file's URI for a read-only connection (as_uri quotes the '#', '?' and '%' a path
+    may hold, which a URI would take for its own)."""
+    return f"{Path(path).absolute().as_uri()}?mode=ro"
 
 
 async def _wal(db: sqlite3.Connection) -> None:
@@ -513,9 +519,8 @@ class SqliteReader:
 
     async def _connection(self) -> aiosqlite.Connection:
         if self._db is None:  # one connection, however many reads start at once
-            self._db = asyncio.ensure_future(aiosqlite.connect(  # (as_uri quotes # ? %)
-                f"{Path(self._path).absolute().as_uri()}?mode=ro", uri=True,
-                isolation_level=None))
+            self._db = asyncio.ensure_future(aiosqlite.connect(
+                _read_only(self._path), uri=True, isolation_level=None))
         return await self._db
 
     async def one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
@@ -547,10 +552,7 @@ async def open_store(path: Location, migrations: Mapping[str, Sequence[str]],
         for component, version in await store.all("SELECT component, version FROM schema_version"):
             if component in every and version > len(every[component]):
                 # its code reads and writes tables as that newer version left them
-                raise NewerDatabase(
-                    f"a newer groupbot migrated it ({component} is at version {version}, this"
-                    f" one knows {len(every[component])}): run that version here too"
-                    " (docs/scale.md, Upgrading)")
+                raise _newer(component, version, len(every[component]))
     except BaseException:
         await store.close()
         raise
@@ -568,14 +570,18 @@ async def check_readable(reader: Reader, path: Location,
     for component, steps in every.items():
         version, known = versions.get(component, 0), len(steps)
         if version > known:
-            raise NewerDatabase(
-                f"a newer groupbot migrated it ({component} is at version {version}, this one"
-                f" knows {known}): run that version here too (docs/scale.md, Upgrading)")
+            raise _newer(component, version, known)
         if version < known:
             raise OlderDatabase(
                 f"an older groupbot made it ({component} is at version {version}, this one "
                 f"has {known}): start this version's bot on it first, which migrates it "
                 "(docs/scale.md, Upgrading)")
+
+
+def _newer(component: str, version: int, known: int) -> NewerDatabase:
+    return NewerDatabase(
+        f"a newer groupbot migrated it ({component} is at version {version}, this one knows "
+        f"{known}): run that version here too (docs/scale.md, Upgrading)")
 
 
 async def _versions(reader: Reader, path: Location) -> dict[str, int]:

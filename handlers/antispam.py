@@ -296,10 +296,10 @@ class Antispam(Handler[Config]):
     def prepare(self) -> None:
         config = self.config
         words = config.words
+        categories = [word_list.category or _category(word_list) for word_list in words.lists]
         self._words = banned_words(
-            tuple(Listed(word, category, word_list.severity, index)
+            tuple(Listed(word, categories[index], word_list.severity, index)
                   for index, word_list in enumerate(words.lists)
-                  for category in (word_list.category or _category(word_list),)
                   for word in (*word_list.words, *(word_list.file.lines() if word_list.file
                                                    else ()))),
             (*words.allow, *(words.allow_file.lines() if words.allow_file else ())),
