@@ -675,15 +675,32 @@ class WechatyGateway:
         try:
             await turn.wait(self.action_timeout)
             log.debug("event from WeChat: %r", event)
-            await self._running_bot().feed(event)
-        except GatewayError as exc:
-            log.warning("could not handle %r now: %s", event, exc)
+            await self._feed_till_handled(event)
         except Exception:
             log.exception("the bot failed on %r", event)
         finally:
             if task is not None:
                 self._looked_up.discard(task)
             turn.end()  # the next event need not wait for what this callback does after
+
+    async def _feed_till_handled(self, event: Event) -> None:
+        """Feed `event`; when the bot undid it for a platform failure (a group it could not
+        look up...), feed it again, in its turn, after `read_again_after` seconds (doubling)
+        and once logged in, up to READS tries. A refusal (an unknown group) is final."""
+        for tries in range(1, READS + 1):
+            try:
+                await self._running_bot().feed(event)
+                return
+            except Refused as exc:
+                log.warning("could not handle %r: %s", event, exc)
+                return
+            except GatewayError as exc:
+                if tries == READS:
+                    log.warning("gave up handling %r after %d tries: %s", event, tries, exc)
+                    return
+                log.info("could not handle %r now (%s): it is fed again", event, exc)
+            await asyncio.sleep(self.read_again_after * 2 ** (tries - 1))
+            await self.online.wait()
 
     def _repeated(self, kind: str, room: str, ids: tuple[str, ...], timestamp: float) -> bool:
         """A join or leave the gateway already delivered: the same members at the same time.
