@@ -914,8 +914,15 @@ class WechatyGateway:
         return bool(payload.friend)
 
     async def members(self, group: str) -> list[Member]:
+        """The members, when RoomMemberList and the group's details agree: a gateway still
+        loading a group gives a partial list, and a member missing from it would be taken
+        for gone (a leave recorded, a removal found done). Else GatewayError: try later."""
         ids = await self._act(f"listing the members of {group}",
                               self._online().room_members(group))
+        details = (await self._room(group)).member_ids
+        if set(ids) != set(details):
+            raise GatewayError(f"RoomMemberList gives {len(ids)} members of {group}, RoomPayload"
+                               f" {len(details)}: the gateway may still be loading the group")
         return await self._named(group, ids)
 
     async def _named(self, room: str, ids: Iterable[str]) -> list[Member]:

@@ -49,6 +49,7 @@ class FakeGateway(Driver):
         self.streams_opened = 0
         self.fail: dict[str, GRPCError] = {}  # RPC name -> error for its next call
         self.failing: dict[str, GRPCError] = {}  # RPC name -> error for every call
+        self.unlisted: set[str] = set()  # members RoomMemberList leaves out (a partial list)
         self._held: dict[tuple[str, str], asyncio.Event] = {}
         self.endpoint = ""  # host:port, once started
         self._events: asyncio.Queue[pb.EventResponse] = asyncio.Queue()
@@ -179,7 +180,8 @@ class FakeGateway(Driver):
                                       member_ids=list(room.members))
 
     def _room_members(self, r: pb.RoomMemberListRequest) -> pb.RoomMemberListResponse:
-        return pb.RoomMemberListResponse(member_ids=list(self.world.rooms[r.id].members))
+        return pb.RoomMemberListResponse(member_ids=[
+            m for m in self.world.rooms[r.id].members if m not in self.unlisted])
 
     def _room_member(self, r: pb.RoomMemberPayloadRequest) -> pb.RoomMemberPayloadResponse:
         self._lookup(r.member_id)

@@ -13,8 +13,10 @@ from conftest import KEYWORD, KEYWORD_REPLY, Session, until
 from grpc_server import FakeGateway
 from grpclib.const import Status
 from grpclib.exceptions import GRPCError
-from puppet import World
+from puppet import BOT_ID, World
 
+from bot import roster
+from bot.adapters.base import GatewayError
 from bot.adapters.wechaty import READS, WechatyGateway
 from bot.events import Message
 
@@ -58,3 +60,29 @@ async def test_a_message_whose_group_never_loads_is_given_up_with_a_warning(
     assert record.levelno == logging.WARNING
     assert "group='r3'" in record.getMessage() and "room not loaded" in record.getMessage()
 
+
+async def test_a_partial_member_list_is_not_taken_for_leaves(
+        run_bot: RunBot, grpc_gateway: WechatyGateway, fake_gateway: FakeGateway,
+        caplog: pytest.LogCaptureFixture) -> None:
+    """RoomMemberList leaves bob out while the group's details list him (a gateway still
+    loading the group): the comparison after the login must not record him as gone (his
+    removal would then be skipped, and a welcome sent when the full list comes back)."""
+    async with run_bot(grpc_gateway) as s:
+        fake_gateway.unlisted.add("bob")
+        fake_gateway.end_stream()  # the comparison after the next login reads the list
+        await until(lambda: "cannot list the members of r1" in caplog.text,
+                    "the comparison after the login")
+        bob = await roster.entry(s.bot.store, "r1", "bob")
+    assert bob is not None and bob.left_at is None
+    assert "RoomMemberList gives 2 members of r1, RoomPayload 3" in caplog.text
+
+
+async def test_a_removal_is_not_found_done_in_a_partial_member_list(
+        run_bot: RunBot, grpc_gateway: WechatyGateway, fake_gateway: FakeGateway) -> None:
+    """The list a removal whose answer was lost is checked against (bot/delivery.py)."""
+    async with run_bot(grpc_gateway):
+        fake_gateway.unlisted.add("bob")
+        with pytest.raises(GatewayError, match="gives 2 members of r1, RoomPayload 3"):
+            await grpc_gateway.members("r1")
+        fake_gateway.unlisted.clear()
+        assert [m.id for m in await grpc_gateway.members("r1")] == [BOT_ID, "alice", "bob"]
