@@ -22,7 +22,8 @@ whatever the number of words):
   of any word of Chinese and Latin letters must be whole Latin words too: 这个傻bug holds
   no 傻b, 约PK no 约p; and its one final letter before a Chinese character other than a
   particle is an initial: 约P总开会, 约p老师, 约个P图 hold no 约p; nor 预约P1会议室, unless
-  a number of times or hours follows the letter (约p1次200, 约P一晚500).
+  the offer's price list follows the letter: times or hours, a round price or the trade's
+  words (约p1次200, 约P一晚500, 约p200, 同城约P快餐200).
 
 A Chinese hit counts only when real word segmentation (jieba's dictionary and algorithm,
 bot/segment.py, run on a few characters around the hit and nowhere else) keeps it whole, and
@@ -349,9 +350,13 @@ def _mixed(form: str) -> bool:
 _AFTER_A_LETTER = frozenset("吗吧啊呢不么的了呀哦嘛啦们你我他她私加")
 
 
-# A number of times or hours after that letter is the price list of an offer (约p1次200,
-# 约P一晚500): the letter ends the word, before a digit too (P1 is no name there)
-_COUNT = re.compile("(?:[0-9]+|[一二两三四五六七八九十半]+)个?(?:次|晚|夜|小时|钟|h)")
+# The price list of an offer after that letter: a number of times or hours (约p1次200,
+# 约P一晚500), a round price (约p200, 约P三百: three digits or more, the last 0, and no room
+# after it), or the trade's words (同城约P快餐200, 约p包夜): the letter ends the word, before
+# a digit too. Other numbers make it a name: 预约P1会议室, 约P203开会, 约P200会议室
+_COUNT = re.compile("(?:[0-9]+|[一二两三四五六七八九十半]+)个?(?:次|晚|夜|小时|钟|h)"
+                    "|[1-9][0-9]+0(?![0-9号室房楼层栋会见])|[一二两三四五六七八九]+[百千]"
+                    "|快餐|包夜|过夜|全套|半套|上门|一条龙")
 
 
 def _initial(form: str, start: int, end: int) -> bool:

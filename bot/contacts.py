@@ -5,8 +5,9 @@ message: every scan is a regular expression without nested repetition, or one pa
 the digit groups. Findings carry a family:
 
 - phone: a Chinese mobile number, 11 digits 1[3-9]..., optionally after 86, in any digit
-  style (full-width, circled, parenthesized, keycaps, mathematical, Chinese and financial
-  numerals, 幺 and 洞, the letters o/l/i standing for 0/1) with anything but letters and
+  style (full-width, circled, parenthesized, keycaps, mathematical, Roman (bot/text.py),
+  Chinese and financial numerals, the spoken 幺 两 拐 勾 洞 for 1 2 7 9 0, the letters o/l/i
+  standing for 0/1) with anything but letters and
   other Chinese characters between the digits (spaces, dashes, dots, emoji). A number
   needs no marker; its digits must be whole groups ("订单 2026112913800138000" is not
   one), and one written with thousands separators is an amount (below).
@@ -22,7 +23,8 @@ the digit groups. Findings carry a family:
   nor "微信 Tony 加一下" (a numeral glued to a word is that word). 号 may be written hao.
   十 or a plus sign (unmask makes ⊕ ➕ ✚ 🞡 one) right before a marker is 加 in disguise
   ("十V：abcdef", "⊕微 lisa_wang"): an id after it needs no digit, and a bare V or Q counts;
-  before a bare Latin marker it is a finding by itself ("有需要的十V").
+  before a bare Latin marker it is a finding by itself ("有需要的十V"); after 加 itself a bare V
+  or Q glued to an id of digits is one ("加V13800138000").
 - counts are no QQ number or id: after a marker that is also a noun (企鹅 penguin, 球球
   balls, 卫星 satellite), a number with a measure word after it ("企鹅 100000 只在南极",
   "卫星 300 颗"). A number written as an amount stays what it is ("13800138000 元",
@@ -68,11 +70,11 @@ _NUMERALS = {
     **{c: str(i + 1) for i, c in enumerate("一二三四五六七八九")},
     **{c: str(i + 1) for i, c in enumerate("壹贰叁肆伍陆柒捌玖")},
     **{c: str(i + 1) for i, c in enumerate("壹貳參肆伍陸柒捌玖")},
-    "幺": "1", "两": "2", "o": "0", "l": "1", "i": "1",
+    "幺": "1", "两": "2", "拐": "7", "勾": "9", "o": "0", "l": "1", "i": "1",
 }
 _AS_DIGITS = str.maketrans(_NUMERALS)
 _CHINESE_AS_DIGITS = str.maketrans({c: d for c, d in _NUMERALS.items() if not c.isascii()})
-_CHINESE_NUMERALS = "零〇洞一二三四五六七八九壹贰叁肆伍陆柒捌玖貳參陸幺两"
+_CHINESE_NUMERALS = "零〇洞一二三四五六七八九壹贰叁肆伍陆柒捌玖貳參陸幺两拐勾"
 _HAN = r"\u3400-\u9fff\uf900-\ufaff"
 # A digit group: latin "words" of digits and o/l/i only (with one real digit somewhere in
 # the number), or a run of Chinese numerals. Anything else that is a letter or Chinese ends
@@ -235,8 +237,9 @@ def _after_marker(text: str, match: re.Match[str] | None) -> Finding | None:
     plus = before >= 0 and text[before] in "+十"  # "十V", "⊕微" (unmask: "+微")
     if (bare or latin) and not filler and ident[0].isalpha():
         return None  # "vxabc" is a word, not a marker and an id
-    if bare and not filler and not (plus and ident.isdigit()):
-        return None  # "Q1", "v2": a bare letter must stand alone ("十V12345678" does)
+    added = plus or (before >= 0 and text[before] == "加")
+    if bare and not filler and not (added and ident.isdigit()):
+        return None  # "Q1", "v2": a bare letter must stand alone ("十V12345678", "加V1380...")
     family = "qq" if marker in _QQ_MARKERS else "wechat"
     if _JOINED.search(ident):
         ident = _joined(text, match.end(), filler, ident)
@@ -459,15 +462,16 @@ _SHOP_CODE = re.compile(r"[¥$€£₳](?=[a-z0-9]*[a-z])(?=[a-z0-9]*[0-9])([a-z
 # A mini program named for members to look up, with an offer tied to its name, is an ad
 # for it as a link is ("搜索小程序「美味优选」领券", "打开微信小程序搜 省钱宝 天天领红包"). Named:
 # in brackets next to 小程序 (noise between its characters, or "xcx"), after a colon next to
-# it, after 搜 (搜索, 搜一搜) next to it and a space or a colon, or right before it from the
-# start of a clause ("打开省钱宝小程序领券"). The offer (`_OFFER`; 领劵,
-# 领 券, 領紅包 too) comes right after the name or 小程序 ("「美味优选」小程序，秒杀"), across
-# separators, 里, and a word that urges (`_URGE`: 每天, 新人, 下单...). A name of letters and
-# digits after 搜 ("小程序搜 abc123") needs none, as an id needs none. A message that asks or
-# complains (`_ASKS`) is a customer's, not an ad ("小程序「京东」秒杀怎么总是抢不到", "请问小程序
-# “顺丰速运”能领优惠券吗"); talk about mini programs names none ("这个小程序怎么用"), a name
-# without an offer is help ("微信搜小程序「腾讯会议」，输入会议号"), and the operator's own are in
-# links `allow`.
+# it, after 搜 (搜索, 搜一搜) next to it and a space or a colon (or as the clause's rest), or
+# right before it from the start of a clause ("打开省钱宝小程序领券"). The offer (`_OFFER`;
+# 领劵, 领 券, 領紅包 too) comes right after the name or 小程序 ("「美味优选」小程序，秒杀"),
+# across separators, 里, and a word that urges (`_URGE`: 每天, 新人, 下单...), or anywhere
+# after the name with such a word right before it ("小程序「省钱宝」，下单就送，每天都能领券").
+# A name of letters and digits after 搜 ("小程序搜 abc123") needs none, as an id needs none.
+# A message that asks or complains (`_ASKS`) is a customer's, not an ad ("小程序「京东」秒杀
+# 怎么总是抢不到", "请问小程序“顺丰速运”能领优惠券吗"); talk about mini programs names none
+# ("这个小程序怎么用"), a name without an offer is help ("微信搜小程序「腾讯会议」，输入会议号"),
+# and the operator's own are in links `allow` (`own_mini_program`: their cards too).
 MINI_PROGRAM_KEY = "序"  # every such ad has it written out (bot/prefilter.py)
 _MINI = f"(?:小{_INSIDE}*程{_INSIDE}*序|xcx)"
 _SEARCH = "搜(?:索|一搜)?"
@@ -475,7 +479,9 @@ _QUOTES = "“”‘’\"'"
 _BRACKETS = re.escape(OPENING_BRACKETS + CLOSING_BRACKETS + _QUOTES)
 _IN_BRACKETS = (f"[{re.escape(OPENING_BRACKETS + _QUOTES)}] ?(?P<name>[^{_BRACKETS}]{{1,20}}?)"
                 f" ?[{re.escape(CLOSING_BRACKETS + _QUOTES)}]")
-_NAME = rf"(?:{_SEP}*{_IN_BRACKETS}|[ :]+(?P<word>[a-z0-9{_HAN}]{{2,12}}))"
+# a name after a space or a colon (it may run on into the offer), or the clause's rest
+_NAME = (rf"(?:{_SEP}*{_IN_BRACKETS}|(?:[ :]+|(?=[a-z0-9{_HAN}]{{2,12}}(?![a-z0-9{_HAN}])))"
+         rf"(?P<word>[a-z0-9{_HAN}]{{2,12}}))")
 _MINI_PROGRAMS = (
     rf"{_SEARCH}(?:{_SEP}|微信|一下)*{_MINI}{_NAME}",  # 搜索小程序「美味优选」
     rf"{_MINI}(?:{_SEP}|里|中|内|上)*{_SEARCH}{_NAME}",  # 小程序里搜 省钱宝
@@ -496,9 +502,12 @@ _LEAD = re.compile("^(?:大家|快来|快|来|请|打开|点开|进入|进|用|�
 _WHOSE = re.compile("[的我你他她它这那哪个款了们昨刚]")
 _OFFER = ("[领領](?:取)? ?(?:[券劵]|[红紅]包|优惠|福利|现金)|抢红包|免费领|免费拿|返利|返现"
           "|返[0-9]|佣金|[日躺]赚|赚钱|免单|[0零]元购|砍一刀|秒杀|优惠[券劵]|特价|低价|折扣|抽奖")
-_URGE = "每天|天天|每日|新人|新用户|下单|每单|立即|马上|立刻|即可|就能|就可以|可以|免费|直接"
+_URGE = ("每天|天天|每日|新人|新用户|下单|每单|立即|马上|立刻|即可|就能|就可以|可以|都能|都可以"
+         "|还能|还可以|均可|免费|直接")
 _OFFER_AFTER = re.compile(
     rf"[^a-z0-9{_HAN}]*[里中内]?(?:(?:{_URGE})[^a-z0-9{_HAN}]*)?(?:{_OFFER})")
+# an offer urged on the reader anywhere after the name ("小程序「省钱宝」，品质好物，每天都能领券")
+_URGED_OFFER = re.compile(rf"(?:{_URGE})[^a-z0-9{_HAN}]*(?:{_OFFER})")
 _OFFER_IN = re.compile(_OFFER)
 _ASKS = re.compile("[?吗呢]|请问|怎么|怎样|为什么|为啥|什么|哪|是不是|能不能|有没有|靠谱|骗"
                    "|不了|不到|不去|不开|没")
@@ -511,6 +520,15 @@ def _own(name: str, bare: bool, allow: Collection[str]) -> bool:
     return any(name == own or (bare and name.startswith(own)
                                and _OFFER_IN.match(name, len(own)) is not None)
                for own in allow)
+
+
+def own_mini_program(unmasked: str, allow: Collection[str]) -> bool:
+    """A mini program card (or its text) names one of the operator's own: an entry of links
+    `allow` that is no domain (a name, or an appid: wx and 16 hex digits) stands in it as a
+    whole, with no letter, digit or Chinese character right before or after it: 「倾听学院」
+    and "倾听学院 | 新人领券" name 倾听学院, "倾听学院返利版" does not."""
+    return any(re.search(rf"(?<![a-z0-9{_HAN}]){re.escape(own)}(?![a-z0-9{_HAN}])", unmasked)
+               for own in allow if "." not in own)
 
 
 @cache
@@ -545,6 +563,7 @@ def _mini_programs(unmasked: str, allow: Collection[str]) -> Iterator[str]:
             # not in brackets, the name may run on into the offer ("省钱宝领红包"); a name that
             # is an offer ("小程序搜 优惠券") is a search for it
             offer = (_OFFER_AFTER.match(unmasked, match.end()) is not None
+                     or _URGED_OFFER.search(unmasked, match.end()) is not None
                      or (bare and _OFFER_IN.search(name, 1) is not None))
             if offer or (index < _SEARCHED and _CODE.fullmatch(name)):
                 yield name

@@ -92,7 +92,12 @@ _DIGIT_STYLES = {
     **{0x2474 + i: str(i + 1) for i in range(20)},  # ⑴..⒇
     **{0x2488 + i: str(i + 1) for i in range(20)},  # ⒈..⒛
     0x20E3: None,  # combining enclosing keycap
+    # Roman numerals used as digits ("ⅠⅢ8..."), which NFKC spells with letters (Ⅲ -> "III");
+    # not Ⅴ, also the letter V of 加Ⅴ: a 5 only after a digit, before no letter (_ROMAN_FIVE)
+    **{0x2160 + i: str(i + 1) for i in range(9) if i != 4},  # Ⅰ..Ⅸ
+    **{0x2170 + i: str(i + 1) for i in range(9) if i != 4},  # ⅰ..ⅸ
 }
+_ROMAN_FIVE = re.compile("(?<=[0-9])[\u2164\u2174]+(?![A-Za-z])")
 # Signs that stand for a plus ("⊕微", "➕vx", "🞡V": 加, add me) are one: "+" (NFKC makes
 # ＋ ﹢ ⁺ ₊ one itself)
 _PLUSES = dict.fromkeys(map(ord, "⊕⊞⨁⨣➕✚✙✛✜╋┼\U0001F7A1\U0001F7A2\U0001F7A3\U0001F7A4"
@@ -153,15 +158,15 @@ def look_alikes() -> tuple[dict[int, str], re.Pattern[str]]:
 # A regional indicator letter on its own ("🇻 🇽") is a letter; two together are a flag.
 _LONE_INDICATOR = re.compile(
     "(?<![\U0001F1E6-\U0001F1FF])[\U0001F1E6-\U0001F1FF](?![\U0001F1E6-\U0001F1FF])")
-_HAS_STYLE = char_class(_STYLES)
+_HAS_STYLE = char_class([*_STYLES, 0x2164, 0x2174])  # with Ⅴ ⅴ
 _ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 
 
 @lru_cache(maxsize=1024)  # pure; the split-contact detector reads recent messages again
 def unmask(text: str) -> str:
     """The text as the content detectors read it: `normalize`d after every digit style is
-    made a digit (⑴ ❶ ⒈, keycaps "1️⃣"), every plus sign "+" (⊕ ➕ ✚ 🞡) and a lone regional
-    indicator a letter ("🇻"), then
+    made a digit (⑴ ❶ ⒈, keycaps "1️⃣", Roman numerals Ⅰ-Ⅸ), every plus sign "+" (⊕ ➕ ✚ 🞡)
+    and a lone regional indicator a letter ("🇻"), then
     letters of other scripts that look like an ASCII letter or digit folded to it through
     Unicode's confusables data ("wеchat" with a Cyrillic е, "vх" with a Cyrillic х).
     Chinese characters are never folded."""
@@ -169,6 +174,7 @@ def unmask(text: str) -> str:
         return normalize(text)
     if _HAS_STYLE.search(text):
         text = text.translate(_STYLES)
+        text = _ROMAN_FIVE.sub(lambda fives: "5" * len(fives[0]), text)
     text = _LONE_INDICATOR.sub(lambda m: chr(ord(m[0]) - 0x1F1E6 + ord("a")), text)
     text = normalize(text)
     table, in_plane_0 = look_alikes()

@@ -31,7 +31,7 @@ from pydantic import BeforeValidator, Field, model_validator
 from bot import roster
 from bot.banned import CONTEXT, Hit, Listed, Severity, banned_words
 from bot.config import ContentFile, Count, Duration, Template, TemplateText, placeholders
-from bot.contacts import contacts_in, links_in
+from bot.contacts import contacts_in, links_in, own_mini_program
 from bot.context import Context
 from bot.events import Kind, Member, MemberJoined, Message
 from bot.handler import CONTINUE, STOP, Flow, Handler, HandlerConfig
@@ -396,13 +396,18 @@ class Antispam(Handler[Config]):
             found = [*self._links(event, unmasked), *self._contacts(unmasked),
                      *self._banned(unmasked)]
         kinds = self.config.kinds
-        if event.kind is not Kind.TEXT:
+        if event.kind is not Kind.TEXT and not self._own_mini_program(event, text):
             action = getattr(kinds, event.kind.value)
             if action is not Action.IGNORE:
                 found.append(Offence("kinds", action,
                                      kinds.reason.render({"kind": KIND_NAMES[event.kind]}),
                                      event.kind.value, family=event.kind.value))
         return found
+
+    def _own_mini_program(self, event: Message, text: str) -> bool:
+        """A mini program card of the operator's own, named in links `allow` by its name or
+        appid: `kinds.mini_program` does not act on it (its text is read all the same)."""
+        return event.kind is Kind.MINI_PROGRAM and own_mini_program(unmask(text), self._allow)
 
     def _links(self, event: Message, unmasked: str) -> list[Offence]:
         links = self.config.links

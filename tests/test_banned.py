@@ -129,7 +129,10 @@ def test_disguises_named_by_the_issue_are_found(text: str, word: str) -> None:
      ("约两炮", "约两炮"), ("约个啪", "约个啪"),
      # the P in a black square, and the price list after it (R3-7)
      ("约个🅿️", "约个p"), ("同城约🅿️", "约p"), ("约p1次200", "约p"), ("约P一晚500", "约p"),
-     ("同城约p2小时300", "约p")],
+     ("同城约p2小时300", "约p"),
+     # a round price right after it, or the trade's words (同城约P快餐200)
+     ("约p200", "约p"), ("同城约 P 快餐200", "约p"), ("约P包夜800", "约p"), ("约P三百", "约p"),
+     ("约p 1500 全套", "约p"), ("约个P上门服务", "约个p")],
 )
 def test_slang_for_a_hookup_is_found(text: str, word: str) -> None:
     """The shipped vulgar list has the slang for 约炮 (review F23)."""
@@ -180,6 +183,8 @@ def test_the_latin_letters_of_a_mixed_word_must_be_a_whole_word(text: str) -> No
      "约个P社游戏开黑", "我约P站的画师画了头像", "这个傻b站up主", "做个傻B超检查",
      # a P with a number is a name (P1, P2) unless times or hours follow (R3-7)
      "预约P1会议室", "预约P2停车位一次", "约P总一次都没约到", "停车场🅿️在负一层",
+     # a number that is no round price, or a room after it: P203, P200会议室
+     "明天约P203开会", "约P200会议室的同事请准时", "预约P10会议室", "约P总吃快餐",
      "这个视频有几p", "几p的片子", "约个时间开会", "帮我p图", "明天交PPT", "约好了",
      "yue pai yi ci"],
 )

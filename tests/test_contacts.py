@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.contacts import Finding, find_contacts, find_links
+from bot.contacts import Finding, find_contacts, find_links, own_mini_program
 
 
 def phone(value: str) -> Finding:
@@ -32,6 +32,8 @@ def link(value: str) -> Finding:
         "❶❸❽00138000", "⑴⑶⑻⓪⓪⑴⑶⑻⓪⓪⓪", "1️⃣3️⃣8️⃣0️⃣0️⃣1️⃣3️⃣8️⃣0️⃣0️⃣0️⃣",
         "𝟏𝟑𝟖𝟎𝟎𝟏𝟑𝟖𝟎𝟎𝟎", "幺三八洞洞幺三八洞洞洞", "138🔥0013🔥8000", "138\u200b0013\u200b8000",
         "138。0013。8000", "@13800138000",
+        # spoken digits: 幺 1, 两 2, 洞 0, 拐 7, 勾 9 (radio and army); Roman numerals
+        "幺三八 洞洞幺三 八洞洞洞", "ⅠⅢⅧ００ⅠⅢⅧ０００", "ⅰⅲⅷ 0013 8000", "手机ⅠⅢ⑧零零壹叁⑧零零零",
     ],
 )
 def test_a_mobile_number_in_any_style_is_a_contact_without_a_marker(text: str) -> None:
@@ -43,6 +45,36 @@ def test_a_mobile_number_in_any_style_is_a_contact_without_a_marker(text: str) -
     ["订单 2026112913800138000", "13,800,138,000 元", "SF13800138000123", "v13800138000x"],
 )
 def test_digits_that_only_contain_a_mobile_number_are_not_one(text: str) -> None:
+    assert find_contacts(text) == []
+
+
+@pytest.mark.parametrize(("text", "number"), [
+    ("幺三九 洞洞拐二 三四五勾", "13900723459"), ("电话 幺3⑧-洞洞拐勾-幺二三四", "13800791234"),
+    ("手机 ⅠⅢⅧⅤⅤⅤⅤⅠⅡⅢⅣ", "13855551234"), ("Ⅰ Ⅲ Ⅸ Ⅱ Ⅳ Ⅵ Ⅶ Ⅷ Ⅰ Ⅰ Ⅰ", "13924678111"),
+    ("1380013800Ⅴ", "13800138005")])
+def test_spoken_digits_and_roman_numerals_spell_a_number(text: str, number: str) -> None:
+    """拐 (7) and 勾 (9) as 幺 and 洞 are; Roman numerals are digits, not letters (Ⅲ was
+    read "iii"); Ⅴ is a 5 after a digit, and the letter V elsewhere (加Ⅴ：abc123)."""
+    assert phone(number) in find_contacts(text)
+
+
+@pytest.mark.parametrize("text", [
+    "洞洞拐呼叫洞洞勾，收到请回答", "洞洞拐是邦德的代号，007 懂吧", "左拐两百米就到，门牌 幺洞幺",
+    "第Ⅲ期培训 Ⅱ型糖尿病 Ⅳ级", "打勾的选项 3 个", "约个时间，房间 1208，订单号 20261130"])
+def test_spoken_digits_and_roman_numerals_in_chat_are_no_number(text: str) -> None:
+    assert find_contacts(text) == []
+
+
+@pytest.mark.parametrize(("text", "found"), [
+    ("加Ⅴ：abc123", Finding("wechat", "abc123")),  # Roman Ⅴ before no digit: the letter V
+    ("加V13800138000", Finding("wechat", "13800138000")),  # V glued to the number after 加
+    ("加v12345678", Finding("wechat", "12345678"))])
+def test_a_bare_v_after_jia_glued_to_digits_is_a_contact(text: str, found: Finding) -> None:
+    assert found in find_contacts(text)
+
+
+@pytest.mark.parametrize("text", ["加v2", "加v thanks", "记得加V", "V2版本加了12项"])
+def test_a_bare_v_after_jia_without_an_id_of_digits_is_none(text: str) -> None:
     assert find_contacts(text) == []
 
 
@@ -359,7 +391,14 @@ def test_a_taobao_share_code_is_a_link(text: str) -> None:
      ("打开微信，搜索“省钱宝”，小程序里天天领红包", "省钱宝"),
      # after a colon; in traditional characters; 返 and an amount (R3-7)
      ("微信小程序：省钱宝，天天领红包", "省钱宝"), ("搜索小程序「省钱宝」領紅包", "省钱宝"),
-     ("小程序『省钱宝』，每单返10%", "省钱宝")],
+     ("小程序『省钱宝』，每单返10%", "省钱宝"),
+     # an offer urged on the reader further on, not right after the name or 小程序
+     ("小程序「省钱宝」，下单就送，每天都能领券", "省钱宝"),
+     ("快来「省钱宝」小程序，品质好物，新人领券", "省钱宝"),
+     ("搜索小程序「省钱宝」，注册就送，还能领红包", "省钱宝"),
+     ("微信小程序：省钱宝 全场商品都能返现", "省钱宝"),
+     # a name glued to 搜 that is the rest of its clause
+     ("微信小程序搜索省钱宝，新人领券", "省钱宝"), ("小程序搜返利多多，每单都能返现", "返利多多")],
 )
 def test_a_mini_program_named_with_an_offer_is_a_link(text: str, name: str) -> None:
     assert find_links(text) == [link(f"小程序:{name}")]
@@ -374,7 +413,9 @@ def test_a_mini_program_named_with_an_offer_is_a_link(text: str, name: str) -> N
      # a name without an offer is help
      "微信搜一搜小程序「腾讯会议」，输入会议号就能进", "小程序搜 12306 买火车票",
      "微信小程序搜 WPS 就能打开文档", "打开小程序「倾听学院」领取结业证书",
-     "打开微信小程序搜 腾讯文档 就能一起编辑"],
+     "打开微信小程序搜 腾讯文档 就能一起编辑",
+     # an offer further on that nobody urges: help, a deal named
+     "用小程序「美团」点外卖，满减活动今晚结束", "小程序搜索自己的学号就能查到成绩"],
 )
 def test_talk_about_mini_programs_is_no_link(text: str) -> None:
     """No name to look up with an offer: a question, a complaint, or help."""
@@ -436,6 +477,20 @@ def test_a_clause_before_the_word_that_says_whose_or_which_names_no_mini_program
     """公司的, 这个, 我用, 昨天: a kind of mini program or someone's story, not a name to look
     up; and without an offer a name is help."""
     assert find_links(text) == []
+
+
+@pytest.mark.parametrize(("text", "own"), [
+    ("倾听学院", True), ("「倾听学院」新人领券", True), ("倾听学院 | 心理课 新人领券", True),
+    ("<sourcedisplayname>倾听学院</sourcedisplayname><appid>wx0123456789abcdef</appid>", True),
+    ("心理课 新人领券 wx0123456789abcdef", True),
+    ("倾听学院返利版 天天领红包", False), ("新倾听学院", False),
+    ("心理课 wx0123456789abcdeff", False),
+    ("ting.example.com 新人领券", False)])  # a domain names no mini program
+def test_a_mini_program_card_is_the_operators_own_by_its_name_or_appid(text: str,
+                                                                      own: bool) -> None:
+    allow = ["ting.example.com", "倾听学院", "wx0123456789abcdef"]
+    assert own_mini_program(text, allow) is own
+    assert not own_mini_program(text, ["ting.example.com"])
 
 
 def test_an_allowed_mini_program_is_no_link() -> None:
@@ -500,7 +555,8 @@ def test_ordinary_chat_with_numbers_gives_no_findings(text: str) -> None:
 
 DIGIT_STYLES = [
     "0123456789", "０１２３４５６７８９", "⓪①②③④⑤⑥⑦⑧⑨", "𝟎𝟏𝟐𝟑𝟒𝟓𝟔𝟕𝟖𝟗",
-    "零一二三四五六七八九", "〇壹贰叁肆伍陆柒捌玖", "洞幺二三四五六七八九",
+    "零一二三四五六七八九", "〇壹贰叁肆伍陆柒捌玖", "洞幺二三四五六七八九", "洞幺两三四五六拐八勾",
+    "〇ⅠⅡⅢⅣ5ⅥⅦⅧⅨ",
     ["0️⃣", "1️⃣", "2️⃣", "3️⃣", "4️⃣", "5️⃣", "6️⃣", "7️⃣", "8️⃣", "9️⃣"],
 ]
 SEPARATORS = ["", " ", "-", ".", "·", "\u200b", "🔥", "❤️", " / ", "_"]

@@ -144,3 +144,31 @@ async def test_a_phone_split_over_messages_is_one_warning_not_one_per_message_af
         await h.say("r1", "eve", "谢谢 2")  # a digit, but completing nothing new
         await h.drain()
         assert h.texts("r1") == ["⚠️ 警告 (1/3)：发布联系方式。警告满 3 次将被移出群聊。"]
+
+
+OWN = TYPE.replace("      warn_limit: 3\n", "      warn_limit: 3\n"
+                   "      links: {allow: [ting.example.com, 倾听学院, wx0123456789abcdef]}\n")
+
+
+@pytest.mark.parametrize("text", [
+    "倾听学院 | 心理课，新人领券",
+    "<msg><appmsg><title>心理课 新人领券</title><weappinfo><appid>wx0123456789abcdef</appid>"
+    "</weappinfo></appmsg></msg>"])
+async def test_the_operators_own_mini_program_card_is_not_acted_on(tmp_path: Path,
+                                                                   text: str) -> None:
+    """links `allow` names the operator's own mini program, by name or appid: kinds
+    mini_program (warn, as shipped) does not act on its card."""
+    async with Harness(_config(tmp_path, OWN), tmp_path) as h:
+        await h.say("r1", "bob", text, kind=Kind.MINI_PROGRAM)
+        await h.drain()
+        assert h.texts("r1") == []
+
+
+@pytest.mark.parametrize("text", [
+    "倾听学院返利版 天天领红包",  # another's, by a name that starts with the operator's
+    "「倾听学院」新人领券 加V：abc123"])  # the operator's own, with a contact in its title
+async def test_another_mini_program_card_is_acted_on(tmp_path: Path, text: str) -> None:
+    async with Harness(_config(tmp_path, OWN), tmp_path) as h:
+        await h.say("r1", "eve", text, kind=Kind.MINI_PROGRAM)
+        await h.drain()
+        assert len(h.texts("r1")) == 1 and "警告 (1/3)" in h.texts("r1")[0]

@@ -78,7 +78,7 @@ def test_what_could_be_a_detail_is_not_cleared() -> None:
 # Pieces random texts are made of: chat, listed words and their traditional forms, numerals,
 # digits, dots, markers, punctuation, Latin letters, characters traditional only in phrases.
 PIECES = [*CHAT, *LISTED, *(to_traditional().convert(word) for word in LISTED),
-          *"0123456789一二三四五六七八九零幺两洞点。.，, ：:？!、微薇威扣企球vxqat@*",
+          *"0123456789一二三四五六七八九零幺两洞拐勾ⅠⅢⅤ点。.，, ：:？!、微薇威扣企球vxqat@*",
           *"#＃~～《》【】「」()", "【点】", "「点」", "《 点 》",
           "瞭解", "藉口", "答覆", "甦醒", "著", "臺", "遊戲", "約", "視頻", " ", "\n", "com"]
 
@@ -121,7 +121,7 @@ def test_a_message_said_to_hold_no_part_of_a_contact_completes_none(
 
 
 def test_a_digit_or_a_marker_may_be_part_of_a_contact() -> None:
-    for text in ("8000", "好的 2", "零", "幺", "微", "加 v", "@", "com"):
+    for text in ("8000", "好的 2", "零", "幺", "拐", "勾", "Ⅲ", "微", "加 v", "@", "com"):
         assert not prefilter().no_contact_part(text), text
     assert all(prefilter().no_contact_part(text) for text in ("好的", "谢谢！", "【通知】开会"))
 
