@@ -16,6 +16,7 @@ from bot import table as tables
 from bot.audit import Record, records
 from bot.config import absent, parse_duration
 from bot.handler import Registry
+from bot.sanitize import clean
 from bot.store import StoreError, check_readable, open_reader
 
 COLUMNS = ("time", "group", "member", "action", "handler", "detail")
@@ -64,7 +65,8 @@ def rows(db: Path | str, group: str | None, since: datetime | None, tz: tzinfo,
             await reader.close()
 
     return [(f"{r.at.astimezone(tz):%Y-%m-%d %H:%M:%S}", r.group,
-             f"{r.name} ({r.member})" if r.name and r.name != r.member else r.member,
+             f"{clean(r.name)} ({clean(r.member)})" if r.name and r.name != r.member
+             else clean(r.member),  # member-supplied: a 100 KB name would widen every row
              r.action, r.handler, r.detail) for r in asyncio.run(read())]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import errno
 import logging
 import math
 import os
@@ -316,11 +317,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     except StoreError as exc:  # a database that passed the checks above but is damaged
         print(f"groupbot {args.command}: the database cannot be used: {exc}", file=sys.stderr)
         return 2
-    except BrokenPipeError:  # `groupbot replay ... | head`: the reader has gone; stop quietly
+    except OSError as exc:
+        if exc.filename is not None or exc.errno not in OUTPUT_FAILURES:
+            raise
+        # `groupbot replay ... | head`: the reader has gone, stop quietly; `> /dev/full`: say so
+        if not isinstance(exc, BrokenPipeError):
+            print(f"groupbot {args.command}: cannot write to standard output: {exc.strerror}",
+                  file=sys.stderr)
         # as Python's signal docs advise: stdout to /dev/null, or the exit flush fails again
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
     return result
+
+
+OUTPUT_FAILURES = (errno.EPIPE, errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO)
+"""What writing standard output fails with: the reader has gone, or the disk is full."""
 
 
 if __name__ == "__main__":

@@ -677,6 +677,12 @@ def load(root: Path, registry: Registry, running: Settings | None = None,
     located: Located | None = None
     settings: Settings | None = None
     try:
+        if not root.is_dir() and root.exists():  # `--config config/bot.yaml`
+            raise InputError([Problem(Where(root, 1), (), "a file, not a config directory: "
+                                      "give the directory that holds bot.yaml")])
+        if root.is_dir() and not bot_file.exists() and not bot_file.is_symlink():
+            raise InputError([Problem(Where(bot_file, 1), (), f"not found: {root} is no "
+                                      "config directory (it holds no bot.yaml)")])
         located = yamlfile.load(bot_file)
         settings = yamlfile.validate(Settings, located, located.data or {})
     except InputError as exc:

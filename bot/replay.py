@@ -144,9 +144,21 @@ def _a_date(value: Any) -> Any:
     return value
 
 
+YEARS = range(1971, 9000)
+"""The years a scenario may start in: before 1970 the bot's times are negative, and near
+9999 its clock runs past the last date Python has."""
+
+
+def _a_year_we_keep(value: datetime) -> datetime:
+    if value.year not in YEARS:
+        raise ValueError(f"{value.date().isoformat()} is out of range: give a date from "
+                         f"{YEARS.start} to {YEARS.stop - 1}")
+    return value
+
+
 class Scenario(Model):
     config: str | None = None
-    start: Annotated[datetime, BeforeValidator(_a_date)]
+    start: Annotated[datetime, BeforeValidator(_a_date), AfterValidator(_a_year_we_keep)]
     step: Duration = timedelta(seconds=1)
     bot: BotSpec = BotSpec()
     seed: int = 0  # seeds every random choice: jitter, random replies

@@ -25,6 +25,7 @@ from bot import bindings, config, csvfile, governor, leases, moderation, roster,
 from bot.audit_command import parse_since
 from bot.config import Deployment, GroupType, absent
 from bot.handler import Registry
+from bot.sanitize import clean
 from bot.store import Reader, check_readable, open_reader
 from bot.table import table
 from handlers import checkin, quiz
@@ -60,7 +61,8 @@ def health_table(reports: Sequence[Health]) -> str:
     rows: list[Sequence[object]] = [header]
     for h in reports:
         f = h.facts
-        rows.append((f.id, f.topic, f.type, f"{f.size}/{f.capacity}",
+        # a member may rename the group at length: clipped, or it widens every row
+        rows.append((f.id, clean(f.topic), f.type, f"{f.size}/{f.capacity}",
                      f"{h.active} ({h.active_percent}%)", f"{f.active_target}%", h.joins,
                      h.leaves, h.warnings, h.checkins))
     return table(rows)
@@ -207,14 +209,17 @@ def _command(args: argparse.Namespace, registry: Registry, job: Job) -> int:
             await reader.close()
 
     try:
-        if said := asyncio.run(run()):
-            print(said)
-    except OSError as exc:  # e.g. --out is a directory
-        print(f"{exc.filename or ''}: {exc.strerror or exc}".lstrip(": "), file=sys.stderr)
+        said = asyncio.run(run())
+    except OSError as exc:  # e.g. --out is a directory (standard output's own: bot/cli.py)
+        if exc.filename is None:
+            raise
+        print(f"{exc.filename}: {exc.strerror or exc}", file=sys.stderr)
         return 2
     except (ValueError, LookupError) as exc:
         print(exc, file=sys.stderr)
         return 2
+    if said:
+        print(said)
     return 0
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -97,11 +98,14 @@ def load(file: Path, max_bytes: int = MAX_BYTES) -> Located:
     """Parse one YAML file; syntax errors, duplicate keys and broken limits raise InputError
     with the line."""
     try:
-        size = file.stat().st_size
-        if size > max_bytes:
-            raise InputError([Problem(Where(file, 1), (), f"file too large: {size:,} bytes "
+        with file.open("rb") as stream:
+            size = os.fstat(stream.fileno()).st_size  # 0 for a pipe or a device (/dev/zero),
+            raw = stream.read(max_bytes + 1) if size <= max_bytes else b""  # so read so far
+        if max(size, len(raw)) > max_bytes:
+            told = f"{size:,} bytes" if size > max_bytes else "it goes on past the limit"
+            raise InputError([Problem(Where(file, 1), (), f"file too large: {told} "
                                                           f"(the limit is {max_bytes:,})")])
-        text = file.read_text(encoding="utf-8")
+        text = raw.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")  # as read_text
     except OSError as exc:
         raise InputError([Problem(Where(file, 1), (), f"cannot read: {exc.strerror}")]) from None
     except UnicodeDecodeError:

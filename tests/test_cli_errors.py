@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from harness import BOT_YAML, another_applications_database, write_config
+from harness import BOT_YAML, another_applications_database, groupbot, write_config
 
 from bot.cli import main
 
@@ -332,3 +332,107 @@ def test_a_content_file_that_is_a_fifo_is_refused_not_read(tmp_path: Path) -> No
     assert result.returncode == 2
     assert "handlers.rules.text: content file rules/base.md is not a regular file" in \
         result.stderr
+
+
+def test_a_scenario_that_never_ends_is_refused_at_the_size_limit(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """/dev/zero says its size is 0, so the size check let it through and the read went on
+    until memory ran out (8 GB in 8 s)."""
+    code, out, err = _run(capsys, "replay", "/dev/zero")
+    assert code == 2 and out == ""
+    assert _one_line(err) == "/dev/zero:1: file too large: it goes on past the limit (the " \
+                             "limit is 4,194,304)"
+
+
+def test_a_scenario_read_from_a_pipe_is_replayed(tmp_path: Path) -> None:
+    """`groupbot replay <(cat s.yaml)`: a pipe's size is 0 too; what it holds is read."""
+    read, write = os.pipe()
+    os.write(write, "start: 2026-11-23 08:55\ngroups:\n  - {id: r1, topic: Recruitment}\n"
+                    "steps:\n  - say: {group: r1, from: alice, text: 群规}\n".encode())
+    os.close(write)
+    try:
+        ran = groupbot("replay", f"/dev/fd/{read}", "--config", SHIPPED)
+    finally:
+        os.close(read)
+    assert ran.returncode == 0, ran.stderr
+    assert json.loads(ran.stdout.splitlines()[0])["action"] == "say"
+
+
+@pytest.mark.parametrize("start", ["0001-01-01 00:00", "1969-12-31 23:00",
+                                   "9999-12-31 23:59", "9000-01-01 00:00+08:00"])
+def test_replay_refuses_a_start_too_far_back_or_ahead(capsys: pytest.CaptureFixture[str],
+                                                     tmp_path: Path, start: str) -> None:
+    """Year 1 overflowed converting to UTC, year 9999 when the clock moved a day ahead: both
+    were tracebacks; before 1970 the outbox held the first reply back to 1970-01-01 08:00."""
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(f"start: \"{start}\"\ngroups:\n  - {{id: r1, topic: Recruitment}}\n"
+                        "steps:\n  - say: {group: r1, from: alice, text: hi}\n",
+                        encoding="utf-8")
+    code, out, err = _run(capsys, "replay", str(scenario), "--config", SHIPPED)
+    assert code == 2 and out == ""
+    assert _one_line(err) == f"{scenario}:1: start: {start[:10]} is out of range: give a " \
+                             "date from 1971 to 8999"
+
+
+@pytest.mark.parametrize("command", ["check", "report", "audit", "export", "replay"])
+def test_output_to_a_full_disk_says_so_in_one_line(played: Path, tmp_path: Path,
+                                                   command: str) -> None:
+    """`> /dev/full`: a traceback (check, audit, replay), or `No space left on device` naming
+    nothing with exit 2 (report, export)."""
+    args = {"check": ["--config", SHIPPED], "report": ["--config", SHIPPED, "--db", str(played)],
+            "audit": ["--db", str(played)],
+            "export": ["--what", "members", "--out", "-", "--db", str(played)],
+            "replay": [str(SCENARIOS / "pacing.yaml")]}[command]
+    with open("/dev/full", "w", encoding="utf-8") as full:
+        ran = groupbot(command, *args, stdout=full)
+    assert ran.returncode == 1
+    assert "Traceback" not in ran.stderr
+    assert ran.stderr.strip().splitlines()[-1] == \
+        f"groupbot {command}: cannot write to standard output: No space left on device"
+
+
+def test_report_to_a_reader_that_has_gone_stops_quietly(played: Path) -> None:
+    """`groupbot report | head -1`: `Broken pipe` and exit 2, as if the input were bad."""
+    read, write = os.pipe()
+    os.close(read)
+    with open(write, "w", buffering=1, encoding="utf-8") as pipe:  # as a terminal: by line
+        ran = groupbot("report", "--config", SHIPPED, "--db", str(played), stdout=pipe)
+    assert ran.returncode == 1
+    assert "Broken pipe" not in ran.stderr and "Traceback" not in ran.stderr
+
+
+LONG = "Listener Recruitment " + "长" * 5000
+
+
+def test_audit_and_report_clip_long_names_and_topics(capsys: pytest.CaptureFixture[str],
+                                                     tmp_path: Path) -> None:
+    """A member's 5,000-character name made every row of `groupbot audit` as wide (its table
+    pads each column to the widest cell), a group's name every row of `report`."""
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(
+        f"start: 2026-11-23 08:55\ncontacts: {{eve: \"{'夏' * 5000}\"}}\n"
+        f"groups:\n  - {{id: r1, topic: \"{LONG}\", members: [op_lin]}}\n"
+        "steps:\n  - say: {group: r1, from: eve, text: \"加微信 abc12345 http://x.cn\"}\n",
+        encoding="utf-8")
+    db = tmp_path / "bot.db"
+    assert _run(capsys, "replay", str(scenario), "--config", SHIPPED, "--db", str(db))[0] == 0
+    for command in (["audit", "--db", str(db)], ["report", "--since", "2026-11-01", "--until",
+                                                 "2026-12-01", "--db", str(db)]):
+        code, out, _ = _run(capsys, *command, "--config", SHIPPED)
+        assert code == 0
+        assert "…" in out
+        assert max(len(line) for line in out.splitlines()) < 250, command
+
+
+def test_config_given_as_a_file_or_a_directory_without_bot_yaml_says_so(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """`--config config/bot.yaml` said `config/bot.yaml/bot.yaml:1: cannot read: Not a
+    directory`; a directory with no bot.yaml only `No such file or directory`."""
+    code, _, err = _run(capsys, "check", "--config", f"{SHIPPED}/bot.yaml")
+    assert code == 2
+    assert err.splitlines()[0] == f"{SHIPPED}/bot.yaml:1: a file, not a config directory: " \
+                                  "give the directory that holds bot.yaml"
+    code, _, err = _run(capsys, "check", "--config", str(tmp_path))
+    assert code == 2
+    assert err.splitlines()[0] == f"{tmp_path}/bot.yaml:1: not found: {tmp_path} is no config " \
+                                  "directory (it holds no bot.yaml)"
