@@ -230,9 +230,14 @@ async def _body(request: web.Request) -> dict[str, str]:
         data = await request.json()
     except ValueError:
         raise BadParameter("body", "not JSON") from None
+    except LookupError:  # `Content-Type: application/json; charset=nonsense`
+        raise BadParameter("body", "in a charset nobody knows: send UTF-8") from None
     if not isinstance(data, dict):
         raise BadParameter("body", "not a JSON object")
-    return {str(k): str(v) for k, v in data.items() if isinstance(v, (str, int))}
+    for key, value in data.items():  # a list would be dropped, then said to be missing
+        if isinstance(value, bool) or not isinstance(value, (str, int)):
+            raise BadParameter(str(key), "give a text (several groups: \"r1 r2\", \"all\")")
+    return {str(k): str(v) for k, v in data.items()}
 
 
 async def jobs_api(request: web.Request) -> web.StreamResponse:

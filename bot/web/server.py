@@ -19,6 +19,7 @@ from urllib.parse import quote, unquote, unquote_to_bytes
 import jinja2
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
+from aiohttp.http_exceptions import HttpProcessingError
 
 from bot import schema
 from bot.clock import SystemClock
@@ -201,7 +202,26 @@ class AccessLog(AbstractAccessLogger):
 # ---------------------------------------------------------------- login, health, metrics
 
 
-RUNNER: dict[str, Any] = {"access_log_class": AccessLog}
+class BadRequests(logging.Filter):
+    """aiohttp logs a request it cannot even parse (a header over 8 KB, a broken request
+    line) at ERROR with its traceback: any client could fill the operator's log with them.
+    Such a record becomes one warning naming the client and the fault, without the bytes it
+    choked on (they may hold a login token)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        fault = record.exc_info[1] if record.exc_info else None
+        if isinstance(fault, HttpProcessingError):
+            client = record.args[0] if isinstance(record.args, tuple) and record.args else "?"
+            record.msg, record.args = "unreadable request from %s: %s %s", (
+                client, fault.code, type(fault).__name__)
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+            record.exc_info = record.exc_text = None
+        return True
+
+
+requests_log = logging.getLogger("bot.web.requests")
+requests_log.addFilter(BadRequests())
+RUNNER: dict[str, Any] = {"access_log_class": AccessLog, "logger": requests_log}
 
 
 def _safe_next(target: str | None) -> str:

@@ -92,6 +92,25 @@ async def test_the_api_previews_confirms_once_and_refuses_bad_requests(site: Sit
     assert late.status == 409 and "error" in await late.json()
 
 
+@pytest.mark.parametrize("headers, body, part", [
+    ({"Content-Type": "application/json; charset=klingon"}, b'{"targets": "r1"}', "body"),
+    ({}, b'{"targets": ["r1"], "text": "x"}', "targets"),  # said "targets: missing"
+    ({}, b'{"targets": "r1", "text": true}', "text"),  # sent as the text "True"
+    ({}, b'{"targets": "r1", "text": {"zh": "x"}}', "text")])
+async def test_a_json_body_the_api_cannot_use_is_400_naming_the_part(
+        site: Site, headers: dict[str, str], body: bytes, part: str) -> None:
+    """An unknown charset was a 500; a value that is no text was dropped (then missing) or
+    turned into one ("True"), and a broadcast was planned with it."""
+    refused = await site.client.post("/api/broadcasts", data=body,
+                                     headers={**BEARER, "Content-Type": "application/json",
+                                              **headers})
+    assert refused.status == 400, await refused.text()
+    said = await refused.json()
+    assert said["parameter"] == part and said["error"] != "missing"
+    jobs = await (await site.client.get("/api/jobs", headers=BEARER)).json()
+    assert jobs == []
+
+
 async def test_a_move_preview_shows_member_names_as_text(site: Site) -> None:
     site.h.world.friends |= {"mallory", "dave"}
     await site.h.say("r1", "mallory", "你好")

@@ -3,6 +3,7 @@ sessions with CSRF tokens, security headers, and errors that name what is wrong.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from datetime import timedelta
@@ -110,6 +111,28 @@ async def test_the_one_time_login_url_logs_in_and_the_token_is_not_logged(
     assert (await site.client.get("/", allow_redirects=False)).status == 200
     assert TOKEN not in caplog.text
     assert "/login" in caplog.text  # the access log is on, without the query
+
+
+@pytest.mark.parametrize("request_head", [
+    f"GET /me/{TOKEN}{'a' * 9000} HTTP/1.1\r\nHost: x\r\n\r\n",  # a member link, too long
+    f"GET /login?token={TOKEN} HTTP/1.1\r\nHost: x\r\nX-Big: {'a' * 9000}\r\n\r\n"])
+async def test_a_request_too_long_to_read_is_one_warning_without_its_bytes(
+        site: Site, caplog: pytest.LogCaptureFixture, request_head: str) -> None:
+    """aiohttp logged each at ERROR with a traceback and the first 100 bytes it choked on:
+    any client could fill the log, and a member's link or the login token went into it."""
+    caplog.set_level(logging.DEBUG)
+    server_side = site.client.server
+    reader, writer = await asyncio.open_connection(server_side.host, server_side.port)
+    writer.write(request_head.encode())
+    await writer.drain()
+    answer = await reader.read(200)
+    writer.close()
+    assert answer.split(b" ")[1] == b"400"
+    [record] = [r for r in caplog.records if "request" in r.getMessage()
+                and r.name != "aiohttp.access"]
+    assert (record.levelname, record.exc_info) == ("WARNING", None)
+    assert record.getMessage() == "unreadable request from 127.0.0.1: 400 LineTooLong"
+    assert TOKEN not in caplog.text and "Traceback" not in caplog.text
 
 
 async def test_a_browser_write_without_the_csrf_token_is_forbidden(site: Site) -> None:
