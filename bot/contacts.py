@@ -6,7 +6,7 @@ the digit groups. Findings carry a family:
 
 - phone: a Chinese mobile number, 11 digits 1[3-9]..., optionally after 86, in any digit
   style (full-width, circled, parenthesized, keycaps, mathematical, Roman (bot/text.py),
-  Chinese and financial numerals, the spoken 幺 两 拐 勾 洞 for 1 2 7 9 0, the letters o/l/i
+  Chinese and financial numerals, the spoken 幺 (么) 两 拐 勾 洞 for 1 2 7 9 0, the letters o/l/i
   standing for 0/1) with anything but letters and
   other Chinese characters between the digits (spaces, dashes, dots, emoji). A number
   needs no marker; its digits must be whole groups ("订单 2026112913800138000" is not
@@ -70,11 +70,11 @@ _NUMERALS = {
     **{c: str(i + 1) for i, c in enumerate("一二三四五六七八九")},
     **{c: str(i + 1) for i, c in enumerate("壹贰叁肆伍陆柒捌玖")},
     **{c: str(i + 1) for i, c in enumerate("壹貳參肆伍陸柒捌玖")},
-    "幺": "1", "两": "2", "拐": "7", "勾": "9", "o": "0", "l": "1", "i": "1",
+    "幺": "1", "么": "1", "两": "2", "拐": "7", "勾": "9", "o": "0", "l": "1", "i": "1",
 }
 _AS_DIGITS = str.maketrans(_NUMERALS)
 _CHINESE_AS_DIGITS = str.maketrans({c: d for c, d in _NUMERALS.items() if not c.isascii()})
-_CHINESE_NUMERALS = "零〇洞一二三四五六七八九壹贰叁肆伍陆柒捌玖貳參陸幺两拐勾"
+_CHINESE_NUMERALS = "零〇洞一二三四五六七八九壹贰叁肆伍陆柒捌玖貳參陸幺么两拐勾"
 _HAN = r"\u3400-\u9fff\uf900-\ufaff"
 # A digit group: latin "words" of digits and o/l/i only (with one real digit somewhere in
 # the number), or a run of Chinese numerals. Anything else that is a letter or Chinese ends

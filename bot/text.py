@@ -92,12 +92,12 @@ _DIGIT_STYLES = {
     **{0x2474 + i: str(i + 1) for i in range(20)},  # ⑴..⒇
     **{0x2488 + i: str(i + 1) for i in range(20)},  # ⒈..⒛
     0x20E3: None,  # combining enclosing keycap
-    # Roman numerals used as digits ("ⅠⅢ8..."), which NFKC spells with letters (Ⅲ -> "III");
-    # not Ⅴ, also the letter V of 加Ⅴ: a 5 only after a digit, before no letter (_ROMAN_FIVE)
-    **{0x2160 + i: str(i + 1) for i in range(9) if i != 4},  # Ⅰ..Ⅸ
-    **{0x2170 + i: str(i + 1) for i in range(9) if i != 4},  # ⅰ..ⅸ
 }
-_ROMAN_FIVE = re.compile("(?<=[0-9])[\u2164\u2174]+(?![A-Za-z])")
+# Roman numerals Ⅰ-Ⅸ (ⅰ-ⅸ) used as digits ("ⅠⅢ⑧…"), which NFKC spells with letters (Ⅲ is
+# "III"): `_roman_digits`
+_ROMAN_DIGITS = {0x2160 + i: str(i + 1) for i in range(9)} | {
+    0x2170 + i: str(i + 1) for i in range(9)}
+_ROMAN_RUN = char_class(_ROMAN_DIGITS)
 # Signs that stand for a plus ("⊕微", "➕vx", "🞡V": 加, add me) are one: "+" (NFKC makes
 # ＋ ﹢ ⁺ ₊ one itself)
 _PLUSES = dict.fromkeys(map(ord, "⊕⊞⨁⨣➕✚✙✛✜╋┼\U0001F7A1\U0001F7A2\U0001F7A3\U0001F7A4"
@@ -158,7 +158,23 @@ def look_alikes() -> tuple[dict[int, str], re.Pattern[str]]:
 # A regional indicator letter on its own ("🇻 🇽") is a letter; two together are a flag.
 _LONE_INDICATOR = re.compile(
     "(?<![\U0001F1E6-\U0001F1FF])[\U0001F1E6-\U0001F1FF](?![\U0001F1E6-\U0001F1FF])")
-_HAS_STYLE = char_class([*_STYLES, 0x2164, 0x2174])  # with Ⅴ ⅴ
+_HAS_STYLE = char_class([*_STYLES, *_ROMAN_DIGITS])
+
+
+def _roman_digits(text: str) -> str:
+    """Runs of Roman numerals Ⅰ-Ⅸ as digits ("ⅠⅢ⑧" is 138), unless a Latin letter is beside
+    the run: then they are letters ("weⅰxin", "shⅰt"). A Ⅴ alone is the letter V too (加Ⅴ：
+    abc123) unless it follows a digit ("1380013800Ⅴ")."""
+
+    def read(run: re.Match[str]) -> str:
+        before, after = text[run.start() - 1:run.start()], text[run.end():run.end() + 1]
+        beside = unicodedata.normalize("NFKC", before + after)
+        if any(c.isascii() and c.isalpha() for c in beside) or (
+                run[0] in ("\u2164", "\u2174") and not before.isdigit()):
+            return run[0]
+        return run[0].translate(_ROMAN_DIGITS)
+
+    return re.sub(_ROMAN_RUN.pattern + "+", read, text)
 _ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 
 
@@ -173,8 +189,7 @@ def unmask(text: str) -> str:
     if text.isascii():
         return normalize(text)
     if _HAS_STYLE.search(text):
-        text = text.translate(_STYLES)
-        text = _ROMAN_FIVE.sub(lambda fives: "5" * len(fives[0]), text)
+        text = _roman_digits(text.translate(_STYLES))
     text = _LONE_INDICATOR.sub(lambda m: chr(ord(m[0]) - 0x1F1E6 + ord("a")), text)
     text = normalize(text)
     table, in_plane_0 = look_alikes()

@@ -111,8 +111,8 @@ def test_every_listed_chinese_word_is_found_with_some_characters_as_pinyin(
     ("text", "word"),
     [("约 pao", "约炮"), ("约p a o吗", "约炮"), ("y u e p a o", "约炮"),
      ("f*ck", "fuck"), ("f**king", "fuck"), ("motherfucker", "fuck"), ("FUCKERS", "fuck"),
-     ("sh*t", "shit"), ("fսck", "fuck"), ("法〇轮〇功", "法轮功"), ("支持台獨", "台独"),
-     ("你这个贱人", "贱人"), ("看色情片", "色情")],
+     ("sh*t", "shit"), ("fսck", "fuck"), ("shⅰt", "shit"), ("法〇轮〇功", "法轮功"),
+     ("支持台獨", "台独"), ("你这个贱人", "贱人"), ("看色情片", "色情")],
 )
 def test_disguises_named_by_the_issue_are_found(text: str, word: str) -> None:
     assert word in found(text)

@@ -32,8 +32,10 @@ def link(value: str) -> Finding:
         "❶❸❽00138000", "⑴⑶⑻⓪⓪⑴⑶⑻⓪⓪⓪", "1️⃣3️⃣8️⃣0️⃣0️⃣1️⃣3️⃣8️⃣0️⃣0️⃣0️⃣",
         "𝟏𝟑𝟖𝟎𝟎𝟏𝟑𝟖𝟎𝟎𝟎", "幺三八洞洞幺三八洞洞洞", "138🔥0013🔥8000", "138\u200b0013\u200b8000",
         "138。0013。8000", "@13800138000",
-        # spoken digits: 幺 1, 两 2, 洞 0, 拐 7, 勾 9 (radio and army); Roman numerals
-        "幺三八 洞洞幺三 八洞洞洞", "ⅠⅢⅧ００ⅠⅢⅧ０００", "ⅰⅲⅷ 0013 8000", "手机ⅠⅢ⑧零零壹叁⑧零零零",
+        # spoken digits: 幺 (its variant 么) 1, 两 2, 洞 0, 拐 7, 勾 9 (radio and army); Roman
+        # numerals
+        "幺三八 洞洞幺三 八洞洞洞", "么三八 洞洞么三 八洞洞洞", "ⅠⅢⅧ００ⅠⅢⅧ０００",
+        "ⅰⅲⅷ 0013 8000", "手机ⅠⅢ⑧零零壹叁⑧零零零",
     ],
 )
 def test_a_mobile_number_in_any_style_is_a_contact_without_a_marker(text: str) -> None:
@@ -58,15 +60,25 @@ def test_spoken_digits_and_roman_numerals_spell_a_number(text: str, number: str)
     assert phone(number) in find_contacts(text)
 
 
+@pytest.mark.parametrize(("text", "found"), [
+    ("weⅰxin abc123", Finding("wechat", "abc123")), ("ⅤⅩ：abc123", Finding("wechat", "abc123")),
+    ("加Ⅴ：abc123", Finding("wechat", "abc123"))])
+def test_roman_numerals_beside_latin_letters_or_a_lone_v_are_letters(text: str,
+                                                                    found: Finding) -> None:
+    """A Roman numeral among Latin letters is the letter it looks like, and so is a Ⅴ alone
+    after no digit: the WeChat markers weixin, VX, V."""
+    assert find_contacts(text) == [found]
+
+
 @pytest.mark.parametrize("text", [
     "洞洞拐呼叫洞洞勾，收到请回答", "洞洞拐是邦德的代号，007 懂吧", "左拐两百米就到，门牌 幺洞幺",
-    "第Ⅲ期培训 Ⅱ型糖尿病 Ⅳ级", "打勾的选项 3 个", "约个时间，房间 1208，订单号 20261130"])
+    "第Ⅲ期培训 Ⅱ型糖尿病 Ⅳ级", "打勾的选项 3 个", "约个时间，房间 1208，订单号 20261130",
+    "什么时候一起吃饭，这么多人要么一起去", "么么哒么么哒么么哒么么哒"])
 def test_spoken_digits_and_roman_numerals_in_chat_are_no_number(text: str) -> None:
     assert find_contacts(text) == []
 
 
 @pytest.mark.parametrize(("text", "found"), [
-    ("加Ⅴ：abc123", Finding("wechat", "abc123")),  # Roman Ⅴ before no digit: the letter V
     ("加V13800138000", Finding("wechat", "13800138000")),  # V glued to the number after 加
     ("加v12345678", Finding("wechat", "12345678"))])
 def test_a_bare_v_after_jia_glued_to_digits_is_a_contact(text: str, found: Finding) -> None:

@@ -78,7 +78,7 @@ def test_what_could_be_a_detail_is_not_cleared() -> None:
 # Pieces random texts are made of: chat, listed words and their traditional forms, numerals,
 # digits, dots, markers, punctuation, Latin letters, characters traditional only in phrases.
 PIECES = [*CHAT, *LISTED, *(to_traditional().convert(word) for word in LISTED),
-          *"0123456789一二三四五六七八九零幺两洞拐勾ⅠⅢⅤ点。.，, ：:？!、微薇威扣企球vxqat@*",
+          *"0123456789一二三四五六七八九零幺么两洞拐勾ⅠⅢⅤ点。.，, ：:？!、微薇威扣企球vxqat@*",
           *"#＃~～《》【】「」()", "【点】", "「点」", "《 点 》",
           "瞭解", "藉口", "答覆", "甦醒", "著", "臺", "遊戲", "約", "視頻", " ", "\n", "com"]
 
