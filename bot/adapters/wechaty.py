@@ -905,6 +905,11 @@ class WechatyGateway:
                         self._online().friendship_accept(request))
 
     async def set_topic(self, group: str, topic: str) -> None:
+        """Rename the group, unless it has that name already (a rename done again after its
+        answer was lost: WeChat would tell the group twice)."""
+        if (await self._room(group)).topic == topic:
+            log.info("%s is called %r already; nothing to rename", group, topic)
+            return
         await self._act(f"renaming {group}", self._online().room_topic(group, topic),
                         sends=True)
 

@@ -49,6 +49,9 @@ class FakeGateway(Driver):
         self.streams_opened = 0
         self.fail: dict[str, GRPCError] = {}  # RPC name -> error for its next call
         self.failing: dict[str, GRPCError] = {}  # RPC name -> error for every call
+        # RPC name -> what follows its next call, carried out: an error in place of the answer,
+        # or (None) no answer at all (the gateway did it, then the answer was lost)
+        self.after: dict[str, GRPCError | None] = {}
         self.unlisted: set[str] = set()  # members RoomMemberList leaves out (a partial list)
         self._held: dict[tuple[str, str], asyncio.Event] = {}
         self.endpoint = ""  # host:port, once started
@@ -128,6 +131,7 @@ class FakeGateway(Driver):
             "ContactList": (self._contact_list, pb.ContactListRequest, pb.ContactListResponse),
             "RoomAdd": (self._room_add, pb.RoomAddRequest, pb.RoomAddResponse),
             "RoomDel": (self._room_del, pb.RoomDelRequest, pb.RoomDelResponse),
+            "RoomTopic": (self._room_topic, pb.RoomTopicRequest, pb.RoomTopicResponse),
             "FriendshipPayload": (self._friendship, pb.FriendshipPayloadRequest,
                                   pb.FriendshipPayloadResponse),
             "FriendshipAccept": (self._friendship_accept, pb.FriendshipAcceptRequest,
@@ -158,6 +162,10 @@ class FakeGateway(Driver):
                 response = answer(message)
             except KeyError as exc:
                 raise GRPCError(Status.NOT_FOUND, f"{name}: unknown {exc}") from None
+            if name in self.after:
+                if (error := self.after.pop(name)) is not None:
+                    raise error
+                await asyncio.Event().wait()  # done, never answered
             await stream.send_message(response)
 
         return Handler(handle, Cardinality.UNARY_UNARY, request, reply)
@@ -236,6 +244,12 @@ class FakeGateway(Driver):
     def _room_del(self, r: pb.RoomDelRequest) -> pb.RoomDelResponse:
         self.world.room_delete(r.id, r.contact_id)
         return pb.RoomDelResponse()
+
+    def _room_topic(self, r: pb.RoomTopicRequest) -> pb.RoomTopicResponse:
+        if r.topic is None:  # (a question: what the group is called)
+            return pb.RoomTopicResponse(topic=self.world.rooms[r.id].topic)
+        self.world.room_topic(r.id, r.topic)
+        return pb.RoomTopicResponse()
 
     def _friendship(self, r: pb.FriendshipPayloadRequest) -> pb.FriendshipPayloadResponse:
         contact, hello = self.world.friendships[r.id]

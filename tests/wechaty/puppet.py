@@ -136,6 +136,10 @@ class World:
         self.sent.append({"action": "kick", "room": room_id, "member": contact})
         self.rooms[room_id].members.pop(contact, None)
 
+    def room_topic(self, room_id: str, topic: str) -> None:
+        self.sent.append({"action": "rename", "room": room_id, "topic": topic})
+        self.rooms[room_id].topic = topic
+
     def friendship_accept(self, friendship_id: str) -> None:
         self.sent.append({"action": "accept_friend", "request": friendship_id})
         if friendship_id in self.friendships:  # a request the test made up is accepted too
@@ -318,6 +322,9 @@ class InProcessPuppet(Puppet, Driver):  # type: ignore[misc]  # wechaty_puppet i
 
     async def room_delete(self, room_id: str, contact_id: str) -> None:
         self.world.room_delete(room_id, contact_id)
+
+    async def room_topic(self, room_id: str, new_topic: str) -> None:
+        self.world.room_topic(room_id, new_topic)
 
     async def friendship_accept(self, friendship_id: str) -> None:
         self.world.friendship_accept(friendship_id)

@@ -4,9 +4,11 @@ fault: nothing lost, nothing done twice, nothing stuck, and the operator told.""
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from contextlib import AbstractAsyncContextManager
+from typing import Any
 
 import pytest
 from conftest import KEYWORD, KEYWORD_REPLY, Session, until
@@ -16,7 +18,7 @@ from grpclib.exceptions import GRPCError
 from puppet import BOT_ID, World
 
 from bot import roster
-from bot.adapters.base import GatewayError
+from bot.adapters.base import GatewayError, Uncertain
 from bot.adapters.wechaty import READS, WechatyGateway
 from bot.events import Message
 
@@ -86,3 +88,56 @@ async def test_a_removal_is_not_found_done_in_a_partial_member_list(
             await grpc_gateway.members("r1")
         fake_gateway.unlisted.clear()
         assert [m.id for m in await grpc_gateway.members("r1")] == [BOT_ID, "alice", "bob"]
+
+
+# each action the outbox hands the gateway: the RPC that carries it out, and the call
+ACTIONS: dict[str, tuple[str, Callable[[WechatyGateway], Coroutine[Any, Any, None]]]] = {
+    "say": ("MessageSendText", lambda g: g.send_text("r1", "请看群公告", ("alice",))),
+    "dm": ("MessageSendText", lambda g: g.send_dm("alice", "你好")),
+    "kick": ("RoomDel", lambda g: g.remove_member("r1", "bob", "ads")),
+    "invite": ("RoomAdd", lambda g: g.invite_member("r1", "dave")),
+    "rename": ("RoomTopic", lambda g: g.set_topic("r1", "Recruitment 01 (full)")),
+}
+REPEATED = ("kick", "invite", "rename")  # what the outbox may do again (bot/delivery.py)
+WHY = {"restart": "the gateway closed the connection", "timeout": "did not answer within 0.3s"}
+
+
+@pytest.mark.parametrize("lost", ["restart", "timeout"])
+@pytest.mark.parametrize("kind", list(ACTIONS))
+async def test_an_action_whose_answer_is_lost_is_uncertain_and_done_once(
+        run_bot: RunBot, grpc_gateway: WechatyGateway, fake_gateway: FakeGateway,
+        world: World, kind: str, lost: str) -> None:
+    """WeChat did it, then the answer was lost: the gateway restarted before answering, or
+    answered after the action's time. Uncertain (a message is not sent again); a removal,
+    invitation or rename done again finds it done and does nothing more."""
+    rpc, act = ACTIONS[kind]
+    world.contacts["dave"] = "Dave"
+    async with run_bot(grpc_gateway):
+        grpc_gateway.action_timeout = 0.3 if lost == "timeout" else 5.0
+        fake_gateway.after[rpc] = None  # carried out, never answered
+        attempt = asyncio.create_task(act(grpc_gateway))
+        await until(lambda: world.sent, "the action carried out")
+        if lost == "restart":
+            fake_gateway.end_stream()
+        with pytest.raises(Uncertain, match=WHY[lost]):
+            await attempt
+        await until(grpc_gateway.online.is_set, "logged in")
+        if kind in REPEATED:
+            await act(grpc_gateway)
+    assert len(world.sent) == 1, world.sent
+
+
+@pytest.mark.parametrize("kind", REPEATED)
+async def test_an_action_answered_with_an_error_although_done_is_not_done_again(
+        run_bot: RunBot, grpc_gateway: WechatyGateway, fake_gateway: FakeGateway,
+        world: World, kind: str) -> None:
+    """WeChat did it, the gateway answered INTERNAL: the outbox tries again (bot/delivery.py),
+    and the second try finds it done."""
+    rpc, act = ACTIONS[kind]
+    world.contacts["dave"] = "Dave"
+    async with run_bot(grpc_gateway):
+        fake_gateway.after[rpc] = GRPCError(Status.INTERNAL, "timeout of the provider")
+        with pytest.raises(GatewayError, match="timeout of the provider"):
+            await act(grpc_gateway)
+        await act(grpc_gateway)
+    assert len(world.sent) == 1, world.sent
