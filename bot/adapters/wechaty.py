@@ -293,8 +293,9 @@ class _Turn:
             done, _ = await asyncio.wait({self._previous}, timeout=at_most)
             if not done:
                 self._overtook = True
-                log.warning("an earlier event is still being looked up after %gs: the next"
-                            " one goes ahead of it", at_most)
+                log.warning("an earlier event is not handled yet after %gs (the gateway is"
+                            " slow to look it up, or the bot to handle it): the next one goes"
+                            " ahead of it", at_most)
 
     def end(self) -> None:
         """This event is fed or given up: the next one goes once the earlier ones are over

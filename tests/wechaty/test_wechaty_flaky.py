@@ -20,7 +20,7 @@ from puppet import BOT_ID, World
 from bot import roster
 from bot.adapters.base import GatewayError, Uncertain
 from bot.adapters.wechaty import READS, WechatyGateway
-from bot.events import Message
+from bot.events import Event, Message
 
 RunBot = Callable[..., AbstractAsyncContextManager[Session]]
 
@@ -141,3 +141,28 @@ async def test_an_action_answered_with_an_error_although_done_is_not_done_again(
             await act(grpc_gateway)
         await act(grpc_gateway)
     assert len(world.sent) == 1, world.sent
+
+
+async def test_a_slow_bot_is_not_reported_as_a_slow_gateway(
+        run_bot: RunBot, grpc_gateway: WechatyGateway, fake_gateway: FakeGateway,
+        caplog: pytest.LogCaptureFixture) -> None:
+    """With a slow gateway the bot spends its time sending (the events wait for it): the
+    warning when an event goes ahead of an earlier one must not send the operator looking for
+    a lookup the gateway never answered."""
+    grpc_gateway.action_timeout = 0.3
+    async with run_bot(grpc_gateway) as s:
+        feed, busy = s.bot.feed, asyncio.Event()
+
+        async def slow(event: Event) -> None:
+            if isinstance(event, Message) and event.text == "first":
+                await busy.wait()
+            await feed(event)
+
+        s.bot.feed = slow  # type: ignore[method-assign]
+        fake_gateway.say("r1", "alice", "first")
+        fake_gateway.say("r1", "alice", "second")
+        await until(lambda: "goes ahead of it" in caplog.text, "the next one going ahead")
+        busy.set()
+        await until(lambda: len(s.of_type(Message)) == 2, "both handled")
+    assert "the gateway is slow to look it up, or the bot to handle it" in caplog.text
+    assert "still being looked up" not in caplog.text
