@@ -352,10 +352,11 @@ _AFTER_A_LETTER = frozenset("吗吧啊呢不么的了呀哦嘛啦们你我他她
 
 # The price list of an offer after that letter: a number of times or hours (约p1次200,
 # 约P一晚500), a round price (约p200, 约P三百: three digits or more, the last 0, and no room
-# after it), or the trade's words (同城约P快餐200, 约p包夜): the letter ends the word, before
-# a digit too. Other numbers make it a name: 预约P1会议室, 约P203开会, 约P200会议室
+# or model after it), or the trade's words (同城约P快餐200, 约p包夜): the letter ends the word,
+# before a digit too. Other numbers make it a name: 预约P1会议室, 约P203开会, 约P200会议室,
+# 约P2000型打印机的师傅
 _COUNT = re.compile("(?:[0-9]+|[一二两三四五六七八九十半]+)个?(?:次|晚|夜|小时|钟|h)"
-                    "|[1-9][0-9]+0(?![0-9号室房楼层栋会见])|[一二两三四五六七八九]+[百千]"
+                    "|[1-9][0-9]+0(?![0-9a-z号室房楼层栋会见型款])|[一二两三四五六七八九]+[百千]"
                     "|快餐|包夜|过夜|全套|半套|上门|一条龙")
 
 

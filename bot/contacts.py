@@ -465,8 +465,9 @@ _SHOP_CODE = re.compile(r"[¥$€£₳](?=[a-z0-9]*[a-z])(?=[a-z0-9]*[0-9])([a-z
 # it, after 搜 (搜索, 搜一搜) next to it and a space or a colon (or as the clause's rest), or
 # right before it from the start of a clause ("打开省钱宝小程序领券"). The offer (`_OFFER`;
 # 领劵, 领 券, 領紅包 too) comes right after the name or 小程序 ("「美味优选」小程序，秒杀"),
-# across separators, 里, and a word that urges (`_URGE`: 每天, 新人, 下单...), or anywhere
-# after the name with such a word right before it ("小程序「省钱宝」，下单就送，每天都能领券").
+# across separators, 里, and a word that urges (`_URGE`: 每天, 新人, 下单...), or a gift
+# (`_GIFT`) anywhere after the name with such a word right before it ("小程序「省钱宝」，下单就
+# 送，每天都能领券").
 # A name of letters and digits after 搜 ("小程序搜 abc123") needs none, as an id needs none.
 # A message that asks or complains (`_ASKS`) is a customer's, not an ad ("小程序「京东」秒杀
 # 怎么总是抢不到", "请问小程序“顺丰速运”能领优惠券吗"); talk about mini programs names none
@@ -500,14 +501,17 @@ _SEARCHED = 2  # the first two patterns name it after 搜
 _LEAD = re.compile("^(?:大家|快来|快|来|请|打开|点开|进入|进|用|上|去|到|在|关注|搜索|搜一搜|搜"
                    "|[微薇威]信|vx|wx)+")
 _WHOSE = re.compile("[的我你他她它这那哪个款了们昨刚]")
-_OFFER = ("[领領](?:取)? ?(?:[券劵]|[红紅]包|优惠|福利|现金)|抢红包|免费领|免费拿|返利|返现"
-          "|返[0-9]|佣金|[日躺]赚|赚钱|免单|[0零]元购|砍一刀|秒杀|优惠[券劵]|特价|低价|折扣|抽奖")
+# money or goods for the reader; then a shop's deals, which help names too (有特价套餐, 抽奖)
+_GIFT = ("[领領](?:取)? ?(?:[券劵]|[红紅]包|优惠|福利|现金)|抢红包|免费领|免费拿|返利|返现"
+         "|返[0-9]|佣金|[日躺]赚|赚钱|免单|[0零]元购|砍一刀")
+_OFFER = f"{_GIFT}|秒杀|优惠[券劵]|特价|低价|折扣|抽奖"
 _URGE = ("每天|天天|每日|新人|新用户|下单|每单|立即|马上|立刻|即可|就能|就可以|可以|都能|都可以"
          "|还能|还可以|均可|免费|直接")
 _OFFER_AFTER = re.compile(
     rf"[^a-z0-9{_HAN}]*[里中内]?(?:(?:{_URGE})[^a-z0-9{_HAN}]*)?(?:{_OFFER})")
-# an offer urged on the reader anywhere after the name ("小程序「省钱宝」，品质好物，每天都能领券")
-_URGED_OFFER = re.compile(rf"(?:{_URGE})[^a-z0-9{_HAN}]*(?:{_OFFER})")
+# a gift urged on the reader anywhere after the name ("小程序「省钱宝」，品质好物，每天都能领券";
+# not a deal: "小程序「抽奖助手」，每个人都能抽奖" is the office party)
+_URGED_OFFER = re.compile(rf"(?:{_URGE})[^a-z0-9{_HAN}]*(?:{_GIFT})")
 _OFFER_IN = re.compile(_OFFER)
 _ASKS = re.compile("[?吗呢]|请问|怎么|怎样|为什么|为啥|什么|哪|是不是|能不能|有没有|靠谱|骗"
                    "|不了|不到|不去|不开|没")

@@ -185,6 +185,7 @@ def test_the_latin_letters_of_a_mixed_word_must_be_a_whole_word(text: str) -> No
      "预约P1会议室", "预约P2停车位一次", "约P总一次都没约到", "停车场🅿️在负一层",
      # a number that is no round price, or a room after it: P203, P200会议室
      "明天约P203开会", "约P200会议室的同事请准时", "预约P10会议室", "约P总吃快餐",
+     "约P2000型打印机的师傅来修", "约P100s的试用机",
      "这个视频有几p", "几p的片子", "约个时间开会", "帮我p图", "明天交PPT", "约好了",
      "yue pai yi ci"],
 )

@@ -427,7 +427,8 @@ def test_a_mini_program_named_with_an_offer_is_a_link(text: str, name: str) -> N
      "微信小程序搜 WPS 就能打开文档", "打开小程序「倾听学院」领取结业证书",
      "打开微信小程序搜 腾讯文档 就能一起编辑",
      # an offer further on that nobody urges: help, a deal named
-     "用小程序「美团」点外卖，满减活动今晚结束", "小程序搜索自己的学号就能查到成绩"],
+     "用小程序「美团」点外卖，满减活动今晚结束", "小程序搜索自己的学号就能查到成绩",
+     "年会用小程序「抽奖助手」，每个人都能抽奖", "小程序「星巴克」的新品，每天都有特价"],
 )
 def test_talk_about_mini_programs_is_no_link(text: str) -> None:
     """No name to look up with an offer: a question, a complaint, or help."""
