@@ -8,10 +8,13 @@ import errno
 import logging
 import math
 import os
+import signal
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from functools import cache
 from pathlib import Path
+from types import FrameType
 
 from bot import config, postgres, yamlfile
 from bot.store import StoreError, foreign
@@ -307,9 +310,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if db is not None and (wrong := config.database_problem(db)) is not None:
         print(f"groupbot {args.command}: --db {wrong}", file=sys.stderr)
         return 2
+    at_once = args.fn not in (run, web) and threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGINT, interrupt) if at_once else None
     try:
         result: int = args.fn(args)
         sys.stdout.flush()  # here, not at exit, so that a closed pipe is caught below
+    except KeyboardInterrupt:
+        print(f"groupbot {args.command}: interrupted", file=sys.stderr)
+        return 130
     except InputError as exc:  # a bad config, for every command: each problem on its line
         for problem in exc.problems:
             print(problem, file=sys.stderr)
@@ -327,7 +335,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         # as Python's signal docs advise: stdout to /dev/null, or the exit flush fails again
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
     return result
+
+
+def interrupt(signum: int, frame: FrameType | None) -> None:
+    """Ctrl-C stops a command at once. asyncio.run's own handler only cancels the command's
+    task, and a virtual clock running ahead (replay, bench) never waits on anything that
+    would let the cancel in: the command went on to its end, then printed a traceback.
+    (`run` and `web` stop cleanly on their own handlers.)"""
+    raise KeyboardInterrupt
 
 
 OUTPUT_FAILURES = (errno.EPIPE, errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO)

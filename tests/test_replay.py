@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -176,6 +177,32 @@ def test_a_reader_that_stops_reading_ends_a_longer_replay_quietly_too() -> None:
         result = groupbot("replay", str(SCENARIOS / "funnel_groups.yaml"), stdout=pipe)
     assert result.returncode == 1
     assert "Traceback" not in result.stderr and "Error" not in result.stderr, result.stderr
+
+
+def test_ctrl_c_stops_a_replay_at_once_and_keeps_its_database_usable(tmp_path: Path) -> None:
+    """asyncio.run's Ctrl-C only cancelled the replay's task, which the virtual clock never
+    let in: a year of 40 groups' pushes ran to its end, then a KeyboardInterrupt traceback."""
+    groups = "".join(f"  - {{id: c{n}, topic: Customer {n}, members: [alice]}}\n"
+                     for n in range(40))
+    scenario = tmp_path / "year.yaml"
+    scenario.write_text(f"start: 2026-01-01 00:00\ngroups:\n{groups}steps:\n"
+                        + "  - wait: 30d\n" * 12, encoding="utf-8")
+    db = tmp_path / "bot.db"
+    shipped = str(Path(__file__).parent.parent / "config")
+    process = subprocess.Popen([sys.executable, "-m", "bot.cli", "replay", str(scenario),
+                                "--config", shipped, "--db", str(db)],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert process.stdout is not None
+    first = process.stdout.readline()  # it runs: the first push of January is out
+    process.send_signal(signal.SIGINT)
+    rest, err = process.communicate(timeout=120)
+    assert process.returncode == 130, err
+    assert err.strip().splitlines()[-1] == "groupbot replay: interrupted"
+    assert "Traceback" not in err
+    assert not any(json.loads(line)["t"].startswith("2026-12")
+                   for line in [first, *rest.splitlines()])
+    again = _cli("replay", str(SCENARIOS / "pacing.yaml"), "--config", shipped, "--db", str(db))
+    assert again.returncode == 0, again.stderr  # its lock released, its events whole
 
 
 RENAME = """\
