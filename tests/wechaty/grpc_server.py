@@ -56,6 +56,7 @@ class FakeGateway(Driver):
         self._held: dict[tuple[str, str], asyncio.Event] = {}
         self.endpoint = ""  # host:port, once started
         self._events: asyncio.Queue[pb.EventResponse] = asyncio.Queue()
+        self._stream_error: GRPCError | None = None
         self._server: Server | None = None
 
     async def start(self, port: int = 0) -> str:
@@ -90,8 +91,10 @@ class FakeGateway(Driver):
     def logout(self) -> None:
         self.emit("logout", {"contactId": self.world.self_id, "data": "logged out on the phone"})
 
-    def end_stream(self) -> None:
-        """End the open Event stream cleanly, as a restarting gateway does."""
+    def end_stream(self, error: GRPCError | None = None) -> None:
+        """End the open Event stream: cleanly, as a restarting gateway does, or with `error`
+        (a gateway whose puppet failed)."""
+        self._stream_error = error
         self._events.put_nowait(_END)
 
     async def _event(self, stream: Stream[Any, Any]) -> None:
@@ -103,6 +106,8 @@ class FakeGateway(Driver):
         await stream.send_message(_response("login", {"contactId": self.world.self_id}))
         while (event := await self._events.get()) is not _END:
             await stream.send_message(event)
+        if self._stream_error is not None:
+            raise self._stream_error
 
     # ------------------------------------------------------------ the service
 

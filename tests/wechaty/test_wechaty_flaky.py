@@ -166,3 +166,33 @@ async def test_a_slow_bot_is_not_reported_as_a_slow_gateway(
         await until(lambda: len(s.of_type(Message)) == 2, "both handled")
     assert "the gateway is slow to look it up, or the bot to handle it" in caplog.text
     assert "still being looked up" not in caplog.text
+
+
+async def test_an_event_stream_ending_in_an_error_is_reconnected_and_named_in_the_log(
+        run_bot: RunBot, grpc_gateway: WechatyGateway, fake_gateway: FakeGateway,
+        world: World, caplog: pytest.LogCaptureFixture) -> None:
+    async with run_bot(grpc_gateway):
+        fake_gateway.end_stream(GRPCError(Status.INTERNAL, "puppet crashed"))
+        await until(lambda: fake_gateway.streams_opened == 2 and grpc_gateway.online.is_set(),
+                    "a second event stream")
+        fake_gateway.say("r1", "alice", KEYWORD)
+        await until(lambda: world.texts("r1"), "the reply after reconnecting")
+    assert "failed: the gateway answered INTERNAL: puppet crashed" in caplog.text
+
+
+async def test_a_message_delivered_again_after_a_reconnect_is_answered_once(
+        run_bot: RunBot, grpc_gateway: WechatyGateway, fake_gateway: FakeGateway,
+        world: World) -> None:
+    async with run_bot(grpc_gateway) as s:
+        message = fake_gateway.say("r1", "alice", KEYWORD)
+        fake_gateway.emit("message", {"messageId": message})  # twice on one stream
+        await until(lambda: world.texts("r1") and len(s.of_type(Message)) == 2, "the reply")
+        fake_gateway.end_stream()
+        await until(lambda: fake_gateway.streams_opened == 2 and grpc_gateway.online.is_set(),
+                    "a second event stream")
+        fake_gateway.emit("message", {"messageId": message})  # and again on the new one
+        fake_gateway.say("r1", "bob", "after it")
+        await until(lambda: len(s.of_type(Message)) == 4, "both handled")
+        await until(lambda: len(s.bot.outbox) == 0, "nothing more to send")
+    assert world.texts("r1") == [KEYWORD_REPLY]
+
