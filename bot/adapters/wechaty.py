@@ -662,8 +662,23 @@ class WechatyGateway:
             hello=friendship.hello or "", request=payload.friendship_id), turn)
 
     async def _on_room_invite(self, payload: EventRoomInvitePayload) -> None:
-        await self._connected().room_invitation_accept(payload.room_invitation_id)
-        log.info("accepted the group invitation %s", payload.room_invitation_id)
+        """Accept, trying again when the gateway fails (also across a reconnect: only the
+        invitation's id is needed)."""
+        invitation = payload.room_invitation_id
+        task = asyncio.current_task()
+        if task is not None:
+            self._looked_up.add(task)
+
+        async def accept() -> None:
+            await self._act(f"accepting the group invitation {invitation}",
+                            self._online().room_invitation_accept(invitation))
+            log.info("accepted the group invitation %s", invitation)
+
+        try:
+            await self._until_done(f"accept the group invitation {invitation}", accept)
+        finally:
+            if task is not None:
+                self._looked_up.discard(task)
 
     async def _feed(self, event: Event, turn: _Turn) -> None:
         """Feed `event` once the events delivered before it are fed or given up (waiting at
@@ -685,21 +700,25 @@ class WechatyGateway:
             turn.end()  # the next event need not wait for what this callback does after
 
     async def _feed_till_handled(self, event: Event) -> None:
-        """Feed `event`; when the bot undid it for a platform failure (a group it could not
-        look up...), feed it again, in its turn, after `read_again_after` seconds (doubling)
-        and once logged in, up to READS tries. A refusal (an unknown group) is final."""
+        """Feed `event`, again when the bot undid it for a platform failure (a group it could
+        not look up...): in its turn, the events after it wait."""
+        await self._until_done(f"handle {event!r}", lambda: self._running_bot().feed(event))
+
+    async def _until_done(self, what: str, attempt: Callable[[], Awaitable[None]]) -> None:
+        """Run `attempt`; when it fails for the platform, again after `read_again_after`
+        seconds (doubling) and once logged in, up to READS tries. A refusal is final."""
         for tries in range(1, READS + 1):
             try:
-                await self._running_bot().feed(event)
+                await attempt()
                 return
             except Refused as exc:
-                log.warning("could not handle %r: %s", event, exc)
+                log.warning("could not %s: %s", what, exc)
                 return
             except GatewayError as exc:
                 if tries == READS:
-                    log.warning("gave up handling %r after %d tries: %s", event, tries, exc)
+                    log.warning("gave up trying to %s after %d tries: %s", what, tries, exc)
                     return
-                log.info("could not handle %r now (%s): it is fed again", event, exc)
+                log.info("could not %s now (%s): trying again", what, exc)
             await asyncio.sleep(self.read_again_after * 2 ** (tries - 1))
             await self.online.wait()
 

@@ -51,14 +51,14 @@ async def test_a_message_whose_group_never_loads_is_given_up_with_a_warning(
         before = fake_gateway.calls.count("RoomPayload")
         fake_gateway.failing["RoomPayload"] = GRPCError(Status.INTERNAL, "room not loaded")
         fake_gateway.say("r3", "alice", KEYWORD)
-        await until(lambda: "gave up handling" in caplog.text, "the warning")
+        await until(lambda: "gave up trying to handle" in caplog.text, "the warning")
         tries = fake_gateway.calls.count("RoomPayload") - before
         del fake_gateway.failing["RoomPayload"]
         fake_gateway.say("r1", "alice", KEYWORD)
         await until(lambda: world.texts("r1"), "the next message handled")
     assert tries == READS
     assert world.texts("r3") == []
-    [record] = [r for r in caplog.records if "gave up handling" in r.getMessage()]
+    [record] = [r for r in caplog.records if "gave up trying to handle" in r.getMessage()]
     assert record.levelno == logging.WARNING
     assert "group='r3'" in record.getMessage() and "room not loaded" in record.getMessage()
 
@@ -196,3 +196,14 @@ async def test_a_message_delivered_again_after_a_reconnect_is_answered_once(
         await until(lambda: len(s.bot.outbox) == 0, "nothing more to send")
     assert world.texts("r1") == [KEYWORD_REPLY]
 
+
+async def test_a_group_invitation_the_gateway_fails_to_accept_is_accepted_again(
+        run_bot: RunBot, grpc_gateway: WechatyGateway, fake_gateway: FakeGateway,
+        world: World) -> None:
+    grpc_gateway.read_again_after = 0.05
+    async with run_bot(grpc_gateway):
+        fake_gateway.fail["RoomInvitationAccept"] = GRPCError(Status.UNAVAILABLE, "blip")
+        invitation = fake_gateway.invite_bot()
+        await until(lambda: world.actions("accept_invitation"), "the acceptance")
+    assert world.actions("accept_invitation") == [
+        {"action": "accept_invitation", "invitation": invitation}]
