@@ -5,10 +5,10 @@ message: every scan is a regular expression without nested repetition, or one pa
 the digit groups. Findings carry a family:
 
 - phone: a Chinese mobile number, 11 digits 1[3-9]..., optionally after 86, in any digit
-  style (full-width, circled, parenthesized, keycaps, mathematical, Roman (bot/text.py),
-  Chinese and financial numerals, the spoken 幺 (么) 两 拐 勾 洞 for 1 2 7 9 0, the letters o/l/i
-  standing for 0/1) with anything but letters and
-  other Chinese characters between the digits (spaces, dashes, dots, emoji). A number
+  style (full-width, circled, parenthesized, keycaps, mathematical, Roman, other scripts':
+  bot/text.py; Chinese and financial numerals, the spoken 幺 (么) 两 拐 勾 洞 for 1 2 7 9 0,
+  the letters o/l/i standing for 0/1) with anything but letters and other Chinese
+  characters between the digits (spaces, dashes, dots, emoji). A number
   needs no marker; its digits must be whole groups ("订单 2026112913800138000" is not
   one), and one written with thousands separators is an amount (below).
 - wechat, qq: a contact marker (微信 薇 威 v信 威xin vx wx weixin wechat, the slang 绿泡泡 and

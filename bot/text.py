@@ -144,14 +144,22 @@ def _named_letters() -> dict[int, str]:
     return table
 
 
+def _decimal_digits() -> dict[int, str]:
+    """The decimal digits of other scripts, which NFKC leaves as they are (Arabic-Indic "١",
+    Devanagari "१", Thai "๑": Unicode's category Nd), as ASCII digits."""
+    return {cp: str(unicodedata.decimal(chr(cp))) for cp in range(0x80, 0x20000)
+            if unicodedata.category(chr(cp)) == "Nd"}
+
+
 @cache
 def look_alikes() -> tuple[dict[int, str], re.Pattern[str]]:
-    """The letters and digits of other scripts `unmask` folds to ASCII, and a class of
+    """The letters and digits of other scripts `unmask` folds to ASCII (a digit by its
+    value, whatever it looks like: Devanagari "०" is 0, not o), and a class of
     those in plane 0 (a class of many ranges is fast only there, as a bitmap: beyond it,
     `unmask` looks at each character, mostly emoji). Built on first use: a bot builds it
     as it starts (bot/banned.py, `warm`), so no message waits for the confusables data
     (30 ms to load), and a command that never unmasks does not load it."""
-    table = {**_named_letters(), **_confusable_letters()}
+    table = {**_named_letters(), **_confusable_letters(), **_decimal_digits()}
     return table, char_class(cp for cp in table if cp < 0x10000)
 
 

@@ -36,6 +36,8 @@ def link(value: str) -> Finding:
         # numerals
         "幺三八 洞洞幺三 八洞洞洞", "么三八 洞洞么三 八洞洞洞", "ⅠⅢⅧ００ⅠⅢⅧ０００",
         "ⅰⅲⅷ 0013 8000", "手机ⅠⅢ⑧零零壹叁⑧零零零",
+        # other scripts' decimal digits: Arabic-Indic, Devanagari (० is 0, not o), Thai
+        "١٣٨٠٠١٣٨٠٠٠", "१३८ ००१३ ८०००", "๑๓๘๐๐๑๓๘๐๐๐",
     ],
 )
 def test_a_mobile_number_in_any_style_is_a_contact_without_a_marker(text: str) -> None:
@@ -569,7 +571,7 @@ def test_ordinary_chat_with_numbers_gives_no_findings(text: str) -> None:
 DIGIT_STYLES = [
     "0123456789", "０１２３４５６７８９", "⓪①②③④⑤⑥⑦⑧⑨", "𝟎𝟏𝟐𝟑𝟒𝟓𝟔𝟕𝟖𝟗",
     "零一二三四五六七八九", "〇壹贰叁肆伍陆柒捌玖", "洞幺二三四五六七八九", "洞幺两三四五六拐八勾",
-    "〇ⅠⅡⅢⅣ5ⅥⅦⅧⅨ",
+    "〇ⅠⅡⅢⅣ5ⅥⅦⅧⅨ", "٠١٢٣٤٥٦٧٨٩", "०१२३४५६७८९",
     ["0️⃣", "1️⃣", "2️⃣", "3️⃣", "4️⃣", "5️⃣", "6️⃣", "7️⃣", "8️⃣", "9️⃣"],
 ]
 SEPARATORS = ["", " ", "-", ".", "·", "\u200b", "🔥", "❤️", " / ", "_"]
