@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import io
 import itertools
 import logging
 import os
@@ -219,6 +220,12 @@ def _read_stdin() -> asyncio.Queue[str | None]:
     lines: asyncio.Queue[str | None] = asyncio.Queue()
     loop = asyncio.get_running_loop()
 
+    if isinstance(sys.stdin, io.TextIOWrapper):  # (a test's is a StringIO)
+        # bytes that are not UTF-8 as U+FFFD, as a terminal shows them: a decoding error
+        # would end the thread below (and the input) for good, or (C locale) lone surrogates
+        # would reach the handlers as a member's text
+        sys.stdin.reconfigure(errors="replace")
+
     def read() -> None:
         for line in sys.stdin:
             loop.call_soon_threadsafe(lines.put_nowait, line)
@@ -270,8 +277,21 @@ def plain(text: str) -> str:
     """A member-chosen name or id as a log line shows it: as it is when every character is
     printable, else as a Python literal (`'\\x1b]0;pwned\\x07'`), so a name cannot send
     escape sequences to the operator's terminal (set its title, clear it, colour it) or
-    hide behind bidi overrides and zero-width characters."""
+    hide behind bidi overrides and zero-width characters; cut to SHOWN characters (with
+    `…`), so a 100 KB name does not fill the screen at every prompt."""
+    if len(text) > SHOWN:
+        text = text[:SHOWN - 1] + "…"
     return text if text.isprintable() else repr(text)
+
+
+SHOWN = 60
+"""The most characters of a member's name or id a simulator line shows."""
+
+
+def escaped(text: str) -> str:
+    """A line that may quote what the operator typed (an error message): each character a
+    terminal would act on written as its escape (`\\x1b`), the rest as it is."""
+    return "".join(char if char.isprintable() else repr(char)[1:-1] for char in text)
 
 
 async def _restore(world: Simulator, db: Path | str) -> None:
@@ -320,22 +340,25 @@ def _account_gateway(deployment: Deployment, name: str) -> WechatyGateway:
 def _show(record: Record) -> None:
     t = f"{record['t'][:10]} {record['t'][11:19]}"  # the bot's date and time, as in the log
     kind = record["action"]
+    # ids and names are members' (shown by `plain`); the text is the bot's, its names cleaned
     if kind in ("say", "dm") and "file" in record:
-        where = record["group"] if kind == "say" else f"dm -> {record['to']}"
+        where = plain(record["group"]) if kind == "say" else f"dm -> {plain(record['to'])}"
         shown = "图片" if is_image(record["file"]) else "文件"
         print(f"{t} [{where}] bot: [{shown} {Path(record['file']).name}]")
     elif kind == "say":
-        mentions = " ".join(f"@{m}" for m in record["mentions"])
-        print(f"{t} [{record['group']}] bot: {mentions + ' ' if mentions else ''}{record['text']}")
+        mentions = " ".join(f"@{plain(m)}" for m in record["mentions"])
+        print(f"{t} [{plain(record['group'])}] bot: {mentions + ' ' if mentions else ''}"
+              f"{record['text']}")
     elif kind == "dm":
-        print(f"{t} [dm -> {record['to']}] bot: {record['text']}")
+        print(f"{t} [dm -> {plain(record['to'])}] bot: {record['text']}")
     elif kind in ("card", "group_qr"):
-        where = record["group"] if "group" in record else f"dm -> {record['to']}"
-        shown = (f"[名片 {record['name']}]" if kind == "card"
-                 else f"[群二维码 {record.get('topic', record['room'])}]")
+        where = plain(record["group"]) if "group" in record else f"dm -> {plain(record['to'])}"
+        shown = (f"[名片 {plain(record['name'])}]" if kind == "card"
+                 else f"[群二维码 {plain(str(record.get('topic', record['room'])))}]")
         print(f"{t} [{where}] bot: {shown}")
     else:
-        details = " ".join(f"{k}={v}" for k, v in record.items() if k not in ("t", "action"))
+        details = " ".join(f"{k}={plain(str(v))}" for k, v in record.items()
+                           if k not in ("t", "action"))
         print(f"{t} *** {kind} {details}")
     sys.stdout.flush()
 
@@ -361,7 +384,7 @@ class Terminal:
             try:
                 await self.handle(line.strip())
             except Exception as exc:  # a typo must never stop the bot
-                print(f"! {exc}")
+                print(f"! {escaped(str(exc))}")  # it may quote the line
             if self.reset or line.strip() in ("/quit", "/exit"):
                 return
             self._prompt()
@@ -457,14 +480,18 @@ class Terminal:
         missing = [name for name, member in zip(names, members, strict=True)
                    if member not in here]
         if missing:
-            raise ValueError(f"not in {self.group}: {', '.join(missing)} (/groups lists the "
-                             "groups, /join adds a member)")
+            raise ValueError(f"not in {plain(self.group)}: {', '.join(map(plain, missing))} "
+                             "(/groups lists the groups, /join adds a member)")
         return members
 
     async def _wait(self, delta: timedelta) -> None:
         """Jump ahead, stopping at each due job on the way, as time would have passed; each
         step lets the loop run, so Ctrl-C or SIGTERM stops a long wait (and the bot)."""
-        end = utc(self.clock.now()) + delta  # real time, across a clock change too
+        try:
+            end = utc(self.clock.now()) + delta  # real time, across a clock change too
+            end.astimezone(self.clock.tz)  # (the date it ends on is shown in the bot's zone)
+        except OverflowError:  # said "date value out of range"
+            raise ValueError(f"/wait {delta.days}d goes past the year 9999") from None
         while (due := self.bot.next_due()) is not None and due <= end:
             self.clock.skip(max(due - utc(self.clock.now()), timedelta()))
             await self.bot.run_due()
@@ -477,7 +504,8 @@ class Terminal:
     async def _say(self, text: str, kind: Kind, url: str | None = None) -> None:
         group = self.world.group(self.group)
         if self.member not in group.members:
-            raise ValueError(f"{self.member} is not in {self.group}: /join {self.member} first")
+            raise ValueError(f"{plain(self.member)} is not in {plain(self.group)}: /join "
+                             f"{plain(self.member)} first")
         event = Message(self.clock.now(), self.group, self.world.member(self.group, self.member),
                         text, kind, mentions := mentioned(text, group.members),
                         self.world.self_id in mentions, url, f"t{next(self.ids)}")

@@ -153,6 +153,53 @@ def test_names_with_escape_sequences_reach_the_terminal_as_literals(tmp_path: Pa
     assert "members=['\\u202eeve' ('\\u202eeve')]" in result.stderr
 
 
+def test_ids_in_the_bots_lines_and_in_errors_reach_the_terminal_as_literals(
+        tmp_path: Path) -> None:
+    """The welcome's mentions (`@id`), a removal's `member=` and an error quoting the member
+    were printed as they are: an id's escape sequences cleared and coloured the screen."""
+    red, clear = "\x1b[31mred", "\x1b[2Jx"
+    result = _run(_deployment(tmp_path), f"/join {red}", "/wait 1m", f"/as {clear}",
+                  "hello", f"/join {clear}", "加我微信 abc12345 有优惠", "/wait 1m")
+    assert result.returncode == 0, result.stderr
+    assert "\x1b" not in result.stdout
+    assert f"bot: @{red!r} " in result.stdout  # welcomed
+    assert f"! {clear!r} is not in r1: /join {clear!r} first" in result.stdout
+    assert f"*** kick group=r1 member={clear!r} " in result.stdout
+
+
+def test_a_100_kb_name_is_cut_on_every_line_that_shows_it(tmp_path: Path) -> None:
+    """The prompt repeated it after every line, and so did each error quoting it."""
+    huge = "甲" * 100_000
+    result = _run(_deployment(tmp_path), f"/as {huge}", "hello", "/groups")
+    assert result.returncode == 0, result.stderr
+    assert f"[r1 as {huge[:59]}…]> " in result.stdout
+    assert max(len(line) for line in result.stdout.splitlines()) < 500
+
+
+def test_a_wait_past_the_year_9999_says_so(tmp_path: Path) -> None:
+    result = _run(_deployment(tmp_path), "/wait 99999999d", "/wait 1s")
+    assert result.returncode == 0, result.stderr
+    assert "! /wait 99999999d goes past the year 9999" in result.stdout  # not "date value..."
+    assert "now " in result.stdout  # and the next line goes on
+
+
+def test_input_that_is_not_utf_8_is_read_on_as_replacement_characters(
+        tmp_path: Path) -> None:
+    """Under a C locale the bytes came through as lone surrogates and the antispam handler
+    failed on them (a traceback in the log); under a UTF-8 one strict decoding would end the
+    input thread, and the simulator would wait for input forever."""
+    for locale in ({"LC_ALL": "C"}, {"LC_ALL": "C.UTF-8"}):
+        result = subprocess.run(
+            [sys.executable, "-m", "bot.cli", "run", "--simulator", "--config",
+             str(_deployment(tmp_path / locale["LC_ALL"]))],
+            input=b"/as alice\n\xff\xfe hi\n/as bob\n/quit\n", capture_output=True,
+            timeout=60, env={"PATH": "/usr/bin:/bin", **locale})
+        err = result.stderr.decode()
+        assert result.returncode == 0, err
+        assert "Traceback" not in err and " failed" not in err, err
+        assert "speaking as Bob (bob)" in result.stdout.decode()
+
+
 def test_the_simulated_deployment_has_a_group_of_every_stage_and_a_passed_quiz_gets_in(
         tmp_path: Path) -> None:
     deployment = config.load(ROOT / "config", REGISTRY)
