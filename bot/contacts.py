@@ -552,6 +552,9 @@ def _mini_programs(unmasked: str, allow: Collection[str]) -> Iterator[str]:
     """The names of the mini programs a message advertises (above)."""
     if _ASKS.search(unmasked):
         return
+    # where the last gift urged on the reader starts, read once: "one after this name" is
+    # then a comparison, not a scan of the rest of the message for each name
+    urged = max((gift.start() for gift in _URGED_OFFER.finditer(unmasked)), default=-1)
     for index, pattern in enumerate(_mini_program_patterns()):
         for match in pattern.finditer(unmasked):
             bare = bool(match.groupdict().get("word"))
@@ -567,7 +570,7 @@ def _mini_programs(unmasked: str, allow: Collection[str]) -> Iterator[str]:
             # not in brackets, the name may run on into the offer ("省钱宝领红包"); a name that
             # is an offer ("小程序搜 优惠券") is a search for it
             offer = (_OFFER_AFTER.match(unmasked, match.end()) is not None
-                     or _URGED_OFFER.search(unmasked, match.end()) is not None
+                     or urged >= match.end()
                      or (bare and _OFFER_IN.search(name, 1) is not None))
             if offer or (index < _SEARCHED and _CODE.fullmatch(name)):
                 yield name

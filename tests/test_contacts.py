@@ -637,3 +637,11 @@ def test_every_scan_reads_the_whole_message_once(padding: str) -> None:
     text = padding + " 加我 138 0013 8000 或 t.cn/abc"
     assert phone("13800138000") in find_contacts(text)
     assert link("t.cn") in find_links(text)
+
+
+def test_a_gift_urged_at_the_very_end_is_read_once_for_every_name_before_it() -> None:
+    """Each name looks for a gift after it by one comparison with where the last one starts,
+    not by a scan of the rest of the message (which made 8,000 names cost 1.3 s)."""
+    names = "小程序「ab」，" * 8_000
+    assert find_links(names + "新人领券") == [link("小程序:ab")]
+    assert find_links(names) == []
