@@ -47,6 +47,16 @@ def clean(value: object, limit: int = NAME_LIMIT) -> str:
     return line if len(line) <= limit else line[:limit - 1].rstrip() + "…"
 
 
+def visible(text: str) -> str:
+    """`text` without what a screen acts on instead of showing (control characters but line
+    breaks and tabs, bidi overrides, zero-width characters), its lines kept: member text on
+    a console page, where an override would turn "\u202egnp.exe" into "exe.png"."""
+    if text.isprintable():
+        return text
+    return "".join(char for char in text if char in "\n\t" or char in _KEEP
+                   or unicodedata.category(char) not in _DROP)
+
+
 GROUP_FALLBACK = "本群"
 """What `{group}` shows for a group name that carries a link or a contact detail."""
 MEMBER_FALLBACK = "这位成员"

@@ -20,11 +20,13 @@ import jinja2
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 from aiohttp.http_exceptions import HttpProcessingError
+from markupsafe import Markup
 
 from bot import schema
 from bot.clock import SystemClock
 from bot.config import Deployment, absent
 from bot.handler import Registry
+from bot.sanitize import visible
 from bot.store import check_readable, open_reader
 from bot.web import security
 from bot.web.base import (
@@ -317,7 +319,14 @@ def _pages() -> jinja2.Environment:
     """The templates, compiled once a process (each console app of a process shares them;
     a template file changed on disk is compiled again)."""
     return jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"),
-                              autoescape=True, undefined=jinja2.StrictUndefined)
+                              autoescape=True, undefined=jinja2.StrictUndefined,
+                              finalize=_shown)
+
+
+def _shown(value: object) -> object:
+    """Every value a page shows, as text a screen shows (member names carry bidi overrides
+    and control characters); markup the console composed (charts) as it is."""
+    return visible(value) if isinstance(value, str) and not isinstance(value, Markup) else value
 
 
 def make_app(console: Console) -> web.Application:

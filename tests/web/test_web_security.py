@@ -291,6 +291,21 @@ async def test_a_hostile_group_name_is_text_on_every_page(site: Site) -> None:
         await site.client.get("/groups")).text()
 
 
+async def test_a_name_with_a_bidi_override_or_control_characters_is_shown_without_them(
+        site: Site) -> None:
+    """HTML-escaping leaves them in: U+202E showed "\u202egnp.exe" as "exe.png", and an
+    ESC, a NUL or a bell went into the page as they were."""
+    await site.h.rename("r1", "dave", "\u202egnp.exe\x1b[31m\x00\x07\u200b")
+    await site.h.rename_group("r1", "alice", "Recruitment\u202e 01\x1b[2J")
+    await site.h.advance("1m")
+    await site.login()
+    for path in ("/", "/groups", "/groups/r1", "/moderation", "/funnel", "/config"):
+        html = await (await site.client.get(path)).text()
+        assert not [c for c in html if c in "\u202e\x1b\x00\x07\u200b"], path
+    assert "gnp.exe[31m" in await (await site.client.get("/groups/r1")).text()
+    assert "Recruitment 01[2J" in await (await site.client.get("/groups")).text()
+
+
 async def test_health_is_503_degraded_while_the_platform_is_disconnected(site: Site) -> None:
     site.h.bot.platform(False)  # what the wechaty gateway tells the bot on a lost stream
     response = await site.client.get("/healthz")
