@@ -780,7 +780,8 @@ class WechatyGateway:
         else (the lookups failed) their id."""
         if room is not None:
             try:
-                member = await self._connected().room_member_payload(room, contact)
+                member = await self._act(f"looking up {contact} in {room}",
+                                         self._connected().room_member_payload(room, contact))
             except Exception as exc:
                 log.debug("no member payload for %s in %s: %s", contact, room, _explain(exc))
             else:
@@ -794,7 +795,8 @@ class WechatyGateway:
         """The contact's WeChat name (what an @mention shows); the last one known, or the id,
         when the lookup fails."""
         try:
-            payload = await self._connected().contact_payload(contact)
+            payload = await self._act(f"looking up {contact}",
+                                      self._connected().contact_payload(contact))
         except Exception as exc:
             log.debug("no contact payload for %s: %s", contact, _explain(exc))
         else:
@@ -804,7 +806,8 @@ class WechatyGateway:
 
     async def _link_url(self, message_id: str) -> str | None:
         try:
-            link = await self._connected().message_url(message_id)
+            link = await self._act(f"looking up the link of {message_id}",
+                                   self._connected().message_url(message_id))
         except Exception as exc:
             log.debug("no link payload for message %s: %s", message_id, _explain(exc))
             return None
@@ -912,7 +915,8 @@ class WechatyGateway:
         async def friend(contact: str) -> str | None:
             async with limit:
                 try:
-                    payload = await self._connected().contact_payload(contact)
+                    payload = await self._act(f"looking up {contact}",
+                                              self._connected().contact_payload(contact))
                 except Exception as exc:
                     log.debug("no contact payload for %s: %s", contact, _explain(exc))
                     return None

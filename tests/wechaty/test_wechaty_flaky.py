@@ -207,3 +207,24 @@ async def test_a_group_invitation_the_gateway_fails_to_accept_is_accepted_again(
         await until(lambda: world.actions("accept_invitation"), "the acceptance")
     assert world.actions("accept_invitation") == [
         {"action": "accept_invitation", "invitation": invitation}]
+
+
+async def test_a_name_lookup_the_gateway_never_answers_does_not_stop_the_bot(
+        run_bot: RunBot, grpc_gateway: WechatyGateway, fake_gateway: FakeGateway,
+        world: World) -> None:
+    """The welcome looks up the newcomer's WeChat name for its @mention while the bot holds
+    its turn (bot/app.py sends between events): unanswered, it stopped every send and every
+    event after it, without a word. Now the name lookup gives up after an action's time and
+    the last known name is used."""
+    grpc_gateway.action_timeout = 0.3
+    async with run_bot(grpc_gateway) as s:
+        fake_gateway.hold("ContactPayload", "dave")  # never answered
+        fake_gateway.join("r1", {"dave": "Dave"}, inviter="alice")
+        await until(lambda: "ContactPayload" in fake_gateway.calls[-1:], "the name lookup")
+        fake_gateway.say("r1", "alice", KEYWORD)
+        await until(lambda: len(world.texts("r1")) == 2, "the welcome, then the reply")
+        fake_gateway.hold("RoomMemberPayload", "bob")  # a member list's names: the same
+        fake_gateway.hold("ContactPayload", "bob")
+        members = await s.bot.members("r1")
+    assert world.texts("r1") == ["@Dave 欢迎Dave", KEYWORD_REPLY]
+    assert ("bob", "Bob") in [(m.id, m.name) for m in members]

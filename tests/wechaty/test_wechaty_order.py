@@ -78,10 +78,12 @@ async def test_a_lookup_the_gateway_never_answers_holds_up_the_line_an_actions_t
         run_bot: RunBot, grpc_gateway: WechatyGateway, fake_gateway: FakeGateway) -> None:
     grpc_gateway.action_timeout = 0.5
     async with run_bot(grpc_gateway) as s:
-        looked_up = fake_gateway.calls.count("RoomMemberPayload")
-        fake_gateway.hold("RoomMemberPayload", "dave")  # never answered
-        fake_gateway.say("r1", "dave", "stuck")
-        await until(lambda: fake_gateway.calls.count("RoomMemberPayload") > looked_up,
+        looked_up = fake_gateway.calls.count("MessagePayload")
+        # the message's own payload, never answered (a name lookup gives up after an action's
+        # time: test_wechaty_flaky.py)
+        fake_gateway.hold("MessagePayload", "stuck")
+        fake_gateway.say("r1", "dave", "stuck", message_id="stuck")
+        await until(lambda: fake_gateway.calls.count("MessagePayload") > looked_up,
                     "the lookup that hangs")
         for text in ("a", "b", "c"):
             fake_gateway.say("r1", "alice", text)
