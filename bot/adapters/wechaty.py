@@ -91,6 +91,7 @@ ENDPOINT_VAR = "WECHATY_PUPPET_SERVICE_ENDPOINT"
 
 ACTION_TIMEOUT = 30.0  # seconds the gateway gets to carry out one action
 STOP_TIMEOUT = 5.0  # seconds to say goodbye to the gateway before closing the channel
+START_PATIENCE = 60.0  # seconds between warnings while the gateway does not answer Start
 # events read again after a reconnect when the connection's end cut their lookups short: each
 # has an id the gateway reads it by again (the joins and leaves missed are found by comparing
 # the member lists after the login: bot/backstop.py)
@@ -194,6 +195,28 @@ class _ServiceConnection(PuppetService):
         self.channel = Channel(host=host, port=port)
         self.channel._authority = self.options.token  # how the gateway receives the token
         self._puppet_stub = PuppetStub(self.channel)
+
+    async def start(self) -> None:
+        """As the library's: Stop, Start, then the event stream until it ends. A gateway whose
+        puppet is stuck starting does not answer Start, and the bot would wait for it without
+        a word: the wait is named in the log every START_PATIENCE seconds."""
+        self._init_puppet()
+        try:
+            await self._answered("Stop", self.puppet_stub.stop())
+        finally:
+            await self._answered("Start", self.puppet_stub.start())
+        await self._listen_for_event()
+
+    async def _answered(self, name: str, call: Awaitable[T]) -> T:
+        waiting = asyncio.ensure_future(call)
+        try:
+            while not (await asyncio.wait({waiting}, timeout=START_PATIENCE))[0]:
+                log.warning("the wechaty gateway at %s has not answered %s for %gs: its puppet"
+                            " may be stuck starting (see the gateway's log)",
+                            self.options.end_point, name, START_PATIENCE)
+            return waiting.result()
+        finally:
+            waiting.cancel()
 
     async def room_qr_code(self, room_id: str) -> str:
         # The library's own leaves the room id out of the request (its generated stub takes

@@ -18,6 +18,7 @@ from grpclib.exceptions import GRPCError
 from puppet import BOT_ID, World
 
 from bot import roster
+from bot.adapters import wechaty as wechaty_adapter
 from bot.adapters.base import GatewayError, Uncertain
 from bot.adapters.wechaty import READS, WechatyGateway
 from bot.events import Event, Message
@@ -228,3 +229,22 @@ async def test_a_name_lookup_the_gateway_never_answers_does_not_stop_the_bot(
         members = await s.bot.members("r1")
     assert world.texts("r1") == ["@Dave 欢迎Dave", KEYWORD_REPLY]
     assert ("bob", "Bob") in [(m.id, m.name) for m in members]
+
+
+async def test_a_gateway_that_does_not_answer_start_is_named_in_the_log_until_it_does(
+        run_bot: RunBot, grpc_gateway: WechatyGateway, fake_gateway: FakeGateway,
+        world: World, caplog: pytest.LogCaptureFixture,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The gateway restarts and its puppet is slow to start: the bot waited for Start without
+    a word (offline, what it has to send held back)."""
+    monkeypatch.setattr(wechaty_adapter, "START_PATIENCE", 0.1)
+    async with run_bot(grpc_gateway):
+        starting = fake_gateway.hold("Start", "")
+        fake_gateway.end_stream()
+        await until(lambda: caplog.text.count("has not answered Start for 0.1s") >= 2,
+                    "the warnings while it waits")
+        starting.set()
+        await until(grpc_gateway.online.is_set, "the login once Start is answered")
+        fake_gateway.say("r1", "alice", KEYWORD)
+        await until(lambda: world.texts("r1"), "the reply")
+    assert "its puppet may be stuck starting" in caplog.text
