@@ -107,7 +107,8 @@ def main(args: argparse.Namespace, registry: Registry) -> int:
     if found:
         print(table(found))
     else:
-        where = f" in {args.group}" if args.group else ""
+        group = args.group or ""  # as typed: a pasted id may hold an escape sequence
+        where = f" in {group if group.isprintable() else repr(group)}" if group else ""
         when = f" since {since:%Y-%m-%d %H:%M}" if since else ""
         print(f"no audit records{where}{when}")
     return 0

@@ -436,3 +436,11 @@ def test_config_given_as_a_file_or_a_directory_without_bot_yaml_says_so(
     assert code == 2
     assert err.splitlines()[0] == f"{tmp_path}/bot.yaml:1: not found: {tmp_path} is no config " \
                                   "directory (it holds no bot.yaml)"
+
+
+def test_audit_echoes_a_group_id_with_escapes_as_a_literal(capsys: pytest.CaptureFixture[str],
+                                                          played: Path) -> None:
+    """`--group` pasted with an escape sequence cleared the screen as it was echoed back."""
+    code, out, _ = _run(capsys, "audit", "--db", str(played), "--group", "\x1b[2Jr1")
+    assert code == 0
+    assert out == "no audit records in '\\x1b[2Jr1'\n"
