@@ -289,6 +289,9 @@ def _local(wall: datetime, tz: ZoneInfo, located: yamlfile.Located) -> datetime:
 
 def _event(world: Simulator, kind: str, body: Any, now: datetime,
            message_id: str) -> Event | None:
+    if isinstance(body, (Dm, FriendAsk)) and body.sender == world.self_id:
+        raise ValueError(f"{kind}: from {body.sender!r} is the bot itself: WeChat never hands "
+                         "the bot its own messages")
     if isinstance(body, Join):
         joined = world.join(body.group, body.members)
         return MemberJoined(now, body.group, joined, body.inviter) if body.reported else None

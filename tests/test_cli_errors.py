@@ -444,3 +444,20 @@ def test_audit_echoes_a_group_id_with_escapes_as_a_literal(capsys: pytest.Captur
     code, out, _ = _run(capsys, "audit", "--db", str(played), "--group", "\x1b[2Jr1")
     assert code == 0
     assert out == "no audit records in '\\x1b[2Jr1'\n"
+
+
+@pytest.mark.parametrize("step", ["say: {group: r1, from: bot, text: 群规}",
+                                  "dm: {from: bot, text: 群规}",
+                                  "friend_request: {from: bot, hello: hi}"])
+def test_replay_refuses_a_message_from_the_bot_itself(capsys: pytest.CaptureFixture[str],
+                                                      tmp_path: Path, step: str) -> None:
+    """The bot answered its own 群规 with the rules, which it never sees on WeChat (the
+    adapter drops its own messages): a scenario that cannot happen passed for one."""
+    scenario = _scenario(tmp_path, "groups:\n  - {id: r1, topic: Listener Recruitment 01}\n"
+                                   f"steps:\n  - say: {{group: r1, from: alice, text: hi}}\n"
+                                   f"  - {step}\n")
+    code, out, err = _run(capsys, "replay", str(scenario), "--config", SHIPPED)
+    assert code == 2 and out == ""
+    kind = step.partition(":")[0]
+    assert _one_line(err) == f"{scenario}:6: steps[1]: {kind}: from 'bot' is the bot itself: " \
+                             "WeChat never hands the bot its own messages"
