@@ -895,7 +895,7 @@ class WechatyGateway:
         room = await self._room(group)
         if room.owner_id != self._current_self_id():
             raise Refused(f"the bot is not the owner of {room.topic} ({group})")
-        if member not in room.member_ids:
+        if member not in room.member_ids and member not in await self._member_ids(group, room):
             log.info("%s already left %s; nothing to remove", member, group)
             return
         await self._act(f"removing {member} from {group}",
@@ -904,7 +904,7 @@ class WechatyGateway:
 
     async def invite_member(self, group: str, member: str) -> None:
         room = await self._room(group)
-        if member in room.member_ids:
+        if member in room.member_ids and member in await self._member_ids(group, room):
             log.info("%s is already in %s; nothing to invite", member, group)
             return
         await self._act(f"inviting {member} to {group}", self._online().room_add(group, member),
@@ -966,16 +966,20 @@ class WechatyGateway:
         return bool(payload.friend)
 
     async def members(self, group: str) -> list[Member]:
-        """The members, when RoomMemberList and the group's details agree: a gateway still
-        loading a group gives a partial list, and a member missing from it would be taken
-        for gone (a leave recorded, a removal found done). Else GatewayError: try later."""
+        return await self._named(group, await self._member_ids(group, await self._room(group)))
+
+    async def _member_ids(self, group: str, room: Any) -> list[str]:
+        """The member ids, when RoomMemberList and the group's details (`room`) agree: a
+        gateway still loading a group gives a partial list, and a member missing from it
+        would be taken for gone (a leave recorded, a removal found done). Else GatewayError:
+        try later."""
         ids = await self._act(f"listing the members of {group}",
                               self._online().room_members(group))
-        details = (await self._room(group)).member_ids
-        if set(ids) != set(details):
+        if set(ids) != set(room.member_ids):
             raise GatewayError(f"RoomMemberList gives {len(ids)} members of {group}, RoomPayload"
-                               f" {len(details)}: the gateway may still be loading the group")
-        return await self._named(group, ids)
+                               f" {len(room.member_ids)}: the gateway may still be loading the"
+                               " group")
+        return list(ids)
 
     async def _named(self, room: str, ids: Iterable[str]) -> list[Member]:
         """The members with the names shown in the group, NAME_LOOKUPS looked up at once."""

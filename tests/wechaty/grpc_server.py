@@ -52,7 +52,9 @@ class FakeGateway(Driver):
         # RPC name -> what follows its next call, carried out: an error in place of the answer,
         # or (None) no answer at all (the gateway did it, then the answer was lost)
         self.after: dict[str, GRPCError | None] = {}
-        self.unlisted: set[str] = set()  # members RoomMemberList leaves out (a partial list)
+        # RPC name (RoomMemberList, RoomPayload) -> the members its answers leave out: a gateway
+        # still loading a group gives a partial list
+        self.left_out: dict[str, set[str]] = {}
         self._held: dict[tuple[str, str], asyncio.Event] = {}
         self.endpoint = ""  # host:port, once started
         self._events: asyncio.Queue[pb.EventResponse] = asyncio.Queue()
@@ -190,11 +192,14 @@ class FakeGateway(Driver):
     def _room(self, r: pb.RoomPayloadRequest) -> pb.RoomPayloadResponse:
         room = self.world.rooms[r.id]
         return pb.RoomPayloadResponse(id=room.id, topic=room.topic, owner_id=room.owner,
-                                      member_ids=list(room.members))
+                                      member_ids=self._listed("RoomPayload", room.id))
 
     def _room_members(self, r: pb.RoomMemberListRequest) -> pb.RoomMemberListResponse:
-        return pb.RoomMemberListResponse(member_ids=[
-            m for m in self.world.rooms[r.id].members if m not in self.unlisted])
+        return pb.RoomMemberListResponse(member_ids=self._listed("RoomMemberList", r.id))
+
+    def _listed(self, name: str, room: str) -> list[str]:
+        left_out = self.left_out.get(name, set())
+        return [m for m in self.world.rooms[room].members if m not in left_out]
 
     def _room_member(self, r: pb.RoomMemberPayloadRequest) -> pb.RoomMemberPayloadResponse:
         self._lookup(r.member_id)

@@ -71,7 +71,7 @@ async def test_a_partial_member_list_is_not_taken_for_leaves(
     loading the group): the comparison after the login must not record him as gone (his
     removal would then be skipped, and a welcome sent when the full list comes back)."""
     async with run_bot(grpc_gateway) as s:
-        fake_gateway.unlisted.add("bob")
+        fake_gateway.left_out["RoomMemberList"] = {"bob"}
         fake_gateway.end_stream()  # the comparison after the next login reads the list
         await until(lambda: "cannot list the members of r1" in caplog.text,
                     "the comparison after the login")
@@ -84,10 +84,10 @@ async def test_a_removal_is_not_found_done_in_a_partial_member_list(
         run_bot: RunBot, grpc_gateway: WechatyGateway, fake_gateway: FakeGateway) -> None:
     """The list a removal whose answer was lost is checked against (bot/delivery.py)."""
     async with run_bot(grpc_gateway):
-        fake_gateway.unlisted.add("bob")
+        fake_gateway.left_out["RoomMemberList"] = {"bob"}
         with pytest.raises(GatewayError, match="gives 2 members of r1, RoomPayload 3"):
             await grpc_gateway.members("r1")
-        fake_gateway.unlisted.clear()
+        fake_gateway.left_out.clear()
         assert [m.id for m in await grpc_gateway.members("r1")] == [BOT_ID, "alice", "bob"]
 
 
@@ -248,3 +248,27 @@ async def test_a_gateway_that_does_not_answer_start_is_named_in_the_log_until_it
         fake_gateway.say("r1", "alice", KEYWORD)
         await until(lambda: world.texts("r1"), "the reply")
     assert "its puppet may be stuck starting" in caplog.text
+
+
+@pytest.mark.parametrize(("kind", "partial"), [("kick", "bob"), ("invite", "")])
+async def test_a_removal_or_invitation_is_not_skipped_on_a_partial_group_payload(
+        run_bot: RunBot, grpc_gateway: WechatyGateway, fake_gateway: FakeGateway,
+        world: World, kind: str, partial: str) -> None:
+    """RoomPayload leaves bob out (a gateway still loading the group): the removal found him
+    gone and did nothing, reported done (and announced) while he stayed. An invitation whose
+    RoomPayload lists dave, who is not in the group (a stale payload), the same."""
+    _, act = ACTIONS[kind]
+    world.contacts["dave"] = "Dave"
+    async with run_bot(grpc_gateway):
+        if partial:
+            fake_gateway.left_out["RoomPayload"] = {partial}
+        else:  # RoomMemberList leaves dave out; the payload lists him
+            world.rooms["r1"].members["dave"] = ""
+            fake_gateway.left_out["RoomMemberList"] = {"dave"}
+        with pytest.raises(GatewayError, match="may still be loading the group"):
+            await act(grpc_gateway)
+        fake_gateway.left_out.clear()
+        if not partial:
+            del world.rooms["r1"].members["dave"]
+        await act(grpc_gateway)  # the outbox's next try
+    assert len(world.sent) == 1, world.sent
