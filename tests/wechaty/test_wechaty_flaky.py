@@ -272,3 +272,20 @@ async def test_a_removal_or_invitation_is_not_skipped_on_a_partial_group_payload
             del world.rooms["r1"].members["dave"]
         await act(grpc_gateway)  # the outbox's next try
     assert len(world.sent) == 1, world.sent
+
+
+async def test_what_waited_while_logged_out_goes_once_after_the_gateway_restarts(
+        run_bot: RunBot, grpc_gateway: WechatyGateway, fake_gateway: FakeGateway,
+        world: World) -> None:
+    async with run_bot(grpc_gateway) as s:
+        fake_gateway.logout()
+        await until(lambda: not grpc_gateway.online.is_set(), "the logout")
+        fake_gateway.say("r1", "alice", KEYWORD)
+        fake_gateway.say("r1", "bob", KEYWORD)
+        await until(lambda: len(s.bot.outbox) == 2, "both replies queued")
+        fake_gateway.end_stream()  # the gateway restarts, and logs in on its new stream
+        await until(lambda: len(world.texts("r1")) == 2, "both replies")
+        await until(lambda: len(s.bot.outbox) == 0, "nothing more to send")
+    assert world.texts("r1") == [KEYWORD_REPLY, KEYWORD_REPLY]
+    assert fake_gateway.streams_opened == 2
+
