@@ -578,7 +578,12 @@ class WechatyGateway:
 
     async def _on_login(self, payload: EventLoginPayload) -> None:
         """Every login, also a second one on the same connection after a logout."""
-        self._self_id = payload.contact_id
+        previous, self._self_id = self._self_id, payload.contact_id
+        if previous and previous != payload.contact_id:
+            log.error("WeChat logged in as %r, another account than before (%r): from now on the"
+                      " bot acts as %r, also for what waited to be sent; if that is wrong, stop"
+                      " groupbot and log the gateway in with %r", payload.contact_id, previous,
+                      payload.contact_id, previous)
         self._was_online = True
         self.online.set()
         self._running_bot().platform(True)

@@ -289,3 +289,19 @@ async def test_what_waited_while_logged_out_goes_once_after_the_gateway_restarts
     assert world.texts("r1") == [KEYWORD_REPLY, KEYWORD_REPLY]
     assert fake_gateway.streams_opened == 2
 
+
+async def test_a_login_as_another_account_is_an_error_in_the_log(
+        run_bot: RunBot, grpc_gateway: WechatyGateway, fake_gateway: FakeGateway,
+        caplog: pytest.LogCaptureFixture) -> None:
+    """The phone logged the bot out and someone scanned the new QR code with another account:
+    the bot goes on as that account (its login id wins), and the operator must hear of it
+    louder than of a bot.yaml id never filled in."""
+    async with run_bot(grpc_gateway):
+        fake_gateway.logout()
+        await until(lambda: not grpc_gateway.online.is_set(), "the logout")
+        fake_gateway.emit("login", {"contactId": "wxid_other"})
+        await until(grpc_gateway.online.is_set, "the second login")
+    assert grpc_gateway.self_id == "wxid_other"
+    [record] = [r for r in caplog.records if "another account than before" in r.getMessage()]
+    assert record.levelno == logging.ERROR
+    assert "'wxid_other', another account than before ('wxid_bot')" in record.getMessage()
