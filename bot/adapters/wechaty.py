@@ -867,12 +867,13 @@ class WechatyGateway:
     async def send_text(self, group: str, text: str, mentions: tuple[str, ...] = ()) -> None:
         """One text, with WeChat's own @mentions in front; done once the gateway accepts it
         (no fetch of the sent message, whose failure would look like a failed send)."""
-        puppet = self._online()
+        self._online()  # while logged out, Disconnected before any lookup
         if mentions:
             names = [await self._wechat_name(m) for m in mentions]
             text = AT_SEPARATOR.join(f"@{name}" for name in names) + " " + text
+        # the connection as it is after the lookups (a reconnect may have come meanwhile)
         await self._act(f"saying in {group}",
-                        puppet.message_send_text(group, text, list(mentions) or None),
+                        self._online().message_send_text(group, text, list(mentions) or None),
                         sends=True)
 
     async def send_dm(self, contact: str, text: str) -> None:
@@ -888,13 +889,13 @@ class WechatyGateway:
     async def _send_file(self, conversation: str, file: Attachment) -> None:
         """An image or file as a FileBox (base64 JSON in the puppet-service's MessageSendFile;
         WeChat shows an image as a picture); done once the gateway accepts it."""
-        puppet = self._online()
+        self._online()  # while logged out, Disconnected before reading the file
         try:
             box = await asyncio.to_thread(FileBox.from_file, str(file.path), file.filename)
         except OSError as exc:
             raise Refused(f"cannot read {file.name}: {exc}") from None
         await self._act(f"sending {file.name} to {conversation}",
-                        puppet.message_send_file(conversation, box), sends=True)
+                        self._online().message_send_file(conversation, box), sends=True)
 
     async def remove_member(self, group: str, member: str, reason: str = "") -> None:
         room = await self._room(group)

@@ -305,3 +305,20 @@ async def test_a_login_as_another_account_is_an_error_in_the_log(
     [record] = [r for r in caplog.records if "another account than before" in r.getMessage()]
     assert record.levelno == logging.ERROR
     assert "'wxid_other', another account than before ('wxid_bot')" in record.getMessage()
+
+
+async def test_a_welcome_whose_mention_lookup_spans_a_reconnect_goes_at_once_after_it(
+        run_bot: RunBot, grpc_gateway: WechatyGateway, fake_gateway: FakeGateway,
+        world: World) -> None:
+    """The send went to the connection closed meanwhile: a failed attempt ('puppet_stub
+    should not be none'), tried again only after the 5 s back-off although the bot was back.
+    Now it is Disconnected (nothing was sent), and goes as soon as the bot is logged in."""
+    async with run_bot(grpc_gateway) as s:
+        fake_gateway.hold("ContactPayload", "dave")
+        fake_gateway.join("r1", {"dave": "Dave"}, inviter="alice")
+        await until(lambda: "ContactPayload" in fake_gateway.calls[-1:],
+                    "the welcome's name lookup")
+        fake_gateway.end_stream()
+        await until(lambda: world.texts("r1"), "the welcome, on the new connection")
+        await until(lambda: len(s.bot.outbox) == 0, "nothing more to send")
+    assert world.texts("r1") == ["@Dave 欢迎Dave"]
