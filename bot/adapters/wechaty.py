@@ -604,7 +604,7 @@ class WechatyGateway:
                     payload.contact_id)
 
     async def _on_ready(self, payload: Any) -> None:
-        await self._running_bot().refresh_groups()  # the room list is complete now
+        await self._refresh_groups()  # the room list is complete now
 
     async def _on_scan(self, payload: EventScanPayload) -> None:
         status = ScanStatus(payload.status)
@@ -653,7 +653,7 @@ class WechatyGateway:
         await self._feed(MemberJoined(self._at(payload.timestamp), room, members,
                                       payload.inviter_id or None), turn)
         if self._current_self_id() in ids:
-            await self._running_bot().refresh_groups()
+            await self._refresh_groups()
 
     async def _on_room_leave(self, payload: EventRoomLeavePayload, turn: _Turn) -> None:
         room, ids = payload.room_id, tuple(payload.removed_ids or ())
@@ -663,14 +663,14 @@ class WechatyGateway:
         await self._feed(MemberLeft(self._at(payload.timestamp), room, members,
                                     payload.remover_id or None), turn)
         if self._current_self_id() in ids:
-            await self._running_bot().refresh_groups()
+            await self._refresh_groups()
 
     async def _on_room_topic(self, payload: EventRoomTopicPayload, turn: _Turn) -> None:
         log.info("group %s renamed from %r to %r", payload.room_id, payload.old_topic,
                  payload.new_topic)
         await self._feed(GroupRenamed(self._at(payload.timestamp), payload.room_id,
                                       payload.new_topic, payload.changer_id or None), turn)
-        await self._running_bot().refresh_groups()
+        await self._refresh_groups()
 
     async def _on_friendship(self, payload: EventFriendshipPayload, turn: _Turn) -> None:
         try:
@@ -688,6 +688,12 @@ class WechatyGateway:
         await self._feed(FriendRequest(
             self._now(), None, Member(contact, await self._shown_name(None, contact)),
             hello=friendship.hello or "", request=payload.friendship_id), turn)
+
+    async def _refresh_groups(self) -> None:
+        """The bot's groups changed: bind them again and rebuild their schedules, again when
+        the gateway fails to list them (else a group just joined has no schedules until the
+        next login)."""
+        await self._until_done("bind the groups again", self._running_bot().refresh_groups)
 
     async def _on_room_invite(self, payload: EventRoomInvitePayload) -> None:
         """Accept, trying again when the gateway fails (also across a reconnect: only the

@@ -8,6 +8,7 @@ import asyncio
 import logging
 from collections.abc import Callable, Coroutine
 from contextlib import AbstractAsyncContextManager
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -322,3 +323,19 @@ async def test_a_welcome_whose_mention_lookup_spans_a_reconnect_goes_at_once_aft
         await until(lambda: world.texts("r1"), "the welcome, on the new connection")
         await until(lambda: len(s.bot.outbox) == 0, "nothing more to send")
     assert world.texts("r1") == ["@Dave 欢迎Dave"]
+
+
+async def test_a_group_the_bot_joins_gets_its_schedules_when_the_first_listing_fails(
+        run_bot: RunBot, make_config: Callable[..., Path], grpc_gateway: WechatyGateway,
+        fake_gateway: FakeGateway, world: World) -> None:
+    """The bot is added to r3: the groups are bound again (their schedules rebuilt) once, and
+    a failed listing left r3 without its scheduled pushes until the next login."""
+    grpc_gateway.read_again_after = 0.05
+    push = {"push": {"schedules": [{"id": "daily", "cron": "0 9 * * *", "text": "早安"}]}}
+    async with run_bot(grpc_gateway, make_config([push])) as s:
+        world.add_room("r3", "Recruitment 03", {"alice": "Alice"})
+        fake_gateway.fail["RoomList"] = GRPCError(Status.INTERNAL, "rooms not loaded")
+        fake_gateway.join("r3", {BOT_ID: "Helper"}, inviter="alice")
+        await until(lambda: s.bot.scheduler.next_fire("r3", "push", "daily") is not None,
+                    "r3's push scheduled")
+    assert "RoomList" not in fake_gateway.fail
