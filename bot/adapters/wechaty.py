@@ -167,7 +167,7 @@ _EVENTS_WITH_TIME = frozenset({EventType.EVENT_TYPE_ROOM_JOIN, EventType.EVENT_T
 def _repair(response: Any) -> None:
     """Fill in what the library requires and gateways leave out: error events come as
     {"gerror": ...} or {} without `data`; some joins and leaves have no timestamp (0: the
-    bot takes the time it received them)."""
+    bot takes the time it received them); a logout without `contactId` is still a logout."""
     if response.type not in _EVENTS_WITH_DATA | _EVENTS_WITH_TIME:
         return
     try:
@@ -181,6 +181,8 @@ def _repair(response: Any) -> None:
     elif not payload.get("data"):
         payload["data"] = str(payload.pop("gerror", "") or "")
     payload.pop("gerror", None)
+    if response.type == EventType.EVENT_TYPE_LOGOUT:
+        payload.setdefault("contactId", "")
     response.payload = json.dumps(payload)
 
 
@@ -601,7 +603,7 @@ class WechatyGateway:
         self.online.clear()
         self._running_bot().platform(False)
         log.warning("logged out of WeChat (%s); scan the new QR code to log in again",
-                    payload.contact_id)
+                    payload.contact_id or self._self_id)
 
     async def _on_ready(self, payload: Any) -> None:
         await self._refresh_groups()  # the room list is complete now

@@ -17,6 +17,7 @@ from grpc_server import FakeGateway
 from grpclib.const import Status
 from grpclib.exceptions import GRPCError
 from puppet import BOT_ID, World
+from wechaty_grpc.wechaty.puppet import EventType
 
 from bot import roster
 from bot.adapters import wechaty as wechaty_adapter
@@ -339,3 +340,20 @@ async def test_a_group_the_bot_joins_gets_its_schedules_when_the_first_listing_f
         await until(lambda: s.bot.scheduler.next_fire("r3", "push", "daily") is not None,
                     "r3's push scheduled")
     assert "RoomList" not in fake_gateway.fail
+
+
+@pytest.mark.parametrize("payload", ['{"data": "kicked out on the phone"}', "", "{}"])
+async def test_a_logout_event_without_its_contact_id_logs_the_bot_out(
+        run_bot: RunBot, grpc_gateway: WechatyGateway, fake_gateway: FakeGateway,
+        world: World, payload: str) -> None:
+    """The library could not decode it and it was skipped: the bot went on as if logged in,
+    so what it sent met a logged-out gateway (failed attempts, given up) instead of waiting
+    for the next login."""
+    async with run_bot(grpc_gateway) as s:
+        fake_gateway.emit_raw(EventType.EVENT_TYPE_LOGOUT, payload)
+        await until(lambda: not grpc_gateway.online.is_set(), "the logout")
+        fake_gateway.say("r1", "alice", KEYWORD)
+        await until(lambda: len(s.bot.outbox) == 1, "the reply, waiting for the login")
+        fake_gateway.login()
+        await until(lambda: world.texts("r1"), "the reply after the login")
+    assert world.texts("r1") == [KEYWORD_REPLY]
