@@ -877,7 +877,7 @@ class WechatyGateway:
         (no fetch of the sent message, whose failure would look like a failed send)."""
         self._online()  # while logged out, Disconnected before any lookup
         if mentions:
-            names = [await self._wechat_name(m) for m in mentions]
+            names = await asyncio.gather(*(self._wechat_name(m) for m in mentions))
             text = AT_SEPARATOR.join(f"@{name}" for name in names) + " " + text
         # the connection as it is after the lookups (a reconnect may have come meanwhile)
         await self._act(f"saying in {group}",

@@ -357,3 +357,20 @@ async def test_a_logout_event_without_its_contact_id_logs_the_bot_out(
         fake_gateway.login()
         await until(lambda: world.texts("r1"), "the reply after the login")
     assert world.texts("r1") == [KEYWORD_REPLY]
+
+
+async def test_the_names_a_welcome_mentions_are_looked_up_together(
+        run_bot: RunBot, grpc_gateway: WechatyGateway, fake_gateway: FakeGateway,
+        world: World) -> None:
+    """One after the other, a gateway slow on each made the bot (which sends inside its turn)
+    wait once per newcomer."""
+    async with run_bot(grpc_gateway):
+        before = fake_gateway.calls.count("ContactPayload")
+        slow = [fake_gateway.hold("ContactPayload", m) for m in ("dave", "erin")]
+        fake_gateway.join("r1", {"dave": "Dave", "erin": "Erin"}, inviter="alice")
+        await until(lambda: fake_gateway.calls.count("ContactPayload") == before + 2,
+                    "both names looked up at once")
+        for held in slow:
+            held.set()
+        await until(lambda: world.texts("r1"), "the welcome")
+    assert world.texts("r1") == ["@Dave\u2005@Erin 欢迎Dave、Erin"]
