@@ -600,10 +600,14 @@ class WechatyGateway:
                         "is used", configured, payload.contact_id)
 
     async def _on_logout(self, payload: EventLogoutPayload) -> None:
-        self.online.clear()
-        self._running_bot().platform(False)
+        self._logged_out()
         log.warning("logged out of WeChat (%s); scan the new QR code to log in again",
                     payload.contact_id or self._self_id)
+
+    def _logged_out(self) -> None:
+        """Actions raise Disconnected (the outbox keeps them) until the next login."""
+        self.online.clear()
+        self._running_bot().platform(False)
 
     async def _on_ready(self, payload: Any) -> None:
         await self._refresh_groups()  # the room list is complete now
@@ -613,6 +617,10 @@ class WechatyGateway:
         if status not in (ScanStatus.Waiting, ScanStatus.Timeout) or not payload.qrcode:
             log.info("login QR code: %s", status.name.lower())
             return
+        if self.online.is_set():  # it lost the login without telling: logged out all the same
+            self._logged_out()
+            log.warning("the gateway asks for a new login without having reported a logout:"
+                        " logged out of WeChat (%s)", self._self_id)
         url = f"https://wechaty.js.org/qrcode/{quote(payload.qrcode, safe='')}"
         print(f"Scan the QR code with the bot's WeChat to log in: {url}", flush=True)
         log.info("waiting for the login QR code to be scanned: %s", url)

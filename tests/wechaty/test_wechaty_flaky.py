@@ -342,22 +342,32 @@ async def test_a_group_the_bot_joins_gets_its_schedules_when_the_first_listing_f
     assert "RoomList" not in fake_gateway.fail
 
 
-@pytest.mark.parametrize("payload", ['{"data": "kicked out on the phone"}', "", "{}"])
-async def test_a_logout_event_without_its_contact_id_logs_the_bot_out(
+# a logout the library does not report: one without the account's id (it cannot decode it),
+# or a gateway that lost its login without a logout event and asks for a new scan
+SILENT_LOGOUTS = {
+    "logout without contactId": (EventType.EVENT_TYPE_LOGOUT, '{"data": "kicked out"}'),
+    "logout {}": (EventType.EVENT_TYPE_LOGOUT, "{}"),
+    "empty logout": (EventType.EVENT_TYPE_LOGOUT, ""),
+    "login QR code": (EventType.EVENT_TYPE_SCAN,
+                      '{"status": 2, "qrcode": "https://login.weixin.qq.com/l/x"}'),
+}
+
+
+@pytest.mark.parametrize("event", list(SILENT_LOGOUTS))
+async def test_a_logout_the_library_does_not_report_still_logs_the_bot_out(
         run_bot: RunBot, grpc_gateway: WechatyGateway, fake_gateway: FakeGateway,
-        world: World, payload: str) -> None:
-    """The library could not decode it and it was skipped: the bot went on as if logged in,
-    so what it sent met a logged-out gateway (failed attempts, given up) instead of waiting
-    for the next login."""
+        world: World, caplog: pytest.LogCaptureFixture, event: str) -> None:
+    """The bot went on as if logged in, so what it sent met a logged-out gateway (failed
+    attempts, given up) instead of waiting for the next login."""
     async with run_bot(grpc_gateway) as s:
-        fake_gateway.emit_raw(EventType.EVENT_TYPE_LOGOUT, payload)
+        fake_gateway.emit_raw(*SILENT_LOGOUTS[event])
         await until(lambda: not grpc_gateway.online.is_set(), "the logout")
         fake_gateway.say("r1", "alice", KEYWORD)
         await until(lambda: len(s.bot.outbox) == 1, "the reply, waiting for the login")
         fake_gateway.login()
         await until(lambda: world.texts("r1"), "the reply after the login")
     assert world.texts("r1") == [KEYWORD_REPLY]
-
+    assert "logged out of WeChat (wxid_bot)" in caplog.text
 
 async def test_the_names_a_welcome_mentions_are_looked_up_together(
         run_bot: RunBot, grpc_gateway: WechatyGateway, fake_gateway: FakeGateway,
@@ -374,3 +384,4 @@ async def test_the_names_a_welcome_mentions_are_looked_up_together(
             held.set()
         await until(lambda: world.texts("r1"), "the welcome")
     assert world.texts("r1") == ["@Dave\u2005@Erin 欢迎Dave、Erin"]
+
