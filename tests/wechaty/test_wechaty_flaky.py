@@ -384,4 +384,3 @@ async def test_the_names_a_welcome_mentions_are_looked_up_together(
             held.set()
         await until(lambda: world.texts("r1"), "the welcome")
     assert world.texts("r1") == ["@Dave\u2005@Erin 欢迎Dave、Erin"]
-
