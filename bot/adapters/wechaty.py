@@ -96,7 +96,7 @@ START_PATIENCE = 60.0  # seconds between warnings while the gateway does not ans
 # has an id the gateway reads it by again (the joins and leaves missed are found by comparing
 # the member lists after the login: bot/backstop.py)
 _READ_AGAIN = frozenset({"message", "friendship"})
-READS = 3  # tries to read such an event (a message that makes the gateway fail is given up)
+READS = 3  # tries to read such an event, or to do what failed for the platform (then given up)
 
 
 def _event_id(payload: Any) -> str:
