@@ -970,8 +970,20 @@ class WechatyGateway:
         return [c for c in await asyncio.gather(*(friend(i) for i in ids)) if c]
 
     async def accept_friend(self, request: str) -> None:
+        """Accept, unless the contact is a friend already (an acceptance done again after its
+        answer was lost). When the request cannot be looked up, it is accepted all the same."""
+        try:
+            friendship = await self._act(f"looking up the friend request {request}",
+                                         self._online().friendship_payload(request))
+            if await self.is_friend(friendship.contact_id):
+                log.info("%s is a friend already; nothing to accept", friendship.contact_id)
+                return
+        except Disconnected:
+            raise
+        except GatewayError as exc:
+            log.debug("cannot tell whether %s is accepted already: %s", request, exc)
         await self._act(f"accepting the friend request {request}",
-                        self._online().friendship_accept(request))
+                        self._online().friendship_accept(request), sends=True)
 
     async def set_topic(self, group: str, topic: str) -> None:
         """Rename the group, unless it has that name already (a rename done again after its

@@ -100,8 +100,18 @@ ACTIONS: dict[str, tuple[str, Callable[[WechatyGateway], Coroutine[Any, Any, Non
     "kick": ("RoomDel", lambda g: g.remove_member("r1", "bob", "ads")),
     "invite": ("RoomAdd", lambda g: g.invite_member("r1", "dave")),
     "rename": ("RoomTopic", lambda g: g.set_topic("r1", "Recruitment 01 (full)")),
+    "accept": ("FriendshipAccept", lambda g: g.accept_friend("fr1")),
 }
-REPEATED = ("kick", "invite", "rename")  # what the outbox may do again (bot/delivery.py)
+
+
+def _for_actions(world: World) -> None:
+    """Dave, whom ACTIONS invites, and frank's friend request fr1, which it accepts."""
+    world.contacts.update({"dave": "Dave", "frank": "Frank"})
+    world.friendships["fr1"] = ("frank", "我想报名")
+
+
+# what the outbox may do again (bot/delivery.py)
+REPEATED = ("kick", "invite", "rename", "accept")
 WHY = {"restart": "the gateway closed the connection", "timeout": "did not answer within 0.3s"}
 
 
@@ -114,7 +124,7 @@ async def test_an_action_whose_answer_is_lost_is_uncertain_and_done_once(
     answered after the action's time. Uncertain (a message is not sent again); a removal,
     invitation or rename done again finds it done and does nothing more."""
     rpc, act = ACTIONS[kind]
-    world.contacts["dave"] = "Dave"
+    _for_actions(world)
     async with run_bot(grpc_gateway):
         grpc_gateway.action_timeout = 0.3 if lost == "timeout" else 5.0
         fake_gateway.after[rpc] = None  # carried out, never answered
@@ -137,7 +147,7 @@ async def test_an_action_answered_with_an_error_although_done_is_not_done_again(
     """WeChat did it, the gateway answered INTERNAL: the outbox tries again (bot/delivery.py),
     and the second try finds it done."""
     rpc, act = ACTIONS[kind]
-    world.contacts["dave"] = "Dave"
+    _for_actions(world)
     async with run_bot(grpc_gateway):
         fake_gateway.after[rpc] = GRPCError(Status.INTERNAL, "timeout of the provider")
         with pytest.raises(GatewayError, match="timeout of the provider"):
