@@ -98,16 +98,19 @@ def write_file(path: Path, header: Row, rows: Iterable[Row]) -> int:
         raise ValueError(f"{path} is an SQLite database: an export never overwrites one "
                          "(give another file name)")
     part = target.parent / f".{target.name}.{secrets.token_hex(8)}.part"
-    # made as any new file is (the umask applies), then given the mode of the one it replaces
-    fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
+        # made as any new file is (the umask applies), then given the mode of the one it
+        # replaces
+        fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
         if mode is not None:
             os.chmod(fd, stat.S_IMODE(mode))
         with open(fd, "w", newline="", encoding=ENCODING) as file:
             count = write(file, header, rows)
         os.replace(part, target)
-    except BaseException:
+    except BaseException as exc:
         Path(part).unlink(missing_ok=True)
+        if isinstance(exc, OSError):  # a full disk, no permission: named as the operator wrote
+            raise OSError(exc.errno, exc.strerror, str(path)) from None  # it (not the .part)
         raise
     return count
 

@@ -7,7 +7,9 @@ from __future__ import annotations
 import errno
 import json
 import os
+import resource
 import shutil
+import signal
 import socket
 import stat
 import subprocess
@@ -461,3 +463,31 @@ def test_replay_refuses_a_message_from_the_bot_itself(capsys: pytest.CaptureFixt
     kind = step.partition(":")[0]
     assert _one_line(err) == f"{scenario}:6: steps[1]: {kind}: from 'bot' is the bot itself: " \
                              "WeChat never hands the bot its own messages"
+
+
+def test_an_export_to_a_full_disk_names_the_file_and_keeps_the_old_one(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """A write the disk refused raised an OSError naming no file: said to be standard
+    output's fault ("cannot write to standard output", exit 1). A file size limit stands in
+    for the full disk (EFBIG instead of ENOSPC: the same path through the code), above the
+    database's 32 KB shared-memory file, below the export's 1,000 members."""
+    crowd = ", ".join(f"member{n:04}" for n in range(1000))
+    scenario = _scenario(tmp_path, "groups:\n  - {id: r1, topic: Listener Recruitment 01}\n"
+                                   f"steps:\n  - join: {{group: r1, members: [{crowd}]}}\n")
+    played = tmp_path / "bot.db"
+    assert _run(capsys, "replay", str(scenario), "--config", SHIPPED, "--db", str(played))[0] == 0
+    out = tmp_path / "export" / "members.csv"
+    out.parent.mkdir()
+    out.write_text("old\n", encoding="utf-8")
+
+    def small_files() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # the write fails instead
+        resource.setrlimit(resource.RLIMIT_FSIZE, (40_000, 40_000))
+
+    result = subprocess.run([sys.executable, "-m", "bot.cli", "export", "--what", "members",
+                             "--out", str(out), "--config", SHIPPED, "--db", str(played)],
+                            capture_output=True, text=True, timeout=60, preexec_fn=small_files)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1] == f"{out}: File too large"
+    assert out.read_text(encoding="utf-8") == "old\n"
+    assert [p.name for p in out.parent.iterdir()] == ["members.csv"]  # no .part left behind
