@@ -67,7 +67,11 @@ def rows(db: Path | str, group: str | None, since: datetime | None, tz: tzinfo,
     return [(f"{r.at.astimezone(tz):%Y-%m-%d %H:%M:%S}", r.group,
              f"{clean(r.name)} ({clean(r.member)})" if r.name and r.name != r.member
              else clean(r.member),  # member-supplied: a 100 KB name would widen every row
-             r.action, r.handler, r.detail) for r in asyncio.run(read())]
+             r.action, r.handler, clean(r.detail, DETAIL_LIMIT)) for r in asyncio.run(read())]
+
+
+DETAIL_LIMIT = 200
+"""The most characters of a record's detail shown: it may quote a member's link or words."""
 
 
 def table(records: Sequence[Sequence[str]]) -> str:

@@ -409,12 +409,14 @@ LONG = "Listener Recruitment " + "长" * 5000
 def test_audit_and_report_clip_long_names_and_topics(capsys: pytest.CaptureFixture[str],
                                                      tmp_path: Path) -> None:
     """A member's 5,000-character name made every row of `groupbot audit` as wide (its table
-    pads each column to the widest cell), a group's name every row of `report`."""
+    pads each column to the widest cell), a group's name every row of `report`; a link's
+    5,000-character domain, quoted in a warning's detail, its own row."""
     scenario = tmp_path / "s.yaml"
     scenario.write_text(
         f"start: 2026-11-23 08:55\ncontacts: {{eve: \"{'夏' * 5000}\"}}\n"
         f"groups:\n  - {{id: r1, topic: \"{LONG}\", members: [op_lin]}}\n"
-        "steps:\n  - say: {group: r1, from: eve, text: \"加微信 abc12345 http://x.cn\"}\n",
+        "steps:\n  - say: {group: r1, from: eve, text: \"加微信 abc12345 http://x.cn\"}\n"
+        f"  - say: {{group: r1, from: mallory, text: \"看 http://{'a' * 5000}.cn\"}}\n",
         encoding="utf-8")
     db = tmp_path / "bot.db"
     assert _run(capsys, "replay", str(scenario), "--config", SHIPPED, "--db", str(db))[0] == 0
@@ -423,7 +425,7 @@ def test_audit_and_report_clip_long_names_and_topics(capsys: pytest.CaptureFixtu
         code, out, _ = _run(capsys, *command, "--config", SHIPPED)
         assert code == 0
         assert "…" in out
-        assert max(len(line) for line in out.splitlines()) < 250, command
+        assert max(len(line) for line in out.splitlines()) < 400, command
 
 
 def test_config_given_as_a_file_or_a_directory_without_bot_yaml_says_so(
