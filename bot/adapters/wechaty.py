@@ -1044,7 +1044,7 @@ class WechatyGateway:
 
     async def groups(self) -> list[GroupInfo]:
         """The groups the bot is in: none before the first login, the last ones seen while
-        reconnecting."""
+        reconnecting; one the gateway fails to describe now, as last seen."""
         if not self.online.is_set():
             if not self._self_id:
                 log.info("not logged in yet: groups are bound once WeChat is logged in")
@@ -1056,6 +1056,14 @@ class WechatyGateway:
                 found.append(_group_info(await self._room(group)))
             except Refused as exc:
                 log.warning("skipped a group the gateway lists but cannot describe: %s", exc)
+            except Disconnected:
+                raise
+            except GatewayError as exc:  # one group the gateway fails on must not stop all
+                if group not in self._looked:
+                    log.warning("skipped a group the gateway cannot describe now: %s", exc)
+                    continue
+                log.warning("%s; using its last known details", exc)
+                found.append(self._looked[group])
         self._known = {info.id: info for info in found}
         self._looked.update(self._known)
         return found

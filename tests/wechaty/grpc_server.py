@@ -184,12 +184,13 @@ class FakeGateway(Driver):
 
     def _lookup(self, contact: str) -> None:
         if contact in self.world.broken:
-            raise GRPCError(Status.INTERNAL, f"cannot load contact {contact}")
+            raise GRPCError(Status.INTERNAL, f"cannot load {contact}")
 
     def _room_list(self, r: pb.RoomListRequest) -> pb.RoomListResponse:
         return pb.RoomListResponse(ids=list(self.world.rooms))
 
     def _room(self, r: pb.RoomPayloadRequest) -> pb.RoomPayloadResponse:
+        self._lookup(r.id)
         room = self.world.rooms[r.id]
         return pb.RoomPayloadResponse(id=room.id, topic=room.topic, owner_id=room.owner,
                                       member_ids=self._listed("RoomPayload", room.id))

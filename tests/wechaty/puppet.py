@@ -84,7 +84,7 @@ class World:
         self.friendships: dict[str, tuple[str, str]] = {}  # id -> (contact, hello)
         self.friends: set[str] = set()  # contacts whose friend request was accepted
         self.sent: list[dict[str, Any]] = []
-        self.broken: set[str] = set()  # contacts whose details fail to load
+        self.broken: set[str] = set()  # contacts and groups whose details fail to load
         self._ids = itertools.count(1)
 
     def add_room(self, room_id: str, topic: str, members: dict[str, str],

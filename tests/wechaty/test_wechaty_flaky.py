@@ -397,3 +397,23 @@ async def test_the_names_a_welcome_mentions_are_looked_up_together(
             held.set()
         await until(lambda: world.texts("r1"), "the welcome")
     assert world.texts("r1") == ["@Dave\u2005@Erin 欢迎Dave、Erin"]
+
+
+async def test_a_group_whose_details_fail_to_load_does_not_hold_up_the_others(
+        run_bot: RunBot, grpc_gateway: WechatyGateway, fake_gateway: FakeGateway,
+        world: World, caplog: pytest.LogCaptureFixture) -> None:
+    """The gateway cannot load r2's details any more (INTERNAL, every time): the look at the
+    groups after the next login failed as a whole, again and again, and nothing was sent in
+    any group. r2 is now listed with its last known details, and the others go on."""
+    async with run_bot(grpc_gateway):
+        world.broken.add("r2")
+        fake_gateway.end_stream()
+        await until(lambda: fake_gateway.streams_opened == 2 and grpc_gateway.online.is_set(),
+                    "the login after the restart")
+        fake_gateway.say("r1", "alice", KEYWORD)
+        await until(lambda: world.texts("r1"), "the reply in r1")
+        groups = await grpc_gateway.groups()
+    assert [(g.id, g.topic) for g in groups] == [("r1", "Recruitment 01"),
+                                                 ("r2", "Recruitment 02")]
+    assert ("looking up r2: the gateway answered INTERNAL: cannot load r2; using its last"
+            " known details") in caplog.text
