@@ -1026,16 +1026,22 @@ class WechatyGateway:
         return list(await asyncio.gather(*(member(i) for i in ids)))
 
     async def group_info(self, group: str) -> GroupInfo:
-        """The group as it is now; as it was last seen while reconnecting, or when WeChat no
-        longer knows it (the bot was removed: its leave is still handled)."""
+        """The group as it is now; as it was last seen while reconnecting, when WeChat no
+        longer knows it (the bot was removed: its leave is still handled), or when the gateway
+        fails to load it."""
         if not self.online.is_set() and group in self._known:
             return self._known[group]
         try:
             found = _group_info(await self._room(group))
-        except Refused as exc:
+        except Disconnected:
+            raise
+        except GatewayError as exc:
             if group not in self._looked:
                 raise
-            log.info("%s; using its last known name", exc)
+            if isinstance(exc, Refused):  # the bot was removed, the group dissolved
+                log.info("%s; using its last known details", exc)
+            else:
+                log.warning("%s; using its last known details", exc)
             return self._looked[group]
         self._looked[group] = found
         if group in self._known:

@@ -404,7 +404,8 @@ async def test_a_group_whose_details_fail_to_load_does_not_hold_up_the_others(
         world: World, caplog: pytest.LogCaptureFixture) -> None:
     """The gateway cannot load r2's details any more (INTERNAL, every time): the look at the
     groups after the next login failed as a whole, again and again, and nothing was sent in
-    any group. r2 is now listed with its last known details, and the others go on."""
+    any group; and r2's welcomes waited for its details. r2 is now taken with its last known
+    details."""
     async with run_bot(grpc_gateway):
         world.broken.add("r2")
         fake_gateway.end_stream()
@@ -412,6 +413,8 @@ async def test_a_group_whose_details_fail_to_load_does_not_hold_up_the_others(
                     "the login after the restart")
         fake_gateway.say("r1", "alice", KEYWORD)
         await until(lambda: world.texts("r1"), "the reply in r1")
+        fake_gateway.join("r2", {"dave": "Dave"}, inviter="alice")
+        await until(lambda: world.texts("r2"), "the welcome in r2 itself")
         groups = await grpc_gateway.groups()
     assert [(g.id, g.topic) for g in groups] == [("r1", "Recruitment 01"),
                                                  ("r2", "Recruitment 02")]
