@@ -6,9 +6,9 @@ the digit groups. Findings carry a family:
 
 - phone: a Chinese mobile number, 11 digits 1[3-9]..., optionally after 86, in any digit
   style (full-width, circled, parenthesized, keycaps, mathematical, Roman, other scripts':
-  bot/text.py; Chinese and financial numerals, the spoken 幺 (么) 两 拐 勾 洞 for 1 2 7 9 0,
-  the letters o/l/i standing for 0/1) with anything but letters and other Chinese
-  characters between the digits (spaces, dashes, dots, emoji). A number
+  bot/text.py; Chinese and financial numerals, the spoken 幺 (么 beside another numeral) 两
+  拐 勾 洞 for 1 2 7 9 0, the letters o/l/i standing for 0/1) with anything but letters and
+  other Chinese characters between the digits (spaces, dashes, dots, emoji). A number
   needs no marker; its digits must be whole groups ("订单 2026112913800138000" is not
   one), and one written with thousands separators is an amount (below).
 - wechat, qq: a contact marker (微信 薇 威 v信 威xin vx wx weixin wechat, the slang 绿泡泡 and
@@ -78,13 +78,13 @@ _CHINESE_NUMERALS = "零〇洞一二三四五六七八九壹贰叁肆伍陆柒�
 _HAN = r"\u3400-\u9fff\uf900-\ufaff"
 # A digit group: latin "words" of digits and o/l/i only (with one real digit somewhere in
 # the number), or a run of Chinese numerals. Anything else that is a letter or Chinese ends
-# a number; what is neither (space, punctuation, emoji) only separates its groups.
-_GROUP_OR_BREAK = re.compile(
-    rf"(?<![a-z0-9])[0-9oli]+(?![a-z0-9])|[{_CHINESE_NUMERALS}]+"
-)
-
-
-_GROUP = rf"(?:(?<![a-z0-9])[0-9oli]+(?![a-z0-9])|[{_CHINESE_NUMERALS}]+)"
+# a number; what is neither (space, punctuation, emoji) only separates its groups. 么 (the
+# variant of 幺, and the end of 什么 怎么 那么) is a 1 only beside another numeral: "么三八",
+# not "什么？3801234567".
+_NOT_YAO = _CHINESE_NUMERALS.replace("么", "")
+_GROUP = (rf"(?:(?<![a-z0-9])[0-9oli]+(?![a-z0-9])"
+          rf"|(?:[{_NOT_YAO}]|(?<=[{_NOT_YAO}])么|么(?=[{_NOT_YAO}]))+)")
+_GROUP_OR_BREAK = re.compile(_GROUP)
 _NUMBER = re.compile(rf"{_GROUP}(?:[^a-z0-9{_HAN}]*{_GROUP})*")
 _MOBILE = re.compile(r"(?:86)?(1[3-9][0-9]{9})")
 _THOUSANDS = re.compile(r"[0-9]{1,3}(?:\s*,\s*[0-9]{3}){2,}")

@@ -144,23 +144,39 @@ def _named_letters() -> dict[int, str]:
     return table
 
 
-def _decimal_digits() -> dict[int, str]:
-    """The decimal digits of other scripts, which NFKC leaves as they are (Arabic-Indic "١",
-    Devanagari "१", Thai "๑": Unicode's category Nd), as ASCII digits."""
-    return {cp: str(unicodedata.decimal(chr(cp))) for cp in range(0x80, 0x20000)
-            if unicodedata.category(chr(cp)) == "Nd"}
-
-
 @cache
-def look_alikes() -> tuple[dict[int, str], re.Pattern[str]]:
-    """The letters and digits of other scripts `unmask` folds to ASCII (a digit by its
-    value, whatever it looks like: Devanagari "०" is 0, not o), and a class of
-    those in plane 0 (a class of many ranges is fast only there, as a bitmap: beyond it,
-    `unmask` looks at each character, mostly emoji). Built on first use: a bot builds it
-    as it starts (bot/banned.py, `warm`), so no message waits for the confusables data
-    (30 ms to load), and a command that never unmasks does not load it."""
-    table = {**_named_letters(), **_confusable_letters(), **_decimal_digits()}
-    return table, char_class(cp for cp in table if cp < 0x10000)
+def look_alikes() -> tuple[dict[int, str], dict[int, str], re.Pattern[str]]:
+    """What `unmask` folds to ASCII: the letters of other scripts that look like an ASCII
+    letter or digit, and the decimal digits of other scripts that do (Thai "๐" and
+    Devanagari "०" look like o, Bengali "৪" like 8), folded so where they spell no number
+    (`_phone_digits`); and a class of both and of every other decimal digit in plane 0 (a
+    class of many ranges is fast only there, as a bitmap: beyond it, `unmask` looks at each
+    character, mostly emoji). Built on first use: a bot builds it as it starts
+    (bot/banned.py, `warm`), so no message waits for the confusables data (30 ms to load),
+    and a command that never unmasks does not load it."""
+    table = {**_named_letters(), **_confusable_letters()}
+    digits = {cp: folded for cp, folded in table.items() if chr(cp).isdecimal()}
+    letters = {cp: folded for cp, folded in table.items() if cp not in digits}
+    decimals = (cp for cp in range(0x80, 0x10000) if chr(cp).isdecimal())
+    return letters, digits, char_class({*(cp for cp in table if cp < 0x10000), *decimals})
+
+
+# A run of digits of any script (Unicode's decimal digits, category Nd: NFKC leaves those of
+# other scripts, Arabic-Indic "١", Devanagari "१", Thai "๑", as they are) with nothing between
+# them that is a letter
+_DIGIT_RUN = re.compile(r"\d[\W\d_]*")
+_OTHER_DIGIT = re.compile(r"(?![0-9])\d")
+_PHONE_DIGITS = 11  # a Chinese mobile number's
+
+
+def _phone_digits(run: re.Match[str]) -> str:
+    """A run of digits of any script, as ASCII digits by their value if it is long enough
+    to spell a phone number ("١٣٨ ٠٠١٣ ٨٠٠٠", "१३८००१३८०००": ० is 0 there, not o). A shorter
+    one is left for the look-alike fold: a price or a date in Thai ("ราคา ๑๓๘ บาท") is no
+    part of a number, and "shop.c๐m" is .com."""
+    if sum(c.isdecimal() for c in run[0]) < _PHONE_DIGITS:
+        return run[0]
+    return "".join(str(unicodedata.decimal(c)) if c.isdecimal() else c for c in run[0])
 
 
 # A regional indicator letter on its own ("🇻 🇽") is a letter; two together are a flag.
@@ -192,17 +208,22 @@ def unmask(text: str) -> str:
     made a digit (⑴ ❶ ⒈, keycaps "1️⃣", Roman numerals Ⅰ-Ⅸ), every plus sign "+" (⊕ ➕ ✚ 🞡)
     and a lone regional indicator a letter ("🇻"), then
     letters of other scripts that look like an ASCII letter or digit folded to it through
-    Unicode's confusables data ("wеchat" with a Cyrillic е, "vх" with a Cyrillic х).
-    Chinese characters are never folded."""
+    Unicode's confusables data ("wеchat" with a Cyrillic е, "vх" with a Cyrillic х), and
+    the decimal digits of other scripts read as digits where they may spell a phone number
+    (`_phone_digits`), elsewhere folded as look-alikes too. Chinese characters are never
+    folded."""
     if text.isascii():
         return normalize(text)
     if _HAS_STYLE.search(text):
         text = _roman_digits(text.translate(_STYLES))
     text = _LONE_INDICATOR.sub(lambda m: chr(ord(m[0]) - 0x1F1E6 + ord("a")), text)
     text = normalize(text)
-    table, in_plane_0 = look_alikes()
-    if in_plane_0.search(text) or any(ord(m[0]) in table for m in _ASTRAL.finditer(text)):
-        return text.translate(table)
+    letters, digits, in_plane_0 = look_alikes()
+    if in_plane_0.search(text) or any(ord(m[0]) in letters or m[0].isdecimal()
+                                      for m in _ASTRAL.finditer(text)):
+        text = text.translate(letters)
+        if _OTHER_DIGIT.search(text):
+            text = _DIGIT_RUN.sub(_phone_digits, text).translate(digits)
     return text
 
 

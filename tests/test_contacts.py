@@ -530,6 +530,17 @@ def test_an_allowed_mini_program_is_no_link() -> None:
         link("小程序:倾听学院返利版")]
 
 
+@pytest.mark.parametrize(("text", "found"), [
+    ("看这里 shop.c๐m/x", link("shop.com")), ("evil.t०p/promo", link("evil.top")),
+    ("联系 abc@qq.c०m", Finding("email", "abc@qq.com")),
+    ("abc@qq.c๐m", Finding("email", "abc@qq.com"))])
+def test_a_digit_of_another_script_that_looks_like_a_letter_is_that_letter_in_a_word(
+        text: str, found: Finding) -> None:
+    """Thai ๐ and Devanagari ० are the o they look like where they spell no number (in a
+    number they are 0: the phones above)."""
+    assert found in [*find_links(text), *find_contacts(text)]
+
+
 @pytest.mark.parametrize("text", ["原价¥199¥299都有", "¥12345678¥", "我们 v s 他们 a b c d e",
                                   "微信 a b c 好", "RNG v s e d g 3 比 1",
                                   "a v s b 2 0 2 4"])  # prices; no marker before a spelled id
@@ -557,6 +568,10 @@ ORDINARY_MESSAGES = [
     "登录后「点」Online客服", "进小程序「点」Shop",
     # .NET, the framework, after Chinese: no host before it
     "这个.net 框架", "用.NET开发后台", "学.Net 三年了",
+    # prices and dates in other scripts' digits, between words: no number across the words
+    "ราคา ๑๓๘ บาท วันที่ ๒๐/๑๑/๒๕๖๗", "السعر ١٣٨ درهم، التاريخ ٢٠/١١/٢٠٢٦",
+    # 么 ending 什么, 那么 is no 1 before a number
+    "你的工号是什么？3801234567", "那么，3800138000 这个单号查不到",
 ]
 
 
