@@ -466,8 +466,8 @@ _SHOP_CODE = re.compile(r"[¥$€£₳](?=[a-z0-9]*[a-z])(?=[a-z0-9]*[0-9])([a-z
 # right before it from the start of a clause ("打开省钱宝小程序领券"). The offer (`_OFFER`;
 # 领劵, 领 券, 領紅包 too) comes right after the name or 小程序 ("「美味优选」小程序，秒杀"),
 # across separators, 里, and a word that urges (`_URGE`: 每天, 新人, 下单...), or a gift
-# (`_GIFT`) anywhere after the name with such a word right before it ("小程序「省钱宝」，下单就
-# 送，每天都能领券").
+# (`_GIFT`) anywhere after the name with such a word right before it, for a mini program the
+# message invites to (`_invited`: "小程序「省钱宝」，下单就送，每天都能领券").
 # A name of letters and digits after 搜 ("小程序搜 abc123") needs none, as an id needs none.
 # A message that asks or complains (`_ASKS`) is a customer's, not an ad ("小程序「京东」秒杀
 # 怎么总是抢不到", "请问小程序“顺丰速运”能领优惠券吗"); talk about mini programs names none
@@ -498,8 +498,14 @@ _SEARCHED = 2  # the first two patterns name it after 搜
 # Before 小程序, what leads to the name (打开, 用, 搜...) is no part of it, and a clause
 # that says whose or which one, or tells a story (公司的打卡小程序, 这个小程序, 我用美团小程序,
 # 昨天在美团小程序领券) names none
-_LEAD = re.compile("^(?:大家|快来|快|来|请|打开|点开|进入|进|用|上|去|到|在|关注|搜索|搜一搜|搜"
-                   "|[微薇威]信|vx|wx)+")
+_INVITE = "大家|快来|快|来|请|打开|点开|进入|进|上|去|到|关注|搜索|搜一搜|搜|[微薇威]信|vx|wx"
+_LEAD = re.compile(f"^(?:{_INVITE}|用|在)+")
+# Only an invitation before it in its clause: a message about the mini program named there
+# ("快来「省钱宝」小程序，品质好物，新人领券"), not one that says what it is used for or where
+# something happened (用, 在: "会议签到用小程序「签到宝」，现场可以领红包",
+# "我在小程序「京东」下单")
+_INVITED = re.compile(f"(?:{_INVITE}| )*")
+_CLAUSE_START = re.compile(f"[^a-z0-9 {_HAN}]")
 _WHOSE = re.compile("[的我你他她它这那哪个款了们昨刚]")
 # money or goods for the reader; then a shop's deals, which help names too (有特价套餐, 抽奖)
 _GIFT = ("[领領](?:取)? ?(?:[券劵]|[红紅]包|优惠|福利|现金)|抢红包|免费领|免费拿|返利|返现"
@@ -509,8 +515,9 @@ _URGE = ("每天|天天|每日|新人|新用户|下单|每单|立即|马上|立�
          "|还能|还可以|均可|免费|直接")
 _OFFER_AFTER = re.compile(
     rf"[^a-z0-9{_HAN}]*[里中内]?(?:(?:{_URGE})[^a-z0-9{_HAN}]*)?(?:{_OFFER})")
-# a gift urged on the reader anywhere after the name ("小程序「省钱宝」，品质好物，每天都能领券";
-# not a deal: "小程序「抽奖助手」，每个人都能抽奖" is the office party)
+# a gift urged on the reader anywhere after the name of a mini program the message invites
+# to (`_invited`: "小程序「省钱宝」，品质好物，每天都能领券"; not a deal: "小程序「抽奖助手」，
+# 每个人都能抽奖" is the office party)
 _URGED_OFFER = re.compile(rf"(?:{_URGE})[^a-z0-9{_HAN}]*(?:{_GIFT})")
 _OFFER_IN = re.compile(_OFFER)
 _ASKS = re.compile("[?吗呢]|请问|怎么|怎样|为什么|为啥|什么|哪|是不是|能不能|有没有|靠谱|骗"
@@ -526,13 +533,29 @@ def _own(name: str, bare: bool, allow: Collection[str]) -> bool:
                for own in allow)
 
 
+def _invited(unmasked: str, at: int) -> bool:
+    """Nothing but an invitation (`_INVITED`) stands before `at` in its clause (a clause of
+    invitations is short: the last dozen characters tell)."""
+    clause = _CLAUSE_START.split(unmasked[max(0, at - 12):at])[-1]
+    return _INVITED.fullmatch(clause) is not None
+
+
+_APPID = re.compile(r"<appid>\s*([^<\s]*)\s*</appid>")
+_TITLE = re.compile(r"<title>\s*([^<]*?)\s*</title>")
+
+
 def own_mini_program(unmasked: str, allow: Collection[str]) -> bool:
-    """A mini program card (or its text) names one of the operator's own: an entry of links
-    `allow` that is no domain (a name, or an appid: wx and 16 hex digits) stands in it as a
-    whole, with no letter, digit or Chinese character right before or after it: 「倾听学院」
-    and "倾听学院 | 新人领券" name 倾听学院, "倾听学院返利版" does not."""
-    return any(re.search(rf"(?<![a-z0-9{_HAN}]){re.escape(own)}(?![a-z0-9{_HAN}])", unmasked)
-               for own in allow if "." not in own)
+    """A mini program card is one of the operator's own, named in links `allow` (an entry
+    that is no domain: a name, or an appid of wx and 16 hex digits): by its appid, when its
+    text is the card's XML and every <appid> in it is an allowed one; or, with no appid, by
+    its title (the XML's <title>, or the whole text), which is an allowed name exactly:
+    "倾听学院", not "倾听学院 返利版", "返利 倾听学院" or "倾听学院 | 新人领券"."""
+    own = {entry for entry in allow if "." not in entry}
+    appids = _APPID.findall(unmasked)
+    if appids:
+        return all(appid in own for appid in appids)
+    title = _TITLE.search(unmasked)
+    return (title[1] if title else unmasked) in own
 
 
 @cache
@@ -559,10 +582,12 @@ def _mini_programs(unmasked: str, allow: Collection[str]) -> Iterator[str]:
         for match in pattern.finditer(unmasked):
             bare = bool(match.groupdict().get("word"))
             name = next(group for group in match.groups() if group)  # in brackets or not
+            named_at = match.start()
             if match.groupdict().get("before"):  # 打开省钱宝小程序
                 if _WHOSE.search(name) or any(name.endswith(own) for own in allow):
                     continue
                 name = _LEAD.sub("", name)
+                named_at = match.end("before") - len(name)
                 if len(name) < 2:
                     continue  # 微信小程序, 打开小程序: no name
             elif _own(name, bare, allow):
@@ -570,7 +595,7 @@ def _mini_programs(unmasked: str, allow: Collection[str]) -> Iterator[str]:
             # not in brackets, the name may run on into the offer ("省钱宝领红包"); a name that
             # is an offer ("小程序搜 优惠券") is a search for it
             offer = (_OFFER_AFTER.match(unmasked, match.end()) is not None
-                     or urged >= match.end()
+                     or (urged >= match.end() and _invited(unmasked, named_at))
                      or (bare and _OFFER_IN.search(name, 1) is not None))
             if offer or (index < _SEARCHED and _CODE.fullmatch(name)):
                 yield name

@@ -430,7 +430,15 @@ def test_a_mini_program_named_with_an_offer_is_a_link(text: str, name: str) -> N
      "打开微信小程序搜 腾讯文档 就能一起编辑",
      # an offer further on that nobody urges: help, a deal named
      "用小程序「美团」点外卖，满减活动今晚结束", "小程序搜索自己的学号就能查到成绩",
-     "年会用小程序「抽奖助手」，每个人都能抽奖", "小程序「星巴克」的新品，每天都有特价"],
+     "年会用小程序「抽奖助手」，每个人都能抽奖", "小程序「星巴克」的新品，每天都有特价",
+     # a gift further on, for a mini program used for something (用) or where something
+     # happened (在): the gift is another matter
+     "打卡用小程序「钉钉」。今天周五，下午茶大家都可以免费领",
+     "请大家用小程序「问卷星」填表。填完的同学可以领取福利",
+     "会议签到用小程序「签到宝」，下午 3 点开始，现场可以领红包",
+     "公司年会用小程序「抽奖助手」，中奖的同事直接领红包",
+     "周会改用小程序「腾讯会议」，会议号 123 456 789。另外食堂新人可以领券，别忘了",
+     "我在小程序「京东」下单，然后每天都能领券，挺好的"],
 )
 def test_talk_about_mini_programs_is_no_link(text: str) -> None:
     """No name to look up with an offer: a question, a complaint, or help."""
@@ -495,14 +503,27 @@ def test_a_clause_before_the_word_that_says_whose_or_which_names_no_mini_program
 
 
 @pytest.mark.parametrize(("text", "own"), [
-    ("倾听学院", True), ("「倾听学院」新人领券", True), ("倾听学院 | 心理课 新人领券", True),
+    ("倾听学院", True), ("<msg><appmsg><title>倾听学院</title></appmsg></msg>", True),
     ("<sourcedisplayname>倾听学院</sourcedisplayname><appid>wx0123456789abcdef</appid>", True),
-    ("心理课 新人领券 wx0123456789abcdef", True),
+    ("<title>心理课 新人领券</title><weappinfo><appid>wx0123456789abcdef</appid></weappinfo>",
+     True),
+    # a title that holds the name is not the name
+    ("「倾听学院」新人领券", False), ("倾听学院 | 心理课 新人领券", False),
+    ("倾听学院 返利版", False),
+    ("倾听学院·返利版", False), ("返利 倾听学院", False), ("倾听学院|省钱宝 天天领红包", False),
     ("倾听学院返利版 天天领红包", False), ("新倾听学院", False),
-    ("心理课 wx0123456789abcdeff", False),
-    ("ting.example.com 新人领券", False)])  # a domain names no mini program
-def test_a_mini_program_card_is_the_operators_own_by_its_name_or_appid(text: str,
-                                                                      own: bool) -> None:
+    # another appid, even under the name; the name elsewhere than the title
+    ("<title>倾听学院</title><weappinfo><appid>wxdeadbeefdeadbeef</appid></weappinfo>", False),
+    ("<title>倾听学院</title><appid>wx0123456789abcdef</appid><appid>wxdeadbeefdeadbeef</appid>",
+     False),
+    ("<title>省钱宝 天天领红包</title><des>倾听学院</des>", False),
+    # an appid written in a title is no card's appid
+    ("心理课 新人领券 wx0123456789abcdef", False),
+    ("ting.example.com", False)])  # a domain names no mini program
+def test_a_mini_program_card_is_the_operators_own_by_its_appid_or_its_very_name(
+        text: str, own: bool) -> None:
+    """By the appid in the card's XML, every one of them allowed; else by a title that IS
+    an allowed name, not one that only holds it (kinds.mini_program, docs/handlers)."""
     allow = ["ting.example.com", "倾听学院", "wx0123456789abcdef"]
     assert own_mini_program(text, allow) is own
     assert not own_mini_program(text, ["ting.example.com"])

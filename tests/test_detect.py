@@ -151,7 +151,7 @@ OWN = TYPE.replace("      warn_limit: 3\n", "      warn_limit: 3\n"
 
 
 @pytest.mark.parametrize("text", [
-    "倾听学院 | 心理课，新人领券",
+    "倾听学院",
     "<msg><appmsg><title>心理课 新人领券</title><weappinfo><appid>wx0123456789abcdef</appid>"
     "</weappinfo></appmsg></msg>"])
 async def test_the_operators_own_mini_program_card_is_not_acted_on(tmp_path: Path,
@@ -166,7 +166,10 @@ async def test_the_operators_own_mini_program_card_is_not_acted_on(tmp_path: Pat
 
 @pytest.mark.parametrize("text", [
     "倾听学院返利版 天天领红包",  # another's, by a name that starts with the operator's
-    "「倾听学院」新人领券 加V：abc123"])  # the operator's own, with a contact in its title
+    "倾听学院 | 心理课，新人领券",  # a title that holds the name is not the name
+    "<msg><appmsg><title>倾听学院</title><weappinfo><appid>wxdeadbeefdeadbeef</appid>"
+    "</weappinfo></appmsg></msg>",  # another's appid under the name
+    "「倾听学院」新人领券 加V：abc123"])  # a contact in its title
 async def test_another_mini_program_card_is_acted_on(tmp_path: Path, text: str) -> None:
     async with Harness(_config(tmp_path, OWN), tmp_path) as h:
         await h.say("r1", "eve", text, kind=Kind.MINI_PROGRAM)
