@@ -350,22 +350,42 @@ def _mixed(form: str) -> bool:
 _AFTER_A_LETTER = frozenset("吗吧啊呢不么的了呀哦嘛啦们你我他她私加")
 
 
-# The price list of an offer after that letter: a number of times or hours (约p1次200,
-# 约P一晚500), a round price (约p200, 约P三百: three digits or more, the last 0, and no room
-# or model after it), or the trade's words (同城约P快餐200, 约p包夜): the letter ends the word,
-# before a digit too. Other numbers make it a name: 预约P1会议室, 约P203开会, 约P200会议室,
-# 约P2000型打印机的师傅
-_COUNT = re.compile("(?:[0-9]+|[一二两三四五六七八九十半]+)个?(?:次|晚|夜|小时|钟|h)"
-                    "|[1-9][0-9]+0(?![0-9a-z号室房楼层栋会见型款])|[一二两三四五六七八九]+[百千]"
-                    "|快餐|包夜|过夜|全套|半套|上门|一条龙")
+# The price list of an offer after that letter makes the letter the end of the word, before
+# a digit too: a number of times or hours (约p1次200, 约P一晚500), whatever follows it; or
+# round prices (three digits or more, the last 0; 三百, 两千) and the trade's words, which
+# end the clause or come before times or 私 (约p200，真实照片; 约P快餐300包夜800; 约p三百一次;
+# 同城约P上门服务; 约个P 包夜 私我). Other numbers and words make it a name's letter: 预约P1会议室,
+# 约P203开会, 约P200人的会场, 约P1000相机维修, 约P一千字稿子, 约P上门维修, 约P 快餐店吃饭.
+_TIMES = re.compile("(?:[0-9]+|[一二两三四五六七八九十半]+)个?(?:次|晚|夜|小时|钟|h)")
+_PRICES = re.compile("(?:(?:[1-9][0-9]+0|[一二两三四五六七八九]+[百佰千仟])[元块r起]?"
+                     "|(?:快餐|包夜|过夜|全套|半套|上门|一条龙)(?:服务)?)+")
 
 
-def _initial(form: str, start: int, end: int) -> bool:
+def _price_list(form: str, at: int, clauses: list[int]) -> bool:
+    """The offer's price list (above) follows form[at]."""
+    if _TIMES.match(form, at):
+        return True
+    prices = _PRICES.match(form, at)
+    if prices is None:
+        return False
+    after = prices.end()
+    return (after == len(form) or after in clauses or _TIMES.match(form, after) is not None
+            or form.startswith("私", after))
+
+
+def _initial(form: str, starts: list[int], start: int, end: int, clauses: list[int]) -> bool:
     """form[start:end] is a word of Chinese and one final Latin letter, which the next
-    character shows to be an initial (above)."""
-    return (end < len(form) and start < end - 1 and _LATIN.fullmatch(form[end - 1]) is not None
-            and not form[end - 2].isascii() and not form[end].isascii()
-            and form[end] not in _AFTER_A_LETTER and not _COUNT.match(form, end))
+    character shows to be an initial (约P总, 约p老师) or a name's letter (预约P1会议室):
+    a Chinese character other than a particle, or a digit right after it (no space), and
+    no end of the clause nor the offer's price list after it (above)."""
+    if not (end < len(form) and start < end - 1 and _LATIN.fullmatch(form[end - 1])
+            and not form[end - 2].isascii()) or end in clauses:
+        return False
+    if _price_list(form, end, clauses):
+        return False
+    if form[end].isascii():
+        return form[end].isdigit() and not _boundary(form, starts, end)
+    return form[end] not in _AFTER_A_LETTER
 
 
 def _across(starts: list[int], start: int, end: int) -> bool:
@@ -445,8 +465,9 @@ class BannedWords:
             self._context.make_automaton()
 
     def find(self, text: str, unmasked: bool = False) -> list[Hit]:
-        """Every listed word in the message that counts, in order of appearance
-        (`unmasked`: the text was already given through bot.text.unmask)."""
+        """Every listed word in the message that counts, once (where it first counts: a
+        message of the same word 10,000 times is read as one hit, not 10,000), in order of
+        appearance (`unmasked`: the text was already given through bot.text.unmask)."""
         if self._empty:
             return []
         form, starts = skeleton(text, unmasked)
@@ -459,7 +480,7 @@ class BannedWords:
                 if not word.isascii() and not (
                         (not word[0].isascii() or _boundary(form, starts, start))
                         and (not word[-1].isascii() or _boundary(form, starts, end)
-                             or _COUNT.match(form, end))):
+                             or _TIMES.match(form, end) or _PRICES.match(form, end))):
                     continue  # "约 pao", "傻b": its Latin letters are whole words (傻bug)
                 found.append((start, end, listed, pinyin))
         if not found:
@@ -467,11 +488,15 @@ class BannedWords:
         allowed = self._allowed(form)
         clauses = (_sentences(text, unmasked, _CLAUSE_END)  # only a mixed word stops there
                    if any(_mixed(form[start:end]) for start, end, _, _ in found) else [])
-        found = [(start, end, listed, pinyin) for start, end, listed, pinyin in found
-                 if not (_mixed(form[start:end]) and _across(clauses, start, end))
-                 and not (_initial(form, start, end) and end not in clauses)  # 约P总
-                 and (form[start:end].isascii() or _whole_word(form, start, end))
-                 and not any(a <= start and end <= b for a, b in allowed)]
+        counted: dict[tuple[Listed, bool], tuple[int, int, Listed, bool]] = {}
+        for start, end, listed, pinyin in found:
+            if (listed, pinyin) not in counted and not (
+                    _mixed(form[start:end]) and _across(clauses, start, end)
+            ) and not _initial(form, starts, start, end, clauses) and (  # 约P总, 约P1会议室
+                    form[start:end].isascii() or _whole_word(form, start, end)
+            ) and not any(a <= start and end <= b for a, b in allowed):
+                counted[listed, pinyin] = (start, end, listed, pinyin)
+        found = list(counted.values())
         warned = self._warned_against(text, unmasked, form, found)
         hits = [Hit(listed, form[start:end],
                     Severity.REVIEW if pinyin or (start, end) in warned else listed.severity,
@@ -485,30 +510,43 @@ class BannedWords:
                         found: list[tuple[int, int, Listed, bool]]) -> set[tuple[int, int]]:
         """The hits (start, end in `form`) whose sentence also holds a context word, unless
         the message holds a contact detail or a link. Only read when a hit would be more
-        than a review, which few messages have."""
+        than a review, which few messages have. The context words are found once a message
+        (not once a hit: a long sentence of hits would be read again for each)."""
         if self._no_context or all(pinyin or listed.severity is Severity.REVIEW
                                    for _, _, listed, pinyin in found):
             return set()
+        context = self._context_words(form)
+        if not context:
+            return set()
+        context_starts = [at for at, _ in context]
         starts = _sentences(text, unmasked)
         warned = set()
         for start, end, _, _ in found:
             lo = starts[bisect.bisect_right(starts, start) - 1]
             after = bisect.bisect_right(starts, end - 1)
             hi = starts[after] if after < len(starts) else len(form)
-            if self._context_word(form, lo, hi, start, end):
-                warned.add((start, end))
+            # the first context word of the sentence apart from the hit: only the few that
+            # overlap the hit or run past the sentence's end are passed over
+            i = bisect.bisect_left(context_starts, lo)
+            while i < len(context) and context[i][0] < hi:
+                at, stop = context[i]
+                if stop <= hi and (stop <= start or at >= end):
+                    warned.add((start, end))
+                    break
+                i += 1
         plain = text if unmasked else unmask(text)
         return set() if warned and (contacts_in(plain) or links_in(plain)) else warned
 
-    def _context_word(self, form: str, lo: int, hi: int, start: int, end: int) -> bool:
-        """form[lo:hi] holds a context word apart from the hit form[start:end], as a whole
-        word (举报 in 举报人 is none) and not denied (不违法 says the opposite)."""
-        for last, length in self._context.iter(form, lo, hi):
+    def _context_words(self, form: str) -> list[tuple[int, int]]:
+        """Where (start, end) the context words stand in form, in order, as whole words (举报
+        in 举报人 is none) and not denied (不违法 says the opposite)."""
+        found = []
+        for last, length in self._context.iter(form):
             at, stop = last + 1 - length, last + 1
-            if (stop <= start or at >= end) and (at == 0 or form[at - 1] not in _DENIED) and (
+            if (at == 0 or form[at - 1] not in _DENIED) and (
                     form[at:stop].isascii() or _whole_word(form, at, stop, True)):
-                return True
-        return False
+                found.append((at, stop))
+        return sorted(found)
 
     # ------------------------------------------------------------ where a hit counts
 

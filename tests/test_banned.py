@@ -9,6 +9,7 @@ import subprocess
 import sys
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import opencc
 import pytest
@@ -132,7 +133,10 @@ def test_disguises_named_by_the_issue_are_found(text: str, word: str) -> None:
      ("同城约p2小时300", "约p"),
      # a round price right after it, or the trade's words (同城约P快餐200)
      ("约p200", "约p"), ("同城约 P 快餐200", "约p"), ("约P包夜800", "约p"), ("约P三百", "约p"),
-     ("约p 1500 全套", "约p"), ("约个P上门服务", "约个p")],
+     ("约p 1500 全套", "约p"), ("约个P上门服务", "约个p"),
+     # ending the clause, or before times or 私
+     ("同城约p200，真实照片", "约p"), ("约p三百一次", "约p"), ("约个P 包夜 私我", "约个p"),
+     ("约p500起", "约p")],
 )
 def test_slang_for_a_hookup_is_found(text: str, word: str) -> None:
     """The shipped vulgar list has the slang for 约炮 (review F23)."""
@@ -186,6 +190,9 @@ def test_the_latin_letters_of_a_mixed_word_must_be_a_whole_word(text: str) -> No
      # a number that is no round price, or a room after it: P203, P200会议室
      "明天约P203开会", "约P200会议室的同事请准时", "预约P10会议室", "约P总吃快餐",
      "约P2000型打印机的师傅来修", "约P100s的试用机",
+     # a round number or the trade's word with more after it: a model, a head count, a job
+     "约P1000相机维修", "约P500工作站的维修", "约P200人的会场", "约P2000打印机的师傅",
+     "约P一千字稿子", "约P上门维修", "约P 快餐店吃饭",
      "这个视频有几p", "几p的片子", "约个时间开会", "帮我p图", "明天交PPT", "约好了",
      "yue pai yi ci"],
 )
@@ -270,6 +277,40 @@ def test_a_listed_word_in_a_sentence_that_warns_against_it_is_only_reviewed(
 def test_a_context_word_does_not_launder_an_ad_or_an_insult(text: str,
                                                             severity: Severity) -> None:
     assert {hit.severity for hit in _warning_matcher().find(text)} == {severity}
+
+
+class _CountingAutomaton:
+    """An automaton that counts the characters it is asked to read."""
+
+    def __init__(self, automaton: Any) -> None:
+        self.automaton, self.read = automaton, 0
+
+    def iter(self, text: str, start: int = 0, end: int | None = None) -> Any:
+        end = len(text) if end is None else end
+        self.read += end - start
+        return self.automaton.iter(text, start, end)
+
+
+def test_a_long_sentence_of_hits_is_read_once_for_the_words_that_warn_against_them(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whether a sentence warns against its hits is read once a message, not once a hit: a
+    sentence of many hits was read again for each (约炮 10,000 times cost 10 s)."""
+    matcher = BannedWords([Listed(f"bad{i:04d}", "x", Severity.WARN, 0) for i in range(500)],
+                          context=["report"])
+    context = _CountingAutomaton(matcher._context)
+    monkeypatch.setattr(matcher, "_context", context)
+    text = " ".join(f"bad{i:04d}" for i in range(500)) + " report"
+    hits = matcher.find(text)
+    assert len(hits) == 500 and {hit.severity for hit in hits} == {Severity.REVIEW}
+    assert context.read <= len(text)
+
+
+def test_a_word_said_many_times_is_one_hit() -> None:
+    """Each listed word once, where it first counts: a message of it 20,000 times is read
+    as one hit (antispam acts on the first hit of each list), not checked and warned about
+    20,000 times over."""
+    assert found("约炮 " * 20_000) == ["约炮"]
+    assert found("约P200人的会场 " * 5_000 + "约p200") == ["约p"]
 
 
 def test_ten_thousand_words_build_one_automaton_and_still_match(
