@@ -20,7 +20,7 @@ import jinja2
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 from aiohttp.http_exceptions import HttpProcessingError
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from bot import schema
 from bot.clock import SystemClock
@@ -318,15 +318,24 @@ async def metrics(request: web.Request) -> web.StreamResponse:
 def _pages() -> jinja2.Environment:
     """The templates, compiled once a process (each console app of a process shares them;
     a template file changed on disk is compiled again)."""
-    return jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"),
-                              autoescape=True, undefined=jinja2.StrictUndefined,
-                              finalize=_shown)
+    pages = jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"),
+                               autoescape=True, undefined=jinja2.StrictUndefined,
+                               finalize=_shown)
+    pages.filters["exact"] = _exact
+    return pages
 
 
 def _shown(value: object) -> object:
     """Every value a page shows, as text a screen shows (member names carry bidi overrides
     and control characters); markup the console composed (charts) as it is."""
     return visible(value) if isinstance(value, str) and not isinstance(value, Markup) else value
+
+
+def _exact(value: object) -> Markup:
+    """A value a form posts back (a member id to unblock, a search, the page after login) as
+    it is stored, only HTML-escaped: cleaned, "zw\u200bid" would come back as "zwid", which
+    names nobody."""
+    return escape(value)
 
 
 def make_app(console: Console) -> web.Application:

@@ -418,3 +418,29 @@ def test_the_bounded_login_limit_still_refuses_within_the_window() -> None:
     assert limit.wait("attacker") > 0
     clock.t += security.LOGIN_WINDOW
     assert limit.wait("attacker") == 0
+
+
+async def test_a_form_posts_back_an_id_exactly_as_stored_though_it_is_shown_cleaned(
+        site: Site) -> None:
+    """The unblock button of a member whose id holds a zero-width space sent the id cleaned,
+    "zwid", which names nobody: the member stayed blocked."""
+    member = "zw\u200bid"
+    await site.h.join("r1", member, inviter="alice")
+    await site.h.say("r1", member, "加我微信 zw123456 有优惠")  # a newcomer's ad: removed
+    await site.h.advance("1m")
+    assert member in await blocked(site)
+    csrf = await site.login()
+    html = await (await site.client.get("/moderation", params={"member": member})).text()
+    assert "<td>zwid</td>" in html  # shown cleaned
+    posted = re.findall(r'name="member" value="([^"]*)"', html)
+    assert posted == [member, "erin", member], posted  # the unblock buttons, the filter
+    done = await site.client.post("/moderation/unblock", data={"csrf": csrf, "member": member})
+    assert done.status == 200 and "已解封 zwid" in await done.text()
+    assert member not in await blocked(site)
+    search = await (await site.client.get("/groups/r1", params={"q": member})).text()
+    assert f'name="q" value="{member}"' in search
+
+
+async def blocked(site: Site) -> list[str]:
+    state = await (await site.client.get("/api/moderation", headers=BEARER)).json()
+    return [b["member"] for b in state["blocked"]]
