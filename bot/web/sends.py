@@ -225,7 +225,17 @@ async def cancel_form(request: web.Request) -> web.StreamResponse:
 # ---------------------------------------------------------------- JSON
 
 
-async def _body(request: web.Request) -> dict[str, str]:
+BROADCAST_KEYS = {"targets": 'give a text (several groups: "r1 r2", "all")',
+                  "text": "give a text", "file": 'give a text (a content file: "posters/a.png")'}
+MOVE_KEYS = {"source": 'give a text (a group id: "c1")', "target": 'give a text (a group id: "c2")',
+             "active": 'give a text (a period: "14d")'}
+"""The keys each JSON request reads, with what to write when a value is no text."""
+
+
+async def _body(request: web.Request, keys: dict[str, str]) -> dict[str, str]:
+    """The request's JSON object as the fields of `keys`: a null is as if the key were left
+    out, a key the request does not read is ignored, and a value of a key it reads that is
+    no text or number is 400 naming it (a list would be dropped, then said to be missing)."""
     try:
         data = await request.json()
     except ValueError:
@@ -234,10 +244,15 @@ async def _body(request: web.Request) -> dict[str, str]:
         raise BadParameter("body", "in a charset nobody knows: send UTF-8") from None
     if not isinstance(data, dict):
         raise BadParameter("body", "not a JSON object")
-    for key, value in data.items():  # a list would be dropped, then said to be missing
+    fields: dict[str, str] = {}
+    for key, hint in keys.items():
+        value = data.get(key)
+        if value is None:
+            continue
         if isinstance(value, bool) or not isinstance(value, (str, int)):
-            raise BadParameter(str(key), "give a text (several groups: \"r1 r2\", \"all\")")
-    return {str(k): str(v) for k, v in data.items()}
+            raise BadParameter(key, hint)
+        fields[key] = str(value)
+    return fields
 
 
 async def jobs_api(request: web.Request) -> web.StreamResponse:
@@ -250,13 +265,14 @@ async def job_api(request: web.Request) -> web.StreamResponse:
 
 async def broadcast_api(request: web.Request) -> web.StreamResponse:
     console = request.app[CONSOLE]
-    job_id = await plan(console, Kind.BROADCAST, await _body(request), operator(request))
+    job_id = await plan(console, Kind.BROADCAST, await _body(request, BROADCAST_KEYS),
+                        operator(request))
     return jsonify(await job_data(console, job_id), 201)
 
 
 async def move_api(request: web.Request) -> web.StreamResponse:
     console = request.app[CONSOLE]
-    fields = await _body(request)
+    fields = await _body(request, MOVE_KEYS)
     if (handed := await hand_move(console, fields, operator(request))) is not None:
         account, command = handed
         return jsonify({"status": "handed", "account": account, "command": command}, 202)

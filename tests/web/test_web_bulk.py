@@ -111,6 +111,33 @@ async def test_a_json_body_the_api_cannot_use_is_400_naming_the_part(
     assert jobs == []
 
 
+@pytest.mark.parametrize("path, body", [
+    ("/api/broadcasts", {"targets": "r1", "text": "hello all", "file": None}),
+    ("/api/broadcasts", {"targets": "r1", "text": "hello all", "extra": {"a": [1]}}),
+    ("/api/moves", {"source": "r1", "target": "i1", "active": None}),
+    ("/api/moves", {"source": "r1", "target": "i1", "note": 1.5, "tags": ["x"]})])
+async def test_a_null_is_a_key_left_out_and_keys_the_api_does_not_read_are_ignored(
+        site: Site, path: str, body: dict[str, Any]) -> None:
+    """docs/web.md calls `file` and `active` optional: a JSON null for them was a 400, and so
+    was an unknown key whose value was no text, though an unknown text key was ignored."""
+    job = await _api(site, path, body, 201)
+    assert job["status"] == "draft"
+
+
+@pytest.mark.parametrize("path, body, hint", [
+    ("/api/broadcasts", {"targets": ["r1"], "text": "x"}, '"r1 r2"'),
+    ("/api/broadcasts", {"targets": "r1", "text": ["x"]}, "give a text"),
+    ("/api/broadcasts", {"targets": "r1", "text": "x", "file": 1.5}, "content file"),
+    ("/api/moves", {"source": "r1", "target": "i1", "active": True}, '"14d"')])
+async def test_a_value_that_is_no_text_gets_the_hint_of_its_own_key(
+        site: Site, path: str, body: dict[str, Any], hint: str) -> None:
+    [part] = [key for key, value in body.items() if not isinstance(value, str)]
+    said = await _api(site, path, body, 400)
+    assert said["parameter"] == part and hint in said["error"], said
+    if part != "targets":
+        assert "r1 r2" not in said["error"]  # the targets' hint was given for every key
+
+
 async def test_a_move_preview_shows_member_names_as_text(site: Site) -> None:
     site.h.world.friends |= {"mallory", "dave"}
     await site.h.say("r1", "mallory", "你好")
