@@ -234,6 +234,7 @@ async def replay(path: Path, registry: Registry, config_dir: Path | None = None,
     start = scenario.start if scenario.start.tzinfo else _local(scenario.start, tz, located)
     clock = VirtualClock(tz, start)
     me = Member(scenario.bot.id or settings.bot.id, scenario.bot.name or settings.bot.name)
+    _none_from(me.id, steps, located)
     world = Simulator(clock, me, scenario.contacts, emit or _print)
     for group in scenario.groups:
         world.add_group(group.id, group.topic, group.members, group.owner)
@@ -287,11 +288,19 @@ def _local(wall: datetime, tz: ZoneInfo, located: yamlfile.Located) -> datetime:
     return at
 
 
+def _none_from(bot: str, steps: list[tuple[timedelta, str, Any]],
+               located: yamlfile.Located) -> None:
+    """InputError at the first say, dm or friend_request from the bot's own id (known once
+    the config is read), before anything runs: WeChat never hands the bot its own messages."""
+    for index, (_, kind, body) in enumerate(steps):
+        if isinstance(body, (Dm, FriendAsk)) and body.sender == bot:
+            raise InputError([located.problem(("steps", index), (
+                f"{kind}: from {body.sender!r} is the bot itself: WeChat never hands the bot "
+                "its own messages"))])
+
+
 def _event(world: Simulator, kind: str, body: Any, now: datetime,
            message_id: str) -> Event | None:
-    if isinstance(body, (Dm, FriendAsk)) and body.sender == world.self_id:
-        raise ValueError(f"{kind}: from {body.sender!r} is the bot itself: WeChat never hands "
-                         "the bot its own messages")
     if isinstance(body, Join):
         joined = world.join(body.group, body.members)
         return MemberJoined(now, body.group, joined, body.inviter) if body.reported else None

@@ -456,14 +456,17 @@ def test_audit_echoes_a_group_id_with_escapes_as_a_literal(capsys: pytest.Captur
 def test_replay_refuses_a_message_from_the_bot_itself(capsys: pytest.CaptureFixture[str],
                                                       tmp_path: Path, step: str) -> None:
     """The bot answered its own 群规 with the rules, which it never sees on WeChat (the
-    adapter drops its own messages): a scenario that cannot happen passed for one."""
+    adapter drops its own messages): a scenario that cannot happen passed for one. It is
+    refused before anything runs: it was refused only when the run reached it, the replies
+    to the steps before it printed and the database written."""
     scenario = _scenario(tmp_path, "groups:\n  - {id: r1, topic: Listener Recruitment 01}\n"
-                                   f"steps:\n  - say: {{group: r1, from: alice, text: hi}}\n"
-                                   f"  - {step}\n")
-    code, out, err = _run(capsys, "replay", str(scenario), "--config", SHIPPED)
-    assert code == 2 and out == ""
+                                   "steps:\n  - say: {group: r1, from: alice, text: 群规}\n"
+                                   f"  - wait: 1h\n  - {step}\n")
+    db = tmp_path / "s.db"
+    code, out, err = _run(capsys, "replay", str(scenario), "--config", SHIPPED, "--db", str(db))
+    assert code == 2 and out == "" and not db.exists()
     kind = step.partition(":")[0]
-    assert _one_line(err) == f"{scenario}:6: steps[1]: {kind}: from 'bot' is the bot itself: " \
+    assert _one_line(err) == f"{scenario}:7: steps[2]: {kind}: from 'bot' is the bot itself: " \
                              "WeChat never hands the bot its own messages"
 
 
