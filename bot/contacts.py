@@ -66,24 +66,27 @@ class Finding:
 # --- digits ------------------------------------------------------------------------------
 
 _NUMERALS = {
-    **dict.fromkeys("零〇洞", "0"),
+    **dict.fromkeys("零〇○洞", "0"),  # ○, the white circle, for 〇 (一三八○○...)
     **{c: str(i + 1) for i, c in enumerate("一二三四五六七八九")},
     **{c: str(i + 1) for i, c in enumerate("壹贰叁肆伍陆柒捌玖")},
     **{c: str(i + 1) for i, c in enumerate("壹貳參肆伍陸柒捌玖")},
-    "幺": "1", "么": "1", "两": "2", "拐": "7", "勾": "9", "o": "0", "l": "1", "i": "1",
+    **{c: str(i + 1) for i, c in enumerate("〡〢〣〤〥〦〧〨〩")},  # Suzhou (Hangzhou) numerals
+    "幺": "1", "么": "1", "两": "2", "拐": "7", "勾": "9", "钩": "9",
+    "o": "0", "l": "1", "i": "1",
 }
 _AS_DIGITS = str.maketrans(_NUMERALS)
 _CHINESE_AS_DIGITS = str.maketrans({c: d for c, d in _NUMERALS.items() if not c.isascii()})
-_CHINESE_NUMERALS = "零〇洞一二三四五六七八九壹贰叁肆伍陆柒捌玖貳參陸幺么两拐勾"
+_CHINESE_NUMERALS = "".join(c for c in _NUMERALS if not c.isascii())
 _HAN = r"\u3400-\u9fff\uf900-\ufaff"
 # A digit group: latin "words" of digits and o/l/i only (with one real digit somewhere in
 # the number), or a run of Chinese numerals. Anything else that is a letter or Chinese ends
 # a number; what is neither (space, punctuation, emoji) only separates its groups. 么 (the
-# variant of 幺, and the end of 什么 怎么 那么) is a 1 only beside another numeral: "么三八",
-# not "什么？3801234567".
-_NOT_YAO = _CHINESE_NUMERALS.replace("么", "")
+# variant of 幺, and the end of 什么 怎么 那么) and 钩 (the variant of 勾, and a hook: 鱼钩)
+# are digits only beside another numeral: "么三八", "幺钩八", not "什么？3801234567".
+_BESIDE = "么钩"
+_ALONE = "".join(c for c in _CHINESE_NUMERALS if c not in _BESIDE)
 _GROUP = (rf"(?:(?<![a-z0-9])[0-9oli]+(?![a-z0-9])"
-          rf"|(?:[{_NOT_YAO}]|(?<=[{_NOT_YAO}])么|么(?=[{_NOT_YAO}]))+)")
+          rf"|(?:[{_ALONE}]|(?<=[{_ALONE}])[{_BESIDE}]|[{_BESIDE}](?=[{_ALONE}]))+)")
 _GROUP_OR_BREAK = re.compile(_GROUP)
 _NUMBER = re.compile(rf"{_GROUP}(?:[^a-z0-9{_HAN}]*{_GROUP})*")
 _MOBILE = re.compile(r"(?:86)?(1[3-9][0-9]{9})")
@@ -511,8 +514,8 @@ _WHOSE = re.compile("[的我你他她它这那哪个款了们昨刚]")
 _GIFT = ("[领領](?:取)? ?(?:[券劵]|[红紅]包|优惠|福利|现金)|抢红包|免费领|免费拿|返利|返现"
          "|返[0-9]|佣金|[日躺]赚|赚钱|免单|[0零]元购|砍一刀")
 _OFFER = f"{_GIFT}|秒杀|优惠[券劵]|特价|低价|折扣|抽奖"
-_URGE = ("每天|天天|每日|新人|新用户|下单|每单|立即|马上|立刻|即可|就能|就可以|可以|都能|都可以"
-         "|还能|还可以|均可|免费|直接")
+_URGE = ("每天|天天|每日|新人|新用户|下单|每单|立即|马上|立刻|赶紧|赶快|快|点击|即可|就能|就可以"
+         "|可以|都能|都可以|还能|还可以|均可|免费|直接")
 _OFFER_AFTER = re.compile(
     rf"[^a-z0-9{_HAN}]*[里中内]?(?:(?:{_URGE})[^a-z0-9{_HAN}]*)?(?:{_OFFER})")
 # a gift urged on the reader anywhere after the name of a mini program the message invites

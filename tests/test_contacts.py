@@ -38,6 +38,8 @@ def link(value: str) -> Finding:
         "ⅰⅲⅷ 0013 8000", "手机ⅠⅢ⑧零零壹叁⑧零零零",
         # other scripts' decimal digits: Arabic-Indic, Devanagari (० is 0, not o), Thai
         "١٣٨٠٠١٣٨٠٠٠", "१३८ ००१३ ८०००", "๑๓๘๐๐๑๓๘๐๐๐",
+        # ○ for 〇, the Suzhou numerals
+        "一三八○○一三八○○○", "〡〣〨〇〇〡〣〨〇〇〇",
     ],
 )
 def test_a_mobile_number_in_any_style_is_a_contact_without_a_marker(text: str) -> None:
@@ -55,7 +57,7 @@ def test_digits_that_only_contain_a_mobile_number_are_not_one(text: str) -> None
 @pytest.mark.parametrize(("text", "number"), [
     ("幺三九 洞洞拐二 三四五勾", "13900723459"), ("电话 幺3⑧-洞洞拐勾-幺二三四", "13800791234"),
     ("手机 ⅠⅢⅧⅤⅤⅤⅤⅠⅡⅢⅣ", "13855551234"), ("Ⅰ Ⅲ Ⅸ Ⅱ Ⅳ Ⅵ Ⅶ Ⅷ Ⅰ Ⅰ Ⅰ", "13924678111"),
-    ("1380013800Ⅴ", "13800138005")])
+    ("1380013800Ⅴ", "13800138005"), ("幺钩八洞洞幺三八洞洞洞", "19800138000")])
 def test_spoken_digits_and_roman_numerals_spell_a_number(text: str, number: str) -> None:
     """拐 (7) and 勾 (9) as 幺 and 洞 are; Roman numerals are digits, not letters (Ⅲ was
     read "iii"); Ⅴ is a 5 after a digit, and the letter V elsewhere (加Ⅴ：abc123)."""
@@ -412,7 +414,9 @@ def test_a_taobao_share_code_is_a_link(text: str) -> None:
      ("搜索小程序「省钱宝」，注册就送，还能领红包", "省钱宝"),
      ("微信小程序：省钱宝 全场商品都能返现", "省钱宝"),
      # a name glued to 搜 that is the rest of its clause
-     ("微信小程序搜索省钱宝，新人领券", "省钱宝"), ("小程序搜返利多多，每单都能返现", "返利多多")],
+     ("微信小程序搜索省钱宝，新人领券", "省钱宝"), ("小程序搜返利多多，每单都能返现", "返利多多"),
+     # 赶紧, 点击 urge as 立即 does
+     ("小程序「省钱宝」，赶紧领红包", "省钱宝"), ("小程序「省钱宝」，点击领取红包", "省钱宝")],
 )
 def test_a_mini_program_named_with_an_offer_is_a_link(text: str, name: str) -> None:
     assert find_links(text) == [link(f"小程序:{name}")]
@@ -591,8 +595,9 @@ ORDINARY_MESSAGES = [
     "这个.net 框架", "用.NET开发后台", "学.Net 三年了",
     # prices and dates in other scripts' digits, between words: no number across the words
     "ราคา ๑๓๘ บาท วันที่ ๒๐/๑๑/๒๕๖๗", "السعر ١٣٨ درهم، التاريخ ٢٠/١١/٢٠٢٦",
-    # 么 ending 什么, 那么 is no 1 before a number
-    "你的工号是什么？3801234567", "那么，3800138000 这个单号查不到",
+    # 么 ending 什么, 那么 is no 1 before a number, nor 钩 (a hook) a 9; ○ in a year
+    "你的工号是什么？3801234567", "那么，3800138000 这个单号查不到", "挂钩 9800138000 号",
+    "二○二六年十一月三十日",
 ]
 
 
