@@ -289,9 +289,11 @@ SHOWN = 60
 
 
 def escaped(text: str) -> str:
-    """A line that may quote what the operator typed (an error message): each character a
-    terminal would act on written as its escape (`\\x1b`), the rest as it is."""
-    return "".join(char if char.isprintable() else repr(char)[1:-1] for char in text)
+    """Text that may quote what the operator typed (an error message, a kick reason): each
+    character a terminal would act on written as its escape (`\\x1b`), but line breaks (a
+    refused reload lists one problem a line), the rest as it is, however long."""
+    return "".join(char if char.isprintable() or char == "\n" else repr(char)[1:-1]
+                   for char in text)
 
 
 async def _restore(world: Simulator, db: Path | str) -> None:
@@ -337,6 +339,11 @@ def _account_gateway(deployment: Deployment, name: str) -> WechatyGateway:
     return WechatyGateway(token, check_endpoint(endpoint))
 
 
+TEXTS = ("reason", "topic")
+"""An action's keys that hold the bot's or an operator's text, shown whole (escaped), not
+cut as the members' ids and names around them are."""
+
+
 def _show(record: Record) -> None:
     t = f"{record['t'][:10]} {record['t'][11:19]}"  # the bot's date and time, as in the log
     kind = record["action"]
@@ -357,8 +364,8 @@ def _show(record: Record) -> None:
                  else f"[群二维码 {plain(str(record.get('topic', record['room'])))}]")
         print(f"{t} [{where}] bot: {shown}")
     else:
-        details = " ".join(f"{k}={plain(str(v))}" for k, v in record.items()
-                           if k not in ("t", "action"))
+        details = " ".join(f"{k}={escaped(str(v)) if k in TEXTS else plain(str(v))}"
+                           for k, v in record.items() if k not in ("t", "action"))
         print(f"{t} *** {kind} {details}")
     sys.stdout.flush()
 

@@ -235,3 +235,42 @@ def test_a_long_wait_stops_on_ctrl_c(tmp_path: Path) -> None:
         process.kill()
     assert process.returncode == 0, err
     assert "stopped; queued actions and timers are kept" in err
+
+
+def test_a_reload_refused_lists_one_problem_a_line(tmp_path: Path) -> None:
+    """The problems came out as one line joined by a literal `\\n`."""
+    config_dir = _deployment(tmp_path)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "run", "--simulator", "--config", str(config_dir)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={"PATH": "/usr/bin:/bin", "PYTHONUNBUFFERED": "1"})
+    assert process.stdin is not None and process.stdout is not None
+    try:
+        process.stdin.write("/wait 1s\n")
+        process.stdin.flush()
+        while "now " not in (line := process.stdout.readline()):  # started, config read
+            assert line, process.stderr.read() if process.stderr else ""
+        bot_yaml = config_dir / "bot.yaml"
+        text = bot_yaml.read_text(encoding="utf-8")
+        bot_yaml.write_text(text.replace("group_interval: 3s", "group_interval: 3x")
+                            .replace("global_per_minute: 40", "global_per_minute: lots"),
+                            encoding="utf-8")
+        out, err = process.communicate("/reload\n/quit\n", timeout=60)
+    finally:
+        process.kill()
+    assert process.returncode == 0, err
+    problems = [line.partition("! ")[2] for line in out.splitlines() if str(bot_yaml) in line]
+    assert problems[0].startswith(f"{bot_yaml}:13: outbox.group_interval: "), out
+    assert any(line.startswith(f"{bot_yaml}:14: outbox.global_per_minute: ")
+               for line in out.splitlines()), out
+    assert "\\n" not in out
+
+
+def test_the_bots_own_kick_reason_is_shown_whole(tmp_path: Path) -> None:
+    """Only members' ids and names are cut at 60 characters: the reason an admin gave was
+    cut too."""
+    reason = "这位成员在群里多次发布与招募无关的广告内容，" * 3 + "骚扰新成员，予以移出"
+    result = _run(_deployment(tmp_path), "/as op_lin", f"/kick @bob {reason}", "/wait 1m")
+    assert result.returncode == 0, result.stderr
+    [kicked] = [line for line in result.stdout.splitlines() if "*** kick" in line]
+    assert "member=bob" in kicked and reason in kicked, kicked
