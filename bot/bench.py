@@ -351,15 +351,24 @@ def write_big_config(root: Path, bindings: int, rules: int, types: int = 5) -> P
              "storage: bench.db", "content: content", "backstop: {every: null}", "groups:"]
     for i in range(bindings):
         lines += [f"  - match: {{id: 'g{i}@chatroom'}}", f"    type: t{i % types}"]
-    (root / "bot.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    _write(root / "bot.yaml", "\n".join(lines) + "\n")
     for t in range(types):
         body = ["handlers:", "  - keywords:", "      rules:"]
         for i in range(t, rules, types):
             body += [f"        - id: r{i}",
                      f"          patterns: ['问题{i}号', 'question {i}', '第{i}个问题']",
                      f"          reply: '回答 {i}：请看群公告'"]
-        (root / "types" / f"t{t}.yaml").write_text("\n".join(body) + "\n", encoding="utf-8")
+        _write(root / "types" / f"t{t}.yaml", "\n".join(body) + "\n")
     return root
+
+
+def _write(path: Path, text: str) -> None:
+    """`text` into `path`; a failed write (a full $TMPDIR) names the file, as the error of
+    a write does not."""
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise OSError(exc.errno, exc.strerror, str(path)) from None
 
 
 async def reload(args: argparse.Namespace) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import errno
+import contextlib
 import logging
 import math
 import os
@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from functools import cache
 from pathlib import Path
 from types import FrameType
+from typing import Any, TextIO, cast
 
 from bot import config, postgres, yamlfile
 from bot.store import StoreError, foreign
@@ -313,8 +314,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     at_once = args.fn not in (run, web) and threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGINT, interrupt) if at_once else None
     try:
-        result: int = args.fn(args)
-        sys.stdout.flush()  # here, not at exit, so that a closed pipe is caught below
+        with contextlib.redirect_stdout(cast(TextIO, Output(sys.stdout))):
+            result: int = args.fn(args)
+            sys.stdout.flush()  # here, not at exit, so that a closed pipe is caught below
     except KeyboardInterrupt:
         print(f"groupbot {args.command}: interrupted", file=sys.stderr)
         return 130
@@ -325,20 +327,55 @@ def main(argv: Sequence[str] | None = None) -> int:
     except StoreError as exc:  # a database that passed the checks above but is damaged
         print(f"groupbot {args.command}: the database cannot be used: {exc}", file=sys.stderr)
         return 2
-    except OSError as exc:
-        if exc.filename is not None or exc.errno not in OUTPUT_FAILURES:
-            raise
+    except OutputFailed as failed:
         # `groupbot replay ... | head`: the reader has gone, stop quietly; `> /dev/full`: say so
-        if not isinstance(exc, BrokenPipeError):
-            print(f"groupbot {args.command}: cannot write to standard output: {exc.strerror}",
+        if not isinstance(failed.__cause__, BrokenPipeError):
+            print(f"groupbot {args.command}: cannot write to standard output: {failed}",
                   file=sys.stderr)
         # as Python's signal docs advise: stdout to /dev/null, or the exit flush fails again
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
+    except OSError as exc:  # a file the command reads or writes: a full disk, no permission
+        where = f"{exc.filename}: " if exc.filename is not None else ""
+        print(f"groupbot {args.command}: {where}{exc.strerror or exc}", file=sys.stderr)
+        return 2
     finally:
         if previous is not None:
             signal.signal(signal.SIGINT, previous)
     return result
+
+
+class OutputFailed(Exception):
+    """Writing standard output failed (the OSError is the cause): the reader has gone, or
+    the disk under `> file` is full. Told apart where it happens: a full disk under a file
+    the command writes is an OSError naming that file."""
+
+
+class Output:
+    """Standard output (text, and its `buffer` of bytes) whose failed writes and flushes
+    are OutputFailed; everything else (isatty, fileno, encoding...) as the stream has it."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def write(self, data: Any) -> Any:
+        try:
+            return self._stream.write(data)
+        except OSError as exc:
+            raise OutputFailed(exc.strerror or exc) from exc
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except OSError as exc:
+            raise OutputFailed(exc.strerror or exc) from exc
+
+    @property
+    def buffer(self) -> Output:
+        return Output(self._stream.buffer)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
 
 
 def interrupt(signum: int, frame: FrameType | None) -> None:
@@ -347,10 +384,6 @@ def interrupt(signum: int, frame: FrameType | None) -> None:
     would let the cancel in: the command went on to its end, then printed a traceback.
     (`run` and `web` stop cleanly on their own handlers.)"""
     raise KeyboardInterrupt
-
-
-OUTPUT_FAILURES = (errno.EPIPE, errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO)
-"""What writing standard output fails with: the reader has gone, or the disk is full."""
 
 
 if __name__ == "__main__":

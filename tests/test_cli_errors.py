@@ -7,6 +7,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import re
 import resource
 import shutil
 import signal
@@ -496,3 +497,25 @@ def test_an_export_to_a_full_disk_names_the_file_and_keeps_the_old_one(
     assert result.stderr.strip().splitlines()[-1] == f"{out}: File too large"
     assert out.read_text(encoding="utf-8") == "old\n"
     assert [p.name for p in out.parent.iterdir()] == ["members.csv"]  # no .part left behind
+
+
+def test_a_full_disk_under_a_file_bench_writes_names_the_file_not_standard_output(
+        tmp_path: Path) -> None:
+    """A write that failed was said to be standard output's ("cannot write to standard
+    output", exit 1) when its error named no file. A file size limit stands in for a small
+    full $TMPDIR (EFBIG for ENOSPC), below the 2,000 bindings' bot.yaml."""
+    def small_files() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # the write fails instead
+        resource.setrlimit(resource.RLIMIT_FSIZE, (20_000, 20_000))
+
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    result = subprocess.run([sys.executable, "-m", "bot.cli", "bench", "--reload",
+                             "--bindings", "2000", "--rules", "5000"],
+                            capture_output=True, text=True, timeout=60, preexec_fn=small_files,
+                            env={**os.environ, "TMPDIR": str(tmp)}, cwd=ROOT)
+    assert result.returncode == 2, result.stderr
+    [line] = result.stderr.strip().splitlines()
+    assert re.fullmatch(rf"groupbot bench: {re.escape(str(tmp))}/groupbot-bench-\w+/config/"
+                        r"bot\.yaml: File too large", line), line
+    assert list(tmp.iterdir()) == []  # the temporary directory removed
