@@ -312,14 +312,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"groupbot {args.command}: --db {wrong}", file=sys.stderr)
         return 2
     at_once = args.fn not in (run, web) and threading.current_thread() is threading.main_thread()
-    previous = signal.signal(signal.SIGINT, interrupt) if at_once else None
+    previous = {signum: signal.signal(signum, interrupt) for signum in STOPS} if at_once else {}
     try:
         with contextlib.redirect_stdout(cast(TextIO, Output(sys.stdout))):
             result: int = args.fn(args)
             sys.stdout.flush()  # here, not at exit, so that a closed pipe is caught below
-    except KeyboardInterrupt:
-        print(f"groupbot {args.command}: interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:  # its temporary files removed on the way out
+        signum = exc.signum if isinstance(exc, Stopped) else signal.SIGINT
+        print(f"groupbot {args.command}: {STOPS[signum]}", file=sys.stderr)
+        return 128 + signum
     except InputError as exc:  # a bad config, for every command: each problem on its line
         for problem in exc.problems:
             print(problem, file=sys.stderr)
@@ -340,8 +341,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"groupbot {args.command}: {where}{exc.strerror or exc}", file=sys.stderr)
         return 2
     finally:
-        if previous is not None:
-            signal.signal(signal.SIGINT, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
     return result
 
 
@@ -379,11 +380,24 @@ class Output:
 
 
 def interrupt(signum: int, frame: FrameType | None) -> None:
-    """Ctrl-C stops a command at once. asyncio.run's own handler only cancels the command's
-    task, and a virtual clock running ahead (replay, bench) never waits on anything that
-    would let the cancel in: the command went on to its end, then printed a traceback.
-    (`run` and `web` stop cleanly on their own handlers.)"""
-    raise KeyboardInterrupt
+    """Ctrl-C (or SIGTERM, as a service manager or `kill` stops it) stops a command at once.
+    asyncio.run's own handler only cancels the command's task, and a virtual clock running
+    ahead (replay, bench) never waits on anything that would let the cancel in: the command
+    went on to its end, then printed a traceback; SIGTERM ended it where it was, its
+    temporary database left behind. (`run` and `web` stop cleanly on their own handlers.)"""
+    raise Stopped(signum)
+
+
+class Stopped(KeyboardInterrupt):
+    """A signal in STOPS stopped the command."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+STOPS: dict[int, str] = {signal.SIGINT: "interrupted", signal.SIGTERM: "terminated"}
+"""The signals that stop a command at once (exit 128 + the signal), with what it says."""
 
 
 if __name__ == "__main__":

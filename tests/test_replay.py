@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -243,3 +244,34 @@ def test_a_members_file_is_an_image_or_a_file_by_its_name(tmp_path: Path) -> Non
     _, steps, _ = load(path)
     assert [body.message_kind for _, _, body in steps] == [Kind.IMAGE, Kind.FILE, Kind.VIDEO]
     assert {body.text for _, _, body in steps} == {""}
+
+
+def test_sigterm_stops_a_replay_and_a_bench_at_once_and_removes_their_temporary_files(
+        tmp_path: Path) -> None:
+    """SIGTERM (a service manager's stop, `kill`) ended them where they were, exit 143, their
+    temporary database (6 to 10 MB) left in $TMPDIR."""
+    groups = "".join(f"  - {{id: c{n}, topic: Customer {n}, members: [alice]}}\n"
+                     for n in range(40))
+    scenario = tmp_path / "year.yaml"
+    scenario.write_text(f"start: 2026-01-01 00:00\ngroups:\n{groups}steps:\n"
+                        + "  - wait: 30d\n" * 12, encoding="utf-8")
+    shipped = str(Path(__file__).parent.parent / "config")
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    for command, started in ((["replay", str(scenario), "--config", shipped], '"t"'),
+                             (["bench", "--config", shipped, "--messages", "100000"], "storage:")):
+        process = subprocess.Popen([sys.executable, "-m", "bot.cli", *command],
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                   env={**os.environ, "TMPDIR": str(tmp),
+                                        "PYTHONUNBUFFERED": "1"})
+        assert process.stdout is not None
+        while started not in (line := process.stdout.readline()):  # under way
+            assert line, process.communicate()[1]
+        while not list(tmp.iterdir()):  # its temporary database made
+            time.sleep(0.01)
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=120)
+        assert process.returncode == 143, err
+        assert err.strip().splitlines()[-1] == f"groupbot {command[0]}: terminated"
+        assert "Traceback" not in err
+        assert list(tmp.iterdir()) == [], command[0]
