@@ -205,8 +205,10 @@ class _ServiceConnection(PuppetService):
         self._init_puppet()
         try:
             await self._answered("Stop", self.puppet_stub.stop())
-        finally:
+        except Exception:  # not a cancel: a bot stopping must not wait for Start
             await self._answered("Start", self.puppet_stub.start())
+            raise
+        await self._answered("Start", self.puppet_stub.start())
         await self._listen_for_event()
 
     async def _answered(self, name: str, call: Awaitable[T]) -> T:
@@ -443,18 +445,29 @@ class WechatyGateway:
         self._bot = bot
         bot.set_contact_names(self._contact_name)
         delay = self.reconnect_initial
-        while True:
-            try:
-                await self._session()
-                log.warning("%s ended the event stream", self._where)
-            except Exception as exc:
-                log.warning("the connection to %s failed: %s", self._where, _explain(exc))
-            if self._was_online:
-                delay = self.reconnect_initial
-            self._was_online = False
-            log.info("reconnecting to %s in %.1fs", self._where, delay)
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, self.reconnect_max)
+        try:
+            while True:
+                try:
+                    await self._session()
+                    log.warning("%s ended the event stream", self._where)
+                except Exception as exc:
+                    log.warning("the connection to %s failed: %s", self._where, _explain(exc))
+                if self._was_online:
+                    delay = self.reconnect_initial
+                self._was_online = False
+                log.info("reconnecting to %s in %.1fs", self._where, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, self.reconnect_max)
+        finally:
+            await self._end_callbacks()
+
+    async def _end_callbacks(self) -> None:
+        """The gateway stops: end the events still being handled or waiting to be tried
+        again (also those a reconnect spared), before the bot closes its store."""
+        for task in self._callbacks:
+            task.cancel()
+        if self._callbacks:
+            await asyncio.wait(set(self._callbacks), timeout=STOP_TIMEOUT)
 
     async def _session(self) -> None:
         """One connection: from a fresh puppet to the end of its event stream."""
@@ -750,21 +763,30 @@ class WechatyGateway:
 
     async def _until_done(self, what: str, attempt: Callable[[], Awaitable[None]]) -> None:
         """Run `attempt`; when it fails for the platform, again after `read_again_after`
-        seconds (doubling) and once logged in, up to READS tries. A refusal is final."""
-        for tries in range(1, READS + 1):
-            try:
-                await attempt()
-                return
-            except Refused as exc:
-                log.warning("could not %s: %s", what, exc)
-                return
-            except GatewayError as exc:
-                if tries == READS:
-                    log.warning("gave up trying to %s after %d tries: %s", what, tries, exc)
+        seconds (doubling) and once logged in, up to READS tries. A refusal is final. Ended
+        meanwhile (the bot stops, or the connection ends), it is given up with a warning."""
+        failed: GatewayError | None = None
+        try:
+            for tries in range(1, READS + 1):
+                try:
+                    await attempt()
                     return
-                log.info("could not %s now (%s): trying again", what, exc)
-            await asyncio.sleep(self.read_again_after * 2 ** (tries - 1))
-            await self.online.wait()
+                except Refused as exc:
+                    log.warning("could not %s: %s", what, exc)
+                    return
+                except GatewayError as exc:
+                    if tries == READS:
+                        log.warning("gave up trying to %s after %d tries: %s", what, tries, exc)
+                        return
+                    log.info("could not %s now (%s): trying again", what, exc)
+                    failed = exc
+                await asyncio.sleep(self.read_again_after * 2 ** (tries - 1))
+                await self.online.wait()
+        except asyncio.CancelledError:
+            if failed is not None:
+                log.warning("gave up trying to %s: the bot stopped, or its connection to the"
+                            " gateway ended, before it was tried again (%s)", what, failed)
+            raise
 
     def _repeated(self, kind: str, room: str, ids: tuple[str, ...], timestamp: float) -> bool:
         """A join or leave the gateway already delivered: the same members at the same time.

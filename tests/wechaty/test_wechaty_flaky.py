@@ -420,3 +420,62 @@ async def test_a_group_whose_details_fail_to_load_does_not_hold_up_the_others(
                                                  ("r2", "Recruitment 02")]
     assert ("looking up r2: the gateway answered INTERNAL: cannot load r2; using its last"
             " known details") in caplog.text
+
+
+def _adapter_tasks() -> list[asyncio.Task[Any]]:
+    """The tasks of the gateway's event callbacks still alive."""
+    return [t for t in asyncio.all_tasks() if not t.done()
+            and getattr(t.get_coro(), "__qualname__", "").startswith("WechatyGateway.")]
+
+
+@pytest.mark.parametrize("when", ["logged in", "logged out", "reconnecting"])
+async def test_a_stop_while_an_event_waits_to_be_tried_again_gives_it_up_with_a_warning(
+        run_bot: RunBot, grpc_gateway: WechatyGateway, fake_gateway: FakeGateway,
+        world: World, caplog: pytest.LogCaptureFixture, when: str) -> None:
+    """r3's message waits to be fed again when the bot stops: it was lost with only an INFO
+    line; and stopped while the gateway waited to reconnect, the retry was left waiting for
+    a login, after the store had closed."""
+    grpc_gateway.read_again_after = 0.3
+    caplog.set_level(logging.INFO, logger="bot.adapters.wechaty")
+    async with run_bot(grpc_gateway):
+        world.add_room("r3", "Recruitment 03", {"alice": "Alice"})
+        fake_gateway.failing["RoomPayload"] = GRPCError(Status.INTERNAL, "room not loaded")
+        fake_gateway.say("r3", "alice", KEYWORD)
+        await until(lambda: "trying again" in caplog.text, "the first failure")
+        if when == "logged out":
+            fake_gateway.logout()
+            await until(lambda: not grpc_gateway.online.is_set(), "the logout")
+        elif when == "reconnecting":
+            grpc_gateway.reconnect_initial = 30.0
+            fake_gateway.end_stream()
+            await until(lambda: "reconnecting to" in caplog.text, "the wait to reconnect")
+    assert _adapter_tasks() == []
+    [record] = [r for r in caplog.records if "gave up" in r.getMessage()]
+    assert record.levelno == logging.WARNING
+    assert "handle Message(" in record.getMessage() and "group='r3'" in record.getMessage()
+    assert "the bot stopped" in record.getMessage()
+
+
+async def test_a_stop_while_the_gateway_answers_neither_stop_nor_start_ends(
+        run_bot: RunBot, grpc_gateway: WechatyGateway, fake_gateway: FakeGateway,
+        caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ctrl-C while the bot waits for the gateway's answer to Stop (on reconnecting): the
+    bot then waited for Start, unanswered too, for ever."""
+    monkeypatch.setattr(wechaty_adapter, "START_PATIENCE", 0.1)
+    monkeypatch.setattr(wechaty_adapter, "STOP_TIMEOUT", 0.2)
+    async with run_bot(grpc_gateway):
+        grpc_gateway.reconnect_initial = 0.3
+        stops = fake_gateway.calls.count("Stop")
+        fake_gateway.end_stream()
+        await until(lambda: fake_gateway.calls.count("Stop") == stops + 1, "the goodbye")
+        fake_gateway.hold("Stop", "")  # on reconnecting
+        fake_gateway.hold("Start", "")
+        await until(lambda: "has not answered Stop" in caplog.text, "the wait for Stop")
+        fake_gateway.hold("Stop", "")  # the goodbye on stopping is not answered either
+        [run] = [t for t in asyncio.all_tasks()
+                 if getattr(t.get_coro(), "__qualname__", "") == "WechatyGateway.run"]
+        run.cancel()
+        await asyncio.wait({run}, timeout=1.0)
+        assert run.done(), "the gateway did not stop within 1 s"
+    assert fake_gateway.calls.count("Stop") == stops + 3
+    assert "has not answered Start" not in caplog.text
