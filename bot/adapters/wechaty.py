@@ -719,16 +719,19 @@ class WechatyGateway:
         await self._until_done("bind the groups again", self._running_bot().refresh_groups)
 
     async def _on_room_invite(self, payload: EventRoomInvitePayload) -> None:
-        """Accept, trying again when the gateway fails (also across a reconnect: only the
-        invitation's id is needed)."""
+        """Accept once, trying again when the gateway fails (also across a reconnect: only
+        the invitation's id is needed), but not when its answer was lost: whether the bot is
+        in the group cannot be told from the invitation (the gateway gives only its id)."""
         invitation = payload.room_invitation_id
+        if self._duplicate(("room-invite", invitation)):
+            return
         task = asyncio.current_task()
         if task is not None:
             self._looked_up.add(task)
 
         async def accept() -> None:
             await self._act(f"accepting the group invitation {invitation}",
-                            self._online().room_invitation_accept(invitation))
+                            self._online().room_invitation_accept(invitation), sends=True)
             log.info("accepted the group invitation %s", invitation)
 
         try:
@@ -763,8 +766,9 @@ class WechatyGateway:
 
     async def _until_done(self, what: str, attempt: Callable[[], Awaitable[None]]) -> None:
         """Run `attempt`; when it fails for the platform, again after `read_again_after`
-        seconds (doubling) and once logged in, up to READS tries. A refusal is final. Ended
-        meanwhile (the bot stops, or the connection ends), it is given up with a warning."""
+        seconds (doubling) and once logged in, up to READS tries. A refusal is final, and so
+        is an Uncertain attempt (it may have been done). Ended meanwhile (the bot stops, or
+        the connection ends), it is given up with a warning."""
         failed: GatewayError | None = None
         try:
             for tries in range(1, READS + 1):
@@ -773,6 +777,10 @@ class WechatyGateway:
                     return
                 except Refused as exc:
                     log.warning("could not %s: %s", what, exc)
+                    return
+                except Uncertain as exc:
+                    log.warning("did not try again to %s: it may have been done (%s)", what,
+                                exc)
                     return
                 except GatewayError as exc:
                     if tries == READS:

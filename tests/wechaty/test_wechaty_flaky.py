@@ -479,3 +479,37 @@ async def test_a_stop_while_the_gateway_answers_neither_stop_nor_start_ends(
         assert run.done(), "the gateway did not stop within 1 s"
     assert fake_gateway.calls.count("Stop") == stops + 3
     assert "has not answered Start" not in caplog.text
+
+
+async def test_a_group_invitation_accepted_but_unanswered_is_not_accepted_again(
+        run_bot: RunBot, grpc_gateway: WechatyGateway, fake_gateway: FakeGateway,
+        world: World, caplog: pytest.LogCaptureFixture) -> None:
+    """The gateway accepted it, then its answer was lost: the invitation gives no group to
+    look at, so whether the bot is in cannot be checked; it is not accepted a second time."""
+    grpc_gateway.read_again_after = 0.05
+    async with run_bot(grpc_gateway):
+        grpc_gateway.action_timeout = 0.3
+        fake_gateway.after["RoomInvitationAccept"] = None  # done, never answered
+        invitation = fake_gateway.invite_bot()
+        await until(lambda: "did not try again to accept" in caplog.text, "the warning")
+        await asyncio.sleep(0.2)  # (the time of two more tries)
+    assert world.actions("accept_invitation") == [
+        {"action": "accept_invitation", "invitation": invitation}]
+    assert f"it may have been done (accepting the group invitation {invitation}:" in caplog.text
+
+
+async def test_a_group_invitation_delivered_again_while_it_is_tried_again_is_accepted_once(
+        run_bot: RunBot, grpc_gateway: WechatyGateway, fake_gateway: FakeGateway,
+        world: World, caplog: pytest.LogCaptureFixture) -> None:
+    grpc_gateway.read_again_after = 0.1
+    caplog.set_level(logging.INFO, logger="bot.adapters.wechaty")
+    async with run_bot(grpc_gateway):
+        fake_gateway.fail["RoomInvitationAccept"] = GRPCError(Status.INTERNAL, "blip")
+        invitation = fake_gateway.invite_bot()
+        await until(lambda: "RoomInvitationAccept" in fake_gateway.calls, "the first try")
+        fake_gateway.emit("room-invite", {"roomInvitationId": invitation})
+        await until(lambda: world.actions("accept_invitation"), "the acceptance")
+        await asyncio.sleep(0.3)  # (the time of the other's next try)
+    assert world.actions("accept_invitation") == [
+        {"action": "accept_invitation", "invitation": invitation}]
+    assert "dropped a duplicate room-invite event" in caplog.text
