@@ -57,9 +57,20 @@ class GroupDirectory:
         return deployment.types.get(name) if name is not None else None
 
     async def renamed(self, store: Store, group_id: str, topic: str, rebind: bool) -> None:
-        """The group has a new name; with `rebind`, bind it again by that name."""
+        """The group has a new name; with `rebind`, bind it again by that name. The name in
+        memory is set back if the event is undone (it is fed again: the retry must see the
+        rename as new)."""
         self._groups.pop(group_id, None)
+        before = self._topics.get(group_id)
         self._topics[group_id] = topic
+
+        def undo() -> None:
+            if before is None:
+                self._topics.pop(group_id, None)
+            else:
+                self._topics[group_id] = before
+
+        store.on_undo(undo)
         if rebind and self._kept.pop(group_id, None) is not None:
             await bindings.unbind(store, group_id)
 

@@ -513,3 +513,22 @@ async def test_a_group_invitation_delivered_again_while_it_is_tried_again_is_acc
     assert world.actions("accept_invitation") == [
         {"action": "accept_invitation", "invitation": invitation}]
     assert "dropped a duplicate room-invite event" in caplog.text
+
+
+async def test_a_rename_fed_again_after_a_failed_lookup_still_tells_the_admins(
+        run_bot: RunBot, grpc_gateway: WechatyGateway, fake_gateway: FakeGateway,
+        world: World, caplog: pytest.LogCaptureFixture) -> None:
+    """alice (no admin) renames r1 and the look at the group fails (the gateway lost its own
+    connection): the event is undone and fed again. The first try had kept the new name in
+    memory, so the second found nothing renamed and the admins were never told."""
+    grpc_gateway.read_again_after = 0.05
+    caplog.set_level(logging.INFO, logger="bot.adapters.wechaty")
+    world.contacts["admin1"] = "Admin"
+    async with run_bot(grpc_gateway) as s:
+        fake_gateway.fail["RoomPayload"] = GRPCError(Status.UNAVAILABLE, "blip")
+        fake_gateway.rename_room("r1", "Recruitment 01 ads", changer="alice")
+        await until(lambda: world.texts("admin1"), "the admins told")
+        await until(lambda: len(s.bot.outbox) == 0, "nothing more to send")
+    assert "could not handle GroupRenamed" in caplog.text  # (the first try was undone)
+    [told] = world.texts("admin1")
+    assert "「Recruitment 01」(r1) 被 alice 改名为「Recruitment 01 ads」" in told
