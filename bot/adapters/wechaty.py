@@ -627,10 +627,12 @@ class WechatyGateway:
 
     async def _on_scan(self, payload: EventScanPayload) -> None:
         status = ScanStatus(payload.status)
-        if status not in (ScanStatus.Waiting, ScanStatus.Timeout) or not payload.qrcode:
+        old_code = status is ScanStatus.Timeout and self.online.is_set()  # the login stands
+        if status not in (ScanStatus.Waiting, ScanStatus.Timeout) or not payload.qrcode \
+                or old_code:
             log.info("login QR code: %s", status.name.lower())
             return
-        if self.online.is_set():  # it lost the login without telling: logged out all the same
+        if self.online.is_set():  # a new code: it lost the login without telling
             self._logged_out()
             log.warning("the gateway asks for a new login without having reported a logout:"
                         " logged out of WeChat (%s)", self._self_id)

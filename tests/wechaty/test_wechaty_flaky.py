@@ -532,3 +532,18 @@ async def test_a_rename_fed_again_after_a_failed_lookup_still_tells_the_admins(
     assert "could not handle GroupRenamed" in caplog.text  # (the first try was undone)
     [told] = world.texts("admin1")
     assert "「Recruitment 01」(r1) 被 alice 改名为「Recruitment 01 ads」" in told
+
+
+async def test_an_old_login_qr_code_timing_out_while_logged_in_keeps_the_login(
+        run_bot: RunBot, grpc_gateway: WechatyGateway, fake_gateway: FakeGateway,
+        world: World, caplog: pytest.LogCaptureFixture) -> None:
+    """A scan event with status Timeout says a QR code expired, not that the login is lost
+    (a new code to scan comes as Waiting): the bot logged out and its replies waited for a
+    login that never came."""
+    async with run_bot(grpc_gateway):
+        fake_gateway.emit_raw(EventType.EVENT_TYPE_SCAN,
+                              '{"status": 5, "qrcode": "https://login.weixin.qq.com/l/old"}')
+        fake_gateway.say("r1", "alice", KEYWORD)
+        await until(lambda: world.texts("r1"), "the reply")
+        assert grpc_gateway.online.is_set()
+    assert "logged out" not in caplog.text
