@@ -429,6 +429,7 @@ class WechatyGateway:
         # the connection's end cuts short are read again after the next login (`_again`)
         self._reading: dict[asyncio.Task[Any], tuple[str, Any]] = {}
         self._again: list[tuple[str, Any]] = []
+        self._soon: dict[tuple[str, str], asyncio.TimerHandle] = {}  # read again while online
         self._reads: dict[tuple[str, str], int] = {}  # failed reads of each, till READS
         self.read_again_after = 1.0  # seconds while still online, doubling with each failure
         self._line = _Line()  # the events that feed the bot, in arrival order
@@ -463,7 +464,14 @@ class WechatyGateway:
 
     async def _end_callbacks(self) -> None:
         """The gateway stops: end the events still being handled or waiting to be tried
-        again (also those a reconnect spared), before the bot closes its store."""
+        again (also those a reconnect spared), before the bot closes its store; and give up
+        those waiting to be read again."""
+        for handle in self._soon.values():
+            handle.cancel()
+        unread = [*self._soon, *((name, _event_id(payload)) for name, payload in self._again)]
+        self._soon, self._again = {}, []
+        for name, event_id in unread:
+            log.warning("gave up reading the %s event %s: the bot stopped", name, event_id)
         for task in self._callbacks:
             task.cancel()
         if self._callbacks:
@@ -560,9 +568,9 @@ class WechatyGateway:
         log.warning("could not load the %s event (%s): it is read again %s", name,
                     _explain(exc), "soon" if online else "after the next login")
         if online:
-            tries = self._reads[(name, _event_id(payload))]
-            asyncio.get_running_loop().call_later(
-                self.read_again_after * 2 ** (tries - 1), self._reread, name, payload)
+            key = name, _event_id(payload)
+            self._soon[key] = asyncio.get_running_loop().call_later(
+                self.read_again_after * 2 ** (self._reads[key] - 1), self._reread, name, payload)
         else:
             self._again.append((name, payload))
         return True
@@ -579,6 +587,7 @@ class WechatyGateway:
 
     def _reread(self, name: str, payload: Any) -> None:
         """Read an event again, in line as a new arrival (a task, as pyee runs a callback)."""
+        self._soon.pop((name, _event_id(payload)), None)
         self._callbacks.add(asyncio.create_task(self._guarded(name, self._in_line(name))(payload)))
 
     def _event_callbacks(self) -> dict[str, Callable[..., Awaitable[None]]]:

@@ -547,3 +547,22 @@ async def test_an_old_login_qr_code_timing_out_while_logged_in_keeps_the_login(
         await until(lambda: world.texts("r1"), "the reply")
         assert grpc_gateway.online.is_set()
     assert "logged out" not in caplog.text
+
+
+@pytest.mark.parametrize("logged_in", [True, False])
+async def test_a_stop_while_a_message_waits_to_be_read_again_gives_it_up_with_a_warning(
+        run_bot: RunBot, grpc_gateway: WechatyGateway, fake_gateway: FakeGateway,
+        caplog: pytest.LogCaptureFixture, logged_in: bool) -> None:
+    """The gateway could not load the message: it is read again soon (the gateway lost its
+    own connection), or after the next login (the bot was logged out); the bot stops first."""
+    grpc_gateway.read_again_after = 5.0
+    async with run_bot(grpc_gateway):
+        if not logged_in:
+            fake_gateway.logout()
+            await until(lambda: not grpc_gateway.online.is_set(), "the logout")
+        fake_gateway.fail["MessagePayload"] = GRPCError(Status.UNAVAILABLE, "blip")
+        message = fake_gateway.say("r1", "alice", KEYWORD)
+        await until(lambda: "it is read again" in caplog.text, "the failed read")
+    [record] = [r for r in caplog.records if "gave up reading" in r.getMessage()]
+    assert record.levelno == logging.WARNING
+    assert record.getMessage() == f"gave up reading the message event {message}: the bot stopped"
