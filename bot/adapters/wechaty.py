@@ -97,13 +97,9 @@ START_PATIENCE = 60.0  # seconds between warnings while the gateway does not ans
 # the member lists after the login: bot/backstop.py)
 _READ_AGAIN = frozenset({"message", "friendship"})
 READS = 3  # tries to read such an event, or to do what failed for the platform (then given up)
-
-
-def _event_id(payload: Any) -> str:
-    """The id a message or friend request event is read by."""
-    return str(getattr(payload, "message_id", None) or getattr(payload, "friendship_id", ""))
 DEDUPE_SECONDS = 60.0  # a join/leave/friend request seen again within this is a duplicate
 NAME_LOOKUPS = 16  # member-name lookups in flight at once
+UNANSWERED_NAME = 600.0  # seconds a contact whose lookup went unanswered is not looked up
 AT_SEPARATOR = "\u2005"  # what WeChat puts between two @mentions
 
 KINDS: Mapping[MessageType, Kind] = {
@@ -122,6 +118,16 @@ KINDS: Mapping[MessageType, Kind] = {
 _REFUSED = frozenset({Status.NOT_FOUND, Status.INVALID_ARGUMENT, Status.PERMISSION_DENIED,
                       Status.FAILED_PRECONDITION, Status.UNAUTHENTICATED, Status.UNIMPLEMENTED})
 _MAYBE_DONE = frozenset({Status.DEADLINE_EXCEEDED, Status.CANCELLED})
+
+
+def _event_id(payload: Any) -> str:
+    """The id a message or friend request event is read by."""
+    return str(getattr(payload, "message_id", None) or getattr(payload, "friendship_id", ""))
+
+
+class Unanswered(GatewayError):
+    """The gateway did not answer a lookup within the action's time (the outbox and the core
+    take it as any GatewayError)."""
 
 
 def _library_logs_through_ours(names: Collection[str]) -> None:
@@ -423,6 +429,7 @@ class WechatyGateway:
         self._known: dict[str, GroupInfo] = {}  # the groups the bot is in, as last listed
         self._looked: dict[str, GroupInfo] = {}  # the last look at every group ever seen
         self._names: dict[str, str] = {}  # WeChat names of contacts, as last loaded
+        self._unanswered: dict[str, float] = {}  # contact -> when to look it up again
         self._callbacks: set[asyncio.Task[Any]] = set()
         self._looked_up: set[asyncio.Task[Any]] = set()  # events waiting only for their turn
         # messages and friend requests being looked up (each has an id to read it by): those
@@ -878,12 +885,17 @@ class WechatyGateway:
 
     async def _wechat_name(self, contact: str) -> str:
         """The contact's WeChat name (what an @mention shows); the last one known, or the id,
-        when the lookup fails."""
+        when the lookup fails. A lookup left unanswered is not made again for UNANSWERED_NAME
+        seconds: each would hold the bot (which sends inside its turn) an action's time."""
+        if self._unanswered.get(contact, 0.0) > time.monotonic():
+            return self._names.get(contact, contact)
         try:
             payload = await self._act(f"looking up {contact}",
                                       self._connected().contact_payload(contact))
         except Exception as exc:
             log.debug("no contact payload for %s: %s", contact, _explain(exc))
+            if isinstance(exc, Unanswered):
+                self._unanswered[contact] = time.monotonic() + UNANSWERED_NAME
         else:
             if payload.name:
                 self._names[contact] = str(payload.name)
@@ -910,7 +922,7 @@ class WechatyGateway:
         except GatewayError:
             raise
         except TimeoutError:
-            cls = Uncertain if sends else GatewayError
+            cls = Uncertain if sends else Unanswered
             raise cls(f"{what}: {self._where} did not answer within "
                       f"{self.action_timeout:g}s") from None
         except Exception as exc:

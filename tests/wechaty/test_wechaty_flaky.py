@@ -566,3 +566,20 @@ async def test_a_stop_while_a_message_waits_to_be_read_again_gives_it_up_with_a_
     [record] = [r for r in caplog.records if "gave up reading" in r.getMessage()]
     assert record.levelno == logging.WARNING
     assert record.getMessage() == f"gave up reading the message event {message}: the bot stopped"
+
+
+async def test_a_name_lookup_left_unanswered_is_not_made_again_for_the_next_send(
+        run_bot: RunBot, grpc_gateway: WechatyGateway, fake_gateway: FakeGateway,
+        world: World) -> None:
+    """Each send mentioning dave, whose lookup the gateway never answers, held the bot an
+    action's time: the next ones use his last known name (here his id) at once."""
+    async with run_bot(grpc_gateway):
+        grpc_gateway.action_timeout = 0.3
+        fake_gateway.hold("ContactPayload", "dave")
+        await grpc_gateway.send_text("r1", "请看群公告", ("dave",))
+        lookups = fake_gateway.calls.count("ContactPayload")
+        fake_gateway.hold("ContactPayload", "dave")  # (it would not answer this one either)
+        await grpc_gateway.send_text("r1", "再看一遍", ("dave",))
+        assert fake_gateway.calls.count("ContactPayload") == lookups
+        await grpc_gateway.send_text("r1", "alice", ("alice",))  # the others are looked up
+    assert world.texts("r1") == ["@dave 请看群公告", "@dave 再看一遍", "@Alice alice"]
