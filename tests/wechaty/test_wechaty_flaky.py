@@ -435,7 +435,7 @@ async def test_a_stop_while_an_event_waits_to_be_tried_again_gives_it_up_with_a_
     """r3's message waits to be fed again when the bot stops: it was lost with only an INFO
     line; and stopped while the gateway waited to reconnect, the retry was left waiting for
     a login, after the store had closed."""
-    grpc_gateway.read_again_after = 0.3
+    grpc_gateway.read_again_after = 1.0  # (the stop comes before the next try)
     caplog.set_level(logging.INFO, logger="bot.adapters.wechaty")
     async with run_bot(grpc_gateway):
         world.add_room("r3", "Recruitment 03", {"alice": "Alice"})
