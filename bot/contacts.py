@@ -468,9 +468,10 @@ _SHOP_CODE = re.compile(r"[¥$€£₳](?=[a-z0-9]*[a-z])(?=[a-z0-9]*[0-9])([a-z
 # it, after 搜 (搜索, 搜一搜) next to it and a space or a colon (or as the clause's rest), or
 # right before it from the start of a clause ("打开省钱宝小程序领券"). The offer (`_OFFER`;
 # 领劵, 领 券, 領紅包 too) comes right after the name or 小程序 ("「美味优选」小程序，秒杀"),
-# across separators, 里, and a word that urges (`_URGE`: 每天, 新人, 下单...), or a gift
-# (`_GIFT`) anywhere after the name with such a word right before it, for a mini program the
-# message invites to (`_invited`: "小程序「省钱宝」，下单就送，每天都能领券").
+# across separators, 里, and up to two words that urge (`_URGE`: 每天, 新人, 下单, 都能...:
+# "小程序「省钱宝」，每天都能领券"). An offer further on is not read: it is as often the
+# reward of what the mini program is used for ("会议签到用小程序「签到宝」，现场可以领红包"),
+# and an innocent member warned is worse than an ad missed (docs/handlers/antispam.md).
 # A name of letters and digits after 搜 ("小程序搜 abc123") needs none, as an id needs none.
 # A message that asks or complains (`_ASKS`) is a customer's, not an ad ("小程序「京东」秒杀
 # 怎么总是抢不到", "请问小程序“顺丰速运”能领优惠券吗"); talk about mini programs names none
@@ -501,27 +502,15 @@ _SEARCHED = 2  # the first two patterns name it after 搜
 # Before 小程序, what leads to the name (打开, 用, 搜...) is no part of it, and a clause
 # that says whose or which one, or tells a story (公司的打卡小程序, 这个小程序, 我用美团小程序,
 # 昨天在美团小程序领券) names none
-_INVITE = "大家|快来|快|来|请|打开|点开|进入|进|上|去|到|关注|搜索|搜一搜|搜|[微薇威]信|vx|wx"
-_LEAD = re.compile(f"^(?:{_INVITE}|用|在)+")
-# Only an invitation before it in its clause: a message about the mini program named there
-# ("快来「省钱宝」小程序，品质好物，新人领券"), not one that says what it is used for or where
-# something happened (用, 在: "会议签到用小程序「签到宝」，现场可以领红包",
-# "我在小程序「京东」下单")
-_INVITED = re.compile(f"(?:{_INVITE}| )*")
-_CLAUSE_START = re.compile(f"[^a-z0-9 {_HAN}]")
+_LEAD = re.compile("^(?:大家|快来|快|来|请|打开|点开|进入|进|用|上|去|到|在|关注|搜索|搜一搜|搜"
+                   "|[微薇威]信|vx|wx)+")
 _WHOSE = re.compile("[的我你他她它这那哪个款了们昨刚]")
-# money or goods for the reader; then a shop's deals, which help names too (有特价套餐, 抽奖)
-_GIFT = ("[领領](?:取)? ?(?:[券劵]|[红紅]包|优惠|福利|现金)|抢红包|免费领|免费拿|返利|返现"
-         "|返[0-9]|佣金|[日躺]赚|赚钱|免单|[0零]元购|砍一刀")
-_OFFER = f"{_GIFT}|秒杀|优惠[券劵]|特价|低价|折扣|抽奖"
+_OFFER = ("[领領](?:取)? ?(?:[券劵]|[红紅]包|优惠|福利|现金)|抢红包|免费领|免费拿|返利|返现"
+          "|返[0-9]|佣金|[日躺]赚|赚钱|免单|[0零]元购|砍一刀|秒杀|优惠[券劵]|特价|低价|折扣|抽奖")
 _URGE = ("每天|天天|每日|新人|新用户|下单|每单|立即|马上|立刻|赶紧|赶快|快|点击|即可|就能|就可以"
          "|可以|都能|都可以|还能|还可以|均可|免费|直接")
 _OFFER_AFTER = re.compile(
-    rf"[^a-z0-9{_HAN}]*[里中内]?(?:(?:{_URGE})[^a-z0-9{_HAN}]*)?(?:{_OFFER})")
-# a gift urged on the reader anywhere after the name of a mini program the message invites
-# to (`_invited`: "小程序「省钱宝」，品质好物，每天都能领券"; not a deal: "小程序「抽奖助手」，
-# 每个人都能抽奖" is the office party)
-_URGED_OFFER = re.compile(rf"(?:{_URGE})[^a-z0-9{_HAN}]*(?:{_GIFT})")
+    rf"[^a-z0-9{_HAN}]*[里中内]?(?:(?:{_URGE})[^a-z0-9{_HAN}]*){{0,2}}(?:{_OFFER})")
 _OFFER_IN = re.compile(_OFFER)
 _ASKS = re.compile("[?吗呢]|请问|怎么|怎样|为什么|为啥|什么|哪|是不是|能不能|有没有|靠谱|骗"
                    "|不了|不到|不去|不开|没")
@@ -534,13 +523,6 @@ def _own(name: str, bare: bool, allow: Collection[str]) -> bool:
     return any(name == own or (bare and name.startswith(own)
                                and _OFFER_IN.match(name, len(own)) is not None)
                for own in allow)
-
-
-def _invited(unmasked: str, at: int) -> bool:
-    """Nothing but an invitation (`_INVITED`) stands before `at` in its clause (a clause of
-    invitations is short: the last dozen characters tell)."""
-    clause = _CLAUSE_START.split(unmasked[max(0, at - 12):at])[-1]
-    return _INVITED.fullmatch(clause) is not None
 
 
 _APPID = re.compile(r"<appid>\s*([^<\s]*)\s*</appid>")
@@ -578,19 +560,14 @@ def _mini_programs(unmasked: str, allow: Collection[str]) -> Iterator[str]:
     """The names of the mini programs a message advertises (above)."""
     if _ASKS.search(unmasked):
         return
-    # where the last gift urged on the reader starts, read once: "one after this name" is
-    # then a comparison, not a scan of the rest of the message for each name
-    urged = max((gift.start() for gift in _URGED_OFFER.finditer(unmasked)), default=-1)
     for index, pattern in enumerate(_mini_program_patterns()):
         for match in pattern.finditer(unmasked):
             bare = bool(match.groupdict().get("word"))
             name = next(group for group in match.groups() if group)  # in brackets or not
-            named_at = match.start()
             if match.groupdict().get("before"):  # 打开省钱宝小程序
                 if _WHOSE.search(name) or any(name.endswith(own) for own in allow):
                     continue
                 name = _LEAD.sub("", name)
-                named_at = match.end("before") - len(name)
                 if len(name) < 2:
                     continue  # 微信小程序, 打开小程序: no name
             elif _own(name, bare, allow):
@@ -598,7 +575,6 @@ def _mini_programs(unmasked: str, allow: Collection[str]) -> Iterator[str]:
             # not in brackets, the name may run on into the offer ("省钱宝领红包"); a name that
             # is an offer ("小程序搜 优惠券") is a search for it
             offer = (_OFFER_AFTER.match(unmasked, match.end()) is not None
-                     or (urged >= match.end() and _invited(unmasked, named_at))
                      or (bare and _OFFER_IN.search(name, 1) is not None))
             if offer or (index < _SEARCHED and _CODE.fullmatch(name)):
                 yield name

@@ -408,11 +408,8 @@ def test_a_taobao_share_code_is_a_link(text: str) -> None:
      # after a colon; in traditional characters; 返 and an amount (R3-7)
      ("微信小程序：省钱宝，天天领红包", "省钱宝"), ("搜索小程序「省钱宝」領紅包", "省钱宝"),
      ("小程序『省钱宝』，每单返10%", "省钱宝"),
-     # an offer urged on the reader further on, not right after the name or 小程序
-     ("小程序「省钱宝」，下单就送，每天都能领券", "省钱宝"),
-     ("快来「省钱宝」小程序，品质好物，新人领券", "省钱宝"),
-     ("搜索小程序「省钱宝」，注册就送，还能领红包", "省钱宝"),
-     ("微信小程序：省钱宝 全场商品都能返现", "省钱宝"),
+     # two words that urge between the name and the offer
+     ("小程序「省钱宝」，每天都能领券", "省钱宝"), ("「省钱宝」小程序，新人都可以领红包", "省钱宝"),
      # a name glued to 搜 that is the rest of its clause
      ("微信小程序搜索省钱宝，新人领券", "省钱宝"), ("小程序搜返利多多，每单都能返现", "返利多多"),
      # 赶紧, 点击 urge as 立即 does
@@ -442,7 +439,20 @@ def test_a_mini_program_named_with_an_offer_is_a_link(text: str, name: str) -> N
      "会议签到用小程序「签到宝」，下午 3 点开始，现场可以领红包",
      "公司年会用小程序「抽奖助手」，中奖的同事直接领红包",
      "周会改用小程序「腾讯会议」，会议号 123 456 789。另外食堂新人可以领券，别忘了",
-     "我在小程序「京东」下单，然后每天都能领券，挺好的"],
+     "我在小程序「京东」下单，然后每天都能领券，挺好的",
+     # a gift further on is the reward of what the mini program is used for, whoever
+     # invites to it (review 2, B2 and B3)
+     "请大家打开小程序「签到宝」签到，签到的同学可以领红包",
+     "打开小程序「问卷星」填表，填完可以领取福利",
+     "大家打开小程序「抽奖助手」，中奖的同事直接领红包",
+     "快打开小程序「签到宝」签到，签到后可以领红包",
+     "会议签到用👉小程序「签到宝」，下午 3 点开始，现场可以领红包",
+     "会议签到用：小程序「签到宝」，现场可以领红包", "我在👉小程序「京东」下单，然后每天都能领券",
+     "打开小程序「钉钉」打卡。祝大家周末愉快！领福利的找HR",
+     "打开小程序「钉钉」打卡，外卖很快，领券后满减", "小程序「腾讯会议」开会，会后很快领福利",
+     # ...and so is an ad's, which is missed (docs/handlers/antispam.md, known misses)
+     "小程序「省钱宝」，下单就送，每天都能领券", "快来「省钱宝」小程序，品质好物，新人领券",
+     "推荐小程序「省钱宝」，品质好物，每天都能领券"],
 )
 def test_talk_about_mini_programs_is_no_link(text: str) -> None:
     """No name to look up with an offer: a question, a complaint, or help."""
