@@ -48,11 +48,12 @@ from __future__ import annotations
 
 import itertools
 import re
+import xml.etree.ElementTree as ElementTree
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
-from bot.text import unmask
+from bot.text import normalize, unmask
 
 
 @dataclass(frozen=True, slots=True)
@@ -525,22 +526,49 @@ def _own(name: str, bare: bool, allow: Collection[str]) -> bool:
                for own in allow)
 
 
-_APPID = re.compile(r"<appid>\s*([^<\s]*)\s*</appid>")
-_TITLE = re.compile(r"<title>\s*([^<]*?)\s*</title>")
+_APPID_ENTRY = re.compile("wx[0-9a-f]{16}")
+# A card's XML is a few kilobytes; a longer text is not read as one (nor is one with a DTD,
+# whose entities could make a short text cost much to parse): it is another's card.
+CARD_LIMIT = 65_536
 
 
-def own_mini_program(unmasked: str, allow: Collection[str]) -> bool:
-    """A mini program card is one of the operator's own, named in links `allow` (an entry
-    that is no domain: a name, or an appid of wx and 16 hex digits): by its appid, when its
-    text is the card's XML and every <appid> in it is an allowed one; or, with no appid, by
-    its title (the XML's <title>, or the whole text), which is an allowed name exactly:
-    "倾听学院", not "倾听学院 返利版", "返利 倾听学院" or "倾听学院 | 新人领券"."""
-    own = {entry for entry in allow if "." not in entry}
-    appids = _APPID.findall(unmasked)
-    if appids:
-        return all(appid in own for appid in appids)
-    title = _TITLE.search(unmasked)
-    return (title[1] if title else unmasked) in own
+def _card(text: str) -> ElementTree.Element | None:
+    """The card's XML (a <msg> document, as WeChat sends it), or None when its text is none
+    (a gateway that passes only the title)."""
+    try:
+        card = ElementTree.fromstring(text.strip())
+    except ElementTree.ParseError:
+        return None
+    return card if card.tag == "msg" else None
+
+
+def _element_texts(card: ElementTree.Element, tag: str) -> list[str]:
+    """The text of each element `tag` in the card (any case), CDATA as any text."""
+    return [normalize("".join(element.itertext())) for element in card.iter()
+            if element.tag.lower() == tag]
+
+
+def own_mini_program(text: str, allow: Collection[str]) -> bool:
+    """A mini program card is one of the operator's own, named in links `allow` by an entry
+    that is no domain: an appid (wx and 16 hex digits) or a name. `text` is the card's text
+    as the gateway passes it: its XML, read as XML (only its <appid> elements give an
+    appid, only its <title> elements a title), or, when it is no <msg> document, the title
+    alone. Own: every appid in the card is an allowed one; with none, its title (every one)
+    is an allowed name exactly ("倾听学院", not "倾听学院 返利版", nor an allowed appid
+    written as a title)."""
+    entries = {entry for entry in allow if "." not in entry}
+    appids = {entry for entry in entries if _APPID_ENTRY.fullmatch(entry)}
+    names = entries - appids
+    if len(text) > CARD_LIMIT or "<!DOCTYPE" in text:
+        return False
+    card = _card(text)
+    if card is None:
+        return normalize(text) in names
+    found = [appid for appid in _element_texts(card, "appid") if appid]
+    if found:
+        return all(appid in appids for appid in found)
+    titles = _element_texts(card, "title")
+    return bool(titles) and all(title in names for title in titles)
 
 
 @cache

@@ -407,7 +407,7 @@ class Antispam(Handler[Config]):
     def _own_mini_program(self, event: Message, text: str) -> bool:
         """A mini program card of the operator's own, named in links `allow` by its name or
         appid: `kinds.mini_program` does not act on it (its text is read all the same)."""
-        return event.kind is Kind.MINI_PROGRAM and own_mini_program(unmask(text), self._allow)
+        return event.kind is Kind.MINI_PROGRAM and own_mini_program(text, self._allow)
 
     def _links(self, event: Message, unmasked: str) -> list[Offence]:
         links = self.config.links

@@ -516,28 +516,51 @@ def test_a_clause_before_the_word_that_says_whose_or_which_names_no_mini_program
     assert find_links(text) == []
 
 
+def _card(inside: str) -> str:
+    """A mini program card's XML as WeChat sends it, around what `inside` says."""
+    return f'<?xml version="1.0"?>\n<msg><appmsg appid="" sdkver="0">{inside}</appmsg></msg>'
+
+
+OWN_APPID = "<weappinfo><appid><![CDATA[wx0123456789abcdef]]></appid></weappinfo>"
+OTHER_APPID = "<weappinfo><appid><![CDATA[wxdeadbeefdeadbeef]]></appid></weappinfo>"
+
+
 @pytest.mark.parametrize(("text", "own"), [
-    ("倾听学院", True), ("<msg><appmsg><title>倾听学院</title></appmsg></msg>", True),
-    ("<sourcedisplayname>倾听学院</sourcedisplayname><appid>wx0123456789abcdef</appid>", True),
-    ("<title>心理课 新人领券</title><weappinfo><appid>wx0123456789abcdef</appid></weappinfo>",
+    ("倾听学院", True), (" 倾听学院 ", True), (_card("<title>倾听学院</title>"), True),
+    (_card("<title><![CDATA[倾听学院]]></title>"), True),
+    (_card(f"<sourcedisplayname>倾听学院</sourcedisplayname>{OWN_APPID}"), True),
+    # the appid decides, whatever the title; in CDATA, as real gateways send it
+    (_card(f"<title>心理课 新人领券</title>{OWN_APPID}"), True),
+    (_card("<title>心理课</title><weappinfo><appid>wx0123456789abcdef</appid></weappinfo>"),
      True),
     # a title that holds the name is not the name
     ("「倾听学院」新人领券", False), ("倾听学院 | 心理课 新人领券", False),
     ("倾听学院 返利版", False),
     ("倾听学院·返利版", False), ("返利 倾听学院", False), ("倾听学院|省钱宝 天天领红包", False),
     ("倾听学院返利版 天天领红包", False), ("新倾听学院", False),
-    # another appid, even under the name; the name elsewhere than the title
-    ("<title>倾听学院</title><weappinfo><appid>wxdeadbeefdeadbeef</appid></weappinfo>", False),
-    ("<title>倾听学院</title><appid>wx0123456789abcdef</appid><appid>wxdeadbeefdeadbeef</appid>",
+    # another appid, even under the name, in CDATA or not; the name elsewhere than the title
+    (_card(f"<title>倾听学院</title>{OTHER_APPID}"), False),
+    (_card("<title>倾听学院</title><weappinfo><appid>wxdeadbeefdeadbeef</appid></weappinfo>"),
      False),
-    ("<title>省钱宝 天天领红包</title><des>倾听学院</des>", False),
-    # an appid written in a title is no card's appid
-    ("心理课 新人领券 wx0123456789abcdef", False),
+    (_card(f"<title>倾听学院</title>{OWN_APPID}{OTHER_APPID}"), False),
+    (_card("<title>省钱宝 天天领红包</title><des>倾听学院</des>"), False),
+    # an appid or tags written in a title are no card's appid (review 2, A2)
+    ("心理课 新人领券 wx0123456789abcdef", False), ("wx0123456789abcdef", False),
+    ("省钱宝 天天领红包 <appid>wx0123456789abcdef</appid>", False),
+    ("<title>倾听学院</title>省钱宝 天天领红包 下单返现", False),
+    ("<appid>wx0123456789abcdef</appid>", False), ("<title>倾听学院</title>", False),
+    (_card("<title><![CDATA[省钱宝<appid>wx0123456789abcdef</appid>]]></title>"
+           + OTHER_APPID), False),
+    (_card("<title>省钱宝 &lt;appid&gt;wx0123456789abcdef&lt;/appid&gt;</title>"), False),
+    # a DTD, or a text longer than any card's, is not read
+    ('<!DOCTYPE msg [<!ENTITY n "倾听学院">]><msg><appmsg><title>&n;</title></appmsg></msg>',
+     False),
+    (_card(f"<title>倾听学院</title>{OWN_APPID}<des>{'领红包' * 30_000}</des>"), False),
     ("ting.example.com", False)])  # a domain names no mini program
 def test_a_mini_program_card_is_the_operators_own_by_its_appid_or_its_very_name(
         text: str, own: bool) -> None:
-    """By the appid in the card's XML, every one of them allowed; else by a title that IS
-    an allowed name, not one that only holds it (kinds.mini_program, docs/handlers)."""
+    """By the <appid> elements of the card's XML, every one of them allowed; else by a title
+    that IS an allowed name, not one that only holds it (kinds.mini_program, docs/handlers)."""
     allow = ["ting.example.com", "倾听学院", "wx0123456789abcdef"]
     assert own_mini_program(text, allow) is own
     assert not own_mini_program(text, ["ting.example.com"])

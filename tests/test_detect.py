@@ -153,7 +153,11 @@ OWN = TYPE.replace("      warn_limit: 3\n", "      warn_limit: 3\n"
 @pytest.mark.parametrize("text", [
     "倾听学院",
     "<msg><appmsg><title>心理课 新人领券</title><weappinfo><appid>wx0123456789abcdef</appid>"
-    "</weappinfo></appmsg></msg>"])
+    "</weappinfo></appmsg></msg>",
+    # the appid in CDATA, as real gateways send it (review 2, A1)
+    "<msg><appmsg><title>心理课</title><weappinfo><appid><![CDATA[wx0123456789abcdef]]>"
+    "</appid></weappinfo></appmsg></msg>",
+    "<msg><appmsg><title><![CDATA[倾听学院]]></title></appmsg></msg>"])
 async def test_the_operators_own_mini_program_card_is_not_acted_on(tmp_path: Path,
                                                                    text: str) -> None:
     """links `allow` names the operator's own mini program, by name or appid: kinds
@@ -169,6 +173,9 @@ async def test_the_operators_own_mini_program_card_is_not_acted_on(tmp_path: Pat
     "倾听学院 | 心理课，新人领券",  # a title that holds the name is not the name
     "<msg><appmsg><title>倾听学院</title><weappinfo><appid>wxdeadbeefdeadbeef</appid>"
     "</weappinfo></appmsg></msg>",  # another's appid under the name
+    "<msg><appmsg><title>倾听学院</title><weappinfo><appid><![CDATA[wxdeadbeefdeadbeef]]>"
+    "</appid></weappinfo></appmsg></msg>",  # in CDATA too (review 2, A1)
+    "省钱宝 天天领红包 <appid>wx0123456789abcdef</appid>",  # tags typed into a title (A2)
     "「倾听学院」新人领券 加V：abc123"])  # a contact in its title
 async def test_another_mini_program_card_is_acted_on(tmp_path: Path, text: str) -> None:
     async with Harness(_config(tmp_path, OWN), tmp_path) as h:
