@@ -136,7 +136,13 @@ def test_disguises_named_by_the_issue_are_found(text: str, word: str) -> None:
      ("约p 1500 全套", "约p"), ("约个P上门服务", "约个p"),
      # ending the clause, or before times or 私
      ("同城约p200，真实照片", "约p"), ("约p三百一次", "约p"), ("约个P 包夜 私我", "约个p"),
-     ("约p500起", "约p")],
+     ("约p500起", "约p"),
+     # the price with a particle, a unit or a way to reach the seller after it (review 2, C)
+     ("约p200哦", "约p"), ("约p200呦", "约p"), ("约p200啦", "约p"), ("约p200的", "约p"),
+     ("约p三百哦", "约p"), ("约p包夜哦", "约p"), ("约p包夜800哦", "约p"), ("约p200元哦", "约p"),
+     ("约p200块钱", "约p"), ("约p五百元起", "约p"), ("约p200加v", "约p"), ("约p200 加我", "约p"),
+     ("约p200速来", "约p"), ("约p200 滴滴", "约p"), ("约p200妹妹", "约p"), ("约p200学生", "约p"),
+     ("约p200同城", "约p")],
 )
 def test_slang_for_a_hookup_is_found(text: str, word: str) -> None:
     """The shipped vulgar list has the slang for 约炮 (review F23)."""
@@ -193,6 +199,8 @@ def test_the_latin_letters_of_a_mixed_word_must_be_a_whole_word(text: str) -> No
      # a round number or the trade's word with more after it: a model, a head count, a job
      "约P1000相机维修", "约P500工作站的维修", "约P200人的会场", "约P2000打印机的师傅",
      "约P一千字稿子", "约P上门维修", "约P 快餐店吃饭",
+     # a particle or the trade's last words that do not end the clause (review 2, C)
+     "约P200的会议室", "约P200的师傅明天来", "约P200加班", "约P200学生会", "约P200同城快递",
      "这个视频有几p", "几p的片子", "约个时间开会", "帮我p图", "明天交PPT", "约好了",
      "yue pai yi ci"],
 )
