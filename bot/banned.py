@@ -489,20 +489,22 @@ class BannedWords:
                         (not word[0].isascii() or _boundary(form, starts, start))
                         and (not word[-1].isascii() or _boundary(form, starts, end)
                              or _TIMES.match(form, end) or _PRICES.match(form, end))):
-                    continue  # "约 pao", "傻b": its Latin letters are whole words (傻bug)
+                    # "约 pao", "傻b": its Latin letters are whole words (傻bug), or the
+                    # letter is glued to what may be a price list (约p200); whether that is
+                    # one, or a name's letter (约P200人的会场), `_initial` tells below
+                    continue
                 found.append((start, end, listed, pinyin))
         if not found:
             return self._starred_hits(text, unmasked)
         allowed = self._allowed(form)
         clauses = (_sentences(text, unmasked, _CLAUSE_END)  # only a mixed word stops there
                    if any(_mixed(form[start:end]) for start, end, _, _ in found) else [])
+        # each listed word counts once, where it first counts; its pinyin apart, as a pinyin
+        # hit is at most a review while the word's own characters keep its severity
         counted: dict[tuple[Listed, bool], tuple[int, int, Listed, bool]] = {}
         for start, end, listed, pinyin in found:
-            if (listed, pinyin) not in counted and not (
-                    _mixed(form[start:end]) and _across(clauses, start, end)
-            ) and not _initial(form, starts, start, end, clauses) and (  # 约P总, 约P1会议室
-                    form[start:end].isascii() or _whole_word(form, start, end)
-            ) and not any(a <= start and end <= b for a, b in allowed):
+            if (listed, pinyin) not in counted and self._counts(
+                    form, starts, start, end, clauses, allowed):
                 counted[listed, pinyin] = (start, end, listed, pinyin)
         found = list(counted.values())
         warned = self._warned_against(text, unmasked, form, found)
@@ -511,6 +513,20 @@ class BannedWords:
                     pinyin)
                 for start, end, listed, pinyin in found]
         return hits + self._starred_hits(text, unmasked)
+
+    @staticmethod
+    def _counts(form: str, starts: list[int], start: int, end: int, clauses: list[int],
+                allowed: list[tuple[int, int]]) -> bool:
+        """The hit form[start:end] is the listed word: not a word of Chinese and Latin letters
+        across the end of a clause (傻，B), nor one whose letter is an initial (约P总,
+        约P1会议室), a whole word (not 平台|独家 for 台独), and in no `allow` phrase."""
+        if _mixed(form[start:end]) and _across(clauses, start, end):
+            return False
+        if _initial(form, starts, start, end, clauses):
+            return False
+        if not (form[start:end].isascii() or _whole_word(form, start, end)):
+            return False
+        return not any(a <= start and end <= b for a, b in allowed)
 
     # ------------------------------------------------------------ a warning, not an offer
 

@@ -155,16 +155,21 @@ def look_alikes() -> tuple[dict[int, str], dict[int, str], re.Pattern[str]]:
     (bot/banned.py, `warm`), so no message waits for the confusables data (30 ms to load),
     and a command that never unmasks does not load it."""
     table = {**_named_letters(), **_confusable_letters()}
-    digits = {cp: folded for cp, folded in table.items() if chr(cp).isdecimal()}
-    letters = {cp: folded for cp, folded in table.items() if cp not in digits}
+    # other scripts' digits, each to the ASCII character it looks like (not its value:
+    # Thai "๐" is "o"), folded after `_phone_digits` has read the runs that spell a number
+    digits_as_look_alikes = {cp: folded for cp, folded in table.items()
+                             if chr(cp).isdecimal()}
+    letters = {cp: folded for cp, folded in table.items() if cp not in digits_as_look_alikes}
     decimals = (cp for cp in range(0x80, 0x10000) if chr(cp).isdecimal())
-    return letters, digits, char_class({*(cp for cp in table if cp < 0x10000), *decimals})
+    return letters, digits_as_look_alikes, char_class(
+        {*(cp for cp in table if cp < 0x10000), *decimals})
 
 
 # A run of digits of any script (Unicode's decimal digits, category Nd: NFKC leaves those of
 # other scripts, Arabic-Indic "١", Devanagari "१", Thai "๑", as they are) with nothing between
-# them that is a letter
+# them that is a letter: `_phone_digits` reads it as a number or leaves it as it is.
 _DIGIT_RUN = re.compile(r"\d[\W\d_]*")
+# A decimal digit that is not an ASCII one: without one, there is no run to read.
 _OTHER_DIGIT = re.compile(r"(?![0-9])\d")
 _PHONE_DIGITS = 11  # a Chinese mobile number's
 
@@ -199,6 +204,8 @@ def _roman_digits(text: str) -> str:
         return run[0].translate(_ROMAN_DIGITS)
 
     return re.sub(_ROMAN_RUN.pattern + "+", read, text)
+
+
 _ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 
 
@@ -218,12 +225,12 @@ def unmask(text: str) -> str:
         text = _roman_digits(text.translate(_STYLES))
     text = _LONE_INDICATOR.sub(lambda m: chr(ord(m[0]) - 0x1F1E6 + ord("a")), text)
     text = normalize(text)
-    letters, digits, in_plane_0 = look_alikes()
+    letters, digits_as_look_alikes, in_plane_0 = look_alikes()
     if in_plane_0.search(text) or any(ord(m[0]) in letters or m[0].isdecimal()
                                       for m in _ASTRAL.finditer(text)):
         text = text.translate(letters)
         if _OTHER_DIGIT.search(text):
-            text = _DIGIT_RUN.sub(_phone_digits, text).translate(digits)
+            text = _DIGIT_RUN.sub(_phone_digits, text).translate(digits_as_look_alikes)
     return text
 
 
