@@ -363,21 +363,25 @@ _TIMES = re.compile("(?:[0-9]+|[一二两三四五六七八九十半]+)个?(?:�
 _PRICES = re.compile("(?:(?:[1-9][0-9]+0|[一二两三四五六七八九]+[百佰千仟])(?:[元块]钱?|r)?起?"
                      "|(?:快餐|包夜|过夜|全套|半套|上门|一条龙)(?:服务)?)+")
 _REACH = ("私", "加v", "加我", "加微", "速来")
+_BARE = re.compile("[0-9]+|[一二两三四五六七八九]+[百佰千仟]")  # a number alone
 _LAST = re.compile("(?:[哦噢喔呦哟啦呀吧嘛哈的]|滴滴|妹妹|妹子|学生|同城)+")
 
 
 def _price_list(form: str, at: int, clauses: list[int]) -> bool:
-    """The offer's price list (above) follows form[at]."""
+    """The offer's price list (above) follows form[at]. A bare number (no unit, no trade's
+    word) may be a room's or a model's too, and a clause may follow one (明天下午约P200，在三楼):
+    it is a price only where the message ends after it, not the clause."""
     if _TIMES.match(form, at):
         return True
     prices = _PRICES.match(form, at)
     if prices is None:
         return False
     after = prices.end()
+    ends = {len(form)} if _BARE.fullmatch(prices[0]) else {len(form), *clauses}
     last = _LAST.match(form, after)
-    if last is not None and (last.end() == len(form) or last.end() in clauses):
+    if last is not None and last.end() in ends:
         return True
-    return (after == len(form) or after in clauses or _TIMES.match(form, after) is not None
+    return (after in ends or _TIMES.match(form, after) is not None
             or form.startswith(_REACH, after))
 
 
