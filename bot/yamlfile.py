@@ -277,8 +277,9 @@ def hinted(problems: list[Problem]) -> list[Problem]:
     for problem in problems:
         file, line = problem.where.file, problem.where.line
         if file not in sources:
-            try:
-                sources[file] = file.read_text(encoding="utf-8").splitlines()
+            try:  # (a FIFO or a device is never read for a hint: it may never end)
+                sources[file] = file.read_text(encoding="utf-8").splitlines() \
+                    if file.is_file() else []
             except (OSError, UnicodeDecodeError):
                 sources[file] = []
         lines = sources[file]

@@ -15,10 +15,11 @@ import socket
 import stat
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
-from harness import BOT_YAML, another_applications_database, groupbot, write_config
+from harness import BOT_YAML, Ran, another_applications_database, groupbot, write_config
 
 from bot.cli import main
 
@@ -519,3 +520,21 @@ def test_a_full_disk_under_a_file_bench_writes_names_the_file_not_standard_outpu
     assert re.fullmatch(rf"groupbot bench: {re.escape(str(tmp))}/groupbot-bench-\w+/config/"
                         r"bot\.yaml: File too large", line), line
     assert list(tmp.iterdir()) == []  # the temporary directory removed
+
+
+def test_a_config_given_as_a_fifo_is_refused_without_reading_it(tmp_path: Path) -> None:
+    """`--config` naming a FIFO with no writer: one line and exit 2; reading it for a hint
+    on the line would wait for a writer forever (review of this session's sweep)."""
+    fifo = tmp_path / "config"
+    os.mkfifo(fifo)
+    done: list[Ran] = []
+    check = threading.Thread(target=lambda: done.append(groupbot("check", "--config", str(fifo))),
+                             daemon=True)
+    check.start()
+    check.join(30)
+    if check.is_alive():  # waiting for a writer: be one, so that it ends, then fail
+        os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+        check.join(30)
+        pytest.fail("groupbot check read the FIFO and waited for a writer")
+    assert done[0].returncode == 2
+    assert f"{fifo}:1: a file, not a config directory" in done[0].stderr
