@@ -15,9 +15,10 @@ from collections.abc import Callable, Sequence
 from functools import cache
 from pathlib import Path
 from types import FrameType
-from typing import Any, TextIO, cast
+from typing import TextIO, cast
 
 from bot import config, postgres, yamlfile
+from bot.output import Output, OutputFailed
 from bot.store import StoreError, foreign
 from bot.yamlfile import InputError
 from handlers import REGISTRY
@@ -334,7 +335,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"groupbot {args.command}: cannot write to standard output: {failed}",
                   file=sys.stderr)
         # as Python's signal docs advise: stdout to /dev/null, or the exit flush fails again
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        with contextlib.suppress(OSError, AttributeError):  # (none, or without a descriptor)
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
     except OSError as exc:  # a file the command reads or writes: a full disk, no permission
         where = f"{exc.filename}: " if exc.filename is not None else ""
@@ -344,39 +346,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
     return result
-
-
-class OutputFailed(Exception):
-    """Writing standard output failed (the OSError is the cause): the reader has gone, or
-    the disk under `> file` is full. Told apart where it happens: a full disk under a file
-    the command writes is an OSError naming that file."""
-
-
-class Output:
-    """Standard output (text, and its `buffer` of bytes) whose failed writes and flushes
-    are OutputFailed; everything else (isatty, fileno, encoding...) as the stream has it."""
-
-    def __init__(self, stream: Any) -> None:
-        self._stream = stream
-
-    def write(self, data: Any) -> Any:
-        try:
-            return self._stream.write(data)
-        except OSError as exc:
-            raise OutputFailed(exc.strerror or exc) from exc
-
-    def flush(self) -> None:
-        try:
-            self._stream.flush()
-        except OSError as exc:
-            raise OutputFailed(exc.strerror or exc) from exc
-
-    @property
-    def buffer(self) -> Output:
-        return Output(self._stream.buffer)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._stream, name)
 
 
 def interrupt(signum: int, frame: FrameType | None) -> None:

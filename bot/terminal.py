@@ -40,6 +40,7 @@ from bot.events import (
 )
 from bot.handler import Registry
 from bot.media import is_image
+from bot.output import OutputFailed
 from bot.times import utc
 
 if TYPE_CHECKING:
@@ -155,12 +156,17 @@ async def _serve(bot: Bot, side: Coroutine[Any, Any, None], stop: asyncio.Event,
     tasks = [asyncio.create_task(bot.serve()), asyncio.create_task(side)]
     stopper = asyncio.create_task(stop.wait())
     failed = False
+    unwritable: OutputFailed | None = None
     try:
         done, _ = await asyncio.wait([*tasks, stopper], return_when=asyncio.FIRST_COMPLETED)
         for task in done:
-            if task is not stopper and not task.cancelled() and task.exception():
-                log.error("stopped by an error", exc_info=task.exception())
-                failed = True  # a service manager should see it and restart the bot
+            if task is stopper or task.cancelled() or (error := task.exception()) is None:
+                continue
+            if isinstance(error, OutputFailed):  # the reader has gone, or a full disk:
+                unwritable = error  # said as for every command (bot/cli.py), once stopped
+            else:
+                log.error("stopped by an error", exc_info=error)
+            failed = True  # a service manager should see it and restart the bot
     finally:
         for task in (*tasks, stopper):
             task.cancel()
@@ -171,6 +177,8 @@ async def _serve(bot: Bot, side: Coroutine[Any, Any, None], stop: asyncio.Event,
             await console.stop()
         await bot.stop()
         log.info("stopped; queued actions and timers are kept for the next start")
+    if unwritable is not None:
+        raise unwritable
     return 1 if failed else 0
 
 

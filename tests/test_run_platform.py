@@ -6,6 +6,7 @@ that exits 0 because nobody set the token."""
 from __future__ import annotations
 
 import asyncio
+import io
 import os
 import signal
 import subprocess
@@ -167,3 +168,26 @@ def test_on_postgresql_the_simulator_refuses_groups_no_platform_recorded(
                       env=_env())
     assert result.returncode == 0, result.stderr
     assert "r1: Recruitment 01" in result.stdout
+
+
+class _ReaderGone(io.StringIO):
+    """Standard output whose reader goes away after the first lines (`| head -3`)."""
+
+    def write(self, text: str) -> int:
+        if self.tell() > 1_000:
+            raise BrokenPipeError(32, "Broken pipe")
+        return super().write(text)
+
+
+def test_the_simulator_stops_quietly_when_the_reader_of_its_output_has_gone(
+        tmp_path: Path) -> None:
+    """`groupbot run --simulator | head`: exit 1 without a word, as every command (README),
+    not an error logged with a traceback (a review of this session's sweep)."""
+    root = _config(tmp_path)
+    result = groupbot("run", "--simulator", "--config", str(root), env=_env(),
+                      stdin="/as alice\n群规\n/wait 1m\n群规\n/wait 1m\n群规\n",
+                      stdout=_ReaderGone())
+    assert result.returncode == 1
+    assert "stopped by an error" not in result.stderr
+    assert "Traceback" not in result.stderr
+    assert "cannot write to standard output" not in result.stderr  # the reader went: quiet
