@@ -336,7 +336,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                   file=sys.stderr)
         # as Python's signal docs advise: stdout to /dev/null, or the exit flush fails again
         with contextlib.suppress(OSError, AttributeError):  # (none, or without a descriptor)
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            out = sys.stdout.fileno()
+            os.dup2(os.open(os.devnull, os.O_WRONLY), out)
         return 1
     except OSError as exc:  # a file the command reads or writes: a full disk, no permission
         where = f"{exc.filename}: " if exc.filename is not None else ""
