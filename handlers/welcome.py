@@ -112,6 +112,8 @@ class Welcome(Handler[Config]):
     async def _greet(self, ctx: Context) -> None:
         pending = await ctx.get("pending", default=[])
         await ctx.set("pending", [])
+        # not those to be removed (an ad right after joining): their removal waits to go
+        pending = [p for p in pending if not ctx.removal_queued(p[0])]
         if not pending or ctx.group is None:
             return
         template = self.config.template

@@ -242,3 +242,19 @@ async def test_while_a_newcomer_waits_others_messages_are_nothing_to_welcome(
         await h.advance("1m")
         assert handled == ["MemberJoined", "u1"]
         assert len(h.actions("say", group="r1")) == 1
+
+
+async def test_a_newcomer_whose_removal_is_on_its_way_is_not_welcomed(tmp_path: Path) -> None:
+    """Four advertisers and carol join; each advertiser posts a contact detail at once and is
+    to be removed, the removals paced by the send budget: the welcome at the window's end
+    greets carol, not the members whose removal waits to go (a review of this session)."""
+    async with Harness(SHIPPED, tmp_path) as h:
+        spammers = ["s1", "s2", "s3", "s4"]
+        await h.join("r1", *spammers, "carol")
+        for n, member in enumerate(spammers, 1):
+            await h.say("r1", member, f"加我微信 abc1234{n} 有优惠")
+        await h.advance("20s")
+        [welcome] = [a for a in h.actions("say", group="r1") if "欢迎加入" in a["text"]]
+        assert welcome["mentions"] == ["carol"]
+        await h.advance("10m")
+        assert sorted(a["member"] for a in h.actions("kick", group="r1")) == spammers
