@@ -363,23 +363,26 @@ _TIMES = re.compile("(?:[0-9]+|[一二两三四五六七八九十半]+)个?(?:�
 _PRICES = re.compile("(?:(?:[1-9][0-9]+0|[一二两三四五六七八九]+[百佰千仟])(?:[元块]钱?|r)?起?"
                      "|(?:快餐|包夜|过夜|全套|半套|上门|一条龙)(?:服务)?)+")
 _REACH = ("私", "加v", "加我", "加微", "速来")
-_BARE = re.compile("[0-9]+|[一二两三四五六七八九]+[百佰千仟]")  # a number alone
 _LAST = re.compile("(?:[哦噢喔呦哟啦呀吧嘛哈的]|滴滴|妹妹|妹子|学生|同城)+")
+_TRADE_LAST = re.compile("滴滴|妹妹|妹子|学生|同城")
 
 
 def _price_list(form: str, at: int, clauses: list[int]) -> bool:
-    """The offer's price list (above) follows form[at]. A bare number (no unit, no trade's
-    word) may be a room's or a model's too, and a clause may follow one (明天下午约P200，在三楼):
-    it is a price only where the message ends after it, not the clause."""
+    """The offer's price list (above) follows form[at]. A number in digits alone (no unit,
+    no trade's word) may be a room's or a model's too, and a clause may follow one, also
+    after a plain particle (明天下午约P200，在三楼; 约P300的，带电脑): it is a price only where
+    the message ends after it. The trade's last words (妹妹, 学生...) still end the offer at
+    the clause's end, and so does a price in Chinese numerals (约p三百，真实照片)."""
     if _TIMES.match(form, at):
         return True
     prices = _PRICES.match(form, at)
     if prices is None:
         return False
     after = prices.end()
-    ends = {len(form)} if _BARE.fullmatch(prices[0]) else {len(form), *clauses}
+    clause_ends = {len(form), *clauses}
+    ends = {len(form)} if prices[0].isdigit() else clause_ends
     last = _LAST.match(form, after)
-    if last is not None and last.end() in ends:
+    if last is not None and last.end() in (clause_ends if _TRADE_LAST.search(last[0]) else ends):
         return True
     return (after in ends or _TIMES.match(form, after) is not None
             or form.startswith(_REACH, after))

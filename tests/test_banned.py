@@ -136,6 +136,8 @@ def test_disguises_named_by_the_issue_are_found(text: str, word: str) -> None:
      ("约p 1500 全套", "约p"), ("约个P上门服务", "约个p"),
      # ending the clause, or before times or 私
      ("同城约p200元，真实照片", "约p"), ("约p快餐200，真实照片", "约p"), ("约p三百一次", "约p"),
+     ("约p三百，真实照片", "约p"), ("约p200妹妹，真实照片", "约p"), ("约p200学生，可上门", "约p"),
+     ("同城约p200 滴滴，真实", "约p"),
      ("约个P 包夜 私我", "约个p"),
      ("约p500起", "约p"),
      # the price with a particle, a unit or a way to reach the seller after it (review 2, C)
@@ -204,6 +206,7 @@ def test_the_latin_letters_of_a_mixed_word_must_be_a_whole_word(text: str) -> No
      "约P200的会议室", "约P200的师傅明天来", "约P200加班", "约P200学生会", "约P200同城快递",
      # a bare round number and then a clause: a room booked (明天下午约P200，在三楼)
      "明天下午约P200，在三楼", "周五约P300，记得带电脑", "约P1000，相机坏了", "约P200的，在三楼",
+     "明天约P300的，记得带电脑",
      "这个视频有几p", "几p的片子", "约个时间开会", "帮我p图", "明天交PPT", "约好了",
      "yue pai yi ci"],
 )
