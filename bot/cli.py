@@ -337,7 +337,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         # as Python's signal docs advise: stdout to /dev/null, or the exit flush fails again
         with contextlib.suppress(OSError, AttributeError):  # (none, or without a descriptor)
             out = sys.stdout.fileno()
-            os.dup2(os.open(os.devnull, os.O_WRONLY), out)
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, out)
+            os.close(devnull)
         return 1
     except OSError as exc:  # a file the command reads or writes: a full disk, no permission
         where = f"{exc.filename}: " if exc.filename is not None else ""

@@ -38,7 +38,7 @@ class Output:
 
     @property
     def buffer(self) -> Output:
-        return Output(self._stream.buffer)
+        return Output(None if self._stream is None else self._stream.buffer)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._stream, name)

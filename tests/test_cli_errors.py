@@ -540,10 +540,14 @@ def test_a_config_given_as_a_fifo_is_refused_without_reading_it(tmp_path: Path) 
     assert f"{fifo}:1: a file, not a config directory" in done[0].stderr
 
 
-def test_a_command_started_with_standard_output_closed_says_so_in_one_line() -> None:
+@pytest.mark.parametrize("command", ["check", "export"])
+def test_a_command_started_with_standard_output_closed_says_so_in_one_line(
+        played: Path, command: str) -> None:
     """`groupbot check >&-`: Python has no sys.stdout then; one line and exit 1, as for a
-    full disk, not a traceback (a review of this session's sweep)."""
-    done = subprocess.run(f"'{sys.executable}' -m bot.cli check --config '{SHIPPED}' >&-",
-                          shell=True, stderr=subprocess.PIPE, text=True, timeout=60)
+    full disk, not a traceback; `export --out -` too, which writes bytes (reviews of this
+    session's sweep)."""
+    args = "" if command == "check" else f"--what members --out - --db '{played}'"
+    done = subprocess.run(f"'{sys.executable}' -m bot.cli {command} {args} --config '{SHIPPED}'"
+                          " >&-", shell=True, stderr=subprocess.PIPE, text=True, timeout=60)
     assert done.returncode == 1
-    assert done.stderr == "groupbot check: cannot write to standard output: it is closed\n"
+    assert done.stderr == f"groupbot {command}: cannot write to standard output: it is closed\n"
