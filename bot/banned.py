@@ -453,8 +453,8 @@ class BannedWords:
             if form.isascii():
                 self._starred.setdefault((form[0], form[-1], len(form)), []).append(
                     (form, listed))
-            elif _chinese(form):
-                for pinyin in _pinyin_forms(form, readings[_chinese(form)]):
+            elif chinese := _chinese(form):
+                for pinyin in _pinyin_forms(form, readings[chinese]):
                     forms.setdefault(pinyin, []).append((listed, True))
         for form, entries in forms.items():
             self._automaton.add_word(form, (form, entries))

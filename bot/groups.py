@@ -18,6 +18,7 @@ from bot import bindings
 from bot.adapters.base import Gateway, GatewayError, GroupInfo
 from bot.config import Deployment, GroupType
 from bot.context import Group
+from bot.savepoint import restoring
 from bot.store import Store
 
 
@@ -61,16 +62,8 @@ class GroupDirectory:
         memory is set back if the event is undone (it is fed again: the retry must see the
         rename as new)."""
         self._groups.pop(group_id, None)
-        before = self._topics.get(group_id)
+        store.on_undo(restoring(self._topics, group_id))
         self._topics[group_id] = topic
-
-        def undo() -> None:
-            if before is None:
-                self._topics.pop(group_id, None)
-            else:
-                self._topics[group_id] = before
-
-        store.on_undo(undo)
         if rebind and self._kept.pop(group_id, None) is not None:
             await bindings.unbind(store, group_id)
 

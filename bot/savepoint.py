@@ -10,8 +10,11 @@ so that state a handler keeps in memory never differs from what is committed."""
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Callable, MutableMapping, Sequence
+from typing import Any, TypeVar
+
+K = TypeVar("K")
+V = TypeVar("V")
 
 Deferred = tuple[str, Sequence[Any]]
 
@@ -51,6 +54,15 @@ class Journal:
                 else:
                     runs.append((entry[0], [entry[1]]))
         return runs
+
+
+def restoring(mapping: MutableMapping[K, V], key: K) -> Callable[[], object]:
+    """The undo (for `Store.on_undo`) of a change about to be made to `mapping[key]`: it sets
+    back the value the key has now, or takes the key out if it has none."""
+    if key not in mapping:
+        return lambda: mapping.pop(key, None)
+    before = mapping[key]
+    return lambda: mapping.__setitem__(key, before)
 
 
 class LazySavepoint:

@@ -97,7 +97,7 @@ _DIGIT_STYLES = {
 # "III"): `_roman_digits`
 _ROMAN_DIGITS = {0x2160 + i: str(i + 1) for i in range(9)} | {
     0x2170 + i: str(i + 1) for i in range(9)}
-_ROMAN_RUN = char_class(_ROMAN_DIGITS)
+_ROMAN_RUN = re.compile(char_class(_ROMAN_DIGITS).pattern + "+")
 # Signs that stand for a plus ("⊕微", "➕vx", "🞡V": 加, add me) are one: "+" (NFKC makes
 # ＋ ﹢ ⁺ ₊ one itself)
 _PLUSES = dict.fromkeys(map(ord, "⊕⊞⨁⨣➕✚✙✛✜╋┼\U0001F7A1\U0001F7A2\U0001F7A3\U0001F7A4"
@@ -203,7 +203,7 @@ def _roman_digits(text: str) -> str:
             return run[0]
         return run[0].translate(_ROMAN_DIGITS)
 
-    return re.sub(_ROMAN_RUN.pattern + "+", read, text)
+    return _ROMAN_RUN.sub(read, text)
 
 
 _ASTRAL = re.compile("[\U00010000-\U0010ffff]")

@@ -33,6 +33,7 @@ from functools import lru_cache
 from operator import attrgetter
 from typing import Any
 
+from bot.savepoint import restoring
 from bot.store import Store
 from bot.times import instant, stamp
 
@@ -250,7 +251,7 @@ class Recent:
 
     async def load(self, store: Store, group: str, epoch: int) -> Window:
         """The group's rows from the table (those a sweep deletes at the commit left out)."""
-        found = self.windows.get(group)
+        undo = restoring(self.windows, group)
         loaded, old = Window(epoch), 0
         acted: dict[str, int] = dict(await store.all(
             "SELECT member, upto FROM antispam_acted WHERE grp=?", (group,)))
@@ -265,13 +266,6 @@ class Recent:
             store.defer("DELETE FROM antispam_recent WHERE grp=? AND at<?",
                         (group, self.bound_stamp))
         self.windows[group] = loaded
-
-        def undo() -> None:
-            if found is None:
-                self.windows.pop(group, None)
-            else:
-                self.windows[group] = found
-
         store.on_undo(undo)
         return loaded
 
