@@ -194,6 +194,11 @@ class Checkin(Handler[Config]):
             **{_command(w): "_my_data" for w in config.my_data.triggers},
         }
 
+    def triggers(self) -> frozenset[str]:
+        """A command is the whole message (normalized, without its mentions and the marks
+        around it): the pipeline skips this handler for the messages that hold none."""
+        return frozenset(self._commands)
+
     async def handle(self, event: Message, ctx: Context) -> Flow:
         if ctx.group is None or event.kind is not Kind.TEXT:
             return CONTINUE

@@ -78,6 +78,11 @@ class Fission(Handler[Config]):
         config = self.config
         self._board = WordMatcher((word, word) for word in config.leaderboard.keywords)
 
+    def triggers(self) -> frozenset[str]:
+        """The leaderboard's keywords (normalized): the pipeline skips this handler for the
+        messages that hold none (its other events always reach it)."""
+        return self._board.words
+
     async def handle(self, event: MemberJoined | MemberLeft | Message | Tick,
                      ctx: Context) -> Flow:
         match event:

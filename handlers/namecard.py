@@ -44,6 +44,11 @@ class NameCard(Handler[Config]):
         config = self.config
         self._commands = tuple(normalize(command) for command in config.list_commands)
 
+    def triggers(self) -> frozenset[str]:
+        """The admins' list commands (normalized): the pipeline skips this handler for the
+        messages that hold none (its other events always reach it)."""
+        return frozenset(self._commands)
+
     def complies(self, name: str) -> bool:
         return self.config.pattern.fullmatch(normalize(name)) is not None
 

@@ -1,7 +1,8 @@
 """A handler's `wants` and `triggers` only let the pipeline skip events the handler would not
-act on: the same events through the shipped config, once as shipped and once with every
-handler's `wants` answering True and no triggers (each handler called for every event of its
-kinds), end with the same sends and the same database."""
+act on: the same events through the shipped config (a recruitment group, a customer group),
+once as shipped and once with every handler's `wants` answering True and no triggers (each
+handler called for every event of its kinds), end with the same sends and the same
+database."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, cast
 
+import pytest
 from harness import BOT_YAML, SHIPPED, Harness, write_config
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -43,7 +45,12 @@ PIECES = ["群规", "rules", "ＲＵＬＥＳ", "prules", "报名", "join", "joi
           "在吗", "联系运营", "人工", "转人工", "客服", "人工智能", "/status", "/warns", "/kick",
           "／status", "/nothing", "@所有人 ", "@小助手\u2005", "谢谢小助手", "今天天气不错",
           "\u200b报名", "收入怎么算", "一个月能赚多少钱", "", " ", "哈哈哈", "ok"]
+# ... and what the shipped customer type's check-in, name card and fission handlers react to
+CUSTOMER = ["签到", "打卡", "check in", "签到排行", "排行榜", "leaderboard", "我的数据", "my data",
+            "/名片", "/names", "邀请排行", "今天签到了吗", "「签到」", "签到！", "价格", "群规",
+            "你好"]
 MEMBERS = ["alice", "bob", "carol", "dave", "op_lin"]
+GROUPS = {"r1": "Listener Recruitment 01", "c1": "Customer 01 客户群"}
 
 say = st.tuples(st.just("say"), st.sampled_from(MEMBERS),
                 st.lists(st.sampled_from(PIECES), min_size=1, max_size=3).map("".join),
@@ -58,18 +65,19 @@ step = (say | say | say
 
 
 async def _play(registry: Registry, steps: list[tuple[str, str, str, bool]],
-                root: Path) -> tuple[list[Any], dict[str, list[Any]]]:
-    h = Harness(SHIPPED, root, registry=registry, db=root / "bot.db")
+                root: Path, group: str) -> tuple[list[Any], dict[str, list[Any]]]:
+    h = Harness(SHIPPED, root, registry=registry, db=root / "bot.db",
+                groups={group: GROUPS[group]})
     async with h:
         for kind, who, text, mention in steps:
             if kind == "say":
-                await h.say("r1", who, text, mentions=("bot",) if mention else ())
+                await h.say(group, who, text, mentions=("bot",) if mention else ())
             elif kind == "private":
                 await h.say(None, who, text)
             elif kind == "join":
-                await h.join("r1", who)
-            elif kind == "leave" and who in h.world.group("r1").members:
-                await h.leave("r1", who)
+                await h.join(group, who)
+            elif kind == "leave" and who in h.world.group(group).members:
+                await h.leave(group, who)
             elif kind == "wait":
                 await h.advance(who)
         await h.advance("1h")
@@ -86,18 +94,19 @@ async def _play(registry: Registry, steps: list[tuple[str, str, str, bool]],
     return sent, dump
 
 
-def _compare(steps: list[tuple[str, str, str, bool]]) -> None:
+def _compare(steps: list[tuple[str, str, str, bool]], group: str = "r1") -> None:
     with tempfile.TemporaryDirectory() as tmp:
         (Path(tmp) / "a").mkdir()
         (Path(tmp) / "b").mkdir()
-        skipping = asyncio.run(_play(REGISTRY, steps, Path(tmp) / "a"))
-        calling = asyncio.run(_play(CALLED_ALWAYS, steps, Path(tmp) / "b"))
+        skipping = asyncio.run(_play(REGISTRY, steps, Path(tmp) / "a", group))
+        calling = asyncio.run(_play(CALLED_ALWAYS, steps, Path(tmp) / "b", group))
     assert skipping[0] == calling[0]
     assert skipping[1] == calling[1]
 
 
-def test_a_day_in_the_recruitment_group_is_the_same_with_every_handler_called() -> None:
-    steps: list[tuple[str, str, str, bool]] = [
+# A day in each group: what its handlers answer, and what they must not.
+DAYS: dict[str, list[tuple[str, str, str, bool]]] = {
+    "r1": [
         ("join", "carol", "", False), ("say", "alice", "大家好", False),
         ("say", "carol", "你好", True), ("say", "bob", "群规", False),
         ("say", "bob", "怎么报名", False), ("say", "alice", "报名", False),
@@ -107,8 +116,33 @@ def test_a_day_in_the_recruitment_group_is_the_same_with_every_handler_called() 
         ("say", "dave", "要求是什么", False), ("private", "op_lin", "/answer", False),
         ("say", "bob", "人工", False), ("say", "alice", "ＲＵＬＥＳ", False),
         ("say", "carol", "hello", True), ("private", "op_lin", "/ANSWER Q1 好", False),
-    ]
-    _compare(steps)
+    ],
+    "c1": [
+        ("join", "carol", "", False), ("say", "alice", "签到", False),
+        ("say", "bob", "今天签到了吗", False), ("say", "bob", "「打卡」", False),
+        ("say", "alice", "我的数据", False), ("say", "carol", "排行榜", True),
+        ("say", "op_lin", "/名片", False), ("say", "bob", "/names", False),
+        ("say", "op_lin", "邀请排行", False), ("say", "carol", "check in", False),
+        ("wait", "2m", "", False), ("say", "alice", "价格", False),
+    ],
+}
+
+
+@pytest.mark.parametrize("group", DAYS)
+def test_a_day_in_a_group_is_the_same_with_every_handler_called(group: str) -> None:
+    _compare(DAYS[group], group)
+
+
+customer_say = st.tuples(st.just("say"), st.sampled_from(MEMBERS),
+                         st.lists(st.sampled_from(CUSTOMER), min_size=1, max_size=2).map("".join),
+                         st.booleans())
+
+
+@settings(max_examples=10, deadline=None)
+@given(st.lists(customer_say | customer_say | step, min_size=1, max_size=10))
+def test_skipping_never_changes_what_a_customer_groups_handlers_do(
+        steps: list[tuple[str, str, str, bool]]) -> None:
+    _compare(steps, "c1")
 
 
 @settings(max_examples=25, deadline=None)
@@ -156,3 +190,13 @@ def test_admins_quick_look_for_a_command_agrees_with_the_normalized_text(
     text = text.strip()
     assert admin._prefixed(text) == normalize(text[:len(prefix) + 1]).startswith(
         normalize(prefix))
+
+
+async def test_plain_chat_in_a_customer_group_reaches_only_the_handlers_that_read_all_of_it(
+        tmp_path: Path) -> None:
+    """Check-ins, the name card list and the invitation leaderboard answer commands: a message
+    holding none of theirs is no business of theirs (nor of rules, keywords, admin, faq)."""
+    async with Harness(SHIPPED, tmp_path, groups={"c1": GROUPS["c1"]}) as h:
+        plan = h.bot._pipeline.plan(h.deployment, "customer", Message)
+        assert plan.triggers is not None and not plan.triggers.any_in(normalize("今天天气不错"))
+        assert [handler.name for handler in plan.untriggered] == ["antispam", "welcome"]
