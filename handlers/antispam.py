@@ -322,8 +322,11 @@ class Antispam(Handler[Config]):
         if isinstance(event, MemberJoined):
             return await self._joined(event, ctx)
         member, group = event.sender.id, ctx.scope
-        text = strip_mentions(event.text, len(event.mentions))
-        compact = _compact(text)
+        if "@" in event.text:  # only the mentions the platform names are taken out
+            text = strip_mentions(event.text, len(event.mentions))
+            compact = _compact(text)
+        else:  # the text every handler reads, normalized once for all of them (most messages)
+            text, compact = ctx.text, "".join(ctx.normalized.split())
         at = recent.micros(ctx.now)
         if self._exempt(member, ctx):
             self._prompted(group, at, compact)
