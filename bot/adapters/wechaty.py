@@ -117,7 +117,13 @@ KINDS: Mapping[MessageType, Kind] = {
 # gRPC answers that say what kind of failure it was (anything else: a plain GatewayError)
 _REFUSED = frozenset({Status.NOT_FOUND, Status.INVALID_ARGUMENT, Status.PERMISSION_DENIED,
                       Status.FAILED_PRECONDITION, Status.UNAUTHENTICATED, Status.UNIMPLEMENTED})
-_MAYBE_DONE = frozenset({Status.DEADLINE_EXCEEDED, Status.CANCELLED})
+# answers that do not say whether a call that sends was carried out: the answer was lost (a
+# deadline, a cancel), or the gateway's puppet failed somewhere in it, before or after WeChat
+# took it (the TypeScript gateway answers INTERNAL for whatever its puppet throws; UNKNOWN and
+# DATA_LOSS say no more). A call that sends answered so is Uncertain: a message goes at most
+# once.
+_MAYBE_DONE = frozenset({Status.DEADLINE_EXCEEDED, Status.CANCELLED, Status.UNKNOWN,
+                         Status.INTERNAL, Status.DATA_LOSS})
 
 
 def _event_id(payload: Any) -> str:

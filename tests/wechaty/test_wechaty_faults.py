@@ -130,7 +130,7 @@ async def test_a_text_wechat_accepted_is_not_sent_again_when_the_gateway_cannot_
 async def test_a_failing_send_does_not_hold_up_the_rest_of_the_group(
         run_bot: RunBot, grpc_gateway: WechatyGateway, fake_gateway: FakeGateway,
         world: World) -> None:
-    fake_gateway.fail["MessageSendText"] = GRPCError(Status.INTERNAL, "risk control")
+    fake_gateway.fail["MessageSendText"] = GRPCError(Status.ABORTED, "busy, try again")
     async with run_bot(grpc_gateway) as s:
         fake_gateway.join("r1", {"dave": "Dave"}, inviter="alice")
         await until(lambda: "MessageSendText" in fake_gateway.calls, "the failed welcome")
@@ -186,7 +186,7 @@ async def test_a_leave_from_a_group_wechat_no_longer_knows_is_handled_quietly(
 @pytest.mark.parametrize(("status", "error"), [
     (Status.UNAVAILABLE, Disconnected), (Status.RESOURCE_EXHAUSTED, RateLimited),
     (Status.NOT_FOUND, Refused), (Status.DEADLINE_EXCEEDED, Uncertain),
-    (Status.INTERNAL, GatewayError)])
+    (Status.INTERNAL, Uncertain), (Status.UNKNOWN, Uncertain), (Status.ABORTED, GatewayError)])
 async def test_a_failed_send_comes_out_in_a_class_the_core_understands(
         run_bot: RunBot, grpc_gateway: WechatyGateway, fake_gateway: FakeGateway,
         status: Status, error: type[GatewayError]) -> None:

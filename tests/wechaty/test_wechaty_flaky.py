@@ -19,7 +19,7 @@ from grpclib.exceptions import GRPCError
 from puppet import BOT_ID, World
 from wechaty_grpc.wechaty.puppet import EventType
 
-from bot import roster
+from bot import audit, roster
 from bot.adapters import wechaty as wechaty_adapter
 from bot.adapters.base import GatewayError, Uncertain
 from bot.adapters.wechaty import READS, WechatyGateway
@@ -504,7 +504,7 @@ async def test_a_group_invitation_delivered_again_while_it_is_tried_again_is_acc
     grpc_gateway.read_again_after = 0.1
     caplog.set_level(logging.INFO, logger="bot.adapters.wechaty")
     async with run_bot(grpc_gateway):
-        fake_gateway.fail["RoomInvitationAccept"] = GRPCError(Status.INTERNAL, "blip")
+        fake_gateway.fail["RoomInvitationAccept"] = GRPCError(Status.UNAVAILABLE, "blip")
         invitation = fake_gateway.invite_bot()
         await until(lambda: "RoomInvitationAccept" in fake_gateway.calls, "the first try")
         fake_gateway.emit("room-invite", {"roomInvitationId": invitation})
@@ -583,3 +583,21 @@ async def test_a_name_lookup_left_unanswered_is_not_made_again_for_the_next_send
         assert fake_gateway.calls.count("ContactPayload") == lookups
         await grpc_gateway.send_text("r1", "alice", ("alice",))  # the others are looked up
     assert world.texts("r1") == ["@dave 请看群公告", "@dave 再看一遍", "@Alice alice"]
+
+
+@pytest.mark.parametrize("status", [Status.INTERNAL, Status.UNKNOWN])
+async def test_a_reply_answered_with_an_error_although_delivered_is_sent_once(
+        run_bot: RunBot, grpc_gateway: WechatyGateway, fake_gateway: FakeGateway,
+        world: World, caplog: pytest.LogCaptureFixture, status: Status) -> None:
+    """WeChat delivered it, then the gateway's puppet failed (the TypeScript gateway answers
+    INTERNAL for whatever its puppet throws): whether it went cannot be told, so it is not
+    sent again (a retry sent it twice); the log and the audit log say so."""
+    async with run_bot(grpc_gateway) as s:
+        fake_gateway.after["MessageSendText"] = GRPCError(status, "provider timeout")
+        fake_gateway.say("r1", "alice", KEYWORD)
+        await until(lambda: world.texts("r1"), "the reply delivered")
+        await until(lambda: len(s.bot.outbox) == 0, "the reply done with")
+        rows = [r.action for r in await audit.records(s.bot.store)]
+    assert world.texts("r1") == [KEYWORD_REPLY]
+    assert "say_uncertain" in rows
+    assert "may or may not have gone" in caplog.text and "provider timeout" in caplog.text
