@@ -99,6 +99,7 @@ _READ_AGAIN = frozenset({"message", "friendship"})
 READS = 3  # tries to read such an event, or to do what failed for the platform (then given up)
 DEDUPE_SECONDS = 60.0  # a join/leave/friend request seen again within this is a duplicate
 NAME_LOOKUPS = 16  # member-name lookups in flight at once
+INVITATIONS_KEPT = 1000  # group invitations remembered as accepted (the newest)
 UNANSWERED_NAME = 600.0  # seconds a contact whose lookup went unanswered is not looked up
 AT_SEPARATOR = "\u2005"  # what WeChat puts between two @mentions
 
@@ -446,6 +447,8 @@ class WechatyGateway:
         self._reads: dict[tuple[str, str], int] = {}  # failed reads of each, till READS
         self.read_again_after = 1.0  # seconds while still online, doubling with each failure
         self._line = _Line()  # the events that feed the bot, in arrival order
+        # group invitations being accepted, or accepted (or maybe): never accepted twice
+        self._invitations: OrderedDict[str, None] = OrderedDict()
 
     @property
     def self_id(self) -> str:
@@ -745,10 +748,16 @@ class WechatyGateway:
     async def _on_room_invite(self, payload: EventRoomInvitePayload) -> None:
         """Accept once, trying again when the gateway fails (also across a reconnect: only
         the invitation's id is needed), but not when its answer was lost: whether the bot is
-        in the group cannot be told from the invitation (the gateway gives only its id)."""
+        in the group cannot be told from the invitation (the gateway gives only its id). An
+        invitation delivered again while it is accepted, or once it is (or may be), is
+        dropped; delivered again after it was given up, it is tried again."""
         invitation = payload.room_invitation_id
-        if self._duplicate(("room-invite", invitation)):
+        if invitation in self._invitations:
+            log.info("dropped a duplicate room-invite event: %s", invitation)
             return
+        self._invitations[invitation] = None
+        while len(self._invitations) > INVITATIONS_KEPT:
+            self._invitations.popitem(last=False)
         task = asyncio.current_task()
         if task is not None:
             self._looked_up.add(task)
@@ -758,9 +767,12 @@ class WechatyGateway:
                             self._online().room_invitation_accept(invitation), sends=True)
             log.info("accepted the group invitation %s", invitation)
 
+        done = False
         try:
-            await self._until_done(f"accept the group invitation {invitation}", accept)
+            done = await self._until_done(f"accept the group invitation {invitation}", accept)
         finally:
+            if not done:  # given up (or the bot stops): a new delivery is a new chance
+                self._invitations.pop(invitation, None)
             if task is not None:
                 self._looked_up.discard(task)
 
@@ -788,28 +800,29 @@ class WechatyGateway:
         not look up...): in its turn, the events after it wait."""
         await self._until_done(f"handle {event!r}", lambda: self._running_bot().feed(event))
 
-    async def _until_done(self, what: str, attempt: Callable[[], Awaitable[None]]) -> None:
+    async def _until_done(self, what: str, attempt: Callable[[], Awaitable[None]]) -> bool:
         """Run `attempt`; when it fails for the platform, again after `read_again_after`
         seconds (doubling) and once logged in, up to READS tries. A refusal is final, and so
         is an Uncertain attempt (it may have been done). Ended meanwhile (the bot stops, or
-        the connection ends), it is given up with a warning."""
+        the connection ends), it is given up with a warning. True when it was done (or may
+        have been), False when given up."""
         failed: GatewayError | None = None
         try:
             for tries in range(1, READS + 1):
                 try:
                     await attempt()
-                    return
+                    return True
                 except Refused as exc:
                     log.warning("could not %s: %s", what, exc)
-                    return
+                    return False
                 except Uncertain as exc:
                     log.warning("did not try again to %s: it may have been done (%s)", what,
                                 exc)
-                    return
+                    return True
                 except GatewayError as exc:
                     if tries == READS:
                         log.warning("gave up trying to %s after %d tries: %s", what, tries, exc)
-                        return
+                        return False
                     log.info("could not %s now (%s): trying again", what, exc)
                     failed = exc
                 await asyncio.sleep(self.read_again_after * 2 ** (tries - 1))
@@ -819,6 +832,7 @@ class WechatyGateway:
                 log.warning("gave up trying to %s: the bot stopped, or its connection to the"
                             " gateway ended, before it was tried again (%s)", what, failed)
             raise
+        return False  # (not reached: the last try returns)
 
     def _repeated(self, kind: str, room: str, ids: tuple[str, ...], timestamp: float) -> bool:
         """A join or leave the gateway already delivered: the same members at the same time.

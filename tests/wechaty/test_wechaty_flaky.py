@@ -601,3 +601,42 @@ async def test_a_reply_answered_with_an_error_although_delivered_is_sent_once(
     assert world.texts("r1") == [KEYWORD_REPLY]
     assert "say_uncertain" in rows
     assert "may or may not have gone" in caplog.text and "provider timeout" in caplog.text
+
+
+async def test_a_group_invitation_delivered_again_after_it_was_given_up_is_tried_again(
+        run_bot: RunBot, grpc_gateway: WechatyGateway, fake_gateway: FakeGateway,
+        world: World, caplog: pytest.LogCaptureFixture) -> None:
+    """The gateway failed every try to accept it, then delivered it again (within a minute):
+    it was dropped as a duplicate, and the bot never joined."""
+    grpc_gateway.read_again_after = 0.05
+    caplog.set_level(logging.INFO, logger="bot.adapters.wechaty")
+    async with run_bot(grpc_gateway):
+        fake_gateway.failing["RoomInvitationAccept"] = GRPCError(Status.UNAVAILABLE, "blip")
+        invitation = fake_gateway.invite_bot()
+        await until(lambda: "gave up trying to accept the group invitation" in caplog.text,
+                    "the invitation given up")
+        del fake_gateway.failing["RoomInvitationAccept"]
+        fake_gateway.emit("room-invite", {"roomInvitationId": invitation})
+        await until(lambda: world.actions("accept_invitation"), "the acceptance")
+        fake_gateway.emit("room-invite", {"roomInvitationId": invitation})  # accepted: dropped
+        await until(lambda: "dropped a duplicate room-invite event" in caplog.text,
+                    "the third delivery dropped")
+    assert world.actions("accept_invitation") == [
+        {"action": "accept_invitation", "invitation": invitation}]
+
+
+async def test_a_group_invitation_delivered_again_much_later_is_not_accepted_again(
+        run_bot: RunBot, grpc_gateway: WechatyGateway, fake_gateway: FakeGateway,
+        world: World, caplog: pytest.LogCaptureFixture,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Accepted (or may have been): a delivery after any time is a duplicate, not only one
+    within the minute in which repeated events are dropped."""
+    monkeypatch.setattr(wechaty_adapter, "DEDUPE_SECONDS", 0.0)
+    caplog.set_level(logging.INFO, logger="bot.adapters.wechaty")
+    async with run_bot(grpc_gateway):
+        invitation = fake_gateway.invite_bot()
+        await until(lambda: world.actions("accept_invitation"), "the acceptance")
+        fake_gateway.emit("room-invite", {"roomInvitationId": invitation})
+        await until(lambda: "dropped a duplicate room-invite event" in caplog.text,
+                    "the second delivery dropped")
+    assert len(world.actions("accept_invitation")) == 1
