@@ -6,7 +6,8 @@
 - RateLimited: tried again after the platform's `retry_after`, else the back-off.
 - Refused: audited, and the admins are told (unless it was a message to an admin); never
   tried again. So is an image or file whose content file is gone (or no longer sendable)
-  when its turn comes. A removal refused is not announced (its announcement is dropped).
+  when its turn comes. A removal refused is not announced (its announcement is dropped),
+  nor one skipped because the member had left the group by then.
 - Uncertain: a message is not sent again (at most once), audited `<kind>_uncertain`; a
   removal or invitation is checked against the member list before it is repeated.
 - Any other GatewayError: tried again with back-off (5 s, 20 s, 80 s, 320 s), then given
@@ -117,11 +118,11 @@ class Delivery:
         await self._done(item, now, "dropped", note)
 
     async def _unannounce(self, item: Queued, now: datetime, outcome: str) -> None:
-        """A removal that surely did not happen (refused, or its last attempt failed with a
-        definite error: an earlier uncertain one was settled by the member list before the
-        next) is not announced: the group message its handler queued right after it, the
-        announcement (bot/moderation.py), is dropped. What was queued after that goes on, as
-        after any action that ended."""
+        """A removal that surely did not happen (refused, skipped as the member had left, or
+        its last attempt failed with a definite error: an earlier uncertain one was settled by
+        the member list before the next) is not announced: the group message its handler
+        queued right after it, the announcement (bot/moderation.py), is dropped. What was
+        queued after that goes on, as after any action that ended."""
         if not isinstance(item.action, Kick):
             return
         following = self.outbox.queued_after(item)
@@ -157,12 +158,14 @@ class Delivery:
                 return
             if isinstance(action, Kick) and not (item.verify or item.uncertain) and \
                     await self._left(action):  # (one that may have gone is verified above)
-                # nothing to remove (an ad poster who posted and went): done, and what waits
-                # for it goes on (the announcement: out of the group, and blocked)
+                # nothing to remove (an ad poster who posted and went): done, and not
+                # announced (nobody was removed; blocked all the same), and what was queued
+                # after the announcement goes on
                 log.info("%s not sent: the member has left the group", action)
                 await self._record(now, action, "skipped", "the member had left the group")
                 self.governor.forget(item)
                 await self._done(item, now, "skipped")
+                await self._unannounce(item, now, "skipped: the member had left")
                 return
             if self.fence is not None and not await self.fence(item, now):
                 log.warning("%s not sent: its group is served by another account now", action)

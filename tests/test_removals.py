@@ -13,6 +13,7 @@ from harness import SHIPPED, Harness
 
 from bot.adapters.base import GatewayError, Refused, Uncertain
 from bot.events import Member, Message
+from bot.moderation import blocked_for
 
 pytestmark = pytest.mark.usefixtures("backend")  # on SQLite, then on PostgreSQL
 
@@ -37,15 +38,17 @@ async def test_a_removal_of_a_member_who_left_before_it_went_is_skipped(
         await h.leave("c1", "eve")  # and eve goes before it does
         await h.drain()
         assert h.actions("kick") == []
-        assert h.texts("c1")[-1] == ANNOUNCED.format("eve")  # out, and blocked
+        assert ANNOUNCED.format("eve") not in h.texts("c1")  # nobody was removed
         audit = await _audit(h)
-        assert [a for a, *_ in audit] == ["warn", "warn", "kick", "kick_skipped"]
+        assert [a for a, *_ in audit] == ["warn", "warn", "kick", "kick_skipped", "say_dropped"]
         assert "the member had left the group" in audit[3][2]
+        assert "it announced kick group=c1 member=eve" in audit[4][2]
+        assert await blocked_for(h.bot.store, "eve") == "发布链接"  # blocked all the same
 
 
 async def test_a_skipped_removal_holds_up_none_queued_after_it(tmp_path: Path) -> None:
-    """An admin's `/kick` of two, the first of whom has left: the second is removed all the
-    same (each waits for the one before it in the chat)."""
+    """An admin's `/kick` of two, the first of whom has left: the second is removed and
+    announced all the same (each waits for the one before it in the chat), the first not."""
     async with Harness(SHIPPED, tmp_path, groups=CUSTOMER) as h:
         await h.say("c1", "eve", "大家好")
         await h.say("c1", "mallory", "大家好")
@@ -54,8 +57,10 @@ async def test_a_skipped_removal_holds_up_none_queued_after_it(tmp_path: Path) -
         await h.say("c1", "op_lin", f"/kick {mentions} 骚扰", mentions=("eve", "mallory"))
         await h.drain()
         assert [k["member"] for k in h.actions("kick")] == ["mallory"]
-        assert [a for a, *_ in await _audit(h) if a.startswith("kick")] == [
-            "kick", "kick", "kick_skipped"]
+        announced = [t for t in h.texts("c1") if "已被移出群聊" in t]
+        assert len(announced) == 1 and "mallory" in announced[0]
+        assert [a for a, *_ in await _audit(h) if a.startswith(("kick", "say"))] == [
+            "kick", "kick", "kick_skipped", "say_dropped"]
 
 
 async def test_a_member_who_left_and_came_back_before_the_removal_went_is_removed(
