@@ -99,6 +99,7 @@ _READ_AGAIN = frozenset({"message", "friendship"})
 READS = 3  # tries to read such an event, or to do what failed for the platform (then given up)
 DEDUPE_SECONDS = 60.0  # a join/leave/friend request seen again within this is a duplicate
 NAME_LOOKUPS = 16  # member-name lookups in flight at once
+LIST_AGAIN_MAX = 60.0  # at most this many seconds between tries to list the groups again
 INVITATIONS_KEPT = 1000  # group invitations remembered as accepted (the newest)
 UNANSWERED_NAME = 600.0  # seconds a contact whose lookup went unanswered is not looked up
 AT_SEPARATOR = "\u2005"  # what WeChat puts between two @mentions
@@ -447,6 +448,8 @@ class WechatyGateway:
         self._reads: dict[tuple[str, str], int] = {}  # failed reads of each, till READS
         self.read_again_after = 1.0  # seconds while still online, doubling with each failure
         self._line = _Line()  # the events that feed the bot, in arrival order
+        self._listed = False  # whether the groups were listed since the bot started
+        self._listing: asyncio.Task[None] | None = None  # reading the list again (`groups`)
         # group invitations being accepted, or accepted (or maybe): never accepted twice
         self._invitations: OrderedDict[str, None] = OrderedDict()
 
@@ -1123,12 +1126,23 @@ class WechatyGateway:
 
     async def groups(self) -> list[GroupInfo]:
         """The groups the bot is in: none before the first login, the last ones seen while
-        reconnecting; one the gateway fails to describe now, as last seen."""
+        reconnecting; one the gateway fails to describe now, as last seen; the ones listed
+        last while the gateway fails to list them (listed again until it does)."""
         if not self.online.is_set():
             if not self._self_id:
                 log.info("not logged in yet: groups are bound once WeChat is logged in")
             return list(self._known.values())
-        ids = await self._act("listing the groups", self._online().room_search())
+        try:
+            ids = await self._act("listing the groups", self._online().room_search())
+        except Disconnected:
+            raise
+        except GatewayError as exc:
+            if not self._listed:  # nothing to go on: the bot looks again later (bot/app.py)
+                raise
+            log.warning("could not list the groups (%s): the %d groups listed last are used"
+                        " until the list comes (it is read again)", exc, len(self._known))
+            self._list_again()
+            return list(self._known.values())
         found = []
         for group in ids:
             try:
@@ -1145,7 +1159,33 @@ class WechatyGateway:
                 found.append(self._looked[group])
         self._known = {info.id: info for info in found}
         self._looked.update(self._known)
+        self._listed = True
         return found
+
+    def _list_again(self) -> None:
+        """The groups could not be listed: read the list again until it comes (once at a
+        time), then bind the groups again. A new connection ends it: the login looks anyway."""
+        if self._listing is None or self._listing.done():
+            self._listing = asyncio.create_task(
+                self._guarded("listing of the groups", self._relist)())
+            self._callbacks.add(self._listing)
+
+    async def _relist(self) -> None:
+        wait = self.read_again_after
+        while True:
+            await asyncio.sleep(wait)
+            try:
+                await self._act("listing the groups", self._online().room_search())
+            except Disconnected:
+                return  # the next login looks at the groups anyway
+            except GatewayError as exc:
+                wait = min(wait * 2, LIST_AGAIN_MAX)
+                log.warning("could not list the groups again (%s): again in %gs", exc, wait)
+                continue
+            log.info("the groups can be listed again: binding them")
+            self._listing = None  # (should the list fail again meanwhile: a new reading)
+            await self._refresh_groups()
+            return
 
 
 def _group_info(room: Any) -> GroupInfo:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import KEYWORD, KEYWORD_REPLY, Session, until
+from conftest import KEYWORD, KEYWORD_REPLY, Session, default_handlers, until
 from grpc_server import FakeGateway
 from grpclib.const import Status
 from grpclib.exceptions import GRPCError
@@ -640,3 +640,30 @@ async def test_a_group_invitation_delivered_again_much_later_is_not_accepted_aga
         await until(lambda: "dropped a duplicate room-invite event" in caplog.text,
                     "the second delivery dropped")
     assert len(world.actions("accept_invitation")) == 1
+
+
+async def test_groups_that_cannot_be_listed_after_a_reconnect_do_not_hold_up_the_sends(
+        run_bot: RunBot, make_config: Callable[..., Path], grpc_gateway: WechatyGateway,
+        fake_gateway: FakeGateway, world: World, caplog: pytest.LogCaptureFixture) -> None:
+    """RoomList fails on every call after the login on a new connection: the bot looked at
+    its groups again and again, and sent nothing anywhere until the list came. Now the groups
+    listed last are used meanwhile, and the list is read again until it comes (r3, joined
+    meanwhile, is then bound: its push is scheduled)."""
+    grpc_gateway.read_again_after = 0.1
+    push = {"push": {"schedules": [{"id": "daily", "cron": "0 9 * * *", "text": "早安"}]}}
+    async with run_bot(grpc_gateway, make_config([*default_handlers(), push])) as s:
+        fake_gateway.failing["RoomList"] = GRPCError(Status.INTERNAL, "rooms not loaded")
+        world.add_room("r3", "Recruitment 03", {"alice": "Alice"})
+        fake_gateway.end_stream()
+        await until(lambda: fake_gateway.streams_opened == 2 and grpc_gateway.online.is_set(),
+                    "the login on the new connection")
+        fake_gateway.say("r1", "alice", KEYWORD)
+        await until(lambda: world.texts("r1"), "the reply while the groups cannot be listed")
+        await until(lambda: "could not list the groups again" in caplog.text, "a second try")
+        assert s.bot.scheduler.next_fire("r3", "push", "daily") is None
+        del fake_gateway.failing["RoomList"]
+        await until(lambda: s.bot.scheduler.next_fire("r3", "push", "daily") is not None,
+                    "r3 bound once the list comes")
+    assert world.texts("r1") == [KEYWORD_REPLY]
+    assert ("could not list the groups (listing the groups: the gateway answered INTERNAL:"
+            " rooms not loaded): the 2 groups listed last are used until the list comes") in caplog.text
