@@ -35,6 +35,7 @@ from urllib.parse import quote
 _LOGGERS_BEFORE = set(logging.root.manager.loggerDict)
 
 from grpclib.client import Channel  # noqa: E402
+from grpclib.config import Configuration  # noqa: E402
 from grpclib.const import Status  # noqa: E402
 from grpclib.exceptions import GRPCError, StreamTerminatedError  # noqa: E402
 from wechaty_grpc.wechaty import PuppetStub  # noqa: E402
@@ -91,6 +92,8 @@ ENDPOINT_VAR = "WECHATY_PUPPET_SERVICE_ENDPOINT"
 
 ACTION_TIMEOUT = 30.0  # seconds the gateway gets to carry out one action
 STOP_TIMEOUT = 5.0  # seconds to say goodbye to the gateway before closing the channel
+KEEPALIVE = 60.0  # seconds between pings on the connection to the gateway
+KEEPALIVE_TIMEOUT = 20.0  # seconds a ping may go unanswered before the connection is given up
 START_PATIENCE = 60.0  # seconds between warnings while the gateway does not answer Start
 # events read again after a reconnect when the connection's end cut their lookups short: each
 # has an id the gateway reads it by again (the joins and leaves missed are found by comparing
@@ -200,6 +203,18 @@ def _repair(response: Any) -> None:
     response.payload = json.dumps(payload)
 
 
+def _keepalive() -> Configuration:
+    """The channel's keepalive: an HTTP/2 ping every KEEPALIVE seconds while a call is open (the
+    event stream always is), the connection closed when one is not answered within
+    KEEPALIVE_TIMEOUT. A gateway that stops answering while the TCP connection stays up (its
+    machine gone, a NAT or firewall that forgot the connection) would otherwise leave the bot
+    waiting for events for ever; so it reconnects. grpclib's default stops after two pings
+    while the bot sends nothing, at least five minutes apart: every ping here."""
+    return Configuration(_keepalive_time=KEEPALIVE, _keepalive_timeout=KEEPALIVE_TIMEOUT,
+                         _http2_max_pings_without_data=0,
+                         _http2_min_sent_ping_interval_without_data=KEEPALIVE / 2)
+
+
 class _ServiceConnection(PuppetService):
     """The library's gRPC puppet client with the faults that stop a bot worked around."""
 
@@ -208,7 +223,7 @@ class _ServiceConnection(PuppetService):
         # to 3 s) and, without an endpoint, asks api.chatie.io. The endpoint is always set
         # here, and an unreachable gateway fails the first call instead.
         host, port = extract_host_and_port(self.options.end_point)
-        self.channel = Channel(host=host, port=port)
+        self.channel = Channel(host=host, port=port, config=_keepalive())
         self.channel._authority = self.options.token  # how the gateway receives the token
         self._puppet_stub = PuppetStub(self.channel)
 

@@ -59,6 +59,7 @@ class FakeGateway(Driver):
         self.endpoint = ""  # host:port, once started
         self._events: asyncio.Queue[pb.EventResponse] = asyncio.Queue()
         self._stream_error: GRPCError | None = None
+        self._streaming: asyncio.Task[Any] | None = None  # serving the open Event stream
         self._server: Server | None = None
 
     async def start(self, port: int = 0) -> str:
@@ -101,6 +102,7 @@ class FakeGateway(Driver):
 
     async def _event(self, stream: Stream[Any, Any]) -> None:
         await stream.recv_message()
+        self._streaming = asyncio.current_task()
         self.calls.append("Event")
         self.streams_opened += 1
         if self.qrcode is not None:
@@ -116,7 +118,7 @@ class FakeGateway(Driver):
     def __mapping__(self) -> dict[str, Handler]:
         unary: dict[str, tuple[Callable[[Any], Any], type, type]] = {
             "Start": (lambda r: pb.StartResponse(), pb.StartRequest, pb.StartResponse),
-            "Stop": (lambda r: pb.StopResponse(), pb.StopRequest, pb.StopResponse),
+            "Stop": (self._stop, pb.StopRequest, pb.StopResponse),
             "ContactPayload": (self._contact, pb.ContactPayloadRequest,
                                pb.ContactPayloadResponse),
             "RoomList": (self._room_list, pb.RoomListRequest, pb.RoomListResponse),
@@ -176,6 +178,13 @@ class FakeGateway(Driver):
             await stream.send_message(response)
 
         return Handler(handle, Cardinality.UNARY_UNARY, request, reply)
+
+    def _stop(self, r: pb.StopRequest) -> pb.StopResponse:
+        """As wechaty's gateway: Stop ends the open Event stream (a client reconnecting says
+        Stop first, also when its old connection is half-open and still open here)."""
+        if self._streaming is not None:
+            self._streaming.cancel()
+        return pb.StopResponse()
 
     def _contact(self, r: pb.ContactPayloadRequest) -> pb.ContactPayloadResponse:
         self._lookup(r.id)

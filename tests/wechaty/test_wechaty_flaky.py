@@ -666,4 +666,5 @@ async def test_groups_that_cannot_be_listed_after_a_reconnect_do_not_hold_up_the
                     "r3 bound once the list comes")
     assert world.texts("r1") == [KEYWORD_REPLY]
     assert ("could not list the groups (listing the groups: the gateway answered INTERNAL:"
-            " rooms not loaded): the 2 groups listed last are used until the list comes") in caplog.text
+            " rooms not loaded): the 2 groups listed last are used until the list comes"
+            ) in caplog.text
