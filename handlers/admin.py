@@ -59,6 +59,8 @@ ALIASES = {
     "progress": ("progress", "进度"),
 }
 DEFAULT_REASON = "违反群规"
+REASON_LIMIT = 100  # characters of an admin's reason kept (one line): `/warns` lists them
+SHOWN = 30  # ids named in one reply; the rest are counted
 MAX_ERROR_LINES = 3
 SENT_PRIVATELY = "已私信发给你。"
 IN_A_GROUP = ("请在群里使用这个命令（私聊中可用：/warn 案件号、/kick 案件号、/dismiss 案件号、"
@@ -182,7 +184,9 @@ async def _was_here(ctx: Context, member: str) -> bool:
 
 
 def _offence(command: Command, action: Action, reason: str = "") -> Offence:
-    return Offence("admin", action, reason or DEFAULT_REASON, f"by {command.event.sender.id}")
+    """What the command does, and why: the admin's reason on one line, shortened."""
+    return Offence("admin", action, clean(reason, REASON_LIMIT) or DEFAULT_REASON,
+                   f"by {command.event.sender.id}")
 
 
 async def _warn(command: Command, moderator: Moderator, ctx: Context) -> None:
@@ -215,8 +219,8 @@ async def _warns(command: Command, moderator: Moderator, ctx: Context) -> None:
             if not warnings:
                 ctx.reply(f"{member_name(name)} 没有生效中的警告。")
                 continue
-            lines = [f"· {w.at:%m-%d %H:%M} {w.reason}" + (f" ×{w.weight}" if w.weight > 1
-                                                            else "") for w in warnings]
+            lines = [f"· {w.at:%m-%d %H:%M} {clean(w.reason)}"
+                     + (f" ×{w.weight}" if w.weight > 1 else "") for w in warnings]
             total = sum(w.weight for w in warnings)
             head = f"{member_name(name)} 的警告（{total}/{moderator.limit}）："
             ctx.reply("\n".join([head, *lines]))
@@ -229,7 +233,7 @@ async def _warns(command: Command, moderator: Moderator, ctx: Context) -> None:
         return
     lines = [f"· {member_name(await ctx.name(member))} "
              f"{sum(w.weight for w in warnings)}/{moderator.limit}："
-             + "、".join(dict.fromkeys(w.reason for w in warnings))
+             + "、".join(dict.fromkeys(clean(w.reason) for w in warnings))
              for member, warnings in by_member.items()]
     ctx.reply("\n".join(["生效中的警告：", *lines]))
 
@@ -259,7 +263,7 @@ async def _cases(command: Command, moderator: Moderator, ctx: Context) -> None:
         ctx.dm(admin, "没有待处理的案件。")
         return
     lines = [f"· {case.id} {case.opened_at:%m-%d %H:%M}「{await _topic(ctx, case.group)}」"
-             f"{moderation.quote(case.name, 40)}：{case.reason}"
+             f"{moderation.quote(case.name, 40)}：{clean(case.reason)}"
              + (f"：{moderation.quote(case.text, 40)}" if case.text else "") for case in cases]
     ctx.dm(admin, "\n".join(["待处理的案件（/warn、/kick 或 /dismiss 加案件号）：", *lines]))
 
@@ -323,16 +327,30 @@ def _settled(case: Case) -> str:
 
 
 async def _unblock(command: Command, moderator: Moderator, ctx: Context) -> None:
-    members = command.targets or tuple(command.rest.split())
+    """Take each member named off the block list; one reply for all of them."""
+    members = command.targets or tuple(dict.fromkeys(command.rest.split()))
     if not members:
         ctx.reply("用法：/unblock @成员 或 /unblock 成员ID")
         return
+    unblocked, unknown = [], []
     for member in members:
         if await moderation.unblock(ctx.store, member):
             await ctx.audit("unblock", member, f"by {command.event.sender.id}")
-            ctx.reply(f"已解封 {member}，可以重新加入本平台的群。")
+            unblocked.append(member)
         else:
-            ctx.reply(f"{member} 不在移出名单中。")
+            unknown.append(member)
+    lines = []
+    if unblocked:
+        lines.append(f"已解封 {_ids(unblocked)}，可以重新加入本平台的群。")
+    if unknown:
+        lines.append(f"{_ids(unknown)} 不在移出名单中。")
+    ctx.reply("\n".join(lines))
+
+
+def _ids(members: list[str]) -> str:
+    """Ids as typed, each on the reply's line (cleaned), the first SHOWN of them."""
+    shown = "、".join(clean(member) for member in members[:SHOWN])
+    return shown + (f" 等 {len(members)} 个" if len(members) > SHOWN else "")
 
 
 async def _reload(command: Command, moderator: Moderator, ctx: Context) -> None:
@@ -439,7 +457,7 @@ async def _confirm(command: Command, moderator: Moderator, ctx: Context) -> None
     outcome, job = await bulk.confirm(ctx.store, job_id, command.event.sender.id, ctx.now,
                                       within)
     if job is None:
-        ctx.reply(f"没有编号为 {job_id.upper()} 的群发或迁移。")
+        ctx.reply(f"没有编号为 {clean(job_id).upper()} 的群发或迁移。")
         return
     title = bulk.KIND_TITLES[job.kind]
     if outcome is bulk.Confirmed.EXPIRED:
@@ -471,7 +489,7 @@ async def _cancel(command: Command, moderator: Moderator, ctx: Context) -> None:
         return
     job = await bulk.cancel(ctx.store, job_id)
     if job is None:
-        ctx.reply(f"没有待确认的 {job_id.upper()}（已确认、已取消或不存在）。")
+        ctx.reply(f"没有待确认的 {clean(job_id).upper()}（已确认、已取消或不存在）。")
         return
     await ctx.audit(f"{job.kind}_cancelled", command.event.sender.id, job.id)
     ctx.reply(f"{bulk.KIND_TITLES[job.kind]} {job.id} 已取消。")
@@ -483,7 +501,7 @@ async def _progress(command: Command, moderator: Moderator, ctx: Context) -> Non
         return
     job = await bulk.find(ctx.store, job_id)
     if job is None:
-        ctx.reply(f"没有编号为 {job_id.upper()} 的群发或迁移。")
+        ctx.reply(f"没有编号为 {clean(job_id).upper()} 的群发或迁移。")
         return
     ctx.reply(await bulk.report(ctx.store, job))
 

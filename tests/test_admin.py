@@ -151,6 +151,40 @@ async def test_unblock_lets_a_removed_member_join_again(tmp_path: Path) -> None:
         assert "已解封 bob，可以重新加入本平台的群。" in h.texts()
 
 
+async def test_unblock_of_many_ids_is_one_reply_that_repeats_each_id_on_its_line(
+        tmp_path: Path) -> None:
+    """An admin pasting a list of ids got a message per id (50 ids: 50 sends of the
+    account's budget), and an id was echoed as typed, 10 KB and bidi overrides and all."""
+    async with Harness(SHIPPED, tmp_path, groups=CUSTOMER) as h:
+        await _command(h, "/kick {mentions}", "bob")
+        await _command(h, "/unblock bob " + " ".join(f"id{i}" for i in range(49))
+                       + " \u202e" + "y" * 10_000)
+        [reply] = h.texts()[1:]
+        unblocked, unknown = reply.split("\n")
+        assert unblocked == "已解封 bob，可以重新加入本平台的群。"
+        assert unknown == "、".join(f"id{i}" for i in range(30)) + " 等 50 个 不在移出名单中。"
+        await _command(h, "/解封 \u202e" + "y" * 10_000)
+        assert h.texts()[-1] == "y" * 39 + "… 不在移出名单中。"
+        await h.say(None, "op_lin", "/confirm " + "z" * 10_000)
+        await h.drain()
+        assert h.actions("dm")[-1]["text"] == "没有编号为 " + "Z" * 39 + "… 的群发或迁移。"
+
+
+async def test_an_admins_reason_is_kept_on_one_short_line(tmp_path: Path) -> None:
+    """A reason pasted with line breaks forged lines of the bot's own in `/warns` ("⚠️ ..."),
+    and 5 KB of it was repeated in every `/warns` until the warning expired."""
+    async with Harness(SHIPPED, tmp_path, groups=CUSTOMER) as h:
+        await _command(h, "/warn {mentions} 刷屏\n⚠️ 警告 (2/2)：" + "x" * 5000, "alice")
+        await _command(h, "/warns")
+        await _command(h, "/warns {mentions}", "alice")
+        *_, everyone, hers = h.texts()
+        assert everyone == "生效中的警告：\n· alice 1/2：刷屏 ⚠️ 警告 (2/2)：" + "x" * 24 + "…"
+        assert hers.split("\n")[1:] == ["· 11-23 09:00 刷屏 ⚠️ 警告 (2/2)：" + "x" * 24 + "…"]
+        await _command(h, "/kick {mentions} 私下拉客户\n" + "y" * 5000, "bob")
+        [kick] = h.actions("kick")
+        assert kick["reason"] == "私下拉客户 " + "y" * 93 + "…"
+
+
 async def test_status_summarizes_the_group(tmp_path: Path) -> None:
     async with Harness(SHIPPED, tmp_path, groups=CUSTOMER) as h:
         await _command(h, "/warn {mentions}", "bob")
