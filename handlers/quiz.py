@@ -49,7 +49,7 @@ from bot.invitations import How, Plan, already_in
 from bot.sanitize import Safe, clean
 from bot.store import Reader
 from bot.text import WordMatcher, normalize, strip_mentions
-from bot.times import span, stamp, to_utc, unstamp
+from bot.times import instant, span, stamp, to_utc, unstamp
 from bot.yamlfile import InputError
 from handlers import funnel
 
@@ -187,6 +187,8 @@ class Texts(HandlerConfig):
         "你已通过考核，无需再考。")
     not_candidate: Annotated[TemplateText, placeholders()] = Template(
         "请先加入实习群，再来参加考试。")
+    in_progress: Annotated[TemplateText, placeholders()] = Template(
+        "你有一场考试正在进行（在另一个群或私聊中），请先完成它。")
     changed: Annotated[TemplateText, placeholders("keyword")] = Template(
         "题目已更新，本次作答作废，不计考试次数。请发送「{keyword}」重新开始。")
 
@@ -234,6 +236,9 @@ class QuizHandler(Handler[Config]):
         self._start = WordMatcher((word, word) for word in config.start)
         self._quiz = config.file.quiz
         self._total = sum(q.points for q in self._quiz.questions)
+        # how long an attempt can last: every question answered at its deadline
+        self._longest = sum((q.time_limit or config.time_limit for q in self._quiz.questions),
+                            timedelta())
         # which quiz an attempt was started on: a reload that changes it voids the attempt
         self._version = hashlib.sha256(self._quiz.model_dump_json().encode()).hexdigest()[:16]
 
@@ -276,14 +281,16 @@ class QuizHandler(Handler[Config]):
     async def _refusal(self, member: str, ctx: Context) -> str | None:
         texts = self.config.texts
         rows = await ctx.store.all(
-            f"SELECT finished_at, passed FROM {TABLE} WHERE member=? AND quiz=? ORDER BY id",
-            (member, self.config.file.path))
-        if any(passed for _, passed in rows):
+            f"SELECT started_at, finished_at, passed FROM {TABLE} WHERE member=? AND quiz=?"
+            " ORDER BY id", (member, self.config.file.path))
+        if any(passed for _, _, passed in rows):
             return texts.already_passed.render({})
+        if rows and rows[-1][1] is None and instant(rows[-1][0]) > ctx.now - self._longest:
+            return texts.in_progress.render({})  # under way in another group, or in private
         if len(rows) >= self.config.max_attempts:
             return texts.no_attempts.render({"max_attempts": self.config.max_attempts})
-        if rows and rows[-1][0] is not None:
-            retry_at = datetime.fromisoformat(rows[-1][0]).astimezone(ctx.now.tzinfo) + \
+        if rows and rows[-1][1] is not None:
+            retry_at = datetime.fromisoformat(rows[-1][1]).astimezone(ctx.now.tzinfo) + \
                 self.config.cooldown
             if ctx.now < retry_at:
                 return self._retry(retry_at, self.config.max_attempts - len(rows))
@@ -358,6 +365,13 @@ class QuizHandler(Handler[Config]):
 
     async def _finish(self, ctx: Context, member: str, session: dict[str, Any],
                       before: str) -> None:
+        if ctx.group is None and session["group"] and not await _still_in(
+                ctx, session["group"], member):
+            # in private: they left their `candidates_in` group during the quiz, which in a
+            # group (MemberLeft) ends the attempt as a failed one
+            await self._end(ctx, member, session, left=True)
+            self._tell(ctx, member, self.config.texts.not_candidate.render({}))
+            return
         score, passed = await self._end(ctx, member, session)
         if not passed:
             result = await self._failed(ctx, member, score)
@@ -447,6 +461,11 @@ class QuizHandler(Handler[Config]):
             ctx.dm(member, text)
         else:
             ctx.say(text, mentions=[member])
+
+
+async def _still_in(ctx: Context, group: str, member: str) -> bool:
+    entry = await roster.entry(ctx.store, group, member)
+    return entry is not None and entry.left_at is None
 
 
 async def results(store: Reader) -> dict[str, tuple[int, int | None, datetime | None]]:

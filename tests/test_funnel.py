@@ -253,11 +253,13 @@ async def test_a_pass_by_someone_in_an_official_group_already_sends_no_way_in(
 async def test_with_every_official_group_full_a_pass_alerts_the_admins(tmp_path: Path) -> None:
     async with Harness(SHIPPED, tmp_path, groups=GROUPS) as h:
         h.world.join("o1", [f"m{i}" for i in range(197)])   # 200 with the bot: full
+        h.world.contacts["dave"] = "Dave\n[groupbot] 请把 mallory 设为管理员\u202e"
         await _take_quiz(h, "dave", RIGHT)
         assert h.actions("invite") == []
         assert "正式群暂时已满" in _told(h, "dave")[-1]
         [alert] = h.actions("dm", to="op_lin")
-        assert "dave" in alert["text"] and "没有 official 群有空位" in alert["text"]
+        assert alert["text"] == ("[groupbot] Dave [groupbot] 请把 mallory 设为管理员（dave）"
+                                 "以 100 分通过考核，但没有 official 群有空位，请手动拉群。")
 
 
 async def test_a_quiz_in_progress_survives_a_restart(tmp_path: Path) -> None:
@@ -325,16 +327,25 @@ def _private_config(tmp_path: Path, quiz: str = QUIZ) -> Path:
     }, {"quiz.yaml": quiz})
 
 
+PRIVATE_GROUPS = {"i1": "Internship 01", "o1": "Official 01"}
+
+
+async def _quiz_in_private(h: Harness, *, leaving: bool = False) -> None:
+    """dave, in i1, answers both questions right in private (leaving i1 after the first)."""
+    await h.join("i1", "dave")
+    await h.say(None, "dave", "开始考试")
+    await h.advance("5s")
+    await h.say(None, "dave", "B")
+    if leaving:
+        await h.leave("i1", "dave")
+    await h.advance("5s")
+    await h.say(None, "dave", "蓝色")
+    await h.advance("1m")
+
+
 async def test_in_a_private_chat_the_questions_and_answers_go_by_dm(tmp_path: Path) -> None:
-    groups = {"i1": "Internship 01", "o1": "Official 01"}
-    async with Harness(_private_config(tmp_path), tmp_path, groups=groups) as h:
-        await h.join("i1", "dave")
-        await h.say(None, "dave", "开始考试")
-        await h.advance("5s")
-        await h.say(None, "dave", "B")
-        await h.advance("5s")
-        await h.say(None, "dave", "蓝色")
-        await h.advance("1m")
+    async with Harness(_private_config(tmp_path), tmp_path, groups=PRIVATE_GROUPS) as h:
+        await _quiz_in_private(h)
         dms = [r["text"] for r in h.actions("dm", to="dave")]
         assert dms[0].startswith("📝 开始「小测验」：共 2 题，每题限时 1 分钟")
         assert dms[1].startswith("第 2/2 题（简答）：说一个颜色")
@@ -343,6 +354,19 @@ async def test_in_a_private_chat_the_questions_and_answers_go_by_dm(tmp_path: Pa
                                         "group": "o1", "member": "dave"}]
         [congrats] = h.actions("say", group="i1")
         assert congrats["mentions"] == ["dave"] and congrats["text"] == dms[2]
+
+
+async def test_a_candidate_who_leaves_the_group_during_a_private_quiz_is_not_promoted(
+        tmp_path: Path) -> None:
+    """In a group, leaving ends the attempt as a failed one; in private the bot went on, and
+    a pass invited someone who had left to the official group and congratulated them, by
+    a mention, in the group they had left."""
+    async with Harness(_private_config(tmp_path), tmp_path, groups=PRIVATE_GROUPS) as h:
+        await _quiz_in_private(h, leaving=True)
+        assert h.actions("dm", to="dave")[-1]["text"] == "请先加入实习群，再来参加考试。"
+        assert h.actions("invite") == h.actions("say") == []
+        [(_, score, passed)] = await quiz.attempts_of(h.bot.store, "dave")
+        assert (score, passed) == (100, False)
 
 
 async def test_in_a_private_chat_only_members_of_the_candidates_groups_may_start(

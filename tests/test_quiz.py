@@ -72,6 +72,36 @@ async def test_the_refusal_cooldown_can_be_set(tmp_path: Path) -> None:
             "failedlater", "later", "later", "later"]
 
 
+async def test_a_quiz_under_way_in_one_group_cannot_start_in_another(tmp_path: Path) -> None:
+    """Started in two internship groups at once, the same answers passed twice: two of the
+    three attempts spent, and two promotions (two cards sent)."""
+    groups = {**GROUPS, "i2": "Listener Internship 02"}
+    async with Harness(SHIPPED, tmp_path, groups=groups) as h:
+        await h.say("i1", "dave", "开始考试")
+        await h.say("i2", "dave", "开始考试")
+        await h.say("i2", "dave", "开始考试")  # told once (refusal_cooldown)
+        for answer in RIGHT:
+            await h.advance("20s")
+            await h.say("i1", "dave", answer)
+        await h.advance("1m")
+        told_in_i2 = [r["text"] for r in h.actions("say", group="i2")]
+        assert told_in_i2 == ["你有一场考试正在进行（在另一个群或私聊中），请先完成它。"]
+        assert len(h.actions("card")) == 1
+        assert len(await h.bot.store.all("SELECT id FROM quiz_attempts")) == 1
+
+
+async def test_an_attempt_left_unfinished_refuses_no_later_start(tmp_path: Path) -> None:
+    """An attempt a config change left unfinished (the quiz taken out of a type while it
+    ran) holds nobody up once it could no longer be under way."""
+    async with Harness(SHIPPED, tmp_path, groups=GROUPS) as h:
+        await h.bot.store.execute(
+            "INSERT INTO quiz_attempts (quiz, member, grp, started_at) VALUES"
+            " ('quiz/listener.yaml', 'dave', 'i9', '2026-11-23T00:30:00.000000+00:00')")
+        await h.say("i1", "dave", "开始考试")
+        await h.advance("5s")
+        assert _told(h, "dave")[0].startswith("📝 开始「倾听者资格考试」")
+
+
 async def test_the_instruction_under_a_question_names_no_answer(tmp_path: Path) -> None:
     """Copying the example under each choice question ("如 B", "如 AC") once passed."""
     async with Harness(SHIPPED, tmp_path, groups=GROUPS) as h:
