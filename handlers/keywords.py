@@ -28,6 +28,13 @@ from bot.text import WordMatcher, normalize, strip_mentions
 Reply = Annotated[TemplateText, placeholders("member", "group")]
 
 
+class Per(StrEnum):
+    """Whom a rule's `cooldown` counts for."""
+
+    MEMBER = "member"  # each asker gets the answer once per cooldown (the flood guard on top)
+    GROUP = "group"  # the group gets it once per cooldown, whoever asks
+
+
 class MatchKind(StrEnum):
     EXACT = "exact"
     CONTAINS = "contains"
@@ -50,6 +57,7 @@ class Rule(Media):
     mention: bool = False
     only_when_mentioned: bool = False
     cooldown: Duration | None = None
+    cooldown_per: Per | None = None
 
     @model_validator(mode="after")
     def _one_answer(self) -> Rule:
@@ -66,6 +74,7 @@ class Rule(Media):
 
 class Config(HandlerConfig):
     cooldown: Duration = timedelta(seconds=60)
+    cooldown_per: Per = Per.MEMBER
     group_cooldown: Duration = timedelta(seconds=5)
     default: Reply | None = None
     rules: list[Rule] = []
@@ -184,25 +193,37 @@ class Keywords(Handler[Config]):
         if rule is None or (rule.only_when_mentioned and not event.mentions_bot):
             return await self._default(event, ctx)
         cooldown = rule.cooldown if rule.cooldown is not None else self.config.cooldown
-        if await self._off_cooldown(f"said:{rule.key}", cooldown, event, ctx):
+        per = rule.cooldown_per or self.config.cooldown_per
+        if await self._off_cooldown(f"said:{rule.key}", cooldown, per, event, ctx):
             ctx.reply(self._answer(rule, event, ctx), mention=rule.mention, files=rule.files)
         return STOP
 
-    async def _off_cooldown(self, key: str, cooldown: timedelta, event: Message,
+    async def _off_cooldown(self, key: str, cooldown: timedelta, per: Per, event: Message,
                             ctx: Context) -> bool:
-        """Each member's own cooldown, and the group's flood guard: a burst of askers gets
-        one answer, members asking a minute apart get one each. The guard is never longer
-        than the cooldown: a rule with `cooldown: 0s` answers every message."""
+        """Per group: the group's last answer by this rule, whoever asked (a private chat is
+        its own group). Per member: each member's own cooldown, and the group's flood guard:
+        a burst of askers gets one answer, members asking a minute apart get one each. The
+        guard is never longer than the cooldown (a rule with `cooldown: 0s` answers every
+        message), and only an answer starts it: a member asking again within their own
+        cooldown keeps nobody else from an answer."""
+        if per is Per.GROUP:
+            return await ctx.off_cooldown(f"flood:{key}", cooldown)
+        member = event.sender.id
+        if not await ctx.off_cooldown(key, cooldown, member=member):
+            return False
         guard = min(self.config.group_cooldown, cooldown)
-        return ((ctx.group is None or await ctx.off_cooldown(f"flood:{key}", guard))
-                and await ctx.off_cooldown(key, cooldown, member=event.sender.id))
+        if ctx.group is None or await ctx.off_cooldown(f"flood:{key}", guard):
+            return True
+        await ctx.forget(key, member=member)  # not answered: their cooldown has not begun
+        return False
 
     async def _default(self, event: Message, ctx: Context) -> Flow:
         """The `default` reply to a mention no rule matches (off unless configured)."""
         template = self.config.default
         if template is None or not event.mentions_bot:
             return CONTINUE
-        if await self._off_cooldown("said:default", self.config.cooldown, event, ctx):
+        if await self._off_cooldown("said:default", self.config.cooldown,
+                                    self.config.cooldown_per, event, ctx):
             ctx.reply(template.render({"member": event.sender.name,
                                        "group": ctx.group.topic if ctx.group else ""}),
                       mention=True)

@@ -209,3 +209,81 @@ def test_a_pattern_re2_cannot_run_is_a_config_error() -> None:
     with pytest.raises(ValidationError, match=r"backreferences \(\\1\) are not supported"):
         Config.model_validate({"rules": [
             {"match": "regex", "patterns": ["(a)\\1"], "reply": "x"}]})
+
+
+# ---------------------------------------------------------------- whom the cooldown counts for
+
+def _per(tmp_path: Path, per: str) -> Path:
+    rules = RULES.replace("cooldown: 1m\n", f"cooldown: 1m\n      cooldown_per: {per}\n").replace(
+        '{id: mentioned, match: exact, patterns: ["hi"], reply: "hello", '
+        'only_when_mentioned: true}',
+        '{id: mentioned, match: exact, patterns: ["hi"], reply: "hello {member}", '
+        "only_when_mentioned: true, cooldown_per: member}")
+    return write_config(tmp_path / "config", BOT_YAML, {"recruitment": rules},
+                        {"faq.md": "常见问题\n"})
+
+
+@pytest.mark.usefixtures("backend")
+@pytest.mark.parametrize("per, answers", [("group", 1), ("member", 10)])
+async def test_ten_members_asking_within_the_cooldown_get_one_answer_per_group(
+        tmp_path: Path, per: str, answers: int) -> None:
+    """Ten members ask the same question 6 s apart, within one minute: with `cooldown_per:
+    group` the group gets one answer; per member (the default) each asker gets one."""
+    async with Harness(_per(tmp_path, per), tmp_path) as h:
+        for n in range(10):
+            await h.say("r1", f"m{n}", "请问怎么报名")
+            await h.advance("6s")
+        await h.advance("1s")  # 61 s after the first answer: the group's cooldown is over
+        await h.say("r1", "m0", "报名")
+        await h.advance("1m")
+        assert h.texts("r1") == [f"contains m{n}" for n in range(answers)] + [
+            "contains m0"] * (per == "group")
+
+
+async def test_a_rule_keeps_a_per_member_cooldown_under_a_per_group_default(
+        tmp_path: Path) -> None:
+    async with Harness(_per(tmp_path, "group"), tmp_path) as h:
+        for member in ("alice", "bob"):
+            await h.say("r1", member, "@Helper\u2005hi", mentions=("bot",))
+            await h.advance("10s")
+        assert h.texts("r1") == ["hello alice", "hello bob"]
+
+
+async def test_private_chats_are_each_their_own_group(tmp_path: Path) -> None:
+    config = _per(tmp_path, "group")
+    (config / "bot.yaml").write_text(BOT_YAML + "direct: recruitment\n", encoding="utf-8")
+    async with Harness(config, tmp_path) as h:
+        for member in ("dave", "erin", "dave"):
+            await h.say(None, member, "报名")
+            await h.advance("10s")
+        assert [(r["to"], r["text"]) for r in h.actions("dm")] == [
+            ("dave", "contains dave"), ("erin", "contains erin")]
+
+
+@pytest.mark.usefixtures("backend")
+async def test_a_member_asking_again_keeps_nobody_else_from_an_answer(tmp_path: Path) -> None:
+    """alice repeats the question every 4 s, within her own cooldown: that is no answer, so
+    the group's flood guard does not start again, and bob, asking once, is answered."""
+    async with Harness(_keywords(tmp_path), tmp_path) as h:
+        for n in range(10):
+            await h.say("r1", "alice", "报名")
+            if n == 7:
+                await h.say("r1", "bob", "报名")
+            await h.advance("4s")
+        await h.advance("1m")
+        assert h.texts("r1") == ["contains alice", "contains bob"]
+
+
+@pytest.mark.usefixtures("backend")
+async def test_a_member_held_back_by_the_flood_guard_is_answered_when_asking_again(
+        tmp_path: Path) -> None:
+    """bob asked during the burst's guard and got no answer of his own: his cooldown has not
+    begun, so asking again after the guard he is answered."""
+    async with Harness(_keywords(tmp_path), tmp_path) as h:
+        await h.say("r1", "alice", "报名")
+        await h.advance("2s")
+        await h.say("r1", "bob", "报名")  # within the guard: nothing
+        await h.advance("10s")
+        await h.say("r1", "bob", "报名")
+        await h.advance("10s")
+        assert h.texts("r1") == ["contains alice", "contains bob"]
