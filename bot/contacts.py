@@ -11,8 +11,9 @@ the digit groups. Findings carry a family:
   other Chinese characters between the digits (spaces, dashes, dots, emoji). A number
   needs no marker; its digits must be whole groups ("订单 2026112913800138000" is not
   one), and one written with thousands separators is an amount (below).
-- wechat, qq: a contact marker (微信 薇 威 v信 威xin vx wx weixin wechat, the slang 绿泡泡 and
-  卫星..., qq 扣扣 企鹅 球球), in any spelling, spaced or split by emoji, then an id. A
+- wechat, qq: a contact marker (微信 薇 威 v信 威xin vx wx weixin wechat 徵信 v芯, the slang 绿泡泡
+  and 卫星..., qq 扣扣 企鹅 球球; the emoji 🐧 and 🛰 are 企鹅 and 卫星: bot/text.py), in any
+  spelling, spaced or split by emoji, then an id (群 or 裙 may come between: "Q裙 12345678"). A
   bare "V" or "Q" counts only as a word of its own followed by an id with a digit
   ("V：abc123", "Q: 12345678"). Other digit runs (QQ-like numbers, order, room numbers)
   count only after a marker. A marker spelled out one letter at a time ("w e i x i n",
@@ -24,7 +25,8 @@ the digit groups. Findings carry a family:
   十 or a plus sign (unmask makes ⊕ ➕ ✚ 🞡 one) right before a marker is 加 in disguise
   ("十V：abcdef", "⊕微 lisa_wang"): an id after it needs no digit, and a bare V or Q counts;
   before a bare Latin marker it is a finding by itself ("有需要的十V"); after 加 itself a bare V
-  or Q glued to an id of digits is one ("加V13800138000").
+  or Q glued to an id of digits is one ("加V13800138000"). 加我 (+我, V我: add me) right before
+  an id of WeChat's shape with a digit needs no marker ("加我：abc888").
 - counts are no QQ number or id: after a marker that is also a noun (企鹅 penguin, 球球
   balls, 卫星 satellite), a number with a measure word after it ("企鹅 100000 只在南极",
   "卫星 300 颗"). A number written as an amount stays what it is ("13800138000 元",
@@ -33,14 +35,15 @@ the digit groups. Findings carry a family:
   ("13,800,138,000") make a mobile number an amount.
 - email: an address, also written "name at qq dot com", "name(at)qq(dot)com".
 - link: a scheme ("https://", "weixin://"), "www.", or a domain ending in a known
-  top-level domain (also Chinese: .中国 .公司 ...), with the dots written 点 。 · (dot) [.]
-  「.」 (in a bracket of 【】「」『』〔〕《》〈〉〖〗 or an ASCII one; 【点】 between Latin
-  letters or digits, as 点 alone) or spaced, or a comma before a common top-level
-  domain ("abc,com"); a domain after another one and "@" (allowed.example@evil.example)
-  too. Not a domain: a Chinese word and ".com" said as a word before sentence-final
-  particles ("结果.com了吗"), nor Chinese and ".net", the .NET framework ("这个.net 框架";
-  with a path, "www." or a scheme it is a link). A Taobao 口令 is a shop link without a URL:
-  8 to 14 letters and digits (both) between two currency signs ("￥AbCd1234￥").
+  top-level domain (also Chinese: .中国 .公司 ...; a zero for its o: ".c0m"), with the
+  dots written 点 。 · (dot) [.] 「.」 (in a bracket of 【】「」『』〔〕《》〈〉〖〗 or an ASCII
+  one; 【点】 between Latin letters or digits, as 点 alone) or spaced, or a comma before a
+  common top-level domain ("abc,com"); a domain after another one and "@"
+  (allowed.example@evil.example) too. Not a domain: a Chinese word and ".com" said as a
+  word before sentence-final particles ("结果.com了吗"), nor Chinese and ".net", the .NET
+  framework ("这个.net 框架"; with a path, "www." or a scheme it is a link). A Taobao 口令 is
+  a shop link without a URL: 8 to 14 letters and digits (both) between two currency signs
+  ("￥AbCd1234￥").
 - ip: four numbers 0-255 with dots, one of them of two digits or more, or after a scheme.
 """
 
@@ -131,7 +134,9 @@ _MEASURE_AFTER = re.compile(" ?(?:只(?![要有是能需收限加聊做接回])|
 # --- markers -----------------------------------------------------------------------------
 
 _SEP = r"[^a-z0-9_\-" + _HAN + r"]"
-_WECHAT_MARKERS = ("微信", "薇信", "威信", "徽信", "维信", "卫信", "v信", "wei信", "微xin", "薇xin",
+# (徵信 for its look, v芯 and 薇芯 for their sound: 芯 is xin)
+_WECHAT_MARKERS = ("微信", "薇信", "威信", "徽信", "徵信", "维信", "卫信", "v信", "v芯", "薇芯",
+                   "wei信", "微xin", "薇xin",
                    "威xin", "微x", "薇x", "威x", "绿泡泡", "绿色泡泡", "卫星", "微", "薇", "威",
                    "weixin", "wechat", "vx", "wx", "v")
 _QQ_MARKERS = ("扣扣", "企鹅", "球球", "qq", "q")
@@ -146,11 +151,12 @@ _JOIN = rf"[^a-z0-9_\-+➕✚{_HAN}]*+[加+➕✚]{_SEP}*+"
 # an id spelled out a character at a time after a marker: "vx：z h a n g 1 2 3 4"
 _SPELLED_ID = "[a-z0-9](?:(?: ?加 ?| )[a-z0-9]){4,19}(?![a-z0-9])"
 _PIECE = rf"[a-z0-9_\-{_CHINESE_NUMERALS}]"
+_CHAT_GROUP = "[群裙]"  # a group: 裙 (skirt) is its homophone in ads ("Q裙", "企鹅裙 12345678")
 _PIECE_CHARACTER = re.compile(rf"[a-z0-9_\-{_HAN}]")
 _ANY_MARKER = f"(?P<marker>{'|'.join(_SPACED.values())})"
 _MARKER = (
     rf"{_ANY_MARKER}"
-    rf"(?P<filler>(?:{_SEP}|号码|号|账号|搜索|搜|是|为|群|(?:id|hao)(?={_SEP}))*)"
+    rf"(?P<filler>(?:{_SEP}|号码|号|账号|搜索|搜|是|为|{_CHAT_GROUP}|(?:id|hao)(?={_SEP}))*)"
     rf"(?P<id>{_SPELLED_ID}|{_PIECE}{{1,40}}"
     rf"(?:{_JOIN}{_PIECE}+|{_SEP}++[0-9{_CHINESE_NUMERALS}]+)*)"  # more digits, or joined
 )
@@ -203,9 +209,20 @@ def _marked_ids(text: str) -> Iterator[Finding]:
 
 # 十 or a plus sign for 加 right before a bare Latin marker is a finding by itself, as a
 # marker spelled out is: only an advertiser writes 十V, ⊕vx or +q ("有需要的十V": the id is
-# in their name). Not after a Latin word (ctrl+v, c+v), nor before 群 (+q群 names a group).
+# in their name). Not after a Latin word (ctrl+v, c+v), nor before 群 or 裙 (+q群 names a group).
 _PLUS_MARKER = re.compile(r"(?<![a-z0-9])(?<![a-z0-9] )[+十] ?(?P<marker>vx|wx|v|qq|q)"
-                          r"(?![a-z0-9_]| ?群)")
+                          r"(?![a-z0-9_]| ?[群裙])")
+# "加我 abc888", "+我：abc888", "V我 abc888": add me, and no marker at all, only an id of
+# WeChat's shape (6 to 20 letters, digits, _ and -, a letter first) with a digit in it.
+# Not "加我一个" or "v我50" (no such id), nor a name before 的 ("订单里加我 iphone15 的壳").
+_ADD_ME = re.compile(r"(?:加|\+|(?<![a-z0-9])v)我[ :]*(?P<id>[a-z][a-z0-9_-]{5,19})"
+                     r"(?![a-z0-9_-]| ?的)")
+
+
+def _added_me(text: str) -> Iterator[Finding]:
+    for match in _ADD_ME.finditer(text):
+        if any(c.isdigit() for c in match["id"]):
+            yield Finding("wechat", match["id"])
 
 
 def _joined(text: str, end: int, filler: str, ident: str) -> str:
@@ -221,7 +238,7 @@ def _joined(text: str, end: int, filler: str, ident: str) -> str:
             ident = ident[:-1]  # the plus or the separators before the numeral
     first = _JOINED.split(ident, maxsplit=1)[0]
     digits = sum(c.isdigit() for c in ident.translate(_CHINESE_AS_DIGITS))
-    if "群" in filler or not re.search("[a-z]", first) or digits < 3:
+    if re.search(_CHAT_GROUP, filler) or not re.search("[a-z]", first) or digits < 3:
         return first
     return ident
 
@@ -231,6 +248,8 @@ def _after_marker(text: str, match: re.Match[str] | None) -> Finding | None:
     if match is None:
         return None
     filler, ident = match["filler"], match["id"]
+    if len(ident) < 5:  # none is shorter (5 digits, an id's 5 characters): "q群q群q…" costs little
+        return None
     marker = re.sub(_SEP, "", match["marker"])
     start = match.start()
     latin = marker[0].isascii()
@@ -410,6 +429,8 @@ def _domain(labels: list[str]) -> list[str] | None:
         if not tld:
             return None
         last = tld
+    if "0" in last and len(last) > 2 and last.replace("0", "o") in _STRONG_TLDS:
+        last = last.replace("0", "o")  # abc.c0m, abc.t0p: a zero for the letter o
     if not first.isascii() and re.search(r"[a-z0-9]$", first):
         first = re.sub(rf"^[{_HAN}]+", "", first)
     return [first, *labels[1:-1], last]
@@ -640,6 +661,8 @@ def _contacts_in(unmasked: str) -> tuple[Finding, ...]:
     found = [Finding("phone", number) for number in _phones(unmasked)]
     if _MARKER_START.search(unmasked):  # no marker can start anywhere else
         found += _marked(unmasked)
+    if "我" in unmasked:
+        found += _added_me(unmasked)
     if "@" in unmasked or "at" in unmasked or "艾特" in unmasked:  # what _spell_ats reads
         found += [Finding("email", address) for address in _emails(unmasked)]
     return tuple(dict.fromkeys(found))

@@ -11,7 +11,7 @@ leaves its characters as they are (Chinese characters, ASCII digits, spaces, and
 that becomes ASCII ?!,:;#~ or stays as it is) and
 
 - it has no Latin letter, so no e-mail address (a top-level domain is letters), no scheme,
-  no pinyin, no marker in Latin letters and no "o l i" digits;
+  no pinyin, no marker in Latin letters, no id after 加我 and no "o l i" digits;
 - every link and IP address needs a dot, and without Latin letters a dot can only come
   from 点 (點) or 。 between digits ("1点2") or 点 (點) in brackets ("【点】", "「点」"): not
   in a clean text ("下午3点开会" and "【通知】" are);

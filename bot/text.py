@@ -102,7 +102,11 @@ _ROMAN_RUN = re.compile(char_class(_ROMAN_DIGITS).pattern + "+")
 # ＋ ﹢ ⁺ ₊ one itself)
 _PLUSES = dict.fromkeys(map(ord, "⊕⊞⨁⨣➕✚✙✛✜╋┼\U0001F7A1\U0001F7A2\U0001F7A3\U0001F7A4"
                              "\U0001F7A5\U0001F7A6\U0001F7A7"), "+")
-_STYLES = {**_DIGIT_STYLES, **_PLUSES}
+# Emoji that spammers write for the slang of a contact marker: the penguin for QQ (企鹅,
+# its mascot), the satellite for WeChat (卫星, weixing); read as that slang, counts and all
+# ("🐧：12345678" is 企鹅:12345678, "🐧 3 只" still three penguins: bot/contacts.py)
+_MARKER_EMOJI = {0x1F427: "企鹅", 0x1F6F0: "卫星"}
+_STYLES = {**_DIGIT_STYLES, **_PLUSES, **_MARKER_EMOJI}
 
 
 def _is_cjk(char: str) -> bool:
@@ -212,8 +216,9 @@ _ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 @lru_cache(maxsize=1024)  # pure; the split-contact detector reads recent messages again
 def unmask(text: str) -> str:
     """The text as the content detectors read it: `normalize`d after every digit style is
-    made a digit (⑴ ❶ ⒈, keycaps "1️⃣", Roman numerals Ⅰ-Ⅸ), every plus sign "+" (⊕ ➕ ✚ 🞡)
-    and a lone regional indicator a letter ("🇻"), then
+    made a digit (⑴ ❶ ⒈, keycaps "1️⃣", Roman numerals Ⅰ-Ⅸ), every plus sign "+" (⊕ ➕ ✚ 🞡),
+    the emoji for a marker's slang its words ("🐧" 企鹅, "🛰" 卫星) and a lone regional
+    indicator a letter ("🇻"), then
     letters of other scripts that look like an ASCII letter or digit folded to it through
     Unicode's confusables data ("wеchat" with a Cyrillic е, "vх" with a Cyrillic х), and
     the decimal digits of other scripts read as digits where they may spell a phone number

@@ -232,6 +232,46 @@ def test_slang_for_wechat_without_an_id_is_no_contact(text: str) -> None:
     assert find_contacts(text) == []
 
 
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [("🐧：12345678", Finding("qq", "12345678")), ("🐧号 12345678 进群", Finding("qq", "12345678")),
+     ("🛰️ abc888", wechat("abc888")), ("加🛰 money_2026", wechat("money_2026")),
+     ("Q裙 12345678", Finding("qq", "12345678")), ("企鹅裙 12345678", Finding("qq", "12345678")),
+     ("扣扣裙：12345678", Finding("qq", "12345678")), ("徵信 fa_piao88", wechat("fa_piao88")),
+     ("V芯 abc888", wechat("abc888")), ("薇❤芯：abc888", wechat("abc888"))],
+)
+def test_a_marker_in_its_emoji_homophone_or_look_alike_is_caught(text: str,
+                                                                 found: Finding) -> None:
+    """The penguin is QQ's mascot and the satellite (卫星) WeChat's slang; 裙 sounds like 群,
+    芯 like 信, and 徵 looks like 微 (hostile round 3)."""
+    assert find_contacts(text) == [found]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["🐧 100000 只在南极", "🐧🐧 好可爱，拍了 12 张", "🛰 发射成功，2026 年第 3 颗", "企鹅裙子 2 条",
+     "+q裙里见", "徵信报告 2026 年版", "微芯片 12345 片已入库", "v芯片"],
+)
+def test_the_same_emoji_homophones_and_look_alikes_without_an_id_are_no_contact(
+        text: str) -> None:
+    assert find_contacts(text) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["加我：abc888", "+我 abc888", "➕我：abc888 日结", "V我：abc888", "加我 abc888 备注来意"])
+def test_an_id_right_after_add_me_needs_no_marker(text: str) -> None:
+    """加我 (add me) and an id of WeChat's shape with a digit in it: the marker left out."""
+    assert find_contacts(text) == [wechat("abc888")]
+
+
+@pytest.mark.parametrize(
+    "text", ["加我一个，开黑", "v我50", "V 我 50 看看实力", "加我 steam 好友", "加我 ab12",
+             "订单里加我 iphone15 的壳", "加我 abcdef", "ctrl+我的文档"])
+def test_add_me_without_an_id_of_wechats_shape_is_no_contact(text: str) -> None:
+    assert find_contacts(text) == []
+
+
 def test_a_letters_only_wechat_id_counts_only_when_announced() -> None:
     assert find_contacts("微信号 zhangsan") == [wechat("zhangsan")]
     assert find_contacts("wechat: zhangsan") == [wechat("zhangsan")]
@@ -352,6 +392,8 @@ def test_an_email_address_however_written_is_caught(text: str) -> None:
         ("发财.net/x", "发财.net"),
         ("www.发财.net", "www.发财.net"),
         ("abc.net 框架", "abc.net"),
+        ("点击 abc123.c0m 领取", "abc123.com"),  # a zero for the o (hostile round 3)
+        ("evil.t0p/x", "evil.top"),
     ],
 )
 def test_links_with_or_without_scheme_however_written_are_caught(text: str, host: str) -> None:
@@ -613,7 +655,8 @@ ORDINARY_MESSAGES = [
     "2026-11-23", "2026/11/23 14:00", "2026年11月23日 星期一", "12:30", "明天 10:30-11:30 开会",
     "下午3点到5点", "3点半", "我有3年经验", "验证码是 654321", "订单 1024 单，已发 998 单",
     "单号 1234567890", "编号 12345678901234", "第一二三名", "一个人", "三天后见", "一五一十地说",
-    "v1.2.3", "版本 v1.2 发布了", "3.14", "1.5倍速", "评分 4.8/5", "file.txt 发我",
+    "v1.2.3", "版本 v1.2 发布了", "版本 1.00 发布", "x.c0", "3.14", "1.5倍速", "评分 4.8/5",
+    "file.txt 发我",
     "身高 180cm 体重 75kg", "1 2 3 4 5 6 7 8 9 10", "ISBN 978-7-111-12345-6",
     "e.g. this, i.e. that",
     "I use wechat every day", "qq音乐 2024 年度歌单", "好的。明天见", "时间是下午3点30",
@@ -704,7 +747,9 @@ def test_any_qq_number_after_any_marker_is_caught(marker: str, colon: str, numbe
 
 @pytest.mark.parametrize("padding", ["www." + "a." * 20_000, "1 " * 20_000, "v " * 20_000,
                                      "a@" * 20_000, "中" * 40_000 + ".", "a·" * 20_000,
-                                     "a 点 " * 20_000, "a,co " * 20_000])
+                                     "a 点 " * 20_000, "a,co " * 20_000, "加我 " * 20_000,
+                                     "加我a1" * 20_000, "🐧裙 " * 20_000, "q裙" * 20_000,
+                                     "a.c0" * 20_000])
 def test_every_scan_reads_the_whole_message_once(padding: str) -> None:
     """A padded ad is still found at the very end of a long message: no inspection cap.
     (The cost is measured by `groupbot moderation bench`, not asserted here.)"""
