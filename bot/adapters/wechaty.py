@@ -647,7 +647,12 @@ class WechatyGateway:
         self._running_bot().platform(True)
         again, self._again = self._again, []
         for name, cut_short in again:
-            self._reread(name, cut_short)
+            if previous and previous != payload.contact_id:  # the other account's
+                log.warning("gave up reading the %s event %s: it came to %r", name,
+                            _event_id(cut_short), previous)
+                self._reads.pop((name, _event_id(cut_short)), None)
+            else:
+                self._reread(name, cut_short)
         log.info("logged in to WeChat as %s (%s)", await self._wechat_name(payload.contact_id),
                  payload.contact_id)
         configured = self._running_bot().configured_id
@@ -823,8 +828,10 @@ class WechatyGateway:
         seconds (doubling) and once logged in, up to READS tries. A refusal is final, and so
         is an Uncertain attempt (it may have been done). Ended meanwhile (the bot stops, or
         the connection ends), it is given up with a warning. True when it was done (or may
-        have been), False when given up."""
+        have been), False when given up. Logged in again as another account, it is given up
+        too: what came to one account is not the other's to handle."""
         failed: GatewayError | None = None
+        account = self._self_id
         try:
             for tries in range(1, READS + 1):
                 try:
@@ -845,6 +852,11 @@ class WechatyGateway:
                     failed = exc
                 await asyncio.sleep(self.read_again_after * 2 ** (tries - 1))
                 await self.online.wait()
+                if self._self_id != account:
+                    log.warning("gave up trying to %s: WeChat logged in as another account"
+                                " (%r, before %r) before it was tried again (%s)", what,
+                                self._self_id, account, failed)
+                    return False
         except asyncio.CancelledError:
             if failed is not None:
                 log.warning("gave up trying to %s: the bot stopped, or its connection to the"

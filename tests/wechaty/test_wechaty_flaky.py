@@ -668,3 +668,53 @@ async def test_groups_that_cannot_be_listed_after_a_reconnect_do_not_hold_up_the
     assert ("could not list the groups (listing the groups: the gateway answered INTERNAL:"
             " rooms not loaded): the 2 groups listed last are used until the list comes"
             ) in caplog.text
+
+
+async def _log_in_as_another_account(fake_gateway: FakeGateway, grpc_gateway: WechatyGateway,
+                                     world: World) -> None:
+    fake_gateway.logout()
+    await until(lambda: not grpc_gateway.online.is_set(), "the logout")
+    world.self_id = "wxid_other"  # the new QR code scanned with another account
+    fake_gateway.login()
+    await until(lambda: grpc_gateway.self_id == "wxid_other", "the other account's login")
+
+
+@pytest.mark.parametrize("what", ["message", "invitation"])
+async def test_a_retry_after_a_login_as_another_account_is_given_up(
+        run_bot: RunBot, grpc_gateway: WechatyGateway, fake_gateway: FakeGateway,
+        world: World, caplog: pytest.LogCaptureFixture, what: str) -> None:
+    """What came to the bot's account waits to be tried again when WeChat logs in as
+    another: the retry replied, as the other account, in a group it may not be in, and
+    accepted an invitation that was not its own."""
+    grpc_gateway.read_again_after = 0.3
+    async with run_bot(grpc_gateway):
+        if what == "message":
+            world.add_room("r3", "Recruitment 03", {"alice": "Alice"})
+            fake_gateway.fail["RoomPayload"] = GRPCError(Status.UNAVAILABLE, "blip")
+            fake_gateway.say("r3", "alice", KEYWORD)
+        else:
+            fake_gateway.fail["RoomInvitationAccept"] = GRPCError(Status.UNAVAILABLE, "blip")
+            fake_gateway.invite_bot()
+        await until(lambda: not fake_gateway.fail, "the first try failed")
+        await _log_in_as_another_account(fake_gateway, grpc_gateway, world)
+        await until(lambda: "gave up trying to" in caplog.text, "the retry given up")
+    assert world.texts("r3") == [] and world.actions("accept_invitation") == []
+    assert "WeChat logged in as another account ('wxid_other', before 'wxid_bot')" in caplog.text
+
+
+async def test_a_message_to_read_again_after_a_login_as_another_account_is_given_up(
+        run_bot: RunBot, grpc_gateway: WechatyGateway, fake_gateway: FakeGateway,
+        world: World, caplog: pytest.LogCaptureFixture) -> None:
+    async with run_bot(grpc_gateway):
+        fake_gateway.logout()
+        await until(lambda: not grpc_gateway.online.is_set(), "the logout")
+        fake_gateway.fail["MessagePayload"] = GRPCError(Status.UNAVAILABLE, "blip")
+        message = fake_gateway.say("r1", "alice", KEYWORD)
+        await until(lambda: "read again after the next login" in caplog.text, "the failed read")
+        world.self_id = "wxid_other"
+        fake_gateway.login()
+        await until(lambda: "gave up reading" in caplog.text, "the read given up")
+        fake_gateway.say("r1", "bob", KEYWORD)  # the other account's own: answered
+        await until(lambda: world.texts("r1"), "the reply to bob")
+    assert world.texts("r1") == [KEYWORD_REPLY]
+    assert f"gave up reading the message event {message}: it came to 'wxid_bot'" in caplog.text
