@@ -718,3 +718,29 @@ async def test_a_message_to_read_again_after_a_login_as_another_account_is_given
         await until(lambda: world.texts("r1"), "the reply to bob")
     assert world.texts("r1") == [KEYWORD_REPLY]
     assert f"gave up reading the message event {message}: it came to 'wxid_bot'" in caplog.text
+
+
+async def test_a_retry_woken_by_the_login_sends_only_after_the_groups_are_looked_at(
+        run_bot: RunBot, grpc_gateway: WechatyGateway, fake_gateway: FakeGateway,
+        world: World) -> None:
+    """r3's message waits to be handled again when the bot is logged out; the login wakes
+    it at once, while the look at the groups after the login is still waiting for RoomList.
+    Fine as it is: the look holds the bot's turn, so the retry is handled after it (or, had
+    it come first, its reply would wait for the look as everything sent after a login)."""
+    grpc_gateway.read_again_after = 0.1
+    async with run_bot(grpc_gateway) as s:
+        world.add_room("r3", "Recruitment 03", {"alice": "Alice"})
+        fake_gateway.fail["RoomPayload"] = GRPCError(Status.UNAVAILABLE, "blip")
+        fake_gateway.say("r3", "alice", KEYWORD)
+        await until(lambda: not fake_gateway.fail, "the first try failed")
+        fake_gateway.logout()
+        await until(lambda: not grpc_gateway.online.is_set(), "the logout")
+        listing = fake_gateway.hold("RoomList", "")
+        fake_gateway.login()
+        await until(lambda: "RoomList" in fake_gateway.calls[-3:], "the look after the login")
+        await asyncio.sleep(0.5)  # (the retry's time, and more)
+        assert world.texts("r3") == []
+        listing.set()
+        await until(lambda: world.texts("r3"), "the reply, after the look")
+        await until(lambda: len(s.bot.outbox) == 0, "nothing more to send")
+    assert world.texts("r3") == [KEYWORD_REPLY]
