@@ -151,7 +151,15 @@ class Delivery:
             await self._retry(item, now, exc, verify=False)
             return
         try:
-            if (item.verify or item.uncertain) and await self._already_done(action):
+            try:
+                done = (item.verify or item.uncertain) and await self._already_done(action)
+            except Disconnected:
+                raise
+            except GatewayError as exc:  # no member list to settle it: nothing went to WeChat,
+                # no budget spent, and it may still have been done
+                await self._retry(item, now, exc, verify=True)
+                return
+            if done:
                 log.info("%s was done already; not done again", action)
                 await self._record(now, action, "verified", "found done in the member list")
                 await self._done(item, now, "verified")

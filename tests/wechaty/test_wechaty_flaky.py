@@ -8,6 +8,7 @@ import asyncio
 import logging
 from collections.abc import Callable, Coroutine
 from contextlib import AbstractAsyncContextManager
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,8 @@ from grpclib.exceptions import GRPCError
 from puppet import BOT_ID, World
 from wechaty_grpc.wechaty.puppet import EventType
 
-from bot import audit, roster
+from bot import audit, delivery, roster
+from bot.actions import Kick, Say
 from bot.adapters import wechaty as wechaty_adapter
 from bot.adapters.base import GatewayError, Uncertain
 from bot.adapters.wechaty import READS, WechatyGateway
@@ -744,3 +746,30 @@ async def test_a_retry_woken_by_the_login_sends_only_after_the_groups_are_looked
         await until(lambda: world.texts("r3"), "the reply, after the look")
         await until(lambda: len(s.bot.outbox) == 0, "nothing more to send")
     assert world.texts("r3") == [KEYWORD_REPLY]
+
+
+async def test_a_removal_that_may_be_done_is_announced_when_no_member_list_can_settle_it(
+        run_bot: RunBot, grpc_gateway: WechatyGateway, fake_gateway: FakeGateway,
+        world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The removal's answer was lost (WeChat did it), and every later check against the
+    member list failed (a partial list): each check counted as a failed removal, charged to
+    the removals' budget, and at the last the removal was given up as surely not done, its
+    announcement dropped, though it may well have been done (it was)."""
+    monkeypatch.setattr(delivery, "backoff", lambda attempts: timedelta(seconds=0.05))
+    async with run_bot(grpc_gateway) as s:
+        grpc_gateway.action_timeout = 0.3
+        fake_gateway.after["RoomDel"] = None  # done, never answered
+        fake_gateway.left_out["RoomMemberList"] = {"alice"}  # the lists never agree
+        async with s.bot.turn():
+            await s.bot.outbox.put_all([Kick("r1", "bob", "ads"), Say("r1", "bob 已被移出")],
+                                       source="antispam", admins=s.bot.admins)
+        await until(lambda: world.texts("r1"), "the announcement")
+        await until(lambda: len(s.bot.outbox) == 0, "nothing more to send")
+        rows = [r.action for r in await audit.records(s.bot.store)]
+        await s.bot.store.flush()
+        charged = await s.bot.store.one(
+            "SELECT COUNT(*) FROM governor_sends WHERE budget = 'removals'")
+    assert world.actions("kick") == [{"action": "kick", "room": "r1", "member": "bob"}]
+    assert world.texts("r1") == ["bob 已被移出"]
+    assert "say_dropped" not in rows and "kick_send_failed" in rows
+    assert charged is not None and charged[0] == 1  # the removal itself, not each check
