@@ -51,15 +51,16 @@ log = logging.getLogger(__name__)
 HELP = """\
 Type a message to say it as the current member in the current group. Commands:
   /as MEMBER            speak as MEMBER            /in GROUP        switch group
-  /join ID [ID...]      members join the group     /leave ID [ID...] members leave
-  /rename ID NAME       change a name card         /dm TEXT         private message to the bot
+  /join MEMBER...       members join the group     /leave MEMBER... members leave
+  /rename MEMBER NAME   change a name card         /dm TEXT         private message to the bot
   /friend HELLO         friend request to the bot  /link URL [TEXT] post a link card
-  /kind KIND TEXT       post a message of a kind (image, card, mini_program, file, ...)
+  /kind KIND [TEXT]     post a message of a kind (image, card, mini_program, file, ...)
   /wait 10m             jump the clock ahead       /groups          list groups
   /reload               reload the config          /reset           forget everything, start over
   /quit                 stop (also Ctrl-C, Ctrl-D)
 A MEMBER is an id or a name (alice, 林运营). Mention with @id or @name, also glued to a
-command: /warn @bob, /踢@Bob. Other /commands are said in the group (admin commands)."""
+command: /warn @bob, /踢@Bob. Other /commands are said in the group (admin commands; the
+admin /reload is /重载 here)."""
 
 # the simulator's commands: how to write each, and how many arguments it takes (at least,
 # at most: None for any number)
@@ -93,6 +94,8 @@ async def run(config_dir: Path, registry: Registry, account: str | None = None,
                              "WeChat (docs/wechat.md), or add --simulator to run the terminal "
                              "simulator from a script or a pipe")
         await _check_simulated(deployment.storage_path, schema.migrations(registry))
+    else:
+        await _check_real(deployment.storage_path, schema.migrations(registry))
     clock = SystemClock(settings.timezone)
     _log_on(clock)
     stop = asyncio.Event()
@@ -214,6 +217,18 @@ async def _check_simulated(db: Path | str, migrations: Mapping[str, Sequence[str
                          "platform that served them (an older groupbot): the simulator runs only "
                          "on a database it made. Give it a `storage` of its own (an empty "
                          "database)")
+
+
+async def _check_real(db: Path | str, migrations: Mapping[str, Sequence[str]]) -> None:
+    """WeChat never runs on the terminal simulator's database (ValueError): its simulated
+    groups, members, warnings and check-ins would show in every report, export and audit
+    from then on (the README's first command makes it where bot.yaml's `storage` says)."""
+    if not absent(db) and await platforms.recorded(db, migrations) == platforms.SIMULATOR:
+        shown = postgres.shown(str(db)) if isinstance(db, str) else str(db)
+        raise ValueError(f"{shown} is the terminal simulator's database (`storage` in "
+                         "bot.yaml), with its simulated groups: WeChat does not run on it. "
+                         "Remove it (`/reset` in the simulator, or delete the file) or give "
+                         "`storage` another place before the first start on WeChat")
 
 
 def _forget(db: Path) -> None:

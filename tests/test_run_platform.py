@@ -123,6 +123,29 @@ def test_the_simulator_never_runs_on_a_database_wechat_has_used(tmp_path: Path) 
     assert db.exists() and asyncio.run(_members(db)) == before
 
 
+def test_wechat_never_runs_on_the_simulators_database(tmp_path: Path) -> None:
+    """The README's first command makes the database bot.yaml's `storage` names: the first
+    start on WeChat with the same config is refused, naming it, before it connects (the
+    gateway here listens nowhere), and the simulated groups stay as they were."""
+    root = _config(tmp_path)
+    db = root / "bot.db"
+    result = groupbot("run", "--simulator", "--config", str(root), stdin="/join bob\n/quit\n",
+                      env=_env())
+    assert result.returncode == 0, result.stderr
+    before = asyncio.run(_members(db))
+    assert ("r1", "bob") in before
+    # a process of its own: were it let through, it would try the gateway until stopped
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "run", "--config", str(root)], capture_output=True,
+        text=True, timeout=STARTUP, stdin=subprocess.DEVNULL, env=_env(
+            WECHATY_PUPPET_SERVICE_TOKEN="insecure_test",
+            WECHATY_PUPPET_SERVICE_ENDPOINT="127.0.0.1:1"))
+    assert result.returncode == 2, result.stderr
+    assert f"{db} is the terminal simulator's database" in result.stderr
+    assert "Traceback" not in result.stderr and "cannot reach the gateway" not in result.stderr
+    assert asyncio.run(_members(db)) == before
+
+
 def test_the_simulator_runs_only_on_a_database_it_made(tmp_path: Path) -> None:
     root = _config(tmp_path)
     scenario = tmp_path / "s.yaml"
