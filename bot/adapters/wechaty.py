@@ -1194,7 +1194,7 @@ class WechatyGateway:
         time), then bind the groups again. A new connection ends it: the login looks anyway."""
         if self._listing is None or self._listing.done():
             self._listing = asyncio.create_task(
-                self._guarded("listing of the groups", self._relist)())
+                self._guarded("group-list", self._relist)())
             self._callbacks.add(self._listing)
 
     async def _relist(self) -> None:

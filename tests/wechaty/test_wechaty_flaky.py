@@ -688,7 +688,7 @@ async def test_a_retry_after_a_login_as_another_account_is_given_up(
     """What came to the bot's account waits to be tried again when WeChat logs in as
     another: the retry replied, as the other account, in a group it may not be in, and
     accepted an invitation that was not its own."""
-    grpc_gateway.read_again_after = 0.3
+    grpc_gateway.read_again_after = 1.0  # (the logout and the login come before the retry)
     async with run_bot(grpc_gateway):
         if what == "message":
             world.add_room("r3", "Recruitment 03", {"alice": "Alice"})
@@ -729,7 +729,7 @@ async def test_a_retry_woken_by_the_login_sends_only_after_the_groups_are_looked
     it at once, while the look at the groups after the login is still waiting for RoomList.
     Fine as it is: the look holds the bot's turn, so the retry is handled after it (or, had
     it come first, its reply would wait for the look as everything sent after a login)."""
-    grpc_gateway.read_again_after = 0.1
+    grpc_gateway.read_again_after = 1.0  # (the logout comes before the retry)
     async with run_bot(grpc_gateway) as s:
         world.add_room("r3", "Recruitment 03", {"alice": "Alice"})
         fake_gateway.fail["RoomPayload"] = GRPCError(Status.UNAVAILABLE, "blip")
@@ -740,7 +740,7 @@ async def test_a_retry_woken_by_the_login_sends_only_after_the_groups_are_looked
         listing = fake_gateway.hold("RoomList", "")
         fake_gateway.login()
         await until(lambda: "RoomList" in fake_gateway.calls[-3:], "the look after the login")
-        await asyncio.sleep(0.5)  # (the retry's time, and more)
+        await asyncio.sleep(0.3)  # (the retry's time, and more: the login woke it)
         assert world.texts("r3") == []
         listing.set()
         await until(lambda: world.texts("r3"), "the reply, after the look")
@@ -757,7 +757,7 @@ async def test_a_removal_that_may_be_done_is_announced_when_no_member_list_can_s
     announcement dropped, though it may well have been done (it was)."""
     monkeypatch.setattr(delivery, "backoff", lambda attempts: timedelta(seconds=0.05))
     async with run_bot(grpc_gateway) as s:
-        grpc_gateway.action_timeout = 0.3
+        grpc_gateway.action_timeout = 1.0
         fake_gateway.after["RoomDel"] = None  # done, never answered
         fake_gateway.left_out["RoomMemberList"] = {"alice"}  # the lists never agree
         async with s.bot.turn():

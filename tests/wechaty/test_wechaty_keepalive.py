@@ -94,7 +94,7 @@ async def test_a_gateway_that_stops_answering_on_an_open_connection_is_reconnect
     """The connection stops carrying anything, but stays open: the bot waited for events on
     it for ever. Its pings go unanswered, so it gives the connection up and reconnects."""
     monkeypatch.setattr(wechaty_adapter, "KEEPALIVE", 0.2)
-    monkeypatch.setattr(wechaty_adapter, "KEEPALIVE_TIMEOUT", 0.3)
+    monkeypatch.setattr(wechaty_adapter, "KEEPALIVE_TIMEOUT", 1.0)  # (a loaded machine's stall)
     gateway = WechatyGateway("insecure_test-token", proxy.endpoint, reconnect_initial=0.05,
                              reconnect_max=0.2)
     async with run_bot(gateway):
@@ -102,7 +102,7 @@ async def test_a_gateway_that_stops_answering_on_an_open_connection_is_reconnect
         assert fake_gateway.streams_opened == 1
         proxy.freeze()
         await until(lambda: fake_gateway.streams_opened == 2 and gateway.online.is_set(),
-                    "the login on a new connection")
+                    "the login on a new connection", timeout=5.0)
         fake_gateway.say("r1", "alice", KEYWORD)
         await until(lambda: world.texts("r1"), "the reply")
     assert world.texts("r1") == [KEYWORD_REPLY]
