@@ -12,7 +12,7 @@ the digit groups. Findings carry a family:
   needs no marker; its digits must be whole groups ("订单 2026112913800138000" is not
   one), and one written with thousands separators is an amount (below).
 - wechat, qq: a contact marker (微信 薇 威 v信 威xin vx wx weixin wechat 徵信 v芯, the slang 绿泡泡
-  and 卫星..., qq 扣扣 企鹅 球球; the emoji 🐧 and 🛰 are 企鹅 and 卫星: bot/text.py), in any
+  and 卫星..., qq 扣扣 koukou 企鹅 球球; the emoji 🐧 and 🛰 are 企鹅 and 卫星: bot/text.py), in any
   spelling, spaced or split by emoji, then an id (群 or 裙 may come between: "Q裙 12345678"). A
   bare "V" or "Q" counts only as a word of its own followed by an id with a digit
   ("V：abc123", "Q: 12345678"). Other digit runs (QQ-like numbers, order, room numbers)
@@ -26,7 +26,7 @@ the digit groups. Findings carry a family:
   ("十V：abcdef", "⊕微 lisa_wang"): an id after it needs no digit, and a bare V or Q counts;
   before a bare Latin marker it is a finding by itself ("有需要的十V"); after 加 itself a bare V
   or Q glued to an id of digits is one ("加V13800138000"). 加我 (+我, V我: add me) right before
-  an id of WeChat's shape with a digit needs no marker ("加我：abc888").
+  an id of WeChat's shape with a digit needs no marker ("加我：abc888", "加❤我(abc888)").
 - counts are no QQ number or id: after a marker that is also a noun (企鹅 penguin, 球球
   balls, 卫星 satellite), a number with a measure word after it ("企鹅 100000 只在南极",
   "卫星 300 颗"). A number written as an amount stays what it is ("13800138000 元",
@@ -36,7 +36,7 @@ the digit groups. Findings carry a family:
 - email: an address, also written "name at qq dot com", "name(at)qq(dot)com".
 - link: a scheme ("https://", "weixin://"), "www.", or a domain ending in a known
   top-level domain (also Chinese: .中国 .公司 ...; a zero for its o: ".c0m"), with the
-  dots written 点 。 · (dot) [.] 「.」 (in a bracket of 【】「」『』〔〕《》〈〉〖〗 or an ASCII
+  dots written 点 。 · ● (dot) [.] 「.」 (in a bracket of 【】「」『』〔〕《》〈〉〖〗 or an ASCII
   one; 【点】 between Latin letters or digits, as 点 alone) or spaced, or a comma before a
   common top-level domain ("abc,com"); a domain after another one and "@"
   (allowed.example@evil.example) too. Not a domain: a Chinese word and ".com" said as a
@@ -139,7 +139,7 @@ _WECHAT_MARKERS = ("微信", "薇信", "威信", "徽信", "徵信", "维信", "
                    "wei信", "微xin", "薇xin",
                    "威xin", "微x", "薇x", "威x", "绿泡泡", "绿色泡泡", "卫星", "微", "薇", "威",
                    "weixin", "wechat", "vx", "wx", "v")
-_QQ_MARKERS = ("扣扣", "企鹅", "球球", "qq", "q")
+_QQ_MARKERS = ("扣扣", "企鹅", "球球", "koukou", "qq", "q")  # koukou: 扣扣 in pinyin
 # A marker may have separators (spaces, emoji, dots) between its characters: "微🌸信", "v x".
 # (not a colon: "V：x_abc1" is the marker V and the id x_abc1)
 _INSIDE = r"[^a-z0-9_\-:" + _HAN + r"]"
@@ -212,19 +212,6 @@ def _marked_ids(text: str) -> Iterator[Finding]:
 # in their name). Not after a Latin word (ctrl+v, c+v), nor before 群 or 裙 (+q群 names a group).
 _PLUS_MARKER = re.compile(r"(?<![a-z0-9])(?<![a-z0-9] )[+十] ?(?P<marker>vx|wx|v|qq|q)"
                           r"(?![a-z0-9_]| ?[群裙])")
-# "加我 abc888", "+我：abc888", "V我 abc888": add me, and no marker at all, only an id of
-# WeChat's shape (6 to 20 letters, digits, _ and -, a letter first) with a digit in it.
-# Not "加我一个" or "v我50" (no such id), nor a name before 的 ("订单里加我 iphone15 的壳").
-_ADD_ME = re.compile(r"(?:加|\+|(?<![a-z0-9])v)我[ :]*(?P<id>[a-z][a-z0-9_-]{5,19})"
-                     r"(?![a-z0-9_-]| ?的)")
-
-
-def _added_me(text: str) -> Iterator[Finding]:
-    for match in _ADD_ME.finditer(text):
-        if any(c.isdigit() for c in match["id"]):
-            yield Finding("wechat", match["id"])
-
-
 def _joined(text: str, end: int, filler: str, ident: str) -> str:
     """An id in pieces joined by 加 or a plus sign ("abc 加 123"), or only its first piece
     when they are no id: a Chinese numeral glued to the word after it is that word (加一下,
@@ -337,8 +324,9 @@ OPENING_BRACKETS = "([{<【「『〔《〈〖"
 CLOSING_BRACKETS = ")]}>】」』〕》〉〗"
 _BRACKETED = re.compile(rf"[{re.escape(OPENING_BRACKETS)}]\s*(dot|点|點|\.|at|@|艾特)\s*"
                         rf"[{re.escape(CLOSING_BRACKETS)}]")
-# abc点com (also the traditional 點), abc。com, abc·com (middle dots and bullets)
-_WRITTEN_DOT = re.compile("[点點。\u00b7\u30fb\u2022\u2027\u2219\u22c5]")
+# abc点com (also the traditional 點), abc。com, abc·com (middle dots, bullets and the small
+# circles: abc●com, abc◦com)
+_WRITTEN_DOT = re.compile("[点點。\u00b7\u30fb\u2022\u2027\u2219\u22c5●⚫◦∘⚬⦁⸱]")
 # abc,com: a comma (or 、) between a name and a common top-level domain
 _COMMA_DOT = re.compile(r"(?<=[a-z0-9])[,、](?=(?:com|net|org|cn|top|xyz|vip)(?![a-z0-9]))")
 _SPACED_DOT = re.compile(rf"\s+(?:dot\s+|\.\s*)(?=(?:{_SPACED_TLDS})(?![a-z0-9]))"
@@ -648,6 +636,23 @@ def find_contacts(text: str) -> list[Finding]:
 def contacts_in(unmasked: str) -> list[Finding]:
     """find_contacts on a text already unmasked."""
     return list(_contacts_in(unmasked))
+
+
+# "加我 abc888", "+我：abc888", "V我 abc888": add me, and no marker at all, only an id of
+# WeChat's shape (6 to 20 letters, digits, _ and -, a letter first) with a digit in it; a
+# space or an emoji may split 加我 ("加❤我"), and 好友 or a bracket come before the id
+# ("加我好友 abc888", "加我(abc888)"). Not "加我一个" or "v我50" (no such id), nor a name
+# before 的 ("订单里加我 iphone15 的壳"), nor 加 ending a word before punctuation ("加油，我").
+_NOISE = rf"[^\x00-\x7f\u2000-\u206f\u3000-\u303f\uff00-\uffef{_HAN}]"  # emoji, symbols
+_ADD_ME = re.compile(rf"(?:加|\+|(?<![a-z0-9])v)(?: |{_NOISE}){{0,3}}我"
+                     rf"(?:[ :]|好友|{_NOISE}|[{re.escape(OPENING_BRACKETS)}])*+"
+                     r"(?P<id>[a-z][a-z0-9_-]{5,19})(?![a-z0-9_-]| ?的)")
+
+
+def _added_me(text: str) -> Iterator[Finding]:
+    for match in _ADD_ME.finditer(text):
+        if any(c.isdigit() for c in match["id"]):
+            yield Finding("wechat", match["id"])
 
 
 # Every marker and every spelled-out marker starts with one of these (wxid_ too).

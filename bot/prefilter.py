@@ -7,8 +7,8 @@ detectors are not run; for any other text it says False and they are. It is neve
 for a text a detector flags (tests/test_prefilter.py: the corpora and random texts).
 
 Why a clean text cannot be flagged: it has only the safe characters (`_safe_run`), so `unmask`
-leaves its characters as they are (Chinese characters, ASCII digits, spaces, and punctuation
-that becomes ASCII ?!,:;#~ or stays as it is) and
+leaves its characters as they are (Chinese characters but the radicals 丨 丶 it makes a bar and
+a dot, ASCII digits, spaces, and punctuation that becomes ASCII ?!,:;#~ or stays as it is) and
 
 - it has no Latin letter, so no e-mail address (a top-level domain is letters), no scheme,
   no pinyin, no marker in Latin letters, no id after 加我 and no "o l i" digits;
@@ -38,7 +38,7 @@ from functools import cache, lru_cache
 
 from bot.banned import BannedWords, simplified
 from bot.contacts import CLOSING_BRACKETS, MARKER_STARTS, MINI_PROGRAM_KEY, NUMERALS
-from bot.text import char_class, normalize
+from bot.text import HAN_AS_PUNCTUATION, char_class, normalize
 
 # Punctuation that NFKC makes ASCII ?!,:;#~ (or leaves: 、。“”《》「」【】), none of which
 # builds a link, an address or a marker without Latin letters or dots ("#" starts WeChat's
@@ -59,13 +59,14 @@ _DOT = re.compile("[0-9][ \n]*[点點。][ \n]*[0-9]")
 # _BRACKETED); found from the 点, which few texts have
 _BRACKETED_DOT = re.compile(f"[点點][ \n]*[{re.escape(CLOSING_BRACKETS)}]")
 _DOTS = frozenset("点點。")  # what _DOT and _BRACKETED_DOT start from
+_HAN_UNMASKED = "".join(map(chr, HAN_AS_PUNCTUATION))  # 丨 丶, which unmask makes punctuation
 
 
 class Prefilter:
     """Built with a type's banned words (their keys are not safe characters)."""
 
     def __init__(self, words: BannedWords) -> None:
-        unsafe = frozenset(MARKER_STARTS + MINI_PROGRAM_KEY) | words.keys
+        unsafe = frozenset(MARKER_STARTS + MINI_PROGRAM_KEY + _HAN_UNMASKED) | words.keys
         self._safe = _safe_run(unsafe)
         self._no_digit = _safe_run(frozenset(MARKER_STARTS) | _DIGITS)
         self._keys = re.compile(f"[a-z{re.escape(''.join(sorted(words.keys)))}]")

@@ -266,6 +266,39 @@ def test_an_id_right_after_add_me_needs_no_marker(text: str) -> None:
 
 
 @pytest.mark.parametrize(
+    "text", ["加我好友 abc888", "+我好友：abc888", "加 我 abc888", "加❤我 abc888", "加我(abc888)",
+             "加我「abc888」"])
+def test_add_me_split_by_an_emoji_or_before_a_bracket_is_still_add_me(text: str) -> None:
+    assert find_contacts(text) == [wechat("abc888")]
+
+
+@pytest.mark.parametrize(
+    "text", ["加油，我 iphone15 到了", "加油 我 mate60 也到了", "加我好友，一起打王者",
+             "加我一个 😄 四缺一"])
+def test_jia_ending_a_word_before_wo_is_not_add_me(text: str) -> None:
+    assert find_contacts(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [("138丨0013丨8000", phone("13800138000")), ("138丶0013丶8000", phone("13800138000")),
+     ("微丨信 abc888", wechat("abc888")), ("koukou：12345678", Finding("qq", "12345678")),
+     ("kou kou 12345678", Finding("qq", "12345678"))],
+)
+def test_the_radicals_for_a_bar_and_a_dot_and_koukou_hide_no_contact(text: str,
+                                                                    found: Finding) -> None:
+    """丨 and 丶 are written for | and ·, no word uses them; koukou is 扣扣 (hostile round 3)."""
+    assert find_contacts(text) == [found]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["2026丨第3期丨会议纪要", "我丶很好，谢谢", "活动时间丨11月30日丨下午3点", "koukou 2 个"])
+def test_the_radicals_and_koukou_in_chat_are_no_contact(text: str) -> None:
+    assert find_contacts(text) == []
+
+
+@pytest.mark.parametrize(
     "text", ["加我一个，开黑", "v我50", "V 我 50 看看实力", "加我 steam 好友", "加我 ab12",
              "订单里加我 iphone15 的壳", "加我 abcdef", "ctrl+我的文档"])
 def test_add_me_without_an_id_of_wechats_shape_is_no_contact(text: str) -> None:
@@ -394,6 +427,8 @@ def test_an_email_address_however_written_is_caught(text: str) -> None:
         ("abc.net 框架", "abc.net"),
         ("点击 abc123.c0m 领取", "abc123.com"),  # a zero for the o (hostile round 3)
         ("evil.t0p/x", "evil.top"),
+        ("abc123丶com", "abc123.com"), ("abc123●com", "abc123.com"), ("abc123⚫vip", "abc123.vip"),
+        ("abc123 ● com", "abc123.com"), ("abc123◦top", "abc123.top"),
     ],
 )
 def test_links_with_or_without_scheme_however_written_are_caught(text: str, host: str) -> None:
@@ -424,7 +459,8 @@ def test_an_email_address_is_not_a_link() -> None:
 
 @pytest.mark.parametrize("text", ["103.45.67.89", "http://8.8.8.8/x", "1.2.3.4:8080",
                                   "192【点】168【点】1【点】1", "103「.」45「.」67「.」89",
-                                  "192點168點1點1", "103【點】45【點】67【點】89"])
+                                  "192點168點1點1", "103【點】45【點】67【點】89",
+                                  "192丶168丶1丶100"])
 def test_bare_ip_addresses_are_caught(text: str) -> None:
     assert [f.family for f in find_links(f"连 {text} 下载")] == ["ip"]
 
@@ -656,6 +692,7 @@ ORDINARY_MESSAGES = [
     "下午3点到5点", "3点半", "我有3年经验", "验证码是 654321", "订单 1024 单，已发 998 单",
     "单号 1234567890", "编号 12345678901234", "第一二三名", "一个人", "三天后见", "一五一十地说",
     "v1.2.3", "版本 v1.2 发布了", "版本 1.00 发布", "x.c0", "3.14", "1.5倍速", "评分 4.8/5",
+    "重点●下午3点开会", "价格 ● 100 元", "第一步 ● 登录 ● 打开设置",
     "file.txt 发我",
     "身高 180cm 体重 75kg", "1 2 3 4 5 6 7 8 9 10", "ISBN 978-7-111-12345-6",
     "e.g. this, i.e. that",
@@ -749,7 +786,9 @@ def test_any_qq_number_after_any_marker_is_caught(marker: str, colon: str, numbe
                                      "a@" * 20_000, "中" * 40_000 + ".", "a·" * 20_000,
                                      "a 点 " * 20_000, "a,co " * 20_000, "加我 " * 20_000,
                                      "加我a1" * 20_000, "🐧裙 " * 20_000, "q裙" * 20_000,
-                                     "a.c0" * 20_000])
+                                     "加❤" * 20_000,
+                                     "我好友(" * 20_000, "a丶" * 20_000, "a●" * 20_000,
+                                     "a.c0" * 20_000, "一 " * 20_000, "13 " * 20_000])
 def test_every_scan_reads_the_whole_message_once(padding: str) -> None:
     """A padded ad is still found at the very end of a long message: no inspection cap.
     (The cost is measured by `groupbot moderation bench`, not asserted here.)"""

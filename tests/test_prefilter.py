@@ -65,10 +65,11 @@ def test_nothing_the_corpora_flag_is_cleared() -> None:
 
 
 def test_what_could_be_a_detail_is_not_cleared() -> None:
-    """Each needs a detector: a phone in Chinese numerals, an IP address with 点 or 點 (also
-    in brackets), a Chinese domain with a bracketed 点, a marker, a listed word, the same in
-    traditional characters, and Latin letters."""
-    for text in ("一三八零零一三八零零零", "12点34点56点78", "192【点】168【点】1【点】1",
+    """Each needs a detector: a phone in Chinese numerals, an IP address with 点, 點 or 丶
+    (also in brackets), a Chinese domain with a bracketed 点, a marker, a listed word, the
+    same in traditional characters, and Latin letters."""
+    for text in ("一三八零零一三八零零零", "12点34点56点78", "12丶34丶56丶78",
+                 "192【点】168【点】1【点】1",
                  "103「 点 」45「点」67「点」89", "例子《点》中国", "12點34點56點78",
                  "192【點】168【點】1【點】1", "加微信", "一夜情",
                  "一夜情".join("看了"), to_traditional().convert("黄色网站"), "ok"):
@@ -78,7 +79,7 @@ def test_what_could_be_a_detail_is_not_cleared() -> None:
 # Pieces random texts are made of: chat, listed words and their traditional forms, numerals,
 # digits, dots, markers, punctuation, Latin letters, characters traditional only in phrases.
 PIECES = [*CHAT, *LISTED, *(to_traditional().convert(word) for word in LISTED),
-          *"0123456789一二三四五六七八九零幺么两洞拐勾ⅠⅢⅤ点。.，, ：:？!、微薇威扣企球vxqat@*",
+          *"0123456789一二三四五六七八九零幺么两洞拐勾ⅠⅢⅤ点。.，, ：:？!、丶丨微薇威扣企球vxqat@*",
           *"#＃~～《》【】「」()", "【点】", "「点」", "《 点 》",
           "瞭解", "藉口", "答覆", "甦醒", "著", "臺", "遊戲", "約", "視頻", " ", "\n", "com"]
 
