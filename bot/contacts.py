@@ -93,7 +93,9 @@ _GROUP = (rf"(?:(?<![a-z0-9])[0-9oli]+(?![a-z0-9])"
           rf"|(?:[{_ALONE}]|(?<=[{_ALONE}])[{_BESIDE}]|[{_BESIDE}](?=[{_ALONE}]))+)")
 _GROUP_OR_BREAK = re.compile(_GROUP)
 _NUMBER = re.compile(rf"{_GROUP}(?:[^a-z0-9{_HAN}]*{_GROUP})*")
-_MOBILE = re.compile(r"(?:86)?(1[3-9][0-9]{9})")
+# where a mobile number (after 86, or not) starts in a run's digits: each place, overlapping
+_MOBILE_AT = re.compile(r"(?=((?:86)?1[3-9][0-9]{9}))")
+_NOT_IN_GROUP = re.compile(f"[^0-9oli{_CHINESE_NUMERALS}]+")  # a run's separators
 _THOUSANDS = re.compile(r"[0-9]{1,3}(?:\s*,\s*[0-9]{3}){2,}")
 
 
@@ -106,20 +108,18 @@ def _phones(text: str) -> Iterator[str]:
     for run in _NUMBER.finditer(text):
         if run.end() - run.start() < 11:
             continue  # too short to hold a phone: most numbers in a chat
+        if not _MOBILE_AT.search(_NOT_IN_GROUP.sub("", run.group()).translate(_AS_DIGITS)):
+            continue  # no mobile number in its digits, wherever the groups begin ("1 1 1 …")
         groups = list(_GROUP_OR_BREAK.finditer(text, run.start(), run.end()))
         digits = "".join(group.group() for group in groups).translate(_AS_DIGITS)
         offsets = [0, *itertools.accumulate(len(group.group()) for group in groups)]
         starts = {offset: i for i, offset in enumerate(offsets)}  # digit offset: its group
-        for first, offset in enumerate(offsets[:-1]):
-            if digits[offset] not in "18":
-                continue
-            for length in (11, 13):
-                number = _MOBILE.fullmatch(digits, offset, offset + length)
-                end = starts.get(offset + length)
-                if number and end and not _THOUSANDS.fullmatch(
-                        text, groups[first].start(), groups[end - 1].end()):
-                    yield number[1]
-                    break
+        for candidate in _MOBILE_AT.finditer(digits):  # each digit a number may start at
+            first, length = starts.get(candidate.start()), len(candidate[1])
+            end = starts.get(candidate.start() + length)
+            if first is not None and end and not _THOUSANDS.fullmatch(
+                    text, groups[first].start(), groups[end - 1].end()):
+                yield candidate[1][-11:]
 
 
 # --- counts ----------------------------------------------------------------------------
