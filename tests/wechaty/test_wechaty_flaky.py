@@ -12,6 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import conftest
 import pytest
 from conftest import KEYWORD, KEYWORD_REPLY, Session, default_handlers, until
 from grpc_server import FakeGateway
@@ -20,7 +21,7 @@ from grpclib.exceptions import GRPCError
 from puppet import BOT_ID, World
 from wechaty_grpc.wechaty.puppet import EventType
 
-from bot import audit, delivery, roster
+from bot import app, audit, delivery, roster
 from bot.actions import Kick, Say
 from bot.adapters import wechaty as wechaty_adapter
 from bot.adapters.base import GatewayError, Uncertain
@@ -773,3 +774,28 @@ async def test_a_removal_that_may_be_done_is_announced_when_no_member_list_can_s
     assert world.texts("r1") == ["bob 已被移出"]
     assert "say_dropped" not in rows and "kick_send_failed" in rows
     assert charged is not None and charged[0] == 1  # the removal itself, not each check
+
+
+async def test_groups_never_listed_since_the_start_hold_the_sends_until_the_list_comes(
+        run_bot: RunBot, grpc_gateway: WechatyGateway, fake_gateway: FakeGateway,
+        world: World, caplog: pytest.LogCaptureFixture,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """RoomList fails from the first login on: the bot has no list of its groups to go on,
+    so nothing is sent (no send may go to a group the gateway has not loaded); it looks
+    again and again, saying so, and what waits goes once the list comes."""
+    async def no_first_looks(bot: object) -> None:
+        return None
+
+    # (the fixture's own first look at the groups, made before a test, would fail here)
+    monkeypatch.setattr(conftest, "_first_looks", no_first_looks)
+    monkeypatch.setattr(app, "LOOK_AGAIN", timedelta(seconds=0.1))
+    fake_gateway.failing["RoomList"] = GRPCError(Status.INTERNAL, "rooms not loaded")
+    async with run_bot(grpc_gateway) as s:
+        fake_gateway.say("r1", "alice", KEYWORD)
+        await until(lambda: len(s.bot.outbox) == 1, "the reply, waiting")
+        await until(lambda: caplog.text.count("could not look at the groups after the login")
+                    >= 2, "the looks, each logged")
+        assert world.texts("r1") == []
+        del fake_gateway.failing["RoomList"]
+        await until(lambda: world.texts("r1"), "the reply once the list comes")
+    assert world.texts("r1") == [KEYWORD_REPLY]
