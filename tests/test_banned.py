@@ -325,6 +325,7 @@ def test_a_word_said_many_times_is_one_hit() -> None:
     20,000 times over."""
     assert found("约炮 " * 20_000) == ["约炮"]
     assert found("约P200人的会场 " * 5_000 + "约p200") == ["约p"]
+    assert found("f*ck " * 20_000 + "f**king") == ["fuck"]  # starred too (hostile round 3)
 
 
 def test_ten_thousand_words_build_one_automaton_and_still_match(
