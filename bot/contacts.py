@@ -70,7 +70,7 @@ class Finding:
 # --- digits ------------------------------------------------------------------------------
 
 _NUMERALS = {
-    **dict.fromkeys("零〇○洞", "0"),  # ○, the white circle, for 〇 (一三八○○...)
+    **dict.fromkeys("零〇○◯⭕洞", "0"),  # circles for 〇 (一三八○○..., 138⭕⭕138⭕⭕⭕)
     **{c: str(i + 1) for i, c in enumerate("一二三四五六七八九")},
     **{c: str(i + 1) for i, c in enumerate("壹贰叁肆伍陆柒捌玖")},
     **{c: str(i + 1) for i, c in enumerate("壹貳參肆伍陸柒捌玖")},
