@@ -260,18 +260,6 @@ async def unblock(store: Store, member: str) -> bool:
     return await store.changes("DELETE FROM blocklist WHERE member=?", (member,)) > 0
 
 
-async def removal_decided(store: Reader, group: str, member: str) -> bool:
-    """Whether a removal of `member` from `group` was decided since they last joined (the
-    block list has it): it may wait to go, have gone, or have been refused, dropped or
-    skipped (bot/delivery.py)."""
-    row = await store.one("SELECT at FROM blocklist WHERE member=? AND grp=?", (member, group))
-    if row is None:
-        return False
-    entry = await roster.entry(store, group, member)
-    # blocked before they last joined (and let back in since): not this time
-    return entry is None or entry.joined_at is None or instant(row[0]) >= entry.joined_at
-
-
 async def blocked_for(store: Reader, member: str) -> str | None:
     """The reason the member was removed and blocked, or None."""
     row = await store.one("SELECT reason FROM blocklist WHERE member=?", (member,))
@@ -563,9 +551,14 @@ class Moderator:
 
     async def _removed_since_joined(self, member: str) -> bool:
         store = self.actor.store
-        if not await removal_decided(store, self.group, member):
+        row = await store.one("SELECT at FROM blocklist WHERE member=? AND grp=?",
+                              (member, self.group))
+        if row is None:
             return False
         entry = await roster.entry(store, self.group, member)
+        if entry is not None and entry.joined_at is not None and \
+                instant(row[0]) < entry.joined_at:
+            return False  # blocked before they last joined (and let back in since)
         if entry is not None and entry.left_at is not None:
             return True
         return self.actor.removal_queued(member, self.group)

@@ -13,7 +13,6 @@ anyone can set are not repeated when they carry a link or a contact detail: a gr
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from collections.abc import Iterable
 
@@ -64,33 +63,10 @@ MEMBER_FALLBACK = "这位成员"
 """What a member name that carries a link or a contact detail shows as in a bot message."""
 
 
-# A dotted word written as people write their names, not as an address: each part a
-# capitalized word of Latin letters (Tina.Cn, Mr.Kim, Dr.Love; the ending may be two capitals,
-# Tina.CN), a word of its own: no letter, digit or Chinese character right before or after it,
-# not after a scheme, "www." or "@", and no path, port or further part after it. The link
-# finder reads "tina.cn" in it, as it must in a message.
-_DOTTED_NAME = re.compile(r"(?<![\w.@/:-])[A-Z][a-z]+\.(?:[A-Z][a-z]+|[A-Z]{2})(?![\w.@/:-])")
-# Endings that make even such a word an address: they are no part of anyone's name, and
-# what ads use (Fuli.Com, Evil.Top, Shop.Vip)
-_ADDRESS_ENDINGS = frozenset((
-    "com", "net", "org", "info", "biz", "xyz", "top", "vip", "club", "site", "online", "shop",
-    "store", "app", "cc", "io", "tk", "ml", "ga", "cf", "gq", "pw"))
-
-
-def _a_dotted_name(name: str, link: str) -> bool:
-    """Whether `link`, found in the name, is a dotted word written as a name (Tina.Cn)."""
-    return any(match.group().lower() == link
-               and match.group().rsplit(".", 1)[1].lower() not in _ADDRESS_ENDINGS
-               for match in _DOTTED_NAME.finditer(name))
-
-
 def _without_ads(value: object, fallback: str) -> Safe:
-    """`value` cleaned, or `fallback` when it carries a link (a dotted word written as a
-    name aside: Tina.Cn) or a contact detail."""
+    """`value` cleaned, or `fallback` when it carries a link or a contact detail."""
     text = str(value)
-    ad = find_contacts(text) or any(not _a_dotted_name(text, link.value)
-                                   for link in find_links(text))
-    return Safe(fallback if ad else clean(text))
+    return Safe(fallback if find_links(text) or find_contacts(text) else clean(text))
 
 
 def group_name(topic: object) -> Safe:
@@ -104,8 +80,7 @@ def group_name(topic: object) -> Safe:
 def member_name(name: object) -> Safe:
     """A member's name as members see it in a bot message (`{member}`, `{members}`): cleaned,
     and a name carrying a link or a contact detail ("加V abc888 领福利", "evil.com 免费领")
-    is not repeated, "这位成员" stands for it (the message still mentions the member). A
-    dotted word written as a name (Tina.Cn) is no link here."""
+    is not repeated, "这位成员" stands for it (the message still mentions the member)."""
     if isinstance(name, Names):
         return Safe(name.separator.join(member_name(part) for part in name.parts))
     return name if isinstance(name, Safe) else _without_ads(name, MEMBER_FALLBACK)

@@ -2,13 +2,7 @@
 them all; each person once per group (a re-join soon after gets no second welcome). A
 newcomer who speaks before the window ends is greeted at once, so that the welcome is the
 first thing the bot says to them (the outbox keeps it ahead of the answer: bot/outbox.py).
-An `image` or `attachment` (a QR poster) follows the greeting, once per greeting.
-
-A newcomer whose removal is decided (an ad right after joining) is not greeted while it waits
-to go: they are held back and looked at again every RECHECK. Once it went, they are not
-greeted; if it did not happen (refused, dropped by the send budget), they are greeted then.
-The platform's member list tells which, asked only about such newcomers, as WeChat may not
-report the leave a removal causes."""
+An `image` or `attachment` (a QR poster) follows the greeting, once per greeting."""
 
 from __future__ import annotations
 
@@ -17,8 +11,6 @@ from typing import Annotated
 
 from pydantic import Field, model_validator
 
-from bot import moderation
-from bot.adapters.base import GatewayError
 from bot.config import ContentFile, Count, Duration, Media, TemplateText, placeholders
 from bot.context import Context
 from bot.events import MemberJoined, MemberLeft, Message, Tick
@@ -27,7 +19,6 @@ from bot.sanitize import Safe, names
 
 PLACEHOLDERS = ("members", "group", "count", "size", "rules")
 EVER = timedelta.max  # a cooldown longer than the calendar: once, ever (Context.off_cooldown)
-RECHECK = timedelta(minutes=1)  # how often newcomers held back by their removal are looked at
 
 
 class Config(Media):
@@ -86,23 +77,19 @@ class Welcome(Handler[Config]):
             pending = await ctx.get("pending", default=[])
             if any(member_id == event.sender.id for member_id, _ in pending):
                 await ctx.cancel("batch")
-                await self._greet(ctx, "pending")
+                await self._greet(ctx)
             self._note(ctx, pending)
         elif isinstance(event, MemberJoined):
             await self._joined(event, ctx)
         elif isinstance(event, MemberLeft):
+            pending = await ctx.get("pending", default=[])
             gone = {m.id for m in event.members}
-            for key in ("pending", "held"):
-                waiting = await ctx.get(key, default=[])
-                left = [p for p in waiting if p[0] in gone]
-                for member_id, _ in left:  # never greeted: a return is welcomed
+            for member_id, _ in pending:
+                if member_id in gone:  # never greeted: a return is welcomed
                     await ctx.forget("welcomed", member=member_id)
-                if left:
-                    await ctx.set(key, [p for p in waiting if p not in left])
-        elif event.key == "held":
-            await self._greet(ctx, "held")
+            await ctx.set("pending", [p for p in pending if p[0] not in gone])
         else:
-            await self._greet(ctx, "pending")
+            await self._greet(ctx)
             self._waiting.pop(ctx.scope, None)
         return CONTINUE
 
@@ -122,11 +109,11 @@ class Welcome(Handler[Config]):
             await ctx.schedule("batch", self.config.window, replace=False)
             self._note(ctx, pending)
 
-    async def _greet(self, ctx: Context, key: str) -> None:
-        """Greet those waiting under `key`: the batch (`pending`), or those `held` back."""
-        waiting = await ctx.get(key, default=[])
-        await ctx.set(key, [])
-        pending = await self._in_group(ctx, waiting)
+    async def _greet(self, ctx: Context) -> None:
+        pending = await ctx.get("pending", default=[])
+        await ctx.set("pending", [])
+        # not those to be removed (an ad right after joining): their removal waits to go
+        pending = [p for p in pending if not ctx.removal_queued(p[0])]
         if not pending or ctx.group is None:
             return
         template = self.config.template
@@ -145,23 +132,3 @@ class Welcome(Handler[Config]):
                 ctx.say(text, mentions=[member_id for member_id, _ in batch])
         if self.config.files:  # once, after the greetings: the poster everyone needs
             ctx.say("", files=self.config.files)
-
-    async def _in_group(self, ctx: Context, waiting: list[list[str]]) -> list[list[str]]:
-        """Of the newcomers `waiting`, those to greet now. One whose removal waits to go is
-        held back (`held`, looked at again in RECHECK); one whose removal was decided and no
-        longer waits is greeted only if the platform still lists them (it was refused or
-        dropped), asked once for all of them."""
-        unsure = [p for p in waiting if ctx.removal_queued(p[0])]
-        decided = [p for p in waiting if p not in unsure
-                   and await moderation.removal_decided(ctx.store, ctx.scope, p[0])]
-        listed: set[str] = set()
-        if decided:
-            try:
-                listed = {member.id for member in await ctx.members()}
-            except GatewayError:  # the platform cannot tell now: look again later
-                unsure += decided
-        if unsure:
-            held = await ctx.get("held", default=[])  # (emptied first, when they were held)
-            await ctx.set("held", held + unsure)
-            await ctx.schedule("held", RECHECK, replace=False)
-        return [p for p in waiting if p not in unsure and (p not in decided or p[0] in listed)]

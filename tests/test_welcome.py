@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from harness import BOT_YAML, SHIPPED, Harness, write_config
 
-from bot.adapters.base import Disconnected, GroupInfo
+from bot.adapters.base import Disconnected, GroupInfo, Refused
 from bot.events import Tick
 from handlers.welcome import Welcome
 
@@ -258,3 +258,26 @@ async def test_a_newcomer_whose_removal_is_on_its_way_is_not_welcomed(tmp_path: 
         assert welcome["mentions"] == ["carol"]
         await h.advance("10m")
         assert sorted(a["member"] for a in h.actions("kick", group="r1")) == spammers
+
+
+async def test_a_newcomer_whose_removal_is_refused_is_never_welcomed(tmp_path: Path) -> None:
+    """The bot decided to remove them (an ad as they joined): when WeChat refuses the removal
+    they stay in the group, and are still not greeted by name, now or later."""
+    async with Harness(SHIPPED, tmp_path) as h:
+        remove = h.world.remove_member
+
+        async def refuse_s2(group: str, member: str, reason: str = "") -> None:
+            if member == "s2":
+                raise Refused("not allowed")
+            await remove(group, member, reason)
+
+        h.world.remove_member = refuse_s2  # type: ignore[method-assign]
+        await h.join("r1", "s1", "s2", "carol")
+        for member in ("s1", "s2"):
+            await h.say("r1", member, f"加我微信 abc1234{member} 有优惠")
+        await h.advance("1h")
+        await h.advance("1d")
+        assert [a["member"] for a in h.actions("kick", group="r1")] == ["s1"]
+        assert "s2" in h.world.group("r1").members
+        assert [a["mentions"] for a in h.actions("say", group="r1")
+                if "欢迎加入" in a["text"]] == [["carol"]]
