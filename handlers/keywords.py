@@ -222,8 +222,9 @@ class Keywords(Handler[Config]):
         template = self.config.default
         if template is None or not event.mentions_bot:
             return CONTINUE
-        if await self._off_cooldown("said:default", self.config.cooldown,
-                                    self.config.cooldown_per, event, ctx):
+        # addressed to the asker by name: per member, whatever `cooldown_per` says
+        if await self._off_cooldown("said:default", self.config.cooldown, Per.MEMBER, event,
+                                    ctx):
             ctx.reply(template.render({"member": event.sender.name,
                                        "group": ctx.group.topic if ctx.group else ""}),
                       mention=True)

@@ -249,6 +249,23 @@ async def test_a_rule_keeps_a_per_member_cooldown_under_a_per_group_default(
         assert h.texts("r1") == ["hello alice", "hello bob"]
 
 
+async def test_the_default_reply_answers_each_asker_under_a_per_group_handler(
+        tmp_path: Path) -> None:
+    """`default` answers the asker by name: per member even when the handler counts per
+    group (a review found bob and carol left unanswered within alice's minute)."""
+    config = _per(tmp_path, "group")
+    types = config / "types" / "recruitment.yaml"
+    types.write_text(types.read_text(encoding="utf-8").replace(
+        "      cooldown_per: group\n",
+        "      cooldown_per: group\n      default: \"{member} 请发送「联系运营」\"\n"),
+        encoding="utf-8")
+    async with Harness(config, tmp_path) as h:
+        for member in ("alice", "bob", "carol"):
+            await h.say("r1", member, "@Helper\u2005随便问问", mentions=("bot",))
+            await h.advance("10s")
+        assert h.texts("r1") == [f"{m} 请发送「联系运营」" for m in ("alice", "bob", "carol")]
+
+
 async def test_private_chats_are_each_their_own_group(tmp_path: Path) -> None:
     config = _per(tmp_path, "group")
     (config / "bot.yaml").write_text(BOT_YAML + "direct: recruitment\n", encoding="utf-8")
