@@ -642,6 +642,7 @@ class WechatyGateway:
                       " bot acts as %r, also for what waited to be sent; if that is wrong, stop"
                       " groupbot and log the gateway in with %r", payload.contact_id, previous,
                       payload.contact_id, previous)
+            self._listed = False  # the groups listed last were the other account's
         self._was_online = True
         self.online.set()
         self._running_bot().platform(True)

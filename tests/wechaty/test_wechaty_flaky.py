@@ -799,3 +799,23 @@ async def test_groups_never_listed_since_the_start_hold_the_sends_until_the_list
         del fake_gateway.failing["RoomList"]
         await until(lambda: world.texts("r1"), "the reply once the list comes")
     assert world.texts("r1") == [KEYWORD_REPLY]
+
+
+async def test_the_groups_of_another_account_do_not_stand_in_for_a_failing_list(
+        run_bot: RunBot, grpc_gateway: WechatyGateway, fake_gateway: FakeGateway,
+        world: World, caplog: pytest.LogCaptureFixture,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """WeChat logs in as another account and RoomList fails: the groups listed last were
+    the first account's, so they are not used; the bot waits for the new account's list."""
+    monkeypatch.setattr(app, "LOOK_AGAIN", timedelta(seconds=0.1))
+    async with run_bot(grpc_gateway) as s:
+        fake_gateway.failing["RoomList"] = GRPCError(Status.INTERNAL, "rooms not loaded")
+        await _log_in_as_another_account(fake_gateway, grpc_gateway, world)
+        fake_gateway.say("r1", "alice", KEYWORD)
+        await until(lambda: len(s.bot.outbox) == 1, "the reply, waiting")
+        await until(lambda: "could not look at the groups after the login" in caplog.text,
+                    "the look, failed")
+        assert world.texts("r1") == []
+        del fake_gateway.failing["RoomList"]
+        await until(lambda: world.texts("r1"), "the reply once the list comes")
+    assert "groups listed last are used" not in caplog.text
