@@ -45,8 +45,18 @@ ClockTime = Annotated[time, BeforeValidator(_quoted_time)]
 
 
 def checkin_day(at: datetime, day_starts: time) -> date:
-    """The check-in day `at` (on the bot's clock) belongs to: days begin at `day_starts`."""
-    return at.date() if at.time() >= day_starts else at.date() - timedelta(days=1)
+    """The check-in day `at` (on the bot's clock) belongs to: days begin at `day_starts`, the
+    first time the clock shows it. (The night clocks go back over `day_starts`, the clock
+    shows the times before it again, in the new day: a later moment is never an earlier day.)"""
+    if at.time() >= day_starts or (at.fold and _shown_twice(at.date(), day_starts, at)):
+        return at.date()
+    return at.date() - timedelta(days=1)
+
+
+def _shown_twice(day: date, clock: time, zone_of: datetime) -> bool:
+    """Whether the clock shows `clock` twice on `day` (in the hour it goes back over)."""
+    first = datetime.combine(day, clock, tzinfo=zone_of.tzinfo)
+    return first.utcoffset() != first.replace(fold=1).utcoffset()
 
 
 def next_streak(last_day: date | None, last_streak: int, today: date) -> int:

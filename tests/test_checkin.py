@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import calendar
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from harness import BOT_YAML, SHIPPED, TZ, Harness, write_config
@@ -27,6 +28,7 @@ pytestmark = pytest.mark.usefixtures("backend")  # on SQLite, then on PostgreSQL
 
 MONDAY = datetime(2026, 11, 23, 9, 0, tzinfo=TZ)
 INTERNSHIP = {"i1": "Listener Internship 01 实习群"}
+NEW_YORK = ZoneInfo("America/New_York")
 
 # ---------------------------------------------------------------- day and streak arithmetic
 
@@ -59,6 +61,18 @@ def test_a_check_in_day_lasts_24_hours(at: datetime, cut: time) -> None:
 def test_later_is_never_an_earlier_day(a: datetime, b: datetime, cut: time) -> None:
     early, late = sorted((a, b))
     assert checkin_day(early, cut) <= checkin_day(late, cut)
+
+
+@pytest.mark.no_store
+@pytest.mark.parametrize("cut", [time(h, m) for h in range(4) for m in (0, 10, 30, 59)])
+def test_later_is_never_an_earlier_day_the_night_clocks_go_back(cut: time) -> None:
+    """New York, 2026-11-01: 01:00-02:00 is shown twice. With the day starting at 01:30, the
+    second 01:10 had gone back to the day before: a second check-in, a day's points more."""
+    midnight = datetime(2026, 11, 1, 4, 0, tzinfo=UTC)  # 00:00 EDT
+    days = [checkin_day((midnight + timedelta(minutes=m)).astimezone(NEW_YORK), cut)
+            for m in range(300)]
+    assert days == sorted(days)
+    assert days[-1] == date(2026, 11, 1)
 
 
 @pytest.mark.no_store
@@ -195,6 +209,23 @@ async def test_with_the_day_starting_at_4_two_am_check_ins_are_one_day(tmp_path:
         await h.say("r1", "alice", "签到")                 # Tuesday's begins at 04:00
         await h.advance("10s")
         assert h.texts() == ["ok 1", "again 1", "ok 2"]
+
+
+async def test_the_hour_shown_again_the_night_clocks_go_back_is_the_new_day(
+        tmp_path: Path) -> None:
+    root = write_config(tmp_path / "config", BOT_YAML.replace(
+        "Asia/Shanghai", "America/New_York"), {"recruitment": (
+            'handlers:\n  - checkin: {day_starts: "01:30", reply: "ok {streak}",'
+            ' already: "again {streak}", already_cooldown: 0s}\n')})
+    start = datetime(2026, 10, 31, 1, 40, tzinfo=NEW_YORK)
+    async with Harness(root, tmp_path, start=start) as h:
+        await h.say("r1", "alice", "签到")                 # Saturday's check-in day
+        await _at(h, datetime(2026, 11, 1, 5, 40, tzinfo=UTC))   # 01:40 EDT: Sunday's
+        await h.say("r1", "alice", "签到")
+        await h.advance("30m")                             # 01:10 EST, the second time round
+        await h.say("r1", "alice", "签到")
+        await h.advance("10s")
+        assert h.texts() == ["ok 1", "ok 2", "again 2"]
 
 
 async def test_only_the_command_itself_is_a_check_in(tmp_path: Path) -> None:
