@@ -218,28 +218,31 @@ class Lifecycle(Handler[Config]):
         over = newcomers[max(0, len(newcomers) - (facts.size - facts.capacity)):]
         if not over:
             return
-        names = "、".join(f"{clean(m.name)}（{m.id}）" for m in over)
-        sibling = await ctx.group_with_room(facts.type)
         full = f"「{clean(facts.topic)}」已超员（{facts.size}/{facts.capacity}）"
-        if sibling is None:
-            ctx.tell_admins(f"[groupbot] {full}：{names} 是超出的成员，"
+        sibling = await ctx.group_with_room(facts.type)
+        # no more than the sibling has room for: the others wait for a group to be opened
+        room = 0 if sibling is None else facts.capacity - sibling.member_count
+        moving, staying = over[:room], over[room:]
+        if staying:
+            ctx.tell_admins(f"[groupbot] {full}：{_names(staying)} 是超出的成员，"
                             f"其他「{ctx.type_title(facts.type)}」也都满了，请新建一个群。")
+        if sibling is None or not moving:
             return
-        for member in over:
+        for member in moving:
             ctx.invite(sibling.id, member.id, leaving=ctx.scope)
             await ctx.audit("overflow", member.id, f"{facts.id} is full; invited to {sibling.id}")
         ctx.say(self.config.overflow_text.render({"group": sibling.topic,
                                                   "capacity": facts.capacity}),
-                mentions=[m.id for m in over])
+                mentions=[m.id for m in moving])
         # Removed after the word above, in this group's order: the leave WeChat reports
         # cancels the welcome and the name-card reminders still pending here.
         removable = await ctx.can_remove()
-        for member in over if removable else ():
+        for member in moving if removable else ():
             ctx.kick(member.id, f"本群已满，已邀请加入「{clean(sibling.topic)}」",
                      moved_to=sibling.id)
         moved = ("，并移出本群。" if removable
                  else "。机器人不是本群群主，无法移出，请手动将其移出本群。")
-        ctx.tell_admins(f"[groupbot] {full}：已邀请 {names} 加入「{clean(sibling.topic)}」"
+        ctx.tell_admins(f"[groupbot] {full}：已邀请 {_names(moving)} 加入「{clean(sibling.topic)}」"
                         f"（{sibling.member_count}/{facts.capacity}）{moved}")
 
     # ------------------------------------------------------------ the daily run
@@ -336,6 +339,11 @@ class Lifecycle(Handler[Config]):
         names = sanitize.names(m.name for m, _ in silent) or "无"
         action = "，已提醒，届时仍未发言将移出" if silent and self.config.silent.remove else ""
         return f"新增沉默 ≥{days} 天：{names}{action}"
+
+
+def _names(members: Sequence[Member]) -> str:
+    """Members for the admins: each name (cleaned) with the id."""
+    return "、".join(f"{clean(m.name)}（{m.id}）" for m in members)
 
 
 def _quiet_since(entry: roster.Entry, first_seen: str | None) -> datetime | None:

@@ -118,6 +118,25 @@ async def test_only_those_over_the_limit_are_sent_to_the_sibling(tmp_path: Path)
         assert [r["member"] for r in h.actions("invite")] == ["erin", "fay"]
 
 
+async def test_no_more_are_sent_to_the_sibling_than_it_has_room_for(tmp_path: Path) -> None:
+    """Five joining at once over the limit all went to a sibling with room for two, which
+    the bot then had filled beyond its capacity itself."""
+    async with Harness(SHIPPED, tmp_path, groups=CUSTOMERS) as h:
+        _fill(h, "c1", 100)
+        _fill(h, "c2", 98)
+        await h.join("c1", "m1", "m2", "m3", "m4", "m5", inviter="alice")
+        await h.advance("3m")
+        assert [r["member"] for r in h.actions("invite")] == ["m1", "m2"]
+        assert [r["member"] for r in h.actions("kick")] == ["m1", "m2"]
+        [told] = [r for r in h.actions("say", group="c1") if "本群已满" in r["text"]]
+        assert told["mentions"] == ["m1", "m2"]
+        assert [r["text"] for r in h.actions("dm", to="op_lin")] == [
+            "[groupbot] 「Customer 01」已超员（105/100）：m3（m3）、m4（m4）、m5（m5） "
+            "是超出的成员，其他「客户群」也都满了，请新建一个群。",
+            "[groupbot] 「Customer 01」已超员（105/100）：已邀请 m1（m1）、m2（m2）"
+            " 加入「Customer 02」（98/100），并移出本群。"]
+
+
 async def test_with_every_sibling_full_the_admins_are_asked_to_open_a_group(
         tmp_path: Path) -> None:
     async with Harness(SHIPPED, tmp_path, groups=CUSTOMERS) as h:
