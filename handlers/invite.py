@@ -12,7 +12,9 @@ recruitment group, then "报名" in the recruitment group -> an internship group
   since; the roster learns of joins from the platform and from the join backstop.
 - Per member, a trigger within `cooldown` of the last one is ignored, so a repeated "报名"
   neither invites twice nor alerts the admins twice.
-- Every decision goes to the audit log: invite, invite_already, invite_full.
+- A member on the block list (removed from a group) is not invited: the join would only
+  remove them again and alert the admins. An admin lets them back in (/unblock).
+- Every decision goes to the audit log: invite, invite_already, invite_full, invite_blocked.
 
 On WeChat an invitation is a card the member accepts; the join that follows is reported
 like any other, so the target group's welcome greets them. WeChat invites only friends: the
@@ -28,6 +30,7 @@ from typing import Annotated
 
 from pydantic import Field
 
+from bot import moderation
 from bot.config import Duration, GroupTypeName, Template, TemplateText, placeholders
 from bot.context import Context
 from bot.events import Kind, Message
@@ -91,6 +94,10 @@ class Invite(Handler[Config]):
                 ctx.normalized):
             return CONTINUE
         if not await ctx.off_cooldown("asked", self.config.cooldown, member=sender.id):
+            return STOP
+        blocked = await moderation.blocked_for(ctx.store, sender.id)
+        if blocked is not None:
+            await ctx.audit("invite_blocked", sender.id, f"removed before for {blocked}")
             return STOP
         values = {"member": sender.name}
         there = await already_in(ctx.store, sender.id, await ctx.groups_of_type(self.config.to))

@@ -113,6 +113,27 @@ def _config(tmp_path: Path, invite: str, capacity: int = 200) -> Path:
         "private": "handlers: []\n"})
 
 
+async def test_a_removed_member_signing_up_is_not_invited(tmp_path: Path) -> None:
+    """The bot invited a member it had removed; their join removed them again and alerted
+    the admins, every day they sent 报名 (and someone no friend got the group's QR code)."""
+    async with Harness(SHIPPED, tmp_path, groups=GROUPS) as h:
+        await _started(h)
+        await h.join("r1", "dave")
+        await h.say("r1", "op_lin", "/kick @dave", mentions=("dave",))
+        await h.advance("1m")
+        sent = len(h.sent)
+        await h.say(None, "dave", "报名")
+        await h.advance("1m")
+        assert h.sent[sent:] == []
+        assert await h.bot.store.all("SELECT detail FROM audit WHERE action='invite_blocked'"
+                                     ) == [("removed before for 违反群规",)]
+        await h.say("r1", "op_lin", "/unblock dave")
+        await h.advance("1d")
+        await h.say(None, "dave", "报名")
+        await h.advance("1m")
+        assert [r["member"] for r in h.actions("invite")] == ["dave"]
+
+
 async def test_when_all_groups_are_full_the_admins_are_told_and_the_member_waits(
         tmp_path: Path) -> None:
     config = _config(tmp_path, "{words: [报名], to: internship}", capacity=3)
