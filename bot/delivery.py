@@ -255,7 +255,9 @@ class Delivery:
             self._metrics.action_failures.labels(action.kind).inc()
             await self._record(now, action, "send_failed", str(exc))
             await self._done(item, now, "send_failed")
-            if not verify:  # (else the last attempt may have done it)
+            if not verify or (isinstance(action, Kick) and await self._still_in(action)):
+                # (else the last attempt may have done it: the removal is announced unless
+                # the member list shows the member still there)
                 await self._unannounce(item, now, "given up")
                 await self._stay(item, now, "given up")
             elif isinstance(action, Invite) and action.leaving and not await self._joined(action):
@@ -320,6 +322,14 @@ class Delivery:
         """Whether the member list shows the invitation done; False if it cannot be read."""
         try:
             return await self._already_done(invite)
+        except GatewayError:
+            return False
+
+    async def _still_in(self, kick: Kick) -> bool:
+        """Whether the member list shows the member still in the group; False if it cannot
+        be read (the removal may have happened)."""
+        try:
+            return not await self._already_done(kick)
         except GatewayError:
             return False
 
