@@ -29,7 +29,7 @@ from pydantic import (
     model_validator,
 )
 
-from bot import roster, yamlfile
+from bot import moderation, roster, yamlfile
 from bot.adapters.base import GroupInfo
 from bot.config import (
     ContentFile,
@@ -43,6 +43,7 @@ from bot.config import (
     placeholders,
 )
 from bot.context import Context
+from bot.events import Kind as MessageKind
 from bot.events import Member, MemberLeft, Message, Tick
 from bot.handler import CONTINUE, STOP, Flow, Handler, HandlerConfig
 from bot.invitations import How, Plan, already_in
@@ -250,6 +251,8 @@ class QuizHandler(Handler[Config]):
                 if (session := await ctx.get("session", member=member.id)) is not None:
                     await self._end(ctx, member.id, session, left=True)
         elif (session := await ctx.get("session", member=event.sender.id)) is not None:
+            if event.kind is not MessageKind.TEXT:
+                return CONTINUE  # a picture or a sticker is no answer: the question waits
             if not await self._void_if_changed(ctx, event.sender.id, session):
                 await self._answered(event, session, ctx)
             return STOP
@@ -384,8 +387,14 @@ class QuizHandler(Handler[Config]):
             result = await self._already_in(ctx, member, score, there)
         else:
             target = await ctx.group_with_room(self.config.promote_to)
-            plan = None if target is None else await ctx.invitation(target, member, gated=True)
-            result = await self._passed(ctx, member, score, target, plan)
+            removed = await moderation.blocked_for(ctx.store, member)
+            if target is not None and removed is not None:
+                result = await self._blocked(ctx, member, score, target, removed)
+                target = None  # nothing is sent: their join would only remove them again
+            else:
+                plan = None if target is None else await ctx.invitation(target, member,
+                                                                        gated=True)
+                result = await self._passed(ctx, member, score, target, plan)
         self._tell(ctx, member, f"{before}\n{result}" if before else result)
         if ctx.group is None and session["group"]:
             ctx.say(result, mentions=[member], group=session["group"])
@@ -410,6 +419,16 @@ class QuizHandler(Handler[Config]):
                                 f"不是「{clean(target.topic)}」所在账号的好友，且该账号的名片未知")
             return texts.passed_by_hand.render(values)
         return texts.passed_not_friend.render(values)
+
+    async def _blocked(self, ctx: Context, member: str, score: int, target: GroupInfo,
+                       removed: str) -> str:
+        """The text of a pass by a member on the block list (removed from another group):
+        not invited; the admins decide."""
+        await ctx.audit("invite_blocked", member, f"passed {self.config.file.path} with "
+                                                  f"{score}; removed before for {removed}")
+        await self._by_hand(ctx, member, score, f"但曾因{removed}被移出，未自动邀请"
+                                                f"（有空位的群：「{clean(target.topic)}」）")
+        return self.config.texts.passed_by_hand.render({"score": score, "group": target.topic})
 
     async def _already_in(self, ctx: Context, member: str, score: int,
                           group: GroupInfo) -> str:

@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 from harness import BOT_YAML, SHIPPED, Harness, shipped_config, write_config
 
+from bot.events import Kind
+
 ON_BOTH = pytest.mark.usefixtures("backend")  # on SQLite, then on PostgreSQL
 
 GROUPS = {"i1": "Listener Internship 01", "o1": "Listener Official 01"}
@@ -88,6 +90,36 @@ async def test_a_quiz_under_way_in_one_group_cannot_start_in_another(tmp_path: P
         assert told_in_i2 == ["你有一场考试正在进行（在另一个群或私聊中），请先完成它。"]
         assert len(h.actions("card")) == 1
         assert len(await h.bot.store.all("SELECT id FROM quiz_attempts")) == 1
+
+
+async def test_a_picture_or_a_sticker_is_no_answer(tmp_path: Path) -> None:
+    """A sticker sent during the quiz was taken as a wrong answer to the question."""
+    async with Harness(SHIPPED, tmp_path, groups=GROUPS) as h:
+        await h.say("i1", "dave", "开始考试")
+        await h.advance("20s")
+        await h.say("i1", "dave", "", kind=Kind.EMOJI)
+        await h.say("i1", "dave", "", kind=Kind.IMAGE)
+        for answer in RIGHT:
+            await h.advance("20s")
+            await h.say("i1", "dave", answer)
+        await h.advance("1m")
+        assert any(told.startswith("🎉 恭喜以 100 分通过考核！") for told in _told(h, "dave"))
+
+
+async def test_a_member_removed_from_another_group_who_passes_is_left_to_the_admins(
+        tmp_path: Path) -> None:
+    """The bot invited a member on the block list to the official group, where their join
+    removed them again and alerted the admins."""
+    async with Harness(SHIPPED, tmp_path, groups={**GROUPS, "c1": "Customer 01"}) as h:
+        await h.join("c1", "dave")
+        await h.say("c1", "op_lin", "/kick @dave 发广告", mentions=("dave",))
+        await _take_quiz(h, "dave", RIGHT)
+        assert [r for r in h.sent if r["action"] in ("invite", "card", "group_qr")] == []
+        assert _told(h, "dave")[-1] == ("🎉 恭喜以 100 分通过考核！"
+                                        "运营会尽快拉你进正式群「Listener Official 01」。")
+        assert h.actions("dm", to="op_lin")[-1]["text"] == (
+            "[groupbot] dave（dave）以 100 分通过考核，但曾因发广告被移出，未自动邀请"
+            "（有空位的群：「Listener Official 01」），请手动拉群。")
 
 
 async def test_an_attempt_left_unfinished_refuses_no_later_start(tmp_path: Path) -> None:
