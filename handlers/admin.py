@@ -60,7 +60,7 @@ ALIASES = {
 }
 DEFAULT_REASON = "违反群规"
 REASON_LIMIT = 100  # characters of an admin's reason kept (one line): `/warns` lists them
-SHOWN = 30  # ids named in one reply; the rest are counted
+SHOWN = 30  # ids, members or cases listed in one reply; the rest are counted
 MAX_ERROR_LINES = 3
 SENT_PRIVATELY = "已私信发给你。"
 IN_A_GROUP = ("请在群里使用这个命令（私聊中可用：/warn 案件号、/kick 案件号、/dismiss 案件号、"
@@ -234,8 +234,8 @@ async def _warns(command: Command, moderator: Moderator, ctx: Context) -> None:
     lines = [f"· {member_name(await ctx.name(member))} "
              f"{sum(w.weight for w in warnings)}/{moderator.limit}："
              + "、".join(dict.fromkeys(clean(w.reason) for w in warnings))
-             for member, warnings in by_member.items()]
-    ctx.reply("\n".join(["生效中的警告：", *lines]))
+             for member, warnings in list(by_member.items())[:SHOWN]]
+    ctx.reply("\n".join(["生效中的警告：", *lines, *_more(len(by_member), "人")]))
 
 
 async def _kick(command: Command, moderator: Moderator, ctx: Context) -> None:
@@ -264,8 +264,15 @@ async def _cases(command: Command, moderator: Moderator, ctx: Context) -> None:
         return
     lines = [f"· {case.id} {case.opened_at:%m-%d %H:%M}「{await _topic(ctx, case.group)}」"
              f"{moderation.quote(case.name, 40)}：{clean(case.reason)}"
-             + (f"：{moderation.quote(case.text, 40)}" if case.text else "") for case in cases]
-    ctx.dm(admin, "\n".join(["待处理的案件（/warn、/kick 或 /dismiss 加案件号）：", *lines]))
+             + (f"：{moderation.quote(case.text, 40)}" if case.text else "")
+             for case in cases[:SHOWN]]
+    ctx.dm(admin, "\n".join(["待处理的案件（/warn、/kick 或 /dismiss 加案件号）：", *lines,
+                              *_more(len(cases), "个")]))
+
+
+def _more(count: int, unit: str) -> list[str]:
+    """The line after the first SHOWN of a list: how many more there are."""
+    return [f"……另有 {count - SHOWN} {unit}"] if count > SHOWN else []
 
 
 async def _topic(ctx: Context, group: str) -> str:

@@ -9,6 +9,8 @@ from typing import Any
 import pytest
 from harness import ROOT, SHIPPED, Harness
 
+from bot import moderation
+
 pytestmark = pytest.mark.usefixtures("backend")  # on SQLite, then on PostgreSQL
 
 CUSTOMER = {"c1": "Customer 01 客户群"}
@@ -297,6 +299,26 @@ async def test_in_private_an_admin_gets_the_commands_that_need_no_group(
             ("op_lin", "没有待处理的案件。")]
         assert await _audit(h, "command_refused") == [("alice", "admin", "/cases")]
 
+
+
+async def test_long_lists_show_30_and_count_the_others(tmp_path: Path) -> None:
+    """/cases listed every open case ever in one private message (a raid's hundreds of
+    review cases: tens of KB, and a look at the platform for each one's group), and
+    /warns every member with a warning."""
+    async with Harness(SHIPPED, tmp_path, groups=CUSTOMER) as h:
+        for i in range(35):
+            await moderation.open_case(h.bot.store, kind="review", group="c1", member=f"u{i}",
+                                       name=f"u{i}", text="hi", reason="words", ref=f"r{i}",
+                                       at=h.clock.now(), by="bot")
+            await h.say("c1", f"u{i}", "大家好")
+            await _command(h, "/warn {mentions}", f"u{i}")
+        await _command(h, "/warns")
+        await h.say(None, "op_lin", "/cases")
+        await h.drain()
+        warns = h.texts()[-1].split("\n")
+        assert len(warns) == 32 and warns[-1] == "……另有 5 人"
+        cases = h.actions("dm", to="op_lin")[-1]["text"].split("\n")
+        assert len(cases) == 32 and cases[-1] == "……另有 5 个"
 
 
 async def test_cases_asked_in_a_group_go_to_the_admin_privately(tmp_path: Path) -> None:
