@@ -94,6 +94,20 @@ async def test_a_stage_keeps_the_date_it_was_first_reached(tmp_path: Path) -> No
         assert row["recruitment_at"].startswith("2026-11-23T09:00")
 
 
+async def test_a_removed_member_joining_with_another_reaches_no_stage(tmp_path: Path) -> None:
+    """eve, removed from r1, came into i1 with dave: she was removed again at once, yet
+    counted as an intern in the funnel and its conversion rates."""
+    async with Harness(SHIPPED, tmp_path, groups=GROUPS) as h:
+        await h.join("r1", "eve")
+        await h.say("r1", "op_lin", "/kick @eve", mentions=("eve",))
+        await h.advance("1m")
+        await h.join("i1", "eve", "dave")
+        await h.advance("1m")
+        assert [k["group"] for k in h.actions("kick", member="eve")] == ["r1", "i1"]
+        rows = await _funnel_rows(h, tmp_path)
+        assert (rows["eve"]["stage"], rows["dave"]["stage"]) == ("recruitment", "internship")
+
+
 async def test_joining_a_group_that_is_no_stage_records_nothing(tmp_path: Path) -> None:
     async with Harness(SHIPPED, tmp_path, groups={"c1": "Customer 01"}) as h:
         await h.join("c1", "dave")
