@@ -214,8 +214,12 @@ class Lifecycle(Handler[Config]):
 
     async def _overflow(self, event: MemberJoined, facts: GroupFacts,
                         ctx: Context) -> None:
-        newcomers = [m for m in event.members if m.id != ctx.bot_id]
-        over = newcomers[max(0, len(newcomers) - (facts.size - facts.capacity)):]
+        # those removed again as they come in (the block list: handlers/antispam.py) leave
+        # room, and are not moved on
+        removed = {m.id for m in event.members if ctx.removal_queued(m.id)}
+        newcomers = [m for m in event.members if m.id != ctx.bot_id and m.id not in removed]
+        excess = facts.size - len(removed) - facts.capacity
+        over = newcomers[max(0, len(newcomers) - excess):] if excess > 0 else []
         if not over:
             return
         full = f"「{clean(facts.topic)}」已超员（{facts.size}/{facts.capacity}）"

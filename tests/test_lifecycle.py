@@ -137,6 +137,19 @@ async def test_no_more_are_sent_to_the_sibling_than_it_has_room_for(tmp_path: Pa
             " 加入「Customer 02」（98/100），并移出本群。"]
 
 
+async def test_a_removed_member_joining_a_full_group_is_not_moved_on(tmp_path: Path) -> None:
+    """eve, removed before, came into the full group with dave: the bot removed her again
+    and also invited her into the sibling group."""
+    async with Harness(SHIPPED, tmp_path, groups=CUSTOMERS) as h:
+        await h.join("c1", "eve")
+        await h.say("c1", "op_lin", "/kick @eve", mentions=("eve",))
+        await h.advance("1m")
+        _fill(h, "c1", 99)
+        await h.join("c1", "dave", "eve", "fay", inviter="alice")  # 102, eve leaving: 101
+        await h.advance("3m")
+        assert [r["member"] for r in h.actions("invite")] == ["fay"]
+
+
 async def test_with_every_sibling_full_the_admins_are_asked_to_open_a_group(
         tmp_path: Path) -> None:
     async with Harness(SHIPPED, tmp_path, groups=CUSTOMERS) as h:
