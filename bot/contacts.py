@@ -125,21 +125,23 @@ def _phones(text: str) -> Iterator[str]:
 # --- counts ----------------------------------------------------------------------------
 
 # Markers that are also ordinary nouns: right after them (no 号 or 搜索 between), a number
-# with a measure word is a count. Not 个人 (personal) or 只 meaning "only" (只加, 只要...).
-_NOUN_MARKERS = ("企鹅", "球球", "卫星")
-_MEASURE_AFTER = re.compile(" ?(?:只(?![要有是能需收限加聊做接回])|个(?!人)|头|颗|人|位|名|次|天"
-                            "|年|岁|张|条|件|倍|元|块|万|亿)")
+# with a measure word is a count (traditional ones too: 企鵝 100000 隻). Not 个人 (personal)
+# or 只 meaning "only" (只加, 只要...).
+_NOUN_MARKERS = ("企鹅", "企鵝", "球球", "卫星", "衛星")
+_MEASURE_AFTER = re.compile(" ?(?:只(?![要有是能需收限加聊做接回])|隻|[个個](?!人)|[头頭]|[颗顆]"
+                            "|人|位|名|次|天|年|[岁歲]|[张張]|[条條]|件|倍|元|[块塊]|[万萬]|[亿億])")
 
 
 # --- markers -----------------------------------------------------------------------------
 
 _SEP = r"[^a-z0-9_\-" + _HAN + r"]"
-# (徵信 for its look, v芯 and 薇芯 for their sound: 芯 is xin)
-_WECHAT_MARKERS = ("微信", "薇信", "威信", "徽信", "徵信", "维信", "卫信", "v信", "v芯", "薇芯",
-                   "wei信", "微xin", "薇xin",
-                   "威xin", "微x", "薇x", "威x", "绿泡泡", "绿色泡泡", "卫星", "微", "薇", "威",
-                   "weixin", "wechat", "vx", "wx", "v")
-_QQ_MARKERS = ("扣扣", "企鹅", "球球", "koukou", "qq", "q")  # koukou: 扣扣 in pinyin
+# (徵信 for its look, v芯 and 薇芯 for their sound: 芯 is xin; the traditional forms of those
+# that have one: 維信 衛信 綠泡泡 衛星 企鵝, and 號 帳號 搜尋 below)
+_WECHAT_MARKERS = ("微信", "薇信", "威信", "徽信", "徵信", "维信", "維信", "卫信", "衛信", "v信",
+                   "v芯", "薇芯", "wei信", "微xin", "薇xin", "威xin", "微x", "薇x", "威x", "绿泡泡",
+                   "綠泡泡", "绿色泡泡", "綠色泡泡", "卫星", "衛星", "微", "薇", "威", "weixin",
+                   "wechat", "vx", "wx", "v")
+_QQ_MARKERS = ("扣扣", "企鹅", "企鵝", "球球", "koukou", "qq", "q")  # koukou: 扣扣 in pinyin
 # A marker may have separators (spaces, emoji, dots) between its characters: "微🌸信", "v x".
 # (not a colon: "V：x_abc1" is the marker V and the id x_abc1)
 _INSIDE = r"[^a-z0-9_\-:" + _HAN + r"]"
@@ -156,7 +158,8 @@ _PIECE_CHARACTER = re.compile(rf"[a-z0-9_\-{_HAN}]")
 _ANY_MARKER = f"(?P<marker>{'|'.join(_SPACED.values())})"
 _MARKER = (
     rf"{_ANY_MARKER}"
-    rf"(?P<filler>(?:{_SEP}|号码|号|账号|搜索|搜|是|为|{_CHAT_GROUP}|(?:id|hao)(?={_SEP}))*)"
+    rf"(?P<filler>(?:{_SEP}|[号號][码碼]|[号號]|[账帳賬][号號]|搜索|搜尋|搜|是|[为為]|{_CHAT_GROUP}"
+    rf"|(?:id|hao)(?={_SEP}))*)"
     rf"(?P<id>{_SPELLED_ID}|{_PIECE}{{1,40}}"
     rf"(?:{_JOIN}{_PIECE}+|{_SEP}++[0-9{_CHINESE_NUMERALS}]+)*)"  # more digits, or joined
 )
@@ -274,7 +277,7 @@ def _after_marker(text: str, match: re.Match[str] | None) -> Finding | None:
         ident = re.sub(f"{_SEP}|加", "", ident)
     wid = _WECHAT_ID.match(ident.translate(_CHINESE_AS_DIGITS))
     if family == "wechat" and wid:
-        announced = bool(re.search(r"号|:|搜", filler)) and not bare
+        announced = bool(re.search(r"[号號]|:|搜", filler)) and not bare
         if any(c.isdigit() for c in wid.group()) or announced or plus:
             return Finding("wechat", wid.group())
     return None

@@ -300,6 +300,28 @@ def test_the_radicals_and_koukou_in_chat_are_no_contact(text: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "found"),
+    [("微信號：abc888", wechat("abc888")), ("薇信號 abc888", wechat("abc888")),
+     ("微信號碼：abc888", wechat("abc888")), ("微信帳號 abc888", wechat("abc888")),
+     ("微信搜尋：abc888", wechat("abc888")), ("綠泡泡 abc888", wechat("abc888")),
+     ("衛星 abc888", wechat("abc888")), ("維信 abc888", wechat("abc888")),
+     ("QQ號 12345678", Finding("qq", "12345678")), ("扣扣號碼 12345678", Finding("qq", "12345678")),
+     ("企鵝 12345678", Finding("qq", "12345678")), ("企鵝號 100000 隻", Finding("qq", "100000"))],
+)
+def test_a_marker_in_traditional_characters_is_caught(text: str, found: Finding) -> None:
+    """號 for 号, 企鵝 for 企鹅...: contact details are not read through the conversion to
+    simplified characters that banned words are, so the markers list both (hostile round 3)."""
+    assert find_contacts(text) == [found]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["企鵝 100000 隻在南極", "衛星 300 顆", "衛星導航 2026 年", "微信號就是手機號", "QQ號碼忘了"])
+def test_traditional_counts_and_markers_without_an_id_are_no_contact(text: str) -> None:
+    assert find_contacts(text) == []
+
+
+@pytest.mark.parametrize(
     "text", ["加我一个，开黑", "v我50", "V 我 50 看看实力", "加我 steam 好友", "加我 ab12",
              "订单里加我 iphone15 的壳", "加我 abcdef", "ctrl+我的文档"])
 def test_add_me_without_an_id_of_wechats_shape_is_no_contact(text: str) -> None:
