@@ -486,10 +486,17 @@ class BannedWords:
         if self._empty:
             return []
         form, starts = skeleton(text, unmasked)
-        found: list[tuple[int, int, Listed, bool]] = []
+        # each listed word counts once, where it first counts, and is not looked at again
+        # (约炮 said 20,000 times is checked once); its pinyin apart, as a pinyin hit is at
+        # most a review while the word's own characters keep its severity
+        counted: dict[tuple[Listed, bool], tuple[int, int, Listed, bool]] = {}
+        allowed: list[tuple[int, int]] | None = None  # read at the first candidate
+        clauses: list[int] = []  # read at the first word of Chinese and Latin letters
         for last, (word, entries) in self._automaton.iter(form):
             start, end = last + 1 - len(word), last + 1
             for listed, pinyin in entries:
+                if (listed, pinyin) in counted:
+                    continue
                 if word.isascii() and not self._latin_ok(form, starts, start, end, pinyin):
                     continue
                 if not word.isascii() and not (
@@ -500,19 +507,14 @@ class BannedWords:
                     # letter is glued to what may be a price list (约p200); whether that is
                     # one, or a name's letter (约P200人的会场), `_initial` tells below
                     continue
-                found.append((start, end, listed, pinyin))
-        if not found:
+                if allowed is None:
+                    allowed = self._allowed(form)
+                if not clauses and _mixed(form[start:end]):  # only a mixed word stops there
+                    clauses = _sentences(text, unmasked, _CLAUSE_END)
+                if self._counts(form, starts, start, end, clauses, allowed):
+                    counted[listed, pinyin] = (start, end, listed, pinyin)
+        if not counted:
             return self._starred_hits(text, unmasked)
-        allowed = self._allowed(form)
-        clauses = (_sentences(text, unmasked, _CLAUSE_END)  # only a mixed word stops there
-                   if any(_mixed(form[start:end]) for start, end, _, _ in found) else [])
-        # each listed word counts once, where it first counts; its pinyin apart, as a pinyin
-        # hit is at most a review while the word's own characters keep its severity
-        counted: dict[tuple[Listed, bool], tuple[int, int, Listed, bool]] = {}
-        for start, end, listed, pinyin in found:
-            if (listed, pinyin) not in counted and self._counts(
-                    form, starts, start, end, clauses, allowed):
-                counted[listed, pinyin] = (start, end, listed, pinyin)
         found = list(counted.values())
         warned = self._warned_against(text, unmasked, form, found)
         hits = [Hit(listed, form[start:end],
