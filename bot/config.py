@@ -683,7 +683,7 @@ def load(root: Path, registry: Registry, running: Settings | None = None,
         if root.is_dir() and not bot_file.exists() and not bot_file.is_symlink():
             raise InputError([Problem(Where(bot_file, 1), (), f"not found: {root} is no "
                                       "config directory (it holds no bot.yaml)")])
-        located = yamlfile.load(bot_file)
+        located = yamlfile.load(bot_file, regular=True)
         settings = yamlfile.validate(Settings, located, located.data or {})
     except InputError as exc:
         (problems if located else causes).extend(exc.problems)
@@ -692,7 +692,7 @@ def load(root: Path, registry: Registry, running: Settings | None = None,
     broken: set[str] = set()
     for file in sorted((root / "types").glob("*.yaml")):
         try:
-            raw[file.stem] = yamlfile.load(file)
+            raw[file.stem] = yamlfile.load(file, regular=True)
         except InputError as exc:
             causes.extend(exc.problems)
             broken.add(file.stem)

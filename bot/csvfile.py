@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.config import SQLITE_HEADER, real
+from bot.yamlfile import file_kind
 
 FORMULA_START = ("=", "+", "-", "@")
 ENCODING = "utf-8-sig"  # UTF-8 with a byte-order mark
@@ -92,7 +93,7 @@ def write_file(path: Path, header: Row, rows: Iterable[Row]) -> int:
     if not target.parent.is_dir():
         raise OSError(errno.ENOENT, os.strerror(errno.ENOENT), str(path))
     if mode is not None and not stat.S_ISREG(mode):
-        raise ValueError(f"{path} is {_kind(mode)}, not a regular file: an export only "
+        raise ValueError(f"{path} is {file_kind(mode)}, not a regular file: an export only "
                          "writes a file (`--out -` writes to standard output)")
     if is_sqlite(target):
         raise ValueError(f"{path} is an SQLite database: an export never overwrites one "
@@ -113,13 +114,6 @@ def write_file(path: Path, header: Row, rows: Iterable[Row]) -> int:
             raise OSError(exc.errno, exc.strerror, str(path)) from None  # it (not the .part)
         raise
     return count
-
-
-def _kind(mode: int) -> str:
-    """What a file that is not a regular one is, e.g. 'a FIFO'."""
-    kinds = {stat.S_IFIFO: "a FIFO (named pipe)", stat.S_IFCHR: "a character device",
-             stat.S_IFBLK: "a block device", stat.S_IFSOCK: "a socket"}
-    return kinds.get(stat.S_IFMT(mode), "a special file")
 
 
 def is_sqlite(path: Path) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -94,11 +95,18 @@ _COMMENT = re.compile(r"(?:^|\s)#.*$")
 _HALF = {"：": ":", "，": ",", "［": "[", "］": "]", "｛": "{", "｝": "}"}
 
 
-def load(file: Path, max_bytes: int = MAX_BYTES) -> Located:
+def load(file: Path, max_bytes: int = MAX_BYTES, *, regular: bool = False) -> Located:
     """Parse one YAML file; syntax errors, duplicate keys and broken limits raise InputError
-    with the line."""
+    with the line. `regular`: a regular file only (a config file); anything else (a FIFO, a
+    device, a directory) is refused at once, never waited on as a FIFO with no writer is."""
     try:
-        with file.open("rb") as stream:
+        if regular and not stat.S_ISREG(mode := file.stat().st_mode):
+            raise InputError([Problem(Where(file, 1), (),
+                                      f"not a regular file: {file_kind(mode)}")])
+        # O_NONBLOCK: should a FIFO take the file's place meanwhile, opening it returns at
+        # once (reads of a regular file are not affected); without `regular`, what a pipe
+        # holds is read (`replay <(cat s.yaml)`)
+        with open(os.open(file, os.O_RDONLY | (os.O_NONBLOCK if regular else 0)), "rb") as stream:
             size = os.fstat(stream.fileno()).st_size  # 0 for a pipe or a device (/dev/zero),
             raw = stream.read(max_bytes + 1) if size <= max_bytes else b""  # so read so far
         if max(size, len(raw)) > max_bytes:
@@ -132,6 +140,14 @@ def load(file: Path, max_bytes: int = MAX_BYTES) -> Located:
         if loader is not None:
             loader.dispose()
     return Located(data, file, builder.lines)
+
+
+def file_kind(mode: int) -> str:
+    """What a file that is not a regular one is, e.g. 'a FIFO (named pipe)'."""
+    kinds = {stat.S_IFIFO: "a FIFO (named pipe)", stat.S_IFCHR: "a character device",
+             stat.S_IFBLK: "a block device", stat.S_IFSOCK: "a socket",
+             stat.S_IFDIR: "a directory"}
+    return kinds.get(stat.S_IFMT(mode), "a special file")
 
 
 class _Builder:

@@ -522,22 +522,43 @@ def test_a_full_disk_under_a_file_bench_writes_names_the_file_not_standard_outpu
     assert list(tmp.iterdir()) == []  # the temporary directory removed
 
 
+def _without_a_writer(fifo: Path, *args: str) -> Ran:
+    """`groupbot ARGS`, which must not wait for a writer of `fifo`: if it does, be one so
+    that it ends, and fail."""
+    done: list[Ran] = []
+    command = threading.Thread(target=lambda: done.append(groupbot(*args)), daemon=True)
+    command.start()
+    command.join(30)
+    if command.is_alive():
+        os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+        command.join(30)
+        pytest.fail(f"groupbot {args[0]} read the FIFO {fifo} and waited for a writer")
+    return done[0]
+
+
 def test_a_config_given_as_a_fifo_is_refused_without_reading_it(tmp_path: Path) -> None:
     """`--config` naming a FIFO with no writer: one line and exit 2; reading it for a hint
     on the line would wait for a writer forever (review of this session's sweep)."""
     fifo = tmp_path / "config"
     os.mkfifo(fifo)
-    done: list[Ran] = []
-    check = threading.Thread(target=lambda: done.append(groupbot("check", "--config", str(fifo))),
-                             daemon=True)
-    check.start()
-    check.join(30)
-    if check.is_alive():  # waiting for a writer: be one, so that it ends, then fail
-        os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
-        check.join(30)
-        pytest.fail("groupbot check read the FIFO and waited for a writer")
-    assert done[0].returncode == 2
-    assert f"{fifo}:1: a file, not a config directory" in done[0].stderr
+    done = _without_a_writer(fifo, "check", "--config", str(fifo))
+    assert done.returncode == 2
+    assert f"{fifo}:1: a file, not a config directory" in done.stderr
+
+
+@pytest.mark.parametrize("command", [["check"], ["run", "--simulator"]])
+@pytest.mark.parametrize("name", ["bot.yaml", "types/stray.yaml"])
+def test_a_config_file_that_is_a_fifo_is_refused_at_once(tmp_path: Path, name: str,
+                                                         command: list[str]) -> None:
+    """bot.yaml or a type file that is a FIFO with no writer: opening it to read waited for
+    a writer for ever (`check`, `run` and a reload alike)."""
+    root = write_config(tmp_path / "config", BOT_YAML, {"recruitment": "handlers: []\n"})
+    fifo = root / name
+    fifo.unlink(missing_ok=True)
+    os.mkfifo(fifo)
+    done = _without_a_writer(fifo, *command, "--config", str(root))
+    assert done.returncode == 2
+    assert f"{fifo}:1: not a regular file: a FIFO (named pipe)" in done.stderr.splitlines()
 
 
 @pytest.mark.parametrize("command", ["check", "export"])

@@ -492,3 +492,22 @@ async def test_events_are_handled_while_a_reload_loads(
         await h.say("r1", "bob", "群规")
         await h.advance("1m")
         assert h.texts("r1") == ["v1", "v2"]
+
+
+async def test_a_reload_refuses_a_type_file_that_is_a_fifo_at_once(tmp_path: Path) -> None:
+    """A type file that became a FIFO with no writer: the reload's load waited for a writer
+    for ever (the running config stayed, but no reload ever answered again)."""
+    import asyncio
+
+    from harness import Harness
+    root = write_config(tmp_path / "config", BOT_YAML, {"recruitment": WELCOME})
+    async with Harness(root, tmp_path) as h:
+        fifo = root / "types" / "stray.yaml"
+        os.mkfifo(fifo)
+        try:
+            problems, _ = await asyncio.wait_for(h.bot.reload_config(), 30)
+        except TimeoutError:
+            os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))  # a writer lets its thread go
+            pytest.fail("the reload waited for a writer of the FIFO")
+        assert problems == "config/types/stray.yaml:1: not a regular file: a FIFO (named pipe)"
+        assert h.bot.deployment.types["recruitment"].handlers  # the running config stays
