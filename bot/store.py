@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import sqlite3
 import time
 from collections.abc import (
@@ -206,15 +207,56 @@ CORE_MIGRATIONS: Sequence[str] = (
 )
 
 
-def _connect(path: Path | str) -> sqlite3.Connection:
+def _make_directory(path: Path | str) -> None:
+    """The directory of the database file at `path`, made if it is missing."""
     if str(path) != ":memory:":
         try:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:  # a StoreError, so the CLI says it in one line
             raise sqlite3.OperationalError(
                 f"cannot make {exc.filename or Path(path).parent}: {exc.strerror}") from exc
-    # several processes on one file (docs/scale.md) wait up to 30 s for the write lock
-    return sqlite3.connect(path, isolation_level=None, timeout=BUSY_WAIT)
+
+
+def _unusable(path: Path | str, exc: sqlite3.Error, *, write: bool) -> sqlite3.Error:
+    """An error opening the database at `path`, which SQLite says without naming the file
+    ("database disk image is malformed"), with its name; "unable to open database file" and
+    "attempt to write a readonly database" made into what to fix (see _cannot_use)."""
+    cannot = getattr(exc, "sqlite_errorcode", 0) & 0xFF in (sqlite3.SQLITE_CANTOPEN,
+                                                             sqlite3.SQLITE_READONLY)
+    if cannot and (why := _cannot_use(Path(path), write=write)) is not None:
+        return sqlite3.OperationalError(why)
+    return exc if str(path) in str(exc) else type(exc)(f"{path}: {exc}")
+
+
+def _cannot_use(database: Path, *, write: bool) -> str | None:
+    """Why SQLite cannot open the database file, or make or open the -wal and -shm files it
+    keeps beside it in WAL mode (to read it too), or None: the file and the reason. `write`:
+    the database is to be written, not only read. Asked of the system without opening a
+    file: closing a descriptor of the database would drop the locks SQLite holds on it in
+    this process (POSIX locks are the process's)."""
+    for file in (database, Path(f"{database}-wal"), Path(f"{database}-shm")):
+        if file.exists():
+            writes = write or file != database
+            if os.access(file, os.R_OK | (os.W_OK if writes else 0)):
+                continue
+            beside = "" if file == database else " (SQLite keeps it beside the database)"
+            return f"cannot open {file}{' for writing' if writes else ''}: " \
+                   f"{_denied(file, 'Permission denied')}{beside}"
+        if not os.access(file.parent, os.W_OK | os.X_OK):
+            beside = "" if file == database else \
+                " (SQLite keeps it beside the database, to write it and to read it)"
+            denied = _denied(file.parent, f"no write permission in {file.parent}")
+            return f"cannot create {file}: {denied}{beside}"
+    return None
+
+
+def _denied(path: Path, otherwise: str) -> str:
+    """Why `path` may not be written: a read-only file system, else `otherwise`."""
+    try:
+        read_only = bool(os.statvfs(path).f_flag & os.ST_RDONLY)
+    except OSError:
+        read_only = False
+    return f"{path} is on a read-only file system" if read_only else otherwise
 
 
 def _refuse_foreign(db: sqlite3.Connection, path: Path | str) -> None:
@@ -312,7 +354,20 @@ class SqliteStore(Journaled):
     @classmethod
     async def open(cls, path: Path | str, migrations: Mapping[str, Sequence[str]],
                    before: Before | None = None) -> SqliteStore:
-        db = _connect(path)
+        _make_directory(path)
+        try:
+            return await cls._open(path, migrations, before)
+        except sqlite3.Error as exc:
+            raise _unusable(path, exc, write=True) from None
+
+    @classmethod
+    async def _open(cls, path: Path | str, migrations: Mapping[str, Sequence[str]],
+                    before: Before | None) -> SqliteStore:
+        if Path(path).is_file() and (why := _cannot_use(Path(path), write=True)):
+            raise sqlite3.OperationalError(why)  # SQLite would open a file it may not write
+        # read-only, and fail at the first write; several processes on one file
+        # (docs/scale.md) wait up to 30 s for the write lock
+        db = sqlite3.connect(path, isolation_level=None, timeout=BUSY_WAIT)
         store = cls(db, path)
         try:
             _refuse_foreign(db, path)  # before anything is written to it, WAL mode included
@@ -596,14 +651,17 @@ async def _versions(reader: Reader, path: Location) -> dict[str, int]:
                 raise
             raise ForeignDatabase(f"{postgres.shown(str(path))} is not a groupbot database (it"
                                   " has no schema_version table)") from None
-    db = sqlite3.connect(path)
     try:
-        _refuse_foreign(db, path)
-        if db.execute("PRAGMA schema_version").fetchone()[0] == 0:
-            raise OlderDatabase(f"{path} holds no tables: no groupbot has run on it yet")
-        return dict(db.execute("SELECT component, version FROM schema_version"))
-    finally:
-        db.close()
+        db = sqlite3.connect(path)
+        try:
+            _refuse_foreign(db, path)
+            if db.execute("PRAGMA schema_version").fetchone()[0] == 0:
+                raise OlderDatabase(f"{path} holds no tables: no groupbot has run on it yet")
+            return dict(db.execute("SELECT component, version FROM schema_version"))
+        finally:
+            db.close()
+    except sqlite3.Error as exc:
+        raise _unusable(path, exc, write=False) from None
 
 
 def open_reader(path: Location) -> SqliteReader | postgres.PgReader:

@@ -4,6 +4,7 @@ traceback; `audit` reads the database `--db` names, like `report` and `export`; 
 
 from __future__ import annotations
 
+import ctypes
 import errno
 import json
 import os
@@ -320,6 +321,79 @@ def test_db_in_a_directory_that_cannot_be_made_exits_2(
     assert code == 2
     assert _one_line(err).startswith("groupbot replay: the database cannot be used: "
                                      "cannot make /proc/groupbot-nowhere")
+
+
+def _as_its_user(*args: str) -> subprocess.CompletedProcess[str]:
+    """`groupbot ARGS` in a process of its own to which file permissions apply: as root
+    (the test machine), without the capabilities that override them (dropped from its
+    bounding set before it starts)."""
+    def without_override() -> None:
+        libc = ctypes.CDLL(None, use_errno=True)
+        for capability in (1, 2):  # CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH
+            if libc.prctl(24, capability, 0, 0, 0) != 0:  # PR_CAPBSET_DROP
+                raise OSError(ctypes.get_errno(), "cannot drop a capability")
+
+    try:
+        return subprocess.run([sys.executable, "-m", "bot.cli", *args], capture_output=True,
+                              text=True, timeout=60, cwd=ROOT,
+                              preexec_fn=without_override if os.geteuid() == 0 else None)
+    except subprocess.SubprocessError as exc:
+        pytest.skip(f"root's file permission override cannot be dropped here: {exc}")
+
+
+def test_a_new_database_in_a_directory_without_write_permission_is_named(
+        tmp_path: Path) -> None:
+    """SQLite says "unable to open database file", naming neither the file nor why."""
+    closed = tmp_path / "closed"
+    closed.mkdir(mode=0o555)
+    db = closed / "bot.db"
+    done = _as_its_user(*COMMANDS["replay"], "--db", str(db))
+    assert done.returncode == 2, done.stderr
+    assert _one_line(done.stderr) == "groupbot replay: the database cannot be used: cannot " \
+                                     f"create {db}: no write permission in {closed}"
+
+
+@pytest.mark.parametrize("command", ["replay", "report"])
+def test_a_database_in_a_directory_without_write_permission_names_the_file_sqlite_makes(
+        played: Path, tmp_path: Path, command: str) -> None:
+    """In WAL mode SQLite makes bot.db-wal and bot.db-shm beside the database, to read it
+    too: "attempt to write a readonly database" said neither which file nor why."""
+    closed = tmp_path / "closed"
+    closed.mkdir()
+    db = closed / "bot.db"
+    shutil.copy(played, db)
+    closed.chmod(0o555)
+    done = _as_its_user(*COMMANDS[command], "--db", str(db))
+    assert done.returncode == 2, done.stderr
+    assert _one_line(done.stderr) == f"groupbot {command}: the database cannot be used: " \
+        f"cannot create {db}-wal: no write permission in {closed} (SQLite keeps it beside " \
+        "the database, to write it and to read it)"
+
+
+def test_a_read_only_database_is_refused_for_writing_and_read_by_report(
+        played: Path, tmp_path: Path) -> None:
+    """SQLite opened a file it may not write read-only, and failed at the first write
+    ("attempt to write a readonly database"); a command that only reads reads it."""
+    db = tmp_path / "bot.db"
+    shutil.copy(played, db)
+    db.chmod(0o444)
+    done = _as_its_user(*COMMANDS["replay"], "--db", str(db))
+    assert done.returncode == 2, done.stderr
+    assert _one_line(done.stderr) == "groupbot replay: the database cannot be used: cannot " \
+                                     f"open {db} for writing: Permission denied"
+    assert _as_its_user(*COMMANDS["report"], "--db", str(db)).returncode == 0
+
+
+@pytest.mark.parametrize("command", ["replay", "report"])
+def test_a_damaged_database_is_named(capsys: pytest.CaptureFixture[str], played: Path,
+                                     tmp_path: Path, command: str) -> None:
+    """"database disk image is malformed" named no file: which database?"""
+    db = tmp_path / "bot.db"
+    db.write_bytes(played.read_bytes()[:8192])  # its first pages only
+    code, _, err = _run(capsys, *COMMANDS[command], "--db", str(db))
+    assert code == 2
+    assert _one_line(err) == f"groupbot {command}: the database cannot be used: {db}: " \
+                             "database disk image is malformed"
 
 
 def test_a_content_file_that_is_a_fifo_is_refused_not_read(tmp_path: Path) -> None:
