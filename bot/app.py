@@ -125,7 +125,8 @@ class Bot:
 
         async def hold(store: Store) -> None:  # before the migrations, and before anything is
             # loaded: another process on the database would send it too
-            held.append(await instance.hold(store, self.db_path, self.account))
+            held.append(await instance.hold(store, self.db_path, self.account,
+                                            self.deployment.settings.leases.takeover))
 
         try:
             self.store = await open_store(self.db_path, schema.migrations(self.registry), hold)
@@ -231,6 +232,8 @@ class Bot:
         self._pipeline.forget()
         # the old config is freed in a thread of its own, off the loop; nothing waits for it
         threading.Thread(target=config.release, args=(replaced,), daemon=True).start()
+        if self._held is not None:
+            await self._held.limit_stalls(deployment.settings.leases.takeover)
 
     async def refresh_groups(self) -> None:
         """Bind every group again and rebuild the recurring jobs from the config."""

@@ -12,7 +12,10 @@ bot takes, before it loads anything, a lock that lives exactly as long as its pr
 - PostgreSQL: a session advisory lock on the store's own connection: the server drops it
   when that connection closes, or when the process dies and the connection with it; when
   the bot's machine dies (no connection is closed), the server finds it gone by TCP
-  keepalive probes within about a minute (`KEEPALIVE`).
+  keepalive probes within about a minute (`KEEPALIVE`). A process of an account that
+  stalls with a transaction open has its session ended by the server after twice the
+  takeover time (`Held.limit_stalls`), so it cannot hold up the account that took its
+  groups over.
 
 A process without an account takes the database's lock alone (exclusive); a process of an
 account shares the database's lock with the other accounts' processes and takes its
@@ -31,7 +34,7 @@ import hashlib
 import os
 import socket
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from bot import postgres
 from bot.store import Location, Store, StoreError
@@ -65,6 +68,10 @@ class _Locks:
         self._store = store
         self._file = None if postgres.is_url(location) else f"{location}.lock"
         self.files: list[int] = []  # SQLite: the lock files open (closing one drops its lock)
+
+    @property
+    def on_postgres(self) -> bool:
+        return self._file is None
 
     async def take(self, name: str, exclusive: bool) -> bool:
         if self._file is None:
@@ -124,6 +131,20 @@ class Held:
         self._account = account
         self._locks = locks
 
+    async def limit_stalls(self, takeover: timedelta) -> None:
+        """PostgreSQL, a process of an account: the server ends this process's session when
+        it keeps a transaction open and says nothing for twice `takeover` (it stalled:
+        SIGSTOP, a frozen VM). Its groups went to other accounts after `takeover`, and their
+        statements would otherwise wait for ever on the rows its open batch holds (a seen
+        event's key: docs/scale.md); ended, the batch is undone as if the process had died,
+        and the process, when it runs on, stops (exit 2) to be started again. Twice: a
+        process that is only slow (a loaded machine) loses its leases, not its session. At
+        the start and at each reload."""
+        if self._locks.on_postgres and self._account != _WHOLE:
+            milliseconds = max(1, round(2 * takeover.total_seconds() * 1000))
+            await self._store.execute(
+                f"SET idle_in_transaction_session_timeout = {milliseconds}")
+
     async def register(self) -> None:
         """Once the store is migrated: this process serves the database, as its row says
         (replacing rows left by processes that died: nobody else serves the database, without
@@ -161,10 +182,12 @@ class Held:
             self._locks.drop()
 
 
-async def hold(store: Store, location: Location, account: str | None) -> Held:
+async def hold(store: Store, location: Location, account: str | None,
+               takeover: timedelta | None = None) -> Held:
     """Take the database (without an account) or the account's share of it, for as long as
     this process runs; `Taken`, naming who serves it, when another process does. Taken on a
-    store just opened, before its migrations (open_store's `before`): then `Held.register`."""
+    store just opened, before its migrations (open_store's `before`): then `Held.register`.
+    `takeover`: the accounts' (Held.limit_stalls)."""
     name = account or _WHOLE
     locks = _Locks(store, location)
     if str(location) == ":memory:":  # no other process can open it
@@ -182,10 +205,13 @@ async def hold(store: Store, location: Location, account: str | None) -> Held:
             raise Taken(_refused("another groupbot", await _rows(store, "=", account),
                                  f"serves account {account} on this database; stop it first: "
                                  "docs/scale.md"))
+        held = Held(store, name, locks)
+        if takeover is not None:
+            await held.limit_stalls(takeover)
     except BaseException:
         locks.drop()
         raise
-    return Held(store, name, locks)
+    return held
 
 
 async def _rows(store: Store, compare: str, account: str) -> list[tuple[str, ...]]:

@@ -144,7 +144,9 @@ _INSERT = re.compile(r"\s*INSERT\s+INTO\s+(\w+)", re.I)
 def _driver_errors() -> tuple[type[BaseException], ...]:
     import asyncpg
 
-    return (asyncpg.PostgresError, asyncpg.InterfaceError, OSError)
+    # InternalClientError: a statement sent while the driver reads the server's closing of
+    # the connection (the session ended by the server: bot/instance.py's limit_stalls)
+    return (asyncpg.PostgresError, asyncpg.InterfaceError, asyncpg.InternalClientError, OSError)
 
 
 async def connect(url: str, **options: Any) -> asyncpg.Connection:

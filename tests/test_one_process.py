@@ -6,6 +6,7 @@ run beside a bot."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import re
 import signal
@@ -138,6 +139,48 @@ async def test_one_process_per_account_and_none_beside_one_without_an_account(
             await _start(a1, "a1")
     finally:
         await whole.bot.stop()
+
+
+async def test_on_postgresql_a_stalled_account_with_its_batch_open_holds_up_the_next_a_while(
+        tmp_path: Path, postgres: Postgres) -> None:
+    """An account's process stalled (SIGSTOP, a frozen VM) with its batch open holds the key
+    of the message it was handling: the account that took the group over, handling the same
+    message (it kept it while standing by), waited on that key for as long as the stall
+    lasted. The server ends the stalled session after twice the takeover time: its batch
+    undone, the next holder goes on; the stalled one fails at its next statement."""
+    from bot import seen
+
+    root = write_config(tmp_path / "config", ACCOUNTS + "leases: {takeover: 1s}\n",
+                        {"recruitment": "handlers: []\n"})
+    url = postgres.database()
+    a1, a2 = (Harness(root, tmp_path / name, db=url) for name in ("a1", "a2"))
+    now = a1.clock.now()
+    await _start(a1, "a1")
+    await _start(a2, "a2")
+    noted, stall = asyncio.Event(), asyncio.Event()
+
+    async def handle_and_stall() -> None:
+        async with a1.bot.store.transaction():
+            assert await seen.first_time(a1.bot.store, "x:message:0", now)
+            noted.set()
+            await stall.wait()  # nothing more goes to the server: a stalled process
+
+    stalled = asyncio.create_task(handle_and_stall())
+    try:
+        await noted.wait()
+        async with a2.bot.store.transaction():
+            assert await asyncio.wait_for(seen.first_time(a2.bot.store, "x:message:0", now),
+                                          60)  # (the test's bound on "for ever")
+        await a2.bot.store.flush()
+        with pytest.raises(StoreError):  # (its message depends on when it reads the close)
+            await a1.bot.store.one("SELECT 1")
+    finally:
+        stall.set()
+        with contextlib.suppress(StoreError):
+            await stalled
+        with contextlib.suppress(StoreError):
+            await a1.bot.stop()
+        await a2.bot.stop()
 
 
 SIMULATED = BOT_YAML.replace("storage: bot.db", "storage: ../data/live.db") + """\
