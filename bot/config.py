@@ -684,24 +684,46 @@ def load(root: Path, registry: Registry, running: Settings | None = None,
             raise InputError([Problem(Where(bot_file, 1), (), f"not found: {root} is no "
                                       "config directory (it holds no bot.yaml)")])
         located = yamlfile.load(bot_file, regular=True)
-        settings = yamlfile.validate(Settings, located, located.data or {})
+        if located.data is None:  # (truncated by an editor or a copy: a reload would go on
+            #                          with no admins and no bound group)
+            raise InputError([Problem(Where(bot_file, 1), (), "empty bot.yaml: it binds no "
+                                      "group, so the bot would do nothing (docs/configuration"
+                                      ".md)")])
+        if not isinstance(located.data, dict):
+            raise InputError([Problem(Where(bot_file, 1), (), "bot.yaml holds keys (`admins:`,"
+                                      f" `groups:`...), not {_a(located.data)}")])
+        settings = yamlfile.validate(Settings, located, located.data)
     except InputError as exc:
         (problems if located else causes).extend(exc.problems)
 
     raw: dict[str, Located] = {}
     broken: set[str] = set()
-    for file in sorted((root / "types").glob("*.yaml")):
+    types_dir = root / "types"
+    if root.is_dir() and not types_dir.is_dir():
+        missing = "directory not found" if not types_dir.exists() else "not a directory"
+        causes.append(Problem(Where(types_dir, 1), (), f"{missing}: the group types are the "
+                              "files in it, types/NAME.yaml"))
+    warnings = [Problem(Where(file, 1), (), "not read: a type file's name ends in .yaml "
+                        f"(rename it {file.stem}.yaml)")
+                for file in sorted(types_dir.glob("*.yml"))]
+    for file in sorted(types_dir.glob("*.yaml")):
         try:
             raw[file.stem] = yamlfile.load(file, regular=True)
         except InputError as exc:
             causes.extend(exc.problems)
             broken.add(file.stem)
             continue
-        if raw[file.stem].data is None:
+        data = raw[file.stem].data
+        if data is None:
             causes.append(Problem(Where(file, 1), (), "empty type file: a type lists its "
                                   "`handlers:` (delete the file to remove the type)"))
-            broken.add(file.stem)
-            del raw[file.stem]
+        elif not isinstance(data, dict):
+            causes.append(Problem(Where(file, 1), (), "a type file holds keys (`handlers:`, "
+                                  f"`extends:`...), not {_a(data)}"))
+        else:
+            continue
+        broken.add(file.stem)
+        del raw[file.stem]
     if located is None or settings is None:
         raise InputError(_ordered(causes, problems))
     kept: list[Problem] = []
@@ -714,7 +736,7 @@ def load(root: Path, registry: Registry, running: Settings | None = None,
     storage = location(settings.storage, root)
     if (wrong := database_problem(storage)) is not None:
         problems.append(located.problem(("storage",), wrong))
-    warnings = [located.problem(path, warning) for path, warning in value_warnings(settings)]
+    warnings += [located.problem(path, warning) for path, warning in value_warnings(settings)]
     problems.extend(located.problem(path, wrong) for path, wrong in _account_clashes(settings))
     warnings += [located.problem(("storage",), f"the environment variable {name} is not set"
                                  " (the bot cannot connect without it)")
@@ -854,6 +876,12 @@ def _off_the_loop() -> Iterator[None]:
 
 LOAD_SWITCH_INTERVAL = 0.0005  # seconds
 _loading = threading.Lock()
+
+
+def _a(data: object) -> str:
+    """What a YAML file holds instead of keys: 'a list', 'a text'..."""
+    return "a list" if isinstance(data, list) else "a text" if isinstance(data, str) else \
+        f"a value ({data!r})"
 
 
 def _account_clashes(settings: Settings) -> Iterator[tuple[KeyPath, str]]:

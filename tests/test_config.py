@@ -249,6 +249,48 @@ def test_an_empty_type_file_is_refused(tmp_path: Path) -> None:
         "types/recruitment.yaml:1: empty type file")
 
 
+@pytest.mark.parametrize("bot_yaml, expected", [
+    ("# emptied by mistake\n", "bot.yaml:1: empty bot.yaml: it binds no group, so the bot "
+                               "would do nothing (docs/configuration.md)"),
+    ("- admins: [op]\n", "bot.yaml:1: bot.yaml holds keys (`admins:`, `groups:`...), not a "
+                         "list"),
+])
+def test_a_bot_yaml_with_no_keys_is_refused(tmp_path: Path, bot_yaml: str,
+                                            expected: str) -> None:
+    """An empty bot.yaml loaded as every default: on a reload, a bot with no admins and no
+    group bound; a list was refused in pydantic's words ("Input should be a valid
+    dictionary or instance of Settings")."""
+    assert _problems(tmp_path, {"recruitment": WELCOME}, bot_yaml) == [expected]
+
+
+@pytest.mark.parametrize("text, held", [("- welcome: {template: hi}\n", "a list"),
+                                        ("welcome\n", "a text")])
+def test_a_type_file_with_no_keys_is_refused(tmp_path: Path, text: str, held: str) -> None:
+    assert _problems(tmp_path, {"recruitment": text})[0] == (
+        f"types/recruitment.yaml:1: a type file holds keys (`handlers:`, `extends:`...), not "
+        f"{held}")
+
+
+def test_a_config_without_a_types_directory_says_so_first(tmp_path: Path) -> None:
+    """Each binding said "unknown group type 'recruitment'; known: none", and nothing said
+    why there were none."""
+    root = write_config(tmp_path / "config", BOT_YAML, {})
+    (root / "types").rmdir()
+    with pytest.raises(InputError) as caught:
+        config.load(root, REGISTRY)
+    assert str(caught.value.problems[0]) == f"{root}/types:1: directory not found: the group " \
+                                            "types are the files in it, types/NAME.yaml"
+
+
+def test_a_type_file_named_yml_is_not_read_and_check_says_so(tmp_path: Path) -> None:
+    root = write_config(tmp_path / "config", BOT_YAML, {"recruitment": WELCOME})
+    (root / "types" / "customer.yml").write_text(WELCOME, encoding="utf-8")
+    deployment = config.load(root, REGISTRY)
+    assert "customer" not in deployment.types
+    assert f"{root}/types/customer.yml:1: not read: a type file's name ends in .yaml (rename " \
+           "it customer.yaml)" in [str(w) for w in deployment.warnings]
+
+
 def test_the_fast_loader_gives_the_same_data_and_lines_as_the_python_one(
         monkeypatch: pytest.MonkeyPatch) -> None:
     import yaml
