@@ -518,6 +518,18 @@ def test_config_given_as_a_file_or_a_directory_without_bot_yaml_says_so(
                                   "directory (it holds no bot.yaml)"
 
 
+@pytest.mark.parametrize("command", [["check"], ["run", "--simulator"], ["web", "--port", "0"]])
+def test_a_config_directory_that_is_not_there_says_so(capsys: pytest.CaptureFixture[str],
+                                                      tmp_path: Path, command: list[str]) -> None:
+    """A typo in --config said `cnofig/bot.yaml:1: cannot read: No such file or directory`,
+    as if the directory were there without its bot.yaml."""
+    missing = tmp_path / "cnofig"
+    code, _, err = _run(capsys, *command, "--config", str(missing))
+    assert code == 2
+    assert err.splitlines()[0] == f"{missing}:1: config directory not found (the directory " \
+                                  "that holds bot.yaml and types/)"
+
+
 def test_audit_echoes_a_group_id_with_escapes_as_a_literal(capsys: pytest.CaptureFixture[str],
                                                           played: Path) -> None:
     """`--group` pasted with an escape sequence cleared the screen as it was echoed back."""
