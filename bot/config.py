@@ -195,6 +195,10 @@ class Content:
         ]
 
 
+MAX_CONTENT_BYTES = 16 * 1024 * 1024
+"""A content file larger than this is refused (docs/limits.md), before it is read whole."""
+
+
 def _content(value: Any, info: ValidationInfo) -> Content:
     if isinstance(value, Content):
         return value
@@ -209,7 +213,12 @@ def _content(value: Any, info: ValidationInfo) -> Content:
     if path.exists() and not path.is_file():  # a FIFO or a device: reading it would block
         raise ValueError(f"content file {value} is not a regular file")
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as file:  # (a huge file named by mistake is not read whole)
+            raw = file.read(MAX_CONTENT_BYTES + 1)
+        if len(raw) > MAX_CONTENT_BYTES:
+            raise ValueError(f"content file {value} is larger than {MAX_CONTENT_BYTES:,} bytes"
+                             " (a text the bot sends, or a word list, is far smaller)")
+        text = raw.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")  # as read_text
     except FileNotFoundError:
         raise ValueError(f"content file not found: {value} (looked in {root})") from None
     except OSError as exc:  # e.g. a symbolic link loop, or no permission

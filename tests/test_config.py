@@ -553,3 +553,17 @@ async def test_a_reload_refuses_a_type_file_that_is_a_fifo_at_once(tmp_path: Pat
             pytest.fail("the reload waited for a writer of the FIFO")
         assert problems == "config/types/stray.yaml:1: not a regular file: a FIFO (named pipe)"
         assert h.bot.deployment.types["recruitment"].handlers  # the running config stays
+
+
+def test_a_huge_content_file_is_refused_without_being_read_whole(tmp_path: Path) -> None:
+    """A log or a dump named by mistake was read whole into memory at each start and reload
+    (a reload of a running bot's config in a few GB)."""
+    root = write_config(tmp_path / "config", BOT_YAML, {"recruitment": (
+        "handlers:\n  - rules: {text: rules.md, triggers: [群规]}\n")})
+    with (root / "content" / "rules.md").open("wb") as huge:
+        huge.truncate(config.MAX_CONTENT_BYTES + 1)  # (sparse: no disk, nor memory, spent)
+    with pytest.raises(InputError) as caught:
+        config.load(root, REGISTRY)
+    assert [str(p).replace(f"{root}/", "") for p in caught.value.problems] == [
+        "types/recruitment.yaml:2: handlers.rules.text: content file rules.md is larger than "
+        "16,777,216 bytes (a text the bot sends, or a word list, is far smaller)"]
