@@ -742,7 +742,7 @@ def load(root: Path, registry: Registry, running: Settings | None = None,
     if running is not None:  # a running bot's reload: what it read at its start stays
         settings, kept = _keep_start_only(settings, running, account, located, root)
 
-    content_dir = real(root / settings.content)
+    content_dir = real(root / os.path.expanduser(settings.content))
     if (wrong := _directory_problem(content_dir)) is not None:
         problems.append(located.problem(("content",), wrong))
     storage = location(settings.storage, root)
@@ -1046,8 +1046,9 @@ def _push_need(deployment: Deployment) -> tuple[int, int]:
 
 
 def location(storage: str, root: Path = Path()) -> Path | str:
-    """Where the store is: a postgresql:// URL as written, else a file relative to `root`."""
-    return storage if postgres.is_url(storage) else real(root / storage)
+    """Where the store is: a postgresql:// URL as written, else a file relative to `root`
+    (`~` is the home directory, as in a shell: not a directory named `~`)."""
+    return storage if postgres.is_url(storage) else real(root / os.path.expanduser(storage))
 
 
 def _directory_problem(path: Path) -> str | None:

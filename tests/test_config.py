@@ -567,3 +567,19 @@ def test_a_huge_content_file_is_refused_without_being_read_whole(tmp_path: Path)
     assert [str(p).replace(f"{root}/", "") for p in caught.value.problems] == [
         "types/recruitment.yaml:2: handlers.rules.text: content file rules.md is larger than "
         "16,777,216 bytes (a text the bot sends, or a word list, is far smaller)"]
+
+
+def test_a_path_under_the_home_directory_is_there_not_in_a_directory_named_tilde(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`storage: ~/groupbot/bot.db` made a directory named `~` inside config/."""
+    home = tmp_path / "home"
+    (home / "content").mkdir(parents=True)
+    (home / "content" / "rules.md").write_text("rules", encoding="utf-8")
+    monkeypatch.setenv("HOME", str(home))
+    root = write_config(tmp_path / "config", BOT_YAML.replace(
+        "storage: bot.db", "storage: ~/groupbot/bot.db").replace(
+        "content: content", "content: ~/content"), {"recruitment": (
+            "handlers:\n  - rules: {text: rules.md, triggers: [群规]}\n")})
+    deployment = config.load(root, REGISTRY)
+    assert (deployment.storage_path, deployment.content_dir) == (
+        home / "groupbot" / "bot.db", home / "content")
