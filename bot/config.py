@@ -195,6 +195,7 @@ class Content:
         ]
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # all but tab and line ends
 MAX_CONTENT_BYTES = 16 * 1024 * 1024
 """A content file larger than this is refused (docs/limits.md), before it is read whole."""
 
@@ -224,7 +225,13 @@ def _content(value: Any, info: ValidationInfo) -> Content:
     except OSError as exc:  # e.g. a symbolic link loop, or no permission
         raise ValueError(f"content file {value} cannot be read: {exc.strerror}") from None
     except UnicodeDecodeError as exc:
-        raise ValueError(f"content file {value} cannot be read: {exc}") from None
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise ValueError(f"content file {value} is not UTF-8 text (line {line}): save it as "
+                         "UTF-8") from None
+    if (control := _CONTROL.search(text)) is not None:  # a binary file named by mistake
+        line = text.count("\n", 0, control.start()) + 1
+        raise ValueError(f"content file {value} holds a control character, U+"
+                         f"{ord(control.group()):04X} (line {line}): is it a text file?")
     if not text.strip():
         raise ValueError(f"content file {value} is empty: the bot would send an empty message "
                          "(or, for a word list, match nothing)")

@@ -583,3 +583,21 @@ def test_a_path_under_the_home_directory_is_there_not_in_a_directory_named_tilde
     deployment = config.load(root, REGISTRY)
     assert (deployment.storage_path, deployment.content_dir) == (
         home / "groupbot" / "bot.db", home / "content")
+
+
+@pytest.mark.parametrize("written, problem", [
+    (b"rules\ncaf\xe9\n", "is not UTF-8 text (line 2): save it as UTF-8"),
+    (b"PK\x03\x04\x14\x00rules.docx", "holds a control character, U+0003 (line 1): is it a text "
+                                      "file?"),
+])
+def test_a_content_file_that_is_no_text_is_refused_naming_its_line(
+        tmp_path: Path, written: bytes, problem: str) -> None:
+    """A Latin-1 file said "'utf-8' codec can't decode byte 0xe9 in position 9: invalid
+    continuation byte"; a binary file (a .docx named as the rules) was sent as it was."""
+    root = write_config(tmp_path / "config", BOT_YAML, {"recruitment": (
+        "handlers:\n  - rules: {text: rules.md, triggers: [群规]}\n")})
+    (root / "content" / "rules.md").write_bytes(written)
+    with pytest.raises(InputError) as caught:
+        config.load(root, REGISTRY)
+    assert [str(p).replace(f"{root}/", "") for p in caught.value.problems] == [
+        f"types/recruitment.yaml:2: handlers.rules.text: content file rules.md {problem}"]
