@@ -237,8 +237,10 @@ async def _report(args: argparse.Namespace, deployment: Deployment, store: Reade
     account = getattr(args, "account", None)
     if account is not None:
         if deployment.settings.account(account) is None:
-            raise LookupError(f"no account {account!r} in bot.yaml's accounts (known: "
-                              f"{', '.join(a.name for a in deployment.settings.accounts)})")
+            known = ", ".join(a.name for a in deployment.settings.accounts)
+            raise LookupError(f"no account {account!r} in bot.yaml's accounts (known: {known})"
+                              if known else f"no account {account!r}: bot.yaml lists no "
+                              "`accounts` (one process serves every group: docs/scale.md)")
         groups = [g for g in groups if g.id in served and served[g.id].account == account]
     reports = [await health(store, facts, since, until, stages) for facts in groups]
     period = f"{since:%Y-%m-%d %H:%M} to {until:%Y-%m-%d %H:%M}"

@@ -151,6 +151,16 @@ def test_times_out_of_range_exit_2(capsys: pytest.CaptureFixture[str], played: P
     assert _one_line(err).startswith(message)
 
 
+def test_report_of_an_account_when_bot_yaml_lists_none_says_so(
+        capsys: pytest.CaptureFixture[str], played: Path) -> None:
+    """It said "no account 'sales-1' in bot.yaml's accounts (known: )"."""
+    code, _, err = _run(capsys, "report", "--account", "sales-1", "--config", SHIPPED, "--db",
+                        str(played))
+    assert code == 2
+    assert _one_line(err) == "no account 'sales-1': bot.yaml lists no `accounts` (one process " \
+                             "serves every group: docs/scale.md)"
+
+
 def test_export_to_a_directory_exits_2(capsys: pytest.CaptureFixture[str], played: Path,
                                        tmp_path: Path) -> None:
     code, _, err = _run(capsys, "export", "--what", "members", "--out", str(tmp_path),
