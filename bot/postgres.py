@@ -54,6 +54,7 @@ def is_url(location: object) -> bool:
 
 
 _VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_USER_INFO = re.compile(r"^([^:]+://[^:@/]*):[^@/]*@")  # user:password@ of a URL
 
 
 def expand(url: str, environ: Mapping[str, str] | None = None) -> str:
@@ -95,7 +96,10 @@ def url_problem(url: str) -> str | None:
 
 def shown(url: str) -> str:
     """The URL as logs and messages show it: without a password, even a `${NAME}`."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # (a broken URL: "Invalid IPv6 URL") what may be a password goes
+        return _USER_INFO.sub(r"\1:***@", url)
     if parts.password is None:
         return url
     netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)

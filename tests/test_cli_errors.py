@@ -161,6 +161,17 @@ def test_report_of_an_account_when_bot_yaml_lists_none_says_so(
                              "serves every group: docs/scale.md)"
 
 
+@pytest.mark.parametrize("command", ["replay", "report"])
+def test_a_postgresql_url_that_does_not_parse_is_one_line_and_hides_its_password(
+        capsys: pytest.CaptureFixture[str], command: str) -> None:
+    """An unclosed IPv6 bracket was a traceback: showing the URL without its password parsed
+    it again."""
+    code, _, err = _run(capsys, *COMMANDS[command], "--db", "postgresql://bot:s3cret@[::1/bot")
+    assert code == 2
+    assert _one_line(err) == f"groupbot {command}: --db postgresql://bot:***@[::1/bot is not a " \
+                             "valid URL: Invalid IPv6 URL"
+
+
 def test_export_to_a_directory_exits_2(capsys: pytest.CaptureFixture[str], played: Path,
                                        tmp_path: Path) -> None:
     code, _, err = _run(capsys, "export", "--what", "members", "--out", str(tmp_path),
