@@ -724,8 +724,8 @@ def load(root: Path, registry: Registry, running: Settings | None = None,
                               "files in it, types/NAME.yaml"))
     warnings = [Problem(Where(file, 1), (), "not read: a type file's name ends in .yaml "
                         f"(rename it {file.stem}.yaml)")
-                for file in sorted(types_dir.glob("*.yml"))]
-    for file in sorted(types_dir.glob("*.yaml")):
+                for file in _type_files(types_dir, "*.yml")]
+    for file in _type_files(types_dir, "*.yaml"):
         try:
             raw[file.stem] = yamlfile.load(file, regular=True)
         except InputError as exc:
@@ -895,6 +895,12 @@ def _off_the_loop() -> Iterator[None]:
 
 LOAD_SWITCH_INTERVAL = 0.0005  # seconds
 _loading = threading.Lock()
+
+
+def _type_files(types_dir: Path, pattern: str) -> list[Path]:
+    """The files in types/ whose names match `pattern`, but for hidden ones: an editor's
+    lock or backup (emacs's `.#customer.yaml`, a link to nowhere while the file is open)."""
+    return sorted(file for file in types_dir.glob(pattern) if not file.name.startswith("."))
 
 
 def _a(data: object) -> str:

@@ -601,3 +601,12 @@ def test_a_content_file_that_is_no_text_is_refused_naming_its_line(
         config.load(root, REGISTRY)
     assert [str(p).replace(f"{root}/", "") for p in caught.value.problems] == [
         f"types/recruitment.yaml:2: handlers.rules.text: content file rules.md {problem}"]
+
+
+def test_an_editors_lock_file_in_types_is_not_read(tmp_path: Path) -> None:
+    """Emacs keeps `.#customer.yaml`, a link to nowhere, while the file is open: `check`
+    and a reload said "types/.#customer.yaml:1: cannot read: No such file or directory"."""
+    root = write_config(tmp_path / "config", BOT_YAML, {"recruitment": WELCOME})
+    (root / "types" / ".#recruitment.yaml").symlink_to("op@host.4242:1700000000")
+    (root / "types" / ".recruitment.yaml").write_text("handlers: 5\n", encoding="utf-8")
+    assert list(config.load(root, REGISTRY).types) == ["recruitment"]
