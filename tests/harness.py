@@ -168,7 +168,7 @@ def load(root: Path, registry: Registry = REGISTRY) -> config.Deployment:
     load's outcome may depend on beyond those bytes (a database file already there, a file
     that cannot be read, a large one, the environment a warning names) loads as usual."""
     root = config.real(root)  # (not resolve(): a symbolic link loop is the load's to report)
-    files = sorted(root.glob("types/*.yaml"))
+    files = sorted([*root.glob("types/*.yaml"), *root.glob("types/*.yml")])  # (.yml: warned)
     if not all(file.is_file() for file in (root / "bot.yaml", *files)):  # (a FIFO: never read)
         return _load(root, registry)
     try:
