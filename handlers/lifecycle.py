@@ -37,6 +37,7 @@ from handlers import funnel as funnel_stages
 
 SEEN = "lifecycle_seen"  # when the bot first saw each member (those there before it came)
 DAY = timedelta(days=1)
+SHOWN = 30  # silent members named in a text to the admins; the rest are counted
 
 
 class Silent(HandlerConfig):
@@ -340,7 +341,9 @@ class Lifecycle(Handler[Config]):
     def _silent_line(self, silent: list[tuple[Member, str]]) -> str:
         assert self.config.silent is not None
         days = self.config.silent.after.days or 1
-        names = sanitize.names(m.name for m, _ in silent) or "无"
+        names = sanitize.names(m.name for m, _ in silent[:SHOWN]) or "无"
+        if len(silent) > SHOWN:
+            names += f" 等 {len(silent)} 人"
         action = "，已提醒，届时仍未发言将移出" if silent and self.config.silent.remove else ""
         return f"新增沉默 ≥{days} 天：{names}{action}"
 

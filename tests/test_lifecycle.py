@@ -195,6 +195,18 @@ async def test_members_silent_for_14_days_are_warned_then_removed(tmp_path: Path
         assert all(r["reason"] == "长期未发言" for r in h.actions("kick"))
 
 
+async def test_the_admins_are_told_30_silent_members_by_name_and_the_others_counted(
+        tmp_path: Path) -> None:
+    """A group's first fortnight: every member silent, each of 400 names in one message."""
+    async with Harness(SHIPPED, tmp_path, groups=RECRUITMENT) as h:
+        await h.join("r1", *(f"m{i:03}" for i in range(400)))
+        await h.advance("15d")
+        [silent] = [r["text"] for r in h.actions("dm", to="op_lin") if "沉默" in r["text"]]
+        names = "、".join(["alice", "bob", *(f"m{i:03}" for i in range(28))])
+        assert silent == ("[groupbot] 「Listener Recruitment 01」新增沉默 ≥14 天："
+                          f"{names} 等 402 人，已提醒，届时仍未发言将移出")
+
+
 async def test_without_the_backstop_members_from_before_the_bot_are_not_counted(
         tmp_path: Path) -> None:
     root = shipped_config(tmp_path, replace=("backstop: {every: 5m}", "backstop: {every: null}"))
