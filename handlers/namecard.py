@@ -127,8 +127,9 @@ class NameCard(Handler[Config]):
         wrong = [f"{clean(name)}（{member}）" for member, name in rows if not self.complies(name)]
         topic = clean(ctx.group.topic if ctx.group else ctx.scope)
         if wrong:
+            more = [f"……另有 {len(wrong) - SHOWN} 人"] if len(wrong) > SHOWN else []
             text = (f"「{topic}」群名片不规范的成员 {len(wrong)}/{len(rows)} 人"
-                    f"（格式示例：{self.config.example}）：\n" + "\n".join(wrong))
+                    f"（格式示例：{self.config.example}）：\n" + "\n".join(wrong[:SHOWN] + more))
         else:
             text = f"「{topic}」{len(rows)} 位成员的群名片都符合规范。"
         ctx.dm(event.sender.id, text)
@@ -136,6 +137,7 @@ class NameCard(Handler[Config]):
 
 
 BATCH = "batch"  # the timer that sends the reminders due within the window
+SHOWN = 100  # members named in the list for an admin; the rest are counted
 
 
 def _timer(member: str) -> str:

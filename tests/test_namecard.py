@@ -113,6 +113,19 @@ async def test_an_admin_gets_the_list_of_nonconforming_names_by_dm(tmp_path: Pat
                                    "bob（bob）\ndave（dave）")
 
 
+async def test_the_list_names_100_members_and_counts_the_others(tmp_path: Path) -> None:
+    """A group of 500 with names nobody fixed: 500 lines in one private message."""
+    async with Harness(SHIPPED, tmp_path, groups=GROUPS) as h:
+        h.world.join("c1", [f"m{i:03}" for i in range(497)])
+        await h.advance("1s")             # the bot learns who was there before it (backstop)
+        await h.say("c1", "op_lin", "/名片")
+        await h.advance("5s")
+        [listing] = h.actions("dm", to="op_lin")
+        lines = listing["text"].split("\n")
+        assert lines[0].startswith("「Customer 01」群名片不规范的成员 499/499 人")
+        assert len(lines) == 102 and lines[-1] == "……另有 399 人"
+
+
 async def test_other_members_cannot_ask_for_the_list(tmp_path: Path) -> None:
     async with Harness(SHIPPED, tmp_path, groups=GROUPS) as h:
         await h.join("c1", "dave")
