@@ -37,7 +37,7 @@ from handlers import funnel as funnel_stages
 
 SEEN = "lifecycle_seen"  # when the bot first saw each member (those there before it came)
 DAY = timedelta(days=1)
-SHOWN = 30  # silent members named in a text to the admins; the rest are counted
+SHOWN = 30  # members named in a text to the admins (silent, over capacity); the rest counted
 
 
 class Silent(HandlerConfig):
@@ -349,8 +349,9 @@ class Lifecycle(Handler[Config]):
 
 
 def _names(members: Sequence[Member]) -> str:
-    """Members for the admins: each name (cleaned) with the id."""
-    return "、".join(f"{clean(m.name)}（{m.id}）" for m in members)
+    """Members for the admins: each name (cleaned) with the id, the first SHOWN of them."""
+    shown = "、".join(f"{clean(m.name)}（{m.id}）" for m in members[:SHOWN])
+    return shown + (f" 等 {len(members)} 人" if len(members) > SHOWN else "")
 
 
 def _quiet_since(entry: roster.Entry, first_seen: str | None) -> datetime | None:

@@ -150,6 +150,18 @@ async def test_a_removed_member_joining_a_full_group_is_not_moved_on(tmp_path: P
         assert [r["member"] for r in h.actions("invite")] == ["fay"]
 
 
+async def test_the_admins_are_told_30_members_over_capacity_by_name(tmp_path: Path) -> None:
+    async with Harness(SHIPPED, tmp_path, groups=CUSTOMERS) as h:
+        _fill(h, "c1", 100)
+        _fill(h, "c2", 100)
+        await h.join("c1", *(f"n{i:02}" for i in range(40)))
+        await h.advance("1m")
+        names = "、".join(f"n{i:02}（n{i:02}）" for i in range(30))
+        assert [r["text"] for r in h.actions("dm", to="op_lin")] == [
+            f"[groupbot] 「Customer 01」已超员（140/100）：{names} 等 40 人 "
+            "是超出的成员，其他「客户群」也都满了，请新建一个群。"]
+
+
 async def test_with_every_sibling_full_the_admins_are_asked_to_open_a_group(
         tmp_path: Path) -> None:
     async with Harness(SHIPPED, tmp_path, groups=CUSTOMERS) as h:
