@@ -465,6 +465,8 @@ class WechatyGateway:
         self._line = _Line()  # the events that feed the bot, in arrival order
         self._listed = False  # whether the groups were listed since the bot started
         self._listing: asyncio.Task[None] | None = None  # reading the list again (`groups`)
+        self._list_got: list[str] | None = None  # the list it read: what `groups` binds next
+        self._list_wait = 0.0  # seconds before it reads again (0: read_again_after)
         # group invitations being accepted, or accepted (or maybe): never accepted twice
         self._invitations: OrderedDict[str, None] = OrderedDict()
 
@@ -1160,8 +1162,10 @@ class WechatyGateway:
             if not self._self_id:
                 log.info("not logged in yet: groups are bound once WeChat is logged in")
             return list(self._known.values())
+        got, self._list_got = self._list_got, None  # the list `_relist` read, if it did
         try:
-            ids = await self._act("listing the groups", self._online().room_search())
+            ids = got if got is not None else await self._act(
+                "listing the groups", self._online().room_search())
         except Disconnected:
             raise
         except GatewayError as exc:
@@ -1171,6 +1175,8 @@ class WechatyGateway:
                         " until the list comes (it is read again)", exc, len(self._known))
             self._list_again()
             return list(self._known.values())
+        if got is None:
+            self._list_wait = 0.0  # listed at once: a failure starts waiting afresh
         found = []
         for group in ids:
             try:
@@ -1199,20 +1205,27 @@ class WechatyGateway:
             self._callbacks.add(self._listing)
 
     async def _relist(self) -> None:
-        wait = self.read_again_after
+        """Read the list after `read_again_after` seconds, doubling up to LIST_AGAIN_MAX (also
+        from one reading to the next: a gateway that refuses every other list is not asked
+        again each second), until it comes; then bind the groups with the list it got."""
         while True:
+            wait = self._list_wait or self.read_again_after
+            self._list_wait = min(wait * 2, LIST_AGAIN_MAX)
             await asyncio.sleep(wait)
             try:
-                await self._act("listing the groups", self._online().room_search())
+                ids = await self._act("listing the groups", self._online().room_search())
             except Disconnected:
                 return  # the next login looks at the groups anyway
             except GatewayError as exc:
-                wait = min(wait * 2, LIST_AGAIN_MAX)
-                log.warning("could not list the groups again (%s): again in %gs", exc, wait)
+                log.warning("could not list the groups again (%s): again in %gs", exc,
+                            self._list_wait)
                 continue
             log.info("the groups can be listed again: binding them")
-            self._listing = None  # (should the list fail again meanwhile: a new reading)
-            await self._refresh_groups()
+            self._list_got = ids
+            try:
+                await self._refresh_groups()
+            finally:
+                self._list_got = None  # (not bound with it: the next binding lists again)
             return
 
 
