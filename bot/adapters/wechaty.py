@@ -773,10 +773,12 @@ class WechatyGateway:
 
     async def _on_room_invite(self, payload: EventRoomInvitePayload) -> None:
         """Accept once, trying again when the gateway fails (also across a reconnect: only
-        the invitation's id is needed), but not when its answer was lost: whether the bot is
-        in the group cannot be told from the invitation (the gateway gives only its id). An
-        invitation delivered again while it is accepted, or once it is (or may be), is
-        dropped; delivered again after it was given up, it is tried again."""
+        the invitation's id is needed). An acceptance whose answer said nothing (lost, or
+        INTERNAL...) is settled by the group list: a group the bot was not in before it is
+        taken as the invitation's (the invitation does not name its group); none, and it is
+        tried again, within the same tries. An invitation delivered again while it is
+        accepted, or once it is, is dropped; delivered again after it was given up, it is
+        tried again."""
         invitation = payload.room_invitation_id
         if invitation in self._invitations:
             log.info("dropped a duplicate room-invite event: %s", invitation)
@@ -787,10 +789,29 @@ class WechatyGateway:
         task = asyncio.current_task()
         if task is not None:
             self._looked_up.add(task)
+        before: set[str] | None = None  # the groups before an acceptance that may be done
 
         async def accept() -> None:
-            await self._act(f"accepting the group invitation {invitation}",
-                            self._online().room_invitation_accept(invitation), sends=True)
+            nonlocal before
+            what = f"accepting the group invitation {invitation}"
+            if before is not None:
+                joined = await self._group_ids() - before
+                if joined:
+                    log.info("accepted the group invitation %s: the bot is in %s now",
+                             invitation, ", ".join(sorted(joined)))
+                    return
+                log.info("%s: the bot is in no new group, so it is accepted again", what)
+            try:
+                groups = await self._group_ids()
+            except GatewayError:
+                groups = set(self._known)  # as listed last (the settling may be fooled)
+            try:
+                await self._act(what, self._online().room_invitation_accept(invitation),
+                                sends=True)
+            except Uncertain as exc:
+                before = groups
+                raise GatewayError(f"{exc} (the group list will say whether it was done)"
+                                   ) from exc
             log.info("accepted the group invitation %s", invitation)
 
         done = False
@@ -801,6 +822,9 @@ class WechatyGateway:
                 self._invitations.pop(invitation, None)
             if task is not None:
                 self._looked_up.discard(task)
+
+    async def _group_ids(self) -> set[str]:
+        return set(await self._act("listing the groups", self._online().room_search()))
 
     async def _feed(self, event: Event, turn: _Turn) -> None:
         """Feed `event` once the events delivered before it are fed or given up (waiting at

@@ -85,6 +85,7 @@ class World:
         self.friends: set[str] = set()  # contacts whose friend request was accepted
         self.sent: list[dict[str, Any]] = []
         self.broken: set[str] = set()  # contacts and groups whose details fail to load
+        self.invitations: dict[str, FakeRoom] = {}  # id -> the group it lets the bot into
         self._ids = itertools.count(1)
 
     def add_room(self, room_id: str, topic: str, members: dict[str, str],
@@ -146,7 +147,10 @@ class World:
             self.friends.add(self.friendships[friendship_id][0])
 
     def room_invitation_accept(self, invitation_id: str) -> None:
+        """The bot joins the invitation's group (a second acceptance changes nothing)."""
         self.sent.append({"action": "accept_invitation", "invitation": invitation_id})
+        if (room := self.invitations.get(invitation_id)) is not None:
+            self.rooms[room.id] = room
 
     def send_card(self, conversation: str, contact: str) -> str:
         """A contact card, shown as WeChat shows it: [名片 Name]."""
@@ -221,7 +225,11 @@ class Driver:
         return friendship_id
 
     def invite_bot(self) -> str:
+        """An invitation into a new group (the bot is in it once it accepts)."""
         invitation_id = self.world.new_id("inv")
+        room_id = self.world.new_id("invited")
+        self.world.invitations[invitation_id] = FakeRoom(
+            room_id, f"Invited {room_id}", "carol", {self.world.self_id: "", "carol": ""})
         self.emit("room-invite", {"roomInvitationId": invitation_id})
         return invitation_id
 

@@ -487,18 +487,43 @@ async def test_a_stop_while_the_gateway_answers_neither_stop_nor_start_ends(
 async def test_a_group_invitation_accepted_but_unanswered_is_not_accepted_again(
         run_bot: RunBot, grpc_gateway: WechatyGateway, fake_gateway: FakeGateway,
         world: World, caplog: pytest.LogCaptureFixture) -> None:
-    """The gateway accepted it, then its answer was lost: the invitation gives no group to
-    look at, so whether the bot is in cannot be checked; it is not accepted a second time."""
+    """The gateway accepted it, then its answer was lost: the group list shows the bot in a
+    new group, so it is not accepted a second time."""
     grpc_gateway.read_again_after = 0.05
+    caplog.set_level(logging.INFO, logger="bot.adapters.wechaty")
     async with run_bot(grpc_gateway):
         grpc_gateway.action_timeout = 0.3
         fake_gateway.after["RoomInvitationAccept"] = None  # done, never answered
         invitation = fake_gateway.invite_bot()
-        await until(lambda: "did not try again to accept" in caplog.text, "the warning")
+        await until(lambda: "the bot is in invited" in caplog.text, "the settling")
         await asyncio.sleep(0.2)  # (the time of two more tries)
     assert world.actions("accept_invitation") == [
         {"action": "accept_invitation", "invitation": invitation}]
-    assert f"it may have been done (accepting the group invitation {invitation}:" in caplog.text
+    assert f"accepted the group invitation {invitation}: the bot is in invited" in caplog.text
+
+
+async def test_a_group_invitation_answered_internal_is_settled_and_accepted_again(
+        run_bot: RunBot, grpc_gateway: WechatyGateway, fake_gateway: FakeGateway,
+        world: World, caplog: pytest.LogCaptureFixture) -> None:
+    """The gateway's puppet threw before doing anything: INTERNAL, which does not say whether
+    it was done. It was never tried again, and the invitation delivered again was dropped for
+    good: the bot never joined. Now the group list settles it (not in a new group), and it
+    is accepted again, once; the delivery meanwhile is dropped."""
+    grpc_gateway.read_again_after = 0.2
+    caplog.set_level(logging.INFO, logger="bot.adapters.wechaty")
+    async with run_bot(grpc_gateway):
+        fake_gateway.fail["RoomInvitationAccept"] = GRPCError(Status.INTERNAL, "puppet threw")
+        invitation = fake_gateway.invite_bot()
+        await until(lambda: "RoomInvitationAccept" in fake_gateway.calls, "the first try")
+        fake_gateway.emit("room-invite", {"roomInvitationId": invitation})  # delivered again
+        await until(lambda: world.actions("accept_invitation"), "the acceptance")
+        await asyncio.sleep(0.5)  # (the time of another try)
+    assert world.actions("accept_invitation") == [
+        {"action": "accept_invitation", "invitation": invitation}]
+    assert world.invitations[invitation].id in world.rooms
+    assert fake_gateway.calls.count("RoomInvitationAccept") == 2
+    assert "dropped a duplicate room-invite event" in caplog.text
+    assert "the bot is in no new group, so it is accepted again" in caplog.text
 
 
 async def test_a_group_invitation_delivered_again_while_it_is_tried_again_is_accepted_once(
