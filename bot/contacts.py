@@ -86,16 +86,21 @@ _HAN = r"\u3400-\u9fff\uf900-\ufaff"
 # the number), or a run of Chinese numerals. Anything else that is a letter or Chinese ends
 # a number; what is neither (space, punctuation, emoji) only separates its groups. 么 (the
 # variant of 幺, and the end of 什么 怎么 那么) and 钩 (the variant of 勾, and a hook: 鱼钩)
-# are digits only beside another numeral: "么三八", "幺钩八", not "什么？3801234567".
+# are digits only beside another numeral: "么三八", "幺钩八", not "什么？3801234567". The
+# circles ◯ and ⭕ are 0 only beside another circle ("138⭕⭕138⭕⭕⭕"): one alone is a tick
+# ("13⭕ 14⭕ 15❌ 16⭕" marks answers), and separates groups as any symbol does.
 _BESIDE = "么钩"
-_ALONE = "".join(c for c in _CHINESE_NUMERALS if c not in _BESIDE)
+_PAIRED = "◯⭕"
+_ALONE = "".join(c for c in _CHINESE_NUMERALS if c not in _BESIDE + _PAIRED)
 _GROUP = (rf"(?:(?<![a-z0-9])[0-9oli]+(?![a-z0-9])"
-          rf"|(?:[{_ALONE}]|(?<=[{_ALONE}])[{_BESIDE}]|[{_BESIDE}](?=[{_ALONE}]))+)")
+          rf"|(?:[{_ALONE}]|(?<=[{_ALONE}])[{_BESIDE}]|[{_BESIDE}](?=[{_ALONE}])"
+          rf"|(?<=[{_PAIRED}])[{_PAIRED}]|[{_PAIRED}](?=[{_PAIRED}]))+)")
 _GROUP_OR_BREAK = re.compile(_GROUP)
 _NUMBER = re.compile(rf"{_GROUP}(?:[^a-z0-9{_HAN}]*{_GROUP})*")
 # where a mobile number (after 86, or not) starts in a run's digits: each place, overlapping
 _MOBILE_AT = re.compile(r"(?=((?:86)?1[3-9][0-9]{9}))")
-_NOT_IN_GROUP = re.compile(f"[^0-9oli{_CHINESE_NUMERALS}]+")  # a run's separators
+_NOT_IN_GROUP = re.compile(  # a run's separators
+    f"(?:[^0-9oli{_CHINESE_NUMERALS}]|(?<![{_PAIRED}])[{_PAIRED}](?![{_PAIRED}]))+")
 _THOUSANDS = re.compile(r"[0-9]{1,3}(?:\s*,\s*[0-9]{3}){2,}")
 
 
@@ -143,8 +148,9 @@ _WECHAT_MARKERS = ("微信", "薇信", "威信", "徽信", "徵信", "维信", "
                    "wechat", "vx", "wx", "v")
 _QQ_MARKERS = ("扣扣", "企鹅", "企鵝", "球球", "koukou", "qq", "q")  # koukou: 扣扣 in pinyin
 # A marker may have separators (spaces, emoji, dots) between its characters: "微🌸信", "v x".
-# (not a colon: "V：x_abc1" is the marker V and the id x_abc1)
-_INSIDE = r"[^a-z0-9_\-:" + _HAN + r"]"
+# (not a colon: "V：x_abc1" is the marker V and the id x_abc1), and the radical 丨: "微丨信",
+# "V丨X" (after the marker it is a title's bar: "微信丨20250109 公开课")
+_INSIDE = r"(?:[^a-z0-9_\-:" + _HAN + r"]|丨)"
 _SPACED = {marker: f"{_INSIDE}*".join(marker) for marker in (*_WECHAT_MARKERS, *_QQ_MARKERS)}
 _SPACED |= {"v": "v(?![a-z])", "q": "q(?![a-z])"}  # a bare letter stands alone
 # 加 or a plus sign between two pieces of an id joins them: "abc 加 123", "abc➕123" are
@@ -327,13 +333,19 @@ OPENING_BRACKETS = "([{<【「『〔《〈〖"
 CLOSING_BRACKETS = ")]}>】」』〕》〉〗"
 _BRACKETED = re.compile(rf"[{re.escape(OPENING_BRACKETS)}]\s*(dot|点|點|\.|at|@|艾特)\s*"
                         rf"[{re.escape(CLOSING_BRACKETS)}]")
-# abc点com (also the traditional 點), abc。com, abc·com (middle dots, bullets and the small
-# circles: abc●com, abc◦com)
-_WRITTEN_DOT = re.compile("[点點。\u00b7\u30fb\u2022\u2027\u2219\u22c5●⚫◦∘⚬⦁⸱]")
+# abc点com (also the traditional 點), abc。com
+_WRITTEN_DOT = re.compile("[点點。]")
+# abc·com: the middle dots, bullets and small circles (abc●com, abc◦com; unmask makes the
+# radical 丶 a middle dot). Chat writes them between words and numbers as often as spammers
+# between a name and a domain ending ("Love丶Me", "Apple●Store", "10·11·12·13 号"), so a
+# name with one makes a link only with more to go on (`_hosts`). Each is read as `_MARK`,
+# a dot the link finder tells from one written as a dot.
+_MARK_DOT = re.compile("[\u00b7\u30fb\u2022\u2027\u2219\u22c5●⚫◦∘⚬⦁⸱]")
+_MARK = "\u2024"  # ONE DOT LEADER: NFKC makes it ".", so no unmasked text holds one
 # abc,com: a comma (or 、) between a name and a common top-level domain
 _COMMA_DOT = re.compile(r"(?<=[a-z0-9])[,、](?=(?:com|net|org|cn|top|xyz|vip)(?![a-z0-9]))")
-_SPACED_DOT = re.compile(rf"\s+(?:dot\s+|\.\s*)(?=(?:{_SPACED_TLDS})(?![a-z0-9]))"
-                         rf"|\.\s+(?=(?:{_SPACED_TLDS})(?![a-z0-9]))")  # abc . com
+_SPACED_DOT = re.compile(rf"\s+(?:dot\s+|[.{_MARK}]\s*)(?=(?:{_SPACED_TLDS})(?![a-z0-9]))"
+                         rf"|[.{_MARK}]\s+(?=(?:{_SPACED_TLDS})(?![a-z0-9]))")  # abc . com
 _WORD_AT = re.compile(r"at(?![a-z])|艾特")  # name at qq dot com, name艾特qq
 _ALNUM = re.compile(r"[a-z0-9]")
 
@@ -349,7 +361,8 @@ def _between_alnum(text: str, start: int, end: int) -> bool:
 
 @lru_cache(maxsize=8)
 def _spell_dots(text: str) -> str:
-    """The text with dots written out as dots: 点 。 · between Latin letters or digits,
+    """The text with dots written out as dots: 点 。 between Latin letters or digits (· and
+    the other marks as `_MARK`),
     (dot) [.] 「.」 in any of the brackets, and 点 in one between Latin letters or digits
     ({点} 【点】), and " dot ", a spaced "." or a comma before a common top-level domain."""
     def bracketed(m: re.Match[str]) -> str:
@@ -360,14 +373,19 @@ def _spell_dots(text: str) -> str:
     def han_dot(m: re.Match[str]) -> str:
         return "." if _between_alnum(text, m.start(), m.end()) else m.group()
 
+    def mark_dot(m: re.Match[str]) -> str:
+        return _MARK if _between_alnum(text, m.start(), m.end()) else m.group()
+
     if _BRACKETED.search(text):
         text = _BRACKETED.sub(bracketed, text)
     if _WRITTEN_DOT.search(text):
         text = _WRITTEN_DOT.sub(han_dot, text)
+    if _MARK_DOT.search(text):
+        text = _MARK_DOT.sub(mark_dot, text)
     if "," in text or "、" in text:
         text = _COMMA_DOT.sub(".", text)
-    return _SPACED_DOT.sub(
-        lambda m: "." if m.start() and _ALNUM.match(text[m.start() - 1]) else m.group(), text)
+    return _SPACED_DOT.sub(lambda m: (_MARK if _MARK in m.group() else ".") if m.start() and
+                           _ALNUM.match(text[m.start() - 1]) else m.group(), text)
 
 
 def _spell_ats(text: str) -> str:
@@ -387,14 +405,15 @@ _EMAIL = re.compile(r"(?<![a-z0-9._%+-])[a-z0-9][a-z0-9._%+-]*@(?:[a-z0-9-]+\.)+
 _LABEL_CHARS = rf"a-z0-9_\-{_HAN}"
 # A dotted name, or any name right after a scheme; only at the start of a run of name
 # characters, so that a long run is read once.
-_HOST = re.compile(rf"(?<![{_LABEL_CHARS}])(?:(?<=://)[{_LABEL_CHARS}]++(?:\.[{_LABEL_CHARS}]++)*"
-                   rf"|[{_LABEL_CHARS}]++(?:\.[{_LABEL_CHARS}]++)+)")
+_LABEL = rf"[{_LABEL_CHARS}]++"
+_HOST = re.compile(rf"(?<![{_LABEL_CHARS}])(?:(?<=://){_LABEL}(?:[.{_MARK}]{_LABEL})*"
+                   rf"|{_LABEL}(?:[.{_MARK}]{_LABEL})+)")
 _SCHEME = re.compile(r"[a-z][a-z0-9+.-]{0,15}://")
 
 
 def _emails(text: str) -> Iterator[str]:
     yield from (m.group() for m in _EMAIL.finditer(text))
-    spelled = _spell_ats(_spell_dots(text))
+    spelled = _spell_ats(_spell_dots(text).replace(_MARK, "."))
     if spelled == text:
         return
     for match in _EMAIL.finditer(spelled):
@@ -420,11 +439,19 @@ def _domain(labels: list[str]) -> list[str] | None:
         if not tld:
             return None
         last = tld
-    if "0" in last and len(last) > 2 and last.replace("0", "o") in _STRONG_TLDS:
-        last = last.replace("0", "o")  # abc.c0m, abc.t0p: a zero for the letter o
     if not first.isascii() and re.search(r"[a-z0-9]$", first):
         first = re.sub(rf"^[{_HAN}]+", "", first)
     return [first, *labels[1:-1], last]
+
+
+# A name with marks for its dots (`_MARK_DOT`) is a link only before a domain ending that is
+# no word or name (`_MARKED_TLDS`), or with a name of letters and digits (abc123●top), a
+# path or a port, "www." or a scheme. A zero for a domain ending's o (abc123.c0m) counts only
+# with the same context ("这款叫 Mi.C0M 吗", "3.c0m" are typos).
+_MARKED_TLDS = frozenset(("com", "cn", "org", "xyz"))
+_NAME_WITH_DIGITS = re.compile("[a-z][a-z0-9-]*[0-9]|[0-9][a-z0-9-]*[a-z]")
+# the .NET frameworks ASP.NET, ADO.NET and VB.NET, whose names are written as domains
+_DOTNET = ("asp", "ado", "vb")
 
 
 def _hosts(text: str) -> Iterator[tuple[str, str]]:
@@ -433,7 +460,8 @@ def _hosts(text: str) -> Iterator[tuple[str, str]]:
     previous: tuple[int, bool] = (-1, False)  # end and "is a domain" of the last token
     for match in _HOST.finditer(text):
         start = match.start()
-        host = match.group().rstrip(".")
+        marked = _MARK in match.group()  # abc·com, abc丶com
+        host = match.group().replace(_MARK, ".").rstrip(".")
         labels = _domain(host.split("."))
         more = text[match.end():match.end() + 1] in (":", "/")
         after_scheme = start in schemes
@@ -444,14 +472,24 @@ def _hosts(text: str) -> Iterator[tuple[str, str]]:
         is_domain = False
         if labels is not None:
             if len(labels) == 4 and all(label.isdigit() and int(label) < 256 for label in labels):
-                if after_scheme or more or any(len(label) > 1 for label in labels):
+                # "10丶11丶12丶13 号" lists days: with marks, an address needs a path or a port
+                if after_scheme or more or (not marked and any(len(label) > 1
+                                                               for label in labels)):
                     yield "ip", host
                 previous = (match.end(), False)
                 continue
+            context = after_scheme or more or labels[0] == "www"
+            named = any(_NAME_WITH_DIGITS.search(label) for label in labels[:-1])
             tld = labels[-1]
-            dotnet = tld == "net" and len(labels) == 2 and _ALL_HAN.fullmatch(labels[0])
+            if "0" in tld and len(tld) > 2 and tld.replace("0", "o") in _STRONG_TLDS and (
+                    context or named):  # abc123.c0m, evil.t0p/x: a zero for the letter o
+                tld = labels[-1] = tld.replace("0", "o")
+            dotnet = tld == "net" and len(labels) == 2 and (
+                _ALL_HAN.fullmatch(labels[0]) or labels[0] in _DOTNET)
             is_domain = ((tld in _STRONG_TLDS and not dotnet) or tld in HAN_TLDS
                          or labels[0] == "www" or after_scheme or (tld in TLDS and more))
+            if marked and not (context or named or tld in _MARKED_TLDS):
+                is_domain = False  # "Love丶Me", "Apple●Store", "Java ● Net": words
         if after_scheme and labels is None:
             yield "link", schemes[start] + host
         elif is_domain and labels is not None and (not after_at or after_scheme

@@ -7,8 +7,8 @@ detectors are not run; for any other text it says False and they are. It is neve
 for a text a detector flags (tests/test_prefilter.py: the corpora and random texts).
 
 Why a clean text cannot be flagged: it has only the safe characters (`_safe_run`), so `unmask`
-leaves its characters as they are (Chinese characters but the radicals 丨 丶 it makes a bar and
-a dot, ASCII digits, spaces, and punctuation that becomes ASCII ?!,:;#~ or stays as it is) and
+leaves its characters as they are (Chinese characters but the radical 丶 it makes a dot,
+ASCII digits, spaces, and punctuation that becomes ASCII ?!,:;#~ or stays as it is) and
 
 - it has no Latin letter, so no e-mail address (a top-level domain is letters), no scheme,
   no pinyin, no marker in Latin letters, no id after 加我 and no "o l i" digits;
@@ -59,7 +59,7 @@ _DOT = re.compile("[0-9][ \n]*[点點。][ \n]*[0-9]")
 # _BRACKETED); found from the 点, which few texts have
 _BRACKETED_DOT = re.compile(f"[点點][ \n]*[{re.escape(CLOSING_BRACKETS)}]")
 _DOTS = frozenset("点點。")  # what _DOT and _BRACKETED_DOT start from
-_HAN_UNMASKED = "".join(map(chr, HAN_AS_PUNCTUATION))  # 丨 丶, which unmask makes punctuation
+_HAN_UNMASKED = "".join(map(chr, HAN_AS_PUNCTUATION))  # 丶, which unmask makes a dot
 
 
 class Prefilter:

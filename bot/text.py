@@ -106,9 +106,12 @@ _PLUSES = dict.fromkeys(map(ord, "⊕⊞⨁⨣➕✚✙✛✜╋┼\U0001F7A1\U0
 # its mascot), the satellite for WeChat (卫星, weixing); read as that slang, counts and all
 # ("🐧：12345678" is 企鹅:12345678, "🐧 3 只" still three penguins: bot/contacts.py)
 _MARKER_EMOJI = {0x1F427: "企鹅", 0x1F6F0: "卫星"}
-# The stroke radicals 丨 and 丶, which no word uses, written for a bar and a dot between the
-# parts of a number, a marker or a domain ("138丨0013丨8000", "微丨信", "abc丶com")
-HAN_AS_PUNCTUATION = {0x4E28: "|", 0x4E36: "\u00b7"}
+# The stroke radical 丶, written for a dot between the parts of a number or a domain
+# ("138丶0013丶8000", "abc丶com"). Chat writes it too, as a decorative dot ("Love丶Me") and for
+# 、 ("10丶11丶12丶13 号"): the link finder asks more of a name with one (bot/contacts.py). Its
+# sibling 丨 stays a Chinese character: it is a title's and a table's bar ("微信丨2025 年公开课",
+# "1丨138⏎2丨135"), and only a marker may be split by it ("微丨信": bot/contacts.py).
+HAN_AS_PUNCTUATION = {0x4E36: "\u00b7"}
 _STYLES = {**_DIGIT_STYLES, **_PLUSES, **_MARKER_EMOJI, **HAN_AS_PUNCTUATION}
 
 
@@ -220,13 +223,12 @@ _ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 def unmask(text: str) -> str:
     """The text as the content detectors read it: `normalize`d after every digit style is
     made a digit (⑴ ❶ ⒈, keycaps "1️⃣", Roman numerals Ⅰ-Ⅸ), every plus sign "+" (⊕ ➕ ✚ 🞡),
-    the emoji for a marker's slang its words ("🐧" 企鹅, "🛰" 卫星), the radicals 丨 and 丶 a bar
-    and a dot, and a lone regional indicator a letter ("🇻"), then
-    letters of other scripts that look like an ASCII letter or digit folded to it through
-    Unicode's confusables data ("wеchat" with a Cyrillic е, "vх" with a Cyrillic х), and
-    the decimal digits of other scripts read as digits where they may spell a phone number
-    (`_phone_digits`), elsewhere folded as look-alikes too. Chinese characters are never
-    folded."""
+    the emoji for a marker's slang its words ("🐧" 企鹅, "🛰" 卫星), the radical 丶 a dot, and a
+    lone regional indicator a letter ("🇻"), then letters of other scripts that look like an
+    ASCII letter or digit folded to it through Unicode's confusables data ("wеchat" with a
+    Cyrillic е, "vх" with a Cyrillic х), and the decimal digits of other scripts read as
+    digits where they may spell a phone number (`_phone_digits`), elsewhere folded as
+    look-alikes too. Chinese characters are never folded."""
     if text.isascii():
         return normalize(text)
     if _HAS_STYLE.search(text):
