@@ -683,7 +683,8 @@ def contacts_in(unmasked: str) -> list[Finding]:
 # WeChat's shape (6 to 20 letters, digits, _ and -, a letter first) with a digit in it; a
 # space or an emoji may split 加我 ("加❤我"), and 好友 or a bracket come before the id
 # ("加我好友 abc888", "加我(abc888)"). Not "加我一个" or "v我50" (no such id), nor a name
-# before 的 ("订单里加我 iphone15 的壳"), nor 加 ending a word before punctuation ("加油，我").
+# before 的 ("订单里加我 iphone15 的壳"), nor 我 after a word with 加 ("加油，我 iphone15 到了":
+# only a space or an emoji may stand between 加 and 我).
 _NOISE = rf"[^\x00-\x7f\u2000-\u206f\u3000-\u303f\uff00-\uffef{_HAN}]"  # emoji, symbols
 _ADD_ME = re.compile(rf"(?:加|\+|(?<![a-z0-9])v)(?: |{_NOISE}){{0,3}}我"
                      rf"(?:[ :]|好友|{_NOISE}|[{re.escape(OPENING_BRACKETS)}])*+"
