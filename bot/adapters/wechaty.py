@@ -794,23 +794,24 @@ class WechatyGateway:
         async def accept() -> None:
             nonlocal before
             what = f"accepting the group invitation {invitation}"
+            try:
+                groups = await self._group_ids()
+            except GatewayError:
+                if before is not None:
+                    raise  # one that may be done is not accepted again unchecked
+                groups = set(self._known)  # as listed last (a settling may be fooled by it)
             if before is not None:
-                joined = await self._group_ids() - before
-                if joined:
+                if joined := groups - before:
                     log.info("accepted the group invitation %s: the bot is in %s now",
                              invitation, ", ".join(sorted(joined)))
                     return
                 log.info("%s: the bot is in no new group, so it is accepted again", what)
             try:
-                groups = await self._group_ids()
-            except GatewayError:
-                groups = set(self._known)  # as listed last (the settling may be fooled)
-            try:
                 await self._act(what, self._online().room_invitation_accept(invitation),
                                 sends=True)
             except Uncertain as exc:
                 before = groups
-                raise GatewayError(f"{exc} (the group list will say whether it was done)"
+                raise GatewayError(f"{exc} (it may have been done: the group list will say)"
                                    ) from exc
             log.info("accepted the group invitation %s", invitation)
 
