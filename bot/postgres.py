@@ -26,11 +26,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import logging
 import os
 import re
+import time
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
+from datetime import UTC
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -39,10 +42,13 @@ from bot.savepoint import Journal, Journaled
 if TYPE_CHECKING:  # imported when a PostgreSQL store opens: SQLite deployments never load it
     import asyncpg
 
+log = logging.getLogger(__name__)
 Row = tuple[Any, ...]
 BATCH = 200  # events at most in one commit
 SCHEMES = ("postgresql://", "postgres://")
-_MIGRATION_LOCK = 0x67726F7570626F74  # "groupbot": one process migrates at a time
+MIGRATION_LOCK = 0x67726F7570626F74  # "groupbot": one process migrates at a time
+MIGRATION_WAIT = 300.0  # seconds a process waits for another's migrations (docs/scale.md)
+MIGRATION_TELL = 10.0  # seconds of waiting before it logs who migrates
 
 
 class PostgresError(Exception):
@@ -444,7 +450,7 @@ class PgStore(Journaled):
 async def _migrate(db: asyncpg.Connection, migrations: Mapping[str, Sequence[str]]) -> None:
     """Every component's steps not applied yet, each in its own transaction; processes that
     start together take turns (an advisory lock), so each step runs once."""
-    await db.execute("SELECT pg_advisory_lock($1)", _MIGRATION_LOCK)
+    await _take_turn(db)
     try:
         await db.execute(
             "CREATE TABLE IF NOT EXISTS schema_version (component TEXT PRIMARY KEY,"
@@ -460,7 +466,40 @@ async def _migrate(db: asyncpg.Connection, migrations: Mapping[str, Sequence[str
                         "INSERT INTO schema_version VALUES ($1, $2) ON CONFLICT (component)"
                         " DO UPDATE SET version = excluded.version", component, version)
     finally:
-        await db.execute("SELECT pg_advisory_unlock($1)", _MIGRATION_LOCK)
+        await db.execute("SELECT pg_advisory_unlock($1)", MIGRATION_LOCK)
+
+
+async def _take_turn(db: asyncpg.Connection) -> None:
+    """The migration lock, waited for at most MIGRATION_WAIT: a process stalled while it
+    migrates (SIGSTOP, a frozen VM) holds it, and the others would wait for ever. After
+    MIGRATION_TELL the log says who holds it; at the end PostgresError says it too."""
+    start = time.monotonic()
+    told = False
+    while not await db.fetchval("SELECT pg_try_advisory_lock($1)", MIGRATION_LOCK):
+        waited = time.monotonic() - start
+        if waited >= MIGRATION_WAIT:
+            raise PostgresError(f"{await _migrator(db)} has been migrating the database for "
+                                f"{waited:.0f} s: if it is stalled, stop it (docs/scale.md,"
+                                " Upgrading)")
+        if waited >= MIGRATION_TELL and not told:
+            log.warning("waiting for %s to finish migrating the database (at most %.0f s)",
+                        await _migrator(db), MIGRATION_WAIT)
+            told = True
+        await asyncio.sleep(0.1)
+
+
+async def _migrator(db: asyncpg.Connection) -> str:
+    """Who holds the migration lock, as the server knows it."""
+    row = await db.fetchrow(
+        "SELECT a.pid, a.client_addr, a.backend_start FROM pg_locks l"
+        " JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory'"
+        " AND l.granted AND l.objsubid = 1 AND l.classid::bigint = $1"
+        " AND l.objid::bigint = $2", MIGRATION_LOCK >> 32, MIGRATION_LOCK & 0xFFFFFFFF)
+    if row is None:
+        return "another groupbot"
+    source = f"from {row['client_addr']}" if row["client_addr"] else "on the server's host"
+    return (f"another groupbot (server process {row['pid']}, connected {source} since "
+            f"{row['backend_start'].astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC)")
 
 
 @asynccontextmanager

@@ -183,6 +183,34 @@ async def test_on_postgresql_a_stalled_account_with_its_batch_open_holds_up_the_
         await a2.bot.stop()
 
 
+async def test_on_postgresql_a_process_stalled_while_migrating_holds_up_a_start_a_bounded_time(
+        postgres: Postgres, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    """Processes that start together take turns at migrating (an advisory lock): one stalled
+    between two of its steps held every other start up for as long as it lasted. The wait
+    is bounded, and both the log and the refusal name the server process holding the turn."""
+    import bot.postgres
+    from bot.store import open_store
+
+    url = postgres.database()
+    monkeypatch.setattr(bot.postgres, "MIGRATION_TELL", 0.2)
+    monkeypatch.setattr(bot.postgres, "MIGRATION_WAIT", 1.0)
+    stalled = await bot.postgres.connect(url)
+    await stalled.execute("SELECT pg_advisory_lock($1)", bot.postgres.MIGRATION_LOCK)
+    holder = await stalled.fetchval("SELECT pg_backend_pid()")
+    try:
+        with pytest.raises(StoreError, match=(
+                rf"^another groupbot \(server process {holder}, connected from 127.0.0.1 since "
+                r"[-0-9]+ [0-9:]+ UTC\) has been migrating the database for 1 s: if it is "
+                r"stalled, stop it \(docs/scale.md, Upgrading\)$")):
+            await asyncio.wait_for(open_store(url, {}), 60)  # (the test's bound on "for ever")
+    finally:
+        await stalled.close()
+    assert f"waiting for another groupbot (server process {holder}," in caplog.text
+    store = await open_store(url, {})  # the turn is free again: migrated at once
+    await store.close()
+
+
 SIMULATED = BOT_YAML.replace("storage: bot.db", "storage: ../data/live.db") + """\
 web: {port: 0}
 simulator:
