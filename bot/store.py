@@ -235,10 +235,10 @@ def _cannot_use(database: Path, *, write: bool) -> str | None:
     file: closing a descriptor of the database would drop the locks SQLite holds on it in
     this process (POSIX locks are the process's)."""
     for file in (database, Path(f"{database}-wal"), Path(f"{database}-shm")):
-        if file.exists():
-            writes = write or file != database
-            if os.access(file, os.R_OK | (os.W_OK if writes else 0)):
-                continue
+        writes = write or file != database
+        if os.access(file, os.R_OK | (os.W_OK if writes else 0)):
+            continue
+        if file.exists():  # (not one another process removed meanwhile: a -wal, a -shm)
             beside = "" if file == database else " (SQLite keeps it beside the database)"
             return f"cannot open {file}{' for writing' if writes else ''}: " \
                    f"{_denied(file, 'Permission denied')}{beside}"
@@ -363,10 +363,11 @@ class SqliteStore(Journaled):
     @classmethod
     async def _open(cls, path: Path | str, migrations: Mapping[str, Sequence[str]],
                     before: Before | None) -> SqliteStore:
-        if Path(path).is_file() and (why := _cannot_use(Path(path), write=True)):
-            raise sqlite3.OperationalError(why)  # SQLite would open a file it may not write
-        # read-only, and fail at the first write; several processes on one file
-        # (docs/scale.md) wait up to 30 s for the write lock
+        if Path(path).is_file() and not os.access(path, os.R_OK | os.W_OK):
+            # SQLite would open a file it may not write read-only, and fail at the first write
+            raise sqlite3.OperationalError(_cannot_use(Path(path), write=True) or
+                                           f"cannot open {path} for writing")
+        # several processes on one file (docs/scale.md) wait up to 30 s for the write lock
         db = sqlite3.connect(path, isolation_level=None, timeout=BUSY_WAIT)
         store = cls(db, path)
         try:
