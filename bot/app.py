@@ -644,6 +644,8 @@ class Bot:
     async def serve(self) -> None:
         """Real time: run due jobs and send paced actions until cancelled."""
         while True:
+            if (lost := getattr(self.store, "lost", None)) is not None:
+                raise lost  # its PostgreSQL connection is gone: restarted, it connects again
             due = self.next_due()
             wait = None if due is None else (due - utc(self.clock.now())).total_seconds()
             if wait is None or wait > 0:

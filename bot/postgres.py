@@ -159,6 +159,13 @@ def _driver_errors() -> tuple[type[BaseException], ...]:
     return (asyncpg.PostgresError, asyncpg.InterfaceError, asyncpg.InternalClientError, OSError)
 
 
+def _broken(exc: BaseException) -> bool:
+    """Whether the driver says the connection itself is gone (or unusable), not a statement."""
+    import asyncpg
+
+    return isinstance(exc, (asyncpg.ConnectionDoesNotExistError, asyncpg.InternalClientError))
+
+
 async def connect(url: str, **options: Any) -> asyncpg.Connection:
     import asyncpg
 
@@ -198,6 +205,9 @@ class PgStore(Journaled):
         self._committing: asyncio.Task[None] | None = None
         self._in_flight: asyncio.Future[None] | None = None  # a COMMIT under way, whoever's
         self._failed: PostgresError | None = None  # a commit off the event path that failed
+        # the connection ended under this store (the server ended the session: a stall, a
+        # restart): nothing more can be done on it; the bot stops (Bot.serve)
+        self.lost: PostgresError | None = None
         _OPEN.add(self)
 
     @classmethod
@@ -406,7 +416,10 @@ class PgStore(Journaled):
         try:
             return await call(*args)
         except _driver_errors() as exc:
-            raise PostgresError(_said(exc)) from exc
+            failed = PostgresError(_said(exc))
+            if self.lost is None and (self._db.is_closed() or _broken(exc)):
+                self.lost = failed
+            raise failed from exc
 
     async def _write(self, method: str, sql: str, *args: Any) -> Any:
         await self._before_write()

@@ -211,6 +211,32 @@ async def test_on_postgresql_a_process_stalled_while_migrating_holds_up_a_start_
     await store.close()
 
 
+async def test_on_postgresql_a_bot_whose_connection_the_server_ended_stops(
+        tmp_path: Path, postgres: Postgres) -> None:
+    """The server ended the bot's session (a stall past twice the takeover time, a DBA's
+    pg_terminate_backend): every event failed, logged, and the process served on without a
+    database until someone noticed. It stops (`groupbot run` exits 2) to be started again."""
+    url = postgres.database()
+    h = await Harness(SHIPPED, tmp_path, db=url).__aenter__()
+    serving = asyncio.create_task(h.bot.serve())
+    try:
+        await asyncio.sleep(0.5)  # it ran what was due: it waits for the next
+        postgres.sql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE "
+                     f"datname = '{url.rsplit('/', 1)[1]}' AND application_name = 'groupbot'")
+        with pytest.raises(StoreError):
+            await h.say("r1", "alice", "群规")
+        async with h.bot.turn():  # (a console's action: it wakes the serving loop)
+            pass
+        with pytest.raises(StoreError):
+            await asyncio.wait_for(serving, 30)  # (the test's bound on "serves on")
+    finally:
+        serving.cancel()
+        with contextlib.suppress(BaseException):
+            await serving
+        with contextlib.suppress(StoreError):  # (its connection is gone)
+            await h.bot.stop()
+
+
 SIMULATED = BOT_YAML.replace("storage: bot.db", "storage: ../data/live.db") + """\
 web: {port: 0}
 simulator:
