@@ -308,6 +308,9 @@ class Lent:
             raise PostgresError("connection is closed")
         return self._db
 
+    def is_closed(self) -> bool:
+        return self._closed or bool(self._db.is_closed())
+
     async def execute(self, *args: Any) -> Any:
         return await self._live().execute(*args)
 
