@@ -10,7 +10,8 @@ the digit groups. Findings carry a family:
   拐 勾 洞 for 1 2 7 9 0, the letters o/l/i standing for 0/1) with anything but letters and
   other Chinese characters between the digits (spaces, dashes, dots, emoji). A number
   needs no marker; its digits must be whole groups ("订单 2026112913800138000" is not
-  one), and one written with thousands separators is an amount (below).
+  one), its last digit no group of its own after a longer one ("序列号 13800 13800 0"), and
+  one written with thousands separators is an amount (below).
 - wechat, qq: a contact marker (微信 薇 威 v信 威xin vx wx weixin wechat 徵信 v芯, the slang 绿泡泡
   and 卫星..., qq 扣扣 koukou 企鹅 球球; the emoji 🐧 and 🛰 are 企鹅 and 卫星: bot/text.py), in any
   spelling, spaced or split by emoji, then an id (群 or 裙 may come between: "Q裙 12345678"). A
@@ -25,23 +26,28 @@ the digit groups. Findings carry a family:
   十 or a plus sign (unmask makes ⊕ ➕ ✚ 🞡 one) right before a marker is 加 in disguise
   ("十V：abcdef", "⊕微 lisa_wang"): an id after it needs no digit, and a bare V or Q counts;
   before a bare Latin marker it is a finding by itself ("有需要的十V"); after 加 itself a bare V
-  or Q glued to an id of digits is one ("加V13800138000"). 加我 (+我, V我: add me) right before
-  an id of WeChat's shape with a digit needs no marker ("加我：abc888", "加❤我(abc888)").
+  or Q glued to an id of digits is one ("加V13800138000"). 加我 (+我, V我: add me) before an
+  id of WeChat's shape with a digit needs no marker if a colon, a bracket or 好友 announces it
+  or 备注 follows ("加我：abc888", "加❤我(abc888)", "加我 abc888 备注来意"). After a marker that
+  is a word or a name too (卫星 企鹅 球球 徵信 v芯 and the emoji) an id needs 号, a colon, 搜 or
+  加 before the marker, and a number without them six digits ("🛰 tianwen1", "🐧 12306").
 - counts are no QQ number or id: after a marker that is also a noun (企鹅 penguin, 球球
   balls, 卫星 satellite), a number with a measure word after it ("企鹅 100000 只在南极",
-  "卫星 300 颗"). A number written as an amount stays what it is ("13800138000 元",
-  "加QQ：87654321元", "¥13800138000"): a unit or a sign is all a spammer would add to hide
-  one, and nobody's amount is ten billion yuan; only thousands separators
-  ("13,800,138,000") make a mobile number an amount.
+  "卫星 300 颗"), nor is a price after 裙 (a skirt: "企鹅裙 129.00"). A number written as an
+  amount stays what it is ("13800138000 元", "加QQ：87654321元", "¥13800138000"): a unit or
+  a sign is all a spammer would add to hide one, and nobody's amount is ten billion yuan;
+  only thousands separators ("13,800,138,000") make a mobile number an amount.
 - email: an address, also written "name at qq dot com", "name(at)qq(dot)com".
 - link: a scheme ("https://", "weixin://"), "www.", or a domain ending in a known
-  top-level domain (also Chinese: .中国 .公司 ...; a zero for its o: ".c0m"), with the
+  top-level domain (also Chinese: .中国 .公司 ...; a zero for its o: "abc123.c0m"), with the
   dots written 点 。 · ● (dot) [.] 「.」 (in a bracket of 【】「」『』〔〕《》〈〉〖〗 or an ASCII
   one; 【点】 between Latin letters or digits, as 点 alone) or spaced, or a comma before a
   common top-level domain ("abc,com"); a domain after another one and "@"
-  (allowed.example@evil.example) too. Not a domain: a Chinese word and ".com" said as a
-  word before sentence-final particles ("结果.com了吗"), nor Chinese and ".net", the .NET
-  framework ("这个.net 框架"; with a path, "www." or a scheme it is a link). A Taobao 口令 is
+  (allowed.example@evil.example) too; with · ● 丶 and the like only before com cn org
+  xyz or with more (`_MARKED_TLDS`: "Love丶Me" is a name). Not a domain: a Chinese word
+  and ".com" said as a word before sentence-final particles ("结果.com了吗"), nor Chinese
+  and ".net" or asp.net, the .NET frameworks ("这个.net 框架"; with a path, "www." or a
+  scheme it is a link). A Taobao 口令 is
   a shop link without a URL: 8 to 14 letters and digits (both) between two currency signs
   ("￥AbCd1234￥").
 - ip: four numbers 0-255 with dots, one of them of two digits or more, or after a scheme.
@@ -49,7 +55,6 @@ the digit groups. Findings carry a family:
 
 from __future__ import annotations
 
-import itertools
 import re
 import xml.etree.ElementTree as ElementTree
 from collections.abc import Collection, Iterator
@@ -95,46 +100,64 @@ _ALONE = "".join(c for c in _CHINESE_NUMERALS if c not in _BESIDE + _PAIRED)
 _GROUP = (rf"(?:(?<![a-z0-9])[0-9oli]+(?![a-z0-9])"
           rf"|(?:[{_ALONE}]|(?<=[{_ALONE}])[{_BESIDE}]|[{_BESIDE}](?=[{_ALONE}])"
           rf"|(?<=[{_PAIRED}])[{_PAIRED}]|[{_PAIRED}](?=[{_PAIRED}]))+)")
-_GROUP_OR_BREAK = re.compile(_GROUP)
 _NUMBER = re.compile(rf"{_GROUP}(?:[^a-z0-9{_HAN}]*{_GROUP})*")
-# where a mobile number (after 86, or not) starts in a run's digits: each place, overlapping
-_MOBILE_AT = re.compile(r"(?=((?:86)?1[3-9][0-9]{9}))")
-_NOT_IN_GROUP = re.compile(  # a run's separators
-    f"(?:[^0-9oli{_CHINESE_NUMERALS}]|(?<![{_PAIRED}])[{_PAIRED}](?![{_PAIRED}]))+")
+# A run of groups as `_phones` reads it, as long as the run: Latin digits (and o l i) as 0-9,
+# Chinese numerals as the full-width ０-９ (NFKC leaves none in a text), so that a group ends
+# where the two meet ("1三八"), and a lone circle as a separator. A mobile number in it
+# (after 86, or not) starts and ends where a group does.
+_LATIN_AND_CHINESE = str.maketrans({c: chr(0xFF10 + int(d)) if not c.isascii() else d
+                                    for c, d in _NUMERALS.items()})
+_LONE_CIRCLE = re.compile(f"(?<![{_PAIRED}])[{_PAIRED}](?![{_PAIRED}])")
+_EDGE = "(?<=[0-9])(?=[０-９])|(?<=[０-９])(?=[0-9])"  # Latin digits meet Chinese numerals
+_MOBILE = re.compile(
+    f"(?:(?<![0-9０-９])|{_EDGE})"
+    "((?:[8８][^0-9０-９]*[6６][^0-9０-９]*)?[1１][^0-9０-９]*[3-9３-９](?:[^0-9０-９]*[0-9０-９]){9})"
+    f"(?:(?![0-9０-９])|{_EDGE})")
+_ASCII_DIGITS = str.maketrans({chr(0xFF10 + d): str(d) for d in range(10)})
+_NOT_DIGITS = re.compile("[^0-9]+")
+_SPLIT_OFF = re.compile("[^0-9０-９][0-9０-９]$")  # its last digit after a separator
+_TWO_DIGITS = re.compile("[0-9０-９]{2}")
 _THOUSANDS = re.compile(r"[0-9]{1,3}(?:\s*,\s*[0-9]{3}){2,}")
 
 
 def _phones(text: str) -> Iterator[str]:
-    """Mobile numbers made of whole digit groups, in one pass over each run of groups.
+    """Mobile numbers made of whole digit groups, each once, in one scan of each run.
 
     A run is digit groups with nothing but separators between them; a phone is 11 digits
     (13 after 86) from the start of one group to the end of another, unless they are
-    written as an amount with thousands separators ("13,800,138,000")."""
+    written as an amount with thousands separators ("13,800,138,000") or end in a digit
+    split off a longer group ("序列号 13800 13800 0": a phone's digits are grouped, or spelled
+    one at a time). The numbers found in a run do not overlap."""
+    found = set()
     for run in _NUMBER.finditer(text):
         if run.end() - run.start() < 11:
             continue  # too short to hold a phone: most numbers in a chat
-        if not _MOBILE_AT.search(_NOT_IN_GROUP.sub("", run.group()).translate(_AS_DIGITS)):
-            continue  # no mobile number in its digits, wherever the groups begin ("1 1 1 …")
-        groups = list(_GROUP_OR_BREAK.finditer(text, run.start(), run.end()))
-        digits = "".join(group.group() for group in groups).translate(_AS_DIGITS)
-        offsets = [0, *itertools.accumulate(len(group.group()) for group in groups)]
-        starts = {offset: i for i, offset in enumerate(offsets)}  # digit offset: its group
-        for candidate in _MOBILE_AT.finditer(digits):  # each digit a number may start at
-            first, length = starts.get(candidate.start()), len(candidate[1])
-            end = starts.get(candidate.start() + length)
-            if first is not None and end and not _THOUSANDS.fullmatch(
-                    text, groups[first].start(), groups[end - 1].end()):
-                yield candidate[1][-11:]
+        digits = _LONE_CIRCLE.sub("|", run.group()).translate(_LATIN_AND_CHINESE)
+        for mobile in _MOBILE.finditer(digits):
+            number = _NOT_DIGITS.sub("", mobile[1].translate(_ASCII_DIGITS))[-11:]
+            if number in found or _THOUSANDS.fullmatch(
+                    text, run.start() + mobile.start(1), run.start() + mobile.end(1)):
+                continue
+            if _SPLIT_OFF.search(mobile[1]) and _TWO_DIGITS.search(mobile[1]):
+                continue
+            found.add(number)
+            yield number
 
 
 # --- counts ----------------------------------------------------------------------------
 
 # Markers that are also ordinary nouns: right after them (no 号 or 搜索 between), a number
-# with a measure word is a count (traditional ones too: 企鵝 100000 隻). Not 个人 (personal)
-# or 只 meaning "only" (只加, 只要...).
+# with a measure word is a count (traditional ones too: 企鵝 100000 隻; "+", 多 or 余 may come
+# between: 🐧 10000+ 只, 🛰 42000 多颗). Not 个人 (personal) or 只 meaning "only" (只加, 只要...).
 _NOUN_MARKERS = ("企鹅", "企鵝", "球球", "卫星", "衛星")
-_MEASURE_AFTER = re.compile(" ?(?:只(?![要有是能需收限加聊做接回])|隻|[个個](?!人)|[头頭]|[颗顆]"
-                            "|人|位|名|次|天|年|[岁歲]|[张張]|[条條]|件|倍|元|[块塊]|[万萬]|[亿億])")
+# Those and the markers that are words or names too (徵信 credit checks, v芯 a RISC-V chip):
+# after them an id needs an announcement (号, a colon, 搜) or 加 before the marker, and a number
+# without one six digits or more ("🛰 tianwen1 到达火星轨道", "🐧 12306 买不到票",
+# "V芯 k230d 开发板" are chat; "🐧 12345678", "加🛰 money_2026", "🛰号：abc888" are not).
+_WEAK_MARKERS = (*_NOUN_MARKERS, "徵信", "v芯")
+_MEASURE_AFTER = re.compile(" ?[+多余]? ?(?:只(?![要有是能需收限加聊做接回])|隻|[个個](?!人)"
+                            "|[头頭]|[颗顆]|人|位|名|次|天|年|[岁歲]|[张張]|[条條]|件|倍|元|[块塊]"
+                            "|[万萬]|[亿億])")
 
 
 # --- markers -----------------------------------------------------------------------------
@@ -239,6 +262,9 @@ def _joined(text: str, end: int, filler: str, ident: str) -> str:
     return ident
 
 
+_PRICE = re.compile("[0-9]+\\.[0-9]{1,2}")
+
+
 def _after_marker(text: str, match: re.Match[str] | None) -> Finding | None:
     """The contact detail after a marker, if what follows it is one."""
     if match is None:
@@ -266,6 +292,10 @@ def _after_marker(text: str, match: re.Match[str] | None) -> Finding | None:
         if bare:
             return None  # "RNG v s e d g 3 比 1": a score, not the marker V and an id
         ident = ident.replace(" ", "").replace("加", "")
+    if _PRICE.fullmatch(ident) and re.search(_CHAT_GROUP, filler):
+        return None  # "Q裙 158.00 包邮", "企鹅裙 129.00": a skirt and its price
+    announced = bool(re.search(r"[号號]|:|搜", filler)) and not bare
+    weak = marker in _WEAK_MARKERS and not (announced or added)
     phone = next(_phones(ident), None)
     if phone:
         return Finding(family, phone)
@@ -276,16 +306,15 @@ def _after_marker(text: str, match: re.Match[str] | None) -> Finding | None:
     digits = re.sub(f"{_SEP}|加", "", ident).translate(_AS_DIGITS)
     if "加" in ident and digits.isdigit() and _MEASURE_AFTER.match(text, match.end()):
         return None  # "微信群 200 加 300 人": a sum of counts
-    if (digits.isdigit() and 5 <= len(digits) <= 11 and digits[0] != "0"
+    if (digits.isdigit() and (6 if weak else 5) <= len(digits) <= 11 and digits[0] != "0"
             and re.search(f"[0-9{_CHINESE_NUMERALS}]", ident)):
         return Finding(family, digits)  # a QQ number, or a WeChat id of digits
     if _JOINED.search(ident):  # "abc 加 123", "abc➕一 二 三": one id, abc123
         ident = re.sub(f"{_SEP}|加", "", ident)
     wid = _WECHAT_ID.match(ident.translate(_CHINESE_AS_DIGITS))
-    if family == "wechat" and wid:
-        announced = bool(re.search(r"[号號]|:|搜", filler)) and not bare
-        if any(c.isdigit() for c in wid.group()) or announced or plus:
-            return Finding("wechat", wid.group())
+    if family == "wechat" and wid and not weak and (
+            any(c.isdigit() for c in wid.group()) or announced or plus):
+        return Finding("wechat", wid.group())
     return None
 
 
@@ -679,21 +708,27 @@ def contacts_in(unmasked: str) -> list[Finding]:
     return list(_contacts_in(unmasked))
 
 
-# "加我 abc888", "+我：abc888", "V我 abc888": add me, and no marker at all, only an id of
-# WeChat's shape (6 to 20 letters, digits, _ and -, a letter first) with a digit in it; a
-# space or an emoji may split 加我 ("加❤我"), and 好友 or a bracket come before the id
-# ("加我好友 abc888", "加我(abc888)"). Not "加我一个" or "v我50" (no such id), nor a name
-# before 的 ("订单里加我 iphone15 的壳"), nor 我 after a word with 加 ("加油，我 iphone15 到了":
+# "加我：abc888", "+我(abc888)", "V我好友 abc888": add me, and no marker at all, only an id of
+# WeChat's shape (6 to 20 letters, digits, _ and -, a letter first) with a digit in it, which
+# a colon, a bracket or 好友 announces, or 备注 follows ("加我 abc888 备注来意"), or after a
+# plus sign for 加 ("+我 abc888"); a space or an emoji may split 加我 ("加❤我：abc888"). An id
+# after a space alone is as often a product or a name: 团购 and 接龙 add one more for me
+# ("再加我 ipad10 一台", "和平精英加我 sniper99"). Not "加我一个" or "v我50" (no such id), nor a
+# name before 的 ("订单里加我：iphone15 的壳"), nor 我 after a word with 加 ("加油，我：iphone15":
 # only a space or an emoji may stand between 加 and 我).
 _NOISE = rf"[^\x00-\x7f\u2000-\u206f\u3000-\u303f\uff00-\uffef{_HAN}]"  # emoji, symbols
-_ADD_ME = re.compile(rf"(?:加|\+|(?<![a-z0-9])v)(?: |{_NOISE}){{0,3}}我"
-                     rf"(?:[ :]|好友|{_NOISE}|[{re.escape(OPENING_BRACKETS)}])*+"
+_ADD_ME = re.compile(rf"(?P<add>加|\+|(?<![a-z0-9])v)(?: |{_NOISE}){{0,3}}我"
+                     rf"(?P<how>(?:[ :]|好友|{_NOISE}|[{re.escape(OPENING_BRACKETS)}])*+)"
                      r"(?P<id>[a-z][a-z0-9_-]{5,19})(?![a-z0-9_-]| ?的)")
+_ANNOUNCED = re.compile(rf":|好友|[{re.escape(OPENING_BRACKETS)}]")
+_NOTE_AFTER = re.compile(" ?备注")
 
 
 def _added_me(text: str) -> Iterator[Finding]:
     for match in _ADD_ME.finditer(text):
-        if any(c.isdigit() for c in match["id"]):
+        if any(c.isdigit() for c in match["id"]) and (
+                match["add"] == "+" or _ANNOUNCED.search(match["how"])
+                or _NOTE_AFTER.match(text, match.end())):
             yield Finding("wechat", match["id"])
 
 

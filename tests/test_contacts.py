@@ -50,7 +50,8 @@ def test_a_mobile_number_in_any_style_is_a_contact_without_a_marker(text: str) -
 
 @pytest.mark.parametrize(
     "text",
-    ["订单 2026112913800138000", "13,800,138,000 元", "SF13800138000123", "v13800138000x"],
+    ["订单 2026112913800138000", "13,800,138,000 元", "SF13800138000123", "v13800138000x",
+     "序列号 13800 13800 0 出厂"],  # its last digit split off a longer group
 )
 def test_digits_that_only_contain_a_mobile_number_are_not_one(text: str) -> None:
     assert find_contacts(text) == []
@@ -237,10 +238,11 @@ def test_slang_for_wechat_without_an_id_is_no_contact(text: str) -> None:
 @pytest.mark.parametrize(
     ("text", "found"),
     [("🐧：12345678", Finding("qq", "12345678")), ("🐧号 12345678 进群", Finding("qq", "12345678")),
-     ("🛰️ abc888", wechat("abc888")), ("加🛰 money_2026", wechat("money_2026")),
+     ("🛰️号：abc888", wechat("abc888")), ("加🛰 money_2026", wechat("money_2026")),
      ("Q裙 12345678", Finding("qq", "12345678")), ("企鹅裙 12345678", Finding("qq", "12345678")),
-     ("扣扣裙：12345678", Finding("qq", "12345678")), ("徵信 fa_piao88", wechat("fa_piao88")),
-     ("V芯 abc888", wechat("abc888")), ("薇❤芯：abc888", wechat("abc888"))],
+     ("扣扣裙：12345678", Finding("qq", "12345678")), ("徵信：fa_piao88", wechat("fa_piao88")),
+     ("加V芯 abc888", wechat("abc888")), ("薇❤芯：abc888", wechat("abc888")),
+     ("🐧 123456", Finding("qq", "123456")), ("🛰 12345678", wechat("12345678"))],
 )
 def test_a_marker_in_its_emoji_homophone_or_look_alike_is_caught(text: str,
                                                                  found: Finding) -> None:
@@ -252,7 +254,16 @@ def test_a_marker_in_its_emoji_homophone_or_look_alike_is_caught(text: str,
 @pytest.mark.parametrize(
     "text",
     ["🐧 100000 只在南极", "🐧🐧 好可爱，拍了 12 张", "🛰 发射成功，2026 年第 3 颗", "企鹅裙子 2 条",
-     "+q裙里见", "徵信报告 2026 年版", "微芯片 12345 片已入库", "v芯片"],
+     "+q裙里见", "徵信报告 2026 年版", "微芯片 12345 片已入库", "v芯片",
+     # a marker that is a word or a name too: an id needs 号, a colon, 搜 or 加 before the
+     # marker, and a number without them six digits (review of round 3)
+     "🛰 Landsat8 和 Sentinel2 的影像今天更新了", "🛰 tianwen1 到达火星轨道", "🛰 CZ-5B 发射",
+     "卫星 landsat8 影像", "衛星 landsat8 影像", "🛰 42000 多颗", "星链🛰 12000+ 颗",
+     "南极🐧 10000+ 只，壮观", "阿德利🐧 50000 多只", "🐧 12306 买不到票", "企鹅 12306",
+     "纪录片里帝企鹅🐧 12000 对在冰上孵蛋",
+     "RISC-V芯 CV1800B 的板子挺便宜", "V芯 k230d 开发板", "台湾的徵信 A123456789 那种身份证号",
+     # a skirt (裙, 群's homophone) and its price
+     "这条🐧裙 159.90 包邮，好看吗", "企鹅裙 129.00 入手了", "Q裙 158.00 包邮"],
 )
 def test_the_same_emoji_homophones_and_look_alikes_without_an_id_are_no_contact(
         text: str) -> None:
@@ -268,8 +279,8 @@ def test_an_id_right_after_add_me_needs_no_marker(text: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["加我好友 abc888", "+我好友：abc888", "加 我 abc888", "加❤我 abc888", "加我(abc888)",
-             "加我「abc888」"])
+    "text", ["加我好友 abc888", "+我好友：abc888", "加 我：abc888", "加❤我(abc888)",
+             "加我(abc888)", "加我「abc888」"])
 def test_add_me_split_by_an_emoji_or_before_a_bracket_is_still_add_me(text: str) -> None:
     assert find_contacts(text) == [wechat("abc888")]
 
@@ -311,7 +322,7 @@ def test_the_radicals_circles_and_koukou_in_chat_are_no_contact(text: str) -> No
     [("微信號：abc888", wechat("abc888")), ("薇信號 abc888", wechat("abc888")),
      ("微信號碼：abc888", wechat("abc888")), ("微信帳號 abc888", wechat("abc888")),
      ("微信搜尋：abc888", wechat("abc888")), ("綠泡泡 abc888", wechat("abc888")),
-     ("衛星 abc888", wechat("abc888")), ("維信 abc888", wechat("abc888")),
+     ("衛星號 abc888", wechat("abc888")), ("維信 abc888", wechat("abc888")),
      ("QQ號 12345678", Finding("qq", "12345678")), ("扣扣號碼 12345678", Finding("qq", "12345678")),
      ("企鵝 12345678", Finding("qq", "12345678")), ("企鵝號 100000 隻", Finding("qq", "100000"))],
 )
@@ -330,7 +341,11 @@ def test_traditional_counts_and_markers_without_an_id_are_no_contact(text: str) 
 
 @pytest.mark.parametrize(
     "text", ["加我一个，开黑", "v我50", "V 我 50 看看实力", "加我 steam 好友", "加我 ab12",
-             "订单里加我 iphone15 的壳", "加我 abcdef", "ctrl+我的文档"])
+             "订单里加我 iphone15 的壳", "加我 abcdef", "ctrl+我的文档",
+             # an id after a space alone is as often a product or a name: 团购, 接龙, games
+             # (review of round 3)
+             "团购再加我 ipad10 一台", "再加我 mate60pro 一台", "购物车里加我 x200pro",
+             "和平精英加我 sniper99", "加😭我 iphone15", "加我 abc888 日结"])
 def test_add_me_without_an_id_of_wechats_shape_is_no_contact(text: str) -> None:
     assert find_contacts(text) == []
 
@@ -781,7 +796,7 @@ SEPARATORS = ["", " ", "-", ".", "·", "\u200b", "🔥", "❤️", " / ", "_"]
 @settings(max_examples=100, deadline=None)
 @given(number=st.from_regex(r"1[3-9][0-9]{9}", fullmatch=True),
        style=st.sampled_from(DIGIT_STYLES), separator=st.sampled_from(SEPARATORS),
-       cuts=st.sets(st.integers(1, 10), max_size=4))
+       cuts=st.sets(st.integers(1, 9), max_size=4))  # not the last digit alone: 13800 13800 0
 def test_any_mobile_number_in_any_style_with_any_separators_is_caught(
         number: str, style: str | list[str], separator: str, cuts: set[int]) -> None:
     assert phone(number) in find_contacts(f"加我 {_written(number, style, separator, cuts)} 了解")
@@ -796,7 +811,7 @@ def _written(number: str, style: str | list[str], separator: str, cuts: set[int]
 @settings(max_examples=100, deadline=None)
 @given(number=st.from_regex(r"1[3-9][0-9]{9}", fullmatch=True),
        style=st.sampled_from(DIGIT_STYLES), separator=st.sampled_from(SEPARATORS),
-       cuts=st.sets(st.integers(1, 10), max_size=4),
+       cuts=st.sets(st.integers(1, 9), max_size=4),
        amount=st.sampled_from(["余额 {}.00 元", "¥{}", "合计 {} 元整", "{}.5", "共 {} 万"]))
 def test_any_mobile_number_written_as_an_amount_is_still_one(
         number: str, style: str | list[str], separator: str, cuts: set[int], amount: str) -> None:
@@ -823,6 +838,8 @@ def test_any_wechat_id_after_any_marker_is_caught(marker: str, colon: str, ident
 def test_any_qq_number_after_any_marker_is_caught(marker: str, colon: str, number: str) -> None:
     if marker in ("Q", "q q") and colon in ("号", "群"):
         colon = ":"
+    if marker == "企鹅" and colon in (" ", "群") and len(number) < 6:
+        colon = "："  # a penguin's count without one: "企鹅 12306", "🐧 50000 多只"
     assert Finding("qq", number) in find_contacts(f"{marker}{colon}{number}")
 
 
@@ -835,7 +852,8 @@ def test_any_qq_number_after_any_marker_is_caught(marker: str, colon: str, numbe
                                      "加我a1" * 20_000, "🐧裙 " * 20_000, "q裙" * 20_000,
                                      "加❤" * 20_000,
                                      "我好友(" * 20_000, "a丶" * 20_000, "a●" * 20_000,
-                                     "a.c0" * 20_000, "一 " * 20_000, "13 " * 20_000])
+                                     "a.c0" * 20_000, "一 " * 20_000, "13 " * 20_000,
+                                     "13⭕" * 33_000, "13○" * 33_000, "1三" * 50_000])
 def test_every_scan_reads_the_whole_message_once(padding: str) -> None:
     """A padded ad is still found at the very end of a long message: no inspection cap.
     (The cost is measured by `groupbot moderation bench`, not asserted here.)"""

@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 WORDS = ROOT / "content" / "words"
 LISTED = [word for path in sorted(WORDS.glob("*.txt")) if path.name != "allow.txt"
           for word in Content(path.name, path.read_text("utf-8")).lines()]
-CORPUS = [text for name in ("moderation.yaml", "heldout.yaml")
+CORPUS = [text for name in ("moderation.yaml", "heldout.yaml", "innocent.yaml")
           for case in read_yaml(ROOT / "tests" / "corpus" / name)["cases"]
           for text in case.get("messages") or [case["text"]]]
 CHAT = ["大家好", "今天天气不错", "请问培训什么时候开始？", "我已经提交资料了 1234", "好的收到",
