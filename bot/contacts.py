@@ -363,13 +363,17 @@ CLOSING_BRACKETS = ")]}>】」』〕》〉〗"
 _BRACKETED = re.compile(rf"[{re.escape(OPENING_BRACKETS)}]\s*(dot|点|點|\.|at|@|艾特)\s*"
                         rf"[{re.escape(CLOSING_BRACKETS)}]")
 # abc点com (also the traditional 點), abc。com
-_WRITTEN_DOT = re.compile("[点點。]")
+# (each only between Latin letters or digits, a space apart at most, as `_between_alnum`
+# says: told by lookarounds, so that a text of many costs no Python call for each)
+_ALNUM_BEFORE, _ALNUM_AFTER = "(?:(?<=[a-z0-9])|(?<=[a-z0-9] ))", "(?= ?[a-z0-9])"
+_WRITTEN_DOT = re.compile(f"{_ALNUM_BEFORE}[点點。]{_ALNUM_AFTER}")
 # abc·com: the middle dots, bullets and small circles (abc●com, abc◦com; unmask makes the
 # radical 丶 a middle dot). Chat writes them between words and numbers as often as spammers
 # between a name and a domain ending ("Love丶Me", "Apple●Store", "10·11·12·13 号"), so a
 # name with one makes a link only with more to go on (`_hosts`). Each is read as `_MARK`,
 # a dot the link finder tells from one written as a dot.
-_MARK_DOT = re.compile("[\u00b7\u30fb\u2022\u2027\u2219\u22c5●⚫◦∘⚬⦁⸱]")
+_MARK_DOT = re.compile(
+    f"{_ALNUM_BEFORE}[\u00b7\u30fb\u2022\u2027\u2219\u22c5●⚫◦∘⚬⦁⸱]{_ALNUM_AFTER}")
 _MARK = "\u2024"  # ONE DOT LEADER: NFKC makes it ".", so no unmasked text holds one
 # abc,com: a comma (or 、) between a name and a common top-level domain
 _COMMA_DOT = re.compile(r"(?<=[a-z0-9])[,、](?=(?:com|net|org|cn|top|xyz|vip)(?![a-z0-9]))")
@@ -399,18 +403,9 @@ def _spell_dots(text: str) -> str:
             return "." if _between_alnum(text, m.start(), m.end()) else m.group()
         return "." if m[1] in ("dot", ".") else m.group()
 
-    def han_dot(m: re.Match[str]) -> str:
-        return "." if _between_alnum(text, m.start(), m.end()) else m.group()
-
-    def mark_dot(m: re.Match[str]) -> str:
-        return _MARK if _between_alnum(text, m.start(), m.end()) else m.group()
-
     if _BRACKETED.search(text):
         text = _BRACKETED.sub(bracketed, text)
-    if _WRITTEN_DOT.search(text):
-        text = _WRITTEN_DOT.sub(han_dot, text)
-    if _MARK_DOT.search(text):
-        text = _MARK_DOT.sub(mark_dot, text)
+    text = _MARK_DOT.sub(_MARK, _WRITTEN_DOT.sub(".", text))
     if "," in text or "、" in text:
         text = _COMMA_DOT.sub(".", text)
     return _SPACED_DOT.sub(lambda m: (_MARK if _MARK in m.group() else ".") if m.start() and
