@@ -20,9 +20,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 # them (see below), so that no worker runs them one after the other while the others are
 # done, and the workers end on short tests that share out evenly. Node-id prefixes.
 # WAITING: the ones that mostly wait (on the clock: lease takeovers, send intervals, backoffs;
-# on processes starting), not compute. They all go to the first worker, one after the
-# other, while the others compute: two of them at once would leave both cores idle (the
-# three-account test and kill -9 together at the start idled half the machine for 5 s).
+# on processes starting), not compute. They go to the workers beyond one a core (the first
+# two of four), one after the other in each, while the others compute: with all of them on
+# one worker (46 s of waiting by now) that worker alone took the whole suite's time.
 WAITING = {
     "tests/wechaty/test_wechaty_accounts.py::test_three_accounts_share_groups_fail_over": 8.5,
     "tests/test_faults.py::test_kill_9": 3.5,
@@ -55,9 +55,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The order the tests are handed out in. pytest-xdist's worksteal (pyproject.toml) gives
     each of its N workers a contiguous 1/N of this list and lets an idle worker take the
     second half of a busy one's remaining tests: each share here begins with its part of the
-    long tests (the first share all the WAITING ones; then the others, longest first, each
-    prefix's tests together to the share with the least so far), then tests in the order
-    collected (a module's tests together). Every worker computes the same order."""
+    long tests (the WAITING ones shared out between the first `waiting_workers` shares, each
+    test to the one with the least so far; then the others, longest first, each prefix's
+    tests together to the share with the least so far), then tests in the order collected (a
+    module's tests together). Every worker computes the same order."""
 
     def prefix(item: pytest.Item, table: dict[str, float]) -> str | None:
         return next((p for p in table if item.nodeid.startswith(p)), None)
@@ -66,9 +67,13 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     shares: list[list[pytest.Item]] = [[] for _ in range(workers)]
     seconds = [0.0] * workers
     waiting = [item for item in items if prefix(item, WAITING)]
-    shares[0] += sorted(waiting, key=lambda item: WAITING[prefix(item, WAITING) or ""],
-                        reverse=True)
-    seconds[0] = sum(WAITING[p] for p in {prefix(item, WAITING) for item in waiting} if p)
+    waiters = min(workers, waiting_workers(workers))
+    for long in sorted(WAITING, key=WAITING.__getitem__, reverse=True):
+        group = [item for item in waiting if item.nodeid.startswith(long)]
+        for item in group:  # a prefix's seconds spread over its tests
+            least = seconds.index(min(seconds[:waiters]))
+            shares[least].append(item)
+            seconds[least] += WAITING[long] / len(group)
     placed = set(waiting)
     for long in sorted(LONG, key=LONG.__getitem__, reverse=True):
         group = [item for item in items if item.nodeid.startswith(long) and item not in placed]
@@ -88,12 +93,19 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items[:] = ordered + rest
 
 
+def waiting_workers(workers: int) -> int:
+    """How many workers share the WAITING tests: those beyond one a core."""
+    return max(1, workers - len(os.sched_getaffinity(0)))
+
+
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
-    """`-n auto` (pyproject.toml): a worker more than the cores. A third of the workers' time
-    goes waiting (on the processes tests start, the browser, the clock, PostgreSQL), and
-    the extra worker computes meanwhile: 47.6 -> 42.3 s on the 2-core machine, the same
-    tests; a fourth gains nothing more."""
-    return len(os.sched_getaffinity(0)) + 1
+    """`-n auto` (pyproject.toml): two workers more than the cores, which take the WAITING
+    tests between them while the others compute (and compute themselves while those wait
+    on the processes tests start, the browser, the clock, PostgreSQL). On the 2-core
+    machine, the same 2,673 tests: 3 workers, WAITING all on the first, median 47.1 s (4
+    runs, 46.3-47.4); 4 workers, two sharing it, 44.7 s (5 runs, 41.8-46.9); 5 workers, two
+    or three sharing it, 45.0 / 47.2 s."""
+    return len(os.sched_getaffinity(0)) + 2
 
 
 def pytest_configure(config: pytest.Config) -> None:
