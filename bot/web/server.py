@@ -382,7 +382,7 @@ async def start(console: Console, host: str, port: int, *, announce: bool = True
     if announce:
         print(f"console: {url}", file=sys.stderr, flush=True)
         if not token_from_env:
-            print(f"console login (open once; the token is not shown again): "
+            print(f"console login (printed once; it logs in until the bot stops): "
                   f"{url}login?token={console.token}", file=sys.stderr, flush=True)
     return Running(runner, url)
 
