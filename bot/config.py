@@ -17,7 +17,7 @@ import sys
 import threading
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
@@ -79,6 +79,23 @@ def _not_too_long(value: timedelta) -> timedelta:
 
 
 Duration = Annotated[timedelta, BeforeValidator(parse_duration), AfterValidator(_not_too_long)]
+
+
+def _quoted_time(value: Any) -> Any:
+    """A clock time must be quoted: YAML 1.1 reads an unquoted 8:00 as the number 480 (base
+    60). The hint shows the time the operator wrote, quoted."""
+    if isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value < 24 * 60:
+        hours, minutes = divmod(int(value), 60)
+        raise ValueError(f'write a clock time in quotes, e.g. "{hours:02d}:{minutes:02d}" '
+                         f"(unquoted, YAML reads {hours}:{minutes:02d} as a number)")
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        raise ValueError('write a clock time in quotes, e.g. "22:00" (unquoted, YAML reads '
+                         "it as a number)")
+    return value
+
+
+# a time of day in a config ("22:00"): for quiet hours and the day's start
+ClockTime = Annotated[time, BeforeValidator(_quoted_time)]
 BILLION = 1_000_000_000
 
 

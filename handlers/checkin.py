@@ -14,12 +14,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated
 
-from pydantic import BeforeValidator, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from bot import moderation, roster
-from bot.config import Count, Duration, Template, TemplateText, placeholders
+from bot.config import ClockTime, Count, Duration, Template, TemplateText, placeholders
 from bot.context import Context
 from bot.events import Kind, Message
 from bot.handler import CONTINUE, STOP, Flow, Handler, HandlerConfig
@@ -31,15 +31,6 @@ from bot.times import stamp, to_utc, unstamp
 # What may follow or precede a command: "签到！", "check in~" (normalized: "!" and "~").
 _AROUND_COMMAND = " !.?~。…"
 
-
-def _quoted_time(value: Any) -> Any:
-    if isinstance(value, (int, float)):
-        raise ValueError('write a clock time in quotes, e.g. "05:00" '
-                         "(unquoted, YAML reads 5:00 as a number)")
-    return value
-
-
-ClockTime = Annotated[time, BeforeValidator(_quoted_time)]
 
 # ---------------------------------------------------------------- day and streak arithmetic
 

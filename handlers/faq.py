@@ -27,7 +27,16 @@ from typing import Annotated, Any
 from pydantic import Field, model_validator
 
 from bot import moderation
-from bot.config import ContentFile, Count, Duration, Regex, Template, TemplateText, placeholders
+from bot.config import (
+    ClockTime,
+    ContentFile,
+    Count,
+    Duration,
+    Regex,
+    Template,
+    TemplateText,
+    placeholders,
+)
 from bot.context import Context
 from bot.events import Message, Tick
 from bot.handler import CONTINUE, STOP, Flow, Handler, HandlerConfig
@@ -36,7 +45,7 @@ from bot.moderation import Case, Status
 from bot.retrieval import Index, whole_words
 from bot.sanitize import Safe, clean
 from bot.text import normalize, strip_mentions
-from handlers.push import ClockTime, quiet_covers, quiet_end
+from handlers.push import quiet_covers, quiet_end
 
 KIND = "question"  # the kind of case a hand-off opens
 COMMANDS = ("/answer", "/答复")

@@ -21,6 +21,7 @@ from pydantic import BeforeValidator, Field, model_validator
 
 from bot.config import (
     At,
+    ClockTime,
     Content,
     ContentFile,
     Cron,
@@ -36,16 +37,6 @@ from bot.handler import CONTINUE, Flow, Handler, HandlerConfig, Schedule
 from bot.sanitize import Safe
 from bot.times import instant, stamp, to_utc, utc
 from bot.yamlfile import Loader
-
-
-def _quoted_time(value: Any) -> Any:
-    if isinstance(value, (int, float)):
-        raise ValueError('write a clock time in quotes, e.g. "22:00" '
-                         "(unquoted, YAML reads 22:00 as a number)")
-    return value
-
-
-ClockTime = Annotated[time, BeforeValidator(_quoted_time)]
 
 
 def _one_or_more(value: Any) -> Any:

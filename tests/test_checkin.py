@@ -377,7 +377,8 @@ async def test_points_are_per_group_by_default(tmp_path: Path) -> None:
 
 @pytest.mark.no_store
 @pytest.mark.parametrize("checkin, message", [
-    ("      day_starts: 12:30\n", "handlers.checkin.day_starts: write a clock time in quotes"),
+    ("      day_starts: 12:30\n",
+     'handlers.checkin.day_starts: write a clock time in quotes, e.g. "12:30"'),
     ("      leaderboard: {triggers: ['签到']}\n", "'签到' is in both triggers and leaderboard"),
     ("      reply: '{nobody}'\n", "handlers.checkin.reply: unknown placeholder {nobody}"),
     ("      bonuses: {0: 5}\n", "handlers.checkin.bonuses: a bonus is `streak day: points`"),

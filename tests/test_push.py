@@ -383,9 +383,10 @@ def test_the_end_of_quiet_hours_is_the_next_time_the_clock_shows_it(at: datetime
      {"push/bad.yaml": "a: b\n"}, "push/bad.yaml: a YAML push file is a list of texts"),
     ("      schedules:\n        - {id: a, cron: '0 * * * *', text: x}\n"
      "        - {id: a, cron: '0 * * * *', text: y}\n", {}, "schedule ids must differ"),
-    ("      quiet_hours: {start: 22:00, end: '08:00'}\n      schedules:\n"
+    ("      quiet_hours: {start: '22:00', end: 8:00}\n      schedules:\n"
      "        - {id: a, cron: '0 * * * *', text: x}\n", {},
-     "handlers.push.quiet_hours.start: write a clock time in quotes"),
+     'handlers.push.quiet_hours.end: write a clock time in quotes, e.g. "08:00" (unquoted, '
+     "YAML reads 8:00 as a number)"),
     ("      schedules:\n        - {id: a, cron: '0 * * * *', text: x, template: '{txt}'}\n",
      {}, "unknown placeholder {txt}"),
     ("      schedules:\n        - {id: a, at: '2026-12-01', text: x}\n", {},
