@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from bot import roster
 from bot.config import Count, Duration, Regex, TemplateText, placeholders
@@ -33,6 +33,15 @@ class Config(HandlerConfig):
     list_commands: list[str] = ["/名片", "/names"]
     window: Duration = timedelta(seconds=15)
     max_mentions: Count = Field(20, ge=1, le=50)
+
+    @model_validator(mode="after")
+    def _example_complies(self) -> Config:
+        """Members are told to copy the example: one the pattern refuses would have them
+        rename to a name still reminded about."""
+        if self.pattern.fullmatch(normalize(self.example)) is None:
+            raise ValueError(f"example {self.example!r} does not match the pattern: give a "
+                             "nickname that follows it")
+        return self
 
 
 class NameCard(Handler[Config]):

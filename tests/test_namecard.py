@@ -135,6 +135,16 @@ async def test_other_members_cannot_ask_for_the_list(tmp_path: Path) -> None:
 
 
 @pytest.mark.no_store
+def test_an_example_the_pattern_refuses_is_a_config_error(tmp_path: Path) -> None:
+    root = write_config(tmp_path / "config", "content: content\n", {
+        "t": "handlers:\n  - namecard:\n      pattern: '[^-]+-[^-]+-[^-]+'\n"
+             "      example: abc\n      reminder: hi\n"})
+    expected = re.escape("t.yaml:2: handlers.namecard: example 'abc' does not match the pattern")
+    with pytest.raises(InputError, match=expected):
+        config.load(root, REGISTRY)
+
+
+@pytest.mark.no_store
 def test_an_invalid_pattern_is_a_config_error(tmp_path: Path) -> None:
     root = write_config(tmp_path / "config", "content: content\n", {
         "t": "handlers:\n  - namecard:\n      pattern: '([a-z'\n      example: x\n"
