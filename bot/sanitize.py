@@ -14,7 +14,8 @@ anyone can set are not repeated when they carry a link or a contact detail: a gr
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
+from typing import TypeVar
 
 from bot.contacts import find_contacts, find_links
 
@@ -92,6 +93,22 @@ class Names(Safe):
 
     parts: tuple[str, ...]
     separator: str
+
+
+T = TypeVar("T")
+
+
+def first_of(items: Sequence[T], shown: int, unit: str, show: Callable[[T], str]) -> str:
+    """A long list on one line of a text: the first `shown` items (each as `show` writes it)
+    joined with 、, then how many there are in all ("a、b 等 45 人")."""
+    listed = "、".join(show(item) for item in items[:shown])
+    return listed + (f" 等 {len(items)} {unit}" if len(items) > shown else "")
+
+
+def more_than(count: int, shown: int, unit: str) -> list[str]:
+    """The line after the first `shown` lines of a list of `count`: how many more there are
+    (none when that is all of them)."""
+    return [f"……另有 {count - shown} {unit}"] if count > shown else []
 
 
 def names(values: Iterable[str], separator: str = "、") -> Names:

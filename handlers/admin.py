@@ -38,7 +38,7 @@ from bot.context import Context
 from bot.events import Message
 from bot.handler import CONTINUE, STOP, Flow, Handler, HandlerConfig
 from bot.moderation import Action, Case, Moderator, Offence, Status, WarningInForce, policy_of
-from bot.sanitize import clean, member_name
+from bot.sanitize import clean, first_of, member_name, more_than
 from bot.text import normalize, strip_mentions
 from bot.times import span
 
@@ -235,7 +235,7 @@ async def _warns(command: Command, moderator: Moderator, ctx: Context) -> None:
              f"{sum(w.weight for w in warnings)}/{moderator.limit}："
              + "、".join(dict.fromkeys(clean(w.reason) for w in warnings))
              for member, warnings in list(by_member.items())[:SHOWN]]
-    ctx.reply("\n".join(["生效中的警告：", *lines, *_more(len(by_member), "人")]))
+    ctx.reply("\n".join(["生效中的警告：", *lines, *more_than(len(by_member), SHOWN, "人")]))
 
 
 async def _kick(command: Command, moderator: Moderator, ctx: Context) -> None:
@@ -267,12 +267,7 @@ async def _cases(command: Command, moderator: Moderator, ctx: Context) -> None:
              + (f"：{moderation.quote(case.text, 40)}" if case.text else "")
              for case in cases[:SHOWN]]
     ctx.dm(admin, "\n".join(["待处理的案件（/warn、/kick 或 /dismiss 加案件号）：", *lines,
-                              *_more(len(cases), "个")]))
-
-
-def _more(count: int, unit: str) -> list[str]:
-    """The line after the first SHOWN of a list: how many more there are."""
-    return [f"……另有 {count - SHOWN} {unit}"] if count > SHOWN else []
+                              *more_than(len(cases), SHOWN, "个")]))
 
 
 async def _topic(ctx: Context, group: str) -> str:
@@ -356,8 +351,7 @@ async def _unblock(command: Command, moderator: Moderator, ctx: Context) -> None
 
 def _ids(members: list[str]) -> str:
     """Ids as typed, each on the reply's line (cleaned), the first SHOWN of them."""
-    shown = "、".join(clean(member) for member in members[:SHOWN])
-    return shown + (f" 等 {len(members)} 个" if len(members) > SHOWN else "")
+    return first_of(members, SHOWN, "个", clean)
 
 
 async def _reload(command: Command, moderator: Moderator, ctx: Context) -> None:

@@ -24,12 +24,12 @@ from typing import Annotated
 
 from pydantic import Field
 
-from bot import activity, moderation, roster, sanitize
+from bot import activity, moderation, roster
 from bot.config import Count, Cron, Duration, Template, TemplateText, placeholders
 from bot.context import Context, Group
 from bot.events import Member, MemberJoined, Tick
 from bot.handler import CONTINUE, Flow, Handler, HandlerConfig, Schedule
-from bot.sanitize import clean
+from bot.sanitize import clean, first_of
 from bot.store import Reader, Store
 from bot.times import span, stamp, unstamp
 from handlers import checkin
@@ -341,17 +341,14 @@ class Lifecycle(Handler[Config]):
     def _silent_line(self, silent: list[tuple[Member, str]]) -> str:
         assert self.config.silent is not None
         days = self.config.silent.after.days or 1
-        names = sanitize.names(m.name for m, _ in silent[:SHOWN]) or "无"
-        if len(silent) > SHOWN:
-            names += f" 等 {len(silent)} 人"
+        names = first_of(silent, SHOWN, "人", lambda said: clean(said[0].name)) or "无"
         action = "，已提醒，届时仍未发言将移出" if silent and self.config.silent.remove else ""
         return f"新增沉默 ≥{days} 天：{names}{action}"
 
 
 def _names(members: Sequence[Member]) -> str:
     """Members for the admins: each name (cleaned) with the id, the first SHOWN of them."""
-    shown = "、".join(f"{clean(m.name)}（{m.id}）" for m in members[:SHOWN])
-    return shown + (f" 等 {len(members)} 人" if len(members) > SHOWN else "")
+    return first_of(members, SHOWN, "人", lambda m: f"{clean(m.name)}（{m.id}）")
 
 
 def _quiet_since(entry: roster.Entry, first_seen: str | None) -> datetime | None:

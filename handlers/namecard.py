@@ -19,7 +19,7 @@ from bot.config import Count, Duration, Regex, TemplateText, placeholders
 from bot.context import Context
 from bot.events import MemberJoined, MemberLeft, MemberRenamed, Message, Tick
 from bot.handler import CONTINUE, STOP, Flow, Handler, HandlerConfig
-from bot.sanitize import clean, names
+from bot.sanitize import clean, more_than, names
 from bot.text import normalize, strip_mentions
 
 
@@ -136,9 +136,9 @@ class NameCard(Handler[Config]):
         wrong = [f"{clean(name)}（{member}）" for member, name in rows if not self.complies(name)]
         topic = clean(ctx.group.topic if ctx.group else ctx.scope)
         if wrong:
-            more = [f"……另有 {len(wrong) - SHOWN} 人"] if len(wrong) > SHOWN else []
             text = (f"「{topic}」群名片不规范的成员 {len(wrong)}/{len(rows)} 人"
-                    f"（格式示例：{self.config.example}）：\n" + "\n".join(wrong[:SHOWN] + more))
+                    f"（格式示例：{self.config.example}）：\n"
+                    + "\n".join(wrong[:SHOWN] + more_than(len(wrong), SHOWN, "人")))
         else:
             text = f"「{topic}」{len(rows)} 位成员的群名片都符合规范。"
         ctx.dm(event.sender.id, text)

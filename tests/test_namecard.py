@@ -135,20 +135,15 @@ async def test_other_members_cannot_ask_for_the_list(tmp_path: Path) -> None:
 
 
 @pytest.mark.no_store
-def test_an_example_the_pattern_refuses_is_a_config_error(tmp_path: Path) -> None:
+@pytest.mark.parametrize("pattern, example, expected", [
+    ("'([a-z'", "x", "t.yaml:3: handlers.namecard.pattern: invalid regular"),
+    ("'[^-]+-[^-]+-[^-]+'", "abc",
+     "t.yaml:2: handlers.namecard: example 'abc' does not match the pattern"),
+])
+def test_a_bad_pattern_or_an_example_it_refuses_is_a_config_error(
+        tmp_path: Path, pattern: str, example: str, expected: str) -> None:
     root = write_config(tmp_path / "config", "content: content\n", {
-        "t": "handlers:\n  - namecard:\n      pattern: '[^-]+-[^-]+-[^-]+'\n"
-             "      example: abc\n      reminder: hi\n"})
-    expected = re.escape("t.yaml:2: handlers.namecard: example 'abc' does not match the pattern")
-    with pytest.raises(InputError, match=expected):
-        config.load(root, REGISTRY)
-
-
-@pytest.mark.no_store
-def test_an_invalid_pattern_is_a_config_error(tmp_path: Path) -> None:
-    root = write_config(tmp_path / "config", "content: content\n", {
-        "t": "handlers:\n  - namecard:\n      pattern: '([a-z'\n      example: x\n"
+        "t": f"handlers:\n  - namecard:\n      pattern: {pattern}\n      example: {example}\n"
              "      reminder: hi\n"})
-    expected = re.escape("t.yaml:3: handlers.namecard.pattern: invalid regular")
-    with pytest.raises(InputError, match=expected):
+    with pytest.raises(InputError, match=re.escape(expected)):
         config.load(root, REGISTRY)
