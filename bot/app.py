@@ -438,7 +438,7 @@ class Bot:
         return self.scheduler.next_due() if self.metrics.is_connected else None
 
     def _leases_due(self) -> datetime | None:
-        return self.leases.next_due(self.clock.now()) if self.leases is not None else None
+        return self.leases.next_due() if self.leases is not None else None
 
     async def _renew_leases(self, now: datetime) -> list[str]:
         """Renew and claim leases (the caller holds the turn); the groups taken over get

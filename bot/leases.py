@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from bot.store import Reader, Store
 from bot.times import stamp
@@ -60,7 +60,9 @@ class Leases:
         self.account = account
         self.configure(takeover)
         self._held: dict[str, Held] = {}
-        self._next: datetime | None = None  # the next renewal; None: at once
+        # the next renewal: the first one at once, due by a fixed instant (were it "now",
+        # read again by the caller a microsecond later, it would never be found due)
+        self._next = datetime(1970, 1, 1, tzinfo=UTC)
 
     def configure(self, takeover: timedelta) -> None:
         self.takeover = takeover
@@ -82,8 +84,8 @@ class Leases:
     def held(self) -> list[str]:
         return sorted(self._held)
 
-    def next_due(self, now: datetime) -> datetime:
-        return self._next or now
+    def next_due(self) -> datetime:
+        return self._next
 
     async def cycle(self, groups: Collection[str], online: bool, now: datetime) -> list[str]:
         """Renew the leases held, give up those of groups the account left, claim the groups
