@@ -21,7 +21,7 @@ any handler sees it again (bot/seen.py).
 from __future__ import annotations
 
 import hashlib
-from datetime import timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 from pathlib import PurePosixPath
 from typing import Annotated, Any
@@ -327,7 +327,11 @@ class Antispam(Handler[Config]):
             compact = _compact(text)
         else:  # the text every handler reads, normalized once for all of them (most messages)
             text, compact = ctx.text, "".join(ctx.normalized.split())
-        at = recent.micros(ctx.now)
+        # Windows (flood, repeats, raids, split contacts) count on when members wrote, not on
+        # when the bot handles it: a backlog handled at once (a takeover's standby, a stall)
+        # is no flood. Clamped to now: a gateway clock ahead cannot put a message in the future.
+        written = min(event.at, ctx.now)
+        at = recent.micros(written)
         if self._exempt(member, ctx):
             self._prompted(group, at, compact)
             return CONTINUE
@@ -346,7 +350,7 @@ class Antispam(Handler[Config]):
         moderator = None
         if posters >= raid.members:
             moderator = Moderator(self.config, ctx, group)
-            if member in await self._raid(event, ctx, moderator, rows, digest):
+            if member in await self._raid(event, ctx, moderator, rows, digest, at):
                 rates.append(self._raid_offence())
         if not found and not rates:
             return CONTINUE
@@ -354,7 +358,7 @@ class Antispam(Handler[Config]):
         if chosen.action is Action.IGNORE:
             return CONTINUE
         moderator = moderator or Moderator(self.config, ctx, group)
-        chosen = await self._newcomer(ctx, moderator, member, chosen)
+        chosen = await self._newcomer(ctx, moderator, member, chosen, written)
         ref = digest if chosen.detector == "raid" else event.id
         public = await self._act(ctx, moderator, rows, member, event.sender.name, chosen,
                                  event.id, event.text, ref)
@@ -486,7 +490,7 @@ class Antispam(Handler[Config]):
         return offences
 
     async def _newcomer(self, ctx: Context, moderator: Moderator, member: str,
-                        offence: Offence) -> Offence:
+                        offence: Offence, written: datetime) -> Offence:
         """A link or contact detail soon after joining counts as `counts_as` offences. (Not
         looked up for a warning or removal of a member being removed: none is given.)"""
         strict = self.config.newcomers
@@ -495,7 +499,7 @@ class Antispam(Handler[Config]):
                 and await moderator.being_removed(member)):
             return offence
         entry = await roster.entry(ctx.store, ctx.scope, member)
-        if entry is None or entry.joined_at is None or ctx.now - entry.joined_at > strict.within:
+        if entry is None or entry.joined_at is None or written - entry.joined_at > strict.within:
             return offence
         return Offence(offence.detector, offence.action, offence.reason,
                        f"{offence.detail}; newcomer", strict.counts_as)
@@ -552,13 +556,12 @@ class Antispam(Handler[Config]):
         return Offence("raid", raid.action, raid.reason, "a copy by a member new to the group")
 
     async def _raid(self, event: Message, ctx: Context, moderator: Moderator,
-                    rows: recent.Window, digest: str) -> list[str]:
+                    rows: recent.Window, digest: str, now: int) -> list[str]:
         """The raiders of a text posted by `members` members within `within`: the members
         without a history in the group who copied it, never its first author. Those other
         than the sender are acted on here. When too few of the copies are by members
         without a history to be sure, each of them is a private case instead."""
         raid = self.config.raid
-        now = recent.micros(ctx.now)
         since = now - self._windows[2]
         posters = rows.posters(digest, now - recent.span(RECENT))
         if sum(1 for *_, last in posters if last > since) < raid.members:

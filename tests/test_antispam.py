@@ -3,7 +3,7 @@ the limit, announced; admins told when the bot cannot remove."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +13,7 @@ from harness import BOT_YAML, SHIPPED, TZ, Harness, write_config
 from bot import config
 from bot.events import Kind, Member, Message
 from bot.store import open_store
+from bot.times import later
 from bot.yamlfile import InputError
 from handlers import REGISTRY
 from handlers.antispam import Antispam, Config
@@ -143,6 +144,23 @@ async def test_five_messages_spread_over_more_than_ten_seconds_are_no_flood(
             await h.advance("2s")
         await h.drain()
         assert h.sent == []
+
+
+@pytest.mark.parametrize(("apart", "flood"), [(3, False), (1, True)])
+async def test_floods_count_when_members_wrote_not_when_the_bot_handled_it(
+        tmp_path: Path, apart: int, flood: bool) -> None:
+    """Six messages handled back to back after a stall (a takeover's standby, a backlog read
+    after a reconnect): written 3 s apart they are chat, 1 s apart a flood."""
+    async with Harness(SHIPPED, tmp_path, groups=CUSTOMER) as h:
+        start = h.clock.now()
+        h.clock.set(later(start, timedelta(seconds=6 * apart)))  # handled after the last
+        alice = h.world.member("c1", "alice")
+        for i in range(6):
+            await h.feed(Message(later(start, timedelta(seconds=i * apart)), "c1", alice,
+                                 f"第{i}条", id=f"m{i}"))
+        await h.drain()
+        assert _warnings(h) == (["⚠️ 警告 (1/2)：刷屏。警告满 2 次将被移出群聊。"] if flood
+                                else [])
 
 
 async def test_an_ad_is_never_answered_by_the_keywords(tmp_path: Path) -> None:
