@@ -192,9 +192,14 @@ class Bot:
         self.scheduler.mine = leases.has
         self.metrics.leases_held.set_function(lambda: len(leases.held()))
 
-        async def fence(item: Queued, now: datetime) -> bool:
+        async def fence(item: Queued, now: datetime) -> str | None:
             group = getattr(item.action, "group", None)
-            return group is None or await leases.valid(group, item.epoch, now)
+            if group is None or await leases.valid(group, item.epoch, now):
+                return None
+            if await leases.served_by_other(group, now):
+                return "its group is served by another account now"
+            return ("its lease on the group has run out (it waits in the database: sent"
+                    " once the lease is renewed, or by the account that takes the group)")
 
         self._delivery.fence = fence
 
@@ -379,6 +384,8 @@ class Bot:
             if self._away_since is not None:
                 self._outage, self._away_since = (self._away_since, now), None
             self.outbox.back()
+            if self.leases is not None:  # a lease that ran out meanwhile is taken back first
+                self.leases.renew_soon()
             self._compare_soon = True
             self._look_again, self._looks_failed = now, 0
             self._poke.set()  # and the ticks held while it was away (`_ticks_due`)

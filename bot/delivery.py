@@ -68,8 +68,9 @@ class Delivery:
         self.store = store
         self._admins = admins
         self._metrics = metrics
-        # with several accounts: whether the lease an action was decided under still stands
-        self.fence: Callable[[Queued, datetime], Awaitable[bool]] | None = None
+        # with several accounts: why an action may not go (the lease it was decided under
+        # no longer stands), or None if it may
+        self.fence: Callable[[Queued, datetime], Awaitable[str | None]] | None = None
         # the groups whose member list a removal or invitation may have changed (the caller
         # compares them with the roster again: the join backstop)
         self.touched: set[str] = set()
@@ -175,8 +176,8 @@ class Delivery:
                 await self._done(item, now, "skipped")
                 await self._unannounce(item, now, "skipped: the member had left")
                 return
-            if self.fence is not None and not await self.fence(item, now):
-                log.warning("%s not sent: its group is served by another account now", action)
+            if self.fence is not None and (fenced := await self.fence(item, now)):
+                log.warning("%s not sent: %s", action, fenced)
                 self.outbox.forget(item)
                 return
             await self.outbox.sending(item)

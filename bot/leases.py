@@ -87,14 +87,21 @@ class Leases:
     def next_due(self) -> datetime:
         return self._next
 
+    def renew_soon(self) -> None:
+        """Renew at the next chance (the platform is back: before anything is sent)."""
+        self._next = datetime(1970, 1, 1, tzinfo=UTC)
+
     async def cycle(self, groups: Collection[str], online: bool, now: datetime) -> list[str]:
         """Renew the leases held, give up those of groups the account left, claim the groups
-        it is in that nobody serves (or whose lease expired); the groups newly taken.
+        it is in that nobody serves (or whose lease expired); the groups newly taken, and
+        those whose lease had run out and is renewed (nobody served them meanwhile: what was
+        kept or refused then is taken up again, as after a takeover).
         Offline, nothing is renewed: the leases run out and other accounts take over."""
         self._next = now + self.every
         if not online:
             return []
         expires = now + self.takeover
+        taken = []
         for group in sorted(self._held):  # in one order everywhere: no deadlock on rows
             held = self._held[group]
             if group not in groups:
@@ -103,11 +110,13 @@ class Leases:
             if await self._store.changes(
                     "UPDATE leases SET expires = ? WHERE grp = ? AND account = ? AND epoch = ?",
                     (stamp(expires), group, self.account, held.epoch)):
+                if held.expires <= now:
+                    log.warning("the lease on %s had run out; renewed (nobody took it)", group)
+                    taken.append(group)
                 held.expires = expires
             else:
                 del self._held[group]
                 log.warning("lost the lease on %s: another account serves it now", group)
-        taken = []
         for group in sorted(set(groups) - self._held.keys()):
             if not await self._store.changes(
                     "INSERT INTO leases (grp, account, epoch, expires, since)"
@@ -120,6 +129,7 @@ class Leases:
             row = await self._store.one("SELECT epoch FROM leases WHERE grp = ?", (group,))
             self._held[group] = Held(int(row[0]) if row else 0, expires)
             taken.append(group)
+        taken.sort()
         if taken:
             log.info("%s now serves %d group(s): %s", self.account, len(taken),
                      ", ".join(taken[:10]) + (" ..." if len(taken) > 10 else ""))
@@ -130,6 +140,13 @@ class Leases:
         return await self._store.one(
             "SELECT 1 FROM leases WHERE grp = ? AND account = ? AND epoch = ? AND expires > ?",
             (group, self.account, epoch, stamp(now))) is not None
+
+    async def served_by_other(self, group: str, now: datetime) -> bool:
+        """Whether another account holds `group`'s lease now (else it ran out, or was
+        given up, and nobody serves the group)."""
+        return await self._store.one(
+            "SELECT 1 FROM leases WHERE grp = ? AND account <> ? AND expires > ?",
+            (group, self.account, stamp(now))) is not None
 
     async def release_all(self, now: datetime) -> None:
         """A clean stop: the groups go to other accounts at their next renewal, not after

@@ -21,6 +21,7 @@ import pytest
 import yaml
 
 from bot import commands, config, leases, schema
+from bot.adapters.base import Disconnected
 from bot.adapters.simulator import Simulator
 from bot.app import Bot
 from bot.clock import VirtualClock
@@ -187,6 +188,56 @@ async def test_a_holder_stalled_past_its_lease_sends_nothing_after_it_wakes(
     await accounts.advance(timedelta(seconds=20))
     assert accounts.texts("r1", "a") == [REPLY]  # nothing more from a: fenced
     assert accounts.texts("r1", "b") == [REPLY]
+
+
+async def test_a_lone_holder_whose_lease_lapsed_handles_what_came_meanwhile(
+        accounts: Accounts) -> None:
+    # Serve held up past the takeover (a slow machine, long gateway calls) and nobody else in
+    # the group: the renewal keeps the epoch, and the message kept in standby meanwhile was
+    # dropped instead of handled.
+    bot = await accounts.start("a")
+    await accounts.advance(timedelta(seconds=1))
+    await accounts.say("r1", KEYWORD)
+    await accounts.advance(timedelta(seconds=6))
+    assert accounts.texts("r1") == [REPLY]
+    accounts.clock.set(accounts.clock.now() + TAKEOVER + timedelta(seconds=1))  # no run_due
+    assert bot.leases is not None and not bot.leases.holds("r1", accounts.clock.now())
+    await accounts.say("r1", KEYWORD)  # fed meanwhile: kept in standby
+    await accounts.advance(timedelta(seconds=30))
+    assert accounts.texts("r1") == [REPLY, REPLY]
+    assert await holder(accounts, "r1") == "a" and bot.leases.epoch("r1") == 1
+
+
+async def test_actions_refused_while_the_platform_was_away_past_the_lease_go_once_back(
+        accounts: Accounts, caplog: pytest.LogCaptureFixture) -> None:
+    # Logged out longer than the takeover, alone in the group: the fence refused the queued
+    # reply and the push made up after the login ("served by another account", though none
+    # did) and left them in the database until a restart.
+    bot = await accounts.start("a")
+    await accounts.advance(timedelta(seconds=1))
+    world = accounts.worlds["a"]
+    real, away = world.send_text, [True]
+
+    async def send_text(group: str, text: str, mentions: Any = ()) -> None:
+        if away[0]:
+            raise Disconnected("logged out")
+        await real(group, text, mentions)
+
+    world.send_text = send_text  # type: ignore[method-assign]
+    bot.platform(False)
+    await accounts.say("r1", KEYWORD)
+    await accounts.advance(TAKEOVER + timedelta(seconds=10))
+    refused = caplog.text
+    caplog.clear()
+    away[0] = False
+    bot.platform(True)
+    await accounts.advance(timedelta(seconds=60))
+    assert accounts.texts("r1") == [REPLY]
+    assert accounts.texts("r1", push=True)  # the push made up after the login, and the next
+    assert await bot.store.all("SELECT id FROM outbox WHERE state = 'queued'") == []
+    assert "its lease on the group has run out" in refused  # not blaming another account
+    assert "served by another account" not in refused
+    assert "not sent" not in caplog.text  # back: the lease is renewed before anything goes
 
 
 async def test_a_cron_run_fires_once_across_accounts(accounts: Accounts) -> None:
