@@ -15,6 +15,7 @@ import os
 import random
 import re
 import threading
+from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -58,6 +59,7 @@ log = logging.getLogger(__name__)
 _ABSOLUTE_PATH = re.compile(r"(?<![\w.~])/(?:[^\s/:]+/)+")  # a directory part of a path
 RETRY_TICK = timedelta(seconds=30)
 LOOK_AGAIN, LOOK_AGAIN_MAX = timedelta(seconds=5), timedelta(minutes=1)  # after a login
+REPLAY_TRIES = 5  # tries of an event kept in standby, handled once its group is taken over
 SEEN_FOR = timedelta(days=7)
 _A_DAY = timedelta(days=1)  # how long handled message ids are kept
 
@@ -103,6 +105,9 @@ class Bot:
         # loaded yet); later after each failed look
         self._look_again: datetime | None = None
         self._looks_failed = 0
+        # events kept in standby of groups taken over, to handle once the groups are looked
+        # at (`_took_over`): (key, event, failed tries), oldest first
+        self._replay: deque[tuple[str | None, Event, int]] = deque()
         # while this process runs, the platform went away at `_away_since`; the last such
         # outage (from, to): cron runs due in it are late only from its end (`run_due`)
         self._away_since: datetime | None = None
@@ -495,10 +500,43 @@ class Bot:
 
     async def _took_over(self, groups: list[str]) -> None:
         """Groups taken over: their jobs planned again (a run missed within its grace is
-        made up once), then what this account saw there while standing by."""
-        await self.refresh_groups()
-        for key, event in self.standby.take(groups, self.clock.now()):
-            await self._handle(event, key)
+        made up once), then what this account saw there while standing by. The platform
+        failing meanwhile (often the moment of a takeover) ends neither: the groups are
+        looked at again later, as after a login (no tick, no send before), and what was kept
+        is handled then."""
+        now = self.clock.now()
+        self._replay.extend((key, event, 0) for key, event in self.standby.take(groups, now))
+        try:
+            await self.refresh_groups()
+        except GatewayError as exc:
+            self._look_later(utc(now), f"could not bind the groups taken over ({exc})")
+            return
+        await self._replay_kept()
+
+    async def _replay_kept(self) -> None:
+        """Handle what standby kept of the groups taken over, oldest first. An event the
+        platform fails (a lookup it needs) waits, with those after it, for the groups' next
+        look; after REPLAY_TRIES tries it is given up."""
+        while self._replay:
+            key, event, tries = self._replay[0]
+            try:
+                await self._handle(event, key)
+            except GatewayError as exc:
+                what = f"{type(event).__name__} kept of {event.group} ({key})"
+                if tries + 1 < REPLAY_TRIES:
+                    self._replay[0] = (key, event, tries + 1)
+                    self._look_later(utc(self.clock.now()), f"could not handle the {what}: {exc}")
+                    return
+                log.warning("gave up handling the %s after %d tries: %s", what, tries + 1, exc)
+            self._replay.popleft()
+
+    def _look_later(self, now: datetime, why: str) -> None:
+        """The platform failed: the groups are looked at again after a wait that doubles,
+        from LOOK_AGAIN up to LOOK_AGAIN_MAX; no tick runs and nothing goes before."""
+        wait = min(LOOK_AGAIN * 2 ** self._looks_failed, LOOK_AGAIN_MAX)
+        self._looks_failed += 1
+        self._look_again = later(now, wait)
+        log.warning("%s: looking at the groups again in %s", why, wait)
 
     async def _take_commands(self) -> None:
         """Carry out what consoles of other processes handed to this account, each once."""
@@ -586,6 +624,8 @@ class Bot:
                 self._delivery.touched.clear()
         if taken:
             await self._took_over(taken)
+        elif self._replay and self._look_again is None:  # the groups were looked at again
+            await self._replay_kept()
         if taken is not None:
             await self._take_commands()
             await self._share_for_invitations()
@@ -606,11 +646,7 @@ class Bot:
         try:
             await self.refresh_groups()
         except GatewayError as exc:
-            wait = min(LOOK_AGAIN * 2 ** self._looks_failed, LOOK_AGAIN_MAX)
-            self._looks_failed += 1
-            self._look_again = later(now, wait)
-            log.warning("could not look at the groups after the login (%s): again in %s",
-                        exc, wait)
+            self._look_later(now, f"could not look at the groups after the login ({exc})")
             return False
         self._look_again = None
         return True

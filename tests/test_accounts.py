@@ -240,6 +240,54 @@ async def test_actions_refused_while_the_platform_was_away_past_the_lease_go_onc
     assert "not sent" not in caplog.text  # back: the lease is renewed before anything goes
 
 
+@pytest.mark.parametrize("failing", ["bind", "handle"])
+async def test_a_takeover_the_platform_fails_is_finished_once_it_is_back(
+        accounts: Accounts, failing: str, caplog: pytest.LogCaptureFixture) -> None:
+    # The platform failing at a takeover (binding the groups taken over, or a lookup while
+    # handling what standby kept) ended Bot.serve, and the process, with the kept events.
+    await accounts.start("a")
+    b = await accounts.start("b")
+    await accounts.advance(timedelta(seconds=1))
+    fails = [3]
+
+    async def gone(*args: Any) -> Any:
+        fails[0] -= 1
+        raise Disconnected("the gateway went away just now")
+
+    world = accounts.worlds["b"]
+    real_groups, real_dispatch = world.groups, b._pipeline.dispatch
+    world.groups = lambda: real_groups() if failing != "bind" or not fails[0] else gone()
+    b._pipeline.dispatch = (  # type: ignore[method-assign]
+        lambda event: real_dispatch(event) if failing != "handle" or not fails[0]
+        or not isinstance(event, Message) else gone())
+    await accounts.say("r1", KEYWORD, to=("b",))  # b stands by with it
+    await accounts.advance(TAKEOVER + timedelta(seconds=5), only=("b",))  # a stalls
+    assert await holder(accounts, "r1") == "b"
+    assert accounts.texts("r1") == [] and "looking at the groups again" in caplog.text
+    await accounts.advance(timedelta(minutes=2), only=("b",))
+    assert fails == [0] and accounts.texts("r1", "b") == [REPLY]
+
+
+async def test_a_kept_event_the_platform_keeps_failing_is_given_up_with_a_word(
+        accounts: Accounts, caplog: pytest.LogCaptureFixture) -> None:
+    await accounts.start("a")
+    b = await accounts.start("b")
+    await accounts.advance(timedelta(seconds=1))
+    real_dispatch = b._pipeline.dispatch
+
+    async def dispatch(event: Any) -> None:
+        if isinstance(event, Message) and event.text == "早":
+            raise Disconnected("no answer for this one")
+        await real_dispatch(event)
+
+    b._pipeline.dispatch = dispatch  # type: ignore[method-assign]
+    await accounts.say("r1", "早", to=("b",))
+    await accounts.say("r1", KEYWORD, to=("b",))
+    await accounts.advance(TAKEOVER + timedelta(minutes=5), only=("b",))
+    assert "gave up handling the Message kept of r1" in caplog.text
+    assert accounts.texts("r1", "b") == [REPLY]  # the one after it, handled in order
+
+
 async def test_a_cron_run_fires_once_across_accounts(accounts: Accounts) -> None:
     await accounts.start("a", ("r1", "r2"))
     await accounts.start("b", ("r1", "r2"))
