@@ -97,6 +97,9 @@ class Bot:
         # groups whose member lists matched the roster at their last comparison, with nothing
         # fed or sent since: comparing them again finds nothing (advance() skips those runs)
         self._unchanged: set[str] = set()
+        # how many events were handled in each group: the backstop compares a member list
+        # with the roster only if none was while it read the list (`backstop`)
+        self._handled: dict[str, int] = {}
         # the platform came back: who joined or left while it was away was never reported,
         # so the groups it lists next are compared at once (`refresh_groups`)
         self._compare_soon = False
@@ -427,6 +430,8 @@ class Bot:
                 return
             if isinstance(event, Message) and event.group is None:  # only friends write
                 await friendships.add(self.store, self.account or "", event.sender.id, event.at)
+            if event.group is not None:
+                self._handled[event.group] = self._handled.get(event.group, 0) + 1
             with self.metrics.handling(event):
                 await self._pipeline.dispatch(event)
         self._unchanged.clear()
@@ -574,6 +579,7 @@ class Bot:
         for group in self._rotation.take(self.clock.now(), every):
             if self.leases is not None and not self.leases.holds(group, self.clock.now()):
                 continue  # another account serves it and compares it
+            handled = self._handled.get(group, 0)
             try:
                 members = await self.gateway.members(group)
             except GatewayError as exc:
@@ -583,6 +589,12 @@ class Bot:
                 self._unchanged.add(group)
                 continue
             async with self._turn, self.store.transaction():
+                if self._handled.get(group, 0) != handled:
+                    # an event of the group was handled while the list was read: the roster
+                    # may be newer than the list (a join would look like a leave)
+                    log.info("join backstop: %s changed while its members were listed;"
+                             " compared at its next turn", group)
+                    continue
                 events = await backstop.missed(self.store, group, members,
                                                self.gateway.self_id, self.clock.now())
                 for event in events:

@@ -105,6 +105,34 @@ def _config(tmp_path: Path, backstop: str) -> Path:
                         {"recruitment": "handlers:\n  - welcome: {template: '欢迎{members}'}\n"})
 
 
+async def test_a_join_handled_while_the_list_is_read_is_not_taken_for_a_leave(
+        tmp_path: Path) -> None:
+    # The list read before dave's join was compared with the roster after it: dave was fed
+    # as a MemberLeft (fission credit lost, a quiz failed) and welcomed a period later.
+    welcome = "handlers:\n  - welcome: {template: 'hi {members}', window: 0s}\n"
+    root = write_config(tmp_path / "config", BOT_YAML + "backstop: {every: 5m}\n",
+                        {"recruitment": welcome})
+    async with Harness(root, tmp_path) as h:
+        await h.advance("1m")  # the first look: the starting point
+        real, armed = h.world.members, [True]
+
+        async def members(group: str) -> list[Member]:
+            listed = await real(group)  # read before the join...
+            if armed[0]:
+                armed[0] = False
+                await h.join("r1", "dave")  # ...which is handled meanwhile
+            return listed
+
+        h.world.members = members  # type: ignore[method-assign]
+        await h.advance("5m")
+        assert not armed[0] and h.texts("r1") == ["hi dave"]
+        entry = await roster.entry(h.bot.store, "r1", "dave")
+        assert entry is not None and entry.left_at is None
+        h.world.members = real  # type: ignore[method-assign]
+        await h.advance("30m")  # the next comparisons find him there
+        assert h.texts("r1") == ["hi dave"]
+
+
 @pytest.mark.parametrize("backstop, found_after", [("{every: 20m}", "20m"),
                                                    ("{every: null}", None)])
 async def test_the_interval_is_configurable_and_null_turns_it_off(
