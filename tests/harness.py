@@ -309,6 +309,24 @@ groups:
 """
 
 
+async def bot_process(*args: str, **kwargs: Any) -> asyncio.subprocess.Process:
+    """`python -m bot.cli run ARGS` as a child of the test, killed by the kernel when the
+    test's process dies (a killed pytest: `setpriv --pdeathsig KILL`, util-linux), else it
+    reconnects for ever to the gateway that died with the test. The signal follows the
+    thread that started the child: start it from the test's event loop. A test also kills
+    it in its `finally` (`killed`): a failed assert must not leave it running."""
+    return await asyncio.create_subprocess_exec(
+        "setpriv", "--pdeathsig", "KILL", sys.executable, "-m", "bot.cli", "run", *args,
+        **kwargs)
+
+
+async def killed(process: asyncio.subprocess.Process) -> None:
+    """Kill a `bot_process` child that still runs (after a failure) and reap it."""
+    if process.returncode is None:
+        process.kill()
+        await process.wait()
+
+
 @dataclass
 class Ran:
     returncode: int

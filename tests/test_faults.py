@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 import yaml
-from harness import BOT_YAML, Harness, write_config
+from harness import BOT_YAML, Harness, bot_process, killed, write_config
 
 from bot import audit
 from bot.actions import AcceptFriend, Action, Dm, Invite, Kick, Say
@@ -63,8 +63,8 @@ def _deployment(root: Path) -> Path:
 async def _groupbot_run(config: Path, endpoint: str) -> asyncio.subprocess.Process:
     env = {**os.environ, "WECHATY_PUPPET_SERVICE_TOKEN": "insecure_test",
            "WECHATY_PUPPET_SERVICE_ENDPOINT": endpoint}
-    return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.cli", "run", "--config", str(config), env=env,
+    return await bot_process(
+        "--config", str(config), env=env,
         stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.DEVNULL)
 
@@ -78,6 +78,7 @@ async def test_kill_9_during_a_burst_then_a_restart_loses_nothing_and_doubles_no
     await gateway.start()
     config = _deployment(tmp_path / "config")
     newcomers = [f"n{i:02}" for i in range(40)]  # 50 a second: the kill lands mid-burst
+    bot: asyncio.subprocess.Process | None = None
     try:
         bot = await _groupbot_run(config, gateway.endpoint)
         await _until(lambda: "RoomPayload" in gateway.calls, "the login")
@@ -122,11 +123,13 @@ async def test_kill_9_during_a_burst_then_a_restart_loses_nothing_and_doubles_no
                 watching.cancel()
         finally:
             bot.send_signal(signal.SIGTERM)
-            await bot.wait()
+            await asyncio.wait_for(bot.wait(), STARTUP)
         uncertain = [d for (d,) in await db.all(
             "SELECT detail FROM audit WHERE action='say_uncertain'")]
         await db.close()
     finally:
+        if bot is not None:
+            await killed(bot)  # a failure before its stop: not left running
         await gateway.close()
     assert max(Counter(world.texts("r1")).values()) == 1  # nothing doubled
     texts = set(world.texts("r1"))

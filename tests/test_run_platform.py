@@ -13,7 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from harness import BOT_YAML, groupbot, write_config
+from harness import BOT_YAML, bot_process, groupbot, killed, write_config
 from pg import Postgres
 
 from bot.store import open_reader
@@ -76,9 +76,10 @@ async def _wechat_runs_on(root: Path) -> None:
     world.add_room("r1", "Recruitment 01", {"alice": "Alice"})
     gateway = FakeGateway(world)
     await gateway.start()
+    bot: asyncio.subprocess.Process | None = None
     try:
-        bot = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot.cli", "run", "--config", str(root),
+        bot = await bot_process(
+            "--config", str(root),
             env=_env(WECHATY_PUPPET_SERVICE_TOKEN="insecure_test",
                      WECHATY_PUPPET_SERVICE_ENDPOINT=gateway.endpoint),
             stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL,
@@ -94,6 +95,8 @@ async def _wechat_runs_on(root: Path) -> None:
         bot.send_signal(signal.SIGTERM)
         assert await asyncio.wait_for(bot.wait(), STARTUP) == 0
     finally:
+        if bot is not None:
+            await killed(bot)  # a failed assert: not left running
         await gateway.close()
 
 

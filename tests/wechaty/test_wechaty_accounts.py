@@ -21,7 +21,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import sys
 import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -30,6 +29,7 @@ from typing import Any
 import pytest
 import yaml
 from grpc_server import FakeGateway
+from harness import bot_process
 from pg import Postgres
 from puppet import FakeMessage, World
 
@@ -73,10 +73,9 @@ class Deployment:
         for name in ACCOUNTS:
             env = {**os.environ, f"TOKEN_{name.upper()}": f"insecure_{name}"}
             log = (self.root / f"{name}.log").open("wb")
-            self.processes[name] = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "bot.cli", "run", "--config", str(self.root / "config"),
-                "--account", name, env=env, stdin=asyncio.subprocess.DEVNULL,
-                stdout=log, stderr=log)
+            self.processes[name] = await bot_process(
+                "--config", str(self.root / "config"), "--account", name, env=env,
+                stdin=asyncio.subprocess.DEVNULL, stdout=log, stderr=log)
             log.close()
 
     def _write_config(self) -> None:

@@ -6,12 +6,12 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
 from conftest import KEYWORD, KEYWORD_REPLY, until
 from grpc_server import FakeGateway
+from harness import bot_process, killed
 from puppet import World
 
 STARTUP = 30.0  # a fresh interpreter importing wechaty, on a shared machine
@@ -21,8 +21,8 @@ async def test_groupbot_run_serves_wechat_reconnects_and_stops_cleanly(
         make_config: Callable[..., Path], fake_gateway: FakeGateway, world: World) -> None:
     env = {**os.environ, "WECHATY_PUPPET_SERVICE_TOKEN": "insecure_test-token",
            "WECHATY_PUPPET_SERVICE_ENDPOINT": fake_gateway.endpoint}
-    bot = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.cli", "run", "--config", str(make_config()), env=env,
+    bot = await bot_process(
+        "--config", str(make_config()), env=env,
         stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE)
     try:
@@ -39,7 +39,10 @@ async def test_groupbot_run_serves_wechat_reconnects_and_stops_cleanly(
     finally:
         if bot.returncode is None:
             bot.send_signal(signal.SIGTERM)
-        _, stderr = await asyncio.wait_for(bot.communicate(), STARTUP)
+        try:
+            _, stderr = await asyncio.wait_for(bot.communicate(), STARTUP)
+        finally:  # one that does not stop (a hang) is not left running
+            await killed(bot)
     assert bot.returncode == 0, stderr.decode()
     assert world.texts("r1") == ["@Dave 欢迎Dave", KEYWORD_REPLY, KEYWORD_REPLY]
     assert fake_gateway.calls[-1] == "Stop"
