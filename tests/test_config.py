@@ -514,16 +514,18 @@ async def test_events_are_handled_while_a_reload_loads(
         {"rules.md": "v1"})
     async with Harness(root, tmp_path) as h:
         (root / "content" / "rules.md").write_text("v2", encoding="utf-8")
-        released = threading.Event()
+        released, entered = threading.Event(), threading.Event()
         load = config.load
 
         def load_when_released(*args: Any) -> config.Deployment:
+            entered.set()
             released.wait(10)
             return load(*args)
 
         monkeypatch.setattr(config, "load", load_when_released)
         reload = asyncio.create_task(h.bot.reload())
-        await asyncio.sleep(0.05)  # the reload is under way, waiting in its thread
+        # the reload is under way, waiting in its thread (however late that thread starts)
+        assert await asyncio.to_thread(entered.wait, 10)
         interval = sys.getswitchinterval()
         await h.say("r1", "alice", "群规")
         assert not reload.done()  # answered while the reload still loads

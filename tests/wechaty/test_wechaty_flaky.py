@@ -168,7 +168,7 @@ async def test_a_slow_bot_is_not_reported_as_a_slow_gateway(
     """With a slow gateway the bot spends its time sending (the events wait for it): the
     warning when an event goes ahead of an earlier one must not send the operator looking for
     a lookup the gateway never answered."""
-    grpc_gateway.action_timeout = 0.3
+    grpc_gateway.action_timeout = 1.0  # (every call's time: a loaded machine stalls 0.3 s)
     async with run_bot(grpc_gateway) as s:
         feed, busy = s.bot.feed, asyncio.Event()
 
@@ -492,7 +492,7 @@ async def test_a_group_invitation_accepted_but_unanswered_is_not_accepted_again(
     grpc_gateway.read_again_after = 0.05
     caplog.set_level(logging.INFO, logger="bot.adapters.wechaty")
     async with run_bot(grpc_gateway):
-        grpc_gateway.action_timeout = 0.3
+        grpc_gateway.action_timeout = 1.0  # (every call's time: not a fraction of a second)
         fake_gateway.after["RoomInvitationAccept"] = None  # done, never answered
         invitation = fake_gateway.invite_bot()
         await until(lambda: "the bot is in invited" in caplog.text, "the settling")
@@ -602,7 +602,7 @@ async def test_a_name_lookup_left_unanswered_is_not_made_again_for_the_next_send
     """Each send mentioning dave, whose lookup the gateway never answers, held the bot an
     action's time: the next ones use his last known name (here his id) at once."""
     async with run_bot(grpc_gateway):
-        grpc_gateway.action_timeout = 0.3
+        grpc_gateway.action_timeout = 1.0  # (every call's time: not a fraction of a second)
         fake_gateway.hold("ContactPayload", "dave")
         await grpc_gateway.send_text("r1", "请看群公告", ("dave",))
         lookups = fake_gateway.calls.count("ContactPayload")
