@@ -59,6 +59,8 @@ log = logging.getLogger(__name__)
 _ABSOLUTE_PATH = re.compile(r"(?<![\w.~])/(?:[^\s/:]+/)+")  # a directory part of a path
 RETRY_TICK = timedelta(seconds=30)
 LOOK_AGAIN, LOOK_AGAIN_MAX = timedelta(seconds=5), timedelta(minutes=1)  # after a login
+# serve's floor: what next_due says is due and run_due did not clear waits this long (a bug)
+NO_PROGRESS_WAIT = timedelta(seconds=1)
 REPLAY_TRIES = 5  # tries of an event kept in standby, handled once its group is taken over
 SEEN_FOR = timedelta(days=7)
 _A_DAY = timedelta(days=1)  # how long handled message ids are kept
@@ -697,7 +699,11 @@ class Bot:
             await self._run_until(due)
 
     async def serve(self) -> None:
-        """Real time: run due jobs and send paced actions until cancelled."""
+        """Real time: run due jobs and send paced actions until cancelled. The loop turns
+        after each run (run_due may never yield: SQLite answers at once), and a run that
+        leaves the same past instant due (next_due and run_due disagreeing: a bug) waits
+        NO_PROGRESS_WAIT before the next, with one warning, rather than spin."""
+        stuck: datetime | None = None  # the instant last warned about
         while True:
             if (lost := getattr(self.store, "lost", None)) is not None:
                 raise lost  # its PostgreSQL connection is gone: restarted, it connects again
@@ -712,4 +718,11 @@ class Bot:
                         await self._poke.wait()
                 continue
             await self.run_due()
+            await asyncio.sleep(0)  # the gateway's stream, the console: never starved
+            if due is not None and self.next_due() == due <= utc(self.clock.now()):
+                if stuck != due:
+                    stuck = due
+                    log.warning("nothing ran for what is due at %s (its run failed, or a bug);"
+                                " waiting %s between runs", due, NO_PROGRESS_WAIT)
+                await asyncio.sleep(NO_PROGRESS_WAIT.total_seconds())
 

@@ -157,6 +157,61 @@ async def test_the_first_lease_renewal_is_due_however_slowly_the_clock_is_read(
     assert bot.next_due() is not None and bot.next_due() > accounts.clock.now()
 
 
+async def _served(bot: Bot, seconds: float, limit: int = 50) -> tuple[int, int]:
+    """Serve `bot` in real time for `seconds`: how many times run_due ran, and how many
+    times the loop turned meanwhile. More than `limit` runs raise: a spin fails the test
+    instead of hanging it (serve never yields when run_due does not)."""
+    calls, turns, run_due = [0], [0], bot.run_due
+
+    async def counted() -> None:
+        calls[0] += 1
+        if calls[0] > limit:
+            raise AssertionError(f"run_due ran {calls[0]} times: serve spins")
+        await run_due()
+
+    async def heartbeat() -> None:
+        while True:
+            await asyncio.sleep(0.01)
+            turns[0] += 1
+
+    bot.run_due = counted  # type: ignore[method-assign]
+    serving, beating = asyncio.create_task(bot.serve()), asyncio.create_task(heartbeat())
+    await asyncio.sleep(seconds)
+    assert not serving.done(), serving.exception()
+    serving.cancel()
+    beating.cancel()
+    await asyncio.gather(serving, beating, return_exceptions=True)
+    return calls[0], turns[0]
+
+
+async def test_serve_runs_what_is_due_without_spinning(tmp_path: Path,
+                                                     storage: Path | str) -> None:
+    # 60405e9's family: what next_due reports and run_due clears disagreeing made serve call
+    # run_due back to back, never yielding: 100 % CPU, no login, no events read.
+    accounts = Accounts(write_config(tmp_path / "config", storage, backstop={"every": "5m"}))
+    accounts.clock = TickingClock(TZ, START)
+    try:
+        bot = await accounts.start("a")
+        await bot.run_due()
+        await accounts.say("r1", KEYWORD)
+        await accounts.say("r1", KEYWORD)  # its reply waits behind the first; cron timers
+        calls, turns = await _served(bot, 0.3)
+        assert turns and calls <= 5
+    finally:
+        await accounts.stop()
+
+
+async def test_serve_waits_when_a_run_leaves_the_same_instant_due(
+        accounts: Accounts, caplog: pytest.LogCaptureFixture) -> None:
+    accounts.clock = TickingClock(TZ, START)
+    bot = await accounts.start("a")
+    assert bot.leases is not None
+    bot.leases.next_due = lambda: START  # type: ignore[method-assign]  # a bug: never cleared
+    calls, turns = await _served(bot, 0.3)
+    assert turns and calls <= 2  # then a floor between runs, and the loop turns meanwhile
+    assert caplog.text.count("nothing ran for what is due at") == 1
+
+
 async def test_a_crashed_holder_is_taken_over_with_what_the_standby_saw(
         accounts: Accounts) -> None:
     a = await accounts.start("a")
