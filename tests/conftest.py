@@ -8,6 +8,14 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# Property tests judge their examples, not their speed: no per-example deadline and no
+# too-slow health check, which fail a correct product on a loaded or slow machine (a timed
+# assert by another name). Set here once; a test's own @settings may still narrow it.
+settings.register_profile("groupbot", deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("groupbot")
 
 # Byte code is cached even where PYTHONDONTWRITEBYTECODE is set (as on the project's
 # machines): else each worker compiles the project and every test module again (pytest's
