@@ -308,6 +308,11 @@ def _explain(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
+def _why(exc: BaseException) -> str:
+    """A failure for a log line: ours say what failed already, the library's are explained."""
+    return str(exc) if isinstance(exc, GatewayError) else _explain(exc)
+
+
 def _classify(what: str, exc: Exception, *, sends: bool) -> GatewayError:
     """The class of a failure of the puppet call `what`. A call that `sends` (a message, a
     removal, an invitation) may have been carried out when its answer was lost: Uncertain."""
@@ -594,15 +599,17 @@ class WechatyGateway:
     def _read_again(self, name: str, payload: Any, exc: Exception) -> bool:
         """Whether the event whose payload could not be loaded is read again: the connection
         was gone or going (else its id is no good), and it failed fewer than READS times.
+        A lookup the gateway did not answer in time (Unanswered) is read again the same way.
         Still online, it is read again after `read_again_after` seconds (doubling), else
         after the next login."""
         online = self.online.is_set()
-        if online and not isinstance(_classify(name, exc, sends=False), Disconnected):
+        failure = exc if isinstance(exc, GatewayError) else _classify(name, exc, sends=False)
+        if online and not isinstance(failure, Disconnected | Unanswered):
             return False
         if not self._failed_read(name, payload):
             return False
         log.warning("could not load the %s event (%s): it is read again %s", name,
-                    _explain(exc), "soon" if online else "after the next login")
+                    _why(exc), "soon" if online else "after the next login")
         if online:
             key = name, _event_id(payload)
             self._soon[key] = asyncio.get_running_loop().call_later(
@@ -695,12 +702,13 @@ class WechatyGateway:
         log.warning("the gateway reported an error: %s", payload.data or "(no details)")
 
     async def _on_message(self, payload: EventMessagePayload, turn: _Turn) -> None:
-        try:
-            msg = await self._connected().message_payload(payload.message_id)
+        try:  # bounded like every call: a lookup never answered is read again, or skipped
+            msg = await self._act("loading the message",
+                                  self._connected().message_payload(payload.message_id))
         except Exception as exc:
             if not self._read_again("message", payload, exc):
                 log.warning("could not load message %s, so it is skipped: %s",
-                            payload.message_id, _explain(exc))
+                            payload.message_id, _why(exc))
             return
         if msg.from_id == self._current_self_id():
             return
@@ -750,11 +758,13 @@ class WechatyGateway:
 
     async def _on_friendship(self, payload: EventFriendshipPayload, turn: _Turn) -> None:
         try:
-            friendship = await self._connected().friendship_payload(payload.friendship_id)
+            friendship = await self._act(
+                "loading the friend request",
+                self._connected().friendship_payload(payload.friendship_id))
         except Exception as exc:
             if not self._read_again("friendship", payload, exc):
                 log.warning("could not load friend request %s, so it is skipped: %s",
-                            payload.friendship_id, _explain(exc))
+                            payload.friendship_id, _why(exc))
             return
         if FriendshipType(friendship.type) != FriendshipType.FRIENDSHIP_TYPE_RECEIVE:
             return

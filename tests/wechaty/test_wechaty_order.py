@@ -6,12 +6,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 
+import pytest
 from conftest import KEYWORD, Session, until
 from grpc_server import FakeGateway
 from grpclib.const import Status
 from grpclib.exceptions import GRPCError
 from puppet import World
 
+from bot.adapters import wechaty
 from bot.adapters.wechaty import READS, WechatyGateway
 from bot.events import MemberJoined, Message
 
@@ -76,19 +78,36 @@ async def test_an_event_given_up_lets_the_next_one_go_only_after_those_before_it
 
 async def test_a_lookup_the_gateway_never_answers_holds_up_the_line_an_actions_time_at_most(
         run_bot: RunBot, grpc_gateway: WechatyGateway, fake_gateway: FakeGateway) -> None:
-    grpc_gateway.action_timeout = 0.5
+    """The message's own payload, never answered: the messages after it go ahead after an
+    action's time, and it is read again then, as a new arrival (it was never handled: the
+    lookup had no time limit)."""
+    grpc_gateway.action_timeout = 1.0
+    grpc_gateway.read_again_after = 0.05
     async with run_bot(grpc_gateway) as s:
         looked_up = fake_gateway.calls.count("MessagePayload")
-        # the message's own payload, never answered (a name lookup gives up after an action's
-        # time: test_wechaty_flaky.py)
-        fake_gateway.hold("MessagePayload", "stuck")
+        fake_gateway.hold("MessagePayload", "stuck")  # (a name lookup: test_wechaty_flaky.py)
         fake_gateway.say("r1", "dave", "stuck", message_id="stuck")
         await until(lambda: fake_gateway.calls.count("MessagePayload") > looked_up,
                     "the lookup that hangs")
         for text in ("a", "b", "c"):
             fake_gateway.say("r1", "alice", text)
-        await until(lambda: len(s.events) == 3, "the messages after it, in their order")
-    assert [e.text for e in s.of_type(Message)] == ["a", "b", "c"]
+        await until(lambda: len(s.events) == 4, "the messages after it, then it", 10)
+    assert [e.text for e in s.of_type(Message)] == ["a", "b", "c", "stuck"]
+
+
+async def test_a_message_whose_lookup_is_never_answered_is_skipped_with_a_word(
+        run_bot: RunBot, grpc_gateway: WechatyGateway, fake_gateway: FakeGateway,
+        caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
+    grpc_gateway.action_timeout = 1.0
+    monkeypatch.setattr(wechaty, "READS", 1)  # no second read
+    async with run_bot(grpc_gateway) as s:
+        fake_gateway.hold("MessagePayload", "stuck")
+        fake_gateway.say("r1", "dave", "stuck", message_id="stuck")
+        await until(lambda: "so it is skipped" in caplog.text, "the message given up", 10)
+        fake_gateway.say("r1", "alice", KEYWORD)
+        await until(lambda: len(s.events) == 1, "the next message")
+    assert [e.text for e in s.of_type(Message)] == [KEYWORD]
+    assert "could not load message stuck, so it is skipped: loading the message:" in caplog.text
 
 
 async def test_messages_looked_up_or_being_looked_up_at_a_reconnect_are_all_handled(
