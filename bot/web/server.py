@@ -224,6 +224,9 @@ class BadRequests(logging.Filter):
 requests_log = logging.getLogger("bot.web.requests")
 requests_log.addFilter(BadRequests())
 RUNNER: dict[str, Any] = {"access_log_class": AccessLog, "logger": requests_log}
+# how long a stop waits for console requests under way (aiohttp's default is 60 s): the bot
+# stops after the console, and a service manager kills it 30 s after asking it to stop
+SHUTDOWN_TIMEOUT = 5.0
 
 
 def _safe_next(target: str | None) -> str:
@@ -368,7 +371,8 @@ async def start(console: Console, host: str, port: int, *, announce: bool = True
                 token_from_env: bool = True) -> Running:
     """Serve the console; print `console: URL` on stderr (and, when the token was made up
     here, a one-time login URL). Raises OSError when the address is taken."""
-    runner = web.AppRunner(make_app(console), handle_signals=False, **RUNNER)
+    runner = web.AppRunner(make_app(console), handle_signals=False,
+                           shutdown_timeout=SHUTDOWN_TIMEOUT, **RUNNER)
     await runner.setup()
     site = web.TCPSite(runner, host, port)
     try:
