@@ -211,6 +211,11 @@ def when(moment: datetime) -> str:
     return f"{moment.month}月{moment.day}日 {moment:%H:%M}"
 
 
+# how far WeChat's time of a message and the bot's clock may differ (an answer's time is
+# WeChat's, its question's deadline the bot's)
+CLOCK_SKEW = timedelta(seconds=2)
+
+
 class QuizHandler(Handler[Config]):
     name = "quiz"
     events = (Message, MemberLeft, Tick)
@@ -317,13 +322,26 @@ class QuizHandler(Handler[Config]):
         question = self._quiz.questions[session["index"]]
         text = question.render(session["index"] + 1, len(self._quiz.questions))
         self._tell(ctx, member, f"{before}\n\n{text}" if before else text)
-        await ctx.set("session", session, member=member)
         limit = question.time_limit or self.config.time_limit
+        # when the question was asked and when its time is up, to judge an answer by when it
+        # was written, not by when it is handled (a slow lookup, a busy bot)
+        session["asked"], session["until"] = stamp(ctx.now), stamp(ctx.now + limit)
+        await ctx.set("session", session, member=member)
         await ctx.schedule(f"deadline:{member}", limit,
                            {"member": member, "attempt": session["attempt"],
                             "index": session["index"]})
 
     async def _answered(self, event: Message, session: dict[str, Any], ctx: Context) -> None:
+        """Judge an answer against the question that was open when it was written: one
+        written before the question was asked answered the previous one, which timed out
+        already (dropped); one written after the question's time is up is a timeout. WeChat
+        stamps the message, the bot's clock the question: they may differ by CLOCK_SKEW."""
+        if "asked" in session:  # (attempts begun before these were kept: judged as handled)
+            if event.at < instant(session["asked"]) - CLOCK_SKEW:
+                return
+            if event.at > instant(session["until"]) + CLOCK_SKEW:
+                await self._time_up(ctx, event.sender.id, session)
+                return
         question = self._quiz.questions[session["index"]]
         right = question.is_right(event.text)
         if right:
@@ -339,6 +357,9 @@ class QuizHandler(Handler[Config]):
             return  # answered in time, or the attempt is over
         if await self._void_if_changed(ctx, member, session):
             return
+        await self._time_up(ctx, member, session)
+
+    async def _time_up(self, ctx: Context, member: str, session: dict[str, Any]) -> None:
         number = session["index"] + 1
         await _answered(ctx, session, False)
         await self._next(ctx, member, session,
