@@ -138,11 +138,13 @@ async def test_a_message_the_gateway_cannot_load_for_a_lost_connection_is_read_a
         fake_gateway.fail["MessagePayload"] = GRPCError(Status.UNAVAILABLE, "gateway blip")
         fake_gateway.say("r1", "alice", "lost for a moment")
         await until(lambda: "MessagePayload" not in fake_gateway.fail, "the failed load")
+        # read again before the next failure is set (else the reading again may meet it)
+        await until(lambda: len(s.of_type(Message)) == 1, "the message read again")
         fake_gateway.fail["MessagePayload"] = GRPCError(Status.NOT_FOUND, "no such message")
         fake_gateway.say("r1", "alice", "no good")
         await until(lambda: "MessagePayload" not in fake_gateway.fail, "the second one")
         fake_gateway.say("r1", "alice", "after")
-        await until(lambda: len(s.of_type(Message)) == 2, "the message read again")
+        await until(lambda: len(s.of_type(Message)) == 2, "the one after")
     assert sorted(e.text for e in s.of_type(Message)) == ["after", "lost for a moment"]
 
 
