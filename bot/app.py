@@ -207,9 +207,9 @@ class Bot:
             if group is None or await leases.valid(group, item.epoch, now):
                 return None
             if await leases.served_by_other(group, now):
-                return "its group is served by another account now"
-            return ("its lease on the group has run out (it waits in the database: sent"
-                    " once the lease is renewed, or by the account that takes the group)")
+                return "its group is served by another account now (it is handed on to it)"
+            return ("its lease on the group has run out (it is handed on: sent once the"
+                    " lease is renewed, or by the account that takes the group)")
 
         self._delivery.fence = fence
 

@@ -178,7 +178,7 @@ class Delivery:
                 return
             if self.fence is not None and (fenced := await self.fence(item, now)):
                 log.warning("%s not sent: %s", action, fenced)
-                self.outbox.forget(item)
+                await self.outbox.hand_on(item)
                 return
             await self.outbox.sending(item)
             if isinstance(action, Kick | Invite):  # even if it fails: it may have happened

@@ -372,9 +372,12 @@ class Outbox:
                 new += 1
         return new
 
-    def forget(self, item: Queued) -> None:
-        """Its group's lease is lost: the action is left (in the store) to the account that
-        serves the group now."""
+    async def hand_on(self, item: Queued) -> None:
+        """Its group's lease is lost: the action is handed on (in the store: epoch 0, as
+        `route` takes them) to the account serving the group at its next renewal, this one
+        if it takes the lease back. One decided after another account took the group over
+        (its holder adopted the group's rows before this one was written) goes that way."""
+        await self._store.execute("UPDATE outbox SET epoch = 0 WHERE id = ?", (item.id,))
         self._remove(item)
 
     async def put(self, action: Action, source: str = "", admins: Sequence[str] = (),

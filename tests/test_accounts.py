@@ -245,6 +245,26 @@ async def test_a_holder_stalled_past_its_lease_sends_nothing_after_it_wakes(
     assert accounts.texts("r1", "b") == [REPLY]
 
 
+async def test_a_reply_a_stale_holder_queues_after_the_takeover_is_sent_by_the_new_one(
+        accounts: Accounts) -> None:
+    # a, held up under load, handles a message it took as its own before b took r1 over
+    # (and adopted r1's rows): its reply, queued after that, was refused by the fence and
+    # left under a's dead epoch, where nobody would ever take it.
+    a = await accounts.start("a")
+    await accounts.start("b")
+    await accounts.advance(timedelta(seconds=1))
+    assert await holder(accounts, "r1") == "a"
+    await accounts.advance(TAKEOVER * 2, only=("b",))  # a stalls past its lease
+    assert await holder(accounts, "r1") == "b"
+    message = Message(accounts.clock.now(), "r1", Member("alice", "alice"), KEYWORD,
+                      id="a-late")
+    await a._handle(message, "a:a-late")  # fed before the stall: a handles it as holder
+    await a.store.flush()
+    await accounts.advance(timedelta(seconds=30))
+    assert accounts.texts("r1", "a") == []  # fenced
+    assert accounts.texts("r1", "b") == [REPLY]  # handed on: b sends it, once
+
+
 async def test_a_lone_holder_whose_lease_lapsed_handles_what_came_meanwhile(
         accounts: Accounts) -> None:
     # Serve held up past the takeover (a slow machine, long gateway calls) and nobody else in
