@@ -418,16 +418,14 @@ def test_a_damaged_database_is_named(capsys: pytest.CaptureFixture[str], played:
 
 
 def test_a_content_file_that_is_a_fifo_is_refused_not_read(tmp_path: Path) -> None:
-    """Reading a FIFO waits for a writer that never comes: `check` hung. A process of its
-    own, so a hang fails the test by its timeout instead of stopping the suite."""
+    """Reading a FIFO waits for a writer that never comes: `check` hung. A hang fails the
+    test (`_without_a_writer`) instead of stopping the suite."""
     shutil.copytree(ROOT / "config", tmp_path / "config")
     shutil.copytree(ROOT / "content", tmp_path / "content")
     fifo = tmp_path / "content" / "rules" / "base.md"
     fifo.unlink()
     os.mkfifo(fifo)
-    result = subprocess.run([sys.executable, "-m", "bot.cli", "check", "--config",
-                             str(tmp_path / "config")], capture_output=True, text=True,
-                            timeout=60)
+    result = _without_a_writer(fifo, "check", "--config", str(tmp_path / "config"))
     assert result.returncode == 2
     assert "handlers.rules.text: content file rules/base.md is not a regular file" in \
         result.stderr
