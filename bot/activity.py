@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from bot.store import Reader, Store
+from bot.times import stamp
 
 MIGRATIONS = (
     """
@@ -21,7 +22,7 @@ MIGRATIONS = (
 
 
 def _hour(at: datetime) -> str:
-    return at.astimezone(UTC).strftime("%Y-%m-%dT%H")
+    return stamp(at)[:13]  # "2026-11-23T01": the event's stamp, made once for its owners
 
 
 async def spoke(store: Store, group: str, member: str, at: datetime) -> None:

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import re
 import time
+from bisect import bisect_left
 from collections import deque
 from collections.abc import Callable, Iterator
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Gauge, generate_latest
+from prometheus_client.core import CounterMetricFamily, HistogramMetricFamily
 from prometheus_client.metrics_core import Metric
 
 from bot.events import Event
@@ -26,8 +28,8 @@ class Metrics:
         self._now = now
         self.account = account
         self.registry = r = CollectorRegistry(auto_describe=True)
-        self.events = Counter("groupbot_events_handled", "Events handled, by kind",
-                              ["kind"], registry=r)
+        self.handled = _Handled()  # groupbot_events_handled, groupbot_event_handling_seconds
+        r.register(self.handled)
         self.handler_errors = Counter("groupbot_handler_errors", "Handlers that raised",
                                       ["handler"], registry=r)
         self.actions = Counter("groupbot_actions_sent", "Actions the platform carried out, "
@@ -47,10 +49,6 @@ class Metrics:
         self.budget_limit = Gauge("groupbot_budget_limit", "Send budget (warm-up included) "
                                   "for the last hour or day, by budget", ["budget", "window"],
                                   registry=r)
-        self.latency = Histogram(
-            "groupbot_event_handling_seconds", "Time to handle one event (all its handlers)",
-            buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
-            registry=r)
         self.reloads = Counter("groupbot_config_reloads", "Config reloads, by outcome",
                                ["outcome"], registry=r)
         self.reconnects = Counter("groupbot_gateway_reconnects", "Connections to the platform "
@@ -65,19 +63,15 @@ class Metrics:
                                "minute", registry=r)
         self.send_rate.set_function(self.sent_last_minute)
         self._sent: deque[float] = deque()
-        self._by_kind: dict[type[Event], Counter] = {}  # labelled children, looked up once
         self.is_connected = False
         self._ever_connected = False
 
     def handling(self, event: Event) -> _Timed:
         """Count one event by kind and time its handling (`with metrics.handling(event):`)."""
+        handled = self.handled
         kind = type(event)
-        counter = self._by_kind.get(kind)
-        if counter is None:
-            counter = self._by_kind[kind] = self.events.labels(
-                _SNAKE.sub("_", kind.__name__).lower())
-        counter.inc()
-        return _Timed(self.latency)
+        handled.kinds[kind] = handled.kinds.get(kind, 0) + 1
+        return _Timed(handled)
 
     def sent(self, kind: str) -> None:
         self.actions.labels(kind).inc()
@@ -106,21 +100,58 @@ class Metrics:
         return generate_latest(_Labelled(self.registry, self.account))
 
 
+LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
+
+
+class _Handled:
+    """Events handled, by kind, and the time each took (all its handlers): kept as plain
+    numbers as each event ends, and made into the two metrics only when they are read
+    (prometheus_client's Counter and Histogram take a lock and a dozen calls per event)."""
+
+    def __init__(self) -> None:
+        self.kinds: dict[type[Event], int] = {}
+        self.buckets = [0] * (len(LATENCY_BUCKETS) + 1)  # each bound's own, then +Inf's
+        self.sum = 0.0
+
+    def observe(self, seconds: float) -> None:
+        self.buckets[bisect_left(LATENCY_BUCKETS, seconds)] += 1
+        self.sum += seconds
+
+    def describe(self) -> Iterator[Metric]:
+        return self.collect()
+
+    def collect(self) -> Iterator[Metric]:
+        events = CounterMetricFamily("groupbot_events_handled", "Events handled, by kind",
+                                     labels=["kind"])
+        for kind, count in sorted(self.kinds.items(), key=lambda item: item[0].__name__):
+            events.add_metric([_SNAKE.sub("_", kind.__name__).lower()], count)
+        yield events
+        latency = HistogramMetricFamily("groupbot_event_handling_seconds",
+                                        "Time to handle one event (all its handlers)")
+        cumulative, buckets = 0, []
+        for bound, count in zip((*map(str, LATENCY_BUCKETS), "+Inf"), self.buckets,
+                                strict=True):
+            cumulative += count
+            buckets.append((bound, float(cumulative)))
+        latency.add_metric([], buckets, self.sum)
+        yield latency
+
+
 class _Timed:
     """Observes the time from its start to its end. A plain class: it is entered once per
     event, and a generator-based context costs several times more."""
 
-    __slots__ = ("_histogram", "_start")
+    __slots__ = ("_handled", "_start")
 
-    def __init__(self, histogram: Histogram) -> None:
-        self._histogram = histogram
+    def __init__(self, handled: _Handled) -> None:
+        self._handled = handled
         self._start = 0.0
 
     def __enter__(self) -> None:
         self._start = time.perf_counter()
 
     def __exit__(self, *exc: object) -> None:
-        self._histogram.observe(time.perf_counter() - self._start)
+        self._handled.observe(time.perf_counter() - self._start)
 
 
 class _Labelled:

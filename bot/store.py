@@ -23,7 +23,6 @@ import os
 import sqlite3
 import time
 from collections.abc import (
-    AsyncIterator,
     Awaitable,
     Callable,
     Iterable,
@@ -31,7 +30,7 @@ from collections.abc import (
     Mapping,
     Sequence,
 )
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -339,6 +338,9 @@ class SqliteStore(Journaled):
 
     def __init__(self, db: sqlite3.Connection, path: Path | str) -> None:
         self._db = db
+        # the writes and the reads of every row go through this one cursor: Connection.execute
+        # makes (and frees) a cursor per statement, a tenth of a short statement's cost
+        self._cursor = db.cursor()
         self.path = path
         self._depth = 0
         self._lazy: str | None = None  # a savepoint to open before the next write
@@ -442,8 +444,8 @@ class SqliteStore(Journaled):
             journal = self._journal.take()
             try:
                 for sql, rows in journal.writes():
-                    self._db.executemany(sql, rows)
-                self._db.execute("COMMIT")
+                    self._cursor.executemany(sql, rows)
+                self._cursor.execute("COMMIT")
             except BaseException:  # the batch is lost, and so is what it changed in memory
                 with contextlib.suppress(sqlite3.Error):
                     if self._db.in_transaction:
@@ -482,8 +484,7 @@ class SqliteStore(Journaled):
                                (component,)).fetchone()
         return int(row[0]) if row else 0
 
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[None]:
+    def transaction(self) -> _Transaction:
         """One event's writes, all or nothing (or a savepoint inside the open one); rolled back
         on error.
 
@@ -492,36 +493,7 @@ class SqliteStore(Journaled):
         back to back, and is committed as soon as the loop has nothing else
         ready (or after BATCH events, or at flush()). A crash loses whole events of the last
         moment, never half of one; the bot flushes before it sends anything."""
-        name: str | None = f"sp{self._depth}"
-        if self._depth == 0 and not self._batch:
-            # IMMEDIATE: the write lock first, so a transaction that read never fails to
-            # upgrade because another process wrote meanwhile (SQLITE_BUSY without a wait)
-            self._db.execute("BEGIN IMMEDIATE")
-            self._batch = True
-            name = None  # the batch's first event needs no savepoint: its undo is ROLLBACK
-        else:
-            self._db.execute(f"SAVEPOINT {name}")
-        self._depth += 1
-        mark = len(self._journal.entries)
-        try:
-            yield
-        except BaseException:
-            self._depth -= 1
-            self._journal.rollback(mark)
-            if name is None:  # the batch held this event only
-                if self._db.in_transaction:  # (SQLite may have rolled it back already)
-                    self._db.execute("ROLLBACK")
-                self._batch, self._pending, self._commit_after = False, 0, False
-            else:
-                self._undo(name)
-                if self._depth == 0:
-                    self._end_of_event()
-            raise
-        self._depth -= 1
-        if name is not None:
-            self._db.execute(f"RELEASE {name}")
-        if self._depth == 0:
-            self._end_of_event()
+        return _Transaction(self)
 
     def _end_of_event(self) -> None:
         self._pending += 1
@@ -531,7 +503,7 @@ class SqliteStore(Journaled):
             self._flush = asyncio.get_running_loop().call_soon(self._commit)
 
     def _release(self, name: str) -> None:
-        self._db.execute(f"RELEASE {name}")
+        self._cursor.execute(f"RELEASE {name}")
 
     def _undo(self, name: str) -> None:
         self._db.execute(f"ROLLBACK TO {name}")
@@ -542,26 +514,78 @@ class SqliteStore(Journaled):
             self._commit()  # a write outside any event commits on its own, as it always did
         if self._lazy is not None:
             name, self._lazy = self._lazy, None
-            self._db.execute(f"SAVEPOINT {name}")
+            self._cursor.execute(f"SAVEPOINT {name}")
 
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
         self._before_write()
-        return self._db.execute(sql, params).lastrowid or 0
+        return self._cursor.execute(sql, params).lastrowid or 0
 
     async def changes(self, sql: str, params: Sequence[Any] = ()) -> int:
         self._before_write()
-        return self._db.execute(sql, params).rowcount
+        return self._cursor.execute(sql, params).rowcount
 
     async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         self._before_write()
-        self._db.executemany(sql, rows)
+        self._cursor.executemany(sql, rows)
 
     async def one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
-        row = self._db.execute(sql, params).fetchone()
+        row = self._db.execute(sql, params).fetchone()  # (its own cursor: one row of
+        # several would leave the statement open on the shared one)
         return tuple(row) if row is not None else None
 
     async def all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
-        return [tuple(row) for row in self._db.execute(sql, params).fetchall()]
+        return [tuple(row) for row in self._cursor.execute(sql, params).fetchall()]
+
+
+_SAVEPOINTS = tuple((f"SAVEPOINT sp{depth}", f"RELEASE sp{depth}") for depth in range(8))
+
+
+class _Transaction:
+    """SqliteStore.transaction(). A plain class: it is entered once per event (and per
+    nested transaction), and a generator-based context costs several times more."""
+
+    __slots__ = ("_depth", "_mark", "_store")
+
+    def __init__(self, store: SqliteStore) -> None:
+        self._store = store
+        self._depth = -1  # the savepoint's depth; -1: the batch's first event, no savepoint
+        self._mark = 0
+
+    async def __aenter__(self) -> None:
+        store = self._store
+        depth = store._depth
+        if depth == 0 and not store._batch:
+            # IMMEDIATE: the write lock first, so a transaction that read never fails to
+            # upgrade because another process wrote meanwhile (SQLITE_BUSY without a wait)
+            store._cursor.execute("BEGIN IMMEDIATE")
+            store._batch = True  # the batch's first event needs no savepoint: ROLLBACK undoes it
+        else:
+            store._cursor.execute(_SAVEPOINTS[depth][0] if depth < len(_SAVEPOINTS)
+                              else f"SAVEPOINT sp{depth}")
+            self._depth = depth
+        store._depth = depth + 1
+        self._mark = len(store._journal.entries)
+
+    async def __aexit__(self, kind: type[BaseException] | None, *rest: object) -> None:
+        store, depth = self._store, self._depth
+        store._depth -= 1
+        if kind is None:
+            if depth >= 0:
+                store._cursor.execute(_SAVEPOINTS[depth][1] if depth < len(_SAVEPOINTS)
+                                  else f"RELEASE sp{depth}")
+            if store._depth == 0:
+                store._end_of_event()
+            return
+        store._journal.rollback(self._mark)
+        if depth < 0:  # the batch held this event only
+            if store._db.in_transaction:  # (SQLite may have rolled it back already)
+                store._db.execute("ROLLBACK")
+            store._batch, store._pending, store._commit_after = False, 0, False
+        else:
+            store._undo(f"sp{depth}")
+            if store._depth == 0:
+                store._end_of_event()
+
 
 
 class SqliteReader:

@@ -15,9 +15,20 @@ from datetime import UTC, datetime, timedelta
 
 from bot.store import sqlite_only
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_last: tuple[datetime, str] = (_EPOCH, "1970-01-01T00:00:00.000000+00:00")
+
 
 def stamp(at: datetime) -> str:
-    return at.astimezone(UTC).isoformat(timespec="microseconds")
+    """`at` as stored. The last one is kept: an event's time is stamped by several owners
+    (the seen id, the roster...), and each stamp costs a few microseconds."""
+    global _last
+    last = _last
+    if last[0] is at:  # (a datetime never changes: the very object, the very stamp)
+        return last[1]
+    text = at.astimezone(UTC).isoformat(timespec="microseconds")
+    _last = (at, text)  # one tuple: a thread never reads a stamp of another time
+    return text
 
 
 def utc(at: datetime) -> datetime:

@@ -321,11 +321,17 @@ class Recent:
 
 
 _COPIES: weakref.WeakKeyDictionary[Store, Recent] = weakref.WeakKeyDictionary()
+_last: tuple[weakref.ref[Store], Recent] | None = None  # the store asked for last, its copy
 
 
 def copy_of(store: Store) -> Recent:
     """The store's copy: one per store, whichever handler (of whichever group type) uses it."""
+    global _last
+    last = _last
+    if last is not None and last[0]() is store:  # (a lookup by weak key makes a weakref)
+        return last[1]
     recent = _COPIES.get(store)
     if recent is None:
         recent = _COPIES[store] = Recent()
+    _last = (weakref.ref(store), recent)
     return recent
