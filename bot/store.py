@@ -48,6 +48,8 @@ BATCH = 200  # events at most in one commit
 CHECKPOINT_EVERY = 1.0  # seconds of wall time
 WAL_LIMIT = 64 * 2**20  # bytes
 BUSY_WAIT = 30.0  # seconds a process waits for another's lock on the file
+LOCK_POLL = 0.02  # how often a transaction looks whether that lock is free (off the loop)
+_BUSY_TIMEOUT = f"PRAGMA busy_timeout = {int(BUSY_WAIT * 1000)}"
 class NewerDatabase(Exception):
     """The database was migrated by a newer groupbot than this one (docs/scale.md,
     "Upgrading")."""
@@ -495,6 +497,31 @@ class SqliteStore(Journaled):
         moment, never half of one; the bot flushes before it sends anything."""
         return _Transaction(self)
 
+    async def _begin(self) -> bool:
+        """BEGIN IMMEDIATE: the write lock first, so a transaction that read never fails to
+        upgrade because another process wrote meanwhile (SQLITE_BUSY without a wait). While
+        another process holds it (docs/scale.md), the loop goes on: the lock is tried every
+        LOCK_POLL up to BUSY_WAIT, not waited for by sqlite3's busy handler, which sleeps on
+        the loop's thread (no gateway stream, no console, no keepalive answer meanwhile).
+        True once begun; False if another transaction of this store began meanwhile (it is
+        joined then, as a savepoint)."""
+        self._cursor.execute("PRAGMA busy_timeout = 0")
+        try:
+            deadline = time.monotonic() + BUSY_WAIT
+            while True:
+                try:
+                    self._cursor.execute("BEGIN IMMEDIATE")
+                    return True
+                except sqlite3.OperationalError as exc:
+                    if exc.sqlite_errorcode != sqlite3.SQLITE_BUSY or \
+                            time.monotonic() > deadline:
+                        raise
+                await asyncio.sleep(LOCK_POLL)
+                if self._batch or self._depth:
+                    return False
+        finally:
+            self._cursor.execute(_BUSY_TIMEOUT)
+
     def _end_of_event(self) -> None:
         self._pending += 1
         if self._pending >= BATCH or self._commit_after:
@@ -553,13 +580,11 @@ class _Transaction:
 
     async def __aenter__(self) -> None:
         store = self._store
-        depth = store._depth
-        if depth == 0 and not store._batch:
-            # IMMEDIATE: the write lock first, so a transaction that read never fails to
-            # upgrade because another process wrote meanwhile (SQLITE_BUSY without a wait)
-            store._cursor.execute("BEGIN IMMEDIATE")
+        if store._depth == 0 and not store._batch and await store._begin():
             store._batch = True  # the batch's first event needs no savepoint: ROLLBACK undoes it
+            depth = 0
         else:
+            depth = store._depth  # (read after the wait for the lock: another may have begun)
             store._cursor.execute(_SAVEPOINTS[depth][0] if depth < len(_SAVEPOINTS)
                               else f"SAVEPOINT sp{depth}")
             self._depth = depth
