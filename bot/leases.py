@@ -28,6 +28,10 @@ from bot.times import stamp
 
 log = logging.getLogger(__name__)
 
+# when a renewal due "at once" is due: a fixed instant, which every clock reading passes (were
+# it "now", read again by the caller a microsecond later, it would never be found due)
+AT_ONCE = datetime(1970, 1, 1, tzinfo=UTC)
+
 MIGRATIONS: Sequence[str] = (
     """
     CREATE TABLE leases (grp TEXT PRIMARY KEY, account TEXT NOT NULL, epoch INTEGER NOT NULL,
@@ -60,9 +64,7 @@ class Leases:
         self.account = account
         self.configure(takeover)
         self._held: dict[str, Held] = {}
-        # the next renewal: the first one at once, due by a fixed instant (were it "now",
-        # read again by the caller a microsecond later, it would never be found due)
-        self._next = datetime(1970, 1, 1, tzinfo=UTC)
+        self._next = AT_ONCE  # the next renewal: the first one at once
 
     def configure(self, takeover: timedelta) -> None:
         self.takeover = takeover
@@ -89,7 +91,7 @@ class Leases:
 
     def renew_soon(self) -> None:
         """Renew at the next chance (the platform is back: before anything is sent)."""
-        self._next = datetime(1970, 1, 1, tzinfo=UTC)
+        self._next = AT_ONCE
 
     async def cycle(self, groups: Collection[str], online: bool, now: datetime) -> list[str]:
         """Renew the leases held, give up those of groups the account left, claim the groups
