@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime, timedelta
 from enum import StrEnum
+from operator import itemgetter
 from pathlib import PurePosixPath
 from typing import Annotated, Any
 
@@ -460,8 +461,14 @@ class Antispam(Handler[Config]):
         if before is None:
             said_lately[key] = [(now, text)]
             return []
-        recent = [(at, said) for at, said in before if at > since]
-        kept = said_lately[key] = [*recent, (now, text)][-5:]
+        if before[-1][0] <= now:  # (as a rule: messages come in the order written)
+            recent = [(at, said) for at, said in before if at > since]
+            kept = said_lately[key] = [*recent, (now, text)][-5:]
+        else:  # it came late: read with those written before it, never with later ones
+            recent = [(at, said) for at, said in before if since < at <= now]
+            kept = [*recent, (now, text)][-5:]
+            said_lately[key] = sorted([*(r for r in before if r[0] > since), (now, text)],
+                                      key=itemgetter(0))[-5:]
         if not recent or self._plain.no_contact_part(text):
             return []  # nothing before it, or nothing in it a contact detail is made of
         joined = "\n".join(said for _, said in kept)
@@ -520,9 +527,8 @@ class Antispam(Handler[Config]):
         if rows.alone(member, now - max(flood_within, repeats_within)) and (
                 not raid or rows.copies(digest) < config.raid.members):
             return [], 0
-        messages, times, posters = rows.rates(member, digest, now - flood_within,
-                                              now - repeats_within,
-                                              now - raid_within if raid else None)
+        messages, times, posters = rows.rates(member, digest, now, flood_within,
+                                              repeats_within, raid_within if raid else None)
         if messages <= flood.messages and times < repeats.times:
             return [], posters
         found = []
@@ -562,8 +568,10 @@ class Antispam(Handler[Config]):
         than the sender are acted on here. When too few of the copies are by members
         without a history to be sure, each of them is a private case instead."""
         raid = self.config.raid
-        since = now - self._windows[2]
-        posters = rows.posters(digest, now - recent.span(RECENT))
+        within = self._windows[2]
+        _, until = rows.raid(digest, now, within)  # (later than now for a message come late)
+        since = until - within
+        posters = rows.posters(digest, until - recent.span(RECENT), until)
         if sum(1 for *_, last in posters if last > since) < raid.members:
             return []
         suspects = [(member, message, acted) for member, message, acted, copies, last

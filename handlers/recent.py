@@ -30,8 +30,8 @@ from bisect import bisect_left
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
-from operator import attrgetter
-from typing import Any
+from operator import attrgetter, itemgetter
+from typing import Any, Literal, overload
 
 from bot.savepoint import restoring
 from bot.store import Store
@@ -134,13 +134,21 @@ class Window:
         """How many rows hold the digest (the members who posted it are never more)."""
         return len(self.texts.get(digest, ()))
 
-    def rates(self, member: str, digest: str, flood_since: int, repeats_since: int,
-              raid_since: int | None) -> tuple[int, int, int]:
-        """The member's rows after `flood_since` and those of this digest after
-        `repeats_since`, both without the ones acted on; and how many members posted the
-        digest after `raid_since` (0 if None)."""
+    def rates(self, member: str, digest: str, now: int, flood: int, repeats: int,
+              raid: int | None) -> tuple[int, int, int]:
+        """Counted on windows that end at `now` (micros: when the message was written), each
+        `flood`, `repeats` or `raid` long (None: the raid rule does not look): the member's
+        rows in the first and those of this digest in the second, both without the ones
+        acted on; and how many members posted the digest in the third (0 if None).
+
+        A row written after `now` was handled before this message, which came late (read
+        again after a failure, or kept by a standby account): it counts only in a window that
+        holds both, and the busiest such window is the one counted, as if the message had
+        come in time. Never a window that starts after the message, so a message handled
+        minutes late is not counted with the chat that came meanwhile."""
         messages = times = 0
-        low = min(flood_since, repeats_since)
+        low = now - max(flood, repeats)
+        later: list[Said] = []
         for said in reversed(self.members.get(member, ())):
             if said.at <= low:
                 if self.ordered:
@@ -148,28 +156,50 @@ class Window:
                 continue
             if said.acted:
                 continue
-            if said.at > flood_since:
+            if said.at > now:
+                later.append(said)
+                continue
+            if said.at > now - flood:
                 messages += 1
-            if said.at > repeats_since and said.digest == digest:
+            if said.at > now - repeats and said.digest == digest:
                 times += 1
-        if raid_since is None:
+        if later:  # (rare: a message that came late)
+            theirs = [said for said in self.members[member] if not said.acted]
+            messages = busiest([(said.at, said) for said in theirs], now, flood)
+            times = busiest([(said.at, said) for said in theirs if said.digest == digest],
+                            now, repeats)
+        if raid is None:
             return messages, times, 0
-        posters = set()
+        return messages, times, self.raid(digest, now, raid)[0]
+
+    def raid(self, digest: str, now: int, within: int) -> tuple[int, int]:
+        """How many members posted the digest in the busiest window `within` long that holds
+        `now`, and when that window ends (`now` unless rows written after `now` make a later
+        window busier)."""
+        posters: set[str] = set()
+        later = False
         for said in reversed(self.texts.get(digest, ())):
-            if said.at <= raid_since:
+            if said.at <= now - within:
                 if self.ordered:
                     break
                 continue
+            if said.at > now:
+                later = True
+                continue
             posters.add(said.member)
-        return messages, times, len(posters)
+        if not later:  # (most texts)
+            return len(posters), now
+        return busiest([(said.at, said.member) for said in self.texts[digest]], now, within,
+                       ends=True)
 
-    def posters(self, digest: str, since: int) -> list[tuple[str, str, int, int, int]]:
-        """Who posted the digest after `since`, first poster first (by the first time, then
-        the first row): member, their latest message id (the greatest), how many of their
-        rows were acted on, how many rows, the last time."""
+    def posters(self, digest: str, since: int,
+                until: int) -> list[tuple[str, str, int, int, int]]:
+        """Who posted the digest after `since` and up to `until`, first poster first (by
+        the first time, then the first row): member, their latest message id (the greatest),
+        how many of their rows were acted on, how many rows, the last time."""
         found: dict[str, list[Any]] = {}
         for index, said in enumerate(self.texts.get(digest, ())):
-            if said.at <= since:
+            if said.at <= since or said.at > until:
                 continue
             seen = found.get(said.member)
             if seen is None:
@@ -216,6 +246,33 @@ class Window:
                 del texts[digest]
         self.members, self.texts = members, texts
         return held
+
+
+@overload
+def busiest(rows: list[tuple[int, Any]], at: int, within: int) -> int: ...
+@overload
+def busiest(rows: list[tuple[int, Any]], at: int, within: int,
+            ends: Literal[True]) -> tuple[int, int]: ...
+def busiest(rows: list[tuple[int, Any]], at: int, within: int,
+            ends: bool = False) -> int | tuple[int, int]:
+    """The most distinct keys of `rows` (time in micros, key) in one window (end - within,
+    end] that holds `at`; with `ends`, also that window's end (the earliest of the
+    busiest)."""
+    inside = sorted((row for row in rows if at - within < row[0] < at + within),
+                    key=itemgetter(0))
+    counts: dict[Any, int] = {}
+    best, end, start = 0, at, 0
+    for time, key in inside:
+        counts[key] = counts.get(key, 0) + 1
+        while inside[start][0] <= time - within:
+            gone = inside[start][1]
+            counts[gone] -= 1
+            if not counts[gone]:
+                del counts[gone]
+            start += 1
+        if time >= at and len(counts) > best:
+            best, end = len(counts), time
+    return (best, end) if ends else best
 
 
 def _first_from(rows: list[Said], before: int) -> int:

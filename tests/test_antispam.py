@@ -163,6 +163,55 @@ async def test_floods_count_when_members_wrote_not_when_the_bot_handled_it(
                                 else [])
 
 
+async def test_a_message_handled_late_is_not_counted_with_the_chat_that_came_meanwhile(
+        tmp_path: Path) -> None:
+    """A message read again after a failure (or kept by a standby account) is handled with
+    WeChat's time of it, minutes after the member's later messages: it is counted with
+    those written before it, not with all of those after."""
+    async with Harness(SHIPPED, tmp_path, groups=CUSTOMER) as h:
+        alice = h.world.member("c1", "alice")
+        first = h.clock.now()
+        await h.advance("20s")
+        for i in range(1, 8):  # one message every 20 s: chat
+            await h.say("c1", "alice", f"第{i}条 聊聊天")
+            await h.advance("20s")
+        await h.feed(Message(first, "c1", alice, "第0条 你好", id="late"))
+        await h.drain()
+        assert _warnings(h) == []
+        assert await _audit(h, "warn") == []
+
+
+async def test_a_message_handled_late_that_completes_a_flood_counts_as_if_in_time(
+        tmp_path: Path) -> None:
+    """Five messages in five seconds are no flood; the sixth, written before them but
+    handled after, makes six within ten seconds: a flood, as it would have been in time."""
+    async with Harness(SHIPPED, tmp_path, groups=CUSTOMER) as h:
+        alice = h.world.member("c1", "alice")
+        first = h.clock.now()
+        for i in range(1, 6):
+            await h.advance("1s")
+            await h.say("c1", "alice", f"第{i}条")
+        assert _warnings(h) == []
+        await h.feed(Message(first, "c1", alice, "第0条", id="late"))
+        await h.drain()
+        assert _warnings(h) == ["⚠️ 警告 (1/2)：刷屏。警告满 2 次将被移出群聊。"]
+
+
+async def test_a_late_message_is_not_read_with_later_ones_for_a_split_contact(
+        tmp_path: Path) -> None:
+    """Written 8000, then 138, then 0013: no phone number in the order written, though the
+    three read in the order handled (the first came last) would make one."""
+    async with Harness(SHIPPED, tmp_path, groups=CUSTOMER) as h:
+        alice = h.world.member("c1", "alice")
+        first = h.clock.now()
+        for text in ("138", "0013"):
+            await h.advance("5s")
+            await h.say("c1", "alice", text)
+        await h.feed(Message(first, "c1", alice, "8000", id="late"))
+        await h.drain()
+        assert _warnings(h) == []
+
+
 async def test_an_ad_is_never_answered_by_the_keywords(tmp_path: Path) -> None:
     async with Harness(SHIPPED, tmp_path, groups=CUSTOMER) as h:
         await h.say("c1", "eve", "价格便宜，加V：abc123")
@@ -375,6 +424,22 @@ async def test_several_members_posting_the_same_text_is_a_raid(tmp_path: Path) -
         await h.drain()
         warned = [r["mentions"] for r in h.actions("say")]
         assert warned == [["spam2"], ["spam3"], ["spam4"]]  # never spam1, who wrote it first
+
+
+@pytest.mark.parametrize(("apart", "raiders"), [(180, []), (10, [["spam1"], ["spam2"]])])
+async def test_a_copy_handled_late_counts_as_a_raid_only_with_copies_near_it(
+        tmp_path: Path, apart: int, raiders: list[list[str]]) -> None:
+    """spam3's copy, written first but handled last: 3 minutes before the others it is no
+    raid of three (`within: 2m`); 10 s before them it is, and spam3 wrote it first."""
+    async with Harness(_moderation(tmp_path), tmp_path) as h:
+        first = h.clock.now()
+        for member in ("spam1", "spam2"):
+            await h.advance(f"{apart}s")
+            await h.say("r1", member, "兼职日结三百，详情看我朋友圈")
+        await h.feed(Message(first, "r1", h.world.member("r1", "spam3"),
+                             "兼职日结三百，详情看我朋友圈", id="late"))
+        await h.drain()
+        assert [r["mentions"] for r in h.actions("say")] == raiders
 
 
 async def test_short_replies_from_many_members_are_no_raid(tmp_path: Path) -> None:

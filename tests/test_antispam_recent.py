@@ -329,3 +329,19 @@ def test_a_prune_keeps_exactly_the_rows_from_its_bound_and_leaves_what_it_held(
         expected = {key: kept for key, saids in then.items()
                     if (kept := [said for said in saids if said.at >= before])}
         assert list(now.items()) == list(expected.items())
+
+
+@pytest.mark.no_store
+@given(st.lists(st.tuples(st.integers(0, 60), st.sampled_from("abcd")), max_size=30),
+       st.integers(0, 60), st.integers(1, 20))
+def test_busiest_is_the_busiest_window_that_holds_the_instant(
+        rows: list[tuple[int, str]], at: int, within: int) -> None:
+    """`busiest`: the most distinct keys in one window (end - within, end] holding `at`,
+    against trying every end."""
+    rows = [*rows, (at, "z")]  # the message itself is always among the rows
+    every = max(len({key for time, key in rows if end - within < time <= end})
+                for end in range(at, at + within))
+    assert recent.busiest(rows, at, within) == every
+    count, end = recent.busiest(rows, at, within, ends=True)
+    assert count == every and at <= end < at + within
+    assert len({key for time, key in rows if end - within < time <= end}) == every
