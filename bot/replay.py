@@ -86,6 +86,13 @@ class Dm(Model):
     file: str = ""
     kind: Kind = Kind.TEXT
     url: str | None = None
+    # how long before the step the member wrote it: the bot handles it late, as after
+    # WeChat failed to hand it over the first time or at another account's takeover
+    written: Duration | None = None
+
+    def written_at(self, now: datetime) -> datetime:
+        """When the message was written, the step handing it to the bot at `now`."""
+        return now if self.written is None else later(now, -self.written)
 
     @model_validator(mode="after")
     def _text_or_file(self) -> Self:
@@ -320,12 +327,12 @@ def _event(world: Simulator, kind: str, body: Any, now: datetime,
         group = world.group(body.group)
         if body.sender not in group.members:
             world.join(body.group, [body.sender])
-        return Message(now, body.group, world.member(body.group, body.sender), body.text,
-                       body.message_kind, tuple(body.mentions),
+        return Message(body.written_at(now), body.group, world.member(body.group, body.sender),
+                       body.text, body.message_kind, tuple(body.mentions),
                        world.self_id in body.mentions, body.url, message_id)
     assert isinstance(body, Dm), kind
-    return Message(now, None, world.member(None, body.sender), body.text, body.message_kind,
-                   url=body.url, id=message_id)
+    return Message(body.written_at(now), None, world.member(None, body.sender), body.text,
+                   body.message_kind, url=body.url, id=message_id)
 
 
 def _print(record: Record) -> None:

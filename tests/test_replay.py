@@ -112,6 +112,8 @@ def _scenario(tmp_path: Path, text: str) -> Path:
      "s.yaml:4: steps[0].friend_request.from: an id is a non-empty text"),
     ("start: 2026-11-23 08:55\ngroups: [{id: ' ', topic: x}]\n",
      "s.yaml:2: groups[0].id: an id is a non-empty text"),
+    (f"{R1}steps:\n  - say: {{group: r1, from: a, text: hi, written: -5s}}\n",
+     "s.yaml:4: steps[0].say.written: not a duration: '-5s'"),
 ])
 def test_an_invalid_scenario_exits_2_naming_the_line(tmp_path: Path, body: str,
                                                      message: str) -> None:
