@@ -694,7 +694,12 @@ class _Section:
     name: str
     data: dict[str, Any]
     origin: _Merge | None  # where each key path inside the section was written, if anywhere
-    header: Where
+    written: _Written  # where the section itself was written: `- name:` in a type's file
+
+    @property
+    def header(self) -> Where:
+        """Its line, looked up only when a message needs it (see Located.lines)."""
+        return self.written.located.where(self.written.at)
 
 
 def load(root: Path, registry: Registry, running: Settings | None = None,
@@ -1258,12 +1263,11 @@ def _resolve(name: str, raw: Mapping[str, Located], broken: set[str],
         if not isinstance(body, dict):
             raise InputError([located.problem((*at, handler),
                                               "a handler's settings must be a mapping")])
-        where = located.where((*at, handler))
-        base = existing or _Section(handler, {}, None, where)
-        merge = _Merge(_Written(located, (*at, handler)), base.origin, ("handlers", handler),
-                       warnings)
+        written = _Written(located, (*at, handler))
+        base = existing or _Section(handler, {}, None, written)
+        merge = _Merge(written, base.origin, ("handlers", handler), warnings)
         data = merge.merge(base.data, body, ())
-        ordered.append(_Section(handler, data, merge, where))
+        ordered.append(_Section(handler, data, merge, written))
     # the type's own list gives the order; inherited handlers it does not name follow
     return [*ordered, *inherited.values()], capacity
 

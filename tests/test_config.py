@@ -321,6 +321,79 @@ def test_data_and_lines_are_the_same_with_anchors_in_the_file(tmp_path: Path) ->
             with_anchor.data, lines), source
 
 
+# (text, whether _plain_data takes it from the events): what it takes must come out as the
+# nodes give it, and what it leaves (anchors, tags, merge keys, odd keys, errors) goes to them
+PLAIN_OR_NOT = [
+    ("a: 1\nb: [x, 'y', \"z\", 2.5, .inf, 0x1f, 1_000, 012, 8:00]\n", True),
+    ("a: [yes, No, on, ~, null, '', 2026-12-01, 2026-12-01 20:00:00, 你好, x y]\n", True),
+    ("a: |\n  block\nb: >-\n  folded\n  text\n", True),
+    ("1: one\n'1': text one\nx:\n  - - [deep, {k: v}]\n", True),
+    ("- a\n- {b: c}\n", True), ("just text\n", True), ("---\n", True), ("", True),
+    ("a: &x 1\nb: *x\n", False), ("a: !!str 1\n", False), ("a: ! 1\n", False),
+    ("base: &b {x: 1}\nc:\n  <<: *b\n", False), ("a: =\n", False), ("a: <<\n", False),
+    ("a: 1\na: 2\n", False), ("1: a\n0x1: b\n", False), ("true: a\n", False),
+    ("~: a\n", False), ("1.5: a\n", False), ("? [a]\n: b\n", False),
+    ("--- a\n--- b\n", False), ("a: b\n\tc: d\n", False), ("a: [1\n", False),
+    ("a: \x01\n", False), ("a:\n" + "".join("  " * i + "- \n" for i in range(60)), False),
+]
+
+
+@pytest.mark.parametrize("fast", [True, False])
+@pytest.mark.parametrize("text, plain", PLAIN_OR_NOT)
+def test_plain_yaml_is_read_from_the_events_as_the_nodes_read_it(
+        text: str, plain: bool, fast: bool) -> None:
+    import yaml
+
+    from bot import yamlfile
+    loader = yamlfile.Loader if fast else yaml.SafeLoader
+    data = yamlfile._plain_data(text, loader)
+    assert (data is not yamlfile._NOT_PLAIN) == plain
+    try:
+        node = loader(text).get_single_node()
+        expected = yamlfile._Builder(loader(text), Path("x"), anchors=True).build(
+            node, (), 0, 1) if node is not None else None
+    except (yaml.YAMLError, InputError):
+        assert not plain
+        return
+    if plain:
+        assert data == expected and [type(v) for v in _values(data)] == [
+            type(v) for v in _values(expected)]
+
+
+def _values(data: Any) -> list[Any]:
+    if isinstance(data, dict):
+        return [x for k, v in data.items() for x in (k, *_values(v))]
+    if isinstance(data, list):
+        return [x for v in data for x in _values(v)]
+    return [data]
+
+
+def test_the_lines_of_plain_yaml_are_worked_out_only_when_asked_for(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Most loads need no line (no warning, no error): a file of plain YAML is not read
+    through the nodes that note them until one is asked for, and then they are the same."""
+    from bot import yamlfile
+    built: list[int] = []
+    build = yamlfile._Builder.build
+
+    def counted(self: Any, *args: Any) -> Any:
+        built.append(1)
+        return build(self, *args)
+
+    monkeypatch.setattr(yamlfile._Builder, "build", counted)
+    file = tmp_path / "plain.yaml"
+    file.write_text("a:\n  b: [1, x]\n  c: text\n", encoding="utf-8")
+    located = yamlfile.load(file)
+    assert located.data == {"a": {"b": [1, "x"], "c": "text"}} and not built
+    assert located.where(("a", "b", 1)) == yamlfile.Where(file, 2)
+    assert built and dict(located.lines) == {(): 1, ("a",): 1, ("a", "b"): 2, ("a", "b", 0): 2,
+                                             ("a", "b", 1): 2, ("a", "c"): 3}
+    root = write_config(tmp_path / "config", BOT_YAML, {"recruitment": WELCOME})
+    built.clear()
+    config.load(root, REGISTRY)  # nothing to warn about: no line is needed
+    assert not built
+
+
 def test_merge_keys_are_resolved_and_explicit_keys_win(tmp_path: Path) -> None:
     root = write_config(tmp_path / "config", BOT_YAML, {"recruitment": (
         "x-welcome: &hello {template: hi, window: 5s}\n"
