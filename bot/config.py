@@ -132,7 +132,11 @@ class Template:
 
     def __init__(self, source: str) -> None:
         parts: list[tuple[str, str | None]] = []
-        for literal, name, spec, conversion in string.Formatter().parse(source):
+        if "{" in source or "}" in source:
+            fields = _FORMATTER.parse(source)
+        else:  # most texts: no placeholder, nothing to parse
+            fields = iter([(source, None, None, None)] if source else [])
+        for literal, name, spec, conversion in fields:
             if name is not None and (not name.isidentifier() or spec or conversion):
                 raise ValueError(f"placeholder {{{name}}} is not allowed: use plain {{name}}")
             parts.append((literal, name))
@@ -156,6 +160,9 @@ class Template:
 
     def __hash__(self) -> int:
         return hash(self.source)
+
+
+_FORMATTER = string.Formatter()
 
 
 def _shown(name: str, value: object) -> str:
@@ -183,8 +190,10 @@ def _template(value: Any) -> Template:
 def placeholders(*allowed: str) -> AfterValidator:
     """Restrict a Template field to the placeholders its handler fills in."""
 
+    known = frozenset(allowed)
+
     def check(template: Template) -> Template:
-        unknown = sorted(template.names - set(allowed))
+        unknown = sorted(template.names - known)
         if unknown:
             raise ValueError(
                 f"unknown placeholder {{{unknown[0]}}}; available: "
@@ -1148,24 +1157,59 @@ def _warnings_of(leaf: Any) -> list[str]:
     return list(leaf.warnings) if isinstance(leaf, OneOff) else []
 
 
-def _leaves(value: Any, path: KeyPath = ()) -> Iterator[tuple[KeyPath, Any]]:
-    """Each value in a validated config, inside its models and lists, that is more than a
-    plain text, number or nothing (a pattern, a one-off time, a TypeName), with its key
-    path."""
+def _leaves(value: Any, path: KeyPath = ()) -> list[tuple[KeyPath, Any]]:
+    """Each value in a validated config, inside its models, lists and tuples, that may warn
+    or name a group type (a pattern, a one-off time, a TypeName), with its key path."""
+    kind = _kind(type(value))
+    if kind == _HOLDS:
+        found: list[tuple[KeyPath, Any]] = []
+        _collect(value, path, found)
+        return found
+    return [(path, value)] if kind == _LEAF else []
+
+
+def _collect(value: Any, path: KeyPath, found: list[tuple[KeyPath, Any]]) -> None:
+    """_leaves of a model, a list or a tuple, into `found`, in the order of their fields."""
     items: Iterable[tuple[str | int, Any]]
     if isinstance(value, BaseModel):
-        items = ((key, getattr(value, key)) for key in type(value).model_fields)
-    elif isinstance(value, (list, tuple)):
-        items = enumerate(value)
+        fields = value.__dict__
+        items = [(key, fields[key]) for key in _field_names(type(value))]
     else:
-        yield path, value
-        return
+        items = enumerate(value)
+    kinds = _KINDS
     for key, item in items:
-        if type(item) not in _PLAIN:  # a plain text, number or nothing holds nothing more
-            yield from _leaves(item, (*path, key))
+        kind = kinds.get(type(item))
+        if kind is None:
+            kind = _kind(type(item))
+        if kind == _HOLDS:
+            _collect(item, (*path, key), found)
+        elif kind == _LEAF:
+            found.append(((*path, key), item))
 
 
-_PLAIN = frozenset({str, int, float, bool, type(None)})  # exactly these: Pattern is a str
+# what _leaves does with a value of some type: nothing (a text, a number, a template, a
+# mapping...), list it (a Pattern, a OneOff, a TypeName) or look into it (a model, a list)
+_NOTHING, _LEAF, _HOLDS = 0, 1, 2
+_KINDS: dict[type, int] = {}
+
+
+def _kind(cls: type) -> int:
+    kind = _KINDS.get(cls)
+    if kind is None:
+        kind = _LEAF if issubclass(cls, (Pattern, OneOff, TypeName)) else _HOLDS \
+            if issubclass(cls, (BaseModel, list, tuple)) else _NOTHING
+        _KINDS[cls] = kind
+    return kind
+
+
+def _field_names(cls: type[BaseModel]) -> tuple[str, ...]:
+    names = _FIELDS.get(cls)
+    if names is None:
+        names = _FIELDS[cls] = tuple(cls.model_fields)
+    return names
+
+
+_FIELDS: dict[type[BaseModel], tuple[str, ...]] = {}
 
 
 def invalid_at(path: KeyPath, message: str) -> ValidationError:

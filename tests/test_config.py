@@ -394,6 +394,23 @@ def test_the_lines_of_plain_yaml_are_worked_out_only_when_asked_for(
     assert not built
 
 
+def test_the_walk_for_warnings_stops_only_at_what_may_warn_or_name_a_type() -> None:
+    """The walk over a validated config for pattern and one-off warnings and named types
+    lists those (a regex pattern here) with their key paths, not every template, duration
+    and choice it passes."""
+    from bot.regex import Pattern
+    rules = REGISTRY["keywords"].Config.model_validate({"cooldown": "5m", "default": "hi",
+                                                       "rules": [
+        {"patterns": ["a", "b"], "reply": "x {member}", "cooldown_per": "group"},
+        {"match": "regex", "patterns": ["c", "d+"], "replies": ["y", "z"]}]})
+    found = config._leaves(rules, ("handlers", "keywords"))
+    assert [path for path, _ in found] == [("handlers", "keywords", "rules", 1, "patterns", 0),
+                                           ("handlers", "keywords", "rules", 1, "patterns", 1)]
+    assert all(isinstance(leaf, Pattern) for _, leaf in found)
+    assert config._leaves(rules.rules[1].patterns[1]) == [((), rules.rules[1].patterns[1])]
+    assert config._leaves(rules.default) == []
+
+
 def test_merge_keys_are_resolved_and_explicit_keys_win(tmp_path: Path) -> None:
     root = write_config(tmp_path / "config", BOT_YAML, {"recruitment": (
         "x-welcome: &hello {template: hi, window: 5s}\n"
