@@ -17,10 +17,7 @@ settings.register_profile("groupbot", deadline=None,
                           suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("groupbot")
 
-# Byte code is cached even where PYTHONDONTWRITEBYTECODE is set (as on the project's
-# machines): else each worker compiles the project and every test module again (pytest's
-# assertion rewriting), 1.5 s of CPU a worker, and so does every process a test starts.
-sys.dont_write_bytecode = False
+# (byte code is cached even where PYTHONDONTWRITEBYTECODE is set: tests/pytest_early.py)
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 # The longest tests (a second or more each: processes, real time, big replays), with their
