@@ -8,8 +8,9 @@ Segmentation is jieba's, on the normalized text (bot/text.py): full-width folded
 case. Search-mode segmentation also yields the shorter words inside long ones ("报名流程"
 gives 报名, 流程, 报名流程), so a paraphrase that uses only part of a compound still
 matches. Punctuation, digits alone and a short list of function words are dropped: they say
-nothing about which entry a question is about. The segmenter's dictionary (~1 s to load) is the
-one bot/banned.py loads; `Index.build` is meant to run in a worker thread.
+nothing about which entry a question is about. The segmenter's dictionary (a tenth of a
+second of CPU to load from its cache) is the one bot/banned.py loads; `Index.build` is meant
+to run in a worker thread.
 """
 
 from __future__ import annotations
@@ -63,7 +64,7 @@ def _okapi() -> type[Any]:
     """Okapi BM25 with Lucene's IDF, ln(1 + (N - n + 0.5) / (n + 0.5)): never negative or
     zero, so a word in half of a handful of entries still counts a little (rank-bm25's own
     IDF is 0 there, and negative above half, floored to a constant). rank-bm25 is imported
-    here, with the first index: it imports numpy, which only a process that segments needs."""
+    here, with the first index: it imports numpy, which only a process with an FAQ needs."""
     from rank_bm25 import BM25Okapi
 
     class LuceneBM25(BM25Okapi):  # type: ignore[misc]

@@ -3,14 +3,16 @@
 through them), kept in 8 MB instead of jieba's 80.
 
 jieba keeps its 349,000 words and every prefix of them in a dict of Python strings (about
-60 MB, plus 20 MB to import it). Here each word and prefix is only its 64-bit hash in one
-sorted array with its frequency in another (prefixes 0), looked up by bisection; the result
-is the same segmentation as `jieba.cut(text, HMM=False)` (tests/test_segment.py compares
-them), unless a string looked up shares its 64-bit hash with a word (about one chance in
-10^13 per look-up). The dictionary file is
-jieba's, read without importing jieba; its words and prefixes are kept in a cache file
-($XDG_CACHE_HOME or ~/.cache, groupbot/segment.marshal, 9 MB), so that every later process
-loads the dictionary in about 0.12 s of CPU instead of 0.6.
+60 MB, plus 20 MB to import it). Here each word and prefix (498,000 of them) is only a
+63-bit number computed from its UTF-8 bytes (the same in every process, unlike Python's
+string hashes) in one sorted array, with its frequency in another (prefixes 0), looked up by
+bisection within a bucket of about 8; the result is the same segmentation as
+`jieba.cut(text, HMM=False)` (tests/test_segment.py compares them), unless a string looked
+up shares its number with a word (about one chance in 10^13 per look-up). The dictionary
+file is jieba's, read without importing jieba (a few seconds of CPU); the arrays are kept
+in a cache file ($XDG_CACHE_HOME or ~/.cache, groupbot/segment.arrays, 8 MB), which every
+later process loads as they are, without hashing a string or importing numpy, in a few
+hundredths of a second of CPU (0.7 s when each process hashed every string anew).
 
 Used by the banned-word matcher (bot/banned.py: is a hit a whole word?) and the FAQ
 retrieval (bot/retrieval.py).
@@ -22,7 +24,6 @@ import bisect
 import contextlib
 import hashlib
 import importlib.util
-import marshal
 import os
 import re
 import sys
@@ -30,6 +31,7 @@ import tempfile
 import threading
 from array import array
 from collections.abc import Iterator
+from itertools import compress
 from math import log
 from pathlib import Path
 
@@ -39,35 +41,61 @@ _SKIP = re.compile(r"(\r\n|\s)")
 _ENG = re.compile(r"[a-zA-Z0-9]")
 
 
+# _key's modulus, the largest prime below 2**63 (a key fits a signed 64-bit integer), and
+# multiplier, about the modulus / the golden ratio (short strings are small numbers: their
+# multiples are spread evenly below the modulus)
+_PRIME = 2**63 - 25
+_MULTIPLIER = 0x4F1BBCDCBFA53E11
+# The keys' buckets: by their top 16 bits
+_BITS = 16
+_SHIFT = 63 - _BITS
+
+
 def _key(text: str) -> int:
-    """The 64-bit hash a string is kept as. With its length: Python hashes a string's
-    internal bytes, so "ph" (two 1-byte characters) hashes as 桰 (one 2-byte character)."""
-    return hash((len(text), text))
+    """The 63-bit number a string is kept as, the same in every process (Python's own string
+    hashes change with each): its UTF-8 bytes as one big number, times a constant, plus its
+    length (so "\\0中" is not 中), modulo a prime."""
+    return (int.from_bytes(text.encode("utf-8", "surrogatepass"), "big") * _MULTIPLIER
+            + len(text)) % _PRIME
 
 
 class Dictionary:
-    """jieba's dictionary as two sorted arrays: the hashes of the words and of their
-    prefixes, and the frequency of each (0 for a prefix that is no word)."""
+    """jieba's dictionary as two arrays: the keys (`_key`) of the words and of their prefixes,
+    sorted, and the frequency of each (0 for a prefix that is no word); and where in them
+    each bucket of keys starts (the keys are spread evenly below 2**63: those whose top 16
+    bits are b are keys[starts[b]:starts[b + 1]], about 8)."""
 
-    def __init__(self, texts: list[str], freqs: bytes, total: int) -> None:
-        """From every word and prefix (`texts`, each once), its frequency (`freqs`, 64-bit
-        integers; 0 for a prefix that is no word) and the sum of the file's frequencies
-        (jieba's total: a word listed twice counted twice)."""
-        import numpy as np  # here, not at import: only a process that segments loads numpy
-
+    def __init__(self, keys: array[int], freqs: array[int], starts: array[int],
+                 total: int) -> None:
+        """From the sorted keys of every word and prefix (each once), the frequency of each
+        (0 for a prefix that is no word), the buckets' starts and the sum of the file's
+        frequencies (jieba's total: a word listed twice counted twice)."""
         self.total = total
-        # _key of each text, in bulk
-        keys = np.fromiter(map(hash, zip(map(len, texts), texts, strict=True)), np.int64,
-                           len(texts))
-        order = np.argsort(keys)
-        self._keys = array("q", keys[order].tobytes())
-        self._freqs = array("q", np.frombuffer(freqs, np.int64)[order].tobytes())
+        self._keys = keys
+        self._freqs = freqs
+        self._starts = starts
+
+    @classmethod
+    def of(cls, entries: dict[str, int], total: int) -> Dictionary:
+        """From every word and prefix and its frequency. Two texts with one key (about one
+        chance in 10^8 for the whole dictionary) are kept as one: a word rather than a
+        prefix."""
+        keys = list(map(_key, entries))
+        freqs = entries.values()
+        pairs = dict(zip(keys, freqs, strict=True))
+        pairs.update(compress(zip(keys, freqs, strict=True), freqs))  # the words win
+        order = sorted(pairs)
+        starts = [bisect.bisect_left(order, bucket << _SHIFT) for bucket in range(1 << _BITS)]
+        return cls(array("q", order), array("q", map(pairs.__getitem__, order)),
+                   array("q", [*starts, len(order)]), total)
 
     def freq(self, text: str) -> int | None:
         """A word's frequency, 0 for a prefix of words that is no word, None otherwise."""
         key = _key(text)
-        i = bisect.bisect_left(self._keys, key)
-        return self._freqs[i] if i < len(self._keys) and self._keys[i] == key else None
+        bucket = key >> _SHIFT
+        end = self._starts[bucket + 1]
+        i = bisect.bisect_left(self._keys, key, self._starts[bucket], end)
+        return self._freqs[i] if i < end and self._keys[i] == key else None
 
     def dag(self, block: str) -> list[list[int]]:
         """The words of the dictionary starting at each character of `block` (jieba's
@@ -138,7 +166,7 @@ class Dictionary:
             yield word
 
 
-def _read(path: Path) -> tuple[list[str], bytes, int]:
+def _read(path: Path) -> Dictionary:
     """Every word of jieba's dictionary file and every prefix of one, each once, with its
     frequency (a word listed twice keeps its last, as jieba does; a prefix that is no word
     0), and the sum of the file's frequencies."""
@@ -157,41 +185,62 @@ def _read(path: Path) -> tuple[list[str], bytes, int]:
             longer -= 1
         entries.update(dict.fromkeys([word[:n] for word in longest[:longer]], 0))
     entries.update(zip(words, freqs, strict=True))
-    return list(entries), array("q", entries.values()).tobytes(), sum(freqs)
+    return Dictionary.of(entries, sum(freqs))
 
 
-# The cache of `_read`'s result (marshal; Python's string hashes change with every process,
-# so the strings are kept, not their hashes): this header, the hash of the dictionary file
-# it was read from, the hash of the payload, the payload.
-_HEADER = f"groupbot segment 1 python {sys.version} marshal {marshal.version}\n".encode()
+# The cache of `_read`'s result: this header, the hash of the dictionary file it was read
+# from, the hash of the payload, the payload: the total (8 bytes), then the arrays of keys,
+# frequencies and bucket starts (their lengths known from the keys': 8 bytes each), as they
+# are in memory (so the header names the byte order). Loading it hashes no string. (Older
+# versions kept the strings in segment.marshal: a file of another name, so that two
+# versions sharing a cache directory do not replace each other's.)
+_HEADER = (f"groupbot segment 2 python {sys.version} {sys.byteorder} "
+           f"buckets {_BITS}\n").encode()
 _DIGEST = 32
+_STARTS = ((1 << _BITS) + 1) * 8
 
 
 def _digest(data: bytes | memoryview) -> bytes:
     return hashlib.blake2b(data, digest_size=_DIGEST).digest()
 
 
+def _payload(words: Dictionary) -> bytes:
+    return b"".join((words.total.to_bytes(8, sys.byteorder), words._keys.tobytes(),
+                     words._freqs.tobytes(), words._starts.tobytes()))
+
+
+def _loaded_from(payload: memoryview) -> Dictionary:
+    """The dictionary `_payload` wrote (ValueError if the payload is no such thing)."""
+    size = (len(payload) - 8 - _STARTS) // 2
+    if size < 0 or size % 8 or len(payload) != 8 + 2 * size + _STARTS:
+        raise ValueError("not a dictionary's payload")
+    keys, freqs, starts = array("q"), array("q"), array("q")
+    keys.frombytes(payload[8:8 + size])
+    freqs.frombytes(payload[8 + size:8 + 2 * size])
+    starts.frombytes(payload[8 + 2 * size:])
+    return Dictionary(keys, freqs, starts, int.from_bytes(payload[:8], sys.byteorder))
+
+
 def load(path: Path, cache: Path) -> Dictionary:
-    """The dictionary in file `path`, from `cache` when that holds it (a fifth of the time of
-    reading the file); otherwise read, and written to `cache` for the next process. A cache
-    file of another dictionary file, version or Python, or damaged, is read again and
-    replaced; one that cannot be written is left (the dictionary is still returned)."""
+    """The dictionary in file `path`, from `cache` when that holds it (a few hundredths of
+    a second of CPU, against seconds to read the file); otherwise read, and written to `cache`
+    for the next process. A cache file of another dictionary file, version or Python, or
+    damaged, is read again and replaced; one that cannot be written is left (the dictionary
+    is still returned)."""
     source = _digest(path.read_bytes())
     start = len(_HEADER) + 2 * _DIGEST
     try:
         data = memoryview(cache.read_bytes())
         if data[:start - _DIGEST] == _HEADER + source and _digest(
                 data[start:]) == data[start - _DIGEST:start]:
-            cached = marshal.loads(data[start:])
-            del data
-            return Dictionary(*cached)
-    except (OSError, ValueError, EOFError, TypeError):
+            return _loaded_from(data[start:])
+    except (OSError, ValueError):
         pass
     read = _read(path)
-    payload = marshal.dumps(read)
+    payload = _payload(read)
     with contextlib.suppress(OSError):
         write_whole(cache, _HEADER + source + _digest(payload) + payload)
-    return Dictionary(*read)
+    return read
 
 
 def write_whole(cache: Path, data: bytes) -> None:
@@ -208,7 +257,7 @@ def write_whole(cache: Path, data: bytes) -> None:
         raise
 
 
-def cache_path(name: str = "segment.marshal") -> Path:
+def cache_path(name: str = "segment.arrays") -> Path:
     """Where a cache file for the next process is kept: groupbot/NAME in $XDG_CACHE_HOME,
     by default ~/.cache (the dictionary's; bot/banned.py's pinyin.json)."""
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "groupbot" / name

@@ -132,7 +132,7 @@ def test_no_module_probes_for_another_modules_tables() -> None:
 
 
 def test_a_process_starts_without_the_libraries_only_some_commands_need() -> None:
-    """Every `groupbot` process imports bot.cli: numpy (segmentation, FAQ scores), the
+    """Every `groupbot` process imports bot.cli: numpy (FAQ scores), the
     confusables data (unmasking, loaded as a bot starts) and aiohttp (the web console) would
     add some 0.2 s of CPU to each, so they are imported only where a command needs them.
     The objects the imports made are frozen out of the collector's passes (bot/cli.py), and

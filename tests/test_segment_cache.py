@@ -5,6 +5,9 @@ stale or unwritable cache is never trusted, only read again and replaced."""
 from __future__ import annotations
 
 import logging
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -34,7 +37,7 @@ def _cuts(words: segment.Dictionary) -> list[list[str]]:
     return [list(words.cut(text)) for text in TEXTS]
 
 
-def _fail(path: Path) -> tuple[list[str], bytes, int]:
+def _fail(path: Path) -> segment.Dictionary:
     raise AssertionError("the dictionary file was read, not the cache")
 
 
@@ -42,7 +45,7 @@ def _fail(path: Path) -> tuple[list[str], bytes, int]:
 def files(tmp_path: Path) -> tuple[Path, Path]:
     path = tmp_path / "dict.txt"
     path.write_text(WORDS, encoding="utf-8")
-    return path, tmp_path / "cache" / "segment.marshal"
+    return path, tmp_path / "cache" / "segment.arrays"
 
 
 def test_the_second_process_reads_the_cache_and_cuts_as_jieba_with_the_file(
@@ -71,13 +74,15 @@ def _flipped(data: bytes) -> bytes:
 
 
 def _altered(data: bytes) -> bytes:
-    """A word changed, the file still a valid marshal: only its hash tells."""
-    assert "人民币".encode() in data
-    return data.replace("人民币".encode(), "人民巿".encode())
+    """The total changed (the payload's first 8 bytes, after the header line and two
+    32-byte hashes), the file's layout still valid: only its hash tells."""
+    total = data.index(b"\n") + 1 + 2 * 32
+    assert data[total:total + 8] == (47).to_bytes(8, sys.byteorder)
+    return data[:total] + (48).to_bytes(8, sys.byteorder) + data[total + 8:]
 
 
 def _older(data: bytes) -> bytes:
-    return data.replace(b"groupbot segment 1 ", b"groupbot segment 0 ", 1)
+    return data.replace(b"groupbot segment 2 ", b"groupbot segment 1 ", 1)
 
 
 def _garbage(data: bytes) -> bytes:
@@ -118,7 +123,7 @@ def test_a_cache_that_cannot_be_written_still_gives_the_dictionary(
     path, _ = files
     blocked = tmp_path / "a file"
     blocked.write_text("not a directory", encoding="utf-8")
-    words = segment.load(path, blocked / "segment.marshal")
+    words = segment.load(path, blocked / "segment.arrays")
     assert list(words.cut("中国人民币")) == ["中国", "人民币"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a file", "dict.txt"]
 
@@ -126,7 +131,25 @@ def test_a_cache_that_cannot_be_written_still_gives_the_dictionary(
 def test_the_cache_lives_in_the_users_cache_directory(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    assert segment.cache_path() == tmp_path / "groupbot" / "segment.marshal"
+    assert segment.cache_path() == tmp_path / "groupbot" / "segment.arrays"
     monkeypatch.delenv("XDG_CACHE_HOME")
     monkeypatch.setenv("HOME", str(tmp_path))
-    assert segment.cache_path() == tmp_path / ".cache" / "groupbot" / "segment.marshal"
+    assert segment.cache_path() == tmp_path / ".cache" / "groupbot" / "segment.arrays"
+
+
+def test_another_process_loads_the_cache_as_it_is_without_numpy(
+        files: tuple[Path, Path]) -> None:
+    """The cache holds numbers that are the same in every process (not Python's string
+    hashes, which each process seeds anew), so loading it hashes no string and sorts
+    nothing: no numpy (0.2 s of CPU to import) in a process that only segments."""
+    path, cache = files
+    segment.load(path, cache)
+    code = ("import sys; from pathlib import Path; from bot import segment; "
+            "segment._read = None; "  # the cache, not the file
+            "words = segment.load(Path(sys.argv[1]), Path(sys.argv[2])); "
+            "print(list(words.cut('中国人民币')), words.freq('人民'), 'numpy' in sys.modules)")
+    for seed in ("1", "2"):
+        run = subprocess.run([sys.executable, "-c", code, str(path), str(cache)],
+                             capture_output=True, text=True, check=True,
+                             env={**os.environ, "PYTHONHASHSEED": seed})
+        assert run.stdout.splitlines() == ["['中国', '人民币'] 8 False"]
