@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot import text as text_module
 from bot.text import WordMatcher, normalize, strip_mentions, unmask
 
 # --- normalize -----------------------------------------------------------------------------
@@ -17,6 +20,23 @@ def test_full_width_text_reads_as_half_width_lower_case() -> None:
 
 def test_invisible_characters_are_dropped() -> None:
     assert normalize("广\u200b告\u200d\ufeff\u00ad词\u2060\ufe0f") == "广告词"
+
+
+def test_the_written_out_format_characters_are_unicodes_own() -> None:
+    """bot/text.py lists the format characters (category Cf) instead of scanning Unicode at
+    every import: they are the ones this Python's unicodedata knows, in every plane. When
+    this fails after a Python upgrade, write out `found` as the new table."""
+    found: list[tuple[int, int]] = []
+    for cp in range(0x110000):
+        if unicodedata.category(chr(cp)) == "Cf":
+            if found and found[-1][1] == cp - 1:
+                found[-1] = (found[-1][0], cp)
+            else:
+                found.append((cp, cp))
+    assert list(text_module._FORMAT_RANGES) == found, f"Unicode {unicodedata.unidata_version}"
+    assert text_module._FORMAT_CHARS <= text_module._INVISIBLE
+    # an Arabic number sign, an Egyptian hieroglyph joiner and a tag are dropped as well
+    assert normalize("广\u0600告\U00013430词\U000E0041") == "广告词"
 
 
 def test_whitespace_runs_become_one_space() -> None:
