@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import functools
+import re
+from pathlib import Path
+
 import pytest
+from harness import read_yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot import contacts
 from bot.contacts import Finding, find_contacts, find_links, own_mini_program
+from bot.text import unmask
 
 
 def phone(value: str) -> Finding:
@@ -868,3 +875,49 @@ def test_a_gift_urged_at_the_very_end_is_read_once_for_every_name_before_it() ->
     names = "小程序「ab」，" * 8_000
     assert find_links(names + "新人领券") == [link("小程序:ab")]
     assert find_links(names) == []
+
+
+# --- the markers' pattern ------------------------------------------------------------------
+
+
+def _listed() -> re.Pattern[str]:
+    """The marker pattern with its markers listed one by one, as it was before they were
+    a trie (bot/contacts.py, `_alternation`: it compiles in half the time)."""
+    listed = "|".join(f"{contacts._INSIDE}*".join(marker) + end
+                      for marker, end in contacts._ENDS.items())
+    return re.compile(contacts._MARKER.replace(contacts._ANY_MARKER, f"(?P<marker>{listed})"))
+
+
+def _matches(pattern: re.Pattern[str], text: str) -> list[tuple[tuple[int, int], dict[str, str]]]:
+    return [(match.span(), match.groupdict()) for match in pattern.finditer(text)]
+
+
+def test_a_marker_that_starts_a_longer_one_is_listed_after_it() -> None:
+    """The trie tries the longer markers first: listed so, the two find the same."""
+    markers = list(contacts._ENDS)
+    assert [(short, long) for i, short in enumerate(markers) for long in markers[i + 1:]
+            if long.startswith(short)] == []
+    assert contacts._ANY_MARKER.startswith("(?P<marker>微(?:")  # a trie
+
+
+def test_the_markers_trie_finds_what_listing_the_markers_finds() -> None:
+    listed, trie = _listed(), contacts._markers()[0]
+    root = Path(__file__).resolve().parent
+    texts = [unmask(str(text)) for corpus in ("moderation", "heldout", "innocent")
+             for case in read_yaml(root / "corpus" / f"{corpus}.yaml")["cases"]
+             for text in case.get("messages", [case.get("text", "")])]
+    assert len(texts) > 500
+    assert sum(bool(_matches(trie, text)) for text in texts) > 100
+    for text in texts:
+        assert _matches(trie, text) == _matches(listed, text), text
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("微薇威徽徵维維卫衛信芯星泡色绿綠扣企鹅鵝球vwxqkeichatonu"
+                                             "丨 🌸:-_.号码账搜是为群加我一二3456ab好中")),
+               max_size=24))
+def test_any_mix_of_marker_characters_and_noise_finds_the_same(text: str) -> None:
+    assert _matches(contacts._markers()[0], text) == _matches(_listed_pattern(), text)
+
+
+_listed_pattern = functools.cache(_listed)
