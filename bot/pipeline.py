@@ -106,7 +106,7 @@ class Pipeline:
             if not handler.wants(event, ctx):
                 continue  # nothing to it (most messages, for most handlers)
             try:
-                async with self._store.savepoint():
+                with self._store.savepoint():
                     flow = await handler.handle(event, ctx)
                     if ctx.actions:
                         await self._outbox.put_all(ctx.actions, handler.name,

@@ -65,7 +65,13 @@ def restoring(mapping: MutableMapping[K, V], key: K) -> Callable[[], object]:
     return lambda: mapping.__setitem__(key, before)
 
 
+_NAMES = tuple(f"lazy{depth}" for depth in range(8))
+
+
 class LazySavepoint:
+    """Entered with `with` (the event path: nothing in it waits, and a coroutine for each
+    end costs more than the savepoint itself when nothing is written) or `async with`."""
+
     __slots__ = ("_mark", "_name", "_store")
 
     def __init__(self, store: Journaled) -> None:
@@ -73,12 +79,13 @@ class LazySavepoint:
         self._name = ""
         self._mark = 0
 
-    async def __aenter__(self) -> None:
+    def __enter__(self) -> None:
         store = self._store
-        self._name = store._lazy = f"lazy{store._depth}"
+        depth = store._depth
+        self._name = store._lazy = _NAMES[depth] if depth < len(_NAMES) else f"lazy{depth}"
         self._mark = len(store._journal.entries)
 
-    async def __aexit__(self, kind: type[BaseException] | None, *rest: object) -> None:
+    def __exit__(self, kind: type[BaseException] | None, *rest: object) -> None:
         store = self._store
         if kind is not None:
             store._journal.rollback(self._mark)
@@ -89,6 +96,12 @@ class LazySavepoint:
             store._release(self._name)
         else:
             store._undo(self._name)
+
+    async def __aenter__(self) -> None:
+        self.__enter__()
+
+    async def __aexit__(self, kind: type[BaseException] | None, *rest: object) -> None:
+        self.__exit__(kind)
 
 
 class Journaled(ABC):

@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import re
 import sqlite3
 import time
 from collections.abc import (
@@ -31,13 +32,14 @@ from collections.abc import (
     Sequence,
 )
 from contextlib import AbstractAsyncContextManager
+from itertools import chain
 from pathlib import Path
 from typing import Any, Protocol
 
 import aiosqlite
 
 from bot import postgres
-from bot.savepoint import Journal, Journaled
+from bot.savepoint import Journal, Journaled, LazySavepoint
 
 Row = tuple[Any, ...]
 BATCH = 200  # events at most in one commit
@@ -122,8 +124,9 @@ class Store(Reader, Protocol):
         """A transaction, or a savepoint inside the open one; rolled back on error."""
         ...
 
-    def savepoint(self) -> AbstractAsyncContextManager[None]:
-        """A savepoint opened only if something is written inside it."""
+    def savepoint(self) -> LazySavepoint:
+        """A savepoint opened only if something is written inside it (`with` or
+        `async with`)."""
         ...
 
     def defer(self, sql: str, params: Sequence[Any]) -> None:
@@ -446,7 +449,7 @@ class SqliteStore(Journaled):
             journal = self._journal.take()
             try:
                 for sql, rows in journal.writes():
-                    self._cursor.executemany(sql, rows)
+                    _write(self._cursor, sql, rows)
                 self._cursor.execute("COMMIT")
             except BaseException:  # the batch is lost, and so is what it changed in memory
                 with contextlib.suppress(sqlite3.Error):
@@ -562,6 +565,34 @@ class SqliteStore(Journaled):
 
     async def all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         return [tuple(row) for row in self._cursor.execute(sql, params).fetchall()]
+
+
+_INSERT = re.compile(r"(INSERT INTO \w+ \([\w, ]+\) VALUES )(\((?:\?, )*\?\))")
+_rows_at_once: dict[tuple[str, int], str | None] = {}  # (sql, rows): the statement, if any
+
+
+def _write(cursor: sqlite3.Cursor, sql: str, rows: list[Sequence[Any]]) -> None:
+    """A run of one deferred statement at the commit. A plain `INSERT ... VALUES (?, ...)`
+    inserts up to 128 rows in one statement, in order: each run of a statement costs a step
+    of SQLite's (with AUTOINCREMENT, a read and a write of its sequence) and a call from
+    Python, and a batch's deferred inserts (antispam's row for each message) are its
+    commit's dearest part. A row that fails fails its whole statement, and so the commit,
+    as it does alone."""
+    done = 0
+    while len(rows) - done > 1:
+        count = min(128, 1 << (len(rows) - done).bit_length() - 1)
+        key = sql, count
+        many = _rows_at_once.get(key, "")
+        if many == "":
+            found = _INSERT.fullmatch(sql)
+            many = _rows_at_once[key] = None if found is None else \
+                found[1] + ", ".join([found[2]] * count)  # (the statements are the code's)
+        if many is None:
+            break
+        cursor.execute(many, list(chain.from_iterable(rows[done:done + count])))
+        done += count
+    if done < len(rows):
+        cursor.executemany(sql, rows[done:] if done else rows)
 
 
 _SAVEPOINTS = tuple((f"SAVEPOINT sp{depth}", f"RELEASE sp{depth}") for depth in range(8))

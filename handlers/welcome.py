@@ -16,6 +16,7 @@ from bot.context import Context
 from bot.events import MemberJoined, MemberLeft, Message, Tick
 from bot.handler import CONTINUE, Flow, Handler
 from bot.sanitize import Safe, names
+from bot.savepoint import restoring
 
 PLACEHOLDERS = ("members", "group", "count", "size", "rules")
 EVER = timedelta.max  # a cooldown longer than the calendar: once, ever (Context.off_cooldown)
@@ -56,9 +57,16 @@ class Welcome(Handler[Config]):
         """A message matters only from a newcomer who may be waiting for their welcome."""
         if not isinstance(event, Message):
             return True
-        hint = self._waiting.get(ctx.scope)
+        scope = ctx.scope
+        hint = self._waiting.get(scope)
         if hint is None:  # nothing noted here (a start, a load, a greeting): the timer tells
-            return ctx.scheduled("batch") is not None
+            if ctx.scheduled("batch") is not None:
+                return True
+            # nobody waits, noted until a batch is armed here; and forgotten if what happened
+            # since is undone (a greeting undone arms its batch again)
+            ctx.store.on_undo(restoring(self._waiting, scope))
+            self._waiting[scope] = (ctx.epoch, frozenset())
+            return False
         return hint[0] != ctx.epoch or event.sender.id in hint[1]
 
     def _note(self, ctx: Context, pending: list[list[str]]) -> None:

@@ -6,9 +6,10 @@ journal under it (`Store.defer`, `Store.on_undo`) on both backends."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
@@ -345,3 +346,38 @@ def test_busiest_is_the_busiest_window_that_holds_the_instant(
     count, end = recent.busiest(rows, at, within, ends=True)
     assert count == every and at <= end < at + within
     assert len({key for time, key in rows if end - within < time <= end}) == every
+
+
+class _Counted(tzinfo):
+    """Asia/Shanghai's offset, counting how often it is asked for."""
+
+    def __init__(self) -> None:
+        self.asked = 0
+
+    def utcoffset(self, dt: datetime | None) -> timedelta:
+        self.asked += 1
+        return timedelta(hours=8)
+
+    def dst(self, dt: datetime | None) -> timedelta:
+        return timedelta(0)
+
+
+@pytest.mark.no_store
+def test_micros_finds_a_zones_offset_once_a_minute_and_is_exact_across_clock_changes() -> None:
+    """The offset is looked up once for the minute, not for every message in it; and the
+    result is the timestamp's, in a zone's repeated and skipped hours too."""
+    zone = _Counted()
+    start = datetime(2026, 11, 23, 9, 0, tzinfo=zone)
+    found = [recent.micros(start + timedelta(seconds=s / 10)) for s in range(600)]
+    assert zone.asked <= 2
+    assert found == [round((start + timedelta(seconds=s / 10)).timestamp() * 1_000_000)
+                     for s in range(600)]
+    berlin = ZoneInfo("Europe/Berlin")
+    for day, hour in ((29, 2), (25, 2), (25, 3)):  # March's skipped 02:xx, October's twice
+        for fold in (0, 1):
+            for second in range(0, 3600, 61):
+                at = datetime(2026, 3 if day == 29 else 10, day, hour, second // 60,
+                              second % 60, 250_001, tzinfo=berlin, fold=fold)
+                assert recent.micros(at) == round(at.timestamp() * 1_000_000), at
+    old = datetime(1901, 1, 1, 0, 0, 30, tzinfo=ZoneInfo("Asia/Shanghai"))  # LMT +08:05:43
+    assert recent.micros(old) == round(old.timestamp() * 1_000_000)

@@ -79,3 +79,51 @@ async def test_a_row_read_alone_leaves_no_read_open_to_hold_the_wal_back(
             await other.close()
     finally:
         await store.close()
+
+
+_ROWS = {"t": ("CREATE TABLE t (id INTEGER PRIMARY KEY AUTOINCREMENT, a TEXT NOT NULL,"
+                " b INTEGER);",)}
+
+
+async def test_deferred_inserts_go_in_many_rows_a_statement_in_their_order(
+        tmp_path: Path) -> None:
+    """A batch's deferred inserts (antispam's row per message) are run at the commit as few
+    statements of many rows, not one run each; in the order they were deferred, and in order
+    with the other deferred writes."""
+    store = await store_module.open_store(tmp_path / "t.db", _ROWS)
+    runs: list[str] = []
+    try:
+        store._db.set_trace_callback(runs.append)  # type: ignore[attr-defined]
+        async with store.transaction():
+            for i in range(300):
+                store.defer("INSERT INTO t (a, b) VALUES (?, ?)", (f"r{i}", i))
+            store.defer("UPDATE t SET b = b + 1000 WHERE a = ?", ("r299",))
+            store.defer("INSERT INTO t (a, b) VALUES (?, ?)", ("last", -1))
+        await store.flush()
+        store._db.set_trace_callback(None)  # type: ignore[attr-defined]
+        rows = await store.all("SELECT id, a, b FROM t ORDER BY id")
+        assert rows == [*((i + 1, f"r{i}", i + 1000 * (i == 299)) for i in range(300)),
+                        (301, "last", -1)]
+        assert sum(run.startswith("INSERT") for run in runs) <= 8  # 128, 128, 32, 8, 4, 1
+    finally:
+        await store.close()
+
+
+async def test_a_deferred_insert_that_fails_fails_the_commit_and_the_whole_batch(
+        tmp_path: Path) -> None:
+    """One bad row among many inserted at once: nothing of the batch is kept, and what it
+    changed in memory is undone."""
+    store = await store_module.open_store(tmp_path / "t.db", _ROWS)
+    undone: list[int] = []
+    try:
+        with pytest.raises(Exception, match="NOT NULL"):
+            async with store.transaction():
+                for i in range(20):
+                    store.defer("INSERT INTO t (a, b) VALUES (?, ?)",
+                                (None if i == 13 else f"r{i}", i))
+                    store.on_undo(lambda i=i: undone.append(i))
+            await store.flush()
+        assert await store.all("SELECT * FROM t") == []
+        assert undone == list(range(19, -1, -1))
+    finally:
+        await store.close()

@@ -8,7 +8,9 @@ import pytest
 from harness import BOT_YAML, SHIPPED, Harness, write_config
 
 from bot.adapters.base import Disconnected, GroupInfo, Refused
+from bot.context import Context
 from bot.events import Tick
+from bot.store import StoreError
 from handlers.welcome import Welcome
 
 pytestmark = pytest.mark.usefixtures("backend")  # on SQLite, then on PostgreSQL
@@ -281,3 +283,49 @@ async def test_a_newcomer_whose_removal_is_refused_is_never_welcomed(tmp_path: P
         assert "s2" in h.world.group("r1").members
         assert [a["mentions"] for a in h.actions("say", group="r1")
                 if "欢迎加入" in a["text"]] == [["carol"]]
+
+
+async def test_where_nobody_waits_messages_look_at_the_timer_once(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Nobody waiting in a group is noted too: the group's messages do not each look up
+    welcome's timer (most messages, in most groups); a join arms it and is noted."""
+    looked: list[str] = []
+    scheduled = Context.scheduled
+
+    def counting(self: Context, key: str) -> Any:
+        looked.append(self.scope)
+        return scheduled(self, key)
+
+    monkeypatch.setattr(Context, "scheduled", counting)
+    async with Harness(SHIPPED, tmp_path) as h:
+        for n in range(5):
+            await h.say("r1", "alice", f"大家好 {n}")
+        assert looked == ["r1"]
+        await h.join("r1", "u1")
+        await h.say("r1", "u1", "我来了")
+        await h.advance("1m")
+        [welcome] = h.actions("say", group="r1")
+        assert welcome["mentions"] == ["u1"]
+        assert welcome["t"] == "2026-11-23T09:00:00+08:00"  # at once
+
+
+async def test_a_greeting_undone_with_its_batch_greets_at_the_newcomers_next_message(
+        tmp_path: Path) -> None:
+    """The newcomer spoke and was greeted, another member spoke (nobody waits now, noted),
+    then the batch's commit failed: the greeting is undone, the newcomer waits again, and
+    what was noted meanwhile is forgotten, so their next message greets them at once."""
+    async with Harness(SHIPPED, tmp_path) as h:
+        await h.join("r1", "u1")
+        await h.bot.store.flush()
+        await h.say("r1", "u1", "我来了")
+        await h.say("r1", "alice", "大家好")
+        async with h.bot.store.transaction():  # a write the commit refuses
+            h.bot.store.defer("INSERT INTO no_such_table VALUES (?)", (1,))
+        with pytest.raises(StoreError):
+            await h.bot.store.flush()
+        await h.advance("3s")
+        await h.say("r1", "u1", "我来了")
+        await h.advance("1m")
+        [welcome] = h.actions("say", group="r1")
+        assert welcome["mentions"] == ["u1"]
+        assert welcome["t"] == "2026-11-23T09:00:03+08:00"  # at once, not at 09:00:15
