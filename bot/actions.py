@@ -40,7 +40,7 @@ class Action:
 
 _NAMES: dict[type[Action], tuple[str, ...]] = {}  # the fields of each kind, in order
 # optional fields added later: not stored when empty
-_UNSET_LEFT_OUT = ("file", "leaving", "moved_to")
+_UNSET_LEFT_OUT = ("file", "leaving", "moved_to", "receipt")
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +52,7 @@ class Say(Action):
     text: str
     mentions: tuple[str, ...] = ()
     file: str = ""  # a content file by its name under content/ (bot/media.py); text is ''
+    receipt: str = ""  # keep what became of it under this key (bot/outbox.py, Receipt)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +63,7 @@ class Dm(Action):
     to: str
     text: str
     file: str = ""  # as Say.file
+    receipt: str = ""  # as Say.receipt
 
 
 @dataclass(frozen=True, slots=True)

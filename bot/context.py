@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from random import Random
 from typing import Any, Protocol
 
-from bot import audit, friendships, invitations, roster, state
+from bot import audit, friendships, invitations, receipts, roster, state
 from bot.actions import AcceptFriend, Action, Card, Dm, GroupQr, Invite, Kick, Say
 from bot.adapters.base import GatewayError, GroupInfo
 from bot.clock import Clock
@@ -319,15 +319,17 @@ class Context:
     # ------------------------------------------------------------ actions
 
     def say(self, text: str, mentions: Iterable[str] = (), group: str | None = None,
-            files: Sequence[str] = ()) -> None:
+            files: Sequence[str] = (), receipt: str = "") -> None:
         """Post in this group (or another); mentioned members are shown as @Name before it.
         Then each of `files` (images or files by their names under content/, bot/media.py),
-        a WeChat send of its own; with files, an empty text sends only them."""
+        a WeChat send of its own; with files, an empty text sends only them. `receipt`: a
+        key to ask later (`receipt()`) whether and when the text went."""
         target = group or self.scope
         if not target:
             raise ValueError("say() needs a group; use dm() in a private chat")
         if text or not files:
-            self.actions.append(Say(target, text, tuple(mentions)))
+            self.actions.append(Say(target, text, tuple(mentions),
+                                    receipt=self._receipt_key(receipt)))
         self.actions.extend(Say(target, "", file=file) for file in files)
 
     def reply(self, text: str, mention: bool = False, files: Sequence[str] = ()) -> None:
@@ -339,10 +341,18 @@ class Context:
             return
         self.say(text, (member.id,) if mention and member else (), files=files)
 
-    def dm(self, contact: str, text: str, files: Sequence[str] = ()) -> None:
+    def dm(self, contact: str, text: str, files: Sequence[str] = (), receipt: str = "") -> None:
         if text or not files:
-            self.actions.append(Dm(contact, text))
+            self.actions.append(Dm(contact, text, receipt=self._receipt_key(receipt)))
         self.actions.extend(Dm(contact, "", file=file) for file in files)
+
+    async def receipt(self, key: str) -> receipts.Receipt | None:
+        """What became of the text said or sent with `receipt=key` (by this handler, here):
+        still queued, or sent (or given up) and when; None if none was."""
+        return await receipts.receipt(self.store, self._receipt_key(key))
+
+    def _receipt_key(self, key: str) -> str:
+        return f"{self.scope}|{self.handler}|{key}" if key else ""
 
     def tell_admins(self, text: str) -> None:
         for admin in self.admins:

@@ -299,7 +299,7 @@ class Delivery:
         """The action went (`sent`, `verified`) or was given up: forget it. A confirmed
         broadcast's or move's send settles its row, and the last one brings the admins the
         report (bot/bulk.py)."""
-        await self.outbox.done(item)
+        await self.outbox.done(item, outcome, now)
         if item.priority is not Priority.BULK:
             return
         job = await bulk.settled(self.store, item.action, outcome, detail, now)

@@ -33,6 +33,7 @@ from datetime import UTC, datetime, timedelta
 from enum import IntEnum
 from typing import Protocol
 
+from bot import receipts
 from bot.actions import AcceptFriend, Action, Dm, Invite, Kick, Say
 from bot.clock import Clock
 from bot.config import OutboxSettings
@@ -390,6 +391,8 @@ class Outbox:
             "INSERT INTO outbox (grp, action, priority, after_id, account, epoch)"
             " VALUES (?, ?, ?, ?, ?, ?)", (lane, _JSON.encode(action.to_json()), int(prio),
                                           after, self.account, epoch))
+        if key := getattr(action, "receipt", ""):
+            await receipts.queued(self._store, key, self._clock.now())
         if not self._handed(action, epoch):
             item = Queued(row_id, action, prio, after=after, epoch=epoch)
             self._add(item)
@@ -749,11 +752,15 @@ class Outbox:
         await self._store.execute("UPDATE outbox SET state='queued' WHERE id = ?", (item.id,))
         return started
 
-    async def done(self, item: Queued) -> None:
-        """The action went (or was given up): forget it."""
+    async def done(self, item: Queued, outcome: str = receipts.SENT,
+                   now: datetime | None = None) -> None:
+        """The action went (or was given up: `outcome`, at `now`): forget it, and note the
+        outcome if its handler asked for a receipt (bot/receipts.py)."""
         self._held_until = None
         self._remove(item)
         await self._store.execute("DELETE FROM outbox WHERE id = ?", (item.id,))
+        if key := getattr(item.action, "receipt", ""):
+            await receipts.settled(self._store, key, outcome, now or self._clock.now())
 
 
 async def held_back(store: Reader) -> list[tuple[Action, Priority, datetime]]:

@@ -25,6 +25,7 @@ from bot import (
     moderation,
     outbox,
     platforms,
+    receipts,
 )
 from bot.handler import Registry
 from bot.web import links
@@ -33,6 +34,7 @@ from bot.web import links
 def migrations(registry: Registry) -> dict[str, Sequence[str]]:
     found: dict[str, Sequence[str]] = {"moderation": moderation.MIGRATIONS,
                                        "outbox": outbox.MIGRATIONS,
+                                       "receipts": receipts.MIGRATIONS,
                                        "governor": governor.MIGRATIONS,
                                        "bindings": bindings.MIGRATIONS,
                                        "activity": activity.MIGRATIONS, "web": links.MIGRATIONS,

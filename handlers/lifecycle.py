@@ -9,7 +9,8 @@
 - Silent members: once a day, members who have not spoken for `silent.after` (counted from
   their last message, their join, or when the bot first saw them) are reported to the
   admins, once until they speak again. Where `silent.remove` is on, they are warned in the
-  group and removed after `silent.grace` unless they speak in between.
+  group and removed `silent.grace` after the warning went out (bot/receipts.py) unless they
+  speak in between; a warning the send budget dropped is given again the next day.
 - The daily report (`report: true`): size against capacity, active speakers in the last 7
   days against `active_target`, joins, leaves, warnings and check-ins of the last day, and
   how far the group's newcomers got in the funnel, sent to the admins (bot/py).
@@ -199,7 +200,7 @@ class Lifecycle(Handler[Config]):
         elif event.key == "daily":
             await self._daily(event.due, ctx)
         else:
-            await self._remove(event.data["member"], event.data["quiet_since"], ctx)
+            await self._remove(event.data, ctx)
         return CONTINUE
 
     async def _facts(self, ctx: Context) -> GroupFacts:
@@ -295,13 +296,19 @@ class Lifecycle(Handler[Config]):
         text = settings.warning.render({"days": settings.after.days or 1,
                                         "grace": span(settings.grace)})
         for start in range(0, len(silent), settings.max_mentions):
-            ctx.say(text, mentions=[m.id for m, _ in silent[start:start + settings.max_mentions]])
-        for member, since in silent:
-            await ctx.schedule(f"remove:{member.id}", settings.grace,
-                               {"member": member.id, "quiet_since": since})
+            chunk = silent[start:start + settings.max_mentions]
+            # the removal follows the warning the member got: grace after it went
+            warning = f"silent:{stamp(ctx.now)}:{start}"
+            ctx.say(text, mentions=[m.id for m, _ in chunk], receipt=warning)
+            for member, since in chunk:
+                await ctx.schedule(f"remove:{member.id}", settings.grace,
+                                   {"member": member.id, "quiet_since": since,
+                                    "warning": warning})
 
-    async def _remove(self, member: str, quiet_since: str, ctx: Context) -> None:
-        """Remove a warned member who is still there and has not spoken since."""
+    async def _remove(self, data: dict[str, str], ctx: Context) -> None:
+        """Remove a warned member who is still there and has not spoken since their warning
+        went, `silent.grace` ago."""
+        member, quiet_since = data["member"], data["quiet_since"]
         entry = await roster.entry(ctx.store, ctx.scope, member)
         if entry is None or entry.left_at is not None:
             return  # gone since the warning
@@ -310,6 +317,8 @@ class Lifecycle(Handler[Config]):
         since = _quiet_since(entry, row[0] if row else None)
         if since is None or stamp(since) != quiet_since:
             return  # spoke (or came back) since the warning
+        if "warning" in data and not await self._warned(data, ctx):
+            return
         topic = clean(ctx.group.topic if ctx.group else ctx.scope)
         if not await ctx.can_remove():
             await ctx.audit("silent_not_removed", member, "the bot is not the group owner")
@@ -318,6 +327,25 @@ class Lifecycle(Handler[Config]):
             return
         await ctx.audit("silent_removed", member, f"silent since {quiet_since}")
         ctx.kick(member, "长期未发言")
+
+    async def _warned(self, data: dict[str, str], ctx: Context) -> bool:
+        """Whether the member's warning went `silent.grace` ago or more. One still queued
+        (the send budget holds it back) or sent less than that ago: the removal waits (asked
+        again then). One that never went (dropped): no removal; the member is silent anew,
+        reported and warned again at the next daily run."""
+        assert self.config.silent is not None
+        grace, member = self.config.silent.grace, data["member"]
+        receipt = await ctx.receipt(data["warning"])
+        if receipt is not None and (receipt.queued or receipt.delivered):
+            if receipt.queued or ctx.now < receipt.at + grace:
+                await ctx.schedule(f"remove:{member}", grace if receipt.queued
+                                   else receipt.at + grace, data)
+                return False
+            return True
+        await ctx.forget("silent", member=member)
+        await ctx.audit("silent_not_removed", member, "its warning was not sent ("
+                        + (receipt.outcome if receipt else "unknown") + "); warned again next")
+        return False
 
     # ------------------------------------------------------------ texts for the admins
 

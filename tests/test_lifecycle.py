@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from harness import SHIPPED, Harness, shipped_config
+from harness import BOT_YAML, SHIPPED, Harness, shipped_config, write_config
 
 from bot.adapters.base import Refused, Uncertain
+from bot.times import instant
 from handlers import lifecycle
 
 pytestmark = pytest.mark.usefixtures("backend")  # on SQLite, then on PostgreSQL
@@ -279,3 +281,43 @@ async def test_the_daily_report_is_sent_once_even_across_a_restart(tmp_path: Pat
         await h.restart()
         await h.advance("1h")
         assert len(h.actions("dm", to="op_lin")) == 1
+
+
+BUSY_TYPE = """handlers:
+  - lifecycle:
+      daily_at: "30 23 * * *"
+      silent: {after: 1d, remove: true, grace: 1d}
+"""
+# a send budget too small for the daily run's warnings (with the shipped budgets the same
+# happens past ~270 groups, ~80 on a new account): those held back longer than
+# `keep.answer` (1h) are dropped, the others go up to an hour late
+SMALL_BUDGET = """governor:
+  warmup: {days: 0}
+  budgets: {group_messages: {per_minute: 20, per_hour: 10, per_day: 2000}}
+"""
+
+
+async def test_a_silent_member_is_removed_only_a_full_grace_after_a_warning_that_went(
+        tmp_path: Path) -> None:
+    """Review s30 R8: the removal was armed when the warning was decided, so a member whose
+    warning the send budget dropped was removed without one, and one sent 50 minutes late
+    left them 50 minutes less. Now each removal comes `grace` after the member's warning
+    went; a dropped warning is given again at the next daily run."""
+    root = write_config(tmp_path / "config", BOT_YAML + SMALL_BUDGET,
+                        {"recruitment": BUSY_TYPE})
+    groups = {f"r{i}": f"Recruitment {i:02d}" for i in range(30)}
+    async with Harness(root, tmp_path, groups=groups) as h:
+        for i in range(30):
+            h.world.join(f"r{i}", [f"quiet{i}"])
+        await h.advance("6d")
+        dropped = await h.bot.store.all(
+            "SELECT grp FROM audit WHERE action = 'say_dropped' ORDER BY grp")
+        assert len(dropped) > 5  # the budget did drop warnings: given again the next day
+        for i in range(30):
+            group, member = f"r{i}", f"quiet{i}"
+            warned = [instant(r["t"]) for r in h.actions("say", group=group)
+                      if "没有发言" in r["text"] and member in r["mentions"]]
+            kicks = [instant(r["t"]) for r in h.actions("kick", group=group, member=member)]
+            assert all(warned and kick >= warned[0] + timedelta(days=1) for kick in kicks), (
+                group, warned, kicks)
+            assert len(kicks) == 1, (group, warned, kicks)
