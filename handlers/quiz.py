@@ -47,6 +47,7 @@ from bot.events import Kind as MessageKind
 from bot.events import Member, MemberLeft, Message, Tick
 from bot.handler import CONTINUE, STOP, Flow, Handler, HandlerConfig
 from bot.invitations import How, Plan, already_in
+from bot.receipts import Receipt
 from bot.sanitize import Safe, clean
 from bot.store import Reader
 from bot.text import WordMatcher, normalize, strip_mentions
@@ -192,6 +193,8 @@ class Texts(HandlerConfig):
         "你有一场考试正在进行（在另一个群或私聊中），请先完成它。")
     changed: Annotated[TemplateText, placeholders("keyword")] = Template(
         "题目已更新，本次作答作废，不计考试次数。请发送「{keyword}」重新开始。")
+    not_sent: Annotated[TemplateText, placeholders("number", "keyword")] = Template(
+        "抱歉，第 {number} 题没能发出，本次作答作废，不计考试次数。请发送「{keyword}」重新开始。")
 
 
 class Config(HandlerConfig):
@@ -321,25 +324,49 @@ class QuizHandler(Handler[Config]):
     async def _ask(self, ctx: Context, member: str, session: dict[str, Any], before: str) -> None:
         question = self._quiz.questions[session["index"]]
         text = question.render(session["index"] + 1, len(self._quiz.questions))
-        self._tell(ctx, member, f"{before}\n\n{text}" if before else text)
-        limit = question.time_limit or self.config.time_limit
+        # the question's time runs from when it went out (the outbox's pacing and the send
+        # budget may hold it back): asked about by this key
+        session["sent"] = f"question:{member}:{session['attempt']}:{session['index']}"
+        self._tell(ctx, member, f"{before}\n\n{text}" if before else text, session["sent"])
         # when the question was asked and when its time is up, to judge an answer by when it
-        # was written, not by when it is handled (a slow lookup, a busy bot)
+        # was written, not by when it is handled (a slow lookup, a busy bot); from the send
+        # once it went (_open)
+        limit = self._limit(session)
         session["asked"], session["until"] = stamp(ctx.now), stamp(ctx.now + limit)
         await ctx.set("session", session, member=member)
         await ctx.schedule(f"deadline:{member}", limit,
                            {"member": member, "attempt": session["attempt"],
                             "index": session["index"]})
 
+    def _limit(self, session: dict[str, Any]) -> timedelta:
+        return self._quiz.questions[session["index"]].time_limit or self.config.time_limit
+
+    async def _open(self, ctx: Context, session: dict[str, Any]
+                    ) -> tuple[datetime, datetime] | Receipt | None:
+        """When the question went out and when its time is up; the receipt of one that has
+        not gone (still queued, or dropped), None when nothing is known of its send (an
+        attempt begun before sends were asked about): its time runs from the decision."""
+        receipt = await ctx.receipt(session["sent"]) if "sent" in session else None
+        if receipt is None:
+            return None
+        if not receipt.delivered:
+            return receipt
+        return receipt.at, receipt.at + self._limit(session)
+
     async def _answered(self, event: Message, session: dict[str, Any], ctx: Context) -> None:
         """Judge an answer against the question that was open when it was written: one
-        written before the question was asked answered the previous one, which timed out
+        written before the question went out answered the previous one, which timed out
         already (dropped); one written after the question's time is up is a timeout. WeChat
         stamps the message, the bot's clock the question: they may differ by CLOCK_SKEW."""
         if "asked" in session:  # (attempts begun before these were kept: judged as handled)
-            if event.at < instant(session["asked"]) - CLOCK_SKEW:
+            written = event.at
+            opened = await self._open(ctx, session)
+            if isinstance(opened, Receipt):
+                return  # written before the question went out: not an answer to it
+            asked, until = opened or (instant(session["asked"]), instant(session["until"]))
+            if written < asked - CLOCK_SKEW:
                 return
-            if event.at > instant(session["until"]) + CLOCK_SKEW:
+            if written > until + CLOCK_SKEW:
                 await self._time_up(ctx, event.sender.id, session)
                 return
         question = self._quiz.questions[session["index"]]
@@ -357,6 +384,15 @@ class QuizHandler(Handler[Config]):
             return  # answered in time, or the attempt is over
         if await self._void_if_changed(ctx, member, session):
             return
+        opened = await self._open(ctx, session)
+        if isinstance(opened, Receipt) and not opened.queued:
+            await self._void_unsent(ctx, member, session)
+            return
+        if opened is not None:  # its time runs from its send: queued still, or sent late
+            until = ctx.now + self._limit(session) if isinstance(opened, Receipt) else opened[1]
+            if until > ctx.now:
+                await ctx.schedule(f"deadline:{member}", until, tick.data)
+                return
         await self._time_up(ctx, member, session)
 
     async def _time_up(self, ctx: Context, member: str, session: dict[str, Any]) -> None:
@@ -491,16 +527,27 @@ class QuizHandler(Handler[Config]):
             {"keyword": self.config.start[0]}))
         return True
 
+    async def _void_unsent(self, ctx: Context, member: str, session: dict[str, Any]) -> None:
+        """A question that never went out (the send budget dropped it): the candidate cannot
+        have answered it, so the attempt is dropped and not counted; they are told to start
+        again."""
+        await self._drop(ctx, member)
+        await ctx.store.execute(f"DELETE FROM {TABLE} WHERE id=?", (session["attempt"],))
+        await ctx.audit("quiz_void", member, f"question {session['index'] + 1} of "
+                                             f"{self.config.file.path} was not sent")
+        self._tell(ctx, member, self.config.texts.not_sent.render(
+            {"number": session["index"] + 1, "keyword": self.config.start[0]}))
+
     async def _drop(self, ctx: Context, member: str) -> None:
         await ctx.cancel(f"deadline:{member}")
         await ctx.forget("session", member=member)
 
     @staticmethod
-    def _tell(ctx: Context, member: str, text: str) -> None:
+    def _tell(ctx: Context, member: str, text: str, receipt: str = "") -> None:
         if ctx.group is None:
-            ctx.dm(member, text)
+            ctx.dm(member, text, receipt=receipt)
         else:
-            ctx.say(text, mentions=[member])
+            ctx.say(text, mentions=[member], receipt=receipt)
 
 
 async def _still_in(ctx: Context, group: str, member: str) -> bool:

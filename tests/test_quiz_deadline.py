@@ -11,7 +11,9 @@ from pathlib import Path
 import pytest
 from harness import SHIPPED, Harness
 
+from bot.adapters.base import Refused
 from bot.events import Kind, Message
+from bot.times import instant
 
 GROUPS = {"i1": "Listener Internship 01", "o1": "Listener Official 01"}
 LIMIT = timedelta(minutes=3)  # the shipped quiz's time per question
@@ -55,3 +57,64 @@ async def test_an_answer_written_after_the_deadline_is_a_timeout_however_soon_ha
         told = _told(h, "erin")
         assert sum(TIMEOUT_1 in text for text in told) == 1
         assert len(told) == 2  # question 1 (with the intro), then the timeout and question 2
+
+
+# ---------------------------------------------------------------- time from the send
+
+def _busy(n: int) -> dict[str, str]:
+    groups = {f"r{i}": f"Listener Recruitment {i:02d}" for i in range(n)}
+    return groups | GROUPS
+
+
+async def _rush(h: Harness, n: int) -> None:
+    """A busy moment: n members ask how to sign up at once, and n answers queue up before
+    the quiz's question (a new account's budget: 81 answers an hour)."""
+    await h.advance("1m")
+    for i in range(n):
+        await h.say(f"r{i}", f"asker{i}", "请问怎么报名")
+
+
+async def test_a_question_held_back_by_the_send_budget_gets_its_whole_time_once_sent(
+        tmp_path: Path) -> None:
+    """Review s30 R7: the deadline ran from the decision to ask, so a question the budget
+    held back longer than its time limit timed out before the candidate saw it. Now it runs
+    from the send: dave answers question 1 a minute after it reached him, and that counts."""
+    async with Harness(SHIPPED, tmp_path, groups=_busy(30)) as h:
+        await _rush(h, 30)
+        await h.say("i1", "dave", "开始考试")
+        while not _told(h, "dave"):
+            await h.advance("1m")
+        [first] = [r for r in h.actions("say", group="i1") if "dave" in r["mentions"]]
+        assert instant(first["t"]) - h.clock.now() < timedelta(minutes=1)
+        await h.advance("1m")
+        await h.say("i1", "dave", "C")
+        await h.advance("10m")
+        told = _told(h, "dave")
+        assert not any(TIMEOUT_1 in text for text in told), told
+        assert any("第 2/" in text for text in told[1:]), told
+        started = await h.bot.store.one("SELECT started_at FROM quiz_attempts")
+        assert started is not None
+        assert instant(first["t"]) - instant(started[0]) > LIMIT  # it was held back that long
+
+
+async def test_a_quiz_whose_question_never_went_out_is_no_failed_attempt(
+        tmp_path: Path) -> None:
+    """Review s30 R7: a question that never reached the candidate (WeChat refused it here;
+    the send budget drops one held back longer than `keep.answer` the same way) cannot have
+    been answered: the attempt is void, not counted, and the candidate is told so."""
+    async with Harness(SHIPPED, tmp_path, groups=GROUPS) as h:
+        sent = h.world.send_text
+
+        async def refuse_the_first_question(group: str, text: str,
+                                            mentions: tuple[str, ...] = ()) -> None:
+            if "第 1/5 题" in text:
+                raise Refused("the message was blocked")
+            await sent(group, text, mentions)
+
+        h.world.send_text = refuse_the_first_question  # type: ignore[method-assign]
+        await h.say("i1", "dave", "开始考试")
+        await h.advance("10m")
+        assert await h.bot.store.all("SELECT finished_at, score FROM quiz_attempts") == []
+        assert _told(h, "dave") == ["抱歉，第 1 题没能发出，本次作答作废，不计考试次数。"
+                                    "请发送「开始考试」重新开始。"]
+
