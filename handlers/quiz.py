@@ -357,9 +357,11 @@ class QuizHandler(Handler[Config]):
         """Judge an answer against the question that was open when it was written: one
         written before the question went out answered the previous one, which timed out
         already (dropped); one written after the question's time is up is a timeout. WeChat
-        stamps the message, the bot's clock the question: they may differ by CLOCK_SKEW."""
+        stamps the message, the bot's clock the question: they may differ by CLOCK_SKEW,
+        and a message is never later than its handling (a WeChat clock ahead of the bot's
+        would make an answer given at once a timeout)."""
         if "asked" in session:  # (attempts begun before these were kept: judged as handled)
-            written = event.at
+            written = min(event.at, ctx.now)
             opened = await self._open(ctx, session)
             if isinstance(opened, Receipt):
                 return  # written before the question went out: not an answer to it

@@ -118,3 +118,18 @@ async def test_a_quiz_whose_question_never_went_out_is_no_failed_attempt(
         assert _told(h, "dave") == ["抱歉，第 1 题没能发出，本次作答作废，不计考试次数。"
                                     "请发送「开始考试」重新开始。"]
 
+
+async def test_an_answer_given_at_once_is_no_timeout_whatever_the_platform_clock(
+        tmp_path: Path) -> None:
+    """Review s30 R12: with WeChat's clock 4 minutes ahead of the bot's host, an answer
+    given 20 s after the question was a timeout. A message is never later than its handling."""
+    async with Harness(SHIPPED, tmp_path, groups=GROUPS) as h:
+        await h.say("i1", "dave", "开始考试")
+        await h.advance("20s")
+        ahead = timedelta(minutes=4)
+        await h.feed(Message(h.clock.now() + ahead, "i1", h.world.member("i1", "dave"), "C",
+                             Kind.TEXT, (), False, None, "answer-1"))
+        await h.advance("1m")
+        told = _told(h, "dave")
+        assert not any("超时" in text for text in told), told
+        assert any("第 2/" in text for text in told[1:]), told
