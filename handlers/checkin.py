@@ -30,6 +30,9 @@ from bot.times import stamp, to_utc, unstamp
 
 # What may follow or precede a command: "签到！", "check in~" (normalized: "!" and "~").
 _AROUND_COMMAND = " !.?~。…"
+# how long after it was written a check-in still counts for that time's day (handled after
+# the day changed); one handled later counts as written this long before its handling
+LATE = timedelta(minutes=10)
 
 
 # ---------------------------------------------------------------- day and streak arithmetic
@@ -213,6 +216,12 @@ class Checkin(Handler[Config]):
     def _today(self, ctx: Context) -> date:
         return checkin_day(ctx.now, self.config.day_starts)
 
+    @staticmethod
+    def _written(event: Message, ctx: Context) -> datetime:
+        """When a check-in was written: WeChat's time, never later than its handling (a
+        WeChat clock ahead) nor more than LATE before it (an old backlog books no past day)."""
+        return max(min(event.at, ctx.now), ctx.now - LATE)
+
     # ------------------------------------------------------------ check in
 
     async def _last(self, ctx: Context, scope: str, member: str,
@@ -225,13 +234,16 @@ class Checkin(Handler[Config]):
         return (date.fromisoformat(row[0]), row[1]) if row else (None, 0)
 
     async def _check_in(self, event: Message, ctx: Context, scope: str) -> None:
-        member, today = event.sender.id, self._today(ctx)
+        # the day it was written: one written at 23:59:58 and handled after midnight (a
+        # takeover's replay, a slow lookup) is the day before's
+        written = self._written(event, ctx)
+        member, today = event.sender.id, checkin_day(written, self.config.day_starts)
         streak = next_streak(*await self._last(ctx, scope, member, before=today), today)
         points, bonus = points_for(streak, self.config.points, self.config.bonuses)
         added = await ctx.store.changes(
             "INSERT INTO checkins (scope, member, day, grp, at, message, streak, points)"
             " VALUES (?,?,?,?,?,?,?,?) ON CONFLICT (scope, member, day) DO NOTHING",
-            (scope, member, today.isoformat(), ctx.scope, stamp(ctx.now), event.id,
+            (scope, member, today.isoformat(), ctx.scope, stamp(written), event.id,
              streak, points))
         rowid, streak, points, message = await ctx.store.one(
             "SELECT rowid, streak, points, message FROM checkins WHERE scope=? AND member=?"

@@ -164,6 +164,29 @@ async def test_2359_and_0001_the_next_day_make_a_streak_of_2(tmp_path: Path) -> 
         assert "连续签到 2 天，今日 +10 分，累计 20 分" in _replies(h)[1]
 
 
+@pytest.mark.parametrize("handled, streak", [
+    (datetime(2026, 11, 24, 0, 0, 5, tzinfo=TZ), 2),  # a takeover's replay: the day written
+    (datetime(2026, 11, 24, 0, 10, 5, tzinfo=TZ), 1),  # a backlog: no day further back
+])
+async def test_a_check_in_written_before_midnight_and_handled_after_counts_for_its_day(
+        tmp_path: Path, handled: datetime, streak: int) -> None:
+    """Review s30 R5: the day was the handling time's. A 「签到」 written Monday 23:59:58 and
+    handled 00:00:05 (a takeover's standby replay, a slow lookup) was booked on Tuesday: the
+    Sunday+Monday streak broke, and Tuesday's own check-in was "already". It counts for the
+    day it was written, unless handled more than 10 minutes later."""
+    async with _harness(tmp_path, start=MONDAY - timedelta(days=1)) as h:
+        await h.say("i1", "alice", "签到")  # Sunday
+        await _at(h, handled)
+        await h.feed(Message(datetime(2026, 11, 23, 23, 59, 58, tzinfo=TZ), "i1",
+                             h.world.member("i1", "alice"), "签到", id="late"))
+        await _at(h, datetime(2026, 11, 24, 9, 0, tzinfo=TZ))
+        await h.say("i1", "alice", "签到")  # Tuesday
+        await h.advance("1m")
+        replies = _replies(h)
+        assert f"连续签到 {streak} 天" in replies[1]
+        assert replies[2].startswith("✅") == (streak == 2), replies
+
+
 async def test_a_missed_day_starts_the_streak_at_1_again(tmp_path: Path) -> None:
     async with _harness(tmp_path) as h:
         for _ in range(3):
