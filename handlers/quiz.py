@@ -341,17 +341,17 @@ class QuizHandler(Handler[Config]):
     def _limit(self, session: dict[str, Any]) -> timedelta:
         return self._quiz.questions[session["index"]].time_limit or self.config.time_limit
 
-    async def _open(self, ctx: Context, session: dict[str, Any]
-                    ) -> tuple[datetime, datetime] | Receipt | None:
-        """When the question went out and when its time is up; the receipt of one that has
-        not gone (still queued, or dropped), None when nothing is known of its send (an
-        attempt begun before sends were asked about): its time runs from the decision."""
-        receipt = await ctx.receipt(session["sent"]) if "sent" in session else None
-        if receipt is None:
-            return None
-        if not receipt.delivered:
-            return receipt
-        return receipt.at, receipt.at + self._limit(session)
+    async def _sent(self, ctx: Context, session: dict[str, Any]) -> Receipt | None:
+        """What became of the question's send; None when nothing is known of it (an attempt
+        begun before sends were asked about)."""
+        return await ctx.receipt(session["sent"]) if "sent" in session else None
+
+    def _open(self, session: dict[str, Any], sent: Receipt | None) -> tuple[datetime, datetime]:
+        """When the question was asked and when its time is up: from its send once it went,
+        else (still queued as the answer comes, or nothing known) from the decision."""
+        if sent is not None and sent.delivered:
+            return sent.at, sent.at + self._limit(session)
+        return instant(session["asked"]), instant(session["until"])
 
     async def _answered(self, event: Message, session: dict[str, Any], ctx: Context) -> None:
         """Judge an answer against the question that was open when it was written: one
@@ -362,10 +362,7 @@ class QuizHandler(Handler[Config]):
         would make an answer given at once a timeout)."""
         if "asked" in session:  # (attempts begun before these were kept: judged as handled)
             written = min(event.at, ctx.now)
-            opened = await self._open(ctx, session)
-            if isinstance(opened, Receipt):
-                return  # written before the question went out: not an answer to it
-            asked, until = opened or (instant(session["asked"]), instant(session["until"]))
+            asked, until = self._open(session, await self._sent(ctx, session))
             if written < asked - CLOCK_SKEW:
                 return
             if written > until + CLOCK_SKEW:
@@ -386,12 +383,13 @@ class QuizHandler(Handler[Config]):
             return  # answered in time, or the attempt is over
         if await self._void_if_changed(ctx, member, session):
             return
-        opened = await self._open(ctx, session)
-        if isinstance(opened, Receipt) and not opened.queued:
+        sent = await self._sent(ctx, session)
+        if sent is not None and not sent.queued and not sent.delivered:
             await self._void_unsent(ctx, member, session)
             return
-        if opened is not None:  # its time runs from its send: queued still, or sent late
-            until = ctx.now + self._limit(session) if isinstance(opened, Receipt) else opened[1]
+        if sent is not None:  # its time runs from its send: queued still, or sent late
+            until = ctx.now + self._limit(session) if sent.queued else \
+                self._open(session, sent)[1]
             if until > ctx.now:
                 await ctx.schedule(f"deadline:{member}", until, tick.data)
                 return
