@@ -15,9 +15,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
-from bot import activity, roster
+from bot import activity, roster, state
 from bot.actions import Dm, RenameGroup
 from bot.adapters.base import GatewayError
 from bot.config import Deployment
@@ -30,8 +31,11 @@ from bot.metrics import Metrics
 from bot.outbox import BULK, Outbox
 from bot.sanitize import clean
 from bot.store import Store
+from bot.times import instant, later, stamp
 
 log = logging.getLogger(__name__)
+RENAME_NOTICES = timedelta(minutes=10)  # at most one rename notice per group to the admins
+SHOWN_RENAMERS = 10  # renamers named in a notice of the renames in between
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,11 +142,26 @@ class Pipeline:
             return
         info = await self._core.group_info(group_id)
         restore = settings.restore_topic and info.owner == self._core.self_id
-        text = (f"[groupbot] 「{clean(before)}」({group_id}) 被 {clean(event.by or '?')} 改名为"
-                f"「{clean(event.topic)}」，仍按 {kept.name} 处理"
-                + ("，已改回原名。" if restore else "。"))
-        for admin in settings.admins:
-            await self._outbox.put(Dm(admin, text), admins=settings.admins)
+        # at most one notice per group in RENAME_NOTICES: the renames in between are counted
+        # and told with the next one (a member renaming it again and again would spend the
+        # private-message budget every member's greeting and quiz wait for)
+        now, by = self._core.clock.now(), clean(event.by or "?")
+        key = (group_id, "", "", "rename_notice")
+        last = await state.get(self._store, key) or {}
+        if "at" in last and instant(last["at"]) > later(now, -RENAME_NOTICES):
+            last["skipped"] = last.get("skipped", 0) + 1
+            last["by"] = sorted({*last.get("by", ()), by})[:SHOWN_RENAMERS]
+            await state.put(self._store, key, last)
+        else:
+            await state.put(self._store, key, {"at": stamp(now)})
+            text = (f"[groupbot] 「{clean(before)}」({group_id}) 被 {by} 改名为"
+                    f"「{clean(event.topic)}」，仍按 {kept.name} 处理"
+                    + ("，已改回原名。" if restore else "。"))
+            if skipped := last.get("skipped", 0):
+                text += (f"（上次通知后另有 {skipped} 次改名未逐条通知，"
+                         f"改名者：{'、'.join(last.get('by', ()))}）")
+            for admin in settings.admins:
+                await self._outbox.put(Dm(admin, text), admins=settings.admins)
         if restore:
             await self._outbox.put(RenameGroup(group_id, before))
 

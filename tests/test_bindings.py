@@ -106,3 +106,25 @@ async def test_a_rename_before_anything_happened_in_the_group_keeps_it_bound(
         assert told["text"] == ("[groupbot] 「Listener Recruitment 01」(r1) 被 bob 改名为"
                                 "「福利群」，仍按 recruitment 处理。")
         assert [r["mentions"] for r in h.actions("say", group="r1")] == [["bob"]]  # warned
+
+
+async def test_renames_again_and_again_bring_the_admins_one_notice_per_10_minutes(
+        tmp_path: Path) -> None:
+    """Review s30 R11: each rename by a member sent every admin a private message: 40 renames,
+    40 messages, ahead of the friend greetings and private quizzes in the private-message
+    budget (dave's greeting waited an hour). Now the first is told at once, the others in
+    the next 10 minutes are counted and told with the next notice."""
+    async with Harness(SHIPPED, tmp_path, groups=GROUPS) as h:
+        await h.say("r1", "alice", "hello")
+        for i in range(40):
+            await h.rename_group("r1", "bob", f"广告群{i}")
+            await h.advance("10s")
+        told = [r["text"] for r in h.actions("dm", to="op_lin")]
+        assert told == ["[groupbot] 「Listener Recruitment 01」(r1) 被 bob 改名为「广告群0」，"
+                        "仍按 recruitment 处理。"]
+        await h.advance("5m")
+        await h.rename_group("r1", "eve", "闲聊群")
+        await h.advance("10s")
+        assert [r["text"] for r in h.actions("dm", to="op_lin")][1:] == [
+            "[groupbot] 「广告群39」(r1) 被 eve 改名为「闲聊群」，仍按 recruitment 处理。"
+            "（上次通知后另有 39 次改名未逐条通知，改名者：bob）"]
