@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import re
 from functools import cache, lru_cache
+from itertools import pairwise
 
 from bot.banned import BannedWords, simplified
 from bot.contacts import CLOSING_BRACKETS, MARKER_STARTS, MINI_PROGRAM_KEY, NUMERALS
@@ -132,8 +133,19 @@ def _convertible() -> re.Pattern[str]:
     return char_class(ord(c) for c in _convertible_chars())
 
 
-@lru_cache(maxsize=64)  # a scan of the CJK block: once for all types with the same words
+_BLOCK = range(0x4E00, 0xA000)  # CJK Unified Ideographs: the Chinese characters a text has
+
+
+@lru_cache(maxsize=64)  # once for all types with the same words
 def _safe_run(unsafe: frozenset[str]) -> re.Pattern[str]:
-    safe = [cp for cp in range(0x4E00, 0xA000) if chr(cp) not in unsafe]
-    safe += [ord(c) for c in "0123456789" + _PUNCTUATION if c not in unsafe]
-    return re.compile(char_class(safe).pattern + "*")
+    """A run of safe characters: those of the CJK block, ASCII digits and `_PUNCTUATION`,
+    except `unsafe`. The block's are written as the ranges between its unsafe characters,
+    found from those alone (not a look at each of its 20,992 characters: 20 ms of CPU a
+    call, three calls as each config loads)."""
+    cut = sorted(cp for cp in (ord(c) for c in unsafe if len(c) == 1) if cp in _BLOCK)
+    bounds = [_BLOCK.start - 1, *cut, _BLOCK.stop]
+    ranges = "".join(re.escape(chr(after + 1)) + ("-" + re.escape(chr(before - 1))
+                                                  if before - 1 > after + 1 else "")
+                     for after, before in pairwise(bounds) if before - after > 1)
+    others = "".join(c for c in "0123456789" + _PUNCTUATION if c not in unsafe)
+    return re.compile(f"[{ranges}{re.escape(others)}]*")

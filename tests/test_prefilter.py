@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 
 from bot.banned import BannedWords, Listed, Severity, simplified
 from bot.config import Content
-from bot.contacts import find_contacts, find_links
-from bot.prefilter import Prefilter, _convertible
+from bot.contacts import MARKER_STARTS, MINI_PROGRAM_KEY, find_contacts, find_links
+from bot.prefilter import _PUNCTUATION, Prefilter, _convertible, _safe_run
 
 ROOT = Path(__file__).resolve().parent.parent
 WORDS = ROOT / "content" / "words"
@@ -171,3 +171,22 @@ def test_chat_has_no_convertible_character_and_traditional_text_has() -> None:
     assert not any(_convertible().search(text) for text in CHAT)
     for text in ("臺灣", "遊戲", "深沈", "答覆", "瞭解"):
         assert _convertible().search(text), text
+
+
+def test_a_safe_run_is_every_safe_character_and_nothing_else() -> None:
+    """`_safe_run` writes the CJK block's safe characters as the ranges between its unsafe
+    ones: at the block's ends too (一 is U+4E00, the last U+9FFF), with unsafe characters
+    side by side (丰 丱) or one apart, digits and punctuation unsafe or not, and an unsafe
+    key of two characters, which is no character."""
+    unsafe = frozenset("一\u9fff中丰丱点。7abc") | frozenset({"多字"}) | words().keys
+    expected = ({chr(cp) for cp in range(0x4E00, 0xA000)} | set("0123456789" + _PUNCTUATION)) \
+        - unsafe
+    run = _safe_run(unsafe)
+    assert {chr(cp) for cp in range(0x30000) if run.fullmatch(chr(cp))} == expected
+    assert run.fullmatch("") and run.fullmatch("你好，今天 12") and not run.fullmatch("中")
+    assert {c for c in map(chr, range(0x4E00, 0xA000)) if prefilter()._safe.fullmatch(c)} == {
+        c for c in map(chr, range(0x4E00, 0xA000))} - prefilter_unsafe()
+
+
+def prefilter_unsafe() -> frozenset[str]:
+    return frozenset(MARKER_STARTS + MINI_PROGRAM_KEY + "丶") | words().keys
