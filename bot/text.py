@@ -14,7 +14,6 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Generic, TypeVar
 
@@ -258,10 +257,15 @@ def _is_ascii_alnum(char: str) -> bool:
     return char.isascii() and char.isalnum()
 
 
-@dataclass(frozen=True, slots=True)
 class _Entry(Generic[T]):
-    value: T
-    whole_word: bool
+    """A pattern's value in a WordMatcher (a plain class: one is made for each of a large
+    config's thousands of patterns, faster than a frozen dataclass's)."""
+
+    __slots__ = ("value", "whole_word")
+
+    def __init__(self, value: T, whole_word: bool) -> None:
+        self.value = value
+        self.whole_word = whole_word
 
 
 class WordMatcher(Generic[T]):
@@ -280,8 +284,9 @@ class WordMatcher(Generic[T]):
 
     def __init__(self, entries: Iterable[tuple[str, T] | tuple[str, T, bool]]) -> None:
         by_word: dict[str, list[_Entry[T]]] = {}
-        for entry in entries:
-            word = normalize(entry[0])
+        fold = normalize.__wrapped__  # not through the cache of message texts: thousands of
+        for entry in entries:  # patterns would push them out of it, each missing it
+            word = fold(entry[0])
             if word:
                 by_word.setdefault(word, []).append(_Entry(entry[1], len(entry) == 3 and entry[2]))
         self.words = frozenset(by_word)  # normalized, as the matcher looks for them

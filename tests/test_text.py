@@ -131,3 +131,16 @@ def test_ten_thousand_patterns_build_and_match() -> None:
     matcher = WordMatcher([(f"违禁词{i}号", i) for i in range(10_000)])
     assert matcher.first(normalize("这里有违禁词9999号")) == (3, 11, 9999)
     assert matcher.first("干净的消息") is None
+
+
+def test_building_a_matcher_of_many_patterns_leaves_the_message_cache_alone() -> None:
+    """normalize() keeps the texts of the last messages (each handler normalizes the same
+    message again): a reload's thousands of keyword patterns, each normalized once, do not
+    push them out."""
+    normalize.cache_clear()
+    normalize("请问培训什么时候开始？")
+    WordMatcher([(f"问题{i}号", i) for i in range(1000)])
+    assert normalize.cache_info().currsize == 1
+    normalize("请问培训什么时候开始？")
+    assert normalize.cache_info().hits == 1
+    assert WordMatcher([("ＶＩＰ群", 1)]).words == {normalize("ＶＩＰ群")}
