@@ -88,6 +88,8 @@ MIGRATIONS: Sequence[str] = (
     CREATE UNIQUE INDEX cases_ref ON cases (kind, grp, member, ref) WHERE ref != '';
     CREATE INDEX cases_status ON cases (status, opened_at);
     """,
+    # 3: one open case per member, group and kind: later messages are added to it (counted)
+    "ALTER TABLE cases ADD COLUMN more INTEGER NOT NULL DEFAULT 0;",
 )
 
 CASE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read aloud, typed on a phone
@@ -292,19 +294,22 @@ class Case:
     opened_by: str
     closed_at: datetime | None
     closed_by: str | None
+    more: int = 0  # the member's later messages added to it while it was open
 
 
 _CASE_COLUMNS = ("id, kind, grp, member, name, text, reason, ref, status, opened_at, opened_by,"
                  " closed_at, closed_by")
+_CASE_READ = _CASE_COLUMNS + ", more"
 
 
 def _case(row: Sequence[Any], now: datetime) -> Case:
     (case_id, kind, group, member, name, text, reason, ref, status, opened_at, opened_by,
-     closed_at, closed_by) = row
+     closed_at, closed_by, more) = row
     tz = now.tzinfo
     return Case(case_id, kind, group, member, name, text, reason, ref, Status(status),
                 instant(opened_at).astimezone(tz), opened_by,
-                None if closed_at is None else instant(closed_at).astimezone(tz), closed_by)
+                None if closed_at is None else instant(closed_at).astimezone(tz), closed_by,
+                more)
 
 
 def is_case_id(text: str) -> bool:
@@ -347,14 +352,19 @@ async def open_case_of(store: Reader, kind: str, group: str, member: str,
                        now: datetime) -> Case | None:
     """The member's oldest open case of this kind in the group (handlers/faq.py: one open
     hand-off per member and group)."""
-    row = await store.one(f"SELECT {_CASE_COLUMNS} FROM cases WHERE status='open' AND kind=?"
+    row = await store.one(f"SELECT {_CASE_READ} FROM cases WHERE status='open' AND kind=?"
                           " AND grp=? AND member=? ORDER BY opened_at, id LIMIT 1",
                           (kind, group, member))
     return None if row is None else _case(row, now)
 
 
+async def add_to_case(store: Store, case_id: str) -> None:
+    """One more message of the member for their open case (counted, not told at once)."""
+    await store.execute("UPDATE cases SET more = more + 1 WHERE id=?", (case_id,))
+
+
 async def find_case(store: Reader, case_id: str, now: datetime) -> Case | None:
-    row = await store.one(f"SELECT {_CASE_COLUMNS} FROM cases WHERE id=?", (case_id.upper(),))
+    row = await store.one(f"SELECT {_CASE_READ} FROM cases WHERE id=?", (case_id.upper(),))
     return None if row is None else _case(row, now)
 
 
@@ -379,7 +389,7 @@ async def close_cases_about(store: Store, kind: str, group: str, member: str, re
 async def open_cases(store: Reader, now: datetime) -> list[Case]:
     """Every open case, oldest first."""
     return [_case(row, now) for row in await store.all(
-        f"SELECT {_CASE_COLUMNS} FROM cases WHERE status='open' ORDER BY opened_at, id")]
+        f"SELECT {_CASE_READ} FROM cases WHERE status='open' ORDER BY opened_at, id")]
 
 
 async def response_times(store: Reader, kind: str, since: datetime,
@@ -485,8 +495,19 @@ class Moderator:
     async def review(self, member: str, name: str, offence: Offence, text: str,
                      ref: str, kind: str = "review") -> Case | None:
         """No public action: open a case and send it to the admins privately (once per
-        `ref`)."""
+        `ref`). While the member has an open case of this kind in the group, a later message
+        is added to it (counted, shown with it) instead: one member posting such a word
+        again and again must not send the admins a message each time (their private
+        messages share the budget members' greetings wait for)."""
         actor = self.actor
+        if (open_now := await open_case_of(actor.store, kind, self.group, member,
+                                           actor.now)) is not None:
+            if ref and ref == open_now.ref:
+                return None
+            await add_to_case(actor.store, open_now.id)
+            await actor.audit("case_added", member, f"{open_now.id} {describe(offence)}",
+                              self.group)
+            return None
         case = await open_case(actor.store, kind=kind, group=self.group,
                                member=member, name=quote(name, 40), text=text,
                                reason=offence.reason,

@@ -265,6 +265,7 @@ async def _cases(command: Command, moderator: Moderator, ctx: Context) -> None:
     lines = [f"· {case.id} {case.opened_at:%m-%d %H:%M}「{await _topic(ctx, case.group)}」"
              f"{moderation.quote(case.name, 40)}：{clean(case.reason)}"
              + (f"：{moderation.quote(case.text, 40)}" if case.text else "")
+             + (f"（另有 {case.more} 条）" if case.more else "")
              for case in cases[:SHOWN]]
     ctx.dm(admin, "\n".join(["待处理的案件（/warn、/kick 或 /dismiss 加案件号）：", *lines,
                               *more_than(len(cases), SHOWN, "个")]))

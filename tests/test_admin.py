@@ -341,3 +341,28 @@ async def test_cases_asked_in_a_group_go_to_the_admin_privately(tmp_path: Path) 
         assert listed.startswith("待处理的案件") and "王女士：发布低俗色情内容：我老公" in listed
         assert warned == f"案件 {case}：已在群里警告 王女士。"
         assert settled.startswith(f"案件 {case} 已于 ")
+
+
+async def test_a_member_repeating_a_review_word_has_one_open_case_the_others_added(
+        tmp_path: Path) -> None:
+    """Review s30 R11: each message with a `review` word opened a case of its own, with a
+    private message to every admin: 30 such messages, 30 messages to each admin, nothing
+    said in the group to stop it, and the private-message budget spent (a friend greeting
+    waited 51 minutes). While the member has an open case there, later ones are added to
+    it; once it is settled, the next opens a new one."""
+    async with Harness(SHIPPED, tmp_path, groups=CUSTOMER) as h:
+        for i in range(30):
+            await h.say("c1", "bob", f"反共 第{i}次 说说而已")
+            await h.advance("20s")
+        opened = [d["text"] for d in h.actions("dm", to="op_lin") if "待处理 " in d["text"]]
+        assert len(opened) == 1 and "反共 第0次" in opened[0]
+        case = opened[0].split("待处理 ")[1][:4]
+        assert len(await _audit(h, "case_added")) == 29
+        await h.say(None, "op_lin", "/cases")
+        await h.drain()
+        assert h.actions("dm", to="op_lin")[-1]["text"].endswith("（另有 29 条）")
+        await h.say(None, "op_lin", f"/dismiss {case}")
+        await h.say("c1", "bob", "反共 又来了")
+        await h.drain()
+        opened = [d["text"] for d in h.actions("dm", to="op_lin") if "待处理 " in d["text"]]
+        assert len(opened) == 2 and "反共 又来了" in opened[1]
