@@ -326,6 +326,9 @@ class Lifecycle(Handler[Config]):
                             "但机器人不是群主，无法移出，请手动处理。")
             return
         await ctx.audit("silent_removed", member, f"silent since {quiet_since}")
+        # should the send budget drop the removal, the member, still there and silent, is
+        # reported, warned and removed again from the next daily run
+        await ctx.forget("silent", member=member)
         ctx.kick(member, "长期未发言")
 
     async def _warned(self, data: dict[str, str], ctx: Context) -> bool:

@@ -321,3 +321,23 @@ async def test_a_silent_member_is_removed_only_a_full_grace_after_a_warning_that
             assert all(warned and kick >= warned[0] + timedelta(days=1) for kick in kicks), (
                 group, warned, kicks)
             assert len(kicks) == 1, (group, warned, kicks)
+
+
+async def test_a_silent_member_whose_removal_was_dropped_is_warned_and_removed_again(
+        tmp_path: Path) -> None:
+    """The removal itself may be dropped by the send budget (held back past its `keep`):
+    the member, still there and silent, is reported, warned and removed again, instead of
+    staying marked as reported for good."""
+    budget = ("governor:\n  warmup: {days: 0}\n"
+              "  budgets: {removals: {per_minute: 1, per_hour: 4, per_day: 1000}}\n")
+    root = write_config(tmp_path / "config", BOT_YAML + budget, {"recruitment": BUSY_TYPE})
+    groups = {f"r{i}": f"Recruitment {i:02d}" for i in range(4)}
+    async with Harness(root, tmp_path, groups=groups) as h:
+        for i in range(4):
+            h.world.join(f"r{i}", [f"quiet{i}"])
+        silent = {(group, member) for group in groups for member in h.world.group(group).members
+                  if member not in (h.world.self_id, "admin")}  # nobody ever speaks
+        await h.advance("8d")
+        dropped = await h.bot.store.all("SELECT member FROM audit WHERE action = 'kick_dropped'")
+        assert dropped  # the budget did drop removals
+        assert {(r["group"], r["member"]) for r in h.actions("kick")} == silent
