@@ -34,7 +34,7 @@ from collections.abc import (
 from contextlib import AbstractAsyncContextManager
 from itertools import chain
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import aiosqlite
 
@@ -42,6 +42,7 @@ from bot import postgres
 from bot.savepoint import Journal, Journaled, LazySavepoint
 
 Row = tuple[Any, ...]
+T = TypeVar("T")
 BATCH = 200  # events at most in one commit
 # WAL checkpoints (docs/architecture.md: durability and WAL): at most this often, after a commit,
 # one runs on a worker thread, off the loop; the writer checkpoints by itself only when
@@ -540,21 +541,51 @@ class SqliteStore(Journaled):
         self._db.execute(f"RELEASE {name}")
 
     def _before_write(self) -> None:
-        if self._depth == 0 and self._batch:
-            self._commit()  # a write outside any event commits on its own, as it always did
         if self._lazy is not None:
             name, self._lazy = self._lazy, None
             self._cursor.execute(f"SAVEPOINT {name}")
 
+    async def _alone(self, write: Callable[[], T]) -> T:
+        """A write outside any event (the delivery's bookkeeping of each send, audit rows,
+        the governor's): it commits the open batch first, as it always did, then is a
+        transaction of its own, begun as transaction() begins one, so that waiting for
+        another process's write lock lets the loop run (an autocommit write waited in
+        sqlite3's busy handler, on the loop's thread). An event that begins meanwhile is
+        joined, as any write made while an event is under way joins it."""
+        while True:
+            if self._batch:
+                self._commit()
+            if await self._begin():
+                break
+            if self._depth:
+                self._before_write()
+                return write()
+        try:
+            done = write()
+            self._cursor.execute("COMMIT")
+        except BaseException:
+            with contextlib.suppress(sqlite3.Error):
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
+            raise
+        return done
+
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        if not self._depth:
+            return await self._alone(lambda: self._cursor.execute(sql, params).lastrowid or 0)
         self._before_write()
         return self._cursor.execute(sql, params).lastrowid or 0
 
     async def changes(self, sql: str, params: Sequence[Any] = ()) -> int:
+        if not self._depth:
+            return await self._alone(lambda: self._cursor.execute(sql, params).rowcount)
         self._before_write()
         return self._cursor.execute(sql, params).rowcount
 
     async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        if not self._depth:
+            await self._alone(lambda: self._cursor.executemany(sql, rows))
+            return
         self._before_write()
         self._cursor.executemany(sql, rows)
 
