@@ -33,7 +33,7 @@ from bot import (
     schema,
     seen,
 )
-from bot.adapters.base import Gateway, GatewayError, GroupInfo
+from bot.adapters.base import Disconnected, Gateway, GatewayError, GroupInfo, Refused, Uncertain
 from bot.clock import Clock, VirtualClock
 from bot.commands import Command
 from bot.config import Deployment, NotFriend
@@ -111,8 +111,8 @@ class Bot:
         self._look_again: datetime | None = None
         self._looks_failed = 0
         # events kept in standby of groups taken over, to handle once the groups are looked
-        # at (`_took_over`): (key, event, failed tries), oldest first
-        self._replay: deque[tuple[str | None, Event, int]] = deque()
+        # at (`_took_over`): (key, event, failed tries, not before), oldest first
+        self._replay: deque[tuple[str | None, Event, int, datetime]] = deque()
         # while this process runs, the platform went away at `_away_since`; the last such
         # outage (from, to): cron runs due in it are late only from its end (`run_due`)
         self._away_since: datetime | None = None
@@ -446,7 +446,8 @@ class Bot:
         looked = self._look_again is None  # else the groups first: then the rest (run_due)
         times = [utc(t) for t in (self._ticks_due() if looked else self._look_again,
                                   self.outbox.next_due() if looked else None,
-                                  self._backstop_due(), self._leases_due()) if t]
+                                  self._replay_due(), self._backstop_due(),
+                                  self._leases_due()) if t]
         return min(times, default=None)
 
     def _ticks_due(self) -> datetime | None:
@@ -512,7 +513,8 @@ class Bot:
         looked at again later, as after a login (no tick, no send before), and what was kept
         is handled then."""
         now = self.clock.now()
-        self._replay.extend((key, event, 0) for key, event in self.standby.take(groups, now))
+        self._replay.extend((key, event, 0, utc(now))
+                            for key, event in self.standby.take(groups, now))
         try:
             await self.refresh_groups()
         except GatewayError as exc:
@@ -520,22 +522,49 @@ class Bot:
             return
         await self._replay_kept()
 
+    def _replay_due(self) -> datetime | None:
+        """When a kept event is to be handled next; none while the groups wait for a look."""
+        if not self._replay or self._look_again is not None:
+            return None
+        return min(after for _, _, _, after in self._replay)
+
     async def _replay_kept(self) -> None:
-        """Handle what standby kept of the groups taken over, oldest first. An event the
-        platform fails (a lookup it needs) waits, with those after it, for the groups' next
-        look; after REPLAY_TRIES tries it is given up."""
+        """Handle what standby kept of the groups taken over, oldest first, as the live path
+        handles an event: one the platform refuses (or may have carried out: Uncertain) is
+        not tried again. One it fails otherwise (a lookup unanswered) waits, with the later
+        ones of its group, and is tried again after a wait that doubles from LOOK_AGAIN, up
+        to REPLAY_TRIES tries; the other groups go on meanwhile, their ticks and sends too.
+        Only the platform away (Disconnected) holds everything up to the groups' next look,
+        as after a login."""
+        waiting: set[str | None] = set()  # groups an earlier kept event of which waits
+        held: list[tuple[str | None, Event, int, datetime]] = []
         while self._replay:
-            key, event, tries = self._replay[0]
+            key, event, tries, after = kept = self._replay.popleft()
+            now = utc(self.clock.now())
+            if event.group in waiting or after > now:
+                waiting.add(event.group)
+                held.append(kept)
+                continue
             try:
                 await self._handle(event, key)
             except GatewayError as exc:
                 what = f"{type(event).__name__} kept of {event.group} ({key})"
-                if tries + 1 < REPLAY_TRIES:
-                    self._replay[0] = (key, event, tries + 1)
-                    self._look_later(utc(self.clock.now()), f"could not handle the {what}: {exc}")
-                    return
-                log.warning("gave up handling the %s after %d tries: %s", what, tries + 1, exc)
-            self._replay.popleft()
+                if isinstance(exc, Refused | Uncertain):
+                    log.warning("did not handle the %s, nor will try again: %s", what, exc)
+                elif tries + 1 >= REPLAY_TRIES:
+                    log.warning("gave up handling the %s after %d tries: %s", what, tries + 1,
+                                exc)
+                elif isinstance(exc, Disconnected):  # the platform away: all wait for it
+                    held.append((key, event, tries + 1, now))
+                    self._look_later(now, f"could not handle the {what}: {exc}")
+                    break
+                else:
+                    wait = min(LOOK_AGAIN * 2 ** tries, LOOK_AGAIN_MAX)
+                    held.append((key, event, tries + 1, later(now, wait)))
+                    waiting.add(event.group)
+                    log.warning("could not handle the %s: %s; trying again in %s", what, exc,
+                                wait)
+        self._replay.extendleft(reversed(held))
 
     def _look_later(self, now: datetime, why: str) -> None:
         """The platform failed: the groups are looked at again after a wait that doubles,
@@ -638,8 +667,8 @@ class Bot:
                 self._delivery.touched.clear()
         if taken:
             await self._took_over(taken)
-        elif self._replay and self._look_again is None:  # the groups were looked at again
-            await self._replay_kept()
+        elif (due := self._replay_due()) is not None and due <= utc(now):
+            await self._replay_kept()  # (once the groups were looked at again)
         if taken is not None:
             await self._take_commands()
             await self._share_for_invitations()
@@ -676,7 +705,8 @@ class Bot:
         clock = self.clock
         assert isinstance(clock, VirtualClock), "advance() drives virtual time only"
         while (due := self.next_due()) is not None and due <= to:
-            others = [utc(t) for t in (self._ticks_due(), self.outbox.next_due()) if t]
+            others = [utc(t) for t in (self._ticks_due(), self.outbox.next_due(),
+                                       self._replay_due()) if t]
             if due == self._backstop_due() and due < min(others, default=due + _A_DAY) and \
                     self._rotation.all_in(self._unchanged):
                 # Nothing was fed or sent since every group last matched its roster, and

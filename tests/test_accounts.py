@@ -21,7 +21,7 @@ import pytest
 import yaml
 
 from bot import commands, config, leases, schema
-from bot.adapters.base import Disconnected
+from bot.adapters.base import Disconnected, GatewayError, Refused
 from bot.adapters.simulator import Simulator
 from bot.app import Bot
 from bot.clock import VirtualClock
@@ -361,6 +361,51 @@ async def test_a_kept_event_the_platform_keeps_failing_is_given_up_with_a_word(
     await accounts.advance(TAKEOVER + timedelta(minutes=5), only=("b",))
     assert "gave up handling the Message kept of r1" in caplog.text
     assert accounts.texts("r1", "b") == [REPLY]  # the one after it, handled in order
+
+
+@pytest.mark.parametrize("failure", ["refused", "unanswered 3 times"])
+async def test_a_kept_event_the_platform_fails_holds_up_no_other_group(
+        accounts: Accounts, failure: str, caplog: pytest.LogCaptureFixture) -> None:
+    # A kept event the platform failed made the account look at its groups again later,
+    # each time: no tick ran and nothing was sent in any of its groups meanwhile (5, 10, 20,
+    # 40 s), though the platform was fine; and a refusal, final on the live path, was tried
+    # 5 times.
+    await accounts.start("a", ("r1",))
+    b = await accounts.start("b", ("r1", "r2"))  # b serves r2 all along
+    await accounts.advance(timedelta(seconds=1))
+    assert await holder(accounts, "r1") == "a" and await holder(accounts, "r2") == "b"
+    real_dispatch, tried = b._pipeline.dispatch, [0]
+
+    async def dispatch(event: Any) -> None:
+        if isinstance(event, Message) and event.text == "早":
+            tried[0] += 1
+            if failure == "refused":
+                raise Refused("the bot is not in the group any more")
+            if tried[0] <= 3:
+                raise GatewayError("no answer to a lookup")
+        await real_dispatch(event)
+
+    b._pipeline.dispatch = dispatch  # type: ignore[method-assign]
+    await accounts.say("r1", "早", to=("b",))  # b stands by with them; a stalls from now
+    await accounts.say("r1", KEYWORD, to=("b",))
+    await accounts.advance(TAKEOVER + timedelta(seconds=2), only=("b",))  # b takes r1 over
+    assert await holder(accounts, "r1") == "b"
+    asked: list[int] = []
+    waited: list[int] = []  # for the answer to each question in r2
+    for second in range(1, 61):
+        if second % 6 == 1:
+            await accounts.say("r2", KEYWORD, to=("b",))
+            asked.append(second)
+        await accounts.advance(timedelta(seconds=1), only=("b",))
+        while len(waited) < len(accounts.texts("r2", "b")):
+            waited.append(second - asked[len(waited)])
+    assert len(waited) == len(asked) and max(waited) <= 6  # (group_interval 5s)
+    assert "looking at the groups again" not in caplog.text
+    assert accounts.texts("r1", "b") == [REPLY]  # the kept event after it
+    if failure == "refused":
+        assert tried == [1] and "nor will try again" in caplog.text
+    else:
+        assert tried == [4] and "trying again in" in caplog.text
 
 
 async def test_a_cron_run_fires_once_across_accounts(accounts: Accounts) -> None:
