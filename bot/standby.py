@@ -45,13 +45,17 @@ def _what(event: Event) -> tuple[object, ...] | None:
 class Standby:
     def __init__(self, window: timedelta) -> None:
         self.window = window
-        # base key -> the platform ids of its occurrences, in the order received
-        self._seen: dict[str, list[str]] = {}
+        # base key -> its occurrences, in the order received: the platform's id of each, or
+        # for an event without one (a join, a leave, a rename) the event itself
+        self._seen: dict[str, list[str | Event]] = {}
         self._order: deque[tuple[int, str]] = deque()  # (bucket, base key), to forget
         self._kept: deque[tuple[datetime, str | None, Event]] = deque()
 
     def key(self, event: Event) -> str | None:
-        """The cross-account key of a group event; None for anything else."""
+        """The cross-account key of a group event; None for anything else. The same for an
+        event fed again (the adapter feeds it again after a platform failure): by its
+        platform id, or, without one, as the same object (kept for the bucket's life, so that
+        no later event is taken for it)."""
         what = _what(event)
         if event.group is None or what is None:
             return None
@@ -63,11 +67,12 @@ class Standby:
         if occurrences is None:
             occurrences = self._seen[base] = []
             self._order.append((bucket, base))
-        own = getattr(event, "id", "") or ""
-        if not own or own not in occurrences:  # an id delivered again is the same occurrence
-            occurrences.append(own)
-        n = occurrences.index(own) if own else len(occurrences) - 1
-        return f"x:{base}:{n}"
+        own: str | Event = getattr(event, "id", "") or event
+        for n, occurrence in enumerate(occurrences):  # delivered or fed again: the same one
+            if occurrence is own or (isinstance(own, str) and occurrence == own):
+                return f"x:{base}:{n}"
+        occurrences.append(own)
+        return f"x:{base}:{len(occurrences) - 1}"
 
     def _forget(self, bucket: int) -> None:
         oldest = bucket - int(self.window.total_seconds()) // BUCKET - 2

@@ -25,7 +25,7 @@ from bot.adapters.base import Disconnected, GatewayError, Refused
 from bot.adapters.simulator import Simulator
 from bot.app import Bot
 from bot.clock import VirtualClock
-from bot.events import Member, Message
+from bot.events import Member, MemberJoined, Message
 from bot.store import CORE_MIGRATIONS, Store, open_reader, open_store
 from bot.yamlfile import InputError
 from handlers import REGISTRY
@@ -406,6 +406,43 @@ async def test_a_kept_event_the_platform_fails_holds_up_no_other_group(
         assert tried == [1] and "nor will try again" in caplog.text
     else:
         assert tried == [4] and "trying again in" in caplog.text
+
+
+async def test_a_join_fed_again_after_a_platform_failure_is_not_handled_again_at_a_takeover(
+        accounts: Accounts) -> None:
+    # A join (no platform id) fed again after its first feed failed for the platform, as
+    # the wechaty adapter feeds it, counted as the bucket's second occurrence: the holder
+    # recorded another cross-account key than the standby kept, and the standby handled the
+    # join again when it took the group over (a second welcome...).
+    a = await accounts.start("a")
+    b = await accounts.start("b")
+    await accounts.advance(timedelta(seconds=1))
+    assert await holder(accounts, "r1") == "a"
+    handled, fail = {"a": 0, "b": 0}, [1]
+    for name, bot in (("a", a), ("b", b)):
+        real = bot._pipeline.dispatch
+
+        async def dispatch(event: Any, name: str = name, real: Any = real) -> None:
+            if isinstance(event, MemberJoined):
+                if name == "a" and fail[0]:
+                    fail[0] -= 1
+                    raise Disconnected("a lookup failed just now")
+                handled[name] += 1
+            await real(event)
+
+        bot._pipeline.dispatch = dispatch  # type: ignore[method-assign]
+    join = MemberJoined(accounts.clock.now(), "r1", (Member("carol", "Carol"),), None)
+    await b.feed(join)  # b stands by with it
+    with pytest.raises(Disconnected):
+        await a.feed(join)  # the first try fails for the platform...
+    await a.feed(join)  # ...and the adapter feeds it again: handled
+    await a.store.flush()
+    await accounts.advance(TAKEOVER + timedelta(seconds=5), only=("b",))  # a stalls
+    assert await holder(accounts, "r1") == "b"
+    assert handled == {"a": 1, "b": 0}
+    # a second join of the same member in the same 10 s is an event of its own still
+    again = MemberJoined(join.at, "r1", (Member("carol", "Carol"),), None)
+    assert b.standby.key(again) != b.standby.key(join) == b.standby.key(join)
 
 
 async def test_a_cron_run_fires_once_across_accounts(accounts: Accounts) -> None:
