@@ -99,9 +99,9 @@ class Bot:
         # groups whose member lists matched the roster at their last comparison, with nothing
         # fed or sent since: comparing them again finds nothing (advance() skips those runs)
         self._unchanged: set[str] = set()
-        # how many events were handled in each group: the backstop compares a member list
-        # with the roster only if none was while it read the list (`backstop`)
-        self._handled: dict[str, int] = {}
+        # the groups whose member lists the backstop is reading: who the events handled
+        # meanwhile were about (the roster may be newer than the list for them: `backstop`)
+        self._reading: dict[str, set[str]] = {}
         # the platform came back: who joined or left while it was away was never reported,
         # so the groups it lists next are compared at once (`refresh_groups`)
         self._compare_soon = False
@@ -432,8 +432,8 @@ class Bot:
                 return
             if isinstance(event, Message) and event.group is None:  # only friends write
                 await friendships.add(self.store, self.account or "", event.sender.id, event.at)
-            if event.group is not None:
-                self._handled[event.group] = self._handled.get(event.group, 0) + 1
+            if (reading := self._reading.get(event.group or "")) is not None:
+                reading.update(backstop.touched(event))
             with self.metrics.handling(event):
                 await self._pipeline.dispatch(event)
         self._unchanged.clear()
@@ -610,30 +610,33 @@ class Bot:
         for group in self._rotation.take(self.clock.now(), every):
             if self.leases is not None and not self.leases.holds(group, self.clock.now()):
                 continue  # another account serves it and compares it
-            handled = self._handled.get(group, 0)
+            unsure: set[str] = set()
+            self._reading[group] = unsure
             try:
-                members = await self.gateway.members(group)
-            except GatewayError as exc:
-                log.warning("join backstop: cannot list the members of %s: %s", group, exc)
-                continue
-            if self._rotation.same(group, members):
-                self._unchanged.add(group)
-                continue
-            async with self._turn, self.store.transaction():
-                if self._handled.get(group, 0) != handled:
-                    # an event of the group was handled while the list was read: the roster
-                    # may be newer than the list (a join would look like a leave)
-                    log.info("join backstop: %s changed while its members were listed;"
-                             " compared at its next turn", group)
+                try:
+                    members = await self.gateway.members(group)
+                except GatewayError as exc:
+                    log.warning("join backstop: cannot list the members of %s: %s", group,
+                                exc)
                     continue
-                events = await backstop.missed(self.store, group, members,
-                                               self.gateway.self_id, self.clock.now())
-                for event in events:
-                    with self.metrics.handling(event):
-                        await self._pipeline.dispatch(event)
+                if self._rotation.same(group, members):
+                    self._unchanged.add(group)
+                    continue
+                async with self._turn, self.store.transaction():
+                    # the members an event was handled about while the list was read are
+                    # left out: the roster may be newer than the list for them (their join
+                    # would look like a leave); the others are compared
+                    events = await backstop.missed(self.store, group, members,
+                                                   self.gateway.self_id, self.clock.now(),
+                                                   unsure)
+                    for event in events:
+                        with self.metrics.handling(event):
+                            await self._pipeline.dispatch(event)
+            finally:
+                del self._reading[group]
             if events:
                 self._unchanged.clear()
-            else:
+            elif not unsure:  # (else compared in full at its next turn)
                 self._unchanged.add(group)
                 self._rotation.matched(group, members)
         self._poke.set()

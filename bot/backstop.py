@@ -11,7 +11,10 @@ for the group since, is not compared again: the roster is read only when somethi
 Members on the list but not in the roster are fed as one MemberJoined, members in the roster
 but gone from the list as one MemberLeft, so handlers react as if the platform had reported
 them; the welcome handler still greets each person once. A join reported late, after the
-backstop found it, is a repeat the handlers already ignore.
+backstop found it, is a repeat the handlers already ignore. The members events were handled
+about while the list was read (`touched`) are left out of that comparison: the roster may be
+newer than the list for them; the rest of the group is compared (a busy group has a message
+during nearly every read).
 
 The first time the backstop sees a group, the list is only recorded as the starting point:
 nobody in a group the bot has just been added to (or had before it had a backstop) is
@@ -26,10 +29,11 @@ import hashlib
 import logging
 from collections import deque
 from collections.abc import Iterable, Sequence
+from collections.abc import Set as AbstractSet
 from datetime import datetime, timedelta
 
 from bot import roster, state
-from bot.events import Event, Member, MemberJoined, MemberLeft
+from bot.events import Event, Member, MemberJoined, MemberLeft, MemberRenamed, Message
 from bot.store import Store
 from bot.times import stamp, utc
 
@@ -102,15 +106,29 @@ def _fingerprint(members: Sequence[Member]) -> bytes:
                            digest_size=16).digest()
 
 
+def touched(event: Event) -> Iterable[str]:
+    """The members whose roster rows handling `event` may change (bot/pipeline.py)."""
+    match event:
+        case MemberJoined() | MemberLeft():
+            return (m.id for m in event.members)
+        case Message():
+            return (event.sender.id,)
+        case MemberRenamed():
+            return (event.member.id,)
+    return ()
+
+
 async def missed(store: Store, group: str, members: Sequence[Member], bot_id: str,
-                 now: datetime) -> list[Event]:
+                 now: datetime, unsure: AbstractSet[str] = frozenset()) -> list[Event]:
     """The joins and leaves in `group` that the roster does not know about, as events; on
-    the first look at a group, none: its members are recorded as they are."""
-    listed = {m.id: m for m in members if m.id != bot_id}
+    the first look at a group, none: its members are recorded as they are. The `unsure`
+    members (events about them were handled while the list was read: their rows may be
+    newer than the list) are left out."""
+    listed = {m.id: m for m in members if m.id != bot_id and m.id not in unsure}
     known = await roster.present_names(store, group)
     known.pop(bot_id, None)
     joined = tuple(m for member_id, m in listed.items() if member_id not in known)
-    left = tuple(Member(i, known[i]) for i in known if i not in listed)
+    left = tuple(Member(i, known[i]) for i in known if i not in listed and i not in unsure)
     if await state.get(store, (group, "", OWNER, "seen")) is None:
         await _record(store, group, joined, left, now)
         return []
