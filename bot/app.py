@@ -130,7 +130,6 @@ class Bot:
     # ------------------------------------------------------------ lifecycle
 
     async def start(self) -> None:
-        banned.warm()  # before the first message, not on it
         held: list[instance.Held] = []
 
         async def hold(store: Store) -> None:  # before the migrations, and before anything is
@@ -150,6 +149,9 @@ class Bot:
         except BaseException:
             await self.store.close()
             raise
+        # before the first message, not on it; after the database is open and held, so that
+        # one that cannot be used, or another bot serves, fails without this CPU spent first
+        banned.warm()
         self.scheduler = Scheduler(self.store, self.clock.tz)
         self.outbox = Outbox(self.store, self.deployment.settings.outbox, self.clock)
         self._pipeline = Pipeline(self, self.store, self.outbox, self.groups,

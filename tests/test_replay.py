@@ -15,8 +15,10 @@ import pytest
 from harness import BOT_YAML, Ran, groupbot, write_config
 from pg import Postgres
 
+from bot import contacts, segment
 from bot.events import Kind
 from bot.replay import load, replay
+from bot.store import StoreError
 from handlers import REGISTRY
 
 SCENARIOS = Path(__file__).parent / "scenarios"
@@ -279,3 +281,23 @@ def test_sigterm_stops_a_replay_and_a_bench_at_once_and_removes_their_temporary_
         assert err.strip().splitlines()[-1] == f"groupbot {command[0]}: terminated"
         assert "Traceback" not in err
         assert list(tmp.iterdir()) == [], command[0]
+
+
+async def test_a_database_that_cannot_be_used_fails_before_the_patterns_are_compiled(
+        tmp_path: Path) -> None:
+    """The bot opens (and holds) its database before it loads what reading messages needs
+    (banned.warm: the contact patterns, the segmenter's dictionary): a --db that cannot be
+    used, or that another bot serves, fails without spending that CPU first."""
+    blocked = tmp_path / "a file"
+    blocked.write_text("not a directory", encoding="utf-8")
+    contacts._markers.cache_clear()
+    contacts._mini_program_patterns.cache_clear()
+    segment._loaded.clear()
+    with pytest.raises(StoreError, match="a file"):
+        await replay(SCENARIOS / "private_chat.yaml", REGISTRY, db=blocked / "bot.db",
+                     emit=lambda action: None)
+    assert contacts._markers.cache_info().currsize == 0
+    assert contacts._mini_program_patterns.cache_info().currsize == 0
+    assert not segment._loaded
+    await replay(SCENARIOS / "private_chat.yaml", REGISTRY, emit=lambda action: None)
+    assert contacts._markers.cache_info().currsize == 1 and segment._loaded  # warmed
