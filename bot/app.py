@@ -528,7 +528,10 @@ class Bot:
         """When a kept event is to be handled next; none while the groups wait for a look."""
         if not self._replay or self._look_again is not None:
             return None
-        return min(after for _, _, _, after in self._replay)
+        first: dict[str | None, datetime] = {}  # a group's oldest kept event holds the rest
+        for _, event, _, after in self._replay:
+            first.setdefault(event.group, after)
+        return min(first.values())
 
     async def _replay_kept(self) -> None:
         """Handle what standby kept of the groups taken over, oldest first, as the live path
