@@ -143,3 +143,18 @@ def test_a_process_starts_without_the_libraries_only_some_commands_need() -> Non
     imported = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
                               text=True, check=True).stdout
     assert imported.splitlines() == ["[]", "True True"]
+
+
+def test_no_test_imports_a_conftest() -> None:
+    """tests/web and tests/wechaty each have a conftest.py; pytest imports each as the module
+    `conftest`, so a test that imported from one got the other's when a run collected both
+    directories (a collection error). What tests share lives in modules with names of their
+    own (tests/web/web_site.py, tests/wechaty/wechaty_support.py)."""
+    found = []
+    for path in sorted((ROOT / "tests").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module] if isinstance(node, ast.ImportFrom) else []
+            if "conftest" in names:
+                found.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert found == []

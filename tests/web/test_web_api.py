@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
-from conftest import HOSTILE, TOKEN, Site
+from web_site import HOSTILE, TOKEN, Site
 
 from bot.store import open_reader
 from bot.web import links, server

@@ -13,9 +13,9 @@ from pathlib import Path
 import browser
 import pytest
 from browser import Browser, require_chromium, start
-from conftest import HOSTILE, TOKEN, Site
 from harness import ROOT
 from selenium import webdriver
+from web_site import HOSTILE, TOKEN, Site
 
 from bot.times import stamp
 from bot.web import links, server

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
-from conftest import HOSTILE, TOKEN, Site
 from test_outbox import fail_once
+from web_site import HOSTILE, TOKEN, Site
 
 from bot.actions import Dm, Say
 from bot.adapters.base import RateLimited

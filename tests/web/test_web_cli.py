@@ -10,8 +10,8 @@ import sys
 from pathlib import Path
 
 import aiohttp
-from conftest import deployment
 from harness import ROOT, Harness, groupbot
+from web_site import deployment
 
 from bot import config, schema
 from bot.config import load

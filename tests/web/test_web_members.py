@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
-from conftest import GROUPS, TOKEN, deployment
 from harness import Harness
+from web_site import GROUPS, TOKEN, deployment
 
 from bot.web import server
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 
-from conftest import Site
+from web_site import Site
 
 
 async def test_the_config_page_reload_lists_the_keys_kept_until_the_next_start(

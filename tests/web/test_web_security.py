@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
-from conftest import GROUPS, HOSTILE, TOKEN, Site, deployment
 from harness import Harness
+from web_site import GROUPS, HOSTILE, TOKEN, Site, deployment
 from yarl import URL
 
 from bot.web import links, security, server

@@ -9,7 +9,7 @@ from typing import Any
 
 import aiohttp
 import pytest
-from conftest import TOKEN, Site
+from web_site import TOKEN, Site
 
 from bot.web import server
 

@@ -1,7 +1,8 @@
 """Fixtures for the wechaty tests: a fake world, a tiny deployment, and a running bot.
 
 This directory has no __init__.py on purpose: as a package it would be named `wechaty` and
-shadow the real library (tests/ is on sys.path).
+shadow the real library (tests/ is on sys.path). What the tests share besides fixtures:
+wechaty_support.py.
 """
 
 from __future__ import annotations
@@ -9,58 +10,22 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
+import wechaty_support
 from grpc_server import FakeGateway
 from harness import migrated
 from puppet import BOT_ID, BOT_NAME, World
+from wechaty_support import REAL_TIME_GOVERNOR, TIMEOUT, Session, cancel, default_handlers, dump
 
-from bot import backstop, config, state
+from bot import config
 from bot.adapters.wechaty import WechatyGateway
 from bot.app import Bot
 from bot.clock import SystemClock
 from bot.events import Event
 from handlers import REGISTRY
-
-TIMEOUT = 3.0  # seconds to wait for something the bot should do at once
-
-KEYWORD = "怎么报名"
-KEYWORD_REPLY = "发送「报名」即可报名"
-WELCOME = "欢迎{members}"
-
-
-def default_handlers() -> list[dict[str, Any]]:
-    handlers: list[dict[str, Any]] = [{"welcome": {"template": WELCOME, "window": "0s"}}]
-    if "keywords" in REGISTRY:
-        handlers.append({"keywords": {"cooldown": "0s", "rules": [
-            {"patterns": [KEYWORD], "reply": KEYWORD_REPLY}]}})
-    return handlers
-
-
-async def until(predicate: Callable[[], object], what: str = "the expected outcome",
-                timeout: float = TIMEOUT) -> None:
-    """Poll until `predicate()` is true; fail naming `what` after `timeout` seconds."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not predicate():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        await asyncio.sleep(0.01)
-
-
-@dataclass
-class Session:
-    """A bot running on a gateway, with every event the gateway fed it."""
-
-    bot: Bot
-    gateway: WechatyGateway
-    events: list[Event] = field(default_factory=list)
-
-    def of_type(self, kind: type[Event]) -> list[Any]:
-        return [e for e in self.events if isinstance(e, kind)]
 
 
 @pytest.fixture
@@ -70,12 +35,6 @@ def world() -> World:
     w.add_room("r1", "Recruitment 01", {"alice": "Alice", "bob": "Bob"})
     w.add_room("r2", "Recruitment 02", {"alice": "Alice", "carol": "Carol"}, owner="carol")
     return w
-
-
-_FAST = {"per_minute": 6000, "per_hour": 100000, "per_day": 100000}
-REAL_TIME_GOVERNOR: dict[str, Any] = {"warmup": {"days": 0}, "budgets": {
-    budget: _FAST for budget in ("group_messages", "private_messages", "files",
-                                 "friend_accepts", "invitations", "removals")}}
 
 
 @pytest.fixture
@@ -102,9 +61,9 @@ def make_config(tmp_path: Path) -> Callable[..., Path]:
         if direct is not None:
             settings["direct"] = "private"
             types["private"] = direct
-        _dump(root / "bot.yaml", settings)
+        dump(root / "bot.yaml", settings)
         for name, section in types.items():
-            _dump(root / "types" / f"{name}.yaml", {"handlers": section})
+            dump(root / "types" / f"{name}.yaml", {"handlers": section})
         return root
 
     return write
@@ -137,11 +96,11 @@ def run_bot(make_config: Callable[..., Path]
         try:
             async with asyncio.timeout(TIMEOUT):
                 await gateway.online.wait()
-                await _first_looks(bot)
+                await wechaty_support.first_looks(bot)
             yield session
         finally:
             for task in tasks:
-                await _cancel(task)
+                await cancel(task)
             await bot.stop()
 
     return running
@@ -163,21 +122,3 @@ def grpc_gateway(fake_gateway: FakeGateway) -> WechatyGateway:
                           reconnect_initial=0.05, reconnect_max=0.2)
 
 
-async def _first_looks(bot: Bot) -> None:
-    """Until the bot's first look at each bound group, made at the login (bot/backstop.py),
-    is done: a test begins after it, so its member lookups are not the test's."""
-    for info, _ in await bot.groups.bound():
-        while await state.get(bot.store, (info.id, "", backstop.OWNER, "seen")) is None:
-            await asyncio.sleep(0.01)
-
-
-async def _cancel(task: asyncio.Task[None]) -> None:
-    task.cancel()
-    await asyncio.wait({task}, timeout=TIMEOUT)
-    assert task.done(), "a cancelled task did not stop"
-    if not task.cancelled():
-        task.result()  # what it died of, if anything
-
-
-def _dump(path: Path, data: Any) -> None:
-    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")

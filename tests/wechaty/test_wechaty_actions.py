@@ -7,8 +7,8 @@ from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 import pytest
-from conftest import Session
 from puppet import BOT_ID, InProcessPuppet, World
+from wechaty_support import Session
 
 from bot.adapters.base import GatewayError, GroupInfo, Refused
 from bot.adapters.wechaty import WechatyGateway

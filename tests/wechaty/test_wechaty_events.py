@@ -9,8 +9,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from conftest import Session, until
 from puppet import BOT_ID, InProcessPuppet, World
+from wechaty_support import Session, until
 
 from bot.adapters.wechaty import WechatyGateway
 from bot.events import FriendRequest, GroupRenamed, Kind, Member, MemberJoined, MemberLeft, Message

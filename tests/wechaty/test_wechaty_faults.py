@@ -10,11 +10,11 @@ from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 import pytest
-from conftest import KEYWORD, KEYWORD_REPLY, Session, until
 from grpc_server import FakeGateway
 from grpclib.const import Status
 from grpclib.exceptions import GRPCError
 from puppet import BOT_ID, World
+from wechaty_support import KEYWORD, KEYWORD_REPLY, Session, until
 
 from bot import roster
 from bot.adapters.base import Disconnected, GatewayError, RateLimited, Refused, Uncertain

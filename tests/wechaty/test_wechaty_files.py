@@ -8,11 +8,11 @@ from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 
 import pytest
-from conftest import Session, until
 from grpc_server import FakeGateway
 from grpclib.const import Status
 from grpclib.exceptions import GRPCError
 from puppet import InProcessPuppet, World
+from wechaty_support import Session, until
 
 from bot.adapters.base import GatewayError, Refused, Uncertain
 from bot.adapters.wechaty import WechatyGateway

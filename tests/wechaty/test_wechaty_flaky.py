@@ -12,14 +12,14 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import conftest
 import pytest
-from conftest import KEYWORD, KEYWORD_REPLY, Session, default_handlers, until
+import wechaty_support
 from grpc_server import FakeGateway
 from grpclib.const import Status
 from grpclib.exceptions import GRPCError
 from puppet import BOT_ID, World
 from wechaty_grpc.wechaty.puppet import EventType
+from wechaty_support import KEYWORD, KEYWORD_REPLY, Session, default_handlers, until
 
 from bot import app, audit, delivery, roster
 from bot.actions import Kick, Say
@@ -812,7 +812,7 @@ async def test_groups_never_listed_since_the_start_hold_the_sends_until_the_list
         return None
 
     # (the fixture's own first look at the groups, made before a test, would fail here)
-    monkeypatch.setattr(conftest, "_first_looks", no_first_looks)
+    monkeypatch.setattr(wechaty_support, "first_looks", no_first_looks)
     monkeypatch.setattr(app, "LOOK_AGAIN", timedelta(seconds=0.1))
     fake_gateway.failing["RoomList"] = GRPCError(Status.INTERNAL, "rooms not loaded")
     async with run_bot(grpc_gateway) as s:

@@ -10,11 +10,11 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from conftest import KEYWORD, KEYWORD_REPLY, Session, until
 from grpc_server import FakeGateway
 from grpclib.const import Status
 from grpclib.exceptions import GRPCError
 from puppet import World
+from wechaty_support import KEYWORD, KEYWORD_REPLY, Session, until
 
 from bot import audit
 from bot.adapters.wechaty import WechatyGateway

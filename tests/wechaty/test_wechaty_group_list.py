@@ -12,11 +12,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import Session, default_handlers, until
 from grpc_server import FakeGateway
 from grpclib.const import Status
 from grpclib.exceptions import GRPCError
 from puppet import World
+from wechaty_support import Session, default_handlers, until
 
 from bot.adapters.wechaty import WechatyGateway
 

@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import KEYWORD, KEYWORD_REPLY, Session, default_handlers, until
 from grpc_server import FakeGateway
 from puppet import BOT_ID, World
 from wechaty_grpc.wechaty.puppet import EventType
+from wechaty_support import KEYWORD, KEYWORD_REPLY, Session, default_handlers, until
 
 from bot.adapters.wechaty import WechatyGateway
 from bot.events import Message

@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from conftest import Session, until
 from grpc_server import FakeGateway
 from puppet import BOT_ID, QR_PREFIX, World
+from wechaty_support import Session, until
 
 from bot.adapters.wechaty import WechatyGateway
 from handlers.funnel import journeys

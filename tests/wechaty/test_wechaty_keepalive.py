@@ -10,9 +10,9 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
 
 import pytest
-from conftest import KEYWORD, KEYWORD_REPLY, Session, until
 from grpc_server import FakeGateway
 from puppet import World
+from wechaty_support import KEYWORD, KEYWORD_REPLY, Session, until
 
 from bot.adapters import wechaty as wechaty_adapter
 from bot.adapters.wechaty import WechatyGateway

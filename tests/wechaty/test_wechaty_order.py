@@ -7,11 +7,11 @@ from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 
 import pytest
-from conftest import KEYWORD, Session, until
 from grpc_server import FakeGateway
 from grpclib.const import Status
 from grpclib.exceptions import GRPCError
 from puppet import World
+from wechaty_support import KEYWORD, Session, until
 
 from bot.adapters import wechaty
 from bot.adapters.wechaty import READS, WechatyGateway

@@ -11,11 +11,11 @@ from contextlib import AbstractAsyncContextManager
 from datetime import timedelta
 
 import pytest
-from conftest import Session, until
 from grpc_server import FakeGateway
 from grpclib.const import Status
 from grpclib.exceptions import GRPCError
 from puppet import World
+from wechaty_support import Session, until
 
 from bot import audit, delivery
 from bot.actions import Kick, Say

@@ -9,10 +9,10 @@ import signal
 from collections.abc import Callable
 from pathlib import Path
 
-from conftest import KEYWORD, KEYWORD_REPLY, until
 from grpc_server import FakeGateway
 from harness import bot_process, killed
 from puppet import World
+from wechaty_support import KEYWORD, KEYWORD_REPLY, until
 
 STARTUP = 30.0  # a fresh interpreter importing wechaty, on a shared machine
 

@@ -7,8 +7,8 @@ from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 
 import pytest
-from conftest import Session
 from puppet import InProcessPuppet, World
+from wechaty_support import Session
 
 from bot.adapters.wechaty import WechatyGateway
 
