@@ -11,10 +11,11 @@ two pushes in one group are never closer than `min_gap`. Every run is recorded i
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, time, timedelta
 from enum import StrEnum
 from random import Random
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import yaml
 from pydantic import BeforeValidator, Field, model_validator
@@ -37,6 +38,9 @@ from bot.handler import CONTINUE, Flow, Handler, HandlerConfig, Schedule
 from bot.sanitize import Safe
 from bot.times import instant, stamp, to_utc, utc
 from bot.yamlfile import Loader
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 def _one_or_more(value: Any) -> Any:
@@ -272,21 +276,35 @@ class Push(Handler[Config]):
             self.config.min_gap
 
     async def _next_index(self, ctx: Context, push: PushSchedule, count: int) -> int | None:
-        """The item to post now, moving the schedule's position on; None: the series ended."""
+        """The item to post now, moving the schedule's position on; None: the series ended.
+        The position is what this mode keeps: a list of the round's used items (random) or
+        the next item's index (rotate, series); what another mode kept, before a reload or a
+        restart changed `mode`, starts the new one afresh."""
         key = f"next:{push.id}"
         if push.mode is Mode.FIXED:
             return 0
+        kept = await ctx.get(key)
         if push.mode is Mode.RANDOM:
-            index, used = pick_random(count, await ctx.get(key, default=[]), ctx.random)
+            used = kept if isinstance(kept, list) and all(
+                type(i) is int for i in kept) else _afresh(push, kept, [])
+            index, used = pick_random(count, used, ctx.random)
             await ctx.set(key, used)
             return index
-        position: int = await ctx.get(key, default=0)
+        position = kept if type(kept) is int and kept >= 0 else _afresh(push, kept, 0)
         if push.mode is Mode.ROTATE or push.at_end is AtEnd.LOOP:
             position %= count
         elif position >= count:
             return None
         await ctx.set(key, position + 1)
         return position
+
+
+def _afresh(push: PushSchedule, kept: object, start: T) -> T:
+    """`start`, where the position kept is another mode's (or none: a first run)."""
+    if kept is not None:
+        log.warning("push %s: its position was kept by another mode than %s: it starts "
+                    "afresh", push.id, push.mode.value)
+    return start
 
 
 def _schedules(push: PushSchedule) -> list[Schedule]:

@@ -337,6 +337,40 @@ async def test_random_uses_every_item_before_repeating_one(tmp_path: Path) -> No
     assert rounds[0] != rounds[1] or rounds[1] != rounds[2]   # not a fixed order
 
 
+
+@pytest.mark.parametrize(("before", "after"), [("rotate", "random"), ("random", "rotate"),
+                                               ("random", "series"), ("series", "rotate")])
+async def test_a_reload_that_changes_the_mode_posts_on_in_the_new_one(
+        tmp_path: Path, before: str, after: str, caplog: pytest.LogCaptureFixture) -> None:
+    """random keeps the round's used items, rotate and series the next index, under one key:
+    after a change of mode, the new one starts afresh instead of failing at every run (it
+    did: a list where an int was kept, or the reverse, raised each time: the push was dead);
+    rotate and series keep the same kind of position, so one goes on from the other's."""
+    push = "      min_gap: 0s\n      schedules:\n" \
+           "        - {id: p, cron: '0 * * * *', mode: %s, content: push/items.md}\n"
+    root = _config(tmp_path, push % before)
+    async with Harness(root, tmp_path, start=MONDAY_NOON - timedelta(minutes=30),
+                       groups=RECRUITMENT) as h:
+        await h.advance("2h")
+        (root / "types" / "recruitment.yaml").write_text(
+            "handlers:\n  - push:\n" + push % after, encoding="utf-8")
+        await h.bot.reload()
+        await h.bot.refresh_groups()
+        caplog.clear()
+        with caplog.at_level(logging.WARNING):
+            await h.advance("4h")
+        texts = [text for _, text in _sent(h)][2:]
+        if after == "random":
+            assert sorted(texts) == ["a", "b", "c", "d"]
+        else:
+            assert texts == (["c", "d", "a", "b"] if before == "series" else
+                             ["a", "b", "c", "d"])
+        afresh = [r.getMessage() for r in caplog.records if "starts afresh" in r.getMessage()]
+        assert afresh == ([] if before == "series" else
+                          [f"push p: its position was kept by another mode than {after}: it"
+                           " starts afresh"])
+        assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
 @given(st.integers(1, 12), st.integers(0, 2**32), st.integers(1, 5))
 def test_random_picks_are_a_permutation_in_each_round(count: int, seed: int,
                                                       rounds: int) -> None:
