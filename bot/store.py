@@ -44,11 +44,17 @@ from bot.savepoint import Journal, Journaled, LazySavepoint
 Row = tuple[Any, ...]
 T = TypeVar("T")
 BATCH = 200  # events at most in one commit
-# WAL checkpoints (docs/architecture.md: durability and WAL): at most this often, after a commit,
-# one runs on a worker thread, off the loop; the writer checkpoints by itself only when
-# the WAL reaches SQLite's 1,000 pages meanwhile. A WAL file that grew past WAL_LIMIT
-# (while long reads held it) is cut back to it once it is checkpointed.
+# WAL checkpoints (docs/architecture.md: durability and WAL): after a commit, once a second
+# or once CHECKPOINT_COMMITS commits were made since the last one (whichever comes first),
+# one runs on a worker thread, off the loop. The writer checkpoints by itself, on the loop,
+# only if the WAL reaches WRITER_CHECKPOINT pages meanwhile: a safety net, far above what
+# the commits between two checkpoints write (SQLite's default mark, 1,000 pages, was
+# passed within a second under load: a stall of tens of milliseconds, with its fsync). A
+# WAL file that grew past WAL_LIMIT (while long reads held it) is cut back to it once it
+# is checkpointed.
 CHECKPOINT_EVERY = 1.0  # seconds of wall time
+CHECKPOINT_COMMITS = 8  # commits (a batch of BATCH events writes about 40 to 150 pages)
+WRITER_CHECKPOINT = 10_000  # pages in the WAL
 WAL_LIMIT = 64 * 2**20  # bytes
 BUSY_WAIT = 30.0  # seconds a process waits for another's lock on the file
 LOCK_POLL = 0.02  # how often a transaction looks whether that lock is free (off the loop)
@@ -358,6 +364,7 @@ class SqliteStore(Journaled):
         self._checkpoint: asyncio.Future[None] | None = None  # one running off the loop
         self._checkpointer: sqlite3.Connection | None = None  # its connection
         self._checkpointed = time.monotonic()
+        self._commits = 0  # since the last checkpoint began
 
     @classmethod
     async def open(cls, path: Path | str, migrations: Mapping[str, Sequence[str]],
@@ -386,6 +393,7 @@ class SqliteStore(Journaled):
             # never half of one (docs/architecture.md: durability and WAL)
             db.execute("PRAGMA synchronous=NORMAL")
             db.execute(f"PRAGMA journal_size_limit={WAL_LIMIT}")
+            db.execute(f"PRAGMA wal_autocheckpoint={WRITER_CHECKPOINT}")
             db.execute("PRAGMA foreign_keys=ON")
             # savepoints' journal in memory: once it outgrew 64 KiB (an event that warns and
             # removes) it went to a temporary file, and every later event of the batch paid
@@ -415,12 +423,16 @@ class SqliteStore(Journaled):
         await self._checkpoint
 
     def _checkpoint_soon(self) -> None:
-        """After a commit: a checkpoint off the loop, unless one runs or ran a moment ago."""
-        now = time.monotonic()
-        if (self._checkpoint is not None and not self._checkpoint.done()) or \
-                now - self._checkpointed < CHECKPOINT_EVERY or str(self.path) == ":memory:":
+        """After a commit: a checkpoint off the loop, unless one runs, or the last began a
+        moment ago and fewer than CHECKPOINT_COMMITS commits were made since."""
+        self._commits += 1
+        if self._checkpoint is not None and not self._checkpoint.done():
             return
-        self._checkpointed = now
+        now = time.monotonic()
+        if (now - self._checkpointed < CHECKPOINT_EVERY and
+                self._commits < CHECKPOINT_COMMITS) or str(self.path) == ":memory:":
+            return
+        self._checkpointed, self._commits = now, 0
         self._checkpoint = asyncio.get_running_loop().run_in_executor(None, self._checkpoint_now)
 
     def _checkpoint_now(self) -> None:
@@ -568,6 +580,7 @@ class SqliteStore(Journaled):
                 if self._db.in_transaction:
                     self._db.execute("ROLLBACK")
             raise
+        self._checkpoint_soon()
         return done
 
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:

@@ -5,6 +5,7 @@ failed event kept, only committed state seen by another connection, the same mig
 from __future__ import annotations
 
 import asyncio
+import itertools
 import threading
 from pathlib import Path
 
@@ -215,6 +216,7 @@ async def test_sqlite_checkpoints_off_the_loop_and_cuts_a_grown_wal_back(
     before the WAL holds the 1,000 pages at which the writer would checkpoint by itself; a
     WAL file grown past WAL_LIMIT is cut back to it when the WAL starts again."""
     monkeypatch.setattr(sqlite_store, "CHECKPOINT_EVERY", 3600.0)  # here: only when asked
+    monkeypatch.setattr(sqlite_store, "CHECKPOINT_COMMITS", 1000)
     monkeypatch.setattr(sqlite_store, "WAL_LIMIT", 64 * 1024)
     db, wal = tmp_path / "wal.db", tmp_path / "wal.db-wal"
     store = await open_store(db, TABLE)
@@ -232,6 +234,56 @@ async def test_sqlite_checkpoints_off_the_loop_and_cuts_a_grown_wal_back(
         await store.flush()
         assert wal.stat().st_size <= 64 * 1024  # the WAL started again, cut back
         assert await store.one("SELECT count(*) FROM things") == (21,)
+    finally:
+        await store.close()
+
+
+_names = itertools.count()
+
+
+async def _commit_pages(store: SqliteStore, commits: int, pages: int) -> None:
+    """`commits` commits of about `pages` pages of the WAL each."""
+    for _ in range(commits):
+        async with store.transaction():
+            await store.execute("INSERT INTO things (name) VALUES (?)",
+                                (f"{next(_names)}".ljust(pages * 4000, "x"),))
+        await store.flush()
+
+
+async def test_sqlite_checkpoints_after_a_few_commits_and_never_on_the_loop_below_its_mark(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A checkpoint starts off the loop once CHECKPOINT_COMMITS commits were made since the
+    last, even within the second; and the writer does not checkpoint by itself (on the
+    loop, with an fsync) when the WAL passes SQLite's default mark of 1,000 pages, only at
+    WRITER_CHECKPOINT, the safety net should the checkpoints off the loop not keep up."""
+    monkeypatch.setattr(sqlite_store, "CHECKPOINT_EVERY", 3600.0)
+    store = await open_store(tmp_path / "often.db", TABLE)
+    assert isinstance(store, SqliteStore)
+    try:
+        await _commit_pages(store, sqlite_store.CHECKPOINT_COMMITS - 1, 1)
+        assert store._checkpoint is None
+        await _commit_pages(store, 1, 1)
+        assert store._checkpoint is not None
+        await store._checkpoint
+        assert (tmp_path / "often.db").stat().st_size > 8 * 4000  # the pages were copied
+    finally:
+        await store.close()
+
+    monkeypatch.setattr(sqlite_store, "CHECKPOINT_COMMITS", 1000)  # none off the loop now
+    store = await open_store(tmp_path / "mark.db", TABLE)
+    assert isinstance(store, SqliteStore)
+    try:
+        await _commit_pages(store, 12, 100)  # some 1,200 pages
+        assert store._checkpoint is None
+        assert (tmp_path / "mark.db").stat().st_size < 100_000  # nothing copied: no checkpoint
+    finally:
+        await store.close()
+
+    monkeypatch.setattr(sqlite_store, "WRITER_CHECKPOINT", 300)
+    store = await open_store(tmp_path / "net.db", TABLE)
+    try:
+        await _commit_pages(store, 4, 100)
+        assert (tmp_path / "net.db").stat().st_size > 1_000_000  # the writer checkpointed
     finally:
         await store.close()
 
