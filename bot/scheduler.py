@@ -25,6 +25,7 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
 from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.combining import OrTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 
@@ -38,11 +39,14 @@ _DAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _TICK = timedelta(microseconds=1)
 
 
-def cron_trigger(expression: str, tz: tzinfo) -> CronTrigger:
+def cron_trigger(expression: str, tz: tzinfo) -> BaseTrigger:
     """A standard 5-field crontab line ("30 12 * * 1-5": weekdays at 12:30).
 
     Day-of-week numbers follow crontab (0 or 7 = Sunday); APScheduler 3 would read 0 as
-    Monday, so numbers are turned into day names first.
+    Monday, so numbers are turned into day names first. When both the day of the month and
+    the weekday are restricted (neither begins with `*`), the line runs on a day that
+    matches either, as crontab does ("0 9 1 * 5": the 1st and every Friday); APScheduler's
+    trigger alone would want both.
     """
     fields = expression.split()
     if len(fields) != 5:
@@ -50,7 +54,11 @@ def cron_trigger(expression: str, tz: tzinfo) -> CronTrigger:
                          f"{expression!r}")
     try:
         fields[4] = re.sub(r"\d+", lambda m: _day(m[0]), fields[4])
-        return CronTrigger.from_crontab(" ".join(fields), timezone=tz)
+        if fields[2].startswith("*") or fields[4].startswith("*"):
+            return CronTrigger.from_crontab(" ".join(fields), timezone=tz)
+        minute, hour, day, month, weekday = fields
+        return OrTrigger([CronTrigger.from_crontab(line, timezone=tz) for line in (
+            f"{minute} {hour} {day} {month} *", f"{minute} {hour} * {month} {weekday}")])
     except ValueError as exc:
         raise ValueError(f"invalid cron schedule {expression!r}: {exc}") from None
 
@@ -81,6 +89,8 @@ def _once(trigger: BaseTrigger, fire: datetime | None) -> datetime | None:
 
 
 def _again(trigger: BaseTrigger, fire: datetime) -> bool:
+    if isinstance(trigger, OrTrigger):  # (day or weekday: the same hours in both)
+        trigger = trigger.triggers[0]
     if not isinstance(trigger, CronTrigger) or \
             str(next(f for f in trigger.fields if f.name == "hour")) == "*":
         return False  # a one-off date, or a line of every hour: every instant runs

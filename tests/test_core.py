@@ -203,6 +203,23 @@ def test_crontab_weekdays_mean_what_crontab_says() -> None:
 
 
 @pytest.mark.no_store
+@pytest.mark.parametrize(("expression", "days"), [
+    ("0 9 1 * 5", ["Fri 11-27", "Tue 12-01", "Fri 12-04", "Fri 12-11"]),  # the 1st or a Friday
+    ("0 9 1 * *", ["Tue 12-01", "Fri 01-01", "Mon 02-01", "Mon 03-01"]),  # the 1st only
+    # a field that begins with `*` counts as unrestricted: then both, as in crontab
+    ("0 9 */10 * 5", ["Fri 12-11", "Fri 01-01", "Fri 05-21", "Fri 06-11"]),
+])
+def test_a_day_and_a_weekday_both_set_run_on_either_as_crontab_says(
+        expression: str, days: list[str]) -> None:
+    trigger, fire, found = cron_trigger(expression, TZ), datetime(2026, 11, 23, tzinfo=TZ), []
+    for _ in range(4):
+        fire = trigger.get_next_fire_time(None, fire)
+        found.append(f"{fire:%a %m-%d}")
+        fire += timedelta(seconds=1)
+    assert found == days
+
+
+@pytest.mark.no_store
 @pytest.mark.parametrize("expression", ["* * *", "61 * * * *", "0 12 * * 9"])
 def test_a_bad_cron_expression_is_refused(expression: str) -> None:
     with pytest.raises(ValueError, match="cron"):
