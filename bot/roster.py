@@ -116,22 +116,25 @@ async def present_names(store: Reader, group: str) -> dict[str, str]:
 
 
 async def group_of(store: Reader, member: str, groups: Sequence[str]) -> str | None:
-    """The group among `groups` the member is in, the one they joined last (ties by id)."""
+    """The group among `groups` the member is in, the one they joined last (ties by id); one
+    with no join time (the member was there before the bot saw a join) counts as earliest.
+    (NULL sorts first on SQLite and last on PostgreSQL: the order says where, for both.)"""
     if not groups:
         return None
     row = await store.one(
         f"SELECT grp FROM roster WHERE member=? AND left_at IS NULL"
-        f" AND grp IN ({','.join('?' * len(groups))}) ORDER BY joined_at DESC, grp LIMIT 1",
-        (member, *groups))
+        f" AND grp IN ({','.join('?' * len(groups))})"
+        " ORDER BY joined_at IS NULL, joined_at DESC, grp LIMIT 1", (member, *groups))
     return str(row[0]) if row else None
 
 
 async def everyone(store: Reader, group: str | None = None) -> list[Entry]:
     """Every row (of one group, or all), by group and join time: the members export and the
-    terminal simulator's restart."""
+    terminal simulator's restart. Those with no join time first in their group."""
     where, params = ("WHERE grp=?", (group,)) if group is not None else ("", ())
     return [_entry(row) for row in await store.all(
-        f"SELECT {_COLUMNS} FROM roster {where} ORDER BY grp, joined_at, member", params)]
+        f"SELECT {_COLUMNS} FROM roster {where}"
+        " ORDER BY grp, joined_at IS NOT NULL, joined_at, member", params)]
 
 
 async def last_known(db: Path | str) -> list[Entry]:

@@ -7,13 +7,15 @@ from __future__ import annotations
 import asyncio
 import itertools
 import threading
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from pg import Postgres
 
-from bot import schema
+from bot import roster, schema
 from bot import store as sqlite_store
+from bot.events import Member
 from bot.store import CORE_MIGRATIONS, SqliteStore, StoreError, open_reader, open_store, sqlite_only
 from handlers import REGISTRY
 
@@ -368,3 +370,25 @@ def test_processes_opening_a_new_sqlite_file_together_all_get_it_in_wal_mode(
         path = tmp_path / f"new{round_}.db"
         assert _open_together(path, 4) == [], f"round {round_}"
         assert asyncio.run(_journal_mode(path)) == "wal"
+
+
+async def test_members_without_a_join_time_sort_the_same_on_both_backends(
+        storage: Path | str) -> None:
+    """A member the bot saw before any join (present at the start, or who spoke first) has no
+    join time. SQLite sorts NULL first and PostgreSQL last: the group a member "joined last"
+    (the quiz's "already in", a stage's group) and the members export's order were different
+    on each. Now: a group with a join time is later than one without, and an export lists
+    those without one first, in every group."""
+    store = await open_store(storage, {})
+    at = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+    try:
+        async with store.transaction():
+            await roster.spoke(store, "o1", Member("dave", "Dave"), at)  # no join time
+            await roster.joined(store, "o2", [Member("dave", "Dave")], at + timedelta(hours=1),
+                                None)
+            await roster.spoke(store, "o2", Member("erin", "Erin"), at)
+        assert await roster.group_of(store, "dave", ["o1", "o2"]) == "o2"
+        assert [(e.group, e.member) for e in await roster.everyone(store)] == [
+            ("o1", "dave"), ("o2", "erin"), ("o2", "dave")]
+    finally:
+        await store.close()
