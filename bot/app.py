@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from bot import (
+    admission,
     backstop,
     banned,
     commands,
@@ -43,6 +44,7 @@ from bot.events import Event, Member, MemberJoined, MemberLeft, Message, Tick
 from bot.governor import Governor
 from bot.groups import GroupDirectory
 from bot.handler import Registry
+from bot.inbound import GroupInvitation
 from bot.leases import Leases
 from bot.metrics import Metrics
 from bot.outbox import Outbox, Queued
@@ -170,7 +172,7 @@ class Bot:
         try:
             await seen.forget_before(self.store, later(self.clock.now(), -SEEN_FOR))
             await self.outbox.load()
-            await self.groups.load(self.store)
+            await self.groups.load(self.store, self.outbox)
             await self.scheduler.load()
             await self.refresh_groups()
         except BaseException:
@@ -251,6 +253,16 @@ class Bot:
         threading.Thread(target=config.release, args=(replaced,), daemon=True).start()
         if self._held is not None:
             await self._held.limit_stalls(deployment.settings.leases.takeover)
+
+    async def group_invitation(self, invitation: GroupInvitation) -> bool:
+        """Whether to accept an invitation into a group (bot/admission.py): audited, and the
+        admins told of one not accepted."""
+        async with self._turn, self.store.transaction():
+            accepted = await admission.invited(self.store, self.outbox,
+                                               self.deployment.settings, invitation,
+                                               self.clock.now())
+        self._poke.set()
+        return accepted
 
     async def refresh_groups(self) -> None:
         """Bind every group again and rebuild the recurring jobs from the config."""

@@ -574,6 +574,14 @@ class NotFriend(StrEnum):
     CARD = "card"
 
 
+class GroupInvitations(StrEnum):
+    """bot.yaml `group_invitations`: who may bring the bot into a group that a binding by name
+    then serves (bot/admission.py)."""
+
+    ADMINS = "admins"  # only `admins` (and groups they own): a stranger's group is not served
+    ANYONE = "anyone"  # every invitation accepted, every group its name matches served
+
+
 class InvitationSettings(Model):
     """bot.yaml `invitations`: how a member gets into a group whose account cannot invite
     them (docs/handlers/invite.md, "Not a friend")."""
@@ -598,6 +606,7 @@ class Settings(Model):
     groups: list[Binding] = []
     direct: str | None = None
     restore_topic: bool = False  # a group renamed by a non-admin gets its name back
+    group_invitations: GroupInvitations = GroupInvitations.ADMINS
     backstop: BackstopSettings = BackstopSettings()
     simulator: SimulatorSettings = SimulatorSettings()
     web: WebSettings = WebSettings()

@@ -7,6 +7,10 @@ group it was not listed in), the binding holds by the group's id (kept in the st
 bot/bindings.py), so a member renaming the group does not move it to another type or out of
 the bot's care, even before anything happened in it. A rename by an admin or by the bot binds
 the group again by its new name. A binding by id in bot.yaml always wins.
+
+A binding found only by name binds a group the bot may serve (bot/admission.py: an admin
+brought the bot in, or owns it; bot.yaml `group_invitations`); another is left unbound, and
+the admins are told once.
 """
 
 from __future__ import annotations
@@ -14,10 +18,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from bot import bindings
+from bot import admission, bindings
 from bot.adapters.base import Gateway, GatewayError, GroupInfo
 from bot.config import Deployment, GroupType
 from bot.context import Group
+from bot.outbox import Outbox
 from bot.savepoint import restoring
 from bot.store import Store
 
@@ -31,12 +36,13 @@ class GroupDirectory:
         self._deployment = deployment
         self._now = now
         self._store: Store | None = None  # where bindings are kept (`load`)
+        self._outbox: Outbox | None = None  # where a group left unbound is told (`load`)
         self._groups: dict[str, Group | None] = {}
         self._topics: dict[str, str] = {}  # last known group names, kept across reloads
         self._kept: dict[str, str] = {}  # group id -> type, bound by name before (the store's)
 
-    async def load(self, store: Store) -> None:
-        self._store = store
+    async def load(self, store: Store, outbox: Outbox | None = None) -> None:
+        self._store, self._outbox = store, outbox
         self._kept = await bindings.all_bindings(store)
 
     def forget(self) -> None:
@@ -64,6 +70,8 @@ class GroupDirectory:
         self._groups.pop(group_id, None)
         store.on_undo(restoring(self._topics, group_id))
         self._topics[group_id] = topic
+        if rebind:  # by an admin (or the bot): the name may bind it (bot/admission.py)
+            await admission.admit(store, group_id, "renamed", self._now())
         if rebind and self._kept.pop(group_id, None) is not None:
             await bindings.unbind(store, group_id)
 
@@ -72,13 +80,15 @@ class GroupDirectory:
         name is kept by id from now on."""
         if group_id not in self._groups:
             try:
-                topic = (await self._gateway.group_info(group_id)).topic
+                info = await self._gateway.group_info(group_id)
             except GatewayError:
                 if group_id not in self._topics:
                     raise
-                topic = self._topics[group_id]  # the platform is away: bind by the last name
+                # the platform is away: bind by the last name
+                info = GroupInfo(group_id, self._topics[group_id], None, 0)
+            topic = info.topic
             self._topics[group_id] = topic
-            gtype = self._type_for(group_id, topic)
+            gtype = await self._allowed(store, info, self._type_for(group_id, topic), now)
             if gtype is not None:
                 await self._keep(store, group_id, gtype, topic, now)
             self._groups[group_id] = _group(group_id, topic, gtype) if gtype else None
@@ -93,6 +103,8 @@ class GroupDirectory:
         bound = []
         for info in await self._gateway.groups():
             gtype = self._type_for(info.id, info.topic)
+            if self._store is not None:
+                gtype = await self._allowed(self._store, info, gtype, self._now())
             if gtype is not None:
                 self._topics.setdefault(info.id, info.topic)  # a rename event updates it
                 if self._store is not None:
@@ -110,6 +122,18 @@ class GroupDirectory:
                 self._deployment().type_by_id(group_id) is None:
             self._kept[group_id] = gtype.name
             await bindings.bind(store, group_id, gtype.name, topic, now)
+
+    async def _allowed(self, store: Store, info: GroupInfo, gtype: GroupType | None,
+                       now: datetime) -> GroupType | None:
+        """`gtype` (found for the group), unless only its name found it and the bot may not
+        serve it by its name (bot/admission.py): then None, and the admins are told once."""
+        if gtype is None or self.kept(info.id) is not None:
+            return gtype
+        settings = self._deployment().settings
+        if await admission.may_bind_by_name(store, info, settings, self._gateway.self_id):
+            return gtype
+        await admission.not_bound(store, self._outbox, settings, info, gtype.name, now)
+        return None
 
     def _type_for(self, group_id: str, topic: str) -> GroupType | None:
         return self.kept(group_id) or self._deployment().type_for(group_id, topic)

@@ -1,15 +1,29 @@
 """The inbound interface: what a platform adapter may do with the bot. An adapter feeds the
 events it receives, says when the platform's rooms or login changed (so groups are bound
-again), and lends the names it knows of contacts. It never holds the concrete Bot, so a
-second platform (such as WeCom) is just another adapter."""
+again), asks whether to accept an invitation into a group, and lends the names it knows of
+contacts. It never holds the concrete Bot, so a second platform (such as WeCom) is just
+another adapter."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 from bot.clock import Clock
 from bot.events import Event
+
+
+@dataclass(frozen=True, slots=True)
+class GroupInvitation:
+    """An invitation of the bot into a group, as the platform gives it: `inviter` and
+    `topic` are '' when it does not say."""
+
+    id: str
+    inviter: str
+    topic: str
+    at: datetime
 
 
 class Inbound(Protocol):
@@ -25,6 +39,12 @@ class Inbound(Protocol):
 
     async def feed(self, event: Event) -> None:
         """Handle one event, in one transaction; returns once its state is committed."""
+        ...
+
+    async def group_invitation(self, invitation: GroupInvitation) -> bool:
+        """Whether to accept the invitation (bot.yaml `group_invitations`); the bot audits
+        it, and tells the admins of one it does not accept. The adapter only accepts or
+        leaves it."""
         ...
 
     async def refresh_groups(self) -> None:

@@ -86,8 +86,9 @@ class Pipeline:
         if event.group is not None:
             if isinstance(event, GroupRenamed):
                 await self._renamed(event, event.group)
-            group = await self._groups.group(self._store, event.group, event.at)
+            # the roster first: the bot's own join names who brought it in (bot/admission.py)
             await _track(self._store, event, event.group)
+            group = await self._groups.group(self._store, event.group, event.at)
             if group is None:
                 return  # a group no binding matches: the bot stays silent there
             type_name = group.type

@@ -578,7 +578,7 @@ async def test_a_dismissed_case_does_nothing_in_the_group(tmp_path: Path) -> Non
 
 
 async def test_a_case_the_bot_cannot_remove_for_stays_open(tmp_path: Path) -> None:
-    async with Harness(_severities(tmp_path), tmp_path, owner="alice") as h:
+    async with Harness(_severities(tmp_path), tmp_path, owner="admin") as h:
         await h.say("r1", "eve", "找援交的私聊")
         await h.drain()
         case = _case_id(h.actions("dm")[0])

@@ -73,7 +73,7 @@ async def test_with_restore_topic_the_bot_sets_the_name_back(tmp_path: Path) -> 
 
 async def test_where_the_bot_may_not_rename_it_only_tells_the_admins(tmp_path: Path) -> None:
     root = shipped_config(tmp_path, "restore_topic: true\n")
-    async with Harness(root, tmp_path, groups=GROUPS, owner="alice") as h:
+    async with Harness(root, tmp_path, groups=GROUPS, owner="op_lin") as h:
         await h.say("r1", "alice", "hello")
         await h.rename_group("r1", "bob", "闲聊群")
         await h.advance("10s")

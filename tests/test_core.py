@@ -180,7 +180,7 @@ async def test_queued_actions_survive_a_restart_and_go_once(tmp_path: Path) -> N
 
 
 async def test_a_refused_kick_tells_the_admins_and_is_audited(tmp_path: Path) -> None:
-    async with _harness(tmp_path, "  - echo: {}\n", owner="alice") as h:
+    async with _harness(tmp_path, "  - echo: {}\n", owner="admin") as h:
         async with h.bot.store.transaction():
             await h.bot.outbox.put(Kick("r1", "bob", "spam"))
         await h.advance("10s")

@@ -179,7 +179,7 @@ WECHAT_DOC = (ROOT / "docs" / "wechat.md").read_text(encoding="utf-8")
 
 async def test_the_audit_action_the_guide_names_for_a_group_the_bot_does_not_own(
         tmp_path: Path) -> None:
-    async with Harness(SHIPPED, tmp_path, groups={"c1": "Customer 01"}, owner="alice") as h:
+    async with Harness(SHIPPED, tmp_path, groups={"c1": "Customer 01"}, owner="op_lin") as h:
         await h.say("c1", "eve", "加V：abc123 领福利")
         await h.advance("1m")
         await h.say("c1", "eve", "www.cheap-shop.com 全场一折")

@@ -30,10 +30,11 @@ from handlers import REGISTRY
 
 @pytest.fixture
 def world() -> World:
-    """r1: a bound group the bot owns; r2: a bound group owned by carol."""
+    """r1: a bound group the bot owns; r2: a bound group an admin owns (a name binds only
+    groups an admin owns or brought the bot into: bot/admission.py)."""
     w = World()
     w.add_room("r1", "Recruitment 01", {"alice": "Alice", "bob": "Bob"})
-    w.add_room("r2", "Recruitment 02", {"alice": "Alice", "carol": "Carol"}, owner="carol")
+    w.add_room("r2", "Recruitment 02", {"alice": "Alice", "carol": "Carol"}, owner="admin1")
     return w
 
 

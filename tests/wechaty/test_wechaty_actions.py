@@ -84,7 +84,7 @@ async def test_members_by_their_group_names(gateway: WechatyGateway, world: Worl
 async def test_groups_and_their_owners(gateway: WechatyGateway) -> None:
     assert gateway.self_id == BOT_ID
     assert await gateway.groups() == [GroupInfo("r1", "Recruitment 01", BOT_ID, 3),
-                                      GroupInfo("r2", "Recruitment 02", "carol", 3)]
+                                      GroupInfo("r2", "Recruitment 02", "admin1", 3)]
 
 
 async def test_a_platform_failure_is_a_gateway_error(

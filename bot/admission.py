@@ -1,0 +1,125 @@
+"""Who may bring the bot into a group that it then serves by the group's name (bot.yaml
+`group_invitations`). Operator view: docs/configuration.md, "Who may bring the bot into a
+group"; docs/wechat.md.
+
+A binding by name (`match: {topic: ...}`) trusts a name that whoever created the group chose:
+a stranger could name a group of his like a recruitment group, invite the bot, and have it
+post the internship group's QR code there and spend the account's send budget on it. With
+`group_invitations: admins` (the default):
+
+- a group invitation is accepted only from an admin. Another's is left unanswered, audited,
+  and the admins are told: at most one message in NOTICES, the invitations in between
+  counted and named in the next, so a flood of invitations cannot spend the private-message
+  budget;
+- a group that a binding matches only by its name is bound only if its owner is an admin
+  (or the bot), the bot was brought into it by an admin (its own join, as the platform
+  reported it: the roster keeps who invited it), or an admin renamed it. Any other is not
+  served: audited and the admins told once, with how to bind it on purpose.
+
+A group bound by id in bot.yaml, or kept by id since a name bound it before (bot/bindings.py),
+is not asked about: existing deployments keep their groups. `group_invitations: anyone` is the
+old way: every invitation accepted, every name binds.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from bot import audit, roster, state
+from bot.actions import Dm
+from bot.adapters.base import GroupInfo
+from bot.config import GroupInvitations, Settings
+from bot.inbound import GroupInvitation
+from bot.outbox import Outbox
+from bot.sanitize import clean
+from bot.store import Reader, Store
+from bot.times import instant, later, stamp
+
+log = logging.getLogger(__name__)
+
+NOTICES = timedelta(minutes=10)  # at most one notice of invitations not accepted in this
+SHOWN_INVITERS = 10  # inviters named in a notice of the invitations in between
+OWNER = "groups"  # the audit records' handler, and the state's
+_NOTICE = ("", "", OWNER, "invitation_notice")
+
+
+def _admission(group: str) -> state.Key:
+    return (group, "", OWNER, "admission")
+
+
+def anyone(settings: Settings) -> bool:
+    return settings.group_invitations is GroupInvitations.ANYONE
+
+
+async def invited(store: Store, outbox: Outbox | None, settings: Settings,
+                  invitation: GroupInvitation, now: datetime) -> bool:
+    """Whether to accept the invitation: from an admin, or `group_invitations: anyone`."""
+    inviter = invitation.inviter
+    what = f"「{clean(invitation.topic) or '?'}」 (invitation {invitation.id})"
+    if anyone(settings) or inviter in settings.admins:
+        await audit.record(store, now, "", inviter, "group_invitation_accepted", OWNER, what)
+        return True
+    who = clean(inviter) or "?"
+    log.warning("not accepting the invitation into %s from %s: only the admins' are accepted"
+                " (bot.yaml group_invitations: admins)", what, who)
+    await audit.record(store, now, "", inviter, "group_invitation_refused", OWNER, what)
+    last = await state.get(store, _NOTICE) or {}
+    if "at" in last and instant(last["at"]) > later(now, -NOTICES):
+        last["skipped"] = last.get("skipped", 0) + 1
+        last["by"] = sorted({*last.get("by", ()), who})[:SHOWN_INVITERS]
+        await state.put(store, _NOTICE, last)
+        return False
+    await state.put(store, _NOTICE, {"at": stamp(now)})
+    text = (f"[groupbot] {who} 邀请本号进群{what}，没有接受：只接受管理员的群邀请"
+            "（bot.yaml group_invitations: admins）。要本号进这个群，请管理员邀请它。")
+    if skipped := last.get("skipped", 0):
+        text += (f"（上次通知后另有 {skipped} 个群邀请未逐条通知，"
+                 f"邀请人：{'、'.join(last.get('by', ()))}）")
+    await _tell(outbox, settings, text)
+    return False
+
+
+async def may_bind_by_name(store: Reader, info: GroupInfo, settings: Settings,
+                           self_id: str) -> bool:
+    """Whether a binding that matches the group only by its name may bind it."""
+    if anyone(settings) or info.owner in (*settings.admins, self_id):
+        return True
+    entry = await roster.entry(store, info.id, self_id)
+    if entry is not None and entry.inviter in settings.admins:
+        return True
+    return "admitted" in (await state.get(store, _admission(info.id)) or {})
+
+
+async def admit(store: Store, group: str, by: str, now: datetime) -> None:
+    """An admin (or the bot) renamed the group: its name may bind it from now on."""
+    await state.put(store, _admission(group), {"admitted": by, "at": stamp(now)})
+
+
+async def not_bound(store: Store, outbox: Outbox | None, settings: Settings, info: GroupInfo,
+                    type_name: str, now: datetime) -> None:
+    """A binding matched the group by its name, but it may not bind it: logged, audited and
+    told to the admins once for the group."""
+    key = _admission(info.id)
+    if await state.get(store, key) is not None:
+        return
+    await state.put(store, key, {"told": stamp(now)})
+    owner, topic = clean(info.owner or "?"), clean(info.topic)
+    log.warning("group %s (%s) matches the binding of %s by its name, but neither an admin "
+                "brought the bot into it nor is its owner (%s) one: it is not served (bind it"
+                " by id in bot.yaml to serve it)", topic, info.id, type_name, owner)
+    await audit.record(store, now, info.id, info.owner or "", "group_not_bound", OWNER,
+                       f"「{topic}」 matches {type_name} by its name; owner {owner}")
+    await _tell(outbox, settings, (
+        f"[groupbot] 群「{topic}」({info.id}) 的名字匹配 {type_name} 的绑定，但群主 {owner} "
+        "不是管理员，本号也不是管理员拉进群的，所以不为它服务"
+        "（bot.yaml group_invitations: admins）。确要服务它：在 bot.yaml 的 groups 里按 id "
+        f"绑定（- match: {{id: \"{info.id}\"}}, type: {type_name}）再 /reload，"
+        "或由管理员在群里改一次群名。"))
+
+
+async def _tell(outbox: Outbox | None, settings: Settings, text: str) -> None:
+    if outbox is None:
+        return
+    for admin in settings.admins:
+        await outbox.put(Dm(admin, text), admins=settings.admins)
