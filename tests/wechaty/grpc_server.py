@@ -147,6 +147,8 @@ class FakeGateway(Driver):
                                  pb.FriendshipAcceptResponse),
             "RoomInvitationAccept": (self._invitation_accept, pb.RoomInvitationAcceptRequest,
                                      pb.RoomInvitationAcceptResponse),
+            "RoomInvitationPayload": (self._invitation, pb.RoomInvitationPayloadRequest,
+                                      pb.RoomInvitationPayloadResponse),
         }
         mapping = {f"/wechaty.Puppet/{name}": self._unary(name, *spec)
                    for name, spec in unary.items()}
@@ -279,6 +281,13 @@ class FakeGateway(Driver):
     def _friendship_accept(self, r: pb.FriendshipAcceptRequest) -> pb.FriendshipAcceptResponse:
         self.world.friendship_accept(r.id)
         return pb.FriendshipAcceptResponse()
+
+    def _invitation(self, r: pb.RoomInvitationPayloadRequest
+                    ) -> pb.RoomInvitationPayloadResponse:
+        if r.id not in self.world.invitations:
+            raise GRPCError(Status.NOT_FOUND, f"no invitation {r.id}")
+        payload: pb.RoomInvitationPayloadResponse = self.world.invitation_payload(r.id)
+        return payload
 
     def _invitation_accept(self, r: pb.RoomInvitationAcceptRequest
                            ) -> pb.RoomInvitationAcceptResponse:

@@ -32,6 +32,7 @@ from wechaty_puppet import (
     MessageType,
     Puppet,
     PuppetOptions,
+    RoomInvitationPayload,
     RoomMemberPayload,
     RoomPayload,
     UrlLinkPayload,
@@ -86,6 +87,7 @@ class World:
         self.sent: list[dict[str, Any]] = []
         self.broken: set[str] = set()  # contacts and groups whose details fail to load
         self.invitations: dict[str, FakeRoom] = {}  # id -> the group it lets the bot into
+        self.inviters: dict[str, str] = {}  # invitation id -> who invited the bot
         self._ids = itertools.count(1)
 
     def add_room(self, room_id: str, topic: str, members: dict[str, str],
@@ -151,6 +153,14 @@ class World:
         self.sent.append({"action": "accept_invitation", "invitation": invitation_id})
         if (room := self.invitations.get(invitation_id)) is not None:
             self.rooms[room.id] = room
+
+    def invitation_payload(self, invitation_id: str) -> RoomInvitationPayload:
+        """What the gateway says of an invitation: who invited the bot into which group."""
+        room = self.invitations[invitation_id]
+        return RoomInvitationPayload(id=invitation_id, inviter_id=self.inviters[invitation_id],
+                                     topic=room.topic, member_count=len(room.members),
+                                     member_ids=list(room.members), timestamp=int(time.time()),
+                                     receiver_id=self.self_id)
 
     def send_card(self, conversation: str, contact: str) -> str:
         """A contact card, shown as WeChat shows it: [名片 Name]."""
@@ -224,12 +234,15 @@ class Driver:
         self.emit("friendship", {"friendshipId": friendship_id})
         return friendship_id
 
-    def invite_bot(self) -> str:
-        """An invitation into a new group (the bot is in it once it accepts)."""
+    def invite_bot(self, inviter: str = "admin1", topic: str = "") -> str:
+        """An invitation by `inviter` (by default the admin of conftest's config) into a new
+        group of theirs (the bot is in it once it accepts)."""
         invitation_id = self.world.new_id("inv")
         room_id = self.world.new_id("invited")
         self.world.invitations[invitation_id] = FakeRoom(
-            room_id, f"Invited {room_id}", "carol", {self.world.self_id: "", "carol": ""})
+            room_id, topic or f"Invited {room_id}", inviter,
+            {self.world.self_id: "", inviter: ""})
+        self.world.inviters[invitation_id] = inviter
         self.emit("room-invite", {"roomInvitationId": invitation_id})
         return invitation_id
 
@@ -339,6 +352,10 @@ class InProcessPuppet(Puppet, Driver):  # type: ignore[misc]  # wechaty_puppet i
 
     async def room_invitation_accept(self, room_invitation_id: str) -> None:
         self.world.room_invitation_accept(room_invitation_id)
+
+    async def room_invitation_payload(self, room_invitation_id: str,
+                                      payload: Any = None) -> RoomInvitationPayload:
+        return self.world.invitation_payload(room_invitation_id)
 
 
 def _event_payload(event: str, p: dict[str, Any]) -> Any:
