@@ -31,6 +31,7 @@ from bot import (
     instance,
     invitations,
     media,
+    roster,
     schema,
     seen,
 )
@@ -423,6 +424,16 @@ class Bot:
         self._poke.set()
 
     # ------------------------------------------------------------ events in
+
+    async def already_in(self, group: str, members: Sequence[Member]) -> None:
+        """Members an embedded platform shows in the group who were there all along (a replay
+        scenario's member who says something there without a `join` step): those the roster
+        never had there are recorded as present, as the join backstop's first look records
+        the members it finds, not as newcomers (bot/pipeline.py would take their first
+        message for a join the platform did not report)."""
+        async with self._turn, self.store.transaction():
+            await roster.there_before(self.store, group, members)
+
 
     async def feed(self, event: Event) -> None:
         """Handle one event: the whole pipeline of its group type, in one transaction. With

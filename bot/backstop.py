@@ -129,7 +129,7 @@ async def missed(store: Store, group: str, members: Sequence[Member], bot_id: st
     known.pop(bot_id, None)
     joined = tuple(m for member_id, m in listed.items() if member_id not in known)
     left = tuple(Member(i, known[i]) for i in known if i not in listed and i not in unsure)
-    if await state.get(store, (group, "", OWNER, "seen")) is None:
+    if not await looked_at(store, group):
         await _record(store, group, joined, left, now)
         return []
     if joined or left:
@@ -141,6 +141,12 @@ async def missed(store: Store, group: str, members: Sequence[Member], bot_id: st
     if joined:
         events.append(MemberJoined(now, group, joined))
     return events
+
+
+async def looked_at(store: Store, group: str) -> bool:
+    """Whether the backstop has recorded the group's members (its first look): from then on
+    the roster has everyone in it, but those who joined unreported since."""
+    return await state.get(store, (group, "", OWNER, "seen")) is not None
 
 
 async def _record(store: Store, group: str, joined: Sequence[Member], left: Sequence[Member],

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from bot import activity, roster, state
+from bot import activity, backstop, roster, state
 from bot.actions import Dm, RenameGroup
 from bot.adapters.base import GatewayError
 from bot.config import Deployment
@@ -87,10 +87,14 @@ class Pipeline:
             if isinstance(event, GroupRenamed):
                 await self._renamed(event, event.group)
             # the roster first: the bot's own join names who brought it in (bot/admission.py)
-            await _track(self._store, event, event.group)
+            unreported = await _track(self._store, event, event.group)
             group = await self._groups.group(self._store, event.group, event.at)
             if group is None:
                 return  # a group no binding matches: the bot stays silent there
+            if unreported is not None:
+                log.info("%s in %s joined unreported: handled as a join before their message",
+                         event.sender.id if isinstance(event, Message) else "?", event.group)
+                await self.dispatch(unreported)
             type_name = group.type
         elif deployment.settings.direct is not None:
             type_name = deployment.settings.direct
@@ -179,14 +183,21 @@ def _plan(handlers: tuple[Handler[Any], ...], kind: type[Event]) -> Plan:
     return Plan(wanting, Literals(texts), tuple(h for h in wanting if h not in gated))
 
 
-async def _track(store: Store, event: Event, group: str) -> None:
-    """Keep the roster: who is in which group, since when, and when they last spoke."""
+async def _track(store: Store, event: Event, group: str) -> MemberJoined | None:
+    """Keep the roster: who is in which group, since when, and when they last spoke. A
+    message from someone the roster does not have, in a group the join backstop has
+    recorded, is from a member who joined unreported (the backstop would find them at its
+    next comparison, but their row, made now, would hide them): that join is returned, to
+    handle before the message."""
     if isinstance(event, MemberJoined):
         await roster.joined(store, group, event.members, event.at, event.inviter)
     elif isinstance(event, MemberLeft):
         await roster.left(store, group, [m.id for m in event.members], event.at)
     elif isinstance(event, Message):
-        await roster.spoke(store, group, event.sender, event.at)
+        first = await roster.spoke(store, group, event.sender, event.at)
         await activity.spoke(store, group, event.sender.id, event.at)
+        if first and await backstop.looked_at(store, group):
+            return MemberJoined(event.at, group, (event.sender,), None)
     elif isinstance(event, MemberRenamed):
         await roster.renamed(store, group, event.member)
+    return None

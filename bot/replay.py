@@ -270,6 +270,9 @@ async def replay(path: Path, registry: Registry, config_dir: Path | None = None,
                 await bot.advance(later(clock.now(), gap + waited))
                 if kind == "wait":
                     continue
+                if isinstance(body, Say) and body.sender not in world.group(body.group).members:
+                    # no `join` made them a newcomer: in the group all along
+                    await bot.already_in(body.group, world.join(body.group, [body.sender]))
                 try:
                     event = _event(world, kind, body, clock.now(), f"{run}-{next(ids)}")
                 except Exception as exc:
@@ -324,9 +327,6 @@ def _event(world: Simulator, kind: str, body: Any, now: datetime,
     if isinstance(body, FriendAsk):
         return FriendRequest(now, None, world.member(None, body.sender), body.hello, body.sender)
     if isinstance(body, Say):
-        group = world.group(body.group)
-        if body.sender not in group.members:
-            world.join(body.group, [body.sender])
         return Message(body.written_at(now), body.group, world.member(body.group, body.sender),
                        body.text, body.message_kind, tuple(body.mentions),
                        world.self_id in body.mentions, body.url, message_id)

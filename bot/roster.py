@@ -63,12 +63,18 @@ async def left(store: Store, group: str, members: Iterable[str], at: datetime) -
                             [(stamp(at), group, member) for member in members])
 
 
-async def spoke(store: Store, group: str, member: Member, at: datetime) -> None:
+async def spoke(store: Store, group: str, member: Member, at: datetime) -> bool:
+    """The member spoke; True if the roster had no row of them in the group (now it has)."""
+    if await store.changes(
+            "UPDATE roster SET name=?, last_spoke=?, messages=messages+1 WHERE grp=? AND member=?",
+            (member.name, stamp(at), group, member.id)):
+        return False
     await store.execute(
         "INSERT INTO roster (grp, member, name, last_spoke, messages) VALUES (?,?,?,?,1)"
         " ON CONFLICT (grp, member) DO UPDATE SET name=excluded.name,"
         " last_spoke=excluded.last_spoke, messages=roster.messages+1",
         (group, member.id, member.name, stamp(at)))
+    return True
 
 
 async def renamed(store: Store, group: str, member: Member) -> None:
@@ -83,6 +89,16 @@ async def present_as(store: Store, group: str, members: Iterable[Member]) -> Non
     await store.executemany(
         "INSERT INTO roster (grp, member, name) VALUES (?, ?, ?) ON CONFLICT (grp, member)"
         " DO UPDATE SET name=excluded.name, left_at=NULL",
+        [(group, m.id, m.name) for m in members])
+
+
+async def there_before(store: Store, group: str, members: Iterable[Member]) -> None:
+    """Record members the roster never had in the group as present without a join: they
+    were there before the bot looked (a replay member who speaks without a `join` step).
+    Those it has, present or gone, are kept as they are."""
+    await store.executemany(
+        "INSERT INTO roster (grp, member, name) VALUES (?, ?, ?)"
+        " ON CONFLICT (grp, member) DO NOTHING",
         [(group, m.id, m.name) for m in members])
 
 

@@ -102,7 +102,9 @@ class Harness:
     async def say(self, group: str | None, member: str, text: str, *, kind: Kind = Kind.TEXT,
                   mentions: tuple[str, ...] = (), url: str | None = None) -> None:
         if group is not None and member not in self.world.group(group).members:
-            self.world.join(group, [member])
+            # in the group all along, as in `groupbot replay` (h.join makes a newcomer,
+            # h.world.join one the platform did not report)
+            await self.bot.already_in(group, self.world.join(group, [member]))
         sender = self.world.member(group, member)
         await self.feed(Message(self.clock.now(), group, sender, text, kind, mentions,
                                 self.world.self_id in mentions, url, f"m{next(self.ids)}"))

@@ -105,14 +105,18 @@ def _config(tmp_path: Path, backstop: str) -> Path:
                         {"recruitment": "handlers:\n  - welcome: {template: '欢迎{members}'}\n"})
 
 
+def _hi(tmp_path: Path) -> Path:
+    """Welcomes at once, a comparison every 5 minutes."""
+    welcome = "handlers:\n  - welcome: {template: 'hi {members}', window: 0s}\n"
+    return write_config(tmp_path / "config", BOT_YAML + "backstop: {every: 5m}\n",
+                        {"recruitment": welcome})
+
+
 async def test_a_join_handled_while_the_list_is_read_is_not_taken_for_a_leave(
         tmp_path: Path) -> None:
     # The list read before dave's join was compared with the roster after it: dave was fed
     # as a MemberLeft (fission credit lost, a quiz failed) and welcomed a period later.
-    welcome = "handlers:\n  - welcome: {template: 'hi {members}', window: 0s}\n"
-    root = write_config(tmp_path / "config", BOT_YAML + "backstop: {every: 5m}\n",
-                        {"recruitment": welcome})
-    async with Harness(root, tmp_path) as h:
+    async with Harness(_hi(tmp_path), tmp_path) as h:
         await h.advance("1m")  # the first look: the starting point
         real, armed = h.world.members, [True]
 
@@ -138,10 +142,7 @@ async def test_an_unreported_join_in_a_chatty_group_is_found(tmp_path: Path) -> 
     # comparison for a whole period: in a busy group, whose list takes a while to read,
     # every period; an unreported join was never found. Only the members the events were
     # about are left out now.
-    welcome = "handlers:\n  - welcome: {template: 'hi {members}', window: 0s}\n"
-    root = write_config(tmp_path / "config", BOT_YAML + "backstop: {every: 5m}\n",
-                        {"recruitment": welcome})
-    async with Harness(root, tmp_path) as h:
+    async with Harness(_hi(tmp_path), tmp_path) as h:
         await h.advance("1m")  # the first look: the starting point
         h.world.join("r1", ["frank"])  # frank is in the group; the platform says nothing
         real = h.world.members
@@ -154,6 +155,23 @@ async def test_an_unreported_join_in_a_chatty_group_is_found(tmp_path: Path) -> 
         h.world.members = members  # type: ignore[method-assign]
         await h.advance("30m")
         assert h.texts("r1") == ["hi frank"]
+
+
+async def test_an_unreported_join_who_speaks_before_the_comparison_is_welcomed_first(
+        tmp_path: Path) -> None:
+    # His message put him in the roster, so no comparison ever found him missing: never
+    # welcomed, never a newcomer (no joined_at).
+    async with Harness(_hi(tmp_path), tmp_path) as h:
+        await h.advance("1m")  # the first look: the starting point
+        h.world.join("r1", ["frank"])  # frank joins; the platform says nothing
+        await h.advance("1m")
+        await h.say("r1", "frank", "大家好，新人报到")  # before the next comparison
+        joined = h.clock.now()
+        await h.say("r1", "alice", "欢迎")  # one already there: no join for her
+        await h.advance("1h")
+        assert h.texts("r1") == ["hi frank"]
+        entry = await roster.entry(h.bot.store, "r1", "frank")
+        assert entry is not None and entry.joined_at == joined and entry.messages == 1
 
 
 @pytest.mark.parametrize("backstop, found_after", [("{every: 20m}", "20m"),
