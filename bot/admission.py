@@ -16,6 +16,9 @@ post the internship group's QR code there and spend the account's send budget on
   reported it: the roster keeps who invited it), or an admin renamed it. Any other is not
   served: audited and the admins told once, with how to bind it on purpose.
 
+Whatever `group_invitations` says, a group that was not bound when a member (not an admin)
+renamed it stays unbound (`hold`): a member's rename binds nothing, until an admin renames it.
+
 A group bound by id in bot.yaml, or kept by id since a name bound it before (bot/bindings.py),
 is not asked about: existing deployments keep their groups. `group_invitations: anyone` is the
 old way: every invitation accepted, every name binds.
@@ -83,17 +86,25 @@ async def invited(store: Store, outbox: Outbox | None, settings: Settings,
 async def may_bind_by_name(store: Reader, info: GroupInfo, settings: Settings,
                            self_id: str) -> bool:
     """Whether a binding that matches the group only by its name may bind it."""
+    found = await state.get(store, _admission(info.id)) or {}
+    if "held" in found or "admitted" in found:
+        return "admitted" in found
     if anyone(settings) or info.owner in (*settings.admins, self_id):
         return True
     entry = await roster.entry(store, info.id, self_id)
-    if entry is not None and entry.inviter in settings.admins:
-        return True
-    return "admitted" in (await state.get(store, _admission(info.id)) or {})
+    return entry is not None and entry.inviter in settings.admins
 
 
 async def admit(store: Store, group: str, by: str, now: datetime) -> None:
-    """An admin (or the bot) renamed the group: its name may bind it from now on."""
+    """An admin renamed the group: its name may bind it from now on."""
     await state.put(store, _admission(group), {"admitted": by, "at": stamp(now)})
+
+
+async def hold(store: Store, group: str, by: str, now: datetime) -> None:
+    """A member renamed the group while it was not bound: no name binds it (until `admit`)."""
+    found = await state.get(store, _admission(group)) or {}
+    told = {"told": found["told"]} if "told" in found else {}
+    await state.put(store, _admission(group), {"held": by, "at": stamp(now), **told})
 
 
 async def not_bound(store: Store, outbox: Outbox | None, settings: Settings, info: GroupInfo,

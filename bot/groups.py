@@ -40,10 +40,14 @@ class GroupDirectory:
         self._groups: dict[str, Group | None] = {}
         self._topics: dict[str, str] = {}  # last known group names, kept across reloads
         self._kept: dict[str, str] = {}  # group id -> type, bound by name before (the store's)
+        # the last name of each bound group that no member gave it: the name it was bound by,
+        # or first seen with, or an admin's rename (a member's rename is set back to it)
+        self._trusted: dict[str, str] = {}
 
     async def load(self, store: Store, outbox: Outbox | None = None) -> None:
         self._store, self._outbox = store, outbox
         self._kept = await bindings.all_bindings(store)
+        self._trusted = {group: topic for group, _, topic in await bindings.kept(store)}
 
     def forget(self) -> None:
         """Bind every group again on its next event (after a reload)."""
@@ -52,6 +56,11 @@ class GroupDirectory:
     def topic(self, group_id: str) -> str | None:
         """The group's last known name."""
         return self._topics.get(group_id)
+
+    def trusted_topic(self, group_id: str) -> str | None:
+        """The last name of the bound group that no member gave it (what `restore_topic`
+        sets back): the name it was bound by, or first seen with, or an admin's rename."""
+        return self._trusted.get(group_id)
 
     def kept(self, group_id: str) -> GroupType | None:
         """The type the group keeps by its id, if a name bound it before (a binding by id in
@@ -64,16 +73,24 @@ class GroupDirectory:
         return deployment.types.get(name) if name is not None else None
 
     async def renamed(self, store: Store, group_id: str, topic: str, rebind: bool) -> None:
-        """The group has a new name; with `rebind`, bind it again by that name. The name in
-        memory is set back if the event is undone (it is fed again: the retry must see the
-        rename as new)."""
+        """The group has a new name; with `rebind` (an admin renamed it), bind it again by
+        that name. The names in memory are set back if the event is undone (it is fed again:
+        the retry must see the rename as new)."""
         self._groups.pop(group_id, None)
         store.on_undo(restoring(self._topics, group_id))
         self._topics[group_id] = topic
-        if rebind:  # by an admin (or the bot): the name may bind it (bot/admission.py)
-            await admission.admit(store, group_id, "renamed", self._now())
-        if rebind and self._kept.pop(group_id, None) is not None:
+        if not rebind:
+            return
+        store.on_undo(restoring(self._trusted, group_id))
+        self._trusted[group_id] = topic
+        await admission.admit(store, group_id, "renamed", self._now())  # the name may bind it
+        if self._kept.pop(group_id, None) is not None:
             await bindings.unbind(store, group_id)
+
+    async def hold_unbound(self, store: Store, group_id: str, by: str) -> None:
+        """A member renamed a group that was not bound: it stays unbound whatever its new
+        name, until an admin renames it (or it is bound by id)."""
+        await admission.hold(store, group_id, by, self._now())
 
     async def group(self, store: Store, group_id: str, now: datetime) -> Group | None:
         """The group with its type (None when no binding matches it); a binding found by
@@ -121,7 +138,9 @@ class GroupDirectory:
         if self._kept.get(group_id) != gtype.name and \
                 self._deployment().type_by_id(group_id) is None:
             self._kept[group_id] = gtype.name
+            self._trusted[group_id] = topic
             await bindings.bind(store, group_id, gtype.name, topic, now)
+        self._trusted.setdefault(group_id, topic)  # bound by id: the name first seen
 
     async def _allowed(self, store: Store, info: GroupInfo, gtype: GroupType | None,
                        now: datetime) -> GroupType | None:

@@ -15,11 +15,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
-from bot import activity, backstop, roster, state
-from bot.actions import Dm, RenameGroup
+from bot import activity, backstop, renames, roster
 from bot.adapters.base import GatewayError
 from bot.config import Deployment
 from bot.context import Context, Core, Group
@@ -29,13 +27,9 @@ from bot.handler import STOP, Handler
 from bot.literals import FEW, Literals
 from bot.metrics import Metrics
 from bot.outbox import BULK, Outbox
-from bot.sanitize import clean
 from bot.store import Store
-from bot.times import instant, later, stamp
 
 log = logging.getLogger(__name__)
-RENAME_NOTICES = timedelta(minutes=10)  # at most one rename notice per group to the admins
-SHOWN_RENAMERS = 10  # renamers named in a notice of the renames in between
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +79,8 @@ class Pipeline:
         group: Group | None = None
         if event.group is not None:
             if isinstance(event, GroupRenamed):
-                await self._renamed(event, event.group)
+                await renames.renamed(self._core, self._store, self._outbox, self._groups,
+                                      deployment, event, event.group)
             # the roster first: the bot's own join names who brought it in (bot/admission.py)
             unreported = await _track(self._store, event, event.group)
             group = await self._groups.group(self._store, event.group, event.at)
@@ -133,42 +128,6 @@ class Pipeline:
                     ctx.actions, ctx.bulk = [], []
             if flow is STOP:
                 break
-
-    async def _renamed(self, event: GroupRenamed, group_id: str) -> None:
-        """A rename by an admin or by the bot binds the group again by its new name; by
-        anyone else, the group keeps its type, the admins are told privately, and with
-        `restore_topic` the bot sets the name back where it may."""
-        before, kept = self._groups.topic(group_id), self._groups.kept(group_id)
-        settings = self._deployment().settings
-        trusted = event.by is not None and (event.by in settings.admins
-                                            or event.by == self._core.self_id)
-        await self._groups.renamed(self._store, group_id, event.topic, rebind=trusted)
-        if trusted or kept is None or before is None or before == event.topic:
-            return
-        info = await self._core.group_info(group_id)
-        restore = settings.restore_topic and info.owner == self._core.self_id
-        # at most one notice per group in RENAME_NOTICES: the renames in between are counted
-        # and told with the next one (a member renaming it again and again would spend the
-        # private-message budget every member's greeting and quiz wait for)
-        now, by = self._core.clock.now(), clean(event.by or "?")
-        key = (group_id, "", "", "rename_notice")
-        last = await state.get(self._store, key) or {}
-        if "at" in last and instant(last["at"]) > later(now, -RENAME_NOTICES):
-            last["skipped"] = last.get("skipped", 0) + 1
-            last["by"] = sorted({*last.get("by", ()), by})[:SHOWN_RENAMERS]
-            await state.put(self._store, key, last)
-        else:
-            await state.put(self._store, key, {"at": stamp(now)})
-            text = (f"[groupbot] 「{clean(before)}」({group_id}) 被 {by} 改名为"
-                    f"「{clean(event.topic)}」，仍按 {kept.name} 处理"
-                    + ("，已改回原名。" if restore else "。"))
-            if skipped := last.get("skipped", 0):
-                text += (f"（上次通知后另有 {skipped} 次改名未逐条通知，"
-                         f"改名者：{'、'.join(last.get('by', ()))}）")
-            for admin in settings.admins:
-                await self._outbox.put(Dm(admin, text), admins=settings.admins)
-        if restore:
-            await self._outbox.put(RenameGroup(group_id, before))
 
 
 def _plan(handlers: tuple[Handler[Any], ...], kind: type[Event]) -> Plan:

@@ -53,7 +53,8 @@ async def test_an_admins_rename_binds_the_group_again_by_its_new_name(tmp_path: 
         await h.say("r1", "bob", "群规")
         await h.advance("10s")
         assert _rules_posts(h, "r1") == ["【客户群群规】"]  # bound by no name now: silent
-        assert h.actions("dm", to="op_lin") == []
+        [told] = h.actions("dm", to="op_lin")  # (the other admins learn it is unbound)
+        assert told["text"].endswith("本号不再为它服务（原为 customer）。")
 
 
 async def test_with_restore_topic_the_bot_sets_the_name_back(tmp_path: Path) -> None:

@@ -1,0 +1,94 @@
+"""What a group's rename does to its binding (docs/configuration.md, "Bindings"):
+
+- by an admin: the group is bound again by its new name; the admins are told when that
+  leaves a bound group unbound (no binding matches the new name);
+- by the bot itself (it set a name back): nothing changes, the group keeps its binding;
+- by anyone else, in a bound group: it keeps its type, the admins are told privately, and
+  with `restore_topic` the bot sets back the group's last trusted name (the name it was
+  bound by, first seen with, or an admin gave it: never a name a member gave it, so two
+  quick renames cannot make the bot set a member's name);
+- by anyone else, in a group that was not bound: it stays unbound whatever its new name
+  (a member's rename binds nothing); the admins are told when the new name matches a
+  binding, with how to bind it.
+
+At most one notice per group in RENAME_NOTICES: the renames in between are counted and told
+with the next one (a member renaming it again and again would spend the private-message
+budget every member's greeting and quiz wait for).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from bot import state
+from bot.actions import Dm, RenameGroup
+from bot.config import Deployment
+from bot.context import Core
+from bot.events import GroupRenamed
+from bot.groups import GroupDirectory
+from bot.outbox import Outbox
+from bot.sanitize import clean
+from bot.store import Store
+from bot.times import instant, later, stamp
+
+RENAME_NOTICES = timedelta(minutes=10)  # at most one rename notice per group to the admins
+SHOWN_RENAMERS = 10  # renamers named in a notice of the renames in between
+
+
+async def renamed(core: Core, store: Store, outbox: Outbox, groups: GroupDirectory,
+                  deployment: Deployment, event: GroupRenamed, group_id: str) -> None:
+    """Handle the rename before the group is looked up for the event's handlers."""
+    settings = deployment.settings
+    by_admin = event.by is not None and event.by in settings.admins
+    by_bot = event.by is not None and event.by == core.self_id
+    before, kept = groups.topic(group_id), groups.kept(group_id)
+    trusted = groups.trusted_topic(group_id) or before
+    await groups.renamed(store, group_id, event.topic, rebind=by_admin)
+    if by_bot or before == event.topic:
+        return
+    now, by = core.clock.now(), clean(event.by or "?")
+    shown = (f"「{clean(before or trusted or '?')}」({group_id}) 被 {by} 改名为"
+             f"「{clean(event.topic)}」")
+    matched = deployment.type_for(group_id, event.topic)
+    if by_admin:
+        if kept is not None and matched is None and deployment.type_by_id(group_id) is None:
+            await _tell(store, outbox, settings.admins, group_id, by, now, (
+                f"[groupbot] {shown}，没有绑定匹配这个名字，本号不再为它服务"
+                f"（原为 {kept.name}）。"))
+        return
+    if kept is None:
+        await groups.hold_unbound(store, group_id, event.by or "")
+        if matched is not None:
+            await _tell(store, outbox, settings.admins, group_id, by, now, (
+                f"[groupbot] {shown}，名字匹配 {matched.name} 的绑定，但不是管理员改的，"
+                "没有绑定它；要绑定，由管理员改一次群名，或在 bot.yaml 按 id 绑定。"))
+        return
+    if before is None:
+        return
+    info = await core.group_info(group_id)
+    restore = settings.restore_topic and info.owner == core.self_id and trusted is not None \
+        and trusted != event.topic
+    await _tell(store, outbox, settings.admins, group_id, by, now, (
+        f"[groupbot] {shown}，仍按 {kept.name} 处理" + ("，已改回原名。" if restore else "。")))
+    if restore and trusted is not None:
+        await outbox.put(RenameGroup(group_id, trusted))
+
+
+async def _tell(store: Store, outbox: Outbox, admins: Sequence[str], group_id: str, by: str,
+                now: datetime, text: str) -> None:
+    """Tell the admins, at most once per group in RENAME_NOTICES (the renames in between
+    counted and named in the next notice)."""
+    key = (group_id, "", "", "rename_notice")
+    last = await state.get(store, key) or {}
+    if "at" in last and instant(last["at"]) > later(now, -RENAME_NOTICES):
+        last["skipped"] = last.get("skipped", 0) + 1
+        last["by"] = sorted({*last.get("by", ()), by})[:SHOWN_RENAMERS]
+        await state.put(store, key, last)
+        return
+    await state.put(store, key, {"at": stamp(now)})
+    if skipped := last.get("skipped", 0):
+        text += (f"（上次通知后另有 {skipped} 次改名未逐条通知，"
+                 f"改名者：{'、'.join(last.get('by', ()))}）")
+    for admin in admins:
+        await outbox.put(Dm(admin, text), admins=admins)

@@ -1,0 +1,73 @@
+"""Renames and bindings (bot/renames.py): a member's renames cannot make the bot set a name of
+theirs nor unbind a group (review s31 S6), nor bind a group that was not bound (S7)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from harness import SHIPPED, Harness, shipped_config
+
+REAL = "Listener Recruitment 01 倾听者招募群"
+
+
+async def test_two_quick_renames_by_a_member_set_the_real_name_back_and_keep_the_group(
+        tmp_path: Path) -> None:
+    """The second rename came before the first restore went out: the bot set back the
+    member's first name (and then, its own rename trusted, unbound the group)."""
+    root = shipped_config(tmp_path, "restore_topic: true\n")
+    async with Harness(root, tmp_path, groups={"r1": REAL}) as h:
+        await h.rename_group("r1", "mallory", "加V领资料 abc12345")
+        await h.advance("1s")
+        await h.rename_group("r1", "mallory", "闲聊群")
+        await h.advance("5m")
+        assert h.world.rooms["r1"].topic == REAL
+        assert {r["topic"] for r in h.actions("rename_group")} == {REAL}
+        await h.say("r1", "mallory", "加我微信 abc12345 兼职日结")
+        await h.advance("10s")
+        assert h.bot.groups.kept("r1") is not None
+        assert [r["mentions"] for r in h.actions("say", group="r1")] == [["mallory"]]  # warned
+
+
+async def test_the_bots_own_rename_keeps_the_binding(tmp_path: Path) -> None:
+    async with Harness(SHIPPED, tmp_path, groups={"r1": REAL}) as h:
+        await h.rename_group("r1", "bot", "闲聊群")
+        await h.say("r1", "bob", "群规")
+        await h.advance("10s")
+        assert h.texts("r1")[0].startswith("【招募群群规】")
+        assert h.actions("dm", to="op_lin") == []
+
+
+async def test_an_admins_rename_that_unbinds_a_group_tells_the_admins(tmp_path: Path) -> None:
+    async with Harness(SHIPPED, tmp_path, groups={"r1": REAL}) as h:
+        await h.rename_group("r1", "op_lin", "周末闲聊")
+        await h.say("r1", "bob", "群规")
+        await h.advance("10s")
+        assert h.texts("r1") == []
+        [told] = h.actions("dm", to="op_lin")
+        assert told["text"] == (f"[groupbot] 「{REAL}」(r1) 被 op_lin 改名为「周末闲聊」，没有绑定"
+                                "匹配这个名字，本号不再为它服务（原为 recruitment）。")
+
+
+async def test_a_members_rename_does_not_bind_a_group_that_was_not_bound(
+        tmp_path: Path) -> None:
+    async with Harness(SHIPPED, tmp_path, groups={"x1": "随便聊聊"}) as h:
+        await h.say("x1", "dave", "请问怎么报名")
+        await h.rename_group("x1", "mallory", "倾听者招募群")
+        await h.say("x1", "dave", "请问怎么报名")
+        await h.say("x1", "dave", "报名")
+        await h.bot.refresh_groups()  # (the wechaty adapter's, after every rename)
+        await h.say("x1", "dave", "群规")
+        await h.advance("2m")
+        assert [r for r in h.sent if r.get("group") == "x1"] == []
+        [told] = h.actions("dm", to="op_lin")
+        assert told["text"] == ("[groupbot] 「随便聊聊」(x1) 被 mallory 改名为「倾听者招募群」，"
+                                "名字匹配 recruitment 的绑定，但不是管理员改的，没有绑定它；"
+                                "要绑定，由管理员改一次群名，或在 bot.yaml 按 id 绑定。")
+        await h.restart()
+        await h.say("x1", "dave", "群规")
+        await h.advance("10s")
+        assert h.texts("x1") == []
+        await h.rename_group("x1", "op_lin", "倾听者招募群 02")
+        await h.say("x1", "dave", "群规")
+        await h.advance("10s")
+        assert h.texts("x1")[0].startswith("【招募群群规】")
