@@ -270,10 +270,20 @@ async def count_states(store: Reader, job_id: str) -> dict[str, int]:
         "SELECT state, count(*) FROM bulk_sends WHERE job=? GROUP BY state", (job_id,))}
 
 
-async def still_queued(store: Reader, group: str, member: str = "") -> bool:
-    """Whether an earlier bulk send to the group (or member) still waits on the outbox."""
-    return await store.one("SELECT 1 FROM bulk_sends WHERE grp=? AND member=? AND state=?",
-                           (group, member, State.QUEUED)) is not None
+async def still_queued(store: Reader, group: str) -> bool:
+    """Whether an earlier broadcast to the group still waits on the outbox."""
+    return await store.one("SELECT 1 FROM bulk_sends WHERE grp=? AND member='' AND state=?",
+                           (group, State.QUEUED)) is not None
+
+
+async def invited_into(store: Reader, group: str, since: datetime, but: str = "") -> set[str]:
+    """The members a move's invitation into the group may still bring (the room it holds):
+    queued, or sent from `since` on, by a move other than job `but`."""
+    return {str(member) for (member,) in await store.all(
+        "SELECT DISTINCT s.member FROM bulk_sends s JOIN bulk_jobs j ON j.id = s.job"
+        " WHERE s.grp=? AND s.member<>'' AND j.kind=? AND s.job<>?"
+        " AND (s.state=? OR (s.state=? AND s.at>=?))",
+        (group, Kind.MOVE, but, State.QUEUED, State.SENT, stamp(since)))}
 
 
 async def broadcasts_since(store: Reader, group: str, since: datetime) -> int:
@@ -319,9 +329,12 @@ def summary(job: Job, all_rows: Sequence[Row], joined: Iterable[str] = ()) -> st
     head = f"[{title}] {job.id} 报告：" + " · ".join(
         f"{titles[state]} {counts[state]}" for state in ORDER
         if counts[state] or state in (State.SENT, State.QUEUED))
-    if job.kind is Kind.MOVE:
-        head += f" · 已入群 {len(moved)}"
     lines = [head]
+    if job.kind is Kind.MOVE:
+        lines[0] += f" · 已入群 {len(moved)}"
+        if any(r.state is State.SENT and r.member not in moved for r in all_rows):
+            # (the report goes when the last invitation does: before anyone could accept)
+            lines.append(f"成员接受邀请后才会入群：稍后发送 /progress {job.id} 查看谁已入群")
     for state in ORDER:
         some = [r for r in all_rows if r.state is state]
         if some:

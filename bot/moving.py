@@ -10,7 +10,10 @@ invitations budget; the old group gets the announcement (bot.yaml `moves.announc
 Not invited, each with the reason: members already in B, on the block list, already being
 invited into B, or not friends (WeChat invites friends only) of the account that serves B
 (the bot; with several accounts, the one holding B's lease, which sends the invitations:
-bot/invitations.py); and, once B is full, the rest.
+bot/invitations.py); and, once B is full, the rest. B's room is what its members leave, less
+the invitations into B that other moves queued or sent within `INVITED` (they may still
+come): worked out at the preview, and again at the confirm, where the rows past it are not
+invited after all (another move, or joins, may have taken the room meanwhile).
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Annotated, Protocol
 
-from bot import activity, bulk, friendships, invitations, moderation
+from bot import activity, bulk, friendships, invitations, moderation, roster
 from bot.actions import Invite
 from bot.adapters.base import GatewayError
 from bot.broadcast import Sender
@@ -32,6 +35,9 @@ from bot.events import Member
 from bot.handler import HandlerConfig
 from bot.sanitize import clean
 from bot.times import span, stamp
+
+INVITED = timedelta(days=7)  # an invitation sent this long ago still holds room in its group
+FULL = "新群已满"  # the reason of a member the new group has no room for
 
 
 class Settings(HandlerConfig):
@@ -103,30 +109,33 @@ async def plan(mover: Mover, request: Request, places: Sequence[Place], by: str)
         spoke[row.member] += row.messages
     here = {m.id: m.name for m in await mover.members(source.id)}
     there = {m.id for m in await mover.members(target.id)}
-    room = target.capacity - target.members
+    invited = await bulk.invited_into(store, target.id, now - INVITED) - there
+    room = target.capacity - target.members - len(invited)
     rows = []
     for member, _ in sorted(spoke.items(), key=lambda item: (-item[1], item[0])):
         if member not in here or member == mover.bot_id:
             continue  # left A since, or the bot itself
-        reason = await _why_not(mover, member, target, there)
+        reason = await _why_not(mover, member, target, there, invited)
         if not reason and room <= 0:
-            reason = f"新群已满（容量 {target.capacity}）"
+            reason = f"{FULL}（容量 {target.capacity}）"
         room -= not reason
         rows.append(Row(target.id, member, here[member],
                         State.EXCLUDED if reason else State.PLANNED, reason))
     body = {"source": source.id, "source_topic": source.topic, "target": target.id,
-            "target_topic": target.topic, "since": stamp(now - request.active),
+            "target_topic": target.topic, "capacity": target.capacity,
+            "since": stamp(now - request.active),
             "active": span(request.active)}
     return await bulk.create(store, bulk.Kind.MOVE, body,
                              f"{source.id} {target.id} {span(request.active)}", rows, by, now)
 
 
-async def _why_not(mover: Mover, member: str, target: Place, there: set[str]) -> str:
+async def _why_not(mover: Mover, member: str, target: Place, there: set[str],
+                   invited: set[str]) -> str:
     if member in there:
         return "已在新群"
     if await moderation.blocked_for(mover.store, member) is not None:
         return "在移出名单中"
-    if await bulk.still_queued(mover.store, target.id, member):
+    if member in invited:
         return "已在邀请中"
     serving = await invitations.serving(mover.store, target.id, mover.account or None)
     if serving != mover.account:  # several accounts: B's serving account invites its friends
@@ -137,6 +146,25 @@ async def _why_not(mover: Mover, member: str, target: Place, there: set[str]) ->
     except GatewayError:
         return "暂时无法确认是否好友"
     return "" if friend else "不是机器人的好友"
+
+
+async def _within_room(mover: Mover, job: Job, going: list[Row]) -> list[Row]:
+    """The planned rows the new group has room for now, the most active first; the others
+    are marked not invited (full). (A job planned before its capacity was kept: as planned.)"""
+    capacity = job.body.get("capacity")
+    if not isinstance(capacity, int):
+        return going
+    target = job.body["target"]
+    try:
+        there = {m.id for m in await mover.members(target)}
+    except GatewayError:  # (with several accounts, the one confirming may not be in it)
+        there = {entry.member for entry in await roster.present(mover.store, target)}
+    invited = await bulk.invited_into(mover.store, target, mover.now - INVITED, but=job.id)
+    room = max(0, capacity - len(there) - len(invited - there))
+    for row in going[room:]:
+        await bulk.exclude(mover.store, job.id, row.group, row.member,
+                           f"{FULL}（容量 {capacity}）")
+    return going[:room]
 
 
 def preview(job: Job, rows: Sequence[Row], within: timedelta) -> str:
@@ -162,7 +190,8 @@ def preview(job: Job, rows: Sequence[Row], within: timedelta) -> str:
 async def send(mover: Mover, job: Job, settings: Settings) -> list[Row]:
     """Queue a confirmed move's invitations and announce it in the old group."""
     store, now = mover.store, mover.now
-    going = [r for r in await bulk.rows(store, job.id) if r.state is State.PLANNED]
+    going = await _within_room(mover, job, [r for r in await bulk.rows(store, job.id)
+                                            if r.state is State.PLANNED])
     for row in going:
         mover.send_bulk(Invite(row.group, row.member))
         await bulk.queue(store, job.id, row.group, row.member, 1, now)

@@ -481,7 +481,10 @@ async def _confirm(command: Command, moderator: Moderator, ctx: Context) -> None
         rows = await moving.send(ctx, job, config.moves)
     queued = sum(r.state is bulk.State.QUEUED for r in rows)
     what = "个群排队发送" if job.kind is bulk.Kind.BROADCAST else "人排队邀请"
-    ctx.reply(f"已确认{title} {job.id}：{queued} {what}，完成后发送报告。"
+    full = sum(r.state is bulk.State.EXCLUDED and r.reason.startswith(moving.FULL)
+               for r in rows)  # (a move: the preview's, and any the confirm found no room for)
+    ctx.reply(f"已确认{title} {job.id}：{queued} {what}"
+              + (f"，{full} 人因新群已满未邀请" if full else "") + "，完成后发送报告。"
               f"发送 /progress {job.id} 查看进度。")
 
 

@@ -127,6 +127,48 @@ async def test_a_move_invites_the_most_active_within_the_new_groups_room(
                                         "，已向 2 位成员发出邀请")
 
 
+
+async def test_two_moves_into_one_group_share_its_room(tmp_path: Path) -> None:
+    """Review s31 S1: two moves into one group each planned against all of its room, both
+    were confirmed, the group overflowed, and lifecycle's overflow then removed a moved
+    member. Now a move's room leaves out the invitations other moves queued or sent, at the
+    preview and again at the confirm; the report says joins come later (S2)."""
+    root = shipped_config(tmp_path)
+    official = root / "types" / "official.yaml"
+    official.write_text(official.read_text(encoding="utf-8").replace(
+        "capacity: 200", "capacity: 5"), encoding="utf-8")
+    groups = {"c1": "Customer 01 客户群", "c2": "Customer 02 客户群",
+              "o1": "Official 01 正式倾听者群"}  # o1: room for 2
+    async with Harness(root, tmp_path, groups=groups, start=ELEVEN) as h:
+        h.world.friends |= {"carol", "dave", "erin", "fay"}
+
+        async def not_accepted_yet(group: str, member: str) -> None:
+            h.world._record({"action": "invite", "group": group, "member": member})
+
+        h.world.invite_member = not_accepted_yet  # type: ignore[method-assign]
+        for group, member, times in (("c1", "carol", 3), ("c1", "dave", 2),
+                                     ("c2", "erin", 3), ("c2", "fay", 2)):
+            for n in range(times):
+                await h.say(group, member, f"消息 {n}")
+        await h.advance("1h")
+        first = await _preview(h, "/迁移 c1 o1 1d")
+        second = await _preview(h, "/迁移 c2 o1 1d")  # planned while the first is a draft
+        await _ask(h, f"/confirm {first}")
+        confirmed = await _ask(h, f"/confirm {second}")
+        third = await _ask(h, "/迁移 c2 o1 1d")  # the first's invitations hold the room
+        await h.advance("1h")
+        progress = await _ask(h, f"/progress {first}")
+    assert [(r["group"], r["member"]) for r in h.actions("invite")] == [
+        ("o1", "carol"), ("o1", "dave")]
+    assert confirmed.startswith(f"已确认迁移 {second}：0 人排队邀请，2 人因新群已满未邀请")
+    assert "· erin（erin）：新群已满（容量 5）" in third.splitlines()
+    assert "· fay（fay）：新群已满（容量 5）" in third.splitlines()
+    report = next(text for text in _dms(h) if text.startswith(f"[迁移] {first} 报告"))
+    assert report.splitlines()[:2] == [  # made when the last invitation went
+        f"[迁移] {first} 报告：已邀请 2 · 排队中 0 · 已入群 0",
+        f"成员接受邀请后才会入群：稍后发送 /progress {first} 查看谁已入群"]
+    assert progress == report
+
 async def test_a_broadcast_sends_its_image_after_the_text_and_reports_the_group_once(
         tmp_path: Path) -> None:
     root = shipped_config(tmp_path)
