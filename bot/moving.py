@@ -29,7 +29,7 @@ from bot.actions import Invite
 from bot.adapters.base import GatewayError
 from bot.broadcast import Sender
 from bot.bulk import Job, Row, State
-from bot.config import Duration, Template, TemplateText, parse_duration, placeholders
+from bot.config import LONGEST, Duration, Template, TemplateText, parse_duration, placeholders
 from bot.context import Place
 from bot.events import Member
 from bot.handler import HandlerConfig
@@ -85,6 +85,8 @@ def parse(rest: str, settings: Settings) -> Request:
         active = parse_duration(words[2]) if len(words) == 3 else settings.active
     except ValueError:
         raise bulk.BadRequest("active", f"「{clean(words[2])}」不是时长：写 7d、12h 之类") from None
+    if active > LONGEST:  # (and the time that long ago would be no date the calendar has)
+        raise bulk.BadRequest("active", f"时长太长：最多 {LONGEST.days}d")
     return Request(words[0], words[1], active)
 
 

@@ -128,6 +128,12 @@ async def test_a_move_invites_the_most_active_within_the_new_groups_room(
 
 
 
+
+async def test_a_move_over_a_period_no_calendar_has_is_refused_naming_it(tmp_path: Path) -> None:
+    async with Harness(shipped_config(tmp_path), tmp_path, groups=CUSTOMERS, start=ELEVEN) as h:
+        answer = await _ask(h, "/迁移 c1 c2 99999999d")  # (it was a traceback and no answer)
+    assert answer == "迁移未创建：时长太长：最多 36500d。"
+
 async def test_two_moves_into_one_group_share_its_room(tmp_path: Path) -> None:
     """Review s31 S1: two moves into one group each planned against all of its room, both
     were confirmed, the group overflowed, and lifecycle's overflow then removed a moved

@@ -84,6 +84,7 @@ async def test_the_api_previews_confirms_once_and_refuses_bad_requests(site: Sit
     for path, body, part in (
             ("/api/broadcasts", {"targets": "all", "text": "x" * 60000}, "text"),
             ("/api/moves", {"source": "r1", "target": "o1", "active": "-5d"}, "active"),
+            ("/api/moves", {"source": "r1", "target": "o1", "active": "99999999d"}, "active"),
             ("/api/moves", {"source": "r1", "target": "nosuch"}, "target"),
             ("/api/moves", {"source": "nosuch", "target": "o1"}, "source")):
         refused = await site.client.post(path, headers=BEARER, json=body)
