@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
+from functools import lru_cache
 from typing import TypeVar
 
 from bot.contacts import find_contacts, find_links
@@ -37,6 +38,9 @@ def clean(value: object, limit: int = NAME_LIMIT) -> str:
     if isinstance(value, Safe):
         return value
     text = str(value)
+    if text.isprintable():  # (most values) no character to drop, nor a space but " "
+        line = " ".join(text.split())
+        return line if len(line) <= limit else line[:limit - 1].rstrip() + "…"
     kept: list[str] = []
     for char in text:
         category = unicodedata.category(char)
@@ -66,7 +70,13 @@ MEMBER_FALLBACK = "这位成员"
 
 def _without_ads(value: object, fallback: str) -> Safe:
     """`value` cleaned, or `fallback` when it carries a link or a contact detail."""
-    text = str(value)
+    return _shown_as(str(value), fallback)
+
+
+@lru_cache(maxsize=4096)
+def _shown_as(text: str, fallback: str) -> Safe:
+    """_without_ads of a text, looked through once: the same names come back in reply
+    after reply (a check-in's, a keyword's, a welcome's)."""
     return Safe(fallback if find_links(text) or find_contacts(text) else clean(text))
 
 

@@ -245,20 +245,18 @@ class Checkin(Handler[Config]):
             " VALUES (?,?,?,?,?,?,?,?) ON CONFLICT (scope, member, day) DO NOTHING",
             (scope, member, today.isoformat(), ctx.scope, stamp(written), event.id,
              streak, points))
-        rowid, streak, points, message = await ctx.store.one(
-            "SELECT rowid, streak, points, message FROM checkins WHERE scope=? AND member=?"
-            " AND day=?", (scope, member, today.isoformat())) or (0, 0, 0, "")
+        # the day's check-in with its rank that day and the member's total, in one statement
+        streak, points, message, rank, total = await ctx.store.one(
+            "SELECT streak, points, message, (SELECT COUNT(*) FROM checkins AS c"
+            " WHERE c.scope=d.scope AND c.day=d.day AND c.rowid<=d.rowid),"
+            " (SELECT SUM(c.points) FROM checkins AS c WHERE c.scope=d.scope"
+            " AND c.member=d.member) FROM checkins AS d WHERE scope=? AND member=? AND day=?",
+            (scope, member, today.isoformat())) or (0, 0, "", 1, points)
         if not added and event.id and message == event.id:
             return  # the same message delivered again: it was answered the first time
         if not added and not await ctx.off_cooldown("already", self.config.already_cooldown,
                                                     member=member):
             return  # told already a moment ago: repeating it only spends the send budget
-        [rank] = await ctx.store.one(
-            "SELECT COUNT(*) FROM checkins WHERE scope=? AND day=? AND rowid<=?",
-            (scope, today.isoformat(), rowid)) or (1,)
-        [total] = await ctx.store.one(
-            "SELECT SUM(points) FROM checkins WHERE scope=? AND member=?",
-            (scope, member)) or (points,)
         facts = {"member": event.sender.name, "streak": streak, "points": points,
                  "bonus": bonus, "total": total, "rank": rank}
         text = (self.config.reply if added else self.config.already).render(facts)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import calendar
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -152,6 +154,31 @@ async def test_two_check_ins_on_one_day_earn_points_once(tmp_path: Path) -> None
             "✅ bob 签到成功！连续签到 1 天，今日 +10 分，累计 10 分，今天第 2 个签到。",
             "alice 今天已经签过到啦～ 连续签到 1 天，今日已得 10 分，累计 10 分，今天第 1 个签到。",
         ]
+
+
+async def test_a_check_in_reads_its_rank_and_total_with_its_row(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """After its insert, a check-in reads the day's row, its rank that day and the member's
+    total in one statement (they were three: a statement from Python costs more than the
+    subqueries); the figures stay those of the check-ins before it."""
+    async with _harness(tmp_path) as h:
+        await h.say("i1", "alice", "签到")
+        await _at(h, MONDAY + timedelta(days=1))
+        await h.say("i1", "bob", "签到")
+        reads: list[str] = []
+        one = h.bot.store.one
+
+        async def counted(sql: str, params: Sequence[Any] = ()) -> Any:
+            if "checkins" in sql:
+                reads.append(sql)
+            return await one(sql, params)
+
+        monkeypatch.setattr(h.bot.store, "one", counted)
+        await h.say("i1", "alice", "签到")
+        await h.advance("1m")
+        assert len(reads) == 2  # the last check-in before today, then today's with its figures
+        assert _replies(h)[-1] == (
+            "✅ alice 签到成功！连续签到 2 天，今日 +10 分，累计 20 分，今天第 2 个签到。")
 
 
 async def test_2359_and_0001_the_next_day_make_a_streak_of_2(tmp_path: Path) -> None:

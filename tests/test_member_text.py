@@ -3,11 +3,16 @@ bidi characters, capped; a name cannot forge a line of the bot's own reply."""
 
 from __future__ import annotations
 
+import unicodedata
 from pathlib import Path
 
 import pytest
 from harness import BOT_YAML, Harness, write_config
+from hypothesis import given
+from hypothesis import strategies as st
 
+from bot import sanitize
+from bot.contacts import Finding
 from bot.sanitize import NAME_LIMIT, clean, group_name, member_name, names
 
 FORGED = "bob\n⚠️ 警告 (2/2)：发布链接。"
@@ -171,3 +176,48 @@ def test_a_dotted_name_has_a_domains_shape_and_is_masked(name: str) -> None:
 def test_operators_see_the_real_names_in_a_joined_list() -> None:
     """A list of names put in a text to the operators (not a template) shows them all."""
     assert f"{names(['Bob', 'vx abc888'])}" == "Bob、vx abc888"
+
+
+def test_a_name_is_looked_through_for_ads_once_however_many_replies_show_it(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same names come back in reply after reply (check-ins, keywords): the link and
+    contact search of each runs once, and its answer stands."""
+    looked: list[str] = []
+    find_links = sanitize.find_links
+
+    def counted(text: str) -> list[Finding]:
+        looked.append(text)
+        return find_links(text)
+
+    monkeypatch.setattr(sanitize, "find_links", counted)
+    for _ in range(3):
+        assert member_name("Once-Only Olga 7") == "Once-Only Olga 7"
+        assert member_name("once-only.example.com 领") == "这位成员"
+    assert looked == ["Once-Only Olga 7", "once-only.example.com 领"]
+
+
+def _cleaned_char_by_char(value: str, limit: int) -> str:
+    """What `clean` means, character by character (its slow path, and its specification)."""
+    kept: list[str] = []
+    for char in value:
+        if char.isspace() or unicodedata.category(char) in ("Zl", "Zp"):
+            kept.append(" ")  # a line break, a tab, any space
+        elif char == "\u200d" or unicodedata.category(char) not in ("Cc", "Cf", "Cs"):
+            kept.append(char)
+    line = " ".join("".join(kept).split())
+    return line if len(line) <= limit else line[:limit - 1].rstrip() + "…"
+
+
+@given(st.text(max_size=60), st.integers(2, 50))
+def test_clean_keeps_its_meaning_on_any_text(value: str, limit: int) -> None:
+    assert clean(value, limit) == _cleaned_char_by_char(value, limit)
+
+
+def test_a_printable_value_is_cleaned_without_reading_each_character(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Most values (names, numbers) hold nothing to drop or replace: `clean` only joins their
+    runs of spaces, without looking up each character's category."""
+    monkeypatch.setattr(sanitize.unicodedata, "category", None)
+    assert clean("  成员  12 ") == "成员 12"
+    assert clean(1234) == "1234"
+    assert clean("x" * 50, 10) == "xxxxxxxxx…"
