@@ -29,11 +29,13 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 from pydantic import Field
 
 from bot import broadcast, bulk, config, moderation, moving, outbox, roster
 from bot.adapters.base import GatewayError
+from bot.config import Duration
 from bot.context import Context
 from bot.events import Message
 from bot.handler import CONTINUE, STOP, Flow, Handler, HandlerConfig
@@ -70,6 +72,7 @@ IN_A_GROUP = ("请在群里使用这个命令（私聊中可用：/warn 案件�
 class Config(HandlerConfig):
     prefix: str = Field("/", min_length=1)
     refusal: str | None = None
+    refusal_cooldown: Duration = timedelta(minutes=10)  # per member: one refusal, then silence
     broadcasts: broadcast.Settings = broadcast.Settings()
     moves: moving.Settings = moving.Settings()
 
@@ -141,9 +144,10 @@ class Admin(Handler[Config]):
             return CONTINUE
         if not ctx.is_admin(event.sender.id):
             await ctx.audit("command_refused", event.sender.id, event.text[:100])
-            if self.config.refusal:
-                ctx.reply(self.config.refusal, mention=True)
-            return STOP
+            if self.config.refusal and await ctx.off_cooldown(
+                    "refused", self.config.refusal_cooldown, member=event.sender.id):
+                ctx.reply(self.config.refusal, mention=True)  # (repeating it would only
+            return STOP  # spend the send budget that every group's answers wait for)
         case_id = command.rest.split(maxsplit=1)[0] if command.rest else ""
         if command.name in CASE_COMMANDS and not command.targets and moderation.is_case_id(
                 case_id):

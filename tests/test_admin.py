@@ -257,6 +257,15 @@ async def test_a_refusal_can_be_configured(tmp_path: Path, deployment: Path) -> 
         assert [(r["text"], r["mentions"]) for r in h.actions("say")] == [
             ("只有管理员可以使用这个命令。", ["alice"])]
         assert h.actions("kick") == []
+        for _ in range(20):  # one refusal a member in 10 minutes: a member typing commands
+            await h.advance("3s")  # cannot spend the send budget (review s31 S14)
+            await _command(h, "/踢 {mentions}", "bob", sender="alice")
+        await h.advance("10m")
+        await _command(h, "/kick {mentions}", "bob", sender="alice")
+        await _command(h, "/kick {mentions}", "alice", sender="bob")
+        await h.drain()
+        assert [r["mentions"] for r in h.actions("say")] == [["alice"], ["alice"], ["bob"]]
+        assert len(await _audit(h, "command_refused")) == 23  # each one is audited
 
 
 async def test_commands_on_someone_never_in_the_group_change_nothing(tmp_path: Path) -> None:
