@@ -36,6 +36,7 @@ from bot.events import (
     Message,
 )
 from bot.handler import Registry
+from bot.inbound import GroupInvitation
 from bot.media import is_image
 from bot.times import later
 from bot.yamlfile import InputError
@@ -133,9 +134,21 @@ class RenameGroup(Model):
     topic: str = Field(min_length=1)
 
 
+class InviteBot(Model):
+    """`from` invites the bot into a group of theirs, `group` (a new id) named `topic`, with
+    `members`: the bot accepts or not as bot.yaml `group_invitations` says (bot/admission.py).
+    Accepted, the bot is in the group from then on (its own join, by `from`)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    sender: Id = Field(alias="from")
+    group: Id
+    topic: str = Field(min_length=1)
+    members: list[Id] = []
+
+
 STEPS: dict[str, type[Model]] = {
     "join": Join, "leave": Leave, "say": Say, "dm": Dm, "friend_request": FriendAsk,
-    "rename": Rename, "rename_group": RenameGroup,
+    "rename": Rename, "rename_group": RenameGroup, "invite_bot": InviteBot,
 }
 CONTROL = ("wait", "restart")
 SPAN_LIMIT = timedelta(days=366)
@@ -187,6 +200,7 @@ def load(path: Path) -> tuple[Scenario, list[tuple[timedelta, str, Any]], yamlfi
             raise InputError([located.problem(("groups", i, "id"), f"group {spec.id!r} is "
                                               f"already declared as groups[{declared[spec.id]}]")])
     steps, elapsed = [], timedelta()
+    known = {g.id for g in scenario.groups}  # and the groups invited into by earlier steps
     for i, raw in enumerate(scenario.steps):
         at: tuple[str | int, ...] = ("steps", i)
         if not isinstance(raw, dict):
@@ -213,7 +227,13 @@ def load(path: Path) -> tuple[Scenario, list[tuple[timedelta, str, Any]], yamlfi
         elif kind != "wait":
             body = yamlfile.validate(STEPS[kind], located, raw[kind], (*at, kind))
             group = getattr(body, "group", None)
-            if group is not None and group not in {g.id for g in scenario.groups}:
+            if isinstance(body, InviteBot):
+                if group in known:
+                    raise InputError([located.problem((*at, kind, "group"), (
+                        f"group {group!r} exists already: invite_bot brings the bot into a "
+                        "new group"))])
+                known.add(body.group)
+            elif group is not None and group not in known:
                 raise InputError([located.problem((*at, kind, "group"),
                                                   f"unknown group {group!r}: declare it under "
                                                   "`groups`")])
@@ -270,6 +290,9 @@ async def replay(path: Path, registry: Registry, config_dir: Path | None = None,
                 await bot.advance(later(clock.now(), gap + waited))
                 if kind == "wait":
                     continue
+                if isinstance(body, InviteBot):
+                    await _invite_bot(bot, world, body, clock.now(), f"inv-{body.group}")
+                    continue
                 if isinstance(body, Say) and body.sender not in world.group(body.group).members:
                     # no `join` made them a newcomer: in the group all along
                     await bot.already_in(body.group, world.join(body.group, [body.sender]))
@@ -307,6 +330,14 @@ def _none_from(bot: str, steps: list[tuple[timedelta, str, Any]],
             raise InputError([located.problem(("steps", index), (
                 f"{kind}: from {body.sender!r} is the bot itself: WeChat never hands the bot "
                 "its own messages"))])
+
+
+async def _invite_bot(bot: Bot, world: Simulator, body: InviteBot, now: datetime,
+                      invitation: str) -> None:
+    """Ask the bot, as the wechaty adapter does; accepted, the bot joins the group."""
+    if await bot.group_invitation(GroupInvitation(invitation, body.sender, body.topic, now)):
+        joined = world.accept_invitation(body.group, body.topic, body.sender, body.members)
+        await bot.feed(MemberJoined(now, body.group, joined, body.sender))
 
 
 def _event(world: Simulator, kind: str, body: Any, now: datetime,

@@ -64,6 +64,14 @@ class Simulator:
         self.rooms[group_id] = group
         return group
 
+    def accept_invitation(self, group_id: str, topic: str, inviter: str,
+                          members: Iterable[str]) -> tuple[Member, ...]:
+        """The bot accepted `inviter`'s invitation into their group: it is in it now. What
+        joined (the bot), as WeChat reports it."""
+        self._record({"action": "accept_invitation", "group": group_id, "inviter": inviter})
+        self.add_group(group_id, topic, [inviter, *members], owner=inviter)
+        return (Member(self.bot.id, self.bot.name),)
+
     def group(self, group_id: str) -> SimGroup:
         try:
             return self.rooms[group_id]
