@@ -312,6 +312,20 @@ def _cron(value: Any) -> str:
 Cron = Annotated[str, AfterValidator(_cron)]
 """A 5-field crontab line, checked when the config is loaded."""
 
+
+def _once_a_day(value: str) -> str:
+    """A line meant for once a day that runs more often (a minute left as `*`: 60 runs a
+    night). One minute and one hour run at most once a day; anything else more."""
+    minute, hour = value.split()[:2]
+    if not (minute.isdigit() and hour.isdigit()):
+        raise ValueError(f"cron schedule {value!r} runs more than once a day; this one runs "
+                         "once a day: give one minute and one hour, e.g. '30 23 * * *'")
+    return value
+
+
+DailyCron = Annotated[str, AfterValidator(_cron), AfterValidator(_once_a_day)]
+"""A crontab line that runs at most once a day (it may skip days: '30 23 * * 1-5')."""
+
 DEFAULT_ZONE = ZoneInfo("Asia/Shanghai")
 _ONE_OFF_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M",
                     "%Y-%m-%dT%H:%M:%S")

@@ -26,7 +26,7 @@ from typing import Annotated
 from pydantic import Field
 
 from bot import activity, moderation, roster
-from bot.config import Count, Cron, Duration, Template, TemplateText, placeholders
+from bot.config import Count, DailyCron, Duration, Template, TemplateText, placeholders
 from bot.context import Context, Group
 from bot.events import Member, MemberJoined, Tick
 from bot.handler import CONTINUE, Flow, Handler, HandlerConfig, Schedule
@@ -52,7 +52,7 @@ class Silent(HandlerConfig):
 
 
 class Config(HandlerConfig):
-    daily_at: Cron = "30 23 * * *"
+    daily_at: DailyCron = "30 23 * * *"
     report: bool = False
     active_target: Count = Field(20, ge=0, le=100)
     silent: Silent | None = Silent()

@@ -65,6 +65,11 @@ REGEX_RULE = "        - match: regex\n          patterns: ['{}']\n          repl
     ({"recruitment": "handlers:\n  - lifecycle:\n      daily_at: '0 0 31 4 *'\n"},
      {}, "types/recruitment.yaml:3: handlers.lifecycle.daily_at: cron schedule "
          "'0 0 31 4 *' never fires"),
+    # a daily run at every minute of 23:00: 60 health reports a night from each group
+    ({"recruitment": "handlers:\n  - lifecycle:\n      daily_at: '* 23 * * *'\n"},
+     {}, "types/recruitment.yaml:3: handlers.lifecycle.daily_at: cron schedule "
+         "'* 23 * * *' runs more than once a day; this one runs once a day: give one minute "
+         "and one hour, e.g. '30 23 * * *'"),
     ({"recruitment": "handlers:\n  - welcome:\n      template: hi\n"
                      "      window: 99999999999999d\n"}, {},
      "types/recruitment.yaml:4: handlers.welcome.window: duration too long: "
