@@ -312,9 +312,10 @@ async def _on_case(command: Command, case_id: str, ctx: Context) -> None:
                           "只能 /dismiss 结案。")
             return
     await moderation.close_case(ctx.store, case.id, status, admin, ctx.now)
-    reason = command.rest.split(maxsplit=1)[1:] or [case.reason]
+    typed = command.rest.split(maxsplit=1)[1:]  # (one line of 100 at most, as /warn @x's)
     offence = Offence(case.kind, Action.KICK if status is Status.REMOVED else Action.WARN,
-                      reason[0], f"case {case.id} by {admin}")
+                      clean(typed[0], REASON_LIMIT) if typed else case.reason,
+                      f"case {case.id} by {admin}")
     if status is Status.WARNED:
         await moderator.punish(case.member, case.name, offence, f"case:{case.id}")
         ctx.dm(admin, f"案件 {case.id}：已在群里警告 {clean(case.name)}。")

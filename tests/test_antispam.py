@@ -560,6 +560,22 @@ async def test_an_admin_warns_a_case_privately_and_the_warning_counts(
         assert [k["member"] for k in h.actions("kick")] == ["eve"]
 
 
+
+async def test_a_reason_given_with_a_case_command_is_kept_as_one_short_line(
+        tmp_path: Path) -> None:
+    """As `/warn @x reason`'s: one line of at most 100 characters in the warnings, the block
+    list and the audit log (review s31 S26: kept as typed, 3 lines of 300+ characters)."""
+    async with Harness(_severities(tmp_path), tmp_path) as h:
+        await h.say("r1", "eve", "找援交的私聊")
+        await h.drain()
+        case = _case_id(h.actions("dm")[0])
+        await h.say(None, "admin", f"/warn {case} 第一行\n第二行\n" + "很长的理由" * 60)
+        await h.drain()
+        [(reason,)] = await h.bot.store.all("SELECT reason FROM warnings")
+        [(detail,)] = await h.bot.store.all("SELECT detail FROM audit WHERE action='warn'")
+    assert reason.startswith("第一行 第二行 很长的理由") and len(reason) <= 100
+    assert "\n" not in reason and "\n" not in detail
+
 async def test_a_dismissed_case_does_nothing_in_the_group(tmp_path: Path) -> None:
     async with Harness(_severities(tmp_path), tmp_path) as h:
         await h.say("r1", "eve", "找援交的私聊")
