@@ -112,8 +112,21 @@ class Fission(Handler[Config]):
                                    {"inviter": inviter})
 
     async def _reward(self, inviter: str, ctx: Context) -> None:
-        """An invitee stayed `min_stay`: announce the thresholds the inviter has now reached."""
-        count = await self._settled(ctx, inviter)
+        """An invitee stayed `min_stay`: announce the thresholds the inviter has now reached.
+        An invitation that has not stayed it yet and waits on no timer (its timer was armed
+        for a shorter `min_stay`, before a reload or restart lengthened it) is looked at
+        again when it will have."""
+        rows = await ctx.store.all(
+            f"SELECT invitee, at FROM {INVITES} WHERE grp=? AND inviter=? AND counts=1",
+            (ctx.scope, inviter))
+        stayed_since = ctx.now - self.config.min_stay
+        count = 0
+        for invitee, at in rows:
+            if instant(at) <= stayed_since:
+                count += 1
+            elif ctx.scheduled(f"stay:{invitee}") is None:
+                await ctx.schedule(f"stay:{invitee}", instant(at) + self.config.min_stay,
+                                   {"inviter": inviter})
         for reward in self.config.rewards:
             if reward.invitations > count:
                 break
@@ -138,14 +151,6 @@ class Fission(Handler[Config]):
             await ctx.store.execute(
                 f"UPDATE {INVITES} SET left_at=?, counts=? WHERE grp=? AND invitee=?",
                 (stamp(ctx.now), 0 if early else 1, ctx.scope, member.id))
-
-    async def _settled(self, ctx: Context, inviter: str) -> int:
-        """The inviter's invitations whose invitee has stayed `min_stay` by now."""
-        rows = await ctx.store.all(
-            f"SELECT at FROM {INVITES} WHERE grp=? AND inviter=? AND counts=1",
-            (ctx.scope, inviter))
-        stayed_since = ctx.now - self.config.min_stay
-        return sum(1 for (at,) in rows if instant(at) <= stayed_since)
 
     async def _leaderboard(self, ctx: Context) -> None:
         board = self.config.leaderboard

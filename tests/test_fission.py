@@ -7,7 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from harness import SHIPPED, Harness, write_config
+from harness import SHIPPED, Harness, shipped_config, write_config
 
 from bot import config
 from bot.yamlfile import InputError
@@ -49,6 +49,26 @@ async def test_a_reward_waits_until_the_invitee_has_stayed_three_days(tmp_path: 
         assert _rewards(h) == [("alice", "🎉")]
         assert h.actions("say", group="c1")[-1]["t"] == "2026-11-26T09:00:00+08:00"
 
+
+
+async def test_a_longer_min_stay_after_a_reload_delays_the_reward_not_loses_it(
+        tmp_path: Path) -> None:
+    """The stay timer was armed for the min_stay of the join; after a reload lengthened it,
+    the timer fired early, counted nothing and armed nothing: the reward never came (review
+    s31 S11). It now comes when the invitee has stayed the new min_stay."""
+    root = shipped_config(tmp_path)
+    async with Harness(root, tmp_path, groups=GROUPS) as h:
+        await h.join("c1", "u1", inviter="alice")
+        await h.advance("1d")
+        customer = root / "types" / "customer.yaml"
+        customer.write_text(customer.read_text(encoding="utf-8").replace(
+            "min_stay: 3d", "min_stay: 4d"), encoding="utf-8")
+        assert (await h.bot.reload_config())[0] is None
+        await h.advance(timedelta(days=3) - MINUTE)
+        assert _rewards(h) == []                        # 3 days: no longer enough
+        await h.advance("2m")
+        assert _rewards(h) == [("alice", "🎉")]
+        assert h.actions("say", group="c1")[-1]["t"] == "2026-11-27T09:00:00+08:00"
 
 async def test_an_account_that_joins_and_leaves_earns_its_inviter_nothing(
         tmp_path: Path) -> None:
