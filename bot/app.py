@@ -165,6 +165,7 @@ class Bot:
         self._delivery = Delivery(self.gateway, self.outbox, self.store, lambda: self.admins,
                                   self.metrics, self.governor,
                                   lambda: self.deployment.content_dir)
+        self._delivery.gone = self.groups.is_gone
         self.metrics.queued(lambda: len(self.outbox))
         if self.account is not None:
             self._serve_by_lease(self.account)
@@ -447,8 +448,37 @@ class Bot:
             now = self.clock.now()
             if event.group is not None and not self.leases.holds(event.group, now):
                 self.standby.keep(key, event, now)
+                await self._own_join_or_leave(event)
                 return
         await self._handle(event, key)
+        await self._own_join_or_leave(event)
+
+    async def _own_join_or_leave(self, event: Event) -> None:
+        """The bot itself joined or left a group (was added, removed, or the group was
+        dissolved): its groups are bound again, their jobs planned again, and, with several
+        accounts, the leases renewed at once (a new group is claimed, one left given up).
+        A group the bot left stays unbound until the platform lists it again: its timers,
+        late events and queued actions find no group (nothing is sent there). Every adapter
+        gets this; one that cannot list the groups now has them looked at again later, as
+        after a login (nothing goes out before)."""
+        if not isinstance(event, MemberJoined | MemberLeft) or event.group is None or \
+                self.gateway.self_id not in {member.id for member in event.members}:
+            return
+        if isinstance(event, MemberLeft):
+            log.warning("the bot left %s (removed, or the group was dissolved): unbound",
+                        event.group)
+            self.groups.gone(event.group)
+        else:
+            log.info("the bot joined %s: binding its groups again", event.group)
+            self.groups.back(event.group)
+        if self.leases is not None:
+            self.leases.renew_soon()
+        try:
+            await self.refresh_groups()
+        except GatewayError as exc:
+            self._look_later(utc(self.clock.now()),
+                             f"could not bind the groups again after the bot's own "
+                             f"{'leave' if isinstance(event, MemberLeft) else 'join'} ({exc})")
 
     async def _handle(self, event: Event, key: str | None) -> None:
         async with self._turn, self.store.transaction():

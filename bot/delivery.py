@@ -74,6 +74,9 @@ class Delivery:
         # the groups whose member list a removal or invitation may have changed (the caller
         # compares them with the roster again: the join backstop)
         self.touched: set[str] = set()
+        # whether the bot left a group (removed from it): what was queued there is dropped,
+        # not sent to be refused and told to every admin
+        self.gone: Callable[[str], bool] = lambda group: False
 
     async def send_due(self, now: datetime) -> None:
         """Hand over every action that may go at `now`."""
@@ -133,6 +136,10 @@ class Delivery:
 
     async def _deliver(self, item: Queued, now: datetime, admins: Sequence[str]) -> None:
         action = item.action
+        if (group := getattr(action, "group", None)) is not None and self.gone(group):
+            await self._drop_alone(item, now, f"the bot is not in {group} any more",
+                                   "机器人已不在群内")
+            return
         if item.uncertain and isinstance(action, MESSAGES):
             log.warning("%s was going out when the bot stopped; not sent again", action)
             await self._record(now, action, "uncertain", "the bot stopped while sending it")

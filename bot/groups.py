@@ -43,6 +43,7 @@ class GroupDirectory:
         # the last name of each bound group that no member gave it: the name it was bound by,
         # or first seen with, or an admin's rename (a member's rename is set back to it)
         self._trusted: dict[str, str] = {}
+        self._gone: set[str] = set()  # groups the bot left, until the platform lists them again
 
     async def load(self, store: Store, outbox: Outbox | None = None) -> None:
         self._store, self._outbox = store, outbox
@@ -52,6 +53,21 @@ class GroupDirectory:
     def forget(self) -> None:
         """Bind every group again on its next event (after a reload)."""
         self._groups.clear()
+
+    def gone(self, group_id: str) -> None:
+        """The bot left the group: no binding until it joins again or the platform lists
+        the group again (a timer or a late event there binds nothing, sends nothing)."""
+        self._gone.add(group_id)
+        self._groups[group_id] = None
+
+    def is_gone(self, group_id: str) -> bool:
+        """Whether the bot left the group (and the platform has not listed it since)."""
+        return group_id in self._gone
+
+    def back(self, group_id: str) -> None:
+        """The bot joined the group (again): it binds as any other."""
+        self._gone.discard(group_id)
+        self._groups.pop(group_id, None)
 
     def topic(self, group_id: str) -> str | None:
         """The group's last known name."""
@@ -95,7 +111,7 @@ class GroupDirectory:
     async def group(self, store: Store, group_id: str, now: datetime) -> Group | None:
         """The group with its type (None when no binding matches it); a binding found by
         name is kept by id from now on."""
-        if group_id not in self._groups:
+        if group_id not in self._groups and group_id not in self._gone:
             try:
                 info = await self._gateway.group_info(group_id)
             except GatewayError:
@@ -111,7 +127,7 @@ class GroupDirectory:
             self._groups[group_id] = _group(group_id, topic, gtype) if gtype else None
             if gtype is not None:
                 self._on_bound(group_id)
-        return self._groups[group_id]
+        return self._groups.get(group_id)
 
     async def bound(self) -> list[tuple[GroupInfo, GroupType]]:
         """Every group the bot is in that has a type, as the platform lists them; a binding
@@ -119,6 +135,7 @@ class GroupDirectory:
         finds it kept)."""
         bound = []
         for info in await self._gateway.groups():
+            self._gone.discard(info.id)  # listed: the bot is in it (again)
             gtype = self._type_for(info.id, info.topic)
             if self._store is not None:
                 gtype = await self._allowed(self._store, info, gtype, self._now())

@@ -293,7 +293,8 @@ async def replay(path: Path, registry: Registry, config_dir: Path | None = None,
                 if isinstance(body, InviteBot):
                     await _invite_bot(bot, world, body, clock.now(), f"inv-{body.group}")
                     continue
-                if isinstance(body, Say) and body.sender not in world.group(body.group).members:
+                if isinstance(body, Say) and world.has_bot(body.group) and \
+                        body.sender not in world.group(body.group).members:
                     # no `join` made them a newcomer: in the group all along
                     await bot.already_in(body.group, world.join(body.group, [body.sender]))
                 try:
@@ -302,7 +303,7 @@ async def replay(path: Path, registry: Registry, config_dir: Path | None = None,
                     where = located.where(("steps", index))
                     raise InputError([yamlfile.Problem(where, ("steps", index), str(exc))]) \
                         from None
-                if event is not None:
+                if event is not None and world.tells(event):  # not in a group the bot left
                     await bot.feed(event)
             await bot.drain(scenario.drain)
         finally:

@@ -485,7 +485,9 @@ class Terminal:
             print("config reloaded")
         elif command == "reset":
             self.reset = True
-        if event is not None:
+        if event is not None and not self.world.tells(event):
+            print(f"(the bot is not in {plain(self.group)}: WeChat tells it nothing of it)")
+        elif event is not None:
             log.debug("event %s", describe(event))
             await self.bot.feed(event)
 
@@ -536,6 +538,9 @@ class Terminal:
         if self.member not in group.members:
             raise ValueError(f"{plain(self.member)} is not in {plain(self.group)}: /join "
                              f"{plain(self.member)} first")
+        if not self.world.has_bot(self.group):
+            raise ValueError(f"the bot is not in {plain(self.group)} (removed): WeChat shows "
+                             f"it nothing there; /join {plain(self.world.self_id)} adds it back")
         event = Message(self.clock.now(), self.group, self.world.member(self.group, self.member),
                         text, kind, mentions := mentioned(text, group.members),
                         self.world.self_id in mentions, url, f"t{next(self.ids)}")

@@ -2,7 +2,9 @@
 
 Used by `groupbot run` without WeChat credentials, by `groupbot replay`, by the tests and
 by the benchmark. It behaves like WeChat where the bot can tell: only the group owner may
-remove members, and a removed member is gone from the member list.
+remove members, a removed member is gone from the member list, and once the bot itself is
+removed from a group it is not listed among the bot's groups and nothing it does there
+(a message, a removal, an invitation) goes through: Refused.
 """
 
 from __future__ import annotations
@@ -78,6 +80,26 @@ class Simulator:
         except KeyError:
             raise GatewayError(f"unknown group {group_id!r}") from None
 
+    def has_bot(self, group_id: str) -> bool:
+        """Whether the bot is a member of the group now (removed, it is not)."""
+        return self.bot.id in self.group(group_id).members
+
+    def tells(self, event: Event) -> bool:
+        """Whether WeChat tells the bot of the event: not of one in a group the bot is not
+        in, but of its own join or leave there."""
+        if event.group is None or self.has_bot(event.group):
+            return True
+        return isinstance(event, MemberJoined | MemberLeft) and \
+            self.bot.id in {member.id for member in event.members}
+
+    def _in(self, group_id: str) -> SimGroup:
+        """The group, for something the bot does there: Refused, as WeChat refuses it, when
+        the bot is not a member any more."""
+        group = self.group(group_id)
+        if self.bot.id not in group.members:
+            raise Refused(f"the bot is not a member of {group_id}")
+        return group
+
     def join(self, group_id: str, member_ids: Iterable[str]) -> tuple[Member, ...]:
         group = self.group(group_id)
         joined = []
@@ -112,21 +134,21 @@ class Simulator:
     # ------------------------------------------------------------ the Gateway protocol
 
     async def send_text(self, group: str, text: str, mentions: tuple[str, ...] = ()) -> None:
-        self.group(group)
+        self._in(group)
         self._record({"action": "say", "group": group, "text": text, "mentions": list(mentions)})
 
     async def send_dm(self, contact: str, text: str) -> None:
         self._record({"action": "dm", "to": contact, "text": text})
 
     async def send_file(self, group: str, file: Attachment) -> None:
-        self.group(group)
+        self._in(group)
         self._record({"action": "say", "group": group, "file": file.name})
 
     async def send_dm_file(self, contact: str, file: Attachment) -> None:
         self._record({"action": "dm", "to": contact, "file": file.name})
 
     async def remove_member(self, group: str, member: str, reason: str = "") -> None:
-        sim = self.group(group)
+        sim = self._in(group)
         if sim.owner != self.bot.id:
             raise Refused(f"the bot is not the owner of {group}")
         self._record({"action": "kick", "group": group, "member": member, "reason": reason})
@@ -135,8 +157,9 @@ class Simulator:
                                          self.bot.id))
 
     async def invite_member(self, group: str, member: str) -> None:
+        sim = self._in(group)
         self._record({"action": "invite", "group": group, "member": member})
-        if member not in self.group(group).members:  # WeChat reports the join that follows
+        if member not in sim.members:  # WeChat reports the join that follows
             self.inbox.append(MemberJoined(self.clock.now(), group, self.join(group, [member]),
                                            self.bot.id))
 
@@ -155,23 +178,23 @@ class Simulator:
         return sorted(self.friends)
 
     async def send_card(self, chat: str, contact: str) -> None:
-        where = {"group": chat} if chat in self.rooms else {"to": chat}
+        where = {"group": self._in(chat).id} if chat in self.rooms else {"to": chat}
         self._record({"action": "card", **where, "card": contact,
                       "name": self.name_of(contact)})
 
     async def group_qr(self, group: str) -> str:
-        if group not in self.rooms:
+        if group not in self.rooms or not self.has_bot(group):
             raise Refused(f"the bot is not in {group}: no QR code")
         return f"{QR_PREFIX}{group}"
 
     async def send_qr(self, chat: str, code: str) -> None:
-        where = {"group": chat} if chat in self.rooms else {"to": chat}
+        where = {"group": self._in(chat).id} if chat in self.rooms else {"to": chat}
         room = code.removeprefix(QR_PREFIX)
         topic = {"topic": self.rooms[room].topic} if room in self.rooms else {}
         self._record({"action": "group_qr", **where, "room": room, **topic})
 
     async def set_topic(self, group: str, topic: str) -> None:
-        sim = self.group(group)
+        sim = self._in(group)
         if sim.owner != self.bot.id:
             raise Refused(f"the bot is not the owner of {group}")
         self._record({"action": "rename_group", "group": group, "topic": topic})
@@ -182,11 +205,12 @@ class Simulator:
     async def members(self, group: str) -> list[Member]:
         listed = self._listed
         return [listed.get(pair) or listed.setdefault(pair, Member(*pair))
-                for pair in self.group(group).members.items()]
+                for pair in self._in(group).members.items()]
 
     async def group_info(self, group: str) -> GroupInfo:
         sim = self.group(group)
         return GroupInfo(sim.id, sim.topic, sim.owner, len(sim.members))
 
     async def groups(self) -> list[GroupInfo]:
-        return [await self.group_info(g) for g in self.rooms]
+        """The groups the bot is a member of."""
+        return [await self.group_info(g) for g in self.rooms if self.has_bot(g)]

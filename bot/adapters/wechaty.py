@@ -741,20 +741,18 @@ class WechatyGateway:
         if self._repeated("join", room, ids, payload.timestamp):
             return
         members = tuple(await self._named(room, ids))
+        # (the bot's own join binds its groups again in the core: Bot.feed)
         await self._feed(MemberJoined(self._at(payload.timestamp), room, members,
                                       payload.inviter_id or None), turn)
-        if self._current_self_id() in ids:
-            await self._refresh_groups()
 
     async def _on_room_leave(self, payload: EventRoomLeavePayload, turn: _Turn) -> None:
         room, ids = payload.room_id, tuple(payload.removed_ids or ())
         if self._repeated("leave", room, ids, payload.timestamp):
             return
         members = tuple(await self._named(room, ids))
+        # (the bot's own leave unbinds the group in the core: Bot.feed)
         await self._feed(MemberLeft(self._at(payload.timestamp), room, members,
                                     payload.remover_id or None), turn)
-        if self._current_self_id() in ids:
-            await self._refresh_groups()
 
     async def _on_room_topic(self, payload: EventRoomTopicPayload, turn: _Turn) -> None:
         log.info("group %s renamed from %r to %r", payload.room_id, payload.old_topic,
