@@ -229,6 +229,15 @@ class Context:
         return clean(await roster.name(self.store, self.scope, member_id) or
                      self._core.contact_name(member_id))
 
+    async def mention_names(self, member_ids: Iterable[str]) -> list[str]:
+        """The names an @mention of these members may show in this group, as they are (not
+        cleaned): each one's name here as last seen and their platform name."""
+        names = []
+        for member_id in dict.fromkeys(member_ids):
+            shown = await roster.name(self.store, self.scope, member_id)
+            names += [name for name in (shown, self._core.contact_name(member_id)) if name]
+        return names
+
     async def group_info(self, group_id: str | None = None) -> GroupInfo:
         return await self._core.group_info(group_id or self.scope)
 

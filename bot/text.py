@@ -330,23 +330,23 @@ class WordMatcher(Generic[T]):
 # --- mentions ------------------------------------------------------------------------------
 
 _MENTION = re.compile(r"@[^\s\u2005@]+[\u2005\s]*")
-_WECHAT_MENTION = re.compile(r"@[^\s\u2005@]+\u2005\s*")  # WeChat ends a mention with U+2005
-_SPACED_MENTION = re.compile(r"(?:^|(?<=\s))@[^\s\u2005@]+\s*")
 
 
-def strip_mentions(text: str, mentions: int | None = None) -> str:
-    """The text without "@Name" mentions (WeChat ends each with U+2005 or a space).
+def strip_mentions(text: str, names: Iterable[str] | None = None) -> str:
+    """The text without "@Name" mentions (WeChat ends each with U+2005, others a space).
 
-    With `mentions`, the number of people the platform says the message mentions, at most
-    that many are taken away, those ending with U+2005 first, then those after a space or
-    at the start: "abc@qq.com" and "@13800138000" in a message that mentions nobody are
-    text, not mentions.
+    With `names`, the names of the members the platform says the message mentions, only
+    "@" + one of those names is taken away (ended by U+2005, or by a space or the end after
+    a space or the start): anyone can type U+2005, so "@加微信abc12345<U+2005>" before a real
+    mention stays text, and so do "abc@qq.com" and "@13800138000" in a message that
+    mentions nobody.
     """
-    if mentions is None:
+    if names is None:
         return _MENTION.sub("", text).strip()
-    if mentions <= 0:  # re's count=0 would mean "all"
+    named = sorted({name for name in names if name}, key=len, reverse=True)
+    if not named:
         return text.strip()
-    text, taken = _WECHAT_MENTION.subn("", text, count=mentions)
-    if mentions > taken:
-        text = _SPACED_MENTION.sub("", text, count=mentions - taken)
-    return text.strip()
+    alternatives = "|".join(map(re.escape, named))
+    mention = re.compile(rf"@(?:{alternatives})\u2005\s*"
+                         rf"|(?:^|(?<=\s))@(?:{alternatives})(?:\s+|$)")
+    return mention.sub("", text).strip()

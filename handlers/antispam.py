@@ -323,9 +323,13 @@ class Antispam(Handler[Config]):
         if isinstance(event, MemberJoined):
             return await self._joined(event, ctx)
         member, group = event.sender.id, ctx.scope
-        if "@" in event.text:  # only the mentions the platform names are taken out
-            text = strip_mentions(event.text, len(event.mentions))
-            compact = _compact(text)
+        if "@" in event.text:
+            # the detectors read the text without the mentions of the members the platform
+            # names, by their names: anyone can type "@加微信abc12345<U+2005>" before a real
+            # one. Repeats and raids compare it without any mention-like run.
+            text = strip_mentions(event.text, await ctx.mention_names(event.mentions))
+            compact = _compact(text) if not event.mentions else "".join(
+                ctx.normalized.split())
         else:  # the text every handler reads, normalized once for all of them (most messages)
             text, compact = ctx.text, "".join(ctx.normalized.split())
         # Windows (flood, repeats, raids, split contacts) count on when members wrote, not on

@@ -127,6 +127,30 @@ async def test_an_at_sign_is_a_mention_only_when_the_platform_says_so(tmp_path: 
         assert h.texts("r1") == ["⚠️ 警告 (1/3)：发布联系方式。警告满 3 次将被移出群聊。"]
 
 
+async def test_an_ad_in_a_made_up_mention_before_a_real_one_is_read(tmp_path: Path) -> None:
+    # anyone can type the U+2005 WeChat ends a mention with: only "@" + the name of a
+    # member the platform says is mentioned is a mention (review s31 S21)
+    async with Harness(_config(tmp_path), tmp_path) as h:
+        await h.say("r1", "eve", "@加微信abc12345\u2005@bob\u2005 兼职日结，私聊",
+                    mentions=("bob",))
+        await h.say("r1", "mallory", "@www.evil-promo.com\u2005@bob\u2005 点进去免费领",
+                    mentions=("bob",))
+        await h.drain()
+        assert [row[1:] for row in await _audit(h) if row[0] == "warn"] == [
+            ("eve", "contacts: 发布联系方式 [wechat:abc12345] (1/3)"),
+            ("mallory", "links: 发布链接 [link:www.evil-promo.com] (1/3)")]
+
+
+async def test_a_real_mention_of_a_member_whose_name_looks_like_an_ad_is_no_ad(
+        tmp_path: Path) -> None:
+    async with Harness(_config(tmp_path), tmp_path) as h:
+        await h.rename("r1", "bob", "微信abc12345")
+        await h.say("r1", "alice", "@微信abc12345\u2005 你的名字像广告，改一下吧",
+                    mentions=("bob",))
+        await h.drain()
+        assert h.texts("r1") == []
+
+
 async def test_a_mini_programs_title_is_read_for_contacts(tmp_path: Path) -> None:
     async with Harness(_config(tmp_path), tmp_path) as h:
         await h.say("r1", "eve", "高薪兼职 加V：job2026", kind=Kind.MINI_PROGRAM)

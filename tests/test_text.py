@@ -84,10 +84,19 @@ def test_unmask_is_idempotent(text: str) -> None:
 
 
 def test_an_at_sign_is_a_mention_only_when_the_platform_says_so() -> None:
-    assert strip_mentions("abc@qq.com @13800138000", 0) == "abc@qq.com @13800138000"
-    assert strip_mentions("@张三\u2005你好 abc@qq.com", 1) == "你好 abc@qq.com"
-    assert strip_mentions("/警告@bob\u2005", 1) == "/警告"
-    assert strip_mentions("@bob hi x@y.com", 1) == "hi x@y.com"
+    assert strip_mentions("abc@qq.com @13800138000", ()) == "abc@qq.com @13800138000"
+    assert strip_mentions("@张三\u2005你好 abc@qq.com", ["张三"]) == "你好 abc@qq.com"
+    assert strip_mentions("/警告@bob\u2005", ["bob"]) == "/警告"
+    assert strip_mentions("@bob hi x@y.com", ["bob"]) == "hi x@y.com"
+    assert strip_mentions("@Bob Li\u2005 你好", ["Bob Li"]) == "你好"  # a name with a space
+
+
+def test_only_the_mentions_of_the_members_the_platform_names_are_taken_away() -> None:
+    # anyone can type U+2005: a made-up mention before the real one stays text
+    fake = "@加微信abc12345\u2005@Bob\u2005 兼职日结"
+    assert strip_mentions(fake, ["Bob"]) == "@加微信abc12345\u2005兼职日结"
+    assert strip_mentions("@Bobby\u2005 hi", ["Bob"]) == "@Bobby\u2005 hi"
+    assert strip_mentions("x@bob.com hi", ["bob.com"]) == "x@bob.com hi"
 
 
 # --- word lists ----------------------------------------------------------------------------
