@@ -53,6 +53,17 @@ ANSWER_LIMIT = 1000  # characters of an operator's answer posted
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 ANNOUNCEMENT = re.compile(r"@(所有人|all)(?:\s|\u2005|$)", re.IGNORECASE)
 
+# What makes a mention the FAQ cannot answer a matter for a person: it asks something (a
+# question mark, a question word), asks for something (请, 帮我, 发我...) or reports a
+# problem (写错了, 收不到...). A statement that merely mentions the bot ("今天天气不错",
+# "谢谢你的解答，我明白了") is no case for the operators; a hand-off word ("转人工") always is.
+ASKING = re.compile(
+    r"[?？]|吗|呢|么|啥|谁|哪|几|多少|多久|多长|如何|为何|为啥|怎|是否|是不是|有没有|能不能|"
+    r"可不可以|会不会|要不要|行不行|对不对|能否|可以|请|求|麻烦|帮我|帮忙|想问|想知道|"
+    r"想了解|咨询|需要|我要|我想|发我|给我|告诉我|教我|错了|出错|不了|收不到|没收到|打不开|"
+    r"无法|失败|投诉|退款|退费|"
+    r"\b(?:how|what|why|when|where|who|which|can|could|please|help)\b")
+
 # Words of small talk to the bot: greetings, thanks, goodbyes, acknowledgements, laughter,
 # praise, "are you there", and the pronouns and particles around them. A mention made only
 # of these (or of nothing but emoji and punctuation) is never handed off.
@@ -196,7 +207,7 @@ class Faq(Handler[Config]):
                                       member=event.sender.id):
                 ctx.reply(entry.file.text.strip(), mention=True)
             return STOP
-        if event.mentions_bot and handoff is not None:
+        if event.mentions_bot and handoff is not None and ASKING.search(norm):
             return await self._hand_off(event, ctx)
         return CONTINUE
 
