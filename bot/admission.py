@@ -7,14 +7,16 @@ a stranger could name a group of his like a recruitment group, invite the bot, a
 post the internship group's QR code there and spend the account's send budget on it. With
 `group_invitations: admins` (the default):
 
-- a group invitation is accepted only from an admin. Another's is left unanswered, audited,
-  and the admins are told: at most one message in NOTICES, the invitations in between
-  counted and named in the next, so a flood of invitations cannot spend the private-message
-  budget;
+- a group invitation is accepted only from an admin (or another of the deployment's
+  accounts: their WeChat ids as their processes logged in, bot/friendships.py). Another's
+  is left unanswered, audited, and the admins are told: at most one message in NOTICES, the
+  invitations in between counted and named in the next, so a flood of invitations cannot
+  spend the private-message budget;
 - a group that a binding matches only by its name is bound only if its owner is an admin
-  (or the bot), the bot was brought into it by an admin (its own join, as the platform
-  reported it: the roster keeps who invited it), or an admin renamed it. Any other is not
-  served: audited and the admins told once, with how to bind it on purpose.
+  (or this account, or another of the deployment's), the bot was brought into it by one
+  (its own join, as the platform reported it: the roster keeps who invited it), or an admin
+  renamed it; or another account's process bound it. Any other is not served: audited and
+  the admins told once, with how to bind it on purpose.
 
 Whatever `group_invitations` says, a group that was not bound when a member (not an admin)
 renamed it stays unbound (`hold`): a member's rename binds nothing, until an admin renames it.
@@ -29,7 +31,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from bot import audit, roster, state
+from bot import audit, friendships, roster, state
 from bot.actions import Dm
 from bot.adapters.base import GroupInfo
 from bot.config import GroupInvitations, Settings
@@ -55,12 +57,23 @@ def anyone(settings: Settings) -> bool:
     return settings.group_invitations is GroupInvitations.ANYONE
 
 
+async def trusted(store: Reader, settings: Settings, self_id: str) -> set[str]:
+    """Who may bring the bot into a group: the admins, this account, and the deployment's
+    other accounts (once each logged in: their WeChat ids are known from then on)."""
+    found = {*settings.admins, self_id} - {""}
+    for account in settings.accounts:
+        if (identity := await friendships.identity(store, account.name)) is not None:
+            found.add(identity[0])
+    return found
+
+
 async def invited(store: Store, outbox: Outbox | None, settings: Settings,
-                  invitation: GroupInvitation, now: datetime) -> bool:
-    """Whether to accept the invitation: from an admin, or `group_invitations: anyone`."""
+                  invitation: GroupInvitation, now: datetime, self_id: str) -> bool:
+    """Whether to accept the invitation: from an admin (or one of the deployment's accounts),
+    or `group_invitations: anyone`."""
     inviter = invitation.inviter
     what = f"「{clean(invitation.topic) or '?'}」 (invitation {invitation.id})"
-    if anyone(settings) or inviter in settings.admins:
+    if anyone(settings) or (inviter and inviter in await trusted(store, settings, self_id)):
         await audit.record(store, now, "", inviter, "group_invitation_accepted", OWNER, what)
         return True
     who = clean(inviter) or "?"
@@ -89,10 +102,13 @@ async def may_bind_by_name(store: Reader, info: GroupInfo, settings: Settings,
     found = await state.get(store, _admission(info.id)) or {}
     if "held" in found or "admitted" in found:
         return "admitted" in found
-    if anyone(settings) or info.owner in (*settings.admins, self_id):
+    if anyone(settings):
+        return True
+    ours = await trusted(store, settings, self_id)
+    if info.owner in ours:
         return True
     entry = await roster.entry(store, info.id, self_id)
-    return entry is not None and entry.inviter in settings.admins
+    return entry is not None and entry.inviter in ours
 
 
 async def admit(store: Store, group: str, by: str, now: datetime) -> None:

@@ -262,7 +262,7 @@ class Bot:
         async with self._turn, self.store.transaction():
             accepted = await admission.invited(self.store, self.outbox,
                                                self.deployment.settings, invitation,
-                                               self.clock.now())
+                                               self.clock.now(), self.gateway.self_id)
         self._poke.set()
         return accepted
 

@@ -24,6 +24,13 @@ async def all_bindings(store: Reader) -> dict[str, str]:
     return {grp: kind for grp, kind in await store.all("SELECT grp, type FROM group_bindings")}
 
 
+async def type_of(store: Reader, group: str) -> str | None:
+    """The type the group is kept as, read from the store (another account's process may
+    have kept it since this one loaded the bindings)."""
+    row = await store.one("SELECT type FROM group_bindings WHERE grp = ?", (group,))
+    return None if row is None else str(row[0])
+
+
 async def kept(store: Reader) -> list[tuple[str, str, str]]:
     """Every kept binding as (group id, type name, the group's name when it was bound)."""
     return [(grp, kind, topic) for grp, kind, topic in

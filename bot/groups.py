@@ -168,6 +168,9 @@ class GroupDirectory:
         settings = self._deployment().settings
         if await admission.may_bind_by_name(store, info, settings, self._gateway.self_id):
             return gtype
+        if (kept := await bindings.type_of(store, info.id)) is not None:  # another account's
+            self._kept[info.id] = kept
+            return self.kept(info.id)
         await admission.not_bound(store, self._outbox, settings, info, gtype.name, now)
         return None
 
