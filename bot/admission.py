@@ -53,6 +53,10 @@ def _admission(group: str) -> state.Key:
     return (group, "", OWNER, "admission")
 
 
+def _brought_in(group: str) -> state.Key:
+    return (group, "", OWNER, "brought_in")
+
+
 def anyone(settings: Settings) -> bool:
     return settings.group_invitations is GroupInvitations.ANYONE
 
@@ -108,7 +112,16 @@ async def may_bind_by_name(store: Reader, info: GroupInfo, settings: Settings,
     if info.owner in ours:
         return True
     entry = await roster.entry(store, info.id, self_id)
-    return entry is not None and entry.inviter in ours
+    if entry is not None and entry.inviter in ours:
+        return True
+    return await state.get(store, _brought_in(info.id)) in ours
+
+
+async def brought_in(store: Store, group: str, inviter: str) -> None:
+    """The platform reported the bot's own join into the group, by `inviter` (kept apart
+    from the roster: with several accounts the join of a group this account does not serve
+    yet is not handled, and its roster row not written)."""
+    await state.put(store, _brought_in(group), inviter)
 
 
 async def admit(store: Store, group: str, by: str, now: datetime) -> None:

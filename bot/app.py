@@ -471,6 +471,9 @@ class Bot:
         else:
             log.info("the bot joined %s: binding its groups again", event.group)
             self.groups.back(event.group)
+            if event.inviter:  # (also when kept in standby): may its name bind it?
+                async with self._turn, self.store.transaction():
+                    await admission.brought_in(self.store, event.group, event.inviter)
         if self.leases is not None:
             self.leases.renew_soon()
         try:

@@ -14,7 +14,7 @@ from bot import bindings, config
 from bot.adapters.simulator import Simulator
 from bot.app import Bot
 from bot.clock import VirtualClock
-from bot.events import Member
+from bot.events import Member, MemberJoined
 from bot.inbound import GroupInvitation
 from handlers import REGISTRY
 
@@ -101,5 +101,20 @@ async def test_a_group_another_accounts_process_bound_is_bound_here_too(
         await b.store.flush()
         await a.refresh_groups()  # (a login, a reload)
         assert a.groups.kept("r1") is not None
+    finally:
+        await two.stop()
+
+
+async def test_an_admin_bringing_an_account_into_a_group_lets_its_name_bind_it(
+        tmp_path: Path) -> None:
+    """The account's own join is kept in standby (it serves nothing there yet), not handled:
+    who brought it in is kept all the same."""
+    two = Two(tmp_path / "config")
+    try:
+        a = await two.start("a")
+        two.worlds["a"].add_group("r1", "Recruitment 01", ["alice", "carol"], owner="carol")
+        await a.feed(MemberJoined(two.clock.now(), "r1", (Member("wxid_a", "a"),), "op_lin"))
+        assert a.groups.kept("r1") is not None
+        assert [r for r in two.worlds["a"].sent if r["action"] == "dm"] == []
     finally:
         await two.stop()
