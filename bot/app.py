@@ -41,7 +41,7 @@ from bot.commands import Command
 from bot.config import Deployment, NotFriend
 from bot.context import Group, Place, Scope
 from bot.delivery import Delivery
-from bot.events import Event, Member, MemberJoined, MemberLeft, Message, Tick
+from bot.events import Event, GroupRenamed, Member, MemberJoined, MemberLeft, Message, Tick
 from bot.governor import Governor
 from bot.groups import GroupDirectory
 from bot.handler import Registry
@@ -79,6 +79,8 @@ class Bot:
         self.account = account
         self.standby = Standby(deployment.settings.leases.takeover * 1.5)
         self._bound: set[str] = set()  # the bound groups the platform last listed
+        # groups an event came from that no binding matches (several accounts: `_bind_new`)
+        self._not_bound: set[str] = set()
         # carries out a console action another process handed to this account (bot/commands.py;
         # the console sets it): (done, result)
         self.carry_out: Callable[[Command], Awaitable[tuple[bool, dict[str, Any]]]] | None = None
@@ -272,6 +274,7 @@ class Bot:
         jobs = []
         bound = await self.groups.bound()
         self._bound = {info.id for info, _ in bound}
+        self._not_bound.clear()
         self._rotation.track(info.id for info, _ in bound)
         if self._compare_soon and self._bound:
             self._compare_soon = False
@@ -442,16 +445,42 @@ class Bot:
         across accounts (bot/standby.py)."""
         if isinstance(event, MemberJoined | MemberLeft):
             self._rotation.changed(event.group)  # the backstop compares the group again
+        elif isinstance(event, GroupRenamed):
+            self._not_bound.discard(event.group or "")  # its new name may bind it
         key = event.id if isinstance(event, Message) and event.id else None
         if self.leases is not None:
             key = self.standby.key(event) or (key and f"{self.leases.account}:{key}")
             now = self.clock.now()
             if event.group is not None and not self.leases.holds(event.group, now):
                 self.standby.keep(key, event, now)
+                if event.group not in self._bound and event.group not in self._not_bound:
+                    await self._bind_new(event.group)
                 await self._own_join_or_leave(event)
                 return
         await self._handle(event, key)
         await self._own_join_or_leave(event)
+
+    async def _bind_new(self, group: str) -> None:
+        """With several accounts: an event of a group this account did not list at its
+        login (added to it since, its own join not reported). Bound now, the group is
+        claimed at the next lease renewal, at once, and what was kept of it handled then
+        (else nobody served it until the next login); one no binding matches is remembered,
+        so its next events cost a set lookup."""
+        try:
+            async with self._turn, self.store.transaction():
+                found = await self.groups.group(self.store, group, self.clock.now())
+        except GatewayError as exc:  # the platform cannot say: asked again at its next event
+            log.warning("could not look at %s, a group new to this account: %s", group, exc)
+            return
+        if found is None:
+            self._not_bound.add(group)
+            return
+        log.info("%s: a group new to this account, bound as %s; claiming it", group,
+                 found.type)
+        self._bound.add(group)
+        assert self.leases is not None
+        self.leases.renew_soon()
+        self._poke.set()
 
     async def _own_join_or_leave(self, event: Event) -> None:
         """The bot itself joined or left a group (was added, removed, or the group was

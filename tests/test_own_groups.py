@@ -4,14 +4,16 @@ account or several (review s30 R10, R13)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 from harness import SHIPPED, Harness
 from test_accounts import KEYWORD, REPLY, Accounts, accounts, holder  # noqa: F401
 
+from bot.context import Group
 from bot.events import Member, MemberJoined
+from bot.store import Store
 
 
 async def test_a_group_the_bot_is_removed_from_gets_nothing_more(tmp_path: Path) -> None:
@@ -44,7 +46,7 @@ async def test_a_group_the_bot_is_added_to_gets_its_pushes(tmp_path: Path) -> No
         assert [t[:10] for t in h.texts("r9")] == ["💡 倾听者小贴士 ①"]
 
 
-@pytest.mark.parametrize("reported", [True])
+@pytest.mark.parametrize("reported", [True, False])
 async def test_a_group_an_account_is_added_to_is_served_at_once(
         accounts: Accounts, reported: bool) -> None:  # noqa: F811
     # With several accounts an event of a group not listed at the login was only kept
@@ -61,3 +63,24 @@ async def test_a_group_an_account_is_added_to_is_served_at_once(
     await accounts.advance(timedelta(minutes=1))
     assert accounts.texts("r9") == [REPLY]
     assert await holder(accounts, "r9") in ("a", "b")
+
+
+async def test_a_new_group_no_binding_matches_is_looked_at_once(
+        accounts: Accounts) -> None:  # noqa: F811
+    # Every event of such a group would take the bot's turn and a transaction to find it
+    # unbound again.
+    bot = await accounts.start("a")
+    await accounts.advance(timedelta(seconds=1))
+    accounts.worlds["a"].add_group("x9", "闲聊群", ["alice"])  # no binding matches its name
+    looked: list[str] = []
+    find = bot.groups.group
+
+    async def group(store: Store, group_id: str, now: datetime) -> Group | None:
+        looked.append(group_id)
+        return await find(store, group_id, now)
+
+    bot.groups.group = group  # type: ignore[method-assign]
+    for _ in range(3):
+        await accounts.say("x9", KEYWORD)
+    await accounts.advance(timedelta(minutes=1))
+    assert looked.count("x9") == 1 and accounts.texts("x9") == []
