@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 from grpc_server import FakeGateway
+from grpclib.const import Status
+from grpclib.exceptions import GRPCError
 from puppet import InProcessPuppet, World
 from wechaty_support import Session, until
 
@@ -94,3 +96,20 @@ async def test_with_anyone_a_strangers_invitation_is_accepted(
         await until(lambda: world.actions("accept_invitation"), "the acceptance")
     assert world.actions("accept_invitation") == [
         {"action": "accept_invitation", "invitation": invitation}]
+
+
+async def test_a_gateway_that_cannot_say_who_invited_leaves_the_invitation_unanswered(
+        run_bot: RunBot, grpc_gateway: WechatyGateway, fake_gateway: FakeGateway,
+        world: World) -> None:
+    """RoomInvitationPayload not implemented (a refusal: not tried again): the bot decides
+    without an inviter, and only an admin's invitation is accepted."""
+    async with run_bot(grpc_gateway) as s:
+        fake_gateway.failing["RoomInvitationPayload"] = GRPCError(Status.UNIMPLEMENTED, "no")
+        invitation = fake_gateway.invite_bot("admin1")
+        await until(lambda: world.texts("admin1"), "the admins' notice")
+        refusals = await _refusals(s)
+    assert world.actions("accept_invitation") == []
+    assert world.texts("admin1")[0].startswith(f"[groupbot] ? 邀请本号进群「?」 (invitation "
+                                               f"{invitation})，没有接受")
+    assert refusals == [("", f"「?」 (invitation {invitation})")]
+    assert fake_gateway.calls.count("RoomInvitationPayload") == 1
