@@ -33,7 +33,7 @@ from datetime import UTC, datetime, timedelta
 from enum import IntEnum
 from typing import Protocol
 
-from bot import receipts
+from bot import prompts, receipts
 from bot.actions import AcceptFriend, Action, Dm, Invite, Kick, Say
 from bot.clock import Clock
 from bot.config import OutboxSettings
@@ -393,6 +393,8 @@ class Outbox:
                                           after, self.account, epoch))
         if key := getattr(action, "receipt", ""):
             await receipts.queued(self._store, key, self._clock.now())
+        if isinstance(action, Say) and action.text:  # what it asks members may be repeated
+            prompts.bot_said(self._store, action.group, self._clock.now(), action.text)
         if not self._handed(action, epoch):
             item = Queued(row_id, action, prio, after=after, epoch=epoch)
             self._add(item)

@@ -29,7 +29,7 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field, model_validator
 
-from bot import roster
+from bot import prompts, roster
 from bot.banned import CONTEXT, Hit, Listed, Severity, banned_words
 from bot.config import ContentFile, Count, Duration, Template, TemplateText, placeholders
 from bot.contacts import contacts_in, links_in, own_mini_program
@@ -77,7 +77,6 @@ KIND_NAMES = {Kind.IMAGE: "图片", Kind.LINK: "链接卡片", Kind.MINI_PROGRAM
               Kind.CARD: "名片", Kind.FILE: "文件", Kind.VIDEO: "视频", Kind.VOICE: "语音",
               Kind.EMOJI: "表情", Kind.OTHER: "此类消息"}
 CONTACT_KINDS = ("phone", "wechat", "qq", "email")
-PROMPTS = 20  # per group, the admins' and the bot's recent texts a raid is not counted on
 
 # ---------------------------------------------------------------- config
 
@@ -202,11 +201,6 @@ def _category(word_list: WordList) -> str:
 # ---------------------------------------------------------------- the handler
 
 
-def _compact(text: str) -> str:
-    """The message as the repeat detectors compare it: normalized, without any spaces."""
-    return "".join(normalize(text).split())
-
-
 def _digest(compact: str) -> str:
     return hashlib.blake2b(compact.encode(), digest_size=8).hexdigest()
 
@@ -313,9 +307,6 @@ class Antispam(Handler[Config]):
         self._split_within = None if within is None else recent.span(within)
         self._windows = (recent.span(config.flood.within), recent.span(config.repeats.within),
                          recent.span(config.raid.within))
-        # per group, what admins, exempt members and the bot said in the last hour (micros,
-        # compact text): members asked to reply with a phrase are no raid when they do
-        self._prompts: dict[str, list[tuple[int, str]]] = {}
 
     async def handle(self, event: Message | MemberJoined, ctx: Context) -> Flow:
         if ctx.group is None:
@@ -328,7 +319,7 @@ class Antispam(Handler[Config]):
             # names, by their names: anyone can type "@加微信abc12345<U+2005>" before a real
             # one. Repeats and raids compare it without any mention-like run.
             text = strip_mentions(event.text, await ctx.mention_names(event.mentions))
-            compact = _compact(text) if not event.mentions else "".join(
+            compact = prompts.compact(text) if not event.mentions else "".join(
                 ctx.normalized.split())
         else:  # the text every handler reads, normalized once for all of them (most messages)
             text, compact = ctx.text, "".join(ctx.normalized.split())
@@ -338,7 +329,8 @@ class Antispam(Handler[Config]):
         written = min(event.at, ctx.now)
         at = recent.micros(written)
         if self._exempt(member, ctx):
-            self._prompted(group, at, compact)
+            if len(compact) >= self.config.raid.min_length:  # a raid could be part of it
+                prompts.of(ctx.store).add(group, written, compact)
             return CONTINUE
         digest = _digest(compact)
         store = ctx.store
@@ -349,11 +341,11 @@ class Antispam(Handler[Config]):
         found = self.detect(event, text) or self._split_contacts(copy, group, member, at,
                                                                     text)
         raid = self.config.raid
-        looks = (raid.action is not Action.IGNORE and len(compact) >= raid.min_length
-                 and not self._asked_for(group, at, compact))
+        looks = raid.action is not Action.IGNORE and len(compact) >= raid.min_length
         rates, posters = self._rates(rows, member, at, compact, digest, looks)
         moderator = None
-        if posters >= raid.members:
+        if posters >= raid.members and not prompts.of(store).asked_for(group, written,
+                                                                         compact):
             moderator = Moderator(self.config, ctx, group)
             if member in await self._raid(event, ctx, moderator, rows, digest, at):
                 rates.append(self._raid_offence())
@@ -542,24 +534,6 @@ class Antispam(Handler[Config]):
             found.append(Offence("flood", flood.action, flood.reason,
                                  f"{messages} messages in {flood.within}"))
         return [o for o in found if o.action is not Action.IGNORE], posters
-
-    def _prompted(self, group: str, at: int, compact: str) -> None:
-        """An admin, an exempt member or the bot said this in the group (kept an hour, the
-        last PROMPTS of them; in memory: a restart or a reload forgets them)."""
-        if len(compact) < self.config.raid.min_length:
-            return  # nothing a raid would be counted on could be inside it
-        since = at - recent.span(RECENT)
-        kept = [(said, text) for said, text in self._prompts.get(group, ()) if said > since]
-        self._prompts[group] = [*kept[-(PROMPTS - 1):], (at, compact)]
-
-    def _asked_for(self, group: str, at: int, compact: str) -> bool:
-        """The text is within something an admin, an exempt member or the bot said in the
-        group in the last hour ("请回复：已阅读并同意遵守群规"): its copies are answers."""
-        prompts = self._prompts.get(group)
-        if not prompts:
-            return False
-        since = at - recent.span(RECENT)
-        return any(said > since and compact in text for said, text in prompts)
 
     def _raid_offence(self) -> Offence:
         raid = self.config.raid

@@ -663,6 +663,32 @@ async def test_newcomers_answering_with_the_phrase_an_admin_asked_for_are_no_rai
         assert [r["mentions"] for r in h.actions("say")] == [["n2"], ["n3"]]
 
 
+async def test_newcomers_answering_as_the_bots_welcome_asks_are_no_raid(
+        tmp_path: Path) -> None:
+    # WeChat never hands the bot its own messages: what it says is recorded as it is queued
+    # (review s31 S18)
+    reply = "已阅读并同意遵守群规"
+    welcome = "  - welcome: {template: '欢迎加入{group}！看完群规的请回复：" + reply + "'}\n"
+    root = write_config(tmp_path / "config", BOT_YAML, {"recruitment": MODERATION + welcome},
+                        {"words/banned.txt": BANNED})
+    async with Harness(root, tmp_path) as h:
+        await h.join("r1", "n1", "n2", "n3", "n4")
+        await h.advance("1m")
+        assert any(reply in text for text in h.texts("r1"))  # the welcome went
+        for member in ("n1", "n2", "n3", "n4"):
+            await h.say("r1", member, reply)
+            await h.advance("10s")
+        await h.drain()
+        assert _warnings(h) == []
+        await h.advance("1h")  # an hour later the welcome no longer asks for it
+        for member in ("n1", "n2", "n3"):
+            await h.say("r1", member, reply)
+            await h.advance("10s")
+        await h.drain()
+        assert [r["mentions"] for r in h.actions("say") if r["text"].startswith("⚠️")] == [
+            ["n2"], ["n3"]]
+
+
 async def test_members_with_a_history_are_never_raiders(tmp_path: Path) -> None:
     async with Harness(_moderation(tmp_path), tmp_path) as h:
         await h.join("r1", "carol", "dave")
