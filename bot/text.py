@@ -350,3 +350,14 @@ def strip_mentions(text: str, names: Iterable[str] | None = None) -> str:
     mention = re.compile(rf"@(?:{alternatives})\u2005\s*"
                          rf"|(?:^|(?<=\s))@(?:{alternatives})(?:\s+|$)")
     return mention.sub("", text).strip()
+
+
+# What may precede or follow a command: "签到！", "check in~" (normalized: "!" and "~").
+AROUND_COMMAND = " !.?~。…"
+
+
+def command(text: str) -> str:
+    """A message read as a command, which is the whole message: normalized, without its
+    mentions and the marks around it ("@小助手 签到！" -> "签到"). "请问什么时候可以开始考试？"
+    is no "开始考试"."""
+    return normalize(strip_mentions(text)).strip(AROUND_COMMAND)

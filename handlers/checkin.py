@@ -25,11 +25,9 @@ from bot.events import Kind, Message
 from bot.handler import CONTINUE, STOP, Flow, Handler, HandlerConfig
 from bot.sanitize import Safe
 from bot.store import Reader, sqlite_only
-from bot.text import normalize, strip_mentions
+from bot.text import command
 from bot.times import stamp, to_utc, unstamp
 
-# What may follow or precede a command: "签到！", "check in~" (normalized: "!" and "~").
-_AROUND_COMMAND = " !.?~。…"
 # how long after it was written a check-in still counts for that time's day (handled after
 # the day changed); one handled later counts as written this long before its handling
 LATE = timedelta(minutes=10)
@@ -152,17 +150,13 @@ class Config(HandlerConfig):
                             ("leaderboard.triggers", self.leaderboard.triggers),
                             ("my_data.triggers", self.my_data.triggers)):
             for word in words:
-                key = _command(word)
+                key = command(word)
                 if not key:
                     raise ValueError(f"{what}: an empty trigger {word!r}")
                 if key in seen and seen[key] != what:
                     raise ValueError(f"{word!r} is in both {seen[key]} and {what}")
                 seen[key] = what
         return self
-
-
-def _command(text: str) -> str:
-    return normalize(strip_mentions(text)).strip(_AROUND_COMMAND)
 
 
 # ---------------------------------------------------------------- the handler
@@ -193,9 +187,9 @@ class Checkin(Handler[Config]):
         # the method's name, not the bound method: that would be a reference cycle, which a
         # config frozen after its load (config.load_in_background) never lets go of
         self._commands = {
-            **{_command(w): "_check_in" for w in config.triggers},
-            **{_command(w): "_leaderboard" for w in config.leaderboard.triggers},
-            **{_command(w): "_my_data" for w in config.my_data.triggers},
+            **{command(w): "_check_in" for w in config.triggers},
+            **{command(w): "_leaderboard" for w in config.leaderboard.triggers},
+            **{command(w): "_my_data" for w in config.my_data.triggers},
         }
 
     def triggers(self) -> frozenset[str]:
@@ -206,10 +200,10 @@ class Checkin(Handler[Config]):
     async def handle(self, event: Message, ctx: Context) -> Flow:
         if ctx.group is None or event.kind is not Kind.TEXT:
             return CONTINUE
-        command = self._commands.get(_command(event.text))
-        if command is None:
+        method = self._commands.get(command(event.text))
+        if method is None:
             return CONTINUE
-        await getattr(self, command)(event, ctx, scope_of(self.config, ctx.group.id,
+        await getattr(self, method)(event, ctx, scope_of(self.config, ctx.group.id,
                                                            ctx.group.type))
         return STOP
 

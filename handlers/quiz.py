@@ -50,7 +50,7 @@ from bot.invitations import How, Plan, already_in
 from bot.receipts import Receipt
 from bot.sanitize import Safe, clean
 from bot.store import Reader
-from bot.text import WordMatcher, normalize, strip_mentions
+from bot.text import WordMatcher, command, normalize, strip_mentions
 from bot.times import instant, span, stamp, to_utc, unstamp
 from bot.yamlfile import InputError
 from handlers import funnel
@@ -242,7 +242,7 @@ class QuizHandler(Handler[Config]):
 
     def prepare(self) -> None:
         config = self.config
-        self._start = WordMatcher((word, word) for word in config.start)
+        self._starts = frozenset(command(word) for word in config.start)
         self._quiz = config.file.quiz
         self._total = sum(q.points for q in self._quiz.questions)
         # how long an attempt can last: every question answered at its deadline
@@ -264,7 +264,8 @@ class QuizHandler(Handler[Config]):
             if not await self._void_if_changed(ctx, event.sender.id, session):
                 await self._answered(event, session, ctx)
             return STOP
-        elif self._start.first(normalize(strip_mentions(event.text))) is not None:
+        elif command(event.text) in self._starts:  # the whole message: a question
+            # about the quiz (「请问什么时候可以开始考试？」) starts nothing
             await self._begin(event.sender, ctx)
             return STOP
         return CONTINUE

@@ -38,6 +38,20 @@ async def _ask_every_11s(h: Harness, member: str, times: int) -> None:
         await h.advance("11s")
 
 
+
+async def test_only_the_start_word_itself_starts_the_quiz(tmp_path: Path) -> None:
+    """A question about the quiz started an attempt the member did not mean, which then
+    failed for want of answers: an attempt spent and a day's wait (review s31 S22)."""
+    async with Harness(SHIPPED, tmp_path, groups=GROUPS) as h:
+        await h.say("i1", "dave", "请问什么时候可以开始考试？需要先完成培训吗")
+        await h.say("i1", "erin", "培训还没看完，开始考试前要准备什么？")
+        await h.advance("20m")
+        assert await h.bot.store.all("SELECT member FROM quiz_attempts") == []
+        await h.say("i1", "dave", "@小助手\u2005开始考试！", mentions=("bot",))
+        await h.advance("10s")
+        assert await h.bot.store.all("SELECT member FROM quiz_attempts") == [("dave",)]
+        assert _told(h, "dave")[-1].startswith("📝 开始「")
+
 @ON_BOTH
 async def test_a_refusal_is_told_once_per_cooldown(tmp_path: Path) -> None:
     async with Harness(SHIPPED, tmp_path, groups=GROUPS) as h:
