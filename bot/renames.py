@@ -6,7 +6,9 @@
 - by anyone else, in a bound group: it keeps its type, the admins are told privately, and
   with `restore_topic` the bot sets back the group's last trusted name (the name it was
   bound by, first seen with, or an admin gave it: never a name a member gave it, so two
-  quick renames cannot make the bot set a member's name);
+  quick renames cannot make the bot set a member's name). A rename whose changer the
+  platform does not give is not set back (it may be an admin's), and one back to the
+  trusted name (the bot's own restore, reported without its changer) is nothing to tell;
 - by anyone else, in a group that was not bound: it stays unbound whatever its new name
   (a member's rename binds nothing); the admins are told when the new name matches a
   binding, with how to bind it.
@@ -64,13 +66,14 @@ async def renamed(core: Core, store: Store, outbox: Outbox, groups: GroupDirecto
                 f"[groupbot] {shown}，名字匹配 {matched.name} 的绑定，但不是管理员改的，"
                 "没有绑定它；要绑定，由管理员改一次群名，或在 bot.yaml 按 id 绑定。"))
         return
-    if before is None:
-        return
+    if before is None or event.topic == trusted:
+        return  # back to its trusted name: the bot's restore, reported without its changer
     info = await core.group_info(group_id)
-    restore = settings.restore_topic and info.owner == core.self_id and trusted is not None \
-        and trusted != event.topic
+    may = settings.restore_topic and info.owner == core.self_id and trusted is not None
+    restore = may and event.by is not None  # by whom unknown: maybe an admin, so left
+    unknown = "，改名者未知，没有改回。" if may and not restore else "。"
     await _tell(store, outbox, settings.admins, group_id, by, now, (
-        f"[groupbot] {shown}，仍按 {kept.name} 处理" + ("，已改回原名。" if restore else "。")))
+        f"[groupbot] {shown}，仍按 {kept.name} 处理" + ("，已改回原名。" if restore else unknown)))
     if restore and trusted is not None:
         await outbox.put(RenameGroup(group_id, trusted))
 

@@ -3,9 +3,12 @@ theirs nor unbind a group (review s31 S6), nor bind a group that was not bound (
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from harness import SHIPPED, Harness, shipped_config
+
+from bot.events import GroupRenamed
 
 REAL = "Listener Recruitment 01 倾听者招募群"
 
@@ -71,3 +74,20 @@ async def test_a_members_rename_does_not_bind_a_group_that_was_not_bound(
         await h.say("x1", "dave", "群规")
         await h.advance("10s")
         assert h.texts("x1")[0].startswith("【招募群群规】")
+
+
+async def test_the_bots_restore_reported_without_a_changer_counts_as_no_rename(
+        tmp_path: Path) -> None:
+    """Some gateways report the bot's own rename with no changer (review s31 S27)."""
+    root = shipped_config(tmp_path, "restore_topic: true\n")
+    async with Harness(root, tmp_path, groups={"r1": REAL}) as h:
+        h.bot.followups = lambda: [replace(e, by=None) if isinstance(e, GroupRenamed) else e
+                                   for e in h.world.take_inbox()]
+        await h.rename_group("r1", "bob", "闲聊群")
+        await h.advance("11m")  # the restore went, and was reported back without a changer
+        await h.rename_group("r1", "bob", "闲聊群 2")
+        await h.advance("1m")
+        _, second = (r["text"] for r in h.actions("dm", to="op_lin"))
+        assert second == (f"[groupbot] 「{REAL}」(r1) 被 bob 改名为「闲聊群 2」，仍按 recruitment "
+                          "处理，已改回原名。")  # nothing about a rename by "?" in between
+        assert [r["topic"] for r in h.actions("rename_group")] == [REAL, REAL]
