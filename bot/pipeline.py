@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from bot import activity, backstop, renames, roster
@@ -77,6 +77,11 @@ class Pipeline:
         """Handle the event; the caller holds the transaction."""
         deployment = self._deployment()
         group: Group | None = None
+        if isinstance(event, MemberJoined | MemberLeft) and event.group is not None:
+            current = await _current(self._store, event, event.group)
+            if current is None:
+                return  # late: nothing new about anyone in it
+            event = current
         if event.group is not None:
             if isinstance(event, GroupRenamed):
                 await renames.renamed(self._core, self._store, self._outbox, self._groups,
@@ -140,6 +145,23 @@ def _plan(handlers: tuple[Handler[Any], ...], kind: type[Event]) -> Plan:
     if not gated or len(texts) > FEW:
         return Plan(wanting)
     return Plan(wanting, Literals(texts), tuple(h for h in wanting if h not in gated))
+
+
+async def _current(store: Store, event: MemberJoined | MemberLeft,
+                   group: str) -> MemberJoined | MemberLeft | None:
+    """The join or leave without the members a later change in the roster overtook: a leave
+    of a member who joined again since (WeChat time), a join of one who left since. A late
+    event (the adapter lets an event overtake one whose lookups are slow; one whose load
+    failed is read again later) would otherwise mark a member who is in the group as gone,
+    ending their quiz as failed. None when nobody is left in it."""
+    late = await roster.overtaken(store, group, [m.id for m in event.members], event.at,
+                                  leaving=isinstance(event, MemberLeft))
+    if not late:
+        return event
+    log.warning("%s in %s at %s came after a later change of %s: not handled for them",
+                type(event).__name__, group, event.at, ", ".join(sorted(late)))
+    kept = tuple(m for m in event.members if m.id not in late)
+    return replace(event, members=kept) if kept else None
 
 
 async def _track(store: Store, event: Event, group: str) -> MemberJoined | None:

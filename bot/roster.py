@@ -111,6 +111,19 @@ async def entry(store: Reader, group: str, member: str) -> Entry | None:
     return _entry(row) if row else None
 
 
+async def overtaken(store: Reader, group: str, members: Sequence[str], at: datetime,
+                    leaving: bool) -> set[str]:
+    """The members whose row records a later change than a leave (`leaving`) or a join at
+    `at`: joined after that leave, or left after that join. Such an event came late (another
+    overtook it on its way): it is no news about them."""
+    column = "joined_at" if leaving else "left_at"  # (one of two fixed names)
+    rows = await store.all(
+        f"SELECT member, {column} FROM roster WHERE grp=? AND member IN"
+        f" ({','.join('?' * len(members))}) AND {column} IS NOT NULL", (group, *members))
+    return {str(member) for member, when in rows
+            if (changed := unstamp(when)) is not None and changed > at}
+
+
 async def name(store: Reader, group: str, member: str) -> str | None:
     """The member's name in the group as last seen (present or not), None if never seen."""
     row = await store.one("SELECT name FROM roster WHERE grp=? AND member=?", (group, member))
