@@ -217,6 +217,7 @@ def when(moment: datetime) -> str:
 # how far WeChat's time of a message and the bot's clock may differ (an answer's time is
 # WeChat's, its question's deadline the bot's)
 CLOCK_SKEW = timedelta(seconds=2)
+LATE_TICK = timedelta(minutes=1)  # how late a deadline's tick may be handled (a busy bot)
 
 
 class QuizHandler(Handler[Config]):
@@ -238,6 +239,8 @@ class QuizHandler(Handler[Config]):
             attempt INTEGER NOT NULL, question INTEGER NOT NULL, passed INTEGER NOT NULL,
             PRIMARY KEY (attempt, question));
         """,
+        # 4: until when an unfinished attempt is under way: its open question's deadline
+        f"ALTER TABLE {TABLE} ADD COLUMN live_until TEXT",
     )
 
     def prepare(self) -> None:
@@ -293,11 +296,11 @@ class QuizHandler(Handler[Config]):
     async def _refusal(self, member: str, ctx: Context) -> str | None:
         texts = self.config.texts
         rows = await ctx.store.all(
-            f"SELECT started_at, finished_at, passed FROM {TABLE} WHERE member=? AND quiz=?"
-            " ORDER BY id", (member, self.config.file.path))
-        if any(passed for _, _, passed in rows):
+            f"SELECT started_at, finished_at, passed, live_until FROM {TABLE} WHERE member=?"
+            " AND quiz=? ORDER BY id", (member, self.config.file.path))
+        if any(passed for _, _, passed, _ in rows):
             return texts.already_passed.render({})
-        if rows and rows[-1][1] is None and instant(rows[-1][0]) > ctx.now - self._longest:
+        if rows and rows[-1][1] is None and self._under_way(rows[-1][0], rows[-1][3], ctx.now):
             return texts.in_progress.render({})  # under way in another group, or in private
         if len(rows) >= self.config.max_attempts:
             return texts.no_attempts.render({"max_attempts": self.config.max_attempts})
@@ -307,6 +310,16 @@ class QuizHandler(Handler[Config]):
             if ctx.now < retry_at:
                 return self._retry(retry_at, self.config.max_attempts - len(rows))
         return None
+
+    def _under_way(self, started_at: str, live_until: str | None, now: datetime) -> bool:
+        """An unfinished attempt is under way until its open question's time is up (kept at
+        each question and each wait for its send: a question the send budget holds back
+        keeps it going), and a moment more for its deadline to be handled; one that has no
+        such time (begun before it was kept) as long as all its questions could take. Past
+        that, one a restart or a reload left unfinished holds nobody up."""
+        if live_until is not None:
+            return instant(live_until) + LATE_TICK > now
+        return instant(started_at) > now - self._longest
 
     def _retry(self, retry_at: datetime, left: int) -> str:
         return self.config.texts.retry.render({"when": when(retry_at), "left": left,
@@ -335,9 +348,17 @@ class QuizHandler(Handler[Config]):
         limit = self._limit(session)
         session["asked"], session["until"] = stamp(ctx.now), stamp(ctx.now + limit)
         await ctx.set("session", session, member=member)
-        await ctx.schedule(f"deadline:{member}", limit,
+        await self._deadline(ctx, member, session, ctx.now + limit)
+
+    async def _deadline(self, ctx: Context, member: str, session: dict[str, Any],
+                        until: datetime) -> None:
+        """The open question's time is up at `until`: its timer, and until when the attempt
+        is under way for a start elsewhere."""
+        await ctx.schedule(f"deadline:{member}", until,
                            {"member": member, "attempt": session["attempt"],
                             "index": session["index"]})
+        await ctx.store.execute(f"UPDATE {TABLE} SET live_until=? WHERE id=?",
+                                (stamp(until), session["attempt"]))
 
     def _limit(self, session: dict[str, Any]) -> timedelta:
         return self._quiz.questions[session["index"]].time_limit or self.config.time_limit
@@ -392,7 +413,7 @@ class QuizHandler(Handler[Config]):
             until = ctx.now + self._limit(session) if sent.queued else \
                 self._open(session, sent)[1]
             if until > ctx.now:
-                await ctx.schedule(f"deadline:{member}", until, tick.data)
+                await self._deadline(ctx, member, session, until)
                 return
         await self._time_up(ctx, member, session)
 

@@ -106,6 +106,33 @@ async def test_a_quiz_under_way_in_one_group_cannot_start_in_another(tmp_path: P
         assert len(await h.bot.store.all("SELECT id FROM quiz_attempts")) == 1
 
 
+
+async def test_an_attempt_whose_question_waits_for_the_send_budget_is_still_under_way(
+        tmp_path: Path) -> None:
+    """A question's time runs from its send; an attempt whose question the send budget held
+    back outlived the sum of the time limits from its start, and then a start in another
+    group began a second attempt at once (review s31 S3)."""
+    root = shipped_config(tmp_path, """
+governor:
+  enabled: true
+  jitter: 0
+  warmup: {days: 0}
+  budgets:
+    group_messages: {per_minute: 20, per_hour: 3, per_day: 100}
+""")
+    groups = {**GROUPS, "i2": "Listener Internship 02"}
+    async with Harness(root, tmp_path, groups=groups) as h:
+        await h.say("i1", "erin", "大家好")  # the hour's budget: three group messages
+        await h.say("i2", "fay", "群规")
+        await h.advance("1m")
+        await h.say("i1", "dave", "开始考试")  # question 1 waits for the budget
+        await h.advance("16m")  # longer than its 5 questions' 3 minutes from the start
+        await h.say("i2", "dave", "开始考试")
+        await h.advance("2h")
+        assert [grp for (grp,) in await h.bot.store.all(
+            "SELECT grp FROM quiz_attempts ORDER BY id")] == ["i1"]
+        assert "你有一场考试正在进行（在另一个群或私聊中），请先完成它。" in h.texts("i2")
+
 async def test_a_picture_or_a_sticker_is_no_answer(tmp_path: Path) -> None:
     """A sticker sent during the quiz was taken as a wrong answer to the question."""
     async with Harness(SHIPPED, tmp_path, groups=GROUPS) as h:
