@@ -21,7 +21,7 @@ any handler sees it again (bot/seen.py).
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from operator import itemgetter
 from pathlib import PurePosixPath
@@ -29,7 +29,7 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field, model_validator
 
-from bot import prompts, roster
+from bot import expected, prompts, roster
 from bot.banned import CONTEXT, Hit, Listed, Severity, banned_words
 from bot.config import ContentFile, Count, Duration, Template, TemplateText, placeholders
 from bot.contacts import contacts_in, links_in, own_mini_program
@@ -185,6 +185,8 @@ class Config(Policy):
     raid: Raid = Raid()
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
 # a removed member who keeps joining a group again: the admins are told once in this long
 # per member and group (each join is still removed again and audited)
 _REJOIN_TOLD_EVERY = timedelta(hours=1)
@@ -199,6 +201,11 @@ def _category(word_list: WordList) -> str:
 
 
 # ---------------------------------------------------------------- the handler
+
+
+def _instant(micros: int) -> datetime:
+    """A time in micros (handlers/recent.py) as an aware datetime."""
+    return _EPOCH + timedelta(microseconds=micros)
 
 
 def _digest(compact: str) -> str:
@@ -343,6 +350,8 @@ class Antispam(Handler[Config]):
         raid = self.config.raid
         looks = raid.action is not Action.IGNORE and len(compact) >= raid.min_length
         rates, posters = self._rates(rows, member, at, compact, digest, looks)
+        if rates and await expected.expecting(store, group, member, written):
+            rates = [o for o in rates if o.detector == "flood"]  # an answer asked for
         moderator = None
         if posters >= raid.members and not prompts.of(store).asked_for(group, written,
                                                                          compact):
@@ -554,7 +563,9 @@ class Antispam(Handler[Config]):
             return []
         suspects = [(member, message, acted) for member, message, acted, copies, last
                     in posters[1:] if last > since
-                    and not await self._has_history(ctx, member, copies)]
+                    and not await self._has_history(ctx, member, copies)
+                    and not await expected.expecting(ctx.store, ctx.scope, member,
+                                                     _instant(last))]
         unpunished = [(member, message) for member, message, acted in suspects if not acted]
         if len(suspects) < raid.members - 1:  # mostly the author and members with a history
             author = await ctx.name(posters[0][0])

@@ -29,7 +29,7 @@ from pydantic import (
     model_validator,
 )
 
-from bot import moderation, roster, yamlfile
+from bot import expected, moderation, roster, yamlfile
 from bot.adapters.base import GroupInfo
 from bot.config import (
     ContentFile,
@@ -347,7 +347,11 @@ class QuizHandler(Handler[Config]):
         # once it went (_open)
         limit = self._limit(session)
         session["asked"], session["until"] = stamp(ctx.now), stamp(ctx.now + limit)
+        since = session.setdefault("since", session["asked"])  # (when the attempt began)
         await ctx.set("session", session, member=member)
+        if ctx.group is not None:  # their texts here are answers: alike is no raid (antispam)
+            await expected.expect(ctx.store, ctx.scope, member, instant(since),
+                                  ctx.now + self._longest)
         await self._deadline(ctx, member, session, ctx.now + limit)
 
     async def _deadline(self, ctx: Context, member: str, session: dict[str, Any],
@@ -563,6 +567,8 @@ class QuizHandler(Handler[Config]):
     async def _drop(self, ctx: Context, member: str) -> None:
         await ctx.cancel(f"deadline:{member}")
         await ctx.forget("session", member=member)
+        if ctx.group is not None:
+            await expected.settled(ctx.store, ctx.scope, member, ctx.now)
 
     @staticmethod
     def _tell(ctx: Context, member: str, text: str, receipt: str = "") -> None:

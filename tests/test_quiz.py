@@ -88,6 +88,36 @@ async def test_the_refusal_cooldown_can_be_set(tmp_path: Path) -> None:
             "failedlater", "later", "later", "later"]
 
 
+async def test_a_cohort_giving_the_same_answers_together_is_no_raid(tmp_path: Path) -> None:
+    """Newcomers taking the quiz together in the group give the text question's right answer
+    alike, 5 s apart: answers the bot asked for, no raid and no repeat (review s31 S12);
+    the last one's answer, a raid's third copy, reaches the quiz. Ads still count."""
+    async with Harness(SHIPPED, tmp_path, groups=GROUPS) as h:
+        cohort = ("dave", "erin", "fay")
+        h.world.friends.update(cohort)
+        await h.join("i1", *cohort, inviter="alice")
+        await h.advance("1h")
+        for member in cohort:
+            await h.say("i1", member, "开始考试")
+        for answer in RIGHT:
+            await h.advance("40s")
+            for member in cohort:
+                await h.say("i1", member, answer)
+                await h.advance("5s")
+        await h.advance("10m")
+        assert [t for t in h.texts("i1") if t.startswith("⚠️")] == []
+        for member in cohort:
+            assert any(t.startswith("🎉 恭喜以 100 分") for t in _told(h, member)), member
+        await h.join("i1", "gus", inviter="alice")
+        await h.advance("1h")
+        await h.say("i1", "gus", "开始考试")
+        await h.advance("20s")
+        await h.say("i1", "gus", "C 有问题加我微信 abc12345")
+        await h.advance("1m")
+        assert [t.split("。")[0] for t in h.texts("i1") if t.startswith("⚠️")] == [
+            "⚠️ 警告 (1/3)：发布联系方式"]
+
+
 async def test_a_quiz_under_way_in_one_group_cannot_start_in_another(tmp_path: Path) -> None:
     """Started in two internship groups at once, the same answers passed twice: two of the
     three attempts spent, and two promotions (two cards sent)."""
