@@ -459,6 +459,21 @@ class Bot:
                 return
         await self._handle(event, key)
         await self._own_join_or_leave(event)
+        await self._renamed_by_admin(event)
+
+    async def _renamed_by_admin(self, event: Event) -> None:
+        """An admin's rename binds the group again by its new name (bot/renames.py): the
+        groups are bound again and their jobs planned again. Another's rename changes no
+        binding, so it costs no listing of the groups (a member renaming a group again and
+        again would otherwise have every group looked up each time)."""
+        if not isinstance(event, GroupRenamed) or event.by is None \
+                or event.by not in self.admins:
+            return
+        try:
+            await self.refresh_groups()
+        except GatewayError as exc:
+            self._look_later(utc(self.clock.now()),
+                             f"could not bind the groups again after an admin's rename ({exc})")
 
     async def _bind_new(self, group: str) -> None:
         """With several accounts: an event of a group this account did not list at its

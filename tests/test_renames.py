@@ -91,3 +91,15 @@ async def test_the_bots_restore_reported_without_a_changer_counts_as_no_rename(
         assert second == (f"[groupbot] 「{REAL}」(r1) 被 bob 改名为「闲聊群 2」，仍按 recruitment "
                           "处理，已改回原名。")  # nothing about a rename by "?" in between
         assert [r["topic"] for r in h.actions("rename_group")] == [REAL, REAL]
+
+
+async def test_an_admins_rename_to_another_type_plans_that_types_jobs(tmp_path: Path) -> None:
+    """The groups are bound again by the core (every platform), not only by the wechaty
+    adapter: a recruitment group an admin renames into a customer group gets the customer
+    type's Monday 10:00 push, not the recruitment pushes."""
+    async with Harness(SHIPPED, tmp_path, groups={"r1": REAL}) as h:  # Monday 09:00
+        await h.rename_group("r1", "op_lin", "Customer 02 客户群")
+        await h.advance("4h")
+        posted = [r["text"].splitlines()[0] for r in h.actions("say", group="r1")]
+        assert posted == ["📅 本周客服值班时间：工作日 10:00-19:00。有问题直接在群里提问，"
+                          "或发送「联系运营」找到我们。"]

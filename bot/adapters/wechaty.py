@@ -759,7 +759,6 @@ class WechatyGateway:
                  payload.new_topic)
         await self._feed(GroupRenamed(self._at(payload.timestamp), payload.room_id,
                                       payload.new_topic, payload.changer_id or None), turn)
-        await self._refresh_groups()
 
     async def _on_friendship(self, payload: EventFriendshipPayload, turn: _Turn) -> None:
         try:

@@ -15,6 +15,7 @@ from puppet import InProcessPuppet, World
 from wechaty_support import Session, until
 
 from bot.adapters.wechaty import WechatyGateway
+from bot.events import GroupRenamed
 
 RunBot = Callable[..., AbstractAsyncContextManager[Session]]
 
@@ -67,3 +68,28 @@ async def test_a_rename_by_whom_the_gateway_does_not_say_is_not_set_back(
     assert world.texts("admin1") == [
         "[groupbot] 「Recruitment 01」(r1) 被 ? 改名为「Recruitment 01 周末班」，仍按 recruitment "
         "处理，改名者未知，没有改回。"]
+
+
+async def test_a_members_renames_cost_no_listing_of_the_groups(
+        run_bot: RunBot, gateway: WechatyGateway, puppet: InProcessPuppet, world: World
+        ) -> None:
+    """Review s31 S19: each rename re-listed and looked up every group (1 + N lookups a
+    rename, a member renaming at will). A member's rename changes no binding now."""
+    for i in range(2, 30):
+        world.add_room(f"r{i + 1}", f"Recruitment {i + 1:02d}", {"alice": "Alice"})
+    async with run_bot(gateway) as s:
+        looked: list[tuple[str, tuple[object, ...]]] = []
+        for name in ("room_search", "room_payload"):
+            original = getattr(puppet, name)
+
+            def counting(*args: object, _name: str = name,
+                         _original: Callable[..., object] = original) -> object:
+                looked.append((_name, args))
+                return _original(*args)
+            setattr(puppet, name, counting)
+        for i in range(20):
+            puppet.rename_room("r1", f"闲聊 {i}", changer="bob")
+        await until(lambda: len(s.of_type(GroupRenamed)) == 20, "the renames")
+        await asyncio.sleep(0.3)
+    assert [name for name, _ in looked if name == "room_search"] == []
+    assert {args[0] for name, args in looked if name == "room_payload"} == {"r1"}
