@@ -18,8 +18,11 @@ from handlers import REGISTRY
 
 ZONE = "bot.yaml:7: timezone: changed from Asia/Shanghai to America/New_York; takes effect at " \
        "the next start — kept Asia/Shanghai"
-STORAGE = "bot.yaml:9: storage: changed from ../data/groupbot.db to ../data/other.db; takes " \
-          "effect at the next start — kept ../data/groupbot.db"
+STORAGE_LINE = next(n for n, line in enumerate(
+    (SHIPPED / "bot.yaml").read_text(encoding="utf-8").splitlines(), 1)
+    if line.startswith("storage:"))
+STORAGE = f"bot.yaml:{STORAGE_LINE}: storage: changed from ../data/groupbot.db to " \
+          "../data/other.db; takes effect at the next start — kept ../data/groupbot.db"
 
 
 def _deployment(tmp_path: Path) -> Path:
