@@ -32,7 +32,7 @@ from pydantic import BeforeValidator, Field, model_validator
 from bot import expected, prompts, roster
 from bot.banned import CONTEXT, Hit, Listed, Severity, banned_words
 from bot.config import ContentFile, Count, Duration, Template, TemplateText, placeholders
-from bot.contacts import contacts_in, links_in, own_mini_program
+from bot.contacts import Finding, contacts_in, find_contacts, links_in, own_mini_program
 from bot.context import Context
 from bot.events import Kind, Member, MemberJoined, Message
 from bot.handler import CONTINUE, STOP, Flow, Handler, HandlerConfig
@@ -91,6 +91,10 @@ class Links(HandlerConfig):
 class Contacts(HandlerConfig):
     action: ActionSetting = Action.WARN
     reason: str = "发布联系方式"
+    # the operator's own service WeChat ids, numbers and addresses, written as members would
+    # see them ("kefu_2026", "138 0013 8000", "QQ 12345678"); e-mail addresses at the
+    # domains of `links.allow` are allowed too
+    allow: list[Annotated[str, Field(min_length=1)]] = []
     look_for: list[Annotated[str, Field(pattern="^(phone|wechat|qq|email)$")]] = list(
         CONTACT_KINDS)
     # a member's messages within this long are also read together ("138 0013" + "8000")
@@ -203,6 +207,12 @@ def _category(word_list: WordList) -> str:
 # ---------------------------------------------------------------- the handler
 
 
+def _contact_values(entry: str) -> list[str]:
+    """What `contacts.allow`'s entry is as the contact finders give it (bot/contacts.py): the
+    contact details found in it, else the entry itself, normalized and without spaces."""
+    return [f.value for f in find_contacts(entry)] or ["".join(normalize(entry).split())]
+
+
 def _instant(micros: int) -> datetime:
     """A time in micros (handlers/recent.py) as an aware datetime."""
     return _EPOCH + timedelta(microseconds=micros)
@@ -308,6 +318,8 @@ class Antispam(Handler[Config]):
             tuple(words.context))
         self._plain = Prefilter.of(self._words)
         self._allow = [normalize(domain).strip(".") for domain in config.links.allow]
+        self._own = frozenset(value for entry in config.contacts.allow
+                              for value in _contact_values(entry))
         self._exempted = frozenset(config.exempt)
         # the windows in micros, as handlers/recent.py counts
         within = config.contacts.split_within
@@ -440,12 +452,22 @@ class Antispam(Handler[Config]):
         contacts = self.config.contacts
         if contacts.action is Action.IGNORE:
             return []
-        found = [f for f in contacts_in(unmasked) if f.family in contacts.look_for]
+        found = [f for f in contacts_in(unmasked)
+                 if f.family in contacts.look_for and not self._own_contact(f)]
         if not found:
             return []
         return [Offence("contacts", contacts.action, contacts.reason,
                         " ".join(f"{f.family}:{f.value}" for f in found),
                         family=found[0].family)]
+
+    def _own_contact(self, found: Finding) -> bool:
+        """One of `contacts.allow`, or an e-mail address at a domain of `links.allow`."""
+        if found.value in self._own:
+            return True
+        if found.family != "email":
+            return False
+        host = found.value.rpartition("@")[2]
+        return any(host == domain or host.endswith("." + domain) for domain in self._allow)
 
     def _split_contacts(self, copy: recent.Recent, group: str, member: str, now: int,
                         text: str) -> list[Offence]:
