@@ -47,12 +47,16 @@ class Journal:
     def writes(self) -> list[tuple[str, list[Sequence[Any]]]]:
         """The deferred writes in order, a run of the same statement as one executemany."""
         runs: list[tuple[str, list[Sequence[Any]]]] = []
+        last: str | None = None  # the run under way: its statement and its rows' parameters
+        rows: list[Sequence[Any]] = []
         for entry in self.entries:
             if isinstance(entry, tuple):
-                if runs and runs[-1][0] == entry[0]:
-                    runs[-1][1].append(entry[1])
+                sql, params = entry
+                if sql != last:
+                    last, rows = sql, [params]
+                    runs.append((sql, rows))
                 else:
-                    runs.append((entry[0], [entry[1]]))
+                    rows.append(params)
         return runs
 
 

@@ -219,7 +219,13 @@ def _instant(micros: int) -> datetime:
 
 
 def _digest(compact: str) -> str:
-    return hashlib.blake2b(compact.encode(), digest_size=8).hexdigest()
+    """The text's key in the recent rows: 8 bytes of BLAKE2b, in hex."""
+    hasher = _BLAKE2B.copy()  # (a copy of a hasher set up once costs less than a new one)
+    hasher.update(compact.encode())
+    return hasher.hexdigest()
+
+
+_BLAKE2B = hashlib.blake2b(digest_size=8)
 
 
 _RECENT = """
@@ -356,7 +362,7 @@ class Antispam(Handler[Config]):
         copy = recent.copy_of(store)
         rows = copy.loaded(store, group, ctx.epoch, at) or await copy.load(store, group,
                                                                              ctx.epoch)
-        copy.remember(store, group, rows, member, event.id, at, digest)
+        copy.remember(store, group, rows, member, event.id, written, at, digest)
         found = self.detect(event, text) or self._split_contacts(copy, group, member, at,
                                                                     text)
         raid = self.config.raid
@@ -485,8 +491,8 @@ class Antispam(Handler[Config]):
             copy.said = {k: v for k, v in copy.said.items() if v[-1][0] > since}
         said_lately = copy.said
         before = said_lately.get(key)
-        if before is None:
-            said_lately[key] = [(now, text)]
+        if before is None or before[-1][0] <= since:  # (kept in time order) nothing lately:
+            said_lately[key] = [(now, text)]           # most messages
             return []
         if before[-1][0] <= now:  # (as a rule: messages come in the order written)
             recent = [(at, said) for at, said in before if at > since]

@@ -361,13 +361,15 @@ class Recent:
         store.on_undo(undo)
 
     @staticmethod
-    def remember(store: Store, group: str, rows: Window, member: str, message: str, now: int,
-                 digest: str) -> None:
-        """Add a message to the group's rows."""
+    def remember(store: Store, group: str, rows: Window, member: str, message: str,
+                 written: datetime, now: int, digest: str) -> None:
+        """Add a message to the group's rows: written at `written`, `now` in micros. (Its
+        row's time is `stamp(written)`: the core stamped the very datetime as the event's
+        time already, and keeps that stamp.)"""
         said = Said(member, message, now, digest, False)
         rows.add(said)
         store.defer("INSERT INTO antispam_recent (grp, member, message, at, digest)"
-                    " VALUES (?, ?, ?, ?, ?)", (group, member, message, stamp_of(now), digest))
+                    " VALUES (?, ?, ?, ?, ?)", (group, member, message, stamp(written), digest))
         store.on_undo(lambda: rows.drop(said))
 
     @staticmethod

@@ -3,6 +3,7 @@ the limit, announced; admins told when the bot cannot remove."""
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ from bot.store import open_store
 from bot.times import later
 from bot.yamlfile import InputError
 from handlers import REGISTRY
-from handlers.antispam import Antispam, Config
+from handlers.antispam import Antispam, Config, _digest
 
 pytestmark = pytest.mark.usefixtures("backend")  # on SQLite, then on PostgreSQL
 
@@ -819,3 +820,13 @@ def test_types_and_loads_with_the_same_word_lists_share_one_matcher() -> None:
     event = Message(datetime(2026, 11, 23, 9, 0, tzinfo=TZ), "g", Member("m", "m"), "卖广告位")
     assert [o.detail for o in other.detect(event, event.text)] == ["广告位"]
     assert first.detect(event, event.text) == []
+
+
+@pytest.mark.no_store
+def test_a_texts_digest_is_the_same_whenever_it_is_taken() -> None:
+    """The rows keep each text's digest (8 bytes of BLAKE2b, hex) across restarts and
+    versions: a digest taken after others, or again, is the one of the text alone."""
+    texts = ["今天天气不错 1", "", "加我 abc888", "今天天气不错 1", "x" * 300]
+    expected = [hashlib.blake2b(text.encode(), digest_size=8).hexdigest() for text in texts]
+    assert [_digest(text) for text in texts] == expected
+    assert [_digest(text) for text in reversed(texts)] == expected[::-1]
