@@ -374,12 +374,13 @@ class Ran:
     #                  when asked to count them
 
 
-def groupbot(*args: str, stdin: str = "", env: Mapping[str, str] | None = None,
+def groupbot(*args: str, stdin: str | TextIO = "", env: Mapping[str, str] | None = None,
              stdout: TextIO | None = None, count_frozen: bool = False) -> Ran:
     """`groupbot ARGS` through its entry point (bot.cli:main) in this process: its exit code,
     stdout and stderr (its log lines included, as `basicConfig` writes them in a process of
     its own), as a subprocess gives them, without starting an interpreter and loading the
-    dictionaries again (about a second of CPU a call). `stdin` is what the command reads;
+    dictionaries again (about a second of CPU a call). `stdin` is what the command reads (a
+    text, or a stream: e.g. an io.TextIOWrapper over bytes, as an interpreter makes);
     `env`, when given, is its whole environment; `stdout`, when given, gets its output
     instead (then not collected: e.g. a pipe whose reader has gone). Called from a test's
     running event loop, it runs on a thread of its own, so the loop is not in the way of the
@@ -407,7 +408,7 @@ def groupbot(*args: str, stdin: str = "", env: Mapping[str, str] | None = None,
              dict(os.environ))
     root.handlers[:] = [logged]  # a new process's logging: main's basicConfig, nothing else
     root.setLevel(logging.INFO)
-    sys.stdin = io.StringIO(stdin)
+    sys.stdin = io.StringIO(stdin) if isinstance(stdin, str) else stdin
     if env is not None:
         os.environ.clear()
         os.environ.update(env)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 from harness import ROOT, Ran, groupbot
@@ -28,13 +26,10 @@ def _run(config: Path, *lines: str, count_frozen: bool = False) -> Ran:
 
 
 def test_typos_do_not_stop_the_bot_and_admin_commands_reach_it(tmp_path: Path) -> None:
-    """A real process reading its real stdin to the end (the other tests run in-process)."""
-    result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "run", "--simulator", "--config",
-         str(_deployment(tmp_path))],
-        input="\n".join(["/in nowhere", "/as", "/wait", "群规", "/wait 5s", "/status",
-                         "/wait 1m"]) + "\n", capture_output=True, text=True, timeout=60,
-        env={"PATH": "/usr/bin:/bin"})
+    # (a real process reading its real stdin to the end: test_terminal_commands.py's
+    # test_wait_and_every_bot_line_show_the_virtual_date_in_the_bots_time_zone)
+    result = _run(_deployment(tmp_path), "/in nowhere", "/as", "/wait", "群规", "/wait 5s",
+                  "/status", "/wait 1m")
     assert result.returncode == 0, result.stderr
     assert "! unknown group 'nowhere'" in result.stdout
     assert result.stdout.count("! that command needs more") == 2

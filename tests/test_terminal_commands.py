@@ -3,12 +3,15 @@ the virtual date and time, members by id or name, mentions, /reset, usage, -v.""
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import shutil
 import signal
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 from harness import ROOT, Ran, groupbot
@@ -183,21 +186,35 @@ def test_a_wait_past_the_year_9999_says_so(tmp_path: Path) -> None:
     assert "now " in result.stdout  # and the next line goes on
 
 
-def test_input_that_is_not_utf_8_is_read_on_as_replacement_characters(
-        tmp_path: Path) -> None:
-    """Under a C locale the bytes came through as lone surrogates and the antispam handler
-    failed on them (a traceback in the log); under a UTF-8 one strict decoding would end the
-    input thread, and the simulator would wait for input forever."""
-    for locale in ({"LC_ALL": "C"}, {"LC_ALL": "C.UTF-8"}):
-        result = subprocess.run(
-            [sys.executable, "-m", "bot.cli", "run", "--simulator", "--config",
-             str(_deployment(tmp_path / locale["LC_ALL"]))],
-            input=b"/as alice\n\xff\xfe hi\n/as bob\n/quit\n", capture_output=True,
-            timeout=60, env={"PATH": "/usr/bin:/bin", **locale})
-        err = result.stderr.decode()
-        assert result.returncode == 0, err
-        assert "Traceback" not in err and " failed" not in err, err
-        assert "speaking as Bob (bob)" in result.stdout.decode()
+NOT_UTF_8 = b"/as alice\n\xff\xfe hi\n/as bob\n/quit\n"
+
+
+def test_input_that_is_not_utf_8_is_read_on_as_replacement_characters(tmp_path: Path) -> None:
+    """Under a C locale (and C.UTF-8) the interpreter reads stdin as UTF-8 with
+    surrogateescape: the bytes came through as lone surrogates and the antispam handler
+    failed on them (a traceback in the log). That stream, in this process."""
+    stdin = io.TextIOWrapper(io.BytesIO(NOT_UTF_8), encoding="utf-8", errors="surrogateescape")
+    result = groupbot("run", "--simulator", "--config", str(_deployment(tmp_path)),
+                      stdin=stdin, env={k: v for k, v in os.environ.items()
+                                        if not k.startswith(("WECHATY_", "GROUPBOT_"))})
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr and " failed" not in result.stderr, result.stderr
+    assert "speaking as Bob (bob)" in result.stdout
+
+
+def test_input_that_is_not_utf_8_does_not_end_a_strictly_decoded_stdin(tmp_path: Path) -> None:
+    """Where stdin's decoding is strict (a UTF-8 locale but C.UTF-8; here PYTHONIOENCODING
+    says so), a decoding error would end the input thread, and the simulator would wait for
+    input forever: a process of its own, which the timeout ends if so."""
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "run", "--simulator", "--config",
+         str(_deployment(tmp_path))],
+        input=NOT_UTF_8, capture_output=True, timeout=60,
+        env={"PATH": "/usr/bin:/bin", "LC_ALL": "C.UTF-8", "PYTHONIOENCODING": "utf-8:strict"})
+    err = result.stderr.decode()
+    assert result.returncode == 0, err
+    assert "Traceback" not in err and " failed" not in err, err
+    assert "speaking as Bob (bob)" in result.stdout.decode()
 
 
 def test_the_simulated_deployment_has_a_group_of_every_stage_and_a_passed_quiz_gets_in(
@@ -237,28 +254,43 @@ def test_a_long_wait_stops_on_ctrl_c(tmp_path: Path) -> None:
     assert "stopped; queued actions and timers are kept" in err
 
 
+class _EditedOnTheWay(io.StringIO):
+    """An operator's stdin: `/wait 1s`, then, once the bot has started and shown the time
+    (config read), `edit()`, and `/reload` and `/quit`."""
+
+    def __init__(self, out: io.StringIO, edit: Callable[[], None]) -> None:
+        super().__init__("/wait 1s\n/reload\n/quit\n")
+        self.out, self.edit = out, edit
+
+    def __next__(self) -> str:
+        line = super().__next__()
+        if line == "/reload\n":
+            started = time.monotonic() + 60  # (else on: the assertions say what is missing)
+            while "now " not in self.out.getvalue() and time.monotonic() < started:
+                time.sleep(0.01)
+            self.edit()
+        return line
+
+
 def test_a_reload_refused_lists_one_problem_a_line(tmp_path: Path) -> None:
     """The problems came out as one line joined by a literal `\\n`."""
     config_dir = _deployment(tmp_path)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "run", "--simulator", "--config", str(config_dir)],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        env={"PATH": "/usr/bin:/bin", "PYTHONUNBUFFERED": "1"})
-    assert process.stdin is not None and process.stdout is not None
-    try:
-        process.stdin.write("/wait 1s\n")
-        process.stdin.flush()
-        while "now " not in (line := process.stdout.readline()):  # started, config read
-            assert line, process.stderr.read() if process.stderr else ""
-        bot_yaml = config_dir / "bot.yaml"
-        text = bot_yaml.read_text(encoding="utf-8")
+    bot_yaml = config_dir / "bot.yaml"
+    text = bot_yaml.read_text(encoding="utf-8")
+
+    def edit() -> None:
         bot_yaml.write_text(text.replace("group_interval: 3s", "group_interval: 3x")
                             .replace("global_per_minute: 40", "global_per_minute: lots"),
                             encoding="utf-8")
-        out, err = process.communicate("/reload\n/quit\n", timeout=60)
-    finally:
-        process.kill()
-    assert process.returncode == 0, err
+
+    output = io.StringIO()
+    result = groupbot("run", "--simulator", "--config", str(config_dir),
+                      stdin=_EditedOnTheWay(output, edit), stdout=output,
+                      env={k: v for k, v in os.environ.items()
+                           if not k.startswith(("WECHATY_", "GROUPBOT_"))})
+    out, err = output.getvalue(), result.stderr
+    assert result.returncode == 0, err
+    assert "now " in out and text != bot_yaml.read_text(encoding="utf-8"), out
     problems = [line.partition("! ")[2] for line in out.splitlines() if str(bot_yaml) in line]
     lines = text.splitlines()  # where the two keys are in the shipped bot.yaml
     interval = next(i for i, line in enumerate(lines, 1) if "group_interval:" in line)
