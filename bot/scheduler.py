@@ -42,8 +42,8 @@ _TICK = timedelta(microseconds=1)
 def cron_trigger(expression: str, tz: tzinfo) -> BaseTrigger:
     """A standard 5-field crontab line ("30 12 * * 1-5": weekdays at 12:30).
 
-    Day-of-week numbers follow crontab (0 or 7 = Sunday); APScheduler 3 would read 0 as
-    Monday, so numbers are turned into day names first. When both the day of the month and
+    Day-of-week numbers follow crontab (0 or 7 = Sunday; ranges and steps as crontab counts
+    them, `_weekdays`); APScheduler 3 would read 0 as Monday. When both the day of the month and
     the weekday are restricted (neither begins with `*`), the line runs on a day that
     matches either, as crontab does ("0 9 1 * 5": the 1st and every Friday); APScheduler's
     trigger alone would want both.
@@ -53,8 +53,9 @@ def cron_trigger(expression: str, tz: tzinfo) -> BaseTrigger:
         raise ValueError(f"a cron schedule has 5 fields (minute hour day month weekday): "
                          f"{expression!r}")
     try:
-        fields[4] = re.sub(r"\d+", lambda m: _day(m[0]), fields[4])
-        if fields[2].startswith("*") or fields[4].startswith("*"):
+        restricted = not (fields[2].startswith("*") or fields[4].startswith("*"))
+        fields[4] = _weekdays(fields[4])
+        if not restricted:
             return CronTrigger.from_crontab(" ".join(fields), timezone=tz)
         minute, hour, day, month, weekday = fields
         return OrTrigger([CronTrigger.from_crontab(line, timezone=tz) for line in (
@@ -102,10 +103,37 @@ def _in_utc(fire: datetime | None) -> datetime | None:
     return None if fire is None else fire.astimezone(UTC)
 
 
-def _day(number: str) -> str:
-    if int(number) > 7:
-        raise ValueError(f"weekday {number} is not 0-7")
-    return _DAYS[int(number)]
+def _weekdays(field: str) -> str:
+    """A crontab weekday field as APScheduler's day names. Its numbers (0 or 7 = Sunday)
+    begin the week on Sunday, APScheduler's names on Monday, so a range or a step over
+    numbers ("1-5/2": Monday, Wednesday, Friday; "0-2": Sunday to Tuesday; "*/2") is worked
+    out here as crontab means it and given as a list of days. Names ("mon-fri") go as
+    they are."""
+    if field == "*" or not re.search(r"\d", field):
+        return field
+    days: set[int] = set()
+    for item in field.split(","):
+        spec, _, step = item.partition("/")
+        if (step and not step.isdigit()) or step == "0":
+            raise ValueError(f"weekday step {step!r} is not a whole number from 1")
+        every = int(step or 1)
+        if spec == "*":
+            first, last = 0, 6
+        elif "-" in spec:
+            first, last = (_day(end) for end in spec.split("-", 1))
+        else:
+            first = _day(spec)
+            last = 7 if step else first  # "1/2": from Monday on, every second day
+        if first > last:
+            raise ValueError(f"weekday range {spec!r} runs backwards")
+        days.update(day % 7 for day in range(first, last + 1, every))
+    return ",".join(_DAYS[day] for day in sorted(days))
+
+
+def _day(number: str) -> int:
+    if not number.isdigit() or int(number) > 7:
+        raise ValueError(f"weekday {number!r} is not 0-7 (or a day name)")
+    return int(number)
 
 
 @dataclass

@@ -203,6 +203,36 @@ def test_crontab_weekdays_mean_what_crontab_says() -> None:
 
 
 @pytest.mark.no_store
+@pytest.mark.parametrize(("weekday", "days"), [
+    ("1-5/2", ["Mon", "Wed", "Fri"]),  # a step was read as a day: every weekday
+    ("0/2", ["Sun", "Tue", "Thu", "Sat"]),  # was Sunday only
+    ("*/2", ["Sun", "Tue", "Thu", "Sat"]),  # was refused
+    ("0-2", ["Sun", "Mon", "Tue"]),  # was refused: APScheduler's week ends on Sunday
+    ("5-7", ["Fri", "Sat", "Sun"]),
+    ("0,7", ["Sun"]),
+    ("sat,sun", ["Sat", "Sun"]),
+])
+def test_weekday_ranges_and_steps_count_as_crontab_counts_them(weekday: str,
+                                                               days: list[str]) -> None:
+    trigger, fire = cron_trigger(f"0 9 * * {weekday}", TZ), datetime(2026, 11, 22, tzinfo=TZ)
+    found = set()
+    for _ in range(7):
+        fire = trigger.get_next_fire_time(None, fire)
+        if fire >= datetime(2026, 11, 29, tzinfo=TZ):  # a week from Sunday the 22nd
+            break
+        found.add(f"{fire:%a}")
+        fire += timedelta(seconds=1)
+    assert sorted(found) == sorted(days)
+
+
+@pytest.mark.no_store
+@pytest.mark.parametrize("expression", ["0 9 * * 2-1", "0 9 * * 1/0", "0 9 * * 1-9"])
+def test_a_weekday_field_crontab_would_refuse_is_refused(expression: str) -> None:
+    with pytest.raises(ValueError, match="weekday"):
+        cron_trigger(expression, TZ)
+
+
+@pytest.mark.no_store
 @pytest.mark.parametrize(("expression", "days"), [
     ("0 9 1 * 5", ["Fri 11-27", "Tue 12-01", "Fri 12-04", "Fri 12-11"]),  # the 1st or a Friday
     ("0 9 1 * *", ["Tue 12-01", "Fri 01-01", "Mon 02-01", "Mon 03-01"]),  # the 1st only
