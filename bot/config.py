@@ -825,6 +825,12 @@ def load(root: Path, registry: Registry, running: Settings | None = None,
     for i, binding in enumerate(settings.groups):
         if (wrong := _no_type(binding.type, raw, broken)) is not None:
             problems.append(located.problem(("groups", i, "type"), wrong))
+        topic = binding.match.topic
+        if topic is not None and topic.pattern != ".*" and topic.search("") is not None:
+            warnings.append(located.problem(("groups", i, "match", "topic"), (
+                f"{topic.pattern!r} matches every group name (it matches an empty one, e.g. "
+                f"a stray `|`): every group no binding above takes is {binding.type!r}; "
+                "if that is meant, write '.*'")))
     if settings.direct is not None and (wrong := _no_type(settings.direct, raw, broken)):
         problems.append(located.problem(("direct",), wrong))
     if causes or problems:

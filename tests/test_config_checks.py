@@ -388,3 +388,22 @@ def test_check_takes_a_storage_url_whose_password_comes_from_the_environment(
     unset = ("warning: bot.yaml:4: storage: the environment variable GROUPBOT_TEST_DB_PASSWORD"
              " is not set (the bot cannot connect without it)")
     assert (unset in errors) == bool(password)
+
+
+@pytest.mark.parametrize(("topic", "warned"), [
+    ("Recruitment|", True),  # a stray `|`: every group was recruitment, with no word
+    ("", True),
+    ("(?:Recruitment)?", True),
+    (".*", False),  # the catch-all, said on purpose
+    ("Recruitment|招募", False),
+])
+def test_check_warns_of_a_binding_that_matches_every_group_name(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path, topic: str, warned: bool) -> None:
+    bot_yaml = BOT_YAML.replace('topic: "Recruitment"', f"topic: {topic!r}")
+    code, errors, out = _check(capsys, write_config(tmp_path / "config", bot_yaml,
+                                                    {"recruitment": PUSH_HOURLY}))
+    assert code == 0 and "config OK" in out
+    assert errors == ([f"warning: bot.yaml:8: groups[0].match.topic: {topic!r} matches every "
+                       "group name (it matches an empty one, e.g. a stray `|`): every group no "
+                       "binding above takes is 'recruitment'; if that is meant, write '.*'"]
+                      if warned else [])
