@@ -7,12 +7,14 @@ A corpus is a YAML file:
       - {family: phone, flag: true, messages: ["电话 138 0013", "8000"]}
       - {family: link, flag: true, kind: link, text: "领券", url: "https://t.cn/x"}
       - {family: banned, flag: false, text: "本平台独家首发"}
+      - {family: raid, flag: false, members: 3, text: "大家好，新人报到，请多多关照"}
 
-Each case is said by a fresh member in a group of the type, in a bot on a temporary
-database, its messages one second apart and the cases ten minutes apart. A case is caught
-when antispam acted on that member (a warning, a removal, a `log`/`review` flag; one
-message gets one action, so a phone number in a link card may be caught as a link); an
-innocent case (`flag: false`) is a false positive when antispam acted on the member.
+Each case is said by a fresh member (`members`: that many, one after the other) in a group
+of the type, in a bot on a temporary database, its messages one second apart and the cases
+ten minutes apart. A case is caught when antispam acted on its member (on any of them; a
+warning, a removal, a `log`/`review` flag; one message gets one action, so a phone number in
+a link card may be caught as a link); an innocent case (`flag: false`) is a false positive
+when antispam acted on one of its members.
 
 `groupbot moderation bench` measures the content detectors alone (no database): the cost
 per message with 10 and with N banned words, and of one 100,000-character message.
@@ -40,7 +42,9 @@ from bot.events import Kind, Member, Message
 from bot.handler import Registry
 from bot.yamlfile import InputError
 
-FAMILIES = ("phone", "wechat", "qq", "email", "link", "ip", "banned", "card", "mini_program")
+FAMILIES = ("phone", "wechat", "qq", "email", "link", "ip", "banned", "card", "mini_program",
+            "raid")
+_MEMBERS = 20  # the most members a case may have
 _GROUP = "corpus"
 
 
@@ -52,6 +56,7 @@ class Case:
     messages: tuple[str, ...]
     kind: Kind = Kind.TEXT
     url: str | None = None
+    members: int = 1
 
     def shown(self) -> str:
         return " | ".join(self.messages) + (f" <{self.url}>" if self.url else "")
@@ -79,7 +84,7 @@ def read_corpus(file: Path) -> list[Case]:
         where = ("cases", i)
         if not isinstance(raw, dict):
             raise InputError([located.problem(where, "a case is a mapping")])
-        unknown = set(raw) - {"family", "flag", "text", "messages", "kind", "url"}
+        unknown = set(raw) - {"family", "flag", "text", "messages", "kind", "url", "members"}
         if unknown:
             raise InputError([located.problem((*where, sorted(unknown)[0]), "unknown key")])
         family = raw.get("family")
@@ -101,7 +106,11 @@ def read_corpus(file: Path) -> list[Case]:
         url = raw.get("url")
         if url is not None and not isinstance(url, str):
             raise InputError([located.problem((*where, "url"), "`url` is text")])
-        cases.append(Case(i + 1, family, raw["flag"], tuple(messages), kind, url))
+        members = raw.get("members", 1)
+        if type(members) is not int or not 1 <= members <= _MEMBERS:
+            raise InputError([located.problem((*where, "members"),
+                                              f"`members` is a whole number from 1 to {_MEMBERS}")])
+        cases.append(Case(i + 1, family, raw["flag"], tuple(messages), kind, url, members))
     return cases
 
 
@@ -132,18 +141,25 @@ async def run_cases(deployment: Deployment, gtype: GroupType, cases: list[Case],
         async with Bot(deployment, world, clock, registry, Path(tmp) / "corpus.db",
                        seed=0) as bot:
             for case in cases:
-                member = f"case{case.number}"
-                sender = world.join(_GROUP, [member])[0]
-                for j, text in enumerate(case.messages):
-                    await bot.advance(clock.now() + timedelta(seconds=1))
-                    await bot.feed(Message(clock.now(), _GROUP, sender, text, case.kind,
-                                           url=case.url, id=f"{member}-{j}"))
+                for member in _members(case):
+                    sender = world.join(_GROUP, [member])[0]
+                    for j, text in enumerate(case.messages):
+                        await bot.advance(clock.now() + timedelta(seconds=1))
+                        await bot.feed(Message(clock.now(), _GROUP, sender, text, case.kind,
+                                               url=case.url, id=f"{member}-{j}"))
                 await bot.advance(clock.now() + timedelta(minutes=10))
             rows = await audit.records(bot.store, _GROUP, handler="antispam")
     acted: dict[str, list[str]] = {}
     for row in rows:
         acted.setdefault(row.member, []).append(row.detail)
-    return [Outcome(case, acted.get(f"case{case.number}", [])) for case in cases]
+    return [Outcome(case, [d for member in _members(case) for d in acted.get(member, [])])
+            for case in cases]
+
+
+def _members(case: Case) -> list[str]:
+    """The fresh members who say a case: case12, then case12.2, case12.3..."""
+    first = f"case{case.number}"
+    return [first, *(f"{first}.{k}" for k in range(2, case.members + 1))]
 
 
 def report(outcomes: list[Outcome]) -> str:

@@ -20,6 +20,7 @@ any handler sees it again (bot/seen.py).
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -49,6 +50,7 @@ from bot.moderation import (
 )
 from bot.prefilter import Prefilter
 from bot.sanitize import clean
+from bot.smalltalk import small_talk_only
 from bot.store import sqlite_only
 from bot.text import normalize, strip_mentions, unmask
 from bot.times import from_epoch
@@ -162,6 +164,9 @@ class History(HandlerConfig):
 
 class Raid(HandlerConfig):
     action: ActionSetting = Action.WARN
+    # a raid whose text no content detector flags (nothing but sameness): at most this
+    # (the shipped config: review)
+    plain: ActionSetting = Action.WARN
     reason: str = "多人群发相同内容"
     members: Count = Field(default=3, ge=2)
     within: Window = timedelta(minutes=2)
@@ -371,11 +376,12 @@ class Antispam(Handler[Config]):
         if rates and await expected.expecting(store, group, member, written):
             rates = [o for o in rates if o.detector == "flood"]  # an answer asked for
         moderator = None
-        if posters >= raid.members and not prompts.of(store).asked_for(group, written,
-                                                                         compact):
+        if posters >= raid.members and not prompts.of(store).asked_for(
+                group, written, compact) and not await asyncio.to_thread(small_talk_only, text):
             moderator = Moderator(self.config, ctx, group)
-            if member in await self._raid(event, ctx, moderator, rows, digest, at):
-                rates.append(self._raid_offence())
+            offence = self._raid_offence(bool(found))
+            if member in await self._raid(event, ctx, moderator, rows, digest, at, offence):
+                rates.append(offence)
         if not found and not rates:
             return CONTINUE
         chosen = max(found + rates, key=lambda o: SEVERITY.index(o.action))
@@ -572,15 +578,23 @@ class Antispam(Handler[Config]):
                                  f"{messages} messages in {flood.within}"))
         return [o for o in found if o.action is not Action.IGNORE], posters
 
-    def _raid_offence(self) -> Offence:
+    def _raid_offence(self, flagged: bool) -> Offence:
+        """The raid's `action`; at most `plain` for a text no content detector flagged
+        (`flagged`): copies that carry nothing harmful may be newcomers who happen to say
+        the same thing, for the admins to look at rather than a public warning."""
         raid = self.config.raid
-        return Offence("raid", raid.action, raid.reason, "a copy by a member new to the group")
+        if flagged or SEVERITY.index(raid.plain) >= SEVERITY.index(raid.action):
+            return Offence("raid", raid.action, raid.reason,
+                           "a copy by a member new to the group")
+        return Offence("raid", raid.plain, raid.reason,
+                       "未含链接、联系方式或违禁词")
 
     async def _raid(self, event: Message, ctx: Context, moderator: Moderator,
-                    rows: recent.Window, digest: str, now: int) -> list[str]:
+                    rows: recent.Window, digest: str, now: int,
+                    offence: Offence) -> list[str]:
         """The raiders of a text posted by `members` members within `within`: the members
         without a history in the group who copied it, never its first author. Those other
-        than the sender are acted on here. When too few of the copies are by members
+        than the sender get `offence` here. When too few of the copies are by members
         without a history to be sure, each of them is a private case instead."""
         raid = self.config.raid
         within = self._windows[2]
@@ -603,7 +617,6 @@ class Antispam(Handler[Config]):
                 await moderator.review(member, await ctx.name(member), offence, event.text,
                                        digest, kind="raid")
             return []
-        offence = self._raid_offence()
         for member, message in unpunished:
             if member != event.sender.id:
                 await self._act(ctx, moderator, rows, member, await ctx.name(member),

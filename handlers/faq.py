@@ -8,7 +8,7 @@ asker and the group privately with the case id, and the first of them to answer 
 with `/answer CASE text` has the bot post the text in the group, mentioning the asker.
 A mention with a hand-off word (`人工`, `客服`, as a whole word), or a message that is just
 one, is handed off at once. Small talk that merely mentions the bot (greetings, thanks,
-"在吗", "哈哈", emoji: every word of it one of SMALL_TALK or `small_talk`) is not a
+"在吗", "哈哈", emoji: every word of it small talk, bot/smalltalk.py, or `small_talk`) is not a
 question: it is neither looked up nor handed off. Cases nobody answers are reminded after
 `remind_after`, never in quiet hours. A member has at most one open hand-off per group: asking
 again meanwhile is told the open case's id (once per `pending_cooldown`) and opens none.
@@ -44,6 +44,7 @@ from bot.literals import needed
 from bot.moderation import Case, Status
 from bot.retrieval import Index, whole_words
 from bot.sanitize import Safe, clean
+from bot.smalltalk import small_talk_only
 from bot.text import normalize, strip_mentions
 from handlers.push import quiet_covers, quiet_end
 
@@ -64,19 +65,6 @@ ASKING = re.compile(
     r"无法|失败|投诉|退款|退费|"
     r"\b(?:how|what|why|when|where|who|which|can|could|please|help)\b")
 
-# Words of small talk to the bot: greetings, thanks, goodbyes, acknowledgements, laughter,
-# praise, "are you there", and the pronouns and particles around them. A mention made only
-# of these (or of nothing but emoji and punctuation) is never handed off.
-_SMALL_TALK_WORDS = (
-    "你好 您好 你们好 大家好 哈喽 嗨 早 早安 早上好 上午好 中午好 下午好 晚上好 晚安 "
-    "谢谢 谢谢你 多谢 感谢 谢啦 谢了 辛苦 辛苦了 麻烦了 好 好的 好滴 嗯 哦 噢 喔 行 "
-    "收到 明白 知道 知道了 了解 懂了 可以 没问题 没事 不客气 拜拜 再见 回见 赞 点赞 棒 "
-    "真棒 太棒了 厉害 牛 加油 可爱 爱你 么么哒 在 在吗 在不在 在么 你 您 我 我们 大家 "
-    "小助手 助手 小 机器人 bot 啊 呀 哇 啦 吧 呢 吗 嘛 了 的 哈 呵 嘿 嘻 真 很 太 也 都 "
-    "hi hello hey thanks thank you thx ok okay good morning night bye lol nice great"
-)
-SMALL_TALK = frozenset(normalize(word) for word in _SMALL_TALK_WORDS.split())
-_LAUGHTER = frozenset("哈呵嘿嘻嗯哦6")  # 哈哈哈哈, 嗯嗯, 666 in any length
 
 Opened = Annotated[TemplateText, placeholders("member", "case")]
 Answer = Annotated[TemplateText, placeholders("member", "answer")]
@@ -212,12 +200,9 @@ class Faq(Handler[Config]):
         return CONTINUE
 
     def _small_talk_only(self, norm: str) -> bool:
-        """Every word is small talk ("你好呀", "谢谢小助手！", "哈哈哈 👍"): nothing to ask.
-        The operator's `small_talk` phrases are taken out whole first (jieba may cut them)."""
-        for phrase in self._small_talk:
-            norm = norm.replace(phrase, " ")
-        return all(word in SMALL_TALK or set(word) <= _LAUGHTER
-                   for word in whole_words(norm) if any(c.isalnum() for c in word))
+        """Every word is small talk ("你好呀", "谢谢小助手！", "哈哈哈 👍"): nothing to ask
+        (bot/smalltalk.py, with the operator's `small_talk` phrases)."""
+        return small_talk_only(norm, self._small_talk)
 
     # ------------------------------------------------------------ hand-off
 

@@ -690,6 +690,40 @@ async def test_newcomers_answering_as_the_bots_welcome_asks_are_no_raid(
             ["n2"], ["n3"]]
 
 
+@pytest.mark.parametrize("greeting", ["大家好，新人报到，请多多关照",
+                                      "大家好，我是新来的，请多多指教",
+                                      "祝大家中秋节快乐，阖家幸福！"])
+async def test_newcomers_greeting_alike_are_no_raid(tmp_path: Path, greeting: str) -> None:
+    """A join wave's newcomers say the group's stock greeting (review s31 S23): small talk
+    (bot/smalltalk.py) is no raid, not even a case for the admins."""
+    async with Harness(_moderation(tmp_path), tmp_path) as h:
+        await h.join("r1", "n1", "n2", "n3", "n4")
+        for member in ("n1", "n2", "n3", "n4"):
+            await h.say("r1", member, greeting)
+            await h.advance("20s")
+        await h.drain()
+        assert h.sent == []
+
+
+@pytest.mark.parametrize(("text", "warned"), [(RAID, []), (f"{RAID}，违禁品", [["spam3"]])])
+async def test_a_plain_raid_is_a_case_where_plain_is_review(
+        tmp_path: Path, text: str, warned: list[list[str]]) -> None:
+    """`plain: review`: copies with nothing but sameness go to the admins; a raid whose text
+    a content detector flags too (here a listed word, each copy a warning of its own) stays
+    a raid's warning for the copies not acted on yet."""
+    root = write_config(tmp_path / "config", BOT_YAML, {"recruitment": MODERATION.replace(
+        "min_length: 8}", "min_length: 8, plain: review}").replace(
+        "reason: 违禁内容}", "reason: 违禁内容, severity: review}")},
+        {"words/banned.txt": BANNED})
+    async with Harness(root, tmp_path) as h:
+        for member in ("spam1", "spam2", "spam3"):
+            await h.say("r1", member, text)
+            await h.advance("10s")
+        await h.drain()
+        assert [r["mentions"] for r in h.actions("say")] == warned
+        assert h.actions("dm")  # the cases: the raid's, or the listed word's
+
+
 async def test_members_with_a_history_are_never_raiders(tmp_path: Path) -> None:
     async with Harness(_moderation(tmp_path), tmp_path) as h:
         await h.join("r1", "carol", "dave")

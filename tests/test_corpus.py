@@ -26,7 +26,7 @@ def test_the_shipped_config_passes_the_whole_corpus(capsys: pytest.CaptureFixtur
     out = capsys.readouterr().out
     print(out)  # CI prints the figures
     assert code == 0, out
-    assert "all                547/547     100%" in out
+    assert "all                550/550     100%" in out
 
 
 def test_the_shipped_config_flags_none_of_the_reviewed_innocent_messages(
@@ -111,6 +111,8 @@ def test_a_miss_fails_and_is_named(tmp_path: Path, capsys: pytest.CaptureFixture
         ("cases:\n  - {family: phone, flag: true, text: x, kind: fax}\n",
          "cases[0].kind: unknown kind 'fax'"),
         ("[1, 2]\n", "a corpus is a mapping with a `cases:` list"),
+        ("cases:\n  - {family: raid, flag: true, text: x, members: 0}\n",
+         "c.yaml:2: cases[0].members: `members` is a whole number from 1 to 20"),
     ],
 )
 def test_a_bad_corpus_is_one_line_and_exit_2(tmp_path: Path, text: str, error: str,
