@@ -4,6 +4,7 @@ traceback; `audit` reads the database `--db` names, like `report` and `export`; 
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import errno
 import json
@@ -16,7 +17,9 @@ import socket
 import stat
 import subprocess
 import sys
+import tempfile
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -577,11 +580,26 @@ def test_replay_refuses_a_message_from_the_bot_itself(capsys: pytest.CaptureFixt
                              "WeChat never hands the bot its own messages"
 
 
+@contextlib.contextmanager
+def _small_files(limit: int) -> Iterator[None]:
+    """While the block runs, no file of this process grows past `limit` bytes: a file size
+    limit stands in for a full disk (EFBIG instead of ENOSPC: the same path through the
+    code), the write failing instead of SIGXFSZ ending the process. Only the soft limit:
+    the hard one stays, so that it is raised again after."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    was = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (limit, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+        signal.signal(signal.SIGXFSZ, was)
+
+
 def test_an_export_to_a_full_disk_names_the_file_and_keeps_the_old_one(
         capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     """A write the disk refused raised an OSError naming no file: said to be standard
-    output's fault ("cannot write to standard output", exit 1). A file size limit stands in
-    for the full disk (EFBIG instead of ENOSPC: the same path through the code), above the
+    output's fault ("cannot write to standard output", exit 1). The disk is full above the
     database's 32 KB shared-memory file, below the export's 1,000 members."""
     crowd = ", ".join(f"member{n:04}" for n in range(1000))
     scenario = _scenario(tmp_path, "groups:\n  - {id: r1, topic: Listener Recruitment 01}\n"
@@ -591,14 +609,9 @@ def test_an_export_to_a_full_disk_names_the_file_and_keeps_the_old_one(
     out = tmp_path / "export" / "members.csv"
     out.parent.mkdir()
     out.write_text("old\n", encoding="utf-8")
-
-    def small_files() -> None:
-        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # the write fails instead
-        resource.setrlimit(resource.RLIMIT_FSIZE, (40_000, 40_000))
-
-    result = subprocess.run([sys.executable, "-m", "bot.cli", "export", "--what", "members",
-                             "--out", str(out), "--config", SHIPPED, "--db", str(played)],
-                            capture_output=True, text=True, timeout=60, preexec_fn=small_files)
+    with _small_files(40_000):
+        result = groupbot("export", "--what", "members", "--out", str(out), "--config",
+                          SHIPPED, "--db", str(played))
     assert result.returncode == 2
     assert result.stderr.strip().splitlines()[-1] == f"{out}: File too large"
     assert out.read_text(encoding="utf-8") == "old\n"
@@ -606,20 +619,16 @@ def test_an_export_to_a_full_disk_names_the_file_and_keeps_the_old_one(
 
 
 def test_a_full_disk_under_a_file_bench_writes_names_the_file_not_standard_output(
-        tmp_path: Path) -> None:
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A write that failed was said to be standard output's ("cannot write to standard
-    output", exit 1) when its error named no file. A file size limit stands in for a small
-    full $TMPDIR (EFBIG for ENOSPC), below the 2,000 bindings' bot.yaml."""
-    def small_files() -> None:
-        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # the write fails instead
-        resource.setrlimit(resource.RLIMIT_FSIZE, (20_000, 20_000))
-
+    output", exit 1) when its error named no file. A small full $TMPDIR, below the 2,000
+    bindings' bot.yaml."""
     tmp = tmp_path / "tmp"
     tmp.mkdir()
-    result = subprocess.run([sys.executable, "-m", "bot.cli", "bench", "--reload",
-                             "--bindings", "2000", "--rules", "5000"],
-                            capture_output=True, text=True, timeout=60, preexec_fn=small_files,
-                            env={**os.environ, "TMPDIR": str(tmp)}, cwd=ROOT)
+    monkeypatch.setattr(tempfile, "tempdir", None)  # read from TMPDIR again
+    with _small_files(20_000):
+        result = groupbot("bench", "--reload", "--bindings", "2000", "--rules", "5000",
+                          env={**os.environ, "TMPDIR": str(tmp)})
     assert result.returncode == 2, result.stderr
     [line] = result.stderr.strip().splitlines()
     assert re.fullmatch(rf"groupbot bench: {re.escape(str(tmp))}/groupbot-bench-\w+/config/"
