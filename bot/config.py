@@ -1266,7 +1266,7 @@ def _build_type(name: str, raw: Mapping[str, Located], broken: set[str], registr
                 path = tuple(p for p in error["loc"] if isinstance(p, (str, int)))
                 where = _origin(section, path)
                 problems.append(Problem(where, ("handlers", section.name, *path),
-                                        describe(error)))
+                                        describe(error, cls.Config)))
             continue
         for path, leaf in _leaves(config):  # one walk: a large config has many values
             at = ("handlers", section.name, *path)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 import stat
+import typing
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -463,15 +465,62 @@ def validate(
         problems = []
         for error in exc.errors(include_url=False):
             path = (*at, *(p for p in error["loc"] if isinstance(p, (str, int))))
-            problems.append(located.problem(path, describe(error)))
+            problems.append(located.problem(path, describe(error, model)))
         raise InputError(problems) from None
 
 
-def describe(error: Any) -> str:
-    """A pydantic error in an operator's words."""
+def describe(error: Any, model: type[BaseModel] | None = None) -> str:
+    """A pydantic error in an operator's words: for an unknown key, the known key it is
+    nearest to (`model`: the model validated, to find the keys there); for a value of the
+    wrong kind, the value read and, for the usual slips, what to write."""
     if error["type"] == "extra_forbidden":
-        return "unknown key"
+        known = _keys_at(model, error["loc"][:-1]) if model is not None else []
+        near = difflib.get_close_matches(str(error["loc"][-1]), known, n=1, cutoff=0.6)
+        return "unknown key" + (f"; did you mean `{near[0]}`?" if near else
+                                f" (known here: {', '.join(known)})" if known else "")
     if error["type"] == "missing":
         return "required key is missing"
-    message = str(error["msg"])
-    return message.removeprefix("Value error, ")
+    message = str(error["msg"]).removeprefix("Value error, ")
+    read = error.get("input")
+    if error["type"] in _KIND_ERRORS and isinstance(read, (str, int, float, bool)):
+        message += f", not {_shown(read)}"
+        if isinstance(read, str) and error["type"].startswith("int") and \
+                read.strip().lstrip("-").isdigit():
+            message += f" (a text, in quotes: write {read.strip()} without them)"
+        elif error["type"] == "list_type":
+            message += f" (a list: write [{read}])"
+    return message
+
+
+# pydantic's errors for a value of the wrong kind, which say what was wanted, not what was read
+_KIND_ERRORS = frozenset({"int_type", "int_parsing", "int_from_float", "float_type",
+                          "float_parsing", "bool_type", "bool_parsing", "list_type",
+                          "dict_type", "model_type", "string_type", "literal_error", "enum"})
+
+
+def _shown(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _keys_at(model: type[BaseModel], path: tuple[Any, ...]) -> list[str]:
+    """The keys the model takes at `path`, where a model is there (else none known)."""
+    found: type[BaseModel] | None = model
+    for key in path:
+        if isinstance(key, int):
+            continue  # an item of a list: the model the list holds
+        if found is None or key not in found.model_fields:
+            return []
+        found = _inner_model(found.model_fields[key].annotation)
+    return [] if found is None else sorted(
+        info.alias or name for name, info in found.model_fields.items())
+
+
+def _inner_model(annotation: Any) -> type[BaseModel] | None:
+    """The model a field holds: itself, or inside a list, a dict's values, an Optional."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for inner in typing.get_args(annotation):
+        if (found := _inner_model(inner)) is not None:
+            return found
+    return None

@@ -489,7 +489,8 @@ def test_an_error_in_an_extended_list_names_the_child_line(tmp_path: Path) -> No
         "recruitment": "extends: base\nhandlers:\n  - keywords:\n      +rules:\n"
                        "        - id: price\n          patterns: [价格]\n"
                        "          reply: 免费\n          cooldwn: 1m\n"}) == [
-        "types/recruitment.yaml:8: handlers.keywords.rules[1].cooldwn: unknown key"]
+        "types/recruitment.yaml:8: handlers.keywords.rules[1].cooldwn: unknown key; did you"
+        " mean `cooldown`?"]
 
 
 def test_warnings_in_merged_lists_name_the_line_each_entry_came_from(tmp_path: Path) -> None:

@@ -91,7 +91,18 @@ REGEX_RULE = "        - match: regex\n          patterns: ['{}']\n          repl
     ({"recruitment": "handlers:\n  - antispam:\n      warn_limit: true\n"}, {},
      "types/recruitment.yaml:3: handlers.antispam.warn_limit: Input should be a valid integer"),
     ({"recruitment": "handlers:\n  - antispam:\n      warn_limit: '3'\n"}, {},
-     "types/recruitment.yaml:3: handlers.antispam.warn_limit: Input should be a valid integer"),
+     "types/recruitment.yaml:3: handlers.antispam.warn_limit: Input should be a valid integer,"
+     " not '3' (a text, in quotes: write 3 without them)"),
+    # an unknown key names the one it is nearest to, or the keys known there
+    ({"recruitment": "handlers:\n  - checkin:\n      trigger: [签到]\n"}, {},
+     "types/recruitment.yaml:3: handlers.checkin.trigger: unknown key; did you mean "
+     "`triggers`?"),
+    ({"recruitment": "handlers:\n  - lifecycle:\n      leaderboard: {}\n"}, {},
+     "types/recruitment.yaml:3: handlers.lifecycle.leaderboard: unknown key (known here: "
+     "active_target, daily_at, overflow, overflow_text, report, silent)"),
+    ({"recruitment": "handlers:\n  - checkin:\n      points: ten\n"}, {},
+     "types/recruitment.yaml:3: handlers.checkin.points: Input should be a valid integer, "
+     "not 'ten'"),
     ({"recruitment": "handlers:\n  - antispam:\n      warn_window: 0s\n"}, {},
      "types/recruitment.yaml:3: handlers.antispam.warn_window: Input should be greater than"),
 ])
