@@ -393,6 +393,9 @@ def _show(record: Record) -> None:
     sys.stdout.flush()
 
 
+WAITS = timedelta(hours=1)  # how far piped input's end lets queued sends go
+
+
 class Terminal:
     """Reads the operator's lines and turns them into events on the simulator."""
 
@@ -418,6 +421,20 @@ class Terminal:
             if self.reset or line.strip() in ("/quit", "/exit"):
                 return
             self._prompt()
+        if not _interactive():
+            await self._send_what_waits()
+
+    async def _send_what_waits(self) -> None:
+        """Piped lines came to an end: what the bot queued meanwhile (replies go a few
+        seconds apart) goes out now, as if that time had passed, for up to `WAITS` (what
+        falls due on the way runs too), so that `printf '群规\n报名\n' | groupbot run
+        --simulator` shows every answer. (An operator at the terminal, or `/quit`, stops at
+        once: what waits is kept for the next start.)"""
+        end = utc(self.clock.now()) + WAITS
+        while len(self.bot.outbox) and (due := self.bot.next_due()) is not None and due <= end:
+            self.clock.skip(max(due - utc(self.clock.now()), timedelta()))
+            await self.bot.run_due()
+            await asyncio.sleep(0)
 
     def _prompt(self) -> None:
         print(f"[{plain(self.group)} as {plain(self.member)}]> ", end="", flush=True)

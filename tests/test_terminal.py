@@ -92,3 +92,14 @@ def test_what_the_running_bot_loaded_is_kept_out_of_the_collectors_full_passes(
     # what the command made to run, frozen with the rest of the heap as it settled (the test
     # worker's own heap, which the command shares, is frozen already: tests/conftest.py)
     assert result.frozen > 1_000
+
+
+def test_piped_lines_that_end_show_every_answer_the_bot_queued(tmp_path: Path) -> None:
+    """The replies go a few seconds apart (pacing, a new account's send budget): when piped
+    lines ended, the simulator stopped with all but the first still queued (operator review
+    s31 O16). Now what waits goes out first, as if the time had passed."""
+    result = _run(_deployment(tmp_path), "/as bob", "群规", "报名有什么要求吗", "收入怎么算")
+    assert result.returncode == 0, result.stderr
+    assert "【招募群群规】" in result.stdout
+    assert "报名要求" in result.stdout
+    assert "按通话时长结算" in result.stdout
