@@ -360,7 +360,7 @@ class Antispam(Handler[Config]):
         at = recent.micros(written)
         if self._exempt(member, ctx):
             if len(compact) >= self.config.raid.min_length:  # a raid could be part of it
-                prompts.of(ctx.store).add(group, written, compact)
+                prompts.of(ctx.store).add(group, written, text, compact)
             return CONTINUE
         digest = _digest(compact)
         store = ctx.store
