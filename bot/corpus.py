@@ -43,7 +43,7 @@ from bot.handler import Registry
 from bot.yamlfile import InputError
 
 FAMILIES = ("phone", "wechat", "qq", "email", "link", "ip", "banned", "card", "mini_program",
-            "raid")
+            "raid", "flood")
 _MEMBERS = 20  # the most members a case may have
 _GROUP = "corpus"
 

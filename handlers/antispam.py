@@ -145,6 +145,9 @@ class Flood(HandlerConfig):
     reason: str = "刷屏"
     messages: Count = Field(default=5, ge=1)
     within: Window = timedelta(seconds=10)
+    # the kinds of message that count: not pictures, stickers, videos, voice or files
+    # (WeChat sends each picture of a multi-select as a message of its own)
+    kinds: list[Kind] = [Kind.TEXT, Kind.LINK, Kind.CARD, Kind.MINI_PROGRAM]
 
 
 class Repeats(HandlerConfig):
@@ -314,6 +317,9 @@ class Antispam(Handler[Config]):
         #    The entries of one group go to the end of its range, so a commit of many events
         #    in few groups rewrites few of its pages.
         "CREATE INDEX antispam_recent_group ON antispam_recent (grp, id)",
+        # 8: each row's kind of message: a flood counts only `flood.kinds` (rows from before
+        #    were mostly texts)
+        "ALTER TABLE antispam_recent ADD COLUMN kind TEXT NOT NULL DEFAULT 'text'",
     )
 
     def prepare(self) -> None:
@@ -337,6 +343,7 @@ class Antispam(Handler[Config]):
         self._split_within = None if within is None else recent.span(within)
         self._windows = (recent.span(config.flood.within), recent.span(config.repeats.within),
                          recent.span(config.raid.within))
+        self._flood_kinds = frozenset(kind.value for kind in config.flood.kinds)
 
     async def handle(self, event: Message | MemberJoined, ctx: Context) -> Flow:
         if ctx.group is None:
@@ -367,12 +374,14 @@ class Antispam(Handler[Config]):
         copy = recent.copy_of(store)
         rows = copy.loaded(store, group, ctx.epoch, at) or await copy.load(store, group,
                                                                              ctx.epoch)
-        copy.remember(store, group, rows, member, event.id, written, at, digest)
+        copy.remember(store, group, rows, member, event.id, written, at, digest,
+                      event.kind.value)
         found = self.detect(event, text) or self._split_contacts(copy, group, member, at,
                                                                     text)
         raid = self.config.raid
         looks = raid.action is not Action.IGNORE and len(compact) >= raid.min_length
-        rates, posters = self._rates(rows, member, at, compact, digest, looks)
+        rates, posters = self._rates(rows, member, at, compact, digest, looks,
+                                     event.kind in self._flood_kinds)
         if rates and await expected.expecting(store, group, member, written):
             rates = [o for o in rates if o.detector == "flood"]  # an answer asked for
         moderator = None
@@ -553,9 +562,10 @@ class Antispam(Handler[Config]):
     # ------------------------------------------------------------ rates: flood, repeats, raids
 
     def _rates(self, rows: recent.Window, member: str, now: int, compact: str,
-               digest: str, raid: bool) -> tuple[list[Offence], int]:
+               digest: str, raid: bool, floods: bool) -> tuple[list[Offence], int]:
         """Flood and repeats offences, counted over the member's recent messages (those
-        already punished do not count again); and, if the raid rule looks at this text, how
+        already punished do not count again; for a flood, only those of `flood.kinds`, and
+        only if this one is of them: `floods`); and, if the raid rule looks at this text, how
         many members posted it within `raid.within` (0 if fewer rows than `raid.members`
         hold it)."""
         config = self.config
@@ -567,7 +577,8 @@ class Antispam(Handler[Config]):
                 not raid or rows.copies(digest) < config.raid.members):
             return [], 0
         messages, times, posters = rows.rates(member, digest, now, flood_within,
-                                              repeats_within, raid_within if raid else None)
+                                              repeats_within, raid_within if raid else None,
+                                              self._flood_kinds if floods else frozenset())
         if messages <= flood.messages and times < repeats.times:
             return [], posters
         found = []

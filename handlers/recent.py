@@ -2,7 +2,7 @@
 raids) count them. Owner of the `antispam_recent` and `antispam_acted` tables (the antispam
 handler carries their migrations).
 
-A row per message: group, member, message id, when, the digest of its text; and a row per
+A row per message: group, member, message id, when, the digest of its text, its kind; a row per
 member acted on (warned, removed, reviewed, logged): the last row of the table (by id) when it
 happened, as their rows up to it no longer count, and when the newest of theirs was said (the
 sweep drops the entry with that row). Ids are never used again; besides the ids, the one index
@@ -51,7 +51,8 @@ def span(delta: timedelta) -> int:
 
 _RECENT, _PRUNE_EVERY = span(RECENT), span(PRUNE_EVERY)
 # a group's rows (by the index on grp, id), as a load reads them
-LOAD = "SELECT id, member, message, at, digest FROM antispam_recent WHERE grp=? ORDER BY id"
+LOAD = ("SELECT id, member, message, at, digest, kind FROM antispam_recent WHERE grp=?"
+        " ORDER BY id")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -90,13 +91,15 @@ def stamp_of(at: int) -> str:
 
 @dataclass(slots=True, eq=False)
 class Said:
-    """One row: a message of `member`, `at` in microseconds (`micros`)."""
+    """One row: a message of `member`, `at` in microseconds (`micros`), of `kind` (a
+    bot.events.Kind value: a flood counts only the kinds it is told)."""
 
     member: str
     message: str
     at: int
     digest: str
     acted: bool
+    kind: str = "text"
 
 
 class Window:
@@ -149,11 +152,11 @@ class Window:
         return len(self.texts.get(digest, ()))
 
     def rates(self, member: str, digest: str, now: int, flood: int, repeats: int,
-              raid: int | None) -> tuple[int, int, int]:
+              raid: int | None, kinds: frozenset[str]) -> tuple[int, int, int]:
         """Counted on windows that end at `now` (micros: when the message was written), each
         `flood`, `repeats` or `raid` long (None: the raid rule does not look): the member's
-        rows in the first and those of this digest in the second, both without the ones
-        acted on; and how many members posted the digest in the third (0 if None).
+        rows of the `kinds` in the first and those of this digest in the second, both without
+        the ones acted on; and how many members posted the digest in the third (0 if None).
 
         A row written after `now` was handled before this message, which came late (read
         again after a failure, or kept by a standby account): it counts only in a window that
@@ -173,13 +176,14 @@ class Window:
             if said.at > now:
                 later.append(said)
                 continue
-            if said.at > now - flood:
+            if said.at > now - flood and said.kind in kinds:
                 messages += 1
             if said.at > now - repeats and said.digest == digest:
                 times += 1
         if later:  # (rare: a message that came late)
             theirs = [said for said in self.members[member] if not said.acted]
-            messages = busiest([(said.at, said) for said in theirs], now, flood)
+            messages = busiest([(said.at, said) for said in theirs if said.kind in kinds],
+                               now, flood)
             times = busiest([(said.at, said) for said in theirs if said.digest == digest],
                             now, repeats)
         if raid is None:
@@ -326,9 +330,9 @@ class Recent:
         loaded, old = Window(epoch), 0
         acted: dict[str, int] = dict(await store.all(
             "SELECT member, upto FROM antispam_acted WHERE grp=?", (group,)))
-        for row, member, message, at, digest in await store.all(LOAD, (group,)):
+        for row, member, message, at, digest, kind in await store.all(LOAD, (group,)):
             said = Said(member, message, micros(instant(at)), digest,
-                        row <= acted.get(member, 0))
+                        row <= acted.get(member, 0), kind)
             if said.at >= self.bound:
                 loaded.add(said)
             else:  # a sweep not committed yet deletes it, or one did before the clock
@@ -362,14 +366,15 @@ class Recent:
 
     @staticmethod
     def remember(store: Store, group: str, rows: Window, member: str, message: str,
-                 written: datetime, now: int, digest: str) -> None:
-        """Add a message to the group's rows: written at `written`, `now` in micros. (Its
-        row's time is `stamp(written)`: the core stamped the very datetime as the event's
-        time already, and keeps that stamp.)"""
-        said = Said(member, message, now, digest, False)
+                 written: datetime, now: int, digest: str, kind: str) -> None:
+        """Add a message of `kind` to the group's rows: written at `written`, `now` in
+        micros. (Its row's time is `stamp(written)`: the core stamped the very datetime as
+        the event's time already, and keeps that stamp.)"""
+        said = Said(member, message, now, digest, False, kind)
         rows.add(said)
-        store.defer("INSERT INTO antispam_recent (grp, member, message, at, digest)"
-                    " VALUES (?, ?, ?, ?, ?)", (group, member, message, stamp(written), digest))
+        store.defer("INSERT INTO antispam_recent (grp, member, message, at, digest, kind)"
+                    " VALUES (?, ?, ?, ?, ?, ?)",
+                    (group, member, message, stamp(written), digest, kind))
         store.on_undo(lambda: rows.drop(said))
 
     @staticmethod

@@ -126,15 +126,54 @@ async def test_an_admin_posting_a_link_gets_nothing(tmp_path: Path) -> None:
         assert h.sent == []
 
 
-async def test_six_messages_in_ten_seconds_get_a_flood_warning(tmp_path: Path) -> None:
+async def test_nine_messages_in_ten_seconds_get_a_flood_warning(tmp_path: Path) -> None:
+    """The shipped flood: more than 8 within 10 s, lines pasted one after the other."""
     async with Harness(SHIPPED, tmp_path, groups=CUSTOMER) as h:
-        for i in range(5):
+        for i in range(8):
             await h.say("c1", "alice", f"第{i}条")
             await h.advance("1s")
         assert h.sent == []
-        await h.say("c1", "alice", "第6条")
+        await h.say("c1", "alice", "第9条")
         await h.drain()
         assert _warnings(h) == ["⚠️ 警告 (1/2)：刷屏。警告满 2 次将被移出群聊。"]
+
+
+async def test_a_lively_chat_of_short_replies_is_no_flood(tmp_path: Path) -> None:
+    """Six short replies 1.5 s apart (review s31 S24): a member enjoying the chat."""
+    async with Harness(SHIPPED, tmp_path, groups=CUSTOMER) as h:
+        await h.advance("7d")
+        for text in ("哈哈哈", "真的吗", "太好了", "我也要去", "几点开始", "好的"):
+            await h.say("c1", "alice", text)
+            await h.advance(timedelta(milliseconds=1500))
+        await h.drain()
+        assert _warnings(h) == [] and await _audit(h, "warn") == []
+
+
+@pytest.mark.parametrize("kind", [Kind.IMAGE, Kind.EMOJI, Kind.VIDEO, Kind.FILE])
+async def test_pictures_sent_at_once_are_no_flood(tmp_path: Path, kind: Kind) -> None:
+    """WeChat sends each picture of a multi-select as a message of its own (review s31 S24):
+    twelve within a few seconds, then a few words, are no flood; `flood.kinds` counts texts,
+    links and cards."""
+    async with Harness(SHIPPED, tmp_path, groups=CUSTOMER) as h:
+        await h.advance("7d")
+        for _ in range(12):
+            await h.say("c1", "bob", "", kind=kind)
+            await h.advance(timedelta(milliseconds=400))
+        for text in ("这是活动现场", "大家看看"):
+            await h.say("c1", "bob", text)
+        await h.drain()
+        assert _warnings(h) == [] and await _audit(h, "warn") == []
+
+
+async def test_flood_kinds_may_count_stickers(tmp_path: Path) -> None:
+    root = write_config(tmp_path / "config", BOT_YAML, {"recruitment": (
+        "handlers:\n  - antispam:\n      flood: {messages: 5, kinds: [text, emoji]}\n")})
+    async with Harness(root, tmp_path) as h:
+        for _ in range(6):
+            await h.say("r1", "bob", "", kind=Kind.EMOJI)
+            await h.advance("1s")
+        await h.drain()
+        assert [r["mentions"] for r in h.actions("say")] == [["bob"]]
 
 
 async def test_five_messages_spread_over_more_than_ten_seconds_are_no_flood(
@@ -150,13 +189,13 @@ async def test_five_messages_spread_over_more_than_ten_seconds_are_no_flood(
 @pytest.mark.parametrize(("apart", "flood"), [(3, False), (1, True)])
 async def test_floods_count_when_members_wrote_not_when_the_bot_handled_it(
         tmp_path: Path, apart: int, flood: bool) -> None:
-    """Six messages handled back to back after a stall (a takeover's standby, a backlog read
+    """Nine messages handled back to back after a stall (a takeover's standby, a backlog read
     after a reconnect): written 3 s apart they are chat, 1 s apart a flood."""
     async with Harness(SHIPPED, tmp_path, groups=CUSTOMER) as h:
         start = h.clock.now()
-        h.clock.set(later(start, timedelta(seconds=6 * apart)))  # handled after the last
+        h.clock.set(later(start, timedelta(seconds=9 * apart)))  # handled after the last
         alice = h.world.member("c1", "alice")
-        for i in range(6):
+        for i in range(9):
             await h.feed(Message(later(start, timedelta(seconds=i * apart)), "c1", alice,
                                  f"第{i}条", id=f"m{i}"))
         await h.drain()
@@ -184,12 +223,12 @@ async def test_a_message_handled_late_is_not_counted_with_the_chat_that_came_mea
 
 async def test_a_message_handled_late_that_completes_a_flood_counts_as_if_in_time(
         tmp_path: Path) -> None:
-    """Five messages in five seconds are no flood; the sixth, written before them but
-    handled after, makes six within ten seconds: a flood, as it would have been in time."""
+    """Eight messages in eight seconds are no flood; the ninth, written before them but
+    handled after, makes nine within ten seconds: a flood, as it would have been in time."""
     async with Harness(SHIPPED, tmp_path, groups=CUSTOMER) as h:
         alice = h.world.member("c1", "alice")
         first = h.clock.now()
-        for i in range(1, 6):
+        for i in range(1, 9):
             await h.advance("1s")
             await h.say("c1", "alice", f"第{i}条")
         assert _warnings(h) == []

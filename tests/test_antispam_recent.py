@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from test_accounts import TAKEOVER, Accounts
 
 from bot.adapters.base import GatewayError
-from bot.events import Message
+from bot.events import Kind, Message
 from bot.moderation import Moderator
 from bot.store import Store, StoreError, open_store
 from bot.times import instant
@@ -55,12 +55,12 @@ async def same(store: Store) -> None:
     for group, rows in recent.copy_of(store).windows.items():
         acted = dict(await store.all("SELECT member, upto FROM antispam_acted WHERE grp=?",
                                      (group,)))
-        table = sorted((member, message, instant(at), digest, row <= acted.get(member, 0))
-                       for row, member, message, at, digest in await store.all(
-                           "SELECT id, member, message, at, digest FROM antispam_recent"
+        table = sorted((member, message, instant(at), digest, row <= acted.get(member, 0),
+                        kind) for row, member, message, at, digest, kind in await store.all(
+                           "SELECT id, member, message, at, digest, kind FROM antispam_recent"
                            " WHERE grp=?", (group,)))
-        copy = sorted((s.member, s.message, instant(recent.stamp_of(s.at)), s.digest, s.acted)
-                      for saids in rows.members.values() for s in saids)
+        copy = sorted((s.member, s.message, instant(recent.stamp_of(s.at)), s.digest, s.acted,
+                       s.kind) for saids in rows.members.values() for s in saids)
         assert copy == table, group
         assert sorted(id(s) for saids in rows.texts.values() for s in saids) == sorted(
             id(s) for saids in rows.members.values() for s in saids)
@@ -134,6 +134,24 @@ async def test_the_count_is_read_again_after_a_restart(tmp_path: Path) -> None:
         await h.drain()
         assert _floods(h.texts("r1")) == 1
         await same(h.bot.store)
+
+
+async def test_the_kinds_a_flood_counts_are_read_again_after_a_restart(
+        tmp_path: Path) -> None:
+    """Pictures never count for a flood (`flood.kinds`), before a restart or after it."""
+    async with Harness(_config(tmp_path), tmp_path) as h:
+        for _ in range(3):
+            await h.say("r1", "alice", "", kind=Kind.IMAGE)
+        for text in ("一", "二"):
+            await h.say("r1", "alice", text)
+        await h.restart()
+        await h.say("r1", "alice", "三")
+        await h.drain()
+        assert _floods(h.texts("r1")) == 0
+        await same(h.bot.store)
+        await h.say("r1", "alice", "四")  # the fourth text within the hour
+        await h.drain()
+        assert _floods(h.texts("r1")) == 1
 
 
 async def _floods_after(h: Harness, *texts: str) -> int:
