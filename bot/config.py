@@ -776,9 +776,10 @@ def load(root: Path, registry: Registry, running: Settings | None = None,
         missing = "directory not found" if not types_dir.exists() else "not a directory"
         causes.append(Problem(Where(types_dir, 1), (), f"{missing}: the group types are the "
                               "files in it, types/NAME.yaml"))
-    warnings = [Problem(Where(file, 1), (), "not read: a type file's name ends in .yaml "
-                        f"(rename it {file.stem}.yaml)")
-                for file in _type_files(types_dir, "*.yml")]
+    unread = [Problem(Where(file, 1), (), "not read: a type file's name ends in .yaml "
+                      f"(rename it {file.stem}.yaml)")
+              for file in _type_files(types_dir, "*.yml")]
+    warnings = list(unread)
     for file in _type_files(types_dir, "*.yaml"):
         try:
             raw[file.stem] = yamlfile.load(file, regular=True)
@@ -833,8 +834,8 @@ def load(root: Path, registry: Registry, running: Settings | None = None,
                 "if that is meant, write '.*'")))
     if settings.direct is not None and (wrong := _no_type(settings.direct, raw, broken)):
         problems.append(located.problem(("direct",), wrong))
-    if causes or problems:
-        raise InputError(_ordered(causes, problems))
+    if causes or problems:  # (a type file not read is likely why: said with them)
+        raise InputError(_ordered(causes, [*problems, *unread]))
     warnings.extend(_unused(settings, raw, types))
     deployment = Deployment(root, settings, types, storage, content_dir,
                             (bot_file, *(loc.file for loc in raw.values())))

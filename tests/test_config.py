@@ -291,6 +291,20 @@ def test_a_type_file_named_yml_is_not_read_and_check_says_so(tmp_path: Path) -> 
            "it customer.yaml)" in [str(w) for w in deployment.warnings]
 
 
+
+def test_a_config_refused_for_a_type_only_a_yml_file_holds_says_that_file_is_not_read(
+        tmp_path: Path) -> None:
+    """The warning that explains the error was left out with the error: only "unknown group
+    type 'customer'" (operator review s31 O9)."""
+    bot_yaml = BOT_YAML + "  - match: {topic: Customer}\n    type: customer\n"
+    root = write_config(tmp_path / "config", bot_yaml, {"recruitment": WELCOME})
+    (root / "types" / "customer.yml").write_text(WELCOME, encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        config.load(root, REGISTRY)
+    assert [str(p) for p in caught.value.problems][-1] == (
+        f"{root}/types/customer.yml:1: not read: a type file's name ends in .yaml (rename it "
+        "customer.yaml)")
+
 def test_the_fast_loader_gives_the_same_data_and_lines_as_the_python_one(
         monkeypatch: pytest.MonkeyPatch) -> None:
     import yaml
