@@ -375,3 +375,17 @@ async def test_a_member_repeating_a_review_word_has_one_open_case_the_others_add
         await h.drain()
         opened = [d["text"] for d in h.actions("dm", to="op_lin") if "待处理 " in d["text"]]
         assert len(opened) == 2 and "反共 又来了" in opened[1]
+
+
+async def test_a_group_command_sent_privately_lists_every_private_command(
+        tmp_path: Path) -> None:
+    """The hint named half of them: an admin learnt /broadcast, /move, /confirm, /cancel and
+    /progress exist in private only from the docs (operator review s31 O4)."""
+    async with Harness(SHIPPED, tmp_path, groups=CUSTOMER) as h:
+        await h.say(None, "op_lin", "/status")
+        await h.drain()
+        [hint] = [r["text"] for r in h.actions("dm", to="op_lin")]
+    assert hint.startswith("请在群里使用这个命令（私聊中可用：/warn 案件号")
+    for command in ("/cases", "/reload", "/broadcast", "/move", "/confirm", "/cancel",
+                    "/progress", "/answer 案件号"):
+        assert command in hint
