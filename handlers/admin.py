@@ -65,9 +65,9 @@ REASON_LIMIT = 100  # characters of an admin's reason kept (one line): `/warns` 
 SHOWN = 30  # ids, members or cases listed in one reply; the rest are counted
 MAX_ERROR_LINES = 3
 SENT_PRIVATELY = "已私信发给你。"
-IN_A_GROUP = ("请在群里使用这个命令（私聊中可用：{p}warn 案件号、{p}kick 案件号、{p}dismiss 案件号、"
-              "{p}cases、{p}unblock ID、{p}reload、{p}broadcast、{p}move、{p}confirm、{p}cancel、"
-              "{p}progress，回答转人工的问题：/answer 案件号）。")
+IN_A_GROUP = ("请在群里使用这个命令（私聊中可用：{p}warn 案件号、{p}kick 案件号、"
+              "{p}dismiss 案件号、{p}cases、{p}unblock ID、{p}reload、{p}broadcast、{p}move、"
+              "{p}confirm、{p}cancel、{p}progress，回答转人工的问题：/answer 案件号）。")
 
 
 class Config(HandlerConfig):
