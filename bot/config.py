@@ -245,7 +245,8 @@ def _content(value: Any, info: ValidationInfo) -> Content:
         if len(raw) > MAX_CONTENT_BYTES:
             raise ValueError(f"content file {value} is larger than {MAX_CONTENT_BYTES:,} bytes"
                              " (a text the bot sends, or a word list, is far smaller)")
-        text = raw.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")  # as read_text
+        # (utf-8-sig: a file saved "UTF-8 with BOM", as Notepad does, sent U+FEFF first)
+        text = raw.decode("utf-8-sig").replace("\r\n", "\n").replace("\r", "\n")
     except FileNotFoundError:
         raise ValueError(f"content file not found: {value} (looked in {root})") from None
     except OSError as exc:  # e.g. a symbolic link loop, or no permission

@@ -132,11 +132,13 @@ def load(file: Path, max_bytes: int = MAX_BYTES, *, regular: bool = False) -> Lo
             told = f"{size:,} bytes" if size > max_bytes else "it goes on past the limit"
             raise InputError([Problem(Where(file, 1), (), f"file too large: {told} "
                                                           f"(the limit is {max_bytes:,})")])
-        text = raw.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")  # as read_text
+        text = raw.decode("utf-8-sig").replace("\r\n", "\n").replace("\r", "\n")
     except OSError as exc:
         raise InputError([Problem(Where(file, 1), (), f"cannot read: {exc.strerror}")]) from None
-    except UnicodeDecodeError:
-        raise InputError([Problem(Where(file, 1), (), "not UTF-8 text")]) from None
+    except UnicodeDecodeError as exc:  # (GBK, UTF-16: an editor's other choices)
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise InputError([Problem(Where(file, line), (), "not UTF-8 text: save it as UTF-8")]
+                         ) from None
     loader_class = Loader
     data = _plain_data(text, loader_class)
     if data is not _NOT_PLAIN:  # most files: their lines are worked out when asked for

@@ -710,6 +710,23 @@ def test_a_content_file_that_is_no_text_is_refused_naming_its_line(
         f"types/recruitment.yaml:2: handlers.rules.text: content file rules.md {problem}"]
 
 
+
+def test_files_saved_utf_8_with_a_bom_are_read_without_it(tmp_path: Path) -> None:
+    """Notepad saves "UTF-8 with BOM": the rules were sent with U+FEFF first (operator review
+    s31 O17); a type file in another encoding says so on its line, with what to do."""
+    root = write_config(tmp_path / "config", BOT_YAML, {"recruitment": (
+        "handlers:\n  - rules: {text: rules.md, triggers: [群规]}\n")})
+    (root / "content" / "rules.md").write_bytes("\ufeff【群规】\r\n友善交流\r\n".encode())
+    recruitment = root / "types" / "recruitment.yaml"
+    recruitment.write_bytes(b"\xef\xbb\xbf" + recruitment.read_bytes())
+    rules = config.load(root, REGISTRY).types["recruitment"].handlers[0]
+    assert rules.config.text.text == "【群规】\n友善交流\n"
+    recruitment.write_bytes("handlers:\n  - rules: {text: 规则.md}\n".encode("gbk"))
+    with pytest.raises(InputError) as caught:
+        config.load(root, REGISTRY)
+    assert str(caught.value.problems[0]).replace(f"{root}/", "") == (
+        "types/recruitment.yaml:2: not UTF-8 text: save it as UTF-8")
+
 def test_an_editors_lock_file_in_types_is_not_read(tmp_path: Path) -> None:
     """Emacs keeps `.#customer.yaml`, a link to nowhere, while the file is open: `check`
     and a reload said "types/.#customer.yaml:1: cannot read: No such file or directory"."""
