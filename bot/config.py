@@ -824,6 +824,12 @@ def load(root: Path, registry: Registry, running: Settings | None = None,
         except InputError as exc:
             problems.extend(exc.problems)
 
+    zone = str(settings.timezone)
+    if re.fullmatch(r"Etc/GMT[+-]\d+", zone):  # POSIX's sign: west of Greenwich is +
+        hours = -int(zone[7:])
+        warnings.append(located.problem(("timezone",), (
+            f"{zone} is UTC{hours:+d}, not UTC{-hours:+d} (the sign of Etc/GMT zones is "
+            "reversed); for China write Asia/Shanghai")))
     for i, binding in enumerate(settings.groups):
         if (wrong := _no_type(binding.type, raw, broken)) is not None:
             problems.append(located.problem(("groups", i, "type"), wrong))

@@ -418,3 +418,22 @@ def test_check_warns_of_a_binding_that_matches_every_group_name(
                        "group name (it matches an empty one, e.g. a stray `|`): every group no "
                        "binding above takes is 'recruitment'; if that is meant, write '.*'"]
                       if warned else [])
+
+
+@pytest.mark.parametrize(("zone", "expected"), [
+    ("Etc/GMT+8", "Etc/GMT+8 is UTC-8, not UTC+8"),
+    ("Etc/GMT-8", "Etc/GMT-8 is UTC+8, not UTC-8"),
+    ("Asia/Shanghai", None),
+])
+def test_check_warns_that_an_etc_gmt_zone_has_its_sign_reversed(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path, zone: str,
+        expected: str | None) -> None:
+    """`timezone: Etc/GMT+8` passed as Beijing time and was 16 hours off it (operator review
+    s31 O18)."""
+    bot_yaml = BOT_YAML.replace("timezone: Asia/Shanghai", f"timezone: {zone}")
+    code, errors, _ = _check(capsys, write_config(tmp_path / "config", bot_yaml,
+                                                  {"recruitment": PUSH_HOURLY}))
+    assert code == 0
+    assert errors == ([] if expected is None else [
+        f"warning: bot.yaml:2: timezone: {expected} (the sign of Etc/GMT zones is reversed);"
+        " for China write Asia/Shanghai"])
