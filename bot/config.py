@@ -824,6 +824,12 @@ def load(root: Path, registry: Registry, running: Settings | None = None,
         except InputError as exc:
             problems.extend(exc.problems)
 
+    for i, admin in enumerate(settings.admins):
+        if not _WECHAT_ID.fullmatch(admin):  # a name, such as 林运营: no command would obey
+            warnings.append(located.problem(("admins", i), (
+                f"{admin!r} is not an id (letters, digits, _ and -, as WeChat's wxid_... or a "
+                "WeChat ID): admins are named by id, not by the name shown; `groupbot audit` "
+                "and the console's members page show each member's id")))
     zone = str(settings.timezone)
     if re.fullmatch(r"Etc/GMT[+-]\d+", zone):  # POSIX's sign: west of Greenwich is +
         hours = -int(zone[7:])
@@ -1008,6 +1014,9 @@ def _ordered(causes: list[Problem], problems: list[Problem]) -> list[Problem]:
 
 def _did_not_load(name: str) -> str:
     return f"group type {name!r} did not load: see the error in types/{name}.yaml above"
+
+
+_WECHAT_ID = re.compile(r"[A-Za-z0-9_-]+")  # what an id may hold; a name shown may not
 
 
 def _no_type(name: str, raw: Mapping[str, Located], broken: set[str]) -> str | None:

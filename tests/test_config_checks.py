@@ -437,3 +437,17 @@ def test_check_warns_that_an_etc_gmt_zone_has_its_sign_reversed(
     assert errors == ([] if expected is None else [
         f"warning: bot.yaml:2: timezone: {expected} (the sign of Etc/GMT zones is reversed);"
         " for China write Asia/Shanghai"])
+
+
+def test_check_warns_of_an_admin_named_by_the_name_shown(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """`admins: [林运营]` passed; every command of that operator was then refused as a
+    stranger's (operator review s31 O14)."""
+    bot_yaml = BOT_YAML.replace("admins: [admin]", "admins: [admin, wxid_a1-b2, 林运营]")
+    code, errors, _ = _check(capsys, write_config(tmp_path / "config", bot_yaml,
+                                                  {"recruitment": PUSH_HOURLY}))
+    assert code == 0
+    assert errors == [
+        "warning: bot.yaml:3: admins[2]: '林运营' is not an id (letters, digits, _ and -, as "
+        "WeChat's wxid_... or a WeChat ID): admins are named by id, not by the name shown; "
+        "`groupbot audit` and the console's members page show each member's id"]
