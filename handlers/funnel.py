@@ -87,11 +87,16 @@ async def reached(store: Reader, stage: str, since: datetime | None = None,
     return int(row[0]) if row else 0
 
 
-async def journeys(store: Reader, group: str | None = None
+async def journeys(store: Reader, group: str | None = None,
+                   members: Sequence[str] | None = None
                    ) -> dict[str, dict[str, tuple[str, datetime | None]]]:
-    """Each member's stages with the group and time they reached it (of members who were
-    ever in `group`, if given), in time order."""
-    where, params = ("", ()) if group is None else (
+    """Each member's stages with the group and time they reached it, in time order: of
+    members who were ever in `group`, or of `members`, if given."""
+    if members is not None and not members:
+        return {}
+    where, params = ("", ()) if group is None and members is None else (
+        f" WHERE member IN ({','.join('?' * len(members))})", tuple(members)) \
+        if members is not None else (
         f" WHERE member IN (SELECT member FROM {TABLE} WHERE grp=?)", (group,))
     found: dict[str, dict[str, tuple[str, datetime | None]]] = {}
     for member, stage, grp, at in await store.all(

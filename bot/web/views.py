@@ -252,17 +252,22 @@ class MemberRow:
         return asdict(self)
 
 
-async def _arrivals(console: Console) -> list[tuple[str, str, datetime]]:
-    """Every member's first arrival at each funnel stage: (member, stage, when)."""
+async def _arrivals(console: Console, members: Sequence[str] | None = None
+                    ) -> list[tuple[str, str, datetime]]:
+    """Each member's first arrival at each funnel stage: (member, stage, when); of
+    `members` only, when given (a page about a group's members, or one member's, reads only
+    theirs: the whole table, walked on the event loop, stalled the bot for a second a page
+    at 60,000 members)."""
     return [(member, stage, at) for member, stages in
-            (await funnel_handler.journeys(console.reader)).items()
+            (await funnel_handler.journeys(console.reader, members=members)).items()
             for stage, (_, at) in stages.items() if at is not None]
 
 
-async def furthest_stages(console: Console) -> dict[str, str]:
+async def furthest_stages(console: Console, members: Sequence[str] | None = None
+                          ) -> dict[str, str]:
     order = _stages(console)
     furthest: dict[str, str] = {}
-    for member, stage, _ in await _arrivals(console):
+    for member, stage, _ in await _arrivals(console, members):
         if stage in order and (member not in furthest
                                or order.index(stage) > order.index(furthest[member])):
             furthest[member] = stage
@@ -283,14 +288,14 @@ async def members(console: Console, group: str, q: str | None, sort: str,
     points = await checkin.points_by_member(
         console.reader, checkin.scope_of(checkins, group, gtype.name)) \
         if checkins is not None and gtype is not None else {}
-    stages = await furthest_stages(console)
+    present = await roster.present(console.reader, group)
+    stages = await furthest_stages(console, [e.member for e in present])
     needle = (q or "").lower()
     rows = [MemberRow(e.member, e.name, _shown(e.joined_at, tz), _shown(e.last_spoke, tz),
                       e.messages, warned[e.member], points.get(e.member, 0),
                       stages.get(e.member),
                       bool(namecard.pattern.search(e.name)) if namecard is not None else None)
-            for e in await roster.present(console.reader, group)
-            if needle in e.name.lower() or needle in e.member.lower()]
+            for e in present if needle in e.name.lower() or needle in e.member.lower()]
     if sort in ("messages", "warnings", "points"):
         rows.sort(key=lambda r: (getattr(r, sort), r.name), reverse=order == "desc")
     else:
@@ -671,7 +676,7 @@ async def me(console: Console, link: links.MemberLink) -> dict[str, Any]:
         "rank": best.rank if best else None, "ranked": best.ranked if best else 0,
         "quiz": [{"started": _shown(started, tz), "score": score, "passed": passed}
                  for started, score, passed in await quiz.attempts_of(console.reader, member)],
-        "stage": (await furthest_stages(console)).get(member),
+        "stage": (await furthest_stages(console, [member])).get(member),
         "invitations": await fission.invited_by(console.reader, member),
         "rewards": [{"group": grp, "invitations": n, "points": points, "at": _shown(at, tz)}
                     for grp, n, points, at in await fission.rewards_of(console.reader, member)],

@@ -17,6 +17,7 @@ from web_site import HOSTILE, TOKEN, Site
 from bot.store import open_reader
 from bot.web import links, server
 from bot.web.base import Console
+from handlers import funnel as funnel_handler
 
 pytestmark = pytest.mark.usefixtures("backend")  # on SQLite, then on PostgreSQL
 
@@ -204,6 +205,32 @@ async def test_a_member_link_shows_only_that_members_data_until_it_expires(
     await h.advance("7d")
     await get(site, f"/api/me/{token}", 403)
 
+
+
+async def test_a_member_page_reads_only_the_funnel_of_whom_it_shows(
+        site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+    """/me/<token> read every member's funnel stages and walked them on the bot's event loop
+    to show one member's: a second's stall a page at 60,000 members (review s31b W3); the
+    group members page the same. Each now reads only the stages of the members it shows."""
+    read: list[set[str]] = []
+    journeys = funnel_handler.journeys
+
+    async def spied(*args: Any, **kwargs: Any) -> Any:
+        found = await journeys(*args, **kwargs)
+        read.append(set(found))
+        return found
+
+    monkeypatch.setattr(funnel_handler, "journeys", spied)
+    h = site.h
+    await h.join("o1", "erin", "fay")  # others with funnel stages
+    await h.drain()
+    token = links.sign(await links.make_key(h.bot.store), "dave", h.clock.now() + timedelta(1))
+    assert (await get(site, f"/api/me/{token}"))["stage"] == "internship"
+    assert read == [{"dave"}]
+    read.clear()
+    shown = await get(site, "/api/groups/i1/members")
+    assert {row["member"] for row in shown} >= {"dave"}
+    assert read and read[0] <= {row["member"] for row in shown}
 
 async def test_csv_downloads_need_the_operator_and_name_the_kind(site: Site) -> None:
     assert (await site.client.get("/export/members.csv", allow_redirects=False)).status == 302
