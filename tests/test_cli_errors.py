@@ -11,6 +11,7 @@ import json
 import os
 import re
 import resource
+import select
 import shutil
 import signal
 import socket
@@ -21,6 +22,7 @@ import tempfile
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TextIO
 
 import pytest
 from harness import BOT_YAML, Ran, another_applications_database, groupbot, write_config
@@ -347,31 +349,98 @@ def test_db_in_a_directory_that_cannot_be_made_exits_2(
                                      "cannot make /proc/groupbot-nowhere")
 
 
-def _as_its_user(*args: str) -> subprocess.CompletedProcess[str]:
-    """`groupbot ARGS` in a process of its own to which file permissions apply: as root
-    (the test machine), without the capabilities that override them (dropped from its
-    bounding set before it starts)."""
-    def without_override() -> None:
-        libc = ctypes.CDLL(None, use_errno=True)
-        for capability in (1, 2):  # CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH
-            if libc.prctl(24, capability, 0, 0, 0) != 0:  # PR_CAPBSET_DROP
-                raise OSError(ctypes.get_errno(), "cannot drop a capability")
+# `groupbot ARGS` for each JSON line on stdin, as tests/harness.py `groupbot` runs it (its
+# log lines on its stderr as in a process of its own): [exit code, stdout, stderr] a line on
+# the file descriptor its argument names.
+_COMMANDS_SERVED = """
+import contextlib, io, json, logging, os, sys
+from bot import cli
+replies = os.fdopen(int(sys.argv[1]), "w", encoding="utf-8")
+root = logging.getLogger()
+for line in sys.stdin:
+    out, err = io.StringIO(), io.StringIO()
+    logged = logging.StreamHandler(err)
+    logged.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root.handlers[:] = [logged]
+    root.setLevel(logging.INFO)
+    for name in ("bot", "handlers"):
+        logging.getLogger(name).setLevel(logging.NOTSET)
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = cli.main(json.loads(line))
+        except SystemExit as exit:
+            code = exit.code if isinstance(exit.code, int) else 1
+    replies.write(json.dumps([code, out.getvalue(), err.getvalue()]) + "\\n")
+    replies.flush()
+"""
 
-    try:
-        return subprocess.run([sys.executable, "-m", "bot.cli", *args], capture_output=True,
-                              text=True, timeout=60, cwd=ROOT,
-                              preexec_fn=without_override if os.geteuid() == 0 else None)
-    except subprocess.SubprocessError as exc:
-        pytest.skip(f"root's file permission override cannot be dropped here: {exc}")
+
+class _Unprivileged:
+    """A process to which file permissions apply: as root (the test machine), without the
+    capabilities that override them (dropped from its bounding set before it starts). It
+    runs the commands it is given one after the other, each through the entry point (as
+    tests/harness.py `groupbot` does in this process): one interpreter's start and warm-up
+    for all of them (a second of CPU each), not one a command."""
+
+    def __init__(self, errors: TextIO) -> None:
+        def without_override() -> None:
+            libc = ctypes.CDLL(None, use_errno=True)
+            for capability in (1, 2):  # CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH
+                if libc.prctl(24, capability, 0, 0, 0) != 0:  # PR_CAPBSET_DROP
+                    raise OSError(ctypes.get_errno(), "cannot drop a capability")
+
+        self.errors = errors  # its own stderr, for when it fails
+        read, write = os.pipe()
+        try:
+            self.process = subprocess.Popen(
+                [sys.executable, "-c", _COMMANDS_SERVED, str(write)], stdin=subprocess.PIPE,
+                stdout=subprocess.DEVNULL, stderr=self.errors, text=True, cwd=ROOT,
+                pass_fds=(write,), preexec_fn=without_override if os.geteuid() == 0 else None)
+        except subprocess.SubprocessError as exc:
+            os.close(read)
+            pytest.skip(f"root's file permission override cannot be dropped here: {exc}")
+        finally:
+            os.close(write)
+        self.replies = os.fdopen(read, encoding="utf-8")
+
+    def run(self, *args: str) -> Ran:
+        assert self.process.stdin is not None
+        self.process.stdin.write(json.dumps(list(args)) + "\n")
+        self.process.stdin.flush()
+        ready, _, _ = select.select([self.replies], [], [], 60)
+        line = self.replies.readline() if ready else ""
+        if not line:
+            self.process.kill()
+            self.process.wait()
+            self.errors.seek(0)
+            pytest.fail(f"groupbot {' '.join(args)} gave no answer: {self.errors.read()}")
+        code, out, err = json.loads(line)
+        return Ran(code, out, err)
+
+    def close(self) -> None:
+        if self.process.stdin is not None:
+            self.process.stdin.close()
+        self.process.wait(60)
+        self.replies.close()
+
+
+@pytest.fixture(scope="module")
+def unprivileged() -> Iterator[_Unprivileged]:
+    with tempfile.TemporaryFile("w+", encoding="utf-8") as errors:
+        commands = _Unprivileged(errors)
+        try:
+            yield commands
+        finally:
+            commands.close()
 
 
 def test_a_new_database_in_a_directory_without_write_permission_is_named(
-        tmp_path: Path) -> None:
+        tmp_path: Path, unprivileged: _Unprivileged) -> None:
     """SQLite says "unable to open database file", naming neither the file nor why."""
     closed = tmp_path / "closed"
     closed.mkdir(mode=0o555)
     db = closed / "bot.db"
-    done = _as_its_user(*COMMANDS["replay"], "--db", str(db))
+    done = unprivileged.run(*COMMANDS["replay"], "--db", str(db))
     assert done.returncode == 2, done.stderr
     assert _one_line(done.stderr) == "groupbot replay: the database cannot be used: cannot " \
                                      f"create {db}: no write permission in {closed}"
@@ -379,7 +448,7 @@ def test_a_new_database_in_a_directory_without_write_permission_is_named(
 
 @pytest.mark.parametrize("command", ["replay", "report"])
 def test_a_database_in_a_directory_without_write_permission_names_the_file_sqlite_makes(
-        played: Path, tmp_path: Path, command: str) -> None:
+        played: Path, tmp_path: Path, command: str, unprivileged: _Unprivileged) -> None:
     """In WAL mode SQLite makes bot.db-wal and bot.db-shm beside the database, to read it
     too: "attempt to write a readonly database" said neither which file nor why."""
     closed = tmp_path / "closed"
@@ -387,7 +456,7 @@ def test_a_database_in_a_directory_without_write_permission_names_the_file_sqlit
     db = closed / "bot.db"
     shutil.copy(played, db)
     closed.chmod(0o555)
-    done = _as_its_user(*COMMANDS[command], "--db", str(db))
+    done = unprivileged.run(*COMMANDS[command], "--db", str(db))
     assert done.returncode == 2, done.stderr
     assert _one_line(done.stderr) == f"groupbot {command}: the database cannot be used: " \
         f"cannot create {db}-wal: no write permission in {closed} (SQLite keeps it beside " \
@@ -395,17 +464,17 @@ def test_a_database_in_a_directory_without_write_permission_names_the_file_sqlit
 
 
 def test_a_read_only_database_is_refused_for_writing_and_read_by_report(
-        played: Path, tmp_path: Path) -> None:
+        played: Path, tmp_path: Path, unprivileged: _Unprivileged) -> None:
     """SQLite opened a file it may not write read-only, and failed at the first write
     ("attempt to write a readonly database"); a command that only reads reads it."""
     db = tmp_path / "bot.db"
     shutil.copy(played, db)
     db.chmod(0o444)
-    done = _as_its_user(*COMMANDS["replay"], "--db", str(db))
+    done = unprivileged.run(*COMMANDS["replay"], "--db", str(db))
     assert done.returncode == 2, done.stderr
     assert _one_line(done.stderr) == "groupbot replay: the database cannot be used: cannot " \
                                      f"open {db} for writing: Permission denied"
-    assert _as_its_user(*COMMANDS["report"], "--db", str(db)).returncode == 0
+    assert unprivileged.run(*COMMANDS["report"], "--db", str(db)).returncode == 0
 
 
 @pytest.mark.parametrize("command", ["replay", "report"])
