@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import signal
 import sys
 from collections.abc import Awaitable, Callable, Mapping
@@ -167,7 +168,7 @@ async def auth(request: web.Request, handler: Handler) -> web.StreamResponse:
         if bearer_ok(request):
             return await handler(request)
         console = request.app[CONSOLE]
-        session = console.sessions.get(request.cookies.get(SESSION_COOKIE))
+        session = console.sessions.get(request.cookies.get(_cookie(request, SESSION_COOKIE)))
         if session is None:
             if api(request):
                 raise web.HTTPUnauthorized(text="log in, or send Authorization: Bearer TOKEN",
@@ -238,12 +239,21 @@ def _safe_next(target: str | None) -> str:
     return "/"
 
 
+def _cookie(request: web.Request, name: str) -> str:
+    """A cookie's name for this console: with several accounts, each account's console its
+    own (browsers keep cookies by host, not port: logging in to one account's console logged
+    the operator out of the others)."""
+    bot = request.app[CONSOLE].bot
+    account = bot.account if bot is not None else None
+    return name if not account else f"{name}_{re.sub(r'[^A-Za-z0-9_-]', '_', account)}"
+
+
 def _logged_in(request: web.Request, target: str) -> web.Response:
     session_id, _ = request.app[CONSOLE].sessions.open()
     response = web.HTTPSeeOther(_safe_next(target))
-    response.set_cookie(SESSION_COOKIE, session_id, httponly=True, samesite="Strict",
-                        secure=request.secure, path="/")
-    response.del_cookie(LOGIN_COOKIE, path="/login")
+    response.set_cookie(_cookie(request, SESSION_COOKIE), session_id, httponly=True,
+                        samesite="Strict", secure=request.secure, path="/")
+    response.del_cookie(_cookie(request, LOGIN_COOKIE), path="/login")
     return response
 
 
@@ -268,15 +278,15 @@ async def login_page(request: web.Request) -> web.StreamResponse:
     page = render(request, "login.html", 403 if token is not None else 200,
                   title="登录", form=csrf, next=_safe_next(target),
                   failed=token is not None)
-    page.set_cookie(LOGIN_COOKIE, csrf, httponly=True, samesite="Strict", path="/login",
-                    secure=request.secure)
+    page.set_cookie(_cookie(request, LOGIN_COOKIE), csrf, httponly=True, samesite="Strict",
+                    path="/login", secure=request.secure)
     return page
 
 
 async def login(request: web.Request) -> web.StreamResponse:
     data = await form(request)
     csrf = data.get("csrf", "")
-    if not csrf or not security.same(csrf, request.cookies.get(LOGIN_COOKIE, "")):
+    if not csrf or not security.same(csrf, request.cookies.get(_cookie(request, LOGIN_COOKIE), "")):
         raise web.HTTPForbidden(text="登录表单已过期，请刷新后再试")
     target = data.get("next", "/")
     if _try_login(request, data.get("token", "")):
@@ -287,9 +297,9 @@ async def login(request: web.Request) -> web.StreamResponse:
 
 
 async def logout(request: web.Request) -> web.StreamResponse:
-    request.app[CONSOLE].sessions.close(request.cookies.get(SESSION_COOKIE))
+    request.app[CONSOLE].sessions.close(request.cookies.get(_cookie(request, SESSION_COOKIE)))
     response = web.HTTPSeeOther("/login")
-    response.del_cookie(SESSION_COOKIE, path="/")
+    response.del_cookie(_cookie(request, SESSION_COOKIE), path="/")
     return response
 
 

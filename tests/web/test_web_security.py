@@ -53,6 +53,25 @@ async def test_logging_in_sets_a_strict_http_only_session_cookie(site: Site) -> 
     assert (await site.client.get("/groups", allow_redirects=False)).status == 200
 
 
+
+async def test_with_several_accounts_each_consoles_session_cookie_is_its_own(
+        site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each account's console listens on its own port, and browsers keep cookies by host,
+    not port: one cookie name for all made logging in to one log the operator out of the
+    others (review s31b W5)."""
+    monkeypatch.setattr(site.h.bot, "account", "b")
+    page = await site.client.get("/login")
+    form = re.search(r'name="csrf" value="([^"]+)"', await page.text())
+    assert form is not None and "groupbot_login_b=" in page.headers["Set-Cookie"]
+    done = await site.client.post("/login", data={"csrf": form[1], "token": TOKEN,
+                                                  "next": "/groups"}, allow_redirects=False)
+    assert done.status == 303 and "groupbot_session_b=" in done.headers["Set-Cookie"]
+    assert (await site.client.get("/groups", allow_redirects=False)).status == 200
+    session = site.client.session.cookie_jar.filter_cookies(site.client.make_url("/"))
+    other = {"groupbot_session": session["groupbot_session_b"].value}  # as account a's
+    site.client.session.cookie_jar.clear()
+    assert (await site.client.get("/groups", cookies=other, allow_redirects=False)).status == 302
+
 async def test_a_login_form_without_its_csrf_token_is_refused(site: Site) -> None:
     response = await site.client.post("/login", data={"token": TOKEN})
     assert response.status == 403
