@@ -50,6 +50,7 @@ from bot.leases import Leases
 from bot.metrics import Metrics
 from bot.outbox import Outbox, Queued
 from bot.pipeline import Pipeline
+from bot.sanitize import storable
 from bot.scheduler import Job, Scheduler, trigger
 from bot.standby import Standby
 from bot.store import Store, StoreError, open_store
@@ -313,7 +314,7 @@ class Bot:
         return self.deployment.settings.bot.id
 
     def contact_name(self, member_id: str) -> str:
-        return self._names(member_id)
+        return storable(self._names(member_id))  # the platform's text, as an event's
 
     def lease_epoch(self, group_id: str) -> int:
         return self.leases.epoch(group_id) if self.leases is not None else 0
@@ -590,7 +591,8 @@ class Bot:
             return
         account, me = self.leases.account, self.gateway.self_id
         try:
-            friends = await self.gateway.friend_list() if self._friends_of != me else None
+            friends = [storable(friend) for friend in await self.gateway.friend_list()] \
+                if self._friends_of != me else None
             async with self._turn, self.store.transaction():
                 now = self.clock.now()
                 if friends is not None:

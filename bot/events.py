@@ -1,7 +1,9 @@
 """The one event model: what happened in a group or in a private chat.
 
 Adapters translate a platform's events into these frozen dataclasses, doing every
-platform lookup first; handlers never see a platform object.
+platform lookup first; handlers never see a platform object. Each makes its member-supplied
+text (names, topics, texts, ids) storable when made (bot/sanitize.py `storable`: no NUL, no
+lone surrogate), whichever adapter made it: nothing the platform passes on can fail a write.
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
+
+from bot.sanitize import make_storable
 
 
 class Kind(StrEnum):
@@ -34,6 +38,9 @@ class Member:
     id: str
     name: str
 
+    def __post_init__(self) -> None:
+        make_storable(self, "id", "name")
+
 
 @dataclass(frozen=True, slots=True)
 class Event:
@@ -41,6 +48,9 @@ class Event:
 
     at: datetime
     group: str | None
+
+    def __post_init__(self) -> None:
+        make_storable(self, "group")
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,17 +65,26 @@ class Message(Event):
     url: str | None = None
     id: str = ""
 
+    def __post_init__(self) -> None:
+        make_storable(self, "group", "text", "mentions", "url", "id")
+
 
 @dataclass(frozen=True, slots=True)
 class MemberJoined(Event):
     members: tuple[Member, ...]
     inviter: str | None = None
 
+    def __post_init__(self) -> None:
+        make_storable(self, "group", "inviter")
+
 
 @dataclass(frozen=True, slots=True)
 class MemberLeft(Event):
     members: tuple[Member, ...]
     remover: str | None = None
+
+    def __post_init__(self) -> None:
+        make_storable(self, "group", "remover")
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +101,9 @@ class GroupRenamed(Event):
     topic: str
     by: str | None = None
 
+    def __post_init__(self) -> None:
+        make_storable(self, "group", "topic", "by")
+
 
 @dataclass(frozen=True, slots=True)
 class FriendRequest(Event):
@@ -90,6 +112,9 @@ class FriendRequest(Event):
     contact: Member
     hello: str = ""
     request: str = ""
+
+    def __post_init__(self) -> None:
+        make_storable(self, "group", "hello", "request")
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,6 +13,7 @@ from typing import Protocol
 
 from bot.clock import Clock
 from bot.events import Event
+from bot.sanitize import make_storable
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +25,9 @@ class GroupInvitation:
     inviter: str
     topic: str
     at: datetime
+
+    def __post_init__(self) -> None:
+        make_storable(self, "id", "inviter", "topic")  # (bot/events.py: like every event)
 
 
 class Inbound(Protocol):

@@ -9,10 +9,15 @@ anyone can set are not repeated when they carry a link or a contact detail: a gr
 (`{group}`, `group_name`) and a member's (`{member}`, `{members}` and every name joined by
 `names`, `member_name`), so the bot never posts an ad for someone. Texts to the operators
 (reports, the console, a case) show the real name, cleaned: they need to see it.
+
+Before any of that, `storable` makes member-supplied text something both stores can keep and
+the pattern engine can read: the events (bot/events.py), what the platform lists (members,
+groups) and invitations apply it when made, so every adapter's text passes through it.
 """
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
@@ -26,6 +31,36 @@ NAME_LIMIT = 40
 _KEEP = {"\u200d"}  # the zero-width joiner holds emoji sequences (👨‍👩‍👧) together
 _DROP = {"Cc", "Cf", "Cs"}  # control, format (bidi overrides, zero-width), lone surrogates
 _BREAKS = {"Zl", "Zp"}  # line and paragraph separators
+
+
+UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+"""What neither store keeps: U+0000 (PostgreSQL's text refuses it) and UTF-16 surrogates
+(what JSON's "\\ud83d" gives, half an emoji: not UTF-8, so SQLite and RE2 refuse it too)."""
+_unstorable = UNSTORABLE.search
+
+
+def storable(text: str) -> str:
+    """`text` as the bot keeps member-supplied text: NUL characters dropped, a surrogate pair
+    joined into its character and a lone surrogate replaced by U+FFFD (the replacement
+    character, as a decoder shows what it could not read). Text with neither (nearly all)
+    is returned as it is, after one regex search."""
+    if _unstorable(text) is None:
+        return text
+    return text.replace("\x00", "").encode("utf-16-le", "surrogatepass") \
+        .decode("utf-16-le", "replace")
+
+
+def make_storable(record: object, *fields: str) -> None:
+    """`storable` on these text fields (str, None, or a tuple of str) of a frozen dataclass,
+    in place, from its __post_init__: the events and what an adapter lists (a search of each
+    text: every message pays it)."""
+    for name in fields:
+        value = getattr(record, name)
+        if isinstance(value, str):
+            if _unstorable(value) is not None:
+                object.__setattr__(record, name, storable(value))
+        elif value and any(_unstorable(item) is not None for item in value):
+            object.__setattr__(record, name, tuple(storable(item) for item in value))
 
 
 class Safe(str):

@@ -7,6 +7,7 @@ from typing import Protocol
 
 from bot.events import Member
 from bot.media import Attachment
+from bot.sanitize import make_storable
 
 
 class GatewayError(Exception):
@@ -45,6 +46,9 @@ class GroupInfo:
     topic: str
     owner: str | None
     member_count: int
+
+    def __post_init__(self) -> None:
+        make_storable(self, "id", "topic", "owner")  # (bot/events.py: like every event)
 
 
 class Gateway(Protocol):
