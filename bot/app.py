@@ -712,7 +712,9 @@ class Bot:
 
     async def backstop(self) -> None:
         """Compare the next bound groups' members with the roster and feed the joins and
-        leaves the platform never reported, as if it had (bot/backstop.py)."""
+        leaves the platform never reported, as if it had (bot/backstop.py). A comparison that
+        fails on a group's data is logged, naming the group, and the others go on: a check
+        run every few minutes must not stop the bot (`serve`) again at each run."""
         every = self.deployment.settings.backstop.every or timedelta()
         for group in self._rotation.take(self.clock.now(), every):
             if self.leases is not None and not self.leases.holds(group, self.clock.now()):
@@ -739,6 +741,10 @@ class Bot:
                     for event in events:
                         with self.metrics.handling(event):
                             await self._pipeline.dispatch(event)
+            except Exception:  # (its transaction undone) one group's data stops no other's
+                log.exception("join backstop: comparing the members of %s failed; compared "
+                              "again at its next turn", group)
+                continue
             finally:
                 del self._reading[group]
             if events:
