@@ -17,6 +17,7 @@ import re
 import threading
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,7 @@ from bot import (
     instance,
     invitations,
     media,
+    prompts,
     roster,
     schema,
     seen,
@@ -82,6 +84,9 @@ class Bot:
         self._bound: set[str] = set()  # the bound groups the platform last listed
         # groups an event came from that no binding matches (several accounts: `_bind_new`)
         self._not_bound: set[str] = set()
+        # the WeChat ids of the deployment's accounts, as their processes logged in (read at
+        # each lease renewal): each of them is the bot too (`is_bot`)
+        self._accounts_ids: frozenset[str] = frozenset()
         # carries out a console action another process handed to this account (bot/commands.py;
         # the console sets it): (done, result)
         self.carry_out: Callable[[Command], Awaitable[tuple[bool, dict[str, Any]]]] | None = None
@@ -299,6 +304,11 @@ class Bot:
     @property
     def self_id(self) -> str:
         return self.gateway.self_id
+
+    def is_bot(self, member_id: str) -> bool:
+        """Whether `member_id` is the bot: this account, or with several accounts any of the
+        deployment's (docs/scale.md): none is a member to greet, warn, remove or count."""
+        return member_id == self.gateway.self_id or member_id in self._accounts_ids
 
     @property
     def invitations_by_card(self) -> bool:
@@ -529,6 +539,12 @@ class Bot:
                              f"{'leave' if isinstance(event, MemberLeft) else 'join'} ({exc})")
 
     async def _handle(self, event: Event, key: str | None) -> None:
+        if isinstance(event, Message) and event.group is not None and self._accounts_ids:
+            if self.is_bot(event.sender.id):  # another account's own post: the bot's
+                prompts.bot_said(self.store, event.group, event.at, event.text)  # an answer
+                return
+            if not event.mentions_bot and any(map(self.is_bot, event.mentions)):
+                event = replace(event, mentions_bot=True)  # any account mentioned: the bot
         async with self._turn, self.store.transaction():
             if key is not None and not await seen.first_time(self.store, key, event.at):
                 log.info("dropped duplicate %s %s", type(event).__name__, key)
@@ -570,6 +586,8 @@ class Bot:
         try:
             async with self.store.transaction():
                 taken = await self.leases.cycle(self._bound, self.metrics.is_connected, now)
+                self._accounts_ids = await friendships.contacts(
+                    self.store, (account.name for account in self.deployment.settings.accounts))
                 for group in taken:
                     await self.outbox.adopt(group, self.leases.epoch(group))
                     await self.scheduler.load(group)

@@ -81,6 +81,8 @@ class Core(Protocol):
     @property
     def self_id(self) -> str: ...
 
+    def is_bot(self, member_id: str) -> bool: ...
+
     @property
     def account(self) -> str | None: ...
 
@@ -203,6 +205,12 @@ class Context:
     @property
     def bot_id(self) -> str:
         return self._core.self_id
+
+    def is_bot(self, member_id: str) -> bool:
+        """Whether `member_id` is the bot: this account or, with several accounts, another of
+        the deployment's (docs/scale.md), never a member the handlers act on. A message
+        mentioning any of them mentions the bot (`Message.mentions_bot`, set by the core)."""
+        return self._core.is_bot(member_id)
 
     @property
     def admins(self) -> Sequence[str]:

@@ -61,6 +61,7 @@ class Message(Event):
     text: str
     kind: Kind = Kind.TEXT
     mentions: tuple[str, ...] = ()
+    # the bot is among them (with several accounts, any of them: the core sets it, Bot._handle)
     mentions_bot: bool = False
     url: str | None = None
     id: str = ""

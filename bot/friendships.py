@@ -74,3 +74,11 @@ async def identity(store: Reader, account: str) -> tuple[str, str] | None:
     """The account's WeChat id and name, as its process last logged in; None if never."""
     row = await store.one("SELECT contact, name FROM account_ids WHERE account = ?", (account,))
     return (str(row[0]), str(row[1])) if row else None
+
+
+async def contacts(store: Reader, accounts: Iterable[str]) -> frozenset[str]:
+    """The WeChat ids of these accounts, as their processes last logged in (those that
+    never did are not known yet)."""
+    names = set(accounts)
+    return frozenset(str(row[1]) for row in await store.all(
+        "SELECT account, contact FROM account_ids") if row[0] in names)

@@ -54,8 +54,9 @@ class Mover(Sender, Protocol):
     """What planning and sending a move needs beyond a broadcast: member lists, friendship,
     and a word in the old group."""
 
-    @property
-    def bot_id(self) -> str: ...
+    def is_bot(self, member_id: str) -> bool:
+        """This account or another of the deployment's: never moved."""
+        ...
 
     @property
     def account(self) -> str:
@@ -115,8 +116,8 @@ async def plan(mover: Mover, request: Request, places: Sequence[Place], by: str)
     room = target.capacity - target.members - len(invited)
     rows = []
     for member, _ in sorted(spoke.items(), key=lambda item: (-item[1], item[0])):
-        if member not in here or member == mover.bot_id:
-            continue  # left A since, or the bot itself
+        if member not in here or mover.is_bot(member):
+            continue  # left A since, or the bot itself (any account)
         reason = await _why_not(mover, member, target, there, invited)
         if not reason and room <= 0:
             reason = f"{FULL}（容量 {target.capacity}）"

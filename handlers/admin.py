@@ -107,7 +107,7 @@ class Admin(Handler[Config]):
         lead = self._prefix[:1]
         self._lead = lead if lead.isascii() else ""  # for the quick look below
 
-    def parse(self, event: Message, bot_id: str) -> Command | None:
+    def parse(self, event: Message, is_bot: Callable[[str], bool]) -> Command | None:
         """The command in a message, or None. A Latin command ends at a space or the end
         ("/warns" is not "/warn s"); a Chinese one may run into its argument ("/踢@Bob")."""
         text = strip_mentions(event.text)
@@ -117,7 +117,7 @@ class Admin(Handler[Config]):
             head = normalize(text[:len(word)])
             after = text[len(word):len(word) + 1]
             if head == word and not (_is_ascii_alnum(word[-1]) and _is_ascii_alnum(after)):
-                targets = tuple(m for m in dict.fromkeys(event.mentions) if m != bot_id)
+                targets = tuple(m for m in dict.fromkeys(event.mentions) if not is_bot(m))
                 return Command(name, event, targets, text[len(word):].strip())
         return None
 
@@ -140,7 +140,7 @@ class Admin(Handler[Config]):
         return self._prefixed(ctx.text)
 
     async def handle(self, event: Message, ctx: Context) -> Flow:
-        command = self.parse(event, ctx.bot_id)
+        command = self.parse(event, ctx.is_bot)
         if command is None:
             return CONTINUE
         if not ctx.is_admin(event.sender.id):

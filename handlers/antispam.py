@@ -686,4 +686,4 @@ class Antispam(Handler[Config]):
         return False
 
     def _exempt(self, member: str, ctx: Context) -> bool:
-        return member in self._exempted or member == ctx.bot_id or ctx.is_admin(member)
+        return member in self._exempted or ctx.is_bot(member) or ctx.is_admin(member)

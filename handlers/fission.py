@@ -86,7 +86,7 @@ class Fission(Handler[Config]):
     async def handle(self, event: MemberJoined | MemberLeft | Message | Tick,
                      ctx: Context) -> Flow:
         match event:
-            case MemberJoined(inviter=inviter) if inviter and inviter != ctx.bot_id:
+            case MemberJoined(inviter=inviter) if inviter and not ctx.is_bot(inviter):
                 await self._invited(event, inviter, ctx)
             case MemberLeft():
                 await self._left(event, ctx)
@@ -99,7 +99,7 @@ class Fission(Handler[Config]):
 
     async def _invited(self, event: MemberJoined, inviter: str, ctx: Context) -> None:
         for member in event.members:
-            if member.id in (inviter, ctx.bot_id):
+            if member.id == inviter or ctx.is_bot(member.id):
                 continue
             # A re-join counts again only if the earlier invitation no longer does; the same
             # join reported twice changes nothing and keeps its timer.

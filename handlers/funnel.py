@@ -59,7 +59,7 @@ class Funnel(Handler[Config]):
         if ctx.group is None or ctx.group.type not in self.config.stages:
             return CONTINUE
         # not those removed again as they come in (the block list: handlers/antispam.py)
-        await arrived(ctx.store, [m.id for m in event.members if m.id != ctx.bot_id
+        await arrived(ctx.store, [m.id for m in event.members if not ctx.is_bot(m.id)
                                   and not ctx.removal_queued(m.id)],
                       ctx.group.type, ctx.scope, ctx.now)
         await invitations.joined(ctx.store, ctx.scope, [m.id for m in event.members])

@@ -86,11 +86,11 @@ class Invite(Handler[Config]):
 
     def wants(self, event: Message, ctx: Context) -> bool:
         return (self.asks(ctx.normalized) and event.kind is Kind.TEXT
-                and event.sender.id != ctx.bot_id)
+                and not ctx.is_bot(event.sender.id))
 
     async def handle(self, event: Message, ctx: Context) -> Flow:
         sender = event.sender
-        if event.kind is not Kind.TEXT or sender.id == ctx.bot_id or not self.asks(
+        if event.kind is not Kind.TEXT or ctx.is_bot(sender.id) or not self.asks(
                 ctx.normalized):
             return CONTINUE
         if not await ctx.off_cooldown("asked", self.config.cooldown, member=sender.id):

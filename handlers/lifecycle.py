@@ -219,7 +219,7 @@ class Lifecycle(Handler[Config]):
         # those removed again as they come in (the block list: handlers/antispam.py) leave
         # room, and are not moved on
         removed = {m.id for m in event.members if ctx.removal_queued(m.id)}
-        newcomers = [m for m in event.members if m.id != ctx.bot_id and m.id not in removed]
+        newcomers = [m for m in event.members if not ctx.is_bot(m.id) and m.id not in removed]
         excess = facts.size - len(removed) - facts.capacity
         over = newcomers[max(0, len(newcomers) - excess):] if excess > 0 else []
         if not over:
@@ -271,7 +271,7 @@ class Lifecycle(Handler[Config]):
         the moment their silence began."""
         assert self.config.silent is not None
         present = [e for e in await roster.present(ctx.store, ctx.scope)
-                   if e.member != ctx.bot_id]
+                   if not ctx.is_bot(e.member)]
         await ctx.store.executemany(
             f"INSERT INTO {SEEN} (grp, member, since) VALUES (?, ?, ?)"
             " ON CONFLICT (grp, member) DO NOTHING",

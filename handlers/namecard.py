@@ -87,7 +87,7 @@ class NameCard(Handler[Config]):
     @staticmethod
     def _exempt(member: str, ctx: Context) -> bool:
         """The bot and the admins keep the names they have."""
-        return member == ctx.bot_id or ctx.is_admin(member)
+        return ctx.is_bot(member) or ctx.is_admin(member)
 
     async def _renamed(self, event: MemberRenamed, ctx: Context) -> None:
         member = event.member

@@ -105,7 +105,7 @@ class Welcome(Handler[Config]):
         pending = await ctx.get("pending", default=[])
         waiting = {p[0] for p in pending}
         for member in event.members:
-            if member.id == ctx.bot_id or member.id in waiting:
+            if ctx.is_bot(member.id) or member.id in waiting:
                 continue
             # welcomed within `again_after` (ever, without it): not again; else noted now
             again = EVER if self.config.again_after is None else self.config.again_after

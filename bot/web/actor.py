@@ -47,6 +47,9 @@ class ConsoleActor:
     def bot_id(self) -> str:
         return self._bot.gateway.self_id
 
+    def is_bot(self, member_id: str) -> bool:
+        return self._bot.is_bot(member_id)
+
     @property
     def account(self) -> str:
         return self._bot.account or ""
