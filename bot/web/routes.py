@@ -24,6 +24,7 @@ from bot.web.base import (
 )
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # (Unicode's Cc)
 PER_PAGE = 50
 MAX_PER_PAGE = 500
 
@@ -72,9 +73,14 @@ def choice_param(request: web.Request, name: str, choices: tuple[str, ...]) -> s
 
 
 def text_param(request: web.Request, name: str, limit: int = 200) -> str | None:
+    """A text to look for (a group, a member, a search): 400 naming it when it is too long or
+    holds a control character (a NUL, which PostgreSQL cannot compare; no name holds one:
+    member text is stored without, bot/sanitize.py `storable`)."""
     value = request.query.get(name, "").strip()
     if len(value) > limit:
         raise BadParameter(name, f"longer than {limit} characters")
+    if not value.isprintable() and (bad := _CONTROL.search(value)) is not None:
+        raise BadParameter(name, f"holds a control character (U+{ord(bad[0]):04X})")
     return value or None
 
 

@@ -265,6 +265,23 @@ async def test_a_csv_download_names_a_bad_parameter(site: Site) -> None:
     assert (await site.client.get("/export/members.csv?group=r1", headers=BEARER)).status == 200
 
 
+@pytest.mark.parametrize(("path", "parameter"), [
+    ("/api/audit?member=%00", "member"), ("/api/audit?group=a%00b", "group"),
+    ("/api/audit?action=%07", "action"), ("/api/groups/r1/members?q=bob%00", "q"),
+    ("/export/members.csv?group=%00", "group")])
+async def test_a_control_character_in_a_text_parameter_is_a_400_naming_it(
+        site: Site, path: str, parameter: str) -> None:
+    """(review6 P2) A NUL went on to the query: PostgreSQL refused it, a 500."""
+    response = await site.client.get(path, headers=BEARER)
+    assert response.status == 400, await response.text()
+    text = await response.text()
+    assert "control character (U+00" in text
+    if path.startswith("/api/"):
+        assert (await response.json())["parameter"] == parameter
+    else:
+        assert f"参数 {parameter}" in text
+
+
 @pytest.fixture
 async def read_only(site: Site, tmp_path: Path) -> AsyncIterator[TestClient]:
     """`groupbot web`: the console over the same database, without the bot."""
