@@ -111,3 +111,26 @@ async def test_the_standby_account_is_neither_welcomed_nor_removed_as_silent(
                 if r.get("group") == "r1"] == []
     finally:
         await acc.stop()
+
+
+async def test_the_other_account_is_no_inviter_nor_invitee_nor_reminded_of_its_name(
+        tmp_path: Path, storage: Path | str) -> None:
+    # Fission credited the other account for a member it brought in (a cross-account
+    # invitation) and alice for bringing the other account in; namecard reminded it to
+    # follow the group's name-card pattern.
+    acc = _accounts(tmp_path, storage, [
+        {"fission": {}},
+        {"namecard": {"pattern": r"^\S+-\S+$", "example": "张三-北京",
+                      "first_reminder": "1m", "reminder": "请改群名片，如 {example}"}}])
+    try:
+        a, _ = await _a_serves_and_b_stands_by(acc)
+        acc.worlds["a"].join("r1", ["wxid_b", "carol"])
+        at = acc.clock.now()
+        await a.feed(MemberJoined(at, "r1", (Member("wxid_b", "b"),), "alice"))
+        await a.feed(MemberJoined(at, "r1", (Member("carol", "carol-上海"),), "wxid_b"))
+        await a.store.flush()
+        await acc.advance(timedelta(minutes=3))
+        assert await a.store.all("SELECT invitee, inviter FROM fission_invites") == []
+        assert [r for r in acc.worlds["a"].sent if r.get("group") == "r1"] == []
+    finally:
+        await acc.stop()
