@@ -4,6 +4,7 @@ and how a page or a JSON answer is made."""
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -71,6 +72,20 @@ class BadParameter(web.HTTPBadRequest):
         super().__init__(text=f"{name}: {problem}")
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # (Unicode's Cc)
+_CONTROL_IN_LINES = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # tab, LF, CR are text
+
+
+def no_control(name: str, value: str, *, lines: bool = False) -> str:
+    """`value`; 400 naming `name` when it holds a control character (a NUL: PostgreSQL can
+    neither compare nor store one). With `lines` (a form's or a JSON body's text), tabs and
+    line ends are text."""
+    if not value.isprintable() and \
+            (bad := (_CONTROL_IN_LINES if lines else _CONTROL).search(value)) is not None:
+        raise BadParameter(name, f"holds a control character (U+{ord(bad[0]):04X})")
+    return value
+
+
 async def form(request: web.Request) -> dict[str, str]:
     """The posted form's text fields; 400 (not a 500) when the body is not a form that can
     be read: broken multipart, bytes that are not UTF-8, a charset nobody knows."""
@@ -79,7 +94,8 @@ async def form(request: web.Request) -> dict[str, str]:
     # UnicodeDecodeError is a ValueError; a multipart part's broken headers, aiohttp's own
     except (ValueError, LookupError, HttpProcessingError) as exc:
         raise BadParameter("body", f"not a readable form ({type(exc).__name__})") from None
-    return {name: value for name, value in data.items() if isinstance(value, str)}
+    return {name: no_control(name, value, lines=True) for name, value in data.items()
+            if isinstance(value, str)}
 
 
 def number(name: str, value: str, top: int = 2**62) -> int:

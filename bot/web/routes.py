@@ -19,12 +19,12 @@ from bot.web.base import (
     Console,
     form,
     jsonify,
+    no_control,
     number,
     render,
 )
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # (Unicode's Cc)
 PER_PAGE = 50
 MAX_PER_PAGE = 500
 
@@ -79,9 +79,7 @@ def text_param(request: web.Request, name: str, limit: int = 200) -> str | None:
     value = request.query.get(name, "").strip()
     if len(value) > limit:
         raise BadParameter(name, f"longer than {limit} characters")
-    if not value.isprintable() and (bad := _CONTROL.search(value)) is not None:
-        raise BadParameter(name, f"holds a control character (U+{ord(bad[0]):04X})")
-    return value or None
+    return no_control(name, value) or None
 
 
 async def group_or_404(console: Console, group_id: str) -> views.GroupRow:

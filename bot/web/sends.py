@@ -14,7 +14,7 @@ from bot.commands import Command
 from bot.context import Place
 from bot.web import views
 from bot.web.actor import acting
-from bot.web.base import CONSOLE, BadParameter, Console, form, jsonify, render
+from bot.web.base import CONSOLE, BadParameter, Console, form, jsonify, no_control, render
 from bot.web.routes import needs_bot, operator
 from bot.web.views import bound, handler_config
 from handlers import admin
@@ -251,7 +251,7 @@ async def _body(request: web.Request, keys: dict[str, str]) -> dict[str, str]:
             continue
         if isinstance(value, bool) or not isinstance(value, (str, int)):
             raise BadParameter(key, hint)
-        fields[key] = str(value)
+        fields[key] = no_control(key, str(value), lines=True)
     return fields
 
 

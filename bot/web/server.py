@@ -40,6 +40,7 @@ from bot.web.base import (
     api,
     form,
     jsonify,
+    no_control,
     platform_state,
     render,
 )
@@ -145,6 +146,8 @@ async def query(request: web.Request, handler: Handler) -> web.StreamResponse:
     problem = query_problem(request.rel_url.raw_query_string)
     if problem is not None:
         raise problem
+    for name, value in request.match_info.items():  # (a group, a job, a member in the path)
+        no_control(name, value)
     return await handler(request)
 
 

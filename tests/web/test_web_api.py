@@ -282,6 +282,30 @@ async def test_a_control_character_in_a_text_parameter_is_a_400_naming_it(
         assert f"参数 {parameter}" in text
 
 
+@pytest.mark.parametrize(("path", "body", "parameter"), [
+    ("/api/blocklist/a%00b/unblock", None, "member"), ("/api/jobs/%00/confirm", None, "id"),
+    ("/api/broadcasts", {"targets": "r1", "text": "a\x00b"}, "text")])
+async def test_a_control_character_in_a_path_or_a_body_is_a_400_naming_it(
+        site: Site, path: str, body: dict[str, str] | None, parameter: str) -> None:
+    """A NUL in an id of the path, or in a JSON body's text: a 500 on PostgreSQL, or a
+    broadcast of a NUL."""
+    response = await site.client.post(path, headers=BEARER, json=body)
+    assert response.status == 400, await response.text()
+    assert (await response.json())["parameter"] == parameter
+    if body is not None:  # a body's line breaks and tabs are text
+        lines = {**body, parameter: "第一行\n\t第二行\r\n"}
+        assert (await site.client.post(path, headers=BEARER, json=lines)).status == 201
+
+
+async def test_a_control_character_in_a_posted_form_is_a_400_naming_the_field(
+        site: Site) -> None:
+    csrf = await site.login()
+    response = await site.client.post("/moderation/unblock",
+                                      data={"csrf": csrf, "member": "a\x00b"})
+    assert response.status == 400
+    assert "参数 member" in await response.text()
+
+
 @pytest.fixture
 async def read_only(site: Site, tmp_path: Path) -> AsyncIterator[TestClient]:
     """`groupbot web`: the console over the same database, without the bot."""
