@@ -134,3 +134,18 @@ async def test_the_other_account_is_no_inviter_nor_invitee_nor_reminded_of_its_n
         assert [r for r in acc.worlds["a"].sent if r.get("group") == "r1"] == []
     finally:
         await acc.stop()
+
+
+async def test_members_answering_the_old_holders_prompt_are_no_raid(accounts: Accounts) -> None:  # noqa: F811
+    # The old holder's welcome asked newcomers to reply alike; the new holder had not said it,
+    # so three replies after the takeover were a raid (review s31b A2, bot/prompts.py).
+    _, b = await _a_serves_and_b_stands_by(accounts)
+    await b.feed(Message(accounts.clock.now(), "r1", Member("wxid_a", "a"),
+                         "欢迎新朋友！看完群规的请回复：已阅读并同意遵守群规", id="b-welcome"))
+    await b.store.flush()
+    await accounts.advance(TAKEOVER * 2, only=("b",))  # a stalls: b takes r1 over
+    assert await holder(accounts, "r1") == "b"
+    for member in ("carol", "dave", "erin"):
+        await accounts.say("r1", "已阅读并同意遵守群规", to=("b",), sender=member)
+    await accounts.advance(timedelta(seconds=10), only=("b",))
+    assert accounts.texts("r1", "b") == []
