@@ -65,10 +65,8 @@ async def trusted(store: Reader, settings: Settings, self_id: str) -> set[str]:
     """Who may bring the bot into a group: the admins, this account, and the deployment's
     other accounts (once each logged in: their WeChat ids are known from then on)."""
     found = {*settings.admins, self_id} - {""}
-    for account in settings.accounts:
-        if (identity := await friendships.identity(store, account.name)) is not None:
-            found.add(identity[0])
-    return found
+    return found | await friendships.contacts(store, (account.name for account in
+                                                      settings.accounts))
 
 
 async def invited(store: Store, outbox: Outbox | None, settings: Settings,
