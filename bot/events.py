@@ -13,7 +13,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from bot.sanitize import make_storable
+from bot.sanitize import make_storable, unstorable
 
 
 class Kind(StrEnum):
@@ -39,7 +39,10 @@ class Member:
     name: str
 
     def __post_init__(self) -> None:
-        make_storable(self, "id", "name")
+        # (every message makes one: a printable text, nearly all, holds neither a NUL nor a
+        # surrogate, and isprintable is one pass in C; the regex looks at the others)
+        if not (text := f"{self.id}{self.name}").isprintable() and unstorable(text):
+            make_storable(self, "id", "name")
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +70,9 @@ class Message(Event):
     id: str = ""
 
     def __post_init__(self) -> None:
-        make_storable(self, "group", "text", "mentions", "url", "id")
+        texts = f"{self.group}{self.text}{self.url}{self.id}"  # (one look: as Member's)
+        if self.mentions or (not texts.isprintable() and unstorable(texts)):
+            make_storable(self, "group", "text", "mentions", "url", "id")
 
 
 @dataclass(frozen=True, slots=True)

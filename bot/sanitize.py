@@ -36,7 +36,8 @@ _BREAKS = {"Zl", "Zp"}  # line and paragraph separators
 UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 """What neither store keeps: U+0000 (PostgreSQL's text refuses it) and UTF-16 surrogates
 (what JSON's "\\ud83d" gives, half an emoji: not UTF-8, so SQLite and RE2 refuse it too)."""
-_unstorable = UNSTORABLE.search
+unstorable = UNSTORABLE.search
+"""Where in a text the first character `storable` changes is (a Match), or None."""
 
 
 def storable(text: str) -> str:
@@ -44,7 +45,7 @@ def storable(text: str) -> str:
     joined into its character and a lone surrogate replaced by U+FFFD (the replacement
     character, as a decoder shows what it could not read). Text with neither (nearly all)
     is returned as it is, after one regex search."""
-    if _unstorable(text) is None:
+    if unstorable(text) is None:
         return text
     return text.replace("\x00", "").encode("utf-16-le", "surrogatepass") \
         .decode("utf-16-le", "replace")
@@ -57,9 +58,9 @@ def make_storable(record: object, *fields: str) -> None:
     for name in fields:
         value = getattr(record, name)
         if isinstance(value, str):
-            if _unstorable(value) is not None:
+            if unstorable(value) is not None:
                 object.__setattr__(record, name, storable(value))
-        elif value and any(_unstorable(item) is not None for item in value):
+        elif value and any(unstorable(item) is not None for item in value):
             object.__setattr__(record, name, tuple(storable(item) for item in value))
 
 
