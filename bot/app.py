@@ -705,9 +705,11 @@ class Bot:
             return
         try:
             held = self.leases.held() if self.leases is not None else ()
-            for command in await commands.waiting(self.store, self.account, held):
+            now = utc(self.clock.now())  # a claim older than a takeover: its taker is gone
+            stale = now - self.deployment.settings.leases.takeover
+            for command in await commands.waiting(self.store, self.account, held, stale):
                 async with self.turn():
-                    claimed = await commands.claim(self.store, command, self.account)
+                    claimed = await commands.claim(self.store, command, self.account, now)
                 if not claimed:
                     continue
                 try:
@@ -715,6 +717,10 @@ class Bot:
                 except Exception as exc:  # recorded as the command's outcome
                     log.exception("the handed %s failed", command.action)
                     done, result = False, {"error": f"{type(exc).__name__}: {exc}"}
+                except BaseException:  # stopped meanwhile: another taker, or this one again
+                    async with self.turn():
+                        await commands.release(self.store, command)
+                    raise
                 async with self.turn():
                     await commands.finish(self.store, command, done, result, self.clock.now())
                 log.info("carried out %s #%d from %s: %s", command.action, command.id,

@@ -8,7 +8,10 @@ each lease renewal (every `leases.takeover / 3`), carries each out once (claimed
 change, so two takers cannot both run it) and records the outcome, which
 `GET /api/commands/{id}` shows. An action about one group (a revoke, a move into it) is the
 group's: if the account it was handed to loses the group before taking it (its process died),
-the account that takes the group over carries it out.
+the account that takes the group over carries it out. A taker that stops while carrying one
+out puts it back in the queue; one that dies leaves its claim, which is taken again once it
+is older than a takeover (`leases.takeover`): the command is carried out by the account that
+serves the group then, or by the account it was handed to, started again.
 """
 
 from __future__ import annotations
@@ -31,6 +34,8 @@ MIGRATIONS: Sequence[str] = (
     CREATE INDEX commands_waiting ON commands (account, state);
     """,
     "ALTER TABLE commands ADD COLUMN grp TEXT;",  # the group the action is about, if one
+    # 3: when a taker claimed it: a claim older than a takeover is of a process that is gone
+    "ALTER TABLE commands ADD COLUMN claimed_at TEXT;",
 )
 
 
@@ -46,6 +51,7 @@ class Command:
     result: dict[str, Any]
     done_at: datetime | None
     group: str | None = None
+    claimed_at: str | None = None  # as stored: a claim is taken again only as it was read
 
     def json(self) -> dict[str, Any]:
         return {"id": self.id, "account": self.account, "action": self.action,
@@ -55,13 +61,13 @@ class Command:
                 "group": self.group}
 
 
-_COLUMNS = "id, account, action, args, operator, at, state, result, done_at, grp"
+_COLUMNS = "id, account, action, args, operator, at, state, result, done_at, grp, claimed_at"
 
 
 def _command(row: Sequence[Any]) -> Command:
     return Command(int(row[0]), row[1], row[2], json.loads(row[3]), row[4],
                    datetime.fromisoformat(row[5]), row[6], json.loads(row[7] or "{}"),
-                   unstamp(row[8]), row[9])
+                   unstamp(row[8]), row[9], row[10])
 
 
 async def hand(store: Store, account: str, action: str, args: dict[str, Any], operator: str,
@@ -74,22 +80,35 @@ async def hand(store: Store, account: str, action: str, args: dict[str, Any], op
         (account, action, json.dumps(args, ensure_ascii=False), operator, stamp(now), group))
 
 
-async def waiting(store: Reader, account: str, held: Collection[str] = ()) -> list[Command]:
+async def waiting(store: Reader, account: str, held: Collection[str] = (),
+                  stale: datetime | None = None) -> list[Command]:
     """The commands queued for `account`, and those about a group in `held` (the groups it
-    serves now) queued for an account that lost the group before taking them."""
+    serves now) queued for an account that lost the group before taking them; and, with
+    `stale`, those of these a taker claimed before `stale` and never finished (its process
+    stopped or died while carrying it out): they are taken again."""
     rows = await store.all(
-        f"SELECT {_COLUMNS} FROM commands WHERE state = 'queued'"
-        " AND (account = ? OR grp IS NOT NULL) ORDER BY id", (account,))
+        f"SELECT {_COLUMNS} FROM commands WHERE (state = 'queued' OR (state = 'running'"
+        " AND claimed_at < ?)) AND (account = ? OR grp IS NOT NULL) ORDER BY id",
+        (stamp(stale) if stale is not None else "", account))
     return [command for command in map(_command, rows)
             if command.account == account or command.group in held]
 
 
-async def claim(store: Store, command: Command, account: str | None = None) -> bool:
-    """Take the command to carry it out (as `account`, when the group changed hands); False
-    when another taker has it."""
+async def claim(store: Store, command: Command, account: str | None = None,
+                now: datetime | None = None) -> bool:
+    """Take the command to carry it out (as `account`, when the group changed hands), as it
+    was read (queued, or a stale claim); False when another taker has it."""
     return await store.changes(
-        "UPDATE commands SET state = 'running', account = ? WHERE id = ? AND state = 'queued'",
-        (account or command.account, command.id)) > 0
+        "UPDATE commands SET state = 'running', account = ?, claimed_at = ? WHERE id = ?"
+        " AND state = ? AND (claimed_at IS NULL AND CAST(? AS TEXT) IS NULL OR claimed_at = ?)",
+        (account or command.account, stamp(now) if now is not None else None, command.id,
+         command.state, command.claimed_at, command.claimed_at)) > 0
+
+
+async def release(store: Store, command: Command) -> None:
+    """Put a command this process claimed back in the queue (it stops before finishing)."""
+    await store.execute("UPDATE commands SET state = 'queued', claimed_at = NULL WHERE id = ?"
+                        " AND state = 'running'", (command.id,))
 
 
 async def finish(store: Store, command: Command, ok: bool, result: dict[str, Any],

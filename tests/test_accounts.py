@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import yaml
 
-from bot import commands, config, leases, schema
+from bot import commands, config, leases, moderation, schema
 from bot.adapters.base import Disconnected, GatewayError, Refused
 from bot.adapters.simulator import Simulator
 from bot.app import Bot
@@ -798,3 +798,55 @@ async def test_an_action_handed_to_an_account_that_died_is_carried_out_by_the_gr
         await client.close()
         await console.close()
         await b.stop()
+
+
+@pytest.mark.parametrize("how", ["stopped", "killed"])
+async def test_a_handed_command_its_taker_never_finished_is_carried_out_by_another(
+        accounts: Accounts, how: str) -> None:
+    """A revoke handed to b's process, which stopped (SIGTERM cancels what it awaits) or
+    died while carrying it out, stayed `running` for ever: nobody took it again, the
+    warning stayed in force (review s31b C1). Now a clean stop puts it back in the queue,
+    and a claim older than a takeover is taken again: a, taking r2 over, carries it out."""
+    from bot.web import sends, server, views
+
+    b = await accounts.start("b", ("r2",))
+    await accounts.advance(timedelta(seconds=1))
+    a = await accounts.start("a", ("r1", "r2"))
+    await accounts.advance(timedelta(seconds=1))
+    await accounts.say("r2", "加我微信 abc12345 有优惠", sender="bob")  # b warns bob in r2
+    await accounts.advance(timedelta(seconds=2))
+    since = START - timedelta(days=30)
+    [warning] = await moderation.warnings_in_force(a.store, "r2", since, accounts.clock.now())
+    console = server.for_bot(a, "t")
+    try:
+        handed_to = await views.hand_revoke(console, warning.id, "api@test")
+        assert handed_to is not None and handed_to[0] == "b"
+        command_id = handed_to[1]
+        if how == "stopped":
+            started = asyncio.Event()
+
+            async def under_way(command: commands.Command) -> tuple[bool, dict[str, Any]]:
+                started.set()
+                await asyncio.sleep(3600)  # a move's gateway lookups, when the stop comes
+                return True, {}
+
+            b.carry_out = under_way
+            task = asyncio.create_task(b._take_commands())
+            await started.wait()
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+            assert (await commands.get(a.store, command_id)).state == "queued"
+        else:  # claimed, then the process died: nothing of it runs any more
+            await a.store.flush()  # (the hand's batch, committed once the loop runs)
+            [handed] = await commands.waiting(b.store, "b")
+            assert await commands.claim(b.store, handed, "b", accounts.clock.now())
+        await accounts.bots.pop("b").stop()
+        a.carry_out = partial(sends.carry_out, console)
+        await accounts.advance(TAKEOVER * 2)  # a takes r2 over, and what was handed for it
+        done = await commands.get(a.store, command_id)
+        assert done is not None and done.state == "done"
+        assert warning.id not in [w.id for w in await moderation.warnings_in_force(
+            a.store, "r2", since, accounts.clock.now())]
+    finally:
+        await console.close()
