@@ -822,6 +822,7 @@ async def test_a_handed_command_its_taker_never_finished_is_carried_out_by_anoth
         handed_to = await views.hand_revoke(console, warning.id, "api@test")
         assert handed_to is not None and handed_to[0] == "b"
         command_id = handed_to[1]
+        await a.store.flush()  # (the hand's batch, committed once the loop runs)
         if how == "stopped":
             started = asyncio.Event()
 
@@ -832,13 +833,12 @@ async def test_a_handed_command_its_taker_never_finished_is_carried_out_by_anoth
 
             b.carry_out = under_way
             task = asyncio.create_task(b._take_commands())
-            await started.wait()
+            await asyncio.wait_for(started.wait(), 30)  # (a failure, not a hang, if never)
             task.cancel()
             with pytest.raises(asyncio.CancelledError):
                 await task
             assert (await commands.get(a.store, command_id)).state == "queued"
         else:  # claimed, then the process died: nothing of it runs any more
-            await a.store.flush()  # (the hand's batch, committed once the loop runs)
             [handed] = await commands.waiting(b.store, "b")
             assert await commands.claim(b.store, handed, "b", accounts.clock.now())
         await accounts.bots.pop("b").stop()
