@@ -837,6 +837,7 @@ async def test_a_handed_command_its_taker_never_finished_is_carried_out_by_anoth
             task.cancel()
             with pytest.raises(asyncio.CancelledError):
                 await task
+            await b.store.flush()  # (as stopping the bot does)
             assert (await commands.get(a.store, command_id)).state == "queued"
         else:  # claimed, then the process died: nothing of it runs any more
             [handed] = await commands.waiting(b.store, "b")
