@@ -8,9 +8,10 @@ import asyncio
 import logging
 from collections.abc import Callable, Coroutine
 from contextlib import AbstractAsyncContextManager
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 import wechaty_support
@@ -678,7 +679,10 @@ async def test_groups_that_cannot_be_listed_after_a_reconnect_do_not_hold_up_the
     listed last are used meanwhile, and the list is read again until it comes (r3, joined
     meanwhile, is then bound: its push is scheduled)."""
     grpc_gateway.read_again_after = 0.1
-    push = {"push": {"schedules": [{"id": "daily", "cron": "0 9 * * *", "text": "早安"}]}}
+    # half a day from now in the bot's zone (it runs on the real clock): "0 9 * * *" failed
+    # every run between 09:00 and its 10 minutes' grace, Shanghai time (a run made up)
+    hour = (datetime.now(ZoneInfo("Asia/Shanghai")).hour + 12) % 24
+    push = {"push": {"schedules": [{"id": "daily", "cron": f"0 {hour} * * *", "text": "早安"}]}}
     async with run_bot(grpc_gateway, make_config([*default_handlers(), push])) as s:
         fake_gateway.failing["RoomList"] = GRPCError(Status.INTERNAL, "rooms not loaded")
         world.add_room("r3", "Recruitment 03", {"alice": "Alice"})
