@@ -275,7 +275,7 @@ async def test_sqlite_checkpoints_after_a_few_commits_and_never_on_the_loop_belo
     store = await open_store(tmp_path / "mark.db", TABLE)
     assert isinstance(store, SqliteStore)
     try:
-        await _commit_pages(store, 12, 100)  # some 1,200 pages
+        await _commit_pages(store, 8, 100)  # past SQLite's 1,000 pages, short of the mark
         assert store._checkpoint is None
         assert (tmp_path / "mark.db").stat().st_size < 100_000  # nothing copied: no checkpoint
     finally:
