@@ -17,7 +17,7 @@ import pytest
 import wechaty_support
 from grpc_server import FakeGateway
 from harness import migrated
-from puppet import BOT_ID, BOT_NAME, World
+from puppet import BOT_ID, BOT_NAME, InProcessPuppet, World
 from wechaty_support import REAL_TIME_GOVERNOR, TIMEOUT, Session, cancel, default_handlers, dump
 
 from bot import config
@@ -36,6 +36,18 @@ def world() -> World:
     w.add_room("r1", "Recruitment 01", {"alice": "Alice", "bob": "Bob"})
     w.add_room("r2", "Recruitment 02", {"alice": "Alice", "carol": "Carol"}, owner="admin1")
     return w
+
+
+@pytest.fixture
+def puppet(world: World) -> InProcessPuppet:
+    """The gateway's other end in this process: `world` served without gRPC."""
+    return InProcessPuppet(world)
+
+
+@pytest.fixture
+def gateway(puppet: InProcessPuppet) -> WechatyGateway:
+    """The real adapter on `puppet` (test_wechaty_actions.py's is one already logged in)."""
+    return WechatyGateway.in_process(puppet)
 
 
 @pytest.fixture

@@ -18,11 +18,6 @@ RunBot = Callable[..., AbstractAsyncContextManager[Session]]
 
 
 @pytest.fixture
-def puppet(world: World) -> InProcessPuppet:
-    return InProcessPuppet(world)
-
-
-@pytest.fixture
 async def gateway(run_bot: RunBot, puppet: InProcessPuppet) -> AsyncIterator[WechatyGateway]:
     """A logged-in gateway, on a running bot."""
     gateway = WechatyGateway.in_process(puppet)

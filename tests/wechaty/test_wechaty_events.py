@@ -18,16 +18,6 @@ from bot.events import FriendRequest, GroupRenamed, Kind, Member, MemberJoined, 
 RunBot = Callable[..., AbstractAsyncContextManager[Session]]
 
 
-@pytest.fixture
-def puppet(world: World) -> InProcessPuppet:
-    return InProcessPuppet(world)
-
-
-@pytest.fixture
-def gateway(puppet: InProcessPuppet) -> WechatyGateway:
-    return WechatyGateway.in_process(puppet)
-
-
 async def test_a_group_message_reaches_the_bot_with_its_mentions(
         run_bot: RunBot, gateway: WechatyGateway, puppet: InProcessPuppet) -> None:
     async with run_bot(gateway) as s:

@@ -10,7 +10,6 @@ from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 
-import pytest
 from grpc_server import FakeGateway
 from grpclib.const import Status
 from grpclib.exceptions import GRPCError
@@ -21,16 +20,6 @@ from bot import audit
 from bot.adapters.wechaty import WechatyGateway
 
 RunBot = Callable[..., AbstractAsyncContextManager[Session]]
-
-
-@pytest.fixture
-def puppet(world: World) -> InProcessPuppet:
-    return InProcessPuppet(world)
-
-
-@pytest.fixture
-def gateway(puppet: InProcessPuppet) -> WechatyGateway:
-    return WechatyGateway.in_process(puppet)
 
 
 async def _refusals(s: Session) -> list[tuple[str, str]]:

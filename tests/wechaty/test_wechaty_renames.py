@@ -9,7 +9,6 @@ from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 
-import pytest
 import yaml
 from puppet import InProcessPuppet, World
 from wechaty_support import Session, until
@@ -18,16 +17,6 @@ from bot.adapters.wechaty import WechatyGateway
 from bot.events import GroupRenamed
 
 RunBot = Callable[..., AbstractAsyncContextManager[Session]]
-
-
-@pytest.fixture
-def puppet(world: World) -> InProcessPuppet:
-    return InProcessPuppet(world)
-
-
-@pytest.fixture
-def gateway(puppet: InProcessPuppet) -> WechatyGateway:
-    return WechatyGateway.in_process(puppet)
 
 
 def _restoring(make_config: Callable[..., Path]) -> Path:
