@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 import signal
 import sys
 from collections.abc import Awaitable, Callable, Mapping
@@ -245,10 +244,11 @@ def _safe_next(target: str | None) -> str:
 def _cookie(request: web.Request, name: str) -> str:
     """A cookie's name for this console: with several accounts, each account's console its
     own (browsers keep cookies by host, not port: logging in to one account's console logged
-    the operator out of the others)."""
+    the operator out of the others). An account's name is fit for one (bot.yaml allows
+    lower-case letters, digits, - and _)."""
     bot = request.app[CONSOLE].bot
     account = bot.account if bot is not None else None
-    return name if not account else f"{name}_{re.sub(r'[^A-Za-z0-9_-]', '_', account)}"
+    return f"{name}_{account}" if account else name
 
 
 def _logged_in(request: web.Request, target: str) -> web.Response:
