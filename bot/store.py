@@ -116,6 +116,8 @@ class Reader(Protocol):
 
     async def all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]: ...
 
+    async def close(self) -> None: ...
+
 
 class Store(Reader, Protocol):
     """Reads and writes inside the event's transaction."""
@@ -156,8 +158,6 @@ class Store(Reader, Protocol):
         """Commit what the events handled so far wrote (before anything they decided leaves
         the process)."""
         ...
-
-    async def close(self) -> None: ...
 
 
 Before = Callable[[Store], Awaitable[None]]  # open_store's `before`

@@ -17,12 +17,10 @@ from bot.clock import Clock
 from bot.config import Deployment
 from bot.handler import Registry
 from bot.metrics import Metrics
-from bot.store import Reader
+from bot.store import Location, Reader, open_reader
 from bot.web.security import LoginLimit, Session, Sessions
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable
-
     from bot.app import Bot
 
 HERE = Path(__file__).resolve().parent
@@ -32,7 +30,7 @@ HERE = Path(__file__).resolve().parent
 class Console:
     """What the console works on: a running bot, or (`groupbot web`) only its database."""
 
-    reader: Reader  # every page reads through owners' queries on this (off the event loop)
+    location: Location  # the database; every page reads it through `reader`
     clock: Clock
     registry: Registry
     token: str
@@ -41,7 +39,15 @@ class Console:
     metrics: Metrics = field(default_factory=Metrics)
     sessions: Sessions = field(default_factory=Sessions)
     logins: LoginLimit = field(default_factory=LoginLimit)
-    close_reader: Callable[[], Awaitable[None]] | None = None
+    # owners' queries, off the event loop; a CSV download opens a reader of its own
+    reader: Reader = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.reader = self.new_reader()
+
+    def new_reader(self) -> Reader:
+        """A read-only view of the database, off the event loop (`close()` it)."""
+        return open_reader(self.location)
 
     @property
     def deployment(self) -> Deployment:
@@ -55,8 +61,7 @@ class Console:
         return self.bot is None
 
     async def close(self) -> None:
-        if self.close_reader is not None:
-            await self.close_reader()
+        await self.reader.close()
 
 
 CONSOLE = web.AppKey("console", Console)

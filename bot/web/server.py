@@ -27,7 +27,7 @@ from bot.clock import SystemClock
 from bot.config import Deployment, absent
 from bot.handler import Registry
 from bot.sanitize import visible
-from bot.store import check_readable, open_reader
+from bot.store import check_readable
 from bot.web import security
 from bot.web.base import (
     CONSOLE,
@@ -58,9 +58,7 @@ PUBLIC = ("/healthz", "/login", "/static/", "/me/", "/api/me/", "/metrics")
 
 def for_bot(bot: Bot, token: str) -> Console:
     """The console of a running bot: it reads the bot's database, acts through the bot."""
-    reader = open_reader(bot.db_path)
-    return Console(reader, bot.clock, bot.registry, token, bot, metrics=bot.metrics,
-                   close_reader=reader.close)
+    return Console(bot.db_path, bot.clock, bot.registry, token, bot, metrics=bot.metrics)
 
 
 def operator_token(environ: Mapping[str, str]) -> tuple[str, bool]:
@@ -448,14 +446,13 @@ async def standalone(deployment: Deployment, db: Path | str, host: str, port: in
               file=sys.stderr)
         return 2
     token, from_env = operator_token(environ)
-    reader = open_reader(db)
+    console = Console(db, SystemClock(deployment.settings.timezone), registry, token,
+                      standalone_deployment=deployment)
     try:
-        await check_readable(reader, db, schema.migrations(registry))  # (of this version)
+        await check_readable(console.reader, db, schema.migrations(registry))  # (this version's)
     except BaseException:
-        await reader.close()
+        await console.close()
         raise
-    console = Console(reader, SystemClock(deployment.settings.timezone), registry, token,
-                      standalone_deployment=deployment, close_reader=reader.close)
     try:
         running = await start(console, host, port, token_from_env=from_env)
     except OSError as exc:

@@ -3,8 +3,10 @@ the actions (revoke, unblock, validate, reload) and the read-only console of `gr
 
 from __future__ import annotations
 
+import asyncio
 import errno
 import os
+import threading
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
@@ -14,7 +16,7 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from web_site import HOSTILE, TOKEN, Site
 
-from bot.store import open_reader
+from bot import report
 from bot.web import links, server
 from bot.web.base import Console
 from handlers import funnel as funnel_handler
@@ -252,6 +254,27 @@ async def test_csv_downloads_need_the_operator_and_name_the_kind(site: Site) -> 
     assert (await site.client.get("/export/secrets.csv", headers=BEARER)).status == 404
 
 
+async def test_the_console_answers_while_a_csv_download_is_made(
+        site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A download is made in a worker thread: the export below is held until the console
+    has answered another request meanwhile (on the loop, that request would never come)."""
+    answered = threading.Event()
+    made = report.export_rows
+
+    async def held(*args: Any) -> Any:
+        if not answered.wait(timeout=30):
+            raise AssertionError("the console answered nothing while the export was made")
+        return await made(*args)
+
+    monkeypatch.setattr(report, "export_rows", held)
+    download = asyncio.ensure_future(site.client.get("/export/members.csv", headers=BEARER))
+    assert (await site.client.get("/healthz")).status == 200
+    answered.set()
+    response = await download
+    assert response.status == 200
+    assert b"dave" in await response.read()
+
+
 async def test_a_csv_download_names_a_bad_parameter(site: Site) -> None:
     """An unknown group, or a parameter the export does not take, is a 400 naming it (not a
     file with a header and no rows, nor every group's rows)."""
@@ -309,10 +332,8 @@ async def test_a_control_character_in_a_posted_form_is_a_400_naming_the_field(
 @pytest.fixture
 async def read_only(site: Site, tmp_path: Path) -> AsyncIterator[TestClient]:
     """`groupbot web`: the console over the same database, without the bot."""
-    reader = open_reader(site.h.db)
-    console = Console(reader, site.h.clock, site.h.registry, TOKEN,
-                             standalone_deployment=site.h.deployment,
-                             close_reader=reader.close)
+    console = Console(site.h.db, site.h.clock, site.h.registry, TOKEN,
+                      standalone_deployment=site.h.deployment)
     async with TestClient(TestServer(server.make_app(console))) as client:
         yield client
     await console.close()

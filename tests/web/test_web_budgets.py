@@ -13,7 +13,6 @@ from web_site import HOSTILE, TOKEN, Site
 
 from bot.actions import Dm, Say
 from bot.adapters.base import RateLimited
-from bot.store import open_reader
 from bot.web import server
 from bot.web.base import Console
 
@@ -72,9 +71,8 @@ async def test_the_budget_page_shows_use_pauses_deferrals_and_drops(site: Site) 
     assert HOSTILE not in page and "&lt;img src=x onerror=" in page  # in the drops, escaped
     assert "没有被预算延后的操作" in page
 
-    reader = open_reader(h.db)  # `groupbot web`: the same figures from the database alone
-    console = Console(reader, h.clock, h.registry, TOKEN,
-                      standalone_deployment=h.deployment, close_reader=reader.close)
+    console = Console(h.db, h.clock, h.registry, TOKEN,  # `groupbot web`: the database alone
+                      standalone_deployment=h.deployment)
     async with TestClient(TestServer(server.make_app(console))) as alone:
         assert await _budgets(alone) == data
     await console.close()

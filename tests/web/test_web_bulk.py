@@ -13,7 +13,6 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from web_site import HOSTILE, TOKEN, Site
 
-from bot.store import open_reader
 from bot.web import server
 from bot.web.base import Console
 
@@ -161,9 +160,8 @@ async def test_a_move_preview_shows_member_names_as_text(site: Site) -> None:
 
 @pytest.fixture
 async def read_only(site: Site, tmp_path: Path) -> AsyncIterator[TestClient]:
-    reader = open_reader(site.h.db)
-    console = Console(reader, site.h.clock, site.h.registry, TOKEN,
-                      standalone_deployment=site.h.deployment, close_reader=reader.close)
+    console = Console(site.h.db, site.h.clock, site.h.registry, TOKEN,
+                      standalone_deployment=site.h.deployment)
     async with TestClient(TestServer(server.make_app(console))) as client:
         yield client
     await console.close()
