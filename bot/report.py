@@ -96,15 +96,11 @@ def funnel_table(rows: Sequence[FunnelRow]) -> str:
 
 
 async def export(store: Reader, what: str, out: Path | None, tz: tzinfo,
-                 stages: Sequence[str], group: str | None = None, required: bool = False) -> int:
+                 stages: Sequence[str], group: str | None = None) -> int:
     """Write one CSV (safe for spreadsheets: bot/csvfile.py) to the file `out`, or to standard
-    output for None; return the number of data rows. With `required`, raises LookupError
-    instead when the database holds none of that kind (its handler never recorded any)."""
+    output for None; return the number of data rows (none: the header alone, as for a
+    young deployment's first nightly export)."""
     header, rows = await _EXPORTERS[what](store, group, tz, stages)
-    if required and not rows:
-        what_, handler = _KINDS[what]
-        raise LookupError(f"this database holds no {what_}: the {handler} handler has "
-                          "recorded none")
     if out is None:  # the same bytes as the file would hold
         sys.stdout.flush()
         sys.stdout.buffer.write(csvfile.to_bytes(header, rows))
@@ -171,8 +167,6 @@ async def _funnel(store: Reader, group: str | None, tz: tzinfo, stages: Sequence
     return header, rows
 
 
-_KINDS = {"members": ("members", "core"), "checkins": ("check-ins", "checkin"),
-          "warnings": ("warnings", "antispam"), "funnel": ("funnel stages", "funnel")}
 _EXPORTERS = {"members": _members, "checkins": _checkins, "warnings": _warnings,
               "funnel": _funnel}
 
@@ -319,7 +313,7 @@ async def _export(args: argparse.Namespace, deployment: Deployment, store: Reade
     if args.group and not await listed_groups(store, deployment, args.group):
         raise LookupError(f"no group {args.group!r} in the database")
     count = await export(store, args.what, out, deployment.settings.timezone,
-                         stages_of(deployment.types.values()), args.group, required=True)
+                         stages_of(deployment.types.values()), args.group)
     if out is None:
         print(f"wrote {count} {args.what} row(s) to standard output", file=sys.stderr)
         return ""
