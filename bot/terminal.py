@@ -83,6 +83,8 @@ async def run(config_dir: Path, registry: Registry, account: str | None = None,
     terminal simulator. ValueError (exit 2) for what the operator must fix first."""
     deployment = config.load(config_dir, registry)
     settings = deployment.settings
+    clock = SystemClock(settings.timezone)
+    _log_on(clock)  # before the first line: the token's warning is in the bot's zone too
     if account is None and settings.accounts and not simulator:
         raise ValueError(f"{deployment.root / 'bot.yaml'} lists accounts: run one process per "
                          "account with --account NAME (docs/scale.md)")
@@ -96,8 +98,6 @@ async def run(config_dir: Path, registry: Registry, account: str | None = None,
         await _check_simulated(deployment.storage_path, schema.migrations(registry))
     else:
         await _check_real(deployment.storage_path, schema.migrations(registry))
-    clock = SystemClock(settings.timezone)
-    _log_on(clock)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

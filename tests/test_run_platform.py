@@ -7,16 +7,23 @@ from __future__ import annotations
 
 import asyncio
 import io
+import logging
 import os
 import signal
 import subprocess
 import sys
+import time
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
+import pytest
 from harness import BOT_YAML, bot_process, groupbot, killed, write_config
 from pg import Postgres
 
+from bot import terminal
 from bot.store import open_reader
+from handlers import REGISTRY
 
 sys.path.insert(0, str(Path(__file__).parent / "wechaty"))
 from grpc_server import FakeGateway
@@ -217,3 +224,32 @@ def test_the_simulator_stops_quietly_when_the_reader_of_its_output_has_gone(
     assert "stopped by an error" not in result.stderr
     assert "Traceback" not in result.stderr
     assert "cannot write to standard output" not in result.stderr  # the reader went: quiet
+
+
+async def test_the_first_log_lines_are_in_the_bots_time_zone_too(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The token's warning, the first line an operator reads on a first connection, is in
+    the bot's time zone (Asia/Shanghai here) as every later line, not in the machine's: the
+    log does not seem to jump 8 hours."""
+    written = io.StringIO()
+    handler = logging.StreamHandler(written)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
+    handler.formatter.converter = time.gmtime  # a machine on UTC (this one may not be)
+    logging.root.addHandler(handler)
+
+    async def stop_here(*args: object) -> None:
+        raise ValueError("stopped before connecting")
+
+    monkeypatch.setattr(terminal, "_check_real", stop_here)
+    monkeypatch.setenv("WECHATY_PUPPET_SERVICE_TOKEN", "abc")  # no insecure_: a warning
+    monkeypatch.setenv("WECHATY_PUPPET_SERVICE_ENDPOINT", "127.0.0.1:1")
+    shanghai = ZoneInfo("Asia/Shanghai")
+    hours = {datetime.now(shanghai).strftime("%Y-%m-%d %H")}
+    try:
+        with pytest.raises(ValueError, match="stopped before connecting"):
+            await terminal.run(_config(tmp_path), REGISTRY)
+    finally:
+        logging.root.removeHandler(handler)
+    hours.add(datetime.now(shanghai).strftime("%Y-%m-%d %H"))
+    warning = next(line for line in written.getvalue().splitlines() if "insecure_" in line)
+    assert warning[:13] in hours, warning
