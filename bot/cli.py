@@ -195,13 +195,16 @@ def moderation_bench(args: argparse.Namespace) -> int:
 @cache  # one a process: tests call main() a few hundred times (1.5 ms each to make)
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="groupbot", description="Chat-group operations bot.")
-    top.add_argument("-v", "--verbose", action="store_true",
-                     help="the bot's own debug lines on stderr (each event...)")
+    verbose = "the bot's own debug lines on stderr (each event...)"
+    top.add_argument("-v", "--verbose", action="store_true", help=verbose)
     sub = top.add_subparsers(dest="command", required=True)
 
     def command(name: str, fn: Command, help_text: str) -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help_text, description=help_text)
         p.set_defaults(fn=fn)
+        # also after the command (`groupbot run -v`); absent there, the one before it holds
+        p.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
+                       help=verbose)
         return p
 
     def config_option(p: argparse.ArgumentParser, default: Path | None = Path("config")) -> None:

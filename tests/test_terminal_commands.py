@@ -17,6 +17,7 @@ from pathlib import Path
 from harness import ROOT, Ran, groupbot
 
 from bot import config
+from bot.cli import parser
 from bot.terminal import mentioned
 from handlers import REGISTRY
 
@@ -30,8 +31,8 @@ def _deployment(tmp_path: Path) -> Path:
 
 
 def _run(config_dir: Path, *lines: str, verbose: bool = False) -> Ran:
-    """`groupbot [-v] run` in this process, the lines on its stdin, the simulator."""
-    return groupbot(*(["-v"] if verbose else []), "run", "--simulator", "--config",
+    """`groupbot run [-v]` in this process, the lines on its stdin, the simulator."""
+    return groupbot("run", *(["-v"] if verbose else []), "--simulator", "--config",
                     str(config_dir), stdin="\n".join(lines) + "\n",
                     env={k: v for k, v in os.environ.items()
                          if not k.startswith(("WECHATY_", "GROUPBOT_"))})
@@ -131,6 +132,12 @@ def test_two_simulated_groups_with_one_id_are_refused_naming_the_line(tmp_path: 
         assert result.returncode == 2
         assert (f"{bot_yaml}:{at + 1}: simulator.groups[1].id: group id 'r1' is already used "
                 "by groups[0]; ids must differ") in result.stderr
+
+
+def test_verbose_is_taken_before_and_after_the_command() -> None:
+    for argv, verbose in ((["-v", "run"], True), (["run", "-v"], True),
+                          (["run", "--verbose"], True), (["run"], False)):
+        assert parser().parse_args(argv).verbose is verbose, argv
 
 
 def test_verbose_shows_the_bots_events_without_library_debug_lines(tmp_path: Path) -> None:
