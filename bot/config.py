@@ -517,12 +517,15 @@ def _public_url(value: str | None) -> str | None:
     return value.rstrip("/") if value else value
 
 
+MAX_PORT = 65535  # the last TCP port
+
+
 class WebSettings(Model):
     """The web console (docs/web.md)."""
 
     enabled: bool = True
     host: str = "127.0.0.1"
-    port: Count = Field(8080, ge=0, le=65535)
+    port: Count = Field(8080, ge=0, le=MAX_PORT)
     public_url: Annotated[str | None, AfterValidator(_public_url)] = None
     public_metrics: bool = False
     member_links: Duration = timedelta(days=7)
@@ -565,7 +568,7 @@ class Account(Model):
     name: Annotated[str, AfterValidator(_account_name)]
     token_env: Annotated[str, AfterValidator(_env_name)]  # the variable holding its token
     endpoint: Annotated[str | None, AfterValidator(_endpoint)] = None
-    web_port: Count | None = Field(None, ge=0, le=65535)  # default: web.port + its position
+    web_port: Count | None = Field(None, ge=0, le=MAX_PORT)  # default: web.port + its position
 
 
 def _takeover(value: timedelta) -> timedelta:
@@ -984,12 +987,18 @@ def _a(data: object) -> str:
 
 
 def _account_clashes(settings: Settings) -> Iterator[tuple[KeyPath, str]]:
-    """Two accounts with one name, one token variable or one console port."""
+    """Two accounts with one name, one token variable or one console port; a console port
+    (`web.port` plus the account's position) past the last one."""
     seen: dict[tuple[str, object], int] = {}
     for i, account in enumerate(settings.accounts):
         port = account.web_port
         if port is None and settings.web.port:
             port = settings.web.port + i
+            if port > MAX_PORT:
+                yield ("accounts", i, "web_port"), (
+                    f"account {account.name!r} has no web_port, and web.port {settings.web.port}"
+                    f" + its position {i} = {port} is past {MAX_PORT}: give it a web_port, or "
+                    "lower web.port")
         for key, value in (("name", account.name), ("token_env", account.token_env),
                            ("web_port", port or None)):
             if value is None:

@@ -388,7 +388,7 @@ async def start(console: Console, host: str, port: int, *, announce: bool = True
     site = web.TCPSite(runner, host, port)
     try:
         await site.start()
-    except OSError:
+    except (OSError, OverflowError):  # (OverflowError: a port past 65535)
         await runner.cleanup()
         raise
     bound = runner.addresses[0][1] if runner.addresses else port
@@ -429,10 +429,11 @@ async def serve_for(bot: Bot, environ: Mapping[str, str]) -> Served | None:
     port = bot.deployment.settings.console_port(bot.account)  # one port per account
     try:
         running = await start(console, settings.host, port, token_from_env=from_env)
-    except OSError as exc:
+    except (OSError, OverflowError) as exc:
         await console.close()
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
         print(f"console unavailable: cannot listen on {settings.host}:{port} "
-              f"({exc.strerror or exc}); set web.port, or web.enabled: false",
+              f"({reason}); set web.port, or web.enabled: false",
               file=sys.stderr, flush=True)
         return None
     return Served(console, running)
