@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from functools import cache
 from pathlib import Path
 from types import FrameType
-from typing import TextIO, cast
+from typing import Any, TextIO, cast
 
 # The bot's modules, the handlers and their libraries make some 60,000 objects the cyclic
 # collector tracks as they are imported, nearly all of them to live as long as the process
@@ -32,6 +32,7 @@ gc.disable()
 try:
     from bot import config, postgres, yamlfile
     from bot.output import Output, OutputFailed
+    from bot.sanitize import escaped
     from bot.store import StoreError, foreign
     from bot.yamlfile import InputError
     from handlers import REGISTRY
@@ -323,8 +324,9 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logged = logging.StreamHandler(sys.stderr)
+    logged.setFormatter(LogLines(LOG_FORMAT))
+    logging.basicConfig(level=logging.INFO, handlers=[logged])  # (none if there are some)
     if args.verbose:  # the bot's own debug lines (events...), not every library's
         for name in ("bot", "handlers"):
             logging.getLogger(name).setLevel(logging.DEBUG)
@@ -369,6 +371,35 @@ def main(argv: Sequence[str] | None = None) -> int:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
     return result
+
+
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+"""A log line: its time (on the bot's clock under `run`: bot/terminal.py), level, logger."""
+
+
+class LogLines(logging.Formatter):
+    """Every log line groupbot writes: its message (arguments included) on its one line,
+    each character a terminal would act on written as its escape (sanitize.escaped). Much
+    of what is logged comes from outside: a console request's path (any client's, the access
+    log), a group's name (any member's), what the platform answered. Written raw, a line
+    break in it forged a line of its own ("...\\n2026-12-01 03:00:00,000 ERROR bot.store:
+    the database is corrupt"), an escape sequence cleared the operator's terminal or set its
+    title (`docker compose logs -f`, `tail -f`; journald escapes them, a file does not). A
+    traceback keeps its lines, its other characters escaped alike."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        message = record.message  # (Formatter.format set it: the message with its arguments)
+        record.message = escaped(message, lines=False)
+        try:
+            return super().formatMessage(record)
+        finally:
+            record.message = message
+
+    def formatException(self, ei: Any) -> str:
+        return escaped(super().formatException(ei))
+
+    def formatStack(self, stack_info: str) -> str:
+        return escaped(super().formatStack(stack_info))
 
 
 def interrupt(signum: int, frame: FrameType | None) -> None:

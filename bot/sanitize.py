@@ -98,6 +98,20 @@ def visible(text: str) -> str:
                    or unicodedata.category(char) not in _DROP)
 
 
+def escaped(text: str, lines: bool = True) -> str:
+    """`text` as a terminal or a log shows it without acting on it: each character a
+    terminal would act on (control characters, bidi overrides, zero-width and other format
+    characters, line and paragraph separators) written as its escape (`\\x1b`, `\\u202e`),
+    the rest (spaces of every width included) as it is, however long. With `lines`, line
+    breaks are kept (a refused reload lists one problem a line, a traceback is lines); without,
+    `\\n` is written too, so the text stays on its one log line and cannot forge another."""
+    if text.isprintable():  # (most texts) nothing to write otherwise
+        return text
+    return "".join(char if char.isprintable() or (lines and char == "\n")
+                   or unicodedata.category(char) == "Zs" else repr(char)[1:-1]
+                   for char in text)
+
+
 GROUP_FALLBACK = "本群"
 """What `{group}` shows for a group name that carries a link or a contact detail."""
 MEMBER_FALLBACK = "这位成员"

@@ -41,6 +41,7 @@ from bot.events import (
 from bot.handler import Registry
 from bot.media import is_image
 from bot.output import OutputFailed
+from bot.sanitize import escaped
 from bot.times import utc
 
 if TYPE_CHECKING:
@@ -309,14 +310,6 @@ def plain(text: str) -> str:
 
 SHOWN = 60
 """The most characters of a member's name or id a simulator line shows."""
-
-
-def escaped(text: str) -> str:
-    """Text that may quote what the operator typed (an error message, a kick reason): each
-    character a terminal would act on written as its escape (`\\x1b`), but line breaks (a
-    refused reload lists one problem a line), the rest as it is, however long."""
-    return "".join(char if char.isprintable() or char == "\n" else repr(char)[1:-1]
-                   for char in text)
 
 
 async def _restore(world: Simulator, db: Path | str) -> None:

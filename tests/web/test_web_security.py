@@ -15,6 +15,7 @@ from harness import Harness
 from web_site import GROUPS, HOSTILE, TOKEN, Site, deployment
 from yarl import URL
 
+from bot import cli
 from bot.web import links, security, server
 
 BEARER = {"Authorization": f"Bearer {TOKEN}"}
@@ -284,6 +285,32 @@ async def test_a_members_link_is_not_written_to_the_log(
     assert (await site.client.get(f"/api/me/{token}x")).status == 403
     assert token not in caplog.text
     assert "/me/" in caplog.text and "/api/me/" in caplog.text  # still logged, without it
+
+
+async def test_a_requested_path_cannot_forge_a_line_of_the_log(
+        site: Site, caplog: pytest.LogCaptureFixture) -> None:
+    """Any client, without logging in: the access log shows the path decoded, so a line
+    break in it wrote a line that looked like the bot's own (an ERROR telling the operator
+    to delete the database), and escape sequences cleared the operator's terminal. The log
+    groupbot writes (bot/cli.py) shows them escaped, on the request's one line."""
+    caplog.set_level(logging.INFO)
+    server_side = site.client.server
+    reader, writer = await asyncio.open_connection(server_side.host, server_side.port)
+    forged = ("/x%0A2026-12-01%2003:00:00,000%20ERROR%20bot.store:%20the%20database%20is%20"
+              "corrupt%1B[2J%1B]0;pwned%07%E2%80%AE")
+    writer.write(f"GET {forged} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode())
+    await writer.drain()
+    assert (await reader.read()).startswith(b"HTTP/1.1 302 ")
+    writer.close()
+    for _ in range(100):  # (the access log is written once the answer has gone)
+        if records := [r for r in caplog.records if r.name == "aiohttp.access"]:
+            break
+        await asyncio.sleep(0.01)
+    [record] = records
+    line = cli.LogLines(cli.LOG_FORMAT).format(record)
+    assert line.endswith(" INFO aiohttp.access: GET /x\\n2026-12-01 03:00:00,000 ERROR "
+                         "bot.store: the database is corrupt\\x1b[2J\\x1b]0;pwned\\x07"
+                         "\\u202e 302 " + line.rsplit(" ", 1)[1]), line
 
 
 async def test_a_members_link_is_accepted_only_as_it_was_made(site: Site) -> None:
