@@ -29,6 +29,7 @@ import itertools
 import logging
 import os
 import re
+import reprlib
 import time
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
@@ -220,7 +221,7 @@ class PgStore(Journaled):
         try:
             if before is not None:
                 await before(store)
-            await _migrate(db, migrations)
+            await _migrate(db, migrations, url)
             # (from the catalog: information_schema.columns is a view that costs a few ms)
             store._identities = {row[0] for row in await db.fetch(
                 "SELECT c.relname FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid"
@@ -460,7 +461,21 @@ class PgStore(Journaled):
         return [tuple(row) for row in await self._read("fetch", sql, params)]
 
 
-async def _migrate(db: asyncpg.Connection, migrations: Mapping[str, Sequence[str]]) -> None:
+def versions(rows: Iterable[Sequence[Any]]) -> dict[str, int]:
+    """schema_version's rows, (component, version), as each component's version, either
+    backend's. ValueError naming a version that is no number: another application's table
+    of that name (or a row edited by hand), which migrating or comparing would trip on."""
+    found: dict[str, int] = {}
+    for component, version in rows:
+        if type(version) is not int:  # (text, NULL, a fraction, bytes)
+            raise ValueError(f"its schema_version holds {reprlib.repr(version)} as the "
+                             f"version of {reprlib.repr(component)}, not a number")
+        found[component] = version
+    return found
+
+
+async def _migrate(db: asyncpg.Connection, migrations: Mapping[str, Sequence[str]],
+                   url: str) -> None:
     """Every component's steps not applied yet, each in its own transaction; processes that
     start together take turns (an advisory lock), so each step runs once."""
     await _take_turn(db)
@@ -468,9 +483,12 @@ async def _migrate(db: asyncpg.Connection, migrations: Mapping[str, Sequence[str
         await db.execute(
             "CREATE TABLE IF NOT EXISTS schema_version (component TEXT PRIMARY KEY,"
             " version INTEGER NOT NULL)")
-        versions = dict(await db.fetch("SELECT component, version FROM schema_version"))
+        try:
+            done_in = versions(await db.fetch("SELECT component, version FROM schema_version"))
+        except ValueError as exc:
+            raise PostgresError(f"{shown(url)} is not a groupbot database ({exc})") from None
         for component, steps in migrations.items():
-            done = versions.get(component, 0)
+            done = done_in.get(component, 0)
             for version, step in enumerate(steps[done:], start=done + 1):
                 async with db.transaction():
                     if sql := ddl(step).strip():

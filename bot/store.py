@@ -280,13 +280,23 @@ def _refuse_foreign(db: sqlite3.Connection, path: Path | str) -> None:
     if db.execute("PRAGMA schema_version").fetchone()[0] == 0:
         return
     try:
-        db.execute("SELECT 1 FROM schema_version LIMIT 1").fetchall()
+        rows = db.execute("SELECT component, version FROM schema_version").fetchall()
     except sqlite3.OperationalError as exc:
         if "no such table" not in str(exc):
             raise
         raise ForeignDatabase(f"{path} is not a groupbot database (it has tables, and no "
                               "schema_version): groupbot never writes into another "
                               "application's database") from None
+    _versions_in(rows, str(path))
+
+
+def _versions_in(rows: Iterable[Sequence[Any]], where: str) -> dict[str, int]:
+    """Each component's version in schema_version's rows; ForeignDatabase when one is no
+    number (another application's table of that name)."""
+    try:
+        return postgres.versions(rows)
+    except ValueError as exc:
+        raise ForeignDatabase(f"{where} is not a groupbot database ({exc})") from None
 
 
 def foreign(path: Location) -> str | None:
@@ -479,7 +489,8 @@ class SqliteStore(Journaled):
         self._db.execute(
             "CREATE TABLE IF NOT EXISTS schema_version (component TEXT PRIMARY KEY,"
             " version INTEGER NOT NULL)")
-        versions = dict(self._db.execute("SELECT component, version FROM schema_version"))
+        versions = _versions_in(
+            self._db.execute("SELECT component, version FROM schema_version"), str(self.path))
         for component, steps in migrations.items():
             if versions.get(component, 0) >= len(steps):
                 continue  # (most starts: one read for all of them)
@@ -732,7 +743,8 @@ async def open_store(path: Location, migrations: Mapping[str, Sequence[str]],
     store: Store = await (postgres.PgStore.open(str(path), every, before)
                           if postgres.is_url(path) else SqliteStore.open(path, every, before))
     try:
-        for component, version in await store.all("SELECT component, version FROM schema_version"):
+        rows = await store.all("SELECT component, version FROM schema_version")
+        for component, version in _versions_in(rows, postgres.shown(str(path))).items():
             if component in every and version > len(every[component]):
                 # its code reads and writes tables as that newer version left them
                 raise _newer(component, version, len(every[component]))
@@ -773,19 +785,21 @@ async def _versions(reader: Reader, path: Location) -> dict[str, int]:
     the store refuses it, and keeps no side file of ours."""
     if postgres.is_url(path):
         try:
-            return dict(await reader.all("SELECT component, version FROM schema_version"))
+            rows = await reader.all("SELECT component, version FROM schema_version")
         except postgres.PostgresError as exc:  # undefined_table, in any server language
             if getattr(exc.__cause__, "sqlstate", None) != "42P01":  # (not: no permission)
                 raise
             raise ForeignDatabase(f"{postgres.shown(str(path))} is not a groupbot database (it"
                                   " has no schema_version table)") from None
+        return _versions_in(rows, postgres.shown(str(path)))
     try:
         db = sqlite3.connect(path)
         try:
             _refuse_foreign(db, path)
             if db.execute("PRAGMA schema_version").fetchone()[0] == 0:
                 raise OlderDatabase(f"{path} holds no tables: no groupbot has run on it yet")
-            return dict(db.execute("SELECT component, version FROM schema_version"))
+            return _versions_in(db.execute("SELECT component, version FROM schema_version"),
+                                str(path))
         finally:
             db.close()
     except sqlite3.Error as exc:

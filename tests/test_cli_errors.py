@@ -4,6 +4,7 @@ traceback; `audit` reads the database `--db` names, like `report` and `export`; 
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import ctypes
 import errno
@@ -28,6 +29,7 @@ import pytest
 from harness import BOT_YAML, Ran, another_applications_database, groupbot, write_config
 
 from bot.cli import main
+from bot.store import open_store
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = str(ROOT / "config")
@@ -141,6 +143,42 @@ def test_the_simulator_refuses_another_applications_database_before_writing_to_i
     assert code == 2
     assert _one_line(err) == f"groupbot run: the database cannot be used: {other} {NOT_OURS}"
     _left_alone(other, before)
+
+
+def _text_versions(db: Path) -> Path:
+    """An SQLite file with another tool's schema_version: its version a text (made through
+    the store, which then drops every table of the bot's)."""
+
+    async def make() -> None:
+        store = await open_store(db, {})
+        for (table,) in await store.all("SELECT name FROM sqlite_master WHERE type = 'table'"
+                                        " AND name <> 'sqlite_sequence'"):
+            await store.execute(f"DROP TABLE {table}")
+        await store.execute("CREATE TABLE schema_version (component TEXT, version TEXT)")
+        await store.execute("INSERT INTO schema_version VALUES ('core', 'x')")
+        await store.close()
+
+    asyncio.run(make())
+    return db
+
+
+@pytest.mark.parametrize("command", [*COMMANDS, "web", "run", "check"])
+def test_a_schema_version_that_is_no_number_is_not_a_groupbot_database(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path, command: str) -> None:
+    root = write_config(tmp_path / "config", BOT_YAML, {"recruitment": "handlers: []\n"})
+    db = _text_versions(root / "bot.db")
+    before = db.read_bytes()
+    args = {"web": ["web", "--config", str(root), "--port", "0"],
+            "run": ["run", "--simulator", "--config", str(root)],
+            "check": ["check", "--config", str(root)]}.get(command)
+    code, _, err = _run(capsys, *(args or [*COMMANDS[command], "--db", str(db)]))
+    assert code == 2
+    assert (f"{db} is not a groupbot database (its schema_version holds 'x' as the version of "
+            "'core', not a number)") in (err if command == "check" else _one_line(err))
+    if command == "check":  # (its read-only look at a file in WAL mode leaves the side files)
+        assert db.read_bytes() == before
+    else:
+        _left_alone(db, before)
 
 
 @pytest.mark.parametrize("args, message", [

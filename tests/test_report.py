@@ -269,6 +269,26 @@ def test_report_on_a_postgresql_database_without_groupbots_tables_exits_2(
     assert "is not a groupbot database (it has no schema_version table)" in result.stderr
 
 
+@pytest.mark.parametrize("command", [
+    ("report",), ("audit",), ("export", "--what", "members", "--out", "-"),
+    ("web", "--port", "0"), ("replay", str(SCENARIOS / "pacing.yaml"))])
+def test_a_postgresql_schema_version_that_is_no_number_is_not_a_groupbot_database(
+        postgres: Postgres, command: tuple[str, ...]) -> None:
+    """Another tool's schema_version table (its versions text): one line, exit 2, the
+    migration (replay's) not run."""
+    url = postgres.database()
+    name = url.rsplit("/", 1)[1]
+    postgres.sql("CREATE TABLE schema_version (component TEXT, version TEXT); INSERT INTO "
+                 "schema_version VALUES ('core', '1.0')", name)
+    result = _cli(*command, "--config", str(SHIPPED), "--db", url)
+    assert result.returncode == 2
+    [line] = result.stderr.splitlines()
+    assert line.endswith(f"{url} is not a groupbot database (its schema_version holds '1.0' as "
+                         "the version of 'core', not a number)")
+    assert postgres.sql("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'",
+                        name).strip() == "1"
+
+
 def test_each_type_names_itself_in_texts_to_the_admins(tmp_path: Path) -> None:
     deployment = config.load(SHIPPED, REGISTRY)
     assert {name: t.title for name, t in deployment.types.items()} == {
