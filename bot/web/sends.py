@@ -240,6 +240,9 @@ async def _body(request: web.Request, keys: dict[str, str]) -> dict[str, str]:
         data = await request.json()
     except ValueError:
         raise BadParameter("body", "not JSON") from None
+    except RecursionError:  # `[[[[…` (60 KB of them fit the body limit): was a 500
+        raise BadParameter("body", "nested too deep to read (not JSON the console takes)") \
+            from None
     except LookupError:  # `Content-Type: application/json; charset=nonsense`
         raise BadParameter("body", "in a charset nobody knows: send UTF-8") from None
     if not isinstance(data, dict):

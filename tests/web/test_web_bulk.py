@@ -96,7 +96,9 @@ async def test_the_api_previews_confirms_once_and_refuses_bad_requests(site: Sit
     ({"Content-Type": "application/json; charset=klingon"}, b'{"targets": "r1"}', "body"),
     ({}, b'{"targets": ["r1"], "text": "x"}', "targets"),  # said "targets: missing"
     ({}, b'{"targets": "r1", "text": true}', "text"),  # sent as the text "True"
-    ({}, b'{"targets": "r1", "text": {"zh": "x"}}', "text")])
+    ({}, b'{"targets": "r1", "text": {"zh": "x"}}', "text"),
+    ({}, b"[" * 60000, "body"),  # nested too deep for the parser: was a 500
+    ({}, b'{"targets": "r1", "text": ' + b'{"a":' * 9000 + b"1" + b"}" * 9001, "body")])
 async def test_a_json_body_the_api_cannot_use_is_400_naming_the_part(
         site: Site, headers: dict[str, str], body: bytes, part: str) -> None:
     """An unknown charset was a 500; a value that is no text was dropped (then missing) or
