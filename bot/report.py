@@ -303,9 +303,26 @@ async def listed_groups(store: Reader, deployment: Deployment,
     return sorted(listed.values(), key=lambda facts: (facts.type, facts.id))
 
 
+def _out(name: str) -> Path | None:
+    """The file `--out` names; None for standard output: `-`, or a name that leads to it,
+    such as /dev/stdout (in a pipe it leads to no file: `pipe:[N]`)."""
+    if not name:
+        raise ValueError("--out '' names no file: give a file name, or - for standard output")
+    if name == "-" or _is_standard_output(name):
+        return None
+    return Path(name)
+
+
+def _is_standard_output(name: str) -> bool:
+    try:
+        return os.path.samestat(os.stat(name), os.fstat(sys.stdout.fileno()))
+    except (OSError, ValueError):  # no such file; a standard output that has no descriptor
+        return False
+
+
 async def _export(args: argparse.Namespace, deployment: Deployment, store: Reader) -> str:
     """The export; what it wrote, to say on stdout (on stderr when the CSV went there)."""
-    out = None if args.out == "-" else Path(args.out)  # `-`: standard output
+    out = _out(args.out)
     db = args.db or deployment.storage_path
     if out is not None and isinstance(db, Path) and overwrites(out, db):
         raise ValueError(f"--out {out} is the database {db} or one of its files: an "

@@ -307,6 +307,25 @@ def test_export_to_dash_writes_the_csv_to_standard_output(
     assert [p.name for p in tmp_path.iterdir()] == ["-"]
 
 
+def test_export_to_dev_stdout_in_a_pipe_writes_the_csv_to_standard_output(
+        capsysbinary: pytest.CaptureFixture[bytes], played: Path) -> None:
+    """/dev/stdout leads to `pipe:[N]` there, no file: it is taken as `--out -`."""
+    done = subprocess.run([sys.executable, "-m", "bot.cli", "export", "--what", "members",
+                           "--out", "/dev/stdout", "--config", SHIPPED, "--db", str(played)],
+                          capture_output=True, cwd=ROOT, timeout=120)
+    assert (done.returncode, done.stderr) == (0, b"wrote 3 members row(s) to standard output\n")
+    assert main(["export", "--what", "members", "--out", "-", "--config", SHIPPED,
+                 "--db", str(played)]) == 0
+    assert done.stdout == capsysbinary.readouterr().out
+
+
+def test_export_to_an_empty_out_says_what_to_give(capsys: pytest.CaptureFixture[str],
+                                                  played: Path) -> None:
+    code, said, err = _export_to(capsys, played, "")
+    assert code == 2 and said == ""
+    assert _one_line(err) == "--out '' names no file: give a file name, or - for standard output"
+
+
 def test_audit_reads_the_database_given_by_db(capsys: pytest.CaptureFixture[str],
                                               played: Path) -> None:
     code, out, err = _run(capsys, "audit", "--config", SHIPPED, "--db", str(played))
