@@ -621,8 +621,18 @@ class Blocked:
     reason: str
 
 
-async def blocked(store: Reader, tz: tzinfo) -> list[Blocked]:
-    """The block list, newest first."""
+async def blocked(store: Reader, tz: tzinfo, *, offset: int = 0,
+                  limit: int | None = None) -> list[Blocked]:
+    """The block list, newest first: all of it, or `limit` entries from the `offset`th on
+    (a page of the console's: the list is never pruned, a year of spam waves is 50,000)."""
+    page = "" if limit is None else " LIMIT ? OFFSET ?"
     return [Blocked(member, instant(at).astimezone(tz), grp, reason)
             for member, at, grp, reason in await store.all(
-                "SELECT member, at, grp, reason FROM blocklist ORDER BY at DESC")]
+                f"SELECT member, at, grp, reason FROM blocklist ORDER BY at DESC, member{page}",
+                () if limit is None else (limit, offset))]
+
+
+async def blocked_count(store: Reader) -> int:
+    """How many members are on the block list."""
+    row = await store.one("SELECT count(*) FROM blocklist")
+    return int(row[0]) if row else 0

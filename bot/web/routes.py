@@ -198,14 +198,18 @@ async def audit_api(request: web.Request) -> web.StreamResponse:
 
 
 async def moderation_api(request: web.Request) -> web.StreamResponse:
-    return jsonify(await views.moderation_state(request.app[CONSOLE]))
+    return jsonify(await views.moderation_state(
+        request.app[CONSOLE], int_param(request, "page", 1, 1_000_000),
+        int_param(request, "per_page", views.BLOCKED_PER_PAGE, MAX_PER_PAGE)))
 
 
 async def moderation_page(request: web.Request, done: str = "") -> web.StreamResponse:
     console = request.app[CONSOLE]
-    query = _audit_query(request)
+    query = _audit_query(request)  # (its `page` is the audit log's; the block list's is
+    #                                 `blocked_page`)
     return render(request, "moderation.html", title="群管", done=done,
-                  m=await views.moderation_state(console),
+                  m=await views.moderation_state(
+                      console, int_param(request, "blocked_page", 1, 1_000_000)),
                   log=await views.audit_log(console, **query),
                   filters={k: request.query.get(k, "") for k in ("group", "since", "action",
                                                                  "member")})

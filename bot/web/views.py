@@ -45,6 +45,7 @@ WEEK = timedelta(days=7)
 DEFAULT_TARGET = 20  # percent active in 7 days, when no lifecycle handler sets one
 DEFAULT_SILENT = timedelta(days=14)
 MEMBER_SORTS = ("name", "joined", "last_spoke", "messages", "warnings", "points")
+BLOCKED_PER_PAGE = 100  # block list entries on a page of 群管 (and in /api/moderation)
 EXPORTS = {"members": "成员", "checkins": "签到", "warnings": "警告", "funnel": "漏斗"}
 
 
@@ -319,8 +320,12 @@ async def audit_log(console: Console, *, group: str | None, since: datetime | No
             "page": page, "per_page": per_page, "total": total}
 
 
-async def moderation_state(console: Console) -> dict[str, Any]:
-    """Warnings in force in every bound group, and the block list."""
+async def moderation_state(console: Console, page: int = 1,
+                           per_page: int = BLOCKED_PER_PAGE) -> dict[str, Any]:
+    """Warnings in force in every bound group, and one page of the block list, newest
+    first (`page`, `per_page`, and `blocked_total`, how many there are in all): the list is
+    never pruned, and the whole of it (50,000 after a year of spam waves) was an 18 MB page
+    read, converted and rendered on the bot's loop at each view, the bot frozen a second."""
     tz, now = console.deployment.settings.timezone, console.clock.now()
     warnings = []
     for group, topic, gtype in await bound(console):
@@ -332,8 +337,10 @@ async def moderation_state(console: Console) -> dict[str, Any]:
                              "name": name, "at": _shown(w.at, tz), "detector": w.detector,
                              "reason": w.reason, "weight": w.weight})
     blocked = [{"member": b.member, "at": _shown(b.at, tz), "group": b.group,
-                "reason": b.reason} for b in await moderation.blocked(console.reader, tz)]
-    return {"warnings": warnings, "blocked": blocked}
+                "reason": b.reason} for b in await moderation.blocked(
+                    console.reader, tz, offset=(page - 1) * per_page, limit=per_page)]
+    return {"warnings": warnings, "blocked": blocked, "page": page, "per_page": per_page,
+            "blocked_total": await moderation.blocked_count(console.reader)}
 
 
 async def revoke(console: Console, warning: int, operator: str) -> dict[str, Any] | None:
