@@ -87,6 +87,32 @@ async def reached(store: Reader, stage: str, since: datetime | None = None,
     return int(row[0]) if row else 0
 
 
+async def first_arrival(store: Reader) -> datetime | None:
+    """When a member first reached a stage, any stage (None before anyone did)."""
+    row = await store.one(f"SELECT min(at) FROM {TABLE}")
+    return unstamp(row[0]) if row else None
+
+
+async def weekly(store: Reader, weeks: Sequence[datetime], until: datetime
+                 ) -> dict[str, list[int]]:
+    """How many members reached each stage in each week: from each of `weeks` (in time order)
+    to the next, the last to `until`; a stage no one reached in them is left out. Counted by
+    the database (stored times are UTC ISO text: they compare as they sort), not walked
+    row by row on the bot's loop, which stalled it a third of a second at 60,000 members."""
+    if not weeks:
+        return {}
+    bounds = [stamp(week) for week in weeks[1:]]
+    which = f"CASE {' '.join(f'WHEN at < ? THEN {i}' for i in range(len(bounds)))} " \
+        f"ELSE {len(bounds)} END" if bounds else "0"
+    counts: dict[str, list[int]] = {}
+    for stage, week, count in await store.all(
+            f"SELECT stage, {which} AS week, count(*) FROM {TABLE}"
+            " WHERE at >= ? AND at < ? GROUP BY stage, week",
+            (*bounds, stamp(weeks[0]), stamp(until))):
+        counts.setdefault(stage, [0] * len(weeks))[int(week)] = int(count)
+    return counts
+
+
 async def journeys(store: Reader, group: str | None = None,
                    members: Sequence[str] | None = None
                    ) -> dict[str, dict[str, tuple[str, datetime | None]]]:

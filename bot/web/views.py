@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, replace
@@ -378,21 +377,21 @@ async def funnel(console: Console, since: datetime) -> dict[str, Any]:
     now = console.clock.now()
     stages = _stages(console)
     rows = await lifecycle.funnel(console.reader, stages, since, now)
-    arrivals = await _arrivals(console)
     # the weeks from `since`, or from the first arrival when that is later: a `since` of
     # 1900 (a typo for 2026, say) gave a week of zeros for every week since, each counted
     # over every arrival, on the event loop: seconds of stall (review s31b W4)
-    start = max(since, min((at for _, _, at in arrivals), default=now)).astimezone(now.tzinfo)
+    first = await funnel_handler.first_arrival(console.reader)
+    start = max(since, first or now).astimezone(now.tzinfo)
     monday = start.date() - timedelta(days=start.weekday())
     weeks = []
     week = datetime(monday.year, monday.month, monday.day, tzinfo=now.tzinfo)
     while week <= now:
         weeks.append(week)
         week += WEEK
-    new = {stage: [0] * len(weeks) for stage in stages}
-    for _, stage, at in arrivals:  # one pass: each arrival into its week
-        if stage in new and weeks and weeks[0] <= at < weeks[-1] + WEEK:
-            new[stage][bisect_right(weeks, at) - 1] += 1
+    # counted by the database: every member's every stage walked here stalled the loop
+    # 0.33 s at 60,000 members (review s32b V5)
+    counted = await funnel_handler.weekly(console.reader, weeks, week) if weeks else {}
+    new = {stage: counted.get(stage, [0] * len(weeks)) for stage in stages}
     return {"since": since.isoformat(), "stages": _conversions(rows),
             "weekly": {"weeks": [w.date().isoformat() for w in weeks], "new": new},
             "quiz": await _quiz(console)}
