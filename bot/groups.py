@@ -41,14 +41,15 @@ class GroupDirectory:
         self._topics: dict[str, str] = {}  # last known group names, kept across reloads
         self._kept: dict[str, str] = {}  # group id -> type, bound by name before (the store's)
         # the last name of each bound group that no member gave it: the name it was bound by,
-        # or first seen with, or an admin's rename (a member's rename is set back to it)
+        # or first seen with, or an admin's rename (a member's rename is set back to it);
+        # kept in the store too (bot/bindings.py), so a restart does not trust the name then
         self._trusted: dict[str, str] = {}
         self._gone: set[str] = set()  # groups the bot left, until the platform lists them again
 
     async def load(self, store: Store, outbox: Outbox | None = None) -> None:
         self._store, self._outbox = store, outbox
         self._kept = await bindings.all_bindings(store)
-        self._trusted = {group: topic for group, _, topic in await bindings.kept(store)}
+        self._trusted = await bindings.trusted_topics(store)
 
     def forget(self) -> None:
         """Bind every group again on its next event (after a reload)."""
@@ -97,8 +98,7 @@ class GroupDirectory:
         self._topics[group_id] = topic
         if not rebind:
             return
-        store.on_undo(restoring(self._trusted, group_id))
-        self._trusted[group_id] = topic
+        await self._trust(store, group_id, topic)
         await admission.admit(store, group_id, "renamed", self._now())  # the name may bind it
         if self._kept.pop(group_id, None) is not None:
             await bindings.unbind(store, group_id)
@@ -155,9 +155,17 @@ class GroupDirectory:
         if self._kept.get(group_id) != gtype.name and \
                 self._deployment().type_by_id(group_id) is None:
             self._kept[group_id] = gtype.name
-            self._trusted[group_id] = topic
+            await self._trust(store, group_id, topic)
             await bindings.bind(store, group_id, gtype.name, topic, now)
-        self._trusted.setdefault(group_id, topic)  # bound by id: the name first seen
+        if group_id not in self._trusted:  # bound by id: the name first seen (ever)
+            await self._trust(store, group_id, topic)
+
+    async def _trust(self, store: Store, group_id: str, topic: str) -> None:
+        """The group's trusted name, kept in memory and in the store (set back in memory if
+        the event is undone; the store's write is undone with it)."""
+        store.on_undo(restoring(self._trusted, group_id))
+        self._trusted[group_id] = topic
+        await bindings.trust(store, group_id, topic, self._now())
 
     async def _allowed(self, store: Store, info: GroupInfo, gtype: GroupType | None,
                        now: datetime) -> GroupType | None:

@@ -103,3 +103,21 @@ async def test_an_admins_rename_to_another_type_plans_that_types_jobs(tmp_path: 
         posted = [r["text"].splitlines()[0] for r in h.actions("say", group="r1")]
         assert posted == ["📅 本周客服值班时间：工作日 10:00-19:00。有问题直接在群里提问，"
                           "或发送「联系运营」找到我们。"]
+
+
+async def test_a_group_bound_by_id_keeps_its_trusted_name_across_a_restart(
+        tmp_path: Path) -> None:
+    """A member's rename just before a restart (its restore not out yet) is not what the
+    group's trusted name becomes after it: the next rename is set back to the real name,
+    never to the member's (review s32a T12)."""
+    root = shipped_config(tmp_path, "restore_topic: true\n", replace=(
+        "groups:\n", "groups:\n  - match: {id: r1}\n    type: recruitment\n"))
+    async with Harness(root, tmp_path, groups={"r1": REAL}) as h:
+        await h.say("r1", "bob", "群规")
+        await h.rename_group("r1", "eve", "兼职日结300 私聊群主")
+        await h.restart()  # the platform lists r1 by the member's name now
+        await h.advance("10m")
+        await h.rename_group("r1", "eve", "闲聊群")
+        await h.advance("10m")
+        assert [r["topic"] for r in h.actions("rename_group")] == [REAL, REAL]
+        assert h.world.rooms["r1"].topic == REAL
