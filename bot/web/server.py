@@ -61,9 +61,20 @@ def for_bot(bot: Bot, token: str) -> Console:
     return Console(bot.db_path, bot.clock, bot.registry, token, bot, metrics=bot.metrics)
 
 
+# characters GROUPBOT_WEB_TOKEN needs at least: the right token gets in even from an address
+# locked out for wrong ones (docs/web.md), so only its length keeps guessers out
+MIN_TOKEN = 32
+
+
 def operator_token(environ: Mapping[str, str]) -> tuple[str, bool]:
-    """GROUPBOT_WEB_TOKEN, or a random token; and whether it came from the environment."""
+    """GROUPBOT_WEB_TOKEN, or a random token; and whether it came from the environment.
+    ValueError for a token too short to keep guessers out."""
     given = environ.get("GROUPBOT_WEB_TOKEN", "").strip()
+    if given and len(given) < MIN_TOKEN:
+        raise ValueError(
+            f"GROUPBOT_WEB_TOKEN is {len(given)} characters: give it at least {MIN_TOKEN} "
+            "random ones (python3 -c \"import secrets; print(secrets.token_urlsafe(32))\"), "
+            "or unset it for a login link printed at each start")
     return (given, True) if given else (security.new_token(), False)
 
 
@@ -428,7 +439,11 @@ async def serve_for(bot: Bot, environ: Mapping[str, str]) -> Served | None:
     settings = bot.deployment.settings.web
     if not settings.enabled:
         return None
-    token, from_env = operator_token(environ)
+    try:
+        token, from_env = operator_token(environ)
+    except ValueError as exc:
+        print(f"console unavailable: {exc}", file=sys.stderr, flush=True)
+        return None
     console = for_bot(bot, token)
     from bot.web import sends
 
@@ -453,7 +468,11 @@ async def standalone(deployment: Deployment, db: Path | str, host: str, port: in
         print(f"no database at {db}: the bot has not run with this config yet",
               file=sys.stderr)
         return 2
-    token, from_env = operator_token(environ)
+    try:
+        token, from_env = operator_token(environ)
+    except ValueError as exc:
+        print(f"groupbot web: {exc}", file=sys.stderr)
+        return 2
     console = Console(db, SystemClock(deployment.settings.timezone), registry, token,
                       standalone_deployment=deployment)
     try:

@@ -16,6 +16,7 @@ from web_site import deployment
 from bot import config, schema
 from bot.config import load
 from bot.store import CORE_MIGRATIONS, open_store
+from bot.web import server
 from handlers import REGISTRY
 
 
@@ -91,10 +92,11 @@ async def test_web_alone_reads_the_database_and_refuses_actions(tmp_path: Path) 
     storage = load(config, REGISTRY).storage_path
     async with Harness(config, tmp_path, db=storage):  # a bot makes the database, and stops
         pass
-    process = await _start("web", "--config", str(config), "--port", "0", token="s3cret")
+    token = "a-long-operator-token-set-in-the-environment"
+    process = await _start("web", "--config", str(config), "--port", "0", token=token)
     seen: list[str] = []
     url = (await _line(process, "console: ", seen)).removeprefix("console: ")
-    bearer = {"Authorization": "Bearer s3cret"}
+    bearer = {"Authorization": f"Bearer {token}"}
     async with aiohttp.ClientSession() as http:
         async with http.get(url + "api/schedules", headers=bearer) as jobs:
             assert jobs.status == 200
@@ -126,3 +128,22 @@ async def test_web_alone_refuses_a_database_of_an_older_version(tmp_path: Path) 
     assert result.returncode == 2
     assert ("groupbot web: the database cannot be used: an older groupbot made it (core is "
             f"at version {len(CORE_MIGRATIONS) - 1}") in result.stderr
+
+
+async def test_a_short_operator_token_is_refused_naming_what_to_give(tmp_path: Path) -> None:
+    """The right token gets in even from a locked-out address: a short one could be guessed
+    at full speed. `groupbot web` exits 2; `groupbot run` serves without its console."""
+    config = _config(tmp_path)
+    storage = load(config, REGISTRY).storage_path
+    async with Harness(config, tmp_path, db=storage):
+        pass
+    short = {**os.environ, "GROUPBOT_WEB_TOKEN": "s3cret"}
+    result = groupbot("web", "--config", str(config), "--port", "0", env=short)
+    assert result.returncode == 2
+    assert "GROUPBOT_WEB_TOKEN is 6 characters: give it at least 32 random ones" in \
+        result.stderr
+    async with Harness(config, tmp_path, db=storage) as h:
+        assert await server.serve_for(h.bot, short) is None
+        served = await server.serve_for(h.bot, {"GROUPBOT_WEB_TOKEN": "x" * 32})
+        assert served is not None
+        await served.stop()
