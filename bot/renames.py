@@ -16,6 +16,12 @@
 At most one notice per group in RENAME_NOTICES: the renames in between are counted and told
 with the next one (a member renaming it again and again would spend the private-message
 budget every member's greeting and quiz wait for).
+
+At most RESTORES restores per group in RESTORE_WINDOW: each spends the group-message budget
+every group's welcomes, answers and pushes wait for, so a member renaming the group over and
+over (a script) would starve them all. Past that, the renames are told but not set back
+until the window has passed, and the admins are told once, whatever the notice cap, to deal
+with the renamer (review s32a T1).
 """
 
 from __future__ import annotations
@@ -36,6 +42,8 @@ from bot.times import instant, later, stamp
 
 RENAME_NOTICES = timedelta(minutes=10)  # at most one rename notice per group to the admins
 SHOWN_RENAMERS = 10  # renamers named in a notice of the renames in between
+RESTORES = 3  # at most this many restores of a group's name in RESTORE_WINDOW
+RESTORE_WINDOW = timedelta(hours=1)
 
 
 async def renamed(core: Core, store: Store, outbox: Outbox, groups: GroupDirectory,
@@ -71,6 +79,13 @@ async def renamed(core: Core, store: Store, outbox: Outbox, groups: GroupDirecto
     info = await core.group_info(group_id)
     may = settings.restore_topic and info.owner == core.self_id and trusted is not None
     restore = may and event.by is not None  # by whom unknown: maybe an admin, so left
+    if restore and (paused := await _paused(store, group_id, now)) is not None:
+        resume, told = paused
+        await _tell(store, outbox, settings.admins, group_id, by, now, (
+            f"[groupbot] {shown}，仍按 {kept.name} 处理，没有改回：1 小时内已改回 {RESTORES} 次，"
+            f"{resume:%H:%M} 前不再改回。请管理员处理改名者 {by}（如移出群聊），"
+            "再由管理员改回群名。"), must=not told)
+        return
     unknown = "，改名者未知，没有改回。" if may and not restore else "。"
     await _tell(store, outbox, settings.admins, group_id, by, now, (
         f"[groupbot] {shown}，仍按 {kept.name} 处理" + ("，已改回原名。" if restore else unknown)))
@@ -78,13 +93,29 @@ async def renamed(core: Core, store: Store, outbox: Outbox, groups: GroupDirecto
         await outbox.put(RenameGroup(group_id, trusted))
 
 
+async def _paused(store: Store, group_id: str, now: datetime) -> tuple[datetime, bool] | None:
+    """None, counting a restore of the group's name now, unless RESTORES were counted in the
+    last RESTORE_WINDOW: then when restores resume, and whether the admins were told of this
+    pause already (it is counted as told)."""
+    key = (group_id, "", "", "rename_restores")
+    found = await state.get(store, key) or {}
+    recent = [at for at in found.get("at", ()) if instant(at) > later(now, -RESTORE_WINDOW)]
+    if len(recent) < RESTORES:
+        await state.put(store, key, {"at": [*recent, stamp(now)]})
+        return None
+    told = "told" in found and instant(found["told"]) >= instant(recent[-1])
+    if not told:
+        await state.put(store, key, {"at": recent, "told": stamp(now)})
+    return later(instant(recent[0]), RESTORE_WINDOW).astimezone(now.tzinfo), told
+
+
 async def _tell(store: Store, outbox: Outbox, admins: Sequence[str], group_id: str, by: str,
-                now: datetime, text: str) -> None:
+                now: datetime, text: str, must: bool = False) -> None:
     """Tell the admins, at most once per group in RENAME_NOTICES (the renames in between
-    counted and named in the next notice)."""
+    counted and named in the next notice); a notice that `must` go is never held back."""
     key = (group_id, "", "", "rename_notice")
     last = await state.get(store, key) or {}
-    if "at" in last and instant(last["at"]) > later(now, -RENAME_NOTICES):
+    if not must and "at" in last and instant(last["at"]) > later(now, -RENAME_NOTICES):
         last["skipped"] = last.get("skipped", 0) + 1
         last["by"] = sorted({*last.get("by", ()), by})[:SHOWN_RENAMERS]
         await state.put(store, key, last)

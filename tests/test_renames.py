@@ -121,3 +121,28 @@ async def test_a_group_bound_by_id_keeps_its_trusted_name_across_a_restart(
         await h.advance("10m")
         assert [r["topic"] for r in h.actions("rename_group")] == [REAL, REAL]
         assert h.world.rooms["r1"].topic == REAL
+
+
+async def test_a_rename_war_gets_a_few_restores_an_hour_and_the_admins_told_once(
+        tmp_path: Path) -> None:
+    """Every restore spends the group-message budget every group's welcomes and pushes
+    wait for: a member renaming over and over gets 3 restores an hour, and the
+    admins are told once that the bot stopped setting the name back (review s32a T1)."""
+    root = shipped_config(tmp_path, "restore_topic: true\n")
+    async with Harness(root, tmp_path, groups={"r1": REAL}) as h:
+        for n in range(50):
+            await h.rename_group("r1", "eve", f"加V领红包{n}")
+            await h.advance("3s")
+        await h.advance("1m")
+        assert len(h.actions("rename_group")) == 3
+        first, paused = (r["text"] for r in h.actions("dm", to="op_lin"))
+        assert first.endswith("仍按 recruitment 处理，已改回原名。")
+        assert paused.startswith(  # at 09:00, a Monday
+            "[groupbot] 「加V领红包2」(r1) 被 eve 改名为「加V领红包3」，仍按 "
+            "recruitment 处理，没有改回：1 小时内已改回 3 次，10:00 前不再改回。请管理员处理改名者"
+            " eve（如移出群聊），再由管理员改回群名。（上次通知后另有 2 次改名未逐条通知")
+        await h.advance("1h")  # the pause is over: set back again
+        await h.rename_group("r1", "eve", "又改了")
+        await h.advance("1m")
+        assert len(h.actions("rename_group")) == 4
+        assert h.world.rooms["r1"].topic == REAL
