@@ -1,7 +1,8 @@
 """What a group's rename does to its binding (docs/configuration.md, "Bindings"):
 
 - by an admin: the group is bound again by its new name; the admins are told when that
-  leaves a bound group unbound (no binding matches the new name);
+  leaves a bound group unbound (no binding matches the new name), always (the only word that
+  the group lost the bot: never held back by the notice cap below);
 - by the bot itself (it set a name back): nothing changes, the group keeps its binding;
 - by anyone else, in a bound group: it keeps its type, the admins are told privately, and
   with `restore_topic` the bot sets back the group's last trusted name (the name it was
@@ -65,7 +66,7 @@ async def renamed(core: Core, store: Store, outbox: Outbox, groups: GroupDirecto
         if kept is not None and matched is None and deployment.type_by_id(group_id) is None:
             await _tell(store, outbox, settings.admins, group_id, by, now, (
                 f"[groupbot] {shown}，没有绑定匹配这个名字，本号不再为它服务"
-                f"（原为 {kept.name}）。"))
+                f"（原为 {kept.name}）。"), must=True)  # the only word that it lost the bot
         return
     if kept is None:
         await groups.hold_unbound(store, group_id, event.by or "")

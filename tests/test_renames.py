@@ -146,3 +146,17 @@ async def test_a_rename_war_gets_a_few_restores_an_hour_and_the_admins_told_once
         await h.advance("1m")
         assert len(h.actions("rename_group")) == 4
         assert h.world.rooms["r1"].topic == REAL
+
+
+async def test_the_notice_that_a_group_lost_the_bot_is_never_held_back(tmp_path: Path) -> None:
+    """A member's rename was told 2 minutes before: the notice that an admin's rename left
+    the group unbound (the only word that the bot went silent there) still goes at once,
+    with the renames in between (review s32a T10)."""
+    async with Harness(SHIPPED, tmp_path, groups={"r1": REAL}) as h:
+        await h.rename_group("r1", "alice", "闲聊一下")
+        await h.advance("2m")
+        await h.rename_group("r1", "op_lin", "周末闲聊")
+        await h.advance("10s")
+        _, told = (r["text"] for r in h.actions("dm", to="op_lin"))
+        assert told.startswith("[groupbot] 「闲聊一下」(r1) 被 op_lin 改名为「周末闲聊」，没有绑定"
+                               "匹配这个名字，本号不再为它服务（原为 recruitment）。")
