@@ -8,6 +8,11 @@ A corpus is a YAML file:
       - {family: link, flag: true, kind: link, text: "领券", url: "https://t.cn/x"}
       - {family: banned, flag: false, text: "本平台独家首发"}
       - {family: raid, flag: false, members: 3, text: "大家好，新人报到，请多多关照"}
+      - {family: wechat, flag: true, mentions: [加V], text: "@加V\u2005abc12345 日结"}
+
+`mentions` names members of the group whom a message really mentions (a member each, with
+that name): a message that holds "@" + one of these names mentions that member, as the
+platform would say (WeChat ends a mention with U+2005, written "\u2005" in double quotes).
 
 Each case is said by a fresh member (`members`: that many, one after the other) in a group
 of the type, in a bot on a temporary database, its messages one second apart and the cases
@@ -57,9 +62,11 @@ class Case:
     kind: Kind = Kind.TEXT
     url: str | None = None
     members: int = 1
+    mentions: tuple[str, ...] = ()
 
     def shown(self) -> str:
-        return " | ".join(self.messages) + (f" <{self.url}>" if self.url else "")
+        return " | ".join(self.messages) + (f" <{self.url}>" if self.url else "") + (
+            f" (mentions {', '.join(self.mentions)})" if self.mentions else "")
 
 
 @dataclasses.dataclass
@@ -84,7 +91,8 @@ def read_corpus(file: Path) -> list[Case]:
         where = ("cases", i)
         if not isinstance(raw, dict):
             raise InputError([located.problem(where, "a case is a mapping")])
-        unknown = set(raw) - {"family", "flag", "text", "messages", "kind", "url", "members"}
+        unknown = set(raw) - {"family", "flag", "text", "messages", "kind", "url", "members",
+                              "mentions"}
         if unknown:
             raise InputError([located.problem((*where, sorted(unknown)[0]), "unknown key")])
         family = raw.get("family")
@@ -110,7 +118,14 @@ def read_corpus(file: Path) -> list[Case]:
         if type(members) is not int or not 1 <= members <= _MEMBERS:
             raise InputError([located.problem((*where, "members"),
                                               f"`members` is a whole number from 1 to {_MEMBERS}")])
-        cases.append(Case(i + 1, family, raw["flag"], tuple(messages), kind, url, members))
+        mentions = raw.get("mentions", [])
+        if (not isinstance(mentions, list) or len(mentions) > _MEMBERS
+                or not all(isinstance(m, str) and m.strip() for m in mentions)):
+            raise InputError([located.problem((*where, "mentions"),
+                                              f"`mentions` is a list of up to {_MEMBERS} "
+                                              "member names")])
+        cases.append(Case(i + 1, family, raw["flag"], tuple(messages), kind, url, members,
+                          tuple(mentions)))
     return cases
 
 
@@ -140,13 +155,17 @@ async def run_cases(deployment: Deployment, gtype: GroupType, cases: list[Case],
     with tempfile.TemporaryDirectory(prefix="groupbot-corpus-") as tmp:
         async with Bot(deployment, world, clock, registry, Path(tmp) / "corpus.db",
                        seed=0) as bot:
+            bot.set_contact_names(world.name_of)
             for case in cases:
+                mentioned = _mentioned(world, case)
                 for member in _members(case):
                     sender = world.join(_GROUP, [member])[0]
                     for j, text in enumerate(case.messages):
                         await bot.advance(clock.now() + timedelta(seconds=1))
-                        await bot.feed(Message(clock.now(), _GROUP, sender, text, case.kind,
-                                               url=case.url, id=f"{member}-{j}"))
+                        await bot.feed(Message(
+                            clock.now(), _GROUP, sender, text, case.kind,
+                            tuple(m for m, name in mentioned if f"@{name}" in text),
+                            url=case.url, id=f"{member}-{j}"))
                 await bot.advance(clock.now() + timedelta(minutes=10))
             rows = await audit.records(bot.store, _GROUP, handler="antispam")
     acted: dict[str, list[str]] = {}
@@ -154,6 +173,16 @@ async def run_cases(deployment: Deployment, gtype: GroupType, cases: list[Case],
         acted.setdefault(row.member, []).append(row.detail)
     return [Outcome(case, [d for member in _members(case) for d in acted.get(member, [])])
             for case in cases]
+
+
+def _mentioned(world: Simulator, case: Case) -> list[tuple[str, str]]:
+    """The members a case's messages may mention, in the group now: (id, name) each,
+    case12.m1, case12.m2... named as the case says."""
+    mentioned = [(f"case{case.number}.m{k}", name) for k, name in enumerate(case.mentions, 1)]
+    for member, name in mentioned:
+        world.contacts[member] = name
+        world.join(_GROUP, [member])
+    return mentioned
 
 
 def _members(case: Case) -> list[str]:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from operator import itemgetter
@@ -351,11 +352,13 @@ class Antispam(Handler[Config]):
         if isinstance(event, MemberJoined):
             return await self._joined(event, ctx)
         member, group = event.sender.id, ctx.scope
+        names: list[str] = []
         if "@" in event.text:
-            # the detectors read the text without the mentions of the members the platform
-            # names, by their names: anyone can type "@加微信abc12345<U+2005>" before a real
-            # one. Repeats and raids compare it without any mention-like run.
-            text = strip_mentions(event.text, await ctx.mention_names(event.mentions))
+            # without the mentions of the members the platform names, by their names (anyone
+            # can type "@加微信abc12345<U+2005>" before a real one): what repeats and raids
+            # compare (without any mention-like run), and a second reading for the detectors
+            names = await ctx.mention_names(event.mentions)
+            text = strip_mentions(event.text, names)
             compact = prompts.compact(text) if not event.mentions else "".join(
                 ctx.normalized.split())
         else:  # the text every handler reads, normalized once for all of them (most messages)
@@ -376,8 +379,15 @@ class Antispam(Handler[Config]):
                                                                              ctx.epoch)
         copy.remember(store, group, rows, member, event.id, written, at, digest,
                       event.kind.value)
-        found = self.detect(event, text) or self._split_contacts(copy, group, member, at,
-                                                                    text)
+        # the detectors read the text as the members see it, real mentions and all: a
+        # mention of an accomplice named 「加V」 before an id completes a contact detail
+        # (what a mentioned name holds alone is the name's, not the message's), and then
+        # without the mentions: a mention between a marker and an id
+        seen = event.text.strip() if names else text
+        found = self.detect(event, seen, names)
+        if seen != text:
+            found += [o for o in self.detect(event, text) if o not in found]
+        found = found or self._split_contacts(copy, group, member, at, seen)
         raid = self.config.raid
         looks = raid.action is not Action.IGNORE and len(compact) >= raid.min_length
         rates, posters = self._rates(rows, member, at, compact, digest, looks,
@@ -426,10 +436,13 @@ class Antispam(Handler[Config]):
 
     # ------------------------------------------------------------ what a message shows
 
-    def detect(self, event: Message, text: str) -> list[Offence]:
+    def detect(self, event: Message, text: str, names: Sequence[str] = ()) -> list[Offence]:
         """Every content detector's offence in this message (links, contacts, words, kinds).
 
-        `text` is the message without its mentions. The title and description of a link
+        `text` is the message as read; `names` the names of the members it really mentions,
+        if it is read with their mentions: a link, contact detail or listed word that one of
+        those names holds alone is the name's, not the message's (a member named
+        「微信abc12345」 is mentioned, not advertised). The title and description of a link
         card, contact card or mini program are its text, read like any other. Plain chat
         that none of them can flag is told apart first (bot/prefilter.py): of a card's, only
         its link and its kind are read then."""
@@ -439,8 +452,9 @@ class Antispam(Handler[Config]):
             found = self._links(event, "")
         else:
             unmasked = unmask(text)
-            found = [*self._links(event, unmasked), *self._contacts(unmasked),
-                     *self._banned(unmasked)]
+            names_hold = self._held(names)
+            found = [*self._links(event, unmasked, names_hold),
+                     *self._contacts(unmasked, names_hold), *self._banned(unmasked, names_hold)]
         kinds = self.config.kinds
         if event.kind is not Kind.TEXT and not self._own_mini_program(event, text):
             action = getattr(kinds, event.kind.value)
@@ -450,16 +464,28 @@ class Antispam(Handler[Config]):
                                      event.kind.value, family=event.kind.value))
         return found
 
+    def _held(self, names: Sequence[str]) -> frozenset[Finding | Listed]:
+        """What these names hold read alone: links, contact details, listed words."""
+        held: set[Finding | Listed] = set()
+        for name in names:
+            if not self._plain.clean(name):
+                unmasked = unmask(name)
+                held.update(links_in(unmasked, self._allow))
+                held.update(contacts_in(unmasked))
+                held.update(hit.listed for hit in self._words.find(unmasked, unmasked=True))
+        return frozenset(held)
+
     def _own_mini_program(self, event: Message, text: str) -> bool:
         """A mini program card of the operator's own, named in links `allow` by its name or
         appid: `kinds.mini_program` does not act on it (its text is read all the same)."""
         return event.kind is Kind.MINI_PROGRAM and own_mini_program(text, self._allow)
 
-    def _links(self, event: Message, unmasked: str) -> list[Offence]:
+    def _links(self, event: Message, unmasked: str,
+               held: frozenset[Finding | Listed] = frozenset()) -> list[Offence]:
         links = self.config.links
         if links.action is Action.IGNORE:
             return []
-        found = links_in(unmasked, self._allow) if unmasked else []
+        found = [f for f in links_in(unmasked, self._allow) if f not in held] if unmasked else []
         if event.kind is Kind.LINK and event.url:
             found += links_in(unmask(event.url), self._allow)
         found = [f for f in found if f.family == "link" or links.ips]
@@ -469,12 +495,13 @@ class Antispam(Handler[Config]):
                         " ".join(dict.fromkeys(f"{f.family}:{f.value}" for f in found)),
                         family=found[0].family)]
 
-    def _contacts(self, unmasked: str) -> list[Offence]:
+    def _contacts(self, unmasked: str,
+                  held: frozenset[Finding | Listed] = frozenset()) -> list[Offence]:
         contacts = self.config.contacts
         if contacts.action is Action.IGNORE:
             return []
-        found = [f for f in contacts_in(unmasked)
-                 if f.family in contacts.look_for and not self._own_contact(f)]
+        found = [f for f in contacts_in(unmasked) if f.family in contacts.look_for
+                 and not self._own_contact(f) and f not in held]
         if not found:
             return []
         return [Offence("contacts", contacts.action, contacts.reason,
@@ -522,7 +549,8 @@ class Antispam(Handler[Config]):
         joined = "\n".join(said for _, said in kept)
         if self._plain.no_contact(joined):  # plain chat: the joined text holds none
             return []
-        known = {f for _, said in recent for f in contacts_in(unmask(said))}
+        # (this one alone too: what the name of a member it mentions holds is no finding)
+        known = {f for _, said in kept for f in contacts_in(unmask(said))}
         known.update(contacts_in(unmask("\n".join(said for _, said in kept[:-1]))))
         joined = unmask(joined)
         if not set(contacts_in(joined)) - known:
@@ -530,11 +558,13 @@ class Antispam(Handler[Config]):
         return [Offence(o.detector, o.action, o.reason, f"{o.detail}; over several messages",
                         family=o.family) for o in self._contacts(joined)]
 
-    def _banned(self, unmasked: str) -> list[Offence]:
+    def _banned(self, unmasked: str,
+                held: frozenset[Finding | Listed] = frozenset()) -> list[Offence]:
         words = self.config.words
         first: dict[int, Hit] = {}
         for hit in self._words.find(unmasked, unmasked=True):
-            first.setdefault(hit.listed.source, hit)
+            if hit.listed not in held:
+                first.setdefault(hit.listed.source, hit)
         offences = []
         for index, hit in sorted(first.items()):
             word_list = words.lists[index]

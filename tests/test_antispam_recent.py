@@ -5,7 +5,7 @@ journal under it (`Store.defer`, `Store.on_undo`) on both backends."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
@@ -84,10 +84,10 @@ async def test_a_message_whose_handler_raised_does_not_count(
     # raised after the message was counted: its savepoint takes the count back too
     original = Antispam.detect
 
-    def detect(self: Antispam, event: Message, text: str) -> Any:
+    def detect(self: Antispam, event: Message, text: str, names: Sequence[str] = ()) -> Any:
         if text == "boom":
             raise RuntimeError("a bug")
-        return original(self, event, text)
+        return original(self, event, text, names)
 
     monkeypatch.setattr(Antispam, "detect", detect)
     async with Harness(_config(tmp_path), tmp_path) as h:
