@@ -16,7 +16,9 @@ post the internship group's QR code there and spend the account's send budget on
   (or this account, or another of the deployment's), the bot was brought into it by one
   (its own join, as the platform reported it: the roster keeps who invited it), or an admin
   renamed it; or another account's process bound it. Any other is not served: audited and
-  the admins told once, with how to bind it on purpose.
+  the admins told once, with how to bind it on purpose; at most one such message in
+  NOTICES, the groups in between counted and named in the next (a stranger pulling the bot
+  into 150 small groups would otherwise send 150 private messages to every admin).
 
 Whatever `group_invitations` says, a group that was not bound when a member (not an admin)
 renamed it stays unbound (`hold`): a member's rename binds nothing, until an admin renames it.
@@ -29,9 +31,10 @@ old way: every invitation accepted, every name binds.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from bot import audit, friendships, roster, state
+from bot import audit, friendships, notices, roster, state
 from bot.actions import Dm
 from bot.adapters.base import GroupInfo
 from bot.config import GroupInvitations, Settings
@@ -39,14 +42,15 @@ from bot.inbound import GroupInvitation
 from bot.outbox import Outbox
 from bot.sanitize import clean
 from bot.store import Reader, Store
-from bot.times import instant, later, stamp
+from bot.times import stamp
 
 log = logging.getLogger(__name__)
 
-NOTICES = timedelta(minutes=10)  # at most one notice of invitations not accepted in this
-SHOWN_INVITERS = 10  # inviters named in a notice of the invitations in between
+NOTICES = timedelta(minutes=10)  # at most one notice of invitations not accepted in this,
+# and one of groups not served
 OWNER = "groups"  # the audit records' handler, and the state's
 _NOTICE = ("", "", OWNER, "invitation_notice")
+_NOT_BOUND_NOTICE = ("", "", OWNER, "not_bound_notice")
 
 
 def _admission(group: str) -> state.Key:
@@ -82,19 +86,11 @@ async def invited(store: Store, outbox: Outbox | None, settings: Settings,
     log.warning("not accepting the invitation into %s from %s: only the admins' are accepted"
                 " (bot.yaml group_invitations: admins)", what, who)
     await audit.record(store, now, "", inviter, "group_invitation_refused", OWNER, what)
-    last = await state.get(store, _NOTICE) or {}
-    if "at" in last and instant(last["at"]) > later(now, -NOTICES):
-        last["skipped"] = last.get("skipped", 0) + 1
-        last["by"] = sorted({*last.get("by", ()), who})[:SHOWN_INVITERS]
-        await state.put(store, _NOTICE, last)
-        return False
-    await state.put(store, _NOTICE, {"at": stamp(now)})
-    text = (f"[groupbot] {who} 邀请本号进群{what}，没有接受：只接受管理员的群邀请"
-            "（bot.yaml group_invitations: admins）。要本号进这个群，请管理员邀请它。")
-    if skipped := last.get("skipped", 0):
-        text += (f"（上次通知后另有 {skipped} 个群邀请未逐条通知，"
-                 f"邀请人：{'、'.join(last.get('by', ()))}）")
-    await _tell(outbox, settings, text)
+    await _tell_capped(store, outbox, settings, _NOTICE, now, who, (
+        f"[groupbot] {who} 邀请本号进群{what}，没有接受：只接受管理员的群邀请"
+        "（bot.yaml group_invitations: admins）。要本号进这个群，请管理员邀请它。"),
+        lambda skipped: (f"（上次通知后另有 {skipped.count} 个群邀请未逐条通知，"
+                         f"邀请人：{'、'.join(skipped.names)}）"))
     return False
 
 
@@ -148,12 +144,25 @@ async def not_bound(store: Store, outbox: Outbox | None, settings: Settings, inf
                 " by id in bot.yaml to serve it)", topic, info.id, type_name, owner)
     await audit.record(store, now, info.id, info.owner or "", "group_not_bound", OWNER,
                        f"「{topic}」 matches {type_name} by its name; owner {owner}")
-    await _tell(outbox, settings, (
+    await _tell_capped(store, outbox, settings, _NOT_BOUND_NOTICE, now,
+                       f"「{topic}」({info.id})", (
         f"[groupbot] 群「{topic}」({info.id}) 的名字匹配 {type_name} 的绑定，但群主 {owner} "
         "不是管理员，本号也不是管理员拉进群的，所以不为它服务"
         "（bot.yaml group_invitations: admins）。确要服务它：在 bot.yaml 的 groups 里按 id "
         f"绑定（- match: {{id: \"{info.id}\"}}, type: {type_name}）再 /reload，"
-        "或由管理员在群里改一次群名。"))
+        "或由管理员在群里改一次群名。"),
+        lambda skipped: (f"（上次通知后另有 {skipped.count} 个群同样不服务，未逐条通知："
+                         f"{skipped.shown}；每个都在审计日志 group_not_bound 里）"))
+
+
+async def _tell_capped(store: Store, outbox: Outbox | None, settings: Settings,
+                       key: state.Key, now: datetime, name: str, text: str,
+                       held_back: Callable[[notices.Skipped], str]) -> None:
+    """Tell the admins `text`, at most once in NOTICES under `key`; the next one adds
+    `held_back(...)` of those held back in between (bot/notices.py)."""
+    if (skipped := await notices.due(store, key, now, NOTICES, name)) is None:
+        return
+    await _tell(outbox, settings, text + (held_back(skipped) if skipped.count else ""))
 
 
 async def _tell(outbox: Outbox | None, settings: Settings, text: str) -> None:

@@ -30,7 +30,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from bot import state
+from bot import notices, state
 from bot.actions import Dm, RenameGroup
 from bot.config import Deployment
 from bot.context import Core
@@ -42,7 +42,6 @@ from bot.store import Store
 from bot.times import instant, later, stamp
 
 RENAME_NOTICES = timedelta(minutes=10)  # at most one rename notice per group to the admins
-SHOWN_RENAMERS = 10  # renamers named in a notice of the renames in between
 RESTORES = 3  # at most this many restores of a group's name in RESTORE_WINDOW
 RESTORE_WINDOW = timedelta(hours=1)
 
@@ -115,15 +114,10 @@ async def _tell(store: Store, outbox: Outbox, admins: Sequence[str], group_id: s
     """Tell the admins, at most once per group in RENAME_NOTICES (the renames in between
     counted and named in the next notice); a notice that `must` go is never held back."""
     key = (group_id, "", "", "rename_notice")
-    last = await state.get(store, key) or {}
-    if not must and "at" in last and instant(last["at"]) > later(now, -RENAME_NOTICES):
-        last["skipped"] = last.get("skipped", 0) + 1
-        last["by"] = sorted({*last.get("by", ()), by})[:SHOWN_RENAMERS]
-        await state.put(store, key, last)
+    if (skipped := await notices.due(store, key, now, RENAME_NOTICES, by, must)) is None:
         return
-    await state.put(store, key, {"at": stamp(now)})
-    if skipped := last.get("skipped", 0):
-        text += (f"（上次通知后另有 {skipped} 次改名未逐条通知，"
-                 f"改名者：{'、'.join(last.get('by', ()))}）")
+    if skipped.count:
+        text += (f"（上次通知后另有 {skipped.count} 次改名未逐条通知，"
+                 f"改名者：{'、'.join(skipped.names)}）")
     for admin in admins:
         await outbox.put(Dm(admin, text), admins=admins)

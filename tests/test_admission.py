@@ -185,3 +185,27 @@ def test_a_wrong_value_is_refused_naming_the_key(tmp_path: Path) -> None:
         load(root)
     assert "group_invitations" in str(caught.value)
     assert "anyone" in str(caught.value) and "admins" in str(caught.value)
+
+
+async def test_many_strangers_groups_cost_the_admins_one_message_in_ten_minutes(
+        tmp_path: Path) -> None:
+    """A stranger pulling the bot into 20 groups named like a binding does not send 20
+    private messages to every admin (the budget new friends' greetings wait for): one in
+    10 minutes, the groups in between counted and named in the next (review s32a T5)."""
+    async with Harness(SHIPPED, tmp_path, groups={"i1": GROUPS["i1"]}) as h:
+        for n in range(20):
+            h.world.add_group(f"fake{n}", f"Recruitment 福利群 {n}", ["mallory"], owner="mallory")
+            await h.say(f"fake{n}", "mallory", "群规")
+            await h.advance("10s")
+        await h.advance("10m")
+        h.world.add_group("fake20", "Recruitment 福利群 20", ["mallory"], owner="mallory")
+        await h.say("fake20", "mallory", "群规")
+        await h.advance("1m")
+        first, second = (r["text"] for r in h.actions("dm", to="op_lin"))
+        assert first.startswith("[groupbot] 群「Recruitment 福利群 0」(fake0) 的名字匹配 ")
+        assert second.startswith("[groupbot] 群「Recruitment 福利群 20」(fake20) 的名字匹配 ")
+        shown = "、".join(f"「Recruitment 福利群 {n}」(fake{n})" for n in range(10, 20))
+        assert second.endswith(f"（上次通知后另有 19 个群同样不服务，未逐条通知：{shown}……；"
+                               "每个都在审计日志 group_not_bound 里）")
+        assert len([r for r in await audit.records(h.bot.store)
+                    if r.action == "group_not_bound"]) == 21
