@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import re
 import shutil
 import subprocess
 import sys
@@ -117,14 +119,14 @@ def test_compose_runs_the_bot_against_the_gateway_with_a_volume_for_the_database
     assert gateway["environment"]["WECHATY_TOKEN"].startswith("${WECHATY_TOKEN:?")
     assert bot["build"] == "." and "gateway" in bot["depends_on"]
     assert "groupbot-data:/app/data" in bot["volumes"]
-    assert set(compose["volumes"]) == {"groupbot-data", "groupbot-pg"}
+    assert set(compose["volumes"]) == {"groupbot-data"}
 
 
-def test_compose_scale_profile_runs_one_bot_per_account_on_postgresql() -> None:
-    compose = yaml.safe_load((ROOT / "compose.yaml").read_text(encoding="utf-8"))
+def test_compose_scale_runs_one_bot_per_account_on_postgresql() -> None:
+    compose = yaml.safe_load((ROOT / "compose.scale.yaml").read_text(encoding="utf-8"))
     services = compose["services"]
-    scale = {name for name, s in services.items() if s.get("profiles") == ["scale"]}
-    assert scale == {"postgres", "gateway-b", "bot-a", "bot-b"}
+    assert set(services) == {"bot", "postgres", "gateway-b", "bot-a", "bot-b"}
+    assert services["bot"] == {"profiles": ["one-account"]}  # the single bot stays stopped
     assert services["postgres"]["image"].startswith("postgres:")
     assert "ports" not in services["postgres"] and "ports" not in services["gateway-b"]
     for name, gateway in (("a", "gateway"), ("b", "gateway-b")):
@@ -135,6 +137,80 @@ def test_compose_scale_profile_runs_one_bot_per_account_on_postgresql() -> None:
         assert bot["depends_on"]["postgres"] == {"condition": "service_healthy"}
         assert gateway in bot["depends_on"]
         assert "groupbot-data:/app/data" not in bot["volumes"]  # the data is in PostgreSQL
+    assert set(compose["volumes"]) == {"groupbot-pg"}
+
+
+REQUIRED = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*):?\?")
+
+
+def _required(name: str) -> set[str]:
+    """The variables a compose file requires (`${VAR:?...}` or `${VAR?...}` in its values)."""
+    def strings(node: object) -> list[str]:
+        if isinstance(node, dict):
+            return [s for value in node.values() for s in strings(value)]
+        if isinstance(node, list):
+            return [s for value in node for s in strings(value)]
+        return [node] if isinstance(node, str) else []
+
+    compose = yaml.safe_load((ROOT / name).read_text(encoding="utf-8"))
+    return {var for value in strings(compose) for var in REQUIRED.findall(value)}
+
+
+def _env_block(doc: str, heading: str) -> dict[str, str]:
+    """The `.env` lines (NAME=value, comments dropped) of the first indented block after
+    `heading` in docs/`doc` that sets a variable."""
+    text = (ROOT / "docs" / doc).read_text(encoding="utf-8")
+    lines = text[text.index(heading):].splitlines()
+    start = next(i for i, line in enumerate(lines)
+                 if re.match(r"\s{4,}[A-Z_]+=", line))
+    env: dict[str, str] = {}
+    for line in lines[start:]:
+        found = re.match(r"\s{4,}([A-Z_]+)=(\S*)", line)
+        if not found:
+            break
+        env[found[1]] = found[2]
+    return env
+
+
+def test_compose_needs_only_the_variables_deploy_md_puts_in_env() -> None:
+    """The single-account set-up starts with exactly the `.env` deploy.md's step 1 writes:
+    compose checks every `${VAR:?}` in its files, of services it will not start too, so
+    several accounts' variables live in compose.scale.yaml, which scale.md's `.env` adds."""
+    single = _env_block("deploy.md", "## Docker compose")
+    assert set(single) == {"WECHATY_TOKEN", "WECHATY_PUPPET_PADLOCAL_TOKEN",
+                           "GROUPBOT_WEB_TOKEN"}
+    required = _required("compose.yaml")
+    assert required == {"WECHATY_TOKEN", "WECHATY_PUPPET_PADLOCAL_TOKEN"}
+    scale = _env_block("scale.md", "## Docker compose with PostgreSQL")
+    assert scale["COMPOSE_FILE"] == "compose.yaml:compose.scale.yaml"
+    assert _required("compose.scale.yaml") - required == set(scale) - {"COMPOSE_FILE"}
+
+
+@pytest.mark.skipif(shutil.which("docker-compose") is None,
+                    reason="docker-compose is not installed on this machine")
+def test_docker_compose_reads_the_files_with_the_env_the_docs_write(tmp_path: Path) -> None:
+    """`docker-compose config` interpolates as `up` does first, without a daemon."""
+    for name in ("compose.yaml", "compose.scale.yaml", "Dockerfile"):
+        shutil.copy(ROOT / name, tmp_path / name)
+    clean = {"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path)}
+
+    def config(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+        (tmp_path / ".env").write_text("".join(f"{k}={v}\n" for k, v in env.items()),
+                                       encoding="utf-8")
+        return subprocess.run(["docker-compose", "config", "--services"], cwd=tmp_path,
+                              env=clean, capture_output=True, text=True, timeout=120)
+
+    single = _env_block("deploy.md", "## Docker compose")
+    done = config(single)
+    assert done.returncode == 0, done.stderr
+    assert set(done.stdout.split()) == {"gateway", "bot"}
+    scale = _env_block("scale.md", "## Docker compose with PostgreSQL")
+    for missing in sorted(set(scale) - {"COMPOSE_FILE"}):  # each one refuses the start
+        done = config({**single, **{k: v for k, v in scale.items() if k != missing}})
+        assert done.returncode != 0 and missing in done.stderr, (missing, done.stderr)
+    done = config({**single, **scale})
+    assert done.returncode == 0, done.stderr
+    assert set(done.stdout.split()) >= {"postgres", "gateway-b", "bot-a", "bot-b"}
 
 
 def _unit() -> dict[str, str]:
