@@ -5,8 +5,10 @@ file whose items are posted one per run: always the same (fixed), the next one e
 (rotate), a random one that does not repeat until all were posted (random), or episode N of
 M (series, which stops or starts again at the end); an `image` or `attachment` goes with
 every run, after the text (or alone). Quiet hours skip a push or move it to when they end;
-two pushes in one group are never closer than `min_gap`. Every run is recorded in
-`push_log`, and the core records cron runs, so a restart never posts one twice.
+two cron pushes in one group are never closer than `min_gap`. Every run is recorded in
+`push_log`, and the core records cron runs, so a restart never posts one twice. A one-off
+goes at its time whatever `min_gap` says (it was dated for that moment); a run not posted
+(quiet hours, the gap) is logged.
 """
 
 from __future__ import annotations
@@ -212,6 +214,8 @@ class Push(Handler[Config]):
         self._by_job = {schedule.key: push for push in config.schedules
                         for schedule in _schedules(push)}
         self._items = {push.id: push.items() for push in config.schedules}
+        self._once = {schedule.key for push in config.schedules
+                      for schedule in _schedules(push) if schedule.at is not None}
 
     def schedules(self) -> list[Schedule]:
         return [schedule for push in self.config.schedules for schedule in _schedules(push)]
@@ -222,12 +226,14 @@ class Push(Handler[Config]):
         if push is None or ctx.group is None:
             return CONTINUE  # a schedule the config no longer has
         fire = event.due if moved_from is None else instant(moved_from)
+        once = event.key in self._once if moved_from is None else bool(event.data.get("once"))
         if not await self._claim(ctx, push, fire, moved=moved_from is not None):
             return CONTINUE  # this run was handled already
         if moved_from is not None and utc(ctx.now) - utc(event.due) > push.grace:
             outcome, item = "skipped_late", None
         else:
-            outcome, item = await self._run(ctx, push, fire, may_move=moved_from is None)
+            outcome, item = await self._run(ctx, push, fire, may_move=moved_from is None,
+                                            once=once)
         await ctx.store.execute(
             "UPDATE push_log SET outcome=?, at=?, item=? WHERE grp=? AND schedule=?"
             " AND fire_time=?", (outcome, stamp(ctx.now), item, ctx.scope, push.id,
@@ -246,16 +252,24 @@ class Push(Handler[Config]):
             (ctx.scope, push.id, stamp(fire), stamp(ctx.now))))
 
     async def _run(self, ctx: Context, push: PushSchedule, fire: datetime,
-                   may_move: bool) -> tuple[str, int | None]:
-        """Post the run's item, or say why not: (outcome, item number)."""
+                   may_move: bool, once: bool) -> tuple[str, int | None]:
+        """Post the run's item, or say why not: (outcome, item number). A one-off (`once`)
+        is not held back by `min_gap`: it was dated for this moment."""
         quiet = self.config.quiet_hours
         if quiet is not None and quiet_covers(ctx.now.time(), quiet.start, quiet.end):
             if quiet.action is InQuiet.MOVE and may_move and await ctx.schedule(
-                    push.id, quiet_end(ctx.now, quiet.end), {"fire_time": stamp(fire)},
-                    replace=False):
+                    push.id, quiet_end(ctx.now, quiet.end),
+                    {"fire_time": stamp(fire), "once": once}, replace=False):
                 return "moved", None
+            log.info("push %s in %s not posted: %s is inside quiet hours %s-%s", push.id,
+                     ctx.scope, f"{ctx.now:%H:%M}", f"{quiet.start:%H:%M}",
+                     f"{quiet.end:%H:%M}")
             return "skipped_quiet", None
-        if await self._too_soon(ctx):
+        last = None if once else await self._too_soon(ctx)
+        if last is not None:
+            log.info("push %s in %s not posted: the last push went at %s, less than "
+                     "min_gap (%d min) before", push.id, ctx.scope, f"{last:%H:%M}",
+                     self.config.min_gap.total_seconds() // 60)
             return "skipped_gap", None
         items = self._items[push.id]
         if not items:  # a schedule of only an image or attachment
@@ -268,12 +282,15 @@ class Push(Handler[Config]):
                                       "episodes": len(items)}), files=push.files)
         return "sent", index + 1
 
-    async def _too_soon(self, ctx: Context) -> bool:
-        last = await ctx.store.one(
+    async def _too_soon(self, ctx: Context) -> datetime | None:
+        """When the last push went in this group, if that is less than `min_gap` ago."""
+        row = await ctx.store.one(
             "SELECT at FROM push_log WHERE grp=? AND outcome='sent'"
             " ORDER BY at DESC LIMIT 1", (ctx.scope,))
-        return last is not None and ctx.now - instant(last[0]) < \
-            self.config.min_gap
+        if row is None:
+            return None
+        last = instant(row[0]).astimezone(ctx.now.tzinfo)
+        return last if ctx.now - last < self.config.min_gap else None
 
     async def _next_index(self, ctx: Context, push: PushSchedule, count: int) -> int | None:
         """The item to post now, moving the schedule's position on; None: the series ended.

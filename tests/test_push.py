@@ -238,13 +238,17 @@ def test_a_past_one_off_is_a_check_warning_naming_file_line_and_key(tmp_path: Pa
 
 
 @pytest.mark.usefixtures("backend")
-async def test_a_push_in_quiet_hours_is_skipped_when_the_rule_says_skip(tmp_path: Path) -> None:
+async def test_a_push_in_quiet_hours_is_skipped_when_the_rule_says_skip(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     root = _config(tmp_path, "      quiet_hours: {start: '12:00', end: '14:00', action: skip}\n"
                              "      schedules:\n"
                              "        - {id: tip, cron: ['30 12 * * *', '0 15 * * *'],"
                              " content: push/items.md}\n")
     async with Harness(root, tmp_path, start=MONDAY_NOON, groups=RECRUITMENT) as h:
-        await h.advance("4h")
+        with caplog.at_level(logging.INFO):
+            await h.advance("4h")
+        assert "push tip in r1 not posted: 12:30 is inside quiet hours 12:00-14:00" \
+            in caplog.text
         assert _sent(h) == [("Mon 15:00:00", "a")]
         assert await _log(h) == [("tip", "Mon 12:30", "skipped_quiet"),
                                  ("tip", "Mon 15:00", "sent")]
@@ -298,6 +302,38 @@ async def test_two_pushes_in_one_group_keep_the_minimum_gap(tmp_path: Path, gap:
     async with Harness(root, tmp_path, start=MONDAY_NOON, groups=RECRUITMENT) as h:
         await h.advance("1h")
         assert [text for _, text in _sent(h)] == sent
+
+
+@pytest.mark.usefixtures("backend")
+async def test_a_one_off_goes_at_its_time_inside_the_gap_and_holds_the_next_cron_run(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """push.md's example: tips at 18:10, `min_gap: 2h`, the launch dated 20:00: it is posted
+    (it was set for that moment); a cron run inside the gap after it is not, and says so."""
+    root = _config(tmp_path, "      min_gap: 2h\n      schedules:\n"
+                             "        - {id: tips, cron: '10 18 * * *', content: push/items.md}\n"
+                             "        - {id: launch, at: '2026-11-23 20:00', text: 今晚 8 点直播}\n"
+                             "        - {id: late, cron: '30 21 * * *', text: 晚安}\n")
+    async with Harness(root, tmp_path, start=MONDAY_NOON, groups=RECRUITMENT) as h:
+        with caplog.at_level(logging.INFO):
+            await h.advance("10h")
+        assert _sent(h) == [("Mon 18:10:00", "a"), ("Mon 20:00:00", "今晚 8 点直播")]
+        assert await _log(h) == [("tips", "Mon 18:10", "sent"), ("launch", "Mon 20:00", "sent"),
+                                 ("late", "Mon 21:30", "skipped_gap")]
+        assert ("push late in r1 not posted: the last push went at 20:00, less than min_gap"
+                " (120 min) before") in caplog.text
+
+
+@pytest.mark.usefixtures("backend")
+async def test_a_one_off_moved_out_of_quiet_hours_is_not_held_by_the_gap(
+        tmp_path: Path) -> None:
+    root = _config(tmp_path, "      min_gap: 2h\n"
+                             "      quiet_hours: {start: '22:00', end: '08:00', action: move}\n"
+                             "      schedules:\n"
+                             "        - {id: early, cron: '30 7 * * *', text: 早}\n"
+                             "        - {id: launch, at: '2026-11-23 23:00', text: 开播}\n")
+    async with Harness(root, tmp_path, start=MONDAY_NOON, groups=RECRUITMENT) as h:
+        await h.advance("21h")
+        assert [text for _, text in _sent(h)] == ["早", "开播"]   # both moved to 08:00
 
 
 # ---------------------------------------------------------------- content modes
