@@ -82,6 +82,7 @@ from bot.events import (  # noqa: E402
 )
 from bot.inbound import GroupInvitation, Inbound  # noqa: E402
 from bot.media import Attachment  # noqa: E402
+from bot.sanitize import member_name  # noqa: E402
 
 log = logging.getLogger(__name__)
 
@@ -1053,11 +1054,16 @@ class WechatyGateway:
 
     async def send_text(self, group: str, text: str, mentions: tuple[str, ...] = ()) -> None:
         """One text, with WeChat's own @mentions in front; done once the gateway accepts it
-        (no fetch of the sent message, whose failure would look like a failed send)."""
+        (no fetch of the sent message, whose failure would look like a failed send). Each
+        @name is the WeChat name as a template shows a member's (bot/sanitize.py
+        `member_name`): one line without bidi or invisible characters, at most 40
+        characters, and 这位成员 for a name that carries a link or a contact detail, so
+        that a name cannot forge a line of the bot's post nor have the bot post its ad (the
+        mention still reaches the member)."""
         self._online()  # while logged out, Disconnected before any lookup
         if mentions:
             names = await asyncio.gather(*(self._wechat_name(m) for m in mentions))
-            text = AT_SEPARATOR.join(f"@{name}" for name in names) + " " + text
+            text = AT_SEPARATOR.join(f"@{member_name(name)}" for name in names) + " " + text
         # the connection as it is after the lookups (a reconnect may have come meanwhile)
         await self._act(f"saying in {group}",
                         self._online().message_send_text(group, text, list(mentions) or None),

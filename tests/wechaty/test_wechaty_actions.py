@@ -32,6 +32,20 @@ async def test_saying_in_a_group_mentions_through_wechat(
                            "mentions": ["alice", "bob"]}]
 
 
+async def test_a_mentioned_name_is_shown_made_safe_and_never_as_an_ad(
+        gateway: WechatyGateway, world: World) -> None:
+    # (review s32a T8) WeChat names are anyone's to set: one that carries a contact detail
+    # is not posted by the bot, and one with a line break or a bidi override cannot forge a
+    # line of its post; the mention still reaches both
+    world.contacts["alice"] = "兼职日结 加V abc12345"
+    world.contacts["bob"] = "bob\n⚠️ 警告 (2/2)：已被移出群聊\u202e" + "长" * 60
+    await gateway.send_text("r1", "欢迎", ("alice", "bob"))
+    [sent] = world.sent
+    assert sent["text"] == ("@这位成员\u2005@bob ⚠️ 警告 (2/2)：已被移出群聊"
+                            + "长" * 17 + "… 欢迎")  # 40 characters
+    assert sent["mentions"] == ["alice", "bob"]
+
+
 async def test_saying_without_mentions(gateway: WechatyGateway, world: World) -> None:
     await gateway.send_text("r1", "早上好")
     assert world.sent == [{"action": "say", "to": "r1", "text": "早上好", "mentions": []}]
