@@ -14,11 +14,14 @@ post the internship group's QR code there and spend the account's send budget on
   spend the private-message budget;
 - a group that a binding matches only by its name is bound only if its owner is an admin
   (or this account, or another of the deployment's), the bot was brought into it by one
-  (its own join, as the platform reported it: the roster keeps who invited it), or an admin
-  renamed it; or another account's process bound it. Any other is not served: audited and
-  the admins told once, with how to bind it on purpose; at most one such message in
-  NOTICES, the groups in between counted and named in the next (a stranger pulling the bot
-  into 150 small groups would otherwise send 150 private messages to every admin).
+  (its own join, as the platform reported it: the roster keeps who invited it; or, when the
+  platform reports no join or one without its inviter, an admin's invitation accepted
+  within INVITED_KEPT into a group of that name: an invitation names no group id, and each
+  binds one group), or an admin renamed it; or another account's process bound it. Any
+  other is not served: audited and the admins told once, with how to bind it on purpose;
+  at most one such message in NOTICES, the groups in between counted and named in the next
+  (a stranger pulling the bot into 150 small groups would otherwise send 150 private
+  messages to every admin).
 
 Whatever `group_invitations` says, a group that was not bound when a member (not an admin)
 renamed it stays unbound (`hold`): a member's rename binds nothing, until an admin renames it.
@@ -42,7 +45,7 @@ from bot.inbound import GroupInvitation
 from bot.outbox import Outbox
 from bot.sanitize import clean
 from bot.store import Reader, Store
-from bot.times import stamp
+from bot.times import instant, later, stamp
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +54,9 @@ NOTICES = timedelta(minutes=10)  # at most one notice of invitations not accepte
 OWNER = "groups"  # the audit records' handler, and the state's
 _NOTICE = ("", "", OWNER, "invitation_notice")
 _NOT_BOUND_NOTICE = ("", "", OWNER, "not_bound_notice")
+INVITED_KEPT = timedelta(days=1)  # an admin's accepted invitation names its group this long
+INVITED_SHOWN = 50  # at most this many accepted invitations waiting for their group
+_INVITED = ("", "", OWNER, "accepted_invitations")  # group name -> {by, at}
 
 
 def _admission(group: str) -> state.Key:
@@ -79,8 +85,11 @@ async def invited(store: Store, outbox: Outbox | None, settings: Settings,
     or `group_invitations: anyone`."""
     inviter = invitation.inviter
     what = f"「{clean(invitation.topic) or '?'}」 (invitation {invitation.id})"
-    if anyone(settings) or (inviter and inviter in await trusted(store, settings, self_id)):
+    ours = bool(inviter) and inviter in await trusted(store, settings, self_id)
+    if anyone(settings) or ours:
         await audit.record(store, now, "", inviter, "group_invitation_accepted", OWNER, what)
+        if ours and invitation.topic:
+            await _accepted(store, inviter, invitation.topic, now)
         return True
     who = clean(inviter) or "?"
     log.warning("not accepting the invitation into %s from %s: only the admins' are accepted"
@@ -94,8 +103,8 @@ async def invited(store: Store, outbox: Outbox | None, settings: Settings,
     return False
 
 
-async def may_bind_by_name(store: Reader, info: GroupInfo, settings: Settings,
-                           self_id: str) -> bool:
+async def may_bind_by_name(store: Store, info: GroupInfo, settings: Settings,
+                           self_id: str, now: datetime) -> bool:
     """Whether a binding that matches the group only by its name may bind it."""
     found = await state.get(store, _admission(info.id)) or {}
     if "held" in found or "admitted" in found:
@@ -108,7 +117,36 @@ async def may_bind_by_name(store: Reader, info: GroupInfo, settings: Settings,
     entry = await roster.entry(store, info.id, self_id)
     if entry is not None and entry.inviter in ours:
         return True
-    return await state.get(store, _brought_in(info.id)) in ours
+    if await state.get(store, _brought_in(info.id)) in ours:
+        return True
+    return await _invited_by_name(store, info, now)
+
+
+async def _accepted(store: Store, inviter: str, topic: str, now: datetime) -> None:
+    """An admin's invitation into the group named `topic` was accepted: the group of that
+    name the bot is found in next (within INVITED_KEPT) is the one an admin brought it
+    into, whether or not the platform reports the bot's join with its inviter (an
+    invitation does not name its group's id)."""
+    kept = {name: found for name, found in (await state.get(store, _INVITED) or {}).items()
+            if instant(found["at"]) > later(now, -INVITED_KEPT)}
+    kept[topic] = {"by": inviter, "at": stamp(now)}
+    newest = sorted(kept, key=lambda name: str(kept[name]["at"]))[-INVITED_SHOWN:]
+    await state.put(store, _INVITED, {name: kept[name] for name in newest})
+
+
+async def _invited_by_name(store: Store, info: GroupInfo, now: datetime) -> bool:
+    """Whether an admin's invitation accepted within INVITED_KEPT was into a group of this
+    group's name: it is then kept as the bot's join by that admin (`brought_in`), and the
+    invitation binds no other group of that name."""
+    kept = await state.get(store, _INVITED) or {}
+    found = kept.pop(info.topic, None)
+    if found is None or instant(found["at"]) <= later(now, -INVITED_KEPT):
+        return False
+    await state.put(store, _INVITED, kept)
+    await brought_in(store, info.id, str(found["by"]))
+    log.info("group %s (%s) bound by its name: %s's invitation into a group of that name was"
+             " accepted", clean(info.topic), info.id, clean(str(found["by"])))
+    return True
 
 
 async def brought_in(store: Store, group: str, inviter: str) -> None:

@@ -174,7 +174,7 @@ class GroupDirectory:
         if gtype is None or self.kept(info.id) is not None:
             return gtype
         settings = self._deployment().settings
-        if await admission.may_bind_by_name(store, info, settings, self._gateway.self_id):
+        if await admission.may_bind_by_name(store, info, settings, self._gateway.self_id, now):
             return gtype
         if (kept := await bindings.type_of(store, info.id)) is not None:  # another account's
             self._kept[info.id] = kept

@@ -209,3 +209,30 @@ async def test_many_strangers_groups_cost_the_admins_one_message_in_ten_minutes(
                                "每个都在审计日志 group_not_bound 里）")
         assert len([r for r in await audit.records(h.bot.store)
                     if r.action == "group_not_bound"]) == 21
+
+
+@pytest.mark.parametrize("join", ["none", "no_inviter"])
+async def test_an_admins_accepted_invitation_binds_the_group_without_the_join(
+        tmp_path: Path, join: str) -> None:
+    """op_lin invites the bot into a colleague's group (carol, not an admin, owns it); the
+    platform reports no join of the bot's, or one without its inviter. The group is served
+    all the same, by the invitation accepted as an admin's: its name names the group. The
+    name binds once: a stranger's group named alike later is not served (review s32a T6)."""
+    async with Harness(SHIPPED, tmp_path, groups={"i1": GROUPS["i1"]}) as h:
+        invitation = GroupInvitation("inv9", "op_lin", "Recruitment 09", h.clock.now())
+        assert await h.bot.group_invitation(invitation)
+        await h.advance("5s")
+        h.world.add_group("c9", "Recruitment 09", ["carol", "dave"], owner="carol")
+        if join == "no_inviter":
+            h.world.rooms["c9"].members.pop("bot")
+            await h.join("c9", "bot")
+        await h.say("c9", "dave", "群规")
+        await h.advance("10s")
+        assert h.texts("c9")[-1].startswith("【招募群群规】")
+        assert h.actions("dm", to="op_lin") == []
+        h.world.add_group("fake9", "Recruitment 09", ["mallory"], owner="mallory")
+        await h.say("fake9", "mallory", "群规")
+        await h.advance("10s")
+        assert _in(h, "fake9") == []
+        [told] = h.actions("dm", to="op_lin")
+        assert "(fake9)" in told["text"]
