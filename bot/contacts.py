@@ -244,7 +244,7 @@ _ANY_MARKER = f"(?P<marker>{_alternation(_ENDS)})"
 _MARKER = (
     rf"{_ANY_MARKER}"
     rf"(?P<filler>(?:{_SEP}|[号號][码碼]|[号號]|[账帳賬][号號]|搜索|搜尋|搜|是|[为為]|{_CHAT_GROUP}"
-    rf"|(?:id|hao)(?={_SEP}))*)"
+    rf"|(?:id|hao|is)(?={_SEP}))*)"
     rf"(?P<id>{_SPELLED_ID}|{_PIECE}{{1,40}}"
     rf"(?:{_JOIN}{_PIECE}+|{_SEP}++[0-9{_CHINESE_NUMERALS}]+)*)"  # more digits, or joined
 )
@@ -789,11 +789,17 @@ NUMERALS = _CHINESE_NUMERALS  # what counts as a digit of a phone number, beside
 _MARKER_START = re.compile(f"[{MARKER_STARTS}]")
 
 
+# A pictograph in place of 微 before 信 ("❤信 abc888", "🌸信：abc888"; "❤️信" once unmasked):
+# the marker 微信 (one between 微 and 信 is one inside a marker: "微❤信")
+_PICTURE_FOR_WEI = re.compile("[\u2190-\u2bff\U0001F000-\U0001FAFF]+信")
+
+
 @lru_cache(maxsize=1024)  # the split-contact detector reads a member's last messages again
 def _contacts_in(unmasked: str) -> tuple[Finding, ...]:
     found = [Finding("phone", number) for number in _phones(unmasked)]
-    if _MARKER_START.search(unmasked):  # no marker can start anywhere else
-        found += _marked(unmasked)
+    marked = _PICTURE_FOR_WEI.sub("微信", unmasked) if "信" in unmasked else unmasked
+    if _MARKER_START.search(marked):  # no marker can start anywhere else
+        found += _marked(marked)
     if "我" in unmasked:
         found += _added_me(unmasked)
     if "@" in unmasked or "at" in unmasked or "艾特" in unmasked:  # what _spell_ats reads

@@ -158,6 +158,11 @@ def _named_letters() -> dict[int, str]:
     return table
 
 
+# Omega for w ("ωx" is wx), which the confusables data lists only with other omegas: the
+# Greek letter (Ω casefolds to it), the APL and mathematical omegas, the Coptic and Cyrillic ones
+_OMEGAS = dict.fromkeys(map(ord, "ω⍵ꞷ𝛚𝜔𝝎𝞈𝟂ⲱꙍ"), "w")
+
+
 @cache
 def look_alikes() -> tuple[dict[int, str], dict[int, str], re.Pattern[str]]:
     """What `unmask` folds to ASCII: the letters of other scripts that look like an ASCII
@@ -168,7 +173,7 @@ def look_alikes() -> tuple[dict[int, str], dict[int, str], re.Pattern[str]]:
     character, mostly emoji). Built on first use: a bot builds it as it starts
     (bot/banned.py, `warm`), so no message waits for the confusables data (30 ms to load),
     and a command that never unmasks does not load it."""
-    table = {**_named_letters(), **_confusable_letters()}
+    table = {**_named_letters(), **_confusable_letters(), **_OMEGAS}
     # other scripts' digits, each to the ASCII character it looks like (not its value:
     # Thai "๐" is "o"), folded after `_phone_digits` has read the runs that spell a number
     digits_as_look_alikes = {cp: folded for cp, folded in table.items()
@@ -198,9 +203,33 @@ def _phone_digits(run: re.Match[str]) -> str:
     return "".join(str(unicodedata.decimal(c)) if c.isdecimal() else c for c in run[0])
 
 
-# A regional indicator letter on its own ("🇻 🇽") is a letter; two together are a flag.
-_LONE_INDICATOR = re.compile(
-    "(?<![\U0001F1E6-\U0001F1FF])[\U0001F1E6-\U0001F1FF](?![\U0001F1E6-\U0001F1FF])")
+# Regional indicator letters: two together are a flag if emoji has one for them, ISO 3166-1's
+# country codes and AC CP DG EA EU IC TA UN XK; any other two ("🇼🇽", "🇶🇶", "🇻🇽": no
+# country's) are shown as the letters they are, and so is one on its own ("🇻 🇽").
+_FLAG_CODES = """
+    ad ae af ag ai al am ao aq ar as at au aw ax az ba bb bd be bf bg bh bi bj bl bm bn bo bq
+    br bs bt bv bw by bz ca cc cd cf cg ch ci ck cl cm cn co cr cu cv cw cx cy cz de dj dk dm
+    do dz ec ee eg eh er es et fi fj fk fm fo fr ga gb gd ge gf gg gh gi gl gm gn gp gq gr gs
+    gt gu gw gy hk hm hn hr ht hu id ie il im in io iq ir is it je jm jo jp ke kg kh ki km kn
+    kp kr kw ky kz la lb lc li lk lr ls lt lu lv ly ma mc md me mf mg mh mk ml mm mn mo mp mq
+    mr ms mt mu mv mw mx my mz na nc ne nf ng ni nl no np nr nu nz om pa pe pf pg ph pk pl pm
+    pn pr ps pt pw py qa re ro rs ru rw sa sb sc sd se sg sh si sj sk sl sm sn so sr ss st sv
+    sx sy sz tc td tf tg th tj tk tl tm tn to tr tt tv tw tz ua ug um us uy uz va vc ve vg vi
+    vn vu wf ws ye yt za zm zw
+    ac cp dg ea eu ic ta un xk"""
+_FLAGS = frozenset(_FLAG_CODES.split())
+_INDICATORS = re.compile("[\U0001F1E6-\U0001F1FF]+")
+
+
+def _indicator_letters(run: re.Match[str]) -> str:
+    """A run of regional indicators as it is shown: in pairs from its start (as Unicode
+    pairs them), a flag's pair kept, any other pair and one left over as their letters."""
+    indicators = run[0]
+    letters = "".join(chr(ord(c) - 0x1F1E6 + ord("a")) for c in indicators)
+    return "".join(indicators[i:i + 2] if letters[i:i + 2] in _FLAGS else letters[i:i + 2]
+                   for i in range(0, len(letters), 2))
+
+
 _HAS_STYLE = char_class([*_STYLES, *_ROMAN_DIGITS])
 
 
@@ -227,17 +256,18 @@ _ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 def unmask(text: str) -> str:
     """The text as the content detectors read it: `normalize`d after every digit style is
     made a digit (⑴ ❶ ⒈, keycaps "1️⃣", Roman numerals Ⅰ-Ⅸ), every plus sign "+" (⊕ ➕ ✚ 🞡),
-    the emoji for a marker's slang its words ("🐧" 企鹅, "🛰" 卫星), the radical 丶 a dot, and a
-    lone regional indicator a letter ("🇻"), then letters of other scripts that look like an
-    ASCII letter or digit folded to it through Unicode's confusables data ("wеchat" with a
-    Cyrillic е, "vх" with a Cyrillic х), and the decimal digits of other scripts read as
+    the emoji for a marker's slang its words ("🐧" 企鹅, "🛰" 卫星), the radical 丶 a dot, and
+    regional indicators letters where they are shown as letters ("🇻", "🇼🇽": no flag), then
+    letters of other scripts that look like an ASCII letter or digit folded to it through
+    Unicode's confusables data ("wеchat" with a Cyrillic е, "vх" with a Cyrillic х; and "ω"
+    is w), and the decimal digits of other scripts read as
     digits where they may spell a phone number (`_phone_digits`), elsewhere folded as
     look-alikes too. Chinese characters are never folded."""
     if text.isascii():
         return normalize(text)
     if _HAS_STYLE.search(text):
         text = _roman_digits(text.translate(_STYLES))
-    text = _LONE_INDICATOR.sub(lambda m: chr(ord(m[0]) - 0x1F1E6 + ord("a")), text)
+    text = _INDICATORS.sub(_indicator_letters, text)
     text = normalize(text)
     letters, digits_as_look_alikes, in_plane_0 = look_alikes()
     if in_plane_0.search(text) or any(ord(m[0]) in letters or m[0].isdecimal()

@@ -237,6 +237,31 @@ def test_a_plus_before_a_marker_without_an_id_is_no_contact(text: str) -> None:
     assert find_contacts(text) == []
 
 
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [("❤信 abc12345", wechat("abc12345")), ("❤️信 abc12345", wechat("abc12345")),
+     ("💚信：abc12345", wechat("abc12345")), ("兼职🌸🌸信 12345678", wechat("12345678")),
+     ("微❤信：abc12345", wechat("abc12345")), ("🇼🇽：abc12345", wechat("abc12345")),
+     ("🇶🇶：12345678", Finding("qq", "12345678")), ("ωx：abc12345", wechat("abc12345")),
+     ("my wechat is abc12345", wechat("abc12345")), ("wechat id is abc12345", wechat("abc12345"))],
+)
+def test_a_marker_in_a_pictograph_flag_letters_omega_or_english_is_caught(
+        text: str, found: Finding) -> None:
+    """A pictograph in place of 微 before 信, regional-indicator letters that make no flag,
+    ω for w, "wechat is" (review s32a T4)."""
+    assert find_contacts(text) == [found]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["我❤信 这次一定能过", "❤信任你们，2026 一起加油", "💚信心满满 abc", "🌸信号不好，发不出去",
+     "大家要相💗信自己，坚持打卡 100 天", "🇨🇳🇺🇸 比赛 12345678 人在看", "(・ω・) 好的",
+     "my wechat is broken", "wechat is 2026 best"],
+)
+def test_hearts_before_xin_flags_and_omega_in_chat_are_no_contact(text: str) -> None:
+    assert find_contacts(text) == []
+
+
 @pytest.mark.parametrize("text", ["气象卫星 2026 年发射", "北斗卫星导航系统", "小朋友在吹绿泡泡"])
 def test_slang_for_wechat_without_an_id_is_no_contact(text: str) -> None:
     assert find_contacts(text) == []

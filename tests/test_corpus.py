@@ -21,24 +21,32 @@ def _cases(name: str) -> list[dict[str, object]]:
     return cases
 
 
+def _all_line(name: str) -> str:
+    """The line of `moderation test` that says every ad of the corpus is caught and none of
+    its innocent messages flagged (its figures counted from the corpus: helpers append cases)."""
+    cases = _cases(name)
+    ads = sum(bool(c["flag"]) for c in cases)
+    return f"{'all':<14}{f'{ads}/{ads}':>12}{'100%':>9}{len(cases) - ads:>10}{0:>9}"
+
+
 def test_the_shipped_config_passes_the_whole_corpus(capsys: pytest.CaptureFixture[str]) -> None:
     code = main([*TEST, str(CORPUS / "moderation.yaml")])
     out = capsys.readouterr().out
     print(out)  # CI prints the figures
     assert code == 0, out
-    assert "all                559/559     100%" in out
+    assert _all_line("moderation.yaml") in out
 
 
 def test_the_shipped_config_flags_none_of_the_reviewed_innocent_messages(
         capsys: pytest.CaptureFixture[str]) -> None:
-    """313 innocent messages of Chinese groups, written near the rules of hostile round 3 by
-    their review (丶 ● as decorative dots, 加我 in 团购 接龙, 🛰 🐧 with names and counts, 丨
-    in tables, ⭕ ticks, prices after 裙): each was a public warning once; and 13 real
+    """Innocent messages of Chinese groups (313 at first), written near the rules of hostile
+    round 3 by their review (丶 ● as decorative dots, 加我 in 团购 接龙, 🛰 🐧 with names and
+    counts, 丨 in tables, ⭕ ticks, prices after 裙): each was a public warning once; and real
     mentions of members whose names look like ads (review s32a T9)."""
     code = main([*TEST, str(CORPUS / "innocent.yaml")])
     out = capsys.readouterr().out
     assert code == 0, out
-    assert "all                    0/0     100%       326        0" in out
+    assert _all_line("innocent.yaml") in out
 
 
 def test_your_own_contact_details_are_allowed(tmp_path: Path,

@@ -71,6 +71,23 @@ def test_unmask_reads_every_digit_style_and_look_alike_letter(text: str, unmaske
     assert unmask(text) == unmasked
 
 
+@pytest.mark.parametrize(
+    ("text", "unmasked"),
+    [("🇼🇽：abc12345", "wx:abc12345"), ("🇶🇶 12345678", "qq 12345678"), ("🇻 🇽", "v x"),
+     ("🇨🇳 加油", "🇨🇳 加油"), ("🇨🇳🇺🇸", "🇨🇳🇺🇸"), ("🇼🇽🇨🇳", "wx🇨🇳"), ("🇻🇨🇳", "🇻🇨n")],
+)
+def test_regional_indicators_are_letters_unless_they_make_a_flag(text: str,
+                                                                 unmasked: str) -> None:
+    """Two are a flag only where emoji has one (a country's); WX, QQ, VX are shown as
+    letters, and read as them (review s32a T4). Unicode pairs a run from its start."""
+    assert unmask(text) == unmasked
+
+
+@pytest.mark.parametrize(("text", "unmasked"), [("ωx", "wx"), ("ΩX", "wx"), ("(・ω・)", "(・w・)")])
+def test_omega_is_w(text: str, unmasked: str) -> None:
+    assert unmask(text) == unmasked
+
+
 def test_unmask_never_folds_chinese_characters() -> None:
     assert unmask("口一〇二") == "口一〇二"
 
