@@ -658,6 +658,19 @@ class TypeName(str):
 GroupTypeName = Annotated[str, Field(min_length=1), AfterValidator(TypeName)]
 
 
+class ContactId(str):
+    """A member named in a handler's settings (the faq hand-off's `operators` and `rota`,
+    antispam's `exempt`): `check` warns when it is a name shown (林运营), not an id, as it does
+    for bot.yaml's `admins`."""
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        return () if _WECHAT_ID.fullmatch(self) else (_not_an_id(self, "members"),)
+
+
+ContactIdText = Annotated[str, Field(min_length=1), AfterValidator(ContactId)]
+
+
 @dataclass(frozen=True)
 class GroupType:
     name: str
@@ -829,10 +842,7 @@ def load(root: Path, registry: Registry, running: Settings | None = None,
 
     for i, admin in enumerate(settings.admins):
         if not _WECHAT_ID.fullmatch(admin):  # a name, such as 林运营: no command would obey
-            warnings.append(located.problem(("admins", i), (
-                f"{admin!r} is not an id (letters, digits, _ and -, as WeChat's wxid_... or a "
-                "WeChat ID): admins are named by id, not by the name shown; `groupbot audit` "
-                "and the console's members page show each member's id")))
+            warnings.append(located.problem(("admins", i), _not_an_id(admin, "admins")))
     zone = str(settings.timezone)
     if re.fullmatch(r"Etc/GMT[+-]\d+", zone):  # POSIX's sign: west of Greenwich is +
         hours = -int(zone[7:])
@@ -1028,6 +1038,12 @@ def _did_not_load(name: str) -> str:
 _WECHAT_ID = re.compile(r"[A-Za-z0-9_-]+")  # what an id may hold; a name shown may not
 
 
+def _not_an_id(name: str, who: str) -> str:
+    return (f"{name!r} is not an id (letters, digits, _ and -, as WeChat's wxid_... or a "
+            f"WeChat ID): {who} are named by id, not by the name shown; `groupbot audit` "
+            "and the console's members page show each member's id")
+
+
 def _no_type(name: str, raw: Mapping[str, Located], broken: set[str]) -> str | None:
     """What is wrong with naming the group type `name` (in a binding, `direct`, `extends` or
     a handler's settings), or None when types/NAME.yaml loaded."""
@@ -1209,12 +1225,13 @@ def _warnings_of(leaf: Any) -> list[str]:
     """The warnings of one value in a config (see _leaves)."""
     if isinstance(leaf, Pattern):
         return [f"{leaf.pattern!r}: {warning}" for warning in leaf.warnings]
-    return list(leaf.warnings) if isinstance(leaf, OneOff) else []
+    return list(leaf.warnings) if isinstance(leaf, (OneOff, ContactId)) else []
 
 
 def _leaves(value: Any, path: KeyPath = ()) -> list[tuple[KeyPath, Any]]:
-    """Each value in a validated config, inside its models, lists and tuples, that may warn
-    or name a group type (a pattern, a one-off time, a TypeName), with its key path."""
+    """Each value in a validated config, inside its models, lists, tuples and mappings, that
+    may warn or name a group type (a pattern, a one-off time, a TypeName, a ContactId), with
+    its key path."""
     kind = _kind(type(value))
     if kind == _HOLDS:
         found: list[tuple[KeyPath, Any]] = []
@@ -1224,11 +1241,13 @@ def _leaves(value: Any, path: KeyPath = ()) -> list[tuple[KeyPath, Any]]:
 
 
 def _collect(value: Any, path: KeyPath, found: list[tuple[KeyPath, Any]]) -> None:
-    """_leaves of a model, a list or a tuple, into `found`, in the order of their fields."""
+    """_leaves of a model, a list, a tuple or a mapping, into `found`, in their order."""
     items: Iterable[tuple[str | int, Any]]
     if isinstance(value, BaseModel):
         fields = value.__dict__
         items = [(key, fields[key]) for key in _field_names(type(value))]
+    elif isinstance(value, dict):  # (the hand-off's rota: a list of ids a day)
+        items = [(key, item) for key, item in value.items() if isinstance(key, (str, int))]
     else:
         items = enumerate(value)
     kinds = _KINDS
@@ -1243,7 +1262,8 @@ def _collect(value: Any, path: KeyPath, found: list[tuple[KeyPath, Any]]) -> Non
 
 
 # what _leaves does with a value of some type: nothing (a text, a number, a template, a
-# mapping...), list it (a Pattern, a OneOff, a TypeName) or look into it (a model, a list)
+# ...), list it (a Pattern, a OneOff, a TypeName, a ContactId) or look into it (a model, a
+# list, a mapping)
 _NOTHING, _LEAF, _HOLDS = 0, 1, 2
 _KINDS: dict[type, int] = {}
 
@@ -1251,8 +1271,8 @@ _KINDS: dict[type, int] = {}
 def _kind(cls: type) -> int:
     kind = _KINDS.get(cls)
     if kind is None:
-        kind = _LEAF if issubclass(cls, (Pattern, OneOff, TypeName)) else _HOLDS \
-            if issubclass(cls, (BaseModel, list, tuple)) else _NOTHING
+        kind = _LEAF if issubclass(cls, (Pattern, OneOff, TypeName, ContactId)) else _HOLDS \
+            if issubclass(cls, (BaseModel, list, tuple, dict)) else _NOTHING
         _KINDS[cls] = kind
     return kind
 

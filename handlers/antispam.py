@@ -33,7 +33,15 @@ from pydantic import BeforeValidator, Field, model_validator
 
 from bot import expected, prompts, roster
 from bot.banned import CONTEXT, Hit, Listed, Severity, banned_words
-from bot.config import ContentFile, Count, Duration, Template, TemplateText, placeholders
+from bot.config import (
+    ContactIdText,
+    ContentFile,
+    Count,
+    Duration,
+    Template,
+    TemplateText,
+    placeholders,
+)
 from bot.contacts import Finding, contacts_in, find_contacts, links_in, own_mini_program
 from bot.context import Context
 from bot.events import Kind, Member, MemberJoined, Message
@@ -186,7 +194,7 @@ class Newcomers(HandlerConfig):
 class Config(Policy):
     """The policy (warn_limit, warn_window, messages: bot/moderation.py) and the detectors."""
 
-    exempt: list[str] = []
+    exempt: list[ContactIdText] = []
     on_rejoin: RejoinSetting = Rejoin.KICK
     newcomers: Newcomers | None = None
     links: Links = Links()

@@ -29,6 +29,7 @@ from pydantic import Field, model_validator
 from bot import moderation
 from bot.config import (
     ClockTime,
+    ContactIdText,
     ContentFile,
     Count,
     Duration,
@@ -87,8 +88,8 @@ class QuietHours(HandlerConfig):
 
 
 class Handoff(HandlerConfig):
-    operators: list[str] = []
-    rota: dict[str, list[str]] = {}
+    operators: list[ContactIdText] = []
+    rota: dict[str, list[ContactIdText]] = {}
     words: list[str] = []
     small_talk: list[str] = []  # more words of small talk, never handed off
     remind_after: Duration = timedelta(minutes=30)

@@ -451,3 +451,25 @@ def test_check_warns_of_an_admin_named_by_the_name_shown(
         "warning: bot.yaml:3: admins[2]: '林运营' is not an id (letters, digits, _ and -, as "
         "WeChat's wxid_... or a WeChat ID): admins are named by id, not by the name shown; "
         "`groupbot audit` and the console's members page show each member's id"]
+
+
+def test_check_warns_of_hand_off_operators_and_exempt_members_named_by_the_name_shown(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """faq's `operators: [林运营]` and `rota` passed: every case went to a contact id nobody
+    has and no operator heard of it (review s32c N15); antispam's `exempt` likewise never
+    exempted anyone. Each is a member id, warned of as `admins` is."""
+    recruitment = ("handlers:\n  - antispam:\n      exempt: [wxid_partner01, 合作方]\n"
+                   "  - faq:\n      entries:\n        - file: price.md\n"
+                   "      handoff:\n        operators: [op_lin, 林运营]\n"
+                   "        rota: {sat: [王运营, op_wang]}\n")
+    code, errors, _ = _check(capsys, write_config(
+        tmp_path / "config", BOT_YAML, {"recruitment": recruitment},
+        {"price.md": "价格：每月 99 元"}))
+    assert code == 0
+    why = ("is not an id (letters, digits, _ and -, as WeChat's wxid_... or a WeChat ID): "
+           "members are named by id, not by the name shown; `groupbot audit` and the "
+           "console's members page show each member's id")
+    assert errors == [
+        f"warning: types/recruitment.yaml:3: handlers.antispam.exempt[1]: '合作方' {why}",
+        f"warning: types/recruitment.yaml:8: handlers.faq.handoff.operators[1]: '林运营' {why}",
+        f"warning: types/recruitment.yaml:9: handlers.faq.handoff.rota.sat[0]: '王运营' {why}"]
