@@ -154,12 +154,15 @@ class Flood(HandlerConfig):
     reason: str = "刷屏"
     messages: Count = Field(default=5, ge=1)
     within: Window = timedelta(seconds=10)
-    # the kinds of message that count: not pictures, stickers, videos, voice or files
-    # (WeChat sends each picture of a multi-select as a message of its own)
+    # the kinds of message that count, for repeats too: not pictures, stickers, videos,
+    # voice or files (WeChat sends each picture of a multi-select as a message of its own)
     kinds: list[Kind] = [Kind.TEXT, Kind.LINK, Kind.CARD, Kind.MINI_PROGRAM]
 
 
 class Repeats(HandlerConfig):
+    """The same text `times` times within `within`; only messages of `flood.kinds` count (a
+    sticker's or a picture's text is the same for the same one)."""
+
     action: ActionSetting = Action.WARN
     reason: str = "重复发送相同内容"
     times: Count = Field(default=3, ge=2)
@@ -603,9 +606,10 @@ class Antispam(Handler[Config]):
                digest: str, raid: bool, floods: bool) -> tuple[list[Offence], int]:
         """Flood and repeats offences, counted over the member's recent messages (those
         already punished do not count again; for a flood, only those of `flood.kinds`, and
-        only if this one is of them: `floods`); and, if the raid rule looks at this text, how
-        many members posted it within `raid.within` (0 if fewer rows than `raid.members`
-        hold it)."""
+        only if this one is of them: `floods`; a repeat too only if this one is of them: the
+        same sticker three times is a happy moment, its text the same XML each time); and,
+        if the raid rule looks at this text, how many members posted it within
+        `raid.within` (0 if fewer rows than `raid.members` hold it)."""
         config = self.config
         flood, repeats = config.flood, config.repeats
         flood_within, repeats_within, raid_within = self._windows
@@ -620,7 +624,7 @@ class Antispam(Handler[Config]):
         if messages <= flood.messages and times < repeats.times:
             return [], posters
         found = []
-        if times >= repeats.times and len(compact) >= repeats.min_length:
+        if times >= repeats.times and len(compact) >= repeats.min_length and floods:
             found.append(Offence("repeats", repeats.action, repeats.reason, f"{times} times"))
         if messages > flood.messages:
             found.append(Offence("flood", flood.action, flood.reason,

@@ -456,6 +456,28 @@ async def test_the_same_text_three_times_is_a_repeat(tmp_path: Path) -> None:
         assert h.texts() == ["⚠️ 警告 (1/2)：重复发送相同内容。警告满 2 次将被移出群聊。"]
 
 
+# a sticker's message as WeChat gateways give it (PadLocal): the same XML for the same sticker
+STICKER = ('<msg><emoji fromusername="bob" tousername="r1" type="2" '
+           'md5="3f2a9c0d1b7e4a5f8c6d2e1f0a9b8c7d" len="20480" width="240" height="240">'
+           '</emoji></msg>')
+
+
+@pytest.mark.parametrize(("flood", "warned"), [("{}", []),
+                                                ("{kinds: [text, emoji]}", [["bob"]])])
+async def test_the_same_sticker_three_times_is_a_repeat_only_if_stickers_count(
+        tmp_path: Path, flood: str, warned: list[list[str]]) -> None:
+    """Repeats count the kinds a flood counts (review s32a T3): the same sticker three times
+    in a happy moment is no repeat, unless `flood.kinds` counts stickers."""
+    root = write_config(tmp_path / "config", BOT_YAML, {"recruitment": (
+        f"handlers:\n  - antispam:\n      flood: {flood}\n")})
+    async with Harness(root, tmp_path) as h:
+        for _ in range(3):
+            await h.say("r1", "bob", STICKER, kind=Kind.EMOJI)
+            await h.advance("5s")
+        await h.drain()
+        assert [r["mentions"] for r in h.actions("say")] == warned
+
+
 async def test_several_members_posting_the_same_text_is_a_raid(tmp_path: Path) -> None:
     async with Harness(_moderation(tmp_path), tmp_path) as h:
         for member in ("spam1", "spam2", "spam3", "spam4"):
