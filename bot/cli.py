@@ -193,6 +193,12 @@ def moderation_bench(args: argparse.Namespace) -> int:
     return bench_command(args, REGISTRY)
 
 
+def storage_copy(args: argparse.Namespace) -> int:
+    from bot.storage_copy import command as copy_storage
+
+    return copy_storage(args, REGISTRY)
+
+
 @cache  # one a process: tests call main() a few hundred times (1.5 ms each to make)
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="groupbot", description="Chat-group operations bot.")
@@ -298,6 +304,18 @@ def parser() -> argparse.ArgumentParser:
                         "own, dropped after; default: a fresh SQLite file)")
     p.add_argument("--bindings", type=count(100_000), default=1000,
                    help="--reload: group bindings in the generated config (default 1,000)")
+    p = command("storage", lambda _: 2, "move a stopped bot's database (docs/scale.md)")
+    storage = p.add_subparsers(dest="storage", required=True)
+    p = storage.add_parser("copy", help="copy an SQLite database into an empty PostgreSQL one",
+                           description="copy a stopped bot's whole SQLite database into an "
+                                       "empty PostgreSQL database or schema, in one "
+                                       "transaction; print each table's rows")
+    p.set_defaults(fn=storage_copy)
+    p.add_argument("--to", required=True, type=postgres_url,
+                   help="the empty PostgreSQL database: a postgresql:// URL (its password "
+                        "from PGPASSWORD, ~/.pgpass or a ${NAME} in the URL)")
+    config_option(p)
+    db_option(p, "the SQLite file to copy (default: `storage` in the config's bot.yaml)")
     p = command("moderation", lambda _: 2, "test a type's moderation against a labelled corpus")
     moderation = p.add_subparsers(dest="moderation", required=True)
     p = moderation.add_parser("test", help="run a corpus; exit 1 on any miss",

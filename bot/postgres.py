@@ -533,6 +533,61 @@ async def _migrator(db: asyncpg.Connection) -> str:
             f"{row['backend_start'].astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC)")
 
 
+# ------------------------------------------------------------------ copying into it
+# (`groupbot storage copy`, bot/storage_copy.py: an SQLite deployment's rows moved here)
+
+# the tables (and views...) of the schema the connection uses
+TABLES = ("SELECT c.relname FROM pg_class c WHERE c.relnamespace = current_schema()::regnamespace"
+          " AND c.relkind IN ('r', 'p', 'v', 'm', 'f') ORDER BY c.relname")
+INTEGERS = ("smallint", "integer", "bigint")
+# an identity column's sequence set so that the next id is past `?` (the highest copied)
+SET_SEQUENCE = "SELECT setval(pg_get_serial_sequence(?, 'id'), ?)"
+
+
+async def columns(store: Any) -> dict[str, list[tuple[str, str]]]:
+    """Each table of the schema the store uses: its columns in order, each with its type as
+    PostgreSQL names it (text, integer, bigint, double precision)."""
+    found: dict[str, list[tuple[str, str]]] = {}
+    for table, column, kind in await store.all(
+            "SELECT c.relname, a.attname, format_type(a.atttypid, NULL) FROM pg_attribute a"
+            " JOIN pg_class c ON c.oid = a.attrelid WHERE c.relkind = 'r' AND a.attnum > 0"
+            " AND NOT a.attisdropped AND c.relnamespace = current_schema()::regnamespace"
+            " ORDER BY c.relname, a.attnum"):
+        found.setdefault(table, []).append((column, kind))
+    return found
+
+
+def stored(value: Any, kind: str) -> Any:
+    """An SQLite value as a column of PostgreSQL type `kind` keeps it; ValueError saying
+    why it cannot be. SQLite keeps any value in any column; the bot writes each column's
+    own kind (times as UTC ISO text, flags as 0 or 1), and that is what passes here."""
+    if value is None:
+        return None
+    if kind in INTEGERS:
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if not isinstance(value, int):
+            raise ValueError(f"{reprlib.repr(value)} is not a whole number ({kind})")
+        return value
+    if kind == "double precision":
+        if not isinstance(value, int | float):
+            raise ValueError(f"{reprlib.repr(value)} is not a number ({kind})")
+        return float(value)
+    if kind == "text":
+        if isinstance(value, bytes):
+            try:
+                value = value.decode()
+            except UnicodeDecodeError:
+                raise ValueError(f"{reprlib.repr(value)} is bytes, not UTF-8 text") from None
+        if not isinstance(value, str):
+            value = str(value)
+        if "\0" in value:  # (PostgreSQL's text cannot hold it)
+            raise ValueError(f"{reprlib.repr(value)} holds a NUL character, which "
+                             "PostgreSQL's text cannot")
+        return value
+    raise ValueError(f"a column of type {kind}, which groupbot does not make")
+
+
 @asynccontextmanager
 async def scratch(url: str) -> AsyncIterator[str]:
     """A schema of its own in the database at `url`, dropped afterwards: the URL whose

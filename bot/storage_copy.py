@@ -1,0 +1,226 @@
+"""`groupbot storage copy`: a stopped bot's SQLite database copied, whole, into an empty
+PostgreSQL database (or schema), for the move to several processes or machines
+(docs/scale.md, "Moving from SQLite to PostgreSQL").
+
+The target's tables are made by the migrations the bot runs (bot/schema.py), through the
+store seam (bot/store.py open_store), so the copy has the schema a bot made would have. Then
+every table's rows go over in one transaction on the target: the copy is whole, or nothing
+of it is kept (the tables the migrations made are dropped again, so the command can simply
+be run again). Values are written as the PostgreSQL backend keeps them (a column's numbers
+as its type, text as text: times are UTC ISO text on both backends, bot/times.py), each id
+sequence is set past the ids copied, and each table's rows are counted on both sides before
+the commit.
+
+Refused, with one line saying why: a source that is no file, another application's
+database, or one of another groupbot version (its bot migrates it first, or the newer
+groupbot copies it); a source a bot is serving (the one-process lock, bot/instance.py: a
+copy of a database being written would be half of it); a target that holds any table."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from bot import config, instance, postgres, schema
+from bot.handler import Registry
+from bot.store import (
+    Store,
+    StoreError,
+    check_readable,
+    open_reader,
+    open_store,
+)
+from bot.table import table
+
+CHUNK = 5_000  # rows read from the source at a time
+# not copied: who serves the database now (the source's rows name processes of the SQLite
+# file, which are stopped); each process writes its own row as it starts
+NOT_COPIED = {"schema_version": "made by the migrations",
+              "instances": "who serves the database: each bot writes its own as it starts"}
+
+
+class Refused(Exception):
+    """What is wrong with the source or the target, in one line."""
+
+
+def command(args: argparse.Namespace, registry: Registry) -> int:
+    """`groupbot storage copy`."""
+    try:
+        source = _source(args, registry)
+        counts = asyncio.run(copy(source, args.to, schema.migrations(registry)))
+    except Refused as exc:
+        print(f"groupbot storage copy: {exc}", file=sys.stderr)
+        return 2
+    print(table([("table", "rows"), *counts]))
+    total = sum(rows for _, rows in counts)
+    print(f"copied {total} rows in {len(counts)} tables from {source} to "
+          f"{postgres.shown(args.to)}; set `storage: {postgres.shown(args.to)}` in bot.yaml "
+          "and start the bot")
+    return 0
+
+
+def _source(args: argparse.Namespace, registry: Registry) -> Path:
+    """The SQLite file to copy: --db, else the config's `storage`."""
+    where = "--db"
+    source: Path | str = args.db
+    if source is None:
+        where = f"storage in {args.config / 'bot.yaml'}"
+        source = config.load(args.config, registry).storage_path
+    if postgres.is_url(source):
+        raise Refused(f"{where} is a PostgreSQL database ({postgres.shown(str(source))}): the "
+                      "source is the SQLite file the bot used (--db FILE)")
+    path = Path(source)
+    if not path.is_file():
+        raise Refused(f"{where}: no database at {path} (the SQLite file the bot used)")
+    if (wrong := config.database_problem(path)) is not None:
+        raise Refused(f"{where}: {wrong}")
+    return path
+
+
+async def copy(source: Path, target: str,
+               migrations: dict[str, Sequence[str]]) -> list[tuple[str, int]]:
+    """Copy the SQLite database at `source` into the empty PostgreSQL database at `target`;
+    each table copied and its rows."""
+    reader = open_reader(source)
+    try:  # this version's tables, as they are: migrating the source is its bot's to do
+        await check_readable(reader, source, migrations)
+    except StoreError as exc:
+        raise Refused(f"{source}: {exc}") from None
+    finally:
+        await reader.close()
+    held: list[instance.Held] = []
+
+    async def take(store: Store, location: Path | str) -> None:
+        try:
+            held.append(await instance.hold(store, location, None))
+        except instance.Taken as exc:  # (its last part says how to start a bot beside it)
+            who = str(exc).rpartition("; ")[0] or str(exc)
+            raise Refused(f"{postgres.shown(str(location))}: {who}: stop it before copying"
+                          " (docs/scale.md)") from None
+
+    async def take_source(store: Store) -> None:
+        await take(store, source)
+
+    try:
+        src = await open_store(source, migrations, take_source)
+    except StoreError as exc:
+        raise Refused(f"{source}: {exc}") from None
+    try:
+        # tables of a component this version does not have (a handler of a newer one)
+        # would be left behind
+        unknown = sorted({component for component, in await src.all(
+            "SELECT component FROM schema_version")} - {"core", *migrations})
+        if unknown:
+            raise Refused(f"{source}: its tables of {', '.join(unknown)} are no part of this "
+                          "groupbot: copy it with the version of groupbot that made it")
+        return await _into(src, target, migrations, take)
+    finally:
+        for each in held:
+            each.drop()
+        await src.close()
+
+
+async def _into(src: Store, target: str,
+                migrations: dict[str, Sequence[str]],
+                take: Callable[[Store, str], Awaitable[None]]) -> list[tuple[str, int]]:
+    shown = postgres.shown(target)
+
+    async def empty_then_take(store: Store) -> None:
+        row = await store.one("SELECT current_schema()")
+        if row is None or row[0] is None:
+            raise Refused(f"{shown}: the schema its search_path names does not exist")
+        found = [name for name, in await store.all(postgres.TABLES)]
+        if found:
+            what = "a groupbot database" if "schema_version" in found else "tables"
+            names = ", ".join(found[:5]) + (f" and {len(found) - 5} more" if len(found) > 5
+                                            else "")
+            raise Refused(f"{shown} (schema {row[0]}) already holds {what} ({names}): the copy "
+                          "goes into an empty database or schema only")
+        await take(store, target)
+
+    try:
+        dst = await open_store(target, migrations, empty_then_take)
+    except StoreError as exc:
+        raise Refused(str(exc) if shown in str(exc) else f"{shown}: {exc}") from None
+    made: list[str] = []
+    try:
+        columns = await postgres.columns(dst)
+        made = list(columns)
+        counts = await _rows(src, dst, columns)
+        await dst.flush()
+    except BaseException as exc:
+        await _drop(dst, made)
+        if isinstance(exc, StoreError):
+            raise Refused(f"copying into {shown} failed, nothing was kept: {exc}") from None
+        raise
+    finally:
+        await dst.close()
+    return counts
+
+
+async def _rows(src: Store, dst: Store,
+                columns: dict[str, list[tuple[str, str]]]) -> list[tuple[str, int]]:
+    """Every table's rows, in one transaction on the target; its count checked."""
+    counts = []
+    async with dst.transaction():
+        for name, typed in columns.items():
+            if name in NOT_COPIED:
+                continue
+            names = ", ".join(column for column, _ in typed)
+            insert = (f"INSERT INTO {name} ({names}) VALUES "
+                      f"({', '.join('?' * len(typed))})")
+            after, copied = -(2**63), 0
+            while True:
+                chunk = await src.all(f"SELECT rowid, {names} FROM {name} WHERE rowid > ? "
+                                      f"ORDER BY rowid LIMIT {CHUNK}", (after,))
+                if not chunk:
+                    break
+                await dst.executemany(insert, [_converted(name, typed, row) for row in chunk])
+                after, copied = chunk[-1][0], copied + len(chunk)
+            there = await dst.one(f"SELECT count(*) FROM {name}")
+            here = await src.one(f"SELECT count(*) FROM {name}")
+            if not (there and here and there[0] == here[0] == copied):
+                raise Refused(f"{name}: {here and here[0]} rows in the source, "
+                              f"{there and there[0]} copied: nothing was kept")
+            if any(column == "id" and kind in postgres.INTEGERS for column, kind in typed):
+                await _sequence(src, dst, name)
+            counts.append((name, copied))
+    return counts
+
+
+async def _sequence(src: Store, dst: Store, name: str) -> None:
+    """The target's id sequence of table `name` past every id the source gave out: its
+    highest, or, for an AUTOINCREMENT table, the highest it ever gave (ids of deleted rows
+    are never given again there either)."""
+    top = await src.one(f"SELECT max(id) FROM {name}")
+    given = await src.one("SELECT seq FROM sqlite_sequence WHERE name = ?", (name,))
+    last = max(int(top[0]) if top and top[0] is not None else 0,
+               int(given[0]) if given and given[0] is not None else 0)
+    if last > 0:
+        await dst.execute(postgres.SET_SEQUENCE, (name, last))
+
+
+def _converted(name: str, typed: list[tuple[str, str]], row: tuple[Any, ...]) -> tuple[Any, ...]:
+    """A source row (its rowid first) as the target's columns take it."""
+    converted = []
+    for (column, kind), value in zip(typed, row[1:], strict=True):
+        try:
+            converted.append(postgres.stored(value, kind))
+        except ValueError as exc:
+            raise Refused(f"{name}.{column} of the row with rowid {row[0]}: {exc}: nothing "
+                          "was kept") from None
+    return tuple(converted)
+
+
+async def _drop(dst: Store, made: list[str]) -> None:
+    """The tables the migrations made on the target dropped again (it was empty): the
+    command can be run again once what failed is fixed."""
+    if not made:
+        return
+    with contextlib.suppress(*StoreError):  # (the connection is gone: then so is what it
+        await dst.execute(f"DROP TABLE IF EXISTS {', '.join(made)}")  # had not committed)

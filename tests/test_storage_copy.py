@@ -1,0 +1,245 @@
+"""`groupbot storage copy` (bot/storage_copy.py): a stopped bot's SQLite database moved into an
+empty PostgreSQL database, as docs/scale.md's move to several processes does it; the bot on
+the copy goes on where the SQLite one stopped."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from harness import SHIPPED, Harness, groupbot
+from pg import Postgres
+
+from bot import schema
+from bot.store import open_store
+from handlers import REGISTRY
+
+# Day 1 on SQLite: an ad poster removed (and blocked), Dave signs up and joins the internship
+# group (the funnel's stages), Carol checks in twice (points, a streak).
+DAY1 = f"""
+config: {SHIPPED}
+start: "2026-12-02 10:00"
+contacts: {{op_lin: 林运营, alice: Alice, dave: 大卫, carol: 上海-声动科技-林晓}}
+groups:
+  - {{id: r1, topic: "Listener Recruitment 01 倾听者招募群", members: [op_lin, alice]}}
+  - {{id: r2, topic: "Listener Recruitment 02 倾听者招募群", members: [op_lin]}}
+  - {{id: i1, topic: "Listener Internship 01 实习群", members: [op_lin]}}
+  - {{id: c1, topic: "Customer 01 客户群", members: [op_lin, carol]}}
+steps:
+  - join: {{group: r1, members: [spam01, dave], inviter: alice}}
+  - say: {{group: r1, from: spam01, text: "兼职日结 加微信 abc888999"}}
+  - say: {{group: r1, from: dave, text: "报名"}}
+    after: 1m
+  - join: {{group: i1, members: [dave]}}
+    after: 5m
+  - say: {{group: c1, from: carol, text: "签到"}}
+  - say: {{group: c1, from: carol, text: "签到"}}
+    after: 1d
+  - wait: 1m
+"""
+# Day 3, on the copy: the removed ad poster joins another recruitment group.
+DAY3 = f"""
+config: {SHIPPED}
+start: "2026-12-04 10:00"
+contacts: {{op_lin: 林运营, alice: Alice}}
+groups:
+  - {{id: r1, topic: "Listener Recruitment 01 倾听者招募群", members: [op_lin, alice]}}
+  - {{id: r2, topic: "Listener Recruitment 02 倾听者招募群", members: [op_lin, alice]}}
+steps:
+  - join: {{group: r2, members: [spam01], inviter: alice}}
+  - wait: 1m
+"""
+
+
+def _replay(tmp_path: Path, name: str, text: str, db: str) -> list[dict[str, object]]:
+    scenario = tmp_path / f"{name}.yaml"
+    scenario.write_text(text, encoding="utf-8")
+    ran = groupbot("replay", str(scenario), "--db", db)
+    assert ran.returncode == 0, ran.stderr
+    return [json.loads(line) for line in ran.stdout.splitlines()]
+
+
+@pytest.fixture(scope="module")
+def day1(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The SQLite database of a bot's first days (played once; tests copy it)."""
+    tmp = tmp_path_factory.mktemp("day1")
+    db = tmp / "groupbot.db"
+    done = _replay(tmp, "day1", DAY1, str(db))
+    assert {"action": "kick", "group": "r1", "member": "spam01"}.items() <= next(
+        a for a in done if a["action"] == "kick").items()
+    return db
+
+
+@pytest.fixture
+def source(day1: Path, tmp_path: Path) -> Path:
+    db = tmp_path / "groupbot.db"
+    db.write_bytes(day1.read_bytes())
+    return db
+
+
+async def _sql(db: Path, statement: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """One statement on the SQLite file, through the store (as the test's own writes)."""
+    store = await open_store(db, schema.migrations(REGISTRY))
+    try:
+        if statement.startswith("SELECT"):
+            return await store.all(statement, params)
+        await store.execute(statement, params)
+        return []
+    finally:
+        await store.close()
+
+
+def _copy(source: Path | str, url: str, *more: str) -> tuple[int, str, str]:
+    ran = groupbot("storage", "copy", "--db", str(source), "--to", url, *more)
+    return ran.returncode, ran.stdout, ran.stderr
+
+
+async def test_a_bot_on_the_copy_goes_on_where_the_sqlite_one_stopped(
+        source: Path, tmp_path: Path, postgres: Postgres) -> None:
+    url = postgres.database()
+    code, out, err = _copy(source, url)
+    assert code == 0, err
+    rows = dict(line.split() for line in out.splitlines()[1:-1])
+    assert {"blocklist": "1", "checkins": "2", "funnel_stages": "3"}.items() <= rows.items(), out
+    assert "instances" not in rows and "schema_version" not in rows
+    assert out.splitlines()[-1].startswith("copied ")
+    # the removed ad poster is removed again on joining another group, and the admin told
+    done = _replay(tmp_path, "day3", DAY3, url)
+    assert [a["member"] for a in done if a["action"] == "kick"] == ["spam01"]
+    assert not any("spam01" in json.dumps(a.get("mentions", [])) for a in done
+                   if a["action"] == "say")
+    # ids go on past the copied ones (an insert into an identity table does not collide)
+    name = url.rsplit("/", 1)[1]
+    [(top,)] = await _sql(source, "SELECT max(id) FROM audit")
+    assert int(postgres.sql("SELECT min(id) FROM audit WHERE at >= '2026-12-04'", name)) > top
+
+
+def test_report_and_export_read_the_same_on_the_copy(
+        source: Path, tmp_path: Path, postgres: Postgres) -> None:
+    url = postgres.database()
+    assert _copy(source, url)[0] == 0
+    read = {}
+    for db in (str(source), url):
+        ran = groupbot("report", "--since", "2026-12-01", "--until", "2026-12-04",
+                       "--config", str(SHIPPED), "--db", db)
+        assert ran.returncode == 0, ran.stderr
+        read[db, "report"] = ran.stdout
+        for what in ("members", "checkins", "warnings", "funnel"):
+            out = tmp_path / f"{what}-{db == url}.csv"
+            ran = groupbot("export", "--what", what, "--out", str(out),
+                           "--config", str(SHIPPED), "--db", db)
+            assert ran.returncode == 0, ran.stderr
+            read[db, what] = out.read_text(encoding="utf-8")
+            assert read[db, what].count("\n") > 1, what  # (a header and rows)
+    for what in ("report", "members", "checkins", "warnings", "funnel"):
+        assert read[url, what] == read[str(source), what], what
+    assert "spam01" in read[url, "warnings"] and "carol" in read[url, "checkins"]
+
+
+def test_a_target_with_tables_is_refused_and_left_alone(
+        source: Path, postgres: Postgres) -> None:
+    url = postgres.database()
+    name = url.rsplit("/", 1)[1]
+    postgres.sql("CREATE TABLE invoices (id int)", name)
+    code, out, err = _copy(source, url)
+    assert (code, out) == (2, "")
+    assert err.splitlines() == [f"groupbot storage copy: {url} (schema public) already holds "
+                                "tables (invoices): the copy goes into an empty database or "
+                                "schema only"]
+    assert postgres.sql("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'",
+                        name).strip() == "1"
+    # a second copy into a database already copied into: a groupbot database
+    url = postgres.database()
+    assert _copy(source, url)[0] == 0
+    code, out, err = _copy(source, url)
+    assert code == 2
+    assert "already holds a groupbot database (" in err and len(err.splitlines()) == 1
+
+
+def test_a_missing_source_and_an_unreachable_target_exit_2_in_one_line(
+        tmp_path: Path, source: Path, postgres: Postgres) -> None:
+    missing = tmp_path / "none.db"
+    code, _, err = _copy(missing, postgres.database())
+    assert code == 2
+    assert err == f"groupbot storage copy: --db: no database at {missing} (the SQLite file " \
+                  "the bot used)\n"
+    assert not missing.exists()
+    unreachable = f"postgresql://postgres@127.0.0.1:{postgres.port}/nosuchdb"
+    code, _, err = _copy(source, unreachable)
+    assert code == 2 and len(err.splitlines()) == 1
+    assert err.startswith(f"groupbot storage copy: cannot connect to {unreachable}: ")
+    code, _, err = _copy(source, "mysql://db/x")
+    assert code != 0 and "not a postgresql:// URL: 'mysql://db/x'" in err
+
+
+async def test_a_source_of_another_version_is_refused(source: Path, postgres: Postgres) -> None:
+    known = len(schema.migrations(REGISTRY)["antispam"])
+    await _sql(source, "UPDATE schema_version SET version = ? WHERE component = 'antispam'",
+               (known + 1,))
+    url = postgres.database()
+    code, _, err = _copy(source, url)
+    assert code == 2 and len(err.splitlines()) == 1
+    assert f"a newer groupbot migrated it (antispam is at version {known + 1}" in err
+    name = url.rsplit("/", 1)[1]
+    assert postgres.sql("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'",
+                        name).strip() == "0"
+
+
+async def test_a_source_a_bot_serves_is_refused(tmp_path: Path, postgres: Postgres) -> None:
+    async with Harness(SHIPPED, tmp_path, groups={"c1": "Customer 01"}) as h:
+        await h.say("c1", "carol", "签到")
+        url = postgres.database()
+        code, _, err = _copy(h.db, url)
+    assert code == 2 and len(err.splitlines()) == 1
+    assert "another groupbot (pid " in err and err.rstrip().endswith(
+        "serves this database: stop it before copying (docs/scale.md)")
+
+
+async def test_a_value_postgresql_cannot_keep_is_named_and_nothing_is_kept(
+        source: Path, postgres: Postgres) -> None:
+    await _sql(source, "UPDATE roster SET name = ? WHERE member = 'dave'", ("a\0b",))
+    url = postgres.database()
+    code, _, err = _copy(source, url)
+    assert code == 2 and len(err.splitlines()) == 1
+    assert "roster.name of the row with rowid " in err and "NUL character" in err
+    name = url.rsplit("/", 1)[1]
+    assert postgres.sql("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'",
+                        name).strip() == "0"
+    # fixed, the copy runs again on the same database
+    await _sql(source, "UPDATE roster SET name = 'Dave' WHERE member = 'dave'")
+    assert _copy(source, url)[0] == 0
+
+
+async def test_a_source_with_a_component_this_version_lacks_is_refused(
+        source: Path, postgres: Postgres) -> None:
+    """Tables of a handler this groupbot does not have would be left behind."""
+    await _sql(source, "INSERT INTO schema_version VALUES ('survey', 1)")
+    code, _, err = _copy(source, postgres.database())
+    assert code == 2
+    assert err == (f"groupbot storage copy: {source}: its tables of survey are no part of this "
+                   "groupbot: copy it with the version of groupbot that made it\n")
+
+
+async def test_the_config_storage_is_the_default_source(
+        source: Path, tmp_path: Path, postgres: Postgres) -> None:
+    root = tmp_path / "config"
+    root.mkdir()
+    (root / "types").symlink_to(SHIPPED / "types")
+    (tmp_path / "content").symlink_to(SHIPPED.parent / "content")
+    shipped = (SHIPPED / "bot.yaml").read_text(encoding="utf-8")
+    (root / "bot.yaml").write_text(re.sub(r"(?m)^storage: .*$", f"storage: {source}", shipped),
+                                   encoding="utf-8")
+    ran = groupbot("storage", "copy", "--config", str(root), "--to", postgres.database())
+    assert ran.returncode == 0, ran.stderr
+    assert "blocklist          1" in ran.stdout
+    url = postgres.database()
+    (root / "bot.yaml").write_text(re.sub(r"(?m)^storage: .*$", f"storage: {url}", shipped),
+                                   encoding="utf-8")
+    ran = groupbot("storage", "copy", "--config", str(root), "--to", postgres.database())
+    assert ran.returncode == 2
+    assert ran.stderr == (f"groupbot storage copy: storage in {root / 'bot.yaml'} is a "
+                          f"PostgreSQL database ({url}): the source is the SQLite file the bot "
+                          "used (--db FILE)\n")
