@@ -22,14 +22,18 @@ from bot.events import Event
 
 
 class Flow(Enum):
-    """What the pipeline does after a handler: go on to the next one, or stop here."""
+    """What the pipeline does after a handler: go on to the next one, or stop here; or go on,
+    and call this handler's `fallback` at the end if no handler after it stops the event (a
+    reply for what nobody else acts on: keywords' `default`)."""
 
     CONTINUE = "continue"
     STOP = "stop"
+    FALLBACK = "fallback"
 
 
 CONTINUE = Flow.CONTINUE
 STOP = Flow.STOP
+FALLBACK = Flow.FALLBACK
 
 
 class HandlerConfig(BaseModel):
@@ -105,6 +109,10 @@ class Handler(Generic[C]):
 
     async def handle(self, event: Any, ctx: Context) -> Flow:
         raise NotImplementedError
+
+    async def fallback(self, event: Any, ctx: Context) -> None:
+        """What to do with an event `handle` returned FALLBACK for, when no handler after
+        this one stopped it. Nothing by default."""
 
 
 Registry = Mapping[str, type[Handler[Any]]]

@@ -4,7 +4,8 @@ the actions of each on the outbox as it returns. One Context serves the event's 
 turn; a handler whose `wants` says the event is nothing to it is skipped, and so, without
 asking, is one whose `triggers` a message that does not mention the bot holds none of (all
 of a type's are looked for at once). A handler that raises is undone alone and the others go
-on; a platform failure undoes the whole event.
+on; a platform failure undoes the whole event. A handler may leave an event to those after
+it and still answer it if none of them stops it (FALLBACK: keywords' `default`).
 
 Which handlers of a type want an event of a kind (their `events`), and which of those want a
 message that holds no trigger, is worked out once per type, kind and loaded config, not for
@@ -13,7 +14,7 @@ every event: a handler is never called for an event it did not ask for."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -23,7 +24,7 @@ from bot.config import Deployment
 from bot.context import Context, Core, Group
 from bot.events import Event, GroupRenamed, MemberJoined, MemberLeft, MemberRenamed, Message, Tick
 from bot.groups import GroupDirectory
-from bot.handler import STOP, Handler
+from bot.handler import FALLBACK, STOP, Flow, Handler
 from bot.literals import FEW, Literals
 from bot.metrics import Metrics
 from bot.outbox import BULK, Outbox
@@ -110,29 +111,44 @@ class Pipeline:
         if (plan.triggers is not None and isinstance(event, Message) and not event.mentions_bot
                 and not plan.triggers.any_in(ctx.normalized)):
             handlers = plan.untriggered  # no handler's trigger is in it (most messages)
+        fallback: Handler[Any] | None = None  # the first handler to answer what nobody takes
         for handler in handlers:
             ctx.handler, ctx.config = handler.name, handler.config
             if not handler.wants(event, ctx):
                 continue  # nothing to it (most messages, for most handlers)
-            try:
-                with self._store.savepoint():
-                    flow = await handler.handle(event, ctx)
-                    if ctx.actions:
-                        await self._outbox.put_all(ctx.actions, handler.name,
-                                                   deployment.settings.admins)
-                    if ctx.bulk:
-                        await self._outbox.put_all(ctx.bulk, BULK)
-            except GatewayError:
-                raise  # the platform is away: undo the whole event rather than half of it
-            except Exception:
-                log.exception("handler %s failed on %r; the others go on", handler.name, event)
-                self._metrics.handler_errors.labels(handler.name).inc()
-                continue
-            finally:
-                if ctx.actions or ctx.bulk:  # this handler's, put on the outbox or dropped
-                    ctx.actions, ctx.bulk = [], []
+            flow = await self._run(handler, handler.handle, event, ctx, deployment)
             if flow is STOP:
                 break
+            if flow is FALLBACK and fallback is None:
+                fallback = handler
+        else:
+            if fallback is not None:
+                await self._run(fallback, fallback.fallback, event, ctx, deployment)
+
+    async def _run(self, handler: Handler[Any],
+                   call: Callable[[Event, Context], Awaitable[Flow | None]], event: Event,
+                   ctx: Context, deployment: Deployment) -> Flow | None:
+        """One handler's call, in its own savepoint, its actions put on the outbox; None if
+        it failed (undone alone: the others go on)."""
+        ctx.handler, ctx.config = handler.name, handler.config
+        try:
+            with self._store.savepoint():
+                flow = await call(event, ctx)
+                if ctx.actions:
+                    await self._outbox.put_all(ctx.actions, handler.name,
+                                               deployment.settings.admins)
+                if ctx.bulk:
+                    await self._outbox.put_all(ctx.bulk, BULK)
+        except GatewayError:
+            raise  # the platform is away: undo the whole event rather than half of it
+        except Exception:
+            log.exception("handler %s failed on %r; the others go on", handler.name, event)
+            self._metrics.handler_errors.labels(handler.name).inc()
+            return None
+        finally:
+            if ctx.actions or ctx.bulk:  # this handler's, put on the outbox or dropped
+                ctx.actions, ctx.bulk = [], []
+        return flow
 
 
 def _plan(handlers: tuple[Handler[Any], ...], kind: type[Event]) -> Plan:

@@ -20,7 +20,7 @@ from pydantic import AfterValidator, Field, ValidationInfo, model_validator
 from bot.config import ContentFile, Duration, Media, TemplateText, invalid_at, placeholders
 from bot.context import Context
 from bot.events import Message
-from bot.handler import CONTINUE, STOP, Flow, Handler, HandlerConfig
+from bot.handler import CONTINUE, FALLBACK, STOP, Flow, Handler, HandlerConfig
 from bot.literals import Literals, needed
 from bot.regex import Pattern, PatternSet
 from bot.text import WordMatcher, normalize, strip_mentions
@@ -130,14 +130,10 @@ class Keywords(Handler[Config]):
         return None if self._needs is None else self._needs | frozenset(self._exact)
 
     def shadows(self, later: Sequence[Handler[Any]]) -> list[tuple[tuple[str | int, ...], str]]:
-        """A `default` reply before a faq handler, and a rule that answers every message (or
-        every mention), stop the handlers after this one from ever getting them."""
+        """A rule that answers every message (or every mention) stops the handlers after
+        this one from ever getting them. (`default` does not: it answers last.)"""
         names = [handler.name for handler in later]
         found: list[tuple[tuple[str | int, ...], str]] = []
-        if self.config.default is not None and "faq" in names:
-            found.append((("default",), "answers every mention that no rule matches, so the "
-                           "faq handler after it never gets a question to look up or hand off: "
-                           "leave `default` off in a type with faq"))
         for i, rule in enumerate(self.config.rules):
             for j, pattern in enumerate(rule.patterns):
                 if not (isinstance(pattern, Pattern)
@@ -218,17 +214,22 @@ class Keywords(Handler[Config]):
         return False
 
     async def _default(self, event: Message, ctx: Context) -> Flow:
-        """The `default` reply to a mention no rule matches (off unless configured)."""
-        template = self.config.default
-        if template is None or not event.mentions_bot:
+        """A mention no rule matches gets the `default` reply (off unless configured), but
+        only if no handler after this one takes it (invite's 「@小助手 报名」, a check-in,
+        the FAQ): the pipeline calls `fallback` at the end if none stopped it."""
+        if self.config.default is None or not event.mentions_bot:
             return CONTINUE
+        return FALLBACK
+
+    async def fallback(self, event: Message, ctx: Context) -> None:
+        template = self.config.default
+        assert template is not None  # (only a `default` returns FALLBACK)
         # addressed to the asker by name: per member, whatever `cooldown_per` says
         if await self._off_cooldown("said:default", self.config.cooldown, Per.MEMBER, event,
                                     ctx):
             ctx.reply(template.render({"member": event.sender.name,
                                        "group": ctx.group.topic if ctx.group else ""}),
                       mention=True)
-        return STOP
 
     @staticmethod
     def _answer(rule: Rule, event: Message, ctx: Context) -> str:

@@ -305,9 +305,6 @@ def test_check_warns_where_keywords_keep_every_message_or_mention_from_the_faq(
     code, errors, out = _check(capsys, root)
     assert code == 0 and "config OK" in out
     assert errors == [
-        "warning: types/recruitment.yaml:3: handlers.keywords.default: answers every mention "
-        "that no rule matches, so the faq handler after it never gets a question to look up "
-        "or hand off: leave `default` off in a type with faq",
         "warning: types/recruitment.yaml:6: handlers.keywords.rules[0].patterns[0]: '.*' "
         "matches every message: no handler after keywords (faq) ever gets one",
         "warning: types/recruitment.yaml:9: handlers.keywords.rules[1].patterns[1]: "

@@ -106,6 +106,22 @@ async def test_a_default_reply_answers_mentions_nothing_matches(tmp_path: Path) 
     assert await _replies(tmp_path / "off", "@Helper\u2005随便聊聊", mentions=("bot",)) == []
 
 
+async def test_the_default_leaves_a_mention_to_the_handlers_after_it_that_act_on_it(
+        tmp_path: Path) -> None:
+    """「@小助手 签到」 checks in and 「@小助手 群规」 gets the rules: the default answers only
+    a mention no handler after keywords took."""
+    types = {"recruitment": "handlers:\n  - keywords:\n      default: \"{member} 我没听懂\"\n"
+                            "      rules: [{patterns: [价格], reply: 按月收费}]\n"
+                            "  - checkin: {reply: \"{member} 签到成功\"}\n"
+                            "  - rules: {text: rules.md}\n"}
+    root = write_config(tmp_path / "config", BOT_YAML, types, {"rules.md": "群规：友善\n"})
+    async with Harness(root, tmp_path) as h:
+        for text in ("签到", "群规", "价格", "随便聊聊"):
+            await h.say("r1", "alice", f"@Helper\u2005{text}", mentions=("bot",))
+            await h.advance("10s")
+        assert h.texts() == ["alice 签到成功", "群规：友善", "按月收费", "alice 我没听懂"]
+
+
 def test_the_first_rule_in_yaml_order_wins() -> None:
     config = Config.model_validate({"rules": [
         {"id": "a", "patterns": ["费用"], "reply": "a"},
