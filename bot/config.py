@@ -825,7 +825,11 @@ def load(root: Path, registry: Registry, running: Settings | None = None,
     if (wrong := _directory_problem(content_dir)) is not None:
         problems.append(located.problem(("content",), wrong))
     storage = location(settings.storage, root)
-    if (wrong := database_problem(storage)) is not None:
+    if isinstance(storage, Path) and settings.storage.endswith("/"):  # Path drops the slash
+        problems.append(located.problem(("storage",), (
+            f"{settings.storage!r} ends in /, as a directory does: storage names the database "
+            f"file, e.g. {settings.storage}groupbot.db")))
+    elif (wrong := database_problem(storage)) is not None:
         problems.append(located.problem(("storage",), wrong))
     warnings += [located.problem(path, warning) for path, warning in value_warnings(settings)]
     problems.extend(located.problem(path, wrong) for path, wrong in _account_clashes(settings))

@@ -204,6 +204,19 @@ def test_check_refuses_storage_that_is_a_directory(capsys: pytest.CaptureFixture
     assert "bot.yaml:4: storage: data is a directory, not a database file" in errors
 
 
+def test_check_refuses_storage_that_ends_in_a_slash(capsys: pytest.CaptureFixture[str],
+                                                   tmp_path: Path) -> None:
+    """`storage: ../data/` passed and made an SQLite file named `data`, which the later
+    `mkdir data` of deploy.md could not make a directory (review s32c N4)."""
+    bot_yaml = BOT_YAML.replace("storage: bot.db", "storage: ../data/")
+    root = write_config(tmp_path / "config", bot_yaml, {"recruitment": ""})
+    code, errors, _ = _check(capsys, root)
+    assert code == 2
+    assert ("bot.yaml:4: storage: '../data/' ends in /, as a directory does: storage names "
+            "the database file, e.g. ../data/groupbot.db") in errors
+    assert not (tmp_path / "data").exists()
+
+
 def test_check_refuses_storage_that_is_not_a_database(capsys: pytest.CaptureFixture[str],
                                                       tmp_path: Path) -> None:
     root = write_config(tmp_path / "config", BOT_YAML, {"recruitment": ""})
