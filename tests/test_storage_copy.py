@@ -243,3 +243,24 @@ async def test_the_config_storage_is_the_default_source(
     assert ran.stderr == (f"groupbot storage copy: storage in {root / 'bot.yaml'} is a "
                           f"PostgreSQL database ({url}): the source is the SQLite file the bot "
                           "used (--db FILE)\n")
+
+
+async def test_every_row_of_every_table_is_the_same_on_the_copy(
+        source: Path, postgres: Postgres) -> None:
+    """Each value as the bot reads it back: times, numbers, text (the warm-up's first day,
+    the bindings kept by id, the console's secret...)."""
+    url = postgres.database()
+    code, out, err = _copy(source, url)
+    assert code == 0, err
+    tables = [line.split()[0] for line in out.splitlines()[1:-1]]
+    assert {"governor_accounts", "group_bindings", "state", "timers", "outbox"} <= set(tables)
+    copied = await open_store(url, schema.migrations(REGISTRY))
+    try:
+        for name in tables:
+            [(columns,)] = await _sql(source, f"SELECT group_concat(name, ', ') FROM "
+                                              f"pragma_table_xinfo('{name}')")
+            query = f"SELECT {columns} FROM {name}"
+            here, there = await _sql(source, query), await copied.all(query)
+            assert sorted(map(repr, there)) == sorted(map(repr, here)), name
+    finally:
+        await copied.close()
