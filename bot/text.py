@@ -382,12 +382,25 @@ def strip_mentions(text: str, names: Iterable[str] | None = None) -> str:
     return mention.sub("", text).strip()
 
 
-# What may precede or follow a command: "签到！", "check in~" (normalized: "!" and "~").
-AROUND_COMMAND = " !.?~。…"
+# What may precede or follow a command: anything but letters, digits and Chinese characters
+# (punctuation, brackets, symbols, emoji, spaces): "签到！", "签到✅", "【签到】", "#签到",
+# "check in~"
+_AROUND_COMMAND = re.compile(r"[\W_]*")
 
 
 def command(text: str) -> str:
     """A message read as a command, which is the whole message: normalized, without its
-    mentions and the marks around it ("@小助手 签到！" -> "签到"). "请问什么时候可以开始考试？"
+    mentions and the marks, brackets and emoji around it ("@小助手 签到！", "签到👍", "【签到】"
+    -> "签到"; a message of nothing but those stays as it is: "✅"). "请问什么时候可以开始考试？"
     is no "开始考试"."""
-    return normalize(strip_mentions(text)).strip(AROUND_COMMAND)
+    message = normalize(strip_mentions(text))
+    # from each end: a match at the start of the text and of the text reversed (a search for
+    # decoration before its end would read a long run of it again from each of its characters)
+    start, end = _decoration(message), len(message) - _decoration(message[::-1])
+    return message[start:end] or message
+
+
+def _decoration(text: str) -> int:
+    """How many characters `text` starts with that may stand around a command."""
+    found = _AROUND_COMMAND.match(text)
+    return found.end() if found else 0

@@ -156,6 +156,19 @@ async def test_two_check_ins_on_one_day_earn_points_once(tmp_path: Path) -> None
         ]
 
 
+async def test_a_check_in_with_an_emoji_brackets_or_a_tag_around_it_counts(
+        tmp_path: Path) -> None:
+    """Members write 签到 as WeChat groups do: with an emoji, in brackets, as a tag; each
+    was silently no check-in, and the member believed the streak held (review s32a T11)."""
+    async with _harness(tmp_path) as h:
+        for member, text in [("alice", "签到✅"), ("bob", "【签到】"), ("carol", "#签到"),
+                             ("dave", "签到👍🏻")]:
+            await h.say("i1", member, text)
+        await h.say("i1", "erin", "签到了吗？今天的作业是什么")  # a sentence: no check-in
+        await h.advance("1m")
+        assert [reply.split(" ")[1] for reply in _replies(h)] == ["alice", "bob", "carol", "dave"]
+
+
 async def test_a_check_in_reads_its_rank_and_total_with_its_row(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """After its insert, a check-in reads the day's row, its rank that day and the member's

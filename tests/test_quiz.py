@@ -52,6 +52,17 @@ async def test_only_the_start_word_itself_starts_the_quiz(tmp_path: Path) -> Non
         assert await h.bot.store.all("SELECT member FROM quiz_attempts") == [("dave",)]
         assert _told(h, "dave")[-1].startswith("📝 开始「")
 
+async def test_the_start_word_with_an_emoji_or_brackets_around_it_starts_the_quiz(
+        tmp_path: Path) -> None:
+    """Decoration around the command is no sentence (review s32a T11); the question is still
+    none (S22)."""
+    async with Harness(SHIPPED, tmp_path, groups=GROUPS) as h:
+        await h.say("i1", "erin", "请问什么时候可以开始考试？")
+        await h.say("i1", "dave", "【开始考试】😊")
+        await h.advance("10s")
+        assert await h.bot.store.all("SELECT member FROM quiz_attempts") == [("dave",)]
+
+
 @ON_BOTH
 async def test_a_refusal_is_told_once_per_cooldown(tmp_path: Path) -> None:
     async with Harness(SHIPPED, tmp_path, groups=GROUPS) as h:

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot import text as text_module
-from bot.text import WordMatcher, normalize, strip_mentions, unmask
+from bot.text import WordMatcher, command, normalize, strip_mentions, unmask
 
 # --- normalize -----------------------------------------------------------------------------
 
@@ -170,3 +170,21 @@ def test_building_a_matcher_of_many_patterns_leaves_the_message_cache_alone() ->
     normalize("请问培训什么时候开始？")
     assert normalize.cache_info().hits == 1
     assert WordMatcher([("ＶＩＰ群", 1)]).words == {normalize("ＶＩＰ群")}
+
+
+# --- commands ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "read"),
+    [("签到", "签到"), ("签到！", "签到"), ("签到✅", "签到"), ("【签到】", "签到"),
+     ("#签到", "签到"), ("签到👍🏻", "签到"), ("「开始考试」😊", "开始考试"),
+     ("@小助手\u2005 签到~", "签到"), ("✅", "✅"), ("签到1", "签到1"),
+     ("请问什么时候可以开始考试？", "请问什么时候可以开始考试"),
+     ("签到 ✅ 第3天", "签到 ✅ 第3天")],
+)
+def test_a_command_is_the_whole_message_without_the_decoration_around_it(text: str,
+                                                                        read: str) -> None:
+    """Punctuation, brackets, # and emoji around it go (review s32a T11); a message of
+    nothing else stays as it is, so a trigger "✅" is not every emoji."""
+    assert command(text) == read
