@@ -319,9 +319,11 @@ class Bot:
         return (settings.card_text if how == "card" else settings.qr_text).render(values)
 
     @property
-    def configured_id(self) -> str:
-        """The bot's id as bot.yaml gives it (the platform's login id wins)."""
-        return self.deployment.settings.bot.id
+    def configured_id(self) -> str | None:
+        """The bot's id as bot.yaml gives it (the platform's login id wins); None for one of
+        several accounts, each of which is the account it logs in as (one `bot.id` cannot
+        name them all: docs/scale.md)."""
+        return self.deployment.settings.bot.id if self.account is None else None
 
     def contact_name(self, member_id: str) -> str:
         return storable(self._names(member_id))  # the platform's text, as an event's

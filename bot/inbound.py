@@ -37,8 +37,9 @@ class Inbound(Protocol):
         ...
 
     @property
-    def configured_id(self) -> str:
-        """The bot's id as the config gives it (the platform's login id wins)."""
+    def configured_id(self) -> str | None:
+        """The bot's id as the config gives it (the platform's login id wins), None when the
+        config names none for this process (one of several accounts)."""
         ...
 
     async def feed(self, event: Event) -> None:

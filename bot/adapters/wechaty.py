@@ -674,7 +674,7 @@ class WechatyGateway:
         log.info("logged in to WeChat as %s (%s)", await self._wechat_name(payload.contact_id),
                  payload.contact_id)
         configured = self._running_bot().configured_id
-        if configured != payload.contact_id:
+        if configured is not None and configured != payload.contact_id:
             log.warning("bot.yaml says the bot is %r but WeChat logged in as %r; the login id "
                         "is used", configured, payload.contact_id)
 
