@@ -3,6 +3,9 @@
 Each entry is one document (its answer and the example questions the operator gave); a
 question is segmented the same way and scored against every document with BM25 (Okapi,
 rank-bm25). The best score is the confidence the faq handler compares with its threshold.
+The example questions are also matched as they are (`Examples`): a message that is one of
+them is that entry's whatever it scores, since a short question of common words ("怎么收费")
+may score under any useful threshold.
 
 Segmentation is jieba's, on the normalized text (bot/text.py): full-width folded, lower
 case. Search-mode segmentation also yields the shorter words inside long ones ("报名流程"
@@ -35,6 +38,8 @@ STOPWORDS = frozenset(" ".join((
     "is are do i you how what",
 )).split())
 _WORDLIKE = re.compile(r"[a-z]+|[\u3400-\u9fff\uf900-\ufaff]+")
+_NOT_WORD = re.compile(r"[\W_]+")
+INSIDE = 3  # characters an example question needs to be found inside a longer message
 
 
 @lru_cache(maxsize=4096)
@@ -90,3 +95,33 @@ class Index:
         scores = self._bm25.get_scores(list(query))
         entry = max(range(self.size), key=lambda i: (scores[i], -i))
         return Hit(entry, float(scores[entry]))
+
+
+def as_asked(text: str) -> str:
+    """A question as compared with the example questions: normalized, without its mentions,
+    spaces, punctuation or emoji ("@小助手 怎么收费？" -> "怎么收费")."""
+    return _NOT_WORD.sub("", normalize(strip_mentions(text)))
+
+
+class Examples:
+    """The entries' example questions, matched as written (`as_asked`): a message that is one
+    is its entry's (the first entry's, if two list it); a message that holds one of INSIDE
+    characters or more ("请问你们怎么收费呢") is the entry of the longest one it holds."""
+
+    def __init__(self, questions: Sequence[Sequence[str]]) -> None:
+        self._exact: dict[str, int] = {}
+        for entry, listed in enumerate(questions):
+            for question in listed:
+                if key := as_asked(question):
+                    self._exact.setdefault(key, entry)
+        self._inside = sorted(((key, entry) for key, entry in self._exact.items()
+                               if len(key) >= INSIDE), key=lambda item: -len(item[0]))
+
+    def exact(self, text: str) -> int | None:
+        """The entry that lists `text` as an example question."""
+        return self._exact.get(as_asked(text))
+
+    def inside(self, text: str) -> int | None:
+        """The entry of the longest example question `text` holds."""
+        asked = as_asked(text)
+        return next((entry for key, entry in self._inside if key in asked), None)

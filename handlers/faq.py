@@ -1,7 +1,8 @@
 """Questions no keyword rule answers: the FAQ when it knows, else a person.
 
 A message that mentions the bot (or matches one of `questions`) is looked up in the type's
-FAQ entries with BM25 (bot/retrieval.py); above `threshold` the entry's file answers,
+FAQ entries (bot/retrieval.py): one of an entry's example questions as written, else BM25
+above `threshold`, else a message holding an example question; the entry's file answers,
 mentioning the asker. Otherwise a mention is handed off: a private case is opened
 (bot/moderation.py's cases, kind `question`), the operators on duty get the question, the
 asker and the group privately with the case id, and the first of them to answer privately
@@ -43,7 +44,7 @@ from bot.events import Message, Tick
 from bot.handler import CONTINUE, STOP, Flow, Handler, HandlerConfig
 from bot.literals import needed
 from bot.moderation import Case, Status
-from bot.retrieval import Index, whole_words
+from bot.retrieval import Examples, Index, whole_words
 from bot.sanitize import Safe, clean
 from bot.smalltalk import small_talk_only
 from bot.text import normalize, strip_mentions
@@ -134,6 +135,7 @@ class Faq(Handler[Config]):
 
     def prepare(self) -> None:
         self._documents = ["\n".join([*e.questions, e.file.text]) for e in self.config.entries]
+        self._examples = Examples([entry.questions for entry in self.config.entries])
         self._index: Index | None = None
         self._words = {normalize(w) for w in self.config.handoff.words} \
             if self.config.handoff else set()
@@ -189,9 +191,9 @@ class Faq(Handler[Config]):
             return CONTINUE
         if await asyncio.to_thread(self._small_talk_only, norm):
             return CONTINUE  # "谢谢小助手": nothing to look up, nobody to bother
-        hit = (await self.index()).best(text) if self._documents else None
-        if hit is not None and hit.score >= self.config.threshold:
-            entry = self.config.entries[hit.entry]
+        found = await self.entry_for(text)
+        if found is not None:
+            entry = self.config.entries[found]
             if await ctx.off_cooldown(f"entry:{entry.file.path}", self.config.cooldown,
                                       member=event.sender.id):
                 ctx.reply(entry.file.text.strip(), mention=True)
@@ -199,6 +201,20 @@ class Faq(Handler[Config]):
         if event.mentions_bot and handoff is not None and ASKING.search(norm):
             return await self._hand_off(event, ctx)
         return CONTINUE
+
+    async def entry_for(self, text: str) -> int | None:
+        """The entry that answers `text`: the one listing it as an example question, else the
+        best by BM25 if it reaches `threshold`, else the one whose (longest) example question
+        it holds; None: the FAQ does not know."""
+        if not self._documents:
+            return None
+        listed = self._examples.exact(text)
+        if listed is not None:
+            return listed
+        hit = (await self.index()).best(text)
+        if hit is not None and hit.score >= self.config.threshold:
+            return hit.entry
+        return self._examples.inside(text)
 
     def _small_talk_only(self, norm: str) -> bool:
         """Every word is small talk ("你好呀", "谢谢小助手！", "哈哈哈 👍"): nothing to ask
