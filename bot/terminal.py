@@ -411,8 +411,10 @@ class Terminal:
                 await self.handle(line.strip())
             except Exception as exc:  # a typo must never stop the bot
                 print(f"! {escaped(str(exc))}")  # it may quote the line
-            if self.reset or line.strip() in ("/quit", "/exit"):
+            if self.reset:
                 return
+            if line.strip() in ("/quit", "/exit"):
+                break  # piped, ends like the end of the lines
             self._prompt()
         if not _interactive():
             await self._send_what_waits()
@@ -421,8 +423,8 @@ class Terminal:
         """Piped lines came to an end: what the bot queued meanwhile (replies go a few
         seconds apart) goes out now, as if that time had passed, for up to `WAITS` (what
         falls due on the way runs too), so that `printf '群规\n报名\n' | groupbot run
-        --simulator` shows every answer. (An operator at the terminal, or `/quit`, stops at
-        once: what waits is kept for the next start.)"""
+        --simulator` shows every answer, also when the lines end with `/quit`. (An operator
+        at the terminal stops at once: what waits is kept for the next start.)"""
         end = utc(self.clock.now()) + WAITS
         while len(self.bot.outbox) and (due := self.bot.next_due()) is not None and due <= end:
             self.clock.skip(max(due - utc(self.clock.now()), timedelta()))

@@ -330,3 +330,14 @@ def test_the_bot_removed_from_a_group_sees_nothing_there_until_added_back(
     assert "(the bot is not in r1: WeChat tells it nothing of it)" in out  # carol's join
     assert out.count("【招募群群规】") == 1  # answered once it is back, not before
     assert "@carol" not in out  # her join was never the bot's to see
+
+
+def test_piped_lines_ending_with_quit_show_every_answer_the_bot_queued(tmp_path: Path) -> None:
+    """`/quit` at the end of piped lines (a script's natural end) drains what the bot
+    queued as the end of the lines does: both answers show, not only the first."""
+    result = _run(_deployment(tmp_path), "/as bob", "群规", "/as alice", "怎么报名", "/quit",
+                  "收入怎么算")  # (nothing after /quit is read)
+    assert result.returncode == 0, result.stderr
+    assert "【招募群群规】" in result.stdout
+    assert "报名流程" in result.stdout
+    assert "按通话时长结算" not in result.stdout
