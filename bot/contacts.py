@@ -582,6 +582,33 @@ def _allowed(host: str, allow: Collection[str]) -> bool:
     return any(host == domain or host.endswith("." + domain) for domain in allow)
 
 
+# Public mailbox providers' domains: anyone can have an address at these (and their
+# subdomains), so an address there is nobody's own but its holder's
+PUBLIC_MAILBOXES = frozenset((
+    "qq.com", "vip.qq.com", "foxmail.com", "163.com", "vip.163.com", "126.com", "vip.126.com",
+    "yeah.net", "188.com", "netease.com", "vip.sina.com",
+    "sina.com", "sina.cn", "sohu.com", "139.com", "189.cn", "wo.cn", "aliyun.com", "tom.com",
+    "21cn.com", "263.net", "2980.com", "sogou.com", "gmail.com", "googlemail.com",
+    "outlook.com", "hotmail.com", "live.com", "msn.com", "yahoo.com", "icloud.com", "me.com",
+    "mac.com", "aol.com", "proton.me", "protonmail.com", "mail.com", "gmx.com", "yandex.com",
+    "yandex.ru", "mail.ru", "zoho.com",
+))
+
+
+def public_mailboxes(domain: str) -> list[str]:
+    """The public mailbox domains (`PUBLIC_MAILBOXES`) that `domain` is or holds, sorted:
+    allowing it for links would allow their addresses, were it not for `own_address`."""
+    return sorted(provider for provider in PUBLIC_MAILBOXES if _allowed(provider, (domain,)))
+
+
+def own_address(address: str, allow: Collection[str]) -> bool:
+    """An e-mail address at one of the allowed link domains or their subdomains, the
+    operator's own: not at a public mailbox domain, where anyone has one (links.allow
+    [qq.com] allows links to QQ's pages, not every QQ mail address)."""
+    host = address.rpartition("@")[2]
+    return _allowed(host, allow) and not _allowed(host, PUBLIC_MAILBOXES)
+
+
 def find_links(text: str, allow: Collection[str] = ()) -> list[Finding]:
     """Links and IP addresses in a message, except to the allowed domains and their
     subdomains (`allow` holds lower-case domains)."""

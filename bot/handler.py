@@ -88,8 +88,8 @@ class Handler(Generic[C]):
 
     def shadows(self, later: Sequence[Handler[Any]]) -> list[tuple[tuple[str | int, ...], str]]:
         """Keys of this config that keep the handlers after it in the type's list (`later`)
-        from ever getting what they are for, each with why: `groupbot check` warns about
-        each, naming file:line:key. None by default."""
+        from ever getting what they are for, or that do less than they seem to, each with
+        why: `groupbot check` warns about each, naming file:line:key. None by default."""
         return []
 
     def wants(self, event: Any, ctx: Context) -> bool:

@@ -42,7 +42,15 @@ from bot.config import (
     TemplateText,
     placeholders,
 )
-from bot.contacts import Finding, contacts_in, find_contacts, links_in, own_mini_program
+from bot.contacts import (
+    Finding,
+    contacts_in,
+    find_contacts,
+    links_in,
+    own_address,
+    own_mini_program,
+    public_mailboxes,
+)
 from bot.context import Context
 from bot.events import Kind, Member, MemberJoined, Message
 from bot.handler import CONTINUE, STOP, Flow, Handler, HandlerConfig
@@ -104,7 +112,7 @@ class Contacts(HandlerConfig):
     reason: str = "发布联系方式"
     # the operator's own service WeChat ids, numbers and addresses, written as members would
     # see them ("kefu_2026", "138 0013 8000", "QQ 12345678"); e-mail addresses at the
-    # domains of `links.allow` are allowed too
+    # domains of `links.allow` are allowed too, but for public mailbox providers' (qq.com)
     allow: list[Annotated[str, Field(min_length=1)]] = []
     look_for: list[Annotated[str, Field(pattern="^(phone|wechat|qq|email)$")]] = list(
         CONTACT_KINDS)
@@ -486,6 +494,19 @@ class Antispam(Handler[Config]):
                 held.update(hit.listed for hit in self._words.find(unmasked, unmasked=True))
         return frozenset(held)
 
+    def shadows(self, later: Sequence[Handler[Any]]) -> list[tuple[tuple[str | int, ...], str]]:
+        """A public mailbox domain in `links.allow` (qq.com, 163.com): its links are
+        allowed, its e-mail addresses are not (anyone has one), which the operator who
+        allowed it for its pages may not expect."""
+        return [(("links", "allow", i), (
+            f"{domain} is a public mailbox domain" if domain in providers else
+            f"{domain} holds public mailbox domains ({', '.join(providers)})")
+                 + ": links to it are allowed, but e-mail addresses at it still count as "
+                 "contact details (anyone can have one there); list your own address in "
+                 "contacts.allow")
+                for i, domain in enumerate(self._allow)
+                if (providers := public_mailboxes(domain))]
+
     def _own_mini_program(self, event: Message, text: str) -> bool:
         """A mini program card of the operator's own, named in links `allow` by its name or
         appid: `kinds.mini_program` does not act on it (its text is read all the same)."""
@@ -520,13 +541,11 @@ class Antispam(Handler[Config]):
                         family=found[0].family)]
 
     def _own_contact(self, found: Finding) -> bool:
-        """One of `contacts.allow`, or an e-mail address at a domain of `links.allow`."""
+        """One of `contacts.allow`, or an e-mail address at a domain of `links.allow` that
+        is no public mailbox provider's (bot/contacts.py `own_address`)."""
         if found.value in self._own:
             return True
-        if found.family != "email":
-            return False
-        host = found.value.rpartition("@")[2]
-        return any(host == domain or host.endswith("." + domain) for domain in self._allow)
+        return found.family == "email" and own_address(found.value, self._allow)
 
     def _split_contacts(self, copy: recent.Recent, group: str, member: str, now: int,
                         text: str) -> list[Offence]:
