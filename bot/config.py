@@ -1024,8 +1024,11 @@ def _account_clashes(settings: Settings) -> Iterator[tuple[KeyPath, str]]:
             seen.setdefault((key, value), i)
 
 
-def _position(problem: Problem) -> tuple[str, int]:
-    return str(problem.where.file), problem.where.line
+def _position(problem: Problem) -> tuple[str, int, tuple[tuple[str, int], ...], str]:
+    """Problems in the order of their files and lines, and on one line by key and message:
+    the same order on every run (a set's order changes from one process to the next)."""
+    key = tuple((part, -1) if isinstance(part, str) else ("", part) for part in problem.path)
+    return str(problem.where.file), problem.where.line, key, problem.message
 
 
 def _ordered(causes: list[Problem], problems: list[Problem]) -> list[Problem]:
@@ -1322,7 +1325,8 @@ def _build_type(name: str, raw: Mapping[str, Located], broken: set[str], registr
             at = ("handlers", section.name, *path)
             if isinstance(leaf, TypeName):
                 if (wrong := _no_type(leaf, raw, broken)) is not None:
-                    problems.append(Problem(_origin(section, path), at, wrong))
+                    problems.append(Problem(_origin(section, path), at,
+                                            wrong + _if_default(section, path)))
             else:
                 warnings.extend(Problem(_origin(section, path), at, text)
                                 for text in _warnings_of(leaf))
@@ -1338,6 +1342,17 @@ def _build_type(name: str, raw: Mapping[str, Located], broken: set[str], registr
                         for path, text in handler.shadows(handlers[i + 1:]))
     # validated with the header in _resolve; each type names itself, nothing is inherited
     return GroupType(name, capacity, tuple(handlers), str(raw[name].data.get("display_name", "")))
+
+
+def _if_default(section: _Section, path: KeyPath) -> str:
+    """What to add to a problem of the value at `path` when nobody wrote it: a default the
+    operator may never have read (the funnel's `stages`, the quiz's `promote_to`)."""
+    if section.origin is not None and any(section.origin.get(path[:end]) is not None
+                                          for end in range(1, len(path) + 1)):
+        return ""
+    key = path[:max(i for i, part in enumerate(path) if isinstance(part, str)) + 1]
+    return (f" (the default of `{yamlfile.format_path(key)}`, not written in the type: "
+            "set it to your own types)")
 
 
 def _origin(section: _Section, path: KeyPath) -> Where:

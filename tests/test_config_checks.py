@@ -4,7 +4,10 @@ regular expression means something else on RE2 than in Python's re."""
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -483,3 +486,33 @@ def test_check_warns_of_hand_off_operators_and_exempt_members_named_by_the_name_
         f"warning: types/recruitment.yaml:3: handlers.antispam.exempt[1]: '合作方' {why}",
         f"warning: types/recruitment.yaml:8: handlers.faq.handoff.operators[1]: '林运营' {why}",
         f"warning: types/recruitment.yaml:9: handlers.faq.handoff.rota.sat[0]: '王运营' {why}"]
+
+
+def test_check_says_a_wrong_group_type_is_a_default_and_lists_problems_in_one_order(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """`funnel: {}` in a deployment with types of its own names: the errors named types the
+    operator never wrote without saying they are the default, and the three problems of one
+    line came out in another order on each run (review s32c N7)."""
+    types = {"recruit": "handlers:\n  - funnel: {}\n",
+             "intern": "handlers:\n  - funnel:\n      stages: [recruit, internship]\n"}
+    root = write_config(tmp_path / "config", BOT_YAML.replace("recruitment", "recruit"), types)
+    known = "known: intern, recruit"
+    default = ("(the default of `stages`, not written in the type: set it to your own types)")
+    expected = [
+        f"types/intern.yaml:3: handlers.funnel.stages[1]: unknown group type 'internship'; "
+        f"{known}",
+        f"types/recruit.yaml:2: handlers.funnel.stages[0]: unknown group type 'recruitment'; "
+        f"{known} {default}",
+        f"types/recruit.yaml:2: handlers.funnel.stages[1]: unknown group type 'internship'; "
+        f"{known} {default}",
+        f"types/recruit.yaml:2: handlers.funnel.stages[2]: unknown group type 'official'; "
+        f"{known} {default}"]
+    code, errors, _ = _check(capsys, root)
+    assert code == 2 and errors[:4] == expected, errors
+    for seed in ("1", "2", "3", "4"):  # a set's order depends on the process's hash seed
+        run = subprocess.run([sys.executable, "-m", "bot.cli", "check", "--config", str(root)],
+                             capture_output=True, text=True, timeout=120,
+                             env={**os.environ, "PYTHONHASHSEED": seed})
+        assert run.returncode == 2
+        assert [line.replace(f"{root}/", "") for line in run.stderr.splitlines()][:4] \
+            == expected, seed
