@@ -18,7 +18,6 @@ from __future__ import annotations
 import heapq
 import json
 import logging
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
@@ -104,12 +103,13 @@ def _in_utc(fire: datetime | None) -> datetime | None:
 
 
 def _weekdays(field: str) -> str:
-    """A crontab weekday field as APScheduler's day names. Its numbers (0 or 7 = Sunday)
-    begin the week on Sunday, APScheduler's names on Monday, so a range or a step over
-    numbers ("1-5/2": Monday, Wednesday, Friday; "0-2": Sunday to Tuesday; "*/2") is worked
-    out here as crontab means it and given as a list of days. Names ("mon-fri") go as
-    they are."""
-    if field == "*" or not re.search(r"\d", field):
+    """A crontab weekday field as APScheduler's day names. Crontab's numbers (0 or 7 =
+    Sunday) begin the week on Sunday, APScheduler's names on Monday, so ranges, lists and
+    steps ("1-5/2": Monday, Wednesday, Friday; "0-2": Sunday to Tuesday; "*/2") are worked
+    out here as crontab means them and given as a list of days. Day names are their numbers
+    (sun 0 ... sat 6, in any case) and may be mixed with them ("mon-fri/2", "mon,3"); sun
+    ending a range is 7 ("sat-sun": the weekend, "sun-tue": Sunday to Tuesday)."""
+    if field == "*":
         return field
     days: set[int] = set()
     for item in field.split(","):
@@ -120,7 +120,8 @@ def _weekdays(field: str) -> str:
         if spec == "*":
             first, last = 0, 6
         elif "-" in spec:
-            first, last = (_day(end) for end in spec.split("-", 1))
+            start, end = spec.split("-", 1)
+            first, last = _day(start), _day(end, ends_range=True)
         else:
             first = _day(spec)
             last = 7 if step else first  # "1/2": from Monday on, every second day
@@ -130,10 +131,16 @@ def _weekdays(field: str) -> str:
     return ",".join(_DAYS[day] for day in sorted(days))
 
 
-def _day(number: str) -> int:
-    if not number.isdigit() or int(number) > 7:
-        raise ValueError(f"weekday {number!r} is not 0-7 (or a day name)")
-    return int(number)
+def _day(day: str, ends_range: bool = False) -> int:
+    """A weekday's number in crontab: 0-7 (0 and 7 Sunday) or a day name (sun 0 ... sat 6;
+    sun 7 at the end of a range)."""
+    name = day.strip().lower()
+    if name in _DAYS:
+        return 7 if name == "sun" and ends_range else _DAYS.index(name)
+    if not name.isdigit() or int(name) > 7:
+        raise ValueError(f"weekday {day!r} is neither 0-7 nor a day name "
+                         f"({' '.join(_DAYS[:7])})")
+    return int(name)
 
 
 @dataclass
