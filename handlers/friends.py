@@ -8,7 +8,8 @@ repeated request, or the same request reported twice, is not accepted or greeted
 
 Someone who was sent this account's contact card to get into a group (bot/invitations.py:
 they were not its friend) is accepted whatever their greeting (unless `accept: none`), and
-invited into that group once the acceptance went.
+invited into that group once the acceptance went; they are told so (`invited`), not sent
+the `greeting` that asks newcomers to sign up.
 """
 
 from __future__ import annotations
@@ -38,6 +39,9 @@ class Config(HandlerConfig):
     keywords: list[str] = []
     greeting: Annotated[TemplateText, placeholders("member")] | None = Template(
         "你好 {member}，我是倾听者平台的小助手。发送「报名」即可加入招募群。")
+    # to someone accepted for the card they were sent to get into a group: where they go
+    invited: Annotated[TemplateText, placeholders("member", "group")] | None = Template(
+        "你好 {member}，马上邀请你加入「{group}」，请在微信里接受群邀请。")
 
     @model_validator(mode="after")
     def _keywords_given(self) -> Config:
@@ -70,11 +74,24 @@ class Friends(Handler[Config]):
                         + (f"; sent this account's card for {', '.join(waiting)}"
                            if waiting else ""))
         ctx.accept_friend(contact.id, event.request)
-        if self.config.greeting is not None:
-            ctx.dm(contact.id, self.config.greeting.render({"member": contact.name}))
+        greeting = await self._greeting(contact.name, waiting, ctx)
+        if greeting:
+            ctx.dm(contact.id, greeting)
         for group in waiting:  # they added this account to be invited: it goes once accepted
             ctx.invite(group, contact.id)
         return STOP
+
+    async def _greeting(self, name: str, waiting: list[str], ctx: Context) -> str | None:
+        """`greeting` for a new contact; `invited`, naming the groups, for one who came with
+        the card to be invited (asking them to sign up would send them back a stage)."""
+        if not waiting:
+            template = self.config.greeting
+            return None if template is None else template.render({"member": name})
+        if self.config.invited is None:
+            return None
+        topics = [group.topic if (group := await ctx.group_of(grp)) else grp
+                  for grp in waiting]
+        return self.config.invited.render({"member": name, "group": "」「".join(topics)})
 
     def _wanted(self, hello: str) -> bool:
         if self.config.accept is Accept.KEYWORDS:

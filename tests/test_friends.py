@@ -97,11 +97,43 @@ async def test_no_greeting_when_it_is_null(tmp_path: Path) -> None:
         assert [r["action"] for r in h.sent] == ["accept_friend"]
 
 
+def _with_cards(tmp_path: Path, friends: str) -> Path:
+    """报名 in a recruitment group invites into the internship group; someone who is no
+    friend of the bot is sent its card there (bot.yaml `invitations.not_friend: card`)."""
+    bot_yaml = BOT_YAML + ("  - match: {topic: Internship}\n    type: internship\n"
+                           "direct: private\ninvitations: {not_friend: card}\n")
+    return write_config(tmp_path / "config", bot_yaml, {
+        "recruitment": "handlers:\n  - invite: {words: [报名], to: internship}\n",
+        "internship": "handlers: []\n",
+        "private": f"handlers:\n  - friends: {friends}\n"})
+
+
+@pytest.mark.parametrize("friends, told", [
+    ("{keywords: [倾听者], greeting: '{member} 你好，发送「报名」加入招募群'}",
+     "你好 erin，马上邀请你加入「Listener Internship 01」，请在微信里接受群邀请。"),
+    ("{keywords: [倾听者], invited: '{member}：请接受「{group}」的邀请'}",
+     "erin：请接受「Listener Internship 01」的邀请"),
+    ("{keywords: [倾听者], invited: null}", None),
+])
+async def test_someone_who_came_with_the_card_is_told_of_the_invitation_not_to_sign_up(
+        tmp_path: Path, friends: str, told: str | None) -> None:
+    groups = {"r1": "Listener Recruitment 01", "i1": "Listener Internship 01"}
+    async with Harness(_with_cards(tmp_path, friends), tmp_path, groups=groups) as h:
+        await h.say("r1", "erin", "报名")  # no friend: she is sent the card
+        await h.advance("1m")
+        assert len(h.actions("card")) == 1
+        await h.friend_request("erin", "你好")  # no keyword: accepted for the card
+        await h.advance("1m")
+        assert [r["text"] for r in h.actions("dm", to="erin")] == ([told] if told else [])
+        assert [r["member"] for r in h.actions("invite")] == ["erin"]
+
+
 @pytest.mark.no_store
 @pytest.mark.parametrize("friends, message", [
     ("{}", "`accept: keywords` needs `keywords`"),
     ("{accept: maybe}", "handlers.friends.accept"),
     ("{accept: all, greeting: '欢迎 {name}'}", "unknown placeholder {name}"),
+    ("{accept: all, invited: '欢迎 {topic}'}", "unknown placeholder {topic}"),
 ])
 def test_config_mistakes_are_named(tmp_path: Path, friends: str, message: str) -> None:
     with pytest.raises(InputError, match=message):

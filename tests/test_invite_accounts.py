@@ -55,7 +55,7 @@ def write_config(root: Path, storage: Path | str, **extra: Any) -> Path:
         "internship": [{"antispam": {"warn_limit": 2, "contacts": {"action": "warn"},
                                      "on_rejoin": "kick"}}, FUNNEL],
         "private": [{"admin": {}}, {"friends": {"accept": "keywords", "keywords": ["倾听者"],
-                                 "greeting": None}}, sign_up],
+                                 "greeting": None, "invited": None}}, sign_up],
     }
     (root / "content" / "quiz.yaml").write_text(
         "title: t\nquestions:\n  - {kind: single, text: '?', options: [x, y], answer: A}\n")

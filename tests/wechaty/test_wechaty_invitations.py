@@ -26,7 +26,8 @@ def _funnel(make_config: Callable[..., Path], **invitations: str) -> Path:
     sign_up = {"invite": {"words": ["报名"], "to": "internship"}}
     funnel = {"funnel": {"stages": ["recruitment", "internship"]}}
     root = make_config(handlers=[funnel, sign_up],
-                       direct=[{"friends": {"keywords": ["倾听者"], "greeting": None}}])
+                       direct=[{"friends": {"keywords": ["倾听者"], "greeting": None,
+                                             "invited": None}}])
     settings = yaml.safe_load((root / "bot.yaml").read_text(encoding="utf-8"))
     settings["groups"].append({"match": {"topic": "Internship"}, "type": "internship"})
     if invitations:
