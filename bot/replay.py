@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import logging
 import re
 import tempfile
 import uuid
@@ -40,6 +41,8 @@ from bot.inbound import GroupInvitation
 from bot.media import is_image
 from bot.times import later
 from bot.yamlfile import InputError
+
+log = logging.getLogger(__name__)
 
 
 def _an_id(value: str) -> str:
@@ -265,6 +268,7 @@ async def replay(path: Path, registry: Registry, config_dir: Path | None = None,
     world = Simulator(clock, me, scenario.contacts, emit or _print)
     for group in scenario.groups:
         world.add_group(group.id, group.topic, group.members, group.owner)
+    _warn_unbound(deployment, scenario, steps)
     with tempfile.TemporaryDirectory(prefix="groupbot-replay-") as tmp:
         db_path = db or Path(tmp) / "replay.db"
 
@@ -308,6 +312,20 @@ async def replay(path: Path, registry: Registry, config_dir: Path | None = None,
             await bot.drain(scenario.drain)
         finally:
             await bot.stop()
+
+
+def _warn_unbound(deployment: config.Deployment, scenario: Scenario,
+                  steps: list[tuple[timedelta, str, Any]]) -> None:
+    """A warning on stderr naming the scenario's groups that no binding of bot.yaml matches
+    (by id or by name): the bot does nothing there, and the replay's silence would look like
+    a config that had nothing to say."""
+    groups = [(group.id, group.topic) for group in scenario.groups]
+    groups += [(body.group, body.topic) for _, _, body in steps if isinstance(body, InviteBot)]
+    unbound = [f"{group} 「{topic}」" for group, topic in groups
+               if deployment.type_for(group, topic) is None]
+    if unbound:
+        log.warning("no binding in bot.yaml matches %s (by id or name): the bot does nothing "
+                    "there; `groupbot check` lists the bindings", ", ".join(unbound))
 
 
 def _local(wall: datetime, tz: ZoneInfo, located: yamlfile.Located) -> datetime:
