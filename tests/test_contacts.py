@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from bot import contacts
 from bot.contacts import Finding, find_contacts, find_links, own_mini_program
+from bot.sanitize import group_name
 from bot.text import unmask
 
 
@@ -260,6 +261,15 @@ def test_a_marker_in_a_pictograph_flag_letters_omega_or_english_is_caught(
 )
 def test_hearts_before_xin_flags_and_omega_in_chat_are_no_contact(text: str) -> None:
     assert find_contacts(text) == []
+
+
+@pytest.mark.parametrize("topic", ["兼职日结300 ❤信 abc12345", "日结 🇼🇽：abc12345 群",
+                                   "my wechat is abc12345"])
+def test_a_group_named_with_a_disguised_marker_is_not_repeated(topic: str) -> None:
+    """{group} in a welcome: a member renamed the bound group to an ad the detectors missed,
+    and the bot repeated it to every newcomer (review s32a T4)."""
+    assert group_name(topic) == "本群"
+    assert group_name("兼职日结300 ❤信任你们") == "兼职日结300 ❤信任你们"
 
 
 @pytest.mark.parametrize("text", ["气象卫星 2026 年发射", "北斗卫星导航系统", "小朋友在吹绿泡泡"])
