@@ -289,8 +289,10 @@ class Push(Handler[Config]):
             " ORDER BY at DESC LIMIT 1", (ctx.scope,))
         if row is None:
             return None
-        last = instant(row[0]).astimezone(ctx.now.tzinfo)
-        return last if ctx.now - last < self.config.min_gap else None
+        last = instant(row[0])  # in UTC: both in the bot's zone, a clock change would not count
+        if utc(ctx.now) - last >= self.config.min_gap:
+            return None
+        return last.astimezone(ctx.now.tzinfo)
 
     async def _next_index(self, ctx: Context, push: PushSchedule, count: int) -> int | None:
         """The item to post now, moving the schedule's position on; None: the series ended.
