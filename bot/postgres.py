@@ -474,19 +474,43 @@ def versions(rows: Iterable[Sequence[Any]]) -> dict[str, int]:
     return found
 
 
+NEVER = "groupbot never writes into another application's database"
+
+
+def foreign(found: Mapping[str, int] | None, tables: bool) -> str | None:
+    """Why a database (a PostgreSQL schema, an SQLite file) is another application's, which
+    migrating would fill with the bot's tables, or None: groupbot's, or a new one. `found`:
+    its schema_version's versions (None: it has no such table); `tables`: it holds tables
+    (or views...) besides schema_version."""
+    if found is None and tables:
+        return "it has tables, and no schema_version"
+    return None
+
+
+def not_ours(where: str, why: str) -> str:
+    """The refusal of another application's database (`foreign`'s reason), one line."""
+    return f"{where} is not a groupbot database ({why}): {NEVER}"
+
+
 async def _migrate(db: asyncpg.Connection, migrations: Mapping[str, Sequence[str]],
                    url: str) -> None:
     """Every component's steps not applied yet, each in its own transaction; processes that
-    start together take turns (an advisory lock), so each step runs once."""
+    start together take turns (an advisory lock), so each step runs once. Another
+    application's schema is refused first (`foreign`), before anything is written to it."""
     await _take_turn(db)
     try:
+        tables = {name for name, in await db.fetch(TABLES)}
+        try:
+            found = versions(await db.fetch("SELECT component, version FROM schema_version")) \
+                if "schema_version" in tables else None
+        except ValueError as exc:
+            raise PostgresError(f"{shown(url)} is not a groupbot database ({exc})") from None
+        if (why := foreign(found, bool(tables - {"schema_version"}))) is not None:
+            raise PostgresError(not_ours(shown(url), why))
         await db.execute(
             "CREATE TABLE IF NOT EXISTS schema_version (component TEXT PRIMARY KEY,"
             " version INTEGER NOT NULL)")
-        try:
-            done_in = versions(await db.fetch("SELECT component, version FROM schema_version"))
-        except ValueError as exc:
-            raise PostgresError(f"{shown(url)} is not a groupbot database ({exc})") from None
+        done_in = found or {}
         for component, steps in migrations.items():
             done = done_in.get(component, 0)
             for version, step in enumerate(steps[done:], start=done + 1):

@@ -784,14 +784,16 @@ async def _versions(reader: Reader, path: Location) -> dict[str, int]:
     connection of its own, closed at once: another application's database is refused as
     the store refuses it, and keeps no side file of ours."""
     if postgres.is_url(path):
-        try:
-            rows = await reader.all("SELECT component, version FROM schema_version")
-        except postgres.PostgresError as exc:  # undefined_table, in any server language
-            if getattr(exc.__cause__, "sqlstate", None) != "42P01":  # (not: no permission)
-                raise
-            raise ForeignDatabase(f"{postgres.shown(str(path))} is not a groupbot database (it"
-                                  " has no schema_version table)") from None
-        return _versions_in(rows, postgres.shown(str(path)))
+        where = postgres.shown(str(path))
+        tables = {name for name, in await reader.all(postgres.TABLES)}
+        found = _versions_in(await reader.all("SELECT component, version FROM schema_version"),
+                             where) if "schema_version" in tables else None
+        if (why := postgres.foreign(found, bool(tables - {"schema_version"}))) is not None:
+            raise ForeignDatabase(postgres.not_ours(where, why))
+        if found is None:
+            raise ForeignDatabase(f"{where} is not a groupbot database (it has no "
+                                  "schema_version table)")
+        return found
     try:
         db = sqlite3.connect(path)
         try:
