@@ -481,10 +481,18 @@ def foreign(found: Mapping[str, int] | None, tables: bool) -> str | None:
     """Why a database (a PostgreSQL schema, an SQLite file) is another application's, which
     migrating would fill with the bot's tables, or None: groupbot's, or a new one. `found`:
     its schema_version's versions (None: it has no such table); `tables`: it holds tables
-    (or views...) besides schema_version."""
-    if found is None and tables:
-        return "it has tables, and no schema_version"
-    return None
+    (or views...) besides schema_version. A groupbot database's schema_version always holds
+    the core's row (the core's migrations run first, each step in one transaction with its
+    row): one with rows but not that one is another tool's table of that name. An empty one
+    is what a first start stopped after making it leaves: the next start migrates it."""
+    if found is None:
+        return "it has tables, and no schema_version" if tables else None
+    if "core" in found or not found:
+        return None
+    names = sorted(found, key=str)
+    listed = ", ".join(reprlib.repr(name) for name in names[:3])
+    more = f" and {len(names) - 3} more" if len(names) > 3 else ""
+    return f"its schema_version has no row of groupbot's core, only {listed}{more}"
 
 
 def not_ours(where: str, why: str) -> str:

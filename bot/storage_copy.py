@@ -136,7 +136,7 @@ async def _into(src: Store, target: str,
             raise Refused(f"{shown}: the schema its search_path names does not exist")
         found = [name for name, in await store.all(postgres.TABLES)]
         if found:
-            what = "a groupbot database" if "schema_version" in found else "tables"
+            what = "a groupbot database" if await _groupbots(store, found) else "tables"
             names = ", ".join(found[:5]) + (f" and {len(found) - 5} more" if len(found) > 5
                                             else "")
             raise Refused(f"{shown} (schema {row[0]}) already holds {what} ({names}): the copy "
@@ -161,6 +161,18 @@ async def _into(src: Store, target: str,
     finally:
         await dst.close()
     return counts
+
+
+async def _groupbots(store: Store, tables: list[str]) -> bool:
+    """Whether the target's tables are a groupbot database's: its schema_version holds the
+    core's row (another tool's table of that name does not: postgres.foreign)."""
+    if "schema_version" not in tables:
+        return False
+    try:
+        return await store.one("SELECT 1 FROM schema_version WHERE component = 'core'") \
+            is not None
+    except StoreError:  # (not the columns of groupbot's)
+        return False
 
 
 async def _rows(src: Store, dst: Store,

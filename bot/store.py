@@ -273,21 +273,24 @@ def _denied(path: Path, otherwise: str) -> str:
     return f"{path} is on a read-only file system" if read_only else otherwise
 
 
-def _refuse_foreign(db: sqlite3.Connection, path: Path | str) -> None:
-    """ForeignDatabase when the file has tables but no schema_version: another application's
-    database, which migrating would fill with the bot's tables. A file without tables (its
-    schema cookie, PRAGMA schema_version, still 0) is a new database."""
+def _refuse_foreign(db: sqlite3.Connection, path: Path | str) -> dict[str, int] | None:
+    """ForeignDatabase when the file is another application's database, which migrating
+    would fill with the bot's tables (postgres.foreign: tables but no schema_version, or a
+    schema_version without groupbot's core); else its schema_version's versions, or None
+    for a new database: a file without tables (its schema cookie, PRAGMA schema_version,
+    still 0)."""
     if db.execute("PRAGMA schema_version").fetchone()[0] == 0:
-        return
+        return None
     try:
-        rows = db.execute("SELECT component, version FROM schema_version").fetchall()
+        found: dict[str, int] | None = _versions_in(
+            db.execute("SELECT component, version FROM schema_version"), str(path))
     except sqlite3.OperationalError as exc:
         if "no such table" not in str(exc):
             raise
-        raise ForeignDatabase(f"{path} is not a groupbot database (it has tables, and no "
-                              "schema_version): groupbot never writes into another "
-                              "application's database") from None
-    _versions_in(rows, str(path))
+        found = None
+    if (why := postgres.foreign(found, tables=True)) is not None:
+        raise ForeignDatabase(postgres.not_ours(str(path), why))
+    return found
 
 
 def _versions_in(rows: Iterable[Sequence[Any]], where: str) -> dict[str, int]:
@@ -797,11 +800,10 @@ async def _versions(reader: Reader, path: Location) -> dict[str, int]:
     try:
         db = sqlite3.connect(path)
         try:
-            _refuse_foreign(db, path)
-            if db.execute("PRAGMA schema_version").fetchone()[0] == 0:
+            found = _refuse_foreign(db, path)
+            if found is None:
                 raise OlderDatabase(f"{path} holds no tables: no groupbot has run on it yet")
-            return _versions_in(db.execute("SELECT component, version FROM schema_version"),
-                                str(path))
+            return found
         finally:
             db.close()
     except sqlite3.Error as exc:

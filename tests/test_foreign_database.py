@@ -7,17 +7,28 @@ core's migrations run first, each step with its row."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
 from harness import BOT_YAML, groupbot, write_config
 from pg import Postgres
 
+from bot import schema
+from bot.store import open_store
+from handlers import REGISTRY
+
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = str(ROOT / "config")
 SCENARIOS = ROOT / "tests" / "scenarios"
 NEVER = "groupbot never writes into another application's database"
 NO_SCHEMA_VERSION = f"is not a groupbot database (it has tables, and no schema_version): {NEVER}"
+NO_CORE = ("is not a groupbot database (its schema_version has no row of groupbot's core, "
+           f"only 'flyway'): {NEVER}")
+# another tool's schema_version, with a table of that application beside it
+FLYWAY = ("CREATE TABLE schema_version (component TEXT PRIMARY KEY, version INTEGER NOT NULL);"
+          " INSERT INTO schema_version VALUES ('flyway', 1);"
+          " CREATE TABLE orders (id INTEGER, item TEXT)")
 
 # what reads it, what migrates it: each refuses it
 READERS = {"report": ["report", "--config", SHIPPED],
@@ -90,3 +101,115 @@ def test_every_command_refuses_a_postgresql_database_holding_another_application
     assert ran.returncode == 2
     assert _one_line(ran.stderr).endswith(f"{url} {NO_SCHEMA_VERSION}")
     assert _pg_state(postgres, name) == before
+
+
+# ------------------------------------------------------------ a schema_version not groupbot's
+
+
+def _sqlite_file(path: Path, statements: str) -> Path:
+    """An SQLite file holding what `statements` make and nothing of groupbot's (made through
+    the store, which then drops every table of the bot's)."""
+
+    async def make() -> None:
+        store = await open_store(path, {})
+        for (table,) in await store.all("SELECT name FROM sqlite_master WHERE type = 'table'"
+                                        " AND name <> 'sqlite_sequence'"):
+            await store.execute(f"DROP TABLE {table}")
+        for statement in statements.split(";"):
+            await store.execute(statement)
+        await store.close()
+
+    asyncio.run(make())
+    return path
+
+
+def _sqlite_flyway(path: Path) -> Path:
+    return _sqlite_file(path, FLYWAY)
+
+
+def _left_alone(db: Path, before: bytes) -> None:
+    """Not a byte of it changed, and no side file was left next to it."""
+    assert db.read_bytes() == before
+    assert [p.name for p in db.parent.iterdir() if p.name.startswith(db.name)] == [db.name]
+
+
+def test_the_bot_refuses_an_sqlite_file_whose_schema_version_is_another_tools(
+        tmp_path: Path) -> None:
+    (tmp_path / "config").mkdir()
+    db = _sqlite_flyway(tmp_path / "config" / "bot.db")
+    before = db.read_bytes()
+    code, err = _run_bot(tmp_path, "bot.db")
+    assert code == 2
+    assert _one_line(err) == f"groupbot run: the database cannot be used: {db} {NO_CORE}"
+    _left_alone(db, before)
+
+
+@pytest.mark.parametrize("command", [*READERS, *WRITERS, "check", "copy"])
+def test_every_command_refuses_an_sqlite_file_whose_schema_version_is_another_tools(
+        tmp_path: Path, command: str) -> None:
+    db = _sqlite_flyway(tmp_path / "other.db")
+    before = db.read_bytes()
+    if command == "check":
+        root = write_config(tmp_path / "config", BOT_YAML.replace("storage: bot.db",
+                                                                  f"storage: {db}"),
+                            {"recruitment": "handlers: []\n"})
+        ran = groupbot("check", "--config", str(root))
+        assert ran.returncode == 2
+        assert f"storage: {db} {NO_CORE}" in ran.stderr
+        assert db.read_bytes() == before
+        return
+    args = ["storage", "copy", "--to", "postgresql://nobody@127.0.0.1:9/none"] \
+        if command == "copy" else {**READERS, **WRITERS}[command]
+    ran = groupbot(*args, "--db", str(db))
+    assert ran.returncode == 2
+    assert _one_line(ran.stderr).endswith(f"{db} {NO_CORE}")
+    _left_alone(db, before)
+
+
+def test_the_bot_refuses_a_postgresql_database_whose_schema_version_is_another_tools(
+        postgres: Postgres, tmp_path: Path) -> None:
+    url, name = _pg_database(postgres, FLYWAY)
+    before = _pg_state(postgres, name)
+    code, err = _run_bot(tmp_path, url)
+    assert code == 2
+    assert _one_line(err) == f"groupbot run: the database cannot be used: {url} {NO_CORE}"
+    assert _pg_state(postgres, name) == before
+
+
+@pytest.mark.parametrize("command", [*READERS, *WRITERS])
+def test_every_command_refuses_a_postgresql_database_whose_schema_version_is_another_tools(
+        postgres: Postgres, command: str) -> None:
+    url, name = _pg_database(postgres, FLYWAY)
+    before = _pg_state(postgres, name)
+    ran = groupbot(*{**READERS, **WRITERS}[command], "--db", url)
+    assert ran.returncode == 2
+    assert _one_line(ran.stderr).endswith(f"{url} {NO_CORE}")
+    assert _pg_state(postgres, name) == before
+
+
+def test_storage_copy_says_a_target_with_another_tools_schema_version_holds_tables(
+        postgres: Postgres, tmp_path: Path) -> None:
+    """It is refused as any target with tables is, not called a groupbot database."""
+    source = tmp_path / "bot.db"
+
+    async def make() -> None:
+        await (await open_store(source, schema.migrations(REGISTRY))).close()
+
+    asyncio.run(make())
+    url, name = _pg_database(postgres, FLYWAY)
+    before = _pg_state(postgres, name)
+    ran = groupbot("storage", "copy", "--db", str(source), "--to", url)
+    assert ran.returncode == 2
+    assert _one_line(ran.stderr) == (
+        f"groupbot storage copy: {url} (schema public) already holds tables (orders, "
+        "schema_version): the copy goes into an empty database or schema only")
+    assert _pg_state(postgres, name) == before
+
+
+def test_an_empty_schema_version_alone_is_migrated(tmp_path: Path) -> None:
+    """What a first start stopped after making schema_version leaves: not another
+    application's database, the next start migrates it."""
+    db = _sqlite_file(tmp_path / "bot.db", "CREATE TABLE schema_version (component TEXT "
+                                           "PRIMARY KEY, version INTEGER NOT NULL)")
+    ran = groupbot(*WRITERS["replay"], "--db", str(db))
+    assert ran.returncode == 0, ran.stderr
