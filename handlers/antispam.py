@@ -4,10 +4,12 @@ The operators' rule: an offence gets a warning that names the count ("(1/2)"); a
 the member is removed and the removal is announced with the reason. Each detector has its
 own action: `warn`, `kick` (remove at once; `remove` says the same), `review` (no public
 action: a private case for the admins), `log` (only written to the audit log) or `ignore`.
-Admins and `exempt` members are never checked. A removed member who joins any group of the
-deployment again is removed again (`on_rejoin`). When the bot cannot remove (it is not the
-group owner) it warns instead, tells the admins and records it. The warnings, the block list
-and the cases belong to bot/moderation.py, which makes every decision on them.
+Admins and `exempt` members are never checked. A joining member's name that is an ad
+(「兼职日结 加V abc12345」) gets `names.action`, read on joins only. A removed member who joins
+any group of the deployment again is removed again (`on_rejoin`). When the bot cannot
+remove (it is not the group owner) it warns instead, tells the admins and records it. The
+warnings, the block list and the cases belong to bot/moderation.py, which makes every
+decision on them.
 
 A raid is one text posted by several members: the copies by members without a history in
 the group are punished, never the text's first author nor members with a history; when too
@@ -60,6 +62,7 @@ from bot.moderation import (
     Offence,
     Policy,
     Status,
+    WarningText,
     blocked_for,
     close_cases_about,
     describe,
@@ -85,6 +88,11 @@ def _off_means_ignore(value: Any) -> Any:
     """YAML reads `off` and `no` as false; let them mean `ignore`. A severity of `remove`
     is the action `kick`."""
     return "ignore" if value is False else "kick" if value == "remove" else value
+
+
+def _off_means_off(value: Any) -> Any:
+    """`names: off` (false in YAML): the names are not read."""
+    return {"action": "ignore"} if value is False else value
 
 
 ActionSetting = Annotated[Action, BeforeValidator(_off_means_ignore)]
@@ -202,6 +210,26 @@ class Newcomers(HandlerConfig):
     counts_as: Count = Field(default=2, ge=1)
 
 
+NAME_FAMILIES = ("link", "ip", "phone", "wechat", "qq", "email", "banned")
+
+
+class Names(HandlerConfig):
+    """A joining member's name that is an ad (「兼职日结 加V abc12345」): what the message
+    detectors find in it (links, contact details, listed words), with their exemptions and
+    their settings (a detector `ignore`d finds nothing in names either). Read on joins only
+    (the core's join for an unreported newcomer's first message too), once per member and
+    name: a warning or a case is not given twice for the same name."""
+
+    action: ActionSetting = Action.REVIEW
+    reason: str = "昵称含广告"
+    look_for: list[Annotated[str, Field(pattern=f"^({'|'.join(NAME_FAMILIES)})$")]] = list(
+        NAME_FAMILIES)
+    # the public warning (action warn) asks for another name; the removal is announced with
+    # the type's `messages.removed`
+    warning: WarningText = Template("⚠️ 警告 ({count}/{limit})：{reason}，请修改群昵称。"
+                                    "警告满 {limit} 次将被移出群聊。")
+
+
 class Config(Policy):
     """The policy (warn_limit, warn_window, messages: bot/moderation.py) and the detectors."""
 
@@ -215,6 +243,7 @@ class Config(Policy):
     flood: Flood = Flood()
     repeats: Repeats = Repeats()
     raid: Raid = Raid()
+    names: Annotated[Names, BeforeValidator(_off_means_off)] = Names()
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -364,6 +393,9 @@ class Antispam(Handler[Config]):
         self._windows = (recent.span(config.flood.within), recent.span(config.repeats.within),
                          recent.span(config.raid.within))
         self._flood_kinds = frozenset(kind.value for kind in config.flood.kinds)
+        # a name's warning asks for another name; the rest of the policy is the type's
+        self._names_policy = config.model_copy(update={"messages": config.messages.model_copy(
+            update={"warning": config.names.warning})})
 
     async def handle(self, event: Message | MemberJoined, ctx: Context) -> Flow:
         if ctx.group is None:
@@ -712,20 +744,66 @@ class Antispam(Handler[Config]):
 
     async def _joined(self, event: MemberJoined, ctx: Context) -> Flow:
         """Removed members who join again: removed again (or reported), unless an admin
-        invited them back, which lifts the block."""
+        invited them back, which lifts the block. Then the names of the others: one that is
+        an ad gets `names.action`."""
         removed = 0
+        moderator: Moderator | None = None
         for member in event.members:
             if self._exempt(member.id, ctx):
                 continue
             reason = await blocked_for(ctx.store, member.id)
-            if reason is None:
+            if reason is not None:
+                if event.inviter is not None and ctx.is_admin(event.inviter):
+                    await unblock(ctx.store, member.id)
+                    await ctx.audit("unblock", member.id, f"invited back by {event.inviter}")
+                else:
+                    removed += await self._rejoined(member, reason, ctx)
                 continue
-            if event.inviter is not None and ctx.is_admin(event.inviter):
-                await unblock(ctx.store, member.id)
-                await ctx.audit("unblock", member.id, f"invited back by {event.inviter}")
-                continue
-            removed += await self._rejoined(member, reason, ctx)
+            offence = self._name_offence(member.name)
+            if offence is not None:
+                moderator = moderator or Moderator(self._names_policy, ctx, ctx.scope)
+                removed += await self._named(ctx, moderator, member, offence)
         return STOP if removed and removed == len(event.members) else CONTINUE
+
+    def _name_offence(self, name: str) -> Offence | None:
+        """What the message detectors find in a member's name, as `names` looks for it (a
+        word list's words only if its action in a message would be `warn` or `kick`: a
+        word of severity `review` is innocent in many names); None if nothing."""
+        config = self.config
+        names = config.names
+        if names.action is Action.IGNORE or not name or self._plain.clean(name):
+            return None
+        look_for = names.look_for
+        unmasked = unmask(name)
+        found: list[Finding] = []
+        if config.links.action is not Action.IGNORE:
+            found += [f for f in links_in(unmasked, self._allow) if f.family in look_for
+                      and (f.family == "link" or config.links.ips)]
+        if config.contacts.action is not Action.IGNORE:
+            found += [f for f in contacts_in(unmasked) if f.family in look_for
+                      and f.family in config.contacts.look_for and not self._own_contact(f)]
+        if "banned" in look_for:
+            found += [Finding("banned", o.detail) for o in self._banned(unmasked)
+                      if o.action in (Action.WARN, Action.KICK)]
+        if not found:
+            return None
+        return Offence("names", names.action, names.reason,
+                       " ".join(dict.fromkeys(f"{f.family}:{f.value}" for f in found)),
+                       family=found[0].family)
+
+    async def _named(self, ctx: Context, moderator: Moderator, member: Member,
+                     offence: Offence) -> bool:
+        """Do what `names.action` says about a member whose name is an ad, once per member
+        and name in the group (a case, a warning); True if they are being removed."""
+        ref = "name:" + _digest("".join(normalize(member.name).split()))
+        if offence.action is Action.LOG:
+            await ctx.audit("flagged", member.id, describe(offence))
+            return False
+        if offence.action is Action.REVIEW:
+            await moderator.review(member.id, member.name, offence, "", ref, kind="name")
+            return False
+        await moderator.punish(member.id, member.name, offence, ref)
+        return await moderator.being_removed(member.id)
 
     async def _rejoined(self, member: Member, reason: str, ctx: Context) -> bool:
         policy = self.config.on_rejoin
