@@ -89,8 +89,9 @@ async def copy(source: Path, target: str,
     reader = open_reader(source)
     try:  # this version's tables, as they are: migrating the source is its bot's to do
         await check_readable(reader, source, migrations)
-    except StoreError as exc:
-        raise Refused(f"{source}: {exc}") from None
+    except StoreError as exc:  # (its name once: a foreign database's reason begins with it)
+        raise Refused(str(exc) if str(exc).startswith(str(source)) else f"{source}: {exc}") \
+            from None
     finally:
         await reader.close()
     held: list[instance.Held] = []

@@ -162,7 +162,9 @@ def test_every_command_refuses_an_sqlite_file_whose_schema_version_is_another_to
         if command == "copy" else {**READERS, **WRITERS}[command]
     ran = groupbot(*args, "--db", str(db))
     assert ran.returncode == 2
-    assert _one_line(ran.stderr).endswith(f"{db} {NO_CORE}")
+    assert _one_line(ran.stderr).endswith(f": {db} {NO_CORE}")
+    if command == "copy":  # (its name once)
+        assert _one_line(ran.stderr).count(str(db)) == 1
     _left_alone(db, before)
 
 
