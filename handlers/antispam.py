@@ -745,21 +745,23 @@ class Antispam(Handler[Config]):
     async def _joined(self, event: MemberJoined, ctx: Context) -> Flow:
         """Removed members who join again: removed again (or reported), unless an admin
         invited them back, which lifts the block. Then the names of the others: one that is
-        an ad gets `names.action`."""
+        an ad gets `names.action`, unless an admin invited them (a partner whose name carries
+        a phone number, brought in on purpose)."""
         removed = 0
         moderator: Moderator | None = None
+        vouched = event.inviter is not None and ctx.is_admin(event.inviter)
         for member in event.members:
             if self._exempt(member.id, ctx):
                 continue
             reason = await blocked_for(ctx.store, member.id)
             if reason is not None:
-                if event.inviter is not None and ctx.is_admin(event.inviter):
+                if vouched:
                     await unblock(ctx.store, member.id)
                     await ctx.audit("unblock", member.id, f"invited back by {event.inviter}")
                 else:
                     removed += await self._rejoined(member, reason, ctx)
                 continue
-            offence = self._name_offence(member.name)
+            offence = None if vouched else self._name_offence(member.name)
             if offence is not None:
                 moderator = moderator or Moderator(self._names_policy, ctx, ctx.scope)
                 removed += await self._named(ctx, moderator, member, offence)

@@ -34,7 +34,9 @@ INNOCENT_NAMES = [
     "Q宝", "企鹅🐧", "成都-58同城-小何", "天猫旗舰店-客服小美", "小红书@糖糖", "wx小仙女",
     "Vicky_520", "老张 工号1023", "12栋1单元-李姐", "95后-小刘", "Coco.Chen", "黄老师", "小黄人",
     "台州-阿东", "xiaoming1990", "Lucky88888", "Tina 13岁", "138号技师", "张总 2026.11.23",
-    "杭州0571-小陈", "400电话客服", "Grace-上海",
+    "杭州0571-小陈", "400电话客服", "Grace-上海", "阿伟 v587", "Angel_1314", "a123456",
+    "李 1380013", "QQ 小冰", "晨曦 2019.05.20", "老K 8888", "张总(手机同号)", "vx小号", "wx_alice",
+    "薇薇", "V587", "陈 · 摄影", "色彩搭配师-小林", "藏獒爱好者", "台湾同胞-阿明",
 ]
 AD_NAMES = [
     AD_NAME, "代办信用卡 13800138000", "加微信 kefu888 领福利", "www.evil-shop.com 特价",
@@ -171,6 +173,16 @@ async def test_exempt_members_and_the_operators_own_ids_and_sites_are_not_read(
         await _join(h, "r1", "eve", "客服小王 微信 kefu_2027")
         await h.drain()
         assert [member for member, _ in await _audit(h, "warn")] == ["eve"]
+
+
+async def test_a_member_an_admin_invites_is_not_read(tmp_path: Path) -> None:
+    """A partner whose name carries a number, brought in by an admin on purpose."""
+    async with Harness(SHIPPED, tmp_path, groups=RECRUITMENT) as h:
+        h.world.contacts["wang"] = "王姐-装修-13800138000"
+        await h.join("r1", "wang", inviter="op_lin")
+        await h.advance("1m")
+        assert [t for t in h.texts("r1") if t.startswith("⚠️")] == []
+        assert await _audit(h, "warn") == [] and h.actions("dm") == []
 
 
 async def test_kick_removes_at_once_and_no_welcome_is_sent(tmp_path: Path) -> None:
