@@ -761,7 +761,10 @@ class Antispam(Handler[Config]):
                 else:
                     removed += await self._rejoined(member, reason, ctx)
                 continue
-            offence = None if vouched else self._name_offence(member.name)
+            # (a name that is the member's id is no name: the platform's lookup failed, and a
+            # WeChat id, wxid_..., is a contact detail)
+            offence = None if vouched or member.name.strip() == member.id else \
+                self._name_offence(member.name)
             if offence is not None:
                 moderator = moderator or Moderator(self._names_policy, ctx, ctx.scope)
                 removed += await self._named(ctx, moderator, member, offence)

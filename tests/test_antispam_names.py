@@ -185,6 +185,16 @@ async def test_a_member_an_admin_invites_is_not_read(tmp_path: Path) -> None:
         assert await _audit(h, "warn") == [] and h.actions("dm") == []
 
 
+async def test_a_name_that_is_the_members_id_is_not_read(tmp_path: Path) -> None:
+    """The platform could not look the name up and gave the id: wxid_... has the shape of a
+    WeChat id, and the member wrote nothing."""
+    async with Harness(SHIPPED, tmp_path, groups=RECRUITMENT) as h:
+        await h.join("r1", "wxid_4k2j3h4k5j6l22", inviter="bob")
+        await h.advance("1m")
+        assert [t for t in h.texts("r1") if t.startswith("⚠️")] == []
+        assert await _audit(h, "warn") == []
+
+
 async def test_kick_removes_at_once_and_no_welcome_is_sent(tmp_path: Path) -> None:
     config = _config(tmp_path, "      names: {action: kick, reason: 昵称带推广}")
     async with Harness(config, tmp_path) as h:
