@@ -170,20 +170,23 @@ class Flood(HandlerConfig):
     reason: str = "刷屏"
     messages: Count = Field(default=5, ge=1)
     within: Window = timedelta(seconds=10)
-    # the kinds of message that count, for repeats too: not pictures, stickers, videos,
-    # voice or files (WeChat sends each picture of a multi-select as a message of its own)
+    # the kinds of message that count: not pictures, stickers, videos, voice or files
+    # (WeChat sends each picture of a multi-select as a message of its own)
     kinds: list[Kind] = [Kind.TEXT, Kind.LINK, Kind.CARD, Kind.MINI_PROGRAM]
 
 
 class Repeats(HandlerConfig):
-    """The same text `times` times within `within`; only messages of `flood.kinds` count (a
-    sticker's or a picture's text is the same for the same one)."""
+    """The same text `times` times within `within`, in messages of `kinds`: every kind but
+    stickers (a sticker's text is the same for the same sticker, sent again in a happy
+    moment; a picture's or a file's is the same only for the same picture or file, a
+    QR code or an ad posted again)."""
 
     action: ActionSetting = Action.WARN
     reason: str = "重复发送相同内容"
     times: Count = Field(default=3, ge=2)
     within: Window = timedelta(seconds=60)
     min_length: Count = Field(default=8, ge=1)
+    kinds: list[Kind] = [kind for kind in Kind if kind is not Kind.EMOJI]
 
 
 class History(HandlerConfig):
@@ -393,6 +396,7 @@ class Antispam(Handler[Config]):
         self._windows = (recent.span(config.flood.within), recent.span(config.repeats.within),
                          recent.span(config.raid.within))
         self._flood_kinds = frozenset(kind.value for kind in config.flood.kinds)
+        self._repeat_kinds = frozenset(config.repeats.kinds)
         # a name's warning asks for another name; the rest of the policy is the type's
         self._names_policy = config.model_copy(update={"messages": config.messages.model_copy(
             update={"warning": config.names.warning})})
@@ -442,7 +446,8 @@ class Antispam(Handler[Config]):
         raid = self.config.raid
         looks = raid.action is not Action.IGNORE and len(compact) >= raid.min_length
         rates, posters = self._rates(rows, member, at, compact, digest, looks,
-                                     event.kind in self._flood_kinds)
+                                     event.kind in self._flood_kinds,
+                                     event.kind in self._repeat_kinds)
         if rates and await expected.expecting(store, group, member, written):
             rates = [o for o in rates if o.detector == "flood"]  # an answer asked for
         moderator = None
@@ -654,11 +659,13 @@ class Antispam(Handler[Config]):
     # ------------------------------------------------------------ rates: flood, repeats, raids
 
     def _rates(self, rows: recent.Window, member: str, now: int, compact: str,
-               digest: str, raid: bool, floods: bool) -> tuple[list[Offence], int]:
+               digest: str, raid: bool, floods: bool,
+               repeatable: bool) -> tuple[list[Offence], int]:
         """Flood and repeats offences, counted over the member's recent messages (those
         already punished do not count again; for a flood, only those of `flood.kinds`, and
-        only if this one is of them: `floods`; a repeat too only if this one is of them: the
-        same sticker three times is a happy moment, its text the same XML each time); and,
+        only if this one is of them: `floods`; a repeat only if this one is of
+        `repeats.kinds`: `repeatable`, not a sticker sent three times in a happy moment, its
+        text the same XML each time); and,
         if the raid rule looks at this text, how many members posted it within
         `raid.within` (0 if fewer rows than `raid.members` hold it)."""
         config = self.config
@@ -675,7 +682,7 @@ class Antispam(Handler[Config]):
         if messages <= flood.messages and times < repeats.times:
             return [], posters
         found = []
-        if times >= repeats.times and len(compact) >= repeats.min_length and floods:
+        if times >= repeats.times and len(compact) >= repeats.min_length and repeatable:
             found.append(Offence("repeats", repeats.action, repeats.reason, f"{times} times"))
         if messages > flood.messages:
             found.append(Offence("flood", flood.action, flood.reason,

@@ -462,17 +462,28 @@ STICKER = ('<msg><emoji fromusername="bob" tousername="r1" type="2" '
            '</emoji></msg>')
 
 
-@pytest.mark.parametrize(("flood", "warned"), [("{}", []),
-                                                ("{kinds: [text, emoji]}", [["bob"]])])
-async def test_the_same_sticker_three_times_is_a_repeat_only_if_stickers_count(
-        tmp_path: Path, flood: str, warned: list[list[str]]) -> None:
-    """Repeats count the kinds a flood counts (review s32a T3): the same sticker three times
-    in a happy moment is no repeat, unless `flood.kinds` counts stickers."""
+# a picture's message as WeChat gateways give it: the md5 of the picture, the same for the
+# same picture (a QR code posted again), another for each photo of a multi-select
+PICTURE = ('<msg><img aeskey="6d6f6e6b6579" encryver="1" md5="9e107d9d372bb6826bd81d3542a419d6"'
+           ' length="48213" cdnthumbheight="120" cdnthumbwidth="120"></img></msg>')
+
+
+@pytest.mark.parametrize(("kind", "text", "repeats", "warned"), [
+    (Kind.EMOJI, STICKER, "{}", []),
+    (Kind.EMOJI, STICKER, "{kinds: [text, emoji]}", [["bob"]]),
+    (Kind.IMAGE, PICTURE, "{}", [["bob"]]),
+    (Kind.FILE, "兼职日结300元手机就能做详情看这里.pdf", "{}", [["bob"]]),
+    (Kind.IMAGE, PICTURE, "{kinds: [text]}", [])])
+async def test_the_same_sticker_three_times_is_no_repeat_the_same_picture_is(
+        tmp_path: Path, kind: Kind, text: str, repeats: str, warned: list[list[str]]) -> None:
+    """Repeats count every kind but stickers (`repeats.kinds`): the same sticker three times
+    in a happy moment is no repeat (review s32a T3), the same QR-code picture or ad file
+    three times in a minute is (review s32d X7), whatever `flood.kinds` says."""
     root = write_config(tmp_path / "config", BOT_YAML, {"recruitment": (
-        f"handlers:\n  - antispam:\n      flood: {flood}\n")})
+        f"handlers:\n  - antispam:\n      repeats: {repeats}\n")})
     async with Harness(root, tmp_path) as h:
         for _ in range(3):
-            await h.say("r1", "bob", STICKER, kind=Kind.EMOJI)
+            await h.say("r1", "bob", text, kind=kind)
             await h.advance("5s")
         await h.drain()
         assert [r["mentions"] for r in h.actions("say")] == warned
