@@ -384,23 +384,36 @@ def strip_mentions(text: str, names: Iterable[str] | None = None) -> str:
 
 # What may precede or follow a command: anything but letters, digits and Chinese characters
 # (punctuation, brackets, symbols, emoji, spaces): "签到！", "签到✅", "【签到】", "#签到",
-# "check in~"
+# "check in~"; and the faces of WeChat's own emoji panel, which arrive as a short name in
+# square brackets: "签到[强]", "[太阳]签到", "签到[玫瑰][玫瑰]", "签到[OK]". Each pattern reads
+# from one end: the second one reads the text reversed, so a face is "]name[" to it.
 _AROUND_COMMAND = re.compile(r"[\W_]*")
+_WECHAT_FACE = r"[^\[\]\s]{1,12}"
+_AROUND_COMMAND_FACES = (re.compile(rf"(?:\[{_WECHAT_FACE}\]|[\W_])*"),
+                         re.compile(rf"(?:\]{_WECHAT_FACE}\[|[\W_])*"))
 
 
 def command(text: str) -> str:
     """A message read as a command, which is the whole message: normalized, without its
-    mentions and the marks, brackets and emoji around it ("@小助手 签到！", "签到👍", "【签到】"
-    -> "签到"; a message of nothing but those stays as it is: "✅"). "请问什么时候可以开始考试？"
+    mentions and the marks, brackets, emoji and WeChat faces around it ("@小助手 签到！",
+    "签到👍", "【签到】", "签到[强]" -> "签到"; "[签到]", nothing but one bracketed word, is
+    "签到"; a message of nothing but marks stays as it is: "✅"). "请问什么时候可以开始考试？"
     is no "开始考试"."""
     message = normalize(strip_mentions(text))
-    # from each end: a match at the start of the text and of the text reversed (a search for
-    # decoration before its end would read a long run of it again from each of its characters)
-    start, end = _decoration(message), len(message) - _decoration(message[::-1])
-    return message[start:end] or message
+    return (_without(message, *_AROUND_COMMAND_FACES)
+            or _without(message, _AROUND_COMMAND, _AROUND_COMMAND) or message)
 
 
-def _decoration(text: str) -> int:
-    """How many characters `text` starts with that may stand around a command."""
-    found = _AROUND_COMMAND.match(text)
+def _without(text: str, before: re.Pattern[str], after: re.Pattern[str]) -> str:
+    """`text` without what `before` matches at its start and `after` (reading the text
+    reversed) at its end: a match from each end (a search for decoration before the end would
+    read a long run of it again from each of its characters)."""
+    start = _matched(before, text)
+    end = len(text) - _matched(after, text[::-1])
+    return text[start:end]
+
+
+def _matched(pattern: re.Pattern[str], text: str) -> int:
+    """How many characters `text` starts with that `pattern` matches."""
+    found = pattern.match(text)
     return found.end() if found else 0

@@ -169,6 +169,18 @@ async def test_a_check_in_with_an_emoji_brackets_or_a_tag_around_it_counts(
         assert [reply.split(" ")[1] for reply in _replies(h)] == ["alice", "bob", "carol", "dave"]
 
 
+async def test_a_check_in_with_wechat_faces_around_it_counts(tmp_path: Path) -> None:
+    """WeChat's own emoji panel sends its faces as bracketed names ([强] is the thumbs-up):
+    签到 then a tap on a face was silently no check-in (review s32d X2)."""
+    async with _harness(tmp_path) as h:
+        for member, text in [("alice", "签到[强]"), ("bob", "[太阳]签到"),
+                             ("carol", "签到[玫瑰][玫瑰]"), ("dave", "签到[OK]")]:
+            await h.say("i1", member, text)
+        await h.say("i1", "erin", "[疑问]签到了吗[疑问]")  # a sentence: no check-in
+        await h.advance("1m")
+        assert [reply.split(" ")[1] for reply in _replies(h)] == ["alice", "bob", "carol", "dave"]
+
+
 async def test_a_check_in_reads_its_rank_and_total_with_its_row(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """After its insert, a check-in reads the day's row, its rank that day and the member's

@@ -181,7 +181,13 @@ def test_building_a_matcher_of_many_patterns_leaves_the_message_cache_alone() ->
      ("#签到", "签到"), ("签到👍🏻", "签到"), ("「开始考试」😊", "开始考试"),
      ("@小助手\u2005 签到~", "签到"), ("✅", "✅"), ("签到1", "签到1"),
      ("请问什么时候可以开始考试？", "请问什么时候可以开始考试"),
-     ("签到 ✅ 第3天", "签到 ✅ 第3天")],
+     ("签到 ✅ 第3天", "签到 ✅ 第3天"),
+     # WeChat's emoji panel sends its faces as bracketed names (review s32d X2)
+     ("签到[强]", "签到"), ("[太阳]签到", "签到"), ("签到[玫瑰][玫瑰]", "签到"),
+     ("签到[OK]", "签到"), ("【签到】[强]", "签到"),
+     ("@小助手\u2005[太阳] 开始考试 [加油]", "开始考试"),
+     ("[签到]", "签到"), ("请问什么时候可以开始考试？[疑问]", "请问什么时候可以开始考试"),
+     ("[太阳]今天签到了吗[疑问]", "今天签到了吗"), ("签到[强]第3天", "签到[强]第3天")],
 )
 def test_a_command_is_the_whole_message_without_the_decoration_around_it(text: str,
                                                                         read: str) -> None:
