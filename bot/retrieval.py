@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Any
@@ -106,7 +106,9 @@ def as_asked(text: str) -> str:
 class Examples:
     """The entries' example questions, matched as written (`as_asked`): a message that is one
     is its entry's (the first entry's, if two list it); a message that holds one of INSIDE
-    characters or more ("请问你们怎么收费呢") is the entry of the longest one it holds."""
+    characters or more with nothing else but filler around it ("请问你们怎么收费呢") is the
+    entry of the longest such one. A longer question that holds one but asks something else
+    ("我不是问怎么收费，我是问发票怎么开") is no entry's."""
 
     def __init__(self, questions: Sequence[Sequence[str]]) -> None:
         self._exact: dict[str, int] = {}
@@ -121,7 +123,10 @@ class Examples:
         """The entry that lists `text` as an example question."""
         return self._exact.get(as_asked(text))
 
-    def inside(self, text: str) -> int | None:
-        """The entry of the longest example question `text` holds."""
+    def inside(self, text: str, filler: Callable[[str], bool]) -> int | None:
+        """The entry of the longest example question `text` holds where what is left around
+        it (spaces in its place) is `filler` ("请问 呢"). `filler` may segment with jieba:
+        call this from a worker thread."""
         asked = as_asked(text)
-        return next((entry for key, entry in self._inside if key in asked), None)
+        return next((entry for key, entry in self._inside
+                     if key in asked and filler(" ".join(asked.split(key)))), None)

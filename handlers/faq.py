@@ -2,7 +2,8 @@
 
 A message that mentions the bot (or matches one of `questions`) is looked up in the type's
 FAQ entries (bot/retrieval.py): one of an entry's example questions as written, else BM25
-above `threshold`, else a message holding an example question; the entry's file answers,
+above `threshold`, else a message holding an example question with only filler ("请问",
+"呢") or small talk around it; the entry's file answers,
 mentioning the asker. Otherwise a mention is handed off: a private case is opened
 (bot/moderation.py's cases, kind `question`), the operators on duty get the question, the
 asker and the group privately with the case id, and the first of them to answer privately
@@ -67,6 +68,13 @@ ASKING = re.compile(
     r"无法|失败|投诉|退款|退费|"
     r"\b(?:how|what|why|when|where|who|which|can|could|please|help)\b")
 
+
+# Said around a question without changing it: with small talk (bot/smalltalk.py), what may
+# be left around an example question a message holds for its entry to answer ("请问你们
+# 怎么收费呢"). Taken out whole before segmenting.
+FILLER = tuple(normalize(phrase) for phrase in (
+    "请问一下", "请问", "想问一下", "想问下", "想问", "问一下", "问下", "请教一下", "请教",
+    "你们", "咱们", "这边", "这里", "一下", "那个", "就是", "所以", "还有", "然后"))
 
 Opened = Annotated[TemplateText, placeholders("member", "case")]
 Answer = Annotated[TemplateText, placeholders("member", "answer")]
@@ -141,6 +149,7 @@ class Faq(Handler[Config]):
             if self.config.handoff else set()
         self._small_talk = [normalize(w) for w in self.config.handoff.small_talk] \
             if self.config.handoff else []
+        self._filler = (*FILLER, *self._small_talk)
         needs = [needed(str(question)) for question in self.config.questions]
         self._needs = None if None in needs else frozenset(
             [*self._words, *(normalize(command) for command in COMMANDS),
@@ -205,7 +214,8 @@ class Faq(Handler[Config]):
     async def entry_for(self, text: str) -> int | None:
         """The entry that answers `text`: the one listing it as an example question, else the
         best by BM25 if it reaches `threshold`, else the one whose (longest) example question
-        it holds; None: the FAQ does not know."""
+        it holds with only filler or small talk around it ("请问你们怎么收费呢"); None: the FAQ
+        does not know (a longer question that holds one but asks something else too)."""
         if not self._documents:
             return None
         listed = self._examples.exact(text)
@@ -214,7 +224,12 @@ class Faq(Handler[Config]):
         hit = (await self.index()).best(text)
         if hit is not None and hit.score >= self.config.threshold:
             return hit.entry
-        return self._examples.inside(text)
+        return await asyncio.to_thread(self._examples.inside, text, self._is_filler)
+
+    def _is_filler(self, rest: str) -> bool:
+        """What is left around an example question says nothing more: filler and small talk
+        ("请问 呀", "小助手 你们 呢")."""
+        return small_talk_only(rest, self._filler)
 
     def _small_talk_only(self, norm: str) -> bool:
         """Every word is small talk ("你好呀", "谢谢小助手！", "哈哈哈 👍"): nothing to ask
