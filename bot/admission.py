@@ -105,10 +105,22 @@ async def invited(store: Store, outbox: Outbox | None, settings: Settings,
 
 async def may_bind_by_name(store: Store, info: GroupInfo, settings: Settings,
                            self_id: str, now: datetime) -> bool:
-    """Whether a binding that matches the group only by its name may bind it."""
+    """Whether a binding that matches the group only by its name may bind it. However it is
+    bound, an admin's invitation remembered for a group of its name is used up by it: each
+    invitation binds one group, also when the platform reported the join with its inviter."""
     found = await state.get(store, _admission(info.id)) or {}
-    if "held" in found or "admitted" in found:
-        return "admitted" in found
+    if "admitted" in found or ("held" not in found and
+                               await _ours(store, info, settings, self_id)):
+        if await _used(store, info.topic, now) is not None:
+            log.info("group %s (%s) bound by its name uses up the admin's invitation into a"
+                     " group of that name", clean(info.topic), info.id)
+        return True
+    return "held" not in found and await _invited_by_name(store, info, now)
+
+
+async def _ours(store: Store, info: GroupInfo, settings: Settings, self_id: str) -> bool:
+    """Whether the group's owner, or who brought the bot into it, is one of `trusted` (or
+    `group_invitations: anyone`)."""
     if anyone(settings):
         return True
     ours = await trusted(store, settings, self_id)
@@ -117,9 +129,7 @@ async def may_bind_by_name(store: Store, info: GroupInfo, settings: Settings,
     entry = await roster.entry(store, info.id, self_id)
     if entry is not None and entry.inviter in ours:
         return True
-    if await state.get(store, _brought_in(info.id)) in ours:
-        return True
-    return await _invited_by_name(store, info, now)
+    return await state.get(store, _brought_in(info.id)) in ours
 
 
 async def _accepted(store: Store, inviter: str, topic: str, now: datetime) -> None:
@@ -138,15 +148,24 @@ async def _invited_by_name(store: Store, info: GroupInfo, now: datetime) -> bool
     """Whether an admin's invitation accepted within INVITED_KEPT was into a group of this
     group's name: it is then kept as the bot's join by that admin (`brought_in`), and the
     invitation binds no other group of that name."""
-    kept = await state.get(store, _INVITED) or {}
-    found = kept.pop(info.topic, None)
-    if found is None or instant(found["at"]) <= later(now, -INVITED_KEPT):
+    by = await _used(store, info.topic, now)
+    if by is None:
         return False
-    await state.put(store, _INVITED, kept)
-    await brought_in(store, info.id, str(found["by"]))
+    await brought_in(store, info.id, by)
     log.info("group %s (%s) bound by its name: %s's invitation into a group of that name was"
-             " accepted", clean(info.topic), info.id, clean(str(found["by"])))
+             " accepted", clean(info.topic), info.id, clean(by))
     return True
+
+
+async def _used(store: Store, topic: str, now: datetime) -> str | None:
+    """Who sent the invitation accepted within INVITED_KEPT into a group named `topic`, now
+    forgotten (used up, or too old); None if there is none."""
+    kept = await state.get(store, _INVITED) or {}
+    found = kept.pop(topic, None)
+    if found is None:
+        return None
+    await state.put(store, _INVITED, kept)
+    return str(found["by"]) if instant(found["at"]) > later(now, -INVITED_KEPT) else None
 
 
 async def brought_in(store: Store, group: str, inviter: str) -> None:

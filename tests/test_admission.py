@@ -236,3 +236,32 @@ async def test_an_admins_accepted_invitation_binds_the_group_without_the_join(
         assert _in(h, "fake9") == []
         [told] = h.actions("dm", to="op_lin")
         assert "(fake9)" in told["text"]
+
+
+@pytest.mark.parametrize("join", ["admin_inviter", "admin_owner", "no_invitation"])
+async def test_an_admins_invitation_used_by_a_reported_join_binds_no_other_group(
+        tmp_path: Path, join: str) -> None:
+    """op_lin's accepted invitation leads to a join the platform reports as usual (op_lin as
+    inviter, or op_lin owns the group): that join uses the invitation up. Hours later
+    mallory, a friend of the bot, pulls it into his own group of that name: it is not
+    served, and the admins are told, as without the invitation (review s32d X4)."""
+    async with Harness(SHIPPED, tmp_path, groups={"i1": GROUPS["i1"]}) as h:
+        if join != "no_invitation":
+            invitation = GroupInvitation("inv9", "op_lin", "Recruitment 09", h.clock.now())
+            assert await h.bot.group_invitation(invitation)
+            owner = "op_lin" if join == "admin_owner" else "carol"
+            h.world.add_group("c9", "Recruitment 09", [owner, "dave"], owner=owner)
+            h.world.rooms["c9"].members.pop("bot")
+            await h.join("c9", "bot", inviter="op_lin" if join == "admin_inviter" else None)
+            await h.say("c9", "dave", "群规")
+            await h.advance("10s")
+            assert h.texts("c9")[-1].startswith("【招募群群规】")
+        await h.advance("3h")
+        h.world.add_group("fake9", "Recruitment 09", ["mallory", "m2"], owner="mallory")
+        h.world.rooms["fake9"].members.pop("bot")
+        await h.join("fake9", "bot", inviter="mallory")
+        await h.say("fake9", "mallory", "群规")
+        await h.advance("10s")
+        assert _in(h, "fake9") == []
+        [told] = h.actions("dm", to="op_lin")
+        assert "(fake9)" in told["text"]
