@@ -10,6 +10,7 @@ holds none of the text the patterns need (bot/literals.py) is not matched at all
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from datetime import timedelta
 from enum import StrEnum
@@ -23,6 +24,7 @@ from bot.events import Message
 from bot.handler import CONTINUE, FALLBACK, STOP, Flow, Handler, HandlerConfig
 from bot.literals import Literals, needed
 from bot.regex import Pattern, PatternSet
+from bot.smalltalk import small_talk_only
 from bot.text import WordMatcher, normalize, strip_mentions
 
 Reply = Annotated[TemplateText, placeholders("member", "group")]
@@ -216,9 +218,12 @@ class Keywords(Handler[Config]):
     async def _default(self, event: Message, ctx: Context) -> Flow:
         """A mention no rule matches gets the `default` reply (off unless configured), but
         only if no handler after this one takes it (invite's 「@小助手 报名」, a check-in,
-        the FAQ): the pipeline calls `fallback` at the end if none stopped it."""
+        the FAQ): the pipeline calls `fallback` at the end if none stopped it. Small talk
+        ("@小助手 谢谢你", "早上好", bot/smalltalk.py) asks nothing: no default for it."""
         if self.config.default is None or not event.mentions_bot:
             return CONTINUE
+        if await asyncio.to_thread(small_talk_only, ctx.normalized):
+            return CONTINUE  # (jieba: in a worker thread)
         return FALLBACK
 
     async def fallback(self, event: Message, ctx: Context) -> None:

@@ -122,6 +122,20 @@ async def test_the_default_leaves_a_mention_to_the_handlers_after_it_that_act_on
         assert h.texts() == ["alice 签到成功", "群规：友善", "按月收费", "alice 我没听懂"]
 
 
+async def test_the_default_does_not_answer_small_talk(tmp_path: Path) -> None:
+    """faq leaves a thank-you or a greeting to the bot alone on purpose; the default, run
+    after it, answered each 「…这个问题我还不会…」 in public (review s32d X3)."""
+    types = {"recruitment": "handlers:\n  - keywords:\n      default: \"{member} 我没听懂\"\n"
+                            "  - faq:\n      handoff: {operators: [op_lin]}\n"}
+    root = write_config(tmp_path / "config", BOT_YAML, types)
+    async with Harness(root, tmp_path) as h:
+        for text in ("谢谢你", "早上好", "好的收到", "哈哈哈 👍", "今天天气不错"):
+            await h.say("r1", "alice", f"@Helper\u2005{text}", mentions=("bot",))
+            await h.advance("2m")
+        assert h.texts() == ["alice 我没听懂"]  # only the mention that is not small talk
+        assert h.actions("dm") == []
+
+
 def test_the_first_rule_in_yaml_order_wins() -> None:
     config = Config.model_validate({"rules": [
         {"id": "a", "patterns": ["费用"], "reply": "a"},
