@@ -241,10 +241,12 @@ _PIECE = rf"[a-z0-9_\-{_CHINESE_NUMERALS}]"
 _CHAT_GROUP = "[群裙]"  # a group: 裙 (skirt) is its homophone in ads ("Q裙", "企鹅裙 12345678")
 _PIECE_CHARACTER = re.compile(rf"[a-z0-9_\-{_HAN}]")
 _ANY_MARKER = f"(?P<marker>{_alternation(_ENDS)})"
+# what may come between a marker and its id: separators, 号, 账号, 搜, 是...
+_FILLER = (rf"(?:{_SEP}|[号號][码碼]|[号號]|[账帳賬][号號]|搜索|搜尋|搜|是|[为為]|{_CHAT_GROUP}"
+           rf"|(?:id|hao|is)(?={_SEP}))*")
 _MARKER = (
     rf"{_ANY_MARKER}"
-    rf"(?P<filler>(?:{_SEP}|[号號][码碼]|[号號]|[账帳賬][号號]|搜索|搜尋|搜|是|[为為]|{_CHAT_GROUP}"
-    rf"|(?:id|hao|is)(?={_SEP}))*)"
+    rf"(?P<filler>{_FILLER})"
     rf"(?P<id>{_SPELLED_ID}|{_PIECE}{{1,40}}"
     rf"(?:{_JOIN}{_PIECE}+|{_SEP}++[0-9{_CHINESE_NUMERALS}]+)*)"  # more digits, or joined
 )
@@ -261,6 +263,27 @@ def _markers() -> tuple[re.Pattern[str], re.Pattern[str]]:
     message (check, report) does not spend, and a bot spends as it starts (`warm`)."""
     return re.compile(_MARKER), re.compile(_MARKER.replace(
         _ANY_MARKER, f"(?P<marker>[{_ONE_CHARACTER}])"))
+
+
+@cache
+def _name_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """A name that is a marker as a whole (加V, 微信号, VX, QQ号); any marker (compiled on first
+    use, as `_markers`)."""
+    whole = re.compile(rf"{_SEP}*(?:[加+十]{_SEP}*)?{_ANY_MARKER}{_FILLER}")
+    return whole, re.compile(_ANY_MARKER)
+
+
+def marker_name(unmasked: str) -> str:
+    """A mentioned member's name (unmasked) as it counts before what the message says
+    after it: a name that is a marker as a whole (「加V」, 「微信号」, 「VX」, 「QQ号」: an
+    accomplice's name that announces the id written after the mention) as it is, any other
+    with the markers it holds made 某 (「小Q」, 「阿Q」, 「薇薇」, 「官方微信」, 「客服小薇」 are
+    nicknames: 「@小Q 20231234 是你的学号吗」 is no QQ number). Its ids and digits stay, for a
+    marker written before the mention: 「加V @abc12345」."""
+    whole, any_marker = _name_patterns()
+    if whole.fullmatch(unmasked):
+        return unmasked
+    return any_marker.sub("某", unmasked)
 
 
 _WECHAT_ID = re.compile(r"[a-z][a-z0-9_-]{4,19}")
@@ -738,6 +761,7 @@ def warm() -> None:
     """Compile the patterns compiled on first use: a bot does as it starts (bot/banned.py),
     so that no message waits for them."""
     _markers()
+    _name_patterns()
     _mini_program_patterns()
 
 

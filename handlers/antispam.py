@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import re
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -49,6 +50,7 @@ from bot.contacts import (
     contacts_in,
     find_contacts,
     links_in,
+    marker_name,
     own_address,
     own_mini_program,
     public_mailboxes,
@@ -278,6 +280,21 @@ def _instant(micros: int) -> datetime:
     return _EPOCH + timedelta(microseconds=micros)
 
 
+def _as_seen(text: str, names: Sequence[str]) -> str:
+    """The message as the members see it, its real mentions of `names` and all, but a
+    mentioned name that merely holds a contact marker with the marker made harmless
+    (bot/contacts.py `marker_name`): 「@小Q 20231234 是你的学号吗」 and 「@客服小薇 20231234567
+    是我的订单号」 are no QQ number or WeChat id, 「@加V abc12345」 is one."""
+    text = text.strip()
+    for name in sorted(set(names), key=len, reverse=True):
+        unmasked = unmask(name)
+        shown = marker_name(unmasked)
+        if shown != unmasked:
+            text = re.sub(rf"@{re.escape(name)}(?=\u2005|\s|$)",
+                          "@" + shown.replace("\\", "\\\\"), text)
+    return text
+
+
 def _digest(compact: str) -> str:
     """The text's key in the recent rows: 8 bytes of BLAKE2b, in hex."""
     hasher = _BLAKE2B.copy()  # (a copy of a hasher set up once costs less than a new one)
@@ -436,9 +453,10 @@ class Antispam(Handler[Config]):
                       event.kind.value)
         # the detectors read the text as the members see it, real mentions and all: a
         # mention of an accomplice named 「加V」 before an id completes a contact detail
-        # (what a mentioned name holds alone is the name's, not the message's), and then
-        # without the mentions: a mention between a marker and an id
-        seen = event.text.strip() if names else text
+        # (what a mentioned name holds alone is the name's, not the message's; a nickname
+        # that merely holds a marker, 「小Q」, is no marker: `_as_seen`), and then without the
+        # mentions: a mention between a marker and an id
+        seen = _as_seen(event.text, names) if names else text
         found = self.detect(event, seen, names)
         if seen != text:
             found += [o for o in self.detect(event, text) if o not in found]

@@ -74,3 +74,30 @@ async def test_what_a_mentioned_name_holds_alone_is_not_the_senders_ad(tmp_path:
                     mentions=("bob",))
         await h.drain()
         assert await _warned(h) == [("eve", "wechat:xyz98765")]
+
+
+async def test_a_nickname_that_ends_in_a_marker_is_no_marker(tmp_path: Path) -> None:
+    """A mentioned name counts as a marker before what follows it only if it is a marker as
+    a whole (「加V」): 小Q, 薇薇, 官方微信 and a bot named 客服小薇 are nicknames, and the
+    student number, order number or meeting id written after them is none (review s32d X1),
+    in one message or in the next."""
+    root = write_config(tmp_path / "config",
+                        BOT_YAML.replace("name: Helper", "name: 客服小薇") + "direct: private\n",
+                        {"recruitment": TYPE, "private": "handlers:\n  - admin: {}\n"})
+    async with Harness(root, tmp_path) as h:
+        for member, name in (("bob", "小Q"), ("carol", "薇薇"), ("dave", "官方微信")):
+            await h.rename("r1", member, name)
+        await h.say("r1", "alice", "@小Q\u2005 20231234 是你的学号吗？表格里填错了",
+                    mentions=("bob",))
+        await h.say("r1", "alice", "@薇薇\u2005 abc12345 是你的账号吗？后台查不到",
+                    mentions=("carol",))
+        await h.say("r1", "erin", "@官方微信\u2005 abc12345 这个订单退款了吗", mentions=("dave",))
+        await h.say("r1", "erin", "@客服小薇\u2005 20231234567 是我的订单号，帮我查一下",
+                    mentions=("bot",))
+        await h.say("r1", "frank", "@小Q\u2005", mentions=("bob",))
+        await h.advance("5s")
+        await h.say("r1", "frank", "20231234 是你的学号吗？")
+        await h.advance("2m")
+        await h.say("r1", "eve", "@小Q\u2005 我的 vx：xyz98765", mentions=("bob",))
+        await h.drain()
+        assert await _warned(h) == [("eve", "wechat:xyz98765")]
