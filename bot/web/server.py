@@ -67,14 +67,16 @@ MIN_TOKEN = 32
 
 
 def operator_token(environ: Mapping[str, str]) -> tuple[str, bool]:
-    """GROUPBOT_WEB_TOKEN, or a random token; and whether it came from the environment.
-    ValueError for a token too short to keep guessers out."""
+    """GROUPBOT_WEB_TOKEN, or a random token (with a login link printed once); and whether
+    it came from the environment. A token too short to keep guessers out is not used: the
+    console still serves (its /healthz, members' links) with a random one, and says why."""
     given = environ.get("GROUPBOT_WEB_TOKEN", "").strip()
     if given and len(given) < MIN_TOKEN:
-        raise ValueError(
-            f"GROUPBOT_WEB_TOKEN is {len(given)} characters: give it at least {MIN_TOKEN} "
-            "random ones (python3 -c \"import secrets; print(secrets.token_urlsafe(32))\"), "
-            "or unset it for a login link printed at each start")
+        print(f"GROUPBOT_WEB_TOKEN is {len(given)} characters, too short to be used: give "
+              f"it at least {MIN_TOKEN} random ones (python3 -c \"import secrets; "
+              "print(secrets.token_urlsafe(32))\"); until then the login link below logs in",
+              file=sys.stderr, flush=True)
+        given = ""
     return (given, True) if given else (security.new_token(), False)
 
 
@@ -439,11 +441,7 @@ async def serve_for(bot: Bot, environ: Mapping[str, str]) -> Served | None:
     settings = bot.deployment.settings.web
     if not settings.enabled:
         return None
-    try:
-        token, from_env = operator_token(environ)
-    except ValueError as exc:
-        print(f"console unavailable: {exc}", file=sys.stderr, flush=True)
-        return None
+    token, from_env = operator_token(environ)
     console = for_bot(bot, token)
     from bot.web import sends
 
@@ -468,11 +466,7 @@ async def standalone(deployment: Deployment, db: Path | str, host: str, port: in
         print(f"no database at {db}: the bot has not run with this config yet",
               file=sys.stderr)
         return 2
-    try:
-        token, from_env = operator_token(environ)
-    except ValueError as exc:
-        print(f"groupbot web: {exc}", file=sys.stderr)
-        return 2
+    token, from_env = operator_token(environ)
     console = Console(db, SystemClock(deployment.settings.timezone), registry, token,
                       standalone_deployment=deployment)
     try:
