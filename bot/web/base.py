@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,6 +27,9 @@ if TYPE_CHECKING:
 HERE = Path(__file__).resolve().parent
 
 
+EXPORTS_AT_ONCE = 2  # CSV downloads made at the same time; more wait their turn
+
+
 @dataclass
 class Console:
     """What the console works on: a running bot, or (`groupbot web`) only its database."""
@@ -39,6 +43,10 @@ class Console:
     metrics: Metrics = field(default_factory=Metrics)
     sessions: Sessions = field(default_factory=Sessions)
     logins: LoginLimit = field(default_factory=LoginLimit)
+    # CSV downloads are made on threads of their own: on the loop's default pool, several
+    # large ones at once would hold up image sends and config reloads
+    exports: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(
+        EXPORTS_AT_ONCE, thread_name_prefix="groupbot-export"))
     # owners' queries, off the event loop; a CSV download opens a reader of its own
     reader: Reader = field(init=False)
 
@@ -61,6 +69,7 @@ class Console:
         return self.bot is None
 
     async def close(self) -> None:
+        self.exports.shutdown(wait=False, cancel_futures=True)
         await self.reader.close()
 
 

@@ -645,8 +645,9 @@ async def export(console: Console, what: str, group: str | None) -> bytes:
     """One CSV download: the rows of `groupbot export`, through the one safe CSV writer.
     Made in a worker thread, over a reader of its own: a year of check-ins is seconds of
     Python (each row's times shown, each cell made safe) that would freeze the bot."""
-    return await asyncio.to_thread(_export, console.new_reader, what,
-                                   console.deployment.settings.timezone, _stages(console), group)
+    return await asyncio.get_running_loop().run_in_executor(
+        console.exports, _export, console.new_reader, what,
+        console.deployment.settings.timezone, _stages(console), group)
 
 
 def _export(new_reader: Callable[[], Reader], what: str, tz: tzinfo, stages: Sequence[str],

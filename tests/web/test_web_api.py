@@ -322,12 +322,14 @@ async def test_csv_downloads_need_the_operator_and_name_the_kind(site: Site) -> 
 
 async def test_the_console_answers_while_a_csv_download_is_made(
         site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A download is made in a worker thread: the export below is held until the console
-    has answered another request meanwhile (on the loop, that request would never come)."""
+    """A download is made on a thread of the console's own: the export below is held until
+    the console has answered another request meanwhile (on the loop, it would never come)."""
     answered = threading.Event()
     made = report.export_rows
+    threads = []
 
     async def held(*args: Any) -> Any:
+        threads.append(threading.current_thread().name)
         if not answered.wait(timeout=30):
             raise AssertionError("the console answered nothing while the export was made")
         return await made(*args)
@@ -339,6 +341,8 @@ async def test_the_console_answers_while_a_csv_download_is_made(
     response = await download
     assert response.status == 200
     assert b"dave" in await response.read()
+    # on threads of their own, not the loop's pool that image sends and reloads use
+    assert threads and threads[0].startswith("groupbot-export")
 
 
 async def test_a_csv_download_names_a_bad_parameter(site: Site) -> None:
