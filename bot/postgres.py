@@ -572,8 +572,16 @@ async def _migrator(db: asyncpg.Connection) -> str:
 TABLES = ("SELECT c.relname FROM pg_class c WHERE c.relnamespace = current_schema()::regnamespace"
           " AND c.relkind IN ('r', 'p', 'v', 'm', 'f') ORDER BY c.relname")
 INTEGERS = ("smallint", "integer", "bigint")
-# an identity column's sequence set so that the next id is past `?` (the highest copied)
-SET_SEQUENCE = "SELECT setval(pg_get_serial_sequence(?, 'id'), ?)"
+# an identity (or serial) column's sequence set so that the next value is past the highest
+# copied: table, column, value
+SET_SEQUENCE = "SELECT setval(pg_get_serial_sequence(?, ?), ?)"
+# each table's columns that take their values from a sequence (identity or serial), from the
+# catalog: `id`, and `rowid` where PostgreSQL stands in for SQLite's implicit rowid
+SEQUENCED = ("SELECT c.relname, a.attname FROM pg_attribute a JOIN pg_class c"
+             " ON c.oid = a.attrelid WHERE c.relkind = 'r' AND a.attnum > 0"
+             " AND NOT a.attisdropped AND c.relnamespace = current_schema()::regnamespace"
+             " AND pg_get_serial_sequence(format('%I.%I', current_schema(), c.relname),"
+             " a.attname) IS NOT NULL ORDER BY c.relname, a.attnum")
 
 
 async def columns(store: Any) -> dict[str, list[tuple[str, str]]]:

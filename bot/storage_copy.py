@@ -8,8 +8,9 @@ every table's rows go over in one transaction on the target: the copy is whole, 
 of it is kept (the tables the migrations made are dropped again, so the command can simply
 be run again). Values are written as the PostgreSQL backend keeps them (a column's numbers
 as its type, text as text: times are UTC ISO text on both backends, bot/times.py), each id
-sequence is set past the ids copied, and each table's rows are counted on both sides before
-the commit.
+sequence (every identity or serial column's: `id`, and the `rowid` that stands in for
+SQLite's, check-in ranks count by it) is set past the values copied, and each table's rows
+are counted on both sides before the commit.
 
 Refused, with one line saying why: a source that is no file, another application's
 database, or one of another groupbot version (its bot migrates it first, or the newer
@@ -180,6 +181,9 @@ async def _rows(src: Store, dst: Store,
                 columns: dict[str, list[tuple[str, str]]]) -> list[tuple[str, int]]:
     """Every table's rows, in one transaction on the target; its count checked."""
     counts = []
+    sequenced: dict[str, list[str]] = {}
+    for name, column in await dst.all(postgres.SEQUENCED):
+        sequenced.setdefault(name, []).append(column)
     async with dst.transaction():
         for name, typed in columns.items():
             if name in NOT_COPIED:
@@ -200,22 +204,23 @@ async def _rows(src: Store, dst: Store,
             if not (there and here and there[0] == here[0] == copied):
                 raise Refused(f"{name}: {here and here[0]} rows in the source, "
                               f"{there and there[0]} copied: nothing was kept")
-            if any(column == "id" and kind in postgres.INTEGERS for column, kind in typed):
-                await _sequence(src, dst, name)
+            for column in sequenced.get(name, []):
+                await _sequence(src, dst, name, column)
             counts.append((name, copied))
     return counts
 
 
-async def _sequence(src: Store, dst: Store, name: str) -> None:
-    """The target's id sequence of table `name` past every id the source gave out: its
-    highest, or, for an AUTOINCREMENT table, the highest it ever gave (ids of deleted rows
-    are never given again there either)."""
-    top = await src.one(f"SELECT max(id) FROM {name}")
+async def _sequence(src: Store, dst: Store, name: str, column: str) -> None:
+    """The target's sequence of `name`.`column` (an identity: `id`, or the `rowid` standing
+    in for SQLite's) past every value the source gave out: its highest, or, for an
+    AUTOINCREMENT table, the highest it ever gave (ids of deleted rows are never given again
+    there either). A `rowid` column is SQLite's implicit one on the source."""
+    top = await src.one(f"SELECT max({column}) FROM {name}")
     given = await src.one("SELECT seq FROM sqlite_sequence WHERE name = ?", (name,))
     last = max(int(top[0]) if top and top[0] is not None else 0,
                int(given[0]) if given and given[0] is not None else 0)
     if last > 0:
-        await dst.execute(postgres.SET_SEQUENCE, (name, last))
+        await dst.execute(postgres.SET_SEQUENCE, (name, column, last))
 
 
 def _converted(name: str, typed: list[tuple[str, str]], row: tuple[Any, ...]) -> tuple[Any, ...]:

@@ -264,3 +264,32 @@ async def test_every_row_of_every_table_is_the_same_on_the_copy(
             assert sorted(map(repr, there)) == sorted(map(repr, here)), name
     finally:
         await copied.close()
+
+
+def _checkins(start: str, members: list[str]) -> str:
+    """Members of a customer group checking in one after another from `start`."""
+    steps = "".join(f'  - say: {{group: c1, from: {m}, text: "签到"}}\n    after: 1m\n'
+                    for m in members)
+    return (f'config: {SHIPPED}\nstart: "{start}"\n'
+            "contacts: {op_lin: 林运营, m1: 甲, m2: 乙, m3: 丙, m4: 丁}\n"
+            'groups:\n  - {id: c1, topic: "Customer 01 客户群", '
+            "members: [op_lin, m1, m2, m3, m4]}\n"
+            f"steps:\n{steps}  - wait: 1m\n")
+
+
+def test_a_check_in_on_the_copy_is_ranked_after_the_copied_ones(
+        tmp_path: Path, postgres: Postgres) -> None:
+    """The copy sets every identity's sequence, the `rowid` check-in ranks count by too
+    (review s32e Y1: the rank started over at 1)."""
+    db = tmp_path / "groupbot.db"
+    said = _replay(tmp_path, "morning", _checkins("2026-12-02 09:00", ["m1", "m2", "m3"]),
+                   str(db))
+    ranks = [re.findall(r"今天第 (\d+) 个签到", a["text"]) for a in said if a["action"] == "say"]
+    assert [r for r in ranks if r] == [["1"], ["2"], ["3"]]
+    url = postgres.database()
+    assert _copy(db, url)[0] == 0
+    later = _checkins("2026-12-02 09:30", ["m4"])
+    for where in (url, str(db)):  # the copy, then the SQLite file itself
+        said = _replay(tmp_path, "later", later, where)
+        assert [re.findall(r"今天第 (\d+) 个签到", str(a["text"])) for a in said
+                if a["action"] == "say"] == [["4"]], where
