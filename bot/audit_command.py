@@ -106,7 +106,9 @@ def main(args: argparse.Namespace, registry: Registry) -> int:
     try:
         found = rows(db, args.group, since, tz, registry)
     except StoreError as exc:
-        print(f"cannot read the audit log in {db}: {exc}", file=sys.stderr)
+        said = str(exc)  # (a foreign or unusable database names itself already)
+        print(f"groupbot audit: {said}" if str(db) in said else
+              f"groupbot audit: cannot read the audit log in {db}: {said}", file=sys.stderr)
         return 2
     if found:
         print(table(found))

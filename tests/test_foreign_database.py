@@ -163,8 +163,7 @@ def test_every_command_refuses_an_sqlite_file_whose_schema_version_is_another_to
     ran = groupbot(*args, "--db", str(db))
     assert ran.returncode == 2
     assert _one_line(ran.stderr).endswith(f": {db} {NO_CORE}")
-    if command == "copy":  # (its name once)
-        assert _one_line(ran.stderr).count(str(db)) == 1
+    assert _one_line(ran.stderr).count(str(db)) == 1  # named once
     _left_alone(db, before)
 
 
