@@ -45,6 +45,7 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # so there is no cycle to look for (the check costs a third of the encoding)
 _JSON = json.JSONEncoder(ensure_ascii=False, check_circular=False)
 ALL = "*"  # the lane key under which the last send anywhere is kept
+DIRECT = Dm(to="", text="").lane  # the lane of actions in no group (a DM, a friend request)
 
 
 class Priority(IntEnum):
@@ -311,7 +312,14 @@ class Outbox:
 
     async def load(self) -> None:
         """Queue again what was not sent before the last stop, paced from the last sends,
-        so a restart (or a crash loop) never sends faster than the limits."""
+        so a restart (or a crash loop) never sends faster than the limits. With several
+        accounts, the private actions a process without `accounts:` queued (account '': to
+        admins, to contacts; no group's account takes them) are taken by the first account
+        process to load, and sent by it once (docs/scale.md)."""
+        if self.account:  # (one statement: of processes starting together, one takes each)
+            await self._store.execute(
+                "UPDATE outbox SET account = ? WHERE account = '' AND grp = ?",
+                (self.account, DIRECT))
         queued = {item.id for lane in self._lanes.values() for item in lane.items}
         for row_id, action, prio, state, after, since, epoch in await self._store.all(
                 "SELECT id, action, priority, state, after_id, deferred_since, epoch FROM outbox"
