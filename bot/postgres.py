@@ -242,6 +242,12 @@ class PgStore(Journaled):
         finally:
             await self._db.close()
 
+    def abandon(self) -> None:
+        """The connection closed at once, without waiting for the server (which rolls back
+        what was not committed): a clean-up that did not end in time."""
+        _OPEN.discard(self)
+        self._db.terminate()
+
     async def settle(self) -> None:
         """Commit what the events handled so far wrote, unless one is under way: a reader of
         this process is about to read (it sees what the bot did before it asked, as on
@@ -582,6 +588,34 @@ SEQUENCED = ("SELECT c.relname, a.attname FROM pg_attribute a JOIN pg_class c"
              " AND NOT a.attisdropped AND c.relnamespace = current_schema()::regnamespace"
              " AND pg_get_serial_sequence(format('%I.%I', current_schema(), c.relname),"
              " a.attname) IS NOT NULL ORDER BY c.relname, a.attnum")
+
+
+_TABLE_DDL = re.compile(r"\bCREATE\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?(\w+)"
+                        r"|\bDROP\s+TABLE\s+(?:IF\s+EXISTS\s+)?(\w+)"
+                        r"|\bALTER\s+TABLE\s+(\w+)\s+RENAME\s+TO\s+(\w+)", re.I)
+
+
+def tables_made(migrations: Mapping[str, Sequence[str]]) -> set[str]:
+    """The tables the migrations leave on an empty schema (their CREATE TABLE, DROP TABLE
+    and RENAME TO read in order), schema_version with them."""
+    made = {"schema_version"}
+    for steps in migrations.values():
+        for step in steps:
+            for created, dropped, old, new in _TABLE_DDL.findall(ddl(step)):
+                if created:
+                    made.add(created.lower())
+                elif dropped:
+                    made.discard(dropped.lower())
+                else:
+                    made.discard(old.lower())
+                    made.add(new.lower())
+    return made
+
+
+def abandon(store: Any) -> None:
+    """A PostgreSQL store's connection closed at once (PgStore.abandon)."""
+    if isinstance(store, PgStore):
+        store.abandon()
 
 
 async def columns(store: Any) -> dict[str, list[tuple[str, str]]]:

@@ -1,35 +1,43 @@
 """`groupbot storage copy`: a stopped bot's SQLite database copied, whole, into an empty
-PostgreSQL database (or schema), for the move to several processes or machines
-(docs/scale.md, "Moving from SQLite to PostgreSQL").
+PostgreSQL database (or schema), for the move to several processes or machines (docs/scale.md,
+"Moving from SQLite to PostgreSQL").
 
-The target's tables are made by the migrations the bot runs (bot/schema.py), through the
-store seam (bot/store.py open_store), so the copy has the schema a bot made would have. Then
-every table's rows go over in one transaction on the target: the copy is whole, or nothing
-of it is kept (the tables the migrations made are dropped again, so the command can simply
-be run again). Values are written as the PostgreSQL backend keeps them (a column's numbers
-as its type, text as text: times are UTC ISO text on both backends, bot/times.py), each id
-sequence (every identity or serial column's: `id`, and the `rowid` that stands in for
-SQLite's, check-in ranks count by it) is set past the values copied, and each table's rows
-are counted on both sides before the commit.
+The target's tables are made by the migrations the bot runs (bot/schema.py), through the store
+seam (bot/store.py open_store), so the copy has the schema a bot made would have. Then every
+table's rows go over in one transaction on the target: the copy is whole, or nothing of it is
+kept (the tables the migrations made are dropped again, so the command can simply be run again;
+a copy stopped before it could drop them, by kill -9 or a machine going down, leaves them
+empty, and a target holding only a groupbot database without a row is made again from empty).
+SIGINT, SIGTERM and SIGHUP (the SSH session dropping) stop it as an error does, at the next
+chunk of rows: the tables dropped, within CLEAN_UP seconds. Values are written as the PostgreSQL
+backend keeps them (a column's numbers as its type, text as text: times are UTC ISO text on
+both backends, bot/times.py), each id sequence (every identity or serial column's: `id`, and
+the `rowid` that stands in for SQLite's, check-in ranks count by it) is set past the values
+copied, and each table's rows are counted on both sides before the commit.
 
-Refused, with one line saying why: a source that is no file, another application's
-database, or one of another groupbot version (its bot migrates it first, or the newer
-groupbot copies it); a source a bot is serving (the one-process lock, bot/instance.py: a
-copy of a database being written would be half of it); a target that holds any table."""
+Refused, with one line saying why: a source that is no file, another application's database, or
+one of another groupbot version (its bot migrates it first, or the newer groupbot copies it); a
+source a bot is serving (the one-process lock, bot/instance.py: a copy of a database being
+written would be half of it); a target that holds any table (but the empty groupbot tables of a
+copy stopped half-way)."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import contextlib
+import os
+import signal
 import sys
-from collections.abc import Awaitable, Callable, Sequence
+import threading
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import Any
 
 from bot import config, instance, postgres, schema
 from bot.handler import Registry
 from bot.store import (
+    CORE_MIGRATIONS,
     Store,
     StoreError,
     check_readable,
@@ -45,24 +53,90 @@ NOT_COPIED = {"schema_version": "made by the migrations",
               "instances": "who serves the database: each bot writes its own as it starts"}
 
 
+# the signals that stop the copy (Ctrl-C, `kill`, a service manager, the terminal or SSH
+# session going away); each cancels it, and it cleans up as after an error
+STOPS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+CLEAN_UP = 10.0  # seconds the tables made are given to be dropped (then the connection is
+# closed: the server rolls back the rows, and the empty tables are made again next time)
+GIVE_UP = 3 * CLEAN_UP  # seconds after a stop signal the process ends whatever it waits on
+
+
 class Refused(Exception):
     """What is wrong with the source or the target, in one line."""
+
+
+class Interrupted(Exception):
+    """A signal in STOPS stopped the copy (cleaned up)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+class Stop:
+    """Whether a signal in STOPS asked the copy to stop: it looks between chunks of rows
+    (the driver is never cancelled in the middle of a statement: asyncpg's executemany,
+    cancelled, could wait for ever, the server idle in transaction)."""
+
+    def __init__(self) -> None:
+        self.signum: int | None = None
+
+    def check(self) -> None:
+        if self.signum is not None:
+            raise Interrupted(self.signum)
 
 
 def command(args: argparse.Namespace, registry: Registry) -> int:
     """`groupbot storage copy`."""
     try:
         source = _source(args, registry)
-        counts = asyncio.run(copy(source, args.to, schema.migrations(registry)))
+        stop = Stop()
+        counts = asyncio.run(_stoppable(copy(source, args.to, schema.migrations(registry), stop),
+                                        stop))
     except Refused as exc:
         print(f"groupbot storage copy: {exc}", file=sys.stderr)
         return 2
+    except (Interrupted, KeyboardInterrupt) as exc:  # (KeyboardInterrupt: before the copy
+        signum = int(getattr(exc, "signum", signal.SIGINT))  # began: bot/cli.py's Stopped)
+        print("groupbot storage copy: interrupted", file=sys.stderr)
+        return 128 + signum
     print(table([("table", "rows"), *counts]))
     total = sum(rows for _, rows in counts)
     print(f"copied {total} rows in {len(counts)} tables from {source} to "
           f"{postgres.shown(args.to)}; set `storage: {postgres.shown(args.to)}` in bot.yaml "
           "and start the bot")
     return 0
+
+
+async def _stoppable(work: Coroutine[Any, Any, list[tuple[str, int]]], stop: Stop
+                     ) -> list[tuple[str, int]]:
+    """`work` run until it ends, or a signal in STOPS asks it to `stop` (Interrupted, once it
+    cleaned up); if it has not ended GIVE_UP seconds later, the process ends at once (what
+    the copy wrote was not committed: the server drops it, and its empty tables are made
+    again by the next copy)."""
+    if threading.current_thread() is not threading.main_thread():
+        return await work  # (signals reach the main thread only)
+    loop = asyncio.get_running_loop()
+
+    def stopped(signum: int) -> None:
+        if stop.signum is None:
+            stop.signum = signum
+            loop.call_later(GIVE_UP, gone, signum)
+
+    def gone(signum: int) -> None:
+        print("groupbot storage copy: interrupted (its clean-up did not end: run it again)",
+              file=sys.stderr, flush=True)
+        os._exit(128 + signum)
+
+    previous = {signum: signal.getsignal(signum) for signum in STOPS}
+    for signum in STOPS:
+        loop.add_signal_handler(signum, stopped, signum)
+    try:
+        return await work
+    finally:
+        for signum, handler in previous.items():
+            loop.remove_signal_handler(signum)
+            signal.signal(signum, handler)
 
 
 def _source(args: argparse.Namespace, registry: Registry) -> Path:
@@ -83,8 +157,8 @@ def _source(args: argparse.Namespace, registry: Registry) -> Path:
     return path
 
 
-async def copy(source: Path, target: str,
-               migrations: dict[str, Sequence[str]]) -> list[tuple[str, int]]:
+async def copy(source: Path, target: str, migrations: dict[str, Sequence[str]],
+               stop: Stop | None = None) -> list[tuple[str, int]]:
     """Copy the SQLite database at `source` into the empty PostgreSQL database at `target`;
     each table copied and its rows."""
     reader = open_reader(source)
@@ -120,7 +194,7 @@ async def copy(source: Path, target: str,
         if unknown:
             raise Refused(f"{source}: its tables of {', '.join(unknown)} are no part of this "
                           "groupbot: copy it with the version of groupbot that made it")
-        return await _into(src, target, migrations, take)
+        return await _into(src, target, migrations, take, stop or Stop())
     finally:
         for each in held:
             each.drop()
@@ -129,7 +203,8 @@ async def copy(source: Path, target: str,
 
 async def _into(src: Store, target: str,
                 migrations: dict[str, Sequence[str]],
-                take: Callable[[Store, str], Awaitable[None]]) -> list[tuple[str, int]]:
+                take: Callable[[Store, str], Awaitable[None]], stop: Stop
+                ) -> list[tuple[str, int]]:
     shown = postgres.shown(target)
 
     async def empty_then_take(store: Store) -> None:
@@ -137,6 +212,12 @@ async def _into(src: Store, target: str,
         if row is None or row[0] is None:
             raise Refused(f"{shown}: the schema its search_path names does not exist")
         found = [name for name, in await store.all(postgres.TABLES)]
+        if found and await _unfinished(store, found, migrations):
+            # a copy stopped half-way (by kill -9, or a clean-up that did not end in time):
+            # its tables, made by the migrations, never got their rows: made again
+            await take(store, target)
+            await store.execute(f"DROP TABLE {', '.join(found)}")
+            return
         if found:
             what = "a groupbot database" if await _groupbots(store, found) else "tables"
             names = ", ".join(found[:5]) + (f" and {len(found) - 5} more" if len(found) > 5
@@ -149,20 +230,50 @@ async def _into(src: Store, target: str,
         dst = await open_store(target, migrations, empty_then_take)
     except StoreError as exc:
         raise Refused(str(exc) if shown in str(exc) else f"{shown}: {exc}") from None
-    made: list[str] = []
     try:
+        stop.check()  # (a stop while the tables were made: they are dropped again)
         columns = await postgres.columns(dst)
-        made = list(columns)
-        counts = await _rows(src, dst, columns)
+        counts = await _rows(src, dst, columns, stop)
         await dst.flush()
     except BaseException as exc:
-        await _drop(dst, made)
+        await _abandoned(dst)
         if isinstance(exc, StoreError):
             raise Refused(f"copying into {shown} failed, nothing was kept: {exc}") from None
         raise
-    finally:
-        await dst.close()
+    await dst.close()
     return counts
+
+
+async def _unfinished(store: Store, found: list[str],
+                      migrations: dict[str, Sequence[str]]) -> bool:
+    """Whether the target's tables are those of a copy stopped half-way: a groupbot
+    database (its schema_version's core row) of this version's tables only (no other
+    application's, no view...), none with a row (but who served it, and the versions the
+    migrations wrote)."""
+    ours = postgres.tables_made({"core": CORE_MIGRATIONS, **migrations})
+    if not set(found) <= ours & set(await postgres.columns(store)) \
+            or not await _groupbots(store, found):
+        return False
+    for name in found:
+        if name not in NOT_COPIED and await store.one(f"SELECT 1 FROM {name} LIMIT 1"):
+            return False
+    return True
+
+
+async def _abandoned(dst: Store) -> None:
+    """The copy failed or was stopped: its tables dropped and the connection closed, within
+    CLEAN_UP seconds; else the connection closed at once (the rows were never committed: the
+    server drops them, and the next copy makes the empty tables again)."""
+    async def clean_up() -> None:
+        await _drop(dst)
+        with contextlib.suppress(*StoreError):
+            await dst.close()
+
+    cleaning = asyncio.ensure_future(clean_up())
+    # (not wait_for: cancelled, a statement under way may never end, the cancel with it)
+    await asyncio.wait({cleaning}, timeout=CLEAN_UP)
+    if not cleaning.done() or cleaning.cancelled() or cleaning.exception() is not None:
+        postgres.abandon(dst)
 
 
 async def _groupbots(store: Store, tables: list[str]) -> bool:
@@ -177,8 +288,8 @@ async def _groupbots(store: Store, tables: list[str]) -> bool:
         return False
 
 
-async def _rows(src: Store, dst: Store,
-                columns: dict[str, list[tuple[str, str]]]) -> list[tuple[str, int]]:
+async def _rows(src: Store, dst: Store, columns: dict[str, list[tuple[str, str]]],
+                stop: Stop) -> list[tuple[str, int]]:
     """Every table's rows, in one transaction on the target; its count checked."""
     counts = []
     sequenced: dict[str, list[str]] = {}
@@ -193,6 +304,7 @@ async def _rows(src: Store, dst: Store,
                       f"({', '.join('?' * len(typed))})")
             after, copied = -(2**63), 0
             while True:
+                stop.check()
                 chunk = await src.all(f"SELECT rowid, {names} FROM {name} WHERE rowid > ? "
                                       f"ORDER BY rowid LIMIT {CHUNK}", (after,))
                 if not chunk:
@@ -235,10 +347,11 @@ def _converted(name: str, typed: list[tuple[str, str]], row: tuple[Any, ...]) ->
     return tuple(converted)
 
 
-async def _drop(dst: Store, made: list[str]) -> None:
-    """The tables the migrations made on the target dropped again (it was empty): the
+async def _drop(dst: Store) -> None:
+    """The tables the migrations made on the target dropped again (it was empty, or held
+    only the empty tables of a copy stopped before: every table there is the copy's): the
     command can be run again once what failed is fixed."""
-    if not made:
-        return
     with contextlib.suppress(*StoreError):  # (the connection is gone: then so is what it
-        await dst.execute(f"DROP TABLE IF EXISTS {', '.join(made)}")  # had not committed)
+        made = [name for name, in await dst.all(postgres.TABLES)]  # had not committed)
+        if made:
+            await dst.execute(f"DROP TABLE IF EXISTS {', '.join(made)}")

@@ -4,8 +4,14 @@ the copy goes on where the SQLite one stopped."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
 import re
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +20,9 @@ from harness import SHIPPED, Harness, groupbot
 from pg import Postgres
 
 from bot import schema
-from bot.store import open_store
+from bot.postgres import columns as postgres_columns
+from bot.postgres import tables_made
+from bot.store import CORE_MIGRATIONS, open_store
 from handlers import REGISTRY
 
 # Day 1 on SQLite: an ad poster removed (and blocked), Dave signs up and joins the internship
@@ -293,3 +301,102 @@ def test_a_check_in_on_the_copy_is_ranked_after_the_copied_ones(
         said = _replay(tmp_path, "later", later, where)
         assert [re.findall(r"今天第 (\d+) 个签到", str(a["text"])) for a in said
                 if a["action"] == "say"] == [["4"]], where
+
+
+def _tables(postgres: Postgres, url: str) -> int:
+    return int(postgres.sql("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'",
+                            url.rsplit("/", 1)[1]))
+
+
+async def test_the_empty_tables_of_a_copy_stopped_half_way_are_made_again(
+        source: Path, postgres: Postgres) -> None:
+    """A copy killed after the migrations made the target's tables and before its rows were
+    committed (kill -9, the machine going down) leaves them empty: a copy runs again there
+    (review s32e Y3: refused, "already holds a groupbot database")."""
+    url = postgres.database()
+    made = await open_store(url, schema.migrations(REGISTRY))  # (what the migrations make)
+    try:  # (and what the copy takes for groupbot's tables)
+        assert set(await postgres_columns(made)) == tables_made(
+            {"core": CORE_MIGRATIONS, **schema.migrations(REGISTRY)})
+    finally:
+        await made.close()
+    code, out, err = _copy(source, url)
+    assert code == 0, err
+    assert "blocklist          1" in out
+    # a groupbot database with a row anywhere is refused still (test above), and so are
+    # empty groupbot tables beside another application's table
+    url = postgres.database()
+    made = await open_store(url, schema.migrations(REGISTRY))
+    await made.close()
+    postgres.sql("CREATE TABLE invoices (id int)", url.rsplit("/", 1)[1])
+    code, _, err = _copy(source, url)
+    assert code == 2 and "already holds a groupbot database (" in err
+
+
+@pytest.fixture(scope="module")
+def big(day1: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Day 1's database with 100,000 audit rows more: its copy takes a few seconds."""
+    db = tmp_path_factory.mktemp("big") / "groupbot.db"
+    db.write_bytes(day1.read_bytes())
+
+    async def fill() -> None:
+        store = await open_store(db, schema.migrations(REGISTRY))
+        try:
+            await store.executemany(
+                "INSERT INTO audit (at, grp, member, action, handler, detail) VALUES "
+                "(?, 'r1', ?, 'warn', 'antispam', ?)",
+                [(f"2026-12-01T00:00:{n % 60:02d}+00:00", f"m{n}", "x" * 40)
+                 for n in range(100_000)])
+            await store.flush()
+        finally:
+            await store.close()
+
+    asyncio.run(fill())
+    return db
+
+
+def _copying(source: Path, url: str, postgres: Postgres) -> subprocess.Popen[str]:
+    """`groupbot storage copy` started in a process of its own, once it writes rows."""
+    copying = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "storage", "copy", "--db", str(source), "--to", url],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    name = url.rsplit("/", 1)[1]
+    for _ in range(600):
+        if postgres.sql(f"SELECT count(*) FROM pg_stat_activity WHERE datname = '{name}' "
+                        "AND query LIKE 'INSERT INTO audit %'").strip() != "0":
+            return copying
+        assert copying.poll() is None, copying.communicate()
+        time.sleep(0.05)
+    copying.kill()
+    raise AssertionError("the copy never began writing rows")
+
+
+@pytest.mark.parametrize("signum", [signal.SIGHUP, signal.SIGTERM, signal.SIGINT],
+                         ids=["HUP", "TERM", "INT"])
+def test_a_copy_stopped_by_a_signal_drops_its_tables_and_runs_again(
+        big: Path, postgres: Postgres, signum: int) -> None:
+    """Ctrl-C, `kill`, or the SSH session dropping (review s32e Y3: SIGHUP left the tables,
+    and SIGTERM now and then hung for ever)."""
+    url = postgres.database()
+    copying = _copying(big, url, postgres)
+    os.kill(copying.pid, signum)
+    try:
+        out, err = copying.communicate(timeout=60)
+    finally:
+        copying.kill()
+    assert (copying.returncode, out) == (128 + signum, "")
+    assert err.splitlines()[-1] == "groupbot storage copy: interrupted"
+    assert _tables(postgres, url) == 0
+    code, out, err = _copy(big, url)
+    assert code == 0, err
+
+
+def test_a_copy_killed_half_way_runs_again(big: Path, postgres: Postgres) -> None:
+    url = postgres.database()
+    copying = _copying(big, url, postgres)
+    copying.kill()
+    copying.communicate()
+    assert _tables(postgres, url) > 0  # (left: nothing ran to drop them)
+    code, out, err = _copy(big, url)
+    assert code == 0, err
+    assert "audit              100" in out
