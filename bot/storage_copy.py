@@ -30,11 +30,12 @@ import os
 import signal
 import sys
 import threading
+from collections import Counter
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import Any
 
-from bot import config, instance, postgres, schema
+from bot import config, instance, postgres, sanitize, schema
 from bot.handler import Registry
 from bot.store import (
     CORE_MIGRATIONS,
@@ -90,9 +91,9 @@ def command(args: argparse.Namespace, registry: Registry) -> int:
     """`groupbot storage copy`."""
     try:
         source = _source(args, registry)
-        stop = Stop()
-        counts = asyncio.run(_stoppable(copy(source, args.to, schema.migrations(registry), stop),
-                                        stop))
+        stop, changed = Stop(), Counter[tuple[str, str]]()
+        counts = asyncio.run(_stoppable(copy(source, args.to, schema.migrations(registry), stop,
+                                             changed), stop))
     except Refused as exc:
         print(f"groupbot storage copy: {exc}", file=sys.stderr)
         return 2
@@ -101,6 +102,10 @@ def command(args: argparse.Namespace, registry: Registry) -> int:
         print("groupbot storage copy: interrupted", file=sys.stderr)
         return 128 + signum
     print(table([("table", "rows"), *counts]))
+    for (name, column), values in sorted(changed.items()):
+        print(f"{name}.{column}: {values} {'value' if values == 1 else 'values'} held a NUL "
+              "character or half an emoji, which PostgreSQL cannot keep: copied as groupbot "
+              "keeps such text now (the NUL dropped, the half replaced by U+FFFD)")
     total = sum(rows for _, rows in counts)
     print(f"copied {total} rows in {len(counts)} tables from {source} to "
           f"{postgres.shown(args.to)}; set `storage: {postgres.shown(args.to)}` in bot.yaml "
@@ -158,9 +163,11 @@ def _source(args: argparse.Namespace, registry: Registry) -> Path:
 
 
 async def copy(source: Path, target: str, migrations: dict[str, Sequence[str]],
-               stop: Stop | None = None) -> list[tuple[str, int]]:
+               stop: Stop | None = None, changed: Counter[tuple[str, str]] | None = None
+               ) -> list[tuple[str, int]]:
     """Copy the SQLite database at `source` into the empty PostgreSQL database at `target`;
-    each table copied and its rows."""
+    each table copied and its rows. `changed`: how many text values of each (table,
+    column) were made storable (sanitize.storable: text an older groupbot kept as it came)."""
     reader = open_reader(source)
     try:  # this version's tables, as they are: migrating the source is its bot's to do
         await check_readable(reader, source, migrations)
@@ -194,7 +201,8 @@ async def copy(source: Path, target: str, migrations: dict[str, Sequence[str]],
         if unknown:
             raise Refused(f"{source}: its tables of {', '.join(unknown)} are no part of this "
                           "groupbot: copy it with the version of groupbot that made it")
-        return await _into(src, target, migrations, take, stop or Stop())
+        return await _into(src, target, migrations, take, stop or Stop(),
+                           Counter() if changed is None else changed)
     finally:
         for each in held:
             each.drop()
@@ -203,8 +211,8 @@ async def copy(source: Path, target: str, migrations: dict[str, Sequence[str]],
 
 async def _into(src: Store, target: str,
                 migrations: dict[str, Sequence[str]],
-                take: Callable[[Store, str], Awaitable[None]], stop: Stop
-                ) -> list[tuple[str, int]]:
+                take: Callable[[Store, str], Awaitable[None]], stop: Stop,
+                changed: Counter[tuple[str, str]]) -> list[tuple[str, int]]:
     shown = postgres.shown(target)
 
     async def empty_then_take(store: Store) -> None:
@@ -233,7 +241,7 @@ async def _into(src: Store, target: str,
     try:
         stop.check()  # (a stop while the tables were made: they are dropped again)
         columns = await postgres.columns(dst)
-        counts = await _rows(src, dst, columns, stop)
+        counts = await _rows(src, dst, columns, stop, changed)
         await dst.flush()
     except BaseException as exc:
         await _abandoned(dst)
@@ -289,7 +297,7 @@ async def _groupbots(store: Store, tables: list[str]) -> bool:
 
 
 async def _rows(src: Store, dst: Store, columns: dict[str, list[tuple[str, str]]],
-                stop: Stop) -> list[tuple[str, int]]:
+                stop: Stop, changed: Counter[tuple[str, str]]) -> list[tuple[str, int]]:
     """Every table's rows, in one transaction on the target; its count checked."""
     counts = []
     sequenced: dict[str, list[str]] = {}
@@ -309,7 +317,8 @@ async def _rows(src: Store, dst: Store, columns: dict[str, list[tuple[str, str]]
                                       f"ORDER BY rowid LIMIT {CHUNK}", (after,))
                 if not chunk:
                     break
-                await dst.executemany(insert, [_converted(name, typed, row) for row in chunk])
+                await dst.executemany(insert, [_converted(name, typed, row, changed)
+                                              for row in chunk])
                 after, copied = chunk[-1][0], copied + len(chunk)
             there = await dst.one(f"SELECT count(*) FROM {name}")
             here = await src.one(f"SELECT count(*) FROM {name}")
@@ -335,10 +344,16 @@ async def _sequence(src: Store, dst: Store, name: str, column: str) -> None:
         await dst.execute(postgres.SET_SEQUENCE, (name, column, last))
 
 
-def _converted(name: str, typed: list[tuple[str, str]], row: tuple[Any, ...]) -> tuple[Any, ...]:
-    """A source row (its rowid first) as the target's columns take it."""
+def _converted(name: str, typed: list[tuple[str, str]], row: tuple[Any, ...],
+               changed: Counter[tuple[str, str]]) -> tuple[Any, ...]:
+    """A source row (its rowid first) as the target's columns take it. Text with a NUL (or
+    a lone surrogate), which a groupbot before sanitize.storable kept as it came, is kept as
+    the bot keeps it now (counted in `changed`)."""
     converted = []
     for (column, kind), value in zip(typed, row[1:], strict=True):
+        if kind == "text" and isinstance(value, str) and sanitize.unstorable(value):
+            value = sanitize.storable(value)
+            changed[name, column] += 1
         try:
             converted.append(postgres.stored(value, kind))
         except ValueError as exc:

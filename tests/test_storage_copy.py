@@ -208,17 +208,40 @@ async def test_a_source_a_bot_serves_is_refused(tmp_path: Path, postgres: Postgr
 
 async def test_a_value_postgresql_cannot_keep_is_named_and_nothing_is_kept(
         source: Path, postgres: Postgres) -> None:
-    await _sql(source, "UPDATE roster SET name = ? WHERE member = 'dave'", ("a\0b",))
+    await _sql(source, "UPDATE roster SET messages = 'many' WHERE member = 'dave'")
     url = postgres.database()
     code, _, err = _copy(source, url)
     assert code == 2 and len(err.splitlines()) == 1
-    assert "roster.name of the row with rowid " in err and "NUL character" in err
+    assert "roster.messages of the row with rowid " in err and "not a whole number" in err
     name = url.rsplit("/", 1)[1]
     assert postgres.sql("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'",
                         name).strip() == "0"
     # fixed, the copy runs again on the same database
-    await _sql(source, "UPDATE roster SET name = 'Dave' WHERE member = 'dave'")
+    await _sql(source, "UPDATE roster SET messages = 1 WHERE member = 'dave'")
     assert _copy(source, url)[0] == 0
+
+
+async def test_text_an_older_groupbot_kept_with_a_nul_is_copied_as_the_bot_keeps_it_now(
+        source: Path, postgres: Postgres) -> None:
+    """A groupbot before sanitize.storable kept member text with a NUL as it came (SQLite
+    can): copied without the NUL, said per table and column (review s32e Y4: refused, one
+    row per run, and SQLite's own replace() cannot remove it)."""
+    await _sql(source, "UPDATE roster SET name = ? WHERE member = 'dave'", ("大\0卫",))
+    await _sql(source, "UPDATE roster SET name = ? WHERE member = 'spam01'", ("\0spam",))
+    await _sql(source, "UPDATE blocklist SET reason = ? WHERE member = 'spam01'", ("ad\0",))
+    [(names,)] = await _sql(source, "SELECT count(*) FROM roster WHERE member IN ('dave', "
+                                    "'spam01')")  # (a row per group they are in)
+    url = postgres.database()
+    code, out, err = _copy(source, url)
+    assert code == 0, err
+    said = "held a NUL character or half an emoji, which PostgreSQL cannot keep: copied as " \
+           "groupbot keeps such text now (the NUL dropped, the half replaced by U+FFFD)"
+    assert out.splitlines()[-3:-1] == [f"blocklist.reason: 1 value {said}",
+                                       f"roster.name: {names} values {said}"]
+    assert out.splitlines()[-1].startswith("copied ")
+    name = url.rsplit("/", 1)[1]
+    assert set(postgres.sql("SELECT name FROM roster WHERE member IN ('dave', 'spam01')",
+                            name).split()) == {"大卫", "spam"}
 
 
 async def test_a_source_with_a_component_this_version_lacks_is_refused(
