@@ -113,6 +113,19 @@ def shown(url: str) -> str:
     return parts._replace(netloc=netloc).geturl()
 
 
+def written(url: str) -> str:
+    """The URL as bot.yaml's `storage` takes it, to tell an operator what to write there: a
+    `${NAME}` password kept (it is no secret: the bot reads it from the environment), only
+    a password written out shown as *** (`shown`)."""
+    try:
+        password = urlsplit(url).password
+    except ValueError:
+        return shown(url)
+    if password is None or _VARIABLE.fullmatch(password) is not None:
+        return url
+    return shown(url)
+
+
 # ------------------------------------------------------------------ one dialect of SQL
 
 _QUOTED = re.compile(r"'(?:[^']|'')*'|\"[^\"]*\"|--[^\n]*|\$\$.*?\$\$|\?", re.S)

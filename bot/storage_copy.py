@@ -107,9 +107,12 @@ def command(args: argparse.Namespace, registry: Registry) -> int:
               "character or half an emoji, which PostgreSQL cannot keep: copied as groupbot "
               "keeps such text now (the NUL dropped, the half replaced by U+FFFD)")
     total = sum(rows for _, rows in counts)
-    print(f"copied {total} rows in {len(counts)} tables from {source} to "
-          f"{postgres.shown(args.to)}; set `storage: {postgres.shown(args.to)}` in bot.yaml "
-          "and start the bot")
+    storage = postgres.written(args.to)  # (a ${NAME} kept: written as *** it would be the
+    masked = "" if storage == args.to else (  # password the bot logs in with)
+        " (with its password where it shows ***, or better ${NAME} there and the password in "
+        "that environment variable)")
+    print(f"copied {total} rows in {len(counts)} tables from {source} to {storage}; set "
+          f"`storage: {storage}` in bot.yaml{masked} and start the bot")
     return 0
 
 
