@@ -437,16 +437,24 @@ def groupbot(*args: str, stdin: str | TextIO = "", env: Mapping[str, str] | None
     return Ran(code, "" if stdout else out.getvalue(), err.getvalue(), frozen)
 
 
-def another_applications_database(path: Path) -> Path:
-    """An SQLite file with a table of its own and none of groupbot's, as another application
-    leaves one (made through the store, which then drops every table of the bot's)."""
+def sqlite_file(path: Path, statements: str) -> Path:
+    """An SQLite file holding what `statements` (separated by `;`) make and nothing of
+    groupbot's, as another application or tool leaves one (made through the store, which
+    then drops every table of the bot's)."""
 
     async def make() -> None:
-        store = await open_store(path, {"app": ["CREATE TABLE users (id INTEGER)"]})
+        store = await open_store(path, {})
         for (table,) in await store.all("SELECT name FROM sqlite_master WHERE type = 'table'"
-                                        " AND name NOT IN ('users', 'sqlite_sequence')"):
+                                        " AND name <> 'sqlite_sequence'"):
             await store.execute(f"DROP TABLE {table}")
+        for statement in statements.split(";"):
+            await store.execute(statement)
         await store.close()
 
     asyncio.run(make())
     return path
+
+
+def another_applications_database(path: Path) -> Path:
+    """An SQLite file with a table of its own and none of groupbot's."""
+    return sqlite_file(path, "CREATE TABLE users (id INTEGER)")

@@ -4,7 +4,6 @@ traceback; `audit` reads the database `--db` names, like `report` and `export`; 
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import ctypes
 import errno
@@ -26,10 +25,16 @@ from pathlib import Path
 from typing import TextIO
 
 import pytest
-from harness import BOT_YAML, Ran, another_applications_database, groupbot, write_config
+from harness import (
+    BOT_YAML,
+    Ran,
+    another_applications_database,
+    groupbot,
+    sqlite_file,
+    write_config,
+)
 
 from bot.cli import main
-from bot.store import open_store
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = str(ROOT / "config")
@@ -146,20 +151,9 @@ def test_the_simulator_refuses_another_applications_database_before_writing_to_i
 
 
 def _text_versions(db: Path) -> Path:
-    """An SQLite file with another tool's schema_version: its version a text (made through
-    the store, which then drops every table of the bot's)."""
-
-    async def make() -> None:
-        store = await open_store(db, {})
-        for (table,) in await store.all("SELECT name FROM sqlite_master WHERE type = 'table'"
-                                        " AND name <> 'sqlite_sequence'"):
-            await store.execute(f"DROP TABLE {table}")
-        await store.execute("CREATE TABLE schema_version (component TEXT, version TEXT)")
-        await store.execute("INSERT INTO schema_version VALUES ('core', 'x')")
-        await store.close()
-
-    asyncio.run(make())
-    return db
+    """An SQLite file with another tool's schema_version: its version a text."""
+    return sqlite_file(db, "CREATE TABLE schema_version (component TEXT, version TEXT);"
+                           " INSERT INTO schema_version VALUES ('core', 'x')")
 
 
 @pytest.mark.parametrize("command", [*COMMANDS, "web", "run", "check"])

@@ -11,7 +11,7 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from harness import BOT_YAML, groupbot, write_config
+from harness import BOT_YAML, groupbot, sqlite_file, write_config
 from pg import Postgres
 
 from bot import schema
@@ -106,25 +106,8 @@ def test_every_command_refuses_a_postgresql_database_holding_another_application
 # ------------------------------------------------------------ a schema_version not groupbot's
 
 
-def _sqlite_file(path: Path, statements: str) -> Path:
-    """An SQLite file holding what `statements` make and nothing of groupbot's (made through
-    the store, which then drops every table of the bot's)."""
-
-    async def make() -> None:
-        store = await open_store(path, {})
-        for (table,) in await store.all("SELECT name FROM sqlite_master WHERE type = 'table'"
-                                        " AND name <> 'sqlite_sequence'"):
-            await store.execute(f"DROP TABLE {table}")
-        for statement in statements.split(";"):
-            await store.execute(statement)
-        await store.close()
-
-    asyncio.run(make())
-    return path
-
-
 def _sqlite_flyway(path: Path) -> Path:
-    return _sqlite_file(path, FLYWAY)
+    return sqlite_file(path, FLYWAY)
 
 
 def _left_alone(db: Path, before: bytes) -> None:
@@ -210,7 +193,7 @@ def test_storage_copy_says_a_target_with_another_tools_schema_version_holds_tabl
 def test_an_empty_schema_version_alone_is_migrated(tmp_path: Path) -> None:
     """What a first start stopped after making schema_version leaves: not another
     application's database, the next start migrates it."""
-    db = _sqlite_file(tmp_path / "bot.db", "CREATE TABLE schema_version (component TEXT "
+    db = sqlite_file(tmp_path / "bot.db", "CREATE TABLE schema_version (component TEXT "
                                            "PRIMARY KEY, version INTEGER NOT NULL)")
     ran = groupbot(*WRITERS["replay"], "--db", str(db))
     assert ran.returncode == 0, ran.stderr
