@@ -123,14 +123,14 @@ class Pipeline:
                 fallback = handler
         else:
             if fallback is not None:
+                ctx.handler, ctx.config = fallback.name, fallback.config
                 await self._run(fallback, fallback.fallback, event, ctx, deployment)
 
     async def _run(self, handler: Handler[Any],
                    call: Callable[[Event, Context], Awaitable[Flow | None]], event: Event,
                    ctx: Context, deployment: Deployment) -> Flow | None:
         """One handler's call, in its own savepoint, its actions put on the outbox; None if
-        it failed (undone alone: the others go on)."""
-        ctx.handler, ctx.config = handler.name, handler.config
+        it failed (undone alone: the others go on). `ctx` is already the handler's."""
         try:
             with self._store.savepoint():
                 flow = await call(event, ctx)
