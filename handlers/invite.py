@@ -10,6 +10,9 @@ recruitment group, then "报名" in the recruitment group -> an internship group
   (types/NAME.yaml, default 200); ties go to the first group by id.
 - "Already in" means the roster shows the member in a group of type `to` and not gone
   since; the roster learns of joins from the platform and from the join backstop.
+- With `match: contains`, a message that asks something ("报名有什么要求", "谁可以报名？") or
+  says no ("先不报名了", "取消报名", "报名不收任何费用") is no sign-up unless it is the word
+  alone ("报名？"): it goes on to the handlers after this one (keywords, faq).
 - Per member, a trigger within `cooldown` of the last one is ignored, so a repeated "报名"
   neither invites twice nor alerts the admins twice.
 - A member on the block list (removed from a group) is not invited: the join would only
@@ -24,6 +27,7 @@ or that account's contact card (bot/invitations.py, bot.yaml `invitations`).
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from enum import StrEnum
 from typing import Annotated
@@ -39,6 +43,17 @@ from bot.invitations import How, already_in
 from bot.literals import Literals
 from bot.sanitize import Safe, clean
 from bot.text import WordMatcher
+
+# What makes a message holding a sign-up word no sign-up: it asks about signing up, or says
+# no to it (or about it). Narrower than the FAQ's ASKING: "我要报名", "我想报名", "请帮我报名"
+# ask FOR the sign-up and are one.
+_ASKS = re.compile(
+    r"[?？]|吗|呢|什么|啥|谁|哪|几|多少|多久|如何|为何|怎|是否|有没有|能不能|可不可以|能否|"
+    r"\b(?:how|what|why|when|where|who|which|can|could|do|does|is|are)\b")
+_SAYS_NO = re.compile(
+    r"不|没|别|勿|莫|取消|算了|放弃|退出|\b(?:not|no|don'?t|won'?t|never|cancel)\b")
+_NOT_NO = re.compile("不好意思|没问题|没关系")  # polite phrases that say no to nothing
+_AROUND = re.compile(r"^[\W_]+|[\W_]+$")  # punctuation, spaces, emoji around a word
 
 Reply = Annotated[TemplateText, placeholders("member", "group")]
 
@@ -79,10 +94,14 @@ class Invite(Handler[Config]):
 
     def asks(self, norm: str) -> bool:
         """Whether a message (normalized, without mentions) is a sign-up word (`match:
-        exact`) or contains one."""
+        exact`) or contains one and neither asks nor says no (`match: contains`)."""
         if self._exactly:
             return norm in self._exact
-        return self._first_look.any_in(norm) and self._words.first(norm) is not None
+        if not self._first_look.any_in(norm) or self._words.first(norm) is None:
+            return False
+        if _AROUND.sub("", norm) in self._exact:
+            return True
+        return not (_ASKS.search(norm) or _SAYS_NO.search(_NOT_NO.sub("", norm)))
 
     def wants(self, event: Message, ctx: Context) -> bool:
         return (self.asks(ctx.normalized) and event.kind is Kind.TEXT

@@ -71,6 +71,45 @@ async def test_a_question_about_signing_up_gets_the_faq_not_an_invitation(
         assert len(h.actions("say", group="r1")) == 1
 
 
+# Shipped recruitment: what a member says about signing up that is no sign-up (s33a Q4): the
+# shipped FAQ's own example questions, a member who will not sign up, a scam warning.
+NO_SIGN_UPS = ("@小助手\u2005报名有什么要求", "@小助手\u2005谁可以报名？",
+               "@小助手\u2005报名流程是什么", "我再考虑考虑，先不报名了",
+               "大家注意，报名不收任何费用，有人私聊收报名费就是骗子",
+               "取消报名", "how do i join?")
+SIGN_UPS = ("报名", "报名！", "我要报名", "@小助手\u2005报名", "不好意思，我想报名", "报名？",
+            "join")
+
+
+async def test_only_a_sign_up_signs_up_not_a_question_or_a_no(tmp_path: Path) -> None:
+    async with Harness(SHIPPED, tmp_path, groups=GROUPS) as h:
+        h.world.friends.update(f"s{i}" for i in range(len(SIGN_UPS)))
+        await _started(h)
+        for i, text in enumerate(NO_SIGN_UPS):
+            await h.say("r1", f"n{i}", text, mentions=("bot",) if "@" in text else ())
+            await h.advance("20s")
+        assert h.actions("invite") == []
+        # the mentioned questions get the FAQ's answers, the rest no reply
+        answers = h.actions("say", group="r1")
+        assert [a["mentions"] for a in answers] == [["n0"], ["n1"], ["n2"]]
+        assert [a["text"][:4] for a in answers] == ["报名要求", "报名要求", "报名流程"]
+        for i, text in enumerate(SIGN_UPS):
+            await h.say("r1", f"s{i}", text, mentions=("bot",) if "@" in text else ())
+            await h.advance("20s")
+        await h.advance("10m")  # the send governor spaces the invitations out
+        assert sorted(r["member"] for r in h.actions("invite")) == [
+            f"s{i}" for i in range(len(SIGN_UPS))]
+
+
+async def test_a_private_no_is_not_pulled_into_a_group(tmp_path: Path) -> None:
+    async with Harness(SHIPPED, tmp_path, groups=GROUPS) as h:
+        await _started(h)
+        await h.say(None, "dave", "我不想报名了，请不要再拉我进群")
+        await h.say(None, "carol", "你好，我想报名")
+        await h.advance("1m")
+        assert [r["member"] for r in h.actions("invite")] == ["carol"]
+
+
 async def test_repeating_the_keyword_invites_once(tmp_path: Path) -> None:
     async with Harness(SHIPPED, tmp_path, groups=GROUPS) as h:
         await _started(h)
