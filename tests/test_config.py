@@ -220,8 +220,13 @@ def test_the_pure_python_loader_reports_deep_nesting_too(tmp_path: Path,
     from bot import yamlfile
     monkeypatch.setattr(yamlfile, "Loader", yaml.SafeLoader)  # PyYAML built without libyaml
     # its composer recurses at least twice a level: this many levels pass the recursion limit
-    depth = sys.getrecursionlimit()
-    problems = _problems(tmp_path, {"recruitment": "x: " + "[" * depth + "]" * depth + "\n"})
+    # (300 here: its scanner's time grows with the square of the depth, 2 s of CPU at 1000)
+    limit, depth = sys.getrecursionlimit(), 300
+    sys.setrecursionlimit(depth)
+    try:
+        problems = _problems(tmp_path, {"recruitment": "x: " + "[" * depth + "]" * depth + "\n"})
+    finally:
+        sys.setrecursionlimit(limit)
     assert problems[0] == "types/recruitment.yaml:1: nested deeper than 50 levels"
 
 
