@@ -46,6 +46,45 @@ class Member:
 
 
 @dataclass(frozen=True, slots=True)
+class Quote:
+    """What a quote-reply (WeChat's 引用) quotes: the quoted sender's name and the quoted
+    text, as the platform shows them (a quoted picture is 图片, a link card its title)."""
+
+    name: str
+    text: str
+
+    def __post_init__(self) -> None:
+        if not (text := f"{self.name}{self.text}").isprintable() and unstorable(text):
+            make_storable(self, "name", "text")
+
+    def around(self, reply: str) -> str:
+        """The whole text as WeChat hands it over and as a typed copy of it shows: the
+        quote, the rule, then `reply`."""
+        return f"「{self.name}：{self.text}」{QUOTE_RULE}{reply}"
+
+
+QUOTE_RULE = "\n- - - - - - - - - - - - - - -\n"
+"""What separates the quote from the reply in a quote-reply's text (wechaty-puppet-padlocal's
+referMsgParser: 「name：quoted text」, this rule, the reply)."""
+
+
+def quote_reply(text: str) -> tuple[str, Quote | None]:
+    """A message's text split into the member's own words and what it quotes, if it is a
+    quote-reply as the gateway hands it over: 「name：quoted text」, QUOTE_RULE, the reply
+    (the name ends at its first full-width colon, the quote at the first rule). Anything
+    else, the text unchanged and None. Anyone can type that format too: what the group
+    sees then is all text, which handlers/antispam.py reads as such unless the quote is
+    one of the group's recent texts."""
+    if not text.startswith("「"):
+        return text, None
+    end = text.find("」" + QUOTE_RULE)
+    name, colon, quoted = text[1:max(end, 0)].partition("：")
+    if end < 0 or not colon:
+        return text, None
+    return text[end + 1 + len(QUOTE_RULE):], Quote(name, quoted)
+
+
+@dataclass(frozen=True, slots=True)
 class Event:
     """Base of all events. `group` is None for private events."""
 
@@ -68,6 +107,8 @@ class Message(Event):
     mentions_bot: bool = False
     url: str | None = None
     id: str = ""
+    # a quote-reply's quote (`quote_reply`): `text` is then the member's own words only
+    quoted: Quote | None = None
 
     def __post_init__(self) -> None:
         texts = f"{self.group}{self.text}{self.url}{self.id}"  # (one look: as Member's)

@@ -449,6 +449,11 @@ class Antispam(Handler[Config]):
         copy = recent.copy_of(store)
         rows = copy.loaded(store, group, ctx.epoch, at) or await copy.load(store, group,
                                                                              ctx.epoch)
+        # a quote-reply's quote is read as the member's own text unless the group saw that
+        # text lately (anyone can type 「name：ad」 and the rule: the group sees an ad)
+        quote = event.quoted
+        if quote is not None and self._seen_here(quote.text, rows, group, written, ctx):
+            quote = None
         copy.remember(store, group, rows, member, event.id, written, at, digest,
                       event.kind.value)
         # the detectors read the text as the members see it, real mentions and all: a
@@ -457,6 +462,9 @@ class Antispam(Handler[Config]):
         # that merely holds a marker, 「小Q」, is no marker: `_as_seen`), and then without the
         # mentions: a mention between a marker and an id
         seen = _as_seen(event.text, names) if names else text
+        shown = event.text
+        if quote is not None:
+            seen, shown = quote.around(seen), quote.around(shown)
         found = self.detect(event, seen, names)
         if seen != text:
             found += [o for o in self.detect(event, text) if o not in found]
@@ -484,8 +492,18 @@ class Antispam(Handler[Config]):
         chosen = await self._newcomer(ctx, moderator, member, chosen, written)
         ref = digest if chosen.detector == "raid" else event.id
         public = await self._act(ctx, moderator, rows, member, event.sender.name, chosen,
-                                 event.id, event.text, ref)
+                                 event.id, shown, ref)
         return STOP if public else CONTINUE
+
+    @staticmethod
+    def _seen_here(quoted: str, rows: recent.Window, group: str, written: datetime,
+                   ctx: Context) -> bool:
+        """A quote's text is one the group saw lately: a member's message still in the
+        recent window (whatever was done about it was done then), or part of a text the
+        bot or an admin said in the last hour (bot/prompts.py)."""
+        compact = prompts.compact(strip_mentions(quoted))
+        return not compact or rows.copies(_digest(compact)) > 0 or prompts.of(
+            ctx.store).asked_for(group, written, compact)
 
     async def _act(self, ctx: Context, moderator: Moderator, rows: recent.Window, member: str,
                    name: str, offence: Offence, message: str, text: str, ref: str) -> bool:

@@ -45,6 +45,7 @@ from bot.events import (
     MemberLeft,
     MemberRenamed,
     Message,
+    quote_reply,
 )
 from bot.handler import Registry
 from bot.store import open_store
@@ -106,8 +107,12 @@ class Harness:
             # h.world.join one the platform did not report)
             await self.bot.already_in(group, self.world.join(group, [member]))
         sender = self.world.member(group, member)
+        quoted = None
+        if kind is Kind.TEXT:  # a quote-reply, split as the gateway and replay split it
+            text, quoted = quote_reply(text)
         await self.feed(Message(self.clock.now(), group, sender, text, kind, mentions,
-                                self.world.self_id in mentions, url, f"m{next(self.ids)}"))
+                                self.world.self_id in mentions, url, f"m{next(self.ids)}",
+                                quoted))
 
     async def join(self, group: str, *members: str, inviter: str | None = None) -> None:
         await self.feed(MemberJoined(self.clock.now(), group, self.world.join(group, members),

@@ -1,0 +1,128 @@
+"""Quote-replies (WeChat's 引用): the gateway hands one over as a text, 「name：quoted text」,
+a rule, the reply (wechaty-puppet-padlocal's referMsgParser). The member's own words are the
+reply: a member who quotes an ad to warn the others did not post it, a quoted question's
+option letters are no answer, 「签到」 under a quoted push is a check-in (review s33a Q1,
+Q2). Typed by hand, the same format is plain text the group sees: an ad in a quote the group
+never saw is the sender's own."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from harness import SHIPPED, Harness
+
+from bot.events import QUOTE_RULE, Quote, quote_reply
+
+AD = "兼职日结300，手机就能做，加V abc12345"
+FIRST_WARNING = "⚠️ 警告 (1/2)：发布联系方式。警告满 2 次将被移出群聊。"
+INTERNSHIP = {"i1": "Listener Internship 01", "o1": "Listener Official 01"}
+
+
+def quoting(name: str, quoted: str, reply: str) -> str:
+    """A quote-reply's text as PadLocal renders it."""
+    return f"「{name}：{quoted}」\n- - - - - - - - - - - - - - -\n{reply}"
+
+
+# ---------------------------------------------------------------- the split
+
+
+@pytest.mark.parametrize(("text", "reply", "quote"), [
+    (quoting("兼职小妹", AD, "大家别加，这是骗子"), "大家别加，这是骗子", Quote("兼职小妹", AD)),
+    (quoting("小助手", "第 1 题\nA. 是", "A"), "A", Quote("小助手", "第 1 题\nA. 是")),
+    (quoting("Bob", "图片", "这是哪里"), "这是哪里", Quote("Bob", "图片")),  # a quoted picture
+    (quoting("Bob", "时间：明天", "好"), "好", Quote("Bob", "时间：明天")),  # the name ends first
+    (quoting("Bob", "a", f"b{QUOTE_RULE}c"), f"b{QUOTE_RULE}c", Quote("Bob", "a")),
+], ids=["ad", "multi-line", "picture", "colon-in-quote", "rule-in-reply"])
+def test_a_quote_reply_is_split_into_the_reply_and_the_quote(text: str, reply: str,
+                                                               quote: Quote) -> None:
+    assert quote_reply(text) == (reply, quote)
+    assert quote.around(reply) == text
+
+
+@pytest.mark.parametrize("text", [
+    "「签到」",
+    "「Bob：你好」 没有分隔线",
+    "「没有冒号」\n- - - - - - - - - - - - - - -\n回复",
+    "引用「Bob：你好」\n- - - - - - - - - - - - - - -\n回复",
+    "「Bob：你好\n- - - - - - - - - - - - - - -\n回复",
+    "",
+])
+def test_any_other_text_is_the_members_own(text: str) -> None:
+    assert quote_reply(text) == (text, None)
+
+
+# ---------------------------------------------------------------- antispam
+
+
+async def test_a_member_who_quotes_an_ad_to_report_it_is_not_punished(tmp_path: Path) -> None:
+    async with Harness(SHIPPED, tmp_path) as h:
+        await h.say("r1", "eve", AD)
+        await h.advance("30s")
+        await h.say("r1", "alice", quoting("eve", AD, "大家别加，这是骗子"))
+        await h.advance("10m")
+        await h.say("r1", "eve", AD)
+        await h.advance("30s")
+        await h.say("r1", "alice", quoting("eve", AD, "@林运营 又来了，快踢了她"))
+        await h.drain()
+        warned = [r["mentions"] for r in h.actions("say", group="r1")
+                  if r["text"].startswith("⚠️")]
+        assert warned == [["eve"]]
+        assert [k["member"] for k in h.actions("kick")] == ["eve"]
+
+
+async def test_an_ad_in_a_quote_the_group_never_saw_is_the_senders_own(
+        tmp_path: Path) -> None:
+    """Anyone can type the format: the group sees the ad all the same."""
+    async with Harness(SHIPPED, tmp_path) as h:
+        await h.say("r1", "bob", "大家好")
+        await h.say("r1", "mallory", quoting("bob", AD, "有需要的看这里"))
+        await h.drain()
+        [warning] = [r for r in h.actions("say", group="r1") if r["text"].startswith("⚠️")]
+        assert (warning["text"], warning["mentions"]) == (FIRST_WARNING, ["mallory"])
+
+
+async def test_a_quote_of_the_bots_own_text_is_neither_a_case_nor_a_request(
+        tmp_path: Path) -> None:
+    """The rules forbid 色情 (a listed word, a case for the admins in a sentence that
+    forbids it); quoting them with 「收到」 is neither that nor a request for the rules."""
+    async with Harness(SHIPPED, tmp_path) as h:
+        await h.say("r1", "alice", "群规")
+        await h.drain()
+        [rules] = h.texts("r1")
+        await h.say("r1", "bob", quoting("小助手", rules, "收到"))
+        await h.drain()
+        assert h.texts("r1") == [rules]
+        assert h.actions("dm") == []
+        # typed by a member who was never shown them: read as theirs (a case, no warning)
+        await h.say("r1", "carol", quoting("小助手", rules.replace("群规", "规矩"), "收到"))
+        await h.drain()
+        [case] = h.actions("dm")
+        assert "色情" in case["text"] and "carol" in case["text"]
+        assert h.texts("r1") == [rules]
+
+
+# ---------------------------------------------------------------- the member flows
+
+
+async def test_quiz_answers_given_by_quoting_the_question_count(tmp_path: Path) -> None:
+    async with Harness(SHIPPED, tmp_path, groups=INTERNSHIP) as h:
+        await h.say("i1", "dave", "开始考试")
+        for answer in ["C", "A", "BCD", "BC", "我会陪着对方，让他慢慢说"]:
+            await h.advance("20s")
+            question = h.texts("i1")[-1]
+            await h.say("i1", "dave", quoting("小助手", question, answer))
+        await h.advance("1m")
+        assert any(t.startswith("🎉 恭喜以 100 分通过") for t in h.texts("i1"))
+
+
+async def test_a_check_in_and_a_quiz_start_by_quoting_the_bot(tmp_path: Path) -> None:
+    push = "☀️ 早上好！新的一天从打卡开始：发送「签到」，连续签到 7 天额外奖励 30 分。"
+    lesson = "📚 实习培训 第 5/5 课\n最后一课结束后，发送「开始考试」参加考核。"
+    async with Harness(SHIPPED, tmp_path, groups=INTERNSHIP) as h:
+        await h.say("i1", "dave", quoting("小助手", push, "签到"))
+        await h.say("i1", "dave", quoting("小助手", lesson, "开始考试"))
+        await h.advance("1m")  # (within the first question's 3 minutes)
+        [checked_in, started] = h.texts("i1")
+        assert checked_in.startswith("✅ dave 签到成功！")
+        assert started.startswith("📝 开始「")
