@@ -79,6 +79,7 @@ from bot.events import (  # noqa: E402
     MemberJoined,
     MemberLeft,
     Message,
+    quote_reply,
 )
 from bot.inbound import GroupInvitation, Inbound  # noqa: E402
 from bot.media import Attachment  # noqa: E402
@@ -729,10 +730,14 @@ class WechatyGateway:
             kind = Kind.OTHER
         room = msg.room_id or None
         mention_ids = tuple(msg.mention_ids or ())
+        # a quote-reply (引用) comes as a text: the quote, a rule, the reply (bot/events.py)
+        text, quoted = (msg.text or "", None)
+        if kind is Kind.TEXT:
+            text, quoted = quote_reply(text)
         return Message(
             at=self._at(msg.timestamp), group=room,
             sender=Member(msg.from_id, await self._shown_name(room, msg.from_id)),
-            text=msg.text or "", kind=kind,
+            text=text, kind=kind, quoted=quoted,
             mentions=mention_ids if room and kind is Kind.TEXT else (),
             mentions_bot=self._current_self_id() in mention_ids,
             url=await self._link_url(msg.id) if kind is Kind.LINK else None, id=msg.id)
