@@ -35,6 +35,7 @@ from bot.events import (
     MemberLeft,
     MemberRenamed,
     Message,
+    quote_reply,
 )
 from bot.handler import Registry
 from bot.inbound import GroupInvitation
@@ -376,13 +377,17 @@ def _event(world: Simulator, kind: str, body: Any, now: datetime,
         return GroupRenamed(now, body.group, world.rename_group(body.group, body.topic), body.by)
     if isinstance(body, FriendAsk):
         return FriendRequest(now, None, world.member(None, body.sender), body.hello, body.sender)
+    assert isinstance(body, Dm), kind
+    # a text as WeChat hands it over: a quote-reply's is split as the gateway splits it
+    text, quoted = (body.text, None)
+    if body.message_kind is Kind.TEXT:
+        text, quoted = quote_reply(text)
     if isinstance(body, Say):
         return Message(body.written_at(now), body.group, world.member(body.group, body.sender),
-                       body.text, body.message_kind, tuple(body.mentions),
-                       world.self_id in body.mentions, body.url, message_id)
-    assert isinstance(body, Dm), kind
-    return Message(body.written_at(now), None, world.member(None, body.sender), body.text,
-                   body.message_kind, url=body.url, id=message_id)
+                       text, body.message_kind, tuple(body.mentions),
+                       world.self_id in body.mentions, body.url, message_id, quoted)
+    return Message(body.written_at(now), None, world.member(None, body.sender), text,
+                   body.message_kind, url=body.url, id=message_id, quoted=quoted)
 
 
 def _print(record: Record) -> None:
