@@ -56,7 +56,7 @@ from bot.contacts import (
     public_mailboxes,
 )
 from bot.context import Context
-from bot.events import Kind, Member, MemberJoined, Message
+from bot.events import Kind, Member, MemberJoined, Message, Quote
 from bot.handler import CONTINUE, STOP, Flow, Handler, HandlerConfig
 from bot.moderation import (
     Action,
@@ -449,11 +449,9 @@ class Antispam(Handler[Config]):
         copy = recent.copy_of(store)
         rows = copy.loaded(store, group, ctx.epoch, at) or await copy.load(store, group,
                                                                              ctx.epoch)
-        # a quote-reply's quote is read as the member's own text unless the group saw that
-        # text lately (anyone can type 「name：ad」 and the rule: the group sees an ad)
-        quote = event.quoted
-        if quote is not None and self._seen_here(quote.text, rows, group, written, ctx):
-            quote = None
+        # a quote-reply's quote is read as the member's own text unless the group saw it
+        # lately (anyone can type 「name：ad」 and the rule: the group sees an ad)
+        quote = event.quoted and await self._typed(event.quoted, rows, group, written, ctx)
         copy.remember(store, group, rows, member, event.id, written, at, digest,
                       event.kind.value)
         # the detectors read the text as the members see it, real mentions and all: a
@@ -495,15 +493,22 @@ class Antispam(Handler[Config]):
                                  event.id, shown, ref)
         return STOP if public else CONTINUE
 
-    @staticmethod
-    def _seen_here(quoted: str, rows: recent.Window, group: str, written: datetime,
-                   ctx: Context) -> bool:
-        """A quote's text is one the group saw lately: a member's message still in the
-        recent window (whatever was done about it was done then), or part of a text the
-        bot or an admin said in the last hour (bot/prompts.py)."""
-        compact = prompts.compact(strip_mentions(quoted))
-        return not compact or rows.copies(_digest(compact)) > 0 or prompts.of(
-            ctx.store).asked_for(group, written, compact)
+    async def _typed(self, quote: Quote, rows: recent.Window, group: str, written: datetime,
+                     ctx: Context) -> Quote | None:
+        """What of a quote-reply's quote its sender may have typed: None when the group saw
+        it lately, its text (a member's message still in the recent window: whatever was
+        done about it was done then; or part of what the bot, an admin or an exempt member
+        said in the hour, bot/prompts.py) by someone of its name; the name alone when the
+        text was seen but the name is none of theirs; else all of it."""
+        compact = prompts.compact(strip_mentions(quote.text))
+        posters = {said.member for said in rows.texts.get(_digest(compact), ())}
+        if compact and not posters and not prompts.of(ctx.store).asked_for(group, written,
+                                                                             compact):
+            return quote
+        if quote.name in await ctx.mention_names({*posters, ctx.bot_id, *ctx.admins,
+                                                  *self._exempted}):
+            return None
+        return Quote(quote.name, "")
 
     async def _act(self, ctx: Context, moderator: Moderator, rows: recent.Window, member: str,
                    name: str, offence: Offence, message: str, text: str, ref: str) -> bool:

@@ -82,6 +82,18 @@ async def test_an_ad_in_a_quote_the_group_never_saw_is_the_senders_own(
         assert (warning["text"], warning["mentions"]) == (FIRST_WARNING, ["mallory"])
 
 
+async def test_an_ad_for_the_name_of_a_quote_the_group_saw_is_the_senders_own(
+        tmp_path: Path) -> None:
+    """A text the group saw, under a name that is none of its posters': the name is typed."""
+    async with Harness(SHIPPED, tmp_path) as h:
+        await h.say("r1", "bob", "大家好，今天的培训几点开始")
+        await h.say("r1", "alice", quoting("bob", "大家好，今天的培训几点开始", "八点"))
+        await h.say("r1", "mallory", quoting("加V abc12345", "大家好，今天的培训几点开始", "同问"))
+        await h.drain()
+        [warning] = [r for r in h.actions("say", group="r1") if r["text"].startswith("⚠️")]
+        assert (warning["text"], warning["mentions"]) == (FIRST_WARNING, ["mallory"])
+
+
 async def test_a_quote_of_the_bots_own_text_is_neither_a_case_nor_a_request(
         tmp_path: Path) -> None:
     """The rules forbid 色情 (a listed word, a case for the admins in a sentence that
