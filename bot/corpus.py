@@ -9,17 +9,20 @@ A corpus is a YAML file:
       - {family: banned, flag: false, text: "本平台独家首发"}
       - {family: raid, flag: false, members: 3, text: "大家好，新人报到，请多多关照"}
       - {family: wechat, flag: true, mentions: [加V], text: "@加V\u2005abc12345 日结"}
+      - {family: wechat, flag: true, name: "加V abc12345", text: "大家好"}
 
-`mentions` names members of the group whom a message really mentions (a member each, with
+`name` is the name the case's members join with (an ad in a name is caught as they join,
+as antispam's `names` says); without it each is named by their id. `mentions` names
+members of the group whom a message really mentions (a member each, with
 that name): a message that holds "@" + one of these names mentions that member, as the
 platform would say (WeChat ends a mention with U+2005, written "\u2005" in double quotes).
 
-Each case is said by a fresh member (`members`: that many, one after the other) in a group
-of the type, in a bot on a temporary database, its messages one second apart and the cases
-ten minutes apart. A case is caught when antispam acted on its member (on any of them; a
-warning, a removal, a `log`/`review` flag; one message gets one action, so a phone number in
-a link card may be caught as a link); an innocent case (`flag: false`) is a false positive
-when antispam acted on one of its members.
+Each case is said by a fresh member (`members`: that many, one after the other) who joins a
+group of the type just before, in a bot on a temporary database, its messages one second
+apart; ten minutes later its members leave, and the next case begins. A case is caught when
+antispam acted on its member (on any of them; a warning, a removal, a `log`/`review` flag;
+one message gets one action, so a phone number in a link card may be caught as a link); an
+innocent case (`flag: false`) is a false positive when antispam acted on one of its members.
 
 `groupbot moderation bench` measures the content detectors alone (no database): the cost
 per message with 10 and with N banned words, and of one 100,000-character message.
@@ -42,8 +45,8 @@ from bot import audit, config, yamlfile
 from bot.adapters.simulator import Simulator
 from bot.app import Bot
 from bot.clock import VirtualClock
-from bot.config import Binding, Deployment, GroupType, Match
-from bot.events import Kind, Member, Message
+from bot.config import BackstopSettings, Binding, Deployment, GroupType, Match
+from bot.events import Kind, Member, MemberJoined, MemberLeft, Message
 from bot.handler import Registry
 from bot.yamlfile import InputError
 
@@ -63,9 +66,11 @@ class Case:
     url: str | None = None
     members: int = 1
     mentions: tuple[str, ...] = ()
+    name: str | None = None
 
     def shown(self) -> str:
-        return " | ".join(self.messages) + (f" <{self.url}>" if self.url else "") + (
+        return (f"[{self.name}] " if self.name else "") + " | ".join(self.messages) + (
+            f" <{self.url}>" if self.url else "") + (
             f" (mentions {', '.join(self.mentions)})" if self.mentions else "")
 
 
@@ -92,7 +97,7 @@ def read_corpus(file: Path) -> list[Case]:
         if not isinstance(raw, dict):
             raise InputError([located.problem(where, "a case is a mapping")])
         unknown = set(raw) - {"family", "flag", "text", "messages", "kind", "url", "members",
-                              "mentions"}
+                              "mentions", "name"}
         if unknown:
             raise InputError([located.problem((*where, sorted(unknown)[0]), "unknown key")])
         family = raw.get("family")
@@ -124,8 +129,12 @@ def read_corpus(file: Path) -> list[Case]:
             raise InputError([located.problem((*where, "mentions"),
                                               f"`mentions` is a list of up to {_MEMBERS} "
                                               "member names")])
+        name = raw.get("name")
+        if name is not None and (not isinstance(name, str) or not name.strip()):
+            raise InputError([located.problem((*where, "name"),
+                                              "`name` is the members' name, a text")])
         cases.append(Case(i + 1, family, raw["flag"], tuple(messages), kind, url, members,
-                          tuple(mentions)))
+                          tuple(mentions), name))
     return cases
 
 
@@ -143,10 +152,13 @@ def pick_type(deployment: Deployment, name: str | None) -> GroupType:
 
 async def run_cases(deployment: Deployment, gtype: GroupType, cases: list[Case],
                     registry: Registry) -> list[Outcome]:
-    """Each case through the type's pipeline in one bot on a temporary database."""
+    """Each case through the type's pipeline in one bot on a temporary database, its members
+    joining and leaving as the platform reports it (no join backstop: nothing goes
+    unreported here)."""
     groups = [Binding(match=Match(id=_GROUP), type=gtype.name), *deployment.settings.groups]
-    deployment = dataclasses.replace(
-        deployment, settings=deployment.settings.model_copy(update={"groups": groups}))
+    settings = deployment.settings.model_copy(update={
+        "groups": groups, "backstop": BackstopSettings(every=None)})
+    deployment = dataclasses.replace(deployment, settings=settings)
     tz = deployment.settings.timezone
     start = datetime(2026, 11, 23, 9, 0, tzinfo=tz)
     clock = VirtualClock(tz, start)
@@ -156,10 +168,20 @@ async def run_cases(deployment: Deployment, gtype: GroupType, cases: list[Case],
         async with Bot(deployment, world, clock, registry, Path(tmp) / "corpus.db",
                        seed=0) as bot:
             bot.set_contact_names(world.name_of)
+
+            async def join(members: list[str]) -> tuple[Member, ...]:
+                joined = world.join(_GROUP, members)
+                if joined:
+                    await bot.feed(MemberJoined(clock.now(), _GROUP, joined))
+                return joined
+
             for case in cases:
-                mentioned = _mentioned(world, case)
+                mentioned = [(m.id, m.name) for m in await join(_mentioned(world, case))]
                 for member in _members(case):
-                    sender = world.join(_GROUP, [member])[0]
+                    if case.name:
+                        world.contacts[member] = case.name
+                    await bot.advance(clock.now() + timedelta(seconds=1))
+                    sender = (await join([member]))[0]
                     for j, text in enumerate(case.messages):
                         await bot.advance(clock.now() + timedelta(seconds=1))
                         await bot.feed(Message(
@@ -167,6 +189,12 @@ async def run_cases(deployment: Deployment, gtype: GroupType, cases: list[Case],
                             tuple(m for m, name in mentioned if f"@{name}" in text),
                             url=case.url, id=f"{member}-{j}"))
                 await bot.advance(clock.now() + timedelta(minutes=10))
+                # the case's members go (a removed one is gone already): the group stays
+                # the size of one case, as do its member list and reminders
+                present = world.group(_GROUP).members
+                if gone := [m for m in (*_members(case), *(m for m, _ in mentioned))
+                            if m in present]:
+                    await bot.feed(MemberLeft(clock.now(), _GROUP, world.leave(_GROUP, gone)))
             rows = await audit.records(bot.store, _GROUP, handler="antispam")
     acted: dict[str, list[str]] = {}
     for row in rows:
@@ -175,13 +203,12 @@ async def run_cases(deployment: Deployment, gtype: GroupType, cases: list[Case],
             for case in cases]
 
 
-def _mentioned(world: Simulator, case: Case) -> list[tuple[str, str]]:
-    """The members a case's messages may mention, in the group now: (id, name) each,
-    case12.m1, case12.m2... named as the case says."""
-    mentioned = [(f"case{case.number}.m{k}", name) for k, name in enumerate(case.mentions, 1)]
-    for member, name in mentioned:
+def _mentioned(world: Simulator, case: Case) -> list[str]:
+    """The members a case's messages may mention (they join before it), case12.m1,
+    case12.m2... named as the case says."""
+    mentioned = [f"case{case.number}.m{k}" for k in range(1, len(case.mentions) + 1)]
+    for member, name in zip(mentioned, case.mentions, strict=True):
         world.contacts[member] = name
-        world.join(_GROUP, [member])
     return mentioned
 
 

@@ -124,6 +124,8 @@ def test_a_miss_fails_and_is_named(tmp_path: Path, capsys: pytest.CaptureFixture
          "c.yaml:2: cases[0].members: `members` is a whole number from 1 to 20"),
         ("cases:\n  - {family: wechat, flag: true, text: x, mentions: 加V}\n",
          "c.yaml:2: cases[0].mentions: `mentions` is a list of up to 20 member names"),
+        ("cases:\n  - {family: wechat, flag: true, text: x, name: 5}\n",
+         "c.yaml:2: cases[0].name: `name` is the members' name, a text"),
     ],
 )
 def test_a_bad_corpus_is_one_line_and_exit_2(tmp_path: Path, text: str, error: str,
