@@ -217,6 +217,9 @@ def when(moment: datetime) -> str:
 # how far WeChat's time of a message and the bot's clock may differ (an answer's time is
 # WeChat's, its question's deadline the bot's)
 CLOCK_SKEW = timedelta(seconds=2)
+# how long after a question's time is up its deadline waits for an answer written in time
+# that is still on its way (the gateway hands messages over seconds after they were written)
+GRACE = timedelta(seconds=15)
 LATE_TICK = timedelta(minutes=1)  # how late a deadline's tick may be handled (a busy bot)
 
 
@@ -356,13 +359,14 @@ class QuizHandler(Handler[Config]):
 
     async def _deadline(self, ctx: Context, member: str, session: dict[str, Any],
                         until: datetime) -> None:
-        """The open question's time is up at `until`: its timer, and until when the attempt
-        is under way for a start elsewhere."""
-        await ctx.schedule(f"deadline:{member}", until,
+        """The open question's time is up at `until`: its timer (GRACE later, for an answer
+        written in time that is still on its way), and until when the attempt is under way
+        for a start elsewhere."""
+        await ctx.schedule(f"deadline:{member}", until + GRACE,
                            {"member": member, "attempt": session["attempt"],
                             "index": session["index"]})
         await ctx.store.execute(f"UPDATE {TABLE} SET live_until=? WHERE id=?",
-                                (stamp(until), session["attempt"]))
+                                (stamp(until + GRACE), session["attempt"]))
 
     def _limit(self, session: dict[str, Any]) -> timedelta:
         return self._quiz.questions[session["index"]].time_limit or self.config.time_limit
@@ -381,19 +385,25 @@ class QuizHandler(Handler[Config]):
 
     async def _answered(self, event: Message, session: dict[str, Any], ctx: Context) -> None:
         """Judge an answer against the question that was open when it was written: one
-        written before the question went out answered the previous one, which timed out
-        already (dropped); one written after the question's time is up is a timeout. WeChat
-        stamps the message, the bot's clock the question: they may differ by CLOCK_SKEW,
-        and a message is never later than its handling (a WeChat clock ahead of the bot's
-        would make an answer given at once a timeout)."""
+        written before the question went out (while it waits to go: before it was put), or
+        before the answer or the deadline that closed the previous question, is no answer
+        to it (dropped: the previous question is closed); one written after the question's
+        time is up is a timeout. (A question still waiting may have gone already: a send
+        the gateway timed out on is tried again.) WeChat stamps the message, the bot's
+        clock the question: they may differ by CLOCK_SKEW, and a message is never later
+        than its handling (a WeChat clock ahead of the bot's would make an answer given at
+        once a timeout)."""
         if "asked" in session:  # (attempts begun before these were kept: judged as handled)
             written = min(event.at, ctx.now)
-            asked, until = self._open(session, await self._sent(ctx, session))
-            if written < asked - CLOCK_SKEW:
+            sent = await self._sent(ctx, session)
+            asked, until = self._open(session, sent)
+            if written < asked - CLOCK_SKEW or (
+                    "after" in session and written < instant(session["after"])):
                 return
             if written > until + CLOCK_SKEW:
-                await self._time_up(ctx, event.sender.id, session)
+                await self._time_up(ctx, event.sender.id, session, until)
                 return
+            session["after"] = stamp(written)
         question = self._quiz.questions[session["index"]]
         right = question.is_right(event.text)
         if right:
@@ -413,15 +423,21 @@ class QuizHandler(Handler[Config]):
         if sent is not None and not sent.queued and not sent.delivered:
             await self._void_unsent(ctx, member, session)
             return
-        if sent is not None:  # its time runs from its send: queued still, or sent late
-            until = ctx.now + self._limit(session) if sent.queued else \
-                self._open(session, sent)[1]
-            if until > ctx.now:
-                await self._deadline(ctx, member, session, until)
-                return
-        await self._time_up(ctx, member, session)
+        if sent is not None and sent.queued:  # its time runs from its send
+            await self._deadline(ctx, member, session, ctx.now + self._limit(session))
+            return
+        # (attempts begun before "until" was kept: up when their tick comes)
+        until = self._open(session, sent)[1] if "until" in session else None
+        if until is not None and until + GRACE > ctx.now:  # sent late: from the send
+            await self._deadline(ctx, member, session, until)
+            return
+        await self._time_up(ctx, member, session, until or ctx.now)
 
-    async def _time_up(self, ctx: Context, member: str, session: dict[str, Any]) -> None:
+    async def _time_up(self, ctx: Context, member: str, session: dict[str, Any],
+                       until: datetime) -> None:
+        """The open question's time was up at `until`: 0 points, on to the next; a message
+        written before `until` (+ CLOCK_SKEW) and handled later answers nothing."""
+        session["after"] = stamp(until + CLOCK_SKEW)
         number = session["index"] + 1
         await _answered(ctx, session, False)
         await self._next(ctx, member, session,

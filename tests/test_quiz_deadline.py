@@ -1,7 +1,7 @@
 """The quiz judges an answer by when the candidate wrote it (the message's time), not by when
-the bot handled it: an answer written in time but handled after its deadline ran is not
-judged against the next question, and one written after the deadline but handled before
-it ran is a timeout."""
+the bot handled it: an answer written in time and handed over a few seconds late counts, one
+handled after its deadline ran is not judged against the next question, and one written
+after the deadline but handled before it ran is a timeout."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from harness import SHIPPED, Harness
 from bot.adapters.base import Refused
 from bot.events import Kind, Message
 from bot.times import instant
+from handlers.quiz import GRACE
 
 GROUPS = {"i1": "Listener Internship 01", "o1": "Listener Official 01"}
 LIMIT = timedelta(minutes=3)  # the shipped quiz's time per question
@@ -36,13 +37,51 @@ async def test_an_answer_handled_after_its_deadline_ran_is_not_judged_on_the_nex
         tmp_path: Path) -> None:
     async with Harness(SHIPPED, tmp_path, groups=GROUPS) as h:
         await h.say("i1", "dave", "开始考试")
-        await h.advance(LIMIT + timedelta(seconds=1))  # the deadline ran: question 2 asked
+        await h.advance(LIMIT + GRACE + timedelta(seconds=1))  # the deadline ran: question 2
         told = _told(h, "dave")
         assert TIMEOUT_1 in told[-1]
         # the answer to question 1, written 10 s before its deadline, handled now
-        await _written(h, "dave", "C", timedelta(seconds=11))
+        await _written(h, "dave", "C", GRACE + timedelta(seconds=11))
         await h.advance("1m")  # (what it would say has gone by then; question 2's time runs)
         assert _told(h, "dave") == told  # question 2 still waits for its own answer
+
+
+async def _asked(h: Harness, member: str) -> timedelta:
+    """How long ago the member's last question went out."""
+    last = [r for r in h.actions("say", group="i1") if member in r["mentions"]][-1]
+    return h.clock.now() - instant(last["t"])
+
+
+async def test_an_answer_written_in_time_and_handed_over_late_counts(tmp_path: Path) -> None:
+    """Review s33a Q8: the gateway handed dave's right answer over 12 s after he wrote it,
+    4 s before question 1's time was up: the deadline had run at the limit, the answer was
+    lost. The deadline now waits GRACE for such an answer."""
+    async with Harness(SHIPPED, tmp_path, groups=GROUPS) as h:
+        await h.say("i1", "dave", "开始考试")
+        await h.advance("1s")
+        await h.advance(LIMIT + timedelta(seconds=8) - await _asked(h, "dave"))
+        await _written(h, "dave", "C", timedelta(seconds=12))
+        await h.advance("1m")
+        told = _told(h, "dave")
+        assert not any("超时" in text for text in told), told
+        assert "第 2/5 题" in told[1]
+        assert await h.bot.store.all("SELECT question, passed FROM quiz_answers") == [(0, 1)]
+
+
+async def test_a_message_written_before_the_answer_is_no_answer_to_the_next_question(
+        tmp_path: Path) -> None:
+    """Two texts of dave's handed over out of order: 「C」 answers question 1, then 「A」 (the
+    right answer to question 2), written a second BEFORE 「C」, arrives once question 2 went
+    out. It was written before question 2 was asked: no answer to it."""
+    async with Harness(SHIPPED, tmp_path, groups=GROUPS) as h:
+        await h.say("i1", "dave", "开始考试")
+        await h.advance("30s")
+        await h.say("i1", "dave", "C")
+        await h.advance("1s")
+        await _written(h, "dave", "A", timedelta(seconds=2))
+        await h.advance("1m")
+        assert await h.bot.store.all("SELECT question, passed FROM quiz_answers") == [(0, 1)]
+        assert "第 2/5 题" in _told(h, "dave")[-1]
 
 
 async def test_an_answer_written_after_the_deadline_is_a_timeout_however_soon_handled(
