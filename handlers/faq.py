@@ -14,7 +14,10 @@ one, is handed off at once. Small talk that merely mentions the bot (greetings, 
 question: it is neither looked up nor handed off. Cases nobody answers are reminded after
 `remind_after`, never in quiet hours. A member has at most one open hand-off per group: asking
 again meanwhile is told the open case's id (once per `pending_cooldown`) and opens none.
-An @所有人 announcement is never answered.
+An @所有人 announcement is never answered. An entry goes to a member at most once per
+`cooldown`, to the group at most once per `group_cooldown` (whoever asks), and a member gets
+at most `member_limit` answers of any entries in a window: one or two members asking the
+examples in turn cannot spend the send budget every group's welcomes and pushes share.
 
 In a private chat (the `direct` type's pipeline) the handler only takes `/answer`.
 """
@@ -28,7 +31,8 @@ from typing import Annotated, Any
 
 from pydantic import Field, model_validator
 
-from bot import moderation
+from bot import answer_limit, moderation
+from bot.answer_limit import MemberLimit
 from bot.config import (
     ClockTime,
     ContactIdText,
@@ -131,6 +135,8 @@ class Handoff(HandlerConfig):
 class Config(HandlerConfig):
     threshold: float = Field(1.5, gt=0)
     cooldown: Duration = timedelta(seconds=60)
+    group_cooldown: Duration = timedelta(seconds=30)  # the same entry, whoever asks
+    member_limit: MemberLimit | None = MemberLimit()
     questions: list[Regex] = []
     entries: list[Entry] = []
     handoff: Handoff | None = None
@@ -203,13 +209,28 @@ class Faq(Handler[Config]):
         found = await self.entry_for(text)
         if found is not None:
             entry = self.config.entries[found]
-            if await ctx.off_cooldown(f"entry:{entry.file.path}", self.config.cooldown,
-                                      member=event.sender.id):
+            if await self._may_answer(f"entry:{entry.file.path}", event.sender.id, ctx):
                 ctx.reply(entry.file.text.strip(), mention=True)
             return STOP
         if event.mentions_bot and handoff is not None and ASKING.search(norm):
             return await self._hand_off(event, ctx)
         return CONTINUE
+
+    async def _may_answer(self, key: str, member: str, ctx: Context) -> bool:
+        """Whether an entry is sent to this member now: not within the member's own
+        `cooldown` for it, not within the group's `group_cooldown` for it (whoever asked),
+        and not past the member's `member_limit` (bot/answer_limit.py). Only an answer
+        counts: a question left unanswered starts no cooldown and uses none of the limit."""
+        limit = self.config.member_limit
+        recent = await answer_limit.room(limit, member, ctx)
+        if recent is None or not await ctx.off_cooldown(key, self.config.cooldown,
+                                                        member=member):
+            return False
+        if not await ctx.off_cooldown(key, self.config.group_cooldown):
+            await ctx.forget(key, member=member)  # not answered: their cooldown has not begun
+            return False
+        await answer_limit.count(limit, member, recent, ctx)
+        return True
 
     async def entry_for(self, text: str) -> int | None:
         """The entry that answers `text`: the one listing it as an example question, else the

@@ -18,6 +18,8 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field, ValidationInfo, model_validator
 
+from bot import answer_limit
+from bot.answer_limit import MemberLimit
 from bot.config import ContentFile, Duration, Media, TemplateText, invalid_at, placeholders
 from bot.context import Context
 from bot.events import Message
@@ -78,6 +80,7 @@ class Config(HandlerConfig):
     cooldown: Duration = timedelta(seconds=60)
     cooldown_per: Per = Per.MEMBER
     group_cooldown: Duration = timedelta(seconds=5)
+    member_limit: MemberLimit | None = MemberLimit()  # answers to a member, all rules
     default: Reply | None = None
     rules: list[Rule] = []
 
@@ -203,14 +206,18 @@ class Keywords(Handler[Config]):
         a burst of askers gets one answer, members asking a minute apart get one each. The
         guard is never longer than the cooldown (a rule with `cooldown: 0s` answers every
         message), and only an answer starts it: a member asking again within their own
-        cooldown keeps nobody else from an answer."""
+        cooldown keeps nobody else from an answer. In a group a member also gets at most
+        `member_limit` answers of any rules in its window (a rule per group: no limit)."""
         if per is Per.GROUP:
             return await ctx.off_cooldown(f"flood:{key}", cooldown)
         member = event.sender.id
-        if not await ctx.off_cooldown(key, cooldown, member=member):
+        limit = self.config.member_limit if ctx.group is not None else None
+        recent = await answer_limit.room(limit, member, ctx)  # (bot/answer_limit.py)
+        if recent is None or not await ctx.off_cooldown(key, cooldown, member=member):
             return False
         guard = min(self.config.group_cooldown, cooldown)
         if ctx.group is None or await ctx.off_cooldown(f"flood:{key}", guard):
+            await answer_limit.count(limit, member, recent, ctx)
             return True
         await ctx.forget(key, member=member)  # not answered: their cooldown has not begun
         return False

@@ -15,6 +15,7 @@ pytestmark = pytest.mark.usefixtures("backend")  # on SQLite, then on PostgreSQL
 
 EVALUATION = Path(__file__).parent / "faq" / "evaluation.yaml"
 GROUPS = {"c1": "Customer 01 客户群"}
+RECRUITMENT = {"r1": "Listener Recruitment 01 倾听者招募群"}
 MONDAY = datetime(2026, 11, 23, 14, 0, tzinfo=TZ)
 
 # ---------------------------------------------------------------- the retrieval evaluation
@@ -99,6 +100,7 @@ async def test_the_docs_example_answers_its_own_questions_in_the_group(tmp_path:
                        start=MONDAY) as h:
         for member, text in (("alice", "价格是多少"), ("bob", "怎么报名")):
             await h.say("c1", member, f"@小助手\u2005{text}", mentions=("bot",))
+        await h.advance("31s")  # (the group's cooldown of the entry)
         await h.say("c1", "carol", "你们怎么收费？")  # no mention: the `questions` pattern
         await h.advance("1m")
         signup = (SHIPPED.parent / "content" / "faq" / "signup.md").read_text(encoding="utf-8")
@@ -170,10 +172,48 @@ async def test_a_mention_gets_the_faq_entry_a_plain_chat_line_gets_nothing(
 
 async def test_the_same_member_gets_an_entry_once_per_cooldown(tmp_path: Path) -> None:
     async with Harness(SHIPPED, tmp_path, groups=GROUPS, start=MONDAY) as h:
-        for member in ("alice", "alice", "bob"):
+        for member in ("alice", "alice", "bob"):  # bob: past the group's 30 s for the entry
             await h.say("c1", member, "@小助手\u2005企业版怎么计费", mentions=("bot",))
-            await h.advance("10s")
+            await h.advance("31s")
         assert [r["mentions"] for r in h.actions("say", group="c1")] == [["alice"], ["bob"]]
+
+
+async def test_the_group_gets_an_entry_once_per_group_cooldown(tmp_path: Path) -> None:
+    """A second member asking the same within `group_cooldown` (30 s) gets nothing (the
+    answer is right above); one asking later, or asking another entry, is answered."""
+    async with Harness(SHIPPED, tmp_path, groups=GROUPS, start=MONDAY) as h:
+        for member, text, wait in (("alice", "企业版怎么计费", "10s"),
+                                   ("bob", "费用怎么计算", "1s"), ("bob", "多久到账", "25s"),
+                                   ("bob", "费用怎么计算", "1s")):
+            await h.say("c1", member, f"@小助手\u2005{text}", mentions=("bot",))
+            await h.advance(wait)
+        said = [(r["mentions"], r["text"][:4]) for r in h.actions("say", group="c1")]
+        assert said == [(["alice"], "价格说明"), (["bob"], "收入说明"), (["bob"], "价格说明")]
+
+
+async def test_a_member_gets_at_most_three_answers_in_ten_minutes(tmp_path: Path) -> None:
+    """Review s33a Q3: one member asking the FAQ's examples in turn, one every 15 s (under
+    every antispam limit), got an answer each minute for each: two such members spent the
+    account's send budget, and every group's welcomes and pushes waited. Now 3 answers per
+    10 minutes (`member_limit`, keyword rules and FAQ entries each: in a recruitment group
+    most of these are keyword rules). Others are answered meanwhile, and the member's
+    hand-off still works."""
+    questions = ["价格是多少", "怎么报名", "收入怎么算", "报名有什么要求", "有年龄限制吗",
+                 "怎样成为倾听者"]
+    async with Harness(SHIPPED, tmp_path, groups=RECRUITMENT, start=MONDAY) as h:
+        for i in range(40):
+            await h.say("r1", "mallory", f"@小助手\u2005{questions[i % 6]}", mentions=("bot",))
+            await h.advance("15s")
+        assert len(h.actions("say", group="r1", mentions=["mallory"])) == 6  # 3 + 3
+        await h.say("r1", "bob", "@小助手\u2005价格是多少", mentions=("bot",))
+        await h.say("r1", "mallory", "@小助手\u2005发票抬头写错了", mentions=("bot",))
+        await h.advance("10s")
+        assert len(h.actions("say", group="r1", mentions=["bob"])) == 1
+        assert len(h.actions("dm", to="op_lin")) == 1  # mallory's problem: to a person
+        await h.advance("10m")
+        await h.say("r1", "mallory", "@小助手\u2005价格是多少", mentions=("bot",))
+        await h.advance("10s")
+        assert len(h.actions("say", group="r1", mentions=["mallory"])) == 8  # + case, + now
 
 
 async def test_hand_off_words_go_to_a_person_as_whole_words(tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ RULES = """\
 handlers:
   - keywords:
       cooldown: 1m
+      member_limit: null          # (one member asks every rule in turn here)
       rules:
         - {id: exact, match: exact, patterns: ["签到说明"], reply: "exact"}
         - {id: prefix, match: prefix, patterns: ["!help", "帮助"], reply: "prefix"}
@@ -39,6 +40,25 @@ async def _replies(tmp_path: Path, *texts: str, mentions: tuple[str, ...] = ()) 
 async def test_each_match_kind_answers(tmp_path: Path) -> None:
     assert await _replies(tmp_path, "签到说明", "!help me", "我想报名", "100元一小时",
                           "随便聊聊") == ["exact", "prefix", "contains alice", "regex"]
+
+
+async def test_a_member_gets_at_most_member_limit_answers_of_all_rules(tmp_path: Path) -> None:
+    """Review s33a Q3: one member asking every rule in turn got every answer, each once per
+    its cooldown, without end (the send budget is the account's). Another member is
+    answered meanwhile, and she again once her answers are older than `within`."""
+    rules = RULES.replace("member_limit: null ", "member_limit: {answers: 2, within: 10m}")
+    root = write_config(tmp_path / "config", BOT_YAML, {"recruitment": rules},
+                        {"faq.md": "常见问题\n"})
+    async with Harness(root, tmp_path) as h:
+        for text in ("签到说明", "!help me", "我想报名", "100元一小时", "faq"):
+            await h.say("r1", "alice", text)
+            await h.advance("1m")
+        await h.say("r1", "bob", "签到说明")
+        await h.advance("9m")
+        await h.say("r1", "alice", "掷骰子")  # 10 minutes after her first answer
+        await h.advance("5s")
+        assert h.texts("r1")[:3] == ["exact", "prefix", "exact"]
+        assert len(h.texts("r1")) == 4 and h.texts("r1")[3] in ("一", "二")
 
 
 async def test_exact_and_prefix_do_not_answer_inside_a_sentence(tmp_path: Path) -> None:
