@@ -32,7 +32,7 @@ from operator import itemgetter
 from pathlib import PurePosixPath
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, Field, model_validator
+from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 
 from bot import expected, prompts, roster
 from bot.banned import CONTEXT, Hit, Listed, Severity, banned_words
@@ -110,10 +110,31 @@ CONTACT_KINDS = ("phone", "wechat", "qq", "email")
 # ---------------------------------------------------------------- config
 
 
+_ADDRESS_END = re.compile(r"[/?#]")
+
+
+def _allowed_domain(entry: str) -> str:
+    """An entry of `links.allow` as an operator pastes it, read as the domain it means: an
+    address's host (`https://www.example.com/price` -> www.example.com, port and user
+    aside), a wildcard's domain (`*.example.com` -> example.com: a domain allows its
+    subdomains), a domain with a path or a trailing `/` (`example.com/`) its domain. A name
+    (no dot before a `/`) is left as written: a mini program's (review s33b B1)."""
+    text = entry.strip()
+    sep, rest = text.partition("://")[1:]
+    host = _ADDRESS_END.split(rest if sep else text, maxsplit=1)[0]
+    if not sep and "." not in host:
+        return text  # a name: a mini program's
+    host = re.sub(r":\d*$", "", host.rpartition("@")[2]).removeprefix("*.")
+    if not host:
+        raise ValueError(f"{entry!r} names no domain: write the site's domain, such as "
+                         "www.example.com")
+    return host
+
+
 class Links(HandlerConfig):
     action: ActionSetting = Action.WARN
     reason: str = "发布链接"
-    allow: list[str] = []
+    allow: list[Annotated[str, AfterValidator(_allowed_domain)]] = []
     ips: bool = True  # bare IP addresses count as links
 
 

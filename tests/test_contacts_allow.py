@@ -5,13 +5,17 @@ ad through, and `check` said OK)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from harness import shipped_config
+from pydantic import ValidationError
 
 from bot.cli import main
 from bot.contacts import own_address, public_mailboxes
+from bot.events import Member, Message
+from handlers.antispam import Antispam, Config, Links
 
 SITES = ["ting.example.com", "qq.com", "163.com"]
 
@@ -75,3 +79,30 @@ def test_check_warns_about_a_public_mailbox_domain_in_links_allow(
                "but e-mail addresses at it still count as contact details" in w
                for w in warnings)
     assert any("links.allow[2]: 163.com is a public mailbox domain" in w for w in warnings)
+
+
+@pytest.mark.parametrize("entry", [
+    "www.example.com", "https://www.example.com/", "HTTPS://www.example.com:8443/price?a=1",
+    "*.example.com", "www.example.com/", "example.com/price"])
+def test_links_allow_takes_the_domain_of_an_address_a_wildcard_or_a_slash(entry: str) -> None:
+    """What an operator pastes (the address bar's URL, a firewall's wildcard, a trailing
+    slash) allows the site it names, not a look-alike (review s33b B1: it allowed nothing,
+    and `check` was silent)."""
+    antispam = Antispam(Config.model_validate({"links": {"allow": [entry]}}))
+
+    def links(text: str) -> list[str]:
+        event = Message(datetime(2026, 11, 23, 9, 0, tzinfo=UTC), "g", Member("m", "m"), text)
+        return [offence.detail for offence in antispam.detect(event, text)]
+
+    assert links("官网在这里 https://www.example.com/price 大家看看") == []
+    assert links("或者 www.example.com") == []
+    assert links("看这个 https://www.example.com.evil.io/price") == [
+        "link:www.example.com.evil.io"]
+    assert links("看这个 badexample.com") == ["link:badexample.com"]
+
+
+def test_links_allow_keeps_a_mini_program_name_and_refuses_an_address_without_a_site() -> None:
+    assert Links.model_validate({"allow": ["倾听学院", "wx0123456789abcdef"]}).allow == [
+        "倾听学院", "wx0123456789abcdef"]
+    with pytest.raises(ValidationError, match="'https://' names no domain"):
+        Links.model_validate({"allow": ["https://"]})
