@@ -53,13 +53,20 @@ _PART = re.compile(r"(\d+(?:\.\d+)?)\s*([smhd])")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
+class Seconds(timedelta):
+    """A duration written as a bare number, which is seconds: `check` warns of one far
+    shorter than its key's default (`silent: {after: 14}` for 14 days: see _collect)."""
+
+    __slots__ = ()
+
+
 def parse_duration(value: Any) -> timedelta:
     """'15s', '10m', '2h', '7d', combined ('1h30m'), or a number of seconds."""
     if isinstance(value, timedelta):
         return value
     try:
         if isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0:
-            return timedelta(seconds=value)
+            return Seconds(seconds=value)
         if isinstance(value, str) and _DURATION.match(value):
             return timedelta(seconds=sum(float(n) * _UNIT_SECONDS[unit]
                                          for n, unit in _PART.findall(value)))
@@ -1232,7 +1239,33 @@ def _warnings_of(leaf: Any) -> list[str]:
     """The warnings of one value in a config (see _leaves)."""
     if isinstance(leaf, Pattern):
         return [f"{leaf.pattern!r}: {warning}" for warning in leaf.warnings]
-    return list(leaf.warnings) if isinstance(leaf, (OneOff, ContactId)) else []
+    return list(leaf.warnings) if isinstance(leaf, (OneOff, ContactId, Note)) else []
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    """A warning found on the way through a config (_collect), at the key it is about."""
+
+    text: str
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        return (self.text,)
+
+
+def _bare_seconds(model: BaseModel, key: str, value: Seconds) -> Note | None:
+    """A bare number under an hour for a duration whose default is an hour or more: the
+    operator most likely meant days (`after: 14`), and got seconds."""
+    default = type(model).model_fields[key].default
+    if not isinstance(default, timedelta) or default < _HOUR or not timedelta(0) < value < _HOUR:
+        return None
+    n = f"{value.total_seconds():g}"
+    return Note(f"{n} is {n} seconds (a number without a unit is seconds; the default is "
+                f"{_written(default)}): for days write {n}d, for hours {n}h, for minutes "
+                f"{n}m; for seconds {n}s")
+
+
+_HOUR = timedelta(hours=1)
 
 
 def _leaves(value: Any, path: KeyPath = ()) -> list[tuple[KeyPath, Any]]:
@@ -1250,9 +1283,10 @@ def _leaves(value: Any, path: KeyPath = ()) -> list[tuple[KeyPath, Any]]:
 def _collect(value: Any, path: KeyPath, found: list[tuple[KeyPath, Any]]) -> None:
     """_leaves of a model, a list, a tuple or a mapping, into `found`, in their order."""
     items: Iterable[tuple[str | int, Any]]
-    if isinstance(value, BaseModel):
-        fields = value.__dict__
-        items = [(key, fields[key]) for key in _field_names(type(value))]
+    model = value if isinstance(value, BaseModel) else None
+    if model is not None:
+        fields = model.__dict__
+        items = [(key, fields[key]) for key in _field_names(type(model))]
     elif isinstance(value, dict):  # (the hand-off's rota: a list of ids a day)
         items = [(key, item) for key, item in value.items() if isinstance(key, (str, int))]
     else:
@@ -1266,6 +1300,9 @@ def _collect(value: Any, path: KeyPath, found: list[tuple[KeyPath, Any]]) -> Non
             _collect(item, (*path, key), found)
         elif kind == _LEAF:
             found.append(((*path, key), item))
+        elif type(item) is Seconds and model is not None and isinstance(key, str) and \
+                (note := _bare_seconds(model, key, item)) is not None:
+            found.append(((*path, key), note))
 
 
 # what _leaves does with a value of some type: nothing (a text, a number, a template, a
