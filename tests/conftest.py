@@ -4,7 +4,7 @@ import asyncio
 import gc
 import os
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -144,11 +144,14 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 
 
 @pytest.fixture(autouse=True)
-async def _ends_what_it_started() -> AsyncIterator[None]:
+def _ends_what_it_started(worker_loop: asyncio.AbstractEventLoop) -> Iterator[None]:
     """A worker's tests share one event loop (pyproject.toml): what a test left running is
-    cancelled as it ends, as closing a loop of its own would, so it cannot act in the next."""
+    cancelled as it ends, as closing a loop of its own would, so it cannot act in the next.
+    (A plain fixture, which runs the loop only when something was left: as an async one, its
+    setup and teardown each ran the loop for every test, some 1.2 ms of CPU a test.)"""
     yield
-    left = asyncio.all_tasks() - {asyncio.current_task()}
-    for task in left:
-        task.cancel()
-    await asyncio.gather(*left, return_exceptions=True)
+    left = asyncio.all_tasks(worker_loop)
+    if left:
+        for task in left:
+            task.cancel()
+        worker_loop.run_until_complete(asyncio.gather(*left, return_exceptions=True))
