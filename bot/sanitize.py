@@ -5,10 +5,12 @@ overrides and the like), at most NAME_LIMIT characters.
 Template.render cleans every value it fills in unless it is `Safe`: text the operator wrote
 or the bot composed from values already cleaned. So a name like "bob\\n⚠️ 警告 (2/2)" stays
 on the line where the template put it and cannot forge a line of the bot's own reply. Names
-anyone can set are not repeated when they carry a link or a contact detail: a group's
-(`{group}`, `group_name`) and a member's (`{member}`, `{members}` and every name joined by
-`names`, `member_name`), so the bot never posts an ad for someone. Texts to the operators
-(reports, the console, a case) show the real name, cleaned: they need to see it.
+anyone can set are not repeated when they carry a link, a contact detail or a banned word of
+the shipped lists (content/words: politics, vulgar, illegal; not the -review lists): a
+group's (`{group}`, `group_name`) and a member's (`{member}`, `{members}` and every name
+joined by `names`, `member_name`), so the bot never posts an ad, or a word a member would be
+warned or removed for, for someone. Texts to the operators (reports, the console, a case)
+show the real name, cleaned: they need to see it.
 
 Before any of that, `storable` makes member-supplied text something both stores can keep and
 the pattern engine can read: the events (bot/events.py), what the platform lists (members,
@@ -20,10 +22,13 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
-from functools import lru_cache
+from functools import cache, lru_cache
+from pathlib import Path
 from typing import TypeVar
 
+from bot.banned import BannedWords, Listed, Severity
 from bot.contacts import find_contacts, find_links
+from bot.prefilter import Prefilter
 
 NAME_LIMIT = 40
 """Longest member-supplied value shown (WeChat names and group names are shorter)."""
@@ -113,13 +118,51 @@ def escaped(text: str, lines: bool = True) -> str:
 
 
 GROUP_FALLBACK = "本群"
-"""What `{group}` shows for a group name that carries a link or a contact detail."""
+"""What `{group}` shows for a group name that carries a link, a contact detail or a banned
+word."""
 MEMBER_FALLBACK = "这位成员"
-"""What a member name that carries a link or a contact detail shows as in a bot message."""
+"""What a member name that carries a link, a contact detail or a banned word shows as in a
+bot message."""
+
+WORDS = Path(__file__).resolve().parent.parent / "content" / "words"
+"""The shipped word lists (config/types/base.yaml's antispam `words`)."""
+NAME_LISTS = ("politics.txt", "vulgar.txt", "illegal.txt")
+"""The shipped lists whose words a name is not repeated with: those a member is warned or
+removed for (the -review lists hold words innocent chat uses too)."""
+
+
+@cache
+def _name_words() -> BannedWords:
+    """The words of NAME_LISTS, matched as antispam matches them (disguises, traditional
+    characters; allow.txt's phrases do not count), made once a process when a name is first
+    shown; none when the lists are not there (a bot installed without content/)."""
+    def lines(name: str) -> list[str]:
+        try:
+            text = (WORDS / name).read_text(encoding="utf-8")
+        except OSError:
+            return []
+        return [s for line in text.splitlines() if (s := line.strip()) and s[0] != "#"]
+
+    return BannedWords((Listed(word, name, Severity.WARN, index)
+                        for index, name in enumerate(NAME_LISTS) for word in lines(name)),
+                       lines("allow.txt"))
+
+
+def _banned(text: str) -> bool:
+    """Whether a name holds a listed word (not merely its pinyin: "Tai Du" is a name)."""
+    return any(not hit.pinyin for hit in _name_words().find(text))
+
+
+def _shows_nothing(text: str) -> bool:
+    """Whether a name holds no link, contact detail nor listed word: a few scans in C tell
+    most Chinese names (bot/prefilter.py), the detectors read the others."""
+    return Prefilter.of(_name_words()).clean(text) or not (
+        find_links(text) or find_contacts(text) or _banned(text))
 
 
 def _without_ads(value: object, fallback: str) -> Safe:
-    """`value` cleaned, or `fallback` when it carries a link or a contact detail."""
+    """`value` cleaned, or `fallback` when it carries a link, a contact detail or a banned
+    word."""
     return _shown_as(str(value), fallback)
 
 
@@ -127,21 +170,23 @@ def _without_ads(value: object, fallback: str) -> Safe:
 def _shown_as(text: str, fallback: str) -> Safe:
     """_without_ads of a text, looked through once: the same names come back in reply
     after reply (a check-in's, a keyword's, a welcome's)."""
-    return Safe(fallback if find_links(text) or find_contacts(text) else clean(text))
+    return Safe(clean(text) if _shows_nothing(text) else fallback)
 
 
 def group_name(topic: object) -> Safe:
     """A group's name as members see it in a bot message (`{group}` in every template).
     Any member can rename a WeChat group, so the name is member text: cleaned like a name,
-    and a name carrying a link or a contact detail ("福利群 加V abc888", "evil.com 交流群")
-    is not repeated at all, "本群" stands for it, so the bot never posts an ad for someone."""
+    and a name carrying a link, a contact detail ("福利群 加V abc888", "evil.com 交流群") or
+    a banned word is not repeated at all, "本群" stands for it, so the bot never posts an ad
+    for someone."""
     return topic if isinstance(topic, Safe) else _without_ads(topic, GROUP_FALLBACK)
 
 
 def member_name(name: object) -> Safe:
     """A member's name as members see it in a bot message (`{member}`, `{members}`): cleaned,
-    and a name carrying a link or a contact detail ("加V abc888 领福利", "evil.com 免费领")
-    is not repeated, "这位成员" stands for it (the message still mentions the member)."""
+    and a name carrying a link, a contact detail ("加V abc888 领福利", "evil.com 免费领") or
+    a banned word of the shipped lists ("援交小妹") is not repeated, "这位成员" stands for it
+    (the message still mentions the member)."""
     if isinstance(name, Names):
         return Safe(name.separator.join(member_name(part) for part in name.parts))
     return name if isinstance(name, Safe) else _without_ads(name, MEMBER_FALLBACK)

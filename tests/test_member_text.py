@@ -7,7 +7,7 @@ import unicodedata
 from pathlib import Path
 
 import pytest
-from harness import BOT_YAML, Harness, write_config
+from harness import BOT_YAML, SHIPPED, Harness, write_config
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -157,6 +157,38 @@ async def test_a_name_carrying_an_ad_is_not_repeated_in_any_message(tmp_path: Pa
                for t in texts), texts
     assert "这里是「Recruitment 01」，这位成员" in texts and shown.count("📊 这位成员 的数据") == 2
     assert "1. 这位成员  10 分" in shown
+
+
+async def test_a_name_holding_a_banned_word_is_not_posted_by_the_bot(tmp_path: Path) -> None:
+    """Review s33a Q6: a member named 「援交小妹」 (援交: the shipped illegal.txt, removal at
+    once when typed) got the bot to post it: the welcome, her check-in reply, the
+    leaderboard; in a recruitment group the warning for the name and the removal
+    announcement. The admins still see the name (the `names` case)."""
+    groups = {"i1": "Listener Internship 01", "r1": "Listener Recruitment 01"}
+    async with Harness(SHIPPED, tmp_path, groups=groups) as h:
+        h.world.contacts.update({"x1": "援交小妹", "x2": "援交小妹"})
+        await h.join("i1", "x1", inviter="alice")
+        await h.join("r1", "x2", inviter="alice")
+        await h.advance("1m")
+        await h.say("i1", "x1", "签到")
+        await h.say("i1", "alice", "签到")
+        await h.say("i1", "alice", "排行榜")
+        await h.advance("1m")
+        await h.say("r1", "x2", "兼职日结300，加V abc12345")  # her second offence: removed
+        await h.advance("1m")
+        posted = h.texts("i1") + h.texts("r1")
+        assert not any("援交" in text for text in posted), posted
+        assert "✅ 这位成员 签到成功！" in "\n".join(posted)
+        assert any(text.startswith("📢 这位成员 因") for text in posted), posted
+        assert any("援交小妹" in r["text"] for r in h.actions("dm", to="op_lin"))
+
+
+def test_a_name_is_not_repeated_for_a_banned_word_only_as_antispam_would_find_it() -> None:
+    assert member_name("援交小妹") == member_name("台獨哥") == member_name("约 炮王") == "这位成员"
+    assert group_name("法轮功交流群") == "本群"
+    # segmentation keeps 援交 whole only where it is a word; pinyin is no name's word
+    for name in ("支援交流组", "本平台独家首发", "Tai Du", "小艾"):
+        assert member_name(name) == name
 
 
 def test_a_member_name_without_a_link_or_contact_is_shown_cleaned() -> None:
