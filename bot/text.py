@@ -15,7 +15,8 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from functools import cache, lru_cache
-from typing import Generic, TypeVar
+from pathlib import Path
+from typing import Any, Generic, TypeVar
 
 import ahocorasick
 
@@ -62,20 +63,65 @@ _INVISIBLE_CHARS = char_class(_INVISIBLE)  # few ranges: one of them goes beyond
 
 @lru_cache(maxsize=256)  # pure; most handlers normalize the same message text again
 def normalize(text: str) -> str:
-    """The form all matching runs on.
+    """The form all matching runs on: `folded`, and traditional Chinese characters made
+    simplified ones (`simplified`: "簽到" is "签到", as members whose phone writes
+    traditional characters mean it)."""
+    return simplified(folded(text))
 
-    Invisible characters (zero-width, direction marks, soft hyphen, variation selectors,
-    every Unicode format character) are dropped; then NFKC (full-width to half-width,
-    circled and superscript digits to digits, compatibility ideographs to their usual form),
-    case folding, and whitespace runs collapsed to one space, stripped at both ends.
-    Chinese characters pass through unchanged; full-width punctuation becomes ASCII
-    ("，" -> ",", "：" -> ":"), while "。" and "、" stay.
-    """
+
+@lru_cache(maxsize=256)
+def folded(text: str) -> str:
+    """Invisible characters (zero-width, direction marks, soft hyphen, variation selectors,
+    every Unicode format character) dropped; then NFKC (full-width to half-width, circled
+    and superscript digits to digits, compatibility ideographs to their usual form), case
+    folding, and whitespace runs collapsed to one space, stripped at both ends. Chinese
+    characters pass through unchanged (the content detectors read traditional ones
+    themselves: `unmask`); full-width punctuation becomes ASCII ("，" -> ",", "：" -> ":"),
+    while "。" and "、" stay."""
     if text.isascii():
         return " ".join(text.lower().split())
     text = _nfkc(_INVISIBLE_CHARS.sub("", text))
     # Case folding can leave a string that is no longer NFKC ("ΐ"), hence NFKC once more.
     return " ".join(_nfkc(text.casefold()).split())
+
+
+# The Han characters OpenCC's conversion to simplified characters changes alone, written out
+# (bot/traditional.txt) rather than found by converting each at every start (30 ms of CPU
+# and OpenCC loaded by every process): a text holding none of them is left alone.
+# tests/test_text.py checks the file against OpenCC; after an OpenCC upgrade, write it again
+# with `TRADITIONAL_CHARS_FILE.write_text(traditional_chars(), "utf-8")`.
+TRADITIONAL_CHARS_FILE = Path(__file__).with_name("traditional.txt")
+_HAN_RANGES = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF))
+
+
+@cache
+def _traditional() -> frozenset[str]:
+    return frozenset(TRADITIONAL_CHARS_FILE.read_text("utf-8").strip())
+
+
+@cache
+def _t2s() -> Any:
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+def traditional_chars() -> str:
+    """The Han characters (CJK Unified Ideographs, extension A, compatibility ideographs)
+    whose simplified form differs, in code point order."""
+    han = [chr(cp) for first, last in _HAN_RANGES for cp in range(first, last + 1)]
+    converted = str(_t2s().convert("\n".join(han))).split("\n")
+    return "".join(a for a, b in zip(han, converted, strict=True) if a != b)
+
+
+def simplified(text: str) -> str:
+    """`text` in simplified characters ("簽到" -> "签到", "乾杯" -> "干杯", by OpenCC's words
+    and characters), as members whose phone writes traditional ones mean it. A text without a
+    character changed alone (nearly every one) is returned as it is, without OpenCC: one
+    that only OpenCC's phrases change ("答覆") too."""
+    if text.isascii() or _traditional().isdisjoint(text):
+        return text
+    return str(_t2s().convert(text))
 
 
 def _nfkc(text: str) -> str:
@@ -254,7 +300,7 @@ _ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 
 @lru_cache(maxsize=1024)  # pure; the split-contact detector reads recent messages again
 def unmask(text: str) -> str:
-    """The text as the content detectors read it: `normalize`d after every digit style is
+    """The text as the content detectors read it: `folded` after every digit style is
     made a digit (⑴ ❶ ⒈, keycaps "1️⃣", Roman numerals Ⅰ-Ⅸ), every plus sign "+" (⊕ ➕ ✚ 🞡),
     the emoji for a marker's slang its words ("🐧" 企鹅, "🛰" 卫星), the radical 丶 a dot, and
     regional indicators letters where they are shown as letters ("🇻", "🇼🇽": no flag), then
@@ -264,11 +310,11 @@ def unmask(text: str) -> str:
     digits where they may spell a phone number (`_phone_digits`), elsewhere folded as
     look-alikes too. Chinese characters are never folded."""
     if text.isascii():
-        return normalize(text)
+        return folded(text)
     if _HAS_STYLE.search(text):
         text = _roman_digits(text.translate(_STYLES))
     text = _INDICATORS.sub(_indicator_letters, text)
-    text = normalize(text)
+    text = folded(text)
     letters, digits_as_look_alikes, in_plane_0 = look_alikes()
     if in_plane_0.search(text) or any(ord(m[0]) in letters or m[0].isdecimal()
                                       for m in _ASTRAL.finditer(text)):

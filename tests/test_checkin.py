@@ -206,6 +206,17 @@ async def test_a_check_in_reads_its_rank_and_total_with_its_row(
             "✅ alice 签到成功！连续签到 2 天，今日 +10 分，累计 20 分，今天第 2 个签到。")
 
 
+async def test_commands_in_traditional_characters_are_answered(tmp_path: Path) -> None:
+    """Review s33a Q10: 「簽到」 and 「我的數據」 got nothing (the pipeline's first look at a
+    message found no trigger in it)."""
+    async with _harness(tmp_path) as h:
+        await h.say("i1", "alice", "簽到")
+        await h.say("i1", "alice", "我的數據")
+        await h.advance("1m")
+        [checked, data] = h.texts("i1")[-2:]
+        assert checked.startswith("✅ alice 签到成功！") and "签到 1 天" in data
+
+
 async def test_2359_and_0001_the_next_day_make_a_streak_of_2(tmp_path: Path) -> None:
     async with _harness(tmp_path) as h:
         await _at(h, datetime(2026, 11, 23, 23, 59, tzinfo=TZ))

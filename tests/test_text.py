@@ -39,6 +39,21 @@ def test_the_written_out_format_characters_are_unicodes_own() -> None:
     assert normalize("广\u0600告\U00013430词\U000E0041") == "广告词"
 
 
+def test_traditional_characters_are_read_as_simplified() -> None:
+    """Review s33a Q10: 「簽到」「我的數據」「報名」「開始考試」 (a phone set to traditional
+    characters) matched no command; OpenCC's words too ("乾杯" is "干杯", "乾隆" stays)."""
+    assert [command(t) for t in ("簽到", "@小助手\u2005我的數據！", "報名", "開始考試")] == [
+        "签到", "我的数据", "报名", "开始考试"]
+    assert normalize("乾杯，乾隆") == "干杯,乾隆"
+    assert normalize("签到 答覆") == "签到 答覆"  # no character changed alone: left as it is
+
+
+def test_the_traditional_characters_file_is_opencc_s() -> None:
+    """bot/traditional.txt, the characters `simplified` looks for, is what OpenCC changes."""
+    written = text_module.TRADITIONAL_CHARS_FILE.read_text("utf-8").strip()
+    assert written == text_module.traditional_chars(), "write the file again (bot/text.py)"
+
+
 def test_whitespace_runs_become_one_space() -> None:
     assert normalize("  hello \t\n  world\u3000 ") == "hello world"
 
