@@ -812,7 +812,7 @@ def load(root: Path, registry: Registry, running: Settings | None = None,
     unread = [Problem(Where(file, 1), (), "not read: a type file's name ends in .yaml "
                       f"(rename it {file.stem}.yaml)")
               for file in _type_files(types_dir, "*.yml")]
-    warnings = list(unread)
+    warnings = [*unread, *(located.notes if located is not None else ())]
     for file in _type_files(types_dir, "*.yaml"):
         try:
             raw[file.stem] = yamlfile.load(file, regular=True)
@@ -820,6 +820,7 @@ def load(root: Path, registry: Registry, running: Settings | None = None,
             causes.extend(exc.problems)
             broken.add(file.stem)
             continue
+        warnings.extend(raw[file.stem].notes)
         data = raw[file.stem].data
         if data is None:
             causes.append(Problem(Where(file, 1), (), "empty type file: a type lists its "

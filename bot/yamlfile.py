@@ -63,15 +63,17 @@ class Located:
     for (a warning or an error needs a place), by reading the same text again the way that
     notes them: most loads need none."""
 
-    __slots__ = ("_lines", "_loader", "_text", "data", "file")
+    __slots__ = ("_lines", "_loader", "_text", "data", "file", "notes")
 
     def __init__(self, data: Any, file: Path, lines: Mapping[KeyPath, int] | None = None, *,
-                 text: str = "", loader: type[yaml.SafeLoader] | None = None) -> None:
+                 text: str = "", loader: type[yaml.SafeLoader] | None = None,
+                 notes: tuple[Problem, ...] = ()) -> None:
         self.data = data
         self.file = file
         self._lines = lines
         self._text = text
         self._loader = loader
+        self.notes = notes  # what the file says that YAML reads otherwise than meant (slips)
 
     @property
     def lines(self) -> Mapping[KeyPath, int]:
@@ -142,7 +144,7 @@ def load(file: Path, max_bytes: int = MAX_BYTES, *, regular: bool = False) -> Lo
     loader_class = Loader
     data = _plain_data(text, loader_class)
     if data is not _NOT_PLAIN:  # most files: their lines are worked out when asked for
-        return Located(data, file, text=text, loader=loader_class)
+        return Located(data, file, text=text, loader=loader_class, notes=slips(text, file))
     loader: yaml.SafeLoader | None = None
     try:
         loader = loader_class(text)
@@ -164,7 +166,76 @@ def load(file: Path, max_bytes: int = MAX_BYTES, *, regular: bool = False) -> Lo
     finally:
         if loader is not None:
             loader.dispose()
-    return Located(data, file, builder.lines)
+    return Located(data, file, builder.lines, notes=slips(text, file))
+
+
+# a line that may hold a slip slips() looks for: a full-width comma inside `[...]`, or a
+# curly quote where a value starts
+_MAY_SLIP = re.compile(r"\[[^\]\n]*[，、]|(?:^|[\s:,\[-])[“‘]", re.MULTILINE)
+_CURLY = {"“": "”", "‘": "’"}
+
+
+def slips(text: str, file: Path) -> tuple[Problem, ...]:
+    """Texts YAML takes, but otherwise than a person typing with a Chinese input method
+    meant: an item of a `[...]` list holding a full-width comma (`[签到，打卡]` is ONE item,
+    '签到，打卡'), and a text in curly quotes (`[“价格”]`: YAML keeps the quotes, and a
+    pattern then matches only a message holding them). Warned of, not mended: a comma or a
+    quote may be meant, and writing the text in straight quotes says so."""
+    if _MAY_SLIP.search(text) is None:  # (most files: the parser is not run again)
+        return ()
+    notes: list[Problem] = []
+    frames: list[list[Any]] = []  # each open mapping or list: [mapping?, flow?, key or index]
+    try:
+        for event in yaml.parse(text, Loader=Loader):
+            kind = type(event)
+            if kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+                frames.pop()
+                _next(frames)
+                continue
+            if not isinstance(event, (yaml.ScalarEvent, yaml.CollectionStartEvent,
+                                      yaml.AliasEvent)):
+                continue
+            top = frames[-1] if frames else None
+            if top is not None and top[0] and top[2] is None:  # a key
+                if not isinstance(event, yaml.ScalarEvent):  # a key that is a list: no
+                    break  # config has one (load() refuses it), so no path after it is right
+                top[2] = event.value
+                continue
+            if isinstance(event, yaml.CollectionStartEvent):
+                mapping = kind is yaml.MappingStartEvent
+                frames.append([mapping, bool(event.flow_style), None if mapping else 0])
+                continue
+            if isinstance(event, yaml.ScalarEvent) and not event.style and event.start_mark:
+                note = _slip(event.value, top is not None and not top[0] and top[1])
+                if note is not None:
+                    path = tuple(f[2] for f in frames)
+                    notes.append(Problem(Where(file, event.start_mark.line + 1), path, note))
+            _next(frames)
+    except yaml.YAMLError:  # (load() says what is wrong)
+        return ()
+    return tuple(notes)
+
+
+def _next(frames: list[list[Any]]) -> None:
+    """A value in the innermost open mapping or list is done: on to the next key or item."""
+    if frames:
+        top = frames[-1]
+        top[2] = None if top[0] else top[2] + 1
+
+
+def _slip(value: str, in_flow_list: bool) -> str | None:
+    """What is wrong with one unquoted text, if it is a slip slips() looks for."""
+    if len(value) > 1 and _CURLY.get(value[0]) == value[-1]:
+        inner = value[1:-1]
+        return (f"{value!r} is in curly quotes {value[0]}{value[-1]}, which YAML keeps as part"
+                f" of the text (a pattern then matches only a message holding them): write "
+                f'"{inner}" with straight quotes, or \'{value}\' if the curly ones are meant')
+    if in_flow_list and ("，" in value or "、" in value):
+        items = ", ".join(part.strip() for part in re.split("[，、]", value))
+        return (f"one item {value!r}: its comma is full-width, so YAML reads one item, not "
+                f"several: write {items} with half-width commas, or the item in quotes if "
+                "the comma is meant")
+    return None
 
 
 _NOT_PLAIN: Any = object()
@@ -489,8 +560,9 @@ def describe(error: Any, model: type[BaseModel] | None = None) -> str:
         if isinstance(read, str) and error["type"].startswith("int") and \
                 read.strip().lstrip("-").isdigit():
             message += f" (a text, in quotes: write {read.strip()} without them)"
-        elif error["type"] == "list_type":
-            message += f" (a list: write [{read}])"
+        elif error["type"] == "list_type":  # ("代开发票，办假证": two items)
+            items = ", ".join(part.strip() for part in re.split("[，、]", str(read)))
+            message += f" (a list: write [{items}])"
     return message
 
 

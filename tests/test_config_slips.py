@@ -66,3 +66,61 @@ def test_a_silence_shorter_than_a_day_is_refused(capsys: pytest.CaptureFixture[s
     shown = {"14": "14 秒", "12h": "12 小时"}[after]
     assert any("types/recruitment.yaml:3: handlers.lifecycle.silent.after: at least a day"
                in e and f"{shown} is less; write e.g. 14d" in e for e in errors), errors
+
+
+@pytest.mark.parametrize("types, bot_yaml, expected", [
+    # [签到，打卡] typed with a Chinese input method: ONE trigger, '签到，打卡'
+    ({"recruitment": "handlers:\n  - checkin:\n      triggers: [签到，打卡]\n"}, BOT_YAML,
+     ["warning: types/recruitment.yaml:3: handlers[0].checkin.triggers[0]: one item "
+      "'签到，打卡': its comma is full-width, so YAML reads one item, not several: write "
+      "签到, 打卡 with half-width commas, or the item in quotes if the comma is meant"]),
+    ({"recruitment": "handlers:\n  - antispam:\n      words:\n        lists:\n"
+                     "          - {words: [赌博、色情, 代开发票], reason: x}\n"}, BOT_YAML,
+     ["warning: types/recruitment.yaml:5: handlers[0].antispam.words.lists[0].words[0]: one "
+      "item '赌博、色情': its comma is full-width"]),
+    (None, BOT_YAML.replace("admins: [admin]", "admins: [admin，op_lin]"),
+     ["warning: bot.yaml:3: admins[0]: 'admin，op_lin' is not an id",
+      "warning: bot.yaml:3: admins[0]: one item 'admin，op_lin'"]),
+    # “价格” typed for "价格": YAML keeps the curly quotes in the pattern
+    ({"recruitment": "handlers:\n  - keywords:\n      rules:\n"
+                     "        - {patterns: [“价格”, 多少钱], reply: x}\n"
+                     "  - rules:\n      text: rules.md\n      triggers:\n        - ‘群规’\n"},
+     BOT_YAML,
+     ["warning: types/recruitment.yaml:4: handlers[0].keywords.rules[0].patterns[0]: '“价格”' "
+      "is in curly quotes “”, which YAML keeps as part of the text (a pattern then matches "
+      "only a message holding them): write \"价格\" with straight quotes, or '“价格”' if the "
+      "curly ones are meant",
+      "warning: types/recruitment.yaml:8: handlers[1].rules.triggers[0]: '‘群规’' is in curly "
+      "quotes ‘’"]),
+    # meant: in quotes, a comma or a quote inside a text, a comma in a text that is no list
+    ({"recruitment": "handlers:\n  - checkin:\n      triggers: [\"签到，打卡\", '“签到”']\n"
+                     "  - keywords:\n      rules:\n        - patterns: [你好]\n"
+                     "          reply: 回复“签到”，即可 [签到，打卡]\n"
+                     "  - rules:\n      text: rules.md\n      triggers:\n"
+                     "        - 群规，规则\n"}, BOT_YAML, []),
+])
+def test_full_width_commas_in_lists_and_curly_quotes_are_warned(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path, types: dict[str, str] | None,
+        bot_yaml: str, expected: list[str]) -> None:
+    """`triggers: [签到，打卡]` and `patterns: [“价格”, “收费”]` (what a Chinese input method
+    types for `,` and `"`) passed `check`, and no member's 签到 or 价格 was ever answered
+    (review s33b B9, B11)."""
+    root = write_config(tmp_path / "config", bot_yaml,
+                        types or {"recruitment": "handlers:\n  - welcome: {template: hi}\n"},
+                        {"rules.md": "群规"})
+    code, errors = _check(capsys, root)
+    assert code == 0, errors
+    assert len(errors) == len(expected), errors
+    for error, start in zip(errors, expected, strict=True):
+        assert error.startswith(start), errors
+
+
+def test_a_text_where_a_list_goes_is_hinted_with_half_width_commas(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """The hint for `words: "代开发票，办假证"` wrote `[代开发票，办假证]`: one item (s33b B9)."""
+    root = write_config(tmp_path / "config", BOT_YAML, {"recruitment": (
+        "handlers:\n  - antispam:\n      words:\n        lists:\n"
+        "          - {words: \"代开发票，办假证\", reason: x}\n")})
+    code, errors = _check(capsys, root)
+    assert code == 2
+    assert errors[0].endswith("(a list: write [代开发票, 办假证])"), errors
