@@ -97,7 +97,9 @@ MyDataText = Annotated[TemplateText, placeholders("member", "messages", "checkin
 
 
 class Leaderboard(HandlerConfig):
-    triggers: list[str] = ["签到排行", "排行榜", "leaderboard"]
+    # the board's own title (签到排行榜) and what members call it (积分排行榜, 积分榜)
+    triggers: list[str] = ["签到排行", "签到排行榜", "排行榜", "积分排行榜", "积分榜",
+                           "leaderboard"]
     top: Count = Field(default=10, ge=1, le=50)
     cooldown: Duration = timedelta(minutes=5)
     template: BoardText = Template(
@@ -107,7 +109,7 @@ class Leaderboard(HandlerConfig):
 
 
 class MyData(HandlerConfig):
-    triggers: list[str] = ["我的数据", "my data"]
+    triggers: list[str] = ["我的数据", "我的积分", "查积分", "my data"]
     cooldown: Duration = timedelta(minutes=10)  # per member: one answer, then silence
     template: MyDataText = Template(
         "📊 {member} 的数据\n发言 {messages} 条 · 签到 {checkins} 天 · 连续签到 {streak} 天\n"

@@ -217,6 +217,20 @@ async def test_commands_in_traditional_characters_are_answered(tmp_path: Path) -
         assert checked.startswith("✅ alice 签到成功！") and "签到 1 天" in data
 
 
+@pytest.mark.parametrize("board, mine", [("签到排行榜", "我的积分"), ("积分排行榜", "查积分"),
+                                         ("积分榜", "我的数据")])
+async def test_the_boards_own_title_and_my_points_are_asked_for(
+        tmp_path: Path, board: str, mine: str) -> None:
+    """Review s33a Q7: the board is titled 「🏆 签到排行榜」 and members type that, or
+    「积分排行榜」, 「我的积分」: all got nothing."""
+    async with _harness(tmp_path) as h:
+        await h.say("i1", "alice", "签到")
+        await h.say("i1", "alice", board)
+        await h.say("i1", "alice", mine)
+        await h.advance("1m")
+        assert [t[:8] for t in h.texts("i1")[-2:]] == ["🏆 签到排行榜（", "📊 alice "]
+
+
 async def test_2359_and_0001_the_next_day_make_a_streak_of_2(tmp_path: Path) -> None:
     async with _harness(tmp_path) as h:
         await _at(h, datetime(2026, 11, 23, 23, 59, tzinfo=TZ))
