@@ -14,6 +14,8 @@ goes at its time whatever `min_gap` says (it was dated for that moment); a run n
 from __future__ import annotations
 
 import logging
+import re
+from collections.abc import Sequence
 from datetime import datetime, time, timedelta
 from enum import StrEnum
 from random import Random
@@ -70,6 +72,28 @@ def items_of(content: Content) -> list[str]:
                 blocks[-1].append(line)
         items = ["\n".join(block).strip() for block in blocks]
     return [item for item in items if item]
+
+
+_RULE = "-—–－_＿*＊=＝~～─━"  # dashes, and what else draws a line (full-width forms too)
+_LIKE_A_SEPARATOR = re.compile(f"[{_RULE}][{_RULE} ]*[{_RULE}]")
+
+
+def one_item(content: Content, mode: Mode) -> str:
+    """Why a file of one item is likely a slip under `mode` (rotate, random or series: the
+    same text every run, or one episode), and the line that was likely meant to separate
+    items: one of dashes that is not `---` (`——`, what a Chinese input method types for
+    them; `----`), or a blank line (review s33b B7)."""
+    does = ("posts it once, as episode 1 of 1, and then stops" if mode is Mode.SERIES
+            else "posts all of it at every run")
+    why = (f"{content.path} has 1 item, so mode {mode} {does}: items are separated by a "
+           "line that is only `---` (half-width); for one text, use mode fixed")
+    for number, line in enumerate(content.text.splitlines(), start=1):
+        if (text := line.strip()) != "---" and _LIKE_A_SEPARATOR.fullmatch(text):
+            return f"{why} ({content.path}:{number}: {text!r} is not a separator)"
+    if not content.path.endswith((".yaml", ".yml")) and any(
+            not line.strip() for line in content.text.strip().splitlines()):
+        return f"{why} (a blank line does not separate items)"
+    return why
 
 
 def pick_random(count: int, used: list[int], rng: Random) -> tuple[int, list[int]]:
@@ -219,6 +243,14 @@ class Push(Handler[Config]):
 
     def schedules(self) -> list[Schedule]:
         return [schedule for push in self.config.schedules for schedule in _schedules(push)]
+
+    def shadows(self, later: Sequence[Handler[Any]]) -> list[tuple[tuple[str | int, ...], str]]:
+        """A content file of one item under a mode meant for several: a separator that is
+        not `---` made one item of the file."""
+        return [(("schedules", i, "content"), one_item(push.content, push.mode))
+                for i, push in enumerate(self.config.schedules)
+                if push.content is not None and push.mode is not Mode.FIXED
+                and len(self._items[push.id]) == 1]
 
     async def handle(self, event: Tick, ctx: Context) -> Flow:
         moved_from = event.data.get("fire_time")
