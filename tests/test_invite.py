@@ -106,8 +106,12 @@ async def test_a_private_no_is_not_pulled_into_a_group(tmp_path: Path) -> None:
         await _started(h)
         await h.say(None, "dave", "我不想报名了，请不要再拉我进群")
         await h.say(None, "carol", "你好，我想报名")
+        await h.say(None, "erin", "报名要交钱吗？")
         await h.advance("1m")
         assert [r["member"] for r in h.actions("invite")] == ["carol"]
+        assert h.actions("dm", to="dave") == []  # a no gets no reply
+        [answer] = h.actions("dm", to="erin")  # a question: how to sign up, no invitation
+        assert answer["text"].startswith("发送「报名」两个字")
 
 
 async def test_repeating_the_keyword_invites_once(tmp_path: Path) -> None:
