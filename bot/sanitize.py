@@ -141,11 +141,19 @@ def _name_words() -> BannedWords:
             text = (WORDS / name).read_text(encoding="utf-8")
         except OSError:
             return []
-        return [s for line in text.splitlines() if (s := line.strip()) and s[0] != "#"]
+        return [s for line in text.splitlines() if (s := _NOTE.sub("", line).strip())]
 
     return BannedWords((Listed(word, name, Severity.WARN, index)
-                        for index, name in enumerate(NAME_LISTS) for word in lines(name)),
+                        for index, name in enumerate(NAME_LISTS) for line in lines(name)
+                        for part in _APART.split(line) if (word := part.strip())),
                        lines("allow.txt"))
+
+
+# A word list's format, as bot/config.py's Content.lines and .words read it (that module
+# imports this one): a '#' line or a '#' after a space is a note; a line's words are apart
+# at commas and semicolons.
+_NOTE = re.compile(r"(?:^|\s)[#＃].*")
+_APART = re.compile(r"[,，、;；]")
 
 
 def _banned(text: str) -> bool:

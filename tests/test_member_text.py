@@ -191,6 +191,22 @@ def test_a_name_is_not_repeated_for_a_banned_word_only_as_antispam_would_find_it
         assert member_name(name) == name
 
 
+def test_the_name_lists_are_read_as_antispam_reads_them(tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """Words on one line apart at commas, a `# note` after a word, as in antispam's lists."""
+    (tmp_path / "illegal.txt").write_text("# offers\n代开发票，办假证  # 2026-11 新增\n",
+                                          encoding="utf-8")
+    monkeypatch.setattr(sanitize, "WORDS", tmp_path)
+    sanitize._name_words.cache_clear()
+    sanitize._shown_as.cache_clear()
+    try:
+        assert member_name("办假证老王") == member_name("代开发票-小李") == "这位成员"
+        assert member_name("援交小妹") == "援交小妹"  # (not in these lists)
+    finally:
+        sanitize._name_words.cache_clear()
+        sanitize._shown_as.cache_clear()
+
+
 def test_a_member_name_without_a_link_or_contact_is_shown_cleaned() -> None:
     assert member_name("小艾") == "小艾"
     assert member_name("Shanghai-Acme-Carol\u202e\n") == "Shanghai-Acme-Carol"
