@@ -114,6 +114,12 @@ _FULL_WIDTH_FLOW = re.compile(r"[，［］｛｝]")
 _QUOTED = re.compile(r"\"(?:[^\"\\]|\\.)*\"|'(?:[^']|'')*'")
 _COMMENT = re.compile(r"(?:^|\s)#.*$")
 _HALF = {"：": ":", "，": ",", "［": "[", "］": "]", "｛": "{", "｝": "}"}
+# spaces a person cannot tell from a plain one, which YAML does not take for one: in the
+# indentation (a Chinese input method's full-width space) or right after a key's colon or a
+# list's dash (a no-break space, pasted from a web page or a chat)
+_ODD_SPACES = {"\u3000": "a full-width space", "\u00a0": "a no-break space",
+               "\u200b": "a zero-width space", "\ufeff": "a zero-width no-break space"}
+_ODD_SPACE = re.compile("(?:^[ ]*(?:-[ ]+)*|[:-][ ]*)([\u00a0\u2000-\u200b\u3000\ufeff])")
 
 
 def load(file: Path, max_bytes: int = MAX_BYTES, *, regular: bool = False) -> Located:
@@ -450,7 +456,8 @@ def _syntax(file: Path, text: str, line: int, reason: str) -> Problem:
     for number in range(min(line, len(lines)), max(line - 3, 0), -1):
         hint = hint_for(lines[number - 1])
         if hint is None or (hint.startswith("a tab") and number != line):
-            continue
+            continue  # (an odd space a line or two above is taken: nothing on the line
+            #            shows, and YAML reads the next lines wrong too)
         if hint.startswith("full-width"):
             fixed = lines[number - 1]
             for wide, half in _HALF.items():
@@ -480,6 +487,13 @@ def hint_for(source_line: str) -> str | None:
     if source_line[:len(source_line) - len(source_line.lstrip())].count("\t"):
         return "a tab in the indentation: YAML indents with spaces only"
     code = _COMMENT.sub("", _QUOTED.sub('""', source_line))
+    if odd := _ODD_SPACE.search(code):
+        char = odd.group(1)
+        name = _ODD_SPACES.get(char, "an invisible space")
+        where = "after the colon" if odd.group().lstrip()[:1] == ":" else \
+            "after the dash" if odd.group().lstrip()[:1] == "-" else "in the indentation"
+        return (f"{name} (U+{ord(char):04X}) {where}, which YAML does not read as a space: "
+                "delete it and type a plain space")
     found = _FULL_WIDTH_KEY.match(code)
     char = found.group(1) if found else None
     if char is None and (flow := _FULL_WIDTH_FLOW.search(code)):

@@ -124,3 +124,37 @@ def test_a_text_where_a_list_goes_is_hinted_with_half_width_commas(
     code, errors = _check(capsys, root)
     assert code == 2
     assert errors[0].endswith("(a list: write [代开发票, 办假证])"), errors
+
+
+CUSTOMER = ("handlers:\n  - antispam:\n      warn_limit: 2\n      # only logged\n"
+            "      names: {action: log}\n  - welcome:\n      template: hi\n")
+
+
+@pytest.mark.parametrize("slip, expected", [
+    ("    \u3000warn_limit: 2", "a full-width space (U+3000) in the indentation"),
+    ("      warn_limit:\u30002", "a full-width space (U+3000) after the colon"),
+    ("      warn_limit:\u00a02", "a no-break space (U+00A0) after the colon"),
+])
+def test_an_invisible_space_is_named_on_its_own_line(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path, slip: str, expected: str) -> None:
+    """A full-width space (a Chinese input method's) or a no-break one (pasted from a web
+    page) on line 3 was `customer.yaml:5: YAML syntax: did not find expected key`: two lines
+    off, nothing visible there, no hint (review s33b B10)."""
+    root = write_config(tmp_path / "config", BOT_YAML, {"recruitment": CUSTOMER.replace(
+        "      warn_limit: 2", slip)})
+    code, errors = _check(capsys, root)
+    assert code == 2
+    assert errors[0] == (f"types/recruitment.yaml:3: YAML syntax: {expected}, which YAML does "
+                         "not read as a space: delete it and type a plain space (the parser "
+                         "stopped at line 5)"), errors
+
+
+def test_an_invisible_space_that_yaml_takes_is_named_with_the_problem_it_causes(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    root = write_config(tmp_path / "config", BOT_YAML, {"recruitment": CUSTOMER.replace(
+        "      warn_limit: 2", "      \u3000warn_limit: 2")})
+    code, errors = _check(capsys, root)
+    assert code == 2
+    assert errors[0].startswith("types/recruitment.yaml:3: handlers.antispam.\u3000warn_limit: "
+                                "unknown key; did you mean `warn_limit`? (a full-width space "
+                                "(U+3000) in the indentation"), errors
