@@ -863,7 +863,8 @@ class Bot:
         clock.set(max(utc(to), utc(clock.now())))
 
     async def drain(self, limit: timedelta = timedelta(days=1)) -> None:
-        """Virtual time: finish what is queued (outbox and one-shot timers), not cron jobs."""
+        """Virtual time: run on while something is queued (outbox, one-shot timers), for up
+        to `limit`; cron jobs due meanwhile run too, as they would live (docs/replay.md)."""
         end = later(self.clock.now(), limit)
         self._unchanged.clear()  # once: nothing outside the bot runs while it drains
         while (due := self.next_due()) is not None and due <= end and (
