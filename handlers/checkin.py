@@ -27,6 +27,7 @@ from bot.sanitize import Safe
 from bot.store import Reader, sqlite_only
 from bot.text import command
 from bot.times import stamp, to_utc, unstamp
+from handlers import fission
 
 # how long after it was written a check-in still counts for that time's day (handled after
 # the day changed); one handled later counts as written this long before its handling
@@ -250,6 +251,7 @@ class Checkin(Handler[Config]):
             (scope, member, today.isoformat())) or (0, 0, "", 1, points)
         if not added and event.id and message == event.id:
             return  # the same message delivered again: it was answered the first time
+        total += (await self._rewards(ctx, member=member)).get(member, 0)
         if not added and not await ctx.off_cooldown("already", self.config.already_cooldown,
                                                     member=member):
             return  # told already a moment ago: repeating it only spends the send budget
@@ -268,21 +270,52 @@ class Checkin(Handler[Config]):
             return
         today = self._today(ctx)
         sections = {}
-        for period, since in (("week", week_start(today).isoformat()),
-                              ("month", today.replace(day=1).isoformat()), ("all", "")):
+        for period, since in (("week", week_start(today)), ("month", today.replace(day=1)),
+                              ("all", None)):
             sections[period] = await self._top(ctx, scope, since)
         ctx.reply(board.template.render({**sections, "top": board.top}))
 
-    async def _top(self, ctx: Context, scope: str, since: str) -> str:
+    async def _top(self, ctx: Context, scope: str, since: date | None) -> str:
+        """The period's best by points: their check-ins' and, where fission runs, their
+        rewards' (a member with rewards only is on the board with 0 days)."""
         board = self.config.leaderboard
-        rows = await ctx.store.all(
-            "SELECT member, SUM(points), COUNT(*) FROM checkins WHERE scope=? AND day>=?"
-            " GROUP BY member ORDER BY SUM(points) DESC, MIN(rowid) LIMIT ?",
-            (scope, since, board.top))
+        day = since.isoformat() if since else ""
+        rewards = await self._rewards(ctx, since)
+        if not rewards:
+            rows = await ctx.store.all(
+                "SELECT member, SUM(points), COUNT(*) FROM checkins WHERE scope=? AND day>=?"
+                " GROUP BY member ORDER BY SUM(points) DESC, MIN(rowid) LIMIT ?",
+                (scope, day, board.top))
+        else:  # every member's, the rewards added (a group's members: a few hundred rows)
+            found = {member: (points, days, first) for member, points, days, first in
+                     await ctx.store.all("SELECT member, SUM(points), COUNT(*), MIN(rowid)"
+                                         " FROM checkins WHERE scope=? AND day>=?"
+                                         " GROUP BY member", (scope, day))}
+            last = 1 + max((first for _, _, first in found.values()), default=0)
+            merged = [(member, points + rewards.get(member, 0), days, first)
+                      for member, (points, days, first) in found.items()]
+            merged += [(member, points, 0, last) for member, points in rewards.items()
+                       if member not in found]
+            merged.sort(key=lambda row: (-row[1], row[3]))
+            rows = [(member, points, days) for member, points, days, _ in merged[:board.top]]
         lines = [board.line.render({"rank": rank, "member": await ctx.name(member),
                                     "points": points, "days": days})
                  for rank, (member, points, days) in enumerate(rows, start=1)]
         return Safe("\n".join(lines) or board.empty)
+
+    async def _rewards(self, ctx: Context, since: date | None = None,
+                       member: str | None = None) -> dict[str, int]:
+        """The points fission's rewards gave in the scope's groups (from the day `since` on;
+        of one member), by member: a member told 「奖励 10 积分」 finds them in 我的数据 and
+        on the board. None where the type runs no fission (no read)."""
+        group = ctx.group
+        if group is None or group.config("fission") is None:
+            return {}
+        groups = [group.id] if self.config.scope is Scope.GROUP else [
+            info.id for info in await ctx.groups_of_type(group.type)]
+        start = None if since is None else datetime.combine(
+            since, self.config.day_starts, tzinfo=ctx.now.tzinfo)
+        return await fission.reward_points(ctx.store, groups, start, member)
 
     # ------------------------------------------------------------ my data
 
@@ -294,6 +327,7 @@ class Checkin(Handler[Config]):
         days, total = await ctx.store.one(
             "SELECT COUNT(*), COALESCE(SUM(points), 0) FROM checkins WHERE scope=? AND member=?",
             (scope, member)) or (0, 0)
+        total += (await self._rewards(ctx, member=member)).get(member, 0)
         streak = standing_streak(*await self._last(ctx, scope, member), self._today(ctx))
         ctx.reply(self.config.my_data.template.render({
             "member": event.sender.name, "messages": spoke.messages if spoke else 0,

@@ -8,6 +8,7 @@ invitation leaderboard.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Annotated
 
@@ -181,3 +182,18 @@ async def rewards_of(store: Reader, inviter: str) -> list[tuple[str, int, int, d
             for grp, n, points, at in await store.all(
                 f"SELECT grp, invitations, points, at FROM {REWARDS} WHERE inviter=?"
                 " ORDER BY at", (inviter,))]
+
+
+async def reward_points(store: Reader, groups: Sequence[str], since: datetime | None = None,
+                        inviter: str | None = None) -> dict[str, int]:
+    """The points of the rewards earned in these groups (from `since` on; of one inviter),
+    by inviter: what a member was told they earned, which the check-in figures count with
+    their own (handlers/checkin.py)."""
+    if not groups:
+        return {}
+    where = f"grp IN ({', '.join('?' * len(groups))}) AND points > 0 AND at >= ?"
+    params: tuple[str, ...] = (*groups, stamp(since) if since is not None else "")
+    if inviter is not None:
+        where, params = f"{where} AND inviter = ?", (*params, inviter)
+    return {str(member): int(points) for member, points in await store.all(
+        f"SELECT inviter, SUM(points) FROM {REWARDS} WHERE {where} GROUP BY inviter", params)}

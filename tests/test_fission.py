@@ -163,3 +163,26 @@ def test_rewards_out_of_order_are_a_config_error(tmp_path: Path) -> None:
     expected = re.escape("t.yaml:3: handlers.fission.rewards: list the rewards")
     with pytest.raises(InputError, match=expected):
         config.load(root, REGISTRY)
+
+
+async def test_reward_points_count_in_my_data_check_ins_and_the_board(tmp_path: Path) -> None:
+    """Review s33a Q11: carol, told 「奖励 10 积分」, found 积分 10 (her check-in's only) in
+    我的数据 and on the 签到排行榜; her reward is now counted wherever her points are shown."""
+    async with Harness(SHIPPED, tmp_path, groups=GROUPS) as h:
+        await h.join("c1", "dave", inviter="carol")
+        await h.join("c1", "frank", inviter="erin")  # erin: a reward, no check-in
+        await h.say("c1", "carol", "签到")
+        await h.say("c1", "bob", "签到")
+        await h.advance("1d")
+        await h.say("c1", "bob", "签到")
+        await h.advance("3d")
+        assert sorted(_rewards(h)) == [("carol", "🎉"), ("erin", "🎉")]
+        await h.say("c1", "carol", "我的数据")
+        await h.advance("1m")
+        await h.say("c1", "carol", "签到")
+        await h.advance("1m")
+        await h.say("c1", "erin", "签到排行榜")
+        await h.advance("1m")
+        data, checked, board = h.texts("c1")[-3:]
+        assert "积分 20 分" in data and "累计 30 分" in checked
+        assert board.split("【总榜】\n")[1] == "1. carol  30 分\n2. bob  20 分\n3. erin  10 分"
