@@ -156,7 +156,7 @@ async def test_a_name_carrying_an_ad_is_not_repeated_in_any_message(tmp_path: Pa
     assert any(t.startswith("这位成员、") and t.endswith("：请把群昵称改为「上海-声动科技-林晓」")
                for t in texts), texts
     assert "这里是「Recruitment 01」，这位成员" in texts and shown.count("📊 这位成员 的数据") == 2
-    assert "1. 这位成员  10 分" in shown
+    assert "1. 这位成员  15 分" in shown  # mal: a check-in and a reward (5)
 
 
 async def test_a_name_holding_a_banned_word_is_not_posted_by_the_bot(tmp_path: Path) -> None:
