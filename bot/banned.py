@@ -63,6 +63,23 @@ from bot import contacts, segment
 from bot.contacts import contacts_in, links_in
 from bot.text import look_alikes, unmask
 
+
+def list_lines(text: str) -> list[str]:
+    """A word or phrase list's entries: its non-empty lines, without '#' comment lines and
+    notes (a '#' after a space, to the line's end)."""
+    return [s for line in text.splitlines() if (s := _NOTE.sub("", line).strip())]
+
+
+def list_words(text: str) -> list[str]:
+    """A word list's words: its lines (list_lines), each split at commas and semicolons
+    (，,、；;), as an operator pastes a list from a chat or a sheet (review s33b B8)."""
+    return [word for line in list_lines(text) for part in _APART.split(line)
+            if (word := part.strip())]
+
+
+_NOTE = re.compile(r"(?:^|\s)[#＃].*")  # a comment line, or a note after a word
+_APART = re.compile(r"[,，、;；]")
+
 log = logging.getLogger(__name__)
 
 

@@ -222,19 +222,12 @@ class Content:
     text: str
 
     def lines(self) -> list[str]:
-        """Non-empty lines, without '#' comment lines and notes (a '#' after a space to the
-        line's end): the format of word and phrase lists."""
-        return [s for line in self.text.splitlines() if (s := _NOTE.sub("", line).strip())]
+        """The format of phrase lists: bot/banned.py list_lines."""
+        return banned.list_lines(self.text)
 
     def words(self) -> list[str]:
-        """A word list's words: its lines, each split at commas and semicolons (，,、；;),
-        as an operator pastes a list from a chat or a sheet (review s33b B8)."""
-        return [word for line in self.lines() for part in _APART.split(line)
-                if (word := part.strip())]
-
-
-_NOTE = re.compile(r"(?:^|\s)[#＃].*")  # a comment line, or a note after a word
-_APART = re.compile(r"[,，、;；]")
+        """The format of word lists: bot/banned.py list_words."""
+        return banned.list_words(self.text)
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # all but tab and line ends

@@ -26,7 +26,7 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import TypeVar
 
-from bot.banned import BannedWords, Listed, Severity
+from bot.banned import BannedWords, Listed, Severity, list_lines, list_words
 from bot.contacts import find_contacts, find_links
 from bot.prefilter import Prefilter
 
@@ -136,24 +136,16 @@ def _name_words() -> BannedWords:
     """The words of NAME_LISTS, matched as antispam matches them (disguises, traditional
     characters; allow.txt's phrases do not count), made once a process when a name is first
     shown; none when the lists are not there (a bot installed without content/)."""
-    def lines(name: str) -> list[str]:
+    def read(name: str) -> str:
         try:
-            text = (WORDS / name).read_text(encoding="utf-8")
+            return (WORDS / name).read_text(encoding="utf-8")
         except OSError:
-            return []
-        return [s for line in text.splitlines() if (s := _NOTE.sub("", line).strip())]
+            return ""
 
     return BannedWords((Listed(word, name, Severity.WARN, index)
-                        for index, name in enumerate(NAME_LISTS) for line in lines(name)
-                        for part in _APART.split(line) if (word := part.strip())),
-                       lines("allow.txt"))
-
-
-# A word list's format, as bot/config.py's Content.lines and .words read it (that module
-# imports this one): a '#' line or a '#' after a space is a note; a line's words are apart
-# at commas and semicolons.
-_NOTE = re.compile(r"(?:^|\s)[#＃].*")
-_APART = re.compile(r"[,，、;；]")
+                        for index, name in enumerate(NAME_LISTS)
+                        for word in list_words(read(name))),
+                       list_lines(read("allow.txt")))
 
 
 def _banned(text: str) -> bool:
