@@ -1355,7 +1355,7 @@ def _build_type(name: str, raw: Mapping[str, Located], broken: set[str], registr
         try:
             config = cls.Config.model_validate(section.data, context=context)
         except ValidationError as exc:
-            for error in exc.errors(include_url=False):
+            for error in yamlfile.errors(exc):
                 path = tuple(p for p in error["loc"] if isinstance(p, (str, int)))
                 where = _origin(section, path)
                 problems.append(Problem(where, ("handlers", section.name, *path),

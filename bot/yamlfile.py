@@ -466,7 +466,53 @@ def _syntax(file: Path, text: str, line: int, reason: str) -> Problem:
                 continue
         where = "" if number == line else f" (the parser stopped at line {line})"
         return Problem(Where(file, number), (), f"YAML syntax: {hint}{where}")
+    for number in range(min(line, len(lines)), max(line - 3, 0), -1):
+        if (hint := _quote_hint(lines, number, line)) is not None:
+            where = "" if number == line else f" (the parser stopped at line {line})"
+            return Problem(Where(file, number), (), f"YAML syntax: {hint}{where}")
+    if "escape" in reason and 0 < line <= len(lines) and \
+            (quoted := _BACKSLASHED.search(lines[line - 1])) is not None:
+        return Problem(Where(file, line), (), (
+            f"YAML syntax: {reason}: in double quotes a backslash starts an escape (\\n, \\t);"
+            f" write a regular expression in single quotes: '{quoted.group(1)}'"))
     return Problem(Where(file, line), (), f"YAML syntax: {reason}")
+
+
+# a value that starts with a character YAML reads as its own (`{member} 签到成功`, a cron
+# line `*/30 9-18 * * 1-5`), after `key: ` or `- `
+_INDICATED = re.compile(r"^(\s*(?:-\s+)*(?:[^\s#'\"\[{-][^#'\"]*?:\s+)?)([{\[*&!@`%].*?)"
+                        r"(\s+#.*)?$")
+_INDICATORS = {"{": "the start of a mapping", "[": "the start of a list", "*": "an alias",
+               "&": "an anchor", "!": "a tag", "@": "reserved", "`": "reserved",
+               "%": "a directive"}
+_BACKSLASHED = re.compile(r'"((?:[^"\\]|\\.)*\\(?:[^"\\]|\\.)*)"')
+
+
+def _text_after_brackets(value: str) -> bool:
+    """Whether text follows the bracket `value` starts with, once closed (`{member} 你好`)."""
+    depth = 0
+    for i, char in enumerate(value):
+        depth += (char in "[{") - (char in "]}")
+        if depth == 0:
+            return bool(value[i + 1:].strip())
+    return False
+
+
+def _quote_hint(lines: list[str], number: int, line: int) -> str | None:
+    """'a text starting with { goes in quotes', when line `number` holds such a value and
+    quoting it gets the parser past `line`."""
+    found = _INDICATED.match(lines[number - 1])
+    if found is None:
+        return None
+    head, value = found.group(1), found.group(2)
+    if value[0] in "[{" and not _text_after_brackets(value):  # a list or a mapping: the
+        return None  # error is in there (`{template: hi` unclosed)
+    quoted = f'"{value}"' if '"' not in value and "\\" not in value else \
+        "'" + value.replace("'", "''") + "'"
+    if not _parses_past("\n".join((*lines[:number - 1], head + quoted, *lines[number:])), line):
+        return None
+    return (f"a text starting with `{value[0]}` goes in quotes (unquoted, YAML reads it as "
+            f"{_INDICATORS[value[0]]}): {head.strip()} {quoted}")
 
 
 def _parses_past(text: str, line: int) -> bool:
@@ -550,10 +596,50 @@ def validate(
         return model.model_validate(data, context=context)
     except ValidationError as exc:
         problems = []
-        for error in exc.errors(include_url=False):
+        for error in errors(exc):
             path = (*at, *(p for p in error["loc"] if isinstance(p, (str, int))))
             problems.append(located.problem(path, describe(error, model)))
         raise InputError(problems) from None
+
+
+def errors(exc: ValidationError) -> list[Any]:
+    """pydantic's errors without its name of each kind a key may take in their paths
+    (`answer.list[str]`). A value that is none of the kinds (`answer: 3`, a text or a list)
+    is one error naming them all; where it is of one kind but wrong inside (`answer: [3]`,
+    an item), the error inside is the one said."""
+    found: list[Any] = []
+    unions: dict[tuple[Any, ...], list[Any]] = {}
+    for error in exc.errors(include_url=False):
+        loc = error["loc"]
+        at = next((i for i, part in enumerate(loc) if i and isinstance(part, str) and
+                   _KIND_TAG.fullmatch(part)), None)
+        if at is None:
+            found.append(error)
+            continue
+        group = unions.get(loc[:at])
+        if group is None:
+            group = unions[loc[:at]] = []
+            found.append(group)
+        group.append({**error, "loc": (*loc[:at], *loc[at + 1:]), "inside": at + 1 < len(loc)})
+    result: list[Any] = []
+    for item in found:
+        if isinstance(item, dict):
+            result.append(item)
+            continue
+        inside = [e for e in item if e["inside"]]
+        wanted = [_WANTED.get(e["type"]) for e in item]
+        if inside or None in wanted:
+            result.extend(inside or item)
+        else:
+            result.append({**item[0], "type": "kinds",
+                           "msg": f"Input should be {' or '.join(map(str, wanted))}"})
+    return result
+
+
+# pydantic's name of one of the kinds a key takes, at the end of an error's path
+_KIND_TAG = re.compile(r"str|int|float|bool|none|list\[.*\]|dict\[.*\]")
+_WANTED = {"string_type": "a text", "list_type": "a list", "int_type": "a whole number",
+           "float_type": "a number", "bool_type": "true or false", "dict_type": "keys"}
 
 
 def describe(error: Any, model: type[BaseModel] | None = None) -> str:
@@ -569,11 +655,17 @@ def describe(error: Any, model: type[BaseModel] | None = None) -> str:
         return "required key is missing"
     message = str(error["msg"]).removeprefix("Value error, ")
     read = error.get("input")
-    if error["type"] in _KIND_ERRORS and isinstance(read, (str, int, float, bool)):
+    if error["type"] in ("model_type", "dict_type") and isinstance(read, list):
+        known = _keys_at(model, error["loc"]) if model is not None else []
+        message = "a list where keys go" + (f"; the keys here: {', '.join(known)}" if known
+                                             else " (`key: value` lines, or {key: value})")
+    elif error["type"] in _KIND_ERRORS and isinstance(read, (str, int, float, bool)):
         message += f", not {_shown(read)}"
         if isinstance(read, str) and error["type"].startswith("int") and \
                 read.strip().lstrip("-").isdigit():
             message += f" (a text, in quotes: write {read.strip()} without them)"
+        elif error["type"] == "string_type" and not isinstance(read, (str, bool)):
+            message += f" (a number where a text goes: '{read}', in quotes, if it is meant)"
         elif error["type"] == "list_type":  # ("代开发票，办假证": two items)
             items = ", ".join(part.strip() for part in re.split("[，、]", str(read)))
             message += f" (a list: write [{items}])"
@@ -581,7 +673,7 @@ def describe(error: Any, model: type[BaseModel] | None = None) -> str:
 
 
 # pydantic's errors for a value of the wrong kind, which say what was wanted, not what was read
-_KIND_ERRORS = frozenset({"int_type", "int_parsing", "int_from_float", "float_type",
+_KIND_ERRORS = frozenset({"kinds", "int_type", "int_parsing", "int_from_float", "float_type",
                           "float_parsing", "bool_type", "bool_parsing", "list_type",
                           "dict_type", "model_type", "string_type", "literal_error", "enum"})
 

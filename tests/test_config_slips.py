@@ -158,3 +158,58 @@ def test_an_invisible_space_that_yaml_takes_is_named_with_the_problem_it_causes(
     assert errors[0].startswith("types/recruitment.yaml:3: handlers.antispam.\u3000warn_limit: "
                                 "unknown key; did you mean `warn_limit`? (a full-width space "
                                 "(U+3000) in the indentation"), errors
+
+
+@pytest.mark.parametrize("handler, expected", [
+    ("welcome:\n      template: {member}，欢迎加入{group}！\n",
+     "types/recruitment.yaml:3: YAML syntax: a text starting with `{` goes in quotes "
+     "(unquoted, YAML reads it as the start of a mapping): template: "
+     "\"{member}，欢迎加入{group}！\""),
+    ("push:\n      schedules:\n        - id: tips\n          cron: */30 9-18 * * 1-5\n"
+     "          text: hi\n",
+     "types/recruitment.yaml:5: YAML syntax: a text starting with `*` goes in quotes "
+     "(unquoted, YAML reads it as an alias): cron: \"*/30 9-18 * * 1-5\""),
+    ("namecard:\n      pattern: \"[^-\\s]+-[^-\\s]+\"\n      example: a-b\n"
+     "      reminder: hi\n",
+     "types/recruitment.yaml:3: YAML syntax: found unknown escape character: in double "
+     "quotes a backslash starts an escape (\\n, \\t); write a regular expression in single "
+     "quotes: '[^-\\s]+-[^-\\s]+'"),
+    ("antispam:\n      words: [赌博, 色情]\n",
+     "types/recruitment.yaml:3: handlers.antispam.words: a list where keys go; the keys "
+     "here: action, allow, allow_file, context, lists"),
+])
+def test_the_usual_unquoted_slips_say_what_to_write(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path, handler: str,
+        expected: str) -> None:
+    """A template starting with its placeholder, a cron line starting with `*`, a regex in
+    double quotes got the parser's words (`did not find expected key`); `words: [..]` got
+    pydantic's (review s33b B5)."""
+    root = write_config(tmp_path / "config", BOT_YAML, {"recruitment": (
+        f"handlers:\n  - {handler}")})
+    code, errors = _check(capsys, root)
+    assert code == 2
+    assert errors[0] == expected, errors
+
+
+QUESTION = ("title: t\nquestions:\n  - kind: single\n    text: 1+1?\n"
+            "    options: [一, 二, 三]\n    answer: {}\n")
+
+
+@pytest.mark.parametrize("answer, expected", [
+    ("3", "quiz.yaml:6: questions[0].answer: Input should be a text or a list, not 3"),
+    ("[3]", "quiz.yaml:6: questions[0].answer[0]: Input should be a valid string, not 3 (a "
+            "number where a text goes: '3', in quotes, if it is meant)"),
+    ("'3'", "quiz.yaml:3: questions[0]: the answer must be option letters among ABC"),
+])
+def test_a_quiz_answer_written_as_a_number_is_not_sent_in_a_circle(
+        tmp_path: Path, answer: str, expected: str) -> None:
+    """`answer: 3` said `answer.list[str]: ... (a list: write [3])`, and `[3]` then said
+    `answer.list[str][0]: Input should be a valid string` (review s33b B5)."""
+    from bot import yamlfile
+    from handlers.quiz import Quiz
+    file = tmp_path / "quiz.yaml"
+    file.write_text(QUESTION.format(answer), encoding="utf-8")
+    located = yamlfile.load(file)
+    with pytest.raises(yamlfile.InputError) as caught:
+        yamlfile.validate(Quiz, located, located.data)
+    assert str(caught.value).replace(str(tmp_path) + "/", "").startswith(expected)
