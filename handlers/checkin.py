@@ -242,6 +242,8 @@ class Checkin(Handler[Config]):
             " VALUES (?,?,?,?,?,?,?,?) ON CONFLICT (scope, member, day) DO NOTHING",
             (scope, member, today.isoformat(), ctx.scope, stamp(written), event.id,
              streak, points))
+        if added and today < self._today(ctx):  # written before the day changed: a day
+            await self._carry_streak(ctx, scope, member, today, streak)  # after it may be in
         # the day's check-in with its rank that day and the member's total, in one statement
         streak, points, message, rank, total = await ctx.store.one(
             "SELECT streak, points, message, (SELECT COUNT(*) FROM checkins AS c"
@@ -261,6 +263,26 @@ class Checkin(Handler[Config]):
         if added and bonus:
             text += "\n" + self.config.bonus_reply.render(facts)
         ctx.reply(text, mention=self.config.mention)
+
+    async def _carry_streak(self, ctx: Context, scope: str, member: str, day: date,
+                            streak: int) -> None:
+        """A check-in booked for a day before the member's later ones (written before
+        midnight, handed over after their next day's check-in was): the streaks of the days
+        after it, booked without it, are carried on from it, and their points with them (a
+        bonus day reached). Only for a check-in of the day before: one read."""
+        rows = await ctx.store.all(
+            "SELECT day, streak FROM checkins WHERE scope=? AND member=? AND day>?"
+            " ORDER BY day", (scope, member, day.isoformat()))
+        for later, booked in rows:
+            later_day = date.fromisoformat(later)
+            carried = next_streak(day, streak, later_day)
+            if carried == booked:
+                return  # the days after it were counted from it already
+            points, _ = points_for(carried, self.config.points, self.config.bonuses)
+            await ctx.store.execute(
+                "UPDATE checkins SET streak=?, points=? WHERE scope=? AND member=? AND day=?",
+                (carried, points, scope, member, later))
+            day, streak = later_day, carried
 
     # ------------------------------------------------------------ leaderboard
 

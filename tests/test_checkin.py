@@ -264,6 +264,31 @@ async def test_a_check_in_written_before_midnight_and_handled_after_counts_for_i
         assert replies[2].startswith("✅") == (streak == 2), replies
 
 
+async def test_a_late_check_in_carries_the_streak_of_the_day_after(tmp_path: Path) -> None:
+    """Review s33a Q5: a check-in written Sunday 23:59:45 and handed over after the member's
+    Monday check-in (re-sent at 00:00:20, when the first got no answer) was booked for
+    Sunday, but Monday's row kept the streak 1 it was booked with: 8 days in a row read
+    「连续签到 1 天」. The days after a late one are carried on from it."""
+    async with _harness(tmp_path) as h:
+        for _ in range(6):  # Monday to Saturday
+            await h.say("i1", "alice", "签到")
+            await h.advance("1d")
+        await _at(h, datetime(2026, 11, 30, 0, 0, 20, tzinfo=TZ))
+        await h.say("i1", "alice", "签到")  # Monday, handled first: streak 1 then
+        await _at(h, datetime(2026, 11, 30, 0, 0, 30, tzinfo=TZ))
+        await h.feed(Message(datetime(2026, 11, 29, 23, 59, 45, tzinfo=TZ), "i1",
+                             h.world.member("i1", "alice"), "签到", id="late"))
+        await h.advance("1m")
+        assert "连续签到 7 天" in _replies(h)[-1]  # Sunday's, with the 7th day's bonus
+        await h.say("i1", "alice", "我的数据")
+        await h.advance("1m")
+        assert "连续签到 8 天\n积分 110 分" in h.texts()[-1]  # 8 x 10 + 30
+        await h.advance("1d")
+        await h.say("i1", "alice", "签到")
+        await h.advance("1m")
+        assert "连续签到 9 天" in _replies(h)[-1]
+
+
 async def test_a_missed_day_starts_the_streak_at_1_again(tmp_path: Path) -> None:
     async with _harness(tmp_path) as h:
         for _ in range(3):
