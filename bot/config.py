@@ -872,6 +872,12 @@ def load(root: Path, registry: Registry, running: Settings | None = None,
                 f"{topic.pattern!r} matches every group name (it matches an empty one, e.g. "
                 f"a stray `|`): every group no binding above takes is {binding.type!r}; "
                 "if that is meant, write '.*'")))
+        if (earlier := _shadowing(settings.groups, i)) is not None:
+            at = ("groups", i, "match", "topic" if binding.match.topic is not None else "id")
+            warnings.append(located.problem(at, (
+                f"this binding can never match: groups[{earlier}] above (line "
+                f"{located.where(('groups', earlier)).line}) takes every group it would, "
+                "and the first binding that matches wins: put this one above it")))
     if settings.direct is not None and (wrong := _no_type(settings.direct, raw, broken)):
         problems.append(located.problem(("direct",), wrong))
     if causes or problems:  # (a type file not read is likely why: said with them)
@@ -882,6 +888,38 @@ def load(root: Path, registry: Registry, running: Settings | None = None,
     warnings.extend(located.problem(path, text) for path, text in _budget_warnings(deployment))
     return replace(deployment, warnings=tuple(sorted(set(warnings), key=_position)),
                    kept=tuple(kept))
+
+
+def _shadowing(bindings: list[Binding], i: int) -> int | None:
+    """The earlier binding that takes every group binding `i` would (the same id or topic;
+    a topic of words every name binding `i`'s words are in holds, `Customer|客户` above
+    `VIP客户`; one that matches every name), if any. A topic that is a regular expression
+    is compared only with the same one: which names it matches is not worked out."""
+    match = bindings[i].match
+    words = _words(match.topic.pattern) if match.topic is not None else None
+    for j, earlier in enumerate(bindings[:i]):
+        topic = earlier.match.topic
+        if (match.id is not None and earlier.match.id == match.id) or \
+                (topic is not None and topic.search("") is not None):
+            return j
+        if topic is None or match.topic is None:
+            continue
+        if topic.pattern == match.topic.pattern:
+            return j
+        wider = _words(topic.pattern)
+        if words and wider and all(any(w in word for w in wider) for word in words):
+            return j
+    return None
+
+
+def _words(pattern: str) -> list[str] | None:
+    """The words of a topic that is words or alternatives of words (`Customer|客户`),
+    lowercased, as a topic ignores case; None for a regular expression of any other kind."""
+    words = pattern.lower().split("|")
+    return None if any(not w or _REGEX_SYNTAX.search(w) for w in words) else words
+
+
+_REGEX_SYNTAX = re.compile(r"[\\.^$*+?()\[\]{}]")
 
 
 def _keep_start_only(settings: Settings, running: Settings, account: str | None,

@@ -213,3 +213,48 @@ def test_a_quiz_answer_written_as_a_number_is_not_sent_in_a_circle(
     with pytest.raises(yamlfile.InputError) as caught:
         yamlfile.validate(Quiz, located, located.data)
     assert str(caught.value).replace(str(tmp_path) + "/", "").startswith(expected)
+
+
+@pytest.mark.parametrize("bindings, expected", [
+    # a VIP type added the obvious way, below `Customer|客户`: every 「VIP客户 01」 is a 客户群
+    ('  - match: {topic: "Customer|客户"}\n    type: recruitment\n'
+     '  - match: {topic: "VIP客户"}\n    type: vip\n',
+     ["warning: bot.yaml:10: groups[1].match.topic: this binding can never match: groups[0] "
+      "above (line 8) takes every group it would, and the first binding that matches wins: "
+      "put this one above it"]),
+    ('  - match: {topic: "Customer|客户"}\n    type: recruitment\n'
+     '  - match: {topic: "VIP customer|VIP客户"}\n    type: vip\n', ["groups[1].match.topic"]),
+    ('  - match: {topic: "客户"}\n    type: recruitment\n'
+     '  - match: {topic: "客户"}\n    type: vip\n', ["groups[1].match.topic"]),
+    ('  - match: {id: "r1@chatroom"}\n    type: recruitment\n'
+     '  - match: {id: "r1@chatroom"}\n    type: vip\n', ["groups[1].match.id"]),
+    ('  - match: {topic: ".*"}\n    type: recruitment\n'
+     '  - match: {id: "v1@chatroom"}\n    type: vip\n', ["groups[1].match.id"]),
+    # the right order, words that only overlap, a regex: no word
+    ('  - match: {topic: "VIP客户"}\n    type: vip\n'
+     '  - match: {topic: "Customer|客户"}\n    type: recruitment\n', []),
+    ('  - match: {topic: "Customer|客户"}\n    type: recruitment\n'
+     '  - match: {topic: "VIP客户|VIP"}\n    type: vip\n', []),
+    ('  - match: {topic: "^客户"}\n    type: recruitment\n'
+     '  - match: {topic: "VIP客户"}\n    type: vip\n', []),
+    ('  - match: {id: "v1@chatroom"}\n    type: vip\n'
+     '  - match: {topic: "客户"}\n    type: recruitment\n', []),
+])
+def test_a_binding_an_earlier_one_always_takes_first_is_warned(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path, bindings: str,
+        expected: list[str]) -> None:
+    """`- match: {topic: "VIP客户"}` added below the shipped `Customer|客户` passed `check`,
+    and every VIP group ran as a customer group (review s33b B2)."""
+    bot_yaml = BOT_YAML.split("groups:\n")[0] + "groups:\n" + bindings
+    root = write_config(tmp_path / "config", bot_yaml, {
+        "recruitment": "handlers:\n  - welcome: {template: hi}\n",
+        "vip": "handlers:\n  - welcome: {template: hi}\n"})
+    code, errors = _check(capsys, root)
+    assert code == 0, errors
+    errors = [e for e in errors if "matches every group name" not in e]
+    assert len(errors) == len(expected), errors
+    for error, part in zip(errors, expected, strict=True):
+        assert part in error and "can never match" in error, errors
+    if expected:
+        assert errors[0].startswith(f"warning: bot.yaml:10: {expected[0].split(':')[0]}") \
+            or errors[0] == expected[0], errors
