@@ -1307,6 +1307,26 @@ def _bare_seconds(model: BaseModel, key: str, value: Seconds) -> Note | None:
 
 
 _HOUR = timedelta(hours=1)
+# the keys whose words are matched as written (a keyword rule's `patterns` unless `match:
+# regex`, which holds Patterns; triggers, keywords, banned words)
+_LITERAL_LISTS = frozenset({"patterns", "triggers", "keywords", "start", "words"})
+_LOOKS_REGEX = re.compile(r"\||^\^|\$$|\.[*+]")
+
+
+def _literal_notes(words: list[Any], path: KeyPath, found: list[tuple[KeyPath, Any]]) -> None:
+    """A warning for each word of `words` (or of a list in it) written as a regular
+    expression, `签到|打卡`: it is matched as written, `|` and all, so never."""
+    for i, word in enumerate(words):
+        if type(word) is list:
+            _literal_notes(word, (*path, i), found)
+        elif type(word) is str and _LOOKS_REGEX.search(word):
+            parts = [part for part in re.split(r"\|", word.strip("^$")) if part]
+            example = ", ".join(f'"{part}"' for part in parts) if len(parts) > 1 else None
+            found.append(((*path, i), Note(
+                f"{word!r} is matched as written, as a word, not as a regular expression (no "
+                "message holds it): " + (f"for alternatives list them, [{example}]"
+                                         if example else "write the word alone") +
+                ("; or give the rule `match: regex`" if path[-1] == "patterns" else ""))))
 
 
 def _leaves(value: Any, path: KeyPath = ()) -> list[tuple[KeyPath, Any]]:
@@ -1338,6 +1358,8 @@ def _collect(value: Any, path: KeyPath, found: list[tuple[KeyPath, Any]]) -> Non
         if kind is None:
             kind = _kind(type(item))
         if kind == _HOLDS:
+            if model is not None and key in _LITERAL_LISTS and type(item) is list:
+                _literal_notes(item, (*path, key), found)
             _collect(item, (*path, key), found)
         elif kind == _LEAF:
             found.append(((*path, key), item))

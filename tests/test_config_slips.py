@@ -258,3 +258,35 @@ def test_a_binding_an_earlier_one_always_takes_first_is_warned(
     if expected:
         assert errors[0].startswith(f"warning: bot.yaml:10: {expected[0].split(':')[0]}") \
             or errors[0] == expected[0], errors
+
+
+@pytest.mark.parametrize("handler, expected", [
+    ("checkin:\n      triggers: [\"签到|打卡\"]\n",
+     ["3: handlers.checkin.triggers[0]: '签到|打卡' is matched as written, as a word, not as a "
+      "regular expression (no message holds it): for alternatives list them, "
+      "[\"签到\", \"打卡\"]"]),
+    ("keywords:\n      rules:\n        - patterns: [\"价格|多少钱|收费\", 报价]\n"
+     "          reply: x\n",
+     ["4: handlers.keywords.rules[0].patterns[0]: '价格|多少钱|收费' is matched as written, as "
+      "a word, not as a regular expression (no message holds it): for alternatives list "
+      "them, [\"价格\", \"多少钱\", \"收费\"]; or give the rule `match: regex`"]),
+    ("keywords:\n      rules:\n        - patterns: [\"^报名.*\"]\n          reply: x\n",
+     ["4: handlers.keywords.rules[0].patterns[0]: '^报名.*' is matched as written"]),
+    ("rules:\n      text: rules.md\n      triggers: [群规|规则]\n",
+     ["4: handlers.rules.triggers[0]: '群规|规则' is matched as written"]),
+    # a regex rule's alternatives, and words without them: nothing
+    ("keywords:\n      rules:\n        - {match: regex, patterns: [\"价格|多少钱\"], reply: x}\n"
+     "        - {patterns: [价格, 多少钱], reply: y}\n", []),
+])
+def test_a_regular_expression_where_words_are_matched_as_written_is_warned(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path, handler: str,
+        expected: list[str]) -> None:
+    """`triggers: ["签到|打卡"]` and `patterns: ["价格|多少钱|收费"]` (the `|` the bindings'
+    topics teach) passed `check`, and no member's 签到 or 收费 was answered (s33b B3)."""
+    root = write_config(tmp_path / "config", BOT_YAML, {"recruitment": (
+        f"handlers:\n  - {handler}")}, {"rules.md": "群规"})
+    code, errors = _check(capsys, root)
+    assert code == 0, errors
+    assert len(errors) == len(expected), errors
+    for error, start in zip(errors, expected, strict=True):
+        assert error.startswith("warning: types/recruitment.yaml:" + start), errors
