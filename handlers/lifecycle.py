@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Annotated
 
-from pydantic import AfterValidator, Field
+from pydantic import Field
 
 from bot import activity, moderation, roster
 from bot.config import Count, DailyCron, Duration, Template, TemplateText, placeholders
@@ -41,15 +41,8 @@ DAY = timedelta(days=1)
 SHOWN = 30  # members named in a text to the admins (silent, over capacity); the rest counted
 
 
-def _a_day_or_more(after: timedelta) -> timedelta:
-    if after < timedelta(days=1):
-        raise ValueError(f"at least a day (silent members are looked for once a day, and the "
-                         f"warning counts days): {span(after)} is less; write e.g. 14d")
-    return after
-
-
 class Silent(HandlerConfig):
-    after: Annotated[Duration, AfterValidator(_a_day_or_more)] = timedelta(days=14)
+    after: Duration = timedelta(days=14)
     remove: bool = False
     grace: Duration = timedelta(days=1)
     warning: Annotated[TemplateText, placeholders("days", "grace")] = Template(
@@ -300,7 +293,7 @@ class Lifecycle(Handler[Config]):
     async def _warn(self, silent: list[tuple[Member, str]], ctx: Context) -> None:
         settings = self.config.silent
         assert settings is not None
-        text = settings.warning.render({"days": settings.after.days,
+        text = settings.warning.render({"days": settings.after.days or 1,
                                         "grace": span(settings.grace)})
         for start in range(0, len(silent), settings.max_mentions):
             chunk = silent[start:start + settings.max_mentions]
@@ -378,7 +371,7 @@ class Lifecycle(Handler[Config]):
 
     def _silent_line(self, silent: list[tuple[Member, str]]) -> str:
         assert self.config.silent is not None
-        days = self.config.silent.after.days
+        days = self.config.silent.after.days or 1
         names = first_of(silent, SHOWN, "人", lambda said: clean(said[0].name)) or "无"
         action = "，已提醒，届时仍未发言将移出" if silent and self.config.silent.remove else ""
         return f"新增沉默 ≥{days} 天：{names}{action}"
