@@ -393,8 +393,8 @@ async def test_a_kept_event_the_platform_fails_holds_up_no_other_group(
     asked: list[int] = []
     waited: list[int] = []  # for the answer to each question in r2
     for second in range(1, 61):
-        if second % 6 == 1:
-            await accounts.say("r2", KEYWORD, to=("b",))
+        if second % 6 == 1:  # (members in turn: keywords answers one 3 times in 10 min)
+            await accounts.say("r2", KEYWORD, to=("b",), sender=f"m{second}")
             asked.append(second)
         await accounts.advance(timedelta(seconds=1), only=("b",))
         while len(waited) < len(accounts.texts("r2", "b")):
