@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from random import Random
 from typing import Any, Protocol
 
@@ -30,7 +30,7 @@ from bot.events import (
 from bot.sanitize import clean
 from bot.store import Store
 from bot.text import normalize, strip_mentions
-from bot.times import later, stamp
+from bot.times import later, stamp, utc
 
 Scope = tuple[str, str, str]  # a timer's (group, handler, key)
 
@@ -129,6 +129,9 @@ class Core(Protocol):
     async def reload_config(self) -> tuple[str | None, list[str]]: ...
 
     async def member_link(self, member: str) -> tuple[str, timedelta] | None: ...
+
+
+_DAWN = datetime.min.replace(tzinfo=UTC)  # the calendar's first instant
 
 
 class Context:
@@ -309,13 +312,15 @@ class Context:
         "at most once per N" rule of replies, leaderboards and invitations."""
         if not member and self.group is None and self.member is not None:
             member = self.member.id  # each private chat is its own scope
-        now = self.now
-        try:
-            since = stamp(later(now, -cooldown))
-        except OverflowError:  # a cooldown longer than the calendar: once, ever
-            since = ""
+        now = self._core.clock.now()
+        at, now = stamp(now), utc(now)
+        # `cooldown` before now, as `stamp` writes a time in UTC (not by `stamp`: the stamp it
+        # keeps is the clock's time, which others stamp after); a cooldown longer than the
+        # calendar: once, ever
+        since = (now - cooldown).isoformat(timespec="microseconds") \
+            if cooldown <= now - _DAWN else ""
         return await state.note_unless_since(self.store, (self.scope, member, self.handler, key),
-                                             stamp(now), since)
+                                             at, since)
 
     # ------------------------------------------------------------ timers
 

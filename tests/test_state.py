@@ -3,9 +3,11 @@ restart reads the table, and a group another account served meanwhile is read as
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, cast
+from zoneinfo import ZoneInfo
 
 import pytest
 from harness import BOT_YAML, Harness, write_config
@@ -14,8 +16,8 @@ from test_accounts import write_config as accounts_config
 
 from bot import state
 from bot.adapters.base import GatewayError
-from bot.context import Context
-from bot.events import Message
+from bot.context import Context, Core, Group
+from bot.events import Member, Message
 from bot.handler import CONTINUE, Flow, Handler, HandlerConfig
 from bot.store import StoreError, open_store
 
@@ -178,5 +180,48 @@ async def test_writes_go_with_what_is_rolled_back(storage: Path | str) -> None:
         await store.flush()
         assert sorted(await store.all("SELECT key, value FROM state")) == [("at", '"5"'),
                                                                            ("n", "1")]
+    finally:
+        await store.close()
+
+
+class _Clock:
+    """A clock that shows the time it is told (the very object)."""
+
+    def __init__(self, now: datetime) -> None:
+        self.time = now
+
+    def now(self) -> datetime:
+        return self.time
+
+
+async def test_a_cooldown_is_real_time_in_the_hour_clocks_go_back(storage: Path | str) -> None:
+    """The repeated hour of a night clocks go back: the two 02:30s compare equal in their
+    zone, but they are an hour apart, and a half-hour cooldown noted at the first is over at
+    the second (the time a context keeps stamped is the very time's, not an equal one's)."""
+    store = await open_store(storage, {})
+    first = datetime(2026, 10, 25, 2, 30, tzinfo=ZoneInfo("Europe/Berlin"))
+    second = first.replace(fold=1)
+    assert first == second
+    clock = _Clock(first)
+    core = cast(Core, SimpleNamespace(clock=clock, store=store))
+    event = Message(first, "r1", Member("alice", "Alice"), "hi")
+    ctx = Context(core, event, Group("r1", "R1", "recruitment"), "count")
+    half_an_hour = timedelta(minutes=30)
+    try:
+        async with store.transaction():
+            assert await ctx.off_cooldown("hi", half_an_hour)
+            assert not await ctx.off_cooldown("hi", half_an_hour)
+            clock.time = second
+            assert await ctx.off_cooldown("hi", half_an_hour)
+            assert not await ctx.off_cooldown("hi", half_an_hour)
+            clock.time = datetime(2026, 10, 25, 1, 59, 59, 999999, tzinfo=UTC)
+            assert not await ctx.off_cooldown("hi", half_an_hour)
+            clock.time = datetime(2026, 10, 25, 2, 0, tzinfo=UTC)  # to the microsecond
+            assert await ctx.off_cooldown("hi", half_an_hour)
+            assert not await ctx.off_cooldown("hi", timedelta.max)  # once, ever
+            assert await ctx.off_cooldown("other", timedelta.max)
+        assert await store.all("SELECT key, value FROM state ORDER BY key") == [
+            ("hi", '"2026-10-25T02:00:00.000000+00:00"'),
+            ("other", '"2026-10-25T02:00:00.000000+00:00"')]
     finally:
         await store.close()
