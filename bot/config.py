@@ -42,7 +42,7 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 from bot import banned, media, postgres, yamlfile
 from bot.handler import Handler, HandlerConfig, Registry
 from bot.regex import Pattern
-from bot.sanitize import Names, Safe, clean, group_name, member_name
+from bot.sanitize import NAME_LIMIT, Names, Safe, clean, group_name, member_name
 from bot.scheduler import cron_trigger
 from bot.yamlfile import InputError, KeyPath, Located, Problem, Where, describe
 
@@ -156,8 +156,8 @@ class Template:
         (bot/sanitize.py): member names cannot break lines or smuggle control characters, and
         neither a group's name (`{group}`) nor a member's (`{member}`, `{members}`, a list of
         names), which members set themselves, can carry an ad."""
-        return Safe("".join(lit + ("" if not n else _shown(n, values[n]))
-                            for lit, n in self._parts))
+        return Safe("".join([lit + _shown(n, values[n]) if n else lit
+                             for lit, n in self._parts]))
 
     def __repr__(self) -> str:
         return f"Template({self.source!r})"
@@ -178,6 +178,10 @@ def _shown(name: str, value: object) -> str:
         return group_name(value)
     if name in ("member", "members") or isinstance(value, Names):
         return member_name(value)
+    if type(value) is int:  # (most others: counts, points, ranks) as clean() shows them
+        text = str(value)
+        if len(text) <= NAME_LIMIT:
+            return text
     return clean(value)
 
 

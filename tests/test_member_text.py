@@ -12,6 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot import sanitize
+from bot.config import Template
 from bot.contacts import Finding
 from bot.sanitize import NAME_LIMIT, clean, group_name, member_name, names
 
@@ -269,3 +270,13 @@ def test_a_printable_value_is_cleaned_without_reading_each_character(
     assert clean("  成员  12 ") == "成员 12"
     assert clean(1234) == "1234"
     assert clean("x" * 50, 10) == "xxxxxxxxx…"
+
+
+def test_numbers_in_a_template_are_shown_as_any_value_is() -> None:
+    """Counts, points and ranks (whole numbers) show as `clean` shows any value: a number too
+    long for a name is cut as a name is; a yes/no is no number."""
+    template = Template("{count}|{rank}")
+    for value in (0, -3, 10**39, 10**45, True, 2.5):
+        assert template.render({"count": value, "rank": value}) == \
+            f"{clean(value)}|{clean(value)}"
+    assert template.render({"count": 10**45, "rank": 7}) == f"{'1' + '0' * 38}…|7"
