@@ -84,6 +84,12 @@ class Fission(Handler[Config]):
         messages that hold none (its other events always reach it)."""
         return self._board.words
 
+    def wants(self, event: MemberJoined | MemberLeft | Message | Tick, ctx: Context) -> bool:
+        """A join only when a member (not the bot) invited the newcomers."""
+        if isinstance(event, MemberJoined):
+            return bool(event.inviter) and not ctx.is_bot(event.inviter or "")
+        return True
+
     async def handle(self, event: MemberJoined | MemberLeft | Message | Tick,
                      ctx: Context) -> Flow:
         match event:

@@ -55,6 +55,10 @@ class Funnel(Handler[Config]):
         to_utc(TABLE, "at"),
     )
 
+    def wants(self, event: MemberJoined, ctx: Context) -> bool:
+        """A join into a group whose type is a stage (into any other: nothing to record)."""
+        return ctx.group is not None and ctx.group.type in self.config.stages
+
     async def handle(self, event: MemberJoined, ctx: Context) -> Flow:
         if ctx.group is None or ctx.group.type not in self.config.stages:
             return CONTINUE

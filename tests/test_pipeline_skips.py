@@ -17,8 +17,8 @@ from harness import BOT_YAML, SHIPPED, Harness, write_config
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.context import Context
-from bot.events import Member, Message
+from bot.context import Context, Group
+from bot.events import Member, MemberJoined, Message
 from bot.handler import Handler, Registry
 from bot.store import open_reader
 from bot.text import normalize, strip_mentions
@@ -200,3 +200,22 @@ async def test_plain_chat_in_a_customer_group_reaches_only_the_handlers_that_rea
         plan = h.bot._pipeline.plan(h.deployment, "customer", Message)
         assert plan.triggers is not None and not plan.triggers.any_in(normalize("今天天气不错"))
         assert [handler.name for handler in plan.untriggered] == ["antispam", "welcome"]
+
+
+async def test_a_join_nobody_invited_into_a_customer_group_skips_fission_and_the_funnel(
+        tmp_path: Path) -> None:
+    """Fission counts the invitations of members (not the bot's), and the funnel's stages are
+    other group types: a join into a customer group is theirs only when a member invited."""
+    async with Harness(SHIPPED, tmp_path, groups={"c1": GROUPS["c1"]}) as h:
+        plan = h.bot._pipeline.plan(h.deployment, "customer", MemberJoined)
+        group = Group("c1", GROUPS["c1"], "customer")
+        wanting = {}
+        for inviter in (None, h.bot.self_id, "alice"):
+            event = MemberJoined(datetime(2026, 11, 23, 9, 0), "c1",
+                                 (Member("dave", "Dave"),), inviter)
+            ctx = Context(h.bot, event, group)
+            wanting[inviter] = [handler.name for handler in plan.handlers
+                                if handler.wants(event, ctx)]
+        assert wanting == {None: ["antispam", "welcome", "namecard", "lifecycle"],
+                           h.bot.self_id: ["antispam", "welcome", "namecard", "lifecycle"],
+                           "alice": ["antispam", "welcome", "namecard", "fission", "lifecycle"]}
