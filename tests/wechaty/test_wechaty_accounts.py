@@ -93,8 +93,8 @@ class Deployment:
             "accounts": [{"name": name, "token_env": f"TOKEN_{name.upper()}",
                           "endpoint": self.gateways[name].endpoint} for name in ACCOUNTS]}
         handlers = [
-            {"keywords": {"cooldown": "0s", "rules": [{"patterns": [KEYWORD],
-                                                       "reply": REPLY}]}},
+            {"keywords": {"cooldown": "0s", "member_limit": None,  # (alice asks each time)
+                          "rules": [{"patterns": [KEYWORD], "reply": REPLY}]}},
             {"push": {"min_gap": "0s", "schedules": [
                 {"id": "minute", "cron": "* * * * *", "text": PUSH, "mode": "fixed",
                  "grace": "2m"}]}}]  # a run missed at start is made up: no minute to wait
