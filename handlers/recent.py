@@ -28,7 +28,7 @@ from __future__ import annotations
 import weakref
 from bisect import bisect_left
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from functools import lru_cache
 from operator import attrgetter, itemgetter
 from typing import Any, Literal, overload
@@ -61,19 +61,31 @@ def micros(at: datetime) -> int:
     float timestamp is off by far less than half of one). The start of its minute on its
     clock is worked out once a minute (finding a zone's offset costs more than the rest):
     since 1972 every zone's offset is whole minutes, so it is the same all the minute."""
+    global _last_minute
+    start, minute = _last_minute
+    if at.tzinfo is start.tzinfo and at.fold == start.fold:
+        # the minute of the last call, most often: the time since its start is a plain
+        # difference of wall times (no offset is looked up for two times of one zone)
+        since = at - start
+        seconds = since.seconds
+        if not since.days and seconds < 60:  # (days: -1 for a time before the start)
+            return minute + seconds * 1_000_000 + since.microseconds
     key = at.year, at.month, at.day, at.hour, at.minute, at.fold, at.tzinfo
-    minute = _minutes.get(key)
-    if minute is None:
+    found = _minutes.get(key)
+    if found is None:
         if at.year < 1972:
             return round(at.timestamp() * 1_000_000)
         if len(_minutes) > 4096:
             _minutes.clear()
-        minute = _minutes[key] = round(
-            at.replace(second=0, microsecond=0).timestamp() * 1_000_000)
-    return minute + at.second * 1_000_000 + at.microsecond
+        start = at.replace(second=0, microsecond=0)
+        found = _minutes[key] = start, round(start.timestamp() * 1_000_000)
+    _last_minute = found
+    return found[1] + at.second * 1_000_000 + at.microsecond
 
 
-_minutes: dict[tuple[object, ...], int] = {}
+_minutes: dict[tuple[object, ...], tuple[datetime, int]] = {}
+# the start of the minute micros read last, and its micros: at first a zone of no time
+_last_minute = datetime(1970, 1, 1, tzinfo=timezone(timedelta(0), "none")), 0
 
 
 @lru_cache(maxsize=16)
