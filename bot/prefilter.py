@@ -74,7 +74,10 @@ class Prefilter:
         self._convertible = _convertible()  # built with the config, not at the first message
         # safe characters that are no key, need no conversion and spell no dot: most chat
         # has only these, and then only its digits are left to count
-        self._inert = _safe_run(unsafe | _convertible_chars() | _DOTS)
+        inert = unsafe | _convertible_chars() | _DOTS
+        self._inert = _safe_run(inert)
+        # the same, with fewer than 11 digits (fewer than _ELEVEN_DIGITS needs): one scan
+        self._inert_few_digits = _few_digits(inert)
 
     @staticmethod
     @lru_cache(maxsize=32)  # some 0.5 ms: once for the types (and reloads) with the same words
@@ -87,6 +90,8 @@ class Prefilter:
         """True: no link, contact detail or banned word can be found in `text` (a message
         without its mentions); False: it may hold one, read it in full. (Of a text of safe
         characters, `unmask` is `normalize`, which the caller has mostly done already.)"""
+        if self._inert_few_digits.fullmatch(text) is not None:  # (most chat: one scan)
+            return True
         if self._inert.fullmatch(text) is not None:
             # what follows, in short: normalizing such a text changes only its punctuation
             # and spaces (keys are Chinese characters and digits), so it holds no key either
@@ -139,13 +144,30 @@ _BLOCK = range(0x4E00, 0xA000)  # CJK Unified Ideographs: the Chinese characters
 @lru_cache(maxsize=64)  # once for all types with the same words
 def _safe_run(unsafe: frozenset[str]) -> re.Pattern[str]:
     """A run of safe characters: those of the CJK block, ASCII digits and `_PUNCTUATION`,
-    except `unsafe`. The block's are written as the ranges between its unsafe characters,
-    found from those alone (not a look at each of its 20,992 characters: 20 ms of CPU a
-    call, three calls as each config loads)."""
+    except `unsafe`."""
+    return re.compile(f"[{_safe_class(unsafe)}]*")
+
+
+@lru_cache(maxsize=64)
+def _few_digits(unsafe: frozenset[str]) -> re.Pattern[str]:
+    """A run of safe characters but `unsafe` (`_safe_run`) with fewer than `_PHONE_DIGITS`
+    digits (0-9, Chinese numerals) among them. (Possessive: each character is read once.)"""
+    other = _safe_class(unsafe | _DIGITS)
+    digit = re.escape("".join(sorted(c for c in _DIGITS - unsafe
+                                     if c in "0123456789" or ord(c) in _BLOCK)))
+    return re.compile(f"[{other}]*+(?:[{digit}][{other}]*+){{0,{_PHONE_DIGITS - 1}}}+")
+
+
+def _safe_class(unsafe: frozenset[str]) -> str:
+    """What a character class of the safe characters but `unsafe` holds. The CJK block's
+    are written as the ranges between its unsafe characters, found from those alone (not a
+    look at each of its 20,992 characters: 20 ms of CPU a call, three calls as each config
+    loads)."""
     cut = sorted(cp for cp in (ord(c) for c in unsafe if len(c) == 1) if cp in _BLOCK)
     bounds = [_BLOCK.start - 1, *cut, _BLOCK.stop]
     ranges = "".join(re.escape(chr(after + 1)) + ("-" + re.escape(chr(before - 1))
                                                   if before - 1 > after + 1 else "")
                      for after, before in pairwise(bounds) if before - after > 1)
     others = "".join(c for c in "0123456789" + _PUNCTUATION if c not in unsafe)
-    return re.compile(f"[{ranges}{re.escape(others)}]*")
+    return f"{ranges}{re.escape(others)}"
+

@@ -18,7 +18,14 @@ from hypothesis import strategies as st
 from bot.banned import BannedWords, Listed, Severity, simplified
 from bot.config import Content
 from bot.contacts import MARKER_STARTS, MINI_PROGRAM_KEY, find_contacts, find_links
-from bot.prefilter import _PUNCTUATION, Prefilter, _convertible, _safe_run
+from bot.prefilter import (
+    _DIGITS,
+    _PUNCTUATION,
+    Prefilter,
+    _convertible,
+    _few_digits,
+    _safe_run,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 WORDS = ROOT / "content" / "words"
@@ -190,3 +197,23 @@ def test_a_safe_run_is_every_safe_character_and_nothing_else() -> None:
 
 def prefilter_unsafe() -> frozenset[str]:
     return frozenset(MARKER_STARTS + MINI_PROGRAM_KEY + "丶") | words().keys
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from([*"一二九零〇幺两0379中丰丱点。7abc多字 ，\n", *sorted(_DIGITS)]),
+                max_size=30).map("".join))
+def test_a_run_with_few_digits_is_a_safe_run_with_fewer_than_eleven_digits(text: str) -> None:
+    """`_few_digits` (plain chat told apart in one scan): exactly the texts `_safe_run` takes
+    that hold fewer than 11 digits, counted as a phone number counts them (Chinese numerals
+    too)."""
+    unsafe = frozenset("中丰丱点。7abc") | frozenset({"多字"})
+    digits = sum(1 for c in text if c in _DIGITS)
+    expected = _safe_run(unsafe).fullmatch(text) is not None and digits < 11
+    assert (_few_digits(unsafe).fullmatch(text) is not None) == expected, (text, digits)
+
+
+def test_a_run_with_eleven_digits_is_not_few() -> None:
+    few = _few_digits(frozenset("中"))
+    assert few.fullmatch("电话 138 0013 800") and few.fullmatch("一三八零零一三八零零")
+    assert not few.fullmatch("电话 138 0013 8000") and not few.fullmatch("一三八零零一三八零零零")
+    assert not few.fullmatch("138 0013 800 中")
