@@ -440,11 +440,12 @@ class Antispam(Handler[Config]):
             update={"warning": config.names.warning})})
 
     async def handle(self, event: Message | MemberJoined, ctx: Context) -> Flow:
-        if ctx.group is None:
+        in_group = ctx.group
+        if in_group is None:
             return CONTINUE
         if isinstance(event, MemberJoined):
             return await self._joined(event, ctx)
-        member, group = event.sender.id, ctx.scope
+        member, group = event.sender.id, in_group.id  # (ctx.scope)
         names: list[str] = []
         if "@" in event.text:
             # without the mentions of the members the platform names, by their names (anyone
@@ -461,7 +462,7 @@ class Antispam(Handler[Config]):
         # is no flood. Clamped to now: a gateway clock ahead cannot put a message in the future.
         written = min(event.at, ctx.now)
         at = recent.micros(written)
-        if self._exempt(member, ctx):
+        if member in self._exempted or ctx.is_bot(member) or ctx.is_admin(member):  # _exempt
             if len(compact) >= self.config.raid.min_length:  # a raid could be part of it
                 prompts.of(ctx.store).add(group, written, text, compact)
             return CONTINUE
@@ -473,8 +474,8 @@ class Antispam(Handler[Config]):
         # a quote-reply's quote is read as the member's own text unless the group saw it
         # lately (anyone can type 「name：ad」 and the rule: the group sees an ad)
         quote = event.quoted and await self._typed(event.quoted, rows, group, written, ctx)
-        copy.remember(store, group, rows, member, event.id, written, at, digest,
-                      event.kind.value)
+        kind = event.kind
+        copy.remember(store, group, rows, member, event.id, written, at, digest, str(kind))
         # the detectors read the text as the members see it, real mentions and all: a
         # mention of an accomplice named 「加V」 before an id completes a contact detail
         # (what a mentioned name holds alone is the name's, not the message's; a nickname
@@ -484,15 +485,16 @@ class Antispam(Handler[Config]):
         shown = event.text
         if quote is not None:
             seen, shown = quote.around(seen), quote.around(shown)
-        found = self.detect(event, seen, names)
+        plain = self._plain.clean(seen)
+        # (plain chat, most messages: what `detect` finds in it, without a call)
+        found = [] if plain and kind is Kind.TEXT else self.detect(event, seen, names, plain)
         if seen != text:
             found += [o for o in self.detect(event, text) if o not in found]
         found = found or self._split_contacts(copy, group, member, at, seen)
         raid = self.config.raid
         looks = raid.action is not Action.IGNORE and len(compact) >= raid.min_length
         rates, posters = self._rates(rows, member, at, compact, digest, looks,
-                                     event.kind in self._flood_kinds,
-                                     event.kind in self._repeat_kinds)
+                                     kind in self._flood_kinds, kind in self._repeat_kinds)
         if rates and await expected.expecting(store, group, member, written):
             rates = [o for o in rates if o.detector == "flood"]  # an answer asked for
         moderator = None
@@ -554,7 +556,8 @@ class Antispam(Handler[Config]):
 
     # ------------------------------------------------------------ what a message shows
 
-    def detect(self, event: Message, text: str, names: Sequence[str] = ()) -> list[Offence]:
+    def detect(self, event: Message, text: str, names: Sequence[str] = (),
+               plain: bool | None = None) -> list[Offence]:
         """Every content detector's offence in this message (links, contacts, words, kinds).
 
         `text` is the message as read; `names` the names of the members it really mentions,
@@ -563,8 +566,9 @@ class Antispam(Handler[Config]):
         「微信abc12345」 is mentioned, not advertised). The title and description of a link
         card, contact card or mini program are its text, read like any other. Plain chat
         that none of them can flag is told apart first (bot/prefilter.py): of a card's, only
-        its link and its kind are read then."""
-        if self._plain.clean(text):
+        its link and its kind are read then (`plain`: what the prefilter said of `text`, if
+        it was asked already)."""
+        if self._plain.clean(text) if plain is None else plain:
             if event.kind is Kind.TEXT:
                 return []
             found = self._links(event, "")
