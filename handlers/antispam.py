@@ -434,6 +434,7 @@ class Antispam(Handler[Config]):
         self._windows = (recent.span(config.flood.within), recent.span(config.repeats.within),
                          recent.span(config.raid.within))
         self._flood_kinds = frozenset(kind.value for kind in config.flood.kinds)
+        self._rates_within = max(self._windows[:2])  # what a flood or a repeat counts in
         self._repeat_kinds = frozenset(config.repeats.kinds)
         # a name's warning asks for another name; the rest of the policy is the type's
         self._names_policy = config.model_copy(update={"messages": config.messages.model_copy(
@@ -493,8 +494,16 @@ class Antispam(Handler[Config]):
         found = found or self._split_contacts(copy, group, member, at, seen)
         raid = self.config.raid
         looks = raid.action is not Action.IGNORE and len(compact) >= raid.min_length
-        rates, posters = self._rates(rows, member, at, compact, digest, looks,
-                                     kind in self._flood_kinds, kind in self._repeat_kinds)
+        # one message alone is no flood (more than `messages`, at least 1) nor a repeat (at
+        # least 2 `times`), nor a raid's copy while fewer rows than `raid.members` hold its
+        # text: most messages, whose member said nothing else lately
+        if rows.alone(member, at - self._rates_within) and (
+                not looks or rows.copies(digest) < raid.members):
+            rates: list[Offence] = []
+            posters = 0
+        else:
+            rates, posters = self._rates(rows, member, at, compact, digest, looks,
+                                         kind in self._flood_kinds, kind in self._repeat_kinds)
         if rates and await expected.expecting(store, group, member, written):
             rates = [o for o in rates if o.detector == "flood"]  # an answer asked for
         moderator = None
@@ -733,15 +742,10 @@ class Antispam(Handler[Config]):
         `repeats.kinds`: `repeatable`, not a sticker sent three times in a happy moment, its
         text the same XML each time); and,
         if the raid rule looks at this text, how many members posted it within
-        `raid.within` (0 if fewer rows than `raid.members` hold it)."""
+        `raid.within`. (`handle` does not ask for a message alone: none of them.)"""
         config = self.config
         flood, repeats = config.flood, config.repeats
         flood_within, repeats_within, raid_within = self._windows
-        # one message alone is no flood (more than `messages`, at least 1) nor a repeat (at
-        # least 2 `times`): most messages, whose member said nothing else lately
-        if rows.alone(member, now - max(flood_within, repeats_within)) and (
-                not raid or rows.copies(digest) < config.raid.members):
-            return [], 0
         messages, times, posters = rows.rates(member, digest, now, flood_within,
                                               repeats_within, raid_within if raid else None,
                                               self._flood_kinds if floods else frozenset())
