@@ -136,13 +136,16 @@ _DAWN = datetime.min.replace(tzinfo=UTC)  # the calendar's first instant
 
 class Context:
     __slots__ = ("_core", "_normalized", "_text", "actions", "bulk", "config", "event", "group",
-                 "handler")
+                 "handler", "scope")
 
     def __init__(self, core: Core, event: Event, group: Group | None, handler: str = "",
                  config: Any = None) -> None:
         self._core = core
         self.event = event
         self.group = group
+        # the group id, or '' for private events: the key of per-group state (read by most
+        # handlers, several times an event)
+        self.scope = group.id if group is not None else ""
         self.handler = handler  # the pipeline sets these two for each handler in turn
         self.config = config
         self.actions: list[Action] = []
@@ -164,11 +167,6 @@ class Context:
     @property
     def store(self) -> Store:
         return self._core.store
-
-    @property
-    def scope(self) -> str:
-        """The group id, or '' for private events: the key of per-group state."""
-        return self.group.id if self.group else ""
 
     @property
     def text(self) -> str:
