@@ -17,6 +17,8 @@ from typing import Any, Protocol
 
 import re2
 
+from bot.text import simplified
+
 WORD = r"\p{L}\p{N}_"
 SPACE = r"\s\p{Z}"
 _OUTSIDE = {"d": r"\p{Nd}", "D": r"\P{Nd}", "w": f"[{WORD}]", "W": f"[^{WORD}]",
@@ -155,6 +157,15 @@ class Pattern(str):
 
     def fullmatch(self, text: str) -> Match | None:
         return self.compiled.fullmatch(text)
+
+
+def as_normalized(pattern: Pattern) -> Pattern:
+    """`pattern` as it reads a normalized text (bot/text.py normalize, which makes traditional
+    Chinese characters simplified): its own made simplified too, so that 「簽到|打卡」 written
+    by an operator still matches 「簽到」 a member writes (it is 「签到」 by then). Most patterns
+    hold none and are returned as they are."""
+    source = simplified(pattern)
+    return pattern if source == pattern else Pattern(source)
 
 
 SET_MEMORY = 64 << 20

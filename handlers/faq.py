@@ -49,6 +49,7 @@ from bot.events import Message, Tick
 from bot.handler import CONTINUE, STOP, Flow, Handler, HandlerConfig
 from bot.literals import needed
 from bot.moderation import Case, Status
+from bot.regex import as_normalized
 from bot.retrieval import Examples, Index, whole_words
 from bot.sanitize import Safe, clean
 from bot.smalltalk import small_talk_only
@@ -156,7 +157,9 @@ class Faq(Handler[Config]):
         self._small_talk = [normalize(w) for w in self.config.handoff.small_talk] \
             if self.config.handoff else []
         self._filler = (*FILLER, *self._small_talk)
-        needs = [needed(str(question)) for question in self.config.questions]
+        # (what they read is normalized: traditional characters are simplified ones by then)
+        self._questions = [as_normalized(question) for question in self.config.questions]
+        needs = [needed(str(question)) for question in self._questions]
         self._needs = None if None in needs else frozenset(
             [*self._words, *(normalize(command) for command in COMMANDS),
              *(text for texts in needs if texts is not None for text in texts)])
@@ -183,8 +186,8 @@ class Faq(Handler[Config]):
             return bool(parts) and parts[0].lower() in COMMANDS
         if not event.mentions_bot:
             norm = ctx.normalized
-            if norm not in self._words and not (self.config.questions and any(
-                    p.search(norm) for p in self.config.questions)):
+            if norm not in self._words and not (self._questions and any(
+                    p.search(norm) for p in self._questions)):
                 return False  # most messages: neither a question nor a hand-off word
         return bool(ctx.text) and not ANNOUNCEMENT.search(event.text)
 
@@ -201,8 +204,7 @@ class Faq(Handler[Config]):
         norm = ctx.normalized
         if handoff is not None and await self._asks_for_a_person(norm, event.mentions_bot):
             return await self._hand_off(event, ctx)
-        if not event.mentions_bot and not any(p.search(norm) for p in
-                                              self.config.questions):
+        if not event.mentions_bot and not any(p.search(norm) for p in self._questions):
             return CONTINUE
         if await asyncio.to_thread(self._small_talk_only, norm):
             return CONTINUE  # "谢谢小助手": nothing to look up, nobody to bother

@@ -25,7 +25,7 @@ from bot.context import Context
 from bot.events import Message
 from bot.handler import CONTINUE, FALLBACK, STOP, Flow, Handler, HandlerConfig
 from bot.literals import Literals, needed
-from bot.regex import Pattern, PatternSet
+from bot.regex import Pattern, PatternSet, as_normalized
 from bot.smalltalk import small_talk_only
 from bot.text import WordMatcher, normalize, strip_mentions
 
@@ -114,7 +114,7 @@ class Keywords(Handler[Config]):
                 if rule.match is MatchKind.EXACT:
                     self._exact.setdefault(normalize(pattern), index)
                 elif isinstance(pattern, Pattern):
-                    regexes.append(pattern)
+                    regexes.append(as_normalized(pattern))
                     self._regex_rule.append(index)
                 else:
                     literal.append((pattern, index, True))

@@ -19,6 +19,7 @@ from bot.config import Count, Duration, Regex, TemplateText, placeholders
 from bot.context import Context
 from bot.events import MemberJoined, MemberLeft, MemberRenamed, Message, Tick
 from bot.handler import CONTINUE, STOP, Flow, Handler, HandlerConfig
+from bot.regex import as_normalized
 from bot.sanitize import clean, more_than, names
 from bot.text import normalize, strip_mentions
 
@@ -38,7 +39,7 @@ class Config(HandlerConfig):
     def _example_complies(self) -> Config:
         """Members are told to copy the example: one the pattern refuses would have them
         rename to a name still reminded about."""
-        if self.pattern.fullmatch(normalize(self.example)) is None:
+        if as_normalized(self.pattern).fullmatch(normalize(self.example)) is None:
             raise ValueError(f"example {self.example!r} does not match the pattern: give a "
                              "nickname that follows it")
         return self
@@ -52,6 +53,7 @@ class NameCard(Handler[Config]):
     def prepare(self) -> None:
         config = self.config
         self._commands = tuple(normalize(command) for command in config.list_commands)
+        self._pattern = as_normalized(config.pattern)  # (it reads normalized names)
 
     def triggers(self) -> frozenset[str]:
         """The admins' list commands (normalized): the pipeline skips this handler for the
@@ -59,7 +61,7 @@ class NameCard(Handler[Config]):
         return frozenset(self._commands)
 
     def complies(self, name: str) -> bool:
-        return self.config.pattern.fullmatch(normalize(name)) is not None
+        return self._pattern.fullmatch(normalize(name)) is not None
 
     async def handle(self, event: MemberJoined | MemberRenamed | MemberLeft | Message | Tick,
                      ctx: Context) -> Flow:
