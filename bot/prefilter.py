@@ -69,6 +69,7 @@ class Prefilter:
     def __init__(self, words: BannedWords) -> None:
         unsafe = frozenset(MARKER_STARTS + MINI_PROGRAM_KEY + _HAN_UNMASKED) | words.keys
         self._safe = _safe_run(unsafe)
+        self._safe_few_digits = _few_digits(unsafe)  # (safe, fewer than 11 digits in all)
         self._no_digit = _safe_run(frozenset(MARKER_STARTS) | _DIGITS)
         self._keys = re.compile(f"[a-z{re.escape(''.join(sorted(words.keys)))}]")
         self._convertible = _convertible()  # built with the config, not at the first message
@@ -108,7 +109,10 @@ class Prefilter:
     def no_contact(self, text: str) -> bool:
         """True: no contact detail can be found in `text` (several messages joined by a line
         break): only safe characters, and no run of digits separated by punctuation or
-        spaces alone (what a phone number spans: bot/contacts.py) holds 11 of them."""
+        spaces alone (what a phone number spans: bot/contacts.py) holds 11 of them. (Most
+        chat: fewer than 11 digits in all, told in one scan.)"""
+        if self._safe_few_digits.fullmatch(text) is not None:
+            return True
         return self._safe.fullmatch(text) is not None and not any(
             _ELEVEN_DIGITS.search(run) for run in _DIGIT_RUN.findall(text))
 
