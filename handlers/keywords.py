@@ -62,6 +62,7 @@ class Rule(Media):
     only_when_mentioned: bool = False
     cooldown: Duration | None = None
     cooldown_per: Per | None = None
+    limited: bool = True  # counts towards the handler's `member_limit`
 
     @model_validator(mode="after")
     def _one_answer(self) -> Rule:
@@ -195,23 +196,25 @@ class Keywords(Handler[Config]):
             return await self._default(event, ctx)
         cooldown = rule.cooldown if rule.cooldown is not None else self.config.cooldown
         per = rule.cooldown_per or self.config.cooldown_per
-        if await self._off_cooldown(f"said:{rule.key}", cooldown, per, event, ctx):
+        if await self._off_cooldown(f"said:{rule.key}", cooldown, per, event, ctx,
+                                    rule.limited):
             ctx.reply(self._answer(rule, event, ctx), mention=rule.mention, files=rule.files)
         return STOP
 
     async def _off_cooldown(self, key: str, cooldown: timedelta, per: Per, event: Message,
-                            ctx: Context) -> bool:
+                            ctx: Context, limited: bool = True) -> bool:
         """Per group: the group's last answer by this rule, whoever asked (a private chat is
         its own group). Per member: each member's own cooldown, and the group's flood guard:
         a burst of askers gets one answer, members asking a minute apart get one each. The
         guard is never longer than the cooldown (a rule with `cooldown: 0s` answers every
         message), and only an answer starts it: a member asking again within their own
         cooldown keeps nobody else from an answer. In a group a member also gets at most
-        `member_limit` answers of any rules in its window (a rule per group: no limit)."""
+        `member_limit` answers of any rules in its window (a rule per group, or one not
+        `limited`, such as the way to a person: no limit)."""
         if per is Per.GROUP:
             return await ctx.off_cooldown(f"flood:{key}", cooldown)
         member = event.sender.id
-        limit = self.config.member_limit if ctx.group is not None else None
+        limit = self.config.member_limit if ctx.group is not None and limited else None
         recent = await answer_limit.room(limit, member, ctx)  # (bot/answer_limit.py)
         if recent is None or not await ctx.off_cooldown(key, cooldown, member=member):
             return False

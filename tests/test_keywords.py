@@ -61,6 +61,17 @@ async def test_a_member_gets_at_most_member_limit_answers_of_all_rules(tmp_path:
         assert len(h.texts("r1")) == 4 and h.texts("r1")[3] in ("一", "二")
 
 
+async def test_the_way_to_a_person_is_answered_past_the_member_limit(tmp_path: Path) -> None:
+    """Review s33d D6: after 3 answers in a few minutes, 「人工客服」, the one message meant to
+    reach a person, got nothing: the shipped `contact-op` rule is `limited: false`."""
+    async with Harness(SHIPPED, tmp_path, groups={"c1": "Customer 01"}) as h:
+        for text in ("怎么签到", "价格是多少", "怎么收费", "多少钱", "人工客服"):
+            await h.say("c1", "alice", text)
+            await h.advance("1m")
+        answers = h.texts("c1")
+        assert len(answers) >= 4 and answers[-1].startswith("运营同学的微信"), answers
+
+
 async def test_exact_and_prefix_do_not_answer_inside_a_sentence(tmp_path: Path) -> None:
     assert await _replies(tmp_path, "什么是签到说明", "请 !help") == []
 
