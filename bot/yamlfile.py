@@ -212,7 +212,8 @@ def slips(text: str, file: Path) -> tuple[Problem, ...]:
                 frames.append([mapping, bool(event.flow_style), None if mapping else 0])
                 continue
             if isinstance(event, yaml.ScalarEvent) and not event.style and event.start_mark:
-                note = _slip(event.value, top is not None and not top[0] and top[1])
+                in_flow_list = top is not None and not top[0] and top[1]
+                note = _slip(event.value, _list_key(frames) if in_flow_list else None)
                 if note is not None:
                     path = tuple(f[2] for f in frames)
                     notes.append(Problem(Where(file, event.start_mark.line + 1), path, note))
@@ -229,14 +230,46 @@ def _next(frames: list[list[Any]]) -> None:
         top[2] = None if top[0] else top[2] + 1
 
 
-def _slip(value: str, in_flow_list: bool) -> str | None:
-    """What is wrong with one unquoted text, if it is a slip slips() looks for."""
+# the keys whose items are words, ids or patterns: a full-width comma in one is a slip
+_WORD_LISTS = frozenset({"triggers", "patterns", "keywords", "words", "start", "questions",
+                         "admins", "exempt", "members", "operators", "allow", "small_talk",
+                         "answer", "list_commands", "look_for"})
+# the keys whose items are texts a member reads: a full-width comma in one is punctuation
+_TEXT_LISTS = frozenset({"replies", "texts", "templates", "options", "lines", "messages"})
+_SENTENCE_MARK = re.compile(r"[。！？～…!?~]")
+_WORD_LENGTH = 10  # (characters: a word or a short phrase; a sentence is longer)
+
+
+def _list_key(frames: list[list[Any]]) -> str:
+    """The key of the nearest mapping the innermost (list) frame is in, "" if none."""
+    for frame in reversed(frames[:-1]):
+        if frame[0]:
+            return str(frame[2])
+    return ""
+
+
+def _words_by_comma(value: str, key: str) -> bool:
+    """Whether a flow-list item holding ，/、 was meant as several: always under a key of
+    words (`triggers: [签到，打卡]`), never under one of texts (`replies: [早上好，加油！]`), and
+    elsewhere when each part looks like a word (short, no sentence punctuation)."""
+    if key in _WORD_LISTS:
+        return True
+    if key in _TEXT_LISTS:
+        return False
+    return all(0 < len(part.strip()) <= _WORD_LENGTH and _SENTENCE_MARK.search(part) is None
+               for part in re.split("[，、]", value))
+
+
+def _slip(value: str, list_key: str | None) -> str | None:
+    """What is wrong with one unquoted text, if it is a slip slips() looks for; `list_key` is
+    the key of the `[...]` list the text is an item of (None: not in one)."""
     if len(value) > 1 and _CURLY.get(value[0]) == value[-1]:
         inner = value[1:-1]
         return (f"{value!r} is in curly quotes {value[0]}{value[-1]}, which YAML keeps as part"
                 f" of the text (a pattern then matches only a message holding them): write "
                 f'"{inner}" with straight quotes, or \'{value}\' if the curly ones are meant')
-    if in_flow_list and ("，" in value or "、" in value):
+    if (list_key is not None and ("，" in value or "、" in value)
+            and _words_by_comma(value, list_key)):
         items = ", ".join(part.strip() for part in re.split("[，、]", value))
         return (f"one item {value!r}: its comma is full-width, so YAML reads one item, not "
                 f"several: write {items} with half-width commas, or the item in quotes if "

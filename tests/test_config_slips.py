@@ -10,6 +10,7 @@ import pytest
 from harness import BOT_YAML, write_config
 
 from bot.cli import main
+from bot.yamlfile import slips
 
 
 def _check(capsys: pytest.CaptureFixture[str], root: Path) -> tuple[int, list[str]]:
@@ -82,6 +83,10 @@ def test_a_bare_number_far_below_a_day_scale_default_is_warned_as_seconds(
                      "          reply: 回复“签到”，即可 [签到，打卡]\n"
                      "  - rules:\n      text: rules.md\n      triggers:\n"
                      "        - 群规，规则\n"}, BOT_YAML, []),
+    # a list of replies: each item one text, its comma punctuation (review s33d D5)
+    ({"recruitment": "handlers:\n  - keywords:\n      rules:\n        - patterns: [早]\n"
+                     "          replies: [早上好，今天也要加油哦！, 早安，新的一天记得签到～,"
+                     " 早呀，有问题随时在群里问]\n"}, BOT_YAML, []),
 ])
 def test_full_width_commas_in_lists_and_curly_quotes_are_warned(
         capsys: pytest.CaptureFixture[str], tmp_path: Path, types: dict[str, str] | None,
@@ -97,6 +102,23 @@ def test_full_width_commas_in_lists_and_curly_quotes_are_warned(
     assert len(errors) == len(expected), errors
     for error, start in zip(errors, expected, strict=True):
         assert error.startswith(start), errors
+
+
+@pytest.mark.parametrize("line, warned", [
+    ("x: [签到，打卡, 群规、规则]", ["签到，打卡", "群规、规则"]),  # words: several meant
+    ("x: [早上好，今天也要加油哦！, 收到，马上处理。]", []),  # sentences: the comma is punctuation
+    ("x: [请在群公告里找报名链接，填好后等老师联系]", []),  # a long part is no word
+    ("triggers: [我要报名，麻烦老师拉我进群]", ["我要报名，麻烦老师拉我进群"]),  # a key of words
+    ("replies: [好的，收到]", []),  # a key of texts
+    ("keywords: [[报名，参加], 价格]", ["报名，参加"]),  # in a list in a list: its key's
+])
+def test_a_full_width_comma_is_warned_where_the_items_are_words(
+        line: str, warned: list[str]) -> None:
+    """`replies: [早上好，今天也要加油哦！, …]` was warned once a reply, with a hint that cut each
+    reply in two (review s33d D5): a list's key, or else what its parts look like, says
+    whether the comma was meant to part items."""
+    notes = slips(line + "\n", Path("t.yaml"))
+    assert [note.message.split("'")[1] for note in notes] == warned, notes
 
 
 def test_a_text_where_a_list_goes_is_hinted_with_half_width_commas(
