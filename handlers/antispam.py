@@ -115,20 +115,69 @@ _ADDRESS_END = re.compile(r"[/?#]")
 
 def _allowed_domain(entry: str) -> str:
     """An entry of `links.allow` as an operator pastes it, read as the domain it means: an
-    address's host (`https://www.example.com/price` -> www.example.com, port and user
-    aside), a wildcard's domain (`*.example.com` -> example.com: a domain allows its
-    subdomains), a domain with a path or a trailing `/` (`example.com/`) its domain. A name
-    (no dot before a `/`) is left as written: a mini program's (review s33b B1)."""
+    address's host (`https://www.example.com` -> www.example.com, port and user aside), a
+    wildcard's domain (`*.example.com` -> example.com: a domain allows its subdomains), a
+    domain with a trailing `/` (`example.com/`) its domain. An address with a path keeps
+    it, without the scheme (`https://mp.weixin.qq.com/s/abc` -> mp.weixin.qq.com/s/abc): it
+    allows the pages under that path only, not every page of a host anyone may publish on
+    (review s33d D2; `_Pages`). A name (no dot before a `/`) is left as written: a mini
+    program's (review s33b B1)."""
     text = entry.strip()
     sep, rest = text.partition("://")[1:]
-    host = _ADDRESS_END.split(rest if sep else text, maxsplit=1)[0]
+    host, *after = _ADDRESS_END.split(rest if sep else text, maxsplit=1)
     if not sep and "." not in host:
         return text  # a name: a mini program's
-    host = re.sub(r":\d*$", "", host.rpartition("@")[2]).removeprefix("*.")
+    host = re.sub(r":\d*$", "", host.rpartition("@")[2]).removeprefix("*.").strip(".")
     if not host:
         raise ValueError(f"{entry!r} names no domain: write the site's domain, such as "
                          "www.example.com")
-    return host
+    path = text[len(text) - len(after[0]) - 1:] if after else ""
+    path = path.partition("#")[0].rstrip("?&")
+    return host if path.strip("/") == "" else host + path
+
+
+def _is_page(entry: str) -> bool:
+    """An entry of `links.allow` (as `_allowed_domain` gives it) that is an address with a
+    path, not a domain or a mini program's name."""
+    return "." in entry.partition("/")[0] and "/" in entry
+
+
+class _Pages:
+    """The entries of `links.allow` with a path, each a URL prefix: a link to their host
+    (`www.` aside) is allowed only when every address at that host in the text is under
+    one of their paths, at a `/` boundary (`mp.weixin.qq.com/s/abc` allows
+    `https://mp.weixin.qq.com/s/abc`, not `.../s/abcd` nor `.../s/xyz`)."""
+
+    def __init__(self, entries: Sequence[str]) -> None:
+        paths: dict[str, list[str]] = {}
+        for entry in entries:
+            host, slash, path = entry.partition("/")
+            paths.setdefault(host.removeprefix("www."), []).append(slash + path)
+        self._paths = paths
+        self._addresses = {host: re.compile(
+            rf"(?<![a-z0-9.-])(?:www\.)?{re.escape(host)}(?::\d+)?"
+            r"(?:(?P<rest>[/?#][!-~]*)|(?![a-z0-9.-]))") for host in paths}
+
+    def __bool__(self) -> bool:
+        return bool(self._paths)
+
+    def allow(self, found: Finding, unmasked: str) -> bool:
+        """The link `found` in the text is to pages allowed: each of its addresses there."""
+        host = found.value.removeprefix("www.")
+        paths = self._paths.get(host) if found.family == "link" else None
+        if paths is None:
+            return False
+        rests = [match["rest"] for match in self._addresses[host].finditer(unmasked)]
+        return bool(rests) and all(rest is not None and any(
+            _under(rest.rstrip(".,;:!)]}>'\""), path) for path in paths) for rest in rests)
+
+
+def _under(rest: str, path: str) -> bool:
+    """An address's path (and query) `rest` is `path` or under it."""
+    if not rest.startswith(path):
+        return False
+    boundary = "/?#&" if "?" in path else "/?#"
+    return len(rest) == len(path) or path.endswith("/") or rest[len(path)] in boundary
 
 
 class Links(HandlerConfig):
@@ -424,7 +473,9 @@ class Antispam(Handler[Config]):
             (*words.allow, *(words.allow_file.lines() if words.allow_file else ())),
             tuple(words.context))
         self._plain = Prefilter.of(self._words)
-        self._allow = [normalize(domain).strip(".") for domain in config.links.allow]
+        allow = [normalize(entry) for entry in config.links.allow]
+        self._allow = [entry.strip(".") for entry in allow if not _is_page(entry)]
+        self._pages = _Pages([entry for entry in allow if _is_page(entry)])
         self._own = frozenset(value for entry in config.contacts.allow
                               for value in _contact_values(entry))
         self._exempted = frozenset(config.exempt)
@@ -616,8 +667,8 @@ class Antispam(Handler[Config]):
                  + ": links to it are allowed, but e-mail addresses at it still count as "
                  "contact details (anyone can have one there); list your own address in "
                  "contacts.allow")
-                for i, domain in enumerate(self._allow)
-                if (providers := public_mailboxes(domain))]
+                for i, domain in enumerate(map(normalize, self.config.links.allow))
+                if not _is_page(domain) and (providers := public_mailboxes(domain))]
 
     def _own_mini_program(self, event: Message, text: str) -> bool:
         """A mini program card of the operator's own, named in links `allow` by its name or
@@ -629,9 +680,12 @@ class Antispam(Handler[Config]):
         links = self.config.links
         if links.action is Action.IGNORE:
             return []
-        found = [f for f in links_in(unmasked, self._allow) if f not in held] if unmasked else []
+        found = [f for f in links_in(unmasked, self._allow) if f not in held
+                 and not (self._pages and self._pages.allow(f, unmasked))] if unmasked else []
         if event.kind is Kind.LINK and event.url:
-            found += links_in(unmask(event.url), self._allow)
+            url = unmask(event.url)
+            found += [f for f in links_in(url, self._allow)
+                      if not (self._pages and self._pages.allow(f, url))]
         found = [f for f in found if f.family == "link" or links.ips]
         if not found:
             return []

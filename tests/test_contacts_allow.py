@@ -5,6 +5,7 @@ ad through, and `check` said OK)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from pydantic import ValidationError
 
 from bot.cli import main
 from bot.contacts import own_address, public_mailboxes
-from bot.events import Member, Message
+from bot.events import Kind, Member, Message
 from handlers.antispam import Antispam, Config, Links
 
 SITES = ["ting.example.com", "qq.com", "163.com"]
@@ -81,19 +82,25 @@ def test_check_warns_about_a_public_mailbox_domain_in_links_allow(
     assert any("links.allow[2]: 163.com is a public mailbox domain" in w for w in warnings)
 
 
+def _links_with(allow: list[str]) -> Callable[..., list[str]]:
+    antispam = Antispam(Config.model_validate({"links": {"allow": allow}}))
+
+    def links(text: str, url: str | None = None) -> list[str]:
+        event = Message(datetime(2026, 11, 23, 9, 0, tzinfo=UTC), "g", Member("m", "m"), text,
+                        kind=Kind.LINK if url else Kind.TEXT, url=url)
+        return [offence.detail for offence in antispam.detect(event, text)
+                if offence.detector == "links"]
+    return links
+
+
 @pytest.mark.parametrize("entry", [
-    "www.example.com", "https://www.example.com/", "HTTPS://www.example.com:8443/price?a=1",
-    "*.example.com", "www.example.com/", "example.com/price"])
+    "www.example.com", "https://www.example.com/", "HTTPS://www.example.com:8443/",
+    "*.example.com", "www.example.com/", "https://www.example.com/#top"])
 def test_links_allow_takes_the_domain_of_an_address_a_wildcard_or_a_slash(entry: str) -> None:
     """What an operator pastes (the address bar's URL, a firewall's wildcard, a trailing
     slash) allows the site it names, not a look-alike (review s33b B1: it allowed nothing,
     and `check` was silent)."""
-    antispam = Antispam(Config.model_validate({"links": {"allow": [entry]}}))
-
-    def links(text: str) -> list[str]:
-        event = Message(datetime(2026, 11, 23, 9, 0, tzinfo=UTC), "g", Member("m", "m"), text)
-        return [offence.detail for offence in antispam.detect(event, text)]
-
+    links = _links_with([entry])
     assert links("官网在这里 https://www.example.com/price 大家看看") == []
     assert links("或者 www.example.com") == []
     assert links("看这个 https://www.example.com.evil.io/price") == [
@@ -106,3 +113,37 @@ def test_links_allow_keeps_a_mini_program_name_and_refuses_an_address_without_a_
         "倾听学院", "wx0123456789abcdef"]
     with pytest.raises(ValidationError, match="'https://' names no domain"):
         Links.model_validate({"allow": ["https://"]})
+
+
+ARTICLE = "https://mp.weixin.qq.com/s/Xk3_OurCourseIntro"
+
+
+@pytest.mark.parametrize("entry", [ARTICLE, "mp.weixin.qq.com/s/Xk3_OurCourseIntro#rd"])
+def test_an_address_with_a_path_allows_the_pages_under_it_not_the_whole_host(
+        entry: str) -> None:
+    """The operator's own 公众号 article pasted into `links.allow` allows that article, not
+    every article on mp.weixin.qq.com, where anyone publishes (review s33d D2: an ad
+    account's article passed, in a text or a link card)."""
+    links = _links_with(["ting.example.com", entry])
+    assert links(f"我们的课程介绍 {ARTICLE}，欢迎大家看看") == []
+    assert links(f"课程介绍：{ARTICLE}/ 和 www.mp.weixin.qq.com/s/Xk3_OurCourseIntro?x=1") == []
+    assert links("课程介绍", url=ARTICLE) == []
+    spam = "https://mp.weixin.qq.com/s/Zz9_RebateJob2026"
+    assert links(f"兼职日结300，详情看 {spam}") == ["link:mp.weixin.qq.com"]
+    assert links("手机兼职日结300元", url=spam) == ["link:mp.weixin.qq.com"]
+    assert links(f"{ARTICLE} 还有这个 {spam}") == ["link:mp.weixin.qq.com"]
+    assert links(f"{ARTICLE}2026") == ["link:mp.weixin.qq.com"]  # no `/` boundary
+    assert links("看 mp.weixin.qq.com") == ["link:mp.weixin.qq.com"]
+    assert links("看 https://mp.weixin.qq.com.evil.io/s/Xk3_OurCourseIntro") == [
+        "link:mp.weixin.qq.com.evil.io"]
+    assert links("看 https://mpweixin.qq.com/s/Xk3_OurCourseIntro") == ["link:mpweixin.qq.com"]
+    assert links("看 https://ting.example.com/anything") == []
+
+
+def test_an_address_with_a_path_and_query_allows_that_address_and_longer_ones() -> None:
+    entry = "https://www.example.com:8443/price?a=1"
+    assert Links.model_validate({"allow": [entry]}).allow == ["www.example.com/price?a=1"]
+    links = _links_with([entry])
+    assert links("看 https://example.com/price?a=1&b=2") == []
+    assert links("看 https://www.example.com/price?a=2") == ["link:www.example.com"]
+    assert links("看 https://www.example.com/") == ["link:www.example.com"]
