@@ -469,7 +469,12 @@ class Outbox:
         lane.items.remove(item)
         if not lane.items:
             del self._lanes[item.action.lane]
-        self._provided.subtract(item.provides)
+        provided = self._provided
+        for key in item.provides:  # (a key none provides any more goes: no zeros pile up)
+            if provided[key] > 1:
+                provided[key] -= 1
+            else:
+                del provided[key]
         for key in item.needs:
             needers = self._needers[key]
             del needers[item.id]

@@ -314,3 +314,19 @@ async def test_a_wait_rule_added_as_limits_md_shows_holds_across_lanes(
         await _put(h, Invite("r1", "frank"), Dm("frank", "请接受群邀请"))
         await h.advance("3m")
         assert [r["action"] for r in h.sent] == ["say", "invite", "dm"]
+
+
+async def test_nothing_is_kept_of_the_wait_keys_of_actions_sent(tmp_path: Path) -> None:
+    """Each queued action counts the wait-rule keys it provides; the count of a key went down
+    to zero but stayed, one entry for every action ever queued, for the process's life."""
+    root = write_config(tmp_path / "config", BOT_YAML + "governor: {enabled: false}\n",
+                        {"recruitment": "handlers:\n  - welcome: {template: \"欢迎 {members}\"}\n"
+                                        "  - checkin: {}\n"})
+    async with Harness(root, tmp_path) as h:
+        for i in range(30):
+            await h.join("r1", f"m{i}")
+            await h.say("r1", f"m{i}", "签到")
+            await h.advance("1m")
+        await h.advance("1h")
+        assert len(h.actions("say", group="r1")) >= 30 and len(h.bot.outbox) == 0
+        assert dict(h.bot.outbox._provided) == {}
