@@ -898,13 +898,16 @@ def _shadowing(bindings: list[Binding], i: int) -> int | None:
     """The earlier binding that takes every group binding `i` would (the same id or topic;
     a topic of words every name binding `i`'s words are in holds, `Customer|客户` above
     `VIP客户`; one that matches every name), if any. A topic that is a regular expression
-    is compared only with the same one: which names it matches is not worked out."""
+    is compared only with the same one: which names it matches is not worked out. A binding
+    by id is taken first whatever its place: only the same id above shadows it."""
     match = bindings[i].match
+    if match.id is not None:
+        return next((j for j, earlier in enumerate(bindings[:i]) if earlier.match.id == match.id),
+                    None)
     words = _words(match.topic.pattern) if match.topic is not None else None
     for j, earlier in enumerate(bindings[:i]):
         topic = earlier.match.topic
-        if (match.id is not None and earlier.match.id == match.id) or \
-                (topic is not None and topic.search("") is not None):
+        if topic is not None and topic.search("") is not None:
             return j
         if topic is None or match.topic is None:
             continue

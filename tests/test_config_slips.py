@@ -234,8 +234,6 @@ def test_a_quiz_answer_written_as_a_number_is_not_sent_in_a_circle(
      '  - match: {topic: "客户"}\n    type: vip\n', ["groups[1].match.topic"]),
     ('  - match: {id: "r1@chatroom"}\n    type: recruitment\n'
      '  - match: {id: "r1@chatroom"}\n    type: vip\n', ["groups[1].match.id"]),
-    ('  - match: {topic: ".*"}\n    type: recruitment\n'
-     '  - match: {id: "v1@chatroom"}\n    type: vip\n', ["groups[1].match.id"]),
     # the right order, words that only overlap, a regex: no word
     ('  - match: {topic: "VIP客户"}\n    type: vip\n'
      '  - match: {topic: "Customer|客户"}\n    type: recruitment\n', []),
@@ -245,6 +243,11 @@ def test_a_quiz_answer_written_as_a_number_is_not_sent_in_a_circle(
      '  - match: {topic: "VIP客户"}\n    type: vip\n', []),
     ('  - match: {id: "v1@chatroom"}\n    type: vip\n'
      '  - match: {topic: "客户"}\n    type: recruitment\n', []),
+    # a binding by id is taken first wherever it is: below a catch-all it still matches
+    ('  - match: {topic: ".*"}\n    type: recruitment\n'
+     '  - match: {id: "v1@chatroom"}\n    type: vip\n', []),
+    ('  - match: {topic: "客户"}\n    type: recruitment\n'
+     '  - match: {id: "v1@chatroom"}\n    type: vip\n', []),
 ])
 def test_a_binding_an_earlier_one_always_takes_first_is_warned(
         capsys: pytest.CaptureFixture[str], tmp_path: Path, bindings: str,
