@@ -712,17 +712,16 @@ class Deployment:
     kept: tuple[Problem, ...] = field(default=())
 
     def type_for(self, group_id: str, topic: str) -> GroupType | None:
-        """The type of the first binding that matches: ids are looked up, so binding a
-        thousand groups by id costs no more per event than binding one."""
-        bindings = self.settings.groups
-        first = self._first_by_id.get(group_id, len(bindings))
+        """The type of the binding by this group's id, wherever it is (as groups.Groups takes
+        it); else that of the first topic that matches the name. Ids are looked up, so
+        binding a thousand groups by id costs no more per event than binding one."""
+        by_id = self.type_by_id(group_id)
+        if by_id is not None:
+            return by_id
         for i, pattern in self._topics:
-            if i >= first:
-                break
             if pattern.search(topic):
-                first = i
-                break
-        return self.types[bindings[first].type] if first < len(bindings) else None
+                return self.types[self.settings.groups[i].type]
+        return None
 
     def type_by_id(self, group_id: str) -> GroupType | None:
         """The type of the first binding by this group's id, if bot.yaml has one."""

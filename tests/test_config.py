@@ -109,6 +109,19 @@ def test_groups_bind_by_id_or_by_topic(tmp_path: Path) -> None:
     assert deployment.type_for("1@chatroom", "family") is None
 
 
+def test_a_binding_by_id_wins_over_a_topic_above_it(tmp_path: Path) -> None:
+    """The group runs as its id binding's type below a matching topic (groups look ids up
+    first); the replay's unbound-group word, renames and the budget asked type_for, which
+    took the topic above (review s33d D7)."""
+    bot_yaml = BOT_YAML + "  - match: {id: '42@chatroom'}\n    type: vip\n"
+    deployment = config.load(write_config(tmp_path / "c", bot_yaml, {
+        "recruitment": WELCOME, "vip": WELCOME}), REGISTRY)
+    vip = deployment.type_for("42@chatroom", "Listener Recruitment 7")
+    assert vip is not None and vip.name == "vip"
+    recruitment = deployment.type_for("1@chatroom", "Listener Recruitment 7")
+    assert recruitment is not None and recruitment.name == "recruitment"
+
+
 def _check(*args: str) -> Ran:
     return groupbot("check", *args)
 
