@@ -525,7 +525,8 @@ class Antispam(Handler[Config]):
                                                                              ctx.epoch)
         # a quote-reply's quote is read as the member's own text unless the group saw it
         # lately (anyone can type 「name：ad」 and the rule: the group sees an ad)
-        quote = event.quoted and await self._typed(event.quoted, rows, group, written, ctx)
+        quote = event.quoted and await self._typed(event.quoted, member, rows, group,
+                                                   written, ctx)
         kind = event.kind
         copy.remember(store, group, rows, member, event.id, written, at, digest, str(kind))
         # the detectors read the text as the members see it, real mentions and all: a
@@ -576,15 +577,18 @@ class Antispam(Handler[Config]):
                                  event.id, shown, ref)
         return STOP if public else CONTINUE
 
-    async def _typed(self, quote: Quote, rows: recent.Window, group: str, written: datetime,
-                     ctx: Context) -> Quote | None:
-        """What of a quote-reply's quote its sender may have typed: None when the group saw
-        it lately, its text (a member's message still in the recent window: whatever was
-        done about it was done then; or part of what the bot, an admin or an exempt member
-        said in the hour, bot/prompts.py) by someone of its name; the name alone when the
-        text was seen but the name is none of theirs; else all of it."""
+    async def _typed(self, quote: Quote, member: str, rows: recent.Window, group: str,
+                     written: datetime, ctx: Context) -> Quote | None:
+        """What of a quote-reply's quote its sender `member` may have typed: None when the
+        group saw it lately, its text (another member's message still in the recent window:
+        whatever was done about it was done then; or part of what the bot, an admin or an
+        exempt member said in the hour, bot/prompts.py) by someone of its name; the name
+        alone when the text was seen but the name is none of theirs; else all of it (a
+        quote of the sender's own words is hers again: a warned ad reposted as a quote)."""
         compact = prompts.compact(strip_mentions(quote.text))
         posters = {said.member for said in rows.texts.get(_digest(compact), ())}
+        if member in posters:  # her own words: hers again, seen or not
+            return quote
         if compact and not posters and not prompts.of(ctx.store).asked_for(group, written,
                                                                              compact):
             return quote

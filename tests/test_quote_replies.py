@@ -138,3 +138,17 @@ async def test_a_check_in_and_a_quiz_start_by_quoting_the_bot(tmp_path: Path) ->
         [checked_in, started] = h.texts("i1")
         assert checked_in.startswith("✅ dave 签到成功！")
         assert started.startswith("📝 开始「")
+
+
+async def test_a_warned_member_who_reposts_her_ad_as_a_quote_of_herself_is_removed(
+        tmp_path: Path) -> None:
+    """A quote of the sender's own words is her text again, seen or not (review s33c C8)."""
+    async with Harness(SHIPPED, tmp_path) as h:
+        await h.say("r1", "bob", "大家好")
+        await h.say("r1", "eve", AD)
+        for i in range(2):
+            await h.advance("2m")
+            await h.say("r1", "eve", quoting("eve", AD, f"看{i}"))
+        await h.drain()
+        assert [k["member"] for k in h.actions("kick")] == ["eve"]
+
