@@ -518,15 +518,20 @@ class Antispam(Handler[Config]):
             if len(compact) >= self.config.raid.min_length:  # a raid could be part of it
                 prompts.of(ctx.store).add(group, written, text, compact)
             return CONTINUE
-        digest = _digest(compact)
         store = ctx.store
         copy = recent.copy_of(store)
         rows = copy.loaded(store, group, ctx.epoch, at) or await copy.load(store, group,
                                                                              ctx.epoch)
         # a quote-reply's quote is read as the member's own text unless the group saw it
         # lately (anyone can type 「name：ad」 and the rule: the group sees an ad)
-        quote = event.quoted and await self._typed(event.quoted, member, rows, group,
-                                                   written, ctx)
+        quoted, whole = event.quoted, text
+        quote = quoted and await self._typed(quoted, member, rows, group, written, ctx)
+        if quoted is not None and quote is not None:
+            # then what the group sees is what repeats, raids and floods compare: a copy of
+            # a typed 「name：ad」 is a copy (a real quote of another's seen text is left out)
+            whole = quoted.around(text)
+            compact = prompts.compact(whole)
+        digest = _digest(compact)
         kind = event.kind
         copy.remember(store, group, rows, member, event.id, written, at, digest, str(kind))
         # the detectors read the text as the members see it, real mentions and all: a
@@ -560,7 +565,7 @@ class Antispam(Handler[Config]):
             rates = [o for o in rates if o.detector == "flood"]  # an answer asked for
         moderator = None
         if posters >= raid.members and not prompts.of(store).asked_for(
-                group, written, compact) and not await asyncio.to_thread(small_talk_only, text):
+                group, written, compact) and not await asyncio.to_thread(small_talk_only, whole):
             moderator = Moderator(self.config, ctx, group)
             offence = self._raid_offence(bool(found))
             if member in await self._raid(event, ctx, moderator, rows, digest, at, offence):

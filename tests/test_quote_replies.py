@@ -152,3 +152,37 @@ async def test_a_warned_member_who_reposts_her_ad_as_a_quote_of_herself_is_remov
         await h.drain()
         assert [k["member"] for k in h.actions("kick")] == ["eve"]
 
+
+SPAM = "点我头像领取免费红包福利，名额有限先到先得"
+
+
+async def test_a_typed_quote_repeated_is_a_repeat(tmp_path: Path) -> None:
+    """Repeats compare the whole text the group sees, typed quote and all (s33c C7)."""
+    async with Harness(SHIPPED, tmp_path) as h:
+        await h.say("r1", "bob", "大家好")
+        for _ in range(4):
+            await h.say("r1", "eve", quoting("bob", SPAM, "看"))
+            await h.advance("10s")
+        await h.drain()
+        warned = [(r["text"], r["mentions"]) for r in h.actions("say", group="r1")
+                  if r["text"].startswith("⚠️")]
+        assert warned == [("⚠️ 警告 (1/2)：重复发送相同内容。警告满 2 次将被移出群聊。", ["eve"])]
+
+
+@pytest.mark.parametrize(("quoted", "reply", "raid"), [
+    (SPAM, "看看", True),  # typed: a raid as the plain ad is
+    ("明天上午九点在三楼会议室开会，请大家准时参加", "收到", False),  # the notice was seen
+], ids=["typed", "seen"])
+async def test_newcomers_posting_one_quote_are_a_raid_unless_the_group_saw_it(
+        tmp_path: Path, quoted: str, reply: str, raid: bool) -> None:
+    async with Harness(SHIPPED, tmp_path) as h:
+        await h.join("r1", "x1", "x2", "x3", "x4", "x5")
+        await h.advance("1m")
+        await h.say("r1", "bob", "明天上午九点在三楼会议室开会，请大家准时参加")
+        for member in ["x1", "x2", "x3", "x4", "x5"]:
+            await h.say("r1", member, quoting("bob", quoted, reply))
+            await h.advance("5s")
+        await h.drain()
+        cases = [r["text"] for r in h.actions("dm") if "（raid）" in r["text"]]
+        assert bool(cases) is raid
+
