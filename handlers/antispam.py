@@ -25,7 +25,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from operator import itemgetter
@@ -385,6 +385,24 @@ _RECENT = """
 """
 
 
+_READINGS = 4
+"""How many of a quote's 「：」 are tried as the end of its name (`_readings`)."""
+
+
+def _readings(quote: Quote) -> Iterator[Quote]:
+    """A quote as the platform split it (its name ends at the first 「：」), then as each of
+    the next few full-width colons in its text would end a name that holds one (a member
+    named 「招聘：小王」)."""
+    yield quote
+    name, text = quote.name, quote.text
+    for _ in range(_READINGS - 1):
+        more, colon, text = text.partition("：")
+        if not colon:
+            return
+        name = f"{name}：{more}"
+        yield Quote(name, text)
+
+
 class Antispam(Handler[Config]):
     name = "antispam"
     events = (Message, MemberJoined)
@@ -590,17 +608,20 @@ class Antispam(Handler[Config]):
         exempt member said in the hour, bot/prompts.py) by someone of its name; the name
         alone when the text was seen but the name is none of theirs; else all of it (a
         quote of the sender's own words is hers again: a warned ad reposted as a quote)."""
-        compact = prompts.compact(strip_mentions(quote.text))
-        posters = {said.member for said in rows.texts.get(_digest(compact), ())}
-        if member in posters:  # her own words: hers again, seen or not
+        prompted = prompts.of(ctx.store)
+        for reading in _readings(quote):  # (a name may hold a 「：」: the one the group saw)
+            compact = prompts.compact(strip_mentions(reading.text))
+            posters = {said.member for said in rows.texts.get(_digest(compact), ())}
+            if not compact or posters or prompted.asked_for(group, written, compact):
+                break
+        else:
             return quote
-        if compact and not posters and not prompts.of(ctx.store).asked_for(group, written,
-                                                                             compact):
-            return quote
-        if quote.name in await ctx.mention_names({*posters, ctx.bot_id, *ctx.admins,
-                                                  *self._exempted}):
+        if member in posters:
+            return reading
+        if reading.name in await ctx.mention_names({*posters, ctx.bot_id, *ctx.admins,
+                                                    *self._exempted}):
             return None
-        return Quote(quote.name, "")
+        return Quote(reading.name, "")
 
     async def _act(self, ctx: Context, moderator: Moderator, rows: recent.Window, member: str,
                    name: str, offence: Offence, message: str, text: str, ref: str) -> bool:

@@ -55,15 +55,20 @@ def test_any_other_text_is_the_members_own(text: str) -> None:
 # ---------------------------------------------------------------- antispam
 
 
-async def test_a_member_who_quotes_an_ad_to_report_it_is_not_punished(tmp_path: Path) -> None:
+@pytest.mark.parametrize("name", ["eve", "招聘：小王"], ids=["name", "name-with-colon"])
+async def test_a_member_who_quotes_an_ad_to_report_it_is_not_punished(
+        tmp_path: Path, name: str) -> None:
+    """A name may hold a 「：」, where the platform's quote ends it (review s33c C5)."""
     async with Harness(SHIPPED, tmp_path) as h:
+        h.world.join("r1", ["eve"])
+        h.world.rename("r1", "eve", name)
         await h.say("r1", "eve", AD)
         await h.advance("30s")
-        await h.say("r1", "alice", quoting("eve", AD, "大家别加，这是骗子"))
+        await h.say("r1", "alice", quoting(name, AD, "大家别加，这是骗子"))
         await h.advance("10m")
         await h.say("r1", "eve", AD)
         await h.advance("30s")
-        await h.say("r1", "alice", quoting("eve", AD, "@林运营 又来了，快踢了她"))
+        await h.say("r1", "alice", quoting(name, AD, "@林运营 又来了，快踢了她"))
         await h.drain()
         warned = [r["mentions"] for r in h.actions("say", group="r1")
                   if r["text"].startswith("⚠️")]
