@@ -10,9 +10,12 @@ recruitment group, then "报名" in the recruitment group -> an internship group
   (types/NAME.yaml, default 200); ties go to the first group by id.
 - "Already in" means the roster shows the member in a group of type `to` and not gone
   since; the roster learns of joins from the platform and from the join backstop.
-- With `match: contains`, a message that asks something ("报名有什么要求", "谁可以报名？") or
-  says no ("先不报名了", "取消报名", "报名不收任何费用") is no sign-up unless it is the word
-  alone ("报名？"): it goes on to the handlers after this one (keywords, faq).
+- With `match: contains`, only the clauses holding the word count (split at ，。！？,.!? and
+  line ends): one that asks about it ("报名有什么要求", "谁可以报名？") or says no right
+  before or after it ("先不报名了", "取消报名", "报名不收任何费用") makes the message no
+  sign-up, unless it is the word alone ("报名？") or another clause asks for it ("我要报名",
+  "帮我报名", "报个名", "报名！"); what the rest says does not matter ("我要报名，不过晚上才有空",
+  "报名，不知道对不对"). No sign-up goes on to the handlers after this one (keywords, faq).
 - Per member, a trigger within `cooldown` of the last one is ignored, so a repeated "报名"
   neither invites twice nor alerts the admins twice.
 - A member on the block list (removed from a group) is not invited: the join would only
@@ -44,15 +47,23 @@ from bot.literals import Literals
 from bot.sanitize import Safe, clean
 from bot.text import WordMatcher
 
-# What makes a message holding a sign-up word no sign-up: it asks about signing up, or says
-# no to it (or about it). Narrower than the FAQ's ASKING: "我要报名", "我想报名", "请帮我报名"
-# ask FOR the sign-up and are one.
+# A message holding a sign-up word is read clause by clause (split at punctuation, and at a
+# space or line end between Chinese characters): only a clause holding the word says what the
+# member means by it, so "我要报名，不过晚上才有空" or "报名，不知道对不对" sign up.
+_CLAUSES = re.compile(r"[,.!?;。，．！？；\n]+|(?<=[^\x00-\x7f])\s+(?=[^\x00-\x7f])")
+# A clause that asks about the word ("报名有什么要求", "谁可以报名", "怎么报名", "报名要交钱吗").
 _ASKS = re.compile(
-    r"[?？]|吗|呢|什么|啥|谁|哪|几|多少|多久|如何|为何|怎|是否|有没有|能不能|可不可以|能否|"
+    r"吗|呢|什么|啥|谁|哪|几|多少|多久|如何|为何|怎|是否|有没有|能不能|可不可以|能否|"
     r"\b(?:how|what|why|when|where|who|which|can|could|do|does|is|are)\b")
-_SAYS_NO = re.compile(
-    r"不|没|别|勿|莫|取消|算了|放弃|退出|\b(?:not|no|don'?t|won'?t|never|cancel)\b")
-_NOT_NO = re.compile("不好意思|没问题|没关系")  # polite phrases that say no to nothing
+# A no said right before the word ("先不报名", "不想报名", "别给我报名", "取消报名",
+# "don't join") or right after it ("报名不收任何费用").
+_NO_BEFORE = re.compile(r"(?:[不没别勿莫]|取消|放弃|退出|算了).{0,3}$|"
+                        r"\b(?:not|no|don'?t|won'?t|never|cancel)\b(?:\W+\w+)?\W*$")
+_NO_AFTER = re.compile(r"[不没别]")
+# Asking for the sign-up: "我要报名", "我想报名", "帮我报名", "报名！" (checked after a no).
+_WANTS = re.compile(r"(?:要|想|帮我|给我|替我|我来)$|\b(?:want to|wanna|let me|i'?ll|please)\W*$")
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+_NOT_NO = re.compile("不好意思|没问题|没关系|没错|不错")  # polite phrases that say no to nothing
 _AROUND = re.compile(r"^[\W_]+|[\W_]+$")  # punctuation, spaces, emoji around a word
 
 Reply = Annotated[TemplateText, placeholders("member", "group")]
@@ -84,13 +95,16 @@ class Invite(Handler[Config]):
 
     def prepare(self) -> None:
         config = self.config
-        self._words = WordMatcher((word, word, True) for word in config.words)
-        self._exact = self._words.words
-        self._first_look = Literals(self._exact)
+        self._exact = WordMatcher((word, word, True) for word in config.words).words
+        # "报个名" says "报名" too: a word of two Chinese characters is found with 个 between
+        said = self._exact | {f"{word[0]}个{word[1]}" for word in self._exact
+                              if len(word) == 2 and all(_HAN.match(c) for c in word)}
+        self._words = WordMatcher((word, word, True) for word in said)
+        self._first_look = Literals(said)
         self._exactly = config.match is MatchKind.EXACT
 
     def triggers(self) -> frozenset[str]:
-        return frozenset(self._exact)
+        return self._words.words
 
     def asks(self, norm: str) -> bool:
         """Whether a message (normalized, without mentions) is a sign-up word (`match:
@@ -101,7 +115,7 @@ class Invite(Handler[Config]):
             return False
         if _AROUND.sub("", norm) in self._exact:
             return True
-        return not (_ASKS.search(norm) or _SAYS_NO.search(_NOT_NO.sub("", norm)))
+        return _signs_up(_NOT_NO.sub("", norm), self._words)
 
     def wants(self, event: Message, ctx: Context) -> bool:
         return (self.asks(ctx.normalized) and event.kind is Kind.TEXT
@@ -140,3 +154,23 @@ class Invite(Handler[Config]):
             ctx.reply(self.config.invited.render({**values, "group": room.topic}),
                       mention=self.config.mention)
         return STOP
+
+
+def _signs_up(norm: str, words: WordMatcher[str]) -> bool:
+    """Whether a message holding a sign-up word signs up: a clause asks for it ("我要报名",
+    "报名！"), or none holding the word says no to it or asks about it."""
+    verdict = True
+    start = 0
+    for ending in [*_CLAUSES.finditer(norm), None]:
+        clause = norm[start:ending.start() if ending else len(norm)]
+        cried = ending is not None and ending[0].startswith("!")  # "报名！"
+        for begin, end, _ in words.find_all(clause):
+            before = clause[:begin].replace(" ", "")
+            if _NO_BEFORE.search(before) or _NO_AFTER.match(clause[end:]):
+                verdict = False
+            elif _WANTS.search(before) or (cried and end == len(clause)):
+                return True
+            elif _ASKS.search(clause):
+                verdict = False
+        start = ending.end() if ending else len(norm)
+    return verdict

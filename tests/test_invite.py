@@ -10,7 +10,9 @@ import pytest
 from harness import BOT_YAML, SHIPPED, Harness, write_config
 
 from bot.events import Kind
+from bot.text import command, normalize
 from bot.yamlfile import InputError
+from handlers.invite import Config, Invite
 
 pytestmark = pytest.mark.usefixtures("backend")  # on SQLite, then on PostgreSQL
 
@@ -78,7 +80,7 @@ NO_SIGN_UPS = ("@小助手\u2005报名有什么要求", "@小助手\u2005谁可�
                "大家注意，报名不收任何费用，有人私聊收报名费就是骗子",
                "取消报名", "how do i join?")
 SIGN_UPS = ("报名", "报名！", "我要报名", "@小助手\u2005报名", "不好意思，我想报名", "报名？",
-            "join")
+            "join", "我要报名，不过晚上才有空")
 
 
 async def test_only_a_sign_up_signs_up_not_a_question_or_a_no(tmp_path: Path) -> None:
@@ -101,11 +103,35 @@ async def test_only_a_sign_up_signs_up_not_a_question_or_a_no(tmp_path: Path) ->
             f"s{i}" for i in range(len(SIGN_UPS))]
 
 
+# Real sign-ups that say more (review s33c C2): a 不/没/吗 elsewhere is about something else.
+SAYING_MORE = ("报名，不知道对不对", "我要报名！没问题吧", "我要报名，不过晚上才有空",
+               "老师好，我报名，不好意思来晚了", "报名报名，不会太晚吧",
+               "我也想报名，不知道还来得及吗", "报名！我叫张三，大三，不挑岗位",
+               "报名 没想到这么快就开始了", "报名，谢谢老师不辞辛苦",
+               "我想报名，能帮我拉群吗", "报名，期待不已", "报名，我是计算机专业的，没有实习经验",
+               "报名\n请问几点开始？", "报个名", "报名！报名有什么要求？")
+
+
+@pytest.mark.parametrize("text", SAYING_MORE)
+def test_a_sign_up_saying_more_is_one(text: str) -> None:
+    invite = Invite(Config(words=["报名", "join"], to="internship"))
+    invite.prepare()
+    assert invite.asks(normalize(text))
+
+
+@pytest.mark.parametrize("text", [*NO_SIGN_UPS, "我不想报名了", "别给我报名", "不用帮我报名",
+                                  "报名要交钱吗？", "请问怎么报名？", "can i join?", "don't join"])
+def test_a_question_or_a_no_is_none_whatever_else_it_says(text: str) -> None:
+    invite = Invite(Config(words=["报名", "join"], to="internship"))
+    invite.prepare()
+    assert not invite.asks(command(text))
+
+
 async def test_a_private_no_is_not_pulled_into_a_group(tmp_path: Path) -> None:
     async with Harness(SHIPPED, tmp_path, groups=GROUPS) as h:
         await _started(h)
         await h.say(None, "dave", "我不想报名了，请不要再拉我进群")
-        await h.say(None, "carol", "你好，我想报名")
+        await h.say(None, "carol", "你好，我想报名，能帮我拉群吗")
         await h.say(None, "erin", "报名要交钱吗？")
         await h.advance("1m")
         assert [r["member"] for r in h.actions("invite")] == ["carol"]
