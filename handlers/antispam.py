@@ -113,6 +113,18 @@ CONTACT_KINDS = ("phone", "wechat", "qq", "email")
 _ADDRESS_END = re.compile(r"[/?#]")
 
 
+# Where anyone registers a site of their own (country second levels, not every one): an
+# entry of `links.allow` that is one of them, or a single label (`*.cn`), is refused.
+_PUBLIC_SUFFIXES = frozenset({
+    f"{second}.{country}" for country, seconds in {
+        "cn": "com net org gov edu ac", "hk": "com net org gov edu", "tw": "com net org gov edu",
+        "mo": "com net org gov edu", "uk": "co org ac gov me", "jp": "co ne or ac go",
+        "kr": "co or ne ac", "au": "com net org edu gov", "nz": "co org net",
+        "sg": "com net org edu gov", "my": "com net org edu gov", "in": "co net org",
+        "br": "com net org", "id": "co or web", "th": "co or in"}.items()
+    for second in seconds.split()})
+
+
 def _allowed_domain(entry: str) -> str:
     """An entry of `links.allow` as an operator pastes it, read as the domain it means: an
     address's host (`https://www.example.com` -> www.example.com, port and user aside), a
@@ -131,6 +143,10 @@ def _allowed_domain(entry: str) -> str:
     if not host:
         raise ValueError(f"{entry!r} names no domain: write the site's domain, such as "
                          "www.example.com")
+    if "." not in host or host.lower() in _PUBLIC_SUFFIXES:  # review s33c C6
+        raise ValueError(f"{entry!r} would allow every site under .{host.lower()}, which "
+                         "anyone can register: write the site's own domain, such as "
+                         f"example.{host.lower()}")
     path = text[len(text) - len(after[0]) - 1:] if after else ""
     path = path.partition("#")[0].rstrip("?&")
     return host if path.strip("/") == "" else host + path

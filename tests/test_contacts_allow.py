@@ -5,6 +5,7 @@ ad through, and `check` said OK)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -113,6 +114,21 @@ def test_links_allow_keeps_a_mini_program_name_and_refuses_an_address_without_a_
         "倾听学院", "wx0123456789abcdef"]
     with pytest.raises(ValidationError, match="'https://' names no domain"):
         Links.model_validate({"allow": ["https://"]})
+
+
+
+@pytest.mark.parametrize("entry, suffix", [
+    ("*.com.cn", ".com.cn"), ("*.cn", ".cn"), ("https://co.uk/", ".co.uk"), ("COM.HK", ".com.hk"),
+    ("*.com", ".com")])
+def test_links_allow_refuses_a_wildcard_over_what_anyone_can_register(
+        entry: str, suffix: str) -> None:
+    """`*.com.cn` allowed every .com.cn site (https://evil.com.cn/pay passed) (review s33c
+    C6): an entry that is a public suffix or a single label is refused, naming it."""
+    with pytest.raises(ValidationError, match=re.escape(
+            f"{entry!r} would allow every site under {suffix}, which anyone can register")):
+        Links.model_validate({"allow": [entry]})
+    assert Links.model_validate({"allow": ["*.example.com.cn", "www.example.cn"]}).allow == [
+        "example.com.cn", "www.example.cn"]
 
 
 ARTICLE = "https://mp.weixin.qq.com/s/Xk3_OurCourseIntro"
