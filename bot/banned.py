@@ -71,10 +71,21 @@ def list_lines(text: str) -> list[str]:
 
 
 def list_words(text: str) -> list[str]:
-    """A word list's words: its lines (list_lines), each split at commas and semicolons
-    (，,、；;), as an operator pastes a list from a chat or a sheet (review s33b B8)."""
-    return [word for line in list_lines(text) for part in _APART.split(line)
-            if (word := part.strip())]
+    """A word list's words: its lines (list_lines), one word or phrase a line. A line with
+    commas is one phrase ("恭喜你，中奖了", "黄、赌、毒", matched without their punctuation),
+    not words: split, its parts would hit innocent chat (恭喜你, 黄, 毒: review s33c C1);
+    `check` names such a line instead (list_commas)."""
+    return list_lines(text)
+
+
+def list_commas(path: str, text: str) -> list[str]:
+    """A warning for each line of a word list holding a comma or a semicolon (，,、；;): as
+    an operator pastes several words from a chat or a sheet, it is one phrase, which a
+    message holds only whole (review s33b B8)."""
+    return [f"{path}:{number}: {line!r} is one phrase, matched only whole (without its "
+            f"punctuation: {_APART.sub('', line)!r}), not words: write one word a line"
+            for number, raw in enumerate(text.splitlines(), start=1)
+            if _APART.search(line := _NOTE.sub("", raw).strip())]
 
 
 _NOTE = re.compile(r"(?:^|\s)[#＃].*")  # a comment line, or a note after a word

@@ -1369,6 +1369,9 @@ def _collect(value: Any, path: KeyPath, found: list[tuple[KeyPath, Any]]) -> Non
             _collect(item, (*path, key), found)
         elif kind == _LEAF:
             found.append(((*path, key), item))
+        elif type(item) is Content and key == "file" and path[-2:-1] == ("lists",):
+            found.extend(((*path, key), Note(warning))  # a word list (antispam words.lists)
+                         for warning in banned.list_commas(item.path, item.text))
         elif type(item) is Seconds and model is not None and isinstance(key, str) and \
                 (note := _bare_seconds(model, key, item)) is not None:
             found.append(((*path, key), note))

@@ -194,15 +194,17 @@ def test_a_name_is_not_repeated_for_a_banned_word_only_as_antispam_would_find_it
 
 def test_the_name_lists_are_read_as_antispam_reads_them(tmp_path: Path,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
-    """Words on one line apart at commas, a `# note` after a word, as in antispam's lists."""
-    (tmp_path / "illegal.txt").write_text("# offers\n代开发票，办假证  # 2026-11 新增\n",
-                                          encoding="utf-8")
+    """A word a line, a `# note` after a word, a line with commas one phrase (review s33c
+    C1), as in antispam's lists."""
+    (tmp_path / "illegal.txt").write_text("# offers\n代开发票\n办假证  # 2026-11 新增\n"
+                                          "恭喜你，中奖了\n", encoding="utf-8")
     monkeypatch.setattr(sanitize, "WORDS", tmp_path)
     sanitize._name_words.cache_clear()
     sanitize._shown_as.cache_clear()
     try:
         assert member_name("办假证老王") == member_name("代开发票-小李") == "这位成员"
         assert member_name("援交小妹") == "援交小妹"  # (not in these lists)
+        assert member_name("恭喜你") == "恭喜你"
     finally:
         sanitize._name_words.cache_clear()
         sanitize._shown_as.cache_clear()
