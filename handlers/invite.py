@@ -53,7 +53,7 @@ from bot.text import WordMatcher
 _CLAUSES = re.compile(r"[,.!?;。，．！？；\n]+|(?<=[^\x00-\x7f])\s+(?=[^\x00-\x7f])")
 # A clause that asks about the word ("报名有什么要求", "谁可以报名", "怎么报名", "报名要交钱吗").
 _ASKS = re.compile(
-    r"吗|呢|什么|啥|谁|哪|几|多少|多久|如何|为何|怎|是否|有没有|能不能|可不可以|能否|"
+    r"吗|呢|什么|啥|谁|哪|几(?![个位人])|多少|多久|如何|为何|怎|是否|有没有|能不能|可不可以|能否|"
     r"\b(?:how|what|why|when|where|who|which|can|could|do|does|is|are)\b")
 # A no said right before the word ("先不报名", "不想报名", "别给我报名", "取消报名",
 # "don't join") or right after it ("报名不收任何费用").
@@ -62,6 +62,10 @@ _NO_BEFORE = re.compile(r"(?:[不没别勿莫]|取消|放弃|退出|算了).{0,3
 _NO_AFTER = re.compile(r"[不没别]")
 # Asking for the sign-up: "我要报名", "我想报名", "帮我报名", "报名！" (checked after a no).
 _WANTS = re.compile(r"(?:要|想|帮我|给我|替我|我来)$|\b(?:want to|wanna|let me|i'?ll|please)\W*$")
+# Asking whether one may: "我可以报名吗", "现在还能报名吗" (a request, unless it asks who, what
+# or how: "谁可以报名", "什么人能报名").
+_MAY = re.compile(r"(?:可以|能|能不能|可不可以|能否)$")
+_ABOUT = re.compile(r"谁|什么|啥|哪|怎|如何|多少|条件|要求")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 _NOT_NO = re.compile("不好意思|没问题|没关系|没错|不错")  # polite phrases that say no to nothing
 _AROUND = re.compile(r"^[\W_]+|[\W_]+$")  # punctuation, spaces, emoji around a word
@@ -168,7 +172,8 @@ def _signs_up(norm: str, words: WordMatcher[str]) -> bool:
             before = clause[:begin].replace(" ", "")
             if _NO_BEFORE.search(before) or _NO_AFTER.match(clause[end:]):
                 verdict = False
-            elif _WANTS.search(before) or (cried and end == len(clause)):
+            elif _WANTS.search(before) or (cried and end == len(clause)) or (
+                    _MAY.search(before) and not _ABOUT.search(clause)):
                 return True
             elif _ASKS.search(clause):
                 verdict = False

@@ -109,7 +109,9 @@ SAYING_MORE = ("报名，不知道对不对", "我要报名！没问题吧", "�
                "我也想报名，不知道还来得及吗", "报名！我叫张三，大三，不挑岗位",
                "报名 没想到这么快就开始了", "报名，谢谢老师不辞辛苦",
                "我想报名，能帮我拉群吗", "报名，期待不已", "报名，我是计算机专业的，没有实习经验",
-               "报名\n请问几点开始？", "报个名", "报名！报名有什么要求？")
+               "报名\n请问几点开始？", "报个名", "报名！报名有什么要求？",
+               # asking whether one may, and a count (review s33d D1)
+               "我可以报名吗？", "现在还能报名吗", "我们几个人一起报名", "老师，我也要报名呢")
 
 
 @pytest.mark.parametrize("text", SAYING_MORE)
@@ -120,7 +122,8 @@ def test_a_sign_up_saying_more_is_one(text: str) -> None:
 
 
 @pytest.mark.parametrize("text", [*NO_SIGN_UPS, "我不想报名了", "别给我报名", "不用帮我报名",
-                                  "报名要交钱吗？", "请问怎么报名？", "can i join?", "don't join"])
+                                  "报名要交钱吗？", "请问怎么报名？", "can i join?", "don't join",
+                                  "什么人可以报名？", "我不能报名吗", "报名要几天？"])
 def test_a_question_or_a_no_is_none_whatever_else_it_says(text: str) -> None:
     invite = Invite(Config(words=["报名", "join"], to="internship"))
     invite.prepare()
