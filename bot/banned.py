@@ -66,16 +66,11 @@ from bot.text import look_alikes, unmask
 
 def list_lines(text: str) -> list[str]:
     """A word or phrase list's entries: its non-empty lines, without '#' comment lines and
-    notes (a '#' after a space, to the line's end)."""
+    notes (a '#' after a space, to the line's end). A line with commas is one phrase
+    ("恭喜你，中奖了", "黄、赌、毒", matched without their punctuation), not words: split, its
+    parts would hit innocent chat (恭喜你, 黄, 毒: review s33c C1); `check` names such a line
+    in a word list instead (list_commas)."""
     return [s for line in text.splitlines() if (s := _NOTE.sub("", line).strip())]
-
-
-def list_words(text: str) -> list[str]:
-    """A word list's words: its lines (list_lines), one word or phrase a line. A line with
-    commas is one phrase ("恭喜你，中奖了", "黄、赌、毒", matched without their punctuation),
-    not words: split, its parts would hit innocent chat (恭喜你, 黄, 毒: review s33c C1);
-    `check` names such a line instead (list_commas)."""
-    return list_lines(text)
 
 
 def list_commas(path: str, text: str) -> list[str]:

@@ -226,12 +226,8 @@ class Content:
     text: str
 
     def lines(self) -> list[str]:
-        """The format of phrase lists: bot/banned.py list_lines."""
+        """The format of word and phrase lists: bot/banned.py list_lines."""
         return banned.list_lines(self.text)
-
-    def words(self) -> list[str]:
-        """The format of word lists: bot/banned.py list_words."""
-        return banned.list_words(self.text)
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # all but tab and line ends

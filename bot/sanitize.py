@@ -26,7 +26,7 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import TypeVar
 
-from bot.banned import BannedWords, Listed, Severity, list_lines, list_words
+from bot.banned import BannedWords, Listed, Severity, list_lines
 from bot.contacts import find_contacts, find_links
 from bot.prefilter import Prefilter
 
@@ -144,7 +144,7 @@ def _name_words() -> BannedWords:
 
     return BannedWords((Listed(word, name, Severity.WARN, index)
                         for index, name in enumerate(NAME_LISTS)
-                        for word in list_words(read(name))),
+                        for word in list_lines(read(name))),
                        list_lines(read("allow.txt")))
 
 

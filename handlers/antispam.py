@@ -502,7 +502,7 @@ class Antispam(Handler[Config]):
         self._words = banned_words(
             tuple(Listed(word, categories[index], word_list.severity, index)
                   for index, word_list in enumerate(words.lists)
-                  for word in (*word_list.words, *(word_list.file.words() if word_list.file
+                  for word in (*word_list.words, *(word_list.file.lines() if word_list.file
                                                    else ()))),
             (*words.allow, *(words.allow_file.lines() if words.allow_file else ())),
             tuple(words.context))
