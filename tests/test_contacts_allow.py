@@ -119,7 +119,7 @@ def test_links_allow_keeps_a_mini_program_name_and_refuses_an_address_without_a_
 
 @pytest.mark.parametrize("entry, suffix", [
     ("*.com.cn", ".com.cn"), ("*.cn", ".cn"), ("https://co.uk/", ".co.uk"), ("COM.HK", ".com.hk"),
-    ("*.com", ".com")])
+    ("*.com", ".com"), ("*.github.io", ".github.io")])
 def test_links_allow_refuses_a_wildcard_over_what_anyone_can_register(
         entry: str, suffix: str) -> None:
     """`*.com.cn` allowed every .com.cn site (https://evil.com.cn/pay passed) (review s33c
@@ -129,6 +129,12 @@ def test_links_allow_refuses_a_wildcard_over_what_anyone_can_register(
         Links.model_validate({"allow": [entry]})
     assert Links.model_validate({"allow": ["*.example.com.cn", "www.example.cn"]}).allow == [
         "example.com.cn", "www.example.cn"]
+
+
+def test_links_allow_takes_second_levels_only_schools_or_governments_register() -> None:
+    """`*.edu.cn` and `*.gov.cn` were refused as what "anyone can register" (review s33e E4)."""
+    assert Links.model_validate({"allow": ["*.edu.cn", "*.gov.hk", "*.ac.uk"]}).allow == [
+        "edu.cn", "gov.hk", "ac.uk"]
 
 
 ARTICLE = "https://mp.weixin.qq.com/s/Xk3_OurCourseIntro"
@@ -154,6 +160,11 @@ def test_an_address_with_a_path_allows_the_pages_under_it_not_the_whole_host(
         "link:mp.weixin.qq.com.evil.io"]
     assert links("看 https://mpweixin.qq.com/s/Xk3_OurCourseIntro") == ["link:mpweixin.qq.com"]
     assert links("看 https://ting.example.com/anything") == []
+    # a path that goes up a level opens another article (review s33e E2)
+    for sneaky in (f"{ARTICLE}/../Zz9_RebateJob2026", f"{ARTICLE}/%2e%2e/Zz9_RebateJob2026",
+                   f"{ARTICLE}/%2E%2E/Zz9_RebateJob2026"):
+        assert links(f"兼职日结300 {sneaky}") == ["link:mp.weixin.qq.com"], sneaky
+        assert links("兼职日结300", url=sneaky) == ["link:mp.weixin.qq.com"], sneaky
 
 
 def test_an_address_with_a_path_and_query_allows_that_address_and_longer_ones() -> None:
