@@ -54,6 +54,7 @@ _CLAUSES = re.compile(r"[,.!?;。，．！？；\n]+|(?<=[^\x00-\x7f])\s+(?=[^\x
 # A clause that asks about the word ("报名有什么要求", "谁可以报名", "怎么报名", "报名要交钱吗").
 _ASKS = re.compile(
     r"吗|呢|什么|啥|谁|哪|几(?![个位人])|多少|多久|如何|为何|怎|是否|有没有|能不能|可不可以|能否|"
+    r"(\w)[不没]\1|了没|没有?$|的话|"  # 要不要, 收不收, 多不多; 报名了没(有); 要报名的话
     r"\b(?:how|what|why|when|where|who|which|can|could|do|does|is|are)\b")
 # A no said right before the word ("先不报名", "不想报名", "别给我报名", "取消报名",
 # "don't join") or right after it ("报名不收任何费用").
@@ -61,11 +62,15 @@ _NO_BEFORE = re.compile(r"(?:[不没别勿莫]|取消|放弃|退出|算了).{0,3
                         r"\b(?:not|no|don'?t|won'?t|never|cancel)\b(?:\W+\w+)?\W*$")
 _NO_AFTER = re.compile(r"[不没别]")
 # Asking for the sign-up: "我要报名", "我想报名", "帮我报名", "报名！" (checked after a no).
-_WANTS = re.compile(r"(?:要|想|帮我|给我|替我|我来)$|\b(?:want to|wanna|let me|i'?ll|please)\W*$")
+_WANTS = re.compile(r"(?:(?<![需还只])要|想|帮我|给我|替我|我来)$|"
+                    r"\b(?:want to|wanna|let me|i'?ll|please)\W*$")
+# "可以报名不？", "还能报名不": asking whether one may, with 不 for 吗
+_MAY_NOT = re.compile(r"不[?？]?$")
 # Asking whether one may: "我可以报名吗", "现在还能报名吗" (a request, unless it asks who, what
 # or how: "谁可以报名", "什么人能报名").
 _MAY = re.compile(r"(?:可以|能|能不能|可不可以|能否)$")
 _ABOUT = re.compile(r"谁|什么|啥|哪|怎|如何|多少|条件|要求")
+_ASKS_ABOUT = re.compile(r"(\w)[不没]\1|了没|的话")  # 要不要钱, 报名了没, 要报名的话找谁
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 _NOT_NO = re.compile("不好意思|没问题|没关系|没错|不错")  # polite phrases that say no to nothing
 _AROUND = re.compile(r"^[\W_]+|[\W_]+$")  # punctuation, spaces, emoji around a word
@@ -170,10 +175,13 @@ def _signs_up(norm: str, words: WordMatcher[str]) -> bool:
         cried = ending is not None and ending[0].startswith("!")  # "报名！"
         for begin, end, _ in words.find_all(clause):
             before = clause[:begin].replace(" ", "")
+            asked_what = _ABOUT.search(clause) or _ASKS_ABOUT.search(clause)
+            if _MAY.search(before) and not asked_what and _MAY_NOT.match(clause[end:]):
+                return True  # "可以报名不？"
             if _NO_BEFORE.search(before) or _NO_AFTER.match(clause[end:]):
                 verdict = False
-            elif _WANTS.search(before) or (cried and end == len(clause)) or (
-                    _MAY.search(before) and not _ABOUT.search(clause)):
+            elif not asked_what and (_WANTS.search(before) or (cried and end == len(clause))
+                                     or _MAY.search(before)):
                 return True
             elif _ASKS.search(clause):
                 verdict = False

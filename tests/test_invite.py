@@ -111,7 +111,8 @@ SAYING_MORE = ("报名，不知道对不对", "我要报名！没问题吧", "�
                "我想报名，能帮我拉群吗", "报名，期待不已", "报名，我是计算机专业的，没有实习经验",
                "报名\n请问几点开始？", "报个名", "报名！报名有什么要求？",
                # asking whether one may, and a count (review s33d D1)
-               "我可以报名吗？", "现在还能报名吗", "我们几个人一起报名", "老师，我也要报名呢")
+               "我可以报名吗？", "现在还能报名吗", "我们几个人一起报名", "老师，我也要报名呢",
+               "可以报名不？", "还能报名不")  # (review s33e E5)
 
 
 @pytest.mark.parametrize("text", SAYING_MORE)
@@ -123,7 +124,12 @@ def test_a_sign_up_saying_more_is_one(text: str) -> None:
 
 @pytest.mark.parametrize("text", [*NO_SIGN_UPS, "我不想报名了", "别给我报名", "不用帮我报名",
                                   "报名要交钱吗？", "请问怎么报名？", "can i join?", "don't join",
-                                  "什么人可以报名？", "我不能报名吗", "报名要几天？"])
+                                  "什么人可以报名？", "我不能报名吗", "报名要几天？",
+                                  # asked another way (review s33e E1)
+                                  "进群需要报名吗？", "还需要报名吗", "报名要不要钱",
+                                  "报名要不要交钱？", "报名收不收费", "报名费退不退",
+                                  "报名的人多不多", "你报名了没", "报名了没有", "要报名的话找谁",
+                                  "只要报名就能进群吗"])
 def test_a_question_or_a_no_is_none_whatever_else_it_says(text: str) -> None:
     invite = Invite(Config(words=["报名", "join"], to="internship"))
     invite.prepare()
