@@ -66,11 +66,11 @@ _WANTS = re.compile(r"(?:(?<![需还只])要|想|帮我|给我|替我|我来)$|"
                     r"\b(?:want to|wanna|let me|i'?ll|please)\W*$")
 # "可以报名不？", "还能报名不": asking whether one may, with 不 for 吗
 _MAY_NOT = re.compile(r"不[?？]?$")
-# Asking whether one may: "我可以报名吗", "现在还能报名吗" (a request, unless it asks who, what
-# or how: "谁可以报名", "什么人能报名").
+# Asking whether one may: "我可以报名吗", "现在还能报名吗" (a request, unless the clause asks
+# who, what or how, or asks it another way: "谁可以报名", "什么人能报名", "报名要不要钱",
+# "报名了没", "要报名的话找谁": `_ABOUT`, which no ask for the word outweighs).
 _MAY = re.compile(r"(?:可以|能|能不能|可不可以|能否)$")
-_ABOUT = re.compile(r"谁|什么|啥|哪|怎|如何|多少|条件|要求")
-_ASKS_ABOUT = re.compile(r"(\w)[不没]\1|了没|的话")  # 要不要钱, 报名了没, 要报名的话找谁
+_ABOUT = re.compile(r"谁|什么|啥|哪|怎|如何|多少|条件|要求|(\w)[不没]\1|了没|的话")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 _NOT_NO = re.compile("不好意思|没问题|没关系|没错|不错")  # polite phrases that say no to nothing
 _AROUND = re.compile(r"^[\W_]+|[\W_]+$")  # punctuation, spaces, emoji around a word
@@ -175,7 +175,7 @@ def _signs_up(norm: str, words: WordMatcher[str]) -> bool:
         cried = ending is not None and ending[0].startswith("!")  # "报名！"
         for begin, end, _ in words.find_all(clause):
             before = clause[:begin].replace(" ", "")
-            asked_what = _ABOUT.search(clause) or _ASKS_ABOUT.search(clause)
+            asked_what = _ABOUT.search(clause)
             if _MAY.search(before) and not asked_what and _MAY_NOT.match(clause[end:]):
                 return True  # "可以报名不？"
             if _NO_BEFORE.search(before) or _NO_AFTER.match(clause[end:]):
