@@ -62,8 +62,16 @@ class Quote:
         quote, the rule, then `reply`."""
         return f"「{self.name}：{self.text}」{QUOTE_RULE}{reply}"
 
+    @property
+    def of_media(self) -> bool:
+        """Whether it quotes a message without text: a picture, video, sticker, voice
+        message, file or place, which the gateway names (图片, 视频...)."""
+        return self.text.strip() in MEDIA_QUOTED
+
 
 QUOTE_RULE = "\n- - - - - - - - - - - - - - -\n"
+MEDIA_QUOTED = frozenset({"图片", "视频", "动画表情", "位置", "语音", "文件", "未知消息"})
+"""What a quote-reply shows of a quoted message without text (referMsgParser)."""
 """What separates the quote from the reply in a quote-reply's text (wechaty-puppet-padlocal's
 referMsgParser: 「name：quoted text」, this rule, the reply)."""
 

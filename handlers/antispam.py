@@ -201,8 +201,6 @@ def _under(rest: str, path: str) -> bool:
     return len(rest) == len(path) or path.endswith("/") or rest[len(path)] in boundary
 
 
-# What a quote-reply quotes of a message without text (wechaty-puppet-padlocal referMsgParser)
-_MEDIA_QUOTES = frozenset({"图片", "视频", "动画表情", "位置", "语音", "文件", "未知消息"})
 _DOT_SEGMENT = re.compile(r"(?:^|[/\\])\.{1,2}(?:$|[/\\])")
 
 
@@ -644,7 +642,7 @@ class Antispam(Handler[Config]):
             if not compact or posters or prompted.asked_for(group, written, compact):
                 break
         else:
-            if quote.text.strip() in _MEDIA_QUOTES:
+            if quote.of_media:
                 return None  # a quoted picture, video, sticker, place: no text to type
             return quote
         if member in posters:
