@@ -54,14 +54,13 @@ import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
-from functools import cache, lru_cache
-from typing import Any
+from functools import lru_cache
 
 import ahocorasick
 
 from bot import contacts, segment
 from bot.contacts import contacts_in, links_in
-from bot.text import look_alikes, unmask
+from bot.text import look_alikes, t2s, unmask
 
 
 def list_lines(text: str) -> list[str]:
@@ -144,13 +143,6 @@ _DENIED = "不没无未"  # before a context word, it says the opposite: "援交
 _MIXED = 4  # words up to this long also match with some characters as pinyin ("约 pao")
 
 
-@cache
-def _t2s() -> Any:
-    import opencc
-
-    return opencc.OpenCC("t2s")
-
-
 _wanted = False  # a list with Chinese words was loaded: its hits are segmented
 
 
@@ -167,7 +159,7 @@ def warm() -> None:
 
 
 def simplified(text: str) -> str:
-    return str(_t2s().convert(text)) if _ANY_HAN.search(text) else text
+    return str(t2s().convert(text)) if _ANY_HAN.search(text) else text
 
 
 def _collapse(text: str) -> str:

@@ -39,7 +39,7 @@ from itertools import pairwise
 
 from bot.banned import BannedWords, simplified
 from bot.contacts import CLOSING_BRACKETS, MARKER_STARTS, MINI_PROGRAM_KEY, NUMERALS
-from bot.text import HAN_AS_PUNCTUATION, char_class, normalize
+from bot.text import HAN_AS_PUNCTUATION, char_class, normalize, traditional
 
 # Punctuation that NFKC makes ASCII ?!,:;#~ (or leaves: 、。“”《》「」【】), none of which
 # builds a link, an address or a marker without Latin letters or dots ("#" starts WeChat's
@@ -124,16 +124,13 @@ class Prefilter:
         return self._no_digit.fullmatch(text) is not None
 
 
-@cache  # once a process: some 15 ms
+@cache
 def _convertible_chars() -> frozenset[str]:
     """The Chinese characters (of the CJK block, all a cleared text has) that OpenCC's
     conversion to simplified characters (bot/banned.py `simplified`) may change: a text
-    without any it leaves as it is, and needs no conversion. Those it changes alone, found by
-    converting each once, and _PHRASE_ONLY."""
-    chars = [chr(cp) for cp in range(0x4E00, 0xA000)]
-    converted = simplified("\n".join(chars)).split("\n")
-    return frozenset(c for c, s in zip(chars, converted, strict=True) if s != c) | frozenset(
-        _PHRASE_ONLY)
+    without any it leaves as it is, and needs no conversion. Those it changes alone
+    (bot/text.py `traditional`), and _PHRASE_ONLY."""
+    return frozenset(c for c in traditional() if ord(c) in _BLOCK) | frozenset(_PHRASE_ONLY)
 
 
 @cache

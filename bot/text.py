@@ -95,12 +95,16 @@ _HAN_RANGES = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF))
 
 
 @cache
-def _traditional() -> frozenset[str]:
+def traditional() -> frozenset[str]:
+    """The Han characters OpenCC's conversion to simplified ones changes alone (read from
+    bot/traditional.txt)."""
     return frozenset(TRADITIONAL_CHARS_FILE.read_text("utf-8").strip())
 
 
 @cache
-def _t2s() -> Any:
+def t2s() -> Any:
+    """OpenCC's converter to simplified characters, one a process (loaded when first
+    needed)."""
     import opencc
 
     return opencc.OpenCC("t2s")
@@ -110,7 +114,7 @@ def traditional_chars() -> str:
     """The Han characters (CJK Unified Ideographs, extension A, compatibility ideographs)
     whose simplified form differs, in code point order."""
     han = [chr(cp) for first, last in _HAN_RANGES for cp in range(first, last + 1)]
-    converted = str(_t2s().convert("\n".join(han))).split("\n")
+    converted = str(t2s().convert("\n".join(han))).split("\n")
     return "".join(a for a, b in zip(han, converted, strict=True) if a != b)
 
 
@@ -119,9 +123,9 @@ def simplified(text: str) -> str:
     and characters), as members whose phone writes traditional ones mean it. A text without a
     character changed alone (nearly every one) is returned as it is, without OpenCC: one
     that only OpenCC's phrases change ("答覆") too."""
-    if text.isascii() or _traditional().isdisjoint(text):
+    if text.isascii() or traditional().isdisjoint(text):
         return text
-    return str(_t2s().convert(text))
+    return str(t2s().convert(text))
 
 
 def _nfkc(text: str) -> str:
