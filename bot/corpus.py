@@ -16,6 +16,8 @@ as antispam's `names` says); without it each is named by their id. `mentions` na
 members of the group whom a message really mentions (a member each, with
 that name): a message that holds "@" + one of these names mentions that member, as the
 platform would say (WeChat ends a mention with U+2005, written "\u2005" in double quotes).
+A text written as WeChat hands a quote-reply over (「name：quoted」, a line of dashes, the
+reply) is split as the gateway splits it (bot/events.py quote_reply).
 
 Each case is said by a fresh member (`members`: that many, one after the other) who joins a
 group of the type just before, in a bot on a temporary database, its messages one second
@@ -46,7 +48,7 @@ from bot.adapters.simulator import Simulator
 from bot.app import Bot
 from bot.clock import VirtualClock
 from bot.config import BackstopSettings, Binding, Deployment, GroupType, Match
-from bot.events import Kind, Member, MemberJoined, MemberLeft, Message
+from bot.events import Kind, Member, MemberJoined, MemberLeft, Message, quote_reply
 from bot.handler import Registry
 from bot.yamlfile import InputError
 
@@ -184,10 +186,11 @@ async def run_cases(deployment: Deployment, gtype: GroupType, cases: list[Case],
                     sender = (await join([member]))[0]
                     for j, text in enumerate(case.messages):
                         await bot.advance(clock.now() + timedelta(seconds=1))
+                        reply, quoted = quote_reply(text)  # as the gateway splits it
                         await bot.feed(Message(
-                            clock.now(), _GROUP, sender, text, case.kind,
+                            clock.now(), _GROUP, sender, reply, case.kind,
                             tuple(m for m, name in mentioned if f"@{name}" in text),
-                            url=case.url, id=f"{member}-{j}"))
+                            url=case.url, id=f"{member}-{j}", quoted=quoted))
                 await bot.advance(clock.now() + timedelta(minutes=10))
                 # the case's members go (a removed one is gone already): the group stays
                 # the size of one case, as do its member list and reminders
