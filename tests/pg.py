@@ -45,6 +45,7 @@ from typing import Any, TypeVar
 
 import harness
 import pytest
+import required
 
 import bot.postgres
 from bot.postgres import PostgresError, connect
@@ -69,11 +70,8 @@ def require_postgres() -> Path:
     found = binaries()
     if found is not None:
         return found
-    reason = ("no PostgreSQL server: /usr/lib/postgresql/*/bin/initdb not found "
-              "(apt-get install -y postgresql)")
-    if os.environ.get("GROUPBOT_STRICT_TESTS") == "1":
-        pytest.fail(reason + "; GROUPBOT_STRICT_TESTS=1 forbids skipping")
-    pytest.skip(reason)
+    required.missing("no PostgreSQL server: /usr/lib/postgresql/*/bin/initdb not found "
+                     "(apt-get install -y postgresql)")
 
 
 def _free_port() -> int:

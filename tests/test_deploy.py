@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+import required
 import yaml
 from aiohttp import web
 from harness import ROOT, SHIPPED, Harness
@@ -186,10 +187,9 @@ def test_compose_needs_only_the_variables_deploy_md_puts_in_env() -> None:
     assert _required("compose.scale.yaml") - required == set(scale) - {"COMPOSE_FILE"}
 
 
-@pytest.mark.skipif(shutil.which("docker-compose") is None,
-                    reason="docker-compose is not installed on this machine")
 def test_docker_compose_reads_the_files_with_the_env_the_docs_write(tmp_path: Path) -> None:
     """`docker-compose config` interpolates as `up` does first, without a daemon."""
+    compose = required.command("docker-compose", "docker-compose")
     for name in ("compose.yaml", "compose.scale.yaml", "Dockerfile"):
         shutil.copy(ROOT / name, tmp_path / name)
     clean = {"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path)}
@@ -197,7 +197,7 @@ def test_docker_compose_reads_the_files_with_the_env_the_docs_write(tmp_path: Pa
     def config(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
         (tmp_path / ".env").write_text("".join(f"{k}={v}\n" for k, v in env.items()),
                                        encoding="utf-8")
-        return subprocess.run(["docker-compose", "config", "--services"], cwd=tmp_path,
+        return subprocess.run([compose, "config", "--services"], cwd=tmp_path,
                               env=clean, capture_output=True, text=True, timeout=120)
 
     single = _env_block("deploy.md", "## Docker compose")
@@ -233,16 +233,15 @@ def test_the_unit_runs_the_installed_bot_as_its_own_user_and_restarts_on_failure
     assert unit["ReadWritePaths"] == "/opt/groupbot/data"
 
 
-@pytest.mark.skipif(shutil.which("systemd-analyze") is None,
-                    reason="systemd-analyze is not installed on this machine")
 def test_systemd_accepts_the_unit(tmp_path: Path) -> None:
     """`systemd-analyze verify` also checks that ExecStart exists, so the copy it reads runs
     the groupbot installed in this environment instead of /opt/groupbot's."""
+    analyze = required.command("systemd-analyze", "systemd")
     installed = Path(sys.executable).parent / "groupbot"
     unit = tmp_path / "groupbot.service"
     unit.write_text(UNIT.read_text(encoding="utf-8").replace(INSTALLED, str(installed)),
                     encoding="utf-8")
-    result = subprocess.run(["systemd-analyze", "verify", str(unit)], capture_output=True,
+    result = subprocess.run([analyze, "verify", str(unit)], capture_output=True,
                             text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""  # unknown keys are only warned about: none allowed
