@@ -61,6 +61,20 @@ def char_class(codepoints: Iterable[int]) -> re.Pattern[str]:
 _INVISIBLE_CHARS = char_class(_INVISIBLE)  # few ranges: one of them goes beyond plane 0
 
 
+# Text that `folded` folds without NFKC and case folding, after one scan in C (most chat;
+# NFKC alone cost more than all the rest of it): printable ASCII, Chinese characters (CJK
+# Unified Ideographs and extension A, which neither changes) and the CJK punctuation NFKC
+# keeps; then also with full-width forms and the ideographic space, which NFKC makes the ASCII
+# ones (`_FULL_WIDTH`: a table, at less than half of NFKC's cost). No two of these compose
+# under NFKC. tests/test_text.py checks each character against the full fold, alone and in
+# pairs.
+_PLAIN = (r"\x20-\x7e\u3400-\u4dbf\u4e00-\u9fff"
+          r"\u3001\u3002\u3008-\u3011\u2018\u2019\u201c\u201d\u2014")
+_PLAIN_CHINESE = re.compile(f"[{_PLAIN}]*")
+_WIDE_CHINESE = re.compile(rf"[{_PLAIN}\u3000\uff01-\uff5e]*")
+_FULL_WIDTH = {0x3000: 0x20} | {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
+
+
 @lru_cache(maxsize=256)  # pure; most handlers normalize the same message text again
 def normalize(text: str) -> str:
     """The form all matching runs on: `folded`, and traditional Chinese characters made
@@ -80,6 +94,15 @@ def folded(text: str) -> str:
     while "。" and "、" stay."""
     if text.isascii():
         return " ".join(text.lower().split())
+    if _PLAIN_CHINESE.fullmatch(text):  # most chat: NFKC and case folding change nothing
+        return " ".join(text.lower().split())
+    if _WIDE_CHINESE.fullmatch(text):  # and full-width forms, which NFKC makes ASCII
+        return " ".join(text.translate(_FULL_WIDTH).lower().split())
+    return fully_folded(text)
+
+
+def fully_folded(text: str) -> str:
+    """`folded` for any text, by NFKC and case folding."""
     text = _nfkc(_INVISIBLE_CHARS.sub("", text))
     # Case folding can leave a string that is no longer NFKC ("ΐ"), hence NFKC once more.
     return " ".join(_nfkc(text.casefold()).split())
@@ -99,6 +122,13 @@ def traditional() -> frozenset[str]:
     """The Han characters OpenCC's conversion to simplified ones changes alone (read from
     bot/traditional.txt)."""
     return frozenset(TRADITIONAL_CHARS_FILE.read_text("utf-8").strip())
+
+
+@cache
+def _traditional_char() -> re.Pattern[str]:
+    """One of `traditional()`: a scan in C (a set's look-up a character cost four times as
+    much on a message)."""
+    return char_class(map(ord, traditional()))
 
 
 @cache
@@ -123,7 +153,7 @@ def simplified(text: str) -> str:
     and characters), as members whose phone writes traditional ones mean it. A text without a
     character changed alone (nearly every one) is returned as it is, without OpenCC: one
     that only OpenCC's phrases change ("答覆") too."""
-    if text.isascii() or traditional().isdisjoint(text):
+    if text.isascii() or not _traditional_char().search(text):
         return text
     return str(t2s().convert(text))
 

@@ -54,6 +54,26 @@ def test_the_traditional_characters_file_is_opencc_s() -> None:
     assert written == text_module.traditional_chars(), "write the file again (bot/text.py)"
 
 
+def test_the_shortcuts_for_plain_chinese_text_fold_as_nfkc_and_case_folding_do() -> None:
+    """`folded` reads text of only these characters without NFKC: each character, alone and
+    next to the others that are not Chinese characters, folds as the full way folds it."""
+    plain = [chr(cp) for cp in range(0x110000)
+             if text_module._WIDE_CHINESE.fullmatch(chr(cp))]
+    assert len(plain) > 27_000  # printable ASCII, the Chinese characters, the forms
+    for char in plain:
+        assert text_module.folded(f"A{char}z") == text_module.fully_folded(f"A{char}z"), char
+    others = [char for char in plain if not "\u3400" <= char <= "\u9fff"]
+    for first in others:
+        for second in others:
+            pair = first + second
+            assert text_module.folded(pair) == text_module.fully_folded(pair), pair
+
+
+@given(st.text(alphabet=st.sampled_from("签到，？！Ａｚ　 \t。、“”—ﬁ①\u200bΣς")))
+def test_text_with_or_without_the_shortcut_folds_the_same(text: str) -> None:
+    assert text_module.folded(text) == text_module.fully_folded(text)
+
+
 def test_whitespace_runs_become_one_space() -> None:
     assert normalize("  hello \t\n  world\u3000 ") == "hello world"
 
