@@ -701,7 +701,7 @@ _OPEN: weakref.WeakSet[PgStore] = weakref.WeakSet()  # this process's stores (Pg
 class PgReader:
     """Read-only connections of its own (a small pool) for long reads: reports and the
     console's series never wait for the bot's connection, nor it for them. It connects on
-    the first read."""
+    the first read (and on the next, when that connect failed)."""
 
     def __init__(self, url: str) -> None:
         self._url = url
@@ -710,7 +710,14 @@ class PgReader:
     async def _connections(self) -> asyncpg.Pool:
         if self._pool is None:  # one pool, however many reads start at once
             self._pool = asyncio.ensure_future(self._open())
-        return await self._pool
+            self._pool.add_done_callback(self._forget_failed)
+        return await asyncio.shield(self._pool)  # (one read cancelled: not the others' connect)
+
+    def _forget_failed(self, pool: asyncio.Future[asyncpg.Pool]) -> None:
+        """A connect that failed (the server restarting, no descriptor left) is not kept: the
+        next read tries again."""
+        if pool.cancelled() or pool.exception() is not None:
+            self._pool = None
 
     async def _open(self) -> asyncpg.Pool:
         import asyncpg

@@ -708,7 +708,7 @@ class _Transaction:
 class SqliteReader:
     """A read-only connection on a thread of its own (aiosqlite): long reads (reports, series
     over weeks) run there and see the last committed state, while the loop goes on. It
-    connects on the first read."""
+    connects on the first read (and on the next, when that connect failed)."""
 
     def __init__(self, path: Path | str) -> None:
         self._path = path
@@ -718,7 +718,14 @@ class SqliteReader:
         if self._db is None:  # one connection, however many reads start at once
             self._db = asyncio.ensure_future(aiosqlite.connect(
                 _read_only(self._path), uri=True, isolation_level=None))
-        return await self._db
+            self._db.add_done_callback(self._forget_failed)
+        return await asyncio.shield(self._db)  # (one read cancelled: not the others' connect)
+
+    def _forget_failed(self, db: asyncio.Future[aiosqlite.Connection]) -> None:
+        """A connect that failed (the file away a moment, no descriptor left) is not kept:
+        the next read tries again."""
+        if db.cancelled() or db.exception() is not None:
+            self._db = None
 
     async def one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
         async with (await self._connection()).execute(sql, params) as cursor:
