@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import bisect
 import json
-from collections import Counter
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -107,12 +106,15 @@ class WaitRule:
     `provides` and `needs` give the keys of one queued action (any hashable values). A rule
     is one entry of WAIT_RULES; docs/limits.md shows how to add one. `depends`: the waiting
     action makes no sense without the other (it is dropped with it); else it only waits.
+    `kinds`: the only kinds of action either side gives keys for, if the rule says (every
+    action queued is asked about every rule that may concern it).
     """
 
     name: str
     provides: Callable[[Queued], Iterable[Hashable]]
     needs: Callable[[Queued], Iterable[Hashable]]
     depends: bool = True
+    kinds: tuple[type[Action], ...] | None = None
 
 
 def _friend_accepted(item: Queued) -> Iterable[Hashable]:
@@ -167,10 +169,12 @@ def _after_welcome(item: Queued) -> Iterable[Hashable]:
 
 WAIT_RULES: list[WaitRule] = [
     # accept the friend request, then invite the new friend or write to them
-    WaitRule("friend before invitation", provides=_friend_accepted, needs=_friend_needed),
+    WaitRule("friend before invitation", provides=_friend_accepted, needs=_friend_needed,
+             kinds=(AcceptFriend, Invite, Dm)),
     # a member moved to another group is invited there before being removed here (only that
     # removal waits for that invitation: each names the other's group)
-    WaitRule("invitation before removal", provides=_invited, needs=_removed),
+    WaitRule("invitation before removal", provides=_invited, needs=_removed,
+             kinds=(Invite, Kick)),
     # what one handler does in one chat for one event goes in the order it gave: a removal
     # before its announcement, a text before its image, greetings before the poster (though
     # each spends a budget of its own, which may hold the first back)
@@ -179,7 +183,8 @@ WAIT_RULES: list[WaitRule] = [
     # bot's other messages there wait for it (an answer, a quiz question, a check-in reply);
     # moderation never waits, nor anything once the welcome failed and waits for a retry
     # (handlers/welcome.py greets a newcomer who speaks at once)
-    WaitRule("welcome first", provides=_welcome, needs=_after_welcome, depends=False),
+    WaitRule("welcome first", provides=_welcome, needs=_after_welcome, depends=False,
+             kinds=(Say,)),
 ]
 
 # The outbox's own columns, on the core table `outbox` (grp, action).
@@ -254,6 +259,7 @@ class Outbox:
         self._store = store
         self._clock = clock
         self._rules = tuple(WAIT_RULES)
+        self._rules_of: dict[type[Action], tuple[WaitRule, ...]] = {}  # by kind of action
         self._version = 0  # counts the changes that can change what goes next
         self._best_memo: tuple[datetime, int, Hashable, tuple[datetime, Queued] | None] | None \
             = None
@@ -278,7 +284,7 @@ class Outbox:
         self._count = 0
         self.configure(settings)
         self._last_sent: dict[str, datetime] = {}  # per lane, and ALL for any lane
-        self._provided: Counter[Hashable] = Counter()  # wait-rule keys of queued actions
+        self._provided: dict[Hashable, int] = {}  # wait-rule keys of queued actions: how many
         self._held_until: datetime | None = None  # the platform is away until about then
         self.gate: Gate | None = None  # the send governor (bot/governor.py), if any
         self.account = ""  # with several accounts: this process's; pacing is per account
@@ -433,9 +439,10 @@ class Outbox:
         """Once `dropped` is off the outbox: the queued actions that depended on it by a rule
         and have no other queued action to wait for instead."""
         keys = {key for rule in self._rules if rule.depends for key in rule.provides(dropped)}
-        found = {item.id: item for key in keys if self._provided[key] <= 0
+        provided = self._provided
+        found = {item.id: item for key in keys if key not in provided
                  for item in self._needers.get(key, {}).values()
-                 if any(need in keys and self._provided[need] <= 0
+                 if any(need in keys and need not in provided
                         for rule in self._rules if rule.depends for need in rule.needs(item))}
         if len(found) < 2:
             return list(found.values())
@@ -443,9 +450,13 @@ class Outbox:
         return sorted(found.values(), key=lambda item: (lanes[item.action.lane], item.order()))
 
     def _add(self, item: Queued) -> None:
+        kind = type(item.action)
+        if (rules := self._rules_of.get(kind)) is None:
+            rules = self._rules_of[kind] = tuple(
+                rule for rule in self._rules if rule.kinds is None or issubclass(kind, rule.kinds))
         provides: list[Hashable] = []
         needs: list[Hashable] = []
-        for rule in self._rules:
+        for rule in rules:
             provides += rule.provides(item)
             needs += rule.needs(item)
         item.provides, item.needs = tuple(provides), tuple(needs)
@@ -457,8 +468,9 @@ class Outbox:
         if lane is None:
             lane = self._lanes[item.action.lane] = _Lane()
         lane.add(item)
-        for key in item.provides:  # (Counter.update, for a few keys, costs more)
-            self._provided[key] += 1
+        provided = self._provided
+        for key in item.provides:
+            provided[key] = provided.get(key, 0) + 1
         for key in item.needs:
             self._needers.setdefault(key, {})[item.id] = item
         self._count += 1
@@ -487,7 +499,7 @@ class Outbox:
         """Whether a wait rule holds `item` back: another queued action provides a key it
         needs."""
         provided = self._provided
-        return any(provided[key] > item.provides.count(key) for key in item.needs)
+        return any(provided.get(key, 0) > item.provides.count(key) for key in item.needs)
 
     def queued_after(self, item: Queued) -> Queued | None:
         """The action its handler queued next in the same chat for the same event (which
