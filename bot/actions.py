@@ -23,10 +23,11 @@ class Action:
         # would copy each value, several times the cost of queueing the action)
         data: dict[str, Any] = {"action": self.kind}
         for name in names:
-            data[name] = getattr(self, name)
-        for name in _UNSET_LEFT_OUT:  # an action stores and shows as before they were added
-            if data.get(name) == "":
-                del data[name]
+            value = getattr(self, name)
+            # an optional field added later is left out unset: an action stores and shows
+            # as before it was added
+            if value != "" or name not in _UNSET_LEFT_OUT:
+                data[name] = value
         return data
 
     @staticmethod
@@ -40,7 +41,7 @@ class Action:
 
 _NAMES: dict[type[Action], tuple[str, ...]] = {}  # the fields of each kind, in order
 # optional fields added later: not stored when empty
-_UNSET_LEFT_OUT = ("file", "leaving", "moved_to", "receipt")
+_UNSET_LEFT_OUT = frozenset(("file", "leaving", "moved_to", "receipt"))
 
 
 @dataclass(frozen=True, slots=True)
