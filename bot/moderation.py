@@ -208,6 +208,16 @@ async def weight_in_force(store: Reader, group: str, member: str, since: datetim
     return int(row[0]) if row and row[0] is not None else 0
 
 
+async def tally_in_force(store: Reader, group: str, since: datetime | None) -> tuple[int, int]:
+    """How many warnings given after `since` are neither revoked nor settled by a removal,
+    and how many members they are of: `/status`'s figures, from the members alone (no
+    `WarningInForce` made of each row)."""
+    members = [member for (member,) in await store.all(
+        "SELECT member FROM warnings WHERE grp=? AND ended IS NULL AND at>?",
+        (group, "" if since is None else stamp(since)))]
+    return len(members), len(set(members))
+
+
 async def add_warning(store: Store, group: str, member: str, at: datetime, offence: Offence,
                       message: str) -> bool:
     """Record a warning; False if `message` (an id) already got one."""
@@ -531,6 +541,11 @@ class Moderator:
         since = window_start(self.actor.now, self.policy.warn_window)
         return await warnings_in_force(self.actor.store, self.group, since, self.actor.now,
                                        member)
+
+    async def tally(self) -> tuple[int, int]:
+        """The warnings that count now, and how many members they are of."""
+        return await tally_in_force(self.actor.store, self.group,
+                                    window_start(self.actor.now, self.policy.warn_window))
 
     async def count(self, member: str) -> int:
         """The weight of the member's warnings in force."""

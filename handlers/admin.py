@@ -388,13 +388,13 @@ async def _reload(command: Command, moderator: Moderator, ctx: Context) -> None:
 async def _status(command: Command, moderator: Moderator, ctx: Context) -> None:
     assert ctx.group is not None
     info = await ctx.group_info()
-    warnings = await moderator.in_force()
+    warnings, warned = await moderator.tally()
     queued = await outbox.queued_in(ctx.store, ctx.scope)
     ctx.reply("\n".join([
         f"📊 {clean(ctx.group.topic)}",
         f"类型：{ctx.type_title(ctx.group.type)}",
         f"成员：{info.member_count} 人",
-        f"生效中的警告：{len(warnings)} 条（{len({w.member for w in warnings})} 人）",
+        f"生效中的警告：{warnings} 条（{warned} 人）",
         f"待发送：{queued} 条",
     ]))
 

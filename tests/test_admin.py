@@ -195,6 +195,20 @@ async def test_status_summarizes_the_group(tmp_path: Path) -> None:
                                  "生效中的警告：1 条（1 人）\n待发送：0 条")
 
 
+async def test_status_counts_the_warnings_in_force_and_their_members(tmp_path: Path) -> None:
+    """A revoked warning and those a removal settled no longer count."""
+    async with Harness(SHIPPED, tmp_path, groups=CUSTOMER) as h:
+        await h.join("c1", "carol", "dave")
+        await _command(h, "/warn {mentions}", "alice")
+        await _command(h, "/warn {mentions}", "alice")  # the limit: removed, settled
+        await _command(h, "/warn {mentions}", "bob")
+        await _command(h, "/warn {mentions}", "carol")
+        await _command(h, "/warn {mentions}", "dave")
+        await _command(h, "/unwarn {mentions}", "dave")
+        await _command(h, "/status")
+        assert h.texts()[-1].endswith("生效中的警告：2 条（2 人）\n待发送：0 条")
+
+
 @pytest.fixture
 def deployment(tmp_path: Path) -> Path:
     """A copy of the shipped config and content, to change while the bot runs."""
