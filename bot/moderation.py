@@ -591,11 +591,10 @@ class Moderator:
                               (member, self.group))
         if row is None:
             return False
-        entry = await roster.entry(store, self.group, member)
-        if entry is not None and entry.joined_at is not None and \
-                instant(row[0]) < entry.joined_at:
+        joined, left = await roster.stay(store, self.group, member) or (None, None)
+        if joined is not None and row[0] < joined:  # (stamps: text order is time order)
             return False  # blocked before they last joined (and let back in since)
-        if entry is not None and entry.left_at is not None:
+        if left is not None:
             return True
         return self.actor.removal_queued(member, self.group)
 

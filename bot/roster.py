@@ -111,6 +111,15 @@ async def entry(store: Reader, group: str, member: str) -> Entry | None:
     return _entry(row) if row else None
 
 
+async def stay(store: Reader, group: str, member: str) -> tuple[str | None, str | None] | None:
+    """When the member last joined and left the group, as stored (stamps: their text order
+    is time order; None where the roster has no time), without the rest of the row; None if
+    never seen there (moderation's "removed since they joined")."""
+    row = await store.one("SELECT joined_at, left_at FROM roster WHERE grp=? AND member=?",
+                          (group, member))
+    return None if row is None else (row[0], row[1])
+
+
 async def overtaken(store: Reader, group: str, members: Sequence[str], at: datetime,
                     leaving: bool) -> set[str]:
     """The members whose row records a later change than a leave (`leaving`) or a join at
