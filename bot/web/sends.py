@@ -14,7 +14,16 @@ from bot.commands import Command
 from bot.context import Place
 from bot.web import views
 from bot.web.actor import acting
-from bot.web.base import CONSOLE, BadParameter, Console, form, jsonify, no_control, render
+from bot.web.base import (
+    CONSOLE,
+    BadParameter,
+    Console,
+    form,
+    in_time,
+    jsonify,
+    no_control,
+    render,
+)
 from bot.web.routes import needs_bot, operator
 from bot.web.views import bound, handler_config
 from handlers import admin
@@ -237,7 +246,7 @@ async def _body(request: web.Request, keys: dict[str, str]) -> dict[str, str]:
     out, a key the request does not read is ignored, and a value of a key it reads that is
     no text or number is 400 naming it (a list would be dropped, then said to be missing)."""
     try:
-        data = await request.json()
+        data = await in_time(request.json())
     except ValueError:
         raise BadParameter("body", "not JSON") from None
     except RecursionError:  # `[[[[…` (60 KB of them fit the body limit): was a 500

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import signal
 import sys
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from functools import cache, partial
@@ -103,7 +105,7 @@ async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
             response.headers.update(headers)
             return response
         titles = {403: "没有权限", 404: "页面不存在", 405: "不支持的请求",
-                  409: "需要运行中的机器人", 429: "尝试次数过多"}
+                  408: "请求超时", 409: "需要运行中的机器人", 429: "尝试次数过多"}
         page = render(request, "error.html", exc.status,
                       title=titles.get(exc.status, "出错了"),
                       message=exc.text if exc.text and not exc.text.startswith(
@@ -235,9 +237,51 @@ class BadRequests(logging.Filter):
         return True
 
 
+class AcceptFaults(logging.Filter):
+    """asyncio logs "socket.accept() out of system resource" with a traceback each time its
+    accept loop finds the process out of file descriptors, and tries again at once: slow
+    clients holding the console's connections made 261,044 tracebacks, 110 MB of log, in 90 s
+    (review s34 r1 W1). It becomes one warning every EVERY seconds, without the traceback,
+    saying how many it stands for."""
+
+    EVERY = 60.0
+
+    def __init__(self, now: Callable[[], float] = time.monotonic) -> None:
+        super().__init__()
+        self._now = now
+        self._next = -math.inf
+        self._left_out = 0
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not str(record.msg).startswith("socket.accept() out of system resource"):
+            return True
+        now = self._now()
+        if now < self._next:
+            self._left_out += 1
+            return False
+        fault = record.exc_info[1] if record.exc_info else None
+        record.msg, record.args = (
+            "cannot accept connections (%s), and %d times more since the last such warning "
+            "(one a minute at most): raise LimitNOFILE, or look for clients holding "
+            "connections", (fault or "out of system resource", self._left_out))
+        record.levelno, record.levelname = logging.WARNING, "WARNING"
+        record.exc_info = record.exc_text = None
+        self._next, self._left_out = now + self.EVERY, 0
+        return True
+
+
+logging.getLogger("asyncio").addFilter(AcceptFaults())
 requests_log = logging.getLogger("bot.web.requests")
 requests_log.addFilter(BadRequests())
-RUNNER: dict[str, Any] = {"access_log_class": AccessLog, "logger": requests_log}
+# seconds a connection may stay open without a request under way: aiohttp's default is
+# 3630. Its timer starts when the connection opens and again after each answer, and a
+# request's bytes do not push it back, so it also bounds how long a request's headers may
+# take: a client dripping them held its connection (and a file descriptor) for an hour,
+# and a few hundred such clients took every descriptor (review s34 r1 W1). A body has its
+# own limit (base.BODY_TIMEOUT). Browsers open a new connection when this one is closed.
+KEEPALIVE = 15.0
+RUNNER: dict[str, Any] = {"access_log_class": AccessLog, "logger": requests_log,
+                          "keepalive_timeout": KEEPALIVE}
 # how long a stop waits for console requests under way (aiohttp's default is 60 s): the bot
 # stops after the console, and a service manager kills it 30 s after asking it to stop
 SHUTDOWN_TIMEOUT = 5.0

