@@ -124,3 +124,23 @@ async def test_out_of_descriptors_is_one_warning_a_while(
     assert caplog.records[-1].levelname == "ERROR"
 
 
+@pytest.mark.parametrize(("path", "page"), [
+    ("/moderation/revoke", "/moderation"), ("/moderation/unblock", "/moderation"),
+    ("/jobs/abc/confirm", "/jobs/abc"), ("/broadcasts/preview", "/broadcasts"),
+    ("/config/reload", "/config"), ("/logout", "/")])
+async def test_a_write_after_the_session_ended_logs_in_back_to_its_page(
+        site: Site, path: str, page: str) -> None:
+    """The login sent the browser (a GET) to the POST-only route: a 405 page, and the
+    operator did not know whether the action was carried out (it was not)."""
+    csrf = await site.login()
+    site.client.session.cookie_jar.clear()  # a restart, the 12 h, 退出 in another tab
+    refused = await site.client.post(f"{path}?x=1", data={"csrf": csrf, "warning": "1"},
+                                     allow_redirects=False)
+    assert refused.status == 302
+    target = URL(refused.headers["Location"])
+    assert (target.path, target.query["next"]) == ("/login", page)
+    back = await site.client.get(f"/login?token={TOKEN}&next={target.query['next']}",
+                                 allow_redirects=False)
+    assert back.status == 303 and back.headers["Location"] == page
+
+
