@@ -93,15 +93,20 @@ class BadParameter(web.HTTPBadRequest):
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # (Unicode's Cc)
 _CONTROL_IN_LINES = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # tab, LF, CR are text
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def no_control(name: str, value: str, *, lines: bool = False) -> str:
     """`value`; 400 naming `name` when it holds a control character (a NUL: PostgreSQL can
-    neither compare nor store one). With `lines` (a form's or a JSON body's text), tabs and
-    line ends are text."""
-    if not value.isprintable() and \
-            (bad := (_CONTROL_IN_LINES if lines else _CONTROL).search(value)) is not None:
-        raise BadParameter(name, f"holds a control character (U+{ord(bad[0]):04X})")
+    neither compare nor store one) or a lone surrogate (a JSON `\\ud800`: no UTF-8 holds
+    it, and it failed deep in a broadcast's plan, named as the wrong field). With `lines`
+    (a form's or a JSON body's text), tabs and line ends are text."""
+    if not value.isprintable():
+        if (bad := (_CONTROL_IN_LINES if lines else _CONTROL).search(value)) is not None:
+            raise BadParameter(name, f"holds a control character (U+{ord(bad[0]):04X})")
+        if (bad := _SURROGATE.search(value)) is not None:
+            raise BadParameter(name, f"holds a lone surrogate (U+{ord(bad[0]):04X}), "
+                                     "which is not text")
     return value
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import json
 import logging
 
 import aiohttp
@@ -144,3 +145,13 @@ async def test_a_write_after_the_session_ended_logs_in_back_to_its_page(
     assert back.status == 303 and back.headers["Location"] == page
 
 
+@pytest.mark.parametrize("field", ["text", "file"])
+async def test_a_lone_surrogate_is_400_naming_its_field(site: Site, field: str) -> None:
+    fields = {"targets": "r1", "text": "hello", "file": "posters/a.png"}
+    fields[field] = "surrogate \ud800 here"
+    response = await site.client.post("/api/broadcasts", data=json.dumps(fields),
+                                      headers={"Content-Type": "application/json", **BEARER})
+    assert response.status == 400
+    assert await response.json() == {"error": "holds a lone surrogate (U+D800), which is "
+                                              "not text", "parameter": field}
+    assert (await site.client.get("/api/jobs", headers=BEARER)).status == 200
