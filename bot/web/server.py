@@ -197,8 +197,13 @@ async def auth(request: web.Request, handler: Handler) -> web.StreamResponse:
                     "application/x-www-form-urlencoded", "multipart/form-data"):
                 given = (await form(request)).get("csrf", "")
             if not given or not security.same(given, session.csrf):
-                raise web.HTTPForbidden(text="missing or wrong CSRF token")
+                raise web.HTTPForbidden(text=STALE_FORM)
     return await handler(request)
+
+
+# a write whose CSRF token is not its session's: a forged request, or (what an operator
+# meets) a page opened before a logout and a new login in another tab
+STALE_FORM = "CSRF 令牌缺失或已失效：这个页面是在重新登录之前打开的，请刷新页面后再操作"
 
 
 def page_of(path: str) -> str:
@@ -316,7 +321,8 @@ def _cookie(request: web.Request, name: str) -> str:
 
 
 def _logged_in(request: web.Request, target: str) -> web.Response:
-    session_id, _ = request.app[CONSOLE].sessions.open()
+    session_id, _ = request.app[CONSOLE].sessions.login(
+        request.cookies.get(_cookie(request, SESSION_COOKIE)))
     response = web.HTTPSeeOther(_safe_next(target))
     response.set_cookie(_cookie(request, SESSION_COOKIE), session_id, httponly=True,
                         samesite="Strict", secure=request.secure, path="/")

@@ -9,6 +9,7 @@ import asyncio
 import errno
 import json
 import logging
+import re
 
 import aiohttp
 import pytest
@@ -155,3 +156,32 @@ async def test_a_lone_surrogate_is_400_naming_its_field(site: Site, field: str) 
     assert await response.json() == {"error": "holds a lone surrogate (U+D800), which is "
                                               "not text", "parameter": field}
     assert (await site.client.get("/api/jobs", headers=BEARER)).status == 200
+
+
+async def _form_csrf(site: Site, path: str) -> str:
+    found = re.search(r'name="csrf" value="([^"]+)"', await (await site.client.get(path)).text())
+    assert found is not None
+    return found[1]
+
+
+async def test_a_second_login_keeps_the_first_tabs_forms_working(site: Site) -> None:
+    """Opening the login link again (a second tab) made a new session: every form of the
+    pages open in the first tab failed with 403, in English."""
+    first = await site.login()
+    again = await site.client.get(f"/login?token={TOKEN}", allow_redirects=False)
+    assert again.status == 303
+    assert await _form_csrf(site, "/moderation") == first
+    done = await site.client.post("/moderation/unblock", data={"csrf": first, "member": "x"})
+    assert done.status == 200 and "x 不在移出名单中" in await done.text()
+
+
+async def test_a_form_from_before_a_new_session_says_to_reload_the_page(site: Site) -> None:
+    old = await site.login()
+    await site.client.post("/logout", data={"csrf": old})
+    new = await site.login()
+    assert new != old  # a logout ends the session: a new login is a new one
+    stale = await site.client.post("/moderation/unblock", data={"csrf": old, "member": "x"})
+    assert stale.status == 403
+    assert server.STALE_FORM in await stale.text() and "刷新页面" in server.STALE_FORM
+    api = await site.client.post("/api/reload", headers={"X-CSRF-Token": old})
+    assert api.status == 403 and (await api.json())["error"] == server.STALE_FORM
