@@ -28,7 +28,6 @@ import re
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from operator import itemgetter
 from pathlib import PurePosixPath
 from typing import Annotated, Any
 from urllib.parse import unquote
@@ -574,7 +573,6 @@ class Antispam(Handler[Config]):
             compact = prompts.compact(quoted.around(text))
         digest = _digest(compact)
         kind = event.kind
-        copy.remember(store, group, rows, member, event.id, written, at, digest, str(kind))
         # the detectors read the text as the members see it, real mentions and all: a
         # mention of an accomplice named 「加V」 before an id completes a contact detail
         # (what a mentioned name holds alone is the name's, not the message's; a nickname
@@ -589,7 +587,12 @@ class Antispam(Handler[Config]):
         found = [] if plain and kind is Kind.TEXT else self.detect(event, seen, names, plain)
         if seen != text:
             found += [o for o in self.detect(event, text) if o not in found]
-        found = found or self._split_contacts(copy, group, member, at, seen)
+        # a text in which nothing was found is read with what the member said lately, for a
+        # contact detail split over messages, and kept for their next ones
+        said = "" if found or self._split_within is None else seen
+        found = found or self._split_contacts(rows, member, at, said)
+        copy.remember(store, group, rows, member, event.id, written, at, digest, str(kind),
+                      said)
         raid = self.config.raid
         looks = raid.action is not Action.IGNORE and len(compact) >= raid.min_length
         # one message alone is no flood (more than `messages`, at least 1) nor a repeat (at
@@ -772,41 +775,27 @@ class Antispam(Handler[Config]):
             return True
         return found.family == "email" and own_address(found.value, self._allow)
 
-    def _split_contacts(self, copy: recent.Recent, group: str, member: str, now: int,
+    def _split_contacts(self, rows: recent.Window, member: str, now: int,
                         text: str) -> list[Offence]:
         """A contact detail that this message completes with the member's previous messages
         within `contacts.split_within` (`now` in micros): found in them all read together,
         and neither in those before it read together nor in any of them alone (each was read
-        when it came). What they said lately is kept with the store's copy
-        (handlers/recent.py)."""
+        when it came). What they said is kept with their recent rows (handlers/recent.py),
+        for the messages read here."""
         within = self._split_within
         if within is None or not text:
             return []
-        key = group, member
-        since = now - within
-        if len(copy.said) > 10_000:  # members who went quiet: forgotten now and then
-            copy.said = {k: v for k, v in copy.said.items() if v[-1][0] > since}
-        said_lately = copy.said
-        before = said_lately.get(key)
-        if before is None or before[-1][0] <= since:  # (kept in time order) nothing lately:
-            said_lately[key] = [(now, text)]           # most messages
-            return []
-        if before[-1][0] <= now:  # (as a rule: messages come in the order written)
-            recent = [(at, said) for at, said in before if at > since]
-            kept = said_lately[key] = [*recent, (now, text)][-5:]
-        else:  # it came late: read with those written before it, never with later ones
-            recent = [(at, said) for at, said in before if since < at <= now]
-            kept = [*recent, (now, text)][-5:]
-            said_lately[key] = sorted([*(r for r in before if r[0] > since), (now, text)],
-                                      key=itemgetter(0))[-5:]
-        if not recent or self._plain.no_contact_part(text):
+        # (as written: a message that came late is never read with later ones)
+        before = rows.said_lately(member, now - within, now)[-4:]
+        if not before or self._plain.no_contact_part(text):
             return []  # nothing before it, or nothing in it a contact detail is made of
-        joined = "\n".join(said for _, said in kept)
+        kept = [*before, text]
+        joined = "\n".join(kept)
         if self._plain.no_contact(joined):  # plain chat: the joined text holds none
             return []
         # (this one alone too: what the name of a member it mentions holds is no finding)
-        known = {f for _, said in kept for f in contacts_in(unmask(said))}
-        known.update(contacts_in(unmask("\n".join(said for _, said in kept[:-1]))))
+        known = {f for said in kept for f in contacts_in(unmask(said))}
+        known.update(contacts_in(unmask("\n".join(before))))
         joined = unmask(joined)
         if not set(contacts_in(joined)) - known:
             return []

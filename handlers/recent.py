@@ -104,7 +104,9 @@ def stamp_of(at: int) -> str:
 @dataclass(slots=True, eq=False)
 class Said:
     """One row: a message of `member`, `at` in microseconds (`micros`), of `kind` (a
-    bot.events.Kind value: a flood counts only the kinds it is told)."""
+    bot.events.Kind value: a flood counts only the kinds it is told). Not in the table:
+    its `text` as antispam's split-contact detector reads it, if it does ('' for a row
+    loaded from the table: a restart forgets what was said)."""
 
     member: str
     message: str
@@ -112,6 +114,7 @@ class Said:
     digest: str
     acted: bool
     kind: str = "text"
+    text: str = ""
 
 
 class Window:
@@ -158,6 +161,25 @@ class Window:
         in time order: then it cannot tell without counting)."""
         theirs = self.members.get(member, ())
         return len(theirs) < 2 or (self.ordered and theirs[-2].at <= since)
+
+    def said_lately(self, member: str, since: int, until: int) -> list[str]:
+        """The `text`s of the member's rows after `since` and up to `until` (micros), in the
+        order written."""
+        theirs = self.members.get(member)
+        if not theirs or (self.ordered and theirs[-1].at <= since):
+            return []  # nothing lately (most messages)
+        lately = []
+        for said in reversed(theirs):
+            if said.at <= since:
+                if self.ordered:
+                    break
+                continue
+            if said.at <= until and said.text:
+                lately.append(said)
+        lately.reverse()
+        if not self.ordered:
+            lately.sort(key=_AT)
+        return [said.text for said in lately]
 
     def copies(self, digest: str) -> int:
         """How many rows hold the digest (the members who posted it are never more)."""
@@ -322,9 +344,6 @@ class Recent:
         self.swept: int | None = None  # when rows older than RECENT last went (micros)
         self.bound = 0  # rows before this are gone, or go at the commit (micros)
         self.bound_stamp = ""  # the same, as stored
-        # not in the table: what each (group, member) said lately, for antispam's
-        # split-contact detector (a restart forgets it)
-        self.said: dict[tuple[str, str], list[tuple[int, str]]] = {}
 
     def loaded(self, store: Store, group: str, epoch: int, now: int) -> Window | None:
         """The group's rows (`now` in micros), None if they must be loaded first (`load`):
@@ -378,11 +397,11 @@ class Recent:
 
     @staticmethod
     def remember(store: Store, group: str, rows: Window, member: str, message: str,
-                 written: datetime, now: int, digest: str, kind: str) -> None:
+                 written: datetime, now: int, digest: str, kind: str, text: str) -> None:
         """Add a message of `kind` to the group's rows: written at `written`, `now` in
-        micros. (Its row's time is `stamp(written)`: the core stamped the very datetime as
-        the event's time already, and keeps that stamp.)"""
-        said = Said(member, message, now, digest, False, kind)
+        micros, `text` kept in memory only. (Its row's time is `stamp(written)`: the core
+        stamped the very datetime as the event's time already, and keeps that stamp.)"""
+        said = Said(member, message, now, digest, False, kind, text)
         rows.add(said)
         store.defer("INSERT INTO antispam_recent (grp, member, message, at, digest, kind)"
                     " VALUES (?, ?, ?, ?, ?, ?)",
