@@ -33,8 +33,10 @@ HEADERS = {
 
 
 def same(given: str, expected: str) -> bool:
-    """Constant-time equality of two tokens."""
-    return hmac.compare_digest(given.encode(), expected.encode())
+    """Constant-time equality of two tokens. A header's bytes that are not UTF-8 reach here
+    as lone surrogates (aiohttp's reading of them): such a token is just a wrong one."""
+    return hmac.compare_digest(given.encode(errors="surrogateescape"),
+                               expected.encode(errors="surrogateescape"))
 
 
 def new_token() -> str:

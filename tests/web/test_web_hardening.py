@@ -185,3 +185,23 @@ async def test_a_form_from_before_a_new_session_says_to_reload_the_page(site: Si
     assert server.STALE_FORM in await stale.text() and "刷新页面" in server.STALE_FORM
     api = await site.client.post("/api/reload", headers={"X-CSRF-Token": old})
     assert api.status == 403 and (await api.json())["error"] == server.STALE_FORM
+
+
+@pytest.mark.parametrize("request_", [
+    b"GET /api/groups HTTP/1.1\r\nAuthorization: Bearer \xff\r\n",  # the operator's token
+    b"POST /login HTTP/1.1\r\nCookie: groupbot_login=\xff\r\n"  # the login form's token
+    b"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 10\r\n"])
+async def test_a_token_that_is_not_utf_8_is_a_wrong_one(site: Site, request_: bytes) -> None:
+    """A byte that is not UTF-8 in a token (review s34 r2 X1) gave anyone a 500 and a
+    traceback in the log for each request, uncounted by the login limit."""
+    running = await server.start(site.console, "127.0.0.1", 0, announce=False)
+    host, port = URL(running.url).host, URL(running.url).port
+    try:
+        reader, writer = await asyncio.open_connection(host, port)
+        body = b"csrf=abcde" if request_.startswith(b"POST") else b""  # (its 10 bytes)
+        writer.write(request_ + b"Host: x\r\nConnection: close\r\n\r\n" + body)
+        status = (await asyncio.wait_for(reader.readline(), HANG)).split()[1]
+        writer.close()
+        assert status in (b"401", b"403"), status
+    finally:
+        await running.stop()
