@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import resource
 import signal
 import sys
 from pathlib import Path
@@ -15,21 +16,29 @@ from harness import ROOT, Harness, groupbot
 from web_site import deployment
 
 from bot import config, schema
+from bot.cli import FILES
 from bot.config import load
 from bot.store import CORE_MIGRATIONS, open_store
 from bot.web import server
 from handlers import REGISTRY
 
 
-async def _start(*args: str, token: str | None = None) -> asyncio.subprocess.Process:
+async def _start(*args: str, token: str | None = None,
+                 files: int | None = None) -> asyncio.subprocess.Process:
     env = {k: v for k, v in os.environ.items()
            if k not in ("GROUPBOT_WEB_TOKEN", "WECHATY_PUPPET_SERVICE_TOKEN")}
     if token is not None:
         env["GROUPBOT_WEB_TOKEN"] = token
+
+    def limited() -> None:  # `files`: the soft limit of open files it starts with
+        if files is not None:
+            resource.setrlimit(resource.RLIMIT_NOFILE,
+                               (files, resource.getrlimit(resource.RLIMIT_NOFILE)[1]))
+
     return await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot.cli", *args, cwd=ROOT, env=env,
         stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.PIPE)
+        stderr=asyncio.subprocess.PIPE, preexec_fn=limited)
 
 
 async def _line(process: asyncio.subprocess.Process, prefix: str, seen: list[str]) -> str:
@@ -107,6 +116,25 @@ async def test_web_alone_reads_the_database_and_refuses_actions(tmp_path: Path) 
             assert (await health.json())["platform"] == "none"
     assert await _stop(process, seen) == 0
     assert not any("login?token" in line for line in seen)
+
+
+async def test_a_serving_console_asks_for_the_open_files_it_may_have(tmp_path: Path) -> None:
+    """Started with the usual soft limit of 1,024 open files (here 256), a connection each
+    that a client reopening as fast as the server drops it could fill (review s34 r2 X2)."""
+    config = _config(tmp_path)
+    async with Harness(config, tmp_path, db=load(config, REGISTRY).storage_path):
+        pass
+    process = await _start("web", "--config", str(config), "--port", "0", files=256)
+    seen: list[str] = []
+    url = (await _line(process, "console: ", seen)).removeprefix("console: ")
+    async with aiohttp.ClientSession() as http, http.get(url + "healthz") as health:
+        assert health.status == 200
+    limits = Path(f"/proc/{process.pid}/limits").read_text(encoding="utf-8")
+    soft = int(next(line for line in limits.splitlines()
+                    if line.startswith("Max open files")).split()[3])
+    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    assert soft == (FILES if hard == resource.RLIM_INFINITY else min(hard, FILES)) > 256
+    assert await _stop(process, seen) == 0
 
 
 def test_web_without_a_database_or_with_a_bad_port_exits_2(tmp_path: Path) -> None:
