@@ -1,0 +1,48 @@
+"""The console's login link clicked on another site (a web mail, a chat's web page), in a
+real browser: the session of the tabs already open is kept, and the link lands on the page
+it names, logged in (review s34 r2 X3)."""
+
+from __future__ import annotations
+
+from aiohttp import web
+from browser import Browser
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.wait import WebDriverWait
+from test_web_browser import Live, chromium, live  # noqa: F401 (fixtures)
+from web_site import TOKEN
+
+
+def _session(b: Browser) -> list[str]:
+    return [c["value"] for c in b.driver.get_cookies() if c["name"].startswith("groupbot_session")]
+
+
+async def test_the_login_link_from_another_site_keeps_the_session_and_lands_logged_in(
+        live: Live) -> None:  # noqa: F811
+    b = live.browser
+    await b.open(f"/login?token={TOKEN}")
+    await b.open("/moderation")  # the tab already open, with its forms
+    before = await b.run(_session, b)
+    assert before
+
+    async def page(_: web.Request) -> web.Response:  # another site: another host name
+        link = f"{b.base}/login?token={TOKEN}&next=/groups"  # (the console: 127.0.0.1)
+        return web.Response(text=f'<a id="go" href="{link}">console</a>',
+                            content_type="text/html")
+
+    app = web.Application()
+    app.router.add_get("/", page)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    other = web.TCPSite(runner, "127.0.0.1", 0)
+    await other.start()
+    port = runner.addresses[0][1]
+    try:
+        await b.run(b.driver.get, f"http://localhost:{port}/")
+        go = await b.run(b.driver.find_element, By.ID, "go")
+        await b.run(go.click)
+        await b.run(WebDriverWait(b.driver, 10).until,
+                    lambda driver: driver.current_url.startswith(b.base + "/groups"))
+        assert await b.run(_session, b) == before  # the same session: its forms still work
+        assert "登录" not in await b.text("h1")
+    finally:
+        await runner.cleanup()
