@@ -3,6 +3,7 @@ back, failures that hold nothing up, and at most once across a crash."""
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from collections.abc import Hashable, Iterable
 from datetime import datetime, timedelta
@@ -330,3 +331,29 @@ async def test_nothing_is_kept_of_the_wait_keys_of_actions_sent(tmp_path: Path) 
         await h.advance("1h")
         assert len(h.actions("say", group="r1")) >= 30 and len(h.bot.outbox) == 0
         assert dict(h.bot.outbox._provided) == {}
+
+
+def _every_action() -> list[Action]:
+    """One action of each kind with every field given (a name, a list of one, a group)."""
+    made = []
+    for kind in Action.__subclasses__():
+        values = {f.name: ("m",) if "tuple" in str(f.type) else "x"
+                  for f in dataclasses.fields(kind)}
+        made.append(kind(**values))
+    return made
+
+
+@pytest.mark.no_store
+@pytest.mark.parametrize("rule", [r for r in outbox.WAIT_RULES if r.kinds is not None],
+                         ids=lambda rule: rule.name)
+def test_a_wait_rule_gives_keys_only_to_the_kinds_it_names(rule: WaitRule) -> None:
+    """The outbox asks a rule only about the kinds of action it names (`WaitRule.kinds`):
+    every other kind, with any priority, gets no key from it."""
+    actions = _every_action()
+    assert {type(a) for a in actions} >= {Say, Dm, Kick, Invite, AcceptFriend}
+    for action in actions:
+        if isinstance(action, rule.kinds):
+            continue
+        for priority in outbox.Priority:
+            item = Queued(1, action, priority, after=0)
+            assert not [*rule.provides(item), *rule.needs(item)], (rule.name, action, priority)
