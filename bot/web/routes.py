@@ -17,6 +17,7 @@ from bot.web.base import (
     BadParameter,
     Conflict,
     Console,
+    Routes,
     form,
     jsonify,
     no_control,
@@ -385,7 +386,7 @@ async def me_page(request: web.Request) -> web.StreamResponse:
 
 
 def add(app: web.Application) -> None:
-    r = app.router
+    r = Routes(app)
     r.add_get("/", overview_page)
     r.add_get("/groups", groups_page)
     r.add_get("/moderation", moderation_page)

@@ -18,6 +18,7 @@ from bot.web.base import (
     CONSOLE,
     BadParameter,
     Console,
+    Routes,
     form,
     in_time,
     jsonify,
@@ -311,7 +312,7 @@ async def cancel_api(request: web.Request) -> web.StreamResponse:
 
 
 def add(app: web.Application) -> None:
-    r = app.router
+    r = Routes(app)
     r.add_get("/broadcasts", page)
     r.add_post("/broadcasts/preview", preview_form)
     r.add_get("/jobs/{id}", job_page)

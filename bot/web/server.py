@@ -11,7 +11,7 @@ import math
 import signal
 import sys
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache, partial
 from pathlib import Path
@@ -38,6 +38,8 @@ from bot.web.base import (
     SESSION,
     BadParameter,
     Console,
+    Handler,
+    Routes,
     api,
     form,
     jsonify,
@@ -52,7 +54,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 WRITES = frozenset({"POST", "PUT", "DELETE", "PATCH"})
 KEPT = ("Retry-After", "WWW-Authenticate")  # an error's headers that its JSON or page keeps
 PUBLIC = ("/healthz", "/login", "/static/", "/me/", "/api/me/", "/metrics")
@@ -448,11 +449,12 @@ def make_app(console: Console) -> web.Application:
     app = web.Application(middlewares=[headers, errors, auth, query], client_max_size=64 * 1024)
     app[CONSOLE] = console
     app[PAGES] = _pages()
-    app.router.add_get("/healthz", healthz)
-    app.router.add_get("/metrics", metrics)
-    app.router.add_get("/login", login_page)
-    app.router.add_post("/login", login)
-    app.router.add_post("/logout", logout)
+    r = Routes(app)
+    r.add_get("/healthz", healthz)
+    r.add_get("/metrics", metrics)
+    r.add_get("/login", login_page)
+    r.add_post("/login", login)
+    r.add_post("/logout", logout)
     app.router.add_static("/static/", HERE / "static")
     routes.add(app)
     sends.add(app)

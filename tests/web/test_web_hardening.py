@@ -205,3 +205,25 @@ async def test_a_token_that_is_not_utf_8_is_a_wrong_one(site: Site, request_: by
         assert status in (b"401", b"403"), status
     finally:
         await running.stop()
+
+
+@pytest.mark.parametrize(("expect", "answer"), [(b"\xff", b"417"), (b"x", b"417"),
+                                                (b"100-continue", b"100")])
+async def test_an_expect_header_is_answered_without_repeating_it(
+        site: Site, caplog: pytest.LogCaptureFixture, expect: bytes, answer: bytes) -> None:
+    """aiohttp's own answer to an Expect header it does not know repeats its value, before
+    any middleware: a byte in it that is not UTF-8 made a 500 and a traceback in the log for
+    anyone (review s34 r3 Y1). 100-continue still gets its interim answer (curl sends it
+    with a body over 1 KB)."""
+    running = await server.start(site.console, "127.0.0.1", 0, announce=False)
+    host, port = URL(running.url).host, URL(running.url).port
+    try:
+        reader, writer = await asyncio.open_connection(host, port)
+        writer.write(b"POST /login HTTP/1.1\r\nHost: x\r\nExpect: " + expect +
+                     b"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+        status = (await asyncio.wait_for(reader.readline(), HANG)).split()[1]
+        writer.close()
+        assert status == answer
+        assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    finally:
+        await running.stop()
