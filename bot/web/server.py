@@ -354,16 +354,22 @@ def _try_login(request: web.Request, given: str) -> bool:
 # sends no SameSite=Strict cookie on that navigation nor on the redirect after it, so the
 # login made a new session (every form of a tab already open then failed) and the page it
 # went on to asked to log in again (review s34 r2 X3). This page opens the link again, from
-# the console itself, where the browser's cookies are sent.
-SAME_SITE_STEP = ('<!doctype html><meta charset="utf-8"><meta http-equiv="refresh" content="0">'
-                  "<title>登录</title><p>正在登录…</p>")
+# the console itself, where the browser's cookies are sent; marked `step`, so that it is
+# never answered with this page again (a tab a sandboxed frame opened counts even its own
+# reload as cross-site: review s34 r3 Y2), and with a link where the browser does not follow
+# the refresh.
+SAME_SITE_STEP = ('<!doctype html><meta charset="utf-8">'
+                  '<meta http-equiv="refresh" content="0; url={again}"><title>登录</title>'
+                  '<p>正在登录… <a href="{again}">继续登录</a></p>')
 
 
 async def login_page(request: web.Request) -> web.StreamResponse:
     target = request.query.get("next", "/")
     token = request.query.get("token")
-    if token is not None and request.headers.get("Sec-Fetch-Site") == "cross-site":
-        return web.Response(text=SAME_SITE_STEP, content_type="text/html")
+    if token is not None and "step" not in request.query and \
+            request.headers.get("Sec-Fetch-Site") == "cross-site":
+        again = escape(str(request.rel_url.update_query(step="1")))
+        return web.Response(text=SAME_SITE_STEP.format(again=again), content_type="text/html")
     if token is not None and _try_login(request, token):
         return _logged_in(request, target)
     csrf = security.new_token()

@@ -9,7 +9,7 @@ from browser import Browser
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.wait import WebDriverWait
 from test_web_browser import Live, chromium, live  # noqa: F401 (fixtures)
-from web_site import TOKEN
+from web_site import TOKEN, Site
 
 
 def _session(b: Browser) -> list[str]:
@@ -46,3 +46,19 @@ async def test_the_login_link_from_another_site_keeps_the_session_and_lands_logg
         assert "登录" not in await b.text("h1")
     finally:
         await runner.cleanup()
+
+
+async def test_the_same_site_step_is_given_once_and_has_a_link(site: Site) -> None:
+    """A tab that a sandboxed frame opened counts even the step's own reload as cross-site:
+    it was given the step again, without end (review s34 r3 Y2). The step's reload and its
+    link are marked, and a marked login is never given the step."""
+    cross = {"Sec-Fetch-Site": "cross-site"}
+    step = await site.client.get(f"/login?token={TOKEN}&next=/groups", headers=cross,
+                                 allow_redirects=False)
+    assert step.status == 200 and "set-cookie" not in step.headers
+    page = await step.text()
+    again = f"/login?token={TOKEN}&amp;next=/groups&amp;step=1"
+    assert f'url={again}"' in page and f'<a href="{again}">继续登录</a>' in page
+    done = await site.client.get(f"/login?token={TOKEN}&next=/groups&step=1", headers=cross,
+                                 allow_redirects=False)
+    assert done.status == 303 and done.headers["Location"] == "/groups"
