@@ -376,17 +376,24 @@ def _try_login(request: web.Request, given: str) -> bool:
 # the console itself, where the browser's cookies are sent; marked `step`, so that it is
 # never answered with this page again (a tab a sandboxed frame opened counts even its own
 # reload as cross-site: review s34 r3 Y2), and with a link where the browser does not follow
-# the refresh.
+# the refresh. Where even the step's reload comes from another site (such a sandboxed tab),
+# no login can hold there: a session made there replaced the browser's own and its cookie
+# never came back (review s34 r4 Z2). The operator is asked to open the link in a tab of
+# their own.
 SAME_SITE_STEP = ('<!doctype html><meta charset="utf-8">'
                   '<meta http-equiv="refresh" content="0; url={again}"><title>登录</title>'
                   '<p>正在登录… <a href="{again}">继续登录</a></p>')
+OWN_TAB = ('<!doctype html><meta charset="utf-8"><title>登录</title>'
+           "<p>这个窗口是在另一个网站的受限页面里打开的，不能在这里登录。"
+           "请复制地址栏中的链接，在浏览器的新标签页中打开。</p>")
 
 
 async def login_page(request: web.Request) -> web.StreamResponse:
     target = request.query.get("next", "/")
     token = request.query.get("token")
-    if token is not None and "step" not in request.query and \
-            request.headers.get("Sec-Fetch-Site") == "cross-site":
+    if token is not None and request.headers.get("Sec-Fetch-Site") == "cross-site":
+        if "step" in request.query:
+            return web.Response(text=OWN_TAB, content_type="text/html")
         again = escape(str(request.rel_url.update_query(step="1")))
         return web.Response(text=SAME_SITE_STEP.format(again=again), content_type="text/html")
     if token is not None and _try_login(request, token):

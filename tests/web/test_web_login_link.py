@@ -51,7 +51,9 @@ async def test_the_login_link_from_another_site_keeps_the_session_and_lands_logg
 async def test_the_same_site_step_is_given_once_and_has_a_link(site: Site) -> None:
     """A tab that a sandboxed frame opened counts even the step's own reload as cross-site:
     it was given the step again, without end (review s34 r3 Y2). The step's reload and its
-    link are marked, and a marked login is never given the step."""
+    link are marked, and a marked login still coming from another site makes no session
+    (it replaced the browser's own, and its cookie never came back: r4 Z2): it says to open
+    the link in a tab of one's own."""
     cross = {"Sec-Fetch-Site": "cross-site"}
     step = await site.client.get(f"/login?token={TOKEN}&next=/groups", headers=cross,
                                  allow_redirects=False)
@@ -59,6 +61,11 @@ async def test_the_same_site_step_is_given_once_and_has_a_link(site: Site) -> No
     page = await step.text()
     again = f"/login?token={TOKEN}&amp;next=/groups&amp;step=1"
     assert f'url={again}"' in page and f'<a href="{again}">继续登录</a>' in page
-    done = await site.client.get(f"/login?token={TOKEN}&next=/groups&step=1", headers=cross,
+    stuck = await site.client.get(f"/login?token={TOKEN}&next=/groups&step=1",
+                                  headers=cross, allow_redirects=False)
+    assert stuck.status == 200 and "set-cookie" not in stuck.headers
+    assert "新标签页中打开" in await stuck.text()
+    done = await site.client.get(f"/login?token={TOKEN}&next=/groups&step=1",
+                                 headers={"Sec-Fetch-Site": "same-origin"},
                                  allow_redirects=False)
     assert done.status == 303 and done.headers["Location"] == "/groups"
