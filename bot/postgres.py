@@ -38,6 +38,7 @@ from datetime import UTC
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from bot.connect import Connect
 from bot.savepoint import Journal, Journaled
 
 if TYPE_CHECKING:  # imported when a PostgreSQL store opens: SQLite deployments never load it
@@ -705,19 +706,7 @@ class PgReader:
 
     def __init__(self, url: str) -> None:
         self._url = url
-        self._pool: asyncio.Future[asyncpg.Pool] | None = None
-
-    async def _connections(self) -> asyncpg.Pool:
-        if self._pool is None:  # one pool, however many reads start at once
-            self._pool = asyncio.ensure_future(self._open())
-            self._pool.add_done_callback(self._forget_failed)
-        return await asyncio.shield(self._pool)  # (one read cancelled: not the others' connect)
-
-    def _forget_failed(self, pool: asyncio.Future[asyncpg.Pool]) -> None:
-        """A connect that failed (the server restarting, no descriptor left) is not kept: the
-        next read tries again."""
-        if pool.cancelled() or pool.exception() is not None:
-            self._pool = None
+        self._connections = Connect(self._open)
 
     async def _open(self) -> asyncpg.Pool:
         import asyncpg
@@ -748,10 +737,10 @@ class PgReader:
         return await self._fetch(sql, params)
 
     async def close(self) -> None:
-        if self._pool is None:
+        if self._connections.started is None:
             return
         try:
-            pool = await self._pool
+            pool = await self._connections.started
         except PostgresError:
             return  # it never opened: nothing to close
         await pool.close()

@@ -39,6 +39,7 @@ from typing import Any, Protocol, TypeVar
 import aiosqlite
 
 from bot import postgres
+from bot.connect import Connect
 from bot.savepoint import Journal, Journaled, LazySavepoint
 
 Row = tuple[Any, ...]
@@ -711,21 +712,8 @@ class SqliteReader:
     connects on the first read (and on the next, when that connect failed)."""
 
     def __init__(self, path: Path | str) -> None:
-        self._path = path
-        self._db: asyncio.Future[aiosqlite.Connection] | None = None
-
-    async def _connection(self) -> aiosqlite.Connection:
-        if self._db is None:  # one connection, however many reads start at once
-            self._db = asyncio.ensure_future(aiosqlite.connect(
-                _read_only(self._path), uri=True, isolation_level=None))
-            self._db.add_done_callback(self._forget_failed)
-        return await asyncio.shield(self._db)  # (one read cancelled: not the others' connect)
-
-    def _forget_failed(self, db: asyncio.Future[aiosqlite.Connection]) -> None:
-        """A connect that failed (the file away a moment, no descriptor left) is not kept:
-        the next read tries again."""
-        if db.cancelled() or db.exception() is not None:
-            self._db = None
+        self._connection = Connect(lambda: aiosqlite.connect(
+            _read_only(path), uri=True, isolation_level=None))
 
     async def one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
         async with (await self._connection()).execute(sql, params) as cursor:
@@ -737,10 +725,10 @@ class SqliteReader:
             return [tuple(row) for row in await cursor.fetchall()]
 
     async def close(self) -> None:
-        if self._db is None:
+        if self._connection.started is None:
             return
         with contextlib.suppress(sqlite3.Error):  # it never opened: nothing to close
-            await (await self._db).close()
+            await (await self._connection.started).close()
 
 
 async def open_store(path: Location, migrations: Mapping[str, Sequence[str]],
