@@ -126,15 +126,18 @@ async def test_a_serving_console_asks_for_the_open_files_it_may_have(tmp_path: P
         pass
     process = await _start("web", "--config", str(config), "--port", "0", files=256)
     seen: list[str] = []
-    url = (await _line(process, "console: ", seen)).removeprefix("console: ")
-    async with aiohttp.ClientSession() as http, http.get(url + "healthz") as health:
-        assert health.status == 200
-    limits = Path(f"/proc/{process.pid}/limits").read_text(encoding="utf-8")
+    try:
+        url = (await _line(process, "console: ", seen)).removeprefix("console: ")
+        async with aiohttp.ClientSession() as http, http.get(url + "healthz") as health:
+            assert health.status == 200
+        limits = Path(f"/proc/{process.pid}/limits").read_text(encoding="utf-8")
+    finally:  # (a failed check leaves no console running)
+        stopped = await _stop(process, seen)
     soft = int(next(line for line in limits.splitlines()
                     if line.startswith("Max open files")).split()[3])
     hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
     assert soft == (FILES if hard == resource.RLIM_INFINITY else min(hard, FILES)) > 256
-    assert await _stop(process, seen) == 0
+    assert stopped == 0
 
 
 def test_web_without_a_database_or_with_a_bad_port_exits_2(tmp_path: Path) -> None:
