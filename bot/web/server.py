@@ -427,16 +427,36 @@ async def logout(request: web.Request) -> web.StreamResponse:
     return response
 
 
+HEALTH_READ = 5.0
+"""Seconds /healthz waits for the database to answer (the container's check gives it 30)."""
+
+
 async def healthz(request: web.Request) -> web.StreamResponse:
     console = request.app[CONSOLE]
     platform = platform_state(console)
     depth = len(console.bot.outbox) if console.bot is not None else 0
-    status = "degraded" if platform == "disconnected" else "ok"
-    health: dict[str, object] = {"status": status, "platform": platform, "outbox": depth}
+    readable = await _readable(console)
+    status = "degraded" if platform == "disconnected" or not readable else "ok"
+    health: dict[str, object] = {"status": status, "platform": platform, "outbox": depth,
+                                 "database": "ok" if readable else "unreadable"}
     if console.bot is not None and console.bot.account is not None:
         health["account"] = console.bot.account  # one process per account (docs/scale.md)
         health["groups"] = len(console.bot.leases.held()) if console.bot.leases else 0
     return jsonify(health, 503 if status == "degraded" else 200)
+
+
+async def _readable(console: Console) -> bool:
+    """Whether the console's reader reads the database (a file gone or made unreadable, a
+    PostgreSQL server down: every page would fail) within HEALTH_READ seconds."""
+    try:
+        await asyncio.wait_for(console.reader.one("SELECT 1"), HEALTH_READ)
+    except asyncio.CancelledError:
+        raise
+    except Exception as error:  # (whatever the backend raises: the check says degraded)
+        log.warning("/healthz: the database did not answer a read: %s",
+                    str(error) or type(error).__name__)
+        return False
+    return True
 
 
 async def metrics(request: web.Request) -> web.StreamResponse:

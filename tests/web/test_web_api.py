@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import errno
 import os
+import re
+import shutil
 import threading
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -407,6 +409,30 @@ async def read_only(site: Site, tmp_path: Path) -> AsyncIterator[TestClient]:
     async with TestClient(TestServer(server.make_app(console))) as client:
         yield client
     await console.close()
+
+
+async def test_healthz_is_degraded_while_the_database_cannot_be_read(
+        site: Site, tmp_path: Path) -> None:
+    """A database file gone (or a PostgreSQL server not answering) fails every page: the
+    container's health check says so, and says ok again once the database reads."""
+    if isinstance(site.h.db, Path):
+        location: Path | str = tmp_path / "moved.db"
+    else:  # the same server's address, on a port nothing listens on
+        location = re.sub(r"(@[^/:]+):\d+", r"\1:9", site.h.db)
+    console = Console(location, site.h.clock, site.h.registry, TOKEN,
+                      standalone_deployment=site.h.deployment)
+    try:
+        async with TestClient(TestServer(server.make_app(console))) as client:
+            health = await client.get("/healthz")
+            assert health.status == 503
+            assert await health.json() == {"status": "degraded", "platform": "none",
+                                           "outbox": 0, "database": "unreadable"}
+            if isinstance(location, Path):  # the file back: read again, not a restart
+                shutil.copy(site.h.db, location)
+                health = await client.get("/healthz")
+                assert (health.status, (await health.json())["database"]) == (200, "ok")
+    finally:
+        await console.close()
 
 
 async def test_without_the_bot_everything_reads_and_actions_are_409(

@@ -24,7 +24,8 @@ BEARER = {"Authorization": f"Bearer {TOKEN}"}
 async def test_health_needs_no_login_and_reports_the_platform(site: Site) -> None:
     response = await site.client.get("/healthz")
     assert response.status == 200
-    assert await response.json() == {"status": "ok", "platform": "connected", "outbox": 0}
+    assert await response.json() == {"status": "ok", "platform": "connected", "outbox": 0,
+                                      "database": "ok"}
 
 
 async def test_the_api_wants_the_token_and_pages_send_to_the_login(site: Site) -> None:
@@ -367,7 +368,7 @@ async def test_health_is_503_degraded_while_the_platform_is_disconnected(site: S
     response = await site.client.get("/healthz")
     assert response.status == 503
     assert await response.json() == {"status": "degraded", "platform": "disconnected",
-                                      "outbox": 0}
+                                      "outbox": 0, "database": "ok"}
     assert "groupbot_platform_connected 0.0" in await (
         await site.client.get("/metrics", headers=BEARER)).text()
     site.h.bot.platform(True)
