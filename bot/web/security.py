@@ -50,13 +50,23 @@ class Session:
 
 
 class Sessions:
+    """The logged-in sessions, in memory (a restart logs everybody out). A session expires
+    SESSION_LIFETIME after its login; expired ones are forgotten when looked up, and all of
+    them at each login (else those never used again stayed for the process's life)."""
+
     def __init__(self, now: Callable[[], float] = time.monotonic) -> None:
         self._now = now
         self._by_id: dict[str, Session] = {}
 
+    def __len__(self) -> int:
+        """How many sessions it remembers."""
+        return len(self._by_id)
+
     def open(self) -> tuple[str, Session]:
+        now = self._now()
+        self._by_id = {key: kept for key, kept in self._by_id.items() if kept.expires > now}
         session_id = new_token()
-        session = self._by_id[session_id] = Session(new_token(), self._now() + SESSION_LIFETIME)
+        session = self._by_id[session_id] = Session(new_token(), now + SESSION_LIFETIME)
         return session_id, session
 
     def login(self, session_id: str | None) -> tuple[str, Session]:

@@ -462,6 +462,22 @@ def test_the_login_limit_forgets_addresses_and_remembers_a_bounded_number() -> N
     assert len(limit) == 1  # a failure a window old can refuse nobody: forgotten
 
 
+def test_expired_sessions_are_forgotten_at_the_next_login() -> None:
+    """A session logged in once and never used again stayed in memory for the process's
+    life (left alone in stop 33)."""
+    clock = Clock()
+    sessions = security.Sessions(clock)
+    for _ in range(50):
+        sessions.open()
+    clock.t += security.SESSION_LIFETIME / 2
+    kept, _ = sessions.open()
+    assert len(sessions) == 51  # none expired yet
+    clock.t += security.SESSION_LIFETIME / 2
+    sessions.login(None)
+    assert len(sessions) == 2  # the first 50 expired: gone; the later one still valid
+    assert sessions.get(kept) is not None
+
+
 def test_the_bounded_login_limit_still_refuses_within_the_window() -> None:
     clock = Clock()
     limit = security.LoginLimit(clock, clients=100)
