@@ -190,8 +190,12 @@ async def auth(request: web.Request, handler: Handler) -> web.StreamResponse:
             if api(request):
                 raise web.HTTPUnauthorized(text="log in, or send Authorization: Bearer TOKEN",
                                            headers={"WWW-Authenticate": "Bearer"})
-            back = request.path_qs if request.method not in WRITES else page_of(request.path)
-            raise web.HTTPFound(f"/login?next={quote(back, safe='')}")
+            if request.method not in WRITES:
+                raise web.HTTPFound(f"/login?next={quote(request.path_qs, safe='')}")
+            back = quote(page_of(request.path), safe='')
+            if request.path == "/logout":  # (logged out already: nothing left undone)
+                raise web.HTTPFound(f"/login?next={back}")
+            raise web.HTTPFound(f"/login?next={back}&undone=1")
         request[SESSION] = session
         if request.method in WRITES:
             given = request.headers.get("X-CSRF-Token")
@@ -212,7 +216,8 @@ def page_of(path: str) -> str:
     """The page whose form posts to `path`: its parent (/moderation for /moderation/revoke,
     /jobs/ID for /jobs/ID/confirm, / for /logout). A write without a session goes back
     there after the login: the browser follows the login's redirect with a GET, which the
-    POST-only route answered with 405 (review s34 r1 W4). The write is not carried out."""
+    POST-only route answered with 405 (review s34 r1 W4). The write is not carried out, and
+    the login page says so (`undone`)."""
     return path.rsplit("/", 1)[0] or "/"
 
 
@@ -401,7 +406,7 @@ async def login_page(request: web.Request) -> web.StreamResponse:
     csrf = security.new_token()
     page = render(request, "login.html", 403 if token is not None else 200,
                   title="登录", form=csrf, next=_safe_next(target),
-                  failed=token is not None)
+                  failed=token is not None, undone="undone" in request.query)
     page.set_cookie(_cookie(request, LOGIN_COOKIE), csrf, httponly=True, samesite="Strict",
                     path="/login", secure=request.secure)
     return page
@@ -416,7 +421,7 @@ async def login(request: web.Request) -> web.StreamResponse:
     if _try_login(request, data.get("token", "")):
         return _logged_in(request, target)
     page = render(request, "login.html", 403, title="登录", form=csrf,
-                  next=_safe_next(target), failed=True)
+                  next=_safe_next(target), failed=True, undone=False)
     return page
 
 

@@ -133,7 +133,8 @@ async def test_out_of_descriptors_is_one_warning_a_while(
 async def test_a_write_after_the_session_ended_logs_in_back_to_its_page(
         site: Site, path: str, page: str) -> None:
     """The login sent the browser (a GET) to the POST-only route: a 405 page, and the
-    operator did not know whether the action was carried out (it was not)."""
+    operator did not know whether the action was carried out (it was not; the login page
+    now says so)."""
     csrf = await site.login()
     site.client.session.cookie_jar.clear()  # a restart, the 12 h, 退出 in another tab
     refused = await site.client.post(f"{path}?x=1", data={"csrf": csrf, "warning": "1"},
@@ -141,6 +142,9 @@ async def test_a_write_after_the_session_ended_logs_in_back_to_its_page(
     assert refused.status == 302
     target = URL(refused.headers["Location"])
     assert (target.path, target.query["next"]) == ("/login", page)
+    login = await (await site.client.get(str(target))).text()
+    # the login page says the action was not carried out (a logout: nothing undone)
+    assert ('id="login-undone"' in login) == (path != "/logout")
     back = await site.client.get(f"/login?token={TOKEN}&next={target.query['next']}",
                                  allow_redirects=False)
     assert back.status == 303 and back.headers["Location"] == page
