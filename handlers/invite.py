@@ -61,6 +61,9 @@ _ASKS = re.compile(
 _NO_BEFORE = re.compile(r"(?:[不没别勿莫]|取消|放弃|退出|算了).{0,3}$|"
                         r"\b(?:not|no|don'?t|won'?t|never|cancel)\b(?:\W+\w+)?\W*$")
 _NO_AFTER = re.compile(r"[不没别]")
+# A no that says "not yet" ("我还没报名", "没有报名"), not a refusal: a later clause that holds
+# the word plainly ("我还没报名，现在报名") signs up.
+_NOT_YET = re.compile(r"没有?[^不别勿莫]{0,3}$")
 # Asking for the sign-up: "我要报名", "我想报名", "帮我报名", "报名！" (checked after a no).
 _WANTS = re.compile(r"(?:(?<![需还只])要|想|帮我|给我|替我|我来)$|"
                     r"\b(?:want to|wanna|let me|i'?ll|please)\W*$")
@@ -167,8 +170,10 @@ class Invite(Handler[Config]):
 
 def _signs_up(norm: str, words: WordMatcher[str]) -> bool:
     """Whether a message holding a sign-up word signs up: a clause asks for it ("我要报名",
-    "报名！"), or none holding the word says no to it or asks about it."""
+    "报名！"), or one holds it plainly after a "not yet" ("我还没报名，现在报名"), or none
+    holding the word says no to it or asks about it."""
     verdict = True
+    not_yet = False  # the clauses so far said only "not yet"
     start = 0
     for ending in [*_CLAUSES.finditer(norm), None]:
         clause = norm[start:ending.start() if ending else len(norm)]
@@ -179,11 +184,15 @@ def _signs_up(norm: str, words: WordMatcher[str]) -> bool:
             if _MAY.search(before) and not asked_what and _MAY_NOT.match(clause[end:]):
                 return True  # "可以报名不？"
             if _NO_BEFORE.search(before) or _NO_AFTER.match(clause[end:]):
+                not_yet = (verdict or not_yet) and bool(_NOT_YET.search(before)) \
+                    and not _NO_AFTER.match(clause[end:])
                 verdict = False
             elif not asked_what and (_WANTS.search(before) or (cried and end == len(clause))
                                      or _MAY.search(before)):
                 return True
             elif _ASKS.search(clause):
-                verdict = False
+                verdict = not_yet = False
+            elif not_yet:
+                return True  # "我还没报名，现在报名"
         start = ending.end() if ending else len(norm)
     return verdict

@@ -112,7 +112,9 @@ SAYING_MORE = ("报名，不知道对不对", "我要报名！没问题吧", "�
                "报名\n请问几点开始？", "报个名", "报名！报名有什么要求？",
                # asking whether one may, and a count (review s33d D1)
                "我可以报名吗？", "现在还能报名吗", "我们几个人一起报名", "老师，我也要报名呢",
-               "可以报名不？", "还能报名不")  # (review s33e E5)
+               "可以报名不？", "还能报名不",  # (review s33e E5)
+               # not yet, then now (left alone in stops 32 and 33)
+               "我还没报名，现在报名", "还没有报名呢，现在报名", "还没报名 我报名")
 
 
 @pytest.mark.parametrize("text", SAYING_MORE)
@@ -129,7 +131,11 @@ def test_a_sign_up_saying_more_is_one(text: str) -> None:
                                   "进群需要报名吗？", "还需要报名吗", "报名要不要钱",
                                   "报名要不要交钱？", "报名收不收费", "报名费退不退",
                                   "报名的人多不多", "你报名了没", "报名了没有", "要报名的话找谁",
-                                  "只要报名就能进群吗"])
+                                  "只要报名就能进群吗",
+                                  # a "not yet" alone, or one followed by a no or a question
+                                  "我还没报名", "我还没报名，报名要交钱吗",
+                                  "还没报名，不想报名了", "我没报名，你报名了没",
+                                  "不报名，报名太麻烦"])
 def test_a_question_or_a_no_is_none_whatever_else_it_says(text: str) -> None:
     invite = Invite(Config(words=["报名", "join"], to="internship"))
     invite.prepare()
