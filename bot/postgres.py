@@ -108,10 +108,15 @@ def shown(url: str) -> str:
         parts = urlsplit(url)
     except ValueError:  # (a broken URL: "Invalid IPv6 URL") what may be a password goes
         return _USER_INFO.sub(r"\1:***@", url)
-    if parts.password is None:
+    query = _QUERY_PASSWORD.sub(r"\1***", parts.query)
+    if parts.password is None and query == parts.query:
         return url
-    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
-    return parts._replace(netloc=netloc).geturl()
+    netloc = parts.netloc if parts.password is None else \
+        parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return parts._replace(netloc=netloc, query=query).geturl()
+
+
+_QUERY_PASSWORD = re.compile(r"((?:^|&)\s*password\s*=)[^&]*", re.IGNORECASE)  # ?password=
 
 
 def written(url: str) -> str:

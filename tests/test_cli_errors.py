@@ -34,6 +34,7 @@ from harness import (
     write_config,
 )
 
+from bot import postgres
 from bot.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -207,6 +208,17 @@ def test_a_postgresql_url_that_does_not_parse_is_one_line_and_hides_its_password
     assert code == 2
     assert _one_line(err) == f"groupbot {command}: --db postgresql://bot:***@[::1/bot is not a " \
                              "valid URL: Invalid IPv6 URL"
+
+
+@pytest.mark.parametrize(("url", "seen"), [
+    ("postgresql://bot:${PW}@db/bot", "postgresql://bot:***@db/bot"),
+    ("postgresql://bot@db/bot?sslmode=require&password=${PW}",
+     "postgresql://bot@db/bot?sslmode=require&password=***"),
+    ("postgresql://bot@db/bot?Password=${PW}&x=1", "postgresql://bot@db/bot?Password=***&x=1"),
+    ("postgresql://bot@db/bot?passwords=1", "postgresql://bot@db/bot?passwords=1")])
+def test_a_url_is_shown_without_its_password_in_either_place(url: str, seen: str) -> None:
+    """`?password=` is a libpq way to give one too; it was shown as written."""
+    assert postgres.shown(url) == seen
 
 
 def test_export_to_a_directory_exits_2(capsys: pytest.CaptureFixture[str], played: Path,
