@@ -10,7 +10,7 @@ figures. Points belong to the group, or to all groups of the type (`scope: type`
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
@@ -404,22 +404,35 @@ async def times_since(store: Reader, since: datetime) -> list[datetime]:
             if (at := unstamp(value)) is not None]
 
 
-async def points_by_member(store: Reader, scope: str) -> dict[str, int]:
+async def points_by_member(store: Reader, scope: str,
+                           rewarded: Sequence[str] = ()) -> dict[str, int]:
+    """Each member's points in the scope, as 我的数据 and the board count them: their
+    check-ins', and fission's rewards in the groups `rewarded` (the scope's groups, where
+    their type runs fission)."""
     rows = await store.all("SELECT member, SUM(points) FROM checkins WHERE scope=?"
                            " GROUP BY member", (scope,))
-    return {str(member): int(points) for member, points in rows}
+    board = {str(member): int(points) for member, points in rows}
+    for member, points in (await fission.reward_points(store, rewarded)).items():
+        board[member] = board.get(member, 0) + points
+    return board
 
 
-async def standings(store: Reader, member: str) -> list[Standing]:
-    """The member's standing in every scope they checked in, most points first."""
+async def standings(store: Reader, member: str,
+                    rewarded: Mapping[str, Sequence[str]] | None = None) -> list[Standing]:
+    """The member's standing in every scope they checked in or were rewarded in (`rewarded`:
+    by scope, as `points_by_member` takes them), most points first."""
+    rewarded = rewarded or {}
+    scopes = dict.fromkeys(scope for (scope,) in await store.all(
+        "SELECT DISTINCT scope FROM checkins WHERE member=?", (member,)))
     found = []
-    for (scope,) in await store.all("SELECT DISTINCT scope FROM checkins WHERE member=?",
-                                    (member,)):
+    for scope in {**scopes, **dict.fromkeys(rewarded)}:
+        board = await points_by_member(store, scope, rewarded.get(scope, ()))
+        if member not in board:
+            continue  # (a scope with rewards, none of them theirs)
         rows = await store.all("SELECT day, streak FROM checkins WHERE scope=? AND member=?"
                                " ORDER BY day", (scope, member))
-        board = await points_by_member(store, scope)
-        mine = board.get(member, 0)
+        mine = board[member]
         found.append(Standing(scope, tuple(date.fromisoformat(day) for day, _ in rows),
-                              int(rows[-1][1]), mine,
+                              int(rows[-1][1]) if rows else 0, mine,
                               1 + sum(1 for p in board.values() if p > mine), len(board)))
     return sorted(found, key=lambda s: -s.points)

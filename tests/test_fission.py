@@ -11,6 +11,9 @@ from harness import SHIPPED, Harness, shipped_config, write_config
 
 from bot import config
 from bot.yamlfile import InputError
+from bot.web import views
+from bot.web.base import Console
+from bot.web.links import MemberLink
 from handlers import REGISTRY
 
 pytestmark = pytest.mark.usefixtures("backend")  # on SQLite, then on PostgreSQL
@@ -167,7 +170,8 @@ def test_rewards_out_of_order_are_a_config_error(tmp_path: Path) -> None:
 
 async def test_reward_points_count_in_my_data_check_ins_and_the_board(tmp_path: Path) -> None:
     """Review s33a Q11: carol, told 「奖励 10 积分」, found 积分 10 (her check-in's only) in
-    我的数据 and on the 签到排行榜; her reward is now counted wherever her points are shown."""
+    我的数据 and on the 签到排行榜; her reward is now counted wherever her points are shown,
+    the console's members list and the members' own pages included."""
     async with Harness(SHIPPED, tmp_path, groups=GROUPS) as h:
         await h.join("c1", "dave", inviter="carol")
         await h.join("c1", "frank", inviter="erin")  # erin: a reward, no check-in
@@ -186,3 +190,17 @@ async def test_reward_points_count_in_my_data_check_ins_and_the_board(tmp_path: 
         data, checked, board = h.texts("c1")[-3:]
         assert "积分 20 分" in data and "累计 30 分" in checked
         assert board.split("【总榜】\n")[1] == "1. carol  30 分\n2. bob  20 分\n3. erin  10 分"
+        # and on their pages of the members' data centre (it showed check-in points only)
+        console = Console(h.db, h.clock, h.registry, "t" * 32,
+                          standalone_deployment=h.deployment)
+        try:
+            shown = {member: await views.me(console, MemberLink(member, h.clock.now()))
+                     for member in ("carol", "bob", "erin", "dave")}
+            listed = {row.member: row.points
+                      for row in await views.members(console, "c1", None, "points", "desc")}
+        finally:
+            await console.close()
+        assert {member: (page["points"], page["rank"], page["ranked"])
+                for member, page in shown.items()} == {
+            "carol": (30, 1, 3), "bob": (20, 2, 3), "erin": (10, 3, 3), "dave": (0, None, 0)}
+        assert {m: listed[m] for m in shown} == {"carol": 30, "bob": 20, "erin": 10, "dave": 0}

@@ -64,6 +64,17 @@ def handler_config(gtype: GroupType | None, name: str) -> Any:
     return None
 
 
+def _rewarded(groups: Iterable[tuple[str, str, GroupType]]) -> dict[str, list[str]]:
+    """By check-in scope, its groups (of `bound`'s) whose fission rewards count as points:
+    those of a type that runs both handlers (handlers/checkin.py `points_by_member`)."""
+    found: dict[str, list[str]] = {}
+    for group, _, gtype in groups:
+        config = handler_config(gtype, "checkin")
+        if config is not None and handler_config(gtype, "fission") is not None:
+            found.setdefault(checkin.scope_of(config, group, gtype.name), []).append(group)
+    return found
+
+
 def _policy(gtype: GroupType | None) -> moderation.Policy:
     """The moderation policy of a group type (its warning limit and window)."""
     configs = {h.name: h.config for h in gtype.handlers} if gtype is not None else {}
@@ -279,7 +290,8 @@ async def furthest_stages(console: Console, members: Sequence[str] | None = None
 async def members(console: Console, group: str, q: str | None, sort: str,
                   order: str) -> list[MemberRow]:
     tz, now = console.deployment.settings.timezone, console.clock.now()
-    gtype = next((t for g, _, t in await bound(console) if g == group), None)
+    groups = await bound(console)
+    gtype = next((t for g, _, t in groups if g == group), None)
     namecard = handler_config(gtype, "namecard")
     policy = _policy(gtype)
     warned = Counter[str]()
@@ -287,9 +299,10 @@ async def members(console: Console, group: str, q: str | None, sort: str,
             console.reader, group, moderation.window_start(now, policy.warn_window), now):
         warned[w.member] += w.weight
     checkins = handler_config(gtype, "checkin")
-    points = await checkin.points_by_member(
-        console.reader, checkin.scope_of(checkins, group, gtype.name)) \
-        if checkins is not None and gtype is not None else {}
+    scope = checkin.scope_of(checkins, group, gtype.name) \
+        if checkins is not None and gtype is not None else None
+    points = {} if scope is None else await checkin.points_by_member(
+        console.reader, scope, _rewarded(groups).get(scope, ()))
     present = await roster.present(console.reader, group)
     stages = await furthest_stages(console, [e.member for e in present])
     needle = (q or "").lower()
@@ -680,18 +693,19 @@ async def me(console: Console, link: links.MemberLink) -> dict[str, Any]:
     """One member's own figures, and nobody else's."""
     tz, now = console.deployment.settings.timezone, console.clock.now()
     member = link.member
-    standings = await checkin.standings(console.reader, member)
+    groups = await bound(console)
+    standings = await checkin.standings(console.reader, member, _rewarded(groups))
     best = standings[0] if standings else None
     today = now.date()
     days = set(best.days) if best else set()
     first = today.replace(day=1)
     month_days = [first + timedelta(days=i) for i in range(31)
                   if (first + timedelta(days=i)).month == first.month]
-    streak = checkin.standing_streak(best.days[-1] if best else None,
+    streak = checkin.standing_streak(best.days[-1] if best and best.days else None,
                                      best.last_streak if best else 0, today)
     warnings = 0
     name = member
-    for group, _, gtype in await bound(console):
+    for group, _, gtype in groups:
         window = _policy(gtype).warn_window
         warnings += sum(w.weight for w in await moderation.warnings_in_force(
             console.reader, group, moderation.window_start(now, window), now, member))
