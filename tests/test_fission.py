@@ -10,10 +10,10 @@ import pytest
 from harness import SHIPPED, Harness, shipped_config, write_config
 
 from bot import config
-from bot.yamlfile import InputError
 from bot.web import views
 from bot.web.base import Console
 from bot.web.links import MemberLink
+from bot.yamlfile import InputError
 from handlers import REGISTRY
 
 pytestmark = pytest.mark.usefixtures("backend")  # on SQLite, then on PostgreSQL
