@@ -278,6 +278,15 @@ async def blocked_for(store: Reader, member: str) -> str | None:
     return None if row is None else str(row[0])
 
 
+async def blocked_among(store: Reader, members: Sequence[str]) -> set[str]:
+    """Those of `members` on the block list (a leaderboard leaves them out)."""
+    if not members:
+        return set()
+    rows = await store.all(f"SELECT member FROM blocklist WHERE member IN"
+                           f" ({', '.join('?' * len(members))})", tuple(members))
+    return {str(member) for (member,) in rows}
+
+
 # ---------------------------------------------------------------- the ledger: cases
 
 

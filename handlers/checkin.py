@@ -299,27 +299,25 @@ class Checkin(Handler[Config]):
 
     async def _top(self, ctx: Context, scope: str, since: date | None) -> str:
         """The period's best by points: their check-ins' and, where fission runs, their
-        rewards' (a member with rewards only is on the board with 0 days)."""
+        rewards' (a member with rewards only is on the board with 0 days); not a member
+        removed (on the block list)."""
         board = self.config.leaderboard
         day = since.isoformat() if since else ""
         rewards = await self._rewards(ctx, since)
-        if not rewards:
-            rows = await ctx.store.all(
-                "SELECT member, SUM(points), COUNT(*) FROM checkins WHERE scope=? AND day>=?"
-                " GROUP BY member ORDER BY SUM(points) DESC, MIN(rowid) LIMIT ?",
-                (scope, day, board.top))
-        else:  # every member's, the rewards added (a group's members: a few hundred rows)
-            found = {member: (points, days, first) for member, points, days, first in
-                     await ctx.store.all("SELECT member, SUM(points), COUNT(*), MIN(rowid)"
-                                         " FROM checkins WHERE scope=? AND day>=?"
-                                         " GROUP BY member", (scope, day))}
-            last = 1 + max((first for _, _, first in found.values()), default=0)
-            merged = [(member, points + rewards.get(member, 0), days, first)
-                      for member, (points, days, first) in found.items()]
-            merged += [(member, points, 0, last) for member, points in rewards.items()
-                       if member not in found]
-            merged.sort(key=lambda row: (-row[1], row[3]))
-            rows = [(member, points, days) for member, points, days, _ in merged[:board.top]]
+        # every member's, the rewards added (a group's members: a few hundred rows)
+        found = {member: (points, days, first) for member, points, days, first in
+                 await ctx.store.all("SELECT member, SUM(points), COUNT(*), MIN(rowid)"
+                                     " FROM checkins WHERE scope=? AND day>=?"
+                                     " GROUP BY member", (scope, day))}
+        last = 1 + max((first for _, _, first in found.values()), default=0)
+        merged = [(member, points + rewards.get(member, 0), days, first)
+                  for member, (points, days, first) in found.items()]
+        merged += [(member, points, 0, last) for member, points in rewards.items()
+                   if member not in found]
+        removed = await moderation.blocked_among(ctx.store, [row[0] for row in merged])
+        merged = sorted((row for row in merged if row[0] not in removed),
+                        key=lambda row: (-row[1], row[3]))
+        rows = [(member, points, days) for member, points, days, _ in merged[:board.top]]
         lines = [board.line.render({"rank": rank, "member": await ctx.name(member),
                                     "points": points, "days": days})
                  for rank, (member, points, days) in enumerate(rows, start=1)]

@@ -14,6 +14,7 @@ from typing import Annotated
 
 from pydantic import Field, field_validator
 
+from bot import moderation, roster
 from bot.config import Count, Duration, Template, TemplateText, placeholders
 from bot.context import Context
 from bot.events import MemberJoined, MemberLeft, Message, Tick
@@ -134,6 +135,12 @@ class Fission(Handler[Config]):
             elif ctx.scheduled(f"stay:{invitee}") is None:
                 await ctx.schedule(f"stay:{invitee}", instant(at) + self.config.min_stay,
                                    {"inviter": inviter})
+        if count < min((reward.invitations for reward in self.config.rewards), default=1):
+            return
+        absent = await _absent(inviter, ctx)
+        if absent is not None:  # a removed ad poster is thanked for nothing: their invitees
+            await ctx.audit("fission_withheld", inviter, absent)  # may be their sock puppets
+            return
         for reward in self.config.rewards:
             if reward.invitations > count:
                 break
@@ -167,12 +174,26 @@ class Fission(Handler[Config]):
             f"SELECT i.inviter, SUM(i.counts) AS n, (SELECT COALESCE(SUM(points), 0)"
             f" FROM {REWARDS} r WHERE r.grp=i.grp AND r.inviter=i.inviter)"
             f" FROM {INVITES} i WHERE i.grp=? GROUP BY i.grp, i.inviter HAVING SUM(i.counts) > 0"
-            " ORDER BY n DESC, MIN(i.at) LIMIT ?", (ctx.scope, board.top))
+            " ORDER BY n DESC, MIN(i.at)", (ctx.scope,))
+        removed = await moderation.blocked_among(ctx.store, [row[0] for row in rows])
         lines = [board.line.render({"rank": rank, "member": await ctx.name(inviter),
                                     "count": count, "points": points})
-                 for rank, (inviter, count, points) in enumerate(rows, start=1)]
+                 for rank, (inviter, count, points) in enumerate(
+                     [row for row in rows if row[0] not in removed][:board.top], start=1)]
         title = board.title.render({"group": ctx.group.topic if ctx.group else ""})
         ctx.reply("\n".join([title, *lines]) if lines else board.empty)
+
+
+async def _absent(inviter: str, ctx: Context) -> str | None:
+    """Why the inviter gets no reward now, or None: removed (on the block list), or gone
+    from the group (a reward owed is given at the next invitee's stay, if they are back)."""
+    removed = await moderation.blocked_for(ctx.store, inviter)
+    if removed is not None:
+        return f"removed for {removed}"
+    entry = await roster.entry(ctx.store, ctx.scope, inviter)
+    if entry is not None and entry.left_at is not None:
+        return "left the group"
+    return None
 
 
 async def invited_by(store: Reader, inviter: str) -> int:

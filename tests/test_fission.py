@@ -43,6 +43,46 @@ async def test_the_first_and_the_fifth_invitation_are_announced_once_each(
         assert fifth[0]["text"] == "🌟 alice 已邀请 5 位新朋友，获得「推荐之星」称号和 60 积分！"
 
 
+async def test_an_inviter_removed_for_ads_is_neither_thanked_nor_on_a_board(
+        tmp_path: Path) -> None:
+    """Review s35 r5 R5-1: eve brought fay in, posted two ads and was removed; three days
+    later the bot thanked her in public with 10 points, and both boards put her first."""
+    async with Harness(SHIPPED, tmp_path, groups=GROUPS) as h:
+        await _invite(h, "alice", "u1")
+        await _invite(h, "eve", "fay")
+        await _invite(h, "bob", "u2")
+        await h.say("c1", "eve", "兼职日结，加我微信 abc12345")
+        await h.advance("1m")
+        await h.say("c1", "eve", "加V abc12345 领福利")
+        await h.advance("1m")
+        assert h.actions("kick") and h.actions("kick")[0]["member"] == "eve"
+        await h.advance("3d")
+        assert sorted(_rewards(h)) == [("alice", "🎉"), ("bob", "🎉")]
+        withheld = await h.bot.store.all(
+            "SELECT member, detail FROM audit WHERE action='fission_withheld'")
+        assert [row[0] for row in withheld] == ["eve"] and "removed for" in withheld[0][1]
+        await h.say("c1", "carol", "邀请排行")
+        await h.advance("1m")
+        await h.say("c1", "carol", "签到排行榜")
+        await h.advance("1m")
+        invitations, checkins = h.texts("c1")[-2:]
+        assert "eve" not in invitations and "alice" in invitations and "bob" in invitations
+        assert "eve" not in checkins and "alice" in checkins
+
+
+async def test_an_inviter_who_left_is_thanked_when_the_next_invitee_stays(
+        tmp_path: Path) -> None:
+    async with Harness(SHIPPED, tmp_path, groups=GROUPS) as h:
+        await _invite(h, "alice", "u1")
+        await h.leave("c1", "alice")
+        await h.advance("3d")
+        assert _rewards(h) == []  # nobody to thank in the group
+        await h.join("c1", "alice")
+        await _invite(h, "alice", "u2")
+        await h.advance("3d")
+        assert _rewards(h) == [("alice", "🎉")]
+
+
 async def test_a_reward_waits_until_the_invitee_has_stayed_three_days(tmp_path: Path) -> None:
     async with Harness(SHIPPED, tmp_path, groups=GROUPS) as h:
         await h.join("c1", "u1", inviter="alice")
