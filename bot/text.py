@@ -479,7 +479,12 @@ def command(text: str) -> str:
     "签到👍", "【签到】", "签到[强]" -> "签到"; "[签到]", nothing but one bracketed word, is
     "签到"; a message of nothing but marks stays as it is: "✅"). "请问什么时候可以开始考试？"
     is no "开始考试"."""
-    message = normalize(strip_mentions(text))
+    return unmarked(normalize(strip_mentions(text)))
+
+
+def unmarked(message: str) -> str:
+    """A normalized message without the marks, brackets, emoji and WeChat faces around it,
+    as `command` reads it ("签到！" -> "签到"; "✅" stays)."""
     return (_without(message, *_AROUND_COMMAND_FACES)
             or _without(message, _AROUND_COMMAND, _AROUND_COMMAND) or message)
 

@@ -27,7 +27,7 @@ from bot.handler import CONTINUE, FALLBACK, STOP, Flow, Handler, HandlerConfig
 from bot.literals import Literals, needed
 from bot.regex import Pattern, PatternSet, as_normalized
 from bot.smalltalk import small_talk_only
-from bot.text import WordMatcher, normalize, strip_mentions
+from bot.text import WordMatcher, normalize, strip_mentions, unmarked
 
 Reply = Annotated[TemplateText, placeholders("member", "group")]
 
@@ -113,7 +113,7 @@ class Keywords(Handler[Config]):
         for index, rule in enumerate(config.rules):
             for pattern in rule.patterns:
                 if rule.match is MatchKind.EXACT:
-                    self._exact.setdefault(normalize(pattern), index)
+                    self._exact.setdefault(unmarked(normalize(pattern)), index)
                 elif isinstance(pattern, Pattern):
                     regexes.append(as_normalized(pattern))
                     self._regex_rule.append(index)
@@ -170,7 +170,11 @@ class Keywords(Handler[Config]):
         return rule
 
     def _matching(self, norm: str) -> Rule | None:
-        found = {self._exact[norm]} if norm in self._exact else set()
+        exact = self._exact.get(norm)
+        if exact is None and self._exact and norm and not (norm[0].isalnum()
+                                                          and norm[-1].isalnum()):
+            exact = self._exact.get(unmarked(norm))  # "你好！", "在吗？", "【报名】"
+        found = {exact} if exact is not None else set()
         if not found and self._first_look is not None and not self._first_look.any_in(norm):
             return None  # most messages: nothing any rule looks for is there
         for start, _, index in self._literal.find_all(norm):

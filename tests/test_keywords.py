@@ -76,6 +76,14 @@ async def test_exact_and_prefix_do_not_answer_inside_a_sentence(tmp_path: Path) 
     assert await _replies(tmp_path, "什么是签到说明", "请 !help") == []
 
 
+async def test_exact_is_the_whole_message_whatever_marks_are_around_it(tmp_path: Path) -> None:
+    """Review s35 r5 R5-2: the shipped `hello-bot` rule answered 「@小助手 你好」 but not
+    「@小助手 你好！」 or 「在吗？」: marks around the word are no other message."""
+    assert await _replies(tmp_path, "签到说明！", "【签到说明】", "签到说明？？", "签到说明👍",
+                          "签到说明吗") == ["exact"] * 4
+    assert await _replies(tmp_path / "2", "@Helper hi!", mentions=("bot",)) == ["hello"]
+
+
 async def test_full_width_and_case_are_folded(tmp_path: Path) -> None:
     assert await _replies(tmp_path, "ＳＩＧＮ ＵＰ please") == ["contains alice"]
 
