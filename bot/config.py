@@ -1302,18 +1302,21 @@ class Note:
 
 
 def _bare_seconds(model: BaseModel, key: str, value: Seconds) -> Note | None:
-    """A bare number under an hour for a duration whose default is an hour or more: the
-    operator most likely meant days (`after: 14`), and got seconds."""
+    """A bare number far below its key's default unit: under an hour where the default is an
+    hour or more (`after: 14`: days meant), under a minute where it is 3 minutes or more
+    (`first_reminder: 10`: minutes meant). The operator got seconds."""
     default = type(model).model_fields[key].default
-    if not isinstance(default, timedelta) or default < _HOUR or not timedelta(0) < value < _HOUR:
+    if not isinstance(default, timedelta) or not timedelta(0) < value < (
+            _HOUR if default >= _HOUR else _MINUTE if default >= 3 * _MINUTE else timedelta(0)):
         return None
     n = f"{value.total_seconds():g}"
+    meant = f"for days write {n}d, for hours {n}h, for minutes {n}m" if default >= _HOUR \
+        else f"for minutes write {n}m"
     return Note(f"{n} is {n} seconds (a number without a unit is seconds; the default is "
-                f"{_written(default)}): for days write {n}d, for hours {n}h, for minutes "
-                f"{n}m; for seconds {n}s")
+                f"{_written(default)}): {meant}; for seconds {n}s")
 
 
-_HOUR = timedelta(hours=1)
+_HOUR, _MINUTE = timedelta(hours=1), timedelta(minutes=1)
 # the keys whose words are matched as written (a keyword rule's `patterns` unless `match:
 # regex`, which holds Patterns; triggers, keywords, banned words)
 _LITERAL_LISTS = frozenset({"patterns", "triggers", "keywords", "start", "words"})

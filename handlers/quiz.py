@@ -22,6 +22,7 @@ from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import (
+    AfterValidator,
     Field,
     PlainValidator,
     TypeAdapter,
@@ -61,6 +62,18 @@ LETTERS = "ABCDEFGHIJ"
 _WORDS = re.compile(r"[a-z]+")
 
 
+SHORTEST_LIMIT = timedelta(seconds=10)  # a question's time: to read it and type an answer
+
+
+def _answerable(limit: timedelta) -> timedelta:
+    """A question's time limit: one too short to answer in (`0s`) failed every candidate and
+    used up their attempt."""
+    if limit < SHORTEST_LIMIT:
+        raise ValueError(f"{limit.total_seconds():g}s is too short to answer a question in: "
+                         f"at least {SHORTEST_LIMIT.total_seconds():g}s (write e.g. 3m)")
+    return limit
+
+
 class Kind(StrEnum):
     SINGLE = "single"
     MULTIPLE = "multiple"
@@ -86,7 +99,7 @@ class Question(Model):
     keywords: list[str | list[str]] = []
     min_keywords: Count | None = Field(None, ge=1)
     points: Count = Field(1, ge=1)
-    time_limit: Duration | None = None
+    time_limit: Annotated[Duration, AfterValidator(_answerable)] | None = None
 
     @model_validator(mode="after")
     def _complete(self) -> Question:
@@ -200,7 +213,7 @@ class Texts(HandlerConfig):
 class Config(HandlerConfig):
     file: QuizSource
     start: list[str] = Field(["开始考试"], min_length=1)
-    time_limit: Duration = timedelta(minutes=3)
+    time_limit: Annotated[Duration, AfterValidator(_answerable)] = timedelta(minutes=3)
     pass_mark: Count = Field(80, ge=1, le=100)
     cooldown: Duration = timedelta(days=1)
     refusal_cooldown: Duration = timedelta(minutes=10)  # per member: one "not now", then silence

@@ -33,13 +33,21 @@ def _check(capsys: pytest.CaptureFixture[str], root: Path) -> tuple[int, list[st
       "the default is 30d)"]),
     ("welcome:\n      template: hi\n      again_after: 30\n",
      ["4: handlers.welcome.again_after: 30 is 30 seconds"]),
+    # minutes meant where the default is minutes (review s35 r5 R5-4)
+    ("namecard:\n      pattern: x\n      example: x\n      reminder: hi\n"
+     "      first_reminder: 10\n",
+     ["6: handlers.namecard.first_reminder: 10 is 10 seconds (a number without a unit is "
+      "seconds; the default is 10m): for minutes write 10m; for seconds 10s"]),
+    ("namecard:\n      pattern: x\n      example: x\n      reminder: hi\n"
+     "      first_reminder: 90\n", []),  # (over a minute: seconds meant, most likely)
+    ("keywords:\n      cooldown: 5\n", []),  # (a default of a minute: seconds are its scale)
     # seconds where seconds are the scale, said with a unit, or a long number: as written
     ("welcome:\n      template: hi\n      window: 20\n", []),
     ("lifecycle:\n      silent: {after: 14d, remove: true, grace: 1d}\n", []),
     ("lifecycle:\n      silent: {after: 1209600, remove: true, grace: 0}\n", []),
     ("antispam:\n      warn_window: 30s\n", []),
 ])
-def test_a_bare_number_far_below_a_day_scale_default_is_warned_as_seconds(
+def test_a_bare_number_far_below_its_defaults_scale_is_warned_as_seconds(
         capsys: pytest.CaptureFixture[str], tmp_path: Path, handler: str,
         expected: list[str]) -> None:
     """`silent: {after: 14, grace: 1}` (meant: days) passed `check` and removed, each night,

@@ -12,7 +12,10 @@ from pathlib import Path
 import pytest
 from harness import BOT_YAML, SHIPPED, Harness, shipped_config, write_config
 
+from bot import config
 from bot.events import Kind
+from bot.yamlfile import InputError
+from handlers import REGISTRY
 
 ON_BOTH = pytest.mark.usefixtures("backend")  # on SQLite, then on PostgreSQL
 
@@ -275,3 +278,22 @@ async def test_a_reload_that_changes_the_quiz_voids_the_attempts_under_way(
         await h.say("i1", "dave", RIGHT[0])
         await h.advance("1m")
         assert "恭喜以 100 分通过考核" in "".join(_told(h, "dave")[-2:])
+
+
+@pytest.mark.parametrize(("where", "limit"), [("config", "0s"), ("config", "3"),
+                                             ("question", "5s")])
+def test_a_time_limit_too_short_to_answer_in_is_refused_naming_its_line(
+        tmp_path: Path, where: str, limit: str) -> None:
+    """Review s35 r5 R5-4: `time_limit: 0s` passed `check`; the bot announced 「每题限时 0
+    秒」, every answer was late, and each candidate lost an attempt for nothing."""
+    question = "  - {kind: single, text: '?', options: [x, y], answer: A%s}\n" % (
+        f", time_limit: {limit}" if where == "question" else "")
+    root = write_config(tmp_path / "config", BOT_YAML, {"recruitment": (
+        "handlers:\n  - quiz:\n      file: quiz/one.yaml\n      promote_to: recruitment\n"
+        + (f"      time_limit: {limit}\n" if where == "config" else ""))},
+        {"quiz/one.yaml": "title: one\nquestions:\n" + question})
+    seconds = limit.rstrip("s")
+    file, line = ("types/recruitment.yaml", 5) if where == "config" else ("one.yaml", 3)
+    with pytest.raises(InputError, match=rf"{re.escape(file)}:{line}: .*time_limit: "
+                                         rf"{seconds}s is too short to answer a question in"):
+        config.load(root, REGISTRY)
