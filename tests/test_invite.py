@@ -114,7 +114,9 @@ SAYING_MORE = ("报名，不知道对不对", "我要报名！没问题吧", "�
                "我可以报名吗？", "现在还能报名吗", "我们几个人一起报名", "老师，我也要报名呢",
                "可以报名不？", "还能报名不",  # (review s33e E5)
                # not yet, then now (left alone in stops 32 and 33)
-               "我还没报名，现在报名", "还没有报名呢，现在报名", "还没报名 我报名")
+               "我还没报名，现在报名", "还没有报名呢，现在报名", "还没报名 我报名",
+               # again, not later
+               "我想再报名一次", "我要再报名")
 
 
 @pytest.mark.parametrize("text", SAYING_MORE)
@@ -135,7 +137,10 @@ def test_a_sign_up_saying_more_is_one(text: str) -> None:
                                   # a "not yet" alone, or one followed by a no or a question
                                   "我还没报名", "我还没报名，报名要交钱吗",
                                   "还没报名，不想报名了", "我没报名，你报名了没",
-                                  "不报名，报名太麻烦"])
+                                  "不报名，报名太麻烦",
+                                  # later, or for a friend (review s35 r5 R5-7)
+                                  "考虑一下再报名", "先看看再报名", "等我下班再报名",
+                                  "我帮我朋友问问报名的事"])
 def test_a_question_or_a_no_is_none_whatever_else_it_says(text: str) -> None:
     invite = Invite(Config(words=["报名", "join"], to="internship"))
     invite.prepare()
