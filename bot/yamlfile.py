@@ -147,6 +147,11 @@ def load(file: Path, max_bytes: int = MAX_BYTES, *, regular: bool = False) -> Lo
         line = raw.count(b"\n", 0, exc.start) + 1
         raise InputError([Problem(Where(file, line), (), "not UTF-8 text: save it as UTF-8")]
                          ) from None
+    return parse(text, file)
+
+
+def parse(text: str, file: Path) -> Located:
+    """Parse the YAML text of `file` (read already: a content file); errors as `load`'s."""
     loader_class = Loader
     data = _plain_data(text, loader_class)
     if data is not _NOT_PLAIN:  # most files: their lines are worked out when asked for

@@ -18,12 +18,13 @@ import re
 from collections.abc import Sequence
 from datetime import datetime, time, timedelta
 from enum import StrEnum
+from pathlib import Path
 from random import Random
 from typing import Annotated, Any, TypeVar
 
-import yaml
 from pydantic import BeforeValidator, Field, model_validator
 
+from bot import yamlfile
 from bot.config import (
     At,
     ClockTime,
@@ -41,7 +42,7 @@ from bot.events import Tick
 from bot.handler import CONTINUE, Flow, Handler, HandlerConfig, Schedule
 from bot.sanitize import Safe
 from bot.times import instant, stamp, to_utc, utc
-from bot.yamlfile import Loader
+from bot.yamlfile import InputError
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -56,10 +57,10 @@ def _one_or_more(value: Any) -> Any:
 def items_of(content: Content) -> list[str]:
     """The texts of a push file: a YAML list (.yaml/.yml), else blocks separated by '---'."""
     if content.path.endswith((".yaml", ".yml")):
-        try:
-            data = yaml.load(content.text, Loader=Loader)  # libyaml's, as config files'
-        except yaml.YAMLError as exc:
-            raise ValueError(f"{content.path} is not valid YAML: {exc}") from None
+        try:  # (as config files are read: a problem is one line naming the file's line)
+            data = yamlfile.parse(content.text, Path(content.path)).data
+        except InputError as exc:
+            raise ValueError("; ".join(str(problem) for problem in exc.problems)) from None
         if not isinstance(data, list) or not all(isinstance(i, str) for i in data):
             raise ValueError(f"{content.path}: a YAML push file is a list of texts")
         items = [item.strip() for item in data]

@@ -451,6 +451,11 @@ def test_the_end_of_quiet_hours_is_the_next_time_the_clock_shows_it(at: datetime
      "give exactly one of `content` (a file) or `text`"),
     ("      schedules:\n        - {id: a, cron: '0 * * * *', content: push/bad.yaml}\n",
      {"push/bad.yaml": "a: b\n"}, "push/bad.yaml: a YAML push file is a list of texts"),
+    # a YAML error in the push file: one line naming its line, as a config file's (review
+    # s35 r5 R5-9: PyYAML's own three lines, naming "<unicode string>")
+    ("      schedules:\n        - {id: a, cron: '0 * * * *', content: push/bad.yaml}\n",
+     {"push/bad.yaml": "- one\n- [two\n"},
+     "schedules[0]: push/bad.yaml:3: YAML syntax: "),
     ("      schedules:\n        - {id: a, cron: '0 * * * *', text: x}\n"
      "        - {id: a, cron: '0 * * * *', text: y}\n", {}, "schedule ids must differ"),
     ("      quiet_hours: {start: '22:00', end: 8:00}\n      schedules:\n"
@@ -477,3 +482,4 @@ def test_config_mistakes_are_named(tmp_path: Path, push: str, content: dict[str,
     with pytest.raises(InputError) as caught:
         config.load(root, REGISTRY)
     assert message in str(caught.value)
+    assert "\n" not in str(caught.value).strip() and "<unicode string>" not in str(caught.value)
