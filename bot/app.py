@@ -16,7 +16,7 @@ import random
 import re
 import threading
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -41,7 +41,7 @@ from bot.adapters.base import Disconnected, Gateway, GatewayError, GroupInfo, Re
 from bot.clock import Clock, VirtualClock
 from bot.commands import Command
 from bot.config import Deployment, NotFriend
-from bot.context import Group, Place, Scope
+from bot.context import Group, Place, Reloaded, Scope
 from bot.delivery import Delivery
 from bot.events import Event, GroupRenamed, Member, MemberJoined, MemberLeft, Message, Tick
 from bot.governor import Governor
@@ -100,6 +100,9 @@ class Bot:
         self.groups = GroupDirectory(gateway, lambda: self.deployment, clock.now,
                                      lambda group: self._rotation.add(group))
         self._turn = asyncio.Lock()
+        self._after: list[Callable[[], Coroutine[Any, Any, None]]] = []  # asked for by the
+        # event handled
+        self._background: set[asyncio.Task[None]] = set()  # such work under way (a reload)
         self._poke = asyncio.Event()
         self._names: Callable[[str], str] = lambda member_id: member_id
         # events an embedded platform reports back after an action (the simulator's joins)
@@ -191,7 +194,9 @@ class Bot:
 
     async def stop(self) -> None:
         """Close the store; what is queued or scheduled stays in it for the next start (and
-        the groups served go to other accounts at once)."""
+        the groups served go to other accounts at once). A reload under way finishes first."""
+        if self._background:
+            await asyncio.gather(*self._background, return_exceptions=True)
         if self.leases is not None:
             with contextlib.suppress(*StoreError):
                 async with self.store.transaction():
@@ -379,6 +384,33 @@ class Bot:
     def timer_due(self, scope: Scope) -> datetime | None:
         return self.scheduler.timer_due(scope)
 
+    def reload_after(self, event: Event, group: Group | None, handler: str,
+                     then: Reloaded) -> None:
+        """A handler's reload (an admin's /reload), done after its event's turn, so that no
+        event waits behind it (Context.reload_config)."""
+        async def reload() -> None:
+            problems, kept = await self.reload_config()
+            async with self._turn, self.store.transaction():
+                await self._pipeline.after(event, group, handler,
+                                           lambda ctx: then(ctx, problems, kept))
+            self._poke.set()
+
+        self._after.append(reload)
+
+    async def _after_turn(self) -> None:
+        """Start what the event just handled asked for after its turn (a reload): in the
+        background, so that the events after it go on meanwhile (the gateway hands them over
+        one after another); in virtual time (replay, tests) awaited here, so that what comes
+        next meets the same config at every run."""
+        work, self._after = self._after, []
+        for job in work:
+            if isinstance(self.clock, VirtualClock):
+                await job()
+            else:
+                task = asyncio.create_task(job())
+                self._background.add(task)
+                task.add_done_callback(self._background.discard)
+
     async def reload_config(self) -> tuple[str | None, list[str]]:
         """Reload and bind the groups again: (None, the start-only keys changed and kept)
         on success, else (the problems, []) and the running config stays."""
@@ -559,6 +591,8 @@ class Bot:
                 await self._pipeline.dispatch(event)
         self._unchanged.clear()
         self._poke.set()
+        if self._after:
+            await self._after_turn()
 
     # ------------------------------------------------------------ time and actions out
 

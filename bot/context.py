@@ -8,7 +8,7 @@ dropped together with its store writes.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from random import Random
@@ -126,12 +126,17 @@ class Core(Protocol):
 
     def timer_due(self, scope: Scope) -> datetime | None: ...
 
-    async def reload_config(self) -> tuple[str | None, list[str]]: ...
+    def reload_after(self, event: Event, group: Group | None, handler: str,
+                     then: Reloaded) -> None: ...
 
     async def member_link(self, member: str) -> tuple[str, timedelta] | None: ...
 
 
 _DAWN = datetime.min.replace(tzinfo=UTC)  # the calendar's first instant
+
+
+Reloaded = Callable[["Context", str | None, list[str]], Awaitable[None]]
+"""What a handler does once the reload it asked for is done (Context.reload_config)."""
 
 
 class Context:
@@ -462,11 +467,15 @@ class Context:
         """A send of a confirmed broadcast or move: the outbox's lowest class (bulk)."""
         self.bulk.append(action)
 
-    async def reload_config(self) -> tuple[str | None, list[str]]:
-        """Load the config again and swap it in: (None, the keys read only at the start
-        that bot.yaml changed, whose running values stay) on success, else (the problems,
-        []) and the running config stays."""
-        return await self._core.reload_config()
+    def reload_config(self, then: Reloaded) -> None:
+        """Load the config again and swap it in, once this event is handled: other events
+        go on meanwhile (a load takes a fifth of a second; in the event's turn, every event
+        waited for it). Then `then(ctx, problems, kept)` runs in a turn of its own with a
+        context of this event and handler (its replies and audit records as this handler's):
+        `problems` None and `kept` the keys read only at the start that bot.yaml changed
+        (their running values stay) on success, else the problems and [] (the running
+        config stays)."""
+        self._core.reload_after(self.event, self.group, self.handler, then)
 
     async def member_link(self, member: str) -> tuple[str, timedelta] | None:
         """A private link to the member's own data centre (docs/web.md) and how long it

@@ -126,24 +126,42 @@ class Pipeline:
                 ctx.handler, ctx.config = fallback.name, fallback.config
                 await self._run(fallback, fallback.fallback, event, ctx, deployment)
 
-    async def _run(self, handler: Handler[Any],
+    async def after(self, event: Event, group: Group | None, handler: str,
+                    call: Callable[[Context], Awaitable[None]]) -> None:
+        """What `handler` does after `event` was handled (once the reload it asked for is
+        done: Context.reload_config), as it would in the event: with a context of the event
+        and the handler's config in the running type (None if it no longer runs there), in
+        a savepoint, its actions put on the outbox. The caller holds the transaction."""
+        deployment = self._deployment()
+        gtype = deployment.types.get(group.type) if group is not None else None
+        config = next((h.config for h in gtype.handlers if h.name == handler), None) \
+            if gtype is not None else None
+        ctx = Context(self._core, event, group, handler, config)
+
+        async def called(event: Event, ctx: Context) -> None:
+            await call(ctx)
+
+        await self._run(handler, called, event, ctx, deployment)
+
+    async def _run(self, handler: Handler[Any] | str,
                    call: Callable[[Event, Context], Awaitable[Flow | None]], event: Event,
                    ctx: Context, deployment: Deployment) -> Flow | None:
-        """One handler's call, in its own savepoint, its actions put on the outbox; None if
-        it failed (undone alone: the others go on). `ctx` is already the handler's."""
+        """One handler's call (`handler`, or its name), in its own savepoint, its actions
+        put on the outbox; None if it failed (undone alone: the others go on). `ctx` is
+        already the handler's."""
+        name = handler if isinstance(handler, str) else handler.name
         try:
             with self._store.savepoint():
                 flow = await call(event, ctx)
                 if ctx.actions:
-                    await self._outbox.put_all(ctx.actions, handler.name,
-                                               deployment.settings.admins)
+                    await self._outbox.put_all(ctx.actions, name, deployment.settings.admins)
                 if ctx.bulk:
                     await self._outbox.put_all(ctx.bulk, BULK)
         except GatewayError:
             raise  # the platform is away: undo the whole event rather than half of it
         except Exception:
-            log.exception("handler %s failed on %r; the others go on", handler.name, event)
-            self._metrics.handler_errors.labels(handler.name).inc()
+            log.exception("handler %s failed on %r; the others go on", name, event)
+            self._metrics.handler_errors.labels(name).inc()
             return None
         finally:
             if ctx.actions or ctx.bulk:  # this handler's, put on the outbox or dropped

@@ -362,11 +362,16 @@ def _ids(members: list[str]) -> str:
 
 
 async def _reload(command: Command, moderator: Moderator, ctx: Context) -> None:
-    """Reload; the problems of a refused config, and the keys read only at the start that it
-    changed (kept at their running values until the next start), go privately to the admin
-    who asked, and a group sees one neutral line."""
-    admin = command.event.sender.id
-    error, kept = await ctx.reload_config()
+    """Reload, once this message is handled (events go on meanwhile): `_reloaded` answers."""
+    ctx.reload_config(_reloaded)
+
+
+async def _reloaded(ctx: Context, error: str | None, kept: list[str]) -> None:
+    """The problems of a refused config, and the keys read only at the start that it changed
+    (kept at their running values until the next start), go privately to the admin who
+    asked, and a group sees one neutral line."""
+    assert isinstance(ctx.event, Message)
+    admin = ctx.event.sender.id
     if error is None:
         await ctx.audit("reload", admin, config.reloaded(kept))
         if not kept:
