@@ -157,6 +157,7 @@ class Bot:
             for each in held:
                 each.drop()
             raise
+        self.store.when_lost = self._poke.set  # serve() wakes, and stops with what it lost
         self._held = held[0]
         try:
             await self._held.register()
@@ -912,8 +913,9 @@ class Bot:
         NO_PROGRESS_WAIT before the next, with one warning, rather than spin."""
         stuck: datetime | None = None  # the instant last warned about
         while True:
-            if (lost := getattr(self.store, "lost", None)) is not None:
-                raise lost  # its PostgreSQL connection is gone: restarted, it connects again
+            if (lost := self.store.lost) is not None:
+                raise lost  # a commit failed, or the connection is gone: restarted, it goes
+                # on from what was committed (and connects again)
             due = self.next_due()
             wait = None if due is None else (due - utc(self.clock.now())).total_seconds()
             if wait is None or wait > 0:

@@ -228,6 +228,7 @@ class PgStore(Journaled):
         # the connection ended under this store (the server ended the session: a stall, a
         # restart): nothing more can be done on it; the bot stops (Bot.serve)
         self.lost: PostgresError | None = None
+        self.when_lost: Callable[[], object] | None = None  # (Store.when_lost)
         _OPEN.add(self)
 
     @classmethod
@@ -320,10 +321,13 @@ class PgStore(Journaled):
                             await self._run(self._db.executemany, self._statement(sql)[0],
                                             [tuple(row) for row in rows])
                     await self._run(self._db.execute, "; ".join([*control, "COMMIT"]))
-                except BaseException:  # the batch is lost, and so is what it changed in memory
-                    journal.rollback()
+                except BaseException as exc:  # the batch is lost, and so is what it changed
+                    journal.rollback()  # in memory
                     with contextlib.suppress(*_driver_errors()):
                         await self._db.execute("ROLLBACK")
+                    if isinstance(exc, PostgresError):
+                        self._lose(PostgresError(f"a commit failed, and the events in it are "
+                                                 f"lost: {exc}"))
                     raise
         finally:
             flight.set_result(None)
@@ -443,9 +447,16 @@ class PgStore(Journaled):
             return await call(*args)
         except _driver_errors() as exc:
             failed = PostgresError(_said(exc))
-            if self.lost is None and (self._db.is_closed() or _broken(exc)):
-                self.lost = failed
+            if self._db.is_closed() or _broken(exc):
+                self._lose(failed)
             raise failed from exc
+
+    def _lose(self, failed: PostgresError) -> None:
+        if self.lost is None:
+            log.error("%s; the bot stops", failed)
+            self.lost = failed
+            if self.when_lost is not None:
+                self.when_lost()
 
     async def _write(self, method: str, sql: str, *args: Any) -> Any:
         await self._before_write()

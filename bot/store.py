@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
 import re
 import sqlite3
@@ -42,6 +43,7 @@ from bot import postgres
 from bot.connect import Connect
 from bot.savepoint import Journal, Journaled, LazySavepoint
 
+log = logging.getLogger(__name__)
 Row = tuple[Any, ...]
 T = TypeVar("T")
 BATCH = 200  # events at most in one commit
@@ -159,6 +161,17 @@ class Store(Reader, Protocol):
         """Commit what the events handled so far wrote (before anything they decided leaves
         the process)."""
         ...
+
+    @property
+    def lost(self) -> Exception | None:
+        """Set when this store can go on no longer: a batch's commit failed (a full disk, a
+        file made read-only: the events in it are lost, though their callers were done with
+        them) or the connection ended. The process must stop (Bot.serve raises it);
+        restarted, it goes on from what was committed."""
+        ...
+
+    when_lost: Callable[[], object] | None
+    """Called once, when `lost` is set (the bot wakes to stop)."""
 
 
 Before = Callable[[Store], Awaitable[None]]  # open_store's `before`
@@ -374,6 +387,8 @@ class SqliteStore(Journaled):
         self._depth = 0
         self._lazy: str | None = None  # a savepoint to open before the next write
         self._journal = Journal()  # deferred writes and undos of the open transaction
+        self.lost: Exception | None = None
+        self.when_lost: Callable[[], object] | None = None
         self._batch = False  # a transaction open across events (group commit)
         self._pending = 0  # events in it
         self._commit_after = False  # commit when the event under way ends
@@ -481,13 +496,29 @@ class SqliteStore(Journaled):
                 for sql, rows in journal.writes():
                     _write(self._cursor, sql, rows)
                 self._cursor.execute("COMMIT")
-            except BaseException:  # the batch is lost, and so is what it changed in memory
-                with contextlib.suppress(sqlite3.Error):
+            except BaseException as exc:  # the batch is lost, and so is what it changed in
+                with contextlib.suppress(sqlite3.Error):  # memory
                     if self._db.in_transaction:
                         self._db.execute("ROLLBACK")
                 journal.rollback()
+                if isinstance(exc, Exception):
+                    self._lose(exc)
                 raise
             self._checkpoint_soon()
+
+    def _commit_soon(self) -> None:
+        """The loop came round after the events handled back to back: commit them. Nobody
+        awaits this commit: one that fails is said by `lost` (and its log line), not raised
+        into the loop."""
+        with contextlib.suppress(Exception):
+            self._commit()
+
+    def _lose(self, exc: Exception) -> None:
+        if self.lost is None:
+            log.error("a commit failed, and the events in it are lost: %s; the bot stops", exc)
+            self.lost = exc
+            if self.when_lost is not None:
+                self.when_lost()
 
     def _migrate(self, migrations: Mapping[str, Sequence[str]]) -> None:
         self._db.execute(
@@ -561,7 +592,7 @@ class SqliteStore(Journaled):
         if self._pending >= BATCH or self._commit_after:
             self._commit()
         elif self._flush is None:
-            self._flush = asyncio.get_running_loop().call_soon(self._commit)
+            self._flush = asyncio.get_running_loop().call_soon(self._commit_soon)
 
     def _release(self, name: str) -> None:
         self._cursor.execute(f"RELEASE {name}")
