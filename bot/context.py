@@ -27,7 +27,7 @@ from bot.events import (
     MemberRenamed,
     Message,
 )
-from bot.sanitize import clean
+from bot.sanitize import clean, other_group
 from bot.store import Store
 from bot.text import normalize, strip_mentions
 from bot.times import later, stamp, utc
@@ -426,7 +426,9 @@ class Context:
             return found.how
         if found.how is invitations.How.ADMINS:
             return found.how
-        values = {"member": await self.name(member), "group": group.topic}
+        known = await self.group_of(group.id)  # (its type's title names one with an ad)
+        values = {"member": await self.name(member),
+                  "group": other_group(group.topic, self.type_title(known.type) if known else "")}
         where: dict[str, str] = {"to": member} if found.privately else {"group": self.scope}
         action: Action
         if found.how is invitations.How.CARD:

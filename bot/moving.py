@@ -33,7 +33,7 @@ from bot.config import LONGEST, Duration, Template, TemplateText, parse_duration
 from bot.context import Place
 from bot.events import Member
 from bot.handler import HandlerConfig
-from bot.sanitize import clean
+from bot.sanitize import clean, other_group
 from bot.times import span, stamp
 
 INVITED = timedelta(days=7)  # an invitation sent this long ago still holds room in its group
@@ -125,7 +125,8 @@ async def plan(mover: Mover, request: Request, places: Sequence[Place], by: str)
         rows.append(Row(target.id, member, here[member],
                         State.EXCLUDED if reason else State.PLANNED, reason))
     body = {"source": source.id, "source_topic": source.topic, "target": target.id,
-            "target_topic": target.topic, "capacity": target.capacity,
+            "target_topic": target.topic, "target_title": target.title,
+            "capacity": target.capacity,
             "since": stamp(now - request.active),
             "active": span(request.active)}
     return await bulk.create(store, bulk.Kind.MOVE, body,
@@ -200,7 +201,9 @@ async def send(mover: Mover, job: Job, settings: Settings) -> list[Row]:
         await bulk.queue(store, job.id, row.group, row.member, 1, now)
     body = job.body
     if going:
-        mover.say(settings.announcement.render({"group": body["target_topic"],
+        mover.say(settings.announcement.render({"group": other_group(
+                                                    body["target_topic"],
+                                                    body.get("target_title", "")),
                                                 "count": len(going)}), group=body["source"])
     rows = await bulk.rows(store, job.id)
     await mover.audit("move", job.confirmed_by or "",

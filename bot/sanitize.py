@@ -169,8 +169,11 @@ def _without_ads(value: object, fallback: str) -> Safe:
 @lru_cache(maxsize=4096)
 def _shown_as(text: str, fallback: str) -> Safe:
     """_without_ads of a text, looked through once: the same names come back in reply
-    after reply (a check-in's, a keyword's, a welcome's)."""
-    return Safe(clean(text) if _shows_nothing(text) else fallback)
+    after reply (a check-in's, a keyword's, a welcome's). A name that shows nothing once
+    cleaned (only zero-width or control characters) is the fallback too."""
+    shown = clean(text)
+    visible = any(unicodedata.category(char)[0] not in "CZ" for char in shown)
+    return Safe(shown if visible and _shows_nothing(text) else fallback)
 
 
 def group_name(topic: object) -> Safe:
@@ -180,6 +183,14 @@ def group_name(topic: object) -> Safe:
     a banned word is not repeated at all, "本群" stands for it, so the bot never posts an ad
     for someone."""
     return topic if isinstance(topic, Safe) else _without_ads(topic, GROUP_FALLBACK)
+
+
+def other_group(topic: object, title: str) -> Safe:
+    """Another group's name for `{group}` (where an invitation, a promotion, a move leads):
+    as group_name shows it, but where that would not repeat the name, its type's `title`
+    ("实习群"), not 本群, which names the group the message is read in."""
+    return topic if isinstance(topic, Safe) else _without_ads(topic, clean(title) or
+                                                              GROUP_FALLBACK)
 
 
 def member_name(name: object) -> Safe:

@@ -24,6 +24,7 @@ from bot.config import Template, TemplateText, placeholders
 from bot.context import Context
 from bot.events import FriendRequest
 from bot.handler import CONTINUE, STOP, Flow, Handler, HandlerConfig
+from bot.sanitize import Safe, other_group
 from bot.text import WordMatcher, normalize
 from bot.times import stamp
 
@@ -89,9 +90,10 @@ class Friends(Handler[Config]):
             return None if template is None else template.render({"member": name})
         if self.config.invited is None:
             return None
-        topics = [group.topic if (group := await ctx.group_of(grp)) else grp
+        topics = [other_group(group.topic, ctx.type_title(group.type))
+                  if (group := await ctx.group_of(grp)) else other_group(grp, "")
                   for grp in waiting]
-        return self.config.invited.render({"member": name, "group": "」「".join(topics)})
+        return self.config.invited.render({"member": name, "group": Safe("」「".join(topics))})
 
     def _wanted(self, hello: str) -> bool:
         if self.config.accept is Accept.KEYWORDS:

@@ -44,7 +44,7 @@ from bot.events import Kind, Message
 from bot.handler import CONTINUE, STOP, Flow, Handler, HandlerConfig
 from bot.invitations import How, already_in
 from bot.literals import Literals
-from bot.sanitize import Safe, clean
+from bot.sanitize import Safe, clean, other_group
 from bot.text import WordMatcher
 
 # A message holding a sign-up word is read clause by clause (split at punctuation, and at a
@@ -150,7 +150,8 @@ class Invite(Handler[Config]):
         there = await already_in(ctx.store, sender.id, await ctx.groups_of_type(self.config.to))
         if there is not None:
             await ctx.audit("invite_already", sender.id, f"already in {there.topic}")
-            ctx.reply(self.config.already.render({**values, "group": there.topic}),
+            ctx.reply(self.config.already.render({**values, "group": other_group(
+                there.topic, ctx.type_title(self.config.to))}),
                       mention=self.config.mention)
             return STOP
         room = await ctx.group_with_room(self.config.to)
@@ -165,7 +166,8 @@ class Invite(Handler[Config]):
         await ctx.audit("invite", sender.id, f"to {room.id} ({room.topic})"
                         + ("" if how is How.INVITE else f" by its {how.value}"))
         if how is How.INVITE:  # else the QR code or card came with a text of its own
-            ctx.reply(self.config.invited.render({**values, "group": room.topic}),
+            ctx.reply(self.config.invited.render({**values, "group": other_group(
+                room.topic, ctx.type_title(self.config.to))}),
                       mention=self.config.mention)
         return STOP
 

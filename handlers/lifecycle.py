@@ -30,7 +30,7 @@ from bot.config import Count, DailyCron, Duration, Template, TemplateText, place
 from bot.context import Context, Group
 from bot.events import Member, MemberJoined, Tick
 from bot.handler import CONTINUE, Flow, Handler, HandlerConfig, Schedule
-from bot.sanitize import clean, first_of
+from bot.sanitize import clean, first_of, other_group
 from bot.store import Reader, Store
 from bot.times import span, stamp, unstamp
 from handlers import checkin
@@ -237,7 +237,8 @@ class Lifecycle(Handler[Config]):
         for member in moving:
             ctx.invite(sibling.id, member.id, leaving=ctx.scope)
             await ctx.audit("overflow", member.id, f"{facts.id} is full; invited to {sibling.id}")
-        ctx.say(self.config.overflow_text.render({"group": sibling.topic,
+        ctx.say(self.config.overflow_text.render({"group": other_group(
+                                                      sibling.topic, ctx.type_title(facts.type)),
                                                   "capacity": facts.capacity}),
                 mentions=[m.id for m in moving])
         # Removed after the word above, in this group's order: the leave WeChat reports

@@ -49,7 +49,7 @@ from bot.events import Member, MemberLeft, Message, Tick
 from bot.handler import CONTINUE, STOP, Flow, Handler, HandlerConfig
 from bot.invitations import How, Plan, already_in
 from bot.receipts import Receipt
-from bot.sanitize import Safe, clean
+from bot.sanitize import Safe, clean, other_group
 from bot.store import Reader
 from bot.text import WordMatcher, command, normalize, strip_mentions
 from bot.times import instant, span, stamp, to_utc, unstamp
@@ -523,7 +523,7 @@ class QuizHandler(Handler[Config]):
         await ctx.audit("invite", member, f"passed {self.config.file.path} with {score}; "
                                           f"invited to {target.id}"
                                           + ("" if plan.how is How.INVITE else f" ({plan.how})"))
-        values = {"score": score, "group": target.topic}
+        values = {"score": score, "group": self._promoted(target, ctx)}
         if plan.how is How.INVITE:
             return texts.passed.render(values)
         if plan.how is How.ADMINS:
@@ -540,7 +540,8 @@ class QuizHandler(Handler[Config]):
                                                   f"{score}; removed before for {removed}")
         await self._by_hand(ctx, member, score, f"但曾因{removed}被移出，未自动邀请"
                                                 f"（有空位的群：「{clean(target.topic)}」）")
-        return self.config.texts.passed_by_hand.render({"score": score, "group": target.topic})
+        return self.config.texts.passed_by_hand.render({"score": score,
+                                                         "group": self._promoted(target, ctx)})
 
     async def _already_in(self, ctx: Context, member: str, score: int,
                           group: GroupInfo) -> str:
@@ -550,7 +551,12 @@ class QuizHandler(Handler[Config]):
         await ctx.audit("invite_already", member, f"passed {self.config.file.path} with "
                                                   f"{score}; already in {group.id}")
         return self.config.texts.passed_already_in.render({"score": score,
-                                                           "group": group.topic})
+                                                           "group": self._promoted(group, ctx)})
+
+    def _promoted(self, group: GroupInfo, ctx: Context) -> Safe:
+        """The name of a `promote_to` group as a text shows it (its type's title for one
+        that carries an ad)."""
+        return other_group(group.topic, ctx.type_title(self.config.promote_to))
 
     async def _by_hand(self, ctx: Context, member: str, score: int, why: str) -> None:
         name = await ctx.name(member)

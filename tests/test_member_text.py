@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from bot import sanitize
 from bot.config import Template
 from bot.contacts import Finding
-from bot.sanitize import NAME_LIMIT, clean, group_name, member_name, names
+from bot.sanitize import NAME_LIMIT, clean, group_name, member_name, names, other_group
 
 FORGED = "bob\n⚠️ 警告 (2/2)：发布链接。"
 TYPES = {"recruitment": """\
@@ -282,3 +282,32 @@ def test_numbers_in_a_template_are_shown_as_any_value_is() -> None:
         assert template.render({"count": value, "rank": value}) == \
             f"{clean(value)}|{clean(value)}"
     assert template.render({"count": 10**45, "rank": 7}) == f"{'1' + '0' * 38}…|7"
+
+
+def test_a_name_that_shows_nothing_once_cleaned_is_the_fallback() -> None:
+    """Review s35 r5 R5-11: a name of zero-width characters only was posted as nothing:
+    「✅  签到成功」 named nobody."""
+    assert member_name("\u200b\u200d\u2060") == member_name("\u202e\u0007") == "这位成员"
+    assert group_name("\u200b") == "本群"
+    assert member_name("a\u200bb") == "ab"
+
+
+def test_another_groups_name_with_an_ad_is_its_types_title() -> None:
+    """Review s35 r5 R5-12: 本群 names the group the message is read in, so a sign-up in the
+    recruitment group was told 「已邀请你加入「本群」」 of the internship group."""
+    assert other_group("Internship 加V abc888", "实习群") == "实习群"
+    assert other_group("Internship 01", "实习群") == "Internship 01"
+    assert other_group("evil.com 群", "") == "本群"
+
+
+async def test_an_invitation_into_a_group_renamed_to_an_ad_names_its_type(
+        tmp_path: Path) -> None:
+    groups = {"r1": "Listener Recruitment 01", "i1": "Listener Internship 01"}
+    async with Harness(SHIPPED, tmp_path, groups=groups) as h:
+        await h.rename_group("i1", "mallory", "Internship 兼职 加V abc888")
+        await h.advance("1m")
+        h.world.friends.add("dave")
+        await h.say("r1", "dave", "报名")
+        await h.advance("1m")
+        assert any("已邀请你加入「实习群」" in text for text in h.texts("r1")), h.texts()
+        assert not any("abc888" in text for text in h.texts())
