@@ -555,10 +555,17 @@ _MARKED_TLDS = frozenset(("com", "cn", "org", "xyz"))
 _NAME_WITH_DIGITS = re.compile("[a-z][a-z0-9-]*[0-9]|[0-9][a-z0-9-]*[a-z]")
 # the .NET frameworks ASP.NET, ADO.NET and VB.NET, whose names are written as domains
 _DOTNET = ("asp", "ado", "vb")
+# A member's name of words with a dot is a nickname far more often than a site: 「vivi.love」,
+# 「Amy.Life」, 「Leo.Me」, 「Mia.Top」, 「Tina.Cn」, 「lily.zhang.cn」 (review r5 R5-8). In a name
+# (`links_in(..., name=True)`) a dotted name is a site only with one of these, which no
+# nickname ends in ("xx.com 加V", "abc.com.cn"), or with digits in its name (abc123.top), a
+# path or a port, "www." or a scheme, as for the marks above.
+_NAME_TLDS = frozenset(("com", "net", "org", "xyz"))
 
 
-def _hosts(text: str) -> Iterator[tuple[str, str]]:
-    """(family, host) for each link or IP address in an unmasked text."""
+def _hosts(text: str, name: bool = False) -> Iterator[tuple[str, str]]:
+    """(family, host) for each link or IP address in an unmasked text; in a member's name
+    if `name` (`_NAME_TLDS`)."""
     schemes = {m.end(): m.group() for m in _SCHEME.finditer(text)}
     previous: tuple[int, bool] = (-1, False)  # end and "is a domain" of the last token
     for match in _HOST.finditer(text):
@@ -593,6 +600,8 @@ def _hosts(text: str) -> Iterator[tuple[str, str]]:
                          or labels[0] == "www" or after_scheme or (tld in TLDS and more))
             if marked and not (context or named or tld in _MARKED_TLDS):
                 is_domain = False  # "Love丶Me", "Apple●Store", "Java ● Net": words
+            elif name and not (context or named or _NAME_TLDS.intersection(labels[1:])):
+                is_domain = False  # "vivi.love", "Tina.Cn": a nickname
         if after_scheme and labels is None:
             yield "link", schemes[start] + host
         elif is_domain and labels is not None and (not after_at or after_scheme
@@ -789,10 +798,10 @@ def _mini_programs(unmasked: str, allow: Collection[str]) -> Iterator[str]:
                 yield name
 
 
-def links_in(unmasked: str, allow: Collection[str] = ()) -> list[Finding]:
-    """find_links on a text already unmasked."""
+def links_in(unmasked: str, allow: Collection[str] = (), name: bool = False) -> list[Finding]:
+    """find_links on a text already unmasked; on a member's name if `name` (`_NAME_TLDS`)."""
     spelled = _spell_dots(unmasked)
-    found = [Finding(family, host) for family, host in _hosts(spelled)
+    found = [Finding(family, host) for family, host in _hosts(spelled, name)
              if family == "ip" or not _allowed(host, allow)]
     found += [Finding("link", f"淘口令:{code}") for code in _SHOP_CODE.findall(unmasked)]
     if MINI_PROGRAM_KEY in unmasked or "xcx" in unmasked:

@@ -962,7 +962,7 @@ class Antispam(Handler[Config]):
         unmasked = unmask(name)
         found: list[Finding] = []
         if config.links.action is not Action.IGNORE:
-            found += [f for f in links_in(unmasked, self._allow) if f.family in look_for
+            found += [f for f in links_in(unmasked, self._allow, name=True) if f.family in look_for
                       and (f.family == "link" or config.links.ips)]
         if config.contacts.action is not Action.IGNORE:
             found += [f for f in contacts_in(unmasked) if f.family in look_for

@@ -37,11 +37,17 @@ INNOCENT_NAMES = [
     "杭州0571-小陈", "400电话客服", "Grace-上海", "阿伟 v587", "Angel_1314", "a123456",
     "李 1380013", "QQ 小冰", "晨曦 2019.05.20", "老K 8888", "张总(手机同号)", "vx小号", "wx_alice",
     "薇薇", "V587", "陈 · 摄影", "色彩搭配师-小林", "藏獒爱好者", "台湾同胞-阿明",
+    # two words with a dot, whose ending is also a domain's (review r5 R5-8)
+    "vivi.love", "Amy.Life", "Leo.Me", "Mia.Top", "Bob.Fun", "Tina.Cn", "lily.zhang.cn",
+    "Coco.Club", "Jack.Vip", "Kim.CC",
 ]
 AD_NAMES = [
     AD_NAME, "代办信用卡 13800138000", "加微信 kefu888 领福利", "www.evil-shop.com 特价",
     "刷单日赚500 vx:shuadan888", "免费领红包 qq 12345678", "t.cn/abc123", "约炮 私我",
     "邮箱 abc123@gmail.com", "日结300 薇 abc12345",
+    # a site: a .com, a www., digits in its name, a path, a scheme (review r5 R5-8)
+    "xx.com 加V", "www.abc.cn", "abc123.top 看片", "abc.com.cn", "vivi.love/vip",
+    "https://vivi.love",
 ]
 
 
