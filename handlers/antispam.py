@@ -4,9 +4,10 @@ The operators' rule: an offence gets a warning that names the count ("(1/2)"); a
 the member is removed and the removal is announced with the reason. Each detector has its
 own action: `warn`, `kick` (remove at once; `remove` says the same), `review` (no public
 action: a private case for the admins), `log` (only written to the audit log) or `ignore`.
-Admins and `exempt` members are never checked. A joining member's name that is an ad
-(「兼职日结 加V abc12345」) gets `names.action`, read on joins only. A removed member who joins
-any group of the deployment again is removed again (`on_rejoin`). When the bot cannot
+Admins and `exempt` members are never checked. A member's name that is an ad
+(「兼职日结 加V abc12345」) gets `names.action`, read as they join and as they rename
+themselves. A removed member who joins any group of the deployment again is removed again
+(`on_rejoin`). When the bot cannot
 remove (it is not the group owner) it warns instead, tells the admins and records it. The
 warnings, the block list and the cases belong to bot/moderation.py, which makes every
 decision on them.
@@ -56,7 +57,7 @@ from bot.contacts import (
     public_mailboxes,
 )
 from bot.context import Context
-from bot.events import Kind, Member, MemberJoined, Message, Quote
+from bot.events import Kind, Member, MemberJoined, MemberRenamed, Message, Quote
 from bot.handler import CONTINUE, STOP, Flow, Handler, HandlerConfig
 from bot.moderation import (
     Action,
@@ -314,9 +315,9 @@ NAME_FAMILIES = ("link", "ip", "phone", "wechat", "qq", "email", "banned")
 class Names(HandlerConfig):
     """A joining member's name that is an ad (「兼职日结 加V abc12345」): what the message
     detectors find in it (links, contact details, listed words), with their exemptions and
-    their settings (a detector `ignore`d finds nothing in names either). Read on joins only
-    (the core's join for an unreported newcomer's first message too), once per member and
-    name: a warning or a case is not given twice for the same name."""
+    their settings (a detector `ignore`d finds nothing in names either). Read on joins (the
+    core's join for an unreported newcomer's first message too) and renames, once per member
+    and name: a warning or a case is not given twice for the same name."""
 
     action: ActionSetting = Action.REVIEW
     reason: str = "昵称含广告"
@@ -428,7 +429,7 @@ def _readings(quote: Quote) -> Iterator[Quote]:
 
 class Antispam(Handler[Config]):
     name = "antispam"
-    events = (Message, MemberJoined)
+    events = (Message, MemberJoined, MemberRenamed)
     Config = Config
     # Migration 1 created the `warnings` and `blocklist` tables here too, before they moved
     # to bot/moderation.py (whose migration creates them where they are missing).
@@ -532,12 +533,14 @@ class Antispam(Handler[Config]):
         self._names_policy = config.model_copy(update={"messages": config.messages.model_copy(
             update={"warning": config.names.warning})})
 
-    async def handle(self, event: Message | MemberJoined, ctx: Context) -> Flow:
+    async def handle(self, event: Message | MemberJoined | MemberRenamed,
+                     ctx: Context) -> Flow:
         in_group = ctx.group
         if in_group is None:
             return CONTINUE
-        if isinstance(event, MemberJoined):
-            return await self._joined(event, ctx)
+        if not isinstance(event, Message):  # (one test on every message for both)
+            return await (self._joined(event, ctx) if isinstance(event, MemberJoined)
+                          else self._renamed(event, ctx))
         member, group = event.sender.id, in_group.id  # (ctx.scope)
         names: list[str] = []
         if "@" in event.text:
@@ -941,22 +944,40 @@ class Antispam(Handler[Config]):
                 else:
                     removed += await self._rejoined(member, reason, ctx)
                 continue
-            # (a name that is the member's id is no name: the platform's lookup failed, and a
-            # WeChat id, wxid_..., is a contact detail)
-            offence = None if vouched or member.name.strip() == member.id else \
-                self._name_offence(member.name)
+            offence = None if vouched else self._name_offence(member)
             if offence is not None:
                 moderator = moderator or Moderator(self._names_policy, ctx, ctx.scope)
                 removed += await self._named(ctx, moderator, member, offence)
         return STOP if removed and removed == len(event.members) else CONTINUE
 
-    def _name_offence(self, name: str) -> Offence | None:
+    async def _renamed(self, event: MemberRenamed, ctx: Context) -> Flow:
+        """A member's new name, read as a joining member's (review r5 R5-10: joining with a
+        plain name and renaming to the ad after): one that is an ad gets `names.action`,
+        once per member and name, unless an admin invited them (`_joined`)."""
+        member = event.member
+        if self._exempt(member.id, ctx):
+            return CONTINUE
+        offence = self._name_offence(member)
+        if offence is None:
+            return CONTINUE
+        entry = await roster.entry(ctx.store, ctx.scope, member.id)
+        if entry is not None and entry.inviter is not None and ctx.is_admin(entry.inviter):
+            return CONTINUE
+        removed = await self._named(ctx, Moderator(self._names_policy, ctx, ctx.scope),
+                                    member, offence)
+        return STOP if removed else CONTINUE
+
+    def _name_offence(self, member: Member) -> Offence | None:
         """What the message detectors find in a member's name, as `names` looks for it (a
         word list's words only if its action in a message would be `warn` or `kick`: a
-        word of severity `review` is innocent in many names); None if nothing."""
+        word of severity `review` is innocent in many names); None if nothing. (A name
+        that is the member's id is no name: the platform's lookup failed, and a WeChat id,
+        wxid_..., is a contact detail.)"""
         config = self.config
         names = config.names
-        if names.action is Action.IGNORE or not name or self._plain.clean(name):
+        name = member.name
+        if names.action is Action.IGNORE or not name or name.strip() == member.id \
+                or self._plain.clean(name):
             return None
         look_for = names.look_for
         unmasked = unmask(name)

@@ -159,6 +159,41 @@ async def test_innocent_names_are_left_alone_and_ad_names_are_not(tmp_path: Path
             f"ad{i}" for i in range(len(AD_NAMES)))
 
 
+async def test_a_member_who_renames_to_an_ad_is_read_as_a_joining_one(tmp_path: Path) -> None:
+    """Joining with a plain name and renaming to the ad a minute later (review r5 R5-10):
+    the new name gets the same warning, once per name; a rename to another ad is warned
+    again and removes at the limit."""
+    async with Harness(SHIPPED, tmp_path, groups=RECRUITMENT) as h:
+        await _join(h, "r1", "eve", "小美")
+        await h.advance("1m")
+        await h.rename("r1", "eve", AD_NAME)
+        await h.advance("1m")
+        assert [(r["text"], r["mentions"]) for r in h.actions("say", group="r1")
+                if r["text"].startswith("⚠️")] == [(NAME_WARNING, ["eve"])]
+        await h.rename("r1", "eve", "小美")
+        await h.rename("r1", "eve", AD_NAME)  # the same name again: not warned again
+        await h.advance("1m")
+        assert len([t for t in h.texts("r1") if t.startswith("⚠️")]) == 1
+        await h.rename("r1", "eve", "日结300 薇 abc12345")
+        await h.advance("1m")
+        assert [k["member"] for k in h.actions("kick")] == ["eve"]
+
+
+async def test_renames_to_innocent_names_and_by_members_an_admin_invited_are_left_alone(
+        tmp_path: Path) -> None:
+    async with Harness(SHIPPED, tmp_path, groups=RECRUITMENT) as h:
+        await _join(h, "r1", "vivi", "小薇")
+        h.world.contacts["wang"] = "王姐"
+        await h.join("r1", "wang", inviter="op_lin")
+        await h.advance("1m")
+        await h.rename("r1", "vivi", "vivi.love")
+        await h.rename("r1", "wang", "王姐-装修-13800138000")
+        await h.rename("r1", "op_lin", AD_NAME)
+        await h.advance("1m")
+        assert [t for t in h.texts("r1") if t.startswith("⚠️")] == []
+        assert await _audit(h, "warn") == [] and h.actions("dm") == []
+
+
 # ---------------------------------------------------------------- the keys
 
 
