@@ -272,7 +272,10 @@ async def _cases(command: Command, moderator: Moderator, ctx: Context) -> None:
              + (f"：{moderation.quote(case.text, 40)}" if case.text else "")
              + (f"（另有 {case.more} 条）" if case.more else "")
              for case in cases[:SHOWN]]
-    ctx.dm(admin, "\n".join(["待处理的案件（/warn、/kick 或 /dismiss 加案件号）：", *lines,
+    how = "/warn、/kick 或 /dismiss 加案件号"
+    if any(case.kind == "question" for case in cases[:SHOWN]):  # a hand-off (handlers/faq.py)
+        how += "；提问用 /answer 案件号 答复内容"
+    ctx.dm(admin, "\n".join([f"待处理的案件（{how}）：", *lines,
                               *more_than(len(cases), SHOWN, "个")]))
 
 

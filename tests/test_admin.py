@@ -430,9 +430,23 @@ async def test_cases_asked_in_a_group_go_to_the_admin_privately(tmp_path: Path) 
         assert h.texts("c1") == ["已私信发给你。"]
         assert h.texts("c2") == ["⚠️ 警告 (1/2)：发布低俗色情内容。警告满 2 次将被移出群聊。"]
         listed, warned, settled = [d["text"] for d in h.actions("dm", to="op_lin")[1:]]
-        assert listed.startswith("待处理的案件") and "王女士：发布低俗色情内容：我老公" in listed
+        assert listed.startswith("待处理的案件（/warn、/kick 或 /dismiss 加案件号）：")
+        assert "王女士：发布低俗色情内容：我老公" in listed
         assert warned == f"案件 {case}：已在群里警告 王女士。"
         assert settled.startswith(f"案件 {case} 已于 ")
+
+
+async def test_the_case_list_says_how_to_answer_a_members_question(tmp_path: Path) -> None:
+    """Review s35 r7 R7-11: the list offered /warn, /kick and /dismiss for a hand-off, whose
+    answer is /answer."""
+    async with Harness(SHIPPED, tmp_path, groups=CUSTOMER) as h:
+        await h.say("c1", "carol", "人工")
+        await h.advance("1m")
+        await h.say(None, "op_lin", "/cases")
+        await h.advance("1m")
+        listed = h.actions("dm", to="op_lin")[-1]["text"]
+        assert listed.startswith("待处理的案件（/warn、/kick 或 /dismiss 加案件号；"
+                                 "提问用 /answer 案件号 答复内容）："), listed
 
 
 async def test_a_member_repeating_a_review_word_has_one_open_case_the_others_added(
