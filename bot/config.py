@@ -856,6 +856,11 @@ def load(root: Path, registry: Registry, running: Settings | None = None,
     for i, admin in enumerate(settings.admins):
         if not _WECHAT_ID.fullmatch(admin):  # a name, such as 林运营: no command would obey
             warnings.append(located.problem(("admins", i), _not_an_id(admin, "admins")))
+    if not settings.admins:
+        warnings.append(located.problem(("admins",), (
+            "no admins: review cases, refused reloads and the alerts (a full group, a removal "
+            "that failed) go to nobody, and nobody may use the admin commands (/warn, /reload "
+            "...): list the operators' WeChat ids")))
     zone = str(settings.timezone)
     if re.fullmatch(r"Etc/GMT[+-]\d+", zone):  # POSIX's sign: west of Greenwich is +
         hours = -int(zone[7:])

@@ -181,6 +181,9 @@ class PushSchedule(Media):
     def _items(self) -> PushSchedule:
         if not self.cron and not self.at:
             raise ValueError("give `cron` (repeating times), `at` (one-off dates) or both")
+        if "at_end" in self.model_fields_set and self.mode is not Mode.SERIES:
+            raise ValueError(f"`at_end` is for mode series (it said what comes after the last "
+                             f"episode); mode {self.mode} never ends: delete `at_end`")
         if self.content is None and self.text is None and self.files:
             return self  # only the image or attachment, every run
         if (self.content is None) == (self.text is None):

@@ -516,3 +516,16 @@ def test_check_says_a_wrong_group_type_is_a_default_and_lists_problems_in_one_or
         assert run.returncode == 2
         assert [line.replace(f"{root}/", "") for line in run.stderr.splitlines()][:4] \
             == expected, seed
+
+
+@pytest.mark.parametrize("admins", ["admins: []", ""])
+def test_check_warns_of_a_deployment_without_admins(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path, admins: str) -> None:
+    """Review s35 r5: `admins: []` passed `check` silently; review cases and alerts then go
+    to nobody."""
+    bot_yaml = BOT_YAML.replace("admins: [admin]", admins)
+    code, errors, _ = _check(capsys, write_config(tmp_path / "config", bot_yaml,
+                                                  {"recruitment": "handlers: []\n"}))
+    assert code == 0
+    assert any(e.startswith("warning: bot.yaml:") and ": admins: no admins: review cases" in e
+               for e in errors), errors

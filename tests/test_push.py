@@ -475,6 +475,11 @@ def test_the_end_of_quiet_hours_is_the_next_time_the_clock_shows_it(at: datetime
      "schedules[0].at[0]: not a date and time: '2026-12-01'"),
     ("      schedules:\n        - {id: a, text: x}\n", {},
      "give `cron` (repeating times), `at` (one-off dates) or both"),
+    # silently ignored before (review s35 r5)
+    ("      schedules:\n        - {id: a, cron: '0 * * * *', content: push/items.md,"
+     " at_end: loop}\n", ITEMS,
+     "schedules[0]: `at_end` is for mode series (it said what comes after the last episode);"
+     " mode rotate never ends: delete `at_end`"),
 ])
 def test_config_mistakes_are_named(tmp_path: Path, push: str, content: dict[str, str],
                                    message: str) -> None:
