@@ -362,6 +362,12 @@ class Bot:
         gtype = self.deployment.types.get(type_name)
         return gtype.title if gtype is not None else type_name
 
+    def title_of(self, group: GroupInfo) -> str:
+        """The title of the type bot.yaml's bindings give a group (from its id and name, with
+        no lookup: another account's group too); '' when none binds it."""
+        gtype = self.deployment.type_for(group.id, group.topic)
+        return gtype.title if gtype is not None else ""
+
     async def places(self) -> list[Place]:
         return [Place(info.id, info.topic, gtype.name, gtype.title, info.member_count,
                       gtype.capacity) for info, gtype in await self.groups.bound()]

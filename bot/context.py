@@ -119,6 +119,8 @@ class Core(Protocol):
 
     def type_title(self, type_name: str) -> str: ...
 
+    def title_of(self, group: GroupInfo) -> str: ...
+
     async def set_timer(self, scope: Scope, due: datetime, data: dict[str, Any],
                         replace: bool) -> bool: ...
 
@@ -426,9 +428,8 @@ class Context:
             return found.how
         if found.how is invitations.How.ADMINS:
             return found.how
-        known = await self.group_of(group.id)  # (its type's title names one with an ad)
         values = {"member": await self.name(member),
-                  "group": other_group(group.topic, self.type_title(known.type) if known else "")}
+                  "group": other_group(group.topic, self._core.title_of(group))}
         where: dict[str, str] = {"to": member} if found.privately else {"group": self.scope}
         action: Action
         if found.how is invitations.How.CARD:
