@@ -323,23 +323,27 @@ class Faq(Handler[Config]):
 
     async def _answer(self, event: Message, ctx: Context) -> Flow:
         """`/answer CASE text` in a private chat, from an operator of the case's group type
-        or an admin: the text goes to the group, mentioning the asker."""
+        or an admin: the text goes to the group, mentioning the asker. Anyone else gets
+        nothing, whatever they write: no reply spends the private lane's budget on them."""
         parts = event.text.strip().split(maxsplit=2)
         if not parts or parts[0].lower() not in COMMANDS:
             return CONTINUE
-        if len(parts) < 3 or not moderation.is_case_id(parts[1]):
+        well_formed = len(parts) == 3 and moderation.is_case_id(parts[1])
+        case = await moderation.find_case(ctx.store, parts[1], ctx.now) if well_formed else None
+        if case is not None and case.kind != KIND:
+            case = None
+        group = await ctx.group_of(case.group) if case is not None else None
+        config: Any = group.config(self.name) if group is not None else None
+        operator = event.sender.id
+        if not ctx.is_admin(operator) and operator not in (
+                _answerers(config) if case is not None else await self._all_answerers(ctx)):
+            await ctx.audit("command_refused", operator, event.text[:100])
+            return STOP
+        if not well_formed:
             ctx.reply("用法：/answer 案件号 答复内容")
             return STOP
-        case = await moderation.find_case(ctx.store, parts[1], ctx.now)
-        if case is None or case.kind != KIND:
+        if case is None:
             ctx.reply(f"没有待答复的问题 {parts[1].upper()}。")
-            return STOP
-        group = await ctx.group_of(case.group)
-        config: Any = group.config(self.name) if group is not None else None
-        operators = config.handoff.everyone() if config and config.handoff else set()
-        operator = event.sender.id
-        if operator not in operators and not ctx.is_admin(operator):
-            await ctx.audit("command_refused", operator, event.text[:100])
             return STOP
         if not await moderation.close_case(ctx.store, case.id, Status.ANSWERED, operator,
                                            ctx.now):
@@ -353,6 +357,19 @@ class Faq(Handler[Config]):
         await ctx.audit(f"case_{Status.ANSWERED}", case.member, f"{case.id} by {operator}",
                         case.group)
         return STOP
+
+    async def _all_answerers(self, ctx: Context) -> set[str]:
+        """Everyone who may answer some group type's cases: asked for a command that names
+        no open case, so only they get its usage."""
+        types: dict[str, str] = {place.type: place.id for place in await ctx.places()}
+        groups = [await ctx.group_of(group) for group in types.values()]
+        return {operator for group in groups if group is not None
+                for operator in _answerers(group.config(self.name))}
+
+
+def _answerers(config: Any) -> set[str]:
+    """Who may answer the cases of a group type whose faq config is `config`."""
+    return config.handoff.everyone() if config and config.handoff else set()
 
 
 def _settled(case: Case) -> str:

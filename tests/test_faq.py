@@ -411,6 +411,19 @@ async def test_the_weekly_rota_picks_who_gets_a_case(tmp_path: Path) -> None:
         assert h.actions("say", text="可以") != []
 
 
+async def test_answer_from_anyone_but_an_operator_gets_nothing(tmp_path: Path) -> None:
+    """Review r5 R5-5: a member who is no operator got the usage, or "没有待答复的问题",
+    for every /answer, each reply paid from the private lane's budget."""
+    async with Harness(_small(tmp_path), tmp_path, groups=GROUPS, start=MONDAY) as h:
+        for text in ("/answer", "/answer ZZZZ 你好", "/答复 ZZZZ 你好"):
+            await h.say(None, "mallory", text)
+            await h.say(None, "op_wang", text)  # on the rota only (no admin): still told
+        await h.advance("1m")
+        assert h.actions("dm", to="mallory") == []
+        assert [r["text"] for r in h.actions("dm", to="op_wang")] == [
+            "用法：/answer 案件号 答复内容", "没有待答复的问题 ZZZZ。", "没有待答复的问题 ZZZZ。"]
+
+
 @pytest.mark.no_store
 @pytest.mark.parametrize(("body", "error"), [
     ("handoff: {words: [人工]}", "needs `operators`"),
