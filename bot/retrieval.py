@@ -40,6 +40,11 @@ STOPWORDS = frozenset(" ".join((
 _WORDLIKE = re.compile(r"[a-z]+|[\u3400-\u9fff\uf900-\ufaff]+")
 _NOT_WORD = re.compile(r"[\W_]+")
 INSIDE = 3  # characters an example question needs to be found inside a longer message
+# One word in common with the best entry is thin evidence: it answers only a question of at
+# most this many words, and never if it is a single character. "怎么退出这个群" shares only
+# 群 with the sign-up entry (which says 群 three times), "公司下周有消防培训" only 培训:
+# group chat says 群 about anything; "提现要等几天" and "培训几天" are still the FAQ's.
+LONE_WORD_OF = 3
 
 
 @lru_cache(maxsize=4096)
@@ -84,16 +89,22 @@ class Index:
     """BM25 over a fixed list of documents; built in a worker thread (it segments them)."""
 
     def __init__(self, documents: Sequence[str]) -> None:
-        self._bm25 = _okapi()([list(words(doc)) or [""] for doc in documents])
+        segmented = [list(words(doc)) or [""] for doc in documents]
+        self._bm25 = _okapi()(segmented)
+        self._words = [frozenset(doc) for doc in segmented]
         self.size = len(documents)
 
     def best(self, question: str) -> Hit | None:
-        """The best-scoring document for `question`; None if no word of it is indexed."""
+        """The best-scoring document for `question`; None if no word of it is indexed, or if
+        the best shares a single word with it that cannot answer alone (LONE_WORD_OF)."""
         query = words(question)
         if not query or not self.size:
             return None
         scores = self._bm25.get_scores(list(query))
         entry = max(range(self.size), key=lambda i: (scores[i], -i))
+        shared = self._words[entry].intersection(query)
+        if len(shared) == 1 and (len(set(query)) > LONE_WORD_OF or len(min(shared)) < 2):
+            return None
         return Hit(entry, float(scores[entry]))
 
 

@@ -30,7 +30,7 @@ def _shipped_faq() -> Faq:
 
 async def test_the_shipped_faq_answers_paraphrases_and_no_off_topic_chat() -> None:
     """Precision and recall of the shipped FAQ over tests/faq/evaluation.yaml, at the shipped
-    threshold; the threshold is the lowest that answers no off-topic line."""
+    threshold; no lower threshold answers more paraphrases with 95% of its answers right."""
     faq = _shipped_faq()
     index = await faq.index()
     paths = [entry.file.path for entry in faq.config.entries]
@@ -65,7 +65,9 @@ async def test_the_shipped_faq_answers_paraphrases_and_no_off_topic_chat() -> No
     # nor with the example questions matched as written (a chat line holding one)
     assert [await faq.entry_for(line) for line in off_topic] == [None] * len(off_topic)
     assert recall >= 0.6 and precision >= 0.95  # measured: 0.615 and 0.970
-    assert figures(max(chat) + 1e-6)[0] == recall  # no lower safe threshold answers more
+    # no lower threshold answers more without wrong answers: each is under 0.95 precise
+    assert [at for at in {s for _, _, s in found if s < threshold}
+            if figures(at)[1] >= 0.95 and figures(at)[0] > recall] == []
 
 
 def _docs_example(root: Path) -> Path:
@@ -255,6 +257,20 @@ async def test_a_mention_that_asks_nothing_is_not_handed_off(tmp_path: Path, tex
                                   "发票抬头写错了", "把合同模板发我一份", "你是机器人吗"])
 async def test_a_question_around_small_talk_is_still_handed_off(tmp_path: Path,
                                                                 text: str) -> None:
+    async with Harness(SHIPPED, tmp_path, groups=GROUPS, start=MONDAY) as h:
+        await h.say("c1", "alice", f"@小助手\u2005{text}", mentions=("bot",))
+        await h.advance("10s")
+        [dm] = h.actions("dm", to="op_lin")
+        assert text in dm["text"]
+        assert h.texts("c1")[0].startswith("已转给运营同学（案件 ")
+
+
+@pytest.mark.parametrize("text", ["怎么退出这个群", "怎么修改群昵称？", "群公告在哪里看",
+                                  "公司下周有消防培训吗"])
+async def test_a_question_sharing_one_common_word_with_an_entry_goes_to_a_person(
+        tmp_path: Path, text: str) -> None:
+    """Review r5 R5-13: 群 alone (the sign-up entry says it three times) scored 1.93 and
+    the asker got the sign-up steps, the operators never saw the question."""
     async with Harness(SHIPPED, tmp_path, groups=GROUPS, start=MONDAY) as h:
         await h.say("c1", "alice", f"@小助手\u2005{text}", mentions=("bot",))
         await h.advance("10s")
