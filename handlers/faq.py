@@ -12,8 +12,11 @@ A mention with a hand-off word (`人工`, `客服`, as a whole word), or a messa
 one, is handed off at once. Small talk that merely mentions the bot (greetings, thanks,
 "在吗", "哈哈", emoji: every word of it small talk, bot/smalltalk.py, or `small_talk`) is not a
 question: it is neither looked up nor handed off. Cases nobody answers are reminded after
-`remind_after`, never in quiet hours. A member has at most one open hand-off per group: asking
-again meanwhile is told the open case's id (once per `pending_cooldown`) and opens none.
+`remind_after`, never in quiet hours. A crowd asking at once is told `opened` once per
+`together` in the group, and the operators get the cases opened within `together` of their
+last one in one message, and their reminders together. A member has at most one open
+hand-off per group: asking again meanwhile is told the open case's id (once per
+`pending_cooldown`) and opens none.
 An @所有人 announcement is never answered. An entry goes to a member at most once per
 `cooldown`, to the group at most once per `group_cooldown` (whoever asks), and a member gets
 at most `member_limit` answers of any entries in a window: one or two members asking the
@@ -114,6 +117,10 @@ class Handoff(HandlerConfig):
     # `pending_cooldown`), so one member cannot flood the operators
     pending: Opened = Template("你的问题已在处理中（案件 {case}），答复会发在群里，请稍等。")
     pending_cooldown: Duration = timedelta(minutes=10)
+    # `opened` is told in a group at most once in this time (the one just above says a
+    # person is on it); cases opened within it of the operators' last message wait and go
+    # to them in one message at its end, and are reminded together
+    together: Duration = timedelta(minutes=1)
     answer: Answer = Template("{answer}")
 
     @model_validator(mode="after")
@@ -193,7 +200,10 @@ class Faq(Handler[Config]):
 
     async def handle(self, event: Message | Tick, ctx: Context) -> Flow:
         if isinstance(event, Tick):
-            await self._remind(event, ctx)
+            if event.key == "waiting":
+                await self._tell_waiting(ctx)
+            else:
+                await self._remind(event, ctx)
             return STOP
         if ctx.group is None:
             return await self._answer(event, ctx)
@@ -288,38 +298,74 @@ class Faq(Handler[Config]):
             ref=event.id, at=ctx.now, by=ctx.bot_id)  # a message delivered twice: one case
         if case is None:
             return STOP
-        assert ctx.group is not None
-        for operator in handoff.on_duty(ctx.now.weekday()):
-            ctx.dm(operator, "\n".join([
-                f"[转人工] 案件 {case.id} · 「{clean(ctx.group.topic)}」",
-                f"提问人：{moderation.quote(name, 40)}（{event.sender.id}）",
-                f"问题：{moderation.quote(text)}",
-                f"私聊回复「/answer {case.id} 答复内容」，我会在群里 @ 提问人。",
-            ]))
-        ctx.reply(handoff.opened.render({"member": name, "case": case.id}), mention=True)
-        await ctx.schedule(f"remind:{case.id}", handoff.remind_after,
-                           {"case": case.id, "reminded": 0})
+        await ctx.set("waiting", [*await ctx.get("waiting", default=[]), case.id])
+        if await ctx.off_cooldown("told", handoff.together):
+            await self._tell_waiting(ctx)
+        else:  # the operators were told of one moments ago: this one waits for the next
+            await ctx.schedule("waiting", handoff.together, replace=False)
+        if await ctx.off_cooldown("opened", handoff.together):
+            ctx.reply(handoff.opened.render({"member": name, "case": case.id}), mention=True)
         await ctx.audit("case_opened", event.sender.id, f"{case.id} {KIND}")
         return STOP
 
-    async def _remind(self, event: Tick, ctx: Context) -> None:
+    async def _tell_waiting(self, ctx: Context) -> None:
+        """Tell the operators of the cases opened since their last message, in one (those
+        still open); the next ones within `together` wait again."""
+        cases = await _open_cases(await ctx.get("waiting", default=[]), ctx)
+        await ctx.forget("waiting")
+        if cases and self.config.handoff is not None:  # (none since a reload: nobody to tell)
+            await ctx.off_cooldown("told", timedelta(0))  # (notes the time: a window anew)
+            await self._tell(cases, ctx)
+
+    async def _tell(self, cases: list[Case], ctx: Context) -> None:
+        """Send the operators on duty newly opened cases, one message for them all, and
+        remind them of the cases together."""
         handoff = self.config.handoff
-        case = await moderation.find_case(ctx.store, str(event.data.get("case", "")), ctx.now)
-        if handoff is None or case is None or case.status is not Status.OPEN:
+        assert handoff is not None
+        topic = clean(ctx.group.topic) if ctx.group is not None else ctx.scope
+        if len(cases) == 1:
+            [case] = cases
+            text = "\n".join([f"[转人工] 案件 {case.id} · 「{topic}」",
+                              f"提问人：{case.name}（{case.member}）",
+                              f"问题：{moderation.quote(case.text)}",
+                              f"私聊回复「/answer {case.id} 答复内容」，我会在群里 @ 提问人。"])
+        else:
+            text = "\n".join([f"[转人工] 「{topic}」的 {len(cases)} 个提问：",
+                              *(f"案件 {case.id} · 提问人：{case.name}（{case.member}）："
+                                f"{moderation.quote(case.text)}" for case in cases),
+                              "私聊回复「/answer 案件号 答复内容」，我会在群里 @ 提问人。"])
+        for operator in handoff.on_duty(ctx.now.weekday()):
+            ctx.dm(operator, text)
+        await ctx.schedule(f"remind:{cases[0].id}", handoff.remind_after,
+                           {"cases": [case.id for case in cases], "reminded": 0})
+
+    async def _remind(self, event: Tick, ctx: Context) -> None:
+        """Remind the operators on duty of the cases told together that are still open."""
+        handoff = self.config.handoff
+        # ("case": one case's timer, set before cases were told together)
+        cases = await _open_cases(event.data.get("cases") or [event.data.get("case")], ctx)
+        if handoff is None or not cases:
             return
         quiet = handoff.quiet_hours
         if quiet is not None and quiet_covers(ctx.now.time(), quiet.start, quiet.end):
             await ctx.schedule(event.key, quiet_end(ctx.now, quiet.end), event.data)
             return
         reminded = int(event.data.get("reminded", 0)) + 1
-        waited = int((ctx.now - case.opened_at).total_seconds() // 60)
+        if len(cases) == 1:
+            [case] = cases
+            text = (f"⏰ 案件 {case.id} 已等待 {_waited(case, ctx)} 分钟，还没有人答复："
+                    f"{moderation.quote(case.text, 60)}\n"
+                    f"私聊回复「/answer {case.id} 答复内容」。")
+        else:
+            text = "\n".join([f"⏰ {len(cases)} 个案件还没有人答复：",
+                              *(f"案件 {case.id}（已等待 {_waited(case, ctx)} 分钟）："
+                                f"{moderation.quote(case.text, 60)}" for case in cases),
+                              "私聊回复「/answer 案件号 答复内容」。"])
         for operator in handoff.on_duty(ctx.now.weekday()):
-            ctx.dm(operator, f"⏰ 案件 {case.id} 已等待 {waited} 分钟，还没有人答复："
-                             f"{moderation.quote(case.text, 60)}\n"
-                             f"私聊回复「/answer {case.id} 答复内容」。")
+            ctx.dm(operator, text)
         if reminded < handoff.max_reminders:
             await ctx.schedule(event.key, handoff.remind_after,
-                               {"case": case.id, "reminded": reminded})
+                               {"cases": [case.id for case in cases], "reminded": reminded})
 
     async def _answer(self, event: Message, ctx: Context) -> Flow:
         """`/answer CASE text` in a private chat, from an operator of the case's group type
@@ -370,6 +416,17 @@ class Faq(Handler[Config]):
 def _answerers(config: Any) -> set[str]:
     """Who may answer the cases of a group type whose faq config is `config`."""
     return config.handoff.everyone() if config and config.handoff else set()
+
+
+async def _open_cases(ids: list[Any], ctx: Context) -> list[Case]:
+    """The question cases of these ids that are still open."""
+    found = [await moderation.find_case(ctx.store, str(case_id), ctx.now) for case_id in ids]
+    return [case for case in found if case is not None and case.status is Status.OPEN]
+
+
+def _waited(case: Case, ctx: Context) -> int:
+    """Minutes since the case was opened."""
+    return int((ctx.now - case.opened_at).total_seconds() // 60)
 
 
 def _settled(case: Case) -> str:

@@ -228,7 +228,9 @@ async def test_hand_off_words_go_to_a_person_as_whole_words(tmp_path: Path) -> N
         await h.say("c1", "carol", "我们公司的客服系统该换了")  # no mention: chat
         await h.advance("1m")
         assert [r["to"] for r in h.actions("dm")] == ["op_lin", "op_lin"]
-        assert [r["mentions"] for r in h.actions("say")[1:]] == [["bob"], ["carol"]]
+        assert "提问人：carol" in h.actions("dm")[1]["text"]
+        # (carol's, moments after bob's, is not announced in the group again: `together`)
+        assert [r["mentions"] for r in h.actions("say")[1:]] == [["bob"]]
 
 
 @pytest.mark.parametrize("text", ["你好", "谢谢小助手！", "早上好～", "在吗？", "哈哈哈哈 👍",
@@ -349,6 +351,33 @@ async def test_a_member_has_one_open_hand_off_per_group(tmp_path: Path) -> None:
         await h.say("c1", "eve", "@小助手\u2005我要人工", mentions=("bot",))  # a new case
         await h.advance("1m")
         assert sum("[转人工]" in r["text"] for r in h.actions("dm", to="op_lin")) == 3
+
+
+async def test_a_crowd_asking_for_a_person_is_told_once_a_minute_and_the_operator_together(
+        tmp_path: Path) -> None:
+    """Review r5 R5-6: ten members saying 人工 10 s apart got ten "已转给运营同学" in the
+    group, and the operator 10 private messages and 30 reminders, one per case. Now the
+    group is told once a minute, and the operator gets the cases opened within a minute of
+    the last message together, reminded together: 3 messages and 9 reminders."""
+    async with Harness(SHIPPED, tmp_path, groups=GROUPS, start=MONDAY) as h:
+        askers = [f"n{i}" for i in range(10)]
+        for member in askers:
+            await h.say("c1", member, "人工")
+            await h.advance("10s")
+        await h.advance("1m")
+        [first, crowd, last] = [r["text"] for r in h.actions("dm", to="op_lin")]
+        assert [sum(f"（{m}）" in text for text in (first, crowd, last)) for m in askers] \
+            == [1] * 10  # every case in one message
+        assert crowd.startswith("[转人工] 「Customer 01 客户群」的 6 个提问：\n案件 ")
+        answered = crowd.split("案件 ")[1][:4]
+        await h.say(None, "op_lin", f"/answer {answered} 好的")
+        await h.advance("3h")
+        assert sum(text.startswith("已转给运营同学") for text in h.texts("c1")) == 2
+        reminders = [r["text"] for r in h.actions("dm", to="op_lin") if r["text"][0] == "⏰"]
+        assert len(reminders) == 9
+        assert [text.split("\n")[0] for text in reminders[:3]] == [
+            reminders[0].split("\n")[0], "⏰ 5 个案件还没有人答复：", "⏰ 3 个案件还没有人答复："]
+        assert not any(answered in text for text in reminders)
 
 
 async def test_unanswered_cases_are_reminded_but_not_in_quiet_hours(tmp_path: Path) -> None:
