@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Annotated, Any
 
@@ -323,17 +324,16 @@ class Faq(Handler[Config]):
         handoff = self.config.handoff
         assert handoff is not None
         topic = clean(ctx.group.topic) if ctx.group is not None else ctx.scope
-        if len(cases) == 1:
-            [case] = cases
-            text = "\n".join([f"[转人工] 案件 {case.id} · 「{topic}」",
-                              f"提问人：{case.name}（{case.member}）",
-                              f"问题：{moderation.quote(case.text)}",
-                              f"私聊回复「/answer {case.id} 答复内容」，我会在群里 @ 提问人。"])
-        else:
-            text = "\n".join([f"[转人工] 「{topic}」的 {len(cases)} 个提问：",
-                              *(f"案件 {case.id} · 提问人：{case.name}（{case.member}）："
-                                f"{moderation.quote(case.text)}" for case in cases),
-                              "私聊回复「/answer 案件号 答复内容」，我会在群里 @ 提问人。"])
+        text = _one_or_list(
+            cases, lambda case: "\n".join([
+                f"[转人工] 案件 {case.id} · 「{topic}」",
+                f"提问人：{case.name}（{case.member}）",
+                f"问题：{moderation.quote(case.text)}",
+                f"私聊回复「/answer {case.id} 答复内容」，我会在群里 @ 提问人。"]),
+            f"[转人工] 「{topic}」的 {len(cases)} 个提问：",
+            lambda case: f"案件 {case.id} · 提问人：{case.name}（{case.member}）："
+                         f"{moderation.quote(case.text)}",
+            "私聊回复「/answer 案件号 答复内容」，我会在群里 @ 提问人。")
         for operator in handoff.on_duty(ctx.now.weekday()):
             ctx.dm(operator, text)
         await ctx.schedule(f"remind:{cases[0].id}", handoff.remind_after,
@@ -351,16 +351,14 @@ class Faq(Handler[Config]):
             await ctx.schedule(event.key, quiet_end(ctx.now, quiet.end), event.data)
             return
         reminded = int(event.data.get("reminded", 0)) + 1
-        if len(cases) == 1:
-            [case] = cases
-            text = (f"⏰ 案件 {case.id} 已等待 {_waited(case, ctx)} 分钟，还没有人答复："
-                    f"{moderation.quote(case.text, 60)}\n"
-                    f"私聊回复「/answer {case.id} 答复内容」。")
-        else:
-            text = "\n".join([f"⏰ {len(cases)} 个案件还没有人答复：",
-                              *(f"案件 {case.id}（已等待 {_waited(case, ctx)} 分钟）："
-                                f"{moderation.quote(case.text, 60)}" for case in cases),
-                              "私聊回复「/answer 案件号 答复内容」。"])
+        text = _one_or_list(
+            cases, lambda case: f"⏰ 案件 {case.id} 已等待 {_waited(case, ctx)} 分钟，"
+                                f"还没有人答复：{moderation.quote(case.text, 60)}\n"
+                                f"私聊回复「/answer {case.id} 答复内容」。",
+            f"⏰ {len(cases)} 个案件还没有人答复：",
+            lambda case: f"案件 {case.id}（已等待 {_waited(case, ctx)} 分钟）："
+                         f"{moderation.quote(case.text, 60)}",
+            "私聊回复「/answer 案件号 答复内容」。")
         for operator in handoff.on_duty(ctx.now.weekday()):
             ctx.dm(operator, text)
         if reminded < handoff.max_reminders:
@@ -422,6 +420,15 @@ async def _open_cases(ids: list[Any], ctx: Context) -> list[Case]:
     """The question cases of these ids that are still open."""
     found = [await moderation.find_case(ctx.store, str(case_id), ctx.now) for case_id in ids]
     return [case for case in found if case is not None and case.status is Status.OPEN]
+
+
+def _one_or_list(cases: list[Case], one: Callable[[Case], str], head: str,
+                 line: Callable[[Case], str], foot: str) -> str:
+    """A message to the operators about cases: `one` of a single case, else a list of them
+    (`head`, a `line` each, `foot`)."""
+    if len(cases) == 1:
+        return one(cases[0])
+    return "\n".join([head, *map(line, cases), foot])
 
 
 def _waited(case: Case, ctx: Context) -> int:
