@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from harness import shipped_config
+from harness import SHIPPED, shipped_config
 
 from bot.cli import main
 
@@ -32,7 +32,9 @@ def _check(tmp_path: Path, file: str, separator: str | None,
 def test_a_line_of_dashes_that_is_not_the_separator_is_named(
         tmp_path: Path, separator: str, capsys: pytest.CaptureFixture[str]) -> None:
     [warning] = _check(tmp_path, "push/tips.md", separator, capsys)
-    assert "types/recruitment.yaml:57: handlers.push.schedules[0].content: push/tips.md " \
+    shipped = (SHIPPED / "types" / "recruitment.yaml").read_text(encoding="utf-8")
+    line = shipped.splitlines().index("          content: push/tips.md") + 1
+    assert f"types/recruitment.yaml:{line}: handlers.push.schedules[0].content: push/tips.md " \
            "has 1 item, so mode rotate posts all of it at every run: items are separated " \
            "by a line that is only `---` (half-width); for one text, use mode fixed " \
            f"(push/tips.md:3: {separator!r} is not a separator)" in warning, warning
