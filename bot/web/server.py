@@ -72,16 +72,29 @@ MIN_TOKEN = 32
 
 def operator_token(environ: Mapping[str, str]) -> tuple[str, bool]:
     """GROUPBOT_WEB_TOKEN, or a random token (with a login link printed once); and whether
-    it came from the environment. A token too short to keep guessers out is not used: the
-    console still serves (its /healthz, members' links) with a random one, and says why."""
+    it came from the environment. A token that cannot be right is not used: the console
+    still serves (its /healthz, members' links) with a random one, and says why."""
     given = environ.get("GROUPBOT_WEB_TOKEN", "").strip()
-    if given and len(given) < MIN_TOKEN:
-        print(f"GROUPBOT_WEB_TOKEN is {len(given)} characters, too short to be used: give "
-              f"it at least {MIN_TOKEN} random ones (python3 -c \"import secrets; "
-              "print(secrets.token_urlsafe(32))\"); until then the login link below logs in",
+    unusable = given and token_problem(given)
+    if unusable:
+        print(f"GROUPBOT_WEB_TOKEN {unusable}; until then the login link below logs in",
               file=sys.stderr, flush=True)
         given = ""
     return (given, True) if given else (security.new_token(), False)
+
+
+def token_problem(token: str) -> str:
+    """Why GROUPBOT_WEB_TOKEN cannot be used ("" if it can): too short to keep guessers
+    out, or holding an env file's trailing `# comment`, which systemd keeps in the value."""
+    if len(token) < MIN_TOKEN:
+        return (f"is {len(token)} characters, too short to be used: give it at least "
+                f"{MIN_TOKEN} random ones (python3 -c \"import secrets; "
+                "print(secrets.token_urlsafe(32))\")")
+    if "#" in token or any(c.isspace() for c in token):
+        return ("holds a space or '#', so it is not used: a '# comment' after the value in "
+                "an env file stays in the value (systemd's EnvironmentFile); put the comment "
+                "on a line of its own")
+    return ""
 
 
 # ---------------------------------------------------------------- middlewares

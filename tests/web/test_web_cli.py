@@ -190,3 +190,24 @@ async def test_a_short_operator_token_is_not_used_and_the_console_still_serves(
         served = await server.serve_for(h.bot, {"GROUPBOT_WEB_TOKEN": long_enough})
         assert served is not None and served.console.token == long_enough
         await served.stop()
+
+
+async def test_a_token_holding_an_env_files_trailing_comment_is_named_not_used(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """systemd's EnvironmentFile keeps a `# comment` after the value in it: the operator's
+    real token would get 401 with nothing saying why. Stderr names the mistake instead."""
+    config = _config(tmp_path)
+    storage = load(config, REGISTRY).storage_path
+    token = "k" * 43
+    async with Harness(config, tmp_path, db=storage) as h:
+        for pasted in (f"{token}    # 32 or more random characters", f"{token}#note",
+                       f"{token} {token}"):
+            served = await server.serve_for(h.bot, {"GROUPBOT_WEB_TOKEN": pasted})
+            assert served is not None
+            try:
+                assert served.console.token not in (pasted, token)
+                said = capsys.readouterr().err
+                assert "GROUPBOT_WEB_TOKEN holds a space or '#', so it is not used" in said
+                assert f"login?token={served.console.token}" in said
+            finally:
+                await served.stop()
