@@ -225,11 +225,15 @@ async def _check_real(db: Path | str, migrations: Mapping[str, Sequence[str]]) -
     groups, members, warnings and check-ins would show in every report, export and audit
     from then on (the README's first command makes it where bot.yaml's `storage` says)."""
     if not absent(db) and await platforms.recorded(db, migrations) == platforms.SIMULATOR:
-        shown = postgres.shown(str(db)) if isinstance(db, str) else str(db)
+        # not `/reset`: the simulator makes a new database of its own at once
+        if isinstance(db, str):
+            shown, way = postgres.shown(db), "Give `storage` another place (an empty database)"
+        else:
+            shown, way = str(db), (f"Delete it, with its {db.name}-wal and {db.name}-shm if "
+                                   "there, or give `storage` another place")
         raise ValueError(f"{shown} is the terminal simulator's database (`storage` in "
                          "bot.yaml), with its simulated groups: WeChat does not run on it. "
-                         "Remove it (`/reset` in the simulator, or delete the file) or give "
-                         "`storage` another place before the first start on WeChat")
+                         f"{way} before the first start on WeChat")
 
 
 def _forget(db: Path) -> None:
