@@ -71,6 +71,6 @@ def find(root: Path, name: str, *, image: bool | None = None) -> Attachment:
     if size == 0:
         raise ValueError(f"{name} is empty")
     if size > MAX_BYTES:
-        raise ValueError(f"{name} is {size / 1e6:.1f} MB; the gateway takes files of at most "
-                         f"{MAX_BYTES / 1e6:g} MB")
+        raise ValueError(f"{name} is {size:,} bytes; the gateway takes files of at most "
+                         f"{MAX_BYTES:,} bytes ({MAX_BYTES / 1e6:g} MB)")
     return Attachment(path.relative_to(base).as_posix(), path)

@@ -173,8 +173,9 @@ def _rule(key: str, value: str) -> str:
     (_rule("attachment", "posters/qr.png"), "rules[0].attachment: posters/qr.png: cannot send "
      ".png as a file"),
     (_rule("attachment", "setup.exe"), "cannot send .exe as a file; known types: .csv, .doc"),
-    (_rule("attachment", "big.pdf"), "rules[0].attachment: big.pdf is 3.0 MB; the gateway "
-     "takes files of at most 3 MB"),
+    # in bytes: "3.0 MB; at most 3 MB" read as if it were allowed
+    (_rule("attachment", "big.pdf"), "rules[0].attachment: big.pdf is 3,000,004 bytes; the "
+     "gateway takes files of at most 3,000,000 bytes (3 MB)"),
     (_rule("mention", "true"), "rules[0]: give exactly one of `reply`, `replies` or `file` "
      "(a text; or only `image` or `attachment`)"),
     ("  - welcome:\n      window: 0s\n", "handlers.welcome: give `template`, and/or `image`"),
