@@ -777,7 +777,8 @@ def load(root: Path, registry: Registry, running: Settings | None = None,
                                       "give the directory that holds bot.yaml")])
         if not root.exists() and not root.is_symlink():
             raise InputError([Problem(Where(root, 1), (), "config directory not found (the "
-                                      "directory that holds bot.yaml and types/)")])
+                                      "directory that holds bot.yaml and types/): give it "
+                                      "with --config DIR, or run where ./config is")])
         if root.is_dir() and not bot_file.exists() and not bot_file.is_symlink():
             raise InputError([Problem(Where(bot_file, 1), (), f"not found: {root} is no "
                                       "config directory (it holds no bot.yaml)")])

@@ -681,7 +681,8 @@ def test_a_config_directory_that_is_not_there_says_so(capsys: pytest.CaptureFixt
     code, _, err = _run(capsys, *command, "--config", str(missing))
     assert code == 2
     assert err.splitlines()[0] == f"{missing}:1: config directory not found (the directory " \
-                                  "that holds bot.yaml and types/)"
+                                  "that holds bot.yaml and types/): give it with --config " \
+                                  "DIR, or run where ./config is"
 
 
 def test_audit_echoes_a_group_id_with_escapes_as_a_literal(capsys: pytest.CaptureFixture[str],
