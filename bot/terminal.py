@@ -61,7 +61,8 @@ Type a message to say it as the current member in the current group. Commands:
   /quit                 stop (also Ctrl-C, Ctrl-D)
 A MEMBER is an id or a name (alice, 林运营). Mention with @id or @name, also glued to a
 command: /warn @bob, /踢@Bob. Other /commands are said in the group (admin commands; the
-admin /reload is /重载 here)."""
+admin /reload is /重载 here). \\n in a message or a /dm is a line break (a /broadcast's
+groups, then its text: /dm /broadcast customer\\n本周六分享会)."""
 
 # the simulator's commands: how to write each, and how many arguments it takes (at least,
 # at most: None for any number)
@@ -234,6 +235,12 @@ async def _check_real(db: Path | str, migrations: Mapping[str, Sequence[str]]) -
         raise ValueError(f"{shown} is the terminal simulator's database (`storage` in "
                          "bot.yaml), with its simulated groups: WeChat does not run on it. "
                          f"{way} before the first start on WeChat")
+
+
+def typed(text: str) -> str:
+    """A message as typed on one line: `\\n` stands for a line break, so that what spans
+    lines in WeChat (a /broadcast: its groups, then its text) can be tried here."""
+    return text.replace("\\n", "\n")
 
 
 def _forget(db: Path) -> None:
@@ -442,12 +449,12 @@ class Terminal:
         if not line:
             return
         if not line.startswith("/"):
-            await self._say(line, Kind.TEXT)
+            await self._say(typed(line), Kind.TEXT)
             return
         command, _, rest = line[1:].partition(" ")
         args = shlex.split(rest) if rest else []
         if command not in USAGE:  # not ours: said in the group (/warn, /status, /踢@Bob...)
-            await self._say(line, Kind.TEXT)
+            await self._say(typed(line), Kind.TEXT)
             return
         usage, least, most = USAGE[command]
         if len(args) < least:
@@ -484,7 +491,7 @@ class Terminal:
             event = MemberRenamed(now, self.group, self.world.rename(
                 self.group, member, " ".join(args[1:])))
         elif command == "dm":
-            event = Message(now, None, self.world.member(None, self.member), rest,
+            event = Message(now, None, self.world.member(None, self.member), typed(rest),
                             id=f"t{next(self.ids)}")
         elif command == "friend":
             event = FriendRequest(now, None, self.world.member(None, self.member), rest,

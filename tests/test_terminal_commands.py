@@ -305,7 +305,7 @@ def test_a_reload_refused_lists_one_problem_a_line(tmp_path: Path) -> None:
     assert problems[0].startswith(f"{bot_yaml}:{interval}: outbox.group_interval: "), out
     assert any(line.startswith(f"{bot_yaml}:{per_minute}: outbox.global_per_minute: ")
                for line in out.splitlines()), out
-    assert "\\n" not in out
+    assert not any("\\n" in problem for problem in problems)  # (the banner names `\\n`)
 
 
 def test_the_bots_own_kick_reason_is_shown_whole(tmp_path: Path) -> None:
@@ -341,3 +341,13 @@ def test_piped_lines_ending_with_quit_show_every_answer_the_bot_queued(tmp_path:
     assert "【招募群群规】" in result.stdout
     assert "报名流程" in result.stdout
     assert "按通话时长结算" not in result.stdout
+
+
+def test_a_broadcast_can_be_typed_on_one_line_with_backslash_n(tmp_path: Path) -> None:
+    """/broadcast names its groups on the first line and its text on the next ones: typed
+    on one line (the simulator reads lines) it was refused (r7 R7-6). `\\n` breaks it."""
+    result = _run(_deployment(tmp_path),
+                  r"/dm /broadcast customer\n本周六 20:00 线上分享会\n报名回复「分享会」")
+    assert result.returncode == 0, result.stderr
+    assert "[群发] 预览" in result.stdout
+    assert "内容：\n本周六 20:00 线上分享会\n报名回复「分享会」\n发送到（1）：" in result.stdout
