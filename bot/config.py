@@ -825,7 +825,11 @@ def load(root: Path, registry: Registry, running: Settings | None = None,
             continue
         broken.add(file.stem)
         del raw[file.stem]
-    if located is None or settings is None:
+    if located is None or settings is None:  # the types are checked too, if they can be
+        if (provisional := _provisional(located)) is not None:
+            _build_types(raw, broken, registry,
+                         real(root / os.path.expanduser(provisional.content)),
+                         provisional, warnings, problems)
         raise InputError(_ordered(causes, problems))
     kept: list[Problem] = []
     if running is not None:  # a running bot's reload: what it read at its start stays
@@ -846,13 +850,7 @@ def load(root: Path, registry: Registry, running: Settings | None = None,
     warnings += [located.problem(("storage",), f"the environment variable {name} is not set"
                                  " (the bot cannot connect without it)")
                  for name in postgres.unset_variables(settings.storage)]
-    types: dict[str, GroupType] = {}
-    context = {"content_dir": content_dir, "timezone": settings.timezone}
-    for name in raw:
-        try:
-            types[name] = _build_type(name, raw, broken, registry, context, warnings)
-        except InputError as exc:
-            problems.extend(exc.problems)
+    types = _build_types(raw, broken, registry, content_dir, settings, warnings, problems)
 
     for i, admin in enumerate(settings.admins):
         if not _WECHAT_ID.fullmatch(admin):  # a name, such as 林运营: no command would obey
@@ -894,6 +892,36 @@ def load(root: Path, registry: Registry, running: Settings | None = None,
     warnings.extend(located.problem(path, text) for path, text in _budget_warnings(deployment))
     return replace(deployment, warnings=tuple(sorted(set(warnings), key=_position)),
                    kept=tuple(kept))
+
+
+def _build_types(raw: dict[str, Located], broken: set[str], registry: Registry,
+                 content_dir: Path, settings: Settings, warnings: list[Problem],
+                 problems: list[Problem]) -> dict[str, GroupType]:
+    """Every type that builds; the problems of those that do not go to `problems`."""
+    types: dict[str, GroupType] = {}
+    context = {"content_dir": content_dir, "timezone": settings.timezone}
+    for name in raw:
+        try:
+            types[name] = _build_type(name, raw, broken, registry, context, warnings)
+        except InputError as exc:
+            problems.extend(exc.problems)
+    return types
+
+
+def _provisional(located: Located | None) -> Settings | None:
+    """What the types need of a bot.yaml that has problems, so that `check` lists theirs
+    too: its `content` and `timezone` (the default zone for one that is wrong). None when
+    bot.yaml is no mapping or its `content` is wrong: the types' files could not be found."""
+    data = located.data if located is not None else None
+    if not isinstance(data, dict):
+        return None
+    given = {key: data[key] for key in ("content", "timezone") if key in data}
+    for tried in (given, {key: v for key, v in given.items() if key != "timezone"}):
+        try:
+            return Settings.model_validate(tried)
+        except ValidationError:
+            continue
+    return None
 
 
 def _shadowed(bindings: list[Binding]) -> dict[int, int]:

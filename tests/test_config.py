@@ -498,6 +498,33 @@ def test_check_prints_the_root_cause_before_what_it_caused(tmp_path: Path) -> No
                                ), lines
 
 
+@pytest.mark.parametrize("mistake, said", [
+    (("admins:", "admin:"), "bot.yaml:3: admin: unknown key; did you mean `admins`?"),
+    (("Asia/Shanghai", "Beijing"), "bot.yaml:2: timezone: unknown time zone 'Beijing'"),
+])
+def test_check_lists_the_types_problems_also_while_bot_yaml_has_one(
+        tmp_path: Path, mistake: tuple[str, str], said: str) -> None:
+    """The types were checked only once bot.yaml was clean: an operator fixed its problem,
+    ran `check` again, and only then met the types' (r7 R7-5). (A wrong time zone: the
+    types are checked with the default one.)"""
+    problems = _problems(tmp_path, {
+        "recruitment": "handlers:\n  - welcome:\n      template: hi\n      windw: 5s\n",
+        "other": "handlers:\n  - rules:\n      text: missing.md\n"},
+        BOT_YAML.replace(*mistake))
+    expected = [said,
+                "types/other.yaml:3: handlers.rules.text: content file not found: missing.md",
+                "types/recruitment.yaml:4: handlers.welcome.windw: unknown key"]
+    assert len(problems) == len(expected), problems
+    assert all(p.startswith(e) for p, e in zip(problems, expected, strict=True)), problems
+
+
+def test_check_does_not_look_for_the_types_files_where_a_wrong_content_key_points(
+        tmp_path: Path) -> None:
+    problems = _problems(tmp_path, {"recruitment": "handlers:\n  - rules:\n      text: rules.md\n"},
+                         BOT_YAML.replace("content: content", "content: [content]"))
+    assert len(problems) == 1 and problems[0].startswith("bot.yaml:5: content: "), problems
+
+
 # ---------------------------------------------------------------- extends: lists, warnings
 
 BASE_RULES = ("handlers:\n  - keywords:\n      rules:\n"
