@@ -27,14 +27,23 @@ async def put(store: Store, key: Key, value: Any) -> None:
 
 
 async def note_unless_since(store: Store, key: Key, at: str, since: str) -> bool:
-    """Keep the stored time `at` (bot/times.py `stamp`) under the key unless the time kept
-    there is later than `since` ('' or a stamp): one statement, True if kept. Stamps are
-    fixed width, so their JSON text compares as the times do; and they hold nothing JSON
-    escapes, so their JSON text is the stamp in quotes (json.dumps costs more)."""
-    return await store.changes(
-        "INSERT INTO state VALUES (?, ?, ?, ?, ?) ON CONFLICT (grp, member, handler, key)"
-        " DO UPDATE SET value = excluded.value WHERE state.value <= ?",
-        (*key, f'"{at}"', f'"{since}"')) > 0
+    """Keep the stored time `at` (bot/times.py `stamp`: now) under the key unless the time
+    kept there is later than `since` ('' or a stamp) and not later than `at`: one statement,
+    True if kept. A time kept in the future (the clock went back: the simulator's `/wait`
+    lost at a restart, a system clock stepped back) is over, as if long ago, so a cooldown
+    never lasts longer than its own length from now; but a `since` of '' (once, ever) holds
+    whatever is kept. Stamps are fixed width, so their JSON text compares as the times do;
+    and they hold nothing JSON escapes, so their JSON text is the stamp in quotes
+    (json.dumps costs more)."""
+    if not since:
+        return await store.changes(_NOTE_ONCE, (*key, f'"{at}"')) > 0
+    return await store.changes(_NOTE_UNLESS_SINCE, (*key, f'"{at}"', f'"{since}"')) > 0
+
+
+_NOTE = "INSERT INTO state VALUES (?, ?, ?, ?, ?) ON CONFLICT (grp, member, handler, key) "
+_NOTE_UNLESS_SINCE = _NOTE + ("DO UPDATE SET value = excluded.value"
+                              " WHERE state.value <= ? OR state.value > excluded.value")
+_NOTE_ONCE = _NOTE + "DO NOTHING"  # once, ever: a kept time is never replaced
 
 
 async def delete(store: Store, key: Key) -> None:

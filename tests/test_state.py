@@ -225,3 +225,31 @@ async def test_a_cooldown_is_real_time_in_the_hour_clocks_go_back(storage: Path 
             ("other", '"2026-10-25T02:00:00.000000+00:00"')]
     finally:
         await store.close()
+
+
+async def test_a_cooldown_noted_in_the_future_is_over(storage: Path | str) -> None:
+    """Review r6 R6-5: the clock went back three days (the simulator's `/wait 3d` lost at a
+    restart, a system clock stepped back), so the rules' last post lay three days ahead, and
+    a 5-minute cooldown kept them quiet for three real days. A time kept in the future is
+    over: the cooldown runs again from now, and never longer than its own length; once,
+    ever stays once."""
+    store = await open_store(storage, {})
+    clock = _Clock(datetime(2026, 11, 26, 9, 0, tzinfo=UTC))
+    core = cast(Core, SimpleNamespace(clock=clock, store=store))
+    event = Message(clock.time, "r1", Member("alice", "Alice"), "群规")
+    ctx = Context(core, event, Group("r1", "R1", "recruitment"), "rules")
+    five_minutes = timedelta(minutes=5)
+    try:
+        async with store.transaction():
+            assert await ctx.off_cooldown("posted", five_minutes)
+            assert await ctx.off_cooldown("once", timedelta.max)
+            clock.time -= timedelta(days=3)  # back: what was kept lies 3 days ahead
+            assert await ctx.off_cooldown("posted", five_minutes)
+            assert not await ctx.off_cooldown("posted", five_minutes)  # from now on, again
+            clock.time += five_minutes - timedelta(microseconds=1)
+            assert not await ctx.off_cooldown("posted", five_minutes)
+            clock.time += timedelta(microseconds=1)
+            assert await ctx.off_cooldown("posted", five_minutes)
+            assert not await ctx.off_cooldown("once", timedelta.max)
+    finally:
+        await store.close()
