@@ -303,12 +303,21 @@ class Delivery:
             raise Refused(f"cannot send {name}: {exc}") from None
 
     async def _done(self, item: Queued, now: datetime, outcome: str, detail: str = "") -> None:
-        """The action went (`sent`, `verified`) or was given up: forget it. A confirmed
-        broadcast's or move's send settles its row, and the last one brings the admins the
-        report (bot/bulk.py)."""
-        await self.outbox.done(item, outcome, now)
-        if item.priority is not Priority.BULK:
-            return
+        """The action went (`sent`, `verified`) or was given up: forget it, and settle what
+        waited for its end, in one transaction: a crash between them would leave its receipt
+        `queued` for ever (a quiz deadline pushed back without end), or a broadcast never
+        reported. A crash before the commit leaves the action on the outbox as it was (one
+        that went is `sending`: after the restart it ends as uncertain, settled then)."""
+        async with self.store.transaction():
+            await self.outbox.done(item, outcome, now)
+            if item.priority is Priority.BULK:
+                await self._bulk_settled(item, outcome, detail, now)
+        await self.store.flush()
+
+    async def _bulk_settled(self, item: Queued, outcome: str, detail: str,
+                            now: datetime) -> None:
+        """A confirmed broadcast's or move's send settles its row, and the last one brings
+        the admins the report (bot/bulk.py)."""
         job = await bulk.settled(self.store, item.action, outcome, detail, now)
         if job is None:
             return

@@ -782,7 +782,8 @@ class Outbox:
     async def done(self, item: Queued, outcome: str = receipts.SENT,
                    now: datetime | None = None) -> None:
         """The action went (or was given up: `outcome`, at `now`): forget it, and note the
-        outcome if its handler asked for a receipt (bot/receipts.py)."""
+        outcome if its handler asked for a receipt (bot/receipts.py). The caller makes both
+        one transaction (Delivery._done)."""
         self._held_until = None
         self._remove(item)
         await self._store.execute("DELETE FROM outbox WHERE id = ?", (item.id,))
