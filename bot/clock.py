@@ -32,6 +32,12 @@ class SystemClock:
     def skip(self, delta: timedelta) -> None:
         self._offset += delta
 
+    def not_before(self, at: datetime) -> None:
+        """Jump ahead to `at` if it is later than now: the simulator's `/wait`s are in memory
+        only, so a restart must not start the clock behind the times its last run stored
+        (they would lie in the future)."""
+        self.skip(max(utc(at) - utc(self.now()), timedelta()))
+
 
 class VirtualClock:
     """Time that moves only when told to."""
