@@ -112,7 +112,7 @@ async def run(config_dir: Path, registry: Registry, account: str | None = None,
     print(HELP)
     while True:
         world = _world(deployment, clock)
-        await _restore(world, deployment.storage_path)
+        await _restore(world, clock, deployment.storage_path)
         bot = Bot(deployment, world, clock, registry)
         bot.set_contact_names(world.name_of)
         bot.followups = partial(_logged, world.take_inbox)
@@ -323,17 +323,24 @@ SHOWN = 60
 """The most characters of a member's name or id a simulator line shows."""
 
 
-async def _restore(world: Simulator, db: Path | str) -> None:
+async def _restore(world: Simulator, clock: SystemClock, db: Path | str) -> None:
     """Put the simulated groups back as the last run left them (who joined, left, was
-    removed), so a restart does not look like a crowd of joins and leaves."""
+    removed), so a restart does not look like a crowd of joins and leaves; and the clock no
+    earlier than the last run's newest time (its `/wait`s were in memory: else every time
+    it stored lay in the future, a check-in on the "day before" began a new streak)."""
     if absent(db):
         return
-    for e in await roster.last_known(db):
+    entries = await roster.last_known(db)
+    for e in entries:
         if e.group in world.rooms and e.member != world.self_id:
             if e.left_at is None:
                 world.rooms[e.group].members[e.member] = e.name
             else:
                 world.rooms[e.group].members.pop(e.member, None)
+    newest = max((t for e in entries for t in (e.joined_at, e.left_at, e.last_spoke)
+                  if t is not None), default=None)
+    if newest is not None:
+        clock.not_before(newest)
 
 
 def _wechat_gateway() -> WechatyGateway | None:

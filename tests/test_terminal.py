@@ -103,3 +103,15 @@ def test_piped_lines_that_end_show_every_answer_the_bot_queued(tmp_path: Path) -
     assert "【招募群群规】" in result.stdout
     assert "报名要求" in result.stdout
     assert "按通话时长结算" in result.stdout
+
+
+def test_a_restart_does_not_take_the_clock_back_behind_the_last_runs_waits(
+        tmp_path: Path) -> None:
+    """Review s35 r6 R6-5: `/wait` moves the simulator's clock in memory only; started
+    again, it was back at the real time, behind everything the last run stored: a check-in
+    on the "day before" began a new streak, the rules stayed silent for the waited days."""
+    config = _deployment(tmp_path)
+    first = _run(config, "/as carol", "/in c1", "/wait 3d", "签到", "/wait 1m")
+    assert "签到成功" in first.stdout, first.stdout
+    second = _run(config, "/as carol", "/in c1", "签到", "/wait 1m")
+    assert "今天已经签过到啦" in second.stdout, second.stdout
