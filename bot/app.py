@@ -416,7 +416,12 @@ class Bot:
             else:
                 task = asyncio.create_task(job())
                 self._background.add(task)
-                task.add_done_callback(self._background.discard)
+                task.add_done_callback(self._background_done)
+
+    def _background_done(self, task: asyncio.Task[None]) -> None:
+        self._background.discard(task)
+        if not task.cancelled() and (error := task.exception()) is not None:
+            log.error("what an event asked for after its turn failed", exc_info=error)
 
     async def reload_config(self) -> tuple[str | None, list[str]]:
         """Reload and bind the groups again: (None, the start-only keys changed and kept)

@@ -12,6 +12,7 @@ import pytest
 from harness import ROOT, SHIPPED, Harness
 
 from bot import config, moderation
+from bot.adapters.base import GatewayError
 
 pytestmark = pytest.mark.usefixtures("backend")  # on SQLite, then on PostgreSQL
 
@@ -262,6 +263,13 @@ async def test_an_admins_reload_holds_up_no_event(tmp_path: Path, deployment: Pa
         assert (await _audit(h, "reload"))[0][:2] == ("op_lin", "admin")
 
 
+class Live:
+    """The harness's time, as a clock that is not virtual (a live bot's)."""
+
+    def __init__(self, clock: Any) -> None:
+        self.now = clock.now
+
+
 async def test_a_live_bots_admin_reload_runs_in_the_background_and_a_stop_waits_for_it(
         tmp_path: Path, deployment: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """On a live clock (WeChat hands events over one after another, each fed when the one
@@ -274,10 +282,6 @@ async def test_a_live_bots_admin_reload_runs_in_the_background_and_a_stop_waits_
         loading.set()
         loaded.wait(30)
         return load(*args)
-
-    class Live:  # the harness's time, as a clock that is not virtual
-        def __init__(self, clock: Any) -> None:
-            self.now = clock.now
 
     monkeypatch.setattr(config, "load_in_background", held)
     h = Harness(deployment, tmp_path, groups=CUSTOMER)
@@ -296,6 +300,21 @@ async def test_a_live_bots_admin_reload_runs_in_the_background_and_a_stop_waits_
     await h.drain()
     await h.bot.stop()
     assert "✅ 配置已重新加载。" in h.texts()
+
+
+async def test_a_background_reload_that_fails_is_logged(
+        tmp_path: Path, deployment: Path, caplog: pytest.LogCaptureFixture) -> None:
+    async with Harness(deployment, tmp_path, groups=CUSTOMER) as h:
+        async def unreachable() -> None:
+            raise GatewayError("the platform is away")
+
+        h.bot.refresh_groups = unreachable  # type: ignore[method-assign]
+        virtual, h.bot.clock = h.bot.clock, Live(h.clock)  # type: ignore[assignment]
+        await h.say("c1", "op_lin", "/reload")
+        await h.bot.stop()  # (waits for the reload)
+        h.bot.clock = virtual
+        assert "what an event asked for after its turn failed" in caplog.text
+        assert "the platform is away" in caplog.text
 
 
 async def test_reload_refuses_a_bad_config_and_tells_only_the_admin_why(
