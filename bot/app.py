@@ -100,6 +100,7 @@ class Bot:
         self.groups = GroupDirectory(gateway, lambda: self.deployment, clock.now,
                                      lambda group: self._rotation.add(group))
         self._turn = asyncio.Lock()
+        self._reloading = asyncio.Lock()
         self._after: list[Callable[[], Coroutine[Any, Any, None]]] = []  # asked for by the
         # event handled
         self._background: set[asyncio.Task[None]] = set()  # such work under way (a reload)
@@ -246,6 +247,10 @@ class Bot:
         one raises InputError and leaves the running config as it was. Keys read only at the
         start (the time zone, the database, the console's socket...) keep their running
         values: the new deployment's `kept` names each one bot.yaml changed."""
+        async with self._reloading:  # one at a time: else the slower load, begun first, is
+            await self._reload()  # swapped in last (the older files) and both say done
+
+    async def _reload(self) -> None:
         try:
             deployment = await asyncio.to_thread(config.load_in_background, self.deployment.root,
                                                  self.registry, self.deployment.settings,
@@ -430,8 +435,17 @@ class Bot:
             await self.reload()
         except InputError as exc:
             return self._relative(str(exc)), []
-        await self.refresh_groups()
+        await self.bind_again()
         return None, [self._relative(str(kept)) for kept in self.deployment.kept]
+
+    async def bind_again(self) -> None:
+        """Bind the groups again after a reload (and plan their jobs); with the platform away,
+        when it answers again: no tick runs before (the new config runs meanwhile)."""
+        try:
+            await self.refresh_groups()
+        except GatewayError as exc:
+            self._look_later(utc(self.clock.now()),
+                             f"could not bind the groups again after a reload ({exc})")
 
     def _relative(self, text: str) -> str:
         """Files named relative to the deployment, never by the server's absolute paths."""
@@ -743,7 +757,8 @@ class Bot:
         """The platform failed: the groups are looked at again after a wait that doubles,
         from LOOK_AGAIN up to LOOK_AGAIN_MAX; no tick runs and nothing goes before."""
         wait = min(LOOK_AGAIN * 2 ** self._looks_failed, LOOK_AGAIN_MAX)
-        self._looks_failed += 1
+        if wait < LOOK_AGAIN_MAX:  # (doubled on for ever, it overflowed timedelta: the
+            self._looks_failed += 1  # platform away 45 minutes ended the bot)
         self._look_again = later(now, wait)
         log.warning("%s: looking at the groups again in %s", why, wait)
 

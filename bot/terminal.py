@@ -511,7 +511,7 @@ class Terminal:
             await self._wait(parse_duration(args[0]))
         elif command == "reload":
             await self.bot.reload()
-            await self.bot.refresh_groups()
+            await self.bot.bind_again()
             print("config reloaded")
         elif command == "reset":
             self.reset = True

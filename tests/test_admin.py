@@ -302,19 +302,85 @@ async def test_a_live_bots_admin_reload_runs_in_the_background_and_a_stop_waits_
     assert "✅ 配置已重新加载。" in h.texts()
 
 
+async def test_two_reloads_at_once_end_on_the_newer_files(
+        tmp_path: Path, deployment: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Review s35 r8 R8-1: a second /reload while the first was loading finished first; the
+    first's older files were swapped in last, and both answered done."""
+    loading, loaded = threading.Event(), threading.Event()
+    load, first = config.load_in_background, []
+
+    def held(*args: Any) -> Any:
+        if not first:  # the first load reads the files, then waits
+            first.append(True)
+            made = load(*args)
+            loading.set()
+            loaded.wait(30)
+            return made
+        return load(*args)
+
+    monkeypatch.setattr(config, "load_in_background", held)
+    customer = deployment / "types" / "customer.yaml"
+    async with Harness(deployment, tmp_path, groups=CUSTOMER) as h:
+        virtual, h.bot.clock = h.bot.clock, Live(h.clock)  # type: ignore[assignment]
+        customer.write_text(customer.read_text(encoding="utf-8").replace(
+            "warn_limit: 2", "warn_limit: 3"), encoding="utf-8")
+        await h.say("c1", "op_lin", "/reload")
+        assert await asyncio.to_thread(loading.wait, 30)
+        customer.write_text(customer.read_text(encoding="utf-8").replace(
+            "warn_limit: 3", "warn_limit: 4"), encoding="utf-8")
+        await h.say("c1", "op_lin", "/重载")
+        await asyncio.sleep(0.05)
+        loaded.set()
+        await asyncio.gather(*h.bot._background)
+        h.bot.clock = virtual
+        antispam = next(x for x in h.bot.deployment.types["customer"].handlers
+                        if x.name == "antispam")
+        assert antispam.config.warn_limit == 4
+
+
 async def test_a_background_reload_that_fails_is_logged(
         tmp_path: Path, deployment: Path, caplog: pytest.LogCaptureFixture) -> None:
     async with Harness(deployment, tmp_path, groups=CUSTOMER) as h:
-        async def unreachable() -> None:
-            raise GatewayError("the platform is away")
+        async def broken() -> None:
+            raise RuntimeError("a bug while binding")
 
-        h.bot.refresh_groups = unreachable  # type: ignore[method-assign]
+        h.bot.refresh_groups = broken  # type: ignore[method-assign]
         virtual, h.bot.clock = h.bot.clock, Live(h.clock)  # type: ignore[assignment]
         await h.say("c1", "op_lin", "/reload")
         await h.bot.stop()  # (waits for the reload)
         h.bot.clock = virtual
         assert "what an event asked for after its turn failed" in caplog.text
-        assert "the platform is away" in caplog.text
+        assert "a bug while binding" in caplog.text
+
+
+async def test_a_reload_while_the_platform_is_away_answers_and_binds_the_groups_later(
+        tmp_path: Path, deployment: Path) -> None:
+    """Review s35 r8 R8-2: the groups' listing failed after the new config was swapped in:
+    the admin got no answer, no audit record, and the groups were not bound again."""
+    async with Harness(deployment, tmp_path, groups=CUSTOMER) as h:
+        listed = h.bot.refresh_groups
+        calls: list[str] = []
+
+        async def away() -> None:
+            calls.append("away")
+            raise GatewayError("the platform is away")
+
+        h.bot.refresh_groups = away  # type: ignore[method-assign]
+        await h.say("c1", "op_lin", "/reload")
+        await h.advance("30s")
+        assert (await _audit(h, "reload"))[0][:2] == ("op_lin", "admin")
+        assert h.texts() == []  # nothing goes before the groups are looked at again
+        await h.advance("1h")  # looked at every minute meanwhile (the doubling of the wait
+        assert h.texts() == [] and len(calls) > 50  # overflowed after 45 tries, and ended the bot)
+
+        async def back() -> None:
+            calls.append("back")
+            await listed()
+
+        h.bot.refresh_groups = back  # type: ignore[method-assign]
+        await h.advance("2m")  # the groups are looked at again, bound; then the answer
+        assert calls[0] == "away" and "back" in calls
+        assert h.texts()[0] == "✅ 配置已重新加载。"  # (then the Monday 10:00 push held back)
 
 
 async def test_reload_refuses_a_bad_config_and_tells_only_the_admin_why(

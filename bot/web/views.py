@@ -579,7 +579,7 @@ async def reload(console: Console, operator: str) -> dict[str, Any]:
         async with acting(bot, operator) as actor:
             await actor.audit("reload_refused", operator, str(exc))
         return {"status": "refused", "problems": [_problem(p) for p in exc.problems]}
-    await bot.refresh_groups()
+    await bot.bind_again()
     deployment = bot.deployment
     async with acting(bot, operator) as actor:
         await actor.audit("reload", operator,
