@@ -368,9 +368,9 @@ class Bot:
         return gtype.title if gtype is not None else type_name
 
     def title_of(self, group: GroupInfo) -> str:
-        """The title of the type bot.yaml's bindings give a group (from its id and name, with
-        no lookup: another account's group too); '' when none binds it."""
-        gtype = self.deployment.type_for(group.id, group.topic)
+        """The title of the type a group is bound to (with no lookup: another account's
+        group too); '' when none binds it."""
+        gtype = self.groups.type_for(group.id, group.topic)
         return gtype.title if gtype is not None else ""
 
     async def places(self) -> list[Place]:

@@ -121,7 +121,7 @@ class GroupDirectory:
                 info = GroupInfo(group_id, self._topics[group_id], None, 0)
             topic = info.topic
             self._topics[group_id] = topic
-            gtype = await self._allowed(store, info, self._type_for(group_id, topic), now)
+            gtype = await self._allowed(store, info, self.type_for(group_id, topic), now)
             if gtype is not None:
                 await self._keep(store, group_id, gtype, topic, now)
             self._groups[group_id] = _group(group_id, topic, gtype) if gtype else None
@@ -136,7 +136,7 @@ class GroupDirectory:
         bound = []
         for info in await self._gateway.groups():
             self._gone.discard(info.id)  # listed: the bot is in it (again)
-            gtype = self._type_for(info.id, info.topic)
+            gtype = self.type_for(info.id, info.topic)
             if self._store is not None:
                 gtype = await self._allowed(self._store, info, gtype, self._now())
             if gtype is not None:
@@ -182,7 +182,9 @@ class GroupDirectory:
         await admission.not_bound(store, self._outbox, settings, info, gtype.name, now)
         return None
 
-    def _type_for(self, group_id: str, topic: str) -> GroupType | None:
+    def type_for(self, group_id: str, topic: str) -> GroupType | None:
+        """The type the group is bound to, without a lookup: by its id (bot.yaml's, or the
+        name it was bound by before: a member's rename keeps it), else by its name now."""
         return self.kept(group_id) or self._deployment().type_for(group_id, topic)
 
 

@@ -300,14 +300,19 @@ def test_another_groups_name_with_an_ad_is_its_types_title() -> None:
     assert other_group("evil.com 群", "") == "本群"
 
 
+@pytest.mark.parametrize("renamed", ["Internship 兼职 加V abc888", "兼职日结 加V abc888"])
+@pytest.mark.parametrize("friend", [True, False])  # invited, or the QR code in the group
 async def test_an_invitation_into_a_group_renamed_to_an_ad_names_its_type(
-        tmp_path: Path) -> None:
+        tmp_path: Path, renamed: str, friend: bool) -> None:
+    """(review s35 r8 R8-3: a name the binding no longer matches, to a non-friend, was 本群
+    again: the type was read from the bindings by the name now, not the one it is bound to)"""
     groups = {"r1": "Listener Recruitment 01", "i1": "Listener Internship 01"}
     async with Harness(SHIPPED, tmp_path, groups=groups) as h:
-        await h.rename_group("i1", "mallory", "Internship 兼职 加V abc888")
+        await h.rename_group("i1", "mallory", renamed)
         await h.advance("1m")
-        h.world.friends.add("dave")
+        if friend:
+            h.world.friends.add("dave")
         await h.say("r1", "dave", "报名")
         await h.advance("1m")
-        assert any("已邀请你加入「实习群」" in text for text in h.texts("r1")), h.texts()
+        assert any("加入「实习群」" in text for text in h.texts("r1")), h.texts()
         assert not any("abc888" in text for text in h.texts())
