@@ -172,8 +172,14 @@ def _shown_as(text: str, fallback: str) -> Safe:
     after reply (a check-in's, a keyword's, a welcome's). A name that shows nothing once
     cleaned (only zero-width or control characters) is the fallback too."""
     shown = clean(text)
-    visible = any(unicodedata.category(char)[0] not in "CZ" for char in shown)
+    visible = any(unicodedata.category(char)[0] not in "CZM" and char not in _BLANK
+                  for char in shown)
     return Safe(shown if visible and _shows_nothing(text) else fallback)
+
+
+# letters and symbols that draw nothing: WeChat's 「空白昵称」 are made of them (with spaces,
+# zero-width characters and marks on their own, which their categories tell)
+_BLANK = frozenset("ㅤ⠀ﾠᅟᅠ឴឵")
 
 
 def group_name(topic: object) -> Safe:

@@ -288,6 +288,11 @@ def test_a_name_that_shows_nothing_once_cleaned_is_the_fallback() -> None:
     """Review s35 r5 R5-11: a name of zero-width characters only was posted as nothing:
     「✅  签到成功」 named nobody."""
     assert member_name("\u200b\u200d\u2060") == member_name("\u202e\u0007") == "这位成员"
+    # WeChat's blank nicknames (review s35 r8 R8-6): fillers, a blank braille cell, marks
+    for blank in ("\u3164", "\u2800\u2800", "\uffa0", "\u115f\u1160", "\u034f", "\u0301\u0301",
+                  "\u3164 \u3000"):
+        assert member_name(blank) == "这位成员", repr(blank)
+    assert member_name("e\u0301") == "e\u0301"  # a mark on a letter shows
     assert group_name("\u200b") == "本群"
     assert member_name("a\u200bb") == "ab"
 
