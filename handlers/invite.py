@@ -54,13 +54,14 @@ _CLAUSES = re.compile(r"[,.!?;。，．！？；\n]+|(?<=[^\x00-\x7f])\s+(?=[^\x
 # A clause that asks about the word ("报名有什么要求", "谁可以报名", "怎么报名", "报名要交钱吗").
 _ASKS = re.compile(
     r"吗|呢|什么|啥|谁|哪|几(?![个位人])|多少|多久|如何|为何|怎|是否|有没有|能不能|可不可以|能否|"
-    r"(\w)[不没]\1|了没|没有?$|的话|的事|问问|"  # 要不要, 多不多; 报名了没(有); 要报名的话;
+    r"(\w)[不没]\1|了没|没有?$|的话|问问|"  # 要不要, 多不多; 报名了没(有); 要报名的话;
     # 帮朋友问问报名的事
     r"\b(?:how|what|why|when|where|who|which|can|could|do|does|is|are)\b")
 # A no said right before the word ("先不报名", "不想报名", "别给我报名", "取消报名",
 # "don't join") or right after it ("报名不收任何费用").
 _NO_BEFORE = re.compile(r"(?:[不没别勿莫]|取消|放弃|退出|算了).{0,3}$|"
-                        r"(?<![想要])再$|"  # later, not now: 考虑一下再报名, 等我下班再报名
+                        r"(?<![想要])再(?!次).{0,2}$|"  # later, not now: 考虑一下再报名,
+                        # 等我下班再报名, 回头再来报名 (not 想再/要再, 再次: again)
                         r"\b(?:not|no|don'?t|won'?t|never|cancel)\b(?:\W+\w+)?\W*$")
 _NO_AFTER = re.compile(r"[不没别]")
 # A no that says "not yet" ("我还没报名", "没有报名"), not a refusal: a later clause that holds

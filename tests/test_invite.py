@@ -116,7 +116,9 @@ SAYING_MORE = ("报名，不知道对不对", "我要报名！没问题吧", "�
                # not yet, then now (left alone in stops 32 and 33)
                "我还没报名，现在报名", "还没有报名呢，现在报名", "还没报名 我报名",
                # again, not later
-               "我想再报名一次", "我要再报名")
+               "我想再报名一次", "我要再报名", "我再次报名",
+               # a plain request about "the matter of" signing up (review s35 r8 R8-7)
+               "报名的事就拜托你了")
 
 
 @pytest.mark.parametrize("text", SAYING_MORE)
@@ -140,7 +142,9 @@ def test_a_sign_up_saying_more_is_one(text: str) -> None:
                                   "不报名，报名太麻烦",
                                   # later, or for a friend (review s35 r5 R5-7)
                                   "考虑一下再报名", "先看看再报名", "等我下班再报名",
-                                  "我帮我朋友问问报名的事"])
+                                  "我帮我朋友问问报名的事",
+                                  # (review s35 r8 R8-7)
+                                  "回头再来报名", "晚点再来报名", "改天再来报名吧"])
 def test_a_question_or_a_no_is_none_whatever_else_it_says(text: str) -> None:
     invite = Invite(Config(words=["报名", "join"], to="internship"))
     invite.prepare()
