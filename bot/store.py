@@ -747,13 +747,33 @@ class SqliteReader:
             _read_only(path), uri=True, isolation_level=None))
 
     async def one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
-        async with (await self._connection()).execute(sql, params) as cursor:
-            row = await cursor.fetchone()
-        return tuple(row) if row is not None else None
+        async def read(db: aiosqlite.Connection) -> Row | None:
+            async with db.execute(sql, params) as cursor:
+                row = await cursor.fetchone()
+            return tuple(row) if row is not None else None
+
+        return await self._read(read)
 
     async def all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
-        async with (await self._connection()).execute(sql, params) as cursor:
-            return [tuple(row) for row in await cursor.fetchall()]
+        async def read(db: aiosqlite.Connection) -> list[Row]:
+            async with db.execute(sql, params) as cursor:
+                return [tuple(row) for row in await cursor.fetchall()]
+
+        return await self._read(read)
+
+    async def _read(self, read: Callable[[aiosqlite.Connection], Awaitable[T]]) -> T:
+        """A read on the connection; one that fails drops it, so that the next read opens
+        the file again (a database file replaced by a restore, or by garbage and then the
+        right one: else every page failed until a restart)."""
+        db = await self._connection()
+        try:
+            return await read(db)
+        except sqlite3.DatabaseError:
+            if self._connection.started is not None and self._connection.started.done():
+                self._connection.started = None
+                with contextlib.suppress(sqlite3.Error):
+                    await db.close()
+            raise
 
     async def close(self) -> None:
         if self._connection.started is None:

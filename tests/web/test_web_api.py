@@ -427,7 +427,12 @@ async def test_healthz_is_degraded_while_the_database_cannot_be_read(
             assert health.status == 503
             assert await health.json() == {"status": "degraded", "platform": "none",
                                            "outbox": 0, "database": "unreadable"}
-            if isinstance(location, Path):  # the file back: read again, not a restart
+            if isinstance(location, Path):
+                location.write_bytes(b"not a database " * 300)  # a bad restore (r8 R8-8)
+                health = await client.get("/healthz")
+                assert (health.status, (await health.json())["database"]) == (503,
+                                                                             "unreadable")
+                location.unlink()  # the file back: read again, not a restart
                 shutil.copy(site.h.db, location)
                 health = await client.get("/healthz")
                 assert (health.status, (await health.json())["database"]) == (200, "ok")
