@@ -90,8 +90,8 @@ def token_problem(token: str) -> str:
         return (f"is {len(token)} characters, too short to be used: give it at least "
                 f"{MIN_TOKEN} random ones (python3 -c \"import secrets; "
                 "print(secrets.token_urlsafe(32))\")")
-    if "#" in token or any(c.isspace() for c in token):
-        return ("holds a space or '#', so it is not used: a '# comment' after the value in "
+    if any(c.isspace() for c in token):  # (a '#' alone may be the token's own: no comment
+        return ("holds a space, so it is not used: a '# comment' after the value in "  # then)
                 "an env file stays in the value (systemd's EnvironmentFile); put the comment "
                 "on a line of its own")
     return ""
