@@ -827,9 +827,13 @@ def load(root: Path, registry: Registry, running: Settings | None = None,
         del raw[file.stem]
     if located is None or settings is None:  # the types are checked too, if they can be
         if (provisional := _provisional(located)) is not None:
-            _build_types(raw, broken, registry,
-                         real(root / os.path.expanduser(provisional.content)),
-                         provisional, warnings, problems)
+            content_dir = real(root / os.path.expanduser(provisional.content))
+            if (wrong := _directory_problem(content_dir)) is not None:
+                assert located is not None  # (a provisional one is read from it)
+                problems.append(located.problem(("content",), wrong))  # (their files: none)
+            else:
+                _build_types(raw, broken, registry, content_dir, provisional, warnings,
+                             problems)
         raise InputError(_ordered(causes, problems))
     kept: list[Problem] = []
     if running is not None:  # a running bot's reload: what it read at its start stays

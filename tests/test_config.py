@@ -518,11 +518,17 @@ def test_check_lists_the_types_problems_also_while_bot_yaml_has_one(
     assert all(p.startswith(e) for p, e in zip(problems, expected, strict=True)), problems
 
 
+@pytest.mark.parametrize("content", ["[content]", "nowhere"])
 def test_check_does_not_look_for_the_types_files_where_a_wrong_content_key_points(
-        tmp_path: Path) -> None:
+        tmp_path: Path, content: str) -> None:
+    """(r8 R8-5: a content directory that is not there, while bot.yaml had another problem,
+    gave a "content file not found" for every file the types name, and not the one line
+    that says why)"""
     problems = _problems(tmp_path, {"recruitment": "handlers:\n  - rules:\n      text: rules.md\n"},
-                         BOT_YAML.replace("content: content", "content: [content]"))
-    assert len(problems) == 1 and problems[0].startswith("bot.yaml:5: content: "), problems
+                         BOT_YAML.replace("content: content", f"content: {content}")
+                         .replace("admins:", "admin:"))
+    assert len(problems) == 2 and problems[0].startswith("bot.yaml:3: admin: "), problems
+    assert problems[1].startswith("bot.yaml:5: content: "), problems
 
 
 # ---------------------------------------------------------------- extends: lists, warnings
