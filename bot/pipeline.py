@@ -116,7 +116,7 @@ class Pipeline:
             ctx.handler, ctx.config = handler.name, handler.config
             if not handler.wants(event, ctx):
                 continue  # nothing to it (most messages, for most handlers)
-            flow = await self._run(handler, handler.handle, event, ctx, deployment)
+            flow = await self._run(handler.handle, event, ctx, deployment)
             if flow is STOP:
                 break
             if flow is FALLBACK and fallback is None:
@@ -124,7 +124,7 @@ class Pipeline:
         else:
             if fallback is not None:
                 ctx.handler, ctx.config = fallback.name, fallback.config
-                await self._run(fallback, fallback.fallback, event, ctx, deployment)
+                await self._run(fallback.fallback, event, ctx, deployment)
 
     async def after(self, event: Event, group: Group | None, handler: str,
                     call: Callable[[Context], Awaitable[None]]) -> None:
@@ -141,27 +141,26 @@ class Pipeline:
         async def called(event: Event, ctx: Context) -> None:
             await call(ctx)
 
-        await self._run(handler, called, event, ctx, deployment)
+        await self._run(called, event, ctx, deployment)
 
-    async def _run(self, handler: Handler[Any] | str,
-                   call: Callable[[Event, Context], Awaitable[Flow | None]], event: Event,
+    async def _run(self, call: Callable[[Event, Context], Awaitable[Flow | None]], event: Event,
                    ctx: Context, deployment: Deployment) -> Flow | None:
-        """One handler's call (`handler`, or its name), in its own savepoint, its actions
-        put on the outbox; None if it failed (undone alone: the others go on). `ctx` is
-        already the handler's."""
-        name = handler if isinstance(handler, str) else handler.name
+        """One handler's call, in its own savepoint, its actions put on the outbox; None if
+        it failed (undone alone: the others go on). `ctx` is already the handler's (its
+        name, `ctx.handler`, is the actions' and the log's)."""
         try:
             with self._store.savepoint():
                 flow = await call(event, ctx)
                 if ctx.actions:
-                    await self._outbox.put_all(ctx.actions, name, deployment.settings.admins)
+                    await self._outbox.put_all(ctx.actions, ctx.handler,
+                                               deployment.settings.admins)
                 if ctx.bulk:
                     await self._outbox.put_all(ctx.bulk, BULK)
         except GatewayError:
             raise  # the platform is away: undo the whole event rather than half of it
         except Exception:
-            log.exception("handler %s failed on %r; the others go on", name, event)
-            self._metrics.handler_errors.labels(name).inc()
+            log.exception("handler %s failed on %r; the others go on", ctx.handler, event)
+            self._metrics.handler_errors.labels(ctx.handler).inc()
             return None
         finally:
             if ctx.actions or ctx.bulk:  # this handler's, put on the outbox or dropped
