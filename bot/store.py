@@ -64,6 +64,8 @@ WRITER_CHECKPOINT = 2_000
 WAL_LIMIT = 64 * 2**20  # bytes
 BUSY_WAIT = 30.0  # seconds a process waits for another's lock on the file
 LOCK_POLL = 0.02  # how often a transaction looks whether that lock is free (off the loop)
+# a read's errors that say the file is not (or no longer) a database: the reader reopens it
+_NOT_A_DATABASE = (sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT)
 _BUSY_TIMEOUT = f"PRAGMA busy_timeout = {int(BUSY_WAIT * 1000)}"
 class NewerDatabase(Exception):
     """The database was migrated by a newer groupbot than this one (docs/scale.md,
@@ -762,14 +764,20 @@ class SqliteReader:
         return await self._read(read)
 
     async def _read(self, read: Callable[[aiosqlite.Connection], Awaitable[T]]) -> T:
-        """A read on the connection; one that fails drops it, so that the next read opens
-        the file again (a database file replaced by a restore, or by garbage and then the
-        right one: else every page failed until a restart)."""
+        """A read on the connection. One that finds the file is no database (or a corrupt
+        one: garbage copied over it, a restore half done) drops the connection, so that the
+        next read opens the file again once it is right: else every page failed until a
+        restart. Any other failure (a missing table, a busy file) leaves it to the other
+        reads under way. (A file renamed over it is not seen: the connection keeps the old
+        one.)"""
         db = await self._connection()
         try:
             return await read(db)
-        except sqlite3.DatabaseError:
-            if self._connection.started is not None and self._connection.started.done():
+        except sqlite3.DatabaseError as exc:
+            started = self._connection.started
+            if getattr(exc, "sqlite_errorcode", None) in _NOT_A_DATABASE and \
+                    started is not None and started.done() and not started.cancelled() and \
+                    started.exception() is None and started.result() is db:
                 self._connection.started = None
                 with contextlib.suppress(sqlite3.Error):
                     await db.close()

@@ -54,3 +54,33 @@ async def test_a_read_cancelled_while_connecting_leaves_the_others_reading(
         assert await reader.one("SELECT 3") == (3,)
     finally:
         await reader.close()
+
+
+async def test_a_read_that_fails_leaves_the_reads_under_way_and_only_garbage_reopens(
+        tmp_path: Path) -> None:
+    """Review s35 r9 R9-1: a read of a table not there yet closed the shared connection
+    under the reads running with it ("Cannot operate on a closed database"). Only a file
+    that is no database drops the connection (r8 R8-8: else it was kept for good)."""
+    path = tmp_path / "bot.db"
+    store = await open_store(path, {})
+    await store.execute("CREATE TABLE t (n INTEGER)")
+    await store.executemany("INSERT INTO t VALUES (?)", [(n,) for n in range(20_000)])
+    await store.flush()
+    await store.close()
+    reader = open_reader(path)
+    try:
+        reads = [reader.all("SELECT n FROM t ORDER BY n DESC") for _ in range(5)]
+        results = await asyncio.gather(reader.one("SELECT * FROM not_yet_migrated"), *reads,
+                                       return_exceptions=True)
+        assert "no such table" in str(results[0])
+        assert [len(rows) for rows in results[1:]] == [20_000] * 5  # type: ignore[arg-type]
+        kept = path.read_bytes()
+        path.write_bytes(b"not a database " * 300)  # a bad restore, then the right file
+        for name in ("bot.db-wal", "bot.db-shm"):
+            (tmp_path / name).unlink(missing_ok=True)
+        with pytest.raises(Exception, match="not a database|malformed"):
+            await reader.one("SELECT n FROM t LIMIT 1")
+        path.write_bytes(kept)
+        assert await reader.one("SELECT count(*) FROM t") == (20_000,)
+    finally:
+        await reader.close()
