@@ -60,10 +60,13 @@ _ASKS = re.compile(
 # A no said right before the word ("先不报名", "不想报名", "别给我报名", "取消报名",
 # "don't join") or right after it ("报名不收任何费用").
 _NO_BEFORE = re.compile(r"(?:[不没别勿莫]|取消|放弃|退出|算了).{0,3}$|"
-                        r"(?<![想要])再(?!次).{0,2}$|"  # later, not now: 考虑一下再报名,
-                        # 等我下班再报名, 回头再来报名 (not 想再/要再, 再次: again)
                         r"\b(?:not|no|don'?t|won'?t|never|cancel)\b(?:\W+\w+)?\W*$")
 _NO_AFTER = re.compile(r"[不没别]")
+# Later, not now, before the word ("回头再来报名", "明天报名", "先看看再报名", "等我下班了报名";
+# not 再 alone: "再帮我报名" is again) or after it ("报名的事以后再说", "报名的事先放放").
+_LATER_BEFORE = re.compile(r"回头|晚点|晚些|下次|改天|待会|稍后|以后|明天|后天|下周|有空|"
+                           r"有机会|考虑|看看|想想|等(?!于)")
+_LATER_AFTER = re.compile(r"再说|再想|再议|以后|改天|先放|考虑|等等|回头")
 # A no that says "not yet" ("我还没报名", "没有报名"), not a refusal: a later clause that holds
 # the word plainly ("我还没报名，现在报名") signs up.
 _NOT_YET = re.compile(r"没有?[^不别勿莫]{0,3}$")
@@ -188,7 +191,8 @@ def _signs_up(norm: str, words: WordMatcher[str]) -> bool:
             asked_what = _ABOUT.search(clause)
             if _MAY.search(before) and not asked_what and _MAY_NOT.match(clause[end:]):
                 return True  # "可以报名不？"
-            if _NO_BEFORE.search(before) or _NO_AFTER.match(clause[end:]):
+            if _NO_BEFORE.search(before) or _NO_AFTER.match(clause[end:]) or \
+                    _LATER_BEFORE.search(before) or _LATER_AFTER.search(clause[end:]):
                 not_yet = (verdict or not_yet) and bool(_NOT_YET.search(before)) \
                     and not _NO_AFTER.match(clause[end:])
                 verdict = False

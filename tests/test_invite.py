@@ -118,7 +118,9 @@ SAYING_MORE = ("报名，不知道对不对", "我要报名！没问题吧", "�
                # again, not later
                "我想再报名一次", "我要再报名", "我再次报名",
                # a plain request about "the matter of" signing up (review s35 r8 R8-7)
-               "报名的事就拜托你了")
+               "报名的事就拜托你了",
+               # 再 alone is again (review s35 r9 R9-2)
+               "再帮我报名一下", "刚才没收到，再帮我报名", "麻烦再给我报名", "我再试试报名")
 
 
 @pytest.mark.parametrize("text", SAYING_MORE)
@@ -144,7 +146,11 @@ def test_a_sign_up_saying_more_is_one(text: str) -> None:
                                   "考虑一下再报名", "先看看再报名", "等我下班再报名",
                                   "我帮我朋友问问报名的事",
                                   # (review s35 r8 R8-7)
-                                  "回头再来报名", "晚点再来报名", "改天再来报名吧"])
+                                  "回头再来报名", "晚点再来报名", "改天再来报名吧",
+                                  # (review s35 r9 R9-2) later, before or after the word
+                                  "明天再来找你报名", "等下再去群里报名", "明天报名",
+                                  "待会报名", "等我下班了报名", "报名的事以后再说",
+                                  "报名的事我再想想", "报名的事先放放", "报名的事考虑一下"])
 def test_a_question_or_a_no_is_none_whatever_else_it_says(text: str) -> None:
     invite = Invite(Config(words=["报名", "join"], to="internship"))
     invite.prepare()
