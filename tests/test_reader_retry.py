@@ -78,7 +78,7 @@ async def test_a_read_that_fails_leaves_the_reads_under_way_and_only_garbage_reo
         path.write_bytes(b"not a database " * 300)  # a bad restore, then the right file
         for name in ("bot.db-wal", "bot.db-shm"):
             (tmp_path / name).unlink(missing_ok=True)
-        with pytest.raises(Exception, match="not a database|malformed"):
+        with pytest.raises(Exception, match=r"not a database|malformed"):
             await reader.one("SELECT n FROM t LIMIT 1")
         path.write_bytes(kept)
         assert await reader.one("SELECT count(*) FROM t") == (20_000,)
