@@ -262,9 +262,12 @@ def _read_stdin() -> asyncio.Queue[str | None]:
         sys.stdin.reconfigure(errors="replace")
 
     def read() -> None:
-        for line in sys.stdin:
-            loop.call_soon_threadsafe(lines.put_nowait, line)
-        loop.call_soon_threadsafe(lines.put_nowait, None)
+        try:
+            for line in sys.stdin:
+                loop.call_soon_threadsafe(lines.put_nowait, line)
+            loop.call_soon_threadsafe(lines.put_nowait, None)
+        except RuntimeError:  # the loop has closed (the bot stopped): nobody reads on
+            return
 
     threading.Thread(target=read, daemon=True).start()
     return lines
