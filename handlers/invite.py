@@ -62,11 +62,19 @@ _ASKS = re.compile(
 _NO_BEFORE = re.compile(r"(?:[不没别勿莫]|取消|放弃|退出|算了).{0,3}$|"
                         r"\b(?:not|no|don'?t|won'?t|never|cancel)\b(?:\W+\w+)?\W*$")
 _NO_AFTER = re.compile(r"[不没别]")
-# Later, not now, before the word ("回头再来报名", "明天报名", "先看看再报名", "等我下班了报名";
-# not 再 alone: "再帮我报名" is again) or after it ("报名的事以后再说", "报名的事先放放").
-_LATER_BEFORE = re.compile(r"回头|晚点|晚些|下次|改天|待会|稍后|以后|明天|后天|下周|有空|"
-                           r"有机会|考虑|看看|想想|等(?!于)")
-_LATER_AFTER = re.compile(r"再说|再想|再议|以后|改天|先放|考虑|等等|回头")
+# Later, not now: a word of time right before the word, or before 再 there ("明天报名",
+# "回头再来报名", "先吃饭再报名", "等我下班了报名", "考虑一下再报名"; not "明天的课我报名",
+# "考虑清楚了我要报名"); 再 right before the word ("之后再报名"; not 想再/要再/帮我再: again);
+# or after the word, ending the clause or after 的事 ("报名的事以后再说", "报名先等一下"; not
+# "报名以后请拉我进群").
+_LATER_BEFORE = re.compile(
+    r"(?:回头|晚点|晚些|晚一点|迟点|下次|改天|待会儿?|稍后|以后|之后|后面|将来|明天|后天|下周|"
+    r"下个?月|下学期|周末|晚上|有空|有机会|一会儿?|过会儿?|到时候?|过段时间|等我[^，,]{0,6}|"
+    r"等下|等会儿?|等一下|考虑一下|看看|想想)(?:[了就]?再[来去过]*[^，,]{0,4})?$|"
+    r"先[^，,再]{1,4}再[来去过]*[^，,]{0,4}$|"
+    r"(?<![想要])(?<!帮我)(?<!给我)再$")
+_LATER_AFTER = re.compile(r"^(?:的事)?[^，,]{0,6}?(?:再说|再想|再议|再琢磨|以后再|改天|先放|"
+                          r"考虑|回头再|下次|晚点|缓缓|不急|先等|等一下|等等吧)")
 # A no that says "not yet" ("我还没报名", "没有报名"), not a refusal: a later clause that holds
 # the word plainly ("我还没报名，现在报名") signs up.
 _NOT_YET = re.compile(r"没有?[^不别勿莫]{0,3}$")

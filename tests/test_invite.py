@@ -120,7 +120,11 @@ SAYING_MORE = ("报名，不知道对不对", "我要报名！没问题吧", "�
                # a plain request about "the matter of" signing up (review s35 r8 R8-7)
                "报名的事就拜托你了",
                # 再 alone is again (review s35 r9 R9-2)
-               "再帮我报名一下", "刚才没收到，再帮我报名", "麻烦再给我报名", "我再试试报名")
+               "再帮我报名一下", "刚才没收到，再帮我报名", "麻烦再给我报名", "我再试试报名",
+               # a time word that says what for, a thought that is done (review s35 r10)
+               "明天开始的培训我报名", "明天的课我报名", "下周的培训我想报名", "看看就报名了",
+               "考虑清楚了我要报名", "想想还是报名吧", "等了好久终于可以报名了",
+               "高等数学班我报名", "报名以后请拉我进群", "报名回头发我资料", "我先报名")
 
 
 @pytest.mark.parametrize("text", SAYING_MORE)
@@ -150,7 +154,11 @@ def test_a_sign_up_saying_more_is_one(text: str) -> None:
                                   # (review s35 r9 R9-2) later, before or after the word
                                   "明天再来找你报名", "等下再去群里报名", "明天报名",
                                   "待会报名", "等我下班了报名", "报名的事以后再说",
-                                  "报名的事我再想想", "报名的事先放放", "报名的事考虑一下"])
+                                  "报名的事我再想想", "报名的事先放放", "报名的事考虑一下",
+                                  # (review s35 r10 R10-2, R10-3)
+                                  "一会再报名", "到时候再报名", "之后再报名", "下个月再报名",
+                                  "晚一点再报名", "先吃饭再报名", "我先忙完再报名",
+                                  "报名的事下次吧", "报名的事先不急", "报名先等一下"])
 def test_a_question_or_a_no_is_none_whatever_else_it_says(text: str) -> None:
     invite = Invite(Config(words=["报名", "join"], to="internship"))
     invite.prepare()
