@@ -68,13 +68,17 @@ _NO_AFTER = re.compile(r"[不没别]")
 # or after the word, ending the clause or after 的事 ("报名的事以后再说", "报名先等一下"; not
 # "报名以后请拉我进群").
 _LATER_BEFORE = re.compile(
-    r"(?:回头|晚点|晚些|晚一点|迟点|下次|改天|待会儿?|稍后|以后|之后|后面|将来|明天|后天|下周|"
-    r"下个?月|下学期|周末|晚上|有空|有机会|一会儿?|过会儿?|到时候?|过段时间|等我[^，,]{0,6}|"
-    r"等下|等会儿?|等一下|考虑一下|看看|想想)(?:[了就]?再[来去过]*[^，,]{0,4})?$|"
-    r"先[^，,再]{1,4}再[来去过]*[^，,]{0,4}$|"
-    r"(?<![想要])(?<!帮我)(?<!给我)再$")
-_LATER_AFTER = re.compile(r"^(?:的事)?[^，,]{0,6}?(?:再说|再想|再议|再琢磨|以后再|改天|先放|"
-                          r"考虑|回头再|下次|晚点|缓缓|不急|先等|等一下|等等吧)")
+    r"(?:回头|晚点|晚些(?:时候)?|晚一点|迟点|迟些|下次|改天|待会儿?|稍后|以后|之后|后面|将来|明天|后天|"
+    r"下周|下礼拜|下星期|下个?月|下学期|明年|周末|晚上|今晚|下午|有空|有机会|一会儿?|过会儿?|"
+    r"过两天|到时候?|过段时间|回去|等我[^，,]{0,6}|等下|等会儿?|等一下|等等)"
+    r"(?:[了就]|[了就]?再[来去过]*[^，,]{0,4})?$|"
+    r"(?:考虑一下|考虑考虑|观望一下|看看|想想|想一想)(?:再[来去过]*[^，,]{0,4})?$|"
+    r"(?:先[^，,再]{1,4}|[后了])再[来去过]*[^，,]{0,4}$")  # 先吃饭再, 下班后再, 放假了再
+_LATER_AFTER = re.compile(r"^(?:的事)?[^，,]{0,6}?(?:再说|再想|再议|再琢磨|以后再[说讲看议聊]|"
+                          r"改天|先放|考虑|回头再|下次|晚点|缓缓|不急|先等|等一下|等等吧)")
+# more of the word in one message than this are not read: each costs scans of the text
+# before it, and a pasted wall of 报名 took seconds (a decision is made by the first few)
+_READ_AT_MOST = 8
 # A no that says "not yet" ("我还没报名", "没有报名"), not a refusal: a later clause that holds
 # the word plainly ("我还没报名，现在报名") signs up.
 _NOT_YET = re.compile(r"没有?[^不别勿莫]{0,3}$")
@@ -191,10 +195,14 @@ def _signs_up(norm: str, words: WordMatcher[str]) -> bool:
     verdict = True
     not_yet = False  # the clauses so far said only "not yet"
     start = 0
+    read = 0
     for ending in [*_CLAUSES.finditer(norm), None]:
         clause = norm[start:ending.start() if ending else len(norm)]
         cried = ending is not None and ending[0].startswith("!")  # "报名！"
         for begin, end, _ in words.find_all(clause):
+            read += 1
+            if read > _READ_AT_MOST:
+                return verdict
             before = clause[:begin].replace(" ", "")
             asked_what = _ABOUT.search(clause)
             if _MAY.search(before) and not asked_what and _MAY_NOT.match(clause[end:]):
