@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from harness import SHIPPED, Harness, shipped_config, write_config
 
-from bot import config
+from bot import config, moderation
 from bot.web import views
 from bot.web.base import Console
 from bot.web.links import MemberLink
@@ -244,3 +244,15 @@ async def test_reward_points_count_in_my_data_check_ins_and_the_board(tmp_path: 
                 for member, page in shown.items()} == {
             "carol": (30, 1, 3), "bob": (20, 2, 3), "erin": (10, 3, 3), "dave": (0, None, 0)}
         assert {m: listed[m] for m in shown} == {"carol": 30, "bob": 20, "erin": 10, "dave": 0}
+
+
+async def test_the_block_list_is_asked_of_a_board_of_any_size(tmp_path: Path) -> None:
+    """A type's board may hold more members than PostgreSQL takes arguments in one statement
+    (32,767; some SQLite builds take 32,766): asked at once, the leaderboard failed."""
+    async with Harness(SHIPPED, tmp_path, groups=GROUPS) as h:
+        await h.join("c1", "eve")
+        await h.say("c1", "eve", "加我微信 abc12345 兼职日结")
+        await h.say("c1", "eve", "加V abc12345 领福利")
+        await h.advance("1m")
+        crowd = [f"m{n}" for n in range(40_000)] + ["eve"]
+        assert await moderation.blocked_among(h.bot.store, crowd) == {"eve"}
