@@ -142,8 +142,10 @@ class Delivery:
             return
         if item.uncertain and isinstance(action, MESSAGES):
             log.warning("%s was going out when the bot stopped; not sent again", action)
-            await self._record(now, action, "uncertain", "the bot stopped while sending it")
-            await self._done(item, now, "uncertain")
+            async with self.store.transaction():
+                await self._spent(item, now)  # (it may have gone: its budget counts it)
+                await self._record(now, action, "uncertain", "the bot stopped while sending it")
+                await self._done(item, now, "uncertain")
             return
         try:
             file = self._attachment(action)
@@ -169,8 +171,11 @@ class Delivery:
                 return
             if done:
                 log.info("%s was done already; not done again", action)
-                await self._record(now, action, "verified", "found done in the member list")
-                await self._done(item, now, "verified")
+                async with self.store.transaction():
+                    if item.uncertain:  # it went before the bot stopped: its budget counts it
+                        await self._spent(item, now)  # (a retry's try counted as it failed)
+                    await self._record(now, action, "verified", "found done in the member list")
+                    await self._done(item, now, "verified")
                 return
             if isinstance(action, Kick) and not (item.verify or item.uncertain) and \
                     await self._left(action):  # (one that may have gone is verified above)
@@ -197,20 +202,28 @@ class Delivery:
                             len(self.outbox))
             return
         except GatewayError as exc:
-            await self.outbox.sent(item, now)
-            await self.governor.sent(item, now)
-            if (key := self.governor.pushback(action, exc)) is not None:
-                await self._paused(item, now, key, exc, admins)
-                return
-            await self._failed(item, now, exc, admins)
+            async with self.store.transaction():
+                await self._spent(item, now)
+                if (key := self.governor.pushback(action, exc)) is not None:
+                    await self._paused(item, now, key, exc, admins)
+                else:
+                    await self._failed(item, now, exc, admins)
             return
+        async with self.store.transaction():
+            await self._spent(item, now)
+            await self.governor.ok(action)
+            if isinstance(action, AcceptFriend):  # for the other accounts (bot/friendships.py)
+                await friendships.add(self.store, self.outbox.account, action.contact, now)
+            await self._done(item, now, "sent")
+        self._metrics.sent(action.kind)
+
+    async def _spent(self, item: Queued, now: datetime) -> None:
+        """`item` reached WeChat (went or failed): pace from it and spend its budget. Its
+        caller writes this in one transaction with the action's end (or its retry), so a
+        crash between them cannot count a send's pacing and not its budget; before that
+        commit the action is still `sending`, and after a restart it is spent then."""
         await self.outbox.sent(item, now)
         await self.governor.sent(item, now)
-        await self.governor.ok(action)
-        if isinstance(action, AcceptFriend):  # for the other accounts (bot/friendships.py)
-            await friendships.add(self.store, self.outbox.account, action.contact, now)
-        await self._done(item, now, "sent")
-        self._metrics.sent(action.kind)
 
     async def _paused(self, item: Queued, now: datetime, key: str, exc: GatewayError,
                       admins: Sequence[str]) -> None:

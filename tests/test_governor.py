@@ -17,6 +17,8 @@ from bot import audit
 from bot.actions import AcceptFriend, Dm, Invite, Kick, Say
 from bot.adapters.base import RateLimited
 from bot.adapters.simulator import Record
+from bot.governor import Governor
+from bot.outbox import Queued
 from bot.replay import replay
 from handlers import REGISTRY
 
@@ -261,6 +263,44 @@ async def test_a_pause_in_force_survives_a_restart(tmp_path: Path) -> None:
         rows = await audit.records(h.bot.store, since=start)
     assert went - start == timedelta(minutes=5)
     assert [r.action for r in rows] == ["say_paused"]
+
+
+class Crash(Exception):
+    """The process dies here (a kill -9): nothing after it is written."""
+
+
+@pytest.mark.usefixtures("backend")
+async def test_a_crash_right_after_a_send_still_spends_its_budget(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The bot died after a message had gone and before its budget was written: after the
+    restart the message is not sent again (it may have gone) and it counts against the day's
+    budget, so the budget is not exceeded. (Its pacing was one commit and its budget
+    another: a crash between them left it spent for pacing only, and a fourth message of a
+    budget of three went.)"""
+    governor = """governor:
+  jitter: 0
+  warmup: {days: 0}
+  shares: {}
+  keep: {}
+  budgets:
+    private_messages: {per_minute: 10, per_hour: 100, per_day: 3}
+"""
+    async with Harness(_config(tmp_path, governor), tmp_path) as h:
+        spend = Governor.sent
+
+        async def crash(self: Governor, item: Queued, now: datetime) -> None:
+            monkeypatch.setattr(Governor, "sent", spend)  # (the restart spends it)
+            raise Crash(item.action)
+
+        monkeypatch.setattr(Governor, "sent", crash)
+        await _put(h, *(Dm(f"c{i}", "hello") for i in range(5)))
+        with pytest.raises(Crash):
+            await h.advance("10s")
+        await h.restart()
+        await h.advance("12h")
+        rows = await audit.records(h.bot.store)
+    assert len(h.actions("dm")) == 3  # the one that went before the crash, and two more
+    assert [r.action for r in rows].count("dm_uncertain") == 1
 
 
 @pytest.mark.usefixtures("backend")
