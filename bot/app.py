@@ -327,7 +327,12 @@ class Bot:
 
     def invitation_text(self, how: str, values: Mapping[str, str]) -> str:
         settings = self.deployment.settings.invitations
-        return (settings.card_text if how == "card" else settings.qr_text).render(values)
+        text = {"card": settings.card_text, "again": settings.again_text}.get(how, settings.qr_text)
+        return text.render(values)
+
+    @property
+    def invitation_again_within(self) -> timedelta:
+        return self.deployment.settings.invitations.again_within
 
     @property
     def configured_id(self) -> str | None:

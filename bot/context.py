@@ -94,7 +94,12 @@ class Core(Protocol):
         ...
 
     def invitation_text(self, how: str, values: Mapping[str, str]) -> str:
-        """bot.yaml `invitations.qr_text` or `card_text`, filled in."""
+        """bot.yaml `invitations.qr_text`, `card_text` or (`again`) `again_text`, filled in."""
+        ...
+
+    @property
+    def invitation_again_within(self) -> timedelta:
+        """bot.yaml `invitations.again_within`."""
         ...
 
     def contact_name(self, member_id: str) -> str: ...
@@ -430,6 +435,12 @@ class Context:
             return found.how
         values = {"member": await self.name(member),
                   "group": other_group(group.topic, self._core.title_of(group))}
+        again = self._core.invitation_again_within
+        if not found.privately and again and not await self.off_cooldown(f"shown:{group.id}",
+                                                                          again):
+            # posted here a moment ago (a wave of sign-ups): pointed to, not posted again
+            self.say(self._core.invitation_text("again", values), (member,))
+            return found.how
         where: dict[str, str] = {"to": member} if found.privately else {"group": self.scope}
         action: Action
         if found.how is invitations.How.CARD:

@@ -366,6 +366,32 @@ async def test_with_cards_someone_who_is_no_friend_gets_the_bots_card_where_they
         assert rows == [("to i1 (Listener Internship 01) by its card",)]
 
 
+async def test_a_wave_of_sign_ups_from_strangers_gets_the_qr_code_once_and_a_pointer_to_it(
+        tmp_path: Path) -> None:
+    """Review s35 r5 R5-6: each non-friend who said 报名 got the group's QR code posted in the
+    group again, five times in five minutes. Within `again_within` (10 minutes) of the last
+    one, a sign-up is pointed to it instead; each is still awaited, and after the window the
+    QR code is posted again."""
+    config = _config(tmp_path, "{words: [报名], to: internship}")
+    async with Harness(config, tmp_path, groups=GROUPS) as h:
+        await _started(h)
+        for member in ("erin", "frank", "gina"):  # no friends of the bot
+            await h.say("r1", member, "报名")
+            await h.advance("1m")
+        assert len(h.actions("group_qr")) == 1
+        texts = [(r["mentions"], r["text"]) for r in h.actions("say", group="r1")]
+        assert texts[0] == (["erin"], "请扫描下面的二维码加入「Listener Internship 01」。")
+        assert texts[1:] == [([member], "加入「Listener Internship 01」的二维码或名片刚刚发在"
+                                        "上面，请往上翻看。") for member in ("frank", "gina")]
+        rows = await h.bot.store.all(
+            "SELECT member FROM invitations ORDER BY member")
+        assert rows == [("erin",), ("frank",), ("gina",)]
+        await h.advance("10m")
+        await h.say("r1", "hana", "报名")
+        await h.advance("1m")
+        assert len(h.actions("group_qr")) == 2
+
+
 def test_a_wall_of_sign_up_words_is_read_in_a_moment() -> None:
     """Review s35 r11 R11-5: each 报名 of a message cost scans of the text before it: 3,000
     of them took 2.6 s, 30,000 almost five minutes, in the one event's turn. Only the first
