@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from typing import Any, ClassVar
 
+TEXT_LIMIT = 2000  # characters of one message the bot makes up (WeChat allows a little more)
+
 
 @dataclass(frozen=True, slots=True)
 class Action:

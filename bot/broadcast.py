@@ -27,7 +27,7 @@ from typing import Protocol
 from pydantic import Field
 
 from bot import bulk
-from bot.actions import Action, Say
+from bot.actions import TEXT_LIMIT, Action, Say
 from bot.bulk import Job, Row, State
 from bot.config import Count, Duration
 from bot.context import Place
@@ -41,7 +41,6 @@ ALL = ("all", "全部", "所有")
 _SEPARATORS = re.compile(r"[\s,，、;；]+")
 _EXCLUDE = ("-", "－", "!", "！")
 _FILE = re.compile(r"^\s*(?:图片|文件|image|file)\s*[:：]\s*(\S.*?)\s*$", re.IGNORECASE)
-TEXT_LIMIT = 2000  # characters of one broadcast (WeChat allows a little more)
 
 
 class Settings(HandlerConfig):

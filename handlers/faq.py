@@ -36,6 +36,7 @@ from typing import Annotated, Any
 from pydantic import Field, model_validator
 
 from bot import answer_limit, moderation
+from bot.actions import TEXT_LIMIT
 from bot.answer_limit import MemberLimit
 from bot.config import (
     ClockTime,
@@ -324,7 +325,7 @@ class Faq(Handler[Config]):
         handoff = self.config.handoff
         assert handoff is not None
         topic = clean(ctx.group.topic) if ctx.group is not None else ctx.scope
-        text = _one_or_list(
+        texts = _one_or_list(
             cases, lambda case: "\n".join([
                 f"[转人工] 案件 {case.id} · 「{topic}」",
                 f"提问人：{case.name}（{case.member}）",
@@ -335,7 +336,8 @@ class Faq(Handler[Config]):
                          f"{moderation.quote(case.text)}",
             "私聊回复「/answer 案件号 答复内容」，我会在群里 @ 提问人。")
         for operator in handoff.on_duty(ctx.now.weekday()):
-            ctx.dm(operator, text)
+            for part in texts:
+                ctx.dm(operator, part)
         await ctx.schedule(f"remind:{cases[0].id}", handoff.remind_after,
                            {"cases": [case.id for case in cases], "reminded": 0})
 
@@ -351,7 +353,7 @@ class Faq(Handler[Config]):
             await ctx.schedule(event.key, quiet_end(ctx.now, quiet.end), event.data)
             return
         reminded = int(event.data.get("reminded", 0)) + 1
-        text = _one_or_list(
+        texts = _one_or_list(
             cases, lambda case: f"⏰ 案件 {case.id} 已等待 {_waited(case, ctx)} 分钟，"
                                 f"还没有人答复：{moderation.quote(case.text, 60)}\n"
                                 f"私聊回复「/answer {case.id} 答复内容」。",
@@ -360,7 +362,8 @@ class Faq(Handler[Config]):
                          f"{moderation.quote(case.text, 60)}",
             "私聊回复「/answer 案件号 答复内容」。")
         for operator in handoff.on_duty(ctx.now.weekday()):
-            ctx.dm(operator, text)
+            for part in texts:
+                ctx.dm(operator, part)
         if reminded < handoff.max_reminders:
             await ctx.schedule(event.key, handoff.remind_after,
                                {"cases": [case.id for case in cases], "reminded": reminded})
@@ -423,12 +426,21 @@ async def _open_cases(ids: list[Any], ctx: Context) -> list[Case]:
 
 
 def _one_or_list(cases: list[Case], one: Callable[[Case], str], head: str,
-                 line: Callable[[Case], str], foot: str) -> str:
-    """A message to the operators about cases: `one` of a single case, else a list of them
-    (`head`, a `line` each, `foot`)."""
+                 line: Callable[[Case], str], foot: str) -> list[str]:
+    """The messages to the operators about cases: `one` of a single case, else a list of
+    them (`head`, a `line` each, `foot`), in as many messages as keep each within a
+    message's length (a wave of long questions in one minute)."""
     if len(cases) == 1:
-        return one(cases[0])
-    return "\n".join([head, *map(line, cases), foot])
+        return [one(cases[0])]
+    messages, lines = [], [head]
+    for case in cases:
+        text = line(case)
+        if len(lines) > 1 and sum(map(len, lines)) + len(lines) + len(text) + len(foot) + 1 \
+                > TEXT_LIMIT:
+            messages.append("\n".join([*lines, foot]))
+            lines = [head]
+        lines.append(text)
+    return [*messages, "\n".join([*lines, foot])]
 
 
 def _waited(case: Case, ctx: Context) -> int:

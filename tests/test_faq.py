@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from pathlib import Path
 
@@ -8,6 +9,7 @@ import yaml
 from harness import ROOT, SHIPPED, TZ, Harness, groupbot, read_yaml, write_config
 
 from bot import config
+from bot.actions import TEXT_LIMIT
 from handlers import REGISTRY
 from handlers.faq import Config, Faq
 
@@ -378,6 +380,37 @@ async def test_a_crowd_asking_for_a_person_is_told_once_a_minute_and_the_operato
         assert [text.split("\n")[0] for text in reminders[:3]] == [
             reminders[0].split("\n")[0], "⏰ 5 个案件还没有人答复：", "⏰ 3 个案件还没有人答复："]
         assert not any(answered in text for text in reminders)
+
+
+async def test_a_wave_of_long_questions_reaches_the_operator_in_messages_of_a_sendable_length(
+        tmp_path: Path) -> None:
+    """Review s35 r8: the cases of a minute went in one message however many there were;
+    about eight long questions passed 2,000 characters. They are split over messages of at
+    most TEXT_LIMIT characters now, every case in one of them (and so would the reminders
+    be)."""
+    async with Harness(SHIPPED, tmp_path, groups=GROUPS, start=MONDAY) as h:
+        askers = [f"n{i}" for i in range(12)]
+        await h.say("c1", "first", "人工")  # the operator is told of it at once: a window
+        topics = ["证书", "课程", "考试", "补考", "发票", "退款",
+                  "合同", "排班", "工资", "保险", "请假", "转正"]
+        for member, topic in zip(askers, topics, strict=True):  # (not one text: a raid)
+            question = f"人工，{topic}" + f"的事情我想问问{topic}怎么办" * 20
+            await h.say("c1", member, f"@小助手\u2005{question}", mentions=("bot",))
+            await h.advance("2s")
+        await h.advance("1m")
+        told = [r["text"] for r in h.actions("dm", to="op_lin")][1:]
+        await h.advance("30m")
+        reminded = [r["text"] for r in h.actions("dm", to="op_lin")
+                    if r["text"].startswith("⏰ 12 个案件还没有人答复：")]
+    assert all(text.startswith("[转人工] 「Customer 01 客户群」的 12 个提问：") for text in told)
+    assert [sum(f"（{m}）" in text for text in told) for m in askers] == [1] * 12
+    cases = re.findall(r"案件 (\S+) · 提问人", "".join(told))
+    assert len(set(cases)) == 12
+    assert [sum(f"案件 {case}（" in text for text in reminded) for case in cases] == [1] * 12
+    assert len(told) > 1  # (each reminder quotes less of a question: they fit in one)
+    for texts in (told, reminded):
+        assert all(len(text) <= TEXT_LIMIT and text.count("\n") > 2  # a list, head to foot
+                   for text in texts)
 
 
 async def test_unanswered_cases_are_reminded_but_not_in_quiet_hours(tmp_path: Path) -> None:
