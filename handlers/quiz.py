@@ -207,7 +207,8 @@ class Texts(HandlerConfig):
     changed: Annotated[TemplateText, placeholders("keyword")] = Template(
         "题目已更新，本次作答作废，不计考试次数。请发送「{keyword}」重新开始。")
     not_sent: Annotated[TemplateText, placeholders("number", "keyword")] = Template(
-        "抱歉，第 {number} 题没能发出，本次作答作废，不计考试次数。请发送「{keyword}」重新开始。")
+        "抱歉，第 {number} 题没能确认发给你，本次作答作废，不计考试次数。"
+        "请发送「{keyword}」重新开始。")
 
 
 class Config(HandlerConfig):
@@ -434,7 +435,7 @@ class QuizHandler(Handler[Config]):
             return
         sent = await self._sent(ctx, session)
         if sent is not None and not sent.queued and not sent.delivered:
-            await self._void_unsent(ctx, member, session)
+            await self._void_unsent(ctx, member, session, sent.outcome)
             return
         if sent is not None and sent.queued:  # its time runs from its send
             await self._deadline(ctx, member, session, ctx.now + self._limit(session))
@@ -588,14 +589,16 @@ class QuizHandler(Handler[Config]):
             {"keyword": self.config.start[0]}))
         return True
 
-    async def _void_unsent(self, ctx: Context, member: str, session: dict[str, Any]) -> None:
-        """A question that never went out (the send budget dropped it): the candidate cannot
-        have answered it, so the attempt is dropped and not counted; they are told to start
-        again."""
+    async def _void_unsent(self, ctx: Context, member: str, session: dict[str, Any],
+                           outcome: str) -> None:
+        """A question that did not surely go out (the send budget dropped it; `uncertain`:
+        the bot stopped while sending it): the candidate may not have seen it, so the attempt
+        is dropped and not counted; they are told to start again."""
         await self._drop(ctx, member)
         await ctx.store.execute(f"DELETE FROM {TABLE} WHERE id=?", (session["attempt"],))
+        what = "may not have gone" if outcome == "uncertain" else f"was not sent ({outcome})"
         await ctx.audit("quiz_void", member, f"question {session['index'] + 1} of "
-                                             f"{self.config.file.path} was not sent")
+                                             f"{self.config.file.path} {what}")
         self._tell(ctx, member, self.config.texts.not_sent.render(
             {"number": session["index"] + 1, "keyword": self.config.start[0]}))
 

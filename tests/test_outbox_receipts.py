@@ -45,7 +45,9 @@ async def test_a_crash_as_a_questions_receipt_is_settled_still_ends_the_attempt(
         await h.restart()
         await h.advance("1h")
         assert len(h.sent) == 2  # not sent again; the candidate is told it did not count
-        assert "本次作答作废" in h.sent[1]["text"]
+        assert "第 1 题没能确认发给你，本次作答作废" in h.sent[1]["text"]  # (it may have gone)
+        [detail] = await h.bot.store.all("SELECT detail FROM audit WHERE action='quiz_void'")
+        assert detail[0].endswith(" may not have gone")
         assert [row[0] for row in await h.bot.store.all(
             "SELECT outcome FROM outbox_receipts ORDER BY at")] == ["uncertain"]
         assert await h.bot.store.all("SELECT id FROM outbox") == []

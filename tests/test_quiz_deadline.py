@@ -154,8 +154,10 @@ async def test_a_quiz_whose_question_never_went_out_is_no_failed_attempt(
         await h.say("i1", "dave", "开始考试")
         await h.advance("10m")
         assert await h.bot.store.all("SELECT finished_at, score FROM quiz_attempts") == []
-        assert _told(h, "dave") == ["抱歉，第 1 题没能发出，本次作答作废，不计考试次数。"
+        assert _told(h, "dave") == ["抱歉，第 1 题没能确认发给你，本次作答作废，不计考试次数。"
                                     "请发送「开始考试」重新开始。"]
+        [detail] = await h.bot.store.all("SELECT detail FROM audit WHERE action='quiz_void'")
+        assert detail[0].endswith(" was not sent (refused)")
 
 
 async def test_an_answer_given_at_once_is_no_timeout_whatever_the_platform_clock(
