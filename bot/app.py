@@ -169,7 +169,9 @@ class Bot:
         # one that cannot be used, or another bot serves, fails without this CPU spent first
         banned.warm()
         self.scheduler = Scheduler(self.store, self.clock.tz)
-        self.outbox = Outbox(self.store, self.deployment.settings.outbox, self.clock)
+        # (in virtual time nothing really goes out: no sync before each send)
+        self.outbox = Outbox(self.store, self.deployment.settings.outbox, self.clock,
+                             durable=not isinstance(self.clock, VirtualClock))
         self._pipeline = Pipeline(self, self.store, self.outbox, self.groups,
                                   lambda: self.deployment, self.metrics)
         settings = self.deployment.settings

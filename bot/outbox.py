@@ -255,9 +255,11 @@ class _Group:
 
 
 class Outbox:
-    def __init__(self, store: Store, settings: OutboxSettings, clock: Clock) -> None:
+    def __init__(self, store: Store, settings: OutboxSettings, clock: Clock, *,
+                 durable: bool = False) -> None:
         self._store = store
         self._clock = clock
+        self._durable = durable  # the `sending` mark on the disk before the send (real sends)
         self._rules = tuple(WAIT_RULES)
         self._rules_of: dict[type[Action], tuple[WaitRule, ...]] = {}  # by kind of action
         self._version = 0  # counts the changes that can change what goes next
@@ -747,8 +749,10 @@ class Outbox:
     # ------------------------------------------------------------ what happened to it
 
     async def sending(self, item: Queued) -> None:
-        """Mark `item` as going out, before it does: after a crash it is not sent again."""
-        await self._store.execute("UPDATE outbox SET state='sending' WHERE id = ?", (item.id,))
+        """Mark `item` as going out, before it does: after a crash it is not sent again (with
+        `durable`, after a power cut either)."""
+        await self._store.execute("UPDATE outbox SET state='sending' WHERE id = ?", (item.id,),
+                                  durable=self._durable)
 
     async def sent(self, item: Queued, now: datetime) -> None:
         """The platform had `item` at `now` (it went, failed or was refused): pace from it."""

@@ -472,7 +472,8 @@ class PgStore(Journaled):
             return await self._run(getattr(self._db, method), self._statement(sql)[0],
                                    *params)
 
-    async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+    async def execute(self, sql: str, params: Sequence[Any] = (), *,
+                      durable: bool = False) -> int:  # (every commit is: synchronous_commit)
         statement, returns = self._statement(sql)
         if returns:
             return int(await self._write("fetchval", statement, *params) or 0)

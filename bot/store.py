@@ -127,8 +127,11 @@ class Reader(Protocol):
 class Store(Reader, Protocol):
     """Reads and writes inside the event's transaction."""
 
-    async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
-        """Run one statement; return the id of the row an insert made (or 0)."""
+    async def execute(self, sql: str, params: Sequence[Any] = (), *,
+                      durable: bool = False) -> int:
+        """Run one statement; return the id of the row an insert made (or 0). `durable`: on
+        the disk when it returns, so that a power cut cannot take it back (SQLite syncs its
+        WAL at that commit; PostgreSQL's commits always are)."""
         ...
 
     async def changes(self, sql: str, params: Sequence[Any] = ()) -> int:
@@ -399,6 +402,7 @@ class SqliteStore(Journaled):
         self._checkpointer: sqlite3.Connection | None = None  # its connection
         self._checkpointed = time.monotonic()
         self._commits = 0  # since the last checkpoint began
+        self._full = False  # synchronous=FULL for the next commit (a durable write)
 
     @classmethod
     async def open(cls, path: Path | str, migrations: Mapping[str, Sequence[str]],
@@ -506,6 +510,8 @@ class SqliteStore(Journaled):
                 if isinstance(exc, Exception):
                     self._lose(exc)
                 raise
+            if self._full:  # (a durable write joined this batch: synced with it)
+                self._synchronous(full=False)
             self._checkpoint_soon()
 
     def _commit_soon(self) -> None:
@@ -608,16 +614,26 @@ class SqliteStore(Journaled):
             name, self._lazy = self._lazy, None
             self._cursor.execute(f"SAVEPOINT {name}")
 
-    async def _alone(self, write: Callable[[], T]) -> T:
+    def _synchronous(self, *, full: bool) -> None:
+        """FULL: the next commit syncs the WAL (a durable write); NORMAL, the rule, does not.
+        Only outside a transaction (SQLite refuses it inside)."""
+        if full != self._full:
+            self._cursor.execute("PRAGMA synchronous=FULL" if full else "PRAGMA synchronous=NORMAL")
+            self._full = full
+
+    async def _alone(self, write: Callable[[], T], durable: bool = False) -> T:
         """A write outside any event (the delivery's bookkeeping of each send, audit rows,
         the governor's): it commits the open batch first, as it always did, then is a
         transaction of its own, begun as transaction() begins one, so that waiting for
         another process's write lock lets the loop run (an autocommit write waited in
         sqlite3's busy handler, on the loop's thread). An event that begins meanwhile is
-        joined, as any write made while an event is under way joins it."""
+        joined, as any write made while an event is under way joins it (a durable write then
+        makes that batch's commit sync the WAL)."""
         while True:
             if self._batch:
                 self._commit()
+            if durable:
+                self._synchronous(full=True)
             if await self._begin():
                 break
             if self._depth:
@@ -631,12 +647,17 @@ class SqliteStore(Journaled):
                 if self._db.in_transaction:
                     self._db.execute("ROLLBACK")
             raise
+        finally:
+            if self._full and not self._db.in_transaction:
+                self._synchronous(full=False)
         self._checkpoint_soon()
         return done
 
-    async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+    async def execute(self, sql: str, params: Sequence[Any] = (), *,
+                      durable: bool = False) -> int:
         if not self._depth:
-            return await self._alone(lambda: self._cursor.execute(sql, params).lastrowid or 0)
+            return await self._alone(lambda: self._cursor.execute(sql, params).lastrowid or 0,
+                                     durable)
         self._before_write()
         return self._cursor.execute(sql, params).lastrowid or 0
 

@@ -7,14 +7,20 @@ from __future__ import annotations
 import asyncio
 import itertools
 import threading
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from harness import BOT_YAML, load, write_config
 from pg import Postgres
 
 from bot import roster, schema
 from bot import store as sqlite_store
+from bot.actions import Dm
+from bot.adapters.simulator import Simulator
+from bot.app import Bot
+from bot.clock import SystemClock, VirtualClock
 from bot.events import Member
 from bot.store import CORE_MIGRATIONS, SqliteStore, StoreError, open_reader, open_store, sqlite_only
 from handlers import REGISTRY
@@ -392,3 +398,56 @@ async def test_members_without_a_join_time_sort_the_same_on_both_backends(
             ("o1", "dave"), ("o2", "erin"), ("o2", "dave")]
     finally:
         await store.close()
+
+
+async def _statements_of(store: SqliteStore, write: Callable[[], Awaitable[object]]) -> list[str]:
+    seen: list[str] = []
+    store._db.set_trace_callback(seen.append)  # type: ignore[attr-defined]
+    try:
+        await write()
+    finally:
+        store._db.set_trace_callback(None)  # type: ignore[attr-defined]
+    return [s for s in seen if s.startswith(("PRAGMA synchronous", "BEGIN", "COMMIT"))]
+
+
+async def test_a_durable_write_syncs_the_wal_at_its_commit_and_only_that_one(
+        tmp_path: Path) -> None:
+    """In WAL mode with synchronous=NORMAL a commit survives a kill -9 but not a power cut.
+    A durable write (the outbox's `sending` mark, before a real send) is committed with
+    synchronous=FULL, which syncs the WAL; the commits after it are NORMAL again."""
+    store = await open_store(tmp_path / "bot.db", TABLE)
+    assert isinstance(store, SqliteStore)
+    try:
+        durable = await _statements_of(store, lambda: store.execute(
+            "INSERT INTO things (name) VALUES ('marked')", durable=True))
+        plain = await _statements_of(store, lambda: store.execute(
+            "INSERT INTO things (name) VALUES ('plain')"))
+        level = await store.one("PRAGMA synchronous")
+    finally:
+        await store.close()
+    assert durable == ["PRAGMA synchronous=FULL", "BEGIN IMMEDIATE", "COMMIT",
+                       "PRAGMA synchronous=NORMAL"]
+    assert plain == ["BEGIN IMMEDIATE", "COMMIT"]
+    assert level == (1,)  # NORMAL
+
+
+async def test_real_sends_are_marked_durably_and_virtual_ones_are_not(tmp_path: Path) -> None:
+    """The outbox marks an action `sending` before it goes: durably when the bot sends for
+    real (a live clock), so a power cut then cannot send it a second time after the restart;
+    in virtual time (replay, tests, bench) nothing really goes out and no sync is paid."""
+    live = await _marking(tmp_path / "live", SystemClock(UTC))
+    virtual = await _marking(tmp_path / "virtual", VirtualClock(UTC, datetime(2026, 1, 1)))
+    assert "PRAGMA synchronous=FULL" in live
+    assert "PRAGMA synchronous=FULL" not in virtual and "COMMIT" in virtual
+
+
+async def _marking(config: Path, clock: SystemClock | VirtualClock) -> list[str]:
+    """The statements that mark the first queued action `sending`, in a bot on `clock`."""
+    write_config(config, BOT_YAML, {"recruitment": "handlers: []\n"})
+    world = Simulator(clock, Member("bot", "Helper"))
+    async with Bot(load(config), world, clock, REGISTRY, config / "bot.db") as bot:
+        await bot.outbox.put(Dm("admin", "hi"))
+        item = bot.outbox.take(clock.now())
+        assert item is not None
+        return await _statements_of(bot.store,  # type: ignore[arg-type]
+                                    lambda: bot.outbox.sending(item))
