@@ -62,23 +62,31 @@ _ASKS = re.compile(
 _NO_BEFORE = re.compile(r"(?:[不没别勿莫]|取消|放弃|退出|算了).{0,3}$|"
                         r"\b(?:not|no|don'?t|won'?t|never|cancel)\b(?:\W+\w+)?\W*$")
 _NO_AFTER = re.compile(r"[不没别]")
-# Later, not now: a word of time right before the word, or before 再 there ("明天报名",
-# "回头再来报名", "先吃饭再报名", "等我下班了报名", "考虑一下再报名"; not "明天的课我报名",
-# "考虑清楚了我要报名"); 再 right before the word ("之后再报名"; not 想再/要再/帮我再: again);
-# or after the word, ending the clause or after 的事 ("报名的事以后再说", "报名先等一下"; not
-# "报名以后请拉我进群").
+# Later, not now: a word of time right before the word, or before 再 there, a subject
+# between them or not ("明天报名", "回头再来报名", "晚点我再报名", "等我下班了报名", "考虑一下
+# 再报名"; not "明天的课我报名", "考虑清楚了我要报名"); or X后/X了 or 先X before 再 ("下班后
+# 再报名", "放假了再报名", "先吃饭再报名"), unless the word is followed by 一次 (a retry:
+# "失败了再报名一次", "然后再报名一次": `_THEN`, `_ONCE_MORE`). 再 alone before the word is a
+# retry ("我再报名一次", "现在再报名"). After the word: ending the clause or after 的事 ("报名
+# 的事以后再说", "报名先等一下"; not "报名以后请拉我进群").
 _LATER_BEFORE = re.compile(
-    r"(?:回头|晚点|晚些(?:时候)?|晚一点|迟点|迟些|下次|改天|待会儿?|稍后|以后|之后|后面|将来|明天|后天|"
-    r"下周|下礼拜|下星期|下个?月|下学期|明年|周末|晚上|今晚|下午|有空|有机会|一会儿?|过会儿?|"
-    r"过两天|到时候?|过段时间|回去|等我[^，,]{0,6}|等下|等会儿?|等一下|等等)"
-    r"(?:[了就]|[了就]?再[来去过]*[^，,]{0,4})?$|"
-    r"(?:考虑一下|考虑考虑|观望一下|看看|想想|想一想)(?:再[来去过]*[^，,]{0,4})?$|"
-    r"(?:先[^，,再]{1,4}|[后了])再[来去过]*[^，,]{0,4}$")  # 先吃饭再, 下班后再, 放假了再
-_LATER_AFTER = re.compile(r"^(?:的事)?[^，,]{0,6}?(?:再说|再想|再议|再琢磨|以后再[说讲看议聊]|"
-                          r"改天|先放|考虑|回头再|下次|晚点|缓缓|不急|先等|等一下|等等吧)")
-# more of the word in one message than this are not read: each costs scans of the text
-# before it, and a pasted wall of 报名 took seconds (a decision is made by the first few)
+    r"(?:回头|晚点|晚些(?:时候)?|晚一点|晚会儿|迟点|迟些|下次|改天|改日|日后|待会儿?|稍后|以后|"
+    r"之后|后面|将来|明天|后天|下周|下礼拜|下个?星期|下个?月|下学期|明年|周末|晚上|今晚|下午|"
+    r"有空|有时间|有机会|一会儿?|过会儿?|过[两几些]天|过一?阵子?|到时候?|过段时间|回去|"
+    r"等(?:我|有|开学|放假|下班|忙完)[^，,]{0,6}|等下|等会儿?|等一下|等等)"
+    r"(?:[我你他她咱]们?|大家)?(?:[了就会]|[了就]?再[来去过]*[^，,]{0,4})?$|"
+    r"(?:考虑一下|考虑考虑|观望一下|看看|想想|想一想)(?:再[来去过]*[^，,]{0,4})?$")
+_THEN = re.compile(r"(?:先[^，,再]{1,4}|完[^，,再]{0,3}|(?<![然随最])后|了)再[来去过]*[^，,]{0,4}$")
+_ONCE_MORE = re.compile(r"一[次遍回]")
+# what went wrong, before 了再: a retry ("失败了再报名", "被踢了再报名"), not "放假了再报名"
+_WENT_WRONG = re.compile(r"(?:失败|错|退群|退出|被踢|被移|掉线|没成功|过期|改好|填好|弄好)了?再"
+                         r"[来去过帮我给]*$")
+_LATER_AFTER = re.compile(r"^(?:的事)?[^，,]{0,6}?(?:再说|再想|再议|再琢磨|以后再[说讲议聊]|"
+                          r"以后再看(?:看|情况)?吧?$|改天|先放|考虑|回头再|下次|晚点|缓缓|不急|先等|等一下|等等吧)")
+# more of the word in one clause than this are not read, and each is read with this many
+# characters either side: a pasted wall of 报名 took seconds (the first few decide)
 _READ_AT_MOST = 8
+_AROUND_WORD = 64
 # A no that says "not yet" ("我还没报名", "没有报名"), not a refusal: a later clause that holds
 # the word plainly ("我还没报名，现在报名") signs up.
 _NOT_YET = re.compile(r"没有?[^不别勿莫]{0,3}$")
@@ -195,27 +203,30 @@ def _signs_up(norm: str, words: WordMatcher[str]) -> bool:
     verdict = True
     not_yet = False  # the clauses so far said only "not yet"
     start = 0
-    read = 0
     for ending in [*_CLAUSES.finditer(norm), None]:
         clause = norm[start:ending.start() if ending else len(norm)]
         cried = ending is not None and ending[0].startswith("!")  # "报名！"
-        for begin, end, _ in words.find_all(clause):
-            read += 1
-            if read > _READ_AT_MOST:
-                return verdict
-            before = clause[:begin].replace(" ", "")
-            asked_what = _ABOUT.search(clause)
-            if _MAY.search(before) and not asked_what and _MAY_NOT.match(clause[end:]):
+        asked_what = _ABOUT.search(clause)
+        asks = _ASKS.search(clause)
+        for read, (begin, end, _) in enumerate(words.find_all(clause)):
+            if read == _READ_AT_MOST:
+                break  # more of the word in one clause say nothing new
+            # (a few words either side decide: a pasted wall of text costs no more)
+            before = clause[max(0, begin - _AROUND_WORD):begin].replace(" ", "")
+            after = clause[end:end + _AROUND_WORD]
+            if _MAY.search(before) and not asked_what and _MAY_NOT.match(after):
                 return True  # "可以报名不？"
-            if _NO_BEFORE.search(before) or _NO_AFTER.match(clause[end:]) or \
-                    _LATER_BEFORE.search(before) or _LATER_AFTER.search(clause[end:]):
+            if _NO_BEFORE.search(before) or _NO_AFTER.match(after) or \
+                    _LATER_BEFORE.search(before) or _LATER_AFTER.search(after) or \
+                    (_THEN.search(before) and not _ONCE_MORE.match(after)
+                     and not _WENT_WRONG.search(before)):
                 not_yet = (verdict or not_yet) and bool(_NOT_YET.search(before)) \
-                    and not _NO_AFTER.match(clause[end:])
+                    and not _NO_AFTER.match(after)
                 verdict = False
             elif not asked_what and (_WANTS.search(before) or (cried and end == len(clause))
                                      or _MAY.search(before)):
                 return True
-            elif _ASKS.search(clause):
+            elif asks:
                 verdict = not_yet = False
             elif not_yet:
                 return True  # "我还没报名，现在报名"

@@ -128,7 +128,10 @@ SAYING_MORE = ("报名，不知道对不对", "我要报名！没问题吧", "�
                "高等数学班我报名", "报名以后请拉我进群", "报名回头发我资料", "我先报名",
                # a retry with 再, and 以后再 that is no later (review s35 r11)
                "我再报名一次", "没成功，现在再报名", "马上再报名", "请再报名",
-               "报名以后再拉我进群")
+               "报名以后再拉我进群",
+               # a retry after what went wrong, or 一次 (review s36 r12 R12-3)
+               "刚才失败了再报名一次", "被踢了再报名", "链接过期了再报名一次", "然后再报名",
+               "最后再报名一次", "我已经改好了再报名", "报名以后再看群公告")
 
 
 @pytest.mark.parametrize("text", SAYING_MORE)
@@ -165,7 +168,12 @@ def test_a_sign_up_saying_more_is_one(text: str) -> None:
                                   "报名的事下次吧", "报名的事先不急", "报名先等一下",
                                   # (review s35 r11)
                                   "过两天再报名", "下星期再报名", "今晚再报名", "我想一想再报名",
-                                  "明天就报名", "我想再等等报名", "报名的事以后再讲"])
+                                  "明天就报名", "我想再等等报名", "报名的事以后再讲",
+                                  # a subject before 再, more words of time (s36 r12)
+                                  "晚点我再报名", "明天我们再报名", "周末他再报名",
+                                  "明天我报名", "我以后会报名", "有时间再报名", "改日再报名",
+                                  "等开学再报名", "过阵子再报名", "我吃完饭再报名",
+                                  "放假了再报名", "下班后再报名", "报名以后再看吧"])
 def test_a_question_or_a_no_is_none_whatever_else_it_says(text: str) -> None:
     invite = Invite(Config(words=["报名", "join"], to="internship"))
     invite.prepare()
@@ -401,15 +409,33 @@ def test_a_wall_of_sign_up_words_is_read_in_a_moment() -> None:
     calls = 0
     searched = invite_module._LATER_BEFORE
 
+    longest = 0
+
     class Counting:
         def search(self, text: str) -> object:
-            nonlocal calls
+            nonlocal calls, longest
             calls += 1
+            longest = max(longest, len(text))
             return searched.search(text)
 
     invite_module._LATER_BEFORE = Counting()  # type: ignore[assignment]
     try:
         assert invite.asks(normalize("报名" * 30_000))
+        calls_in_one_clause = calls
+        assert invite.asks(normalize("啊" * 300_000 + "我要报名"))
     finally:
         invite_module._LATER_BEFORE = searched
-    assert calls <= invite_module._READ_AT_MOST
+    assert calls_in_one_clause <= invite_module._READ_AT_MOST
+    # (s36 r12 R12-5: each word was read with all the text before it: 300,000 characters
+    # before 8 words cost over a second; now a few words either side)
+    assert longest <= invite_module._AROUND_WORD
+
+
+def test_the_words_cut_off_is_per_clause_so_a_last_no_still_counts() -> None:
+    """Review s36 r12 R12-4: only the message's first 8 sign-up words were read, so
+    「报名，」x8 then 「我不报名」 invited, and 8 questions about it then 「我要报名」 did
+    not. The cut-off is per clause now."""
+    invite = Invite(Config(words=["报名", "join"], to="internship"))
+    invite.prepare()
+    assert not invite.asks(normalize("报名，" * 8 + "我不报名"))
+    assert invite.asks(normalize("报名要交钱吗？" * 8 + "我要报名"))
