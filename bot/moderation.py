@@ -31,7 +31,7 @@ from bot.config import Count, Duration, Template, TemplateText, placeholders
 from bot.context import Group
 from bot.handler import HandlerConfig
 from bot.sanitize import clean
-from bot.store import Reader, Store
+from bot.store import Reader, Store, in_parts
 from bot.times import from_epoch, instant, stamp
 
 MIGRATIONS: Sequence[str] = (
@@ -279,14 +279,12 @@ async def blocked_for(store: Reader, member: str) -> str | None:
 
 
 async def blocked_among(store: Reader, members: Sequence[str]) -> set[str]:
-    """Those of `members` on the block list (a leaderboard leaves them out). Asked 500 at a
-    time: a type's board may hold tens of thousands, past the drivers' limit of arguments."""
+    """Those of `members` on the block list (a leaderboard leaves them out; a type's board
+    may hold tens of thousands)."""
     found: set[str] = set()
-    for start in range(0, len(members), 500):
-        part = members[start:start + 500]
+    for marks, part in in_parts(members):
         found.update(str(member) for (member,) in await store.all(
-            f"SELECT member FROM blocklist WHERE member IN ({', '.join('?' * len(part))})",
-            tuple(part)))
+            f"SELECT member FROM blocklist WHERE member IN ({marks})", tuple(part)))
     return found
 
 

@@ -36,7 +36,7 @@ from bot import prompts, receipts
 from bot.actions import AcceptFriend, Action, Dm, Invite, Kick, Say
 from bot.clock import Clock
 from bot.config import OutboxSettings
-from bot.store import Reader, Store
+from bot.store import Reader, Store, in_parts
 from bot.times import stamp, unstamp, utc
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -357,13 +357,10 @@ class Outbox:
         group's lease epoch, renewed by the caller in the same transaction, so no other
         account can hold them meanwhile): they go from here, under those leases, once.
         How many were taken."""
-        groups = sorted(epochs)
         handed: set[str] = set()
-        for start in range(0, len(groups), 500):
-            chunk = groups[start:start + 500]
+        for marks, part in in_parts(sorted(epochs)):
             handed.update(group for (group,) in await self._store.all(
-                "SELECT DISTINCT grp FROM outbox WHERE epoch = 0 AND grp IN"
-                f" ({', '.join('?' * len(chunk))})", chunk))
+                f"SELECT DISTINCT grp FROM outbox WHERE epoch = 0 AND grp IN ({marks})", part))
         taken = 0
         for group in sorted(handed):
             taken += await self.adopt(group, epochs[group])

@@ -13,7 +13,7 @@ from datetime import datetime
 from pathlib import Path
 
 from bot.events import Member
-from bot.store import Reader, Store, open_reader
+from bot.store import Reader, Store, in_parts, open_reader
 from bot.times import stamp, unstamp
 
 
@@ -126,11 +126,13 @@ async def overtaken(store: Reader, group: str, members: Sequence[str], at: datet
     `at`: joined after that leave, or left after that join. Such an event came late (another
     overtook it on its way): it is no news about them."""
     column = "joined_at" if leaving else "left_at"  # (one of two fixed names)
-    rows = await store.all(
-        f"SELECT member, {column} FROM roster WHERE grp=? AND member IN"
-        f" ({','.join('?' * len(members))}) AND {column} IS NOT NULL", (group, *members))
-    return {str(member) for member, when in rows
-            if (changed := unstamp(when)) is not None and changed > at}
+    found: set[str] = set()
+    for marks, part in in_parts(members):
+        found.update(str(member) for member, when in await store.all(
+            f"SELECT member, {column} FROM roster WHERE grp=? AND member IN ({marks})"
+            f" AND {column} IS NOT NULL", (group, *part))
+            if (changed := unstamp(when)) is not None and changed > at)
+    return found
 
 
 async def name(store: Reader, group: str, member: str) -> str | None:
@@ -156,14 +158,13 @@ async def present_names(store: Reader, group: str) -> dict[str, str]:
 async def group_of(store: Reader, member: str, groups: Sequence[str]) -> str | None:
     """The group among `groups` the member is in, the one they joined last (ties by id); one
     with no join time (the member was there before the bot saw a join) counts as earliest.
-    (NULL sorts first on SQLite and last on PostgreSQL: the order says where, for both.)"""
-    if not groups:
-        return None
-    row = await store.one(
-        f"SELECT grp FROM roster WHERE member=? AND left_at IS NULL"
-        f" AND grp IN ({','.join('?' * len(groups))})"
-        " ORDER BY joined_at IS NULL, joined_at DESC, grp LIMIT 1", (member, *groups))
-    return str(row[0]) if row else None
+    (Of the few groups the member is in: `groups` may be every group of a type.)"""
+    wanted = set(groups)
+    found = [(unstamp(joined), str(grp)) for grp, joined in await store.all(
+        "SELECT grp, joined_at FROM roster WHERE member=? AND left_at IS NULL", (member,))
+        if grp in wanted]
+    latest = max((joined for joined, _ in found if joined is not None), default=None)
+    return min((grp for joined, grp in found if joined == latest), default=None)
 
 
 async def everyone(store: Reader, group: str | None = None) -> list[Entry]:

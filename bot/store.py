@@ -114,6 +114,17 @@ def sqlite_only(sql: str, postgresql: str = "") -> str:
     return step
 
 
+IN_AT_ONCE = 500  # values of one IN list: asyncpg takes at most 32,767 arguments a statement
+
+
+def in_parts(values: Sequence[T]) -> Iterator[tuple[str, Sequence[T]]]:
+    """`values` in parts of at most IN_AT_ONCE, each with its placeholders ("?, ?, ?"), for
+    a query whose IN list comes from data (members of a board, groups of a type)."""
+    for start in range(0, len(values), IN_AT_ONCE):
+        part = values[start:start + IN_AT_ONCE]
+        yield ", ".join("?" * len(part)), part
+
+
 class Reader(Protocol):
     """What a query that only reads needs: the store itself, or a reader off the loop."""
 

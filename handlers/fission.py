@@ -19,7 +19,7 @@ from bot.config import Count, Duration, Template, TemplateText, placeholders
 from bot.context import Context
 from bot.events import MemberJoined, MemberLeft, Message, Tick
 from bot.handler import CONTINUE, STOP, Flow, Handler, HandlerConfig
-from bot.store import Reader
+from bot.store import Reader, in_parts
 from bot.text import WordMatcher, normalize, strip_mentions
 from bot.times import instant, stamp, to_utc
 
@@ -216,11 +216,14 @@ async def reward_points(store: Reader, groups: Sequence[str], since: datetime | 
     """The points of the rewards earned in these groups (from `since` on; of one inviter),
     by inviter: what a member was told they earned, which the check-in figures count with
     their own (handlers/checkin.py)."""
-    if not groups:
-        return {}
-    where = f"grp IN ({', '.join('?' * len(groups))}) AND points > 0 AND at >= ?"
-    params: tuple[str, ...] = (*groups, stamp(since) if since is not None else "")
-    if inviter is not None:
-        where, params = f"{where} AND inviter = ?", (*params, inviter)
-    return {str(member): int(points) for member, points in await store.all(
-        f"SELECT inviter, SUM(points) FROM {REWARDS} WHERE {where} GROUP BY inviter", params)}
+    found: dict[str, int] = {}
+    for marks, part in in_parts(groups):  # (every group of a type)
+        where = f"grp IN ({marks}) AND points > 0 AND at >= ?"
+        params: tuple[str, ...] = (*part, stamp(since) if since is not None else "")
+        if inviter is not None:
+            where, params = f"{where} AND inviter = ?", (*params, inviter)
+        for member, points in await store.all(
+                f"SELECT inviter, SUM(points) FROM {REWARDS} WHERE {where} GROUP BY inviter",
+                params):
+            found[str(member)] = found.get(str(member), 0) + int(points)
+    return found

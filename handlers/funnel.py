@@ -23,7 +23,7 @@ from bot.config import GroupTypeName, TypeName
 from bot.context import Context
 from bot.events import MemberJoined
 from bot.handler import CONTINUE, Flow, Handler, HandlerConfig
-from bot.store import Reader, Store
+from bot.store import Reader, Store, in_parts
 from bot.times import stamp, to_utc, unstamp
 
 TABLE = "funnel_stages"
@@ -122,14 +122,14 @@ async def journeys(store: Reader, group: str | None = None,
                    ) -> dict[str, dict[str, tuple[str, datetime | None]]]:
     """Each member's stages with the group and time they reached it, in time order: of
     members who were ever in `group`, or of `members`, if given."""
-    if members is not None and not members:
-        return {}
-    where, params = ("", ()) if group is None and members is None else (
-        f" WHERE member IN ({','.join('?' * len(members))})", tuple(members)) \
-        if members is not None else (
-        f" WHERE member IN (SELECT member FROM {TABLE} WHERE grp=?)", (group,))
+    queries: list[tuple[str, Sequence[str]]] = [("", ())]
+    if members is not None:
+        queries = [(f" WHERE member IN ({marks})", part) for marks, part in in_parts(members)]
+    elif group is not None:
+        queries = [(f" WHERE member IN (SELECT member FROM {TABLE} WHERE grp=?)", (group,))]
     found: dict[str, dict[str, tuple[str, datetime | None]]] = {}
-    for member, stage, grp, at in await store.all(
-            f"SELECT member, stage, grp, at FROM {TABLE}{where} ORDER BY at", params):
-        found.setdefault(member, {})[stage] = (grp, unstamp(at))
+    for where, params in queries:  # (a part's members are all of theirs: in time order)
+        for member, stage, grp, at in await store.all(
+                f"SELECT member, stage, grp, at FROM {TABLE}{where} ORDER BY at", params):
+            found.setdefault(member, {})[stage] = (grp, unstamp(at))
     return found
