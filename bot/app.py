@@ -69,6 +69,7 @@ LOOK_AGAIN, LOOK_AGAIN_MAX = timedelta(seconds=5), timedelta(minutes=1)  # after
 NO_PROGRESS_WAIT = timedelta(seconds=1)
 REPLAY_TRIES = 5  # tries of an event kept in standby, handled once its group is taken over
 SEEN_FOR = timedelta(days=7)
+FORGET_SEEN_EVERY = timedelta(days=1)  # message ids older than SEEN_FOR go (also at start)
 _A_DAY = timedelta(days=1)  # how long handled message ids are kept
 
 
@@ -111,6 +112,7 @@ class Bot:
         self.metrics = Metrics(lambda: clock.now().timestamp(),  # send rate on the bot's clock
                                account)
         self._rotation = backstop.Rotation(clock.now())  # the join backstop's next groups
+        self._forget_seen = utc(later(clock.now(), FORGET_SEEN_EVERY))
         # groups whose member lists matched the roster at their last comparison, with nothing
         # fed or sent since: comparing them again finds nothing (advance() skips those runs)
         self._unchanged: set[str] = set()
@@ -635,7 +637,7 @@ class Bot:
         times = [utc(t) for t in (self._ticks_due() if looked else self._look_again,
                                   self.outbox.next_due() if looked else None,
                                   self._replay_due(), self._backstop_due(),
-                                  self._leases_due()) if t]
+                                  self._leases_due(), self._forget_seen) if t]
         return min(times, default=None)
 
     def _ticks_due(self) -> datetime | None:
@@ -870,6 +872,9 @@ class Bot:
                     if tick is not None:
                         await self.scheduler.postpone(tick, later(now, RETRY_TICK))
                     break
+            if self._forget_seen <= utc(now):  # (a bot that runs for weeks: the table
+                await seen.forget_before(self.store, later(now, -SEEN_FOR))  # stays small)
+                self._forget_seen = utc(later(now, FORGET_SEEN_EVERY))
             await self.store.flush()  # nothing leaves before the state that decided it
             if looked:
                 await self._delivery.send_due(utc(now))

@@ -140,6 +140,21 @@ async def test_a_duplicate_message_is_handled_once(tmp_path: Path) -> None:
         assert h.texts() == ["once"]
 
 
+async def test_a_message_id_is_forgotten_after_a_week_also_without_a_restart(
+        tmp_path: Path) -> None:
+    """Review s36 r13 R13-6: seen message ids were forgotten only at start, so a bot that ran
+    for more than a week without a restart dropped a new message whose id had been used 8
+    days before, and the table grew without bound. They are forgotten daily now."""
+    async with _harness(tmp_path, "  - echo: {}\n") as h:
+        await h.feed(Message(h.clock.now(), "r1", h.world.member("r1", "alice"), "first",
+                             id="reused"))
+        await h.advance("8d")
+        await h.feed(Message(h.clock.now(), "r1", h.world.member("r1", "alice"), "again",
+                             id="reused"))
+        await h.advance("10s")
+        assert h.texts() == ["first", "again"]
+
+
 async def test_sends_are_paced_per_group_and_overall_in_order(tmp_path: Path) -> None:
     groups = {"r1": "Recruitment 1", "r2": "Recruitment 2"}
     async with _harness(tmp_path, "  - echo: {}\n", groups=groups) as h:
