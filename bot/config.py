@@ -1098,7 +1098,8 @@ def _a(data: object) -> str:
 
 
 def _account_clashes(settings: Settings) -> Iterator[tuple[KeyPath, str]]:
-    """Two accounts with one name, one token variable or one console port; a console port
+    """Two accounts with one name, one token variable, one gateway endpoint (two processes
+    of one WeChat would both answer its private chats) or one console port; a console port
     (`web.port` plus the account's position) past the last one."""
     seen: dict[tuple[str, object], int] = {}
     for i, account in enumerate(settings.accounts):
@@ -1111,7 +1112,7 @@ def _account_clashes(settings: Settings) -> Iterator[tuple[KeyPath, str]]:
                     f" + its position {i} = {port} is past {MAX_PORT}: give it a web_port, or "
                     "lower web.port")
         for key, value in (("name", account.name), ("token_env", account.token_env),
-                           ("web_port", port or None)):
+                           ("endpoint", account.endpoint), ("web_port", port or None)):
             if value is None:
                 continue
             if (key, value) in seen:

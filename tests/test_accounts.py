@@ -549,6 +549,10 @@ async def test_a_handed_command_is_carried_out_once(storage: Path | str) -> None
       "accounts[1].token_env: 'TOKEN_A' is already"]),
     ([{"name": "a", "token_env": "T_A", "web_port": 8081}, {"name": "b", "token_env": "T_B"}],
      ["accounts[1].web_port: 8081 is already the web_port of account 'a'"]),
+    # one gateway for two accounts: two processes of one WeChat (review s36 r15 R15-7)
+    ([{"name": "a", "token_env": "T_A", "endpoint": "gw:8788"},
+      {"name": "b", "token_env": "T_B", "endpoint": "gw:8788"}],
+     ["accounts[1].endpoint: 'gw:8788' is already the endpoint of account 'a'"]),
     ([{"name": "Bad Name", "token_env": "TOKEN C", "endpoint": "nowhere", "extra": 1}],
      ["accounts[0].name: not an account name", "accounts[0].token_env: not an environment",
       "accounts[0].endpoint: not host:port", "accounts[0].extra"]),
