@@ -105,6 +105,7 @@ class Bot:
         self._after: list[Callable[[], Coroutine[Any, Any, None]]] = []  # asked for by the
         # event handled
         self._background: set[asyncio.Task[None]] = set()  # such work under way (a reload)
+        self._comparing: asyncio.Task[None] | None = None  # the join backstop, under way
         self._poke = asyncio.Event()
         self._names: Callable[[str], str] = lambda member_id: member_id
         # events an embedded platform reports back after an action (the simulator's joins)
@@ -200,7 +201,11 @@ class Bot:
 
     async def stop(self) -> None:
         """Close the store; what is queued or scheduled stays in it for the next start (and
-        the groups served go to other accounts at once). A reload under way finishes first."""
+        the groups served go to other accounts at once). A reload under way finishes first;
+        a comparison of member lists under way is given up (it runs again at the next start)."""
+        if self._comparing is not None:
+            self._comparing.cancel()
+            await asyncio.gather(self._comparing, return_exceptions=True)
         if self._background:
             await asyncio.gather(*self._background, return_exceptions=True)
         if self.leases is not None:
@@ -802,7 +807,8 @@ class Bot:
 
     def _backstop_due(self) -> datetime | None:
         """The next comparison of member lists; none while the platform is away."""
-        if not self.deployment.settings.backstop.every or not self.metrics.is_connected:
+        if not self.deployment.settings.backstop.every or not self.metrics.is_connected or \
+                self._comparing is not None:  # (one under way: next when it is done)
             return None
         return self._rotation.at
 
@@ -890,7 +896,18 @@ class Bot:
         for event in self.followups():
             await self.feed(event)
         if (due := self._backstop_due()) is not None and due <= utc(now):
-            await self.backstop()
+            if isinstance(self.clock, VirtualClock):
+                await self.backstop()
+            else:  # reading the member lists may take minutes on a slow gateway: events and
+                # sends go on meanwhile (it takes the turn only to compare: `backstop`)
+                self._comparing = asyncio.create_task(self.backstop())
+                self._comparing.add_done_callback(self._compared)
+
+    def _compared(self, task: asyncio.Task[None]) -> None:
+        self._comparing = None
+        if not task.cancelled() and (error := task.exception()) is not None:
+            log.error("join backstop: the comparison failed", exc_info=error)
+        self._poke.set()  # (what it fed may have queued sends)
 
     async def _looked_at_groups(self, now: datetime) -> bool:
         """Whether the groups were bound again since the last login (`platform`), as they are
