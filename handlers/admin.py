@@ -170,17 +170,23 @@ def _needs_targets(command: Command, ctx: Context, usage: str) -> bool:
 
 async def _members(command: Command, ctx: Context, verb: str) -> list[tuple[str, str]]:
     """The mentioned members an admin command may act on, with their names. Admins are
-    refused, and members who were never in the group are named, with a reply."""
-    listed = {m.id for m in await ctx.members()}
+    refused, and members who were never in the group are named, with a reply. (The roster
+    first: the platform's member list, a lookup per member on a slow gateway, only for one
+    it does not know, inside the event's turn.)"""
+    listed: set[str] | None = None
     allowed = []
     for member in command.targets:
         name = await ctx.name(member)
         if ctx.is_admin(member):
             ctx.reply(f"{member_name(name)} 是管理员，不能{verb}。")
-        elif member not in listed and not await _was_here(ctx, member):
-            ctx.reply(f"{member_name(name)}（{member}）从未加入本群，未做任何处理。")
-        else:
-            allowed.append((member, name))
+            continue
+        if not await _was_here(ctx, member):
+            if listed is None:
+                listed = {m.id for m in await ctx.members()}
+            if member not in listed:
+                ctx.reply(f"{member_name(name)}（{member}）从未加入本群，未做任何处理。")
+                continue
+        allowed.append((member, name))
     return allowed
 
 

@@ -61,6 +61,23 @@ async def test_warn_counts_with_the_types_limit_and_removes_at_it(tmp_path: Path
         assert [k["member"] for k in h.actions("kick")] == ["bob"]
 
 
+async def test_a_warning_by_hand_needs_no_member_list_for_a_member_the_bot_knows(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Review s36 r13 R13-3: every /warn, /unwarn, /warns and /kick read the group's whole
+    member list (a lookup per member on a slow gateway) inside the event's turn, to check
+    that the member was ever in the group. The roster answers for one the bot has seen; the
+    platform is asked only about a stranger."""
+    async with Harness(SHIPPED, tmp_path, groups=CUSTOMER) as h:
+        await h.say("c1", "bob", "大家好")
+
+        async def no_list(group: str) -> list[Any]:
+            raise GatewayError("the member list takes minutes")
+
+        monkeypatch.setattr(h.world, "members", no_list)
+        await _command(h, "/warn {mentions} 发广告", "bob")
+        assert h.texts() == ["⚠️ 警告 (1/2)：发广告。警告满 2 次将被移出群聊。"]
+
+
 async def test_a_warning_by_hand_and_one_by_a_detector_count_together(tmp_path: Path) -> None:
     async with Harness(SHIPPED, tmp_path, groups=CUSTOMER) as h:
         await h.say("c1", "eve", "www.cheap-shop.com")
