@@ -114,9 +114,11 @@ class Card(Action):
     card: str
     to: str = ""
     group: str | None = None
+    receipt: str = ""  # as Say.receipt
 
     def to_json(self) -> dict[str, Any]:
-        return _given(self.kind, card=self.card, to=self.to, group=self.group)
+        return _given(self.kind, card=self.card, to=self.to, group=self.group,
+                      receipt=self.receipt)
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,9 +131,11 @@ class GroupQr(Action):
     room: str
     to: str = ""
     group: str | None = None
+    receipt: str = ""  # as Say.receipt
 
     def to_json(self) -> dict[str, Any]:
-        return _given(self.kind, room=self.room, to=self.to, group=self.group)
+        return _given(self.kind, room=self.room, to=self.to, group=self.group,
+                      receipt=self.receipt)
 
 
 def _given(kind: str, **fields: str | None) -> dict[str, Any]:

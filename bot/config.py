@@ -618,10 +618,11 @@ class InvitationSettings(Model):
         "请扫描下面的二维码加入「{group}」。")
     card_text: Annotated[TemplateText, placeholders("member", "group", "account")] = Template(
         "请添加下面的名片「{account}」为好友，通过后会邀请你加入「{group}」。")
-    # the QR code or card went to this group within `again_within`: pointed to, not posted again
+    # the QR code or card went to this group within `again_within` (or is on its way):
+    # pointed to, not posted again
     again_within: Duration = timedelta(minutes=10)
     again_text: Annotated[TemplateText, placeholders("member", "group")] = Template(
-        "加入「{group}」的二维码或名片刚刚发在上面，请往上翻看。")
+        "加入「{group}」的二维码或名片已发在群里（或马上发出），请往上翻看或稍等。")
 
 
 class Settings(Model):

@@ -435,13 +435,12 @@ class Context:
             return found.how
         values = {"member": await self.name(member),
                   "group": other_group(group.topic, self._core.title_of(group))}
-        again = self._core.invitation_again_within
-        if not found.privately and again and not await self.off_cooldown(f"shown:{group.id}",
-                                                                          again):
-            # posted here a moment ago (a wave of sign-ups): pointed to, not posted again
-            self.say(self._core.invitation_text("again", values), (member,))
-            return found.how
         where: dict[str, str] = {"to": member} if found.privately else {"group": self.scope}
+        if not found.privately:  # (a wave of sign-ups in a group: the code is posted once)
+            if await self._shown_lately(f"shown:{found.how.value}:{group.id}"):
+                self.say(self._core.invitation_text("again", values), (member,))
+                return found.how
+            where["receipt"] = self._receipt_key(f"shown:{found.how.value}:{group.id}")
         action: Action
         if found.how is invitations.How.CARD:
             values["account"] = clean(found.name)
@@ -457,6 +456,14 @@ class Context:
             self.say(text, (member,))
         self.actions.append(action)
         return found.how
+
+    async def _shown_lately(self, key: str) -> bool:
+        """Whether the QR code or card under `key` is on its way here, or went within
+        `invitations.again_within` (not if it failed, was refused or dropped)."""
+        again = self._core.invitation_again_within
+        shown = await self.receipt(key) if again else None
+        return shown is not None and (shown.queued or
+                                      (shown.delivered and self.now - shown.at < again))
 
     async def _my_friend(self, member: str) -> bool:
         """Whether the member is this account's friend: they wrote to it privately now

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from harness import BOT_YAML, SHIPPED, Harness, write_config
 
+from bot.adapters.base import Refused
 from bot.events import Kind
 from bot.text import command, normalize
 from bot.yamlfile import InputError
@@ -389,8 +390,9 @@ async def test_a_wave_of_sign_ups_from_strangers_gets_the_qr_code_once_and_a_poi
         assert len(h.actions("group_qr")) == 1
         texts = [(r["mentions"], r["text"]) for r in h.actions("say", group="r1")]
         assert texts[0] == (["erin"], "请扫描下面的二维码加入「Listener Internship 01」。")
-        assert texts[1:] == [([member], "加入「Listener Internship 01」的二维码或名片刚刚发在"
-                                        "上面，请往上翻看。") for member in ("frank", "gina")]
+        assert texts[1:] == [([member], "加入「Listener Internship 01」的二维码或名片已发在"
+                                        "群里（或马上发出），请往上翻看或稍等。")
+                             for member in ("frank", "gina")]
         rows = await h.bot.store.all(
             "SELECT member FROM invitations ORDER BY member")
         assert rows == [("erin",), ("frank",), ("gina",)]
@@ -398,6 +400,32 @@ async def test_a_wave_of_sign_ups_from_strangers_gets_the_qr_code_once_and_a_poi
         await h.say("r1", "hana", "报名")
         await h.advance("1m")
         assert len(h.actions("group_qr")) == 2
+
+
+async def test_a_qr_code_that_did_not_go_is_not_pointed_to(tmp_path: Path) -> None:
+    """Review s36 r16 R16-1: the pointer went to the next sign-ups although the QR code was
+    refused (never posted). Only a code on its way or sent within `again_within` is pointed
+    to; one refused is posted again for the next sign-up."""
+    config = _config(tmp_path, "{words: [报名], to: internship}")
+    async with Harness(config, tmp_path, groups=GROUPS) as h:
+        await _started(h)
+        sent = h.world.send_qr
+        refused = [True]
+
+        async def refuse_once(chat: str, code: str) -> None:
+            if refused.pop() if refused else False:
+                raise Refused("the image was blocked")
+            await sent(chat, code)
+
+        h.world.send_qr = refuse_once  # type: ignore[method-assign]
+        await h.say("r1", "erin", "报名")
+        await h.advance("1m")
+        assert h.actions("group_qr") == []
+        await h.say("r1", "frank", "报名")
+        await h.advance("1m")
+        assert len(h.actions("group_qr")) == 1
+        assert [r["mentions"] for r in h.actions("say", group="r1")] == [["erin"], ["frank"]]
+        assert all(r["text"].startswith("请扫描下面的二维码") for r in h.actions("say", group="r1"))
 
 
 def test_a_wall_of_sign_up_words_is_read_in_a_moment() -> None:
