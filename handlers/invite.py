@@ -65,10 +65,10 @@ _NO_AFTER = re.compile(r"[不没别]")
 # Later, not now: a word of time right before the word, or before 再 there, a subject
 # between them or not ("明天报名", "回头再来报名", "晚点我再报名", "等我下班了报名", "考虑一下
 # 再报名"; not "明天的课我报名", "考虑清楚了我要报名"); or X后/X了 or 先X before 再 ("下班后
-# 再报名", "放假了再报名", "先吃饭再报名"), unless the word is followed by 一次 (a retry:
-# "失败了再报名一次", "然后再报名一次": `_THEN`, `_ONCE_MORE`). 再 alone before the word is a
-# retry ("我再报名一次", "现在再报名"). After the word: ending the clause or after 的事 ("报名
-# 的事以后再说", "报名先等一下"; not "报名以后请拉我进群").
+# 再报名", "放假了再报名", "先吃饭再报名": `_THEN`), unless it is a retry (`_RETRY`; 然后再,
+# 最后再 are none of these). 再 alone before the word is a retry ("我再报名一次", "现在再
+# 报名"). After the word: ending the clause or after 的事 ("报名的事以后再说", "报名先等一
+# 下"; not "报名以后请拉我进群").
 _LATER_BEFORE = re.compile(
     r"(?:回头|晚点|晚些(?:时候)?|晚一点|晚会儿|迟点|迟些|下次|改天|改日|日后|待会儿?|稍后|以后|"
     r"之后|后面|将来|明天|后天|下周|下礼拜|下个?星期|下个?月|下学期|明年|周末|晚上|今晚|下午|"
@@ -77,16 +77,17 @@ _LATER_BEFORE = re.compile(
     r"(?:[我你他她咱]们?|大家)?(?:[了就会]|[了就]?再[来去过]*[^，,]{0,4})?$|"
     r"(?:考虑一下|考虑考虑|观望一下|看看|想想|想一想)(?:再[来去过]*[^，,]{0,4})?$")
 _THEN = re.compile(r"(?:先[^，,再]{1,4}|完[^，,再]{0,3}|(?<![然随最])后|了)再[来去过]*[^，,]{0,4}$")
-_ONCE_MORE = re.compile(r"一[次遍回]")
-# what went wrong, before 了再: a retry ("失败了再报名", "被踢了再报名"), not "放假了再报名"
-_WENT_WRONG = re.compile(r"(?:失败|错|退群|退出|被踢|被移|掉线|没成功|过期|改好|填好|弄好)了?再"
-                         r"[来去过帮我给]*$")
+# but a retry: what went wrong, or a past done, before it ("失败了再报名", "被踢了再报名",
+# "刚才填错了再报名一次", "我已经改好了再报名"; not "下班了再报名一次", "填好了再报名吧")
+_RETRY = re.compile(r"(?:失败|错|退群|退出|被踢|被移|掉线|没成功|过期|报过|满)了?再"
+                    r"[来去过帮我给]*$|已经|刚才|刚刚|之前|重新")
 _LATER_AFTER = re.compile(r"^(?:的事)?[^，,]{0,6}?(?:再说|再想|再议|再琢磨|以后再[说讲议聊]|"
                           r"以后再看(?:看|情况)?吧?$|改天|先放|考虑|回头再|下次|晚点|缓缓|不急|先等|等一下|等等吧)")
-# more of the word in one clause than this are not read, and each is read with this many
+# more of the word in one message than this are not read, and each is read with this many
 # characters either side: a pasted wall of 报名 took seconds (the first few decide)
-_READ_AT_MOST = 8
+_READ_AT_MOST = 32
 _AROUND_WORD = 64
+_CLAUSE_AT_MOST = 256  # of a long clause, what is this far from the word is not read
 # A no that says "not yet" ("我还没报名", "没有报名"), not a refusal: a later clause that holds
 # the word plainly ("我还没报名，现在报名") signs up.
 _NOT_YET = re.compile(r"没有?[^不别勿莫]{0,3}$")
@@ -149,7 +150,7 @@ class Invite(Handler[Config]):
         exact`) or contains one and neither asks nor says no (`match: contains`)."""
         if self._exactly:
             return norm in self._exact
-        if not self._first_look.any_in(norm) or self._words.first(norm) is None:
+        if not self._first_look.any_in(norm) or not _first_words(norm, self._words):
             return False
         if _AROUND.sub("", norm) in self._exact:
             return True
@@ -199,36 +200,58 @@ class Invite(Handler[Config]):
 def _signs_up(norm: str, words: WordMatcher[str]) -> bool:
     """Whether a message holding a sign-up word signs up: a clause asks for it ("我要报名",
     "报名！"), or one holds it plainly after a "not yet" ("我还没报名，现在报名"), or none
-    holding the word says no to it or asks about it."""
+    holding the word says no to it or asks about it. The first `_READ_AT_MOST` words are
+    read, each with `_AROUND_WORD` characters either side and its clause (`_clause_of`): a
+    pasted wall of text costs a scan of it and no more."""
     verdict = True
     not_yet = False  # the clauses so far said only "not yet"
-    start = 0
-    for ending in [*_CLAUSES.finditer(norm), None]:
-        clause = norm[start:ending.start() if ending else len(norm)]
-        cried = ending is not None and ending[0].startswith("!")  # "报名！"
-        asked_what = _ABOUT.search(clause)
-        asks = _ASKS.search(clause)
-        for read, (begin, end, _) in enumerate(words.find_all(clause)):
-            if read == _READ_AT_MOST:
-                break  # more of the word in one clause say nothing new
-            # (a few words either side decide: a pasted wall of text costs no more)
-            before = clause[max(0, begin - _AROUND_WORD):begin].replace(" ", "")
-            after = clause[end:end + _AROUND_WORD]
-            if _MAY.search(before) and not asked_what and _MAY_NOT.match(after):
-                return True  # "可以报名不？"
-            if _NO_BEFORE.search(before) or _NO_AFTER.match(after) or \
-                    _LATER_BEFORE.search(before) or _LATER_AFTER.search(after) or \
-                    (_THEN.search(before) and not _ONCE_MORE.match(after)
-                     and not _WENT_WRONG.search(before)):
-                not_yet = (verdict or not_yet) and bool(_NOT_YET.search(before)) \
-                    and not _NO_AFTER.match(after)
-                verdict = False
-            elif not asked_what and (_WANTS.search(before) or (cried and end == len(clause))
-                                     or _MAY.search(before)):
-                return True
-            elif asks:
-                verdict = not_yet = False
-            elif not_yet:
-                return True  # "我还没报名，现在报名"
-        start = ending.end() if ending else len(norm)
+    asking: tuple[int, bool, bool] = (-1, False, False)  # a clause: asks what, asks
+    for begin, end, _ in _first_words(norm, words):
+        first, last, ending = _clause_of(norm, begin, end)
+        if asking[0] != first:
+            asking = (first, bool(_ABOUT.search(norm, first, last)),
+                      bool(_ASKS.search(norm, first, last)))
+        _, asked_what, asks = asking
+        cried = ending.startswith("!")  # "报名！"
+        before = norm[max(first, begin - _AROUND_WORD):begin].replace(" ", "")
+        after = norm[end:min(last, end + _AROUND_WORD)]
+        if _MAY.search(before) and not asked_what and _MAY_NOT.match(after):
+            return True  # "可以报名不？"
+        if _NO_BEFORE.search(before) or _NO_AFTER.match(after) or \
+                _LATER_BEFORE.search(before) or _LATER_AFTER.search(after) or \
+                (_THEN.search(before) and not _RETRY.search(before)):
+            not_yet = (verdict or not_yet) and bool(_NOT_YET.search(before)) \
+                and not _NO_AFTER.match(after)
+            verdict = False
+        elif not asked_what and (_WANTS.search(before) or (cried and end == last)
+                                 or _MAY.search(before)):
+            return True
+        elif asks:
+            verdict = not_yet = False
+        elif not_yet:
+            return True  # "我还没报名，现在报名"
     return verdict
+
+
+def _clause_of(norm: str, begin: int, end: int) -> tuple[int, int, str]:
+    """The clause around the word at norm[begin:end], at most `_CLAUSE_AT_MOST` characters
+    either side: where it begins, where it ends, and what ends it ('' for the text's end)."""
+    first = max(0, begin - _CLAUSE_AT_MOST)
+    for separator in _CLAUSES.finditer(norm, first, begin):
+        first = separator.end()
+    stop = _CLAUSES.search(norm, end, end + _CLAUSE_AT_MOST)
+    if stop is None:
+        return first, min(len(norm), end + _CLAUSE_AT_MOST), ""
+    return first, stop.start(), stop[0]
+
+
+def _first_words(norm: str, words: WordMatcher[str]) -> list[tuple[int, int, str]]:
+    """The first `_READ_AT_MOST` sign-up words of the text, looked for in a beginning of it
+    that grows until it holds them (a wall of 报名 is not listed whole)."""
+    size = 1024
+    while True:
+        found = words.find_all(norm[:size])
+        if size >= len(norm) or (len(found) > _READ_AT_MOST and
+                                  found[_READ_AT_MOST - 1][1] + _AROUND_WORD <= size):
+            return found[:_READ_AT_MOST]  # (none of these cut short by the beginning's end)
+        size *= 4
