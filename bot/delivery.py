@@ -202,12 +202,12 @@ class Delivery:
                             len(self.outbox))
             return
         except GatewayError as exc:
-            async with self.store.transaction():
-                await self._spent(item, now)
-                if (key := self.governor.pushback(action, exc)) is not None:
-                    await self._paused(item, now, key, exc, admins)
-                else:
-                    await self._failed(item, now, exc, admins)
+            async with self.store.transaction():  # (what follows may read the member list:
+                await self._spent(item, now)  # no transaction waits on the gateway)
+            if (key := self.governor.pushback(action, exc)) is not None:
+                await self._paused(item, now, key, exc, admins)
+                return
+            await self._failed(item, now, exc, admins)
             return
         async with self.store.transaction():
             await self._spent(item, now)
@@ -218,10 +218,11 @@ class Delivery:
         self._metrics.sent(action.kind)
 
     async def _spent(self, item: Queued, now: datetime) -> None:
-        """`item` reached WeChat (went or failed): pace from it and spend its budget. Its
-        caller writes this in one transaction with the action's end (or its retry), so a
-        crash between them cannot count a send's pacing and not its budget; before that
-        commit the action is still `sending`, and after a restart it is spent then."""
+        """`item` reached WeChat (went or failed): pace from it and spend its budget, in one
+        transaction (a crash cannot count one and not the other); after a send that went,
+        with the action's end, so that it is not counted again. Before that commit the
+        action is still `sending`, and after a restart it is spent then (a failed send whose
+        retry was not yet written is counted twice: the budget errs on the safe side)."""
         await self.outbox.sent(item, now)
         await self.governor.sent(item, now)
 

@@ -8,6 +8,7 @@ import itertools
 import statistics
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from harness import BOT_YAML, Harness, groupbot, shipped_config, write_config
@@ -15,7 +16,7 @@ from test_outbox import _put, _times, fail_once
 
 from bot import audit
 from bot.actions import AcceptFriend, Dm, Invite, Kick, Say
-from bot.adapters.base import RateLimited
+from bot.adapters.base import RateLimited, Uncertain
 from bot.adapters.simulator import Record
 from bot.governor import Governor
 from bot.outbox import Queued
@@ -301,6 +302,31 @@ async def test_a_crash_right_after_a_send_still_spends_its_budget(
         rows = await audit.records(h.bot.store)
     assert len(h.actions("dm")) == 3  # the one that went before the crash, and two more
     assert [r.action for r in rows].count("dm_uncertain") == 1
+
+
+@pytest.mark.usefixtures("backend")
+async def test_no_transaction_waits_on_the_gateway_after_a_failed_send(tmp_path: Path) -> None:
+    """Review s36 r16 R16-4: a removal given up after uncertain tries reads the member list
+    to decide its announcement; that read ran inside the send's transaction (SQLite's write
+    lock held across a network round trip). The spend is its own commit now."""
+    async with Harness(_config(tmp_path, "governor: {jitter: 0}\n"), tmp_path,
+                       groups={"g": "Recruitment"}) as h:
+        h.world.join("g", ["m"])
+        depths: list[int] = []
+        listed = h.world.members
+
+        async def members(group: str) -> Any:
+            depths.append(h.bot.store._depth)  # type: ignore[attr-defined]
+            return await listed(group)
+
+        async def never(group: str, member: str, reason: str = "") -> None:
+            raise Uncertain("timed out")
+
+        h.world.members = members  # type: ignore[method-assign]
+        h.world.remove_member = never  # type: ignore[method-assign]
+        await _put(h, Kick("g", "m", "spam"))
+        await h.advance("1h")
+    assert depths and not any(depths)
 
 
 @pytest.mark.usefixtures("backend")
