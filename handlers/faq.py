@@ -432,15 +432,21 @@ def _one_or_list(cases: list[Case], one: Callable[[Case], str], head: str,
     message's length (a wave of long questions in one minute)."""
     if len(cases) == 1:
         return [one(cases[0])]
-    messages, lines = [], [head]
+    parts: list[list[str]] = [[]]
+    room = TEXT_LIMIT - len(head) - len(foot) - 12  # (the newlines and a part's "（1/2）")
     for case in cases:
         text = line(case)
-        if len(lines) > 1 and sum(map(len, lines)) + len(lines) + len(text) + len(foot) + 1 \
-                > TEXT_LIMIT:
-            messages.append("\n".join([*lines, foot]))
-            lines = [head]
-        lines.append(text)
-    return [*messages, "\n".join([*lines, foot])]
+        if parts[-1] and sum(map(len, parts[-1])) + len(parts[-1]) + len(text) > room:
+            parts.append([])
+        parts[-1].append(text)
+    if len(parts) > 1:  # "[转人工] 「X」的 12 个提问（1/2）："
+        return [_numbered(head, i, len(parts)) + "\n" + "\n".join([*lines, foot])
+                for i, lines in enumerate(parts, 1)]
+    return ["\n".join([head, *parts[0], foot])]
+
+
+def _numbered(head: str, part: int, parts: int) -> str:
+    return f"{head.removesuffix('：')}（{part}/{parts}）："
 
 
 def _waited(case: Case, ctx: Context) -> int:

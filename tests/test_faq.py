@@ -402,7 +402,9 @@ async def test_a_wave_of_long_questions_reaches_the_operator_in_messages_of_a_se
         await h.advance("30m")
         reminded = [r["text"] for r in h.actions("dm", to="op_lin")
                     if r["text"].startswith("⏰ 12 个案件还没有人答复：")]
-    assert all(text.startswith("[转人工] 「Customer 01 客户群」的 12 个提问：") for text in told)
+    assert [text.split("\n")[0] for text in told] == [  # (s36 r16 R16-7: which part)
+        f"[转人工] 「Customer 01 客户群」的 12 个提问（{i}/{len(told)}）："
+        for i in range(1, len(told) + 1)]
     assert [sum(f"（{m}）" in text for text in told) for m in askers] == [1] * 12
     cases = re.findall(r"案件 (\S+) · 提问人", "".join(told))
     assert len(set(cases)) == 12
