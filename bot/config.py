@@ -1112,15 +1112,28 @@ def _account_clashes(settings: Settings) -> Iterator[tuple[KeyPath, str]]:
                     f"account {account.name!r} has no web_port, and web.port {settings.web.port}"
                     f" + its position {i} = {port} is past {MAX_PORT}: give it a web_port, or "
                     "lower web.port")
-        for key, value in (("name", account.name), ("token_env", account.token_env),
-                           ("endpoint", account.endpoint), ("web_port", port or None)):
+        for key, shown, value in (
+                ("name", account.name, account.name),
+                ("token_env", account.token_env, account.token_env),
+                ("endpoint", account.endpoint, _same_gateway(account.endpoint)),
+                ("web_port", port, port or None)):
             if value is None:
                 continue
             if (key, value) in seen:
                 yield ("accounts", i, key), (
-                    f"{value!r} is already the {key} of account "
+                    f"{shown!r} is already the {key} of account "
                     f"{settings.accounts[seen[key, value]].name!r}: each account needs its own")
             seen.setdefault((key, value), i)
+
+
+def _same_gateway(endpoint: str | None) -> tuple[str, int] | None:
+    """An endpoint as a gateway: the host without case (localhost is 127.0.0.1), the port as
+    a number (`GW:08788` is `gw:8788`)."""
+    if endpoint is None:
+        return None
+    host, port = endpoint.rsplit(":", 1)
+    host = host.lower()
+    return ("127.0.0.1" if host == "localhost" else host), int(port)
 
 
 def _position(problem: Problem) -> tuple[str, int, tuple[tuple[str, int], ...], str]:

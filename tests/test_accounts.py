@@ -551,8 +551,11 @@ async def test_a_handed_command_is_carried_out_once(storage: Path | str) -> None
      ["accounts[1].web_port: 8081 is already the web_port of account 'a'"]),
     # one gateway for two accounts: two processes of one WeChat (review s36 r15 R15-7)
     ([{"name": "a", "token_env": "T_A", "endpoint": "gw:8788"},
-      {"name": "b", "token_env": "T_B", "endpoint": "gw:8788"}],
-     ["accounts[1].endpoint: 'gw:8788' is already the endpoint of account 'a'"]),
+      {"name": "b", "token_env": "T_B", "endpoint": "GW:08788"},
+      {"name": "c", "token_env": "T_C", "endpoint": "localhost:9000"},
+      {"name": "d", "token_env": "T_D", "endpoint": "127.0.0.1:9000"}],
+     ["accounts[1].endpoint: 'GW:08788' is already the endpoint of account 'a'",
+      "accounts[3].endpoint: '127.0.0.1:9000' is already the endpoint of account 'c'"]),
     ([{"name": "Bad Name", "token_env": "TOKEN C", "endpoint": "nowhere", "extra": 1}],
      ["accounts[0].name: not an account name", "accounts[0].token_env: not an environment",
       "accounts[0].endpoint: not host:port", "accounts[0].extra"]),
