@@ -669,6 +669,8 @@ class SqliteStore(Journaled):
         if not self._depth:
             return await self._alone(lambda: self._cursor.execute(sql, params).lastrowid or 0,
                                      durable)
+        if durable:  # (it would be the event's, committed with it, later)
+            raise ValueError("a durable write is made outside any event's transaction")
         self._before_write()
         return self._cursor.execute(sql, params).lastrowid or 0
 

@@ -431,6 +431,17 @@ async def test_a_durable_write_syncs_the_wal_at_its_commit_and_only_that_one(
     assert level == (1,)  # NORMAL
 
 
+async def test_a_durable_write_inside_an_event_is_refused(tmp_path: Path) -> None:
+    """It would be the event's, on the disk only at the event's commit, after it returned."""
+    store = await open_store(tmp_path / "bot.db", TABLE)
+    try:
+        with pytest.raises(ValueError, match="outside any event"):
+            async with store.transaction():
+                await store.execute("INSERT INTO things (name) VALUES ('x')", durable=True)
+    finally:
+        await store.close()
+
+
 async def test_real_sends_are_marked_durably_and_virtual_ones_are_not(tmp_path: Path) -> None:
     """The outbox marks an action `sending` before it goes: durably when the bot sends for
     real (a live clock), so a power cut then cannot send it a second time after the restart;
