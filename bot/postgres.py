@@ -57,6 +57,14 @@ class PostgresError(Exception):
     """A statement, a connection or a login failed (the driver's error, in one line)."""
 
 
+class Unavailable(PostgresError):
+    """The database cannot be used for now, by no fault of the configuration: the server
+    cannot be reached (not started yet, restarting, failing over), it ended the connection,
+    or it refuses writes (a read-only standby, a full disk). `groupbot` exits 1, for its
+    service manager to start it again (docs/deploy.md); a wrong password, a database that is
+    not there or another application's stay PostgresError (exit 2: the operator fixes them)."""
+
+
 def is_url(location: object) -> bool:
     return isinstance(location, str) and location.startswith(SCHEMES)
 
@@ -186,13 +194,35 @@ def _broken(exc: BaseException) -> bool:
     return isinstance(exc, (asyncpg.ConnectionDoesNotExistError, asyncpg.InternalClientError))
 
 
+# SQLSTATEs (and classes of them) of a server that cannot serve for now: a connection
+# exception; a read-only transaction (a standby, default_transaction_read_only: a failover,
+# a managed server whose storage filled); insufficient resources (disk full, out of memory,
+# too many connections); operator intervention (a shutdown, a crash, "the database system is
+# starting up")
+_FOR_NOW = ("08", "25006", "53", "57P")
+
+
+def _unavailable(exc: BaseException) -> bool:
+    """Whether `exc` says the database cannot be used for now (`Unavailable`): the server not
+    reached, the connection gone, or an error of `_FOR_NOW`; not a statement's own mistake,
+    a login refused, or a database that is not there."""
+    code = getattr(exc, "sqlstate", None)
+    if isinstance(code, str):
+        return code.startswith(_FOR_NOW)
+    return isinstance(exc, OSError) or _broken(exc)
+
+
+def _failed(exc: BaseException, said: str) -> PostgresError:
+    return Unavailable(said) if _unavailable(exc) else PostgresError(said)
+
+
 async def connect(url: str, **options: Any) -> asyncpg.Connection:
     import asyncpg
 
     try:
         return await asyncpg.connect(expand(url), **options)
     except _driver_errors() as exc:
-        raise PostgresError(f"cannot connect to {shown(url)}: {_said(exc)}") from exc
+        raise _failed(exc, f"cannot connect to {shown(url)}: {_said(exc)}") from exc
 
 
 def _said(exc: BaseException) -> str:
@@ -227,7 +257,7 @@ class PgStore(Journaled):
         self._failed: PostgresError | None = None  # a commit off the event path that failed
         # the connection ended under this store (the server ended the session: a stall, a
         # restart): nothing more can be done on it; the bot stops (Bot.serve)
-        self.lost: PostgresError | None = None
+        self.lost: Unavailable | None = None
         self.when_lost: Callable[[], object] | None = None  # (Store.when_lost)
         _OPEN.add(self)
 
@@ -251,12 +281,15 @@ class PgStore(Journaled):
             _OPEN.discard(store)
             await db.close()
             if isinstance(exc, _driver_errors()):
-                raise PostgresError(f"{shown(url)}: {_said(exc)}") from exc
+                raise _failed(exc, f"{shown(url)}: {_said(exc)}") from exc
             raise
         return store
 
     async def close(self) -> None:
         _OPEN.discard(self)
+        if self.lost is not None:  # nothing more can be committed: what was not is lost
+            self._db.terminate()
+            return
         try:
             await self.flush()
         finally:
@@ -326,8 +359,8 @@ class PgStore(Journaled):
                     with contextlib.suppress(*_driver_errors()):
                         await self._db.execute("ROLLBACK")
                     if isinstance(exc, PostgresError):
-                        self._lose(PostgresError(f"a commit failed, and the events in it are "
-                                                 f"lost: {exc}"))
+                        self._lose(Unavailable(f"a commit failed, and the events in it are "
+                                               f"lost: {exc}"))
                     raise
         finally:
             flight.set_result(None)
@@ -446,12 +479,14 @@ class PgStore(Journaled):
         try:
             return await call(*args)
         except _driver_errors() as exc:
-            failed = PostgresError(_said(exc))
-            if self._db.is_closed() or _broken(exc):
-                self._lose(failed)
+            if not self._db.is_closed() and not _broken(exc):
+                raise PostgresError(_said(exc)) from exc  # this statement's own failure
+            # the connection is gone: the bot stops at once
+            failed = Unavailable(f"{shown(self.path)}: {_said(exc)}")
+            self._lose(failed)
             raise failed from exc
 
-    def _lose(self, failed: PostgresError) -> None:
+    def _lose(self, failed: Unavailable) -> None:
         if self.lost is None:
             log.error("%s; the bot stops", failed)
             self.lost = failed
@@ -734,7 +769,7 @@ class PgReader:
                 server_settings={"application_name": "groupbot-reader",
                                  "default_transaction_read_only": "on"})
         except _driver_errors() as exc:
-            raise PostgresError(f"cannot connect to {shown(self._url)}: {_said(exc)}") from exc
+            raise _failed(exc, f"cannot connect to {shown(self._url)}: {_said(exc)}") from exc
         assert pool is not None
         return pool
 
@@ -745,7 +780,7 @@ class PgReader:
         try:
             return [tuple(row) for row in await pool.fetch(placeholders(sql), *params)]
         except _driver_errors() as exc:
-            raise PostgresError(_said(exc)) from exc
+            raise _failed(exc, _said(exc)) from exc
 
     async def one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
         return next(iter(await self._fetch(sql, params)), None)

@@ -161,14 +161,14 @@ async def _serve(bot: Bot, side: Coroutine[Any, Any, None], stop: asyncio.Event,
     tasks = [asyncio.create_task(bot.serve()), asyncio.create_task(side)]
     stopper = asyncio.create_task(stop.wait())
     failed = False
-    unwritable: OutputFailed | None = None
+    said: OutputFailed | postgres.Unavailable | None = None  # bot/cli.py says it, once stopped
     try:
         done, _ = await asyncio.wait([*tasks, stopper], return_when=asyncio.FIRST_COMPLETED)
         for task in done:
             if task is stopper or task.cancelled() or (error := task.exception()) is None:
                 continue
-            if isinstance(error, OutputFailed):  # the reader has gone, or a full disk:
-                unwritable = error  # said as for every command (bot/cli.py), once stopped
+            if isinstance(error, (OutputFailed, postgres.Unavailable)):
+                said = error  # the reader has gone, a full disk; the database lost: one line
             else:
                 log.error("stopped by an error", exc_info=error)
             failed = True  # a service manager should see it and restart the bot
@@ -182,8 +182,8 @@ async def _serve(bot: Bot, side: Coroutine[Any, Any, None], stop: asyncio.Event,
             await console.stop()
         await bot.stop()
         log.info("stopped; queued actions and timers are kept for the next start")
-    if unwritable is not None:
-        raise unwritable
+    if said is not None:
+        raise said
     return 1 if failed else 0
 
 

@@ -215,7 +215,7 @@ async def test_on_postgresql_a_bot_whose_connection_the_server_ended_stops(
         tmp_path: Path, postgres: Postgres) -> None:
     """The server ended the bot's session (a stall past twice the takeover time, a DBA's
     pg_terminate_backend): every event failed, logged, and the process served on without a
-    database until someone noticed. It stops (`groupbot run` exits 2) to be started again."""
+    database until someone noticed. It stops (`groupbot run` exits 1) to be started again."""
     url = postgres.database()
     h = await Harness(SHIPPED, tmp_path, db=url).__aenter__()
     serving = asyncio.create_task(h.bot.serve())

@@ -1,0 +1,150 @@
+"""PostgreSQL unavailable for a while: a restart, a failover, a start before the server is up
+(docs/deploy.md, docs/scale.md). That is no mistake of the configuration: `groupbot run`
+exits 1, which the shipped systemd unit restarts, with one line naming the database (its
+password masked). Exit 2 stays for what the operator must fix: a wrong password. Each test
+has a server of its own: it stops it, or changes its settings."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from harness import BOT_YAML, groupbot, write_config
+from pg import USER, Postgres, require_postgres
+
+from bot.postgres import shown
+
+SIMULATED = BOT_YAML + """\
+web: {enabled: false}
+simulator:
+  contacts: {alice: Alice}
+  groups:
+    - {id: r1, topic: "Recruitment 01", members: [alice]}
+"""
+SECRET = "s3cret-pass"
+WAIT = 120.0  # a fresh interpreter on a loaded machine
+
+
+@pytest.fixture
+def server() -> Iterator[Postgres]:
+    """A server of the test's own, which asks every user but the superuser for a password."""
+    server = Postgres(require_postgres())
+    try:
+        server.start()
+        hba = server.data / "pg_hba.conf"
+        hba.write_text(f"local all {USER} trust\nhost all {USER} {server.host}/32 trust\n"
+                       f"host all all {server.host}/32 scram-sha-256\n", encoding="utf-8")
+        server.sql("SELECT pg_reload_conf()")
+        server.sql(f"CREATE ROLE bot LOGIN PASSWORD '{SECRET}'")
+        server.sql("CREATE DATABASE live OWNER bot")
+        yield server
+    finally:
+        with contextlib.suppress(subprocess.CalledProcessError):  # (a test stopped it)
+            server.stop()
+
+
+def _config(tmp_path: Path, url: str) -> Path:
+    return write_config(tmp_path / "config", SIMULATED.replace("storage: bot.db",
+                                                               f"storage: {url}"),
+                        {"recruitment": "handlers: []\n"})
+
+
+def _env(**extra: str) -> dict[str, str]:
+    return {**{k: v for k, v in os.environ.items()
+               if not k.startswith(("WECHATY_", "GROUPBOT_", "PG"))}, **extra}
+
+
+URL = "postgresql://bot:${GROUPBOT_DB_PASSWORD}@{host}:{port}/live"
+
+
+def _url(server: Postgres) -> str:
+    return URL.replace("{host}", server.host).replace("{port}", str(server.port))
+
+
+def _serving(server: Postgres, process: subprocess.Popen[str]) -> None:
+    """Wait until `process` serves the database (it has recorded its platform)."""
+    deadline = time.monotonic() + WAIT
+    while time.monotonic() < deadline:
+        assert process.poll() is None, process.communicate()
+        try:
+            if server.sql("SELECT name FROM platform", "live").strip() == "simulator":
+                return
+        except subprocess.CalledProcessError:  # not migrated yet
+            pass
+        time.sleep(0.1)
+    raise AssertionError("the bot never started")
+
+
+def _stopped(process: subprocess.Popen[str]) -> tuple[int, list[str]]:
+    """Its exit code and its last lines, once it stops by itself (or the test's bound)."""
+    try:
+        _, err = process.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        _, err = process.communicate()
+        raise AssertionError(f"the bot served on:\n{err[-3000:]}") from None
+    return process.returncode, err.strip().splitlines()
+
+
+def _run(root: Path) -> subprocess.Popen[str]:
+    return subprocess.Popen([sys.executable, "-m", "bot.cli", "run", "--simulator", "--config",
+                             str(root)], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True,
+                            env=_env(GROUPBOT_DB_PASSWORD=SECRET))
+
+
+def _say(process: subprocess.Popen[str], text: str) -> None:
+    assert process.stdin is not None
+    with contextlib.suppress(BrokenPipeError):  # (it stopped already: a timer's write)
+        process.stdin.write(text + "\n")
+        process.stdin.flush()
+
+
+def test_a_database_stopped_under_the_bot_stops_it_with_exit_1_naming_it(
+        tmp_path: Path, server: Postgres) -> None:
+    """A PostgreSQL restart (a minor upgrade, a failover): every process exited 2, which the
+    unit never restarts (RestartPreventExitStatus=2), and the bots stayed down."""
+    url = _url(server)
+    process = _run(_config(tmp_path, url))
+    try:
+        _serving(server, process)
+        server._run(str(server.bin / "pg_ctl"), "-D", str(server.data), "-m", "fast", "-w",
+                    "stop")
+        _say(process, "hello")  # the next event finds the connection gone
+        code, lines = _stopped(process)
+    finally:
+        process.kill()
+    assert code == 1, lines
+    where = shown(url)
+    assert where == f"postgresql://bot:***@{server.host}:{server.port}/live"
+    assert any(line.endswith("; the bot stops") and f"ERROR bot.postgres: {where}: " in line
+               for line in lines), lines
+    assert lines[-1].startswith(f"groupbot run: the database is unavailable: {where}: "), lines
+    assert SECRET not in "\n".join(lines), lines
+
+
+def test_a_database_not_up_yet_at_start_is_exit_1_and_a_wrong_password_exit_2(
+        tmp_path: Path, server: Postgres) -> None:
+    """A start before PostgreSQL accepts connections (at boot: the unit does not wait for a
+    database elsewhere) is tried again by the service manager; a password that is wrong
+    would be refused again and again, so it is the operator's (exit 2)."""
+    root = _config(tmp_path, _url(server))
+    wrong = groupbot("run", "--simulator", "--config", str(root), stdin="/quit\n",
+                     env=_env(GROUPBOT_DB_PASSWORD=SECRET + "x"))
+    assert wrong.returncode == 2, wrong.stderr
+    assert 'password authentication failed for user "bot"' in wrong.stderr
+    server._run(str(server.bin / "pg_ctl"), "-D", str(server.data), "-m", "fast", "-w", "stop")
+    down = groupbot("run", "--simulator", "--config", str(root), stdin="/quit\n",
+                    env=_env(GROUPBOT_DB_PASSWORD=SECRET))
+    assert down.returncode == 1, down.stderr
+    [said] = [line for line in down.stderr.splitlines() if line.startswith("groupbot run:")]
+    assert said.startswith("groupbot run: the database is unavailable: cannot connect to "
+                           f"{shown(_url(server))}: "), said
+    for ran in (wrong, down):
+        assert SECRET not in ran.stderr, ran.stderr
