@@ -256,7 +256,8 @@ class PgStore(Journaled):
         self._in_flight: asyncio.Future[None] | None = None  # a COMMIT under way, whoever's
         self._failed: PostgresError | None = None  # a commit off the event path that failed
         # the connection ended under this store (the server ended the session: a stall, a
-        # restart): nothing more can be done on it; the bot stops (Bot.serve)
+        # restart), or the database refuses writes (a standby after a failover, a full
+        # disk): nothing more can be done on it; the bot stops (Bot.serve)
         self.lost: Unavailable | None = None
         self.when_lost: Callable[[], object] | None = None  # (Store.when_lost)
         _OPEN.add(self)
@@ -479,9 +480,10 @@ class PgStore(Journaled):
         try:
             return await call(*args)
         except _driver_errors() as exc:
-            if not self._db.is_closed() and not _broken(exc):
+            if not self._db.is_closed() and not _unavailable(exc):
                 raise PostgresError(_said(exc)) from exc  # this statement's own failure
-            # the connection is gone: the bot stops at once
+            # the connection is gone, or the database refuses every write (read-only, full):
+            # the bot stops at once, rather than take events it can only drop one by one
             failed = Unavailable(f"{shown(self.path)}: {_said(exc)}")
             self._lose(failed)
             raise failed from exc

@@ -1,8 +1,10 @@
 """PostgreSQL unavailable for a while: a restart, a failover, a start before the server is up
 (docs/deploy.md, docs/scale.md). That is no mistake of the configuration: `groupbot run`
 exits 1, which the shipped systemd unit restarts, with one line naming the database (its
-password masked). Exit 2 stays for what the operator must fix: a wrong password. Each test
-has a server of its own: it stops it, or changes its settings."""
+password masked). A database that refuses writes (a standby after a failover, a full disk)
+stops the bot the same way, rather than every event being dropped one by one. Exit 2 stays
+for what the operator must fix: a wrong password. Each test has a server of its own: it
+stops it, or changes its settings."""
 
 from __future__ import annotations
 
@@ -82,14 +84,14 @@ def _serving(server: Postgres, process: subprocess.Popen[str]) -> None:
 
 
 def _stopped(process: subprocess.Popen[str]) -> tuple[int, list[str]]:
-    """Its exit code and its last lines, once it stops by itself (or the test's bound)."""
+    """Its exit code and its lines, once it stops by itself (its input left open: at its end
+    the simulator stops), or the test's bound."""
     try:
-        _, err = process.communicate(timeout=60)
+        process.wait(timeout=60)
     except subprocess.TimeoutExpired:
         process.kill()
-        _, err = process.communicate()
-        raise AssertionError(f"the bot served on:\n{err[-3000:]}") from None
-    return process.returncode, err.strip().splitlines()
+        raise AssertionError(f"the bot served on:\n{process.communicate()[1][-3000:]}") from None
+    return process.returncode, process.communicate()[1].strip().splitlines()
 
 
 def _run(root: Path) -> subprocess.Popen[str]:
@@ -148,3 +150,23 @@ def test_a_database_not_up_yet_at_start_is_exit_1_and_a_wrong_password_exit_2(
                            f"{shown(_url(server))}: "), said
     for ran in (wrong, down):
         assert SECRET not in ran.stderr, ran.stderr
+
+
+def test_a_database_turned_read_only_stops_the_bot_rather_than_drop_each_event(
+        tmp_path: Path, server: Postgres) -> None:
+    """A failover onto a hot standby behind the same name, a managed server whose storage
+    filled: each event's write failed, the event was dropped, and the bot served on."""
+    process = _run(_config(tmp_path, _url(server)))
+    try:
+        _serving(server, process)
+        server.sql("ALTER SYSTEM SET default_transaction_read_only = on")
+        server.sql("SELECT pg_reload_conf()")
+        time.sleep(0.5)  # (the bot's session reads the setting at its next command)
+        _say(process, "hello")
+        code, lines = _stopped(process)
+    finally:
+        process.kill()
+    assert code == 1, lines
+    assert lines[-1].startswith(
+        f"groupbot run: the database is unavailable: {shown(_url(server))}: cannot execute "), lines
+    assert lines[-1].endswith(" in a read-only transaction"), lines
