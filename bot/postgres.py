@@ -36,7 +36,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mappin
 from contextlib import asynccontextmanager
 from datetime import UTC
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from bot.connect import Connect
 from bot.savepoint import Journal, Journaled
@@ -74,15 +74,29 @@ _USER_INFO = re.compile(r"^([^:]+://[^:@/]*):[^@/]*@")  # user:password@ of a UR
 
 
 def expand(url: str, environ: Mapping[str, str] | None = None) -> str:
-    """The URL with each `${NAME}` read from the environment (a missing one is an error)."""
+    """The URL with each `${NAME}` read from the environment (a missing one is an error). In
+    the user info and the query a value is percent-encoded (the driver decodes it there), so
+    that a password is read whole, whatever it holds: `@ / # ? [ ] % &` and the rest would
+    have split the URL in the wrong places, and the driver's errors showed what it took for
+    a port, a host or a query (pieces of the password)."""
     env = os.environ if environ is None else environ
 
-    def value(match: re.Match[str]) -> str:
-        if match[1] not in env:
-            raise PostgresError(f"storage: the environment variable {match[1]} is not set")
-        return env[match[1]]
+    def filled(part: str, encoded: bool) -> str:
+        def value(match: re.Match[str]) -> str:
+            if match[1] not in env:
+                raise PostgresError(f"storage: the environment variable {match[1]} is not set")
+            return quote(env[match[1]], safe="") if encoded else env[match[1]]
 
-    return _VARIABLE.sub(value, url)
+        return _VARIABLE.sub(value, part)
+
+    parts = _PARTS.fullmatch(url)
+    assert parts is not None  # (each part may be empty)
+    scheme, user_info, place, query = parts.groups("")
+    return scheme + filled(user_info, True) + filled(place, False) + filled(query, True)
+
+
+# a URL as bot.yaml gives it: scheme, user info (up to its @), host and path, query (from its ?)
+_PARTS = re.compile(r"([^:/?#]*://)?([^/?#@]*@)?([^?]*)(\?.*)?", re.S)
 
 
 def unset_variables(url: str) -> list[str]:
@@ -221,8 +235,17 @@ async def connect(url: str, **options: Any) -> asyncpg.Connection:
 
     try:
         return await asyncpg.connect(expand(url), **options)
+    except ValueError:  # (before the driver's own errors: some of them are ValueErrors too)
+        raise PostgresError(_unread(url)) from None
     except _driver_errors() as exc:
         raise _failed(exc, f"cannot connect to {shown(url)}: {_said(exc)}") from exc
+
+
+def _unread(url: str) -> str:
+    """The driver could not read the URL once its `${NAME}`s were filled in (a port that is
+    no number, say). Not the driver's words: they quote the URL, the values read included."""
+    return (f"storage: the PostgreSQL driver cannot read {shown(url)} with the values of its "
+            "${NAME}s filled in (docs/configuration.md)")
 
 
 def _said(exc: BaseException) -> str:
@@ -770,6 +793,8 @@ class PgReader:
                 expand(self._url), min_size=1, max_size=4,
                 server_settings={"application_name": "groupbot-reader",
                                  "default_transaction_read_only": "on"})
+        except ValueError:  # (as connect)
+            raise PostgresError(_unread(self._url)) from None
         except _driver_errors() as exc:
             raise _failed(exc, f"cannot connect to {shown(self._url)}: {_said(exc)}") from exc
         assert pool is not None

@@ -20,7 +20,7 @@ import pytest
 from harness import BOT_YAML, groupbot, write_config
 from pg import USER, Postgres, require_postgres
 
-from bot.postgres import shown
+from bot.postgres import PgReader, PostgresError, connect, expand, shown
 
 SIMULATED = BOT_YAML + """\
 web: {enabled: false}
@@ -29,7 +29,7 @@ simulator:
   groups:
     - {id: r1, topic: "Recruitment 01", members: [alice]}
 """
-SECRET = "s3cret-pass"
+SECRET = "s3cr@t/pa#ss?[x]%41"  # (the URL's special characters: read whole, never shown)
 WAIT = 120.0  # a fresh interpreter on a loaded machine
 
 
@@ -128,7 +128,7 @@ def test_a_database_stopped_under_the_bot_stops_it_with_exit_1_naming_it(
     assert any(line.endswith("; the bot stops") and f"ERROR bot.postgres: {where}: " in line
                for line in lines), lines
     assert lines[-1].startswith(f"groupbot run: the database is unavailable: {where}: "), lines
-    assert SECRET not in "\n".join(lines), lines
+    assert not any(part in "\n".join(lines) for part in ("s3cr", "pa#ss", "%41")), lines
 
 
 def test_a_database_not_up_yet_at_start_is_exit_1_and_a_wrong_password_exit_2(
@@ -149,7 +149,7 @@ def test_a_database_not_up_yet_at_start_is_exit_1_and_a_wrong_password_exit_2(
     assert said.startswith("groupbot run: the database is unavailable: cannot connect to "
                            f"{shown(_url(server))}: "), said
     for ran in (wrong, down):
-        assert SECRET not in ran.stderr, ran.stderr
+        assert "s3cr" not in ran.stderr and "pa#ss" not in ran.stderr, ran.stderr
 
 
 def test_a_database_turned_read_only_stops_the_bot_rather_than_drop_each_event(
@@ -170,3 +170,67 @@ def test_a_database_turned_read_only_stops_the_bot_rather_than_drop_each_event(
     assert lines[-1].startswith(
         f"groupbot run: the database is unavailable: {shown(_url(server))}: cannot execute "), lines
     assert lines[-1].endswith(" in a read-only transaction"), lines
+
+
+# the passwords of the review's s_password.py: each URL-special character, and a few more
+PASSWORDS = ["plain123", "p@ss", "pa:ss", "pa/ss", "pa#ss", "pa?ss", "pa%ss", "pa%40ss",
+             "pa ss", "pa&ss=1", "pa$ss", "pa'ss", 'pa"ss', "pa\\ss", "pa]ss[", "密码"]
+
+
+def test_a_password_given_as_name_in_the_url_is_read_whole_whatever_it_holds(
+        tmp_path: Path, server: Postgres) -> None:
+    """`postgresql://user:${NAME}@host/db` (docs/configuration.md): a password with `@ / # ?
+    [ ]` broke the URL, one with `%40` was decoded into another, and the errors showed
+    pieces of it. Each user here may log in to its database only with its password."""
+    for i, password in enumerate(PASSWORDS):
+        quoted = password.replace("'", "''")
+        server.sql(f"CREATE ROLE u{i} LOGIN PASSWORD '{quoted}'")
+        server.sql(f"CREATE DATABASE d{i} OWNER u{i}")
+    scenario = tmp_path / "scenario.yaml"
+    scenario.write_text('start: "2026-11-23 09:00"\ngroups: [{id: r9, topic: Real 09}]\n'
+                        "steps:\n  - join: {group: r9, members: [dave]}\n", encoding="utf-8")
+    for i, password in enumerate(PASSWORDS):
+        url = f"postgresql://u{i}:${{GROUPBOT_DB_PASSWORD}}@{server.host}:{server.port}/d{i}"
+        root = _config(tmp_path / f"c{i}", url)
+        # the bot's store (replay: migrations and all), then a reader's pool (report)
+        replay = groupbot("replay", str(scenario), "--config", str(root), "--db", url,
+                          env=_env(GROUPBOT_DB_PASSWORD=password))
+        assert replay.returncode == 0, (password, replay.stderr)
+        assert server.sql("SELECT member FROM roster", f"d{i}").split() == ["dave"], password
+        report = groupbot("report", "--config", str(root), env=_env(GROUPBOT_DB_PASSWORD=password))
+        assert report.returncode == 0, (password, report.stderr)
+        wrong = groupbot("report", "--config", str(root),
+                         env=_env(GROUPBOT_DB_PASSWORD=password + "x"))
+        assert wrong.returncode == 2, (password, wrong.stderr)
+        assert wrong.stderr.strip() == (
+            f"groupbot report: the database cannot be used: cannot connect to {shown(url)}: "
+            f'password authentication failed for user "u{i}"'), password
+
+
+async def test_a_value_the_driver_cannot_read_is_said_without_it_naming_storage(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The driver's own words quoted the URL with the values filled in."""
+    monkeypatch.setenv("GROUPBOT_DB_PORT", "54x32")
+    monkeypatch.setenv("GROUPBOT_DB_PASSWORD", "pa:ss]")
+    url = "postgresql://u:${GROUPBOT_DB_PASSWORD}@127.0.0.1:${GROUPBOT_DB_PORT}/db"
+    for opening in (connect(url), PgReader(url).one("SELECT 1")):
+        with pytest.raises(PostgresError) as raised:
+            await opening
+        assert str(raised.value) == (
+            "storage: the PostgreSQL driver cannot read postgresql://u:***@127.0.0.1:"
+            "${GROUPBOT_DB_PORT}/db with the values of its ${NAME}s filled in "
+            "(docs/configuration.md)")
+
+
+@pytest.mark.parametrize("url, expanded", [
+    ("postgresql://u:${P}@db:5432/groupbot",
+     "postgresql://u:a%40b%2F%23%3F%5B%5D%25%20%26%3D@db:5432/groupbot"),
+    ("postgresql://db/groupbot?sslmode=require&password=${P}",
+     "postgresql://db/groupbot?sslmode=require&password=a%40b%2F%23%3F%5B%5D%25%20%26%3D"),
+    ("postgresql://${U}@${HOST}/${DB}", "postgresql://me@db.internal:5432/bot"),
+])
+def test_a_value_is_percent_encoded_where_the_url_needs_it(url: str, expanded: str) -> None:
+    """In the user info and the query, which the driver decodes; the host and the database
+    as given (a `${NAME}` may stand for `host:port`)."""
+    env = {"P": "a@b/#?[]% &=", "U": "me", "HOST": "db.internal:5432", "DB": "bot"}
+    assert expand(url, env) == expanded
