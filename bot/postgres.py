@@ -36,7 +36,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mappin
 from contextlib import asynccontextmanager
 from datetime import UTC
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from bot.connect import Connect
 from bot.savepoint import Journal, Journaled
@@ -57,6 +57,14 @@ class PostgresError(Exception):
     """A statement, a connection or a login failed (the driver's error, in one line)."""
 
 
+class Unavailable(PostgresError):
+    """The database cannot be used for now, by no fault of the configuration: the server
+    cannot be reached (not started yet, restarting, failing over), it ended the connection,
+    or it refuses writes (a read-only standby, a full disk). `groupbot` exits 1, for its
+    service manager to start it again (docs/deploy.md); a wrong password, a database that is
+    not there or another application's stay PostgresError (exit 2: the operator fixes them)."""
+
+
 def is_url(location: object) -> bool:
     return isinstance(location, str) and location.startswith(SCHEMES)
 
@@ -66,15 +74,29 @@ _USER_INFO = re.compile(r"^([^:]+://[^:@/]*):[^@/]*@")  # user:password@ of a UR
 
 
 def expand(url: str, environ: Mapping[str, str] | None = None) -> str:
-    """The URL with each `${NAME}` read from the environment (a missing one is an error)."""
+    """The URL with each `${NAME}` read from the environment (a missing one is an error). In
+    the user info and the query a value is percent-encoded (the driver decodes it there), so
+    that a password is read whole, whatever it holds: `@ / # ? [ ] % &` and the rest would
+    have split the URL in the wrong places, and the driver's errors showed what it took for
+    a port, a host or a query (pieces of the password)."""
     env = os.environ if environ is None else environ
 
-    def value(match: re.Match[str]) -> str:
-        if match[1] not in env:
-            raise PostgresError(f"storage: the environment variable {match[1]} is not set")
-        return env[match[1]]
+    def filled(part: str, encoded: bool) -> str:
+        def value(match: re.Match[str]) -> str:
+            if match[1] not in env:
+                raise PostgresError(f"storage: the environment variable {match[1]} is not set")
+            return quote(env[match[1]], safe="") if encoded else env[match[1]]
 
-    return _VARIABLE.sub(value, url)
+        return _VARIABLE.sub(value, part)
+
+    parts = _PARTS.fullmatch(url)
+    assert parts is not None  # (each part may be empty)
+    scheme, user_info, place, query = parts.groups("")
+    return scheme + filled(user_info, True) + filled(place, False) + filled(query, True)
+
+
+# a URL as bot.yaml gives it: scheme, user info (up to its @), host and path, query (from its ?)
+_PARTS = re.compile(r"([^:/?#]*://)?([^/?#@]*@)?([^?]*)(\?.*)?", re.S)
 
 
 def unset_variables(url: str) -> list[str]:
@@ -186,13 +208,44 @@ def _broken(exc: BaseException) -> bool:
     return isinstance(exc, (asyncpg.ConnectionDoesNotExistError, asyncpg.InternalClientError))
 
 
+# SQLSTATEs (and classes of them) of a server that cannot serve for now: a connection
+# exception; a read-only transaction (a standby, default_transaction_read_only: a failover,
+# a managed server whose storage filled); insufficient resources (disk full, out of memory,
+# too many connections); operator intervention (a shutdown, a crash, "the database system is
+# starting up")
+_FOR_NOW = ("08", "25006", "53", "57P")
+
+
+def _unavailable(exc: BaseException) -> bool:
+    """Whether `exc` says the database cannot be used for now (`Unavailable`): the server not
+    reached, the connection gone, or an error of `_FOR_NOW`; not a statement's own mistake,
+    a login refused, or a database that is not there."""
+    code = getattr(exc, "sqlstate", None)
+    if isinstance(code, str):
+        return code.startswith(_FOR_NOW)
+    return isinstance(exc, OSError) or _broken(exc)
+
+
+def _failed(exc: BaseException, said: str) -> PostgresError:
+    return Unavailable(said) if _unavailable(exc) else PostgresError(said)
+
+
 async def connect(url: str, **options: Any) -> asyncpg.Connection:
     import asyncpg
 
     try:
         return await asyncpg.connect(expand(url), **options)
+    except ValueError:  # (before the driver's own errors: some of them are ValueErrors too)
+        raise PostgresError(_unread(url)) from None
     except _driver_errors() as exc:
-        raise PostgresError(f"cannot connect to {shown(url)}: {_said(exc)}") from exc
+        raise _failed(exc, f"cannot connect to {shown(url)}: {_said(exc)}") from exc
+
+
+def _unread(url: str) -> str:
+    """The driver could not read the URL once its `${NAME}`s were filled in (a port that is
+    no number, say). Not the driver's words: they quote the URL, the values read included."""
+    return (f"storage: the PostgreSQL driver cannot read {shown(url)} with the values of its "
+            "${NAME}s filled in (docs/configuration.md)")
 
 
 def _said(exc: BaseException) -> str:
@@ -226,8 +279,9 @@ class PgStore(Journaled):
         self._in_flight: asyncio.Future[None] | None = None  # a COMMIT under way, whoever's
         self._failed: PostgresError | None = None  # a commit off the event path that failed
         # the connection ended under this store (the server ended the session: a stall, a
-        # restart): nothing more can be done on it; the bot stops (Bot.serve)
-        self.lost: PostgresError | None = None
+        # restart), or the database refuses writes (a standby after a failover, a full
+        # disk): nothing more can be done on it; the bot stops (Bot.serve)
+        self.lost: Unavailable | None = None
         self.when_lost: Callable[[], object] | None = None  # (Store.when_lost)
         _OPEN.add(self)
 
@@ -251,12 +305,15 @@ class PgStore(Journaled):
             _OPEN.discard(store)
             await db.close()
             if isinstance(exc, _driver_errors()):
-                raise PostgresError(f"{shown(url)}: {_said(exc)}") from exc
+                raise _failed(exc, f"{shown(url)}: {_said(exc)}") from exc
             raise
         return store
 
     async def close(self) -> None:
         _OPEN.discard(self)
+        if self.lost is not None:  # nothing more can be committed: what was not is lost
+            self._db.terminate()
+            return
         try:
             await self.flush()
         finally:
@@ -326,8 +383,8 @@ class PgStore(Journaled):
                     with contextlib.suppress(*_driver_errors()):
                         await self._db.execute("ROLLBACK")
                     if isinstance(exc, PostgresError):
-                        self._lose(PostgresError(f"a commit failed, and the events in it are "
-                                                 f"lost: {exc}"))
+                        self._lose(Unavailable(f"a commit failed, and the events in it are "
+                                               f"lost: {exc}"))
                     raise
         finally:
             flight.set_result(None)
@@ -446,12 +503,15 @@ class PgStore(Journaled):
         try:
             return await call(*args)
         except _driver_errors() as exc:
-            failed = PostgresError(_said(exc))
-            if self._db.is_closed() or _broken(exc):
-                self._lose(failed)
+            if not self._db.is_closed() and not _unavailable(exc):
+                raise PostgresError(_said(exc)) from exc  # this statement's own failure
+            # the connection is gone, or the database refuses every write (read-only, full):
+            # the bot stops at once, rather than take events it can only drop one by one
+            failed = Unavailable(f"{shown(self.path)}: {_said(exc)}")
+            self._lose(failed)
             raise failed from exc
 
-    def _lose(self, failed: PostgresError) -> None:
+    def _lose(self, failed: Unavailable) -> None:
         if self.lost is None:
             log.error("%s; the bot stops", failed)
             self.lost = failed
@@ -733,8 +793,10 @@ class PgReader:
                 expand(self._url), min_size=1, max_size=4,
                 server_settings={"application_name": "groupbot-reader",
                                  "default_transaction_read_only": "on"})
+        except ValueError:  # (as connect)
+            raise PostgresError(_unread(self._url)) from None
         except _driver_errors() as exc:
-            raise PostgresError(f"cannot connect to {shown(self._url)}: {_said(exc)}") from exc
+            raise _failed(exc, f"cannot connect to {shown(self._url)}: {_said(exc)}") from exc
         assert pool is not None
         return pool
 
@@ -745,7 +807,7 @@ class PgReader:
         try:
             return [tuple(row) for row in await pool.fetch(placeholders(sql), *params)]
         except _driver_errors() as exc:
-            raise PostgresError(_said(exc)) from exc
+            raise _failed(exc, _said(exc)) from exc
 
     async def one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
         return next(iter(await self._fetch(sql, params)), None)

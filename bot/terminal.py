@@ -17,13 +17,13 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable, Coroutine, Mapping, Sequence
+from collections.abc import Callable, Coroutine
 from datetime import timedelta
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bot import config, platforms, postgres, roster, schema
+from bot import config, platforms, postgres, roster
 from bot.adapters.simulator import Record, Simulator
 from bot.app import Bot
 from bot.clock import SystemClock
@@ -97,9 +97,9 @@ async def run(config_dir: Path, registry: Registry, account: str | None = None,
             raise ValueError(f"{TOKEN} is not set and stdin is not a terminal: set it to run on "
                              "WeChat (docs/wechat.md), or add --simulator to run the terminal "
                              "simulator from a script or a pipe")
-        await _check_simulated(deployment.storage_path, schema.migrations(registry))
+        await _check_simulated(deployment.storage_path)
     else:
-        await _check_real(deployment.storage_path, schema.migrations(registry))
+        await _check_real(deployment.storage_path)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -161,14 +161,14 @@ async def _serve(bot: Bot, side: Coroutine[Any, Any, None], stop: asyncio.Event,
     tasks = [asyncio.create_task(bot.serve()), asyncio.create_task(side)]
     stopper = asyncio.create_task(stop.wait())
     failed = False
-    unwritable: OutputFailed | None = None
+    said: OutputFailed | postgres.Unavailable | None = None  # bot/cli.py says it, once stopped
     try:
         done, _ = await asyncio.wait([*tasks, stopper], return_when=asyncio.FIRST_COMPLETED)
         for task in done:
             if task is stopper or task.cancelled() or (error := task.exception()) is None:
                 continue
-            if isinstance(error, OutputFailed):  # the reader has gone, or a full disk:
-                unwritable = error  # said as for every command (bot/cli.py), once stopped
+            if isinstance(error, (OutputFailed, postgres.Unavailable)):
+                said = error  # the reader has gone, a full disk; the database lost: one line
             else:
                 log.error("stopped by an error", exc_info=error)
             failed = True  # a service manager should see it and restart the bot
@@ -182,8 +182,8 @@ async def _serve(bot: Bot, side: Coroutine[Any, Any, None], stop: asyncio.Event,
             await console.stop()
         await bot.stop()
         log.info("stopped; queued actions and timers are kept for the next start")
-    if unwritable is not None:
-        raise unwritable
+    if said is not None:
+        raise said
     return 1 if failed else 0
 
 
@@ -195,14 +195,14 @@ def _interactive() -> bool:
     return sys.stdin is not None and sys.stdin.isatty()
 
 
-async def _check_simulated(db: Path | str, migrations: Mapping[str, Sequence[str]]) -> None:
+async def _check_simulated(db: Path | str) -> None:
     """The terminal simulator runs on a new database or one it made (ValueError otherwise):
     never on one WeChat has used, whose real groups it would mix simulated ones into and
     `/reset` would delete, nor on an SQLite file it did not make (from `groupbot replay
     --db`, copied in, or from a groupbot that did not record its platform)."""
     if absent(db):
         return
-    served = await platforms.recorded(db, migrations)
+    served = await platforms.recorded(db)
     if served == platforms.WECHAT:
         raise ValueError(f"{db} is a database WeChat has run on (`storage` in bot.yaml): the "
                          "terminal simulator does not run on it. Give the simulator a "
@@ -214,18 +214,18 @@ async def _check_simulated(db: Path | str, migrations: Mapping[str, Sequence[str
                          "on a database it made, which `/reset` may delete. Give it another "
                          "`storage` in bot.yaml, or remove that file if it holds nothing you "
                          "need")
-    if served is None and await roster.last_known(db):  # PostgreSQL, from an older groupbot
+    if served is None and await platforms.holds_groups(db):  # PostgreSQL, from an older groupbot
         raise ValueError(f"{postgres.shown(str(db))} holds groups, and no record of the "
                          "platform that served them (an older groupbot): the simulator runs only "
                          "on a database it made. Give it a `storage` of its own (an empty "
                          "database)")
 
 
-async def _check_real(db: Path | str, migrations: Mapping[str, Sequence[str]]) -> None:
+async def _check_real(db: Path | str) -> None:
     """WeChat never runs on the terminal simulator's database (ValueError): its simulated
     groups, members, warnings and check-ins would show in every report, export and audit
     from then on (the README's first command makes it where bot.yaml's `storage` says)."""
-    if not absent(db) and await platforms.recorded(db, migrations) == platforms.SIMULATOR:
+    if not absent(db) and await platforms.recorded(db) == platforms.SIMULATOR:
         # not `/reset`: the simulator makes a new database of its own at once
         if isinstance(db, str):
             shown, way = postgres.shown(db), "Give `storage` another place (an empty database)"
@@ -331,7 +331,7 @@ async def _restore(world: Simulator, clock: SystemClock, db: Path | str) -> None
     removed), so a restart does not look like a crowd of joins and leaves; and the clock no
     earlier than the last run's newest time (its `/wait`s were in memory: else every time
     it stored lay in the future, a check-in on the "day before" began a new streak)."""
-    if absent(db):
+    if absent(db) or not await platforms.holds_groups(db):  # (a new database: no roster yet)
         return
     entries = await roster.last_known(db)
     for e in entries:

@@ -215,7 +215,7 @@ async def test_on_postgresql_a_bot_whose_connection_the_server_ended_stops(
         tmp_path: Path, postgres: Postgres) -> None:
     """The server ended the bot's session (a stall past twice the takeover time, a DBA's
     pg_terminate_backend): every event failed, logged, and the process served on without a
-    database until someone noticed. It stops (`groupbot run` exits 2) to be started again."""
+    database until someone noticed. It stops (`groupbot run` exits 1) to be started again."""
     url = postgres.database()
     h = await Harness(SHIPPED, tmp_path, db=url).__aenter__()
     serving = asyncio.create_task(h.bot.serve())
@@ -253,7 +253,7 @@ def _run(root: Path, stdin: int | None = subprocess.PIPE) -> subprocess.Popen[st
                             stderr=subprocess.PIPE, text=True, env=env)
 
 
-def _serving(db: Path, process: subprocess.Popen[str]) -> None:
+def _serving(db: Path | str, process: subprocess.Popen[str]) -> None:
     """Wait until `process` serves the database: it holds it (its row is there) and has
     recorded its platform (which a simulator checks before it starts)."""
 
@@ -271,7 +271,7 @@ def _serving(db: Path, process: subprocess.Popen[str]) -> None:
     deadline = time.monotonic() + 120  # a fresh interpreter on a loaded machine
     while time.monotonic() < deadline:
         assert process.poll() is None, process.communicate()
-        if db.exists() and asyncio.run(pids()) == [process.pid]:
+        if (isinstance(db, str) or db.exists()) and asyncio.run(pids()) == [process.pid]:
             return
         time.sleep(0.1)
     raise AssertionError("the first bot never started")
@@ -308,3 +308,51 @@ def test_groupbot_run_twice_exits_2_naming_the_first_which_a_kill_9_frees(
         first.communicate(timeout=60)
     third = groupbot("run", "--simulator", "--config", str(root), stdin="/quit\n")
     assert third.returncode == 0, third.stderr
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_a_newer_groupbot_run_beside_a_running_one_is_refused_before_it_migrates(
+        tmp_path: Path, kind: str, request: pytest.FixtureRequest,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The review's case (an upgrade started before the old bot stopped), through `groupbot
+    run` itself: its check of the platform the database serves, which comes before the
+    one-process lock, read the database through the store, and so migrated it under the
+    running bot (then the lock refused it). Refused, either way, with every table's version
+    as the running bot left it: by the lock on the simulator; as the simulator's database on
+    WeChat."""
+    db: Path | str = tmp_path / "data" / "live.db"
+    bot_yaml = SIMULATED
+    if kind == "postgresql":
+        db = request.getfixturevalue("postgres").database()
+        bot_yaml = SIMULATED.replace("storage: ../data/live.db", f"storage: {db}")
+    root = write_config(tmp_path / "config", bot_yaml, {"recruitment": "handlers: []\n"})
+    base = REGISTRY["antispam"]
+    newer = type("Antispam", (base,), {
+        "migrations": (*base.migrations, "CREATE TABLE antispam_newer (x INTEGER)")})
+    monkeypatch.setattr("bot.cli.REGISTRY", {**REGISTRY, "antispam": newer})
+
+    async def versions() -> list[tuple[str, int]]:
+        reader = open_reader(db)
+        try:
+            return sorted(await reader.all("SELECT component, version FROM schema_version"))
+        finally:
+            await reader.close()
+
+    first = _run(root)
+    try:
+        _serving(db, first)
+        before = asyncio.run(versions())
+        assert ("antispam", len(base.migrations)) in before
+        simulator = groupbot("run", "--simulator", "--config", str(root))
+        assert simulator.returncode == 2, simulator.stderr
+        assert f"groupbot run: another groupbot (pid {first.pid} on host" in simulator.stderr
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("WECHATY_", "GROUPBOT_"))}
+        wechat = groupbot("run", "--config", str(root), env={
+            **env, "WECHATY_PUPPET_SERVICE_TOKEN": "insecure_test",
+            "WECHATY_PUPPET_SERVICE_ENDPOINT": "127.0.0.1:1"})
+        assert wechat.returncode == 2, wechat.stderr
+        assert "is the terminal simulator's database" in wechat.stderr
+        assert asyncio.run(versions()) == before
+    finally:
+        first.send_signal(signal.SIGTERM)
+        first.communicate(timeout=60)
