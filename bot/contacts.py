@@ -8,10 +8,12 @@ the digit groups. Findings carry a family:
   style (full-width, circled, parenthesized, keycaps, mathematical, Roman, other scripts':
   bot/text.py; Chinese and financial numerals, the spoken 幺 (么 beside another numeral) 两
   拐 勾 洞 for 1 2 7 9 0, the letters o/l/i standing for 0/1) with anything but letters and
-  other Chinese characters between the digits (spaces, dashes, dots, emoji). A number
-  needs no marker; its digits must be whole groups ("订单 2026112913800138000" is not
-  one), its last digit no group of its own after a longer one ("序列号 13800 13800 0"), and
-  one written with thousands separators is an amount (below).
+  other Chinese characters between the digits (spaces, dashes, dots, emoji; a colon ends a
+  number, as in a time: "13:00-15:00"). A number needs no marker; its digits must be whole
+  groups ("订单 2026112913800138000" is not one), grouped as a phone's are: one of four digits
+  or more, or each a digit ("139 / 169 / 199 / 29" and "1. 138 2. 135 3. 130" are lists), its
+  last digit no group of its own after a longer one ("序列号 13800 13800 0"), and one written
+  with thousands separators is an amount (below).
 - wechat, qq: a contact marker (微信 薇 威 v信 威xin vx wx weixin wechat 徵信 v芯, the slang 绿泡泡
   and 卫星..., qq 扣扣 koukou 企鹅 球球; the emoji 🐧 and 🛰 are 企鹅 and 卫星: bot/text.py), in any
   spelling, spaced or split by emoji, then an id (群 or 裙 may come between: "Q裙 12345678"). A
@@ -89,7 +91,8 @@ _CHINESE_NUMERALS = "".join(c for c in _NUMERALS if not c.isascii())
 _HAN = r"\u3400-\u9fff\uf900-\ufaff"
 # A digit group: latin "words" of digits and o/l/i only (with one real digit somewhere in
 # the number), or a run of Chinese numerals. Anything else that is a letter or Chinese ends
-# a number; what is neither (space, punctuation, emoji) only separates its groups. 么 (the
+# a number, and so does a colon: a time is a number of its own ("13:00-15:00, 8:00-10:00");
+# what is neither (space, other punctuation, emoji) only separates its groups. 么 (the
 # variant of 幺, and the end of 什么 怎么 那么) and 钩 (the variant of 勾, and a hook: 鱼钩)
 # are digits only beside another numeral: "么三八", "幺钩八", not "什么？3801234567". The
 # circles ◯ and ⭕ are 0 only beside another circle ("138⭕⭕138⭕⭕⭕"): one alone is a tick
@@ -100,7 +103,7 @@ _ALONE = "".join(c for c in _CHINESE_NUMERALS if c not in _BESIDE + _PAIRED)
 _GROUP = (rf"(?:(?<![a-z0-9])[0-9oli]+(?![a-z0-9])"
           rf"|(?:[{_ALONE}]|(?<=[{_ALONE}])[{_BESIDE}]|[{_BESIDE}](?=[{_ALONE}])"
           rf"|(?<=[{_PAIRED}])[{_PAIRED}]|[{_PAIRED}](?=[{_PAIRED}]))+)")
-_NUMBER = re.compile(rf"{_GROUP}(?:[^a-z0-9{_HAN}]*{_GROUP})*")
+_NUMBER = re.compile(rf"{_GROUP}(?:[^a-z0-9:{_HAN}]*{_GROUP})*")
 # A run of groups as `_phones` reads it, as long as the run: Latin digits (and o l i) as 0-9,
 # Chinese numerals as the full-width ０-９ (NFKC leaves none in a text), so that a group ends
 # where the two meet ("1三八"), and a lone circle as a separator. A mobile number in it
@@ -115,8 +118,7 @@ _MOBILE = re.compile(
     f"(?:(?![0-9０-９])|{_EDGE})")
 _ASCII_DIGITS = str.maketrans({chr(0xFF10 + d): str(d) for d in range(10)})
 _NOT_DIGITS = re.compile("[^0-9]+")
-_SPLIT_OFF = re.compile("[^0-9０-９][0-9０-９]$")  # its last digit after a separator
-_TWO_DIGITS = re.compile("[0-9０-９]{2}")
+_DIGIT_GROUP = re.compile("[0-9０-９]+")
 _THOUSANDS = re.compile(r"[0-9]{1,3}(?:\s*,\s*[0-9]{3}){2,}")
 
 
@@ -124,10 +126,9 @@ def _phones(text: str) -> Iterator[str]:
     """Mobile numbers made of whole digit groups, each once, in one scan of each run.
 
     A run is digit groups with nothing but separators between them; a phone is 11 digits
-    (13 after 86) from the start of one group to the end of another, unless they are
-    written as an amount with thousands separators ("13,800,138,000") or end in a digit
-    split off a longer group ("序列号 13800 13800 0": a phone's digits are grouped, or spelled
-    one at a time). The numbers found in a run do not overlap."""
+    (13 after 86) from the start of one group to the end of another, written as a phone is
+    (`_written_as_phone`), unless they are written as an amount with thousands separators
+    ("13,800,138,000"). The numbers found in a run do not overlap."""
     found = set()
     for run in _NUMBER.finditer(text):
         if run.end() - run.start() < 11:
@@ -138,10 +139,22 @@ def _phones(text: str) -> Iterator[str]:
             if number in found or _THOUSANDS.fullmatch(
                     text, run.start() + mobile.start(1), run.start() + mobile.end(1)):
                 continue
-            if _SPLIT_OFF.search(mobile[1]) and _TWO_DIGITS.search(mobile[1]):
+            if not _written_as_phone(mobile[1]):
                 continue
             found.add(number)
             yield number
+
+
+def _written_as_phone(number: str) -> bool:
+    """A phone's digits are written whole, or in groups one of which has four digits or
+    more ("138 0013 8000", "138 零零 13 八零零零"), or one at a time ("1 3 8 0 0 1 3 8 0 0
+    0", "1 3 8 0 0 1 3 8000"). Numbers of two or three digits and no longer one are a list
+    ("139 / 169 / 199 / 29", "1. 138 2. 135 3. 130", "13、15、7、18、20、22"), and a last
+    digit split off a longer group is no phone's ("序列号 13800 13800 0")."""
+    sizes = [len(group) for group in _DIGIT_GROUP.findall(number)]
+    if sizes[-1] == 1 and max(sizes) > 1:
+        return False
+    return max(sizes) >= 4 or sum(size > 1 for size in sizes) < 2
 
 
 # --- counts ----------------------------------------------------------------------------

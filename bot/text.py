@@ -166,7 +166,8 @@ def _nfkc(text: str) -> str:
 # --- unmask --------------------------------------------------------------------------------
 
 # Digit styles NFKC leaves alone or spells with punctuation: dingbat circled digits,
-# parenthesized (⑴ -> "(1)") and full-stop (⒈ -> "1.") digits; the keycap mark of "1️⃣".
+# parenthesized (⑴ -> "(1)") and full-stop (⒈ -> "1.") digits, parenthesized numerals (㈠ ->
+# "(一)"); the keycap mark of "1️⃣".
 _DIGIT_STYLES = {
     **{0x2776 + i: str(i + 1) for i in range(9)},  # ❶..❾
     **{0x2780 + i: str(i + 1) for i in range(9)},  # ➀..➈
@@ -175,6 +176,7 @@ _DIGIT_STYLES = {
     0x24FF: "0", 0x24EA: "0",  # ⓿ ⓪
     **{0x2474 + i: str(i + 1) for i in range(20)},  # ⑴..⒇
     **{0x2488 + i: str(i + 1) for i in range(20)},  # ⒈..⒛
+    **{0x3220 + i: numeral for i, numeral in enumerate("一二三四五六七八九十")},  # ㈠..㈩
     0x20E3: None,  # combining enclosing keycap
 }
 # Roman numerals Ⅰ-Ⅸ (ⅰ-ⅸ) used as digits ("ⅠⅢ⑧…"), which NFKC spells with letters (Ⅲ is
