@@ -21,6 +21,9 @@ the digit groups. Findings carry a family:
   ("V：abc123", "Q: 12345678"). Other digit runs (QQ-like numbers, order, room numbers)
   count only after a marker. A marker spelled out one letter at a time ("w e i x i n",
   "V.X") is a finding by itself, and so is an id after a marker ("vx：z h a n g 1 2 3 4").
+  An id of WeChat's shape with a digit may come before its marker, in brackets, before
+  是我的 or 加 and the marker, or before a Chinese one ending a clause ("abc12345（微信）",
+  "abc12345 是我的V", "兼职日结，abc12345 薇").
   An id in pieces joined by 加 (plus) or a plus sign is one id ("薇 信 号 是 abc 加 123",
   "vx abc➕一 二 三") if it starts with a letter right after the marker and has three digits
   or more: not sums of counts, pay or times ("微信群 200 加 300", "工资稍微 3000 加 2000"),
@@ -856,6 +859,28 @@ def _added_me(text: str) -> Iterator[Finding]:
             yield Finding("wechat", match["id"])
 
 
+# An id of WeChat's shape with a digit in it written before its marker, spaces, emoji or an
+# arrow between them: the marker in brackets ("有意者加 abc12345（微信）", "abc12345(V)"), after
+# 是我的 ("abc12345 是我的V", "abc12345是我微信号"), after 加 ("🌸 abc12345 🌸 加V详聊"), or a
+# Chinese one ending a clause ("兼职日结，abc12345 薇", "abc12345 ← 微信"). Not a marker that is
+# the start of a word (微信名 微信群 微信支付 微博 vip: "lily2024 是我的微信名", "订单 abc12345
+# （微信支付）", "abc12345 加微博"), nor a Latin one ending a clause ("I use iphone15 wechat").
+_CHINESE_AFTER_ID = "微信|薇信|威信|维信|維信|v信|绿泡泡|綠泡泡"
+_AFTER_ID = f"{_CHINESE_AFTER_ID}|vx|wx|weixin|wechat"
+_ID_BEFORE_MARKER = re.compile(
+    r"(?<![a-z0-9_-])(?P<id>[a-z](?=[a-z_-]*[0-9])[a-z0-9_-]{5,19})(?![a-z0-9_-])"
+    rf"(?: |{_NOISE})*"
+    rf"(?:[{re.escape(OPENING_BRACKETS)}] ?(?:{_AFTER_ID}|微|薇|v)[号號]? ?"
+    rf"[{re.escape(CLOSING_BRACKETS)}]"
+    rf"|就?是我的? ?(?:{_AFTER_ID}|微|薇|v)(?:[号號]|(?![a-z0-9{_HAN}]))"
+    rf"|加我? ?(?:{_AFTER_ID}|v)(?![a-z0-9_群])"
+    rf"|(?:{_CHINESE_AFTER_ID}|微|薇)(?=[,.!;。]|$))")
+
+
+def _ids_before_markers(text: str) -> Iterator[Finding]:
+    return (Finding("wechat", match["id"]) for match in _ID_BEFORE_MARKER.finditer(text))
+
+
 # Every marker and every spelled-out marker starts with one of these (wxid_ too).
 MARKER_STARTS = "".join(sorted({m[0] for m in (*_WECHAT_MARKERS, *_QQ_MARKERS)}))
 NUMERALS = _CHINESE_NUMERALS  # what counts as a digit of a phone number, besides 0-9 o l i
@@ -873,6 +898,7 @@ def _contacts_in(unmasked: str) -> tuple[Finding, ...]:
     marked = _PICTURE_FOR_WEI.sub("微信", unmasked) if "信" in unmasked else unmasked
     if _MARKER_START.search(marked):  # no marker can start anywhere else
         found += _marked(marked)
+        found += _ids_before_markers(marked)
     if "我" in unmasked:
         found += _added_me(unmasked)
     if "@" in unmasked or "at" in unmasked or "艾特" in unmasked:  # what _spell_ats reads

@@ -482,6 +482,25 @@ def test_a_marker_without_an_id_is_no_contact(text: str) -> None:
     assert find_contacts(text) == []
 
 
+@pytest.mark.parametrize("text", [
+    "有意者加 abc12345（微信）兼职日结", "abc12345（V）", "abc12345（微）", "abc12345【vx】",
+    "abc12345 是我的V", "abc12345是我微信号", "abc12345 ← 微信", "abc12345👈加我微信",
+    "兼职日结，abc12345 薇", "🌸 abc12345 🌸 加V详聊", "abc12345 ❤信。"])
+def test_a_wechat_id_before_its_marker_is_caught(text: str) -> None:
+    """Review s36 R14-5: ids were read only after a marker, and ads commonly write the id
+    first, then the marker in brackets, 是我的V, or an arrow at it."""
+    assert find_contacts(text) == [wechat("abc12345")]
+
+
+@pytest.mark.parametrize("text", [
+    "lily2024 是我的微信名，群里同名", "订单 abc12345（微信支付）已退款", "ting2026 是微信小程序吗",
+    "我的账号 abc12345 是微信登录的", "用 iphone15 微信视频很卡", "I use iphone15 wechat",
+    "abc12345 加微博", "mate60 加微信群的方法", "abc12345 是我的vip账号", "abc12345 是我的微信群"])
+def test_an_id_before_a_word_that_starts_with_a_marker_is_no_contact(text: str) -> None:
+    """The marker after the id must end there: 微信名, 微信支付, 微博, vip are words."""
+    assert find_contacts(text) == []
+
+
 def test_a_wechat_internal_id_needs_no_marker() -> None:
     assert find_contacts("找 wxid_abcd1234") == [wechat("wxid_abcd1234")]
 
@@ -934,7 +953,8 @@ def test_any_qq_number_after_any_marker_is_caught(marker: str, colon: str, numbe
                                      "加❤" * 20_000,
                                      "我好友(" * 20_000, "a丶" * 20_000, "a●" * 20_000,
                                      "a.c0" * 20_000, "一 " * 20_000, "13 " * 20_000,
-                                     "13⭕" * 33_000, "13○" * 33_000, "1三" * 50_000])
+                                     "13⭕" * 33_000, "13○" * 33_000, "1三" * 50_000,
+                                     "wx_abc123 ❤ " * 10_000])
 def test_every_scan_reads_the_whole_message_once(padding: str) -> None:
     """A padded ad is still found at the very end of a long message: no inspection cap.
     (The cost is measured by `groupbot moderation bench`, not asserted here.)"""
