@@ -8,10 +8,12 @@ the digit groups. Findings carry a family:
   style (full-width, circled, parenthesized, keycaps, mathematical, Roman, other scripts':
   bot/text.py; Chinese and financial numerals, the spoken 幺 (么 beside another numeral) 两
   拐 勾 洞 for 1 2 7 9 0, the letters o/l/i standing for 0/1) with anything but letters and
-  other Chinese characters between the digits (spaces, dashes, dots, emoji). A number
-  needs no marker; its digits must be whole groups ("订单 2026112913800138000" is not
-  one), its last digit no group of its own after a longer one ("序列号 13800 13800 0"), and
-  one written with thousands separators is an amount (below).
+  other Chinese characters between the digits (spaces, dashes, dots, emoji; a colon ends a
+  number, as in a time: "13:00-15:00"). A number needs no marker; its digits must be whole
+  groups ("订单 2026112913800138000" is not one), grouped as a phone's are: one of four digits
+  or more, or each a digit ("139 / 169 / 199 / 29" and "1. 138 2. 135 3. 130" are lists), its
+  last digit no group of its own after a longer one ("序列号 13800 13800 0"), and one written
+  with thousands separators is an amount (below).
 - wechat, qq: a contact marker (微信 薇 威 v信 威xin vx wx weixin wechat 徵信 v芯, the slang 绿泡泡
   and 卫星..., qq 扣扣 koukou 企鹅 球球; the emoji 🐧 and 🛰 are 企鹅 and 卫星: bot/text.py), in any
   spelling, spaced or split by emoji, then an id (群 or 裙 may come between: "Q裙 12345678"). A
@@ -19,6 +21,9 @@ the digit groups. Findings carry a family:
   ("V：abc123", "Q: 12345678"). Other digit runs (QQ-like numbers, order, room numbers)
   count only after a marker. A marker spelled out one letter at a time ("w e i x i n",
   "V.X") is a finding by itself, and so is an id after a marker ("vx：z h a n g 1 2 3 4").
+  An id of WeChat's shape with a digit may come before its marker, in brackets, before
+  是我的 or 加 and the marker, or before a Chinese one ending a clause ("abc12345（微信）",
+  "abc12345 是我的V", "兼职日结，abc12345 薇").
   An id in pieces joined by 加 (plus) or a plus sign is one id ("薇 信 号 是 abc 加 123",
   "vx abc➕一 二 三") if it starts with a letter right after the marker and has three digits
   or more: not sums of counts, pay or times ("微信群 200 加 300", "工资稍微 3000 加 2000"),
@@ -89,7 +94,8 @@ _CHINESE_NUMERALS = "".join(c for c in _NUMERALS if not c.isascii())
 _HAN = r"\u3400-\u9fff\uf900-\ufaff"
 # A digit group: latin "words" of digits and o/l/i only (with one real digit somewhere in
 # the number), or a run of Chinese numerals. Anything else that is a letter or Chinese ends
-# a number; what is neither (space, punctuation, emoji) only separates its groups. 么 (the
+# a number, and so does a colon: a time is a number of its own ("13:00-15:00, 8:00-10:00");
+# what is neither (space, other punctuation, emoji) only separates its groups. 么 (the
 # variant of 幺, and the end of 什么 怎么 那么) and 钩 (the variant of 勾, and a hook: 鱼钩)
 # are digits only beside another numeral: "么三八", "幺钩八", not "什么？3801234567". The
 # circles ◯ and ⭕ are 0 only beside another circle ("138⭕⭕138⭕⭕⭕"): one alone is a tick
@@ -100,7 +106,7 @@ _ALONE = "".join(c for c in _CHINESE_NUMERALS if c not in _BESIDE + _PAIRED)
 _GROUP = (rf"(?:(?<![a-z0-9])[0-9oli]+(?![a-z0-9])"
           rf"|(?:[{_ALONE}]|(?<=[{_ALONE}])[{_BESIDE}]|[{_BESIDE}](?=[{_ALONE}])"
           rf"|(?<=[{_PAIRED}])[{_PAIRED}]|[{_PAIRED}](?=[{_PAIRED}]))+)")
-_NUMBER = re.compile(rf"{_GROUP}(?:[^a-z0-9{_HAN}]*{_GROUP})*")
+_NUMBER = re.compile(rf"{_GROUP}(?:[^a-z0-9:{_HAN}]*{_GROUP})*")
 # A run of groups as `_phones` reads it, as long as the run: Latin digits (and o l i) as 0-9,
 # Chinese numerals as the full-width ０-９ (NFKC leaves none in a text), so that a group ends
 # where the two meet ("1三八"), and a lone circle as a separator. A mobile number in it
@@ -115,8 +121,7 @@ _MOBILE = re.compile(
     f"(?:(?![0-9０-９])|{_EDGE})")
 _ASCII_DIGITS = str.maketrans({chr(0xFF10 + d): str(d) for d in range(10)})
 _NOT_DIGITS = re.compile("[^0-9]+")
-_SPLIT_OFF = re.compile("[^0-9０-９][0-9０-９]$")  # its last digit after a separator
-_TWO_DIGITS = re.compile("[0-9０-９]{2}")
+_DIGIT_GROUP = re.compile("[0-9０-９]+")
 _THOUSANDS = re.compile(r"[0-9]{1,3}(?:\s*,\s*[0-9]{3}){2,}")
 
 
@@ -124,10 +129,9 @@ def _phones(text: str) -> Iterator[str]:
     """Mobile numbers made of whole digit groups, each once, in one scan of each run.
 
     A run is digit groups with nothing but separators between them; a phone is 11 digits
-    (13 after 86) from the start of one group to the end of another, unless they are
-    written as an amount with thousands separators ("13,800,138,000") or end in a digit
-    split off a longer group ("序列号 13800 13800 0": a phone's digits are grouped, or spelled
-    one at a time). The numbers found in a run do not overlap."""
+    (13 after 86) from the start of one group to the end of another, written as a phone is
+    (`_written_as_phone`), unless they are written as an amount with thousands separators
+    ("13,800,138,000"). The numbers found in a run do not overlap."""
     found = set()
     for run in _NUMBER.finditer(text):
         if run.end() - run.start() < 11:
@@ -138,10 +142,22 @@ def _phones(text: str) -> Iterator[str]:
             if number in found or _THOUSANDS.fullmatch(
                     text, run.start() + mobile.start(1), run.start() + mobile.end(1)):
                 continue
-            if _SPLIT_OFF.search(mobile[1]) and _TWO_DIGITS.search(mobile[1]):
+            if not _written_as_phone(mobile[1]):
                 continue
             found.add(number)
             yield number
+
+
+def _written_as_phone(number: str) -> bool:
+    """A phone's digits are written whole, or in groups one of which has four digits or
+    more ("138 0013 8000", "138 零零 13 八零零零"), or one at a time ("1 3 8 0 0 1 3 8 0 0
+    0", "1 3 8 0 0 1 3 8000"). Numbers of two or three digits and no longer one are a list
+    ("139 / 169 / 199 / 29", "1. 138 2. 135 3. 130", "13、15、7、18、20、22"), and a last
+    digit split off a longer group is no phone's ("序列号 13800 13800 0")."""
+    sizes = [len(group) for group in _DIGIT_GROUP.findall(number)]
+    if sizes[-1] == 1 and max(sizes) > 1:
+        return False
+    return max(sizes) >= 4 or sum(size > 1 for size in sizes) < 2
 
 
 # --- counts ----------------------------------------------------------------------------
@@ -843,6 +859,28 @@ def _added_me(text: str) -> Iterator[Finding]:
             yield Finding("wechat", match["id"])
 
 
+# An id of WeChat's shape with a digit in it written before its marker, spaces, emoji or an
+# arrow between them: the marker in brackets ("有意者加 abc12345（微信）", "abc12345(V)"), after
+# 是我的 ("abc12345 是我的V", "abc12345是我微信号"), after 加 ("🌸 abc12345 🌸 加V详聊"), or a
+# Chinese one ending a clause ("兼职日结，abc12345 薇", "abc12345 ← 微信"). Not a marker that is
+# the start of a word (微信名 微信群 微信支付 微博 vip: "lily2024 是我的微信名", "订单 abc12345
+# （微信支付）", "abc12345 加微博"), nor a Latin one ending a clause ("I use iphone15 wechat").
+_CHINESE_AFTER_ID = "微信|薇信|威信|维信|維信|v信|绿泡泡|綠泡泡"
+_AFTER_ID = f"{_CHINESE_AFTER_ID}|vx|wx|weixin|wechat"
+_ID_BEFORE_MARKER = re.compile(
+    r"(?<![a-z0-9_-])(?P<id>[a-z](?=[a-z_-]*[0-9])[a-z0-9_-]{5,19})(?![a-z0-9_-])"
+    rf"(?: |{_NOISE})*"
+    rf"(?:[{re.escape(OPENING_BRACKETS)}] ?(?:{_AFTER_ID}|微|薇|v)[号號]? ?"
+    rf"[{re.escape(CLOSING_BRACKETS)}]"
+    rf"|就?是我的? ?(?:{_AFTER_ID}|微|薇|v)(?:[号號]|(?![a-z0-9{_HAN}]))"
+    rf"|加我? ?(?:{_AFTER_ID}|v)(?![a-z0-9_群])"
+    rf"|(?:{_CHINESE_AFTER_ID}|微|薇)(?=[,.!;。]|$))")
+
+
+def _ids_before_markers(text: str) -> Iterator[Finding]:
+    return (Finding("wechat", match["id"]) for match in _ID_BEFORE_MARKER.finditer(text))
+
+
 # Every marker and every spelled-out marker starts with one of these (wxid_ too).
 MARKER_STARTS = "".join(sorted({m[0] for m in (*_WECHAT_MARKERS, *_QQ_MARKERS)}))
 NUMERALS = _CHINESE_NUMERALS  # what counts as a digit of a phone number, besides 0-9 o l i
@@ -860,6 +898,7 @@ def _contacts_in(unmasked: str) -> tuple[Finding, ...]:
     marked = _PICTURE_FOR_WEI.sub("微信", unmasked) if "信" in unmasked else unmasked
     if _MARKER_START.search(marked):  # no marker can start anywhere else
         found += _marked(marked)
+        found += _ids_before_markers(marked)
     if "我" in unmasked:
         found += _added_me(unmasked)
     if "@" in unmasked or "at" in unmasked or "艾特" in unmasked:  # what _spell_ats reads

@@ -16,7 +16,7 @@ import unicodedata
 from collections.abc import Iterable
 from functools import cache, lru_cache
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, NamedTuple, TypeVar
 
 import ahocorasick
 
@@ -101,9 +101,12 @@ def folded(text: str) -> str:
     return fully_folded(text)
 
 
-def fully_folded(text: str) -> str:
-    """`folded` for any text, by NFKC and case folding."""
+def fully_folded(text: str, capitals: dict[int, str] | None = None) -> str:
+    """`folded` for any text, by NFKC and case folding; with `capitals`, those letters
+    translated in between (`unmask`: a capital look-alike, before it is a lower-case one)."""
     text = _nfkc(_INVISIBLE_CHARS.sub("", text))
+    if capitals:
+        text = text.translate(capitals)
     # Case folding can leave a string that is no longer NFKC ("ΐ"), hence NFKC once more.
     return " ".join(_nfkc(text.casefold()).split())
 
@@ -166,7 +169,8 @@ def _nfkc(text: str) -> str:
 # --- unmask --------------------------------------------------------------------------------
 
 # Digit styles NFKC leaves alone or spells with punctuation: dingbat circled digits,
-# parenthesized (⑴ -> "(1)") and full-stop (⒈ -> "1.") digits; the keycap mark of "1️⃣".
+# parenthesized (⑴ -> "(1)") and full-stop (⒈ -> "1.") digits, parenthesized numerals (㈠ ->
+# "(一)"); the keycap mark of "1️⃣".
 _DIGIT_STYLES = {
     **{0x2776 + i: str(i + 1) for i in range(9)},  # ❶..❾
     **{0x2780 + i: str(i + 1) for i in range(9)},  # ➀..➈
@@ -175,6 +179,7 @@ _DIGIT_STYLES = {
     0x24FF: "0", 0x24EA: "0",  # ⓿ ⓪
     **{0x2474 + i: str(i + 1) for i in range(20)},  # ⑴..⒇
     **{0x2488 + i: str(i + 1) for i in range(20)},  # ⒈..⒛
+    **{0x3220 + i: numeral for i, numeral in enumerate("一二三四五六七八九十")},  # ㈠..㈩
     0x20E3: None,  # combining enclosing keycap
 }
 # Roman numerals Ⅰ-Ⅸ (ⅰ-ⅸ) used as digits ("ⅠⅢ⑧…"), which NFKC spells with letters (Ⅲ is
@@ -243,25 +248,42 @@ def _named_letters() -> dict[int, str]:
 _OMEGAS = dict.fromkeys(map(ord, "ω⍵ꞷ𝛚𝜔𝝎𝞈𝟂ⲱꙍ"), "w")
 
 
+class LookAlikes(NamedTuple):
+    """What `unmask` folds to ASCII (`look_alikes`)."""
+
+    letters: dict[int, str]  # letters of other scripts, in a folded text
+    capitals: dict[int, str]  # those that case folding changes, before it does
+    digits: dict[int, str]  # other scripts' digits, where they spell no number
+    in_plane_0: re.Pattern[str]  # a class of what folds to one of them, in plane 0
+    astral: frozenset[int]  # the same beyond plane 0
+
+
 @cache
-def look_alikes() -> tuple[dict[int, str], dict[int, str], re.Pattern[str]]:
+def look_alikes() -> LookAlikes:
     """What `unmask` folds to ASCII: the letters of other scripts that look like an ASCII
     letter or digit, and the decimal digits of other scripts that do (Thai "๐" and
     Devanagari "०" look like o, Bengali "৪" like 8), folded so where they spell no number
-    (`_phone_digits`); and a class of both and of every other decimal digit in plane 0 (a
-    class of many ranges is fast only there, as a bitmap: beyond it, `unmask` looks at each
+    (`_phone_digits`). Those of the letters that case folding changes are read before it
+    (`capitals`): it makes Cyrillic "З" (3) "з", which looks like no ASCII letter, and Greek
+    "Η" (h) "η", which looks like n; a character NFKC changes reads as what it becomes
+    ("𝚴" as "Ν", "𝟏" as 1). A look-alike is looked for, after folding, with a class of
+    them all, their case-folded forms and every other decimal digit in plane 0 (a class of
+    many ranges is fast only there, as a bitmap: beyond it, `unmask` looks at each
     character, mostly emoji). Built on first use: a bot builds it as it starts
     (bot/banned.py, `warm`), so no message waits for the confusables data (30 ms to load),
     and a command that never unmasks does not load it."""
     table = {**_named_letters(), **_confusable_letters(), **_OMEGAS}
     # other scripts' digits, each to the ASCII character it looks like (not its value:
     # Thai "๐" is "o"), folded after `_phone_digits` has read the runs that spell a number
-    digits_as_look_alikes = {cp: folded for cp, folded in table.items()
-                             if chr(cp).isdecimal()}
-    letters = {cp: folded for cp, folded in table.items() if cp not in digits_as_look_alikes}
+    digits = {cp: folded for cp, folded in table.items() if chr(cp).isdecimal()}
+    letters = {cp: folded for cp, folded in table.items() if cp not in digits}
+    capitals = {cp: folded for cp, folded in letters.items()
+                if chr(cp).casefold() != chr(cp) == _nfkc(chr(cp))}
+    found = {*table, *(ord(c) for cp in capitals for c in chr(cp).casefold())}
     decimals = (cp for cp in range(0x80, 0x10000) if chr(cp).isdecimal())
-    return letters, digits_as_look_alikes, char_class(
-        {*(cp for cp in table if cp < 0x10000), *decimals})
+    return LookAlikes(letters, capitals, digits,
+                      char_class({*(cp for cp in found if cp < 0x10000), *decimals}),
+                      frozenset(cp for cp in found if cp >= 0x10000))
 
 
 # A run of digits of any script (Unicode's decimal digits, category Nd: NFKC leaves those of
@@ -340,21 +362,22 @@ def unmask(text: str) -> str:
     regional indicators letters where they are shown as letters ("🇻", "🇼🇽": no flag), then
     letters of other scripts that look like an ASCII letter or digit folded to it through
     Unicode's confusables data ("wеchat" with a Cyrillic е, "vх" with a Cyrillic х; and "ω"
-    is w), and the decimal digits of other scripts read as
+    is w; a capital one before case folding: "WЕСНАТ", "1З8"), and the decimal digits of
+    other scripts read as
     digits where they may spell a phone number (`_phone_digits`), elsewhere folded as
     look-alikes too. Chinese characters are never folded."""
     if text.isascii():
         return folded(text)
     if _HAS_STYLE.search(text):
         text = _roman_digits(text.translate(_STYLES))
-    text = _INDICATORS.sub(_indicator_letters, text)
-    text = folded(text)
-    letters, digits_as_look_alikes, in_plane_0 = look_alikes()
-    if in_plane_0.search(text) or any(ord(m[0]) in letters or m[0].isdecimal()
-                                      for m in _ASTRAL.finditer(text)):
-        text = text.translate(letters)
+    styled = _INDICATORS.sub(_indicator_letters, text)
+    text = folded(styled)
+    found = look_alikes()
+    if found.in_plane_0.search(text) or any(ord(m[0]) in found.astral or m[0].isdecimal()
+                                            for m in _ASTRAL.finditer(text)):
+        text = fully_folded(styled, found.capitals).translate(found.letters)
         if _OTHER_DIGIT.search(text):
-            text = _DIGIT_RUN.sub(_phone_digits, text).translate(digits_as_look_alikes)
+            text = _DIGIT_RUN.sub(_phone_digits, text).translate(found.digits)
     return text
 
 

@@ -65,6 +65,35 @@ def test_digits_that_only_contain_a_mobile_number_are_not_one(text: str) -> None
     assert find_contacts(text) == []
 
 
+@pytest.mark.parametrize("text", [
+    # rankings, price lists and days: numbers of two or three digits, and no longer one
+    "上周积分排名\n1. 138\n2. 135\n3. 130", "本周：\n1) 158\n2) 152\n3) 149",
+    "成绩：1 138 2 135 3 130", "① 138 ② 135 ③ 130 ④ 12", "价格：① 138 ② 158 ③ 198",
+    "三档价格：139、159、189、29 元加购", "价格 139 / 169 / 199 / 29 元",
+    "套餐价 158 / 198 / 298 / 39",
+    "本月值班：13、15、7、18、20、22", "分别是 13, 18, 00, 13, 800 这几个编号",
+    # timetables: a time is a number of its own
+    "上课时间 13:00-15:00, 8:00-10:00", "值班：13:00-17:00 / 9:00-13:00", "场次 14:00、16:00、9:30",
+    "报名时间 11.13 8:00-11.30 18:00", "第 3 期：1.13 19:00 - 1.18 21:00"])
+def test_numbered_lists_and_timetables_are_no_phone_number(text: str) -> None:
+    """Review s36 R14-1: a phone was put together from any groups adding up to 11 digits,
+    across an hour's colon, list numbers and the 、 of a list, and members posting a
+    leaderboard or a timetable were warned, then removed."""
+    assert find_contacts(text) == []
+
+
+@pytest.mark.parametrize(("text", "number"), [
+    ("上课 13:00 138 0013 8000", "13800138000"),
+    ("1. 138 0013 8000\n2. 139 0013 8000", "13900138000"),
+    ("电话号码：138 零零 13 八零零零", "13800138000"), ("1 3 8 0 0 1 3 8000", "13800138000"),
+    ("㈠㈢㈧〇〇㈠㈢㈧〇〇〇 兼职", "13800138000")])
+def test_a_phone_number_beside_a_list_or_written_in_its_groups_is_found(text: str,
+                                                                       number: str) -> None:
+    """A phone's digits come whole, in groups one of which has four digits or more, or one
+    at a time; ㈠ is the numeral 一 (NFKC made it "(一)", a list of lone numerals)."""
+    assert phone(number) in find_contacts(text)
+
+
 @pytest.mark.parametrize(("text", "number"), [
     ("幺三九 洞洞拐二 三四五勾", "13900723459"), ("电话 幺3⑧-洞洞拐勾-幺二三四", "13800791234"),
     ("手机 ⅠⅢⅧⅤⅤⅤⅤⅠⅡⅢⅣ", "13855551234"), ("Ⅰ Ⅲ Ⅸ Ⅱ Ⅳ Ⅵ Ⅶ Ⅷ Ⅰ Ⅰ Ⅰ", "13924678111"),
@@ -453,6 +482,25 @@ def test_a_marker_without_an_id_is_no_contact(text: str) -> None:
     assert find_contacts(text) == []
 
 
+@pytest.mark.parametrize("text", [
+    "有意者加 abc12345（微信）兼职日结", "abc12345（V）", "abc12345（微）", "abc12345【vx】",
+    "abc12345 是我的V", "abc12345是我微信号", "abc12345 ← 微信", "abc12345👈加我微信",
+    "兼职日结，abc12345 薇", "🌸 abc12345 🌸 加V详聊", "abc12345 ❤信。"])
+def test_a_wechat_id_before_its_marker_is_caught(text: str) -> None:
+    """Review s36 R14-5: ids were read only after a marker, and ads commonly write the id
+    first, then the marker in brackets, 是我的V, or an arrow at it."""
+    assert find_contacts(text) == [wechat("abc12345")]
+
+
+@pytest.mark.parametrize("text", [
+    "lily2024 是我的微信名，群里同名", "订单 abc12345（微信支付）已退款", "ting2026 是微信小程序吗",
+    "我的账号 abc12345 是微信登录的", "用 iphone15 微信视频很卡", "I use iphone15 wechat",
+    "abc12345 加微博", "mate60 加微信群的方法", "abc12345 是我的vip账号", "abc12345 是我的微信群"])
+def test_an_id_before_a_word_that_starts_with_a_marker_is_no_contact(text: str) -> None:
+    """The marker after the id must end there: 微信名, 微信支付, 微博, vip are words."""
+    assert find_contacts(text) == []
+
+
 def test_a_wechat_internal_id_needs_no_marker() -> None:
     assert find_contacts("找 wxid_abcd1234") == [wechat("wxid_abcd1234")]
 
@@ -835,10 +883,20 @@ DIGIT_STYLES = [
 SEPARATORS = ["", " ", "-", ".", "·", "\u200b", "🔥", "❤️", " / ", "_"]
 
 
+# Where a phone's digits may be cut into groups as phones are written: up to four cuts
+# outside one group of four digits or more, not before the last digit (13800 13800 0 is
+# none; 1 38 0013 8000, 13 80 0138000 are), or after every digit (1 3 8 0 0 1 3 8 0 0 0).
+# Groups of two or three digits and no longer one are a list: 139 / 169 / 199 / 29.
+PHONE_CUTS = st.one_of(
+    st.integers(0, 7).flatmap(lambda whole: st.sets(
+        st.integers(1, 9).filter(lambda cut: not whole < cut < whole + 4), max_size=4)),
+    st.just(set(range(1, 11))))
+
+
 @settings(max_examples=100, deadline=None)
 @given(number=st.from_regex(r"1[3-9][0-9]{9}", fullmatch=True),
        style=st.sampled_from(DIGIT_STYLES), separator=st.sampled_from(SEPARATORS),
-       cuts=st.sets(st.integers(1, 9), max_size=4))  # not the last digit alone: 13800 13800 0
+       cuts=PHONE_CUTS)
 def test_any_mobile_number_in_any_style_with_any_separators_is_caught(
         number: str, style: str | list[str], separator: str, cuts: set[int]) -> None:
     assert phone(number) in find_contacts(f"加我 {_written(number, style, separator, cuts)} 了解")
@@ -853,7 +911,7 @@ def _written(number: str, style: str | list[str], separator: str, cuts: set[int]
 @settings(max_examples=100, deadline=None)
 @given(number=st.from_regex(r"1[3-9][0-9]{9}", fullmatch=True),
        style=st.sampled_from(DIGIT_STYLES), separator=st.sampled_from(SEPARATORS),
-       cuts=st.sets(st.integers(1, 9), max_size=4),
+       cuts=PHONE_CUTS,
        amount=st.sampled_from(["余额 {}.00 元", "¥{}", "合计 {} 元整", "{}.5", "共 {} 万"]))
 def test_any_mobile_number_written_as_an_amount_is_still_one(
         number: str, style: str | list[str], separator: str, cuts: set[int], amount: str) -> None:
@@ -895,7 +953,8 @@ def test_any_qq_number_after_any_marker_is_caught(marker: str, colon: str, numbe
                                      "加❤" * 20_000,
                                      "我好友(" * 20_000, "a丶" * 20_000, "a●" * 20_000,
                                      "a.c0" * 20_000, "一 " * 20_000, "13 " * 20_000,
-                                     "13⭕" * 33_000, "13○" * 33_000, "1三" * 50_000])
+                                     "13⭕" * 33_000, "13○" * 33_000, "1三" * 50_000,
+                                     "wx_abc123 ❤ " * 10_000])
 def test_every_scan_reads_the_whole_message_once(padding: str) -> None:
     """A padded ad is still found at the very end of a long message: no inspection cap.
     (The cost is measured by `groupbot moderation bench`, not asserted here.)"""
