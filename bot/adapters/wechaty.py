@@ -556,7 +556,7 @@ class WechatyGateway:
             if stopping or task not in self._looked_up:
                 task.cancel()
                 if not stopping and (read := self._reading.pop(task, None)) is not None \
-                        and self._failed_read(*read):
+                        and self._failed_read(*read, "the connection ended while reading it"):
                     self._again.append(read)
         try:
             await puppet.stop()
@@ -605,18 +605,22 @@ class WechatyGateway:
                 "room-leave": self._on_room_leave, "room-topic": self._on_room_topic,
                 "friendship": self._on_friendship}
 
-    def _read_again(self, name: str, payload: Any, exc: Exception) -> bool:
-        """Whether the event whose payload could not be loaded is read again: the connection
-        was gone or going (else its id is no good), and it failed fewer than READS times.
-        A lookup the gateway did not answer in time (Unanswered) is read again the same way.
-        Still online, it is read again after `read_again_after` seconds (doubling), else
-        after the next login."""
+    def _read_again(self, name: str, payload: Any, exc: Exception) -> None:
+        """The event's payload could not be loaded: read it again, unless the gateway refused
+        it (NOT_FOUND...: its id is no good) or it failed READS times; each end is logged,
+        naming the event and the failure. Any other failure may pass: the TypeScript gateway
+        answers INTERNAL for whatever its provider throws (a PadLocal timeout, its lost
+        connection to WeChat), and a lookup it did not answer in time (Unanswered) is read
+        again too. Still online, it is read again after `read_again_after` seconds
+        (doubling), else after the next login (a refusal then may be the connection's end)."""
         online = self.online.is_set()
         failure = exc if isinstance(exc, GatewayError) else _classify(name, exc, sends=False)
-        if online and not isinstance(failure, Disconnected | Unanswered):
-            return False
-        if not self._failed_read(name, payload):
-            return False
+        if online and isinstance(failure, Refused):
+            log.warning("could not load the %s event %s, so it is skipped: %s", name,
+                        _event_id(payload), _why(exc))
+            return
+        if not self._failed_read(name, payload, _why(exc)):
+            return
         log.warning("could not load the %s event (%s): it is read again %s", name,
                     _why(exc), "soon" if online else "after the next login")
         if online:
@@ -625,16 +629,16 @@ class WechatyGateway:
                 self.read_again_after * 2 ** (self._reads[key] - 1), self._reread, name, payload)
         else:
             self._again.append((name, payload))
-        return True
 
-    def _failed_read(self, name: str, payload: Any) -> bool:
+    def _failed_read(self, name: str, payload: Any, why: str) -> bool:
         """Count a failed read of the event; False once it failed READS times (given up)."""
         key = name, _event_id(payload)
         tries = self._reads[key] = self._reads.get(key, 0) + 1
         if tries < READS:
             return True
         del self._reads[key]
-        log.warning("gave up reading the %s event %s after %d tries", name, key[1], tries)
+        log.warning("gave up reading the %s event %s after %d tries: %s", name, key[1], tries,
+                    why)
         return False
 
     def _reread(self, name: str, payload: Any) -> None:
@@ -715,9 +719,7 @@ class WechatyGateway:
             msg = await self._act("loading the message",
                                   self._connected().message_payload(payload.message_id))
         except Exception as exc:
-            if not self._read_again("message", payload, exc):
-                log.warning("could not load message %s, so it is skipped: %s",
-                            payload.message_id, _why(exc))
+            self._read_again("message", payload, exc)
             return
         if msg.from_id == self._current_self_id():
             return
@@ -772,9 +774,7 @@ class WechatyGateway:
                 "loading the friend request",
                 self._connected().friendship_payload(payload.friendship_id))
         except Exception as exc:
-            if not self._read_again("friendship", payload, exc):
-                log.warning("could not load friend request %s, so it is skipped: %s",
-                            payload.friendship_id, _why(exc))
+            self._read_again("friendship", payload, exc)
             return
         if FriendshipType(friendship.type) != FriendshipType.FRIENDSHIP_TYPE_RECEIVE:
             return

@@ -582,14 +582,14 @@ async def test_an_old_login_qr_code_timing_out_while_logged_in_keeps_the_login(
 async def test_a_stop_while_a_message_waits_to_be_read_again_gives_it_up_with_a_warning(
         run_bot: RunBot, grpc_gateway: WechatyGateway, fake_gateway: FakeGateway,
         caplog: pytest.LogCaptureFixture, logged_in: bool) -> None:
-    """The gateway could not load the message: it is read again soon (the gateway lost its
-    own connection), or after the next login (the bot was logged out); the bot stops first."""
+    """The gateway could not load the message (its provider failed): it is read again soon,
+    or after the next login (the bot was logged out); the bot stops first."""
     grpc_gateway.read_again_after = 5.0
     async with run_bot(grpc_gateway):
         if not logged_in:
             fake_gateway.logout()
             await until(lambda: not grpc_gateway.online.is_set(), "the logout")
-        fake_gateway.fail["MessagePayload"] = GRPCError(Status.UNAVAILABLE, "blip")
+        fake_gateway.fail["MessagePayload"] = GRPCError(Status.INTERNAL, "blip")
         message = fake_gateway.say("r1", "alice", KEYWORD)
         await until(lambda: "it is read again" in caplog.text, "the failed read")
     [record] = [r for r in caplog.records if "gave up reading" in r.getMessage()]
@@ -740,7 +740,7 @@ async def test_a_message_to_read_again_after_a_login_as_another_account_is_given
     async with run_bot(grpc_gateway):
         fake_gateway.logout()
         await until(lambda: not grpc_gateway.online.is_set(), "the logout")
-        fake_gateway.fail["MessagePayload"] = GRPCError(Status.UNAVAILABLE, "blip")
+        fake_gateway.fail["MessagePayload"] = GRPCError(Status.INTERNAL, "blip")
         message = fake_gateway.say("r1", "alice", KEYWORD)
         await until(lambda: "read again after the next login" in caplog.text, "the failed read")
         world.self_id = "wxid_other"
