@@ -179,15 +179,21 @@ _EVENTS_WITH_DATA = frozenset({EventType.EVENT_TYPE_ERROR, EventType.EVENT_TYPE_
                                EventType.EVENT_TYPE_RESET})
 
 
-_EVENTS_WITH_TIME = frozenset({EventType.EVENT_TYPE_ROOM_JOIN, EventType.EVENT_TYPE_ROOM_LEAVE,
-                               EventType.EVENT_TYPE_ROOM_TOPIC})
+# a group's changes, with the key naming who made each: the TypeScript gateway writes a
+# payload with JSON.stringify, which leaves out a key whose value is undefined (a join by QR
+# code has no inviter, a member who left by himself no remover, a rename the provider cannot
+# attribute no changer)
+_CHANGED_BY = {EventType.EVENT_TYPE_ROOM_JOIN: "inviterId",
+               EventType.EVENT_TYPE_ROOM_LEAVE: "removerId",
+               EventType.EVENT_TYPE_ROOM_TOPIC: "changerId"}
 
 
 def _repair(response: Any) -> None:
     """Fill in what the library requires and gateways leave out: error events come as
     {"gerror": ...} or {} without `data`; some joins and leaves have no timestamp (0: the
-    bot takes the time it received them); a logout without `contactId` is still a logout."""
-    if response.type not in _EVENTS_WITH_DATA | _EVENTS_WITH_TIME:
+    bot takes the time it received them), and a join, leave or rename may not say who made
+    it ('': nobody named); a logout without `contactId` is still a logout."""
+    if response.type not in _EVENTS_WITH_DATA and response.type not in _CHANGED_BY:
         return
     try:
         payload = json.loads(response.payload or "{}")
@@ -195,8 +201,9 @@ def _repair(response: Any) -> None:
         payload = {"data": response.payload}
     if not isinstance(payload, dict):
         payload = {"data": str(payload)}
-    if response.type in _EVENTS_WITH_TIME:
+    if response.type in _CHANGED_BY:
         payload.setdefault("timestamp", 0)
+        payload.setdefault(_CHANGED_BY[response.type], "")
     elif not payload.get("data"):
         payload["data"] = str(payload.pop("gerror", "") or "")
     payload.pop("gerror", None)
