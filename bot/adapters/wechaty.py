@@ -55,6 +55,7 @@ from wechaty_puppet import (  # noqa: E402
     FileBox,
     FriendshipType,
     MessageType,
+    PayloadType,
     Puppet,
     PuppetOptions,
     ScanStatus,
@@ -1062,6 +1063,21 @@ class WechatyGateway:
     async def _room(self, group: str) -> Any:
         return await self._act(f"looking up {group}", self._online().room_payload(group))
 
+    async def _room_now(self, group: str) -> Any:
+        """The group's details as the provider has them now, not as the gateway cached them
+        (DirtyPayload drops its cached payload first): whether an action is done already (a
+        rename, a removal or an invitation done again after its answer was lost) must not be
+        read from a cache that has not seen a member's rename or a newcomer yet, or a first
+        attempt is found done. A gateway that cannot drop it is read as it is."""
+        try:
+            await self._act(f"refreshing the details of {group}",
+                            self._online().dirty_payload(PayloadType.PAYLOAD_TYPE_ROOM, group))
+        except Disconnected:
+            raise
+        except GatewayError as exc:
+            log.debug("%s; read as the gateway has them", exc)
+        return await self._room(group)
+
     # ------------------------------------------------------------ the Gateway protocol
 
     async def send_text(self, group: str, text: str, mentions: tuple[str, ...] = ()) -> None:
@@ -1103,7 +1119,7 @@ class WechatyGateway:
                         self._online().message_send_file(conversation, box), sends=True)
 
     async def remove_member(self, group: str, member: str, reason: str = "") -> None:
-        room = await self._room(group)
+        room = await self._room_now(group)
         if room.owner_id != self._current_self_id():
             raise Refused(f"the bot is not the owner of {room.topic} ({group})")
         if member not in room.member_ids and member not in await self._member_ids(group, room):
@@ -1114,7 +1130,7 @@ class WechatyGateway:
         log.info("removed %s from %s: %s", member, room.topic, reason)
 
     async def invite_member(self, group: str, member: str) -> None:
-        room = await self._room(group)
+        room = await self._room_now(group)
         if member in room.member_ids and member in await self._member_ids(group, room):
             log.info("%s is already in %s; nothing to invite", member, group)
             return
@@ -1177,7 +1193,7 @@ class WechatyGateway:
     async def set_topic(self, group: str, topic: str) -> None:
         """Rename the group, unless it has that name already (a rename done again after its
         answer was lost: WeChat would tell the group twice)."""
-        if (await self._room(group)).topic == topic:
+        if (await self._room_now(group)).topic == topic:
             log.info("%s is called %r already; nothing to rename", group, topic)
             return
         await self._act(f"renaming {group}", self._online().room_topic(group, topic),

@@ -55,6 +55,9 @@ class FakeGateway(Driver):
         # RPC name (RoomMemberList, RoomPayload) -> the members its answers leave out: a gateway
         # still loading a group gives a partial list
         self.left_out: dict[str, set[str]] = {}
+        # room id -> its details as the gateway cached them (before a member's rename, before
+        # a newcomer): RoomPayload and RoomMemberList answer so until a DirtyPayload of it
+        self.cached: dict[str, pb.RoomPayloadResponse] = {}
         self._held: dict[tuple[str, str], asyncio.Event] = {}
         self.endpoint = ""  # host:port, once started
         self._events: asyncio.Queue[pb.EventResponse] = asyncio.Queue()
@@ -74,6 +77,11 @@ class FakeGateway(Driver):
         """The next `name` call about `subject` (a member id, else the request's id) is
         answered once the returned event is set: a gateway slow on one lookup."""
         return self._held.setdefault((name, subject), asyncio.Event())
+
+    def cache_room(self, room: str) -> None:
+        """Keep the group's details as they are now: the gateway answers so, whatever changes
+        in the world, until the bot drops them (DirtyPayload), as the real one's cache does."""
+        self.cached[room] = self._room_payload(room)
 
     async def close(self) -> None:
         if self._server is not None:
@@ -125,6 +133,7 @@ class FakeGateway(Driver):
             "RoomPayload": (self._room, pb.RoomPayloadRequest, pb.RoomPayloadResponse),
             "RoomMemberList": (self._room_members, pb.RoomMemberListRequest,
                                pb.RoomMemberListResponse),
+            "DirtyPayload": (self._dirty, pb.DirtyPayloadRequest, pb.DirtyPayloadResponse),
             "RoomMemberPayload": (self._room_member, pb.RoomMemberPayloadRequest,
                                   pb.RoomMemberPayloadResponse),
             "MessagePayload": (self._message, pb.MessagePayloadRequest,
@@ -202,12 +211,22 @@ class FakeGateway(Driver):
 
     def _room(self, r: pb.RoomPayloadRequest) -> pb.RoomPayloadResponse:
         self._lookup(r.id)
-        room = self.world.rooms[r.id]
+        return self.cached.get(r.id) or self._room_payload(r.id)
+
+    def _room_payload(self, room_id: str) -> pb.RoomPayloadResponse:
+        room = self.world.rooms[room_id]
         return pb.RoomPayloadResponse(id=room.id, topic=room.topic, owner_id=room.owner,
                                       member_ids=self._listed("RoomPayload", room.id))
 
     def _room_members(self, r: pb.RoomMemberListRequest) -> pb.RoomMemberListResponse:
+        if r.id in self.cached:
+            return pb.RoomMemberListResponse(member_ids=self.cached[r.id].member_ids)
         return pb.RoomMemberListResponse(member_ids=self._listed("RoomMemberList", r.id))
+
+    def _dirty(self, r: pb.DirtyPayloadRequest) -> pb.DirtyPayloadResponse:
+        if r.type == pb.PayloadType.PAYLOAD_TYPE_ROOM:
+            self.cached.pop(r.id, None)
+        return pb.DirtyPayloadResponse()
 
     def _listed(self, name: str, room: str) -> list[str]:
         left_out = self.left_out.get(name, set())

@@ -293,6 +293,42 @@ async def test_a_removal_or_invitation_is_not_skipped_on_a_partial_group_payload
     assert len(world.sent) == 1, world.sent
 
 
+@pytest.mark.parametrize("kind", ["rename", "kick", "invite"])
+async def test_a_first_rename_removal_or_invitation_is_not_found_done_on_a_stale_cache(
+        run_bot: RunBot, grpc_gateway: WechatyGateway, fake_gateway: FakeGateway,
+        world: World, kind: str) -> None:
+    """The gateway caches a group's details: after a member renamed r1, or dave joined it a
+    moment ago, or left it, they still show r1 as before. Setting the name back, removing
+    dave or inviting him must not be found done on them (nothing done, reported done): the
+    bot drops the cached details (DirtyPayload) before it looks."""
+    world.contacts["dave"] = "Dave"
+    if kind == "invite":
+        world.rooms["r1"].members["dave"] = ""
+    async with run_bot(grpc_gateway):
+        fake_gateway.cache_room("r1")
+        if kind == "rename":
+            world.rooms["r1"].topic = "Recruitment 01 ads"
+            await grpc_gateway.set_topic("r1", "Recruitment 01")
+        elif kind == "kick":
+            world.rooms["r1"].members["dave"] = ""
+            await grpc_gateway.remove_member("r1", "dave", "ads")
+        else:
+            del world.rooms["r1"].members["dave"]
+            await grpc_gateway.invite_member("r1", "dave")
+    assert [a["action"] for a in world.sent] == [kind]
+    assert world.rooms["r1"].topic == "Recruitment 01"
+    assert ("dave" in world.rooms["r1"].members) == (kind == "invite")
+
+
+async def test_a_gateway_that_cannot_drop_its_cache_is_read_as_it_is(
+        run_bot: RunBot, grpc_gateway: WechatyGateway, fake_gateway: FakeGateway,
+        world: World) -> None:
+    async with run_bot(grpc_gateway):
+        fake_gateway.failing["DirtyPayload"] = GRPCError(Status.UNIMPLEMENTED, "no such call")
+        await grpc_gateway.remove_member("r1", "bob", "ads")
+    assert world.actions("kick") == [{"action": "kick", "room": "r1", "member": "bob"}]
+
+
 async def test_what_waited_while_logged_out_goes_once_after_the_gateway_restarts(
         run_bot: RunBot, grpc_gateway: WechatyGateway, fake_gateway: FakeGateway,
         world: World) -> None:
