@@ -3,7 +3,10 @@
 
 The real python-wechaty client connects to it as it would to `wechaty gateway`: Stop, Start,
 then the Event server stream, then payload and action calls. Events go out as
-EventResponse(type, payload=JSON with the gateway's camelCase keys).
+EventResponse(type, payload=JSON with the gateway's camelCase keys) on the open Event stream;
+as the real gateway's, they are dropped while none is open (`dropped`), and Stop stops the
+puppet (`puppet_stops`). The real gateway answers INTERNAL for whatever its puppet throws:
+a test of a provider's failure uses INTERNAL.
 """
 
 from __future__ import annotations
@@ -60,7 +63,11 @@ class FakeGateway(Driver):
         self.cached: dict[str, pb.RoomPayloadResponse] = {}
         self._held: dict[tuple[str, str], asyncio.Event] = {}
         self.endpoint = ""  # host:port, once started
-        self._events: asyncio.Queue[pb.EventResponse] = asyncio.Queue()
+        # the open Event stream's events; None while no stream is open: as the real gateway
+        # (EventStreamManager), an event is then dropped, not kept for the next stream
+        self._events: asyncio.Queue[pb.EventResponse] | None = None
+        self.dropped: list[pb.EventResponse] = []  # the events no stream was open for
+        self.puppet_stops = 0  # Stop calls: the real gateway stops its puppet on each
         self._stream_error: GRPCError | None = None
         self._streaming: asyncio.Task[Any] | None = None  # serving the open Event stream
         self._server: Server | None = None
@@ -94,7 +101,11 @@ class FakeGateway(Driver):
         self.emit_raw(EVENT_TYPES[event], json.dumps(payload))
 
     def emit_raw(self, event_type: pb.EventType, payload: str) -> None:
-        self._events.put_nowait(pb.EventResponse(type=event_type, payload=payload))
+        event = pb.EventResponse(type=event_type, payload=payload)
+        if self._events is None:
+            self.dropped.append(event)
+        else:
+            self._events.put_nowait(event)
 
     def login(self) -> None:
         self.emit("login", {"contactId": self.world.self_id})
@@ -104,20 +115,30 @@ class FakeGateway(Driver):
 
     def end_stream(self, error: GRPCError | None = None) -> None:
         """End the open Event stream: cleanly, as a restarting gateway does, or with `error`
-        (a gateway whose puppet failed)."""
-        self._stream_error = error
-        self._events.put_nowait(_END)
+        (a gateway whose puppet failed). The events after it are dropped until the bot opens
+        a new stream."""
+        if self._events is not None:
+            self._stream_error = error
+            self._events.put_nowait(_END)
+            self._events = None
 
     async def _event(self, stream: Stream[Any, Any]) -> None:
         await stream.recv_message()
         self._streaming = asyncio.current_task()
+        events: asyncio.Queue[pb.EventResponse] = asyncio.Queue()
+        self._events = events
         self.calls.append("Event")
         self.streams_opened += 1
-        if self.qrcode is not None:
-            await stream.send_message(_response("scan", {"status": 2, "qrcode": self.qrcode}))
-        await stream.send_message(_response("login", {"contactId": self.world.self_id}))
-        while (event := await self._events.get()) is not _END:
-            await stream.send_message(event)
+        try:
+            if self.qrcode is not None:
+                await stream.send_message(_response("scan",
+                                                    {"status": 2, "qrcode": self.qrcode}))
+            await stream.send_message(_response("login", {"contactId": self.world.self_id}))
+            while (event := await events.get()) is not _END:
+                await stream.send_message(event)
+        finally:
+            if self._events is events:  # (not ended by end_stream: closed, or Stop)
+                self._events = None
         if self._stream_error is not None:
             raise self._stream_error
 
@@ -192,7 +213,11 @@ class FakeGateway(Driver):
 
     def _stop(self, r: pb.StopRequest) -> pb.StopResponse:
         """As wechaty's gateway: Stop ends the open Event stream (a client reconnecting says
-        Stop first, also when its old connection is half-open and still open here)."""
+        Stop first, also when its old connection is half-open and still open here), and
+        stops the puppet (counted: the real one's provider logs out, and Start starts it
+        again); events until the next stream are dropped."""
+        self.puppet_stops += 1
+        self._events = None
         if self._streaming is not None:
             self._streaming.cancel()
         return pb.StopResponse()
