@@ -180,6 +180,8 @@ _EVENTS_WITH_DATA = frozenset({EventType.EVENT_TYPE_ERROR, EventType.EVENT_TYPE_
                                EventType.EVENT_TYPE_RESET})
 
 
+_EVENT_TYPES = frozenset(EventType)  # the event types the client knows
+
 # a group's changes, with the key naming who made each: the TypeScript gateway writes a
 # payload with JSON.stringify, which leaves out a key whose value is undefined (a join by QR
 # code has no inviter, a member who left by himself no remover, a rename the provider cannot
@@ -201,7 +203,7 @@ def _repair(response: Any) -> None:
     except ValueError:
         payload = {"data": response.payload}
     if not isinstance(payload, dict):
-        payload = {"data": str(payload)}
+        payload = {"data": "" if payload is None else str(payload)}
     if response.type in _CHANGED_BY:
         payload.setdefault("timestamp", 0)
         payload.setdefault(_CHANGED_BY[response.type], "")
@@ -283,6 +285,11 @@ class _ServiceConnection(PuppetService):
         # and stops the bot without a word. Run its decoder on one event at a time instead.
         stub = self.puppet_stub
         async for response in stub.event():
+            if response.type not in _EVENT_TYPES:  # the library would drop it without a word
+                log.info("skipped an event of a type this client does not know (a newer"
+                         " gateway's?): type %s, payload %.200s", response.type,
+                         response.payload)
+                continue
             _repair(response)
             try:
                 await self._decode_one(stub, response)

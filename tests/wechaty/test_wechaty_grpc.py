@@ -117,15 +117,23 @@ async def test_the_consoles_health_follows_the_connection_and_counts_reconnects(
 async def test_an_error_event_without_data_does_not_stop_the_events(
         run_bot: RunBot, grpc_gateway: WechatyGateway, fake_gateway: FakeGateway,
         caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO)
     async with run_bot(grpc_gateway) as s:
         fake_gateway.emit_raw(EventType.EVENT_TYPE_ERROR, "{}")
         fake_gateway.emit_raw(EventType.EVENT_TYPE_ERROR, json.dumps({"gerror": "puppet lost"}))
+        fake_gateway.emit_raw(EventType.EVENT_TYPE_ERROR, "null")
         fake_gateway.emit_raw(EventType.EVENT_TYPE_MESSAGE, "{}")  # no messageId at all
+        fake_gateway.emit_raw(28, '{"data": "a newer gateway\'s event"}')
         fake_gateway.say("r1", "alice", "still listening")
         await until(lambda: s.of_type(Message), "the message after the bad events")
     assert fake_gateway.streams_opened == 1
-    assert "the gateway reported an error: puppet lost" in caplog.text
+    errors = [r.getMessage() for r in caplog.records if "reported an error" in r.getMessage()]
+    assert errors == ["the gateway reported an error: (no details)",
+                      "the gateway reported an error: puppet lost",
+                      "the gateway reported an error: (no details)"]
     assert "skipped an event the library cannot decode" in caplog.text
+    assert ("skipped an event of a type this client does not know (a newer gateway's?): type"
+            " 28, payload {\"data\": \"a newer gateway's event\"}") in caplog.text
 
 
 async def test_a_failure_in_the_bot_is_logged_and_the_next_event_handled(
