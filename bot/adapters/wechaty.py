@@ -1071,19 +1071,24 @@ class WechatyGateway:
         return await self._act(f"looking up {group}", self._online().room_payload(group))
 
     async def _room_now(self, group: str) -> Any:
-        """The group's details as the provider has them now, not as the gateway cached them
-        (DirtyPayload drops its cached payload first): whether an action is done already (a
-        rename, a removal or an invitation done again after its answer was lost) must not be
-        read from a cache that has not seen a member's rename or a newcomer yet, or a first
-        attempt is found done. A gateway that cannot drop it is read as it is."""
+        """The group's details as the provider has them now (see _drop_cached)."""
+        await self._drop_cached(PayloadType.PAYLOAD_TYPE_ROOM, group)
+        return await self._room(group)
+
+    async def _drop_cached(self, kind: PayloadType, subject: str) -> None:
+        """Have the gateway drop its cached details of `subject` (DirtyPayload), so that the
+        next lookup reads the provider's: whether an action is done already (a rename, a
+        removal, an invitation or an acceptance done again after its answer was lost) must
+        not be read from a cache that has not seen a member's rename, a newcomer or a friend
+        who removed the bot yet, or a first attempt is found done. A gateway that cannot drop
+        them is read as it is."""
         try:
-            await self._act(f"refreshing the details of {group}",
-                            self._online().dirty_payload(PayloadType.PAYLOAD_TYPE_ROOM, group))
+            await self._act(f"refreshing the details of {subject}",
+                            self._online().dirty_payload(kind, subject))
         except Disconnected:
             raise
         except GatewayError as exc:
             log.debug("%s; read as the gateway has them", exc)
-        return await self._room(group)
 
     # ------------------------------------------------------------ the Gateway protocol
 
@@ -1187,6 +1192,7 @@ class WechatyGateway:
         try:
             friendship = await self._act(f"looking up the friend request {request}",
                                          self._online().friendship_payload(request))
+            await self._drop_cached(PayloadType.PAYLOAD_TYPE_CONTACT, friendship.contact_id)
             if await self.is_friend(friendship.contact_id):
                 log.info("%s is a friend already; nothing to accept", friendship.contact_id)
                 return

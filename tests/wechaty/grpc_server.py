@@ -61,6 +61,9 @@ class FakeGateway(Driver):
         # room id -> its details as the gateway cached them (before a member's rename, before
         # a newcomer): RoomPayload and RoomMemberList answer so until a DirtyPayload of it
         self.cached: dict[str, pb.RoomPayloadResponse] = {}
+        # contact id -> its details as the gateway cached them (a friend who removed the bot
+        # since): ContactPayload answers so until a DirtyPayload of it
+        self.cached_contacts: dict[str, pb.ContactPayloadResponse] = {}
         self._held: dict[tuple[str, str], asyncio.Event] = {}
         self.endpoint = ""  # host:port, once started
         # the open Event stream's events; None while no stream is open: as the real gateway
@@ -89,6 +92,10 @@ class FakeGateway(Driver):
         """Keep the group's details as they are now: the gateway answers so, whatever changes
         in the world, until the bot drops them (DirtyPayload), as the real one's cache does."""
         self.cached[room] = self._room_payload(room)
+
+    def cache_contact(self, contact: str) -> None:
+        """Keep the contact's details as they are now, as `cache_room` a group's."""
+        self.cached_contacts[contact] = self._contact(pb.ContactPayloadRequest(id=contact))
 
     async def close(self) -> None:
         if self._server is not None:
@@ -224,6 +231,8 @@ class FakeGateway(Driver):
 
     def _contact(self, r: pb.ContactPayloadRequest) -> pb.ContactPayloadResponse:
         self._lookup(r.id)
+        if r.id in self.cached_contacts:
+            return self.cached_contacts[r.id]
         return pb.ContactPayloadResponse(id=r.id, name=self.world.contacts[r.id],
                                          friend=r.id in self.world.friends)
 
@@ -251,6 +260,8 @@ class FakeGateway(Driver):
     def _dirty(self, r: pb.DirtyPayloadRequest) -> pb.DirtyPayloadResponse:
         if r.type == pb.PayloadType.PAYLOAD_TYPE_ROOM:
             self.cached.pop(r.id, None)
+        elif r.type == pb.PayloadType.PAYLOAD_TYPE_CONTACT:
+            self.cached_contacts.pop(r.id, None)
         return pb.DirtyPayloadResponse()
 
     def _listed(self, name: str, room: str) -> list[str]:

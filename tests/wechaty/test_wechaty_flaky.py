@@ -293,20 +293,27 @@ async def test_a_removal_or_invitation_is_not_skipped_on_a_partial_group_payload
     assert len(world.sent) == 1, world.sent
 
 
-@pytest.mark.parametrize("kind", ["rename", "kick", "invite"])
-async def test_a_first_rename_removal_or_invitation_is_not_found_done_on_a_stale_cache(
+@pytest.mark.parametrize("kind", ["rename", "kick", "invite", "accept_friend"])
+async def test_a_first_action_is_not_found_done_on_a_stale_cache(
         run_bot: RunBot, grpc_gateway: WechatyGateway, fake_gateway: FakeGateway,
         world: World, kind: str) -> None:
     """The gateway caches a group's details: after a member renamed r1, or dave joined it a
-    moment ago, or left it, they still show r1 as before. Setting the name back, removing
-    dave or inviting him must not be found done on them (nothing done, reported done): the
-    bot drops the cached details (DirtyPayload) before it looks."""
+    moment ago, or left it, they still show r1 as before; and a contact's: dave, a friend who
+    removed the bot, is still shown as one. Setting the name back, removing dave, inviting
+    him or accepting his new friend request must not be found done on them (nothing done,
+    reported done): the bot drops the cached details (DirtyPayload) before it looks."""
     world.contacts["dave"] = "Dave"
+    world.friendships["fr1"] = ("dave", "我想报名")
     if kind == "invite":
         world.rooms["r1"].members["dave"] = ""
+    world.friends.add("dave")
     async with run_bot(grpc_gateway):
         fake_gateway.cache_room("r1")
-        if kind == "rename":
+        fake_gateway.cache_contact("dave")
+        world.friends.discard("dave")
+        if kind == "accept_friend":
+            await grpc_gateway.accept_friend("fr1")
+        elif kind == "rename":
             world.rooms["r1"].topic = "Recruitment 01 ads"
             await grpc_gateway.set_topic("r1", "Recruitment 01")
         elif kind == "kick":
@@ -318,6 +325,7 @@ async def test_a_first_rename_removal_or_invitation_is_not_found_done_on_a_stale
     assert [a["action"] for a in world.sent] == [kind]
     assert world.rooms["r1"].topic == "Recruitment 01"
     assert ("dave" in world.rooms["r1"].members) == (kind == "invite")
+    assert ("dave" in world.friends) == (kind == "accept_friend")
 
 
 async def test_a_gateway_that_cannot_drop_its_cache_is_read_as_it_is(
