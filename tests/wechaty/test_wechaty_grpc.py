@@ -117,7 +117,7 @@ async def test_the_consoles_health_follows_the_connection_and_counts_reconnects(
 async def test_an_error_event_without_data_does_not_stop_the_events(
         run_bot: RunBot, grpc_gateway: WechatyGateway, fake_gateway: FakeGateway,
         caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.INFO)
+    caplog.set_level(logging.INFO, logger="bot.adapters.wechaty")
     async with run_bot(grpc_gateway) as s:
         fake_gateway.emit_raw(EventType.EVENT_TYPE_ERROR, "{}")
         fake_gateway.emit_raw(EventType.EVENT_TYPE_ERROR, json.dumps({"gerror": "puppet lost"}))
