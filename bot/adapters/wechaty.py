@@ -55,6 +55,7 @@ from wechaty_puppet import (  # noqa: E402
     FileBox,
     FriendshipType,
     MessageType,
+    PayloadType,
     Puppet,
     PuppetOptions,
     ScanStatus,
@@ -179,24 +180,33 @@ _EVENTS_WITH_DATA = frozenset({EventType.EVENT_TYPE_ERROR, EventType.EVENT_TYPE_
                                EventType.EVENT_TYPE_RESET})
 
 
-_EVENTS_WITH_TIME = frozenset({EventType.EVENT_TYPE_ROOM_JOIN, EventType.EVENT_TYPE_ROOM_LEAVE,
-                               EventType.EVENT_TYPE_ROOM_TOPIC})
+_EVENT_TYPES = frozenset(EventType)  # the event types the client knows
+
+# a group's changes, with the key naming who made each: the TypeScript gateway writes a
+# payload with JSON.stringify, which leaves out a key whose value is undefined (a join by QR
+# code has no inviter, a member who left by himself no remover, a rename the provider cannot
+# attribute no changer)
+_CHANGED_BY = {EventType.EVENT_TYPE_ROOM_JOIN: "inviterId",
+               EventType.EVENT_TYPE_ROOM_LEAVE: "removerId",
+               EventType.EVENT_TYPE_ROOM_TOPIC: "changerId"}
 
 
 def _repair(response: Any) -> None:
     """Fill in what the library requires and gateways leave out: error events come as
     {"gerror": ...} or {} without `data`; some joins and leaves have no timestamp (0: the
-    bot takes the time it received them); a logout without `contactId` is still a logout."""
-    if response.type not in _EVENTS_WITH_DATA | _EVENTS_WITH_TIME:
+    bot takes the time it received them), and a join, leave or rename may not say who made
+    it ('': nobody named); a logout without `contactId` is still a logout."""
+    if response.type not in _EVENTS_WITH_DATA and response.type not in _CHANGED_BY:
         return
     try:
         payload = json.loads(response.payload or "{}")
     except ValueError:
         payload = {"data": response.payload}
     if not isinstance(payload, dict):
-        payload = {"data": str(payload)}
-    if response.type in _EVENTS_WITH_TIME:
+        payload = {"data": "" if payload is None else str(payload)}
+    if response.type in _CHANGED_BY:
         payload.setdefault("timestamp", 0)
+        payload.setdefault(_CHANGED_BY[response.type], "")
     elif not payload.get("data"):
         payload["data"] = str(payload.pop("gerror", "") or "")
     payload.pop("gerror", None)
@@ -275,6 +285,11 @@ class _ServiceConnection(PuppetService):
         # and stops the bot without a word. Run its decoder on one event at a time instead.
         stub = self.puppet_stub
         async for response in stub.event():
+            if response.type not in _EVENT_TYPES:  # the library would drop it without a word
+                log.info("skipped an event of a type this client does not know (a newer"
+                         " gateway's?): type %s, payload %.200s", response.type,
+                         response.payload)
+                continue
             _repair(response)
             try:
                 await self._decode_one(stub, response)
@@ -556,7 +571,7 @@ class WechatyGateway:
             if stopping or task not in self._looked_up:
                 task.cancel()
                 if not stopping and (read := self._reading.pop(task, None)) is not None \
-                        and self._failed_read(*read):
+                        and self._failed_read(*read, "the connection ended while reading it"):
                     self._again.append(read)
         try:
             await puppet.stop()
@@ -605,18 +620,22 @@ class WechatyGateway:
                 "room-leave": self._on_room_leave, "room-topic": self._on_room_topic,
                 "friendship": self._on_friendship}
 
-    def _read_again(self, name: str, payload: Any, exc: Exception) -> bool:
-        """Whether the event whose payload could not be loaded is read again: the connection
-        was gone or going (else its id is no good), and it failed fewer than READS times.
-        A lookup the gateway did not answer in time (Unanswered) is read again the same way.
-        Still online, it is read again after `read_again_after` seconds (doubling), else
-        after the next login."""
+    def _read_again(self, name: str, payload: Any, exc: Exception) -> None:
+        """The event's payload could not be loaded: read it again, unless the gateway refused
+        it (NOT_FOUND...: its id is no good) or it failed READS times; each end is logged,
+        naming the event and the failure. Any other failure may pass: the TypeScript gateway
+        answers INTERNAL for whatever its provider throws (a PadLocal timeout, its lost
+        connection to WeChat), and a lookup it did not answer in time (Unanswered) is read
+        again too. Still online, it is read again after `read_again_after` seconds
+        (doubling), else after the next login (a refusal then may be the connection's end)."""
         online = self.online.is_set()
         failure = exc if isinstance(exc, GatewayError) else _classify(name, exc, sends=False)
-        if online and not isinstance(failure, Disconnected | Unanswered):
-            return False
-        if not self._failed_read(name, payload):
-            return False
+        if online and isinstance(failure, Refused):
+            log.warning("could not load the %s event %s, so it is skipped: %s", name,
+                        _event_id(payload), _why(exc))
+            return
+        if not self._failed_read(name, payload, _why(exc)):
+            return
         log.warning("could not load the %s event (%s): it is read again %s", name,
                     _why(exc), "soon" if online else "after the next login")
         if online:
@@ -625,16 +644,16 @@ class WechatyGateway:
                 self.read_again_after * 2 ** (self._reads[key] - 1), self._reread, name, payload)
         else:
             self._again.append((name, payload))
-        return True
 
-    def _failed_read(self, name: str, payload: Any) -> bool:
+    def _failed_read(self, name: str, payload: Any, why: str) -> bool:
         """Count a failed read of the event; False once it failed READS times (given up)."""
         key = name, _event_id(payload)
         tries = self._reads[key] = self._reads.get(key, 0) + 1
         if tries < READS:
             return True
         del self._reads[key]
-        log.warning("gave up reading the %s event %s after %d tries", name, key[1], tries)
+        log.warning("gave up reading the %s event %s after %d tries: %s", name, key[1], tries,
+                    why)
         return False
 
     def _reread(self, name: str, payload: Any) -> None:
@@ -715,9 +734,7 @@ class WechatyGateway:
             msg = await self._act("loading the message",
                                   self._connected().message_payload(payload.message_id))
         except Exception as exc:
-            if not self._read_again("message", payload, exc):
-                log.warning("could not load message %s, so it is skipped: %s",
-                            payload.message_id, _why(exc))
+            self._read_again("message", payload, exc)
             return
         if msg.from_id == self._current_self_id():
             return
@@ -772,9 +789,7 @@ class WechatyGateway:
                 "loading the friend request",
                 self._connected().friendship_payload(payload.friendship_id))
         except Exception as exc:
-            if not self._read_again("friendship", payload, exc):
-                log.warning("could not load friend request %s, so it is skipped: %s",
-                            payload.friendship_id, _why(exc))
+            self._read_again("friendship", payload, exc)
             return
         if FriendshipType(friendship.type) != FriendshipType.FRIENDSHIP_TYPE_RECEIVE:
             return
@@ -1055,6 +1070,26 @@ class WechatyGateway:
     async def _room(self, group: str) -> Any:
         return await self._act(f"looking up {group}", self._online().room_payload(group))
 
+    async def _room_now(self, group: str) -> Any:
+        """The group's details as the provider has them now (see _drop_cached)."""
+        await self._drop_cached(PayloadType.PAYLOAD_TYPE_ROOM, group)
+        return await self._room(group)
+
+    async def _drop_cached(self, kind: PayloadType, subject: str) -> None:
+        """Have the gateway drop its cached details of `subject` (DirtyPayload), so that the
+        next lookup reads the provider's: whether an action is done already (a rename, a
+        removal, an invitation or an acceptance done again after its answer was lost) must
+        not be read from a cache that has not seen a member's rename, a newcomer or a friend
+        who removed the bot yet, or a first attempt is found done. A gateway that cannot drop
+        them is read as it is."""
+        try:
+            await self._act(f"refreshing the details of {subject}",
+                            self._online().dirty_payload(kind, subject))
+        except Disconnected:
+            raise
+        except GatewayError as exc:
+            log.debug("%s; read as the gateway has them", exc)
+
     # ------------------------------------------------------------ the Gateway protocol
 
     async def send_text(self, group: str, text: str, mentions: tuple[str, ...] = ()) -> None:
@@ -1096,7 +1131,7 @@ class WechatyGateway:
                         self._online().message_send_file(conversation, box), sends=True)
 
     async def remove_member(self, group: str, member: str, reason: str = "") -> None:
-        room = await self._room(group)
+        room = await self._room_now(group)
         if room.owner_id != self._current_self_id():
             raise Refused(f"the bot is not the owner of {room.topic} ({group})")
         if member not in room.member_ids and member not in await self._member_ids(group, room):
@@ -1107,7 +1142,7 @@ class WechatyGateway:
         log.info("removed %s from %s: %s", member, room.topic, reason)
 
     async def invite_member(self, group: str, member: str) -> None:
-        room = await self._room(group)
+        room = await self._room_now(group)
         if member in room.member_ids and member in await self._member_ids(group, room):
             log.info("%s is already in %s; nothing to invite", member, group)
             return
@@ -1157,6 +1192,7 @@ class WechatyGateway:
         try:
             friendship = await self._act(f"looking up the friend request {request}",
                                          self._online().friendship_payload(request))
+            await self._drop_cached(PayloadType.PAYLOAD_TYPE_CONTACT, friendship.contact_id)
             if await self.is_friend(friendship.contact_id):
                 log.info("%s is a friend already; nothing to accept", friendship.contact_id)
                 return
@@ -1170,7 +1206,7 @@ class WechatyGateway:
     async def set_topic(self, group: str, topic: str) -> None:
         """Rename the group, unless it has that name already (a rename done again after its
         answer was lost: WeChat would tell the group twice)."""
-        if (await self._room(group)).topic == topic:
+        if (await self._room_now(group)).topic == topic:
             log.info("%s is called %r already; nothing to rename", group, topic)
             return
         await self._act(f"renaming {group}", self._online().room_topic(group, topic),

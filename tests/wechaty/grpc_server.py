@@ -3,7 +3,10 @@
 
 The real python-wechaty client connects to it as it would to `wechaty gateway`: Stop, Start,
 then the Event server stream, then payload and action calls. Events go out as
-EventResponse(type, payload=JSON with the gateway's camelCase keys).
+EventResponse(type, payload=JSON with the gateway's camelCase keys) on the open Event stream;
+as the real gateway's, they are dropped while none is open (`dropped`), and Stop stops the
+puppet (`puppet_stops`). The real gateway answers INTERNAL for whatever its puppet throws:
+a test of a provider's failure uses INTERNAL.
 """
 
 from __future__ import annotations
@@ -55,9 +58,19 @@ class FakeGateway(Driver):
         # RPC name (RoomMemberList, RoomPayload) -> the members its answers leave out: a gateway
         # still loading a group gives a partial list
         self.left_out: dict[str, set[str]] = {}
+        # room id -> its details as the gateway cached them (before a member's rename, before
+        # a newcomer): RoomPayload and RoomMemberList answer so until a DirtyPayload of it
+        self.cached: dict[str, pb.RoomPayloadResponse] = {}
+        # contact id -> its details as the gateway cached them (a friend who removed the bot
+        # since): ContactPayload answers so until a DirtyPayload of it
+        self.cached_contacts: dict[str, pb.ContactPayloadResponse] = {}
         self._held: dict[tuple[str, str], asyncio.Event] = {}
         self.endpoint = ""  # host:port, once started
-        self._events: asyncio.Queue[pb.EventResponse] = asyncio.Queue()
+        # the open Event stream's events; None while no stream is open: as the real gateway
+        # (EventStreamManager), an event is then dropped, not kept for the next stream
+        self._events: asyncio.Queue[pb.EventResponse] | None = None
+        self.dropped: list[pb.EventResponse] = []  # the events no stream was open for
+        self.puppet_stops = 0  # Stop calls: the real gateway stops its puppet on each
         self._stream_error: GRPCError | None = None
         self._streaming: asyncio.Task[Any] | None = None  # serving the open Event stream
         self._server: Server | None = None
@@ -75,6 +88,15 @@ class FakeGateway(Driver):
         answered once the returned event is set: a gateway slow on one lookup."""
         return self._held.setdefault((name, subject), asyncio.Event())
 
+    def cache_room(self, room: str) -> None:
+        """Keep the group's details as they are now: the gateway answers so, whatever changes
+        in the world, until the bot drops them (DirtyPayload), as the real one's cache does."""
+        self.cached[room] = self._room_payload(room)
+
+    def cache_contact(self, contact: str) -> None:
+        """Keep the contact's details as they are now, as `cache_room` a group's."""
+        self.cached_contacts[contact] = self._contact(pb.ContactPayloadRequest(id=contact))
+
     async def close(self) -> None:
         if self._server is not None:
             self._server.close()
@@ -86,7 +108,11 @@ class FakeGateway(Driver):
         self.emit_raw(EVENT_TYPES[event], json.dumps(payload))
 
     def emit_raw(self, event_type: pb.EventType, payload: str) -> None:
-        self._events.put_nowait(pb.EventResponse(type=event_type, payload=payload))
+        event = pb.EventResponse(type=event_type, payload=payload)
+        if self._events is None:
+            self.dropped.append(event)
+        else:
+            self._events.put_nowait(event)
 
     def login(self) -> None:
         self.emit("login", {"contactId": self.world.self_id})
@@ -96,20 +122,30 @@ class FakeGateway(Driver):
 
     def end_stream(self, error: GRPCError | None = None) -> None:
         """End the open Event stream: cleanly, as a restarting gateway does, or with `error`
-        (a gateway whose puppet failed)."""
-        self._stream_error = error
-        self._events.put_nowait(_END)
+        (a gateway whose puppet failed). The events after it are dropped until the bot opens
+        a new stream."""
+        if self._events is not None:
+            self._stream_error = error
+            self._events.put_nowait(_END)
+            self._events = None
 
     async def _event(self, stream: Stream[Any, Any]) -> None:
         await stream.recv_message()
         self._streaming = asyncio.current_task()
+        events: asyncio.Queue[pb.EventResponse] = asyncio.Queue()
+        self._events = events
         self.calls.append("Event")
         self.streams_opened += 1
-        if self.qrcode is not None:
-            await stream.send_message(_response("scan", {"status": 2, "qrcode": self.qrcode}))
-        await stream.send_message(_response("login", {"contactId": self.world.self_id}))
-        while (event := await self._events.get()) is not _END:
-            await stream.send_message(event)
+        try:
+            if self.qrcode is not None:
+                await stream.send_message(_response("scan",
+                                                    {"status": 2, "qrcode": self.qrcode}))
+            await stream.send_message(_response("login", {"contactId": self.world.self_id}))
+            while (event := await events.get()) is not _END:
+                await stream.send_message(event)
+        finally:
+            if self._events is events:  # (not ended by end_stream: closed, or Stop)
+                self._events = None
         if self._stream_error is not None:
             raise self._stream_error
 
@@ -125,6 +161,7 @@ class FakeGateway(Driver):
             "RoomPayload": (self._room, pb.RoomPayloadRequest, pb.RoomPayloadResponse),
             "RoomMemberList": (self._room_members, pb.RoomMemberListRequest,
                                pb.RoomMemberListResponse),
+            "DirtyPayload": (self._dirty, pb.DirtyPayloadRequest, pb.DirtyPayloadResponse),
             "RoomMemberPayload": (self._room_member, pb.RoomMemberPayloadRequest,
                                   pb.RoomMemberPayloadResponse),
             "MessagePayload": (self._message, pb.MessagePayloadRequest,
@@ -183,13 +220,19 @@ class FakeGateway(Driver):
 
     def _stop(self, r: pb.StopRequest) -> pb.StopResponse:
         """As wechaty's gateway: Stop ends the open Event stream (a client reconnecting says
-        Stop first, also when its old connection is half-open and still open here)."""
+        Stop first, also when its old connection is half-open and still open here), and
+        stops the puppet (counted: the real one's provider logs out, and Start starts it
+        again); events until the next stream are dropped."""
+        self.puppet_stops += 1
+        self._events = None
         if self._streaming is not None:
             self._streaming.cancel()
         return pb.StopResponse()
 
     def _contact(self, r: pb.ContactPayloadRequest) -> pb.ContactPayloadResponse:
         self._lookup(r.id)
+        if r.id in self.cached_contacts:
+            return self.cached_contacts[r.id]
         return pb.ContactPayloadResponse(id=r.id, name=self.world.contacts[r.id],
                                          friend=r.id in self.world.friends)
 
@@ -202,12 +245,24 @@ class FakeGateway(Driver):
 
     def _room(self, r: pb.RoomPayloadRequest) -> pb.RoomPayloadResponse:
         self._lookup(r.id)
-        room = self.world.rooms[r.id]
+        return self.cached.get(r.id) or self._room_payload(r.id)
+
+    def _room_payload(self, room_id: str) -> pb.RoomPayloadResponse:
+        room = self.world.rooms[room_id]
         return pb.RoomPayloadResponse(id=room.id, topic=room.topic, owner_id=room.owner,
                                       member_ids=self._listed("RoomPayload", room.id))
 
     def _room_members(self, r: pb.RoomMemberListRequest) -> pb.RoomMemberListResponse:
+        if r.id in self.cached:
+            return pb.RoomMemberListResponse(member_ids=self.cached[r.id].member_ids)
         return pb.RoomMemberListResponse(member_ids=self._listed("RoomMemberList", r.id))
+
+    def _dirty(self, r: pb.DirtyPayloadRequest) -> pb.DirtyPayloadResponse:
+        if r.type == pb.PayloadType.PAYLOAD_TYPE_ROOM:
+            self.cached.pop(r.id, None)
+        elif r.type == pb.PayloadType.PAYLOAD_TYPE_CONTACT:
+            self.cached_contacts.pop(r.id, None)
+        return pb.DirtyPayloadResponse()
 
     def _listed(self, name: str, room: str) -> list[str]:
         left_out = self.left_out.get(name, set())

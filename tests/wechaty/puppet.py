@@ -292,6 +292,9 @@ class InProcessPuppet(Puppet, Driver):  # type: ignore[misc]  # wechaty_puppet i
         return RoomPayload(id=room.id, topic=room.topic, owner_id=room.owner,
                            member_ids=list(room.members))
 
+    async def dirty_payload(self, payload_type: Any, payload_id: str) -> None:
+        """Nothing cached here: every payload is read from the world."""
+
     async def room_members(self, room_id: str) -> list[str]:
         return list(self.world.rooms[room_id].members)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from typing import Any
@@ -19,7 +20,7 @@ from wechaty_support import KEYWORD, KEYWORD_REPLY, Session, until
 from bot import roster
 from bot.adapters.base import Disconnected, GatewayError, RateLimited, Refused, Uncertain
 from bot.adapters.wechaty import WechatyGateway
-from bot.events import MemberJoined, MemberLeft, Message
+from bot.events import GroupRenamed, MemberJoined, MemberLeft, Message
 
 RunBot = Callable[..., AbstractAsyncContextManager[Session]]
 
@@ -116,6 +117,34 @@ async def test_a_member_who_comes_back_is_joined_again_when_the_gateway_sends_no
     assert "dave" in present
 
 
+@pytest.mark.parametrize("event", ["room-join", "room-leave", "room-topic"])
+async def test_a_join_leave_or_rename_whose_gateway_leaves_out_who_made_it_is_handled(
+        run_bot: RunBot, grpc_gateway: WechatyGateway, fake_gateway: FakeGateway,
+        world: World, event: str) -> None:
+    """The TypeScript gateway writes payloads with JSON.stringify, which leaves out a key
+    whose value is undefined: a join by QR code has no inviterId, a member who left by
+    himself no removerId, a rename the provider cannot attribute no changerId."""
+    world.contacts["dave"] = "Dave"
+    world.rooms["r1"].members["dave"] = ""
+    now = int(time.time())
+    payloads = {
+        "room-join": {"roomId": "r1", "inviteeIdList": ["dave"], "timestamp": now},
+        "room-leave": {"roomId": "r1", "removeeIdList": ["bob"], "timestamp": now},
+        "room-topic": {"roomId": "r1", "newTopic": "Recruitment 01 ads",
+                       "oldTopic": "Recruitment 01", "timestamp": now}}
+    kinds = {"room-join": (MemberJoined, "inviter"), "room-leave": (MemberLeft, "remover"),
+             "room-topic": (GroupRenamed, "by")}
+    async with run_bot(grpc_gateway) as s:
+        if event == "room-leave":
+            del world.rooms["r1"].members["bob"]
+        fake_gateway.emit(event, payloads[event])
+        await until(lambda: s.events, f"the {event}")
+    kind, by = kinds[event]
+    [fed] = s.events
+    assert isinstance(fed, kind)
+    assert getattr(fed, by) is None
+
+
 async def test_a_text_wechat_accepted_is_not_sent_again_when_the_gateway_cannot_show_it(
         run_bot: RunBot, grpc_gateway: WechatyGateway, fake_gateway: FakeGateway,
         world: World) -> None:
@@ -170,8 +199,10 @@ async def test_a_leave_from_a_group_wechat_no_longer_knows_is_handled_quietly(
         await until(lambda: s.of_type(Message), "bob's message")
         await until(lambda: fake_gateway.calls.count("RoomPayload") >= 2, "the groups bound")
         del world.rooms["r1"]  # the group was dissolved: the gateway forgets it
+        listed = fake_gateway.calls.count("RoomList")
         fake_gateway.end_stream()  # and restarts: after it, r1 is in no list
-        await until(lambda: fake_gateway.calls.count("RoomList") == 2, "the groups again")
+        await until(lambda: fake_gateway.streams_opened == 2
+                    and fake_gateway.calls.count("RoomList") > listed, "the groups again")
         fake_gateway.leave("r1", ["bob", BOT_ID], remover="alice")
         await until(lambda: s.of_type(MemberLeft), "the leave")
         for _ in range(300):  # the leave is being handled: its group is looked up first

@@ -293,6 +293,50 @@ async def test_a_removal_or_invitation_is_not_skipped_on_a_partial_group_payload
     assert len(world.sent) == 1, world.sent
 
 
+@pytest.mark.parametrize("kind", ["rename", "kick", "invite", "accept_friend"])
+async def test_a_first_action_is_not_found_done_on_a_stale_cache(
+        run_bot: RunBot, grpc_gateway: WechatyGateway, fake_gateway: FakeGateway,
+        world: World, kind: str) -> None:
+    """The gateway caches a group's details: after a member renamed r1, or dave joined it a
+    moment ago, or left it, they still show r1 as before; and a contact's: dave, a friend who
+    removed the bot, is still shown as one. Setting the name back, removing dave, inviting
+    him or accepting his new friend request must not be found done on them (nothing done,
+    reported done): the bot drops the cached details (DirtyPayload) before it looks."""
+    world.contacts["dave"] = "Dave"
+    world.friendships["fr1"] = ("dave", "我想报名")
+    if kind == "invite":
+        world.rooms["r1"].members["dave"] = ""
+    world.friends.add("dave")
+    async with run_bot(grpc_gateway):
+        fake_gateway.cache_room("r1")
+        fake_gateway.cache_contact("dave")
+        world.friends.discard("dave")
+        if kind == "accept_friend":
+            await grpc_gateway.accept_friend("fr1")
+        elif kind == "rename":
+            world.rooms["r1"].topic = "Recruitment 01 ads"
+            await grpc_gateway.set_topic("r1", "Recruitment 01")
+        elif kind == "kick":
+            world.rooms["r1"].members["dave"] = ""
+            await grpc_gateway.remove_member("r1", "dave", "ads")
+        else:
+            del world.rooms["r1"].members["dave"]
+            await grpc_gateway.invite_member("r1", "dave")
+    assert [a["action"] for a in world.sent] == [kind]
+    assert world.rooms["r1"].topic == "Recruitment 01"
+    assert ("dave" in world.rooms["r1"].members) == (kind == "invite")
+    assert ("dave" in world.friends) == (kind == "accept_friend")
+
+
+async def test_a_gateway_that_cannot_drop_its_cache_is_read_as_it_is(
+        run_bot: RunBot, grpc_gateway: WechatyGateway, fake_gateway: FakeGateway,
+        world: World) -> None:
+    async with run_bot(grpc_gateway):
+        fake_gateway.failing["DirtyPayload"] = GRPCError(Status.UNIMPLEMENTED, "no such call")
+        await grpc_gateway.remove_member("r1", "bob", "ads")
+    assert world.actions("kick") == [{"action": "kick", "room": "r1", "member": "bob"}]
+
+
 async def test_what_waited_while_logged_out_goes_once_after_the_gateway_restarts(
         run_bot: RunBot, grpc_gateway: WechatyGateway, fake_gateway: FakeGateway,
         world: World) -> None:
@@ -582,14 +626,14 @@ async def test_an_old_login_qr_code_timing_out_while_logged_in_keeps_the_login(
 async def test_a_stop_while_a_message_waits_to_be_read_again_gives_it_up_with_a_warning(
         run_bot: RunBot, grpc_gateway: WechatyGateway, fake_gateway: FakeGateway,
         caplog: pytest.LogCaptureFixture, logged_in: bool) -> None:
-    """The gateway could not load the message: it is read again soon (the gateway lost its
-    own connection), or after the next login (the bot was logged out); the bot stops first."""
+    """The gateway could not load the message (its provider failed): it is read again soon,
+    or after the next login (the bot was logged out); the bot stops first."""
     grpc_gateway.read_again_after = 5.0
     async with run_bot(grpc_gateway):
         if not logged_in:
             fake_gateway.logout()
             await until(lambda: not grpc_gateway.online.is_set(), "the logout")
-        fake_gateway.fail["MessagePayload"] = GRPCError(Status.UNAVAILABLE, "blip")
+        fake_gateway.fail["MessagePayload"] = GRPCError(Status.INTERNAL, "blip")
         message = fake_gateway.say("r1", "alice", KEYWORD)
         await until(lambda: "it is read again" in caplog.text, "the failed read")
     [record] = [r for r in caplog.records if "gave up reading" in r.getMessage()]
@@ -740,7 +784,7 @@ async def test_a_message_to_read_again_after_a_login_as_another_account_is_given
     async with run_bot(grpc_gateway):
         fake_gateway.logout()
         await until(lambda: not grpc_gateway.online.is_set(), "the logout")
-        fake_gateway.fail["MessagePayload"] = GRPCError(Status.UNAVAILABLE, "blip")
+        fake_gateway.fail["MessagePayload"] = GRPCError(Status.INTERNAL, "blip")
         message = fake_gateway.say("r1", "alice", KEYWORD)
         await until(lambda: "read again after the next login" in caplog.text, "the failed read")
         world.self_id = "wxid_other"

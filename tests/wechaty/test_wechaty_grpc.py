@@ -19,6 +19,7 @@ from puppet import BOT_ID, World
 from wechaty_grpc.wechaty.puppet import EventType
 from wechaty_support import KEYWORD, KEYWORD_REPLY, Session, default_handlers, until
 
+from bot import roster
 from bot.adapters.wechaty import WechatyGateway
 from bot.events import Message
 from handlers import REGISTRY
@@ -77,6 +78,30 @@ async def test_when_the_gateway_ends_the_stream_the_bot_reconnects_and_carries_o
     assert len(s.events) == 1
 
 
+async def test_what_happens_while_no_stream_is_open_is_lost_but_joins_and_leaves_found(
+        run_bot: RunBot, grpc_gateway: WechatyGateway, fake_gateway: FakeGateway,
+        world: World) -> None:
+    """The gateway writes an event to the open Event stream or drops it: what happens while
+    the bot reconnects never reaches it (and each reconnect's Stop stops the gateway's
+    puppet). The member lists compared after the login (bot/backstop.py) find the join and
+    the leave: dave is welcomed, bob's leave is recorded; the message is lost."""
+    async with run_bot(grpc_gateway) as s:
+        fake_gateway.say("r1", "bob", "hi")
+        await until(lambda: s.events, "bob in the roster")
+        stops = fake_gateway.puppet_stops
+        fake_gateway.end_stream()
+        fake_gateway.join("r1", {"dave": "Dave"}, inviter="alice")
+        fake_gateway.leave("r1", ["bob"], remover="alice")
+        fake_gateway.say("r1", "alice", KEYWORD)
+        await until(lambda: world.texts("r1"), "the welcome, from the member lists")
+        await until(lambda: len(s.bot.outbox) == 0, "nothing more to send")
+        bob = await roster.entry(s.bot.store, "r1", "bob")
+    assert len(fake_gateway.dropped) == 3
+    assert fake_gateway.puppet_stops > stops
+    assert world.texts("r1") == ["@Dave 欢迎Dave"]
+    assert bob is not None and bob.left_at is not None
+
+
 async def test_the_consoles_health_follows_the_connection_and_counts_reconnects(
         run_bot: RunBot, grpc_gateway: WechatyGateway, fake_gateway: FakeGateway) -> None:
     async with run_bot(grpc_gateway) as s:
@@ -92,15 +117,23 @@ async def test_the_consoles_health_follows_the_connection_and_counts_reconnects(
 async def test_an_error_event_without_data_does_not_stop_the_events(
         run_bot: RunBot, grpc_gateway: WechatyGateway, fake_gateway: FakeGateway,
         caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="bot.adapters.wechaty")
     async with run_bot(grpc_gateway) as s:
         fake_gateway.emit_raw(EventType.EVENT_TYPE_ERROR, "{}")
         fake_gateway.emit_raw(EventType.EVENT_TYPE_ERROR, json.dumps({"gerror": "puppet lost"}))
+        fake_gateway.emit_raw(EventType.EVENT_TYPE_ERROR, "null")
         fake_gateway.emit_raw(EventType.EVENT_TYPE_MESSAGE, "{}")  # no messageId at all
+        fake_gateway.emit_raw(28, '{"data": "a newer gateway\'s event"}')
         fake_gateway.say("r1", "alice", "still listening")
         await until(lambda: s.of_type(Message), "the message after the bad events")
     assert fake_gateway.streams_opened == 1
-    assert "the gateway reported an error: puppet lost" in caplog.text
+    errors = [r.getMessage() for r in caplog.records if "reported an error" in r.getMessage()]
+    assert errors == ["the gateway reported an error: (no details)",
+                      "the gateway reported an error: puppet lost",
+                      "the gateway reported an error: (no details)"]
     assert "skipped an event the library cannot decode" in caplog.text
+    assert ("skipped an event of a type this client does not know (a newer gateway's?): type"
+            " 28, payload {\"data\": \"a newer gateway's event\"}") in caplog.text
 
 
 async def test_a_failure_in_the_bot_is_logged_and_the_next_event_handled(

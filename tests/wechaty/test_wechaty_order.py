@@ -15,7 +15,7 @@ from wechaty_support import KEYWORD, Session, until
 
 from bot.adapters import wechaty
 from bot.adapters.wechaty import READS, WechatyGateway
-from bot.events import MemberJoined, Message
+from bot.events import FriendRequest, MemberJoined, Message
 
 RunBot = Callable[..., AbstractAsyncContextManager[Session]]
 
@@ -65,8 +65,8 @@ async def test_an_event_given_up_lets_the_next_one_go_only_after_those_before_it
         fake_gateway.say("r1", "dave", "first")
         await until(lambda: fake_gateway.calls.count("RoomMemberPayload") > looked_up,
                     "the slow lookup")
-        fake_gateway.fail["MessagePayload"] = GRPCError(Status.INTERNAL, "payload not ready")
-        fake_gateway.say("r1", "alice", "lost")  # cannot be loaded: given up at once
+        fake_gateway.fail["MessagePayload"] = GRPCError(Status.NOT_FOUND, "no such message")
+        fake_gateway.say("r1", "alice", "lost")  # refused: given up at once
         await until(lambda: "MessagePayload" not in fake_gateway.fail, "the failed load")
         fake_gateway.say("r1", "alice", "last")
         await until(lambda: fake_gateway.calls.count("RoomMemberPayload") == looked_up + 2,
@@ -103,11 +103,12 @@ async def test_a_message_whose_lookup_is_never_answered_is_skipped_with_a_word(
     async with run_bot(grpc_gateway) as s:
         fake_gateway.hold("MessagePayload", "stuck")
         fake_gateway.say("r1", "dave", "stuck", message_id="stuck")
-        await until(lambda: "so it is skipped" in caplog.text, "the message given up", 10)
+        await until(lambda: "gave up reading" in caplog.text, "the message given up", 10)
         fake_gateway.say("r1", "alice", KEYWORD)
         await until(lambda: len(s.events) == 1, "the next message")
     assert [e.text for e in s.of_type(Message)] == [KEYWORD]
-    assert "could not load message stuck, so it is skipped: loading the message:" in caplog.text
+    assert ("gave up reading the message event stuck after 1 tries: loading the message: the"
+            " wechaty gateway at " in caplog.text)
 
 
 async def test_messages_looked_up_or_being_looked_up_at_a_reconnect_are_all_handled(
@@ -128,14 +129,17 @@ async def test_messages_looked_up_or_being_looked_up_at_a_reconnect_are_all_hand
     assert [e.text for e in s.of_type(Message)] == ["waiting", "stuck"]
 
 
-async def test_a_message_the_gateway_cannot_load_for_a_lost_connection_is_read_again(
-        run_bot: RunBot, grpc_gateway: WechatyGateway, fake_gateway: FakeGateway) -> None:
-    """UNAVAILABLE: the gateway lost its own connection to WeChat for a moment; the message
-    is read again soon (the bot still online). A message whose id is no good (NOT_FOUND) is
-    skipped, as there is nothing to read again."""
+@pytest.mark.parametrize("status", [Status.INTERNAL, Status.UNAVAILABLE])
+async def test_a_message_the_gateway_fails_to_load_once_is_read_again(
+        run_bot: RunBot, grpc_gateway: WechatyGateway, fake_gateway: FakeGateway,
+        status: Status) -> None:
+    """INTERNAL: what the TypeScript gateway answers for whatever its provider throws (a
+    PadLocal timeout, its lost connection to WeChat); the message is read again soon (the bot
+    still online). A message whose id is no good (NOT_FOUND) is skipped, as there is nothing
+    to read again."""
     grpc_gateway.read_again_after = 0.05
     async with run_bot(grpc_gateway) as s:
-        fake_gateway.fail["MessagePayload"] = GRPCError(Status.UNAVAILABLE, "gateway blip")
+        fake_gateway.fail["MessagePayload"] = GRPCError(status, "padlocal: request timeout")
         fake_gateway.say("r1", "alice", "lost for a moment")
         await until(lambda: "MessagePayload" not in fake_gateway.fail, "the failed load")
         # read again before the next failure is set (else the reading again may meet it)
@@ -148,15 +152,27 @@ async def test_a_message_the_gateway_cannot_load_for_a_lost_connection_is_read_a
     assert sorted(e.text for e in s.of_type(Message)) == ["after", "lost for a moment"]
 
 
-async def test_a_message_the_gateway_never_loads_is_given_up_after_three_tries(
+async def test_a_friend_request_the_gateway_fails_to_load_once_is_read_again(
         run_bot: RunBot, grpc_gateway: WechatyGateway, fake_gateway: FakeGateway) -> None:
+    grpc_gateway.read_again_after = 0.05
+    async with run_bot(grpc_gateway) as s:
+        fake_gateway.fail["FriendshipPayload"] = GRPCError(Status.INTERNAL, "request timeout")
+        fake_gateway.friend_request("frank", "Frank", "我想报名")
+        await until(lambda: s.of_type(FriendRequest), "the request read again")
+    [request] = s.of_type(FriendRequest)
+    assert (request.contact.id, request.hello) == ("frank", "我想报名")
+
+
+async def test_a_message_the_gateway_never_loads_is_given_up_after_three_tries(
+        run_bot: RunBot, grpc_gateway: WechatyGateway, fake_gateway: FakeGateway,
+        caplog: pytest.LogCaptureFixture) -> None:
     """One that makes the gateway fail every time, across its restarts too: not read for
     ever."""
     grpc_gateway.read_again_after = 0.05
     async with run_bot(grpc_gateway) as s:
         before = fake_gateway.calls.count("MessagePayload")
-        fake_gateway.failing["MessagePayload"] = GRPCError(Status.UNAVAILABLE, "poison")
-        fake_gateway.say("r1", "alice", "poison")
+        fake_gateway.failing["MessagePayload"] = GRPCError(Status.INTERNAL, "poison")
+        poison = fake_gateway.say("r1", "alice", "poison")
         await until(lambda: fake_gateway.calls.count("MessagePayload") == before + READS,
                     "three tries")
         streams = fake_gateway.streams_opened
@@ -169,6 +185,9 @@ async def test_a_message_the_gateway_never_loads_is_given_up_after_three_tries(
         await until(lambda: s.of_type(Message), "the next message")
     assert fake_gateway.calls.count("MessagePayload") == before + READS + 1
     assert [e.text for e in s.of_type(Message)] == ["next"]
+    [gave_up] = [r.getMessage() for r in caplog.records if "gave up" in r.getMessage()]
+    assert gave_up == (f"gave up reading the message event {poison} after {READS} tries: loading"
+                       " the message: the gateway answered INTERNAL: poison")
 
 
 async def test_the_names_of_several_newcomers_are_looked_up_together(
