@@ -382,7 +382,7 @@ _LAST = re.compile("(?:[哦噢喔呦哟啦呀吧嘛哈的]|滴滴|妹妹|妹子|
 _TRADE_LAST = re.compile("滴滴|妹妹|妹子|学生|同城")
 
 
-def _price_list(form: str, at: int, clauses: list[int]) -> bool:
+def _price_list(form: str, at: int, clause_ends: frozenset[int]) -> bool:
     """The offer's price list (above) follows form[at]. A number in digits alone (no unit,
     no trade's word) may be a room's or a model's too, and a clause may follow one, also
     after a plain particle (明天下午约P200，在三楼; 约P300的，带电脑): it is a price only where
@@ -394,7 +394,6 @@ def _price_list(form: str, at: int, clauses: list[int]) -> bool:
     if prices is None:
         return False
     after = prices.end()
-    clause_ends = {len(form), *clauses}
     ends = {len(form)} if prices[0].isdigit() else clause_ends
     last = _LAST.match(form, after)
     if last is not None and last.end() in (clause_ends if _TRADE_LAST.search(last[0]) else ends):
@@ -403,19 +402,40 @@ def _price_list(form: str, at: int, clauses: list[int]) -> bool:
             or form.startswith(_REACH, after))
 
 
-def _initial(form: str, starts: list[int], start: int, end: int, clauses: list[int]) -> bool:
+def _initial(form: str, starts: list[int], start: int, end: int,
+             clause_ends: frozenset[int]) -> bool:
     """form[start:end] is a word of Chinese and one final Latin letter, which the next
     character shows to be an initial (约P总, 约p老师) or a name's letter (预约P1会议室):
     a Chinese character other than a particle, or a digit right after it (no space), and
     no end of the clause nor the offer's price list after it (above)."""
     if not (end < len(form) and start < end - 1 and _LATIN.fullmatch(form[end - 1])
-            and not form[end - 2].isascii()) or end in clauses:
+            and not form[end - 2].isascii()) or end in clause_ends:
         return False
-    if _price_list(form, end, clauses):
+    if _price_list(form, end, clause_ends):
         return False
     if form[end].isascii():
         return form[end].isdigit() and not _boundary(form, starts, end)
     return form[end] not in _AFTER_A_LETTER
+
+
+@dataclass(frozen=True, slots=True)
+class _Clauses:
+    """A message's clauses in its skeleton, read once a message: where each starts, in
+    order (`_across`), and where one ends (the message's end too) as a set, which each
+    candidate hit looks up in constant time. (Looked through at each candidate instead, a
+    long message of rejected ones, 约P总， said 5,000 times, cost the square of its length:
+    review s36 r14 R14-3.)"""
+
+    starts: list[int]
+    ends: frozenset[int]
+
+    @staticmethod
+    def of(text: str, unmasked: bool, length: int) -> _Clauses:
+        starts = _sentences(text, unmasked, _CLAUSE_END)
+        return _Clauses(starts, frozenset((*starts, length)))
+
+
+_NOT_READ = _Clauses([], frozenset())
 
 
 def _across(starts: list[int], start: int, end: int) -> bool:
@@ -506,7 +526,7 @@ class BannedWords:
         # most a review while the word's own characters keep its severity
         counted: dict[tuple[Listed, bool], tuple[int, int, Listed, bool]] = {}
         allowed: list[tuple[int, int]] | None = None  # read at the first candidate
-        clauses: list[int] = []  # read at the first word of Chinese and Latin letters
+        clauses = _NOT_READ  # read at the first word of Chinese and Latin letters
         for last, (word, entries) in self._automaton.iter(form):
             start, end = last + 1 - len(word), last + 1
             for listed, pinyin in entries:
@@ -524,8 +544,8 @@ class BannedWords:
                     continue
                 if allowed is None:
                     allowed = self._allowed(form)
-                if not clauses and _mixed(form[start:end]):  # only a mixed word stops there
-                    clauses = _sentences(text, unmasked, _CLAUSE_END)
+                if clauses is _NOT_READ and _mixed(form[start:end]):  # only mixed words stop there
+                    clauses = _Clauses.of(text, unmasked, len(form))
                 if self._counts(form, starts, start, end, clauses, allowed):
                     counted[listed, pinyin] = (start, end, listed, pinyin)
         if not counted:
@@ -539,14 +559,14 @@ class BannedWords:
         return hits + self._starred_hits(text, unmasked)
 
     @staticmethod
-    def _counts(form: str, starts: list[int], start: int, end: int, clauses: list[int],
+    def _counts(form: str, starts: list[int], start: int, end: int, clauses: _Clauses,
                 allowed: list[tuple[int, int]]) -> bool:
         """The hit form[start:end] is the listed word: not a word of Chinese and Latin letters
         across the end of a clause (傻，B), nor one whose letter is an initial (约P总,
         约P1会议室), a whole word (not 平台|独家 for 台独), and in no `allow` phrase."""
-        if _mixed(form[start:end]) and _across(clauses, start, end):
+        if _mixed(form[start:end]) and _across(clauses.starts, start, end):
             return False
-        if _initial(form, starts, start, end, clauses):
+        if _initial(form, starts, start, end, clauses.ends):
             return False
         if not (form[start:end].isascii() or _whole_word(form, start, end)):
             return False
