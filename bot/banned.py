@@ -36,7 +36,10 @@ A sentence that warns against a listed word or reports it is not punished for it
 sentence of a hit also holds one of the `context` words (违法, 举报, 警惕...: `CONTEXT`), as
 a whole word and apart from the hit, the hit is at most `review` (the admins decide), unless
 the message also holds a contact detail or a link (bot/contacts.py): that is an ad, whatever
-it says around it.
+it says around it. Nor is talk about a service offered (a list's `offer` words, 卖淫 援交: news,
+a warning, a film): without a way to reach the seller, an invitation to (加我, 私聊), a contact
+detail or a link in the message (or split over it and the sender's messages just before),
+such a hit is at most `review`.
 """
 
 from __future__ import annotations
@@ -98,12 +101,15 @@ class Severity(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Listed:
-    """A listed word with what it means: `source` tells which list it came from."""
+    """A listed word with what it means: `source` tells which list it came from; `offer`:
+    it names a service offered (卖淫, 援交), which counts at its severity only with a way to
+    reach the seller (`BannedWords.find`)."""
 
     word: str
     category: str
     severity: Severity
     source: int
+    offer: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +137,12 @@ _SENTENCE_END = re.compile("[。!?;…]")
 # (傻b) never spans one, as an answer's option letter so often follows one ("我傻，B 对");
 # one of a single script does ("约,炮", "f,u,c,k" are disguises)
 _CLAUSE_END = re.compile("[。!?;…,、]")
+# An offer's way to reach the seller written out instead of a contact detail: 加我看裸聊视频,
+# 援交 私聊, 私聊我. Only as an invitation, where a clause or a run of words starts (or after
+# 请), not told in a story (有人私聊我发广告, 骗子加我好友); 私聊 and 私信 without 我 only
+# where the clause ends too (请私信管理员 is the way to someone else)
+_INVITATION = re.compile("加我|找我|联系我|私我|撩我|来撩|看我头像|(私聊|私信)(我)?")
+_PIECE_END = re.compile(r"[。!?;…,、:\s]")
 # Words that say a sentence warns against what it names, or reports it: a listed word in
 # the same sentence is at most `review` (antispam `words.context`, this by default)
 # Words an ad does not say of itself: not 不要, 小心, 拒绝, 禁止, 识别, 远离 ("不要998只要198",
@@ -514,10 +526,17 @@ class BannedWords:
         if not self._no_context:
             self._context.make_automaton()
 
-    def find(self, text: str, unmasked: bool = False) -> list[Hit]:
+    def find(self, text: str, unmasked: bool = False, before: str | None = "") -> list[Hit]:
         """Every listed word in the message that counts, once (where it first counts: a
         message of the same word 10,000 times is read as one hit, not 10,000), in order of
-        appearance (`unmasked`: the text was already given through bot.text.unmask)."""
+        appearance (`unmasked`: the text was already given through bot.text.unmask).
+
+        A word that names a service offered (`Listed.offer`) is at most `review` without a
+        way to reach the seller: an invitation to (加我, 私聊: `_INVITATION`), a contact
+        detail or a link in the message, or in it read after `before` (what the sender said
+        just before, as a contact detail may be split over messages). News, a warning, a
+        film that names it sell nothing (review s36 r14 R14-2). `before` None: the text is a
+        member's name, and the member is the way."""
         if self._empty:
             return []
         form, starts = skeleton(text, unmasked)
@@ -551,10 +570,15 @@ class BannedWords:
         if not counted:
             return self._starred_hits(text, unmasked)
         found = list(counted.values())
-        warned = self._warned_against(text, unmasked, form, found)
+        warned = self._warned_against(form, text, unmasked, found)
+        offers = before is not None and any(
+            listed.offer and not pinyin and listed.severity is not Severity.REVIEW
+            for _, _, listed, pinyin in found) and not _invites(form, text, unmasked)
+        if (warned or offers) and _reachable(text, unmasked, before or ""):
+            warned, offers = set(), False  # an ad, whatever it says around the words
         hits = [Hit(listed, form[start:end],
-                    Severity.REVIEW if pinyin or (start, end) in warned else listed.severity,
-                    pinyin)
+                    Severity.REVIEW if pinyin or (start, end) in warned
+                    or (offers and listed.offer) else listed.severity, pinyin)
                 for start, end, listed, pinyin in found]
         return hits + self._starred_hits(text, unmasked)
 
@@ -574,12 +598,13 @@ class BannedWords:
 
     # ------------------------------------------------------------ a warning, not an offer
 
-    def _warned_against(self, text: str, unmasked: bool, form: str,
+    def _warned_against(self, form: str, text: str, unmasked: bool,
                         found: list[tuple[int, int, Listed, bool]]) -> set[tuple[int, int]]:
-        """The hits (start, end in `form`) whose sentence also holds a context word, unless
-        the message holds a contact detail or a link. Only read when a hit would be more
-        than a review, which few messages have. The context words are found once a message
-        (not once a hit: a long sentence of hits would be read again for each)."""
+        """The hits (start, end in `form`) whose sentence also holds a context word (`find`
+        keeps their severity if the message holds a contact detail or a link). Only read
+        when a hit would be more than a review, which few messages have. The context words
+        are found once a message (not once a hit: a long sentence of hits would be read
+        again for each)."""
         if self._no_context or all(pinyin or listed.severity is Severity.REVIEW
                                    for _, _, listed, pinyin in found):
             return set()
@@ -602,8 +627,7 @@ class BannedWords:
                     warned.add((start, end))
                     break
                 i += 1
-        plain = text if unmasked else unmask(text)
-        return set() if warned and (contacts_in(plain) or links_in(plain)) else warned
+        return warned
 
     def _context_words(self, form: str) -> list[tuple[int, int]]:
         """Where (start, end) the context words stand in form, in order, as whole words (举报
@@ -661,6 +685,27 @@ class BannedWords:
                         hits.setdefault(listed, Hit(listed, token, listed.severity))
                         break
         return list(hits.values())
+
+
+def _invites(form: str, text: str, unmasked: bool) -> bool:
+    """The message invites its reader to reach its sender (`_INVITATION`)."""
+    starts = _sentences(text, unmasked, _PIECE_END)
+    ends = {*starts, len(form)}
+    return any((found.start() in ends or form[found.start() - 1:found.start()] == "请")
+               and (found[1] is None or found[2] is not None or found.end() in ends)
+               for found in _INVITATION.finditer(form))
+
+
+def _reachable(text: str, unmasked: bool, before: str) -> bool:
+    """A way to reach the sender in the message: a contact detail or a link (any domain),
+    or one it completes with what they said just before (`before`: "" if nothing)."""
+    plain = text if unmasked else unmask(text)
+    if contacts_in(plain) or links_in(plain):
+        return True
+    if not before:
+        return False
+    joined = f"{unmask(before)}\n{plain}"
+    return bool(contacts_in(joined) or links_in(joined))
 
 
 @lru_cache(maxsize=32)

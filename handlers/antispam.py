@@ -231,6 +231,9 @@ class WordList(HandlerConfig):
     reason: str
     category: str | None = None  # default: the file's name without .txt, else "banned"
     severity: Severity = Severity.WARN
+    # its words name services offered (卖淫, 援交): without a way to reach the seller (a
+    # contact detail, a link, 加我 or 私聊), talk about them is at most review (banned.py)
+    offers: bool = False
     action: ActionSetting | None = None
 
     @model_validator(mode="after")
@@ -508,7 +511,7 @@ class Antispam(Handler[Config]):
         words = config.words
         categories = [word_list.category or _category(word_list) for word_list in words.lists]
         self._words = banned_words(
-            tuple(Listed(word, categories[index], word_list.severity, index)
+            tuple(Listed(word, categories[index], word_list.severity, index, word_list.offers)
                   for index, word_list in enumerate(words.lists)
                   for word in (*word_list.words, *(word_list.file.lines() if word_list.file
                                                    else ()))),
@@ -588,9 +591,14 @@ class Antispam(Handler[Config]):
             seen, shown = quote.around(seen), quote.around(shown)
         plain = self._plain.clean(seen)
         # (plain chat, most messages: what `detect` finds in it, without a call)
-        found = [] if plain and kind is Kind.TEXT else self.detect(event, seen, names, plain)
+        # what the member said just before: an offer's listed word with a contact detail
+        # split over it and this message is an ad (bot/banned.py `find`)
+        before = "" if plain or self._split_within is None else "\n".join(
+            rows.said_lately(member, at - self._split_within, at)[-4:])
+        found = [] if plain and kind is Kind.TEXT else self.detect(event, seen, names, plain,
+                                                                   before)
         if seen != text:
-            found += [o for o in self.detect(event, text) if o not in found]
+            found += [o for o in self.detect(event, text, before=before) if o not in found]
         # a text in which nothing was found is read with what the member said lately, for a
         # contact detail split over messages, and kept for their next ones
         said = "" if found or self._split_within is None else seen
@@ -683,7 +691,7 @@ class Antispam(Handler[Config]):
     # ------------------------------------------------------------ what a message shows
 
     def detect(self, event: Message, text: str, names: Sequence[str] = (),
-               plain: bool | None = None) -> list[Offence]:
+               plain: bool | None = None, before: str = "") -> list[Offence]:
         """Every content detector's offence in this message (links, contacts, words, kinds).
 
         `text` is the message as read; `names` the names of the members it really mentions,
@@ -693,7 +701,8 @@ class Antispam(Handler[Config]):
         card, contact card or mini program are its text, read like any other. Plain chat
         that none of them can flag is told apart first (bot/prefilter.py): of a card's, only
         its link and its kind are read then (`plain`: what the prefilter said of `text`, if
-        it was asked already)."""
+        it was asked already; `before`: what the member said just before, read with the
+        text for a way to reach them that makes an offer's listed word count)."""
         if self._plain.clean(text) if plain is None else plain:
             if event.kind is Kind.TEXT:
                 return []
@@ -702,7 +711,8 @@ class Antispam(Handler[Config]):
             unmasked = unmask(text)
             names_hold = self._held(names)
             found = [*self._links(event, unmasked, names_hold),
-                     *self._contacts(unmasked, names_hold), *self._banned(unmasked, names_hold)]
+                     *self._contacts(unmasked, names_hold),
+                     *self._banned(unmasked, names_hold, before)]
         kinds = self.config.kinds
         if event.kind is not Kind.TEXT and not self._own_mini_program(event, text):
             action = getattr(kinds, event.kind.value)
@@ -806,11 +816,13 @@ class Antispam(Handler[Config]):
         return [Offence(o.detector, o.action, o.reason, f"{o.detail}; over several messages",
                         family=o.family) for o in self._contacts(joined)]
 
-    def _banned(self, unmasked: str,
-                held: frozenset[Finding | Listed] = frozenset()) -> list[Offence]:
+    def _banned(self, unmasked: str, held: frozenset[Finding | Listed] = frozenset(),
+                before: str | None = "") -> list[Offence]:
+        """The listed words' offences (`before`: as `BannedWords.find` reads it; None for a
+        name)."""
         words = self.config.words
         first: dict[int, Hit] = {}
-        for hit in self._words.find(unmasked, unmasked=True):
+        for hit in self._words.find(unmasked, unmasked=True, before=before):
             if hit.listed not in held:
                 first.setdefault(hit.listed.source, hit)
         offences = []
@@ -989,7 +1001,7 @@ class Antispam(Handler[Config]):
             found += [f for f in contacts_in(unmasked) if f.family in look_for
                       and f.family in config.contacts.look_for and not self._own_contact(f)]
         if "banned" in look_for:
-            found += [Finding("banned", o.detail) for o in self._banned(unmasked)
+            found += [Finding("banned", o.detail) for o in self._banned(unmasked, before=None)
                       if o.action in (Action.WARN, Action.KICK)]
         if not found:
             return None

@@ -293,6 +293,39 @@ def test_a_context_word_does_not_launder_an_ad_or_an_insult(text: str,
     assert {hit.severity for hit in _warning_matcher().find(text)} == {severity}
 
 
+def test_an_offered_service_counts_in_full_only_with_a_way_to_reach_the_seller() -> None:
+    """A list's `offer` words (卖淫, 援交) sell nothing without a contact detail or a link,
+    in the message or split over it and what the sender said just before: news, a warning
+    or a film is at most review (review s36 r14 R14-2). A name is its member's way."""
+    offers = BannedWords([Listed("援交", "illegal", Severity.REMOVE, 0, offer=True),
+                          Listed("去死", "abuse", Severity.REMOVE, 1)])
+
+    def severities(text: str, before: str | None = "") -> list[tuple[str, Severity]]:
+        return [(hit.found, hit.severity) for hit in offers.find(text, before=before)]
+
+    assert severities("这部电影讲的是援交少女的故事") == [("援交", Severity.REVIEW)]
+    assert severities("援交 去死") == [("援交", Severity.REVIEW), ("去死", Severity.REMOVE)]
+    for said, before in [("援交服务，加V：abc123", ""), ("援交 https://t.cn/x", ""),
+                         ("8000 援交", "电话 138 0013"), ("援交妹妹", None)]:
+        assert severities(said, before) == [("援交", Severity.REMOVE)], said
+    assert severities("援交", "今天天气不错") == [("援交", Severity.REVIEW)]
+
+
+@pytest.mark.parametrize(("said", "severity"), [
+    ("加我看援交视频", Severity.REMOVE), ("援 交 私聊", Severity.REMOVE),
+    ("援交服务不违法，私聊我", Severity.REMOVE), ("援交 请私聊", Severity.REMOVE),
+    ("援交妹妹 看我头像", Severity.REMOVE), ("援\n交\n私\n聊", Severity.REMOVE),
+    # told in a story, or the way to someone else
+    ("有人私聊我发援交广告", Severity.REVIEW), ("骗子加我好友说要援交", Severity.REVIEW),
+    ("遇到援交广告，请私信管理员", Severity.REVIEW)])
+def test_an_offer_that_invites_the_reader_to_reach_the_seller_counts_in_full(
+        said: str, severity: Severity) -> None:
+    """加我, 私聊 and the like written out are the seller's way too, as an invitation where a
+    clause starts (or after 请), not in a story (有人私聊我)."""
+    offers = BannedWords([Listed("援交", "illegal", Severity.REMOVE, 0, offer=True)])
+    assert [hit.severity for hit in offers.find(said)] == [severity]
+
+
 class _CountingAutomaton:
     """An automaton that counts the characters it is asked to read."""
 
