@@ -85,6 +85,33 @@ def list_commas(path: str, text: str) -> list[str]:
             if _APART.search(line := _NOTE.sub("", raw).strip())]
 
 
+def list_errors(path: str, text: str) -> list[str]:
+    """An error for each line of a word list that is not read as written (`word_error`),
+    with the file and the line."""
+    return [f"{path}:{number}: {error}" for number, raw in enumerate(text.splitlines(), start=1)
+            if (line := _NOTE.sub("", raw).strip()) and (error := word_error(line))]
+
+
+def word_error(word: str) -> str | None:
+    """What makes a listed word match what its writer did not mean, or None. Only letters,
+    digits and Chinese characters are matched (a word list is words, not patterns): the
+    rest is dropped, and `(a+)+$` would be the word "a", `18+` the word "18", `f*ck` "fck"
+    (review s36 r14 R14-6). Spaces, · - _ . and a phrase's commas between them are fine
+    ("色 情", "达赖·喇嘛" are read as written), and so is anything around a Chinese word
+    ("代开发票。"). Nor is one Latin letter a word: every "a" in chat would count."""
+    read = skeleton(word)[0]
+    dropped = "".join(dict.fromkeys(_KEPT_RUN.sub("", _AROUND.sub("", _plain(word, False)))))
+    if not read:
+        return f"{word!r} holds no letter, digit or Chinese character: it matches nothing"
+    if dropped:
+        return (f"{word!r} is read as the word {read!r} ({dropped!r} is not matched: words "
+                f"are listed as written, not as patterns); write the word itself")
+    if _LATIN.fullmatch(read):
+        return (f"{word!r} is one Latin letter: every {read!r} in chat would count (list 傻b "
+                f"or 约p, not b or p)")
+    return None
+
+
 _NOTE = re.compile(r"(?:^|\s)[#＃].*")  # a comment line, or a note after a word
 _APART = re.compile(r"[,，、;；]")
 
@@ -127,6 +154,10 @@ _HAN = r"\u3400-\u9fff\uf900-\ufaff"
 # noise between characters.
 _KEPT_RUN = re.compile(rf"[a-z0-9{_HAN}]+")
 _ANY_HAN = re.compile(f"[{_HAN}]")
+# what a listed word may hold that is not matched, and still be read as written: spaces
+# and a few separators between its characters, anything before or after a Chinese word
+_AROUND = re.compile(rf"(?<=[a-z0-9{_HAN}])[\s·.\-_,，、;；]+(?=[a-z0-9{_HAN}])"
+                     rf"|^[^a-z0-9{_HAN}]+(?=[{_HAN}])|(?<=[{_HAN}])[^a-z0-9{_HAN}]+$")
 _REPEATS = re.compile(r"([a-z])(?:[^a-z0-9" + _HAN + r"]*\1)+")
 _STARRED = re.compile(r"(?<![a-z*])[a-z]*\*[a-z*]*(?![a-z*])")
 SUFFIXES = ("", "s", "es", "ed", "er", "ers", "ing", "ings", "in", "y")

@@ -36,7 +36,7 @@ from urllib.parse import unquote
 from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 
 from bot import expected, prompts, roster
-from bot.banned import CONTEXT, Hit, Listed, Severity, banned_words
+from bot.banned import CONTEXT, Hit, Listed, Severity, banned_words, list_errors, word_error
 from bot.config import (
     ContactIdText,
     ContentFile,
@@ -240,6 +240,13 @@ class WordList(HandlerConfig):
     def _has_words(self) -> WordList:
         if self.file is None and not self.words:
             raise ValueError("give `file` (a word list under content/) or `words`, or both")
+        # a word that is not read as written: `(a+)+$` would be "a" (bot/banned.py)
+        errors = [f"words[{i}]: {error}" for i, word in enumerate(self.words)
+                  if (error := word_error(word))]
+        if self.file is not None:
+            errors += list_errors(self.file.path, self.file.text)
+        if errors:
+            raise ValueError("; ".join(errors))
         return self
 
 
