@@ -36,7 +36,10 @@ A sentence that warns against a listed word or reports it is not punished for it
 sentence of a hit also holds one of the `context` words (违法, 举报, 警惕...: `CONTEXT`), as
 a whole word and apart from the hit, the hit is at most `review` (the admins decide), unless
 the message also holds a contact detail or a link (bot/contacts.py): that is an ad, whatever
-it says around it.
+it says around it. Nor is talk about a service offered (a list's `offer` words, 卖淫 援交: news,
+a warning, a film): without a way to reach the seller, an invitation to (加我, 私聊), a contact
+detail or a link in the message (or split over it and the sender's messages just before),
+such a hit is at most `review`.
 """
 
 from __future__ import annotations
@@ -82,6 +85,33 @@ def list_commas(path: str, text: str) -> list[str]:
             if _APART.search(line := _NOTE.sub("", raw).strip())]
 
 
+def list_errors(path: str, text: str) -> list[str]:
+    """An error for each line of a word list that is not read as written (`word_error`),
+    with the file and the line."""
+    return [f"{path}:{number}: {error}" for number, raw in enumerate(text.splitlines(), start=1)
+            if (line := _NOTE.sub("", raw).strip()) and (error := word_error(line))]
+
+
+def word_error(word: str) -> str | None:
+    """What makes a listed word match what its writer did not mean, or None. Only letters,
+    digits and Chinese characters are matched (a word list is words, not patterns): the
+    rest is dropped, and `(a+)+$` would be the word "a", `18+` the word "18", `f*ck` "fck"
+    (review s36 r14 R14-6). Spaces, · - _ . and a phrase's commas between them are fine
+    ("色 情", "达赖·喇嘛" are read as written), and so is anything around a Chinese word
+    ("代开发票。"). Nor is one Latin letter a word: every "a" in chat would count."""
+    read = skeleton(word)[0]
+    dropped = "".join(dict.fromkeys(_KEPT_RUN.sub("", _AROUND.sub("", _plain(word, False)))))
+    if not read:
+        return f"{word!r} holds no letter, digit or Chinese character: it matches nothing"
+    if dropped:
+        return (f"{word!r} is read as the word {read!r} ({dropped!r} is not matched: words "
+                f"are listed as written, not as patterns); write the word itself")
+    if _LATIN.fullmatch(read):
+        return (f"{word!r} is one Latin letter: every {read!r} in chat would count (list 傻b "
+                f"or 约p, not b or p)")
+    return None
+
+
 _NOTE = re.compile(r"(?:^|\s)[#＃].*")  # a comment line, or a note after a word
 _APART = re.compile(r"[,，、;；]")
 
@@ -98,12 +128,15 @@ class Severity(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Listed:
-    """A listed word with what it means: `source` tells which list it came from."""
+    """A listed word with what it means: `source` tells which list it came from; `offer`:
+    it names a service offered (卖淫, 援交), which counts at its severity only with a way to
+    reach the seller (`BannedWords.find`)."""
 
     word: str
     category: str
     severity: Severity
     source: int
+    offer: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +154,10 @@ _HAN = r"\u3400-\u9fff\uf900-\ufaff"
 # noise between characters.
 _KEPT_RUN = re.compile(rf"[a-z0-9{_HAN}]+")
 _ANY_HAN = re.compile(f"[{_HAN}]")
+# what a listed word may hold that is not matched, and still be read as written: spaces
+# and a few separators between its characters, anything before or after a Chinese word
+_AROUND = re.compile(rf"(?<=[a-z0-9{_HAN}])[\s·.\-_,，、;；]+(?=[a-z0-9{_HAN}])"
+                     rf"|^[^a-z0-9{_HAN}]+(?=[{_HAN}])|(?<=[{_HAN}])[^a-z0-9{_HAN}]+$")
 _REPEATS = re.compile(r"([a-z])(?:[^a-z0-9" + _HAN + r"]*\1)+")
 _STARRED = re.compile(r"(?<![a-z*])[a-z]*\*[a-z*]*(?![a-z*])")
 SUFFIXES = ("", "s", "es", "ed", "er", "ers", "ing", "ings", "in", "y")
@@ -131,6 +168,12 @@ _SENTENCE_END = re.compile("[。!?;…]")
 # (傻b) never spans one, as an answer's option letter so often follows one ("我傻，B 对");
 # one of a single script does ("约,炮", "f,u,c,k" are disguises)
 _CLAUSE_END = re.compile("[。!?;…,、]")
+# An offer's way to reach the seller written out instead of a contact detail: 加我看裸聊视频,
+# 援交 私聊, 私聊我. Only as an invitation, where a clause or a run of words starts (or after
+# 请), not told in a story (有人私聊我发广告, 骗子加我好友); 私聊 and 私信 without 我 only
+# where the clause ends too (请私信管理员 is the way to someone else)
+_INVITATION = re.compile("加我|找我|联系我|私我|撩我|来撩|看我头像|(私聊|私信)(我)?")
+_PIECE_END = re.compile(r"[。!?;…,、:\s]")
 # Words that say a sentence warns against what it names, or reports it: a listed word in
 # the same sentence is at most `review` (antispam `words.context`, this by default)
 # Words an ad does not say of itself: not 不要, 小心, 拒绝, 禁止, 识别, 远离 ("不要998只要198",
@@ -382,7 +425,7 @@ _LAST = re.compile("(?:[哦噢喔呦哟啦呀吧嘛哈的]|滴滴|妹妹|妹子|
 _TRADE_LAST = re.compile("滴滴|妹妹|妹子|学生|同城")
 
 
-def _price_list(form: str, at: int, clauses: list[int]) -> bool:
+def _price_list(form: str, at: int, clause_ends: frozenset[int]) -> bool:
     """The offer's price list (above) follows form[at]. A number in digits alone (no unit,
     no trade's word) may be a room's or a model's too, and a clause may follow one, also
     after a plain particle (明天下午约P200，在三楼; 约P300的，带电脑): it is a price only where
@@ -394,7 +437,6 @@ def _price_list(form: str, at: int, clauses: list[int]) -> bool:
     if prices is None:
         return False
     after = prices.end()
-    clause_ends = {len(form), *clauses}
     ends = {len(form)} if prices[0].isdigit() else clause_ends
     last = _LAST.match(form, after)
     if last is not None and last.end() in (clause_ends if _TRADE_LAST.search(last[0]) else ends):
@@ -403,19 +445,40 @@ def _price_list(form: str, at: int, clauses: list[int]) -> bool:
             or form.startswith(_REACH, after))
 
 
-def _initial(form: str, starts: list[int], start: int, end: int, clauses: list[int]) -> bool:
+def _initial(form: str, starts: list[int], start: int, end: int,
+             clause_ends: frozenset[int]) -> bool:
     """form[start:end] is a word of Chinese and one final Latin letter, which the next
     character shows to be an initial (约P总, 约p老师) or a name's letter (预约P1会议室):
     a Chinese character other than a particle, or a digit right after it (no space), and
     no end of the clause nor the offer's price list after it (above)."""
     if not (end < len(form) and start < end - 1 and _LATIN.fullmatch(form[end - 1])
-            and not form[end - 2].isascii()) or end in clauses:
+            and not form[end - 2].isascii()) or end in clause_ends:
         return False
-    if _price_list(form, end, clauses):
+    if _price_list(form, end, clause_ends):
         return False
     if form[end].isascii():
         return form[end].isdigit() and not _boundary(form, starts, end)
     return form[end] not in _AFTER_A_LETTER
+
+
+@dataclass(frozen=True, slots=True)
+class _Clauses:
+    """A message's clauses in its skeleton, read once a message: where each starts, in
+    order (`_across`), and where one ends (the message's end too) as a set, which each
+    candidate hit looks up in constant time. (Looked through at each candidate instead, a
+    long message of rejected ones, 约P总， said 5,000 times, cost the square of its length:
+    review s36 r14 R14-3.)"""
+
+    starts: list[int]
+    ends: frozenset[int]
+
+    @staticmethod
+    def of(text: str, unmasked: bool, length: int) -> _Clauses:
+        starts = _sentences(text, unmasked, _CLAUSE_END)
+        return _Clauses(starts, frozenset((*starts, length)))
+
+
+_NOT_READ = _Clauses([], frozenset())
 
 
 def _across(starts: list[int], start: int, end: int) -> bool:
@@ -494,10 +557,17 @@ class BannedWords:
         if not self._no_context:
             self._context.make_automaton()
 
-    def find(self, text: str, unmasked: bool = False) -> list[Hit]:
+    def find(self, text: str, unmasked: bool = False, before: str | None = "") -> list[Hit]:
         """Every listed word in the message that counts, once (where it first counts: a
         message of the same word 10,000 times is read as one hit, not 10,000), in order of
-        appearance (`unmasked`: the text was already given through bot.text.unmask)."""
+        appearance (`unmasked`: the text was already given through bot.text.unmask).
+
+        A word that names a service offered (`Listed.offer`) is at most `review` without a
+        way to reach the seller: an invitation to (加我, 私聊: `_INVITATION`), a contact
+        detail or a link in the message, or in it read after `before` (what the sender said
+        just before, as a contact detail may be split over messages). News, a warning, a
+        film that names it sell nothing (review s36 r14 R14-2). `before` None: the text is a
+        member's name, and the member is the way."""
         if self._empty:
             return []
         form, starts = skeleton(text, unmasked)
@@ -506,7 +576,7 @@ class BannedWords:
         # most a review while the word's own characters keep its severity
         counted: dict[tuple[Listed, bool], tuple[int, int, Listed, bool]] = {}
         allowed: list[tuple[int, int]] | None = None  # read at the first candidate
-        clauses: list[int] = []  # read at the first word of Chinese and Latin letters
+        clauses = _NOT_READ  # read at the first word of Chinese and Latin letters
         for last, (word, entries) in self._automaton.iter(form):
             start, end = last + 1 - len(word), last + 1
             for listed, pinyin in entries:
@@ -524,29 +594,34 @@ class BannedWords:
                     continue
                 if allowed is None:
                     allowed = self._allowed(form)
-                if not clauses and _mixed(form[start:end]):  # only a mixed word stops there
-                    clauses = _sentences(text, unmasked, _CLAUSE_END)
+                if clauses is _NOT_READ and _mixed(form[start:end]):  # only mixed words stop there
+                    clauses = _Clauses.of(text, unmasked, len(form))
                 if self._counts(form, starts, start, end, clauses, allowed):
                     counted[listed, pinyin] = (start, end, listed, pinyin)
         if not counted:
             return self._starred_hits(text, unmasked)
         found = list(counted.values())
-        warned = self._warned_against(text, unmasked, form, found)
+        warned = self._warned_against(form, text, unmasked, found)
+        offers = before is not None and any(
+            listed.offer and not pinyin and listed.severity is not Severity.REVIEW
+            for _, _, listed, pinyin in found) and not _invites(form, text, unmasked)
+        if (warned or offers) and _reachable(text, unmasked, before or ""):
+            warned, offers = set(), False  # an ad, whatever it says around the words
         hits = [Hit(listed, form[start:end],
-                    Severity.REVIEW if pinyin or (start, end) in warned else listed.severity,
-                    pinyin)
+                    Severity.REVIEW if pinyin or (start, end) in warned
+                    or (offers and listed.offer) else listed.severity, pinyin)
                 for start, end, listed, pinyin in found]
         return hits + self._starred_hits(text, unmasked)
 
     @staticmethod
-    def _counts(form: str, starts: list[int], start: int, end: int, clauses: list[int],
+    def _counts(form: str, starts: list[int], start: int, end: int, clauses: _Clauses,
                 allowed: list[tuple[int, int]]) -> bool:
         """The hit form[start:end] is the listed word: not a word of Chinese and Latin letters
         across the end of a clause (傻，B), nor one whose letter is an initial (约P总,
         约P1会议室), a whole word (not 平台|独家 for 台独), and in no `allow` phrase."""
-        if _mixed(form[start:end]) and _across(clauses, start, end):
+        if _mixed(form[start:end]) and _across(clauses.starts, start, end):
             return False
-        if _initial(form, starts, start, end, clauses):
+        if _initial(form, starts, start, end, clauses.ends):
             return False
         if not (form[start:end].isascii() or _whole_word(form, start, end)):
             return False
@@ -554,12 +629,13 @@ class BannedWords:
 
     # ------------------------------------------------------------ a warning, not an offer
 
-    def _warned_against(self, text: str, unmasked: bool, form: str,
+    def _warned_against(self, form: str, text: str, unmasked: bool,
                         found: list[tuple[int, int, Listed, bool]]) -> set[tuple[int, int]]:
-        """The hits (start, end in `form`) whose sentence also holds a context word, unless
-        the message holds a contact detail or a link. Only read when a hit would be more
-        than a review, which few messages have. The context words are found once a message
-        (not once a hit: a long sentence of hits would be read again for each)."""
+        """The hits (start, end in `form`) whose sentence also holds a context word (`find`
+        keeps their severity if the message holds a contact detail or a link). Only read
+        when a hit would be more than a review, which few messages have. The context words
+        are found once a message (not once a hit: a long sentence of hits would be read
+        again for each)."""
         if self._no_context or all(pinyin or listed.severity is Severity.REVIEW
                                    for _, _, listed, pinyin in found):
             return set()
@@ -582,8 +658,7 @@ class BannedWords:
                     warned.add((start, end))
                     break
                 i += 1
-        plain = text if unmasked else unmask(text)
-        return set() if warned and (contacts_in(plain) or links_in(plain)) else warned
+        return warned
 
     def _context_words(self, form: str) -> list[tuple[int, int]]:
         """Where (start, end) the context words stand in form, in order, as whole words (举报
@@ -641,6 +716,27 @@ class BannedWords:
                         hits.setdefault(listed, Hit(listed, token, listed.severity))
                         break
         return list(hits.values())
+
+
+def _invites(form: str, text: str, unmasked: bool) -> bool:
+    """The message invites its reader to reach its sender (`_INVITATION`)."""
+    starts = _sentences(text, unmasked, _PIECE_END)
+    ends = {*starts, len(form)}
+    return any((found.start() in ends or form[found.start() - 1:found.start()] == "请")
+               and (found[1] is None or found[2] is not None or found.end() in ends)
+               for found in _INVITATION.finditer(form))
+
+
+def _reachable(text: str, unmasked: bool, before: str) -> bool:
+    """A way to reach the sender in the message: a contact detail or a link (any domain),
+    or one it completes with what they said just before (`before`: "" if nothing)."""
+    plain = text if unmasked else unmask(text)
+    if contacts_in(plain) or links_in(plain):
+        return True
+    if not before:
+        return False
+    joined = f"{unmask(before)}\n{plain}"
+    return bool(contacts_in(joined) or links_in(joined))
 
 
 @lru_cache(maxsize=32)

@@ -36,7 +36,7 @@ from urllib.parse import unquote
 from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 
 from bot import expected, prompts, roster
-from bot.banned import CONTEXT, Hit, Listed, Severity, banned_words
+from bot.banned import CONTEXT, Hit, Listed, Severity, banned_words, list_errors, word_error
 from bot.config import (
     ContactIdText,
     ContentFile,
@@ -231,12 +231,22 @@ class WordList(HandlerConfig):
     reason: str
     category: str | None = None  # default: the file's name without .txt, else "banned"
     severity: Severity = Severity.WARN
+    # its words name services offered (卖淫, 援交): without a way to reach the seller (a
+    # contact detail, a link, 加我 or 私聊), talk about them is at most review (banned.py)
+    offers: bool = False
     action: ActionSetting | None = None
 
     @model_validator(mode="after")
     def _has_words(self) -> WordList:
         if self.file is None and not self.words:
             raise ValueError("give `file` (a word list under content/) or `words`, or both")
+        # a word that is not read as written: `(a+)+$` would be "a" (bot/banned.py)
+        errors = [f"words[{i}]: {error}" for i, word in enumerate(self.words)
+                  if (error := word_error(word))]
+        if self.file is not None:
+            errors += list_errors(self.file.path, self.file.text)
+        if errors:
+            raise ValueError("; ".join(errors))
         return self
 
 
@@ -508,7 +518,7 @@ class Antispam(Handler[Config]):
         words = config.words
         categories = [word_list.category or _category(word_list) for word_list in words.lists]
         self._words = banned_words(
-            tuple(Listed(word, categories[index], word_list.severity, index)
+            tuple(Listed(word, categories[index], word_list.severity, index, word_list.offers)
                   for index, word_list in enumerate(words.lists)
                   for word in (*word_list.words, *(word_list.file.lines() if word_list.file
                                                    else ()))),
@@ -588,9 +598,14 @@ class Antispam(Handler[Config]):
             seen, shown = quote.around(seen), quote.around(shown)
         plain = self._plain.clean(seen)
         # (plain chat, most messages: what `detect` finds in it, without a call)
-        found = [] if plain and kind is Kind.TEXT else self.detect(event, seen, names, plain)
+        # what the member said just before: an offer's listed word with a contact detail
+        # split over it and this message is an ad (bot/banned.py `find`)
+        before = "" if plain or self._split_within is None else "\n".join(
+            rows.said_lately(member, at - self._split_within, at)[-4:])
+        found = [] if plain and kind is Kind.TEXT else self.detect(event, seen, names, plain,
+                                                                   before)
         if seen != text:
-            found += [o for o in self.detect(event, text) if o not in found]
+            found += [o for o in self.detect(event, text, before=before) if o not in found]
         # a text in which nothing was found is read with what the member said lately, for a
         # contact detail split over messages, and kept for their next ones
         said = "" if found or self._split_within is None else seen
@@ -683,7 +698,7 @@ class Antispam(Handler[Config]):
     # ------------------------------------------------------------ what a message shows
 
     def detect(self, event: Message, text: str, names: Sequence[str] = (),
-               plain: bool | None = None) -> list[Offence]:
+               plain: bool | None = None, before: str = "") -> list[Offence]:
         """Every content detector's offence in this message (links, contacts, words, kinds).
 
         `text` is the message as read; `names` the names of the members it really mentions,
@@ -693,7 +708,8 @@ class Antispam(Handler[Config]):
         card, contact card or mini program are its text, read like any other. Plain chat
         that none of them can flag is told apart first (bot/prefilter.py): of a card's, only
         its link and its kind are read then (`plain`: what the prefilter said of `text`, if
-        it was asked already)."""
+        it was asked already; `before`: what the member said just before, read with the
+        text for a way to reach them that makes an offer's listed word count)."""
         if self._plain.clean(text) if plain is None else plain:
             if event.kind is Kind.TEXT:
                 return []
@@ -702,7 +718,8 @@ class Antispam(Handler[Config]):
             unmasked = unmask(text)
             names_hold = self._held(names)
             found = [*self._links(event, unmasked, names_hold),
-                     *self._contacts(unmasked, names_hold), *self._banned(unmasked, names_hold)]
+                     *self._contacts(unmasked, names_hold),
+                     *self._banned(unmasked, names_hold, before)]
         kinds = self.config.kinds
         if event.kind is not Kind.TEXT and not self._own_mini_program(event, text):
             action = getattr(kinds, event.kind.value)
@@ -806,11 +823,13 @@ class Antispam(Handler[Config]):
         return [Offence(o.detector, o.action, o.reason, f"{o.detail}; over several messages",
                         family=o.family) for o in self._contacts(joined)]
 
-    def _banned(self, unmasked: str,
-                held: frozenset[Finding | Listed] = frozenset()) -> list[Offence]:
+    def _banned(self, unmasked: str, held: frozenset[Finding | Listed] = frozenset(),
+                before: str | None = "") -> list[Offence]:
+        """The listed words' offences (`before`: as `BannedWords.find` reads it; None for a
+        name)."""
         words = self.config.words
         first: dict[int, Hit] = {}
-        for hit in self._words.find(unmasked, unmasked=True):
+        for hit in self._words.find(unmasked, unmasked=True, before=before):
             if hit.listed not in held:
                 first.setdefault(hit.listed.source, hit)
         offences = []
@@ -989,7 +1008,7 @@ class Antispam(Handler[Config]):
             found += [f for f in contacts_in(unmasked) if f.family in look_for
                       and f.family in config.contacts.look_for and not self._own_contact(f)]
         if "banned" in look_for:
-            found += [Finding("banned", o.detail) for o in self._banned(unmasked)
+            found += [Finding("banned", o.detail) for o in self._banned(unmasked, before=None)
                       if o.action in (Action.WARN, Action.KICK)]
         if not found:
             return None

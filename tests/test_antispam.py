@@ -354,6 +354,35 @@ async def test_a_newcomers_ad_in_a_recruitment_group_counts_twice(tmp_path: Path
         assert "⚠️ 警告 (1/2)：发布联系方式。警告满 2 次将被移出群聊。" in h.texts("r1")
 
 
+@pytest.mark.parametrize("text", [
+    "提醒大家：群里有人发裸聊广告，千万别信", "新闻说警方打掉一个卖淫团伙",
+    "这部电影讲的是援交少女的故事，很感人", "什么是嫖娼？小孩问我怎么回答"])
+async def test_talk_about_an_illegal_service_is_a_case_for_the_admins_not_a_removal(
+        tmp_path: Path, text: str) -> None:
+    """A warning, the news, a film: without a contact detail or a link nobody can buy what
+    they name, and removing (and blocking) the member who warns the group is the worst
+    mistake the bot can make (review s36 r14 R14-2). The admins get a private case."""
+    async with Harness(SHIPPED, tmp_path, groups=CUSTOMER) as h:
+        await h.say("c1", "eve", text)
+        await h.drain()
+        assert h.actions("kick") == [] and h.texts("c1") == []
+        assert [row[0] for row in await _audit(h)] == ["case_opened"]
+
+
+@pytest.mark.parametrize("messages", [
+    ["援交服务不违法，加V：abc123"], ["裸聊 一对一 https://t.cn/x"],
+    ["电话 138 0013", "8000 援交上门"]],  # the number split over the messages before it
+    ids=["wechat", "link", "split-phone"])
+async def test_an_illegal_service_with_a_way_to_reach_the_seller_is_removed_at_once(
+        tmp_path: Path, messages: list[str]) -> None:
+    async with Harness(SHIPPED, tmp_path, groups=CUSTOMER) as h:
+        for text in messages:
+            await h.say("c1", "eve", text)
+            await h.advance("1s")
+        await h.drain()
+        assert [(k["member"], k["reason"]) for k in h.actions("kick")] == [("eve", "发布违法信息")]
+
+
 @pytest.mark.no_store
 def test_every_shipped_type_runs_antispam_first_and_admin_second() -> None:
     deployment = config.load(SHIPPED, REGISTRY)

@@ -293,6 +293,39 @@ def test_a_context_word_does_not_launder_an_ad_or_an_insult(text: str,
     assert {hit.severity for hit in _warning_matcher().find(text)} == {severity}
 
 
+def test_an_offered_service_counts_in_full_only_with_a_way_to_reach_the_seller() -> None:
+    """A list's `offer` words (卖淫, 援交) sell nothing without a contact detail or a link,
+    in the message or split over it and what the sender said just before: news, a warning
+    or a film is at most review (review s36 r14 R14-2). A name is its member's way."""
+    offers = BannedWords([Listed("援交", "illegal", Severity.REMOVE, 0, offer=True),
+                          Listed("去死", "abuse", Severity.REMOVE, 1)])
+
+    def severities(text: str, before: str | None = "") -> list[tuple[str, Severity]]:
+        return [(hit.found, hit.severity) for hit in offers.find(text, before=before)]
+
+    assert severities("这部电影讲的是援交少女的故事") == [("援交", Severity.REVIEW)]
+    assert severities("援交 去死") == [("援交", Severity.REVIEW), ("去死", Severity.REMOVE)]
+    for said, before in [("援交服务，加V：abc123", ""), ("援交 https://t.cn/x", ""),
+                         ("8000 援交", "电话 138 0013"), ("援交妹妹", None)]:
+        assert severities(said, before) == [("援交", Severity.REMOVE)], said
+    assert severities("援交", "今天天气不错") == [("援交", Severity.REVIEW)]
+
+
+@pytest.mark.parametrize(("said", "severity"), [
+    ("加我看援交视频", Severity.REMOVE), ("援 交 私聊", Severity.REMOVE),
+    ("援交服务不违法，私聊我", Severity.REMOVE), ("援交 请私聊", Severity.REMOVE),
+    ("援交妹妹 看我头像", Severity.REMOVE), ("援\n交\n私\n聊", Severity.REMOVE),
+    # told in a story, or the way to someone else
+    ("有人私聊我发援交广告", Severity.REVIEW), ("骗子加我好友说要援交", Severity.REVIEW),
+    ("遇到援交广告，请私信管理员", Severity.REVIEW)])
+def test_an_offer_that_invites_the_reader_to_reach_the_seller_counts_in_full(
+        said: str, severity: Severity) -> None:
+    """加我, 私聊 and the like written out are the seller's way too, as an invitation where a
+    clause starts (or after 请), not in a story (有人私聊我)."""
+    offers = BannedWords([Listed("援交", "illegal", Severity.REMOVE, 0, offer=True)])
+    assert [hit.severity for hit in offers.find(said)] == [severity]
+
+
 class _CountingAutomaton:
     """An automaton that counts the characters it is asked to read."""
 
@@ -326,6 +359,44 @@ def test_a_word_said_many_times_is_one_hit() -> None:
     assert found("约炮 " * 20_000) == ["约炮"]
     assert found("约P200人的会场 " * 5_000 + "约p200") == ["约p"]
     assert found("f*ck " * 20_000 + "f**king") == ["fuck"]  # starred too (hostile round 3)
+
+
+class _CountingList(list[int]):
+    """A list that counts the items read as it is looked through."""
+
+    read = 0
+
+    def __iter__(self) -> Any:
+        self.read += len(self)
+        return super().__iter__()
+
+    def __contains__(self, item: object) -> bool:
+        self.read += len(self)
+        return super().__contains__(item)
+
+
+@pytest.mark.parametrize("unit", ["约P总，", "傻b站，", "约p200，", "约P 快餐店，"])
+def test_a_long_message_of_candidates_that_do_not_count_costs_in_proportion_to_it(
+        unit: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A candidate that does not count (约P总: an initial; 约p200 then a clause: a room) is
+    looked at again where each copy stands, against the message's clause ends: those are
+    read once a message, not looked through again for each candidate, which made 20,000
+    characters of 约P总， cost a fifth of a second, 100,000 ten (review s36 r14 R14-3)."""
+    read: list[_CountingList] = []
+    sentences = banned._sentences
+
+    def counting(*args: Any) -> list[int]:
+        read.append(_CountingList(sentences(*args)))
+        return read[-1]
+
+    monkeypatch.setattr(banned, "_sentences", counting)
+
+    def cost(length: int) -> int:
+        read.clear()
+        assert found(unit * (length // len(unit)) + "好的") == []
+        return sum(clauses.read for clauses in read)
+
+    assert cost(20_000) <= 5 * cost(5_000)
 
 
 def test_ten_thousand_words_build_one_automaton_and_still_match(
