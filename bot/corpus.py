@@ -261,8 +261,13 @@ async def test_command(args: argparse.Namespace, registry: Registry) -> int:
     except ValueError as exc:
         print(f"groupbot moderation test: {exc}", file=sys.stderr)
         return 2
-    logging.getLogger("bot").setLevel(logging.WARNING)  # not the bot's chatter per case
-    outcomes = await run_cases(deployment, gtype, cases, registry)
+    logger = logging.getLogger("bot")
+    level = logger.level
+    logger.setLevel(logging.WARNING)  # not the bot's chatter per case
+    try:
+        outcomes = await run_cases(deployment, gtype, cases, registry)
+    finally:
+        logger.setLevel(level)  # (a command run in-process, as the tests do, leaves it be)
     print(f"corpus {args.corpus}: {len(cases)} cases through type {gtype.name}'s moderation")
     print(report(outcomes))
     return 0 if all(o.right for o in outcomes) else 1
