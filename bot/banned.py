@@ -168,11 +168,16 @@ _SENTENCE_END = re.compile("[。!?;…]")
 # (傻b) never spans one, as an answer's option letter so often follows one ("我傻，B 对");
 # one of a single script does ("约,炮", "f,u,c,k" are disguises)
 _CLAUSE_END = re.compile("[。!?;…,、]")
-# An offer's way to reach the seller written out instead of a contact detail: 加我看裸聊视频,
-# 援交 私聊, 私聊我. Only as an invitation, where a clause or a run of words starts (or after
-# 请), not told in a story (有人私聊我发广告, 骗子加我好友); 私聊 and 私信 without 我 only
-# where the clause ends too (请私信管理员 is the way to someone else)
-_INVITATION = re.compile("加我|找我|联系我|私我|撩我|来撩|看我头像|(私聊|私信)(我)?")
+# An offer's way to reach the seller written out instead of a contact detail, anywhere in
+# the message: 加我看裸聊视频, 援交服务，有意者加我, 援交找我, 援交 加v, 裸聊 add me; 私聊 and
+# 私信 without 我 only where a clause ends (请私信管理员 is the way to someone else)
+_INVITATION = re.compile("加我|找我|联系我|私我|撩我|来撩|扣我|滴滴我|d+我|[戳点看]我?头像|"
+                         "看我?朋友圈|扫码|加v|加微|加wo|[+十]我|ad+me|dme|pme|cal+me|"
+                         "(私聊|私信)(我)?")  # (the form: no spaces, a letter repeated once)
+# ... unless the message tells of one, or warns against one: 有人私聊我发广告, 骗子加我好友,
+# 看到援交广告请联系我, 这部电影讲援交, 有线索请联系我 (an ad does not say these of itself)
+_TOLD = re.compile("广告|举报|诈骗|骗子|敲诈|防骗|反诈|警方|新闻|电影|纪录片|论文|这本书|小心|"
+                   "如果|遇到|看到|有人|线索|截图")
 _PIECE_END = re.compile(r"[。!?;…,、:\s]")
 # Words that say a sentence warns against what it names, or reports it: a listed word in
 # the same sentence is at most `review` (antispam `words.context`, this by default)
@@ -386,14 +391,20 @@ def _margin(window: str, start: int, end: int, exact: bool = False) -> float:
     return whole - crossed
 
 
-def _whole_word(form: str, start: int, end: int, exact: bool = False) -> bool:
+def _whole_word(form: str, start: int, end: int, exact: bool = False,
+                starts: list[int] | None = None) -> bool:
     """Word segmentation of the text around form[start:end] keeps it whole, and confidently:
     a reading with a word across an end of it is far less likely (平台|独家 crosses 台独;
     风景|色情|调 barely beats 风|景色|情调). `exact`: a word of its own, not inside a longer
-    one. Only `_WINDOW` characters either side are segmented."""
-    lo = max(0, start - _WINDOW)
-    window = form[lo:min(len(form), end + _WINDOW)]
-    return _margin(window, start - lo, end - lo, exact) > _CONFIDENCE
+    one. Only `_WINDOW` characters either side are segmented, and with `starts` (where each
+    run of the text's kept characters starts) not past the runs the word is in: a space or
+    a comma the form dropped ends a word too (援交 加我, 援交，加微信: not 援|交加)."""
+    lo, hi = max(0, start - _WINDOW), min(len(form), end + _WINDOW)
+    if starts:
+        lo = max(lo, starts[bisect.bisect_right(starts, start) - 1])
+        after = bisect.bisect_right(starts, end - 1)
+        hi = min(hi, starts[after] if after < len(starts) else len(form))
+    return _margin(form[lo:hi], start - lo, end - lo, exact) > _CONFIDENCE
 
 
 def _mixed(form: str) -> bool:
@@ -623,7 +634,7 @@ class BannedWords:
             return False
         if _initial(form, starts, start, end, clauses.ends):
             return False
-        if not (form[start:end].isascii() or _whole_word(form, start, end)):
+        if not (form[start:end].isascii() or _whole_word(form, start, end, starts=starts)):
             return False
         return not any(a <= start and end <= b for a, b in allowed)
 
@@ -719,11 +730,12 @@ class BannedWords:
 
 
 def _invites(form: str, text: str, unmasked: bool) -> bool:
-    """The message invites its reader to reach its sender (`_INVITATION`)."""
-    starts = _sentences(text, unmasked, _PIECE_END)
-    ends = {*starts, len(form)}
-    return any((found.start() in ends or form[found.start() - 1:found.start()] == "请")
-               and (found[1] is None or found[2] is not None or found.end() in ends)
+    """The message invites its reader to reach its sender (`_INVITATION`), and tells of no
+    one else's offer (`_TOLD`)."""
+    if _TOLD.search(form):
+        return False
+    ends = {*_sentences(text, unmasked, _PIECE_END), len(form)}
+    return any(found[1] is None or found[2] is not None or found.end() in ends
                for found in _INVITATION.finditer(form))
 
 

@@ -315,15 +315,31 @@ def test_an_offered_service_counts_in_full_only_with_a_way_to_reach_the_seller()
     ("加我看援交视频", Severity.REMOVE), ("援 交 私聊", Severity.REMOVE),
     ("援交服务不违法，私聊我", Severity.REMOVE), ("援交 请私聊", Severity.REMOVE),
     ("援交妹妹 看我头像", Severity.REMOVE), ("援\n交\n私\n聊", Severity.REMOVE),
+    # anywhere in the message, glued to the word, or a way the list did not have (s36 r17)
+    ("援交服务，有意者加我", Severity.REMOVE), ("援交找我", Severity.REMOVE),
+    ("援交 滴滴我", Severity.REMOVE), ("援交 看我朋友圈", Severity.REMOVE),
+    ("援交 add me", Severity.REMOVE), ("援交 加v", Severity.REMOVE),
     # told in a story, or the way to someone else
     ("有人私聊我发援交广告", Severity.REVIEW), ("骗子加我好友说要援交", Severity.REVIEW),
-    ("遇到援交广告，请私信管理员", Severity.REVIEW)])
+    ("遇到援交广告，请私信管理员", Severity.REVIEW),
+    ("如果看到援交广告，请私聊我", Severity.REVIEW),
+    ("这部讲援交的纪录片，想看私我", Severity.REVIEW)])
 def test_an_offer_that_invites_the_reader_to_reach_the_seller_counts_in_full(
         said: str, severity: Severity) -> None:
-    """加我, 私聊 and the like written out are the seller's way too, as an invitation where a
-    clause starts (or after 请), not in a story (有人私聊我)."""
+    """加我, 私聊 and the like written out are the seller's way too, anywhere in the message,
+    unless it tells of someone else's offer or warns against one (有人私聊我, 广告)."""
     offers = BannedWords([Listed("援交", "illegal", Severity.REMOVE, 0, offer=True)])
     assert [hit.severity for hit in offers.find(said)] == [severity]
+
+
+@pytest.mark.parametrize("said", ["援交 加我", "援交，加微信", "援交\n加 我", "裸聊 友情价"])
+def test_a_word_before_a_space_or_a_comma_ends_there(said: str) -> None:
+    """Review s36 r17 R17-3: 援交 followed by a character that makes a word with 交 (加, 友,
+    流...) gave no hit at all, across a space, a comma or a newline: segmentation ran on the
+    text with them dropped and read 援|交加. A dropped separator ends the word now."""
+    offers = BannedWords([Listed("援交", "illegal", Severity.REMOVE, 0, offer=True),
+                          Listed("裸聊", "illegal", Severity.REMOVE, 1, offer=True)])
+    assert [hit.found for hit in offers.find(said)] in (["援交"], ["裸聊"])
 
 
 class _CountingAutomaton:
