@@ -195,7 +195,8 @@ def _repair(response: Any) -> None:
     """Fill in what the library requires and gateways leave out: error events come as
     {"gerror": ...} or {} without `data`; some joins and leaves have no timestamp (0: the
     bot takes the time it received them), and a join, leave or rename may not say who made
-    it ('': nobody named); a logout without `contactId` is still a logout."""
+    it ('': nobody named), or say null for either; a logout without `contactId` is still a
+    logout."""
     if response.type not in _EVENTS_WITH_DATA and response.type not in _CHANGED_BY:
         return
     try:
@@ -204,9 +205,10 @@ def _repair(response: Any) -> None:
         payload = {"data": response.payload}
     if not isinstance(payload, dict):
         payload = {"data": "" if payload is None else str(payload)}
-    if response.type in _CHANGED_BY:
-        payload.setdefault("timestamp", 0)
-        payload.setdefault(_CHANGED_BY[response.type], "")
+    if response.type in _CHANGED_BY:  # (left out, or sent as null)
+        for key, unset in (("timestamp", 0), (_CHANGED_BY[response.type], "")):
+            if payload.get(key) is None:
+                payload[key] = unset
     elif not payload.get("data"):
         payload["data"] = str(payload.pop("gerror", "") or "")
     payload.pop("gerror", None)

@@ -117,13 +117,15 @@ async def test_a_member_who_comes_back_is_joined_again_when_the_gateway_sends_no
     assert "dave" in present
 
 
+@pytest.mark.parametrize("null", [False, True])
 @pytest.mark.parametrize("event", ["room-join", "room-leave", "room-topic"])
 async def test_a_join_leave_or_rename_whose_gateway_leaves_out_who_made_it_is_handled(
         run_bot: RunBot, grpc_gateway: WechatyGateway, fake_gateway: FakeGateway,
-        world: World, event: str) -> None:
+        world: World, event: str, null: bool) -> None:
     """The TypeScript gateway writes payloads with JSON.stringify, which leaves out a key
     whose value is undefined: a join by QR code has no inviterId, a member who left by
-    himself no removerId, a rename the provider cannot attribute no changerId."""
+    himself no removerId, a rename the provider cannot attribute no changerId. One whose
+    value is null says null (review s36 r18 R18-5: such an event was dropped)."""
     world.contacts["dave"] = "Dave"
     world.rooms["r1"].members["dave"] = ""
     now = int(time.time())
@@ -134,6 +136,10 @@ async def test_a_join_leave_or_rename_whose_gateway_leaves_out_who_made_it_is_ha
                        "oldTopic": "Recruitment 01", "timestamp": now}}
     kinds = {"room-join": (MemberJoined, "inviter"), "room-leave": (MemberLeft, "remover"),
              "room-topic": (GroupRenamed, "by")}
+    if null:
+        for payload, key in zip(payloads.values(), ("inviterId", "removerId", "changerId"),
+                                strict=True):
+            payload[key] = payload["timestamp"] = None
     async with run_bot(grpc_gateway) as s:
         if event == "room-leave":
             del world.rooms["r1"].members["bob"]
