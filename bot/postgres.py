@@ -138,7 +138,8 @@ def shown(url: str) -> str:
     return parts._replace(netloc=netloc, query=query).geturl()
 
 
-_QUERY_PASSWORD = re.compile(r"((?:^|&)\s*password\s*=)[^&]*", re.IGNORECASE)  # ?password=
+_QUERY_PASSWORD = re.compile(r"((?:^|&)\s*(?:ssl)?password\s*=)[^&]*",  # ?password=,
+                             re.IGNORECASE)  # ?sslpassword= (the client key's passphrase)
 
 
 def written(url: str) -> str:

@@ -215,7 +215,10 @@ def test_a_postgresql_url_that_does_not_parse_is_one_line_and_hides_its_password
     ("postgresql://bot@db/bot?sslmode=require&password=${PW}",
      "postgresql://bot@db/bot?sslmode=require&password=***"),
     ("postgresql://bot@db/bot?Password=${PW}&x=1", "postgresql://bot@db/bot?Password=***&x=1"),
-    ("postgresql://bot@db/bot?passwords=1", "postgresql://bot@db/bot?passwords=1")])
+    ("postgresql://bot@db/bot?passwords=1", "postgresql://bot@db/bot?passwords=1"),
+    # the client key's passphrase (review s36 r18 R18-7)
+    ("postgresql://bot@db/bot?sslkey=k.pem&sslpassword=open-sesame",
+     "postgresql://bot@db/bot?sslkey=k.pem&sslpassword=***")])
 def test_a_url_is_shown_without_its_password_in_either_place(url: str, seen: str) -> None:
     """`?password=` is a libpq way to give one too; it was shown as written."""
     assert postgres.shown(url) == seen
