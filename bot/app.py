@@ -836,6 +836,9 @@ class Bot:
                     self._unchanged.add(group)
                     continue
                 async with self._turn, self.store.transaction():
+                    if self.leases is not None and \
+                            not self.leases.holds(group, self.clock.now()):
+                        continue  # lost while the list was read: the new holder compares it
                     # the members an event was handled about while the list was read are
                     # left out: the roster may be newer than the list for them (their join
                     # would look like a leave); the others are compared
