@@ -107,8 +107,10 @@ def word_error(word: str) -> str | None:
         return (f"{word!r} is read as the word {read!r} ({dropped!r} is not matched: words "
                 f"are listed as written, not as patterns); write the word itself")
     if _LATIN.fullmatch(read):
-        return (f"{word!r} is one Latin letter: every {read!r} in chat would count (list 傻b "
-                f"or 约p, not b or p)")
+        repeated = "" if len(_AROUND.sub("", word)) == 1 else \
+            " (a letter repeated is read once, as fuuuck is fuck)"
+        return (f"{word!r} is one Latin letter{repeated}: every {read!r} in chat would count "
+                f"(list 傻b or 约p, not b or p)")
     return None
 
 
