@@ -170,16 +170,15 @@ _SENTENCE_END = re.compile("[。!?;…]")
 # (傻b) never spans one, as an answer's option letter so often follows one ("我傻，B 对");
 # one of a single script does ("约,炮", "f,u,c,k" are disguises)
 _CLAUSE_END = re.compile("[。!?;…,、]")
-# An offer's way to reach the seller written out instead of a contact detail, anywhere in
-# the message: 加我看裸聊视频, 援交服务，有意者加我, 援交找我, 援交 加v, 裸聊 add me; 私聊 and
-# 私信 without 我 only where a clause ends (请私信管理员 is the way to someone else)
-_INVITATION = re.compile("加我|找我|联系我|私我|撩我|来撩|扣我|滴滴我|d+我|[戳点看]我?头像|"
-                         "看我?朋友圈|扫码|加v|加微|加wo|[+十]我|ad+me|dme|pme|cal+me|"
-                         "(私聊|私信)(我)?")  # (the form: no spaces, a letter repeated once)
-# ... unless the message tells of one, or warns against one: 有人私聊我发广告, 骗子加我好友,
-# 看到援交广告请联系我, 这部电影讲援交, 有线索请联系我 (an ad does not say these of itself)
-_TOLD = re.compile("广告|举报|诈骗|骗子|敲诈|防骗|反诈|警方|新闻|电影|纪录片|论文|这本书|小心|"
-                   "如果|遇到|看到|有人|线索|截图")
+# An offer's way to reach the seller written out instead of a contact detail: 加我看裸聊视频,
+# 援交 私聊, 私聊我. Only as an invitation, where a clause or a run of words starts (or after
+# 请), not told in a story (有人私聊我发广告, 骗子加我好友); 私聊 and 私信 without 我 only
+# where the clause ends too (请私信管理员 is the way to someone else). Also where a clause
+# ends, right after the offered service itself or after whom an ad calls on (援交找我,
+# 援交服务，有意者加我, 裸聊一对一 感兴趣的私我; not 有什么问题加我, 那个发裸聊加我的号)
+_INVITATION = re.compile("加我|找我|联系我|私我|撩我|来撩|扣我|滴滴我|戳我头像|看我头像|看我朋友圈|"
+                         "(私聊|私信)(我)?")
+_CALLED_ON = re.compile("(?:有意者?|有需要的?|需要的|感兴趣的?|欢迎)$")
 _PIECE_END = re.compile(r"[。!?;…,、:\s]")
 # Words that say a sentence warns against what it names, or reports it: a listed word in
 # the same sentence is at most `review` (antispam `words.context`, this by default)
@@ -399,13 +398,14 @@ def _whole_word(form: str, start: int, end: int, exact: bool = False,
     a reading with a word across an end of it is far less likely (平台|独家 crosses 台独;
     风景|色情|调 barely beats 风|景色|情调). `exact`: a word of its own, not inside a longer
     one. Only `_WINDOW` characters either side are segmented, and with `starts` (where each
-    run of the text's kept characters starts) not past the runs the word is in: a space or
-    a comma the form dropped ends a word too (援交 加我, 援交，加微信: not 援|交加)."""
+    run of the text's kept characters starts), of a word inside one run, not past that run:
+    a space or a comma the form dropped ends a word written whole (援交 加我, 援交，加微信:
+    not 援|交加); one written in pieces (本 平 台 独 家) is read across them."""
     lo, hi = max(0, start - _WINDOW), min(len(form), end + _WINDOW)
-    if starts:
-        lo = max(lo, starts[bisect.bisect_right(starts, start) - 1])
-        after = bisect.bisect_right(starts, end - 1)
-        hi = min(hi, starts[after] if after < len(starts) else len(form))
+    if starts and (run := bisect.bisect_right(starts, start)) == \
+            bisect.bisect_right(starts, end - 1):  # (a word spelled out in pieces, 色 情,
+        lo = max(lo, starts[run - 1])  # is read with what is around it, as before)
+        hi = min(hi, starts[run] if run < len(starts) else len(form))
     return _margin(form[lo:hi], start - lo, end - lo, exact) > _CONFIDENCE
 
 
@@ -617,7 +617,8 @@ class BannedWords:
         warned = self._warned_against(form, text, unmasked, found)
         offers = before is not None and any(
             listed.offer and not pinyin and listed.severity is not Severity.REVIEW
-            for _, _, listed, pinyin in found) and not _invites(form, text, unmasked)
+            for _, _, listed, pinyin in found) and not _invites(
+                form, text, unmasked, {end for _, end, listed, _ in found if listed.offer})
         if (warned or offers) and _reachable(text, unmasked, before or ""):
             warned, offers = set(), False  # an ad, whatever it says around the words
         hits = [Hit(listed, form[start:end],
@@ -731,14 +732,19 @@ class BannedWords:
         return list(hits.values())
 
 
-def _invites(form: str, text: str, unmasked: bool) -> bool:
-    """The message invites its reader to reach its sender (`_INVITATION`), and tells of no
-    one else's offer (`_TOLD`)."""
-    if _TOLD.search(form):
-        return False
-    ends = {*_sentences(text, unmasked, _PIECE_END), len(form)}
-    return any(found[1] is None or found[2] is not None or found.end() in ends
-               for found in _INVITATION.finditer(form))
+def _invites(form: str, text: str, unmasked: bool, offered: set[int]) -> bool:
+    """The message invites its reader to reach its sender (`_INVITATION`); `offered`: where
+    the offered services' words end in `form`."""
+    starts = _sentences(text, unmasked, _PIECE_END)
+    ends = {*starts, len(form)}
+    for found in _INVITATION.finditer(form):
+        at = found.start()
+        begins = at in ends or form[at - 1:at] == "请"
+        calls = found.end() in ends and (at in offered or _CALLED_ON.search(form, 0, at))
+        if (begins or calls) and (found[1] is None or found[2] is not None or
+                                  found.end() in ends):
+            return True
+    return False
 
 
 def _reachable(text: str, unmasked: bool, before: str) -> bool:

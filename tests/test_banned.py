@@ -315,19 +315,22 @@ def test_an_offered_service_counts_in_full_only_with_a_way_to_reach_the_seller()
     ("加我看援交视频", Severity.REMOVE), ("援 交 私聊", Severity.REMOVE),
     ("援交服务不违法，私聊我", Severity.REMOVE), ("援交 请私聊", Severity.REMOVE),
     ("援交妹妹 看我头像", Severity.REMOVE), ("援\n交\n私\n聊", Severity.REMOVE),
-    # anywhere in the message, glued to the word, or a way the list did not have (s36 r17)
+    # ending a clause, right after the service or after whom an ad calls on, and a few
+    # more of them (s36 r17 R17-1)
     ("援交服务，有意者加我", Severity.REMOVE), ("援交找我", Severity.REMOVE),
     ("援交 滴滴我", Severity.REMOVE), ("援交 看我朋友圈", Severity.REMOVE),
-    ("援交 add me", Severity.REMOVE), ("援交 加v", Severity.REMOVE),
-    # told in a story, or the way to someone else
+    ("援交一对一 感兴趣的私我", Severity.REMOVE),
+    # told in a story, or the way to someone else, or a word that holds one (s36 r19)
     ("有人私聊我发援交广告", Severity.REVIEW), ("骗子加我好友说要援交", Severity.REVIEW),
     ("遇到援交广告，请私信管理员", Severity.REVIEW),
-    ("如果看到援交广告，请私聊我", Severity.REVIEW),
-    ("这部讲援交的纪录片，想看私我", Severity.REVIEW)])
+    ("这部讲援交的纪录片，想看私我", Severity.REVIEW),
+    ("有关援交的法律问题，可以联系我们律所", Severity.REVIEW),
+    ("今天讲座主题是拒绝援交，有什么问题加我", Severity.REVIEW)])
 def test_an_offer_that_invites_the_reader_to_reach_the_seller_counts_in_full(
         said: str, severity: Severity) -> None:
-    """加我, 私聊 and the like written out are the seller's way too, anywhere in the message,
-    unless it tells of someone else's offer or warns against one (有人私聊我, 广告)."""
+    """加我, 私聊 and the like written out are the seller's way too, as an invitation where a
+    clause starts (or after 请), or ending one right after the service or after whom an ad
+    calls on (有意者); not in a story (有人私聊我), nor inside another word (联系我们)."""
     offers = BannedWords([Listed("援交", "illegal", Severity.REMOVE, 0, offer=True)])
     assert [hit.severity for hit in offers.find(said)] == [severity]
 
@@ -336,10 +339,22 @@ def test_an_offer_that_invites_the_reader_to_reach_the_seller_counts_in_full(
 def test_a_word_before_a_space_or_a_comma_ends_there(said: str) -> None:
     """Review s36 r17 R17-3: 援交 followed by a character that makes a word with 交 (加, 友,
     流...) gave no hit at all, across a space, a comma or a newline: segmentation ran on the
-    text with them dropped and read 援|交加. A dropped separator ends the word now."""
+    text with them dropped and read 援|交加. A dropped separator ends a word written whole."""
     offers = BannedWords([Listed("援交", "illegal", Severity.REMOVE, 0, offer=True),
                           Listed("裸聊", "illegal", Severity.REMOVE, 1, offer=True)])
     assert [hit.found for hit in offers.find(said)] in (["援交"], ["裸聊"])
+
+
+@pytest.mark.parametrize("said", ["本 平 台 独 家 首 发", "本平🔥台🔥独🔥家", "感 谢 支 援 交 流",
+                                  "西 藏 独 特 的 风 景"])
+def test_a_text_written_in_pieces_is_read_across_them(said: str) -> None:
+    """Review s36 r19 R19-1: with a space or an emoji between every character, each piece
+    was read alone, so 台独 in 「本 平 台 独 家」 was a whole word: the pieces of a word
+    written in pieces are read with what is around them, as they always were."""
+    listed = BannedWords([Listed("台独", "politics", Severity.WARN, 0),
+                          Listed("援交", "illegal", Severity.REMOVE, 1, offer=True),
+                          Listed("藏独", "politics", Severity.WARN, 2)])
+    assert listed.find(said) == []
 
 
 class _CountingAutomaton:
