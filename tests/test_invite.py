@@ -180,7 +180,10 @@ def test_a_sign_up_saying_more_is_one(text: str) -> None:
                                   "考虑好了再报名一次", "填好了再报名吧，今天太晚了",
                                   # a past said or thought, not done (s36 r17 R17-5)
                                   "刚才老师说放假了再报名", "之前说过下班了再报名",
-                                  "我重新想了想下班后再报名", "等人满了再报名"])
+                                  "我重新想了想下班后再报名", "等人满了再报名",
+                                  # (s36 r19 R19-5)
+                                  "等名额满了再报名", "之前决定毕业了再报名",
+                                  "刚才老师通知放假了再报名"])
 def test_a_question_or_a_no_is_none_whatever_else_it_says(text: str) -> None:
     invite = Invite(Config(words=["报名", "join"], to="internship"))
     invite.prepare()
