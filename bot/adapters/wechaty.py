@@ -206,9 +206,12 @@ def _repair(response: Any) -> None:
     if not isinstance(payload, dict):
         payload = {"data": "" if payload is None else str(payload)}
     if response.type in _CHANGED_BY:  # (left out, or sent as null)
-        for key, unset in (("timestamp", 0), (_CHANGED_BY[response.type], "")):
+        unset = {"timestamp": 0, _CHANGED_BY[response.type]: ""}
+        if response.type == EventType.EVENT_TYPE_ROOM_TOPIC:
+            unset["oldTopic"] = ""  # (a provider that did not know it)
+        for key, value in unset.items():
             if payload.get(key) is None:
-                payload[key] = unset
+                payload[key] = value
     elif not payload.get("data"):
         payload["data"] = str(payload.pop("gerror", "") or "")
     payload.pop("gerror", None)
