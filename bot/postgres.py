@@ -116,7 +116,7 @@ def url_problem(url: str) -> str | None:
         return f"{shown(url)} is not a valid URL: {exc}"
     given = [parts.password or ""] + [
         value for key, _, value in (p.partition("=") for p in parts.query.split("&"))
-        if key.strip().lower() == "password"]
+        if key.strip().lower() in ("password", "sslpassword")]  # (the key's passphrase too)
     if any(p and _VARIABLE.fullmatch(p) is None for p in given):
         return ("a password is written in the storage URL; give it in the environment "
                 "instead: PGPASSWORD, ~/.pgpass, or ${NAME} in its place "

@@ -386,10 +386,12 @@ def test_a_zero_send_budget_is_refused_naming_the_key(capsys: pytest.CaptureFixt
                          "greater than or equal to 1")
 
 
+@pytest.mark.parametrize("url", ["postgresql://bot:hunter2@db.internal/groupbot",
+                                 # the client key's passphrase (s36 r19 R19-6)
+                                 "postgresql://bot@db.internal/groupbot?sslpassword=hunter2"])
 def test_check_refuses_a_password_written_in_the_storage_url(
-        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    bot_yaml = BOT_YAML.replace("storage: bot.db",
-                                "storage: postgresql://bot:hunter2@db.internal/groupbot")
+        capsys: pytest.CaptureFixture[str], tmp_path: Path, url: str) -> None:
+    bot_yaml = BOT_YAML.replace("storage: bot.db", f"storage: {url}")
     code, errors, _ = _check(capsys, write_config(tmp_path / "config", bot_yaml,
                                                   {"recruitment": ""}))
     assert code == 2
