@@ -236,7 +236,8 @@ async def connect(url: str, **options: Any) -> asyncpg.Connection:
 
     try:
         return await asyncpg.connect(expand(url), **options)
-    except ValueError:  # (before the driver's own errors: some of them are ValueErrors too)
+    except (ValueError, OverflowError):  # (before the driver's own errors: some of them are
+        # ValueErrors too; a port past 65535 from a ${NAME} is an OverflowError)
         raise PostgresError(_unread(url)) from None
     except _driver_errors() as exc:
         raise _failed(exc, f"cannot connect to {shown(url)}: {_said(exc)}") from exc
@@ -794,7 +795,7 @@ class PgReader:
                 expand(self._url), min_size=1, max_size=4,
                 server_settings={"application_name": "groupbot-reader",
                                  "default_transaction_read_only": "on"})
-        except ValueError:  # (as connect)
+        except (ValueError, OverflowError):  # (as connect)
             raise PostgresError(_unread(self._url)) from None
         except _driver_errors() as exc:
             raise _failed(exc, f"cannot connect to {shown(self._url)}: {_said(exc)}") from exc

@@ -207,10 +207,12 @@ def test_a_password_given_as_name_in_the_url_is_read_whole_whatever_it_holds(
             f'password authentication failed for user "u{i}"'), password
 
 
-async def test_a_value_the_driver_cannot_read_is_said_without_it_naming_storage(
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    """The driver's own words quoted the URL with the values filled in."""
-    monkeypatch.setenv("GROUPBOT_DB_PORT", "54x32")
+@pytest.mark.parametrize("port", ["54x32", "99999"])  # (a port past 65535: review s36 r18
+async def test_a_value_the_driver_cannot_read_is_said_without_it_naming_storage(  # R18-6)
+        monkeypatch: pytest.MonkeyPatch, port: str) -> None:
+    """The driver's own words quoted the URL with the values filled in; a port past 65535
+    was a traceback (OverflowError) and exit 1, so `run` was restarted for ever."""
+    monkeypatch.setenv("GROUPBOT_DB_PORT", port)
     monkeypatch.setenv("GROUPBOT_DB_PASSWORD", "pa:ss]")
     url = "postgresql://u:${GROUPBOT_DB_PASSWORD}@127.0.0.1:${GROUPBOT_DB_PORT}/db"
     for opening in (connect(url), PgReader(url).one("SELECT 1")):
