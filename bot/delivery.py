@@ -252,15 +252,18 @@ class Delivery:
         if isinstance(exc, Refused):
             log.warning("the platform refused %s: %s", action, exc)
             self._metrics.action_failures.labels(action.kind).inc()
-            await self._record(now, action, "refused", str(exc))
-            await self._done(item, now, "refused", str(exc))
-            await self._unannounce(item, now, "refused")
-            await self._stay(item, now, "refused")
-            if isinstance(action, Dm) and action.to in admins:
-                return  # (telling the admins of a message to one that failed could loop)
-            for admin in admins:
-                await self.outbox.put(Dm(admin, f"[groupbot] could not {action.kind} "
-                                                f"{_describe(action)}: {exc}"), admins=admins)
+            async with self.store.transaction():  # (one commit: a crash cannot leave a
+                # removal refused and its announcement still on its way; none reads WeChat)
+                await self._record(now, action, "refused", str(exc))
+                await self._done(item, now, "refused", str(exc))
+                await self._unannounce(item, now, "refused")
+                await self._stay(item, now, "refused")
+                if isinstance(action, Dm) and action.to in admins:
+                    return  # (telling the admins of a message to one that failed could loop)
+                for admin in admins:
+                    await self.outbox.put(Dm(admin, f"[groupbot] could not {action.kind} "
+                                                    f"{_describe(action)}: {exc}"),
+                                          admins=admins)
             return
         if isinstance(exc, Uncertain) and isinstance(action, MESSAGES):
             log.warning("%s may or may not have gone (%s); not sent again", action, exc)

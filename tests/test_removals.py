@@ -12,6 +12,7 @@ import pytest
 from harness import SHIPPED, Harness
 
 from bot.adapters.base import GatewayError, Refused, Uncertain
+from bot.delivery import Delivery
 from bot.events import Member, Message
 from bot.moderation import blocked_for
 
@@ -154,6 +155,37 @@ async def test_a_refused_removal_is_not_announced(tmp_path: Path) -> None:
             "kick", "kick_refused", "say_dropped"]
         assert "it announced kick group=c1 member=eve" in dict(audit)["say_dropped"]
         assert any("could not kick" in dm["text"] for dm in h.actions("dm", to="op_lin"))
+
+
+class Crash(Exception):
+    """The process dies here (a kill -9): nothing after it is written."""
+
+
+async def test_a_crash_as_a_refused_removal_ends_still_drops_its_announcement(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Review s36 r17 R17-8: a refused removal's end was one commit and the drop of its
+    announcement another; a crash between them announced a removal that did not happen
+    after the restart. They are one commit now: the crash leaves the removal as it was
+    (going out), the restart tries it again, it is refused again, and nothing is announced."""
+    async with Harness(SHIPPED, tmp_path, groups=CUSTOMER) as h:
+        async def refused(group: str, member: str, reason: str = "") -> None:
+            raise Refused("not allowed")
+
+        unannounce = Delivery._unannounce
+
+        async def crash(self: Delivery, *args: Any) -> None:
+            monkeypatch.setattr(Delivery, "_unannounce", unannounce)  # (the restart drops it)
+            raise Crash("killed")
+
+        h.world.remove_member = refused  # type: ignore[method-assign]
+        monkeypatch.setattr(Delivery, "_unannounce", crash)
+        with pytest.raises(Crash):
+            await _two_ads(h, "eve")
+            await h.drain()
+        await h.restart()
+        h.world.remove_member = refused  # type: ignore[method-assign]
+        await h.drain()
+        assert ANNOUNCED.format("eve") not in h.texts("c1")
 
 
 async def test_a_refused_removal_drops_its_announcement_only(tmp_path: Path) -> None:
