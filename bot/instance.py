@@ -228,7 +228,11 @@ async def _rows(store: Store, compare: str, account: str) -> list[tuple[str, ...
 
 def _refused(who: str, rows: list[tuple[str, ...]], does: str) -> str:
     """E.g. "another groupbot (pid 7 on host h1, since 2026-11-30 05:00:00 UTC) serves ...";
-    the processes of several accounts each with its account."""
+    the processes of several accounts each with its account. A holder with no row is no bot
+    (a bot writes its row as it starts): a `groupbot storage copy` into the database."""
+    if not rows:
+        return ("another groupbot process holds this database without serving it (a "
+                "`groupbot storage copy` into it, say); wait for it to end: docs/scale.md")
     holders = "; ".join(
         f"{'--account ' + name + ': ' if who == _ACCOUNTS else ''}pid {pid} on host {host}, since "
         f"{instant(since):%Y-%m-%d %H:%M:%S} UTC" for name, pid, host, since in rows)

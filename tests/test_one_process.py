@@ -20,9 +20,10 @@ import pytest
 from harness import BOT_YAML, SHIPPED, Harness, groupbot, write_config
 from pg import Postgres
 
+from bot import instance, schema
 from bot.instance import Taken
 from bot.postgres import scratch as postgres_scratch
-from bot.store import StoreError, open_reader
+from bot.store import StoreError, open_reader, open_store
 from handlers import REGISTRY
 
 ME = rf"pid {os.getpid()} on host {re.escape(socket.gethostname())}, since [-0-9]+ [0-9:]+ UTC"
@@ -356,3 +357,20 @@ def test_a_newer_groupbot_run_beside_a_running_one_is_refused_before_it_migrates
     finally:
         first.send_signal(signal.SIGTERM)
         first.communicate(timeout=60)
+
+
+async def test_a_bot_started_while_a_copy_holds_the_database_is_told_so(
+        tmp_path: Path, storage: Path | str) -> None:
+    """Review s36 r15 R15-6: `groupbot storage copy` holds its target as a bot would, and writes
+    no row saying who it is; a bot started on the target meanwhile was told that "another
+    groupbot serves this database" and to configure accounts, naming nobody."""
+    store = await open_store(storage, schema.migrations(REGISTRY))
+    try:
+        await instance.hold(store, storage, None)  # (what the copy does; no row)
+        with pytest.raises(Taken, match=re.escape(
+                "another groupbot process holds this database without serving it (a "
+                "`groupbot storage copy` into it, say); wait for it to end: docs/scale.md")):
+            async with Harness(SHIPPED, tmp_path, db=storage):
+                pass
+    finally:
+        await store.close()
