@@ -172,13 +172,13 @@ _SENTENCE_END = re.compile("[。!?;…]")
 _CLAUSE_END = re.compile("[。!?;…,、]")
 # An offer's way to reach the seller written out instead of a contact detail: 加我看裸聊视频,
 # 援交 私聊, 私聊我. Only as an invitation, where a clause or a run of words starts (or after
-# 请), not told in a story (有人私聊我发广告, 骗子加我好友); 私聊 and 私信 without 我 only
-# where the clause ends too (请私信管理员 is the way to someone else). Also where a clause
-# ends, right after the offered service itself or after whom an ad calls on (援交找我,
-# 援交服务，有意者加我, 裸聊一对一 感兴趣的私我; not 有什么问题加我, 那个发裸聊加我的号)
-_INVITATION = re.compile("加我|找我|联系我|私我|撩我|来撩|扣我|滴滴我|戳我头像|看我头像|看我朋友圈|"
-                         "(私聊|私信)(我)?")
-_CALLED_ON = re.compile("(?:有意者?|有需要的?|需要的|感兴趣的?|欢迎)$")
+# 请), not told in a story (有人私聊我发广告, 骗子加我好友), nor to an office (联系我们); 私聊
+# and 私信 without 我 only where the clause ends too (请私信管理员 is the way to someone else)
+_INVITATION = re.compile("(?:加我|找我|联系我|私我|撩我|来撩|扣我|滴滴我|戳我头像|看我头像|"
+                         "看我朋友圈|(私聊|私信)(我)?)(?!们)")
+# ... in a message that does not report an ad, the news, a film, a paper (看到援交广告请联系
+# 我, 群里有人发裸聊广告，私聊我要截图): an ad does not say these of itself
+_REPORTED = re.compile("广告|新闻|电影|纪录片|论文|截图")
 _PIECE_END = re.compile(r"[。!?;…,、:\s]")
 # Words that say a sentence warns against what it names, or reports it: a listed word in
 # the same sentence is at most `review` (antispam `words.context`, this by default)
@@ -617,8 +617,7 @@ class BannedWords:
         warned = self._warned_against(form, text, unmasked, found)
         offers = before is not None and any(
             listed.offer and not pinyin and listed.severity is not Severity.REVIEW
-            for _, _, listed, pinyin in found) and not _invites(
-                form, text, unmasked, {end for _, end, listed, _ in found if listed.offer})
+            for _, _, listed, pinyin in found) and not _invites(form, text, unmasked)
         if (warned or offers) and _reachable(text, unmasked, before or ""):
             warned, offers = set(), False  # an ad, whatever it says around the words
         hits = [Hit(listed, form[start:end],
@@ -732,19 +731,16 @@ class BannedWords:
         return list(hits.values())
 
 
-def _invites(form: str, text: str, unmasked: bool, offered: set[int]) -> bool:
-    """The message invites its reader to reach its sender (`_INVITATION`); `offered`: where
-    the offered services' words end in `form`."""
+def _invites(form: str, text: str, unmasked: bool) -> bool:
+    """The message invites its reader to reach its sender (`_INVITATION`), and reports no
+    ad (`_REPORTED`)."""
+    if _REPORTED.search(form):
+        return False
     starts = _sentences(text, unmasked, _PIECE_END)
     ends = {*starts, len(form)}
-    for found in _INVITATION.finditer(form):
-        at = found.start()
-        begins = at in ends or form[at - 1:at] == "请"
-        calls = found.end() in ends and (at in offered or _CALLED_ON.search(form, 0, at))
-        if (begins or calls) and (found[1] is None or found[2] is not None or
-                                  found.end() in ends):
-            return True
-    return False
+    return any((found.start() in ends or form[found.start() - 1:found.start()] == "请")
+               and (found[1] is None or found[2] is not None or found.end() in ends)
+               for found in _INVITATION.finditer(form))
 
 
 def _reachable(text: str, unmasked: bool, before: str) -> bool:

