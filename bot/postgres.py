@@ -36,7 +36,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mappin
 from contextlib import asynccontextmanager
 from datetime import UTC
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from bot.connect import Connect
 from bot.savepoint import Journal, Journaled
@@ -114,13 +114,17 @@ def url_problem(url: str) -> str | None:
         parts.port  # noqa: B018  (a port that is not a number raises here)
     except ValueError as exc:
         return f"{shown(url)} is not a valid URL: {exc}"
-    given = [parts.password or ""] + [
-        value for key, _, value in (p.partition("=") for p in parts.query.split("&"))
-        if key.strip().lower() in ("password", "sslpassword")]  # (the key's passphrase too)
-    if any(p and _VARIABLE.fullmatch(p) is None for p in given):
+    query = {unquote(key).strip().lower(): value  # (the driver decodes the keys: ssl%70...)
+             for key, _, value in (p.partition("=") for p in parts.query.split("&"))}
+    if any(p and _VARIABLE.fullmatch(p) is None
+           for p in (parts.password or "", query.get("password", ""))):
         return ("a password is written in the storage URL; give it in the environment "
                 "instead: PGPASSWORD, ~/.pgpass, or ${NAME} in its place "
                 "(postgresql://user:${GROUPBOT_DB_PASSWORD}@host/db)")
+    if (secret := query.get("sslpassword", "")) and _VARIABLE.fullmatch(secret) is None:
+        return ("the client key's passphrase is written in the storage URL; give it as "
+                "${NAME} in its place (?sslpassword=${GROUPBOT_KEY_PASSPHRASE}): "
+                "PGPASSWORD and ~/.pgpass hold the server's password, not this")
     return None
 
 
@@ -130,7 +134,7 @@ def shown(url: str) -> str:
         parts = urlsplit(url)
     except ValueError:  # (a broken URL: "Invalid IPv6 URL") what may be a password goes
         return _USER_INFO.sub(r"\1:***@", url)
-    query = _QUERY_PASSWORD.sub(r"\1***", parts.query)
+    query = _masked(parts.query)
     if parts.password is None and query == parts.query:
         return url
     netloc = parts.netloc if parts.password is None else \
@@ -138,8 +142,14 @@ def shown(url: str) -> str:
     return parts._replace(netloc=netloc, query=query).geturl()
 
 
-_QUERY_PASSWORD = re.compile(r"((?:^|&)\s*(?:ssl)?password\s*=)[^&]*",  # ?password=,
-                             re.IGNORECASE)  # ?sslpassword= (the client key's passphrase)
+_SECRETS = ("password", "sslpassword")  # ?password=, and the client key's passphrase
+
+
+def _masked(query: str) -> str:
+    """The URL's query with the values of `_SECRETS` as ***, their keys read as the driver
+    reads them (percent-decoded: ssl%70assword too)."""
+    return "&".join(f"{key}=***" if sep and unquote(key).strip().lower() in _SECRETS else pair
+                    for pair in query.split("&") for key, sep, _ in [pair.partition("=")])
 
 
 def written(url: str) -> str:

@@ -218,7 +218,10 @@ def test_a_postgresql_url_that_does_not_parse_is_one_line_and_hides_its_password
     ("postgresql://bot@db/bot?passwords=1", "postgresql://bot@db/bot?passwords=1"),
     # the client key's passphrase (review s36 r18 R18-7)
     ("postgresql://bot@db/bot?sslkey=k.pem&sslpassword=open-sesame",
-     "postgresql://bot@db/bot?sslkey=k.pem&sslpassword=***")])
+     "postgresql://bot@db/bot?sslkey=k.pem&sslpassword=***"),
+    # a key the driver decodes (s36 r20 R20-7)
+    ("postgresql://bot@db/bot?ssl%70assword=open-sesame&pass%77ord=x",
+     "postgresql://bot@db/bot?ssl%70assword=***&pass%77ord=***")])
 def test_a_url_is_shown_without_its_password_in_either_place(url: str, seen: str) -> None:
     """`?password=` is a libpq way to give one too; it was shown as written."""
     assert postgres.shown(url) == seen
