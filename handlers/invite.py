@@ -77,13 +77,13 @@ _LATER_BEFORE = re.compile(
     r"(?:[我你他她咱]们?|大家)?(?:[了就会]|[了就]?再[来去过]*[^，,]{0,4})?$|"
     r"(?:考虑一下|考虑考虑|观望一下|看看|想想|想一想)(?:再[来去过]*[^，,]{0,4})?$")
 _THEN = re.compile(r"(?:先[^，,再]{1,4}|完[^，,再]{0,3}|(?<![然随最])后|了)再[来去过]*[^，,]{0,4}$")
-# but a retry: what went wrong, or a past done, right before it ("失败了再报名", "被踢了再
+# but a retry: what went wrong right before it, or a form mended ("失败了再报名", "被踢了再
 # 报名", "刚才填错了再报名一次", "我已经改好了再报名"; not "下班了再报名一次", "填好了再报名
-# 吧", nothing waited for: "等名额满了再报名", nor what was said, heard, thought or decided:
-# "刚才老师说放假了再报名", "之前决定毕业了再报名")
-_RETRY = re.compile(r"^(?!.*等)(?:.*(?:失败|错|退群|退出|被踢|被移|掉线|没成功|过期|报过|满)了?"
-                    r"再[来去过帮我给]*$|.*(?:已经|刚才|刚刚|之前|重新)"
-                    r"(?:(?!打算|决定|以为|通知|听|说|想|讲)[^，,再]){0,6}了?再[来去过帮我给]*$)")
+# 吧", nothing waited for: "等名额满了再报名", nor anything else after a past: "刚才老师说
+# 放假了再报名", "之前决定毕业了再报名"; 满 says neither: "群满了再报名" is read as later)
+_RETRY = re.compile(r"^(?!.*等(?!级|了|太久|半天))(?:.*(?:失败|错|退群|退出|被踢|被移|掉线|"
+                    r"没成功|过期|报过)了?再[来去过帮我给]*$|.*(?:已经|刚才|刚刚|之前|重新)"
+                    r"(?:改|填|弄|补|重填)[^，,再]{0,3}了?再[来去过帮我给]*$)")
 _LATER_AFTER = re.compile(r"^(?:的事)?[^，,]{0,6}?(?:再说|再想|再议|再琢磨|以后再[说讲议聊]|"
                           r"以后再看(?:看|情况)?吧?$|改天|先放|考虑|回头再|下次|晚点|缓缓|不急|先等|等一下|等等吧)")
 # more of the word in one message than this are not read, and each is read with this many
