@@ -133,7 +133,9 @@ def shown(url: str) -> str:
     try:
         parts = urlsplit(url)
     except ValueError:  # (a broken URL: "Invalid IPv6 URL") what may be a password goes
-        return _USER_INFO.sub(r"\1:***@", url)
+        head, mark, rest = _USER_INFO.sub(r"\1:***@", url).partition("?")
+        query, hash_mark, fragment = rest.partition("#")
+        return head + mark + _masked(query) + hash_mark + fragment
     query = _masked(parts.query)
     if parts.password is None and query == parts.query:
         return url

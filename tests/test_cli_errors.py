@@ -221,7 +221,10 @@ def test_a_postgresql_url_that_does_not_parse_is_one_line_and_hides_its_password
      "postgresql://bot@db/bot?sslkey=k.pem&sslpassword=***"),
     # a key the driver decodes (s36 r20 R20-7)
     ("postgresql://bot@db/bot?ssl%70assword=open-sesame&pass%77ord=x",
-     "postgresql://bot@db/bot?ssl%70assword=***&pass%77ord=***")])
+     "postgresql://bot@db/bot?ssl%70assword=***&pass%77ord=***"),
+    # a URL that cannot be parsed shows neither (s36 r19 R19-6)
+    ("postgresql://u:pw@[::1/db?sslpassword=S&password=P#x",
+     "postgresql://u:***@[::1/db?sslpassword=***&password=***#x")])
 def test_a_url_is_shown_without_its_password_in_either_place(url: str, seen: str) -> None:
     """`?password=` is a libpq way to give one too; it was shown as written."""
     assert postgres.shown(url) == seen
