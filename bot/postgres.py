@@ -114,14 +114,19 @@ def url_problem(url: str) -> str | None:
         parts.port  # noqa: B018  (a port that is not a number raises here)
     except ValueError as exc:
         return f"{shown(url)} is not a valid URL: {exc}"
-    query = {unquote(key).strip().lower(): value  # (the driver decodes the keys: ssl%70...)
-             for key, _, value in (p.partition("=") for p in parts.query.split("&"))}
-    if any(p and _VARIABLE.fullmatch(p) is None
-           for p in (parts.password or "", query.get("password", ""))):
+    # every pair (the driver decodes the keys, ssl%70assword, and takes the last of a key
+    # as written, which may be another than the last that folds to it)
+    pairs = [(unquote(key).strip().lower(), value)
+             for key, _, value in (p.partition("=") for p in parts.query.split("&"))]
+    netloc = url.partition("://")[2].partition("/")[0]
+    written = [value for key, value in pairs if key == "password"] + [
+        parts.password or "", netloc.rpartition("@")[0].partition(":")[2]]  # (u:12#3@h)
+    if any(p and _VARIABLE.fullmatch(p) is None for p in written):
         return ("a password is written in the storage URL; give it in the environment "
                 "instead: PGPASSWORD, ~/.pgpass, or ${NAME} in its place "
                 "(postgresql://user:${GROUPBOT_DB_PASSWORD}@host/db)")
-    if (secret := query.get("sslpassword", "")) and _VARIABLE.fullmatch(secret) is None:
+    if any(value and _VARIABLE.fullmatch(value) is None
+           for key, value in pairs if key == "sslpassword"):
         return ("the client key's passphrase is written in the storage URL; give it as "
                 "${NAME} in its place (?sslpassword=${GROUPBOT_KEY_PASSPHRASE}): "
                 "PGPASSWORD and ~/.pgpass hold the server's password, not this")
@@ -133,9 +138,11 @@ def shown(url: str) -> str:
     try:
         parts = urlsplit(url)
     except ValueError:  # (a broken URL: "Invalid IPv6 URL") what may be a password goes
-        head, mark, rest = _USER_INFO.sub(r"\1:***@", url).partition("?")
-        query, hash_mark, fragment = rest.partition("#")
-        return head + mark + _masked(query) + hash_mark + fragment
+        return _masked_in(_USER_INFO.sub(r"\1:***@", url))
+    scheme, _, rest = url.partition("://")
+    user_info, at, after = rest.rpartition("@")
+    if at and "@" not in parts.netloc and ":" in user_info:  # (a password holding # ? or /:
+        return f"{scheme}://{user_info.partition(':')[0]}:***@{_masked_in(after)}"  # u:1#2@h)
     query = _masked(parts.query)
     if parts.password is None and query == parts.query:
         return url
@@ -145,6 +152,13 @@ def shown(url: str) -> str:
 
 
 _SECRETS = ("password", "sslpassword")  # ?password=, and the client key's passphrase
+
+
+def _masked_in(text: str) -> str:
+    """`text` with the secrets of the query after its first ? masked (`_masked`)."""
+    head, mark, rest = text.partition("?")
+    query, hash_mark, fragment = rest.partition("#")
+    return head + mark + _masked(query) + hash_mark + fragment
 
 
 def _masked(query: str) -> str:

@@ -390,7 +390,13 @@ def test_a_zero_send_budget_is_refused_naming_the_key(capsys: pytest.CaptureFixt
     ("postgresql://bot:hunter2@db.internal/groupbot", "a password is written"),
     # the client key's passphrase (s36 r19 R19-6), its key as the driver decodes it (r20)
     ("postgresql://bot@db.internal/groupbot?sslpassword=hunter2", "the client key's passphrase"),
-    ("postgresql://bot@db.internal/groupbot?ssl%70assword=hunter2", "the client key's pass")])
+    ("postgresql://bot@db.internal/groupbot?ssl%70assword=hunter2", "the client key's pass"),
+    # the driver takes another pair than the last that folds to the key (s36 r21 R21-1)
+    ("postgresql://bot@db.internal/groupbot?password=hunter2&PASSWORD=${P}",
+     "a password is written"),
+    ("postgresql://bot@db.internal/groupbot?sslpassword=hunter2&SSLPASSWORD=${K}",
+     "the client key's pass"),
+    ("postgresql://bot:123#hunter2@db.internal/groupbot", "a password is written")])
 def test_check_refuses_a_password_written_in_the_storage_url(
         capsys: pytest.CaptureFixture[str], tmp_path: Path, url: str, said: str) -> None:
     bot_yaml = BOT_YAML.replace("storage: bot.db", f"storage: {url}")
