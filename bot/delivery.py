@@ -183,10 +183,11 @@ class Delivery:
                 # announced (nobody was removed; blocked all the same), and what was queued
                 # after the announcement goes on
                 log.info("%s not sent: the member has left the group", action)
-                await self._record(now, action, "skipped", "the member had left the group")
-                self.governor.forget(item)
-                await self._done(item, now, "skipped")
-                await self._unannounce(item, now, "skipped: the member had left")
+                async with self.store.transaction():  # (one commit, as a refusal's)
+                    await self._record(now, action, "skipped", "the member had left the group")
+                    self.governor.forget(item)
+                    await self._done(item, now, "skipped")
+                    await self._unannounce(item, now, "skipped: the member had left")
                 return
             if self.fence is not None and (fenced := await self.fence(item, now)):
                 log.warning("%s not sent: %s", action, fenced)

@@ -204,7 +204,7 @@ async def hold(store: Store, location: Location, account: str | None,
         if account is not None and not await locks.take(account, exclusive=True):
             raise Taken(_refused("another groupbot", await _rows(store, "=", account),
                                  f"serves account {account} on this database; stop it first: "
-                                 "docs/scale.md"))
+                                 "docs/scale.md", whole=False))
         held = Held(store, name, locks)
         if takeover is not None:
             await held.limit_stalls(takeover)
@@ -226,13 +226,15 @@ async def _rows(store: Store, compare: str, account: str) -> list[tuple[str, ...
         return []
 
 
-def _refused(who: str, rows: list[tuple[str, ...]], does: str) -> str:
+def _refused(who: str, rows: list[tuple[str, ...]], does: str, whole: bool = True) -> str:
     """E.g. "another groupbot (pid 7 on host h1, since 2026-11-30 05:00:00 UTC) serves ...";
     the processes of several accounts each with its account. A holder with no row is no bot
-    (a bot writes its row as it starts): a `groupbot storage copy` into the database."""
-    if not rows:
-        return ("another groupbot process holds this database without serving it (a "
-                "`groupbot storage copy` into it, say); wait for it to end: docs/scale.md")
+    (a bot writes its row once it has migrated): one starting or stopping, or a `groupbot
+    storage copy` into the database."""
+    if not rows and whole and who != _ACCOUNTS:  # (the whole database held, by no bot yet)
+        return ("another groupbot process holds this database and has not said it serves it "
+                "(a bot starting or stopping, or a `groupbot storage copy` into it); wait for "
+                "it to end, or stop it: docs/scale.md")
     holders = "; ".join(
         f"{'--account ' + name + ': ' if who == _ACCOUNTS else ''}pid {pid} on host {host}, since "
         f"{instant(since):%Y-%m-%d %H:%M:%S} UTC" for name, pid, host, since in rows)

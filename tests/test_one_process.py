@@ -368,8 +368,9 @@ async def test_a_bot_started_while_a_copy_holds_the_database_is_told_so(
     try:
         await instance.hold(store, storage, None)  # (what the copy does; no row)
         with pytest.raises(Taken, match=re.escape(
-                "another groupbot process holds this database without serving it (a "
-                "`groupbot storage copy` into it, say); wait for it to end: docs/scale.md")):
+                "another groupbot process holds this database and has not said it serves it "
+                "(a bot starting or stopping, or a `groupbot storage copy` into it); wait "
+                "for it to end, or stop it: docs/scale.md")):
             async with Harness(SHIPPED, tmp_path, db=storage):
                 pass
     finally:
