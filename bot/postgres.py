@@ -118,9 +118,12 @@ def url_problem(url: str) -> str | None:
     # as written, which may be another than the last that folds to it)
     pairs = [(unquote(key).strip().lower(), value)
              for key, _, value in (p.partition("=") for p in parts.query.split("&"))]
-    netloc = url.partition("://")[2].partition("/")[0]
-    written = [value for key, value in pairs if key == "password"] + [
-        parts.password or "", netloc.rpartition("@")[0].partition(":")[2]]  # (u:12#3@h)
+    written = [parts.password or ""] + [value for key, value in pairs if key == "password"]
+    # a password holding # ? or / ends the user info early (u:123#SECRET@h): up to the last
+    # @, unless that @ is the query's or the path's (what comes before it holds / ? or #)
+    user, _, secret = url.partition("://")[2].rpartition("@")[0].partition(":")
+    if "@" not in parts.netloc and not set("/?#") & set(user):
+        written.append(secret)
     if any(p and _VARIABLE.fullmatch(p) is None for p in written):
         return ("a password is written in the storage URL; give it in the environment "
                 "instead: PGPASSWORD, ~/.pgpass, or ${NAME} in its place "
@@ -141,8 +144,9 @@ def shown(url: str) -> str:
         return _masked_in(_USER_INFO.sub(r"\1:***@", url))
     scheme, _, rest = url.partition("://")
     user_info, at, after = rest.rpartition("@")
-    if at and "@" not in parts.netloc and ":" in user_info:  # (a password holding # ? or /:
-        return f"{scheme}://{user_info.partition(':')[0]}:***@{_masked_in(after)}"  # u:1#2@h)
+    user, colon, _ = user_info.partition(":")
+    if at and colon and "@" not in parts.netloc and not set("/?#") & set(user):
+        return f"{scheme}://{user}:***@{_masked_in(after)}"  # (a password holding # ? or /)
     query = _masked(parts.query)
     if parts.password is None and query == parts.query:
         return url

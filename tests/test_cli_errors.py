@@ -226,6 +226,7 @@ def test_a_postgresql_url_that_does_not_parse_is_one_line_and_hides_its_password
     ("postgresql://u:123#SECRET@h/db", "postgresql://u:***@h/db"),
     ("postgresql://u:SEC?RET@h/db?password=x", "postgresql://u:***@h/db?password=***"),
     ("postgresql://h/db?application_name=a@b", "postgresql://h/db?application_name=a@b"),
+    ("postgresql://h/db?x=a:b@c", "postgresql://h/db?x=a:b@c"),
     # a URL that cannot be parsed shows neither (s36 r19 R19-6)
     ("postgresql://u:pw@[::1/db?sslpassword=S&password=P#x",
      "postgresql://u:***@[::1/db?sslpassword=***&password=***#x")])

@@ -407,6 +407,18 @@ def test_check_refuses_a_password_written_in_the_storage_url(
     assert "hunter2" not in "\n".join(errors)
 
 
+@pytest.mark.parametrize("url", ["postgresql://bot@db.internal/groupbot?application_name=a:b@c",
+                                 "postgresql://bot@db.internal?application_name=a:b@c",
+                                 "postgresql://bot:${P}@db.internal/groupbot"])
+def test_check_takes_an_at_sign_in_the_query_for_no_password(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path, url: str) -> None:
+    """(s36 r21 R21-2's fix reads the user info up to the last @: not the query's.)"""
+    bot_yaml = BOT_YAML.replace("storage: bot.db", f"storage: {url}")
+    _, errors, _ = _check(capsys, write_config(tmp_path / "config", bot_yaml,
+                                               {"recruitment": ""}))
+    assert not any("a password is written" in e for e in errors), errors
+
+
 @pytest.mark.parametrize("password", ["", ":${GROUPBOT_TEST_DB_PASSWORD}"])
 def test_check_takes_a_storage_url_whose_password_comes_from_the_environment(
         capsys: pytest.CaptureFixture[str], tmp_path: Path, password: str,
