@@ -119,11 +119,6 @@ def url_problem(url: str) -> str | None:
     pairs = [(unquote(key).strip().lower(), value)
              for key, _, value in (p.partition("=") for p in parts.query.split("&"))]
     written = [parts.password or ""] + [value for key, value in pairs if key == "password"]
-    # a password holding # ? or / ends the user info early (u:123#SECRET@h): up to the last
-    # @, unless that @ is the query's or the path's (what comes before it holds / ? or #)
-    user, _, secret = url.partition("://")[2].rpartition("@")[0].partition(":")
-    if "@" not in parts.netloc and not set("/?#") & set(user):
-        written.append(secret)
     if any(p and _VARIABLE.fullmatch(p) is None for p in written):
         return ("a password is written in the storage URL; give it in the environment "
                 "instead: PGPASSWORD, ~/.pgpass, or ${NAME} in its place "
@@ -142,11 +137,6 @@ def shown(url: str) -> str:
         parts = urlsplit(url)
     except ValueError:  # (a broken URL: "Invalid IPv6 URL") what may be a password goes
         return _masked_in(_USER_INFO.sub(r"\1:***@", url))
-    scheme, _, rest = url.partition("://")
-    user_info, at, after = rest.rpartition("@")
-    user, colon, _ = user_info.partition(":")
-    if at and colon and "@" not in parts.netloc and not set("/?#") & set(user):
-        return f"{scheme}://{user}:***@{_masked_in(after)}"  # (a password holding # ? or /)
     query = _masked(parts.query)
     if parts.password is None and query == parts.query:
         return url
