@@ -437,10 +437,11 @@ class Context:
                   "group": other_group(group.topic, self._core.title_of(group))}
         where: dict[str, str] = {"to": member} if found.privately else {"group": self.scope}
         if not found.privately:  # (a wave of sign-ups in a group: the code is posted once)
-            if await self._shown_lately(f"shown:{found.how.value}:{group.id}"):
+            shown = f"shown:{found.how.value}:{group.id}"
+            if await self._shown_lately(shown):
                 self.say(self._core.invitation_text("again", values), (member,))
                 return found.how
-            where["receipt"] = self._receipt_key(f"shown:{found.how.value}:{group.id}")
+            where["receipt"] = self._receipt_key(shown)
         action: Action
         if found.how is invitations.How.CARD:
             values["account"] = clean(found.name)

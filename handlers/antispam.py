@@ -600,8 +600,7 @@ class Antispam(Handler[Config]):
         # (plain chat, most messages: what `detect` finds in it, without a call)
         # what the member said just before: an offer's listed word with a contact detail
         # split over it and this message is an ad (bot/banned.py `find`)
-        before = "" if plain or self._split_within is None else "\n".join(
-            rows.said_lately(member, at - self._split_within, at)[-4:])
+        before = "" if plain else "\n".join(self._said_before(rows, member, at))
         found = [] if plain and kind is Kind.TEXT else self.detect(event, seen, names, plain,
                                                                    before)
         if seen != text:
@@ -796,6 +795,12 @@ class Antispam(Handler[Config]):
             return True
         return found.family == "email" and own_address(found.value, self._allow)
 
+    def _said_before(self, rows: recent.Window, member: str, now: int) -> list[str]:
+        """What the member said within `contacts.split_within` before `now` (micros), the
+        last few, as written (a message that came late is never read with later ones)."""
+        within = self._split_within
+        return [] if within is None else rows.said_lately(member, now - within, now)[-4:]
+
     def _split_contacts(self, rows: recent.Window, member: str, now: int,
                         text: str) -> list[Offence]:
         """A contact detail that this message completes with the member's previous messages
@@ -803,11 +808,9 @@ class Antispam(Handler[Config]):
         and neither in those before it read together nor in any of them alone (each was read
         when it came). What they said is kept with their recent rows (handlers/recent.py),
         for the messages read here."""
-        within = self._split_within
-        if within is None or not text:
+        if not text:
             return []
-        # (as written: a message that came late is never read with later ones)
-        before = rows.said_lately(member, now - within, now)[-4:]
+        before = self._said_before(rows, member, now)
         if not before or self._plain.no_contact_part(text):
             return []  # nothing before it, or nothing in it a contact detail is made of
         kept = [*before, text]
