@@ -98,10 +98,10 @@ STOP_TIMEOUT = 5.0  # seconds to say goodbye to the gateway before closing the c
 KEEPALIVE = 60.0  # seconds between pings on the connection to the gateway
 KEEPALIVE_TIMEOUT = 20.0  # seconds a ping may go unanswered before the connection is given up
 START_PATIENCE = 60.0  # seconds between warnings while the gateway does not answer Start
-# events read again after a reconnect when the connection's end cut their lookups short: each
-# has an id the gateway reads it by again (the joins and leaves missed are found by comparing
-# the member lists after the login: bot/backstop.py)
-_READ_AGAIN = frozenset({"message", "friendship"})
+# events read again when the connection's end cut their lookups short, or they found no
+# connection (the last ones before it ended): a message or friend request by the id the gateway
+# reads it by, a join or leave by what it carries (its names are looked up again: not made up)
+_READ_AGAIN = frozenset({"message", "friendship", "room-join", "room-leave"})
 READS = 3  # tries to read such an event, or to do what failed for the platform (then given up)
 DEDUPE_SECONDS = 60.0  # a join/leave/friend request seen again within this is a duplicate
 NAME_LOOKUPS = 16  # member-name lookups in flight at once
@@ -135,7 +135,12 @@ _MAYBE_DONE = frozenset({Status.DEADLINE_EXCEEDED, Status.CANCELLED, Status.UNKN
 
 
 def _event_id(payload: Any) -> str:
-    """The id a message or friend request event is read by."""
+    """The id a message or friend request event is read by; a join or leave's group, members
+    and time."""
+    if isinstance(payload, EventRoomJoinPayload | EventRoomLeavePayload):
+        ids = payload.invited_ids if isinstance(payload, EventRoomJoinPayload) \
+            else payload.removed_ids
+        return f"{payload.room_id} {','.join(ids or ())} at {payload.timestamp}"
     return str(getattr(payload, "message_id", None) or getattr(payload, "friendship_id", ""))
 
 
@@ -482,15 +487,16 @@ class WechatyGateway:
         self._bot: Inbound | None = None
         self._self_id = ""
         self._was_online = False
-        self._seen: OrderedDict[tuple[Any, ...], float] = OrderedDict()
+        # deliveries seen (key -> until when, the payload): a duplicate is dropped
+        self._seen: OrderedDict[tuple[Any, ...], tuple[float, Any]] = OrderedDict()
         self._known: dict[str, GroupInfo] = {}  # the groups the bot is in, as last listed
         self._looked: dict[str, GroupInfo] = {}  # the last look at every group ever seen
         self._names: dict[str, str] = {}  # WeChat names of contacts, as last loaded
         self._unanswered: dict[str, float] = {}  # contact -> when to look it up again
         self._callbacks: set[asyncio.Task[Any]] = set()
         self._looked_up: set[asyncio.Task[Any]] = set()  # events waiting only for their turn
-        # messages and friend requests being looked up (each has an id to read it by): those
-        # the connection's end cuts short are read again after the next login (`_again`)
+        # events being looked up (_READ_AGAIN): those the connection's end cuts short are read
+        # again after the next login (`_again`)
         self._reading: dict[asyncio.Task[Any], tuple[str, Any]] = {}
         self._again: list[tuple[str, Any]] = []
         self._soon: dict[tuple[str, str], asyncio.TimerHandle] = {}  # read again while online
@@ -696,8 +702,11 @@ class WechatyGateway:
                 self._reads.pop((name, _event_id(cut_short)), None)
             else:
                 self._reread(name, cut_short)
-        log.info("logged in to WeChat as %s (%s)", await self._wechat_name(payload.contact_id),
-                 payload.contact_id)
+        try:
+            name = await self._wechat_name(payload.contact_id)
+        except Disconnected:  # (the connection ended already)
+            name = self._contact_name(payload.contact_id)
+        log.info("logged in to WeChat as %s (%s)", name, payload.contact_id)
         configured = self._running_bot().configured_id
         if configured is not None and configured != payload.contact_id:
             log.warning("bot.yaml says the bot is %r but WeChat logged in as %r; the login id "
@@ -743,7 +752,12 @@ class WechatyGateway:
             return
         if msg.from_id == self._current_self_id():
             return
-        await self._feed(await self._message_event(msg), turn)
+        try:
+            event = await self._message_event(msg)
+        except Disconnected as exc:  # (the sender's name: not made up)
+            self._read_again("message", payload, exc)
+            return
+        await self._feed(event, turn)
 
     async def _message_event(self, msg: Any) -> Message:
         try:
@@ -766,18 +780,26 @@ class WechatyGateway:
 
     async def _on_room_join(self, payload: EventRoomJoinPayload, turn: _Turn) -> None:
         room, ids = payload.room_id, tuple(payload.invited_ids or ())
-        if self._repeated("join", room, ids, payload.timestamp):
+        if self._repeated("join", payload, room, ids):
             return
-        members = tuple(await self._named(room, ids))
+        try:
+            members = tuple(await self._named(room, ids))
+        except Disconnected as exc:  # (a newcomer is not welcomed by his id)
+            self._read_again("room-join", payload, exc)
+            return
         # (the bot's own join binds its groups again in the core: Bot.feed)
         await self._feed(MemberJoined(self._at(payload.timestamp), room, members,
                                       payload.inviter_id or None), turn)
 
     async def _on_room_leave(self, payload: EventRoomLeavePayload, turn: _Turn) -> None:
         room, ids = payload.room_id, tuple(payload.removed_ids or ())
-        if self._repeated("leave", room, ids, payload.timestamp):
+        if self._repeated("leave", payload, room, ids):
             return
-        members = tuple(await self._named(room, ids))
+        try:
+            members = tuple(await self._named(room, ids))
+        except Disconnected as exc:
+            self._read_again("room-leave", payload, exc)
+            return
         # (the bot's own leave unbinds the group in the core: Bot.feed)
         await self._feed(MemberLeft(self._at(payload.timestamp), room, members,
                                     payload.remover_id or None), turn)
@@ -798,12 +820,17 @@ class WechatyGateway:
             return
         if FriendshipType(friendship.type) != FriendshipType.FRIENDSHIP_TYPE_RECEIVE:
             return
-        if self._duplicate(("friendship", payload.friendship_id)):
+        if self._duplicate(("friendship", payload.friendship_id), payload):
             return
         contact = friendship.contact_id
-        await self._feed(FriendRequest(
-            self._now(), None, Member(contact, await self._shown_name(None, contact)),
-            hello=friendship.hello or "", request=payload.friendship_id), turn)
+        try:
+            name = await self._shown_name(None, contact)
+        except Disconnected as exc:
+            self._read_again("friendship", payload, exc)
+            return
+        await self._feed(FriendRequest(self._now(), None, Member(contact, name),
+                                       hello=friendship.hello or "",
+                                       request=payload.friendship_id), turn)
 
     async def _refresh_groups(self) -> None:
         """The bot's groups changed: bind them again and rebuild their schedules, again when
@@ -958,21 +985,27 @@ class WechatyGateway:
             raise
         return False  # (not reached: the last try returns)
 
-    def _repeated(self, kind: str, room: str, ids: tuple[str, ...], timestamp: float) -> bool:
+    def _repeated(self, kind: str, payload: Any, room: str, ids: tuple[str, ...]) -> bool:
         """A join or leave the gateway already delivered: the same members at the same time.
         Without a timestamp (0) two events cannot be told apart from one sent twice, and a
         member who joins, leaves and joins again must not lose the second join: none is
         dropped."""
-        return bool(timestamp) and self._duplicate((kind, room, tuple(sorted(ids)), timestamp))
+        timestamp = payload.timestamp
+        return bool(timestamp) and self._duplicate((kind, room, tuple(sorted(ids)), timestamp),
+                                                   payload)
 
-    def _duplicate(self, key: tuple[Any, ...]) -> bool:
+    def _duplicate(self, key: tuple[Any, ...], payload: Any) -> bool:
+        """Whether another delivery of the event (`key`) came within DEDUPE_SECONDS; the same
+        one (`payload`) read again is none."""
         now = time.monotonic()
-        while self._seen and next(iter(self._seen.values())) < now:
+        while self._seen and next(iter(self._seen.values()))[0] < now:
             self._seen.popitem(last=False)
         if key in self._seen:
+            if self._seen[key][1] is payload:
+                return False
             log.info("dropped a duplicate %s event", key[0])
             return True
-        self._seen[key] = now + DEDUPE_SECONDS
+        self._seen[key] = now + DEDUPE_SECONDS, payload
         return False
 
     # ------------------------------------------------------------ lookups
@@ -1013,11 +1046,14 @@ class WechatyGateway:
 
     async def _shown_name(self, room: str | None, contact: str) -> str:
         """The name shown in the group: the member's group alias, else their WeChat name,
-        else (the lookups failed) their id."""
+        else (the lookups failed) their id. Disconnected when there is no connection to ask:
+        the event is read again, not handled with a made-up name."""
         if room is not None:
             try:
                 member = await self._act(f"looking up {contact} in {room}",
                                          self._connected().room_member_payload(room, contact))
+            except Disconnected:
+                raise
             except Exception as exc:
                 log.debug("no member payload for %s in %s: %s", contact, room, _explain(exc))
             else:
@@ -1030,12 +1066,15 @@ class WechatyGateway:
     async def _wechat_name(self, contact: str) -> str:
         """The contact's WeChat name (what an @mention shows); the last one known, or the id,
         when the lookup fails. A lookup left unanswered is not made again for UNANSWERED_NAME
-        seconds: each would hold the bot (which sends inside its turn) an action's time."""
+        seconds: each would hold the bot (which sends inside its turn) an action's time.
+        Disconnected when there is no connection to ask."""
         if self._unanswered.get(contact, 0.0) > time.monotonic():
             return self._names.get(contact, contact)
         try:
             payload = await self._act(f"looking up {contact}",
                                       self._connected().contact_payload(contact))
+        except Disconnected:
+            raise
         except Exception as exc:
             log.debug("no contact payload for %s: %s", contact, _explain(exc))
             if isinstance(exc, Unanswered):
