@@ -194,22 +194,34 @@ _EVENT_TYPES = frozenset(EventType)  # the event types the client knows
 _CHANGED_BY = {EventType.EVENT_TYPE_ROOM_JOIN: "inviterId",
                EventType.EVENT_TYPE_ROOM_LEAVE: "removerId",
                EventType.EVENT_TYPE_ROOM_TOPIC: "changerId"}
+# a group's change, by its callback's name, with what it cannot be handled without: the group,
+# and who joined or left, or the new name
+_NEEDED = {EventType.EVENT_TYPE_ROOM_JOIN: ("room-join", ("roomId", "inviteeIdList")),
+           EventType.EVENT_TYPE_ROOM_LEAVE: ("room-leave", ("roomId", "removeeIdList")),
+           EventType.EVENT_TYPE_ROOM_TOPIC: ("room-topic", ("roomId", "newTopic"))}
 
 
-def _repair(response: Any) -> None:
+def _repair(response: Any) -> str:
     """Fill in what the library requires and gateways leave out: error events come as
     {"gerror": ...} or {} without `data`; some joins and leaves have no timestamp (0: the
-    bot takes the time it received them), and a join, leave or rename may not say who made
-    it ('': nobody named), or say null for either; a logout without `contactId` is still a
-    logout."""
+    bot takes the time it received them), a join, leave or rename may not say who made it
+    ('': nobody named), and a rename its old name ('': only logged), or say null for any of
+    them; a logout without `contactId` is still a logout. What a group's change names
+    nothing for and cannot be handled without (`_NEEDED`: a rename without its new name, a
+    join without who joined) cannot be filled in: the event is named with what it lacks,
+    not to be handled ('' for every other)."""
     if response.type not in _EVENTS_WITH_DATA and response.type not in _CHANGED_BY:
-        return
+        return ""
     try:
         payload = json.loads(response.payload or "{}")
     except ValueError:
         payload = {"data": response.payload}
     if not isinstance(payload, dict):
         payload = {"data": "" if payload is None else str(payload)}
+    if response.type in _NEEDED:
+        name, needed = _NEEDED[response.type]
+        if lacking := [key for key in needed if payload.get(key) is None]:
+            return f"a {name} event without {' or '.join(lacking)} (null or left out)"
     if response.type in _CHANGED_BY:  # (left out, or sent as null)
         unset = {"timestamp": 0, _CHANGED_BY[response.type]: ""}
         if response.type == EventType.EVENT_TYPE_ROOM_TOPIC:
@@ -223,6 +235,7 @@ def _repair(response: Any) -> None:
     if response.type == EventType.EVENT_TYPE_LOGOUT:
         payload.setdefault("contactId", "")
     response.payload = json.dumps(payload)
+    return ""
 
 
 def _keepalive() -> Configuration:
@@ -300,7 +313,10 @@ class _ServiceConnection(PuppetService):
                          " gateway's?): type %s, payload %.200s", response.type,
                          response.payload)
                 continue
-            _repair(response)
+            if unusable := _repair(response):
+                log.warning("skipped %s: nothing to handle; payload %.200s", unusable,
+                            response.payload)
+                continue
             try:
                 await self._decode_one(stub, response)
             except Exception:
