@@ -144,6 +144,14 @@ def _event_id(payload: Any) -> str:
     return str(getattr(payload, "message_id", None) or getattr(payload, "friendship_id", ""))
 
 
+class _Unread(Exception):
+    """An event's lookup failed (`failure`): it is read again, or given up (_read_again)."""
+
+    def __init__(self, failure: Exception) -> None:
+        super().__init__(str(failure))
+        self.failure = failure
+
+
 class Unanswered(GatewayError):
     """The gateway did not answer a lookup within the action's time (the outbox and the core
     take it as any GatewayError)."""
@@ -515,7 +523,7 @@ class WechatyGateway:
         # again after the next login (`_again`)
         self._reading: dict[asyncio.Task[Any], tuple[str, Any]] = {}
         self._again: list[tuple[str, Any]] = []
-        self._soon: dict[tuple[str, str], asyncio.TimerHandle] = {}  # read again while online
+        self._soon: set[tuple[str, str]] = set()  # waiting in their turn to be read again
         self._reads: dict[tuple[str, str], int] = {}  # failed reads of each, till READS
         self.read_again_after = 1.0  # seconds while still online, doubling with each failure
         self._line = _Line()  # the events that feed the bot, in arrival order
@@ -558,10 +566,8 @@ class WechatyGateway:
         """The gateway stops: end the events still being handled or waiting to be tried
         again (also those a reconnect spared), before the bot closes its store; and give up
         those waiting to be read again."""
-        for handle in self._soon.values():
-            handle.cancel()
         unread = [*self._soon, *((name, _event_id(payload)) for name, payload in self._again)]
-        self._soon, self._again = {}, []
+        self._soon, self._again = set(), []
         for name, event_id in unread:
             log.warning("gave up reading the %s event %s: the bot stopped", name, event_id)
         for task in self._callbacks:
@@ -597,8 +603,10 @@ class WechatyGateway:
         for task in list(self._callbacks):
             if stopping or task not in self._looked_up:
                 task.cancel()
-                if not stopping and (read := self._reading.pop(task, None)) is not None \
-                        and self._failed_read(*read, "the connection ended while reading it"):
+                if stopping or (read := self._reading.pop(task, None)) is None:
+                    continue
+                self._soon.discard((read[0], _event_id(read[1])))  # (read after the login)
+                if self._failed_read(*read, "the connection ended while reading it"):
                     self._again.append(read)
         try:
             await puppet.stop()
@@ -634,7 +642,13 @@ class WechatyGateway:
             if task is not None and name in _READ_AGAIN:
                 self._reading[task] = (name, payload)
             try:
-                await callback(payload, turn)
+                while True:
+                    try:
+                        await callback(payload, turn)
+                        return
+                    except _Unread as unread:
+                        if not await self._read_again(name, payload, unread.failure):
+                            return
             finally:
                 if task is not None:
                     self._reading.pop(task, None)
@@ -647,30 +661,36 @@ class WechatyGateway:
                 "room-leave": self._on_room_leave, "room-topic": self._on_room_topic,
                 "friendship": self._on_friendship}
 
-    def _read_again(self, name: str, payload: Any, exc: Exception) -> None:
+    async def _read_again(self, name: str, payload: Any, exc: Exception) -> bool:
         """The event's payload could not be loaded: read it again, unless the gateway refused
         it (NOT_FOUND...: its id is no good) or it failed READS times; each end is logged,
         naming the event and the failure. Any other failure may pass: the TypeScript gateway
         answers INTERNAL for whatever its provider throws (a PadLocal timeout, its lost
         connection to WeChat), and a lookup it did not answer in time (Unanswered) is read
-        again too. Still online, it is read again after `read_again_after` seconds
-        (doubling), else after the next login (a refusal then may be the connection's end)."""
+        again too. Still online, it is read again in its turn after `read_again_after`
+        seconds (doubling): True once it is time. The events after it wait for it as for a
+        slow lookup (at most an action's time, `_Turn`), so that a member's 报名 then 取消
+        are not handled the other way round (its group is not known before it is loaded: all
+        of them wait). Offline, it is read again after the next login, after the events
+        looked up meanwhile (a refusal then may be the connection's end)."""
         online = self.online.is_set()
         failure = exc if isinstance(exc, GatewayError) else _classify(name, exc, sends=False)
         if online and isinstance(failure, Refused):
             log.warning("could not load the %s event %s, so it is skipped: %s", name,
                         _event_id(payload), _why(exc))
-            return
+            return False
         if not self._failed_read(name, payload, _why(exc)):
-            return
+            return False
         log.warning("could not load the %s event (%s): it is read again %s", name,
                     _why(exc), "soon" if online else "after the next login")
-        if online:
-            key = name, _event_id(payload)
-            self._soon[key] = asyncio.get_running_loop().call_later(
-                self.read_again_after * 2 ** (self._reads[key] - 1), self._reread, name, payload)
-        else:
+        if not online:
             self._again.append((name, payload))
+            return False
+        key = name, _event_id(payload)
+        self._soon.add(key)  # (a cancel leaves it: a stop gives it up, _end_callbacks)
+        await asyncio.sleep(self.read_again_after * 2 ** (self._reads[key] - 1))
+        self._soon.discard(key)
+        return True
 
     def _failed_read(self, name: str, payload: Any, why: str) -> bool:
         """Count a failed read of the event; False once it failed READS times (given up)."""
@@ -685,7 +705,6 @@ class WechatyGateway:
 
     def _reread(self, name: str, payload: Any) -> None:
         """Read an event again, in line as a new arrival (a task, as pyee runs a callback)."""
-        self._soon.pop((name, _event_id(payload)), None)
         self._callbacks.add(asyncio.create_task(self._guarded(name, self._in_line(name))(payload)))
 
     def _event_callbacks(self) -> dict[str, Callable[..., Awaitable[None]]]:
@@ -764,15 +783,13 @@ class WechatyGateway:
             msg = await self._act("loading the message",
                                   self._connected().message_payload(payload.message_id))
         except Exception as exc:
-            self._read_again("message", payload, exc)
-            return
+            raise _Unread(exc) from exc
         if msg.from_id == self._current_self_id():
             return
         try:
             event = await self._message_event(msg)
         except Disconnected as exc:  # (the sender's name: not made up)
-            self._read_again("message", payload, exc)
-            return
+            raise _Unread(exc) from exc
         await self._feed(event, turn)
 
     async def _message_event(self, msg: Any) -> Message:
@@ -801,8 +818,7 @@ class WechatyGateway:
         try:
             members = tuple(await self._named(room, ids))
         except Disconnected as exc:  # (a newcomer is not welcomed by his id)
-            self._read_again("room-join", payload, exc)
-            return
+            raise _Unread(exc) from exc
         # (the bot's own join binds its groups again in the core: Bot.feed)
         await self._feed(MemberJoined(self._at(payload.timestamp), room, members,
                                       payload.inviter_id or None), turn)
@@ -814,8 +830,7 @@ class WechatyGateway:
         try:
             members = tuple(await self._named(room, ids))
         except Disconnected as exc:
-            self._read_again("room-leave", payload, exc)
-            return
+            raise _Unread(exc) from exc
         # (the bot's own leave unbinds the group in the core: Bot.feed)
         await self._feed(MemberLeft(self._at(payload.timestamp), room, members,
                                     payload.remover_id or None), turn)
@@ -832,8 +847,7 @@ class WechatyGateway:
                 "loading the friend request",
                 self._connected().friendship_payload(payload.friendship_id))
         except Exception as exc:
-            self._read_again("friendship", payload, exc)
-            return
+            raise _Unread(exc) from exc
         if FriendshipType(friendship.type) != FriendshipType.FRIENDSHIP_TYPE_RECEIVE:
             return
         if self._duplicate(("friendship", payload.friendship_id), payload):
@@ -842,8 +856,7 @@ class WechatyGateway:
         try:
             name = await self._shown_name(None, contact)
         except Disconnected as exc:
-            self._read_again("friendship", payload, exc)
-            return
+            raise _Unread(exc) from exc
         await self._feed(FriendRequest(self._now(), None, Member(contact, name),
                                        hello=friendship.hello or "",
                                        request=payload.friendship_id), turn)

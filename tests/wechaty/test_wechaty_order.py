@@ -152,6 +152,34 @@ async def test_a_message_the_gateway_fails_to_load_once_is_read_again(
     assert sorted(e.text for e in s.of_type(Message)) == ["after", "lost for a moment"]
 
 
+async def test_a_message_read_again_after_a_blip_keeps_its_place_in_line(
+        run_bot: RunBot, grpc_gateway: WechatyGateway, fake_gateway: FakeGateway) -> None:
+    """A member's 报名 then 取消: the first fails to load once (INTERNAL, the gateway's answer
+    for any provider failure) and is read again a second later; the second, loaded at once,
+    waits for it (review s36 r18 R18-1: it went first)."""
+    async with run_bot(grpc_gateway) as s:
+        fake_gateway.fail["MessagePayload"] = GRPCError(Status.INTERNAL, "padlocal: timeout")
+        fake_gateway.say("r1", "alice", "报名")
+        await until(lambda: "MessagePayload" not in fake_gateway.fail, "the failed load")
+        fake_gateway.say("r1", "alice", "取消")
+        await until(lambda: len(s.of_type(Message)) == 2, "both messages")
+    assert [e.text for e in s.of_type(Message)] == ["报名", "取消"]
+
+
+async def test_a_message_waiting_in_its_turn_to_be_read_again_is_read_after_a_reconnect(
+        run_bot: RunBot, grpc_gateway: WechatyGateway, fake_gateway: FakeGateway,
+        caplog: pytest.LogCaptureFixture) -> None:
+    grpc_gateway.read_again_after = 60.0  # (not before the test ends: the login reads it)
+    async with run_bot(grpc_gateway) as s:
+        fake_gateway.fail["MessagePayload"] = GRPCError(Status.INTERNAL, "padlocal: timeout")
+        fake_gateway.say("r1", "alice", "报名")
+        await until(lambda: "it is read again soon" in caplog.text, "the failed load")
+        fake_gateway.end_stream()
+        await until(lambda: s.of_type(Message), "the message read after the login")
+    assert [e.text for e in s.of_type(Message)] == ["报名"]
+    assert "gave up" not in caplog.text
+
+
 async def test_a_friend_request_the_gateway_fails_to_load_once_is_read_again(
         run_bot: RunBot, grpc_gateway: WechatyGateway, fake_gateway: FakeGateway) -> None:
     grpc_gateway.read_again_after = 0.05
