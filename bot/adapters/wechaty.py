@@ -98,10 +98,10 @@ STOP_TIMEOUT = 5.0  # seconds to say goodbye to the gateway before closing the c
 KEEPALIVE = 60.0  # seconds between pings on the connection to the gateway
 KEEPALIVE_TIMEOUT = 20.0  # seconds a ping may go unanswered before the connection is given up
 START_PATIENCE = 60.0  # seconds between warnings while the gateway does not answer Start
-# events read again after a reconnect when the connection's end cut their lookups short: each
-# has an id the gateway reads it by again (the joins and leaves missed are found by comparing
-# the member lists after the login: bot/backstop.py)
-_READ_AGAIN = frozenset({"message", "friendship"})
+# events read again when the connection's end cut their lookups short, or they found no
+# connection (the last ones before it ended): a message or friend request by the id the gateway
+# reads it by, a join or leave by what it carries (its names are looked up again: not made up)
+_READ_AGAIN = frozenset({"message", "friendship", "room-join", "room-leave"})
 READS = 3  # tries to read such an event, or to do what failed for the platform (then given up)
 DEDUPE_SECONDS = 60.0  # a join/leave/friend request seen again within this is a duplicate
 NAME_LOOKUPS = 16  # member-name lookups in flight at once
@@ -135,8 +135,21 @@ _MAYBE_DONE = frozenset({Status.DEADLINE_EXCEEDED, Status.CANCELLED, Status.UNKN
 
 
 def _event_id(payload: Any) -> str:
-    """The id a message or friend request event is read by."""
+    """The id a message or friend request event is read by; a join or leave's group, members
+    and time."""
+    if isinstance(payload, EventRoomJoinPayload | EventRoomLeavePayload):
+        ids = payload.invited_ids if isinstance(payload, EventRoomJoinPayload) \
+            else payload.removed_ids
+        return f"{payload.room_id} {','.join(ids or ())} at {payload.timestamp}"
     return str(getattr(payload, "message_id", None) or getattr(payload, "friendship_id", ""))
+
+
+class _Unread(Exception):
+    """An event's lookup failed (`failure`): it is read again, or given up (_read_again)."""
+
+    def __init__(self, failure: Exception) -> None:
+        super().__init__(str(failure))
+        self.failure = failure
 
 
 class Unanswered(GatewayError):
@@ -189,22 +202,34 @@ _EVENT_TYPES = frozenset(EventType)  # the event types the client knows
 _CHANGED_BY = {EventType.EVENT_TYPE_ROOM_JOIN: "inviterId",
                EventType.EVENT_TYPE_ROOM_LEAVE: "removerId",
                EventType.EVENT_TYPE_ROOM_TOPIC: "changerId"}
+# a group's change, by its callback's name, with what it cannot be handled without: the group,
+# and who joined or left, or the new name
+_NEEDED = {EventType.EVENT_TYPE_ROOM_JOIN: ("room-join", ("roomId", "inviteeIdList")),
+           EventType.EVENT_TYPE_ROOM_LEAVE: ("room-leave", ("roomId", "removeeIdList")),
+           EventType.EVENT_TYPE_ROOM_TOPIC: ("room-topic", ("roomId", "newTopic"))}
 
 
-def _repair(response: Any) -> None:
+def _repair(response: Any) -> str:
     """Fill in what the library requires and gateways leave out: error events come as
     {"gerror": ...} or {} without `data`; some joins and leaves have no timestamp (0: the
-    bot takes the time it received them), and a join, leave or rename may not say who made
-    it ('': nobody named), or say null for either; a logout without `contactId` is still a
-    logout."""
+    bot takes the time it received them), a join, leave or rename may not say who made it
+    ('': nobody named), and a rename its old name ('': only logged), or say null for any of
+    them; a logout without `contactId` is still a logout. What a group's change names
+    nothing for and cannot be handled without (`_NEEDED`: a rename without its new name, a
+    join without who joined) cannot be filled in: the event is named with what it lacks,
+    not to be handled ('' for every other)."""
     if response.type not in _EVENTS_WITH_DATA and response.type not in _CHANGED_BY:
-        return
+        return ""
     try:
         payload = json.loads(response.payload or "{}")
     except ValueError:
         payload = {"data": response.payload}
     if not isinstance(payload, dict):
         payload = {"data": "" if payload is None else str(payload)}
+    if response.type in _NEEDED:
+        name, needed = _NEEDED[response.type]
+        if lacking := [key for key in needed if payload.get(key) is None]:
+            return f"a {name} event without {' or '.join(lacking)} (null or left out)"
     if response.type in _CHANGED_BY:  # (left out, or sent as null)
         unset = {"timestamp": 0, _CHANGED_BY[response.type]: ""}
         if response.type == EventType.EVENT_TYPE_ROOM_TOPIC:
@@ -218,6 +243,7 @@ def _repair(response: Any) -> None:
     if response.type == EventType.EVENT_TYPE_LOGOUT:
         payload.setdefault("contactId", "")
     response.payload = json.dumps(payload)
+    return ""
 
 
 def _keepalive() -> Configuration:
@@ -295,7 +321,10 @@ class _ServiceConnection(PuppetService):
                          " gateway's?): type %s, payload %.200s", response.type,
                          response.payload)
                 continue
-            _repair(response)
+            if unusable := _repair(response):
+                log.warning("skipped %s: nothing to handle; payload %.200s", unusable,
+                            response.payload)
+                continue
             try:
                 await self._decode_one(stub, response)
             except Exception:
@@ -482,18 +511,19 @@ class WechatyGateway:
         self._bot: Inbound | None = None
         self._self_id = ""
         self._was_online = False
-        self._seen: OrderedDict[tuple[Any, ...], float] = OrderedDict()
+        # deliveries seen (key -> until when, the payload): a duplicate is dropped
+        self._seen: OrderedDict[tuple[Any, ...], tuple[float, Any]] = OrderedDict()
         self._known: dict[str, GroupInfo] = {}  # the groups the bot is in, as last listed
         self._looked: dict[str, GroupInfo] = {}  # the last look at every group ever seen
         self._names: dict[str, str] = {}  # WeChat names of contacts, as last loaded
         self._unanswered: dict[str, float] = {}  # contact -> when to look it up again
         self._callbacks: set[asyncio.Task[Any]] = set()
         self._looked_up: set[asyncio.Task[Any]] = set()  # events waiting only for their turn
-        # messages and friend requests being looked up (each has an id to read it by): those
-        # the connection's end cuts short are read again after the next login (`_again`)
+        # events being looked up (_READ_AGAIN): those the connection's end cuts short are read
+        # again after the next login (`_again`)
         self._reading: dict[asyncio.Task[Any], tuple[str, Any]] = {}
         self._again: list[tuple[str, Any]] = []
-        self._soon: dict[tuple[str, str], asyncio.TimerHandle] = {}  # read again while online
+        self._soon: set[tuple[str, str]] = set()  # waiting in their turn to be read again
         self._reads: dict[tuple[str, str], int] = {}  # failed reads of each, till READS
         self.read_again_after = 1.0  # seconds while still online, doubling with each failure
         self._line = _Line()  # the events that feed the bot, in arrival order
@@ -536,10 +566,8 @@ class WechatyGateway:
         """The gateway stops: end the events still being handled or waiting to be tried
         again (also those a reconnect spared), before the bot closes its store; and give up
         those waiting to be read again."""
-        for handle in self._soon.values():
-            handle.cancel()
         unread = [*self._soon, *((name, _event_id(payload)) for name, payload in self._again)]
-        self._soon, self._again = {}, []
+        self._soon, self._again = set(), []
         for name, event_id in unread:
             log.warning("gave up reading the %s event %s: the bot stopped", name, event_id)
         for task in self._callbacks:
@@ -575,8 +603,10 @@ class WechatyGateway:
         for task in list(self._callbacks):
             if stopping or task not in self._looked_up:
                 task.cancel()
-                if not stopping and (read := self._reading.pop(task, None)) is not None \
-                        and self._failed_read(*read, "the connection ended while reading it"):
+                if stopping or (read := self._reading.pop(task, None)) is None:
+                    continue
+                self._soon.discard((read[0], _event_id(read[1])))  # (read after the login)
+                if self._failed_read(*read, "the connection ended while reading it"):
                     self._again.append(read)
         try:
             await puppet.stop()
@@ -612,7 +642,13 @@ class WechatyGateway:
             if task is not None and name in _READ_AGAIN:
                 self._reading[task] = (name, payload)
             try:
-                await callback(payload, turn)
+                while True:
+                    try:
+                        await callback(payload, turn)
+                        return
+                    except _Unread as unread:
+                        if not await self._read_again(name, payload, unread.failure):
+                            return
             finally:
                 if task is not None:
                     self._reading.pop(task, None)
@@ -625,30 +661,36 @@ class WechatyGateway:
                 "room-leave": self._on_room_leave, "room-topic": self._on_room_topic,
                 "friendship": self._on_friendship}
 
-    def _read_again(self, name: str, payload: Any, exc: Exception) -> None:
+    async def _read_again(self, name: str, payload: Any, exc: Exception) -> bool:
         """The event's payload could not be loaded: read it again, unless the gateway refused
         it (NOT_FOUND...: its id is no good) or it failed READS times; each end is logged,
         naming the event and the failure. Any other failure may pass: the TypeScript gateway
         answers INTERNAL for whatever its provider throws (a PadLocal timeout, its lost
         connection to WeChat), and a lookup it did not answer in time (Unanswered) is read
-        again too. Still online, it is read again after `read_again_after` seconds
-        (doubling), else after the next login (a refusal then may be the connection's end)."""
+        again too. Still online, it is read again in its turn after `read_again_after`
+        seconds (doubling): True once it is time. The events after it wait for it as for a
+        slow lookup (at most an action's time, `_Turn`), so that a member's 报名 then 取消
+        are not handled the other way round (its group is not known before it is loaded: all
+        of them wait). Offline, it is read again after the next login, after the events
+        looked up meanwhile (a refusal then may be the connection's end)."""
         online = self.online.is_set()
         failure = exc if isinstance(exc, GatewayError) else _classify(name, exc, sends=False)
         if online and isinstance(failure, Refused):
             log.warning("could not load the %s event %s, so it is skipped: %s", name,
                         _event_id(payload), _why(exc))
-            return
+            return False
         if not self._failed_read(name, payload, _why(exc)):
-            return
+            return False
         log.warning("could not load the %s event (%s): it is read again %s", name,
                     _why(exc), "soon" if online else "after the next login")
-        if online:
-            key = name, _event_id(payload)
-            self._soon[key] = asyncio.get_running_loop().call_later(
-                self.read_again_after * 2 ** (self._reads[key] - 1), self._reread, name, payload)
-        else:
+        if not online:
             self._again.append((name, payload))
+            return False
+        key = name, _event_id(payload)
+        self._soon.add(key)  # (a cancel leaves it: a stop gives it up, _end_callbacks)
+        await asyncio.sleep(self.read_again_after * 2 ** (self._reads[key] - 1))
+        self._soon.discard(key)
+        return True
 
     def _failed_read(self, name: str, payload: Any, why: str) -> bool:
         """Count a failed read of the event; False once it failed READS times (given up)."""
@@ -663,7 +705,6 @@ class WechatyGateway:
 
     def _reread(self, name: str, payload: Any) -> None:
         """Read an event again, in line as a new arrival (a task, as pyee runs a callback)."""
-        self._soon.pop((name, _event_id(payload)), None)
         self._callbacks.add(asyncio.create_task(self._guarded(name, self._in_line(name))(payload)))
 
     def _event_callbacks(self) -> dict[str, Callable[..., Awaitable[None]]]:
@@ -696,8 +737,11 @@ class WechatyGateway:
                 self._reads.pop((name, _event_id(cut_short)), None)
             else:
                 self._reread(name, cut_short)
-        log.info("logged in to WeChat as %s (%s)", await self._wechat_name(payload.contact_id),
-                 payload.contact_id)
+        try:
+            name = await self._wechat_name(payload.contact_id)
+        except Disconnected:  # (the connection ended already)
+            name = self._contact_name(payload.contact_id)
+        log.info("logged in to WeChat as %s (%s)", name, payload.contact_id)
         configured = self._running_bot().configured_id
         if configured is not None and configured != payload.contact_id:
             log.warning("bot.yaml says the bot is %r but WeChat logged in as %r; the login id "
@@ -739,11 +783,14 @@ class WechatyGateway:
             msg = await self._act("loading the message",
                                   self._connected().message_payload(payload.message_id))
         except Exception as exc:
-            self._read_again("message", payload, exc)
-            return
+            raise _Unread(exc) from exc
         if msg.from_id == self._current_self_id():
             return
-        await self._feed(await self._message_event(msg), turn)
+        try:
+            event = await self._message_event(msg)
+        except Disconnected as exc:  # (the sender's name: not made up)
+            raise _Unread(exc) from exc
+        await self._feed(event, turn)
 
     async def _message_event(self, msg: Any) -> Message:
         try:
@@ -766,18 +813,24 @@ class WechatyGateway:
 
     async def _on_room_join(self, payload: EventRoomJoinPayload, turn: _Turn) -> None:
         room, ids = payload.room_id, tuple(payload.invited_ids or ())
-        if self._repeated("join", room, ids, payload.timestamp):
+        if self._repeated("join", payload, room, ids):
             return
-        members = tuple(await self._named(room, ids))
+        try:
+            members = tuple(await self._named(room, ids))
+        except Disconnected as exc:  # (a newcomer is not welcomed by his id)
+            raise _Unread(exc) from exc
         # (the bot's own join binds its groups again in the core: Bot.feed)
         await self._feed(MemberJoined(self._at(payload.timestamp), room, members,
                                       payload.inviter_id or None), turn)
 
     async def _on_room_leave(self, payload: EventRoomLeavePayload, turn: _Turn) -> None:
         room, ids = payload.room_id, tuple(payload.removed_ids or ())
-        if self._repeated("leave", room, ids, payload.timestamp):
+        if self._repeated("leave", payload, room, ids):
             return
-        members = tuple(await self._named(room, ids))
+        try:
+            members = tuple(await self._named(room, ids))
+        except Disconnected as exc:
+            raise _Unread(exc) from exc
         # (the bot's own leave unbinds the group in the core: Bot.feed)
         await self._feed(MemberLeft(self._at(payload.timestamp), room, members,
                                     payload.remover_id or None), turn)
@@ -794,16 +847,19 @@ class WechatyGateway:
                 "loading the friend request",
                 self._connected().friendship_payload(payload.friendship_id))
         except Exception as exc:
-            self._read_again("friendship", payload, exc)
-            return
+            raise _Unread(exc) from exc
         if FriendshipType(friendship.type) != FriendshipType.FRIENDSHIP_TYPE_RECEIVE:
             return
-        if self._duplicate(("friendship", payload.friendship_id)):
+        if self._duplicate(("friendship", payload.friendship_id), payload):
             return
         contact = friendship.contact_id
-        await self._feed(FriendRequest(
-            self._now(), None, Member(contact, await self._shown_name(None, contact)),
-            hello=friendship.hello or "", request=payload.friendship_id), turn)
+        try:
+            name = await self._shown_name(None, contact)
+        except Disconnected as exc:
+            raise _Unread(exc) from exc
+        await self._feed(FriendRequest(self._now(), None, Member(contact, name),
+                                       hello=friendship.hello or "",
+                                       request=payload.friendship_id), turn)
 
     async def _refresh_groups(self) -> None:
         """The bot's groups changed: bind them again and rebuild their schedules, again when
@@ -958,21 +1014,27 @@ class WechatyGateway:
             raise
         return False  # (not reached: the last try returns)
 
-    def _repeated(self, kind: str, room: str, ids: tuple[str, ...], timestamp: float) -> bool:
+    def _repeated(self, kind: str, payload: Any, room: str, ids: tuple[str, ...]) -> bool:
         """A join or leave the gateway already delivered: the same members at the same time.
         Without a timestamp (0) two events cannot be told apart from one sent twice, and a
         member who joins, leaves and joins again must not lose the second join: none is
         dropped."""
-        return bool(timestamp) and self._duplicate((kind, room, tuple(sorted(ids)), timestamp))
+        timestamp = payload.timestamp
+        return bool(timestamp) and self._duplicate((kind, room, tuple(sorted(ids)), timestamp),
+                                                   payload)
 
-    def _duplicate(self, key: tuple[Any, ...]) -> bool:
+    def _duplicate(self, key: tuple[Any, ...], payload: Any) -> bool:
+        """Whether another delivery of the event (`key`) came within DEDUPE_SECONDS; the same
+        one (`payload`) read again is none."""
         now = time.monotonic()
-        while self._seen and next(iter(self._seen.values())) < now:
+        while self._seen and next(iter(self._seen.values()))[0] < now:
             self._seen.popitem(last=False)
         if key in self._seen:
+            if self._seen[key][1] is payload:
+                return False
             log.info("dropped a duplicate %s event", key[0])
             return True
-        self._seen[key] = now + DEDUPE_SECONDS
+        self._seen[key] = now + DEDUPE_SECONDS, payload
         return False
 
     # ------------------------------------------------------------ lookups
@@ -1013,11 +1075,14 @@ class WechatyGateway:
 
     async def _shown_name(self, room: str | None, contact: str) -> str:
         """The name shown in the group: the member's group alias, else their WeChat name,
-        else (the lookups failed) their id."""
+        else (the lookups failed) their id. Disconnected when there is no connection to ask:
+        the event is read again, not handled with a made-up name."""
         if room is not None:
             try:
                 member = await self._act(f"looking up {contact} in {room}",
                                          self._connected().room_member_payload(room, contact))
+            except Disconnected:
+                raise
             except Exception as exc:
                 log.debug("no member payload for %s in %s: %s", contact, room, _explain(exc))
             else:
@@ -1030,12 +1095,15 @@ class WechatyGateway:
     async def _wechat_name(self, contact: str) -> str:
         """The contact's WeChat name (what an @mention shows); the last one known, or the id,
         when the lookup fails. A lookup left unanswered is not made again for UNANSWERED_NAME
-        seconds: each would hold the bot (which sends inside its turn) an action's time."""
+        seconds: each would hold the bot (which sends inside its turn) an action's time.
+        Disconnected when there is no connection to ask."""
         if self._unanswered.get(contact, 0.0) > time.monotonic():
             return self._names.get(contact, contact)
         try:
             payload = await self._act(f"looking up {contact}",
                                       self._connected().contact_payload(contact))
+        except Disconnected:
+            raise
         except Exception as exc:
             log.debug("no contact payload for %s: %s", contact, _explain(exc))
             if isinstance(exc, Unanswered):

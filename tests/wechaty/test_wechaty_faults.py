@@ -4,6 +4,7 @@ fake puppet-service gateway, and how the bot comes through each fault."""
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
 from collections.abc import Callable
@@ -150,6 +151,37 @@ async def test_a_join_leave_or_rename_whose_gateway_leaves_out_who_made_it_is_ha
     [fed] = s.events
     assert isinstance(fed, kind)
     assert getattr(fed, by) is None
+
+
+@pytest.mark.parametrize("null", [False, True])
+@pytest.mark.parametrize(("event", "key"), [("room-join", "inviteeIdList"),
+                                            ("room-leave", "removeeIdList"),
+                                            ("room-topic", "newTopic"), ("room-join", "roomId")])
+async def test_a_join_leave_or_rename_that_names_nothing_to_handle_is_skipped_with_a_warning(
+        run_bot: RunBot, grpc_gateway: WechatyGateway, fake_gateway: FakeGateway,
+        caplog: pytest.LogCaptureFixture, event: str, key: str, null: bool) -> None:
+    """A rename without its new name, a join without who joined (null, or left out): nothing
+    to handle, and no failure of the client to decode it (review s36 r20 R20-8: it was
+    logged as one, at ERROR level). The events after it come."""
+    payload: dict[str, Any] = {"roomId": "r1", "inviteeIdList": ["dave"], "inviterId": "alice",
+                               "removeeIdList": ["bob"], "removerId": "alice",
+                               "newTopic": "Recruitment 01 ads", "oldTopic": "Recruitment 01",
+                               "changerId": "alice", "timestamp": int(time.time())}
+    if null:
+        payload[key] = None
+    else:
+        del payload[key]
+    async with run_bot(grpc_gateway) as s:
+        fake_gateway.emit(event, payload)
+        fake_gateway.say("r1", "alice", KEYWORD)
+        await until(lambda: s.events, "the message after it")
+    assert [type(e) for e in s.events] == [Message]
+    [warning] = [r for r in caplog.records if "skipped" in r.getMessage()]
+    assert warning.levelno == logging.WARNING
+    assert warning.getMessage() == (f"skipped a {event} event without {key} (null or left"
+                                    f" out): nothing to handle; payload "
+                                    f"{json.dumps(payload):.200}")
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
 
 
 async def test_a_text_wechat_accepted_is_not_sent_again_when_the_gateway_cannot_show_it(

@@ -15,7 +15,7 @@ from wechaty_support import KEYWORD, Session, until
 
 from bot.adapters import wechaty
 from bot.adapters.wechaty import READS, WechatyGateway
-from bot.events import FriendRequest, MemberJoined, Message
+from bot.events import FriendRequest, MemberJoined, MemberLeft, Message
 
 RunBot = Callable[..., AbstractAsyncContextManager[Session]]
 
@@ -152,6 +152,34 @@ async def test_a_message_the_gateway_fails_to_load_once_is_read_again(
     assert sorted(e.text for e in s.of_type(Message)) == ["after", "lost for a moment"]
 
 
+async def test_a_message_read_again_after_a_blip_keeps_its_place_in_line(
+        run_bot: RunBot, grpc_gateway: WechatyGateway, fake_gateway: FakeGateway) -> None:
+    """A member's 报名 then 取消: the first fails to load once (INTERNAL, the gateway's answer
+    for any provider failure) and is read again a second later; the second, loaded at once,
+    waits for it (review s36 r18 R18-1: it went first)."""
+    async with run_bot(grpc_gateway) as s:
+        fake_gateway.fail["MessagePayload"] = GRPCError(Status.INTERNAL, "padlocal: timeout")
+        fake_gateway.say("r1", "alice", "报名")
+        await until(lambda: "MessagePayload" not in fake_gateway.fail, "the failed load")
+        fake_gateway.say("r1", "alice", "取消")
+        await until(lambda: len(s.of_type(Message)) == 2, "both messages")
+    assert [e.text for e in s.of_type(Message)] == ["报名", "取消"]
+
+
+async def test_a_message_waiting_in_its_turn_to_be_read_again_is_read_after_a_reconnect(
+        run_bot: RunBot, grpc_gateway: WechatyGateway, fake_gateway: FakeGateway,
+        caplog: pytest.LogCaptureFixture) -> None:
+    grpc_gateway.read_again_after = 60.0  # (not before the test ends: the login reads it)
+    async with run_bot(grpc_gateway) as s:
+        fake_gateway.fail["MessagePayload"] = GRPCError(Status.INTERNAL, "padlocal: timeout")
+        fake_gateway.say("r1", "alice", "报名")
+        await until(lambda: "it is read again soon" in caplog.text, "the failed load")
+        fake_gateway.end_stream()
+        await until(lambda: s.of_type(Message), "the message read after the login")
+    assert [e.text for e in s.of_type(Message)] == ["报名"]
+    assert "gave up" not in caplog.text
+
+
 async def test_a_friend_request_the_gateway_fails_to_load_once_is_read_again(
         run_bot: RunBot, grpc_gateway: WechatyGateway, fake_gateway: FakeGateway) -> None:
     grpc_gateway.read_again_after = 0.05
@@ -202,3 +230,54 @@ async def test_the_names_of_several_newcomers_are_looked_up_together(
         await until(lambda: s.of_type(MemberJoined), "the join")
     [joined] = s.of_type(MemberJoined)
     assert [(m.id, m.name) for m in joined.members] == [("dave", "Dave"), ("erin", "Erin")]
+
+
+async def test_a_join_delivered_as_the_stream_ends_is_read_again_after_the_login(
+        run_bot: RunBot, grpc_gateway: WechatyGateway, fake_gateway: FakeGateway,
+        world: World) -> None:
+    """The join is the last event on the stream: its callback starts once the connection is
+    gone, with nobody to ask the newcomer's name. It is read again after the login, inviter
+    and all, and the newcomer is welcomed by name, not by his wxid (review s36 r13 R13-8)."""
+    async with run_bot(grpc_gateway) as s:
+        fake_gateway.join("r1", {"dave": "Dave"}, inviter="alice")
+        fake_gateway.end_stream()  # right behind it
+        await until(lambda: [e for e in s.of_type(MemberJoined) if e.inviter], "the join", 8)
+        await until(lambda: world.texts("r1") and not s.bot.outbox, "the welcome")
+    [joined] = [e for e in s.of_type(MemberJoined) if e.inviter]
+    assert ([(m.id, m.name) for m in joined.members], joined.inviter) == ([("dave", "Dave")],
+                                                                          "alice")
+    assert world.texts("r1") == ["@Dave 欢迎Dave"]
+
+
+async def test_a_leave_delivered_as_the_stream_ends_is_read_again_after_the_login(
+        run_bot: RunBot, grpc_gateway: WechatyGateway, fake_gateway: FakeGateway,
+        world: World) -> None:
+    """As a join: by name, also for a member whose name the bot never looked up before."""
+    async with run_bot(grpc_gateway) as s:
+        world.contacts["erin"] = "Erin"
+        world.rooms["r1"].members["erin"] = ""  # (joined unseen)
+        fake_gateway.leave("r1", ["erin"], remover="alice")
+        fake_gateway.end_stream()
+        await until(lambda: [e for e in s.of_type(MemberLeft) if e.remover], "the leave", 8)
+    [left] = [e for e in s.of_type(MemberLeft) if e.remover]
+    assert ([(m.id, m.name) for m in left.members], left.remover) == ([("erin", "Erin")],
+                                                                      "alice")
+
+
+async def test_a_join_whose_name_lookup_the_stream_end_cuts_short_is_read_again(
+        run_bot: RunBot, grpc_gateway: WechatyGateway, fake_gateway: FakeGateway,
+        world: World) -> None:
+    """Read again after the login with who invited him (the comparison of member lists
+    after the login finds the newcomer too, but not his inviter); welcomed once."""
+    async with run_bot(grpc_gateway) as s:
+        looked_up = fake_gateway.calls.count("RoomMemberPayload")
+        fake_gateway.hold("RoomMemberPayload", "dave")  # never answered
+        fake_gateway.join("r1", {"dave": "Dave"}, inviter="alice")
+        await until(lambda: fake_gateway.calls.count("RoomMemberPayload") > looked_up,
+                    "the lookup")
+        fake_gateway.end_stream()
+        await until(lambda: [e for e in s.of_type(MemberJoined) if e.inviter], "the join", 8)
+        await until(lambda: world.texts("r1") and not s.bot.outbox, "the welcome")
+    [joined] = [e for e in s.of_type(MemberJoined) if e.inviter]
+    assert [(m.id, m.name) for m in joined.members] == [("dave", "Dave")]
+    assert world.texts("r1") == ["@Dave 欢迎Dave"]
