@@ -511,6 +511,26 @@ class BackstopSettings(Model):
     every: Annotated[Duration, AfterValidator(_backstop_interval)] | None = timedelta(minutes=5)
 
 
+CALL_TIMEOUTS = (timedelta(seconds=5), timedelta(minutes=10))  # wechat.call_timeout's bounds
+
+
+def _call_timeout(value: timedelta) -> timedelta:
+    low, high = CALL_TIMEOUTS
+    if not low <= value <= high:
+        raise ValueError(f"give the gateway from {_written(low)} to {_written(high)} to answer"
+                         " one call (e.g. 30s, or 2m for a gateway that lists a very large"
+                         " account's groups slowly)")
+    return value
+
+
+class WechatSettings(Model):
+    """The wechaty gateway's connection (docs/wechat.md)."""
+
+    # how long one call to the gateway may take (then it is taken as lost: Uncertain for a
+    # send, read again for a lookup), and how long an event waits for a slow earlier one
+    call_timeout: Annotated[Duration, AfterValidator(_call_timeout)] = timedelta(seconds=30)
+
+
 def _zone(value: Any) -> ZoneInfo:
     if isinstance(value, ZoneInfo):
         return value
@@ -640,6 +660,7 @@ class Settings(Model):
     restore_topic: bool = False  # a group renamed by a non-admin gets its name back
     group_invitations: GroupInvitations = GroupInvitations.ADMINS
     backstop: BackstopSettings = BackstopSettings()
+    wechat: WechatSettings = WechatSettings()
     simulator: SimulatorSettings = SimulatorSettings()
     web: WebSettings = WebSettings()
     accounts: list[Account] = []
@@ -976,7 +997,8 @@ def _keep_start_only(settings: Settings, running: Settings, account: str | None,
                      located: Located, root: Path) -> tuple[Settings, list[Problem]]:
     """`settings` with the running values of the keys a bot reads only at its start (the
     clock's zone, the database, the console's socket, the simulated world, its own
-    account's gateway), and a note on each key that bot.yaml changed."""
+    account's gateway and the gateway's call timeout), and a note on each key that bot.yaml
+    changed."""
     kept: list[Problem] = []
     later = "takes effect at the next start"
 
@@ -995,6 +1017,9 @@ def _keep_start_only(settings: Settings, running: Settings, account: str | None,
     for key in ("enabled", "host", "port"):
         if getattr(web, key) != getattr(running.web, key):
             note(("web", key), getattr(web, key), getattr(running.web, key))
+    if settings.wechat.call_timeout != running.wechat.call_timeout:
+        note(("wechat", "call_timeout"), _written(settings.wechat.call_timeout),
+             _written(running.wechat.call_timeout))
     if settings.simulator != running.simulator:
         kept.append(located.problem(("simulator",), f"changed; {later} — the running "
                                     "simulated groups and contacts stay"))
@@ -1013,7 +1038,7 @@ def _keep_start_only(settings: Settings, running: Settings, account: str | None,
         "bot": running.bot, "timezone": running.timezone, "storage": running.storage,
         "web": web.model_copy(update={"enabled": running.web.enabled, "host": running.web.host,
                                       "port": running.web.port}),
-        "simulator": running.simulator, "accounts": accounts}), kept
+        "wechat": running.wechat, "simulator": running.simulator, "accounts": accounts}), kept
 
 
 def reloaded(kept: list[str]) -> str:

@@ -92,6 +92,8 @@ async def run(config_dir: Path, registry: Registry, account: str | None = None,
                          "account with --account NAME (docs/scale.md)")
     wechat = None if simulator else \
         _wechat_gateway() if account is None else _account_gateway(deployment, account)
+    if wechat is not None:  # (read only at the start: config._keep_start_only)
+        wechat.action_timeout = settings.wechat.call_timeout.total_seconds()
     if wechat is None:
         if not simulator and not _interactive():
             raise ValueError(f"{TOKEN} is not set and stdin is not a terminal: set it to run on "

@@ -46,3 +46,30 @@ async def test_groupbot_run_serves_wechat_reconnects_and_stops_cleanly(
     assert bot.returncode == 0, stderr.decode()
     assert world.texts("r1") == ["@Dave 欢迎Dave", KEYWORD_REPLY, KEYWORD_REPLY]
     assert fake_gateway.calls[-1] == "Stop"
+
+
+async def test_groupbot_run_waits_for_the_gateway_as_long_as_bot_yaml_says(
+        make_config: Callable[..., Path], fake_gateway: FakeGateway, world: World) -> None:
+    """wechat.call_timeout: a message the gateway does not load within it is read again."""
+    root = make_config()
+    with (root / "bot.yaml").open("a", encoding="utf-8") as bot_yaml:
+        bot_yaml.write("wechat: {call_timeout: 5s}\n")
+    env = {**os.environ, "WECHATY_PUPPET_SERVICE_TOKEN": "insecure_test-token",
+           "WECHATY_PUPPET_SERVICE_ENDPOINT": fake_gateway.endpoint}
+    bot = await bot_process("--config", str(root), env=env, stdin=asyncio.subprocess.DEVNULL,
+                            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    try:
+        await until(lambda: "RoomPayload" in fake_gateway.calls, "login", STARTUP)
+        fake_gateway.hold("MessagePayload", "slow")  # never answered
+        fake_gateway.say("r1", "alice", KEYWORD, message_id="slow")
+        await until(lambda: world.texts("r1"), "the reply, read again", STARTUP)
+    finally:
+        if bot.returncode is None:
+            bot.send_signal(signal.SIGTERM)
+        try:
+            _, stderr = await asyncio.wait_for(bot.communicate(), STARTUP)
+        finally:
+            await killed(bot)
+    assert bot.returncode == 0, stderr.decode()
+    assert "(loading the message: the wechaty gateway at " \
+           f"{fake_gateway.endpoint} did not answer within 5s)" in stderr.decode()

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from puppet import InProcessPuppet, World
 from wechaty_support import Session
 
+from bot import config
 from bot.adapters.wechaty import WechatyGateway
+from bot.yamlfile import InputError
+from handlers import REGISTRY
 
 RunBot = Callable[..., AbstractAsyncContextManager[Session]]
 
@@ -61,3 +65,35 @@ async def test_two_bots_in_one_process_share_no_groups(run_bot: RunBot) -> None:
     assert first.texts() == ["@Alice hi"]
     assert second.texts() == []
 
+
+
+def _with_wechat(config_dir: Path, wechat: str) -> Path:
+    """`config_dir` with bot.yaml's last line `wechat: ...` (its line number: the file's)."""
+    bot_yaml = config_dir / "bot.yaml"
+    bot_yaml.write_text(bot_yaml.read_text(encoding="utf-8") + f"wechat: {wechat}\n",
+                        encoding="utf-8")
+    return config_dir
+
+
+@pytest.mark.parametrize("timeout", ["1s", "11m", "0"])
+def test_a_call_timeout_out_of_bounds_is_refused_naming_file_line_and_key(
+        make_config: Callable[..., Path], timeout: str) -> None:
+    root = _with_wechat(make_config(), f"{{call_timeout: {timeout}}}")
+    line = len((root / "bot.yaml").read_text(encoding="utf-8").splitlines())
+    with pytest.raises(InputError) as refused:
+        config.load(root, REGISTRY)
+    assert f"bot.yaml:{line}: wechat.call_timeout: give the gateway from 5s to 10m to answer" \
+           " one call" in str(refused.value)
+
+
+def test_the_call_timeout_is_30s_unless_set_and_kept_at_a_reload(
+        make_config: Callable[..., Path]) -> None:
+    root = make_config()
+    running = config.load(root, REGISTRY).settings
+    assert running.wechat.call_timeout == timedelta(seconds=30)
+    _with_wechat(root, "{call_timeout: 2m}")
+    assert config.load(root, REGISTRY).settings.wechat.call_timeout == timedelta(minutes=2)
+    reloaded = config.load(root, REGISTRY, running)
+    assert reloaded.settings.wechat.call_timeout == timedelta(seconds=30)
+    assert [(p.path, p.message) for p in reloaded.kept] == [(("wechat", "call_timeout"),
+        "changed from 30s to 2m; takes effect at the next start — kept 30s")]
