@@ -449,7 +449,7 @@ def test_check_takes_a_storage_url_whose_password_comes_from_the_environment(
     code, errors, out = _check(capsys, write_config(tmp_path / "config", bot_yaml,
                                                     {"recruitment": "handlers: []\n"}))
     assert code == 0, errors
-    assert f"database {url})" in out
+    assert f"database {url}, not connected to)" in out  # (s37 r23 R23-8)
     unset = ("warning: bot.yaml:4: storage: the environment variable GROUPBOT_TEST_DB_PASSWORD"
              " is not set (the bot cannot connect without it)")
     assert (unset in errors) == bool(password)
