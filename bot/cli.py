@@ -62,8 +62,11 @@ def check(args: argparse.Namespace) -> int:
     for warning in deployment.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     settings = deployment.settings
+    # (a PostgreSQL database is not connected to here: its login, its tables and the URL's
+    # settings are the start's to find, `groupbot report` the quick way to try them)
+    unseen = ", not connected to" if postgres.is_url(deployment.storage_path) else ""
     print(f"config OK: {args.config} (time zone {settings.timezone.key}, "
-          f"{len(settings.admins)} admin(s), database {deployment.storage_path})")
+          f"{len(settings.admins)} admin(s), database {deployment.storage_path}{unseen})")
     print("types:")
     for gtype in deployment.types.values():
         names = ", ".join(h.name for h in gtype.handlers) or "(no handlers)"

@@ -36,7 +36,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mappin
 from contextlib import asynccontextmanager
 from datetime import UTC
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import SplitResult, quote, unquote, urlsplit
 
 from bot.connect import Connect
 from bot.savepoint import Journal, Journaled
@@ -111,6 +111,12 @@ def url_problem(url: str) -> str | None:
     it is refused: it would sit in the config, in backups and in version control."""
     try:
         parts = urlsplit(url)
+        if _raw_password(parts):  # (before the port: what it reads as one is the password's)
+            return ("a password is written in the storage URL (with a / ? or # in it, where "
+                    "the host seems to end); give it in the environment instead: PGPASSWORD, "
+                    "~/.pgpass, or ${NAME} in its place "
+                    "(postgresql://user:${GROUPBOT_DB_PASSWORD}@host/db); an @ in a "
+                    "database's name is written %40")
         parts.port  # noqa: B018  (a port that is not a number raises here)
     except ValueError as exc:
         return f"{shown(url)} is not a valid URL: {exc}"
@@ -137,12 +143,27 @@ def shown(url: str) -> str:
         parts = urlsplit(url)
     except ValueError:  # (a broken URL: "Invalid IPv6 URL") what may be a password goes
         return _masked_in(_USER_INFO.sub(r"\1:***@", url))
+    if _raw_password(parts):  # all up to its @ may be the password's
+        user = parts.netloc.partition(":")[0]
+        return f"{parts.scheme}://{user}:***@{_masked_in(url.rpartition('@')[2])}"
     query = _masked(parts.query)
     if parts.password is None and query == parts.query:
         return url
     netloc = parts.netloc if parts.password is None else \
         parts.netloc.replace(f":{parts.password}@", ":***@", 1)
     return parts._replace(netloc=netloc, query=query).geturl()
+
+
+def _raw_password(parts: SplitResult) -> bool:
+    """Whether the URL holds a password written out with a / ? or # in it (`user:123#SECRET@
+    host`): the URL's parser ends the host at that character, reads no user info (what
+    follows the colon is a port, if it is a number) and leaves the @ to the path, a query's
+    key or the fragment, where no well-formed URL has one (an @ in a query's value is an
+    option's: `?application_name=a@b`)."""
+    if "@" in parts.netloc or ":" not in parts.netloc:
+        return False
+    keys = (pair.partition("=")[0] for pair in parts.query.split("&"))
+    return "@" in parts.path or "@" in parts.fragment or any("@" in key for key in keys)
 
 
 _SECRETS = ("password", "sslpassword")  # ?password=, and the client key's passphrase
@@ -167,10 +188,12 @@ def written(url: str) -> str:
     `${NAME}` password kept (it is no secret: the bot reads it from the environment), only
     a password written out shown as *** (`shown`)."""
     try:
-        password = urlsplit(url).password
+        parts = urlsplit(url)
     except ValueError:
         return shown(url)
-    if password is None or _VARIABLE.fullmatch(password) is not None:
+    password = parts.password
+    if (password is None and not _raw_password(parts)) or (
+            password is not None and _VARIABLE.fullmatch(password) is not None):
         return url
     return shown(url)
 

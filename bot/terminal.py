@@ -528,7 +528,9 @@ class Terminal:
 
     def _find(self, who: str) -> str:
         """A member's id from an id or a name: in this group first, then any known contact;
-        anything else is taken as a new member's id."""
+        anything else is taken as a new member's id. An empty one is none (ValueError)."""
+        if not who.strip():
+            raise ValueError('a member is an id or a name, not "" (/as alice, /as "Anna Lee")')
         here = self.world.group(self.group).members if self.group else {}
         for names in (here, self.world.contacts,
                       *(g.members for g in self.world.rooms.values())):

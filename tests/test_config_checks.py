@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -13,7 +14,7 @@ from pathlib import Path
 import pytest
 from harness import BOT_YAML, another_applications_database, write_config
 
-from bot import schema
+from bot import postgres, schema
 from bot.cli import main
 from bot.store import open_store
 from handlers import REGISTRY
@@ -406,6 +407,25 @@ def test_check_refuses_a_password_written_in_the_storage_url(
     assert "hunter2" not in "\n".join(errors)
 
 
+@pytest.mark.parametrize("password", ["hunter2#x", "hunter2?x", "hunter2/x", "4321#hunter2",
+                                      "12?hunter2", "99/hunter2"])
+def test_check_refuses_a_written_password_holding_a_character_that_ends_the_host(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path, password: str) -> None:
+    """Written out, a / ? or # ends the host inside the password: no user info is read, a
+    number before it passes for a port, and the rest was shown whole (s36 r21 R21-2)."""
+    url = f"postgresql://bot:{password}@db.internal/groupbot?password=hunter2"
+    bot_yaml = BOT_YAML.replace("storage: bot.db", f"storage: {url}")
+    code, errors, out = _check(capsys, write_config(tmp_path / "config", bot_yaml,
+                                                    {"recruitment": ""}))
+    assert code == 2
+    assert any(e.startswith("bot.yaml:4: storage: a password is written in the storage URL "
+                            "(with a / ? or # in it") for e in errors), errors
+    said = "\n".join([*errors, out])
+    pieces = [piece for piece in re.split("[#?/]", password) if len(piece) >= 4]
+    assert pieces and not any(piece in said for piece in pieces), said
+    assert postgres.shown(url) == "postgresql://bot:***@db.internal/groupbot?password=***"
+
+
 @pytest.mark.parametrize("url", ["postgresql://bot@db.internal/groupbot?application_name=a:b@c",
                                  "postgresql://bot@db.internal?application_name=a:b@c",
                                  "postgresql://h:5432?application_name=a@b",
@@ -429,7 +449,7 @@ def test_check_takes_a_storage_url_whose_password_comes_from_the_environment(
     code, errors, out = _check(capsys, write_config(tmp_path / "config", bot_yaml,
                                                     {"recruitment": "handlers: []\n"}))
     assert code == 0, errors
-    assert f"database {url})" in out
+    assert f"database {url}, not connected to)" in out  # (s37 r23 R23-8)
     unset = ("warning: bot.yaml:4: storage: the environment variable GROUPBOT_TEST_DB_PASSWORD"
              " is not set (the bot cannot connect without it)")
     assert (unset in errors) == bool(password)

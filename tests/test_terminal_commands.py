@@ -120,6 +120,17 @@ def test_a_command_that_cannot_be_done_says_why(tmp_path: Path) -> None:
     assert "now " not in out and "speaking as" not in out
 
 
+def test_an_empty_member_is_refused_not_taken_for_a_new_one(tmp_path: Path) -> None:
+    """`/as ""` was a new member with an empty id, which replay refuses (s35 r5)."""
+    result = _run(_deployment(tmp_path), '/as ""', "/as '  '", '/join ""', '/leave bob ""',
+                  "/groups")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert out.count('! a member is an id or a name, not "" (/as alice, /as "Anna Lee")') == 4
+    assert "speaking as" not in out
+    assert out.count("r1: Listener Recruitment 01 倾听者招募群 (4 members") == 1  # bob stays
+
+
 def test_two_simulated_groups_with_one_id_are_refused_naming_the_line(tmp_path: Path) -> None:
     config_dir = _deployment(tmp_path)
     bot_yaml = config_dir / "bot.yaml"
