@@ -228,8 +228,10 @@ def _repair(response: Any) -> str:
         payload = {"data": "" if payload is None else str(payload)}
     if response.type in _NEEDED:
         name, needed = _NEEDED[response.type]
-        if lacking := [key for key in needed if payload.get(key) is None]:
-            return f"a {name} event without {' or '.join(lacking)} (null or left out)"
+        # (a new name may be empty: a group whose name was cleared shows its members')
+        if lacking := [key for key in needed if payload.get(key) is None
+                       or (key != "newTopic" and payload[key] in ("", []))]:
+            return f"a {name} event without {' or '.join(lacking)} (null, empty or left out)"
     if response.type in _CHANGED_BY:  # (left out, or sent as null)
         unset = {"timestamp": 0, _CHANGED_BY[response.type]: ""}
         if response.type == EventType.EVENT_TYPE_ROOM_TOPIC:
@@ -718,7 +720,13 @@ class WechatyGateway:
     # ------------------------------------------------------------ events in
 
     async def _on_login(self, payload: EventLoginPayload) -> None:
-        """Every login, also a second one on the same connection after a logout."""
+        """Every login, also a second one on the same connection after a logout; not one
+        handled after its connection ended (the stream's last event): the bot is not online
+        without a connection, and what waits to be read is read after the next login."""
+        if self._puppet is None:
+            log.info("a login came as the connection to %s ended: the next one counts",
+                     self._where)
+            return
         previous, self._self_id = self._self_id, payload.contact_id
         if previous and previous != payload.contact_id:
             log.error("WeChat logged in as %r, another account than before (%r): from now on the"
@@ -1075,14 +1083,14 @@ class WechatyGateway:
 
     async def _shown_name(self, room: str | None, contact: str) -> str:
         """The name shown in the group: the member's group alias, else their WeChat name,
-        else (the lookups failed) their id. Disconnected when there is no connection to ask:
-        the event is read again, not handled with a made-up name."""
+        else (the lookups failed) their id. Disconnected when there is no connection to ask
+        (it ended): the event is read again, not handled with a made-up name; a lookup that
+        fails on a live connection (UNAVAILABLE from a proxy included) is only one lookup."""
         if room is not None:
+            puppet = self._connected()
             try:
                 member = await self._act(f"looking up {contact} in {room}",
-                                         self._connected().room_member_payload(room, contact))
-            except Disconnected:
-                raise
+                                         puppet.room_member_payload(room, contact))
             except Exception as exc:
                 log.debug("no member payload for %s in %s: %s", contact, room, _explain(exc))
             else:
@@ -1096,14 +1104,12 @@ class WechatyGateway:
         """The contact's WeChat name (what an @mention shows); the last one known, or the id,
         when the lookup fails. A lookup left unanswered is not made again for UNANSWERED_NAME
         seconds: each would hold the bot (which sends inside its turn) an action's time.
-        Disconnected when there is no connection to ask."""
+        Disconnected when there is no connection to ask (`_shown_name`)."""
         if self._unanswered.get(contact, 0.0) > time.monotonic():
             return self._names.get(contact, contact)
+        puppet = self._connected()
         try:
-            payload = await self._act(f"looking up {contact}",
-                                      self._connected().contact_payload(contact))
-        except Disconnected:
-            raise
+            payload = await self._act(f"looking up {contact}", puppet.contact_payload(contact))
         except Exception as exc:
             log.debug("no contact payload for %s: %s", contact, _explain(exc))
             if isinstance(exc, Unanswered):

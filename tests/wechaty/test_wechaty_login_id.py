@@ -46,7 +46,8 @@ async def test_a_login_id_other_than_bot_id_warns_only_without_accounts(
               account=account)
     await bot.start()
     try:
-        gateway._bot = bot  # what gateway.run(bot) sets, without the connection
+        gateway._bot = bot  # what gateway.run(bot) sets, and a connection not started
+        gateway._puppet = gateway._make_puppet()  # (a login without one is the ended one's)
         with caplog.at_level(logging.INFO, logger="bot.adapters.wechaty"):
             await gateway._on_login(EventLoginPayload(contact_id=BOT_ID))
     finally:
