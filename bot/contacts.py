@@ -11,7 +11,8 @@ the digit groups. Findings carry a family:
   other Chinese characters between the digits (spaces, dashes, dots, emoji; a colon ends a
   number, as in a time: "13:00-15:00"). A number needs no marker; its digits must be whole
   groups ("订单 2026112913800138000" is not one), grouped as a phone's are: one of four digits
-  or more, or each a digit ("139 / 169 / 199 / 29" and "1. 138 2. 135 3. 130" are lists), its
+  or more, each a digit, or all joined by one dash or all by one dot ("138-00-138-000";
+  "139 / 169 / 199 / 29" and "1. 138 2. 135 3. 130" are lists), its
   last digit no group of its own after a longer one ("序列号 13800 13800 0"), and one written
   with thousands separators is an amount (below).
 - wechat, qq: a contact marker (微信 薇 威 v信 威xin vx wx weixin wechat 徵信 v芯, the slang 绿泡泡
@@ -142,22 +143,44 @@ def _phones(text: str) -> Iterator[str]:
             if number in found or _THOUSANDS.fullmatch(
                     text, run.start() + mobile.start(1), run.start() + mobile.end(1)):
                 continue
-            if not _written_as_phone(mobile[1]):
+            joined = _joined_as_phone(digits, mobile.start(1), mobile.end(1))
+            if not _written_as_phone(mobile[1], joined):
                 continue
             found.add(number)
             yield number
 
 
-def _written_as_phone(number: str) -> bool:
+def _written_as_phone(number: str, joined: bool) -> bool:
     """A phone's digits are written whole, or in groups one of which has four digits or
     more ("138 0013 8000", "138 零零 13 八零零零"), or one at a time ("1 3 8 0 0 1 3 8 0 0
-    0", "1 3 8 0 0 1 3 8000"). Numbers of two or three digits and no longer one are a list
+    0", "1 3 8 0 0 1 3 8000"), or in groups of any size `joined` by dashes or dots
+    ("138-00-138-000"). Other numbers of two or three digits and no longer one are a list
     ("139 / 169 / 199 / 29", "1. 138 2. 135 3. 130", "13、15、7、18、20、22"), and a last
-    digit split off a longer group is no phone's ("序列号 13800 13800 0")."""
+    digit split off a longer group is no phone's ("序列号 13800 13800 0", "13800-13800-0")."""
     sizes = [len(group) for group in _DIGIT_GROUP.findall(number)]
     if sizes[-1] == 1 and max(sizes) > 1:
         return False
-    return max(sizes) >= 4 or sum(size > 1 for size in sizes) < 2
+    return joined or max(sizes) >= 4 or sum(size > 1 for size in sizes) < 2
+
+
+def _joined_as_phone(run: str, start: int, end: int) -> bool:
+    """The mobile number `run[start:end]` has its groups joined by one dash or one dot each,
+    and all by the same ("138-00-138-000", "138.0013.8000"), as a phone's are and a list's
+    or a timetable's are not ("1. 138 2. 135", "13:00-15:00", "13.80-15.80"). The chain of
+    groups is the number itself: one more group joined so before or after it
+    ("1-138-00-138-000") makes it some other code, and four numbers 0-255 joined by dots
+    are an IP address ("139.200.138.10", found as one)."""
+    joints = set(_DIGIT_GROUP.split(run[start:end])[1:-1])
+    if len(joints) != 1 or (joint := joints.pop()) not in ("-", "."):
+        return False
+    escaped = re.escape(joint)
+    if (re.fullmatch(f"[0-9０-９]{escaped}", run[max(start - 2, 0):start])
+            or re.fullmatch(f"{escaped}[0-9０-９]", run[end:end + 2])):
+        return False  # the chain runs on
+    groups = _DIGIT_GROUP.findall(run, start, end)
+    return not (joint == "." and len(groups) == 4
+                and all(len(group) <= 3 and int(group.translate(_ASCII_DIGITS)) < 256
+                        for group in groups))
 
 
 # --- counts ----------------------------------------------------------------------------

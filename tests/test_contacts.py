@@ -94,6 +94,25 @@ def test_a_phone_number_beside_a_list_or_written_in_its_groups_is_found(text: st
     assert phone(number) in find_contacts(text)
 
 
+@pytest.mark.parametrize("text", [
+    "电话 138-00-138-000", "电话 138.0013.8000", "13-80-01-38-000 兼职", "+86-138-00-138-000",
+    "电话 一三八-零零-一三八-零零零", "电话 138-00-138-000。"])
+def test_a_phone_in_groups_joined_by_dashes_or_dots_is_found_whatever_their_sizes(
+        text: str) -> None:
+    """Review s36 R17-6: f9's rule for lists (groups of two or three digits are one) let
+    these go; a dash or a dot between all its groups is how a phone is written, not a list."""
+    assert find_contacts(text) == [phone("13800138000")]
+
+
+@pytest.mark.parametrize("text", [
+    "1-138-00-138-000", "138-00-138-000-1", "1.138.00.138.000",  # a longer code
+    "价格 13.80-15.80-19.8", "138-00 138-000", "13800-13800-0",  # mixed joints, a last digit
+    "139.200.138.10",  # an IP address (a link)
+    "价格 138 / 158 / 198 / 25", "1. 138 2. 135 3. 130", "电话 138 00 13 80 00"])
+def test_groups_joined_otherwise_or_in_a_longer_chain_are_no_phone(text: str) -> None:
+    assert [f for f in find_contacts(text) if f.family == "phone"] == []
+
+
 @pytest.mark.parametrize(("text", "number"), [
     ("幺三九 洞洞拐二 三四五勾", "13900723459"), ("电话 幺3⑧-洞洞拐勾-幺二三四", "13800791234"),
     ("手机 ⅠⅢⅧⅤⅤⅤⅤⅠⅡⅢⅣ", "13855551234"), ("Ⅰ Ⅲ Ⅸ Ⅱ Ⅳ Ⅵ Ⅶ Ⅷ Ⅰ Ⅰ Ⅰ", "13924678111"),
