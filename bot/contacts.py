@@ -15,8 +15,9 @@ the digit groups. Findings carry a family:
   "139 / 169 / 199 / 29" and "1. 138 2. 135 3. 130" are lists), its
   last digit no group of its own after a longer one ("序列号 13800 13800 0"), and one written
   with thousands separators is an amount (below).
-- wechat, qq: a contact marker (微信 薇 威 v信 威xin vx wx weixin wechat 徵信 v芯, the slang 绿泡泡
-  and 卫星..., qq 扣扣 koukou 企鹅 球球; the emoji 🐧 and 🛰 are 企鹅 and 卫星: bot/text.py), in any
+- wechat, qq: a contact marker (微信 薇 威 v信 威xin vx wx weixin wechat 徵信 v芯 唯信
+  伟信 魏信 嶶信 喂信 加喂, the slang 绿泡泡 and 卫星..., qq 扣扣 koukou 企鹅 球球 秋秋 蔻蔻
+  抠抠 qiuqiu; the emoji 🐧 and 🛰 are 企鹅 and 卫星: bot/text.py), in any
   spelling, spaced or split by emoji, then an id (群 or 裙 may come between: "Q裙 12345678"). A
   bare "V" or "Q" counts only as a word of its own followed by an id with a digit
   ("V：abc123", "Q: 12345678"). Other digit runs (QQ-like numbers, order, room numbers)
@@ -35,8 +36,9 @@ the digit groups. Findings carry a family:
   or Q glued to an id of digits is one ("加V13800138000"). 加我 (+我, V我: add me) before an
   id of WeChat's shape with a digit needs no marker if a colon, a bracket or 好友 announces it
   or 备注 follows ("加我：abc888", "加❤我(abc888)", "加我 abc888 备注来意"). After a marker that
-  is a word or a name too (卫星 企鹅 球球 徵信 v芯 and the emoji) an id needs 号, a colon, 搜 or
-  加 before the marker, and a number without them six digits ("🛰 tianwen1", "🐧 12306").
+  is a word or a name too (卫星 企鹅 球球 徵信 v芯 伟信 魏信 秋秋... and the emoji) an id needs
+  号, a colon, 搜 or 加 before the marker, and a number without them six digits ("🛰 tianwen1",
+  "🐧 12306"); 喂 counts only right after 加 or a plus ("加喂 abc12345").
 - counts are no QQ number or id: after a marker that is also a noun (企鹅 penguin, 球球
   balls, 卫星 satellite), a number with a measure word after it ("企鹅 100000 只在南极",
   "卫星 300 颗"), nor is a price after 裙 (a skirt: "企鹅裙 129.00"). A number written as an
@@ -185,15 +187,17 @@ def _joined_as_phone(run: str, start: int, end: int) -> bool:
 
 # --- counts ----------------------------------------------------------------------------
 
-# Markers that are also ordinary nouns: right after them (no 号 or 搜索 between), a number
-# with a measure word is a count (traditional ones too: 企鵝 100000 隻; "+", 多 or 余 may come
-# between: 🐧 10000+ 只, 🛰 42000 多颗). Not 个人 (personal) or 只 meaning "only" (只加, 只要...).
-_NOUN_MARKERS = ("企鹅", "企鵝", "球球", "卫星", "衛星")
-# Those and the markers that are words or names too (徵信 credit checks, v芯 a RISC-V chip):
-# after them an id needs an announcement (号, a colon, 搜) or 加 before the marker, and a number
-# without one six digits or more ("🛰 tianwen1 到达火星轨道", "🐧 12306 买不到票",
-# "V芯 k230d 开发板" are chat; "🐧 12345678", "加🛰 money_2026", "🛰号：abc888" are not).
-_WEAK_MARKERS = (*_NOUN_MARKERS, "徵信", "v芯")
+# Markers that are also ordinary nouns or names: right after them (no 号 or 搜索 between), a
+# number with a measure word is a count (traditional ones too: 企鵝 100000 隻; "+", 多 or 余
+# may come between: 🐧 10000+ 只, 🛰 42000 多颗; 魏信 200000 元 is a donor's gift). Not 个人
+# (personal) or 只 meaning "only" (只加, 只要...).
+_NOUN_MARKERS = ("企鹅", "企鵝", "球球", "卫星", "衛星", "伟信", "魏信", "秋秋", "蔻蔻", "qiuqiu")
+# Those and the markers that are words or names too (徵信 credit checks, v芯 a RISC-V chip,
+# 抠抠 as in 抠抠搜搜, 喂 hello: 喂，信号不好): after them an id needs an announcement (号,
+# a colon, 搜) or 加 before the marker, and a number without one six digits or more
+# ("🛰 tianwen1 到达火星轨道", "🐧 12306 买不到票", "V芯 k230d 开发板", "伟信 abc12345" are
+# chat; "🐧 12345678", "加🛰 money_2026", "🛰号：abc888", "加喂 abc12345" are not).
+_WEAK_MARKERS = (*_NOUN_MARKERS, "徵信", "v芯", "抠抠", "喂信", "喂")
 _MEASURE_AFTER = re.compile(" ?[+多余]? ?(?:只(?![要有是能需收限加聊做接回])|隻|[个個](?!人)"
                             "|[头頭]|[颗顆]|人|位|名|次|天|年|[岁歲]|[张張]|[条條]|件|倍|元|[块塊]"
                             "|[万萬]|[亿億])")
@@ -202,20 +206,26 @@ _MEASURE_AFTER = re.compile(" ?[+多余]? ?(?:只(?![要有是能需收限加聊
 # --- markers -----------------------------------------------------------------------------
 
 _SEP = r"[^a-z0-9_\-" + _HAN + r"]"
-# (徵信 for its look, v芯 and 薇芯 for their sound: 芯 is xin; the traditional forms of those
-# that have one: 維信 衛信 綠泡泡 衛星 企鵝, and 號 帳號 搜尋 below)
+# (徵信 嶶信 for their look, v芯 薇芯 唯信 伟信 魏信 喂 for their sound: 芯 is xin, 喂 wei; the
+# traditional forms of those that have one: 維信 衛信 綠泡泡 衛星 企鵝, and 號 帳號 搜尋 below.
+# Not 微芯, as in 微芯片 microchips)
 _WECHAT_MARKERS = ("微信", "薇信", "威信", "徽信", "徵信", "维信", "維信", "卫信", "衛信", "v信",
-                   "v芯", "薇芯", "wei信", "微xin", "薇xin", "威xin", "微x", "薇x", "威x", "绿泡泡",
-                   "綠泡泡", "绿色泡泡", "綠色泡泡", "卫星", "衛星", "微", "薇", "威", "weixin",
-                   "wechat", "vx", "wx", "v")
-_QQ_MARKERS = ("扣扣", "企鹅", "企鵝", "球球", "koukou", "qq", "q")  # koukou: 扣扣 in pinyin
+                   "v芯", "薇芯", "唯信", "伟信", "魏信", "嶶信", "喂信", "wei信", "微xin", "薇xin",
+                   "威xin", "微x", "薇x", "威x", "绿泡泡", "綠泡泡", "绿色泡泡", "綠色泡泡", "卫星",
+                   "衛星", "微", "薇", "威", "喂", "weixin", "wechat", "vx", "wx", "v")
+# koukou: 扣扣 in pinyin; 秋秋 蔻蔻 抠抠 qiuqiu for their sound
+_QQ_MARKERS = ("扣扣", "企鹅", "企鵝", "球球", "秋秋", "蔻蔻", "抠抠", "koukou", "qiuqiu", "qq",
+               "q")
 # A marker may have separators (spaces, emoji, dots) between its characters: "微🌸信", "v x".
 # (not a colon: "V：x_abc1" is the marker V and the id x_abc1), and the radical 丨: "微丨信",
 # "V丨X" (after the marker it is a title's bar: "微信丨20250109 公开课")
 _INSIDE = r"(?:[^a-z0-9_\-:" + _HAN + r"]|丨)"
 # what a marker ends with: a bare letter stands alone
 _ENDS = {marker: "" for marker in (*_WECHAT_MARKERS, *_QQ_MARKERS)} | {
-    "v": "(?![a-z])", "q": "(?![a-z])"}
+    "v": "(?![a-z])", "q": "(?![a-z])",
+    # 喂 (hello) is one only right after 加 or a plus ("加喂 abc12345", not "喂，12345678 是谁的"),
+    # and 抠抠 none in 抠抠搜搜 (stingy)
+    "喂": "(?<=[加+十]喂)", "抠抠": "(?!搜搜)"}
 
 
 @dataclass

@@ -360,6 +360,32 @@ def test_the_same_emoji_homophones_and_look_alikes_without_an_id_are_no_contact(
     assert find_contacts(text) == []
 
 
+@pytest.mark.parametrize(("text", "found"), [
+    ("唯信 abc12345", wechat("abc12345")), ("嶶信 abc12345", wechat("abc12345")),
+    ("加喂 abc12345", wechat("abc12345")), ("加喂信 abc12345", wechat("abc12345")),
+    ("➕喂：abc12345", wechat("abc12345")), ("魏信号：abc12345", wechat("abc12345")),
+    ("加伟信 abc12345", wechat("abc12345")), ("伟信 12345678", wechat("12345678")),
+    ("秋秋 12345678", Finding("qq", "12345678")), ("蔻蔻 12345678", Finding("qq", "12345678")),
+    ("抠抠 12345678", Finding("qq", "12345678")), ("qiuqiu 12345678", Finding("qq", "12345678")),
+    ("抠抠号 12345", Finding("qq", "12345"))])
+def test_the_sound_and_look_alikes_of_wechat_and_qq_are_markers(text: str,
+                                                                found: Finding) -> None:
+    """Review s36 R14-7: 唯 伟 魏 喂 sound as 微, 嶶 looks like it; 秋秋 蔻蔻 抠抠 qiuqiu sound as
+    QQ. Those that are names or words too (伟 魏 喂 秋秋 蔻蔻 抠抠 qiuqiu) are weak markers: an id
+    needs 号, a colon, 搜 or 加, and a number without them six digits."""
+    assert find_contacts(text) == [found]
+
+
+@pytest.mark.parametrize("text", [
+    "伟信 abc12345", "魏信 abc12345", "张伟信 v2ray88 的配置", "喂 abc12345",
+    "喂，12345678 是谁的快递",
+    "喂喂喂 123456", "喂，信号不好，听不清", "喂信 abc12345", "秋秋 12345", "魏信 200000 元",
+    "蔻蔻 3 岁了，体重 12345 克", "他抠抠搜搜 123456 都不肯借", "唯信称义是新教的教义",
+    "微芯 abc12345", "伟信科技 2026 年营收", "秋秋的生日 20231001"])
+def test_the_same_names_and_words_without_an_announced_id_are_no_contact(text: str) -> None:
+    assert find_contacts(text) == []
+
+
 @pytest.mark.parametrize(
     "text",
     ["加我：abc888", "+我 abc888", "➕我：abc888 日结", "V我：abc888", "加我 abc888 备注来意"])
