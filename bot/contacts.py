@@ -46,8 +46,9 @@ the digit groups. Findings carry a family:
   a sign is all a spammer would add to hide one, and nobody's amount is ten billion yuan;
   only thousands separators ("13,800,138,000") make a mobile number an amount.
 - email: an address, also written "name at qq dot com", "name(at)qq(dot)com".
-- link: a scheme ("https://", "weixin://"), "www.", or a domain ending in a known
-  top-level domain (also Chinese: .中国 .公司 ...; a zero for its o: "abc123.c0m"), with the
+- link: a scheme ("https://", "weixin://"; any host after it: "https://🍑.ws/x"), "www.",
+  or a domain ending in a known top-level domain (also Chinese: .中国 .公司 ...; a zero for
+  its o: "abc123.c0m"), with the
   dots written 点 。 · ● (dot) [.] 「.」 (in a bracket of 【】「」『』〔〕《》〈〉〖〗 or an ASCII
   one; 【点】 between Latin letters or digits, as 点 alone) or spaced, or a comma before a
   common top-level domain ("abc,com"); a domain after another one and "@"
@@ -563,6 +564,11 @@ _LABEL = rf"[{_LABEL_CHARS}]++"
 _HOST = re.compile(rf"(?<![{_LABEL_CHARS}])(?:(?<=://){_LABEL}(?:[.{_MARK}]{_LABEL})*"
                    rf"|{_LABEL}(?:[.{_MARK}]{_LABEL})+)")
 _SCHEME = re.compile(r"[a-z][a-z0-9+.-]{0,15}://")
+# After a scheme, a host of other characters (emoji: "https://🍑.ws/x"), which `_HOST` does not
+# read: dotted labels of anything but spaces and punctuation ("https://..." is none)
+_OTHER_LABEL = r"[^\s!-/:-@\[-`{-~\u3000-\u303f\uff00-\uffef]+"
+_OTHER_HOST = re.compile(rf"{_OTHER_LABEL}(?:\.{_OTHER_LABEL})+")
+_LABEL_START = re.compile(f"[{_LABEL_CHARS}]")
 
 
 def _emails(text: str) -> Iterator[str]:
@@ -618,6 +624,10 @@ def _hosts(text: str, name: bool = False) -> Iterator[tuple[str, str]]:
     """(family, host) for each link or IP address in an unmasked text; in a member's name
     if `name` (`_NAME_TLDS`)."""
     schemes = {m.end(): m.group() for m in _SCHEME.finditer(text)}
+    for end, scheme in schemes.items():
+        other = None if _LABEL_START.match(text, end) else _OTHER_HOST.match(text, end)
+        if other:
+            yield "link", scheme + other.group()
     previous: tuple[int, bool] = (-1, False)  # end and "is a domain" of the last token
     for match in _HOST.finditer(text):
         start = match.start()

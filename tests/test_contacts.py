@@ -620,6 +620,20 @@ def test_a_scheme_makes_a_link_whatever_follows() -> None:
     assert find_links("weixin://dl/chat") == [link("weixin://dl")]
 
 
+@pytest.mark.parametrize(("text", "host"), [
+    ("https://🍑.ws/x", "https://🍑.ws"), ("领福利 http://🍑🍑.com", "http://🍑🍑.com"),
+    ("https://🍑.ws，快来", "https://🍑.ws")])
+def test_a_host_of_emoji_after_a_scheme_is_a_link(text: str, host: str) -> None:
+    """Review s36 R14-10: only names of letters, digits and Chinese were read after one."""
+    assert find_links(text) == [link(host)]
+
+
+@pytest.mark.parametrize("text", [
+    "链接格式是 https://...，别漏了", "网址以 https:// 开头", "https://【点击】"])
+def test_a_scheme_without_a_host_is_no_link(text: str) -> None:
+    assert find_links(text) == []
+
+
 def test_allowed_domains_and_their_subdomains_are_not_links() -> None:
     allow = ["example.com"]
     assert find_links("https://example.com/rules", allow) == []
