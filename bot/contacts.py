@@ -54,11 +54,11 @@ the digit groups. Findings carry a family:
   common top-level domain ("abc,com"); a domain after another one and "@"
   (allowed.example@evil.example) too; with · ● 丶 and the like only before com cn org
   xyz or with more (`_MARKED_TLDS`: "Love丶Me" is a name). Not a domain: a Chinese word
-  and ".com" said as a word before sentence-final particles ("结果.com了吗"), nor Chinese
-  and ".net" or asp.net, the .NET frameworks ("这个.net 框架"; with a path, "www." or a
-  scheme it is a link). A Taobao 口令 is
-  a shop link without a URL: 8 to 14 letters and digits (both) between two currency signs
-  ("￥AbCd1234￥").
+  and ".com" said as a word before sentence-final particles ("结果.com了吗"), nor a word of
+  letters before an ending that is a word too, without more (`_WORD_TLDS`: "Socket.io",
+  "hello.world"), nor Chinese and ".net" or asp.net, the .NET frameworks ("这个.net 框架";
+  with a path, "www." or a scheme it is a link). A Taobao 口令 is a shop link without a
+  URL: 8 to 14 letters and digits (both) between two currency signs ("￥AbCd1234￥").
 - ip: four numbers 0-255 with dots, one of them of two digits or more, or after a scheme.
 - platform: an id on Telegram, Douyin, Xiaohongshu or LINE, announced (`platform_ids_in`,
   at the end): not a contact detail `contacts_in` finds.
@@ -610,6 +610,16 @@ def _domain(labels: list[str]) -> list[str] | None:
 # with the same context ("这款叫 Mi.C0M 吗", "3.c0m" are typos).
 _MARKED_TLDS = frozenset(("com", "cn", "org", "xyz"))
 _NAME_WITH_DIGITS = re.compile("[a-z][a-z0-9-]*[0-9]|[0-9][a-z0-9-]*[a-z]")
+# Top-level domains that are also English words or a library's ending, which a word and a
+# dot before them in chat name a library or a program's attribute far more often than a
+# site ("Socket.io", "hello.world", "asyncio.run", "user.email"): a name of letters alone
+# before one is a link only with a path or a port, "www." or a scheme ("evil.io/x"), or
+# with a digit in it (abc123.io). The endings of ads' bare names (com cn net top vip xyz
+# app shop ...) are none of them.
+_WORD_TLDS = frozenset(("io", "world", "run", "page", "group", "team", "host", "press", "zone",
+                        "city", "center", "plus", "global", "space", "website", "news", "email",
+                        "blog", "ink"))
+_LETTERS = re.compile("[a-z]+")
 # the .NET frameworks ASP.NET, ADO.NET and VB.NET, whose names are written as domains
 _DOTNET = ("asp", "ado", "vb")
 # A member's name of words with a dot is a nickname far more often than a site: 「vivi.love」,
@@ -661,6 +671,9 @@ def _hosts(text: str, name: bool = False) -> Iterator[tuple[str, str]]:
                          or labels[0] == "www" or after_scheme or (tld in TLDS and more))
             if marked and not (context or named or tld in _MARKED_TLDS):
                 is_domain = False  # "Love丶Me", "Apple●Store", "Java ● Net": words
+            elif (tld in _WORD_TLDS and len(labels) == 2 and not context
+                  and _LETTERS.fullmatch(labels[0])):
+                is_domain = False  # "Socket.io", "hello.world": a name and a word
             elif name and not (context or named or _NAME_TLDS.intersection(labels[1:])):
                 is_domain = False  # "vivi.love", "Tina.Cn": a nickname
         if after_scheme and labels is None:

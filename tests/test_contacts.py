@@ -634,6 +634,22 @@ def test_a_scheme_without_a_host_is_no_link(text: str) -> None:
     assert find_links(text) == []
 
 
+@pytest.mark.parametrize("text", [
+    "我用的是 Next.js 和 Socket.io", "好的，hello.world 程序跑通了", "asyncio.run(main) 就行",
+    "改一下 user.email 字段", "server.host 填错了"])
+def test_a_word_before_an_ending_that_is_a_word_too_is_no_link(text: str) -> None:
+    """Review s36 R14-10: a library's or a program's name, not a site."""
+    assert find_links(text) == []
+
+
+@pytest.mark.parametrize(("text", "host"), [
+    ("evil.io/x", "evil.io"), ("领取 abc123.io", "abc123.io"), ("www.evil.io", "www.evil.io"),
+    ("https://socket.io", "socket.io"), ("evil.io:8080", "evil.io"), ("abc.xyz", "abc.xyz"),
+    ("领取 evil.app", "evil.app"), ("ting.example.io", "ting.example.io")])
+def test_the_same_endings_with_a_path_digits_or_www_are_links(text: str, host: str) -> None:
+    assert find_links(text) == [link(host)]
+
+
 def test_allowed_domains_and_their_subdomains_are_not_links() -> None:
     allow = ["example.com"]
     assert find_links("https://example.com/rules", allow) == []
