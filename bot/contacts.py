@@ -978,8 +978,8 @@ def _contacts_in(unmasked: str) -> tuple[Finding, ...]:
 # need id, 号 or 加 ("line 1234", "line: abc" are code and chat).
 PLATFORMS = {"telegram": "telegram", "tg": "telegram", "电报": "telegram", "纸飞机": "telegram",
              "飞机": "telegram", "抖音": "douyin", "小红书": "xiaohongshu", "line": "line"}
-# Every id but a number after 抖音 or 小红书 has a Latin letter: a text that holds neither
-# (bot/prefilter.py) and none of these holds no id
+# Every id has a Latin letter but a number after 抖音 or 小红书: a text with no Latin letter
+# and none of these characters holds no id (what bot/prefilter.py may clear)
 PLATFORM_KEYS = "抖书"
 # (the marker first, so that the scan skips in C to where one starts; 加 before it is looked
 # up after a match)
