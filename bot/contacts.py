@@ -11,11 +11,13 @@ the digit groups. Findings carry a family:
   other Chinese characters between the digits (spaces, dashes, dots, emoji; a colon ends a
   number, as in a time: "13:00-15:00"). A number needs no marker; its digits must be whole
   groups ("订单 2026112913800138000" is not one), grouped as a phone's are: one of four digits
-  or more, or each a digit ("139 / 169 / 199 / 29" and "1. 138 2. 135 3. 130" are lists), its
+  or more, each a digit, or all joined by one dash or all by one dot ("138-00-138-000";
+  "139 / 169 / 199 / 29" and "1. 138 2. 135 3. 130" are lists), its
   last digit no group of its own after a longer one ("序列号 13800 13800 0"), and one written
   with thousands separators is an amount (below).
-- wechat, qq: a contact marker (微信 薇 威 v信 威xin vx wx weixin wechat 徵信 v芯, the slang 绿泡泡
-  and 卫星..., qq 扣扣 koukou 企鹅 球球; the emoji 🐧 and 🛰 are 企鹅 and 卫星: bot/text.py), in any
+- wechat, qq: a contact marker (微信 薇 威 v信 威xin vx wx weixin wechat 徵信 v芯 唯信
+  伟信 魏信 嶶信 喂信 加喂, the slang 绿泡泡 and 卫星..., qq 扣扣 koukou 企鹅 球球 秋秋 蔻蔻
+  抠抠 qiuqiu; the emoji 🐧 and 🛰 are 企鹅 and 卫星: bot/text.py), in any
   spelling, spaced or split by emoji, then an id (群 or 裙 may come between: "Q裙 12345678"). A
   bare "V" or "Q" counts only as a word of its own followed by an id with a digit
   ("V：abc123", "Q: 12345678"). Other digit runs (QQ-like numbers, order, room numbers)
@@ -34,8 +36,9 @@ the digit groups. Findings carry a family:
   or Q glued to an id of digits is one ("加V13800138000"). 加我 (+我, V我: add me) before an
   id of WeChat's shape with a digit needs no marker if a colon, a bracket or 好友 announces it
   or 备注 follows ("加我：abc888", "加❤我(abc888)", "加我 abc888 备注来意"). After a marker that
-  is a word or a name too (卫星 企鹅 球球 徵信 v芯 and the emoji) an id needs 号, a colon, 搜 or
-  加 before the marker, and a number without them six digits ("🛰 tianwen1", "🐧 12306").
+  is a word or a name too (卫星 企鹅 球球 徵信 v芯 伟信 魏信 秋秋... and the emoji) an id needs
+  号, a colon, 搜 or 加 before the marker, and a number without them six digits ("🛰 tianwen1",
+  "🐧 12306"); 喂 counts only right after 加 or a plus ("加喂 abc12345").
 - counts are no QQ number or id: after a marker that is also a noun (企鹅 penguin, 球球
   balls, 卫星 satellite), a number with a measure word after it ("企鹅 100000 只在南极",
   "卫星 300 颗"), nor is a price after 裙 (a skirt: "企鹅裙 129.00"). A number written as an
@@ -43,19 +46,22 @@ the digit groups. Findings carry a family:
   a sign is all a spammer would add to hide one, and nobody's amount is ten billion yuan;
   only thousands separators ("13,800,138,000") make a mobile number an amount.
 - email: an address, also written "name at qq dot com", "name(at)qq(dot)com".
-- link: a scheme ("https://", "weixin://"), "www.", or a domain ending in a known
-  top-level domain (also Chinese: .中国 .公司 ...; a zero for its o: "abc123.c0m"), with the
+- link: a scheme ("https://", "weixin://"; any host after it: "https://🍑.ws/x"), "www.",
+  or a domain ending in a known top-level domain (also Chinese: .中国 .公司 ...; a zero for
+  its o: "abc123.c0m"), with the
   dots written 点 。 · ● (dot) [.] 「.」 (in a bracket of 【】「」『』〔〕《》〈〉〖〗 or an ASCII
   one; 【点】 between Latin letters or digits, as 点 alone) or spaced, or a comma before a
   common top-level domain ("abc,com"); a domain after another one and "@"
   (allowed.example@evil.example) too; with · ● 丶 and the like only before com cn org
   xyz or with more (`_MARKED_TLDS`: "Love丶Me" is a name). Not a domain: a Chinese word
-  and ".com" said as a word before sentence-final particles ("结果.com了吗"), nor Chinese
-  and ".net" or asp.net, the .NET frameworks ("这个.net 框架"; with a path, "www." or a
-  scheme it is a link). A Taobao 口令 is
-  a shop link without a URL: 8 to 14 letters and digits (both) between two currency signs
-  ("￥AbCd1234￥").
+  and ".com" said as a word before sentence-final particles ("结果.com了吗"), nor a word of
+  letters before an ending that is a word too, without more (`_WORD_TLDS`: "Socket.io",
+  "hello.world"), nor Chinese and ".net" or asp.net, the .NET frameworks ("这个.net 框架";
+  with a path, "www." or a scheme it is a link). A Taobao 口令 is a shop link without a
+  URL: 8 to 14 letters and digits (both) between two currency signs ("￥AbCd1234￥").
 - ip: four numbers 0-255 with dots, one of them of two digits or more, or after a scheme.
+- platform: an id on Telegram, Douyin, Xiaohongshu or LINE, announced (`platform_ids_in`,
+  at the end): not a contact detail `contacts_in` finds.
 """
 
 from __future__ import annotations
@@ -142,35 +148,59 @@ def _phones(text: str) -> Iterator[str]:
             if number in found or _THOUSANDS.fullmatch(
                     text, run.start() + mobile.start(1), run.start() + mobile.end(1)):
                 continue
-            if not _written_as_phone(mobile[1]):
+            joined = _joined_as_phone(digits, mobile.start(1), mobile.end(1))
+            if not _written_as_phone(mobile[1], joined):
                 continue
             found.add(number)
             yield number
 
 
-def _written_as_phone(number: str) -> bool:
+def _written_as_phone(number: str, joined: bool) -> bool:
     """A phone's digits are written whole, or in groups one of which has four digits or
     more ("138 0013 8000", "138 零零 13 八零零零"), or one at a time ("1 3 8 0 0 1 3 8 0 0
-    0", "1 3 8 0 0 1 3 8000"). Numbers of two or three digits and no longer one are a list
+    0", "1 3 8 0 0 1 3 8000"), or in groups of any size `joined` by dashes or dots
+    ("138-00-138-000"). Other numbers of two or three digits and no longer one are a list
     ("139 / 169 / 199 / 29", "1. 138 2. 135 3. 130", "13、15、7、18、20、22"), and a last
-    digit split off a longer group is no phone's ("序列号 13800 13800 0")."""
+    digit split off a longer group is no phone's ("序列号 13800 13800 0", "13800-13800-0")."""
     sizes = [len(group) for group in _DIGIT_GROUP.findall(number)]
     if sizes[-1] == 1 and max(sizes) > 1:
         return False
-    return max(sizes) >= 4 or sum(size > 1 for size in sizes) < 2
+    return joined or max(sizes) >= 4 or sum(size > 1 for size in sizes) < 2
+
+
+def _joined_as_phone(run: str, start: int, end: int) -> bool:
+    """The mobile number `run[start:end]` has its groups joined by one dash or one dot each,
+    and all by the same ("138-00-138-000", "138.0013.8000"), as a phone's are and a list's
+    or a timetable's are not ("1. 138 2. 135", "13:00-15:00", "13.80-15.80"). The chain of
+    groups is the number itself: one more group joined so before or after it
+    ("1-138-00-138-000") makes it some other code, and four numbers 0-255 joined by dots
+    are an IP address ("139.200.138.10", found as one)."""
+    joints = set(_DIGIT_GROUP.split(run[start:end])[1:-1])
+    if len(joints) != 1 or (joint := joints.pop()) not in ("-", "."):
+        return False
+    escaped = re.escape(joint)
+    if (re.fullmatch(f"[0-9０-９]{escaped}", run[max(start - 2, 0):start])
+            or re.fullmatch(f"{escaped}[0-9０-９]", run[end:end + 2])):
+        return False  # the chain runs on
+    groups = _DIGIT_GROUP.findall(run, start, end)
+    return not (joint == "." and len(groups) == 4
+                and all(len(group) <= 3 and int(group.translate(_ASCII_DIGITS)) < 256
+                        for group in groups))
 
 
 # --- counts ----------------------------------------------------------------------------
 
-# Markers that are also ordinary nouns: right after them (no 号 or 搜索 between), a number
-# with a measure word is a count (traditional ones too: 企鵝 100000 隻; "+", 多 or 余 may come
-# between: 🐧 10000+ 只, 🛰 42000 多颗). Not 个人 (personal) or 只 meaning "only" (只加, 只要...).
-_NOUN_MARKERS = ("企鹅", "企鵝", "球球", "卫星", "衛星")
-# Those and the markers that are words or names too (徵信 credit checks, v芯 a RISC-V chip):
-# after them an id needs an announcement (号, a colon, 搜) or 加 before the marker, and a number
-# without one six digits or more ("🛰 tianwen1 到达火星轨道", "🐧 12306 买不到票",
-# "V芯 k230d 开发板" are chat; "🐧 12345678", "加🛰 money_2026", "🛰号：abc888" are not).
-_WEAK_MARKERS = (*_NOUN_MARKERS, "徵信", "v芯")
+# Markers that are also ordinary nouns or names: right after them (no 号 or 搜索 between), a
+# number with a measure word is a count (traditional ones too: 企鵝 100000 隻; "+", 多 or 余
+# may come between: 🐧 10000+ 只, 🛰 42000 多颗; 魏信 200000 元 is a donor's gift). Not 个人
+# (personal) or 只 meaning "only" (只加, 只要...).
+_NOUN_MARKERS = ("企鹅", "企鵝", "球球", "卫星", "衛星", "伟信", "魏信", "秋秋", "蔻蔻", "qiuqiu")
+# Those and the markers that are words or names too (徵信 credit checks, v芯 a RISC-V chip,
+# 抠抠 as in 抠抠搜搜, 喂 hello: 喂，信号不好): after them an id needs an announcement (号,
+# a colon, 搜) or 加 before the marker, and a number without one six digits or more
+# ("🛰 tianwen1 到达火星轨道", "🐧 12306 买不到票", "V芯 k230d 开发板", "伟信 abc12345" are
+# chat; "🐧 12345678", "加🛰 money_2026", "🛰号：abc888", "加喂 abc12345" are not).
+_WEAK_MARKERS = (*_NOUN_MARKERS, "徵信", "v芯", "抠抠", "喂信", "喂")
 _MEASURE_AFTER = re.compile(" ?[+多余]? ?(?:只(?![要有是能需收限加聊做接回])|隻|[个個](?!人)"
                             "|[头頭]|[颗顆]|人|位|名|次|天|年|[岁歲]|[张張]|[条條]|件|倍|元|[块塊]"
                             "|[万萬]|[亿億])")
@@ -179,20 +209,26 @@ _MEASURE_AFTER = re.compile(" ?[+多余]? ?(?:只(?![要有是能需收限加聊
 # --- markers -----------------------------------------------------------------------------
 
 _SEP = r"[^a-z0-9_\-" + _HAN + r"]"
-# (徵信 for its look, v芯 and 薇芯 for their sound: 芯 is xin; the traditional forms of those
-# that have one: 維信 衛信 綠泡泡 衛星 企鵝, and 號 帳號 搜尋 below)
+# (徵信 嶶信 for their look, v芯 薇芯 唯信 伟信 魏信 喂 for their sound: 芯 is xin, 喂 wei; the
+# traditional forms of those that have one: 維信 衛信 綠泡泡 衛星 企鵝, and 號 帳號 搜尋 below.
+# Not 微芯, as in 微芯片 microchips)
 _WECHAT_MARKERS = ("微信", "薇信", "威信", "徽信", "徵信", "维信", "維信", "卫信", "衛信", "v信",
-                   "v芯", "薇芯", "wei信", "微xin", "薇xin", "威xin", "微x", "薇x", "威x", "绿泡泡",
-                   "綠泡泡", "绿色泡泡", "綠色泡泡", "卫星", "衛星", "微", "薇", "威", "weixin",
-                   "wechat", "vx", "wx", "v")
-_QQ_MARKERS = ("扣扣", "企鹅", "企鵝", "球球", "koukou", "qq", "q")  # koukou: 扣扣 in pinyin
+                   "v芯", "薇芯", "唯信", "伟信", "魏信", "嶶信", "喂信", "wei信", "微xin", "薇xin",
+                   "威xin", "微x", "薇x", "威x", "绿泡泡", "綠泡泡", "绿色泡泡", "綠色泡泡", "卫星",
+                   "衛星", "微", "薇", "威", "喂", "weixin", "wechat", "vx", "wx", "v")
+# koukou: 扣扣 in pinyin; 秋秋 蔻蔻 抠抠 qiuqiu for their sound
+_QQ_MARKERS = ("扣扣", "企鹅", "企鵝", "球球", "秋秋", "蔻蔻", "抠抠", "koukou", "qiuqiu", "qq",
+               "q")
 # A marker may have separators (spaces, emoji, dots) between its characters: "微🌸信", "v x".
 # (not a colon: "V：x_abc1" is the marker V and the id x_abc1), and the radical 丨: "微丨信",
 # "V丨X" (after the marker it is a title's bar: "微信丨20250109 公开课")
 _INSIDE = r"(?:[^a-z0-9_\-:" + _HAN + r"]|丨)"
 # what a marker ends with: a bare letter stands alone
 _ENDS = {marker: "" for marker in (*_WECHAT_MARKERS, *_QQ_MARKERS)} | {
-    "v": "(?![a-z])", "q": "(?![a-z])"}
+    "v": "(?![a-z])", "q": "(?![a-z])",
+    # 喂 (hello) is one only right after 加 or a plus ("加喂 abc12345", not "喂，12345678 是谁的"),
+    # and 抠抠 none in 抠抠搜搜 (stingy)
+    "喂": "(?<=[加+十]喂)", "抠抠": "(?!搜搜)"}
 
 
 @dataclass
@@ -528,6 +564,11 @@ _LABEL = rf"[{_LABEL_CHARS}]++"
 _HOST = re.compile(rf"(?<![{_LABEL_CHARS}])(?:(?<=://){_LABEL}(?:[.{_MARK}]{_LABEL})*"
                    rf"|{_LABEL}(?:[.{_MARK}]{_LABEL})+)")
 _SCHEME = re.compile(r"[a-z][a-z0-9+.-]{0,15}://")
+# After a scheme, a host of other characters (emoji: "https://🍑.ws/x"), which `_HOST` does not
+# read: dotted labels of anything but spaces and punctuation ("https://..." is none)
+_OTHER_LABEL = r"[^\s!-/:-@\[-`{-~\u3000-\u303f\uff00-\uffef]+"
+_OTHER_HOST = re.compile(rf"{_OTHER_LABEL}(?:\.{_OTHER_LABEL})+")
+_LABEL_START = re.compile(f"[{_LABEL_CHARS}]")
 
 
 def _emails(text: str) -> Iterator[str]:
@@ -569,6 +610,16 @@ def _domain(labels: list[str]) -> list[str] | None:
 # with the same context ("这款叫 Mi.C0M 吗", "3.c0m" are typos).
 _MARKED_TLDS = frozenset(("com", "cn", "org", "xyz"))
 _NAME_WITH_DIGITS = re.compile("[a-z][a-z0-9-]*[0-9]|[0-9][a-z0-9-]*[a-z]")
+# Top-level domains that are also English words or a library's ending, which a word and a
+# dot before them in chat name a library or a program's attribute far more often than a
+# site ("Socket.io", "hello.world", "asyncio.run", "user.email"): a name of letters alone
+# before one is a link only with a path or a port, "www." or a scheme ("evil.io/x"), or
+# with a digit in it (abc123.io). The endings of ads' bare names (com cn net top vip xyz
+# app shop ...) are none of them.
+_WORD_TLDS = frozenset(("io", "world", "run", "page", "group", "team", "host", "press", "zone",
+                        "city", "center", "plus", "global", "space", "website", "news", "email",
+                        "blog", "ink"))
+_LETTERS = re.compile("[a-z]+")
 # the .NET frameworks ASP.NET, ADO.NET and VB.NET, whose names are written as domains
 _DOTNET = ("asp", "ado", "vb")
 # A member's name of words with a dot is a nickname far more often than a site: 「vivi.love」,
@@ -583,6 +634,10 @@ def _hosts(text: str, name: bool = False) -> Iterator[tuple[str, str]]:
     """(family, host) for each link or IP address in an unmasked text; in a member's name
     if `name` (`_NAME_TLDS`)."""
     schemes = {m.end(): m.group() for m in _SCHEME.finditer(text)}
+    for end, scheme in schemes.items():
+        other = None if _LABEL_START.match(text, end) else _OTHER_HOST.match(text, end)
+        if other:
+            yield "link", scheme + other.group()
     previous: tuple[int, bool] = (-1, False)  # end and "is a domain" of the last token
     for match in _HOST.finditer(text):
         start = match.start()
@@ -616,6 +671,9 @@ def _hosts(text: str, name: bool = False) -> Iterator[tuple[str, str]]:
                          or labels[0] == "www" or after_scheme or (tld in TLDS and more))
             if marked and not (context or named or tld in _MARKED_TLDS):
                 is_domain = False  # "Love丶Me", "Apple●Store", "Java ● Net": words
+            elif (tld in _WORD_TLDS and len(labels) == 2 and not context
+                  and _LETTERS.fullmatch(labels[0])):
+                is_domain = False  # "Socket.io", "hello.world": a name and a word
             elif name and not (context or named or _NAME_TLDS.intersection(labels[1:])):
                 is_domain = False  # "vivi.love", "Tina.Cn": a nickname
         if after_scheme and labels is None:
@@ -904,3 +962,51 @@ def _contacts_in(unmasked: str) -> tuple[Finding, ...]:
     if "@" in unmasked or "at" in unmasked or "艾特" in unmasked:  # what _spell_ats reads
         found += [Finding("email", address) for address in _emails(unmasked)]
     return tuple(dict.fromkeys(found))
+
+
+# --- other platforms' ids -------------------------------------------------------------------
+
+# An id on another platform, a family of its own (`platform`) that `contacts_in` does not
+# find: only an operator who looks for it asks `platform_ids_in`. Telegram (TG, telegram, 电报,
+# and 飞机 纸飞机 in spam slang), Douyin (抖音), Xiaohongshu (小红书) and LINE. An id is
+# announced by 号, id or 搜 after the marker, 加 or 搜 before it ("加飞机 abc12345",
+# "抖音号：abc12345", "Line ID: abc123"), or for Telegram by @ ("飞机：@abc12345"). Telegram's
+# names start with a letter; after TG, telegram or 电报 one with a digit needs no announcement
+# ("TG：abc12345", "TG abc12345"), after 飞机 every one does ("坐飞机：CA1380" is a flight).
+# Douyin's and Xiaohongshu's ids are names (a letter first, 5 characters or more) or numbers
+# of 6 digits or more, announced ("小红书 abc12345" is as often a search for a post); LINE's
+# need id, 号 or 加 ("line 1234", "line: abc" are code and chat).
+PLATFORMS = {"telegram": "telegram", "tg": "telegram", "电报": "telegram", "纸飞机": "telegram",
+             "飞机": "telegram", "抖音": "douyin", "小红书": "xiaohongshu", "line": "line"}
+# Every id has a Latin letter but a number after 抖音 or 小红书: a text with no Latin letter
+# and none of these characters holds no id (what bot/prefilter.py may clear)
+PLATFORM_KEYS = "抖书"
+# (the marker first, so that the scan skips in C to where one starts; 加 before it is looked
+# up after a match)
+_PLATFORM_ID = re.compile(
+    r"(?<![a-z0-9])(?P<marker>telegram|tg|电报|纸飞机|飞机|抖音|小红书|line)(?![a-z0-9])"
+    r"(?P<how>(?:[ :]|[号號]|[账帳][号號]|id|搜索?)*)(?P<at>@?)"
+    r"(?P<id>[a-z0-9][a-z0-9_.]{3,31})(?![a-z0-9_])")
+_ADD_BEFORE = re.compile("[加+搜] ?$")
+
+
+def platform_ids_in(unmasked: str) -> list[Finding]:
+    """Ids on other platforms (above) in a text already unmasked, each listed once."""
+    found = []
+    for match in _PLATFORM_ID.finditer(unmasked):
+        platform, how, ident = PLATFORMS[match["marker"]], match["how"], match["id"].rstrip(".")
+        added = _ADD_BEFORE.search(unmasked, max(match.start() - 2, 0), match.start()) is not None
+        named = "号" in how or "號" in how or "id" in how
+        announced = named or added or "搜" in how
+        if platform == "telegram":
+            slang = match["marker"] in ("飞机", "纸飞机")
+            ok = ident[0].isalpha() and len(ident) >= 5 and (
+                announced or bool(match["at"]) or (not slang and any(map(str.isdigit, ident))))
+        elif platform == "line":
+            ok = len(ident) >= 4 and (named or added)
+        else:
+            ok = announced and ((ident[0].isalpha() and len(ident) >= 5)
+                                or (ident.isdigit() and len(ident) >= 6))
+        if ok:
+            found.append(Finding("platform", f"{platform}:{ident}"))
+    return list(dict.fromkeys(found))

@@ -94,6 +94,25 @@ def test_a_phone_number_beside_a_list_or_written_in_its_groups_is_found(text: st
     assert phone(number) in find_contacts(text)
 
 
+@pytest.mark.parametrize("text", [
+    "电话 138-00-138-000", "电话 138.0013.8000", "13-80-01-38-000 兼职", "+86-138-00-138-000",
+    "电话 一三八-零零-一三八-零零零", "电话 138-00-138-000。"])
+def test_a_phone_in_groups_joined_by_dashes_or_dots_is_found_whatever_their_sizes(
+        text: str) -> None:
+    """Review s36 R17-6: f9's rule for lists (groups of two or three digits are one) let
+    these go; a dash or a dot between all its groups is how a phone is written, not a list."""
+    assert find_contacts(text) == [phone("13800138000")]
+
+
+@pytest.mark.parametrize("text", [
+    "1-138-00-138-000", "138-00-138-000-1", "1.138.00.138.000",  # a longer code
+    "价格 13.80-15.80-19.8", "138-00 138-000", "13800-13800-0",  # mixed joints, a last digit
+    "139.200.138.10",  # an IP address (a link)
+    "价格 138 / 158 / 198 / 25", "1. 138 2. 135 3. 130", "电话 138 00 13 80 00"])
+def test_groups_joined_otherwise_or_in_a_longer_chain_are_no_phone(text: str) -> None:
+    assert [f for f in find_contacts(text) if f.family == "phone"] == []
+
+
 @pytest.mark.parametrize(("text", "number"), [
     ("幺三九 洞洞拐二 三四五勾", "13900723459"), ("电话 幺3⑧-洞洞拐勾-幺二三四", "13800791234"),
     ("手机 ⅠⅢⅧⅤⅤⅤⅤⅠⅡⅢⅣ", "13855551234"), ("Ⅰ Ⅲ Ⅸ Ⅱ Ⅳ Ⅵ Ⅶ Ⅷ Ⅰ Ⅰ Ⅰ", "13924678111"),
@@ -341,6 +360,32 @@ def test_the_same_emoji_homophones_and_look_alikes_without_an_id_are_no_contact(
     assert find_contacts(text) == []
 
 
+@pytest.mark.parametrize(("text", "found"), [
+    ("唯信 abc12345", wechat("abc12345")), ("嶶信 abc12345", wechat("abc12345")),
+    ("加喂 abc12345", wechat("abc12345")), ("加喂信 abc12345", wechat("abc12345")),
+    ("➕喂：abc12345", wechat("abc12345")), ("魏信号：abc12345", wechat("abc12345")),
+    ("加伟信 abc12345", wechat("abc12345")), ("伟信 12345678", wechat("12345678")),
+    ("秋秋 12345678", Finding("qq", "12345678")), ("蔻蔻 12345678", Finding("qq", "12345678")),
+    ("抠抠 12345678", Finding("qq", "12345678")), ("qiuqiu 12345678", Finding("qq", "12345678")),
+    ("抠抠号 12345", Finding("qq", "12345"))])
+def test_the_sound_and_look_alikes_of_wechat_and_qq_are_markers(text: str,
+                                                                found: Finding) -> None:
+    """Review s36 R14-7: 唯 伟 魏 喂 sound as 微, 嶶 looks like it; 秋秋 蔻蔻 抠抠 qiuqiu sound as
+    QQ. Those that are names or words too (伟 魏 喂 秋秋 蔻蔻 抠抠 qiuqiu) are weak markers: an id
+    needs 号, a colon, 搜 or 加, and a number without them six digits."""
+    assert find_contacts(text) == [found]
+
+
+@pytest.mark.parametrize("text", [
+    "伟信 abc12345", "魏信 abc12345", "张伟信 v2ray88 的配置", "喂 abc12345",
+    "喂，12345678 是谁的快递",
+    "喂喂喂 123456", "喂，信号不好，听不清", "喂信 abc12345", "秋秋 12345", "魏信 200000 元",
+    "蔻蔻 3 岁了，体重 12345 克", "他抠抠搜搜 123456 都不肯借", "唯信称义是新教的教义",
+    "微芯 abc12345", "伟信科技 2026 年营收", "秋秋的生日 20231001"])
+def test_the_same_names_and_words_without_an_announced_id_are_no_contact(text: str) -> None:
+    assert find_contacts(text) == []
+
+
 @pytest.mark.parametrize(
     "text",
     ["加我：abc888", "+我 abc888", "➕我：abc888 日结", "V我：abc888", "加我 abc888 备注来意"])
@@ -573,6 +618,36 @@ def test_links_with_or_without_scheme_however_written_are_caught(text: str, host
 
 def test_a_scheme_makes_a_link_whatever_follows() -> None:
     assert find_links("weixin://dl/chat") == [link("weixin://dl")]
+
+
+@pytest.mark.parametrize(("text", "host"), [
+    ("https://🍑.ws/x", "https://🍑.ws"), ("领福利 http://🍑🍑.com", "http://🍑🍑.com"),
+    ("https://🍑.ws，快来", "https://🍑.ws")])
+def test_a_host_of_emoji_after_a_scheme_is_a_link(text: str, host: str) -> None:
+    """Review s36 R14-10: only names of letters, digits and Chinese were read after one."""
+    assert find_links(text) == [link(host)]
+
+
+@pytest.mark.parametrize("text", [
+    "链接格式是 https://...，别漏了", "网址以 https:// 开头", "https://【点击】"])
+def test_a_scheme_without_a_host_is_no_link(text: str) -> None:
+    assert find_links(text) == []
+
+
+@pytest.mark.parametrize("text", [
+    "我用的是 Next.js 和 Socket.io", "好的，hello.world 程序跑通了", "asyncio.run(main) 就行",
+    "改一下 user.email 字段", "server.host 填错了"])
+def test_a_word_before_an_ending_that_is_a_word_too_is_no_link(text: str) -> None:
+    """Review s36 R14-10: a library's or a program's name, not a site."""
+    assert find_links(text) == []
+
+
+@pytest.mark.parametrize(("text", "host"), [
+    ("evil.io/x", "evil.io"), ("领取 abc123.io", "abc123.io"), ("www.evil.io", "www.evil.io"),
+    ("https://socket.io", "socket.io"), ("evil.io:8080", "evil.io"), ("abc.xyz", "abc.xyz"),
+    ("领取 evil.app", "evil.app"), ("ting.example.io", "ting.example.io")])
+def test_the_same_endings_with_a_path_digits_or_www_are_links(text: str, host: str) -> None:
+    assert find_links(text) == [link(host)]
 
 
 def test_allowed_domains_and_their_subdomains_are_not_links() -> None:
