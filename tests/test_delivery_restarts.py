@@ -1,0 +1,51 @@
+"""Delivery across a crash: what ends in one commit stays one (a crash leaves all of it or
+none)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from harness import SHIPPED, Harness
+
+from bot.delivery import Delivery
+
+pytestmark = pytest.mark.usefixtures("backend")  # on SQLite, then on PostgreSQL
+
+CUSTOMER = {"c1": "Customer 01 客户群"}
+ANNOUNCED = "📢 {} 因发布链接已被移出群聊，请大家遵守群规。"
+
+
+class Crash(Exception):
+    """The process dies here (a kill -9): nothing after it is written."""
+
+
+async def test_a_crash_as_a_skipped_removal_ends_still_drops_its_announcement(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Review s36 r22 R22-5: the removal skipped because the member had left ends, and drops
+    its announcement, in one commit (c78b025). A crash at the drop leaves both as they were:
+    the restart skips the removal again and drops the announcement. Were they two commits,
+    the removal would end and the restart announce a removal that never happened."""
+    async with Harness(SHIPPED, tmp_path, groups=CUSTOMER) as h:
+        unannounce = Delivery._unannounce
+
+        async def crash(self: Delivery, *args: Any) -> None:
+            monkeypatch.setattr(Delivery, "_unannounce", unannounce)  # (the restart drops it)
+            raise Crash("killed")
+
+        monkeypatch.setattr(Delivery, "_unannounce", crash)
+        with pytest.raises(Crash):
+            await h.say("c1", "eve", "特价推广 https://cheap.example.com/buy")
+            await h.advance("1m")
+            await h.say("c1", "eve", "再发一次 abc.xyz/promo")  # the removal is queued
+            await h.leave("c1", "eve")  # and eve goes before it goes out
+            await h.drain()
+        assert Delivery._unannounce is unannounce  # (the crash came)
+        await h.restart()
+        await h.drain()
+        assert h.actions("kick") == []
+        assert ANNOUNCED.format("eve") not in h.texts("c1")
+        audit = [a for a, in await h.bot.store.all("SELECT action FROM audit ORDER BY id")]
+        assert audit[-2:] == ["kick_skipped", "say_dropped"]
+
