@@ -1,5 +1,6 @@
 """Delivery across a crash: what ends in one commit stays one (a crash leaves all of it or
-none)."""
+none), and a try that reached WeChat before the crash is counted in the send budget, done or
+not (docs/configuration.md, Send governor)."""
 
 from __future__ import annotations
 
@@ -8,13 +9,26 @@ from typing import Any
 
 import pytest
 from harness import SHIPPED, Harness
+from test_governor import _config
+from test_outbox import _put
 
+from bot.actions import Kick
+from bot.adapters.base import Uncertain
 from bot.delivery import Delivery
+from bot.governor import Governor
 
 pytestmark = pytest.mark.usefixtures("backend")  # on SQLite, then on PostgreSQL
 
 CUSTOMER = {"c1": "Customer 01 客户群"}
 ANNOUNCED = "📢 {} 因发布链接已被移出群聊，请大家遵守群规。"
+REMOVALS = """governor:
+  jitter: 0
+  warmup: {days: 0}
+  shares: {}
+  keep: {}
+  budgets:
+    removals: {per_minute: 10, per_hour: 100, per_day: 100}
+"""
 
 
 class Crash(Exception):
@@ -49,3 +63,38 @@ async def test_a_crash_as_a_skipped_removal_ends_still_drops_its_announcement(
         audit = [a for a, in await h.bot.store.all("SELECT action FROM audit ORDER BY id")]
         assert audit[-2:] == ["kick_skipped", "say_dropped"]
 
+
+async def test_a_removal_tried_before_a_crash_and_again_after_it_counts_both_tries(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Review s36 r16 R16-5: the removal reached WeChat and failed uncertain, and the process
+    died before that try was counted. The restart finds the member still there and removes
+    her: two tries reached WeChat, and the removals budget counts two (it counted one)."""
+    async with Harness(_config(tmp_path, REMOVALS), tmp_path, groups={"g": "Recruitment"}) as h:
+        h.world.join("g", ["m"])
+        tries: list[str] = []
+        remove = h.world.remove_member
+
+        async def uncertain_first(group: str, member: str, reason: str = "") -> None:
+            tries.append(member)
+            if len(tries) == 1:
+                raise Uncertain("timed out")
+            await remove(group, member, reason)
+
+        sent = Governor.sent
+
+        async def crash(self: Governor, *args: Any) -> None:
+            monkeypatch.setattr(Governor, "sent", sent)
+            raise Crash("killed")
+
+        h.world.remove_member = uncertain_first  # type: ignore[method-assign]
+        monkeypatch.setattr(Governor, "sent", crash)
+        await _put(h, Kick("g", "m", "spam"))
+        with pytest.raises(Crash):
+            await h.advance("10s")
+        await h.restart()
+        h.world.remove_member = uncertain_first  # type: ignore[method-assign]
+        await h.advance("1h")
+        assert tries == ["m", "m"] and "m" not in h.world.group("g").members
+        spent, = await h.bot.store.one(
+            "SELECT count(*) FROM governor_sends WHERE budget = 'removals'")
+        assert spent == 2
