@@ -30,6 +30,8 @@ import logging
 import os
 import re
 import reprlib
+import socket
+import ssl
 import time
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
@@ -62,7 +64,9 @@ class Unavailable(PostgresError):
     cannot be reached (not started yet, restarting, failing over), it ended the connection,
     or it refuses writes (a read-only standby, a full disk). `groupbot` exits 1, for its
     service manager to start it again (docs/deploy.md); a wrong password, a database that is
-    not there or another application's stay PostgresError (exit 2: the operator fixes them)."""
+    not there, a host name that does not resolve, a server certificate that fails
+    verification or another application's database stay PostgresError (exit 2: the operator
+    fixes them; `_cannot_connect` names `storage`)."""
 
 
 def is_url(location: object) -> bool:
@@ -235,20 +239,52 @@ def _broken(exc: BaseException) -> bool:
 # too many connections); operator intervention (a shutdown, a crash, "the database system is
 # starting up")
 _FOR_NOW = ("08", "25006", "53", "57P")
+# a login refused behind PgBouncer, which says 08P01 (protocol violation) for every refusal
+# (its source: "PgBouncer used to report SQLSTATE 08P01 for all cases"), in its own words
+# or the server's behind it ("server login failed: ...")
+_REFUSED = ("authentication failed", "login rejected", "no such user", "no such database",
+            "does not exist", "bouncer config error")
+# at start, another transaction in the way of a migration (a serialization failure, a
+# deadlock, the role's lock_timeout): starting again passes (PgStore.open)
+_IN_THE_WAY = ("40001", "40P01", "55P03")
 
 
 def _unavailable(exc: BaseException) -> bool:
     """Whether `exc` says the database cannot be used for now (`Unavailable`): the server not
     reached, the connection gone, or an error of `_FOR_NOW`; not a statement's own mistake,
-    a login refused, or a database that is not there."""
+    a login refused, a database that is not there, or what `_misconfigured` finds."""
     code = getattr(exc, "sqlstate", None)
     if isinstance(code, str):
-        return code.startswith(_FOR_NOW)
-    return isinstance(exc, OSError) or _broken(exc)
+        return code.startswith(_FOR_NOW) and not (
+            code == "08P01" and any(words in str(exc) for words in _REFUSED))
+    return (isinstance(exc, OSError) or _broken(exc)) and _misconfigured(exc) is None
+
+
+def _misconfigured(exc: BaseException) -> str | None:
+    """What is wrong, when a connection failed for a reason only the operator can mend,
+    though the driver raises it as it raises a server that is down (an OSError)."""
+    if isinstance(exc, ssl.SSLCertVerificationError):  # (a wrong name in it too)
+        return (f"the server's certificate failed verification ({exc.verify_message}): give "
+                "the CA that signed it (?sslrootcert=...), or mend the certificate")
+    if isinstance(exc, socket.gaierror) and exc.errno in (socket.EAI_NONAME, socket.EAI_NODATA):
+        return f"the host name does not resolve ({exc.strerror})"  # (EAI_AGAIN: for now)
+    if isinstance(exc, ConnectionError) and "rejected SSL upgrade" in str(exc):
+        return "the server does not take SSL, and the URL's sslmode requires it"
+    return None
 
 
 def _failed(exc: BaseException, said: str) -> PostgresError:
     return Unavailable(said) if _unavailable(exc) else PostgresError(said)
+
+
+def _cannot_connect(url: str, exc: BaseException) -> PostgresError:
+    """A connect that failed: `Unavailable` if it may pass; else what only the operator can
+    mend (a login refused, a database not there, a host name that does not resolve, a
+    certificate that fails verification), in one line that names `storage`."""
+    if _unavailable(exc):
+        return Unavailable(f"cannot connect to {shown(url)}: {_said(exc)}")
+    return PostgresError(f"cannot connect to {shown(url)}: storage: "
+                         f"{_misconfigured(exc) or _said(exc)}")
 
 
 async def connect(url: str, **options: Any) -> asyncpg.Connection:
@@ -256,11 +292,13 @@ async def connect(url: str, **options: Any) -> asyncpg.Connection:
 
     try:
         return await asyncpg.connect(expand(url), **options)
+    except ssl.SSLCertVerificationError as exc:  # (a ValueError too: not the next one's)
+        raise _cannot_connect(url, exc) from exc
     except (ValueError, OverflowError):  # (before the driver's own errors: some of them are
         # ValueErrors too; a port past 65535 from a ${NAME} is an OverflowError)
         raise PostgresError(_unread(url)) from None
     except _driver_errors() as exc:
-        raise _failed(exc, f"cannot connect to {shown(url)}: {_said(exc)}") from exc
+        raise _cannot_connect(url, exc) from exc
 
 
 def _unread(url: str) -> str:
@@ -327,7 +365,9 @@ class PgStore(Journaled):
             _OPEN.discard(store)
             await db.close()
             if isinstance(exc, _driver_errors()):
-                raise _failed(exc, f"{shown(url)}: {_said(exc)}") from exc
+                said = f"{shown(url)}: {_said(exc)}"
+                raise (Unavailable(said) if getattr(exc, "sqlstate", None) in _IN_THE_WAY
+                       else _failed(exc, said)) from exc
             raise
         return store
 
@@ -815,10 +855,12 @@ class PgReader:
                 expand(self._url), min_size=1, max_size=4,
                 server_settings={"application_name": "groupbot-reader",
                                  "default_transaction_read_only": "on"})
-        except (ValueError, OverflowError):  # (as connect)
+        except ssl.SSLCertVerificationError as exc:  # (as connect)
+            raise _cannot_connect(self._url, exc) from exc
+        except (ValueError, OverflowError):
             raise PostgresError(_unread(self._url)) from None
         except _driver_errors() as exc:
-            raise _failed(exc, f"cannot connect to {shown(self._url)}: {_said(exc)}") from exc
+            raise _cannot_connect(self._url, exc) from exc
         assert pool is not None
         return pool
 
