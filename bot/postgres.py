@@ -69,6 +69,12 @@ class Unavailable(PostgresError):
     fixes them; `_cannot_connect` names `storage`)."""
 
 
+class Stalled(Unavailable):
+    """This process said nothing to the server past its stall limit (`PgStore.limit_stalls`:
+    it stood still), and the server ended its session: said as what happened, not as the
+    driver's words about a closed connection."""
+
+
 def is_url(location: object) -> bool:
     return isinstance(location, str) and location.startswith(SCHEMES)
 
@@ -343,6 +349,8 @@ class PgStore(Journaled):
         # disk): nothing more can be done on it; the bot stops (Bot.serve)
         self.lost: Unavailable | None = None
         self.when_lost: Callable[[], object] | None = None  # (Store.when_lost)
+        self._stall_limit: float | None = None  # seconds (limit_stalls)
+        self._heard = time.monotonic()  # when the server last answered a statement
         _OPEN.add(self)
 
     @classmethod
@@ -561,17 +569,40 @@ class PgStore(Journaled):
                                       returns)
         return found
 
+    async def limit_stalls(self, seconds: float) -> None:
+        """The server ends this session when it keeps a transaction open and says nothing for
+        `seconds` (bot/instance.py's Held.limit_stalls); the failure that follows says so."""
+        await self.execute(
+            f"SET idle_in_transaction_session_timeout = {max(1, round(seconds * 1000))}")
+        self._stall_limit = seconds
+
     async def _run(self, call: Any, *args: Any) -> Any:
+        asked = time.monotonic()
         try:
-            return await call(*args)
+            done = await call(*args)
         except _driver_errors() as exc:
             if not self._db.is_closed() and not _unavailable(exc):
                 raise PostgresError(_said(exc)) from exc  # this statement's own failure
             # the connection is gone, or the database refuses every write (read-only, full):
             # the bot stops at once, rather than take events it can only drop one by one
-            failed = Unavailable(f"{shown(self.path)}: {_said(exc)}")
+            failed = self._stalled(asked - self._heard) or Unavailable(
+                f"{shown(self.path)}: {_said(exc)}")
             self._lose(failed)
             raise failed from exc
+        self._heard = time.monotonic()
+        return done
+
+    def _stalled(self, silent: float) -> Stalled | None:
+        """The connection was found gone after `silent` seconds without a word to the server,
+        past the stall limit: the process stood still (one that runs renews its leases every
+        third of `takeover`), or waited on the gateway in a transaction (docs/scale.md)."""
+        if self._stall_limit is None or silent < self._stall_limit:
+            return None
+        return Stalled(f"{shown(self.path)}: this process said nothing to the server for "
+                       f"{silent:.0f} s (it was stopped: SIGSTOP, a frozen VM, a machine "
+                       "asleep; or a gateway call that long in a transaction), past twice "
+                       f"leases.takeover ({self._stall_limit:g} s): the server ended its "
+                       "session, undoing what it had not committed, and its leases ran out")
 
     def _lose(self, failed: Unavailable) -> None:
         if self.lost is None:

@@ -1,0 +1,95 @@
+"""A process of an account that stood still (SIGSTOP, a frozen VM) with a transaction open
+past twice `leases.takeover`: the server ended its session (bot/instance.py's
+Held.limit_stalls), and when it runs on it stops with exit 1. Review s36 r15 R15-5: it said
+only the driver's words about a closed connection ("cannot switch to state 11; another
+operation (2) is in progress", "connection is closed"), nothing of the stall; now one line
+says what happened and that its service manager starts it again."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import re
+from pathlib import Path
+
+import pytest
+from harness import BOT_YAML, Harness, groupbot, write_config
+from pg import Postgres
+
+from bot import seen, terminal
+from bot.postgres import Stalled, Unavailable, shown
+from bot.store import StoreError
+
+ACCOUNTS = BOT_YAML + """\
+accounts:
+  - {name: a1, token_env: TOKEN_A1}
+leases: {takeover: 1s}
+"""
+
+
+async def _account(tmp_path: Path, url: str) -> Harness:
+    from bot.app import Bot
+
+    h = Harness(write_config(tmp_path / "config", ACCOUNTS, {"recruitment": "handlers: []\n"}),
+                tmp_path / "a1", db=url)
+    h.bot = Bot(h.deployment, h.world, h.clock, h.registry, h.db, seed=0, account="a1")
+    await h.bot.start()
+    return h
+
+
+async def _stop(h: Harness) -> None:
+    with contextlib.suppress(StoreError):
+        await h.bot.stop()
+
+
+async def test_a_process_that_stood_still_past_its_stall_limit_says_so(
+        tmp_path: Path, postgres: Postgres) -> None:
+    url = postgres.database()
+    h = await _account(tmp_path, url)
+    try:
+        with pytest.raises(Stalled) as stalled:
+            async with h.bot.store.transaction():
+                assert await seen.first_time(h.bot.store, "x:message:0", h.clock.now())
+                await asyncio.sleep(2.5)  # stopped, its transaction open (the limit: 2 s)
+                await h.bot.store.one("SELECT 1")
+        assert h.bot.store.lost is stalled.value
+        said = str(stalled.value)
+        assert re.fullmatch(
+            rf"{re.escape(shown(url))}: this process said nothing to the server for [23] s "
+            r"\(it was stopped: SIGSTOP, a frozen VM, a machine asleep; or a gateway call that "
+            r"long in a transaction\), past twice leases\.takeover \(2 s\): the server ended "
+            r"its session, undoing what it had not committed, and its leases ran out", said), said
+    finally:
+        await _stop(h)
+
+
+async def test_a_session_ended_while_the_process_ran_is_no_stall(
+        tmp_path: Path, postgres: Postgres) -> None:
+    """The server ended it at once (an operator's pg_terminate_backend, a restart): the
+    driver's words, as ever."""
+    url = postgres.database()
+    h = await _account(tmp_path, url)
+    try:
+        with pytest.raises(Unavailable) as lost:
+            async with h.bot.store.transaction():
+                assert await seen.first_time(h.bot.store, "x:message:0", h.clock.now())
+                postgres.sql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE "
+                             f"datname = '{url.rsplit('/', 1)[1]}' AND pid <> pg_backend_pid()")
+                await h.bot.store.one("SELECT 1")
+        assert not isinstance(lost.value, Stalled), lost.value
+    finally:
+        await _stop(h)
+
+
+def test_a_stall_is_one_line_and_exit_1(monkeypatch: pytest.MonkeyPatch) -> None:
+    """What `groupbot run` says, as its Bot.serve raises the store's `lost`."""
+    said = "postgresql://bot@db/live: this process said nothing to the server for 131 s (...)"
+
+    async def stalled(*args: object) -> int:
+        raise Stalled(said)
+
+    monkeypatch.setattr(terminal, "run", stalled)
+    ran = groupbot("run", "--simulator")
+    assert ran.returncode == 1
+    assert ran.stderr.strip().splitlines()[-1] == (
+        f"groupbot run: {said}; exit 1, for its service manager to start it again")
