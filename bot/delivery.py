@@ -137,8 +137,11 @@ class Delivery:
     async def _deliver(self, item: Queued, now: datetime, admins: Sequence[str]) -> None:
         action = item.action
         if (group := getattr(action, "group", None)) is not None and self.gone(group):
-            await self._drop_alone(item, now, f"the bot is not in {group} any more",
-                                   "机器人已不在群内")
+            async with self.store.transaction():
+                if item.uncertain:  # it went, or may have, before the bot stopped: counted
+                    await self._spent(item, now)
+                await self._drop_alone(item, now, f"the bot is not in {group} any more",
+                                       "机器人已不在群内")
             return
         if item.uncertain and isinstance(action, MESSAGES):
             log.warning("%s was going out when the bot stopped; not sent again", action)

@@ -12,7 +12,7 @@ from harness import SHIPPED, Harness
 from test_governor import _config
 from test_outbox import _put
 
-from bot.actions import Kick
+from bot.actions import Kick, Say
 from bot.adapters.base import Uncertain
 from bot.delivery import Delivery
 from bot.governor import Governor
@@ -98,3 +98,37 @@ async def test_a_removal_tried_before_a_crash_and_again_after_it_counts_both_tri
         spent, = await h.bot.store.one(
             "SELECT count(*) FROM governor_sends WHERE budget = 'removals'")
         assert spent == 2
+
+
+async def test_a_message_going_out_at_a_crash_into_a_group_left_since_counts_its_try(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Review s36 r16 R16-5's related case: the message reached WeChat (uncertain), the
+    process died before the try was counted, and after the restart the bot was no longer in
+    the group: it was dropped before it could be counted."""
+    async with Harness(_config(tmp_path, REMOVALS), tmp_path, groups={"g": "Recruitment"}) as h:
+        send = h.world.send_text
+
+        async def uncertain(group: str, text: str, mentions: tuple[str, ...] = ()) -> None:
+            await send(group, text, mentions)
+            raise Uncertain("timed out")
+
+        sent = Governor.sent
+
+        async def crash(self: Governor, *args: Any) -> None:
+            monkeypatch.setattr(Governor, "sent", sent)
+            raise Crash("killed")
+
+        h.world.send_text = uncertain  # type: ignore[method-assign]
+        monkeypatch.setattr(Governor, "sent", crash)
+        await _put(h, Say("g", "hello"))
+        with pytest.raises(Crash):
+            await h.advance("10s")
+        await h.restart()
+        await h.leave("g", h.world.self_id)  # an admin removed the bot meanwhile
+        await h.advance("1h")
+        assert h.texts("g") == ["hello"]  # once
+        spent, = await h.bot.store.one(
+            "SELECT count(*) FROM governor_sends WHERE budget = 'group_messages'")
+        assert spent == 1
+        audit = [a for a, in await h.bot.store.all("SELECT action FROM audit ORDER BY id")]
+        assert audit[-1] == "say_dropped"
