@@ -12,7 +12,7 @@ from harness import SHIPPED, Harness
 from test_governor import _config
 from test_outbox import _put
 
-from bot.actions import Kick, Say
+from bot.actions import Action, Kick, Say
 from bot.adapters.base import Uncertain
 from bot.delivery import Delivery
 from bot.governor import Governor
@@ -33,6 +33,30 @@ REMOVALS = """governor:
 
 class Crash(Exception):
     """The process dies here (a kill -9): nothing after it is written."""
+
+
+async def _crash_before_its_try_counts(h: Harness, monkeypatch: pytest.MonkeyPatch,
+                                       action: Action) -> None:
+    """`action` goes out (to the gateway as the test made it), and the process dies before
+    the try is counted (it is still `sending`); then the restart."""
+    sent = Governor.sent
+
+    async def crash(self: Governor, *args: Any) -> None:
+        monkeypatch.setattr(Governor, "sent", sent)
+        raise Crash("killed")
+
+    monkeypatch.setattr(Governor, "sent", crash)
+    await _put(h, action)
+    with pytest.raises(Crash):
+        await h.advance("10s")
+    await h.restart()
+
+
+async def _spent(h: Harness, budget: str) -> int:
+    row = await h.bot.store.one("SELECT count(*) FROM governor_sends WHERE budget = ?",
+                                (budget,))
+    assert row is not None
+    return int(row[0])
 
 
 async def test_a_crash_as_a_skipped_removal_ends_still_drops_its_announcement(
@@ -80,24 +104,12 @@ async def test_a_removal_tried_before_a_crash_and_again_after_it_counts_both_tri
                 raise Uncertain("timed out")
             await remove(group, member, reason)
 
-        sent = Governor.sent
-
-        async def crash(self: Governor, *args: Any) -> None:
-            monkeypatch.setattr(Governor, "sent", sent)
-            raise Crash("killed")
-
         h.world.remove_member = uncertain_first  # type: ignore[method-assign]
-        monkeypatch.setattr(Governor, "sent", crash)
-        await _put(h, Kick("g", "m", "spam"))
-        with pytest.raises(Crash):
-            await h.advance("10s")
-        await h.restart()
+        await _crash_before_its_try_counts(h, monkeypatch, Kick("g", "m", "spam"))
         h.world.remove_member = uncertain_first  # type: ignore[method-assign]
         await h.advance("1h")
         assert tries == ["m", "m"] and "m" not in h.world.group("g").members
-        spent, = await h.bot.store.one(
-            "SELECT count(*) FROM governor_sends WHERE budget = 'removals'")
-        assert spent == 2
+        assert await _spent(h, "removals") == 2
 
 
 async def test_a_message_going_out_at_a_crash_into_a_group_left_since_counts_its_try(
@@ -112,23 +124,11 @@ async def test_a_message_going_out_at_a_crash_into_a_group_left_since_counts_its
             await send(group, text, mentions)
             raise Uncertain("timed out")
 
-        sent = Governor.sent
-
-        async def crash(self: Governor, *args: Any) -> None:
-            monkeypatch.setattr(Governor, "sent", sent)
-            raise Crash("killed")
-
         h.world.send_text = uncertain  # type: ignore[method-assign]
-        monkeypatch.setattr(Governor, "sent", crash)
-        await _put(h, Say("g", "hello"))
-        with pytest.raises(Crash):
-            await h.advance("10s")
-        await h.restart()
+        await _crash_before_its_try_counts(h, monkeypatch, Say("g", "hello"))
         await h.leave("g", h.world.self_id)  # an admin removed the bot meanwhile
         await h.advance("1h")
         assert h.texts("g") == ["hello"]  # once
-        spent, = await h.bot.store.one(
-            "SELECT count(*) FROM governor_sends WHERE budget = 'group_messages'")
-        assert spent == 1
+        assert await _spent(h, "group_messages") == 1
         audit = [a for a, in await h.bot.store.all("SELECT action FROM audit ORDER BY id")]
         assert audit[-1] == "say_dropped"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import re
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
@@ -37,48 +38,51 @@ async def _account(tmp_path: Path, url: str) -> Harness:
     return h
 
 
-async def _stop(h: Harness) -> None:
-    with contextlib.suppress(StoreError):
-        await h.bot.stop()
-
-
-async def test_a_process_that_stood_still_past_its_stall_limit_says_so(
-        tmp_path: Path, postgres: Postgres) -> None:
-    url = postgres.database()
-    h = await _account(tmp_path, url)
-    try:
-        with pytest.raises(Stalled) as stalled:
-            async with h.bot.store.transaction():
-                assert await seen.first_time(h.bot.store, "x:message:0", h.clock.now())
-                await asyncio.sleep(2.5)  # stopped, its transaction open (the limit: 2 s)
-                await h.bot.store.one("SELECT 1")
-        assert h.bot.store.lost is stalled.value
-        said = str(stalled.value)
-        assert re.fullmatch(
-            rf"{re.escape(shown(url))}: this process said nothing to the server for [23] s "
-            r"\(it was stopped: SIGSTOP, a frozen VM, a machine asleep; or a gateway call that "
-            r"long in a transaction\), past twice leases\.takeover \(2 s\): the server ended "
-            r"its session, undoing what it had not committed, and its leases ran out", said), said
-    finally:
-        await _stop(h)
-
-
-async def test_a_session_ended_while_the_process_ran_is_no_stall(
-        tmp_path: Path, postgres: Postgres) -> None:
-    """The server ended it at once (an operator's pg_terminate_backend, a restart): the
-    driver's words, as ever."""
+async def _lost(tmp_path: Path, postgres: Postgres,
+                meanwhile: Callable[[str], Awaitable[object]]) -> tuple[str, Unavailable]:
+    """An account's process with a transaction open (a seen event's key written) while
+    `meanwhile(url)` happens, then its next statement: its database's URL, and what that
+    statement raised (also the store's `lost`)."""
     url = postgres.database()
     h = await _account(tmp_path, url)
     try:
         with pytest.raises(Unavailable) as lost:
             async with h.bot.store.transaction():
                 assert await seen.first_time(h.bot.store, "x:message:0", h.clock.now())
-                postgres.sql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE "
-                             f"datname = '{url.rsplit('/', 1)[1]}' AND pid <> pg_backend_pid()")
+                await meanwhile(url)
                 await h.bot.store.one("SELECT 1")
-        assert not isinstance(lost.value, Stalled), lost.value
+        assert h.bot.store.lost is lost.value
+        return url, lost.value
     finally:
-        await _stop(h)
+        with contextlib.suppress(*StoreError):
+            await h.bot.stop()
+
+
+async def test_a_process_that_stood_still_past_its_stall_limit_says_so(
+        tmp_path: Path, postgres: Postgres) -> None:
+    async def stopped(url: str) -> None:  # its transaction open (the limit: 2 s)
+        await asyncio.sleep(2.5)
+
+    url, stalled = await _lost(tmp_path, postgres, stopped)
+    assert isinstance(stalled, Stalled), stalled
+    assert re.fullmatch(
+        rf"{re.escape(shown(url))}: this process said nothing to the server for [23] s "
+        r"\(it was stopped: SIGSTOP, a frozen VM, a machine asleep; or a gateway call that "
+        r"long in a transaction\), past twice leases\.takeover \(2 s\): the server ended "
+        r"its session, undoing what it had not committed, and its leases ran out",
+        str(stalled)), stalled
+
+
+async def test_a_session_ended_while_the_process_ran_is_no_stall(
+        tmp_path: Path, postgres: Postgres) -> None:
+    """The server ended it at once (an operator's pg_terminate_backend, a restart): the
+    driver's words, as ever."""
+    async def terminated(url: str) -> None:
+        postgres.sql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE "
+                     f"datname = '{url.rsplit('/', 1)[1]}' AND pid <> pg_backend_pid()")
+
+    _, lost = await _lost(tmp_path, postgres, terminated)
+    assert not isinstance(lost, Stalled), lost
 
 
 def test_a_stall_is_one_line_and_exit_1(monkeypatch: pytest.MonkeyPatch) -> None:
