@@ -132,3 +132,28 @@ async def test_a_message_going_out_at_a_crash_into_a_group_left_since_counts_its
         assert await _spent(h, "group_messages") == 1
         audit = [a for a, in await h.bot.store.all("SELECT action FROM audit ORDER BY id")]
         assert audit[-1] == "say_dropped"
+
+
+async def test_a_removal_that_failed_uncertain_is_checked_after_a_restart_too(
+        tmp_path: Path) -> None:
+    """The removal timed out but was done; its retry waits to be checked against the member
+    list first. A restart (an upgrade) forgot that: the member, gone, read as one who had
+    left by herself, so the removal was skipped and its announcement dropped."""
+    async with Harness(SHIPPED, tmp_path, groups=CUSTOMER) as h:
+        remove = h.world.remove_member
+
+        async def timed_out(group: str, member: str, reason: str = "") -> None:
+            raise Uncertain("timed out")
+
+        h.world.remove_member = timed_out  # type: ignore[method-assign]
+        await h.say("c1", "eve", "特价推广 https://cheap.example.com/buy")
+        await h.advance("1m")
+        await h.say("c1", "eve", "再发一次 abc.xyz/promo")  # the removal is queued
+        await h.advance("2s")  # it goes, and fails uncertain: its retry waits 5 s
+        await h.leave("c1", "eve")  # it was done: WeChat says she left
+        h.world.remove_member = remove  # type: ignore[method-assign]
+        await h.restart()
+        await h.advance("1h")
+        audit = [a for a, in await h.bot.store.all("SELECT action FROM audit ORDER BY id")]
+        assert "kick_verified" in audit and "kick_skipped" not in audit, audit
+        assert ANNOUNCED.format("eve") in h.texts("c1")
