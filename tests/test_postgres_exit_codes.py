@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import os
 import shutil
+import socket
 import subprocess
 import uuid
 from collections.abc import Iterator
@@ -92,9 +93,19 @@ def test_a_server_certificate_that_fails_verification_is_exit_2_naming_storage(
 
 
 def test_a_host_name_that_does_not_resolve_is_exit_2_naming_storage(tmp_path: Path) -> None:
-    """A mistyped host name was exit 1, restarted for ever."""
+    """A mistyped host name was exit 1, restarted for ever. (A resolver that cannot answer
+    for now is exit 1: this machine's, if it has none that answers.)"""
     url = "postgresql://bot@db.invalid:5432/live"
+    try:
+        socket.getaddrinfo("db.invalid", 5432)
+    except socket.gaierror as exc:
+        answers = exc.errno != socket.EAI_AGAIN
+    else:
+        pytest.skip("this machine's resolver gives an address for a .invalid name")
     code, said = _exit(tmp_path, url)
+    if not answers:
+        assert code == 1, said
+        return
     assert code == 2, said
     assert said == _said(url, "the host name does not resolve (Name or service not known)")
 
