@@ -800,8 +800,10 @@ class Outbox:
 
 
 def _waiting(item: Queued) -> str:
-    """The state of an action that waits to go again: `VERIFY` if it may have happened."""
-    return VERIFY if item.verify else "queued"
+    """The state of an action that waits to go again, as a restart must find it: still
+    `sending` if it was going out when the bot last stopped and has not gone since (it is
+    not settled, nor counted: bot/delivery.py), `VERIFY` if it may have happened."""
+    return "sending" if item.uncertain else VERIFY if item.verify else "queued"
 
 
 async def held_back(store: Reader) -> list[tuple[Action, Priority, datetime]]:

@@ -13,7 +13,7 @@ from test_governor import _config
 from test_outbox import _put
 
 from bot.actions import Action, Kick, Say
-from bot.adapters.base import Uncertain
+from bot.adapters.base import Disconnected, Uncertain
 from bot.delivery import Delivery
 from bot.governor import Governor
 
@@ -157,3 +157,31 @@ async def test_a_removal_that_failed_uncertain_is_checked_after_a_restart_too(
         audit = [a for a, in await h.bot.store.all("SELECT action FROM audit ORDER BY id")]
         assert "kick_verified" in audit and "kick_skipped" not in audit, audit
         assert ANNOUNCED.format("eve") in h.texts("c1")
+
+
+async def test_a_removal_going_out_at_a_crash_held_while_the_platform_is_away_stays_uncertain(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """After the restart the platform was away as the removal was to be checked: it waited,
+    marked `queued`, and a second restart forgot it had gone out (neither checked nor
+    counted): the member the bot had removed read as one who had left by herself."""
+    async with Harness(_config(tmp_path, REMOVALS), tmp_path, groups={"g": "Recruitment"}) as h:
+        await h.join("g", "m")
+
+        async def timed_out(group: str, member: str, reason: str = "") -> None:
+            raise Uncertain("timed out")
+
+        async def away(group: str) -> list[Any]:
+            raise Disconnected("the gateway is away")
+
+        h.world.remove_member = timed_out  # type: ignore[method-assign]
+        await _crash_before_its_try_counts(h, monkeypatch, Kick("g", "m", "spam"))
+        await h.leave("g", "m")  # it was done: WeChat says she left
+        members = h.world.members
+        h.world.members = away  # type: ignore[method-assign]
+        await h.advance("1s")  # the check finds the platform away: the removal waits
+        h.world.members = members  # type: ignore[method-assign]
+        await h.restart()
+        await h.advance("1h")
+        audit = [a for a, in await h.bot.store.all("SELECT action FROM audit ORDER BY id")]
+        assert audit[-1] == "kick_verified", audit
+        assert await _spent(h, "removals") == 1
