@@ -38,7 +38,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mappin
 from contextlib import asynccontextmanager
 from datetime import UTC
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
 from bot.connect import Connect
 from bot.savepoint import Journal, Journaled
@@ -286,7 +286,12 @@ def _failed(exc: BaseException, said: str) -> PostgresError:
 def _cannot_connect(url: str, exc: BaseException) -> PostgresError:
     """A connect that failed: `Unavailable` if it may pass; else what only the operator can
     mend (a login refused, a database not there, a host name that does not resolve, a
-    certificate that fails verification), in one line that names `storage`."""
+    certificate that fails verification, a certificate or key file the URL names that cannot
+    be read), in one line that names `storage`."""
+    if isinstance(exc, FileNotFoundError | PermissionError | IsADirectoryError) and (
+            key := _unreadable(url)) is not None:  # (not a missing socket: read before it)
+        return PostgresError(f"cannot connect to {shown(url)}: storage: the file ?{key}= "
+                             f"names cannot be read ({_said(exc)})")
     if _unavailable(exc):
         return Unavailable(f"cannot connect to {shown(url)}: {_said(exc)}")
     return PostgresError(f"cannot connect to {shown(url)}: storage: "
@@ -300,16 +305,33 @@ async def connect(url: str, **options: Any) -> asyncpg.Connection:
         return await asyncpg.connect(expand(url), **options)
     except ssl.SSLCertVerificationError as exc:  # (a ValueError too: not the next one's)
         raise _cannot_connect(url, exc) from exc
-    except (ValueError, OverflowError):  # (before the driver's own errors: some of them are
-        # ValueErrors too; a port past 65535 from a ${NAME} is an OverflowError)
-        raise PostgresError(_unread(url)) from None
+    except (ValueError, OverflowError) as exc:  # (before the driver's own errors: some of
+        # them are ValueErrors too; a port past 65535 from a ${NAME} is an OverflowError)
+        raise PostgresError(_unread(url, exc)) from None
     except _driver_errors() as exc:
         raise _cannot_connect(url, exc) from exc
 
 
-def _unread(url: str) -> str:
+_FILES = ("sslrootcert", "sslcert", "sslkey", "sslcrl")  # the URL's keys that name files
+
+
+def _unreadable(url: str) -> str | None:
+    """The first of the URL's keys in _FILES whose file cannot be read."""
+    try:
+        pairs = parse_qsl(urlsplit(expand(url)).query)
+    except (ValueError, PostgresError):
+        return None
+    return next((key for key, file in pairs
+                 if key in _FILES and not os.access(os.path.expanduser(file), os.R_OK)), None)
+
+
+def _unread(url: str, exc: BaseException) -> str:
     """The driver could not read the URL once its `${NAME}`s were filled in (a port that is
-    no number, say). Not the driver's words: they quote the URL, the values read included."""
+    no number, say). Not the driver's words: they quote the URL, the values read included;
+    but for a certificate the URL does not name, where the driver looked by default."""
+    if "root certificate file" in str(exc):  # (sslmode=verify-ca or verify-full)
+        return (f"cannot connect to {shown(url)}: storage: {_said(exc)}: name the CA's "
+                "certificate with ?sslrootcert=FILE")
     return (f"storage: the PostgreSQL driver cannot read {shown(url)} with the values of its "
             "${NAME}s filled in (docs/configuration.md)")
 
@@ -888,8 +910,8 @@ class PgReader:
                                  "default_transaction_read_only": "on"})
         except ssl.SSLCertVerificationError as exc:  # (as connect)
             raise _cannot_connect(self._url, exc) from exc
-        except (ValueError, OverflowError):
-            raise PostgresError(_unread(self._url)) from None
+        except (ValueError, OverflowError) as exc:
+            raise PostgresError(_unread(self._url, exc)) from None
         except _driver_errors() as exc:
             raise _cannot_connect(self._url, exc) from exc
         assert pool is not None

@@ -28,10 +28,10 @@ from bot.postgres import PgStore, PostgresError, Unavailable, _cannot_connect, c
 
 def _exit(tmp_path: Path, url: str, command: str = "run") -> tuple[int, str]:
     """`groupbot run` (or `report`: its reader's connections) on `url`: its exit code and
-    its last line."""
+    its last line. Its home directory is `tmp_path` (no ~/.postgresql/root.crt)."""
     more = ["--simulator"] if command == "run" else []
     ran = groupbot(command, *more, "--config", str(_config(tmp_path, url)), stdin="/quit\n",
-                   env=_env())
+                   env=_env(HOME=str(tmp_path)))
     return ran.returncode, ran.stderr.strip().splitlines()[-1]
 
 
@@ -116,6 +116,36 @@ def test_ssl_required_of_a_server_without_it_is_exit_2_naming_storage(
     code, said = _exit(tmp_path, url)
     assert code == 2, said
     assert said == _said(url, "the server does not take SSL, and the URL's sslmode requires it")
+
+
+@pytest.mark.parametrize("key, mode", [("sslrootcert", "verify-ca"), ("sslcert", "require")])
+def test_a_certificate_file_that_is_not_there_is_exit_2_naming_storage(
+        tmp_path: Path, postgres: Postgres, key: str, mode: str) -> None:
+    """It was exit 1 (the driver's FileNotFoundError, as a server's missing socket is)."""
+    url = f"{postgres.url()}?sslmode={mode}&{key}={tmp_path}/none.crt"
+    code, said = _exit(tmp_path, url)
+    assert code == 2, said
+    assert said == _said(url, f"the file ?{key}= names cannot be read ([Errno 2] No such "
+                              "file or directory)")
+
+
+def test_a_server_socket_that_is_not_there_yet_is_exit_1(
+        tmp_path: Path, postgres: Postgres) -> None:
+    """(Not a missing file the URL names: a server not started yet.)"""
+    url = f"postgresql:///postgres?host={tmp_path}/none"
+    code, said = _exit(tmp_path, url)
+    assert code == 1, said
+
+
+def test_verify_full_without_a_ca_certificate_says_where_the_driver_looked(
+        tmp_path: Path, postgres: Postgres) -> None:
+    """It said the driver could not read the URL."""
+    url = f"{postgres.url()}?sslmode=verify-full"
+    code, said = _exit(tmp_path, url)
+    assert code == 2, said
+    assert said == _said(url, f'root certificate file "{tmp_path}/.postgresql/root.crt" does '
+                              "not exist or cannot be accessed: name the CA's certificate "
+                              "with ?sslrootcert=FILE")
 
 
 def test_a_database_that_is_not_there_is_exit_2_naming_storage(
