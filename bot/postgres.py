@@ -38,7 +38,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mappin
 from contextlib import asynccontextmanager
 from datetime import UTC
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qsl, quote, unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from bot.connect import Connect
 from bot.savepoint import Journal, Journaled
@@ -316,11 +316,14 @@ _FILES = ("sslrootcert", "sslcert", "sslkey", "sslcrl")  # the URL's keys that n
 
 
 def _unreadable(url: str) -> str | None:
-    """The first of the URL's keys in _FILES whose file cannot be read."""
+    """The first of the URL's keys in _FILES whose file cannot be read (the pairs read as
+    url_problem reads them)."""
     try:
-        pairs = parse_qsl(urlsplit(expand(url)).query)
+        query = urlsplit(expand(url)).query
     except (ValueError, PostgresError):
         return None
+    pairs = [(unquote(key).strip().lower(), unquote(file))
+             for key, _, file in (pair.partition("=") for pair in query.split("&"))]
     return next((key for key, file in pairs
                  if key in _FILES and not os.access(os.path.expanduser(file), os.R_OK)), None)
 
