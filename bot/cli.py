@@ -386,6 +386,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
         return 2
+    except postgres.Stalled as exc:  # (what happened, not the driver's words: docs/scale.md)
+        print(f"groupbot {args.command}: {exc}; exit 1, for its service manager to start it "
+              "again", file=sys.stderr)
+        return 1
     except postgres.Unavailable as exc:  # a server down, restarting or read-only for now:
         # exit 1, which a service manager restarts (docs/deploy.md); not what exit 2 means
         print(f"groupbot {args.command}: the database is unavailable: {exc}", file=sys.stderr)

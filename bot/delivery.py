@@ -137,8 +137,11 @@ class Delivery:
     async def _deliver(self, item: Queued, now: datetime, admins: Sequence[str]) -> None:
         action = item.action
         if (group := getattr(action, "group", None)) is not None and self.gone(group):
-            await self._drop_alone(item, now, f"the bot is not in {group} any more",
-                                   "机器人已不在群内")
+            async with self.store.transaction():
+                if item.uncertain:  # it went, or may have, before the bot stopped: counted
+                    await self._spent(item, now)
+                await self._drop_alone(item, now, f"the bot is not in {group} any more",
+                                       "机器人已不在群内")
             return
         if item.uncertain and isinstance(action, MESSAGES):
             log.warning("%s was going out when the bot stopped; not sent again", action)
@@ -177,6 +180,12 @@ class Delivery:
                     await self._record(now, action, "verified", "found done in the member list")
                     await self._done(item, now, "verified")
                 return
+            if item.uncertain:  # not done, but it reached WeChat before the bot stopped, and
+                # goes again: its budget counts that try too, once (still `sending` in the
+                # store: another crash before this goes out counts it again, on the safe side)
+                async with self.store.transaction():
+                    await self._spent(item, now)
+                item.uncertain, item.verify = False, True
             if isinstance(action, Kick) and not (item.verify or item.uncertain) and \
                     await self._left(action):  # (one that may have gone is verified above)
                 # nothing to remove (an ad poster who posted and went): done, and not
@@ -222,8 +231,9 @@ class Delivery:
         """`item` reached WeChat (went or failed): pace from it and spend its budget, in one
         transaction (a crash cannot count one and not the other); after a send that went,
         with the action's end, so that it is not counted again. Before that commit the
-        action is still `sending`, and after a restart it is spent then (a failed send whose
-        retry was not yet written is counted twice: the budget errs on the safe side)."""
+        action is still `sending`, and after a restart it is spent then, found done or tried
+        again (a failed send whose retry was not yet written is counted twice: the budget
+        errs on the safe side)."""
         await self.outbox.sent(item, now)
         await self.governor.sent(item, now)
 

@@ -137,13 +137,11 @@ class Held:
         SIGSTOP, a frozen VM). Its groups went to other accounts after `takeover`, and their
         statements would otherwise wait for ever on the rows its open batch holds (a seen
         event's key: docs/scale.md); ended, the batch is undone as if the process had died,
-        and the process, when it runs on, stops (exit 2) to be started again. Twice: a
-        process that is only slow (a loaded machine) loses its leases, not its session. At
-        the start and at each reload."""
-        if self._locks.on_postgres and self._account != _WHOLE:
-            milliseconds = max(1, round(2 * takeover.total_seconds() * 1000))
-            await self._store.execute(
-                f"SET idle_in_transaction_session_timeout = {milliseconds}")
+        and the process, when it runs on, stops (exit 1, `postgres.Stalled`) to be started
+        again. Twice: a process that is only slow (a loaded machine) loses its leases, not
+        its session. At the start and at each reload."""
+        if isinstance(self._store, postgres.PgStore) and self._account != _WHOLE:
+            await self._store.limit_stalls(2 * takeover.total_seconds())
 
     async def register(self) -> None:
         """Once the store is migrated: this process serves the database, as its row says

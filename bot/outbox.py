@@ -15,7 +15,8 @@ What goes next (docs/limits.md, "The outbox"):
 - A failed action waits for its retry without holding up the others.
 - At most once: an action is marked `sending` before it goes out. After a crash, a message
   in that state is not sent again (audited as uncertain); a removal or invitation is checked
-  against the group's member list first (bot/delivery.py).
+  against the group's member list first (bot/delivery.py), as is one whose last try failed
+  uncertain (`verify`, kept across a restart too).
 - Several accounts (docs/scale.md): an action in a group goes from the account serving the
   group (its lease holder, bot/leases.py), under that lease. One decided by another account's
   process (a console broadcast, an invitation into a group it is not serving) is stored with
@@ -187,6 +188,10 @@ WAIT_RULES: list[WaitRule] = [
              kinds=(Say,)),
 ]
 
+# an action's `state` while it waits to go again after a try that failed uncertain: it may
+# have happened, so the member list is read first (Queued.verify), after a restart too
+VERIFY = "verify"
+
 # The outbox's own columns, on the core table `outbox` (grp, action).
 MIGRATIONS: Sequence[str] = (
     """
@@ -337,8 +342,9 @@ class Outbox:
             decided = Action.from_json(json.loads(action))
             if self._handed(decided, epoch):
                 continue  # the group's serving account takes it (route)
-            self._add(Queued(row_id, decided, Priority(prio), uncertain=state == "sending",
-                             after=after, deferred_since=unstamp(since), epoch=epoch))
+            self._add(Queued(row_id, decided, Priority(prio), verify=state == VERIFY,
+                             uncertain=state == "sending", after=after,
+                             deferred_since=unstamp(since), epoch=epoch))
         for lane, at in await self._store.all("SELECT lane, at FROM outbox_sent"):
             # an account's lanes are stored as `account|lane`
             account, _, own = lane.partition("|") if "|" in lane else ("", "", lane)
@@ -381,8 +387,8 @@ class Outbox:
                 mine[row_id].epoch = epoch
             else:
                 self._add(Queued(row_id, Action.from_json(json.loads(action)), Priority(prio),
-                                 uncertain=state == "sending", after=after,
-                                 deferred_since=unstamp(since), epoch=epoch))
+                                 verify=state == VERIFY, uncertain=state == "sending",
+                                 after=after, deferred_since=unstamp(since), epoch=epoch))
                 new += 1
         return new
 
@@ -768,8 +774,8 @@ class Outbox:
         item.not_before = at
         self._add(item)
         item.verify = item.verify or verify
-        await self._store.execute(
-            "UPDATE outbox SET state='queued', deferred_since=NULL WHERE id = ?", (item.id,))
+        await self._store.execute("UPDATE outbox SET state=?, deferred_since=NULL WHERE id = ?",
+                                  (_waiting(item), item.id))
 
     async def hold(self, item: Queued, until: datetime) -> bool:
         """The platform is away: nothing goes before `until`, when the first action tries
@@ -777,7 +783,8 @@ class Outbox:
         started = self._held_until is None
         self._held_until = until
         self.changed()
-        await self._store.execute("UPDATE outbox SET state='queued' WHERE id = ?", (item.id,))
+        await self._store.execute("UPDATE outbox SET state=? WHERE id = ?",
+                                  (_waiting(item), item.id))
         return started
 
     async def done(self, item: Queued, outcome: str = receipts.SENT,
@@ -790,6 +797,13 @@ class Outbox:
         await self._store.execute("DELETE FROM outbox WHERE id = ?", (item.id,))
         if key := getattr(item.action, "receipt", ""):
             await receipts.settled(self._store, key, outcome, now or self._clock.now())
+
+
+def _waiting(item: Queued) -> str:
+    """The state of an action that waits to go again, as a restart must find it: still
+    `sending` if it was going out when the bot last stopped and has not gone since (it is
+    not settled, nor counted: bot/delivery.py), `VERIFY` if it may have happened."""
+    return "sending" if item.uncertain else VERIFY if item.verify else "queued"
 
 
 async def held_back(store: Reader) -> list[tuple[Action, Priority, datetime]]:

@@ -30,6 +30,8 @@ import logging
 import os
 import re
 import reprlib
+import socket
+import ssl
 import time
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
@@ -62,7 +64,15 @@ class Unavailable(PostgresError):
     cannot be reached (not started yet, restarting, failing over), it ended the connection,
     or it refuses writes (a read-only standby, a full disk). `groupbot` exits 1, for its
     service manager to start it again (docs/deploy.md); a wrong password, a database that is
-    not there or another application's stay PostgresError (exit 2: the operator fixes them)."""
+    not there, a host name that does not resolve, a server certificate that fails
+    verification or another application's database stay PostgresError (exit 2: the operator
+    fixes them; `_cannot_connect` names `storage`)."""
+
+
+class Stalled(Unavailable):
+    """This process said nothing to the server past its stall limit (`PgStore.limit_stalls`:
+    it stood still), and the server ended its session: said as what happened, not as the
+    driver's words about a closed connection."""
 
 
 def is_url(location: object) -> bool:
@@ -258,20 +268,57 @@ def _broken(exc: BaseException) -> bool:
 # too many connections); operator intervention (a shutdown, a crash, "the database system is
 # starting up")
 _FOR_NOW = ("08", "25006", "53", "57P")
+# a login refused behind PgBouncer, which says 08P01 (protocol violation) for every refusal
+# (its source: "PgBouncer used to report SQLSTATE 08P01 for all cases"), in its own words
+# or the server's behind it ("server login failed: ...")
+_REFUSED = ("authentication failed", "login rejected", "no such user", "no such database",
+            "does not exist", "bouncer config error")
+# at start, another transaction in the way of a migration (a serialization failure, a
+# deadlock, the role's lock_timeout): starting again passes (PgStore.open)
+_IN_THE_WAY = ("40001", "40P01", "55P03")
 
 
 def _unavailable(exc: BaseException) -> bool:
     """Whether `exc` says the database cannot be used for now (`Unavailable`): the server not
     reached, the connection gone, or an error of `_FOR_NOW`; not a statement's own mistake,
-    a login refused, or a database that is not there."""
+    a login refused, a database that is not there, or what `_misconfigured` finds."""
     code = getattr(exc, "sqlstate", None)
     if isinstance(code, str):
-        return code.startswith(_FOR_NOW)
-    return isinstance(exc, OSError) or _broken(exc)
+        return code.startswith(_FOR_NOW) and not (
+            code == "08P01" and any(words in str(exc) for words in _REFUSED))
+    return (isinstance(exc, OSError) or _broken(exc)) and _misconfigured(exc) is None
+
+
+def _misconfigured(exc: BaseException) -> str | None:
+    """What is wrong, when a connection failed for a reason only the operator can mend,
+    though the driver raises it as it raises a server that is down (an OSError)."""
+    if isinstance(exc, ssl.SSLCertVerificationError):  # (a wrong name in it too)
+        return (f"the server's certificate failed verification ({exc.verify_message}): give "
+                "the CA that signed it (?sslrootcert=...), or mend the certificate")
+    if isinstance(exc, socket.gaierror) and exc.errno in (socket.EAI_NONAME, socket.EAI_NODATA):
+        return f"the host name does not resolve ({exc.strerror})"  # (EAI_AGAIN: for now)
+    if isinstance(exc, ConnectionError) and "rejected SSL upgrade" in str(exc):
+        return "the server does not take SSL, and the URL's sslmode requires it"
+    return None
 
 
 def _failed(exc: BaseException, said: str) -> PostgresError:
     return Unavailable(said) if _unavailable(exc) else PostgresError(said)
+
+
+def _cannot_connect(url: str, exc: BaseException) -> PostgresError:
+    """A connect that failed: `Unavailable` if it may pass; else what only the operator can
+    mend (a login refused, a database not there, a host name that does not resolve, a
+    certificate that fails verification, a certificate or key file the URL names that cannot
+    be read), in one line that names `storage`."""
+    if isinstance(exc, FileNotFoundError | PermissionError | IsADirectoryError) and (
+            key := _unreadable(url)) is not None:  # (not a missing socket: read before it)
+        return PostgresError(f"cannot connect to {shown(url)}: storage: the file ?{key}= "
+                             f"names cannot be read ({_said(exc)})")
+    if _unavailable(exc):
+        return Unavailable(f"cannot connect to {shown(url)}: {_said(exc)}")
+    return PostgresError(f"cannot connect to {shown(url)}: storage: "
+                         f"{_misconfigured(exc) or _said(exc)}")
 
 
 async def connect(url: str, **options: Any) -> asyncpg.Connection:
@@ -279,16 +326,38 @@ async def connect(url: str, **options: Any) -> asyncpg.Connection:
 
     try:
         return await asyncpg.connect(expand(url), **options)
-    except (ValueError, OverflowError):  # (before the driver's own errors: some of them are
-        # ValueErrors too; a port past 65535 from a ${NAME} is an OverflowError)
-        raise PostgresError(_unread(url)) from None
+    except ssl.SSLCertVerificationError as exc:  # (a ValueError too: not the next one's)
+        raise _cannot_connect(url, exc) from exc
+    except (ValueError, OverflowError) as exc:  # (before the driver's own errors: some of
+        # them are ValueErrors too; a port past 65535 from a ${NAME} is an OverflowError)
+        raise PostgresError(_unread(url, exc)) from None
     except _driver_errors() as exc:
-        raise _failed(exc, f"cannot connect to {shown(url)}: {_said(exc)}") from exc
+        raise _cannot_connect(url, exc) from exc
 
 
-def _unread(url: str) -> str:
+_FILES = ("sslrootcert", "sslcert", "sslkey", "sslcrl")  # the URL's keys that name files
+
+
+def _unreadable(url: str) -> str | None:
+    """The first of the URL's keys in _FILES whose file cannot be read (the pairs read as
+    url_problem reads them)."""
+    try:
+        query = urlsplit(expand(url)).query
+    except (ValueError, PostgresError):
+        return None
+    pairs = [(unquote(key).strip().lower(), unquote(file))
+             for key, _, file in (pair.partition("=") for pair in query.split("&"))]
+    return next((key for key, file in pairs
+                 if key in _FILES and not os.access(os.path.expanduser(file), os.R_OK)), None)
+
+
+def _unread(url: str, exc: BaseException) -> str:
     """The driver could not read the URL once its `${NAME}`s were filled in (a port that is
-    no number, say). Not the driver's words: they quote the URL, the values read included."""
+    no number, say). Not the driver's words: they quote the URL, the values read included;
+    but for a certificate the URL does not name, where the driver looked by default."""
+    if "root certificate file" in str(exc):  # (sslmode=verify-ca or verify-full)
+        return (f"cannot connect to {shown(url)}: storage: {_said(exc)}: name the CA's "
+                "certificate with ?sslrootcert=FILE")
     return (f"storage: the PostgreSQL driver cannot read {shown(url)} with the values of its "
             "${NAME}s filled in (docs/configuration.md)")
 
@@ -328,6 +397,8 @@ class PgStore(Journaled):
         # disk): nothing more can be done on it; the bot stops (Bot.serve)
         self.lost: Unavailable | None = None
         self.when_lost: Callable[[], object] | None = None  # (Store.when_lost)
+        self._stall_limit: float | None = None  # seconds (limit_stalls)
+        self._heard = time.monotonic()  # when the server last answered a statement
         _OPEN.add(self)
 
     @classmethod
@@ -350,7 +421,9 @@ class PgStore(Journaled):
             _OPEN.discard(store)
             await db.close()
             if isinstance(exc, _driver_errors()):
-                raise _failed(exc, f"{shown(url)}: {_said(exc)}") from exc
+                said = f"{shown(url)}: {_said(exc)}"
+                raise (Unavailable(said) if getattr(exc, "sqlstate", None) in _IN_THE_WAY
+                       else _failed(exc, said)) from exc
             raise
         return store
 
@@ -544,17 +617,40 @@ class PgStore(Journaled):
                                       returns)
         return found
 
+    async def limit_stalls(self, seconds: float) -> None:
+        """The server ends this session when it keeps a transaction open and says nothing for
+        `seconds` (bot/instance.py's Held.limit_stalls); the failure that follows says so."""
+        await self.execute(
+            f"SET idle_in_transaction_session_timeout = {max(1, round(seconds * 1000))}")
+        self._stall_limit = seconds
+
     async def _run(self, call: Any, *args: Any) -> Any:
+        asked = time.monotonic()
         try:
-            return await call(*args)
+            done = await call(*args)
         except _driver_errors() as exc:
             if not self._db.is_closed() and not _unavailable(exc):
                 raise PostgresError(_said(exc)) from exc  # this statement's own failure
             # the connection is gone, or the database refuses every write (read-only, full):
             # the bot stops at once, rather than take events it can only drop one by one
-            failed = Unavailable(f"{shown(self.path)}: {_said(exc)}")
+            failed = self._stalled(asked - self._heard) or Unavailable(
+                f"{shown(self.path)}: {_said(exc)}")
             self._lose(failed)
             raise failed from exc
+        self._heard = time.monotonic()
+        return done
+
+    def _stalled(self, silent: float) -> Stalled | None:
+        """The connection was found gone after `silent` seconds without a word to the server,
+        past the stall limit: the process stood still (one that runs renews its leases every
+        third of `takeover`), or waited on the gateway in a transaction (docs/scale.md)."""
+        if self._stall_limit is None or silent < self._stall_limit:
+            return None
+        return Stalled(f"{shown(self.path)}: this process said nothing to the server for "
+                       f"{silent:.0f} s (it was stopped: SIGSTOP, a frozen VM, a machine "
+                       "asleep; or a gateway call that long in a transaction), past twice "
+                       f"leases.takeover ({self._stall_limit:g} s): the server ended its "
+                       "session, undoing what it had not committed, and its leases ran out")
 
     def _lose(self, failed: Unavailable) -> None:
         if self.lost is None:
@@ -838,10 +934,12 @@ class PgReader:
                 expand(self._url), min_size=1, max_size=4,
                 server_settings={"application_name": "groupbot-reader",
                                  "default_transaction_read_only": "on"})
-        except (ValueError, OverflowError):  # (as connect)
-            raise PostgresError(_unread(self._url)) from None
+        except ssl.SSLCertVerificationError as exc:  # (as connect)
+            raise _cannot_connect(self._url, exc) from exc
+        except (ValueError, OverflowError) as exc:
+            raise PostgresError(_unread(self._url, exc)) from None
         except _driver_errors() as exc:
-            raise _failed(exc, f"cannot connect to {shown(self._url)}: {_said(exc)}") from exc
+            raise _cannot_connect(self._url, exc) from exc
         assert pool is not None
         return pool
 

@@ -204,7 +204,7 @@ def test_a_password_given_as_name_in_the_url_is_read_whole_whatever_it_holds(
         assert wrong.returncode == 2, (password, wrong.stderr)
         assert wrong.stderr.strip() == (
             f"groupbot report: the database cannot be used: cannot connect to {shown(url)}: "
-            f'password authentication failed for user "u{i}"'), password
+            f'storage: password authentication failed for user "u{i}"'), password
 
 
 @pytest.mark.parametrize("port", ["54x32", "99999"])  # (a port past 65535: review s36 r18
