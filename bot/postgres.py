@@ -132,8 +132,7 @@ def url_problem(url: str) -> str | None:
         return f"{shown(url)} is not a valid URL: {exc}"
     # every pair (the driver decodes the keys, ssl%70assword, and takes the last of a key
     # as written, which may be another than the last that folds to it)
-    pairs = [(unquote(key).strip().lower(), value)
-             for key, _, value in (p.partition("=") for p in parts.query.split("&"))]
+    pairs = _pairs(parts.query)
     written = [parts.password or ""] + [value for key, value in pairs if key == "password"]
     if any(p and _VARIABLE.fullmatch(p) is None for p in written):
         return ("a password is written in the storage URL; give it in the environment "
@@ -162,6 +161,14 @@ def shown(url: str) -> str:
     netloc = parts.netloc if parts.password is None else \
         parts.netloc.replace(f":{parts.password}@", ":***@", 1)
     return parts._replace(netloc=netloc, query=query).geturl()
+
+
+def _pairs(query: str) -> list[tuple[str, str]]:
+    """A URL query's pairs, every one in order, each key as the driver reads it (percent-
+    decoded: ssl%70assword too; it takes a pair other than the last that folds to a key),
+    each value as written."""
+    return [(unquote(key).strip().lower(), value)
+            for key, _, value in (pair.partition("=") for pair in query.split("&"))]
 
 
 def _raw_password(parts: SplitResult) -> bool:
@@ -345,10 +352,8 @@ def _unreadable(url: str) -> str | None:
         query = urlsplit(expand(url)).query
     except (ValueError, PostgresError):
         return None
-    pairs = [(unquote(key).strip().lower(), unquote(file))
-             for key, _, file in (pair.partition("=") for pair in query.split("&"))]
-    return next((key for key, file in pairs
-                 if key in _FILES and not os.access(os.path.expanduser(file), os.R_OK)), None)
+    return next((key for key, file in _pairs(query) if key in _FILES
+                 and not os.access(os.path.expanduser(unquote(file)), os.R_OK)), None)
 
 
 def _unread(url: str, exc: BaseException) -> str:
@@ -917,6 +922,19 @@ _OPEN: weakref.WeakSet[PgStore] = weakref.WeakSet()  # this process's stores (Pg
 # ------------------------------------------------------------------ the reader
 
 
+def _reader_attrs(url: str) -> dict[str, str]:
+    """The server the URL asks for, as the reader can ask for it: its own sessions are
+    read-only, so a `?target_session_attrs=read-write` (libpq's way to stay on the primary
+    over a failover) never matched one and every process exited 1 for ever (review s37 r23
+    R23-4): the reader asks for the primary it means."""
+    try:
+        pairs = _pairs(urlsplit(url).query)
+    except ValueError:  # (the driver says what is wrong with it)
+        return {}
+    wanted = [unquote(value) for key, value in pairs if key == "target_session_attrs"]
+    return {"target_session_attrs": "primary"} if "read-write" in wanted else {}
+
+
 class PgReader:
     """Read-only connections of its own (a small pool) for long reads: reports and the
     console's series never wait for the bot's connection, nor it for them. It connects on
@@ -931,7 +949,7 @@ class PgReader:
 
         try:
             pool = await asyncpg.create_pool(
-                expand(self._url), min_size=1, max_size=4,
+                expand(self._url), min_size=1, max_size=4, **_reader_attrs(self._url),
                 server_settings={"application_name": "groupbot-reader",
                                  "default_transaction_read_only": "on"})
         except ssl.SSLCertVerificationError as exc:  # (as connect)

@@ -194,6 +194,23 @@ async def test_a_step_only_sqlite_needs_has_postgresql_s_own(storage: Path | str
         await store.close()
 
 
+async def test_a_reader_on_a_url_that_asks_for_a_read_write_server_reads(
+        postgres: Postgres) -> None:
+    """libpq's `target_session_attrs=read-write` (to stay on the primary over a failover)
+    never matched the reader's sessions, read-only by default: every process exited 1
+    (review s37 r23 R23-4)."""
+    url = postgres.emptied()
+    url += ("&" if "?" in url else "?") + "target_session_attrs=read-write"
+    store = await open_store(url, TABLE)
+    reader = open_reader(url)
+    try:
+        await store.execute("INSERT INTO things (name) VALUES ('one')")
+        assert await reader.one("SELECT count(*) FROM things") == (1,)
+    finally:
+        await reader.close()
+        await store.close()
+
+
 async def test_concurrent_readers_do_not_disturb_the_bot_s_connection(
         storage: Path | str) -> None:
     store = await open_store(storage, TABLE)
