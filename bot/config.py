@@ -880,6 +880,8 @@ def load(root: Path, registry: Registry, running: Settings | None = None,
     warnings += [located.problem(("storage",), f"the environment variable {name} is not set"
                                  " (the bot cannot connect without it)")
                  for name in postgres.unset_variables(settings.storage)]
+    problems += [located.problem(("storage",), wrong)
+                 for wrong in postgres.variable_problems(settings.storage)]
     types = _build_types(raw, broken, registry, content_dir, settings, warnings, problems)
 
     for i, admin in enumerate(settings.admins):

@@ -99,10 +99,25 @@ def expand(url: str, environ: Mapping[str, str] | None = None) -> str:
 
         return _VARIABLE.sub(value, part)
 
+    if wrong := variable_problems(url, env):
+        raise PostgresError(f"storage: {wrong[0]}")
     parts = _PARTS.fullmatch(url)
     assert parts is not None  # (each part may be empty)
     scheme, user_info, place, query = parts.groups("")
     return scheme + filled(user_info, True) + filled(place, False) + filled(query, True)
+
+
+def variable_problems(url: str, environ: Mapping[str, str] | None = None) -> list[str]:
+    """What a `${NAME}` of the URL holds that its place cannot: a user name with a ':' in it
+    (`user:password` in one variable) would be sent whole as the user name, and the
+    server's refusal quotes it, password and all, in the log (review s37 r23 R23-2)."""
+    env = os.environ if environ is None else environ
+    parts = _PARTS.fullmatch(url) if is_url(url) else None
+    user = (parts[2] or "").partition(":")[0] if parts is not None else ""
+    return [f"the environment variable {name} holds a ':' where the URL has its user name: "
+            "one ${NAME} holds one value, so give the user and the password each their own "
+            "(postgresql://${GROUPBOT_DB_USER}:${GROUPBOT_DB_PASSWORD}@host/db)"
+            for name in _VARIABLE.findall(user) if ":" in env.get(name, "")]
 
 
 # a URL as bot.yaml gives it: scheme, user info (up to its @), host and path, query (from its ?)

@@ -426,6 +426,24 @@ def test_check_refuses_a_written_password_holding_a_character_that_ends_the_host
     assert postgres.shown(url) == "postgresql://bot:***@db.internal/groupbot?password=***"
 
 
+def test_check_refuses_a_user_name_variable_holding_user_and_password(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """One ${NAME} for `user:password` became the user name, which the server's refusal
+    quotes in the log, password and all (review s37 r23 R23-2)."""
+    monkeypatch.setenv("GROUPBOT_TEST_DB_LOGIN", "groupbot:hunter2")
+    url = "postgresql://${GROUPBOT_TEST_DB_LOGIN}@db.internal/groupbot"
+    bot_yaml = BOT_YAML.replace("storage: bot.db", f"storage: {url}")
+    code, errors, out = _check(capsys, write_config(tmp_path / "config", bot_yaml,
+                                                    {"recruitment": ""}))
+    assert code == 2
+    assert ("bot.yaml:4: storage: the environment variable GROUPBOT_TEST_DB_LOGIN holds a ':' "
+            "where the URL has its user name") in "\n".join(errors)
+    assert "hunter2" not in "\n".join([*errors, out])
+    with pytest.raises(postgres.PostgresError, match="GROUPBOT_TEST_DB_LOGIN holds a ':'"):
+        postgres.expand(url)
+
+
 @pytest.mark.parametrize("url", ["postgresql://bot@db.internal/groupbot?application_name=a:b@c",
                                  "postgresql://bot@db.internal?application_name=a:b@c",
                                  "postgresql://h:5432?application_name=a@b",
