@@ -442,6 +442,10 @@ class PgStore(Journaled):
             await db.close()
             if isinstance(exc, _driver_errors()):
                 said = f"{shown(url)}: {_said(exc)}"
+                if getattr(exc, "sqlstate", None) == "3F000":  # (the server names none)
+                    said += (": the schema the URL's search_path names does not exist; make "
+                             "it first (CREATE SCHEMA NAME AUTHORIZATION USER: "
+                             "docs/configuration.md)")
                 raise (Unavailable(said) if getattr(exc, "sqlstate", None) in _IN_THE_WAY
                        else _failed(exc, said)) from exc
             raise

@@ -881,9 +881,8 @@ async def _versions(reader: Reader, path: Location) -> dict[str, int]:
                              where) if "schema_version" in tables else None
         if (why := postgres.foreign(found, bool(tables - {"schema_version"}))) is not None:
             raise ForeignDatabase(postgres.not_ours(where, why))
-        if found is None:
-            raise ForeignDatabase(f"{where} is not a groupbot database (it has no "
-                                  "schema_version table)")
+        if found is None:  # (no table at all: tables and no schema_version are foreign)
+            raise OlderDatabase(f"{where} holds no tables: no groupbot has run on it yet")
         return found
     try:
         db = sqlite3.connect(path)

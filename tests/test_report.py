@@ -261,12 +261,14 @@ async def test_a_database_of_an_older_version_is_read_by_no_command_that_only_re
     assert db.read_bytes() == before
 
 
-def test_report_on_a_postgresql_database_without_groupbots_tables_exits_2(
+def test_report_on_a_new_empty_postgresql_database_says_no_bot_ran_on_it(
         postgres: Postgres) -> None:
+    """As on an SQLite file; it said the empty database was another application's
+    (review s37 r23 R23-3)."""
     url = postgres.database()  # a new, empty database
     result = _cli("report", "--config", str(SHIPPED), "--db", url)
     assert result.returncode == 2
-    assert "is not a groupbot database (it has no schema_version table)" in result.stderr
+    assert f"{url} holds no tables: no groupbot has run on it yet" in result.stderr
 
 
 @pytest.mark.parametrize("command", [

@@ -22,6 +22,7 @@ from bot.adapters.simulator import Simulator
 from bot.app import Bot
 from bot.clock import SystemClock, VirtualClock
 from bot.events import Member
+from bot.postgres import PostgresError
 from bot.store import CORE_MIGRATIONS, SqliteStore, StoreError, open_reader, open_store, sqlite_only
 from handlers import REGISTRY
 
@@ -209,6 +210,17 @@ async def test_a_reader_on_a_url_that_asks_for_a_read_write_server_reads(
     finally:
         await reader.close()
         await store.close()
+
+
+async def test_a_schema_the_url_names_that_does_not_exist_is_named_with_the_way_to_make_it(
+        postgres: Postgres) -> None:
+    """PostgreSQL's own words name no schema (review s37 r23 R23-3)."""
+    url = postgres.emptied()
+    url += ("&" if "?" in url else "?") + "search_path=nosuch"
+    with pytest.raises(PostgresError, match="no schema has been selected to create in: the "
+                       "schema the URL's search_path names does not exist; make it first "
+                       r"\(CREATE SCHEMA NAME AUTHORIZATION USER"):
+        await open_store(url, TABLE)
 
 
 async def test_concurrent_readers_do_not_disturb_the_bot_s_connection(
