@@ -510,10 +510,11 @@ def _boundary(form: str, starts: list[int], at: int) -> bool:
         form[at - 1].isascii() and form[at].isascii())
 
 
-# The most frequent Chinese characters: a listed word is known by one of its rarer ones.
+# The most frequent Chinese characters: a listed word is known by one of its rarer ones
+# (and 女 果: 女票女昌 is known by 票 and 果聊 by 聊, not by the 女 of 女生 or the 果 of 如果).
 _COMMON = frozenset("的一是不了人我在有他这个们中来上大为和国地到以说时要就出会可也你对生能而子那得"
                     "于着下自之年过发后作里用道行所然家种事成方多经么去法学如都同现当没动面起看定天"
-                    "分还进好小部其些主样理心她本前开但因只从想实日")
+                    "分还进好小部其些主样理心她本前开但因只从想实日女果")
 _LATIN = re.compile("[a-z]")
 
 

@@ -152,6 +152,28 @@ def test_slang_for_a_hookup_is_found(text: str, word: str) -> None:
     assert word in found(text)
 
 
+@pytest.mark.parametrize(
+    ("text", "word"),
+    [("祼聊 私聊", "祼聊"), ("祼 聊 私我", "祼聊"), ("卖婬 私聊", "卖婬"), ("果聊 私聊", "果聊"),
+     ("果聊一对一 加我", "果聊"), ("援助交际 私聊", "援助交际"), ("女票女昌 私聊", "女票女昌"),
+     ("女票娼 私聊", "女票娼"), ("嫖女昌 私聊", "嫖女昌")])
+def test_the_variants_ad_copy_writes_for_an_offer_are_listed(text: str, word: str) -> None:
+    """Review s36 r14 R14-10: 祼 (a libation) for 裸, 婬 for 淫, 果聊 said like 裸聊, 援交 in
+    full and 嫖娼 split into its parts were missed; they are content (illegal.txt)."""
+    assert word in found(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["结果聊天的时候他走了", "如果聊聊天能解决就好了", "如果聊得来就加个好友", "结果聊了一晚上",
+     "苹果聊天记录怎么导出", "水果聊天群", "效果聊胜于无", "如 果 聊 得 来 加 我",
+     "结果 聊了一晚上", "如果聊不来就私聊我", "我女票女装很好看", "女票女儿都来了",
+     "我女票，女昌平人", "婬这个字怎么读"])
+def test_the_variants_are_not_found_in_the_words_that_hold_their_characters(text: str) -> None:
+    """果聊 is in 结果聊天 and 如果聊聊 only across a word (结果|聊天); 女票 女昌 stand apart."""
+    assert found(text) == []
+
+
 @pytest.mark.parametrize(("text", "word"), [("yuep", "约p"), ("同城yue p", "约p"),
                                             ("yue个p吗", "约个p"), ("今晚yue ge p", "约个p")])
 def test_a_listed_word_of_chinese_and_latin_letters_is_found_in_pinyin_for_review(
