@@ -424,7 +424,7 @@ _AFTER_A_LETTER = frozenset("吗吧啊呢不么的了呀哦嘛啦们你我他她
 # The price list of an offer after that letter makes the letter the end of the word, before
 # a digit too: a number of times or hours (约p1次200, 约P一晚500), whatever follows it; or
 # round prices (three digits or more, the last 0; 三百, 两千; with 元 块 块钱 r 起 after them)
-# and the trade's words, which end the clause (约p200，真实照片; 同城约P上门服务), or come
+# and the trade's words, which end the clause (约p200，真实照片; 同城约P上门服务; 约p 同城), or come
 # before times (约P快餐300包夜800; 约p三百一次), before the ways to reach the seller (私 加v
 # 加我 加微 速来: 约个P 包夜 私我, 约p200加v), or before particles and the trade's last words
 # that end the clause (`_LAST`: 约p200哦, 约p包夜800哦, 约p200 滴滴, 约p200妹妹). Other numbers
@@ -432,7 +432,7 @@ _AFTER_A_LETTER = frozenset("吗吧啊呢不么的了呀哦嘛啦们你我他她
 # 约P1000相机维修, 约P一千字稿子, 约P上门维修, 约P 快餐店吃饭.
 _TIMES = re.compile("(?:[0-9]+|[一二两三四五六七八九十半]+)个?(?:次|晚|夜|小时|钟|h)")
 _PRICES = re.compile("(?:(?:[1-9][0-9]+0|[一二两三四五六七八九]+[百佰千仟])(?:[元块]钱?|r)?起?"
-                     "|(?:快餐|包夜|过夜|全套|半套|上门|一条龙)(?:服务)?)+")
+                     "|(?:快餐|包夜|过夜|全套|半套|上门|一条龙|同城)(?:服务)?)+")
 _REACH = ("私", "加v", "加我", "加微", "速来")
 _LAST = re.compile("(?:[哦噢喔呦哟啦呀吧嘛哈的]|滴滴|妹妹|妹子|学生|同城)+")
 _TRADE_LAST = re.compile("滴滴|妹妹|妹子|学生|同城")

@@ -174,6 +174,14 @@ def test_the_variants_are_not_found_in_the_words_that_hold_their_characters(text
     assert found(text) == []
 
 
+@pytest.mark.parametrize("text", ["约p 同城", "约\u200bp 同城", "约🅿 同城", "约p 同城 私我",
+                                  "约个P 同城"])
+def test_the_trade_s_word_after_a_space_ends_the_offer(text: str) -> None:
+    """Review s36 r14 R14-10: 同城 after 约p and a space ended nothing, so its P read as an
+    initial, while 同城约p，私我 was found: 同城 is the trade's word, as 上门 and 快餐 are."""
+    assert "约p" in found(text) or "约个p" in found(text)
+
+
 @pytest.mark.parametrize(("text", "word"), [("yuep", "约p"), ("同城yue p", "约p"),
                                             ("yue个p吗", "约个p"), ("今晚yue ge p", "约个p")])
 def test_a_listed_word_of_chinese_and_latin_letters_is_found_in_pinyin_for_review(
@@ -223,7 +231,8 @@ def test_the_latin_letters_of_a_mixed_word_must_be_a_whole_word(text: str) -> No
      "约P2000型打印机的师傅来修", "约P100s的试用机",
      # a round number or the trade's word with more after it: a model, a head count, a job
      "约P1000相机维修", "约P500工作站的维修", "约P200人的会场", "约P2000打印机的师傅",
-     "约P一千字稿子", "约P上门维修", "约P 快餐店吃饭",
+     "约P一千字稿子", "约P上门维修", "约P 快餐店吃饭", "约P 同城快递", "约P同城的朋友吃饭",
+     "明天约P 同城见面",
      # a particle or the trade's last words that do not end the clause (review 2, C)
      "约P200的会议室", "约P200的师傅明天来", "约P200加班", "约P200学生会", "约P200同城快递",
      # a bare round number and then a clause: a room booked (明天下午约P200，在三楼)
