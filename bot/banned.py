@@ -40,6 +40,9 @@ it says around it. Nor is talk about a service offered (a list's `offer` words, 
 a warning, a film): without a way to reach the seller, an invitation to (加我, 私聊), a contact
 detail or a link in the message (or split over it and the sender's messages just before),
 such a hit is at most `review`.
+
+A word a member spells over messages (「裸」 then 「聊 私我」) is read from fragments only, and
+once what follows it is there to segment it with (`BannedWords.find_split`).
 """
 
 from __future__ import annotations
@@ -54,7 +57,7 @@ import re
 import subprocess
 import sys
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
@@ -571,7 +574,22 @@ class BannedWords:
         if not self._no_context:
             self._context.make_automaton()
 
-    def find(self, text: str, unmasked: bool = False, before: str | None = "") -> list[Hit]:
+    def find_split(self, fragments: Sequence[str], text: str) -> list[Hit]:
+        """The listed words a member spelled over messages (「裸」 then 「聊 私我」; review s36
+        r14 R14-9): `fragments`, what they said just before (messages of a character or
+        two), read with `text`, their message now. Only a word that starts in the fragments
+        and ends where the writer broke off (a message's end, a space, punctuation), at
+        most two characters into `text`, counts, and only once at least `_FOLLOWED`
+        characters follow it: segmentation reads it with what comes after (一|夜|情|绪 is
+        一夜|情绪), and each such word is found at one message, not at each (`_spelled_over`).
+        Its severity is read as in one message (an offer's invitation may follow it)."""
+        said = unmask("\n".join(fragments))
+        joined = f"{said}\n{unmask(text)}"
+        return self.find(joined, unmasked=True,
+                         over=len(skeleton(joined, True)[0]) - len(skeleton(said, True)[0]))
+
+    def find(self, text: str, unmasked: bool = False, before: str | None = "",
+             over: int | None = None) -> list[Hit]:
         """Every listed word in the message that counts, once (where it first counts: a
         message of the same word 10,000 times is read as one hit, not 10,000), in order of
         appearance (`unmasked`: the text was already given through bot.text.unmask).
@@ -581,7 +599,8 @@ class BannedWords:
         detail or a link in the message, or in it read after `before` (what the sender said
         just before, as a contact detail may be split over messages). News, a warning, a
         film that names it sell nothing (review s36 r14 R14-2). `before` None: the text is a
-        member's name, and the member is the way."""
+        member's name, and the member is the way. (`over`: `find_split`'s reading of
+        fragments before a last message of `over` characters.)"""
         if self._empty:
             return []
         form, starts = skeleton(text, unmasked)
@@ -606,6 +625,8 @@ class BannedWords:
                     # letter is glued to what may be a price list (约p200); whether that is
                     # one, or a name's letter (约P200人的会场), `_initial` tells below
                     continue
+                if over is not None and not _spelled_over(form, starts, start, end, over):
+                    continue
                 if allowed is None:
                     allowed = self._allowed(form)
                 if clauses is _NOT_READ and _mixed(form[start:end]):  # only mixed words stop there
@@ -613,7 +634,7 @@ class BannedWords:
                 if self._counts(form, starts, start, end, clauses, allowed):
                     counted[listed, pinyin] = (start, end, listed, pinyin)
         if not counted:
-            return self._starred_hits(text, unmasked)
+            return [] if over is not None else self._starred_hits(text, unmasked)
         found = list(counted.values())
         warned = self._warned_against(form, text, unmasked, found)
         offers = before is not None and any(
@@ -730,6 +751,22 @@ class BannedWords:
                         hits.setdefault(listed, Hit(listed, token, listed.severity))
                         break
         return list(hits.values())
+
+
+_FOLLOWED = 2  # characters after a word spelled over messages before it counts
+
+
+def _spelled_over(form: str, starts: list[int], start: int, end: int, last: int) -> bool:
+    """form[start:end] is a Chinese word spelled over fragments and a last message of `last`
+    characters (`BannedWords.find_split`): it starts before that message, ends where a run
+    of the text starts at most two characters into it, and `_FOLLOWED` characters follow it
+    now but did not before the last message (when it was read already). Not a word with
+    Latin letters: 「约」 then 「P，总开会」 holds 约P总 (an initial) as written."""
+    first = len(form) - last
+    i = bisect.bisect_left(starts, end)
+    return (start < first and end - first <= 2 and i < len(starts) and starts[i] == end
+            and first - _FOLLOWED < end <= len(form) - _FOLLOWED
+            and not _LATIN.search(form, start, end))
 
 
 def _invites(form: str, text: str, unmasked: bool) -> bool:
