@@ -40,6 +40,9 @@ it says around it. Nor is talk about a service offered (a list's `offer` words, 
 a warning, a film): without a way to reach the seller, an invitation to (加我, 私聊), a contact
 detail or a link in the message (or split over it and the sender's messages just before),
 such a hit is at most `review`.
+
+A word a member spells over messages (「裸」 then 「聊 私我」) is read from fragments only, and
+once what follows it is there to segment it with (`BannedWords.find_split`).
 """
 
 from __future__ import annotations
@@ -54,7 +57,7 @@ import re
 import subprocess
 import sys
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
@@ -424,7 +427,7 @@ _AFTER_A_LETTER = frozenset("吗吧啊呢不么的了呀哦嘛啦们你我他她
 # The price list of an offer after that letter makes the letter the end of the word, before
 # a digit too: a number of times or hours (约p1次200, 约P一晚500), whatever follows it; or
 # round prices (three digits or more, the last 0; 三百, 两千; with 元 块 块钱 r 起 after them)
-# and the trade's words, which end the clause (约p200，真实照片; 同城约P上门服务), or come
+# and the trade's words, which end the clause (约p200，真实照片; 同城约P上门服务; 约p 同城), or come
 # before times (约P快餐300包夜800; 约p三百一次), before the ways to reach the seller (私 加v
 # 加我 加微 速来: 约个P 包夜 私我, 约p200加v), or before particles and the trade's last words
 # that end the clause (`_LAST`: 约p200哦, 约p包夜800哦, 约p200 滴滴, 约p200妹妹). Other numbers
@@ -432,7 +435,7 @@ _AFTER_A_LETTER = frozenset("吗吧啊呢不么的了呀哦嘛啦们你我他她
 # 约P1000相机维修, 约P一千字稿子, 约P上门维修, 约P 快餐店吃饭.
 _TIMES = re.compile("(?:[0-9]+|[一二两三四五六七八九十半]+)个?(?:次|晚|夜|小时|钟|h)")
 _PRICES = re.compile("(?:(?:[1-9][0-9]+0|[一二两三四五六七八九]+[百佰千仟])(?:[元块]钱?|r)?起?"
-                     "|(?:快餐|包夜|过夜|全套|半套|上门|一条龙)(?:服务)?)+")
+                     "|(?:快餐|包夜|过夜|全套|半套|上门|一条龙|同城)(?:服务)?)+")
 _REACH = ("私", "加v", "加我", "加微", "速来")
 _LAST = re.compile("(?:[哦噢喔呦哟啦呀吧嘛哈的]|滴滴|妹妹|妹子|学生|同城)+")
 _TRADE_LAST = re.compile("滴滴|妹妹|妹子|学生|同城")
@@ -510,10 +513,11 @@ def _boundary(form: str, starts: list[int], at: int) -> bool:
         form[at - 1].isascii() and form[at].isascii())
 
 
-# The most frequent Chinese characters: a listed word is known by one of its rarer ones.
+# The most frequent Chinese characters: a listed word is known by one of its rarer ones
+# (and 女 果: 女票女昌 is known by 票 and 果聊 by 聊, not by the 女 of 女生 or the 果 of 如果).
 _COMMON = frozenset("的一是不了人我在有他这个们中来上大为和国地到以说时要就出会可也你对生能而子那得"
                     "于着下自之年过发后作里用道行所然家种事成方多经么去法学如都同现当没动面起看定天"
-                    "分还进好小部其些主样理心她本前开但因只从想实日")
+                    "分还进好小部其些主样理心她本前开但因只从想实日女果")
 _LATIN = re.compile("[a-z]")
 
 
@@ -570,7 +574,22 @@ class BannedWords:
         if not self._no_context:
             self._context.make_automaton()
 
-    def find(self, text: str, unmasked: bool = False, before: str | None = "") -> list[Hit]:
+    def find_split(self, fragments: Sequence[str], text: str) -> list[Hit]:
+        """The listed words a member spelled over messages (「裸」 then 「聊 私我」; review s36
+        r14 R14-9): `fragments`, what they said just before (messages of a character or
+        two), read with `text`, their message now. Only a word that starts in the fragments
+        and ends where the writer broke off (a message's end, a space, punctuation), at
+        most two characters into `text`, counts, and only once at least `_FOLLOWED`
+        characters follow it: segmentation reads it with what comes after (一|夜|情|绪 is
+        一夜|情绪), and each such word is found at one message, not at each (`_spelled_over`).
+        Its severity is read as in one message (an offer's invitation may follow it)."""
+        said = unmask("\n".join(fragments))
+        joined = f"{said}\n{unmask(text)}"
+        return self.find(joined, unmasked=True,
+                         over=len(skeleton(joined, True)[0]) - len(skeleton(said, True)[0]))
+
+    def find(self, text: str, unmasked: bool = False, before: str | None = "",
+             over: int | None = None) -> list[Hit]:
         """Every listed word in the message that counts, once (where it first counts: a
         message of the same word 10,000 times is read as one hit, not 10,000), in order of
         appearance (`unmasked`: the text was already given through bot.text.unmask).
@@ -580,7 +599,8 @@ class BannedWords:
         detail or a link in the message, or in it read after `before` (what the sender said
         just before, as a contact detail may be split over messages). News, a warning, a
         film that names it sell nothing (review s36 r14 R14-2). `before` None: the text is a
-        member's name, and the member is the way."""
+        member's name, and the member is the way. (`over`: `find_split`'s reading of
+        fragments before a last message of `over` characters.)"""
         if self._empty:
             return []
         form, starts = skeleton(text, unmasked)
@@ -605,6 +625,8 @@ class BannedWords:
                     # letter is glued to what may be a price list (约p200); whether that is
                     # one, or a name's letter (约P200人的会场), `_initial` tells below
                     continue
+                if over is not None and not _spelled_over(form, starts, start, end, over):
+                    continue
                 if allowed is None:
                     allowed = self._allowed(form)
                 if clauses is _NOT_READ and _mixed(form[start:end]):  # only mixed words stop there
@@ -612,7 +634,7 @@ class BannedWords:
                 if self._counts(form, starts, start, end, clauses, allowed):
                     counted[listed, pinyin] = (start, end, listed, pinyin)
         if not counted:
-            return self._starred_hits(text, unmasked)
+            return [] if over is not None else self._starred_hits(text, unmasked)
         found = list(counted.values())
         warned = self._warned_against(form, text, unmasked, found)
         offers = before is not None and any(
@@ -729,6 +751,22 @@ class BannedWords:
                         hits.setdefault(listed, Hit(listed, token, listed.severity))
                         break
         return list(hits.values())
+
+
+_FOLLOWED = 2  # characters after a word spelled over messages before it counts
+
+
+def _spelled_over(form: str, starts: list[int], start: int, end: int, last: int) -> bool:
+    """form[start:end] is a Chinese word spelled over fragments and a last message of `last`
+    characters (`BannedWords.find_split`): it starts before that message, ends where a run
+    of the text starts at most two characters into it, and `_FOLLOWED` characters follow it
+    now but did not before the last message (when it was read already). Not a word with
+    Latin letters: 「约」 then 「P，总开会」 holds 约P总 (an initial) as written."""
+    first = len(form) - last
+    i = bisect.bisect_left(starts, end)
+    return (start < first and end - first <= 2 and i < len(starts) and starts[i] == end
+            and first - _FOLLOWED < end <= len(form) - _FOLLOWED
+            and not _LATIN.search(form, start, end))
 
 
 def _invites(form: str, text: str, unmasked: bool) -> bool:

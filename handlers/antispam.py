@@ -25,8 +25,9 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import itertools
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from pathlib import PurePosixPath
@@ -365,6 +366,10 @@ _REJOIN_TOLD_EVERY = timedelta(hours=1)
 # remove: at once.
 _SEVERITY_ACTION = {Severity.REVIEW: Action.REVIEW, Severity.REMOVE: Action.KICK}
 
+# A message that may be a fragment of a listed word spelled over messages (「裸」 then 「聊
+# 私我」): one or two Chinese characters
+_FRAGMENT = re.compile(r"\W*[\u3400-\u9fff\uf900-\ufaff]{1,2}\W*")
+
 
 def _category(word_list: WordList) -> str:
     return PurePosixPath(word_list.file.path).stem if word_list.file else "banned"
@@ -600,15 +605,16 @@ class Antispam(Handler[Config]):
         # (plain chat, most messages: what `detect` finds in it, without a call)
         # what the member said just before: an offer's listed word with a contact detail
         # split over it and this message is an ad (bot/banned.py `find`)
-        before = "" if plain else "\n".join(self._said_before(rows, member, at))
+        lately = self._said_before(rows, member, at)
+        before = "" if plain else "\n".join(lately)
         found = [] if plain and kind is Kind.TEXT else self.detect(event, seen, names, plain,
                                                                    before)
         if seen != text:
             found += [o for o in self.detect(event, text, before=before) if o not in found]
         # a text in which nothing was found is read with what the member said lately, for a
-        # contact detail split over messages, and kept for their next ones
+        # contact detail or a listed word split over messages, and kept for their next ones
         said = "" if found or self._split_within is None else seen
-        found = found or self._split_contacts(rows, member, at, said)
+        found = found or self._split_contacts(lately, said) or self._split_words(lately, said)
         copy.remember(store, group, rows, member, event.id, written, at, digest, str(kind),
                       said)
         raid = self.config.raid
@@ -801,17 +807,13 @@ class Antispam(Handler[Config]):
         within = self._split_within
         return [] if within is None else rows.said_lately(member, now - within, now)[-4:]
 
-    def _split_contacts(self, rows: recent.Window, member: str, now: int,
-                        text: str) -> list[Offence]:
+    def _split_contacts(self, before: list[str], text: str) -> list[Offence]:
         """A contact detail that this message completes with the member's previous messages
-        within `contacts.split_within` (`now` in micros): found in them all read together,
-        and neither in those before it read together nor in any of them alone (each was read
+        within `contacts.split_within` (`before`): found in them all read together, and
+        neither in those before it read together nor in any of them alone (each was read
         when it came). What they said is kept with their recent rows (handlers/recent.py),
         for the messages read here."""
-        if not text:
-            return []
-        before = self._said_before(rows, member, now)
-        if not before or self._plain.no_contact_part(text):
+        if not text or not before or self._plain.no_contact_part(text):
             return []  # nothing before it, or nothing in it a contact detail is made of
         kept = [*before, text]
         joined = "\n".join(kept)
@@ -826,13 +828,32 @@ class Antispam(Handler[Config]):
         return [Offence(o.detector, o.action, o.reason, f"{o.detail}; over several messages",
                         family=o.family) for o in self._contacts(joined)]
 
+    def _split_words(self, before: list[str], text: str) -> list[Offence]:
+        """A listed word that this message completes with the fragments the member sent
+        just before within `contacts.split_within` (`before`): 「裸」 then 「聊 私我」, each
+        message before it of one or two Chinese characters, so no two sentences make a word
+        (bot/banned.py `find_split`)."""
+        if not (text and before and _FRAGMENT.fullmatch(before[-1])):
+            return []  # (most messages: the one before it is no fragment)
+        fragments = list(itertools.takewhile(_FRAGMENT.fullmatch, reversed(before)))[::-1]
+        if self._plain.clean("\n".join([*fragments, text])):
+            return []
+        return [Offence(o.detector, o.action, o.reason, f"{o.detail}; over several messages",
+                        family=o.family, category=o.category)
+                for o in self._offences(self._words.find_split(fragments, text))]
+
     def _banned(self, unmasked: str, held: frozenset[Finding | Listed] = frozenset(),
                 before: str | None = "") -> list[Offence]:
         """The listed words' offences (`before`: as `BannedWords.find` reads it; None for a
         name)."""
+        return self._offences(self._words.find(unmasked, unmasked=True, before=before), held)
+
+    def _offences(self, hits: Iterable[Hit],
+                  held: frozenset[Finding | Listed] = frozenset()) -> list[Offence]:
+        """The offences of these hits: the first of each list, at its list's action."""
         words = self.config.words
         first: dict[int, Hit] = {}
-        for hit in self._words.find(unmasked, unmasked=True, before=before):
+        for hit in hits:
             if hit.listed not in held:
                 first.setdefault(hit.listed.source, hit)
         offences = []

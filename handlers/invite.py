@@ -86,6 +86,12 @@ _RETRY = re.compile(r"^(?!.*等(?!级|了|太久|半天))(?:.*(?:失败|错|退�
                     r"(?:改|填|弄|补|重填)[^，,再]{0,3}了?再[来去过帮我给]*$)")
 _LATER_AFTER = re.compile(r"^(?:的事)?[^，,]{0,6}?(?:再说|再想|再议|再琢磨|以后再[说讲议聊]|"
                           r"以后再看(?:看|情况)?吧?$|改天|先放|考虑|回头再|下次|晚点|缓缓|不急|先等|等一下|等等吧)")
+# but the word done first and the rest seen to after it ("先报名再说", "我先报名了再说", "不
+# 管了，先报名再说"): 先 right before the word, where its clause starts or after 我 (not
+# "明天先报名再说", "报名再说吧", nor the advice "你先报名再说", "大家先报名再说")
+_FIRST = re.compile(r"^(?:那|那就|好|好的|行|还是|要不|干脆)?(?:[我咱]们?)?"
+                    r"(?:就|还是|干脆)?先[去来]?(?:帮我|给我|替我)?$")
+_THEN_SEE = re.compile(r"了?再说")
 # more of the word in one message than this are not read, and each is read with this many
 # characters either side: a pasted wall of 报名 took seconds (the first few decide)
 _READ_AT_MOST = 32
@@ -221,7 +227,8 @@ def _signs_up(norm: str, words: WordMatcher[str]) -> bool:
         if _MAY.search(before) and not asked_what and _MAY_NOT.match(after):
             return True  # "可以报名不？"
         if _NO_BEFORE.search(before) or _NO_AFTER.match(after) or \
-                _LATER_BEFORE.search(before) or _LATER_AFTER.search(after) or \
+                _LATER_BEFORE.search(before) or (_LATER_AFTER.search(after) and not (
+                    _FIRST.search(before) and _THEN_SEE.match(after))) or \
                 (_THEN.search(before) and not _RETRY.search(before)):
             not_yet = (verdict or not_yet) and bool(_NOT_YET.search(before)) \
                 and not _NO_AFTER.match(after)

@@ -152,6 +152,36 @@ def test_slang_for_a_hookup_is_found(text: str, word: str) -> None:
     assert word in found(text)
 
 
+@pytest.mark.parametrize(
+    ("text", "word"),
+    [("祼聊 私聊", "祼聊"), ("祼 聊 私我", "祼聊"), ("卖婬 私聊", "卖婬"), ("果聊 私聊", "果聊"),
+     ("果聊一对一 加我", "果聊"), ("援助交际 私聊", "援助交际"), ("女票女昌 私聊", "女票女昌"),
+     ("女票娼 私聊", "女票娼"), ("嫖女昌 私聊", "嫖女昌")])
+def test_the_variants_ad_copy_writes_for_an_offer_are_listed(text: str, word: str) -> None:
+    """Review s36 r14 R14-10: 祼 (a libation) for 裸, 婬 for 淫, 果聊 said like 裸聊, 援交 in
+    full and 嫖娼 split into its parts were missed; they are content (illegal.txt)."""
+    assert word in found(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["结果聊天的时候他走了", "如果聊聊天能解决就好了", "如果聊得来就加个好友", "结果聊了一晚上",
+     "苹果聊天记录怎么导出", "水果聊天群", "效果聊胜于无", "如 果 聊 得 来 加 我",
+     "结果 聊了一晚上", "如果聊不来就私聊我", "我女票女装很好看", "女票女儿都来了",
+     "我女票，女昌平人", "婬这个字怎么读"])
+def test_the_variants_are_not_found_in_the_words_that_hold_their_characters(text: str) -> None:
+    """果聊 is in 结果聊天 and 如果聊聊 only across a word (结果|聊天); 女票 女昌 stand apart."""
+    assert found(text) == []
+
+
+@pytest.mark.parametrize("text", ["约p 同城", "约\u200bp 同城", "约🅿 同城", "约p 同城 私我",
+                                  "约个P 同城"])
+def test_the_trade_s_word_after_a_space_ends_the_offer(text: str) -> None:
+    """Review s36 r14 R14-10: 同城 after 约p and a space ended nothing, so its P read as an
+    initial, while 同城约p，私我 was found: 同城 is the trade's word, as 上门 and 快餐 are."""
+    assert "约p" in found(text) or "约个p" in found(text)
+
+
 @pytest.mark.parametrize(("text", "word"), [("yuep", "约p"), ("同城yue p", "约p"),
                                             ("yue个p吗", "约个p"), ("今晚yue ge p", "约个p")])
 def test_a_listed_word_of_chinese_and_latin_letters_is_found_in_pinyin_for_review(
@@ -201,7 +231,8 @@ def test_the_latin_letters_of_a_mixed_word_must_be_a_whole_word(text: str) -> No
      "约P2000型打印机的师傅来修", "约P100s的试用机",
      # a round number or the trade's word with more after it: a model, a head count, a job
      "约P1000相机维修", "约P500工作站的维修", "约P200人的会场", "约P2000打印机的师傅",
-     "约P一千字稿子", "约P上门维修", "约P 快餐店吃饭",
+     "约P一千字稿子", "约P上门维修", "约P 快餐店吃饭", "约P 同城快递", "约P同城的朋友吃饭",
+     "明天约P 同城见面",
      # a particle or the trade's last words that do not end the clause (review 2, C)
      "约P200的会议室", "约P200的师傅明天来", "约P200加班", "约P200学生会", "约P200同城快递",
      # a bare round number and then a clause: a room booked (明天下午约P200，在三楼)

@@ -132,7 +132,9 @@ SAYING_MORE = ("报名，不知道对不对", "我要报名！没问题吧", "�
                "报名以后再拉我进群",
                # a retry after what went wrong, or 一次 (review s36 r12 R12-3)
                "刚才失败了再报名一次", "被踢了再报名", "链接过期了再报名一次", "然后再报名",
-               "最后再报名一次", "我已经改好了再报名", "报名以后再看群公告")
+               "最后再报名一次", "我已经改好了再报名", "报名以后再看群公告",
+               # the word done first, the rest seen to after it (s37 f13, s36 r12 R12-7)
+               "先报名再说", "我先报名了再说", "不管了，先报个名再说", "那就先报名再说吧")
 
 
 @pytest.mark.parametrize("text", SAYING_MORE)
@@ -185,7 +187,11 @@ def test_a_sign_up_saying_more_is_one(text: str) -> None:
                                   "等名额满了再报名", "之前决定毕业了再报名",
                                   "刚才老师通知放假了再报名",
                                   # (s36 r20 R20-6) anything but a form mended after a past
-                                  "之前计划放假了再报名", "刚刚答应他放假了再报名"])
+                                  "之前计划放假了再报名", "刚刚答应他放假了再报名",
+                                  # 先 not right before the word, or after a later (s37 f13)
+                                  "报名再说吧", "明天先报名再说", "等我先报名再说",
+                                  "先报名以后再说", "先看看报名再说", "先报名的事再说",
+                                  "你先报名再说"])
 def test_a_question_or_a_no_is_none_whatever_else_it_says(text: str) -> None:
     invite = Invite(Config(words=["报名", "join"], to="internship"))
     invite.prepare()

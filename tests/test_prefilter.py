@@ -63,6 +63,14 @@ def test_plain_chat_is_cleared() -> None:
     assert all(prefilter().clean(text) for text in CHAT)
 
 
+def test_chat_with_a_common_character_of_a_listed_word_is_cleared() -> None:
+    """A listed word is known by its rarest character: 果聊 by 聊 and 女票女昌 by 票, not by
+    the 果 of 如果 and 结果 or the 女 of 女生 (s37 f13), which would send much chat through
+    every detector."""
+    assert all(prefilter().clean(text) for text in ("如果明天下雨就改期", "结果出来了",
+                                                    "女生们先签到"))
+
+
 def test_nothing_the_corpora_flag_is_cleared() -> None:
     texts = [*CORPUS, *(t for text in CORPUS for t in (text[:len(text) // 2],
                                                          text[len(text) // 2:]))]
