@@ -38,7 +38,13 @@ from functools import cache, lru_cache
 from itertools import pairwise
 
 from bot.banned import BannedWords, simplified
-from bot.contacts import CLOSING_BRACKETS, MARKER_STARTS, MINI_PROGRAM_KEY, NUMERALS
+from bot.contacts import (
+    CLOSING_BRACKETS,
+    MARKER_STARTS,
+    MINI_PROGRAM_KEY,
+    NUMERALS,
+    PLATFORM_KEYS,
+)
 from bot.text import HAN_AS_PUNCTUATION, char_class, normalize, traditional
 
 # Punctuation that NFKC makes ASCII ?!,:;#~ (or leaves: 、。“”《》「」【】), none of which
@@ -66,8 +72,9 @@ _HAN_UNMASKED = "".join(map(chr, HAN_AS_PUNCTUATION))  # 丶, which unmask makes
 class Prefilter:
     """Built with a type's banned words (their keys are not safe characters)."""
 
-    def __init__(self, words: BannedWords) -> None:
-        unsafe = frozenset(MARKER_STARTS + MINI_PROGRAM_KEY + _HAN_UNMASKED) | words.keys
+    def __init__(self, words: BannedWords, platforms: bool = False) -> None:
+        markers = MARKER_STARTS + (PLATFORM_KEYS if platforms else "")
+        unsafe = frozenset(markers + MINI_PROGRAM_KEY + _HAN_UNMASKED) | words.keys
         self._safe = _safe_run(unsafe)
         self._safe_few_digits = _few_digits(unsafe)  # (safe, fewer than 11 digits in all)
         self._no_digit = _safe_run(frozenset(MARKER_STARTS) | _DIGITS)
@@ -82,10 +89,10 @@ class Prefilter:
 
     @staticmethod
     @lru_cache(maxsize=32)  # some 0.5 ms: once for the types (and reloads) with the same words
-    def of(words: BannedWords) -> Prefilter:
+    def of(words: BannedWords, platforms: bool = False) -> Prefilter:
         """The prefilter of these words (`banned_words` gives the same object for the same
-        words)."""
-        return Prefilter(words)
+        words), and of other platforms' ids if they are looked for."""
+        return Prefilter(words, platforms)
 
     def clean(self, text: str) -> bool:
         """True: no link, contact detail or banned word can be found in `text` (a message

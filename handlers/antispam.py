@@ -55,6 +55,7 @@ from bot.contacts import (
     marker_name,
     own_address,
     own_mini_program,
+    platform_ids_in,
     public_mailboxes,
 )
 from bot.context import Context
@@ -219,7 +220,9 @@ class Contacts(HandlerConfig):
     # see them ("kefu_2026", "138 0013 8000", "QQ 12345678"); e-mail addresses at the
     # domains of `links.allow` are allowed too, but for public mailbox providers' (qq.com)
     allow: list[Annotated[str, Field(min_length=1)]] = []
-    look_for: list[Annotated[str, Field(pattern="^(phone|wechat|qq|email)$")]] = list(
+    # which families count; `platform` (ids on Telegram, Douyin, Xiaohongshu, LINE) only
+    # if listed
+    look_for: list[Annotated[str, Field(pattern="^(phone|wechat|qq|email|platform)$")]] = list(
         CONTACT_KINDS)
     # a member's messages within this long are also read together ("138 0013" + "8000")
     split_within: Annotated[Duration, Field(le=timedelta(hours=1))] | None = timedelta(
@@ -529,7 +532,7 @@ class Antispam(Handler[Config]):
                                                    else ()))),
             (*words.allow, *(words.allow_file.lines() if words.allow_file else ())),
             tuple(words.context))
-        self._plain = Prefilter.of(self._words)
+        self._plain = Prefilter.of(self._words, "platform" in self.config.contacts.look_for)
         allow = [normalize(entry) for entry in config.links.allow]
         self._allow = [entry.strip(".") for entry in allow if not _is_page(entry)]
         self._pages = _Pages([entry for entry in allow if _is_page(entry)])
@@ -788,6 +791,9 @@ class Antispam(Handler[Config]):
             return []
         found = [f for f in contacts_in(unmasked) if f.family in contacts.look_for
                  and not self._own_contact(f) and f not in held]
+        if "platform" in contacts.look_for:
+            found += [f for f in platform_ids_in(unmasked)
+                      if not self._own_contact(f) and f not in held]
         if not found:
             return []
         return [Offence("contacts", contacts.action, contacts.reason,

@@ -3,7 +3,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+from harness import BOT_YAML, Harness, write_config
 
 from bot.contacts import Finding, find_contacts, platform_ids_in
 from bot.text import unmask
@@ -43,3 +46,27 @@ def test_the_same_words_in_chat_are_no_id(text: str) -> None:
 def test_contacts_leave_other_platforms_to_an_operator_who_looks_for_them() -> None:
     """The family is no contact detail an operator gets without asking for it."""
     assert find_contacts("TG：abc12345 兼职日结") == []
+
+
+# --- looked for: antispam's contacts.look_for --------------------------------------------
+
+def _config(tmp_path: Path, look_for: str) -> Path:
+    return write_config(tmp_path / "config", BOT_YAML, {"recruitment": f"""\
+handlers:
+  - antispam:
+      warn_limit: 2
+      contacts: {{look_for: {look_for}}}
+"""})
+
+
+@pytest.mark.usefixtures("backend")
+@pytest.mark.parametrize(("look_for", "warned"), [
+    ("[phone, wechat, qq, email, platform]", True), ("[phone, wechat, qq, email]", False)])
+async def test_other_platforms_ids_count_only_where_they_are_looked_for(
+        tmp_path: Path, look_for: str, warned: bool) -> None:
+    async with Harness(_config(tmp_path, look_for), tmp_path) as h:
+        await h.say("r1", "eve", "小红书号：1234567890 私信领福利")  # no Latin letter
+        await h.say("r1", "eve", "坐飞机：CA1380 13:80 到")
+        await h.drain()
+        warnings = [t for t in h.texts("r1") if t.startswith("⚠️")]
+        assert len(warnings) == (1 if warned else 0)
