@@ -13,7 +13,6 @@ from datetime import datetime
 
 from bot import postgres
 from bot.store import (
-    ForeignDatabase,
     Location,
     NewerDatabase,
     OlderDatabase,
@@ -65,12 +64,10 @@ async def _versions(reader: Reader, db: Location) -> dict[str, int]:
         await check_readable(reader, db, {})  # an SQLite file without a side file left
     except NewerDatabase:
         pass
-    except OlderDatabase:  # (an older core, or an SQLite file without tables yet)
-        older = True
-    except ForeignDatabase:
+    except OlderDatabase:  # (an older core, or a database without tables yet)
         if postgres.is_url(db) and not await reader.all(postgres.TABLES):
             return {}  # a new PostgreSQL database: no tables at all
-        raise
+        older = True
     try:
         return {str(c): int(v) for c, v in await reader.all(
             "SELECT component, version FROM schema_version")}
