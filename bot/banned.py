@@ -577,7 +577,8 @@ class BannedWords:
     def find_split(self, fragments: Sequence[str], text: str) -> list[Hit]:
         """The listed words a member spelled over messages (「裸」 then 「聊 私我」; review s36
         r14 R14-9): `fragments`, what they said just before (messages of a character or
-        two), read with `text`, their message now. Only a word that starts in the fragments
+        two), read with `text`, their message now. Only an offer's word (`Listed.offer`:
+        裸聊, 援交...; 「黄色」「网站」 are two answers) that starts in the fragments
         and ends where the writer broke off (a message's end, a space, punctuation), at
         most two characters into `text`, counts, and only once at least `_FOLLOWED`
         characters follow it: segmentation reads it with what comes after (一|夜|情|绪 is
@@ -625,8 +626,10 @@ class BannedWords:
                     # letter is glued to what may be a price list (约p200); whether that is
                     # one, or a name's letter (约P200人的会场), `_initial` tells below
                     continue
-                if over is not None and not _spelled_over(form, starts, start, end, over):
-                    continue
+                if over is not None and (not listed.offer or
+                                         not _spelled_over(form, starts, start, end, over)):
+                    continue  # (over fragments, only an offer's word: 「黄色」「网站」 are two
+                    # answers far more often than one word spelled out: review s37 r25 R25-3)
                 if allowed is None:
                     allowed = self._allowed(form)
                 if clauses is _NOT_READ and _mixed(form[start:end]):  # only mixed words stop there

@@ -57,7 +57,10 @@ async def test_a_word_spelled_over_messages_by_two_members_is_none(tmp_path: Pat
     # fragments and a message whose first piece makes no word with them
     ["红色", "情况 怎么样"], ["裸", "聊天记录发我"], ["裸", "今天天气不错", "聊 私我"],
     # a message before it that is no fragment
-    ["我想说裸", "聊 私我"], ["成人票", "视频 在哪看"]])
+    ["我想说裸", "聊 私我"], ["成人票", "视频 在哪看"],
+    # two answers, each a whole word, make no word that offers nothing: only an offer's
+    # word is read over fragments (review s37 r25 R25-3)
+    ["成人", "视频 在另一个文件夹"], ["一夜", "情 人节快乐"], ["台", "独 家新闻"]])
 async def test_ordinary_messages_make_no_word_together(tmp_path: Path, said: list[str]) -> None:
     assert await _said(tmp_path, *(("amy", text) for text in said)) == []
 
