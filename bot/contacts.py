@@ -630,9 +630,10 @@ _DOTNET = ("asp", "ado", "vb")
 _NAME_TLDS = frozenset(("com", "net", "org", "xyz"))
 
 
-def _hosts(text: str, name: bool = False) -> Iterator[tuple[str, str]]:
-    """(family, host) for each link or IP address in an unmasked text; in a member's name
-    if `name` (`_NAME_TLDS`)."""
+def _hosts(text: str, written: str, name: bool = False) -> Iterator[tuple[str, str]]:
+    """(family, host) for each link or IP address in an unmasked text whose dots are spelled
+    out (`_spell_dots`), `written` the same before that; in a member's name if `name`
+    (`_NAME_TLDS`)."""
     schemes = {m.end(): m.group() for m in _SCHEME.finditer(text)}
     for end, scheme in schemes.items():
         other = None if _LABEL_START.match(text, end) else _OTHER_HOST.match(text, end)
@@ -672,8 +673,10 @@ def _hosts(text: str, name: bool = False) -> Iterator[tuple[str, str]]:
             if marked and not (context or named or tld in _MARKED_TLDS):
                 is_domain = False  # "Love丶Me", "Apple●Store", "Java ● Net": words
             elif (tld in _WORD_TLDS and len(labels) == 2 and not context
-                  and _LETTERS.fullmatch(labels[0])):
-                is_domain = False  # "Socket.io", "hello.world": a name and a word
+                  and _LETTERS.fullmatch(labels[0]) and f"{labels[0]}.{tld}" in written):
+                # "Socket.io", "hello.world": a name and a word, with the dot a dot (one
+                # written out, evil点io, evil[.]io, is the disguise: review s37 r25 R25-2)
+                is_domain = False
             elif name and not (context or named or _NAME_TLDS.intersection(labels[1:])):
                 is_domain = False  # "vivi.love", "Tina.Cn": a nickname
         if after_scheme and labels is None:
@@ -875,7 +878,7 @@ def _mini_programs(unmasked: str, allow: Collection[str]) -> Iterator[str]:
 def links_in(unmasked: str, allow: Collection[str] = (), name: bool = False) -> list[Finding]:
     """find_links on a text already unmasked; on a member's name if `name` (`_NAME_TLDS`)."""
     spelled = _spell_dots(unmasked)
-    found = [Finding(family, host) for family, host in _hosts(spelled, name)
+    found = [Finding(family, host) for family, host in _hosts(spelled, unmasked, name)
              if family == "ip" or not _allowed(host, allow)]
     found += [Finding("link", f"淘口令:{code}") for code in _SHOP_CODE.findall(unmasked)]
     if MINI_PROGRAM_KEY in unmasked or "xcx" in unmasked:

@@ -645,7 +645,10 @@ def test_a_word_before_an_ending_that_is_a_word_too_is_no_link(text: str) -> Non
 @pytest.mark.parametrize(("text", "host"), [
     ("evil.io/x", "evil.io"), ("领取 abc123.io", "abc123.io"), ("www.evil.io", "www.evil.io"),
     ("https://socket.io", "socket.io"), ("evil.io:8080", "evil.io"), ("abc.xyz", "abc.xyz"),
-    ("领取 evil.app", "evil.app"), ("ting.example.io", "ting.example.io")])
+    ("领取 evil.app", "evil.app"), ("ting.example.io", "ting.example.io"),
+    # a dot written out is the disguise, not a library's name (review s37 r25 R25-2)
+    ("evil点io", "evil.io"), ("evil[.]io", "evil.io"), ("evil。io", "evil.io"),
+    ("evil dot io", "evil.io"), ("meimei点city 同城", "meimei.city")])
 def test_the_same_endings_with_a_path_digits_or_www_are_links(text: str, host: str) -> None:
     assert find_links(text) == [link(host)]
 
