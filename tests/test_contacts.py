@@ -364,15 +364,16 @@ def test_the_same_emoji_homophones_and_look_alikes_without_an_id_are_no_contact(
     ("唯信 abc12345", wechat("abc12345")), ("嶶信 abc12345", wechat("abc12345")),
     ("加喂 abc12345", wechat("abc12345")), ("加喂信 abc12345", wechat("abc12345")),
     ("➕喂：abc12345", wechat("abc12345")), ("魏信号：abc12345", wechat("abc12345")),
-    ("加伟信 abc12345", wechat("abc12345")), ("伟信 12345678", wechat("12345678")),
-    ("秋秋 12345678", Finding("qq", "12345678")), ("蔻蔻 12345678", Finding("qq", "12345678")),
-    ("抠抠 12345678", Finding("qq", "12345678")), ("qiuqiu 12345678", Finding("qq", "12345678")),
+    ("加伟信 abc12345", wechat("abc12345")), ("伟信号 12345678", wechat("12345678")),
+    ("秋秋号 12345678", Finding("qq", "12345678")), ("加蔻蔻 12345678", Finding("qq", "12345678")),
+    ("抠抠 12345678", Finding("qq", "12345678")), ("加qiuqiu 12345678", Finding("qq", "12345678")),
     ("抠抠号 12345", Finding("qq", "12345"))])
 def test_the_sound_and_look_alikes_of_wechat_and_qq_are_markers(text: str,
                                                                 found: Finding) -> None:
     """Review s36 R14-7: 唯 伟 魏 喂 sound as 微, 嶶 looks like it; 秋秋 蔻蔻 抠抠 qiuqiu sound as
     QQ. Those that are names or words too (伟 魏 喂 秋秋 蔻蔻 抠抠 qiuqiu) are weak markers: an id
-    needs 号, a colon, 搜 or 加, and a number without them six digits."""
+    needs 号, a colon, 搜 or 加, and a number without them six digits; after the names (伟信
+    魏信 秋秋 蔻蔻 qiuqiu) 号, 搜 or 加 (review s37 r25 R25-5)."""
     assert find_contacts(text) == [found]
 
 
@@ -381,7 +382,10 @@ def test_the_sound_and_look_alikes_of_wechat_and_qq_are_markers(text: str,
     "喂，12345678 是谁的快递",
     "喂喂喂 123456", "喂，信号不好，听不清", "喂信 abc12345", "秋秋 12345", "魏信 200000 元",
     "蔻蔻 3 岁了，体重 12345 克", "他抠抠搜搜 123456 都不肯借", "唯信称义是新教的教义",
-    "微芯 abc12345", "伟信科技 2026 年营收", "秋秋的生日 20231001"])
+    "微芯 abc12345", "伟信科技 2026 年营收", "秋秋的生日 20231001",
+    # a roster's names and student numbers (review s37 r25 R25-5)
+    "伟信 20231234 到了吗", "魏信：20231234", "秋秋 20231234", "蔻蔻 20231234",
+    "名单：伟信 2023001234，秋秋 2023001235", "qiuqiu 12345678"])
 def test_the_same_names_and_words_without_an_announced_id_are_no_contact(text: str) -> None:
     assert find_contacts(text) == []
 
