@@ -174,7 +174,9 @@ def _joined_as_phone(run: str, start: int, end: int) -> bool:
     or a timetable's are not ("1. 138 2. 135", "13:00-15:00", "13.80-15.80"). The chain of
     groups is the number itself: one more group joined so before or after it
     ("1-138-00-138-000") makes it some other code, and four numbers 0-255 joined by dots
-    are an IP address ("139.200.138.10", found as one)."""
+    are an IP address ("139.200.138.10", found as one), and a first group of one to three
+    digits and the others of three each are an amount's thousands ("15.800.000.000 越南盾",
+    "13-800-138-000")."""
     joints = set(_DIGIT_GROUP.split(run[start:end])[1:-1])
     if len(joints) != 1 or (joint := joints.pop()) not in ("-", "."):
         return False
@@ -183,6 +185,8 @@ def _joined_as_phone(run: str, start: int, end: int) -> bool:
             or re.fullmatch(f"{escaped}[0-9０-９]", run[end:end + 2])):
         return False  # the chain runs on
     groups = _DIGIT_GROUP.findall(run, start, end)
+    if len(groups[0]) <= 3 and all(len(group) == 3 for group in groups[1:]):
+        return False  # thousands: "15.800.000.000 越南盾" (review s37 r25 R25-6)
     return not (joint == "." and len(groups) == 4
                 and all(len(group) <= 3 and int(group.translate(_ASCII_DIGITS)) < 256
                         for group in groups))

@@ -108,7 +108,9 @@ def test_a_phone_in_groups_joined_by_dashes_or_dots_is_found_whatever_their_size
     "1-138-00-138-000", "138-00-138-000-1", "1.138.00.138.000",  # a longer code
     "价格 13.80-15.80-19.8", "138-00 138-000", "13800-13800-0",  # mixed joints, a last digit
     "139.200.138.10",  # an IP address (a link)
-    "价格 138 / 158 / 198 / 25", "1. 138 2. 135 3. 130", "电话 138 00 13 80 00"])
+    "价格 138 / 158 / 198 / 25", "1. 138 2. 135 3. 130", "电话 138 00 13 80 00",
+    # an amount's thousands (review s37 r25 R25-6)
+    "这套房 15.800.000.000 越南盾", "印尼盾 18.500.000.000 IDR", "课程 13-800-138-000"])
 def test_groups_joined_otherwise_or_in_a_longer_chain_are_no_phone(text: str) -> None:
     assert [f for f in find_contacts(text) if f.family == "phone"] == []
 
