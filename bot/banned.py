@@ -577,8 +577,9 @@ class BannedWords:
     def find_split(self, fragments: Sequence[str], text: str) -> list[Hit]:
         """The listed words a member spelled over messages (「裸」 then 「聊 私我」; review s36
         r14 R14-9): `fragments`, what they said just before (messages of a character or
-        two), read with `text`, their message now. Only an offer's word (`Listed.offer`:
-        裸聊, 援交...; 「黄色」「网站」 are two answers) that starts in the fragments
+        two), read with `text`, their message now. Only a word that a cut leaves a piece of
+        one character of (「约」「炮」; 「成人」「视频」 are two answers), or an offer's word
+        (`Listed.offer`: 裸聊, 援交...), that starts in the fragments
         and ends where the writer broke off (a message's end, a space, punctuation), at
         most two characters into `text`, counts, and only once at least `_FOLLOWED`
         characters follow it: segmentation reads it with what comes after (一|夜|情|绪 is
@@ -626,10 +627,10 @@ class BannedWords:
                     # letter is glued to what may be a price list (约p200); whether that is
                     # one, or a name's letter (约P200人的会场), `_initial` tells below
                     continue
-                if over is not None and (not listed.offer or
-                                         not _spelled_over(form, starts, start, end, over)):
-                    continue  # (over fragments, only an offer's word: 「黄色」「网站」 are two
-                    # answers far more often than one word spelled out: review s37 r25 R25-3)
+                if over is not None and not (
+                        _spelled_over(form, starts, start, end, over)
+                        and (listed.offer or _cut_to_a_character(starts, start, end))):
+                    continue
                 if allowed is None:
                     allowed = self._allowed(form)
                 if clauses is _NOT_READ and _mixed(form[start:end]):  # only mixed words stop there
@@ -770,6 +771,16 @@ def _spelled_over(form: str, starts: list[int], start: int, end: int, last: int)
     return (start < first and end - first <= 2 and i < len(starts) and starts[i] == end
             and first - _FOLLOWED < end <= len(form) - _FOLLOWED
             and not _LATIN.search(form, start, end))
+
+
+def _cut_to_a_character(starts: list[int], start: int, end: int) -> bool:
+    """A piece of form[start:end], as the runs of the text cut it, is one character:
+    「约」「炮 私我」, 「一夜」「情 私我」; not 「成人」「视频 在另一个文件夹」, two answers of a
+    word each far more often than one word spelled out (review s37 r25 R25-3, r26 R26-3).
+    An offer's word is read over fragments however it is cut."""
+    cuts = [start, *starts[bisect.bisect_right(starts, start):bisect.bisect_left(starts, end)],
+            end]
+    return any(b - a == 1 for a, b in itertools.pairwise(cuts))
 
 
 def _invites(form: str, text: str, unmasked: bool) -> bool:

@@ -47,6 +47,16 @@ async def test_an_offer_spelled_over_messages_is_an_ad(tmp_path: Path, said: lis
     assert "裸聊; over several messages" in detail
 
 
+@pytest.mark.parametrize("said", [["一", "夜", "情 私我"], ["一夜", "情 私我看主页"]])
+async def test_a_word_of_another_list_cut_to_a_character_is_read_over_messages(
+        tmp_path: Path, said: list[str]) -> None:
+    """Not only an offer's word: a cut that leaves a piece of one character is a word spelled
+    out (review s37 r26 R26-3; 「成人」「视频」, two words, are not: below)."""
+    [(action, member, detail)] = await _said(tmp_path, *(("eve", text) for text in said))
+    assert (action, member) == ("warn", "eve")
+    assert "一夜情; over several messages" in detail
+
+
 async def test_a_word_spelled_over_messages_by_two_members_is_none(tmp_path: Path) -> None:
     assert await _said(tmp_path, ("eve", "裸"), ("bob", "聊 私我")) == []
 
