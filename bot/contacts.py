@@ -129,6 +129,11 @@ _ASCII_DIGITS = str.maketrans({chr(0xFF10 + d): str(d) for d in range(10)})
 _NOT_DIGITS = re.compile("[^0-9]+")
 _DIGIT_GROUP = re.compile("[0-9０-９]+")
 _THOUSANDS = re.compile(r"[0-9]{1,3}(?:\s*,\s*[0-9]{3}){2,}")
+# dots as thousands separators, before a currency that writes them so (the đồng, the
+# rupiah...) or a unit: "15.800.000.000 越南盾" is an amount; "电话：13.800.138.000" a phone
+# (review s37 r25 R25-6, r26 R26-2)
+_DOT_THOUSANDS = re.compile(r"[0-9]{1,3}(?:\.[0-9]{3}){2,} ?(?:越南盾|印尼盾|盾|vnd|idr|rp|đ|₫"
+                            r"|dong|元|块|万|亿|円|yen|usd|eur)")
 
 
 def _phones(text: str) -> Iterator[str]:
@@ -145,8 +150,9 @@ def _phones(text: str) -> Iterator[str]:
         digits = _LONE_CIRCLE.sub("|", run.group()).translate(_LATIN_AND_CHINESE)
         for mobile in _MOBILE.finditer(digits):
             number = _NOT_DIGITS.sub("", mobile[1].translate(_ASCII_DIGITS))[-11:]
-            if number in found or _THOUSANDS.fullmatch(
-                    text, run.start() + mobile.start(1), run.start() + mobile.end(1)):
+            at, end = run.start() + mobile.start(1), run.start() + mobile.end(1)
+            if (number in found or _THOUSANDS.fullmatch(text, at, end)
+                    or _DOT_THOUSANDS.match(text, at)):
                 continue
             joined = _joined_as_phone(digits, mobile.start(1), mobile.end(1))
             if not _written_as_phone(mobile[1], joined):
@@ -174,9 +180,7 @@ def _joined_as_phone(run: str, start: int, end: int) -> bool:
     or a timetable's are not ("1. 138 2. 135", "13:00-15:00", "13.80-15.80"). The chain of
     groups is the number itself: one more group joined so before or after it
     ("1-138-00-138-000") makes it some other code, and four numbers 0-255 joined by dots
-    are an IP address ("139.200.138.10", found as one), and a first group of one to three
-    digits and the others of three each are an amount's thousands ("15.800.000.000 越南盾",
-    "13-800-138-000")."""
+    are an IP address ("139.200.138.10", found as one)."""
     joints = set(_DIGIT_GROUP.split(run[start:end])[1:-1])
     if len(joints) != 1 or (joint := joints.pop()) not in ("-", "."):
         return False
@@ -185,8 +189,6 @@ def _joined_as_phone(run: str, start: int, end: int) -> bool:
             or re.fullmatch(f"{escaped}[0-9０-９]", run[end:end + 2])):
         return False  # the chain runs on
     groups = _DIGIT_GROUP.findall(run, start, end)
-    if len(groups[0]) <= 3 and all(len(group) == 3 for group in groups[1:]):
-        return False  # thousands: "15.800.000.000 越南盾" (review s37 r25 R25-6)
     return not (joint == "." and len(groups) == 4
                 and all(len(group) <= 3 and int(group.translate(_ASCII_DIGITS)) < 256
                         for group in groups))

@@ -96,7 +96,10 @@ def test_a_phone_number_beside_a_list_or_written_in_its_groups_is_found(text: st
 
 @pytest.mark.parametrize("text", [
     "电话 138-00-138-000", "电话 138.0013.8000", "13-80-01-38-000 兼职", "+86-138-00-138-000",
-    "电话 一三八-零零-一三八-零零零", "电话 138-00-138-000。"])
+    "电话 一三八-零零-一三八-零零零", "电话 138-00-138-000。",
+    # thousands' shape, but no amount: no currency after it (review s37 r26 R26-2)
+    "电话 13-800-138-000", "电话：13.800.138.000", "13.800.138.000 微信同号",
+    "电话：１３－８００－１３８－０００"])
 def test_a_phone_in_groups_joined_by_dashes_or_dots_is_found_whatever_their_sizes(
         text: str) -> None:
     """Review s36 R17-6: f9's rule for lists (groups of two or three digits are one) let
@@ -109,8 +112,8 @@ def test_a_phone_in_groups_joined_by_dashes_or_dots_is_found_whatever_their_size
     "价格 13.80-15.80-19.8", "138-00 138-000", "13800-13800-0",  # mixed joints, a last digit
     "139.200.138.10",  # an IP address (a link)
     "价格 138 / 158 / 198 / 25", "1. 138 2. 135 3. 130", "电话 138 00 13 80 00",
-    # an amount's thousands (review s37 r25 R25-6)
-    "这套房 15.800.000.000 越南盾", "印尼盾 18.500.000.000 IDR", "课程 13-800-138-000"])
+    # an amount's thousands, before its currency (review s37 r25 R25-6)
+    "这套房 15.800.000.000 越南盾", "印尼盾 18.500.000.000 IDR", "预算 19.900.000.000 盾"])
 def test_groups_joined_otherwise_or_in_a_longer_chain_are_no_phone(text: str) -> None:
     assert [f for f in find_contacts(text) if f.family == "phone"] == []
 
