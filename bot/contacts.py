@@ -207,10 +207,14 @@ _NOUN_MARKERS = ("企鹅", "企鵝", "球球", "卫星", "衛星", "伟信", "�
 # ("🛰 tianwen1 到达火星轨道", "🐧 12306 买不到票", "V芯 k230d 开发板", "伟信 abc12345" are
 # chat; "🐧 12345678", "加🛰 money_2026", "🛰号：abc888", "加喂 abc12345" are not).
 _WEAK_MARKERS = (*_NOUN_MARKERS, "徵信", "v芯", "抠抠", "喂信", "喂")
-# Of those, the ones that are names first: an id after them needs 号, 搜 or 加 before them,
-# not a colon nor six digits alone ("伟信 20231234", "秋秋：20231234" are a roster's name and
-# student number; "伟信号 abc12345", "加秋秋 12345678" are not: review s37 r25 R25-5)
+# Of those, the ones that are names first: a number after them needs 号 or 搜 after them or
+# 加 before them, not a colon nor six digits alone ("伟信 20231234", "秋秋：20231234" are a
+# roster's name and student number; "伟信号 abc12345", "加秋秋 12345678" are not: review s37
+# r25 R25-5)
 _NAME_MARKERS = frozenset(("伟信", "魏信", "秋秋", "蔻蔻", "qiuqiu"))
+# ...unless the id has letters (no student number has), a group's number follows (秋秋群：),
+# or the message asks to be reached or sells (秋秋：12345678 私聊: review s37 r26 R26-1)
+_ASKED = re.compile("加我|私聊|私我|进群|加群|联系|领取|免费|兼职|日结|福利|返现|代理")
 _MEASURE_AFTER = re.compile(" ?[+多余]? ?(?:只(?![要有是能需收限加聊做接回])|隻|[个個](?!人)"
                             "|[头頭]|[颗顆]|人|位|名|次|天|年|[岁歲]|[张張]|[条條]|件|倍|元|[块塊]"
                             "|[万萬]|[亿億])")
@@ -435,7 +439,8 @@ def _after_marker(text: str, match: re.Match[str] | None) -> Finding | None:
         ident = ident.replace(" ", "").replace("加", "")
     if _PRICE.fullmatch(ident) and re.search(_CHAT_GROUP, filler):
         return None  # "Q裙 158.00 包邮", "企鹅裙 129.00": a skirt and its price
-    if marker in _NAME_MARKERS and not (added or re.search(r"[号號]|搜", filler)):
+    if (marker in _NAME_MARKERS and not (added or re.search(r"[号號]|搜|[群裙]", filler))
+            and ident.isdigit() and not _ASKED.search(text)):
         return None  # "伟信 20231234", "秋秋：20231234": a roster's name and student number
     announced = bool(re.search(r"[号號]|:|搜", filler)) and not bare
     weak = marker in _WEAK_MARKERS and not (announced or added)

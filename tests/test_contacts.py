@@ -372,7 +372,12 @@ def test_the_same_emoji_homophones_and_look_alikes_without_an_id_are_no_contact(
     ("加伟信 abc12345", wechat("abc12345")), ("伟信号 12345678", wechat("12345678")),
     ("秋秋号 12345678", Finding("qq", "12345678")), ("加蔻蔻 12345678", Finding("qq", "12345678")),
     ("抠抠 12345678", Finding("qq", "12345678")), ("加qiuqiu 12345678", Finding("qq", "12345678")),
-    ("抠抠号 12345", Finding("qq", "12345"))])
+    ("抠抠号 12345", Finding("qq", "12345")),
+    # after the names, a colon with an id of letters, a group's number or an ad's words
+    # (review s37 r26 R26-1)
+    ("伟信：abc12345 私聊", wechat("abc12345")), ("秋秋群：12345678", Finding("qq", "12345678")),
+    ("秋秋：12345678 私聊", Finding("qq", "12345678")),
+    ("秋秋 12345678 进群", Finding("qq", "12345678"))])
 def test_the_sound_and_look_alikes_of_wechat_and_qq_are_markers(text: str,
                                                                 found: Finding) -> None:
     """Review s36 R14-7: 唯 伟 魏 喂 sound as 微, 嶶 looks like it; 秋秋 蔻蔻 抠抠 qiuqiu sound as
