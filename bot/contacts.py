@@ -129,11 +129,12 @@ _ASCII_DIGITS = str.maketrans({chr(0xFF10 + d): str(d) for d in range(10)})
 _NOT_DIGITS = re.compile("[^0-9]+")
 _DIGIT_GROUP = re.compile("[0-9０-９]+")
 _THOUSANDS = re.compile(r"[0-9]{1,3}(?:\s*,\s*[0-9]{3}){2,}")
-# dots as thousands separators, before a currency that writes them so (the đồng, the
-# rupiah...) or a unit: "15.800.000.000 越南盾" is an amount; "电话：13.800.138.000" a phone
-# (review s37 r25 R25-6, r26 R26-2)
+# dots as thousands separators, before a currency whose amounts are written so and run to
+# billions (the đồng, the rupiah): "15.800.000.000 越南盾" is an amount; "电话：13.800.138.000"
+# and "13.800.138.000 元" (nobody's ten billion yuan, and a unit is all a spammer would add)
+# are phones (review s37 r25 R25-6, r26 R26-2)
 _DOT_THOUSANDS = re.compile(r"[0-9]{1,3}(?:\.[0-9]{3}){2,} ?(?:越南盾|印尼盾|盾|vnd|idr|rp|đ|₫"
-                            r"|dong|元|块|万|亿|円|yen|usd|eur)")
+                            r"|dong)")
 
 
 def _phones(text: str) -> Iterator[str]:

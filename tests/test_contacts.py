@@ -99,7 +99,7 @@ def test_a_phone_number_beside_a_list_or_written_in_its_groups_is_found(text: st
     "电话 一三八-零零-一三八-零零零", "电话 138-00-138-000。",
     # thousands' shape, but no amount: no currency after it (review s37 r26 R26-2)
     "电话 13-800-138-000", "电话：13.800.138.000", "13.800.138.000 微信同号",
-    "电话：１３－８００－１３８－０００"])
+    "电话：１３－８００－１３８－０００", "13.800.138.000 元 加我"])
 def test_a_phone_in_groups_joined_by_dashes_or_dots_is_found_whatever_their_sizes(
         text: str) -> None:
     """Review s36 R17-6: f9's rule for lists (groups of two or three digits are one) let
