@@ -215,7 +215,8 @@ _WEAK_MARKERS = (*_NOUN_MARKERS, "徵信", "v芯", "抠抠", "喂信", "喂")
 _NAME_MARKERS = frozenset(("伟信", "魏信", "秋秋", "蔻蔻", "qiuqiu"))
 # ...unless the id has letters (no student number has), a group's number follows (秋秋群：),
 # or the message asks to be reached or sells (秋秋：12345678 私聊: review s37 r26 R26-1)
-_ASKED = re.compile("加我|私聊|私我|进群|加群|联系|领取|免费|兼职|日结|福利|返现|代理")
+_ASKED = re.compile("加我|私聊|私我|进群|加群|免费|兼职|日结|福利|返现|代理")  # (not 联系 or
+# 领取: a class's 「秋秋 20231234 联系家长」, 「领取教材」)
 _MEASURE_AFTER = re.compile(" ?[+多余]? ?(?:只(?![要有是能需收限加聊做接回])|隻|[个個](?!人)"
                             "|[头頭]|[颗顆]|人|位|名|次|天|年|[岁歲]|[张張]|[条條]|件|倍|元|[块塊]"
                             "|[万萬]|[亿億])")

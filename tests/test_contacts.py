@@ -395,7 +395,8 @@ def test_the_sound_and_look_alikes_of_wechat_and_qq_are_markers(text: str,
     "微芯 abc12345", "伟信科技 2026 年营收", "秋秋的生日 20231001",
     # a roster's names and student numbers (review s37 r25 R25-5)
     "伟信 20231234 到了吗", "魏信：20231234", "秋秋 20231234", "蔻蔻 20231234",
-    "名单：伟信 2023001234，秋秋 2023001235", "qiuqiu 12345678"])
+    "名单：伟信 2023001234，秋秋 2023001235", "qiuqiu 12345678", "秋秋 20231234 联系家长",
+    "蔻蔻 20231234 领取教材"])
 def test_the_same_names_and_words_without_an_announced_id_are_no_contact(text: str) -> None:
     assert find_contacts(text) == []
 
