@@ -133,8 +133,10 @@ _THOUSANDS = re.compile(r"[0-9]{1,3}(?:\s*,\s*[0-9]{3}){2,}")
 # billions (the đồng, the rupiah): "15.800.000.000 越南盾" is an amount; "电话：13.800.138.000"
 # and "13.800.138.000 元" (nobody's ten billion yuan, and a unit is all a spammer would add)
 # are phones (review s37 r25 R25-6, r26 R26-2)
-_DOT_THOUSANDS = re.compile(r"[0-9]{1,3}(?:\.[0-9]{3}){2,} ?(?:越南盾|印尼盾|盾|vnd|idr|rp|đ|₫"
-                            r"|dong)")
+_DOT_GROUPS = r"[0-9]{1,3}(?:\.[0-9]{3}){2,}"
+_DOT_CURRENCY = "(?:越南盾|印尼盾|盾|vnd|idr|rp|đ|₫|dong)"
+_DOT_THOUSANDS = re.compile(f"{_DOT_GROUPS} ?{_DOT_CURRENCY}(?![a-z{_HAN}])")  # (not 盾牌)
+_CURRENCY_BEFORE = re.compile(f"(?:^|[^a-z]){_DOT_CURRENCY} ?$")  # "VND 15.800.000.000"
 
 
 def _phones(text: str) -> Iterator[str]:
@@ -153,7 +155,9 @@ def _phones(text: str) -> Iterator[str]:
             number = _NOT_DIGITS.sub("", mobile[1].translate(_ASCII_DIGITS))[-11:]
             at, end = run.start() + mobile.start(1), run.start() + mobile.end(1)
             if (number in found or _THOUSANDS.fullmatch(text, at, end)
-                    or _DOT_THOUSANDS.match(text, at)):
+                    or _DOT_THOUSANDS.match(text, at) or (
+                        _CURRENCY_BEFORE.search(text[max(at - 6, 0):at])
+                        and re.match(_DOT_GROUPS, text[at:end]))):
                 continue
             joined = _joined_as_phone(digits, mobile.start(1), mobile.end(1))
             if not _written_as_phone(mobile[1], joined):
@@ -215,8 +219,9 @@ _WEAK_MARKERS = (*_NOUN_MARKERS, "徵信", "v芯", "抠抠", "喂信", "喂")
 _NAME_MARKERS = frozenset(("伟信", "魏信", "秋秋", "蔻蔻", "qiuqiu"))
 # ...unless the id has letters (no student number has), a group's number follows (秋秋群：),
 # or the message asks to be reached or sells (秋秋：12345678 私聊: review s37 r26 R26-1)
-_ASKED = re.compile("加我|私聊|私我|进群|加群|免费|兼职|日结|福利|返现|代理")  # (not 联系 or
-# 领取: a class's 「秋秋 20231234 联系家长」, 「领取教材」)
+# (what a reader is asked to do, not nouns a class's roster holds too: 「秋秋 20231234 联系
+# 家长」, 「领取教材」, 「兼职助教」, 「已进群」: review s37 r27 R27-4)
+_ASKED = re.compile("加我|[+➕]我|私聊|私我|私信|详聊|有意者|加好友|(?<![已了])[进加]群")
 _MEASURE_AFTER = re.compile(" ?[+多余]? ?(?:只(?![要有是能需收限加聊做接回])|隻|[个個](?!人)"
                             "|[头頭]|[颗顆]|人|位|名|次|天|年|[岁歲]|[张張]|[条條]|件|倍|元|[块塊]"
                             "|[万萬]|[亿億])")

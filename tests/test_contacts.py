@@ -99,7 +99,7 @@ def test_a_phone_number_beside_a_list_or_written_in_its_groups_is_found(text: st
     "电话 一三八-零零-一三八-零零零", "电话 138-00-138-000。",
     # thousands' shape, but no amount: no currency after it (review s37 r26 R26-2)
     "电话 13-800-138-000", "电话：13.800.138.000", "13.800.138.000 微信同号",
-    "电话：１３－８００－１３８－０００", "13.800.138.000 元 加我"])
+    "电话：１３－８００－１３８－０００", "13.800.138.000 元 加我", "13.800.138.000 盾牌 加我"])
 def test_a_phone_in_groups_joined_by_dashes_or_dots_is_found_whatever_their_sizes(
         text: str) -> None:
     """Review s36 R17-6: f9's rule for lists (groups of two or three digits are one) let
@@ -113,7 +113,8 @@ def test_a_phone_in_groups_joined_by_dashes_or_dots_is_found_whatever_their_size
     "139.200.138.10",  # an IP address (a link)
     "价格 138 / 158 / 198 / 25", "1. 138 2. 135 3. 130", "电话 138 00 13 80 00",
     # an amount's thousands, before its currency (review s37 r25 R25-6)
-    "这套房 15.800.000.000 越南盾", "印尼盾 18.500.000.000 IDR", "预算 19.900.000.000 盾"])
+    "这套房 15.800.000.000 越南盾", "印尼盾 18.500.000.000 IDR", "预算 19.900.000.000 盾",
+    "VND 15.800.000.000", "Rp 13.800.138.000"])
 def test_groups_joined_otherwise_or_in_a_longer_chain_are_no_phone(text: str) -> None:
     assert [f for f in find_contacts(text) if f.family == "phone"] == []
 
@@ -377,7 +378,9 @@ def test_the_same_emoji_homophones_and_look_alikes_without_an_id_are_no_contact(
     # (review s37 r26 R26-1)
     ("伟信：abc12345 私聊", wechat("abc12345")), ("秋秋群：12345678", Finding("qq", "12345678")),
     ("秋秋：12345678 私聊", Finding("qq", "12345678")),
-    ("秋秋 12345678 进群", Finding("qq", "12345678"))])
+    ("秋秋 12345678 进群", Finding("qq", "12345678")),
+    ("秋秋：12345678 详聊", Finding("qq", "12345678")),
+    ("秋秋 12345678 加好友", Finding("qq", "12345678"))])
 def test_the_sound_and_look_alikes_of_wechat_and_qq_are_markers(text: str,
                                                                 found: Finding) -> None:
     """Review s36 R14-7: 唯 伟 魏 喂 sound as 微, 嶶 looks like it; 秋秋 蔻蔻 抠抠 qiuqiu sound as
@@ -396,7 +399,8 @@ def test_the_sound_and_look_alikes_of_wechat_and_qq_are_markers(text: str,
     # a roster's names and student numbers (review s37 r25 R25-5)
     "伟信 20231234 到了吗", "魏信：20231234", "秋秋 20231234", "蔻蔻 20231234",
     "名单：伟信 2023001234，秋秋 2023001235", "qiuqiu 12345678", "秋秋 20231234 联系家长",
-    "蔻蔻 20231234 领取教材"])
+    "蔻蔻 20231234 领取教材", "秋秋 20231234 兼职助教", "已进群名单：秋秋 20231234，小红 20231235",
+    "魏信：20231234 免费午餐"])
 def test_the_same_names_and_words_without_an_announced_id_are_no_contact(text: str) -> None:
     assert find_contacts(text) == []
 
