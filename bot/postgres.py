@@ -192,7 +192,7 @@ def _raw_password(parts: SplitResult) -> bool:
     follows the colon is a port, if it is a number) and leaves the @ to the path, a query's
     key or the fragment, where no well-formed URL has one (an @ in a query's value is an
     option's: `?application_name=a@b`)."""
-    if "@" in parts.netloc or ":" not in parts.netloc:
+    if ":" not in parts.netloc:  # (an @ in it too: `u:p@ss/w@host`, the rest of one)
         return False
     keys = (pair.partition("=")[0] for pair in parts.query.split("&"))
     return "@" in parts.path or "@" in parts.fragment or any("@" in key for key in keys)

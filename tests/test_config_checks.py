@@ -408,7 +408,8 @@ def test_check_refuses_a_password_written_in_the_storage_url(
 
 
 @pytest.mark.parametrize("password", ["hunter2#x", "hunter2?x", "hunter2/x", "4321#hunter2",
-                                      "12?hunter2", "99/hunter2"])
+                                      "12?hunter2", "99/hunter2",
+                                      "p@hunter2/x"])  # (and an @ before: s37 r26 R26-6)
 def test_check_refuses_a_written_password_holding_a_character_that_ends_the_host(
         capsys: pytest.CaptureFixture[str], tmp_path: Path, password: str) -> None:
     """Written out, a / ? or # ends the host inside the password: no user info is read, a
