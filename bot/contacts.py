@@ -137,6 +137,14 @@ _DOT_GROUPS = r"[0-9]{1,3}(?:\.[0-9]{3}){2,}"
 _DOT_CURRENCY = "(?:越南盾|印尼盾|盾|vnd|idr|rp|đ|₫|dong)"
 _DOT_THOUSANDS = re.compile(f"{_DOT_GROUPS} ?{_DOT_CURRENCY}(?![a-z{_HAN}])")  # (not 盾牌)
 _CURRENCY_BEFORE = re.compile(f"(?:^|[^a-z]){_DOT_CURRENCY} ?$")  # "VND 15.800.000.000"
+_DOT_NUMBER = re.compile(_DOT_GROUPS)
+
+
+def _amount(text: str, at: int, end: int) -> bool:
+    """The digits text[at:end] are an amount's, written with thousands separators: commas,
+    or dots with the currency that writes them so after or before them."""
+    return bool(_THOUSANDS.fullmatch(text, at, end) or _DOT_THOUSANDS.match(text, at) or (
+        _DOT_NUMBER.match(text, at, end) and _CURRENCY_BEFORE.search(text[max(at - 6, 0):at])))
 
 
 def _phones(text: str) -> Iterator[str]:
@@ -145,7 +153,8 @@ def _phones(text: str) -> Iterator[str]:
     A run is digit groups with nothing but separators between them; a phone is 11 digits
     (13 after 86) from the start of one group to the end of another, written as a phone is
     (`_written_as_phone`), unless they are written as an amount with thousands separators
-    ("13,800,138,000"). The numbers found in a run do not overlap."""
+    ("13,800,138,000", "15.800.000.000 越南盾": `_amount`). The numbers found in a run do
+    not overlap."""
     found = set()
     for run in _NUMBER.finditer(text):
         if run.end() - run.start() < 11:
@@ -153,11 +162,8 @@ def _phones(text: str) -> Iterator[str]:
         digits = _LONE_CIRCLE.sub("|", run.group()).translate(_LATIN_AND_CHINESE)
         for mobile in _MOBILE.finditer(digits):
             number = _NOT_DIGITS.sub("", mobile[1].translate(_ASCII_DIGITS))[-11:]
-            at, end = run.start() + mobile.start(1), run.start() + mobile.end(1)
-            if (number in found or _THOUSANDS.fullmatch(text, at, end)
-                    or _DOT_THOUSANDS.match(text, at) or (
-                        _CURRENCY_BEFORE.search(text[max(at - 6, 0):at])
-                        and re.match(_DOT_GROUPS, text[at:end]))):
+            if number in found or _amount(text, run.start() + mobile.start(1),
+                                          run.start() + mobile.end(1)):
                 continue
             joined = _joined_as_phone(digits, mobile.start(1), mobile.end(1))
             if not _written_as_phone(mobile[1], joined):
