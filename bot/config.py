@@ -88,6 +88,15 @@ def _not_too_long(value: timedelta) -> timedelta:
 Duration = Annotated[timedelta, BeforeValidator(parse_duration), AfterValidator(_not_too_long)]
 
 
+def _by_handler(problem: Problem) -> Problem:
+    """A type file's problem found as it was read (a duplicate key) at handlers.NAME...,
+    as the other problems of a handler's keys are named, not at its place in the list."""
+    path = problem.path
+    if len(path) > 2 and path[0] == "handlers" and isinstance(path[1], int):
+        return replace(problem, path=("handlers", *path[2:]))
+    return problem
+
+
 def _quoted_time(value: Any) -> Any:
     """A clock time must be quoted: YAML 1.1 reads an unquoted 8:00 as the number 480 (base
     60). The hint shows the time the operator wrote, quoted."""
@@ -95,6 +104,10 @@ def _quoted_time(value: Any) -> Any:
         hours, minutes = divmod(int(value), 60)
         raise ValueError(f'write a clock time in quotes, e.g. "{hours:02d}:{minutes:02d}" '
                          f"(unquoted, YAML reads {hours}:{minutes:02d} as a number)")
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        hours, minutes = divmod(value, 60)  # (24:00 and past: base 60 too)
+        raise ValueError(f"{hours}:{minutes:02d} is not a clock time (00:00 to 23:59): write "
+                         'one in quotes, e.g. "22:00"')
     if isinstance(value, int | float) and not isinstance(value, bool):
         raise ValueError('write a clock time in quotes, e.g. "22:00" (unquoted, YAML reads '
                          "it as a number)")
@@ -836,7 +849,7 @@ def load(root: Path, registry: Registry, running: Settings | None = None,
         try:
             raw[file.stem] = yamlfile.load(file, regular=True)
         except InputError as exc:
-            causes.extend(exc.problems)
+            causes.extend(_by_handler(problem) for problem in exc.problems)
             broken.add(file.stem)
             continue
         warnings.extend(raw[file.stem].notes)

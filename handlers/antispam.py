@@ -519,6 +519,13 @@ class Antispam(Handler[Config]):
         # 8: each row's kind of message: a flood counts only `flood.kinds` (rows from before
         #    were mostly texts)
         "ALTER TABLE antispam_recent ADD COLUMN kind TEXT NOT NULL DEFAULT 'text'",
+        # 9: the texts the bot acted on, by whom, for a week (handlers/recent.py FLAGGED): a
+        #    quote of one is a report of it, not a repost, after the recent hour too
+        """
+        CREATE TABLE antispam_flagged (
+            grp TEXT NOT NULL, digest TEXT NOT NULL, member TEXT NOT NULL, at TEXT NOT NULL,
+            PRIMARY KEY (grp, digest, member));
+        """,
     )
 
     def prepare(self) -> None:
@@ -650,7 +657,7 @@ class Antispam(Handler[Config]):
         chosen = await self._newcomer(ctx, moderator, member, chosen, written)
         ref = digest if chosen.detector == "raid" else event.id
         public = await self._act(ctx, moderator, rows, member, event.sender.name, chosen,
-                                 event.id, shown, ref)
+                                 event.id, shown, ref, digest, at)
         return STOP if public else CONTINUE
 
     # (a reply of small talk, 「收到」 under a quote the group did not see lately, a notice of
@@ -660,16 +667,23 @@ class Antispam(Handler[Config]):
     async def _typed(self, quote: Quote, member: str, rows: recent.Window, group: str,
                      written: datetime, ctx: Context) -> Quote | None:
         """What of a quote-reply's quote its sender `member` may have typed: None when the
-        group saw it lately, its text (another member's message still in the recent window:
-        whatever was done about it was done then; or part of what the bot, an admin or an
-        exempt member said in the hour, bot/prompts.py) by someone of its name; the name
+        group saw it lately, its text (another member's message still in the recent window,
+        or one the bot acted on in the last week, recent.FLAGGED: whatever was done about it
+        was done then; or part of what the bot, an admin or an exempt member said in the
+        hour, bot/prompts.py) by someone of its name; the name
         alone when the text was seen but the name is none of theirs; else all of it (a
         quote of the sender's own words is hers again: a warned ad reposted as a quote)."""
         prompted = prompts.of(ctx.store)
         for reading in _readings(quote):  # (a name may hold a 「：」: the one the group saw)
             compact = prompts.compact(strip_mentions(reading.text))
-            posters = {said.member for said in rows.texts.get(_digest(compact), ())}
+            digest = _digest(compact)
+            posters = {said.member for said in rows.texts.get(digest, ())}
             if not compact or posters or prompted.asked_for(group, written, compact):
+                break
+            # an older text the bot acted on (an ad it warned about): whatever was done
+            # about it was done then too
+            posters = await recent.flagged_by(ctx.store, group, digest, recent.micros(written))
+            if posters:
                 break
         else:
             if quote.of_media:
@@ -683,12 +697,15 @@ class Antispam(Handler[Config]):
         return Quote(reading.name, "")
 
     async def _act(self, ctx: Context, moderator: Moderator, rows: recent.Window, member: str,
-                   name: str, offence: Offence, message: str, text: str, ref: str) -> bool:
-        """Do to one member what the offence's action says; True if it was done in public
-        (a warning or a removal). `log` only writes the audit log; `review` opens a private
-        case (once per `ref`) for the admins. Either way the member's recent messages no
-        longer count towards another flood, repeat or raid."""
+                   name: str, offence: Offence, message: str, text: str, ref: str,
+                   digest: str, at: int) -> bool:
+        """Do to one member what the offence's action says about their text (its `digest`,
+        written `at` in micros); True if it was done in public (a warning or a removal).
+        `log` only writes the audit log; `review` opens a private case (once per `ref`) for
+        the admins. Either way the member's recent messages no longer count towards another
+        flood, repeat or raid, and a quote of the text is a report of it for a week."""
         recent.Recent.acted(ctx.store, ctx.scope, rows, member)
+        await recent.flagged(ctx.store, ctx.scope, member, digest, at)
         if offence.action is Action.LOG:
             await ctx.audit("flagged", member, describe(offence))
             return False
@@ -956,7 +973,7 @@ class Antispam(Handler[Config]):
         for member, message in unpunished:
             if member != event.sender.id:
                 await self._act(ctx, moderator, rows, member, await ctx.name(member),
-                                offence, message, event.text, digest)
+                                offence, message, event.text, digest, digest, now)
         return [member for member, _ in unpunished]
 
     async def _has_history(self, ctx: Context, member: str, copies: int) -> bool:

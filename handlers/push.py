@@ -16,8 +16,9 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Sequence
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from enum import StrEnum
+from functools import lru_cache
 from pathlib import Path
 from random import Random
 from typing import Annotated, Any, TypeVar
@@ -41,6 +42,7 @@ from bot.context import Context
 from bot.events import Tick
 from bot.handler import CONTINUE, Flow, Handler, HandlerConfig, Schedule
 from bot.sanitize import Safe
+from bot.scheduler import cron_trigger
 from bot.times import instant, stamp, to_utc, utc
 from bot.yamlfile import InputError
 
@@ -107,6 +109,77 @@ def pick_random(count: int, used: list[int], rng: Random) -> tuple[int, list[int
         used = []
     choice = rng.choice(left)
     return choice, [*used, choice]
+
+
+GAP_HORIZON = timedelta(days=28)  # how far `held_back` looks ahead: weekly lines four times
+GAP_RUNS = 500  # runs of one cron line at most (a line every few minutes: the first days)
+
+
+def held_back(config: Config, start: datetime) -> list[tuple[tuple[str | int, ...], str]]:
+    """The schedules some of whose cron runs in the GAP_HORIZON after `start` come less than
+    `min_gap` after another posted push (quiet hours applied as the handler applies them),
+    each with how many and after which schedules: a run held back is not posted, and only
+    the log says so. Worked out on the wall clock (cron lines and quiet hours are both clock
+    times), in the order the handler would meet the runs: by time, then as listed."""
+    quiet = config.quiet_hours
+    lines = tuple((index, line) for index, push in enumerate(config.schedules)
+                  for line in push.cron)
+    runs, end = _runs(lines, start.replace(second=0, microsecond=0), GAP_HORIZON)
+    total: dict[int, int] = {}
+    held: dict[int, tuple[int, set[int]]] = {}
+    last: tuple[datetime, int] | None = None
+    for fire, index in sorted(
+            (quiet_end(fire, quiet.end) if quiet and quiet_covers(fire.time(), quiet.start,
+                                                                  quiet.end) else fire, index)
+            for fire, index in runs if not (quiet and quiet.action is InQuiet.SKIP
+                                            and quiet_covers(fire.time(), quiet.start,
+                                                             quiet.end))):
+        total[index] = total.get(index, 0) + 1
+        if last is not None and fire - last[0] < config.min_gap:
+            count, after = held.get(index, (0, set()))
+            held[index] = count + 1, after | {last[1]}
+        else:
+            last = fire, index
+    names = [push.id for push in config.schedules]
+    days = end.days if end.days >= 2 else None
+    found: list[tuple[tuple[str | int, ...], str]] = []
+    for index, (count, after) in sorted(held.items()):
+        runs_of = (f"of its {total[index]} runs in the next "
+                   + (f"{days} days" if days else f"{end.total_seconds() // 3600:.0f} hours"))
+        which = (f"none {runs_of} is posted: each comes" if count == total[index] else
+                 f"{count} {runs_of} are not posted: they come")
+        found.append((("schedules", index, "cron"),
+                      f"{which} less than min_gap ({_duration(config.min_gap)}) after a push "
+                      f"of {', '.join(names[i] for i in sorted(after))} (the log says so each "
+                      "time); move it, or make min_gap shorter"))
+    return found
+
+
+@lru_cache(maxsize=64)  # (a type's pushes are read at each load and reload: worked out once)
+def _runs(lines: tuple[tuple[int, str], ...], start: datetime,
+          horizon: timedelta) -> tuple[list[tuple[datetime, int]], timedelta]:
+    """The wall-clock runs of these (schedule index, cron line)s from `start`, each line's
+    first GAP_RUNS at most, up to `horizon` or the last of a line cut short (and that span)."""
+    runs: list[tuple[datetime, int]] = []
+    end = start + horizon
+    for index, line in lines:
+        trigger, at, count = cron_trigger(line, UTC), start.replace(tzinfo=UTC), 0
+        while (at := trigger.get_next_fire_time(None, at)) is not None:
+            fire = at.replace(tzinfo=None)
+            if fire >= end:
+                break
+            if count == GAP_RUNS:
+                end = fire
+                break
+            runs.append((fire, index))
+            count += 1
+            at += timedelta(seconds=1)
+    return [run for run in runs if run[0] < end], end - start
+
+
+def _duration(delta: timedelta) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    return f"{minutes // 60}h" if minutes % 60 == 0 else f"{minutes}m"
 
 
 def quiet_covers(at: time, start: time, end: time) -> bool:
@@ -250,11 +323,13 @@ class Push(Handler[Config]):
 
     def shadows(self, later: Sequence[Handler[Any]]) -> list[tuple[tuple[str | int, ...], str]]:
         """A content file of one item under a mode meant for several: a separator that is
-        not `---` made one item of the file."""
-        return [(("schedules", i, "content"), one_item(push.content, push.mode))
-                for i, push in enumerate(self.config.schedules)
-                if push.content is not None and push.mode is not Mode.FIXED
-                and len(self._items[push.id]) == 1]
+        not `---` made one item of the file; and a schedule whose runs `min_gap` holds back."""
+        return [*((("schedules", i, "content"), one_item(push.content, push.mode))
+                  for i, push in enumerate(self.config.schedules)
+                  if push.content is not None and push.mode is not Mode.FIXED
+                  and len(self._items[push.id]) == 1),
+                *held_back(self.config, datetime.now(UTC).replace(
+                    tzinfo=None, hour=0, minute=0, second=0, microsecond=0))]
 
     async def handle(self, event: Tick, ctx: Context) -> Flow:
         moved_from = event.data.get("fire_time")

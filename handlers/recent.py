@@ -1,6 +1,7 @@
 """The last hour of messages in each group, as antispam's rate detectors (flood, repeats,
-raids) count them. Owner of the `antispam_recent` and `antispam_acted` tables (the antispam
-handler carries their migrations).
+raids) count them, and the texts the bot acted on in the last week. Owner of the
+`antispam_recent`, `antispam_acted` and `antispam_flagged` tables (the antispam handler
+carries their migrations).
 
 A row per message: group, member, message id, when, the digest of its text, its kind; a row per
 member acted on (warned, removed, reviewed, logged): the last row of the table (by id) when it
@@ -39,6 +40,9 @@ from bot.times import instant, stamp
 
 RECENT = timedelta(hours=1)  # the rate detectors read the last hour, so their windows are
 PRUNE_EVERY = timedelta(minutes=10)  # at most that; how often older rows are deleted
+# how long a text the bot acted on (an ad warned, removed, sent to review) is known by whom
+# it was posted: a member quoting it to report it posted nothing (antispam's quote-replies)
+FLAGGED = timedelta(days=7)
 
 
 
@@ -49,7 +53,7 @@ def span(delta: timedelta) -> int:
     return delta // timedelta(microseconds=1)
 
 
-_RECENT, _PRUNE_EVERY = span(RECENT), span(PRUNE_EVERY)
+_RECENT, _PRUNE_EVERY, _FLAGGED = span(RECENT), span(PRUNE_EVERY), span(FLAGGED)
 # a group's rows (by the index on grp, id), as a load reads them
 LOAD = ("SELECT id, member, message, at, digest, kind FROM antispam_recent WHERE grp=?"
         " ORDER BY id")
@@ -382,6 +386,8 @@ class Recent:
         # whom the bot acted on, once the rows it covers are gone too (a test of the entry's
         # own time: another account's process may be acting on the same member meanwhile)
         store.defer("DELETE FROM antispam_acted WHERE at<?", (bound_stamp,))
+        # (read meanwhile, by `flagged_by`, which reads only the rows of the last week)
+        store.defer("DELETE FROM antispam_flagged WHERE at<?", (stamp_of(now - _FLAGGED),))
         held = [(rows, rows.prune(bound)) for rows in self.windows.values()]
         was = self.swept, self.bound, self.bound_stamp
         self.swept = now
@@ -427,6 +433,24 @@ class Recent:
                 said.acted = False
 
         store.on_undo(undo)
+
+
+
+async def flagged(store: Store, group: str, member: str, digest: str, at: int) -> None:
+    """The bot acted on a text of the member's (its digest, written `at` in micros). (Written
+    now, not deferred: `flagged_by` reads the table. The bot acts on few messages.)"""
+    await store.execute(
+        "INSERT INTO antispam_flagged (grp, digest, member, at) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT (grp, digest, member) DO UPDATE SET at = excluded.at",
+        (group, digest, member, stamp_of(at)))
+
+
+async def flagged_by(store: Store, group: str, digest: str, at: int) -> set[str]:
+    """Who posted the text (by its digest) that the bot acted on in the week before `at`
+    (micros)."""
+    return {member for member, in await store.all(
+        "SELECT member FROM antispam_flagged WHERE grp=? AND digest=? AND at>?",
+        (group, digest, stamp_of(at - _FLAGGED)))}
 
 
 _COPIES: weakref.WeakKeyDictionary[Store, Recent] = weakref.WeakKeyDictionary()

@@ -51,7 +51,7 @@ WELCOME = "handlers:\n  - welcome:\n      template: hi\n"
     ({"recruitment": "handlers:\n  - welcome: {template: a}\n  - welcome: {template: b}\n"},
      "types/recruitment.yaml:1: handlers: a handler is listed twice"),
     ({"recruitment": "handlers:\n  - welcome:\n      template: hi\n      template: ho\n"},
-     "types/recruitment.yaml:4: handlers[0].welcome.template: duplicate key"),
+     "types/recruitment.yaml:4: handlers.welcome.template: duplicate key"),
     ({"recruitment": "handlers:\n  - welcome: {template: hi\n"},
      "types/recruitment.yaml:3: YAML syntax"),
 ])

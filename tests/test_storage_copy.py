@@ -53,6 +53,7 @@ steps:
 DAY3 = f"""
 config: {SHIPPED}
 start: "2026-12-04 10:00"
+drain: 1h  # (not the default day: the internship's name-card reminders are still due)
 contacts: {{op_lin: 林运营, alice: Alice}}
 groups:
   - {{id: r1, topic: "Listener Recruitment 01 倾听者招募群", members: [op_lin, alice]}}

@@ -53,7 +53,10 @@ async def test_the_budget_page_shows_use_pauses_deferrals_and_drops(site: Site) 
     fans = [r for r in h.actions("dm") if r["to"].startswith("fan")]
     assert sent == len(fans) + 1  # and the admins' notice of the pause
     waiting = [d for d in held if d["kind"] == "dm"]
-    assert len(waiting) == 80 - len(fans) and len(held) == len(waiting) + 1  # + the push
+    assert len(waiting) == 80 - len(fans)
+    # and the push, and the nickname reminder of the members who joined i1 (an internship)
+    assert [(d["class"], d["target"]) for d in held if d["kind"] != "dm"] == [
+        ("push", "r1"), ("welcome", "i1")]
     assert all(d["dropped_at"] for d in held)  # answers are kept an hour
     page = await _page(site)
     assert 'href="/budgets" class="here"' in page  # in the navigation

@@ -93,6 +93,7 @@ async def test_a_body_that_does_not_arrive_in_time_is_408(
         assert f"Content-Type: {answer}".encode() in response
         drip.cancel()
         writer.close()
+        await writer.wait_closed()  # (before the stop: one waits for a connection still open)
     finally:
         await running.stop()
 

@@ -58,7 +58,7 @@ async def test_without_a_public_address_no_link_is_sent(tmp_path: Path) -> None:
         await h.join("i1", "dave")
         await h.say("i1", "dave", "我的数据")
         await h.drain()
-        assert h.actions("dm") == []
+        assert h.actions("dm", to="dave") == []
         assert any("📊" in text for text in h.texts("i1"))
 
 

@@ -1,0 +1,80 @@
+"""A schedule whose runs `min_gap` holds back posts nothing those times, and only the log
+said so (review s38 R28-2: a 20:00 notice beside the 20:00 lessons, and no lesson ever went
+out): `groupbot check` warns, naming the schedule and the one before it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from harness import BOT_YAML, write_config
+
+from bot.cli import main
+from handlers.push import GAP_RUNS, Config, held_back
+
+MONDAY = datetime(2026, 11, 30, 0, 0)  # a Monday: four weeks of runs from it
+
+
+def _config(min_gap: str, *crons: str, quiet: dict[str, Any] | None = None) -> Config:
+    return Config.model_validate({
+        "min_gap": min_gap, "quiet_hours": quiet,
+        "schedules": [{"id": f"s{i}", "cron": cron, "text": "x"}
+                      for i, cron in enumerate(crons)]})
+
+
+def test_two_schedules_at_one_time_hold_back_every_run_of_the_later() -> None:
+    [(key, why)] = held_back(_config("2h", "0 20 * * *", "0 20 * * *"), MONDAY)
+    assert key == ("schedules", 1, "cron")
+    assert why.startswith("none of its 28 runs in the next 28 days is posted: each comes "
+                          "less than min_gap (2h) after a push of s0")
+
+
+def test_a_weekly_run_inside_the_gap_of_a_daily_one_is_counted() -> None:
+    [(key, why)] = held_back(_config("2h", "0 20 * * *", "0 21 * * 1"), MONDAY)
+    assert key == ("schedules", 1, "cron") and why.startswith("none of its 4 runs")
+    # the weekly one first (19:00 on Mondays): the daily one is held back on Mondays only
+    [(key, why)] = held_back(_config("2h", "0 20 * * *", "0 19 * * 1"), MONDAY)
+    assert key == ("schedules", 0, "cron")
+    assert why.startswith("4 of its 28 runs in the next 28 days are not posted: they come "
+                          "less than min_gap (2h) after a push of s1")
+
+
+@pytest.mark.parametrize("crons", [
+    ("0 18 * * *", "0 20 * * *"),           # exactly min_gap apart: both go
+    ("30 7 * * 1-5", "0 20 * * *", "0 10 * * 1"),
+], ids=["min-gap-apart", "shipped-internship"])
+def test_runs_min_gap_apart_are_no_warning(crons: tuple[str, ...]) -> None:
+    assert held_back(_config("2h", *crons), MONDAY) == []
+
+
+def test_runs_moved_out_of_quiet_hours_keep_to_the_gap_too() -> None:
+    quiet = {"start": "22:00", "end": "08:00", "action": "move"}
+    [(key, why)] = held_back(_config("1h", "30 7 * * *", "45 7 * * *", quiet=quiet), MONDAY)
+    assert key == ("schedules", 1, "cron") and why.startswith("none of its 28 runs")
+    quiet["action"] = "skip"  # skipped in quiet hours: nothing posted, nothing held back
+    assert held_back(_config("1h", "30 7 * * *", "45 7 * * *", quiet=quiet), MONDAY) == []
+
+
+def test_a_schedule_more_often_than_the_gap_holds_back_its_own_runs() -> None:
+    [(key, why)] = held_back(_config("1h", "*/30 9 * * *"), MONDAY)
+    assert why.startswith("28 of its 56 runs") and "after a push of s0" in why
+    # a line every minute: its first GAP_RUNS runs are read (some 8 hours), not four weeks'
+    [(key, why)] = held_back(_config("1h", "* * * * *"), MONDAY)
+    assert why.startswith(f"491 of its {GAP_RUNS} runs in the next 8 hours are not posted")
+
+
+def test_check_warns_of_a_schedule_min_gap_holds_back(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    push = ("handlers:\n  - push:\n      min_gap: 2h\n      schedules:\n"
+            "        - {id: notice, cron: '0 20 * * *', text: 通知}\n"
+            "        - {id: training, cron: '0 20 * * *', text: 培训}\n")
+    root = write_config(tmp_path / "config", BOT_YAML, {"recruitment": push}, {})
+    code = main(["check", "--config", str(root)])
+    out, err = capsys.readouterr()
+    assert code == 0 and "config OK" in out
+    assert err.replace(str(root) + "/", "").splitlines() == [
+        "warning: types/recruitment.yaml:6: handlers.push.schedules[1].cron: none of its 28 "
+        "runs in the next 28 days is posted: each comes less than min_gap (2h) after a push "
+        "of notice (the log says so each time); move it, or make min_gap shorter"]
