@@ -647,6 +647,7 @@ class WechatyGateway:
                 while True:
                     try:
                         await callback(payload, turn)
+                        self._reads.pop((name, _event_id(payload)), None)  # (fed, or not to be)
                         return
                     except _Unread as unread:
                         if not await self._read_again(name, payload, unread.failure):
@@ -824,12 +825,34 @@ class WechatyGateway:
         if self._repeated("join", payload, room, ids):
             return
         try:
+            if ("room-join", _event_id(payload)) in self._reads:  # read again, after a login
+                ids = await self._still_in(room, ids)
             members = tuple(await self._named(room, ids))
         except Disconnected as exc:  # (a newcomer is not welcomed by his id)
             raise _Unread(exc) from exc
+        if not members:
+            return
         # (the bot's own join binds its groups again in the core: Bot.feed)
         await self._feed(MemberJoined(self._at(payload.timestamp), room, members,
                                       payload.inviter_id or None), turn)
+
+    async def _still_in(self, room: str, ids: tuple[str, ...]) -> tuple[str, ...]:
+        """Of the members a join read again names, those still in the group: one who left
+        while no stream was open sent the bot no leave, and would be welcomed to a group he
+        is not in (and kept in its roster till the backstop's next run). All of them when the
+        member list cannot be read (the backstop's comparison settles it); Disconnected
+        when there is no connection to ask."""
+        self._online()
+        try:
+            listed = set(await self._member_ids(room, await self._room(room)))
+        except GatewayError as exc:
+            log.info("a join read again: cannot tell whether %s are still in %s (%s): handled"
+                     " as they came", ", ".join(ids), room, exc)
+            return ids
+        if gone := [member for member in ids if member not in listed]:
+            log.info("a join read again: %s left %s again while no stream was open: not"
+                     " handled for them", ", ".join(gone), room)
+        return tuple(member for member in ids if member in listed)
 
     async def _on_room_leave(self, payload: EventRoomLeavePayload, turn: _Turn) -> None:
         room, ids = payload.room_id, tuple(payload.removed_ids or ())
@@ -963,8 +986,7 @@ class WechatyGateway:
         task = asyncio.current_task()
         if task is not None:
             self._looked_up.add(task)  # needs the connection no more: a reconnect spares it
-            if (read := self._reading.pop(task, None)) is not None:
-                self._reads.pop((read[0], _event_id(read[1])), None)
+            self._reading.pop(task, None)
         try:
             await turn.wait(self.action_timeout)
             log.debug("event from WeChat: %r", event)
