@@ -1242,7 +1242,11 @@ class WechatyGateway:
 
     async def friend_list(self) -> list[str]:
         """The contacts whose payload says `friend` (the contact list also holds strangers
-        met in groups)."""
+        met in groups); one whose details fail to load is left out. Disconnected when the
+        connection ends or the bot is logged out while the details are read (or the gateway
+        answers UNAVAILABLE): the list would be short, and the core records it as the
+        account's friends, which the other accounts invite by (a friend left out is sent a
+        QR code instead, and left out of a move). It is read again after the login."""
         ids = await self._act("listing the contacts", self._online().contact_list())
         limit = asyncio.Semaphore(NAME_LOOKUPS)
 
@@ -1250,9 +1254,11 @@ class WechatyGateway:
             async with limit:
                 try:
                     payload = await self._act(f"looking up {contact}",
-                                              self._connected().contact_payload(contact))
-                except Exception as exc:
-                    log.debug("no contact payload for %s: %s", contact, _explain(exc))
+                                              self._online().contact_payload(contact))
+                except Disconnected:
+                    raise
+                except GatewayError as exc:
+                    log.debug("no contact payload for %s: %s", contact, exc)
                     return None
                 return contact if payload.friend else None
 
