@@ -144,14 +144,6 @@ def _event_id(payload: Any) -> str:
     return str(getattr(payload, "message_id", None) or getattr(payload, "friendship_id", ""))
 
 
-class _Unread(Exception):
-    """An event's lookup failed (`failure`): it is read again, or given up (_read_again)."""
-
-    def __init__(self, failure: Exception) -> None:
-        super().__init__(str(failure))
-        self.failure = failure
-
-
 class Unanswered(GatewayError):
     """The gateway did not answer a lookup within the action's time (the outbox and the core
     take it as any GatewayError)."""
@@ -366,11 +358,6 @@ def _explain(exc: BaseException) -> str:
     if isinstance(exc, OSError):
         return f"cannot reach the gateway: {exc}"
     return f"{type(exc).__name__}: {exc}"
-
-
-def _why(exc: BaseException) -> str:
-    """A failure for a log line: ours say what failed already, the library's are explained."""
-    return str(exc) if isinstance(exc, GatewayError) else _explain(exc)
 
 
 def _classify(what: str, exc: Exception, *, sends: bool) -> GatewayError:
@@ -635,7 +622,10 @@ class WechatyGateway:
         return run
 
     def _in_line(self, name: str) -> Callable[[Any], Awaitable[None]]:
-        """The callback of an event that feeds the bot, with its turn (see _Line)."""
+        """The callback of an event that feeds the bot, with its turn (see _Line). What its
+        lookups raise (GatewayError: the event's payload failed to load, or there is no
+        connection left to ask a name) has the event read again (`_read_again`), not handled
+        with what is missing made up."""
         callback = self._feeding()[name]
 
         async def run(payload: Any) -> None:
@@ -647,9 +637,10 @@ class WechatyGateway:
                 while True:
                     try:
                         await callback(payload, turn)
+                        self._reads.pop((name, _event_id(payload)), None)  # (fed, or not to be)
                         return
-                    except _Unread as unread:
-                        if not await self._read_again(name, payload, unread.failure):
+                    except GatewayError as exc:
+                        if not await self._read_again(name, payload, exc):
                             return
             finally:
                 if task is not None:
@@ -663,10 +654,11 @@ class WechatyGateway:
                 "room-leave": self._on_room_leave, "room-topic": self._on_room_topic,
                 "friendship": self._on_friendship}
 
-    async def _read_again(self, name: str, payload: Any, exc: Exception) -> bool:
-        """The event's payload could not be loaded: read it again, unless the gateway refused
-        it (NOT_FOUND...: its id is no good) or it failed READS times; each end is logged,
-        naming the event and the failure. Any other failure may pass: the TypeScript gateway
+    async def _read_again(self, name: str, payload: Any, exc: GatewayError) -> bool:
+        """The event could not be read (its payload failed to load, or no connection was left
+        to ask a name of it): read it again, unless the gateway refused it (NOT_FOUND...: its
+        id is no good) or it failed READS times; each end is logged, naming the event and
+        the failure. Any other failure may pass: the TypeScript gateway
         answers INTERNAL for whatever its provider throws (a PadLocal timeout, its lost
         connection to WeChat), and a lookup it did not answer in time (Unanswered) is read
         again too. Still online, it is read again in its turn after `read_again_after`
@@ -676,15 +668,14 @@ class WechatyGateway:
         of them wait). Offline, it is read again after the next login, after the events
         looked up meanwhile (a refusal then may be the connection's end)."""
         online = self.online.is_set()
-        failure = exc if isinstance(exc, GatewayError) else _classify(name, exc, sends=False)
-        if online and isinstance(failure, Refused):
+        if online and isinstance(exc, Refused):
             log.warning("could not load the %s event %s, so it is skipped: %s", name,
-                        _event_id(payload), _why(exc))
+                        _event_id(payload), exc)
             return False
-        if not self._failed_read(name, payload, _why(exc)):
+        if not self._failed_read(name, payload, str(exc)):
             return False
-        log.warning("could not load the %s event (%s): it is read again %s", name,
-                    _why(exc), "soon" if online else "after the next login")
+        log.warning("could not load the %s event (%s): it is read again %s", name, exc,
+                    "soon" if online else "after the next login")
         if not online:
             self._again.append((name, payload))
             return False
@@ -787,18 +778,12 @@ class WechatyGateway:
         log.warning("the gateway reported an error: %s", payload.data or "(no details)")
 
     async def _on_message(self, payload: EventMessagePayload, turn: _Turn) -> None:
-        try:  # bounded like every call: a lookup never answered is read again, or skipped
-            msg = await self._act("loading the message",
-                                  self._connected().message_payload(payload.message_id))
-        except Exception as exc:
-            raise _Unread(exc) from exc
+        # (bounded like every call: a load never answered is read again, or skipped)
+        msg = await self._act("loading the message",
+                              self._connected().message_payload(payload.message_id))
         if msg.from_id == self._current_self_id():
             return
-        try:
-            event = await self._message_event(msg)
-        except Disconnected as exc:  # (the sender's name: not made up)
-            raise _Unread(exc) from exc
-        await self._feed(event, turn)
+        await self._feed(await self._message_event(msg), turn)
 
     async def _message_event(self, msg: Any) -> Message:
         try:
@@ -823,22 +808,38 @@ class WechatyGateway:
         room, ids = payload.room_id, tuple(payload.invited_ids or ())
         if self._repeated("join", payload, room, ids):
             return
-        try:
-            members = tuple(await self._named(room, ids))
-        except Disconnected as exc:  # (a newcomer is not welcomed by his id)
-            raise _Unread(exc) from exc
+        if ("room-join", _event_id(payload)) in self._reads:  # read again, after a login
+            ids = await self._still_in(room, ids)
+        members = tuple(await self._named(room, ids))  # (not welcomed by his id: read again)
+        if not members:
+            return
         # (the bot's own join binds its groups again in the core: Bot.feed)
         await self._feed(MemberJoined(self._at(payload.timestamp), room, members,
                                       payload.inviter_id or None), turn)
+
+    async def _still_in(self, room: str, ids: tuple[str, ...]) -> tuple[str, ...]:
+        """Of the members a join read again names, those still in the group: one who left
+        while no stream was open sent the bot no leave, and would be welcomed to a group he
+        is not in (and kept in its roster till the backstop's next run). All of them when the
+        member list cannot be read (the backstop's comparison settles it); Disconnected
+        when there is no connection to ask."""
+        self._online()
+        try:
+            listed = set(await self._member_ids(room, await self._room(room)))
+        except GatewayError as exc:
+            log.info("a join read again: cannot tell whether %s are still in %s (%s): handled"
+                     " as they came", ", ".join(ids), room, exc)
+            return ids
+        if gone := [member for member in ids if member not in listed]:
+            log.info("a join read again: %s left %s again while no stream was open: not"
+                     " handled for them", ", ".join(gone), room)
+        return tuple(member for member in ids if member in listed)
 
     async def _on_room_leave(self, payload: EventRoomLeavePayload, turn: _Turn) -> None:
         room, ids = payload.room_id, tuple(payload.removed_ids or ())
         if self._repeated("leave", payload, room, ids):
             return
-        try:
-            members = tuple(await self._named(room, ids))
-        except Disconnected as exc:
-            raise _Unread(exc) from exc
+        members = tuple(await self._named(room, ids))
         # (the bot's own leave unbinds the group in the core: Bot.feed)
         await self._feed(MemberLeft(self._at(payload.timestamp), room, members,
                                     payload.remover_id or None), turn)
@@ -850,21 +851,14 @@ class WechatyGateway:
                                       payload.new_topic, payload.changer_id or None), turn)
 
     async def _on_friendship(self, payload: EventFriendshipPayload, turn: _Turn) -> None:
-        try:
-            friendship = await self._act(
-                "loading the friend request",
-                self._connected().friendship_payload(payload.friendship_id))
-        except Exception as exc:
-            raise _Unread(exc) from exc
+        friendship = await self._act("loading the friend request",
+                                     self._connected().friendship_payload(payload.friendship_id))
         if FriendshipType(friendship.type) != FriendshipType.FRIENDSHIP_TYPE_RECEIVE:
             return
         if self._duplicate(("friendship", payload.friendship_id), payload):
             return
         contact = friendship.contact_id
-        try:
-            name = await self._shown_name(None, contact)
-        except Disconnected as exc:
-            raise _Unread(exc) from exc
+        name = await self._shown_name(None, contact)
         await self._feed(FriendRequest(self._now(), None, Member(contact, name),
                                        hello=friendship.hello or "",
                                        request=payload.friendship_id), turn)
@@ -963,8 +957,7 @@ class WechatyGateway:
         task = asyncio.current_task()
         if task is not None:
             self._looked_up.add(task)  # needs the connection no more: a reconnect spares it
-            if (read := self._reading.pop(task, None)) is not None:
-                self._reads.pop((read[0], _event_id(read[1])), None)
+            self._reading.pop(task, None)
         try:
             await turn.wait(self.action_timeout)
             log.debug("event from WeChat: %r", event)
@@ -1249,7 +1242,11 @@ class WechatyGateway:
 
     async def friend_list(self) -> list[str]:
         """The contacts whose payload says `friend` (the contact list also holds strangers
-        met in groups)."""
+        met in groups); one whose details fail to load is left out. Disconnected when the
+        connection ends or the bot is logged out while the details are read (or the gateway
+        answers UNAVAILABLE): the list would be short, and the core records it as the
+        account's friends, which the other accounts invite by (a friend left out is sent a
+        QR code instead, and left out of a move). It is read again after the login."""
         ids = await self._act("listing the contacts", self._online().contact_list())
         limit = asyncio.Semaphore(NAME_LOOKUPS)
 
@@ -1257,9 +1254,11 @@ class WechatyGateway:
             async with limit:
                 try:
                     payload = await self._act(f"looking up {contact}",
-                                              self._connected().contact_payload(contact))
-                except Exception as exc:
-                    log.debug("no contact payload for %s: %s", contact, _explain(exc))
+                                              self._online().contact_payload(contact))
+                except Disconnected:
+                    raise
+                except GatewayError as exc:
+                    log.debug("no contact payload for %s: %s", contact, exc)
                     return None
                 return contact if payload.friend else None
 

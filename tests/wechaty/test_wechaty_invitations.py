@@ -4,6 +4,7 @@ draws) or the account's contact card (MessageSendContact); the friends from Cont
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
@@ -11,10 +12,15 @@ from typing import Any
 
 import yaml
 from grpc_server import FakeGateway
+from harness import migrated
 from puppet import BOT_ID, QR_PREFIX, World
-from wechaty_support import Session, until
+from wechaty_support import Session, cancel, until
 
+from bot import config, friendships
 from bot.adapters.wechaty import WechatyGateway
+from bot.app import Bot
+from bot.clock import SystemClock
+from handlers import REGISTRY
 from handlers.funnel import journeys
 
 RunBot = Callable[..., AbstractAsyncContextManager[Session]]
@@ -92,3 +98,45 @@ async def test_with_cards_she_adds_the_bot_which_accepts_and_invites_her(
 def _members(events: list[Any], group: str) -> set[str]:
     return {m.id for e in events if getattr(e, "group", None) == group
             for m in getattr(e, "members", ())}
+
+
+async def test_a_friend_list_cut_short_by_the_connections_end_is_read_again_after_the_login(
+        grpc_gateway: WechatyGateway, fake_gateway: FakeGateway, world: World,
+        make_config: Callable[..., Path]) -> None:
+    """With several accounts, each records its friends (ContactList, then each contact's
+    details) once logged in, for the others to invite by. The connection ends while bob's
+    details are being read: that list (without bob) is not recorded as the friends, which
+    would have the other accounts take bob for a stranger (a QR code instead of an
+    invitation, left out of a move) until the process restarts; it is read again, whole,
+    after the login."""
+    world.friends.update({"alice", "bob"})
+    root = make_config()
+    settings = yaml.safe_load((root / "bot.yaml").read_text(encoding="utf-8"))
+    settings["accounts"] = [{"name": "a", "token_env": "TOKEN_A"}]
+    settings["leases"] = {"takeover": "1s"}  # (the friends are read after a lease renewal)
+    (root / "bot.yaml").write_text(yaml.safe_dump(settings, allow_unicode=True))
+    deployment = config.load(root, REGISTRY)
+    assert isinstance(deployment.storage_path, Path)
+    await migrated(deployment.storage_path)
+    bot = Bot(deployment, grpc_gateway, SystemClock(deployment.settings.timezone), REGISTRY,
+              account="a")
+    fake_gateway.hold("ContactPayload", "bob")  # answered only when the connection is gone
+    await bot.start()
+    tasks = [asyncio.create_task(bot.serve()), asyncio.create_task(grpc_gateway.run(bot))]
+    try:
+        await until(lambda: ("ContactPayload", "bob") not in fake_gateway._held,
+                    "bob's details asked for", 8)
+        fake_gateway.end_stream()
+
+        async def recorded() -> set[str]:
+            return {c for c in ("alice", "bob", "carol")
+                    if await friendships.is_friend(bot.store, "a", c)}
+
+        async with asyncio.timeout(8):
+            while fake_gateway.streams_opened < 2 or await recorded() != {"alice", "bob"}:
+                await asyncio.sleep(0.05)
+    finally:
+        for task in tasks:
+            await cancel(task)
+        await bot.stop()
+    assert fake_gateway.calls.count("ContactList") == 2

@@ -11,8 +11,9 @@ from grpc_server import FakeGateway
 from grpclib.const import Status
 from grpclib.exceptions import GRPCError
 from puppet import World
-from wechaty_support import KEYWORD, Session, until
+from wechaty_support import KEYWORD, KEYWORD_REPLY, Session, until
 
+from bot import roster
 from bot.adapters import wechaty
 from bot.adapters.wechaty import READS, WechatyGateway
 from bot.events import FriendRequest, MemberJoined, MemberLeft, Message
@@ -281,3 +282,26 @@ async def test_a_join_whose_name_lookup_the_stream_end_cuts_short_is_read_again(
     [joined] = [e for e in s.of_type(MemberJoined) if e.inviter]
     assert [(m.id, m.name) for m in joined.members] == [("dave", "Dave")]
     assert world.texts("r1") == ["@Dave 欢迎Dave"]
+
+
+async def test_a_join_read_again_leaves_out_a_member_who_left_while_no_stream_was_open(
+        run_bot: RunBot, grpc_gateway: WechatyGateway, fake_gateway: FakeGateway,
+        world: World) -> None:
+    """dave and erin join as the stream ends; dave leaves before the next stream opens, so
+    no leave reaches the bot. The join read again after the login checks the member list:
+    erin is welcomed (her inviter kept), dave is neither welcomed to a group he is not in
+    nor put in its roster (review s37 r24 R24-6)."""
+    async with run_bot(grpc_gateway) as s:
+        fake_gateway.join("r1", {"dave": "Dave", "erin": "Erin"}, inviter="alice")
+        fake_gateway.end_stream()
+        world.rooms["r1"].members.pop("dave")  # left while no stream was open
+        await until(lambda: grpc_gateway.online.is_set() and fake_gateway.streams_opened == 2,
+                    "the login", 8)
+        fake_gateway.say("r1", "bob", KEYWORD)  # in line after the join read again
+        await until(lambda: KEYWORD_REPLY in world.texts("r1") and not s.bot.outbox,
+                    "the reply", 8)
+        present = await roster.present_names(s.bot.store, "r1")
+    assert [t for t in world.texts("r1") if "欢迎" in t] == ["@Erin 欢迎Erin"]
+    assert [([m.id for m in e.members], e.inviter) for e in s.of_type(MemberJoined)] == [
+        (["erin"], "alice")]
+    assert "erin" in present and "dave" not in present
