@@ -82,7 +82,8 @@ async def test_a_lookup_the_gateway_never_answers_holds_up_the_line_an_actions_t
     """The message's own payload, never answered: the messages after it go ahead after an
     action's time, and it is read again then, as a new arrival (it was never handled: the
     lookup had no time limit)."""
-    grpc_gateway.action_timeout = 1.0
+    grpc_gateway.action_timeout = 2.0  # (a, b and c must come within it: 1 s was too short
+    # on a loaded machine, and "stuck", read again, went first)
     grpc_gateway.read_again_after = 0.05
     async with run_bot(grpc_gateway) as s:
         looked_up = fake_gateway.calls.count("MessagePayload")
