@@ -504,6 +504,7 @@ class Bot:
                 self.leases.renew_soon()
             self._compare_soon = True
             self._look_again, self._looks_failed = now, 0
+            self._friends_of = ""  # a login: its friends are read again (made on the phone)
             self._poke.set()  # and the ticks held while it was away (`_ticks_due`)
 
     @contextlib.asynccontextmanager

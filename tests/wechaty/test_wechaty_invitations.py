@@ -140,3 +140,41 @@ async def test_a_friend_list_cut_short_by_the_connections_end_is_read_again_afte
             await cancel(task)
         await bot.stop()
     assert fake_gateway.calls.count("ContactList") == 2
+
+
+async def test_the_friends_are_read_again_at_each_login(
+        grpc_gateway: WechatyGateway, fake_gateway: FakeGateway, world: World,
+        make_config: Callable[..., Path]) -> None:
+    """A friend made on the phone while the bot runs counts from the next login (it was
+    read once a process: the other accounts sent carol a QR code till a restart)."""
+    world.friends.add("alice")
+    root = make_config()
+    settings = yaml.safe_load((root / "bot.yaml").read_text(encoding="utf-8"))
+    settings["accounts"] = [{"name": "a", "token_env": "TOKEN_A"}]
+    settings["leases"] = {"takeover": "1s"}  # (the friends are read after a lease renewal)
+    (root / "bot.yaml").write_text(yaml.safe_dump(settings, allow_unicode=True))
+    deployment = config.load(root, REGISTRY)
+    assert isinstance(deployment.storage_path, Path)
+    await migrated(deployment.storage_path)
+    bot = Bot(deployment, grpc_gateway, SystemClock(deployment.settings.timezone), REGISTRY,
+              account="a")
+    await bot.start()
+    tasks = [asyncio.create_task(bot.serve()), asyncio.create_task(grpc_gateway.run(bot))]
+
+    async def recorded() -> set[str]:
+        return {c for c in ("alice", "carol") if await friendships.is_friend(bot.store, "a", c)}
+
+    try:
+        async with asyncio.timeout(8):
+            while await recorded() != {"alice"}:
+                await asyncio.sleep(0.05)
+        world.friends.add("carol")
+        fake_gateway.end_stream()  # a reconnect: a login again
+        async with asyncio.timeout(8):
+            while await recorded() != {"alice", "carol"}:
+                await asyncio.sleep(0.05)
+    finally:
+        for task in tasks:
+            await cancel(task)
+        await bot.stop()
+    assert fake_gateway.calls.count("ContactList") == 2
