@@ -825,7 +825,7 @@ class WechatyGateway:
         when there is no connection to ask."""
         self._online()
         try:
-            listed = set(await self._member_ids(room, await self._room(room)))
+            listed = set(await self._member_ids(room, await self._room_now(room)))
         except GatewayError as exc:
             log.info("a join read again: cannot tell whether %s are still in %s (%s): handled"
                      " as they came", ", ".join(ids), room, exc)
