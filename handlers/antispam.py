@@ -680,10 +680,7 @@ class Antispam(Handler[Config]):
             posters = {said.member for said in rows.texts.get(digest, ())}
             if not compact or posters or prompted.asked_for(group, written, compact):
                 break
-            # an older text the bot acted on (an ad it warned about): whatever was done
-            # about it was done then too
-            posters = await recent.flagged_by(ctx.store, group, digest, recent.micros(written))
-            if posters:
+            if posters := await self._reported(ctx, group, member, digest, written):
                 break
         else:
             if quote.of_media:
@@ -695,6 +692,25 @@ class Antispam(Handler[Config]):
                                                     *self._exempted}):
             return None
         return Quote(reading.name, "")
+
+    @staticmethod
+    async def _reported(ctx: Context, group: str, member: str, digest: str,
+                        written: datetime) -> set[str]:
+        """Who posted a text older than the recent window that the bot acted on (an ad it
+        warned about: whatever was done about it was done then too), with `member` among
+        them when the quote is hers to answer for: she joined after it (she never saw it
+        in the group), or she quoted it as a report before (one report a member; an
+        accomplice reposting the ad as a quote day after day is warned from the second)."""
+        at = recent.micros(written)
+        flagged = await recent.flagged_by(ctx.store, group, digest, at)
+        if not flagged or member in flagged:
+            return set(flagged)
+        entry = await roster.entry(ctx.store, group, member)
+        if entry is not None and entry.joined_at is not None and \
+                entry.joined_at > min(flagged.values()):
+            return {*flagged, member}
+        await recent.flagged(ctx.store, group, member, digest, at)
+        return set(flagged)
 
     async def _act(self, ctx: Context, moderator: Moderator, rows: recent.Window, member: str,
                    name: str, offence: Offence, message: str, text: str, ref: str,

@@ -437,19 +437,20 @@ class Recent:
 
 
 async def flagged(store: Store, group: str, member: str, digest: str, at: int) -> None:
-    """The bot acted on a text of the member's (its digest, written `at` in micros). (Written
-    now, not deferred: `flagged_by` reads the table. The bot acts on few messages.)"""
+    """The bot acted on a text of the member's (its digest, written `at` in micros), or the
+    member quoted it as a report, once. (Written now, not deferred: `flagged_by` reads the
+    table. The bot acts on few messages.)"""
     await store.execute(
         "INSERT INTO antispam_flagged (grp, digest, member, at) VALUES (?, ?, ?, ?)"
         " ON CONFLICT (grp, digest, member) DO UPDATE SET at = excluded.at",
         (group, digest, member, stamp_of(at)))
 
 
-async def flagged_by(store: Store, group: str, digest: str, at: int) -> set[str]:
+async def flagged_by(store: Store, group: str, digest: str, at: int) -> dict[str, datetime]:
     """Who posted the text (by its digest) that the bot acted on in the week before `at`
-    (micros)."""
-    return {member for member, in await store.all(
-        "SELECT member FROM antispam_flagged WHERE grp=? AND digest=? AND at>?",
+    (micros), or quoted it once as a report since, and when the bot acted on it, or on them."""
+    return {member: instant(when) for member, when in await store.all(
+        "SELECT member, at FROM antispam_flagged WHERE grp=? AND digest=? AND at>?",
         (group, digest, stamp_of(at - _FLAGGED)))}
 
 

@@ -95,9 +95,31 @@ async def test_a_report_quoting_an_ad_the_bot_acted_on_is_no_ad_for_a_week(
         assert [r["mentions"] for r in h.actions("say", group="r1")
                 if r["text"].startswith("⚠️")] == warned
         # what was kept of eve's ad goes after the week (alice's quote is kept if warned)
+        # eve's ad, and alice's report of it (her one) or her quote warned as her own;
+        # what was kept of eve's ad goes after the week
         kept = {member for member, in await h.bot.store.all(
             "SELECT member FROM antispam_flagged")}
-        assert kept == {"eve", "alice"} - ({"eve"} if later == "8d" else {"alice"})
+        assert kept == ({"alice"} if later == "8d" else {"eve", "alice"})
+
+
+async def test_a_member_quoting_an_old_ad_again_or_one_who_joined_after_it_answers_for_it(
+        tmp_path: Path) -> None:
+    """A typed quote is an ad the group sees: an accomplice reposting a warned ad as a quote
+    day after day, or an account that joined after it, is warned (review s38 R29-2). One
+    report a member; a newcomer never saw the ad in the group."""
+    async with Harness(SHIPPED, tmp_path) as h:
+        h.world.join("r1", ["eve"])
+        await h.say("r1", "eve", AD)
+        await h.advance("1d")
+        await h.join("r1", "sock")
+        await h.say("r1", "sock", quoting("eve", AD, "有需要的看这里"))
+        for day in range(2):
+            await h.advance("1d")
+            await h.say("r1", "alice", quoting("eve", AD, f"又看到这个了{day}"))
+        await h.drain()
+        assert [r["mentions"] for r in h.actions("say", group="r1")
+                if r["text"].startswith("⚠️")] == [["eve"], ["alice"]]
+        assert [k["member"] for k in h.actions("kick")] == ["sock"]  # (a newcomer's ad)
 
 
 async def test_the_poster_quoting_her_own_ad_the_bot_acted_on_hours_later_is_removed(
