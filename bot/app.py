@@ -687,9 +687,14 @@ class Bot:
         if not self.metrics.is_connected:
             return
         account, me = self.leases.account, self.gateway.self_id
+        friends = None
+        if self._friends_of != me:
+            try:
+                friends = [storable(friend) for friend in await self.gateway.friend_list()]
+            except GatewayError as exc:  # (the friends last read are kept: none made up)
+                log.warning("could not read this account's friends (tried again at the next "
+                            "lease renewal): %s", exc)
         try:
-            friends = [storable(friend) for friend in await self.gateway.friend_list()] \
-                if self._friends_of != me else None
             async with self._turn, self.store.transaction():
                 now = self.clock.now()
                 if friends is not None:

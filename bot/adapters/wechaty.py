@@ -1242,11 +1242,12 @@ class WechatyGateway:
 
     async def friend_list(self) -> list[str]:
         """The contacts whose payload says `friend` (the contact list also holds strangers
-        met in groups); one whose details fail to load is left out. Disconnected when the
-        connection ends or the bot is logged out while the details are read (or the gateway
-        answers UNAVAILABLE): the list would be short, and the core records it as the
-        account's friends, which the other accounts invite by (a friend left out is sent a
-        QR code instead, and left out of a move). It is read again after the login."""
+        met in groups); one the gateway no longer knows (refused: gone since the list) is
+        left out. GatewayError when any other contact's details fail to load (the connection
+        ends, a timeout, INTERNAL for a PadLocal fault): the list would be short, and the
+        core records it as the account's friends, which the other accounts invite by (a
+        friend left out is sent a QR code instead, and left out of a move). The core keeps
+        the list it has and reads it again later."""
         ids = await self._act("listing the contacts", self._online().contact_list())
         limit = asyncio.Semaphore(NAME_LOOKUPS)
 
@@ -1255,9 +1256,7 @@ class WechatyGateway:
                 try:
                     payload = await self._act(f"looking up {contact}",
                                               self._online().contact_payload(contact))
-                except Disconnected:
-                    raise
-                except GatewayError as exc:
+                except Refused as exc:
                     log.debug("no contact payload for %s: %s", contact, exc)
                     return None
                 return contact if payload.friend else None
