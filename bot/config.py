@@ -104,13 +104,10 @@ def _quoted_time(value: Any) -> Any:
         hours, minutes = divmod(int(value), 60)
         raise ValueError(f'write a clock time in quotes, e.g. "{hours:02d}:{minutes:02d}" '
                          f"(unquoted, YAML reads {hours}:{minutes:02d} as a number)")
-    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
-        hours, minutes = divmod(value, 60)  # (24:00 and past: base 60 too)
-        raise ValueError(f"{hours}:{minutes:02d} is not a clock time (00:00 to 23:59): write "
-                         'one in quotes, e.g. "22:00"')
     if isinstance(value, int | float) and not isinstance(value, bool):
-        raise ValueError('write a clock time in quotes, e.g. "22:00" (unquoted, YAML reads '
-                         "it as a number)")
+        # (24:00 and later, 2200, 22:00:00: which of them was written cannot be told)
+        raise ValueError('write a clock time from 00:00 to 23:59 in quotes, e.g. "22:00" '
+                         f"(unquoted, YAML reads the number {value})")
     return value
 
 

@@ -464,8 +464,8 @@ def test_the_end_of_quiet_hours_is_the_next_time_the_clock_shows_it(at: datetime
      "YAML reads 8:00 as a number)"),
     ("      quiet_hours: {start: 24:00, end: '08:00'}\n      schedules:\n"
      "        - {id: a, cron: '0 * * * *', text: x}\n", {},
-     'handlers.push.quiet_hours.start: 24:00 is not a clock time (00:00 to 23:59): write one '
-     'in quotes, e.g. "22:00"'),
+     'handlers.push.quiet_hours.start: write a clock time from 00:00 to 23:59 in quotes, '
+     'e.g. "22:00" (unquoted, YAML reads the number 1440)'),
     ("      schedules:\n        - {id: a, cron: '0 * * * *', text: x, template: '{txt}'}\n",
      {}, "unknown placeholder {txt}"),
     ("      schedules:\n        - {id: a, at: '2026-12-01', text: x}\n", {},
