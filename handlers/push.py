@@ -177,6 +177,10 @@ def _runs(lines: tuple[tuple[int, str], ...], start: datetime,
     return [run for run in runs if run[0] < end], end - start
 
 
+def _minute(at: datetime) -> datetime:
+    return at.replace(second=0, microsecond=0)
+
+
 def _duration(delta: timedelta) -> str:
     minutes = int(delta.total_seconds() // 60)
     return f"{minutes // 60}h" if minutes % 60 == 0 else f"{minutes}m"
@@ -401,7 +405,9 @@ class Push(Handler[Config]):
         if row is None:
             return None
         last = instant(row[0])  # in UTC: both in the bot's zone, a clock change would not count
-        if utc(ctx.now) - last >= self.config.min_gap:
+        # runs fall due on the minute (cron lines, quiet hours' end): the seconds one took to
+        # be handled do not count against the next (18:00 handled at 18:00:05, then 20:00)
+        if _minute(utc(ctx.now)) - _minute(last) >= self.config.min_gap:
             return None
         return last.astimezone(ctx.now.tzinfo)
 

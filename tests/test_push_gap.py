@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from harness import BOT_YAML, write_config
+from harness import BOT_YAML, TZ, Harness, write_config
 
 from bot.cli import main
 from handlers.push import GAP_RUNS, Config, held_back
@@ -62,6 +62,7 @@ def test_a_schedule_more_often_than_the_gap_holds_back_its_own_runs() -> None:
     assert why.startswith("28 of its 56 runs") and "after a push of s0" in why
     # a line every minute: its first GAP_RUNS runs are read (some 8 hours), not four weeks'
     [(key, why)] = held_back(_config("1h", "* * * * *"), MONDAY)
+    assert key == ("schedules", 0, "cron")
     assert why.startswith(f"491 of its {GAP_RUNS} runs in the next 8 hours are not posted")
 
 
@@ -78,3 +79,20 @@ def test_check_warns_of_a_schedule_min_gap_holds_back(
         "warning: types/recruitment.yaml:6: handlers.push.schedules[1].cron: none of its 28 "
         "runs in the next 28 days is posted: each comes less than min_gap (2h) after a push "
         "of notice (the log says so each time); move it, or make min_gap shorter"]
+
+
+async def test_runs_min_gap_apart_both_go_though_the_first_was_handled_seconds_late(
+        tmp_path: Path) -> None:
+    """check calls 18:00 and 20:00 with min_gap 2h fine: the handler held the 20:00 run back
+    when the 18:00 one was handled at 18:00:05 (review s38 R29-5)."""
+    push = ("handlers:\n  - push:\n      min_gap: 2h\n      schedules:\n"
+            "        - {id: tip, cron: '0 18 * * *', text: 小贴士}\n"
+            "        - {id: lesson, cron: '0 20 * * *', text: 今天的课}\n")
+    root = write_config(tmp_path / "config", BOT_YAML, {"recruitment": push}, {})
+    start = datetime(2026, 11, 23, 17, 0, tzinfo=TZ)
+    async with Harness(root, tmp_path, start=start,
+                       groups={"r1": "Listener Recruitment 01"}) as h:
+        h.clock.set(datetime(2026, 11, 23, 18, 0, 5, tzinfo=TZ))  # handled 5 s late
+        await h.advance("0s")
+        await h.advance("2h")
+        assert h.texts("r1") == ["小贴士", "今天的课"]
