@@ -536,11 +536,18 @@ class Terminal:
             self.group = args[0]
         elif command == "as":
             self.member = self._find(args[0])
-            new = "" if self.member in self.world.contacts else ", new: /join it first"
+            # the group's members as the last run left them, not the contacts (a restart
+            # does not make a member a contact; a contact may be in another group only)
+            hint = "" if self.member in self._here() else \
+                f", not in {plain(self.group)}: /join it first"
             found = self.world.member(self.group, self.member)
-            print(f"speaking as {plain(found.name)} ({plain(found.id)}{new})")
+            print(f"speaking as {plain(found.name)} ({plain(found.id)}{hint})")
         elif command == "join":
             members = [self._find(m) for m in args]
+            if already := [name for name, member in zip(args, members, strict=True)
+                           if member in self._here()]:  # WeChat would do nothing
+                raise ValueError(f"already in {plain(self.group)}: "
+                                 f"{', '.join(map(plain, already))}")
             event = MemberJoined(now, self.group, self.world.join(self.group, members),
                                  self.member)
         elif command == "leave":
@@ -574,13 +581,16 @@ class Terminal:
             log.debug("event %s", describe(event))
             await self.bot.feed(event)
 
+    def _here(self) -> dict[str, str]:
+        """The current group's members (id: name), as the last run left them after a restart."""
+        return self.world.group(self.group).members if self.group else {}
+
     def _find(self, who: str) -> str:
         """A member's id from an id or a name: in this group first, then any known contact;
         anything else is taken as a new member's id. An empty one is none (ValueError)."""
         if not who.strip():
             raise ValueError('a member is an id or a name, not "" (/as alice, /as "Anna Lee")')
-        here = self.world.group(self.group).members if self.group else {}
-        for names in (here, self.world.contacts,
+        for names in (self._here(), self.world.contacts,
                       *(g.members for g in self.world.rooms.values())):
             if who in names:
                 return who

@@ -1,5 +1,5 @@
 """The terminal simulator started again on its database: its clock goes on from where the
-last run left it (review s38 r28 R28-1)."""
+last run left it (review s38 r28 R28-1), and the groups' members are as they were (R28-6)."""
 
 from __future__ import annotations
 
@@ -80,3 +80,21 @@ def test_after_a_kill_9_nothing_goes_out_stamped_before_what_was_shown(
     [now] = _times(NOW, second.stdout)
     assert now >= shown + timedelta(hours=1), second.stdout
 
+
+def test_as_tells_to_join_first_by_the_groups_members_also_after_a_restart(
+        tmp_path: Path) -> None:
+    """The hint read the contacts, which a restart does not restore: dave, who had joined i1,
+    was told to /join it first, and that /join did nothing, silently; in r1, where he never
+    was, nor carol, a contact in c1, no hint, and their messages were refused."""
+    config = _deployment(tmp_path)
+    first = _run(config, "/in i1", "/join dave", "/quit")
+    assert first.returncode == 0, first.stderr
+    second = _run(config, "/in i1", "/as dave", "/join dave", "/in r1", "/as dave",
+                  "/as carol", "/join carol", "/as carol", "/quit")
+    assert second.returncode == 0, second.stderr
+    out = second.stdout
+    assert "speaking as dave (dave)\n" in out, out
+    assert "! already in i1: dave" in out
+    assert "speaking as dave (dave, not in r1: /join it first)" in out
+    assert "speaking as Carol (carol, not in r1: /join it first)" in out
+    assert "speaking as Carol (carol)\n" in out  # once she joined
