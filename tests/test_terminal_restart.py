@@ -7,12 +7,11 @@ import os
 import re
 import shutil
 import signal
-import subprocess
-import sys
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from harness import ROOT, Ran, groupbot
+from test_terminal_commands import waiting_a_century
 
 STAMP = re.compile(r"^(?:\[.*\]> )*(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}) ", re.MULTILINE)
 NOW = re.compile(r"^(?:\[.*\]> )*now (\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}) ", re.MULTILINE)
@@ -59,20 +58,9 @@ def test_after_a_kill_9_nothing_goes_out_stamped_before_what_was_shown(
     """Killed in the middle of a `/wait` (pushes going out): the next start went back to the
     real time, and the pushes still queued went out stamped hours before they were due."""
     config = _deployment(tmp_path)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "run", "--simulator", "--config", str(config)],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        env={"PATH": "/usr/bin:/bin", "PYTHONUNBUFFERED": "1"})
-    assert process.stdin is not None and process.stdout is not None
-    try:
-        process.stdin.write("/wait 36500d\n")
-        process.stdin.flush()
-        while " bot: " not in (line := process.stdout.readline()):  # the wait is under way
-            assert line, process.stderr.read() if process.stderr else ""
+    with waiting_a_century(config) as (process, line):
         process.send_signal(signal.SIGKILL)
         out, _ = process.communicate(timeout=30)
-    finally:
-        process.kill()
     shown = max(_times(STAMP, line + out))
     second = _run(config, "/wait 1h", "/quit")
     assert second.returncode == 0, second.stderr
