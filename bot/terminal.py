@@ -18,12 +18,12 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Coroutine
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bot import config, platforms, postgres, roster
+from bot import config, platforms, postgres, roster, state
 from bot.adapters.simulator import Record, Simulator
 from bot.app import Bot
 from bot.clock import SystemClock
@@ -42,7 +42,8 @@ from bot.handler import Registry
 from bot.media import is_image
 from bot.output import OutputFailed
 from bot.sanitize import escaped
-from bot.times import utc
+from bot.store import StoreError
+from bot.times import stamp, unstamp, utc
 
 if TYPE_CHECKING:
     from bot.adapters.wechaty import WechatyGateway
@@ -119,7 +120,8 @@ async def run(config_dir: Path, registry: Registry, account: str | None = None,
         bot.set_contact_names(world.name_of)
         bot.followups = partial(_logged, world.take_inbox)
         terminal = Terminal(bot, world, clock, lines)
-        result = await _serve(bot, terminal.run(), stop, platforms.SIMULATOR)
+        result = await _serve(bot, terminal.run(), stop, platforms.SIMULATOR,
+                              partial(_resume, bot, clock))
         if not terminal.reset:
             return result
         deployment = bot.deployment  # as last reloaded
@@ -140,8 +142,10 @@ def _world(deployment: Deployment, clock: SystemClock) -> Simulator:
 
 
 async def _serve(bot: Bot, side: Coroutine[Any, Any, None], stop: asyncio.Event,
-                 platform: str) -> int:
-    """Run the bot and its platform side until either ends or a signal comes."""
+                 platform: str,
+                 resume: Callable[[], Coroutine[Any, Any, None]] | None = None) -> int:
+    """Run the bot and its platform side until either ends or a signal comes; `resume`
+    once the bot has started, before it serves."""
     try:
         await bot.start()
     except BaseException:  # (a database it cannot use): the side never runs
@@ -149,6 +153,8 @@ async def _serve(bot: Bot, side: Coroutine[Any, Any, None], stop: asyncio.Event,
         raise
     try:
         await platforms.record(bot.store, platform, bot.clock.now())
+        if resume is not None:
+            await resume()
     except BaseException:
         side.close()
         await bot.stop()
@@ -331,8 +337,9 @@ SHOWN = 60
 async def _restore(world: Simulator, clock: SystemClock, db: Path | str) -> None:
     """Put the simulated groups back as the last run left them (who joined, left, was
     removed), so a restart does not look like a crowd of joins and leaves; and the clock no
-    earlier than the last run's newest time (its `/wait`s were in memory: else every time
-    it stored lay in the future, a check-in on the "day before" began a new streak)."""
+    earlier than the newest time they hold (`/wait` moves the clock in memory: else every
+    time the last run stored lay in the future, a check-in on the "day before" began a new
+    streak). `_resume` takes the clock on to the time the last run's clock reached."""
     if absent(db) or not await platforms.holds_groups(db):  # (a new database: no roster yet)
         return
     entries = await roster.last_known(db)
@@ -346,6 +353,27 @@ async def _restore(world: Simulator, clock: SystemClock, db: Path | str) -> None
                   if t is not None), default=None)
     if newest is not None:
         clock.not_before(newest)
+
+
+CLOCK: state.Key = ("", "", "@simulator", "clock")
+"""Where the simulator keeps the time its clock reached (handler names have no "@"): `/wait`
+moves the clock in memory only."""
+
+
+async def _resume(bot: Bot, clock: SystemClock) -> None:
+    """The clock no earlier than the time the last run reached (stored at each line, at each
+    step of a `/wait` and at the stop): else what that run did after its last member event
+    lies in the future (a week of `/wait`: its pushes and reports, recorded as done, are
+    skipped when their times come again; the account's warm-up starts over; pushes queued
+    before a `kill -9` go out stamped before they were due)."""
+    reached = unstamp(await state.get(bot.store, CLOCK))
+    if reached is None or reached <= utc(clock.now()):
+        return
+    clock.not_before(reached)
+    # the recurring jobs, planned at the start from the real time, planned again from there:
+    # kept, each would take the runs in between (made by the last run) for missed ones
+    await bot.scheduler.set_jobs([], clock.now())
+    await bot.refresh_groups()
 
 
 def _wechat_gateway() -> WechatyGateway | None:
@@ -428,9 +456,17 @@ class Terminal:
         self.ids = itertools.count(time.time_ns())  # unique across runs of the simulator
 
     async def run(self) -> None:
+        try:
+            await self._read()
+        finally:  # (also when stopped by a signal)
+            with contextlib.suppress(*StoreError):  # (a store lost: the bot stops on it)
+                await self._keep_clock()
+
+    async def _read(self) -> None:
         self._prompt()
         while (line := await self.lines.get()) is not None:
             try:
+                await self._keep_clock()
                 await self.handle(line.strip())
             except Exception as exc:  # a typo must never stop the bot
                 print(f"! {escaped(str(exc))}")  # it may quote the line
@@ -442,6 +478,19 @@ class Terminal:
         if not _interactive():
             await self._send_what_waits()
 
+    async def _keep_clock(self) -> None:
+        """Store the time the clock reached, for the next start (`_resume`)."""
+        async with self.bot.turn():
+            await state.put(self.bot.store, CLOCK, stamp(self.clock.now()))
+
+    async def _run_at(self, at: datetime) -> None:
+        """Move the clock on to `at` (never back) and run what is due by then; the time is
+        stored first, committed before anything due then goes out: after a `kill -9` the
+        next start goes on from there, not before."""
+        self.clock.skip(max(at - utc(self.clock.now()), timedelta()))
+        await self._keep_clock()
+        await self.bot.run_due()
+
     async def _send_what_waits(self) -> None:
         """Piped lines came to an end: what the bot queued meanwhile (replies go a few
         seconds apart) goes out now, as if that time had passed, for up to `WAITS` (what
@@ -450,8 +499,7 @@ class Terminal:
         at the terminal stops at once: what waits is kept for the next start.)"""
         end = utc(self.clock.now()) + WAITS
         while len(self.bot.outbox) and (due := self.bot.next_due()) is not None and due <= end:
-            self.clock.skip(max(due - utc(self.clock.now()), timedelta()))
-            await self.bot.run_due()
+            await self._run_at(due)
             await asyncio.sleep(0)
 
     def _prompt(self) -> None:
@@ -488,11 +536,18 @@ class Terminal:
             self.group = args[0]
         elif command == "as":
             self.member = self._find(args[0])
-            new = "" if self.member in self.world.contacts else ", new: /join it first"
+            # the group's members as the last run left them, not the contacts (a restart
+            # does not make a member a contact; a contact may be in another group only)
+            hint = "" if self.member in self._here() else \
+                f", not in {plain(self.group)}: /join it first"
             found = self.world.member(self.group, self.member)
-            print(f"speaking as {plain(found.name)} ({plain(found.id)}{new})")
+            print(f"speaking as {plain(found.name)} ({plain(found.id)}{hint})")
         elif command == "join":
             members = [self._find(m) for m in args]
+            if already := [name for name, member in zip(args, members, strict=True)
+                           if member in self._here()]:  # WeChat would do nothing
+                raise ValueError(f"already in {plain(self.group)}: "
+                                 f"{', '.join(map(plain, already))}")
             event = MemberJoined(now, self.group, self.world.join(self.group, members),
                                  self.member)
         elif command == "leave":
@@ -526,13 +581,16 @@ class Terminal:
             log.debug("event %s", describe(event))
             await self.bot.feed(event)
 
+    def _here(self) -> dict[str, str]:
+        """The current group's members (id: name), as the last run left them after a restart."""
+        return self.world.group(self.group).members if self.group else {}
+
     def _find(self, who: str) -> str:
         """A member's id from an id or a name: in this group first, then any known contact;
         anything else is taken as a new member's id. An empty one is none (ValueError)."""
         if not who.strip():
             raise ValueError('a member is an id or a name, not "" (/as alice, /as "Anna Lee")')
-        here = self.world.group(self.group).members if self.group else {}
-        for names in (here, self.world.contacts,
+        for names in (self._here(), self.world.contacts,
                       *(g.members for g in self.world.rooms.values())):
             if who in names:
                 return who
@@ -562,11 +620,9 @@ class Terminal:
         except OverflowError:  # said "date value out of range"
             raise ValueError(f"/wait {delta.days}d goes past the year 9999") from None
         while (due := self.bot.next_due()) is not None and due <= end:
-            self.clock.skip(max(due - utc(self.clock.now()), timedelta()))
-            await self.bot.run_due()
+            await self._run_at(due)
             await asyncio.sleep(0)  # run_due may never yield (SQLite answers at once)
-        self.clock.skip(max(end - utc(self.clock.now()), timedelta()))
-        await self.bot.run_due()
+        await self._run_at(end)
         now = self.clock.now()
         print(f"now {now:%Y-%m-%d %H:%M:%S} {self.clock.tz} ({now:%A})")
 

@@ -3,6 +3,7 @@ the virtual date and time, members by id or name, mentions, /reset, usage, -v.""
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import re
@@ -11,7 +12,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from harness import ROOT, Ran, groupbot
@@ -250,24 +251,31 @@ def test_the_simulated_deployment_has_a_group_of_every_stage_and_a_passed_quiz_g
     assert "[o1] bot: @alice 🎊 恭喜正式成为倾听者" in result.stdout
 
 
-def test_a_long_wait_stops_on_ctrl_c(tmp_path: Path) -> None:
-    """`/wait 36500d` runs a century of pushes; Ctrl-C (SIGINT, as SIGTERM) stops it and the
-    bot at once, cleanly, rather than after the century."""
+@contextlib.contextmanager
+def waiting_a_century(config_dir: Path) -> Iterator[tuple[subprocess.Popen[str], str]]:
+    """`groupbot run --simulator` in a process of its own, `/wait 36500d` typed (a century of
+    pushes): the process, once the wait is under way, and the first bot line it printed."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "run", "--simulator", "--config",
-         str(_deployment(tmp_path))], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE, text=True,
+        [sys.executable, "-m", "bot.cli", "run", "--simulator", "--config", str(config_dir)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         env={"PATH": "/usr/bin:/bin", "PYTHONUNBUFFERED": "1"})
     assert process.stdin is not None and process.stdout is not None
     try:
         process.stdin.write("/wait 36500d\n")
         process.stdin.flush()
-        while " bot: " not in (line := process.stdout.readline()):  # the wait is under way
+        while " bot: " not in (line := process.stdout.readline()):
             assert line, process.stderr.read() if process.stderr else ""
-        process.send_signal(signal.SIGINT)
-        _, err = process.communicate(timeout=30)
+        yield process, line
     finally:
         process.kill()
+
+
+def test_a_long_wait_stops_on_ctrl_c(tmp_path: Path) -> None:
+    """`/wait 36500d` runs a century of pushes; Ctrl-C (SIGINT, as SIGTERM) stops it and the
+    bot at once, cleanly, rather than after the century."""
+    with waiting_a_century(_deployment(tmp_path)) as (process, _):
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=30)
     assert process.returncode == 0, err
     assert "stopped; queued actions and timers are kept" in err
 
