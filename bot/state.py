@@ -4,9 +4,10 @@ events (Context.get/set). Owner of the core `state` table."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
-from bot.store import Reader, Store
+from bot.store import Reader, Store, open_reader
 
 Key = tuple[str, str, str, str]  # (group, member, handler, key)
 # json.dumps(value, ensure_ascii=False), without making an encoder for each value
@@ -17,6 +18,15 @@ async def get(store: Reader, key: Key, default: Any = None) -> Any:
     row = await store.one(
         "SELECT value FROM state WHERE grp=? AND member=? AND handler=? AND key=?", key)
     return json.loads(row[0]) if row else default
+
+
+async def last_known(db: Path | str, key: Key, default: Any = None) -> Any:
+    """`get`, read from the database at `db` off the event loop (before a bot opens it)."""
+    reader = open_reader(db)
+    try:
+        return await get(reader, key, default)
+    finally:
+        await reader.close()
 
 
 async def put(store: Store, key: Key, value: Any) -> None:

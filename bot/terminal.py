@@ -120,8 +120,7 @@ async def run(config_dir: Path, registry: Registry, account: str | None = None,
         bot.set_contact_names(world.name_of)
         bot.followups = partial(_logged, world.take_inbox)
         terminal = Terminal(bot, world, clock, lines)
-        result = await _serve(bot, terminal.run(), stop, platforms.SIMULATOR,
-                              partial(_resume, bot, clock))
+        result = await _serve(bot, terminal.run(), stop, platforms.SIMULATOR)
         if not terminal.reset:
             return result
         deployment = bot.deployment  # as last reloaded
@@ -142,10 +141,8 @@ def _world(deployment: Deployment, clock: SystemClock) -> Simulator:
 
 
 async def _serve(bot: Bot, side: Coroutine[Any, Any, None], stop: asyncio.Event,
-                 platform: str,
-                 resume: Callable[[], Coroutine[Any, Any, None]] | None = None) -> int:
-    """Run the bot and its platform side until either ends or a signal comes; `resume`
-    once the bot has started, before it serves."""
+                 platform: str) -> int:
+    """Run the bot and its platform side until either ends or a signal comes."""
     try:
         await bot.start()
     except BaseException:  # (a database it cannot use): the side never runs
@@ -153,8 +150,6 @@ async def _serve(bot: Bot, side: Coroutine[Any, Any, None], stop: asyncio.Event,
         raise
     try:
         await platforms.record(bot.store, platform, bot.clock.now())
-        if resume is not None:
-            await resume()
     except BaseException:
         side.close()
         await bot.stop()
@@ -336,10 +331,13 @@ SHOWN = 60
 
 async def _restore(world: Simulator, clock: SystemClock, db: Path | str) -> None:
     """Put the simulated groups back as the last run left them (who joined, left, was
-    removed), so a restart does not look like a crowd of joins and leaves; and the clock no
-    earlier than the newest time they hold (`/wait` moves the clock in memory: else every
-    time the last run stored lay in the future, a check-in on the "day before" began a new
-    streak). `_resume` takes the clock on to the time the last run's clock reached."""
+    removed), so a restart does not look like a crowd of joins and leaves; and the clock on
+    to the time the last run's clock reached (stored at each line, at each step of a `/wait`
+    and at the stop: `/wait` moves the clock in memory only), else no earlier than the
+    newest time its members' rows hold. Else what that run did lies in the future: a week
+    of `/wait`'s pushes and reports, recorded as done, are skipped when their times come
+    again; the account's warm-up starts over; pushes queued before a `kill -9` go out
+    stamped before they were due; a check-in on the "day before" begins a new streak."""
     if absent(db) or not await platforms.holds_groups(db):  # (a new database: no roster yet)
         return
     entries = await roster.last_known(db)
@@ -349,31 +347,15 @@ async def _restore(world: Simulator, clock: SystemClock, db: Path | str) -> None
                 world.rooms[e.group].members[e.member] = e.name
             else:
                 world.rooms[e.group].members.pop(e.member, None)
-    newest = max((t for e in entries for t in (e.joined_at, e.left_at, e.last_spoke)
+    reached = unstamp(await state.last_known(db, CLOCK))
+    newest = max((t for e in entries for t in (e.joined_at, e.left_at, e.last_spoke, reached)
                   if t is not None), default=None)
     if newest is not None:
         clock.not_before(newest)
 
 
 CLOCK: state.Key = ("", "", "@simulator", "clock")
-"""Where the simulator keeps the time its clock reached (handler names have no "@"): `/wait`
-moves the clock in memory only."""
-
-
-async def _resume(bot: Bot, clock: SystemClock) -> None:
-    """The clock no earlier than the time the last run reached (stored at each line, at each
-    step of a `/wait` and at the stop): else what that run did after its last member event
-    lies in the future (a week of `/wait`: its pushes and reports, recorded as done, are
-    skipped when their times come again; the account's warm-up starts over; pushes queued
-    before a `kill -9` go out stamped before they were due)."""
-    reached = unstamp(await state.get(bot.store, CLOCK))
-    if reached is None or reached <= utc(clock.now()):
-        return
-    clock.not_before(reached)
-    # the recurring jobs, planned at the start from the real time, planned again from there:
-    # kept, each would take the runs in between (made by the last run) for missed ones
-    await bot.scheduler.set_jobs([], clock.now())
-    await bot.refresh_groups()
+"""Where the simulator keeps the time its clock reached (handler names have no "@")."""
 
 
 def _wechat_gateway() -> WechatyGateway | None:
@@ -479,7 +461,7 @@ class Terminal:
             await self._send_what_waits()
 
     async def _keep_clock(self) -> None:
-        """Store the time the clock reached, for the next start (`_resume`)."""
+        """Store the time the clock reached, for the next start (`_restore`)."""
         async with self.bot.turn():
             await state.put(self.bot.store, CLOCK, stamp(self.clock.now()))
 
