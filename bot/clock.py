@@ -33,9 +33,8 @@ class SystemClock:
         self._offset += delta
 
     def not_before(self, at: datetime) -> None:
-        """Jump ahead to `at` if it is later than now: the simulator's `/wait`s are in memory
-        only, so a restart must not start the clock behind the times its last run stored
-        (they would lie in the future)."""
+        """Jump ahead to `at` if it is later than now: a simulator started again goes on
+        from the time its last run's clock reached (bot/terminal.py `_restore`)."""
         self.skip(max(utc(at) - utc(self.now()), timedelta()))
 
 

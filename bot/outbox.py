@@ -3,7 +3,7 @@
 What goes next (docs/limits.md, "The outbox"):
 - Pacing: one action per `group_interval` in each group (its lane; private chats share one)
   and `global_per_minute` overall, spread evenly. A stored send time in the future (the
-  clock was set back, a `/wait` before a restart) counts as now: it never mutes the bot.
+  clock was set back) counts as now: it never mutes the bot.
 - Priority: among the actions pacing lets go, the first class of PRIORITY goes first
   (moderation before a reply to an admin before an answer to a member before a welcome
   before a push before a broadcast), then the oldest; so 200 check-in replies never delay
