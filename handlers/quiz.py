@@ -125,7 +125,10 @@ class Question(Model):
         answer = self.answer if isinstance(self.answer, list) else [self.answer or ""]
         return {c for a in answer for c in a.upper() if not c.isspace() and c not in ",，"}
 
-    def is_right(self, reply: str) -> bool:
+    def judge(self, reply: str) -> bool | None:
+        """Whether the reply is the right answer; None when it is no answer: any text answers
+        a text question, but a reply naming no option answers no choice question (「不知道」,
+        「签到」: the question waits for one)."""
         text = normalize(strip_mentions(reply))
         if self.kind is Kind.TEXT:
             groups = [k if isinstance(k, list) else [k] for k in self.keywords]
@@ -135,7 +138,7 @@ class Question(Model):
         valid = LETTERS[:len(self.options)].lower()
         chosen = {c.upper() for word in _WORDS.findall(text) if set(word) <= set(valid)
                   for c in word}
-        return chosen == self.letters()
+        return chosen == self.letters() if chosen else None
 
     def render(self, number: int, count: int) -> str:
         lines = [f"第 {number}/{count} 题（{_LABEL[self.kind]}）：{self.text}"]
@@ -281,8 +284,12 @@ class QuizHandler(Handler[Config]):
         elif (session := await ctx.get("session", member=event.sender.id)) is not None:
             if event.kind is not MessageKind.TEXT:
                 return CONTINUE  # a picture or a sticker is no answer: the question waits
-            if not await self._void_if_changed(ctx, event.sender.id, session):
-                await self._answered(event, session, ctx)
+            if await self._void_if_changed(ctx, event.sender.id, session):
+                return STOP
+            right = self._quiz.questions[session["index"]].judge(event.text)
+            if right is None:  # no answer: the question waits, and a 「签到」 is a check-in
+                return CONTINUE
+            await self._answered(event, session, right, ctx)
             return STOP
         elif command(event.text) in self._starts:  # the whole message: a question
             # about the quiz (「请问什么时候可以开始考试？」) starts nothing
@@ -397,16 +404,17 @@ class QuizHandler(Handler[Config]):
             return sent.at, sent.at + self._limit(session)
         return instant(session["asked"]), instant(session["until"])
 
-    async def _answered(self, event: Message, session: dict[str, Any], ctx: Context) -> None:
-        """Judge an answer against the question that was open when it was written: one
-        written before the question went out (while it waits to go: before it was put), or
-        before the answer or the deadline that closed the previous question, is no answer
-        to it (dropped: the previous question is closed); one written after the question's
-        time is up is a timeout. (A question still waiting may have gone already: a send
-        the gateway timed out on is tried again.) WeChat stamps the message, the bot's
-        clock the question: they may differ by CLOCK_SKEW, and a message is never later
-        than its handling (a WeChat clock ahead of the bot's would make an answer given at
-        once a timeout)."""
+    async def _answered(self, event: Message, session: dict[str, Any], right: bool,
+                        ctx: Context) -> None:
+        """Score an answer (`right` or not) to the open question, if that was the question
+        open when it was written: one written before the question went out (while it waits
+        to go: before it was put), or before the answer or the deadline that closed the
+        previous question, is no answer to it (dropped: the previous question is closed);
+        one written after the question's time is up is a timeout. (A question still waiting
+        may have gone already: a send the gateway timed out on is tried again.) WeChat
+        stamps the message, the bot's clock the question: they may differ by CLOCK_SKEW, and
+        a message is never later than its handling (a WeChat clock ahead of the bot's would
+        make an answer given at once a timeout)."""
         if "asked" in session:  # (attempts begun before these were kept: judged as handled)
             written = min(event.at, ctx.now)
             sent = await self._sent(ctx, session)
@@ -418,10 +426,8 @@ class QuizHandler(Handler[Config]):
                 await self._time_up(ctx, event.sender.id, session, until)
                 return
             session["after"] = stamp(written)
-        question = self._quiz.questions[session["index"]]
-        right = question.is_right(event.text)
         if right:
-            session["earned"] += question.points
+            session["earned"] += self._quiz.questions[session["index"]].points
         await _answered(ctx, session, right)
         await self._next(ctx, event.sender.id, session, "")
 

@@ -71,7 +71,7 @@ async def test_a_refusal_is_told_once_per_cooldown(tmp_path: Path) -> None:
     async with Harness(SHIPPED, tmp_path, groups=GROUPS) as h:
         h.world.friends.add("dave")
         await _take_quiz(h, "dave", RIGHT)                  # passed
-        await _take_quiz(h, "erin", ["D"] * 5)              # failed: not before tomorrow
+        await _take_quiz(h, "erin", ["B"] * 5)              # failed: not before tomorrow
         passed, failed = len(_told(h, "dave")), len(_told(h, "erin"))
         await _ask_every_11s(h, "dave", 30)
         await _ask_every_11s(h, "erin", 30)
@@ -191,6 +191,32 @@ async def test_a_picture_or_a_sticker_is_no_answer(tmp_path: Path) -> None:
         assert any(told.startswith("🎉 恭喜以 100 分通过考核！") for told in _told(h, "dave"))
 
 
+async def test_a_reply_naming_no_option_is_no_answer_to_a_choice_question(
+        tmp_path: Path) -> None:
+    """Review s38 R28-3: 「不知道」, 「好的」 and the morning 「签到」 were each taken as the answer
+    to the open choice question (0 points), every later answer was then one question behind
+    (60 instead of 100), and the 签到 was no check-in. They wait, as a picture does, and go
+    on to the other handlers; the question's time limit still ends it."""
+    async with Harness(SHIPPED, tmp_path, groups=GROUPS) as h:
+        h.world.friends.add("dave")
+        await h.say("i1", "dave", "开始考试")
+        for aside, answer in zip(["不知道", "好的", "签到", "?"], RIGHT, strict=False):
+            await h.advance("20s")
+            await h.say("i1", "dave", aside)
+            await h.advance("5s")
+            await h.say("i1", "dave", answer)
+        await h.advance("20s")
+        await h.say("i1", "dave", RIGHT[4])
+        await h.advance("1m")
+        assert any(t.startswith("✅ dave 签到成功！") for t in h.texts("i1"))
+        assert _told(h, "dave")[-1].startswith("🎉 恭喜以 100 分通过考核！")
+        await h.say("i1", "erin", "开始考试")
+        await h.advance("20s")
+        await h.say("i1", "erin", "好的")
+        await h.advance("3m")                               # no answer came in time
+        assert _told(h, "erin")[-1].startswith("⏰ 第 1 题超时，计 0 分。")
+
+
 async def test_a_member_removed_from_another_group_who_passes_is_left_to_the_admins(
         tmp_path: Path) -> None:
     """The bot invited a member on the block list to the official group, where their join
@@ -226,7 +252,8 @@ async def test_the_instruction_under_a_question_names_no_answer(tmp_path: Path) 
         for _ in range(4):                                  # the four choice questions
             await h.advance("20s")
             instruction = _told(h, "dave")[-1].splitlines()[-1]
-            await h.say("i1", "dave", "".join(re.findall(r"[A-J]", instruction)) or "?")
+            await h.say("i1", "dave", "".join(re.findall(r"[A-J]", instruction)) or instruction)
+            await h.advance("3m")                           # no letter: no answer, timed out
         await h.advance("20s")
         await h.say("i1", "dave", "我会陪着他，表示理解")
         await h.advance("1m")
@@ -236,8 +263,8 @@ async def test_the_instruction_under_a_question_names_no_answer(tmp_path: Path) 
 async def test_one_letter_for_every_single_choice_wins_one_at_most(tmp_path: Path) -> None:
     """The right options are at different letters: "always B" is no strategy."""
     async with Harness(SHIPPED, tmp_path, groups=GROUPS) as h:
-        for letter in "ABCD":
-            await _take_quiz(h, f"guess{letter}", [letter, letter, "?", "?", "?"])
+        for letter in "ABC":                                # (question 2 has no D)
+            await _take_quiz(h, f"guess{letter}", [letter, letter, "A", "A", "?"])
             assert re.match(r"本次得分 (0|20) 分", _told(h, f"guess{letter}")[-1])
 
 
