@@ -128,16 +128,23 @@ class Question(Model):
     def judge(self, reply: str) -> bool | None:
         """Whether the reply is the right answer; None when it is no answer: any text answers
         a text question, but a reply naming no option answers no choice question (「不知道」,
-        「签到」: the question waits for one)."""
+        「签到」: the question waits for one). A run of letters names options when each of
+        its letters is one ("b", "AC"); a longer run with a letter beyond them is a word
+        ("OK", "bad" to A-C), read as no letters; a single letter beyond them ("D" to A-C, so
+        "B C D" as "BCD") makes the reply no answer: it was meant for another question."""
         text = normalize(strip_mentions(reply))
         if self.kind is Kind.TEXT:
             groups = [k if isinstance(k, list) else [k] for k in self.keywords]
             matcher = WordMatcher((word, i) for i, words in enumerate(groups) for word in words)
             found = {i for _, _, i in matcher.find_all(text)}
             return len(found) >= (self.min_keywords or len(groups))
-        valid = LETTERS[:len(self.options)].lower()
-        chosen = {c.upper() for word in _WORDS.findall(text) if set(word) <= set(valid)
-                  for c in word}
+        valid = set(LETTERS[:len(self.options)].lower())
+        chosen: set[str] = set()
+        for run in _WORDS.findall(text):
+            if set(run) <= valid:
+                chosen.update(run.upper())
+            elif len(run) == 1:
+                return None
         return chosen == self.letters() if chosen else None
 
     def render(self, number: int, count: int) -> str:

@@ -217,6 +217,48 @@ async def test_a_reply_naming_no_option_is_no_answer_to_a_choice_question(
         assert _told(h, "erin")[-1].startswith("⏰ 第 1 题超时，计 0 分。")
 
 
+@pytest.mark.parametrize(("number", "reply"), [(2, "AD"), (2, "A D"), (2, "D"), (4, "BCD"),
+                                               (4, "B C D"), (4, "B,C,D"), (4, "选BC和D")])
+async def test_a_letter_that_is_no_option_makes_the_reply_no_answer(
+        tmp_path: Path, number: int, reply: str) -> None:
+    """Review s38 R28-5: to question 4 (options A-C, answer BC) "B C D" was right and "BCD"
+    wrong. A letter beyond the options, glued to others or apart, is no option of this
+    question: the reply was meant for another one (one behind or ahead, a hint for another)
+    and waits, whichever way it is written. A longer run of letters with one beyond the
+    options is a word and names no option ("OK")."""
+    async with Harness(SHIPPED, tmp_path, groups=GROUPS) as h:
+        h.world.friends.add("dave")
+        await h.say("i1", "dave", "开始考试")
+        for answer in RIGHT[:number - 1]:
+            await h.advance("20s")
+            await h.say("i1", "dave", answer)
+        await h.advance("20s")
+        told = _told(h, "dave")
+        assert told[-1].startswith(f"第 {number}/5 题")
+        await h.say("i1", "dave", reply)
+        await h.advance("20s")
+        assert _told(h, "dave") == told                     # no answer: the question waits
+        await h.say("i1", "dave", f"OK {RIGHT[number - 1]}")
+        for answer in RIGHT[number:]:
+            await h.advance("20s")
+            await h.say("i1", "dave", answer)
+        await h.advance("1m")
+        assert _told(h, "dave")[-1].startswith("🎉 恭喜以 100 分通过考核！")
+
+
+@pytest.mark.parametrize("answers", [["Ｃ", "  a  ", "Ｂ，Ｃ，Ｄ", "b c", RIGHT[4]],
+                                     ["c 😊", "答案是A", "我选BCD👍", "[强]BC", RIGHT[4]],
+                                     ["[OK] C", "A[Smile]", "@大卫 BCD", "选B和C", RIGHT[4]]])
+async def test_letters_in_full_width_with_spaces_emoji_or_faces_are_read(
+        tmp_path: Path, answers: list[str]) -> None:
+    """What review s38 r28 found read right still is; the name of a WeChat face ("[OK]",
+    "[Smile]") is a word, no letters."""
+    async with Harness(SHIPPED, tmp_path, groups=GROUPS) as h:
+        h.world.friends.add("dave")
+        await _take_quiz(h, "dave", answers)
+        assert _told(h, "dave")[-1].startswith("🎉 恭喜以 100 分通过考核！")
+
+
 async def test_a_member_removed_from_another_group_who_passes_is_left_to_the_admins(
         tmp_path: Path) -> None:
     """The bot invited a member on the block list to the official group, where their join
