@@ -275,9 +275,6 @@ class QuizHandler(Handler[Config]):
         self._starts = frozenset(command(word) for word in config.start)
         self._quiz = config.file.quiz
         self._total = sum(q.points for q in self._quiz.questions)
-        # how long an attempt can last: every question answered at its deadline
-        self._longest = sum((q.time_limit or config.time_limit for q in self._quiz.questions),
-                            timedelta())
         # which quiz an attempt was started on: a reload that changes it voids the attempt
         self._version = hashlib.sha256(self._quiz.model_dump_json().encode()).hexdigest()[:16]
 
@@ -321,8 +318,12 @@ class QuizHandler(Handler[Config]):
         intro = self.config.texts.start.render({
             "title": Safe(self._quiz.title), "count": len(self._quiz.questions),
             "limit": span(self.config.time_limit), "pass_mark": self.config.pass_mark})
-        await self._ask(ctx, member.id, {"attempt": attempt, "index": 0, "earned": 0,
-                                         "group": announce_in, "quiz": self._version}, intro)
+        # the time limit and pass mark the intro promises hold for the whole attempt (a
+        # reload changes them for the attempts that begin after it)
+        await self._ask(ctx, member.id, {
+            "attempt": attempt, "index": 0, "earned": 0, "group": announce_in,
+            "quiz": self._version, "pass_mark": self.config.pass_mark,
+            "time_limit": self.config.time_limit.total_seconds()}, intro)
 
     async def _refusal(self, member: str, ctx: Context) -> str | None:
         texts = self.config.texts
@@ -350,7 +351,7 @@ class QuizHandler(Handler[Config]):
         that, one a restart or a reload left unfinished holds nobody up."""
         if live_until is not None:
             return instant(live_until) + LATE_TICK > now
-        return instant(started_at) > now - self._longest
+        return instant(started_at) > now - self._longest(self.config.time_limit)
 
     def _retry(self, retry_at: datetime, left: int) -> str:
         return self.config.texts.retry.render({"when": when(retry_at), "left": left,
@@ -382,7 +383,7 @@ class QuizHandler(Handler[Config]):
         await ctx.set("session", session, member=member)
         if ctx.group is not None:  # their texts here are answers: alike is no raid (antispam)
             await expected.expect(ctx.store, ctx.scope, member, instant(since),
-                                  ctx.now + self._longest)
+                                  ctx.now + self._longest(self._time_limit(session)))
         await self._deadline(ctx, member, session, ctx.now + limit)
 
     async def _deadline(self, ctx: Context, member: str, session: dict[str, Any],
@@ -397,7 +398,23 @@ class QuizHandler(Handler[Config]):
                                 (stamp(until + GRACE), session["attempt"]))
 
     def _limit(self, session: dict[str, Any]) -> timedelta:
-        return self._quiz.questions[session["index"]].time_limit or self.config.time_limit
+        """The open question's time: its own, else the attempt's `time_limit`."""
+        return self._quiz.questions[session["index"]].time_limit or self._time_limit(session)
+
+    def _longest(self, time_limit: timedelta) -> timedelta:
+        """How long an attempt can last: every question answered at its deadline."""
+        return sum((q.time_limit or time_limit for q in self._quiz.questions), timedelta())
+
+    def _time_limit(self, session: dict[str, Any]) -> timedelta:
+        """The `time_limit` the attempt began with (the config's for one begun before it was
+        kept)."""
+        return timedelta(seconds=session.get("time_limit",
+                                             self.config.time_limit.total_seconds()))
+
+    def _pass_mark(self, session: dict[str, Any]) -> int:
+        """The `pass_mark` the attempt began with (the config's for one begun before it was
+        kept)."""
+        return int(session.get("pass_mark", self.config.pass_mark))
 
     async def _sent(self, ctx: Context, session: dict[str, Any]) -> Receipt | None:
         """What became of the question's send; None when nothing is known of it (an attempt
@@ -486,7 +503,7 @@ class QuizHandler(Handler[Config]):
         left the group before the last answer (a failed attempt, `cooldown` and all)."""
         await self._drop(ctx, member)
         score = round(100 * session["earned"] / self._total)
-        passed = score >= self.config.pass_mark and not left
+        passed = score >= self._pass_mark(session) and not left
         await ctx.store.execute(
             f"UPDATE {TABLE} SET finished_at=?, score=?, passed=? WHERE id=?",
             (stamp(ctx.now), score, int(passed), session["attempt"]))
@@ -503,7 +520,7 @@ class QuizHandler(Handler[Config]):
             return
         score, passed = await self._end(ctx, member, session)
         if not passed:
-            result = await self._failed(ctx, member, score)
+            result = await self._failed(ctx, member, score, self._pass_mark(session))
             self._tell(ctx, member, f"{before}\n{result}" if before else result)
             return
         target = plan = None
@@ -576,9 +593,9 @@ class QuizHandler(Handler[Config]):
         name = await ctx.name(member)
         ctx.tell_admins(f"[groupbot] {name}（{member}）以 {score} 分通过考核，{why}，请手动拉群。")
 
-    async def _failed(self, ctx: Context, member: str, score: int) -> str:
+    async def _failed(self, ctx: Context, member: str, score: int, pass_mark: int) -> str:
         texts = self.config.texts
-        failed = texts.failed.render({"score": score, "pass_mark": self.config.pass_mark})
+        failed = texts.failed.render({"score": score, "pass_mark": pass_mark})
         row = await ctx.store.one(f"SELECT count(*) FROM {TABLE} WHERE member=? AND quiz=?",
                                   (member, self.config.file.path))
         left = self.config.max_attempts - (row[0] if row else 0)

@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 
 import pytest
-from harness import BOT_YAML, SHIPPED, Harness, shipped_config, write_config
+from harness import BOT_YAML, SHIPPED, Harness, load, shipped_config, write_config
 
 from bot import config
 from bot.events import Kind
@@ -347,6 +347,44 @@ async def test_a_reload_that_changes_the_quiz_voids_the_attempts_under_way(
         await h.say("i1", "dave", RIGHT[0])
         await h.advance("1m")
         assert "恭喜以 100 分通过考核" in "".join(_told(h, "dave")[-2:])
+
+
+async def test_an_attempt_keeps_the_pass_mark_and_time_limit_it_began_with(
+        tmp_path: Path) -> None:
+    """Review s38 R28-4: told 「每题限时 3 分钟，80 分及格」, a candidate half-way through got
+    20 s for the next question and 「未达到 100 分」 after the operator's reload: the start
+    text's promise holds for the whole attempt, a restart on the new config included; the
+    next attempt takes the new values."""
+    root = shipped_config(tmp_path)
+    async with Harness(root, tmp_path, groups=GROUPS) as h:
+        h.world.friends.add("dave")
+        await h.say("i1", "dave", "开始考试")
+        for answer in RIGHT[:3]:
+            await h.advance("20s")
+            await h.say("i1", "dave", answer)
+        internship = root / "types" / "internship.yaml"
+        text = internship.read_text(encoding="utf-8")
+        for old, new in [("time_limit: 3m", "time_limit: 20s"),
+                         ("pass_mark: 80", "pass_mark: 100")]:
+            assert old in text
+            text = text.replace(old, new, 1)
+        internship.write_text(text, encoding="utf-8")
+        assert await h.bot.reload_config() == (None, [])
+        await h.advance("1m")                               # past 20 s, within 3 minutes
+        assert _told(h, "dave")[-1].startswith("第 4/5 题")
+        await h.say("i1", "dave", "A")                      # wrong: 80 with all the rest
+        h.deployment = load(root)
+        await h.restart()
+        await h.advance("1m")
+        await h.say("i1", "dave", RIGHT[4])
+        await h.advance("1m")
+        told = _told(h, "dave")
+        assert not any("超时" in text for text in told)
+        assert told[-1].startswith("🎉 恭喜以 80 分通过考核！")
+        await h.say("i1", "erin", "开始考试")
+        await h.advance("5s")
+        assert _told(h, "erin")[-1].startswith(
+            "📝 开始「倾听者资格考试」：共 5 题，每题限时 20 秒，100 分及格。")
 
 
 @pytest.mark.parametrize(("where", "limit"), [("config", "0s"), ("config", "3"),
