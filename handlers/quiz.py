@@ -125,17 +125,27 @@ class Question(Model):
         answer = self.answer if isinstance(self.answer, list) else [self.answer or ""]
         return {c for a in answer for c in a.upper() if not c.isspace() and c not in ",，"}
 
-    def is_right(self, reply: str) -> bool:
+    def judge(self, reply: str) -> bool | None:
+        """Whether the reply is the right answer; None when it is no answer: any text answers
+        a text question, but a reply naming no option answers no choice question (「不知道」,
+        「签到」: the question waits for one). A run of letters names options when each of
+        its letters is one ("b", "AC"); a longer run with a letter beyond them is a word
+        ("OK", "bad" to A-C), read as no letters; a single letter beyond them ("D" to A-C, so
+        "B C D" as "BCD") makes the reply no answer: it was meant for another question."""
         text = normalize(strip_mentions(reply))
         if self.kind is Kind.TEXT:
             groups = [k if isinstance(k, list) else [k] for k in self.keywords]
             matcher = WordMatcher((word, i) for i, words in enumerate(groups) for word in words)
             found = {i for _, _, i in matcher.find_all(text)}
             return len(found) >= (self.min_keywords or len(groups))
-        valid = LETTERS[:len(self.options)].lower()
-        chosen = {c.upper() for word in _WORDS.findall(text) if set(word) <= set(valid)
-                  for c in word}
-        return chosen == self.letters()
+        valid = set(LETTERS[:len(self.options)].lower())
+        chosen: set[str] = set()
+        for run in _WORDS.findall(text):
+            if set(run) <= valid:
+                chosen.update(run.upper())
+            elif len(run) == 1:
+                return None
+        return chosen == self.letters() if chosen else None
 
     def render(self, number: int, count: int) -> str:
         lines = [f"第 {number}/{count} 题（{_LABEL[self.kind]}）：{self.text}"]
@@ -265,9 +275,6 @@ class QuizHandler(Handler[Config]):
         self._starts = frozenset(command(word) for word in config.start)
         self._quiz = config.file.quiz
         self._total = sum(q.points for q in self._quiz.questions)
-        # how long an attempt can last: every question answered at its deadline
-        self._longest = sum((q.time_limit or config.time_limit for q in self._quiz.questions),
-                            timedelta())
         # which quiz an attempt was started on: a reload that changes it voids the attempt
         self._version = hashlib.sha256(self._quiz.model_dump_json().encode()).hexdigest()[:16]
 
@@ -281,8 +288,12 @@ class QuizHandler(Handler[Config]):
         elif (session := await ctx.get("session", member=event.sender.id)) is not None:
             if event.kind is not MessageKind.TEXT:
                 return CONTINUE  # a picture or a sticker is no answer: the question waits
-            if not await self._void_if_changed(ctx, event.sender.id, session):
-                await self._answered(event, session, ctx)
+            if await self._void_if_changed(ctx, event.sender.id, session):
+                return STOP
+            right = self._quiz.questions[session["index"]].judge(event.text)
+            if right is None:  # no answer: the question waits, and a 「签到」 is a check-in
+                return CONTINUE
+            await self._answered(event, session, right, ctx)
             return STOP
         elif command(event.text) in self._starts:  # the whole message: a question
             # about the quiz (「请问什么时候可以开始考试？」) starts nothing
@@ -307,8 +318,12 @@ class QuizHandler(Handler[Config]):
         intro = self.config.texts.start.render({
             "title": Safe(self._quiz.title), "count": len(self._quiz.questions),
             "limit": span(self.config.time_limit), "pass_mark": self.config.pass_mark})
-        await self._ask(ctx, member.id, {"attempt": attempt, "index": 0, "earned": 0,
-                                         "group": announce_in, "quiz": self._version}, intro)
+        # the time limit and pass mark the intro promises hold for the whole attempt (a
+        # reload changes them for the attempts that begin after it)
+        await self._ask(ctx, member.id, {
+            "attempt": attempt, "index": 0, "earned": 0, "group": announce_in,
+            "quiz": self._version, "pass_mark": self.config.pass_mark,
+            "time_limit": self.config.time_limit.total_seconds()}, intro)
 
     async def _refusal(self, member: str, ctx: Context) -> str | None:
         texts = self.config.texts
@@ -336,7 +351,7 @@ class QuizHandler(Handler[Config]):
         that, one a restart or a reload left unfinished holds nobody up."""
         if live_until is not None:
             return instant(live_until) + LATE_TICK > now
-        return instant(started_at) > now - self._longest
+        return instant(started_at) > now - self._longest(self.config.time_limit)
 
     def _retry(self, retry_at: datetime, left: int) -> str:
         return self.config.texts.retry.render({"when": when(retry_at), "left": left,
@@ -368,7 +383,7 @@ class QuizHandler(Handler[Config]):
         await ctx.set("session", session, member=member)
         if ctx.group is not None:  # their texts here are answers: alike is no raid (antispam)
             await expected.expect(ctx.store, ctx.scope, member, instant(since),
-                                  ctx.now + self._longest)
+                                  ctx.now + self._longest(self._time_limit(session)))
         await self._deadline(ctx, member, session, ctx.now + limit)
 
     async def _deadline(self, ctx: Context, member: str, session: dict[str, Any],
@@ -383,7 +398,23 @@ class QuizHandler(Handler[Config]):
                                 (stamp(until + GRACE), session["attempt"]))
 
     def _limit(self, session: dict[str, Any]) -> timedelta:
-        return self._quiz.questions[session["index"]].time_limit or self.config.time_limit
+        """The open question's time: its own, else the attempt's `time_limit`."""
+        return self._quiz.questions[session["index"]].time_limit or self._time_limit(session)
+
+    def _longest(self, time_limit: timedelta) -> timedelta:
+        """How long an attempt can last: every question answered at its deadline."""
+        return sum((q.time_limit or time_limit for q in self._quiz.questions), timedelta())
+
+    def _time_limit(self, session: dict[str, Any]) -> timedelta:
+        """The `time_limit` the attempt began with (the config's for one begun before it was
+        kept)."""
+        return timedelta(seconds=session.get("time_limit",
+                                             self.config.time_limit.total_seconds()))
+
+    def _pass_mark(self, session: dict[str, Any]) -> int:
+        """The `pass_mark` the attempt began with (the config's for one begun before it was
+        kept)."""
+        return int(session.get("pass_mark", self.config.pass_mark))
 
     async def _sent(self, ctx: Context, session: dict[str, Any]) -> Receipt | None:
         """What became of the question's send; None when nothing is known of it (an attempt
@@ -397,16 +428,17 @@ class QuizHandler(Handler[Config]):
             return sent.at, sent.at + self._limit(session)
         return instant(session["asked"]), instant(session["until"])
 
-    async def _answered(self, event: Message, session: dict[str, Any], ctx: Context) -> None:
-        """Judge an answer against the question that was open when it was written: one
-        written before the question went out (while it waits to go: before it was put), or
-        before the answer or the deadline that closed the previous question, is no answer
-        to it (dropped: the previous question is closed); one written after the question's
-        time is up is a timeout. (A question still waiting may have gone already: a send
-        the gateway timed out on is tried again.) WeChat stamps the message, the bot's
-        clock the question: they may differ by CLOCK_SKEW, and a message is never later
-        than its handling (a WeChat clock ahead of the bot's would make an answer given at
-        once a timeout)."""
+    async def _answered(self, event: Message, session: dict[str, Any], right: bool,
+                        ctx: Context) -> None:
+        """Score an answer (`right` or not) to the open question, if that was the question
+        open when it was written: one written before the question went out (while it waits
+        to go: before it was put), or before the answer or the deadline that closed the
+        previous question, is no answer to it (dropped: the previous question is closed);
+        one written after the question's time is up is a timeout. (A question still waiting
+        may have gone already: a send the gateway timed out on is tried again.) WeChat
+        stamps the message, the bot's clock the question: they may differ by CLOCK_SKEW, and
+        a message is never later than its handling (a WeChat clock ahead of the bot's would
+        make an answer given at once a timeout)."""
         if "asked" in session:  # (attempts begun before these were kept: judged as handled)
             written = min(event.at, ctx.now)
             sent = await self._sent(ctx, session)
@@ -418,10 +450,8 @@ class QuizHandler(Handler[Config]):
                 await self._time_up(ctx, event.sender.id, session, until)
                 return
             session["after"] = stamp(written)
-        question = self._quiz.questions[session["index"]]
-        right = question.is_right(event.text)
         if right:
-            session["earned"] += question.points
+            session["earned"] += self._quiz.questions[session["index"]].points
         await _answered(ctx, session, right)
         await self._next(ctx, event.sender.id, session, "")
 
@@ -473,7 +503,7 @@ class QuizHandler(Handler[Config]):
         left the group before the last answer (a failed attempt, `cooldown` and all)."""
         await self._drop(ctx, member)
         score = round(100 * session["earned"] / self._total)
-        passed = score >= self.config.pass_mark and not left
+        passed = score >= self._pass_mark(session) and not left
         await ctx.store.execute(
             f"UPDATE {TABLE} SET finished_at=?, score=?, passed=? WHERE id=?",
             (stamp(ctx.now), score, int(passed), session["attempt"]))
@@ -490,7 +520,7 @@ class QuizHandler(Handler[Config]):
             return
         score, passed = await self._end(ctx, member, session)
         if not passed:
-            result = await self._failed(ctx, member, score)
+            result = await self._failed(ctx, member, score, self._pass_mark(session))
             self._tell(ctx, member, f"{before}\n{result}" if before else result)
             return
         target = plan = None
@@ -563,9 +593,9 @@ class QuizHandler(Handler[Config]):
         name = await ctx.name(member)
         ctx.tell_admins(f"[groupbot] {name}（{member}）以 {score} 分通过考核，{why}，请手动拉群。")
 
-    async def _failed(self, ctx: Context, member: str, score: int) -> str:
+    async def _failed(self, ctx: Context, member: str, score: int, pass_mark: int) -> str:
         texts = self.config.texts
-        failed = texts.failed.render({"score": score, "pass_mark": self.config.pass_mark})
+        failed = texts.failed.render({"score": score, "pass_mark": pass_mark})
         row = await ctx.store.one(f"SELECT count(*) FROM {TABLE} WHERE member=? AND quiz=?",
                                   (member, self.config.file.path))
         left = self.config.max_attempts - (row[0] if row else 0)

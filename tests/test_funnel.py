@@ -212,7 +212,7 @@ async def test_an_answer_in_time_is_not_also_timed_out(tmp_path: Path) -> None:
 async def test_a_failed_candidate_is_told_when_to_retry_and_refused_before(
         tmp_path: Path) -> None:
     async with Harness(SHIPPED, tmp_path, groups=GROUPS) as h:
-        await _take_quiz(h, "erin", ["D"] * 5)
+        await _take_quiz(h, "erin", ["B"] * 5)
         assert _told(h, "erin")[-1] == ("本次得分 0 分，未达到 80 分。可在 11月24日 09:01 之后"
                                      "发送「开始考试」重考（还剩 2 次机会）。")
         await h.advance("23h")
@@ -230,7 +230,7 @@ async def test_after_the_last_attempt_the_candidate_is_sent_to_the_operators(
         tmp_path: Path) -> None:
     async with Harness(SHIPPED, tmp_path, groups=GROUPS) as h:
         for _ in range(3):
-            await _take_quiz(h, "erin", ["D"] * 5)
+            await _take_quiz(h, "erin", ["B"] * 5)
             await h.advance("1d")
         assert _told(h, "erin")[-1].endswith("3 次考试机会已用完，请联系运营。")
         await h.say("i1", "erin", "开始考试")

@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 
 import pytest
-from harness import BOT_YAML, SHIPPED, Harness, shipped_config, write_config
+from harness import BOT_YAML, SHIPPED, Harness, load, shipped_config, write_config
 
 from bot import config
 from bot.events import Kind
@@ -71,7 +71,7 @@ async def test_a_refusal_is_told_once_per_cooldown(tmp_path: Path) -> None:
     async with Harness(SHIPPED, tmp_path, groups=GROUPS) as h:
         h.world.friends.add("dave")
         await _take_quiz(h, "dave", RIGHT)                  # passed
-        await _take_quiz(h, "erin", ["D"] * 5)              # failed: not before tomorrow
+        await _take_quiz(h, "erin", ["B"] * 5)              # failed: not before tomorrow
         passed, failed = len(_told(h, "dave")), len(_told(h, "erin"))
         await _ask_every_11s(h, "dave", 30)
         await _ask_every_11s(h, "erin", 30)
@@ -191,6 +191,74 @@ async def test_a_picture_or_a_sticker_is_no_answer(tmp_path: Path) -> None:
         assert any(told.startswith("🎉 恭喜以 100 分通过考核！") for told in _told(h, "dave"))
 
 
+async def test_a_reply_naming_no_option_is_no_answer_to_a_choice_question(
+        tmp_path: Path) -> None:
+    """Review s38 R28-3: 「不知道」, 「好的」 and the morning 「签到」 were each taken as the answer
+    to the open choice question (0 points), every later answer was then one question behind
+    (60 instead of 100), and the 签到 was no check-in. They wait, as a picture does, and go
+    on to the other handlers; the question's time limit still ends it."""
+    async with Harness(SHIPPED, tmp_path, groups=GROUPS) as h:
+        h.world.friends.add("dave")
+        await h.say("i1", "dave", "开始考试")
+        for aside, answer in zip(["不知道", "好的", "签到", "?"], RIGHT, strict=False):
+            await h.advance("20s")
+            await h.say("i1", "dave", aside)
+            await h.advance("5s")
+            await h.say("i1", "dave", answer)
+        await h.advance("20s")
+        await h.say("i1", "dave", RIGHT[4])
+        await h.advance("1m")
+        assert any(t.startswith("✅ dave 签到成功！") for t in h.texts("i1"))
+        assert _told(h, "dave")[-1].startswith("🎉 恭喜以 100 分通过考核！")
+        await h.say("i1", "erin", "开始考试")
+        await h.advance("20s")
+        await h.say("i1", "erin", "好的")
+        await h.advance("3m")                               # no answer came in time
+        assert _told(h, "erin")[-1].startswith("⏰ 第 1 题超时，计 0 分。")
+
+
+@pytest.mark.parametrize(("number", "reply"), [(2, "AD"), (2, "A D"), (2, "D"), (4, "BCD"),
+                                               (4, "B C D"), (4, "B,C,D"), (4, "选BC和D")])
+async def test_a_letter_that_is_no_option_makes_the_reply_no_answer(
+        tmp_path: Path, number: int, reply: str) -> None:
+    """Review s38 R28-5: to question 4 (options A-C, answer BC) "B C D" was right and "BCD"
+    wrong. A letter beyond the options, glued to others or apart, is no option of this
+    question: the reply was meant for another one (one behind or ahead, a hint for another)
+    and waits, whichever way it is written. A longer run of letters with one beyond the
+    options is a word and names no option ("OK")."""
+    async with Harness(SHIPPED, tmp_path, groups=GROUPS) as h:
+        h.world.friends.add("dave")
+        await h.say("i1", "dave", "开始考试")
+        for answer in RIGHT[:number - 1]:
+            await h.advance("20s")
+            await h.say("i1", "dave", answer)
+        await h.advance("20s")
+        told = _told(h, "dave")
+        assert told[-1].startswith(f"第 {number}/5 题")
+        await h.say("i1", "dave", reply)
+        await h.advance("20s")
+        assert _told(h, "dave") == told                     # no answer: the question waits
+        await h.say("i1", "dave", f"OK {RIGHT[number - 1]}")
+        for answer in RIGHT[number:]:
+            await h.advance("20s")
+            await h.say("i1", "dave", answer)
+        await h.advance("1m")
+        assert _told(h, "dave")[-1].startswith("🎉 恭喜以 100 分通过考核！")
+
+
+@pytest.mark.parametrize("answers", [["Ｃ", "  a  ", "Ｂ，Ｃ，Ｄ", "b c", RIGHT[4]],
+                                     ["c 😊", "答案是A", "我选BCD👍", "[强]BC", RIGHT[4]],
+                                     ["[OK] C", "A[Smile]", "@大卫 BCD", "选B和C", RIGHT[4]]])
+async def test_letters_in_full_width_with_spaces_emoji_or_faces_are_read(
+        tmp_path: Path, answers: list[str]) -> None:
+    """What review s38 r28 found read right still is; the name of a WeChat face ("[OK]",
+    "[Smile]") is a word, no letters."""
+    async with Harness(SHIPPED, tmp_path, groups=GROUPS) as h:
+        h.world.friends.add("dave")
+        await _take_quiz(h, "dave", answers)
+        assert _told(h, "dave")[-1].startswith("🎉 恭喜以 100 分通过考核！")
+
+
 async def test_a_member_removed_from_another_group_who_passes_is_left_to_the_admins(
         tmp_path: Path) -> None:
     """The bot invited a member on the block list to the official group, where their join
@@ -226,7 +294,8 @@ async def test_the_instruction_under_a_question_names_no_answer(tmp_path: Path) 
         for _ in range(4):                                  # the four choice questions
             await h.advance("20s")
             instruction = _told(h, "dave")[-1].splitlines()[-1]
-            await h.say("i1", "dave", "".join(re.findall(r"[A-J]", instruction)) or "?")
+            await h.say("i1", "dave", "".join(re.findall(r"[A-J]", instruction)) or instruction)
+            await h.advance("3m")                           # no letter: no answer, timed out
         await h.advance("20s")
         await h.say("i1", "dave", "我会陪着他，表示理解")
         await h.advance("1m")
@@ -236,8 +305,8 @@ async def test_the_instruction_under_a_question_names_no_answer(tmp_path: Path) 
 async def test_one_letter_for_every_single_choice_wins_one_at_most(tmp_path: Path) -> None:
     """The right options are at different letters: "always B" is no strategy."""
     async with Harness(SHIPPED, tmp_path, groups=GROUPS) as h:
-        for letter in "ABCD":
-            await _take_quiz(h, f"guess{letter}", [letter, letter, "?", "?", "?"])
+        for letter in "ABC":                                # (question 2 has no D)
+            await _take_quiz(h, f"guess{letter}", [letter, letter, "A", "A", "?"])
             assert re.match(r"本次得分 (0|20) 分", _told(h, f"guess{letter}")[-1])
 
 
@@ -278,6 +347,44 @@ async def test_a_reload_that_changes_the_quiz_voids_the_attempts_under_way(
         await h.say("i1", "dave", RIGHT[0])
         await h.advance("1m")
         assert "恭喜以 100 分通过考核" in "".join(_told(h, "dave")[-2:])
+
+
+async def test_an_attempt_keeps_the_pass_mark_and_time_limit_it_began_with(
+        tmp_path: Path) -> None:
+    """Review s38 R28-4: told 「每题限时 3 分钟，80 分及格」, a candidate half-way through got
+    20 s for the next question and 「未达到 100 分」 after the operator's reload: the start
+    text's promise holds for the whole attempt, a restart on the new config included; the
+    next attempt takes the new values."""
+    root = shipped_config(tmp_path)
+    async with Harness(root, tmp_path, groups=GROUPS) as h:
+        h.world.friends.add("dave")
+        await h.say("i1", "dave", "开始考试")
+        for answer in RIGHT[:3]:
+            await h.advance("20s")
+            await h.say("i1", "dave", answer)
+        internship = root / "types" / "internship.yaml"
+        text = internship.read_text(encoding="utf-8")
+        for old, new in [("time_limit: 3m", "time_limit: 20s"),
+                         ("pass_mark: 80", "pass_mark: 100")]:
+            assert old in text
+            text = text.replace(old, new, 1)
+        internship.write_text(text, encoding="utf-8")
+        assert await h.bot.reload_config() == (None, [])
+        await h.advance("1m")                               # past 20 s, within 3 minutes
+        assert _told(h, "dave")[-1].startswith("第 4/5 题")
+        await h.say("i1", "dave", "A")                      # wrong: 80 with all the rest
+        h.deployment = load(root)
+        await h.restart()
+        await h.advance("1m")
+        await h.say("i1", "dave", RIGHT[4])
+        await h.advance("1m")
+        told = _told(h, "dave")
+        assert not any("超时" in text for text in told)
+        assert told[-1].startswith("🎉 恭喜以 80 分通过考核！")
+        await h.say("i1", "erin", "开始考试")
+        await h.advance("5s")
+        assert _told(h, "erin")[-1].startswith(
+            "📝 开始「倾听者资格考试」：共 5 题，每题限时 20 秒，100 分及格。")
 
 
 @pytest.mark.parametrize(("where", "limit"), [("config", "0s"), ("config", "3"),
