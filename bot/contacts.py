@@ -38,7 +38,9 @@ the digit groups. Findings carry a family:
   or 备注 follows ("加我：abc888", "加❤我(abc888)", "加我 abc888 备注来意"). After a marker that
   is a word or a name too (卫星 企鹅 球球 徵信 v芯 伟信 魏信 秋秋... and the emoji) an id needs
   号, a colon, 搜 or 加 before the marker, and a number without them six digits ("🛰 tianwen1",
-  "🐧 12306"); 喂 counts only right after 加 or a plus ("加喂 abc12345").
+  "🐧 12306"); 喂 counts only right after 加 or a plus ("加喂 abc12345"). After a name (伟信
+  秋秋..., 薇 or 威 ending one: "张薇", "李威") a roster's number is none ("张薇 20231234 已交",
+  "伟信：B20231234") in a message that asks nobody to reach anyone (`_a_name`).
 - counts are no QQ number or id: after a marker that is also a noun (企鹅 penguin, 球球
   balls, 卫星 satellite), a number with a measure word after it ("企鹅 100000 只在南极",
   "卫星 300 颗"), nor is a price after 裙 (a skirt: "企鹅裙 129.00"). A number written as an
@@ -228,6 +230,11 @@ _NAME_MARKERS = frozenset(("伟信", "魏信", "秋秋", "蔻蔻", "qiuqiu"))
 # (what a reader is asked to do, not nouns a class's roster holds too: 「秋秋 20231234 联系
 # 家长」, 「领取教材」, 「兼职助教」, 「已进群」: review s37 r27 R27-4)
 _ASKED = re.compile("加我|[+➕]我|私聊|私我|私信|详聊|有意者|加好友|(?<![已了])[进加]群")
+# 薇 and 威 end many a name (张薇, 李威, 王晓薇): one that ends a run of two to four Chinese
+# characters is read as those names are ("张薇 20231234", "李威：20231234" are a roster's),
+# unless 加 的 私 找 系 (联系) or 十 comes right before it: "日结加薇", "我的薇", "私薇" are
+# ads' (review s38 f15)
+_NAME_BEFORE = re.compile(f"(?<![{_HAN}])[{_HAN}]{{0,2}}(?![加的私找系十])[{_HAN}]$")
 _MEASURE_AFTER = re.compile(" ?[+多余]? ?(?:只(?![要有是能需收限加聊做接回])|隻|[个個](?!人)"
                             "|[头頭]|[颗顆]|人|位|名|次|天|年|[岁歲]|[张張]|[条條]|件|倍|元|[块塊]"
                             "|[万萬]|[亿億])")
@@ -423,6 +430,27 @@ def _joined(text: str, end: int, filler: str, ident: str) -> str:
 _PRICE = re.compile("[0-9]+\\.[0-9]{1,2}")
 
 
+# A number as a roster writes one after a name: digits (the next line's number may follow:
+# "1. 秋秋 20231234⏎2. 小明"), or a letter and six digits or more ("伟信：B20231234", a student
+# number with its school's letter: review s37 r27 R27-6). After 球球 (balls, and a QQ ad's
+# marker: "球球 55667788") only a student number, which starts with its year ("球球 20231234").
+_ROSTER_NUMBER = re.compile(rf"(?:[a-z](?=[0-9]{{6}}))?[0-9]+(?:{_SEP}+[0-9]+)*")
+_STUDENT_NUMBER = re.compile("[a-z]?(?:19|20)[0-9]{6,8}(?![0-9])")
+
+
+_NAMES = _NAME_MARKERS | {"薇", "威", "球球"}  # the markers `_a_name` may read as a name
+
+
+def _a_name(text: str, start: int, marker: str, ident: str) -> bool:
+    """The marker at `start` (one of `_NAMES`) is a name and `ident` the number a roster
+    writes after it."""
+    if not _ROSTER_NUMBER.fullmatch(ident):
+        return False
+    if marker == "球球":
+        return bool(_STUDENT_NUMBER.match(ident))
+    return marker in _NAME_MARKERS or bool(_NAME_BEFORE.search(text, max(start - 3, 0), start))
+
+
 def _after_marker(text: str, match: re.Match[str] | None) -> Finding | None:
     """The contact detail after a marker, if what follows it is one."""
     if match is None:
@@ -452,9 +480,9 @@ def _after_marker(text: str, match: re.Match[str] | None) -> Finding | None:
         ident = ident.replace(" ", "").replace("加", "")
     if _PRICE.fullmatch(ident) and re.search(_CHAT_GROUP, filler):
         return None  # "Q裙 158.00 包邮", "企鹅裙 129.00": a skirt and its price
-    if (marker in _NAME_MARKERS and not (added or re.search(r"[号號]|搜|[群裙]", filler))
-            and ident.isdigit() and not _ASKED.search(text)):
-        return None  # "伟信 20231234", "秋秋：20231234": a roster's name and student number
+    if (marker in _NAMES and _a_name(text, start, marker, ident)
+            and not (added or re.search(r"[号號]|搜|[群裙]", filler)) and not _ASKED.search(text)):
+        return None  # "伟信 20231234", "张薇：20231234": a roster's name and student number
     announced = bool(re.search(r"[号號]|:|搜", filler)) and not bare
     weak = marker in _WEAK_MARKERS and not (announced or added)
     phone = next(_phones(ident), None)
