@@ -327,9 +327,10 @@ _PIECE = rf"[a-z0-9_\-{_CHINESE_NUMERALS}]"
 _CHAT_GROUP = "[群裙]"  # a group: 裙 (skirt) is its homophone in ads ("Q裙", "企鹅裙 12345678")
 _PIECE_CHARACTER = re.compile(rf"[a-z0-9_\-{_HAN}]")
 _ANY_MARKER = f"(?P<marker>{_alternation(_ENDS)})"
-# what may come between a marker and its id: separators, 号, 账号, 搜, 是...
-_FILLER = (rf"(?:{_SEP}|[号號][码碼]|[号號]|[账帳賬][号號]|搜索|搜尋|搜|是|[为為]|{_CHAT_GROUP}"
-           rf"|(?:id|hao|is)(?={_SEP}))*")
+# what may come between a marker and its id: separators, 号, 账号, 同号 (the phone's number: "VX
+# 同号 abc12345", review s38 f15), 搜, 是...
+_FILLER = (rf"(?:{_SEP}|[号號][码碼]|[号號]|[账帳賬][号號]|同[号號]|搜索|搜尋|搜|是|[为為]"
+           rf"|{_CHAT_GROUP}|(?:id|hao|is)(?={_SEP}))*")
 _MARKER = (
     rf"{_ANY_MARKER}"
     rf"(?P<filler>{_FILLER})"

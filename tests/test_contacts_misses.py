@@ -1,0 +1,35 @@
+"""Contact details the detector missed, found now; the same words in chat still are none
+(review s38 f15, from review s36 r14's other-platform and QQ cases)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.contacts import Finding, find_contacts
+
+
+def wechat(value: str) -> Finding:
+    return Finding("wechat", value)
+
+
+def qq(value: str) -> Finding:
+    return Finding("qq", value)
+
+
+@pytest.mark.parametrize(("text", "found"), [
+    ("VX同号 abc12345", wechat("abc12345")), ("微信同号 abc12345", wechat("abc12345")),
+    ("微信同號：abc12345", wechat("abc12345")), ("QQ同号 12345678", qq("12345678"))])
+def test_an_id_after_the_marker_and_same_number_is_found(text: str, found: Finding) -> None:
+    """同号 (the same number as the phone) announces an id as 号 does."""
+    assert find_contacts(text) == [found]
+
+
+def test_a_phone_after_wechat_same_number_is_found_as_after_wechat_number() -> None:
+    """Caught as a phone before too; now also as the WeChat id, as after 微信号."""
+    assert find_contacts("微信同号 13800138000") == find_contacts("微信号 13800138000") == [
+        Finding("phone", "13800138000"), wechat("13800138000")]
+
+
+@pytest.mark.parametrize("text", ["微信同号", "手机和微信同号吗？", "微信同号，方便联系"])
+def test_same_number_without_an_id_is_no_contact(text: str) -> None:
+    assert find_contacts(text) == []
