@@ -215,11 +215,12 @@ def _joined_as_phone(run: str, start: int, end: int) -> bool:
 # (personal) or 只 meaning "only" (只加, 只要...).
 _NOUN_MARKERS = ("企鹅", "企鵝", "球球", "卫星", "衛星", "伟信", "魏信", "秋秋", "蔻蔻", "qiuqiu")
 # Those and the markers that are words or names too (徵信 credit checks, v芯 a RISC-V chip,
-# 抠抠 as in 抠抠搜搜, 喂 hello: 喂，信号不好): after them an id needs an announcement (号,
-# a colon, 搜) or 加 before the marker, and a number without one six digits or more
+# 抠抠 as in 抠抠搜搜, 喂 hello: 喂，信号不好; xv, vx swapped, is fifteen: 路易XV, FFXV):
+# after them an id needs an announcement (号, a colon, 搜) or 加 before the marker, and a
+# number without one six digits or more
 # ("🛰 tianwen1 到达火星轨道", "🐧 12306 买不到票", "V芯 k230d 开发板", "伟信 abc12345" are
 # chat; "🐧 12345678", "加🛰 money_2026", "🛰号：abc888", "加喂 abc12345" are not).
-_WEAK_MARKERS = (*_NOUN_MARKERS, "徵信", "v芯", "抠抠", "喂信", "喂")
+_WEAK_MARKERS = (*_NOUN_MARKERS, "徵信", "v芯", "抠抠", "喂信", "喂", "xv")
 # Of those, the ones that are names first: a number after them needs 号 or 搜 after them or
 # 加 before them, not a colon nor six digits alone ("伟信 20231234", "秋秋：20231234" are a
 # roster's name and student number; "伟信号 abc12345", "加秋秋 12345678" are not: review s37
@@ -249,7 +250,7 @@ _SEP = r"[^a-z0-9_\-" + _HAN + r"]"
 _WECHAT_MARKERS = ("微信", "薇信", "威信", "徽信", "徵信", "维信", "維信", "卫信", "衛信", "v信",
                    "v芯", "薇芯", "唯信", "伟信", "魏信", "嶶信", "喂信", "wei信", "微xin", "薇xin",
                    "威xin", "微x", "薇x", "威x", "绿泡泡", "綠泡泡", "绿色泡泡", "綠色泡泡", "卫星",
-                   "衛星", "微", "薇", "威", "喂", "weixin", "wechat", "vx", "wx", "v")
+                   "衛星", "微", "薇", "威", "喂", "weixin", "wechat", "vx", "xv", "wx", "v")
 # koukou: 扣扣 in pinyin; 秋秋 蔻蔻 抠抠 qiuqiu for their sound
 _QQ_MARKERS = ("扣扣", "企鹅", "企鵝", "球球", "秋秋", "蔻蔻", "抠抠", "koukou", "qiuqiu", "qq",
                "q")

@@ -33,3 +33,18 @@ def test_a_phone_after_wechat_same_number_is_found_as_after_wechat_number() -> N
 @pytest.mark.parametrize("text", ["微信同号", "手机和微信同号吗？", "微信同号，方便联系"])
 def test_same_number_without_an_id_is_no_contact(text: str) -> None:
     assert find_contacts(text) == []
+
+
+@pytest.mark.parametrize("text", ["xv：abc12345", "XV号 abc12345", "加xv abc12345", "xv: 12345678"])
+def test_xv_for_vx_announced_is_a_marker(text: str) -> None:
+    """xv is vx with its letters swapped; it is also fifteen in Roman numerals (路易XV, FFXV),
+    so an id after it needs a colon, 号 or 搜, or 加 before it, as after the weak markers."""
+    assert len(find_contacts(text)) == 1
+
+
+@pytest.mark.parametrize("text", [
+    "路易XV 时期的家具 abc12345", "FFXV 12345", "xv abc12345", "xvideos", "XVII abc12345",
+    "Final Fantasy XV 2016 年发售"])
+def test_xv_in_chat_is_no_marker(text: str) -> None:
+    assert find_contacts(text) == []
+
