@@ -331,7 +331,7 @@ _ANY_MARKER = f"(?P<marker>{_alternation(_ENDS)})"
 # what may come between a marker and its id: separators, 号, 账号, 同号 (the phone's number: "VX
 # 同号 abc12345", review s38 f15), 搜, 是...
 _FILLER = (rf"(?:{_SEP}|[号號][码碼]|[号號]|[账帳賬][号號]|同[号號]|搜索|搜尋|搜|是|[为為]"
-           rf"|{_CHAT_GROUP}|(?:id|hao|is)(?={_SEP}))*")
+           rf"|{_CHAT_GROUP}|(?:id|hao|is|me)(?={_SEP}))*")
 _MARKER = (
     rf"{_ANY_MARKER}"
     rf"(?P<filler>{_FILLER})"
@@ -485,7 +485,8 @@ def _after_marker(text: str, match: re.Match[str] | None) -> Finding | None:
     if (marker in _NAMES and _a_name(text, start, marker, ident)
             and not (added or re.search(r"[号號]|搜|[群裙]", filler)) and not _ASKED.search(text)):
         return None  # "伟信 20231234", "张薇：20231234": a roster's name and student number
-    announced = bool(re.search(r"[号號]|:|搜", filler)) and not bare
+    # (not a colon after "me": "wechat me: tonight" asks for a message, and names no id)
+    announced = bool(re.search(r"[号號]|:|搜", filler)) and not bare and "me" not in filler
     weak = marker in _WEAK_MARKERS and not (announced or added)
     phone = next(_phones(ident), None)
     if phone:

@@ -48,3 +48,13 @@ def test_xv_for_vx_announced_is_a_marker(text: str) -> None:
 def test_xv_in_chat_is_no_marker(text: str) -> None:
     assert find_contacts(text) == []
 
+
+@pytest.mark.parametrize("text", ["wechat me: abc12345", "wechat me abc12345", "vx me：abc888"])
+def test_wechat_me_before_an_id_is_found(text: str) -> None:
+    assert len(find_contacts(text)) == 1
+
+
+@pytest.mark.parametrize("text", ["wechat me: tonight", "wechat me later", "wechat me when free"])
+def test_wechat_me_before_a_word_is_a_request_not_an_id(text: str) -> None:
+    """After "me" (a request: message me) an id needs a digit: the colon announces nothing."""
+    assert find_contacts(text) == []
