@@ -1003,6 +1003,17 @@ def _ids_before_markers(text: str) -> Iterator[Finding]:
     return (Finding("wechat", match["id"]) for match in _ID_BEFORE_MARKER.finditer(text))
 
 
+# 加群 with 群 in pinyin, and a number: a QQ group's ("加qun 123456789", "+qun：12345678";
+# review s36 r14). Not qun alone nor a word starting so (qunar, 去哪儿), and 加群 itself is
+# left to the markers ("Q群 12345678"): "加群 200 人" is chat.
+_ADD_QUN = re.compile(
+    r"[加+] ?qun(?:[号號]|hao)?(?![a-z])[ :]*(?P<number>[1-9][0-9]{4,10})(?![0-9])")
+
+
+def _added_groups(text: str) -> Iterator[Finding]:
+    return (Finding("qq", match["number"]) for match in _ADD_QUN.finditer(text))
+
+
 # Every marker and every spelled-out marker starts with one of these (wxid_ too).
 MARKER_STARTS = "".join(sorted({m[0] for m in (*_WECHAT_MARKERS, *_QQ_MARKERS)}))
 NUMERALS = _CHINESE_NUMERALS  # what counts as a digit of a phone number, besides 0-9 o l i
@@ -1021,6 +1032,8 @@ def _contacts_in(unmasked: str) -> tuple[Finding, ...]:
     if _MARKER_START.search(marked):  # no marker can start anywhere else
         found += _marked(marked)
         found += _ids_before_markers(marked)
+        if "qun" in marked:
+            found += _added_groups(marked)
     if "我" in unmasked:
         found += _added_me(unmasked)
     if "@" in unmasked or "at" in unmasked or "艾特" in unmasked:  # what _spell_ats reads

@@ -58,3 +58,20 @@ def test_wechat_me_before_an_id_is_found(text: str) -> None:
 def test_wechat_me_before_a_word_is_a_request_not_an_id(text: str) -> None:
     """After "me" (a request: message me) an id needs a digit: the colon announces nothing."""
     assert find_contacts(text) == []
+
+
+@pytest.mark.parametrize(("text", "number"), [
+    ("加qun 123456789", "123456789"), ("加qun：12345678", "12345678"),
+    ("+qun 12345678", "12345678"), ("加 qun号 12345678", "12345678"),
+    ("➕qun 12345678", "12345678"), ("加qun 12345678 有福利", "12345678")])
+def test_add_qun_and_a_number_is_a_qq_group(text: str, number: str) -> None:
+    """qun is 群 in pinyin: 加群 and a number, a QQ group's (review s36 r14, ads6)."""
+    assert find_contacts(text) == [qq(number)]
+
+
+@pytest.mark.parametrize("text", [
+    "qunar 123456 订单", "加qun 的人 12345678", "加群 12345678 人", "qun 12345678",
+    "加qun 0123456"])
+def test_qun_without_add_or_a_number_is_no_contact(text: str) -> None:
+    """Only 加 (or a plus) before qun, and a number right after it (去哪儿 is qunar)."""
+    assert find_contacts(text) == []
