@@ -62,8 +62,8 @@ the digit groups. Findings carry a family:
   with a path, "www." or a scheme it is a link). A Taobao 口令 is a shop link without a
   URL: 8 to 14 letters and digits (both) between two currency signs ("￥AbCd1234￥").
 - ip: four numbers 0-255 with dots, one of them of two digits or more, or after a scheme.
-- platform: an id on Telegram, Douyin, Xiaohongshu or LINE, announced (`platform_ids_in`,
-  at the end): not a contact detail `contacts_in` finds.
+- platform: an id on Telegram, Douyin, Xiaohongshu, DingTalk or LINE, announced
+  (`platform_ids_in`, at the end): not a contact detail `contacts_in` finds.
 """
 
 from __future__ import annotations
@@ -1045,23 +1045,26 @@ def _contacts_in(unmasked: str) -> tuple[Finding, ...]:
 
 # An id on another platform, a family of its own (`platform`) that `contacts_in` does not
 # find: only an operator who looks for it asks `platform_ids_in`. Telegram (TG, telegram, 电报,
-# and 飞机 纸飞机 in spam slang), Douyin (抖音), Xiaohongshu (小红书) and LINE. An id is
-# announced by 号, id or 搜 after the marker, 加 or 搜 before it ("加飞机 abc12345",
+# and 飞机 纸飞机 in spam slang), Douyin (抖音), Xiaohongshu (小红书), DingTalk (钉钉) and LINE.
+# An id is announced by 号, id or 搜 after the marker, 加 or 搜 before it ("加飞机 abc12345",
 # "抖音号：abc12345", "Line ID: abc123"), or for Telegram by @ ("飞机：@abc12345"). Telegram's
 # names start with a letter; after TG, telegram or 电报 one with a digit needs no announcement
 # ("TG：abc12345", "TG abc12345"), after 飞机 every one does ("坐飞机：CA1380" is a flight).
 # Douyin's and Xiaohongshu's ids are names (a letter first, 5 characters or more) or numbers
 # of 6 digits or more, announced ("小红书 abc12345" is as often a search for a post); LINE's
-# need id, 号 or 加 ("line 1234", "line: abc" are code and chat).
+# need id, 号 or 加 ("line 1234", "line: abc" are code and chat). DingTalk's are as Douyin's,
+# and a name with a digit after a colon too ("钉钉：abc12345"; "钉钉：20231201 打卡记录" is a
+# date, and a group's or a meeting's number is no person's: 钉钉群号, 钉钉会议号).
 PLATFORMS = {"telegram": "telegram", "tg": "telegram", "电报": "telegram", "纸飞机": "telegram",
-             "飞机": "telegram", "抖音": "douyin", "小红书": "xiaohongshu", "line": "line"}
-# Every id has a Latin letter but a number after 抖音 or 小红书: a text with no Latin letter
-# and none of these characters holds no id (what bot/prefilter.py may clear)
-PLATFORM_KEYS = "抖书"
+             "飞机": "telegram", "抖音": "douyin", "小红书": "xiaohongshu", "钉钉": "dingtalk",
+             "line": "line"}
+# Every id has a Latin letter but a number after 抖音, 小红书 or 钉钉: a text with no Latin
+# letter and none of these characters holds no id (what bot/prefilter.py may clear)
+PLATFORM_KEYS = "抖书钉"
 # (the marker first, so that the scan skips in C to where one starts; 加 before it is looked
 # up after a match)
 _PLATFORM_ID = re.compile(
-    r"(?<![a-z0-9])(?P<marker>telegram|tg|电报|纸飞机|飞机|抖音|小红书|line)(?![a-z0-9])"
+    r"(?<![a-z0-9])(?P<marker>telegram|tg|电报|纸飞机|飞机|抖音|小红书|钉钉|line)(?![a-z0-9])"
     r"(?P<how>(?:[ :]|[号號]|[账帳][号號]|id|搜索?)*)(?P<at>@?)"
     r"(?P<id>[a-z0-9][a-z0-9_.]{3,31})(?![a-z0-9_])")
 _ADD_BEFORE = re.compile("[加+搜] ?$")
@@ -1082,7 +1085,9 @@ def platform_ids_in(unmasked: str) -> list[Finding]:
         elif platform == "line":
             ok = len(ident) >= 4 and (named or added)
         else:
-            ok = announced and ((ident[0].isalpha() and len(ident) >= 5)
+            colon = (platform == "dingtalk" and ":" in how and ident[0].isalpha()
+                     and any(map(str.isdigit, ident)))  # "钉钉：abc12345"
+            ok = (announced or colon) and ((ident[0].isalpha() and len(ident) >= 5)
                                 or (ident.isdigit() and len(ident) >= 6))
         if ok:
             found.append(Finding("platform", f"{platform}:{ident}"))

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from bot.contacts import Finding, find_contacts
+from bot.banned import BannedWords
+from bot.contacts import Finding, find_contacts, platform_ids_in
+from bot.prefilter import Prefilter
+from bot.text import unmask
 
 
 def wechat(value: str) -> Finding:
@@ -75,3 +78,29 @@ def test_add_qun_and_a_number_is_a_qq_group(text: str, number: str) -> None:
 def test_qun_without_add_or_a_number_is_no_contact(text: str) -> None:
     """Only 加 (or a plus) before qun, and a number right after it (去哪儿 is qunar)."""
     assert find_contacts(text) == []
+
+
+@pytest.mark.parametrize(("text", "value"), [
+    ("钉钉：abc12345", "dingtalk:abc12345"), ("钉钉号 abc12345", "dingtalk:abc12345"),
+    ("钉钉号：1234567890", "dingtalk:1234567890"), ("加钉钉 abc_2024", "dingtalk:abc_2024"),
+    ("钉钉搜 abc12345", "dingtalk:abc12345"), ("钉钉 ID: abc12345", "dingtalk:abc12345")])
+def test_a_dingtalk_id_announced_is_another_platforms(text: str, value: str) -> None:
+    """钉钉 (DingTalk) with 号, id, 搜 or 加, or a colon before a name with a digit: an id of
+    the `platform` family, found only where an operator looks for it (review s36 r14)."""
+    assert platform_ids_in(unmask(text)) == [Finding("platform", value)]
+    assert find_contacts(text) == []
+
+
+@pytest.mark.parametrize("text", [
+    "钉钉：20231201 打卡记录", "钉钉 abc12345", "钉钉群号 12345678", "钉钉：明天 9 点打卡",
+    "钉钉会议号 123456789", "钉钉：zhangsan", "钉钉打卡 12345678 次", "螺丝钉钉 abc12345"])
+def test_dingtalk_in_chat_is_no_id(text: str) -> None:
+    """A date or a word after a colon, a group's or a meeting's number: a class's or an
+    office's chat, not an id."""
+    assert platform_ids_in(unmask(text)) == []
+
+
+def test_a_dingtalk_number_is_read_where_other_platforms_are_looked_for() -> None:
+    """「钉钉号：1234567890」 has no Latin letter: the prefilter must not clear it then."""
+    assert not Prefilter(BannedWords([]), platforms=True).clean("钉钉号：1234567890")
+    assert Prefilter(BannedWords([])).clean("钉钉号：1234567890")
