@@ -231,11 +231,15 @@ _NAME_MARKERS = frozenset(("伟信", "魏信", "秋秋", "蔻蔻", "qiuqiu"))
 # (what a reader is asked to do, not nouns a class's roster holds too: 「秋秋 20231234 联系
 # 家长」, 「领取教材」, 「兼职助教」, 「已进群」: review s37 r27 R27-4)
 _ASKED = re.compile("加我|[+➕]我|私聊|私我|私信|详聊|有意者|加好友|(?<![已了])[进加]群")
-# 薇 and 威 end many a name (张薇, 李威, 王晓薇): one that ends a run of two to four Chinese
-# characters is read as those names are ("张薇 20231234", "李威：20231234" are a roster's),
-# unless 加 的 私 找 系 (联系) or 十 comes right before it: "日结加薇", "我的薇", "私薇" are
-# ads' (review s38 f15)
-_NAME_BEFORE = re.compile(f"(?<![{_HAN}])[{_HAN}]{{0,2}}(?![加的私找系十])[{_HAN}]$")
+# 薇 and 威 end many a name (张薇, 李威, 王晓薇): one that ends a word of two or three Chinese
+# characters (four after 欧阳), a common surname first, is read as those names are ("张薇 20231234",
+# "李威：20231234" are a roster's), unless 加 的 私 找 系 (联系) or 十 comes right before it
+# ("日结加薇", "我的薇", "兼职日结薇", "客服小薇", "个人薇" are ads': review s38 f15)
+_SURNAMES = ("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余"
+             "杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙"
+             "史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤")  # the hundred commonest, and 欧阳...
+_NAME_BEFORE = re.compile(
+    f"(?<![{_HAN}])(?:欧阳|上官|司马|诸葛|[{_SURNAMES}])(?:(?![加的私找系十])[{_HAN}])?$")
 _MEASURE_AFTER = re.compile(" ?[+多余]? ?(?:只(?![要有是能需收限加聊做接回])|隻|[个個](?!人)"
                             "|[头頭]|[颗顆]|人|位|名|次|天|年|[岁歲]|[张張]|[条條]|件|倍|元|[块塊]"
                             "|[万萬]|[亿億])")
@@ -450,7 +454,7 @@ def _a_name(text: str, start: int, marker: str, ident: str) -> bool:
         return False
     if marker == "球球":
         return bool(_STUDENT_NUMBER.match(ident))
-    return marker in _NAME_MARKERS or bool(_NAME_BEFORE.search(text, max(start - 3, 0), start))
+    return marker in _NAME_MARKERS or bool(_NAME_BEFORE.search(text, max(start - 4, 0), start))
 
 
 def _after_marker(text: str, match: re.Match[str] | None) -> Finding | None:

@@ -17,8 +17,10 @@ def qq(value: str) -> Finding:
 
 
 @pytest.mark.parametrize("text", [
-    # 薇 or 威 ending a name of two to four characters (f11's "left alone")
+    # 薇 or 威 ending a name of two or three characters, a common surname first (f11's "left
+    # alone")
     "张薇 20231234", "李威 20231234", "李威：20231234", "张薇 20231234 已交", "王晓薇 20231234",
+    "欧阳晓薇 20231234",
     "刘威 20231234 请假", "张薇 2023123456 已缴费", "李威：2023123456 缺勤", "张薇薇 20231234",
     "陈威 20231234 已进群", "张薇 20231234 领取教材", "李威 20231234 联系家长",
     "作业未交：张薇 20231234，李威 20231235", "请以下同学到办公室：张薇 20231234 李威 20231235",
@@ -37,14 +39,16 @@ def test_a_roster_name_holding_a_marker_and_its_number_are_no_contact(text: str)
 
 
 @pytest.mark.parametrize(("text", "found"), [
-    # the marker alone, after 加 or a plus, or in a name that is no name's (a run of five
-    # characters, or after 的 私 找 联系)
+    # the marker alone, after 加 or a plus, or in a word that is no name (no surname first,
+    # longer, or 的 私 找 联系 before the marker)
     ("薇 20231234", wechat("20231234")), ("威 20231234 兼职", wechat("20231234")),
     ("加薇 20231234", wechat("20231234")), ("日结加薇20231234", wechat("20231234")),
     ("+V 20231234", wechat("20231234")), ("兼职日结薇20231234", wechat("20231234")),
     ("我的薇 12345678", wechat("12345678")), ("我的薇是 20231234", wechat("20231234")),
     ("私薇 12345678", wechat("12345678")), ("联系薇 12345678", wechat("12345678")),
-    ("找薇 12345678", wechat("12345678")),
+    ("找薇 12345678", wechat("12345678")), ("客服小薇 12345678", wechat("12345678")),
+    ("个人薇 12345678", wechat("12345678")), ("老师薇 12345678", wechat("12345678")),
+    ("备用威 12345678", wechat("12345678")), ("王加薇 12345678", wechat("12345678")),
     # an id that is no roster's number, or a message that asks the reader to reach someone
     ("加薇 abc123", wechat("abc123")), ("薇：abc_123 私我", wechat("abc_123")),
     ("威信 wxid_abc123", wechat("wxid_abc123")), ("张薇 abc12345", wechat("abc12345")),
