@@ -1008,14 +1008,15 @@ def _ids_before_markers(text: str) -> Iterator[Finding]:
 
 
 # 加群 with 群 in pinyin, and a number: a QQ group's ("加qun 123456789", "+qun：12345678";
-# review s36 r14). Not qun alone nor a word starting so (qunar, 去哪儿), and 加群 itself is
-# left to the markers ("Q群 12345678"): "加群 200 人" is chat.
+# review s36 r14). Not qun alone nor a word starting so (qunar, 去哪儿), nor a count ("加qun
+# 50000 人了"), and 加群 itself is left to the markers ("Q群 12345678"): "加群 200 人" is chat.
 _ADD_QUN = re.compile(
     r"[加+] ?qun(?:[号號]|hao)?(?![a-z])[ :]*(?P<number>[1-9][0-9]{4,10})(?![0-9])")
 
 
 def _added_groups(text: str) -> Iterator[Finding]:
-    return (Finding("qq", match["number"]) for match in _ADD_QUN.finditer(text))
+    return (Finding("qq", match["number"]) for match in _ADD_QUN.finditer(text)
+            if not _MEASURE_AFTER.match(text, match.end()))
 
 
 # Every marker and every spelled-out marker starts with one of these (wxid_ too).

@@ -74,7 +74,7 @@ def test_add_qun_and_a_number_is_a_qq_group(text: str, number: str) -> None:
 
 @pytest.mark.parametrize("text", [
     "qunar 123456 订单", "加qun 的人 12345678", "加群 12345678 人", "qun 12345678",
-    "加qun 0123456"])
+    "加qun 0123456", "加qun 50000 人了"])
 def test_qun_without_add_or_a_number_is_no_contact(text: str) -> None:
     """Only 加 (or a plus) before qun, and a number right after it (去哪儿 is qunar)."""
     assert find_contacts(text) == []
