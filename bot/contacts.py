@@ -437,10 +437,11 @@ _PRICE = re.compile("[0-9]+\\.[0-9]{1,2}")
 
 
 # A number as a roster writes one after a name: digits (the next line's number may follow:
-# "1. 秋秋 20231234⏎2. 小明"), or a letter and six digits or more ("伟信：B20231234", a student
-# number with its school's letter: review s37 r27 R27-6). After 球球 (balls, and a QQ ad's
-# marker: "球球 55667788") only a student number, which starts with its year ("球球 20231234").
-_ROSTER_NUMBER = re.compile(rf"(?:[a-z](?=[0-9]{{6}}))?[0-9]+(?:{_SEP}+[0-9]+)*")
+# "1. 秋秋 20231234⏎2. 小明"), or a letter and six to ten digits ("伟信：B20231234", a student
+# number with its school's letter: review s37 r27 R27-6; a letter and a mobile number,
+# "a13800138000", is a WeChat id's shape). After 球球 (balls, and a QQ ad's marker: "球球
+# 55667788") only a student number, which starts with its year ("球球 20231234").
+_ROSTER_NUMBER = re.compile(rf"[a-z][0-9]{{6,10}}|[0-9]+(?:{_SEP}+[0-9]+)*")
 _STUDENT_NUMBER = re.compile("[a-z]?(?:19|20)[0-9]{6,8}(?![0-9])")
 
 

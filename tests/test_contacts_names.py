@@ -55,6 +55,8 @@ def test_a_roster_name_holding_a_marker_and_its_number_are_no_contact(text: str)
     ("李威：abc12345", wechat("abc12345")), ("张薇 20231234 私聊", wechat("20231234")),
     ("伟信：B20231234 加我", wechat("b20231234")), ("张薇微信 20231234", wechat("20231234")),
     ("李威 微信：abc12345", wechat("abc12345")),
+    # a letter and a mobile number is a WeChat id's shape, no student number's
+    ("伟信：a13800138000", wechat("a13800138000")), ("张薇：b13800138000", wechat("b13800138000")),
     # after 球球 a number that is no student's, or announced, or added
     ("球球 55667788", qq("55667788")), ("加球球 20231234", qq("20231234")),
     ("球球号 20231234", qq("20231234")), ("球球：20231234 私聊", qq("20231234"))])
