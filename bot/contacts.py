@@ -38,7 +38,9 @@ the digit groups. Findings carry a family:
   or 备注 follows ("加我：abc888", "加❤我(abc888)", "加我 abc888 备注来意"). After a marker that
   is a word or a name too (卫星 企鹅 球球 徵信 v芯 伟信 魏信 秋秋... and the emoji) an id needs
   号, a colon, 搜 or 加 before the marker, and a number without them six digits ("🛰 tianwen1",
-  "🐧 12306"); 喂 counts only right after 加 or a plus ("加喂 abc12345").
+  "🐧 12306"); 喂 counts only right after 加 or a plus ("加喂 abc12345"). After a name (伟信
+  秋秋..., 薇 or 威 ending one: "张薇", "李威") a roster's number is none ("张薇 20231234 已交",
+  "伟信：B20231234") in a message that asks nobody to reach anyone (`_a_name`).
 - counts are no QQ number or id: after a marker that is also a noun (企鹅 penguin, 球球
   balls, 卫星 satellite), a number with a measure word after it ("企鹅 100000 只在南极",
   "卫星 300 颗"), nor is a price after 裙 (a skirt: "企鹅裙 129.00"). A number written as an
@@ -60,8 +62,8 @@ the digit groups. Findings carry a family:
   with a path, "www." or a scheme it is a link). A Taobao 口令 is a shop link without a
   URL: 8 to 14 letters and digits (both) between two currency signs ("￥AbCd1234￥").
 - ip: four numbers 0-255 with dots, one of them of two digits or more, or after a scheme.
-- platform: an id on Telegram, Douyin, Xiaohongshu or LINE, announced (`platform_ids_in`,
-  at the end): not a contact detail `contacts_in` finds.
+- platform: an id on Telegram, Douyin, Xiaohongshu, DingTalk or LINE, announced
+  (`platform_ids_in`, at the end): not a contact detail `contacts_in` finds.
 """
 
 from __future__ import annotations
@@ -213,11 +215,12 @@ def _joined_as_phone(run: str, start: int, end: int) -> bool:
 # (personal) or 只 meaning "only" (只加, 只要...).
 _NOUN_MARKERS = ("企鹅", "企鵝", "球球", "卫星", "衛星", "伟信", "魏信", "秋秋", "蔻蔻", "qiuqiu")
 # Those and the markers that are words or names too (徵信 credit checks, v芯 a RISC-V chip,
-# 抠抠 as in 抠抠搜搜, 喂 hello: 喂，信号不好): after them an id needs an announcement (号,
-# a colon, 搜) or 加 before the marker, and a number without one six digits or more
+# 抠抠 as in 抠抠搜搜, 喂 hello: 喂，信号不好; xv, vx swapped, is fifteen: 路易XV, FFXV):
+# after them an id needs an announcement (号, a colon, 搜) or 加 before the marker, and a
+# number without one six digits or more
 # ("🛰 tianwen1 到达火星轨道", "🐧 12306 买不到票", "V芯 k230d 开发板", "伟信 abc12345" are
 # chat; "🐧 12345678", "加🛰 money_2026", "🛰号：abc888", "加喂 abc12345" are not).
-_WEAK_MARKERS = (*_NOUN_MARKERS, "徵信", "v芯", "抠抠", "喂信", "喂")
+_WEAK_MARKERS = (*_NOUN_MARKERS, "徵信", "v芯", "抠抠", "喂信", "喂", "xv")
 # Of those, the ones that are names first: a number after them needs 号 or 搜 after them or
 # 加 before them, not a colon nor six digits alone ("伟信 20231234", "秋秋：20231234" are a
 # roster's name and student number; "伟信号 abc12345", "加秋秋 12345678" are not: review s37
@@ -228,6 +231,15 @@ _NAME_MARKERS = frozenset(("伟信", "魏信", "秋秋", "蔻蔻", "qiuqiu"))
 # (what a reader is asked to do, not nouns a class's roster holds too: 「秋秋 20231234 联系
 # 家长」, 「领取教材」, 「兼职助教」, 「已进群」: review s37 r27 R27-4)
 _ASKED = re.compile("加我|[+➕]我|私聊|私我|私信|详聊|有意者|加好友|(?<![已了])[进加]群")
+# 薇 and 威 end many a name (张薇, 李威, 王晓薇): one that ends a word of two or three Chinese
+# characters (four after 欧阳), a common surname first, is read as those names are ("张薇 20231234",
+# "李威：20231234" are a roster's), unless 加 的 私 找 系 (联系) or 十 comes right before it
+# ("日结加薇", "我的薇", "兼职日结薇", "客服小薇", "个人薇" are ads': review s38 f15)
+_SURNAMES = ("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余"
+             "杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙"
+             "史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤")  # the hundred commonest, and 欧阳...
+_NAME_BEFORE = re.compile(
+    f"(?<![{_HAN}])(?:欧阳|上官|司马|诸葛|[{_SURNAMES}])(?:(?![加的私找系十])[{_HAN}])?$")
 _MEASURE_AFTER = re.compile(" ?[+多余]? ?(?:只(?![要有是能需收限加聊做接回])|隻|[个個](?!人)"
                             "|[头頭]|[颗顆]|人|位|名|次|天|年|[岁歲]|[张張]|[条條]|件|倍|元|[块塊]"
                             "|[万萬]|[亿億])")
@@ -242,7 +254,7 @@ _SEP = r"[^a-z0-9_\-" + _HAN + r"]"
 _WECHAT_MARKERS = ("微信", "薇信", "威信", "徽信", "徵信", "维信", "維信", "卫信", "衛信", "v信",
                    "v芯", "薇芯", "唯信", "伟信", "魏信", "嶶信", "喂信", "wei信", "微xin", "薇xin",
                    "威xin", "微x", "薇x", "威x", "绿泡泡", "綠泡泡", "绿色泡泡", "綠色泡泡", "卫星",
-                   "衛星", "微", "薇", "威", "喂", "weixin", "wechat", "vx", "wx", "v")
+                   "衛星", "微", "薇", "威", "喂", "weixin", "wechat", "vx", "xv", "wx", "v")
 # koukou: 扣扣 in pinyin; 秋秋 蔻蔻 抠抠 qiuqiu for their sound
 _QQ_MARKERS = ("扣扣", "企鹅", "企鵝", "球球", "秋秋", "蔻蔻", "抠抠", "koukou", "qiuqiu", "qq",
                "q")
@@ -320,9 +332,10 @@ _PIECE = rf"[a-z0-9_\-{_CHINESE_NUMERALS}]"
 _CHAT_GROUP = "[群裙]"  # a group: 裙 (skirt) is its homophone in ads ("Q裙", "企鹅裙 12345678")
 _PIECE_CHARACTER = re.compile(rf"[a-z0-9_\-{_HAN}]")
 _ANY_MARKER = f"(?P<marker>{_alternation(_ENDS)})"
-# what may come between a marker and its id: separators, 号, 账号, 搜, 是...
-_FILLER = (rf"(?:{_SEP}|[号號][码碼]|[号號]|[账帳賬][号號]|搜索|搜尋|搜|是|[为為]|{_CHAT_GROUP}"
-           rf"|(?:id|hao|is)(?={_SEP}))*")
+# what may come between a marker and its id: separators, 号, 账号, 同号 (the phone's number: "VX
+# 同号 abc12345", review s38 f15), 搜, 是...
+_FILLER = (rf"(?:{_SEP}|[号號][码碼]|[号號]|[账帳賬][号號]|同[号號]|搜索|搜尋|搜|是|[为為]"
+           rf"|{_CHAT_GROUP}|(?:id|hao|is|me)(?={_SEP}))*")
 _MARKER = (
     rf"{_ANY_MARKER}"
     rf"(?P<filler>{_FILLER})"
@@ -423,6 +436,28 @@ def _joined(text: str, end: int, filler: str, ident: str) -> str:
 _PRICE = re.compile("[0-9]+\\.[0-9]{1,2}")
 
 
+# A number as a roster writes one after a name: digits (the next line's number may follow:
+# "1. 秋秋 20231234⏎2. 小明"), or a letter and six to ten digits ("伟信：B20231234", a student
+# number with its school's letter: review s37 r27 R27-6; a letter and a mobile number,
+# "a13800138000", is a WeChat id's shape). After 球球 (balls, and a QQ ad's marker: "球球
+# 55667788") only a student number, which starts with its year ("球球 20231234").
+_ROSTER_NUMBER = re.compile(rf"[a-z][0-9]{{6,10}}|[0-9]+(?:{_SEP}+[0-9]+)*")
+_STUDENT_NUMBER = re.compile("[a-z]?(?:19|20)[0-9]{6,8}(?![0-9])")
+
+
+_NAMES = _NAME_MARKERS | {"薇", "威", "球球"}  # the markers `_a_name` may read as a name
+
+
+def _a_name(text: str, start: int, marker: str, ident: str) -> bool:
+    """The marker at `start` (one of `_NAMES`) is a name and `ident` the number a roster
+    writes after it."""
+    if not _ROSTER_NUMBER.fullmatch(ident):
+        return False
+    if marker == "球球":
+        return bool(_STUDENT_NUMBER.match(ident))
+    return marker in _NAME_MARKERS or bool(_NAME_BEFORE.search(text, max(start - 4, 0), start))
+
+
 def _after_marker(text: str, match: re.Match[str] | None) -> Finding | None:
     """The contact detail after a marker, if what follows it is one."""
     if match is None:
@@ -452,10 +487,11 @@ def _after_marker(text: str, match: re.Match[str] | None) -> Finding | None:
         ident = ident.replace(" ", "").replace("加", "")
     if _PRICE.fullmatch(ident) and re.search(_CHAT_GROUP, filler):
         return None  # "Q裙 158.00 包邮", "企鹅裙 129.00": a skirt and its price
-    if (marker in _NAME_MARKERS and not (added or re.search(r"[号號]|搜|[群裙]", filler))
-            and ident.isdigit() and not _ASKED.search(text)):
-        return None  # "伟信 20231234", "秋秋：20231234": a roster's name and student number
-    announced = bool(re.search(r"[号號]|:|搜", filler)) and not bare
+    if (marker in _NAMES and _a_name(text, start, marker, ident)
+            and not (added or re.search(r"[号號]|搜|[群裙]", filler)) and not _ASKED.search(text)):
+        return None  # "伟信 20231234", "张薇：20231234": a roster's name and student number
+    # (not a colon after "me": "wechat me: tonight" asks for a message, and names no id)
+    announced = bool(re.search(r"[号號]|:|搜", filler)) and not bare and "me" not in filler
     weak = marker in _WEAK_MARKERS and not (announced or added)
     phone = next(_phones(ident), None)
     if phone:
@@ -972,6 +1008,18 @@ def _ids_before_markers(text: str) -> Iterator[Finding]:
     return (Finding("wechat", match["id"]) for match in _ID_BEFORE_MARKER.finditer(text))
 
 
+# 加群 with 群 in pinyin, and a number: a QQ group's ("加qun 123456789", "+qun：12345678";
+# review s36 r14). Not qun alone nor a word starting so (qunar, 去哪儿), nor a count ("加qun
+# 50000 人了"), and 加群 itself is left to the markers ("Q群 12345678"): "加群 200 人" is chat.
+_ADD_QUN = re.compile(
+    r"[加+] ?qun(?:[号號]|hao)?(?![a-z])[ :]*(?P<number>[1-9][0-9]{4,10})(?![0-9])")
+
+
+def _added_groups(text: str) -> Iterator[Finding]:
+    return (Finding("qq", match["number"]) for match in _ADD_QUN.finditer(text)
+            if not _MEASURE_AFTER.match(text, match.end()))
+
+
 # Every marker and every spelled-out marker starts with one of these (wxid_ too).
 MARKER_STARTS = "".join(sorted({m[0] for m in (*_WECHAT_MARKERS, *_QQ_MARKERS)}))
 NUMERALS = _CHINESE_NUMERALS  # what counts as a digit of a phone number, besides 0-9 o l i
@@ -990,6 +1038,8 @@ def _contacts_in(unmasked: str) -> tuple[Finding, ...]:
     if _MARKER_START.search(marked):  # no marker can start anywhere else
         found += _marked(marked)
         found += _ids_before_markers(marked)
+        if "qun" in marked:
+            found += _added_groups(marked)
     if "我" in unmasked:
         found += _added_me(unmasked)
     if "@" in unmasked or "at" in unmasked or "艾特" in unmasked:  # what _spell_ats reads
@@ -1001,23 +1051,26 @@ def _contacts_in(unmasked: str) -> tuple[Finding, ...]:
 
 # An id on another platform, a family of its own (`platform`) that `contacts_in` does not
 # find: only an operator who looks for it asks `platform_ids_in`. Telegram (TG, telegram, 电报,
-# and 飞机 纸飞机 in spam slang), Douyin (抖音), Xiaohongshu (小红书) and LINE. An id is
-# announced by 号, id or 搜 after the marker, 加 or 搜 before it ("加飞机 abc12345",
+# and 飞机 纸飞机 in spam slang), Douyin (抖音), Xiaohongshu (小红书), DingTalk (钉钉) and LINE.
+# An id is announced by 号, id or 搜 after the marker, 加 or 搜 before it ("加飞机 abc12345",
 # "抖音号：abc12345", "Line ID: abc123"), or for Telegram by @ ("飞机：@abc12345"). Telegram's
 # names start with a letter; after TG, telegram or 电报 one with a digit needs no announcement
 # ("TG：abc12345", "TG abc12345"), after 飞机 every one does ("坐飞机：CA1380" is a flight).
 # Douyin's and Xiaohongshu's ids are names (a letter first, 5 characters or more) or numbers
 # of 6 digits or more, announced ("小红书 abc12345" is as often a search for a post); LINE's
-# need id, 号 or 加 ("line 1234", "line: abc" are code and chat).
+# need id, 号 or 加 ("line 1234", "line: abc" are code and chat). DingTalk's are as Douyin's,
+# and a name with a digit after a colon too ("钉钉：abc12345"; "钉钉：20231201 打卡记录" is a
+# date, and a group's or a meeting's number is no person's: 钉钉群号, 钉钉会议号).
 PLATFORMS = {"telegram": "telegram", "tg": "telegram", "电报": "telegram", "纸飞机": "telegram",
-             "飞机": "telegram", "抖音": "douyin", "小红书": "xiaohongshu", "line": "line"}
-# Every id has a Latin letter but a number after 抖音 or 小红书: a text with no Latin letter
-# and none of these characters holds no id (what bot/prefilter.py may clear)
-PLATFORM_KEYS = "抖书"
+             "飞机": "telegram", "抖音": "douyin", "小红书": "xiaohongshu", "钉钉": "dingtalk",
+             "line": "line"}
+# Every id has a Latin letter but a number after 抖音, 小红书 or 钉钉: a text with no Latin
+# letter and none of these characters holds no id (what bot/prefilter.py may clear)
+PLATFORM_KEYS = "抖书钉"
 # (the marker first, so that the scan skips in C to where one starts; 加 before it is looked
 # up after a match)
 _PLATFORM_ID = re.compile(
-    r"(?<![a-z0-9])(?P<marker>telegram|tg|电报|纸飞机|飞机|抖音|小红书|line)(?![a-z0-9])"
+    r"(?<![a-z0-9])(?P<marker>telegram|tg|电报|纸飞机|飞机|抖音|小红书|钉钉|line)(?![a-z0-9])"
     r"(?P<how>(?:[ :]|[号號]|[账帳][号號]|id|搜索?)*)(?P<at>@?)"
     r"(?P<id>[a-z0-9][a-z0-9_.]{3,31})(?![a-z0-9_])")
 _ADD_BEFORE = re.compile("[加+搜] ?$")
@@ -1038,7 +1091,9 @@ def platform_ids_in(unmasked: str) -> list[Finding]:
         elif platform == "line":
             ok = len(ident) >= 4 and (named or added)
         else:
-            ok = announced and ((ident[0].isalpha() and len(ident) >= 5)
+            colon = (platform == "dingtalk" and ":" in how and ident[0].isalpha()
+                     and any(map(str.isdigit, ident)))  # "钉钉：abc12345"
+            ok = (announced or colon) and ((ident[0].isalpha() and len(ident) >= 5)
                                 or (ident.isdigit() and len(ident) >= 6))
         if ok:
             found.append(Finding("platform", f"{platform}:{ident}"))

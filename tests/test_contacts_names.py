@@ -1,0 +1,64 @@
+"""Names that hold a marker (张薇, 李威, 球球, 秋秋) and the numbers a roster writes after them
+are no contact; an ad with the same marker still is (review s38 f15)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.contacts import Finding, find_contacts
+
+
+def wechat(value: str) -> Finding:
+    return Finding("wechat", value)
+
+
+def qq(value: str) -> Finding:
+    return Finding("qq", value)
+
+
+@pytest.mark.parametrize("text", [
+    # 薇 or 威 ending a name of two or three characters, a common surname first (f11's "left
+    # alone")
+    "张薇 20231234", "李威 20231234", "李威：20231234", "张薇 20231234 已交", "王晓薇 20231234",
+    "欧阳晓薇 20231234",
+    "刘威 20231234 请假", "张薇 2023123456 已缴费", "李威：2023123456 缺勤", "张薇薇 20231234",
+    "陈威 20231234 已进群", "张薇 20231234 领取教材", "李威 20231234 联系家长",
+    "作业未交：张薇 20231234，李威 20231235", "请以下同学到办公室：张薇 20231234 李威 20231235",
+    "校友会名单：李威 2008级 20081234，张薇 20091234",
+    "三班名单：\n1. 张薇 20231234\n2. 李威 20231235\n3. 王芳 20231236",
+    # 球球 as a name before a student number (its year first)
+    "球球 20231234", "球球：20231234 到了吗", "体育课分组：球球 20231234、秋秋 20231235",
+    # a student number with its school's letter (review s37 r27 R27-6)
+    "伟信：B20231234", "伟信：B20231234 到了吗", "魏信：S2023123 已签到", "张薇：B20231234",
+    "李威 S2023123 已签到", "秋秋：B20231234 到了吗",
+    # the next line's list number after the student number (review s37 r27 R27-4's note)
+    "领取教材接龙\n1. 秋秋 20231234\n2. 小明 20231235", "接龙\n1. 张薇 20231234\n2. 李威 20231235",
+])
+def test_a_roster_name_holding_a_marker_and_its_number_are_no_contact(text: str) -> None:
+    assert find_contacts(text) == []
+
+
+@pytest.mark.parametrize(("text", "found"), [
+    # the marker alone, after 加 or a plus, or in a word that is no name (no surname first,
+    # longer, or 的 私 找 联系 before the marker)
+    ("薇 20231234", wechat("20231234")), ("威 20231234 兼职", wechat("20231234")),
+    ("加薇 20231234", wechat("20231234")), ("日结加薇20231234", wechat("20231234")),
+    ("+V 20231234", wechat("20231234")), ("兼职日结薇20231234", wechat("20231234")),
+    ("我的薇 12345678", wechat("12345678")), ("我的薇是 20231234", wechat("20231234")),
+    ("私薇 12345678", wechat("12345678")), ("联系薇 12345678", wechat("12345678")),
+    ("找薇 12345678", wechat("12345678")), ("客服小薇 12345678", wechat("12345678")),
+    ("个人薇 12345678", wechat("12345678")), ("老师薇 12345678", wechat("12345678")),
+    ("备用威 12345678", wechat("12345678")), ("王加薇 12345678", wechat("12345678")),
+    # an id that is no roster's number, or a message that asks the reader to reach someone
+    ("加薇 abc123", wechat("abc123")), ("薇：abc_123 私我", wechat("abc_123")),
+    ("威信 wxid_abc123", wechat("wxid_abc123")), ("张薇 abc12345", wechat("abc12345")),
+    ("李威：abc12345", wechat("abc12345")), ("张薇 20231234 私聊", wechat("20231234")),
+    ("伟信：B20231234 加我", wechat("b20231234")), ("张薇微信 20231234", wechat("20231234")),
+    ("李威 微信：abc12345", wechat("abc12345")),
+    # a letter and a mobile number is a WeChat id's shape, no student number's
+    ("伟信：a13800138000", wechat("a13800138000")), ("张薇：b13800138000", wechat("b13800138000")),
+    # after 球球 a number that is no student's, or announced, or added
+    ("球球 55667788", qq("55667788")), ("加球球 20231234", qq("20231234")),
+    ("球球号 20231234", qq("20231234")), ("球球：20231234 私聊", qq("20231234"))])
+def test_the_same_markers_in_an_ad_are_still_found(text: str, found: Finding) -> None:
+    assert found in find_contacts(text)
