@@ -220,8 +220,8 @@ class Contacts(HandlerConfig):
     # see them ("kefu_2026", "138 0013 8000", "QQ 12345678"); e-mail addresses at the
     # domains of `links.allow` are allowed too, but for public mailbox providers' (qq.com)
     allow: list[Annotated[str, Field(min_length=1)]] = []
-    # which families count; `platform` (ids on Telegram, Douyin, Xiaohongshu, LINE) only
-    # if listed
+    # which families count; `platform` (ids on Telegram, Douyin, Xiaohongshu, LINE,
+    # DingTalk) only if listed
     look_for: list[Annotated[str, Field(pattern="^(phone|wechat|qq|email|platform)$")]] = list(
         CONTACT_KINDS)
     # a member's messages within this long are also read together ("138 0013" + "8000")
