@@ -41,9 +41,9 @@ async def note_unless_since(store: Store, key: Key, at: str, since: str) -> bool
     kept there is later than `since` ('' or a stamp) and not later than `at`: one statement,
     True if kept. A time kept in the future (a system clock stepped back) is over, as if
     long ago, so a cooldown never lasts longer than its own length from now; but a `since`
-    of '' (once, ever) holds whatever is kept. Stamps are fixed width, so their JSON text compares as the times do;
-    and they hold nothing JSON escapes, so their JSON text is the stamp in quotes
-    (json.dumps costs more)."""
+    of '' (once, ever) holds whatever is kept. Stamps are fixed width, so their JSON text
+    compares as the times do; and they hold nothing JSON escapes, so their JSON text is the
+    stamp in quotes (json.dumps costs more)."""
     if not since:
         return await store.changes(_NOTE_ONCE, (*key, f'"{at}"')) > 0
     return await store.changes(_NOTE_UNLESS_SINCE, (*key, f'"{at}"', f'"{since}"')) > 0
