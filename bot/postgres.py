@@ -289,7 +289,7 @@ def _broken(exc: BaseException) -> bool:
 # exception; a read-only transaction (a failover while the bot runs, a managed server whose
 # storage filled; at start `_read_only` tells a standby); insufficient resources (disk full,
 # out of memory, too many connections); operator intervention (a shutdown, a crash, "the
-# database system is starting up")
+# database system is starting up"); but what `_MEND` lists
 _FOR_NOW = ("08", "25006", "53", "57P")
 # a login refused behind PgBouncer, which says 08P01 (protocol violation) for every refusal
 # (its source: "PgBouncer used to report SQLSTATE 08P01 for all cases"), in its own words
@@ -299,18 +299,39 @@ _REFUSED = ("authentication failed", "login rejected", "no such user", "no such 
 # at start, another transaction in the way of a migration (a serialization failure, a
 # deadlock, the role's lock_timeout): starting again passes (PgStore.open)
 _IN_THE_WAY = ("40001", "40P01", "55P03")
+# errors of _FOR_NOW's classes that no restart mends, and what the operator changes
+_MEND = {
+    # a standby's session, as the primary dropped its database (a database dropped on the
+    # primary under the bot ends its session as a shutdown would: exit 1, and the next
+    # start finds the database gone, exit 2)
+    "57P04": "the database was dropped: create it again (or restore it), or point storage "
+             "at another",
+    # configuration_limit_exceeded: a statement past a limit of the server's settings
+    # (temp_file_limit), which it would pass again after every restart
+    "53400": "a limit of the server's settings: raise it for storage's database or role "
+             "(ALTER DATABASE/ROLE ... SET ...) or in postgresql.conf",
+}
 
 
 def _codes(exc: BaseException) -> tuple[object, object]:
-    """The SQLSTATE of `exc`, and of the error it was raised from (the driver's under an
-    `Unavailable`)."""
+    """The SQLSTATE of `exc`, and of the error it was raised from: the server's error that
+    ended a connection (the driver says 08003, "connection was closed in the middle of
+    operation", raised from it), the driver's under an `Unavailable`."""
     return getattr(exc, "sqlstate", None), getattr(exc.__cause__, "sqlstate", None)
+
+
+def _mend(exc: BaseException) -> str | None:
+    """What the operator changes, for an error `_MEND` lists."""
+    return next((_MEND[code] for code in _codes(exc) if code in _MEND), None)
 
 
 def _unavailable(exc: BaseException) -> bool:
     """Whether `exc` says the database cannot be used for now (`Unavailable`): the server not
     reached, the connection gone, or an error of `_FOR_NOW`; not a statement's own mistake,
-    a login refused, a database that is not there, or what `_misconfigured` finds."""
+    a login refused, a database that is not there, what `_MEND` lists, or what
+    `_misconfigured` finds."""
+    if _mend(exc) is not None:
+        return False
     code = getattr(exc, "sqlstate", None)
     if isinstance(code, str):
         return code.startswith(_FOR_NOW) and not (
@@ -332,6 +353,8 @@ def _misconfigured(exc: BaseException) -> str | None:
 
 
 def _failed(exc: BaseException, said: str) -> PostgresError:
+    if (mend := _mend(exc)) is not None:
+        return PostgresError(f"{said}: storage: {mend}")
     return Unavailable(said) if _unavailable(exc) else PostgresError(said)
 
 

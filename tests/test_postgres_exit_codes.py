@@ -8,7 +8,8 @@ exit 1. On real servers, where this machine can make the failure.
 
 And (brief s38 f18) what passes a restart though its class says "for now": a server read-only
 at start because `storage` names a standby, or the bot's own database, role or URL is set
-read-only (exit 2; a primary read-only as a whole stays exit 1)."""
+read-only (exit 2; a primary read-only as a whole stays exit 1), a database dropped under a
+standby's session (57P04), a limit of the server's settings (53400)."""
 
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ from pg import USER, Postgres, require_postgres
 from test_postgres_outage import _config, _env
 
 from bot.postgres import (
+    PgReader,
     PgStore,
     PostgresError,
     Unavailable,
@@ -316,3 +318,74 @@ def test_a_primary_read_only_as_a_whole_at_start_is_exit_1(tmp_path: Path) -> No
     assert code == 1, said
     assert said == f"groupbot run: the database is unavailable: {shown(server.url())}: " \
                    "cannot execute CREATE TABLE in a read-only transaction"
+
+
+async def test_a_database_dropped_under_a_standbys_session_is_the_operators(
+        standby: tuple[Postgres, Postgres]) -> None:
+    """57P04: the primary dropped the database a reader on its standby reads (`groupbot
+    report`, `web` alone): it was Unavailable, exit 1, and restarted for ever."""
+    primary, replica = standby
+    url = replica.url("live")
+    reader = PgReader(url)
+    try:
+        await reader.one("SELECT 1")  # (connected)
+        reading = asyncio.ensure_future(reader.one("SELECT pg_sleep(60)"))
+        await asyncio.sleep(0.5)
+        await asyncio.to_thread(primary.sql, "DROP DATABASE live")
+        with pytest.raises(PostgresError) as raised:
+            await asyncio.wait_for(reading, 50)
+    finally:
+        await reader.close()
+    assert not isinstance(raised.value, Unavailable)
+    assert str(raised.value).endswith(
+        "terminating connection due to conflict with recovery: storage: the database was "
+        "dropped: create it again (or restore it), or point storage at another")
+
+
+async def test_a_statement_past_a_limit_of_the_servers_settings_is_the_operators(
+        postgres: Postgres) -> None:
+    """53400 (temp_file_limit): at start, a migration past it was exit 1 and ran into it
+    again after every restart; at run time the bot stopped (exit 1) rather than drop the
+    event that ran into it."""
+    url = postgres.database()
+    name = url.rsplit("/", 1)[1]
+    postgres.sql(f"ALTER DATABASE {name} SET temp_file_limit = '64kB'")
+    postgres.sql(f"ALTER DATABASE {name} SET work_mem = '64kB'")
+    spills = "SELECT g FROM generate_series(1, 100000) g ORDER BY md5(g::text)"
+    with pytest.raises(PostgresError) as raised:
+        await PgStore.open(url, {"big": [f"CREATE TABLE big AS {spills}"]})
+    assert not isinstance(raised.value, Unavailable)
+    assert str(raised.value) == (
+        f"{shown(url)}: temporary file size exceeds temp_file_limit (64kB): storage: a limit "
+        "of the server's settings: raise it for storage's database or role (ALTER "
+        "DATABASE/ROLE ... SET ...) or in postgresql.conf")
+    store = await PgStore.open(url, {})
+    try:
+        with pytest.raises(PostgresError, match="exceeds temp_file_limit") as raised:
+            await store.all(spills)
+        assert not isinstance(raised.value, Unavailable)
+        assert store.lost is None
+        assert await store.one("SELECT 1") == (1,)
+    finally:
+        await store.close()
+
+
+async def test_a_database_dropped_under_the_bot_is_exit_1_then_exit_2_at_the_next_start(
+        postgres: Postgres) -> None:
+    """On the primary, DROP DATABASE ... WITH (FORCE) ends the bot's session as a shutdown
+    or pg_terminate_backend does (57P01, which the driver may not even pass on): exit 1; the
+    start after finds the database gone and names `storage`, exit 2."""
+    url = postgres.database()
+    store = await PgStore.open(url, {})
+    try:
+        await asyncio.to_thread(postgres.sql, f"DROP DATABASE {url.rsplit('/', 1)[1]} WITH "
+                                              "(FORCE)")
+        with pytest.raises(Unavailable):
+            await store.all("SELECT 1")
+    finally:
+        await store.close()
+    with pytest.raises(PostgresError) as raised:
+        await PgStore.open(url, {})
+    assert not isinstance(raised.value, Unavailable)
+    assert str(raised.value) == _said(url, f'database "{url.rsplit("/", 1)[1]}" does not '
+                                           "exist").partition("cannot be used: ")[2]
