@@ -11,8 +11,10 @@
 - Uncertain: a message is not sent again (at most once), audited `<kind>_uncertain`; a
   removal or invitation is checked against the member list before it is repeated.
 - Any other GatewayError: tried again with back-off (5 s, 20 s, 80 s, 320 s), then given
-  up and audited `<kind>_send_failed`; the other actions go meanwhile. A removal given up
-  is told to the admins, and not announced unless its last attempt may have removed them.
+  up and audited `<kind>_send_failed`; the other actions go meanwhile. The failed tries are
+  counted in the store: after a restart it is tried at once (the back-off's wait is not
+  kept), and given up after MAX_ATTEMPTS tries in all. A removal given up is told to the
+  admins, and not announced unless its last attempt may have removed them.
 """
 
 from __future__ import annotations
@@ -249,8 +251,7 @@ class Delivery:
         self._metrics.governor_pauses.labels(key).inc()
         await self._record(now, item.action, "paused",
                            f"{what} for {pause.until - now} ({exc})")
-        await self.outbox.retry(item, pause.until)
-        item.attempts -= 1  # a pause is no failed attempt: the action is not given up
+        await self.outbox.retry(item, pause.until, failed=False)  # (never given up)
         if tell:
             for admin in admins:
                 await self.outbox.put(Dm(admin, f"[groupbot] WeChat pushed back ({exc}): "

@@ -8,13 +8,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from harness import SHIPPED, Harness
+from harness import BOT_YAML, SHIPPED, Harness, write_config
 from test_governor import _config
 from test_outbox import _put
 
 from bot.actions import Action, Kick, Say
-from bot.adapters.base import Disconnected, Uncertain
-from bot.delivery import Delivery
+from bot.adapters.base import Disconnected, GatewayError, Uncertain
+from bot.delivery import MAX_ATTEMPTS, Delivery
 from bot.governor import Governor
 
 pytestmark = pytest.mark.usefixtures("backend")  # on SQLite, then on PostgreSQL
@@ -185,3 +185,29 @@ async def test_a_removal_going_out_at_a_crash_held_while_the_platform_is_away_st
         audit = [a for a, in await h.bot.store.all("SELECT action FROM audit ORDER BY id")]
         assert audit[-1] == "kick_verified", audit
         assert await _spent(h, "removals") == 1
+
+
+async def test_a_send_that_keeps_failing_is_given_up_after_the_limit_across_restarts(
+        tmp_path: Path) -> None:
+    """Its failed tries were counted in memory only: after each restart it had MAX_ATTEMPTS
+    tries again, and a bot restarted between two tries (a crash loop, an upgrade) never
+    gave it up. Restarted after each try here: MAX_ATTEMPTS tries in all, then given up."""
+    root = write_config(tmp_path / "config", BOT_YAML + "governor: {enabled: false}\n",
+                        {"recruitment": "handlers: []\n"})
+    async with Harness(root, tmp_path) as h:
+        tries: list[str] = []
+
+        async def failing(group: str, text: str, mentions: tuple[str, ...] = ()) -> None:
+            tries.append(text)
+            raise GatewayError("the gateway answered 502")
+
+        h.world.send_text = failing  # type: ignore[method-assign]
+        await _put(h, Say("r1", "通知"))
+        for done in range(1, MAX_ATTEMPTS + 2):
+            await h.advance("4s")  # (the group's 3 s between sends, less than any back-off:
+            # after a restart it goes at once)
+            assert len(tries) == min(done, MAX_ATTEMPTS)
+            await h.restart()
+        audit = [a for a, in await h.bot.store.all("SELECT action FROM audit ORDER BY id")]
+        assert audit == ["say_send_failed"]
+        assert len(h.bot.outbox) == 0
