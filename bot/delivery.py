@@ -52,6 +52,7 @@ HOLD = timedelta(seconds=1)  # how often the first action tries while the platfo
 
 
 MESSAGES = (Say, Dm, Card, GroupQr)  # what is sent at most once
+STOPPED = "the bot stopped while sending it"  # (the restart settles it)
 
 
 def backoff(attempts: int) -> timedelta:
@@ -149,7 +150,7 @@ class Delivery:
             log.warning("%s was going out when the bot stopped; not sent again", action)
             async with self.store.transaction():
                 await self._spent(item, now)  # (it may have gone: its budget counts it)
-                await self._record(now, action, "uncertain", "the bot stopped while sending it")
+                await self._record(now, action, "uncertain", STOPPED)
                 await self._done(item, now, "uncertain")
             return
         try:
@@ -182,12 +183,17 @@ class Delivery:
                     await self._record(now, action, "verified", "found done in the member list")
                     await self._done(item, now, "verified")
                 return
-            if item.uncertain:  # not done, but it reached WeChat before the bot stopped, and
-                # goes again: its budget counts that try too, once (still `sending` in the
-                # store: another crash before this goes out counts it again, on the safe side)
+            if item.uncertain:  # not done, but it reached WeChat before the bot stopped: a
+                # failed try, which its budget and its attempts count, once (the store says
+                # `verify` then, not `sending`); it goes again at once, or is given up after
+                # the last (a bot killed at each try stops, as one whose tries fail)
+                item.uncertain = False
                 async with self.store.transaction():
                     await self._spent(item, now)
-                item.uncertain, item.verify = False, True
+                    if item.attempts + 1 >= MAX_ATTEMPTS:
+                        await self._retry(item, now, GatewayError(STOPPED), verify=False)
+                        return
+                    await self.outbox.retry(item, now, verify=True)
             if isinstance(action, Kick) and not (item.verify or item.uncertain) and \
                     await self._left(action):  # (one that may have gone is verified above)
                 # nothing to remove (an ad poster who posted and went): done, and not

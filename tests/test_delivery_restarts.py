@@ -211,3 +211,30 @@ async def test_a_send_that_keeps_failing_is_given_up_after_the_limit_across_rest
         audit = [a for a, in await h.bot.store.all("SELECT action FROM audit ORDER BY id")]
         assert audit == ["say_send_failed"]
         assert len(h.bot.outbox) == 0
+
+
+async def test_a_removal_the_bot_dies_sending_each_time_is_given_up_after_the_limit(
+        tmp_path: Path) -> None:
+    """The process dies while the removal goes out, at every try: each restart found it not
+    done and sent it again, counting no attempt, so the bot crashed on it for ever. The try
+    cut off counts as a failed one: after MAX_ATTEMPTS it is given up, and the admins told."""
+    async with Harness(_config(tmp_path, REMOVALS), tmp_path, groups={"g": "Recruitment"}) as h:
+        await h.join("g", "m")
+        tries: list[str] = []
+
+        async def dies(group: str, member: str, reason: str = "") -> None:
+            tries.append(member)
+            raise Crash("killed")
+
+        h.world.remove_member = dies  # type: ignore[method-assign]
+        await _put(h, Kick("g", "m", "spam"))
+        for _ in range(MAX_ATTEMPTS):
+            with pytest.raises(Crash):
+                await h.advance("10s")
+            await h.restart()
+        await h.advance("1h")
+        assert tries == ["m"] * MAX_ATTEMPTS and "m" in h.world.group("g").members
+        audit = [a for a, in await h.bot.store.all("SELECT action FROM audit ORDER BY id")]
+        assert audit[-1] == "kick_send_failed", audit
+        assert any("gave up trying to kick" in dm["text"] for dm in h.actions("dm"))
+        assert await _spent(h, "removals") == MAX_ATTEMPTS
