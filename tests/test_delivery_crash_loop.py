@@ -32,16 +32,21 @@ async def _reads(db: Reader, sql: str, value: object, what: str) -> None:
         await asyncio.sleep(0.02)
 
 
+async def _failing_gateway() -> FakeGateway:
+    """A gateway with a group, r1, where every message fails with a plain failure (not a
+    refusal, nor one that may have sent it: it is tried again)."""
+    gateway = FakeGateway(World())
+    gateway.world.add_room("r1", "Recruitment 01", {"alice": "Alice"})
+    gateway.failing["MessageSendText"] = GRPCError(Status.ABORTED, "risk control")
+    await gateway.start()
+    return gateway
+
+
 # SQLite alone, as tests/test_faults.py's kill -9: PostgreSQL's commits are the same store
 # seam (tests/test_delivery_restarts.py runs the limit across restarts on both)
 async def test_a_send_failing_in_a_crash_loop_is_given_up_after_the_limit(
         tmp_path: Path) -> None:
-    world = World()
-    world.add_room("r1", "Recruitment 01", {"alice": "Alice"})
-    gateway = FakeGateway(world)
-    await gateway.start()
-    # a plain failure (not a refusal, nor one that may have sent it): tried again
-    gateway.failing["MessageSendText"] = GRPCError(Status.ABORTED, "risk control")
+    gateway = await _failing_gateway()
     config = _deployment(tmp_path / "config")
     db = None
 
