@@ -330,7 +330,11 @@ async def test_a_database_dropped_under_a_standbys_session_is_the_operators(
     try:
         await reader.one("SELECT 1")  # (connected)
         reading = asyncio.ensure_future(reader.one("SELECT pg_sleep(60)"))
-        await asyncio.sleep(0.5)
+        async with asyncio.timeout(30):  # (the query under way on the standby, then the drop)
+            while "pg_sleep" not in await asyncio.to_thread(
+                    replica.sql, "SELECT query FROM pg_stat_activity WHERE state = 'active'"
+                    " AND pid <> pg_backend_pid()"):
+                await asyncio.sleep(0.05)
         await asyncio.to_thread(primary.sql, "DROP DATABASE live")
         with pytest.raises(PostgresError) as raised:
             await asyncio.wait_for(reading, 50)
