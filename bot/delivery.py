@@ -11,8 +11,10 @@
 - Uncertain: a message is not sent again (at most once), audited `<kind>_uncertain`; a
   removal or invitation is checked against the member list before it is repeated.
 - Any other GatewayError: tried again with back-off (5 s, 20 s, 80 s, 320 s), then given
-  up and audited `<kind>_send_failed`; the other actions go meanwhile. A removal given up
-  is told to the admins, and not announced unless its last attempt may have removed them.
+  up and audited `<kind>_send_failed`; the other actions go meanwhile. The failed tries are
+  counted in the store: after a restart it is tried at once (the back-off's wait is not
+  kept), and given up after MAX_ATTEMPTS tries in all. A removal given up is told to the
+  admins, and not announced unless its last attempt may have removed them.
 """
 
 from __future__ import annotations
@@ -50,6 +52,7 @@ HOLD = timedelta(seconds=1)  # how often the first action tries while the platfo
 
 
 MESSAGES = (Say, Dm, Card, GroupQr)  # what is sent at most once
+STOPPED = "the bot stopped while sending it"  # (the restart settles it)
 
 
 def backoff(attempts: int) -> timedelta:
@@ -147,7 +150,7 @@ class Delivery:
             log.warning("%s was going out when the bot stopped; not sent again", action)
             async with self.store.transaction():
                 await self._spent(item, now)  # (it may have gone: its budget counts it)
-                await self._record(now, action, "uncertain", "the bot stopped while sending it")
+                await self._record(now, action, "uncertain", STOPPED)
                 await self._done(item, now, "uncertain")
             return
         try:
@@ -180,12 +183,17 @@ class Delivery:
                     await self._record(now, action, "verified", "found done in the member list")
                     await self._done(item, now, "verified")
                 return
-            if item.uncertain:  # not done, but it reached WeChat before the bot stopped, and
-                # goes again: its budget counts that try too, once (still `sending` in the
-                # store: another crash before this goes out counts it again, on the safe side)
+            if item.uncertain:  # not done, but it reached WeChat before the bot stopped: a
+                # failed try, which its budget and its attempts count, once (the store says
+                # `verify` then, not `sending`); it goes again at once, or is given up after
+                # the last (a bot killed at each try stops, as one whose tries fail)
+                item.uncertain = False
                 async with self.store.transaction():
                     await self._spent(item, now)
-                item.uncertain, item.verify = False, True
+                    if item.attempts + 1 >= MAX_ATTEMPTS:
+                        await self._retry(item, now, GatewayError(STOPPED), verify=False)
+                        return
+                    await self.outbox.retry(item, now, verify=True)
             if isinstance(action, Kick) and not (item.verify or item.uncertain) and \
                     await self._left(action):  # (one that may have gone is verified above)
                 # nothing to remove (an ad poster who posted and went): done, and not
@@ -249,8 +257,7 @@ class Delivery:
         self._metrics.governor_pauses.labels(key).inc()
         await self._record(now, item.action, "paused",
                            f"{what} for {pause.until - now} ({exc})")
-        await self.outbox.retry(item, pause.until)
-        item.attempts -= 1  # a pause is no failed attempt: the action is not given up
+        await self.outbox.retry(item, pause.until, failed=False)  # (never given up)
         if tell:
             for admin in admins:
                 await self.outbox.put(Dm(admin, f"[groupbot] WeChat pushed back ({exc}): "

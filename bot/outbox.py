@@ -12,7 +12,8 @@ What goes next (docs/limits.md, "The outbox"):
   still there, in any lane (an invitation waits for the acceptance of the friend request).
   When that action is dropped (the send governor's keep rule), what depends on it is
   dropped too (`orphans`): nothing waits for an action that will never go.
-- A failed action waits for its retry without holding up the others.
+- A failed action waits for its retry without holding up the others. Its failed tries are
+  counted in the store (`attempts`), so a restart does not give it the whole limit again.
 - At most once: an action is marked `sending` before it goes out. After a crash, a message
   in that state is not sent again (audited as uncertain); a removal or invitation is checked
   against the group's member list first (bot/delivery.py), as is one whose last try failed
@@ -155,7 +156,7 @@ def _after(item: Queued) -> Iterable[Hashable]:
 def _welcome(item: Queued) -> Iterable[Hashable]:
     action = item.action
     if (isinstance(action, Say) and item.priority is Priority.WELCOME and action.mentions
-            and not item.attempts):  # a welcome waiting for its retry holds nothing up
+            and item.not_before is None):  # a welcome waiting for its retry holds nothing up
         return [("welcome", action.group)]
     return []
 
@@ -208,6 +209,9 @@ MIGRATIONS: Sequence[str] = (
     ALTER TABLE outbox ADD COLUMN account TEXT NOT NULL DEFAULT '';
     ALTER TABLE outbox ADD COLUMN epoch INTEGER NOT NULL DEFAULT 0;
     """,
+    # the failed tries of an action waiting for its retry (Queued.attempts): a restart goes
+    # on counting, so the limit (bot/delivery.py, MAX_ATTEMPTS) holds across restarts
+    "ALTER TABLE outbox ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;",
 )
 
 
@@ -334,15 +338,15 @@ class Outbox:
                 "UPDATE outbox SET account = ? WHERE account = '' AND grp = ?",
                 (self.account, DIRECT))
         queued = {item.id for lane in self._lanes.values() for item in lane.items}
-        for row_id, action, prio, state, after, since, epoch in await self._store.all(
-                "SELECT id, action, priority, state, after_id, deferred_since, epoch FROM outbox"
-                " WHERE account = ? ORDER BY id", (self.account,)):
+        for row_id, action, prio, state, after, since, epoch, attempts in await self._store.all(
+                "SELECT id, action, priority, state, after_id, deferred_since, epoch, attempts"
+                " FROM outbox WHERE account = ? ORDER BY id", (self.account,)):
             if row_id in queued:
                 continue  # queued already (a second load)
             decided = Action.from_json(json.loads(action))
             if self._handed(decided, epoch):
                 continue  # the group's serving account takes it (route)
-            self._add(Queued(row_id, decided, Priority(prio), verify=state == VERIFY,
+            self._add(Queued(row_id, decided, Priority(prio), attempts, verify=state == VERIFY,
                              uncertain=state == "sending", after=after,
                              deferred_since=unstamp(since), epoch=epoch))
         for lane, at in await self._store.all("SELECT lane, at FROM outbox_sent"):
@@ -380,14 +384,14 @@ class Outbox:
                                   (self.account, epoch, group))
         mine = {item.id: item for item in self._lanes.get(group, _Lane()).items}
         new = 0
-        for row_id, action, prio, state, after, since in await self._store.all(
-                "SELECT id, action, priority, state, after_id, deferred_since FROM outbox"
-                " WHERE grp = ? ORDER BY id", (group,)):
+        for row_id, action, prio, state, after, since, attempts in await self._store.all(
+                "SELECT id, action, priority, state, after_id, deferred_since, attempts"
+                " FROM outbox WHERE grp = ? ORDER BY id", (group,)):
             if row_id in mine:
                 mine[row_id].epoch = epoch
             else:
                 self._add(Queued(row_id, Action.from_json(json.loads(action)), Priority(prio),
-                                 verify=state == VERIFY, uncertain=state == "sending",
+                                 attempts, verify=state == VERIFY, uncertain=state == "sending",
                                  after=after, deferred_since=unstamp(since), epoch=epoch))
                 new += 1
         return new
@@ -767,15 +771,19 @@ class Outbox:
             [(f"{self.account}|{key}" if self.account else key, stamp(now))
              for key in (item.action.lane, ALL)])
 
-    async def retry(self, item: Queued, at: datetime, *, verify: bool = False) -> None:
-        """The action failed: it goes again at `at`, the others meanwhile."""
+    async def retry(self, item: Queued, at: datetime, *, verify: bool = False,
+                    failed: bool = True) -> None:
+        """The action failed (`failed`: a failed try, counted; else WeChat pushed back, and it
+        is no attempt): it goes again at `at`, the others meanwhile."""
         self._remove(item)  # and added again: the keys a wait rule gives it may change
-        item.attempts += 1
+        if failed:
+            item.attempts += 1
         item.not_before = at
         self._add(item)
         item.verify = item.verify or verify
-        await self._store.execute("UPDATE outbox SET state=?, deferred_since=NULL WHERE id = ?",
-                                  (_waiting(item), item.id))
+        await self._store.execute(
+            "UPDATE outbox SET state=?, attempts=?, deferred_since=NULL WHERE id = ?",
+            (_waiting(item), item.attempts, item.id))
 
     async def hold(self, item: Queued, until: datetime) -> bool:
         """The platform is away: nothing goes before `until`, when the first action tries

@@ -62,11 +62,12 @@ class PostgresError(Exception):
 class Unavailable(PostgresError):
     """The database cannot be used for now, by no fault of the configuration: the server
     cannot be reached (not started yet, restarting, failing over), it ended the connection,
-    or it refuses writes (a read-only standby, a full disk). `groupbot` exits 1, for its
-    service manager to start it again (docs/deploy.md); a wrong password, a database that is
-    not there, a host name that does not resolve, a server certificate that fails
-    verification or another application's database stay PostgresError (exit 2: the operator
-    fixes them; `_cannot_connect` names `storage`)."""
+    or it refuses writes (a failover onto a standby while the bot ran, a full disk).
+    `groupbot` exits 1, for its service manager to start it again (docs/deploy.md); a wrong
+    password, a database that is not there, a host name that does not resolve, a server
+    certificate that fails verification, a standby or a database set read-only at start
+    (`_read_only`), or another application's database stay PostgresError (exit 2: the
+    operator fixes them; the line names `storage`)."""
 
 
 class Stalled(Unavailable):
@@ -285,10 +286,10 @@ def _broken(exc: BaseException) -> bool:
 
 
 # SQLSTATEs (and classes of them) of a server that cannot serve for now: a connection
-# exception; a read-only transaction (a standby, default_transaction_read_only: a failover,
-# a managed server whose storage filled); insufficient resources (disk full, out of memory,
-# too many connections); operator intervention (a shutdown, a crash, "the database system is
-# starting up")
+# exception; a read-only transaction (a failover while the bot runs, a managed server whose
+# storage filled; at start `_read_only` tells a standby); insufficient resources (disk full,
+# out of memory, too many connections); operator intervention (a shutdown, a crash, "the
+# database system is starting up"); but what `_MEND` lists
 _FOR_NOW = ("08", "25006", "53", "57P")
 # a login refused behind PgBouncer, which says 08P01 (protocol violation) for every refusal
 # (its source: "PgBouncer used to report SQLSTATE 08P01 for all cases"), in its own words
@@ -298,12 +299,39 @@ _REFUSED = ("authentication failed", "login rejected", "no such user", "no such 
 # at start, another transaction in the way of a migration (a serialization failure, a
 # deadlock, the role's lock_timeout): starting again passes (PgStore.open)
 _IN_THE_WAY = ("40001", "40P01", "55P03")
+# errors of _FOR_NOW's classes that no restart mends, and what the operator changes
+_MEND = {
+    # a standby's session, as the primary dropped its database (a database dropped on the
+    # primary under the bot ends its session as a shutdown would: exit 1, and the next
+    # start finds the database gone, exit 2)
+    "57P04": "the database was dropped: create it again (or restore it), or point storage "
+             "at another",
+    # configuration_limit_exceeded: a statement past a limit of the server's settings
+    # (temp_file_limit), which it would pass again after every restart
+    "53400": "a limit of the server's settings: raise it for storage's database or role "
+             "(ALTER DATABASE/ROLE ... SET ...) or in postgresql.conf",
+}
+
+
+def _codes(exc: BaseException) -> tuple[object, object]:
+    """The SQLSTATE of `exc`, and of the error it was raised from: the server's error that
+    ended a connection (the driver says 08003, "connection was closed in the middle of
+    operation", raised from it), the driver's under an `Unavailable`."""
+    return getattr(exc, "sqlstate", None), getattr(exc.__cause__, "sqlstate", None)
+
+
+def _mend(exc: BaseException) -> str | None:
+    """What the operator changes, for an error `_MEND` lists."""
+    return next((_MEND[code] for code in _codes(exc) if code in _MEND), None)
 
 
 def _unavailable(exc: BaseException) -> bool:
     """Whether `exc` says the database cannot be used for now (`Unavailable`): the server not
     reached, the connection gone, or an error of `_FOR_NOW`; not a statement's own mistake,
-    a login refused, a database that is not there, or what `_misconfigured` finds."""
+    a login refused, a database that is not there, what `_MEND` lists, or what
+    `_misconfigured` finds."""
+    if _mend(exc) is not None:
+        return False
     code = getattr(exc, "sqlstate", None)
     if isinstance(code, str):
         return code.startswith(_FOR_NOW) and not (
@@ -325,6 +353,8 @@ def _misconfigured(exc: BaseException) -> str | None:
 
 
 def _failed(exc: BaseException, said: str) -> PostgresError:
+    if (mend := _mend(exc)) is not None:
+        return PostgresError(f"{said}: storage: {mend}")
     return Unavailable(said) if _unavailable(exc) else PostgresError(said)
 
 
@@ -439,7 +469,10 @@ class PgStore(Journaled):
                 " AND c.relnamespace = current_schema()::regnamespace")}
         except BaseException as exc:
             _OPEN.discard(store)
+            why = await _read_only(db) if "25006" in _codes(exc) else None
             await db.close()
+            if why is not None:
+                raise PostgresError(f"{shown(url)}: storage: {why}") from exc
             if isinstance(exc, _driver_errors()):
                 said = f"{shown(url)}: {_said(exc)}"
                 if getattr(exc, "sqlstate", None) == "3F000":  # (the server names none)
@@ -721,6 +754,33 @@ class PgStore(Journaled):
 
     async def all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         return [tuple(row) for row in await self._read("fetch", sql, params)]
+
+
+async def _read_only(db: asyncpg.Connection) -> str | None:
+    """Why the server refused the bot's first write at start, when it stays so until the
+    operator changes something (exit 2, not 1): it is a standby, which a failover does not
+    turn into the primary behind `storage` (it promotes another server, or moves the
+    primary's name to it once promoted: a standby at start is one `storage` names, the old
+    primary rejoined as one, say); or the bot's own database, role or URL is set read-only.
+    None for a primary read-only as a whole (postgresql.conf, ALTER SYSTEM: a switchover
+    fencing it, a managed server whose storage filled), which is lifted without the bot."""
+    try:
+        standby, source, database, role = await db.fetchrow(
+            "SELECT pg_is_in_recovery(), source, quote_ident(current_database()),"
+            " quote_ident(current_user) FROM pg_settings"
+            " WHERE name = 'default_transaction_read_only'")
+    except _driver_errors():
+        return None  # (said as it failed)
+    if standby:
+        return ("the server is a standby, which takes no writes: point storage at the "
+                "primary (or name every server, with ?target_session_attrs=read-write)")
+    if source == "client":
+        return "the URL sets default_transaction_read_only: take it out of storage"
+    made = {"database": f"ALTER DATABASE {database}", "user": f"ALTER ROLE {role}",
+            "database user": f"ALTER ROLE {role} IN DATABASE {database}"}.get(source)
+    return None if made is None else (
+        f"the database is read-only to the bot ({made} SET default_transaction_read_only = "
+        f"on): {made} RESET default_transaction_read_only")
 
 
 def versions(rows: Iterable[Sequence[Any]]) -> dict[str, int]:

@@ -8,13 +8,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from harness import SHIPPED, Harness
+from harness import BOT_YAML, SHIPPED, Harness, write_config
 from test_governor import _config
 from test_outbox import _put
 
 from bot.actions import Action, Kick, Say
-from bot.adapters.base import Disconnected, Uncertain
-from bot.delivery import Delivery
+from bot.adapters.base import Disconnected, GatewayError, Uncertain
+from bot.delivery import MAX_ATTEMPTS, Delivery
 from bot.governor import Governor
 
 pytestmark = pytest.mark.usefixtures("backend")  # on SQLite, then on PostgreSQL
@@ -185,3 +185,56 @@ async def test_a_removal_going_out_at_a_crash_held_while_the_platform_is_away_st
         audit = [a for a, in await h.bot.store.all("SELECT action FROM audit ORDER BY id")]
         assert audit[-1] == "kick_verified", audit
         assert await _spent(h, "removals") == 1
+
+
+async def test_a_send_that_keeps_failing_is_given_up_after_the_limit_across_restarts(
+        tmp_path: Path) -> None:
+    """Its failed tries were counted in memory only: after each restart it had MAX_ATTEMPTS
+    tries again, and a bot restarted between two tries (a crash loop, an upgrade) never
+    gave it up. Restarted after each try here: MAX_ATTEMPTS tries in all, then given up."""
+    root = write_config(tmp_path / "config", BOT_YAML + "governor: {enabled: false}\n",
+                        {"recruitment": "handlers: []\n"})
+    async with Harness(root, tmp_path) as h:
+        tries: list[str] = []
+
+        async def failing(group: str, text: str, mentions: tuple[str, ...] = ()) -> None:
+            tries.append(text)
+            raise GatewayError("the gateway answered 502")
+
+        h.world.send_text = failing  # type: ignore[method-assign]
+        await _put(h, Say("r1", "通知"))
+        for done in range(1, MAX_ATTEMPTS + 2):
+            await h.advance("4s")  # (the group's 3 s between sends, less than any back-off:
+            # after a restart it goes at once)
+            assert len(tries) == min(done, MAX_ATTEMPTS)
+            await h.restart()
+        audit = [a for a, in await h.bot.store.all("SELECT action FROM audit ORDER BY id")]
+        assert audit == ["say_send_failed"]
+        assert len(h.bot.outbox) == 0
+
+
+async def test_a_removal_the_bot_dies_sending_each_time_is_given_up_after_the_limit(
+        tmp_path: Path) -> None:
+    """The process dies while the removal goes out, at every try: each restart found it not
+    done and sent it again, counting no attempt, so the bot crashed on it for ever. The try
+    cut off counts as a failed one: after MAX_ATTEMPTS it is given up, and the admins told."""
+    async with Harness(_config(tmp_path, REMOVALS), tmp_path, groups={"g": "Recruitment"}) as h:
+        await h.join("g", "m")
+        tries: list[str] = []
+
+        async def dies(group: str, member: str, reason: str = "") -> None:
+            tries.append(member)
+            raise Crash("killed")
+
+        h.world.remove_member = dies  # type: ignore[method-assign]
+        await _put(h, Kick("g", "m", "spam"))
+        for _ in range(MAX_ATTEMPTS):
+            with pytest.raises(Crash):
+                await h.advance("10s")
+            await h.restart()
+        await h.advance("1h")
+        assert tries == ["m"] * MAX_ATTEMPTS and "m" in h.world.group("g").members
+        audit = [a for a, in await h.bot.store.all("SELECT action FROM audit ORDER BY id")]
+        assert audit[-1] == "kick_send_failed", audit
+        assert any("gave up trying to kick" in dm["text"] for dm in h.actions("dm"))
+        assert await _spent(h, "removals") == MAX_ATTEMPTS
