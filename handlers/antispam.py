@@ -705,11 +705,12 @@ class Antispam(Handler[Config]):
         flagged = await recent.flagged_by(ctx.store, group, digest, at)
         if not flagged or member in flagged:
             return set(flagged)
+        acted = min(flagged.values())
         entry = await roster.entry(ctx.store, group, member)
-        if entry is not None and entry.joined_at is not None and \
-                entry.joined_at > min(flagged.values()):
+        if entry is not None and entry.joined_at is not None and entry.joined_at > acted:
             return {*flagged, member}
-        await recent.flagged(ctx.store, group, member, digest, at)
+        # kept with the time the bot acted on the ad: a report does not make it last longer
+        await recent.flagged(ctx.store, group, member, digest, recent.micros(acted))
         return set(flagged)
 
     async def _act(self, ctx: Context, moderator: Moderator, rows: recent.Window, member: str,

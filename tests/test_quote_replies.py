@@ -122,6 +122,23 @@ async def test_a_member_quoting_an_old_ad_again_or_one_who_joined_after_it_answe
         assert [k["member"] for k in h.actions("kick")] == ["sock"]  # (a newcomer's ad)
 
 
+async def test_a_report_does_not_make_the_ad_last_longer(tmp_path: Path) -> None:
+    """A report on the 6th day kept the ad known for a week from then, and on the 9th its
+    poster quoting it was taken for a reporter (review s38 R30-5)."""
+    async with Harness(SHIPPED, tmp_path) as h:
+        h.world.join("r1", ["eve"])
+        await h.say("r1", "eve", AD)
+        await h.advance("6d")
+        await h.say("r1", "alice", quoting("eve", AD, "@林运营 这个人之前发广告"))
+        await h.advance("3d")
+        await h.say("r1", "eve", quoting("eve", AD, "还有名额，私我"))
+        await h.say("r1", "bob", quoting("eve", AD, "有需要的看这里"))
+        await h.drain()
+        assert [r["mentions"] for r in h.actions("say", group="r1")
+                if r["text"].startswith("⚠️")] == [["eve"], ["bob"]]
+        assert [k["member"] for k in h.actions("kick")] == ["eve"]
+
+
 async def test_the_poster_quoting_her_own_ad_the_bot_acted_on_hours_later_is_removed(
         tmp_path: Path) -> None:
     async with Harness(SHIPPED, tmp_path) as h:
