@@ -37,6 +37,10 @@ class SystemClock:
         from the time its last run's clock reached (bot/terminal.py `_restore`)."""
         self.skip(max(utc(at) - utc(self.now()), timedelta()))
 
+    def reset(self) -> None:
+        """Back to the wall clock (the simulator's `/reset` on a new database)."""
+        self._offset = timedelta()
+
 
 class VirtualClock:
     """Time that moves only when told to."""

@@ -128,6 +128,7 @@ async def run(config_dir: Path, registry: Registry, account: str | None = None,
             print("reset: the database is PostgreSQL and stays; the simulated groups restart")
             continue
         _forget(Path(bot.db_path))
+        clock.reset()  # (a new database holds no time the clock must not go back before)
         print(f"reset: database {bot.db_path} removed; the simulated groups start over")
 
 

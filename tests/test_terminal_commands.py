@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from harness import ROOT, Ran, groupbot
@@ -92,6 +93,20 @@ def test_reset_forgets_the_database_and_the_groups_start_over(tmp_path: Path) ->
     assert result.stdout.count("r1: Listener Recruitment 01 倾听者招募群 (5 members") == 1
     assert result.stdout.count("r1: Listener Recruitment 01 倾听者招募群 (4 members") == 1
     assert result.stdout.count("[r1] bot: @dave 欢迎加入") == 2  # a new database: welcomed again
+
+
+def test_reset_takes_the_clock_back_to_the_time_of_day(tmp_path: Path) -> None:
+    """The clock a `/wait` moved on stayed there after `/reset`, and the new database kept
+    it for every start after (review s38 R30-6)."""
+    config_dir = _deployment(tmp_path)
+    result = _run(config_dir, "/wait 2d", "/reset", "/wait 1s")
+    assert result.returncode == 0, result.stderr
+    waited, after = (datetime.strptime(t, "%Y-%m-%d %H:%M:%S") for t in re.findall(
+        r"now (\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}) ", result.stdout))
+    assert waited - after > timedelta(days=1)
+    again = _run(config_dir, "/wait 1s")
+    [later] = re.findall(r"now (\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}) ", again.stdout)
+    assert datetime.strptime(later, "%Y-%m-%d %H:%M:%S") - after < timedelta(days=1)
 
 
 def test_a_command_missing_its_arguments_prints_its_usage(tmp_path: Path) -> None:
