@@ -821,11 +821,14 @@ class WechatyGateway:
         """Of the members a join read again names, those still in the group: one who left
         while no stream was open sent the bot no leave, and would be welcomed to a group he
         is not in (and kept in its roster till the backstop's next run). All of them when the
-        member list cannot be read (the backstop's comparison settles it); Disconnected
-        when there is no connection to ask."""
-        self._online()
+        member list cannot be read, or only as the gateway cached it (the backstop's
+        comparison settles it); Disconnected when there is no connection to ask."""
         try:
-            listed = set(await self._member_ids(room, await self._room_now(room)))
+            if not await self._drop_cached(PayloadType.PAYLOAD_TYPE_ROOM, room):
+                raise GatewayError("the gateway could not refresh its details of the group")
+            listed = set(await self._member_ids(room, await self._room(room)))
+        except Disconnected:
+            raise
         except GatewayError as exc:
             log.info("a join read again: cannot tell whether %s are still in %s (%s): handled"
                      " as they came", ", ".join(ids), room, exc)
@@ -1147,13 +1150,13 @@ class WechatyGateway:
         await self._drop_cached(PayloadType.PAYLOAD_TYPE_ROOM, group)
         return await self._room(group)
 
-    async def _drop_cached(self, kind: PayloadType, subject: str) -> None:
+    async def _drop_cached(self, kind: PayloadType, subject: str) -> bool:
         """Have the gateway drop its cached details of `subject` (DirtyPayload), so that the
         next lookup reads the provider's: whether an action is done already (a rename, a
         removal, an invitation or an acceptance done again after its answer was lost) must
         not be read from a cache that has not seen a member's rename, a newcomer or a friend
         who removed the bot yet, or a first attempt is found done. A gateway that cannot drop
-        them is read as it is."""
+        them is read as it is (False)."""
         try:
             await self._act(f"refreshing the details of {subject}",
                             self._online().dirty_payload(kind, subject))
@@ -1161,6 +1164,8 @@ class WechatyGateway:
             raise
         except GatewayError as exc:
             log.debug("%s; read as the gateway has them", exc)
+            return False
+        return True
 
     # ------------------------------------------------------------ the Gateway protocol
 
