@@ -37,7 +37,15 @@ from bot import (
     schema,
     seen,
 )
-from bot.adapters.base import Disconnected, Gateway, GatewayError, GroupInfo, Refused, Uncertain
+from bot.adapters.base import (
+    Disconnected,
+    Gateway,
+    GatewayError,
+    GroupInfo,
+    PartlyRead,
+    Refused,
+    Uncertain,
+)
 from bot.clock import Clock, VirtualClock
 from bot.commands import Command
 from bot.config import Deployment, NotFriend
@@ -687,10 +695,14 @@ class Bot:
         if not self.metrics.is_connected:
             return
         account, me = self.leases.account, self.gateway.self_id
-        friends = None
+        friends, unread = None, []
         if self._friends_of != me:
             try:
                 friends = [storable(friend) for friend in await self.gateway.friend_list()]
+            except PartlyRead as exc:  # (not read again till the next login: it may be long)
+                friends, unread = list(map(storable, exc.friends)), list(map(storable, exc.unread))
+                log.warning("could not read some of this account's friends, who stay as last "
+                            "read: %s", exc)
             except GatewayError as exc:  # (the friends last read are kept: none made up)
                 log.warning("could not read this account's friends (tried again at the next "
                             "lease renewal): %s", exc)
@@ -700,7 +712,7 @@ class Bot:
                 if friends is not None:
                     await friendships.logged_in(self.store, account, me,
                                                 self.contact_name(me), now)
-                    await friendships.replace(self.store, account, friends, now)
+                    await friendships.replace(self.store, account, friends, now, unread)
                 for group in self.leases.held():  # bound: the others may invite there
                     await self.groups.group(self.store, group, now)
                 await invitations.fetch_wanted(self.store, self.gateway, account,

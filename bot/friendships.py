@@ -39,13 +39,15 @@ async def add(store: Store, account: str, contact: str, now: datetime) -> None:
                         (account, contact, stamp(now)))
 
 
-async def replace(store: Store, account: str, contacts: Iterable[str], now: datetime) -> None:
-    """The account's friends are exactly `contacts` (its contact list, as WeChat gave it)."""
+async def replace(store: Store, account: str, contacts: Iterable[str], now: datetime,
+                  unread: Iterable[str] = ()) -> None:
+    """The account's friends are exactly `contacts` (its contact list, as WeChat gave it),
+    but those `unread` (their details failed to load), which stay as recorded."""
     wanted = set(contacts)
     known = {row[0] for row in await store.all(
         "SELECT contact FROM friendships WHERE account = ?", (account,))}
     await store.executemany("DELETE FROM friendships WHERE account = ? AND contact = ?",
-                            [(account, c) for c in sorted(known - wanted)])
+                            [(account, c) for c in sorted(known - wanted - set(unread))])
     await store.executemany("INSERT INTO friendships (account, contact, since) VALUES (?, ?, ?)",
                             [(account, c, stamp(now)) for c in sorted(wanted - known)])
 

@@ -34,6 +34,16 @@ class Refused(GatewayError):
     contact): trying again cannot help. The admins are told."""
 
 
+class PartlyRead(GatewayError):
+    """A friend list some of whose contacts' details failed to load (a timeout, a provider's
+    fault; not a lost connection, which is Disconnected): `friends` those read as friends,
+    `unread` those that could not be read."""
+
+    def __init__(self, friends: list[str], unread: list[str], why: str) -> None:
+        super().__init__(f"{len(unread)} contact(s) could not be read: {why}")
+        self.friends, self.unread = friends, unread
+
+
 class Uncertain(GatewayError):
     """The request reached the platform but its answer did not come back: the action may
     have happened. A message is not sent again (at most once); a removal or invitation is

@@ -67,6 +67,7 @@ from bot.adapters.base import (  # noqa: E402
     Disconnected,
     GatewayError,
     GroupInfo,
+    PartlyRead,
     RateLimited,
     Refused,
     Uncertain,
@@ -1248,13 +1249,13 @@ class WechatyGateway:
     async def friend_list(self) -> list[str]:
         """The contacts whose payload says `friend` (the contact list also holds strangers
         met in groups); one the gateway no longer knows (refused: gone since the list) is
-        left out. GatewayError when any other contact's details fail to load (the connection
-        ends, a timeout, INTERNAL for a PadLocal fault): the list would be short, and the
-        core records it as the account's friends, which the other accounts invite by (a
-        friend left out is sent a QR code instead, and left out of a move). The core keeps
-        the list it has and reads it again later."""
+        left out. Disconnected when the connection ends meanwhile; PartlyRead when some
+        contacts' details fail to load otherwise (a timeout, INTERNAL for a PadLocal fault):
+        left out, they would be taken for strangers by the other accounts, which invite by
+        the list (a QR code instead of an invitation, left out of a move)."""
         ids = await self._act("listing the contacts", self._online().contact_list())
         limit = asyncio.Semaphore(NAME_LOOKUPS)
+        unread: dict[str, GatewayError] = {}
 
         async def friend(contact: str) -> str | None:
             async with limit:
@@ -1264,9 +1265,17 @@ class WechatyGateway:
                 except Refused as exc:
                     log.debug("no contact payload for %s: %s", contact, exc)
                     return None
+                except Disconnected:
+                    raise
+                except GatewayError as exc:
+                    unread[contact] = exc
+                    return None
                 return contact if payload.friend else None
 
-        return [c for c in await asyncio.gather(*(friend(i) for i in ids)) if c]
+        friends = [c for c in await asyncio.gather(*(friend(i) for i in ids)) if c]
+        if unread:
+            raise PartlyRead(friends, list(unread), str(next(iter(unread.values()))))
+        return friends
 
     async def accept_friend(self, request: str) -> None:
         """Accept, unless the contact is a friend already (an acceptance done again after its

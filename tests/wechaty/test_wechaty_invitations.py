@@ -156,19 +156,30 @@ async def test_a_friend_list_cut_short_by_the_connections_end_is_read_again_afte
     assert fake_gateway.calls.count("ContactList") == 2
 
 
-async def test_a_friend_list_with_a_contact_that_failed_to_load_is_not_recorded(
+async def test_friends_whose_details_fail_to_load_stay_as_recorded(
         grpc_gateway: WechatyGateway, fake_gateway: FakeGateway, world: World,
         make_config: Callable[..., Path], caplog: pytest.LogCaptureFixture) -> None:
-    """INTERNAL (a PadLocal timeout) for a contact's details: the list is not recorded short
-    (review s38 R29-3); it is read again at the next renewal, and recorded whole then."""
+    """INTERNAL (a PadLocal timeout) for the contacts' details at a login: they are not
+    recorded as strangers (the list read short, review s38 R29-3), nor is the whole list
+    held back by one contact that always fails (R30-8): those read are recorded, those
+    not read stay as they were."""
     world.friends.update({"alice", "bob"})
-    fake_gateway.failing["ContactPayload"] = GRPCError(Status.INTERNAL, "padlocal: timeout")
     async with _one_account(grpc_gateway, make_config) as bot:
-        await until(lambda: "could not read this account's friends" in caplog.text,
-                    "the failed read", 8)
-        assert not await friendships.is_friend(bot.store, "a", "alice")
-        del fake_gateway.failing["ContactPayload"]
         await _recorded_until(bot, {"alice", "bob"})
+        fake_gateway.failing["ContactPayload"] = GRPCError(Status.INTERNAL, "padlocal: timeout")
+        world.friends.discard("bob")
+        fake_gateway.end_stream()  # a login again: the friends are read again
+        await until(lambda: "could not read some of this account's friends" in caplog.text,
+                    "the list read in part", 8)
+        await _recorded_until(bot, {"alice", "bob"})  # none read: as recorded
+        # one contact that never answers: the others are read all the same
+        del fake_gateway.failing["ContactPayload"]
+        grpc_gateway.action_timeout = 1.0
+        world.friends.add("carol")
+        fake_gateway.hold("ContactPayload", "alice")
+        fake_gateway.end_stream()
+        await _recorded_until(bot, {"alice", "carol"}, lambda: fake_gateway.streams_opened >= 3)
+    assert fake_gateway.calls.count("ContactList") == 3
 
 
 async def test_the_friends_are_read_again_at_each_login(
