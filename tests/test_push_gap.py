@@ -12,7 +12,7 @@ import pytest
 from harness import BOT_YAML, TZ, Harness, write_config
 
 from bot.cli import main
-from handlers.push import GAP_RUNS, Config, held_back
+from handlers.push import GAP_ALL_RUNS, GAP_RUNS, Config, held_back
 
 MONDAY = datetime(2026, 11, 30, 0, 0)  # a Monday: four weeks of runs from it
 
@@ -64,6 +64,14 @@ def test_a_schedule_more_often_than_the_gap_holds_back_its_own_runs() -> None:
     [(key, why)] = held_back(_config("1h", "* * * * *"), MONDAY)
     assert key == ("schedules", 0, "cron")
     assert why.startswith(f"491 of its {GAP_RUNS} runs in the next 8 hours are not posted")
+
+
+def test_many_frequent_lines_are_read_for_fewer_runs_each() -> None:
+    """A type of 100 lines every 5 minutes: 50 runs each (GAP_ALL_RUNS in all), not 500."""
+    found = held_back(_config("1h", *(f"{i % 5}-59/5 * * * *" for i in range(100))), MONDAY)
+    assert len(found) == 100
+    assert all(f"of its {GAP_ALL_RUNS // 100} runs in the next 4 hours" in why
+               for _, why in found[1:])
 
 
 def test_check_warns_of_a_schedule_min_gap_holds_back(
