@@ -218,7 +218,8 @@ async def test_a_reply_naming_no_option_is_no_answer_to_a_choice_question(
 
 
 @pytest.mark.parametrize(("number", "reply"), [(2, "AD"), (2, "A D"), (2, "D"), (4, "BCD"),
-                                               (4, "B C D"), (4, "B,C,D"), (4, "选BC和D")])
+                                               (4, "B C D"), (4, "B,C,D"), (4, "选BC和D"),
+                                               (2, "Q2: D"), (4, "I think BCD"), (2, "1A")])
 async def test_a_letter_that_is_no_option_makes_the_reply_no_answer(
         tmp_path: Path, number: int, reply: str) -> None:
     """Review s38 R28-5: to question 4 (options A-C, answer BC) "B C D" was right and "BCD"
@@ -253,6 +254,20 @@ async def test_letters_in_full_width_with_spaces_emoji_or_faces_are_read(
         tmp_path: Path, answers: list[str]) -> None:
     """What review s38 r28 found read right still is; the name of a WeChat face ("[OK]",
     "[Smile]") is a word, no letters."""
+    async with Harness(SHIPPED, tmp_path, groups=GROUPS) as h:
+        h.world.friends.add("dave")
+        await _take_quiz(h, "dave", answers)
+        assert _told(h, "dave")[-1].startswith("🎉 恭喜以 100 分通过考核！")
+
+
+@pytest.mark.parametrize("answers", [["Q1: C", "q2 a", "Q3：BCD", "q4 b c", RIGHT[4]],
+                                     ["I think C", "i choose a", "i think B, C and D",
+                                      "I choose BC", RIGHT[4]]])
+async def test_a_question_number_or_the_pronoun_i_beside_the_letters_is_read_past(
+        tmp_path: Path, answers: list[str]) -> None:
+    """Review s38 R30-3: 「Q1: C」 and 「I think C」 waited in silence until the question timed
+    out, 20 points lost: "q" and "i" were read as letters beyond the options. A letter glued
+    to a digit numbers a question, and a lone "i" is the pronoun: neither is an option."""
     async with Harness(SHIPPED, tmp_path, groups=GROUPS) as h:
         h.world.friends.add("dave")
         await _take_quiz(h, "dave", answers)
