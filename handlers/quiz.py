@@ -297,8 +297,8 @@ class QuizHandler(Handler[Config]):
             if await self._void_if_changed(ctx, event.sender.id, session):
                 return STOP
             right = self._quiz.questions[session["index"]].judge(event.text)
-            if right is None:  # no answer: the question waits, and a 「签到」 is a check-in
-                return CONTINUE
+            if right is None:  # no answer: the question waits, and the message is kept
+                return STOP  # (no keyword reply to 「这次考试好难啊」; put checkin before quiz)
             await self._answered(event, session, right, ctx)
             return STOP
         elif command(event.text) in self._starts:  # the whole message: a question
