@@ -59,7 +59,9 @@ from handlers import funnel
 TABLE = "quiz_attempts"
 ANSWERS = "quiz_answers"
 LETTERS = "ABCDEFGHIJ"
-_WORDS = re.compile(r"[a-z]+")
+# a run of letters and digits: the letters of one glued to a digit ("Q1", "1A") are no
+# option letters, the number of a question or a class
+_WORDS = re.compile(r"[a-z0-9]+")
 
 
 SHORTEST_LIMIT = timedelta(seconds=10)  # a question's time: to read it and type an answer
@@ -131,7 +133,9 @@ class Question(Model):
         「签到」: the question waits for one). A run of letters names options when each of
         its letters is one ("b", "AC"); a longer run with a letter beyond them is a word
         ("OK", "bad" to A-C), read as no letters; a single letter beyond them ("D" to A-C, so
-        "B C D" as "BCD") makes the reply no answer: it was meant for another question."""
+        "B C D" as "BCD") makes the reply no answer: it was meant for another question.
+        Letters glued to a digit ("Q1: C") and a lone "i" that is no option ("I think C", the
+        English pronoun) are no letters at all."""
         text = normalize(strip_mentions(reply))
         if self.kind is Kind.TEXT:
             groups = [k if isinstance(k, list) else [k] for k in self.keywords]
@@ -141,6 +145,8 @@ class Question(Model):
         valid = set(LETTERS[:len(self.options)].lower())
         chosen: set[str] = set()
         for run in _WORDS.findall(text):
+            if not run.isalpha() or (run == "i" and "i" not in valid):
+                continue
             if set(run) <= valid:
                 chosen.update(run.upper())
             elif len(run) == 1:
@@ -291,8 +297,8 @@ class QuizHandler(Handler[Config]):
             if await self._void_if_changed(ctx, event.sender.id, session):
                 return STOP
             right = self._quiz.questions[session["index"]].judge(event.text)
-            if right is None:  # no answer: the question waits, and a 「签到」 is a check-in
-                return CONTINUE
+            if right is None:  # no answer: the question waits, and the message is kept
+                return STOP  # (no keyword reply to 「这次考试好难啊」; put checkin before quiz)
             await self._answered(event, session, right, ctx)
             return STOP
         elif command(event.text) in self._starts:  # the whole message: a question

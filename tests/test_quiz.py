@@ -217,8 +217,36 @@ async def test_a_reply_naming_no_option_is_no_answer_to_a_choice_question(
         assert _told(h, "erin")[-1].startswith("⏰ 第 1 题超时，计 0 分。")
 
 
+async def test_a_reply_that_is_no_answer_gets_no_other_reply_but_a_checkin_counts(
+        tmp_path: Path) -> None:
+    """Review s38 R30-4: mid-quiz, 「这次考试好难啊」 and a second 「开始考试」 got the keyword
+    reply 「完成培训后发送「开始考试」参加考核」 and 「群规在哪看」 the rules: a reply that is no
+    answer went on to every handler after the quiz. It is kept now, and the question waits;
+    checkin comes before the quiz, so a 「签到」 is a check-in, to a text question too (which
+    took it as its answer)."""
+    async with Harness(SHIPPED, tmp_path, groups=GROUPS) as h:
+        h.world.friends.add("dave")
+        await h.say("i1", "dave", "开始考试")
+        await h.advance("20s")
+        said = h.texts("i1")
+        for aside in ["这次考试好难啊", "开始考试", "群规在哪看"]:
+            await h.say("i1", "dave", aside)
+            await h.advance("5s")
+        assert h.texts("i1") == said                        # kept: no other reply
+        for answer in RIGHT[:4]:
+            await h.say("i1", "dave", answer)
+            await h.advance("20s")
+        await h.say("i1", "dave", "签到")                   # to the text question
+        await h.advance("5s")
+        assert h.texts("i1")[-1].startswith("✅ dave 签到成功！")
+        await h.say("i1", "dave", RIGHT[4])
+        await h.advance("1m")
+        assert _told(h, "dave")[-1].startswith("🎉 恭喜以 100 分通过考核！")
+
+
 @pytest.mark.parametrize(("number", "reply"), [(2, "AD"), (2, "A D"), (2, "D"), (4, "BCD"),
-                                               (4, "B C D"), (4, "B,C,D"), (4, "选BC和D")])
+                                               (4, "B C D"), (4, "B,C,D"), (4, "选BC和D"),
+                                               (2, "Q2: D"), (4, "I think BCD"), (2, "1A")])
 async def test_a_letter_that_is_no_option_makes_the_reply_no_answer(
         tmp_path: Path, number: int, reply: str) -> None:
     """Review s38 R28-5: to question 4 (options A-C, answer BC) "B C D" was right and "BCD"
@@ -253,6 +281,20 @@ async def test_letters_in_full_width_with_spaces_emoji_or_faces_are_read(
         tmp_path: Path, answers: list[str]) -> None:
     """What review s38 r28 found read right still is; the name of a WeChat face ("[OK]",
     "[Smile]") is a word, no letters."""
+    async with Harness(SHIPPED, tmp_path, groups=GROUPS) as h:
+        h.world.friends.add("dave")
+        await _take_quiz(h, "dave", answers)
+        assert _told(h, "dave")[-1].startswith("🎉 恭喜以 100 分通过考核！")
+
+
+@pytest.mark.parametrize("answers", [["Q1: C", "q2 a", "Q3：BCD", "q4 b c", RIGHT[4]],
+                                     ["I think C", "i choose a", "i think B, C and D",
+                                      "I choose BC", RIGHT[4]]])
+async def test_a_question_number_or_the_pronoun_i_beside_the_letters_is_read_past(
+        tmp_path: Path, answers: list[str]) -> None:
+    """Review s38 R30-3: 「Q1: C」 and 「I think C」 waited in silence until the question timed
+    out, 20 points lost: "q" and "i" were read as letters beyond the options. A letter glued
+    to a digit numbers a question, and a lone "i" is the pronoun: neither is an option."""
     async with Harness(SHIPPED, tmp_path, groups=GROUPS) as h:
         h.world.friends.add("dave")
         await _take_quiz(h, "dave", answers)
