@@ -440,9 +440,13 @@ _PRICE = re.compile("[0-9]+\\.[0-9]{1,2}")
 # "1. 秋秋 20231234⏎2. 小明"), or a letter and six to ten digits ("伟信：B20231234", a student
 # number with its school's letter: review s37 r27 R27-6; a letter and a mobile number,
 # "a13800138000", is a WeChat id's shape). After 球球 (balls, and a QQ ad's marker: "球球
-# 55667788") only a student number, which starts with its year ("球球 20231234").
+# 55667788") and after 薇 or 威 (张薇, and an ad's marker: "王薇 12345678 日结", "王薇 a1234567":
+# review s38 r30 R30-1) only a student number, which starts with its year ("球球 20231234").
 _ROSTER_NUMBER = re.compile(rf"[a-z][0-9]{{6,10}}|[0-9]+(?:{_SEP}+[0-9]+)*")
-_STUDENT_NUMBER = re.compile("[a-z]?(?:19|20)[0-9]{6,8}(?![0-9])")
+# (its year, then six to eight digits, or five after its school's letter: "S2023123"; a
+# space may split it: "2023 1234")
+_STUDENT_NUMBER = re.compile(rf"(?:[a-z](?:19|20)[0-9]{{5,8}}|(?:19|20)(?:{_SEP}?[0-9]){{6,8}})"
+                             "(?![0-9])")
 
 
 _NAMES = _NAME_MARKERS | {"薇", "威", "球球"}  # the markers `_a_name` may read as a name
@@ -453,9 +457,11 @@ def _a_name(text: str, start: int, marker: str, ident: str) -> bool:
     writes after it."""
     if not _ROSTER_NUMBER.fullmatch(ident):
         return False
-    if marker == "球球":
-        return bool(_STUDENT_NUMBER.match(ident))
-    return marker in _NAME_MARKERS or bool(_NAME_BEFORE.search(text, max(start - 4, 0), start))
+    if marker in _NAME_MARKERS:
+        return True
+    if not _STUDENT_NUMBER.match(ident):
+        return False
+    return marker == "球球" or bool(_NAME_BEFORE.search(text, max(start - 4, 0), start))
 
 
 def _after_marker(text: str, match: re.Match[str] | None) -> Finding | None:
