@@ -74,7 +74,7 @@ from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 
-from bot.text import normalize, unmask
+from bot.text import normalize, simplified, unmask
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,7 +230,13 @@ _NAME_MARKERS = frozenset(("伟信", "魏信", "秋秋", "蔻蔻", "qiuqiu"))
 # or the message asks to be reached or sells (秋秋：12345678 私聊: review s37 r26 R26-1)
 # (what a reader is asked to do, not nouns a class's roster holds too: 「秋秋 20231234 联系
 # 家长」, 「领取教材」, 「兼职助教」, 「已进群」: review s37 r27 R27-4)
-_ASKED = re.compile("加我|[+➕]我|私聊|私我|私信|详聊|有意者|加好友|(?<![已了])[进加]群")
+# Read on the text in simplified characters (詳聊, 私訊: review s38 r30 R30-1), with the asks
+# ads write most (咨询 扫码 戳我 滴滴 私戳 pm me; not 找我, as a roster's "没交的找我" says
+# too) and another channel named: 加V, 加qq, 进裙 (a skirt for a group, as ads write it).
+_ASKED = re.compile("加我|[+➕]我|私聊|私我|私信|私讯|私戳|详聊|有意者|加好友|咨询|扫码|戳我|滴滴"
+                    "|pm me|(?<![已了])[进加+](?:[群裙]|(?:qq?|vx?|wx)(?![a-z]))")
+# ...and 联系人 or 客服 (a label before the name: "联系人：王薇 12345678") is one too
+_LABEL_BEFORE = re.compile("(?:联系人?|客服)[ :]*$")
 # 薇 and 威 end many a name (张薇, 李威, 王晓薇): one that ends a word of two or three Chinese
 # characters (four after 欧阳), a common surname first, is read as those names are ("张薇 20231234",
 # "李威：20231234" are a roster's), unless 加 的 私 找 系 (联系) or 十 comes right before it
@@ -458,10 +464,16 @@ def _a_name(text: str, start: int, marker: str, ident: str) -> bool:
     if not _ROSTER_NUMBER.fullmatch(ident):
         return False
     if marker in _NAME_MARKERS:
-        return True
-    if not _STUDENT_NUMBER.match(ident):
+        name = start
+    elif not _STUDENT_NUMBER.match(ident):
         return False
-    return marker == "球球" or bool(_NAME_BEFORE.search(text, max(start - 4, 0), start))
+    elif marker == "球球":
+        name = start
+    elif name_before := _NAME_BEFORE.search(text, max(start - 4, 0), start):
+        name = name_before.start()
+    else:
+        return False
+    return not _LABEL_BEFORE.search(text, max(name - 6, 0), name)  # "联系人：王薇 20231234"
 
 
 def _after_marker(text: str, match: re.Match[str] | None) -> Finding | None:
@@ -494,7 +506,8 @@ def _after_marker(text: str, match: re.Match[str] | None) -> Finding | None:
     if _PRICE.fullmatch(ident) and re.search(_CHAT_GROUP, filler):
         return None  # "Q裙 158.00 包邮", "企鹅裙 129.00": a skirt and its price
     if (marker in _NAMES and _a_name(text, start, marker, ident)
-            and not (added or re.search(r"[号號]|搜|[群裙]", filler)) and not _ASKED.search(text)):
+            and not (added or re.search(r"[号號]|搜|[群裙]", filler))
+            and not _ASKED.search(simplified(text))):
         return None  # "伟信 20231234", "张薇：20231234": a roster's name and student number
     # (not a colon after "me": "wechat me: tonight" asks for a message, and names no id)
     announced = bool(re.search(r"[号號]|:|搜", filler)) and not bare and "me" not in filler
