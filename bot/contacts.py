@@ -246,6 +246,8 @@ _SURNAMES = ("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁
              "史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤")  # the hundred commonest, and 欧阳...
 _NAME_BEFORE = re.compile(
     f"(?<![{_HAN}])(?:欧阳|上官|司马|诸葛|[{_SURNAMES}])(?:(?![加的私找系十])[{_HAN}])?$")
+# XV is a car too (斯巴鲁XV): after xv unannounced, a number and a price's word is its price
+_CAR_PRICE = re.compile(" ?(?:[元块塊万萬]|落地|售价|起)")
 _MEASURE_AFTER = re.compile(" ?[+多余]? ?(?:只(?![要有是能需收限加聊做接回])|隻|[个個](?!人)"
                             "|[头頭]|[颗顆]|人|位|名|次|天|年|[岁歲]|[张張]|[条條]|件|倍|元|[块塊]"
                             "|[万萬]|[亿億])")
@@ -519,6 +521,8 @@ def _after_marker(text: str, match: re.Match[str] | None) -> Finding | None:
             and re.match(f"[0-9{_CHINESE_NUMERALS}]", ident)
             and _MEASURE_AFTER.match(text, match.end())):
         return None  # "企鹅 100000 只在南极": a count of penguins
+    if marker == "xv" and weak and _CAR_PRICE.match(text, match.end()):
+        return None  # "斯巴鲁XV 169800元 落地": a car and its price (review s38 r30 R30-2)
     digits = re.sub(f"{_SEP}|加", "", ident).translate(_AS_DIGITS)
     if "加" in ident and digits.isdigit() and _MEASURE_AFTER.match(text, match.end()):
         return None  # "微信群 200 加 300 人": a sum of counts
