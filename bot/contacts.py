@@ -243,9 +243,11 @@ _LABEL_BEFORE = re.compile("(?:联系人?|客服)[ :]*$")
 # ("日结加薇", "我的薇", "兼职日结薇", "客服小薇", "个人薇" are ads': review s38 f15)
 _SURNAMES = ("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余"
              "杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙"
-             "史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤")  # the hundred commonest, and 欧阳...
-_NAME_BEFORE = re.compile(
-    f"(?<![{_HAN}])(?:欧阳|上官|司马|诸葛|[{_SURNAMES}])(?:(?![加的私找系十])[{_HAN}])?$")
+             "史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"  # the hundred commonest, and 欧阳...
+             # ...in traditional characters too ("張薇 20231234 已交": review s38 r30 R30-1)
+             "張劉陳楊黃趙吳孫馬羅鄭謝許韓馮鄧蔣葉蘇呂盧鍾譚陸賈韋鄒閆龍賀顧龔萬錢嚴湯")
+_NAME_BEFORE = re.compile(f"(?<![{_HAN}])(?:欧阳|歐陽|上官|司马|司馬|诸葛|諸葛|[{_SURNAMES}])"
+                          f"(?:(?![加的私找系十])[{_HAN}])?$")
 # XV is a car too (斯巴鲁XV): after xv unannounced, a number and a price's word is its price
 _CAR_PRICE = re.compile(" ?(?:[元块塊万萬]|落地|售价|起)")
 _MEASURE_AFTER = re.compile(" ?[+多余]? ?(?:只(?![要有是能需收限加聊做接回])|隻|[个個](?!人)"

@@ -95,6 +95,8 @@ def test_a_name_and_a_student_number_with_an_ask_is_an_ad(text: str, found: Find
 @pytest.mark.parametrize("text", [
     "李威 2023 1234", "王薇 20231234 已交，没交的找我", "张薇 20231234 加油",
     "李威 20231234 已加vip", "王薇 S2023123 已签到",
+    # in traditional characters (review s38 r30 R30-1)
+    "張薇 20231234 已交", "劉威：20231234", "陳薇 20231234", "歐陽薇 20231234",
 ])
 def test_a_roster_with_a_student_number_stays_no_contact(text: str) -> None:
     assert find_contacts(text) == []
