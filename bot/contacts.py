@@ -231,10 +231,11 @@ _NAME_MARKERS = frozenset(("伟信", "魏信", "秋秋", "蔻蔻", "qiuqiu"))
 # (what a reader is asked to do, not nouns a class's roster holds too: 「秋秋 20231234 联系
 # 家长」, 「领取教材」, 「兼职助教」, 「已进群」: review s37 r27 R27-4)
 # Read on the text in simplified characters (詳聊, 私訊: review s38 r30 R30-1), with the asks
-# ads write most (咨询 扫码 戳我 滴滴 私戳 pm me; not 找我, as a roster's "没交的找我" says
-# too) and another channel named: 加V, 加qq, 进裙 (a skirt for a group, as ads write it).
-_ASKED = re.compile("加我|[+➕]我|私聊|私我|私信|私讯|私戳|详聊|有意者|加好友|咨询|扫码|戳我|滴滴"
-                    "|pm me|(?<![已了])[进加+](?:[群裙]|(?:qq?|vx?|wx)(?![a-z]))")
+# ads write most (欢迎咨询 咨询我 戳我 滴滴 私戳 pm me; not 找我, 扫码 or 咨询 alone, as a
+# class writes 「没交的找我」, 「扫码签到」, 「有问题咨询班长」) and another channel named: 加V,
+# 加qq, 进裙 (a skirt for a group, as ads write it).
+_ASKED = re.compile("加我|[+➕]我|私聊|私我|私信|私讯|私戳|详聊|有意者|加好友|欢迎咨询|咨询我|戳我"
+                    "|滴滴|pm me|(?<![已了])[进加+](?:[群裙]|(?:qq?|vx?|wx)(?![a-z]))")
 # ...and 联系人 or 客服 (a label before the name: "联系人：王薇 12345678") is one too
 _LABEL_BEFORE = re.compile("(?:联系人?|客服)[ :]*$")
 # 薇 and 威 end many a name (张薇, 李威, 王晓薇): one that ends a word of two or three Chinese

@@ -79,8 +79,8 @@ def test_a_name_before_a_number_no_student_has_is_an_ad(text: str, found: Findin
     # asks in traditional characters, the asks ads write most, another channel named
     # (review s38 r30 R30-1)
     ("王薇 20231234 詳聊", wechat("20231234")), ("李威：20231234 私訊", wechat("20231234")),
-    ("王薇 20231234 咨询", wechat("20231234")), ("李威 20231234 戳我", wechat("20231234")),
-    ("王薇 20231234 扫码", wechat("20231234")), ("王薇 20231234，有需要的滴滴", wechat("20231234")),
+    ("王薇 20231234 欢迎咨询", wechat("20231234")), ("李威 20231234 戳我", wechat("20231234")),
+    ("王薇 20231234 咨询我", wechat("20231234")), ("王薇 20231234，需要的滴滴", wechat("20231234")),
     ("王薇 20231234 私戳", wechat("20231234")), ("李威 20231234 pm me", wechat("20231234")),
     ("李威 20231234 加V", wechat("20231234")), ("王薇 20231234 加qq", wechat("20231234")),
     ("王薇 20231234 进裙", wechat("20231234")), ("伟信 12345678 欢迎咨询", wechat("12345678")),
@@ -94,7 +94,8 @@ def test_a_name_and_a_student_number_with_an_ask_is_an_ad(text: str, found: Find
 
 @pytest.mark.parametrize("text", [
     "李威 2023 1234", "王薇 20231234 已交，没交的找我", "张薇 20231234 加油",
-    "李威 20231234 已加vip", "王薇 S2023123 已签到",
+    "李威 20231234 已加vip", "王薇 S2023123 已签到", "扫码签到：王薇 20231234",
+    "王薇 20231234 有问题咨询班长",
     # in traditional characters (review s38 r30 R30-1)
     "張薇 20231234 已交", "劉威：20231234", "陳薇 20231234", "歐陽薇 20231234",
 ])
