@@ -74,7 +74,7 @@ from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 
-from bot.text import normalize, unmask
+from bot.text import normalize, simplified, unmask
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,16 +230,27 @@ _NAME_MARKERS = frozenset(("伟信", "魏信", "秋秋", "蔻蔻", "qiuqiu"))
 # or the message asks to be reached or sells (秋秋：12345678 私聊: review s37 r26 R26-1)
 # (what a reader is asked to do, not nouns a class's roster holds too: 「秋秋 20231234 联系
 # 家长」, 「领取教材」, 「兼职助教」, 「已进群」: review s37 r27 R27-4)
-_ASKED = re.compile("加我|[+➕]我|私聊|私我|私信|详聊|有意者|加好友|(?<![已了])[进加]群")
+# Read on the text in simplified characters (詳聊, 私訊: review s38 r30 R30-1), with the asks
+# ads write most (欢迎咨询 咨询我 戳我 滴滴 私戳 pm me; not 找我, 扫码 or 咨询 alone, as a
+# class writes 「没交的找我」, 「扫码签到」, 「有问题咨询班长」) and another channel named: 加V,
+# 加qq, 进裙 (a skirt for a group, as ads write it).
+_ASKED = re.compile("加我|[+➕]我|私聊|私我|私信|私讯|私戳|详聊|有意者|加好友|欢迎咨询|咨询我|戳我"
+                    "|滴滴|pm me|(?<![已了])[进加+](?:[群裙]|(?:qq?|vx?|wx)(?![a-z]))")
+# ...and 联系人 or 客服 (a label before the name: "联系人：王薇 12345678") is one too
+_LABEL_BEFORE = re.compile("(?:联系人?|客服)[ :]*$")
 # 薇 and 威 end many a name (张薇, 李威, 王晓薇): one that ends a word of two or three Chinese
 # characters (four after 欧阳), a common surname first, is read as those names are ("张薇 20231234",
 # "李威：20231234" are a roster's), unless 加 的 私 找 系 (联系) or 十 comes right before it
 # ("日结加薇", "我的薇", "兼职日结薇", "客服小薇", "个人薇" are ads': review s38 f15)
 _SURNAMES = ("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余"
              "杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙"
-             "史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤")  # the hundred commonest, and 欧阳...
-_NAME_BEFORE = re.compile(
-    f"(?<![{_HAN}])(?:欧阳|上官|司马|诸葛|[{_SURNAMES}])(?:(?![加的私找系十])[{_HAN}])?$")
+             "史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"  # the hundred commonest, and 欧阳...
+             # ...in traditional characters too ("張薇 20231234 已交": review s38 r30 R30-1)
+             "張劉陳楊黃趙吳孫馬羅鄭謝許韓馮鄧蔣葉蘇呂盧鍾譚陸賈韋鄒閆龍賀顧龔萬錢嚴湯")
+_NAME_BEFORE = re.compile(f"(?<![{_HAN}])(?:欧阳|歐陽|上官|司马|司馬|诸葛|諸葛|[{_SURNAMES}])"
+                          f"(?:(?![加的私找系十])[{_HAN}])?$")
+# XV is a car too (斯巴鲁XV): after xv unannounced, a number and a price's word is its price
+_CAR_PRICE = re.compile(" ?(?:[元块塊万萬]|落地|售价|起)")
 _MEASURE_AFTER = re.compile(" ?[+多余]? ?(?:只(?![要有是能需收限加聊做接回])|隻|[个個](?!人)"
                             "|[头頭]|[颗顆]|人|位|名|次|天|年|[岁歲]|[张張]|[条條]|件|倍|元|[块塊]"
                             "|[万萬]|[亿億])")
@@ -440,9 +451,13 @@ _PRICE = re.compile("[0-9]+\\.[0-9]{1,2}")
 # "1. 秋秋 20231234⏎2. 小明"), or a letter and six to ten digits ("伟信：B20231234", a student
 # number with its school's letter: review s37 r27 R27-6; a letter and a mobile number,
 # "a13800138000", is a WeChat id's shape). After 球球 (balls, and a QQ ad's marker: "球球
-# 55667788") only a student number, which starts with its year ("球球 20231234").
+# 55667788") and after 薇 or 威 (张薇, and an ad's marker: "王薇 12345678 日结", "王薇 a1234567":
+# review s38 r30 R30-1) only a student number, which starts with its year ("球球 20231234").
 _ROSTER_NUMBER = re.compile(rf"[a-z][0-9]{{6,10}}|[0-9]+(?:{_SEP}+[0-9]+)*")
-_STUDENT_NUMBER = re.compile("[a-z]?(?:19|20)[0-9]{6,8}(?![0-9])")
+# (its year, then six to eight digits, or five after its school's letter: "S2023123"; a
+# space may split it: "2023 1234")
+_STUDENT_NUMBER = re.compile(rf"(?:[a-z](?:19|20)[0-9]{{5,8}}|(?:19|20)(?:{_SEP}?[0-9]){{6,8}})"
+                             "(?![0-9])")
 
 
 _NAMES = _NAME_MARKERS | {"薇", "威", "球球"}  # the markers `_a_name` may read as a name
@@ -453,9 +468,17 @@ def _a_name(text: str, start: int, marker: str, ident: str) -> bool:
     writes after it."""
     if not _ROSTER_NUMBER.fullmatch(ident):
         return False
-    if marker == "球球":
-        return bool(_STUDENT_NUMBER.match(ident))
-    return marker in _NAME_MARKERS or bool(_NAME_BEFORE.search(text, max(start - 4, 0), start))
+    if marker in _NAME_MARKERS:
+        name = start
+    elif not _STUDENT_NUMBER.match(ident):
+        return False
+    elif marker == "球球":
+        name = start
+    elif name_before := _NAME_BEFORE.search(text, max(start - 4, 0), start):
+        name = name_before.start()
+    else:
+        return False
+    return not _LABEL_BEFORE.search(text, max(name - 6, 0), name)  # "联系人：王薇 20231234"
 
 
 def _after_marker(text: str, match: re.Match[str] | None) -> Finding | None:
@@ -488,7 +511,8 @@ def _after_marker(text: str, match: re.Match[str] | None) -> Finding | None:
     if _PRICE.fullmatch(ident) and re.search(_CHAT_GROUP, filler):
         return None  # "Q裙 158.00 包邮", "企鹅裙 129.00": a skirt and its price
     if (marker in _NAMES and _a_name(text, start, marker, ident)
-            and not (added or re.search(r"[号號]|搜|[群裙]", filler)) and not _ASKED.search(text)):
+            and not (added or re.search(r"[号號]|搜|[群裙]", filler))
+            and not _ASKED.search(simplified(text))):
         return None  # "伟信 20231234", "张薇：20231234": a roster's name and student number
     # (not a colon after "me": "wechat me: tonight" asks for a message, and names no id)
     announced = bool(re.search(r"[号號]|:|搜", filler)) and not bare and "me" not in filler
@@ -500,6 +524,8 @@ def _after_marker(text: str, match: re.Match[str] | None) -> Finding | None:
             and re.match(f"[0-9{_CHINESE_NUMERALS}]", ident)
             and _MEASURE_AFTER.match(text, match.end())):
         return None  # "企鹅 100000 只在南极": a count of penguins
+    if marker == "xv" and weak and _CAR_PRICE.match(text, match.end()):
+        return None  # "斯巴鲁XV 169800元 落地": a car and its price (review s38 r30 R30-2)
     digits = re.sub(f"{_SEP}|加", "", ident).translate(_AS_DIGITS)
     if "加" in ident and digits.isdigit() and _MEASURE_AFTER.match(text, match.end()):
         return None  # "微信群 200 加 300 人": a sum of counts

@@ -38,7 +38,8 @@ def test_same_number_without_an_id_is_no_contact(text: str) -> None:
     assert find_contacts(text) == []
 
 
-@pytest.mark.parametrize("text", ["xv：abc12345", "XV号 abc12345", "加xv abc12345", "xv: 12345678"])
+@pytest.mark.parametrize("text", ["xv：abc12345", "XV号 abc12345", "加xv abc12345", "xv: 12345678",
+                                  "XV 12345678", "XV 12345678 私聊"])
 def test_xv_for_vx_announced_is_a_marker(text: str) -> None:
     """xv is vx with its letters swapped; it is also fifteen in Roman numerals (路易XV, FFXV),
     so an id after it needs a colon, 号 or 搜, or 加 before it, as after the weak markers."""
@@ -47,7 +48,9 @@ def test_xv_for_vx_announced_is_a_marker(text: str) -> None:
 
 @pytest.mark.parametrize("text", [
     "路易XV 时期的家具 abc12345", "FFXV 12345", "xv abc12345", "xvideos", "XVII abc12345",
-    "Final Fantasy XV 2016 年发售"])
+    "Final Fantasy XV 2016 年发售",
+    # a car and its price (review s38 r30 R30-2)
+    "斯巴鲁XV 169800元 落地", "斯巴鲁XV 169800 落地价", "斯巴鲁xv 169800 起", "斯巴鲁XV 169800块"])
 def test_xv_in_chat_is_no_marker(text: str) -> None:
     assert find_contacts(text) == []
 

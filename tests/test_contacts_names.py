@@ -62,3 +62,42 @@ def test_a_roster_name_holding_a_marker_and_its_number_are_no_contact(text: str)
     ("球球号 20231234", qq("20231234")), ("球球：20231234 私聊", qq("20231234"))])
 def test_the_same_markers_in_an_ad_are_still_found(text: str, found: Finding) -> None:
     assert found in find_contacts(text)
+
+
+@pytest.mark.parametrize(("text", "found"), [
+    # after 薇 or 威 only a student number (its year first) is a roster's: any other number or
+    # a letter and digits is an ad's id (review s38 r30 R30-1)
+    ("王薇 12345678 日结", wechat("12345678")), ("王薇 a1234567", wechat("a1234567")),
+    ("李威 1234 5678", wechat("12345678")), ("金牌薇 12345678", wechat("12345678")),
+    ("王薇 12345678 找我", wechat("12345678")), ("刷单返利 王薇 12345678", wechat("12345678")),
+])
+def test_a_name_before_a_number_no_student_has_is_an_ad(text: str, found: Finding) -> None:
+    assert find_contacts(text) == [found]
+
+
+@pytest.mark.parametrize(("text", "found"), [
+    # asks in traditional characters, the asks ads write most, another channel named
+    # (review s38 r30 R30-1)
+    ("王薇 20231234 詳聊", wechat("20231234")), ("李威：20231234 私訊", wechat("20231234")),
+    ("王薇 20231234 欢迎咨询", wechat("20231234")), ("李威 20231234 戳我", wechat("20231234")),
+    ("王薇 20231234 咨询我", wechat("20231234")), ("王薇 20231234，需要的滴滴", wechat("20231234")),
+    ("王薇 20231234 私戳", wechat("20231234")), ("李威 20231234 pm me", wechat("20231234")),
+    ("李威 20231234 加V", wechat("20231234")), ("王薇 20231234 加qq", wechat("20231234")),
+    ("王薇 20231234 进裙", wechat("20231234")), ("伟信 12345678 欢迎咨询", wechat("12345678")),
+    # a contact's label before the name
+    ("联系人：王薇 20231234", wechat("20231234")), ("客服 李威 20231234", wechat("20231234")),
+    ("联系 王薇 20231234", wechat("20231234")),
+])
+def test_a_name_and_a_student_number_with_an_ask_is_an_ad(text: str, found: Finding) -> None:
+    assert find_contacts(text) == [found]
+
+
+@pytest.mark.parametrize("text", [
+    "李威 2023 1234", "王薇 20231234 已交，没交的找我", "张薇 20231234 加油",
+    "李威 20231234 已加vip", "王薇 S2023123 已签到", "扫码签到：王薇 20231234",
+    "王薇 20231234 有问题咨询班长",
+    # in traditional characters (review s38 r30 R30-1)
+    "張薇 20231234 已交", "劉威：20231234", "陳薇 20231234", "歐陽薇 20231234",
+])
+def test_a_roster_with_a_student_number_stays_no_contact(text: str) -> None:
+    assert find_contacts(text) == []
