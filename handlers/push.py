@@ -125,16 +125,24 @@ def held_back(config: Config, start: datetime) -> list[tuple[tuple[str | int, ..
     quiet = config.quiet_hours
     lines = tuple((index, line) for index, push in enumerate(config.schedules)
                   for line in push.cron)
-    runs, end = _runs(lines, start.replace(second=0, microsecond=0), GAP_HORIZON)
+    runs, span = _runs(lines, start.replace(second=0, microsecond=0), GAP_HORIZON)
+    # the one-offs in that span: posted whatever min_gap says, and counted as the last push
+    once = [(at, index) for index, push in enumerate(config.schedules) for one in push.at
+            if start <= (at := one.at.replace(tzinfo=None)) < start + span]
     total: dict[int, int] = {}
     held: dict[int, tuple[int, set[int]]] = {}
     last: tuple[datetime, int] | None = None
-    for fire, index in sorted(
+    for fire, index, cron in sorted(
             (quiet_end(fire, quiet.end) if quiet and quiet_covers(fire.time(), quiet.start,
-                                                                  quiet.end) else fire, index)
-            for fire, index in runs if not (quiet and quiet.action is InQuiet.SKIP
-                                            and quiet_covers(fire.time(), quiet.start,
-                                                             quiet.end))):
+                                                                  quiet.end) else fire,
+             index, cron)
+            for fire, index, cron in [*((*run, True) for run in runs),
+                                      *((*run, False) for run in once)]
+            if not (quiet and quiet.action is InQuiet.SKIP
+                    and quiet_covers(fire.time(), quiet.start, quiet.end))):
+        if not cron:
+            last = fire, index
+            continue
         total[index] = total.get(index, 0) + 1
         if last is not None and fire - last[0] < config.min_gap:
             count, after = held.get(index, (0, set()))
@@ -142,11 +150,11 @@ def held_back(config: Config, start: datetime) -> list[tuple[tuple[str | int, ..
         else:
             last = fire, index
     names = [push.id for push in config.schedules]
-    days = end.days if end.days >= 2 else None
+    days = span.days if span.days >= 2 else None
     found: list[tuple[tuple[str | int, ...], str]] = []
     for index, (count, after) in sorted(held.items()):
         runs_of = (f"of its {total[index]} runs in the next "
-                   + (f"{days} days" if days else f"{end.total_seconds() // 3600:.0f} hours"))
+                   + (f"{days} days" if days else f"{span.total_seconds() // 3600:.0f} hours"))
         which = (f"none {runs_of} is posted: each comes" if count == total[index] else
                  f"{count} {runs_of} are not posted: they come")
         found.append((("schedules", index, "cron"),

@@ -4,9 +4,10 @@ out): `groupbot check` warns, naming the schedule and the one before it."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from harness import BOT_YAML, TZ, Harness, write_config
@@ -47,6 +48,20 @@ def test_a_weekly_run_inside_the_gap_of_a_daily_one_is_counted() -> None:
 ], ids=["min-gap-apart", "shipped-internship"])
 def test_runs_min_gap_apart_are_no_warning(crons: tuple[str, ...]) -> None:
     assert held_back(_config("2h", *crons), MONDAY) == []
+
+
+def test_a_one_off_holds_back_the_cron_runs_after_it_within_the_gap() -> None:
+    """A one-off notice at 19:30 goes at its time, and the 20:00 lesson that day does not
+    (the log said so, and check did not: review s38 R29-6)."""
+    config = Config.model_validate({"min_gap": "1h", "schedules": [
+        {"id": "lesson", "cron": "0 20 * * *", "text": "x"},
+        {"id": "notice", "at": "2026-12-03 19:30", "text": "y"}]},
+        context={"timezone": ZoneInfo("Asia/Shanghai")})
+    [(key, why)] = held_back(config, MONDAY)
+    assert key == ("schedules", 0, "cron")
+    assert why.startswith("1 of its 28 runs in the next 28 days are not posted: they come "
+                          "less than min_gap (1h) after a push of notice")
+    assert held_back(config, MONDAY + timedelta(days=5)) == []  # (past by then)
 
 
 def test_runs_moved_out_of_quiet_hours_keep_to_the_gap_too() -> None:
