@@ -147,3 +147,17 @@ def test_a_bad_pattern_or_an_example_it_refuses_is_a_config_error(
              "      reminder: hi\n"})
     with pytest.raises(InputError, match=re.escape(expected)):
         config.load(root, REGISTRY)
+
+
+@pytest.mark.parametrize(("name", "complies"), [
+    *((name, True) for name in ("上海-小林", "上海－小林", "上海 - 小林", "Shanghai-Tom Lee",
+                                "上海—小林", "上海–小林", "上海_小林", "上海·小林", "上海・小林",
+                                "上海|小林", "上海/小林", "上海丨小林", "上海-浦东-小林")),
+    *((name, False) for name in ("小林", "Dave", "小林（上海）", "上海小林", "-小林", "上海-")),
+])
+def test_the_internship_name_card_takes_what_trainees_write(name: str, complies: bool) -> None:
+    """The shipped internship rules ask for 城市-姓名; trainees write it with spaces, a
+    phone keyboard's dashes or other separators (review s38 R29-4, R30-9)."""
+    internship = config.load(SHIPPED, REGISTRY).types["internship"]
+    [namecard] = [h for h in internship.handlers if h.name == "namecard"]
+    assert namecard.complies(name) is complies
