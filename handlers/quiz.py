@@ -296,6 +296,8 @@ class QuizHandler(Handler[Config]):
                 return CONTINUE  # a picture or a sticker is no answer: the question waits
             if await self._void_if_changed(ctx, event.sender.id, session):
                 return STOP
+            if command(event.text) in self._starts:  # (started already: no answer, even to a
+                return STOP  # text question, which takes any other text)
             right = self._quiz.questions[session["index"]].judge(event.text)
             if right is None:  # no answer: the question waits, and the message is kept
                 return STOP  # (no keyword reply to 「这次考试好难啊」; put checkin before quiz)

@@ -239,6 +239,10 @@ async def test_a_reply_that_is_no_answer_gets_no_other_reply_but_a_checkin_count
         await h.say("i1", "dave", "签到")                   # to the text question
         await h.advance("5s")
         assert h.texts("i1")[-1].startswith("✅ dave 签到成功！")
+        said = h.texts("i1")
+        await h.say("i1", "dave", "开始考试")               # no answer to it either
+        await h.advance("5s")
+        assert h.texts("i1") == said
         await h.say("i1", "dave", RIGHT[4])
         await h.advance("1m")
         assert _told(h, "dave")[-1].startswith("🎉 恭喜以 100 分通过考核！")
