@@ -129,17 +129,13 @@ def held_back(config: Config, start: datetime) -> list[tuple[tuple[str | int, ..
     # the one-offs in that span: posted whatever min_gap says, and counted as the last push
     once = [(at, index) for index, push in enumerate(config.schedules) for one in push.at
             if start <= (at := one.at.replace(tzinfo=None)) < start + span]
+    due = [*((fire, index, True) for fire, index in runs),
+           *((fire, index, False) for fire, index in once)]
     total: dict[int, int] = {}
     held: dict[int, tuple[int, set[int]]] = {}
     last: tuple[datetime, int] | None = None
-    for fire, index, cron in sorted(
-            (quiet_end(fire, quiet.end) if quiet and quiet_covers(fire.time(), quiet.start,
-                                                                  quiet.end) else fire,
-             index, cron)
-            for fire, index, cron in [*((*run, True) for run in runs),
-                                      *((*run, False) for run in once)]
-            if not (quiet and quiet.action is InQuiet.SKIP
-                    and quiet_covers(fire.time(), quiet.start, quiet.end))):
+    for fire, index, cron in sorted((goes, index, cron) for fire, index, cron in due
+                                    if (goes := _goes_at(fire, quiet)) is not None):
         if not cron:
             last = fire, index
             continue
@@ -162,6 +158,14 @@ def held_back(config: Config, start: datetime) -> list[tuple[tuple[str | int, ..
                       f"of {', '.join(names[i] for i in sorted(after))} (the log says so each "
                       "time); move it, or make min_gap shorter"))
     return found
+
+
+def _goes_at(fire: datetime, quiet: QuietHours | None) -> datetime | None:
+    """When a run due at `fire` goes out, quiet hours applied as `_run` applies them: at their
+    end if they move it, None if they skip it."""
+    if quiet is None or not quiet_covers(fire.time(), quiet.start, quiet.end):
+        return fire
+    return quiet_end(fire, quiet.end) if quiet.action is InQuiet.MOVE else None
 
 
 @lru_cache(maxsize=64)  # (a type's pushes are read at each load and reload: worked out once)
