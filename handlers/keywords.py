@@ -24,7 +24,7 @@ from bot.config import ContentFile, Duration, Media, TemplateText, invalid_at, p
 from bot.context import Context
 from bot.events import Message
 from bot.handler import CONTINUE, FALLBACK, STOP, Flow, Handler, HandlerConfig
-from bot.literals import Literals, needed
+from bot.literals import FEW, Literals, needed
 from bot.regex import Pattern, PatternSet, as_normalized
 from bot.smalltalk import small_talk_only
 from bot.text import WordMatcher, normalize, strip_mentions, unmarked
@@ -127,7 +127,10 @@ class Keywords(Handler[Config]):
         needs = [needed(str(pattern)) for pattern in regexes]
         self._needs = None if None in needs else self._literal.words | frozenset(
             text for texts in needs if texts is not None for text in texts)
-        self._first_look = None if self._needs is None else Literals(self._needs)
+        # (none either for many literal words alone: the matcher's own automaton is as quick
+        # a look, and a second one of the same words cost 12 ms of a large config's load)
+        self._first_look = None if self._needs is None or (
+            not regexes and len(self._needs) > FEW) else Literals(self._needs)
         self._last: tuple[str | None, Rule | None] = (None, None)  # (see _match)
 
     def triggers(self) -> frozenset[str] | None:
