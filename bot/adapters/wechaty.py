@@ -821,28 +821,51 @@ class WechatyGateway:
     async def _still_in(self, room: str, ids: tuple[str, ...]) -> tuple[str, ...]:
         """Of the members a join read again names, those still in the group: one who left
         while no stream was open sent the bot no leave, and would be welcomed to a group he
-        is not in (and kept in its roster till the backstop's next run). All of them when the
-        member list cannot be read, or only as the gateway cached it (the backstop's
-        comparison settles it); Disconnected when there is no connection to ask."""
-        try:
-            if not await self._drop_cached(PayloadType.PAYLOAD_TYPE_ROOM, room):
-                raise GatewayError("the gateway could not refresh its details of the group")
-            listed = set(await self._member_ids(room, await self._room(room)))
-        except Disconnected:
-            raise
-        except GatewayError as exc:
-            log.info("a join read again: cannot tell whether %s are still in %s (%s): handled"
-                     " as they came", ", ".join(ids), room, exc)
+        is not in (and kept in its roster till the backstop's next run)."""
+        listed = await self._members_now(room, ids, "a join")
+        if listed is None:
             return ids
         if gone := [member for member in ids if member not in listed]:
             log.info("a join read again: %s left %s again while no stream was open: not"
                      " handled for them", ", ".join(gone), room)
         return tuple(member for member in ids if member in listed)
 
+    async def _gone(self, room: str, ids: tuple[str, ...]) -> tuple[str, ...]:
+        """Of the members a leave read again names, those not back in the group: one who
+        came back while no stream was open would be marked gone from a group he is in (and
+        welcomed as a newcomer by the backstop's next run)."""
+        listed = await self._members_now(room, ids, "a leave")
+        if listed is None:
+            return ids
+        if back := [member for member in ids if member in listed]:
+            log.info("a leave read again: %s came back to %s while no stream was open: not"
+                     " handled for them", ", ".join(back), room)
+        return tuple(member for member in ids if member not in listed)
+
+    async def _members_now(self, room: str, ids: tuple[str, ...], what: str) -> set[str] | None:
+        """The group's members read afresh, for `what` (a join or leave) read again; None
+        when the member list cannot be read, or only as the gateway cached it (the event is
+        handled as it came; the backstop's comparison settles it); Disconnected when there
+        is no connection to ask."""
+        try:
+            if not await self._drop_cached(PayloadType.PAYLOAD_TYPE_ROOM, room):
+                raise GatewayError("the gateway could not refresh its details of the group")
+            return set(await self._member_ids(room, await self._room(room)))
+        except Disconnected:
+            raise
+        except GatewayError as exc:
+            log.info("%s read again: cannot tell whether %s are in %s (%s): handled as it"
+                     " came", what, ", ".join(ids), room, exc)
+            return None
+
     async def _on_room_leave(self, payload: EventRoomLeavePayload, turn: _Turn) -> None:
         room, ids = payload.room_id, tuple(payload.removed_ids or ())
         if self._repeated("leave", payload, room, ids):
             return
+        if ("room-leave", _event_id(payload)) in self._reads:  # read again, after a login
+            ids = await self._gone(room, ids)
+            if not ids:
+                return
         members = tuple(await self._named(room, ids))
         # (the bot's own leave unbinds the group in the core: Bot.feed)
         await self._feed(MemberLeft(self._at(payload.timestamp), room, members,

@@ -317,3 +317,31 @@ async def test_a_join_read_again_is_checked_against_the_members_now(
     assert [([m.id for m in e.members], e.inviter) for e in s.of_type(MemberJoined)] == [
         (joined, "alice")]
     assert {"dave", "erin"} & set(present) == set(joined)
+
+
+@pytest.mark.parametrize(("erin_back", "refreshed"), [(True, True), (False, True), (True, False)],
+                         ids=["erin-back", "both-left", "no-refresh"])
+async def test_a_leave_read_again_is_checked_against_the_members_now(
+        run_bot: RunBot, grpc_gateway: WechatyGateway, fake_gateway: FakeGateway,
+        world: World, erin_back: bool, refreshed: bool) -> None:
+    """As a join read again (above): erin and frank leave as the stream ends. If erin comes
+    back before the next stream opens, no join reaches the bot: the leave read again after
+    the login checks the member list, and erin is not marked gone from a group she is in
+    (whom the backstop's next comparison would then welcome as a newcomer; s38 f19); frank's
+    leave is handled, its remover kept. A gateway that cannot refresh its details of the
+    group cannot tell: the leave is handled as it came."""
+    if not refreshed:
+        fake_gateway.failing["DirtyPayload"] = GRPCError(Status.UNIMPLEMENTED, "no")
+    async with run_bot(grpc_gateway) as s:
+        for member, name in (("erin", "Erin"), ("frank", "Frank")):
+            world.contacts[member] = name
+            world.rooms["r1"].members[member] = ""  # (joined unseen)
+        fake_gateway.cache_room("r1")  # the gateway's details of r1: from before the leave
+        fake_gateway.leave("r1", ["erin", "frank"], remover="alice")
+        fake_gateway.end_stream()
+        if erin_back:
+            world.rooms["r1"].members["erin"] = ""  # came back while no stream was open
+        await until(lambda: [e for e in s.of_type(MemberLeft) if e.remover], "the leave", 8)
+    left = ["frank"] if erin_back and refreshed else ["erin", "frank"]
+    assert [([m.id for m in e.members], e.remover) for e in s.of_type(MemberLeft)] == [
+        (left, "alice")]
