@@ -4,11 +4,14 @@ most a set number of times; the reminders stop as soon as they rename themselves
 leave). Reminders that fall due within a short window go as one message mentioning
 everyone, like welcomes: 100 newcomers at once get a few messages, not 300. Admins can ask
 for the list of members whose names do not comply (`/名片`); the bot and the admins
-themselves are not held to the pattern.
+themselves are not held to the pattern, nor is a member the funnel shows past this group's
+stage (a trainee promoted to the official group who stays in the internship group a while:
+their name card is the official group's business), whose reminders due are dropped.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Annotated
 
@@ -16,12 +19,14 @@ from pydantic import Field, model_validator
 
 from bot import roster
 from bot.config import Count, Duration, Regex, TemplateText, placeholders
-from bot.context import Context
+from bot.context import Context, Group
 from bot.events import MemberJoined, MemberLeft, MemberRenamed, Message, Tick
 from bot.handler import CONTINUE, STOP, Flow, Handler, HandlerConfig
 from bot.regex import as_normalized
 from bot.sanitize import clean, more_than, names
 from bot.text import normalize, strip_mentions
+from handlers import funnel
+from handlers.lifecycle import stages_in
 
 
 class Config(HandlerConfig):
@@ -67,12 +72,11 @@ class NameCard(Handler[Config]):
                      ctx: Context) -> Flow:
         match event:
             case MemberJoined():
-                for member in event.members:
-                    if self._exempt(member.id, ctx) or self.complies(member.name):
-                        continue
-                    if await ctx.schedule(_timer(member.id), self.config.first_reminder,
-                                          {"member": member.id}, replace=False):
-                        await ctx.set("reminded", 0, member=member.id)
+                wrong = [member.id for member in event.members if not self.complies(member.name)]
+                for member_id in await self._held(wrong, ctx):
+                    if await ctx.schedule(_timer(member_id), self.config.first_reminder,
+                                          {"member": member_id}, replace=False):
+                        await ctx.set("reminded", 0, member=member_id)
             case MemberRenamed():
                 await self._renamed(event, ctx)
             case MemberLeft():
@@ -86,14 +90,21 @@ class NameCard(Handler[Config]):
                 return await self._list_for_admin(event, ctx)
         return CONTINUE
 
-    @staticmethod
-    def _exempt(member: str, ctx: Context) -> bool:
-        """The bot and the admins keep the names they have."""
-        return ctx.is_bot(member) or ctx.is_admin(member)
+    async def _held(self, members: Sequence[str], ctx: Context) -> list[str]:
+        """Those of `members` held to the pattern here. The bot and the admins keep the names
+        they have; a member the funnel shows at a later stage than this group's type (a
+        trainee who passed the quiz and joined the official group, or was added there by
+        hand, and stays in the internship group a while) is that stage's business now."""
+        members = [m for m in members if not (ctx.is_bot(m) or ctx.is_admin(m))]
+        later = _later_stages(ctx.group)
+        if not (members and later):
+            return members
+        reached = await funnel.journeys(ctx.store, members=members)
+        return [m for m in members if later.isdisjoint(reached.get(m, ()))]
 
     async def _renamed(self, event: MemberRenamed, ctx: Context) -> None:
         member = event.member
-        if self._exempt(member.id, ctx) or self.complies(member.name):
+        if self.complies(member.name) or not await self._held([member.id], ctx):
             await ctx.cancel(_timer(member.id))
             return
         reminded = await ctx.get("reminded", member=member.id, default=0)
@@ -112,7 +123,7 @@ class NameCard(Handler[Config]):
         due = await ctx.get("due", default=[])
         await ctx.set("due", [])
         wrong = []
-        for member in due:
+        for member in await self._held(due, ctx):  # (promoted since: no more reminders)
             entry = await roster.entry(ctx.store, ctx.scope, member)
             if entry is None or entry.left_at is not None or self.complies(entry.name):
                 continue
@@ -133,8 +144,8 @@ class NameCard(Handler[Config]):
         text = normalize(strip_mentions(event.text))
         if not (ctx.is_admin(event.sender.id) and text.startswith(self._commands)):
             return CONTINUE
-        rows = [(e.member, e.name) for e in await roster.present(ctx.store, ctx.scope)
-                if not self._exempt(e.member, ctx)]
+        present = {e.member: e.name for e in await roster.present(ctx.store, ctx.scope)}
+        rows = [(member, present[member]) for member in await self._held(list(present), ctx)]
         wrong = [f"{clean(name)}（{member}）" for member, name in rows if not self.complies(name)]
         topic = clean(ctx.group.topic if ctx.group else ctx.scope)
         if wrong:
@@ -153,3 +164,11 @@ SHOWN = 100  # members named in the list for an admin; the rest are counted
 
 def _timer(member: str) -> str:
     return f"remind:{member}"
+
+
+def _later_stages(group: Group | None) -> frozenset[str]:
+    """The funnel's stages after the group's type (none if its type is no stage)."""
+    stages = stages_in(group)
+    if group is None or group.type not in stages:
+        return frozenset()
+    return frozenset(stages[stages.index(group.type) + 1:])
