@@ -1,0 +1,118 @@
+"""A failed send's retry falls due after its back-off (or the time the platform asked for),
+and a restart keeps that time (the outbox's `not_before`): the bot restarted on the same
+database does not try it before then, tries it then, and sends it once. Before, a restart
+tried it at once, so a crash loop hammered a gateway that had just rate-limited us
+(docs/wechat.md, "When WeChat fails"). On SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+from harness import BOT_YAML, Harness, write_config
+from test_antispam_migration import new_database  # noqa: F401 (a new database, both backends)
+from test_outbox import _put
+
+from bot import schema
+from bot.actions import Say
+from bot.adapters.base import GatewayError, RateLimited
+from bot.delivery import MAX_ATTEMPTS, backoff
+from bot.store import open_store
+from handlers import REGISTRY
+
+# the governor off: a push-back is the governor's pause otherwise, kept by the governor
+# (tests/test_governor.py); here the outbox's own retry is what waits
+GOVERNOR_OFF = BOT_YAML + "governor: {enabled: false}\n"
+MS = timedelta(milliseconds=1)
+
+
+def _config(tmp_path: Path) -> Path:
+    return write_config(tmp_path / "config", GOVERNOR_OFF, {"recruitment": "handlers: []\n"})
+
+
+def _failing(h: Harness, failures: list[GatewayError]) -> list[datetime]:
+    """Each group message the platform is asked to send fails with the next of `failures`,
+    then goes; the times of the tries."""
+    tries: list[datetime] = []
+    send = h.world.send_text
+
+    async def flaky(group: str, text: str, mentions: tuple[str, ...] = ()) -> None:
+        tries.append(h.clock.now())
+        if len(tries) <= len(failures):
+            raise failures[len(tries) - 1]
+        await send(group, text, mentions)
+
+    h.world.send_text = flaky  # type: ignore[method-assign]
+    return tries
+
+
+@pytest.mark.usefixtures("backend")
+async def test_a_send_failing_in_a_crash_loop_waits_out_each_back_off(tmp_path: Path) -> None:
+    """Restarted a second after each failed try: each try comes at its back-off (5 s, 20 s,
+    80 s, 320 s after the one before), not at each restart; given up after the last."""
+    async with Harness(_config(tmp_path), tmp_path) as h:
+        tries = _failing(h, [GatewayError("the gateway answered 502")] * MAX_ATTEMPTS)
+        await _put(h, Say("r1", "通知"))
+        await h.advance("1s")
+        assert len(tries) == 1
+        for attempt in range(1, MAX_ATTEMPTS):
+            due = tries[-1] + backoff(attempt - 1)
+            await h.restart()
+            await h.bot.advance(due - MS)
+            assert len(tries) == attempt, f"tried before its back-off ended: {tries}"
+            await h.bot.advance(due)
+            assert tries[-1] == due
+        await h.restart()
+        await h.advance("1h")
+        assert len(tries) == MAX_ATTEMPTS
+        assert [a for a, in await h.bot.store.all("SELECT action FROM audit")] == \
+            ["say_send_failed"]
+        assert len(h.bot.outbox) == 0 and h.texts() == []
+
+
+@pytest.mark.usefixtures("backend")
+async def test_a_rate_limited_send_waits_the_platforms_time_across_a_restart(
+        tmp_path: Path) -> None:
+    """The platform asked for two minutes: the bot restarted after one waits the other one,
+    then sends it, once."""
+    async with Harness(_config(tmp_path), tmp_path) as h:
+        tries = _failing(h, [RateLimited("发送消息过于频繁", retry_after=120)])
+        await _put(h, Say("r1", "稍后"))
+        await h.advance("1s")
+        [first] = tries
+        await h.advance("1m")
+        await h.restart()
+        await h.bot.advance(first + timedelta(seconds=120) - MS)
+        assert tries == [first]
+        await h.bot.advance(first + timedelta(seconds=120))
+        assert tries == [first, first + timedelta(seconds=120)]
+        await h.restart()
+        await h.advance("1h")
+        assert h.texts("r1") == ["稍后"]  # once
+        assert len(tries) == 2 and len(h.bot.outbox) == 0
+
+
+async def test_a_retry_queued_before_the_migration_goes_and_one_after_it_waits(
+        tmp_path: Path, new_database: Path | str) -> None:  # noqa: F811
+    """A database made before the outbox kept the due time: its waiting retry (a failed try
+    counted, no due time) goes at once, as it did; the next failure's due time is kept."""
+    before = {name: list(steps)[:-1] if name == "outbox" else list(steps)
+              for name, steps in schema.migrations(REGISTRY).items()}
+    store = await open_store(new_database, before)
+    await store.execute(
+        "INSERT INTO outbox (grp, action, priority, attempts) VALUES ('r1', ?, 2, 1)",
+        (json.dumps(Say("r1", "旧的").to_json()),))
+    await store.close()
+
+    async with Harness(_config(tmp_path), tmp_path, db=new_database) as h:
+        tries = _failing(h, [GatewayError("the gateway answered 502")])
+        start = h.clock.now()
+        await h.advance("1s")
+        assert tries == [start]  # at once: no due time was kept
+        await h.restart()
+        await h.bot.advance(start + backoff(1) - MS)  # its second failure: 20 s
+        assert tries == [start]
+        await h.bot.advance(start + backoff(1))
+        assert h.texts("r1") == ["旧的"] and len(tries) == 2
