@@ -2,24 +2,29 @@
 and a restart keeps that time (the outbox's `not_before`): the bot restarted on the same
 database does not try it before then, tries it then, and sends it once. Before, a restart
 tried it at once, so a crash loop hammered a gateway that had just rate-limited us
-(docs/wechat.md, "When WeChat fails"). On SQLite and on PostgreSQL."""
+(docs/wechat.md, "When WeChat fails"). On SQLite and on PostgreSQL; a kill -9 of a real
+`groupbot run` on SQLite, as tests/test_delivery_crash_loop.py."""
 
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+import signal
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from harness import BOT_YAML, Harness, write_config
+from harness import BOT_YAML, Harness, killed, write_config
 from test_antispam_migration import new_database  # noqa: F401 (a new database, both backends)
+from test_delivery_crash_loop import _failing_gateway, _reads
+from test_faults import _deployment, _groupbot_run, _until
 from test_outbox import _put
 
 from bot import schema
 from bot.actions import Say
 from bot.adapters.base import GatewayError, RateLimited
 from bot.delivery import MAX_ATTEMPTS, backoff
-from bot.store import open_store
+from bot.store import open_reader, open_store
+from bot.times import instant
 from handlers import REGISTRY
 
 # the governor off: a push-back is the governor's pause otherwise, kept by the governor
@@ -116,3 +121,63 @@ async def test_a_retry_queued_before_the_migration_goes_and_one_after_it_waits(
         assert tries == [start]
         await h.bot.advance(start + backoff(1))
         assert h.texts("r1") == ["旧的"] and len(tries) == 2
+
+
+class _Calls(list[str]):
+    """The gateway's calls, with when each came (the bot's clock is the system's)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.at: list[datetime] = []
+
+    def append(self, name: str) -> None:
+        super().append(name)
+        self.at.append(datetime.now(UTC))
+
+    def times(self, name: str) -> list[datetime]:
+        return [at for call, at in zip(self, self.at, strict=True) if call == name]
+
+
+# SQLite alone, as tests/test_delivery_crash_loop.py's kill -9
+async def test_a_welcome_failed_before_a_kill_9_is_not_tried_again_before_its_back_off(
+        tmp_path: Path) -> None:
+    """A real `groupbot run` against the gRPC gateway: the welcome fails twice, its retry (in
+    20 s: a restart takes seconds) is committed, the process is killed and started again
+    at once: the welcome goes at the due time the first process stored, not at the restart,
+    and once."""
+    gateway = await _failing_gateway()
+    gateway.calls = calls = _Calls()
+    config = _deployment(tmp_path / "config")
+    db = open_reader(config / "bot.db")
+    try:
+        bot = await _groupbot_run(config, gateway.endpoint)
+        try:
+            await _until(lambda: gateway.streams_opened == 1, "the login")
+            await _reads(db, "SELECT 1 FROM state WHERE handler='@backstop'", 1, "the first look")
+            gateway.join("r1", {"n01": "N01"}, inviter="alice")  # welcomed: it fails
+            await _reads(db, "SELECT attempts FROM outbox", 2, "the second retry")
+        finally:
+            bot.send_signal(signal.SIGKILL)
+            await bot.wait()
+            await killed(bot)
+        [(stored,)] = await db.all("SELECT not_before FROM outbox")
+        failed = calls.times("MessageSendText")[-1]  # (the bot's `now` was a little before)
+        due = instant(stored)
+        assert backoff(1) - timedelta(seconds=1) < due - failed <= backoff(1)
+        gateway.failing.clear()  # WeChat takes it now
+        bot = await _groupbot_run(config, gateway.endpoint)
+        try:
+            await _until(lambda: gateway.streams_opened == 2, "the second login")
+            logged_in = datetime.now(UTC)
+            await _reads(db, "SELECT count(*) FROM outbox", 0, "the welcome gone")
+        finally:
+            bot.send_signal(signal.SIGKILL)
+            await bot.wait()
+            await killed(bot)
+        *_, last = calls.times("MessageSendText")
+        assert logged_in < due, "the restart took the whole back-off: nothing to see"
+        assert last >= due, (logged_in, due, last)
+        assert calls.count("MessageSendText") == 3  # two failed, one went
+    finally:
+        await db.close()
+        await gateway.close()
