@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from harness import BOT_YAML, Harness, killed, write_config
+from test_accounts import KEYWORD, REPLY, TAKEOVER, Accounts, accounts, holder  # noqa: F401
 from test_antispam_migration import new_database  # noqa: F401 (a new database, both backends)
 from test_delivery_crash_loop import _failing_gateway, _reads
 from test_faults import _deployment, _groupbot_run, _until
@@ -181,3 +182,34 @@ async def test_a_welcome_failed_before_a_kill_9_is_not_tried_again_before_its_ba
     finally:
         await db.close()
         await gateway.close()
+
+
+async def test_an_account_taking_a_group_over_waits_out_the_retry_its_last_holder_stored(
+        accounts: Accounts) -> None:  # noqa: F811
+    """Several accounts (docs/scale.md): a's reply was rate-limited for two minutes, then a
+    crashed; b, taking the group over, adopts the reply with its due time: sent then, by b,
+    once, not at the takeover."""
+    a = await accounts.start("a")
+    await accounts.start("b")
+    await accounts.advance(timedelta(seconds=1))
+    assert await holder(accounts, "r1") == "a"
+    world = accounts.worlds["a"]
+    tries: list[datetime] = []
+
+    async def limited(group: str, text: str, mentions: tuple[str, ...] = ()) -> None:
+        tries.append(accounts.clock.now())
+        raise RateLimited("发送消息过于频繁", retry_after=120)
+
+    world.send_text = limited  # type: ignore[method-assign]
+    await accounts.say("r1", KEYWORD)
+    await accounts.advance(timedelta(seconds=1))
+    [failed] = tries
+    await a.store.close()  # a crash: no release, its lease runs out
+    del accounts.bots["a"]
+    await accounts.advance(TAKEOVER * 2)
+    assert await holder(accounts, "r1") == "b"
+    due = failed + timedelta(seconds=120)
+    await accounts.advance(due - accounts.clock.now() - timedelta(seconds=1))
+    assert accounts.texts("r1") == []
+    await accounts.advance(timedelta(seconds=2))
+    assert accounts.texts("r1", "b") == [REPLY] and accounts.texts("r1", "a") == []
