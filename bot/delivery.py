@@ -11,10 +11,11 @@
 - Uncertain: a message is not sent again (at most once), audited `<kind>_uncertain`; a
   removal or invitation is checked against the member list before it is repeated.
 - Any other GatewayError: tried again with back-off (5 s, 20 s, 80 s, 320 s), then given
-  up and audited `<kind>_send_failed`; the other actions go meanwhile. The failed tries are
-  counted in the store: after a restart it is tried at once (the back-off's wait is not
-  kept), and given up after MAX_ATTEMPTS tries in all. A removal given up is told to the
-  admins, and not announced unless its last attempt may have removed them.
+  up and audited `<kind>_send_failed`; the other actions go meanwhile. The failed tries and
+  when the next is due are kept in the store (bot/outbox.py): a restart waits out the rest
+  of the back-off (a crash loop never hammers a gateway that rate-limited us), and it is
+  given up after MAX_ATTEMPTS tries in all. A removal given up is told to the admins, and
+  not announced unless its last attempt may have removed them.
 """
 
 from __future__ import annotations

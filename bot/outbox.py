@@ -13,7 +13,9 @@ What goes next (docs/limits.md, "The outbox"):
   When that action is dropped (the send governor's keep rule), what depends on it is
   dropped too (`orphans`): nothing waits for an action that will never go.
 - A failed action waits for its retry without holding up the others. Its failed tries are
-  counted in the store (`attempts`), so a restart does not give it the whole limit again.
+  counted in the store (`attempts`), so a restart does not give it the whole limit again,
+  and when its retry falls due is kept there too (`not_before`), so a restart does not try
+  it before then (a crash loop would hammer a gateway that rate-limited us).
 - At most once: an action is marked `sending` before it goes out. After a crash, a message
   in that state is not sent again (audited as uncertain); a removal or invitation is checked
   against the group's member list first (bot/delivery.py), as is one whose last try failed
@@ -212,6 +214,9 @@ MIGRATIONS: Sequence[str] = (
     # the failed tries of an action waiting for its retry (Queued.attempts): a restart goes
     # on counting, so the limit (bot/delivery.py, MAX_ATTEMPTS) holds across restarts
     "ALTER TABLE outbox ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;",
+    # when that retry falls due (Queued.not_before; bot/times.py `stamp`): a restart waits
+    # out the back-off or the pause as the stopped process would have
+    "ALTER TABLE outbox ADD COLUMN not_before TEXT;",
 )
 
 
@@ -338,17 +343,16 @@ class Outbox:
                 "UPDATE outbox SET account = ? WHERE account = '' AND grp = ?",
                 (self.account, DIRECT))
         queued = {item.id for lane in self._lanes.values() for item in lane.items}
-        for row_id, action, prio, state, after, since, epoch, attempts in await self._store.all(
-                "SELECT id, action, priority, state, after_id, deferred_since, epoch, attempts"
-                " FROM outbox WHERE account = ? ORDER BY id", (self.account,)):
+        for row_id, action, prio, state, after, since, attempts, due, epoch in \
+                await self._store.all(f"SELECT {_COLUMNS}, epoch FROM outbox WHERE account = ?"
+                                      " ORDER BY id", (self.account,)):
             if row_id in queued:
                 continue  # queued already (a second load)
             decided = Action.from_json(json.loads(action))
             if self._handed(decided, epoch):
                 continue  # the group's serving account takes it (route)
-            self._add(Queued(row_id, decided, Priority(prio), attempts, verify=state == VERIFY,
-                             uncertain=state == "sending", after=after,
-                             deferred_since=unstamp(since), epoch=epoch))
+            self._add(_stored(row_id, decided, prio, state, after, since, attempts, due,
+                              epoch))
         for lane, at in await self._store.all("SELECT lane, at FROM outbox_sent"):
             # an account's lanes are stored as `account|lane`
             account, _, own = lane.partition("|") if "|" in lane else ("", "", lane)
@@ -384,15 +388,13 @@ class Outbox:
                                   (self.account, epoch, group))
         mine = {item.id: item for item in self._lanes.get(group, _Lane()).items}
         new = 0
-        for row_id, action, prio, state, after, since, attempts in await self._store.all(
-                "SELECT id, action, priority, state, after_id, deferred_since, attempts"
-                " FROM outbox WHERE grp = ? ORDER BY id", (group,)):
+        for row_id, action, prio, state, after, since, attempts, due in await self._store.all(
+                f"SELECT {_COLUMNS} FROM outbox WHERE grp = ? ORDER BY id", (group,)):
             if row_id in mine:
                 mine[row_id].epoch = epoch
             else:
-                self._add(Queued(row_id, Action.from_json(json.loads(action)), Priority(prio),
-                                 attempts, verify=state == VERIFY, uncertain=state == "sending",
-                                 after=after, deferred_since=unstamp(since), epoch=epoch))
+                self._add(_stored(row_id, Action.from_json(json.loads(action)), prio, state,
+                                  after, since, attempts, due, epoch))
                 new += 1
         return new
 
@@ -782,8 +784,8 @@ class Outbox:
         self._add(item)
         item.verify = item.verify or verify
         await self._store.execute(
-            "UPDATE outbox SET state=?, attempts=?, deferred_since=NULL WHERE id = ?",
-            (_waiting(item), item.attempts, item.id))
+            "UPDATE outbox SET state=?, attempts=?, not_before=?, deferred_since=NULL"
+            " WHERE id = ?", (_waiting(item), item.attempts, stamp(at), item.id))
 
     async def hold(self, item: Queued, until: datetime) -> bool:
         """The platform is away: nothing goes before `until`, when the first action tries
@@ -805,6 +807,19 @@ class Outbox:
         await self._store.execute("DELETE FROM outbox WHERE id = ?", (item.id,))
         if key := getattr(item.action, "receipt", ""):
             await receipts.settled(self._store, key, outcome, now or self._clock.now())
+
+
+# what `load` and `adopt` read back of a queued action (`_stored`)
+_COLUMNS = "id, action, priority, state, after_id, deferred_since, attempts, not_before"
+
+
+def _stored(row_id: int, action: Action, prio: int, state: str, after: int | None,
+            since: str | None, attempts: int, due: str | None, epoch: int) -> Queued:
+    """A queued action as the store kept it: its failed tries and when its retry is due, and
+    whether it may have happened (`_waiting`)."""
+    return Queued(row_id, action, Priority(prio), attempts, unstamp(due),
+                  verify=state == VERIFY, uncertain=state == "sending", after=after,
+                  deferred_since=unstamp(since), epoch=epoch)
 
 
 def _waiting(item: Queued) -> str:
