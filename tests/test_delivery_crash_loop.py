@@ -16,8 +16,10 @@ from grpclib.exceptions import GRPCError
 from harness import killed
 from test_faults import STARTUP, _deployment, _groupbot_run, _until
 
+from bot import schema
 from bot.delivery import MAX_ATTEMPTS
-from bot.store import Reader, open_reader
+from bot.store import Reader, open_reader, open_store
+from handlers import REGISTRY
 
 sys.path.insert(0, str(Path(__file__).parent / "wechaty"))
 from grpc_server import FakeGateway
@@ -30,6 +32,16 @@ async def _reads(db: Reader, sql: str, value: object, what: str) -> None:
     while (found := next(iter(await db.all(sql)), (None,))[0]) != value:
         assert asyncio.get_running_loop().time() < deadline, f"{what}: {found}"
         await asyncio.sleep(0.02)
+
+
+async def _due_now(path: Path) -> None:
+    """While the bot is dead: its retry due now, so the loop need not wait out the real
+    back-off (5 s to 320 s), which a restart keeps (tests/test_delivery_retry_due.py)."""
+    store = await open_store(path, schema.migrations(REGISTRY))
+    try:
+        await store.execute("UPDATE outbox SET not_before = NULL")
+    finally:
+        await store.close()
 
 
 async def _failing_gateway() -> FakeGateway:
@@ -73,6 +85,7 @@ async def test_a_send_failing_in_a_crash_loop_is_given_up_after_the_limit(
                 bot.send_signal(signal.SIGKILL)
                 await bot.wait()
                 await killed(bot)
+            await _due_now(config / "bot.db")
         assert db is not None
         assert tries() == MAX_ATTEMPTS
         assert await db.all("SELECT count(*) FROM outbox") == [(0,)]  # nothing left to try
