@@ -297,21 +297,26 @@ class Delivery:
         if item.attempts + 1 >= MAX_ATTEMPTS:
             log.error("gave up sending %s after %d attempts: %s", action, MAX_ATTEMPTS, exc)
             self._metrics.action_failures.labels(action.kind).inc()
-            await self._record(now, action, "send_failed", str(exc))
-            await self._done(item, now, "send_failed")
-            if not verify or (isinstance(action, Kick) and await self._still_in(action)):
-                # (else the last attempt may have done it: the removal is announced unless
-                # the member list shows the member still there)
-                await self._unannounce(item, now, "given up")
-                await self._stay(item, now, "given up")
-            elif isinstance(action, Invite) and action.leaving and not await self._joined(action):
-                await self._stay(item, now, "given up, and the member list does not show it")
-            if isinstance(action, Kick):  # (a refusal tells them too, as it comes)
-                admins = self._admins()
-                for admin in admins:
-                    await self.outbox.put(Dm(admin, f"[groupbot] gave up trying to kick "
-                                                    f"{_describe(action)}: {exc}"),
-                                          admins=admins)
+            # WeChat read first: the last attempt may have done it (a removal is announced
+            # unless the member list shows the member still there)
+            undone = not verify or (isinstance(action, Kick) and await self._still_in(action))
+            unjoined = not undone and isinstance(action, Invite) and action.leaving and \
+                not await self._joined(action)
+            async with self.store.transaction():  # (one commit: a crash between the record
+                # and the end had the restart try it past the limit and record it again)
+                await self._record(now, action, "send_failed", str(exc))
+                await self._done(item, now, "send_failed")
+                if undone:
+                    await self._unannounce(item, now, "given up")
+                    await self._stay(item, now, "given up")
+                elif unjoined:
+                    await self._stay(item, now, "given up, and the member list does not show it")
+                if isinstance(action, Kick):  # (a refusal tells them too, as it comes)
+                    admins = self._admins()
+                    for admin in admins:
+                        await self.outbox.put(Dm(admin, f"[groupbot] gave up trying to kick "
+                                                        f"{_describe(action)}: {exc}"),
+                                              admins=admins)
             return
         delay = backoff(item.attempts)
         if isinstance(exc, RateLimited) and exc.retry_after is not None:

@@ -238,3 +238,43 @@ async def test_a_removal_the_bot_dies_sending_each_time_is_given_up_after_the_li
         assert audit[-1] == "kick_send_failed", audit
         assert any("gave up trying to kick" in dm["text"] for dm in h.actions("dm"))
         assert await _spent(h, "removals") == MAX_ATTEMPTS
+
+
+async def test_a_crash_as_a_send_is_given_up_leaves_one_give_up(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Giving a send up after MAX_ATTEMPTS records it and takes it off the outbox in one
+    commit. They were two: a crash between them (the crash-loop test's kill -9 landed there
+    now and then) left `say_send_failed` recorded and the send queued, and the restart tried
+    it once more, past the limit, and recorded a second give-up. Now the crash takes both
+    back: the restart finds the last try `sending`, as the store last knew it, and ends it
+    as uncertain (it may have gone: not sent again), the one record of its end."""
+    root = write_config(tmp_path / "config", BOT_YAML + "governor: {enabled: false}\n",
+                        {"recruitment": "handlers: []\n"})
+    async with Harness(root, tmp_path) as h:
+        tries: list[str] = []
+
+        async def failing(group: str, text: str, mentions: tuple[str, ...] = ()) -> None:
+            tries.append(text)
+            raise GatewayError("the gateway answered 502")
+
+        h.world.send_text = failing  # type: ignore[method-assign]
+        done = Delivery._done
+
+        async def crash(self: Delivery, item: Any, now: Any, outcome: str,
+                        detail: str = "") -> None:
+            if outcome != "send_failed":
+                return await done(self, item, now, outcome, detail)
+            monkeypatch.setattr(Delivery, "_done", done)  # (the restart gives it up)
+            raise Crash("killed")
+
+        monkeypatch.setattr(Delivery, "_done", crash)
+        await _put(h, Say("r1", "通知"))
+        with pytest.raises(Crash):
+            for _ in range(MAX_ATTEMPTS):
+                await h.bot.advance(h.bot.outbox.next_due() or h.clock.now())
+        assert Delivery._done is done  # (the crash came)
+        await h.restart()
+        await h.bot.advance(h.bot.outbox.next_due() or h.clock.now())
+        audit = [a for a, in await h.bot.store.all("SELECT action FROM audit ORDER BY id")]
+        assert (audit, len(tries)) == (["say_uncertain"], MAX_ATTEMPTS)
+        assert len(h.bot.outbox) == 0
