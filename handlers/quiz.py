@@ -310,23 +310,31 @@ class QuizHandler(Handler[Config]):
             for member in event.members:
                 if (session := await ctx.get("session", member=member.id)) is not None:
                     await self._end(ctx, member.id, session, left=True)
-        elif (session := await ctx.get("session", member=event.sender.id)) is not None:
-            if event.kind is not MessageKind.TEXT:
+        else:
+            session = await ctx.get("session", member=event.sender.id)
+            if session is not None and event.kind is not MessageKind.TEXT:
                 return CONTINUE  # a picture or a sticker is no answer: the question waits
-            if await self._void_if_changed(ctx, event.sender.id, session):
+            if session is not None and not await self._void_if_changed(
+                    ctx, event.sender.id, session):
+                return await self._reply(event, session, ctx)
+            # no attempt under way, or one this message voided: it answers nothing, and a
+            # 签到 still checks in when checkin comes after the quiz
+            if command(event.text) in self._starts:  # the whole message: a question
+                # about the quiz (「请问什么时候可以开始考试？」) starts nothing
+                await self._begin(event.sender, ctx)
                 return STOP
-            if command(event.text) in self._starts:  # (started already: no answer, even to a
-                return STOP  # text question, which takes any other text)
-            right = self._quiz.questions[session["index"]].judge(event.text)
-            if right is None:  # no answer: the question waits, and the message is kept
-                return STOP  # (no keyword reply to 「这次考试好难啊」; put checkin before quiz)
-            await self._answered(event, session, right, ctx)
-            return STOP
-        elif command(event.text) in self._starts:  # the whole message: a question
-            # about the quiz (「请问什么时候可以开始考试？」) starts nothing
-            await self._begin(event.sender, ctx)
-            return STOP
         return CONTINUE
+
+    async def _reply(self, event: Message, session: dict[str, Any], ctx: Context) -> Flow:
+        """A candidate's text while a question is open: their answer, or no answer, which
+        the question waits past; kept either way (no keyword reply to 「这次考试好难啊」; put
+        checkin before quiz)."""
+        if command(event.text) in self._starts:  # (started already: no answer, even to a
+            return STOP  # text question, which takes any other text)
+        right = self._quiz.questions[session["index"]].judge(event.text)
+        if right is not None:
+            await self._answered(event, session, right, ctx)
+        return STOP
 
     # ------------------------------------------------------------ starting
 
