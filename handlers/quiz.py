@@ -59,9 +59,14 @@ from handlers import funnel
 TABLE = "quiz_attempts"
 ANSWERS = "quiz_answers"
 LETTERS = "ABCDEFGHIJ"
-# a run of letters and digits: the letters of one glued to a digit ("Q1", "1A") are no
-# option letters, the number of a question or a class
-_WORDS = re.compile(r"[a-z0-9]+")
+# a run of letters and digits, with what an apostrophe glues to it ("it's", "I'd"): the
+# letters of one glued to a digit ("Q1", "1A", the number of a question or a class) or to
+# an apostrophe (an English word's contraction) are no option letters
+_WORDS = re.compile(r"[a-z0-9]+(?:['’‘][a-z]+)*")
+# what follows the article "a" ("a question", "a good idea"): a word; the letter A is
+# followed by anything else, or by a word that joins letters or says why one is the answer
+# ("A and C", "a or b", "A is right", "A because ...": never after the article)
+_ARTICLE_OF = re.compile(r" (?!(?:and|or|is|because)(?![a-z]))[a-z]{2}")
 
 
 SHORTEST_LIMIT = timedelta(seconds=10)  # a question's time: to read it and type an answer
@@ -134,8 +139,8 @@ class Question(Model):
         its letters is one ("b", "AC"); a longer run with a letter beyond them is a word
         ("OK", "bad" to A-C), read as no letters; a single letter beyond them ("D" to A-C, so
         "B C D" as "BCD") makes the reply no answer: it was meant for another question.
-        Letters glued to a digit ("Q1: C") and a lone "i" that is no option ("I think C", the
-        English pronoun) are no letters at all."""
+        English words of one letter and the letters of contractions are no letters at all
+        (`_no_letters`: "I think it's B" answers B)."""
         text = normalize(strip_mentions(reply))
         if self.kind is Kind.TEXT:
             groups = [k if isinstance(k, list) else [k] for k in self.keywords]
@@ -144,9 +149,10 @@ class Question(Model):
             return len(found) >= (self.min_keywords or len(groups))
         valid = set(LETTERS[:len(self.options)].lower())
         chosen: set[str] = set()
-        for run in _WORDS.findall(text):
-            if not run.isalpha() or (run == "i" and "i" not in valid):
+        for word in _WORDS.finditer(text):
+            if _no_letters(word, valid):
                 continue
+            run = word[0]
             if set(run) <= valid:
                 chosen.update(run.upper())
             elif len(run) == 1:
@@ -158,6 +164,19 @@ class Question(Model):
         lines += [f"{LETTERS[i]}. {option}" for i, option in enumerate(self.options)]
         lines.append(_HINT[self.kind])
         return "\n".join(lines)
+
+
+def _no_letters(word: re.Match[str], valid: set[str]) -> bool:
+    """Whether a run of a reply names no option, whatever its letters: one glued to a digit
+    ("Q1: C") or holding an apostrophe ("it's", "I'd", "don't": English), a lone "i" that is
+    no option (the pronoun: "I think C"), and a lone "a" before a word (`_ARTICLE_OF`), which
+    is the article ("I have a question"; but "I choose a", "A, C" and "A and C" name A)."""
+    run = word[0]
+    if not run.isalpha():
+        return True
+    if run == "i":
+        return "i" not in valid
+    return run == "a" and _ARTICLE_OF.match(word.string, word.end()) is not None
 
 
 class Quiz(Model):
@@ -291,23 +310,31 @@ class QuizHandler(Handler[Config]):
             for member in event.members:
                 if (session := await ctx.get("session", member=member.id)) is not None:
                     await self._end(ctx, member.id, session, left=True)
-        elif (session := await ctx.get("session", member=event.sender.id)) is not None:
-            if event.kind is not MessageKind.TEXT:
+        else:
+            session = await ctx.get("session", member=event.sender.id)
+            if session is not None and event.kind is not MessageKind.TEXT:
                 return CONTINUE  # a picture or a sticker is no answer: the question waits
-            if await self._void_if_changed(ctx, event.sender.id, session):
+            if session is not None and not await self._void_if_changed(
+                    ctx, event.sender.id, session):
+                return await self._reply(event, session, ctx)
+            # no attempt under way, or one this message voided: it answers nothing, and a
+            # 签到 still checks in when checkin comes after the quiz
+            if command(event.text) in self._starts:  # the whole message: a question
+                # about the quiz (「请问什么时候可以开始考试？」) starts nothing
+                await self._begin(event.sender, ctx)
                 return STOP
-            if command(event.text) in self._starts:  # (started already: no answer, even to a
-                return STOP  # text question, which takes any other text)
-            right = self._quiz.questions[session["index"]].judge(event.text)
-            if right is None:  # no answer: the question waits, and the message is kept
-                return STOP  # (no keyword reply to 「这次考试好难啊」; put checkin before quiz)
-            await self._answered(event, session, right, ctx)
-            return STOP
-        elif command(event.text) in self._starts:  # the whole message: a question
-            # about the quiz (「请问什么时候可以开始考试？」) starts nothing
-            await self._begin(event.sender, ctx)
-            return STOP
         return CONTINUE
+
+    async def _reply(self, event: Message, session: dict[str, Any], ctx: Context) -> Flow:
+        """A candidate's text while a question is open: their answer, or no answer, which
+        the question waits past; kept either way (no keyword reply to 「这次考试好难啊」; put
+        checkin before quiz)."""
+        if command(event.text) in self._starts:  # (started already: no answer, even to a
+            return STOP  # text question, which takes any other text)
+        right = self._quiz.questions[session["index"]].judge(event.text)
+        if right is not None:
+            await self._answered(event, session, right, ctx)
+        return STOP
 
     # ------------------------------------------------------------ starting
 
