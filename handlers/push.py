@@ -137,14 +137,23 @@ def held_back(config: Config, start: datetime) -> list[tuple[tuple[str | int, ..
               if span.days >= 2 else f"the next {span.total_seconds() // 3600:.0f} hours")
     found: list[tuple[tuple[str | int, ...], str]] = []
     for index, (count, after) in sorted(held.items()):
-        runs_of = f"of its {total[index]} runs in {within}"
-        which = (f"none {runs_of} is posted: each comes" if count == total[index] else
-                 f"{count} {runs_of} are not posted: they come")
         found.append((("schedules", index, "cron"),
-                      f"{which} less than min_gap ({_duration(config.min_gap)}) after a push "
-                      f"of {', '.join(names[i] for i in sorted(after))} (the log says so each "
+                      f"{_not_posted(count, total[index], within)} less than min_gap "
+                      f"({_duration(config.min_gap)}) after a push of "
+                      f"{', '.join(names[i] for i in sorted(after))} (the log says so each "
                       "time); move it, or make min_gap shorter"))
     return found
+
+
+def _not_posted(count: int, total: int, within: str) -> str:
+    """How many runs of how many are not posted, said of one run too (a yearly line)."""
+    if total == 1:
+        return f"its one run in {within} is not posted: it comes"
+    if count == total:
+        return f"none of its {total} runs in {within} is posted: each comes"
+    if count == 1:
+        return f"1 of its {total} runs in {within} is not posted: it comes"
+    return f"{count} of its {total} runs in {within} are not posted: they come"
 
 
 def _goes_at(fire: datetime, quiet: QuietHours | None) -> datetime | None:

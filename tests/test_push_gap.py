@@ -59,7 +59,7 @@ def test_a_one_off_holds_back_the_cron_runs_after_it_within_the_gap() -> None:
         context={"timezone": ZoneInfo("Asia/Shanghai")})
     [(key, why)] = held_back(config, MONDAY)
     assert key == ("schedules", 0, "cron")
-    assert why.startswith("1 of its 366 runs in the next year are not posted: they come "
+    assert why.startswith("1 of its 366 runs in the next year is not posted: it comes "
                           "less than min_gap (1h) after a push of notice")
     assert held_back(config, MONDAY + timedelta(days=5)) == []  # (past by then)
 
