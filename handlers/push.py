@@ -15,14 +15,17 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
-from datetime import UTC, datetime, time, timedelta
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 from random import Random
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, NamedTuple, TypeVar
 
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.combining import OrTrigger
 from pydantic import BeforeValidator, Field, model_validator
 
 from bot import yamlfile
@@ -111,53 +114,46 @@ def pick_random(count: int, used: list[int], rng: Random) -> tuple[int, list[int
     return choice, [*used, choice]
 
 
-GAP_HORIZON = timedelta(days=28)  # how far `held_back` looks ahead: weekly lines four times
-GAP_RUNS = 500  # runs of one cron line at most (a line every few minutes: the first days)
-GAP_ALL_RUNS = 5_000  # of all a handler's lines (some 0.1 s of CPU): fewer each, if many
+GAP_DAYS = 366  # how far `held_back` reads: a year holds a whole cycle of every line (a
+# monthly one's 31st, one in some months only) and every one-off of the year
+GAP_RUNS = 20_000  # runs it works through at most (some 0.1 s): a day read once counts for
+# every day like it, so only a type of many lines every few minutes comes near
+DAY = timedelta(days=1)
 
 
 def held_back(config: Config, start: datetime) -> list[tuple[tuple[str | int, ...], str]]:
-    """The schedules some of whose cron runs in the GAP_HORIZON after `start` come less than
+    """The schedules some of whose cron runs in the GAP_DAYS from `start`'s day come less than
     `min_gap` after another posted push (quiet hours applied as the handler applies them),
     each with how many and after which schedules: a run held back is not posted, and only
     the log says so. Worked out on the wall clock (cron lines and quiet hours are both clock
     times), in the order the handler would meet the runs: by time, then as listed."""
-    quiet = config.quiet_hours
     lines = tuple((index, line) for index, push in enumerate(config.schedules)
                   for line in push.cron)
-    runs, span = _runs(lines, start.replace(second=0, microsecond=0), GAP_HORIZON)
-    # the one-offs in that span: posted whatever min_gap says, and counted as the last push
-    once = [(at, index) for index, push in enumerate(config.schedules) for one in push.at
-            if start <= (at := one.at.replace(tzinfo=None)) < start + span]
-    due = [*((fire, index, True) for fire, index in runs),
-           *((fire, index, False) for fire, index in once)]
-    total: dict[int, int] = {}
-    held: dict[int, tuple[int, set[int]]] = {}
-    last: tuple[datetime, int] | None = None
-    for fire, index, cron in sorted((goes, index, cron) for fire, index, cron in due
-                                    if (goes := _goes_at(fire, quiet)) is not None):
-        if not cron:
-            last = fire, index
-            continue
-        total[index] = total.get(index, 0) + 1
-        if last is not None and fire - last[0] < config.min_gap:
-            count, after = held.get(index, (0, set()))
-            held[index] = count + 1, after | {last[1]}
-        else:
-            last = fire, index
+    once = tuple((one.at.replace(tzinfo=None), index)
+                 for index, push in enumerate(config.schedules) for one in push.at)
+    total, held, span = _read(lines, once, config.quiet_hours, config.min_gap, start.date())
     names = [push.id for push in config.schedules]
-    days = span.days if span.days >= 2 else None
+    within = ("the next year" if span == GAP_DAYS * DAY else f"the next {span.days} days"
+              if span.days >= 2 else f"the next {span.total_seconds() // 3600:.0f} hours")
     found: list[tuple[tuple[str | int, ...], str]] = []
     for index, (count, after) in sorted(held.items()):
-        runs_of = (f"of its {total[index]} runs in the next "
-                   + (f"{days} days" if days else f"{span.total_seconds() // 3600:.0f} hours"))
-        which = (f"none {runs_of} is posted: each comes" if count == total[index] else
-                 f"{count} {runs_of} are not posted: they come")
         found.append((("schedules", index, "cron"),
-                      f"{which} less than min_gap ({_duration(config.min_gap)}) after a push "
-                      f"of {', '.join(names[i] for i in sorted(after))} (the log says so each "
+                      f"{_not_posted(count, total[index], within)} less than min_gap "
+                      f"({_duration(config.min_gap)}) after a push of "
+                      f"{', '.join(names[i] for i in sorted(after))} (the log says so each "
                       "time); move it, or make min_gap shorter"))
     return found
+
+
+def _not_posted(count: int, total: int, within: str) -> str:
+    """How many runs of how many are not posted, said of one run too (a yearly line)."""
+    if total == 1:
+        return f"its one run in {within} is not posted: it comes"
+    if count == total:
+        return f"none of its {total} runs in {within} is posted: each comes"
+    if count == 1:
+        return f"1 of its {total} runs in {within} is not posted: it comes"
+    return f"{count} of its {total} runs in {within} are not posted: they come"
 
 
 def _goes_at(fire: datetime, quiet: QuietHours | None) -> datetime | None:
@@ -168,28 +164,144 @@ def _goes_at(fire: datetime, quiet: QuietHours | None) -> datetime | None:
     return quiet_end(fire, quiet.end) if quiet.action is InQuiet.MOVE else None
 
 
+Run = tuple[timedelta, int, bool]  # when a run goes out (from its day's start), its
+# schedule, and whether it is a cron run (else a one-off: posted whatever min_gap says)
+Last = tuple[timedelta, int] | None  # the last push posted (from the day's start) if it is
+# less than min_gap before the day: all that a day takes from the days before it
+Held = dict[int, tuple[int, frozenset[int]]]  # per schedule, its runs held back, after which
+
+
+class _Day(NamedTuple):
+    """What one day read found: per schedule its cron runs and those held back, the last
+    push for the next day, how much of the day was read (all of it, unless the GAP_RUNS ran
+    out in it) and how many runs that was."""
+
+    runs: Counter[int]
+    held: Held
+    last: Last
+    read: timedelta
+    cost: int
+
+
 @lru_cache(maxsize=64)  # (a type's pushes are read at each load and reload: worked out once)
-def _runs(lines: tuple[tuple[int, str], ...], start: datetime,
-          horizon: timedelta) -> tuple[list[tuple[datetime, int]], timedelta]:
-    """The wall-clock runs of these (schedule index, cron line)s from `start`, each line's
-    first GAP_RUNS at most (fewer when many lines would make more than GAP_ALL_RUNS), up to
-    `horizon` or the last of a line cut short (and that span)."""
-    runs: list[tuple[datetime, int]] = []
-    end = start + horizon
-    cap = max(10, min(GAP_RUNS, GAP_ALL_RUNS // max(len(lines), 1)))
-    for index, line in lines:
-        trigger, at, count = cron_trigger(line, UTC), start.replace(tzinfo=UTC), 0
-        while (at := trigger.get_next_fire_time(None, at)) is not None:
-            fire = at.replace(tzinfo=None)
-            if fire >= end:
-                break
-            if count == cap:
-                end = fire
-                break
-            runs.append((fire, index))
-            count += 1
-            at += timedelta(seconds=1)
-    return [run for run in runs if run[0] < end], end - start
+def _read(lines: tuple[tuple[int, str], ...], once: tuple[tuple[datetime, int], ...],
+          quiet: QuietHours | None, min_gap: timedelta, today: date,
+          ) -> tuple[Counter[int], Held, timedelta]:
+    """Per schedule, its cron runs going out in the GAP_DAYS from `today` and those `min_gap`
+    holds back, read day by day; and the span read. A day like one read before (the same
+    lines run, the same runs moved to it out of quiet hours, the same one-offs, the same
+    last push before it) is counted as that one was, not read again: a year of daily lines
+    is read in a day or two, and counted as if each of its runs were. It stops where
+    GAP_RUNS runs were worked through."""
+    times = [_times(line, quiet) for _, line in lines]
+    calendar: dict[frozenset[int], list[int]] = {}  # the lines, by the days they run on
+    for position, (_, line) in enumerate(lines):
+        calendar.setdefault(_days(line.split(maxsplit=2)[2], today), []).append(position)
+    moving = [on for on, positions in calendar.items()  # (the others' day before is no matter)
+              if any(times[i][1] for i in positions)]
+    ones = _one_offs(once, quiet, today)
+    read: dict[tuple[object, ...], _Day] = {}
+    like: Counter[tuple[object, ...]] = Counter()  # how many days were like each day read
+    last: Last = None
+    budget, span = GAP_RUNS, GAP_DAYS * DAY
+    for number in range(GAP_DAYS):
+        key = (tuple(on for on in calendar if number in on),
+               tuple(on for on in moving if number - 1 in on), ones.get(number, ()), last)
+        if key not in read:
+            running, moved, once_then, _ = key
+            read[key] = _day([*((at, lines[i][0], True) for on in running
+                                for i in calendar[on] for at in times[i][0]),
+                              *((at, lines[i][0], True) for on in moved
+                                for i in calendar[on] for at in times[i][1]), *once_then],
+                             last, min_gap, budget)
+            budget -= read[key].cost
+        like[key] += 1
+        if read[key].read < DAY:
+            span = number * DAY + read[key].read
+            break
+        last = read[key].last
+    return (*_in_all((read[key], days) for key, days in like.items()), span)
+
+
+def _one_offs(once: tuple[tuple[datetime, int], ...], quiet: QuietHours | None,
+              today: date) -> dict[int, tuple[Run, ...]]:
+    """The one-offs from `today` on, by the day (numbered from `today`) they go out on."""
+    ones: dict[int, list[Run]] = {}
+    for at, index in sorted(once):
+        if at.date() >= today and (goes := _goes_at(at, quiet)) is not None:
+            ones.setdefault((goes.date() - today).days, []).append(
+                (goes - datetime.combine(goes.date(), time()), index, False))
+    return {number: tuple(runs) for number, runs in ones.items()}
+
+
+def _in_all(days: Iterable[tuple[_Day, int]]) -> tuple[Counter[int], Held]:
+    """The runs, and those held back, of the days read: each day's as many times as there
+    were days like it."""
+    total: Counter[int] = Counter()
+    held: Held = {}
+    for day, like in days:
+        total.update({index: runs * like for index, runs in day.runs.items()})
+        for index, (count, after) in day.held.items():
+            so_far, after_so_far = held.get(index, (0, frozenset()))
+            held[index] = so_far + count * like, after_so_far | after
+    return total, held
+
+
+def _day(runs: list[Run], last: Last, min_gap: timedelta, budget: int) -> _Day:
+    """One day's runs in the order the handler meets them (by time, then as listed; a
+    one-off before a cron run of its schedule and minute), from the last push before the
+    day; `budget` runs at most."""
+    runs.sort()
+    total: Counter[int] = Counter()
+    held: Held = {}
+    for at, index, cron in runs[:budget]:
+        if cron:
+            total[index] += 1
+        if cron and last is not None and at - last[0] < min_gap:
+            count, after = held.get(index, (0, frozenset()))
+            held[index] = count + 1, after | {last[1]}
+        else:
+            last = at, index
+    if len(runs) > budget:
+        return _Day(total, held, None, runs[budget][0], budget)
+    if last is not None and DAY - last[0] >= min_gap:
+        last = None  # too long before the next day to hold any of its runs back
+    return _Day(total, held, last and (last[0] - DAY, last[1]), DAY, len(runs))
+
+
+@lru_cache(maxsize=1024)
+def _times(line: str, quiet: QuietHours | None,
+           ) -> tuple[tuple[timedelta, ...], tuple[timedelta, ...]]:
+    """When a cron line's runs of one day go out, quiet hours applied: those going that day
+    and those moved to the next (from that day's start, and from the next's)."""
+    day, trigger = datetime(2001, 1, 1), cron_trigger(line, UTC)
+    in_hour, in_minute = _takes(trigger, "hour"), _takes(trigger, "minute")
+    hours = [hour for hour in range(24) if in_hour(day.replace(hour=hour))]
+    minutes = [minute for minute in range(60) if in_minute(day.replace(minute=minute))]
+    goes = sorted(at - day for hour in hours for minute in minutes
+                  if (at := _goes_at(day.replace(hour=hour, minute=minute), quiet)) is not None)
+    return (tuple(at for at in goes if at < DAY), tuple(at - DAY for at in goes if at >= DAY))
+
+
+@lru_cache(maxsize=128)  # (a type has a few calendars: `* * *`, `* * 1-5`...)
+def _days(calendar: str, today: date) -> frozenset[int]:
+    """The days a cron line's `calendar` (its day, month and weekday fields) takes, numbered
+    from `today` (-1: the day before, whose runs quiet hours may move to today), through
+    the GAP_DAYS."""
+    runs_on = _takes(cron_trigger(f"0 0 {calendar}", UTC), "month", "day", "day_of_week")
+    return frozenset(number for number in range(-1, GAP_DAYS)
+                     if runs_on(datetime.combine(today + timedelta(days=number), time())))
+
+
+def _takes(trigger: BaseTrigger, *names: str) -> Callable[[datetime], bool]:
+    """Whether a time is in a cron line's fields `names`, as APScheduler 3's CronTrigger
+    tests a field (its next value from the time is the time's); a `*` takes every time. A
+    line of days and weekdays both (crontab's "either": an OrTrigger) takes what either of
+    its triggers takes."""
+    tests = [[field for field in each.fields if field.name in names and str(field) != "*"]
+             for each in (trigger.triggers if isinstance(trigger, OrTrigger) else [trigger])]
+    return lambda at: any(all(field.get_next_value(at) == field.get_value(at)
+                              for field in fields) for fields in tests)
 
 
 def _minute(at: datetime) -> datetime:

@@ -13,9 +13,9 @@ import pytest
 from harness import BOT_YAML, TZ, Harness, write_config
 
 from bot.cli import main
-from handlers.push import GAP_ALL_RUNS, GAP_RUNS, Config, held_back
+from handlers.push import GAP_RUNS, Config, held_back
 
-MONDAY = datetime(2026, 11, 30, 0, 0)  # a Monday: four weeks of runs from it
+MONDAY = datetime(2026, 11, 30, 0, 0)  # a Monday: a year of runs from it
 
 
 def _config(min_gap: str, *crons: str, quiet: dict[str, Any] | None = None) -> Config:
@@ -28,17 +28,17 @@ def _config(min_gap: str, *crons: str, quiet: dict[str, Any] | None = None) -> C
 def test_two_schedules_at_one_time_hold_back_every_run_of_the_later() -> None:
     [(key, why)] = held_back(_config("2h", "0 20 * * *", "0 20 * * *"), MONDAY)
     assert key == ("schedules", 1, "cron")
-    assert why.startswith("none of its 28 runs in the next 28 days is posted: each comes "
+    assert why.startswith("none of its 366 runs in the next year is posted: each comes "
                           "less than min_gap (2h) after a push of s0")
 
 
 def test_a_weekly_run_inside_the_gap_of_a_daily_one_is_counted() -> None:
     [(key, why)] = held_back(_config("2h", "0 20 * * *", "0 21 * * 1"), MONDAY)
-    assert key == ("schedules", 1, "cron") and why.startswith("none of its 4 runs")
+    assert key == ("schedules", 1, "cron") and why.startswith("none of its 53 runs")
     # the weekly one first (19:00 on Mondays): the daily one is held back on Mondays only
     [(key, why)] = held_back(_config("2h", "0 20 * * *", "0 19 * * 1"), MONDAY)
     assert key == ("schedules", 0, "cron")
-    assert why.startswith("4 of its 28 runs in the next 28 days are not posted: they come "
+    assert why.startswith("53 of its 366 runs in the next year are not posted: they come "
                           "less than min_gap (2h) after a push of s1")
 
 
@@ -59,7 +59,7 @@ def test_a_one_off_holds_back_the_cron_runs_after_it_within_the_gap() -> None:
         context={"timezone": ZoneInfo("Asia/Shanghai")})
     [(key, why)] = held_back(config, MONDAY)
     assert key == ("schedules", 0, "cron")
-    assert why.startswith("1 of its 28 runs in the next 28 days are not posted: they come "
+    assert why.startswith("1 of its 366 runs in the next year is not posted: it comes "
                           "less than min_gap (1h) after a push of notice")
     assert held_back(config, MONDAY + timedelta(days=5)) == []  # (past by then)
 
@@ -67,25 +67,26 @@ def test_a_one_off_holds_back_the_cron_runs_after_it_within_the_gap() -> None:
 def test_runs_moved_out_of_quiet_hours_keep_to_the_gap_too() -> None:
     quiet = {"start": "22:00", "end": "08:00", "action": "move"}
     [(key, why)] = held_back(_config("1h", "30 7 * * *", "45 7 * * *", quiet=quiet), MONDAY)
-    assert key == ("schedules", 1, "cron") and why.startswith("none of its 28 runs")
+    assert key == ("schedules", 1, "cron") and why.startswith("none of its 366 runs")
     quiet["action"] = "skip"  # skipped in quiet hours: nothing posted, nothing held back
     assert held_back(_config("1h", "30 7 * * *", "45 7 * * *", quiet=quiet), MONDAY) == []
 
 
 def test_a_schedule_more_often_than_the_gap_holds_back_its_own_runs() -> None:
     [(key, why)] = held_back(_config("1h", "*/30 9 * * *"), MONDAY)
-    assert why.startswith("28 of its 56 runs") and "after a push of s0" in why
-    # a line every minute: its first GAP_RUNS runs are read (some 8 hours), not four weeks'
+    assert why.startswith("366 of its 732 runs") and "after a push of s0" in why
+    # a line every minute: one day read (1,416 of its 1,440 runs held back) counts for all
     [(key, why)] = held_back(_config("1h", "* * * * *"), MONDAY)
     assert key == ("schedules", 0, "cron")
-    assert why.startswith(f"491 of its {GAP_RUNS} runs in the next 8 hours are not posted")
+    assert why.startswith(f"{1416 * 366} of its {1440 * 366} runs in the next year are not")
 
 
-def test_many_frequent_lines_are_read_for_fewer_runs_each() -> None:
-    """A type of 100 lines every 5 minutes: 50 runs each (GAP_ALL_RUNS in all), not 500."""
+def test_a_day_of_more_runs_than_gap_runs_is_read_up_to_them() -> None:
+    """A type of 100 lines every 5 minutes runs 28,800 times a day: GAP_RUNS of them are
+    worked through (the first 16 h 40 min, 200 runs a line), and the warning says so."""
     found = held_back(_config("1h", *(f"{i % 5}-59/5 * * * *" for i in range(100))), MONDAY)
     assert len(found) == 100
-    assert all(f"of its {GAP_ALL_RUNS // 100} runs in the next 4 hours" in why
+    assert all(f"of its {GAP_RUNS // 100} runs in the next 16 hours" in why
                for _, why in found[1:])
 
 
@@ -99,8 +100,8 @@ def test_check_warns_of_a_schedule_min_gap_holds_back(
     out, err = capsys.readouterr()
     assert code == 0 and "config OK" in out
     assert err.replace(str(root) + "/", "").splitlines() == [
-        "warning: types/recruitment.yaml:6: handlers.push.schedules[1].cron: none of its 28 "
-        "runs in the next 28 days is posted: each comes less than min_gap (2h) after a push "
+        "warning: types/recruitment.yaml:6: handlers.push.schedules[1].cron: none of its 366 "
+        "runs in the next year is posted: each comes less than min_gap (2h) after a push "
         "of notice (the log says so each time); move it, or make min_gap shorter"]
 
 
