@@ -31,6 +31,7 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 EXPORTS_AT_ONCE = 2  # CSV downloads made at the same time; more wait their turn
+READS_AT_ONCE = 2  # long reads (the 30-day series) made at the same time
 # seconds a request's body (64 KB at most) may take to arrive; its headers are bounded by
 # the server's keep-alive timeout (server.KEEPALIVE)
 BODY_TIMEOUT = 30.0
@@ -53,6 +54,10 @@ class Console:
     # large ones at once would hold up image sends and config reloads
     exports: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(
         EXPORTS_AT_ONCE, thread_name_prefix="groupbot-export"))
+    # the 30-day series, read and counted on threads of their own, beside the exports' (a
+    # page must not wait for a large download)
+    reads: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(
+        READS_AT_ONCE, thread_name_prefix="groupbot-read"))
     # owners' queries, off the event loop; a CSV download opens a reader of its own
     reader: Reader = field(init=False)
 
@@ -76,7 +81,29 @@ class Console:
 
     async def close(self) -> None:
         self.exports.shutdown(wait=False, cancel_futures=True)
+        self.reads.shutdown(wait=False, cancel_futures=True)
         await self.reader.close()
+
+
+T = TypeVar("T")
+
+
+async def on_thread(console: Console, pool: ThreadPoolExecutor,
+                    read: Callable[[Reader], Awaitable[T]]) -> T:
+    """What `read` gives over a reader of its own, on one of `pool`'s threads (in an event
+    loop of that thread's): reading and counting a month of rows is seconds of Python that
+    would freeze the bot's loop, its events and its sends, and every other page."""
+    def run() -> T:
+        async def reading() -> T:
+            reader = console.new_reader()
+            try:
+                return await read(reader)
+            finally:
+                await reader.close()
+
+        return asyncio.run(reading())
+
+    return await asyncio.get_running_loop().run_in_executor(pool, run)
 
 
 CONSOLE = web.AppKey("console", Console)
@@ -135,9 +162,6 @@ def no_control(name: str, value: str, *, lines: bool = False) -> str:
             raise BadParameter(name, f"holds a lone surrogate (U+{ord(bad[0]):04X}), "
                                      "which is not text")
     return value
-
-
-T = TypeVar("T")
 
 
 async def in_time(read: Awaitable[T]) -> T:
