@@ -261,6 +261,11 @@ class BadRequests(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         fault = record.exc_info[1] if record.exc_info else None
+        if isinstance(fault, web.RequestPayloadError) and isinstance(
+                fault.__cause__, HttpProcessingError):
+            # a body that does not decode as its Content-Encoding says: the console answers
+            # 400 (base.undecodable), and aiohttp meets the fault again reading what is left
+            fault = fault.__cause__
         client = record.args[0] if isinstance(record.args, tuple) and record.args else "?"
         if isinstance(fault, HttpProcessingError):
             record.msg, record.args = "unreadable request from %s: %s %s", (

@@ -89,3 +89,27 @@ async def test_the_members_series_counts_who_was_in_at_each_days_end(site: Site)
         assert members == sum(1 for e in entries if (e.joined_at is None or e.joined_at < end)
                               and (e.left_at is None or e.left_at >= end)), day
     assert series["members"][-3:] == [series["members"][-3] + n for n in (0, 2, 1)]
+
+
+@pytest.mark.parametrize(("path", "kind", "bearer"), [
+    ("/login", "application/x-www-form-urlencoded", False),
+    ("/api/broadcasts", "application/json", True),
+    ("/moderation/revoke", "application/x-www-form-urlencoded", "session")])
+@pytest.mark.parametrize("encoding", ["gzip", "deflate"])
+async def test_a_body_that_does_not_decode_as_its_content_encoding_says_is_400(
+        site: Site, caplog: pytest.LogCaptureFixture, path: str, kind: str,
+        bearer: bool | str, encoding: str) -> None:
+    """A body sent `Content-Encoding: gzip` that is not gzip was a 500 with a traceback of
+    some 80 lines in the log, for anyone, at the login form: aiohttp's RequestPayloadError
+    was not taken for the unreadable body it is."""
+    headers = {"Content-Encoding": encoding, "Content-Type": kind}
+    if bearer is True:
+        headers.update(BEARER)
+    elif bearer == "session":
+        await site.login()
+    with caplog.at_level(logging.WARNING):
+        response = await site.client.post(path, data=b"token=abc&warning=1", headers=headers)
+    assert response.status == 400
+    shown = await response.text()
+    assert "body" in shown and "Content-Encoding" in shown
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
