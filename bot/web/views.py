@@ -37,7 +37,7 @@ from bot.context import Group
 from bot.store import Reader
 from bot.web import links
 from bot.web.actor import acting
-from bot.web.base import Console, on_thread, platform_state
+from bot.web.base import Console, long_read, platform_state
 from bot.yamlfile import InputError, Problem, format_path
 from handlers import checkin, fission, lifecycle, quiz
 from handlers import funnel as funnel_handler
@@ -126,10 +126,13 @@ class GroupRow:
 
 async def bound(console: Console) -> list[tuple[str, str, GroupType]]:
     """Every bound group as (id, topic, type): live from the platform while the bot runs,
-    and every group `groupbot report` lists (bound from its first event on)."""
+    and every group `groupbot report` lists (bound from its first event on). The list is
+    read on a thread of the console's own: it reads the whole roster, every member who ever
+    was in a group (at 60,000 members, a tenth of a second of frozen bot a page)."""
     deployment = console.deployment
     found: dict[str, tuple[str, str, GroupType]] = {}
-    for facts in await report.listed_groups(console.reader, deployment):
+    for facts in await long_read(console, console.reads,
+                                 partial(report.listed_groups, deployment=deployment)):
         gtype = deployment.types.get(facts.type)
         if gtype is not None:
             found[facts.id] = (facts.id, facts.topic, gtype)
@@ -139,42 +142,54 @@ async def bound(console: Console) -> list[tuple[str, str, GroupType]]:
     return sorted(found.values(), key=lambda g: (g[2].name, g[0]))
 
 
-async def _row(console: Console, group: str, topic: str, gtype: GroupType) -> GroupRow:
-    now = console.clock.now()
+async def _rows(console: Console, known: Sequence[tuple[str, str, GroupType]]
+                ) -> list[GroupRow]:
+    """The figures of the `known` groups, read and counted on a thread of the console's own
+    (every present member of every group: at 60,000 members, a third of a second)."""
+    return await long_read(console, console.reads, partial(
+        _rows_of, now=console.clock.now(), known=known))
+
+
+async def _rows_of(reader: Reader, *, now: datetime,
+                   known: Sequence[tuple[str, str, GroupType]]) -> list[GroupRow]:
+    return [await _row(reader, now, *group) for group in known]
+
+
+async def _row(reader: Reader, now: datetime, group: str, topic: str,
+               gtype: GroupType) -> GroupRow:
     week = now - WEEK
-    present = await roster.present(console.reader, group)
+    present = await roster.present(reader, group)
     lifecycle = handler_config(gtype, "lifecycle")
     target = lifecycle.active_target if lifecycle is not None else DEFAULT_TARGET
     quiet = lifecycle.silent.after if lifecycle is not None and lifecycle.silent \
         else DEFAULT_SILENT
     active = sum(1 for m in present if m.last_spoke is not None and m.last_spoke >= week)
     silent = sum(1 for m in present if m.quiet_since is not None and m.quiet_since <= now - quiet)
-    moves = await roster.moves(console.reader, week, group)
+    moves = await roster.moves(reader, week, group)
     return GroupRow(
         group, topic, gtype.name, len(present), gtype.capacity, active,
         _percent(active, len(present)), target, silent,
         sum(1 for kind, _ in moves if kind == "join"),
         sum(1 for kind, _ in moves if kind == "leave"),
-        len(await moderation.warning_times(console.reader, week, group)),
-        len(await audit.times(console.reader, "kick", week, group)))
+        len(await moderation.warning_times(reader, week, group)),
+        len(await audit.times(reader, "kick", week, group)))
 
 
 async def groups(console: Console, account: str | None = None) -> list[GroupRow]:
     """Every bound group; with several accounts, each with the account serving it (only
     those `account` serves, when given)."""
     served = await leases.leases(console.reader)
-    rows = []
-    for known in await bound(console):
-        holder = served[known[0]].account if known[0] in served else ""
-        if account is None or holder == account:
-            rows.append(replace(await _row(console, *known), account=holder))
-    return rows
+    held = [(known, served[known[0]].account if known[0] in served else "")
+            for known in await bound(console)]
+    shown = [(known, holder) for known, holder in held if account is None or holder == account]
+    return [replace(row, account=holder) for row, (_, holder) in zip(
+        await _rows(console, [known for known, _ in shown]), shown, strict=True)]
 
 
 async def group_row(console: Console, group: str) -> GroupRow | None:
     for known in await bound(console):
         if known[0] == group:
-            return await _row(console, *known)
+            return (await _rows(console, [known]))[0]
     return None
 
 
@@ -182,7 +197,7 @@ async def daily(console: Console, group: str | None) -> dict[str, Any]:
     """Members (at each day's end), messages and active members per day, for 30 days: read
     and counted on a thread of the console's own (every member's every hour with messages:
     at 60,000 members, seconds that froze the bot at each view of the overview)."""
-    return await on_thread(console, console.reads, partial(
+    return await long_read(console, console.reads, partial(
         _daily, now=console.clock.now(), tz=console.deployment.settings.timezone,
         group=group))
 
@@ -231,7 +246,7 @@ async def overview(console: Console) -> dict[str, Any]:
     moves = await roster.moves(console.reader, start)
     series = await daily(console, None)
     checked = await checkin.times_since(console.reader, start)
-    heat = await on_thread(console, console.reads,
+    heat = await long_read(console, console.reads,
                            partial(_heatmap, since=now - timedelta(days=DAYS), tz=tz))
     week = now - WEEK
     outbox = console.deployment.settings.outbox
@@ -694,7 +709,7 @@ async def export(console: Console, what: str, group: str | None) -> bytes:
     async def made(reader: Reader) -> bytes:
         return csvfile.to_bytes(*await report.export_rows(reader, what, tz, stages, group))
 
-    return await on_thread(console, console.exports, made)
+    return await long_read(console, console.exports, made)
 
 
 # ---------------------------------------------------------------- members' data centre
