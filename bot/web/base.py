@@ -32,7 +32,7 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 EXPORTS_AT_ONCE = 2  # CSV downloads made at the same time; more wait their turn
-READS_AT_ONCE = 2  # long reads (the 30-day series) made at the same time
+READS_AT_ONCE = 2  # long reads (the 30-day series, the groups) made at the same time
 # seconds a request's body (64 KB at most) may take to arrive; its headers are bounded by
 # the server's keep-alive timeout (server.KEEPALIVE)
 BODY_TIMEOUT = 30.0
@@ -55,8 +55,8 @@ class Console:
     # large ones at once would hold up image sends and config reloads
     exports: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(
         EXPORTS_AT_ONCE, thread_name_prefix="groupbot-export"))
-    # the 30-day series, read and counted on threads of their own, beside the exports' (a
-    # page must not wait for a large download)
+    # the 30-day series and the groups' figures, read and counted on threads of their own,
+    # beside the exports' (a page must not wait for a large download)
     reads: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(
         READS_AT_ONCE, thread_name_prefix="groupbot-read"))
     # owners' queries, off the event loop; a CSV download opens a reader of its own
