@@ -16,6 +16,7 @@ import jinja2
 from aiohttp import HttpVersion11, hdrs, web
 from aiohttp.http_exceptions import HttpProcessingError
 
+from bot import postgres
 from bot.clock import Clock
 from bot.config import Deployment
 from bot.handler import Registry
@@ -31,6 +32,7 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 EXPORTS_AT_ONCE = 2  # CSV downloads made at the same time; more wait their turn
+READS_AT_ONCE = 2  # long reads (the 30-day series, the groups) made at the same time
 # seconds a request's body (64 KB at most) may take to arrive; its headers are bounded by
 # the server's keep-alive timeout (server.KEEPALIVE)
 BODY_TIMEOUT = 30.0
@@ -53,6 +55,10 @@ class Console:
     # large ones at once would hold up image sends and config reloads
     exports: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(
         EXPORTS_AT_ONCE, thread_name_prefix="groupbot-export"))
+    # the 30-day series and the groups' figures, read and counted on threads of their own,
+    # beside the exports' (a page must not wait for a large download)
+    reads: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(
+        READS_AT_ONCE, thread_name_prefix="groupbot-read"))
     # owners' queries, off the event loop; a CSV download opens a reader of its own
     reader: Reader = field(init=False)
 
@@ -76,7 +82,43 @@ class Console:
 
     async def close(self) -> None:
         self.exports.shutdown(wait=False, cancel_futures=True)
+        self.reads.shutdown(wait=False, cancel_futures=True)
         await self.reader.close()
+
+
+T = TypeVar("T")
+
+
+async def on_thread(console: Console, pool: ThreadPoolExecutor,
+                    read: Callable[[Reader], Awaitable[T]]) -> T:
+    """What `read` gives over a reader of its own, on one of `pool`'s threads (in an event
+    loop of that thread's): reading and counting a month of rows is seconds of Python that
+    would freeze the bot's loop, its events and its sends, and every other page."""
+    def run() -> T:
+        async def reading() -> T:
+            reader = console.new_reader()
+            try:
+                return await read(reader)
+            finally:
+                await reader.close()
+
+        return asyncio.run(reading())
+
+    return await asyncio.get_running_loop().run_in_executor(pool, run)
+
+
+async def long_read(console: Console, pool: ThreadPoolExecutor,
+                    read: Callable[[Reader], Awaitable[T]]) -> T:
+    """What `read` gives: on SQLite on one of `pool`'s threads (`on_thread`); on PostgreSQL
+    on the loop, through the console's reader. A PostgreSQL reader first commits what the
+    bot's store has not committed yet, on the bot's own connection (bot/postgres.py
+    PgReader._fetch): from another thread's event loop, a CSV download right after the bot
+    wrote failed with a 500 ("attached to a different loop"), and the bot's connection was
+    driven from two loops (review s39 r31 F5). There the rows are read by the server; only
+    making them into the answer stays on the loop."""
+    if postgres.is_url(console.location):
+        return await read(console.reader)
+    return await on_thread(console, pool, read)
 
 
 CONSOLE = web.AppKey("console", Console)
@@ -137,9 +179,6 @@ def no_control(name: str, value: str, *, lines: bool = False) -> str:
     return value
 
 
-T = TypeVar("T")
-
-
 async def in_time(read: Awaitable[T]) -> T:
     """What `read` (a request's body being read) gives; 408 when the body has not arrived
     within BODY_TIMEOUT: a client sending a byte every few seconds held a handler and its
@@ -157,11 +196,21 @@ async def form(request: web.Request) -> dict[str, str]:
     be read: broken multipart, bytes that are not UTF-8, a charset nobody knows."""
     try:
         data = await in_time(request.post())
+    except web.RequestPayloadError:
+        raise undecodable(request) from None
     # UnicodeDecodeError is a ValueError; a multipart part's broken headers, aiohttp's own
     except (ValueError, LookupError, HttpProcessingError) as exc:
         raise BadParameter("body", f"not a readable form ({type(exc).__name__})") from None
     return {name: no_control(name, value, lines=True) for name, value in data.items()
             if isinstance(value, str)}
+
+
+def undecodable(request: web.Request) -> BadParameter:
+    """The 400 for a body that does not decode as its Content-Encoding says (`gzip` on bytes
+    that are not gzip): aiohttp's RequestPayloadError was a 500 with its traceback in the
+    log, for anyone, at the login form (review s39 r31 F3)."""
+    encoding = request.headers.get(hdrs.CONTENT_ENCODING, "")[:20]
+    return BadParameter("body", f"does not decode as its Content-Encoding says ({encoding!r})")
 
 
 def number(name: str, value: str, top: int = 2**62) -> int:

@@ -24,6 +24,7 @@ from bot.web.base import (
     jsonify,
     no_control,
     render,
+    undecodable,
 )
 from bot.web.routes import needs_bot, operator
 from bot.web.views import bound, handler_config
@@ -248,6 +249,8 @@ async def _body(request: web.Request, keys: dict[str, str]) -> dict[str, str]:
     no text or number is 400 naming it (a list would be dropped, then said to be missing)."""
     try:
         data = await in_time(request.json())
+    except web.RequestPayloadError:
+        raise undecodable(request) from None
     except ValueError:
         raise BadParameter("body", "not JSON") from None
     except RecursionError:  # `[[[[…` (60 KB of them fit the body limit): was a 500
