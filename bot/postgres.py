@@ -449,6 +449,7 @@ class PgStore(Journaled):
         self.when_lost: Callable[[], object] | None = None  # (Store.when_lost)
         self._stall_limit: float | None = None  # seconds (limit_stalls)
         self._heard = time.monotonic()  # when the server last answered a statement
+        self._loop = asyncio.get_running_loop()  # its connection's (settle_from_any_loop)
         _OPEN.add(self)
 
     @classmethod
@@ -511,6 +512,17 @@ class PgStore(Journaled):
             await self._committed()
         except PostgresError as exc:  # said at the bot's next flush, before anything is sent
             self._failed = exc
+
+    async def settle_from_any_loop(self) -> None:
+        """settle() for a reader on any thread's event loop: on the store's own loop (its
+        asyncpg connection belongs to the loop it was opened on; driven from another, a CSV
+        download right after the bot wrote failed with "attached to a different loop",
+        review s39 r31 F5); nothing once that loop no longer runs."""
+        if asyncio.get_running_loop() is self._loop:
+            await self.settle()
+        elif self._loop.is_running():
+            await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(self.settle(),
+                                                                       self._loop))
 
     # -------------------------------------------------------------- transactions
 
@@ -1042,7 +1054,7 @@ class PgReader:
 
     async def _fetch(self, sql: str, params: Sequence[Any]) -> list[Row]:
         for store in [s for s in _OPEN if s.path == self._url]:
-            await store.settle()
+            await store.settle_from_any_loop()
         pool = await self._connections()
         try:
             return [tuple(row) for row in await pool.fetch(placeholders(sql), *params)]

@@ -16,7 +16,6 @@ import jinja2
 from aiohttp import HttpVersion11, hdrs, web
 from aiohttp.http_exceptions import HttpProcessingError
 
-from bot import postgres
 from bot.clock import Clock
 from bot.config import Deployment
 from bot.handler import Registry
@@ -105,20 +104,6 @@ async def on_thread(console: Console, pool: ThreadPoolExecutor,
         return asyncio.run(reading())
 
     return await asyncio.get_running_loop().run_in_executor(pool, run)
-
-
-async def long_read(console: Console, pool: ThreadPoolExecutor,
-                    read: Callable[[Reader], Awaitable[T]]) -> T:
-    """What `read` gives: on SQLite on one of `pool`'s threads (`on_thread`); on PostgreSQL
-    on the loop, through the console's reader. A PostgreSQL reader first commits what the
-    bot's store has not committed yet, on the bot's own connection (bot/postgres.py
-    PgReader._fetch): from another thread's event loop, a CSV download right after the bot
-    wrote failed with a 500 ("attached to a different loop"), and the bot's connection was
-    driven from two loops (review s39 r31 F5). There the rows are read by the server; only
-    making them into the answer stays on the loop."""
-    if postgres.is_url(console.location):
-        return await read(console.reader)
-    return await on_thread(console, pool, read)
 
 
 CONSOLE = web.AppKey("console", Console)

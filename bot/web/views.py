@@ -37,7 +37,7 @@ from bot.context import Group
 from bot.store import Reader
 from bot.web import links
 from bot.web.actor import acting
-from bot.web.base import Console, long_read, platform_state
+from bot.web.base import Console, on_thread, platform_state
 from bot.yamlfile import InputError, Problem, format_path
 from handlers import checkin, fission, lifecycle, quiz
 from handlers import funnel as funnel_handler
@@ -131,7 +131,7 @@ async def bound(console: Console) -> list[tuple[str, str, GroupType]]:
     was in a group (at 60,000 members, a tenth of a second of frozen bot a page)."""
     deployment = console.deployment
     found: dict[str, tuple[str, str, GroupType]] = {}
-    for facts in await long_read(console, console.reads,
+    for facts in await on_thread(console, console.reads,
                                  partial(report.listed_groups, deployment=deployment)):
         gtype = deployment.types.get(facts.type)
         if gtype is not None:
@@ -146,7 +146,7 @@ async def _rows(console: Console, known: Sequence[tuple[str, str, GroupType]]
                 ) -> list[GroupRow]:
     """The figures of the `known` groups, read and counted on a thread of the console's own
     (every present member of every group: at 60,000 members, a third of a second)."""
-    return await long_read(console, console.reads, partial(
+    return await on_thread(console, console.reads, partial(
         _rows_of, now=console.clock.now(), known=known))
 
 
@@ -197,7 +197,7 @@ async def daily(console: Console, group: str | None) -> dict[str, Any]:
     """Members (at each day's end), messages and active members per day, for 30 days: read
     and counted on a thread of the console's own (every member's every hour with messages:
     at 60,000 members, seconds that froze the bot at each view of the overview)."""
-    return await long_read(console, console.reads, partial(
+    return await on_thread(console, console.reads, partial(
         _daily, now=console.clock.now(), tz=console.deployment.settings.timezone,
         group=group))
 
@@ -246,7 +246,7 @@ async def overview(console: Console) -> dict[str, Any]:
     moves = await roster.moves(console.reader, start)
     series = await daily(console, None)
     checked = await checkin.times_since(console.reader, start)
-    heat = await long_read(console, console.reads,
+    heat = await on_thread(console, console.reads,
                            partial(_heatmap, since=now - timedelta(days=DAYS), tz=tz))
     week = now - WEEK
     outbox = console.deployment.settings.outbox
@@ -709,7 +709,7 @@ async def export(console: Console, what: str, group: str | None) -> bytes:
     async def made(reader: Reader) -> bytes:
         return csvfile.to_bytes(*await report.export_rows(reader, what, tz, stages, group))
 
-    return await long_read(console, console.exports, made)
+    return await on_thread(console, console.exports, made)
 
 
 # ---------------------------------------------------------------- members' data centre

@@ -18,7 +18,7 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from web_site import HOSTILE, TOKEN, Site
 
-from bot import moderation, postgres, report
+from bot import moderation, report
 from bot.web import links, server
 from bot.web.base import Console
 from handlers import funnel as funnel_handler
@@ -326,10 +326,7 @@ async def test_csv_downloads_need_the_operator_and_name_the_kind(site: Site) -> 
 async def test_the_console_answers_while_a_csv_download_is_made(
         site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
     """A download is made on a thread of the console's own: the export below is held until
-    the console has answered another request meanwhile (on the loop, it would never come).
-    On SQLite: on PostgreSQL the download is read on the loop (base.long_read)."""
-    if postgres.is_url(site.console.location):
-        pytest.skip("on PostgreSQL a download is read on the loop (base.long_read)")
+    the console has answered another request meanwhile (on the loop, it would never come)."""
     answered = threading.Event()
     made = report.export_rows
     threads = []
