@@ -103,6 +103,11 @@ async def on_thread(console: Console, pool: ThreadPoolExecutor,
 
         return asyncio.run(reading())
 
+    # the loop comes round first: the bot's SQLite store commits what the events before this
+    # wrote then (call_soon), and a read on another thread sees only what is committed (a
+    # download right after a join missed the newcomer now and then; a PostgreSQL reader has
+    # the store commit first itself)
+    await asyncio.sleep(0)
     return await asyncio.get_running_loop().run_in_executor(pool, run)
 
 
