@@ -288,7 +288,7 @@ async def listed_groups(store: Reader, deployment: Deployment,
     the members the roster knows of."""
     listed = {facts.id: facts for facts in await known_groups(store, only)}
     found = {grp: (kind, topic) for grp, kind, topic in await bindings.kept(store)}
-    seen = {entry.group for entry in await roster.everyone(store, only)}
+    seen = await roster.groups_seen(store)  # (not every row: a console page asks at each view)
     for binding in deployment.settings.groups:
         if binding.match.id is not None and binding.match.id in seen:
             found[binding.match.id] = (binding.type, binding.match.id)  # its name: unknown
@@ -298,7 +298,7 @@ async def listed_groups(store: Reader, deployment: Deployment,
             continue
         lifecycle = next((h.config for h in gtype.handlers if h.name == "lifecycle"), None)
         target = lifecycle.active_target if lifecycle is not None else DEFAULT_ACTIVE_TARGET
-        size = len(await roster.present(store, grp))
+        size = await roster.present_count(store, grp)
         listed[grp] = GroupFacts(grp, topic, kind, size, gtype.capacity, target)
     return sorted(listed.values(), key=lambda facts: (facts.type, facts.id))
 

@@ -176,6 +176,18 @@ async def everyone(store: Reader, group: str | None = None) -> list[Entry]:
         " ORDER BY grp, joined_at IS NOT NULL, joined_at, member", params)]
 
 
+async def groups_seen(store: Reader) -> set[str]:
+    """The groups the roster has a row of (the groups listed: bot/report.py)."""
+    return {str(grp) for grp, in await store.all("SELECT DISTINCT grp FROM roster")}
+
+
+async def present_count(store: Reader, group: str) -> int:
+    """How many the bot believes are in the group now."""
+    row = await store.one("SELECT count(*) FROM roster WHERE grp=? AND left_at IS NULL",
+                          (group,))
+    return int(row[0]) if row else 0
+
+
 async def last_known(db: Path | str) -> list[Entry]:
     """`everyone`, read from the database at `db` off the event loop (before a bot opens it)."""
     reader = open_reader(db)
