@@ -45,8 +45,11 @@ async def since(store: Reader, start: datetime, group: str | None = None) -> lis
         "SELECT grp, member, hour, messages FROM activity WHERE hour >= ?"
         " AND (CAST(? AS TEXT) IS NULL OR grp = ?) ORDER BY hour",
         (_hour(start), group, group))
-    return [Spoken(grp, member, datetime.strptime(hour, "%Y-%m-%dT%H").replace(tzinfo=UTC),
-                   messages) for grp, member, hour, messages in rows]
+    # each hour parsed once (a month is some 720 of them, over as many rows as members spoke
+    # in each: strptime a row was most of the console's 30-day series)
+    hours = {hour: datetime.strptime(hour, "%Y-%m-%dT%H").replace(tzinfo=UTC)
+             for hour in {row[2] for row in rows}}
+    return [Spoken(grp, member, hours[hour], messages) for grp, member, hour, messages in rows]
 
 
 async def speakers(store: Reader, group: str, start: datetime, end: datetime) -> set[str]:
