@@ -67,6 +67,8 @@ groups, then its text: /dm /broadcast customer\\n本周六分享会)."""
 
 # the simulator's commands: how to write each, and how many arguments it takes (at least,
 # at most: None for any number)
+KINDS = tuple(kind.value for kind in Kind)  # what `/kind` takes
+
 USAGE: dict[str, tuple[str, int, int | None]] = {
     "as": ("/as MEMBER", 1, 1), "in": ("/in GROUP", 1, 1),
     "join": ("/join MEMBER [MEMBER...]", 1, None),
@@ -549,6 +551,8 @@ class Terminal:
         elif command == "link":
             await self._say(" ".join(args[1:]) or args[0], Kind.LINK, url=args[0])
         elif command == "kind":
+            if args[0] not in KINDS:
+                raise ValueError(f"no kind {args[0]!r}: one of {', '.join(KINDS)}")
             await self._say(" ".join(args[1:]), Kind(args[0]))
         elif command == "wait":
             await self._wait(parse_duration(args[0]))

@@ -136,6 +136,14 @@ def test_a_command_that_cannot_be_done_says_why(tmp_path: Path) -> None:
     assert "now " not in out and "speaking as" not in out
 
 
+def test_a_kind_that_is_none_is_told_with_the_kinds(tmp_path: Path) -> None:
+    """`/kind bogus` said Python's "'bogus' is not a valid Kind" (r32)."""
+    result = _run(_deployment(tmp_path), "/kind bogus hi", "/kind image")
+    assert result.returncode == 0, result.stderr
+    assert "! no kind 'bogus': one of text, image, " in result.stdout
+    assert "is not a valid Kind" not in result.stdout
+
+
 def test_an_empty_member_is_refused_not_taken_for_a_new_one(tmp_path: Path) -> None:
     """`/as ""` was a new member with an empty id, which replay refuses (s35 r5)."""
     result = _run(_deployment(tmp_path), '/as ""', "/as '  '", '/join ""', '/leave bob ""',
