@@ -216,8 +216,7 @@ class Bot:
         if self._comparing is not None:
             self._comparing.cancel()
             await asyncio.gather(self._comparing, return_exceptions=True)
-        if self._background:
-            await asyncio.gather(*self._background, return_exceptions=True)
+        await self.after_turns()
         if self.leases is not None:
             with contextlib.suppress(*StoreError):
                 async with self.store.transaction():
@@ -446,6 +445,11 @@ class Bot:
                 task = asyncio.create_task(job())
                 self._background.add(task)
                 task.add_done_callback(self._background_done)
+
+    async def after_turns(self) -> None:
+        """Wait for what events asked for after their turn (a reload) to be done."""
+        if self._background:
+            await asyncio.gather(*self._background, return_exceptions=True)
 
     def _background_done(self, task: asyncio.Task[None]) -> None:
         self._background.discard(task)

@@ -482,6 +482,7 @@ class Terminal:
         falls due on the way runs too), so that `printf '群规\n报名\n' | groupbot run
         --simulator` shows every answer, also when the lines end with `/quit`. (An operator
         at the terminal stops at once: what waits is kept for the next start.)"""
+        await self.bot.after_turns()  # (a /重载's answer comes once the reload is done)
         end = utc(self.clock.now()) + WAITS
         while len(self.bot.outbox) and (due := self.bot.next_due()) is not None and due <= end:
             await self._run_at(due)

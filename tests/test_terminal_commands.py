@@ -144,6 +144,14 @@ def test_a_kind_that_is_none_is_told_with_the_kinds(tmp_path: Path) -> None:
     assert "is not a valid Kind" not in result.stdout
 
 
+def test_a_reload_asked_for_last_is_answered_before_the_end(tmp_path: Path) -> None:
+    """An admin's 「/重载」 as the last piped line: its answer came only at the next start (the
+    end of the lines did not wait for the reload under way; r32)."""
+    result = _run(_deployment(tmp_path), "/in c1", "/重载")
+    assert result.returncode == 0, result.stderr
+    assert "✅ 配置已重新加载。" in result.stdout
+
+
 def test_an_empty_member_is_refused_not_taken_for_a_new_one(tmp_path: Path) -> None:
     """`/as ""` was a new member with an empty id, which replay refuses (s35 r5)."""
     result = _run(_deployment(tmp_path), '/as ""', "/as '  '", '/join ""', '/leave bob ""',
