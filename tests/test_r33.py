@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pytest
 from harness import Harness
+from test_accounts import KEYWORD, REPLY, TAKEOVER, Accounts, accounts, holder  # noqa: F401
 from test_delivery_retry_due import _config, _failing
 from test_outbox import _put
 
 from bot.actions import Say
-from bot.adapters.base import GatewayError
+from bot.adapters.base import GatewayError, RateLimited
 from bot.times import stamp
 from handlers.quiz import Kind, Question
 
@@ -76,6 +77,30 @@ async def test_a_retry_stored_far_ahead_by_a_clock_set_back_still_goes(tmp_path:
         tries = await _stored_retry(h, stamp(h.clock.now() + timedelta(days=365)))
         await h.advance("1h")
         assert len(tries) == 2 and h.texts("r1") == ["通知"]
+
+
+async def test_an_account_taking_over_a_retry_stored_far_ahead_sends_it_within_the_hour(
+        accounts: Accounts) -> None:  # noqa: F811
+    """a's gateway asked for a month's wait (a bogus retry_after), then a crashed: b, taking
+    the group over (both backends), adopts the reply with at most an hour's wait, not the
+    month a's platform asked of a."""
+    a = await accounts.start("a")
+    await accounts.start("b")
+    await accounts.advance(timedelta(seconds=1))
+    assert await holder(accounts, "r1") == "a"
+
+    async def limited(group: str, text: str, mentions: tuple[str, ...] = ()) -> None:
+        raise RateLimited("发送消息过于频繁", retry_after=30 * 86400)
+
+    accounts.worlds["a"].send_text = limited  # type: ignore[method-assign]
+    await accounts.say("r1", KEYWORD)
+    await accounts.advance(timedelta(seconds=1))
+    await a.store.close()  # a crash: no release, its lease runs out
+    del accounts.bots["a"]
+    await accounts.advance(TAKEOVER * 2)
+    assert await holder(accounts, "r1") == "b"
+    await accounts.advance(timedelta(hours=1, seconds=1))
+    assert accounts.texts("r1", "b") == [REPLY]
 
 
 @pytest.mark.xfail(strict=True, reason="r33 finding, reported: a bad not_before stops load")
