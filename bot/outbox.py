@@ -351,14 +351,21 @@ class Outbox:
             decided = Action.from_json(json.loads(action))
             if self._handed(decided, epoch):
                 continue  # the group's serving account takes it (route)
-            self._add(_stored(row_id, decided, prio, state, after, since, attempts, due,
-                              epoch))
+            self._add(_stored(row_id, decided, prio, state, after, since, attempts,
+                              self._due(due), epoch))
         for lane, at in await self._store.all("SELECT lane, at FROM outbox_sent"):
             # an account's lanes are stored as `account|lane`
             account, _, own = lane.partition("|") if "|" in lane else ("", "", lane)
             if account == self.account:
                 self._last_sent[own] = datetime.fromisoformat(at)
         self.changed()
+
+    def _due(self, stored: str | None) -> datetime | None:
+        """When a stored retry falls due, at most LONGEST_RETRY from now: a later time is a
+        clock that went back since it was stored (or was ahead then), and the action (with
+        what waits for it) would wait that long, a restart no cure (as `_last`)."""
+        due = unstamp(stored)
+        return None if due is None else min(due, self._clock.now() + LONGEST_RETRY)
 
     def _handed(self, action: Action, epoch: int) -> bool:
         """With several accounts: an action in a group this account did not serve when it
@@ -394,7 +401,7 @@ class Outbox:
                 mine[row_id].epoch = epoch
             else:
                 self._add(_stored(row_id, Action.from_json(json.loads(action)), prio, state,
-                                  after, since, attempts, due, epoch))
+                                  after, since, attempts, self._due(due), epoch))
                 new += 1
         return new
 
@@ -809,15 +816,18 @@ class Outbox:
             await receipts.settled(self._store, key, outcome, now or self._clock.now())
 
 
+# the longest a retry read back waits: the back-off's longest is minutes (bot/delivery.py),
+# a platform's retry_after rarely more; a governor's pause is kept by the governor
+LONGEST_RETRY = timedelta(hours=1)
 # what `load` and `adopt` read back of a queued action (`_stored`)
 _COLUMNS = "id, action, priority, state, after_id, deferred_since, attempts, not_before"
 
 
 def _stored(row_id: int, action: Action, prio: int, state: str, after: int | None,
-            since: str | None, attempts: int, due: str | None, epoch: int) -> Queued:
+            since: str | None, attempts: int, due: datetime | None, epoch: int) -> Queued:
     """A queued action as the store kept it: its failed tries and when its retry is due, and
     whether it may have happened (`_waiting`)."""
-    return Queued(row_id, action, Priority(prio), attempts, unstamp(due),
+    return Queued(row_id, action, Priority(prio), attempts, due,
                   verify=state == VERIFY, uncertain=state == "sending", after=after,
                   deferred_since=unstamp(since), epoch=epoch)
 

@@ -64,9 +64,15 @@ LETTERS = "ABCDEFGHIJ"
 # an apostrophe (an English word's contraction) are no option letters
 _WORDS = re.compile(r"[a-z0-9]+(?:['’‘][a-z]+)*")
 # what follows the article "a" ("a question", "a good idea"): a word; the letter A is
-# followed by anything else, or by a word that joins letters or says why one is the answer
-# ("A and C", "a or b", "A is right", "A because ...": never after the article)
-_ARTICLE_OF = re.compile(r" (?!(?:and|or|is|because)(?![a-z]))[a-z]{2}")
+# followed by anything else, by more option letters ("A BC"), or by a word no article goes
+# with (`_NOT_AFTER_ARTICLE`)
+_ARTICLE_OF = re.compile(r" ([a-z]{2,})")
+# words after the letter A, never after the article: they join letters or say why one is
+# the answer ("A and C", "A then C", "A is right", "A because ..."), or how sure the
+# candidate is ("A maybe", "A ok, thanks": read as the article, the answer went unheard)
+_NOT_AFTER_ARTICLE = frozenset({
+    "and", "or", "is", "because", "then", "plus", "also", "with", "too",
+    "maybe", "probably", "perhaps", "ok", "okay", "please", "pls", "thanks"})
 
 
 SHORTEST_LIMIT = timedelta(seconds=10)  # a question's time: to read it and type an answer
@@ -170,13 +176,16 @@ def _no_letters(word: re.Match[str], valid: set[str]) -> bool:
     """Whether a run of a reply names no option, whatever its letters: one glued to a digit
     ("Q1: C") or holding an apostrophe ("it's", "I'd", "don't": English), a lone "i" that is
     no option (the pronoun: "I think C"), and a lone "a" before a word (`_ARTICLE_OF`), which
-    is the article ("I have a question"; but "I choose a", "A, C" and "A and C" name A)."""
+    is the article ("I have a question"; but "I choose a", "A, C", "A and C" and "A BC" name
+    A)."""
     run = word[0]
     if not run.isalpha():
         return True
     if run == "i":
         return "i" not in valid
-    return run == "a" and _ARTICLE_OF.match(word.string, word.end()) is not None
+    after = _ARTICLE_OF.match(word.string, word.end()) if run == "a" else None
+    return after is not None and after[1] not in _NOT_AFTER_ARTICLE \
+        and not set(after[1]) <= valid  # (a run of options: "bad" names B, A and D anyway)
 
 
 class Quiz(Model):
