@@ -862,7 +862,8 @@ class WechatyGateway:
         room, ids = payload.room_id, tuple(payload.removed_ids or ())
         if self._repeated("leave", payload, room, ids):
             return
-        if ("room-leave", _event_id(payload)) in self._reads:  # read again, after a login
+        if ("room-leave", _event_id(payload)) in self._reads and \
+                self._current_self_id() not in ids:  # (the bot's own: its list is no news)
             ids = await self._gone(room, ids)
             if not ids:
                 return
