@@ -40,7 +40,8 @@ the digit groups. Findings carry a family:
   号, a colon, 搜 or 加 before the marker, and a number without them six digits ("🛰 tianwen1",
   "🐧 12306"); 喂 counts only right after 加 or a plus ("加喂 abc12345"). After a name (伟信
   秋秋..., 薇 or 威 ending one: "张薇", "李威") a roster's number is none ("张薇 20231234 已交",
-  "伟信：B20231234") in a message that asks nobody to reach anyone (`_a_name`).
+  "伟信：B20231234") in a message that asks nobody to reach anyone and sells nothing
+  ("张薇 20231234 日结" is an ad: `_a_name`, `_SELLS`).
 - counts are no QQ number or id: after a marker that is also a noun (企鹅 penguin, 球球
   balls, 卫星 satellite), a number with a measure word after it ("企鹅 100000 只在南极",
   "卫星 300 颗"), nor is a price after 裙 (a skirt: "企鹅裙 129.00"). A number written as an
@@ -236,6 +237,13 @@ _NAME_MARKERS = frozenset(("伟信", "魏信", "秋秋", "蔻蔻", "qiuqiu"))
 # 加qq, 进裙 (a skirt for a group, as ads write it).
 _ASKED = re.compile("加我|[+➕]我|私聊|私我|私信|私讯|私戳|详聊|有意者|加好友|欢迎咨询|咨询我|戳我"
                     "|滴滴|pm me|(?<![已了])[进加+](?:[群裙]|(?:qq?|vx?|wx)(?![a-z]))")
+# ...nor sells: work, pay or a discount on offer (日结 兼职 代理 招聘 刷单 返利 优惠 下单...:
+# 「李威 B20231234 日结」, 「张薇 20231234 兼职」 are ads: review s39 f27), which a roster says
+# only of its own: a school's part-time job (兼职助教), a class role held for another (代理班长),
+# a group buy's order placed (已下单), a job fair's sign-in (招聘会); and not 免费 or 福利, which
+# a class's roster holds too (「免费午餐」). 咨询 alone is no offer (「有问题咨询班长」).
+_SELLS = re.compile("日结|日赚|躺赚|赚钱|高薪|刷单|返利|返现|佣金|兼职(?!助教|辅导员|教师)"
+                    "|代理(?![班组课])|招聘(?!会)|诚招|急招|加盟|代购|微商|优惠|(?<![已未没])下单|接单")
 # ...and 联系人 or 客服 (a label before the name: "联系人：王薇 12345678") is one too
 _LABEL_BEFORE = re.compile("(?:联系人?|客服)[ :]*$")
 # 薇 and 威 end many a name (张薇, 李威, 王晓薇): one that ends a word of two or three Chinese
@@ -481,6 +489,11 @@ def _a_name(text: str, start: int, marker: str, ident: str) -> bool:
     return not _LABEL_BEFORE.search(text, max(name - 6, 0), name)  # "联系人：王薇 20231234"
 
 
+def _reaches_out(text: str) -> bool:
+    """The message (in simplified characters) asks the reader to reach someone, or sells."""
+    return _ASKED.search(text) is not None or _SELLS.search(text) is not None
+
+
 def _after_marker(text: str, match: re.Match[str] | None) -> Finding | None:
     """The contact detail after a marker, if what follows it is one."""
     if match is None:
@@ -512,7 +525,7 @@ def _after_marker(text: str, match: re.Match[str] | None) -> Finding | None:
         return None  # "Q裙 158.00 包邮", "企鹅裙 129.00": a skirt and its price
     if (marker in _NAMES and _a_name(text, start, marker, ident)
             and not (added or re.search(r"[号號]|搜|[群裙]", filler))
-            and not _ASKED.search(simplified(text))):
+            and not _reaches_out(simplified(text))):
         return None  # "伟信 20231234", "张薇：20231234": a roster's name and student number
     # (not a colon after "me": "wechat me: tonight" asks for a message, and names no id)
     announced = bool(re.search(r"[号號]|:|搜", filler)) and not bare and "me" not in filler

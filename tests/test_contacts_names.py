@@ -87,8 +87,20 @@ def test_a_name_before_a_number_no_student_has_is_an_ad(text: str, found: Findin
     # a contact's label before the name
     ("联系人：王薇 20231234", wechat("20231234")), ("客服 李威 20231234", wechat("20231234")),
     ("联系 王薇 20231234", wechat("20231234")),
+    # a name and a student number with what an ad sells (work, pay, a rebate, a discount)
+    # in the same message are an ad's marker and id (review s39 f27)
+    ("李威 B20231234 日结", wechat("b20231234")), ("张薇 20231234 兼职", wechat("20231234")),
+    ("王威 20231234 代理", wechat("20231234")), ("张薇 20231234 招聘宝妈", wechat("20231234")),
+    ("李威 20231234 刷单", wechat("20231234")), ("王薇 20231234 返利", wechat("20231234")),
+    ("刘威 20231234 优惠", wechat("20231234")), ("陈薇 20231234 下单返现", wechat("20231234")),
+    ("兼职日结 张薇 20231234", wechat("20231234")), ("招代理，李威 20231234", wechat("20231234")),
+    ("吴威 20231234 日赚500", wechat("20231234")), ("周薇 20231234 高薪", wechat("20231234")),
+    ("郭薇 20231234 接单", wechat("20231234")), ("王薇 20231234 兼職日結", wechat("20231234")),
+    ("球球 20231234 兼职", qq("20231234")), ("秋秋 20231234 刷单", qq("20231234")),
+    ("伟信：B20231234 日结", wechat("b20231234")),
 ])
-def test_a_name_and_a_student_number_with_an_ask_is_an_ad(text: str, found: Finding) -> None:
+def test_a_name_and_a_student_number_with_an_ask_or_an_offer_is_an_ad(text: str,
+                                                                      found: Finding) -> None:
     assert find_contacts(text) == [found]
 
 
@@ -98,6 +110,11 @@ def test_a_name_and_a_student_number_with_an_ask_is_an_ad(text: str, found: Find
     "王薇 20231234 有问题咨询班长",
     # in traditional characters (review s38 r30 R30-1)
     "張薇 20231234 已交", "劉威：20231234", "陳薇 20231234", "歐陽薇 20231234",
+    # what a class's roster says that holds a selling word: a school's own part-time job, a
+    # class role held in place of another, a group buy's order placed, a job fair's sign-in
+    "张薇 20231234 兼职助教", "李威 20231234 兼职辅导员", "张薇 20231234 代理班长",
+    "李威 20231234 代理组长", "接龙买教材：张薇 20231234 已下单", "招聘会签到：李威 20231234",
 ])
 def test_a_roster_with_a_student_number_stays_no_contact(text: str) -> None:
     assert find_contacts(text) == []
+
