@@ -33,6 +33,12 @@ def qq(value: str) -> Finding:
     "李威 S2023123 已签到", "秋秋：B20231234 到了吗",
     # the next line's list number after the student number (review s37 r27 R27-4's note)
     "领取教材接龙\n1. 秋秋 20231234\n2. 小明 20231235", "接龙\n1. 张薇 20231234\n2. 李威 20231235",
+    # a nickname of 小 or 阿 and the marker, a surname less common, 微 right after a surname
+    # (review s39 f27)
+    "小薇 20231234", "小薇 20231234 到", "阿威 20231234 已交", "倪薇 20231234",
+    "樊威 20231234 收到", "颜薇：20231234 已签到", "顏薇 20231234", "张微 20231234",
+    "李微 20231234 已交", "王微：20231234 到", "欧阳微 20231234",
+    "名单：张微 20231234，李威 20231235",
 ])
 def test_a_roster_name_holding_a_marker_and_its_number_are_no_contact(text: str) -> None:
     assert find_contacts(text) == []
@@ -49,6 +55,14 @@ def test_a_roster_name_holding_a_marker_and_its_number_are_no_contact(text: str)
     ("找薇 12345678", wechat("12345678")), ("客服小薇 12345678", wechat("12345678")),
     ("个人薇 12345678", wechat("12345678")), ("老师薇 12345678", wechat("12345678")),
     ("备用威 12345678", wechat("12345678")), ("王加薇 12345678", wechat("12345678")),
+    # 小 or 阿 inside a word, or before a word, and 微 after anything but a surname
+    ("加小薇 20231234", wechat("20231234")), ("客服小薇 20231234", wechat("20231234")),
+    ("官方小薇 20231234", wechat("20231234")), ("小号薇 20231234", wechat("20231234")),
+    ("微 20231234", wechat("20231234")), ("加微 20231234", wechat("20231234")),
+    ("个人微 20231234", wechat("20231234")), ("小微 20231234", wechat("20231234")),
+    ("官方微 20231234", wechat("20231234")), ("张小微 20231234", wechat("20231234")),
+    ("小薇 20231234 日结", wechat("20231234")), ("张微 20231234 私聊", wechat("20231234")),
+    ("倪薇 20231234 兼职", wechat("20231234")),
     # an id that is no roster's number, or a message that asks the reader to reach someone
     ("加薇 abc123", wechat("abc123")), ("薇：abc_123 私我", wechat("abc_123")),
     ("威信 wxid_abc123", wechat("wxid_abc123")), ("张薇 abc12345", wechat("abc12345")),
