@@ -128,6 +128,7 @@ def test_a_name_and_a_student_number_with_an_ask_or_an_offer_is_an_ad(text: str,
     # class role held in place of another, a group buy's order placed, a job fair's sign-in
     "张薇 20231234 兼职助教", "李威 20231234 兼职辅导员", "张薇 20231234 代理班长",
     "李威 20231234 代理组长", "接龙买教材：张薇 20231234 已下单", "招聘会签到：李威 20231234",
+    "张薇 20231234 已经下单", "李威 20231234 刚下单", "王薇 20231234 未下单",
 ])
 def test_a_roster_with_a_student_number_stays_no_contact(text: str) -> None:
     assert find_contacts(text) == []
