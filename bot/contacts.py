@@ -237,14 +237,15 @@ _NAME_MARKERS = frozenset(("伟信", "魏信", "秋秋", "蔻蔻", "qiuqiu"))
 # 加qq, 进裙 (a skirt for a group, as ads write it).
 _ASKED = re.compile("加我|[+➕]我|私聊|私我|私信|私讯|私戳|详聊|有意者|加好友|欢迎咨询|咨询我|戳我"
                     "|滴滴|pm me|(?<![已了])[进加+](?:[群裙]|(?:qq?|vx?|wx)(?![a-z]))")
-# ...nor sells: work, pay or a discount on offer (日结 兼职 代理 招聘 刷单 返利 优惠 下单...:
+# ...nor sells: work, pay or a discount on offer (日结 副业 兼职 代理 招聘 刷单 返利 优惠 下单...:
 # 「李威 B20231234 日结」, 「张薇 20231234 兼职」 are ads: review s39 f27), which a roster says
 # only of its own: a school's part-time job (兼职助教), a class role held for another (代理班长),
 # a group buy's order placed (已下单, 已经下单, 刚下单), a job fair's sign-in (招聘会); and not
 # 免费 or 福利, which a class's roster holds too (「免费午餐」). 咨询 alone is no offer
 # (「有问题咨询班长」).
-_SELLS = re.compile("日结|日赚|躺赚|赚钱|高薪|刷单|返利|返现|佣金|兼职(?!助教|辅导员|教师)"
-                    "|代理(?![班组课])|招聘(?!会)|诚招|急招|加盟|代购|微商|优惠|(?<![已未没经刚])下单|接单")
+_SELLS = re.compile("日结|日赚|躺赚|赚钱|挣钱|网赚|月入|副业|零投资|高薪|刷单|返利|返现|返佣|佣金"
+                    "|兼职(?!助教|辅导员|教师)|代理(?![班组课])|招聘(?!会)|诚招|急招|打字员|点赞员"
+                    "|手工活|加盟|代购|微商|优惠|(?<![已未没经刚])下单|接单")
 # ...and 联系人 or 客服 (a label before the name: "联系人：王薇 12345678") is one too
 _LABEL_BEFORE = re.compile("(?:联系人?|客服)[ :]*$")
 # 薇 and 威 end many a name (张薇, 李威, 王晓薇): one that ends a word of two or three Chinese
