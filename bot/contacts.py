@@ -39,8 +39,9 @@ the digit groups. Findings carry a family:
   is a word or a name too (卫星 企鹅 球球 徵信 v芯 伟信 魏信 秋秋... and the emoji) an id needs
   号, a colon, 搜 or 加 before the marker, and a number without them six digits ("🛰 tianwen1",
   "🐧 12306"); 喂 counts only right after 加 or a plus ("加喂 abc12345"). After a name (伟信
-  秋秋..., 薇 or 威 ending one: "张薇", "李威") a roster's number is none ("张薇 20231234 已交",
-  "伟信：B20231234") in a message that asks nobody to reach anyone (`_a_name`).
+  秋秋..., 薇 or 威 ending one: "张薇", "李威", "小薇", 微 after a surname: "张微") a roster's
+  number is none ("张薇 20231234 已交", "伟信：B20231234") in a message that asks nobody to
+  reach anyone and sells nothing ("张薇 20231234 日结" is an ad: `_a_name`, `_SELLS`).
 - counts are no QQ number or id: after a marker that is also a noun (企鹅 penguin, 球球
   balls, 卫星 satellite), a number with a measure word after it ("企鹅 100000 只在南极",
   "卫星 300 颗"), nor is a price after 裙 (a skirt: "企鹅裙 129.00"). A number written as an
@@ -236,19 +237,39 @@ _NAME_MARKERS = frozenset(("伟信", "魏信", "秋秋", "蔻蔻", "qiuqiu"))
 # 加qq, 进裙 (a skirt for a group, as ads write it).
 _ASKED = re.compile("加我|[+➕]我|私聊|私我|私信|私讯|私戳|详聊|有意者|加好友|欢迎咨询|咨询我|戳我"
                     "|滴滴|pm me|(?<![已了])[进加+](?:[群裙]|(?:qq?|vx?|wx)(?![a-z]))")
+# ...nor sells: work, pay or a discount on offer (日结 副业 兼职 代理 招聘 刷单 返利 优惠 下单...:
+# 「李威 B20231234 日结」, 「张薇 20231234 兼职」 are ads: review s39 f27), which a roster says
+# only of its own: a school's part-time job (兼职助教), a class role held for another (代理班长),
+# a group buy's order placed (已下单, 已经下单, 刚下单), a job fair's sign-in (招聘会); and not
+# 免费 or 福利, which a class's roster holds too (「免费午餐」). 咨询 alone is no offer
+# (「有问题咨询班长」).
+_SELLS = re.compile("日结|日赚|躺赚|赚钱|挣钱|网赚|月入|副业|零投资|高薪|刷单|返利|返现|返佣|佣金"
+                    "|兼职(?!助教|辅导员|教师)|代理(?![班组课])|招聘(?!会)|诚招|急招|打字员|点赞员"
+                    "|手工活|加盟|代购|微商|优惠|(?<![已未没经刚])下单|接单")
 # ...and 联系人 or 客服 (a label before the name: "联系人：王薇 12345678") is one too
 _LABEL_BEFORE = re.compile("(?:联系人?|客服)[ :]*$")
 # 薇 and 威 end many a name (张薇, 李威, 王晓薇): one that ends a word of two or three Chinese
 # characters (four after 欧阳), a common surname first, is read as those names are ("张薇 20231234",
 # "李威：20231234" are a roster's), unless 加 的 私 找 系 (联系) or 十 comes right before it
-# ("日结加薇", "我的薇", "兼职日结薇", "客服小薇", "个人薇" are ads': review s38 f15)
+# ("日结加薇", "我的薇", "兼职日结薇", "客服小薇", "个人薇" are ads': review s38 f15); and so is a
+# nickname, 小 or 阿 and the marker as a word of its own ("小薇 20231234", "阿威"; not "客服小薇",
+# "加小薇", "小号薇": review s39 f27)
 _SURNAMES = ("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余"
              "杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙"
              "史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"  # the hundred commonest, and 欧阳...
              # ...in traditional characters too ("張薇 20231234 已交": review s38 r30 R30-1)
-             "張劉陳楊黃趙吳孫馬羅鄭謝許韓馮鄧蔣葉蘇呂盧鍾譚陸賈韋鄒閆龍賀顧龔萬錢嚴湯")
-_NAME_BEFORE = re.compile(f"(?<![{_HAN}])(?:欧阳|歐陽|上官|司马|司馬|诸葛|諸葛|[{_SURNAMES}])"
-                          f"(?:(?![加的私找系十])[{_HAN}])?$")
+             "張劉陳楊黃趙吳孫馬羅鄭謝許韓馮鄧蔣葉蘇呂盧鍾譚陸賈韋鄒閆龍賀顧龔萬錢嚴湯"
+             # ...and of the next hundred those that start no word an ad puts before the marker
+             # (倪薇, 樊威: review s39 f27; not 成 包 房 麻 荣 童 连 官 商 全 常..., as in 成人薇,
+             # 包邮薇, 房产薇, 麻将薇, 荣耀薇, 童装薇, 连锁薇, 官方薇, 商务薇, 全职薇, 常用薇)
+             "倪樊施颜葛邢伍庞聂岳翟殷詹耿俞柳柯纪梅裴霍涂翁冉骆辛靳鲍喻祁蒲滕屈饶穆缪褚娄窦戚岑"
+             "卜晏柏瞿桂佟臧闵苟邬卞姬仇栾隋刁巫桑甄丛仲虞敖巩佘邝阮焦鲁章牟芦寇郎苑迟池"
+             "顏龐聶紀駱鮑饒繆婁竇閔鄔欒叢鞏鄺魯蘆遲")
+_SURNAME = f"(?:欧阳|歐陽|上官|司马|司馬|诸葛|諸葛|[{_SURNAMES}])"
+_NAME_BEFORE = re.compile(f"(?<![{_HAN}])(?:{_SURNAME}(?:(?![加的私找系十])[{_HAN}])?|[小阿])$")
+# 微 ends names too (张微, 李微), but is the marker itself far more often (个人微, 官方微, 小微):
+# it ends a name only right after a surname (review s39 f27)
+_SURNAME_BEFORE = re.compile(f"(?<![{_HAN}]){_SURNAME}$")
 # XV is a car too (斯巴鲁XV): after xv unannounced, a number and a price's word is its price
 _CAR_PRICE = re.compile(" ?(?:[元块塊万萬]|落地|售价|起)")
 _MEASURE_AFTER = re.compile(" ?[+多余]? ?(?:只(?![要有是能需收限加聊做接回])|隻|[个個](?!人)"
@@ -460,7 +481,7 @@ _STUDENT_NUMBER = re.compile(rf"(?:[a-z](?:19|20)[0-9]{{5,8}}|(?:19|20)(?:{_SEP}
                              "(?![0-9])")
 
 
-_NAMES = _NAME_MARKERS | {"薇", "威", "球球"}  # the markers `_a_name` may read as a name
+_NAMES = _NAME_MARKERS | {"薇", "威", "微", "球球"}  # the markers `_a_name` may read as a name
 
 
 def _a_name(text: str, start: int, marker: str, ident: str) -> bool:
@@ -474,11 +495,17 @@ def _a_name(text: str, start: int, marker: str, ident: str) -> bool:
         return False
     elif marker == "球球":
         name = start
-    elif name_before := _NAME_BEFORE.search(text, max(start - 4, 0), start):
+    elif name_before := (_SURNAME_BEFORE if marker == "微" else _NAME_BEFORE).search(
+            text, max(start - 4, 0), start):
         name = name_before.start()
     else:
         return False
     return not _LABEL_BEFORE.search(text, max(name - 6, 0), name)  # "联系人：王薇 20231234"
+
+
+def _reaches_out(text: str) -> bool:
+    """The message (in simplified characters) asks the reader to reach someone, or sells."""
+    return _ASKED.search(text) is not None or _SELLS.search(text) is not None
 
 
 def _after_marker(text: str, match: re.Match[str] | None) -> Finding | None:
@@ -512,7 +539,7 @@ def _after_marker(text: str, match: re.Match[str] | None) -> Finding | None:
         return None  # "Q裙 158.00 包邮", "企鹅裙 129.00": a skirt and its price
     if (marker in _NAMES and _a_name(text, start, marker, ident)
             and not (added or re.search(r"[号號]|搜|[群裙]", filler))
-            and not _ASKED.search(simplified(text))):
+            and not _reaches_out(simplified(text))):
         return None  # "伟信 20231234", "张薇：20231234": a roster's name and student number
     # (not a colon after "me": "wechat me: tonight" asks for a message, and names no id)
     announced = bool(re.search(r"[号號]|:|搜", filler)) and not bare and "me" not in filler

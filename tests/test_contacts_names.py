@@ -33,6 +33,12 @@ def qq(value: str) -> Finding:
     "李威 S2023123 已签到", "秋秋：B20231234 到了吗",
     # the next line's list number after the student number (review s37 r27 R27-4's note)
     "领取教材接龙\n1. 秋秋 20231234\n2. 小明 20231235", "接龙\n1. 张薇 20231234\n2. 李威 20231235",
+    # a nickname of 小 or 阿 and the marker, a surname less common, 微 right after a surname
+    # (review s39 f27)
+    "小薇 20231234", "小薇 20231234 到", "阿威 20231234 已交", "倪薇 20231234",
+    "樊威 20231234 收到", "颜薇：20231234 已签到", "顏薇 20231234", "张微 20231234",
+    "李微 20231234 已交", "王微：20231234 到", "欧阳微 20231234",
+    "名单：张微 20231234，李威 20231235",
 ])
 def test_a_roster_name_holding_a_marker_and_its_number_are_no_contact(text: str) -> None:
     assert find_contacts(text) == []
@@ -49,6 +55,14 @@ def test_a_roster_name_holding_a_marker_and_its_number_are_no_contact(text: str)
     ("找薇 12345678", wechat("12345678")), ("客服小薇 12345678", wechat("12345678")),
     ("个人薇 12345678", wechat("12345678")), ("老师薇 12345678", wechat("12345678")),
     ("备用威 12345678", wechat("12345678")), ("王加薇 12345678", wechat("12345678")),
+    # 小 or 阿 inside a word, or before a word, and 微 after anything but a surname
+    ("加小薇 20231234", wechat("20231234")), ("客服小薇 20231234", wechat("20231234")),
+    ("官方小薇 20231234", wechat("20231234")), ("小号薇 20231234", wechat("20231234")),
+    ("微 20231234", wechat("20231234")), ("加微 20231234", wechat("20231234")),
+    ("个人微 20231234", wechat("20231234")), ("小微 20231234", wechat("20231234")),
+    ("官方微 20231234", wechat("20231234")), ("张小微 20231234", wechat("20231234")),
+    ("小薇 20231234 日结", wechat("20231234")), ("张微 20231234 私聊", wechat("20231234")),
+    ("倪薇 20231234 兼职", wechat("20231234")),
     # an id that is no roster's number, or a message that asks the reader to reach someone
     ("加薇 abc123", wechat("abc123")), ("薇：abc_123 私我", wechat("abc_123")),
     ("威信 wxid_abc123", wechat("wxid_abc123")), ("张薇 abc12345", wechat("abc12345")),
@@ -87,8 +101,24 @@ def test_a_name_before_a_number_no_student_has_is_an_ad(text: str, found: Findin
     # a contact's label before the name
     ("联系人：王薇 20231234", wechat("20231234")), ("客服 李威 20231234", wechat("20231234")),
     ("联系 王薇 20231234", wechat("20231234")),
+    # a name and a student number with what an ad sells (work, pay, a rebate, a discount)
+    # in the same message are an ad's marker and id (review s39 f27)
+    ("李威 B20231234 日结", wechat("b20231234")), ("张薇 20231234 兼职", wechat("20231234")),
+    ("王威 20231234 代理", wechat("20231234")), ("张薇 20231234 招聘宝妈", wechat("20231234")),
+    ("李威 20231234 刷单", wechat("20231234")), ("王薇 20231234 返利", wechat("20231234")),
+    ("刘威 20231234 优惠", wechat("20231234")), ("陈薇 20231234 下单返现", wechat("20231234")),
+    ("兼职日结 张薇 20231234", wechat("20231234")), ("招代理，李威 20231234", wechat("20231234")),
+    ("吴威 20231234 日赚500", wechat("20231234")), ("周薇 20231234 高薪", wechat("20231234")),
+    ("郭薇 20231234 接单", wechat("20231234")), ("王薇 20231234 兼職日結", wechat("20231234")),
+    ("球球 20231234 兼职", qq("20231234")), ("秋秋 20231234 刷单", qq("20231234")),
+    ("伟信：B20231234 日结", wechat("b20231234")), ("李威 20231234 副业", wechat("20231234")),
+    ("王薇 20231234 挣钱", wechat("20231234")), ("李威 20231234 网赚", wechat("20231234")),
+    ("王薇 20231234 月入过万", wechat("20231234")), ("张薇 20231234 返佣", wechat("20231234")),
+    ("零投资，李威 20231234", wechat("20231234")), ("王薇 20231234 手工活外发", wechat("20231234")),
+    ("李威 20231234 打字员", wechat("20231234")), ("王薇 20231234 点赞员", wechat("20231234")),
 ])
-def test_a_name_and_a_student_number_with_an_ask_is_an_ad(text: str, found: Finding) -> None:
+def test_a_name_and_a_student_number_with_an_ask_or_an_offer_is_an_ad(text: str,
+                                                                      found: Finding) -> None:
     assert find_contacts(text) == [found]
 
 
@@ -98,6 +128,12 @@ def test_a_name_and_a_student_number_with_an_ask_is_an_ad(text: str, found: Find
     "王薇 20231234 有问题咨询班长",
     # in traditional characters (review s38 r30 R30-1)
     "張薇 20231234 已交", "劉威：20231234", "陳薇 20231234", "歐陽薇 20231234",
+    # what a class's roster says that holds a selling word: a school's own part-time job, a
+    # class role held in place of another, a group buy's order placed, a job fair's sign-in
+    "张薇 20231234 兼职助教", "李威 20231234 兼职辅导员", "张薇 20231234 代理班长",
+    "李威 20231234 代理组长", "接龙买教材：张薇 20231234 已下单", "招聘会签到：李威 20231234",
+    "张薇 20231234 已经下单", "李威 20231234 刚下单", "王薇 20231234 未下单",
 ])
 def test_a_roster_with_a_student_number_stays_no_contact(text: str) -> None:
     assert find_contacts(text) == []
+
