@@ -848,6 +848,15 @@ async def held_back(store: Reader) -> list[tuple[Action, Priority, datetime]]:
             if (since := unstamp(value)) is not None]
 
 
+async def behind_held(store: Reader) -> int:
+    """How many queued actions the send budget does not hold back themselves but wait in a
+    lane behind one it does (a lane goes in order)."""
+    row = await store.one(
+        "SELECT count(*) FROM outbox AS o WHERE o.deferred_since IS NULL AND EXISTS (SELECT 1"
+        " FROM outbox AS h WHERE h.grp = o.grp AND h.id < o.id AND h.deferred_since IS NOT NULL)")
+    return int(row[0]) if row else 0
+
+
 async def queued_in(store: Reader, group: str) -> int:
     """How many actions wait to be sent in the group (its lane)."""
     row = await store.one("SELECT count(*) FROM outbox WHERE grp=?", (group,))

@@ -55,7 +55,8 @@ def test_the_burst_counts_agree() -> None:
     for check in ("messages handled = messages fed",
                   "removals delivered + skipped + dropped or held back by the send budget"
                   " = decided",
-                  "nothing left queued but what the send budget holds back"):
+                  "nothing left queued but what the send budget holds back, and what waits in"
+                  " a group behind it"):
         assert f"{check}: yes" in out, out
     assert re.search(r"WAL file at the end: [\d.]+ MiB", out)
     assert _count(out, "replies") > 0 and _count(out, "warnings") > 0

@@ -13,7 +13,7 @@ import pytest
 from harness import BOT_YAML, SHIPPED, Harness, write_config
 from test_outbox import _put, _times
 
-from bot import audit, bench, config
+from bot import audit, bench, config, outbox
 from bot.actions import Kick, Say
 from bot.app import Bot
 from bot.clock import VirtualClock
@@ -119,3 +119,16 @@ governor:
         said, kicked = _times(h, kind="say"), _times(h, kind="kick")
     assert said[1] == start + timedelta(seconds=3)  # when g0's gap ended
     assert kicked == [start + timedelta(seconds=1), start + timedelta(seconds=31)]
+
+
+async def test_what_waits_in_a_group_behind_an_action_held_back_is_counted_with_it(
+        tmp_path: Path) -> None:
+    """`bench --burst` said NO to "nothing left queued but what the send budget holds back"
+    for the customer type on the start tree too: what it left were replies queued behind one
+    the budget held back in the same group, not held back themselves (s39)."""
+    async with Harness(SHIPPED, tmp_path) as h:
+        await _put(h, Say("r1", "a"), Say("r1", "b"), Say("i1", "c"))
+        await h.bot.store.execute("UPDATE outbox SET deferred_since = ? WHERE id ="
+                                  " (SELECT min(id) FROM outbox)", ("2026-11-23T01:00:00",))
+        assert len(await outbox.held_back(h.bot.store)) == 1
+        assert await outbox.behind_held(h.bot.store) == 1  # "b"; not "c", in another group
