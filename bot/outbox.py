@@ -850,10 +850,11 @@ async def held_back(store: Reader) -> list[tuple[Action, Priority, datetime]]:
 
 async def behind_held(store: Reader) -> int:
     """How many queued actions the send budget does not hold back themselves but wait in a
-    lane behind one it does (a lane goes in order)."""
+    group where it holds one back (a group's lane goes in order: by priority, then as
+    queued, so a removal held back holds up the replies queued before it too)."""
     row = await store.one(
         "SELECT count(*) FROM outbox AS o WHERE o.deferred_since IS NULL AND EXISTS (SELECT 1"
-        " FROM outbox AS h WHERE h.grp = o.grp AND h.id < o.id AND h.deferred_since IS NOT NULL)")
+        " FROM outbox AS h WHERE h.grp = o.grp AND h.deferred_since IS NOT NULL)")
     return int(row[0]) if row else 0
 
 

@@ -192,16 +192,8 @@ async def test_a_send_that_keeps_failing_is_given_up_after_the_limit_across_rest
     """Its failed tries were counted in memory only: after each restart it had MAX_ATTEMPTS
     tries again, and a bot restarted between two tries (a crash loop, an upgrade) never
     gave it up. Restarted after each try here: MAX_ATTEMPTS tries in all, then given up."""
-    root = write_config(tmp_path / "config", BOT_YAML + "governor: {enabled: false}\n",
-                        {"recruitment": "handlers: []\n"})
-    async with Harness(root, tmp_path) as h:
-        tries: list[str] = []
-
-        async def failing(group: str, text: str, mentions: tuple[str, ...] = ()) -> None:
-            tries.append(text)
-            raise GatewayError("the gateway answered 502")
-
-        h.world.send_text = failing  # type: ignore[method-assign]
+    async with Harness(_no_budget(tmp_path), tmp_path) as h:
+        tries = _failing_sends(h)
         await _put(h, Say("r1", "通知"))
         for done in range(1, MAX_ATTEMPTS + 2):
             # to its next try: a restart keeps when it is due (tests/test_delivery_retry_due.py)
@@ -248,16 +240,8 @@ async def test_a_crash_as_a_send_is_given_up_leaves_one_give_up(
     it once more, past the limit, and recorded a second give-up. Now the crash takes both
     back: the restart finds the last try `sending`, as the store last knew it, and ends it
     as uncertain (it may have gone: not sent again), the one record of its end."""
-    root = write_config(tmp_path / "config", BOT_YAML + "governor: {enabled: false}\n",
-                        {"recruitment": "handlers: []\n"})
-    async with Harness(root, tmp_path) as h:
-        tries: list[str] = []
-
-        async def failing(group: str, text: str, mentions: tuple[str, ...] = ()) -> None:
-            tries.append(text)
-            raise GatewayError("the gateway answered 502")
-
-        h.world.send_text = failing  # type: ignore[method-assign]
+    async with Harness(_no_budget(tmp_path), tmp_path) as h:
+        tries = _failing_sends(h)
         done = Delivery._done
 
         async def crash(self: Delivery, item: Any, now: Any, outcome: str,
@@ -278,3 +262,21 @@ async def test_a_crash_as_a_send_is_given_up_leaves_one_give_up(
         audit = [a for a, in await h.bot.store.all("SELECT action FROM audit ORDER BY id")]
         assert (audit, len(tries)) == (["say_uncertain"], MAX_ATTEMPTS)
         assert len(h.bot.outbox) == 0
+
+
+def _no_budget(tmp_path: Path) -> Path:
+    """A config without handlers or send budget: what goes out is what a test puts."""
+    return write_config(tmp_path / "config", BOT_YAML + "governor: {enabled: false}\n",
+                        {"recruitment": "handlers: []\n"})
+
+
+def _failing_sends(h: Harness) -> list[str]:
+    """Every group message fails (a plain failure: tried again); the texts tried."""
+    tries: list[str] = []
+
+    async def failing(group: str, text: str, mentions: tuple[str, ...] = ()) -> None:
+        tries.append(text)
+        raise GatewayError("the gateway answered 502")
+
+    h.world.send_text = failing  # type: ignore[method-assign]
+    return tries
