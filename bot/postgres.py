@@ -517,12 +517,17 @@ class PgStore(Journaled):
         """settle() for a reader on any thread's event loop: on the store's own loop (its
         asyncpg connection belongs to the loop it was opened on; driven from another, a CSV
         download right after the bot wrote failed with "attached to a different loop",
-        review s39 r31 F5); nothing once that loop no longer runs."""
+        review s39 r31 F5); nothing once that loop no longer runs, and no waiting past
+        SETTLE_WAIT for one that stops meanwhile (a bot stopping as a download begins: the
+        read then shows what was committed)."""
         if asyncio.get_running_loop() is self._loop:
             await self.settle()
         elif self._loop.is_running():
-            await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(self.settle(),
-                                                                       self._loop))
+            settled = asyncio.run_coroutine_threadsafe(self.settle(), self._loop)
+            try:
+                await asyncio.wait_for(asyncio.wrap_future(settled), SETTLE_WAIT)
+            except TimeoutError:
+                settled.cancel()
 
     # -------------------------------------------------------------- transactions
 
@@ -1007,6 +1012,7 @@ async def scratch(url: str) -> AsyncIterator[str]:
 
 
 _SCRATCH = itertools.count(1)
+SETTLE_WAIT = 5.0  # seconds a reader on another loop waits for the store to commit
 _OPEN: weakref.WeakSet[PgStore] = weakref.WeakSet()  # this process's stores (PgReader.settle)
 
 
