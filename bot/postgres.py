@@ -507,6 +507,12 @@ class PgStore(Journaled):
         SQLite, where the commit needs no round trip and so is always done first)."""
         if self._depth or self._failed is not None:
             return
+        # shielded: a reader given up meanwhile (/healthz's wait on a slow server) would
+        # otherwise cancel the COMMIT, and _commit rolls a cancelled batch back: the bot's
+        # events gone without a word (review s39 r34 F1)
+        await asyncio.shield(self._settle())
+
+    async def _settle(self) -> None:
         try:
             await self._commit()
             await self._committed()
@@ -523,7 +529,10 @@ class PgStore(Journaled):
         if asyncio.get_running_loop() is self._loop:
             await self.settle()
         elif self._loop.is_running():
-            settled = asyncio.run_coroutine_threadsafe(self.settle(), self._loop)
+            try:
+                settled = asyncio.run_coroutine_threadsafe(self.settle(), self._loop)
+            except RuntimeError:  # closed meanwhile
+                return
             try:
                 await asyncio.wait_for(asyncio.wrap_future(settled), SETTLE_WAIT)
             except TimeoutError:
@@ -1012,7 +1021,7 @@ async def scratch(url: str) -> AsyncIterator[str]:
 
 
 _SCRATCH = itertools.count(1)
-SETTLE_WAIT = 5.0  # seconds a reader on another loop waits for the store to commit
+SETTLE_WAIT = 2.0  # seconds a reader on another loop waits for the store to commit
 _OPEN: weakref.WeakSet[PgStore] = weakref.WeakSet()  # this process's stores (PgReader.settle)
 
 
