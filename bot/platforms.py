@@ -39,6 +39,11 @@ async def recorded(db: Location) -> str | None:
     return str(row[0]) if row is not None else None
 
 
+async def made(db: Location) -> bool:
+    """Whether the database at `db` has the core's tables (a new one has none yet)."""
+    return await _read(db, "core", "SELECT 1") is not None
+
+
 async def holds_groups(db: Location) -> bool:
     """Whether the database at `db` knows any group's members (read as `recorded`)."""
     return await _read(db, "core", "SELECT 1 FROM roster LIMIT 1") is not None

@@ -341,8 +341,8 @@ async def _restore(world: Simulator, clock: SystemClock, db: Path | str) -> None
     of `/wait`'s pushes and reports, recorded as done, are skipped when their times come
     again; the account's warm-up starts over; pushes queued before a `kill -9` go out
     stamped before they were due; a check-in on the "day before" begins a new streak."""
-    if absent(db) or not await platforms.holds_groups(db):  # (a new database: no roster yet)
-        return
+    if absent(db) or not await platforms.made(db):  # (a new database: no tables yet; one
+        return  # whose roster is still empty keeps the clock a `/wait` reached all the same)
     entries = await roster.last_known(db)
     for e in entries:
         if e.group in world.rooms and e.member != world.self_id:
@@ -351,8 +351,8 @@ async def _restore(world: Simulator, clock: SystemClock, db: Path | str) -> None
             else:
                 world.rooms[e.group].members.pop(e.member, None)
     reached = unstamp(await state.last_known(db, CLOCK))
-    newest = max((t for e in entries for t in (e.joined_at, e.left_at, e.last_spoke, reached)
-                  if t is not None), default=None)
+    times = [t for e in entries for t in (e.joined_at, e.left_at, e.last_spoke)]
+    newest = max((t for t in (*times, reached) if t is not None), default=None)
     if newest is not None:
         clock.not_before(newest)
 
