@@ -205,16 +205,22 @@ async def daily(console: Console, group: str | None) -> dict[str, Any]:
 async def _daily(reader: Reader, *, now: datetime, tz: tzinfo,
                  group: str | None) -> dict[str, Any]:
     start, days = _days(now)
-    messages: Counter[date] = Counter()
-    speakers: dict[date, set[tuple[str, str]]] = {}
-    for spoken in await activity.since(reader, start, group):
-        day = spoken.hour.astimezone(tz).date()
-        messages[day] += spoken.messages
-        speakers.setdefault(day, set()).add((spoken.group, spoken.member))
+    messages, active = _per_day(await activity.since(reader, start, group), days, tz)
     return {"days": [d.isoformat() for d in days],
             "members": _present_at_ends(await roster.everyone(reader, group), days, tz),
-            "messages": [messages.get(d, 0) for d in days],
-            "active": [len(speakers.get(d, ())) for d in days]}
+            "messages": messages, "active": active}
+
+
+def _per_day(spoken: Iterable[activity.Spoken], days: Sequence[date],
+             tz: tzinfo) -> tuple[list[int], list[int]]:
+    """Messages and active members on each of `days` (what falls on other days: nothing)."""
+    messages: Counter[date] = Counter()
+    speakers: dict[date, set[tuple[str, str]]] = {}
+    for one in spoken:
+        day = one.hour.astimezone(tz).date()
+        messages[day] += one.messages
+        speakers.setdefault(day, set()).add((one.group, one.member))
+    return [messages.get(d, 0) for d in days], [len(speakers.get(d, ())) for d in days]
 
 
 def _present_at_ends(entries: Iterable[roster.Entry], days: Sequence[date],
@@ -244,10 +250,9 @@ async def overview(console: Console) -> dict[str, Any]:
     members, active = sum(r.members for r in rows), sum(r.active for r in rows)
     start, days = _days(now)
     moves = await roster.moves(console.reader, start)
-    series = await daily(console, None)
+    messages, active_per_day, heat = await on_thread(console, console.reads, partial(
+        _month_spoken, since=now - timedelta(days=DAYS), days=days, tz=tz))
     checked = await checkin.times_since(console.reader, start)
-    heat = await on_thread(console, console.reads,
-                           partial(_heatmap, since=now - timedelta(days=DAYS), tz=tz))
     week = now - WEEK
     outbox = console.deployment.settings.outbox
     return {
@@ -260,10 +265,10 @@ async def overview(console: Console) -> dict[str, Any]:
         "funnel": _conversions(await lifecycle.funnel(console.reader, _stages(console), week,
                                                    now)),
         "trend": {
-            "days": series["days"],
+            "days": [d.isoformat() for d in days],
             "joins": _by_day((at for kind, at in moves if kind == "join"), days, tz),
             "leaves": _by_day((at for kind, at in moves if kind == "leave"), days, tz),
-            "messages": series["messages"], "active": series["active"],
+            "messages": messages, "active": active_per_day,
             "checkins": _by_day(checked, days, tz),
             "warnings": _by_day(await moderation.warning_times(console.reader, start), days,
                                 tz),
@@ -277,13 +282,18 @@ async def overview(console: Console) -> dict[str, Any]:
     }
 
 
-async def _heatmap(reader: Reader, *, since: datetime, tz: tzinfo) -> list[list[int]]:
-    """Messages since `since` by weekday (Monday first) and hour, off the loop as `daily`."""
+async def _month_spoken(reader: Reader, *, since: datetime, days: Sequence[date], tz: tzinfo,
+                        ) -> tuple[list[int], list[int], list[list[int]]]:
+    """The overview's messages and active members per day of `days`, and its heatmap of
+    messages since `since` by weekday (Monday first) and hour: one read of the month's
+    activity (`since`, 30 days back, comes before the first of the days), off the loop as
+    `daily`. (It was read twice, and the whole roster with it for a series not shown.)"""
+    spoken = await activity.since(reader, since)
     heat = [[0] * 24 for _ in range(7)]
-    for spoken in await activity.since(reader, since):
-        local = spoken.hour.astimezone(tz)
-        heat[local.weekday()][local.hour] += spoken.messages
-    return heat
+    for one in spoken:
+        local = one.hour.astimezone(tz)
+        heat[local.weekday()][local.hour] += one.messages
+    return (*_per_day(spoken, days, tz), heat)
 
 
 def _conversions(rows: Sequence[lifecycle.FunnelRow]) -> list[dict[str, Any]]:
