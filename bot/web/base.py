@@ -34,7 +34,8 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 EXPORTS_AT_ONCE = 2  # CSV downloads made at the same time; more wait their turn
 READS_AT_ONCE = 2  # long reads (the 30-day series, the groups) made at the same time
-# seconds a request's body (64 KB at most) may take to arrive; its headers are bounded by
+BODY_LIMIT = 64 * 1024  # bytes of a request's body at most (413 beyond)
+# seconds a request's body (BODY_LIMIT at most) may take to arrive; its headers are bounded by
 # the server's keep-alive timeout (server.KEEPALIVE)
 BODY_TIMEOUT = 30.0
 
