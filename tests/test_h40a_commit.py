@@ -27,32 +27,33 @@ CREATE CONSTRAINT TRIGGER h40a_slow AFTER INSERT ON seen_messages
 """
 
 
-def _harness(tmp_path: Path, url: str) -> Harness:
-    return Harness(write_config(tmp_path / "config", BOT_YAML, {"recruitment": "handlers: []\n"}),
-                   tmp_path, db=url)
+KEY = "h40a:message:1"
 
 
-async def _stopped_while_committing(store: PgStore, key: str, now: datetime) -> float:
-    """An event that sees message `key`, then a flush (as before a send) whose task is
-    cancelled while its COMMIT is under way: how long the cancel took to land."""
-    async def event_then_flush() -> None:
-        async with store.transaction():
-            assert await seen.first_time(store, key, now)
-        await store.flush()
+async def _stopped_while_committing(tmp_path: Path, postgres: Postgres, url: str,
+                                    commit_takes: float) -> tuple[float, PgStore]:
+    """A bot on `url` whose COMMITs take `commit_takes` seconds: an event that sees message
+    KEY, then a flush (as before a send) whose task is cancelled while its COMMIT is under
+    way. How long the cancel took to land, and the store (closed by then)."""
+    config = write_config(tmp_path / "config", BOT_YAML, {"recruitment": "handlers: []\n"})
+    async with Harness(config, tmp_path, db=url) as h:
+        store = h.bot.store
+        assert isinstance(store, PgStore)
+        postgres.sql(SLOW_COMMIT.format(seconds=commit_takes), url.rsplit("/", 1)[1])
+        task = asyncio.create_task(_event_then_flush(store, h.clock.now()))
+        await asyncio.sleep(0.3)  # the COMMIT is on the server now
+        assert not task.done()
+        stopped = time.monotonic()
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        return time.monotonic() - stopped, store
 
-    task = asyncio.create_task(event_then_flush())
-    await asyncio.sleep(0.3)  # the COMMIT is on the server now
-    assert not task.done()
-    stopped = time.monotonic()
-    task.cancel()
-    with pytest.raises(asyncio.CancelledError):
-        await task
-    return time.monotonic() - stopped
 
-
-def _seen(postgres: Postgres, url: str, key: str) -> int:
-    return int(postgres.sql(f"SELECT count(*) FROM seen_messages WHERE id = '{key}'",
-                            url.rsplit("/", 1)[1]))
+async def _event_then_flush(store: PgStore, now: datetime) -> None:
+    async with store.transaction():
+        assert await seen.first_time(store, KEY, now)
+    await store.flush()
 
 
 async def test_a_stop_while_a_batch_commits_keeps_its_events(
@@ -61,14 +62,11 @@ async def test_a_stop_while_a_batch_commits_keeps_its_events(
     cancelled, the COMMIT was rolled back (`except BaseException`), and a message the bot
     had handled was lost."""
     url = postgres.database()
-    async with _harness(tmp_path, url) as h:
-        store = h.bot.store
-        assert isinstance(store, PgStore)
-        postgres.sql(SLOW_COMMIT.format(seconds=1), url.rsplit("/", 1)[1])
-        took = await _stopped_while_committing(store, "h40a:message:1", h.clock.now())
-        assert 0.4 < took < 5, "the stop should wait for the COMMIT under way, and only that"
-        assert store.lost is None
-    assert _seen(postgres, url, "h40a:message:1") == 1, \
+    took, store = await _stopped_while_committing(tmp_path, postgres, url, 1)
+    assert 0.4 < took < 5, "the stop should wait for the COMMIT under way, and only that"
+    assert store.lost is None
+    assert postgres.sql(f"SELECT count(*) FROM seen_messages WHERE id = '{KEY}'",
+                        url.rsplit("/", 1)[1]).strip() == "1", \
         "a stop during the COMMIT rolled back an event the bot had handled"
 
 
@@ -77,12 +75,7 @@ async def test_a_stop_waits_for_a_commit_only_so_long(
     """A server that does not answer the COMMIT holds a stop COMMIT_WAIT at most: then the
     connection is ended and the store says it is lost (the bot exits 1)."""
     monkeypatch.setattr(bot.postgres, "COMMIT_WAIT", 0.5)
-    url = postgres.database()
-    async with _harness(tmp_path, url) as h:
-        store = h.bot.store
-        assert isinstance(store, PgStore)
-        postgres.sql(SLOW_COMMIT.format(seconds=3), url.rsplit("/", 1)[1])
-        took = await _stopped_while_committing(store, "h40a:message:2", h.clock.now())
-        assert took < 2, "the stop waited past COMMIT_WAIT for a server that does not answer"
-        assert isinstance(store.lost, Unavailable)
-        assert "COMMIT" in str(store.lost)
+    took, store = await _stopped_while_committing(tmp_path, postgres, postgres.database(), 3)
+    assert took < 2, "the stop waited past COMMIT_WAIT for a server that does not answer"
+    assert isinstance(store.lost, Unavailable)
+    assert "COMMIT" in str(store.lost)
