@@ -49,6 +49,7 @@ if TYPE_CHECKING:  # imported when a PostgreSQL store opens: SQLite deployments 
 log = logging.getLogger(__name__)
 Row = tuple[Any, ...]
 BATCH = 200  # events at most in one commit
+COMMIT_WAIT = 10.0  # seconds a stop waits for a COMMIT under way (docs/scale.md)
 SCHEMES = ("postgresql://", "postgres://")
 MIGRATION_LOCK = 0x67726F7570626F74  # "groupbot": one process migrates at a time
 MIGRATION_WAIT = 300.0  # seconds a process waits for another's migrations (docs/scale.md)
@@ -568,29 +569,57 @@ class PgStore(Journaled):
             return  # nothing was written: nothing to commit
         self._begun = False
         self._in_flight = flight = asyncio.get_running_loop().create_future()
+        sending = asyncio.ensure_future(self._send_batch(control, writes, journal))
+        sending.add_done_callback(lambda _: self._landed(flight))
+        await self._to_its_end(sending)
+
+    async def _send_batch(self, control: list[str], writes: list[tuple[str, list[Sequence[Any]]]],
+                          journal: Journal) -> None:
+        """The batch's deferred writes and its COMMIT, nothing between."""
+        async with self._use:
+            try:
+                if writes:
+                    if control:
+                        await self._run(self._db.execute, "; ".join(control))
+                        control = []
+                    for sql, rows in writes:
+                        await self._run(self._db.executemany, self._statement(sql)[0],
+                                        [tuple(row) for row in rows])
+                await self._run(self._db.execute, "; ".join([*control, "COMMIT"]))
+            except BaseException as exc:  # the batch is lost, and so is what it changed
+                journal.rollback()  # in memory
+                with contextlib.suppress(*_driver_errors()):
+                    await self._db.execute("ROLLBACK")
+                if isinstance(exc, PostgresError):
+                    self._lose(Unavailable(f"a commit failed, and the events in it are "
+                                           f"lost: {exc}"))
+                raise
+
+    def _landed(self, flight: asyncio.Future[None]) -> None:
+        flight.set_result(None)
+        if self._in_flight is flight:
+            self._in_flight = None
+
+    async def _to_its_end(self, sending: asyncio.Future[None]) -> None:
+        """A batch's commit awaited to its end, even by a task cancelled meanwhile: a stop
+        (SIGTERM cancels the bot's tasks) cancelled the COMMIT, and the batch was rolled back:
+        events the bot had handled were lost (SQLite's commit is synchronous: nothing cancels
+        it). The cancel goes on once the COMMIT is done; a server that has not answered it
+        within COMMIT_WAIT holds the stop no longer: the connection is ended, and the store
+        is lost."""
         try:
-            async with self._use:  # the deferred writes and the commit, nothing between
-                try:
-                    if writes:
-                        if control:
-                            await self._run(self._db.execute, "; ".join(control))
-                            control = []
-                        for sql, rows in writes:
-                            await self._run(self._db.executemany, self._statement(sql)[0],
-                                            [tuple(row) for row in rows])
-                    await self._run(self._db.execute, "; ".join([*control, "COMMIT"]))
-                except BaseException as exc:  # the batch is lost, and so is what it changed
-                    journal.rollback()  # in memory
-                    with contextlib.suppress(*_driver_errors()):
-                        await self._db.execute("ROLLBACK")
-                    if isinstance(exc, PostgresError):
-                        self._lose(Unavailable(f"a commit failed, and the events in it are "
-                                               f"lost: {exc}"))
-                    raise
-        finally:
-            flight.set_result(None)
-            if self._in_flight is flight:
-                self._in_flight = None
+            await asyncio.shield(sending)
+        except asyncio.CancelledError:
+            if not sending.done():
+                await asyncio.wait([sending], timeout=COMMIT_WAIT)
+            if not sending.done():
+                self._lose(Unavailable(
+                    f"{shown(self.path)}: the server did not answer a COMMIT within "
+                    f"{COMMIT_WAIT:g} s of the stop: the connection is ended, and whether "
+                    "the events in it were kept is not known"))
+                self._db.terminate()
+                await asyncio.wait([sending])
+            raise
 
     async def _committed(self) -> None:
         """Wait for the commits under way, whoever began them (an event's end, a flush, the

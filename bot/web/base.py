@@ -6,7 +6,8 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-from collections.abc import Awaitable, Callable
+import threading
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +21,8 @@ from bot.clock import Clock
 from bot.config import Deployment
 from bot.handler import Registry
 from bot.metrics import Metrics
-from bot.store import Location, Reader, open_reader
+from bot.postgres import is_url
+from bot.store import Location, Reader, Row, open_reader
 from bot.web.security import LoginLimit, Session, Sessions
 
 if TYPE_CHECKING:
@@ -32,7 +34,8 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 EXPORTS_AT_ONCE = 2  # CSV downloads made at the same time; more wait their turn
 READS_AT_ONCE = 2  # long reads (the 30-day series, the groups) made at the same time
-# seconds a request's body (64 KB at most) may take to arrive; its headers are bounded by
+BODY_LIMIT = 64 * 1024  # bytes of a request's body at most (413 beyond)
+# seconds a request's body (BODY_LIMIT at most) may take to arrive; its headers are bounded by
 # the server's keep-alive timeout (server.KEEPALIVE)
 BODY_TIMEOUT = 30.0
 
@@ -58,15 +61,15 @@ class Console:
     # beside the exports' (a page must not wait for a large download)
     reads: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(
         READS_AT_ONCE, thread_name_prefix="groupbot-read"))
-    # owners' queries, off the event loop; a CSV download opens a reader of its own
+    # owners' queries, off the event loop
     reader: Reader = field(init=False)
+    # the long reads' queries on PostgreSQL (`on_thread`): None on SQLite, where each long
+    # read opens a reader of its own (a connection on a thread: cheap, and beside the others)
+    shared: SharedReader | None = field(init=False)
 
     def __post_init__(self) -> None:
-        self.reader = self.new_reader()
-
-    def new_reader(self) -> Reader:
-        """A read-only view of the database, off the event loop (`close()` it)."""
-        return open_reader(self.location)
+        self.reader = open_reader(self.location)
+        self.shared = SharedReader(self.location) if is_url(self.location) else None
 
     @property
     def deployment(self) -> Deployment:
@@ -83,6 +86,8 @@ class Console:
         self.exports.shutdown(wait=False, cancel_futures=True)
         self.reads.shutdown(wait=False, cancel_futures=True)
         await self.reader.close()
+        if self.shared is not None:
+            await self.shared.close()
 
 
 T = TypeVar("T")
@@ -90,12 +95,15 @@ T = TypeVar("T")
 
 async def on_thread(console: Console, pool: ThreadPoolExecutor,
                     read: Callable[[Reader], Awaitable[T]]) -> T:
-    """What `read` gives over a reader of its own, on one of `pool`'s threads (in an event
-    loop of that thread's): reading and counting a month of rows is seconds of Python that
-    would freeze the bot's loop, its events and its sends, and every other page."""
+    """What `read` gives, run on one of `pool`'s threads (in an event loop of that thread's):
+    reading and counting a month of rows is seconds of Python that would freeze the bot's
+    loop, its events and its sends, and every other page. It reads through the console's
+    shared reader on PostgreSQL, else through a reader of its own."""
     def run() -> T:
         async def reading() -> T:
-            reader = console.new_reader()
+            if console.shared is not None:
+                return await read(console.shared)
+            reader = open_reader(console.location)
             try:
                 return await read(reader)
             finally:
@@ -109,6 +117,57 @@ async def on_thread(console: Console, pool: ThreadPoolExecutor,
     # the store commit first itself)
     await asyncio.sleep(0)
     return await asyncio.get_running_loop().run_in_executor(pool, run)
+
+
+class SharedReader:
+    """One PostgreSQL reader (a pool of up to four connections) for the console's long
+    reads, kept for the console's life on a thread of its own that runs an event loop of
+    its own (a pool belongs to the loop it was made on). Each read runs on a thread of
+    its pool (`on_thread`) and hands its queries over here. (A reader of each read's own
+    opened a pool, a server connection and its backend, for every read: three a view of
+    the overview, eleven for four pages.)"""
+
+    def __init__(self, location: Location) -> None:
+        self._reader = open_reader(location)
+        self._loop = asyncio.new_event_loop()
+        self._closed = False
+        self._closing = threading.Lock()  # no query handed over once it closes
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True,
+                                        name="groupbot-reader")
+        self._thread.start()
+
+    async def one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
+        return await self._there(self._reader.one(sql, params))
+
+    async def all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        return await self._there(self._reader.all(sql, params))
+
+    async def _there(self, query: Coroutine[Any, Any, T]) -> T:
+        with self._closing:
+            if self._closed:
+                query.close()
+                raise RuntimeError("the console is closing: its reader is closed")
+            answer = asyncio.run_coroutine_threadsafe(query, self._loop)
+        return await asyncio.wrap_future(answer)
+
+    async def close(self) -> None:
+        """The console's end: the queries under way given up, the pool closed, the thread
+        ended."""
+        with self._closing:
+            if self._closed:
+                return
+            self._closed = True
+        await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(self._end(), self._loop))
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        await asyncio.to_thread(self._thread.join)
+        self._loop.close()
+
+    async def _end(self) -> None:
+        under_way = asyncio.all_tasks() - {asyncio.current_task()}
+        for task in under_way:
+            task.cancel()
+        await asyncio.gather(*under_way, return_exceptions=True)
+        await self._reader.close()
 
 
 CONSOLE = web.AppKey("console", Console)

@@ -32,6 +32,7 @@ from bot.sanitize import visible
 from bot.store import check_readable
 from bot.web import security
 from bot.web.base import (
+    BODY_LIMIT,
     CONSOLE,
     HERE,
     PAGES,
@@ -119,11 +120,13 @@ async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
             response.headers.update(headers)
             return response
         titles = {403: "没有权限", 404: "页面不存在", 405: "不支持的请求",
-                  408: "请求超时", 409: "需要运行中的机器人", 429: "尝试次数过多"}
+                  408: "请求超时", 409: "需要运行中的机器人", 413: "请求内容过大",
+                  429: "尝试次数过多"}
+        # in place of aiohttp's English, where it refuses a request itself
+        ours = {413: f"请求内容不能超过 {BODY_LIMIT // 1024} KB"}
+        said = exc.text if exc.text and not exc.text.startswith(str(exc.status)) else ""
         page = render(request, "error.html", exc.status,
-                      title=titles.get(exc.status, "出错了"),
-                      message=exc.text if exc.text and not exc.text.startswith(
-                          str(exc.status)) else "")
+                      title=titles.get(exc.status, "出错了"), message=ours.get(exc.status, said))
         page.headers.update({k: v for k, v in exc.headers.items() if k in KEPT})
         return page
     except Exception:
@@ -535,7 +538,7 @@ def _exact(value: object) -> Markup:
 def make_app(console: Console) -> web.Application:
     from bot.web import routes, sends
 
-    app = web.Application(middlewares=[headers, errors, auth, query], client_max_size=64 * 1024)
+    app = web.Application(middlewares=[headers, errors, auth, query], client_max_size=BODY_LIMIT)
     app[CONSOLE] = console
     app[PAGES] = _pages()
     r = Routes(app)
