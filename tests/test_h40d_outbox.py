@@ -17,6 +17,7 @@ from bot.adapters.base import GatewayError
 from bot.times import unstamp
 
 
+@pytest.mark.usefixtures("backend")  # on SQLite, then on PostgreSQL
 @pytest.mark.parametrize("column", ["not_before", "deferred_since"])
 async def test_an_unreadable_stored_time_is_read_as_now_and_logged(
         tmp_path: Path, column: str, caplog: pytest.LogCaptureFixture) -> None:
