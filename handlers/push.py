@@ -151,9 +151,9 @@ def held_back(config: Config, start: datetime) -> list[tuple[tuple[str | int, ..
             found.append((("schedules", index, "cron"),
                           f"{_not_posted(count, total[index], within)} out of quiet hours "
                           f"({quiet.start:%H:%M}-{quiet.end:%H:%M}) at {quiet.end:%H:%M} "
-                          "after another of its runs moved the same night, and a schedule "
-                          "is posted once a night there (the log says so each time); move "
-                          "it out of quiet hours"))
+                          "after another of its runs moved the same night: of those, the "
+                          "first alone is posted (the log says so each time); give it one "
+                          "run a night in quiet hours, or move the others out of them"))
         if index in held:
             count, after = held[index]
             found.append((("schedules", index, "cron"),
