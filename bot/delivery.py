@@ -15,7 +15,9 @@
   when the next is due are kept in the store (bot/outbox.py): a restart waits out the rest
   of the back-off (a crash loop never hammers a gateway that rate-limited us), and it is
   given up after MAX_ATTEMPTS tries in all. A removal given up is told to the admins, and
-  not announced unless its last attempt may have removed them.
+  not announced unless its last attempt may have removed them. A last try that failed for
+  certain is committed as failed before the give-up: a crash in between leaves the restart
+  knowing it, and giving it up (not an uncertain message).
 """
 
 from __future__ import annotations
@@ -54,6 +56,7 @@ HOLD = timedelta(seconds=1)  # how often the first action tries while the platfo
 
 MESSAGES = (Say, Dm, Card, GroupQr)  # what is sent at most once
 STOPPED = "the bot stopped while sending it"  # (the restart settles it)
+FAILED = "its last try failed; the bot stopped before giving it up"  # (the restart does)
 
 
 def backoff(attempts: int) -> timedelta:
@@ -146,6 +149,9 @@ class Delivery:
                     await self._spent(item, now)
                 await self._drop_alone(item, now, f"the bot is not in {group} any more",
                                        "机器人已不在群内")
+            return
+        if item.attempts >= MAX_ATTEMPTS:  # its last try failed, and the bot stopped before
+            await self._give_up(item, now, GatewayError(FAILED), verify=False)  # giving it up
             return
         if item.uncertain and isinstance(action, MESSAGES):
             log.warning("%s was going out when the bot stopped; not sent again", action)
@@ -295,28 +301,12 @@ class Delivery:
                      verify: bool) -> None:
         action = item.action
         if item.attempts + 1 >= MAX_ATTEMPTS:
-            log.error("gave up sending %s after %d attempts: %s", action, MAX_ATTEMPTS, exc)
-            self._metrics.action_failures.labels(action.kind).inc()
-            # WeChat read first: the last attempt may have done it (a removal is announced
-            # unless the member list shows the member still there)
-            undone = not verify or (isinstance(action, Kick) and await self._still_in(action))
-            unjoined = not undone and isinstance(action, Invite) and action.leaving and \
-                not await self._joined(action)
-            async with self.store.transaction():  # (one commit: a crash between the record
-                # and the end had the restart try it past the limit and record it again)
-                await self._record(now, action, "send_failed", str(exc))
-                await self._done(item, now, "send_failed")
-                if undone:
-                    await self._unannounce(item, now, "given up")
-                    await self._stay(item, now, "given up")
-                elif unjoined:
-                    await self._stay(item, now, "given up, and the member list does not show it")
-                if isinstance(action, Kick):  # (a refusal tells them too, as it comes)
-                    admins = self._admins()
-                    for admin in admins:
-                        await self.outbox.put(Dm(admin, f"[groupbot] gave up trying to kick "
-                                                        f"{_describe(action)}: {exc}"),
-                                              admins=admins)
+            if not verify:  # it failed for certain: the store says so first, in a commit of
+                # its own, so a crash before the give-up's commit leaves it failed (given up
+                # at the restart, as here), not `sending` (audited as uncertain)
+                await self.outbox.retry(item, now)
+                await self.store.flush()
+            await self._give_up(item, now, exc, verify=verify)
             return
         delay = backoff(item.attempts)
         if isinstance(exc, RateLimited) and exc.retry_after is not None:
@@ -324,6 +314,33 @@ class Delivery:
         log.warning("sending %s failed (%s); again in %s, the others meanwhile", action, exc,
                     delay)
         await self.outbox.retry(item, now + delay, verify=verify)
+
+    async def _give_up(self, item: Queued, now: datetime, exc: GatewayError, *,
+                       verify: bool) -> None:
+        """Its last try failed (`verify`: it may have been done): audited `send_failed`."""
+        action = item.action
+        log.error("gave up sending %s after %d attempts: %s", action, MAX_ATTEMPTS, exc)
+        self._metrics.action_failures.labels(action.kind).inc()
+        # WeChat read first: the last attempt may have done it (a removal is announced
+        # unless the member list shows the member still there)
+        undone = not verify or (isinstance(action, Kick) and await self._still_in(action))
+        unjoined = not undone and isinstance(action, Invite) and action.leaving and \
+            not await self._joined(action)
+        async with self.store.transaction():  # (one commit: a crash between the record
+            # and the end had the restart try it past the limit and record it again)
+            await self._record(now, action, "send_failed", str(exc))
+            await self._done(item, now, "send_failed")
+            if undone:
+                await self._unannounce(item, now, "given up")
+                await self._stay(item, now, "given up")
+            elif unjoined:
+                await self._stay(item, now, "given up, and the member list does not show it")
+            if isinstance(action, Kick):  # (a refusal tells them too, as it comes)
+                admins = self._admins()
+                for admin in admins:
+                    await self.outbox.put(Dm(admin, f"[groupbot] gave up trying to kick "
+                                                    f"{_describe(action)}: {exc}"),
+                                          admins=admins)
 
     async def _qr_code(self, action: Action, now: datetime) -> str:
         """The QR code a GroupQr sends: kept by the account serving its group, or this

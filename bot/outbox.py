@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import bisect
 import json
+import logging
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -42,6 +43,8 @@ from bot.clock import Clock
 from bot.config import OutboxSettings
 from bot.store import Reader, Store, in_parts
 from bot.times import stamp, unstamp, utc
+
+log = logging.getLogger(__name__)
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # one encoder for every action queued; an action's fields are strings (or a tuple of them),
@@ -351,8 +354,8 @@ class Outbox:
             decided = Action.from_json(json.loads(action))
             if self._handed(decided, epoch):
                 continue  # the group's serving account takes it (route)
-            self._add(_stored(row_id, decided, prio, state, after, since, attempts,
-                              self._due(due), epoch))
+            self._add(await self._stored(row_id, decided, prio, state, after, since, attempts,
+                                         due, epoch))
         for lane, at in await self._store.all("SELECT lane, at FROM outbox_sent"):
             # an account's lanes are stored as `account|lane`
             account, _, own = lane.partition("|") if "|" in lane else ("", "", lane)
@@ -360,11 +363,37 @@ class Outbox:
                 self._last_sent[own] = datetime.fromisoformat(at)
         self.changed()
 
-    def _due(self, stored: str | None) -> datetime | None:
+    async def _stored(self, row_id: int, action: Action, prio: int, state: str,
+                      after: int | None, since: str | None, attempts: int, due: str | None,
+                      epoch: int) -> Queued:
+        """A queued action as the store kept it: its failed tries and when its retry is due,
+        whether it may have happened (`_waiting`), and since when the send budget holds it
+        back."""
+        return Queued(row_id, action, Priority(prio), attempts,
+                      self._due(await self._time(row_id, "not_before", due)),
+                      verify=state == VERIFY, uncertain=state == "sending", after=after,
+                      deferred_since=await self._time(row_id, "deferred_since", since),
+                      epoch=epoch)
+
+    async def _time(self, row_id: int, column: str, stored: str | None) -> datetime | None:
+        """A stored time read back. One that is no time (a hand edit, a restore from another
+        tool) is now, and stored as now: a retry due now, held back since now (kept the
+        whole keep time), logged with its row; the start does not fail on it (every queued
+        action would wait for a fix)."""
+        try:
+            return unstamp(stored)
+        except ValueError:
+            now = utc(self._clock.now())
+            log.warning("outbox row %d: %s %r is no time; read as now (%s)", row_id, column,
+                        stored, now)
+            await self._store.execute(f"UPDATE outbox SET {column} = ? WHERE id = ?",
+                                      (stamp(now), row_id))
+            return now
+
+    def _due(self, due: datetime | None) -> datetime | None:
         """When a stored retry falls due, at most LONGEST_RETRY from now: a later time is a
         clock that went back since it was stored (or was ahead then), and the action (with
         what waits for it) would wait that long, a restart no cure (as `_last`)."""
-        due = unstamp(stored)
         return None if due is None else min(due, self._clock.now() + LONGEST_RETRY)
 
     def _handed(self, action: Action, epoch: int) -> bool:
@@ -400,8 +429,8 @@ class Outbox:
             if row_id in mine:
                 mine[row_id].epoch = epoch
             else:
-                self._add(_stored(row_id, Action.from_json(json.loads(action)), prio, state,
-                                  after, since, attempts, self._due(due), epoch))
+                self._add(await self._stored(row_id, Action.from_json(json.loads(action)),
+                                             prio, state, after, since, attempts, due, epoch))
                 new += 1
         return new
 
@@ -819,17 +848,8 @@ class Outbox:
 # the longest a retry read back waits: the back-off's longest is minutes (bot/delivery.py),
 # a platform's retry_after rarely more; a governor's pause is kept by the governor
 LONGEST_RETRY = timedelta(hours=1)
-# what `load` and `adopt` read back of a queued action (`_stored`)
+# what `load` and `adopt` read back of a queued action (`Outbox._stored`)
 _COLUMNS = "id, action, priority, state, after_id, deferred_since, attempts, not_before"
-
-
-def _stored(row_id: int, action: Action, prio: int, state: str, after: int | None,
-            since: str | None, attempts: int, due: datetime | None, epoch: int) -> Queued:
-    """A queued action as the store kept it: its failed tries and when its retry is due, and
-    whether it may have happened (`_waiting`)."""
-    return Queued(row_id, action, Priority(prio), attempts, due,
-                  verify=state == VERIFY, uncertain=state == "sending", after=after,
-                  deferred_since=unstamp(since), epoch=epoch)
 
 
 def _waiting(item: Queued) -> str:

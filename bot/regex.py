@@ -120,6 +120,15 @@ def translate(source: str) -> tuple[str, tuple[str, ...]]:
     return "".join(out), tuple(dict.fromkeys(warnings))
 
 
+def as_written(source: str) -> str:
+    """An operator's pattern quoted as they wrote it: `'(a)\\1'`, where Python's quoting
+    doubles each backslash (`'(a)\\\\1'`) and the pattern reads as another. Only what
+    cannot be shown on one line (a newline, a control or format character) is escaped."""
+    quote = '"' if "'" in source and '"' not in source else "'"
+    return quote + "".join(char if char.isprintable() else repr(char)[1:-1]
+                           for char in source) + quote
+
+
 class Pattern(str):
     """A checked operator pattern: the text as written, matched by RE2 (ignoring case).
 
@@ -139,9 +148,9 @@ class Pattern(str):
             try:
                 re.compile(source)
             except re.error as python_error:
-                raise ValueError(f"invalid regular expression {source!r}: {python_error}") \
-                    from None
-            raise ValueError(f"regular expression {source!r} cannot run on RE2 "
+                raise ValueError(f"invalid regular expression {as_written(source)}: "
+                                 f"{python_error}") from None
+            raise ValueError(f"regular expression {as_written(source)} cannot run on RE2 "
                              f"(the linear-time engine): {exc}") from None
         return self
 

@@ -114,14 +114,16 @@ async def run(config_dir: Path, registry: Registry, account: str | None = None,
         bot = Bot(deployment, wechat, clock, registry, account=account)
         return await _serve(bot, wechat.run(bot), stop, platforms.WECHAT)
     lines = _read_stdin()
-    print(HELP)
+    shown = False  # the usage: once, when the first bot has started (a database another
+    # groupbot serves is refused by the start, and its error alone is printed)
     while True:
         world = _world(deployment, clock)
         await _restore(world, clock, deployment.storage_path)
         bot = Bot(deployment, world, clock, registry)
         bot.set_contact_names(world.name_of)
         bot.followups = partial(_logged, world.take_inbox)
-        terminal = Terminal(bot, world, clock, lines)
+        terminal = Terminal(bot, world, clock, lines, usage=not shown)
+        shown = True
         result = await _serve(bot, terminal.run(), stop, platforms.SIMULATOR)
         if not terminal.reset:
             return result
@@ -429,8 +431,9 @@ class Terminal:
     """Reads the operator's lines and turns them into events on the simulator."""
 
     def __init__(self, bot: Bot, world: Simulator, clock: SystemClock,
-                 lines: asyncio.Queue[str | None]) -> None:
+                 lines: asyncio.Queue[str | None], usage: bool = False) -> None:
         self.bot = bot
+        self.usage = usage  # print the usage (HELP) as it starts
         self.world = world
         self.clock = clock
         self.lines = lines
@@ -441,6 +444,9 @@ class Terminal:
         self.ids = itertools.count(time.time_ns())  # unique across runs of the simulator
 
     async def run(self) -> None:
+        """Read the operator's lines (the bot has started: `_serve` runs this only then)."""
+        if self.usage:
+            print(HELP)
         try:
             await self._read()
         finally:  # (also when stopped by a signal)

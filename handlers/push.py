@@ -23,13 +23,15 @@ from functools import lru_cache
 from pathlib import Path
 from random import Random
 from typing import Annotated, Any, NamedTuple, TypeVar
+from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.combining import OrTrigger
-from pydantic import BeforeValidator, Field, model_validator
+from pydantic import BeforeValidator, Field, PrivateAttr, ValidationInfo, model_validator
 
 from bot import yamlfile
 from bot.config import (
+    DEFAULT_ZONE,
     At,
     ClockTime,
     Content,
@@ -122,26 +124,43 @@ DAY = timedelta(days=1)
 
 
 def held_back(config: Config, start: datetime) -> list[tuple[tuple[str | int, ...], str]]:
-    """The schedules some of whose cron runs in the GAP_DAYS from `start`'s day come less than
-    `min_gap` after another posted push (quiet hours applied as the handler applies them),
-    each with how many and after which schedules: a run held back is not posted, and only
-    the log says so. Worked out on the wall clock (cron lines and quiet hours are both clock
-    times), in the order the handler would meet the runs: by time, then as listed."""
+    """The schedules some of whose cron runs in the GAP_DAYS from `start`'s day (on to the
+    run of a line of 29 February) come less than `min_gap` after another posted push (quiet
+    hours applied as the handler applies them), each with how many and after which
+    schedules; or are moved out of a quiet night after another of theirs: a run held back
+    is not posted, and only the log says so. Worked out on the wall clock of the bot's zone
+    (`start` is a day there: cron lines and quiet hours are both clock times), in the order
+    the handler would meet the runs: by time, then as listed."""
     lines = tuple((index, line) for index, push in enumerate(config.schedules)
                   for line in push.cron)
-    once = tuple((one.at.replace(tzinfo=None), index)
+    once = tuple((one.at.astimezone(config.zone).replace(tzinfo=None), index)
                  for index, push in enumerate(config.schedules) for one in push.at)
-    total, held, span = _read(lines, once, config.quiet_hours, config.min_gap, start.date())
+    total, held, merged, span = _read(lines, once, config.quiet_hours, config.min_gap,
+                                      start.date())
     names = [push.id for push in config.schedules]
-    within = ("the next year" if span == GAP_DAYS * DAY else f"the next {span.days} days"
-              if span.days >= 2 else f"the next {span.total_seconds() // 3600:.0f} hours")
+    within = ("the next year" if span == GAP_DAYS * DAY else
+              f"the next {span.days} days (to {start + span - DAY:%Y-%m-%d}: a line of 29 "
+              "February runs once in four years)" if span > GAP_DAYS * DAY else
+              f"the next {span.days} days" if span.days >= 2 else
+              f"the next {span.total_seconds() // 3600:.0f} hours")
     found: list[tuple[tuple[str | int, ...], str]] = []
-    for index, (count, after) in sorted(held.items()):
-        found.append((("schedules", index, "cron"),
-                      f"{_not_posted(count, total[index], within)} less than min_gap "
-                      f"({_duration(config.min_gap)}) after a push of "
-                      f"{', '.join(names[i] for i in sorted(after))} (the log says so each "
-                      "time); move it, or make min_gap shorter"))
+    for index in sorted(held.keys() | merged.keys()):
+        if count := merged[index]:
+            assert config.quiet_hours is not None  # (only quiet hours move runs)
+            quiet = config.quiet_hours
+            found.append((("schedules", index, "cron"),
+                          f"{_not_posted(count, total[index], within)} out of quiet hours "
+                          f"({quiet.start:%H:%M}-{quiet.end:%H:%M}) at {quiet.end:%H:%M} "
+                          "after another of its runs moved the same night: of those, the "
+                          "first alone is posted (the log says so each time); give it one "
+                          "run a night in quiet hours, or move the others out of them"))
+        if index in held:
+            count, after = held[index]
+            found.append((("schedules", index, "cron"),
+                          f"{_not_posted(count, total[index], within)} less than min_gap "
+                          f"({_duration(config.min_gap)}) after a push of "
+                          f"{', '.join(names[i] for i in sorted(after))} (the log says so "
+                          "each time); move it, or make min_gap shorter"))
     return found
 
 
@@ -164,20 +183,23 @@ def _goes_at(fire: datetime, quiet: QuietHours | None) -> datetime | None:
     return quiet_end(fire, quiet.end) if quiet.action is InQuiet.MOVE else None
 
 
-Run = tuple[timedelta, int, bool]  # when a run goes out (from its day's start), its
-# schedule, and whether it is a cron run (else a one-off: posted whatever min_gap says)
+Run = tuple[timedelta, int, bool, bool]  # when a run goes out (from its day's start), its
+# schedule, whether it is a cron run (else a one-off: posted whatever min_gap says), and
+# whether quiet hours moved it there
 Last = tuple[timedelta, int] | None  # the last push posted (from the day's start) if it is
 # less than min_gap before the day: all that a day takes from the days before it
 Held = dict[int, tuple[int, frozenset[int]]]  # per schedule, its runs held back, after which
 
 
 class _Day(NamedTuple):
-    """What one day read found: per schedule its cron runs and those held back, the last
-    push for the next day, how much of the day was read (all of it, unless the GAP_RUNS ran
-    out in it) and how many runs that was."""
+    """What one day read found: per schedule its cron runs, those held back and those moved
+    out of quiet hours after another of its runs that night (`merged`), the last push for
+    the next day, how much of the day was read (all of it, unless the GAP_RUNS ran out in
+    it) and how many runs that was."""
 
     runs: Counter[int]
     held: Held
+    merged: Counter[int]
     last: Last
     read: timedelta
     cost: int
@@ -186,32 +208,36 @@ class _Day(NamedTuple):
 @lru_cache(maxsize=64)  # (a type's pushes are read at each load and reload: worked out once)
 def _read(lines: tuple[tuple[int, str], ...], once: tuple[tuple[datetime, int], ...],
           quiet: QuietHours | None, min_gap: timedelta, today: date,
-          ) -> tuple[Counter[int], Held, timedelta]:
-    """Per schedule, its cron runs going out in the GAP_DAYS from `today` and those `min_gap`
-    holds back, read day by day; and the span read. A day like one read before (the same
+          ) -> tuple[Counter[int], Held, Counter[int], timedelta]:
+    """Per schedule, its cron runs going out in the GAP_DAYS from `today`, those `min_gap`
+    holds back and those a quiet night merges into another of its runs, read day by day;
+    and the span read. A day like one read before (the same
     lines run, the same runs moved to it out of quiet hours, the same one-offs, the same
     last push before it) is counted as that one was, not read again: a year of daily lines
     is read in a day or two, and counted as if each of its runs were. It stops where
     GAP_RUNS runs were worked through."""
     times = [_times(line, quiet) for _, line in lines]
+    calendars = [line.split(maxsplit=2)[2] for _, line in lines]
+    # a year, or up to the first run of a line of 29 February (once in four years)
+    days = max([GAP_DAYS, *(_first_day(on, today) + 1 for on in calendars)])
     calendar: dict[frozenset[int], list[int]] = {}  # the lines, by the days they run on
-    for position, (_, line) in enumerate(lines):
-        calendar.setdefault(_days(line.split(maxsplit=2)[2], today), []).append(position)
+    for position, on in enumerate(calendars):
+        calendar.setdefault(_days(on, today, days), []).append(position)
     moving = [on for on, positions in calendar.items()  # (the others' day before is no matter)
               if any(times[i][1] for i in positions)]
     ones = _one_offs(once, quiet, today)
     read: dict[tuple[object, ...], _Day] = {}
     like: Counter[tuple[object, ...]] = Counter()  # how many days were like each day read
     last: Last = None
-    budget, span = GAP_RUNS, GAP_DAYS * DAY
-    for number in range(GAP_DAYS):
+    budget, span = GAP_RUNS, days * DAY
+    for number in range(days):
         key = (tuple(on for on in calendar if number in on),
                tuple(on for on in moving if number - 1 in on), ones.get(number, ()), last)
         if key not in read:
             running, moved, once_then, _ = key
-            read[key] = _day([*((at, lines[i][0], True) for on in running
-                                for i in calendar[on] for at in times[i][0]),
-                              *((at, lines[i][0], True) for on in moved
+            read[key] = _day([*((at, lines[i][0], True, shifted) for on in running
+                                for i in calendar[on] for at, shifted in times[i][0]),
+                              *((at, lines[i][0], True, True) for on in moved
                                 for i in calendar[on] for at in times[i][1]), *once_then],
                              last, min_gap, budget)
             budget -= read[key].cost
@@ -230,67 +256,89 @@ def _one_offs(once: tuple[tuple[datetime, int], ...], quiet: QuietHours | None,
     for at, index in sorted(once):
         if at.date() >= today and (goes := _goes_at(at, quiet)) is not None:
             ones.setdefault((goes.date() - today).days, []).append(
-                (goes - datetime.combine(goes.date(), time()), index, False))
+                (goes - datetime.combine(goes.date(), time()), index, False, goes != at))
     return {number: tuple(runs) for number, runs in ones.items()}
 
 
-def _in_all(days: Iterable[tuple[_Day, int]]) -> tuple[Counter[int], Held]:
-    """The runs, and those held back, of the days read: each day's as many times as there
-    were days like it."""
+def _in_all(days: Iterable[tuple[_Day, int]]) -> tuple[Counter[int], Held, Counter[int]]:
+    """The runs, those held back and those merged, of the days read: each day's as many
+    times as there were days like it."""
     total: Counter[int] = Counter()
     held: Held = {}
+    merged: Counter[int] = Counter()
     for day, like in days:
         total.update({index: runs * like for index, runs in day.runs.items()})
+        merged.update({index: runs * like for index, runs in day.merged.items()})
         for index, (count, after) in day.held.items():
             so_far, after_so_far = held.get(index, (0, frozenset()))
             held[index] = so_far + count * like, after_so_far | after
-    return total, held
+    return total, held, merged
 
 
 def _day(runs: list[Run], last: Last, min_gap: timedelta, budget: int) -> _Day:
     """One day's runs in the order the handler meets them (by time, then as listed; a
     one-off before a cron run of its schedule and minute), from the last push before the
-    day; `budget` runs at most."""
+    day; `budget` runs at most. Of a schedule's runs moved out of one quiet night, the
+    first alone is posted (or held back): the others found its timer set, and are not."""
     runs.sort()
     total: Counter[int] = Counter()
     held: Held = {}
-    for at, index, cron in runs[:budget]:
+    merged: Counter[int] = Counter()
+    timers: set[tuple[timedelta, int]] = set()  # the moved runs' timers: when, whose
+    for at, index, cron, moved in runs[:budget]:
         if cron:
             total[index] += 1
+        if moved and (at, index) in timers:
+            merged[index] += cron
+            continue
+        if moved:
+            timers.add((at, index))
         if cron and last is not None and at - last[0] < min_gap:
             count, after = held.get(index, (0, frozenset()))
             held[index] = count + 1, after | {last[1]}
         else:
             last = at, index
     if len(runs) > budget:
-        return _Day(total, held, None, runs[budget][0], budget)
+        return _Day(total, held, merged, None, runs[budget][0], budget)
     if last is not None and DAY - last[0] >= min_gap:
         last = None  # too long before the next day to hold any of its runs back
-    return _Day(total, held, last and (last[0] - DAY, last[1]), DAY, len(runs))
+    return _Day(total, held, merged, last and (last[0] - DAY, last[1]), DAY, len(runs))
 
 
 @lru_cache(maxsize=1024)
 def _times(line: str, quiet: QuietHours | None,
-           ) -> tuple[tuple[timedelta, ...], tuple[timedelta, ...]]:
+           ) -> tuple[tuple[tuple[timedelta, bool], ...], tuple[timedelta, ...]]:
     """When a cron line's runs of one day go out, quiet hours applied: those going that day
-    and those moved to the next (from that day's start, and from the next's)."""
+    (each with whether quiet hours moved it) and those moved to the next (from that day's
+    start, and from the next's)."""
     day, trigger = datetime(2001, 1, 1), cron_trigger(line, UTC)
     in_hour, in_minute = _takes(trigger, "hour"), _takes(trigger, "minute")
     hours = [hour for hour in range(24) if in_hour(day.replace(hour=hour))]
     minutes = [minute for minute in range(60) if in_minute(day.replace(minute=minute))]
-    goes = sorted(at - day for hour in hours for minute in minutes
-                  if (at := _goes_at(day.replace(hour=hour, minute=minute), quiet)) is not None)
-    return (tuple(at for at in goes if at < DAY), tuple(at - DAY for at in goes if at >= DAY))
+    goes = sorted((at - day, at != fire) for hour in hours for minute in minutes
+                  if (at := _goes_at(fire := day.replace(hour=hour, minute=minute), quiet))
+                  is not None)
+    return (tuple((at, moved) for at, moved in goes if at < DAY),
+            tuple(at - DAY for at, _ in goes if at >= DAY))
 
 
 @lru_cache(maxsize=128)  # (a type has a few calendars: `* * *`, `* * 1-5`...)
-def _days(calendar: str, today: date) -> frozenset[int]:
+def _days(calendar: str, today: date, days: int) -> frozenset[int]:
     """The days a cron line's `calendar` (its day, month and weekday fields) takes, numbered
     from `today` (-1: the day before, whose runs quiet hours may move to today), through
-    the GAP_DAYS."""
+    `days`."""
     runs_on = _takes(cron_trigger(f"0 0 {calendar}", UTC), "month", "day", "day_of_week")
-    return frozenset(number for number in range(-1, GAP_DAYS)
+    return frozenset(number for number in range(-1, days)
                      if runs_on(datetime.combine(today + timedelta(days=number), time())))
+
+
+@lru_cache(maxsize=128)
+def _first_day(calendar: str, today: date) -> int:
+    """The first day from `today` (numbered from it) a cron line's `calendar` takes; a
+    line's config is refused when it has none in 8 years (bot/config.py)."""
+    first = cron_trigger(f"0 0 {calendar}", UTC).get_next_fire_time(
+        None, datetime.combine(today, time(), UTC))
+    return 0 if first is None else (first.date() - today).days
 
 
 def _takes(trigger: BaseTrigger, *names: str) -> Callable[[datetime], bool]:
@@ -411,6 +459,7 @@ class Config(HandlerConfig):
     schedules: list[PushSchedule] = Field(min_length=1)
     quiet_hours: QuietHours | None = None
     min_gap: Duration = timedelta(hours=1)
+    _zone: ZoneInfo = PrivateAttr(DEFAULT_ZONE)
 
     @model_validator(mode="after")
     def _unique_ids(self) -> Config:
@@ -418,6 +467,17 @@ class Config(HandlerConfig):
         if len(set(ids)) < len(ids):
             raise ValueError(f"schedule ids must differ: {', '.join(ids)}")
         return self
+
+    @model_validator(mode="after")
+    def _in_zone(self, info: ValidationInfo) -> Config:
+        self._zone = (info.context or {}).get("timezone", DEFAULT_ZONE)
+        return self
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The bot's time zone (bot.yaml `timezone`), whose clock the cron lines, one-offs
+        and quiet hours read: the day `groupbot check` starts from is its day, not UTC's."""
+        return self._zone
 
 
 # ---------------------------------------------------------------- the handler
@@ -459,7 +519,7 @@ class Push(Handler[Config]):
                   for i, push in enumerate(self.config.schedules)
                   if push.content is not None and push.mode is not Mode.FIXED
                   and len(self._items[push.id]) == 1),
-                *held_back(self.config, datetime.now(UTC).replace(
+                *held_back(self.config, datetime.now(self.config.zone).replace(
                     tzinfo=None, hour=0, minute=0, second=0, microsecond=0))]
 
     async def handle(self, event: Tick, ctx: Context) -> Flow:

@@ -36,14 +36,14 @@ REGEX_RULE = "        - match: regex\n          patterns: ['{}']\n          repl
 @pytest.mark.parametrize("types, content, expected", [
     ({"recruitment": _keywords(REGEX_RULE.format("(a)\\1"))}, {},
      "types/recruitment.yaml:5: handlers.keywords.rules[0].patterns[0]: regular expression "
-     "'(a)\\\\1' cannot run on RE2 (the linear-time engine): backreferences (\\1) are not "
+     "'(a)\\1' cannot run on RE2 (the linear-time engine): backreferences (\\1) are not "
      "supported"),
     ({"recruitment": _keywords(REGEX_RULE.format("报名(?!了)"))}, {},
      "types/recruitment.yaml:5: handlers.keywords.rules[0].patterns[0]: regular expression "
      "'报名(?!了)' cannot run on RE2 (the linear-time engine): lookarounds ((?!...) are not"),
     ({"recruitment": _keywords(REGEX_RULE.format("(?:\\w{100}){100}"))}, {},
      "types/recruitment.yaml:5: handlers.keywords.rules[0].patterns[0]: regular expression "
-     "'(?:\\\\w{100}){100}' cannot run on RE2 (the linear-time engine): invalid repetition"),
+     "'(?:\\w{100}){100}' cannot run on RE2 (the linear-time engine): invalid repetition"),
     ({"recruitment": "handlers:\n  - namecard:\n      pattern: '(?<=x)y'\n      example: x\n"
                      "      reminder: hi\n"}, {},
      "types/recruitment.yaml:3: handlers.namecard.pattern: regular expression '(?<=x)y' "

@@ -238,8 +238,9 @@ async def test_a_crash_as_a_send_is_given_up_leaves_one_give_up(
     commit. They were two: a crash between them (the crash-loop test's kill -9 landed there
     now and then) left `say_send_failed` recorded and the send queued, and the restart tried
     it once more, past the limit, and recorded a second give-up. Now the crash takes both
-    back: the restart finds the last try `sending`, as the store last knew it, and ends it
-    as uncertain (it may have gone: not sent again), the one record of its end."""
+    back, and the restart finds the last try failed, as the store knew it before the
+    give-up's commit: it gives it up (not sent again), the one record of its end. (It found
+    it `sending` and recorded a certainly failed message as uncertain, r33.)"""
     async with Harness(_no_budget(tmp_path), tmp_path) as h:
         tries = _failing_sends(h)
         done = Delivery._done
@@ -260,7 +261,7 @@ async def test_a_crash_as_a_send_is_given_up_leaves_one_give_up(
         await h.restart()
         await h.bot.advance(h.bot.outbox.next_due() or h.clock.now())
         audit = [a for a, in await h.bot.store.all("SELECT action FROM audit ORDER BY id")]
-        assert (audit, len(tries)) == (["say_uncertain"], MAX_ATTEMPTS)
+        assert (audit, len(tries)) == (["say_send_failed"], MAX_ATTEMPTS)
         assert len(h.bot.outbox) == 0
 
 

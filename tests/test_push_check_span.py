@@ -59,10 +59,12 @@ def test_many_frequent_lines_do_not_hide_a_monthly_clash() -> None:
     assert found[("schedules", 1, "cron")].startswith("none of its 5124 runs in the next year")
 
 
-def _every_run(config: Config, start: datetime,
-               ) -> tuple[dict[int, int], dict[int, tuple[int, frozenset[int]]]]:
-    """Per schedule, its runs going out in the year from `start` and those held back (after
-    which schedules): every run worked out by the scheduler's trigger, one by one."""
+def _every_run(config: Config, start: datetime) -> tuple[
+        dict[int, int], dict[int, tuple[int, frozenset[int]]], dict[int, int]]:
+    """Per schedule, its runs going out in the year from `start`, those held back (after
+    which schedules) and those moved out of a quiet night after another of its runs (the
+    handler posts the first alone): every run worked out by the scheduler's trigger, one by
+    one."""
     end = start.date() + timedelta(days=YEAR)
     due = [(at, index, False) for index, push in enumerate(config.schedules)
            for one in push.at if (at := one.at.replace(tzinfo=None)) >= start]
@@ -74,17 +76,25 @@ def _every_run(config: Config, start: datetime,
                 at += timedelta(seconds=1)
     total: dict[int, int] = {}
     held: dict[int, tuple[int, frozenset[int]]] = {}
+    merged: dict[int, int] = {}
+    timers: set[tuple[datetime, int]] = set()
     last: tuple[datetime, int] | None = None
-    for goes, index, cron in sorted((goes, index, cron) for at, index, cron in due
-                                    if (goes := _goes_at(at, config.quiet_hours)) is not None
-                                    and start <= goes and goes.date() < end):
+    for goes, index, cron, moved in sorted(
+            (goes, index, cron, goes != at) for at, index, cron in due
+            if (goes := _goes_at(at, config.quiet_hours)) is not None
+            and start <= goes and goes.date() < end):
         total[index] = total.get(index, 0) + cron
-        if cron and last is not None and goes - last[0] < config.min_gap:
+        if moved and (goes, index) in timers:
+            merged[index] = merged.get(index, 0) + cron
+        elif cron and last is not None and goes - last[0] < config.min_gap:
             count, after = held.get(index, (0, frozenset()))
             held[index] = count + 1, after | {last[1]}
         else:
             last = goes, index
-    return {index: runs for index, runs in total.items() if runs}, held
+        if moved:
+            timers.add((goes, index))
+    return ({index: runs for index, runs in total.items() if runs}, held,
+            {index: runs for index, runs in merged.items() if runs})
 
 
 @pytest.mark.parametrize(("config", "start"), [
@@ -103,6 +113,7 @@ def test_a_year_read_by_its_different_days_counts_what_every_run_would(
                   for line in push.cron)
     once = tuple((one.at.replace(tzinfo=None), index)
                  for index, push in enumerate(config.schedules) for one in push.at)
-    total, held, span = _read(lines, once, config.quiet_hours, config.min_gap, start.date())
+    total, held, merged, span = _read(lines, once, config.quiet_hours, config.min_gap,
+                                      start.date())
     assert span == timedelta(days=YEAR)
-    assert (dict(total), held) == _every_run(config, start)
+    assert (dict(total), held, dict(merged)) == _every_run(config, start)

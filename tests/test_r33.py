@@ -115,7 +115,6 @@ async def test_an_account_taking_over_a_retry_stored_far_ahead_sends_it_within_t
     assert accounts.texts("r1", "b") == [REPLY]
 
 
-@pytest.mark.xfail(strict=True, reason="r33 finding, reported: a bad not_before stops load")
 async def test_an_unreadable_stored_retry_time_does_not_stop_the_start(tmp_path: Path) -> None:
     """A not_before that is no time (a hand edit; a restore from another tool) is read as
     due now; the start does not fail on it (every queued action would wait for a fix)."""
