@@ -263,7 +263,8 @@ async def _count(bot: Bot, sim: Simulator) -> Counter[str]:
         elif entry.action == "kick_skipped":  # the member had left before it went
             counts["removals skipped"] += 1
     counts["left queued"] = len(bot.outbox)
-    for action, _, _ in await outbox.held_back(bot.store):  # each goes or is dropped in time
+    # each goes or is dropped in time
+    for action, _, _ in await outbox.held_back(bot.store, bot.clock.now()):
         counts["removals held back" if action.kind == "kick" else "others held back"] += 1
     counts["waiting behind those"] = await outbox.behind_held(bot.store)  # (and so go then)
     return counts

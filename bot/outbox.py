@@ -42,7 +42,7 @@ from bot.actions import AcceptFriend, Action, Dm, Invite, Kick, Say
 from bot.clock import Clock
 from bot.config import OutboxSettings
 from bot.store import Reader, Store, in_parts
-from bot.times import stamp, unstamp, utc
+from bot.times import instant, stamp, unstamp, utc
 
 log = logging.getLogger(__name__)
 
@@ -859,13 +859,21 @@ def _waiting(item: Queued) -> str:
     return "sending" if item.uncertain else VERIFY if item.verify else "queued"
 
 
-async def held_back(store: Reader) -> list[tuple[Action, Priority, datetime]]:
-    """The queued actions the send budget holds back, and since when, longest first."""
-    return [(Action.from_json(json.loads(action)), Priority(prio), since)
-            for action, prio, value in await store.all(
-                "SELECT action, priority, deferred_since FROM outbox"
-                " WHERE deferred_since IS NOT NULL ORDER BY deferred_since, id")
-            if (since := unstamp(value)) is not None]
+async def held_back(store: Reader, now: datetime) -> list[tuple[Action, Priority, datetime]]:
+    """The queued actions the send budget holds back, and since when, longest first. A time
+    that is no time (a hand edit) is `now`, as the bot reads it at its next start (`_time`):
+    a console must not fail on the row the bot goes on with."""
+    def since(value: str) -> datetime:
+        try:
+            return instant(value)
+        except ValueError:
+            return utc(now)
+
+    found = [(Action.from_json(json.loads(action)), Priority(prio), since(value))
+             for action, prio, value in await store.all(
+                 "SELECT action, priority, deferred_since FROM outbox"
+                 " WHERE deferred_since IS NOT NULL ORDER BY id")]
+    return sorted(found, key=lambda held: held[2])  # (stable: in the order queued)
 
 
 async def behind_held(store: Reader) -> int:

@@ -12,6 +12,7 @@ from harness import Harness
 from test_delivery_retry_due import _config, _failing
 from test_outbox import _put
 
+from bot import outbox
 from bot.actions import Say
 from bot.adapters.base import GatewayError
 from bot.times import unstamp
@@ -36,3 +37,20 @@ async def test_an_unreadable_stored_time_is_read_as_now_and_logged(
         assert unstamp(stored) == h.clock.now()
         await h.advance("1h")
         assert len(tries) == 2 and h.texts("r1") == ["通知"]
+
+
+@pytest.mark.usefixtures("backend")
+async def test_the_held_back_list_reads_a_time_that_is_no_time_as_now(tmp_path: Path) -> None:
+    """The console lists what the send budget holds back before any start repaired the row
+    (`groupbot web` alone): the row is shown as held since now, as the bot will read it, not
+    a failed page."""
+    async with Harness(_config(tmp_path), tmp_path) as h:
+        await _put(h, Say("r1", "早"))
+        await _put(h, Say("r1", "晚"))
+        await h.bot.store.execute("UPDATE outbox SET deferred_since = ? WHERE action LIKE ?",
+                                  ("2020-01-01T00:00:00.000+00:00", "%早%"))
+        await h.bot.store.execute("UPDATE outbox SET deferred_since = 'soon'"
+                                  " WHERE action LIKE ?", ("%晚%",))
+        held = await outbox.held_back(h.bot.store, h.clock.now())
+        assert [(action.text, since) for action, _, since in held] == [  # type: ignore[attr-defined]
+            ("早", unstamp("2020-01-01T00:00:00.000+00:00")), ("晚", h.clock.now())]

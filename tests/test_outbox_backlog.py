@@ -130,5 +130,5 @@ async def test_what_waits_in_a_group_behind_an_action_held_back_is_counted_with_
         await _put(h, Say("r1", "a"), Say("r1", "b"), Say("i1", "c"))
         await h.bot.store.execute("UPDATE outbox SET deferred_since = ? WHERE id ="
                                   " (SELECT min(id) FROM outbox)", ("2026-11-23T01:00:00",))
-        assert len(await outbox.held_back(h.bot.store)) == 1
+        assert len(await outbox.held_back(h.bot.store, h.clock.now())) == 1
         assert await outbox.behind_held(h.bot.store) == 1  # "b"; not "c", in another group

@@ -551,7 +551,7 @@ async def budgets(console: Console) -> dict[str, Any]:
                         "until": _shown(until, tz), "level": level}
                        for key, (until, level) in sorted(account.pauses.items())]})
     deferred = []
-    for action, cls, since in await outbox.held_back(console.reader):
+    for action, cls, since in await outbox.held_back(console.reader, now):
         data = action.to_json()
         keep = governor.keep_of(settings, action.kind, cls.name.lower())
         deferred.append({"kind": action.kind, "class": cls.name.lower(),
