@@ -41,7 +41,7 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from bot import banned, media, postgres, yamlfile
 from bot.handler import Handler, HandlerConfig, Registry
-from bot.regex import Pattern
+from bot.regex import Pattern, as_written
 from bot.sanitize import NAME_LIMIT, Names, Safe, clean, group_name, member_name
 from bot.scheduler import cron_trigger
 from bot.yamlfile import InputError, KeyPath, Located, Problem, Where, describe
@@ -1380,7 +1380,7 @@ def value_warnings(value: Any, path: KeyPath = ()) -> Iterator[tuple[KeyPath, st
 def _warnings_of(leaf: Any) -> list[str]:
     """The warnings of one value in a config (see _leaves)."""
     if isinstance(leaf, Pattern):
-        return [f"{leaf.pattern!r}: {warning}" for warning in leaf.warnings]
+        return [f"{as_written(leaf.pattern)}: {warning}" for warning in leaf.warnings]
     return list(leaf.warnings) if isinstance(leaf, (OneOff, ContactId, Note)) else []
 
 

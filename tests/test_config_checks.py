@@ -284,10 +284,10 @@ def test_check_warns_where_re2_reads_a_pattern_differently(
     assert code == 0 and "config OK" in out
     assert errors == [
         "warning: types/recruitment.yaml:5: handlers.keywords.rules[0].patterns[0]: "
-        "'\\\\b报名\\\\b': \\b is ASCII-only in RE2: next to a Chinese character it finds a "
+        "'\\b报名\\b': \\b is ASCII-only in RE2: next to a Chinese character it finds a "
         "word boundary that Python's re would not (match Chinese by plain text instead)",
         "warning: types/recruitment.yaml:8: handlers.keywords.rules[1].patterns[0]: "
-        "'[\\\\W]+': \\W inside [...] is ASCII-only in RE2: it matches every Chinese character",
+        "'[\\W]+': \\W inside [...] is ASCII-only in RE2: it matches every Chinese character",
     ]  # \w outside brackets is rewritten to its Unicode meaning: no warning
 
 
