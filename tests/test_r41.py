@@ -1,0 +1,100 @@
+"""Review r41 (session s40): a hostile member, a careless operator and a flaky gateway against
+the handlers nobody else changed this session. Each finding is a test marked xfail(strict)
+that passes once it is fixed; the report (/work/helpers/reports/r41.md) says where the cause
+is and how it could be fixed."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+from harness import BOT_YAML, SHIPPED, Harness, write_config
+
+from bot import config, retrieval
+from bot.yamlfile import InputError
+from handlers import REGISTRY
+
+GROUPS = {"r1": "Listener Recruitment 01", "i1": "Listener Internship 01"}
+
+
+@pytest.mark.xfail(strict=True, reason="r41 finding 1: in the shipped recruitment type "
+                   "keywords (before invite) answers and stops a sign-up that also asks "
+                   "something, so the member is never invited")
+async def test_r41_1_a_sign_up_with_a_question_in_another_clause_is_invited(
+        tmp_path: Path) -> None:
+    """invite's own reading signs these up ("what the rest says does not matter", its doc),
+    but the shipped recruitment type runs keywords first: 「收入」, the requirements regex
+    and 「找客服」 answer and STOP, and invite never sees the message. The member asked to
+    sign up, got an FAQ text, and no invitation (nor a word that there is none)."""
+    async with Harness(SHIPPED, tmp_path, groups=GROUPS) as h:
+        h.world.friends.update({"carol", "dave", "erin"})
+        await h.advance("1s")
+        for member, text in (("carol", "我要报名，收入怎么算？"),
+                             ("dave", "我要报名，有什么要求吗"),
+                             ("erin", "报名，找客服")):
+            await h.say("r1", member, text)
+            await h.advance("1m")
+        assert [r["member"] for r in h.actions("invite")] == ["carol", "dave", "erin"]
+
+
+@pytest.mark.xfail(strict=True, reason="r41 finding 2: faq's BM25 lookup segments the whole "
+                   "mention on the event loop (jieba), holding every group's events and sends")
+async def test_r41_2_the_faq_lookup_of_a_long_mention_runs_off_the_loop(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every other jieba call of the faq handler runs in a worker thread (small talk, whole
+    words, an example inside a message), but `entry_for` calls `Index.best` on the loop: a
+    mention of 4,500 Chinese characters holds the loop ~0.2 s, 20,000 ~1.2 s, 60,000 Latin
+    letters ~3 s (this machine), each time a member sends one."""
+    on_loop: list[bool] = []
+    best = retrieval.Index.best
+
+    def watched(self: retrieval.Index, question: str) -> retrieval.Hit | None:
+        on_loop.append(threading.current_thread() is threading.main_thread())
+        return best(self, question)
+
+    monkeypatch.setattr(retrieval.Index, "best", watched)
+    async with Harness(SHIPPED, tmp_path, groups=GROUPS) as h:
+        await h.say("r1", "alice", "今天天气真不错我们去公园散步吧" * 300, mentions=("bot",))
+        await h.advance("1m")
+    assert on_loop == [False]
+
+
+@pytest.mark.xfail(strict=True, reason="r41 finding 3: /status posts the group's name in the "
+                   "group with clean(), not group_name(): a name carrying a link is repeated")
+async def test_r41_3_status_does_not_repeat_a_group_name_that_carries_an_ad(
+        tmp_path: Path) -> None:
+    """Any member can rename a WeChat group; bot/sanitize.py promises the bot never posts a
+    group name carrying a link or a contact detail for someone (「本群」 stands for it). The
+    admin's /status, said in the group, prints `clean(ctx.group.topic)`."""
+    async with Harness(SHIPPED, tmp_path, groups={"c1": "Customer 01 福利 evil.com"}) as h:
+        await h.say("c1", "op_lin", "/status")
+        await h.advance("1m")
+        [status] = h.texts("c1")
+        assert status.startswith("📊") and "evil.com" not in status
+
+
+@pytest.mark.xfail(strict=True, reason="r41 finding 4: checkin `mention: true` does not "
+                   "mention the member in the 我的数据 answer")
+async def test_r41_4_checkin_mention_applies_to_my_data(tmp_path: Path) -> None:
+    """docs/handlers/checkin.md: `mention` "mention the member in the answers"; the check-in
+    and `already` answers do, 我的数据 (addressed to the member by name) does not."""
+    types = {"recruitment": "handlers:\n  - checkin:\n      mention: true\n"}
+    async with Harness(write_config(tmp_path / "config", BOT_YAML, types), tmp_path) as h:
+        await h.say("r1", "alice", "签到")
+        await h.advance("1m")
+        await h.say("r1", "alice", "我的数据")
+        await h.advance("1m")
+        assert [r["mentions"] for r in h.actions("say", group="r1")] == [["alice"], ["alice"]]
+
+
+@pytest.mark.xfail(strict=True, reason="r41 finding 5: 'a handler is listed twice' names "
+                   "neither the handler nor the line of the second entry")
+def test_r41_5_a_handler_listed_twice_is_named_at_its_second_line(tmp_path: Path) -> None:
+    types = {"recruitment": "handlers:\n  - rules:\n      text: rules.md\n"
+                            "  - checkin:\n  - checkin:\n"}
+    root = write_config(tmp_path / "config", BOT_YAML, types, {"rules.md": "rules"})
+    with pytest.raises(InputError) as caught:
+        config.load(root, REGISTRY)
+    [problem] = [str(p).replace(str(root) + "/", "") for p in caught.value.problems]
+    assert problem.startswith("types/recruitment.yaml:5: handlers[2]") and "checkin" in problem
