@@ -98,3 +98,47 @@ def test_r41_5_a_handler_listed_twice_is_named_at_its_second_line(tmp_path: Path
         config.load(root, REGISTRY)
     [problem] = [str(p).replace(str(root) + "/", "") for p in caught.value.problems]
     assert problem.startswith("types/recruitment.yaml:5: handlers[2]") and "checkin" in problem
+
+
+REASON = ("在群里多次发布与本群无关的兼职招聘信息并私聊多位成员索要联系方式，经核实属实，"
+          "按群规第二条处理，请大家引以为戒不要效仿")  # 59 characters
+
+
+@pytest.mark.xfail(strict=True, reason="r41 finding 6: an admin's reason, kept to 100 "
+                   "characters, is cut to 40 in the warning, the removal notice and /warns")
+async def test_r41_6_an_admins_reason_is_shown_as_kept(tmp_path: Path) -> None:
+    """docs/handlers/admin.md: "A reason is kept as one line of at most 100 characters: it
+    is what the warning, the removal's announcement, `/warns` and the audit log show." The
+    templates clean `{reason}` to NAME_LIMIT (40) and /warns uses clean() likewise: a
+    59-character reason ends "经核实属实，…" in all three."""
+    async with Harness(SHIPPED, tmp_path, groups={"c1": "Customer 01"}) as h:
+        await h.say("c1", "alice", "hello")
+        for command in (f"/warn @alice {REASON}", "/warns @alice", f"/kick @alice {REASON}"):
+            await h.say("c1", "op_lin", command, mentions=("alice",))
+            await h.advance("1m")
+        texts = h.texts("c1")
+        assert len(texts) == 3 and all(REASON in text for text in texts), texts
+
+
+FAQ_NO_REMINDERS = """\
+handlers:
+  - faq:
+      handoff:
+        operators: [op]
+        remind_after: 30m
+        max_reminders: 0
+"""
+
+
+@pytest.mark.xfail(strict=True, reason="r41 finding 7: faq `max_reminders: 0` still sends "
+                   "the operators one reminder per case")
+async def test_r41_7_max_reminders_zero_sends_no_reminder(tmp_path: Path) -> None:
+    """docs/handlers/faq.md: `max_reminders` "reminders per case at most", a number ≥ 0; with
+    0 the operators still get 「⏰ 案件 … 已等待 30 分钟」: `_tell` arms the reminder
+    whatever the maximum, and `_remind` sends before it counts."""
+    root = write_config(tmp_path / "config", BOT_YAML, {"recruitment": FAQ_NO_REMINDERS})
+    async with Harness(root, tmp_path) as h:
+        await h.say("r1", "alice", "请问今天几点开会？", mentions=("bot",))
+        await h.advance("3h")
+        to_op = [r["text"] for r in h.actions("dm", to="op")]
+        assert len(to_op) == 1 and to_op[0].startswith("[转人工]"), to_op
