@@ -142,3 +142,51 @@ async def test_r41_7_max_reminders_zero_sends_no_reminder(tmp_path: Path) -> Non
         await h.advance("3h")
         to_op = [r["text"] for r in h.actions("dm", to="op")]
         assert len(to_op) == 1 and to_op[0].startswith("[转人工]"), to_op
+
+
+ONLY_WHEN_MENTIONED_FIRST = """\
+handlers:
+  - keywords:
+      rules:
+        - {id: hello, match: exact, patterns: ["你好"], only_when_mentioned: true, reply: "hello"}
+        - {id: anyone, patterns: ["你好"], reply: "anyone"}
+"""
+
+
+@pytest.mark.xfail(strict=True, reason="r41 finding 8: an `only_when_mentioned` rule that "
+                   "matches a message without a mention keeps every later rule from it")
+async def test_r41_8_a_rule_for_mentions_does_not_hide_a_later_rule(tmp_path: Path) -> None:
+    """`_match` picks the first rule by the text alone and `wants` then drops the message
+    for want of a mention: 「你好」 said plainly gets nothing, though the second rule answers
+    it (`only_when_mentioned`: "answer only when the message mentions the bot", not "and
+    answer nothing else")."""
+    types = {"recruitment": ONLY_WHEN_MENTIONED_FIRST}
+    async with Harness(write_config(tmp_path / "config", BOT_YAML, types), tmp_path) as h:
+        await h.say("r1", "alice", "你好")
+        await h.advance("2m")
+        await h.say("r1", "bob", "你好", mentions=("bot",))
+        await h.advance("2m")
+        assert h.texts("r1") == ["anyone", "hello"]
+
+
+@pytest.mark.xfail(strict=True, reason="r41 finding 9: /cases sends its 30 cases in one "
+                   "private message of ~3,700 characters, past the 2,000 a message may hold")
+async def test_r41_9_cases_are_listed_in_messages_of_at_most_2000_characters(
+        tmp_path: Path) -> None:
+    """faq's hand-off lists are cut into messages of at most TEXT_LIMIT (2,000) characters
+    ("in as many messages of at most 2,000 characters as the list needs", faq.md); /cases
+    lists the same cases, up to 30 lines of ~120 characters, in one."""
+    topic = "Customer 01 上海声动科技企业客户服务群第一期"
+    async with Harness(SHIPPED, tmp_path, groups={"c1": topic}) as h:
+        for i in range(30):
+            h.world.contacts[f"m{i:02d}"] = f"上海-声动科技有限公司-市场部-客户经理-林晓{i:02d}号"
+            await h.say("c1", f"m{i:02d}", "请问我们公司上个月的发票为什么还没有开出来，财务一直"
+                        f"在催，麻烦尽快处理一下可以吗{i}？", mentions=("bot",))
+            await h.advance("10s")
+        await h.advance("5m")
+        told = len(h.actions("dm", to="op_lin"))
+        await h.say(None, "op_lin", "/cases")
+        await h.advance("5m")
+        listed = [r["text"] for r in h.actions("dm", to="op_lin")][told:]
+        assert sum(text.count("\n· ") for text in listed) == 30
+        assert max(map(len, listed)) <= 2000, [len(text) for text in listed]
