@@ -12,6 +12,7 @@ import pytest
 from harness import BOT_YAML, SHIPPED, Harness, write_config
 
 from bot import config, retrieval
+from bot.events import Kind
 from bot.yamlfile import InputError
 from handlers import REGISTRY
 
@@ -190,3 +191,19 @@ async def test_r41_9_cases_are_listed_in_messages_of_at_most_2000_characters(
         listed = [r["text"] for r in h.actions("dm", to="op_lin")][told:]
         assert sum(text.count("\n· ") for text in listed) == 30
         assert max(map(len, listed)) <= 2000, [len(text) for text in listed]
+
+
+@pytest.mark.xfail(strict=True, reason="r41 finding 10: keywords and rules answer a shared "
+                   "file by its name: 「2026年价格表.xlsx」 gets the price FAQ, 「群规.pdf」 "
+                   "the rules")
+async def test_r41_10_a_shared_file_is_no_question(tmp_path: Path) -> None:
+    """checkin and invite take only texts (`event.kind is Kind.TEXT`); keywords and rules
+    read any kind's text, which for a file is its name (bot/adapters/wechaty.py hands
+    `msg.text` over for every kind). A member forwarding a price sheet is answered, with a
+    mention, as if they had asked for the price."""
+    async with Harness(SHIPPED, tmp_path, groups={"c1": "Customer 01"}) as h:
+        await h.say("c1", "alice", "2026年价格表.xlsx", kind=Kind.FILE)
+        await h.advance("10m")
+        await h.say("c1", "bob", "本群群规（新版）.pdf", kind=Kind.FILE)
+        await h.advance("10m")
+        assert h.texts("c1") == []
