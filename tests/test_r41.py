@@ -207,3 +207,16 @@ async def test_r41_10_a_shared_file_is_no_question(tmp_path: Path) -> None:
         await h.say("c1", "bob", "本群群规（新版）.pdf", kind=Kind.FILE)
         await h.advance("10m")
         assert h.texts("c1") == []
+
+
+@pytest.mark.xfail(strict=True, reason="r41 finding 11: the simulator takes a name two "
+                   "members share for one of them, silently, by dict order")
+def test_r41_11_the_simulator_refuses_a_mention_two_members_answer_to() -> None:
+    """Anyone can rename themselves 「林运营」. `bot.terminal.mentioned` maps names to ids in a
+    dict, so the last member listed under the name wins: typed as the operator, 「/kick
+    @林运营」 acts on whichever that is (in a trial, bob after `/rename bob 林运营` was
+    removed and announced as 「林运营 因违反群规已被移出群聊」). `_find` (/as, /join) takes
+    the first instead. Either way nothing says the name was ambiguous."""
+    from bot.terminal import mentioned
+    with pytest.raises(ValueError, match="op_lin"):
+        mentioned("/kick @林运营", {"op_lin": "林运营", "bob": "林运营"})
