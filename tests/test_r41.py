@@ -220,3 +220,21 @@ def test_r41_11_the_simulator_refuses_a_mention_two_members_answer_to() -> None:
     from bot.terminal import mentioned
     with pytest.raises(ValueError, match="op_lin"):
         mentioned("/kick @林运营", {"op_lin": "林运营", "bob": "林运营"})
+
+
+@pytest.mark.xfail(strict=True, reason="r41 finding 12: the daily report counts the bot's "
+                   "own (re)join into the group as a newcomer (入群 1)")
+async def test_r41_12_the_bots_own_join_is_no_newcomer_in_the_daily_report(
+        tmp_path: Path) -> None:
+    """The bot removed from a customer group and brought back by an admin: that day's report
+    says 「入群 1 · 退群 0」: the leave is not counted (the group was unbound), the join is
+    (bot/pipeline.py `_track` keeps it in the roster, and `roster.counts` counts it)."""
+    async with Harness(SHIPPED, tmp_path, groups={"c1": "Customer 01"}) as h:
+        await h.say("c1", "op_lin", "hello")
+        await h.advance("1m")
+        await h.leave("c1", "bot")
+        await h.advance("1m")
+        await h.join("c1", "bot", inviter="op_lin")
+        await h.advance("15h")  # past 23:30, the customer type's report
+        [report] = [r["text"] for r in h.actions("dm", to="op_lin") if "群日报" in r["text"]]
+        assert "入群 0" in report, report
