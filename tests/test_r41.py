@@ -5,11 +5,13 @@ is and how it could be fixed."""
 
 from __future__ import annotations
 
+import os
+import shutil
 import threading
 from pathlib import Path
 
 import pytest
-from harness import BOT_YAML, SHIPPED, Harness, write_config
+from harness import BOT_YAML, ROOT, SHIPPED, Harness, groupbot, write_config
 
 from bot import config, retrieval
 from bot.events import Kind
@@ -238,3 +240,24 @@ async def test_r41_12_the_bots_own_join_is_no_newcomer_in_the_daily_report(
         await h.advance("15h")  # past 23:30, the customer type's report
         [report] = [r["text"] for r in h.actions("dm", to="op_lin") if "群日报" in r["text"]]
         assert "入群 0" in report, report
+
+
+def _deployment(tmp_path: Path) -> Path:
+    shutil.copytree(ROOT / "config", tmp_path / "config")
+    shutil.copytree(ROOT / "content", tmp_path / "content")
+    return tmp_path / "config"
+
+
+@pytest.mark.xfail(strict=True, reason="r41 finding 13: the simulator's /dm, /friend, /rename, "
+                   "/link and /kind refuse a text with an apostrophe: 'No closing quotation'")
+def test_r41_13_a_text_with_an_apostrophe_is_said_in_the_simulator(tmp_path: Path) -> None:
+    """bot/terminal.py splits every command's rest with shlex before it knows the command,
+    so `/dm it's me` (whose text is taken verbatim) prints 「! No closing quotation」 and
+    nothing is said; an operator trying an English greeting, a name like O'Brien or a lone
+    「"」 cannot."""
+    lines = ["/dm it's me, can I join?", "/friend I'm a listener", "/rename alice O'Brien"]
+    result = groupbot("run", "--simulator", "--config", str(_deployment(tmp_path)),
+                      stdin="\n".join(lines) + "\n",
+                      env={k: v for k, v in os.environ.items()
+                           if not k.startswith(("WECHATY_", "GROUPBOT_"))})
+    assert "No closing quotation" not in result.stdout, result.stdout
