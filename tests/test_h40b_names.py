@@ -1,0 +1,26 @@
+"""A name and a student number: an ad when its own clause sells or the message invites,
+a roster's entry otherwise (h40b)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.contacts import Finding, find_contacts
+
+
+def wechat(value: str) -> Finding:
+    return Finding("wechat", value)
+
+
+@pytest.mark.parametrize("text", [
+    "王薇 20231234 有需要找我", "小薇：20231234 有需要找我", "王薇 20231234 有需要的朋友联系",
+    "李威 20231234，有需要的可以找我"])
+def test_if_you_need_it_find_me_after_a_name_and_number_is_an_ad(text: str) -> None:
+    """有需要找我 invites to an offer, as 私聊 does; a class writes 没交的找我."""
+    assert find_contacts(text) == [wechat("20231234")]
+
+
+@pytest.mark.parametrize("text", [
+    "王薇 20231234 有问题咨询班长", "王薇 20231234 已交，没交的找我", "王薇 20231234 有需要吗"])
+def test_a_roster_line_with_a_question_or_a_class_s_ask_is_no_ad(text: str) -> None:
+    assert find_contacts(text) == []
