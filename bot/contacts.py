@@ -371,11 +371,15 @@ _ANY_MARKER = f"(?P<marker>{_alternation(_ENDS)})"
 # 同号 abc12345", review s38 f15), 搜, 是...
 _FILLER = (rf"(?:{_SEP}|[号號][码碼]|[号號]|[账帳賬][号號]|同[号號]|搜索|搜尋|搜|是|[为為]"
            rf"|{_CHAT_GROUP}|(?:id|hao|is|me)(?={_SEP}))*")
+# More digits after a separator continue the id ("QQ 1234 5678", "微信 一三八 零零"), but not
+# a Chinese numeral glued to the word after it, which is that word (「李威 20231234 零投资」,
+# 「王薇 20231234 一班」: the id is 20231234, as `_joined` reads 加一下: h40b)
+_MORE_DIGITS = rf"{_SEP}++[0-9{_CHINESE_NUMERALS}]++(?:(?<=[0-9])|(?![{_HAN}]))"
 _MARKER = (
     rf"{_ANY_MARKER}"
     rf"(?P<filler>{_FILLER})"
     rf"(?P<id>{_SPELLED_ID}|{_PIECE}{{1,40}}"
-    rf"(?:{_JOIN}{_PIECE}+|{_SEP}++[0-9{_CHINESE_NUMERALS}]+)*)"  # more digits, or joined
+    rf"(?:{_JOIN}{_PIECE}+|{_MORE_DIGITS})*)"  # more digits, or joined
 )
 _SPELLED_ID_ALONE = re.compile(_SPELLED_ID)
 _JOINED = re.compile(_JOIN)

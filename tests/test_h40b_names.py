@@ -24,3 +24,14 @@ def test_if_you_need_it_find_me_after_a_name_and_number_is_an_ad(text: str) -> N
     "王薇 20231234 有问题咨询班长", "王薇 20231234 已交，没交的找我", "王薇 20231234 有需要吗"])
 def test_a_roster_line_with_a_question_or_a_class_s_ask_is_no_ad(text: str) -> None:
     assert find_contacts(text) == []
+
+
+@pytest.mark.parametrize(("text", "found"), [
+    ("李威 20231234 零投资", [wechat("20231234")]),  # 零投资 sells; 零 is no ninth digit
+    ("王薇 20231234 一班", []), ("李威 20231234 两份", []),
+    ("薇 12345678 零食", [wechat("12345678")]),
+    ("微信 一三八 零零 一三八 零零零", [wechat("13800138000")]),
+    ("QQ 12345 六七八", [Finding("qq", "12345678")])])
+def test_a_chinese_numeral_glued_to_a_word_does_not_continue_a_number(
+        text: str, found: list[Finding]) -> None:
+    assert find_contacts(text) == found
