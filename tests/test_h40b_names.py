@@ -35,3 +35,14 @@ def test_a_roster_line_with_a_question_or_a_class_s_ask_is_no_ad(text: str) -> N
 def test_a_chinese_numeral_glued_to_a_word_does_not_continue_a_number(
         text: str, found: list[Finding]) -> None:
     assert find_contacts(text) == found
+
+
+@pytest.mark.parametrize("text", ["金牌薇 20231234", "高端薇 20231234", "高端威 20231234",
+                                  "黄金薇 20231234", "马上薇 20231234"])
+def test_a_word_an_ad_puts_before_the_marker_is_no_surname_and_name(text: str) -> None:
+    assert find_contacts(text) == [wechat("20231234")]
+
+
+@pytest.mark.parametrize("text", ["金薇 20231234 已交", "高薇 20231234 已交", "金晓薇 20231234 到"])
+def test_jin_and_gao_are_still_surnames(text: str) -> None:
+    assert find_contacts(text) == []
