@@ -41,7 +41,8 @@ the digit groups. Findings carry a family:
   "🐧 12306"); 喂 counts only right after 加 or a plus ("加喂 abc12345"). After a name (伟信
   秋秋..., 薇 or 威 ending one: "张薇", "李威", "小薇", 微 after a surname: "张微") a roster's
   number is none ("张薇 20231234 已交", "伟信：B20231234") in a message that asks nobody to
-  reach anyone and sells nothing ("张薇 20231234 日结" is an ad: `_a_name`, `_SELLS`).
+  reach anyone, and whose own line and sentence sell nothing ("张薇 20231234 日结" is an ad,
+  "学费优惠名单⏎张薇 20231234" a roster: `_a_name`, `_SELLS`, `_Clauses`).
 - counts are no QQ number or id: after a marker that is also a noun (企鹅 penguin, 球球
   balls, 卫星 satellite), a number with a measure word after it ("企鹅 100000 只在南极",
   "卫星 300 颗"), nor is a price after 裙 (a skirt: "企鹅裙 129.00"). A number written as an
@@ -69,6 +70,7 @@ the digit groups. Findings carry a family:
 
 from __future__ import annotations
 
+import bisect
 import re
 import xml.etree.ElementTree as ElementTree
 from collections.abc import Collection, Iterator
@@ -234,9 +236,12 @@ _NAME_MARKERS = frozenset(("伟信", "魏信", "秋秋", "蔻蔻", "qiuqiu"))
 # Read on the text in simplified characters (詳聊, 私訊: review s38 r30 R30-1), with the asks
 # ads write most (欢迎咨询 咨询我 戳我 滴滴 私戳 pm me; not 找我, 扫码 or 咨询 alone, as a
 # class writes 「没交的找我」, 「扫码签到」, 「有问题咨询班长」) and another channel named: 加V,
-# 加qq, 进裙 (a skirt for a group, as ads write it).
+# 加qq, 进裙 (a skirt for a group, as ads write it); and 找我 or 联系 after 有需要 (if you need
+# it): an offer's, not a class's (「王薇 20231234 有需要找我」: h40b).
 _ASKED = re.compile("加我|[+➕]我|私聊|私我|私信|私讯|私戳|详聊|有意者|加好友|欢迎咨询|咨询我|戳我"
-                    "|滴滴|pm me|(?<![已了])[进加+](?:[群裙]|(?:qq?|vx?|wx)(?![a-z]))")
+                    "|滴滴|pm me|(?<![已了])[进加+](?:[群裙]|(?:qq?|vx?|wx)(?![a-z]))"
+                    "|有需要的?(?:朋友|亲|宝子|姐妹|老板)?们?[ ,]?"
+                    "(?:可以|请|就|随时|直接)?(?:找我|联系)")
 # ...nor sells: work, pay or a discount on offer (日结 副业 兼职 代理 招聘 刷单 返利 优惠 下单...:
 # 「李威 B20231234 日结」, 「张薇 20231234 兼职」 are ads: review s39 f27), which a roster says
 # only of its own: a school's part-time job (兼职助教), a class role held for another (代理班长),
@@ -266,7 +271,11 @@ _SURNAMES = ("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁
              "卜晏柏瞿桂佟臧闵苟邬卞姬仇栾隋刁巫桑甄丛仲虞敖巩佘邝阮焦鲁章牟芦寇郎苑迟池"
              "顏龐聶紀駱鮑饒繆婁竇閔鄔欒叢鞏鄺魯蘆遲")
 _SURNAME = f"(?:欧阳|歐陽|上官|司马|司馬|诸葛|諸葛|[{_SURNAMES}])"
-_NAME_BEFORE = re.compile(f"(?<![{_HAN}])(?:{_SURNAME}(?:(?![加的私找系十])[{_HAN}])?|[小阿])$")
+# A surname that starts a word an ad puts before the marker is that word (金牌薇, 高端薇,
+# 黄金薇, 马上薇, 付费薇: h40b), not a name
+_AD_WORDS = "金牌|金融|金钻|黄金|高端|高级|高薪|高佣|高价|高额|马上|万能|付费|任意|严选"
+_NAME_BEFORE = re.compile(f"(?<![{_HAN}])(?!{_AD_WORDS})"
+                          f"(?:{_SURNAME}(?:(?![加的私找系十])[{_HAN}])?|[小阿])$")
 # 微 ends names too (张微, 李微), but is the marker itself far more often (个人微, 官方微, 小微):
 # it ends a name only right after a surname (review s39 f27)
 _SURNAME_BEFORE = re.compile(f"(?<![{_HAN}]){_SURNAME}$")
@@ -368,11 +377,15 @@ _ANY_MARKER = f"(?P<marker>{_alternation(_ENDS)})"
 # 同号 abc12345", review s38 f15), 搜, 是...
 _FILLER = (rf"(?:{_SEP}|[号號][码碼]|[号號]|[账帳賬][号號]|同[号號]|搜索|搜尋|搜|是|[为為]"
            rf"|{_CHAT_GROUP}|(?:id|hao|is|me)(?={_SEP}))*")
+# More digits after a separator continue the id ("QQ 1234 5678", "微信 一三八 零零"), but not
+# a Chinese numeral glued to the word after it, which is that word (「李威 20231234 零投资」,
+# 「王薇 20231234 一班」: the id is 20231234, as `_joined` reads 加一下: h40b)
+_MORE_DIGITS = rf"{_SEP}++[0-9{_CHINESE_NUMERALS}]++(?:(?<=[0-9])|(?![{_HAN}]))"
 _MARKER = (
     rf"{_ANY_MARKER}"
     rf"(?P<filler>{_FILLER})"
     rf"(?P<id>{_SPELLED_ID}|{_PIECE}{{1,40}}"
-    rf"(?:{_JOIN}{_PIECE}+|{_SEP}++[0-9{_CHINESE_NUMERALS}]+)*)"  # more digits, or joined
+    rf"(?:{_JOIN}{_PIECE}+|{_MORE_DIGITS})*)"  # more digits, or joined
 )
 _SPELLED_ID_ALONE = re.compile(_SPELLED_ID)
 _JOINED = re.compile(_JOIN)
@@ -417,23 +430,23 @@ _SPELLED_MARKERS = {"weixin": "wechat", "wechat": "wechat", "vx": "wechat", "wx"
                     "qq": "qq"}
 
 
-def _marked(text: str) -> Iterator[Finding]:
-    found = list(_marked_ids(text))
+def _marked(text: str, clauses: _Clauses) -> Iterator[Finding]:
+    found = list(_marked_ids(text, clauses))
     yield from found
     if not found:  # "十V：abcdef" is the id; "有需要的十V" only the plus and the marker
         yield from (Finding("qq" if plus["marker"][0] == "q" else "wechat", "+" + plus["marker"])
                     for plus in _PLUS_MARKER.finditer(text))
 
 
-def _marked_ids(text: str) -> Iterator[Finding]:
+def _marked_ids(text: str, clauses: _Clauses) -> Iterator[Finding]:
     any_marker, one_character_marker = _markers()
     for match in any_marker.finditer(text):
-        yield from filter(None, [_after_marker(text, match)])
+        yield from filter(None, [_after_marker(text, match, clauses)])
         marker = match["marker"]
         if marker[0] in _ONE_CHARACTER and re.search(_SEP, marker):
             # "V❤x_abc1": the first character alone may be the marker, and the rest the id
             yield from filter(None, [_after_marker(
-                text, one_character_marker.match(text, match.start()))])
+                text, one_character_marker.match(text, match.start()), clauses)])
     for match in _SPELLED.finditer(text):
         word = "".join(c for c in match.group() if c.isalpha())
         if word in _SPELLED_MARKERS:
@@ -484,31 +497,81 @@ _STUDENT_NUMBER = re.compile(rf"(?:[a-z](?:19|20)[0-9]{{5,8}}|(?:19|20)(?:{_SEP}
 _NAMES = _NAME_MARKERS | {"薇", "威", "微", "球球"}  # the markers `_a_name` may read as a name
 
 
-def _a_name(text: str, start: int, marker: str, ident: str) -> bool:
-    """The marker at `start` (one of `_NAMES`) is a name and `ident` the number a roster
-    writes after it."""
+def _a_name(text: str, start: int, marker: str, ident: str) -> int | None:
+    """Where the name starts when the marker at `start` (one of `_NAMES`) is a name and
+    `ident` the number a roster writes after it; None when it is not."""
     if not _ROSTER_NUMBER.fullmatch(ident):
-        return False
+        return None
     if marker in _NAME_MARKERS:
         name = start
     elif not _STUDENT_NUMBER.match(ident):
-        return False
+        return None
     elif marker == "球球":
         name = start
     elif name_before := (_SURNAME_BEFORE if marker == "微" else _NAME_BEFORE).search(
             text, max(start - 4, 0), start):
         name = name_before.start()
     else:
-        return False
-    return not _LABEL_BEFORE.search(text, max(name - 6, 0), name)  # "联系人：王薇 20231234"
+        return None
+    if _LABEL_BEFORE.search(text, max(name - 6, 0), name):
+        return None  # "联系人：王薇 20231234"
+    return name
 
 
-def _reaches_out(text: str) -> bool:
-    """The message (in simplified characters) asks the reader to reach someone, or sells."""
-    return _ASKED.search(text) is not None or _SELLS.search(text) is not None
+# What ends a clause: a sentence's end, and a line's (`_Clauses`)
+_CLAUSE_END = re.compile("[。!?;]")
 
 
-def _after_marker(text: str, match: re.Match[str] | None) -> Finding | None:
+class _Clauses:
+    """Whether a roster's entry in a text as the markers read it (`marked`, unmasked) is an
+    ad's: the message asks the reader to reach someone, or the entry's own clause sells, not
+    anywhere in the message (「学费优惠名单」 above lines of 「王薇 20231234」 sells nothing:
+    h40b), read in simplified characters. A clause ends at 。 ! ? ; and at a line's end: the
+    lines of the text as written (`written`), read one by one as the whole was, which unmask
+    joins with a space (when it does not, as a look-alike read across lines may not, the
+    line ends are not known). Each is read once a text, on first use (most texts hold no
+    roster entry; a long roster many in one clause)."""
+
+    def __init__(self, marked: str, written: str) -> None:
+        self._text, self._written = marked, written
+        self._ends: list[int] | None = None
+        self._asks: bool | None = None
+        self._sells: dict[int, bool] = {}  # by the clause's start
+
+    def reach_out(self, start: int, end: int) -> bool:
+        """The entry text[start:end] is an ad's (above)."""
+        if self._asks is None:
+            self._asks = _ASKED.search(simplified(self._text)) is not None
+        if self._asks:
+            return True
+        if self._ends is None:
+            self._ends = sorted({*self._line_ends(), *(
+                m.end() for m in _CLAUSE_END.finditer(self._text))})
+        before = bisect.bisect_right(self._ends, start)
+        after = bisect.bisect_left(self._ends, end)
+        clause = (self._ends[before - 1] if before else 0,
+                  self._ends[after] if after < len(self._ends) else len(self._text))
+        if clause[0] not in self._sells:
+            said = simplified(self._text[slice(*clause)])
+            self._sells[clause[0]] = _SELLS.search(said) is not None
+        return self._sells[clause[0]]
+
+    def _line_ends(self) -> Iterator[int]:
+        if "\n" not in self._written:
+            return
+        lines = [_pictures_for_wei(unmasked) for line in self._written.splitlines()
+                 if (unmasked := unmask(line))]
+        if " ".join(lines) != self._text:
+            return
+        at = 0
+        for line in lines[:-1]:
+            at += len(line) + 1
+            yield at
+
+
+
+
+def _after_marker(text: str, match: re.Match[str] | None, clauses: _Clauses) -> Finding | None:
     """The contact detail after a marker, if what follows it is one."""
     if match is None:
         return None
@@ -537,9 +600,9 @@ def _after_marker(text: str, match: re.Match[str] | None) -> Finding | None:
         ident = ident.replace(" ", "").replace("加", "")
     if _PRICE.fullmatch(ident) and re.search(_CHAT_GROUP, filler):
         return None  # "Q裙 158.00 包邮", "企鹅裙 129.00": a skirt and its price
-    if (marker in _NAMES and _a_name(text, start, marker, ident)
+    if (marker in _NAMES and (name := _a_name(text, start, marker, ident)) is not None
             and not (added or re.search(r"[号號]|搜|[群裙]", filler))
-            and not _reaches_out(simplified(text))):
+            and not clauses.reach_out(name, match.end())):
         return None  # "伟信 20231234", "张薇：20231234": a roster's name and student number
     # (not a colon after "me": "wechat me: tonight" asks for a message, and names no id)
     announced = bool(re.search(r"[号號]|:|搜", filler)) and not bare and "me" not in filler
@@ -1007,12 +1070,13 @@ def links_in(unmasked: str, allow: Collection[str] = (), name: bool = False) -> 
 
 def find_contacts(text: str) -> list[Finding]:
     """Phone numbers, WeChat ids, QQ numbers and e-mail addresses, each listed once."""
-    return contacts_in(unmask(text))
+    return contacts_in(unmask(text), text)
 
 
-def contacts_in(unmasked: str) -> list[Finding]:
-    """find_contacts on a text already unmasked."""
-    return list(_contacts_in(unmasked))
+def contacts_in(unmasked: str, written: str = "") -> list[Finding]:
+    """find_contacts on a text already unmasked; `written`, the text as written, when it is
+    known: a roster's entry is read in its own line (`_Clauses`)."""
+    return list(_contacts_in(unmasked, written if "\n" in written else ""))  # one line: as one
 
 
 # "加我：abc888", "+我(abc888)", "V我好友 abc888": add me, and no marker at all, only an id of
@@ -1084,12 +1148,16 @@ _MARKER_START = re.compile(f"[{MARKER_STARTS}]")
 _PICTURE_FOR_WEI = re.compile("[\u2190-\u2bff\U0001F000-\U0001FAFF]+信")
 
 
+def _pictures_for_wei(unmasked: str) -> str:
+    return _PICTURE_FOR_WEI.sub("微信", unmasked) if "信" in unmasked else unmasked
+
+
 @lru_cache(maxsize=1024)  # the split-contact detector reads a member's last messages again
-def _contacts_in(unmasked: str) -> tuple[Finding, ...]:
+def _contacts_in(unmasked: str, written: str) -> tuple[Finding, ...]:
     found = [Finding("phone", number) for number in _phones(unmasked)]
-    marked = _PICTURE_FOR_WEI.sub("微信", unmasked) if "信" in unmasked else unmasked
+    marked = _pictures_for_wei(unmasked)
     if _MARKER_START.search(marked):  # no marker can start anywhere else
-        found += _marked(marked)
+        found += _marked(marked, _Clauses(marked, written))
         found += _ids_before_markers(marked)
         if "qun" in marked:
             found += _added_groups(marked)

@@ -760,7 +760,7 @@ class Antispam(Handler[Config]):
             unmasked = unmask(text)
             names_hold = self._held(names)
             found = [*self._links(event, unmasked, names_hold),
-                     *self._contacts(unmasked, names_hold),
+                     *self._contacts(unmasked, names_hold, text),
                      *self._banned(unmasked, names_hold, before)]
         kinds = self.config.kinds
         if event.kind is not Kind.TEXT and not self._own_mini_program(event, text):
@@ -818,12 +818,15 @@ class Antispam(Handler[Config]):
                         " ".join(dict.fromkeys(f"{f.family}:{f.value}" for f in found)),
                         family=found[0].family)]
 
-    def _contacts(self, unmasked: str,
-                  held: frozenset[Finding | Listed] = frozenset()) -> list[Offence]:
+    def _contacts(self, unmasked: str, held: frozenset[Finding | Listed] = frozenset(),
+                  written: str = "") -> list[Offence]:
+        """The contact details in a text unmasked (`written`: as written, whose lines
+        bot/contacts.py reads a roster in), but those the names it mentions hold (`held`)
+        and the operator's own."""
         contacts = self.config.contacts
         if contacts.action is Action.IGNORE:
             return []
-        found = [f for f in contacts_in(unmasked) if f.family in contacts.look_for
+        found = [f for f in contacts_in(unmasked, written) if f.family in contacts.look_for
                  and not self._own_contact(f) and f not in held]
         if "platform" in contacts.look_for:
             found += [f for f in platform_ids_in(unmasked)
@@ -860,13 +863,14 @@ class Antispam(Handler[Config]):
         if self._plain.no_contact(joined):  # plain chat: the joined text holds none
             return []
         # (this one alone too: what the name of a member it mentions holds is no finding)
-        known = {f for said in kept for f in contacts_in(unmask(said))}
-        known.update(contacts_in(unmask("\n".join(before))))
-        joined = unmask(joined)
-        if not set(contacts_in(joined)) - known:
+        # (each message a line of its own: a roster's entry is read in its own, bot/contacts.py)
+        known = {f for said in kept for f in find_contacts(said)}
+        known.update(find_contacts("\n".join(before)))
+        unmasked = unmask(joined)
+        if not set(contacts_in(unmasked, joined)) - known:
             return []
         return [Offence(o.detector, o.action, o.reason, f"{o.detail}; over several messages",
-                        family=o.family) for o in self._contacts(joined)]
+                        family=o.family) for o in self._contacts(unmasked, written=joined)]
 
     def _split_words(self, before: list[str], text: str) -> list[Offence]:
         """A listed word that this message completes with the fragments the member sent
