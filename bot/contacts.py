@@ -569,8 +569,6 @@ class _Clauses:
             yield at
 
 
-
-
 def _after_marker(text: str, match: re.Match[str] | None, clauses: _Clauses) -> Finding | None:
     """The contact detail after a marker, if what follows it is one."""
     if match is None:
