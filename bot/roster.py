@@ -167,6 +167,19 @@ async def group_of(store: Reader, member: str, groups: Sequence[str]) -> str | N
     return min((grp for joined, grp in found if joined == latest), default=None)
 
 
+async def present_in_any(store: Reader, groups: Iterable[str],
+                         members: Sequence[str]) -> set[str]:
+    """Those of `members` the bot believes are in one of `groups` now (namecard: a trainee
+    in a group of a later stage of the funnel). Looked up by group, on the table's key."""
+    found: set[str] = set()
+    for group in groups:
+        for marks, part in in_parts(members):
+            found.update(str(member) for member, in await store.all(
+                f"SELECT member FROM roster WHERE grp=? AND member IN ({marks})"
+                " AND left_at IS NULL", (group, *part)))
+    return found
+
+
 async def everyone(store: Reader, group: str | None = None) -> list[Entry]:
     """Every row (of one group, or all), by group and join time: the members export and the
     terminal simulator's restart. Those with no join time first in their group."""

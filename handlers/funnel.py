@@ -7,8 +7,11 @@ one other caller is the quiz, for a pass by someone already in a group of the ne
 will not join it again). A member sent a group's QR code or an account's card instead of an
 invitation (bot/invitations.py) moves on only with that join too, which settles the
 invitation. Each member's first arrival at each stage is kept with its date and group; the
-current stage is the furthest one reached. The quiz (handlers/quiz.py) keeps the test
-results; the reports (bot/report.py) take the stage order from this handler's config.
+current stage is the furthest one reached. A stage reached is kept for good, leaving its
+group too (the reports count who got there): whether a member is in a group of a stage
+now is the roster's to say (namecard: bot/roster.py `present_in_any`). The quiz
+(handlers/quiz.py) keeps the test results; the reports (bot/report.py) take the stage
+order from this handler's config.
 """
 
 from __future__ import annotations

@@ -4,9 +4,9 @@ most a set number of times; the reminders stop as soon as they rename themselves
 leave). Reminders that fall due within a short window go as one message mentioning
 everyone, like welcomes: 100 newcomers at once get a few messages, not 300. Admins can ask
 for the list of members whose names do not comply (`/名片`); the bot and the admins
-themselves are not held to the pattern, nor is a member the funnel shows past this group's
-stage (a trainee promoted to the official group who stays in the internship group a while:
-their name card is the official group's business), whose reminders due are dropped.
+themselves are not held to the pattern, nor is a member in a group of a later stage of the
+funnel now (a trainee promoted to the official group who stays in the internship group a
+while: their name card is the official group's business), whose reminders due are dropped.
 """
 
 from __future__ import annotations
@@ -92,15 +92,25 @@ class NameCard(Handler[Config]):
 
     async def _held(self, members: Sequence[str], ctx: Context) -> list[str]:
         """Those of `members` held to the pattern here. The bot and the admins keep the names
-        they have; a member the funnel shows at a later stage than this group's type (a
-        trainee who passed the quiz and joined the official group, or was added there by
-        hand, and stays in the internship group a while) is that stage's business now."""
+        they have; a member in a group of a later stage than this group's type now (a trainee
+        who passed the quiz and joined the official group, or was added there by hand, and
+        stays in the internship group a while) is that stage's business. Not every stage the
+        funnel saw them reach: one added to the official group by mistake and removed, or
+        dismissed from it, is a trainee here again."""
         members = [m for m in members if not (ctx.is_bot(m) or ctx.is_admin(m))]
         later = _later_stages(ctx.group)
         if not (members and later):
             return members
+        # one got into a group of a later stage by a join the funnel recorded (one there
+        # before the bot saw any join is unknown to it, and held): the platform's list of
+        # groups is asked for them alone, not at every newcomer's join
         reached = await funnel.journeys(ctx.store, members=members)
-        return [m for m in members if later.isdisjoint(reached.get(m, ()))]
+        been = [m for m in members if not later.isdisjoint(reached.get(m, ()))]
+        if not been:
+            return members
+        groups = [info.id for stage in sorted(later) for info in await ctx.groups_of_type(stage)]
+        there = await roster.present_in_any(ctx.store, groups, been)
+        return [m for m in members if m not in there]
 
     async def _renamed(self, event: MemberRenamed, ctx: Context) -> None:
         member = event.member

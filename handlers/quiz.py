@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -63,16 +64,39 @@ LETTERS = "ABCDEFGHIJ"
 # letters of one glued to a digit ("Q1", "1A", the number of a question or a class) or to
 # an apostrophe (an English word's contraction) are no option letters
 _WORDS = re.compile(r"[a-z0-9]+(?:['’‘][a-z]+)*")
-# what follows the article "a" ("a question", "a good idea"): a word; the letter A is
-# followed by anything else, by more option letters ("A BC"), or by a word no article goes
-# with (`_NOT_AFTER_ARTICLE`)
-_ARTICLE_OF = re.compile(r" ([a-z]{2,})")
+# what follows a lone "a" or "i" ("a question", "I think"): a word, which makes it the
+# article or the pronoun; the letter is followed by anything else, by more option letters
+# ("A BC"), or by a word neither goes with (`_NOT_AFTER_ARTICLE`, `_NOT_AFTER_PRONOUN`)
+_WORD_AFTER = re.compile(r" ([a-z]{2,})")
 # words after the letter A, never after the article: they join letters or say why one is
 # the answer ("A and C", "A then C", "A is right", "A because ..."), or how sure the
 # candidate is ("A maybe", "A ok, thanks": read as the article, the answer went unheard)
 _NOT_AFTER_ARTICLE = frozenset({
     "and", "or", "is", "because", "then", "plus", "also", "with", "too",
     "maybe", "probably", "perhaps", "ok", "okay", "please", "pls", "thanks"})
+# the same after the letter I, less those the pronoun goes with too ("I also think C", "I
+# then chose C", "I maybe wrong, C", "I ok with C")
+_NOT_AFTER_PRONOUN = _NOT_AFTER_ARTICLE - {
+    "then", "also", "too", "maybe", "probably", "perhaps", "ok", "okay"}
+# a run of capital letters in the reply as written ("ACE" in "I'd say ACE")
+_CAPITALS = re.compile(r"(?<![A-Za-z])[A-Z]+(?![A-Za-z])")
+# what may part a letter from its option's text when a candidate copies both ("A. ...")
+_AFTER_LETTER = ".:、) "
+# English words spelled only with option letters (A-J), which chat writes in a sentence: a
+# word there, no letters ("bad question, it's C" to A-D; "good idea, C" to A-J). Three
+# letters or more, and the words of two that chat uses, not those that are likely answers
+# ("ad"): alone or in capitals ("ACE", `_Reading.spells`) they are the letters typed.
+_ENGLISH = frozenset({
+    "ah", "be", "eh", "ha", "he", "hi", "if", "ace", "aced", "ache", "ached", "acid", "add",
+    "added", "age", "aged", "aha", "ahead", "aid", "aide", "aided", "abide", "adage", "babe",
+    "bad", "bade", "badge", "bag", "bagged", "bah", "baggage", "bead", "beach", "bed", "bee",
+    "beef", "beg", "begged", "beige", "bib", "bid", "bide", "big", "cab", "cabbage", "cabbie",
+    "cache", "cad", "cafe", "cage", "caged", "cede", "chafe", "chef", "chi", "chic", "chide",
+    "chief", "dab", "dad", "dead", "deaf", "deb", "decade", "decaf", "decide", "decided",
+    "deed", "deface", "dice", "died", "did", "die", "dig", "each", "ebb", "edge", "egg",
+    "face", "faced", "fad", "fade", "faded", "fed", "fee", "feed", "fib", "fig", "gab", "gag",
+    "gee", "had", "hag", "hah", "haha", "hahaha", "head", "headache", "headed", "heed", "heh",
+    "hehe", "hehehe", "hid", "hide", "high", "ice", "iced", "idea", "jab", "jade", "jag", "jig"})
 
 
 SHORTEST_LIMIT = timedelta(seconds=10)  # a question's time: to read it and type an answer
@@ -142,27 +166,20 @@ class Question(Model):
         """Whether the reply is the right answer; None when it is no answer: any text answers
         a text question, but a reply naming no option answers no choice question (「不知道」,
         「签到」: the question waits for one). A run of letters names options when each of
-        its letters is one ("b", "AC"); a longer run with a letter beyond them is a word
-        ("OK", "bad" to A-C), read as no letters; a single letter beyond them ("D" to A-C, so
-        "B C D" as "BCD") makes the reply no answer: it was meant for another question.
-        English words of one letter and the letters of contractions are no letters at all
-        (`_no_letters`: "I think it's B" answers B)."""
-        text = normalize(strip_mentions(reply))
+        its letters is one ("b", "AC") and it is no English word ("bad question, it's C");
+        a longer run with a letter beyond them is a word ("OK", "bad" to A-C), read as no
+        letters; a single letter beyond them ("D" to A-C, so "B C D" as "BCD") makes the
+        reply no answer: it was meant for another question. English words of one letter
+        and the letters of contractions are no letters at all ("I think it's B" answers B),
+        nor is the text of an option copied after its letter (`_Reading`)."""
+        plain = strip_mentions(reply)
+        text = normalize(plain)
         if self.kind is Kind.TEXT:
             groups = [k if isinstance(k, list) else [k] for k in self.keywords]
             matcher = WordMatcher((word, i) for i, words in enumerate(groups) for word in words)
             found = {i for _, _, i in matcher.find_all(text)}
             return len(found) >= (self.min_keywords or len(groups))
-        valid = set(LETTERS[:len(self.options)].lower())
-        chosen: set[str] = set()
-        for word in _WORDS.finditer(text):
-            if _no_letters(word, valid):
-                continue
-            run = word[0]
-            if set(run) <= valid:
-                chosen.update(run.upper())
-            elif len(run) == 1:
-                return None
+        chosen = _Reading.of(plain, text, self.options).named()
         return chosen == self.letters() if chosen else None
 
     def render(self, number: int, count: int) -> str:
@@ -172,20 +189,78 @@ class Question(Model):
         return "\n".join(lines)
 
 
-def _no_letters(word: re.Match[str], valid: set[str]) -> bool:
-    """Whether a run of a reply names no option, whatever its letters: one glued to a digit
-    ("Q1: C") or holding an apostrophe ("it's", "I'd", "don't": English), a lone "i" that is
-    no option (the pronoun: "I think C"), and a lone "a" before a word (`_ARTICLE_OF`), which
-    is the article ("I have a question"; but "I choose a", "A, C", "A and C" and "A BC" name
-    A)."""
-    run = word[0]
-    if not run.isalpha():
-        return True
-    if run == "i":
-        return "i" not in valid
-    after = _ARTICLE_OF.match(word.string, word.end()) if run == "a" else None
-    return after is not None and after[1] not in _NOT_AFTER_ARTICLE \
-        and not set(after[1]) <= valid  # (a run of options: "bad" names B, A and D anyway)
+@dataclass(frozen=True, slots=True)
+class _Reading:
+    """A reply to a choice question, read run by run (`Question.judge`)."""
+
+    text: str  # normalized
+    valid: frozenset[str]  # the question's option letters, lower case
+    options: tuple[str, ...]  # their texts, normalized
+    capitals: frozenset[str]  # the runs the reply writes in capitals, lower case ("ace")
+    alone: bool  # the reply holds one run only ("bad", 「选ace」)
+
+    @classmethod
+    def of(cls, reply: str, text: str, options: list[str]) -> _Reading:
+        return cls(text, frozenset(LETTERS[:len(options)].lower()),
+                   tuple(normalize(option) for option in options),
+                   frozenset(run.lower() for run in _CAPITALS.findall(
+                       unicodedata.normalize("NFKC", reply))),
+                   len(_WORDS.findall(text)) == 1)
+
+    def named(self) -> set[str] | None:
+        """The option letters the reply names; None when it names a letter beyond them."""
+        chosen: set[str] = set()
+        copied = 0  # where the text of an option copied after its letter ends
+        for word in _WORDS.finditer(self.text):
+            run = word[0]
+            if word.start() < copied:
+                continue  # the option's own words: "C plan b" names C alone
+            if (end := self._copied(word)) is not None:
+                chosen.add(run.upper())
+                copied = end
+            elif self._no_letters(word):
+                continue
+            elif self.spells(run):
+                chosen.update(run.upper())
+            elif len(run) == 1:
+                return None
+        return chosen
+
+    def spells(self, run: str) -> bool:
+        """Whether a run names options: all its letters are, and it is no English word
+        (`_ENGLISH`) unless the reply is that run alone or writes it in capitals."""
+        return set(run) <= self.valid and (
+            run not in _ENGLISH or self.alone or run in self.capitals)
+
+    def _copied(self, word: re.Match[str]) -> int | None:
+        """Where the option's text ends when a lone letter is followed by it, the candidate
+        copying both (「A final answer」, "A. final answer"); None if it is not."""
+        run = word[0]
+        if len(run) != 1 or run not in self.valid:
+            return None
+        option = self.options[LETTERS.index(run.upper())]
+        rest = self.text[word.end():].lstrip(_AFTER_LETTER)
+        if not (option and rest.startswith(option)) or rest[len(option):][:1].isalnum():
+            return None
+        return len(self.text) - len(rest) + len(option)
+
+    def _no_letters(self, word: re.Match[str]) -> bool:
+        """Whether a run of a reply names no option, whatever its letters: one glued to a
+        digit ("Q1: C") or holding an apostrophe ("it's", "I'd", "don't": English); a lone
+        "i" that is no option, or one before a word (`_WORD_AFTER`): the pronoun ("I think
+        C"); a lone "a" before a word, the article ("I have a question"; but "I choose a",
+        "A, C", "A and C" and "A BC" name A)."""
+        run = word[0]
+        if not run.isalpha():
+            return True
+        if run not in ("a", "i"):
+            return False
+        if run not in self.valid:
+            return True
+        after = _WORD_AFTER.match(self.text, word.end())
+        joining = _NOT_AFTER_ARTICLE if run == "a" else _NOT_AFTER_PRONOUN
+        return after is not None and after[1] not in joining and not self.spells(after[1])
+
 
 
 class Quiz(Model):
