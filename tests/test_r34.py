@@ -96,4 +96,6 @@ def test_r34_2_a_reader_whose_settle_lands_as_the_bots_loop_stops_does_not_hang(
             pass  # (said at once: acceptable)
     finally:
         monkeypatch.undo()
-        loop.close()
+        runner.join(timeout=5)
+        loop.run_until_complete(asyncio.sleep(0))  # what was handed to it, ended (no warning
+        loop.close()  # of a settle never awaited)
