@@ -9,11 +9,16 @@ import json
 from pathlib import Path
 
 import pytest
-from harness import SHIPPED
+from harness import SHIPPED, Harness
 from pg import Postgres
+from test_delivery_restarts import Crash
+from test_h40d_delivery import _crash_at_the_give_up
+from test_removals import CUSTOMER, _two_ads
 
+from bot.adapters.base import GatewayError
 from bot.cli import main
 from bot.contacts import Finding, find_contacts
+from bot.regex import as_written
 from bot.web.base import SharedReader
 
 
@@ -203,3 +208,41 @@ async def test_r45_6_a_read_under_way_as_the_console_closes_says_it_is_closing(
     await shared.close()
     with pytest.raises(RuntimeError, match="closing"):
         await reading
+
+
+# ---------------------------------------------------------------- finding 7 (LOW)
+# A give-up a crash cut off (bot/delivery.py:153, 2e8761f) is given up at the restart with
+# GatewayError(FAILED): the admins are told 「gave up trying to kick ...: its last try failed;
+# the bot stopped before giving it up」, and the audit's detail says the same: the platform's
+# reason (here a 502), which the uncut give-up tells them, is lost.
+
+@pytest.mark.xfail(strict=True, reason="r45 finding 7: a give-up finished at the restart "
+                   "tells the admins no reason for the failure")
+async def test_r45_7_a_give_up_finished_at_the_restart_tells_the_platform_s_reason(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    async with Harness(SHIPPED, tmp_path, groups=CUSTOMER) as h:
+        async def failing(group: str, member: str, reason: str = "") -> None:
+            raise GatewayError("the gateway answered 502")
+
+        h.world.remove_member = failing  # type: ignore[method-assign]
+        _crash_at_the_give_up(monkeypatch)
+        with pytest.raises(Crash):
+            await _two_ads(h, "eve")
+            await h.advance("1h")
+        await h.restart()
+        await h.advance("1h")
+        [told] = [dm["text"] for dm in h.actions("dm", to="op_lin")
+                  if "gave up trying to kick" in dm["text"]]
+        assert "502" in told, told
+
+
+# ---------------------------------------------------------------- finding 8 (LOW)
+# bot/regex.py `as_written` (a966343): a pattern with both quotes is shown between ' with its
+# own ' unescaped ('a'b"c'), so where the pattern ends cannot be read off the message.
+
+@pytest.mark.xfail(strict=True, reason="r45 finding 8: a pattern with both quotes is shown "
+                   "with its own quote unescaped")
+def test_r45_8_a_pattern_with_both_quotes_is_shown_unambiguously() -> None:
+    shown = as_written("it's \"ok\"")
+    quote, inside = shown[0], shown[1:-1]
+    assert quote not in inside.replace("\\" + quote, ""), shown
