@@ -123,10 +123,16 @@ def translate(source: str) -> tuple[str, tuple[str, ...]]:
 def as_written(source: str) -> str:
     """An operator's pattern quoted as they wrote it: `'(a)\\1'`, where Python's quoting
     doubles each backslash (`'(a)\\\\1'`) and the pattern reads as another. Only what
-    cannot be shown on one line (a newline, a control or format character) is escaped."""
+    cannot be shown on one line (a newline, a control or format character) is escaped, and
+    the quote mark around it where the pattern holds both (`'it\\'s "ok"'`)."""
     quote = '"' if "'" in source and '"' not in source else "'"
-    return quote + "".join(char if char.isprintable() else repr(char)[1:-1]
-                           for char in source) + quote
+
+    def shown(char: str) -> str:
+        if char == quote:
+            return "\\" + quote
+        return char if char.isprintable() else repr(char)[1:-1]
+
+    return quote + "".join(map(shown, source)) + quote
 
 
 class Pattern(str):

@@ -232,8 +232,6 @@ async def test_r45_7_a_give_up_finished_at_the_restart_tells_the_platform_s_reas
 # bot/regex.py `as_written` (a966343): a pattern with both quotes is shown between ' with its
 # own ' unescaped ('a'b"c'), so where the pattern ends cannot be read off the message.
 
-@pytest.mark.xfail(strict=True, reason="r45 finding 8: a pattern with both quotes is shown "
-                   "with its own quote unescaped")
 def test_r45_8_a_pattern_with_both_quotes_is_shown_unambiguously() -> None:
     shown = as_written("it's \"ok\"")
     quote, inside = shown[0], shown[1:-1]
