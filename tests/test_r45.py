@@ -190,8 +190,6 @@ def test_r45_4_split_ads_dressed_as_rosters_are_caught(
 # handed over after the close gets RuntimeError("the console is closing"). On 973c37a each
 # read had a reader of its own and finished.
 
-@pytest.mark.xfail(strict=True, reason="r45 finding 6: a read under way when the console "
-                   "closes raises CancelledError, not the closing RuntimeError")
 async def test_r45_6_a_read_under_way_as_the_console_closes_says_it_is_closing(
         postgres: Postgres) -> None:
     shared = SharedReader(postgres.database())

@@ -119,6 +119,10 @@ async def on_thread(console: Console, pool: ThreadPoolExecutor,
     return await asyncio.get_running_loop().run_in_executor(pool, run)
 
 
+def _closing() -> RuntimeError:
+    return RuntimeError("the console is closing: its reader is closed")
+
+
 class SharedReader:
     """One PostgreSQL reader (a pool of up to four connections) for the console's long
     reads, kept for the console's life on a thread of its own that runs an event loop of
@@ -146,9 +150,14 @@ class SharedReader:
         with self._closing:
             if self._closed:
                 query.close()
-                raise RuntimeError("the console is closing: its reader is closed")
+                raise _closing()
             answer = asyncio.run_coroutine_threadsafe(query, self._loop)
-        return await asyncio.wrap_future(answer)
+        try:
+            return await asyncio.wrap_future(answer)
+        except asyncio.CancelledError:
+            if self._closed and answer.cancelled():  # given up by `close`, not by its caller
+                raise _closing() from None
+            raise
 
     async def close(self) -> None:
         """The console's end: the queries under way given up, the pool closed, the thread
