@@ -559,10 +559,12 @@ class Push(Handler[Config]):
         is not held back by `min_gap`: it was dated for this moment."""
         quiet = self.config.quiet_hours
         if quiet is not None and quiet_covers(ctx.now.time(), quiet.start, quiet.end):
-            if quiet.action is InQuiet.MOVE and may_move and await ctx.schedule(
-                    push.id, quiet_end(ctx.now, quiet.end),
-                    {"fire_time": stamp(fire), "once": once}, replace=False):
-                return "moved", None
+            if quiet.action is InQuiet.MOVE and may_move:
+                if await ctx.schedule(push.id, quiet_end(ctx.now, quiet.end),
+                                      {"fire_time": stamp(fire), "once": once}, replace=False):
+                    return "moved", None
+                if once:  # merged into a run of the schedule moved before it that night
+                    await self._goes_as_dated(ctx, push)
             log.info("push %s in %s not posted: %s is inside quiet hours %s-%s", push.id,
                      ctx.scope, f"{ctx.now:%H:%M}", f"{quiet.start:%H:%M}",
                      f"{quiet.end:%H:%M}")
@@ -583,6 +585,16 @@ class Push(Handler[Config]):
         ctx.say(push.template.render({"text": Safe(items[index]), "episode": index + 1,
                                       "episodes": len(items)}), files=push.files)
         return "sent", index + 1
+
+    async def _goes_as_dated(self, ctx: Context, push: PushSchedule) -> None:
+        """A one-off merged into the schedule's run moved out of the same quiet night: that
+        run goes as a one-off, whatever `min_gap` says (a cron run moved first would be held
+        back by it, and the dated post lost with it)."""
+        row = await ctx.store.one(
+            "SELECT fire_time FROM push_log WHERE grp=? AND schedule=? AND outcome='moved'",
+            (ctx.scope, push.id))
+        if row is not None and (due := ctx.scheduled(push.id)) is not None:
+            await ctx.schedule(push.id, due, {"fire_time": row[0], "once": True})
 
     async def _too_soon(self, ctx: Context) -> datetime | None:
         """When the last push went in this group, if that is less than `min_gap` ago."""

@@ -336,6 +336,23 @@ async def test_a_one_off_moved_out_of_quiet_hours_is_not_held_by_the_gap(
         assert [text for _, text in _sent(h)] == ["早", "开播"]   # both moved to 08:00
 
 
+@pytest.mark.usefixtures("backend")
+async def test_a_one_off_merged_into_a_moved_cron_run_is_not_held_by_the_gap(
+        tmp_path: Path) -> None:
+    """The schedule's cron run at 00:30 is moved to 08:00 first; its one-off at 01:00 merges
+    into it (one post a night): that post was dated, and the gap after 23:30 holds it no more
+    than it holds a one-off moved alone."""
+    root = _config(tmp_path, "      min_gap: 9h\n"
+                             "      quiet_hours: {start: '00:00', end: '08:00', action: move}\n"
+                             "      schedules:\n"
+                             "        - {id: late, cron: '30 23 * * *', text: 晚}\n"
+                             "        - {id: news, cron: '30 0 * * *', at: '2026-11-24 01:00',"
+                             " text: 开播}\n")
+    async with Harness(root, tmp_path, start=MONDAY_NOON, groups=RECRUITMENT) as h:
+        await h.advance("21h")
+        assert _sent(h) == [("Mon 23:30:00", "晚"), ("Tue 08:00:00", "开播")]
+
+
 # ---------------------------------------------------------------- content modes
 
 
