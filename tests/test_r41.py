@@ -248,8 +248,6 @@ def _deployment(tmp_path: Path) -> Path:
     return tmp_path / "config"
 
 
-@pytest.mark.xfail(strict=True, reason="r41 finding 13: the simulator's /dm, /friend, /rename, "
-                   "/link and /kind refuse a text with an apostrophe: 'No closing quotation'")
 def test_r41_13_a_text_with_an_apostrophe_is_said_in_the_simulator(tmp_path: Path) -> None:
     """bot/terminal.py splits every command's rest with shlex before it knows the command,
     so `/dm it's me` (whose text is taken verbatim) prints 「! No closing quotation」 and
