@@ -211,8 +211,6 @@ async def test_r41_10_a_shared_file_is_no_question(tmp_path: Path) -> None:
         assert h.texts("c1") == []
 
 
-@pytest.mark.xfail(strict=True, reason="r41 finding 11: the simulator takes a name two "
-                   "members share for one of them, silently, by dict order")
 def test_r41_11_the_simulator_refuses_a_mention_two_members_answer_to() -> None:
     """Anyone can rename themselves 「林运营」. `bot.terminal.mentioned` maps names to ids in a
     dict, so the last member listed under the name wins: typed as the operator, 「/kick

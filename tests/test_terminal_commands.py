@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import pytest
 from harness import ROOT, Ran, groupbot
 
 from bot import config
@@ -422,3 +423,25 @@ def test_the_text_a_command_ends_in_is_taken_as_typed_apostrophes_too(tmp_path: 
     assert any("""text="don't click", kind=link, url='https://example.com/a'""" in line
                for line in events), events
     assert any("""text="it's.pdf", kind=file""" in line for line in events), events
+
+
+def test_a_name_two_members_share_is_refused_with_their_ids(tmp_path: Path) -> None:
+    """After `/rename bob 林运营`, the admin's `/kick @林运营` removed bob (the last member
+    listed under the name) and `/as 林运营` spoke as one of the two, saying nothing of the
+    other (r41 finding 11). Either is refused, naming both ids; an id still names one."""
+    result = _run(_deployment(tmp_path), "/rename bob 林运营", "/kick @林运营", "/as 林运营",
+                  "/as op_lin", "/warn @bob 刷屏", "/wait 5s")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    refused = "! 2 members are named 林运营: op_lin, bob; name one by its id (@op_lin, /as op_lin)"
+    assert out.count(refused) == 2, out
+    assert "*** kick" not in out
+    assert out.count("speaking as ") == 1 and "speaking as 林运营 (op_lin)" in out  # by id
+    assert "[r1] bot: @bob ⚠️ 警告 (1/2)：刷屏" in out
+
+
+def test_a_mention_of_a_name_two_members_share_is_refused_an_id_is_not() -> None:
+    members = {"op_lin": "林运营", "bob": "林运营", "x": "bob"}
+    with pytest.raises(ValueError, match=r"2 members are named 林运营: op_lin, bob; name one "):
+        mentioned("/kick @林运营", members)
+    assert mentioned("/kick @bob @x @op_lin", members) == ("bob", "x", "op_lin")
