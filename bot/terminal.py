@@ -17,7 +17,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterable
 from datetime import datetime, timedelta
 from functools import partial
 from pathlib import Path
@@ -60,8 +60,10 @@ Type a message to say it as the current member in the current group. Commands:
   /wait 10m             jump the clock ahead       /groups          list groups
   /reload               reload the config          /reset           forget everything, start over
   /quit                 stop (also Ctrl-C, Ctrl-D)
-A MEMBER is an id or a name (alice, 林运营). Mention with @id or @name, also glued to a
-command: /warn @bob, /踢@Bob. Other /commands are said in the group (admin commands; the
+A MEMBER is an id or a name (alice, 林运营); one with spaces goes in quotes (/as "Anna Lee").
+The TEXT, NAME or HELLO a command ends in is taken as typed (/rename alice O'Brien).
+Mention with @id or @name, also glued to a command: /warn @bob, /踢@Bob (a name two members
+share is refused: use the id). Other /commands are said in the group (admin commands; the
 admin /reload is /重载 here). \\n in a message or a /dm is a line break (a /broadcast's
 groups, then its text: /dm /broadcast customer\\n本周六分享会)."""
 
@@ -79,6 +81,10 @@ USAGE: dict[str, tuple[str, int, int | None]] = {
     "help": ("/help", 0, 0), "groups": ("/groups", 0, 0), "reload": ("/reload", 0, 0),
     "reset": ("/reset", 0, 0), "quit": ("/quit", 0, 0), "exit": ("/exit", 0, 0),
 }
+TEXT_AFTER = {"dm": 0, "friend": 0, "rename": 1, "link": 1, "kind": 1}
+"""The commands that end in a text, and how many words come before it: the text is taken as
+typed, apostrophes and quotes too (`/dm it's me`, `/rename alice O'Brien`), as a member
+would type it in WeChat."""
 RESET = "reset"  # what Terminal.run returns when the operator asked to start over
 
 
@@ -243,6 +249,27 @@ async def _check_real(db: Path | str) -> None:
         raise ValueError(f"{shown} is the terminal simulator's database (`storage` in "
                          "bot.yaml), with its simulated groups: WeChat does not run on it. "
                          f"{way} before the first start on WeChat")
+
+
+QUOTING = """a name with an apostrophe or a quote goes in the other quotes (/as "O'Brien", \
+/as 'Anna "A" Lee')"""
+
+
+def arguments(command: str, rest: str) -> list[str]:
+    """A simulator command's arguments: its words as a shell splits them (a name with spaces
+    in quotes: /as "Anna Lee"), then, for a command that ends in a text (`TEXT_AFTER`), that
+    text whole, as typed. A quote left open in a word is refused, saying how to quote one
+    (ValueError)."""
+    stream = io.StringIO(rest)  # what the words leave is the text
+    lexer = shlex.shlex(stream, posix=True)
+    lexer.whitespace_split, lexer.commenters = True, ""  # (as shlex.split: "#" is no comment)
+    before = TEXT_AFTER.get(command)
+    try:
+        words = list(lexer) if before is None else [lexer.get_token() for _ in range(before)]
+    except ValueError as exc:  # "No closing quotation", "No escaped character"
+        raise ValueError(f"{exc} in /{command} {rest}: {QUOTING}") from None
+    text = "" if before is None else stream.read().strip()
+    return [word for word in words if word is not None] + ([text] if text else [])
 
 
 def typed(text: str) -> str:
@@ -504,10 +531,10 @@ class Terminal:
             await self._say(typed(line), Kind.TEXT)
             return
         command, _, rest = line[1:].partition(" ")
-        args = shlex.split(rest) if rest else []
         if command not in USAGE:  # not ours: said in the group (/warn, /status, /踢@Bob...)
             await self._say(typed(line), Kind.TEXT)
             return
+        args = arguments(command, rest)
         usage, least, most = USAGE[command]
         if len(args) < least:
             print(f"! that command needs more: {usage}")
@@ -550,10 +577,10 @@ class Terminal:
             event = MemberRenamed(now, self.group, self.world.rename(
                 self.group, member, " ".join(args[1:])))
         elif command == "dm":
-            event = Message(now, None, self.world.member(None, self.member), typed(rest),
+            event = Message(now, None, self.world.member(None, self.member), typed(args[0]),
                             id=f"t{next(self.ids)}")
         elif command == "friend":
-            event = FriendRequest(now, None, self.world.member(None, self.member), rest,
+            event = FriendRequest(now, None, self.world.member(None, self.member), args[0],
                                   self.member)
         elif command == "link":
             await self._say(" ".join(args[1:]) or args[0], Kind.LINK, url=args[0])
@@ -580,17 +607,18 @@ class Terminal:
         return self.world.group(self.group).members if self.group else {}
 
     def _find(self, who: str) -> str:
-        """A member's id from an id or a name: in this group first, then any known contact;
-        anything else is taken as a new member's id. An empty one is none (ValueError)."""
+        """A member's id from an id or a name: in this group first, then any known contact,
+        then any group; anything else is taken as a new member's id. An empty one is none,
+        and so is a name two members share where it is found (ValueError, `named`)."""
         if not who.strip():
             raise ValueError('a member is an id or a name, not "" (/as alice, /as "Anna Lee")')
-        for names in (self._here(), self.world.contacts,
-                      *(g.members for g in self.world.rooms.values())):
-            if who in names:
+        elsewhere = [pair for g in self.world.rooms.values() for pair in g.members.items()]
+        for members in (list(self._here().items()), list(self.world.contacts.items()),
+                        elsewhere):
+            if any(member_id == who for member_id, _ in members):
                 return who
-            found = [member_id for member_id, name in names.items() if name == who]
-            if found:
-                return found[0]
+            if (found := named(who, members)) is not None:
+                return found
         return who
 
     def _members_here(self, names: list[str]) -> list[str]:
@@ -638,15 +666,28 @@ class Terminal:
 def mentioned(text: str, members: dict[str, str]) -> tuple[str, ...]:
     """The members a typed line mentions, as "@id" or "@name", also run into a command
     ("/踢@Bob"): at each "@", the longest id or name that ends there (at the end, a space,
-    punctuation or the next "@"), in the order written, each once."""
-    by_key = {name: member_id for member_id, name in members.items()}
-    by_key.update({member_id: member_id for member_id in members})
-    keys = sorted(by_key, key=len, reverse=True)
-    found: list[str] = []
+    punctuation or the next "@"), in the order written, each once. An id is that member (also
+    when another is named so); a name is the one member called so, and a name several share
+    is refused (ValueError, `named`)."""
+    keys = sorted({*members, *members.values()}, key=len, reverse=True)
+    found: list[str | None] = []
     for at in (i for i, char in enumerate(text) if char == "@"):
         for key in keys:
             end = at + 1 + len(key)
             if text.startswith(key, at + 1) and (end == len(text) or not text[end].isalnum()):
-                found.append(by_key[key])
+                found.append(key if key in members else named(key, members.items()))
                 break
-    return tuple(dict.fromkeys(found))
+    return tuple(dict.fromkeys(member for member in found if member is not None))
+
+
+def named(name: str, members: Iterable[tuple[str, str]]) -> str | None:
+    """The id of the member called `name` among (id, name) pairs, None if none is. A name
+    several members share is refused, naming their ids (ValueError): anyone can rename
+    themselves 林运营, and taking one of them would warn or remove whoever was listed first
+    (WeChat's mentions carry the id the sender picked)."""
+    ids = list(dict.fromkeys(member_id for member_id, shown in members if shown == name))
+    if len(ids) > 1:
+        raise ValueError(f"{len(ids)} members are named {plain(name)}: "
+                         f"{', '.join(map(plain, ids))}; name one by its id "
+                         f"(@{plain(ids[0])}, /as {plain(ids[0])})")
+    return ids[0] if ids else None

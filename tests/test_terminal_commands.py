@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import pytest
 from harness import ROOT, Ran, groupbot
 
 from bot import config
@@ -401,3 +402,46 @@ def test_a_broadcast_can_be_typed_on_one_line_with_backslash_n(tmp_path: Path) -
     assert result.returncode == 0, result.stderr
     assert "[群发] 预览" in result.stdout
     assert "内容：\n本周六 20:00 线上分享会\n报名回复「分享会」\n发送到（1）：" in result.stdout
+
+
+def test_the_text_a_command_ends_in_is_taken_as_typed_apostrophes_too(tmp_path: Path) -> None:
+    """`/rename alice O'Brien`, `/link URL don't…`, `/kind file it's.pdf` and an admin's
+    `/warn @bob don't` printed 「! No closing quotation」 and did nothing: every line was
+    split as a shell would before its command was known (r41 finding 13). A member's name
+    with an apostrophe goes in double quotes, and one left open says so."""
+    result = _run(_deployment(tmp_path), "/rename alice O'Brien", "/as O'Brien",
+                  '/as "O\'Brien"', "/link https://example.com/a don't click",
+                  "/kind file it's.pdf", "/as 林运营", "/warn @bob don't", "/wait 5s",
+                  verbose=True)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert ("! No closing quotation in /as O'Brien: a name with an apostrophe or a quote goes "
+            """in the other quotes (/as "O'Brien", /as 'Anna "A" Lee')""") in out
+    assert "speaking as O'Brien (alice)" in out
+    assert "[r1] bot: @bob ⚠️ 警告 (1/2)：don't" in out
+    events = [line for line in result.stderr.splitlines() if "event Message in r1" in line]
+    assert any("""text="don't click", kind=link, url='https://example.com/a'""" in line
+               for line in events), events
+    assert any("""text="it's.pdf", kind=file""" in line for line in events), events
+
+
+def test_a_name_two_members_share_is_refused_with_their_ids(tmp_path: Path) -> None:
+    """After `/rename bob 林运营`, the admin's `/kick @林运营` removed bob (the last member
+    listed under the name) and `/as 林运营` spoke as one of the two, saying nothing of the
+    other (r41 finding 11). Either is refused, naming both ids; an id still names one."""
+    result = _run(_deployment(tmp_path), "/rename bob 林运营", "/kick @林运营", "/as 林运营",
+                  "/as op_lin", "/warn @bob 刷屏", "/wait 5s")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    refused = "! 2 members are named 林运营: op_lin, bob; name one by its id (@op_lin, /as op_lin)"
+    assert out.count(refused) == 2, out
+    assert "*** kick" not in out
+    assert out.count("speaking as ") == 1 and "speaking as 林运营 (op_lin)" in out  # by id
+    assert "[r1] bot: @bob ⚠️ 警告 (1/2)：刷屏" in out
+
+
+def test_a_mention_of_a_name_two_members_share_is_refused_an_id_is_not() -> None:
+    members = {"op_lin": "林运营", "bob": "林运营", "x": "bob"}
+    with pytest.raises(ValueError, match=r"2 members are named 林运营: op_lin, bob; name one "):
+        mentioned("/kick @林运营", members)
+    assert mentioned("/kick @bob @x @op_lin", members) == ("bob", "x", "op_lin")
