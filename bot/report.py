@@ -21,7 +21,17 @@ from pathlib import Path
 from statistics import median
 from typing import Any
 
-from bot import bindings, config, csvfile, governor, leases, moderation, roster, schema
+from bot import (
+    bindings,
+    config,
+    csvfile,
+    friendships,
+    governor,
+    leases,
+    moderation,
+    roster,
+    schema,
+)
 from bot.audit_command import parse_since
 from bot.config import Deployment, GroupType, absent
 from bot.handler import Registry
@@ -236,7 +246,10 @@ async def _report(args: argparse.Namespace, deployment: Deployment, store: Reade
                               if known else f"no account {account!r}: bot.yaml lists no "
                               "`accounts` (one process serves every group: docs/scale.md)")
         groups = [g for g in groups if g.id in served and served[g.id].account == account]
-    reports = [await health(store, facts, since, until, stages) for facts in groups]
+    bots = {deployment.settings.bot.id, *await friendships.contacts(
+        store, (a.name for a in deployment.settings.accounts))}  # (their joins: no newcomers)
+    reports = [await health(store, facts, since, until, stages, bots.__contains__)
+               for facts in groups]
     period = f"{since:%Y-%m-%d %H:%M} to {until:%Y-%m-%d %H:%M}"
     parts = [f"Groups, {period} (active: spoke in the 7 days before the end)",
              health_table(reports) if reports else "(no groups recorded yet)"]

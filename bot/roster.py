@@ -6,7 +6,7 @@ backstop (bot/backstop.py).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import datetime
@@ -211,22 +211,24 @@ async def last_known(db: Path | str) -> list[Entry]:
 
 
 async def counts(store: Reader, group: str, since: datetime, until: datetime,
-                 active_since: datetime, spoke: AbstractSet[str]) -> tuple[int, int, int]:
+                 active_since: datetime, spoke: AbstractSet[str],
+                 is_bot: Callable[[str], bool]) -> tuple[int, int, int]:
     """(active, joins, leaves) in [since, until): members present at `until` who spoke in
-    [active_since, until), members who joined and who left in the period. The roster keeps
-    only each member's last message: for one who has spoken again since `until`, `spoke`
-    says (the activity history's speakers in that window, bot/activity.py)."""
+    [active_since, until), members who joined and who left in the period; the bot's own
+    rows (`is_bot`: its join names who brought it in, bot/admission.py) are no member's. The
+    roster keeps only each member's last message: for one who has spoken again since
+    `until`, `spoke` says (the activity history's speakers in that window, bot/activity.py)."""
     s, u = stamp(since), stamp(until)
-    row = await store.one(
-        "SELECT COALESCE(SUM(CASE WHEN joined_at>=? AND joined_at<? THEN 1 ELSE 0 END), 0),"
-        " COALESCE(SUM(CASE WHEN left_at>=? AND left_at<? THEN 1 ELSE 0 END), 0)"
-        " FROM roster WHERE grp=?", (s, u, s, u, group))
-    assert row is not None
+    moved = await store.all(
+        "SELECT member, joined_at>=? AND joined_at<?, left_at>=? AND left_at<? FROM roster"
+        " WHERE grp=? AND (joined_at>=? AND joined_at<? OR left_at>=? AND left_at<?)",
+        (s, u, s, u, group, s, u, s, u))
     speakers = await store.all(
         "SELECT member, last_spoke FROM roster WHERE grp=? AND (left_at IS NULL OR left_at>=?)"
         " AND last_spoke>=?", (group, u, stamp(active_since)))
     active = sum(1 for member, last in speakers if str(last) < u or str(member) in spoke)
-    return active, int(row[0]), int(row[1])
+    members = [(joined, left) for member, joined, left in moved if not is_bot(str(member))]
+    return active, sum(1 for joined, _ in members if joined), sum(1 for _, left in members if left)
 
 
 async def moves(store: Reader, since: datetime,

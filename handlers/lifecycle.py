@@ -18,7 +18,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Annotated
@@ -139,11 +139,13 @@ async def known_groups(store: Reader, group: str | None = None) -> list[GroupFac
 
 
 async def health(store: Reader, facts: GroupFacts, since: datetime, until: datetime,
-                 stages: Sequence[str]) -> Health:
+                 stages: Sequence[str], is_bot: Callable[[str], bool]) -> Health:
+    """The group's figures in [since, until); `is_bot`: the bot's own ids (its join is no
+    newcomer's)."""
     active_since = until - ACTIVE_WINDOW
     spoke = await activity.speakers(store, facts.id, active_since, until)
     active, joins, leaves = await roster.counts(store, facts.id, since, until, active_since,
-                                                spoke)
+                                                spoke, is_bot)
     warnings = await moderation.warnings_given(store, facts.id, since, until)
     checkins = await checkin.given(store, facts.id, since, until)
     rows = await funnel(store, stages, since, until) if facts.type in stages else []
@@ -261,7 +263,7 @@ class Lifecycle(Handler[Config]):
             await self._warn(silent, ctx)
         if self.config.report:
             stages = stages_in(ctx.group)
-            figures = await health(ctx.store, facts, due - DAY, due, stages)
+            figures = await health(ctx.store, facts, due - DAY, due, stages, ctx.is_bot)
             titles = {stage: ctx.type_title(stage) for stage in stages}
             ctx.tell_admins(self._report_text(figures, silent, titles))
         elif silent:

@@ -222,8 +222,6 @@ def test_r41_11_the_simulator_refuses_a_mention_two_members_answer_to() -> None:
         mentioned("/kick @林运营", {"op_lin": "林运营", "bob": "林运营"})
 
 
-@pytest.mark.xfail(strict=True, reason="r41 finding 12: the daily report counts the bot's "
-                   "own (re)join into the group as a newcomer (入群 1)")
 async def test_r41_12_the_bots_own_join_is_no_newcomer_in_the_daily_report(
         tmp_path: Path) -> None:
     """The bot removed from a customer group and brought back by an admin: that day's report

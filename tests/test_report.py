@@ -3,6 +3,7 @@ them: each figure is the count of the events that happened."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 from datetime import timedelta
 from pathlib import Path
@@ -35,7 +36,8 @@ async def test_the_figures_count_the_events_of_the_period(tmp_path: Path) -> Non
         await h.leave("i1", "fay")
         await h.advance("1h")
         facts = lifecycle.GroupFacts("i1", "Listener Internship 01", "internship", 6, 200, 20)
-        health = await lifecycle.health(h.bot.store, facts, since, h.clock.now(), STAGES)
+        health = await lifecycle.health(h.bot.store, facts, since, h.clock.now(), STAGES,
+                                        h.bot.is_bot)
         assert (health.joins, health.leaves, health.warnings, health.checkins) == (3, 1, 1, 1)
         assert (health.active, health.active_percent) == (3, 50)   # old, dave, erin of 6
         assert [(r.stage, r.reached, r.new) for r in health.funnel] == [
@@ -50,7 +52,8 @@ async def test_a_warning_taken_back_is_not_counted(tmp_path: Path) -> None:
         await h.say("c1", "eve", "加我微信 abc12345 有优惠")
         await h.advance("1h")
         facts = lifecycle.GroupFacts("c1", "Customer 01", "customer", 3, 100, 20)
-        health = await lifecycle.health(h.bot.store, facts, since, h.clock.now(), STAGES)
+        health = await lifecycle.health(h.bot.store, facts, since, h.clock.now(), STAGES,
+                                        h.bot.is_bot)
         assert health.warnings == 1
 
 
@@ -58,7 +61,8 @@ async def test_a_group_whose_type_is_no_stage_has_no_funnel(tmp_path: Path) -> N
     async with Harness(SHIPPED, tmp_path, groups={"c1": "Customer 01"}) as h:
         facts = lifecycle.GroupFacts("c1", "Customer 01", "customer", 3, 100, 20)
         now = h.clock.now()
-        health = await lifecycle.health(h.bot.store, facts, now - timedelta(days=1), now, STAGES)
+        health = await lifecycle.health(h.bot.store, facts, now - timedelta(days=1), now, STAGES,
+                                        h.bot.is_bot)
         assert health.funnel == ()
 
 
@@ -169,6 +173,24 @@ def test_a_past_period_counts_who_spoke_then_though_they_spoke_again_since(
     assert active("2026-11-24", "2026-11-25") == ["5/100", "2", "(40%)"]  # bot included
     assert active("2026-11-24T00:00", "2026-11-24T02:31") == ["5/100", "3", "(60%)"]  # Fay
     assert active("2026-11-24", "2026-11-26") == ["5/100", "3", "(60%)"]  # Carol, Dan, Erin
+
+
+async def test_the_report_counts_no_join_of_the_bot_itself(tmp_path: Path) -> None:
+    """The bot brought back into a group by an admin is no newcomer: `groupbot report` reads
+    its id from bot.yaml's `bot.id` (the daily report from the running bot: test_r41.py)."""
+    async with Harness(SHIPPED, tmp_path, groups={"c1": "Customer 01"}) as h:
+        await h.advance("1m")
+        since = h.clock.now()
+        await h.join("c1", "bot", inviter="op_lin")
+        await h.join("c1", "carol")
+        await h.advance("1m")
+        until = h.clock.now()
+    result = await asyncio.to_thread(
+        _cli, "report", "--config", str(SHIPPED), "--db", str(h.db), "--group", "c1",
+        "--since", since.isoformat(), "--until", until.isoformat())
+    assert result.returncode == 0, result.stderr
+    header, row = result.stdout.splitlines()[1:3]
+    assert row[header.index("joins"):].split()[:2] == ["1", "0"], result.stdout
 
 
 def test_export_writes_the_members_as_csv(played: str, tmp_path: Path) -> None:
