@@ -21,9 +21,6 @@ from handlers import REGISTRY
 GROUPS = {"r1": "Listener Recruitment 01", "i1": "Listener Internship 01"}
 
 
-@pytest.mark.xfail(strict=True, reason="r41 finding 1: in the shipped recruitment type "
-                   "keywords (before invite) answers and stops a sign-up that also asks "
-                   "something, so the member is never invited")
 async def test_r41_1_a_sign_up_with_a_question_in_another_clause_is_invited(
         tmp_path: Path) -> None:
     """invite's own reading signs these up ("what the rest says does not matter", its doc),
