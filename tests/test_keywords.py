@@ -373,3 +373,14 @@ async def test_a_member_held_back_by_the_flood_guard_is_answered_when_asking_aga
         await h.say("r1", "bob", "报名")
         await h.advance("10s")
         assert h.texts("r1") == ["contains alice", "contains bob"]
+
+
+async def test_the_shipped_recruitment_answers_how_to_sign_up_and_invites_nobody(
+        tmp_path: Path) -> None:
+    """invite runs before keywords there (r41 finding 1): a question about signing up is no
+    sign-up for invite and still gets the keyword answer."""
+    signup = (SHIPPED.parent / "content" / "faq" / "signup.md").read_text().strip()
+    async with Harness(SHIPPED, tmp_path, groups={"r1": "Listener Recruitment 01"}) as h:
+        await h.say("r1", "alice", "怎么报名")
+        await h.advance("1m")
+        assert h.texts("r1") == [signup] and h.actions("invite") == []
