@@ -153,8 +153,6 @@ handlers:
 """
 
 
-@pytest.mark.xfail(strict=True, reason="r41 finding 8: an `only_when_mentioned` rule that "
-                   "matches a message without a mention keeps every later rule from it")
 async def test_r41_8_a_rule_for_mentions_does_not_hide_a_later_rule(tmp_path: Path) -> None:
     """`_match` picks the first rule by the text alone and `wants` then drops the message
     for want of a mention: 「你好」 said plainly gets nothing, though the second rule answers
