@@ -22,7 +22,7 @@ from bot import answer_limit
 from bot.answer_limit import MemberLimit
 from bot.config import ContentFile, Duration, Media, TemplateText, invalid_at, placeholders
 from bot.context import Context
-from bot.events import Message
+from bot.events import Kind, Message
 from bot.handler import CONTINUE, FALLBACK, STOP, Flow, Handler, HandlerConfig
 from bot.literals import FEW, Literals, needed
 from bot.regex import Pattern, PatternSet, as_normalized
@@ -198,13 +198,18 @@ class Keywords(Handler[Config]):
         return rules[min(found)] if found else None
 
     def wants(self, event: Message, ctx: Context) -> bool:
-        """A message a rule matches (a mention, for a rule `only_when_mentioned`), or a
-        mention when there is a `default` reply."""
+        """A text a rule matches (a mention, for a rule `only_when_mentioned`), or a mention
+        when there is a `default` reply. A file, a link or a picture is no question: a
+        shared 「2026年价格表.xlsx」 comes with its name as its text."""
+        if event.kind is not Kind.TEXT:
+            return False
         if event.mentions_bot and self.config.default is not None:
             return True
         return self._match(ctx.normalized, event.mentions_bot) is not None
 
     async def handle(self, event: Message, ctx: Context) -> Flow:
+        if event.kind is not Kind.TEXT:
+            return CONTINUE
         rule = self._match(ctx.normalized, event.mentions_bot)
         if rule is None:
             return await self._default(event, ctx)

@@ -190,9 +190,6 @@ async def test_r41_9_cases_are_listed_in_messages_of_at_most_2000_characters(
         assert max(map(len, listed)) <= 2000, [len(text) for text in listed]
 
 
-@pytest.mark.xfail(strict=True, reason="r41 finding 10: keywords and rules answer a shared "
-                   "file by its name: 「2026年价格表.xlsx」 gets the price FAQ, 「群规.pdf」 "
-                   "the rules")
 async def test_r41_10_a_shared_file_is_no_question(tmp_path: Path) -> None:
     """checkin and invite take only texts (`event.kind is Kind.TEXT`); keywords and rules
     read any kind's text, which for a file is its name (bot/adapters/wechaty.py hands
