@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from harness import ROOT, SHIPPED, TZ, Harness, groupbot, read_yaml, write_config
+from harness import BOT_YAML, ROOT, SHIPPED, TZ, Harness, groupbot, read_yaml, write_config
 
 from bot import config
 from bot.actions import TEXT_LIMIT
@@ -528,3 +528,28 @@ def test_the_report_shows_first_response_times(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[-1] == (
         "Hand-offs: 1 opened, 1 answered; first response median 10 s, slowest 10 s")
+
+
+HANDOFF_REMINDED = """\
+handlers:
+  - faq:
+      handoff:
+        operators: [op]
+        remind_after: 30m
+        max_reminders: {}
+"""
+
+
+async def test_a_reload_that_lowers_max_reminders_ends_the_reminders_due(
+        tmp_path: Path) -> None:
+    """A reminder armed under `max_reminders: 3` is not sent once a reload made it 0."""
+    root = tmp_path / "config"
+    write_config(root, BOT_YAML, {"recruitment": HANDOFF_REMINDED.format(3)})
+    async with Harness(root, tmp_path) as h:
+        await h.say("r1", "alice", "请问今天几点开会？", mentions=("bot",))
+        await h.advance("1m")
+        write_config(root, BOT_YAML, {"recruitment": HANDOFF_REMINDED.format(0)})
+        await h.bot.reload()
+        await h.advance("3h")
+        to_op = [r["text"] for r in h.actions("dm", to="op")]
+        assert len(to_op) == 1 and to_op[0].startswith("[转人工]"), to_op

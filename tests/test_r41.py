@@ -130,8 +130,6 @@ handlers:
 """
 
 
-@pytest.mark.xfail(strict=True, reason="r41 finding 7: faq `max_reminders: 0` still sends "
-                   "the operators one reminder per case")
 async def test_r41_7_max_reminders_zero_sends_no_reminder(tmp_path: Path) -> None:
     """docs/handlers/faq.md: `max_reminders` "reminders per case at most", a number ≥ 0; with
     0 the operators still get 「⏰ 案件 … 已等待 30 分钟」: `_tell` arms the reminder
