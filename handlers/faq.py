@@ -256,7 +256,9 @@ class Faq(Handler[Config]):
         listed = self._examples.exact(text)
         if listed is not None:
             return listed
-        hit = (await self.index()).best(text)
+        # (jieba: in a worker thread, as every segmenting here; Index.best reads a bounded
+        # prefix, so a pasted wall of text costs no more than a long question)
+        hit = await asyncio.to_thread((await self.index()).best, text)
         if hit is not None and hit.score >= self.config.threshold:
             return hit.entry
         return await asyncio.to_thread(self._examples.inside, text, self._is_filler)

@@ -38,8 +38,6 @@ async def test_r41_1_a_sign_up_with_a_question_in_another_clause_is_invited(
         assert [r["member"] for r in h.actions("invite")] == ["carol", "dave", "erin"]
 
 
-@pytest.mark.xfail(strict=True, reason="r41 finding 2: faq's BM25 lookup segments the whole "
-                   "mention on the event loop (jieba), holding every group's events and sends")
 async def test_r41_2_the_faq_lookup_of_a_long_mention_runs_off_the_loop(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Every other jieba call of the faq handler runs in a worker thread (small talk, whole
