@@ -45,6 +45,9 @@ INSIDE = 3  # characters an example question needs to be found inside a longer m
 # 群 with the sign-up entry (which says 群 three times), "公司下周有消防培训" only 培训:
 # group chat says 群 about anything; "提现要等几天" and "培训几天" are still the FAQ's.
 LONE_WORD_OF = 3
+# Characters of a question that are segmented and scored: a question is a line or two, and
+# jieba over a pasted wall of text (20,000 characters: over a second) gains BM25 nothing.
+QUESTION_LIMIT = 500
 
 
 @lru_cache(maxsize=4096)
@@ -96,8 +99,9 @@ class Index:
 
     def best(self, question: str) -> Hit | None:
         """The best-scoring document for `question`; None if no word of it is indexed, or if
-        the best shares a single word with it that cannot answer alone (LONE_WORD_OF)."""
-        query = words(question)
+        the best shares a single word with it that cannot answer alone (LONE_WORD_OF).
+        Only the first QUESTION_LIMIT characters are read."""
+        query = words(question[:QUESTION_LIMIT])
         if not query or not self.size:
             return None
         scores = self._bm25.get_scores(list(query))

@@ -256,7 +256,9 @@ class Faq(Handler[Config]):
         listed = self._examples.exact(text)
         if listed is not None:
             return listed
-        hit = (await self.index()).best(text)
+        # (jieba: in a worker thread, as every segmenting here; Index.best reads a bounded
+        # prefix, so a pasted wall of text costs no more than a long question)
+        hit = await asyncio.to_thread((await self.index()).best, text)
         if hit is not None and hit.score >= self.config.threshold:
             return hit.entry
         return await asyncio.to_thread(self._examples.inside, text, self._is_filler)
@@ -338,8 +340,9 @@ class Faq(Handler[Config]):
         for operator in handoff.on_duty(ctx.now.weekday()):
             for part in texts:
                 ctx.dm(operator, part)
-        await ctx.schedule(f"remind:{cases[0].id}", handoff.remind_after,
-                           {"cases": [case.id for case in cases], "reminded": 0})
+        if handoff.max_reminders > 0:  # (0: the operators are told once, never reminded)
+            await ctx.schedule(f"remind:{cases[0].id}", handoff.remind_after,
+                               {"cases": [case.id for case in cases], "reminded": 0})
 
     async def _remind(self, event: Tick, ctx: Context) -> None:
         """Remind the operators on duty of the cases told together that are still open."""
@@ -348,11 +351,13 @@ class Faq(Handler[Config]):
         cases = await _open_cases(event.data.get("cases") or [event.data.get("case")], ctx)
         if handoff is None or not cases:
             return
+        reminded = int(event.data.get("reminded", 0)) + 1
+        if reminded > handoff.max_reminders:
+            return  # a timer armed before a reload lowered the maximum
         quiet = handoff.quiet_hours
         if quiet is not None and quiet_covers(ctx.now.time(), quiet.start, quiet.end):
             await ctx.schedule(event.key, quiet_end(ctx.now, quiet.end), event.data)
             return
-        reminded = int(event.data.get("reminded", 0)) + 1
         texts = _one_or_list(
             cases, lambda case: f"⏰ 案件 {case.id} 已等待 {_waited(case, ctx)} 分钟，"
                                 f"还没有人答复：{moderation.quote(case.text, 60)}\n"

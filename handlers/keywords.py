@@ -22,7 +22,7 @@ from bot import answer_limit
 from bot.answer_limit import MemberLimit
 from bot.config import ContentFile, Duration, Media, TemplateText, invalid_at, placeholders
 from bot.context import Context
-from bot.events import Message
+from bot.events import Kind, Message
 from bot.handler import CONTINUE, FALLBACK, STOP, Flow, Handler, HandlerConfig
 from bot.literals import FEW, Literals, needed
 from bot.regex import Pattern, PatternSet, as_normalized
@@ -106,14 +106,14 @@ class Keywords(Handler[Config]):
 
     def prepare(self) -> None:
         config = self.config
-        self._exact: dict[str, int] = {}
+        self._exact: dict[str, list[int]] = {}  # the rules of each exact pattern, in order
         literal: list[tuple[str, int, bool]] = []
         regexes: list[Pattern] = []
         self._regex_rule: list[int] = []  # the rule of each of `regexes`
         for index, rule in enumerate(config.rules):
             for pattern in rule.patterns:
                 if rule.match is MatchKind.EXACT:
-                    self._exact.setdefault(unmarked(normalize(pattern)), index)
+                    self._exact.setdefault(unmarked(normalize(pattern)), []).append(index)
                 elif isinstance(pattern, Pattern):
                     regexes.append(as_normalized(pattern))
                     self._regex_rule.append(index)
@@ -131,7 +131,7 @@ class Keywords(Handler[Config]):
         # a look, and a second one of the same words cost 12 ms of a large config's load)
         self._first_look = None if self._needs is None or (
             not regexes and len(self._needs) > FEW) else Literals(self._needs)
-        self._last: tuple[str | None, Rule | None] = (None, None)  # (see _match)
+        self._last: tuple[tuple[str, bool] | None, Rule | None] = (None, None)  # (_match)
 
     def triggers(self) -> frozenset[str] | None:
         """What the rules need (an exact pattern is in the text it equals); a mention may
@@ -158,48 +158,60 @@ class Keywords(Handler[Config]):
                                   "question to look up or hand off"))
         return found
 
-    def match(self, text: str) -> Rule | None:
-        """The first rule (in YAML order) whose patterns match `text`."""
-        return self._match(normalize(strip_mentions(text)))
+    def match(self, text: str, mentioned: bool = True) -> Rule | None:
+        """The first rule (in YAML order) whose patterns match `text`; without a mention,
+        the first that is not `only_when_mentioned`."""
+        return self._match(normalize(strip_mentions(text)), mentioned)
 
-    def _match(self, norm: str) -> Rule | None:
+    def _match(self, norm: str, mentioned: bool) -> Rule | None:
         """The same, of a text without mentions, normalized (the last answer is kept: the
-        pipeline asks `wants` and then `handle` about the same text)."""
+        pipeline asks `wants` and then `handle` about the same message)."""
         last, rule = self._last
-        if norm == last:
+        if (norm, mentioned) == last:
             return rule
-        rule = self._matching(norm)
-        self._last = norm, rule
+        rule = self._matching(norm, mentioned)
+        self._last = (norm, mentioned), rule
         return rule
 
-    def _matching(self, norm: str) -> Rule | None:
+    def _matching(self, norm: str, mentioned: bool) -> Rule | None:
+        rules = self.config.rules
+
+        def answers(index: int) -> bool:
+            # a rule for mentions is no rule for a message without one: a later rule may
+            # answer it (「你好」 said plainly: `contains 你好` after `exact 你好` for mentions)
+            return mentioned or not rules[index].only_when_mentioned
+
         exact = self._exact.get(norm)
         if exact is None and self._exact and norm and not (norm[0].isalnum()
                                                           and norm[-1].isalnum()):
             exact = self._exact.get(unmarked(norm))  # "你好！", "在吗？", "【报名】"
-        found = {exact} if exact is not None else set()
+        found = set(filter(answers, exact or ()))
         if not found and self._first_look is not None and not self._first_look.any_in(norm):
             return None  # most messages: nothing any rule looks for is there
         for start, _, index in self._literal.find_all(norm):
-            rule = self.config.rules[index]
-            if rule.match is MatchKind.CONTAINS or start == 0:
+            if (rules[index].match is MatchKind.CONTAINS or start == 0) and answers(index):
                 found.add(index)
         if self._regex is not None and (not found or self._regex_rule[0] < min(found)):
             # a regex rule may come before the literal match (`_regex_rule` is in rule order)
-            found.update(self._regex_rule[i] for i in self._regex.matching(norm))
-        return self.config.rules[min(found)] if found else None
+            found.update(filter(answers, (self._regex_rule[i]
+                                          for i in self._regex.matching(norm))))
+        return rules[min(found)] if found else None
 
     def wants(self, event: Message, ctx: Context) -> bool:
-        """A message a rule matches (a mention, for a rule `only_when_mentioned`), or a
-        mention when there is a `default` reply."""
-        if event.mentions_bot:
-            return self.config.default is not None or self._match(ctx.normalized) is not None
-        rule = self._match(ctx.normalized)
-        return rule is not None and not rule.only_when_mentioned
+        """A text a rule matches (a mention, for a rule `only_when_mentioned`), or a mention
+        when there is a `default` reply. A file, a link or a picture is no question: a
+        shared 「2026年价格表.xlsx」 comes with its name as its text."""
+        if event.kind is not Kind.TEXT:
+            return False
+        if event.mentions_bot and self.config.default is not None:
+            return True
+        return self._match(ctx.normalized, event.mentions_bot) is not None
 
     async def handle(self, event: Message, ctx: Context) -> Flow:
-        rule = self._match(ctx.normalized)
-        if rule is None or (rule.only_when_mentioned and not event.mentions_bot):
+        if event.kind is not Kind.TEXT:
+            return CONTINUE
+        rule = self._match(ctx.normalized, event.mentions_bot)
+        if rule is None:
             return await self._default(event, ctx)
         cooldown = rule.cooldown if rule.cooldown is not None else self.config.cooldown
         per = rule.cooldown_per or self.config.cooldown_per

@@ -9,7 +9,7 @@ from pydantic import model_validator
 
 from bot.config import ContentFile, Duration, Media
 from bot.context import Context
-from bot.events import Message
+from bot.events import Kind, Message
 from bot.handler import CONTINUE, STOP, Flow, Handler
 from bot.literals import Literals
 from bot.text import WordMatcher
@@ -42,14 +42,17 @@ class Rules(Handler[Config]):
     def triggers(self) -> frozenset[str]:
         return self._triggered_by
 
-    def _asked(self, norm: str) -> bool:
-        return self._first_look.any_in(norm) and self._triggers.first(norm) is not None
+    def _asked(self, event: Message, norm: str) -> bool:
+        """A text naming a trigger. A file, a link or a picture asks nothing: a shared
+        「本群群规（新版）.pdf」 comes with its name as its text."""
+        return (event.kind is Kind.TEXT and self._first_look.any_in(norm)
+                and self._triggers.first(norm) is not None)
 
     def wants(self, event: Message, ctx: Context) -> bool:
-        return self._asked(ctx.normalized)
+        return self._asked(event, ctx.normalized)
 
     async def handle(self, event: Message, ctx: Context) -> Flow:
-        if not self._asked(ctx.normalized):
+        if not self._asked(event, ctx.normalized):
             return CONTINUE
         if not await ctx.off_cooldown("posted", self.config.cooldown):
             return STOP

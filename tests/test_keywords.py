@@ -373,3 +373,45 @@ async def test_a_member_held_back_by_the_flood_guard_is_answered_when_asking_aga
         await h.say("r1", "bob", "报名")
         await h.advance("10s")
         assert h.texts("r1") == ["contains alice", "contains bob"]
+
+
+async def test_the_shipped_recruitment_answers_how_to_sign_up_and_invites_nobody(
+        tmp_path: Path) -> None:
+    """invite runs before keywords there (r41 finding 1): a question about signing up is no
+    sign-up for invite and still gets the keyword answer."""
+    signup = (SHIPPED.parent / "content" / "faq" / "signup.md").read_text().strip()
+    async with Harness(SHIPPED, tmp_path, groups={"r1": "Listener Recruitment 01"}) as h:
+        await h.say("r1", "alice", "怎么报名")
+        await h.advance("1m")
+        assert h.texts("r1") == [signup] and h.actions("invite") == []
+
+
+EXACT_TWICE = """\
+handlers:
+  - keywords:
+      rules:
+        - {id: mentioned, match: exact, patterns: ["在吗"], only_when_mentioned: true,
+           reply: "mentioned"}
+        - {id: plain, match: exact, patterns: ["在吗"], reply: "plain"}
+"""
+
+
+async def test_an_exact_pattern_for_mentions_leaves_the_same_pattern_to_a_later_rule(
+        tmp_path: Path) -> None:
+    """Two rules with one exact pattern: the first for mentions, the next for the rest."""
+    root = write_config(tmp_path / "config", BOT_YAML, {"recruitment": EXACT_TWICE})
+    async with Harness(root, tmp_path) as h:
+        await h.say("r1", "alice", "在吗？")
+        await h.advance("2m")
+        await h.say("r1", "bob", "在吗", mentions=("bot",))
+        await h.advance("2m")
+        assert h.texts("r1") == ["plain", "mentioned"]
+
+
+def test_a_match_without_a_mention_skips_the_rules_for_mentions() -> None:
+    keywords = Keywords(Config.model_validate({"rules": [
+        {"id": "hello", "match": "exact", "patterns": ["你好"], "only_when_mentioned": True,
+         "reply": "a"},
+        {"id": "regex", "match": "regex", "patterns": ["你.?好"], "reply": "b"}]}))
+    assert keywords.match("你好").id == "hello"  # type: ignore[union-attr]
+    assert keywords.match("你好", mentioned=False).id == "regex"  # type: ignore[union-attr]

@@ -21,9 +21,6 @@ from handlers import REGISTRY
 GROUPS = {"r1": "Listener Recruitment 01", "i1": "Listener Internship 01"}
 
 
-@pytest.mark.xfail(strict=True, reason="r41 finding 1: in the shipped recruitment type "
-                   "keywords (before invite) answers and stops a sign-up that also asks "
-                   "something, so the member is never invited")
 async def test_r41_1_a_sign_up_with_a_question_in_another_clause_is_invited(
         tmp_path: Path) -> None:
     """invite's own reading signs these up ("what the rest says does not matter", its doc),
@@ -41,8 +38,6 @@ async def test_r41_1_a_sign_up_with_a_question_in_another_clause_is_invited(
         assert [r["member"] for r in h.actions("invite")] == ["carol", "dave", "erin"]
 
 
-@pytest.mark.xfail(strict=True, reason="r41 finding 2: faq's BM25 lookup segments the whole "
-                   "mention on the event loop (jieba), holding every group's events and sends")
 async def test_r41_2_the_faq_lookup_of_a_long_mention_runs_off_the_loop(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Every other jieba call of the faq handler runs in a worker thread (small talk, whole
@@ -133,8 +128,6 @@ handlers:
 """
 
 
-@pytest.mark.xfail(strict=True, reason="r41 finding 7: faq `max_reminders: 0` still sends "
-                   "the operators one reminder per case")
 async def test_r41_7_max_reminders_zero_sends_no_reminder(tmp_path: Path) -> None:
     """docs/handlers/faq.md: `max_reminders` "reminders per case at most", a number ≥ 0; with
     0 the operators still get 「⏰ 案件 … 已等待 30 分钟」: `_tell` arms the reminder
@@ -156,8 +149,6 @@ handlers:
 """
 
 
-@pytest.mark.xfail(strict=True, reason="r41 finding 8: an `only_when_mentioned` rule that "
-                   "matches a message without a mention keeps every later rule from it")
 async def test_r41_8_a_rule_for_mentions_does_not_hide_a_later_rule(tmp_path: Path) -> None:
     """`_match` picks the first rule by the text alone and `wants` then drops the message
     for want of a mention: 「你好」 said plainly gets nothing, though the second rule answers
@@ -195,9 +186,6 @@ async def test_r41_9_cases_are_listed_in_messages_of_at_most_2000_characters(
         assert max(map(len, listed)) <= 2000, [len(text) for text in listed]
 
 
-@pytest.mark.xfail(strict=True, reason="r41 finding 10: keywords and rules answer a shared "
-                   "file by its name: 「2026年价格表.xlsx」 gets the price FAQ, 「群规.pdf」 "
-                   "the rules")
 async def test_r41_10_a_shared_file_is_no_question(tmp_path: Path) -> None:
     """checkin and invite take only texts (`event.kind is Kind.TEXT`); keywords and rules
     read any kind's text, which for a file is its name (bot/adapters/wechaty.py hands
