@@ -8,7 +8,7 @@ import pytest
 import yaml
 from harness import BOT_YAML, ROOT, SHIPPED, TZ, Harness, groupbot, read_yaml, write_config
 
-from bot import config, retrieval
+from bot import config, retrieval, smalltalk
 from bot.actions import TEXT_LIMIT
 from handlers import REGISTRY
 from handlers.faq import Config, Faq
@@ -243,6 +243,19 @@ async def test_small_talk_that_mentions_the_bot_is_not_answered_nor_handed_off(t
         await h.say("c1", "alice", f"@小助手\u2005{text}", mentions=("bot",))
         await h.advance("10s")
         assert h.actions("dm") == [] and h.actions("say") == []
+
+
+def test_a_text_longer_than_small_talk_is_read_as_said_and_not_segmented(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A mention of thousands of characters is not cut into words to see whether all of it
+    is small talk (jieba holds the interpreter's lock: every group's events would wait)."""
+    assert smalltalk.small_talk_only("哈" * smalltalk.LONGEST)
+
+    def segmented(text: str) -> list[str]:
+        raise AssertionError("a long text was segmented")
+
+    monkeypatch.setattr(smalltalk, "whole_words", segmented)
+    assert not smalltalk.small_talk_only("哈" * (smalltalk.LONGEST + 1))
 
 
 @pytest.mark.parametrize("text", ["谢谢你的解答，我明白了", "你真聪明", "今天天气不错", "签到了",
