@@ -40,7 +40,7 @@ from bot.context import Context
 from bot.events import Message
 from bot.handler import CONTINUE, STOP, Flow, Handler, HandlerConfig
 from bot.moderation import Action, Case, Moderator, Offence, Status, WarningInForce, policy_of
-from bot.sanitize import clean, first_of, member_name, more_than
+from bot.sanitize import clean, first_of, group_name, member_name, more_than
 from bot.text import normalize, strip_mentions
 from bot.times import span
 
@@ -405,7 +405,7 @@ async def _status(command: Command, moderator: Moderator, ctx: Context) -> None:
     warnings, warned = await moderator.tally()
     queued = await outbox.queued_in(ctx.store, ctx.scope)
     ctx.reply("\n".join([
-        f"📊 {clean(ctx.group.topic)}",
+        f"📊 {group_name(ctx.group.topic)}",
         f"类型：{ctx.type_title(ctx.group.type)}",
         f"成员：{info.member_count} 人",
         f"生效中的警告：{warnings} 条（{warned} 人）",

@@ -63,8 +63,6 @@ async def test_r41_2_the_faq_lookup_of_a_long_mention_runs_off_the_loop(
     assert on_loop == [False]
 
 
-@pytest.mark.xfail(strict=True, reason="r41 finding 3: /status posts the group's name in the "
-                   "group with clean(), not group_name(): a name carrying a link is repeated")
 async def test_r41_3_status_does_not_repeat_a_group_name_that_carries_an_ad(
         tmp_path: Path) -> None:
     """Any member can rename a WeChat group; bot/sanitize.py promises the bot never posts a
