@@ -352,7 +352,7 @@ class Checkin(Handler[Config]):
         ctx.reply(self.config.my_data.template.render({
             "member": event.sender.name, "messages": spoke.messages if spoke else 0,
             "checkins": days, "streak": streak, "total": total,
-            "warnings": await _warnings(ctx, member)}))
+            "warnings": await _warnings(ctx, member)}), mention=self.config.mention)
         link = await ctx.member_link(member)
         if link is not None:
             url, lasts = link

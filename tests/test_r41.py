@@ -75,8 +75,6 @@ async def test_r41_3_status_does_not_repeat_a_group_name_that_carries_an_ad(
         assert status.startswith("📊") and "evil.com" not in status
 
 
-@pytest.mark.xfail(strict=True, reason="r41 finding 4: checkin `mention: true` does not "
-                   "mention the member in the 我的数据 answer")
 async def test_r41_4_checkin_mention_applies_to_my_data(tmp_path: Path) -> None:
     """docs/handlers/checkin.md: `mention` "mention the member in the answers"; the check-in
     and `already` answers do, 我的数据 (addressed to the member by name) does not."""
