@@ -87,8 +87,6 @@ async def test_r41_4_checkin_mention_applies_to_my_data(tmp_path: Path) -> None:
         assert [r["mentions"] for r in h.actions("say", group="r1")] == [["alice"], ["alice"]]
 
 
-@pytest.mark.xfail(strict=True, reason="r41 finding 5: 'a handler is listed twice' names "
-                   "neither the handler nor the line of the second entry")
 def test_r41_5_a_handler_listed_twice_is_named_at_its_second_line(tmp_path: Path) -> None:
     types = {"recruitment": "handlers:\n  - rules:\n      text: rules.md\n"
                             "  - checkin:\n  - checkin:\n"}
