@@ -39,7 +39,17 @@ from bot.config import Duration
 from bot.context import Context
 from bot.events import Message
 from bot.handler import CONTINUE, STOP, Flow, Handler, HandlerConfig
-from bot.moderation import Action, Case, Moderator, Offence, Status, WarningInForce, policy_of
+from bot.moderation import (
+    REASON_LIMIT,
+    Action,
+    Case,
+    Moderator,
+    Offence,
+    Status,
+    WarningInForce,
+    policy_of,
+    reason_shown,
+)
 from bot.sanitize import clean, first_of, group_name, member_name, more_than
 from bot.text import normalize, strip_mentions
 from bot.times import span
@@ -61,7 +71,6 @@ ALIASES = {
     "progress": ("progress", "进度"),
 }
 DEFAULT_REASON = "违反群规"
-REASON_LIMIT = 100  # characters of an admin's reason kept (one line): `/warns` lists them
 SHOWN = 30  # ids, members or cases listed in one reply; the rest are counted
 MAX_ERROR_LINES = 3
 SENT_PRIVATELY = "已私信发给你。"
@@ -230,7 +239,7 @@ async def _warns(command: Command, moderator: Moderator, ctx: Context) -> None:
             if not warnings:
                 ctx.reply(f"{member_name(name)} 没有生效中的警告。")
                 continue
-            lines = [f"· {w.at:%m-%d %H:%M} {clean(w.reason)}"
+            lines = [f"· {w.at:%m-%d %H:%M} {reason_shown(w.reason)}"
                      + (f" ×{w.weight}" if w.weight > 1 else "") for w in warnings]
             total = sum(w.weight for w in warnings)
             head = f"{member_name(name)} 的警告（{total}/{moderator.limit}）："
@@ -244,7 +253,7 @@ async def _warns(command: Command, moderator: Moderator, ctx: Context) -> None:
         return
     lines = [f"· {member_name(await ctx.name(member))} "
              f"{sum(w.weight for w in warnings)}/{moderator.limit}："
-             + "、".join(dict.fromkeys(clean(w.reason) for w in warnings))
+             + "、".join(dict.fromkeys(reason_shown(w.reason) for w in warnings))
              for member, warnings in list(by_member.items())[:SHOWN]]
     ctx.reply("\n".join(["生效中的警告：", *lines, *more_than(len(by_member), SHOWN, "人")]))
 

@@ -101,8 +101,6 @@ REASON = ("在群里多次发布与本群无关的兼职招聘信息并私聊多
           "按群规第二条处理，请大家引以为戒不要效仿")  # 59 characters
 
 
-@pytest.mark.xfail(strict=True, reason="r41 finding 6: an admin's reason, kept to 100 "
-                   "characters, is cut to 40 in the warning, the removal notice and /warns")
 async def test_r41_6_an_admins_reason_is_shown_as_kept(tmp_path: Path) -> None:
     """docs/handlers/admin.md: "A reason is kept as one line of at most 100 characters: it
     is what the warning, the removal's announcement, `/warns` and the audit log show." The
