@@ -164,8 +164,6 @@ async def test_r41_8_a_rule_for_mentions_does_not_hide_a_later_rule(tmp_path: Pa
         assert h.texts("r1") == ["anyone", "hello"]
 
 
-@pytest.mark.xfail(strict=True, reason="r41 finding 9: /cases sends its 30 cases in one "
-                   "private message of ~3,700 characters, past the 2,000 a message may hold")
 async def test_r41_9_cases_are_listed_in_messages_of_at_most_2000_characters(
         tmp_path: Path) -> None:
     """faq's hand-off lists are cut into messages of at most TEXT_LIMIT (2,000) characters
