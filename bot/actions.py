@@ -6,6 +6,47 @@ from dataclasses import dataclass, fields
 from typing import Any, ClassVar
 
 TEXT_LIMIT = 2000  # characters of one message the bot makes up (WeChat allows a little more)
+HEAD_LIMIT = 200  # a long text's first line, when no longer, heads each of its messages
+
+
+def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:
+    """`text` in as many messages of at most `limit` characters as it needs, in order, cut
+    at line breaks (a line longer than a message, which only an operator's text can be, is
+    cut inside it): a list of 30 cases or a leaderboard of 50 is no one message WeChat
+    may refuse. Each message starts with the text's first line, numbered ("待处理的案件
+    （1/2）："), so it says what it continues; unless that line is long, then it is only
+    the first message's."""
+    if len(text) <= limit:
+        return [text]
+    head, _, body = text.partition("\n")
+    if len(head) > HEAD_LIMIT:
+        return _packed(text.split("\n"), limit)
+    # the room left by the numbered head, counted with more digits than there can be parts
+    parts = _packed(body.split("\n"), limit - len(_numbered(head, len(text), len(text))) - 1)
+    return [_numbered(head, i, len(parts)) + "\n" + part for i, part in enumerate(parts, 1)]
+
+
+def _packed(lines: list[str], room: int) -> list[str]:
+    """The lines joined into as few texts of at most `room` characters as hold them, in
+    order; a blank line where one text ends and the next begins is dropped."""
+    packed: list[str] = []
+    for line in lines:
+        space = room - len(packed[-1]) - 1 if packed else 0
+        if len(line) > room and space > 0:  # cut inside anyway: first fill the last text
+            packed[-1] += "\n" + line[:space]
+            line = line[space:]
+        for piece in [line[i:i + room] for i in range(0, len(line), room)] or [""]:
+            if packed and len(packed[-1]) + 1 + len(piece) <= room:
+                packed[-1] += "\n" + piece
+            else:
+                packed.append(piece)
+    return [part.strip("\n") for part in packed if part.strip("\n")]
+
+
+def _numbered(head: str, part: int, parts: int) -> str:
+    """「待处理的案件：」 as the head of part 1 of 2: 「待处理的案件（1/2）：」."""
+    colon = "：" if head.endswith("：") else ""
+    return f"{head.removesuffix(colon)}（{part}/{parts}）{colon}"
 
 
 @dataclass(frozen=True, slots=True)

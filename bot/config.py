@@ -1570,6 +1570,22 @@ def _origin(section: _Section, path: KeyPath) -> Where:
     return section.header
 
 
+def _listed_twice(handlers: list[Any], located: Located) -> Problem | None:
+    """The first handler listed a second time, at that second entry (the one to remove or
+    merge into the first), naming where the first is: a type runs each handler once."""
+    first: dict[str, int] = {}
+    for i, item in enumerate(handlers):
+        for handler in item if isinstance(item, dict) else ():
+            if handler in first:
+                line = located.where(("handlers", first[handler], handler)).line
+                return located.problem(("handlers", i, handler),
+                                       f"listed twice (first at line {line}); a type runs "
+                                       "each handler once: keep one entry with all its "
+                                       "settings")
+            first[handler] = i
+    return None
+
+
 def _resolve(name: str, raw: Mapping[str, Located], broken: set[str],
              chain: tuple[str, ...], warnings: list[Problem]) -> tuple[list[_Section], int]:
     located = raw[name]
@@ -1585,9 +1601,8 @@ def _resolve(name: str, raw: Mapping[str, Located], broken: set[str],
         sections, capacity = _resolve(header.extends, raw, broken, (*chain, name), warnings)
     if header.capacity is not None:
         capacity = header.capacity
-    names = [h for item in header.handlers if isinstance(item, dict) for h in item]
-    if len(set(names)) < len(names):
-        raise InputError([located.problem(("handlers",), "a handler is listed twice")])
+    if (twice := _listed_twice(header.handlers, located)) is not None:
+        raise InputError([twice])
     inherited = {s.name: s for s in sections}
     ordered: list[_Section] = []
     for i, item in enumerate(header.handlers):

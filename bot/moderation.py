@@ -30,7 +30,7 @@ from bot.adapters.base import GroupInfo
 from bot.config import Count, Duration, Template, TemplateText, placeholders
 from bot.context import Group
 from bot.handler import HandlerConfig
-from bot.sanitize import clean
+from bot.sanitize import Safe, clean
 from bot.store import Reader, Store, in_parts
 from bot.times import from_epoch, instant, stamp
 
@@ -95,6 +95,7 @@ MIGRATIONS: Sequence[str] = (
 CASE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read aloud, typed on a phone
 CASE_ID_LENGTH = 4
 QUOTE_LIMIT = 200  # characters of a member's text shown to the admins
+REASON_LIMIT = 100  # characters of a reason kept and shown (an admin's, on one line)
 
 
 class Action(StrEnum):
@@ -160,6 +161,12 @@ def describe(offence: Offence) -> str:
     """An offence as the audit log shows it: detector, reason and what was found."""
     return f"{offence.detector}: {offence.reason}" + (
         f" [{offence.detail}]" if offence.detail else "")
+
+
+def reason_shown(reason: str) -> Safe:
+    """A warning's or removal's reason as the group and `/warns` see it: one line of at most
+    REASON_LIMIT, as an admin's reason is kept (a template would cut it to a name's 40)."""
+    return Safe(clean(reason, REASON_LIMIT))
 
 
 def quote(text: str, limit: int = QUOTE_LIMIT) -> str:
@@ -485,7 +492,7 @@ class Moderator:
             template = self.policy.messages.reported  # the bot cannot remove; admins told
         elif offence.action is Action.KICK:
             template = self.policy.messages.reported
-        self.actor.say(template.render({"member": name, "reason": offence.reason,
+        self.actor.say(template.render({"member": name, "reason": reason_shown(offence.reason),
                                         "count": count, "limit": self.limit}),
                        mentions=[member], group=self.group)
 
@@ -504,7 +511,7 @@ class Moderator:
             return False
         actor.kick(member, offence.reason, group=self.group)
         actor.say(self.policy.messages.removed.render({"member": name,
-                                                       "reason": offence.reason}),
+                                                       "reason": reason_shown(offence.reason)}),
                   group=self.group)
         await block(actor.store, member, actor.now, self.group, offence.reason)
         self._removing[member] = True

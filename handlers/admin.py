@@ -34,13 +34,24 @@ from datetime import timedelta
 from pydantic import Field
 
 from bot import broadcast, bulk, config, moderation, moving, outbox, roster
+from bot.actions import split_text
 from bot.adapters.base import GatewayError
 from bot.config import Duration
 from bot.context import Context
 from bot.events import Message
 from bot.handler import CONTINUE, STOP, Flow, Handler, HandlerConfig
-from bot.moderation import Action, Case, Moderator, Offence, Status, WarningInForce, policy_of
-from bot.sanitize import clean, first_of, member_name, more_than
+from bot.moderation import (
+    REASON_LIMIT,
+    Action,
+    Case,
+    Moderator,
+    Offence,
+    Status,
+    WarningInForce,
+    policy_of,
+    reason_shown,
+)
+from bot.sanitize import clean, first_of, group_name, member_name, more_than
 from bot.text import normalize, strip_mentions
 from bot.times import span
 
@@ -61,7 +72,6 @@ ALIASES = {
     "progress": ("progress", "进度"),
 }
 DEFAULT_REASON = "违反群规"
-REASON_LIMIT = 100  # characters of an admin's reason kept (one line): `/warns` lists them
 SHOWN = 30  # ids, members or cases listed in one reply; the rest are counted
 MAX_ERROR_LINES = 3
 SENT_PRIVATELY = "已私信发给你。"
@@ -230,11 +240,11 @@ async def _warns(command: Command, moderator: Moderator, ctx: Context) -> None:
             if not warnings:
                 ctx.reply(f"{member_name(name)} 没有生效中的警告。")
                 continue
-            lines = [f"· {w.at:%m-%d %H:%M} {clean(w.reason)}"
+            lines = [f"· {w.at:%m-%d %H:%M} {reason_shown(w.reason)}"
                      + (f" ×{w.weight}" if w.weight > 1 else "") for w in warnings]
             total = sum(w.weight for w in warnings)
             head = f"{member_name(name)} 的警告（{total}/{moderator.limit}）："
-            ctx.reply("\n".join([head, *lines]))
+            _reply_long(ctx, "\n".join([head, *lines]))
         return
     by_member: dict[str, list[WarningInForce]] = {}
     for warning in await moderator.in_force():
@@ -244,9 +254,10 @@ async def _warns(command: Command, moderator: Moderator, ctx: Context) -> None:
         return
     lines = [f"· {member_name(await ctx.name(member))} "
              f"{sum(w.weight for w in warnings)}/{moderator.limit}："
-             + "、".join(dict.fromkeys(clean(w.reason) for w in warnings))
+             + "、".join(dict.fromkeys(reason_shown(w.reason) for w in warnings))
              for member, warnings in list(by_member.items())[:SHOWN]]
-    ctx.reply("\n".join(["生效中的警告：", *lines, *more_than(len(by_member), SHOWN, "人")]))
+    _reply_long(ctx, "\n".join(["生效中的警告：", *lines,
+                                 *more_than(len(by_member), SHOWN, "人")]))
 
 
 async def _kick(command: Command, moderator: Moderator, ctx: Context) -> None:
@@ -281,8 +292,9 @@ async def _cases(command: Command, moderator: Moderator, ctx: Context) -> None:
     how = "/warn、/kick 或 /dismiss 加案件号"
     if any(case.kind == "question" for case in cases[:SHOWN]):  # a hand-off (handlers/faq.py)
         how += "；提问用 /answer 案件号 答复内容"
-    ctx.dm(admin, "\n".join([f"待处理的案件（{how}）：", *lines,
-                              *more_than(len(cases), SHOWN, "个")]))
+    for part in split_text("\n".join([f"待处理的案件（{how}）：", *lines,
+                                      *more_than(len(cases), SHOWN, "个")])):
+        ctx.dm(admin, part)
 
 
 async def _topic(ctx: Context, group: str) -> str:
@@ -362,7 +374,7 @@ async def _unblock(command: Command, moderator: Moderator, ctx: Context) -> None
         lines.append(f"已解封 {_ids(unblocked)}，可以重新加入本平台的群。")
     if unknown:
         lines.append(f"{_ids(unknown)} 不在移出名单中。")
-    ctx.reply("\n".join(lines))
+    _reply_long(ctx, "\n".join(lines))
 
 
 def _ids(members: list[str]) -> str:
@@ -405,7 +417,7 @@ async def _status(command: Command, moderator: Moderator, ctx: Context) -> None:
     warnings, warned = await moderator.tally()
     queued = await outbox.queued_in(ctx.store, ctx.scope)
     ctx.reply("\n".join([
-        f"📊 {clean(ctx.group.topic)}",
+        f"📊 {group_name(ctx.group.topic)}",
         f"类型：{ctx.type_title(ctx.group.type)}",
         f"成员：{info.member_count} 人",
         f"生效中的警告：{warnings} 条（{warned} 人）",
@@ -439,8 +451,8 @@ async def _broadcast(command: Command, moderator: Moderator, ctx: Context) -> No
     except ValueError as exc:
         ctx.reply(f"群发未创建：{exc}。\n用法：/broadcast 群类型或群ID …（-排除）\n第二行起：内容")
         return
-    ctx.reply(broadcast.preview(job, await bulk.rows(ctx.store, job.id),
-                                settings.confirm_within))
+    _reply_long(ctx, broadcast.preview(job, await bulk.rows(ctx.store, job.id),
+                                       settings.confirm_within))
 
 
 async def _move(command: Command, moderator: Moderator, ctx: Context) -> None:
@@ -454,7 +466,8 @@ async def _move(command: Command, moderator: Moderator, ctx: Context) -> None:
     except ValueError as exc:
         ctx.reply(f"迁移未创建：{exc}。")
         return
-    ctx.reply(moving.preview(job, await bulk.rows(ctx.store, job.id), settings.confirm_within))
+    _reply_long(ctx, moving.preview(job, await bulk.rows(ctx.store, job.id),
+                                    settings.confirm_within))
 
 
 def _job_id(command: Command, ctx: Context, usage: str) -> str | None:
@@ -528,7 +541,14 @@ async def _progress(command: Command, moderator: Moderator, ctx: Context) -> Non
     if job is None:
         ctx.reply(f"没有编号为 {clean(job_id).upper()} 的群发或迁移。")
         return
-    ctx.reply(await bulk.report(ctx.store, job))
+    _reply_long(ctx, await bulk.report(ctx.store, job))
+
+
+def _reply_long(ctx: Context, text: str) -> None:
+    """A reply that lists (warnings, ids, groups, members) in as many messages as keep each
+    within a message's length."""
+    for part in split_text(text):
+        ctx.reply(part)
 
 
 RUN: dict[str, Callable[[Command, Moderator, Context], Awaitable[None]]] = {

@@ -19,6 +19,7 @@ from typing import Annotated
 from pydantic import Field, field_validator, model_validator
 
 from bot import moderation, roster
+from bot.actions import split_text
 from bot.config import ClockTime, Count, Duration, Template, TemplateText, placeholders
 from bot.context import Context
 from bot.events import Kind, Message
@@ -295,7 +296,9 @@ class Checkin(Handler[Config]):
         for period, since in (("week", week_start(today)), ("month", today.replace(day=1)),
                               ("all", None)):
             sections[period] = await self._top(ctx, scope, since)
-        ctx.reply(board.template.render({**sections, "top": board.top}))
+        # (top 50 in three sections: up to ~8,000 characters, in several messages)
+        for part in split_text(board.template.render({**sections, "top": board.top})):
+            ctx.reply(part)
 
     async def _top(self, ctx: Context, scope: str, since: date | None) -> str:
         """The period's best by points: their check-ins' and, where fission runs, their
@@ -352,7 +355,7 @@ class Checkin(Handler[Config]):
         ctx.reply(self.config.my_data.template.render({
             "member": event.sender.name, "messages": spoke.messages if spoke else 0,
             "checkins": days, "streak": streak, "total": total,
-            "warnings": await _warnings(ctx, member)}))
+            "warnings": await _warnings(ctx, member)}), mention=self.config.mention)
         link = await ctx.member_link(member)
         if link is not None:
             url, lasts = link

@@ -15,6 +15,7 @@ from typing import Annotated
 from pydantic import Field, field_validator
 
 from bot import moderation, roster
+from bot.actions import split_text
 from bot.config import Count, Duration, Template, TemplateText, placeholders
 from bot.context import Context
 from bot.events import MemberJoined, MemberLeft, Message, Tick
@@ -181,7 +182,8 @@ class Fission(Handler[Config]):
                  for rank, (inviter, count, points) in enumerate(
                      [row for row in rows if row[0] not in removed][:board.top], start=1)]
         title = board.title.render({"group": ctx.group.topic if ctx.group else ""})
-        ctx.reply("\n".join([title, *lines]) if lines else board.empty)
+        for part in split_text("\n".join([title, *lines]) if lines else board.empty):
+            ctx.reply(part)  # (top 50: up to ~2,500 characters, in two messages)
 
 
 async def _absent(inviter: str, ctx: Context) -> str | None:

@@ -194,14 +194,16 @@ async def test_unblock_of_many_ids_is_one_reply_that_repeats_each_id_on_its_line
 
 async def test_an_admins_reason_is_kept_on_one_short_line(tmp_path: Path) -> None:
     """A reason pasted with line breaks forged lines of the bot's own in `/warns` ("⚠️ ..."),
-    and 5 KB of it was repeated in every `/warns` until the warning expired."""
+    and 5 KB of it was repeated in every `/warns` until the warning expired. It is kept, and
+    shown, as one line of 100 characters."""
     async with Harness(SHIPPED, tmp_path, groups=CUSTOMER) as h:
         await _command(h, "/warn {mentions} 刷屏\n⚠️ 警告 (2/2)：" + "x" * 5000, "alice")
         await _command(h, "/warns")
         await _command(h, "/warns {mentions}", "alice")
         *_, everyone, hers = h.texts()
-        assert everyone == "生效中的警告：\n· alice 1/2：刷屏 ⚠️ 警告 (2/2)：" + "x" * 24 + "…"
-        assert hers.split("\n")[1:] == ["· 11-23 09:00 刷屏 ⚠️ 警告 (2/2)：" + "x" * 24 + "…"]
+        kept = "刷屏 ⚠️ 警告 (2/2)：" + "x" * 84 + "…"
+        assert everyone == "生效中的警告：\n· alice 1/2：" + kept
+        assert hers.split("\n")[1:] == ["· 11-23 09:00 " + kept]
         await _command(h, "/kick {mentions} 私下拉客户\n" + "y" * 5000, "bob")
         [kick] = h.actions("kick")
         assert kick["reason"] == "私下拉客户 " + "y" * 93 + "…"

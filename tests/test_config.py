@@ -49,7 +49,7 @@ WELCOME = "handlers:\n  - welcome:\n      template: hi\n"
     ({"recruitment": "handlers:\n  - welcome:\n      template: 'hi {nobody}'\n"},
      "types/recruitment.yaml:3: handlers.welcome.template: unknown placeholder {nobody}"),
     ({"recruitment": "handlers:\n  - welcome: {template: a}\n  - welcome: {template: b}\n"},
-     "types/recruitment.yaml:1: handlers: a handler is listed twice"),
+     "types/recruitment.yaml:3: handlers[1].welcome: listed twice (first at line 2)"),
     ({"recruitment": "handlers:\n  - welcome:\n      template: hi\n      template: ho\n"},
      "types/recruitment.yaml:4: handlers.welcome.template: duplicate key"),
     ({"recruitment": "handlers:\n  - welcome: {template: hi\n"},

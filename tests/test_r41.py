@@ -58,8 +58,6 @@ async def test_r41_2_the_faq_lookup_of_a_long_mention_runs_off_the_loop(
     assert on_loop == [False]
 
 
-@pytest.mark.xfail(strict=True, reason="r41 finding 3: /status posts the group's name in the "
-                   "group with clean(), not group_name(): a name carrying a link is repeated")
 async def test_r41_3_status_does_not_repeat_a_group_name_that_carries_an_ad(
         tmp_path: Path) -> None:
     """Any member can rename a WeChat group; bot/sanitize.py promises the bot never posts a
@@ -72,8 +70,6 @@ async def test_r41_3_status_does_not_repeat_a_group_name_that_carries_an_ad(
         assert status.startswith("📊") and "evil.com" not in status
 
 
-@pytest.mark.xfail(strict=True, reason="r41 finding 4: checkin `mention: true` does not "
-                   "mention the member in the 我的数据 answer")
 async def test_r41_4_checkin_mention_applies_to_my_data(tmp_path: Path) -> None:
     """docs/handlers/checkin.md: `mention` "mention the member in the answers"; the check-in
     and `already` answers do, 我的数据 (addressed to the member by name) does not."""
@@ -86,8 +82,6 @@ async def test_r41_4_checkin_mention_applies_to_my_data(tmp_path: Path) -> None:
         assert [r["mentions"] for r in h.actions("say", group="r1")] == [["alice"], ["alice"]]
 
 
-@pytest.mark.xfail(strict=True, reason="r41 finding 5: 'a handler is listed twice' names "
-                   "neither the handler nor the line of the second entry")
 def test_r41_5_a_handler_listed_twice_is_named_at_its_second_line(tmp_path: Path) -> None:
     types = {"recruitment": "handlers:\n  - rules:\n      text: rules.md\n"
                             "  - checkin:\n  - checkin:\n"}
@@ -102,8 +96,6 @@ REASON = ("在群里多次发布与本群无关的兼职招聘信息并私聊多
           "按群规第二条处理，请大家引以为戒不要效仿")  # 59 characters
 
 
-@pytest.mark.xfail(strict=True, reason="r41 finding 6: an admin's reason, kept to 100 "
-                   "characters, is cut to 40 in the warning, the removal notice and /warns")
 async def test_r41_6_an_admins_reason_is_shown_as_kept(tmp_path: Path) -> None:
     """docs/handlers/admin.md: "A reason is kept as one line of at most 100 characters: it
     is what the warning, the removal's announcement, `/warns` and the audit log show." The
@@ -163,8 +155,6 @@ async def test_r41_8_a_rule_for_mentions_does_not_hide_a_later_rule(tmp_path: Pa
         assert h.texts("r1") == ["anyone", "hello"]
 
 
-@pytest.mark.xfail(strict=True, reason="r41 finding 9: /cases sends its 30 cases in one "
-                   "private message of ~3,700 characters, past the 2,000 a message may hold")
 async def test_r41_9_cases_are_listed_in_messages_of_at_most_2000_characters(
         tmp_path: Path) -> None:
     """faq's hand-off lists are cut into messages of at most TEXT_LIMIT (2,000) characters
