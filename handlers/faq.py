@@ -36,7 +36,7 @@ from typing import Annotated, Any
 from pydantic import Field, model_validator
 
 from bot import answer_limit, moderation
-from bot.actions import TEXT_LIMIT
+from bot.actions import TEXT_LIMIT, split_text
 from bot.answer_limit import MemberLimit
 from bot.config import (
     ClockTime,
@@ -433,25 +433,12 @@ async def _open_cases(ids: list[Any], ctx: Context) -> list[Case]:
 def _one_or_list(cases: list[Case], one: Callable[[Case], str], head: str,
                  line: Callable[[Case], str], foot: str) -> list[str]:
     """The messages to the operators about cases: `one` of a single case, else a list of
-    them (`head`, a `line` each, `foot`), in as many messages as keep each within a
-    message's length (a wave of long questions in one minute)."""
+    them (`head`, a `line` each, `foot` under each message), in as many messages as keep
+    each within a message's length (a wave of long questions in one minute)."""
     if len(cases) == 1:
         return [one(cases[0])]
-    parts: list[list[str]] = [[]]
-    room = TEXT_LIMIT - len(head) - len(foot) - 12  # (the newlines and a part's "（1/2）")
-    for case in cases:
-        text = line(case)
-        if parts[-1] and sum(map(len, parts[-1])) + len(parts[-1]) + len(text) > room:
-            parts.append([])
-        parts[-1].append(text)
-    if len(parts) > 1:  # "[转人工] 「X」的 12 个提问（1/2）："
-        return [_numbered(head, i, len(parts)) + "\n" + "\n".join([*lines, foot])
-                for i, lines in enumerate(parts, 1)]
-    return ["\n".join([head, *parts[0], foot])]
-
-
-def _numbered(head: str, part: int, parts: int) -> str:
-    return f"{head.removesuffix('：')}（{part}/{parts}）："
+    listed = "\n".join([head, *map(line, cases)])  # "[转人工] 「X」的 12 个提问（1/2）："
+    return [f"{part}\n{foot}" for part in split_text(listed, TEXT_LIMIT - len(foot) - 1)]
 
 
 def _waited(case: Case, ctx: Context) -> int:
