@@ -378,9 +378,12 @@ _ANY_MARKER = f"(?P<marker>{_alternation(_ENDS)})"
 _FILLER = (rf"(?:{_SEP}|[号號][码碼]|[号號]|[账帳賬][号號]|同[号號]|搜索|搜尋|搜|是|[为為]"
            rf"|{_CHAT_GROUP}|(?:id|hao|is|me)(?={_SEP}))*")
 # More digits after a separator continue the id ("QQ 1234 5678", "微信 一三八 零零"), but not
-# a Chinese numeral glued to the word after it, which is that word (「李威 20231234 零投资」,
-# 「王薇 20231234 一班」: the id is 20231234, as `_joined` reads 加一下: h40b)
-_MORE_DIGITS = rf"{_SEP}++[0-9{_CHINESE_NUMERALS}]++(?:(?<=[0-9])|(?![{_HAN}]))"
+# one or two Chinese numerals glued to the word after them, which are that word (「李威
+# 20231234 零投资」, 「王薇 20231234 一班」, 「十一班」: the id is 20231234, as `_joined` reads
+# 加一下: h40b); three or more are the id's tail whatever follows (「QQ 1234 五六七八了解一下」:
+# review s40 r45 finding 1)
+_MORE_DIGITS = (rf"{_SEP}++[0-9{_CHINESE_NUMERALS}]++"
+                rf"(?:(?<=[0-9])|(?<=[{_CHINESE_NUMERALS}]{{3}})|(?![{_HAN}]))")
 _MARKER = (
     rf"{_ANY_MARKER}"
     rf"(?P<filler>{_FILLER})"

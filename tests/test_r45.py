@@ -49,8 +49,6 @@ def _moderation_test(tmp_path: Path, cases: list[dict[str, object]],
 # word loses its tail: 973c37a read 「QQ 1234 五六七八了解一下」 as qq:12345678 and removed the
 # member on the second; 6ecb347 reads 1234 (too short for a QQ number) and finds nothing.
 
-@pytest.mark.xfail(strict=True, reason="r45 finding 1: a numeral run glued to a word is "
-                   "dropped whole: 'QQ 1234 五六七八了解一下' is no QQ number any more")
 @pytest.mark.parametrize(("text", "found"), [
     ("QQ 1234 五六七八了解一下", [qq("12345678")]),
     ("扣扣 2345 六七八九来玩", [qq("23456789")]),
@@ -62,8 +60,6 @@ def test_r45_1_an_id_s_tail_in_numerals_before_a_word_is_still_its_tail(
     assert find_contacts(text) == found
 
 
-@pytest.mark.xfail(strict=True, reason="r45 finding 1: the wechat id spelled in numerals "
-                   "before a word is cut ('1380088') or lost")
 @pytest.mark.parametrize("text", ["加微信 一三八 零零八八 八八八八呀",
                                   "V 138 零零八八 八八八八加"])
 def test_r45_1_a_wechat_id_in_numerals_before_a_word_is_read_whole(text: str) -> None:
