@@ -236,12 +236,13 @@ _NAME_MARKERS = frozenset(("伟信", "魏信", "秋秋", "蔻蔻", "qiuqiu"))
 # Read on the text in simplified characters (詳聊, 私訊: review s38 r30 R30-1), with the asks
 # ads write most (欢迎咨询 咨询我 戳我 滴滴 私戳 pm me; not 找我, 扫码 or 咨询 alone, as a
 # class writes 「没交的找我」, 「扫码签到」, 「有问题咨询班长」) and another channel named: 加V,
-# 加qq, 进裙 (a skirt for a group, as ads write it); and 找我 or 联系 after 有需要 (if you need
-# it): an offer's, not a class's (「王薇 20231234 有需要找我」: h40b).
+# 加qq, 进裙 (a skirt for a group, as ads write it); and 找我, 联系我 or a 联系 that ends its
+# clause after 有需要 (if you need it): an offer's (「王薇 20231234 有需要找我」, 「有需要的朋友
+# 联系」: h40b), not a class's, which names whom to ask (「有需要联系班长」: review s40 r45).
 _ASKED = re.compile("加我|[+➕]我|私聊|私我|私信|私讯|私戳|详聊|有意者|加好友|欢迎咨询|咨询我|戳我"
                     "|滴滴|pm me|(?<![已了])[进加+](?:[群裙]|(?:qq?|vx?|wx)(?![a-z]))"
                     "|有需要的?(?:朋友|亲|宝子|姐妹|老板)?们?[ ,]?"
-                    "(?:可以|请|就|随时|直接)?(?:找我|联系)")
+                    "(?:可以|请|就|随时|直接)?(?:找我|联系(?=我|$|[ ,。!?;]))")
 # ...nor sells: work, pay or a discount on offer (日结 副业 兼职 代理 招聘 刷单 返利 优惠 下单...:
 # 「李威 B20231234 日结」, 「张薇 20231234 兼职」 are ads: review s39 f27), which a roster says
 # only of its own: a school's part-time job (兼职助教), a class role held for another (代理班长),
