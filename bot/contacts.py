@@ -273,8 +273,9 @@ _SURNAMES = ("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁
              "顏龐聶紀駱鮑饒繆婁竇閔鄔欒叢鞏鄺魯蘆遲")
 _SURNAME = f"(?:欧阳|歐陽|上官|司马|司馬|诸葛|諸葛|[{_SURNAMES}])"
 # A surname that starts a word an ad puts before the marker is that word (金牌薇, 高端薇,
-# 黄金薇, 马上薇, 付费薇: h40b), not a name
-_AD_WORDS = "金牌|金融|金钻|黄金|高端|高级|高薪|高佣|高价|高额|马上|万能|付费|任意|严选"
+# 马上薇, 付费薇: h40b), not a name; not 黄金, as 黄金薇 and 黄金威 are names of the surname 黄
+# as often (review s40 r45)
+_AD_WORDS = "金牌|金融|金钻|高端|高级|高薪|高佣|高价|高额|马上|万能|付费|任意|严选"
 _NAME_BEFORE = re.compile(f"(?<![{_HAN}])(?!{_AD_WORDS})"
                           f"(?:{_SURNAME}(?:(?![加的私找系十])[{_HAN}])?|[小阿])$")
 # 微 ends names too (张微, 李微), but is the marker itself far more often (个人微, 官方微, 小微):

@@ -96,8 +96,6 @@ def test_r45_2_control_an_offer_s_if_you_need_it_contact_me_is_still_an_ad() -> 
 # h40b keeps 金薇 itself a name) read as the ad word 黄金. tests/test_h40b_names.py asserts
 # 「黄金薇 20231234」 an ad: a fix changes that test too (the lead's call).
 
-@pytest.mark.xfail(strict=True, reason="r45 finding 3: 黄金薇 / 黄金威 (surname 黄) on a "
-                   "roster are read as the ad word 黄金")
 @pytest.mark.parametrize("text", ["黄金薇 20231234 已交", "黄金威 20231234 已交",
                                   "名单\n黄金薇 20231234\n李金华 20231235"])
 def test_r45_3_a_name_of_surname_huang_and_jin_is_a_name(text: str) -> None:
