@@ -41,8 +41,9 @@ the digit groups. Findings carry a family:
   "🐧 12306"); 喂 counts only right after 加 or a plus ("加喂 abc12345"). After a name (伟信
   秋秋..., 薇 or 威 ending one: "张薇", "李威", "小薇", 微 after a surname: "张微") a roster's
   number is none ("张薇 20231234 已交", "伟信：B20231234") in a message that asks nobody to
-  reach anyone, and whose own line and sentence sell nothing ("张薇 20231234 日结" is an ad,
-  "学费优惠名单⏎张薇 20231234" a roster: `_a_name`, `_SELLS`, `_Clauses`).
+  reach anyone, and that sells nothing: in a message that calls itself a list (名单 报名
+  接龙 已交...), its own line and sentence ("张薇 20231234 日结" and "兼职日结⏎张薇 20231234"
+  are ads, "学费优惠名单⏎张薇 20231234" a roster: `_a_name`, `_SELLS`, `_Clauses`).
 - counts are no QQ number or id: after a marker that is also a noun (企鹅 penguin, 球球
   balls, 卫星 satellite), a number with a measure word after it ("企鹅 100000 只在南极",
   "卫星 300 颗"), nor is a price after 裙 (a skirt: "企鹅裙 129.00"). A number written as an
@@ -525,41 +526,48 @@ def _a_name(text: str, start: int, marker: str, ident: str) -> int | None:
 
 # What ends a clause: a sentence's end, and a line's (`_Clauses`)
 _CLAUSE_END = re.compile("[。!?;]")
+# What a roster calls itself or says of its entries (tests/corpus/innocent.yaml): a message
+# without any is read as one clause, as an ad dressed as a roster is one offer (「兼职日结⏎
+# 王薇 20231234」, 「刷单返利。王薇 20231234」: review s40 r45 finding 4)
+_A_LIST = re.compile("名单|名册|报名|统计|接龙|如下|同学|已交|未交|没交|签到|点名|分组")
 
 
 class _Clauses:
     """Whether a roster's entry in a text as the markers read it (`marked`, unmasked) is an
-    ad's: the message asks the reader to reach someone, or the entry's own clause sells, not
-    anywhere in the message (「学费优惠名单」 above lines of 「王薇 20231234」 sells nothing:
-    h40b), read in simplified characters. A clause ends at 。 ! ? ; and at a line's end: the
-    lines of the text as written (`written`), read one by one as the whole was, which unmask
-    joins with a space (when it does not, as a look-alike read across lines may not, the
-    line ends are not known). Each is read once a text, on first use (most texts hold no
-    roster entry; a long roster many in one clause)."""
+    ad's: the message asks the reader to reach someone, or the entry's clause sells, read in
+    simplified characters. In a message that calls itself a list (`_A_LIST`) that is the
+    entry's own clause, not anywhere in the message (「学费优惠名单」 above lines of 「王薇
+    20231234」 sells nothing: h40b); in any other the whole message is one clause. A clause
+    ends at 。 ! ? ; and at a line's end: the lines of the text as written (`written`), read
+    one by one as the whole was, which unmask joins with a space (when it does not, as a
+    look-alike read across lines may not, the line ends are not known). Each is read once a
+    text, on first use (most texts hold no roster entry; a long roster many in one clause)."""
 
     def __init__(self, marked: str, written: str) -> None:
         self._text, self._written = marked, written
-        self._ends: list[int] | None = None
-        self._asks: bool | None = None
+        self._read: tuple[bool, list[int]] | None = None  # whether it asks; its clauses' ends
         self._sells: dict[int, bool] = {}  # by the clause's start
 
     def reach_out(self, start: int, end: int) -> bool:
         """The entry text[start:end] is an ad's (above)."""
-        if self._asks is None:
-            self._asks = _ASKED.search(simplified(self._text)) is not None
-        if self._asks:
+        if self._read is None:
+            said = simplified(self._text)
+            self._read = (_ASKED.search(said) is not None,
+                          self._clause_ends() if _A_LIST.search(said) else [])
+        asks, ends = self._read
+        if asks:
             return True
-        if self._ends is None:
-            self._ends = sorted({*self._line_ends(), *(
-                m.end() for m in _CLAUSE_END.finditer(self._text))})
-        before = bisect.bisect_right(self._ends, start)
-        after = bisect.bisect_left(self._ends, end)
-        clause = (self._ends[before - 1] if before else 0,
-                  self._ends[after] if after < len(self._ends) else len(self._text))
+        before = bisect.bisect_right(ends, start)
+        after = bisect.bisect_left(ends, end)
+        clause = (ends[before - 1] if before else 0,
+                  ends[after] if after < len(ends) else len(self._text))
         if clause[0] not in self._sells:
             said = simplified(self._text[slice(*clause)])
             self._sells[clause[0]] = _SELLS.search(said) is not None
         return self._sells[clause[0]]
+
+    def _clause_ends(self) -> list[int]:
+        return sorted({*self._line_ends(), *(m.end() for m in _CLAUSE_END.finditer(self._text))})
 
     def _line_ends(self) -> Iterator[int]:
         if "\n" not in self._written:

@@ -115,8 +115,6 @@ ADS_DRESSED_AS_ROSTERS = [
     "王薇\n20231234\n日结"]
 
 
-@pytest.mark.xfail(strict=True, reason="r45 finding 4: a selling word one line or one 。 "
-                   "away from a name's number no longer makes it an ad")
 @pytest.mark.parametrize("text", ADS_DRESSED_AS_ROSTERS)
 def test_r45_4_a_selling_title_or_tail_line_makes_a_lone_entry_an_ad(text: str) -> None:
     assert find_contacts(text)
@@ -165,8 +163,6 @@ def test_r45_the_shipped_config_is_as_right_as_on_973c37a(
 # The same two regressions over several messages (handlers/antispam.py `_split_contacts`,
 # which now reads each message as a line of its own): 973c37a caught these three (3/3).
 
-@pytest.mark.xfail(strict=True, reason="r45 findings 1 and 4: an ad split over two messages "
-                   "(a selling title, then the entry; a QQ number's numeral tail) is missed")
 def test_r45_4_split_ads_dressed_as_rosters_are_caught(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     _moderation_test(tmp_path, [
