@@ -138,19 +138,11 @@ EVERYDAY_WORDS_OF_THE_RECRUITING_LIST = [
 # Through the real antispam handler and the shipped config (`groupbot moderation test`):
 # 973c37a passes each corpus; 6ecb347 catches none of the ads and flags every innocent case.
 
-def _xfail(finding: str) -> pytest.MarkDecorator:
-    return pytest.mark.xfail(strict=True, reason=f"r45 finding {finding} (shipped config)")
-
-
 @pytest.mark.parametrize(("family", "flag", "texts"), [
-    pytest.param("qq", True, ["QQ 1234 五六七八了解一下", "扣扣 2345 六七八九来玩",
-                              "Q 1234 五六七八咨询"], marks=_xfail("1: QQ ads missed")),
-    pytest.param("wechat", False, ROSTERS_THAT_ASK_A_TEACHER,
-                 marks=_xfail("2: rosters warned")),
-    pytest.param("wechat", True, ADS_DRESSED_AS_ROSTERS,
-                 marks=_xfail("4: ads dressed as rosters missed")),
-    pytest.param("banned", False, EVERYDAY_WORDS_OF_THE_RECRUITING_LIST,
-                 marks=_xfail("5: everyday 在家可做 / 招募宝妈 flagged"))])
+    ("qq", True, ["QQ 1234 五六七八了解一下", "扣扣 2345 六七八九来玩", "Q 1234 五六七八咨询"]),
+    ("wechat", False, ROSTERS_THAT_ASK_A_TEACHER),
+    ("wechat", True, ADS_DRESSED_AS_ROSTERS),
+    ("banned", False, EVERYDAY_WORDS_OF_THE_RECRUITING_LIST)])
 def test_r45_the_shipped_config_is_as_right_as_on_973c37a(
         tmp_path: Path, capsys: pytest.CaptureFixture[str], family: str, flag: bool,
         texts: list[str]) -> None:
