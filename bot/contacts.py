@@ -528,8 +528,9 @@ def _a_name(text: str, start: int, marker: str, ident: str) -> int | None:
 _CLAUSE_END = re.compile("[。!?;]")
 # What a roster calls itself or says of its entries (tests/corpus/innocent.yaml): a message
 # without any is read as one clause, as an ad dressed as a roster is one offer (「兼职日结⏎
-# 王薇 20231234」, 「刷单返利。王薇 20231234」: review s40 r45 finding 4)
-_A_LIST = re.compile("名单|名册|报名|统计|接龙|如下|同学|已交|未交|没交|签到|点名|分组")
+# 王薇 20231234」, 「刷单返利。王薇 20231234」: review s40 r45 finding 4). Not 同学 or 签到,
+# which ads say too (「同学们，兼职日结」, 「每日签到领红包」)
+_A_LIST = re.compile("名单|名册|报名|统计|接龙|如下|已交|未交|没交|点名|分组")
 
 
 class _Clauses:

@@ -46,6 +46,7 @@ def test_a_message_that_calls_itself_a_list_is_read_by_clause(text: str) -> None
 
 @pytest.mark.parametrize(("text", "found"), [
     ("兼职日结\n王薇 20231234", [wechat("20231234")]),
+    ("同学们，兼职日结\n王薇 20231234", [wechat("20231234")]),
     ("王薇 20231234\n李威 20231235\n返利", [wechat("20231234"), wechat("20231235")])])
 def test_any_other_message_is_one_clause(text: str, found: list[Finding]) -> None:
     assert find_contacts(text) == found
