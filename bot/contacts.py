@@ -41,8 +41,9 @@ the digit groups. Findings carry a family:
   "🐧 12306"); 喂 counts only right after 加 or a plus ("加喂 abc12345"). After a name (伟信
   秋秋..., 薇 or 威 ending one: "张薇", "李威", "小薇", 微 after a surname: "张微") a roster's
   number is none ("张薇 20231234 已交", "伟信：B20231234") in a message that asks nobody to
-  reach anyone, and whose own line and sentence sell nothing ("张薇 20231234 日结" is an ad,
-  "学费优惠名单⏎张薇 20231234" a roster: `_a_name`, `_SELLS`, `_Clauses`).
+  reach anyone, and that sells nothing: in a message that calls itself a list (名单 报名
+  接龙 已交...), its own line and sentence ("张薇 20231234 日结" and "兼职日结⏎张薇 20231234"
+  are ads, "学费优惠名单⏎张薇 20231234" a roster: `_a_name`, `_SELLS`, `_Clauses`).
 - counts are no QQ number or id: after a marker that is also a noun (企鹅 penguin, 球球
   balls, 卫星 satellite), a number with a measure word after it ("企鹅 100000 只在南极",
   "卫星 300 颗"), nor is a price after 裙 (a skirt: "企鹅裙 129.00"). A number written as an
@@ -236,12 +237,13 @@ _NAME_MARKERS = frozenset(("伟信", "魏信", "秋秋", "蔻蔻", "qiuqiu"))
 # Read on the text in simplified characters (詳聊, 私訊: review s38 r30 R30-1), with the asks
 # ads write most (欢迎咨询 咨询我 戳我 滴滴 私戳 pm me; not 找我, 扫码 or 咨询 alone, as a
 # class writes 「没交的找我」, 「扫码签到」, 「有问题咨询班长」) and another channel named: 加V,
-# 加qq, 进裙 (a skirt for a group, as ads write it); and 找我 or 联系 after 有需要 (if you need
-# it): an offer's, not a class's (「王薇 20231234 有需要找我」: h40b).
+# 加qq, 进裙 (a skirt for a group, as ads write it); and 找我, 联系我 or a 联系 that ends its
+# clause after 有需要 (if you need it): an offer's (「王薇 20231234 有需要找我」, 「有需要的朋友
+# 联系」: h40b), not a class's, which names whom to ask (「有需要联系班长」: review s40 r45).
 _ASKED = re.compile("加我|[+➕]我|私聊|私我|私信|私讯|私戳|详聊|有意者|加好友|欢迎咨询|咨询我|戳我"
                     "|滴滴|pm me|(?<![已了])[进加+](?:[群裙]|(?:qq?|vx?|wx)(?![a-z]))"
                     "|有需要的?(?:朋友|亲|宝子|姐妹|老板)?们?[ ,]?"
-                    "(?:可以|请|就|随时|直接)?(?:找我|联系)")
+                    "(?:可以|请|就|随时|直接)?(?:找我|联系(?=我|$|[ ,。!?;]))")
 # ...nor sells: work, pay or a discount on offer (日结 副业 兼职 代理 招聘 刷单 返利 优惠 下单...:
 # 「李威 B20231234 日结」, 「张薇 20231234 兼职」 are ads: review s39 f27), which a roster says
 # only of its own: a school's part-time job (兼职助教), a class role held for another (代理班长),
@@ -272,8 +274,9 @@ _SURNAMES = ("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁
              "顏龐聶紀駱鮑饒繆婁竇閔鄔欒叢鞏鄺魯蘆遲")
 _SURNAME = f"(?:欧阳|歐陽|上官|司马|司馬|诸葛|諸葛|[{_SURNAMES}])"
 # A surname that starts a word an ad puts before the marker is that word (金牌薇, 高端薇,
-# 黄金薇, 马上薇, 付费薇: h40b), not a name
-_AD_WORDS = "金牌|金融|金钻|黄金|高端|高级|高薪|高佣|高价|高额|马上|万能|付费|任意|严选"
+# 马上薇, 付费薇: h40b), not a name; not 黄金, as 黄金薇 and 黄金威 are names of the surname 黄
+# as often (review s40 r45)
+_AD_WORDS = "金牌|金融|金钻|高端|高级|高薪|高佣|高价|高额|马上|万能|付费|任意|严选"
 _NAME_BEFORE = re.compile(f"(?<![{_HAN}])(?!{_AD_WORDS})"
                           f"(?:{_SURNAME}(?:(?![加的私找系十])[{_HAN}])?|[小阿])$")
 # 微 ends names too (张微, 李微), but is the marker itself far more often (个人微, 官方微, 小微):
@@ -378,9 +381,12 @@ _ANY_MARKER = f"(?P<marker>{_alternation(_ENDS)})"
 _FILLER = (rf"(?:{_SEP}|[号號][码碼]|[号號]|[账帳賬][号號]|同[号號]|搜索|搜尋|搜|是|[为為]"
            rf"|{_CHAT_GROUP}|(?:id|hao|is|me)(?={_SEP}))*")
 # More digits after a separator continue the id ("QQ 1234 5678", "微信 一三八 零零"), but not
-# a Chinese numeral glued to the word after it, which is that word (「李威 20231234 零投资」,
-# 「王薇 20231234 一班」: the id is 20231234, as `_joined` reads 加一下: h40b)
-_MORE_DIGITS = rf"{_SEP}++[0-9{_CHINESE_NUMERALS}]++(?:(?<=[0-9])|(?![{_HAN}]))"
+# one or two Chinese numerals glued to the word after them, which are that word (「李威
+# 20231234 零投资」, 「王薇 20231234 一班」, 「十一班」: the id is 20231234, as `_joined` reads
+# 加一下: h40b); three or more are the id's tail whatever follows (「QQ 1234 五六七八了解一下」:
+# review s40 r45 finding 1)
+_MORE_DIGITS = (rf"{_SEP}++[0-9{_CHINESE_NUMERALS}]++"
+                rf"(?:(?<=[0-9])|(?<=[{_CHINESE_NUMERALS}]{{3}})|(?![{_HAN}]))")
 _MARKER = (
     rf"{_ANY_MARKER}"
     rf"(?P<filler>{_FILLER})"
@@ -520,41 +526,49 @@ def _a_name(text: str, start: int, marker: str, ident: str) -> int | None:
 
 # What ends a clause: a sentence's end, and a line's (`_Clauses`)
 _CLAUSE_END = re.compile("[。!?;]")
+# What a roster calls itself or says of its entries (tests/corpus/innocent.yaml): a message
+# without any is read as one clause, as an ad dressed as a roster is one offer (「兼职日结⏎
+# 王薇 20231234」, 「刷单返利。王薇 20231234」: review s40 r45 finding 4). Not 同学 or 签到,
+# which ads say too (「同学们，兼职日结」, 「每日签到领红包」)
+_A_LIST = re.compile("名单|名册|报名|统计|接龙|如下|已交|未交|没交|点名|分组")
 
 
 class _Clauses:
     """Whether a roster's entry in a text as the markers read it (`marked`, unmasked) is an
-    ad's: the message asks the reader to reach someone, or the entry's own clause sells, not
-    anywhere in the message (「学费优惠名单」 above lines of 「王薇 20231234」 sells nothing:
-    h40b), read in simplified characters. A clause ends at 。 ! ? ; and at a line's end: the
-    lines of the text as written (`written`), read one by one as the whole was, which unmask
-    joins with a space (when it does not, as a look-alike read across lines may not, the
-    line ends are not known). Each is read once a text, on first use (most texts hold no
-    roster entry; a long roster many in one clause)."""
+    ad's: the message asks the reader to reach someone, or the entry's clause sells, read in
+    simplified characters. In a message that calls itself a list (`_A_LIST`) that is the
+    entry's own clause, not anywhere in the message (「学费优惠名单」 above lines of 「王薇
+    20231234」 sells nothing: h40b); in any other the whole message is one clause. A clause
+    ends at 。 ! ? ; and at a line's end: the lines of the text as written (`written`), read
+    one by one as the whole was, which unmask joins with a space (when it does not, as a
+    look-alike read across lines may not, the line ends are not known). Each is read once a
+    text, on first use (most texts hold no roster entry; a long roster many in one clause)."""
 
     def __init__(self, marked: str, written: str) -> None:
         self._text, self._written = marked, written
-        self._ends: list[int] | None = None
-        self._asks: bool | None = None
+        self._read: tuple[bool, list[int]] | None = None  # whether it asks; its clauses' ends
         self._sells: dict[int, bool] = {}  # by the clause's start
 
     def reach_out(self, start: int, end: int) -> bool:
         """The entry text[start:end] is an ad's (above)."""
-        if self._asks is None:
-            self._asks = _ASKED.search(simplified(self._text)) is not None
-        if self._asks:
+        if self._read is None:
+            said = simplified(self._text)
+            self._read = (_ASKED.search(said) is not None,
+                          self._clause_ends() if _A_LIST.search(said) else [])
+        asks, ends = self._read
+        if asks:
             return True
-        if self._ends is None:
-            self._ends = sorted({*self._line_ends(), *(
-                m.end() for m in _CLAUSE_END.finditer(self._text))})
-        before = bisect.bisect_right(self._ends, start)
-        after = bisect.bisect_left(self._ends, end)
-        clause = (self._ends[before - 1] if before else 0,
-                  self._ends[after] if after < len(self._ends) else len(self._text))
+        before = bisect.bisect_right(ends, start)
+        after = bisect.bisect_left(ends, end)
+        clause = (ends[before - 1] if before else 0,
+                  ends[after] if after < len(ends) else len(self._text))
         if clause[0] not in self._sells:
             said = simplified(self._text[slice(*clause)])
             self._sells[clause[0]] = _SELLS.search(said) is not None
         return self._sells[clause[0]]
+
+    def _clause_ends(self) -> list[int]:
+        return sorted({*self._line_ends(), *(m.end() for m in _CLAUSE_END.finditer(self._text))})
 
     def _line_ends(self) -> Iterator[int]:
         if "\n" not in self._written:

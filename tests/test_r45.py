@@ -49,8 +49,6 @@ def _moderation_test(tmp_path: Path, cases: list[dict[str, object]],
 # word loses its tail: 973c37a read 「QQ 1234 五六七八了解一下」 as qq:12345678 and removed the
 # member on the second; 6ecb347 reads 1234 (too short for a QQ number) and finds nothing.
 
-@pytest.mark.xfail(strict=True, reason="r45 finding 1: a numeral run glued to a word is "
-                   "dropped whole: 'QQ 1234 五六七八了解一下' is no QQ number any more")
 @pytest.mark.parametrize(("text", "found"), [
     ("QQ 1234 五六七八了解一下", [qq("12345678")]),
     ("扣扣 2345 六七八九来玩", [qq("23456789")]),
@@ -62,8 +60,6 @@ def test_r45_1_an_id_s_tail_in_numerals_before_a_word_is_still_its_tail(
     assert find_contacts(text) == found
 
 
-@pytest.mark.xfail(strict=True, reason="r45 finding 1: the wechat id spelled in numerals "
-                   "before a word is cut ('1380088') or lost")
 @pytest.mark.parametrize("text", ["加微信 一三八 零零八八 八八八八呀",
                                   "V 138 零零八八 八八八八加"])
 def test_r45_1_a_wechat_id_in_numerals_before_a_word_is_read_whole(text: str) -> None:
@@ -83,8 +79,6 @@ ROSTERS_THAT_ASK_A_TEACHER = [
     "作业提交情况\n王薇 20231234 已交\n李威 20231235 未交\n有需要随时联系班主任"]
 
 
-@pytest.mark.xfail(strict=True, reason="r45 finding 2: '有需要联系班长' under a roster "
-                   "makes its names contact details")
 @pytest.mark.parametrize("text", ROSTERS_THAT_ASK_A_TEACHER)
 def test_r45_2_a_roster_that_says_ask_the_monitor_if_needed_is_no_ad(text: str) -> None:
     assert find_contacts(text) == []
@@ -102,8 +96,6 @@ def test_r45_2_control_an_offer_s_if_you_need_it_contact_me_is_still_an_ad() -> 
 # h40b keeps 金薇 itself a name) read as the ad word 黄金. tests/test_h40b_names.py asserts
 # 「黄金薇 20231234」 an ad: a fix changes that test too (the lead's call).
 
-@pytest.mark.xfail(strict=True, reason="r45 finding 3: 黄金薇 / 黄金威 (surname 黄) on a "
-                   "roster are read as the ad word 黄金")
 @pytest.mark.parametrize("text", ["黄金薇 20231234 已交", "黄金威 20231234 已交",
                                   "名单\n黄金薇 20231234\n李金华 20231235"])
 def test_r45_3_a_name_of_surname_huang_and_jin_is_a_name(text: str) -> None:
@@ -123,8 +115,6 @@ ADS_DRESSED_AS_ROSTERS = [
     "王薇\n20231234\n日结"]
 
 
-@pytest.mark.xfail(strict=True, reason="r45 finding 4: a selling word one line or one 。 "
-                   "away from a name's number no longer makes it an ad")
 @pytest.mark.parametrize("text", ADS_DRESSED_AS_ROSTERS)
 def test_r45_4_a_selling_title_or_tail_line_makes_a_lone_entry_an_ad(text: str) -> None:
     assert find_contacts(text)
@@ -148,19 +138,11 @@ EVERYDAY_WORDS_OF_THE_RECRUITING_LIST = [
 # Through the real antispam handler and the shipped config (`groupbot moderation test`):
 # 973c37a passes each corpus; 6ecb347 catches none of the ads and flags every innocent case.
 
-def _xfail(finding: str) -> pytest.MarkDecorator:
-    return pytest.mark.xfail(strict=True, reason=f"r45 finding {finding} (shipped config)")
-
-
 @pytest.mark.parametrize(("family", "flag", "texts"), [
-    pytest.param("qq", True, ["QQ 1234 五六七八了解一下", "扣扣 2345 六七八九来玩",
-                              "Q 1234 五六七八咨询"], marks=_xfail("1: QQ ads missed")),
-    pytest.param("wechat", False, ROSTERS_THAT_ASK_A_TEACHER,
-                 marks=_xfail("2: rosters warned")),
-    pytest.param("wechat", True, ADS_DRESSED_AS_ROSTERS,
-                 marks=_xfail("4: ads dressed as rosters missed")),
-    pytest.param("banned", False, EVERYDAY_WORDS_OF_THE_RECRUITING_LIST,
-                 marks=_xfail("5: everyday 在家可做 / 招募宝妈 flagged"))])
+    ("qq", True, ["QQ 1234 五六七八了解一下", "扣扣 2345 六七八九来玩", "Q 1234 五六七八咨询"]),
+    ("wechat", False, ROSTERS_THAT_ASK_A_TEACHER),
+    ("wechat", True, ADS_DRESSED_AS_ROSTERS),
+    ("banned", False, EVERYDAY_WORDS_OF_THE_RECRUITING_LIST)])
 def test_r45_the_shipped_config_is_as_right_as_on_973c37a(
         tmp_path: Path, capsys: pytest.CaptureFixture[str], family: str, flag: bool,
         texts: list[str]) -> None:
@@ -173,8 +155,6 @@ def test_r45_the_shipped_config_is_as_right_as_on_973c37a(
 # The same two regressions over several messages (handlers/antispam.py `_split_contacts`,
 # which now reads each message as a line of its own): 973c37a caught these three (3/3).
 
-@pytest.mark.xfail(strict=True, reason="r45 findings 1 and 4: an ad split over two messages "
-                   "(a selling title, then the entry; a QQ number's numeral tail) is missed")
 def test_r45_4_split_ads_dressed_as_rosters_are_caught(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     _moderation_test(tmp_path, [
