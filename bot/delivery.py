@@ -39,6 +39,7 @@ from bot.actions import (
     Kick,
     RenameGroup,
     Say,
+    split_text,
 )
 from bot.adapters.base import Disconnected, Gateway, GatewayError, RateLimited, Refused, Uncertain
 from bot.governor import ACCOUNT, Governor
@@ -383,7 +384,8 @@ class Delivery:
         text = await bulk.report(self.store, job)
         by = job.confirmed_by or ""
         for admin in [by] if by in admins else admins:
-            await self.outbox.put(Dm(admin, text), admins=admins)
+            await self.outbox.put_all([Dm(admin, part) for part in split_text(text)],
+                                      admins=admins)
 
     async def _left(self, action: Kick) -> bool:
         """Whether the member is out of the group, as the roster last saw it (they left after

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from harness import TZ, Harness, shipped_config
 
+from bot.actions import TEXT_LIMIT
 from bot.adapters.base import Refused
 
 pytestmark = pytest.mark.usefixtures("backend")  # on SQLite, then on PostgreSQL
@@ -192,3 +193,26 @@ async def test_a_broadcast_sends_its_image_after_the_text_and_reports_the_group_
         assert [(r.get("text"), r.get("file")) for r in h.actions("say", group=group)] == [
             ("本周海报", None), (None, "posters/week48.png")]
     assert len(reports) == 1 and reports[0].startswith(f"[群发] {job} 报告：已发送 2 ·")
+
+
+async def test_a_report_longer_than_a_message_goes_in_numbered_parts(tmp_path: Path) -> None:
+    """The report of a broadcast to 40 groups of long names, half refused, lists 60 lines:
+    more than one message holds (TEXT_LIMIT), so it goes in parts, each headed."""
+    groups = {f"c{i:02d}": f"Customer {i:02d} 客户群" + "长长的群名" * 5 for i in range(40)}
+    root = shipped_config(tmp_path, "governor:\n  enabled: false\n")
+    async with Harness(root, tmp_path, groups=groups, start=ELEVEN) as h:
+        send = h.world.send_text
+
+        async def refusing(group: str, text: str, mentions: tuple[str, ...] = ()) -> None:
+            if int(group[1:]) % 2:
+                raise Refused("not allowed in this group")
+            await send(group, text, mentions)
+
+        h.world.send_text = refusing  # type: ignore[method-assign]
+        job = await _preview(h, "/broadcast customer\n周末活动")
+        await _ask(h, f"/confirm {job}")
+        await h.advance("2h")
+        report = [text for text in _dms(h) if text.startswith(f"[群发] {job} 报告")]
+    assert len(report) > 1 and max(map(len, report)) <= TEXT_LIMIT, list(map(len, report))
+    assert [part.split("\n")[0].endswith(f"（{i}/{len(report)}）")
+            for i, part in enumerate(report, 1)] == [True] * len(report)
