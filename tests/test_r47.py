@@ -168,3 +168,17 @@ def test_a_name_renamed_in_quotes_is_the_name_without_them(tmp_path: Path) -> No
     result = _run(_deployment(tmp_path), '/rename alice "Anna Lee"', '/as "Anna Lee"')
     assert result.returncode == 0, result.stderr
     assert "speaking as Anna Lee (alice)" in result.stdout, result.stdout[-400:]
+
+
+# ---------------------------------------------------------------- finding 9 (HIGH)
+
+
+@pytest.mark.xfail(strict=True, reason="r47 finding 9: 招募宝妈 / 在家可做 with an invitation "
+                   "(私聊, 加我, 详聊, pm me) is no longer listed (217ffdd): 10/10 caught at "
+                   "7fdbd73, 1/10 at a603f38")
+def test_recruiting_ads_with_an_invitation_are_still_caught(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    code = main([*TEST, str(CORPUS / "recruiting_asks.yaml")])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert re.search(r"^all +10/10 +100% +0 +0$", out, re.M), out
