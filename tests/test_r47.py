@@ -196,3 +196,17 @@ def test_a_year_in_numerals_after_a_roster_id_is_innocent(
     out = capsys.readouterr().out
     assert code == 0, out
     assert re.search(r"^all +0/0 +100% +4 +0$", out, re.M), out
+
+
+# ---------------------------------------------------------------- finding 11 (HIGH)
+
+
+@pytest.mark.xfail(strict=True, reason="r47 finding 11: 「有需要联系→王薇 20231234」, 「有需要"
+                   "联系她：…」, 「…联系👉…」: 联系 must now be followed by 我, an end or ,。!?; "
+                   "(cd6bc36): 9/9 caught at 7fdbd73, 4/9 at a603f38")
+def test_an_offer_pointing_at_its_contact_after_you_need_it_is_caught(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    code = main([*TEST, str(CORPUS / "contact_after_need.yaml")])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert re.search(r"^all +9/9 +100% +2 +0$", out, re.M), out
