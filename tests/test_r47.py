@@ -210,3 +210,22 @@ def test_an_offer_pointing_at_its_contact_after_you_need_it_is_caught(
     out = capsys.readouterr().out
     assert code == 0, out
     assert re.search(r"^all +9/9 +100% +2 +0$", out, re.M), out
+
+
+# ---------------------------------------------------------------- finding 12 (HIGH)
+
+
+@pytest.mark.xfail(strict=True, reason="r47 finding 12: within invite's cooldown (1d) a "
+                   "member's later message holding a sign-up clause is STOPped silently, so "
+                   "their question after signing up (「我已经报名了，收入怎么算？」) gets "
+                   "nothing at all; keywords answered it at 973c37a")
+async def test_a_question_after_signing_up_is_not_swallowed_by_invites_cooldown(
+        tmp_path: Path) -> None:
+    async with Harness(SHIPPED, tmp_path, groups=RECRUITMENT) as h:
+        await h.say("r1", "alice", "报名")
+        await h.advance("1h")
+        before = len(h.texts("r1"))
+        await h.say("r1", "alice", "我已经报名了，收入怎么算？")
+        await h.advance("1m")
+        texts = h.texts("r1")[before:]
+    assert any(_faq("income") in t for t in texts), texts
