@@ -22,17 +22,19 @@ def _faq(name: str) -> str:
     return (SHIPPED.parent / "content" / "faq" / f"{name}.md").read_text().strip()
 
 
+def _passes(corpus: str, figures: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """`moderation test` of corpus_r47/`corpus`.yaml says nothing is wrong, with its `all`
+    line's `figures` (caught, recall, innocent, flagged)."""
+    code = main([*TEST, str(CORPUS / f"{corpus}.yaml")])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert re.search(figures, out, re.M), out
+
+
 # ---------------------------------------------------------------- finding 1 (HIGH)
 
 
-@pytest.mark.xfail(strict=True, reason="r47 finding 1: an ad calling itself a list (报名, 名单, "
-                   "接龙) above a name and a number is read by clause and missed (1ebdc4e); "
-                   "all caught at 973c37a")
-def test_ads_titled_as_a_list_are_still_caught(capsys: pytest.CaptureFixture[str]) -> None:
-    code = main([*TEST, str(CORPUS / "list_word_ads.yaml")])
-    out = capsys.readouterr().out
-    assert code == 0, out
-    assert re.search(r"^all +9/9 +100% +8 +0$", out, re.M), out
+# (corpus list_word_ads: test_the_corpora_of_the_findings)
 
 
 def test_the_rosters_beside_finding_1_stay_innocent(capsys: pytest.CaptureFixture[str]) -> None:
@@ -76,15 +78,7 @@ def test_a_noun_phrase_question_about_signing_up_is_no_sign_up(text: str) -> Non
 # ---------------------------------------------------------------- finding 4 (HIGH)
 
 
-@pytest.mark.xfail(strict=True, reason="r47 finding 4: a roster without a list word whose "
-                   "title sells (学费优惠公示, 返利活动中奖, 兼职 录取) is flagged: a public "
-                   "warning; innocent at 7fdbd73 (1ebdc4e reads it as one clause)")
-def test_rosters_titled_with_a_selling_word_are_innocent(
-        capsys: pytest.CaptureFixture[str]) -> None:
-    code = main([*TEST, str(CORPUS / "sells_word_rosters.yaml")])
-    out = capsys.readouterr().out
-    assert code == 0, out
-    assert re.search(r"^all +0/0 +100% +4 +0$", out, re.M), out
+# (corpus sells_word_rosters: test_the_corpora_of_the_findings)
 
 
 # ---------------------------------------------------------------- finding 5 (MEDIUM)
@@ -173,43 +167,19 @@ def test_a_name_renamed_in_quotes_is_the_name_without_them(tmp_path: Path) -> No
 # ---------------------------------------------------------------- finding 9 (HIGH)
 
 
-@pytest.mark.xfail(strict=True, reason="r47 finding 9: 招募宝妈 / 在家可做 with an invitation "
-                   "(私聊, 加我, 详聊, pm me) is no longer listed (217ffdd): 10/10 caught at "
-                   "7fdbd73, 1/10 at a603f38")
-def test_recruiting_ads_with_an_invitation_are_still_caught(
-        capsys: pytest.CaptureFixture[str]) -> None:
-    code = main([*TEST, str(CORPUS / "recruiting_asks.yaml")])
-    out = capsys.readouterr().out
-    assert code == 0, out
-    assert re.search(r"^all +10/10 +100% +0 +0$", out, re.M), out
+# (corpus recruiting_asks: test_the_corpora_of_the_findings)
 
 
 # ---------------------------------------------------------------- finding 10 (HIGH)
 
 
-@pytest.mark.xfail(strict=True, reason="r47 finding 10: 「李威 20231234 二〇二六届」: three "
-                   "numerals glued to a word after a roster's id are read as its tail "
-                   "(6f42f90): flagged, innocent at 7fdbd73")
-def test_a_year_in_numerals_after_a_roster_id_is_innocent(
-        capsys: pytest.CaptureFixture[str]) -> None:
-    code = main([*TEST, str(CORPUS / "numerals_after_an_id.yaml")])
-    out = capsys.readouterr().out
-    assert code == 0, out
-    assert re.search(r"^all +0/0 +100% +4 +0$", out, re.M), out
+# (corpus numerals_after_an_id: test_the_corpora_of_the_findings)
 
 
 # ---------------------------------------------------------------- finding 11 (HIGH)
 
 
-@pytest.mark.xfail(strict=True, reason="r47 finding 11: 「有需要联系→王薇 20231234」, 「有需要"
-                   "联系她：…」, 「…联系👉…」: 联系 must now be followed by 我, an end or ,。!?; "
-                   "(cd6bc36): 9/9 caught at 7fdbd73, 4/9 at a603f38")
-def test_an_offer_pointing_at_its_contact_after_you_need_it_is_caught(
-        capsys: pytest.CaptureFixture[str]) -> None:
-    code = main([*TEST, str(CORPUS / "contact_after_need.yaml")])
-    out = capsys.readouterr().out
-    assert code == 0, out
-    assert re.search(r"^all +9/9 +100% +2 +0$", out, re.M), out
+# (corpus contact_after_need: test_the_corpora_of_the_findings)
 
 
 # ---------------------------------------------------------------- finding 12 (HIGH)
@@ -229,3 +199,38 @@ async def test_a_question_after_signing_up_is_not_swallowed_by_invites_cooldown(
         await h.advance("1m")
         texts = h.texts("r1")[before:]
     assert any(_faq("income") in t for t in texts), texts
+
+
+
+# ---------------------------------------------------------------- the corpus findings
+
+
+def _finding(corpus: str, figures: str, reason: str) -> object:
+    return pytest.param(corpus, figures, id=corpus,
+                        marks=pytest.mark.xfail(strict=True, reason=reason))
+
+
+CORPUS_FINDINGS = [
+    _finding("list_word_ads", r"^all +9/9 +100% +8 +0$",
+             "r47 finding 1: an ad calling itself a list (报名, 名单, 接龙) above a name and a "
+             "number is read by clause and missed (1ebdc4e); all caught at 973c37a"),
+    _finding("sells_word_rosters", r"^all +0/0 +100% +4 +0$",
+             "r47 finding 4: a roster without a list word whose title sells (学费优惠公示, "
+             "返利活动中奖, 兼职 录取) is flagged; innocent at 7fdbd73 (1ebdc4e)"),
+    _finding("recruiting_asks", r"^all +10/10 +100% +0 +0$",
+             "r47 finding 9: 招募宝妈 / 在家可做 with an invitation (私聊, 加我, 详聊, pm me) is "
+             "no longer listed (217ffdd): 10/10 caught at 7fdbd73, 1/10 at a603f38"),
+    _finding("numerals_after_an_id", r"^all +0/0 +100% +4 +0$",
+             "r47 finding 10: 「李威 20231234 二〇二六届」: three numerals glued to a word "
+             "after a roster's id are read as its tail (6f42f90); innocent at 7fdbd73"),
+    _finding("contact_after_need", r"^all +9/9 +100% +2 +0$",
+             "r47 finding 11: 「有需要联系→王薇 20231234」, 「有需要联系她：…」: 联系 must now "
+             "be followed by 我, an end or ,。!?; (cd6bc36): 9/9 at 7fdbd73, 4/9 at a603f38"),
+]
+
+
+@pytest.mark.parametrize(("corpus", "figures"), CORPUS_FINDINGS)
+def test_the_corpora_of_the_findings(corpus: str, figures: str,
+                                     capsys: pytest.CaptureFixture[str]) -> None:
+    """Findings 1, 4, 9, 10 and 11: `moderation test` of each tests/corpus_r47 file."""
+    _passes(corpus, figures, capsys)
