@@ -37,7 +37,11 @@ _PHRASES = tuple(normalize(phrase) for phrase in (
     "新人报到", "报到", "是新来的", "新来的", "新成员", "请多多关照", "请多关照", "多多关照",
     "请多指教", "请多多指教", "多多指教"))
 _LAUGHTER = frozenset("哈呵嘿嘻嗯哦6")  # 哈哈哈哈, 嗯嗯, 666 in any length
-LONGEST = 200  # characters of small talk at most (a greeting, a wish, a laugh)
+# characters of a mention to the bot that may be small talk (a greeting, a wish, a laugh): a
+# longer one is something said, not segmented (jieba holds the interpreter's lock: a mention
+# of 20,000 characters would slow every group's events for a second). Not for the raid rule:
+# members copying a long wish or laugh to each other are no raid (review s40 r47-6).
+LONGEST = 200
 
 
 @lru_cache(maxsize=1024)
@@ -49,11 +53,7 @@ def _only(norm: str) -> bool:
 def small_talk_only(text: str, phrases: Iterable[str] = ()) -> bool:
     """Every word of `text` is small talk ("你好呀", "谢谢小助手！", "哈哈哈 👍"). `phrases`
     (normalized) are more small talk, taken out whole first (jieba may cut them). Segmenting
-    loads jieba's dictionary the first time: call it from a worker thread. A text longer than
-    LONGEST is something said, not segmented (jieba holds the interpreter's lock: a mention
-    of 20,000 characters would slow every group's events for a second)."""
-    if len(text) > LONGEST:
-        return False
+    loads jieba's dictionary the first time: call it from a worker thread."""
     norm = normalize(text)
     for phrase in (*_PHRASES, *phrases):
         norm = norm.replace(phrase, " ")

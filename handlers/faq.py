@@ -57,7 +57,7 @@ from bot.moderation import Case, Status
 from bot.regex import as_normalized
 from bot.retrieval import Examples, Index, whole_words
 from bot.sanitize import Safe, clean
-from bot.smalltalk import small_talk_only
+from bot.smalltalk import LONGEST, small_talk_only
 from bot.text import normalize, strip_mentions
 from handlers.push import quiet_covers, quiet_end
 
@@ -270,8 +270,9 @@ class Faq(Handler[Config]):
 
     def _small_talk_only(self, norm: str) -> bool:
         """Every word is small talk ("你好呀", "谢谢小助手！", "哈哈哈 👍"): nothing to ask
-        (bot/smalltalk.py, with the operator's `small_talk` phrases)."""
-        return small_talk_only(norm, self._small_talk)
+        (bot/smalltalk.py, with the operator's `small_talk` phrases); never a mention longer
+        than LONGEST, which is not segmented."""
+        return len(norm) <= LONGEST and small_talk_only(norm, self._small_talk)
 
     # ------------------------------------------------------------ hand-off
 

@@ -10,7 +10,7 @@ from harness import BOT_YAML, ROOT, SHIPPED, TZ, Harness, groupbot, read_yaml, w
 
 from bot import config, retrieval, smalltalk
 from bot.actions import TEXT_LIMIT
-from handlers import REGISTRY
+from handlers import REGISTRY, faq
 from handlers.faq import Config, Faq
 
 pytestmark = pytest.mark.usefixtures("backend")  # on SQLite, then on PostgreSQL
@@ -245,17 +245,24 @@ async def test_small_talk_that_mentions_the_bot_is_not_answered_nor_handed_off(t
         assert h.actions("dm") == [] and h.actions("say") == []
 
 
-def test_a_text_longer_than_small_talk_is_read_as_said_and_not_segmented(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_a_mention_longer_than_small_talk_is_not_segmented_to_see_if_it_is(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A mention of thousands of characters is not cut into words to see whether all of it
-    is small talk (jieba holds the interpreter's lock: every group's events would wait)."""
-    assert smalltalk.small_talk_only("哈" * smalltalk.LONGEST)
+    is small talk (jieba holds the interpreter's lock: every group's events would wait); a
+    short one is."""
+    read: list[int] = []
 
-    def segmented(text: str) -> list[str]:
-        raise AssertionError("a long text was segmented")
+    def small_talk_only(text: str, phrases: object = ()) -> bool:
+        read.append(len(text))
+        return True
 
-    monkeypatch.setattr(smalltalk, "whole_words", segmented)
-    assert not smalltalk.small_talk_only("哈" * (smalltalk.LONGEST + 1))
+    monkeypatch.setattr(faq, "small_talk_only", small_talk_only)
+    async with Harness(SHIPPED, tmp_path, groups=GROUPS, start=MONDAY) as h:
+        await h.say("c1", "alice", "@小助手\u2005" + "哈" * (smalltalk.LONGEST + 1),
+                    mentions=("bot",))
+        await h.say("c1", "bob", "@小助手\u2005你好", mentions=("bot",))
+        await h.advance("10s")
+    assert read == [2]
 
 
 @pytest.mark.parametrize("text", ["谢谢你的解答，我明白了", "你真聪明", "今天天气不错", "签到了",

@@ -115,11 +115,8 @@ WISH = "祝大家新年快乐，万事如意，身体健康，心想事成，阖
 
 @pytest.mark.parametrize("text", [
     pytest.param("哈" * 150, id="short-laugh"),  # (passes today: small talk is no raid)
-    pytest.param("哈" * 201, id="long-laugh", marks=pytest.mark.xfail(strict=True, reason=(
-        "r47 finding 6: small talk over 200 characters is something said (01cb395), so "
-        "antispam's raid, which asks small_talk_only too, makes a case of a pasted laugh"))),
-    pytest.param(WISH, id="long-wish", marks=pytest.mark.xfail(strict=True, reason=(
-        "r47 finding 6: the same, of a long festival wish members copy to each other")))])
+    pytest.param("哈" * 201, id="long-laugh"),
+    pytest.param(WISH, id="long-wish")])
 async def test_small_talk_copied_by_many_members_is_no_raid_whatever_its_length(
         tmp_path: Path, text: str) -> None:
     async with Harness(SHIPPED, tmp_path, groups={"c1": "Customer 01"}) as h:
