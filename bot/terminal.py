@@ -61,7 +61,8 @@ Type a message to say it as the current member in the current group. Commands:
   /reload               reload the config          /reset           forget everything, start over
   /quit                 stop (also Ctrl-C, Ctrl-D)
 A MEMBER is an id or a name (alice, 林运营); one with spaces goes in quotes (/as "Anna Lee").
-The TEXT, NAME or HELLO a command ends in is taken as typed (/rename alice O'Brien).
+The TEXT, NAME or HELLO a command ends in is taken as typed (/rename alice O'Brien; a NAME
+in quotes loses them: /rename alice "Anna Lee").
 Mention with @id or @name, also glued to a command: /warn @bob, /踢@Bob (a name two members
 share is refused: use the id). Other /commands are said in the group (admin commands; the
 admin /reload is /重载 here). \\n in a message or a /dm is a line break (a /broadcast's
@@ -85,6 +86,9 @@ TEXT_AFTER = {"dm": 0, "friend": 0, "rename": 1, "link": 1, "kind": 1}
 """The commands that end in a text, and how many words come before it: the text is taken as
 typed, apostrophes and quotes too (`/dm it's me`, `/rename alice O'Brien`), as a member
 would type it in WeChat."""
+NAME_AFTER = {"rename", "kind"}
+"""Those whose text is a name (a member's, a file's): one pair of quotes around the whole is
+no part of it (`/rename alice "Anna Lee"`, as `/as "Anna Lee"` then names her)."""
 RESET = "reset"  # what Terminal.run returns when the operator asked to start over
 
 
@@ -269,6 +273,9 @@ def arguments(command: str, rest: str) -> list[str]:
     except ValueError as exc:  # "No closing quotation", "No escaped character"
         raise ValueError(f"{exc} in /{command} {rest}: {QUOTING}") from None
     text = "" if before is None else stream.read().strip()
+    if command in NAME_AFTER and len(text) > 2 and text[0] == text[-1] and text[0] in "\"'" \
+            and text[0] not in text[1:-1]:
+        text = text[1:-1]
     return [word for word in words if word is not None] + ([text] if text else [])
 
 

@@ -150,9 +150,6 @@ async def test_a_question_keywords_answered_is_still_answered_and_signs_nobody_u
 # ---------------------------------------------------------------- finding 8 (MEDIUM)
 
 
-@pytest.mark.xfail(strict=True, reason="r47 finding 8: /rename's NAME is taken as typed "
-                   "(0bb5adf), so the quotes the help asks for a name with spaces become part "
-                   "of it, and /as \"Anna Lee\" then speaks as a new member of that id")
 def test_a_name_renamed_in_quotes_is_the_name_without_them(tmp_path: Path) -> None:
     from test_terminal_commands import _deployment, _run
 
