@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from typing import Any, ClassVar
 
@@ -9,27 +10,36 @@ TEXT_LIMIT = 2000  # characters of one message the bot makes up (WeChat allows a
 HEAD_LIMIT = 200  # a long text's first line, when no longer, heads each of its messages
 
 
-def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:
+def split_text(text: str, limit: int = TEXT_LIMIT,
+               section: Callable[[str], bool] | None = None) -> list[str]:
     """`text` in as many messages of at most `limit` characters as it needs, in order, cut
     at line breaks (a line longer than a message, which only an operator's text can be, is
     cut inside it): a list of 30 cases or a leaderboard of 50 is no one message WeChat
     may refuse. Each message starts with the text's first line, numbered ("待处理的案件
     （1/2）："), so it says what it continues; unless that line is long, then it is only
-    the first message's."""
+    the first message's. A line `section` is true of heads the lines after it: a message
+    that begins among them begins with it again (「【本月】」), so its lines say what they
+    are."""
     if len(text) <= limit:
         return [text]
     head, _, body = text.partition("\n")
     if len(head) > HEAD_LIMIT:
-        return _packed(text.split("\n"), limit)
+        return _packed(text.split("\n"), limit, section)
     # the room left by the numbered head, counted with more digits than there can be parts
-    parts = _packed(body.split("\n"), limit - len(_numbered(head, len(text), len(text))) - 1)
+    parts = _packed(body.split("\n"), limit - len(_numbered(head, len(text), len(text))) - 1,
+                    section)
     return [_numbered(head, i, len(parts)) + "\n" + part for i, part in enumerate(parts, 1)]
 
 
-def _packed(lines: list[str], room: int) -> list[str]:
+def _packed(lines: list[str], room: int, section: Callable[[str], bool] | None) -> list[str]:
     """The lines joined into as few texts of at most `room` characters as hold them, in
-    order; a blank line where one text ends and the next begins is dropped."""
+    order; a blank line where one text ends and the next begins is dropped. A text that
+    begins inside a section begins with its head (`split_text`), in the room kept for it."""
+    heads = [line for line in lines if section is not None and len(line) <= HEAD_LIMIT
+             and section(line)]
+    room -= max(map(len, heads), default=-1) + 1  # (nothing kept where there is no head)
     packed: list[str] = []
+    under: str | None = None  # the head of the section the lines are in
     for line in lines:
         space = room - len(packed[-1]) - 1 if packed else 0
         if len(line) > room and space > 0:  # cut inside anyway: first fill the last text
@@ -39,7 +49,9 @@ def _packed(lines: list[str], room: int) -> list[str]:
             if packed and len(packed[-1]) + 1 + len(piece) <= room:
                 packed[-1] += "\n" + piece
             else:
-                packed.append(piece)
+                packed.append(piece if under is None or piece in heads else f"{under}\n{piece}")
+        if line in heads:
+            under = line
     return [part.strip("\n") for part in packed if part.strip("\n")]
 
 

@@ -296,8 +296,12 @@ class Checkin(Handler[Config]):
         for period, since in (("week", week_start(today)), ("month", today.replace(day=1)),
                               ("all", None)):
             sections[period] = await self._top(ctx, scope, since)
-        # (top 50 in three sections: up to ~8,000 characters, in several messages)
-        for part in split_text(board.template.render({**sections, "top": board.top})):
+        # (top 50 in three sections: up to ~8,000 characters, in several messages, where a
+        # message that begins inside a section begins with its head: the template's own lines)
+        heads = set(board.template.render(
+            {**dict.fromkeys(sections, ""), "top": board.top}).split("\n")) - {""}
+        for part in split_text(board.template.render({**sections, "top": board.top}),
+                               section=heads.__contains__):
             ctx.reply(part)
 
     async def _top(self, ctx: Context, scope: str, since: date | None) -> str:

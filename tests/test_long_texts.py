@@ -48,6 +48,17 @@ def test_a_line_longer_than_a_message_is_cut_inside_and_kept_whole() -> None:
     assert "".join(part.split("\n", 1)[1] for part in parts).count("字") == 2000
 
 
+def test_a_message_that_begins_inside_a_section_begins_with_its_head() -> None:
+    sections = ["【本周】", *[f"{i}. 甲乙丙丁戊己庚辛壬癸" * 3 for i in range(1, 40)],
+                "【本月】", *[f"{i}. 子丑寅卯辰巳午未申酉" * 3 for i in range(1, 40)]]
+    text = "\n".join(["🏆 排行榜", *sections])
+    parts = split_text(text, 800, section=lambda line: line.startswith("【"))
+    assert len(parts) > 2 and max(map(len, parts)) <= 800
+    assert all(part.split("\n")[1] in ("【本周】", "【本月】") for part in parts)
+    bodies = [line for part in parts for line in part.split("\n")[1:]]
+    assert [line for line in bodies if not line.startswith("【")] == sections[1:40] + sections[41:]
+
+
 def test_a_long_first_line_heads_only_the_first_message() -> None:
     text = "y" * 300 + "\n" + "\n".join(["z" * 99] * 30)
     parts = split_text(text)

@@ -87,9 +87,6 @@ def test_a_noun_phrase_question_about_signing_up_is_no_sign_up(text: str) -> Non
 LONG_NAME = "上海声动科技有限公司华东大区市场部客户关系经理林晓明{:02d}号推广大使"
 
 
-@pytest.mark.xfail(strict=True, reason="r47 finding 5: a leaderboard cut at lines: a part "
-                   "after the first starts inside a section (本月, 总榜) without its name, so "
-                   "its ranks say nothing alone")
 async def test_each_part_of_a_leaderboard_names_the_section_of_its_ranks(
         tmp_path: Path) -> None:
     types = {"recruitment": "handlers:\n  - checkin:\n      leaderboard: {top: 50}\n"}
