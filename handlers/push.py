@@ -591,8 +591,8 @@ class Push(Handler[Config]):
         run goes as a one-off, whatever `min_gap` says (a cron run moved first would be held
         back by it, and the dated post lost with it)."""
         row = await ctx.store.one(
-            "SELECT fire_time FROM push_log WHERE grp=? AND schedule=? AND outcome='moved'",
-            (ctx.scope, push.id))
+            "SELECT fire_time FROM push_log WHERE grp=? AND schedule=? AND outcome='moved'"
+            " ORDER BY fire_time DESC LIMIT 1", (ctx.scope, push.id))  # (tonight's)
         if row is not None and (due := ctx.scheduled(push.id)) is not None:
             await ctx.schedule(push.id, due, {"fire_time": row[0], "once": True})
 

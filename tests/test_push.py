@@ -353,6 +353,25 @@ async def test_a_one_off_merged_into_a_moved_cron_run_is_not_held_by_the_gap(
         assert _sent(h) == [("Mon 23:30:00", "晚"), ("Tue 08:00:00", "开播")]
 
 
+@pytest.mark.usefixtures("backend")
+async def test_the_one_off_upgrades_tonights_moved_run_not_a_stale_one(tmp_path: Path) -> None:
+    """A moved run of an earlier night still marked moved (its timer gone: a restore, a
+    hand edit) is not the one the one-off merges into: tonight's is posted and recorded."""
+    root = _config(tmp_path, "      min_gap: 9h\n"
+                             "      quiet_hours: {start: '00:00', end: '08:00', action: move}\n"
+                             "      schedules:\n"
+                             "        - {id: late, cron: '30 23 * * *', text: 晚}\n"
+                             "        - {id: news, cron: '30 0 * * *', at: '2026-11-24 01:00',"
+                             " text: 开播}\n")
+    async with Harness(root, tmp_path, start=MONDAY_NOON, groups=RECRUITMENT) as h:
+        await h.bot.store.execute(
+            "INSERT INTO push_log VALUES ('r1', 'news', ?, 'moved', ?, NULL)",
+            ("2026-11-16T16:30:00.000+00:00", "2026-11-16T16:30:00.000+00:00"))
+        await h.advance("21h")
+        assert _sent(h) == [("Mon 23:30:00", "晚"), ("Tue 08:00:00", "开播")]
+        assert ("news", "Tue 00:30", "sent") in await _log(h)
+
+
 # ---------------------------------------------------------------- content modes
 
 
