@@ -64,9 +64,6 @@ async def test_a_sign_up_with_a_question_still_gets_its_answer(tmp_path: Path,
 # ---------------------------------------------------------------- finding 3 (MEDIUM)
 
 
-@pytest.mark.xfail(strict=True, reason="r47 finding 3: 「报名要求？」, 「报名流程？」: a question "
-                   "about signing up, asked as a noun phrase, signs the member up; now before "
-                   "keywords, invite answers it before any keyword rule can")
 @pytest.mark.parametrize("text", ["报名要求？", "报名流程？", "报名时间？", "报名方式？",
                                   "报名的条件？"])
 def test_a_noun_phrase_question_about_signing_up_is_no_sign_up(text: str) -> None:
@@ -133,9 +130,6 @@ async def test_small_talk_copied_by_many_members_is_no_raid_whatever_its_length(
 # ---------------------------------------------------------------- finding 7 (HIGH)
 
 
-@pytest.mark.xfail(strict=True, reason="r47 finding 7: questions the shipped keywords answered "
-                   "at 973c37a (requirements, income) are sign-ups for invite, which now runs "
-                   "first (88e45fb): the member is invited and the answer lost")
 @pytest.mark.parametrize(("text", "faq"), [("requirements to join?", "requirements"),
                                            ("join requirements?", "requirements"),
                                            ("报名的收入", "income"),
