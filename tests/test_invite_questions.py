@@ -13,6 +13,7 @@ from bot.text import normalize
 from handlers.invite import Config, Invite
 
 RECRUITMENT = {"r1": "Listener Recruitment 01", "i1": "Listener Internship 01"}
+INVITED = "报名成功！已邀请你加入「Listener Internship 01」，请在微信里接受群邀请 📚"
 
 
 def _faq(name: str) -> str:
@@ -23,6 +24,61 @@ def _invite() -> Invite:
     invite = Invite(Config(words=["报名", "join"], to="internship"))
     invite.prepare()
     return invite
+
+
+@pytest.mark.parametrize("text", ["我要报名，收入怎么算？", "我要报名，收入？",
+                                  "我要报名 收入怎么算"])
+async def test_a_sign_up_with_a_question_is_invited_and_answered(tmp_path: Path,
+                                                                 text: str) -> None:
+    async with Harness(SHIPPED, tmp_path, groups=RECRUITMENT) as h:
+        h.world.friends.add("alice")
+        await h.say("r1", "alice", text)
+        await h.advance("1m")
+        assert [a["action"] for a in h.actions("invite")] == ["invite"]
+        texts = h.texts("r1")
+    assert any(INVITED in t for t in texts) and any(_faq("income") in t for t in texts), texts
+
+
+@pytest.mark.parametrize(("text", "mentions"), [("报名", ()), ("@Helper 报名", ("bot",)),
+                                                ("我要报名，不过晚上才有空", ())])
+async def test_a_sign_up_asking_nothing_more_goes_no_further(
+        tmp_path: Path, text: str, mentions: tuple[str, ...]) -> None:
+    """Not to faq either, which answers or hands off a mention of the bot."""
+    async with Harness(SHIPPED, tmp_path, groups=RECRUITMENT) as h:
+        h.world.friends.add("alice")
+        await h.say("r1", "alice", text, mentions=mentions)
+        await h.advance("1m")
+        assert h.texts("r1") == [INVITED], h.texts("r1")
+        assert [r for r in h.sent if r.get("group") not in ("r1", "i1")] == [], h.sent
+
+
+@pytest.mark.parametrize(("again", "mentions"), [("报名", ()), ("@Helper 报名", ("bot",)),
+                                                 ("报名！", ())])
+async def test_a_repeated_sign_up_within_the_cooldown_still_does_nothing(
+        tmp_path: Path, again: str, mentions: tuple[str, ...]) -> None:
+    async with Harness(SHIPPED, tmp_path, groups=RECRUITMENT) as h:
+        h.world.friends.add("alice")
+        await h.say("r1", "alice", "报名")
+        await h.advance("1h")
+        before = len(h.texts("r1"))
+        await h.say("r1", "alice", again, mentions=mentions)
+        await h.advance("1m")
+        assert h.texts("r1")[before:] == []
+        assert [r for r in h.sent if r.get("group") not in ("r1", "i1")] == [], h.sent
+        assert len(h.actions("invite")) == 1
+
+
+async def test_a_private_sign_up_asked_twice_gets_the_invitation_alone(tmp_path: Path) -> None:
+    """The shipped private type's keyword rule `signup-question` matches 「报名？」: it must not
+    tell someone just invited, or within the cooldown, how to sign up."""
+    async with Harness(SHIPPED, tmp_path, groups=RECRUITMENT) as h:
+        h.world.friends.add("dave")
+        await h.say(None, "dave", "报名？")
+        await h.advance("1h")
+        await h.say(None, "dave", "报名？")
+        await h.advance("1m")
+        dms = [r["text"] for r in h.actions("dm", to="dave")]
+    assert len(dms) == 1 and dms[0].startswith("已邀请你加入"), dms
 
 
 # a question about signing up asked as a noun phrase, and the keyword rule answering it
@@ -56,3 +112,21 @@ def test_a_clause_naming_a_thing_of_signing_up_is_no_sign_up(text: str) -> None:
 def test_a_sign_up_beside_such_a_clause_still_signs_up(text: str) -> None:
     assert _invite().asks(normalize(text))
 
+
+async def test_a_removed_member_signing_up_with_a_question_gets_its_answer_alone(
+        tmp_path: Path) -> None:
+    """No invitation (test_invite's removed member), but the question goes on to keywords as
+    any question of theirs would, whether or not within the cooldown (the shipped private
+    type's `signup-question` answers it)."""
+    async with Harness(SHIPPED, tmp_path, groups=RECRUITMENT) as h:
+        h.world.friends.add("dave")
+        await h.join("r1", "dave")
+        await h.say("r1", "op_lin", "/kick @dave", mentions=("dave",))
+        await h.advance("1m")
+        sent = len(h.sent)
+        for _ in range(2):  # (keywords answers a member's rule once a minute)
+            await h.say(None, "dave", "我要报名，收入怎么算？")
+            await h.advance("2m")
+        assert h.actions("invite") == []
+        dms = [r["text"] for r in h.sent[sent:] if r["action"] == "dm"]
+    assert len(dms) == 2 and all(dm.startswith("发送「报名」两个字") for dm in dms), dms

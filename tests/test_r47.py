@@ -48,9 +48,6 @@ def test_the_rosters_beside_finding_1_stay_innocent(capsys: pytest.CaptureFixtur
 # ---------------------------------------------------------------- finding 2 (HIGH)
 
 
-@pytest.mark.xfail(strict=True, reason="r47 finding 2: with invite first in recruitment, a "
-                   "sign-up that also asks (「我要报名，收入怎么算？」) gets no answer: "
-                   "invite STOPs")
 @pytest.mark.parametrize("text", ["我要报名，收入怎么算？", "我报名了，怎么提现"])
 async def test_a_sign_up_with_a_question_still_gets_its_answer(tmp_path: Path,
                                                                text: str) -> None:
@@ -179,10 +176,6 @@ def test_a_name_renamed_in_quotes_is_the_name_without_them(tmp_path: Path) -> No
 # ---------------------------------------------------------------- finding 12 (HIGH)
 
 
-@pytest.mark.xfail(strict=True, reason="r47 finding 12: within invite's cooldown (1d) a "
-                   "member's later message holding a sign-up clause is STOPped silently, so "
-                   "their question after signing up (「我已经报名了，收入怎么算？」) gets "
-                   "nothing at all; keywords answered it at 973c37a")
 async def test_a_question_after_signing_up_is_not_swallowed_by_invites_cooldown(
         tmp_path: Path) -> None:
     async with Harness(SHIPPED, tmp_path, groups=RECRUITMENT) as h:
