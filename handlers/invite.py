@@ -15,9 +15,11 @@ recruitment group, then "报名" in the recruitment group -> an internship group
   before or after it ("先不报名了", "取消报名", "报名不收任何费用") makes the message no
   sign-up, unless it is the word alone ("报名？") or another clause asks for it ("我要报名",
   "帮我报名", "报个名", "报名！"); what the rest says does not matter ("我要报名，不过晚上才有空",
-  "报名，不知道对不对"). No sign-up goes on to the handlers after this one (keywords, faq).
+  "报名，不知道对不对"); nor does one naming a thing of signing up ("报名要求？", "报名的收入",
+  "requirements to join?"). No sign-up goes on to the handlers after this one (keywords,
+  faq); a sign-up that also asks something ("我要报名，收入怎么算？") is answered by them too.
 - Per member, a trigger within `cooldown` of the last one is ignored, so a repeated "报名"
-  neither invites twice nor alerts the admins twice.
+  neither invites twice nor alerts the admins twice; a question with it still goes on.
 - A member on the block list (removed from a group) is not invited: the join would only
   remove them again and alert the admins. An admin lets them back in (/unblock).
 - Every decision goes to the audit log: invite, invite_already, invite_full, invite_blocked.
@@ -110,6 +112,18 @@ _MAY_NOT = re.compile(r"不[?？]?$")
 # "报名了没", "要报名的话找谁": `_ABOUT`, which no ask for the word outweighs).
 _MAY = re.compile(r"(?:可以|能|能不能|可不可以|能否)$")
 _ABOUT = re.compile(r"谁|什么|啥|哪|怎|如何|多少|条件|要求|(\w)[不没]\1|了没|的话")
+# The word naming a thing of signing up, not doing it: followed by a noun of its own
+# ("报名要求？", "报名的条件？", "报名的收入", "报名 收入怎么算", "join requirements?") or
+# after one ("requirements to join?"), with nothing more in its sentence or a question there.
+_ITS_NOUN = re.compile(r"\s?的?(?:要求|条件|门槛|资格|流程|步骤|时间|日期|方式|方法|渠道|入口|地址|"
+                       r"地点|费用|收入|待遇|规则|须知)|\s(?:requirements?|conditions?|process|"
+                       r"steps?|deadline|fees?|time|income|rules)\b")
+_NOUN_OF_IT = re.compile(r"\b(?:requirements?|conditions?|process|steps|deadline|fees?|"
+                         r"income|rules)\s+(?:to|for)\s+$")
+_SENTENCE_END = re.compile(r"[,.!?;。，．！？；\n]")  # (a space ends a clause, not a sentence)
+# A sign-up that asks something more is read this far for it; the rest of a wall of text
+# is not searched for a question.
+_ASKED_WITHIN = 1024
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 _NOT_NO = re.compile("不好意思|没问题|没关系|没错|不错")  # polite phrases that say no to nothing
 _AROUND = re.compile(r"^[\W_]+|[\W_]+$")  # punctuation, spaces, emoji around a word
@@ -174,12 +188,15 @@ class Invite(Handler[Config]):
         if event.kind is not Kind.TEXT or ctx.is_bot(sender.id) or not self.asks(
                 ctx.normalized):
             return CONTINUE
+        # within the cooldown a repeated "报名" does nothing, but a question asked with it
+        # ("我已经报名了，收入怎么算？") goes on to keywords as any other question
+        then = CONTINUE if _asks_more(ctx.normalized, self._words) else STOP
         if not await ctx.off_cooldown("asked", self.config.cooldown, member=sender.id):
-            return STOP
+            return then
         blocked = await moderation.blocked_for(ctx.store, sender.id)
         if blocked is not None:
             await ctx.audit("invite_blocked", sender.id, f"removed before for {blocked}")
-            return STOP
+            return then  # their question is answered as anyone's, never the sign-up
         values = {"member": sender.name}
         there = await already_in(ctx.store, sender.id, await ctx.groups_of_type(self.config.to))
         if there is not None:
@@ -187,7 +204,7 @@ class Invite(Handler[Config]):
             ctx.reply(self.config.already.render({**values, "group": other_group(
                 there.topic, ctx.type_title(self.config.to))}),
                       mention=self.config.mention)
-            return STOP
+            return then
         room = await ctx.group_with_room(self.config.to)
         if room is None:
             await ctx.audit("invite_full", sender.id, f"no {self.config.to} group has room")
@@ -195,7 +212,7 @@ class Invite(Handler[Config]):
                 {**values, "member": Safe(clean(sender.name)), "id": sender.id,
                  "type": ctx.type_title(self.config.to)}))
             ctx.reply(self.config.full.render(values), mention=self.config.mention)
-            return STOP
+            return then
         how = await ctx.invite_into(room, sender.id)
         await ctx.audit("invite", sender.id, f"to {room.id} ({room.topic})"
                         + ("" if how is How.INVITE else f" by its {how.value}"))
@@ -203,7 +220,49 @@ class Invite(Handler[Config]):
             ctx.reply(self.config.invited.render({**values, "group": other_group(
                 room.topic, ctx.type_title(self.config.to))}),
                       mention=self.config.mention)
-        return STOP
+        return then
+
+
+def _asks_more(norm: str, words: WordMatcher[str]) -> bool:
+    """Whether a sign-up also asks something, which the handlers after this one answer: a
+    clause without the word asks ("我要报名，收入怎么算？", "我报名了 怎么提现") or ends with
+    a question mark ("我要报名，收入？"), or one with the word asks about a thing of signing
+    up ("我要报名，报名要求？"). The first `_ASKED_WITHIN` characters are read."""
+    text = norm[:_ASKED_WITHIN]
+    first = 0
+    for separator in [*_CLAUSES.finditer(text), None]:
+        last = len(text) if separator is None else separator.start()
+        clause = text[first:last]
+        found = words.find_all(clause)
+        if found and any(_names_a_thing_of_it(clause, begin, end) for begin, end, _ in found):
+            return True
+        if not found and clause.strip() and (
+                _ASKS.search(clause) or _ABOUT.search(clause)
+                or (separator is not None and "?" in separator[0])):  # "我要报名，收入？"
+            return True
+        first = last if separator is None else separator.end()
+    return False
+
+
+def _names_a_thing_of_it(norm: str, begin: int, end: int) -> bool:
+    """Whether the word at norm[begin:end] names a thing of signing up ("报名要求？", "报名的
+    收入", "报名 收入怎么算", "requirements to join?") rather than asking for it: the rest of
+    its sentence after that noun is empty or asks."""
+    noun = _ITS_NOUN.match(norm, end)
+    if noun is not None:
+        rest = _rest_of_sentence(norm, noun.end())
+    elif _NOUN_OF_IT.search(norm, max(0, begin - _AROUND_WORD), begin):
+        rest = _rest_of_sentence(norm, end)
+    else:
+        return False
+    return not _AROUND.sub("", rest) or bool(_ASKS.search(rest) or _ABOUT.search(rest))
+
+
+def _rest_of_sentence(norm: str, start: int) -> str:
+    """What follows norm[start] up to the next punctuation, at most `_AROUND_WORD`
+    characters of it."""
+    stop = _SENTENCE_END.search(norm, start, start + _AROUND_WORD)
+    return norm[start:start + _AROUND_WORD if stop is None else stop.start()]
 
 
 def _signs_up(norm: str, words: WordMatcher[str]) -> bool:
@@ -236,7 +295,7 @@ def _signs_up(norm: str, words: WordMatcher[str]) -> bool:
         elif not asked_what and (_WANTS.search(before) or (cried and end == last)
                                  or _MAY.search(before)):
             return True
-        elif asks:
+        elif asks or _names_a_thing_of_it(norm, begin, end):  # "报名要求？" asks too
             verdict = not_yet = False
         elif not_yet:
             return True  # "我还没报名，现在报名"

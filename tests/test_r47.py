@@ -48,9 +48,6 @@ def test_the_rosters_beside_finding_1_stay_innocent(capsys: pytest.CaptureFixtur
 # ---------------------------------------------------------------- finding 2 (HIGH)
 
 
-@pytest.mark.xfail(strict=True, reason="r47 finding 2: with invite first in recruitment, a "
-                   "sign-up that also asks (「我要报名，收入怎么算？」) gets no answer: "
-                   "invite STOPs")
 @pytest.mark.parametrize("text", ["我要报名，收入怎么算？", "我报名了，怎么提现"])
 async def test_a_sign_up_with_a_question_still_gets_its_answer(tmp_path: Path,
                                                                text: str) -> None:
@@ -64,9 +61,6 @@ async def test_a_sign_up_with_a_question_still_gets_its_answer(tmp_path: Path,
 # ---------------------------------------------------------------- finding 3 (MEDIUM)
 
 
-@pytest.mark.xfail(strict=True, reason="r47 finding 3: 「报名要求？」, 「报名流程？」: a question "
-                   "about signing up, asked as a noun phrase, signs the member up; now before "
-                   "keywords, invite answers it before any keyword rule can")
 @pytest.mark.parametrize("text", ["报名要求？", "报名流程？", "报名时间？", "报名方式？",
                                   "报名的条件？"])
 def test_a_noun_phrase_question_about_signing_up_is_no_sign_up(text: str) -> None:
@@ -127,9 +121,6 @@ async def test_small_talk_copied_by_many_members_is_no_raid_whatever_its_length(
 # ---------------------------------------------------------------- finding 7 (HIGH)
 
 
-@pytest.mark.xfail(strict=True, reason="r47 finding 7: questions the shipped keywords answered "
-                   "at 973c37a (requirements, income) are sign-ups for invite, which now runs "
-                   "first (88e45fb): the member is invited and the answer lost")
 @pytest.mark.parametrize(("text", "faq"), [("requirements to join?", "requirements"),
                                            ("join requirements?", "requirements"),
                                            ("报名的收入", "income"),
@@ -176,10 +167,6 @@ def test_a_name_renamed_in_quotes_is_the_name_without_them(tmp_path: Path) -> No
 # ---------------------------------------------------------------- finding 12 (HIGH)
 
 
-@pytest.mark.xfail(strict=True, reason="r47 finding 12: within invite's cooldown (1d) a "
-                   "member's later message holding a sign-up clause is STOPped silently, so "
-                   "their question after signing up (「我已经报名了，收入怎么算？」) gets "
-                   "nothing at all; keywords answered it at 973c37a")
 async def test_a_question_after_signing_up_is_not_swallowed_by_invites_cooldown(
         tmp_path: Path) -> None:
     async with Harness(SHIPPED, tmp_path, groups=RECRUITMENT) as h:
