@@ -208,7 +208,8 @@ async def test_a_private_no_is_not_pulled_into_a_group(tmp_path: Path) -> None:
         assert [r["member"] for r in h.actions("invite")] == ["carol"]
         assert h.actions("dm", to="dave") == []  # a no gets no reply
         [answer] = h.actions("dm", to="erin")  # a question: how to sign up, no invitation
-        assert answer["text"].startswith("发送「报名」两个字")
+        assert answer["text"].startswith("报名要求、流程、收入等问题")
+        assert "发送「报名」" in answer["text"]
 
 
 async def test_repeating_the_keyword_invites_once(tmp_path: Path) -> None:

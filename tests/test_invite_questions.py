@@ -129,4 +129,4 @@ async def test_a_removed_member_signing_up_with_a_question_gets_its_answer_alone
             await h.advance("2m")
         assert h.actions("invite") == []
         dms = [r["text"] for r in h.sent[sent:] if r["action"] == "dm"]
-    assert len(dms) == 2 and all(dm.startswith("发送「报名」两个字") for dm in dms), dms
+    assert len(dms) == 2 and all(dm.startswith("报名要求、流程、收入等问题") for dm in dms), dms
