@@ -393,10 +393,10 @@ _FILLER = (rf"(?:{_SEP}|[号號][码碼]|[号號]|[账帳賬][号號]|同[号號
 # 20231234 零投资」, 「王薇 20231234 一班」, 「十一班」: the id is 20231234, as `_joined` reads
 # 加一下: h40b); three or more are the id's tail whatever follows (「QQ 1234 五六七八了解一下」:
 # review s40 r45 finding 1), unless they are a year, a class or a number said: four with 〇
-# (二〇二六毕业), or any before 届 级 年 班, or 十 百 千 万, which no id's digits hold
-# (「李威 20231234 二〇二六届」, 「王薇 20231234 二〇二五级一班」, 「九九八十一难」: review s40
-# r47 finding 10)
-_NO_TAIL = (rf"[{_CHINESE_NUMERALS}]*+[届级年班十百千万]"
+# (二〇二六毕业), or any before 届 级 年 班, or before 十 百 千 万 and a numeral, which no id's
+# digits hold (「李威 20231234 二〇二六届」, 「王薇 20231234 二〇二五级一班」, 「九九八十一难」:
+# review s40 r47 finding 10; a 十 after them ends no number: 「QQ 12345 六七八九十」, r45)
+_NO_TAIL = (rf"[{_CHINESE_NUMERALS}]*+(?:[届级年班]|[十百千万][{_CHINESE_NUMERALS}])"
             rf"|(?=[{_CHINESE_NUMERALS}]{{0,3}}〇)[{_CHINESE_NUMERALS}]{{4}}[{_HAN}]")
 _MORE_DIGITS = (rf"{_SEP}++(?!{_NO_TAIL})[0-9{_CHINESE_NUMERALS}]++"
                 rf"(?:(?<=[0-9])|(?<=[{_CHINESE_NUMERALS}]{{3}})|(?![{_HAN}]))")
