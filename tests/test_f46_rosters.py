@@ -36,12 +36,15 @@ def test_if_you_need_it_contact_someone_else_is_a_class_s_ask(text: str) -> None
     assert find_contacts(text) == []
 
 
-@pytest.mark.parametrize("text", [
-    "兼职日结名单\n王薇 20231234", "刷单返利报名。王薇 20231234",
-    "接龙\n王薇 20231234\n日结优惠见群公告"])
-def test_a_message_that_calls_itself_a_list_is_read_by_clause(text: str) -> None:
-    """(a list's title that sells is its title: the known miss antispam.md names)"""
-    assert find_contacts(text) == []
+def test_a_message_that_calls_itself_a_list_is_read_by_clause() -> None:
+    """(a line that sells below the entries is no title: its title is its first clause)"""
+    assert find_contacts("接龙\n王薇 20231234\n日结优惠见群公告") == []
+
+
+@pytest.mark.parametrize("text", ["兼职日结名单\n王薇 20231234", "刷单返利报名。王薇 20231234"])
+def test_a_list_s_title_that_sells_says_what_its_entries_are(text: str) -> None:
+    """(review s40 r47 finding 1: the known miss antispam.md named)"""
+    assert find_contacts(text) == [wechat("20231234")]
 
 
 @pytest.mark.parametrize(("text", "found"), [

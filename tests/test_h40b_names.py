@@ -74,7 +74,7 @@ def test_a_selling_word_in_the_entry_s_clause_or_an_invitation_anywhere_is_an_ad
 def test_a_long_roster_is_read_in_one_pass_not_once_an_entry() -> None:
     """A hostile 100,000-character roster: whether the message asks and whether a clause
     sells are read once, not once for each of its 7,000 entries (some 100 s before)."""
-    roster = "学费优惠名单\n" + "\n".join(f"王薇 2023123{i % 10} 已交" for i in range(7000))
+    roster = "日结兼职名单\n" + "\n".join(f"王薇 2023123{i % 10} 已交" for i in range(7000))
     find_contacts("微信 abc12345")  # the markers compiled
     began = time.perf_counter()
     assert find_contacts(roster) == []
