@@ -336,18 +336,22 @@ async def test_a_one_off_moved_out_of_quiet_hours_is_not_held_by_the_gap(
         assert [text for _, text in _sent(h)] == ["早", "开播"]   # both moved to 08:00
 
 
+# a cron run at 00:30 moved to 08:00, and a one-off at 01:00 of the same schedule merged
+# into it; the gap after 23:30 would hold a cron run at 08:00 back
+MERGED = ("      min_gap: 9h\n"
+          "      quiet_hours: {start: '00:00', end: '08:00', action: move}\n"
+          "      schedules:\n"
+          "        - {id: late, cron: '30 23 * * *', text: 晚}\n"
+          "        - {id: news, cron: '30 0 * * *', at: '2026-11-24 01:00', text: 开播}\n")
+
+
 @pytest.mark.usefixtures("backend")
 async def test_a_one_off_merged_into_a_moved_cron_run_is_not_held_by_the_gap(
         tmp_path: Path) -> None:
     """The schedule's cron run at 00:30 is moved to 08:00 first; its one-off at 01:00 merges
     into it (one post a night): that post was dated, and the gap after 23:30 holds it no more
     than it holds a one-off moved alone."""
-    root = _config(tmp_path, "      min_gap: 9h\n"
-                             "      quiet_hours: {start: '00:00', end: '08:00', action: move}\n"
-                             "      schedules:\n"
-                             "        - {id: late, cron: '30 23 * * *', text: 晚}\n"
-                             "        - {id: news, cron: '30 0 * * *', at: '2026-11-24 01:00',"
-                             " text: 开播}\n")
+    root = _config(tmp_path, MERGED)
     async with Harness(root, tmp_path, start=MONDAY_NOON, groups=RECRUITMENT) as h:
         await h.advance("21h")
         assert _sent(h) == [("Mon 23:30:00", "晚"), ("Tue 08:00:00", "开播")]
@@ -357,12 +361,7 @@ async def test_a_one_off_merged_into_a_moved_cron_run_is_not_held_by_the_gap(
 async def test_the_one_off_upgrades_tonights_moved_run_not_a_stale_one(tmp_path: Path) -> None:
     """A moved run of an earlier night still marked moved (its timer gone: a restore, a
     hand edit) is not the one the one-off merges into: tonight's is posted and recorded."""
-    root = _config(tmp_path, "      min_gap: 9h\n"
-                             "      quiet_hours: {start: '00:00', end: '08:00', action: move}\n"
-                             "      schedules:\n"
-                             "        - {id: late, cron: '30 23 * * *', text: 晚}\n"
-                             "        - {id: news, cron: '30 0 * * *', at: '2026-11-24 01:00',"
-                             " text: 开播}\n")
+    root = _config(tmp_path, MERGED)
     async with Harness(root, tmp_path, start=MONDAY_NOON, groups=RECRUITMENT) as h:
         await h.bot.store.execute(
             "INSERT INTO push_log VALUES ('r1', 'news', ?, 'moved', ?, NULL)",
