@@ -242,11 +242,12 @@ _NAME_MARKERS = frozenset(("伟信", "魏信", "秋秋", "蔻蔻", "qiuqiu"))
 # 王薇 20231234」, 「有需要联系她：…」: review s40 r47 finding 11), unless 联系 names a role in
 # a class, which a class's message does to say whom to ask (「有需要联系班长」: review s40 r45)
 _CLASS_ROLES = ("副?班长|学委|团支书|支书|[班课]?委|课代表|组长|宿舍长|寝室长|舍长|班主任|辅导员"
-                "|助教|老师|家长|学长|学姐|群主|管理员")
+                "|助教|老师|家长|学长|学姐|群主|管理员|教务处?|学校|学院|宿管|校医|办公室|物业"
+                "|居委会")  # (and one of them by name: 「有需要联系王老师」: review s40 r49)
 _ASKED = re.compile("加我|[+➕]我|私聊|私我|私信|私讯|私戳|详聊|有意者|加好友|欢迎咨询|咨询我|戳我"
                     "|滴滴|pm me|(?<![已了])[进加+](?:[群裙]|(?:qq?|vx?|wx)(?![a-z]))"
                     "|有需要的?(?:朋友|亲|宝子|姐妹|老板)?们?[ ,]?"
-                    f"(?:可以|请|就|随时|直接)?(?:找我|联系(?!{_CLASS_ROLES}))")
+                    f"(?:可以|请|就|随时|直接)?(?:找我|联系(?![{_HAN}]{{0,2}}?(?:{_CLASS_ROLES})))")
 # ...nor sells: work, pay or a discount on offer (日结 副业 兼职 代理 招聘 刷单 返利 优惠 下单...:
 # 「李威 B20231234 日结」, 「张薇 20231234 兼职」 are ads: review s39 f27), which a roster says
 # only of its own: a school's part-time job (兼职助教), a class role held for another (代理班长),
@@ -393,10 +394,14 @@ _FILLER = (rf"(?:{_SEP}|[号號][码碼]|[号號]|[账帳賬][号號]|同[号號
 # 20231234 零投资」, 「王薇 20231234 一班」, 「十一班」: the id is 20231234, as `_joined` reads
 # 加一下: h40b); three or more are the id's tail whatever follows (「QQ 1234 五六七八了解一下」:
 # review s40 r45 finding 1), unless they are a year, a class or a number said: four with 〇
-# (二〇二六毕业), or any before 届 级 年 班, or before 十 百 千 万 and a numeral, which no id's
-# digits hold (「李威 20231234 二〇二六届」, 「王薇 20231234 二〇二五级一班」, 「九九八十一难」:
-# review s40 r47 finding 10; a 十 after them ends no number: 「QQ 12345 六七八九十」, r45)
-_NO_TAIL = (rf"[{_CHINESE_NUMERALS}]*+(?:[届级年班]|[十百千万][{_CHINESE_NUMERALS}])"
+# (二〇二六毕业), a year's two or four (with 〇 or 零) before 届 级 年, one or two before 班, or
+# any before 十 百 千 万 and a numeral, which no id's digits hold (「李威 20231234 二〇二六届」,
+# 「王薇 20231234 二〇二五级一班」, 「九九八十一难」: review s40 r47 finding 10; a 十 after them
+# ends no number: 「QQ 12345 六七八九十」, r45; an id's four before 年 or 班 are its digits:
+# 「QQ 1234 五六七八年入百万」, 「扣扣 1234 五六七八班级群」, review s40 r49 finding 3)
+_NO_TAIL = (rf"(?:[{_CHINESE_NUMERALS}]{{2}}|(?=[{_CHINESE_NUMERALS}]{{0,3}}[〇零])"
+            rf"[{_CHINESE_NUMERALS}]{{4}})[届级年]|[{_CHINESE_NUMERALS}]{{1,2}}班"
+            rf"|[{_CHINESE_NUMERALS}]*+[十百千万][{_CHINESE_NUMERALS}]"
             rf"|(?=[{_CHINESE_NUMERALS}]{{0,3}}〇)[{_CHINESE_NUMERALS}]{{4}}[{_HAN}]")
 _MORE_DIGITS = (rf"{_SEP}++(?!{_NO_TAIL})[0-9{_CHINESE_NUMERALS}]++"
                 rf"(?:(?<=[0-9])|(?<=[{_CHINESE_NUMERALS}]{{3}})|(?![{_HAN}]))")
@@ -544,29 +549,32 @@ _CLAUSE_END = re.compile("[。!?;]")
 # 王薇 20231234」, 「刷单返利。王薇 20231234」: review s40 r45 finding 4). Not 同学 or 签到,
 # which ads say too (「同学们，兼职日结」, 「每日签到领红包」)
 _A_LIST = re.compile("名单|名册|报名|统计|接龙|如下|已交|未交|没交|点名|分组")
-# What a roster's entries say they did: paid or took what its title names, which is then what
-# they paid for (「兼职报名。王薇 20231234 已交」, 「报名优惠的同学：⏎…已交」: h40b), not an offer
-_DONE = re.compile("已交|未交|没交|已缴|已付|已领|未领")
+# What a list's title offers that only an ad does: a class's list names its own discount, order
+# or part-time job (「班服团购优惠名单」, 「暑期兼职招聘会报名」, 「兼职报名。王薇 20231234 已交」:
+# review s40 r49 finding 1), never pay by the day or for clicks (「兼职日结报名」, 「刷单返利名单」,
+# 「代理招募接龙」, whatever its entries say they did: r47 finding 1, r49 finding 6)
+_ONLY_ADS = re.compile("日结|日赚|躺赚|赚钱|挣钱|网赚|月入|副业|零投资|高薪|刷单|返利|返现|返佣"
+                       "|佣金|代理(?![班组课])|招聘(?!会)|诚招|急招|打字员|点赞员|手工活|加盟|接单")
 
 
 class _Clauses:
     """Whether a roster's entry in a text as the markers read it (`marked`, unmasked) is an
     ad's: the message asks the reader to reach someone, or the entry's clause sells, read in
     simplified characters. In a message that calls itself a list (`_A_LIST`) that is the
-    entry's own clause or the list's title (its first clause), as an ad calls itself a list
-    too (「兼职日结报名⏎张薇 20231234」: review s40 r47 finding 1), not anywhere in the
-    message; and not the title when the entries say they paid or took what it names (`_DONE`).
-    A roster's own selling words (「学费优惠名单」: h40b) are none (`_ROSTERS_OWN`). In any
-    other message the whole message is one clause. A clause
-    ends at 。 ! ? ; and at a line's end: the lines of the text as written (`written`), read
-    one by one as the whole was, which unmask joins with a space (when it does not, as a
-    look-alike read across lines may not, the line ends are not known). Each is read once a
+    entry's own clause, or the list's title (its first clause) when it offers what only an
+    ad offers (`_ONLY_ADS`), as an ad calls itself a list too (「兼职日结报名⏎张薇 20231234」:
+    review s40 r47 finding 1), not anywhere in the message. A roster's own selling words
+    (「学费优惠名单」: h40b) are none (`_ROSTERS_OWN`). In any other message the whole message
+    is one clause. A clause ends at 。 ! ? ; and at a line's end: the lines of the text as
+    written (`written`), read one by one as the whole was, which unmask joins with a space
+    (when it does not, as a look-alike read across lines may not, the line ends are not
+    known). Each is read once a
     text, on first use (most texts hold no roster entry; a long roster many in one clause)."""
 
     def __init__(self, marked: str, written: str) -> None:
         self._text, self._written = marked, written
-        # whether it asks; its clauses' ends; where its title ends (0: no title counts)
-        self._read: tuple[bool, list[int], int] | None = None
+        # whether it asks; its clauses' ends; whether its title offers what only ads do
+        self._read: tuple[bool, list[int], bool] | None = None
         self._sells: dict[int, bool] = {}  # by the clause's start
 
     def reach_out(self, start: int, end: int) -> bool:
@@ -574,16 +582,17 @@ class _Clauses:
         if self._read is None:
             said = simplified(self._text)
             ends = self._clause_ends() if _A_LIST.search(said) else []
+            title = _ROSTERS_OWN.sub(" ", simplified(self._text[:ends[0]])) if ends else ""
             self._read = (_ASKED.search(said) is not None, ends,
-                          ends[0] if ends and not _DONE.search(said) else 0)
-        asks, ends, title = self._read
-        if asks:
+                          _ONLY_ADS.search(title) is not None)
+        asks, ends, title_sells = self._read
+        if asks or title_sells:
             return True
         before = bisect.bisect_right(ends, start)
         after = bisect.bisect_left(ends, end)
         clause = (ends[before - 1] if before else 0,
                   ends[after] if after < len(ends) else len(self._text))
-        return self._clause_sells(clause) or (title > 0 and self._clause_sells((0, title)))
+        return self._clause_sells(clause)
 
     def _clause_sells(self, clause: tuple[int, int]) -> bool:
         if clause[0] not in self._sells:

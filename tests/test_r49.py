@@ -16,8 +16,6 @@ RECRUITMENT = {"r1": "Listener Recruitment 01", "i1": "Listener Internship 01"}
 INVITED = "报名成功！已邀请你加入「Listener Internship 01」，请在微信里接受群邀请 📚"
 
 
-@pytest.mark.xfail(strict=True, reason="r49 finding 1: a 家长群/class roster whose title names "
-                   "its own 优惠/下单/兼职 is flagged since the title counts for its entries")
 @pytest.mark.parametrize("text", [
     "班服团购优惠名单\n王薇 20231234\n李威 20231235",
     "暑期兼职招聘会报名\n王薇 20231234\n李威 20231235",
@@ -29,8 +27,6 @@ def test_r49_1_a_roster_s_title_selling_its_own_flags_nobody(text: str) -> None:
     assert find_contacts(text) == []
 
 
-@pytest.mark.xfail(strict=True, reason="r49 finding 2: 有需要联系 and a surnamed role (王老师) or "
-                   "an office (教务处) is read as an ad's invitation")
 @pytest.mark.parametrize("text", [
     "未交作业名单\n王薇 20231234\n李威 20231235\n有需要联系王老师",
     "王薇 20231234 已交，有需要联系张老师", "有需要联系教务处\n王薇 20231234",
@@ -40,8 +36,6 @@ def test_r49_2_if_you_need_it_contact_a_named_teacher_or_an_office_is_a_class_s(
     assert find_contacts(text) == []
 
 
-@pytest.mark.xfail(strict=True, reason="r49 finding 3: numerals before 年/班 end an id even when "
-                   "年/班 starts the ad's next word (年入百万, 班级群)")
 @pytest.mark.parametrize(("text", "found"), [
     ("QQ 1234 五六七八年入百万", Finding("qq", "12345678")),
     ("扣扣 1234 五六七八班级群", Finding("qq", "12345678")),
@@ -75,8 +69,6 @@ async def test_r49_5_a_sign_up_then_a_question_is_invited(tmp_path: Path, text: 
         assert [a["action"] for a in h.actions("invite")] == ["invite"], h.texts("r1")
 
 
-@pytest.mark.xfail(strict=True, reason="r49 finding 6: any 已交/已领 in the message drops the "
-                   "title, so an ad's 'list' escapes finding r47-1's fix by adding 已交")
 @pytest.mark.parametrize("text", ["兼职日结报名\n张薇 20231234 已交",
                                   "刷单返利名单\n张薇 20231234 已领"])
 def test_r49_6_a_selling_title_with_a_paid_entry_is_still_an_ad_s(text: str) -> None:
