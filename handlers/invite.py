@@ -121,6 +121,9 @@ _ITS_NOUN = re.compile(r"\s?的?(?:要求|条件|门槛|资格|流程|步骤|时
 _NOUN_OF_IT = re.compile(r"\b(?:requirements?|conditions?|process|steps|deadline|fees?|"
                          r"income|rules)\s+(?:to|for)\s+$")
 _SENTENCE_END = re.compile(r"[,.!?;。，．！？；\n]")  # (a space ends a clause, not a sentence)
+# A clause that only asks whether one may ("报名，可以吗？"): the sign-up's own, asking nothing
+# more (review s40 r49 finding 4)
+_MAY_I = re.compile(r"(?:请问)?(?:可以|行|好|能|成)(?:吗|嘛|么|不|不行|不可以)?|ok|okay")
 # A sign-up that asks something more is read this far for it; the rest of a wall of text
 # is not searched for a question.
 _ASKED_WITHIN = 1024
@@ -236,7 +239,7 @@ def _asks_more(norm: str, words: WordMatcher[str]) -> bool:
         found = words.find_all(clause)
         if found and any(_names_a_thing_of_it(clause, begin, end) for begin, end, _ in found):
             return True
-        if not found and clause.strip() and (
+        if not found and clause.strip() and not _MAY_I.fullmatch(clause.strip()) and (
                 _ASKS.search(clause) or _ABOUT.search(clause)
                 or (separator is not None and "?" in separator[0])):  # "我要报名，收入？"
             return True

@@ -45,8 +45,6 @@ def test_r49_3_an_id_s_numeral_tail_before_an_ad_s_word_is_still_its_tail(
     assert found in find_contacts(text)
 
 
-@pytest.mark.xfail(strict=True, reason="r49 finding 4: a private sign-up asking only whether it "
-                   "may (报名，可以吗？) is invited, then told to send 报名 to be invited")
 @pytest.mark.parametrize("text", ["报名，可以吗？", "我要报名，可以吗"])
 async def test_r49_4_a_private_sign_up_asking_if_it_may_gets_the_invitation_alone(
         tmp_path: Path, text: str) -> None:
