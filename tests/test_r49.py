@@ -5,11 +5,13 @@ xfail that passes once fixed; every case here behaved as expected at 857ee13."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 from harness import SHIPPED, Harness
 
+from bot.cli import main
 from bot.contacts import Finding, find_contacts
 
 RECRUITMENT = {"r1": "Listener Recruitment 01", "i1": "Listener Internship 01"}
@@ -71,3 +73,15 @@ async def test_r49_5_a_sign_up_then_a_question_is_invited(tmp_path: Path, text: 
                                   "刷单返利名单\n张薇 20231234 已领"])
 def test_r49_6_a_selling_title_with_a_paid_entry_is_still_an_ad_s(text: str) -> None:
     assert find_contacts(text) == [Finding("wechat", "20231234")]
+
+
+@pytest.mark.parametrize(("corpus", "figures"), [
+    ("innocent", r"^all\s+0/0\s+100%\s+10\s+0$"),  # 10/10 flagged before the fixes
+    ("ads", r"^all\s+6/6\s+100%\s+0\s+0$")])  # 0/6 caught before
+def test_the_corpora_of_the_findings(corpus: str, figures: str,
+                                     capsys: pytest.CaptureFixture[str]) -> None:
+    """Findings 1, 2, 3 and 6 as `moderation test` reads tests/corpus_r49's files."""
+    code = main(["moderation", "test", "--config", str(SHIPPED), "--type", "customer",
+                 str(Path(__file__).parent / "corpus_r49" / f"{corpus}.yaml")])
+    out = capsys.readouterr().out
+    assert code == 0 and re.search(figures, out, re.M), out
