@@ -152,7 +152,8 @@ class Delivery:
                                        "机器人已不在群内")
             return
         if item.attempts >= MAX_ATTEMPTS:  # its last try failed, and the bot stopped before
-            await self._give_up(item, now, GatewayError(FAILED), verify=False)  # giving it up
+            await self._give_up(item, now, GatewayError(  # giving it up
+                f"{FAILED} ({item.error})" if item.error else FAILED), verify=False)
             return
         if item.uncertain and isinstance(action, MESSAGES):
             log.warning("%s was going out when the bot stopped; not sent again", action)
@@ -305,7 +306,7 @@ class Delivery:
             if not verify:  # it failed for certain: the store says so first, in a commit of
                 # its own, so a crash before the give-up's commit leaves it failed (given up
                 # at the restart, as here), not `sending` (audited as uncertain)
-                await self.outbox.retry(item, now)
+                await self.outbox.retry(item, now, error=str(exc))
                 await self.store.flush()
             await self._give_up(item, now, exc, verify=verify)
             return
@@ -314,7 +315,7 @@ class Delivery:
             delay = timedelta(seconds=exc.retry_after)
         log.warning("sending %s failed (%s); again in %s, the others meanwhile", action, exc,
                     delay)
-        await self.outbox.retry(item, now + delay, verify=verify)
+        await self.outbox.retry(item, now + delay, verify=verify, error=str(exc))
 
     async def _give_up(self, item: Queued, now: datetime, exc: GatewayError, *,
                        verify: bool) -> None:

@@ -101,6 +101,7 @@ class Queued:
     wait_key: Hashable = ()  # what decides whether a wait rule holds it back (_waits)
     gate_key: tuple[str, int] | None = None  # Gate.key(item), asked once
     epoch: int = 0  # the group's lease when it was decided (several accounts: bot/leases.py)
+    error: str = ""  # what its last failed try met (stored: a restart's give-up says it)
 
     def order(self) -> tuple[int, int]:
         return (self.priority, self.id)
@@ -220,6 +221,8 @@ MIGRATIONS: Sequence[str] = (
     # when that retry falls due (Queued.not_before; bot/times.py `stamp`): a restart waits
     # out the back-off or the pause as the stopped process would have
     "ALTER TABLE outbox ADD COLUMN not_before TEXT;",
+    # what its last failed try met (Queued.error): a give-up a restart finishes names it
+    "ALTER TABLE outbox ADD COLUMN error TEXT;",
 )
 
 
@@ -346,7 +349,7 @@ class Outbox:
                 "UPDATE outbox SET account = ? WHERE account = '' AND grp = ?",
                 (self.account, DIRECT))
         queued = {item.id for lane in self._lanes.values() for item in lane.items}
-        for row_id, action, prio, state, after, since, attempts, due, epoch in \
+        for row_id, action, prio, state, after, since, attempts, due, error, epoch in \
                 await self._store.all(f"SELECT {_COLUMNS}, epoch FROM outbox WHERE account = ?"
                                       " ORDER BY id", (self.account,)):
             if row_id in queued:
@@ -355,7 +358,7 @@ class Outbox:
             if self._handed(decided, epoch):
                 continue  # the group's serving account takes it (route)
             self._add(await self._stored(row_id, decided, prio, state, after, since, attempts,
-                                         due, epoch))
+                                         due, epoch, error))
         for lane, at in await self._store.all("SELECT lane, at FROM outbox_sent"):
             # an account's lanes are stored as `account|lane`
             account, _, own = lane.partition("|") if "|" in lane else ("", "", lane)
@@ -365,7 +368,7 @@ class Outbox:
 
     async def _stored(self, row_id: int, action: Action, prio: int, state: str,
                       after: int | None, since: str | None, attempts: int, due: str | None,
-                      epoch: int) -> Queued:
+                      epoch: int, error: str | None) -> Queued:
         """A queued action as the store kept it: its failed tries and when its retry is due,
         whether it may have happened (`_waiting`), and since when the send budget holds it
         back."""
@@ -373,7 +376,7 @@ class Outbox:
                       self._due(await self._time(row_id, "not_before", due)),
                       verify=state == VERIFY, uncertain=state == "sending", after=after,
                       deferred_since=await self._time(row_id, "deferred_since", since),
-                      epoch=epoch)
+                      epoch=epoch, error=error or "")
 
     async def _time(self, row_id: int, column: str, stored: str | None) -> datetime | None:
         """A stored time read back. One that is no time (a hand edit, a restore from another
@@ -424,13 +427,15 @@ class Outbox:
                                   (self.account, epoch, group))
         mine = {item.id: item for item in self._lanes.get(group, _Lane()).items}
         new = 0
-        for row_id, action, prio, state, after, since, attempts, due in await self._store.all(
-                f"SELECT {_COLUMNS} FROM outbox WHERE grp = ? ORDER BY id", (group,)):
+        for row_id, action, prio, state, after, since, attempts, due, error in \
+                await self._store.all(f"SELECT {_COLUMNS} FROM outbox WHERE grp = ? ORDER BY id",
+                                      (group,)):
             if row_id in mine:
                 mine[row_id].epoch = epoch
             else:
                 self._add(await self._stored(row_id, Action.from_json(json.loads(action)),
-                                             prio, state, after, since, attempts, due, epoch))
+                                             prio, state, after, since, attempts, due, epoch,
+                                             error))
                 new += 1
         return new
 
@@ -810,18 +815,20 @@ class Outbox:
              for key in (item.action.lane, ALL)])
 
     async def retry(self, item: Queued, at: datetime, *, verify: bool = False,
-                    failed: bool = True) -> None:
+                    failed: bool = True, error: str = "") -> None:
         """The action failed (`failed`: a failed try, counted; else WeChat pushed back, and it
-        is no attempt): it goes again at `at`, the others meanwhile."""
+        is no attempt; `error`: what it met): it goes again at `at`, the others meanwhile."""
         self._remove(item)  # and added again: the keys a wait rule gives it may change
         if failed:
             item.attempts += 1
         item.not_before = at
         self._add(item)
         item.verify = item.verify or verify
+        item.error = error or item.error
         await self._store.execute(
-            "UPDATE outbox SET state=?, attempts=?, not_before=?, deferred_since=NULL"
-            " WHERE id = ?", (_waiting(item), item.attempts, stamp(at), item.id))
+            "UPDATE outbox SET state=?, attempts=?, not_before=?, deferred_since=NULL, error=?"
+            " WHERE id = ?", (_waiting(item), item.attempts, stamp(at), item.error or None,
+                              item.id))
 
     async def hold(self, item: Queued, until: datetime) -> bool:
         """The platform is away: nothing goes before `until`, when the first action tries
@@ -849,7 +856,8 @@ class Outbox:
 # a platform's retry_after rarely more; a governor's pause is kept by the governor
 LONGEST_RETRY = timedelta(hours=1)
 # what `load` and `adopt` read back of a queued action (`Outbox._stored`)
-_COLUMNS = "id, action, priority, state, after_id, deferred_since, attempts, not_before"
+_COLUMNS = ("id, action, priority, state, after_id, deferred_since, attempts, not_before,"
+            " error")
 
 
 def _waiting(item: Queued) -> str:

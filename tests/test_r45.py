@@ -186,8 +186,6 @@ async def test_r45_6_a_read_under_way_as_the_console_closes_says_it_is_closing(
 # the bot stopped before giving it up」, and the audit's detail says the same: the platform's
 # reason (here a 502), which the uncut give-up tells them, is lost.
 
-@pytest.mark.xfail(strict=True, reason="r45 finding 7: a give-up finished at the restart "
-                   "tells the admins no reason for the failure")
 async def test_r45_7_a_give_up_finished_at_the_restart_tells_the_platform_s_reason(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     async with Harness(SHIPPED, tmp_path, groups=CUSTOMER) as h:
