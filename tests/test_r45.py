@@ -11,11 +11,9 @@ from pathlib import Path
 import pytest
 from harness import SHIPPED, Harness
 from pg import Postgres
-from test_delivery_restarts import Crash
-from test_h40d_delivery import _crash_at_the_give_up
-from test_removals import CUSTOMER, _two_ads
+from test_h40d_delivery import given_up_after_a_crash
+from test_removals import CUSTOMER
 
-from bot.adapters.base import GatewayError
 from bot.cli import main
 from bot.contacts import Finding, find_contacts
 from bot.regex import as_written
@@ -189,16 +187,7 @@ async def test_r45_6_a_read_under_way_as_the_console_closes_says_it_is_closing(
 async def test_r45_7_a_give_up_finished_at_the_restart_tells_the_platform_s_reason(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     async with Harness(SHIPPED, tmp_path, groups=CUSTOMER) as h:
-        async def failing(group: str, member: str, reason: str = "") -> None:
-            raise GatewayError("the gateway answered 502")
-
-        h.world.remove_member = failing  # type: ignore[method-assign]
-        _crash_at_the_give_up(monkeypatch)
-        with pytest.raises(Crash):
-            await _two_ads(h, "eve")
-            await h.advance("1h")
-        await h.restart()
-        await h.advance("1h")
+        await given_up_after_a_crash(h, monkeypatch)
         [told] = [dm["text"] for dm in h.actions("dm", to="op_lin")
                   if "gave up trying to kick" in dm["text"]]
         assert "502" in told, told
