@@ -487,12 +487,26 @@ class PgStore(Journaled):
         return store
 
     async def close(self) -> None:
+        """Commit what is left and close the connection, waiting COMMIT_WAIT at most for
+        the commits under way, whoever began them (the loop coming round after an event,
+        or a task a second stop cancelled while `_to_its_end` waited): without a bound, a
+        server that never answered one held the stop for good."""
         _OPEN.discard(self)
         if self.lost is not None:  # nothing more can be committed: what was not is lost
             self._db.terminate()
             return
+        flushing = asyncio.ensure_future(self.flush())
         try:
-            await self.flush()
+            await asyncio.wait([flushing], timeout=COMMIT_WAIT)
+        finally:
+            unanswered = not flushing.done()
+            if unanswered:
+                self._unanswered()
+                await asyncio.gather(flushing, return_exceptions=True)  # ends with it
+        if unanswered:
+            return  # (said: the store is lost)
+        try:
+            flushing.result()
         finally:
             await self._db.close()
 
@@ -613,13 +627,19 @@ class PgStore(Journaled):
             if not sending.done():
                 await asyncio.wait([sending], timeout=COMMIT_WAIT)
             if not sending.done():
-                self._lose(Unavailable(
-                    f"{shown(self.path)}: the server did not answer a COMMIT within "
-                    f"{COMMIT_WAIT:g} s of the stop: the connection is ended, and whether "
-                    "the events in it were kept is not known"))
-                self._db.terminate()
+                self._unanswered()
                 await asyncio.wait([sending])
             raise
+
+    def _unanswered(self) -> None:
+        """A stop waited COMMIT_WAIT for a COMMIT the server has not answered: the store is
+        lost, and the connection ended (the server rolls back what it had not committed,
+        if it had not: which of the two is not known here)."""
+        self._lose(Unavailable(
+            f"{shown(self.path)}: the server did not answer a COMMIT within "
+            f"{COMMIT_WAIT:g} s of the stop: the connection is ended, and whether "
+            "the events in it were kept is not known"))
+        self._db.terminate()
 
     async def _committed(self) -> None:
         """Wait for the commits under way, whoever began them (an event's end, a flush, the

@@ -79,3 +79,26 @@ async def test_a_stop_waits_for_a_commit_only_so_long(
     assert took < 2, "the stop waited past COMMIT_WAIT for a server that does not answer"
     assert isinstance(store.lost, Unavailable)
     assert "COMMIT" in str(store.lost)
+
+
+async def test_a_stop_waits_for_a_commit_the_loop_began_only_so_long(
+        tmp_path: Path, postgres: Postgres, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The commit the loop begins after an event (no task of the stop's holds it) is waited
+    for COMMIT_WAIT at most too: closing the store with such a COMMIT unanswered ends the
+    connection and says the store is lost; before, the stop waited for the server for good."""
+    monkeypatch.setattr(bot.postgres, "COMMIT_WAIT", 0.5)
+    url = postgres.database()
+    config = write_config(tmp_path / "config", BOT_YAML, {"recruitment": "handlers: []\n"})
+    async with Harness(config, tmp_path, db=url) as h:
+        store = h.bot.store
+        assert isinstance(store, PgStore)
+        postgres.sql(SLOW_COMMIT.format(seconds=30), url.rsplit("/", 1)[1])
+        async with store.transaction():
+            assert await seen.first_time(store, KEY, h.clock.now())
+        await asyncio.sleep(0.3)  # the loop came round: its COMMIT is on the server now
+        stopped = time.monotonic()
+        await store.close()
+        took = time.monotonic() - stopped
+        assert took < 5, "the stop waited for a COMMIT the server does not answer"
+        assert isinstance(store.lost, Unavailable)
+        assert "not known" in str(store.lost)
