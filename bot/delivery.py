@@ -89,10 +89,15 @@ class Delivery:
     async def send_due(self, now: datetime) -> None:
         """Hand over every action that may go at `now`."""
         await self.governor.use_account(self.gateway.self_id, now)
-        for old in self.governor.expired(now):
-            keep = self.governor.keep_for(old) or timedelta()
-            await self._drop(old, now, f"held back by the send budget longer than {keep}",
-                             f"发送预算内等待超过 {span(keep)}")
+        if expired := self.governor.expired(now):
+            # one commit for them all (none went to WeChat: a crash drops them again), not
+            # one each: after an outage of a day, thousands expire at once
+            async with self.store.transaction():
+                for old in expired:
+                    keep = self.governor.keep_for(old) or timedelta()
+                    await self._drop(old, now,
+                                     f"held back by the send budget longer than {keep}",
+                                     f"发送预算内等待超过 {span(keep)}")
         while (item := self.outbox.take(now)) is not None:
             await self._deliver(item, now, self._admins())
         await self.outbox.defer(self.governor.unsaved())
@@ -125,9 +130,10 @@ class Delivery:
         """Drop `item` without what waits for it: that goes on, as after any action that
         ended."""
         log.warning("%s dropped: %s", item.action, why)
-        await self._record(now, item.action, "dropped", why)
-        self.governor.forget(item)
-        await self._done(item, now, "dropped", note)
+        async with self.store.transaction():  # audited once: with its end, or not at all
+            await self._record(now, item.action, "dropped", why)
+            self.governor.forget(item)
+            await self._done(item, now, "dropped", note)
 
     async def _unannounce(self, item: Queued, now: datetime, outcome: str) -> None:
         """A removal that surely did not happen (refused, skipped as the member had left, or

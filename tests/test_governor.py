@@ -170,6 +170,41 @@ async def test_what_waits_too_long_is_dropped_with_an_audit_row(tmp_path: Path) 
     assert not [r for r in rows if r.action == "invite_dropped"]
 
 
+@pytest.mark.usefixtures("backend")
+async def test_a_drop_cut_short_is_audited_once(tmp_path: Path) -> None:
+    """Dropping an action that waited too long writes its audit row and takes it off the
+    outbox together: a bot that fails between the two (here: taking it off fails) drops it
+    again at the restart, and the audit says `say_dropped` once, not twice."""
+    governor = """governor:
+  jitter: 0
+  warmup: {days: 0}
+  shares: {}
+  budgets:
+    group_messages: {per_minute: 60, per_hour: 1000, per_day: 1}
+"""
+    async with Harness(_config(tmp_path, governor), tmp_path) as h:
+        start = h.clock.now()
+        await _put(h, Say("r1", "一"), Say("r1", "二"))  # 二 waits past its hour
+        outbox = h.bot.outbox
+        done = outbox.done
+
+        async def fails(item: Queued, outcome: str, now: datetime) -> None:
+            if outcome == "dropped":
+                raise RuntimeError("the disk went away")
+            await done(item, outcome, now)
+
+        outbox.done = fails  # type: ignore[method-assign]
+        with pytest.raises(RuntimeError):
+            await h.advance("61m")
+        outbox.done = done  # type: ignore[method-assign]
+        await h.restart()
+        await h.advance("1m")
+        rows = await audit.records(h.bot.store, since=start)
+        queued = len(h.bot.outbox)
+    assert h.texts() == ["一"]
+    assert [r.action for r in rows] == ["say_dropped"] and queued == 0
+
+
 def _wave(tmp_path: Path, people: int) -> Path:
     """A sign-up wave: `people` friend requests with the sign-up keyword, each followed by
     报名 in the private chat (accept, greet, invite, confirm), on the shipped config."""
