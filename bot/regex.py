@@ -120,19 +120,28 @@ def translate(source: str) -> tuple[str, tuple[str, ...]]:
     return "".join(out), tuple(dict.fromkeys(warnings))
 
 
+# the marks an operator's pattern is shown between: the first pair it can stand between
+_QUOTES = (("'", "'"), ('"', '"'), ("`", "`"), ("「", "」"))
+
+
 def as_written(source: str) -> str:
     """An operator's pattern quoted as they wrote it: `'(a)\\1'`, where Python's quoting
-    doubles each backslash (`'(a)\\\\1'`) and the pattern reads as another. Only what
-    cannot be shown on one line (a newline, a control or format character) is escaped, and
-    the quote mark around it where the pattern holds both (`'it\\'s "ok"'`)."""
-    quote = '"' if "'" in source and '"' not in source else "'"
+    doubles each backslash (`'(a)\\\\1'`) and the pattern reads as another. None of its
+    characters is escaped, so that `it\\'s "ok"` (both quotes, one after a backslash) is
+    not shown as `'it\\\\'s "ok"'`: it stands between marks it does not hold (`_fits`). What
+    cannot be shown on one line alone (a newline, a control or format character) is
+    escaped."""
+    opening, closing = next((pair for pair in _QUOTES if _fits(pair, source)), _QUOTES[-1])
+    return opening + "".join(c if c.isprintable() else repr(c)[1:-1] for c in source) \
+        + closing
 
-    def shown(char: str) -> str:
-        if char == quote:
-            return "\\" + quote
-        return char if char.isprintable() else repr(char)[1:-1]
 
-    return quote + "".join(map(shown, source)) + quote
+def _fits(marks: tuple[str, str], source: str) -> bool:
+    """Whether a pattern between these marks reads back as it is: it holds neither, nor
+    ends in a backslash before a quote that one would take for an escaped one (`'a\\'`)."""
+    opening, closing = marks
+    return opening not in source and closing not in source and not (
+        closing.isascii() and source.endswith("\\"))
 
 
 class Pattern(str):

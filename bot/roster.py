@@ -16,6 +16,13 @@ from bot.events import Member
 from bot.store import Reader, Store, in_parts, open_reader
 from bot.times import stamp, unstamp
 
+# The table is the core's (bot/store.py); these steps are the roster's own (bot/schema.py).
+MIGRATIONS = (
+    # 1: the groups a member is in (group_of), found by the member: without the index every
+    #    lookup read the whole table, every member of every group
+    "CREATE INDEX roster_member ON roster (member);",
+)
+
 
 @dataclass(frozen=True, slots=True)
 class Entry:
@@ -155,14 +162,16 @@ async def present_names(store: Reader, group: str) -> dict[str, str]:
         "SELECT member, name FROM roster WHERE grp=? AND left_at IS NULL", (group,))}
 
 
+GROUPS_OF = "SELECT grp, joined_at FROM roster WHERE member=? AND left_at IS NULL"
+
+
 async def group_of(store: Reader, member: str, groups: Sequence[str]) -> str | None:
     """The group among `groups` the member is in, the one they joined last (ties by id); one
     with no join time (the member was there before the bot saw a join) counts as earliest.
     (Of the few groups the member is in: `groups` may be every group of a type.)"""
     wanted = set(groups)
-    found = [(unstamp(joined), str(grp)) for grp, joined in await store.all(
-        "SELECT grp, joined_at FROM roster WHERE member=? AND left_at IS NULL", (member,))
-        if grp in wanted]
+    found = [(unstamp(joined), str(grp)) for grp, joined in await store.all(GROUPS_OF, (member,))
+             if grp in wanted]
     latest = max((joined for joined, _ in found if joined is not None), default=None)
     return min((grp for joined, grp in found if joined == latest), default=None)
 

@@ -135,33 +135,58 @@ def held_back(config: Config, start: datetime) -> list[tuple[tuple[str | int, ..
                   for line in push.cron)
     once = tuple((one.at.astimezone(config.zone).replace(tzinfo=None), index)
                  for index, push in enumerate(config.schedules) for one in push.at)
-    total, held, merged, span = _read(lines, once, config.quiet_hours, config.min_gap,
-                                      start.date())
+    read = _read(lines, once, config.quiet_hours, config.min_gap, start.date())
+    total, held, merged = read.runs, read.held, read.merged
     names = [push.id for push in config.schedules]
-    within = ("the next year" if span == GAP_DAYS * DAY else
-              f"the next {span.days} days (to {start + span - DAY:%Y-%m-%d}: a line of 29 "
-              "February runs once in four years)" if span > GAP_DAYS * DAY else
-              f"the next {span.days} days" if span.days >= 2 else
-              f"the next {span.total_seconds() // 3600:.0f} hours")
+    within = _within(read, start)
+    quiet = config.quiet_hours
     found: list[tuple[tuple[str | int, ...], str]] = []
     for index in sorted(held.keys() | merged.keys()):
         if count := merged[index]:
-            assert config.quiet_hours is not None  # (only quiet hours move runs)
-            quiet = config.quiet_hours
+            assert quiet is not None  # (only quiet hours move runs)
             found.append((("schedules", index, "cron"),
-                          f"{_not_posted(count, total[index], within)} out of quiet hours "
-                          f"({quiet.start:%H:%M}-{quiet.end:%H:%M}) at {quiet.end:%H:%M} "
-                          "after another of its runs moved the same night: of those, the "
-                          "first alone is posted (the log says so each time); give it one "
-                          "run a night in quiet hours, or move the others out of them"))
+                          f"{_not_posted(count, total[index], within)} out of {_quiet(quiet)} "
+                          f"at {quiet.end:%H:%M} after another of its runs moved the same "
+                          "night: of those, the first alone is posted (the log says so each "
+                          "time); give it one run a night in quiet hours, or move the others "
+                          "out of them"))
         if index in held:
             count, after = held[index]
             found.append((("schedules", index, "cron"),
                           f"{_not_posted(count, total[index], within)} less than min_gap "
                           f"({_duration(config.min_gap)}) after a push of "
-                          f"{', '.join(names[i] for i in sorted(after))} (the log says so "
-                          "each time); move it, or make min_gap shorter"))
+                          f"{', '.join(names[i] for i in sorted(after))}"
+                          f"{_moved_there(read.quieted[index], count, quiet)} (the log says "
+                          "so each time); move it, or make min_gap shorter"))
     return found
+
+
+def _within(read: _Year, start: datetime) -> str:
+    """How far the check read from `start`: a year, on to a line's 29 February (only when
+    it got there), or as far as GAP_RUNS took it."""
+    span = read.span
+    if span == GAP_DAYS * DAY and not read.cut:
+        return "the next year"
+    if span > GAP_DAYS * DAY and not read.cut:
+        return (f"the next {span.days} days (to {start + span - DAY:%Y-%m-%d}: a line of 29 "
+                "February runs once in four years)")
+    return (f"the next {span.days} days" if span.days >= 2 else
+            f"the next {span.total_seconds() // 3600:.0f} hours")
+
+
+def _quiet(quiet: QuietHours) -> str:
+    return f"quiet hours ({quiet.start:%H:%M}-{quiet.end:%H:%M})"
+
+
+def _moved_there(quieted: int, count: int, quiet: QuietHours | None) -> str:
+    """The cause of `quieted` of a schedule's `count` runs held back by min_gap: quiet hours
+    moved them, or the push before them, to their end (two schedules' runs of one night
+    both posted as they end come together)."""
+    if not quieted:
+        return ""
+    assert quiet is not None  # (only quiet hours move runs)
+    cause = f"as {_quiet(quiet)} move runs to {quiet.end:%H:%M}"
+    return f", {cause}" if quieted == count else f" ({quieted} of them {cause})"
 
 
 def _not_posted(count: int, total: int, within: str) -> str:
@@ -186,29 +211,43 @@ def _goes_at(fire: datetime, quiet: QuietHours | None) -> datetime | None:
 Run = tuple[timedelta, int, bool, bool]  # when a run goes out (from its day's start), its
 # schedule, whether it is a cron run (else a one-off: posted whatever min_gap says), and
 # whether quiet hours moved it there
-Last = tuple[timedelta, int] | None  # the last push posted (from the day's start) if it is
-# less than min_gap before the day: all that a day takes from the days before it
+Last = tuple[timedelta, int, bool] | None  # the last push posted (from the day's start, its
+# schedule, whether quiet hours moved it there) if it is less than min_gap before the day:
+# all that a day takes from the days before it
 Held = dict[int, tuple[int, frozenset[int]]]  # per schedule, its runs held back, after which
 
 
 class _Day(NamedTuple):
-    """What one day read found: per schedule its cron runs, those held back and those moved
-    out of quiet hours after another of its runs that night (`merged`), the last push for
-    the next day, how much of the day was read (all of it, unless the GAP_RUNS ran out in
-    it) and how many runs that was."""
+    """What one day read found: per schedule its cron runs, those held back (and of those,
+    how many quiet hours moved, or moved the push before: `quieted`) and those moved out of
+    quiet hours after another of its runs that night (`merged`), the last push for the next
+    day, how much of the day was read (all of it, unless the GAP_RUNS ran out in it) and
+    how many runs that was."""
 
     runs: Counter[int]
     held: Held
+    quieted: Counter[int]
     merged: Counter[int]
     last: Last
     read: timedelta
     cost: int
 
 
+class _Year(NamedTuple):
+    """What the check read (`_read`): the days' counts added up, the span read, and whether
+    GAP_RUNS cut it short of the days it meant to read."""
+
+    runs: Counter[int]
+    held: Held
+    quieted: Counter[int]
+    merged: Counter[int]
+    span: timedelta
+    cut: bool
+
+
 @lru_cache(maxsize=64)  # (a type's pushes are read at each load and reload: worked out once)
 def _read(lines: tuple[tuple[int, str], ...], once: tuple[tuple[datetime, int], ...],
-          quiet: QuietHours | None, min_gap: timedelta, today: date,
-          ) -> tuple[Counter[int], Held, Counter[int], timedelta]:
+          quiet: QuietHours | None, min_gap: timedelta, today: date) -> _Year:
     """Per schedule, its cron runs going out in the GAP_DAYS from `today`, those `min_gap`
     holds back and those a quiet night merges into another of its runs, read day by day;
     and the span read. A day like one read before (the same
@@ -246,7 +285,8 @@ def _read(lines: tuple[tuple[int, str], ...], once: tuple[tuple[datetime, int], 
             span = number * DAY + read[key].read
             break
         last = read[key].last
-    return (*_in_all((read[key], days) for key, days in like.items()), span)
+    return _Year(*_in_all((read[key], days) for key, days in like.items()), span,
+                 cut=span < days * DAY)
 
 
 def _one_offs(once: tuple[tuple[datetime, int], ...], quiet: QuietHours | None,
@@ -260,19 +300,22 @@ def _one_offs(once: tuple[tuple[datetime, int], ...], quiet: QuietHours | None,
     return {number: tuple(runs) for number, runs in ones.items()}
 
 
-def _in_all(days: Iterable[tuple[_Day, int]]) -> tuple[Counter[int], Held, Counter[int]]:
-    """The runs, those held back and those merged, of the days read: each day's as many
-    times as there were days like it."""
+def _in_all(days: Iterable[tuple[_Day, int]],
+            ) -> tuple[Counter[int], Held, Counter[int], Counter[int]]:
+    """The runs, those held back (and of those, those quiet hours brought there) and those
+    merged, of the days read: each day's as many times as there were days like it."""
     total: Counter[int] = Counter()
     held: Held = {}
+    quieted: Counter[int] = Counter()
     merged: Counter[int] = Counter()
     for day, like in days:
         total.update({index: runs * like for index, runs in day.runs.items()})
+        quieted.update({index: runs * like for index, runs in day.quieted.items()})
         merged.update({index: runs * like for index, runs in day.merged.items()})
         for index, (count, after) in day.held.items():
             so_far, after_so_far = held.get(index, (0, frozenset()))
             held[index] = so_far + count * like, after_so_far | after
-    return total, held, merged
+    return total, held, quieted, merged
 
 
 def _day(runs: list[Run], last: Last, min_gap: timedelta, budget: int) -> _Day:
@@ -283,6 +326,7 @@ def _day(runs: list[Run], last: Last, min_gap: timedelta, budget: int) -> _Day:
     runs.sort()
     total: Counter[int] = Counter()
     held: Held = {}
+    quieted: Counter[int] = Counter()
     merged: Counter[int] = Counter()
     timers: set[tuple[timedelta, int]] = set()  # the moved runs' timers: when, whose
     for at, index, cron, moved in runs[:budget]:
@@ -296,13 +340,15 @@ def _day(runs: list[Run], last: Last, min_gap: timedelta, budget: int) -> _Day:
         if cron and last is not None and at - last[0] < min_gap:
             count, after = held.get(index, (0, frozenset()))
             held[index] = count + 1, after | {last[1]}
+            quieted[index] += moved or last[2]
         else:
-            last = at, index
+            last = at, index, moved
     if len(runs) > budget:
-        return _Day(total, held, merged, None, runs[budget][0], budget)
+        return _Day(total, held, quieted, merged, None, runs[budget][0], budget)
     if last is not None and DAY - last[0] >= min_gap:
         last = None  # too long before the next day to hold any of its runs back
-    return _Day(total, held, merged, last and (last[0] - DAY, last[1]), DAY, len(runs))
+    return _Day(total, held, quieted, merged, last and (last[0] - DAY, *last[1:]), DAY,
+                len(runs))
 
 
 @lru_cache(maxsize=1024)

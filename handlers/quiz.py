@@ -60,10 +60,12 @@ from handlers import funnel
 TABLE = "quiz_attempts"
 ANSWERS = "quiz_answers"
 LETTERS = "ABCDEFGHIJ"
-# a run of letters and digits, with what an apostrophe glues to it ("it's", "I'd"): the
-# letters of one glued to a digit ("Q1", "1A", the number of a question or a class) or to
-# an apostrophe (an English word's contraction) are no option letters
-_WORDS = re.compile(r"[a-z0-9]+(?:['’‘][a-z]+)*")
+# a run of letters and digits, with what an apostrophe glues to it ("it's", "I'd"), or an
+# abbreviation chat writes with dots ("i.e.", "e.g."): the letters of one glued to a digit
+# ("Q1", "1A", the number of a question or a class), to an apostrophe (an English word's
+# contraction) or to the dots of an abbreviation are no option letters
+_WORDS = re.compile(r"(?:i\.e|e\.g|a\.k\.a|p\.s|n\.b|a\.m|p\.m)(?![a-z0-9])"
+                    r"|[a-z0-9]+(?:['’‘][a-z]+)*")
 # what follows a lone "a" or "i" ("a question", "I think"): a word, which makes it the
 # article or the pronoun; the letter is followed by anything else, by more option letters
 # ("A BC"), or by a word neither goes with (`_NOT_AFTER_ARTICLE`, `_NOT_AFTER_PRONOUN`)
@@ -85,7 +87,8 @@ _AFTER_LETTER = ".:、) "
 # English words spelled only with option letters (A-J), which chat writes in a sentence: a
 # word there, no letters ("bad question, it's C" to A-D; "good idea, C" to A-J). Three
 # letters or more, and the words of two that chat uses, not those that are likely answers
-# ("ad"): alone or in capitals ("ACE", `_Reading.spells`) they are the letters typed.
+# ("ad"): alone or in capitals ("ACE", `_Reading.spells`) they are the letters typed, but
+# for a letter standing alone after them ("ACE, F": `_Reading.named`).
 _ENGLISH = frozenset({
     "ah", "be", "eh", "ha", "he", "hi", "if", "ace", "aced", "ache", "ached", "acid", "add",
     "added", "age", "aged", "aha", "ahead", "aid", "aide", "aided", "abide", "adage", "babe",
@@ -208,8 +211,12 @@ class _Reading:
                    len(_WORDS.findall(text)) == 1)
 
     def named(self) -> set[str] | None:
-        """The option letters the reply names; None when it names a letter beyond them."""
+        """The option letters the reply names; None when it names a letter beyond them. An
+        English word written in capitals names its letters unless a letter standing alone
+        follows it: that letter is the answer, the word a word ("BAD QUESTION, C" names C,
+        "C, ACE" A, C and E)."""
         chosen: set[str] = set()
+        shouted: set[str] = set()  # the letters of English words in capitals so far
         copied = 0  # where the text of an option copied after its letter ends
         for word in _WORDS.finditer(self.text):
             run = word[0]
@@ -217,14 +224,20 @@ class _Reading:
                 continue  # the option's own words: "C plan b" names C alone
             if (end := self._copied(word)) is not None:
                 chosen.add(run.upper())
+                shouted.clear()
                 copied = end
             elif self._no_letters(word):
                 continue
             elif self.spells(run):
-                chosen.update(run.upper())
+                if run in _ENGLISH and not self.alone:
+                    shouted.update(run.upper())
+                else:
+                    chosen.update(run.upper())
+                if len(run) == 1:
+                    shouted.clear()
             elif len(run) == 1:
                 return None
-        return chosen
+        return chosen | shouted
 
     def spells(self, run: str) -> bool:
         """Whether a run names options: all its letters are, and it is no English word

@@ -60,11 +60,11 @@ def test_many_frequent_lines_do_not_hide_a_monthly_clash() -> None:
 
 
 def _every_run(config: Config, start: datetime) -> tuple[
-        dict[int, int], dict[int, tuple[int, frozenset[int]]], dict[int, int]]:
+        dict[int, int], dict[int, tuple[int, frozenset[int]]], dict[int, int], dict[int, int]]:
     """Per schedule, its runs going out in the year from `start`, those held back (after
-    which schedules) and those moved out of a quiet night after another of its runs (the
-    handler posts the first alone): every run worked out by the scheduler's trigger, one by
-    one."""
+    which schedules; and how many of those quiet hours moved, or moved the push before) and
+    those moved out of a quiet night after another of its runs (the handler posts the first
+    alone): every run worked out by the scheduler's trigger, one by one."""
     end = start.date() + timedelta(days=YEAR)
     due = [(at, index, False) for index, push in enumerate(config.schedules)
            for one in push.at if (at := one.at.replace(tzinfo=None)) >= start]
@@ -76,9 +76,10 @@ def _every_run(config: Config, start: datetime) -> tuple[
                 at += timedelta(seconds=1)
     total: dict[int, int] = {}
     held: dict[int, tuple[int, frozenset[int]]] = {}
+    quieted: dict[int, int] = {}
     merged: dict[int, int] = {}
     timers: set[tuple[datetime, int]] = set()
-    last: tuple[datetime, int] | None = None
+    last: tuple[datetime, int, bool] | None = None
     for goes, index, cron, moved in sorted(
             (goes, index, cron, goes != at) for at, index, cron in due
             if (goes := _goes_at(at, config.quiet_hours)) is not None
@@ -89,11 +90,13 @@ def _every_run(config: Config, start: datetime) -> tuple[
         elif cron and last is not None and goes - last[0] < config.min_gap:
             count, after = held.get(index, (0, frozenset()))
             held[index] = count + 1, after | {last[1]}
+            quieted[index] = quieted.get(index, 0) + (moved or last[2])
         else:
-            last = goes, index
+            last = goes, index, moved
         if moved:
             timers.add((goes, index))
     return ({index: runs for index, runs in total.items() if runs}, held,
+            {index: runs for index, runs in quieted.items() if runs},
             {index: runs for index, runs in merged.items() if runs})
 
 
@@ -113,7 +116,7 @@ def test_a_year_read_by_its_different_days_counts_what_every_run_would(
                   for line in push.cron)
     once = tuple((one.at.replace(tzinfo=None), index)
                  for index, push in enumerate(config.schedules) for one in push.at)
-    total, held, merged, span = _read(lines, once, config.quiet_hours, config.min_gap,
-                                      start.date())
-    assert span == timedelta(days=YEAR)
-    assert (dict(total), held, dict(merged)) == _every_run(config, start)
+    read = _read(lines, once, config.quiet_hours, config.min_gap, start.date())
+    assert read.span == timedelta(days=YEAR) and not read.cut
+    assert (dict(read.runs), read.held, +read.quieted, dict(read.merged)) == _every_run(
+        config, start)
