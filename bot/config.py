@@ -1427,8 +1427,8 @@ def _literal_notes(words: list[Any], path: KeyPath, found: list[tuple[KeyPath, A
             parts = [part for part in re.split(r"\|", word.strip("^$")) if part]
             example = ", ".join(f'"{part}"' for part in parts) if len(parts) > 1 else None
             found.append(((*path, i), Note(
-                f"{word!r} is matched as written, as a word, not as a regular expression (no "
-                "message holds it): " + (f"for alternatives list them, [{example}]"
+                f"{as_written(word)} is matched as written, as a word, not as a regular "
+                "expression (no message holds it): " + (f"for alternatives list them, [{example}]"
                                          if example else "write the word alone") +
                 ("; or give the rule `match: regex`" if path[-1] == "patterns" else ""))))
 

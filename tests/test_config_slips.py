@@ -293,6 +293,9 @@ def test_a_binding_an_earlier_one_always_takes_first_is_warned(
      ["4: handlers.keywords.rules[0].patterns[0]: '^报名.*' is matched as written"]),
     ("rules:\n      text: rules.md\n      triggers: [群规|规则]\n",
      ["4: handlers.rules.triggers[0]: '群规|规则' is matched as written"]),
+    # shown as written: one backslash, as in the YAML, not Python's two
+    ("rules:\n      text: rules.md\n      triggers: ['第\\d+条|群规']\n",
+     ["4: handlers.rules.triggers[0]: '第\\d+条|群规' is matched as written"]),
     # a regex rule's alternatives, and words without them: nothing
     ("keywords:\n      rules:\n        - {match: regex, patterns: [\"价格|多少钱\"], reply: x}\n"
      "        - {patterns: [价格, 多少钱], reply: y}\n", []),
