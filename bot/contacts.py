@@ -557,6 +557,15 @@ def _a_name(text: str, start: int, marker: str, ident: str) -> int | None:
     return name
 
 
+def reaches_out(said: str) -> bool:
+    """A message (in simplified characters) asks to be reached, offers or sells, or ends an
+    offer's ask begun before it (有需要… then 联系, 找我): read after a roster's entry that a
+    member sent before it, it makes the entry an ad's (`_Clauses`), a contact detail split
+    over messages (bot/prefilter.py `no_contact_part`)."""
+    return bool(_ASKED.search(said) or _OFFERED.search(said) or _SELLS.search(said)
+                or "联系" in said or "找我" in said)
+
+
 # What ends a clause: a sentence's end, and a line's (`_Clauses`)
 _CLAUSE_END = re.compile("[。!?;]")
 # What a roster calls itself or says of its entries (tests/corpus/innocent.yaml): a message
