@@ -39,11 +39,12 @@ the digit groups. Findings carry a family:
   is a word or a name too (卫星 企鹅 球球 徵信 v芯 伟信 魏信 秋秋... and the emoji) an id needs
   号, a colon, 搜 or 加 before the marker, and a number without them six digits ("🛰 tianwen1",
   "🐧 12306"); 喂 counts only right after 加 or a plus ("加喂 abc12345"). After a name (伟信
-  秋秋..., 薇 or 威 ending one: "张薇", "李威", "小薇", 微 after a surname: "张微") a roster's
-  number is none ("张薇 20231234 已交", "伟信：B20231234") in a message that asks nobody to
-  reach anyone, and that sells nothing: in a message that calls itself a list (名单 报名
-  接龙 已交...), its own line and sentence ("张薇 20231234 日结" and "兼职日结⏎张薇 20231234"
-  are ads, "学费优惠名单⏎张薇 20231234" a roster: `_a_name`, `_SELLS`, `_Clauses`).
+  秋秋..., 薇 or 威 ending one: "张薇", "李威", "小薇", 微 after a surname: "张微", a class
+  role glued before it: "班长王薇") a roster's number is none ("张薇 20231234 已交",
+  "伟信：B20231234") in a message that asks nobody to reach anyone, and that sells nothing:
+  in a message that calls itself a list (名单 报名 接龙 已交...), its own line and sentence
+  ("张薇 20231234 日结" and "兼职日结⏎张薇 20231234" are ads, "学费优惠名单⏎张薇 20231234"
+  and "名单⏎张薇 20231234⏎有问题私聊我" a roster's: `_a_name`, `_SELLS`, `_Clauses`).
 - counts are no QQ number or id: after a marker that is also a noun (企鹅 penguin, 球球
   balls, 卫星 satellite), a number with a measure word after it ("企鹅 100000 只在南极",
   "卫星 300 颗"), nor is a price after 裙 (a skirt: "企鹅裙 129.00"). A number written as an
@@ -240,14 +241,23 @@ _NAME_MARKERS = frozenset(("伟信", "魏信", "秋秋", "蔻蔻", "qiuqiu"))
 # 加qq, 进裙 (a skirt for a group, as ads write it); and 找我 or 联系 after 有需要 (if you
 # need it): an offer's (「王薇 20231234 有需要找我」, 「有需要的朋友联系」: h40b; 「有需要联系→
 # 王薇 20231234」, 「有需要联系她：…」: review s40 r47 finding 11), unless 联系 names a role in
-# a class, which a class's message does to say whom to ask (「有需要联系班长」: review s40 r45)
+# a class, which a class's message does to say whom to ask (「有需要联系班长」: review s40 r45),
+# or us, the class or the office the writer speaks for, not the writer (「王薇 20231234 有需要
+# 联系我们」, 「…联系我们的班长」), but where a colon, a bracket or an arrow after it points at
+# the contact, as after 她 (「有需要联系我们：王薇 20231234」: s41 h50a)
 _CLASS_ROLES = ("副?班长|学委|团支书|支书|[班课]?委|课代表|组长|宿舍长|寝室长|舍长|班主任|辅导员"
                 "|助教|老师|家长|学长|学姐|群主|管理员|教务处?|学校|学院|宿管|校医|办公室|物业"
                 "|居委会")  # (and one of them by name: 「有需要联系王老师」: review s40 r49)
-_ASKED = re.compile("加我|[+➕]我|私聊|私我|私信|私讯|私戳|详聊|有意者|加好友|欢迎咨询|咨询我|戳我"
-                    "|滴滴|pm me|(?<![已了])[进加+](?:[群裙]|(?:qq?|vx?|wx)(?![a-z]))"
-                    "|有需要的?(?:朋友|亲|宝子|姐妹|老板)?们?[ ,]?"
-                    f"(?:可以|请|就|随时|直接)?(?:找我|联系(?![{_HAN}]{{0,2}}?(?:{_CLASS_ROLES})))")
+_POINTS = "[:(→➡👉☞]"  # what points at the contact after it: 「联系我们：」, 「联系👉」
+# Of those, the ones that say what the reader wants (有需要, 有意者, 欢迎咨询) offer what the
+# whole message holds, and are read over it (「学费优惠名单⏎王薇 20231234⏎有需要找我」: h40b);
+# the others are only a way to reach the writer, and are read with the entry's own clause in a
+# list (`_Clauses`): a roster's 「有问题私聊我」 asks for questions (s41 h50a)
+_OFFERED = re.compile("有意者|欢迎咨询|有需要的?(?:朋友|亲|宝子|姐妹|老板)?们?[ ,]?"
+                      f"(?:可以|请|就|随时|直接)?(?:找我|联系(?!我们(?! ?{_POINTS}))"
+                      f"(?![{_HAN}]{{0,2}}?(?:{_CLASS_ROLES})))")
+_ASKED = re.compile("加我|[+➕]我|私聊|私我|私信|私讯|私戳|详聊|加好友|咨询我|戳我|滴滴|pm me"
+                    "|(?<![已了])[进加+](?:[群裙]|(?:qq?|vx?|wx)(?![a-z]))")
 # ...nor sells: work, pay or a discount on offer (日结 副业 兼职 代理 招聘 刷单 返利 优惠 下单...:
 # 「李威 B20231234 日结」, 「张薇 20231234 兼职」 are ads: review s39 f27), which a roster says
 # only of its own: a school's part-time job (兼职助教), a class role held for another (代理班长),
@@ -286,11 +296,15 @@ _SURNAME = f"(?:欧阳|歐陽|上官|司马|司馬|诸葛|諸葛|[{_SURNAMES}])"
 # 马上薇, 付费薇: h40b), not a name; not 黄金, as 黄金薇 and 黄金威 are names of the surname 黄
 # as often (review s40 r45)
 _AD_WORDS = "金牌|金融|金钻|高端|高级|高薪|高佣|高价|高额|马上|万能|付费|任意|严选"
-_NAME_BEFORE = re.compile(f"(?<![{_HAN}])(?!{_AD_WORDS})"
-                          f"(?:{_SURNAME}(?:(?![加的私找系十])[{_HAN}])?|[小阿])$")
+# The name starts a word, or follows a class role glued to it: the role's holder is named,
+# not the writer offering themselves (「有需要联系班长王薇 20231234」: s41 h50a)
+_STARTS_NAME = f"(?:(?<![{_HAN}])|{_CLASS_ROLES})"
+_NAME_BEFORE = re.compile(f"{_STARTS_NAME}(?P<name>(?!{_AD_WORDS})"
+                          f"(?:{_SURNAME}(?:(?![加的私找系十])[{_HAN}])?|[小阿]))$")
 # 微 ends names too (张微, 李微), but is the marker itself far more often (个人微, 官方微, 小微):
 # it ends a name only right after a surname (review s39 f27)
-_SURNAME_BEFORE = re.compile(f"(?<![{_HAN}]){_SURNAME}$")
+_SURNAME_BEFORE = re.compile(f"{_STARTS_NAME}(?P<name>{_SURNAME})$")
+_ROLE_AND_NAME = 8  # the characters before the marker a role and a name take (管理员欧阳X)
 # XV is a car too (斯巴鲁XV): after xv unannounced, a number and a price's word is its price
 _CAR_PRICE = re.compile(" ?(?:[元块塊万萬]|落地|售价|起)")
 _MEASURE_AFTER = re.compile(" ?[+多余]? ?(?:只(?![要有是能需收限加聊做接回])|隻|[个個](?!人)"
@@ -513,9 +527,10 @@ _PRICE = re.compile("[0-9]+\\.[0-9]{1,2}")
 # review s38 r30 R30-1) only a student number, which starts with its year ("球球 20231234").
 _ROSTER_NUMBER = re.compile(rf"[a-z][0-9]{{6,10}}|[0-9]+(?:{_SEP}+[0-9]+)*")
 # (its year, then six to eight digits, or five after its school's letter: "S2023123"; a
-# space may split it: "2023 1234")
-_STUDENT_NUMBER = re.compile(rf"(?:[a-z](?:19|20)[0-9]{{5,8}}|(?:19|20)(?:{_SEP}?[0-9]){{6,8}})"
-                             "(?![0-9])")
+# space may split it: "2023 1234"; or eleven digits from a year of 20.., which no mobile
+# number starts with, while 19.. and eleven digits is one: "王薇 20231234567": s41 h50a)
+_STUDENT_NUMBER = re.compile(rf"(?:[a-z](?:19|20)[0-9]{{5,8}}|(?:19|20)(?:{_SEP}?[0-9]){{6,8}}"
+                             rf"|20(?:{_SEP}?[0-9]){{9}})(?![0-9])")
 
 
 _NAMES = _NAME_MARKERS | {"薇", "威", "微", "球球"}  # the markers `_a_name` may read as a name
@@ -533,13 +548,22 @@ def _a_name(text: str, start: int, marker: str, ident: str) -> int | None:
     elif marker == "球球":
         name = start
     elif name_before := (_SURNAME_BEFORE if marker == "微" else _NAME_BEFORE).search(
-            text, max(start - 4, 0), start):
-        name = name_before.start()
+            text, max(start - _ROLE_AND_NAME, 0), start):
+        name = name_before.start("name")
     else:
         return None
     if _LABEL_BEFORE.search(text, max(name - 6, 0), name):
         return None  # "联系人：王薇 20231234"
     return name
+
+
+def reaches_out(said: str) -> bool:
+    """A message (in simplified characters) asks to be reached, offers or sells, or ends an
+    offer's ask begun before it (有需要… then 联系, 找我): read after a roster's entry that a
+    member sent before it, it makes the entry an ad's (`_Clauses`), a contact detail split
+    over messages (bot/prefilter.py `no_contact_part`)."""
+    return bool(_ASKED.search(said) or _OFFERED.search(said) or _SELLS.search(said)
+                or "联系" in said or "找我" in said)
 
 
 # What ends a clause: a sentence's end, and a line's (`_Clauses`)
@@ -559,11 +583,13 @@ _ONLY_ADS = re.compile("日结|日赚|躺赚|赚钱|挣钱|网赚|月入|副业|
 
 class _Clauses:
     """Whether a roster's entry in a text as the markers read it (`marked`, unmasked) is an
-    ad's: the message asks the reader to reach someone, or the entry's clause sells, read in
+    ad's: the entry's clause asks the reader to reach someone (`_ASKED`) or sells, read in
     simplified characters. In a message that calls itself a list (`_A_LIST`) that is the
     entry's own clause, or the list's title (its first clause) when it offers what only an
     ad offers (`_ONLY_ADS`), as an ad calls itself a list too (「兼职日结报名⏎张薇 20231234」:
-    review s40 r47 finding 1), not anywhere in the message. A roster's own selling words
+    review s40 r47 finding 1), not anywhere in the message: a roster's 「有问题私聊我」 on a
+    line of its own asks for questions, its ids are its entries' (s41 h50a); an offer's ask
+    (`_OFFERED`) is read over the whole message all the same. A roster's own selling words
     (「学费优惠名单」: h40b) are none (`_ROSTERS_OWN`). In any other message the whole message
     is one clause. A clause ends at 。 ! ? ; and at a line's end: the lines of the text as
     written (`written`), read one by one as the whole was, which unmask joins with a space
@@ -573,9 +599,9 @@ class _Clauses:
 
     def __init__(self, marked: str, written: str) -> None:
         self._text, self._written = marked, written
-        # whether it asks; its clauses' ends; whether its title offers what only ads do
-        self._read: tuple[bool, list[int], bool] | None = None
-        self._sells: dict[int, bool] = {}  # by the clause's start
+        # its clauses' ends; whether it offers (its title what only ads do, or `_OFFERED`)
+        self._read: tuple[list[int], bool] | None = None
+        self._reaches: dict[int, bool] = {}  # by the clause's start
 
     def reach_out(self, start: int, end: int) -> bool:
         """The entry text[start:end] is an ad's (above)."""
@@ -583,22 +609,23 @@ class _Clauses:
             said = simplified(self._text)
             ends = self._clause_ends() if _A_LIST.search(said) else []
             title = _ROSTERS_OWN.sub(" ", simplified(self._text[:ends[0]])) if ends else ""
-            self._read = (_ASKED.search(said) is not None, ends,
-                          _ONLY_ADS.search(title) is not None)
-        asks, ends, title_sells = self._read
-        if asks or title_sells:
+            self._read = (ends, bool(_OFFERED.search(said) or _ONLY_ADS.search(title)))
+        ends, offers = self._read
+        if offers:
             return True
         before = bisect.bisect_right(ends, start)
         after = bisect.bisect_left(ends, end)
         clause = (ends[before - 1] if before else 0,
                   ends[after] if after < len(ends) else len(self._text))
-        return self._clause_sells(clause)
+        return self._clause_reaches(clause)
 
-    def _clause_sells(self, clause: tuple[int, int]) -> bool:
-        if clause[0] not in self._sells:
-            said = _ROSTERS_OWN.sub(" ", simplified(self._text[slice(*clause)]))
-            self._sells[clause[0]] = _SELLS.search(said) is not None
-        return self._sells[clause[0]]
+    def _clause_reaches(self, clause: tuple[int, int]) -> bool:
+        """The clause asks to be reached or sells."""
+        if clause[0] not in self._reaches:
+            said = simplified(self._text[slice(*clause)])
+            self._reaches[clause[0]] = bool(
+                _ASKED.search(said) or _SELLS.search(_ROSTERS_OWN.sub(" ", said)))
+        return self._reaches[clause[0]]
 
     def _clause_ends(self) -> list[int]:
         return sorted({*self._line_ends(), *(m.end() for m in _CLAUSE_END.finditer(self._text))})

@@ -28,7 +28,8 @@ conversion and are none of 点 點 。 (`_inert`): of the above, only its digits
 
 Two more looks serve the contact details split over a member's messages (antispam's
 `contacts.split_within`): `no_contact(joined)`, none in the messages read together, and
-`no_contact_part(text)`, nothing in one message that a contact detail is made of.
+`no_contact_part(text)`, nothing in one message that a contact detail is made of (nor a word
+that makes a roster's entry before it an ad's: bot/contacts.py `reaches_out`).
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ from bot.contacts import (
     MINI_PROGRAM_KEY,
     NUMERALS,
     PLATFORM_KEYS,
+    reaches_out,
 )
 from bot.text import HAN_AS_PUNCTUATION, char_class, normalize, traditional
 
@@ -127,8 +129,12 @@ class Prefilter:
     def no_contact_part(self, text: str) -> bool:
         """True: no part of a contact detail is in `text`, whatever messages are read with
         it: only safe characters, and no digit (0-9, Chinese numerals), so no digit of a
-        number, no id, no marker's start, no letter of an address or a domain."""
-        return self._no_digit.fullmatch(text) is not None
+        number, no id, no marker's start, no letter of an address or a domain; and no word
+        that makes a roster's entry sent before it an ad's (「李威：20231234」 then 「兼职」,
+        「私聊」: bot/contacts.py `reaches_out`)."""
+        if self._no_digit.fullmatch(text) is None:
+            return False
+        return not reaches_out(simplified(text) if self._convertible.search(text) else text)
 
 
 @cache
