@@ -115,9 +115,13 @@ _ABOUT = re.compile(r"谁|什么|啥|哪|怎|如何|多少|条件|要求|(\w)[�
 # The word naming a thing of signing up, not doing it: followed by a noun of its own
 # ("报名要求？", "报名的条件？", "报名的收入", "报名 收入怎么算", "join requirements?") or
 # after one ("requirements to join?"), with nothing more in its sentence or a question there.
-_ITS_NOUN = re.compile(r"\s?的?(?:要求|条件|门槛|资格|流程|步骤|时间|日期|方式|方法|渠道|入口|地址|"
-                       r"地点|费用|收入|待遇|规则|须知)|\s(?:requirements?|conditions?|process|"
+_NOUNS = ("要求|条件|门槛|资格|流程|步骤|时间|日期|方式|方法|渠道|入口|地址|地点|费用|收入|待遇|"
+          "规则|须知")
+_ITS_NOUN = re.compile(rf"\s?的?(?:{_NOUNS})|\s(?:requirements?|conditions?|process|"
                        r"steps?|deadline|fees?|time|income|rules)\b")
+# A clause beside a sign-up that is such a noun alone asks about it ("我要报名，收入"); one
+# that only holds it says something ("报名 我符合条件")
+_NOUN_ALONE = re.compile(rf"(?:{_NOUNS})[呢嘞]?")
 _NOUN_OF_IT = re.compile(r"\b(?:requirements?|conditions?|process|steps|deadline|fees?|"
                          r"income|rules)\s+(?:to|for)\s+$")
 _SENTENCE_END = re.compile(r"[,.!?;。，．！？；\n]")  # (a space ends a clause, not a sentence)
@@ -228,8 +232,9 @@ class Invite(Handler[Config]):
 
 def _asks_more(norm: str, words: WordMatcher[str]) -> bool:
     """Whether a sign-up also asks something, which the handlers after this one answer: a
-    clause without the word asks ("我要报名，收入怎么算？", "我报名了 怎么提现") or ends with
-    a question mark ("我要报名，收入？"), or one with the word asks about a thing of signing
+    clause without the word asks ("我要报名，收入怎么算？", "我报名了 怎么提现"), ends with
+    a question mark ("我要报名，收入？") or is a thing of signing up alone ("我要报名，条件"; not
+    "报名 我符合条件", which says it), or one with the word asks about a thing of signing
     up ("我要报名，报名要求？"). The first `_ASKED_WITHIN` characters are read."""
     text = norm[:_ASKED_WITHIN]
     first = 0
@@ -240,7 +245,7 @@ def _asks_more(norm: str, words: WordMatcher[str]) -> bool:
         if found and any(_names_a_thing_of_it(clause, begin, end) for begin, end, _ in found):
             return True
         if not found and clause.strip() and not _MAY_I.fullmatch(clause.strip()) and (
-                _ASKS.search(clause) or _ABOUT.search(clause)
+                _ASKS.search(clause) or _NOUN_ALONE.fullmatch(clause.strip())
                 or (separator is not None and "?" in separator[0])):  # "我要报名，收入？"
             return True
         first = last if separator is None else separator.end()
