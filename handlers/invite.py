@@ -300,8 +300,9 @@ def _signs_up(norm: str, words: WordMatcher[str]) -> bool:
             not_yet = (verdict or not_yet) and bool(_NOT_YET.search(before)) \
                 and not _NO_AFTER.match(after)
             verdict = False
-        elif not asked_what and (_WANTS.search(before) or (cried and end == last)
-                                 or _MAY.search(before)):
+        elif not asked_what and (_WANTS.search(before) or (cried and end == last) or (
+                # "我可以报名吗" asks for it; "可以报名的时间？" asks when
+                _MAY.search(before) and not _names_a_thing_of_it(norm, begin, end))):
             return True
         elif asks or _names_a_thing_of_it(norm, begin, end):  # "报名要求？" asks too
             verdict = not_yet = False
