@@ -7,10 +7,27 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from harness import SHIPPED, Harness
+import yaml
+from harness import BOT_YAML, SHIPPED, Harness, write_config
+
+from bot.text import normalize
+from handlers.invite import Config, Invite, Reading
 
 RECRUITMENT = {"r1": "Listener Recruitment 01", "i1": "Listener Internship 01"}
 INVITED = "报名成功！已邀请你加入「Listener Internship 01」，请在微信里接受群邀请 📚"
+HINT = next(h["invite"] for h in yaml.safe_load(
+    (SHIPPED / "types" / "recruitment.yaml").read_text(encoding="utf-8"))["handlers"]
+    if "invite" in h)["hint"]
+
+
+def _faq(name: str) -> str:
+    return (SHIPPED.parent / "content" / "faq" / f"{name}.md").read_text().strip()
+
+
+def _reading(text: str) -> Reading:
+    invite = Invite(Config(words=["报名", "join"], to="internship"))
+    invite.prepare()
+    return invite.reading(normalize(text))
 
 
 @pytest.mark.parametrize("text", ["报名 我符合条件", "报名，我符合条件", "我要报名 我符合要求"])
@@ -59,3 +76,93 @@ async def test_asking_whether_one_may_sign_up_still_signs_up(tmp_path: Path, tex
         await h.advance("1m")
         assert [a["action"] for a in h.actions("invite")] == ["invite"]
         assert h.texts("r1")[0] == INVITED, h.texts("r1")
+
+
+# questions about signing up that neither keywords nor faq answer in the shipped recruitment type
+UNANSWERED = ["报名 时间自由吗", "报名 时间怎么安排", "报名入口？", "报名地址？", "报名截止了吗",
+              "什么时候可以报名", "报名要交钱吗？", "我还没报名，报名要交钱吗", "为什么不能报名"]
+
+
+@pytest.mark.parametrize("text", UNANSWERED)
+async def test_a_question_about_signing_up_nothing_answers_gets_the_hint(tmp_path: Path,
+                                                                        text: str) -> None:
+    async with Harness(SHIPPED, tmp_path, groups=RECRUITMENT) as h:
+        await h.say("r1", "alice", text)
+        await h.advance("1m")
+        assert h.actions("invite") == []
+        [reply] = h.actions("say", group="r1")
+    assert reply["text"] == HINT and reply["mentions"] == ["alice"], reply
+
+
+@pytest.mark.parametrize(("text", "faq"), [("怎么报名", "signup"), ("报名流程？", "signup"),
+                                           ("可以报名的时间？", "signup"),
+                                           ("报名 收入怎么算", "income"),
+                                           ("报名要求？", "requirements")])
+async def test_a_question_keywords_answers_gets_that_answer_alone(tmp_path: Path, text: str,
+                                                                  faq: str) -> None:
+    async with Harness(SHIPPED, tmp_path, groups=RECRUITMENT) as h:
+        await h.say("r1", "alice", text)
+        await h.advance("1m")
+        assert h.actions("invite") == []
+        texts = h.texts("r1")
+    assert len(texts) == 1 and _faq(faq) in texts[0], texts
+
+
+async def test_a_question_to_the_bot_gets_faq_s_answer_not_the_hint(tmp_path: Path) -> None:
+    async with Harness(SHIPPED, tmp_path, groups=RECRUITMENT) as h:
+        await h.say("r1", "alice", "@Helper 报名有年龄限制吗", mentions=("bot",))
+        await h.advance("1m")
+        texts = h.texts("r1")
+    assert texts == [_faq("requirements")], texts
+
+
+@pytest.mark.parametrize("text", ["先不报名了", "明天报名", "我还没报名", "报名不收任何费用",
+                                  "先不报名了，报名群好吵吗"])
+async def test_a_no_to_signing_up_gets_nothing(tmp_path: Path, text: str) -> None:
+    async with Harness(SHIPPED, tmp_path, groups=RECRUITMENT) as h:
+        await h.say("r1", "alice", text)
+        await h.advance("1m")
+        assert h.sent == [], h.sent
+
+
+async def test_the_hint_is_given_a_member_once_a_minute(tmp_path: Path) -> None:
+    async with Harness(SHIPPED, tmp_path, groups=RECRUITMENT) as h:
+        for text in ("报名入口？", "报名地址？"):
+            await h.say("r1", "alice", text)
+            await h.advance("10s")
+        await h.say("r1", "bob", "报名入口？")
+        await h.advance("1m")
+        await h.say("r1", "alice", "报名截止了吗")
+        await h.advance("1m")
+        hints = [r["mentions"] for r in h.actions("say", group="r1")]
+    assert hints == [["alice"], ["bob"], ["alice"]], hints
+
+
+def _deployment(tmp_path: Path, hint: str) -> Path:
+    bot_yaml = BOT_YAML + "  - match: {topic: Internship}\n    type: internship\n"
+    return write_config(tmp_path / "config", bot_yaml, {
+        "recruitment": "handlers:\n  - invite:\n      words: [join, 报名]\n"
+                       f"      to: internship\n{hint}",
+        "internship": "handlers: []\n"})
+
+
+@pytest.mark.parametrize(("hint", "expected"), [
+    ("", ["想报名的话，直接发送「join」即可。"]),  # the default, with the first word
+    ("      hint: '{member}，发送「{word}」'\n", ["alice，发送「join」"]),
+    ("      hint: null\n", [])])
+async def test_the_hint_is_configurable_and_may_be_turned_off(tmp_path: Path, hint: str,
+                                                              expected: list[str]) -> None:
+    async with Harness(_deployment(tmp_path, hint), tmp_path, groups=RECRUITMENT) as h:
+        await h.say("r1", "alice", "报名要交钱吗？")
+        await h.advance("1m")
+        assert h.texts("r1") == expected
+
+
+@pytest.mark.parametrize(("text", "reading"), [
+    ("报名", Reading.SIGN_UP), ("我想报名", Reading.SIGN_UP), ("报名 我符合条件", Reading.SIGN_UP),
+    ("报名要求？", Reading.QUESTION), ("怎么报名", Reading.QUESTION),
+    ("报名 时间自由吗", Reading.QUESTION), ("可以报名的时间？", Reading.QUESTION),
+    ("报名不收费吗？", Reading.QUESTION),
+    ("先不报名了", Reading.NOTHING), ("取消报名", Reading.NOTHING), ("哈哈", Reading.NOTHING)])
+def test_what_a_message_says_of_signing_up(text: str, reading: Reading) -> None:
+    assert _reading(text) is reading
