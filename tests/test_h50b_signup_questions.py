@@ -166,3 +166,30 @@ async def test_the_hint_is_configurable_and_may_be_turned_off(tmp_path: Path, hi
     ("先不报名了", Reading.NOTHING), ("取消报名", Reading.NOTHING), ("哈哈", Reading.NOTHING)])
 def test_what_a_message_says_of_signing_up(text: str, reading: Reading) -> None:
     assert _reading(text) is reading
+
+
+async def test_a_private_sign_up_with_a_question_is_invited_and_answered(
+        tmp_path: Path) -> None:
+    """The shipped private type names faq before invite, but faq there takes only the
+    operators' /answer (docs/handlers/faq.md): a member's question goes past it to invite,
+    then to keywords (probed for s41 h50b: nothing to reorder)."""
+    async with Harness(SHIPPED, tmp_path, groups=RECRUITMENT) as h:
+        h.world.friends.add("dave")
+        await h.say(None, "dave", "我要报名，收入怎么算？")
+        await h.advance("1m")
+        assert [a["action"] for a in h.actions("invite")] == ["invite"]
+        dms = [r["text"] for r in h.actions("dm", to="dave")]
+    assert len(dms) == 2 and dms[0].startswith("已邀请你加入"), dms
+    assert dms[1].startswith("报名要求、流程、收入等问题"), dms
+
+
+async def test_an_operator_s_private_answer_holding_the_word_signs_nobody_up(
+        tmp_path: Path) -> None:
+    """Why faq stays before invite in the shipped private type."""
+    async with Harness(SHIPPED, tmp_path, groups=RECRUITMENT) as h:
+        h.world.friends.add("op_lin")
+        await h.say(None, "op_lin", "/answer K3F2 报名！")
+        await h.advance("1m")
+        assert h.actions("invite") == []
+        [reply] = h.actions("dm", to="op_lin")
+    assert reply["text"].startswith("没有待答复的问题"), reply
