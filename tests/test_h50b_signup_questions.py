@@ -162,7 +162,8 @@ async def test_the_hint_is_configurable_and_may_be_turned_off(tmp_path: Path, hi
     ("报名", Reading.SIGN_UP), ("我想报名", Reading.SIGN_UP), ("报名 我符合条件", Reading.SIGN_UP),
     ("报名要求？", Reading.QUESTION), ("怎么报名", Reading.QUESTION),
     ("报名 时间自由吗", Reading.QUESTION), ("可以报名的时间？", Reading.QUESTION),
-    ("报名不收费吗？", Reading.QUESTION),
+    ("报名不收费吗？", Reading.QUESTION), ("我还没报名呢", Reading.QUESTION),
+    ("报名截止了吗", Reading.QUESTION), ("报名地址？", Reading.QUESTION),
     ("先不报名了", Reading.NOTHING), ("取消报名", Reading.NOTHING), ("哈哈", Reading.NOTHING)])
 def test_what_a_message_says_of_signing_up(text: str, reading: Reading) -> None:
     assert _reading(text) is reading
