@@ -18,6 +18,8 @@ recruitment group, then "报名" in the recruitment group -> an internship group
   "报名，不知道对不对"); nor does one naming a thing of signing up ("报名要求？", "报名的收入",
   "requirements to join?"). No sign-up goes on to the handlers after this one (keywords,
   faq); a sign-up that also asks something ("我要报名，收入怎么算？") is answered by them too.
+  A question about signing up that none of them answers ("报名入口？") gets the `hint`, how
+  to sign up; a no gets nothing.
 - Per member, a trigger within `cooldown` of the last one is ignored, so a repeated "报名"
   neither invites twice nor alerts the admins twice; a question with it still goes on.
 - A member on the block list (removed from a group) is not invited: the join would only
@@ -34,7 +36,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
-from enum import StrEnum
+from enum import Enum, StrEnum
 from typing import Annotated
 
 from pydantic import Field
@@ -43,7 +45,7 @@ from bot import moderation
 from bot.config import Duration, GroupTypeName, Template, TemplateText, placeholders
 from bot.context import Context
 from bot.events import Kind, Message
-from bot.handler import CONTINUE, STOP, Flow, Handler, HandlerConfig
+from bot.handler import CONTINUE, FALLBACK, STOP, Flow, Handler, HandlerConfig
 from bot.invitations import How, already_in
 from bot.literals import Literals
 from bot.sanitize import Safe, clean, other_group
@@ -115,9 +117,13 @@ _ABOUT = re.compile(r"谁|什么|啥|哪|怎|如何|多少|条件|要求|(\w)[�
 # The word naming a thing of signing up, not doing it: followed by a noun of its own
 # ("报名要求？", "报名的条件？", "报名的收入", "报名 收入怎么算", "join requirements?") or
 # after one ("requirements to join?"), with nothing more in its sentence or a question there.
-_ITS_NOUN = re.compile(r"\s?的?(?:要求|条件|门槛|资格|流程|步骤|时间|日期|方式|方法|渠道|入口|地址|"
-                       r"地点|费用|收入|待遇|规则|须知)|\s(?:requirements?|conditions?|process|"
+_NOUNS = ("要求|条件|门槛|资格|流程|步骤|时间|日期|方式|方法|渠道|入口|地址|地点|费用|收入|待遇|"
+          "规则|须知")
+_ITS_NOUN = re.compile(rf"\s?的?(?:{_NOUNS})|\s(?:requirements?|conditions?|process|"
                        r"steps?|deadline|fees?|time|income|rules)\b")
+# A clause beside a sign-up that is such a noun alone asks about it ("我要报名，收入"); one
+# that only holds it says something ("报名 我符合条件")
+_NOUN_ALONE = re.compile(rf"(?:{_NOUNS})[呢嘞]?")
 _NOUN_OF_IT = re.compile(r"\b(?:requirements?|conditions?|process|steps|deadline|fees?|"
                          r"income|rules)\s+(?:to|for)\s+$")
 _SENTENCE_END = re.compile(r"[,.!?;。，．！？；\n]")  # (a space ends a clause, not a sentence)
@@ -139,6 +145,14 @@ class MatchKind(StrEnum):
     EXACT = "exact"
 
 
+class Reading(Enum):
+    """What a message says of signing up."""
+
+    SIGN_UP = "sign-up"  # "报名", "我要报名，收入怎么算？"
+    QUESTION = "question"  # about it: "报名要交钱吗？", "报名入口？", "怎么报名"
+    NOTHING = "nothing"  # no word, or a no or a later: "先不报名了", "明天报名"
+
+
 class Config(HandlerConfig):
     words: list[str] = Field(min_length=1)
     match: MatchKind = MatchKind.CONTAINS
@@ -151,6 +165,10 @@ class Config(HandlerConfig):
         "群暂时满员了，运营同学会尽快邀请你，请稍等。")
     tell_admins: Annotated[TemplateText, placeholders("member", "id", "type")] = Template(
         "[groupbot] 「{type}」都满了（或还没有这种群）：{member}（{id}）在等待邀请。")
+    # a question about signing up that no handler after this one answered gets this
+    hint: Annotated[TemplateText, placeholders("member", "word")] | None = Template(
+        "想报名的话，直接发送「{word}」即可。")
+    hint_cooldown: Duration = timedelta(minutes=1)
 
 
 class Invite(Handler[Config]):
@@ -172,25 +190,41 @@ class Invite(Handler[Config]):
         return self._words.words
 
     def asks(self, norm: str) -> bool:
-        """Whether a message (normalized, without mentions) is a sign-up word (`match:
-        exact`) or contains one and neither asks nor says no (`match: contains`)."""
+        """Whether a message (normalized, without mentions) signs up."""
+        return self.reading(norm) is Reading.SIGN_UP
+
+    def reading(self, norm: str) -> Reading:
+        """What a message (normalized, without mentions) says of signing up: with `match:
+        exact` it is a sign-up word or nothing; with `match: contains` it holds one and
+        asks for it, asks about it, or says no to it (`_reading`)."""
         if self._exactly:
-            return norm in self._exact
+            return Reading.SIGN_UP if norm in self._exact else Reading.NOTHING
         if not self._first_look.any_in(norm) or not _first_words(norm, self._words):
-            return False
+            return Reading.NOTHING
         if _AROUND.sub("", norm) in self._exact:
-            return True
-        return _signs_up(_NOT_NO.sub("", norm), self._words)
+            return Reading.SIGN_UP
+        return _reading(_NOT_NO.sub("", norm), self._words)
+
+    def _takes(self, event: Message, ctx: Context) -> Reading:
+        """What this handler reads in the message: a member's text signing up, or asking
+        about it when there is a `hint` to answer with; else nothing."""
+        if event.kind is not Kind.TEXT or ctx.is_bot(event.sender.id):
+            return Reading.NOTHING
+        reading = self.reading(ctx.normalized)
+        if reading is Reading.QUESTION and self.config.hint is None:
+            return Reading.NOTHING
+        return reading
 
     def wants(self, event: Message, ctx: Context) -> bool:
-        return (self.asks(ctx.normalized) and event.kind is Kind.TEXT
-                and not ctx.is_bot(event.sender.id))
+        return self._takes(event, ctx) is not Reading.NOTHING
 
     async def handle(self, event: Message, ctx: Context) -> Flow:
-        sender = event.sender
-        if event.kind is not Kind.TEXT or ctx.is_bot(sender.id) or not self.asks(
-                ctx.normalized):
+        reading = self._takes(event, ctx)
+        if reading is Reading.QUESTION:
+            return FALLBACK  # the handlers after this one may answer it better (keywords)
+        if reading is Reading.NOTHING:
             return CONTINUE
+        sender = event.sender
         # within the cooldown a repeated "报名" does nothing, but a question asked with it
         # ("我已经报名了，收入怎么算？") goes on to keywords as any other question
         then = CONTINUE if _asks_more(ctx.normalized, self._words) else STOP
@@ -225,11 +259,24 @@ class Invite(Handler[Config]):
                       mention=self.config.mention)
         return then
 
+    async def fallback(self, event: Message, ctx: Context) -> None:
+        """A question about signing up that no handler after this one answered ("报名入口？",
+        "报名要交钱吗？") gets the `hint`, how to sign up: never silence. Not for a member on
+        the block list (invite has nothing for them), and once per `hint_cooldown`."""
+        hint = self.config.hint
+        sender = event.sender
+        if hint is None or await moderation.blocked_for(ctx.store, sender.id) is not None:
+            return
+        if await ctx.off_cooldown("hinted", self.config.hint_cooldown, member=sender.id):
+            ctx.reply(hint.render({"member": sender.name, "word": self.config.words[0]}),
+                      mention=self.config.mention)
+
 
 def _asks_more(norm: str, words: WordMatcher[str]) -> bool:
     """Whether a sign-up also asks something, which the handlers after this one answer: a
-    clause without the word asks ("我要报名，收入怎么算？", "我报名了 怎么提现") or ends with
-    a question mark ("我要报名，收入？"), or one with the word asks about a thing of signing
+    clause without the word asks ("我要报名，收入怎么算？", "我报名了 怎么提现"), ends with
+    a question mark ("我要报名，收入？") or is a thing of signing up alone ("我要报名，条件"; not
+    "报名 我符合条件", which says it), or one with the word asks about a thing of signing
     up ("我要报名，报名要求？"). The first `_ASKED_WITHIN` characters are read."""
     text = norm[:_ASKED_WITHIN]
     first = 0
@@ -240,7 +287,7 @@ def _asks_more(norm: str, words: WordMatcher[str]) -> bool:
         if found and any(_names_a_thing_of_it(clause, begin, end) for begin, end, _ in found):
             return True
         if not found and clause.strip() and not _MAY_I.fullmatch(clause.strip()) and (
-                _ASKS.search(clause) or _ABOUT.search(clause)
+                _ASKS.search(clause) or _NOUN_ALONE.fullmatch(clause.strip())
                 or (separator is not None and "?" in separator[0])):  # "我要报名，收入？"
             return True
         first = last if separator is None else separator.end()
@@ -268,14 +315,17 @@ def _rest_of_sentence(norm: str, start: int) -> str:
     return norm[start:start + _AROUND_WORD if stop is None else stop.start()]
 
 
-def _signs_up(norm: str, words: WordMatcher[str]) -> bool:
-    """Whether a message holding a sign-up word signs up: a clause asks for it ("我要报名",
-    "报名！"), or one holds it plainly after a "not yet" ("我还没报名，现在报名"), or none
-    holding the word says no to it or asks about it. The first `_READ_AT_MOST` words are
-    read, each with `_AROUND_WORD` characters either side and its clause (`_clause_of`): a
-    pasted wall of text costs a scan of it and no more."""
+def _reading(norm: str, words: WordMatcher[str]) -> Reading:
+    """What a message holding a sign-up word says of it. A sign-up: a clause asks for it
+    ("我要报名", "报名！"), or one holds it plainly after a "not yet" ("我还没报名，现在报名"),
+    or none holding the word says no to it or asks about it. Else a question when one asks
+    about it and none says no without asking ("报名要交钱吗？", "我还没报名，报名要交钱吗",
+    "为什么不能报名"; not "先不报名了，报名群好吵吗"); else nothing. The first `_READ_AT_MOST`
+    words are read, each with `_AROUND_WORD` characters either side and its clause
+    (`_clause_of`): a pasted wall of text costs a scan of it and no more."""
     verdict = True
     not_yet = False  # the clauses so far said only "not yet"
+    asked = refused = False  # a clause asked about the word; one said no to it
     asking: tuple[int, bool, bool] = (-1, False, False)  # a clause: asks what, asks
     for begin, end, _ in _first_words(norm, words):
         first, last, ending = _clause_of(norm, begin, end)
@@ -287,22 +337,28 @@ def _signs_up(norm: str, words: WordMatcher[str]) -> bool:
         before = norm[max(first, begin - _AROUND_WORD):begin].replace(" ", "")
         after = norm[end:min(last, end + _AROUND_WORD)]
         if _MAY.search(before) and not asked_what and _MAY_NOT.match(after):
-            return True  # "可以报名不？"
+            return Reading.SIGN_UP  # "可以报名不？"
         if _NO_BEFORE.search(before) or _NO_AFTER.match(after) or \
                 _LATER_BEFORE.search(before) or (_LATER_AFTER.search(after) and not (
                     _FIRST.search(before) and _THEN_SEE.match(after))) or \
                 (_THEN.search(before) and not _RETRY.search(before)):
-            not_yet = (verdict or not_yet) and bool(_NOT_YET.search(before)) \
-                and not _NO_AFTER.match(after)
+            only_not_yet = bool(_NOT_YET.search(before)) and not _NO_AFTER.match(after)
+            not_yet = (verdict or not_yet) and only_not_yet
+            asked = asked or asks  # "为什么不能报名", "报名不收费吗？"
+            refused = refused or not (asks or only_not_yet)
             verdict = False
-        elif not asked_what and (_WANTS.search(before) or (cried and end == last)
-                                 or _MAY.search(before)):
-            return True
+        elif not asked_what and (_WANTS.search(before) or (cried and end == last) or (
+                # "我可以报名吗" asks for it; "可以报名的时间？" asks when
+                _MAY.search(before) and not _names_a_thing_of_it(norm, begin, end))):
+            return Reading.SIGN_UP
         elif asks or _names_a_thing_of_it(norm, begin, end):  # "报名要求？" asks too
             verdict = not_yet = False
+            asked = True
         elif not_yet:
-            return True  # "我还没报名，现在报名"
-    return verdict
+            return Reading.SIGN_UP  # "我还没报名，现在报名"
+    if verdict:
+        return Reading.SIGN_UP
+    return Reading.QUESTION if asked and not refused else Reading.NOTHING
 
 
 def _clause_of(norm: str, begin: int, end: int) -> tuple[int, int, str]:

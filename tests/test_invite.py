@@ -93,10 +93,11 @@ async def test_only_a_sign_up_signs_up_not_a_question_or_a_no(tmp_path: Path) ->
             await h.say("r1", f"n{i}", text, mentions=("bot",) if "@" in text else ())
             await h.advance("31s")  # (faq: an entry once per 30 s in a group)
         assert h.actions("invite") == []
-        # the mentioned questions get the FAQ's answers, the rest no reply
+        # the mentioned questions get the FAQ's answers, the one nothing answers invite's
+        # hint (how to sign up), the nos no reply
         answers = h.actions("say", group="r1")
-        assert [a["mentions"] for a in answers] == [["n0"], ["n1"], ["n2"]]
-        assert [a["text"][:4] for a in answers] == ["报名要求", "报名要求", "报名流程"]
+        assert [a["mentions"] for a in answers] == [["n0"], ["n1"], ["n2"], ["n6"]]
+        assert [a["text"][:4] for a in answers] == ["报名要求", "报名要求", "报名流程", "想报名的"]
         for i, text in enumerate(SIGN_UPS):
             await h.say("r1", f"s{i}", text, mentions=("bot",) if "@" in text else ())
             await h.advance("20s")
@@ -264,6 +265,7 @@ async def test_a_removed_member_signing_up_is_not_invited(tmp_path: Path) -> Non
         await h.advance("1m")
         sent = len(h.sent)
         await h.say(None, "dave", "报名")
+        await h.say(None, "dave", "你报名了没")  # nor the hint that says how to sign up
         await h.advance("1m")
         assert h.sent[sent:] == []
         assert await h.bot.store.all("SELECT detail FROM audit WHERE action='invite_blocked'"
