@@ -8,6 +8,7 @@ lone surrogate), whichever adapter made it: nothing the platform passes on can f
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -103,6 +104,9 @@ class Event:
         make_storable(self, "group")
 
 
+_TO_EVERYONE = re.compile(r"@(所有人|all)(?:\s|\u2005|$)", re.IGNORECASE)
+
+
 @dataclass(frozen=True, slots=True)
 class Message(Event):
     """A chat message in a group (group set) or a private message (group None)."""
@@ -117,6 +121,11 @@ class Message(Event):
     id: str = ""
     # a quote-reply's quote (`quote_reply`): `text` is then the member's own words only
     quoted: Quote | None = None
+
+    @property
+    def to_everyone(self) -> bool:
+        """An @所有人 (@all) announcement: said to the whole group, nobody's question."""
+        return "@" in self.text and _TO_EVERYONE.search(self.text) is not None
 
     def __post_init__(self) -> None:
         texts = f"{self.group}{self.text}{self.url}{self.id}"  # (one look: as Member's)

@@ -65,7 +65,6 @@ KIND = "question"  # the kind of case a hand-off opens
 COMMANDS = ("/answer", "/答复")
 ANSWER_LIMIT = 1000  # characters of an operator's answer posted
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-ANNOUNCEMENT = re.compile(r"@(所有人|all)(?:\s|\u2005|$)", re.IGNORECASE)
 
 # What makes a mention the FAQ cannot answer a matter for a person: it asks something (a
 # question mark, a question word), asks for something (请, 帮我, 发我...) or reports a
@@ -198,7 +197,7 @@ class Faq(Handler[Config]):
             if norm not in self._words and not (self._questions and any(
                     p.search(norm) for p in self._questions)):
                 return False  # most messages: neither a question nor a hand-off word
-        return bool(ctx.text) and not ANNOUNCEMENT.search(event.text)
+        return bool(ctx.text) and not event.to_everyone
 
     async def handle(self, event: Message | Tick, ctx: Context) -> Flow:
         if isinstance(event, Tick):
@@ -210,7 +209,7 @@ class Faq(Handler[Config]):
         if ctx.group is None:
             return await self._answer(event, ctx)
         text = ctx.text
-        if ANNOUNCEMENT.search(event.text) or not text:
+        if event.to_everyone or not text:
             return CONTINUE
         handoff = self.config.handoff
         norm = ctx.normalized

@@ -115,12 +115,13 @@ _MAY_NOT = re.compile(r"不[?？]?$")
 _MAY = re.compile(r"(?:可以|能|能不能|可不可以|能否)$")
 _ABOUT = re.compile(r"谁|什么|啥|哪|怎|如何|多少|条件|要求|(\w)[不没]\1|了没|的话")
 # The word naming a thing of signing up, not doing it: followed by a noun of its own
-# ("报名要求？", "报名的条件？", "报名的收入", "报名 收入怎么算", "join requirements?") or
-# after one ("requirements to join?"), with nothing more in its sentence or a question there.
+# ("报名要求？", "报名的条件？", "报名的收入", "报名截止时间？", "报名 收入怎么算", "join
+# requirements?") or after one ("requirements to join?"), with nothing more in its sentence
+# or a question there.
 _NOUNS = ("要求|条件|门槛|资格|流程|步骤|时间|日期|方式|方法|渠道|入口|地址|地点|费用|收入|待遇|"
-          "规则|须知")
-_ITS_NOUN = re.compile(rf"\s?的?(?:{_NOUNS})|\s(?:requirements?|conditions?|process|"
-                       r"steps?|deadline|fees?|time|income|rules)\b")
+          "规则|须知|截止")
+_ITS_NOUN = re.compile(rf"\s?的?(?:截止)?(?:{_NOUNS})|\s(?:requirements?|conditions?|"
+                       r"process|steps?|deadline|fees?|time|income|rules)\b")
 # A clause beside a sign-up that is such a noun alone asks about it ("我要报名，收入"); one
 # that only holds it says something ("报名 我符合条件")
 _NOUN_ALONE = re.compile(rf"(?:{_NOUNS})[呢嘞]?")
@@ -207,11 +208,14 @@ class Invite(Handler[Config]):
 
     def _takes(self, event: Message, ctx: Context) -> Reading:
         """What this handler reads in the message: a member's text signing up, or asking
-        about it when there is a `hint` to answer with; else nothing."""
-        if event.kind is not Kind.TEXT or ctx.is_bot(event.sender.id):
+        about it when there is a `hint` to answer with (not an admin's: they know how);
+        else nothing. An @所有人 announcement is said to everyone: nothing of the writer's
+        ("@所有人 报名截止时间？明天中午！")."""
+        if event.kind is not Kind.TEXT or ctx.is_bot(event.sender.id) or event.to_everyone:
             return Reading.NOTHING
         reading = self.reading(ctx.normalized)
-        if reading is Reading.QUESTION and self.config.hint is None:
+        if reading is Reading.QUESTION and (self.config.hint is None
+                                            or ctx.is_admin(event.sender.id)):
             return Reading.NOTHING
         return reading
 

@@ -125,6 +125,19 @@ async def test_a_no_to_signing_up_gets_nothing(tmp_path: Path, text: str) -> Non
         assert h.sent == [], h.sent
 
 
+@pytest.mark.parametrize(("member", "text"), [
+    ("op_lin", "报名入口？"),  # an admin knows how
+    ("alice", "@所有人 报名截止时间？明天中午！"),  # an announcement asks nobody
+])
+async def test_an_admin_s_question_and_an_announcement_get_no_hint(tmp_path: Path, member: str,
+                                                                   text: str) -> None:
+    async with Harness(SHIPPED, tmp_path, groups=RECRUITMENT) as h:
+        await h.say("r1", member, text)
+        await h.advance("1m")
+        sent = h.sent
+    assert sent == [], sent
+
+
 async def test_the_hint_is_given_a_member_once_a_minute(tmp_path: Path) -> None:
     async with Harness(SHIPPED, tmp_path, groups=RECRUITMENT) as h:
         for text in ("报名入口？", "报名地址？"):

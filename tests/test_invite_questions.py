@@ -100,7 +100,7 @@ async def test_a_noun_phrase_question_about_signing_up_gets_its_answer(tmp_path:
 
 @pytest.mark.parametrize("text", ["报名要求？", "报名的收入", "报名 收入怎么算",
                                   "join requirements?", "requirements to join?", "我想知道报名时间",
-                                  "我还没报名，报名费用？"])
+                                  "我还没报名，报名费用？", "报名截止时间？", "报名截止到哪天？"])
 def test_a_clause_naming_a_thing_of_signing_up_is_no_sign_up(text: str) -> None:
     assert not _invite().asks(normalize(text))
 
