@@ -61,8 +61,10 @@ def test_an_ask_that_sells_offers_the_whole_list(text: str) -> None:
 
 @pytest.mark.xfail(strict=True, reason="r52 finding 3: 👇 ⬇️ ↓ ➜ -> point at the contact "
                    "as 👉 does")
-@pytest.mark.parametrize("text", ["有需要联系我们👇王薇 20231234", "有需要联系我们⬇️\n王薇 20231234",
-                                  "有需要联系我们 ↓ 王薇 20231234", "有需要联系我们 ➜ 王薇 20231234",
+@pytest.mark.parametrize("text", ["有需要联系我们👇王薇 20231234",
+                                  "有需要联系我们⬇️\n王薇 20231234",
+                                  "有需要联系我们 ↓ 王薇 20231234",
+                                  "有需要联系我们 ➜ 王薇 20231234",
                                   "有需要联系我们 -> 王薇 20231234"])
 def test_contact_us_and_any_arrow_points_at_the_entry(text: str) -> None:
     assert find_contacts(text)
