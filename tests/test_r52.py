@@ -52,7 +52,8 @@ def test_a_list_word_out_of_the_title_or_in_an_ask_makes_no_roster(text: str) ->
 @pytest.mark.parametrize("text", ["名单\n王薇 20231234\n想赚钱的加我",
                                   "名单\n王薇 20231234\n日结私聊",
                                   "名单\n王薇 20231234\n需要的私聊",
-                                  "兼职名单\n王薇 20231234\n私聊"])
+                                  "兼职名单\n王薇 20231234\n私聊",
+                                  "王薇 20231234 已交\n想赚钱的私聊"])
 def test_an_ask_that_sells_offers_the_whole_list(text: str) -> None:
     assert find_contacts(text)
 
@@ -98,6 +99,27 @@ def test_a_customers_number_then_a_question_is_no_ad(
     code = main([*TEST, str(CORPUS / "split_innocent.yaml")])
     out = capsys.readouterr().out
     assert code == 0, out
+
+
+# ----------- 7 (a judgement): 联系我们, a space, then a name and a number (customer group)
+
+@pytest.mark.xfail(strict=True, reason="r52 finding 7: in a customer group 「有需要联系我们 "
+                   "王薇 20231234」 is an ad's shape; only what ends the clause or names a role "
+                   "after 联系我们 is the class's (conflicts with test_h50a_rosters)")
+@pytest.mark.parametrize("text", ["有需要联系我们 王薇 20231234", "有需要联系我们 伟信 20231234",
+                                  "有需要联系我们 李威 B20231234"])
+def test_contact_us_then_an_entry_is_an_invitation(text: str) -> None:
+    assert find_contacts(text)
+
+
+# ----------------- 8 (before h50a too): an ask or a selling word split by a space or an emoji
+
+@pytest.mark.xfail(strict=True, reason="r52 finding 8: _ASKED and _SELLS read the text as "
+                   "written, so 私❤聊 or 日 结 after an entry passes (a0813e1 too)")
+@pytest.mark.parametrize("text", ["王薇 20231234 私❤聊", "王薇 20231234 私 聊",
+                                  "王薇 20231234 日💰结", "王薇 20231234 兼 职 日 结"])
+def test_an_ask_split_by_a_space_or_an_emoji_is_an_ask(text: str) -> None:
+    assert find_contacts(text)
 
 
 # ------------------------------------------ all the ads above, through the real handler
