@@ -37,6 +37,14 @@ def test_add_or_a_label_before_the_role_is_still_an_invitation(text: str) -> Non
     assert find_contacts(text)
 
 
+@pytest.mark.xfail(strict=True, reason="r52 finding 9: alone, a group's own role before a "
+                   "name and a number is an impersonator's (群主, 管理员), not a roster's entry")
+@pytest.mark.parametrize("text", ["群主小薇 20231234", "管理员小薇 20231234",
+                                  "群主小薇 20231234 有事找我"])
+def test_the_groups_owner_and_a_number_alone_is_an_impersonators(text: str) -> None:
+    assert find_contacts(text)
+
+
 # ---------------------------- 2: a list word anywhere makes every ask local to its line
 
 @pytest.mark.xfail(strict=True, reason="r52 finding 2: 名单 after the entry, or in an ask's "
