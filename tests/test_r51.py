@@ -1,0 +1,121 @@
+"""r51: a new operator follows the deployment docs (README, deploy.md, scale.md, reports.md,
+replay.md) literally, making an operator's slips on the way (a typo in a key or a URL, a
+wrong path, the database of another deployment). Each code finding is a strict xfail that
+passes once fixed; the docs were fixed in the same branch."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from harness import groupbot
+from pg import Postgres
+
+ROOT = Path(__file__).resolve().parent.parent
+SHIPPED = str(ROOT / "config")
+SCENARIO_HEAD = f"""
+config: {SHIPPED}
+start: "2026-11-23 08:55"
+groups:
+  - {{id: r1, topic: "Listener Recruitment 01", members: [alice, bob]}}
+"""
+SAY = "  - say: {group: r1, from: bob, text: 群规}\n"
+
+
+def _scenario(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "s.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.mark.xfail(strict=True, reason="r51 finding 1: a scenario without `steps` (or with "
+                   "`step:` for it) plays nothing, prints nothing and exits 0")
+def test_r51_1_a_scenario_without_steps_is_refused_naming_steps(tmp_path: Path) -> None:
+    ran = groupbot("replay", str(_scenario(tmp_path, SCENARIO_HEAD)))
+    assert ran.returncode == 2
+    assert "steps" in ran.stderr.replace(str(tmp_path), "")  # the test's name holds it
+
+
+@pytest.mark.xfail(strict=True, reason="r51 finding 1b: `step:` written for `steps:` is "
+                   "'not a duration: [...]', never naming `steps`")
+def test_r51_1b_step_for_steps_names_steps(tmp_path: Path) -> None:
+    ran = groupbot("replay", str(_scenario(tmp_path, SCENARIO_HEAD + "step:\n" + SAY)))
+    assert ran.returncode == 2
+    assert "steps" in ran.stderr.replace(str(tmp_path), "")  # the test's name holds it
+
+
+@pytest.mark.xfail(strict=True, reason="r51 finding 2: a scenario's `config:` naming no "
+                   "directory is blamed on ./config, not on the scenario's key")
+def test_r51_2_a_scenario_config_key_naming_nothing_names_the_scenario(
+        tmp_path: Path) -> None:
+    text = SCENARIO_HEAD.replace(f"config: {SHIPPED}", "config: ../nowhere")
+    scenario = _scenario(tmp_path, text + "steps:\n" + SAY)
+    ran = groupbot("replay", str(scenario))
+    assert ran.returncode == 2
+    [line] = ran.stderr.strip().splitlines()
+    assert "s.yaml" in line and "config" in line
+    assert "run where ./config is" not in line
+
+
+@pytest.fixture(scope="module")
+def replayed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    db = tmp_path_factory.mktemp("r51") / "fj.db"
+    ran = groupbot("replay", str(ROOT / "tests" / "scenarios" / "funnel_journey.yaml"),
+                   "--db", str(db))
+    assert ran.returncode == 0, ran.stderr
+    return db
+
+
+@pytest.mark.xfail(strict=True, reason="r51 finding 3: `audit --group` of a group the "
+                   "database does not hold exits 0 ('no audit records in zz'); reports.md "
+                   "says audit exits 2 on an unknown --group, as report and export do")
+def test_r51_3_audit_refuses_an_unknown_group_as_report_does(replayed: Path) -> None:
+    report = groupbot("report", "--db", str(replayed), "--config", SHIPPED, "--group", "zz")
+    assert report.returncode == 2 and "no group 'zz'" in report.stderr
+    audit = groupbot("audit", "--db", str(replayed), "--config", SHIPPED, "--group", "zz")
+    assert audit.returncode == 2
+    assert "no group 'zz'" in audit.stderr
+
+
+@pytest.mark.xfail(strict=True, reason="r51 finding 4: `report --account a` over groups no "
+                   "lease gives to `a` says '(no groups recorded yet)' of a database that "
+                   "holds groups")
+def test_r51_4_report_of_an_account_serving_nothing_does_not_say_no_groups(
+        replayed: Path, tmp_path: Path) -> None:
+    config = tmp_path / "config"
+    shutil.copytree(SHIPPED, config)
+    shutil.copytree(ROOT / "content", tmp_path / "content")
+    with (config / "bot.yaml").open("a", encoding="utf-8") as bot_yaml:
+        bot_yaml.write("accounts:\n"
+                       "  - {name: a, token_env: GROUPBOT_TOKEN_A, endpoint: '127.0.0.1:9'}\n")
+    ran = groupbot("report", "--db", str(replayed), "--config", str(config), "--account", "a",
+                   "--since", "2026-11-23", "--until", "2026-11-24")
+    assert ran.returncode == 0, ran.stderr
+    assert "no groups recorded yet" not in ran.stdout
+    assert "'a'" in ran.stdout + ran.stderr or "account a" in ran.stdout + ran.stderr
+
+
+@pytest.mark.xfail(strict=True, reason="r51 finding 5: a `--db` URL with one slash "
+                   "(postgresql:/...) is read as a relative file 'the bot has not run with "
+                   "this config yet', never as a mistyped URL")
+def test_r51_5_a_mistyped_url_is_named_as_one(tmp_path: Path) -> None:
+    ran = groupbot("report", "--config", SHIPPED,
+                   "--db", "postgresql:/groupbot@localhost/groupbot")
+    assert ran.returncode == 2
+    assert "postgresql://" in ran.stderr
+    assert "has not run with this config" not in ran.stderr
+
+
+@pytest.mark.xfail(strict=True, reason="r51 finding 6: `storage copy` of the terminal "
+                   "simulator's database says 'start the bot' on it, which `run` on WeChat "
+                   "then refuses (exit 2)")
+def test_r51_6_copying_the_simulator_s_database_says_so(
+        tmp_path: Path, postgres: Postgres) -> None:
+    config = tmp_path / "config"
+    shutil.copytree(SHIPPED, config)
+    shutil.copytree(ROOT / "content", tmp_path / "content")
+    sim = groupbot("run", "--simulator", "--config", str(config), stdin="/quit\n")
+    assert sim.returncode == 0, sim.stderr
+    ran = groupbot("storage", "copy", "--config", str(config), "--to", postgres.database())
+    assert "simulator" in ran.stdout + ran.stderr
