@@ -5,7 +5,9 @@ passes once fixed; the docs were fixed in the same branch."""
 
 from __future__ import annotations
 
+import contextlib
 import shutil
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -138,3 +140,20 @@ def test_r51_7_a_report_on_a_missing_schema_names_the_schema(postgres: Postgres)
                    "is accepted")
 def test_r51_8_an_endpoint_url_with_a_trailing_slash_is_taken() -> None:
     assert check_endpoint("http://127.0.0.1:8788/").rstrip("/").endswith("127.0.0.1:8788")
+
+
+@pytest.mark.xfail(strict=True, reason="r51 finding 9: `replay --db` on a (stopped) database "
+                   "WeChat has run on writes the scenario's simulated groups, members and "
+                   "removals into it, which `run` on WeChat then serves and reports")
+def test_r51_9_replay_refuses_a_database_wechat_has_run_on(tmp_path: Path) -> None:
+    db = tmp_path / "groupbot.db"
+    scenario = ROOT / "tests" / "scenarios" / "pacing.yaml"
+    assert groupbot("replay", str(scenario), "--db", str(db)).returncode == 0
+    with contextlib.closing(sqlite3.connect(db)) as wechat, wechat:  # as `run` records it
+        wechat.execute("INSERT INTO platform VALUES (1, 'wechat', '2026-12-01T00:00:00+00:00')")
+        groups = wechat.execute("SELECT count(*) FROM group_bindings").fetchone()
+    ran = groupbot("replay", str(scenario), "--db", str(db))
+    assert ran.returncode == 2
+    assert "WeChat" in ran.stderr
+    with contextlib.closing(sqlite3.connect(db)) as after:
+        assert after.execute("SELECT count(*) FROM group_bindings").fetchone() == groups
