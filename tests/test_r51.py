@@ -33,6 +33,18 @@ def _scenario(tmp_path: Path, text: str) -> Path:
     return path
 
 
+def _deployment(tmp_path: Path, storage: str = "../data/groupbot.db") -> Path:
+    """A copy of the shipped deployment in tmp_path, its `storage` replaced."""
+    config = tmp_path / "config"
+    shutil.copytree(SHIPPED, config)
+    shutil.copytree(ROOT / "content", tmp_path / "content")
+    bot_yaml = config / "bot.yaml"
+    text = bot_yaml.read_text(encoding="utf-8")
+    bot_yaml.write_text(text.replace("storage: ../data/groupbot.db", f"storage: {storage}"),
+                        encoding="utf-8")
+    return config
+
+
 @pytest.mark.xfail(strict=True, reason="r51 finding 1: a scenario without `steps` (or with "
                    "`step:` for it) plays nothing, prints nothing and exits 0")
 def test_r51_1_a_scenario_without_steps_is_refused_naming_steps(tmp_path: Path) -> None:
@@ -87,9 +99,7 @@ def test_r51_3_audit_refuses_an_unknown_group_as_report_does(replayed: Path) -> 
                    "holds groups")
 def test_r51_4_report_of_an_account_serving_nothing_does_not_say_no_groups(
         replayed: Path, tmp_path: Path) -> None:
-    config = tmp_path / "config"
-    shutil.copytree(SHIPPED, config)
-    shutil.copytree(ROOT / "content", tmp_path / "content")
+    config = _deployment(tmp_path)
     with (config / "bot.yaml").open("a", encoding="utf-8") as bot_yaml:
         bot_yaml.write("accounts:\n"
                        "  - {name: a, token_env: GROUPBOT_TOKEN_A, endpoint: '127.0.0.1:9'}\n")
@@ -116,9 +126,7 @@ def test_r51_5_a_mistyped_url_is_named_as_one(tmp_path: Path) -> None:
                    "then refuses (exit 2)")
 def test_r51_6_copying_the_simulator_s_database_says_so(
         tmp_path: Path, postgres: Postgres) -> None:
-    config = tmp_path / "config"
-    shutil.copytree(SHIPPED, config)
-    shutil.copytree(ROOT / "content", tmp_path / "content")
+    config = _deployment(tmp_path)
     sim = groupbot("run", "--simulator", "--config", str(config), stdin="/quit\n")
     assert sim.returncode == 0, sim.stderr
     ran = groupbot("storage", "copy", "--config", str(config), "--to", postgres.database())
@@ -144,7 +152,7 @@ def test_r51_8_an_endpoint_url_with_a_trailing_slash_is_taken() -> None:
 
 @pytest.mark.xfail(strict=True, reason="r51 finding 9: `replay --db` on a (stopped) database "
                    "WeChat has run on writes the scenario's simulated groups, members and "
-                   "removals into it, which `run` on WeChat then serves and reports")
+                   "removals into it, which every report, export and audit then shows")
 def test_r51_9_replay_refuses_a_database_wechat_has_run_on(tmp_path: Path) -> None:
     db = tmp_path / "groupbot.db"
     scenario = ROOT / "tests" / "scenarios" / "pacing.yaml"
@@ -167,3 +175,16 @@ def test_r51_10_a_missing_db_file_is_named_as_the_db_option(tmp_path: Path) -> N
     assert ran.returncode == 2
     assert ran.stderr.startswith("groupbot report: ")
     assert "--db" in ran.stderr and "with this config" not in ran.stderr
+
+
+@pytest.mark.xfail(strict=True, reason="r51 finding 11: a mistyped storage URL "
+                   "(postgresq://, postgresql:/) passes `check` and `run` makes an SQLite "
+                   "file under config/ named like it: accounts on two machines then each "
+                   "serve every group from a database of their own")
+@pytest.mark.parametrize("storage", ["postgresq://groupbot@db.internal/groupbot",
+                                     "postgresql:/groupbot@db.internal/groupbot"])
+def test_r51_11_check_refuses_a_storage_that_looks_like_a_mistyped_url(
+        tmp_path: Path, storage: str) -> None:
+    ran = groupbot("check", "--config", str(_deployment(tmp_path, storage)))
+    assert ran.returncode == 2
+    assert "storage" in ran.stdout + ran.stderr
