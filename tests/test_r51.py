@@ -198,3 +198,18 @@ def test_r51_12_a_start_with_a_one_digit_hour_gets_the_example(tmp_path: Path) -
     ran = groupbot("replay", str(_scenario(tmp_path, head + "steps:\n" + SAY)))
     assert ran.returncode == 2
     assert 'like "2026-11-23 08:55"' in ran.stderr
+
+
+@pytest.mark.xfail(strict=True, reason="r51 finding 13: a gateway token pasted as an "
+                   "account's `token_env` passes `check` (it is a valid variable name), and "
+                   "`run --account` then prints the token in its error line")
+def test_r51_13_a_token_pasted_as_token_env_is_refused(tmp_path: Path) -> None:
+    config = _deployment(tmp_path)
+    token = "insecure_0b6f1c2d3e4f5a6b7c8d9e0f1a2b3c4d"
+    with (config / "bot.yaml").open("a", encoding="utf-8") as bot_yaml:
+        bot_yaml.write(f"accounts:\n  - {{name: a, token_env: {token}, endpoint: "
+                       "'127.0.0.1:9'}\n")
+    ran = groupbot("check", "--config", str(config))
+    assert ran.returncode == 2
+    assert "token_env" in ran.stdout + ran.stderr
+    assert token not in ran.stdout + ran.stderr
