@@ -8,6 +8,8 @@ from __future__ import annotations
 import contextlib
 import shutil
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -213,3 +215,17 @@ def test_r51_13_a_token_pasted_as_token_env_is_refused(tmp_path: Path) -> None:
     assert ran.returncode == 2
     assert "token_env" in ran.stdout + ran.stderr
     assert token not in ran.stdout + ran.stderr
+
+
+@pytest.mark.xfail(strict=True, reason="r51 finding 14: scripts/bench_accounts.py --storage "
+                   "URL leaves its bench groups, leases, activity and audit rows in that "
+                   "database (scale.md's example names the deployment's own), where "
+                   "`groupbot bench --storage` uses a schema of its own, dropped after")
+def test_r51_14_bench_accounts_leaves_nothing_in_the_database(postgres: Postgres) -> None:
+    url = postgres.database()
+    subprocess.run([sys.executable, str(ROOT / "scripts" / "bench_accounts.py"),
+                    "--storage", url, "--processes", "1", "--messages", "20", "--groups", "1"],
+                   check=True, capture_output=True, timeout=300)
+    tables = postgres.sql("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'",
+                          url.rsplit("/", 1)[1])
+    assert int(tables) == 0
