@@ -35,15 +35,19 @@ def _scenario(tmp_path: Path, text: str) -> Path:
     return path
 
 
-def _deployment(tmp_path: Path, storage: str = "../data/groupbot.db") -> Path:
-    """A copy of the shipped deployment in tmp_path, its `storage` replaced."""
+def _deployment(tmp_path: Path, storage: str = "../data/groupbot.db",
+                token_env: str | None = None) -> Path:
+    """A copy of the shipped deployment in tmp_path, its `storage` replaced; with
+    `token_env`, one account `a` holding it."""
     config = tmp_path / "config"
     shutil.copytree(SHIPPED, config)
     shutil.copytree(ROOT / "content", tmp_path / "content")
     bot_yaml = config / "bot.yaml"
     text = bot_yaml.read_text(encoding="utf-8")
-    bot_yaml.write_text(text.replace("storage: ../data/groupbot.db", f"storage: {storage}"),
-                        encoding="utf-8")
+    text = text.replace("storage: ../data/groupbot.db", f"storage: {storage}")
+    if token_env is not None:
+        text += f"accounts:\n  - {{name: a, token_env: {token_env}, endpoint: '127.0.0.1:9'}}\n"
+    bot_yaml.write_text(text, encoding="utf-8")
     return config
 
 
@@ -101,10 +105,7 @@ def test_r51_3_audit_refuses_an_unknown_group_as_report_does(replayed: Path) -> 
                    "holds groups")
 def test_r51_4_report_of_an_account_serving_nothing_does_not_say_no_groups(
         replayed: Path, tmp_path: Path) -> None:
-    config = _deployment(tmp_path)
-    with (config / "bot.yaml").open("a", encoding="utf-8") as bot_yaml:
-        bot_yaml.write("accounts:\n"
-                       "  - {name: a, token_env: GROUPBOT_TOKEN_A, endpoint: '127.0.0.1:9'}\n")
+    config = _deployment(tmp_path, token_env="GROUPBOT_TOKEN_A")
     ran = groupbot("report", "--db", str(replayed), "--config", str(config), "--account", "a",
                    "--since", "2026-11-23", "--until", "2026-11-24")
     assert ran.returncode == 0, ran.stderr
@@ -206,11 +207,8 @@ def test_r51_12_a_start_with_a_one_digit_hour_gets_the_example(tmp_path: Path) -
                    "account's `token_env` passes `check` (it is a valid variable name), and "
                    "`run --account` then prints the token in its error line")
 def test_r51_13_a_token_pasted_as_token_env_is_refused(tmp_path: Path) -> None:
-    config = _deployment(tmp_path)
     token = "insecure_0b6f1c2d3e4f5a6b7c8d9e0f1a2b3c4d"
-    with (config / "bot.yaml").open("a", encoding="utf-8") as bot_yaml:
-        bot_yaml.write(f"accounts:\n  - {{name: a, token_env: {token}, endpoint: "
-                       "'127.0.0.1:9'}\n")
+    config = _deployment(tmp_path, token_env=token)
     ran = groupbot("check", "--config", str(config))
     assert ran.returncode == 2
     assert "token_env" in ran.stdout + ran.stderr
