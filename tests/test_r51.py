@@ -5,18 +5,21 @@ passes once fixed; the docs were fixed in the same branch."""
 
 from __future__ import annotations
 
-import contextlib
+import asyncio
 import shutil
-import sqlite3
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from harness import groupbot
 from pg import Postgres
 
+from bot import platforms, schema
 from bot.adapters.wechaty import check_endpoint
+from bot.store import open_store
+from handlers import REGISTRY
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = str(ROOT / "config")
@@ -159,16 +162,22 @@ def test_r51_8_an_endpoint_url_with_a_trailing_slash_is_taken() -> None:
 def test_r51_9_replay_refuses_a_database_wechat_has_run_on(tmp_path: Path) -> None:
     db = tmp_path / "groupbot.db"
     scenario = ROOT / "tests" / "scenarios" / "pacing.yaml"
-    assert groupbot("replay", str(scenario), "--db", str(db)).returncode == 0
-    with contextlib.closing(sqlite3.connect(db)) as wechat, wechat:  # as `run` records it
-        wechat.execute("INSERT INTO platform VALUES (1, 'wechat', '2026-12-01T00:00:00+00:00')")
-        groups = wechat.execute("SELECT count(*) FROM group_bindings").fetchone()
+    groups = asyncio.run(_as_wechat_s(db))  # a new database WeChat ran on, no group yet
     ran = groupbot("replay", str(scenario), "--db", str(db))
     assert ran.returncode == 2
     assert "WeChat" in ran.stderr
-    with contextlib.closing(sqlite3.connect(db)) as after:
-        assert after.execute("SELECT count(*) FROM group_bindings").fetchone() == groups
+    assert asyncio.run(_as_wechat_s(db)) == groups
 
+
+async def _as_wechat_s(db: Path) -> int:
+    """Record WeChat as the platform of `db`, as `groupbot run` does; its groups' count."""
+    store = await open_store(db, schema.migrations(REGISTRY))
+    try:
+        await platforms.record(store, platforms.WECHAT, datetime.now(UTC))
+        [(groups,)] = await store.all("SELECT count(*) FROM group_bindings")
+        return int(groups)
+    finally:
+        await store.close()
 
 @pytest.mark.xfail(strict=True, reason="r51 finding 10: a `--db` file that is not there is "
                    "'no database at X: the bot has not run with this config yet': no command "
