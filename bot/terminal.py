@@ -524,7 +524,6 @@ class Terminal:
         falls due on the way runs too), so that `printf '群规\n报名\n' | groupbot run
         --simulator` shows every answer, also when the lines end with `/quit`. (An operator
         at the terminal stops at once: what waits is kept for the next start.)"""
-        await self.bot.after_turns()  # (a /重载's answer comes once the reload is done)
         end = utc(self.clock.now()) + WAITS
         while len(self.bot.outbox) and (due := self.bot.next_due()) is not None and due <= end:
             await self._run_at(due)
@@ -608,8 +607,7 @@ class Terminal:
         if event is not None and not self.world.tells(event):
             print(f"(the bot is not in {plain(self.group)}: WeChat tells it nothing of it)")
         elif event is not None:
-            log.debug("event %s", describe(event))
-            await self.bot.feed(event)
+            await self._feed(event)
 
     def _here(self) -> dict[str, str]:
         """The current group's members (id: name), as the last run left them after a restart."""
@@ -669,8 +667,16 @@ class Terminal:
         event = Message(self.clock.now(), self.group, self.world.member(self.group, self.member),
                         text, kind, mentions := mentioned(text, group.members),
                         self.world.self_id in mentions, url, f"t{next(self.ids)}")
+        await self._feed(event)
+
+    async def _feed(self, event: Event) -> None:
+        """Hand the line's event to the bot, and wait for what it asked for after its turn
+        (an admin's /重载): the bot does that in the background, for the events after it
+        not to wait, but the operator's next line would come first, and its reply before
+        the reload's answer (/重载 then /status)."""
         log.debug("event %s", describe(event))
         await self.bot.feed(event)
+        await self.bot.after_turns()
 
 
 def mentioned(text: str, members: dict[str, str]) -> tuple[str, ...]:

@@ -153,6 +153,15 @@ def test_a_reload_asked_for_last_is_answered_before_the_end(tmp_path: Path) -> N
     assert "✅ 配置已重新加载。" in result.stdout
 
 
+def test_a_reload_is_answered_before_the_next_lines_reply(tmp_path: Path) -> None:
+    """An admin's 「/重载」 then 「/status」: the reload's answer came after the status, the
+    reload done in the background while the next line went on (h50c)."""
+    result = _run(_deployment(tmp_path), "/in c1", "/重载", "/status", "/wait 1m")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert 0 <= out.find("✅ 配置已重新加载。") < out.find("📊 Customer 01"), out
+
+
 def test_an_empty_member_is_refused_not_taken_for_a_new_one(tmp_path: Path) -> None:
     """`/as ""` was a new member with an empty id, which replay refuses (s35 r5)."""
     result = _run(_deployment(tmp_path), '/as ""', "/as '  '", '/join ""', '/leave bob ""',
