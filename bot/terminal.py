@@ -459,6 +459,8 @@ def _show(record: Record) -> None:
 
 
 WAITS = timedelta(hours=1)  # how far piped input's end lets queued sends go
+LONGEST_WAIT = timedelta(days=366)  # one `/wait`: a year of the shipped config's jobs takes
+# some 20 s and thousands of lines; more is no trial anyone means (and 99999d took hours)
 
 
 class Terminal:
@@ -522,7 +524,6 @@ class Terminal:
         falls due on the way runs too), so that `printf '群规\n报名\n' | groupbot run
         --simulator` shows every answer, also when the lines end with `/quit`. (An operator
         at the terminal stops at once: what waits is kept for the next start.)"""
-        await self.bot.after_turns()  # (a /重载's answer comes once the reload is done)
         end = utc(self.clock.now()) + WAITS
         while len(self.bot.outbox) and (due := self.bot.next_due()) is not None and due <= end:
             await self._run_at(due)
@@ -596,7 +597,7 @@ class Terminal:
                 raise ValueError(f"no kind {args[0]!r}: one of {', '.join(KINDS)}")
             await self._say(" ".join(args[1:]), Kind(args[0]))
         elif command == "wait":
-            await self._wait(parse_duration(args[0]))
+            await self._wait(args[0])
         elif command == "reload":
             await self.bot.reload()
             await self.bot.bind_again()
@@ -606,8 +607,7 @@ class Terminal:
         if event is not None and not self.world.tells(event):
             print(f"(the bot is not in {plain(self.group)}: WeChat tells it nothing of it)")
         elif event is not None:
-            log.debug("event %s", describe(event))
-            await self.bot.feed(event)
+            await self._feed(event)
 
     def _here(self) -> dict[str, str]:
         """The current group's members (id: name), as the last run left them after a restart."""
@@ -640,14 +640,15 @@ class Terminal:
                              "(/groups lists the groups, /join adds a member)")
         return members
 
-    async def _wait(self, delta: timedelta) -> None:
+    async def _wait(self, written: str) -> None:
         """Jump ahead, stopping at each due job on the way, as time would have passed; each
-        step lets the loop run, so Ctrl-C or SIGTERM stops a long wait (and the bot)."""
-        try:
-            end = utc(self.clock.now()) + delta  # real time, across a clock change too
-            end.astimezone(self.clock.tz)  # (the date it ends on is shown in the bot's zone)
-        except OverflowError:  # said "date value out of range"
-            raise ValueError(f"/wait {delta.days}d goes past the year 9999") from None
+        step lets the loop run, so Ctrl-C or SIGTERM stops a long wait (and the bot). At
+        most `LONGEST_WAIT` at once."""
+        delta = parse_duration(written)
+        if delta > LONGEST_WAIT:  # (99999d ran on for hours, then past the year 9999)
+            raise ValueError(f"/wait {written} is too long: at most "
+                             f"{LONGEST_WAIT.days}d (a year) at a time; /wait again for more")
+        end = utc(self.clock.now()) + delta  # real time, across a clock change too
         while (due := self.bot.next_due()) is not None and due <= end:
             await self._run_at(due)
             await asyncio.sleep(0)  # run_due may never yield (SQLite answers at once)
@@ -666,8 +667,16 @@ class Terminal:
         event = Message(self.clock.now(), self.group, self.world.member(self.group, self.member),
                         text, kind, mentions := mentioned(text, group.members),
                         self.world.self_id in mentions, url, f"t{next(self.ids)}")
+        await self._feed(event)
+
+    async def _feed(self, event: Event) -> None:
+        """Hand the line's event to the bot, and wait for what it asked for after its turn
+        (an admin's /重载): the bot does that in the background, for the events after it
+        not to wait, but the operator's next line would come first, and its reply before
+        the reload's answer (/重载 then /status)."""
         log.debug("event %s", describe(event))
         await self.bot.feed(event)
+        await self.bot.after_turns()
 
 
 def mentioned(text: str, members: dict[str, str]) -> tuple[str, ...]:

@@ -2,8 +2,8 @@
 
     /warn @member [reason]     警告      a warning, counted like the antispam handler's
     /warn CASE [reason]                  the same for the member of a private case
-    /unwarn @member            撤销警告  take back the member's latest warning
-    /warns [@member]           警告记录  warnings in force (everyone's without a mention)
+    /unwarn @member|ID         撤销警告  take back the member's latest warning
+    /warns [@member|ID]        警告记录  warnings in force (everyone's without a member)
     /kick @member|CASE [reason] 踢       remove at once, announced with the reason
     /dismiss CASE              忽略      close a private case without doing anything
     /cases                     案件      the open private cases (always privately)
@@ -28,7 +28,7 @@ and the broadcasts and moves (bot/broadcast.py, bot/moving.py) work there only.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from pydantic import Field
@@ -171,6 +171,14 @@ class Admin(Handler[Config]):
         return STOP
 
 
+def _typed_ids_too(command: Command) -> Command:
+    """A command that takes members and no reason (/unwarn, /warns, /unblock) names them by
+    mention and by id alike, each once: `/unblock @bob wxid_x` unblocked bob only, the id
+    typed beside him dropped without a word."""
+    members = tuple(dict.fromkeys([*command.targets, *command.rest.split()]))
+    return replace(command, targets=members, rest="")
+
+
 def _needs_targets(command: Command, ctx: Context, usage: str) -> bool:
     if not command.targets:
         ctx.reply(f"用法：{usage}（请 @ 要处理的成员）")
@@ -219,6 +227,7 @@ async def _warn(command: Command, moderator: Moderator, ctx: Context) -> None:
 
 
 async def _unwarn(command: Command, moderator: Moderator, ctx: Context) -> None:
+    command = _typed_ids_too(command)
     if not _needs_targets(command, ctx, "/unwarn @成员"):
         return
     for member, name in await _members(command, ctx, "撤销警告"):
@@ -234,6 +243,7 @@ async def _unwarn(command: Command, moderator: Moderator, ctx: Context) -> None:
 
 
 async def _warns(command: Command, moderator: Moderator, ctx: Context) -> None:
+    command = _typed_ids_too(command)
     if command.targets:
         for member, name in await _members(command, ctx, "查看警告"):
             warnings = await moderator.in_force(member)
@@ -358,7 +368,7 @@ def _settled(case: Case) -> str:
 
 async def _unblock(command: Command, moderator: Moderator, ctx: Context) -> None:
     """Take each member named off the block list; one reply for all of them."""
-    members = command.targets or tuple(dict.fromkeys(command.rest.split()))
+    members = _typed_ids_too(command).targets
     if not members:
         ctx.reply("用法：/unblock @成员 或 /unblock 成员ID")
         return

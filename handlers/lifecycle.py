@@ -45,7 +45,7 @@ class Silent(HandlerConfig):
     after: Duration = timedelta(days=14)
     remove: bool = False
     grace: Duration = timedelta(days=1)
-    warning: Annotated[TemplateText, placeholders("days", "grace")] = Template(
+    warning: Annotated[TemplateText, placeholders("days", "after", "grace")] = Template(
         "以上成员已经 {days} 天没有发言了。{grace}内仍未发言将被移出本群，"
         "想留下的话随便说句话就好～")
     max_mentions: Count = Field(20, ge=1, le=50)
@@ -296,7 +296,8 @@ class Lifecycle(Handler[Config]):
     async def _warn(self, silent: list[tuple[Member, str]], ctx: Context) -> None:
         settings = self.config.silent
         assert settings is not None
-        text = settings.warning.render({"days": settings.after.days or 1,
+        text = settings.warning.render({"days": _days(settings.after),
+                                        "after": span(settings.after),
                                         "grace": span(settings.grace)})
         for start in range(0, len(silent), settings.max_mentions):
             chunk = silent[start:start + settings.max_mentions]
@@ -374,10 +375,17 @@ class Lifecycle(Handler[Config]):
 
     def _silent_line(self, silent: list[tuple[Member, str]]) -> str:
         assert self.config.silent is not None
-        days = self.config.silent.after.days or 1
+        after = span(self.config.silent.after)
         names = first_of(silent, SHOWN, "人", lambda said: clean(said[0].name)) or "无"
         action = "，已提醒，届时仍未发言将移出" if silent and self.config.silent.remove else ""
-        return f"新增沉默 ≥{days} 天：{names}{action}"
+        return f"新增沉默 ≥{after}：{names}{action}"
+
+
+def _days(after: timedelta) -> str:
+    """`after` in days for a warning's {days}: whole, or to a tenth rounded down ("1.5" for
+    36h, never more than the members were silent); it said "1" for 36h and for 1h."""
+    tenths = after * 10 // DAY
+    return str(tenths // 10) if tenths % 10 == 0 else f"{tenths / 10:.1f}"
 
 
 def _names(members: Sequence[Member]) -> str:

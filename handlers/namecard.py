@@ -6,7 +6,8 @@ everyone, like welcomes: 100 newcomers at once get a few messages, not 300. Admi
 for the list of members whose names do not comply (`/名片`); the bot and the admins
 themselves are not held to the pattern, nor is a member in a group of a later stage of the
 funnel now (a trainee promoted to the official group who stays in the internship group a
-while: their name card is the official group's business), whose reminders due are dropped.
+while: their name card is the official group's business): a reminder that falls due then
+is not sent, and the schedule goes on, so that one dismissed from there gets those left.
 """
 
 from __future__ import annotations
@@ -72,8 +73,9 @@ class NameCard(Handler[Config]):
                      ctx: Context) -> Flow:
         match event:
             case MemberJoined():
-                wrong = [member.id for member in event.members if not self.complies(member.name)]
-                for member_id in await self._held(wrong, ctx):
+                wrong = [member.id for member in event.members
+                         if not (self.complies(member.name) or _exempt(member.id, ctx))]
+                for member_id in wrong:  # (one promoted meanwhile: `_remind` puts it off)
                     if await ctx.schedule(_timer(member_id), self.config.first_reminder,
                                           {"member": member_id}, replace=False):
                         await ctx.set("reminded", 0, member=member_id)
@@ -97,13 +99,13 @@ class NameCard(Handler[Config]):
         stays in the internship group a while) is that stage's business. Not every stage the
         funnel saw them reach: one added to the official group by mistake and removed, or
         dismissed from it, is a trainee here again."""
-        members = [m for m in members if not (ctx.is_bot(m) or ctx.is_admin(m))]
+        members = [m for m in members if not _exempt(m, ctx)]
         later = _later_stages(ctx.group)
         if not (members and later):
             return members
         # one got into a group of a later stage by a join the funnel recorded (one there
         # before the bot saw any join is unknown to it, and held): the platform's list of
-        # groups is asked for them alone, not at every newcomer's join
+        # groups is asked for them alone, not for every member due
         reached = await funnel.journeys(ctx.store, members=members)
         been = [m for m in members if not later.isdisjoint(reached.get(m, ()))]
         if not been:
@@ -114,7 +116,7 @@ class NameCard(Handler[Config]):
 
     async def _renamed(self, event: MemberRenamed, ctx: Context) -> None:
         member = event.member
-        if self.complies(member.name) or not await self._held([member.id], ctx):
+        if self.complies(member.name) or _exempt(member.id, ctx):
             await ctx.cancel(_timer(member.id))
             return
         reminded = await ctx.get("reminded", member=member.id, default=0)
@@ -132,8 +134,9 @@ class NameCard(Handler[Config]):
     async def _remind(self, ctx: Context) -> None:
         due = await ctx.get("due", default=[])
         await ctx.set("due", [])
+        held = set(await self._held(due, ctx))
         wrong = []
-        for member in await self._held(due, ctx):  # (promoted since: no more reminders)
+        for member in due:
             entry = await roster.entry(ctx.store, ctx.scope, member)
             if entry is None or entry.left_at is not None or self.complies(entry.name):
                 continue
@@ -141,7 +144,8 @@ class NameCard(Handler[Config]):
             await ctx.set("reminded", reminded, member=member)
             if reminded < self.config.max_reminders:
                 await ctx.schedule(_timer(member), self.config.interval, {"member": member})
-            wrong.append((member, entry.name))
+            if member in held:  # (one promoted now: this round passes unsent, and the
+                wrong.append((member, entry.name))  # next is kept for a dismissal)
         step = self.config.max_mentions
         for start in range(0, len(wrong), step):
             batch = wrong[start:start + step]
@@ -174,6 +178,11 @@ SHOWN = 100  # members named in the list for an admin; the rest are counted
 
 def _timer(member: str) -> str:
     return f"remind:{member}"
+
+
+def _exempt(member: str, ctx: Context) -> bool:
+    """The bot and the admins keep the names they have."""
+    return ctx.is_bot(member) or ctx.is_admin(member)
 
 
 def _later_stages(group: Group | None) -> frozenset[str]:

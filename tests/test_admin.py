@@ -173,6 +173,24 @@ async def test_unblock_lets_a_removed_member_join_again(tmp_path: Path) -> None:
         assert "已解封 bob，可以重新加入本平台的群。" in h.texts()
 
 
+async def test_a_member_typed_by_id_beside_a_mention_is_acted_on_too(tmp_path: Path) -> None:
+    """`/unblock @bob alice` unblocked bob only, and `/unwarn @bob alice` took back bob's
+    warning only: the id typed beside a mention was dropped without a word; `/warns alice`
+    listed everyone's warnings (h50c)."""
+    async with Harness(SHIPPED, tmp_path, groups=CUSTOMER) as h:
+        await _command(h, "/warn {mentions} 刷屏", "bob")
+        await _command(h, "/warn {mentions} 发广告", "alice")
+        await _command(h, "/warns alice")
+        await _command(h, "/unwarn {mentions} alice", "bob")
+        assert h.texts()[2:] == ["alice 的警告（1/2）：\n· 11-23 09:00 发广告",
+                                 "已撤销 bob 的一次警告（刷屏），现在 0/2。",
+                                 "已撤销 alice 的一次警告（发广告），现在 0/2。"]
+        await _command(h, "/kick {mentions}", "bob")
+        await _command(h, "/kick {mentions}", "alice")
+        await _command(h, "/unblock {mentions} alice", "bob")
+        assert h.texts()[-1] == "已解封 bob、alice，可以重新加入本平台的群。"
+
+
 async def test_unblock_of_many_ids_is_one_reply_that_repeats_each_id_on_its_line(
         tmp_path: Path) -> None:
     """An admin pasting a list of ids got a message per id (50 ids: 50 sends of the

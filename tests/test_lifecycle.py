@@ -209,6 +209,22 @@ async def test_members_silent_for_14_days_are_warned_then_removed(tmp_path: Path
         assert all(r["reason"] == "长期未发言" for r in h.actions("kick"))
 
 
+async def test_a_silence_of_36_hours_is_said_as_1_5_days(tmp_path: Path) -> None:
+    """`after: 36h` said {days} as 1 (h50c): a tenth rounded down is never more than the
+    members were silent; {after} says it as set, and so does the admins' line."""
+    root = shipped_config(tmp_path)
+    types = root / "types" / "recruitment.yaml"
+    types.write_text(types.read_text(encoding="utf-8").replace(
+        "silent: {after: 14d, remove: true, grace: 1d}",
+        "silent: {after: 36h, remove: true, grace: 1d, warning: '{days} 天 / {after}'}"),
+        encoding="utf-8")
+    async with Harness(root, tmp_path, groups=RECRUITMENT) as h:
+        await h.join("r1", "dave")
+        await h.advance("3d")
+        assert "1.5 天 / 36 小时" in [r["text"] for r in h.actions("say", group="r1")]
+        assert any("新增沉默 ≥36 小时：" in r["text"] for r in h.actions("dm", to="op_lin"))
+
+
 async def test_the_admins_are_told_30_silent_members_by_name_and_the_others_counted(
         tmp_path: Path) -> None:
     """A group's first fortnight: every member silent, each of 400 names in one message."""

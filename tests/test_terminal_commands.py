@@ -153,6 +153,15 @@ def test_a_reload_asked_for_last_is_answered_before_the_end(tmp_path: Path) -> N
     assert "✅ 配置已重新加载。" in result.stdout
 
 
+def test_a_reload_is_answered_before_the_next_lines_reply(tmp_path: Path) -> None:
+    """An admin's 「/重载」 then 「/status」: the reload's answer came after the status, the
+    reload done in the background while the next line went on (h50c)."""
+    result = _run(_deployment(tmp_path), "/in c1", "/重载", "/status", "/wait 1m")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert 0 <= out.find("✅ 配置已重新加载。") < out.find("📊 Customer 01"), out
+
+
 def test_an_empty_member_is_refused_not_taken_for_a_new_one(tmp_path: Path) -> None:
     """`/as ""` was a new member with an empty id, which replay refuses (s35 r5)."""
     result = _run(_deployment(tmp_path), '/as ""', "/as '  '", '/join ""', '/leave bob ""',
@@ -230,11 +239,15 @@ def test_a_100_kb_name_is_cut_on_every_line_that_shows_it(tmp_path: Path) -> Non
     assert max(len(line) for line in result.stdout.splitlines()) < 500
 
 
-def test_a_wait_past_the_year_9999_says_so(tmp_path: Path) -> None:
-    result = _run(_deployment(tmp_path), "/wait 99999999d", "/wait 1s")
+def test_a_wait_longer_than_a_year_is_refused_saying_the_bound(tmp_path: Path) -> None:
+    """`/wait 99999d` was taken: it stopped at each of 274 years' jobs (hours), and one
+    longer said Python's "date value out of range" (h50c)."""
+    result = _run(_deployment(tmp_path), "/wait 400d", "/wait 99999999d", "/wait 1s")
     assert result.returncode == 0, result.stderr
-    assert "! /wait 99999999d goes past the year 9999" in result.stdout  # not "date value..."
-    assert "now " in result.stdout  # and the next line goes on
+    for written in ("400d", "99999999d"):
+        assert (f"! /wait {written} is too long: at most 366d (a year) at a time; /wait again "
+                "for more") in result.stdout
+    assert result.stdout.count("now ") == 1  # the clock stayed; the next line goes on
 
 
 NOT_UTF_8 = b"/as alice\n\xff\xfe hi\n/as bob\n/quit\n"
@@ -284,16 +297,17 @@ def test_the_simulated_deployment_has_a_group_of_every_stage_and_a_passed_quiz_g
 
 
 @contextlib.contextmanager
-def waiting_a_century(config_dir: Path) -> Iterator[tuple[subprocess.Popen[str], str]]:
-    """`groupbot run --simulator` in a process of its own, `/wait 36500d` typed (a century of
-    pushes): the process, once the wait is under way, and the first bot line it printed."""
+def waiting_a_year(config_dir: Path) -> Iterator[tuple[subprocess.Popen[str], str]]:
+    """`groupbot run --simulator` in a process of its own, `/wait 366d` typed (a year of
+    pushes, the longest wait): the process, once the wait is under way, and the first bot
+    line it printed."""
     process = subprocess.Popen(
         [sys.executable, "-m", "bot.cli", "run", "--simulator", "--config", str(config_dir)],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         env={"PATH": "/usr/bin:/bin", "PYTHONUNBUFFERED": "1"})
     assert process.stdin is not None and process.stdout is not None
     try:
-        process.stdin.write("/wait 36500d\n")
+        process.stdin.write("/wait 366d\n")
         process.stdin.flush()
         while " bot: " not in (line := process.stdout.readline()):
             assert line, process.stderr.read() if process.stderr else ""
@@ -303,9 +317,9 @@ def waiting_a_century(config_dir: Path) -> Iterator[tuple[subprocess.Popen[str],
 
 
 def test_a_long_wait_stops_on_ctrl_c(tmp_path: Path) -> None:
-    """`/wait 36500d` runs a century of pushes; Ctrl-C (SIGINT, as SIGTERM) stops it and the
-    bot at once, cleanly, rather than after the century."""
-    with waiting_a_century(_deployment(tmp_path)) as (process, _):
+    """`/wait 366d` runs a year of pushes; Ctrl-C (SIGINT, as SIGTERM) stops it and the bot
+    at once, cleanly, rather than after the year."""
+    with waiting_a_year(_deployment(tmp_path)) as (process, _):
         process.send_signal(signal.SIGINT)
         _, err = process.communicate(timeout=30)
     assert process.returncode == 0, err

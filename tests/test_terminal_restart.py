@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from harness import ROOT, Ran, groupbot
-from test_terminal_commands import waiting_a_century
+from test_terminal_commands import waiting_a_year
 
 STAMP = re.compile(r"^(?:\[.*\]> )*(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}) ", re.MULTILINE)
 NOW = re.compile(r"^(?:\[.*\]> )*now (\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}) ", re.MULTILINE)
@@ -58,7 +58,7 @@ def test_after_a_kill_9_nothing_goes_out_stamped_before_what_was_shown(
     """Killed in the middle of a `/wait` (pushes going out): the next start went back to the
     real time, and the pushes still queued went out stamped hours before they were due."""
     config = _deployment(tmp_path)
-    with waiting_a_century(config) as (process, line):
+    with waiting_a_year(config) as (process, line):
         process.send_signal(signal.SIGKILL)
         out, _ = process.communicate(timeout=30)
     shown = max(_times(STAMP, line + out))
