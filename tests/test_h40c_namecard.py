@@ -2,8 +2,9 @@
 official group by mistake and removed, or promoted and dismissed from it, is a trainee in
 the internship group again. The funnel keeps every stage ever reached, so r33 found them
 reminded no more and left out of the admins' list; the roster says who is in an official
-group now. (A reminder that fell due while they were there is dropped, as before: once
-dismissed they are listed, but reminded only after a rename.)"""
+group now. (A reminder that fell due while they were there is not sent but counts, and the
+schedule set at the join goes on: once dismissed they get the reminders still to come,
+h50c; after it ran out, they are listed but reminded only after a rename.)"""
 
 from __future__ import annotations
 
