@@ -82,8 +82,8 @@ async def test_a_lookup_the_gateway_never_answers_holds_up_the_line_an_actions_t
     """The message's own payload, never answered: the messages after it go ahead after an
     action's time, and it is read again then, as a new arrival (it was never handled: the
     lookup had no time limit)."""
-    grpc_gateway.action_timeout = 2.0  # (a, b and c must come within it: 1 s was too short
-    # on a loaded machine, and "stuck", read again, went first)
+    grpc_gateway.action_timeout = 4.0  # (a, b and c must come within it: 1 s, then 2 s were
+    # too short on a loaded machine, and "stuck", read again, went first)
     grpc_gateway.read_again_after = 0.05
     async with run_bot(grpc_gateway) as s:
         looked_up = fake_gateway.calls.count("MessagePayload")
@@ -93,7 +93,7 @@ async def test_a_lookup_the_gateway_never_answers_holds_up_the_line_an_actions_t
                     "the lookup that hangs")
         for text in ("a", "b", "c"):
             fake_gateway.say("r1", "alice", text)
-        await until(lambda: len(s.events) == 4, "the messages after it, then it", 10)
+        await until(lambda: len(s.events) == 4, "the messages after it, then it", 20)
     assert [e.text for e in s.of_type(Message)] == ["a", "b", "c", "stuck"]
 
 
