@@ -9,6 +9,7 @@ import asyncio
 import logging
 import math
 import signal
+import socket
 import sys
 import time
 from collections.abc import Callable, Mapping
@@ -562,10 +563,15 @@ class Running:
         await self.runner.cleanup()
 
 
+EVERY_ADDRESS = frozenset(("0.0.0.0", "::", ""))  # a host that listens on all of them
+
+
 async def start(console: Console, host: str, port: int, *, announce: bool = True,
-                token_from_env: bool = True) -> Running:
+                token_from_env: bool = True, lasts: str = "until the bot stops") -> Running:
     """Serve the console; print `console: URL` on stderr (and, when the token was made up
-    here, a one-time login URL). Raises OSError when the address is taken."""
+    here, a one-time login URL, good `lasts`). Raises OSError when the address is taken.
+    On every address of the machine (0.0.0.0, ::) the URL names the machine: a link to
+    0.0.0.0 opens nothing from another one."""
     runner = web.AppRunner(make_app(console), handle_signals=False,
                            shutdown_timeout=SHUTDOWN_TIMEOUT, **RUNNER)
     await runner.setup()
@@ -576,12 +582,13 @@ async def start(console: Console, host: str, port: int, *, announce: bool = True
         await runner.cleanup()
         raise
     bound = runner.addresses[0][1] if runner.addresses else port
-    shown = f"[{host}]" if ":" in host else host
+    shown = socket.gethostname() if host in EVERY_ADDRESS else (
+        f"[{host}]" if ":" in host else host)
     url = f"http://{shown}:{bound}/"
     if announce:
         print(f"console: {url}", file=sys.stderr, flush=True)
         if not token_from_env:
-            print(f"console login (printed once; it logs in until the bot stops): "
+            print(f"console login (printed once; it logs in {lasts}): "
                   f"{url}login?token={console.token}", file=sys.stderr, flush=True)
     return Running(runner, url)
 
@@ -639,7 +646,8 @@ async def standalone(deployment: Deployment, db: Path | str, host: str, port: in
         await console.close()
         raise
     try:
-        running = await start(console, host, port, token_from_env=from_env)
+        running = await start(console, host, port, token_from_env=from_env,
+                              lasts="until this console stops")
     except OSError as exc:
         await console.close()
         print(f"groupbot web: cannot listen on {host}:{port} ({exc.strerror or exc})",

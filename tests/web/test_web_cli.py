@@ -7,6 +7,7 @@ import asyncio
 import os
 import resource
 import signal
+import socket
 import sys
 from pathlib import Path
 
@@ -219,3 +220,24 @@ async def test_a_token_holding_an_env_files_trailing_comment_is_named_not_used(
             assert served.console.token == f"{token}#x"
         finally:
             await served.stop()
+
+
+async def test_web_alone_on_every_address_links_to_the_machine_for_as_long_as_it_runs(
+        tmp_path: Path) -> None:
+    """`--host 0.0.0.0` printed links to 0.0.0.0, which opens nothing from another machine,
+    and `groupbot web`'s login line said the link worked "until the bot stops" (r51)."""
+    config = _config(tmp_path)
+    storage = load(config, REGISTRY).storage_path
+    async with Harness(config, tmp_path, db=storage):  # a bot makes the database, and stops
+        pass
+    process = await _start("web", "--config", str(config), "--host", "0.0.0.0", "--port", "0")
+    seen: list[str] = []
+    url = (await _line(process, "console: ", seen)).removeprefix("console: ")
+    login = await _line(process, "console login", seen)
+    port = url.rstrip("/").rsplit(":", 1)[1]
+    async with aiohttp.ClientSession() as http:  # (serving: it stops on SIGTERM now)
+        async with http.get(f"http://127.0.0.1:{port}/healthz") as health:
+            assert health.status == 200
+    assert await _stop(process, seen) == 0
+    assert url.startswith(f"http://{socket.gethostname()}:"), url
+    assert "it logs in until this console stops" in login, login
