@@ -235,9 +235,9 @@ async def test_web_alone_on_every_address_links_to_the_machine_for_as_long_as_it
     url = (await _line(process, "console: ", seen)).removeprefix("console: ")
     login = await _line(process, "console login", seen)
     port = url.rstrip("/").rsplit(":", 1)[1]
-    async with aiohttp.ClientSession() as http:  # (serving: it stops on SIGTERM now)
-        async with http.get(f"http://127.0.0.1:{port}/healthz") as health:
-            assert health.status == 200
+    async with aiohttp.ClientSession() as http, \
+            http.get(f"http://127.0.0.1:{port}/healthz") as health:  # serving: SIGTERM stops it
+        assert health.status == 200
     assert await _stop(process, seen) == 0
     assert url.startswith(f"http://{socket.gethostname()}:"), url
     assert "it logs in until this console stops" in login, login
