@@ -60,6 +60,10 @@ class Seconds(timedelta):
     __slots__ = ()
 
 
+class TooLong(ValueError):
+    """A duration past what a timedelta holds (about 2.7 million years)."""
+
+
 def parse_duration(value: Any) -> timedelta:
     """'15s', '10m', '2h', '7d', combined ('1h30m'), or a number of seconds."""
     if isinstance(value, timedelta):
@@ -71,7 +75,7 @@ def parse_duration(value: Any) -> timedelta:
             return timedelta(seconds=sum(float(n) * _UNIT_SECONDS[unit]
                                          for n, unit in _PART.findall(value)))
     except OverflowError:
-        raise ValueError(f"duration too long: {value!r}") from None
+        raise TooLong(f"duration too long: {value!r}") from None
     raise ValueError(f"not a duration: {value!r} (write e.g. 15s, 10m, 2h, 7d)")
 
 

@@ -27,7 +27,7 @@ from bot import config, platforms, postgres, roster, state
 from bot.adapters.simulator import Record, Simulator
 from bot.app import Bot
 from bot.clock import SystemClock
-from bot.config import Deployment, absent, parse_duration
+from bot.config import Deployment, TooLong, absent, parse_duration
 from bot.events import (
     Event,
     FriendRequest,
@@ -644,7 +644,10 @@ class Terminal:
         """Jump ahead, stopping at each due job on the way, as time would have passed; each
         step lets the loop run, so Ctrl-C or SIGTERM stops a long wait (and the bot). At
         most `LONGEST_WAIT` at once."""
-        delta = parse_duration(written)
+        try:
+            delta = parse_duration(written)
+        except TooLong:
+            delta = timedelta.max
         if delta > LONGEST_WAIT:  # (99999d ran on for hours, then past the year 9999)
             raise ValueError(f"/wait {written} is too long: at most "
                              f"{LONGEST_WAIT.days}d (a year) at a time; /wait again for more")

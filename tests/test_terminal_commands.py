@@ -242,9 +242,10 @@ def test_a_100_kb_name_is_cut_on_every_line_that_shows_it(tmp_path: Path) -> Non
 def test_a_wait_longer_than_a_year_is_refused_saying_the_bound(tmp_path: Path) -> None:
     """`/wait 99999d` was taken: it stopped at each of 274 years' jobs (hours), and one
     longer said Python's "date value out of range" (h50c)."""
-    result = _run(_deployment(tmp_path), "/wait 400d", "/wait 99999999d", "/wait 1s")
+    result = _run(_deployment(tmp_path), "/wait 400d", "/wait 99999999d", "/wait 9999999999d",
+                  "/wait 1s")
     assert result.returncode == 0, result.stderr
-    for written in ("400d", "99999999d"):
+    for written in ("400d", "99999999d", "9999999999d"):  # (the last past any timedelta)
         assert (f"! /wait {written} is too long: at most 366d (a year) at a time; /wait again "
                 "for more") in result.stdout
     assert result.stdout.count("now ") == 1  # the clock stayed; the next line goes on
