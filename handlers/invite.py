@@ -19,7 +19,9 @@ recruitment group, then "报名" in the recruitment group -> an internship group
   "requirements to join?"). No sign-up goes on to the handlers after this one (keywords,
   faq); a sign-up that also asks something ("我要报名，收入怎么算？") is answered by them too.
   A question about signing up that none of them answers ("报名入口？") gets the `hint`, how
-  to sign up; a no gets nothing.
+  to sign up, once per `hint_cooldown` a member and per 20 s a group; not one put to another
+  member or about someone else ("@Bob 报名入口在哪", "你报名了吗"), nor from a member who
+  signed up within `cooldown`. A no gets nothing.
 - Per member, a trigger within `cooldown` of the last one is ignored, so a repeated "报名"
   neither invites twice nor alerts the admins twice; a question with it still goes on.
 - A member on the block list (removed from a group) is not invited: the join would only
@@ -137,6 +139,8 @@ _ASKED_WITHIN = 1024
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 _NOT_NO = re.compile("不好意思|没问题|没关系|没错|不错")  # polite phrases that say no to nothing
 _AROUND = re.compile(r"^[\W_]+|[\W_]+$")  # punctuation, spaces, emoji around a word
+# members asking at once (a new post, a burst in the group) get one hint between them
+_HINT_GUARD = timedelta(seconds=20)
 
 Reply = Annotated[TemplateText, placeholders("member", "group")]
 
@@ -266,14 +270,47 @@ class Invite(Handler[Config]):
     async def fallback(self, event: Message, ctx: Context) -> None:
         """A question about signing up that no handler after this one answered ("报名入口？",
         "报名要交钱吗？") gets the `hint`, how to sign up: never silence. Not for a member on
-        the block list (invite has nothing for them), and once per `hint_cooldown`."""
+        the block list (invite has nothing for them), nor for a question put to another
+        member, nor for one who signed up within `cooldown`: the 「报名」 the hint tells them
+        to send would do nothing. Once per `hint_cooldown` a member, and once per
+        `_HINT_GUARD` a group: members asking at once get one hint."""
         hint = self.config.hint
         sender = event.sender
-        if hint is None or await moderation.blocked_for(ctx.store, sender.id) is not None:
+        if hint is None or await moderation.blocked_for(ctx.store, sender.id) is not None \
+                or await _put_to_another(event, ctx):
             return
-        if await ctx.off_cooldown("hinted", self.config.hint_cooldown, member=sender.id):
+        if not await self._signed_up_lately(sender.id, ctx) and \
+                await self._off_hint_cooldown(sender.id, ctx):
             ctx.reply(hint.render({"member": sender.name, "word": self.config.words[0]}),
                       mention=self.config.mention)
+
+    async def _signed_up_lately(self, member: str, ctx: Context) -> bool:
+        """Whether the member's sign-up `cooldown` runs: only a sign-up starts it, so
+        looking (which notes the time) is undone when it did not run."""
+        if not await ctx.off_cooldown("asked", self.config.cooldown, member=member):
+            return True
+        await ctx.forget("asked", member=member)
+        return False
+
+    async def _off_hint_cooldown(self, member: str, ctx: Context) -> bool:
+        """The member's `hint_cooldown` and the group's guard (never longer) are both over;
+        a member kept from the hint by the guard has not had it, so theirs has not begun."""
+        cooldown = self.config.hint_cooldown
+        if not await ctx.off_cooldown("hinted", cooldown, member=member):
+            return False
+        if ctx.group is None or await ctx.off_cooldown("hinted", min(_HINT_GUARD, cooldown)):
+            return True
+        await ctx.forget("hinted", member=member)
+        return False
+
+async def _put_to_another(event: Message, ctx: Context) -> bool:
+    """Whether the message is put to another member, who answers it: it mentions someone
+    other than the bot ("@Bob 报名入口在哪") or quote-replies a member, not the bot ("你报名了吗"
+    under Bob's 「我刚报名了」)."""
+    if any(not ctx.is_bot(member) for member in event.mentions):
+        return True
+    quoted = event.quoted
+    return quoted is not None and quoted.name not in await ctx.mention_names([ctx.bot_id])
 
 
 def _asks_more(norm: str, words: WordMatcher[str]) -> bool:

@@ -21,8 +21,6 @@ HINT = next(h["invite"] for h in yaml.safe_load(
 REQUIREMENTS = (SHIPPED.parent / "content" / "faq" / "requirements.md").read_text().strip()
 
 
-@pytest.mark.xfail(strict=True, reason="r53 finding 1: the hint tells a member who signed up "
-                   "within `cooldown` to send 报名, which then does nothing")
 @pytest.mark.parametrize("group", ["r1", None])
 async def test_the_hint_never_promises_what_a_second_sign_up_does_not_do(
         tmp_path: Path, group: str | None) -> None:
@@ -49,8 +47,6 @@ async def test_the_hint_never_promises_what_a_second_sign_up_does_not_do(
     assert not hinted or followed, "the hint said to send 「报名」; doing so got no reply"
 
 
-@pytest.mark.xfail(strict=True, reason="r53 finding 2: a question put to another member "
-                   "(an @mention of them, a quote-reply) gets the hint")
 @pytest.mark.parametrize("text,mentions", [
     ("@Bob 你报名了吗", ("bob",)),
     (f"「Bob：我刚报名了」{QUOTE_RULE}你报名了吗", ()),
@@ -77,8 +73,6 @@ async def test_members_chatting_about_signing_up_get_no_hint(tmp_path: Path,
         assert h.texts("r1") == []
 
 
-@pytest.mark.xfail(strict=True, reason="r53 finding 4: a burst of members gets one hint each; "
-                   "the hint has no group flood guard (keywords' answers have one)")
 async def test_a_burst_of_questions_gets_one_hint(tmp_path: Path) -> None:
     """Three members ask within 4 s: the group reads the same paragraph three times. The
     keyword answer to 「怎么报名」 asked the same way is given once (its 5 s flood guard)."""
