@@ -62,11 +62,13 @@ _ASKS = re.compile(
     r"吗|呢|什么|啥|谁|哪|几(?![个位人])|多少|多久|如何|为何|怎|是否|有没有|能不能|可不可以|能否|"
     r"(\w)[不没]\1|了没|没有?$|的话|问问|"  # 要不要, 多不多; 报名了没(有); 要报名的话;
     # 帮朋友问问报名的事
-    r"\b(?:how|what|why|when|where|who|which|can|could|do|does|is|are)\b")
+    r"\b(?:how|what|why|when|where|who|which|can(?!'t)|could|do|does|is|are)\b")
 # A no said right before the word ("先不报名", "不想报名", "别给我报名", "取消报名",
-# "don't join") or right after it ("报名不收任何费用").
-_NO_BEFORE = re.compile(r"(?:[不没别勿莫]|取消|放弃|退出|算了).{0,3}$|"
-                        r"\b(?:not|no|don'?t|won'?t|never|cancel)\b(?:\W+\w+)?\W*$")
+# "don't join", "i can't join") or right after it ("报名不收任何费用").
+_NO_BEFORE = re.compile(r"(?:[不没别勿莫]|取消|放弃|退出|算了).{0,3}$")
+# (in English, read with its spaces: "i can't join")
+_NO_BEFORE_EN = re.compile(r"\b(?:not|no|don'?t|won'?t|can'?t|cannot|couldn'?t|never|cancel)"
+                           r"\b(?:\W+\w+)?\W*$")
 _NO_AFTER = re.compile(r"[不没别]")
 # Later, not now: a word of time right before the word, or before 再 there, a subject
 # between them or not ("明天报名", "回头再来报名", "晚点我再报名", "等我下班了报名", "考虑一下
@@ -127,8 +129,19 @@ _ITS_NOUN = re.compile(rf"\s?的?(?:截止)?(?:{_NOUNS})|\s(?:requirements?|cond
 # A clause beside a sign-up that is such a noun alone asks about it ("我要报名，收入"); one
 # that only holds it says something ("报名 我符合条件")
 _NOUN_ALONE = re.compile(rf"(?:{_NOUNS})[呢嘞]?")
+# but the requirements beside a sign-up are asked for in any words ("我要报名，想了解一下要求",
+# "报名，告诉我要求"), unless the member says they meet them ("报名 我符合条件", "报名，我够
+# 条件")
+_REQUIREMENTS = re.compile("条件|要求")
+_MEETS = re.compile("符合|满足|达到|具备|够")
 _NOUN_OF_IT = re.compile(r"\b(?:requirements?|conditions?|process|steps|deadline|fees?|"
                          r"income|rules)\s+(?:to|for)\s+$")
+# Someone else doing it, not the writer: a question about them is chat between members
+# ("你报名了吗", "你们都报名了吗", "有人报名吗", "报名的人多吗", "when did you join?"), not how to
+# sign up; 你们这(边), 你们的 and 你好 speak to the organisers
+_OTHERS_BEFORE = re.compile(r"(?:你(?!们?[好这那的])|有人|大家(?!好)|别人)|"
+                            r"\b(?:you|anyone|anybody|everyone|everybody)\b")
+_OTHERS_AFTER = re.compile("的?人")  # "报名的人多吗", "报名人数多少"
 _SENTENCE_END = re.compile(r"[,.!?;。，．！？；\n]")  # (a space ends a clause, not a sentence)
 # A clause that only asks whether one may ("报名，可以吗？"): the sign-up's own, asking nothing
 # more (review s40 r49 finding 4)
@@ -155,7 +168,9 @@ class Reading(Enum):
 
     SIGN_UP = "sign-up"  # "报名", "我要报名，收入怎么算？"
     QUESTION = "question"  # about it: "报名要交钱吗？", "报名入口？", "怎么报名"
-    NOTHING = "nothing"  # no word, or a no or a later: "先不报名了", "明天报名"
+    # no word, a no or a later, or a question of someone else's: "先不报名了", "明天报名",
+    # "你报名了吗"
+    NOTHING = "nothing"
 
 
 class Config(HandlerConfig):
@@ -316,8 +331,9 @@ async def _put_to_another(event: Message, ctx: Context) -> bool:
 def _asks_more(norm: str, words: WordMatcher[str]) -> bool:
     """Whether a sign-up also asks something, which the handlers after this one answer: a
     clause without the word asks ("我要报名，收入怎么算？", "我报名了 怎么提现"), ends with
-    a question mark ("我要报名，收入？") or is a thing of signing up alone ("我要报名，条件"; not
-    "报名 我符合条件", which says it), or one with the word asks about a thing of signing
+    a question mark ("我要报名，收入？"), is a thing of signing up alone ("我要报名，条件") or
+    holds the requirements ("我要报名，想了解一下要求"; not "报名 我符合条件", which says the
+    member meets them), or one with the word asks about a thing of signing
     up ("我要报名，报名要求？"). The first `_ASKED_WITHIN` characters are read."""
     text = norm[:_ASKED_WITHIN]
     first = 0
@@ -329,6 +345,7 @@ def _asks_more(norm: str, words: WordMatcher[str]) -> bool:
             return True
         if not found and clause.strip() and not _MAY_I.fullmatch(clause.strip()) and (
                 _ASKS.search(clause) or _NOUN_ALONE.fullmatch(clause.strip())
+                or (_REQUIREMENTS.search(clause) and not _MEETS.search(clause))
                 or (separator is not None and "?" in separator[0])):  # "我要报名，收入？"
             return True
         first = last if separator is None else separator.end()
@@ -375,17 +392,19 @@ def _reading(norm: str, words: WordMatcher[str]) -> Reading:
                       bool(_ASKS.search(norm, first, last)))
         _, asked_what, asks = asking
         cried = ending.startswith("!")  # "报名！"
-        before = norm[max(first, begin - _AROUND_WORD):begin].replace(" ", "")
+        said = norm[max(first, begin - _AROUND_WORD):begin]
+        before = said.replace(" ", "")
         after = norm[end:min(last, end + _AROUND_WORD)]
         if _MAY.search(before) and not asked_what and _MAY_NOT.match(after):
             return Reading.SIGN_UP  # "可以报名不？"
-        if _NO_BEFORE.search(before) or _NO_AFTER.match(after) or \
+        if _NO_BEFORE.search(before) or _NO_BEFORE_EN.search(said) or _NO_AFTER.match(after) or \
                 _LATER_BEFORE.search(before) or (_LATER_AFTER.search(after) and not (
                     _FIRST.search(before) and _THEN_SEE.match(after))) or \
                 (_THEN.search(before) and not _RETRY.search(before)):
             only_not_yet = bool(_NOT_YET.search(before)) and not _NO_AFTER.match(after)
             not_yet = (verdict or not_yet) and only_not_yet
-            asked = asked or asks  # "为什么不能报名", "报名不收费吗？"
+            # "为什么不能报名", "报名不收费吗？" (not "你不报名吗")
+            asked = asked or (asks and not _of_others(said, after))
             refused = refused or not (asks or only_not_yet)
             verdict = False
         elif not asked_what and (_WANTS.search(before) or (cried and end == last) or (
@@ -394,12 +413,18 @@ def _reading(norm: str, words: WordMatcher[str]) -> Reading:
             return Reading.SIGN_UP
         elif asks or _names_a_thing_of_it(norm, begin, end):  # "报名要求？" asks too
             verdict = not_yet = False
-            asked = True
+            asked = asked or not _of_others(said, after)
         elif not_yet:
             return Reading.SIGN_UP  # "我还没报名，现在报名"
     if verdict:
         return Reading.SIGN_UP
     return Reading.QUESTION if asked and not refused else Reading.NOTHING
+
+
+def _of_others(before: str, after: str) -> bool:
+    """Whether the word is said of someone else: `_OTHERS_BEFORE` in what its clause says
+    before it, or `_OTHERS_AFTER` after it."""
+    return bool(_OTHERS_AFTER.match(after) or _OTHERS_BEFORE.search(before))
 
 
 def _clause_of(norm: str, begin: int, end: int) -> tuple[int, int, str]:

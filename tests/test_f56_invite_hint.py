@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 from harness import SHIPPED, Harness
-from test_h50b_signup_questions import HINT, INVITED
+from test_h50b_signup_questions import HINT, INVITED, _reading
 from test_h50b_signup_questions import RECRUITMENT as GROUPS
 
 from bot.events import QUOTE_RULE
+from handlers.invite import Reading
 
 
 async def test_the_hint_comes_again_once_the_sign_up_cooldown_is_over(tmp_path: Path) -> None:
@@ -70,6 +71,29 @@ async def test_a_quote_reply_to_the_bot_still_gets_the_hint(tmp_path: Path) -> N
     assert texts == [HINT], texts
 
 
+@pytest.mark.parametrize(("text", "reading"), [
+    ("你报名了吗", Reading.NOTHING),  # decision 3: someone else's sign-up is chat
+    ("你不报名吗", Reading.NOTHING),
+    ("大家都报名了吗", Reading.NOTHING),
+    ("别人报名要交钱吗", Reading.NOTHING),
+    ("报名人数多少", Reading.NOTHING),
+    ("when did you join?", Reading.NOTHING),
+    ("does anyone join?", Reading.NOTHING),
+    ("你报名了吗，报名入口在哪", Reading.QUESTION),  # the member's own question beside it
+    ("你好，报名入口在哪", Reading.QUESTION),  # a greeting to the bot, not a subject
+    ("你好请问报名入口在哪", Reading.QUESTION),
+    ("大家好，报名要交钱吗", Reading.QUESTION),
+    ("你们这边报名要交钱吗", Reading.QUESTION),  # 你们这边: the organisers
+    ("how do i join?", Reading.QUESTION),
+    ("can i join?", Reading.QUESTION),  # decision 6 keeps can as a question word
+    ("i can't join today", Reading.NOTHING),
+    ("I cannot join", Reading.NOTHING),
+    ("we couldn't join", Reading.NOTHING),
+])
+def test_whose_sign_up_a_question_is_about(text: str, reading: Reading) -> None:
+    assert _reading(text) is reading
+
+
 async def test_the_group_guard_does_not_start_a_member_s_hint_cooldown(
         tmp_path: Path) -> None:
     """Decision 4: one hint per group within 20 s; a member kept from it by the guard
@@ -86,3 +110,15 @@ async def test_the_group_guard_does_not_start_a_member_s_hint_cooldown(
     assert hints == [["alice"], ["bob"]], hints
 
 
+@pytest.mark.parametrize("text", ["报名，我满足条件", "我要报名，我够条件了",
+                                  "报名 我具备这些要求"])
+async def test_a_sign_up_saying_the_member_meets_them_asks_nothing(tmp_path: Path,
+                                                                   text: str) -> None:
+    """Decision 5: 条件/要求 beside a sign-up ask for them, unless the member says they meet
+    them (符合/满足/达到/具备/够): invited only, faq says nothing though mentioned."""
+    async with Harness(SHIPPED, tmp_path, groups=GROUPS) as h:
+        h.world.friends.add("alice")
+        await h.say("r1", "alice", f"@小助手 {text}", mentions=("bot",))
+        await h.advance("1m")
+        texts = h.texts("r1")
+    assert texts == [INVITED], texts

@@ -61,8 +61,6 @@ async def test_a_question_to_another_member_gets_no_hint(tmp_path: Path, text: s
         assert h.texts("r1") == []
 
 
-@pytest.mark.xfail(strict=True, reason="r53 finding 3: members chatting about signing up "
-                   "(你报名了吗, 有人报名吗) get the hint")
 @pytest.mark.parametrize("text", ["你报名了吗", "你们都报名了吗", "有人报名吗", "报名的人多吗"])
 async def test_members_chatting_about_signing_up_get_no_hint(tmp_path: Path,
                                                              text: str) -> None:
@@ -84,8 +82,6 @@ async def test_a_burst_of_questions_gets_one_hint(tmp_path: Path) -> None:
         assert h.texts("r1").count(HINT) <= 1, h.texts("r1")
 
 
-@pytest.mark.xfail(strict=True, reason="r53 finding 5: a sign-up that asks for the "
-                   "requirements in other words (想了解一下要求) no longer goes on to faq")
 @pytest.mark.parametrize("text", ["我要报名，想了解一下要求", "报名，告诉我要求",
                                   "我想报名，对年龄有要求", "我要报名，发一下要求"])
 async def test_a_sign_up_asking_for_the_requirements_gets_them(tmp_path: Path,
@@ -101,8 +97,6 @@ async def test_a_sign_up_asking_for_the_requirements_gets_them(tmp_path: Path,
         assert h.texts("r1") == [INVITED, REQUIREMENTS], h.texts("r1")
 
 
-@pytest.mark.xfail(strict=True, reason="r53 finding 6: an English no (i can't join) gets the "
-                   "hint: can't is read as the question word can")
 @pytest.mark.parametrize("text", ["i can't join today", "sorry, I can't join"])
 async def test_an_english_no_gets_nothing(tmp_path: Path, text: str) -> None:
     """invite.md: "A no or a later ... gets nothing". At a0813e1 it got nothing."""
