@@ -227,14 +227,18 @@ class Invite(Handler[Config]):
 
     def _takes(self, event: Message, ctx: Context) -> Reading:
         """What this handler reads in the message: a member's text signing up, or asking
-        about it when there is a `hint` to answer with (not an admin's: they know how);
-        else nothing. An @所有人 announcement is said to everyone: nothing of the writer's
-        ("@所有人 报名截止时间？明天中午！")."""
-        if event.kind is not Kind.TEXT or ctx.is_bot(event.sender.id) or event.to_everyone:
+        about it when there is a `hint` to answer with (not an admin's: they know how); else
+        nothing. An admin's @所有人
+        announcement is said to everyone: nothing of the writer's ("@所有人 报名截止时间？
+        明天中午！"); on WeChat only the owner and admins can send one, so a member's typed
+        「@所有人 我要报名」 is text and signs up."""
+        sender = event.sender.id
+        if event.kind is not Kind.TEXT or ctx.is_bot(sender) or (
+                event.to_everyone and ctx.is_admin(sender)):
             return Reading.NOTHING
         reading = self.reading(ctx.normalized)
         if reading is Reading.QUESTION and (self.config.hint is None
-                                            or ctx.is_admin(event.sender.id)):
+                                            or ctx.is_admin(sender)):
             return Reading.NOTHING
         return reading
 
