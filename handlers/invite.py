@@ -138,10 +138,10 @@ _NOUN_OF_IT = re.compile(r"\b(?:requirements?|conditions?|process|steps|deadline
                          r"income|rules)\s+(?:to|for)\s+$")
 # Someone else doing it, not the writer: a question about them is chat between members
 # ("你报名了吗", "你们都报名了吗", "有人报名吗", "报名的人多吗", "when did you join?"), not how to
-# sign up; 你们这(边), 你们的 and 你好 speak to the organisers
-_OTHERS_BEFORE = re.compile(r"(?:你(?!们?[好这那的])|有人|大家(?!好)|别人)|"
-                            r"\b(?:you|anyone|anybody|everyone|everybody)\b")
-_OTHERS_AFTER = re.compile("的?人")  # "报名的人多吗", "报名人数多少"
+# sign up; 你们这(边), 你们的, 你好 and 请问你们 speak to the organisers
+_OTHERS_BEFORE = re.compile(r"(?:(?<!请问)(?<!问下)(?<!问一下)你(?!们?[好这那的])|有人|大家(?!好)|"
+                            r"别人)|\b(?:you|anyone|anybody|everyone|everybody)\b")
+_OTHERS_AFTER = re.compile("的人|人[数多少]")  # "报名的人多吗", "报名人数多少" (not 人工)
 _SENTENCE_END = re.compile(r"[,.!?;。，．！？；\n]")  # (a space ends a clause, not a sentence)
 # A clause that only asks whether one may ("报名，可以吗？"): the sign-up's own, asking nothing
 # more (review s40 r49 finding 4)

@@ -84,6 +84,9 @@ async def test_a_quote_reply_to_the_bot_still_gets_the_hint(tmp_path: Path) -> N
     ("你好请问报名入口在哪", Reading.QUESTION),
     ("大家好，报名要交钱吗", Reading.QUESTION),
     ("你们这边报名要交钱吗", Reading.QUESTION),  # 你们这边: the organisers
+    ("请问你们报名入口在哪", Reading.QUESTION),  # asked of the organisers
+    ("想问下你们怎么报名", Reading.QUESTION),
+    ("报名人工审核吗", Reading.QUESTION),  # 人工 is nobody
     ("how do i join?", Reading.QUESTION),
     ("can i join?", Reading.QUESTION),  # decision 6 keeps can as a question word
     ("i can't join today", Reading.NOTHING),
