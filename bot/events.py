@@ -124,7 +124,10 @@ class Message(Event):
 
     @property
     def to_everyone(self) -> bool:
-        """An @所有人 (@all) announcement: said to the whole group, nobody's question."""
+        """An @所有人 (@all) announcement: said to the whole group, nobody's question. The
+        text alone tells it: on WeChat only the group's owner and admins can send one, so a
+        handler that must not take a member's typed 「@所有人」 for one checks the sender too
+        (invite)."""
         return "@" in self.text and _TO_EVERYONE.search(self.text) is not None
 
     def __post_init__(self) -> None:

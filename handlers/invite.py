@@ -19,7 +19,9 @@ recruitment group, then "报名" in the recruitment group -> an internship group
   "requirements to join?"). No sign-up goes on to the handlers after this one (keywords,
   faq); a sign-up that also asks something ("我要报名，收入怎么算？") is answered by them too.
   A question about signing up that none of them answers ("报名入口？") gets the `hint`, how
-  to sign up; a no gets nothing.
+  to sign up, once per `hint_cooldown` a member and per 20 s a group; not one put to another
+  member or about someone else ("@Bob 报名入口在哪", "你报名了吗"), nor from a member who
+  signed up within `cooldown`. A no gets nothing.
 - Per member, a trigger within `cooldown` of the last one is ignored, so a repeated "报名"
   neither invites twice nor alerts the admins twice; a question with it still goes on.
 - A member on the block list (removed from a group) is not invited: the join would only
@@ -60,11 +62,13 @@ _ASKS = re.compile(
     r"吗|呢|什么|啥|谁|哪|几(?![个位人])|多少|多久|如何|为何|怎|是否|有没有|能不能|可不可以|能否|"
     r"(\w)[不没]\1|了没|没有?$|的话|问问|"  # 要不要, 多不多; 报名了没(有); 要报名的话;
     # 帮朋友问问报名的事
-    r"\b(?:how|what|why|when|where|who|which|can|could|do|does|is|are)\b")
+    r"\b(?:how|what|why|when|where|who|which|can(?!'t)|could|do|does|is|are)\b")
 # A no said right before the word ("先不报名", "不想报名", "别给我报名", "取消报名",
-# "don't join") or right after it ("报名不收任何费用").
-_NO_BEFORE = re.compile(r"(?:[不没别勿莫]|取消|放弃|退出|算了).{0,3}$|"
-                        r"\b(?:not|no|don'?t|won'?t|never|cancel)\b(?:\W+\w+)?\W*$")
+# "don't join", "i can't join") or right after it ("报名不收任何费用").
+_NO_BEFORE = re.compile(r"(?:[不没别勿莫]|取消|放弃|退出|算了).{0,3}$")
+# (in English, read with its spaces: "i can't join")
+_NO_BEFORE_EN = re.compile(r"\b(?:not|no|don'?t|won'?t|can'?t|cannot|couldn'?t|never|cancel)"
+                           r"\b(?:\W+\w+)?\W*$")
 _NO_AFTER = re.compile(r"[不没别]")
 # Later, not now: a word of time right before the word, or before 再 there, a subject
 # between them or not ("明天报名", "回头再来报名", "晚点我再报名", "等我下班了报名", "考虑一下
@@ -125,8 +129,19 @@ _ITS_NOUN = re.compile(rf"\s?的?(?:截止)?(?:{_NOUNS})|\s(?:requirements?|cond
 # A clause beside a sign-up that is such a noun alone asks about it ("我要报名，收入"); one
 # that only holds it says something ("报名 我符合条件")
 _NOUN_ALONE = re.compile(rf"(?:{_NOUNS})[呢嘞]?")
+# but the requirements beside a sign-up are asked for in any words ("我要报名，想了解一下要求",
+# "报名，告诉我要求"), unless the member says they meet them ("报名 我符合条件", "报名，我够
+# 条件")
+_REQUIREMENTS = re.compile("条件|要求")
+_MEETS = re.compile("符合|满足|达到|具备|够")
 _NOUN_OF_IT = re.compile(r"\b(?:requirements?|conditions?|process|steps|deadline|fees?|"
                          r"income|rules)\s+(?:to|for)\s+$")
+# Someone else doing it, not the writer: a question about them is chat between members
+# ("你报名了吗", "你们都报名了吗", "有人报名吗", "报名的人多吗", "when did you join?"), not how to
+# sign up; 你们这(边), 你们的, 你好 and 请问你们 speak to the organisers
+_OTHERS_BEFORE = re.compile(r"(?:(?<!请问)(?<!问下)(?<!问一下)你(?!们?[好这那的])|有人|大家(?!好)|"
+                            r"别人)|\b(?:you|anyone|anybody|everyone|everybody)\b")
+_OTHERS_AFTER = re.compile("的人|人[数多少]")  # "报名的人多吗", "报名人数多少" (not 人工)
 _SENTENCE_END = re.compile(r"[,.!?;。，．！？；\n]")  # (a space ends a clause, not a sentence)
 # A clause that only asks whether one may ("报名，可以吗？"): the sign-up's own, asking nothing
 # more (review s40 r49 finding 4)
@@ -137,6 +152,8 @@ _ASKED_WITHIN = 1024
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 _NOT_NO = re.compile("不好意思|没问题|没关系|没错|不错")  # polite phrases that say no to nothing
 _AROUND = re.compile(r"^[\W_]+|[\W_]+$")  # punctuation, spaces, emoji around a word
+# members asking at once (a new post, a burst in the group) get one hint between them
+_HINT_GUARD = timedelta(seconds=20)
 
 Reply = Annotated[TemplateText, placeholders("member", "group")]
 
@@ -151,7 +168,9 @@ class Reading(Enum):
 
     SIGN_UP = "sign-up"  # "报名", "我要报名，收入怎么算？"
     QUESTION = "question"  # about it: "报名要交钱吗？", "报名入口？", "怎么报名"
-    NOTHING = "nothing"  # no word, or a no or a later: "先不报名了", "明天报名"
+    # no word, a no or a later, or a question of someone else's: "先不报名了", "明天报名",
+    # "你报名了吗"
+    NOTHING = "nothing"
 
 
 class Config(HandlerConfig):
@@ -208,14 +227,18 @@ class Invite(Handler[Config]):
 
     def _takes(self, event: Message, ctx: Context) -> Reading:
         """What this handler reads in the message: a member's text signing up, or asking
-        about it when there is a `hint` to answer with (not an admin's: they know how);
-        else nothing. An @所有人 announcement is said to everyone: nothing of the writer's
-        ("@所有人 报名截止时间？明天中午！")."""
-        if event.kind is not Kind.TEXT or ctx.is_bot(event.sender.id) or event.to_everyone:
+        about it when there is a `hint` to answer with (not an admin's: they know how); else
+        nothing. An admin's @所有人
+        announcement is said to everyone: nothing of the writer's ("@所有人 报名截止时间？
+        明天中午！"); on WeChat only the owner and admins can send one, so a member's typed
+        「@所有人 我要报名」 is text and signs up."""
+        sender = event.sender.id
+        if event.kind is not Kind.TEXT or ctx.is_bot(sender) or (
+                event.to_everyone and ctx.is_admin(sender)):
             return Reading.NOTHING
         reading = self.reading(ctx.normalized)
         if reading is Reading.QUESTION and (self.config.hint is None
-                                            or ctx.is_admin(event.sender.id)):
+                                            or ctx.is_admin(sender)):
             return Reading.NOTHING
         return reading
 
@@ -266,21 +289,55 @@ class Invite(Handler[Config]):
     async def fallback(self, event: Message, ctx: Context) -> None:
         """A question about signing up that no handler after this one answered ("报名入口？",
         "报名要交钱吗？") gets the `hint`, how to sign up: never silence. Not for a member on
-        the block list (invite has nothing for them), and once per `hint_cooldown`."""
+        the block list (invite has nothing for them), nor for a question put to another
+        member, nor for one who signed up within `cooldown`: the 「报名」 the hint tells them
+        to send would do nothing. Once per `hint_cooldown` a member, and once per
+        `_HINT_GUARD` a group: members asking at once get one hint."""
         hint = self.config.hint
         sender = event.sender
-        if hint is None or await moderation.blocked_for(ctx.store, sender.id) is not None:
+        if hint is None or await moderation.blocked_for(ctx.store, sender.id) is not None \
+                or await _put_to_another(event, ctx):
             return
-        if await ctx.off_cooldown("hinted", self.config.hint_cooldown, member=sender.id):
+        if not await self._signed_up_lately(sender.id, ctx) and \
+                await self._off_hint_cooldown(sender.id, ctx):
             ctx.reply(hint.render({"member": sender.name, "word": self.config.words[0]}),
                       mention=self.config.mention)
+
+    async def _signed_up_lately(self, member: str, ctx: Context) -> bool:
+        """Whether the member's sign-up `cooldown` runs: only a sign-up starts it, so
+        looking (which notes the time) is undone when it did not run."""
+        if not await ctx.off_cooldown("asked", self.config.cooldown, member=member):
+            return True
+        await ctx.forget("asked", member=member)
+        return False
+
+    async def _off_hint_cooldown(self, member: str, ctx: Context) -> bool:
+        """The member's `hint_cooldown` and the group's guard (never longer) are both over;
+        a member kept from the hint by the guard has not had it, so theirs has not begun."""
+        cooldown = self.config.hint_cooldown
+        if not await ctx.off_cooldown("hinted", cooldown, member=member):
+            return False
+        if ctx.group is None or await ctx.off_cooldown("hinted", min(_HINT_GUARD, cooldown)):
+            return True
+        await ctx.forget("hinted", member=member)
+        return False
+
+async def _put_to_another(event: Message, ctx: Context) -> bool:
+    """Whether the message is put to another member, who answers it: it mentions someone
+    other than the bot ("@Bob 报名入口在哪") or quote-replies a member, not the bot ("你报名了吗"
+    under Bob's 「我刚报名了」)."""
+    if any(not ctx.is_bot(member) for member in event.mentions):
+        return True
+    quoted = event.quoted
+    return quoted is not None and quoted.name not in await ctx.mention_names([ctx.bot_id])
 
 
 def _asks_more(norm: str, words: WordMatcher[str]) -> bool:
     """Whether a sign-up also asks something, which the handlers after this one answer: a
     clause without the word asks ("我要报名，收入怎么算？", "我报名了 怎么提现"), ends with
-    a question mark ("我要报名，收入？") or is a thing of signing up alone ("我要报名，条件"; not
-    "报名 我符合条件", which says it), or one with the word asks about a thing of signing
+    a question mark ("我要报名，收入？"), is a thing of signing up alone ("我要报名，条件") or
+    holds the requirements ("我要报名，想了解一下要求"; not "报名 我符合条件", which says the
+    member meets them), or one with the word asks about a thing of signing
     up ("我要报名，报名要求？"). The first `_ASKED_WITHIN` characters are read."""
     text = norm[:_ASKED_WITHIN]
     first = 0
@@ -292,6 +349,7 @@ def _asks_more(norm: str, words: WordMatcher[str]) -> bool:
             return True
         if not found and clause.strip() and not _MAY_I.fullmatch(clause.strip()) and (
                 _ASKS.search(clause) or _NOUN_ALONE.fullmatch(clause.strip())
+                or (_REQUIREMENTS.search(clause) and not _MEETS.search(clause))
                 or (separator is not None and "?" in separator[0])):  # "我要报名，收入？"
             return True
         first = last if separator is None else separator.end()
@@ -338,17 +396,19 @@ def _reading(norm: str, words: WordMatcher[str]) -> Reading:
                       bool(_ASKS.search(norm, first, last)))
         _, asked_what, asks = asking
         cried = ending.startswith("!")  # "报名！"
-        before = norm[max(first, begin - _AROUND_WORD):begin].replace(" ", "")
+        said = norm[max(first, begin - _AROUND_WORD):begin]
+        before = said.replace(" ", "")
         after = norm[end:min(last, end + _AROUND_WORD)]
         if _MAY.search(before) and not asked_what and _MAY_NOT.match(after):
             return Reading.SIGN_UP  # "可以报名不？"
-        if _NO_BEFORE.search(before) or _NO_AFTER.match(after) or \
+        if _NO_BEFORE.search(before) or _NO_BEFORE_EN.search(said) or _NO_AFTER.match(after) or \
                 _LATER_BEFORE.search(before) or (_LATER_AFTER.search(after) and not (
                     _FIRST.search(before) and _THEN_SEE.match(after))) or \
                 (_THEN.search(before) and not _RETRY.search(before)):
             only_not_yet = bool(_NOT_YET.search(before)) and not _NO_AFTER.match(after)
             not_yet = (verdict or not_yet) and only_not_yet
-            asked = asked or asks  # "为什么不能报名", "报名不收费吗？"
+            # "为什么不能报名", "报名不收费吗？" (not "你不报名吗")
+            asked = asked or (asks and not _of_others(said, after))
             refused = refused or not (asks or only_not_yet)
             verdict = False
         elif not asked_what and (_WANTS.search(before) or (cried and end == last) or (
@@ -357,12 +417,18 @@ def _reading(norm: str, words: WordMatcher[str]) -> Reading:
             return Reading.SIGN_UP
         elif asks or _names_a_thing_of_it(norm, begin, end):  # "报名要求？" asks too
             verdict = not_yet = False
-            asked = True
+            asked = asked or not _of_others(said, after)
         elif not_yet:
             return Reading.SIGN_UP  # "我还没报名，现在报名"
     if verdict:
         return Reading.SIGN_UP
     return Reading.QUESTION if asked and not refused else Reading.NOTHING
+
+
+def _of_others(before: str, after: str) -> bool:
+    """Whether the word is said of someone else: `_OTHERS_BEFORE` in what its clause says
+    before it, or `_OTHERS_AFTER` after it."""
+    return bool(_OTHERS_AFTER.match(after) or _OTHERS_BEFORE.search(before))
 
 
 def _clause_of(norm: str, begin: int, end: int) -> tuple[int, int, str]:
