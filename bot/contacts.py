@@ -274,6 +274,9 @@ _ROSTERS_OWN = re.compile("(?:学|杂|住宿|书|餐)费优惠|优惠券(?=领�
                           "|勤工助学[^ ]{0,4}兼职|返利活动中奖")
 # ...and 联系人 or 客服 (a label before the name: "联系人：王薇 12345678") is one too
 _LABEL_BEFORE = re.compile("(?:联系人?|客服)[ :]*$")
+# ...and before a role named before the name, 加 too: the role is then the ad's persona, and
+# what comes before it asks to add it (「加老师小薇 20231234」, 「客服老师小薇…」: review s41 r52)
+_ROLE_LABEL = re.compile("(?:联系人|客服|[加+➕])[ :]*$")
 # 薇 and 威 end many a name (张薇, 李威, 王晓薇): one that ends a word of two or three Chinese
 # characters (four after 欧阳), a common surname first, is read as those names are ("张薇 20231234",
 # "李威：20231234" are a roster's), unless 加 的 私 找 系 (联系) or 十 comes right before it
@@ -296,9 +299,16 @@ _SURNAME = f"(?:欧阳|歐陽|上官|司马|司馬|诸葛|諸葛|[{_SURNAMES}])"
 # 马上薇, 付费薇: h40b), not a name; not 黄金, as 黄金薇 and 黄金威 are names of the surname 黄
 # as often (review s40 r45)
 _AD_WORDS = "金牌|金融|金钻|高端|高级|高薪|高佣|高价|高额|马上|万能|付费|任意|严选"
-# The name starts a word, or follows a class role glued to it: the role's holder is named,
-# not the writer offering themselves (「有需要联系班长王薇 20231234」: s41 h50a)
-_STARTS_NAME = f"(?:(?<![{_HAN}])|{_CLASS_ROLES})"
+# The name starts a word, or follows a class role glued to it that starts a word itself (or
+# follows 联系 or 我们的): the role's holder is named, not the writer offering themselves
+# (「有需要联系班长王薇 20231234」: s41 h50a); an ad's persona is no role (「考研学姐小薇」,
+# 「理财老师小薇」: review s41 r52 finding 1)
+_STARTS_NAME = f"(?:(?<![{_HAN}])|(?<=联系)|(?<=我们的))(?P<role>{_CLASS_ROLES})?"
+# ...but the group's own roles (群主, 管理员) before a name and a number, alone, are what an
+# impersonator posts: they name their holder only in a list or after 联系 (review s41 r52
+# finding 9: 「群主小薇 20231234」 is an ad's, 「有需要联系群主小薇 20231234」 a class's)
+_GROUP_ROLES = frozenset(("群主", "管理员"))
+_AFTER_CONTACT = re.compile("联系(?:我们的)?$")
 _NAME_BEFORE = re.compile(f"{_STARTS_NAME}(?P<name>(?!{_AD_WORDS})"
                           f"(?:{_SURNAME}(?:(?![加的私找系十])[{_HAN}])?|[小阿]))$")
 # 微 ends names too (张微, 李微), but is the marker itself far more often (个人微, 官方微, 小微):
@@ -550,11 +560,22 @@ def _a_name(text: str, start: int, marker: str, ident: str) -> int | None:
     elif name_before := (_SURNAME_BEFORE if marker == "微" else _NAME_BEFORE).search(
             text, max(start - _ROLE_AND_NAME, 0), start):
         name = name_before.start("name")
+        if name_before["role"] and not _holds_role(text, name_before.start(), name_before["role"]):
+            return None  # "加老师小薇 20231234", "群主小薇 20231234"
     else:
         return None
     if _LABEL_BEFORE.search(text, max(name - 6, 0), name):
         return None  # "联系人：王薇 20231234"
     return name
+
+
+def _holds_role(text: str, start: int, role: str) -> bool:
+    """The class role at text[start:] before a name names its holder: no 加 or label asks to
+    add it (`_ROLE_LABEL`), and the group's own (`_GROUP_ROLES`) are in a list or after 联系."""
+    if _ROLE_LABEL.search(text, max(start - 6, 0), start):
+        return False
+    return (role not in _GROUP_ROLES or _AFTER_CONTACT.search(text, 0, start) is not None
+            or _A_LIST.search(simplified(text)) is not None)
 
 
 def reaches_out(said: str) -> bool:

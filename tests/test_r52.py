@@ -20,16 +20,12 @@ TEST = ["moderation", "test", "--config", str(SHIPPED), "--type", "customer"]
 
 # ------------------------------------------ 1: a class role before a name hides the ad
 
-@pytest.mark.xfail(strict=True, reason="r52 finding 1: a role needs not start a word, so an "
-                   "ad's persona (考研学姐, 理财老师) names its holder")
 @pytest.mark.parametrize("text", ["考研学姐小薇 20231234", "理财老师小薇 20231234",
                                   "代写老师小薇 20231234", "情感老师王薇 20231234"])
 def test_an_ads_persona_before_the_name_is_no_class_role(text: str) -> None:
     assert find_contacts(text)
 
 
-@pytest.mark.xfail(strict=True, reason="r52 finding 1: the role hides 加 联系人 客服 + before "
-                   "the name from _LABEL_BEFORE and _NAME_BEFORE's guards")
 @pytest.mark.parametrize("text", ["加老师小薇 20231234", "请加老师小薇 20231234",
                                   "➕老师小薇 20231234", "联系人：老师小薇 20231234",
                                   "客服老师小薇 20231234", "加班长王薇 20231234"])
@@ -37,8 +33,6 @@ def test_add_or_a_label_before_the_role_is_still_an_invitation(text: str) -> Non
     assert find_contacts(text)
 
 
-@pytest.mark.xfail(strict=True, reason="r52 finding 9: alone, a group's own role before a "
-                   "name and a number is an impersonator's (群主, 管理员), not a roster's entry")
 @pytest.mark.parametrize("text", ["群主小薇 20231234", "管理员小薇 20231234",
                                   "群主小薇 20231234 有事找我"])
 def test_the_groups_owner_and_a_number_alone_is_an_impersonators(text: str) -> None:
