@@ -250,9 +250,8 @@ _CLASS_ROLES = ("副?班长|学委|团支书|支书|[班课]?委|课代表|组�
                 "|居委会")  # (and one of them by name: 「有需要联系王老师」: review s40 r49)
 _POINTS = "[:(→➡👉☞]"  # what points at the contact after it: 「联系我们：」, 「联系👉」
 # Of those, the ones that say what the reader wants (有需要, 有意者, 欢迎咨询) offer what the
-# whole message holds, and are read over it (「学费优惠名单⏎王薇 20231234⏎有需要找我」: h40b);
-# the others are only a way to reach the writer, and are read with the entry's own clause in a
-# list (`_Clauses`): a roster's 「有问题私聊我」 asks for questions (s41 h50a)
+# whole message holds, and are read over it (「学费优惠名单⏎王薇 20231234⏎有需要找我」: h40b),
+# as any other is in a list but an ask for questions (`_QUESTION_ASKS`, `_Clauses`)
 _OFFERED = re.compile("有意者|欢迎咨询|有需要的?(?:朋友|亲|宝子|姐妹|老板)?们?[ ,]?"
                       f"(?:可以|请|就|随时|直接)?(?:找我|联系(?!我们(?! ?{_POINTS}))"
                       f"(?![{_HAN}]{{0,2}}?(?:{_CLASS_ROLES})))")
@@ -602,15 +601,24 @@ _ONLY_ADS = re.compile("日结|日赚|躺赚|赚钱|挣钱|网赚|月入|副业|
                        "|佣金|代理(?![班组课])|招聘(?!会)|诚招|急招|打字员|点赞员|手工活|加盟|接单")
 
 
+# An ask for questions (有问题私聊我, 不清楚的加我好友) and a roster's own 进群 (进群名单): the
+# only asks a list reads in their entry's own clause; any other offers the whole list, as an ad
+# puts its ask on a line of its own (「兼职名单⏎王薇 20231234⏎私聊」, 「报名加我⏎王薇
+# 20231234」: review s41 r52 finding 2)
+_QUESTION_ASKS = re.compile("(?:有(?:问题|疑问)|不(?:清楚|懂|明白|会)的?|疑问)[^。!?;]{0,6}?"
+                            "(?:加我|私聊|私我|私信|私讯|详聊|加好友|咨询我|戳我|滴滴)"
+                            "|[进加]群(?=名单|情况|统计|接龙)")
+
+
 class _Clauses:
     """Whether a roster's entry in a text as the markers read it (`marked`, unmasked) is an
     ad's: the entry's clause asks the reader to reach someone (`_ASKED`) or sells, read in
     simplified characters. In a message that calls itself a list (`_A_LIST`) that is the
     entry's own clause, or the list's title (its first clause) when it offers what only an
     ad offers (`_ONLY_ADS`), as an ad calls itself a list too (「兼职日结报名⏎张薇 20231234」:
-    review s40 r47 finding 1), not anywhere in the message: a roster's 「有问题私聊我」 on a
-    line of its own asks for questions, its ids are its entries' (s41 h50a); an offer's ask
-    (`_OFFERED`) is read over the whole message all the same. A roster's own selling words
+    review s40 r47 finding 1), not anywhere in the message; an ask but one for questions
+    (`_QUESTION_ASKS`: a roster's 「有问题私聊我」 on a line of its own, s41 h50a) is read over
+    the whole message all the same. A roster's own selling words
     (「学费优惠名单」: h40b) are none (`_ROSTERS_OWN`). In any other message the whole message
     is one clause. A clause ends at 。 ! ? ; and at a line's end: the lines of the text as
     written (`written`), read one by one as the whole was, which unmask joins with a space
@@ -620,7 +628,7 @@ class _Clauses:
 
     def __init__(self, marked: str, written: str) -> None:
         self._text, self._written = marked, written
-        # its clauses' ends; whether it offers (its title what only ads do, or `_OFFERED`)
+        # its clauses' ends; whether it offers (its title what only ads do, or an ask)
         self._read: tuple[list[int], bool] | None = None
         self._reaches: dict[int, bool] = {}  # by the clause's start
 
@@ -630,7 +638,8 @@ class _Clauses:
             said = simplified(self._text)
             ends = self._clause_ends() if _A_LIST.search(said) else []
             title = _ROSTERS_OWN.sub(" ", simplified(self._text[:ends[0]])) if ends else ""
-            self._read = (ends, bool(_OFFERED.search(said) or _ONLY_ADS.search(title)))
+            asks = bool(ends) and _ASKED.search(_QUESTION_ASKS.sub(" ", said)) is not None
+            self._read = (ends, bool(asks or _OFFERED.search(said) or _ONLY_ADS.search(title)))
         ends, offers = self._read
         if offers:
             return True

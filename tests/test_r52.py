@@ -41,16 +41,12 @@ def test_the_groups_owner_and_a_number_alone_is_an_impersonators(text: str) -> N
 
 # ---------------------------- 2: a list word anywhere makes every ask local to its line
 
-@pytest.mark.xfail(strict=True, reason="r52 finding 2: 名单 after the entry, or in an ask's "
-                   "title, is no roster's title")
 @pytest.mark.parametrize("text", ["王薇 20231234\n私聊 名单", "王薇 20231234\n名单\n私聊",
                                   "私聊名单\n王薇 20231234", "报名加我\n王薇 20231234"])
 def test_a_list_word_out_of_the_title_or_in_an_ask_makes_no_roster(text: str) -> None:
     assert find_contacts(text)
 
 
-@pytest.mark.xfail(strict=True, reason="r52 finding 2: an ask that sells or says what the "
-                   "reader wants, on a line of its own, offers what the message holds")
 @pytest.mark.parametrize("text", ["名单\n王薇 20231234\n想赚钱的加我",
                                   "名单\n王薇 20231234\n日结私聊",
                                   "名单\n王薇 20231234\n需要的私聊",
