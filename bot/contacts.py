@@ -243,17 +243,19 @@ _NAME_MARKERS = frozenset(("伟信", "魏信", "秋秋", "蔻蔻", "qiuqiu"))
 # 王薇 20231234」, 「有需要联系她：…」: review s40 r47 finding 11), unless 联系 names a role in
 # a class, which a class's message does to say whom to ask (「有需要联系班长」: review s40 r45),
 # or us, the class or the office the writer speaks for, not the writer (「王薇 20231234 有需要
-# 联系我们」, 「…联系我们的班长」), but where a colon, a bracket or an arrow after it points at
-# the contact, as after 她 (「有需要联系我们：王薇 20231234」: s41 h50a)
+# 联系我们」, 「…联系我们的班长」), but where what follows it, a space, a colon, a bracket or
+# any arrow, points at a number right after it: the contact offered, as after 她 (「有需要联系
+# 我们：王薇 20231234」: s41 h50a; 「…联系我们 王薇 20231234」, 「…联系我们👇王薇…」: review s41
+# r52 findings 3 and 7; a comma ends the ask: 「有需要联系我们，王薇 20231234」 is a class's)
 _CLASS_ROLES = ("副?班长|学委|团支书|支书|[班课]?委|课代表|组长|宿舍长|寝室长|舍长|班主任|辅导员"
                 "|助教|老师|家长|学长|学姐|群主|管理员|教务处?|学校|学院|宿管|校医|办公室|物业"
                 "|居委会")  # (and one of them by name: 「有需要联系王老师」: review s40 r49)
-_POINTS = "[:(→➡👉☞]"  # what points at the contact after it: 「联系我们：」, 「联系👉」
+_POINTS = f"[^{_HAN}0-9a-z,。!?;、]+(?=[^,。!?;]{{0,8}}[0-9])"  # 「联系我们：王薇 2…」
 # Of those, the ones that say what the reader wants (有需要, 有意者, 欢迎咨询) offer what the
 # whole message holds, and are read over it (「学费优惠名单⏎王薇 20231234⏎有需要找我」: h40b),
 # as any other is in a list but an ask for questions (`_QUESTION_ASKS`, `_Clauses`)
 _OFFERED = re.compile("有意者|欢迎咨询|有需要的?(?:朋友|亲|宝子|姐妹|老板)?们?[ ,]?"
-                      f"(?:可以|请|就|随时|直接)?(?:找我|联系(?!我们(?! ?{_POINTS}))"
+                      f"(?:可以|请|就|随时|直接)?(?:找我|联系(?!我们(?!{_POINTS}))"
                       f"(?![{_HAN}]{{0,2}}?(?:{_CLASS_ROLES})))")
 _ASKED = re.compile("加我|[+➕]我|私聊|私我|私信|私讯|私戳|详聊|加好友|咨询我|戳我|滴滴|pm me"
                     "|(?<![已了])[进加+](?:[群裙]|(?:qq?|vx?|wx)(?![a-z]))")

@@ -18,14 +18,14 @@ def wechat(value: str) -> Finding:
 
 @pytest.mark.parametrize("text", [
     "王薇 20231234 有需要联系我们", "王薇 20231234 有需要联系我们班长",
-    "有需要联系我们的班长王薇 20231234", "有需要联系我们，王薇 20231234",
-    "有需要联系我们 王薇 20231234"])
+    "有需要联系我们的班长王薇 20231234", "有需要联系我们，王薇 20231234"])
 def test_if_you_need_it_contact_us_is_the_class_not_the_writer(text: str) -> None:
     assert find_contacts(text) == []
 
 
 @pytest.mark.parametrize("text", [
     "有需要联系我 王薇 20231234", "有需要联系我们：王薇 20231234",
+    "有需要联系我们 王薇 20231234",  # a space points at it too (review s41 r52 finding 7)
     "有需要联系我们👉王薇 20231234", "有需要联系我们（王薇 20231234）"])
 def test_contact_me_or_us_pointing_at_the_entry_is_an_invitation(text: str) -> None:
     assert find_contacts(text) == [wechat("20231234")]

@@ -58,8 +58,6 @@ def test_an_ask_that_sells_offers_the_whole_list(text: str) -> None:
 
 # ------------------------------------- 3: 联系我们 and an arrow that is not in _POINTS
 
-@pytest.mark.xfail(strict=True, reason="r52 finding 3: 👇 ⬇️ ↓ ➜ -> point at the contact "
-                   "as 👉 does")
 @pytest.mark.parametrize("text", ["有需要联系我们👇王薇 20231234",
                                   "有需要联系我们⬇️\n王薇 20231234",
                                   "有需要联系我们 ↓ 王薇 20231234",
@@ -101,9 +99,6 @@ def test_a_customers_number_then_a_question_is_no_ad(
 
 # ----------- 7 (a judgement): 联系我们, a space, then a name and a number (customer group)
 
-@pytest.mark.xfail(strict=True, reason="r52 finding 7: in a customer group 「有需要联系我们 "
-                   "王薇 20231234」 is an ad's shape; only what ends the clause or names a role "
-                   "after 联系我们 is the class's (conflicts with test_h50a_rosters)")
 @pytest.mark.parametrize("text", ["有需要联系我们 王薇 20231234", "有需要联系我们 伟信 20231234",
                                   "有需要联系我们 李威 B20231234"])
 def test_contact_us_then_an_entry_is_an_invitation(text: str) -> None:
