@@ -69,8 +69,6 @@ def test_contact_us_and_any_arrow_points_at_the_entry(text: str) -> None:
 
 # --------------------- 4: 招募宝妈 and a term a community's call offers too (家长群, 业主群)
 
-@pytest.mark.xfail(strict=True, reason="r52 finding 4: 无需经验 零基础 免费培训 无押金 are a "
-                   "community's terms too, not only a job's")
 def test_a_communitys_call_for_mothers_is_not_recruiting(
         capsys: pytest.CaptureFixture[str]) -> None:
     code = main([*TEST, str(CORPUS / "innocent.yaml")])
