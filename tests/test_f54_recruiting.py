@@ -1,6 +1,6 @@
 """content/words/recruiting.txt after s41 f54 (review r52 finding 4): what a community's call
 offers mothers too (无需经验 零基础 免费培训 无押金) is no job's term alone; with an invitation
-right after it, or two in a row, it is still a recruiting ad's pitch."""
+right after it, or as a job pitches them (零基础，免费培训), it is still a recruiting ad's."""
 
 from __future__ import annotations
 
@@ -23,5 +23,5 @@ def test_such_a_term_and_an_invitation_right_after_it_is_warned(text: str) -> No
     assert severities(text) == {Severity.WARN}
 
 
-def test_two_such_terms_in_a_row_are_a_jobs_pitch() -> None:
+def test_no_experience_and_free_training_are_a_jobs_pitch() -> None:
     assert severities("招募宝妈，零基础，免费培训") == {Severity.REVIEW}
