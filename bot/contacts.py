@@ -538,23 +538,28 @@ _PRICE = re.compile("[0-9]+\\.[0-9]{1,2}")
 # review s38 r30 R30-1) only a student number, which starts with its year ("球球 20231234").
 _ROSTER_NUMBER = re.compile(rf"[a-z][0-9]{{6,10}}|[0-9]+(?:{_SEP}+[0-9]+)*")
 # (its year, then six to eight digits, or five after its school's letter: "S2023123"; a
-# space may split it: "2023 1234"; or eleven digits from a year of 20.., which no mobile
-# number starts with, while 19.. and eleven digits is one: "王薇 20231234567": s41 h50a)
-_STUDENT_NUMBER = re.compile(rf"(?:[a-z](?:19|20)[0-9]{{5,8}}|(?:19|20)(?:{_SEP}?[0-9]){{6,8}}"
-                             rf"|20(?:{_SEP}?[0-9]){{9}})(?![0-9])")
+# space may split it: "2023 1234")
+_STUDENT_NUMBER = re.compile(rf"(?:[a-z](?:19|20)[0-9]{{5,8}}|(?:19|20)(?:{_SEP}?[0-9]){{6,8}})"
+                             "(?![0-9])")
+# ...or eleven digits from a year of 2000 to 2039, which no mobile number starts with, while
+# 19.. and eleven digits is one ("王薇 20231234567": s41 h50a); not after a plus sign, which
+# an international number's country code follows (+20: Egypt; review s41 r52 finding 5)
+_LONG_STUDENT_NUMBER = re.compile(rf"20[0-3](?:{_SEP}?[0-9]){{8}}(?![0-9])")
 
 
 _NAMES = _NAME_MARKERS | {"薇", "威", "微", "球球"}  # the markers `_a_name` may read as a name
 
 
-def _a_name(text: str, start: int, marker: str, ident: str) -> int | None:
+def _a_name(text: str, start: int, marker: str, filler: str, ident: str) -> int | None:
     """Where the name starts when the marker at `start` (one of `_NAMES`) is a name and
-    `ident` the number a roster writes after it; None when it is not."""
+    `ident` the number a roster writes after it (`filler` between them); None when it is
+    not."""
     if not _ROSTER_NUMBER.fullmatch(ident):
         return None
     if marker in _NAME_MARKERS:
         name = start
-    elif not _STUDENT_NUMBER.match(ident):
+    elif not (_STUDENT_NUMBER.match(ident) or (
+            _LONG_STUDENT_NUMBER.match(ident) and not filler.rstrip().endswith("+"))):
         return None
     elif marker == "球球":
         name = start
@@ -704,7 +709,7 @@ def _after_marker(text: str, match: re.Match[str] | None, clauses: _Clauses) -> 
         ident = ident.replace(" ", "").replace("加", "")
     if _PRICE.fullmatch(ident) and re.search(_CHAT_GROUP, filler):
         return None  # "Q裙 158.00 包邮", "企鹅裙 129.00": a skirt and its price
-    if (marker in _NAMES and (name := _a_name(text, start, marker, ident)) is not None
+    if (marker in _NAMES and (name := _a_name(text, start, marker, filler, ident)) is not None
             and not (added or re.search(r"[号號]|搜|[群裙]", filler))
             and not clauses.reach_out(name, match.end())):
         return None  # "伟信 20231234", "张薇：20231234": a roster's name and student number
