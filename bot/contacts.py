@@ -78,6 +78,7 @@ import xml.etree.ElementTree as ElementTree
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
+from itertools import pairwise
 
 from bot.text import normalize, simplified, unmask
 
@@ -617,6 +618,22 @@ _QUESTION_ASKS = re.compile("(?:有(?:问题|疑问)|不(?:清楚|懂|明白|会
                             "|[进加]群(?=名单|情况|统计|接龙)")
 
 
+# A sentence without a number that asks a question or tells what was done (有优惠吗, 到了吗,
+# 刚才私聊你了, 进群了) says nothing an ad does, unless it pitches one (想赚钱吗, 需要兼职吗, an
+# offer's 有意者): a customer's question after their member number, in its message or in the
+# next one, which bot/prefilter.py reads with it (review s41 r52 finding 6)
+_CHAT = re.compile("[?吗呢谁哪]|请问|什么|怎么|多少|刚才|刚刚|已经"
+                   "|(?<!就行)(?<!就好)(?<!可以)了(?!解)")
+_PITCHES = re.compile(f"{_ONLY_ADS.pattern}|兼职|微商|{_OFFERED.pattern}")
+
+
+def _chat(clause: str) -> bool:
+    """The clause (in simplified characters) is a question or a deed done, no number, no
+    pitch (above)."""
+    return (_CHAT.search(clause) is not None and not re.search("[0-9]", clause)
+            and _PITCHES.search(clause) is None)
+
+
 class _Clauses:
     """Whether a roster's entry in a text as the markers read it (`marked`, unmasked) is an
     ad's: the entry's clause asks the reader to reach someone (`_ASKED`) or sells, read in
@@ -642,8 +659,10 @@ class _Clauses:
     def reach_out(self, start: int, end: int) -> bool:
         """The entry text[start:end] is an ad's (above)."""
         if self._read is None:
+            ends = self._clause_ends()
+            self._text = self._without_chat(ends)
             said = simplified(self._text)
-            ends = self._clause_ends() if _A_LIST.search(said) else []
+            ends = ends if _A_LIST.search(said) else []
             title = _ROSTERS_OWN.sub(" ", simplified(self._text[:ends[0]])) if ends else ""
             asks = bool(ends) and _ASKED.search(_QUESTION_ASKS.sub(" ", said)) is not None
             self._read = (ends, bool(asks or _OFFERED.search(said) or _ONLY_ADS.search(title)))
@@ -663,6 +682,13 @@ class _Clauses:
             self._reaches[clause[0]] = bool(
                 _ASKED.search(said) or _SELLS.search(_ROSTERS_OWN.sub(" ", said)))
         return self._reaches[clause[0]]
+
+    def _without_chat(self, ends: list[int]) -> str:
+        """The text with its questions and deeds done (`_chat`) blanked, each space for a
+        character (the clauses' ends stay)."""
+        clauses = (self._text[start:end] for start, end in pairwise([0, *ends, len(self._text)]))
+        return "".join(" " * len(clause) if _chat(simplified(clause)) else clause
+                       for clause in clauses)
 
     def _clause_ends(self) -> list[int]:
         return sorted({*self._line_ends(), *(m.end() for m in _CLAUSE_END.finditer(self._text))})

@@ -84,8 +84,6 @@ def test_a_plus_before_eleven_digits_from_20_is_no_student_number() -> None:
 
 # --------- 6: a customer's number, then a question or a past ask, is read as an ad's entry
 
-@pytest.mark.xfail(strict=True, reason="r52 finding 6: prefilter reaches_out reads a selling "
-                   "word or an ask in any later message, a question or a past deed too")
 def test_a_customers_number_then_a_question_is_no_ad(
         capsys: pytest.CaptureFixture[str]) -> None:
     code = main([*TEST, str(CORPUS / "split_innocent.yaml")])
