@@ -585,12 +585,25 @@ def _holds_role(text: str, start: int, role: str) -> bool:
             or _A_LIST.search(simplified(text)) is not None)
 
 
+# Spaces, emoji and zero-width characters between two Chinese characters: an ad splits its
+# ask or selling word with them (「私❤聊」, 「日💰结」, 「兼 职」: review s41 r52 finding 8)
+# (not a line's end: a word is not split over lines, nor over messages read together)
+_SPLIT_BY = re.compile(rf"(?<=[{_HAN}])(?:[^\S\n]|[\u200b-\u200d\u2600-\u27bf\ufe0f"
+                       rf"\U0001f000-\U0001faff])+(?=[{_HAN}])")
+
+
+def _joined_up(said: str) -> str:
+    """The text with what splits its Chinese words (`_SPLIT_BY`) taken out."""
+    return _SPLIT_BY.sub("", said)
+
+
 def reaches_out(said: str) -> bool:
     """A message (in simplified characters) asks to be reached, offers or sells, or ends an
     offer's ask begun before it (有需要… then 联系, 找我): read after a roster's entry that a
     member sent before it, it makes the entry an ad's (`_Clauses`), a contact detail split
     over messages (bot/prefilter.py `no_contact_part`)."""
-    return bool(_ASKED.search(said) or _OFFERED.search(said) or _SELLS.search(said)
+    joined = _joined_up(said)
+    return bool(_ASKED.search(joined) or _OFFERED.search(said) or _SELLS.search(joined)
                 or "联系" in said or "找我" in said)
 
 
@@ -659,13 +672,12 @@ class _Clauses:
     def reach_out(self, start: int, end: int) -> bool:
         """The entry text[start:end] is an ad's (above)."""
         if self._read is None:
-            ends = self._clause_ends()
-            self._text = self._without_chat(ends)
+            lines = set(self._line_ends())
+            ends = sorted({*lines, *(m.end() for m in _CLAUSE_END.finditer(self._text))})
+            self._text = self._clauses_read(ends, lines)
             said = simplified(self._text)
             ends = ends if _A_LIST.search(said) else []
-            title = _ROSTERS_OWN.sub(" ", simplified(self._text[:ends[0]])) if ends else ""
-            asks = bool(ends) and _ASKED.search(_QUESTION_ASKS.sub(" ", said)) is not None
-            self._read = (ends, bool(asks or _OFFERED.search(said) or _ONLY_ADS.search(title)))
+            self._read = (ends, self._offers(said, ends))
         ends, offers = self._read
         if offers:
             return True
@@ -675,23 +687,37 @@ class _Clauses:
                   ends[after] if after < len(ends) else len(self._text))
         return self._clause_reaches(clause)
 
+    def _offers(self, said: str, ends: list[int]) -> bool:
+        """The whole message (`said`) offers: an offer's ask (its pointers as written: 「联系
+        我们 👇」), or in a list (its clauses' `ends`) any ask but one for questions, or a
+        title that offers what only ads do."""
+        if _OFFERED.search(said):
+            return True
+        if not ends:
+            return False
+        title = _ROSTERS_OWN.sub(" ", _joined_up(simplified(self._text[:ends[0]])))
+        asks = _ASKED.search(_QUESTION_ASKS.sub(" ", _joined_up(said)))
+        return bool(asks or _ONLY_ADS.search(title))
+
     def _clause_reaches(self, clause: tuple[int, int]) -> bool:
         """The clause asks to be reached or sells."""
         if clause[0] not in self._reaches:
-            said = simplified(self._text[slice(*clause)])
+            said = _joined_up(simplified(self._text[slice(*clause)]))
             self._reaches[clause[0]] = bool(
                 _ASKED.search(said) or _SELLS.search(_ROSTERS_OWN.sub(" ", said)))
         return self._reaches[clause[0]]
 
-    def _without_chat(self, ends: list[int]) -> str:
-        """The text with its questions and deeds done (`_chat`) blanked, each space for a
-        character (the clauses' ends stay)."""
-        clauses = (self._text[start:end] for start, end in pairwise([0, *ends, len(self._text)]))
-        return "".join(" " * len(clause) if _chat(simplified(clause)) else clause
-                       for clause in clauses)
-
-    def _clause_ends(self) -> list[int]:
-        return sorted({*self._line_ends(), *(m.end() for m in _CLAUSE_END.finditer(self._text))})
+    def _clauses_read(self, ends: list[int], lines: set[int]) -> str:
+        """The text as its clauses are read: its questions and deeds done (`_chat`) blanked,
+        a space for each character, and the space that joins two lines (which ends a line's
+        clause) a line break, which no word split by spaces goes over (`_joined_up`)."""
+        read = []
+        for start, end in pairwise([0, *ends, len(self._text)]):
+            clause = self._text[start:end]
+            if _chat(simplified(clause)):
+                clause = " " * len(clause)
+            read.append(clause[:-1] + "\n" if end in lines else clause)
+        return "".join(read)
 
     def _line_ends(self) -> Iterator[int]:
         if "\n" not in self._written:

@@ -101,8 +101,6 @@ def test_contact_us_then_an_entry_is_an_invitation(text: str) -> None:
 
 # ----------------- 8 (before h50a too): an ask or a selling word split by a space or an emoji
 
-@pytest.mark.xfail(strict=True, reason="r52 finding 8: _ASKED and _SELLS read the text as "
-                   "written, so 私❤聊 or 日 结 after an entry passes (a0813e1 too)")
 @pytest.mark.parametrize("text", ["王薇 20231234 私❤聊", "王薇 20231234 私 聊",
                                   "王薇 20231234 日💰结", "王薇 20231234 兼 职 日 结"])
 def test_an_ask_split_by_a_space_or_an_emoji_is_an_ask(text: str) -> None:
