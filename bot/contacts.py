@@ -626,7 +626,8 @@ _ONLY_ADS = re.compile("日结|日赚|躺赚|赚钱|挣钱|网赚|月入|副业|
 # only asks a list reads in their entry's own clause; any other offers the whole list, as an ad
 # puts its ask on a line of its own (「兼职名单⏎王薇 20231234⏎私聊」, 「报名加我⏎王薇
 # 20231234」: review s41 r52 finding 2)
-_QUESTION_ASKS = re.compile("(?:有(?:问题|疑问)|不(?:清楚|懂|明白|会)的?|疑问)[^。!?;]{0,6}?"
+_QUESTION_ASKS = re.compile("(?:有(?:问题|疑问)|不(?:清楚|懂|明白|会)的?|疑问)"
+                            f"(?:(?!{_ONLY_ADS.pattern})[^。!?;]){{0,6}}?"  # (「有问题的日结私聊」)
                             "(?:加我|私聊|私我|私信|私讯|详聊|加好友|咨询我|戳我|滴滴)"
                             "|[进加]群(?=名单|情况|统计|接龙)")
 

@@ -21,6 +21,7 @@ def test_an_ask_for_questions_or_a_rosters_own_joining_is_the_rosters(text: str)
     ("兼职名单\n王薇 20231234\n私聊", ["20231234"]),
     ("报名加我\n王薇 20231234", ["20231234"]),
     ("名单\n王薇 20231234\n李威 20231235\n进群私聊", ["20231234", "20231235"]),
-    ("接龙\n王薇 20231234\n有问题私聊我\n想赚钱的加我", ["20231234"])])
+    ("接龙\n王薇 20231234\n有问题私聊我\n想赚钱的加我", ["20231234"]),
+    ("名单\n王薇 20231234\n有问题的日结私聊", ["20231234"])])
 def test_any_other_ask_offers_the_whole_list(text: str, found: list[str]) -> None:
     assert find_contacts(text) == [Finding("wechat", value) for value in found]
