@@ -78,6 +78,7 @@ import xml.etree.ElementTree as ElementTree
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
+from itertools import pairwise
 
 from bot.text import normalize, simplified, unmask
 
@@ -243,18 +244,19 @@ _NAME_MARKERS = frozenset(("伟信", "魏信", "秋秋", "蔻蔻", "qiuqiu"))
 # 王薇 20231234」, 「有需要联系她：…」: review s40 r47 finding 11), unless 联系 names a role in
 # a class, which a class's message does to say whom to ask (「有需要联系班长」: review s40 r45),
 # or us, the class or the office the writer speaks for, not the writer (「王薇 20231234 有需要
-# 联系我们」, 「…联系我们的班长」), but where a colon, a bracket or an arrow after it points at
-# the contact, as after 她 (「有需要联系我们：王薇 20231234」: s41 h50a)
+# 联系我们」, 「…联系我们的班长」), but where what follows it, a space, a colon, a bracket or
+# any arrow, points at a number right after it: the contact offered, as after 她 (「有需要联系
+# 我们：王薇 20231234」: s41 h50a; 「…联系我们 王薇 20231234」, 「…联系我们👇王薇…」: review s41
+# r52 findings 3 and 7; a comma ends the ask: 「有需要联系我们，王薇 20231234」 is a class's)
 _CLASS_ROLES = ("副?班长|学委|团支书|支书|[班课]?委|课代表|组长|宿舍长|寝室长|舍长|班主任|辅导员"
                 "|助教|老师|家长|学长|学姐|群主|管理员|教务处?|学校|学院|宿管|校医|办公室|物业"
                 "|居委会")  # (and one of them by name: 「有需要联系王老师」: review s40 r49)
-_POINTS = "[:(→➡👉☞]"  # what points at the contact after it: 「联系我们：」, 「联系👉」
+_POINTS = f"[^{_HAN}0-9a-z,。!?;、]+(?=[^,。!?;]{{0,8}}[0-9])"  # 「联系我们：王薇 2…」
 # Of those, the ones that say what the reader wants (有需要, 有意者, 欢迎咨询) offer what the
-# whole message holds, and are read over it (「学费优惠名单⏎王薇 20231234⏎有需要找我」: h40b);
-# the others are only a way to reach the writer, and are read with the entry's own clause in a
-# list (`_Clauses`): a roster's 「有问题私聊我」 asks for questions (s41 h50a)
+# whole message holds, and are read over it (「学费优惠名单⏎王薇 20231234⏎有需要找我」: h40b),
+# as any other is in a list but an ask for questions (`_QUESTION_ASKS`, `_Clauses`)
 _OFFERED = re.compile("有意者|欢迎咨询|有需要的?(?:朋友|亲|宝子|姐妹|老板)?们?[ ,]?"
-                      f"(?:可以|请|就|随时|直接)?(?:找我|联系(?!我们(?! ?{_POINTS}))"
+                      f"(?:可以|请|就|随时|直接)?(?:找我|联系(?!我们(?!{_POINTS}))"
                       f"(?![{_HAN}]{{0,2}}?(?:{_CLASS_ROLES})))")
 _ASKED = re.compile("加我|[+➕]我|私聊|私我|私信|私讯|私戳|详聊|加好友|咨询我|戳我|滴滴|pm me"
                     "|(?<![已了])[进加+](?:[群裙]|(?:qq?|vx?|wx)(?![a-z]))")
@@ -274,6 +276,9 @@ _ROSTERS_OWN = re.compile("(?:学|杂|住宿|书|餐)费优惠|优惠券(?=领�
                           "|勤工助学[^ ]{0,4}兼职|返利活动中奖")
 # ...and 联系人 or 客服 (a label before the name: "联系人：王薇 12345678") is one too
 _LABEL_BEFORE = re.compile("(?:联系人?|客服)[ :]*$")
+# ...and before a role named before the name, 加 too: the role is then the ad's persona, and
+# what comes before it asks to add it (「加老师小薇 20231234」, 「客服老师小薇…」: review s41 r52)
+_ROLE_LABEL = re.compile("(?:联系人|客服|[加+➕])[ :]*$")
 # 薇 and 威 end many a name (张薇, 李威, 王晓薇): one that ends a word of two or three Chinese
 # characters (four after 欧阳), a common surname first, is read as those names are ("张薇 20231234",
 # "李威：20231234" are a roster's), unless 加 的 私 找 系 (联系) or 十 comes right before it
@@ -296,9 +301,16 @@ _SURNAME = f"(?:欧阳|歐陽|上官|司马|司馬|诸葛|諸葛|[{_SURNAMES}])"
 # 马上薇, 付费薇: h40b), not a name; not 黄金, as 黄金薇 and 黄金威 are names of the surname 黄
 # as often (review s40 r45)
 _AD_WORDS = "金牌|金融|金钻|高端|高级|高薪|高佣|高价|高额|马上|万能|付费|任意|严选"
-# The name starts a word, or follows a class role glued to it: the role's holder is named,
-# not the writer offering themselves (「有需要联系班长王薇 20231234」: s41 h50a)
-_STARTS_NAME = f"(?:(?<![{_HAN}])|{_CLASS_ROLES})"
+# The name starts a word, or follows a class role glued to it that starts a word itself (or
+# follows 联系 or 我们的): the role's holder is named, not the writer offering themselves
+# (「有需要联系班长王薇 20231234」: s41 h50a); an ad's persona is no role (「考研学姐小薇」,
+# 「理财老师小薇」: review s41 r52 finding 1)
+_STARTS_NAME = f"(?:(?<![{_HAN}])|(?<=联系)|(?<=我们的))(?P<role>{_CLASS_ROLES})?"
+# ...but the group's own roles (群主, 管理员) before a name and a number, alone, are what an
+# impersonator posts: they name their holder only in a list or after 联系 (review s41 r52
+# finding 9: 「群主小薇 20231234」 is an ad's, 「有需要联系群主小薇 20231234」 a class's)
+_GROUP_ROLES = frozenset(("群主", "管理员"))
+_AFTER_CONTACT = re.compile("联系(?:我们的)?$")
 _NAME_BEFORE = re.compile(f"{_STARTS_NAME}(?P<name>(?!{_AD_WORDS})"
                           f"(?:{_SURNAME}(?:(?![加的私找系十])[{_HAN}])?|[小阿]))$")
 # 微 ends names too (张微, 李微), but is the marker itself far more often (个人微, 官方微, 小微):
@@ -527,29 +539,36 @@ _PRICE = re.compile("[0-9]+\\.[0-9]{1,2}")
 # review s38 r30 R30-1) only a student number, which starts with its year ("球球 20231234").
 _ROSTER_NUMBER = re.compile(rf"[a-z][0-9]{{6,10}}|[0-9]+(?:{_SEP}+[0-9]+)*")
 # (its year, then six to eight digits, or five after its school's letter: "S2023123"; a
-# space may split it: "2023 1234"; or eleven digits from a year of 20.., which no mobile
-# number starts with, while 19.. and eleven digits is one: "王薇 20231234567": s41 h50a)
-_STUDENT_NUMBER = re.compile(rf"(?:[a-z](?:19|20)[0-9]{{5,8}}|(?:19|20)(?:{_SEP}?[0-9]){{6,8}}"
-                             rf"|20(?:{_SEP}?[0-9]){{9}})(?![0-9])")
+# space may split it: "2023 1234")
+_STUDENT_NUMBER = re.compile(rf"(?:[a-z](?:19|20)[0-9]{{5,8}}|(?:19|20)(?:{_SEP}?[0-9]){{6,8}})"
+                             "(?![0-9])")
+# ...or eleven digits from a year of 2000 to 2039, which no mobile number starts with, while
+# 19.. and eleven digits is one ("王薇 20231234567": s41 h50a); not after a plus sign, which
+# an international number's country code follows (+20: Egypt; review s41 r52 finding 5)
+_LONG_STUDENT_NUMBER = re.compile(rf"20[0-3](?:{_SEP}?[0-9]){{8}}(?![0-9])")
 
 
 _NAMES = _NAME_MARKERS | {"薇", "威", "微", "球球"}  # the markers `_a_name` may read as a name
 
 
-def _a_name(text: str, start: int, marker: str, ident: str) -> int | None:
+def _a_name(text: str, start: int, marker: str, filler: str, ident: str) -> int | None:
     """Where the name starts when the marker at `start` (one of `_NAMES`) is a name and
-    `ident` the number a roster writes after it; None when it is not."""
+    `ident` the number a roster writes after it (`filler` between them); None when it is
+    not."""
     if not _ROSTER_NUMBER.fullmatch(ident):
         return None
     if marker in _NAME_MARKERS:
         name = start
-    elif not _STUDENT_NUMBER.match(ident):
+    elif not (_STUDENT_NUMBER.match(ident) or (
+            _LONG_STUDENT_NUMBER.match(ident) and not filler.rstrip().endswith("+"))):
         return None
     elif marker == "球球":
         name = start
     elif name_before := (_SURNAME_BEFORE if marker == "微" else _NAME_BEFORE).search(
             text, max(start - _ROLE_AND_NAME, 0), start):
         name = name_before.start("name")
+        if name_before["role"] and not _holds_role(text, name_before.start(), name_before["role"]):
+            return None  # "加老师小薇 20231234", "群主小薇 20231234"
     else:
         return None
     if _LABEL_BEFORE.search(text, max(name - 6, 0), name):
@@ -557,12 +576,34 @@ def _a_name(text: str, start: int, marker: str, ident: str) -> int | None:
     return name
 
 
+def _holds_role(text: str, start: int, role: str) -> bool:
+    """The class role at text[start:] before a name names its holder: no 加 or label asks to
+    add it (`_ROLE_LABEL`), and the group's own (`_GROUP_ROLES`) are in a list or after 联系."""
+    if _ROLE_LABEL.search(text, max(start - 6, 0), start):
+        return False
+    return (role not in _GROUP_ROLES or _AFTER_CONTACT.search(text, 0, start) is not None
+            or _A_LIST.search(simplified(text)) is not None)
+
+
+# Spaces, emoji and zero-width characters between two Chinese characters: an ad splits its
+# ask or selling word with them (「私❤聊」, 「日💰结」, 「兼 职」: review s41 r52 finding 8)
+# (not a line's end: a word is not split over lines, nor over messages read together)
+_SPLIT_BY = re.compile(rf"(?<=[{_HAN}])(?:[^\S\n]|[\u200b-\u200d\u2600-\u27bf\ufe0f"
+                       rf"\U0001f000-\U0001faff])+(?=[{_HAN}])")
+
+
+def _joined_up(said: str) -> str:
+    """The text with what splits its Chinese words (`_SPLIT_BY`) taken out."""
+    return _SPLIT_BY.sub("", said)
+
+
 def reaches_out(said: str) -> bool:
     """A message (in simplified characters) asks to be reached, offers or sells, or ends an
     offer's ask begun before it (有需要… then 联系, 找我): read after a roster's entry that a
     member sent before it, it makes the entry an ad's (`_Clauses`), a contact detail split
     over messages (bot/prefilter.py `no_contact_part`)."""
-    return bool(_ASKED.search(said) or _OFFERED.search(said) or _SELLS.search(said)
+    joined = _joined_up(said)
+    return bool(_ASKED.search(joined) or _OFFERED.search(said) or _SELLS.search(joined)
                 or "联系" in said or "找我" in said)
 
 
@@ -581,15 +622,41 @@ _ONLY_ADS = re.compile("日结|日赚|躺赚|赚钱|挣钱|网赚|月入|副业|
                        "|佣金|代理(?![班组课])|招聘(?!会)|诚招|急招|打字员|点赞员|手工活|加盟|接单")
 
 
+# An ask for questions (有问题私聊我, 不清楚的加我好友) and a roster's own 进群 (进群名单): the
+# only asks a list reads in their entry's own clause; any other offers the whole list, as an ad
+# puts its ask on a line of its own (「兼职名单⏎王薇 20231234⏎私聊」, 「报名加我⏎王薇
+# 20231234」: review s41 r52 finding 2)
+_QUESTION_ASKS = re.compile("(?:有(?:问题|疑问)|不(?:清楚|懂|明白|会)的?|疑问)"
+                            f"(?:(?!{_ONLY_ADS.pattern})[^。!?;]){{0,6}}?"  # (「有问题的日结私聊」)
+                            "(?:加我|私聊|私我|私信|私讯|详聊|加好友|咨询我|戳我|滴滴)"
+                            "|[进加]群(?=名单|情况|统计|接龙)")
+
+
+# A sentence without a number that asks a question or tells what was done (有优惠吗, 到了吗,
+# 刚才私聊你了, 进群了) says nothing an ad does, unless it pitches one (想赚钱吗, 需要兼职吗, an
+# offer's 有意者): a customer's question after their member number, in its message or in the
+# next one, which bot/prefilter.py reads with it (review s41 r52 finding 6)
+_CHAT = re.compile("[?吗呢谁哪]|请问|什么|怎么|多少|刚才|刚刚|已经"
+                   "|(?<!就行)(?<!就好)(?<!可以)了(?!解)")
+_PITCHES = re.compile(f"{_ONLY_ADS.pattern}|兼职|微商|{_OFFERED.pattern}")
+
+
+def _chat(clause: str) -> bool:
+    """The clause (in simplified characters) is a question or a deed done, no number, no
+    pitch (above)."""
+    return (_CHAT.search(clause) is not None and not re.search("[0-9]", clause)
+            and _PITCHES.search(clause) is None)
+
+
 class _Clauses:
     """Whether a roster's entry in a text as the markers read it (`marked`, unmasked) is an
     ad's: the entry's clause asks the reader to reach someone (`_ASKED`) or sells, read in
     simplified characters. In a message that calls itself a list (`_A_LIST`) that is the
     entry's own clause, or the list's title (its first clause) when it offers what only an
     ad offers (`_ONLY_ADS`), as an ad calls itself a list too (「兼职日结报名⏎张薇 20231234」:
-    review s40 r47 finding 1), not anywhere in the message: a roster's 「有问题私聊我」 on a
-    line of its own asks for questions, its ids are its entries' (s41 h50a); an offer's ask
-    (`_OFFERED`) is read over the whole message all the same. A roster's own selling words
+    review s40 r47 finding 1), not anywhere in the message; an ask but one for questions
+    (`_QUESTION_ASKS`: a roster's 「有问题私聊我」 on a line of its own, s41 h50a) is read over
+    the whole message all the same. A roster's own selling words
     (「学费优惠名单」: h40b) are none (`_ROSTERS_OWN`). In any other message the whole message
     is one clause. A clause ends at 。 ! ? ; and at a line's end: the lines of the text as
     written (`written`), read one by one as the whole was, which unmask joins with a space
@@ -599,17 +666,19 @@ class _Clauses:
 
     def __init__(self, marked: str, written: str) -> None:
         self._text, self._written = marked, written
-        # its clauses' ends; whether it offers (its title what only ads do, or `_OFFERED`)
+        # its clauses' ends; whether it offers (its title what only ads do, or an ask)
         self._read: tuple[list[int], bool] | None = None
         self._reaches: dict[int, bool] = {}  # by the clause's start
 
     def reach_out(self, start: int, end: int) -> bool:
         """The entry text[start:end] is an ad's (above)."""
         if self._read is None:
+            lines = set(self._line_ends())
+            ends = sorted({*lines, *(m.end() for m in _CLAUSE_END.finditer(self._text))})
+            self._text = self._clauses_read(ends, lines)
             said = simplified(self._text)
-            ends = self._clause_ends() if _A_LIST.search(said) else []
-            title = _ROSTERS_OWN.sub(" ", simplified(self._text[:ends[0]])) if ends else ""
-            self._read = (ends, bool(_OFFERED.search(said) or _ONLY_ADS.search(title)))
+            ends = ends if _A_LIST.search(said) else []
+            self._read = (ends, self._offers(said, ends))
         ends, offers = self._read
         if offers:
             return True
@@ -619,16 +688,37 @@ class _Clauses:
                   ends[after] if after < len(ends) else len(self._text))
         return self._clause_reaches(clause)
 
+    def _offers(self, said: str, ends: list[int]) -> bool:
+        """The whole message (`said`) offers: an offer's ask (its pointers as written: 「联系
+        我们 👇」), or in a list (its clauses' `ends`) any ask but one for questions, or a
+        title that offers what only ads do."""
+        if _OFFERED.search(said):
+            return True
+        if not ends:
+            return False
+        title = _ROSTERS_OWN.sub(" ", _joined_up(simplified(self._text[:ends[0]])))
+        asks = _ASKED.search(_QUESTION_ASKS.sub(" ", _joined_up(said)))
+        return bool(asks or _ONLY_ADS.search(title))
+
     def _clause_reaches(self, clause: tuple[int, int]) -> bool:
         """The clause asks to be reached or sells."""
         if clause[0] not in self._reaches:
-            said = simplified(self._text[slice(*clause)])
+            said = _joined_up(simplified(self._text[slice(*clause)]))
             self._reaches[clause[0]] = bool(
                 _ASKED.search(said) or _SELLS.search(_ROSTERS_OWN.sub(" ", said)))
         return self._reaches[clause[0]]
 
-    def _clause_ends(self) -> list[int]:
-        return sorted({*self._line_ends(), *(m.end() for m in _CLAUSE_END.finditer(self._text))})
+    def _clauses_read(self, ends: list[int], lines: set[int]) -> str:
+        """The text as its clauses are read: its questions and deeds done (`_chat`) blanked,
+        a space for each character, and the space that joins two lines (which ends a line's
+        clause) a line break, which no word split by spaces goes over (`_joined_up`)."""
+        read = []
+        for start, end in pairwise([0, *ends, len(self._text)]):
+            clause = self._text[start:end]
+            if _chat(simplified(clause)):
+                clause = " " * len(clause)
+            read.append(clause[:-1] + "\n" if end in lines else clause)
+        return "".join(read)
 
     def _line_ends(self) -> Iterator[int]:
         if "\n" not in self._written:
@@ -672,7 +762,7 @@ def _after_marker(text: str, match: re.Match[str] | None, clauses: _Clauses) -> 
         ident = ident.replace(" ", "").replace("加", "")
     if _PRICE.fullmatch(ident) and re.search(_CHAT_GROUP, filler):
         return None  # "Q裙 158.00 包邮", "企鹅裙 129.00": a skirt and its price
-    if (marker in _NAMES and (name := _a_name(text, start, marker, ident)) is not None
+    if (marker in _NAMES and (name := _a_name(text, start, marker, filler, ident)) is not None
             and not (added or re.search(r"[号號]|搜|[群裙]", filler))
             and not clauses.reach_out(name, match.end())):
         return None  # "伟信 20231234", "张薇：20231234": a roster's name and student number

@@ -18,14 +18,14 @@ def wechat(value: str) -> Finding:
 
 @pytest.mark.parametrize("text", [
     "王薇 20231234 有需要联系我们", "王薇 20231234 有需要联系我们班长",
-    "有需要联系我们的班长王薇 20231234", "有需要联系我们，王薇 20231234",
-    "有需要联系我们 王薇 20231234"])
+    "有需要联系我们的班长王薇 20231234", "有需要联系我们，王薇 20231234"])
 def test_if_you_need_it_contact_us_is_the_class_not_the_writer(text: str) -> None:
     assert find_contacts(text) == []
 
 
 @pytest.mark.parametrize("text", [
     "有需要联系我 王薇 20231234", "有需要联系我们：王薇 20231234",
+    "有需要联系我们 王薇 20231234",  # a space points at it too (review s41 r52 finding 7)
     "有需要联系我们👉王薇 20231234", "有需要联系我们（王薇 20231234）"])
 def test_contact_me_or_us_pointing_at_the_entry_is_an_invitation(text: str) -> None:
     assert find_contacts(text) == [wechat("20231234")]
@@ -76,7 +76,8 @@ def test_a_roster_s_invitation_on_a_line_of_its_own_asks_for_questions(text: str
 
 
 @pytest.mark.parametrize(("text", "found"), [
-    ("名单\n王薇 20231234 私聊\n李威 20231235", [wechat("20231234")]),
+    # an ask but one for questions offers the whole list (review s41 r52 finding 2)
+    ("名单\n王薇 20231234 私聊\n李威 20231235", [wechat("20231234"), wechat("20231235")]),
     ("名单\n王薇 20231234 有问题私聊我", [wechat("20231234")]),
     ("王薇 20231234\n有问题私聊我", [wechat("20231234")]),  # no list: one offer
     ("名单\n王薇 20231234\n有意者私聊", [wechat("20231234")]),  # an offer's ask: everywhere

@@ -20,16 +20,12 @@ TEST = ["moderation", "test", "--config", str(SHIPPED), "--type", "customer"]
 
 # ------------------------------------------ 1: a class role before a name hides the ad
 
-@pytest.mark.xfail(strict=True, reason="r52 finding 1: a role needs not start a word, so an "
-                   "ad's persona (考研学姐, 理财老师) names its holder")
 @pytest.mark.parametrize("text", ["考研学姐小薇 20231234", "理财老师小薇 20231234",
                                   "代写老师小薇 20231234", "情感老师王薇 20231234"])
 def test_an_ads_persona_before_the_name_is_no_class_role(text: str) -> None:
     assert find_contacts(text)
 
 
-@pytest.mark.xfail(strict=True, reason="r52 finding 1: the role hides 加 联系人 客服 + before "
-                   "the name from _LABEL_BEFORE and _NAME_BEFORE's guards")
 @pytest.mark.parametrize("text", ["加老师小薇 20231234", "请加老师小薇 20231234",
                                   "➕老师小薇 20231234", "联系人：老师小薇 20231234",
                                   "客服老师小薇 20231234", "加班长王薇 20231234"])
@@ -37,8 +33,6 @@ def test_add_or_a_label_before_the_role_is_still_an_invitation(text: str) -> Non
     assert find_contacts(text)
 
 
-@pytest.mark.xfail(strict=True, reason="r52 finding 9: alone, a group's own role before a "
-                   "name and a number is an impersonator's (群主, 管理员), not a roster's entry")
 @pytest.mark.parametrize("text", ["群主小薇 20231234", "管理员小薇 20231234",
                                   "群主小薇 20231234 有事找我"])
 def test_the_groups_owner_and_a_number_alone_is_an_impersonators(text: str) -> None:
@@ -47,16 +41,12 @@ def test_the_groups_owner_and_a_number_alone_is_an_impersonators(text: str) -> N
 
 # ---------------------------- 2: a list word anywhere makes every ask local to its line
 
-@pytest.mark.xfail(strict=True, reason="r52 finding 2: 名单 after the entry, or in an ask's "
-                   "title, is no roster's title")
 @pytest.mark.parametrize("text", ["王薇 20231234\n私聊 名单", "王薇 20231234\n名单\n私聊",
                                   "私聊名单\n王薇 20231234", "报名加我\n王薇 20231234"])
 def test_a_list_word_out_of_the_title_or_in_an_ask_makes_no_roster(text: str) -> None:
     assert find_contacts(text)
 
 
-@pytest.mark.xfail(strict=True, reason="r52 finding 2: an ask that sells or says what the "
-                   "reader wants, on a line of its own, offers what the message holds")
 @pytest.mark.parametrize("text", ["名单\n王薇 20231234\n想赚钱的加我",
                                   "名单\n王薇 20231234\n日结私聊",
                                   "名单\n王薇 20231234\n需要的私聊",
@@ -68,8 +58,6 @@ def test_an_ask_that_sells_offers_the_whole_list(text: str) -> None:
 
 # ------------------------------------- 3: 联系我们 and an arrow that is not in _POINTS
 
-@pytest.mark.xfail(strict=True, reason="r52 finding 3: 👇 ⬇️ ↓ ➜ -> point at the contact "
-                   "as 👉 does")
 @pytest.mark.parametrize("text", ["有需要联系我们👇王薇 20231234",
                                   "有需要联系我们⬇️\n王薇 20231234",
                                   "有需要联系我们 ↓ 王薇 20231234",
@@ -81,8 +69,6 @@ def test_contact_us_and_any_arrow_points_at_the_entry(text: str) -> None:
 
 # --------------------- 4: 招募宝妈 and a term a community's call offers too (家长群, 业主群)
 
-@pytest.mark.xfail(strict=True, reason="r52 finding 4: 无需经验 零基础 免费培训 无押金 are a "
-                   "community's terms too, not only a job's")
 def test_a_communitys_call_for_mothers_is_not_recruiting(
         capsys: pytest.CaptureFixture[str]) -> None:
     code = main([*TEST, str(CORPUS / "innocent.yaml")])
@@ -92,16 +78,12 @@ def test_a_communitys_call_for_mothers_is_not_recruiting(
 
 # ---------------------------------------- 5: eleven digits from 20 after a plus sign
 
-@pytest.mark.xfail(strict=True, reason="r52 finding 5: +20… is a phone number's country code, "
-                   "not a student number")
 def test_a_plus_before_eleven_digits_from_20_is_no_student_number() -> None:
     assert find_contacts("王薇 +20231234567")
 
 
 # --------- 6: a customer's number, then a question or a past ask, is read as an ad's entry
 
-@pytest.mark.xfail(strict=True, reason="r52 finding 6: prefilter reaches_out reads a selling "
-                   "word or an ask in any later message, a question or a past deed too")
 def test_a_customers_number_then_a_question_is_no_ad(
         capsys: pytest.CaptureFixture[str]) -> None:
     code = main([*TEST, str(CORPUS / "split_innocent.yaml")])
@@ -111,9 +93,6 @@ def test_a_customers_number_then_a_question_is_no_ad(
 
 # ----------- 7 (a judgement): 联系我们, a space, then a name and a number (customer group)
 
-@pytest.mark.xfail(strict=True, reason="r52 finding 7: in a customer group 「有需要联系我们 "
-                   "王薇 20231234」 is an ad's shape; only what ends the clause or names a role "
-                   "after 联系我们 is the class's (conflicts with test_h50a_rosters)")
 @pytest.mark.parametrize("text", ["有需要联系我们 王薇 20231234", "有需要联系我们 伟信 20231234",
                                   "有需要联系我们 李威 B20231234"])
 def test_contact_us_then_an_entry_is_an_invitation(text: str) -> None:
@@ -122,8 +101,6 @@ def test_contact_us_then_an_entry_is_an_invitation(text: str) -> None:
 
 # ----------------- 8 (before h50a too): an ask or a selling word split by a space or an emoji
 
-@pytest.mark.xfail(strict=True, reason="r52 finding 8: _ASKED and _SELLS read the text as "
-                   "written, so 私❤聊 or 日 结 after an entry passes (a0813e1 too)")
 @pytest.mark.parametrize("text", ["王薇 20231234 私❤聊", "王薇 20231234 私 聊",
                                   "王薇 20231234 日💰结", "王薇 20231234 兼 职 日 结"])
 def test_an_ask_split_by_a_space_or_an_emoji_is_an_ask(text: str) -> None:
@@ -132,7 +109,6 @@ def test_an_ask_split_by_a_space_or_an_emoji_is_an_ask(text: str) -> None:
 
 # ------------------------------------------ all the ads above, through the real handler
 
-@pytest.mark.xfail(strict=True, reason="r52 findings 1-3, 5: ads caught at a0813e1, missed now")
 def test_the_ads_caught_before_h50a_are_caught(capsys: pytest.CaptureFixture[str]) -> None:
     code = main([*TEST, str(CORPUS / "ads.yaml")])
     out = capsys.readouterr().out
