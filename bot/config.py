@@ -1317,9 +1317,12 @@ def _push_need(deployment: Deployment) -> tuple[int, int]:
 
 
 def location(storage: str, root: Path = Path()) -> Path | str:
-    """Where the store is: a postgresql:// URL as written, else a file relative to `root`
-    (`~` is the home directory, as in a shell: not a directory named `~`)."""
-    return storage if postgres.is_url(storage) else real(root / os.path.expanduser(storage))
+    """Where the store is: a URL as written (a mistyped one too, for `database_problem` to
+    refuse), else a file relative to `root` (`~` is the home directory, as in a shell: not
+    a directory named `~`)."""
+    if postgres.looks_like_url(storage):
+        return storage
+    return real(root / os.path.expanduser(storage))
 
 
 def _directory_problem(path: Path) -> str | None:

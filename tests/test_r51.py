@@ -116,9 +116,6 @@ def test_r51_4_report_of_an_account_serving_nothing_does_not_say_no_groups(
     assert "'a'" in ran.stdout + ran.stderr or "account a" in ran.stdout + ran.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="r51 finding 5: a `--db` URL with one slash "
-                   "(postgresql:/...) is read as a relative file 'the bot has not run with "
-                   "this config yet', never as a mistyped URL")
 def test_r51_5_a_mistyped_url_is_named_as_one(tmp_path: Path) -> None:
     ran = groupbot("report", "--config", SHIPPED,
                    "--db", "postgresql:/groupbot@localhost/groupbot")
@@ -189,10 +186,6 @@ def test_r51_10_a_missing_db_file_is_named_as_the_db_option(tmp_path: Path) -> N
     assert "--db" in ran.stderr and "with this config" not in ran.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="r51 finding 11: a mistyped storage URL "
-                   "(postgresq://, postgresql:/) passes `check` and `run` makes an SQLite "
-                   "file under config/ named like it: accounts on two machines then each "
-                   "serve every group from a database of their own")
 @pytest.mark.parametrize("storage", ["postgresq://groupbot@db.internal/groupbot",
                                      "postgresql:/groupbot@db.internal/groupbot"])
 def test_r51_11_check_refuses_a_storage_that_looks_like_a_mistyped_url(
