@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, model_validator
 
-from bot import config, yamlfile
+from bot import config, platforms, postgres, yamlfile
 from bot.adapters.simulator import Record, Simulator
 from bot.app import Bot
 from bot.clock import VirtualClock
@@ -39,6 +39,7 @@ from bot.events import (
 )
 from bot.handler import Registry
 from bot.inbound import GroupInvitation
+from bot.instance import Taken
 from bot.media import is_image
 from bot.times import later
 from bot.yamlfile import InputError
@@ -270,6 +271,8 @@ async def replay(path: Path, registry: Registry, config_dir: Path | None = None,
     for group in scenario.groups:
         world.add_group(group.id, group.topic, group.members, group.owner)
     _warn_unbound(deployment, scenario, steps)
+    if db is not None:
+        await _never_wechat_s(db)
     with tempfile.TemporaryDirectory(prefix="groupbot-replay-") as tmp:
         db_path = db or Path(tmp) / "replay.db"
 
@@ -313,6 +316,23 @@ async def replay(path: Path, registry: Registry, config_dir: Path | None = None,
             await bot.drain(scenario.drain)
         finally:
             await bot.stop()
+
+
+class WeChatDatabase(Taken):
+    """`--db` names a database WeChat has run on: the bot's own, which a replay must not
+    write into even while the bot is stopped (said and exit 2, as `Taken`)."""
+
+
+async def _never_wechat_s(db: Path | str) -> None:
+    """Refuse a database WeChat has run on, as the terminal simulator does (bot/terminal.py):
+    the scenario's simulated groups, members and removals would show in every report,
+    export and audit of the real ones (review s41 r51 finding 9)."""
+    if not config.absent(db) and await platforms.recorded(db) == platforms.WECHAT:
+        shown = postgres.shown(db) if isinstance(db, str) else str(db)
+        raise WeChatDatabase(f"--db {shown} is a database WeChat has run on (the bot's "
+                             "`storage`): a replay would write its simulated groups, members "
+                             "and removals into it. Give --db a file of its own, or leave it "
+                             "out for a temporary one")
 
 
 def _warn_unbound(deployment: config.Deployment, scenario: Scenario,

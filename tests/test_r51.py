@@ -153,9 +153,6 @@ def test_r51_8_an_endpoint_url_with_a_trailing_slash_is_taken() -> None:
     assert check_endpoint("http://127.0.0.1:8788/").rstrip("/").endswith("127.0.0.1:8788")
 
 
-@pytest.mark.xfail(strict=True, reason="r51 finding 9: `replay --db` on a (stopped) database "
-                   "WeChat has run on writes the scenario's simulated groups, members and "
-                   "removals into it, which every report, export and audit then shows")
 def test_r51_9_replay_refuses_a_database_wechat_has_run_on(tmp_path: Path) -> None:
     db = tmp_path / "groupbot.db"
     scenario = ROOT / "tests" / "scenarios" / "pacing.yaml"
