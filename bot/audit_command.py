@@ -11,13 +11,13 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 
-from bot import config, schema
+from bot import bindings, config, roster, schema
 from bot import table as tables
-from bot.audit import Record, records
+from bot.audit import Record, newest, records
 from bot.config import absent, parse_duration
 from bot.handler import Registry
 from bot.sanitize import clean
-from bot.store import StoreError, check_readable, open_reader
+from bot.store import Reader, StoreError, check_readable, open_reader
 
 COLUMNS = ("time", "group", "member", "action", "handler", "detail")
 DEFAULT_CONFIG = Path("config")
@@ -60,7 +60,10 @@ def rows(db: Path | str, group: str | None, since: datetime | None, tz: tzinfo,
         reader = open_reader(db)
         try:
             await check_readable(reader, db, schema.migrations(registry))
-            return await records(reader, group, since)
+            found = await records(reader, group, since)
+            if group is not None and not found and not await _known(reader, group):
+                raise LookupError(f"no group {group!r} in the database")
+            return found
         finally:
             await reader.close()
 
@@ -68,6 +71,16 @@ def rows(db: Path | str, group: str | None, since: datetime | None, tz: tzinfo,
              f"{clean(r.name)} ({clean(r.member)})" if r.name and r.name != r.member
              else clean(r.member),  # member-supplied: a 100 KB name would widen every row
              r.action, r.handler, clean(r.detail, DETAIL_LIMIT)) for r in asyncio.run(read())]
+
+
+async def _known(reader: Reader, group: str) -> bool:
+    """Whether the database knows `group`: its members, its binding, or audit records of it
+    at any time. An unknown `--group` (a typo) is refused, as `report` and `export` refuse
+    it, rather than passing for a clean log (review s41 r51 finding 3)."""
+    if group in await roster.groups_seen(reader) or \
+            any(grp == group for grp, _, _ in await bindings.kept(reader)):
+        return True
+    return (await newest(reader, group=group, limit=1))[1] > 0
 
 
 DETAIL_LIMIT = 200
@@ -105,6 +118,9 @@ def main(args: argparse.Namespace, registry: Registry) -> int:
         return 2
     try:
         found = rows(db, args.group, since, tz, registry)
+    except LookupError as exc:
+        print(f"groupbot audit: {exc}", file=sys.stderr)
+        return 2
     except StoreError as exc:
         said = str(exc)  # (a foreign or unusable database names itself already)
         print(f"groupbot audit: {said}" if str(db) in said else

@@ -92,9 +92,6 @@ def replayed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return db
 
 
-@pytest.mark.xfail(strict=True, reason="r51 finding 3: `audit --group` of a group the "
-                   "database does not hold exits 0 ('no audit records in zz'); reports.md "
-                   "says audit exits 2 on an unknown --group, as report and export do")
 def test_r51_3_audit_refuses_an_unknown_group_as_report_does(replayed: Path) -> None:
     report = groupbot("report", "--db", str(replayed), "--config", SHIPPED, "--group", "zz")
     assert report.returncode == 2 and "no group 'zz'" in report.stderr

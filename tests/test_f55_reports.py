@@ -1,0 +1,37 @@
+"""f55: `groupbot report`, `export` and `audit` say what is wrong in the command's own name
+(review s41 r51 findings 3, 4, 5/10 and 7)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from harness import groupbot
+
+ROOT = Path(__file__).resolve().parent.parent
+SHIPPED = str(ROOT / "config")
+
+
+@pytest.fixture(scope="module")
+def replayed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """funnel_journey's database: groups r1, i1 (both with audit records) and o1 (none)."""
+    db = tmp_path_factory.mktemp("f55") / "fj.db"
+    ran = groupbot("replay", str(ROOT / "tests" / "scenarios" / "funnel_journey.yaml"),
+                   "--db", str(db))
+    assert ran.returncode == 0, ran.stderr
+    return db
+
+
+def test_audit_of_a_group_the_database_does_not_hold_exits_2(replayed: Path) -> None:
+    ran = groupbot("audit", "--db", str(replayed), "--config", SHIPPED, "--group", "zz")
+    assert (ran.returncode, ran.stdout) == (2, "")
+    assert ran.stderr == "groupbot audit: no group 'zz' in the database\n"
+
+
+@pytest.mark.parametrize(("group", "since"), [("o1", None), ("r1", "9000-01-01")])
+def test_audit_of_a_known_group_without_records_is_a_clean_log(
+        replayed: Path, group: str, since: str | None) -> None:
+    ran = groupbot("audit", "--db", str(replayed), "--config", SHIPPED, "--group", group,
+                   *(("--since", since) if since else ()))
+    assert (ran.returncode, ran.stderr) == (0, "")
+    assert ran.stdout.startswith(f"no audit records in {group}")
