@@ -169,6 +169,15 @@ def _a_date(value: Any) -> Any:
     return value
 
 
+def _a_gap(value: Any) -> Any:
+    """`step` as written: a duration, not the steps (a typo of `steps`, review s41 r51
+    finding 1b, was "not a duration: [...]")."""
+    if isinstance(value, list):
+        raise ValueError("`step` is the virtual time between steps (1s): did you mean "
+                         "`steps`, the list of steps?")
+    return value
+
+
 YEARS = range(1971, 9000)
 """The years a scenario may start in: before 1970 the bot's times are negative, and near
 9999 its clock runs past the last date Python has."""
@@ -184,13 +193,13 @@ def _a_year_we_keep(value: datetime) -> datetime:
 class Scenario(Model):
     config: str | None = None
     start: Annotated[datetime, BeforeValidator(_a_date), AfterValidator(_a_year_we_keep)]
-    step: Duration = timedelta(seconds=1)
+    step: Annotated[Duration, BeforeValidator(_a_gap)] = timedelta(seconds=1)
     bot: BotSpec = BotSpec()
     seed: int = 0  # seeds every random choice: jitter, random replies
     drain: Duration = timedelta(days=1)  # how long after the last step due actions still run
     contacts: dict[Id, str] = {}
     groups: list[GroupSpec] = []
-    steps: list[Any] = []
+    steps: list[Any]  # required: a scenario without them played nothing and exited 0
 
 
 def load(path: Path) -> tuple[Scenario, list[tuple[timedelta, str, Any]], yamlfile.Located]:

@@ -361,7 +361,8 @@ def _scenario(tmp_path: Path, text: str) -> Path:
 def test_replay_refuses_two_groups_with_the_same_id(capsys: pytest.CaptureFixture[str],
                                                     tmp_path: Path) -> None:
     scenario = _scenario(tmp_path, "groups:\n  - {id: r1, topic: Listener Recruitment 01}\n"
-                                   "  - {id: r1, topic: Listener Recruitment 02}\n")
+                                   "  - {id: r1, topic: Listener Recruitment 02}\n"
+                                   "steps: []\n")
     code, out, err = _run(capsys, "replay", str(scenario), "--config", SHIPPED)
     assert code == 2 and out == ""
     assert _one_line(err) == f"{scenario}:4: groups[1].id: group 'r1' is already declared " \

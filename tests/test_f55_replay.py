@@ -26,3 +26,34 @@ def test_wechat_s_database_is_refused_in_replay_s_name(tmp_path: Path) -> None:
     ran = groupbot("replay", str(PACING), "--db", str(db))
     assert ran.returncode == 2 and ran.stdout == ""
     assert ran.stderr.startswith(f"groupbot replay: --db {db} is a database WeChat has run on")
+
+
+HEAD = f"""config: {ROOT / "config"}
+start: "2026-11-23 08:55"
+groups:
+  - {{id: r1, topic: "Listener Recruitment 01", members: [alice, bob]}}
+"""
+
+
+def _replayed(tmp_path: Path, text: str) -> tuple[int, str]:
+    """Replay a scenario of `text`: the exit code and stderr, the scenario's path as s.yaml."""
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(text, encoding="utf-8")
+    ran = groupbot("replay", str(scenario))
+    assert ran.stdout == ""
+    return ran.returncode, ran.stderr.replace(str(scenario), "s.yaml")
+
+
+def test_a_scenario_without_steps_is_refused(tmp_path: Path) -> None:
+    assert _replayed(tmp_path, HEAD) == (2, "s.yaml:1: steps: required key is missing\n")
+
+
+def test_step_written_for_steps_is_asked_about(tmp_path: Path) -> None:
+    code, err = _replayed(tmp_path, HEAD + "step:\n  - say: {group: r1, from: bob, text: hi}\n")
+    assert code == 2
+    assert err.startswith("s.yaml:5: step: `step` is the virtual time between steps (1s): "
+                          "did you mean `steps`, the list of steps?")
+
+
+def test_no_steps_at_all_is_written_as_an_empty_list(tmp_path: Path) -> None:
+    assert _replayed(tmp_path, HEAD + "steps: []\n") == (0, "")

@@ -54,16 +54,12 @@ def _deployment(tmp_path: Path, storage: str = "../data/groupbot.db",
     return config
 
 
-@pytest.mark.xfail(strict=True, reason="r51 finding 1: a scenario without `steps` (or with "
-                   "`step:` for it) plays nothing, prints nothing and exits 0")
 def test_r51_1_a_scenario_without_steps_is_refused_naming_steps(tmp_path: Path) -> None:
     ran = groupbot("replay", str(_scenario(tmp_path, SCENARIO_HEAD)))
     assert ran.returncode == 2
     assert "steps" in ran.stderr.replace(str(tmp_path), "")  # the test's name holds it
 
 
-@pytest.mark.xfail(strict=True, reason="r51 finding 1b: `step:` written for `steps:` is "
-                   "'not a duration: [...]', never naming `steps`")
 def test_r51_1b_step_for_steps_names_steps(tmp_path: Path) -> None:
     ran = groupbot("replay", str(_scenario(tmp_path, SCENARIO_HEAD + "step:\n" + SAY)))
     assert ran.returncode == 2
