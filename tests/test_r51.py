@@ -195,9 +195,6 @@ def test_r51_12_a_start_with_a_one_digit_hour_gets_the_example(tmp_path: Path) -
     assert 'like "2026-11-23 08:55"' in ran.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="r51 finding 13: a gateway token pasted as an "
-                   "account's `token_env` passes `check` (it is a valid variable name), and "
-                   "`run --account` then prints the token in its error line")
 def test_r51_13_a_token_pasted_as_token_env_is_refused(tmp_path: Path) -> None:
     token = "insecure_0b6f1c2d3e4f5a6b7c8d9e0f1a2b3c4d"
     config = _deployment(tmp_path, token_env=token)
