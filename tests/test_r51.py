@@ -204,10 +204,6 @@ def test_r51_13_a_token_pasted_as_token_env_is_refused(tmp_path: Path) -> None:
     assert token not in ran.stdout + ran.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="r51 finding 14: scripts/bench_accounts.py --storage "
-                   "URL leaves its bench groups, leases, activity and audit rows in that "
-                   "database (scale.md's example names the deployment's own), where "
-                   "`groupbot bench --storage` uses a schema of its own, dropped after")
 def test_r51_14_bench_accounts_leaves_nothing_in_the_database(postgres: Postgres) -> None:
     url = postgres.database()
     subprocess.run([sys.executable, str(ROOT / "scripts" / "bench_accounts.py"),
