@@ -52,6 +52,16 @@ def parse_since(value: str, now: datetime, option: str = "--since") -> datetime:
     return since
 
 
+def no_database(command: str, db: Path | str, storage: Path | str | None) -> str:
+    """The line for a database that is not there: the config's `storage` (the bot has not
+    run with it yet), or what `--db` named (a path mistyped, most likely), in the command's
+    name (review s41 r51 finding 10)."""
+    if db == storage:
+        return f"groupbot {command}: no database at {db}: the bot has not run with this " \
+            "config yet"
+    return f"groupbot {command}: --db: no database at {db} (the SQLite file the bot used)"
+
+
 def rows(db: Path | str, group: str | None, since: datetime | None, tz: tzinfo,
          registry: Registry) -> list[tuple[str, ...]]:
     """The audit rows as the table shows them, read off the loop's connection (from a
@@ -104,17 +114,18 @@ def main(args: argparse.Namespace, registry: Registry) -> int:
             return 2
         print(f"no config at ./{root}: times in UTC (give --config DIR for the bot's time "
               "zone)", file=sys.stderr)
-        tz, db = UTC, args.db
+        tz, db, storage = UTC, args.db, None
     else:
         deployment = config.load(root, registry)
-        tz, db = deployment.settings.timezone, args.db or deployment.storage_path
+        storage = deployment.storage_path
+        tz, db = deployment.settings.timezone, args.db or storage
     try:
         since = parse_since(args.since, datetime.now(tz)) if args.since else None
     except ValueError as exc:
         print(exc, file=sys.stderr)
         return 2
     if absent(db):
-        print(f"no database at {db}: the bot has not run with this config yet", file=sys.stderr)
+        print(no_database("audit", db, storage), file=sys.stderr)
         return 2
     try:
         found = rows(db, args.group, since, tz, registry)

@@ -32,7 +32,7 @@ from bot import (
     roster,
     schema,
 )
-from bot.audit_command import parse_since
+from bot.audit_command import no_database, parse_since
 from bot.config import Deployment, GroupType, absent
 from bot.handler import Registry
 from bot.sanitize import clean
@@ -201,7 +201,7 @@ def _command(args: argparse.Namespace, registry: Registry, job: Job) -> int:
     deployment = config.load(args.config, registry)
     db = args.db or deployment.storage_path
     if absent(db):
-        print(f"no database at {db}: the bot has not run with this config yet", file=sys.stderr)
+        print(no_database(args.command, db, deployment.storage_path), file=sys.stderr)
         return 2
 
     async def run() -> str:

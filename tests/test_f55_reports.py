@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -35,3 +36,24 @@ def test_audit_of_a_known_group_without_records_is_a_clean_log(
                    *(("--since", since) if since else ()))
     assert (ran.returncode, ran.stderr) == (0, "")
     assert ran.stdout.startswith(f"no audit records in {group}")
+
+
+@pytest.mark.parametrize("command", [["report"], ["export", "--what", "members", "--out", "-"],
+                                     ["audit"], ["web"]])
+def test_a_missing_db_file_is_named_as_the_db_option(tmp_path: Path,
+                                                      command: list[str]) -> None:
+    typo = tmp_path / "typo.db"
+    ran = groupbot(*command, "--config", SHIPPED, "--db", str(typo))
+    assert (ran.returncode, ran.stdout) == (2, "")
+    assert ran.stderr == f"groupbot {command[0]}: --db: no database at {typo} (the SQLite " \
+        "file the bot used)\n"
+
+
+@pytest.mark.parametrize("command", [["report"], ["audit"], ["web"]])
+def test_a_config_whose_bot_has_not_run_says_so(tmp_path: Path, command: list[str]) -> None:
+    shutil.copytree(SHIPPED, tmp_path / "config")
+    shutil.copytree(ROOT / "content", tmp_path / "content")
+    ran = groupbot(*command, "--config", str(tmp_path / "config"))
+    assert ran.returncode == 2
+    assert ran.stderr == f"groupbot {command[0]}: no database at {tmp_path}/data/groupbot.db: " \
+        "the bot has not run with this config yet\n"

@@ -166,9 +166,6 @@ async def _as_wechat_s(db: Path) -> int:
     finally:
         await store.close()
 
-@pytest.mark.xfail(strict=True, reason="r51 finding 10: a `--db` file that is not there is "
-                   "'no database at X: the bot has not run with this config yet': no command "
-                   "name as every other error line has, and the config is not what --db named")
 def test_r51_10_a_missing_db_file_is_named_as_the_db_option(tmp_path: Path) -> None:
     ran = groupbot("report", "--config", SHIPPED, "--db", str(tmp_path / "typo.db"))
     assert ran.returncode == 2
