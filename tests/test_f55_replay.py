@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import pytest
 from harness import groupbot
 from test_r51 import _as_wechat_s
 
@@ -57,3 +58,18 @@ def test_step_written_for_steps_is_asked_about(tmp_path: Path) -> None:
 
 def test_no_steps_at_all_is_written_as_an_empty_list(tmp_path: Path) -> None:
     assert _replayed(tmp_path, HEAD + "steps: []\n") == (0, "")
+
+
+@pytest.mark.parametrize("start", ["2026-11-23 8:55", "2026-11-23  08:55", "2026-11-23T24:00",
+                                   "23.11.2026 08:55"])
+def test_a_start_not_in_iso_form_gets_the_example(tmp_path: Path, start: str) -> None:
+    head = HEAD.replace('"2026-11-23 08:55"', f'"{start}"')
+    assert _replayed(tmp_path, head + "steps: []\n") == (
+        2, f's.yaml:2: start: give a date and time like "2026-11-23 08:55", not {start!r}\n')
+
+
+@pytest.mark.parametrize("start", ["2026-11-23T08:55", "2026-11-23 08:55:00+08:00",
+                                   "2026-11-23T00:55:00Z"])
+def test_a_start_in_iso_form_plays(tmp_path: Path, start: str) -> None:
+    head = HEAD.replace('"2026-11-23 08:55"', f'"{start}"')
+    assert _replayed(tmp_path, head + "steps: []\n") == (0, "")

@@ -182,9 +182,6 @@ def test_r51_11_check_refuses_a_storage_that_looks_like_a_mistyped_url(
     assert "storage" in ran.stdout + ran.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="r51 finding 12: `start: \"2026-11-23 8:55\"` (one "
-                   "digit for the hour) gets pydantic's 'unexpected extra characters at the "
-                   "end of the input', not the example every other bad start gets")
 def test_r51_12_a_start_with_a_one_digit_hour_gets_the_example(tmp_path: Path) -> None:
     head = SCENARIO_HEAD.replace('"2026-11-23 08:55"', '"2026-11-23 8:55"')
     ran = groupbot("replay", str(_scenario(tmp_path, head + "steps:\n" + SAY)))
