@@ -139,9 +139,6 @@ def test_r51_7_a_report_on_a_missing_schema_names_the_schema(postgres: Postgres)
     assert "schema" in ran.stderr and "no groupbot has run on it" not in ran.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="r51 finding 8: an endpoint pasted as a URL with a "
-                   "trailing slash (http://127.0.0.1:8788/) is refused; wechat.md says a URL "
-                   "is accepted")
 def test_r51_8_an_endpoint_url_with_a_trailing_slash_is_taken() -> None:
     assert check_endpoint("http://127.0.0.1:8788/").rstrip("/").endswith("127.0.0.1:8788")
 
