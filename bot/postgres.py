@@ -86,6 +86,10 @@ def is_url(location: object) -> bool:
 _URL_LIKE = re.compile(r"[^/]*://|postgres[a-z]*:", re.I)
 
 
+NO_SCHEMA = ("the schema the URL's search_path names does not exist; make it first (CREATE "
+             "SCHEMA NAME AUTHORIZATION USER: docs/configuration.md)")
+
+
 def looks_like_url(text: str) -> bool:
     """Whether `text` was meant as a URL, valid or mistyped (`postgresq://`, `postgresql:/`):
     such a text is never taken for an SQLite file's path, which would quietly give the bot
@@ -508,9 +512,7 @@ class PgStore(Journaled):
             if isinstance(exc, _driver_errors()):
                 said = f"{shown(url)}: {_said(exc)}"
                 if getattr(exc, "sqlstate", None) == "3F000":  # (the server names none)
-                    said += (": the schema the URL's search_path names does not exist; make "
-                             "it first (CREATE SCHEMA NAME AUTHORIZATION USER: "
-                             "docs/configuration.md)")
+                    said += f": {NO_SCHEMA}"
                 raise (Unavailable(said) if getattr(exc, "sqlstate", None) in _IN_THE_WAY
                        else _failed(exc, said)) from exc
             raise

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from harness import groupbot
+from pg import Postgres
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = str(ROOT / "config")
@@ -57,3 +58,19 @@ def test_a_config_whose_bot_has_not_run_says_so(tmp_path: Path, command: list[st
     assert ran.returncode == 2
     assert ran.stderr == f"groupbot {command[0]}: no database at {tmp_path}/data/groupbot.db: " \
         "the bot has not run with this config yet\n"
+
+
+def test_a_report_on_a_missing_schema_names_the_schema(postgres: Postgres) -> None:
+    url = postgres.database() + "?search_path=nosuch"
+    ran = groupbot("report", "--config", SHIPPED, "--db", url)
+    assert ran.returncode == 2
+    assert ran.stderr.endswith(f"{url}: the schema the URL's search_path names does not exist; "
+                               "make it first (CREATE SCHEMA NAME AUTHORIZATION USER: "
+                               "docs/configuration.md)\n")
+
+
+def test_a_report_on_an_empty_database_says_no_groupbot_has_run(postgres: Postgres) -> None:
+    url = postgres.database()
+    ran = groupbot("audit", "--config", SHIPPED, "--db", url)
+    assert ran.returncode == 2
+    assert ran.stderr.endswith(f"{url} holds no tables: no groupbot has run on it yet\n")

@@ -129,9 +129,6 @@ def test_r51_6_copying_the_simulator_s_database_says_so(
     assert "simulator" in ran.stdout + ran.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="r51 finding 7: `report --db URL?search_path=TYPO` "
-                   "says 'holds no tables: no groupbot has run on it yet', not that the "
-                   "schema does not exist (as `run` and `storage copy` say)")
 def test_r51_7_a_report_on_a_missing_schema_names_the_schema(postgres: Postgres) -> None:
     url = postgres.database() + "?search_path=nosuch"
     ran = groupbot("report", "--config", SHIPPED, "--db", url)
