@@ -73,3 +73,11 @@ def test_a_start_not_in_iso_form_gets_the_example(tmp_path: Path, start: str) ->
 def test_a_start_in_iso_form_plays(tmp_path: Path, start: str) -> None:
     head = HEAD.replace('"2026-11-23 08:55"', f'"{start}"')
     assert _replayed(tmp_path, head + "steps: []\n") == (0, "")
+
+
+def test_a_scenario_config_key_naming_nothing_is_the_scenario_s_problem(
+        tmp_path: Path) -> None:
+    text = HEAD.replace(f"config: {ROOT / 'config'}", "config: ../nowhere")
+    assert _replayed(tmp_path, text + "steps: []\n") == (
+        2, f"s.yaml:1: config: config directory not found: {tmp_path.parent / 'nowhere'} "
+        "(`config` is relative to the scenario file; or give --config DIR)\n")

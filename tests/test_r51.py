@@ -66,8 +66,6 @@ def test_r51_1b_step_for_steps_names_steps(tmp_path: Path) -> None:
     assert "steps" in ran.stderr.replace(str(tmp_path), "")  # the test's name holds it
 
 
-@pytest.mark.xfail(strict=True, reason="r51 finding 2: a scenario's `config:` naming no "
-                   "directory is blamed on ./config, not on the scenario's key")
 def test_r51_2_a_scenario_config_key_naming_nothing_names_the_scenario(
         tmp_path: Path) -> None:
     text = SCENARIO_HEAD.replace(f"config: {SHIPPED}", "config: ../nowhere")
