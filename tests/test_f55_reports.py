@@ -74,3 +74,15 @@ def test_a_report_on_an_empty_database_says_no_groupbot_has_run(postgres: Postgr
     ran = groupbot("audit", "--config", SHIPPED, "--db", url)
     assert ran.returncode == 2
     assert ran.stderr.endswith(f"{url} holds no tables: no groupbot has run on it yet\n")
+
+
+def test_an_account_serving_no_group_is_said_as_such(replayed: Path, tmp_path: Path) -> None:
+    shutil.copytree(SHIPPED, tmp_path / "config")
+    shutil.copytree(ROOT / "content", tmp_path / "content")
+    with (tmp_path / "config" / "bot.yaml").open("a", encoding="utf-8") as bot_yaml:
+        bot_yaml.write("accounts:\n  - {name: a, token_env: GROUPBOT_TOKEN_A}\n")
+    ran = groupbot("report", "--db", str(replayed), "--config", str(tmp_path / "config"),
+                   "--account", "a", "--since", "2026-11-23", "--until", "2026-11-24")
+    assert (ran.returncode, ran.stderr) == (0, "")
+    assert ran.stdout.splitlines()[1] == "(account a serves no group: no lease gives it one " \
+        "of the 3 in the database)"

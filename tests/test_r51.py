@@ -94,9 +94,6 @@ def test_r51_3_audit_refuses_an_unknown_group_as_report_does(replayed: Path) -> 
     assert "no group 'zz'" in audit.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="r51 finding 4: `report --account a` over groups no "
-                   "lease gives to `a` says '(no groups recorded yet)' of a database that "
-                   "holds groups")
 def test_r51_4_report_of_an_account_serving_nothing_does_not_say_no_groups(
         replayed: Path, tmp_path: Path) -> None:
     config = _deployment(tmp_path, token_env="GROUPBOT_TOKEN_A")
