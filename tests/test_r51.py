@@ -112,9 +112,6 @@ def test_r51_5_a_mistyped_url_is_named_as_one(tmp_path: Path) -> None:
     assert "has not run with this config" not in ran.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="r51 finding 6: `storage copy` of the terminal "
-                   "simulator's database says 'start the bot' on it, which `run` on WeChat "
-                   "then refuses (exit 2)")
 def test_r51_6_copying_the_simulator_s_database_says_so(
         tmp_path: Path, postgres: Postgres) -> None:
     config = _deployment(tmp_path)
