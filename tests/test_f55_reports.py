@@ -9,22 +9,14 @@ from pathlib import Path
 import pytest
 from harness import groupbot
 from pg import Postgres
+from test_r51 import replayed  # noqa: F401  (funnel_journey's database: r1, i1, o1)
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = str(ROOT / "config")
 
 
-@pytest.fixture(scope="module")
-def replayed(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """funnel_journey's database: groups r1, i1 (both with audit records) and o1 (none)."""
-    db = tmp_path_factory.mktemp("f55") / "fj.db"
-    ran = groupbot("replay", str(ROOT / "tests" / "scenarios" / "funnel_journey.yaml"),
-                   "--db", str(db))
-    assert ran.returncode == 0, ran.stderr
-    return db
-
-
-def test_audit_of_a_group_the_database_does_not_hold_exits_2(replayed: Path) -> None:
+def test_audit_of_a_group_the_database_does_not_hold_exits_2(
+        replayed: Path) -> None:  # noqa: F811
     ran = groupbot("audit", "--db", str(replayed), "--config", SHIPPED, "--group", "zz")
     assert (ran.returncode, ran.stdout) == (2, "")
     assert ran.stderr == "groupbot audit: no group 'zz' in the database\n"
@@ -32,7 +24,7 @@ def test_audit_of_a_group_the_database_does_not_hold_exits_2(replayed: Path) -> 
 
 @pytest.mark.parametrize(("group", "since"), [("o1", None), ("r1", "9000-01-01")])
 def test_audit_of_a_known_group_without_records_is_a_clean_log(
-        replayed: Path, group: str, since: str | None) -> None:
+        replayed: Path, group: str, since: str | None) -> None:  # noqa: F811
     ran = groupbot("audit", "--db", str(replayed), "--config", SHIPPED, "--group", group,
                    *(("--since", since) if since else ()))
     assert (ran.returncode, ran.stderr) == (0, "")
@@ -76,7 +68,8 @@ def test_a_report_on_an_empty_database_says_no_groupbot_has_run(postgres: Postgr
     assert ran.stderr.endswith(f"{url} holds no tables: no groupbot has run on it yet\n")
 
 
-def test_an_account_serving_no_group_is_said_as_such(replayed: Path, tmp_path: Path) -> None:
+def test_an_account_serving_no_group_is_said_as_such(
+        replayed: Path, tmp_path: Path) -> None:  # noqa: F811
     shutil.copytree(SHIPPED, tmp_path / "config")
     shutil.copytree(ROOT / "content", tmp_path / "content")
     with (tmp_path / "config" / "bot.yaml").open("a", encoding="utf-8") as bot_yaml:
