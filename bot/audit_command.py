@@ -11,13 +11,13 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 
-from bot import config, schema
+from bot import bindings, config, roster, schema
 from bot import table as tables
-from bot.audit import Record, records
+from bot.audit import Record, newest, records
 from bot.config import absent, parse_duration
 from bot.handler import Registry
 from bot.sanitize import clean
-from bot.store import StoreError, check_readable, open_reader
+from bot.store import Reader, StoreError, check_readable, open_reader
 
 COLUMNS = ("time", "group", "member", "action", "handler", "detail")
 DEFAULT_CONFIG = Path("config")
@@ -52,6 +52,16 @@ def parse_since(value: str, now: datetime, option: str = "--since") -> datetime:
     return since
 
 
+def no_database(command: str, db: Path | str, storage: Path | str | None) -> str:
+    """The line for a database that is not there: the config's `storage` (the bot has not
+    run with it yet), or what `--db` named (a path mistyped, most likely), in the command's
+    name (review s41 r51 finding 10)."""
+    if db == storage:
+        return f"groupbot {command}: no database at {db}: the bot has not run with this " \
+            "config yet"
+    return f"groupbot {command}: --db: no database at {db} (the SQLite file the bot used)"
+
+
 def rows(db: Path | str, group: str | None, since: datetime | None, tz: tzinfo,
          registry: Registry) -> list[tuple[str, ...]]:
     """The audit rows as the table shows them, read off the loop's connection (from a
@@ -60,7 +70,10 @@ def rows(db: Path | str, group: str | None, since: datetime | None, tz: tzinfo,
         reader = open_reader(db)
         try:
             await check_readable(reader, db, schema.migrations(registry))
-            return await records(reader, group, since)
+            found = await records(reader, group, since)
+            if group is not None and not found and not await _known(reader, group):
+                raise LookupError(f"no group {group!r} in the database")
+            return found
         finally:
             await reader.close()
 
@@ -68,6 +81,16 @@ def rows(db: Path | str, group: str | None, since: datetime | None, tz: tzinfo,
              f"{clean(r.name)} ({clean(r.member)})" if r.name and r.name != r.member
              else clean(r.member),  # member-supplied: a 100 KB name would widen every row
              r.action, r.handler, clean(r.detail, DETAIL_LIMIT)) for r in asyncio.run(read())]
+
+
+async def _known(reader: Reader, group: str) -> bool:
+    """Whether the database knows `group`: its members, its binding, or audit records of it
+    at any time. An unknown `--group` (a typo) is refused, as `report` and `export` refuse
+    it, rather than passing for a clean log (review s41 r51 finding 3)."""
+    if group in await roster.groups_seen(reader) or \
+            any(grp == group for grp, _, _ in await bindings.kept(reader)):
+        return True
+    return (await newest(reader, group=group, limit=1))[1] > 0
 
 
 DETAIL_LIMIT = 200
@@ -91,20 +114,24 @@ def main(args: argparse.Namespace, registry: Registry) -> int:
             return 2
         print(f"no config at ./{root}: times in UTC (give --config DIR for the bot's time "
               "zone)", file=sys.stderr)
-        tz, db = UTC, args.db
+        tz, db, storage = UTC, args.db, None
     else:
         deployment = config.load(root, registry)
-        tz, db = deployment.settings.timezone, args.db or deployment.storage_path
+        storage = deployment.storage_path
+        tz, db = deployment.settings.timezone, args.db or storage
     try:
         since = parse_since(args.since, datetime.now(tz)) if args.since else None
     except ValueError as exc:
         print(exc, file=sys.stderr)
         return 2
     if absent(db):
-        print(f"no database at {db}: the bot has not run with this config yet", file=sys.stderr)
+        print(no_database("audit", db, storage), file=sys.stderr)
         return 2
     try:
         found = rows(db, args.group, since, tz, registry)
+    except LookupError as exc:
+        print(f"groupbot audit: {exc}", file=sys.stderr)
+        return 2
     except StoreError as exc:
         said = str(exc)  # (a foreign or unusable database names itself already)
         print(f"groupbot audit: {said}" if str(db) in said else

@@ -591,7 +591,17 @@ def _account_name(value: str) -> str:
     return value
 
 
+# what a gateway token looks like (wechaty's puppet-service tokens: insecure_<uuid>,
+# puppet_<service>_<key>, in lower case), or a value longer than variable names are
+_TOKEN = re.compile(r"^(insecure|puppet)_|^.{65,}$", re.S)
+
+
 def _env_name(value: str) -> str:
+    if _TOKEN.match(value):  # never echoed: it would sit in the journal as it sits in the YAML
+        raise ValueError("this is a token, not the name of the environment variable that "
+                         "holds it: put the token in the environment (e.g. "
+                         "GROUPBOT_TOKEN_SALES=...), give that variable's name here, and "
+                         "take the token out of the YAML and its copies")
     if not _ENV_NAME.match(value):
         raise ValueError(f"not an environment variable name: {value!r} (e.g. "
                          "GROUPBOT_TOKEN_SALES; the token itself never goes in the YAML)")
@@ -1321,9 +1331,12 @@ def _push_need(deployment: Deployment) -> tuple[int, int]:
 
 
 def location(storage: str, root: Path = Path()) -> Path | str:
-    """Where the store is: a postgresql:// URL as written, else a file relative to `root`
-    (`~` is the home directory, as in a shell: not a directory named `~`)."""
-    return storage if postgres.is_url(storage) else real(root / os.path.expanduser(storage))
+    """Where the store is: a URL as written (a mistyped one too, for `database_problem` to
+    refuse), else a file relative to `root` (`~` is the home directory, as in a shell: not
+    a directory named `~`)."""
+    if postgres.looks_like_url(storage):
+        return storage
+    return real(root / os.path.expanduser(storage))
 
 
 def _directory_problem(path: Path) -> str | None:

@@ -81,6 +81,38 @@ def is_url(location: object) -> bool:
     return isinstance(location, str) and location.startswith(SCHEMES)
 
 
+# what an operator writes meaning a URL: a scheme and ://, or postgres... and a colon (a file
+# `postgres.db` stays a file)
+_URL_LIKE = re.compile(r"[^/]*://|postgres[a-z]*:", re.I)
+
+
+NO_SCHEMA = ("the schema the URL's search_path names does not exist; make it first (CREATE "
+             "SCHEMA NAME AUTHORIZATION USER: docs/configuration.md)")
+
+
+def looks_like_url(text: str) -> bool:
+    """Whether `text` was meant as a URL, valid or mistyped (`postgresq://`, `postgresql:/`):
+    such a text is never taken for an SQLite file's path, which would quietly give the bot
+    a database of its own (review s41 r51 finding 11)."""
+    return _URL_LIKE.match(text) is not None
+
+
+def _scheme_problem(url: str) -> str | None:
+    """What is wrong with the way a URL-like text begins, or None for postgresql:// and
+    postgres://."""
+    if is_url(url):
+        return None
+    scheme = url.partition(":")[0]
+    if scheme.lower() not in ("postgresql", "postgres"):
+        wrong = f"its scheme {scheme}: is not postgresql: or postgres:"
+    elif not url.startswith(f"{scheme}://"):
+        wrong = f"two slashes follow {scheme}:"
+    else:
+        wrong = f"its scheme is written {scheme.lower()}: in lower case"
+    return (f"{shown(url)} is not a PostgreSQL URL: {wrong} (write postgresql://USER@HOST:"
+            "PORT/DB; an SQLite file is a path without a scheme)")
+
+
 _VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _USER_INFO = re.compile(r"^([^:]+://[^:@/]*):[^@/]*@")  # user:password@ of a URL
 
@@ -136,6 +168,8 @@ def unset_variables(url: str) -> list[str]:
 def url_problem(url: str) -> str | None:
     """What is wrong with a storage URL as bot.yaml gives it, or None. A password written in
     it is refused: it would sit in the config, in backups and in version control."""
+    if (wrong := _scheme_problem(url)) is not None:
+        return wrong
     try:
         parts = urlsplit(url)
         if _raw_password(parts):  # (before the port: what it reads as one is the password's)
@@ -478,9 +512,7 @@ class PgStore(Journaled):
             if isinstance(exc, _driver_errors()):
                 said = f"{shown(url)}: {_said(exc)}"
                 if getattr(exc, "sqlstate", None) == "3F000":  # (the server names none)
-                    said += (": the schema the URL's search_path names does not exist; make "
-                             "it first (CREATE SCHEMA NAME AUTHORIZATION USER: "
-                             "docs/configuration.md)")
+                    said += f": {NO_SCHEMA}"
                 raise (Unavailable(said) if getattr(exc, "sqlstate", None) in _IN_THE_WAY
                        else _failed(exc, said)) from exc
             raise

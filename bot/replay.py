@@ -9,7 +9,6 @@ from __future__ import annotations
 import itertools
 import json
 import logging
-import re
 import tempfile
 import uuid
 from collections.abc import Callable
@@ -20,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, model_validator
 
-from bot import config, yamlfile
+from bot import config, platforms, postgres, yamlfile
 from bot.adapters.simulator import Record, Simulator
 from bot.app import Bot
 from bot.clock import VirtualClock
@@ -39,6 +38,7 @@ from bot.events import (
 )
 from bot.handler import Registry
 from bot.inbound import GroupInvitation
+from bot.instance import Taken
 from bot.media import is_image
 from bot.times import later
 from bot.yamlfile import InputError
@@ -161,10 +161,28 @@ SPAN_LIMIT = timedelta(days=366)
 
 def _a_date(value: Any) -> Any:
     """`start` as written: a date and time, not a number (pydantic would take 2026, or
-    "1.5e9", for seconds after 1970)."""
+    "1.5e9", for seconds after 1970), in ISO form (a one-digit hour, "8:55", got pydantic's
+    "unexpected extra characters": review s41 r51 finding 12)."""
     if isinstance(value, (int, float)) or (  # bool is an int
-            isinstance(value, str) and not re.match(r"\s*\d{4}-\d\d-\d\d", value)):
+            isinstance(value, str) and not _iso(value)):
         raise ValueError(f"give a date and time like \"2026-11-23 08:55\", not {value!r}")
+    return value
+
+
+def _iso(text: str) -> bool:
+    try:
+        datetime.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _a_gap(value: Any) -> Any:
+    """`step` as written: a duration, not the steps (a typo of `steps`, review s41 r51
+    finding 1b, was "not a duration: [...]")."""
+    if isinstance(value, list):
+        raise ValueError("`step` is the virtual time between steps (1s): did you mean "
+                         "`steps`, the list of steps?")
     return value
 
 
@@ -183,13 +201,13 @@ def _a_year_we_keep(value: datetime) -> datetime:
 class Scenario(Model):
     config: str | None = None
     start: Annotated[datetime, BeforeValidator(_a_date), AfterValidator(_a_year_we_keep)]
-    step: Duration = timedelta(seconds=1)
+    step: Annotated[Duration, BeforeValidator(_a_gap)] = timedelta(seconds=1)
     bot: BotSpec = BotSpec()
     seed: int = 0  # seeds every random choice: jitter, random replies
     drain: Duration = timedelta(days=1)  # how long after the last step due actions still run
     contacts: dict[Id, str] = {}
     groups: list[GroupSpec] = []
-    steps: list[Any] = []
+    steps: list[Any]  # required: a scenario without them played nothing and exited 0
 
 
 def load(path: Path) -> tuple[Scenario, list[tuple[timedelta, str, Any]], yamlfile.Located]:
@@ -258,7 +276,7 @@ async def replay(path: Path, registry: Registry, config_dir: Path | None = None,
     """Run a scenario; `emit` receives each action as it is sent (default: print JSON)."""
     scenario, steps, located = load(path)
     if config_dir is None:
-        config_dir = path.parent / scenario.config if scenario.config else Path("config")
+        config_dir = _config_dir(path, scenario, located)
     deployment = config.load(config_dir, registry)
     settings = deployment.settings
     tz = settings.timezone
@@ -270,6 +288,8 @@ async def replay(path: Path, registry: Registry, config_dir: Path | None = None,
     for group in scenario.groups:
         world.add_group(group.id, group.topic, group.members, group.owner)
     _warn_unbound(deployment, scenario, steps)
+    if db is not None:
+        await _never_wechat_s(db)
     with tempfile.TemporaryDirectory(prefix="groupbot-replay-") as tmp:
         db_path = db or Path(tmp) / "replay.db"
 
@@ -313,6 +333,37 @@ async def replay(path: Path, registry: Registry, config_dir: Path | None = None,
             await bot.drain(scenario.drain)
         finally:
             await bot.stop()
+
+
+def _config_dir(path: Path, scenario: Scenario, located: yamlfile.Located) -> Path:
+    """The config directory the scenario's `config:` names (relative to the scenario file),
+    else ./config. One that is not there is the scenario's problem, at its key: config.load
+    would blame ./config and advise running where it is (review s41 r51 finding 2)."""
+    if not scenario.config:
+        return Path("config")
+    config_dir = path.parent / scenario.config
+    if not config_dir.is_dir():
+        raise InputError([located.problem(("config",), (
+            f"config directory not found: {config.real(config_dir)} (`config` is relative "
+            "to the scenario file; or give --config DIR)"))])
+    return config_dir
+
+
+class WeChatDatabase(Taken):
+    """`--db` names a database WeChat has run on: the bot's own, which a replay must not
+    write into even while the bot is stopped (said and exit 2, as `Taken`)."""
+
+
+async def _never_wechat_s(db: Path | str) -> None:
+    """Refuse a database WeChat has run on, as the terminal simulator does (bot/terminal.py):
+    the scenario's simulated groups, members and removals would show in every report,
+    export and audit of the real ones (review s41 r51 finding 9)."""
+    if not config.absent(db) and await platforms.recorded(db) == platforms.WECHAT:
+        shown = postgres.shown(db) if isinstance(db, str) else str(db)
+        raise WeChatDatabase(f"--db {shown} is a database WeChat has run on (the bot's "
+                             "`storage`): a replay would write its simulated groups, members "
+                             "and removals into it. Give --db a file of its own, or leave it "
+                             "out for a temporary one")
 
 
 def _warn_unbound(deployment: config.Deployment, scenario: Scenario,

@@ -35,7 +35,7 @@ from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import Any
 
-from bot import config, instance, postgres, sanitize, schema
+from bot import config, instance, platforms, postgres, sanitize, schema
 from bot.handler import Registry
 from bot.store import (
     CORE_MIGRATIONS,
@@ -112,8 +112,17 @@ def command(args: argparse.Namespace, registry: Registry) -> int:
         " (with its password where it shows ***, or better ${NAME} there and the password in "
         "that environment variable)")
     print(f"copied {total} rows in {len(counts)} tables from {source} to {storage}; set "
-          f"`storage: {storage}` in bot.yaml{masked} and start the bot")
+          f"`storage: {storage}` in bot.yaml{masked} and {_then(source)}")
     return 0
+
+
+def _then(source: Path) -> str:
+    """What to start on the copy: the terminal simulator's database is refused by `run` on
+    WeChat, so "start the bot" would lead to exit 2 (review s41 r51 finding 6)."""
+    if asyncio.run(platforms.recorded(source)) != platforms.SIMULATOR:
+        return "start the bot"
+    return ("start the terminal simulator (`groupbot run --simulator`): this is its database, "
+            "with its simulated groups, which WeChat does not run on")
 
 
 async def _stoppable(work: Coroutine[Any, Any, list[tuple[str, int]]], stop: Stop

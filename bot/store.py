@@ -882,7 +882,8 @@ async def _versions(reader: Reader, path: Location) -> dict[str, int]:
         if (why := postgres.foreign(found, bool(tables - {"schema_version"}))) is not None:
             raise ForeignDatabase(postgres.not_ours(where, why))
         if found is None:  # (no table at all: tables and no schema_version are foreign)
-            raise OlderDatabase(f"{where} holds no tables: no groupbot has run on it yet")
+            raise OlderDatabase(f"{where}: {postgres.NO_SCHEMA}" if not await _a_schema(reader)
+                                else f"{where} holds no tables: no groupbot has run on it yet")
         return found
     try:
         db = sqlite3.connect(path)
@@ -895,6 +896,13 @@ async def _versions(reader: Reader, path: Location) -> dict[str, int]:
             db.close()
     except sqlite3.Error as exc:
         raise _unusable(path, exc, write=False) from None
+
+
+async def _a_schema(reader: Reader) -> bool:
+    """Whether the URL's search_path names a schema that exists (none: a typo in it, which
+    `report` said was a database no groupbot has run on: review s41 r51 finding 7)."""
+    row = await reader.one("SELECT current_schema()")
+    return row is not None and row[0] is not None
 
 
 def open_reader(path: Location) -> SqliteReader | postgres.PgReader:

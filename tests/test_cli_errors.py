@@ -361,7 +361,8 @@ def _scenario(tmp_path: Path, text: str) -> Path:
 def test_replay_refuses_two_groups_with_the_same_id(capsys: pytest.CaptureFixture[str],
                                                     tmp_path: Path) -> None:
     scenario = _scenario(tmp_path, "groups:\n  - {id: r1, topic: Listener Recruitment 01}\n"
-                                   "  - {id: r1, topic: Listener Recruitment 02}\n")
+                                   "  - {id: r1, topic: Listener Recruitment 02}\n"
+                                   "steps: []\n")
     code, out, err = _run(capsys, "replay", str(scenario), "--config", SHIPPED)
     assert code == 2 and out == ""
     assert _one_line(err) == f"{scenario}:4: groups[1].id: group 'r1' is already declared " \
@@ -701,9 +702,9 @@ def test_a_config_directory_that_is_not_there_says_so(capsys: pytest.CaptureFixt
 def test_audit_echoes_a_group_id_with_escapes_as_a_literal(capsys: pytest.CaptureFixture[str],
                                                           played: Path) -> None:
     """`--group` pasted with an escape sequence cleared the screen as it was echoed back."""
-    code, out, _ = _run(capsys, "audit", "--db", str(played), "--group", "\x1b[2Jr1")
-    assert code == 0
-    assert out == "no audit records in '\\x1b[2Jr1'\n"
+    code, _, err = _run(capsys, "audit", "--db", str(played), "--group", "\x1b[2Jr1")
+    assert code == 2  # no such group (f55: r51 finding 3)
+    assert err.splitlines()[-1] == "groupbot audit: no group '\\x1b[2Jr1' in the database"
 
 
 @pytest.mark.parametrize("step", ["say: {group: r1, from: bot, text: 群规}",

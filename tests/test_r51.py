@@ -1,7 +1,8 @@
 """r51: a new operator follows the deployment docs (README, deploy.md, scale.md, reports.md,
 replay.md) literally, making an operator's slips on the way (a typo in a key or a URL, a
-wrong path, the database of another deployment). Each code finding is a strict xfail that
-passes once fixed; the docs were fixed in the same branch."""
+wrong path, the database of another deployment). Each code finding was a strict xfail;
+f55 fixed them all and removed the markers (tests/test_f55_*.py say more of each fix); the
+docs were fixed in r51's branch."""
 
 from __future__ import annotations
 
@@ -54,24 +55,18 @@ def _deployment(tmp_path: Path, storage: str = "../data/groupbot.db",
     return config
 
 
-@pytest.mark.xfail(strict=True, reason="r51 finding 1: a scenario without `steps` (or with "
-                   "`step:` for it) plays nothing, prints nothing and exits 0")
 def test_r51_1_a_scenario_without_steps_is_refused_naming_steps(tmp_path: Path) -> None:
     ran = groupbot("replay", str(_scenario(tmp_path, SCENARIO_HEAD)))
     assert ran.returncode == 2
     assert "steps" in ran.stderr.replace(str(tmp_path), "")  # the test's name holds it
 
 
-@pytest.mark.xfail(strict=True, reason="r51 finding 1b: `step:` written for `steps:` is "
-                   "'not a duration: [...]', never naming `steps`")
 def test_r51_1b_step_for_steps_names_steps(tmp_path: Path) -> None:
     ran = groupbot("replay", str(_scenario(tmp_path, SCENARIO_HEAD + "step:\n" + SAY)))
     assert ran.returncode == 2
     assert "steps" in ran.stderr.replace(str(tmp_path), "")  # the test's name holds it
 
 
-@pytest.mark.xfail(strict=True, reason="r51 finding 2: a scenario's `config:` naming no "
-                   "directory is blamed on ./config, not on the scenario's key")
 def test_r51_2_a_scenario_config_key_naming_nothing_names_the_scenario(
         tmp_path: Path) -> None:
     text = SCENARIO_HEAD.replace(f"config: {SHIPPED}", "config: ../nowhere")
@@ -92,9 +87,6 @@ def replayed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return db
 
 
-@pytest.mark.xfail(strict=True, reason="r51 finding 3: `audit --group` of a group the "
-                   "database does not hold exits 0 ('no audit records in zz'); reports.md "
-                   "says audit exits 2 on an unknown --group, as report and export do")
 def test_r51_3_audit_refuses_an_unknown_group_as_report_does(replayed: Path) -> None:
     report = groupbot("report", "--db", str(replayed), "--config", SHIPPED, "--group", "zz")
     assert report.returncode == 2 and "no group 'zz'" in report.stderr
@@ -103,9 +95,6 @@ def test_r51_3_audit_refuses_an_unknown_group_as_report_does(replayed: Path) -> 
     assert "no group 'zz'" in audit.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="r51 finding 4: `report --account a` over groups no "
-                   "lease gives to `a` says '(no groups recorded yet)' of a database that "
-                   "holds groups")
 def test_r51_4_report_of_an_account_serving_nothing_does_not_say_no_groups(
         replayed: Path, tmp_path: Path) -> None:
     config = _deployment(tmp_path, token_env="GROUPBOT_TOKEN_A")
@@ -116,9 +105,6 @@ def test_r51_4_report_of_an_account_serving_nothing_does_not_say_no_groups(
     assert "'a'" in ran.stdout + ran.stderr or "account a" in ran.stdout + ran.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="r51 finding 5: a `--db` URL with one slash "
-                   "(postgresql:/...) is read as a relative file 'the bot has not run with "
-                   "this config yet', never as a mistyped URL")
 def test_r51_5_a_mistyped_url_is_named_as_one(tmp_path: Path) -> None:
     ran = groupbot("report", "--config", SHIPPED,
                    "--db", "postgresql:/groupbot@localhost/groupbot")
@@ -127,9 +113,6 @@ def test_r51_5_a_mistyped_url_is_named_as_one(tmp_path: Path) -> None:
     assert "has not run with this config" not in ran.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="r51 finding 6: `storage copy` of the terminal "
-                   "simulator's database says 'start the bot' on it, which `run` on WeChat "
-                   "then refuses (exit 2)")
 def test_r51_6_copying_the_simulator_s_database_says_so(
         tmp_path: Path, postgres: Postgres) -> None:
     config = _deployment(tmp_path)
@@ -139,9 +122,6 @@ def test_r51_6_copying_the_simulator_s_database_says_so(
     assert "simulator" in ran.stdout + ran.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="r51 finding 7: `report --db URL?search_path=TYPO` "
-                   "says 'holds no tables: no groupbot has run on it yet', not that the "
-                   "schema does not exist (as `run` and `storage copy` say)")
 def test_r51_7_a_report_on_a_missing_schema_names_the_schema(postgres: Postgres) -> None:
     url = postgres.database() + "?search_path=nosuch"
     ran = groupbot("report", "--config", SHIPPED, "--db", url)
@@ -149,16 +129,10 @@ def test_r51_7_a_report_on_a_missing_schema_names_the_schema(postgres: Postgres)
     assert "schema" in ran.stderr and "no groupbot has run on it" not in ran.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="r51 finding 8: an endpoint pasted as a URL with a "
-                   "trailing slash (http://127.0.0.1:8788/) is refused; wechat.md says a URL "
-                   "is accepted")
 def test_r51_8_an_endpoint_url_with_a_trailing_slash_is_taken() -> None:
     assert check_endpoint("http://127.0.0.1:8788/").rstrip("/").endswith("127.0.0.1:8788")
 
 
-@pytest.mark.xfail(strict=True, reason="r51 finding 9: `replay --db` on a (stopped) database "
-                   "WeChat has run on writes the scenario's simulated groups, members and "
-                   "removals into it, which every report, export and audit then shows")
 def test_r51_9_replay_refuses_a_database_wechat_has_run_on(tmp_path: Path) -> None:
     db = tmp_path / "groupbot.db"
     scenario = ROOT / "tests" / "scenarios" / "pacing.yaml"
@@ -179,9 +153,6 @@ async def _as_wechat_s(db: Path) -> int:
     finally:
         await store.close()
 
-@pytest.mark.xfail(strict=True, reason="r51 finding 10: a `--db` file that is not there is "
-                   "'no database at X: the bot has not run with this config yet': no command "
-                   "name as every other error line has, and the config is not what --db named")
 def test_r51_10_a_missing_db_file_is_named_as_the_db_option(tmp_path: Path) -> None:
     ran = groupbot("report", "--config", SHIPPED, "--db", str(tmp_path / "typo.db"))
     assert ran.returncode == 2
@@ -189,10 +160,6 @@ def test_r51_10_a_missing_db_file_is_named_as_the_db_option(tmp_path: Path) -> N
     assert "--db" in ran.stderr and "with this config" not in ran.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="r51 finding 11: a mistyped storage URL "
-                   "(postgresq://, postgresql:/) passes `check` and `run` makes an SQLite "
-                   "file under config/ named like it: accounts on two machines then each "
-                   "serve every group from a database of their own")
 @pytest.mark.parametrize("storage", ["postgresq://groupbot@db.internal/groupbot",
                                      "postgresql:/groupbot@db.internal/groupbot"])
 def test_r51_11_check_refuses_a_storage_that_looks_like_a_mistyped_url(
@@ -202,9 +169,6 @@ def test_r51_11_check_refuses_a_storage_that_looks_like_a_mistyped_url(
     assert "storage" in ran.stdout + ran.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="r51 finding 12: `start: \"2026-11-23 8:55\"` (one "
-                   "digit for the hour) gets pydantic's 'unexpected extra characters at the "
-                   "end of the input', not the example every other bad start gets")
 def test_r51_12_a_start_with_a_one_digit_hour_gets_the_example(tmp_path: Path) -> None:
     head = SCENARIO_HEAD.replace('"2026-11-23 08:55"', '"2026-11-23 8:55"')
     ran = groupbot("replay", str(_scenario(tmp_path, head + "steps:\n" + SAY)))
@@ -212,9 +176,6 @@ def test_r51_12_a_start_with_a_one_digit_hour_gets_the_example(tmp_path: Path) -
     assert 'like "2026-11-23 08:55"' in ran.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="r51 finding 13: a gateway token pasted as an "
-                   "account's `token_env` passes `check` (it is a valid variable name), and "
-                   "`run --account` then prints the token in its error line")
 def test_r51_13_a_token_pasted_as_token_env_is_refused(tmp_path: Path) -> None:
     token = "insecure_0b6f1c2d3e4f5a6b7c8d9e0f1a2b3c4d"
     config = _deployment(tmp_path, token_env=token)
@@ -224,10 +185,6 @@ def test_r51_13_a_token_pasted_as_token_env_is_refused(tmp_path: Path) -> None:
     assert token not in ran.stdout + ran.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="r51 finding 14: scripts/bench_accounts.py --storage "
-                   "URL leaves its bench groups, leases, activity and audit rows in that "
-                   "database (scale.md's example names the deployment's own), where "
-                   "`groupbot bench --storage` uses a schema of its own, dropped after")
 def test_r51_14_bench_accounts_leaves_nothing_in_the_database(postgres: Postgres) -> None:
     url = postgres.database()
     subprocess.run([sys.executable, str(ROOT / "scripts" / "bench_accounts.py"),

@@ -133,10 +133,10 @@ def test_a_start_the_clocks_skip_exits_2_and_one_they_do_not_plays(tmp_path: Pat
         "Asia/Shanghai", "America/New_York"), {"recruitment": "handlers: []\n"})
     for start, code in (("2026-03-08 02:30", 2), ("2026-03-08 03:30", 0),
                         ("2026-03-08T02:30-05:00", 0)):
-        scenario = _scenario(tmp_path, f'start: "{start}"\n')
+        scenario = _scenario(tmp_path, f'start: "{start}"\nsteps: []\n')
         result = _cli("replay", str(scenario), "--config", str(config))
         assert result.returncode == code, result.stderr
-    scenario = _scenario(tmp_path, 'start: "2026-03-08 02:30"\n')
+    scenario = _scenario(tmp_path, 'start: "2026-03-08 02:30"\nsteps: []\n')
     result = _cli("replay", str(scenario), "--config", str(config))
     assert result.stderr.strip() == (
         f"{scenario}:1: start: 2026-03-08 02:30 does not exist in America/New_York: the clocks "
@@ -152,7 +152,7 @@ def test_a_broken_config_exits_2_naming_file_line_and_key(tmp_path: Path) -> Non
     (config / "types" / "t.yaml").write_text(
         "handlers:\n  - keywords:\n      rules:\n        - patterns: [a]\n"
         "          reply: b\n          match: fuzzy\n", encoding="utf-8")
-    scenario = _scenario(tmp_path, "config: config\nstart: 2026-11-23 08:55\n")
+    scenario = _scenario(tmp_path, "config: config\nstart: 2026-11-23 08:55\nsteps: []\n")
     result = _cli("replay", str(scenario))
     assert result.returncode == 2
     assert "t.yaml:6: handlers.keywords.rules[0].match: Input should be" in result.stderr

@@ -26,6 +26,7 @@ from aiohttp.http_exceptions import HttpProcessingError
 from markupsafe import Markup, escape
 
 from bot import schema
+from bot.audit_command import no_database
 from bot.clock import SystemClock
 from bot.config import Deployment, absent
 from bot.handler import Registry
@@ -634,8 +635,7 @@ async def standalone(deployment: Deployment, db: Path | str, host: str, port: in
                      registry: Registry, environ: Mapping[str, str]) -> int:
     """`groupbot web`: the console alone over a database until SIGINT or SIGTERM."""
     if absent(db):
-        print(f"no database at {db}: the bot has not run with this config yet",
-              file=sys.stderr)
+        print(no_database("web", db, deployment.storage_path), file=sys.stderr)
         return 2
     token, from_env = operator_token(environ)
     console = Console(db, SystemClock(deployment.settings.timezone), registry, token,
