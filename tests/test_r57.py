@@ -73,8 +73,6 @@ async def test_unwarns_usage_names_the_id_form(tmp_path: Path) -> None:
         assert "ID" in usage, usage
 
 
-@pytest.mark.xfail(strict=True, reason="r57 finding 6: the shipped warning tells members "
-                   "they were silent 0 days for an after under 2.4h")
 async def test_a_silence_of_an_hour_is_not_said_as_0_days(tmp_path: Path) -> None:
     """`after: 1h` (a trial's setting): the default warning said 「已经 0 天没有发言了」 since
     h50c ({days} rounded down to a tenth; a0813e1 said 1). The admins' line says ≥1 小时."""
