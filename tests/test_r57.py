@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from harness import SHIPPED, Harness, shipped_config
 from test_namecard_promoted import GROUPS as NAMECARD_GROUPS
 from test_namecard_promoted import _pass_quiz, _reminders
@@ -89,8 +88,6 @@ async def test_a_silence_of_an_hour_is_not_said_as_0_days(tmp_path: Path) -> Non
         assert not any("已经 0 天" in text for text in warned), warned
 
 
-@pytest.mark.xfail(strict=True, reason="r57 finding 7: a trainee promoted for longer than "
-                   "the schedule, then dismissed, is never reminded, even after a rename")
 async def test_a_dismissed_trainee_who_renames_wrongly_is_reminded(tmp_path: Path) -> None:
     """dave is promoted after his first reminder and stays in the official group five days:
     the rounds due meanwhile count (h50c), so his schedule runs out unsent. Dismissed, he
