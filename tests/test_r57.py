@@ -1,5 +1,5 @@
-"""Review r57 of h50c (typed ids beside mentions, lifecycle's {days}): each finding a strict
-xfail that passes once it is fixed. See /work/helpers/reports/h50c.md."""
+"""Review r57 of h50c (typed ids beside mentions, lifecycle's {days}, name card reminders
+after a rename): a test for each finding, fixed by f58. See /work/helpers/reports/r57.md."""
 
 from __future__ import annotations
 
