@@ -46,3 +46,10 @@ async def test_words_that_are_no_members_id_get_the_usage_once(tmp_path: Path) -
             "误判了、x1 不是本群成员。用法：/unwarn @成员 或 /unwarn 成员ID"]
         await _command(h, "/warn {mentions} 刷屏", "bob")
         assert await _command(h, "/warns 全部") == ["生效中的警告：\n· bob 1/2：刷屏"]
+
+
+async def test_unblock_passes_over_the_bots_own_id_as_its_mention(tmp_path: Path) -> None:
+    async with Harness(SHIPPED, tmp_path, groups=CUSTOMER) as h:
+        await _command(h, "/kick {mentions}", "bob")
+        assert await _command(h, f"/unblock bob {h.world.self_id}") == [
+            "已解封 bob，可以重新加入本平台的群。"]
