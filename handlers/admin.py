@@ -17,7 +17,8 @@
     /progress ID               进度      a broadcast's or move's delivery report so far
 
 Only the contact ids under `admins` in bot.yaml may use them, never a display name; anyone
-else gets nothing, or the `refusal` text. Targets are the members the message mentions;
+else gets nothing, or the `refusal` text. Targets are the members the message mentions
+(/unwarn, /warns: and the ids typed of members ever in the group; /unblock: any id typed);
 a member who was never in the group is named in the reply and nothing changes. Warnings
 and removals follow the moderation policy of the group's type (bot/moderation.py), so a
 warning by hand and one by a detector count together. In a private chat (the `direct`
@@ -27,7 +28,7 @@ and the broadcasts and moves (bot/broadcast.py, bot/moving.py) work there only.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import timedelta
 
@@ -117,10 +118,14 @@ class Admin(Handler[Config]):
         lead = self._prefix[:1]
         self._lead = lead if lead.isascii() else ""  # for the quick look below
 
-    def parse(self, event: Message, is_bot: Callable[[str], bool]) -> Command | None:
+    def parse(self, event: Message, is_bot: Callable[[str], bool],
+              names: Iterable[str] | None = None) -> Command | None:
         """The command in a message, or None. A Latin command ends at a space or the end
-        ("/warns" is not "/warn s"); a Chinese one may run into its argument ("/踢@Bob")."""
-        text = strip_mentions(event.text)
+        ("/warns" is not "/warn s"); a Chinese one may run into its argument ("/踢@Bob").
+        With `names`, the mentioned members' names, a mention is taken out whole: "@Bob
+        Smith" is bob, not bob and the word "Smith" (a reason, or an id to act on)."""
+        text = strip_mentions(event.text) if names is None else strip_mentions(
+            strip_mentions(event.text, names))  # (then one whose name is unknown, as before)
         if not self._prefixed(text):
             return None  # most messages: not a command at all
         for word, name in self._words:
@@ -159,6 +164,9 @@ class Admin(Handler[Config]):
                     "refused", self.config.refusal_cooldown, member=event.sender.id):
                 ctx.reply(self.config.refusal, mention=True)  # (repeating it would only
             return STOP  # spend the send budget that every group's answers wait for)
+        if event.mentions:  # (the names: a lookup per mention, for an admin's command only)
+            command = self.parse(event, ctx.is_bot,
+                                 await ctx.mention_names(event.mentions)) or command
         case_id = command.rest.split(maxsplit=1)[0] if command.rest else ""
         if command.name in CASE_COMMANDS and not command.targets and moderation.is_case_id(
                 case_id):
@@ -171,12 +179,28 @@ class Admin(Handler[Config]):
         return STOP
 
 
-def _typed_ids_too(command: Command) -> Command:
-    """A command that takes members and no reason (/unwarn, /warns, /unblock) names them by
-    mention and by id alike, each once: `/unblock @bob wxid_x` unblocked bob only, the id
-    typed beside him dropped without a word."""
-    members = tuple(dict.fromkeys([*command.targets, *command.rest.split()]))
-    return replace(command, targets=members, rest="")
+def _typed_ids_too(command: Command, is_bot: Callable[[str], bool]) -> Command:
+    """/unblock names members by mention and by id alike, each once: `/unblock @bob wxid_x`
+    unblocked bob only, the id typed beside him dropped without a word. (A removed member is
+    no longer in the group, and it works in private: every word is taken for an id.) The
+    bot's own id, typed, is dropped as its mention is."""
+    typed = [word for word in command.rest.split() if not is_bot(word)]
+    return replace(command, targets=tuple(dict.fromkeys([*command.targets, *typed])), rest="")
+
+
+async def _known_ids_too(command: Command, ctx: Context) -> tuple[Command, list[str]]:
+    """/unwarn and /warns act on the members mentioned and on the words typed that are ids
+    of the group's members (ever seen here, or on the platform's list); and the other words,
+    which are no member: a remark like /warn's reason ("/unwarn @bob 误判了"), or a slip.
+    The bot's own id, typed, is dropped as its mention is."""
+    here = _Here(ctx)
+    known: list[str] = []
+    other: list[str] = []
+    for word in dict.fromkeys(command.rest.split()):
+        if not ctx.is_bot(word):
+            (known if await here(word) else other).append(word)
+    members = tuple(dict.fromkeys([*command.targets, *known]))
+    return replace(command, targets=members, rest=""), other
 
 
 def _needs_targets(command: Command, ctx: Context, usage: str) -> bool:
@@ -187,25 +211,43 @@ def _needs_targets(command: Command, ctx: Context, usage: str) -> bool:
 
 
 async def _members(command: Command, ctx: Context, verb: str) -> list[tuple[str, str]]:
-    """The mentioned members an admin command may act on, with their names. Admins are
-    refused, and members who were never in the group are named, with a reply. (The roster
-    first: the platform's member list, a lookup per member on a slow gateway, only for one
-    it does not know, inside the event's turn.)"""
-    listed: set[str] | None = None
-    allowed = []
+    """The members an admin command may act on, with their names. Admins are refused with
+    a reply; members who were never in the group are named, all in one reply (a reply each
+    spent the group's send budget on a pasted list)."""
+    here = _Here(ctx)
+    allowed, strangers = [], []
     for member in command.targets:
         name = await ctx.name(member)
         if ctx.is_admin(member):
             ctx.reply(f"{member_name(name)} 是管理员，不能{verb}。")
-            continue
-        if not await _was_here(ctx, member):
-            if listed is None:
-                listed = {m.id for m in await ctx.members()}
-            if member not in listed:
-                ctx.reply(f"{member_name(name)}（{member}）从未加入本群，未做任何处理。")
-                continue
-        allowed.append((member, name))
+        elif await here(member):
+            allowed.append((member, name))
+        else:
+            strangers.append((member, name))
+    if strangers:
+        ctx.reply(f"{first_of(strangers, SHOWN, '人', _named)}从未加入本群，未做任何处理。")
     return allowed
+
+
+def _named(member: tuple[str, str]) -> str:
+    return f"{member_name(member[1])}（{clean(member[0])}）"
+
+
+class _Here:
+    """Whether a member was ever in the group: the roster first; the platform's member list
+    (a lookup on a slow gateway, inside the event's turn) once, only for one it does not
+    know."""
+
+    def __init__(self, ctx: Context) -> None:
+        self._ctx = ctx
+        self._listed: set[str] | None = None
+
+    async def __call__(self, member: str) -> bool:
+        if await _was_here(self._ctx, member):
+            return True
+        if self._listed is None:
+            self._listed = {m.id for m in await self._ctx.members()}
+        return member in self._listed
 
 
 async def _was_here(ctx: Context, member: str) -> bool:
@@ -227,8 +269,10 @@ async def _warn(command: Command, moderator: Moderator, ctx: Context) -> None:
 
 
 async def _unwarn(command: Command, moderator: Moderator, ctx: Context) -> None:
-    command = _typed_ids_too(command)
-    if not _needs_targets(command, ctx, "/unwarn @成员"):
+    command, other = await _known_ids_too(command, ctx)
+    if not command.targets:
+        ctx.reply((f"{_ids(other)} 不是本群成员。" if other else "")
+                  + "用法：/unwarn @成员 或 /unwarn 成员ID")
         return
     for member, name in await _members(command, ctx, "撤销警告"):
         revoked = await moderator.revoke_last(member)
@@ -243,7 +287,7 @@ async def _unwarn(command: Command, moderator: Moderator, ctx: Context) -> None:
 
 
 async def _warns(command: Command, moderator: Moderator, ctx: Context) -> None:
-    command = _typed_ids_too(command)
+    command, _ = await _known_ids_too(command, ctx)  # none known: the group's list
     if command.targets:
         for member, name in await _members(command, ctx, "查看警告"):
             warnings = await moderator.in_force(member)
@@ -368,7 +412,7 @@ def _settled(case: Case) -> str:
 
 async def _unblock(command: Command, moderator: Moderator, ctx: Context) -> None:
     """Take each member named off the block list; one reply for all of them."""
-    members = _typed_ids_too(command).targets
+    members = _typed_ids_too(command, ctx.is_bot).targets
     if not members:
         ctx.reply("用法：/unblock @成员 或 /unblock 成员ID")
         return

@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import Field
 
@@ -46,7 +46,7 @@ class Silent(HandlerConfig):
     remove: bool = False
     grace: Duration = timedelta(days=1)
     warning: Annotated[TemplateText, placeholders("days", "after", "grace")] = Template(
-        "以上成员已经 {days} 天没有发言了。{grace}内仍未发言将被移出本群，"
+        "以上成员已经 {after}没有发言了。{grace}内仍未发言将被移出本群，"
         "想留下的话随便说句话就好～")
     max_mentions: Count = Field(20, ge=1, le=50)
 
@@ -193,6 +193,16 @@ class Lifecycle(Handler[Config]):
 
     def schedules(self) -> list[Schedule]:
         return [Schedule(key="daily", cron=self.config.daily_at)]
+
+    def shadows(self, later: Sequence[Handler[Any]]) -> list[tuple[tuple[str | int, ...], str]]:
+        """A warning that says `{days}` for an `after` not in whole days: the members would
+        read a rounded figure, "0" for 1h (the shipped text says `{after}`, true for any)."""
+        silent = self.config.silent
+        if silent is None or "days" not in silent.warning.names or not silent.after % DAY:
+            return []
+        return [(("silent", "warning"), (
+            f"{{days}} says {_days(silent.after)} for an after of {span(silent.after)} (not "
+            f"whole days: rounded down to a tenth); {{after}} says {span(silent.after)}"))]
 
     async def handle(self, event: MemberJoined | Tick, ctx: Context) -> Flow:
         if isinstance(event, MemberJoined):

@@ -8,6 +8,7 @@ themselves are not held to the pattern, nor is a member in a group of a later st
 funnel now (a trainee promoted to the official group who stays in the internship group a
 while: their name card is the official group's business): a reminder that falls due then
 is not sent, and the schedule goes on, so that one dismissed from there gets those left.
+A rename to another wrong name once the schedule has run out starts a fresh one.
 """
 
 from __future__ import annotations
@@ -119,10 +120,13 @@ class NameCard(Handler[Config]):
         if self.complies(member.name) or _exempt(member.id, ctx):
             await ctx.cancel(_timer(member.id))
             return
-        reminded = await ctx.get("reminded", member=member.id, default=0)
-        if reminded < self.config.max_reminders:
-            await ctx.schedule(_timer(member.id), self.config.first_reminder,
-                               {"member": member.id}, replace=False)
+        # a schedule going on keeps its rounds; one run out (say, while they were promoted)
+        # starts afresh: a wrong name chosen now is a new act, reminded as after a join
+        ran_out = await ctx.get("reminded", member=member.id, default=0) \
+            >= self.config.max_reminders
+        if await ctx.schedule(_timer(member.id), self.config.first_reminder,
+                              {"member": member.id}, replace=False) and ran_out:
+            await ctx.set("reminded", 0, member=member.id)
 
     async def _due(self, member: str, ctx: Context) -> None:
         """A member's reminder is due: it goes with the others due within `window`."""

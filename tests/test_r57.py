@@ -1,11 +1,10 @@
-"""Review r57 of h50c (typed ids beside mentions, lifecycle's {days}): each finding a strict
-xfail that passes once it is fixed. See /work/helpers/reports/h50c.md."""
+"""Review r57 of h50c (typed ids beside mentions, lifecycle's {days}, name card reminders
+after a rename): a test for each finding, fixed by f58. See /work/helpers/reports/r57.md."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from harness import SHIPPED, Harness, shipped_config
 from test_namecard_promoted import GROUPS as NAMECARD_GROUPS
 from test_namecard_promoted import _pass_quiz, _reminders
@@ -23,8 +22,6 @@ async def _command(h: Harness, text: str, *targets: str, sender: str = "op_lin")
     return h.texts()[before:]
 
 
-@pytest.mark.xfail(strict=True, reason="r57 finding 1: a display name's second word is "
-                   "taken for a typed id by /unwarn and /unblock")
 async def test_a_mentioned_name_with_a_space_is_one_member(tmp_path: Path) -> None:
     """bob's WeChat name is "Bob Smith": `/unwarn @Bob Smith` answered 「Smith（Smith）从未加入
     本群」 besides taking back bob's warning, and `/unblock @Bob Smith` 「Smith 不在移出名单中」:
@@ -39,8 +36,6 @@ async def test_a_mentioned_name_with_a_space_is_one_member(tmp_path: Path) -> No
             "已解封 bob，可以重新加入本平台的群。"]
 
 
-@pytest.mark.xfail(strict=True, reason="r57 finding 2: words after /unwarn's mention are "
-                   "each answered as a member who never joined")
 async def test_a_word_after_unwarns_mention_is_no_member(tmp_path: Path) -> None:
     """`/unwarn @bob 误判了` (/warn takes a reason, so an admin writes one here too) took back
     bob's warning and also answered 「误判了（误判了）从未加入本群，未做任何处理。」, before the
@@ -51,8 +46,6 @@ async def test_a_word_after_unwarns_mention_is_no_member(tmp_path: Path) -> None
             "已撤销 bob 的一次警告（刷屏），现在 0/2。"]
 
 
-@pytest.mark.xfail(strict=True, reason="r57 finding 3: /unwarn and /warns answer each "
-                   "unknown word with a message of its own")
 async def test_many_unknown_ids_are_one_reply(tmp_path: Path) -> None:
     """A careless admin's `/unwarn` with 40 words (a pasted sentence, ids of another group)
     got 40 messages, each a send of the group's budget (a0813e1: the usage, once); /unblock
@@ -63,8 +56,6 @@ async def test_many_unknown_ids_are_one_reply(tmp_path: Path) -> None:
         assert len(await _command(h, f"/warns {words}")) <= 1
 
 
-@pytest.mark.xfail(strict=True, reason="r57 finding 4: the bot's own id typed is acted on; "
-                   "mentioned, it is dropped")
 async def test_the_bots_own_id_typed_is_not_a_member(tmp_path: Path) -> None:
     """`/warns @小助手` lists the group (parse drops the bot from the mentions), but
     `/warns BOT_ID` answered 「小助手 没有生效中的警告。」: typed ids skip that filter."""
@@ -73,8 +64,6 @@ async def test_the_bots_own_id_typed_is_not_a_member(tmp_path: Path) -> None:
         assert await _command(h, f"/warns {h.world.self_id}") == mentioned
 
 
-@pytest.mark.xfail(strict=True, reason="r57 finding 5: /unwarn's usage still asks for a "
-                   "mention only")
 async def test_unwarns_usage_names_the_id_form(tmp_path: Path) -> None:
     """/unwarn takes an id since h50c (docs/handlers/admin.md), its usage line still says
     「请 @ 要处理的成员」; /unblock's says 「/unblock @成员 或 /unblock 成员ID」."""
@@ -83,8 +72,6 @@ async def test_unwarns_usage_names_the_id_form(tmp_path: Path) -> None:
         assert "ID" in usage, usage
 
 
-@pytest.mark.xfail(strict=True, reason="r57 finding 6: the shipped warning tells members "
-                   "they were silent 0 days for an after under 2.4h")
 async def test_a_silence_of_an_hour_is_not_said_as_0_days(tmp_path: Path) -> None:
     """`after: 1h` (a trial's setting): the default warning said 「已经 0 天没有发言了」 since
     h50c ({days} rounded down to a tenth; a0813e1 said 1). The admins' line says ≥1 小时."""
@@ -101,8 +88,6 @@ async def test_a_silence_of_an_hour_is_not_said_as_0_days(tmp_path: Path) -> Non
         assert not any("已经 0 天" in text for text in warned), warned
 
 
-@pytest.mark.xfail(strict=True, reason="r57 finding 7: a trainee promoted for longer than "
-                   "the schedule, then dismissed, is never reminded, even after a rename")
 async def test_a_dismissed_trainee_who_renames_wrongly_is_reminded(tmp_path: Path) -> None:
     """dave is promoted after his first reminder and stays in the official group five days:
     the rounds due meanwhile count (h50c), so his schedule runs out unsent. Dismissed, he
