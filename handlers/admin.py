@@ -28,6 +28,7 @@ and the broadcasts and moves (bot/broadcast.py, bot/moving.py) work there only.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import timedelta
@@ -179,12 +180,20 @@ class Admin(Handler[Config]):
         return STOP
 
 
+_LISTED = re.compile(r"[^\s,，、;；]+")  # (no WeChat id holds a comma)
+
+
+def _listed(rest: str) -> list[str]:
+    """The ids typed after a command, apart by spaces or commas: `wxid_a，wxid_b` is two."""
+    return _LISTED.findall(rest)
+
+
 def _typed_ids_too(command: Command, is_bot: Callable[[str], bool]) -> Command:
     """/unblock names members by mention and by id alike, each once: `/unblock @bob wxid_x`
     unblocked bob only, the id typed beside him dropped without a word. (A removed member is
     no longer in the group, and it works in private: every word is taken for an id.) The
     bot's own id, typed, is dropped as its mention is."""
-    typed = [word for word in command.rest.split() if not is_bot(word)]
+    typed = [word for word in _listed(command.rest) if not is_bot(word)]
     return replace(command, targets=tuple(dict.fromkeys([*command.targets, *typed])), rest="")
 
 
@@ -196,7 +205,7 @@ async def _known_ids_too(command: Command, ctx: Context) -> tuple[Command, list[
     here = _Here(ctx)
     known: list[str] = []
     other: list[str] = []
-    for word in dict.fromkeys(command.rest.split()):
+    for word in dict.fromkeys(_listed(command.rest)):
         if not ctx.is_bot(word):
             (known if await here(word) else other).append(word)
     members = tuple(dict.fromkeys([*command.targets, *known]))

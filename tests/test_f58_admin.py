@@ -53,3 +53,14 @@ async def test_unblock_passes_over_the_bots_own_id_as_its_mention(tmp_path: Path
         await _command(h, "/kick {mentions}", "bob")
         assert await _command(h, f"/unblock bob {h.world.self_id}") == [
             "已解封 bob，可以重新加入本平台的群。"]
+
+
+async def test_ids_typed_apart_by_commas_are_each_one(tmp_path: Path) -> None:
+    """`/unblock bob，carol` (a Chinese comma, as a Chinese keyboard types it) was one id
+    that nobody has (r57 noticed)."""
+    async with Harness(SHIPPED, tmp_path, groups=CUSTOMER) as h:
+        for member in ("bob", "carol"):
+            await h.say("c1", member, "大家好")
+            await _command(h, "/kick {mentions}", member)
+        assert await _command(h, "/unblock bob，carol") == [
+            "已解封 bob、carol，可以重新加入本平台的群。"]
