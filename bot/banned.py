@@ -52,7 +52,6 @@ import contextlib
 import itertools
 import json
 import logging
-import math
 import re
 import subprocess
 import sys
@@ -166,7 +165,6 @@ _AROUND = re.compile(rf"(?<=[a-z0-9{_HAN}])[\s·.\-_,，、;；]+(?=[a-z0-9{_HAN
 _REPEATS = re.compile(r"([a-z])(?:[^a-z0-9" + _HAN + r"]*\1)+")
 _STARRED = re.compile(r"(?<![a-z*])[a-z]*\*[a-z*]*(?![a-z*])")
 SUFFIXES = ("", "s", "es", "ed", "er", "ers", "ing", "ings", "in", "y")
-_WINDOW = 8  # characters of context either side of a Chinese hit for segmentation
 # What ends a sentence in an unmasked text (NFKC made ！？； ASCII; newlines are spaces)
 _SENTENCE_END = re.compile("[。!?;…]")
 # What ends a clause (NFKC made ， ASCII too): a listed word of Chinese and Latin letters
@@ -354,62 +352,6 @@ def _pinyin_forms(word: str, syllables: list[str]) -> tuple[str, ...]:
                                for c, s, latin in zip(word, syllables, mix, strict=True)))
              for mix in itertools.product((False, True), repeat=len(word)) if any(mix))
     return tuple(dict.fromkeys(form for form in forms if form != word))
-
-
-# How much likelier (a factor) the best segmentation that keeps a hit whole must be than the
-# best one with a word across an end of it. Chosen on tests/corpus/moderation.yaml, where
-# the innocent sentences' hits are at most about as likely whole as crossed (景色|情调:
-# 1.04x) and the real ones at least 50x.
-_CONFIDENCE = math.log(10)
-
-
-@lru_cache(maxsize=4096)
-def _margin(window: str, start: int, end: int, exact: bool = False) -> float:
-    """log(P(best segmentation keeping window[start:end] whole) / P(best with a word across
-    start or end)), by jieba's dictionary and its word probabilities (bot/segment.py;
-    cached: spam repeats itself). Keeping it whole: no word crosses either end, or one word
-    holds all of it (色情片 holds 色情; not when `exact`: 不要脸 crosses 不要). Infinite
-    when no dictionary word can cross an end."""
-    dictionary = segment.dictionary()
-    log_total = math.log(dictionary.total)
-    n = len(window)
-    words = [(i, j + 1, math.log(dictionary.freq(window[i:j + 1]) or 1) - log_total)
-             for i, ends in enumerate(dictionary.dag(window)) for j in ends]
-
-    def crosses(i: int, j: int) -> bool:
-        return (i < start < j or i < end < j) and (exact or not (i <= start and end <= j))
-
-    def best_to(allowed: list[tuple[int, int, float]]) -> list[float]:
-        best = [0.0] + [-math.inf] * n  # best[k]: the likeliest segmentation of window[:k]
-        for i, j, weight in allowed:  # ordered by start, so best[i] is final here
-            best[j] = max(best[j], best[i] + weight)
-        return best
-
-    forward = best_to(words)
-    backward = [-math.inf] * n + [0.0]  # backward[k]: the likeliest segmentation of window[k:]
-    for i, j, weight in reversed(words):  # by start, last first: backward[j] is final here
-        backward[i] = max(backward[i], weight + backward[j])
-    crossed = max((forward[i] + weight + backward[j] for i, j, weight in words if crosses(i, j)),
-                  default=-math.inf)
-    whole = best_to([word for word in words if not crosses(word[0], word[1])])[n]
-    return whole - crossed
-
-
-def _whole_word(form: str, start: int, end: int, exact: bool = False,
-                starts: list[int] | None = None) -> bool:
-    """Word segmentation of the text around form[start:end] keeps it whole, and confidently:
-    a reading with a word across an end of it is far less likely (平台|独家 crosses 台独;
-    风景|色情|调 barely beats 风|景色|情调). `exact`: a word of its own, not inside a longer
-    one. Only `_WINDOW` characters either side are segmented, and with `starts` (where each
-    run of the text's kept characters starts), of a word inside one run, not past that run:
-    a space or a comma the form dropped ends a word written whole (援交 加我, 援交，加微信:
-    not 援|交加); one written in pieces (本 平 台 独 家) is read across them."""
-    lo, hi = max(0, start - _WINDOW), min(len(form), end + _WINDOW)
-    if starts and (run := bisect.bisect_right(starts, start)) == \
-            bisect.bisect_right(starts, end - 1):  # (a word spelled out in pieces, 色 情,
-        lo = max(lo, starts[run - 1])  # is read with what is around it, as before)
-        hi = min(hi, starts[run] if run < len(starts) else len(form))
-    return _margin(form[lo:hi], start - lo, end - lo, exact) > _CONFIDENCE
 
 
 def _mixed(form: str) -> bool:
@@ -662,7 +604,7 @@ class BannedWords:
             return False
         if _initial(form, starts, start, end, clauses.ends):
             return False
-        if not (form[start:end].isascii() or _whole_word(form, start, end, starts=starts)):
+        if not (form[start:end].isascii() or segment.whole_word(form, start, end, starts=starts)):
             return False
         return not any(a <= start and end <= b for a, b in allowed)
 
@@ -706,7 +648,7 @@ class BannedWords:
         for last, length in self._context.iter(form):
             at, stop = last + 1 - length, last + 1
             if (at == 0 or form[at - 1] not in _DENIED) and (
-                    form[at:stop].isascii() or _whole_word(form, at, stop, True)):
+                    form[at:stop].isascii() or segment.whole_word(form, at, stop, True)):
                 found.append((at, stop))
         return sorted(found)
 

@@ -80,6 +80,7 @@ from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from itertools import pairwise
 
+from bot.segment import whole_word
 from bot.text import normalize, simplified, unmask
 
 
@@ -269,6 +270,16 @@ _ASKED = re.compile("加我|[+➕]我|私聊|私我|私信|私讯|私戳|详聊|
 _SELLS = re.compile("日结|日赚|躺赚|赚钱|挣钱|网赚|月入|副业|零投资|高薪|刷单|返利|返现|返佣|佣金"
                     "|兼职(?!助教|辅导员|教师)|代理(?![班组课])|招聘(?!会)|诚招|急招|打字员|点赞员"
                     "|手工活|加盟|代购|微商|优惠|(?<![已未没经刚])下单|接单")
+
+
+def _sells(said: str) -> bool:
+    """A selling word in `said` that is a word of it, by word segmentation (bot/segment.py):
+    日结 in 兼职日结, not in 周日结束 or 节日结束 (周日|结束: 「王薇 20231234 节日结束后交作业」
+    is a roster's line)."""
+    return any(hit.group().isascii() or whole_word(said, hit.start(), hit.end())
+               for hit in _SELLS.finditer(said))
+
+
 # ...nor of a roster's own selling words as its title says them: a fee's discount (学费优惠), who
 # took a coupon (优惠券领取), a school's part-time job (勤工助学岗位（兼职）), a shop's event's
 # winners (返利活动中奖) (review s40 r47 finding 4)
@@ -603,7 +614,7 @@ def reaches_out(said: str) -> bool:
     member sent before it, it makes the entry an ad's (`_Clauses`), a contact detail split
     over messages (bot/prefilter.py `no_contact_part`)."""
     joined = _joined_up(said)
-    return bool(_ASKED.search(joined) or _OFFERED.search(said) or _SELLS.search(joined)
+    return bool(_ASKED.search(joined) or _OFFERED.search(said) or _sells(joined)
                 or "联系" in said or "找我" in said)
 
 
@@ -705,7 +716,7 @@ class _Clauses:
         if clause[0] not in self._reaches:
             said = _joined_up(simplified(self._text[slice(*clause)]))
             self._reaches[clause[0]] = bool(
-                _ASKED.search(said) or _SELLS.search(_ROSTERS_OWN.sub(" ", said)))
+                _ASKED.search(said) or _sells(_ROSTERS_OWN.sub(" ", said)))
         return self._reaches[clause[0]]
 
     def _clauses_read(self, ends: list[int], lines: set[int]) -> str:
