@@ -137,10 +137,14 @@ _MEETS = re.compile("符合|满足|达到|具备|够")
 _NOUN_OF_IT = re.compile(r"\b(?:requirements?|conditions?|process|steps|deadline|fees?|"
                          r"income|rules)\s+(?:to|for)\s+$")
 # Someone else doing it, not the writer: a question about them is chat between members
-# ("你报名了吗", "你们都报名了吗", "有人报名吗", "报名的人多吗", "when did you join?"), not how to
-# sign up; 你们这(边), 你们的, 你好 and 请问你们 speak to the organisers
-_OTHERS_BEFORE = re.compile(r"(?:(?<!请问)(?<!问下)(?<!问一下)你(?!们?[好这那的])|有人|大家(?!好)|"
-                            r"别人)|\b(?:you|anyone|anybody|everyone|everybody)\b")
+# ("你报名了吗", "你们都报名了吗", "有人报名吗", "他报名了吗", "宝妈们报名了吗", "报名的人多吗",
+# "when did you join?"), not how to sign up. In Chinese they are the one signing up only right
+# before the word (with 都, 也, 已经, 还, 没(有) or 不 between): "有人知道怎么报名吗" and "你知道
+# 报名入口在哪吗" ask the group how to sign up (review r59 finding 4). 你们这(边), 你们的, 你好,
+# 我们 and 请问你们 speak to the organisers; 请问你 asks a member (r59 finding 3).
+_OTHERS_BEFORE = re.compile(r"(?:(?<!请问)(?<!问下)(?<!问一下)你们|你|[他她]|有人|大家|别人|"
+                            r"(?![你我咱])\w们)(?:都|也|已经|还|没有?|不|\s)*$|"
+                            r"\b(?:you|anyone|anybody|everyone|everybody)\b")
 _OTHERS_AFTER = re.compile("的人|人[数多少]")  # "报名的人多吗", "报名人数多少" (not 人工)
 _SENTENCE_END = re.compile(r"[,.!?;。，．！？；\n]")  # (a space ends a clause, not a sentence)
 # A clause that only asks whether one may ("报名，可以吗？"): the sign-up's own, asking nothing
@@ -426,9 +430,11 @@ def _reading(norm: str, words: WordMatcher[str]) -> Reading:
 
 
 def _of_others(before: str, after: str) -> bool:
-    """Whether the word is said of someone else: `_OTHERS_BEFORE` in what its clause says
-    before it, or `_OTHERS_AFTER` after it."""
-    return bool(_OTHERS_AFTER.match(after) or _OTHERS_BEFORE.search(before))
+    """Whether the word is said of someone else: `_OTHERS_AFTER` after it, or `_OTHERS_BEFORE`
+    in what its clause says before it, unless the word names a thing of signing up
+    ("大家报名入口在哪里" asks where the entrance is, not who signed up)."""
+    return bool(_OTHERS_AFTER.match(after) or (
+        _OTHERS_BEFORE.search(before) and not _ITS_NOUN.match(after)))
 
 
 def _clause_of(norm: str, begin: int, end: int) -> tuple[int, int, str]:
