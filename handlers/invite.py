@@ -328,12 +328,15 @@ class Invite(Handler[Config]):
 
 async def _put_to_another(event: Message, ctx: Context) -> bool:
     """Whether the message is put to another member, who answers it: it mentions someone
-    other than the bot ("@Bob 报名入口在哪") or quote-replies a member, not the bot ("你报名了吗"
-    under Bob's 「我刚报名了」)."""
+    other than the bot ("@Bob 报名入口在哪") or quote-replies another member ("你报名了吗"
+    under Bob's 「我刚报名了」). Not a quote of the bot's, of an admin's (a question under
+    their announcement is for the organisers) or of the sender's own (a follow-up of their
+    own question)."""
     if any(not ctx.is_bot(member) for member in event.mentions):
         return True
     quoted = event.quoted
-    return quoted is not None and quoted.name not in await ctx.mention_names([ctx.bot_id])
+    return quoted is not None and quoted.name not in await ctx.mention_names(
+        [ctx.bot_id, *ctx.admins, event.sender.id])
 
 
 def _asks_more(norm: str, words: WordMatcher[str]) -> bool:

@@ -4,9 +4,14 @@ tests/test_r59.py; these are the edges each fix must keep."""
 
 from __future__ import annotations
 
-import pytest
-from test_h50b_signup_questions import _reading
+from pathlib import Path
 
+import pytest
+from harness import SHIPPED, Harness
+from test_h50b_signup_questions import HINT, _reading
+from test_h50b_signup_questions import RECRUITMENT as GROUPS
+
+from bot.events import QUOTE_RULE
 from handlers.invite import Reading
 
 
@@ -27,3 +32,27 @@ from handlers.invite import Reading
 ])
 def test_who_signs_up_is_read_from_right_before_the_word(text: str, reading: Reading) -> None:
     assert _reading(text) is reading
+
+
+async def test_a_question_under_an_admin_s_announcement_gets_the_hint(tmp_path: Path) -> None:
+    """Finding 5: an admin's message quoted is the organisers', as the bot's is: a member
+    asking under the announcement asks them (quoted by the name the group shows)."""
+    async with Harness(SHIPPED, tmp_path, groups=GROUPS) as h:
+        await h.say("r1", "op_lin", "@所有人 实习群今天开放报名")
+        admin = h.world.member("r1", "op_lin").name
+        await h.say("r1", "alice", f"「{admin}：实习群今天开放报名」{QUOTE_RULE}报名入口在哪")
+        await h.advance("1m")
+        texts = h.texts("r1")
+    assert texts == [HINT], texts
+
+
+async def test_a_follow_up_under_a_member_s_quote_of_oneself_is_still_theirs(
+        tmp_path: Path) -> None:
+    """Finding 5 spares only the sender's own name: bob's quote of alice's question, asked
+    again under it, is put to alice (she answers)."""
+    async with Harness(SHIPPED, tmp_path, groups=GROUPS) as h:
+        alice = h.world.member("r1", "alice").name
+        await h.say("r1", "bob", f"「{alice}：有人吗」{QUOTE_RULE}报名入口在哪")
+        await h.advance("1m")
+        texts = h.texts("r1")
+    assert texts == [], texts

@@ -99,10 +99,10 @@ def test_asking_the_group_how_to_sign_up_is_a_question(text: str) -> None:
 
 # ---- 5 (low): a quote-reply to one's own message is no question put to another
 
-@pytest.mark.xfail(strict=True, reason="r59 finding 5: quoting oneself is put to another")
 async def test_a_follow_up_under_one_s_own_question_gets_the_hint(tmp_path: Path) -> None:
+    """(s41 f62: alice's name in the harness is 「alice」, so her own quote shows that.)"""
     async with Harness(SHIPPED, tmp_path, groups=GROUPS) as h:
-        await h.say("r1", "alice", f"「Alice：有人吗」{QUOTE_RULE}报名入口在哪")
+        await h.say("r1", "alice", f"「alice：有人吗」{QUOTE_RULE}报名入口在哪")
         await h.advance("1m")
         texts = h.texts("r1")
     assert texts == [HINT], texts
