@@ -29,6 +29,9 @@ from handlers.invite import Reading
     ("请问你们报名要交钱吗", Reading.QUESTION),
     ("我们报名要交钱吗", Reading.QUESTION),  # the writer among them
     ("你好报名入口在哪", Reading.QUESTION),
+    ("其他人报名了吗", Reading.NOTHING),
+    ("我替她报名可以吗", Reading.QUESTION),  # the writer signs her up: asks the organisers
+    ("帮别人报名要交钱吗", Reading.QUESTION),
 ])
 def test_who_signs_up_is_read_from_right_before_the_word(text: str, reading: Reading) -> None:
     assert _reading(text) is reading
