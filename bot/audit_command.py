@@ -122,7 +122,7 @@ def main(args: argparse.Namespace, registry: Registry) -> int:
     try:
         since = parse_since(args.since, datetime.now(tz)) if args.since else None
     except ValueError as exc:
-        print(exc, file=sys.stderr)
+        print(f"groupbot audit: {exc}", file=sys.stderr)
         return 2
     if absent(db):
         print(no_database("audit", db, storage), file=sys.stderr)

@@ -581,7 +581,19 @@ class BotInfo(Model):
 
 _ACCOUNT_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_ENDPOINT = re.compile(r"^[^\s:]+:\d{1,5}$")
+_ENDPOINT = re.compile(r"^(?:https?://)?(?P<host>[^\s:/\[\]]+|\[[0-9a-f:.]+\]):(?P<port>\d{1,5})/?$",
+                       re.IGNORECASE)
+
+
+def gateway_endpoint(text: str) -> str | None:
+    """`host:port` of a wechaty gateway, as bot.yaml's `endpoint:` and the variable
+    WECHATY_PUPPET_SERVICE_ENDPOINT give it (one reading for both: docs/wechat.md); None if
+    it is not one. A URL pasted from a browser is its host:port: `http://` or `https://` in
+    front and one `/` at the end are dropped (the connection is plain gRPC either way)."""
+    found = _ENDPOINT.match(text.strip())
+    if found is None or not 0 < int(found["port"]) < 65536:
+        return None
+    return f"{found['host']}:{found['port']}"
 
 
 def _account_name(value: str) -> str:
@@ -609,10 +621,11 @@ def _env_name(value: str) -> str:
 
 
 def _endpoint(value: str | None) -> str | None:
-    if value is not None and (not _ENDPOINT.match(value) or not 0 < int(value.rsplit(":")[1])
-                              < 65536):
+    if value is None:
+        return None
+    if (taken := gateway_endpoint(value)) is None:
         raise ValueError(f"not host:port of a wechaty gateway: {value!r} (e.g. 10.0.0.5:8788)")
-    return value
+    return taken
 
 
 class Account(Model):

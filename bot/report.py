@@ -212,15 +212,10 @@ def _command(args: argparse.Namespace, registry: Registry, job: Job) -> int:
         finally:
             await reader.close()
 
-    try:
+    try:  # (an OSError, e.g. --out is a directory, is bot/cli.py's to print, with the name)
         said = asyncio.run(run())
-    except OSError as exc:  # e.g. --out is a directory (standard output's own: bot/cli.py)
-        if exc.filename is None:
-            raise
-        print(f"{exc.filename}: {exc.strerror or exc}", file=sys.stderr)
-        return 2
-    except (ValueError, LookupError) as exc:
-        print(exc, file=sys.stderr)
+    except (ValueError, LookupError) as exc:  # each error line in the command's name
+        print(f"groupbot {args.command}: {exc}", file=sys.stderr)
         return 2
     if said:
         print(said)

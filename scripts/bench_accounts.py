@@ -9,8 +9,10 @@ the simulator with groups of its own (so it holds their leases), fed the bench's
 (bot/bench.py: questions, check-ins, ads, joins, chat) on a virtual clock with its actions
 delivered as they fall due, through the fence at each send. All processes start together;
 the figure is all their messages over the slowest one's wall time. `--storage` is an SQLite
-file (default: a new one in a temporary directory per run) or a postgresql:// URL (each run
-uses a schema of its own in that database, dropped after, as `groupbot bench --storage`).
+file (each run writes a new file beside it, on its disk, removed after; the file itself is
+never opened; default: a new one in a temporary directory per run) or a postgresql:// URL
+(each run uses a schema of its own in that database, dropped after, as `groupbot bench
+--storage`).
 """
 
 from __future__ import annotations
@@ -21,9 +23,10 @@ import contextlib
 import multiprocessing
 import queue
 import sys
+import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
 from multiprocessing.synchronize import Barrier
 from pathlib import Path
@@ -105,15 +108,26 @@ def measure(config_dir: Path, storage: str, processes: int, groups: int,
 
 @contextlib.asynccontextmanager
 async def database(storage: str | None) -> AsyncIterator[str]:
-    """Where one run's processes keep their data: the SQLite file `storage` names, else what
-    `groupbot bench` uses (a new SQLite file, or a schema of its own in the PostgreSQL
-    database at `storage`, dropped after): the bench's groups, leases and rows never stay in
-    a deployment's database (review s41 r51 finding 14)."""
+    """Where one run's processes keep their data, removed after: a new SQLite file beside the
+    file `storage` names (on its disk, which is what naming it measures), else what `groupbot
+    bench` uses (a new SQLite file, or a schema of its own in the PostgreSQL database at
+    `storage`). The bench's groups, leases and rows never stay in a deployment's database,
+    its SQLite file included (review s41 r51 finding 14; h60)."""
     if storage is not None and not postgres.is_url(storage):
-        yield storage
+        with _beside(Path(storage)) as db:
+            yield str(db)
         return
     async with bench._database(storage) as db:
         yield str(db)
+
+
+@contextlib.contextmanager
+def _beside(named: Path) -> Iterator[Path]:
+    """A new SQLite file in a directory of its own next to `named`, which is never opened."""
+    if not named.parent.is_dir():
+        raise SystemExit(f"--storage {named}: no directory {named.parent} to run in")
+    with tempfile.TemporaryDirectory(prefix=".groupbot-bench-", dir=named.parent) as tmp:
+        yield Path(tmp) / "bench.db"  # (its -wal and -shm files go with the directory)
 
 
 async def measured(args: argparse.Namespace, processes: int) -> tuple[str, float]:

@@ -186,7 +186,7 @@ def test_times_out_of_range_exit_2(capsys: pytest.CaptureFixture[str], played: P
                                    args: tuple[str, ...], message: str) -> None:
     code, _, err = _run(capsys, *args, "--config", SHIPPED, "--db", str(played))
     assert code == 2
-    assert _one_line(err).startswith(message)
+    assert _one_line(err).startswith(f"groupbot {args[0]}: {message}")
 
 
 def test_report_of_an_account_when_bot_yaml_lists_none_says_so(
@@ -195,8 +195,8 @@ def test_report_of_an_account_when_bot_yaml_lists_none_says_so(
     code, _, err = _run(capsys, "report", "--account", "sales-1", "--config", SHIPPED, "--db",
                         str(played))
     assert code == 2
-    assert _one_line(err) == "no account 'sales-1': bot.yaml lists no `accounts` (one process " \
-                             "serves every group: docs/scale.md)"
+    assert _one_line(err) == "groupbot report: no account 'sales-1': bot.yaml lists no " \
+                             "`accounts` (one process serves every group: docs/scale.md)"
 
 
 @pytest.mark.parametrize("command", ["replay", "report"])
@@ -239,7 +239,7 @@ def test_export_to_a_directory_exits_2(capsys: pytest.CaptureFixture[str], playe
     code, _, err = _run(capsys, "export", "--what", "members", "--out", str(tmp_path),
                         "--config", SHIPPED, "--db", str(played))
     assert code == 2
-    assert _one_line(err) == f"{tmp_path}: Is a directory"
+    assert _one_line(err) == f"groupbot export: {tmp_path}: Is a directory"
 
 
 def _export_to(capsys: pytest.CaptureFixture[str], played: Path, out: Path | str,
@@ -276,8 +276,8 @@ def test_export_refuses_what_is_not_a_regular_file_and_leaves_it_be(
         out.symlink_to(node)
     code, said, err = _export_to(capsys, played, out)
     assert code == 2 and said == ""
-    assert _one_line(err) == f"{out} is {shown}, not a regular file: an export only writes a " \
-                             "file (`--out -` writes to standard output)"
+    assert _one_line(err) == f"groupbot export: {out} is {shown}, not a regular file: an " \
+                             "export only writes a file (`--out -` writes to standard output)"
     assert stat.S_IFMT(node.lstat().st_mode) != stat.S_IFREG  # still what it was
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted({node.name, out.name})
 
@@ -306,7 +306,7 @@ def test_export_to_a_symbolic_link_loop_exits_2(
     loop.symlink_to("loop.csv")
     code, _, err = _export_to(capsys, played, loop)
     assert code == 2
-    assert _one_line(err) == f"{loop}: {os.strerror(errno.ELOOP)}"
+    assert _one_line(err) == f"groupbot export: {loop}: {os.strerror(errno.ELOOP)}"
     assert [p.name for p in tmp_path.iterdir()] == ["loop.csv"] and loop.is_symlink()
 
 
@@ -342,7 +342,8 @@ def test_export_to_an_empty_out_says_what_to_give(capsys: pytest.CaptureFixture[
                                                   played: Path) -> None:
     code, said, err = _export_to(capsys, played, "")
     assert code == 2 and said == ""
-    assert _one_line(err) == "--out '' names no file: give a file name, or - for standard output"
+    assert _one_line(err) == "groupbot export: --out '' names no file: give a file name, or - " \
+                             "for standard output"
 
 
 def test_audit_reads_the_database_given_by_db(capsys: pytest.CaptureFixture[str],
@@ -765,7 +766,7 @@ def test_an_export_to_a_full_disk_names_the_file_and_keeps_the_old_one(
         result = groupbot("export", "--what", "members", "--out", str(out), "--config",
                           SHIPPED, "--db", str(played))
     assert result.returncode == 2
-    assert result.stderr.strip().splitlines()[-1] == f"{out}: File too large"
+    assert result.stderr.strip().splitlines()[-1] == f"groupbot export: {out}: File too large"
     assert out.read_text(encoding="utf-8") == "old\n"
     assert [p.name for p in out.parent.iterdir()] == ["members.csv"]  # no .part left behind
 

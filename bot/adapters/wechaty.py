@@ -72,6 +72,7 @@ from bot.adapters.base import (  # noqa: E402
     Refused,
     Uncertain,
 )
+from bot.config import gateway_endpoint  # noqa: E402
 from bot.events import (  # noqa: E402
     Event,
     FriendRequest,
@@ -171,12 +172,9 @@ _library_logs_through_ours(set(logging.root.manager.loggerDict) - _LOGGERS_BEFOR
 
 
 def check_endpoint(endpoint: str) -> str:
-    """`host:port` of the puppet-service gateway, or ValueError saying what is wrong. One
-    trailing / is dropped: a URL pasted from a browser ends in one (review s41 r51 finding
-    8), and docs/wechat.md says a URL is accepted."""
-    taken = endpoint.strip().removesuffix("/")
-    host, sep, port = taken.rpartition(":")
-    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+    """`host:port` of the puppet-service gateway, read as bot.yaml's `endpoint:` is
+    (config.gateway_endpoint), or ValueError saying what is wrong."""
+    if (taken := gateway_endpoint(endpoint)) is None:
         raise ValueError(f"{ENDPOINT_VAR} must be host:port of the wechaty gateway "
                          f"(e.g. 127.0.0.1:8788), not {endpoint!r}")
     return taken
