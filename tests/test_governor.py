@@ -31,6 +31,16 @@ def _config(tmp_path: Path, governor: str) -> Path:
     return write_config(tmp_path / "config", bot_yaml, {"recruitment": ECHO_FREE})
 
 
+# one group message a day: a second one waits, and past its hour (an answer's) is dropped
+ONE_A_DAY = """governor:
+  jitter: 0
+  warmup: {days: 0}
+  shares: {}
+  budgets:
+    group_messages: {per_minute: 60, per_hour: 1000, per_day: 1}
+"""
+
+
 def _groups(n: int) -> dict[str, str]:
     return {f"g{i}": f"Recruitment {i}" for i in range(n)}
 
@@ -175,14 +185,7 @@ async def test_a_drop_cut_short_is_audited_once(tmp_path: Path) -> None:
     """Dropping an action that waited too long writes its audit row and takes it off the
     outbox together: a bot that fails between the two (here: taking it off fails) drops it
     again at the restart, and the audit says `say_dropped` once, not twice."""
-    governor = """governor:
-  jitter: 0
-  warmup: {days: 0}
-  shares: {}
-  budgets:
-    group_messages: {per_minute: 60, per_hour: 1000, per_day: 1}
-"""
-    async with Harness(_config(tmp_path, governor), tmp_path) as h:
+    async with Harness(_config(tmp_path, ONE_A_DAY), tmp_path) as h:
         start = h.clock.now()
         await _put(h, Say("r1", "一"), Say("r1", "二"))  # 二 waits past its hour
         outbox = h.bot.outbox
@@ -368,14 +371,7 @@ async def test_no_transaction_waits_on_the_gateway_after_a_failed_send(tmp_path:
 async def test_a_restart_does_not_start_a_deferrals_keep_time_again(tmp_path: Path) -> None:
     """Answers are kept an hour: one held back 40 minutes, then a restart, is dropped 20
     minutes later, not an hour later."""
-    governor = """governor:
-  jitter: 0
-  warmup: {days: 0}
-  shares: {}
-  budgets:
-    group_messages: {per_minute: 60, per_hour: 1000, per_day: 1}
-"""
-    async with Harness(_config(tmp_path, governor), tmp_path) as h:
+    async with Harness(_config(tmp_path, ONE_A_DAY), tmp_path) as h:
         start = h.clock.now()
         await _put(h, Say("r1", "一"), Say("r1", "二"))
         await h.advance("40m")
