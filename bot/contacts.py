@@ -598,9 +598,13 @@ def _holds_role(text: str, start: int, role: str) -> bool:
 
 # Spaces, emoji and zero-width characters between two Chinese characters: an ad splits its
 # ask or selling word with them (「私❤聊」, 「日💰结」, 「兼 职」: review s41 r52 finding 8)
-# (not a line's end: a word is not split over lines, nor over messages read together)
-_SPLIT_BY = re.compile(rf"(?<=[{_HAN}])(?:[^\S\n]|[\u200b-\u200d\u2600-\u27bf\ufe0f"
-                       rf"\U0001f000-\U0001faff])+(?=[{_HAN}])")
+# (not a line's end: a word is not split over lines, nor over messages read together). Only
+# after a character that stands alone, as each piece of a split word does: two before a space
+# end a word of their own, which the next word's start does not continue (「周日 结束」 is no
+# 日结, 「参加 我们」 no 加我: review s41 r59 finding 2)
+_SPLIT_BY = re.compile(rf"(?<![{_HAN}][{_HAN}])(?<=[{_HAN}])"
+                       rf"(?:[^\S\n]|[\u200b-\u200d\u2600-\u27bf\ufe0f\U0001f000-\U0001faff])+"
+                       rf"(?=[{_HAN}])")
 
 
 def _joined_up(said: str) -> str:

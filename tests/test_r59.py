@@ -65,13 +65,11 @@ SPACED_INNOCENT = ["王薇 20231234 周日 结束报名", "三年级二班 王�
                    "名单\n王薇 20231234 已交\n李威 20231235 参加 我们的比赛"]
 
 
-@pytest.mark.xfail(strict=True, reason="r59 finding 2: 周日 结束 reads 日结, 参加 我们 加我")
 @pytest.mark.parametrize("text", SPACED_INNOCENT)
 def test_words_apart_are_not_glued_into_an_ask_or_a_selling_word(text: str) -> None:
     assert find_contacts(text) == []
 
 
-@pytest.mark.xfail(strict=True, reason="r59 finding 2: 周日 结束 reads 日结, 参加 我们 加我")
 def test_a_class_s_spaced_messages_are_left_alone(tmp_path: Path,
                                                   capsys: pytest.CaptureFixture[str]) -> None:
     """Through the handler, one message or two (b21c4be and a0813e1 flagged none)."""
