@@ -40,13 +40,11 @@ ASK_IN_A_QUESTIONS_SHAPE = ["王薇 20231234\n谁需要私聊", "王薇 20231234
                             "王薇 20231234\n名额不多了，需要的私聊"]
 
 
-@pytest.mark.xfail(strict=True, reason="r59 finding 1: _chat blanks an ad's ask sentence")
 @pytest.mark.parametrize("text", ASK_IN_A_QUESTIONS_SHAPE)
 def test_an_ask_in_a_sentence_with_a_question_word_is_still_an_ask(text: str) -> None:
     assert find_contacts(text)
 
 
-@pytest.mark.xfail(strict=True, reason="r59 finding 1: _chat blanks an ad's ask sentence")
 def test_the_ads_caught_before_f54_are_caught(tmp_path: Path,
                                               capsys: pytest.CaptureFixture[str]) -> None:
     """Through the handler, one message or two (b21c4be caught all 9, s41 none)."""
