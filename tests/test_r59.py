@@ -108,7 +108,6 @@ async def test_a_follow_up_under_one_s_own_question_gets_the_hint(tmp_path: Path
 
 # ---- 6 (medium): 招募宝妈 + a term, then pay or an invitation not in the 10 literal asks
 
-@pytest.mark.xfail(strict=True, reason="r59 finding 6: only 10 asks right after the term")
 def test_a_call_for_mothers_that_pays_or_invites_is_recruiting(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """b21c4be caught all 4 (a0813e1 none); an invitation with a word between, or pay."""
