@@ -658,10 +658,10 @@ _CHAT = re.compile("[?吗呢谁哪]|请问|什么|怎么|多少|刚才|刚刚|�
 _PITCHES = re.compile(f"{_ONLY_ADS.pattern}|兼职|微商|{_OFFERED.pattern}"
                       "|谁(?:需)?要|哪位|什么都|多少都")
 # A sentence that asks to be reached is chat only where its question or deed is the ask's
-# own: 已经, 刚才 just before it (刚才私聊你), a question or 了 just after it (方便私聊吗,
-# 进群了, 加我进群的是谁). A 了 or a question elsewhere leaves the ask an ad's (「名额不多了，
-# 需要的私聊」: review s41 r59 finding 1)
-_BEFORE_ITS_ASK = re.compile("(?:已经|刚才|刚刚)[^,。!?;]{0,3}$")
+# own: 已经, 刚才, 怎么 just before it (刚才私聊你, 请问怎么进群), a question or 了 just after
+# it (方便私聊吗, 进群了, 加我进群的是谁). A 了 or a question elsewhere leaves the ask an
+# ad's (「名额不多了，需要的私聊」: review s41 r59 finding 1)
+_BEFORE_ITS_ASK = re.compile("(?:已经|刚才|刚刚|怎么|什么时候)[^,。!?;]{0,3}$")
 _AFTER_ITS_ASK = 4  # characters, no comma between (「私聊你了」, 「进群的是谁」)
 
 

@@ -11,13 +11,14 @@ from bot.contacts import find_contacts
 
 @pytest.mark.parametrize("then", [
     "谁要私聊我", "名额有限了，想要的加我", "已经有很多人做了，感兴趣私聊", "多少都能赚，私我",
-    "哪位需要滴滴我"])
+    "哪位需要滴滴我", "怎么都行，私聊", "不知道怎么赚钱的私我"])
 def test_an_ask_whose_sentence_asks_or_tells_elsewhere_is_an_ad_s(then: str) -> None:
     assert find_contacts(f"王薇 20231234\n{then}")
 
 
 @pytest.mark.parametrize("then", [
-    "方便私聊吗", "我已经私信了", "刚刚加群了", "请问怎么进群？", "可以加我吗"])
+    "方便私聊吗", "我已经私信了", "刚刚加群了", "请问怎么进群？", "可以加我吗", "请问怎么进群",
+    "什么时候能私聊", "我不知道怎么进群"])
 def test_an_ask_with_its_own_question_or_deed_is_chat(then: str) -> None:
     assert find_contacts(f"王薇 20231234\n{then}") == []
 
