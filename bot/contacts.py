@@ -663,6 +663,7 @@ _PITCHES = re.compile(f"{_ONLY_ADS.pattern}|兼职|微商|{_OFFERED.pattern}"
 # ad's (「名额不多了，需要的私聊」: review s41 r59 finding 1)
 _BEFORE_ITS_ASK = re.compile("(?:已经|刚才|刚刚|怎么|什么时候)[^,。!?;]{0,3}$")
 _AFTER_ITS_ASK = 4  # characters, no comma between (「私聊你了」, 「进群的是谁」)
+_PIECE_END = re.compile("[,。!?;]")
 
 
 def _chat(clause: str) -> bool:
@@ -677,7 +678,7 @@ def _chat(clause: str) -> bool:
 
 def _asks_own_chat(clause: str, ask: re.Match[str]) -> bool:
     """A question or a deed done is the ask's own (above)."""
-    stop = re.compile("[,。!?;]").search(clause, ask.end())  # its question mark is its own
+    stop = _PIECE_END.search(clause, ask.end())  # its question mark is its own
     end = min(ask.end() + _AFTER_ITS_ASK, stop.end() if stop else len(clause))
     return (_BEFORE_ITS_ASK.search(clause, 0, ask.start()) is not None
             or _CHAT.search(clause, ask.end(), end) is not None)
