@@ -598,9 +598,13 @@ def _holds_role(text: str, start: int, role: str) -> bool:
 
 # Spaces, emoji and zero-width characters between two Chinese characters: an ad splits its
 # ask or selling word with them (「私❤聊」, 「日💰结」, 「兼 职」: review s41 r52 finding 8)
-# (not a line's end: a word is not split over lines, nor over messages read together)
-_SPLIT_BY = re.compile(rf"(?<=[{_HAN}])(?:[^\S\n]|[\u200b-\u200d\u2600-\u27bf\ufe0f"
-                       rf"\U0001f000-\U0001faff])+(?=[{_HAN}])")
+# (not a line's end: a word is not split over lines, nor over messages read together). Only
+# after a character that stands alone, as each piece of a split word does: two before a space
+# end a word of their own, which the next word's start does not continue (「周日 结束」 is no
+# 日结, 「参加 我们」 no 加我: review s41 r59 finding 2)
+_SPLIT_BY = re.compile(rf"(?<![{_HAN}][{_HAN}])(?<=[{_HAN}])"
+                       rf"(?:[^\S\n]|[\u200b-\u200d\u2600-\u27bf\ufe0f\U0001f000-\U0001faff])+"
+                       rf"(?=[{_HAN}])")
 
 
 def _joined_up(said: str) -> str:
@@ -649,14 +653,35 @@ _QUESTION_ASKS = re.compile("(?:有(?:问题|疑问)|不(?:清楚|懂|明白|会
 # next one, which bot/prefilter.py reads with it (review s41 r52 finding 6)
 _CHAT = re.compile("[?吗呢谁哪]|请问|什么|怎么|多少|刚才|刚刚|已经"
                    "|(?<!就行)(?<!就好)(?<!可以)了(?!解)")
-_PITCHES = re.compile(f"{_ONLY_ADS.pattern}|兼职|微商|{_OFFERED.pattern}")
+# (谁要, 哪位 and 什么都 offer the reader something, as no question does: 「谁需要私聊」,
+# 「哪位宝妈需要加我」, 「什么都能做，私聊」: review s41 r59 finding 1)
+_PITCHES = re.compile(f"{_ONLY_ADS.pattern}|兼职|微商|{_OFFERED.pattern}"
+                      "|谁(?:需)?要|哪位|什么都|多少都")
+# A sentence that asks to be reached is chat only where its question or deed is the ask's
+# own: 已经, 刚才, 怎么 just before it (刚才私聊你, 请问怎么进群), a question or 了 just after
+# it (方便私聊吗, 进群了, 加我进群的是谁). A 了 or a question elsewhere leaves the ask an
+# ad's (「名额不多了，需要的私聊」: review s41 r59 finding 1)
+_BEFORE_ITS_ASK = re.compile("(?:已经|刚才|刚刚|怎么|什么时候)[^,。!?;]{0,3}$")
+_AFTER_ITS_ASK = 4  # characters, no comma between (「私聊你了」, 「进群的是谁」)
+_PIECE_END = re.compile("[,。!?;]")
 
 
 def _chat(clause: str) -> bool:
     """The clause (in simplified characters) is a question or a deed done, no number, no
-    pitch (above)."""
-    return (_CHAT.search(clause) is not None and not re.search("[0-9]", clause)
-            and _PITCHES.search(clause) is None)
+    pitch (above), and if it asks to be reached, of the ask's own."""
+    if _CHAT.search(clause) is None or re.search("[0-9]", clause) or _PITCHES.search(clause):
+        return False
+    joined = _joined_up(clause)
+    asks = list(_ASKED.finditer(joined))
+    return not asks or any(_asks_own_chat(joined, ask) for ask in asks)
+
+
+def _asks_own_chat(clause: str, ask: re.Match[str]) -> bool:
+    """A question or a deed done is the ask's own (above)."""
+    stop = _PIECE_END.search(clause, ask.end())  # its question mark is its own
+    end = min(ask.end() + _AFTER_ITS_ASK, stop.end() if stop else len(clause))
+    return (_BEFORE_ITS_ASK.search(clause, 0, ask.start()) is not None
+            or _CHAT.search(clause, ask.end(), end) is not None)
 
 
 class _Clauses:

@@ -40,13 +40,11 @@ ASK_IN_A_QUESTIONS_SHAPE = ["王薇 20231234\n谁需要私聊", "王薇 20231234
                             "王薇 20231234\n名额不多了，需要的私聊"]
 
 
-@pytest.mark.xfail(strict=True, reason="r59 finding 1: _chat blanks an ad's ask sentence")
 @pytest.mark.parametrize("text", ASK_IN_A_QUESTIONS_SHAPE)
 def test_an_ask_in_a_sentence_with_a_question_word_is_still_an_ask(text: str) -> None:
     assert find_contacts(text)
 
 
-@pytest.mark.xfail(strict=True, reason="r59 finding 1: _chat blanks an ad's ask sentence")
 def test_the_ads_caught_before_f54_are_caught(tmp_path: Path,
                                               capsys: pytest.CaptureFixture[str]) -> None:
     """Through the handler, one message or two (b21c4be caught all 9, s41 none)."""
@@ -65,13 +63,11 @@ SPACED_INNOCENT = ["王薇 20231234 周日 结束报名", "三年级二班 王�
                    "名单\n王薇 20231234 已交\n李威 20231235 参加 我们的比赛"]
 
 
-@pytest.mark.xfail(strict=True, reason="r59 finding 2: 周日 结束 reads 日结, 参加 我们 加我")
 @pytest.mark.parametrize("text", SPACED_INNOCENT)
 def test_words_apart_are_not_glued_into_an_ask_or_a_selling_word(text: str) -> None:
     assert find_contacts(text) == []
 
 
-@pytest.mark.xfail(strict=True, reason="r59 finding 2: 周日 结束 reads 日结, 参加 我们 加我")
 def test_a_class_s_spaced_messages_are_left_alone(tmp_path: Path,
                                                   capsys: pytest.CaptureFixture[str]) -> None:
     """Through the handler, one message or two (b21c4be and a0813e1 flagged none)."""
@@ -110,7 +106,6 @@ async def test_a_follow_up_under_one_s_own_question_gets_the_hint(tmp_path: Path
 
 # ---- 6 (medium): 招募宝妈 + a term, then pay or an invitation not in the 10 literal asks
 
-@pytest.mark.xfail(strict=True, reason="r59 finding 6: only 10 asks right after the term")
 def test_a_call_for_mothers_that_pays_or_invites_is_recruiting(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """b21c4be caught all 4 (a0813e1 none); an invitation with a word between, or pay."""
