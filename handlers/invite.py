@@ -137,15 +137,16 @@ _MEETS = re.compile("符合|满足|达到|具备|够")
 _NOUN_OF_IT = re.compile(r"\b(?:requirements?|conditions?|process|steps|deadline|fees?|"
                          r"income|rules)\s+(?:to|for)\s+$")
 # Someone else doing it, not the writer: a question about them is chat between members
-# ("你报名了吗", "你们都报名了吗", "有人报名吗", "他报名了吗", "宝妈们报名了吗", "报名的人多吗",
-# "when did you join?"), not how to sign up. In Chinese they are the one signing up only right
-# before the word (with 都, 也, 已经, 还, 没(有) or 不 between): "有人知道怎么报名吗" and "你知道
-# 报名入口在哪吗" ask the group how to sign up (review r59 finding 4). 你们这(边), 你们的, 你好,
-# 我们 and 请问你们 speak to the organisers; 请问你 asks a member (r59 finding 3). Signing
-# another up is the writer's own question ("我替她报名可以吗").
-_OTHERS_BEFORE = re.compile(r"(?:(?<!请问)(?<!问下)(?<!问一下)你们|你|有人|大家|"
-                            r"(?<![帮替给为])(?:[他她]人?|别人)|(?![你我咱])\w们)"
-                            r"(?:都|也|已经|还|没有?|不|\s)*$|"
+# ("你报名了吗", "你确定报名了吗", "有人今天报名了吗", "他报名了吗", "宝妈们报名了吗", "报名的人
+# 多吗", "when did you join?"), not how to sign up: anywhere before the word in its clause
+# (only right before it, r59 finding 4's fix, sent the hint to members chatting: r63 finding
+# 3), unless they are asked whether they know: "有人知道怎么报名吗", "你知道报名入口在哪吗"
+# ask the group how to sign up. 请问你们, 你们这(边), 你们的 speak to the organisers, and
+# so do 老师们 and 俺们 (we); 请问你 asks a member (r59 finding 3). Signing another up is the
+# writer's own question ("我替她报名可以吗").
+_OTHERS_BEFORE = re.compile(r"(?:(?<!请问)(?<!问下)(?<!问一下)你们(?![这那的])|你(?!们)|有人|大家|"
+                            r"(?<![帮替给为])(?:[他她]人?|别人)|(?![你我咱俺师])\w们)"
+                            r"(?!.*(?:知道|晓得|清楚))|"
                             r"\b(?:you|anyone|anybody|everyone|everybody)\b")
 _OTHERS_AFTER = re.compile("的人|人[数多少]")  # "报名的人多吗", "报名人数多少" (not 人工)
 _SENTENCE_END = re.compile(r"[,.!?;。，．！？；\n]")  # (a space ends a clause, not a sentence)
