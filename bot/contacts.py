@@ -599,12 +599,12 @@ def _holds_role(text: str, start: int, role: str) -> bool:
 # Spaces, emoji and zero-width characters between two Chinese characters: an ad splits its
 # ask or selling word with them (「私❤聊」, 「日💰结」, 「兼 职」: review s41 r52 finding 8)
 # (not a line's end: a word is not split over lines, nor over messages read together). Only
-# after a character that stands alone, as each piece of a split word does: two before a space
-# end a word of their own, which the next word's start does not continue (「周日 结束」 is no
-# 日结, 「参加 我们」 no 加我: review s41 r59 finding 2)
-_SPLIT_BY = re.compile(rf"(?<![{_HAN}][{_HAN}])(?<=[{_HAN}])"
-                       rf"(?:[^\S\n]|[\u200b-\u200d\u2600-\u27bf\ufe0f\U0001f000-\U0001faff])+"
-                       rf"(?=[{_HAN}])")
+# where the piece before or the piece after it is one character standing alone, as a split
+# word's pieces are: between two words of two, 「周日 结束」 is no 日结, 「参加 我们」 no 加我
+# (review s41 r59 finding 2), but 「欢迎私 聊」 and 「需要的加 我」 are asks (r63 finding 1)
+_GAP = r"(?:[^\S\n]|[\u200b-\u200d\u2600-\u27bf\ufe0f\U0001f000-\U0001faff])+"
+_SPLIT_BY = re.compile(rf"(?<![{_HAN}][{_HAN}])(?<=[{_HAN}]){_GAP}(?=[{_HAN}])"
+                       rf"|(?<=[{_HAN}]){_GAP}(?=[{_HAN}](?![{_HAN}]))")
 
 
 def _joined_up(said: str) -> str:
@@ -662,6 +662,11 @@ _PITCHES = re.compile(f"{_ONLY_ADS.pattern}|兼职|微商|{_OFFERED.pattern}"
 # it (方便私聊吗, 进群了, 加我进群的是谁). A 了 or a question elsewhere leaves the ask an
 # ad's (「名额不多了，需要的私聊」: review s41 r59 finding 1)
 _BEFORE_ITS_ASK = re.compile("(?:已经|刚才|刚刚|怎么|什么时候)[^,。!?;]{0,3}$")
+# ...and a question of who or where anywhere before it in its sentence (谁拉我进群的, 还有谁没
+# 进群, 请问在哪进群: review s41 r63 finding 2; 谁要 and 哪位 are pitches, read before), or
+# a person after it whom the writer reaches (我私聊老师, 我再私信您)
+_WHO_BEFORE_ITS_ASK = re.compile("谁|哪|请问")
+_WHOM_IT_REACHES = re.compile("(?:老师|您|班主任|班长|家长|群主|管理员|客服)")
 _AFTER_ITS_ASK = 4  # characters, no comma between (「私聊你了」, 「进群的是谁」)
 _PIECE_END = re.compile("[,。!?;]")
 
@@ -680,7 +685,10 @@ def _asks_own_chat(clause: str, ask: re.Match[str]) -> bool:
     """A question or a deed done is the ask's own (above)."""
     stop = _PIECE_END.search(clause, ask.end())  # its question mark is its own
     end = min(ask.end() + _AFTER_ITS_ASK, stop.end() if stop else len(clause))
+    start = clause.rfind(",", 0, ask.start()) + 1  # (the ask's own sentence)
     return (_BEFORE_ITS_ASK.search(clause, 0, ask.start()) is not None
+            or _WHO_BEFORE_ITS_ASK.search(clause, start, ask.start()) is not None
+            or _WHOM_IT_REACHES.match(clause, ask.end()) is not None
             or _CHAT.search(clause, ask.end(), end) is not None)
 
 
