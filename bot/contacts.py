@@ -664,9 +664,10 @@ _PITCHES = re.compile(f"{_ONLY_ADS.pattern}|兼职|微商|{_OFFERED.pattern}"
 _BEFORE_ITS_ASK = re.compile("(?:已经|刚才|刚刚|怎么|什么时候)[^,。!?;]{0,3}$")
 # ...and a question of who or where anywhere before it in its sentence (谁拉我进群的, 还有谁没
 # 进群, 请问在哪进群: review s41 r63 finding 2; 谁要 and 哪位 are pitches, read before), or
-# a person after it whom the writer reaches (我私聊老师, 我再私信您)
+# a person after it whom the writer reaches (我私聊老师, 我再私信您: a class's role, as
+# after 联系)
 _WHO_BEFORE_ITS_ASK = re.compile("谁|哪|请问")
-_WHOM_IT_REACHES = re.compile("(?:老师|您|班主任|班长|家长|群主|管理员|客服)")
+_WHOM_IT_REACHES = re.compile(f"(?:您|客服|{_CLASS_ROLES})")
 _AFTER_ITS_ASK = 4  # characters, no comma between (「私聊你了」, 「进群的是谁」)
 _PIECE_END = re.compile("[,。!?;]")
 
