@@ -310,6 +310,8 @@ def _refuse_foreign(db: sqlite3.Connection, path: Path | str) -> dict[str, int] 
     for a new database: a file without tables (its schema cookie, PRAGMA schema_version,
     still 0)."""
     if db.execute("PRAGMA schema_version").fetchone()[0] == 0:
+        if (lock := _lock_file(path)) is not None:  # (a new database: none beside it)
+            raise ForeignDatabase(lock)
         return None
     try:
         found: dict[str, int] | None = _versions_in(
@@ -321,6 +323,20 @@ def _refuse_foreign(db: sqlite3.Connection, path: Path | str) -> dict[str, int] 
     if (why := postgres.foreign(found, tables=True)) is not None:
         raise ForeignDatabase(postgres.not_ours(str(path), why))
     return found
+
+
+_LOCK_FILE = re.compile(r"(.+)\.lock(?:-.*)?")  # bot/instance.py's: live.db.lock(-NAME)
+
+
+def _lock_file(path: Path | str) -> str | None:
+    """Why the file at `path`, without tables, is no database: the one-process lock file
+    beside a database (bot/instance.py), which a path completed one step too far gives
+    (`--db data/groupbot.db.lock` said "holds no tables": review s42 r51); else None."""
+    name = _LOCK_FILE.fullmatch(Path(path).name)
+    if name is None or not (database := Path(path).with_name(name[1])).is_file():
+        return None
+    return f"{path} is the lock file of the database {database} (a bot holds it as it " \
+           f"runs; it holds no data): give {database}"
 
 
 def _versions_in(rows: Iterable[Sequence[Any]], where: str) -> dict[str, int]:
