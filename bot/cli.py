@@ -360,6 +360,13 @@ def parser() -> argparse.ArgumentParser:
     return top
 
 
+def command_name(args: argparse.Namespace) -> str:
+    """How the command's error lines begin: its whole name, `groupbot storage copy` as its
+    own lines say it (review s42 r51: a --db problem said `groupbot storage:`)."""
+    words = [args.command, getattr(args, "storage", None), getattr(args, "moderation", None)]
+    return " ".join(["groupbot", *filter(None, words)])
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     logged = logging.StreamHandler(sys.stderr)
@@ -368,9 +375,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.verbose:  # the bot's own debug lines (events...), not every library's
         for name in ("bot", "handlers"):
             logging.getLogger(name).setLevel(logging.DEBUG)
+    name = command_name(args)
     db: Path | str | None = getattr(args, "db", None)
     if db is not None and (wrong := config.database_problem(db)) is not None:
-        print(f"groupbot {args.command}: --db {wrong}", file=sys.stderr)
+        print(f"{name}: --db {wrong}", file=sys.stderr)
         return 2
     at_once = args.fn not in (run, web) and threading.current_thread() is threading.main_thread()
     previous = {signum: signal.signal(signum, interrupt) for signum in STOPS} if at_once else {}
@@ -380,27 +388,27 @@ def main(argv: Sequence[str] | None = None) -> int:
             sys.stdout.flush()  # here, not at exit, so that a closed pipe is caught below
     except KeyboardInterrupt as exc:  # its temporary files removed on the way out
         signum = exc.signum if isinstance(exc, Stopped) else signal.SIGINT
-        print(f"groupbot {args.command}: {STOPS[signum]}", file=sys.stderr)
+        print(f"{name}: {STOPS[signum]}", file=sys.stderr)
         return 128 + signum
     except InputError as exc:  # a bad config, for every command: each problem on its line
         for problem in exc.problems:
             print(problem, file=sys.stderr)
         return 2
     except postgres.Stalled as exc:  # (what happened, not the driver's words: docs/scale.md)
-        print(f"groupbot {args.command}: {exc}; exit 1, for its service manager to start it "
+        print(f"{name}: {exc}; exit 1, for its service manager to start it "
               "again", file=sys.stderr)
         return 1
     except postgres.Unavailable as exc:  # a server down, restarting or read-only for now:
         # exit 1, which a service manager restarts (docs/deploy.md); not what exit 2 means
-        print(f"groupbot {args.command}: the database is unavailable: {exc}", file=sys.stderr)
+        print(f"{name}: the database is unavailable: {exc}", file=sys.stderr)
         return 1
     except StoreError as exc:  # a database that passed the checks above but is damaged
-        print(f"groupbot {args.command}: the database cannot be used: {exc}", file=sys.stderr)
+        print(f"{name}: the database cannot be used: {exc}", file=sys.stderr)
         return 2
     except OutputFailed as failed:
         # `groupbot replay ... | head`: the reader has gone, stop quietly; `> /dev/full`: say so
         if not isinstance(failed.__cause__, BrokenPipeError):
-            print(f"groupbot {args.command}: cannot write to standard output: {failed}",
+            print(f"{name}: cannot write to standard output: {failed}",
                   file=sys.stderr)
         # as Python's signal docs advise: stdout to /dev/null, or the exit flush fails again
         with contextlib.suppress(OSError, AttributeError):  # (none, or without a descriptor)
@@ -411,7 +419,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except OSError as exc:  # a file the command reads or writes: a full disk, no permission
         where = f"{exc.filename}: " if exc.filename is not None else ""
-        print(f"groupbot {args.command}: {where}{exc.strerror or exc}", file=sys.stderr)
+        print(f"{name}: {where}{exc.strerror or exc}", file=sys.stderr)
         return 2
     finally:
         for signum, handler in previous.items():
