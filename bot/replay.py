@@ -6,6 +6,7 @@ with optional keys. Each action the bot takes is written as one JSON line, in or
 
 from __future__ import annotations
 
+import difflib
 import itertools
 import json
 import logging
@@ -232,8 +233,7 @@ def load(path: Path) -> tuple[Scenario, list[tuple[timedelta, str, Any]], yamlfi
             gap = _duration(located, (*at, "after"), raw["after"])
         kinds = [k for k in raw if k != "after"]
         if len(kinds) != 1 or kinds[0] not in (*STEPS, *CONTROL):
-            raise InputError([located.problem(at, "each step has exactly one of: "
-                                              + ", ".join((*STEPS, *CONTROL)))])
+            raise InputError([_not_a_step(located, at, kinds)])
         kind = kinds[0]
         body: Any = _duration(located, (*at, kind), raw[kind]) if kind == "wait" else None
         elapsed += gap + (body or timedelta())
@@ -261,6 +261,18 @@ def load(path: Path) -> tuple[Scenario, list[tuple[timedelta, str, Any]], yamlfi
                                                   "`groups`")])
         steps.append((gap, kind, body))
     return scenario, steps, located
+
+
+def _not_a_step(located: yamlfile.Located, at: tuple[str | int, ...],
+                kinds: list[Any]) -> yamlfile.Problem:
+    """A step that is not one known step: a key mistyped (`wiat`, `sya`) gets the known key
+    nearest to it, as a scenario's own keys do (`step:` -> `steps`)."""
+    known = (*STEPS, *CONTROL, "after")
+    for kind in kinds:
+        near = difflib.get_close_matches(str(kind), known, n=1, cutoff=0.6)
+        if kind not in known and near:
+            return located.problem((*at, kind), f"unknown key; did you mean `{near[0]}`?")
+    return located.problem(at, "each step has exactly one of: " + ", ".join((*STEPS, *CONTROL)))
 
 
 def _duration(located: yamlfile.Located, at: tuple[str | int, ...], value: Any) -> timedelta:
