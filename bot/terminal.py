@@ -12,6 +12,7 @@ import io
 import itertools
 import logging
 import os
+import re
 import shlex
 import signal
 import sys
@@ -78,7 +79,7 @@ USAGE: dict[str, tuple[str, int, int | None]] = {
     "leave": ("/leave MEMBER [MEMBER...]", 1, None), "rename": ("/rename MEMBER NAME", 2, None),
     "dm": ("/dm TEXT", 1, None), "friend": ("/friend HELLO", 1, None),
     "link": ("/link URL [TEXT]", 1, None), "kind": ("/kind KIND [TEXT]", 1, None),
-    "wait": ("/wait DURATION (e.g. 10m, 2h, 1d)", 1, 1),
+    "wait": ("/wait DURATION (e.g. 10m, 2h, 1d; 30 is seconds)", 1, 1),
     "help": ("/help", 0, 0), "groups": ("/groups", 0, 0), "reload": ("/reload", 0, 0),
     "reset": ("/reset", 0, 0), "quit": ("/quit", 0, 0), "exit": ("/exit", 0, 0),
 }
@@ -459,6 +460,7 @@ def _show(record: Record) -> None:
 
 
 WAITS = timedelta(hours=1)  # how far piped input's end lets queued sends go
+_SECONDS = re.compile(r"\d+(?:\.\d+)?")  # `/wait 10`: a number of seconds
 LONGEST_WAIT = timedelta(days=366)  # one `/wait`: a year of the shipped config's jobs takes
 # some 20 s and thousands of lines; more is no trial anyone means (and 99999d took hours)
 
@@ -643,9 +645,10 @@ class Terminal:
     async def _wait(self, written: str) -> None:
         """Jump ahead, stopping at each due job on the way, as time would have passed; each
         step lets the loop run, so Ctrl-C or SIGTERM stops a long wait (and the bot). At
-        most `LONGEST_WAIT` at once."""
+        most `LONGEST_WAIT` at once. A number without a unit is seconds, as a scenario's
+        `wait: 10` is (review s42 r51: `/wait 10` was refused)."""
         try:
-            delta = parse_duration(written)
+            delta = parse_duration(float(written) if _SECONDS.fullmatch(written) else written)
         except TooLong:
             delta = timedelta.max
         if delta > LONGEST_WAIT:  # (99999d ran on for hours, then past the year 9999)
