@@ -61,6 +61,8 @@ def check(args: argparse.Namespace) -> int:
         return 2
     for warning in deployment.warnings:
         print(f"warning: {warning}", file=sys.stderr)
+    if (copied := _copied_away(deployment.storage_path, args.config)) is not None:
+        print(f"warning: {copied}", file=sys.stderr)
     settings = deployment.settings
     # (a PostgreSQL database is not connected to here: its login, its tables and the URL's
     # settings are the start's to find, `groupbot report` the quick way to try them)
@@ -79,6 +81,21 @@ def check(args: argparse.Namespace) -> int:
     if settings.direct:
         print(f"  {'private messages':<40} -> {settings.direct}")
     return 0
+
+
+def _copied_away(storage: Path | str, root: Path) -> str | None:
+    """`check`'s warning for a `storage` copied to PostgreSQL, which `run` refuses."""
+    from bot.storage_copy import copied
+
+    try:
+        found = asyncio.run(copied(storage))
+    except StoreError:  # (a file this user may not read, say: `check` does not open it)
+        return None
+    if found is None:
+        return None
+    where = yamlfile.load(root / "bot.yaml").where(("storage",))
+    return f"{where.file}:{where.line}: storage: `groupbot run` refuses it: " \
+           f"{found.refused(root / 'bot.yaml')}"
 
 
 def replay(args: argparse.Namespace) -> int:
@@ -111,10 +128,13 @@ def more_files() -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from bot.storage_copy import refuse_copied
     from bot.terminal import run as run_bot
 
     more_files()
-    try:
+    try:  # a file `storage copy` copied is refused: the bot is to run on the copy (the
+        # config loaded a second time for it: some 0.1 s of CPU a start)
+        refuse_copied(config.load(args.config, REGISTRY).storage_path, args.config / "bot.yaml")
         return asyncio.run(run_bot(args.config, REGISTRY, args.account, args.simulator))
     except ValueError as exc:  # e.g. a WeChat token without an endpoint
         print(f"groupbot run: {exc}", file=sys.stderr)
@@ -217,6 +237,12 @@ def storage_copy(args: argparse.Namespace) -> int:
     from bot.storage_copy import command as copy_storage
 
     return copy_storage(args, REGISTRY)
+
+
+def storage_unmark(args: argparse.Namespace) -> int:
+    from bot.storage_copy import unmark
+
+    return unmark(args, REGISTRY)
 
 
 @cache  # one a process: tests call main() a few hundred times (1.5 ms each to make)
@@ -336,6 +362,15 @@ def parser() -> argparse.ArgumentParser:
                         "from PGPASSWORD, ~/.pgpass or a ${NAME} in the URL)")
     config_option(p)
     db_option(p, "the SQLite file to copy (default: `storage` in the config's bot.yaml)")
+    p = storage.add_parser("unmark", help="take the mark of a copy out of an SQLite file, to "
+                                          "run on it again",
+                           description="take the mark `storage copy` leaves out of the SQLite "
+                                       "file it copied: `run` runs on the file again (the copy "
+                                       "falls behind it from then on), and `storage copy` "
+                                       "copies it again")
+    p.set_defaults(fn=storage_unmark)
+    config_option(p)
+    db_option(p, "the SQLite file (default: `storage` in the config's bot.yaml)")
     p = command("moderation", lambda _: 2, "test a type's moderation against a labelled corpus")
     moderation = p.add_subparsers(dest="moderation", required=True)
     p = moderation.add_parser("test", help="run a corpus; exit 1 on any miss",

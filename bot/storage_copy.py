@@ -13,13 +13,15 @@ chunk of rows: the tables dropped, within CLEAN_UP seconds. Values are written a
 backend keeps them (a column's numbers as its type, text as text: times are UTC ISO text on
 both backends, bot/times.py), each id sequence (every identity or serial column's: `id`, and
 the `rowid` that stands in for SQLite's, check-in ranks count by it) is set past the values
-copied, and each table's rows are counted on both sides before the commit.
+copied, and each table's rows are counted on both sides before the commit. Once committed, the
+source is marked copied (COPIED: where to, when), which `run` refuses and `groupbot storage
+unmark` takes out again.
 
 Refused, with one line saying why: a source that is no file, another application's database, or
 one of another groupbot version (its bot migrates it first, or the newer groupbot copies it); a
-source a bot is serving (the one-process lock, bot/instance.py: a copy of a database being
-written would be half of it); a target that holds any table (but the empty groupbot tables of a
-copy stopped half-way)."""
+source copied before (its mark); a source a bot is serving (the one-process lock,
+bot/instance.py: a copy of a database being written would be half of it); a target that holds
+any table (but the empty groupbot tables of a copy stopped half-way)."""
 
 from __future__ import annotations
 
@@ -32,13 +34,16 @@ import sys
 import threading
 from collections import Counter
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bot import config, instance, platforms, postgres, sanitize, schema
+from bot import config, instance, platforms, postgres, sanitize, schema, state
 from bot.handler import Registry
 from bot.store import (
     CORE_MIGRATIONS,
+    Location,
     Store,
     StoreError,
     check_readable,
@@ -46,6 +51,7 @@ from bot.store import (
     open_store,
 )
 from bot.table import table
+from bot.times import stamp, unstamp
 
 CHUNK = 5_000  # rows read from the source at a time
 # not copied: who serves the database now (the source's rows name processes of the SQLite
@@ -191,12 +197,7 @@ async def copy(source: Path, target: str, migrations: dict[str, Sequence[str]],
     held: list[instance.Held] = []
 
     async def take(store: Store, location: Path | str) -> None:
-        try:
-            held.append(await instance.hold(store, location, None))
-        except instance.Taken as exc:  # (its last part says how to start a bot beside it)
-            who = str(exc).rpartition("; ")[0] or str(exc)
-            raise Refused(f"{postgres.shown(str(location))}: {who}: stop it before copying"
-                          " (docs/scale.md)") from None
+        held.append(await _take(store, location))
 
     async def take_source(store: Store) -> None:
         await take(store, source)
@@ -213,12 +214,125 @@ async def copy(source: Path, target: str, migrations: dict[str, Sequence[str]],
         if unknown:
             raise Refused(f"{source}: its tables of {', '.join(unknown)} are no part of this "
                           "groupbot: copy it with the version of groupbot that made it")
-        return await _into(src, target, migrations, take, stop or Stop(),
-                           Counter() if changed is None else changed)
+        if (earlier := _copied(source, await state.get(src, COPIED))) is not None:
+            raise Refused(f"{earlier} already: the bot is to run on that copy, and this file"
+                          " falls behind it. To copy the file again all the same (that copy "
+                          "dropped, or made in the wrong place), unmark the file first: "
+                          f"groupbot storage unmark --db {source}")
+        counts = await _into(src, target, migrations, take, stop or Stop(),
+                             Counter() if changed is None else changed)
+        await _mark(src, target)
+        return counts
     finally:
         for each in held:
             each.drop()
         await src.close()
+
+
+COPIED: state.Key = ("", "", "@storage", "copied")
+"""The mark a copy leaves in the SQLite file it copied: where to, and when. A bot started on
+the file again (bot.yaml's `storage` not yet changed, or changed back) would leave the copy
+behind, stale, and a later copy would clash with it or overwrite it: `run` refuses such a
+file, `check` warns, another copy is refused (review s42 r51)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Copied:
+    """The copy an SQLite file was made into."""
+
+    source: Path
+    to: str  # as bot.yaml's `storage` takes it (postgres.written: a password shown as ***)
+    at: datetime | None
+
+    def __str__(self) -> str:
+        when = f" on {self.at:%Y-%m-%d %H:%M} UTC" if self.at is not None else ""
+        return f"{self.source} was copied to {self.to}{when} (`groupbot storage copy`)"
+
+    def refused(self, bot_yaml: Path) -> str:
+        """Why a bot does not start on the file, and the two ways on."""
+        return (f"{self}: the bot is to run on that copy now, and a start on this file "
+                f"would leave the copy behind, stale. Set `storage: {self.to}` in {bot_yaml}; "
+                "or, to go on with this file instead (without what the bot did on the copy "
+                f"since), unmark it first: groupbot storage unmark --db "
+                f"{self.source}")
+
+
+async def _mark(src: Store, target: str) -> None:
+    """The copy into `target`, committed, marked in the source (COPIED)."""
+    async with src.transaction():
+        await state.put(src, COPIED, {"to": postgres.written(target),
+                                      "at": stamp(datetime.now(UTC))})
+    await src.flush()
+
+
+def _copied(source: Path, mark: Any) -> Copied | None:
+    """The copy the mark read from `source` (COPIED) names, or None: no mark."""
+    if not isinstance(mark, dict):
+        return None
+    return Copied(source, str(mark.get("to")), unstamp(mark.get("at")))
+
+
+async def copied(db: Location) -> Copied | None:
+    """The copy the SQLite file at `db` was made into, or None (none, or not a file of
+    this groupbot's: a new one, a URL), read before a bot opens it."""
+    if postgres.is_url(db) or config.absent(db) or not await platforms.made(db):
+        return None
+    return _copied(Path(db), await state.last_known(db, COPIED))
+
+
+def refuse_copied(db: Location, bot_yaml: Path) -> None:
+    """For `groupbot run`: ValueError when the file at `db` was copied away."""
+    if (found := asyncio.run(copied(db))) is not None:
+        raise ValueError(found.refused(bot_yaml))
+
+
+def unmark(args: argparse.Namespace, registry: Registry) -> int:
+    """`groupbot storage unmark`: the mark of a copy (COPIED) taken out of the SQLite file,
+    to go on with the file, or to copy it again."""
+    try:
+        source = _source(args, registry)
+        found = asyncio.run(copied(source))
+        if found is not None:
+            asyncio.run(_unmark(source, schema.migrations(registry)))
+    except Refused as exc:
+        print(f"groupbot storage unmark: {exc}", file=sys.stderr)
+        return 2
+    if found is None:
+        print(f"{source} holds no mark of a copy: a bot may run on it (nothing changed)")
+        return 0
+    print(f"{found}: unmarked. A bot may run on {source} again; the copy falls behind it "
+          f"from then on (drop it, or empty it, before copying the file again)")
+    return 0
+
+
+async def _unmark(source: Path, migrations: dict[str, Sequence[str]]) -> None:
+    held: list[instance.Held] = []
+
+    async def take(store: Store) -> None:
+        held.append(await _take(store, source, "unmarking it"))
+
+    try:
+        store = await open_store(source, migrations, take)
+    except StoreError as exc:
+        raise Refused(f"{source}: {exc}") from None
+    try:
+        async with store.transaction():
+            await state.delete(store, COPIED)
+        await store.flush()
+    finally:
+        for each in held:
+            each.drop()
+        await store.close()
+
+
+async def _take(store: Store, location: Path | str, doing: str = "copying") -> instance.Held:
+    """The one-process lock of the database at `location`: Refused when a bot serves it."""
+    try:
+        return await instance.hold(store, location, None)
+    except instance.Taken as exc:  # (its last part says how to start a bot beside it)
+        who = str(exc).rpartition("; ")[0] or str(exc)
+        raise Refused(f"{postgres.shown(str(location))}: {who}: stop it before {doing}"
+                      " (docs/scale.md)") from None
 
 
 async def _into(src: Store, target: str,
