@@ -398,8 +398,9 @@ def parser() -> argparse.ArgumentParser:
 def command_name(args: argparse.Namespace) -> str:
     """How the command's error lines begin: its whole name, `groupbot storage copy` as its
     own lines say it (review s42 r51: a --db problem said `groupbot storage:`)."""
-    words = [args.command, getattr(args, "storage", None), getattr(args, "moderation", None)]
-    return " ".join(["groupbot", *filter(None, words)])
+    if args.command in ("storage", "moderation"):  # (their subcommand's dest: its name)
+        return f"groupbot {args.command} {getattr(args, args.command)}"
+    return f"groupbot {args.command}"  # (not `bench --storage URL`'s URL)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -92,3 +92,13 @@ def test_every_error_line_of_storage_copy_begins_with_its_whole_name(tmp_path: P
     assert ran.returncode == 2
     assert ran.stderr == f"groupbot storage copy: --db {tmp_path} is a directory, not a " \
                          "database file\n"
+
+
+def test_a_command_with_a_storage_option_keeps_its_own_name(tmp_path: Path) -> None:
+    """`bench --storage URL` is no `storage` subcommand: its lines say `groupbot bench:`."""
+    url = "postgresql://nobody@127.0.0.1:9/x"  # (nothing listens on port 9)
+    ran = groupbot("bench", "--config", str(SHIPPED), "--messages", "10", "--runs", "1",
+                   "--storage", url)
+    assert ran.returncode == 1
+    assert ran.stderr.splitlines()[-1].startswith(
+        f"groupbot bench: the database is unavailable: cannot connect to {url}: ")
