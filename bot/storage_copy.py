@@ -117,8 +117,9 @@ def command(args: argparse.Namespace, registry: Registry) -> int:
     masked = "" if storage == args.to else (  # password the bot logs in with)
         " (with its password where it shows ***, or better ${NAME} there and the password in "
         "that environment variable)")
-    print(f"copied {total} rows in {len(counts)} tables from {source} to {storage}; set "
-          f"`storage: {storage}` in bot.yaml{masked} and {_then(source)}")
+    print(f"copied {total} rows in {len(counts)} tables from {source} (marked copied: "
+          f"`groupbot run` refuses it from now on) to {storage}; set `storage: {storage}` in "
+          f"bot.yaml{masked} and {_then(source)}")
     return 0
 
 

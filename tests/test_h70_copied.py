@@ -36,6 +36,8 @@ def _copied(config: Path, url: str) -> str:
     """The file copied to `url`, and when (as the messages give it)."""
     ran = groupbot("storage", "copy", "--config", str(config), "--to", url)
     assert ran.returncode == 0, ran.stderr
+    assert f" from {_database(config)} (marked copied: `groupbot run` refuses it from now on) " \
+           f"to {url}; " in ran.stdout.splitlines()[-1]
     ran = groupbot("check", "--config", str(config))
     found = COPIED.search(ran.stderr)
     assert found is not None and found[1] == url, ran.stderr
