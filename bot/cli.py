@@ -85,13 +85,9 @@ def check(args: argparse.Namespace) -> int:
 
 def _copied_away(storage: Path | str, root: Path) -> str | None:
     """`check`'s warning for a `storage` copied to PostgreSQL, which `run` refuses."""
-    from bot.storage_copy import copied
+    from bot.storage_copy import copied_now
 
-    try:
-        found = asyncio.run(copied(storage))
-    except StoreError:  # (a file this user may not read, say: `check` does not open it)
-        return None
-    if found is None:
+    if (found := copied_now(storage)) is None:
         return None
     where = yamlfile.load(root / "bot.yaml").where(("storage",))
     return f"{where.file}:{where.line}: storage: `groupbot run` refuses it: " \

@@ -34,6 +34,7 @@ import sys
 import threading
 from collections import Counter
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -275,15 +276,27 @@ def _copied(source: Path, mark: Any) -> Copied | None:
 
 async def copied(db: Location) -> Copied | None:
     """The copy the SQLite file at `db` was made into, or None (none, or not a file of
-    this groupbot's: a new one, a URL), read before a bot opens it."""
-    if postgres.is_url(db) or config.absent(db) or not await platforms.made(db):
+    this groupbot's: a new one, a URL), read before a bot opens it, on a read-only
+    connection (`check` writes nothing back: a WAL a crash left stays as it is)."""
+    if postgres.is_url(db) or config.absent(db):
         return None
-    return _copied(Path(db), await state.last_known(db, COPIED))
+    try:
+        mark = await state.last_known(db, COPIED)
+    except StoreError:  # (no `state` table: a file without tables yet, or another
+        return None  # application's, which the start refuses)
+    return _copied(Path(db), mark)
+
+
+def copied_now(db: Location) -> Copied | None:
+    """`copied`, for a command that runs no event loop (`check`, and `run` before it starts
+    one), also when its caller does (a test's): on a thread of its own."""
+    with ThreadPoolExecutor(1) as thread:
+        return thread.submit(asyncio.run, copied(db)).result()
 
 
 def refuse_copied(db: Location, bot_yaml: Path) -> None:
     """For `groupbot run`: ValueError when the file at `db` was copied away."""
-    if (found := asyncio.run(copied(db))) is not None:
+    if (found := copied_now(db)) is not None:
         raise ValueError(found.refused(bot_yaml))
 
 
