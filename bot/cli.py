@@ -124,13 +124,10 @@ def more_files() -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from bot.storage_copy import refuse_copied
     from bot.terminal import run as run_bot
 
     more_files()
-    try:  # a file `storage copy` copied is refused: the bot is to run on the copy (the
-        # config loaded a second time for it: some 0.1 s of CPU a start)
-        refuse_copied(config.load(args.config, REGISTRY).storage_path, args.config / "bot.yaml")
+    try:
         return asyncio.run(run_bot(args.config, REGISTRY, args.account, args.simulator))
     except ValueError as exc:  # e.g. a WeChat token without an endpoint
         print(f"groupbot run: {exc}", file=sys.stderr)
@@ -393,7 +390,7 @@ def parser() -> argparse.ArgumentParser:
 
 def command_name(args: argparse.Namespace) -> str:
     """How the command's error lines begin: its whole name, `groupbot storage copy` as its
-    own lines say it (review s42 r51: a --db problem said `groupbot storage:`)."""
+    own lines say it (review r51: a --db problem said `groupbot storage:`)."""
     if args.command in ("storage", "moderation"):  # (their subcommand's dest: its name)
         return f"groupbot {args.command} {getattr(args, args.command)}"
     return f"groupbot {args.command}"  # (not `bench --storage URL`'s URL)
