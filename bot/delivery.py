@@ -90,8 +90,8 @@ class Delivery:
         """Hand over every action that may go at `now`."""
         await self.governor.use_account(self.gateway.self_id, now)
         if expired := self.governor.expired(now):
-            # one commit for them all (none went to WeChat: a crash drops them again), not
-            # one each: after an outage of a day, thousands expire at once
+            # one transaction for them all, in the open batch (none went to WeChat: a crash
+            # drops them again), not one each: after an outage of a day, thousands expire
             async with self.store.transaction():
                 for old in expired:
                     keep = self.governor.keep_for(old) or timedelta()
