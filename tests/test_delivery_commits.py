@@ -8,7 +8,6 @@ four events of a 500-group burst were a commit."""
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -23,9 +22,7 @@ from bot.store import open_reader
 def _commits(h: Harness) -> list[str]:
     """The COMMITs of the bot's SQLite connection from now on."""
     seen: list[str] = []
-    db = h.bot.store._db  # type: ignore[attr-defined]
-    assert isinstance(db, sqlite3.Connection)
-    db.set_trace_callback(lambda sql: seen.append(sql) if sql == "COMMIT" else None)
+    h.bot.store._db.set_trace_callback(lambda sql: seen.append(sql) if sql == "COMMIT" else None)
     return seen
 
 
