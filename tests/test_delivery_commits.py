@@ -22,7 +22,8 @@ from bot.store import open_reader
 def _commits(h: Harness) -> list[str]:
     """The COMMITs of the bot's SQLite connection from now on."""
     seen: list[str] = []
-    h.bot.store._db.set_trace_callback(lambda sql: seen.append(sql) if sql == "COMMIT" else None)
+    h.bot.store._db.set_trace_callback(  # type: ignore[attr-defined]
+        lambda sql: seen.append(sql) if sql == "COMMIT" else None)
     return seen
 
 
