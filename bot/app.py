@@ -908,8 +908,7 @@ class Bot:
             if self._forget_seen <= utc(now):  # (a bot that runs for weeks: the table
                 await seen.forget_before(self.store, later(now, -SEEN_FOR))  # stays small)
                 self._forget_seen = utc(later(now, FORGET_SEEN_EVERY))
-            await self.store.flush()  # nothing leaves before the state that decided it
-            if looked:
+            if looked:  # (it commits what decided an action before the action goes)
                 await self._delivery.send_due(utc(now))
                 self._unchanged -= self._delivery.touched  # removals and invitations sent there
                 self._delivery.touched.clear()

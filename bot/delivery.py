@@ -90,17 +90,25 @@ class Delivery:
         """Hand over every action that may go at `now`."""
         await self.governor.use_account(self.gateway.self_id, now)
         if expired := self.governor.expired(now):
-            # one commit for them all (none went to WeChat: a crash drops them again), not
-            # one each: after an outage of a day, thousands expire at once
+            # one transaction for them all, in the open batch (none went to WeChat: a crash
+            # drops them again), not one each: after an outage of a day, thousands expire
             async with self.store.transaction():
                 for old in expired:
                     keep = self.governor.keep_for(old) or timedelta()
                     await self._drop(old, now,
                                      f"held back by the send budget longer than {keep}",
                                      f"发送预算内等待超过 {span(keep)}")
+        # Nothing leaves before the state that decided it: an action's `sending` mark, a
+        # write outside any event, commits the open batch first (bot/store.py). What a run
+        # writes besides, drops and the budget's bookkeeping, joins that batch: most runs
+        # send nothing, and a commit each was three in four events of a burst.
+        went = False
         while (item := self.outbox.take(now)) is not None:
             await self._deliver(item, now, self._admins())
+            went = True
         await self.outbox.defer(self.governor.unsaved())
+        if went:  # what went is known to have gone at once (after a crash, an action still
+            await self.store.flush()  # `sending` is taken as uncertain: not sent again)
 
     async def _drop(self, item: Queued, now: datetime, why: str, note: str) -> None:
         """Drop `item` (audited `<kind>_dropped` with `why`; `note` for a broadcast's
@@ -378,7 +386,6 @@ class Delivery:
             await self.outbox.done(item, outcome, now)
             if item.priority is Priority.BULK:
                 await self._bulk_settled(item, outcome, detail, now)
-        await self.store.flush()
 
     async def _bulk_settled(self, item: Queued, outcome: str, detail: str,
                             now: datetime) -> None:

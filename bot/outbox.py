@@ -483,9 +483,11 @@ class Outbox:
     async def defer(self, items: Iterable[Queued]) -> None:
         """Keep when the send budget began to hold these back (a restart keeps counting)."""
         if rows := [(stamp(item.deferred_since), item.id) for item in items
-                    if item.deferred_since]:  # none: no write (it would end the open batch)
-            await self._store.executemany("UPDATE outbox SET deferred_since = ? WHERE id = ?",
-                                          rows)
+                    if item.deferred_since]:  # (none: no write)
+            # in the open batch of events: alone, it was a commit of its own at every run
+            async with self._store.transaction():
+                await self._store.executemany(
+                    "UPDATE outbox SET deferred_since = ? WHERE id = ?", rows)
 
     def orphans(self, dropped: Queued) -> list[Queued]:
         """Once `dropped` is off the outbox: the queued actions that depended on it by a rule

@@ -469,10 +469,11 @@ def strip_mentions(text: str, names: Iterable[str] | None = None) -> str:
     """The text without "@Name" mentions (WeChat ends each with U+2005, others a space).
 
     With `names`, the names of the members the platform says the message mentions, only
-    "@" + one of those names is taken away (ended by U+2005, or by a space or the end after
-    a space or the start): anyone can type U+2005, so "@加微信abc12345<U+2005>" before a real
-    mention stays text, and so do "abc@qq.com" and "@13800138000" in a message that
-    mentions nobody.
+    "@" + one of those names is taken away (ended by U+2005, or by a space or the end where
+    no Latin letter, digit or address character is before the "@": typed by hand right
+    after a Chinese command, "/踢@Bob Smith 刷屏", as after a space): anyone can type U+2005,
+    so "@加微信abc12345<U+2005>" before a real mention stays text, and so do "abc@qq.com" and
+    "@13800138000" in a message that mentions nobody.
     """
     if names is None:
         return _MENTION.sub("", text).strip()
@@ -481,7 +482,7 @@ def strip_mentions(text: str, names: Iterable[str] | None = None) -> str:
         return text.strip()
     alternatives = "|".join(map(re.escape, named))
     mention = re.compile(rf"@(?:{alternatives})\u2005\s*"
-                         rf"|(?:^|(?<=\s))@(?:{alternatives})(?:\s+|$)")
+                         rf"|(?<![A-Za-z0-9_.+-])@(?:{alternatives})(?:\s+|$)")
     return mention.sub("", text).strip()
 
 

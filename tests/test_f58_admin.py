@@ -64,3 +64,16 @@ async def test_ids_typed_apart_by_commas_are_each_one(tmp_path: Path) -> None:
             await _command(h, "/kick {mentions}", member)
         assert await _command(h, "/unblock bob，carol") == [
             "已解封 bob、carol，可以重新加入本平台的群。"]
+
+
+async def test_a_mention_typed_with_a_plain_space_after_a_chinese_command_is_taken_whole(
+        tmp_path: Path) -> None:
+    """`/警告@Bob Smith 刷屏` typed by hand (a plain space, not WeChat's U+2005, right after
+    the command): the reason was 「Smith 刷屏」, the mention cut at its first space, because a
+    mention so typed was taken out only after a space or at the start."""
+    async with Harness(SHIPPED, tmp_path, groups=CUSTOMER) as h:
+        h.world.contacts["bob"] = "Bob Smith"
+        await h.say("c1", "op_lin", "/警告@Bob Smith 刷屏", mentions=("bob",))
+        await h.drain()
+        [listed] = await _command(h, "/warns")
+        assert listed == "生效中的警告：\n· bob 1/2：刷屏"
