@@ -1447,13 +1447,17 @@ _LITERAL_LISTS = frozenset({"patterns", "triggers", "keywords", "start", "words"
 _LOOKS_REGEX = re.compile(r"\||^\^|\$$|\.[*+]")
 
 
-def _literal_notes(words: list[Any], path: KeyPath, found: list[tuple[KeyPath, Any]]) -> None:
+def _literal_notes(words: list[Any], path: KeyPath, found: list[tuple[KeyPath, Any]]) -> bool:
     """A warning for each word of `words` (or of a list in it) written as a regular
-    expression, `签到|打卡`: it is matched as written, `|` and all, so never."""
+    expression, `签到|打卡`: it is matched as written, `|` and all, so never. Whether the
+    list holds words alone (lists of them included), where _collect finds nothing more."""
+    words_only = True
     for i, word in enumerate(words):
         if type(word) is list:
-            _literal_notes(word, (*path, i), found)
-        elif type(word) is str and _LOOKS_REGEX.search(word):
+            words_only = _literal_notes(word, (*path, i), found) and words_only
+        elif type(word) is not str:
+            words_only = False
+        elif _LOOKS_REGEX.search(word):
             parts = [part for part in re.split(r"\|", word.strip("^$")) if part]
             example = ", ".join(f'"{part}"' for part in parts) if len(parts) > 1 else None
             found.append(((*path, i), Note(
@@ -1461,6 +1465,7 @@ def _literal_notes(words: list[Any], path: KeyPath, found: list[tuple[KeyPath, A
                 "expression (no message holds it): " + (f"for alternatives list them, [{example}]"
                                          if example else "write the word alone") +
                 ("; or give the rule `match: regex`" if path[-1] == "patterns" else ""))))
+    return words_only
 
 
 def _leaves(value: Any, path: KeyPath = ()) -> list[tuple[KeyPath, Any]]:
@@ -1491,24 +1496,29 @@ def _collect(value: Any, path: KeyPath, found: list[tuple[KeyPath, Any]]) -> Non
         kind = kinds.get(type(item))
         if kind is None:
             kind = _kind(type(item))
+        if not kind:  # (most values: a text, a number, a template, a choice)
+            continue
         if kind == _HOLDS:
-            if model is not None and key in _LITERAL_LISTS and type(item) is list:
-                _literal_notes(item, (*path, key), found)
+            if model is not None and key in _LITERAL_LISTS and type(item) is list and \
+                    _literal_notes(item, (*path, key), found):
+                continue  # (words alone: nothing more in it)
             _collect(item, (*path, key), found)
         elif kind == _LEAF:
             found.append(((*path, key), item))
-        elif type(item) is Content and key == "file" and path[-2:-1] == ("lists",):
-            found.extend(((*path, key), Note(warning))  # a word list (antispam words.lists)
-                         for warning in banned.list_commas(item.path, item.text))
-        elif type(item) is Seconds and model is not None and isinstance(key, str) and \
-                (note := _bare_seconds(model, key, item)) is not None:
+        elif kind == _CONTENT:
+            if key == "file" and path[-2:-1] == ("lists",):  # antispam's words.lists
+                found.extend(((*path, key), Note(warning))
+                             for warning in banned.list_commas(item.path, item.text))
+        elif model is not None and isinstance(key, str) and \
+                (note := _bare_seconds(model, key, item)) is not None:  # Seconds
             found.append(((*path, key), note))
 
 
-# what _leaves does with a value of some type: nothing (a text, a number, a template, a
-# ...), list it (a Pattern, a OneOff, a TypeName, a ContactId) or look into it (a model, a
-# list, a mapping)
-_NOTHING, _LEAF, _HOLDS = 0, 1, 2
+# what _collect does with a value of some type: nothing (a text, a number, a template, a
+# choice...), list it (a Pattern, a OneOff, a TypeName, a ContactId), look into it (a model,
+# a list, a mapping), look for commas in a word list (a Content), or see whether it is
+# shorter than its key's default unit (a Seconds)
+_NOTHING, _LEAF, _HOLDS, _CONTENT, _SECONDS = 0, 1, 2, 3, 4
 _KINDS: dict[type, int] = {}
 
 
@@ -1516,7 +1526,8 @@ def _kind(cls: type) -> int:
     kind = _KINDS.get(cls)
     if kind is None:
         kind = _LEAF if issubclass(cls, (Pattern, OneOff, TypeName, ContactId)) else _HOLDS \
-            if issubclass(cls, (BaseModel, list, tuple, dict)) else _NOTHING
+            if issubclass(cls, (BaseModel, list, tuple, dict)) else _CONTENT \
+            if cls is Content else _SECONDS if cls is Seconds else _NOTHING
         _KINDS[cls] = kind
     return kind
 
