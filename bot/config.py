@@ -152,16 +152,17 @@ class Template:
     __slots__ = ("_parts", "names", "source")
 
     def __init__(self, source: str) -> None:
+        self.source = source
+        if "{" not in source and "}" not in source:  # most texts: no placeholder, nothing
+            self._parts: tuple[tuple[str, str | None], ...] = ((source, None),) if source \
+                else ()  # to parse (a large config has thousands of replies)
+            self.names: frozenset[str] = _NO_NAMES
+            return
         parts: list[tuple[str, str | None]] = []
-        if "{" in source or "}" in source:
-            fields = _FORMATTER.parse(source)
-        else:  # most texts: no placeholder, nothing to parse
-            fields = iter([(source, None, None, None)] if source else [])
-        for literal, name, spec, conversion in fields:
+        for literal, name, spec, conversion in _FORMATTER.parse(source):
             if name is not None and (not name.isidentifier() or spec or conversion):
                 raise ValueError(f"placeholder {{{name}}} is not allowed: use plain {{name}}")
             parts.append((literal, name))
-        self.source = source
         self._parts = tuple(parts)
         self.names = frozenset(n for _, n in parts if n)
 
@@ -184,6 +185,7 @@ class Template:
 
 
 _FORMATTER = string.Formatter()
+_NO_NAMES: frozenset[str] = frozenset()
 
 
 def _shown(name: str, value: object) -> str:
@@ -218,13 +220,11 @@ def placeholders(*allowed: str) -> AfterValidator:
     known = frozenset(allowed)
 
     def check(template: Template) -> Template:
+        if template.names <= known:  # (most templates: no placeholder, or known ones)
+            return template
         unknown = sorted(template.names - known)
-        if unknown:
-            raise ValueError(
-                f"unknown placeholder {{{unknown[0]}}}; available: "
-                + ", ".join(f"{{{a}}}" for a in allowed)
-            )
-        return template
+        raise ValueError(f"unknown placeholder {{{unknown[0]}}}; available: "
+                         + ", ".join(f"{{{a}}}" for a in allowed))
 
     return AfterValidator(check)
 

@@ -35,3 +35,20 @@ def test_a_rules_words_are_read_once_by_the_walk_for_warnings(
                                            ("rules", 1, "patterns", 1)]
     assert "is matched as written" in found[0][1].text
     assert ("rules", 1, "patterns") in walked and ("rules", 0, "patterns") not in walked
+
+
+@pytest.mark.parametrize("text, names, shown", [
+    ("回答 1：请看群公告", set(), "回答 1：请看群公告"),  # no placeholder: nothing parsed
+    ("{member} 你好", {"member"}, "M 你好"),
+    ("{{member}} 是占位符", set(), "{member} 是占位符"),
+])
+def test_a_reply_reads_the_same_with_or_without_placeholders(
+        text: str, names: set[str], shown: str) -> None:
+    reply = config.placeholders("member", "group").func(config._template(text))
+    assert reply.names == names and reply.render({"member": "M"}) == shown
+
+
+def test_an_unknown_placeholder_is_still_refused_with_those_available() -> None:
+    with pytest.raises(ValueError, match=r"unknown placeholder \{count\}; available: "
+                                         r"\{member\}, \{group\}"):
+        config.placeholders("member", "group").func(config._template("{count} 人"))
