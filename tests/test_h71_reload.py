@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 import yaml
-from harness import BOT_YAML, write_config
+from harness import BOT_YAML, SHIPPED, groupbot, write_config
 
 from bot import config, yamlfile
 from bot.yamlfile import InputError
@@ -153,3 +153,16 @@ def test_what_is_kept_stays_within_its_budget(tmp_path: Path) -> None:
     assert kept.get(files[2], texts[2], yamlfile.Loader) is not None
     kept.put(files[1], "b: " + "y" * 1000, yamlfile.Loader, yamlfile.parse("b: 1", files[1]))
     assert kept.get(files[1], "b: " + "y" * 1000, yamlfile.Loader) is None
+
+
+def test_the_reload_bench_measures_a_reload_after_an_edit_beside_a_start() -> None:
+    """`bench --reload` loads with every file parsed (as at a start: libyaml, pure Python)
+    and after one type file changed (as a reload, the others as parsed before); the
+    running bot's reloads each follow an edit."""
+    result = groupbot("bench", "--config", str(SHIPPED), "--reload", "--bindings", "20",
+                      "--rules", "50", "--runs", "2")
+    assert result.returncode == 0, result.stderr
+    for line in ("load + validate, libyaml:", "load + validate, pure Python:",
+                 "load + validate, one type file changed:",
+                 "a running bot's reload after one type file changed, median of 2:"):
+        assert line in result.stdout, result.stdout
