@@ -152,16 +152,17 @@ class Template:
     __slots__ = ("_parts", "names", "source")
 
     def __init__(self, source: str) -> None:
+        self.source = source
+        if "{" not in source and "}" not in source:  # most texts: no placeholder, nothing
+            self._parts: tuple[tuple[str, str | None], ...] = ((source, None),) if source \
+                else ()  # to parse (a large config has thousands of replies)
+            self.names: frozenset[str] = _NO_NAMES
+            return
         parts: list[tuple[str, str | None]] = []
-        if "{" in source or "}" in source:
-            fields = _FORMATTER.parse(source)
-        else:  # most texts: no placeholder, nothing to parse
-            fields = iter([(source, None, None, None)] if source else [])
-        for literal, name, spec, conversion in fields:
+        for literal, name, spec, conversion in _FORMATTER.parse(source):
             if name is not None and (not name.isidentifier() or spec or conversion):
                 raise ValueError(f"placeholder {{{name}}} is not allowed: use plain {{name}}")
             parts.append((literal, name))
-        self.source = source
         self._parts = tuple(parts)
         self.names = frozenset(n for _, n in parts if n)
 
@@ -184,6 +185,7 @@ class Template:
 
 
 _FORMATTER = string.Formatter()
+_NO_NAMES: frozenset[str] = frozenset()
 
 
 def _shown(name: str, value: object) -> str:
@@ -218,13 +220,11 @@ def placeholders(*allowed: str) -> AfterValidator:
     known = frozenset(allowed)
 
     def check(template: Template) -> Template:
+        if template.names <= known:  # (most templates: no placeholder, or known ones)
+            return template
         unknown = sorted(template.names - known)
-        if unknown:
-            raise ValueError(
-                f"unknown placeholder {{{unknown[0]}}}; available: "
-                + ", ".join(f"{{{a}}}" for a in allowed)
-            )
-        return template
+        raise ValueError(f"unknown placeholder {{{unknown[0]}}}; available: "
+                         + ", ".join(f"{{{a}}}" for a in allowed))
 
     return AfterValidator(check)
 
@@ -1447,13 +1447,17 @@ _LITERAL_LISTS = frozenset({"patterns", "triggers", "keywords", "start", "words"
 _LOOKS_REGEX = re.compile(r"\||^\^|\$$|\.[*+]")
 
 
-def _literal_notes(words: list[Any], path: KeyPath, found: list[tuple[KeyPath, Any]]) -> None:
+def _literal_notes(words: list[Any], path: KeyPath, found: list[tuple[KeyPath, Any]]) -> bool:
     """A warning for each word of `words` (or of a list in it) written as a regular
-    expression, `签到|打卡`: it is matched as written, `|` and all, so never."""
+    expression, `签到|打卡`: it is matched as written, `|` and all, so never. Whether the
+    list holds words alone (lists of them included), where _collect finds nothing more."""
+    words_only = True
     for i, word in enumerate(words):
         if type(word) is list:
-            _literal_notes(word, (*path, i), found)
-        elif type(word) is str and _LOOKS_REGEX.search(word):
+            words_only = _literal_notes(word, (*path, i), found) and words_only
+        elif type(word) is not str:
+            words_only = False
+        elif _LOOKS_REGEX.search(word):
             parts = [part for part in re.split(r"\|", word.strip("^$")) if part]
             example = ", ".join(f'"{part}"' for part in parts) if len(parts) > 1 else None
             found.append(((*path, i), Note(
@@ -1461,6 +1465,7 @@ def _literal_notes(words: list[Any], path: KeyPath, found: list[tuple[KeyPath, A
                 "expression (no message holds it): " + (f"for alternatives list them, [{example}]"
                                          if example else "write the word alone") +
                 ("; or give the rule `match: regex`" if path[-1] == "patterns" else ""))))
+    return words_only
 
 
 def _leaves(value: Any, path: KeyPath = ()) -> list[tuple[KeyPath, Any]]:
@@ -1491,24 +1496,29 @@ def _collect(value: Any, path: KeyPath, found: list[tuple[KeyPath, Any]]) -> Non
         kind = kinds.get(type(item))
         if kind is None:
             kind = _kind(type(item))
+        if not kind:  # (most values: a text, a number, a template, a choice)
+            continue
         if kind == _HOLDS:
-            if model is not None and key in _LITERAL_LISTS and type(item) is list:
-                _literal_notes(item, (*path, key), found)
+            if model is not None and key in _LITERAL_LISTS and type(item) is list and \
+                    _literal_notes(item, (*path, key), found):
+                continue  # (words alone: nothing more in it)
             _collect(item, (*path, key), found)
         elif kind == _LEAF:
             found.append(((*path, key), item))
-        elif type(item) is Content and key == "file" and path[-2:-1] == ("lists",):
-            found.extend(((*path, key), Note(warning))  # a word list (antispam words.lists)
-                         for warning in banned.list_commas(item.path, item.text))
-        elif type(item) is Seconds and model is not None and isinstance(key, str) and \
-                (note := _bare_seconds(model, key, item)) is not None:
+        elif kind == _CONTENT:
+            if key == "file" and path[-2:-1] == ("lists",):  # antispam's words.lists
+                found.extend(((*path, key), Note(warning))
+                             for warning in banned.list_commas(item.path, item.text))
+        elif model is not None and isinstance(key, str) and \
+                (note := _bare_seconds(model, key, item)) is not None:  # Seconds
             found.append(((*path, key), note))
 
 
-# what _leaves does with a value of some type: nothing (a text, a number, a template, a
-# ...), list it (a Pattern, a OneOff, a TypeName, a ContactId) or look into it (a model, a
-# list, a mapping)
-_NOTHING, _LEAF, _HOLDS = 0, 1, 2
+# what _collect does with a value of some type: nothing (a text, a number, a template, a
+# choice...), list it (a Pattern, a OneOff, a TypeName, a ContactId), look into it (a model,
+# a list, a mapping), look for commas in a word list (a Content), or see whether it is
+# shorter than its key's default unit (a Seconds)
+_NOTHING, _LEAF, _HOLDS, _CONTENT, _SECONDS = 0, 1, 2, 3, 4
 _KINDS: dict[type, int] = {}
 
 
@@ -1516,7 +1526,8 @@ def _kind(cls: type) -> int:
     kind = _KINDS.get(cls)
     if kind is None:
         kind = _LEAF if issubclass(cls, (Pattern, OneOff, TypeName, ContactId)) else _HOLDS \
-            if issubclass(cls, (BaseModel, list, tuple, dict)) else _NOTHING
+            if issubclass(cls, (BaseModel, list, tuple, dict)) else _CONTENT \
+            if cls is Content else _SECONDS if cls is Seconds else _NOTHING
         _KINDS[cls] = kind
     return kind
 
