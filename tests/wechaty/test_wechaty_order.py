@@ -82,8 +82,9 @@ async def test_a_lookup_the_gateway_never_answers_holds_up_the_line_an_actions_t
     """The message's own payload, never answered: the messages after it go ahead after an
     action's time, and it is read again then, as a new arrival (it was never handled: the
     lookup had no time limit)."""
-    grpc_gateway.action_timeout = 4.0  # (a, b and c must come within it: 1 s, then 2 s were
-    # too short on a loaded machine, and "stuck", read again, went first)
+    grpc_gateway.action_timeout = 8.0  # (a, b and c must come within it: 1 s, 2 s, then 4 s
+    # were too short on a loaded machine (load 8 on 2 cores), and "stuck", read again, went
+    # first; the wait costs wall time, not CPU)
     grpc_gateway.read_again_after = 0.05
     async with run_bot(grpc_gateway) as s:
         looked_up = fake_gateway.calls.count("MessagePayload")
