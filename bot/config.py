@@ -76,7 +76,8 @@ def parse_duration(value: Any) -> timedelta:
                                          for n, unit in _PART.findall(value)))
     except OverflowError:
         raise TooLong(f"duration too long: {value!r}") from None
-    raise ValueError(f"not a duration: {value!r} (write e.g. 15s, 10m, 2h, 7d)")
+    raise ValueError(f"not a duration: {value!r} (write e.g. 15s, 10m, 2h, 7d, or a number of "
+                     "seconds)")
 
 
 LONGEST = timedelta(days=36_500)  # a config's durations: longer is no time anyone means,
