@@ -140,14 +140,21 @@ _NOUN_OF_IT = re.compile(r"\b(?:requirements?|conditions?|process|steps|deadline
 # ("你报名了吗", "你确定报名了吗", "有人今天报名了吗", "他报名了吗", "宝妈们报名了吗", "报名的人
 # 多吗", "when did you join?"), not how to sign up: anywhere before the word in its clause
 # (only right before it, r59 finding 4's fix, sent the hint to members chatting: r63 finding
-# 3), unless they are asked whether they know: "有人知道怎么报名吗", "你知道报名入口在哪吗"
-# ask the group how to sign up. 请问你们, 你们这(边), 你们的 speak to the organisers, and
-# so do 老师们 and 俺们 (we); 请问你 asks a member (r59 finding 3). Signing another up is the
-# writer's own question ("我替她报名可以吗").
-_OTHERS_BEFORE = re.compile(r"(?:(?<!请问)(?<!问下)(?<!问一下)你们(?![这那的])|你(?!们)|有人|大家|"
-                            r"(?<![帮替给为])(?:[他她]人?|别人)|(?![你我咱俺师])\w们)"
-                            r"(?!.*(?:知道|晓得|清楚))|"
+# 3). 你好, 请问你们, 你们这(边), 你们的 speak to the organisers, and so do 老师们 and 俺们
+# (we); 请问你 asks a member (r59 finding 3). Signing another up, or with another, is the
+# writer's own ("我替她报名可以吗", "我和她报名要交钱吗").
+_OTHERS_BEFORE = re.compile(r"(?:(?<!请问)(?<!问下)(?<!问一下)你们(?![这那的])|"
+                            r"(?P<you>你(?![们好]))|"
+                            r"有人|大家|(?<![帮替给为和跟])(?:[他她]人?|别人)|(?![你我咱俺师])\w们)|"
                             r"\b(?:you|anyone|anybody|everyone|everybody)\b")
+# but the group asked whether it knows how ("有人知道怎么报名吗", "你知道报名入口在哪吗" ask
+# how to sign up), unless it is whether someone did ("有人知道老王报名了没": r63 finding 4)
+_KNOWS = re.compile("知道|晓得|清楚")
+_DEED = re.compile(r"\s?(?:了|过|没|成功)")
+# and a rule of signing up asked for a third person or the group is the organisers' to answer
+# ("他报名需要什么材料", "我老公他报名要交钱吗", "宝妈们 报名要交钱吗"); asked of 你 it is put
+# to a member ("你报名要交钱吗")
+_RULES = re.compile(r"\s?(?:要(?!了)|需|得|必须|有什么|有啥|在哪|去哪|找谁)")
 _OTHERS_AFTER = re.compile("的人|人[数多少]")  # "报名的人多吗", "报名人数多少" (not 人工)
 _SENTENCE_END = re.compile(r"[,.!?;。，．！？；\n]")  # (a space ends a clause, not a sentence)
 # A clause that only asks whether one may ("报名，可以吗？"): the sign-up's own, asking nothing
@@ -438,9 +445,17 @@ def _reading(norm: str, words: WordMatcher[str]) -> Reading:
 def _of_others(before: str, after: str) -> bool:
     """Whether the word is said of someone else: `_OTHERS_AFTER` after it, or `_OTHERS_BEFORE`
     in what its clause says before it, unless the word names a thing of signing up
-    ("大家报名入口在哪里" asks where the entrance is, not who signed up)."""
-    return bool(_OTHERS_AFTER.match(after) or (
-        _OTHERS_BEFORE.search(before) and not _ITS_NOUN.match(after)))
+    ("大家报名入口在哪里" asks where the entrance is, not who signed up), the group is asked
+    whether it knows how (`_KNOWS`) or a rule of it is asked for someone not addressed
+    (`_RULES`)."""
+    if _OTHERS_AFTER.match(after):
+        return True
+    others = _OTHERS_BEFORE.search(before)
+    if others is None or _ITS_NOUN.match(after):
+        return False
+    if _KNOWS.search(before, others.end()) and not _DEED.match(after):
+        return False
+    return not (_RULES.match(after) and others["you"] is None)
 
 
 def _clause_of(norm: str, begin: int, end: int) -> tuple[int, int, str]:

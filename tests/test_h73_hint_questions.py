@@ -1,0 +1,39 @@
+"""Which questions about signing up get the hint (s42 h73): a rule asked for others is the
+organisers' (r63 finding 5), whether a third person did it is chat even asked whether
+anyone knows (r63 finding 4)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from harness import SHIPPED, Harness
+from test_h50b_signup_questions import HINT, _reading
+from test_h50b_signup_questions import RECRUITMENT as GROUPS
+
+from handlers.invite import Reading
+
+
+@pytest.mark.parametrize("text", ["别人报名要交钱吗", "大家报名需要什么材料", "他们报名在哪报",
+                                  "宝妈们 报名要交钱吗"])
+def test_a_rule_asked_for_others_is_the_organisers(text: str) -> None:
+    assert _reading(text) is Reading.QUESTION
+
+
+@pytest.mark.parametrize("text", ["你报名要交钱吗", "他报名了没", "他报名怎么样了",
+                                  "有人知道她报名了吗", "你知道他报名没",
+                                  "大家都报名了吗"])
+def test_whether_someone_did_it_or_a_rule_put_to_you_is_chat(text: str) -> None:
+    """你 asks a member; whether a third person did it is theirs to tell, even asked
+    whether anyone knows."""
+    assert _reading(text) is Reading.NOTHING
+
+
+async def test_a_rule_asked_for_a_third_person_gets_the_hint(tmp_path: Path) -> None:
+    async with Harness(SHIPPED, tmp_path, groups=GROUPS) as h:
+        h.world.friends.add("carol")
+        await h.say("r1", "carol", "他报名需要什么材料")
+        await h.advance("1m")
+        assert h.actions("invite") == []
+        [reply] = h.actions("say", group="r1")
+    assert reply["text"] == HINT and reply["mentions"] == ["carol"], reply
