@@ -155,6 +155,9 @@ _DEED = re.compile(r"\s?(?:了|过|没|成功)")
 # ("他报名需要什么材料", "我老公他报名要交钱吗", "宝妈们 报名要交钱吗"); asked of 你 it is put
 # to a member ("你报名要交钱吗")
 _RULES = re.compile(r"\s?(?:要(?!了)|需|得|必须|有什么|有啥|在哪|去哪|找谁)")
+# English asks how one joins with a generic you: "how do you join?", "can anyone join?"
+_ONE = re.compile(r"\bhow\s+(?:do|does|can|could|would|should)\s+(?:you|anyone|anybody|one)\W*$|"
+                  r"^\W*(?:can|could)\s+(?:anyone|anybody)\W*$")
 _OTHERS_AFTER = re.compile("的人|人[数多少]")  # "报名的人多吗", "报名人数多少" (not 人工)
 _SENTENCE_END = re.compile(r"[,.!?;。，．！？；\n]")  # (a space ends a clause, not a sentence)
 # A clause that only asks whether one may ("报名，可以吗？"): the sign-up's own, asking nothing
@@ -446,12 +449,12 @@ def _of_others(before: str, after: str) -> bool:
     """Whether the word is said of someone else: `_OTHERS_AFTER` after it, or `_OTHERS_BEFORE`
     in what its clause says before it, unless the word names a thing of signing up
     ("大家报名入口在哪里" asks where the entrance is, not who signed up), the group is asked
-    whether it knows how (`_KNOWS`) or a rule of it is asked for someone not addressed
-    (`_RULES`)."""
+    whether it knows how (`_KNOWS`), a rule of it is asked for someone not addressed
+    (`_RULES`) or one asks how one joins (`_ONE`)."""
     if _OTHERS_AFTER.match(after):
         return True
     others = _OTHERS_BEFORE.search(before)
-    if others is None or _ITS_NOUN.match(after):
+    if others is None or _ITS_NOUN.match(after) or _ONE.search(before):
         return False
     if _KNOWS.search(before, others.end()) and not _DEED.match(after):
         return False

@@ -1,6 +1,6 @@
 """Which questions about signing up get the hint (s42 h73): a rule asked for others is the
 organisers' (r63 finding 5), whether a third person did it is chat even asked whether
-anyone knows (r63 finding 4)."""
+anyone knows (r63 finding 4), and English asks how one joins with a generic you."""
 
 from __future__ import annotations
 
@@ -37,3 +37,16 @@ async def test_a_rule_asked_for_a_third_person_gets_the_hint(tmp_path: Path) -> 
         assert h.actions("invite") == []
         [reply] = h.actions("say", group="r1")
     assert reply["text"] == HINT and reply["mentions"] == ["carol"], reply
+
+
+@pytest.mark.parametrize("text", ["how do you join?", "can anyone join?", "How can you join",
+                                  "how does one join?"])
+def test_english_asking_how_one_joins_is_a_question(text: str) -> None:
+    assert _reading(text) is Reading.QUESTION
+
+
+@pytest.mark.parametrize("text", ["when did you join?", "can you join the meeting?",
+                                  "do you want to join us for dinner?", "does anyone join?"])
+def test_english_asking_a_member_stays_chat(text: str) -> None:
+    assert _reading(text) is Reading.NOTHING
+
