@@ -124,7 +124,7 @@ _ABOUT = re.compile(r"谁|什么|啥|哪|怎|如何|多少|条件|要求|(\w)[�
 # or a question there.
 _NOUNS = ("要求|条件|门槛|资格|流程|步骤|时间|日期|方式|方法|渠道|入口|地址|地点|费用|收入|待遇|"
           "规则|须知|截止")
-_ITS_NOUN = re.compile(rf"\s?的?(?:截止)?(?:{_NOUNS})|\s(?:requirements?|conditions?|"
+_ITS_NOUN = re.compile(rf"[\s,，]?的?(?:截止)?(?:{_NOUNS})|\s(?:requirements?|conditions?|"
                        r"process|steps?|deadline|fees?|time|income|rules)\b")
 # A clause beside a sign-up that is such a noun alone asks about it ("我要报名，收入"); one
 # that only holds it says something ("报名 我符合条件")

@@ -1,6 +1,7 @@
 """Which questions about signing up get the hint (s42 h73): a rule asked for others is the
 organisers' (r63 finding 5), whether a third person did it is chat even asked whether
-anyone knows (r63 finding 4), and English asks how one joins with a generic you."""
+anyone knows (r63 finding 4), a comma after the word reads as a space, and English asks
+how one joins with a generic you."""
 
 from __future__ import annotations
 
@@ -50,3 +51,25 @@ def test_english_asking_how_one_joins_is_a_question(text: str) -> None:
 def test_english_asking_a_member_stays_chat(text: str) -> None:
     assert _reading(text) is Reading.NOTHING
 
+
+
+@pytest.mark.parametrize("text", ["报名，时间自由吗", "报名 时间自由吗", "报名，收入？",
+                                  "报名,时间自由吗"])
+def test_a_comma_after_the_word_reads_as_a_space(text: str) -> None:
+    """The noun after it, with a question in its sentence, names a thing of signing up
+    either way."""
+    assert _reading(text) is Reading.QUESTION
+
+
+@pytest.mark.parametrize("text", ["报名，时间很自由", "报名，我符合条件", "我要报名，时间自由吗"])
+def test_a_sign_up_beside_a_noun_that_asks_nothing_still_signs_up(text: str) -> None:
+    assert _reading(text) is Reading.SIGN_UP
+
+
+async def test_a_sign_up_then_a_question_with_a_comma_gets_the_hint(tmp_path: Path) -> None:
+    async with Harness(SHIPPED, tmp_path, groups=GROUPS) as h:
+        h.world.friends.add("carol")
+        await h.say("r1", "carol", "报名，时间自由吗")
+        await h.advance("1m")
+        assert h.actions("invite") == []
+        assert h.texts("r1") == [HINT], h.texts("r1")
