@@ -147,10 +147,11 @@ _NOUN_OF_IT = re.compile(r"\b(?:requirements?|conditions?|process|steps|deadline
 # speak to the organisers, and so do 老师们 and 俺们 (we); 请问你 asks a member (r59 finding
 # 3). Signing another up, or with another, is the writer's own ("我替她报名可以吗", "我和她
 # 报名要交钱吗").
+# (my classmate, friend, husband, mother...: "我同学也想报名"; not 宝妈, 小妹, 学姐, 同学)
 _KIN = "同学|朋友|同事|室友|闺蜜|老公|老婆|爱人|孩子|女儿|儿子|[爸妈]|[哥姐弟妹]{1,2}"
 _OTHERS_BEFORE = re.compile(r"(?:(?<!请问)(?<!问下)(?<!问一下)你们(?![这那的])|"
                             r"(?P<you>你(?![们好]))|有人|大家|(?<![帮替给为和跟])(?<![帮替给为和跟]我)"
-                            rf"(?:[他她]人?|别人|(?:我的?)?(?:{_KIN}))|(?![你我咱俺师])\w们)|"
+                            rf"(?:[他她]人?|别人|我的?(?:{_KIN}))|(?![你我咱俺师])\w们)|"
                             r"\b(?:you|anyone|anybody|everyone|everybody|he|she|they)\b")
 # but the group asked whether it knows how ("有人知道怎么报名吗", "你知道报名入口在哪吗" ask
 # how to sign up), unless it is whether someone did ("有人知道老王报名了没": r63 finding 4)
@@ -169,6 +170,9 @@ _ONE = re.compile(r"\bhow\s+(?:do|does|can|could|would|should)\s+(?:you|anyone|a
 _THING = re.compile(rf"\s?(?:的(?!事)[\u4e00-\u9fff]|{_NOUNS}|费|表|群|链接|二维码|名额|通道|系统|"
                     r"开始|结束|开放|已|中|时|成功|请(?!.*我)|人(?!工)|[很太真挺超难]|好(?![了的啦])|容易|麻烦|"
                     r"简单|复杂|火爆|\s(?:is|was|has|will|closes|opens)\b)")
+# or the word told to others: sent as a text ("直接发报名就行", "回复报名") or a call to come
+# ("快来报名", "都来报名"; not "我来报名")
+_TOLD = re.compile(r"(?:发送?|回复?|输入|打|写)\s*[「“\"『]?$|(?<![我俺咱])[快都]来\s*$")
 _OTHERS_AFTER = re.compile("的人|人[数多少]")  # "报名的人多吗", "报名人数多少" (not 人工)
 _SENTENCE_END = re.compile(r"[,.!?;。，．！？；\n]")  # (a space ends a clause, not a sentence)
 # A clause that only asks whether one may ("报名，可以吗？"): the sign-up's own, asking nothing
@@ -465,8 +469,10 @@ def _reading(norm: str, words: WordMatcher[str]) -> Reading:
 def _talk_of_it(before: str, after: str) -> bool:
     """Whether the word is talked of rather than done by the writer: someone else does it
     ("他也想报名", "大家可以报名吗") or it is a thing named ("报名截止到周五", "报名入口在群公告里",
-    "今天报名的人好多", "报名费"); the writer doing it needs no "I" ("报名以后请拉我进群")."""
-    return bool(_others_named(before) or _OTHERS_AFTER.match(after) or _THING.match(after))
+    "今天报名的人好多", "报名费") or told to others (`_TOLD`); the writer doing it needs no
+    "I" ("报名以后请拉我进群")."""
+    return bool(_others_named(before) or _TOLD.search(before) or _OTHERS_AFTER.match(after)
+                or _THING.match(after))
 
 
 def _others_named(before: str) -> re.Match[str] | None:
