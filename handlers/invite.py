@@ -150,7 +150,7 @@ _NOUN_OF_IT = re.compile(r"\b(?:requirements?|conditions?|process|steps|deadline
 # (my classmate, friend, husband, mother...: "我同学也想报名"; not 宝妈, 小妹, 学姐, 同学)
 _KIN = "同学|朋友|同事|室友|闺蜜|老公|老婆|爱人|孩子|女儿|儿子|[爸妈]|[哥姐弟妹]{1,2}"
 _OTHERS_BEFORE = re.compile(r"(?:(?<!请问)(?<!问下)(?<!问一下)你们(?![这那的])|"
-                            r"(?P<you>你(?![们好]))|有人|大家|(?<![帮替给为和跟])(?<![帮替给为和跟]我)"
+                            r"(?P<you>你(?![们好])|有人)|大家|(?<![帮替给为和跟])(?<![帮替给为和跟]我)"
                             rf"(?:[他她]人?|别人|我的?(?:{_KIN}))|(?![你我咱俺师])\w们)|"
                             r"\b(?:you|anyone|anybody|everyone|everybody|he|she|they)\b")
 # but the group asked whether it knows how ("有人知道怎么报名吗", "你知道报名入口在哪吗" ask
@@ -158,9 +158,10 @@ _OTHERS_BEFORE = re.compile(r"(?:(?<!请问)(?<!问下)(?<!问一下)你们(?![�
 _KNOWS = re.compile("知道|晓得|清楚")
 _DEED = re.compile(r"\s?(?:了|过|没|成功)")
 # and a rule of signing up asked for a third person or the group is the organisers' to answer
-# ("他报名需要什么材料", "我老公他报名要交钱吗", "宝妈们 报名要交钱吗"); asked of 你 it is put
-# to a member ("你报名要交钱吗")
-_RULES = re.compile(r"\s?(?:要(?!了)|需|得|必须|有什么|有啥|在哪|去哪|找谁)")
+# ("他报名需要什么材料", "我老公他报名要交钱吗", "宝妈们 报名要交钱吗"); asked of 你 or 有人
+# it is put to members ("你报名要交钱吗", "有人报名需要帮忙吗")
+_RULES = re.compile(r"\s?(?:要(?!了)|需|得(?![很好早晚快慢真太挺])|必须|有什么|有啥|在哪|去哪|"
+                    r"找谁)")
 _ME = re.compile(r"我|\b(?:i|me|my)\b")
 # English asks how one joins with a generic you: "how do you join?", "can anyone join?"
 _ONE = re.compile(r"\bhow\s+(?:do|does|can|could|would|should)\s+(?:you|anyone|anybody|one)\W*$|"

@@ -20,7 +20,8 @@ def test_a_rule_asked_for_others_is_the_organisers(text: str) -> None:
     assert _reading(text) is Reading.QUESTION
 
 
-@pytest.mark.parametrize("text", ["你报名要交钱吗", "他报名了没", "他报名怎么样了",
+@pytest.mark.parametrize("text", ["你报名要交钱吗", "有人报名需要帮忙吗", "她报名得早吗",
+                                  "他报名了没", "他报名怎么样了",
                                   "有人知道她报名了吗", "你知道他报名没",
                                   "大家都报名了吗"])
 def test_whether_someone_did_it_or_a_rule_put_to_you_is_chat(text: str) -> None:
