@@ -152,7 +152,9 @@ _KIN = "同学|朋友|同事|室友|闺蜜|老公|老婆|爱人|孩子|女儿|�
 _OTHERS_BEFORE = re.compile(r"(?:(?<!请问)(?<!问下)(?<!问一下)你们(?![这那的])|"
                             r"(?P<you>你(?![们好])|有人)|大家|(?<![帮替给为和跟])(?<![帮替给为和跟]我)"
                             rf"(?:[他她]人?|别人|我的?(?:{_KIN}))|(?![你我咱俺师])\w们)|"
-                            r"\b(?:you|anyone|anybody|everyone|everybody|he|she|they)\b")
+                            r"\b(?:you|anyone|anybody|everyone|everybody|he|she|they|(?<!and\s)my\s+(?:"
+                            r"friend|wife|husband|mom|mum|mother|dad|father|sister|brother|son|"
+                            r"daughter|kid|child|classmate|colleague)s?)\b")
 # but the group asked whether it knows how ("有人知道怎么报名吗", "你知道报名入口在哪吗" ask
 # how to sign up), unless it is whether someone did ("有人知道老王报名了没": r63 finding 4)
 _KNOWS = re.compile("知道|晓得|清楚")
