@@ -171,11 +171,11 @@ _ONE = re.compile(r"\bhow\s+(?:do|does|can|could|would|should)\s+(?:you|anyone|a
 # The word as a thing, not a deed: a noun of its own or 的 and one after it ("报名截止到周五",
 # "报名入口在群公告里", "报名的价格", "报名费"; not "报名的事就拜托你了")
 _THING = re.compile(rf"\s?(?:的(?!事)[\u4e00-\u9fff]|{_NOUNS}|费|表|群|链接|二维码|名额|通道|系统|"
-                    r"开始|结束|开放|已|中|时|成功|请(?!.*我)|人(?!工)|[很太真挺超难]|好(?![了的啦])|容易|麻烦|"
+                    r"开始|结束|开放|已|中|时|成功|请(?!.*我)|人(?!工)|问题|咨询|通知|公告|事宜|相关|第|[很太真挺超难]|好(?![了的啦])|容易|麻烦|"
                     r"简单|复杂|火爆|\s(?:is|was|has|will|closes|opens)\b)")
-# or the word told to others: sent as a text ("直接发报名就行", "回复报名") or a call to come
-# ("快来报名", "都来报名"; not "我来报名")
-_TOLD = re.compile(r"(?:发送?|回复?|输入|打|写)\s*[「“\"『]?$|(?<![我俺咱])[快都]来\s*$")
+# or the word told to others: sent as a text ("直接发报名就行", "回复报名"), a call to come
+# ("快来报名", "都来报名"; not "我来报名") or a subject ("关于报名")
+_TOLD = re.compile(r"(?:发送?|回复?|输入|打|写)\s*[「“\"『]?$|(?<![我俺咱])[快都]来\s*$|关于\s*$")
 _OTHERS_AFTER = re.compile("的人|人[数多少]")  # "报名的人多吗", "报名人数多少" (not 人工)
 _SENTENCE_END = re.compile(r"[,.!?;。，．！？；\n]")  # (a space ends a clause, not a sentence)
 # A clause that only asks whether one may ("报名，可以吗？"): the sign-up's own, asking nothing
