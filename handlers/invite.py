@@ -155,6 +155,10 @@ _OTHERS_BEFORE = re.compile(r"(?:(?<!请问)(?<!问下)(?<!问一下)你们(?![�
                             r"\b(?:you|anyone|anybody|everyone|everybody|he|she|they|(?<!and\s)my\s+(?:"
                             r"friend|wife|husband|mom|mum|mother|dad|father|sister|brother|son|"
                             r"daughter|kid|child|classmate|colleague)s?)\b")
+# A greeting names the group to greet it, not as doing the word ("大家好 报名", "家人们好 报名",
+# "哈喽大家 报名": r74 finding 2)
+_GREETING = re.compile(r"(?:哈喽|哈啰|嗨|hello|hi|hey)\W*(?:大家|\w{1,3}们)|"
+                       r"(?:大家|\w{1,3}们)(?:早上|上午|中午|下午|晚上|早)?好(?!好)")
 # but the group asked whether it knows how ("有人知道怎么报名吗", "你知道报名入口在哪吗" ask
 # how to sign up), unless it is whether someone did ("有人知道老王报名了没": r63 finding 4)
 _KNOWS = re.compile("知道|晓得|清楚")
@@ -168,10 +172,15 @@ _ME = re.compile(r"我|\b(?:i|me|my)\b")
 # English asks how one joins with a generic you: "how do you join?", "can anyone join?"
 _ONE = re.compile(r"\bhow\s+(?:do|does|can|could|would|should)\s+(?:you|anyone|anybody|one)\W*$|"
                   r"^\W*(?:can|could)\s+(?:anyone|anybody)\W*$")
+# 请 after the word tells members what to do ("报名请私聊", "报名请发送「报名」"); any other
+# request is the writer's, to be let in ("报名请通过", "报名请拉群", "报名麻烦老师通过")
+_TOLD_TO_DO = ("备注|私聊|联系|添加|加|发|回复|填|扫|点|关注|咨询|注意|留意|务必|提前|按|先|到|在|"
+               "用|移步|查看")
 # The word as a thing, not a deed: a noun of its own or 的 and one after it ("报名截止到周五",
 # "报名入口在群公告里", "报名的价格", "报名费"; not "报名的事就拜托你了")
 _THING = re.compile(rf"\s?(?:的(?!事)[\u4e00-\u9fff]|{_NOUNS}|费|表|群|链接|二维码|名额|通道|系统|"
-                    r"开始|结束|开放|已|中|时|成功|请(?!.*我)|人(?!工)|问题|咨询|通知|公告|事宜|相关|第|[很太真挺超难]|好(?![了的啦])|容易|麻烦|"
+                    rf"开始|结束|开放|已|中|时|成功|请(?!.*我)(?:{_TOLD_TO_DO})|人(?!工)|问题|咨询|通知|公告|"
+                    r"事宜|相关|第|[很太真挺超难]|好(?![了的啦])|容易|"
                     r"简单|复杂|火爆|\s(?:is|was|has|will|closes|opens)\b)")
 # or the word told to others: sent as a text ("直接发报名就行", "回复报名"), a call to come
 # ("快来报名", "都来报名"; not "我来报名") or a subject ("关于报名")
@@ -480,8 +489,9 @@ def _talk_of_it(before: str, after: str) -> bool:
 
 def _others_named(before: str) -> re.Match[str] | None:
     """Someone else named before the word (`_OTHERS_BEFORE`) and not the writer after them:
-    "他和我一起报名", "你帮我报名" are the writer's."""
-    others = _OTHERS_BEFORE.search(before)
+    "他和我一起报名", "你帮我报名" are the writer's; nor those greeted ("大家好 报名")."""
+    greeted = max((greeting.end() for greeting in _GREETING.finditer(before)), default=0)
+    others = _OTHERS_BEFORE.search(before, greeted)
     return None if others is None or _ME.search(before, others.end()) else others
 
 

@@ -1,0 +1,34 @@
+"""f76: r74's findings on h73's invite reading mended, and the talk beside each fix kept
+talk (the r74 cases themselves are in tests/test_r74.py)."""
+
+from __future__ import annotations
+
+import pytest
+from test_h50b_signup_questions import _reading
+
+from handlers.invite import Reading
+
+
+@pytest.mark.parametrize("text", ["报名请尽快拉我", "报名请安排一下", "报名麻烦通过下"])
+def test_a_request_after_the_word_is_the_writers_sign_up(text: str) -> None:
+    assert _reading(text) is Reading.SIGN_UP
+
+
+@pytest.mark.parametrize("text", ["报名请私聊", "报名请联系小王", "报名请发送「报名」",
+                                  "报名请添加老师微信", "报名很麻烦", "报名太麻烦了"])
+def test_an_instruction_to_members_after_the_word_is_talk(text: str) -> None:
+    assert _reading(text) is Reading.NOTHING
+
+
+@pytest.mark.parametrize("text", ["你们好 报名", "姐妹们早上好 报名", "hello大家 报名"])
+def test_a_greeting_names_nobody_doing_it(text: str) -> None:
+    assert _reading(text) is Reading.SIGN_UP
+
+
+@pytest.mark.parametrize("text", ["大家好 他报名了吗", "大家好好报名", "宝妈们都报名了吗"])
+def test_someone_named_besides_a_greeting_is_still_talk(text: str) -> None:
+    assert _reading(text) is Reading.NOTHING
+
+
+def test_a_rule_asked_after_a_greeting_is_the_organisers() -> None:
+    assert _reading("大家好 报名要交钱吗") is Reading.QUESTION
