@@ -128,6 +128,11 @@ _NOUNS = ("要求|条件|门槛|资格|流程|步骤|时间|日期|方式|方法
           "规则|须知|截止")
 _ITS_NOUN = re.compile(rf"[\s,，]?的?(?:截止)?(?:{_NOUNS})|\s(?:requirements?|conditions?|"
                        r"process|steps?|deadline|fees?|time|income|rules)\b")
+# After a comma the noun is the word's only with the word alone in its clause and a question
+# ending the sentence ("报名，时间自由吗", "报名，收入？"): "我报名，时间自由吗" asks beside
+# a sign-up, "报名，收入多少都行" says what the writer accepts and "报名，时间方面可以吗"
+# asks whether the writer is alright (r74 finding 3)
+_ENDS_ASKING = re.compile(r"(?<!可以)(?<![行能成好])[吗呢嘛么][\W_]*$")
 # A clause beside a sign-up that is such a noun alone asks about it ("我要报名，收入"); one
 # that only holds it says something ("报名 我符合条件")
 _NOUN_ALONE = re.compile(rf"(?:{_NOUNS})[呢嘞]?")
@@ -408,6 +413,10 @@ def _names_a_thing_of_it(norm: str, begin: int, end: int) -> bool:
     收入", "报名 收入怎么算", "requirements to join?") rather than asking for it: the rest of
     its sentence after that noun is empty or asks."""
     noun = _ITS_NOUN.match(norm, end)
+    if noun is not None and noun[0][0] in ",，":  # "报名，时间自由吗" (not "我报名，…")
+        rest = _rest_of_sentence(norm, noun.end())
+        return _word_alone(norm, begin, end) and bool(
+            not _AROUND.sub("", rest) or _ENDS_ASKING.search(rest))
     if noun is not None:
         rest = _rest_of_sentence(norm, noun.end())
     elif _NOUN_OF_IT.search(norm, max(0, begin - _AROUND_WORD), begin):
@@ -415,6 +424,11 @@ def _names_a_thing_of_it(norm: str, begin: int, end: int) -> bool:
     else:
         return False
     return not _AROUND.sub("", rest) or bool(_ASKS.search(rest) or _ABOUT.search(rest))
+
+
+def _word_alone(norm: str, begin: int, end: int) -> bool:
+    """Whether nothing of the writer's stands before the word in its clause."""
+    return not _AROUND.sub("", norm[_clause_of(norm, begin, end)[0]:begin])
 
 
 def _rest_of_sentence(norm: str, start: int) -> str:

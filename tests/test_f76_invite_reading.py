@@ -32,3 +32,14 @@ def test_someone_named_besides_a_greeting_is_still_talk(text: str) -> None:
 
 def test_a_rule_asked_after_a_greeting_is_the_organisers() -> None:
     assert _reading("大家好 报名要交钱吗") is Reading.QUESTION
+
+
+@pytest.mark.parametrize("text", ["报名，收入多少", "好的报名，时间自由吗", "报名，时间上行吗"])
+def test_after_a_comma_only_the_word_alone_asking_names_a_thing_of_it(text: str) -> None:
+    """The question beside the sign-up goes on to keywords (`_asks_more`)."""
+    assert _reading(text) is Reading.SIGN_UP
+
+
+@pytest.mark.parametrize("text", ["报名，条件呢", "报名，收入高吗"])
+def test_the_word_alone_with_a_noun_asked_after_a_comma_is_a_question(text: str) -> None:
+    assert _reading(text) is Reading.QUESTION

@@ -63,13 +63,11 @@ async def test_a_greeted_sign_up_is_invited(tmp_path: Path) -> None:
 COMMA = ["我报名，时间自由吗", "报名，收入多少都行", "报名，时间方面可以吗"]
 
 
-@pytest.mark.xfail(strict=True, reason="r74 finding 3: 我报名，时间自由吗 is a hint only")
 @pytest.mark.parametrize("text", COMMA)
 def test_a_sign_up_with_a_question_after_a_comma_signs_up(text: str) -> None:
     assert _reading(text) is Reading.SIGN_UP
 
 
-@pytest.mark.xfail(strict=True, reason="r74 finding 3: 我报名，时间自由吗 is not invited")
 async def test_i_sign_up_comma_question_is_invited(tmp_path: Path) -> None:
     invited, said = await _carol_says(tmp_path, "我报名，时间自由吗")
     assert invited == ["invite"] and said[0]["text"] == INVITED, said
