@@ -171,8 +171,11 @@ _DEED = re.compile(r"\s?(?:了|过|没|成功)")
 # and a rule of signing up asked for a third person or the group is the organisers' to answer
 # ("他报名需要什么材料", "我老公他报名要交钱吗", "宝妈们 报名要交钱吗"); asked of 你 or 有人
 # it is put to members ("你报名要交钱吗", "有人报名需要帮忙吗")
-_RULES = re.compile(r"\s?(?:要(?!了)|需|得(?![很好早晚快慢真太挺])|必须|有什么|有啥|在哪|去哪|"
-                    r"找谁)")
+_RULES = re.compile(r"\s?(?:要(?!了)|需|得(?![很好早晚快慢真太挺])|必须|有(?:什么|啥)(?!用)|在哪|"
+                    r"去哪|找谁)")
+# but not when it asks for the writer or for going together: members' chat ("她报名要我陪吗",
+# "他报名需要我帮忙吗", "大家报名要一起吗": r74 finding 4)
+_ME_TOO = re.compile(r"我|一起|\b(?:i|me|us|together)\b")
 _ME = re.compile(r"我|\b(?:i|me|my)\b")
 # English asks how one joins with a generic you: "how do you join?", "can anyone join?"
 _ONE = re.compile(r"\bhow\s+(?:do|does|can|could|would|should)\s+(?:you|anyone|anybody|one)\W*$|"
@@ -513,8 +516,8 @@ def _of_others(before: str, after: str) -> bool:
     """Whether the word is said of someone else: `_OTHERS_AFTER` after it, or `_OTHERS_BEFORE`
     in what its clause says before it, unless the word names a thing of signing up
     ("大家报名入口在哪里" asks where the entrance is, not who signed up), the group is asked
-    whether it knows how (`_KNOWS`), a rule of it is asked for someone not addressed
-    (`_RULES`) or one asks how one joins (`_ONE`)."""
+    whether it knows how (`_KNOWS`), a rule of it is asked for someone not addressed and
+    not of the writer (`_RULES`, `_ME_TOO`) or one asks how one joins (`_ONE`)."""
     if _OTHERS_AFTER.match(after):
         return True
     others = _others_named(before)
@@ -522,7 +525,7 @@ def _of_others(before: str, after: str) -> bool:
         return False
     if _KNOWS.search(before, others.end()) and not _DEED.match(after):
         return False
-    return not (_RULES.match(after) and others["you"] is None)
+    return not (_RULES.match(after) and others["you"] is None and not _ME_TOO.search(after))
 
 
 def _clause_of(norm: str, begin: int, end: int) -> tuple[int, int, str]:

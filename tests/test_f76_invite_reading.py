@@ -43,3 +43,15 @@ def test_after_a_comma_only_the_word_alone_asking_names_a_thing_of_it(text: str)
 @pytest.mark.parametrize("text", ["报名，条件呢", "报名，收入高吗"])
 def test_the_word_alone_with_a_noun_asked_after_a_comma_is_a_question(text: str) -> None:
     assert _reading(text) is Reading.QUESTION
+
+
+@pytest.mark.parametrize("text", ["她报名有啥用", "同学们报名要我们一起去吗",
+                                  "他报名需要我签字吗"])
+def test_members_chatting_of_anothers_sign_up_get_no_hint(text: str) -> None:
+    assert _reading(text) is Reading.NOTHING
+
+
+@pytest.mark.parametrize("text", ["她报名有什么要求", "他们报名需要带什么",
+                                  "我和她报名要一起交钱吗"])
+def test_a_rule_asked_for_others_is_still_the_organisers(text: str) -> None:
+    assert _reading(text) is Reading.QUESTION

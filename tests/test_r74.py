@@ -80,13 +80,11 @@ CHAT = ["大家报名要一起吗", "姐妹们报名要一起去吗", "她报名
         "她报名有什么用", "他报名要我签字吗"]
 
 
-@pytest.mark.xfail(strict=True, reason="r74 finding 4: chat about others' sign-up gets hint")
 @pytest.mark.parametrize("text", CHAT)
 def test_chat_about_anothers_sign_up_gets_no_hint(text: str) -> None:
     assert _reading(text) is Reading.NOTHING
 
 
-@pytest.mark.xfail(strict=True, reason="r74 finding 4: 大家报名要一起吗 is hinted")
 async def test_members_chatting_get_no_hint(tmp_path: Path) -> None:
     assert await _carol_says(tmp_path, "大家报名要一起吗") == ([], [])
 
