@@ -180,6 +180,10 @@ _ME = re.compile(r"我|\b(?:i|me|my)\b")
 # English asks how one joins with a generic you: "how do you join?", "can anyone join?"
 _ONE = re.compile(r"\bhow\s+(?:do|does|can|could|would|should)\s+(?:you|anyone|anybody|one)\W*$|"
                   r"^\W*(?:can|could)\s+(?:anyone|anybody)\W*$")
+# with nothing after the word but the group itself: "how do you join the call?", "so how do
+# you join lol" are chat (r74 finding 5)
+_ONE_AFTER = re.compile(r"(?:\s+(?:us|here|in|(?:the|this|your|our)\s+(?:group|chat|team|"
+                        r"program(?:me)?|course)))?[\W_]*$")
 # 请 after the word tells members what to do ("报名请私聊", "报名请发送「报名」"); any other
 # request is the writer's, to be let in ("报名请通过", "报名请拉群", "报名麻烦老师通过")
 _TOLD_TO_DO = ("备注|私聊|联系|添加|加|发|回复|填|扫|点|关注|咨询|注意|留意|务必|提前|按|先|到|在|"
@@ -517,11 +521,13 @@ def _of_others(before: str, after: str) -> bool:
     in what its clause says before it, unless the word names a thing of signing up
     ("大家报名入口在哪里" asks where the entrance is, not who signed up), the group is asked
     whether it knows how (`_KNOWS`), a rule of it is asked for someone not addressed and
-    not of the writer (`_RULES`, `_ME_TOO`) or one asks how one joins (`_ONE`)."""
+    not of the writer (`_RULES`, `_ME_TOO`) or one asks how one joins (`_ONE`,
+    `_ONE_AFTER`)."""
     if _OTHERS_AFTER.match(after):
         return True
     others = _others_named(before)
-    if others is None or _ITS_NOUN.match(after) or _ONE.search(before):
+    if others is None or _ITS_NOUN.match(after) or (
+            _ONE.search(before) and _ONE_AFTER.match(after)):
         return False
     if _KNOWS.search(before, others.end()) and not _DEED.match(after):
         return False

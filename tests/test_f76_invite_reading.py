@@ -55,3 +55,14 @@ def test_members_chatting_of_anothers_sign_up_get_no_hint(text: str) -> None:
                                   "我和她报名要一起交钱吗"])
 def test_a_rule_asked_for_others_is_still_the_organisers(text: str) -> None:
     assert _reading(text) is Reading.QUESTION
+
+
+@pytest.mark.parametrize("text", ["how do you join the group?", "how can you join this group",
+                                  "how do you join us?", "How do you join 😅"])
+def test_asking_how_one_joins_the_group_is_a_question(text: str) -> None:
+    assert _reading(text) is Reading.QUESTION
+
+
+@pytest.mark.parametrize("text", ["how do you join the meeting?", "how do you join two tables"])
+def test_asking_how_one_joins_something_else_is_chat(text: str) -> None:
+    assert _reading(text) is Reading.NOTHING

@@ -94,7 +94,6 @@ async def test_members_chatting_get_no_hint(tmp_path: Path) -> None:
 ENGLISH = ["how do you join the call?", "how do you join them?", "so how do you join lol"]
 
 
-@pytest.mark.xfail(strict=True, reason="r74 finding 5: how do you join the call? is hinted")
 @pytest.mark.parametrize("text", ENGLISH)
 def test_english_chat_with_how_do_you_join_gets_no_hint(text: str) -> None:
     assert _reading(text) is Reading.NOTHING
