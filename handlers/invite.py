@@ -189,11 +189,15 @@ _ONE_AFTER = re.compile(r"(?:\s+(?:us|here|in|(?:the|this|your|our)\s+(?:group|c
 _TOLD_TO_DO = ("备注|私聊|联系|添加|加|发|回复|填|扫|点|关注|咨询|注意|留意|务必|提前|按|先|到|在|"
                "用|移步|查看")
 # The word as a thing, not a deed: a noun of its own or 的 and one after it ("报名截止到周五",
-# "报名入口在群公告里", "报名的价格", "报名费"; not "报名的事就拜托你了")
+# "报名入口在群公告里", "报名的价格", "报名费", "报名页面打不开"; not "报名的事就拜托你了",
+# "报名审核一下") or something said of it, an adverb between or not ("报名已满", "报名都满
+# 了", "报名也太难了": r74 finding 6)
 _THING = re.compile(rf"\s?(?:的(?!事)[\u4e00-\u9fff]|{_NOUNS}|费|表|群|链接|二维码|名额|通道|系统|"
-                    rf"开始|结束|开放|已|中|时|成功|请(?!.*我)(?:{_TOLD_TO_DO})|人(?!工)|问题|咨询|通知|公告|"
-                    r"事宜|相关|第|[很太真挺超难]|好(?![了的啦])|容易|"
-                    r"简单|复杂|火爆|\s(?:is|was|has|will|closes|opens)\b)")
+                    r"页面|网页|网站|网址|审核(?![一下我])|"
+                    r"(?:也|都|还|这么|那么)?(?:开始|结束|开放|已|满(?!意)|中|时|成功|"
+                    rf"请(?!.*我)(?:{_TOLD_TO_DO})|人(?!工)|问题|咨询|通知|公告|事宜|相关|第|"
+                    r"[很太真挺超难]|好(?![了的啦])|容易|简单|复杂|火爆)|"
+                    r"\s(?:is|was|has|will|closes|opens)\b)")
 # or the word told to others: sent as a text ("直接发报名就行", "回复报名"), a call to come
 # ("快来报名", "都来报名"; not "我来报名") or a subject ("关于报名")
 _TOLD = re.compile(r"(?:发送?|回复?|输入|打|写)\s*[「“\"『]?$|(?<![我俺咱])[快都]来\s*$|关于\s*$")

@@ -66,3 +66,13 @@ def test_asking_how_one_joins_the_group_is_a_question(text: str) -> None:
 @pytest.mark.parametrize("text", ["how do you join the meeting?", "how do you join two tables"])
 def test_asking_how_one_joins_something_else_is_chat(text: str) -> None:
     assert _reading(text) is Reading.NOTHING
+
+
+@pytest.mark.parametrize("text", ["报名也很简单", "报名那么火爆", "报名网页打不开", "报名满了"])
+def test_something_said_of_the_word_is_talk_with_an_adverb_between(text: str) -> None:
+    assert _reading(text) is Reading.NOTHING
+
+
+@pytest.mark.parametrize("text", ["报名审核一下", "报名还请通过", "报名，审核我一下"])
+def test_asking_to_be_reviewed_still_signs_up(text: str) -> None:
+    assert _reading(text) is Reading.SIGN_UP

@@ -1,6 +1,6 @@
 """Hostile review r74 of h73 (invite: which messages holding 报名 sign the writer up, get
-the hint, or are talk). Each case behaves as asserted on main and not on h73: strict
-xfails until h73 is mended. Run the same file on main and every case passes."""
+the hint, or are talk). Each case of findings 1-5 behaves as asserted on main and not on
+h73; finding 6's were claimed by h73 and not done. All were strict xfails, mended by f76."""
 
 from __future__ import annotations
 
@@ -106,7 +106,6 @@ def test_english_chat_with_how_do_you_join_gets_no_hint(text: str) -> None:
 STILL_SIGNS_UP = ["报名也太难了", "报名都满了", "报名这么难", "报名页面打不开", "报名审核很慢"]
 
 
-@pytest.mark.xfail(strict=True, reason="r74 finding 6: 报名也太难了 still signs up")
 @pytest.mark.parametrize("text", STILL_SIGNS_UP)
 def test_talk_with_a_word_between_signs_nobody_up(text: str) -> None:
     assert _reading(text) is Reading.NOTHING
