@@ -161,8 +161,8 @@ _OTHERS_BEFORE = re.compile(r"(?:(?<!请问)(?<!问下)(?<!问一下)你们(?![�
                             r"friend|wife|husband|mom|mum|mother|dad|father|sister|brother|son|"
                             r"daughter|kid|child|classmate|colleague)s?)\b")
 # A greeting names the group to greet it, not as doing the word ("大家好 报名", "家人们好 报名",
-# "哈喽大家 报名": r74 finding 2)
-_GREETING = re.compile(r"(?:哈喽|哈啰|嗨|hello|hi|hey)\W*(?:大家|\w{1,3}们)|"
+# "哈喽大家 报名", "hi everyone, i want to join": r74 finding 2)
+_GREETING = re.compile(r"(?:哈喽|哈啰|嗨|hello|hi|hey)\W*(?:大家|\w{1,3}们|everyone|everybody)|"
                        r"(?:大家|\w{1,3}们)(?:早上|上午|中午|下午|晚上|早)?好(?!好)")
 # but the group asked whether it knows how ("有人知道怎么报名吗", "你知道报名入口在哪吗" ask
 # how to sign up), unless it is whether someone did ("有人知道老王报名了没": r63 finding 4)

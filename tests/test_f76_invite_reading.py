@@ -20,7 +20,8 @@ def test_an_instruction_to_members_after_the_word_is_talk(text: str) -> None:
     assert _reading(text) is Reading.NOTHING
 
 
-@pytest.mark.parametrize("text", ["你们好 报名", "姐妹们早上好 报名", "hello大家 报名"])
+@pytest.mark.parametrize("text", ["你们好 报名", "姐妹们早上好 报名", "hello大家 报名",
+                                  "hi everyone 报名", "hey everybody i want to join"])
 def test_a_greeting_names_nobody_doing_it(text: str) -> None:
     assert _reading(text) is Reading.SIGN_UP
 
