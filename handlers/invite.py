@@ -16,8 +16,10 @@ recruitment group, then "报名" in the recruitment group -> an internship group
   sign-up, unless it is the word alone ("报名？") or another clause asks for it ("我要报名",
   "帮我报名", "报个名", "报名！"); what the rest says does not matter ("我要报名，不过晚上才有空",
   "报名，不知道对不对"); nor does one naming a thing of signing up ("报名要求？", "报名的收入",
-  "requirements to join?"). No sign-up goes on to the handlers after this one (keywords,
-  faq); a sign-up that also asks something ("我要报名，收入怎么算？") is answered by them too.
+  "requirements to join?"). Talk of it signs nobody up: someone else named before the word,
+  or a noun of its own after it ("他也想报名", "报名截止到周五", "今天报名的人好多"). No
+  sign-up goes on to the handlers after this one (keywords, faq); a sign-up that also asks
+  something ("我要报名，收入怎么算？") is answered by them too.
   A question about signing up that none of them answers ("报名入口？") gets the `hint`, how
   to sign up, once per `hint_cooldown` a member and per 20 s a group; not one put to another
   member or about someone else ("@Bob 报名入口在哪", "你报名了吗"), nor from a member who
@@ -124,8 +126,13 @@ _ABOUT = re.compile(r"谁|什么|啥|哪|怎|如何|多少|条件|要求|(\w)[�
 # or a question there.
 _NOUNS = ("要求|条件|门槛|资格|流程|步骤|时间|日期|方式|方法|渠道|入口|地址|地点|费用|收入|待遇|"
           "规则|须知|截止")
-_ITS_NOUN = re.compile(rf"\s?的?(?:截止)?(?:{_NOUNS})|\s(?:requirements?|conditions?|"
+_ITS_NOUN = re.compile(rf"[\s,，]?的?(?:截止)?(?:{_NOUNS})|\s(?:requirements?|conditions?|"
                        r"process|steps?|deadline|fees?|time|income|rules)\b")
+# After a comma the noun is the word's only with the word alone in its clause and a question
+# ending the sentence ("报名，时间自由吗", "报名，收入？"): "我报名，时间自由吗" asks beside
+# a sign-up, "报名，收入多少都行" says what the writer accepts and "报名，时间方面可以吗"
+# asks whether the writer is alright (r74 finding 3)
+_ENDS_ASKING = re.compile(r"(?<!可以)(?<![行能成好])[吗呢嘛么][\W_]*$")
 # A clause beside a sign-up that is such a noun alone asks about it ("我要报名，收入"); one
 # that only holds it says something ("报名 我符合条件")
 _NOUN_ALONE = re.compile(rf"(?:{_NOUNS})[呢嘞]?")
@@ -138,16 +145,62 @@ _NOUN_OF_IT = re.compile(r"\b(?:requirements?|conditions?|process|steps|deadline
                          r"income|rules)\s+(?:to|for)\s+$")
 # Someone else doing it, not the writer: a question about them is chat between members
 # ("你报名了吗", "你确定报名了吗", "有人今天报名了吗", "他报名了吗", "宝妈们报名了吗", "报名的人
-# 多吗", "when did you join?"), not how to sign up: anywhere before the word in its clause
-# (only right before it, r59 finding 4's fix, sent the hint to members chatting: r63 finding
-# 3), unless they are asked whether they know: "有人知道怎么报名吗", "你知道报名入口在哪吗"
-# ask the group how to sign up. 请问你们, 你们这(边), 你们的 speak to the organisers, and
-# so do 老师们 and 俺们 (we); 请问你 asks a member (r59 finding 3). Signing another up is the
-# writer's own question ("我替她报名可以吗").
-_OTHERS_BEFORE = re.compile(r"(?:(?<!请问)(?<!问下)(?<!问一下)你们(?![这那的])|你(?!们)|有人|大家|"
-                            r"(?<![帮替给为])(?:[他她]人?|别人)|(?![你我咱俺师])\w们)"
-                            r"(?!.*(?:知道|晓得|清楚))|"
-                            r"\b(?:you|anyone|anybody|everyone|everybody)\b")
+# 多吗", "when did you join?"), not how to sign up, and a statement about them signs nobody
+# up ("他也想报名"): anywhere before the word in its clause (only right before it, r59
+# finding 4's fix, sent the hint to members chatting: r63 finding 3), and the writer not
+# named after them ("你帮我报名", "他和我一起报名": `_ME`). 你好, 请问你们, 你们这(边), 你们的
+# speak to the organisers, and so do 老师们 and 俺们 (we); 请问你 asks a member (r59 finding
+# 3). Signing another up, or with another, is the writer's own ("我替她报名可以吗", "我和她
+# 报名要交钱吗").
+# (my classmate, friend, husband, mother...: "我同学也想报名"; not 宝妈, 小妹, 学姐, 同学)
+_KIN = "同学|朋友|同事|室友|闺蜜|老公|老婆|爱人|孩子|女儿|儿子|[爸妈]|[哥姐弟妹]{1,2}"
+_OTHERS_BEFORE = re.compile(r"(?:(?<!请问)(?<!问下)(?<!问一下)你们(?![这那的])|"
+                            r"(?P<you>你(?![们好])|有人)|大家|(?<![帮替给为和跟])(?<![帮替给为和跟]我)"
+                            rf"(?:[他她]人?|别人|我的?(?:{_KIN}))|(?![你我咱俺师])\w们)|"
+                            r"\b(?:you|anyone|anybody|everyone|everybody|he|she|they|(?<!and\s)my\s+(?:"
+                            r"friend|wife|husband|mom|mum|mother|dad|father|sister|brother|son|"
+                            r"daughter|kid|child|classmate|colleague)s?)\b")
+# A greeting names the group to greet it, not as doing the word ("大家好 报名", "家人们好 报名",
+# "哈喽大家 报名", "hi everyone, i want to join": r74 finding 2)
+_GREETING = re.compile(r"(?:哈喽|哈啰|嗨|hello|hi|hey)\W*(?:大家|\w{1,3}们|everyone|everybody)|"
+                       r"(?:大家|\w{1,3}们)(?:早上|上午|中午|下午|晚上|早)?好(?!好)")
+# but the group asked whether it knows how ("有人知道怎么报名吗", "你知道报名入口在哪吗" ask
+# how to sign up), unless it is whether someone did ("有人知道老王报名了没": r63 finding 4)
+_KNOWS = re.compile("知道|晓得|清楚")
+_DEED = re.compile(r"\s?(?:了|过|没|成功)")
+# and a rule of signing up asked for a third person or the group is the organisers' to answer
+# ("他报名需要什么材料", "我老公他报名要交钱吗", "宝妈们 报名要交钱吗"); asked of 你 or 有人
+# it is put to members ("你报名要交钱吗", "有人报名需要帮忙吗")
+_RULES = re.compile(r"\s?(?:要(?!了)|需|得(?![很好早晚快慢真太挺])|必须|有(?:什么|啥)(?!用)|在哪|"
+                    r"去哪|找谁)")
+# but not when it asks for the writer or for going together: members' chat ("她报名要我陪吗",
+# "他报名需要我帮忙吗", "大家报名要一起吗": r74 finding 4)
+_ME_TOO = re.compile(r"我|一起|\b(?:i|me|us|together)\b")
+_ME = re.compile(r"我|\b(?:i|me|my)\b")
+# English asks how one joins with a generic you: "how do you join?", "can anyone join?"
+_ONE = re.compile(r"\bhow\s+(?:do|does|can|could|would|should)\s+(?:you|anyone|anybody|one)\W*$|"
+                  r"^\W*(?:can|could)\s+(?:anyone|anybody)\W*$")
+# with nothing after the word but the group itself: "how do you join the call?", "so how do
+# you join lol" are chat (r74 finding 5)
+_ONE_AFTER = re.compile(r"(?:\s+(?:us|here|in|(?:the|this|your|our)\s+(?:group|chat|team|"
+                        r"program(?:me)?|course)))?[\W_]*$")
+# 请 after the word tells members what to do ("报名请私聊", "报名请发送「报名」"); any other
+# request is the writer's, to be let in ("报名请通过", "报名请拉群", "报名麻烦老师通过")
+_TOLD_TO_DO = ("备注|私聊|联系|添加|加|发|回复|填|扫|点|关注|咨询|注意|留意|务必|提前|按|先|到|在|"
+               "用|移步|查看")
+# The word as a thing, not a deed: a noun of its own or 的 and one after it ("报名截止到周五",
+# "报名入口在群公告里", "报名的价格", "报名费", "报名页面打不开"; not "报名的事就拜托你了",
+# "报名审核一下") or something said of it, an adverb between or not ("报名已满", "报名都满
+# 了", "报名也太难了": r74 finding 6)
+_THING = re.compile(rf"\s?(?:的(?!事)[\u4e00-\u9fff]|{_NOUNS}|费|表|群|链接|二维码|名额|通道|系统|"
+                    r"页面|网页|网站|网址|审核(?![一下我])|"
+                    r"(?:也|都|还|这么|那么)?(?:开始|结束|开放|已|满(?!意)|中|时|成功|"
+                    rf"请(?!.*我)(?:{_TOLD_TO_DO})|人(?!工)|问题|咨询|通知|公告|事宜|相关|第|"
+                    r"[很太真挺超难]|好(?![了的啦])|容易|简单|复杂|火爆)|"
+                    r"\s(?:is|was|has|will|closes|opens)\b)")
+# or the word told to others: sent as a text ("直接发报名就行", "回复报名"), a call to come
+# ("快来报名", "都来报名"; not "我来报名") or a subject ("关于报名")
+_TOLD = re.compile(r"(?:发送?|回复?|输入|打|写)\s*[「“\"『]?$|(?<![我俺咱])[快都]来\s*$|关于\s*$")
 _OTHERS_AFTER = re.compile("的人|人[数多少]")  # "报名的人多吗", "报名人数多少" (not 人工)
 _SENTENCE_END = re.compile(r"[,.!?;。，．！？；\n]")  # (a space ends a clause, not a sentence)
 # A clause that only asks whether one may ("报名，可以吗？"): the sign-up's own, asking nothing
@@ -371,6 +424,10 @@ def _names_a_thing_of_it(norm: str, begin: int, end: int) -> bool:
     收入", "报名 收入怎么算", "requirements to join?") rather than asking for it: the rest of
     its sentence after that noun is empty or asks."""
     noun = _ITS_NOUN.match(norm, end)
+    if noun is not None and noun[0][0] in ",，":  # "报名，时间自由吗" (not "我报名，…")
+        rest = _rest_of_sentence(norm, noun.end())
+        return _word_alone(norm, begin, end) and bool(
+            not _AROUND.sub("", rest) or _ENDS_ASKING.search(rest))
     if noun is not None:
         rest = _rest_of_sentence(norm, noun.end())
     elif _NOUN_OF_IT.search(norm, max(0, begin - _AROUND_WORD), begin):
@@ -378,6 +435,11 @@ def _names_a_thing_of_it(norm: str, begin: int, end: int) -> bool:
     else:
         return False
     return not _AROUND.sub("", rest) or bool(_ASKS.search(rest) or _ABOUT.search(rest))
+
+
+def _word_alone(norm: str, begin: int, end: int) -> bool:
+    """Whether nothing of the writer's stands before the word in its clause."""
+    return not _AROUND.sub("", norm[_clause_of(norm, begin, end)[0]:begin])
 
 
 def _rest_of_sentence(norm: str, start: int) -> str:
@@ -396,6 +458,7 @@ def _reading(norm: str, words: WordMatcher[str]) -> Reading:
     words are read, each with `_AROUND_WORD` characters either side and its clause
     (`_clause_of`): a pasted wall of text costs a scan of it and no more."""
     verdict = True
+    done = False  # a clause holds the word as the writer's deed, plainly
     not_yet = False  # the clauses so far said only "not yet"
     asked = refused = False  # a clause asked about the word; one said no to it
     asking: tuple[int, bool, bool] = (-1, False, False)  # a clause: asks what, asks
@@ -409,7 +472,8 @@ def _reading(norm: str, words: WordMatcher[str]) -> Reading:
         said = norm[max(first, begin - _AROUND_WORD):begin]
         before = said.replace(" ", "")
         after = norm[end:min(last, end + _AROUND_WORD)]
-        if _MAY.search(before) and not asked_what and _MAY_NOT.match(after):
+        talk = _talk_of_it(said, after)  # "他也想报名", "报名截止到周五": nobody signs up
+        if _MAY.search(before) and not asked_what and not talk and _MAY_NOT.match(after):
             return Reading.SIGN_UP  # "可以报名不？"
         if _NO_BEFORE.search(before) or _NO_BEFORE_EN.search(said) or _NO_AFTER.match(after) or \
                 _LATER_BEFORE.search(before) or (_LATER_AFTER.search(after) and not (
@@ -421,26 +485,57 @@ def _reading(norm: str, words: WordMatcher[str]) -> Reading:
             asked = asked or (asks and not _of_others(said, after))
             refused = refused or not (asks or only_not_yet)
             verdict = False
-        elif not asked_what and (_WANTS.search(before) or (cried and end == last) or (
+        elif not asked_what and not talk and (_WANTS.search(before) or (cried and end == last) or (
                 # "我可以报名吗" asks for it; "可以报名的时间？" asks when
                 _MAY.search(before) and not _names_a_thing_of_it(norm, begin, end))):
             return Reading.SIGN_UP
         elif asks or _names_a_thing_of_it(norm, begin, end):  # "报名要求？" asks too
             verdict = not_yet = False
             asked = asked or not _of_others(said, after)
+        elif talk:
+            continue
         elif not_yet:
             return Reading.SIGN_UP  # "我还没报名，现在报名"
-    if verdict:
+        else:
+            done = True  # "报名", "我报名", "报名以后请拉我进群"
+    if verdict and done:
         return Reading.SIGN_UP
     return Reading.QUESTION if asked and not refused else Reading.NOTHING
+
+
+def _talk_of_it(before: str, after: str) -> bool:
+    """Whether the word is talked of rather than done by the writer: someone else does it
+    ("他也想报名", "大家可以报名吗") or it is a thing named ("报名截止到周五", "报名入口在群公告里",
+    "今天报名的人好多", "报名费") or told to others (`_TOLD`); the writer doing it needs no
+    "I" ("报名以后请拉我进群")."""
+    return bool(_others_named(before) or _TOLD.search(before) or _OTHERS_AFTER.match(after)
+                or _THING.match(after))
+
+
+def _others_named(before: str) -> re.Match[str] | None:
+    """Someone else named before the word (`_OTHERS_BEFORE`) and not the writer after them:
+    "他和我一起报名", "你帮我报名" are the writer's; nor those greeted ("大家好 报名")."""
+    greeted = max((greeting.end() for greeting in _GREETING.finditer(before)), default=0)
+    others = _OTHERS_BEFORE.search(before, greeted)
+    return None if others is None or _ME.search(before, others.end()) else others
 
 
 def _of_others(before: str, after: str) -> bool:
     """Whether the word is said of someone else: `_OTHERS_AFTER` after it, or `_OTHERS_BEFORE`
     in what its clause says before it, unless the word names a thing of signing up
-    ("大家报名入口在哪里" asks where the entrance is, not who signed up)."""
-    return bool(_OTHERS_AFTER.match(after) or (
-        _OTHERS_BEFORE.search(before) and not _ITS_NOUN.match(after)))
+    ("大家报名入口在哪里" asks where the entrance is, not who signed up), the group is asked
+    whether it knows how (`_KNOWS`), a rule of it is asked for someone not addressed and
+    not of the writer (`_RULES`, `_ME_TOO`) or one asks how one joins (`_ONE`,
+    `_ONE_AFTER`)."""
+    if _OTHERS_AFTER.match(after):
+        return True
+    others = _others_named(before)
+    if others is None or _ITS_NOUN.match(after) or (
+            _ONE.search(before) and _ONE_AFTER.match(after)):
+        return False
+    if _KNOWS.search(before, others.end()) and not _DEED.match(after):
+        return False
+    return not (_RULES.match(after) and others["you"] is None and not _ME_TOO.search(after))
 
 
 def _clause_of(norm: str, begin: int, end: int) -> tuple[int, int, str]:

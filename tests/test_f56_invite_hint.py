@@ -75,7 +75,7 @@ async def test_a_quote_reply_to_the_bot_still_gets_the_hint(tmp_path: Path) -> N
     ("你报名了吗", Reading.NOTHING),  # decision 3: someone else's sign-up is chat
     ("你不报名吗", Reading.NOTHING),
     ("大家都报名了吗", Reading.NOTHING),
-    ("别人报名要交钱吗", Reading.NOTHING),
+    ("别人报名要交钱吗", Reading.QUESTION),  # a rule asked for others (s42 h73: r63 5)
     ("报名人数多少", Reading.NOTHING),
     ("when did you join?", Reading.NOTHING),
     ("does anyone join?", Reading.NOTHING),
