@@ -568,31 +568,49 @@ def _a_name(text: str, start: int, marker: str, filler: str, ident: str) -> int 
     not."""
     if not _ROSTER_NUMBER.fullmatch(ident):
         return None
+    offset, before = _read_before(text, start)
     if marker in _NAME_MARKERS:
-        name = start
+        name = len(before)
     elif not (_STUDENT_NUMBER.match(ident) or (
             _LONG_STUDENT_NUMBER.match(ident) and not filler.rstrip().endswith("+"))):
         return None
     elif marker == "球球":
-        name = start
+        name = len(before)
     elif name_before := (_SURNAME_BEFORE if marker == "微" else _NAME_BEFORE).search(
-            text, max(start - _ROLE_AND_NAME, 0), start):
+            before, max(len(before) - _ROLE_AND_NAME, 0)):
         name = name_before.start("name")
-        if name_before["role"] and not _holds_role(text, name_before.start(), name_before["role"]):
+        role = name_before["role"]
+        if role and not _holds_role(before, name_before.start(), role, text):
             return None  # "加老师小薇 20231234", "群主小薇 20231234"
     else:
         return None
-    if _LABEL_BEFORE.search(text, max(name - 6, 0), name):
+    if _LABEL_BEFORE.search(before, max(name - 6, 0), name):
         return None  # "联系人：王薇 20231234"
-    return name
+    return offset + name
 
 
-def _holds_role(text: str, start: int, role: str) -> bool:
-    """The class role at text[start:] before a name names its holder: no 加 or label asks to
-    add it (`_ROLE_LABEL`), and the group's own (`_GROUP_ROLES`) are in a list or after 联系."""
-    if _ROLE_LABEL.search(text, max(start - 6, 0), start):
+# What `_a_name` reads before the marker: a label (联系人：) before a role and a name
+_BEFORE_A_NAME = _ROLE_AND_NAME + 8
+
+
+def _read_before(text: str, start: int) -> tuple[int, str]:
+    """Where the text `_a_name` reads before text[start] starts, and that text in simplified
+    characters, as its roles and labels are written (「老師小薇 20231234」 is 老师小薇's: the
+    markers read the text unmasked, whose Chinese is as written; h72), when the characters
+    are as many (OpenCC may write a phrase in fewer)."""
+    offset = max(start - _BEFORE_A_NAME, 0)
+    written = text[offset:start]
+    said = simplified(written)
+    return offset, said if len(said) == len(written) else written
+
+
+def _holds_role(before: str, start: int, role: str, text: str) -> bool:
+    """The class role at before[start:] (the text before a name, `_read_before`) names its
+    holder: no 加 or label asks to add it (`_ROLE_LABEL`), and the group's own
+    (`_GROUP_ROLES`) are in a list (the whole `text`) or after 联系."""
+    if _ROLE_LABEL.search(before, max(start - 6, 0), start):
         return False
-    return (role not in _GROUP_ROLES or _AFTER_CONTACT.search(text, 0, start) is not None
+    return (role not in _GROUP_ROLES or _AFTER_CONTACT.search(before, 0, start) is not None
             or _A_LIST.search(simplified(text)) is not None)
 
 
