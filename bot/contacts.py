@@ -686,6 +686,13 @@ _BEFORE_ITS_ASK = re.compile("(?:已经|刚才|刚刚|怎么|什么时候)[^,。
 # after 联系)
 _WHO_BEFORE_ITS_ASK = re.compile("谁|哪|请问")
 _WHOM_IT_REACHES = re.compile(f"(?:您|客服|{_CLASS_ROLES})")
+# ...or a sentence that speaks to one holder of a class role at its start (老师，王老师好，
+# 班主任：) asks that person to reach the writer (私聊我, 加我), whom it is to answer: a
+# parent's 「老师，孩子请假了，有事私聊我」 (r63 finding 2). Not to all who want (需要的私聊,
+# 感兴趣私聊我), whom an ad asks whoever it speaks to, nor another channel (进群, 加V)
+_ADDRESSED = re.compile(rf"\s*(?:{_SURNAME})?(?:{_CLASS_ROLES})(?:您?好)?[,:]")
+_WRITERS_REACH = re.compile("加我|私我|私聊|私信|私讯")  # (`_ASKED`'s, 我 after them aside)
+_WHOEVER = re.compile("的|感兴趣|有意|想|需要")
 _AFTER_ITS_ASK = 4  # characters, no comma between (「私聊你了」, 「进群的是谁」)
 _PIECE_END = re.compile("[,。!?;]")
 
@@ -708,7 +715,15 @@ def _asks_own_chat(clause: str, ask: re.Match[str]) -> bool:
     return (_BEFORE_ITS_ASK.search(clause, 0, ask.start()) is not None
             or _WHO_BEFORE_ITS_ASK.search(clause, start, ask.start()) is not None
             or _WHOM_IT_REACHES.match(clause, ask.end()) is not None
-            or _CHAT.search(clause, ask.end(), end) is not None)
+            or _CHAT.search(clause, ask.end(), end) is not None
+            or _addressed_ask(clause, ask, start))
+
+
+def _addressed_ask(clause: str, ask: re.Match[str], start: int) -> bool:
+    """The clause speaks to one holder of a class role at its start, and its ask (its piece
+    from `start`) asks that person to reach the writer (`_ADDRESSED`)."""
+    return (_ADDRESSED.match(clause) is not None and _WRITERS_REACH.fullmatch(ask[0]) is not None
+            and _WHOEVER.search(clause, start, ask.start()) is None)
 
 
 class _Clauses:
