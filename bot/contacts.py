@@ -251,7 +251,7 @@ _NAME_MARKERS = frozenset(("伟信", "魏信", "秋秋", "蔻蔻", "qiuqiu"))
 # r52 findings 3 and 7; a comma ends the ask: 「有需要联系我们，王薇 20231234」 is a class's)
 _CLASS_ROLES = ("副?班长|学委|团支书|支书|[班课]?委|课代表|组长|宿舍长|寝室长|舍长|班主任|辅导员"
                 "|助教|老师|家长|学长|学姐|群主|管理员|教务处?|学校|学院|宿管|校医|办公室|物业"
-                "|居委会")  # (and one of them by name: 「有需要联系王老师」: review s40 r49)
+                "|居委会|村委会|家委会|网格员|社工|楼长")  # (by name too: 「联系王老师」: r49)
 _POINTS = f"[^{_HAN}0-9a-z,。!?;、]+(?=[^,。!?;]{{0,8}}[0-9])"  # 「联系我们：王薇 2…」
 # Of those, the ones that say what the reader wants (有需要, 有意者, 欢迎咨询) offer what the
 # whole message holds, and are read over it (「学费优惠名单⏎王薇 20231234⏎有需要找我」: h40b),
@@ -321,6 +321,17 @@ _STARTS_NAME = f"(?:(?<![{_HAN}])|(?<=联系)|(?<=我们的))(?P<role>{_CLASS_RO
 # impersonator posts: they name their holder only in a list or after 联系 (review s41 r52
 # finding 9: 「群主小薇 20231234」 is an ad's, 「有需要联系群主小薇 20231234」 a class's)
 _GROUP_ROLES = frozenset(("群主", "管理员"))
+# A class's or a community's role, by name too (李老师), as whom an ask before it reaches
+# names it: 私聊班主任 is the way to someone else, not to the writer (`a_role_at`)
+_A_ROLE = f"{_SURNAME}?(?:{_CLASS_ROLES})"
+_ROLE_AT = re.compile(_A_ROLE)
+
+
+def a_role_at(said: str, at: int) -> bool:
+    """A class's or a community's role (`_A_ROLE`) starts said[at] (in simplified
+    characters): an ask right before it reaches that person (我私聊老师; bot/banned.py:
+    「家委会招募宝妈，无需经验，可以私聊班主任」, review s41 r63 finding 3)."""
+    return _ROLE_AT.match(said, at) is not None
 _AFTER_CONTACT = re.compile("联系(?:我们的)?$")
 _NAME_BEFORE = re.compile(f"{_STARTS_NAME}(?P<name>(?!{_AD_WORDS})"
                           f"(?:{_SURNAME}(?:(?![加的私找系十])[{_HAN}])?|[小阿]))$")
@@ -685,7 +696,7 @@ _BEFORE_ITS_ASK = re.compile("(?:已经|刚才|刚刚|怎么|什么时候)[^,。
 # a person after it whom the writer reaches (我私聊老师, 我再私信您: a class's role, as
 # after 联系)
 _WHO_BEFORE_ITS_ASK = re.compile("谁|哪|请问")
-_WHOM_IT_REACHES = re.compile(f"(?:您|客服|{_CLASS_ROLES})")
+_WHOM_IT_REACHES = re.compile(f"您|客服|{_A_ROLE}")
 # ...or a sentence that speaks to one holder of a class role at its start (老师，王老师好，
 # 班主任：) asks that person to reach the writer (私聊我, 加我), whom it is to answer: a
 # parent's 「老师，孩子请假了，有事私聊我」 (r63 finding 2). Not to all who want (需要的私聊,
