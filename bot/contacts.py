@@ -321,17 +321,6 @@ _STARTS_NAME = f"(?:(?<![{_HAN}])|(?<=联系)|(?<=我们的))(?P<role>{_CLASS_RO
 # impersonator posts: they name their holder only in a list or after 联系 (review s41 r52
 # finding 9: 「群主小薇 20231234」 is an ad's, 「有需要联系群主小薇 20231234」 a class's)
 _GROUP_ROLES = frozenset(("群主", "管理员"))
-# A class's or a community's role, by name too (李老师), as whom an ask before it reaches
-# names it: 私聊班主任 is the way to someone else, not to the writer (`a_role_at`)
-_A_ROLE = f"{_SURNAME}?(?:{_CLASS_ROLES})"
-_ROLE_AT = re.compile(_A_ROLE)
-
-
-def a_role_at(said: str, at: int) -> bool:
-    """A class's or a community's role (`_A_ROLE`) starts said[at] (in simplified
-    characters): an ask right before it reaches that person (我私聊老师; bot/banned.py:
-    「家委会招募宝妈，无需经验，可以私聊班主任」, review s41 r63 finding 3)."""
-    return _ROLE_AT.match(said, at) is not None
 _AFTER_CONTACT = re.compile("联系(?:我们的)?$")
 _NAME_BEFORE = re.compile(f"{_STARTS_NAME}(?P<name>(?!{_AD_WORDS})"
                           f"(?:{_SURNAME}(?:(?![加的私找系十])[{_HAN}])?|[小阿]))$")
@@ -696,14 +685,29 @@ _BEFORE_ITS_ASK = re.compile("(?:已经|刚才|刚刚|怎么|什么时候)[^,。
 # a person after it whom the writer reaches (我私聊老师, 我再私信您: a class's role, as
 # after 联系)
 _WHO_BEFORE_ITS_ASK = re.compile("谁|哪|请问")
-_WHOM_IT_REACHES = re.compile(f"您|客服|{_A_ROLE}")
+_WHOM_IT_REACHES = re.compile(f"您|客服|{_SURNAME}?(?:{_CLASS_ROLES})")  # (王老师 too)
 # ...or a sentence that speaks to one holder of a class role at its start (老师，王老师好，
 # 班主任：) asks that person to reach the writer (私聊我, 加我), whom it is to answer: a
 # parent's 「老师，孩子请假了，有事私聊我」 (r63 finding 2). Not to all who want (需要的私聊,
-# 感兴趣私聊我), whom an ad asks whoever it speaks to, nor another channel (进群, 加V)
-_ADDRESSED = re.compile(rf"\s*(?:{_SURNAME})?(?:{_CLASS_ROLES})(?:您?好)?[,:]")
+# 感兴趣私聊我), whom an ad asks whoever it speaks to, nor another channel (进群, 加V), nor
+# to 家长, each parent in a class's group, as a tutoring ad speaks to them (家长，暑假班开课了)
+_ADDRESSED = re.compile(rf"\s*(?!家长)(?:{_SURNAME})?(?:{_CLASS_ROLES})(?:您?好)?[,:]")
 _WRITERS_REACH = re.compile("加我|私我|私聊|私信|私讯")  # (`_ASKED`'s, 我 after them aside)
 _WHOEVER = re.compile("的|感兴趣|有意|想|需要")
+# A business gives itself some class roles' titles too (理财老师, 团队组长, 考研学姐): an
+# invitation to one (「招募宝妈，零基础，可以私聊老师」) may be the way to its writer, unless
+# it names the holder (私聊李老师), while one to any other role is to someone else (`a_role_at`)
+_TITLES = "老师|组长|助教|学长|学姐|群主|管理员"
+_SOMEONE_ELSE = re.compile(f"{_SURNAME}(?:{_CLASS_ROLES})|(?!{_TITLES}|委托)(?:{_CLASS_ROLES})")
+
+
+def a_role_at(said: str, at: int) -> bool:
+    """A class's or a community's role that is not the writer's starts said[at] (simplified):
+    an invitation right before it is the way to that person (bot/banned.py: 「家委会招募宝妈，
+    无需经验，可以私聊班主任」, 「…私聊网格员」, 「…私聊李老师报名」: review s41 r63 finding 3)."""
+    return _SOMEONE_ELSE.match(said, at) is not None
+
+
 _AFTER_ITS_ASK = 4  # characters, no comma between (「私聊你了」, 「进群的是谁」)
 _PIECE_END = re.compile("[,。!?;]")
 
