@@ -574,7 +574,7 @@ class BannedWords:
                     # letter is glued to what may be a price list (约p200); whether that is
                     # one, or a name's letter (约P200人的会场), `_initial` tells below
                     continue
-                if word.endswith(_ASKS_WHOM) and contacts.a_role_at(form, end):
+                if word.endswith(_ASKS_WHOM) and _to_a_role(text, unmasked, form, end):
                     continue  # 「…可以私聊班主任」: the way to a class's role (above)
                 if over is not None and not (
                         _spelled_over(form, starts, start, end, over)
@@ -730,6 +730,12 @@ def _cut_to_a_character(starts: list[int], start: int, end: int) -> bool:
     cuts = [start, *starts[bisect.bisect_right(starts, start):bisect.bisect_left(starts, end)],
             end]
     return any(b - a == 1 for a, b in itertools.pairwise(cuts))
+
+
+def _to_a_role(text: str, unmasked: bool, form: str, end: int) -> bool:
+    """A class's or a community's role (`contacts.a_role_at`) follows form[:end] in its clause (not
+    「…可以私聊，班主任也在群里」)."""
+    return contacts.a_role_at(form, end) and end not in _sentences(text, unmasked, _CLAUSE_END)
 
 
 def _invites(form: str, text: str, unmasked: bool) -> bool:

@@ -24,7 +24,7 @@ def test_a_call_whose_ask_names_a_class_or_community_role_is_none(text: str) -> 
     "招募宝妈，无需经验，可以私聊客服", "招募宝妈，零基础，可以私聊老师",
     "招募宝妈，零基础，可以私聊组长",
     "招募宝妈，零基础，感兴趣私信助理", "招募宝妈，零基础，感兴趣私信我们",
-    "招募宝妈，无需经验，日结，可以私聊班主任"])
+    "招募宝妈，无需经验，日结，可以私聊班主任", "招募宝妈，无需经验，可以私聊，班主任也在群里"])
 def test_an_ask_to_the_writer_or_a_title_a_business_takes_still_opens_a_case(text: str) -> None:
     assert severities(text) == {Severity.REVIEW}
 
