@@ -177,6 +177,11 @@ _CLAUSE_END = re.compile("[。!?;…,、]")
 # and 私信 without 我 only where the clause ends too (请私信管理员 is the way to someone else)
 _INVITATION = re.compile("(?:加我|找我|联系我|私我|撩我|来撩|扣我|滴滴我|戳我头像|看我头像|"
                          "看我朋友圈|(私聊|私信)(我)?)(?!们)")
+# A listed word that ends in an ask without its object (…可以私聊) before a class's or a
+# community's role (私聊班主任, 私聊李老师: `contacts.a_role_at`) names the way to someone else,
+# not to the writer: a community's call (「家委会招募宝妈，无需经验，可以私聊班主任」, review s41
+# r63 finding 3) holds no such word
+_ASKS_WHOM = ("私聊", "私信")
 # ... in a message that does not report an ad, the news, a film, a paper (看到援交广告请联系
 # 我, 群里有人发裸聊广告，私聊我要截图): an ad does not say these of itself
 _REPORTED = re.compile("广告|新闻|电影|纪录片|论文|截图")
@@ -569,6 +574,8 @@ class BannedWords:
                     # letter is glued to what may be a price list (约p200); whether that is
                     # one, or a name's letter (约P200人的会场), `_initial` tells below
                     continue
+                if word.endswith(_ASKS_WHOM) and _to_a_role(text, unmasked, form, end):
+                    continue  # 「…可以私聊班主任」: the way to a class's role (above)
                 if over is not None and not (
                         _spelled_over(form, starts, start, end, over)
                         and (listed.offer or _cut_to_a_character(starts, start, end))):
@@ -723,6 +730,12 @@ def _cut_to_a_character(starts: list[int], start: int, end: int) -> bool:
     cuts = [start, *starts[bisect.bisect_right(starts, start):bisect.bisect_left(starts, end)],
             end]
     return any(b - a == 1 for a, b in itertools.pairwise(cuts))
+
+
+def _to_a_role(text: str, unmasked: bool, form: str, end: int) -> bool:
+    """A class's or a community's role (`contacts.a_role_at`) follows form[:end] in its clause (not
+    「…可以私聊，班主任也在群里」)."""
+    return contacts.a_role_at(form, end) and end not in _sentences(text, unmasked, _CLAUSE_END)
 
 
 def _invites(form: str, text: str, unmasked: bool) -> bool:
