@@ -697,8 +697,10 @@ _WHOEVER = re.compile("的|感兴趣|有意|想|需要")
 # A business gives itself some class roles' titles too (理财老师, 团队组长, 考研学姐): an
 # invitation to one (「招募宝妈，零基础，可以私聊老师」) may be the way to its writer, unless
 # it names the holder (私聊李老师), while one to any other role is to someone else (`a_role_at`)
-_TITLES = "老师|组长|助教|学长|学姐|群主|管理员"
-_SOMEONE_ELSE = re.compile(f"{_SURNAME}(?:{_CLASS_ROLES})|(?!{_TITLES}|委托)(?:{_CLASS_ROLES})")
+# (so are 学院 学校 办公室 家长 委员, and a title by name only as 李老师, not 王组长: review s42
+# r75 finding 5)
+_TITLES = "老师|组长|助教|学长|学姐|群主|管理员|学院|学校|办公室|家长|委"
+_SOMEONE_ELSE = re.compile(f"{_SURNAME}老师|(?!{_TITLES})(?:{_CLASS_ROLES})")
 
 
 def a_role_at(said: str, at: int) -> bool:
