@@ -322,6 +322,10 @@ _STARTS_NAME = f"(?:(?<![{_HAN}])|(?<=联系)|(?<=我们的))(?P<role>{_CLASS_RO
 # finding 9: 「群主小薇 20231234」 is an ad's, 「有需要联系群主小薇 20231234」 a class's)
 _GROUP_ROLES = frozenset(("群主", "管理员"))
 _AFTER_CONTACT = re.compile("联系(?:我们的)?$")
+# ...and the titles a seller signs with before a nickname (学姐小薇, 联系老师小薇: a class
+# calls its teacher by surname) name a persona: in traditional characters too, read as
+# these (學姐小薇: review s42 r75 finding 6)
+_PERSONA = re.compile("(?:(?<=联系)老师|学长|学姐)[小阿]")
 _NAME_BEFORE = re.compile(f"{_STARTS_NAME}(?P<name>(?!{_AD_WORDS})"
                           f"(?:{_SURNAME}(?:(?![加的私找系十])[{_HAN}])?|[小阿]))$")
 # 微 ends names too (张微, 李微), but is the marker itself far more often (个人微, 官方微, 小微):
@@ -608,7 +612,7 @@ def _holds_role(before: str, start: int, role: str, text: str) -> bool:
     """The class role at before[start:] (the text before a name, `_read_before`) names its
     holder: no 加 or label asks to add it (`_ROLE_LABEL`), and the group's own
     (`_GROUP_ROLES`) are in a list (the whole `text`) or after 联系."""
-    if _ROLE_LABEL.search(before, max(start - 6, 0), start):
+    if _ROLE_LABEL.search(before, max(start - 6, 0), start) or _PERSONA.match(before, start):
         return False
     return (role not in _GROUP_ROLES or _AFTER_CONTACT.search(before, 0, start) is not None
             or _A_LIST.search(simplified(text)) is not None)
@@ -690,9 +694,14 @@ _WHOM_IT_REACHES = re.compile(f"您|客服|{_SURNAME}?(?:{_CLASS_ROLES})")  # (�
 # 班主任：) asks that person to reach the writer (私聊我, 加我), whom it is to answer: a
 # parent's 「老师，孩子请假了，有事私聊我」 (r63 finding 2). Not to all who want (需要的私聊,
 # 感兴趣私聊我), whom an ad asks whoever it speaks to, nor another channel (进群, 加V), nor
-# to 家长, each parent in a class's group, as a tutoring ad speaks to them (家长，暑假班开课了)
-_ADDRESSED = re.compile(rf"\s*(?!家长)(?:{_SURNAME})?(?:{_CLASS_ROLES})(?:您?好)?[,:]")
+# to 家长, each parent in a class's group, as a tutoring ad speaks to them (家长，暑假班开课了).
+# Only the few a parent speaks to (not 群主 学姐 学校 物业, whom an ad opens with: 「群主，打扰
+# 了，私聊我」), only about the parent's child, and only for 有事 (「老师，暑假班开课了，私聊我
+# 报名」 and 「…，有事私聊我」 are an ad's: review s42 r75 findings 2 and 4)
+_ADDRESSED = re.compile(rf"\s*(?:(?:{_SURNAME})?老师|班主任|辅导员|班长)(?:您?好)?[,:]")
 _WRITERS_REACH = re.compile("加我|私我|私聊|私信|私讯")  # (`_ASKED`'s, 我 after them aside)
+_FOR_A_MATTER = "有事"
+_A_CHILD = re.compile("孩子|小孩|宝宝|儿子|女儿")
 _WHOEVER = re.compile("的|感兴趣|有意|想|需要")
 # A business gives itself some class roles' titles too (理财老师, 团队组长, 考研学姐): an
 # invitation to one (「招募宝妈，零基础，可以私聊老师」) may be the way to its writer, unless
@@ -733,14 +742,19 @@ def _asks_own_chat(clause: str, ask: re.Match[str]) -> bool:
             or _WHO_BEFORE_ITS_ASK.search(clause, start, ask.start()) is not None
             or _WHOM_IT_REACHES.match(clause, ask.end()) is not None
             or _CHAT.search(clause, ask.end(), end) is not None
-            or _addressed_ask(clause, ask, start))
+            or _addressed_ask(clause, ask))
 
 
-def _addressed_ask(clause: str, ask: re.Match[str], start: int) -> bool:
-    """The clause speaks to one holder of a class role at its start, and its ask (its piece
-    from `start`) asks that person to reach the writer (`_ADDRESSED`)."""
-    return (_ADDRESSED.match(clause) is not None and _WRITERS_REACH.fullmatch(ask[0]) is not None
-            and _WHOEVER.search(clause, start, ask.start()) is None)
+def _addressed_ask(clause: str, ask: re.Match[str]) -> bool:
+    """The clause speaks to one holder of a class role at its start, and its ask asks that
+    person to reach the writer about their child if there is a matter (`_ADDRESSED`), and
+    nobody who wants something anywhere after the address (「老师，名额不多了，有需要，私聊
+    我」: review s42 r75 finding 3)."""
+    addressed = _ADDRESSED.match(clause)
+    return (addressed is not None and _WRITERS_REACH.fullmatch(ask[0]) is not None
+            and clause.endswith(_FOR_A_MATTER, 0, ask.start())
+            and _A_CHILD.search(clause, addressed.end(), ask.start()) is not None
+            and _WHOEVER.search(clause, addressed.end(), ask.start()) is None)
 
 
 class _Clauses:
