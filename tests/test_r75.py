@@ -1,6 +1,6 @@
 """Review s42 r75 of h72 (moderation): ads main catches that h72 misses, and variants of what
 h72 claims to fix that it leaves flagged. Each test asserts what the bot should do; strict
-xfail until fixed (/work/helpers/reports/r75.md)."""
+xfail until fixed (/work/helpers/reports/r75.md). Findings 1 to 6 fixed in s42 f77."""
 
 from __future__ import annotations
 
@@ -13,8 +13,6 @@ ENTRY = "王薇 20231234"  # a roster's entry: a name and a student number (or a
 
 
 # finding 1: the listed ask is dropped when a role follows it, whatever follows the role
-@pytest.mark.xfail(strict=True, reason="r75 finding 1: banned.py skips 私聊/私信 before a "
-                   "role without reading what follows the role or who is calling")
 @pytest.mark.parametrize("text", [
     "招募宝妈，无需经验，可以私聊班主任或者我",
     "招募宝妈，无需经验，可以私聊辅导员，也可以加我",
@@ -27,8 +25,6 @@ def test_a_recruiting_ad_that_names_a_role_is_still_a_case(text: str) -> None:
 
 
 # finding 2: the address may be anyone in _CLASS_ROLES: a group's admin, an institution, a title
-@pytest.mark.xfail(strict=True, reason="r75 finding 2: _ADDRESSED accepts 群主 管理员 学姐 学校 "
-                   "学院 物业 and 王家长 as one person the sentence speaks to")
 @pytest.mark.parametrize("then", [
     "群主，打扰了，私聊我", "群主您好，打扰了，加我", "管理员，打扰了，发个福利，私聊我",
     "学姐，考研资料到了，私聊我", "学校，暑假班开课了，私聊我报名", "学院，招生开始了，私聊我",
@@ -38,8 +34,6 @@ def test_an_ad_addressed_to_a_group_s_admin_or_an_institution_is_still_found(the
 
 
 # finding 3: the "whoever" guard reads only the ask's own comma piece
-@pytest.mark.xfail(strict=True, reason="r75 finding 3: _WHOEVER is searched from the ask's own "
-                   "piece only, so a comma before the ask hides 有需要/感兴趣的/想/有意的")
 @pytest.mark.parametrize("then", [
     "老师，名额不多了，有需要，私聊我", "老师，名额不多了，感兴趣的，私聊我",
     "老师，名额不多了，想报名，加我", "王老师，名额不多了，有意的，加我"])
@@ -48,8 +42,6 @@ def test_an_ask_to_whoever_wants_after_a_comma_is_still_an_ad_s(then: str) -> No
 
 
 # finding 4 (acknowledged by h72 as its price): an ad that speaks to one 老师
-@pytest.mark.xfail(strict=True, reason="r75 finding 4: an ad addressed to 老师 with a deed and "
-                   "no pitch word passes (h72's stated trade-off)")
 @pytest.mark.parametrize("text", [
     f"{ENTRY}\n老师，暑假班开课了，私聊我报名", f"{ENTRY}\n老师：暑假班开课了，私聊我",
     f"{ENTRY}\n老师，有福利了，加我私聊", f"老师，暑假班开课了，私聊我\n{ENTRY}"])
@@ -58,8 +50,6 @@ def test_an_ad_addressed_to_one_teacher_is_still_found(text: str) -> None:
 
 
 # finding 5: the roles that end the listed ask include a business's words and named personas
-@pytest.mark.xfail(strict=True, reason="r75 finding 5: 学院 办公室 家长 委(员) and a surname + "
-                   "title (王组长) count as someone else's role after 私聊")
 @pytest.mark.parametrize("text", [
     "招募宝妈零基础私聊学院助教", "招募宝妈，零基础，私聊办公室", "招募宝妈，零基础，私聊家长",
     "招募宝妈，零基础，私聊委员", "招募宝妈，零基础，私聊王组长",
@@ -69,8 +59,6 @@ def test_a_recruiting_ad_sending_to_a_business_role_is_still_a_case(text: str) -
 
 
 # finding 6: traditional text now follows the simplified reading, misses included
-@pytest.mark.xfail(strict=True, reason="r75 finding 6: 學姐小薇/聯繫老師小薇 + id were found on "
-                   "main; h72 reads them as their simplified forms, which main misses")
 @pytest.mark.parametrize("text", ["學姐小薇 20231234", "聯繫老師小薇 20231234"])
 def test_a_traditional_persona_main_found_is_still_found(text: str) -> None:
     assert find_contacts(text)
