@@ -177,6 +177,16 @@ _CLAUSE_END = re.compile("[。!?;…,、]")
 # and 私信 without 我 only where the clause ends too (请私信管理员 is the way to someone else)
 _INVITATION = re.compile("(?:加我|找我|联系我|私我|撩我|来撩|扣我|滴滴我|戳我头像|看我头像|"
                          "看我朋友圈|(私聊|私信)(我)?)(?!们)")
+# A listed word that ends in an ask without its object (…可以私聊) before a class's or a
+# community's role (私聊班主任, 私聊李老师: `contacts.a_role_at`) names the way to someone else,
+# not to the writer: a community's call (「家委会招募宝妈，无需经验，可以私聊班主任」, review s41
+# r63 finding 3) holds no such word. Only where a class or a community calls (家委会招募,
+# before the ask) and offers nothing more: no other way to the writer (或者我, 也可以加我),
+# no group (拉你进群), no pay (日结300): any ad can append 班主任 to its ask (review s42 r75
+# finding 1)
+_ASKS_WHOM = ("私聊", "私信")
+_A_COMMUNITY_CALLS = re.compile("(?:家委会|居委会|村委会|社区|小区|班级|学校|幼儿园|运动会)招募")
+_MORE_OFFERED = re.compile("我(?!们班)|进群|拉你|日结|日赚|月入|高薪|赚钱|副业|[0-9]")
 # ... in a message that does not report an ad, the news, a film, a paper (看到援交广告请联系
 # 我, 群里有人发裸聊广告，私聊我要截图): an ad does not say these of itself
 _REPORTED = re.compile("广告|新闻|电影|纪录片|论文|截图")
@@ -569,6 +579,8 @@ class BannedWords:
                     # letter is glued to what may be a price list (约p200); whether that is
                     # one, or a name's letter (约P200人的会场), `_initial` tells below
                     continue
+                if word.endswith(_ASKS_WHOM) and _to_a_role(text, unmasked, form, end):
+                    continue  # 「…可以私聊班主任」: the way to a class's role (above)
                 if over is not None and not (
                         _spelled_over(form, starts, start, end, over)
                         and (listed.offer or _cut_to_a_character(starts, start, end))):
@@ -723,6 +735,15 @@ def _cut_to_a_character(starts: list[int], start: int, end: int) -> bool:
     cuts = [start, *starts[bisect.bisect_right(starts, start):bisect.bisect_left(starts, end)],
             end]
     return any(b - a == 1 for a, b in itertools.pairwise(cuts))
+
+
+def _to_a_role(text: str, unmasked: bool, form: str, end: int) -> bool:
+    """A class's or a community's role (`contacts.a_role_at`) follows form[:end] in its clause (not
+    「…可以私聊，班主任也在群里」), in a class's or a community's call that offers nothing more
+    (`_A_COMMUNITY_CALLS`)."""
+    return (contacts.a_role_at(form, end) and end not in _sentences(text, unmasked, _CLAUSE_END)
+            and _A_COMMUNITY_CALLS.search(form, 0, end) is not None
+            and _MORE_OFFERED.search(form) is None)
 
 
 def _invites(form: str, text: str, unmasked: bool) -> bool:

@@ -251,7 +251,7 @@ _NAME_MARKERS = frozenset(("伟信", "魏信", "秋秋", "蔻蔻", "qiuqiu"))
 # r52 findings 3 and 7; a comma ends the ask: 「有需要联系我们，王薇 20231234」 is a class's)
 _CLASS_ROLES = ("副?班长|学委|团支书|支书|[班课]?委|课代表|组长|宿舍长|寝室长|舍长|班主任|辅导员"
                 "|助教|老师|家长|学长|学姐|群主|管理员|教务处?|学校|学院|宿管|校医|办公室|物业"
-                "|居委会")  # (and one of them by name: 「有需要联系王老师」: review s40 r49)
+                "|居委会|村委会|家委会|网格员|社工|楼长")  # (by name too: 「联系王老师」: r49)
 _POINTS = f"[^{_HAN}0-9a-z,。!?;、]+(?=[^,。!?;]{{0,8}}[0-9])"  # 「联系我们：王薇 2…」
 # Of those, the ones that say what the reader wants (有需要, 有意者, 欢迎咨询) offer what the
 # whole message holds, and are read over it (「学费优惠名单⏎王薇 20231234⏎有需要找我」: h40b),
@@ -322,6 +322,10 @@ _STARTS_NAME = f"(?:(?<![{_HAN}])|(?<=联系)|(?<=我们的))(?P<role>{_CLASS_RO
 # finding 9: 「群主小薇 20231234」 is an ad's, 「有需要联系群主小薇 20231234」 a class's)
 _GROUP_ROLES = frozenset(("群主", "管理员"))
 _AFTER_CONTACT = re.compile("联系(?:我们的)?$")
+# ...and the titles a seller signs with before a nickname (学姐小薇, 联系老师小薇: a class
+# calls its teacher by surname) name a persona: in traditional characters too, read as
+# these (學姐小薇: review s42 r75 finding 6)
+_PERSONA = re.compile("(?:(?<=联系)老师|学长|学姐)[小阿]")
 _NAME_BEFORE = re.compile(f"{_STARTS_NAME}(?P<name>(?!{_AD_WORDS})"
                           f"(?:{_SURNAME}(?:(?![加的私找系十])[{_HAN}])?|[小阿]))$")
 # 微 ends names too (张微, 李微), but is the marker itself far more often (个人微, 官方微, 小微):
@@ -568,31 +572,49 @@ def _a_name(text: str, start: int, marker: str, filler: str, ident: str) -> int 
     not."""
     if not _ROSTER_NUMBER.fullmatch(ident):
         return None
+    offset, before = _read_before(text, start)
     if marker in _NAME_MARKERS:
-        name = start
+        name = len(before)
     elif not (_STUDENT_NUMBER.match(ident) or (
             _LONG_STUDENT_NUMBER.match(ident) and not filler.rstrip().endswith("+"))):
         return None
     elif marker == "球球":
-        name = start
+        name = len(before)
     elif name_before := (_SURNAME_BEFORE if marker == "微" else _NAME_BEFORE).search(
-            text, max(start - _ROLE_AND_NAME, 0), start):
+            before, max(len(before) - _ROLE_AND_NAME, 0)):
         name = name_before.start("name")
-        if name_before["role"] and not _holds_role(text, name_before.start(), name_before["role"]):
+        role = name_before["role"]
+        if role and not _holds_role(before, name_before.start(), role, text):
             return None  # "加老师小薇 20231234", "群主小薇 20231234"
     else:
         return None
-    if _LABEL_BEFORE.search(text, max(name - 6, 0), name):
+    if _LABEL_BEFORE.search(before, max(name - 6, 0), name):
         return None  # "联系人：王薇 20231234"
-    return name
+    return offset + name
 
 
-def _holds_role(text: str, start: int, role: str) -> bool:
-    """The class role at text[start:] before a name names its holder: no 加 or label asks to
-    add it (`_ROLE_LABEL`), and the group's own (`_GROUP_ROLES`) are in a list or after 联系."""
-    if _ROLE_LABEL.search(text, max(start - 6, 0), start):
+# What `_a_name` reads before the marker: a label (联系人：) before a role and a name
+_BEFORE_A_NAME = _ROLE_AND_NAME + 8
+
+
+def _read_before(text: str, start: int) -> tuple[int, str]:
+    """Where the text `_a_name` reads before text[start] starts, and that text in simplified
+    characters, as its roles and labels are written (「老師小薇 20231234」 is 老师小薇's: the
+    markers read the text unmasked, whose Chinese is as written; h72), when the characters
+    are as many (OpenCC may write a phrase in fewer)."""
+    offset = max(start - _BEFORE_A_NAME, 0)
+    written = text[offset:start]
+    said = simplified(written)
+    return offset, said if len(said) == len(written) else written
+
+
+def _holds_role(before: str, start: int, role: str, text: str) -> bool:
+    """The class role at before[start:] (the text before a name, `_read_before`) names its
+    holder: no 加 or label asks to add it (`_ROLE_LABEL`), and the group's own
+    (`_GROUP_ROLES`) are in a list (the whole `text`) or after 联系."""
+    if _ROLE_LABEL.search(before, max(start - 6, 0), start) or _PERSONA.match(before, start):
         return False
-    return (role not in _GROUP_ROLES or _AFTER_CONTACT.search(text, 0, start) is not None
+    return (role not in _GROUP_ROLES or _AFTER_CONTACT.search(before, 0, start) is not None
             or _A_LIST.search(simplified(text)) is not None)
 
 
@@ -667,7 +689,36 @@ _BEFORE_ITS_ASK = re.compile("(?:已经|刚才|刚刚|怎么|什么时候)[^,。
 # a person after it whom the writer reaches (我私聊老师, 我再私信您: a class's role, as
 # after 联系)
 _WHO_BEFORE_ITS_ASK = re.compile("谁|哪|请问")
-_WHOM_IT_REACHES = re.compile(f"(?:您|客服|{_CLASS_ROLES})")
+_WHOM_IT_REACHES = re.compile(f"您|客服|{_SURNAME}?(?:{_CLASS_ROLES})")  # (王老师 too)
+# ...or a sentence that speaks to one holder of a class role at its start (老师，王老师好，
+# 班主任：) asks that person to reach the writer (私聊我, 加我), whom it is to answer: a
+# parent's 「老师，孩子请假了，有事私聊我」 (r63 finding 2). Not to all who want (需要的私聊,
+# 感兴趣私聊我), whom an ad asks whoever it speaks to, nor another channel (进群, 加V), nor
+# to 家长, each parent in a class's group, as a tutoring ad speaks to them (家长，暑假班开课了).
+# Only the few a parent speaks to (not 群主 学姐 学校 物业, whom an ad opens with: 「群主，打扰
+# 了，私聊我」), only about the parent's child, and only for 有事 (「老师，暑假班开课了，私聊我
+# 报名」 and 「…，有事私聊我」 are an ad's: review s42 r75 findings 2 and 4)
+_ADDRESSED = re.compile(rf"\s*(?:(?:{_SURNAME})?老师|班主任|辅导员|班长)(?:您?好)?[,:]")
+_WRITERS_REACH = re.compile("加我|私我|私聊|私信|私讯")  # (`_ASKED`'s, 我 after them aside)
+_FOR_A_MATTER = "有事"
+_A_CHILD = re.compile("孩子|小孩|宝宝|儿子|女儿")
+_WHOEVER = re.compile("的|感兴趣|有意|想|需要")
+# A business gives itself some class roles' titles too (理财老师, 团队组长, 考研学姐): an
+# invitation to one (「招募宝妈，零基础，可以私聊老师」) may be the way to its writer, unless
+# it names the holder (私聊李老师), while one to any other role is to someone else (`a_role_at`)
+# (so are 学院 学校 办公室 家长 委员, and a title by name only as 李老师, not 王组长: review s42
+# r75 finding 5)
+_TITLES = "老师|组长|助教|学长|学姐|群主|管理员|学院|学校|办公室|家长|委"
+_SOMEONE_ELSE = re.compile(f"{_SURNAME}老师|(?!{_TITLES})(?:{_CLASS_ROLES})")
+
+
+def a_role_at(said: str, at: int) -> bool:
+    """A class's or a community's role that is not the writer's starts said[at] (simplified):
+    an invitation right before it is the way to that person (bot/banned.py: 「家委会招募宝妈，
+    无需经验，可以私聊班主任」, 「…私聊网格员」, 「…私聊李老师报名」: review s41 r63 finding 3)."""
+    return _SOMEONE_ELSE.match(said, at) is not None
+
+
 _AFTER_ITS_ASK = 4  # characters, no comma between (「私聊你了」, 「进群的是谁」)
 _PIECE_END = re.compile("[,。!?;]")
 
@@ -690,7 +741,20 @@ def _asks_own_chat(clause: str, ask: re.Match[str]) -> bool:
     return (_BEFORE_ITS_ASK.search(clause, 0, ask.start()) is not None
             or _WHO_BEFORE_ITS_ASK.search(clause, start, ask.start()) is not None
             or _WHOM_IT_REACHES.match(clause, ask.end()) is not None
-            or _CHAT.search(clause, ask.end(), end) is not None)
+            or _CHAT.search(clause, ask.end(), end) is not None
+            or _addressed_ask(clause, ask))
+
+
+def _addressed_ask(clause: str, ask: re.Match[str]) -> bool:
+    """The clause speaks to one holder of a class role at its start, and its ask asks that
+    person to reach the writer about their child if there is a matter (`_ADDRESSED`), and
+    nobody who wants something anywhere after the address (「老师，名额不多了，有需要，私聊
+    我」: review s42 r75 finding 3)."""
+    addressed = _ADDRESSED.match(clause)
+    return (addressed is not None and _WRITERS_REACH.fullmatch(ask[0]) is not None
+            and clause.endswith(_FOR_A_MATTER, 0, ask.start())
+            and _A_CHILD.search(clause, addressed.end(), ask.start()) is not None
+            and _WHOEVER.search(clause, addressed.end(), ask.start()) is None)
 
 
 class _Clauses:
