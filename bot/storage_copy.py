@@ -235,7 +235,7 @@ COPIED: state.Key = ("", "", "@storage", "copied")
 """The mark a copy leaves in the SQLite file it copied: where to, and when. A bot started on
 the file again (bot.yaml's `storage` not yet changed, or changed back) would leave the copy
 behind, stale, and a later copy would clash with it or overwrite it: `run` refuses such a
-file, `check` warns, another copy is refused (review s42 r51)."""
+file, `check` warns, another copy is refused (review r51)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -331,7 +331,7 @@ _LOCK_FILE = re.compile(r"(.+)\.lock(?:-.*)?")  # bot/instance.py's: live.db.loc
 def _lock_file(path: Path | str) -> str | None:
     """Why the file at `path`, without tables, is no database: the one-process lock file
     beside a database (bot/instance.py), which a path completed one step too far gives
-    (`--db data/groupbot.db.lock` said "holds no tables": review s42 r51); else None."""
+    (`--db data/groupbot.db.lock` said "holds no tables": review r51); else None."""
     name = _LOCK_FILE.fullmatch(Path(path).name)
     if name is None or not (database := Path(path).with_name(name[1])).is_file():
         return None

@@ -649,7 +649,7 @@ class Terminal:
         """Jump ahead, stopping at each due job on the way, as time would have passed; each
         step lets the loop run, so Ctrl-C or SIGTERM stops a long wait (and the bot). At
         most `LONGEST_WAIT` at once. A number without a unit is seconds, as a scenario's
-        `wait: 10` is (review s42 r51: `/wait 10` was refused)."""
+        `wait: 10` is (review r51: `/wait 10` was refused)."""
         try:
             delta = parse_duration(float(written) if _SECONDS.fullmatch(written) else written)
         except TooLong:

@@ -1,6 +1,6 @@
 """h70: the image keeps the banned words' pinyin (bot/banned.py's pinyin.json) made at build
 time: a start in the container, which may not write the root-owned cache, read it again at
-each start with pypinyin in a child process (0.2 s of CPU; review s42 r51)."""
+each start with pypinyin in a child process (0.2 s of CPU; review r51)."""
 
 from __future__ import annotations
 
