@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, model_validator
 
-from bot import config, platforms, postgres, yamlfile
+from bot import config, platforms, postgres, storage_copy, yamlfile
 from bot.adapters.simulator import Record, Simulator
 from bot.app import Bot
 from bot.clock import VirtualClock
@@ -366,16 +366,26 @@ class WeChatDatabase(Taken):
     write into even while the bot is stopped (said and exit 2, as `Taken`)."""
 
 
+class CopiedAway(Taken):
+    """`--db` names an SQLite file `groupbot storage copy` copied: the bot runs on the copy,
+    which a replay's writes into the file would leave behind (said and exit 2, as `Taken`)."""
+
+
 async def _never_wechat_s(db: Path | str) -> None:
     """Refuse a database WeChat has run on, as the terminal simulator does (bot/terminal.py):
     the scenario's simulated groups, members and removals would show in every report,
-    export and audit of the real ones (review s41 r51 finding 9)."""
+    export and audit of the real ones (review s41 r51 finding 9); and, as `run` does, a
+    file copied away (review r79 finding 1)."""
     if not config.absent(db) and await platforms.recorded(db) == platforms.WECHAT:
         shown = postgres.shown(db) if isinstance(db, str) else str(db)
         raise WeChatDatabase(f"--db {shown} is a database WeChat has run on (the bot's "
                              "`storage`): a replay would write its simulated groups, members "
                              "and removals into it. Give --db a file of its own, or leave it "
                              "out for a temporary one")
+    if (found := await storage_copy.copied(db)) is not None:
+        raise CopiedAway(f"--db {found}: the bot is to run on that copy, and a replay "
+                         "would write into this file. Give --db a file of its own, or leave "
+                         "it out for a temporary one")
 
 
 def _warn_unbound(deployment: config.Deployment, scenario: Scenario,

@@ -70,9 +70,6 @@ def test_the_simulator_refuses_a_marked_file_of_its_own(config: Path) -> None:
     assert ran.returncode == 2 and f"was copied to {URL}" in ran.stderr, ran.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="r79 finding 1: `replay --db` writes into a file marked "
-                   "copied, which `run --simulator` refuses (replay.py _never_wechat_s checks "
-                   "only WeChat's record)")
 def test_replay_db_refuses_a_marked_file_as_the_simulator_does(config: Path) -> None:
     db = config.parent / "data" / "groupbot.db"
     _mark(db)
