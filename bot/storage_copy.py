@@ -188,14 +188,7 @@ async def copy(source: Path, target: str, migrations: dict[str, Sequence[str]],
     """Copy the SQLite database at `source` into the empty PostgreSQL database at `target`;
     each table copied and its rows. `changed`: how many text values of each (table,
     column) were made storable (sanitize.storable: text an older groupbot kept as it came)."""
-    reader = open_reader(source)
-    try:  # this version's tables, as they are: migrating the source is its bot's to do
-        await check_readable(reader, source, migrations)
-    except StoreError as exc:  # (its name once: a foreign database's reason begins with it)
-        raise Refused(str(exc) if str(exc).startswith(str(source)) else f"{source}: {exc}") \
-            from None
-    finally:
-        await reader.close()
+    await _readable(source, migrations)
     held: list[instance.Held] = []
 
     async def take(store: Store, location: Path | str) -> None:
@@ -229,6 +222,19 @@ async def copy(source: Path, target: str, migrations: dict[str, Sequence[str]],
         for each in held:
             each.drop()
         await src.close()
+
+
+async def _readable(source: Path, migrations: dict[str, Sequence[str]]) -> None:
+    """Refused unless `source` holds this version's tables, as they are (migrating it is its
+    bot's to do): not a lock file, another application's database or another version's."""
+    reader = open_reader(source)
+    try:
+        await check_readable(reader, source, migrations)
+    except StoreError as exc:  # (its name once: a foreign database's reason begins with it)
+        raise Refused(str(exc) if str(exc).startswith(str(source)) else f"{source}: {exc}") \
+            from None
+    finally:
+        await reader.close()
 
 
 COPIED: state.Key = ("", "", "@storage", "copied")
@@ -305,9 +311,11 @@ def unmark(args: argparse.Namespace, registry: Registry) -> int:
     to go on with the file, or to copy it again."""
     try:
         source = _source(args, registry)
-        found = asyncio.run(copied(source))
+        migrations = schema.migrations(registry)
+        asyncio.run(_readable(source, migrations))  # (a lock file, another application's:
+        found = asyncio.run(copied(source))  # said, not "no mark": review r79 finding 3)
         if found is not None:
-            asyncio.run(_unmark(source, schema.migrations(registry)))
+            asyncio.run(_unmark(source, migrations))
     except Refused as exc:
         print(f"groupbot storage unmark: {exc}", file=sys.stderr)
         return 2
