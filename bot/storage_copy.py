@@ -216,7 +216,15 @@ async def copy(source: Path, target: str, migrations: dict[str, Sequence[str]],
                           f"groupbot storage unmark --db {source}")
         counts = await _into(src, target, migrations, take, stop or Stop(),
                              Counter() if changed is None else changed)
-        await _mark(src, target)
+        try:
+            await _mark(src, target)
+        except Exception as exc:  # (a full disk, a file made read-only: the copy is made)
+            raise Refused(
+                f"the copy into {postgres.written(target)} is whole and committed, but "
+                f"{source} could not be marked as copied ({exc}): set `storage: "
+                f"{postgres.written(target)}` in bot.yaml and start no bot on {source} "
+                "again (it would leave the copy behind); or, to copy it again, drop the "
+                "copy's tables first (docs/scale.md)") from exc
         return counts
     finally:
         for each in held:
