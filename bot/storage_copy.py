@@ -319,11 +319,7 @@ def unmark(args: argparse.Namespace, registry: Registry) -> int:
     to go on with the file, or to copy it again."""
     try:
         source = _source(args, registry)
-        migrations = schema.migrations(registry)
-        asyncio.run(_readable(source, migrations))  # (a lock file, another application's:
-        found = asyncio.run(copied(source))  # said, not "no mark": review r79 finding 3)
-        if found is not None:
-            asyncio.run(_unmark(source, migrations))
+        found = asyncio.run(_unmark(source, schema.migrations(registry)))
     except Refused as exc:
         print(f"groupbot storage unmark: {exc}", file=sys.stderr)
         return 2
@@ -335,7 +331,12 @@ def unmark(args: argparse.Namespace, registry: Registry) -> int:
     return 0
 
 
-async def _unmark(source: Path, migrations: dict[str, Sequence[str]]) -> None:
+async def _unmark(source: Path, migrations: dict[str, Sequence[str]]) -> Copied | None:
+    """The mark taken out of `source`, read under the one-process lock: the copy it named,
+    or None (no mark: nothing changed). A lock file or another application's database is
+    refused as `storage copy` refuses it, not taken for a file without a mark (review r79
+    finding 3)."""
+    await _readable(source, migrations)
     held: list[instance.Held] = []
 
     async def take(store: Store) -> None:
@@ -346,9 +347,12 @@ async def _unmark(source: Path, migrations: dict[str, Sequence[str]]) -> None:
     except StoreError as exc:
         raise Refused(f"{source}: {exc}") from None
     try:
-        async with store.transaction():
-            await state.delete(store, COPIED)
-        await store.flush()
+        found = _copied(source, await state.get(store, COPIED))
+        if found is not None:
+            async with store.transaction():
+                await state.delete(store, COPIED)
+            await store.flush()
+        return found
     finally:
         for each in held:
             each.drop()
