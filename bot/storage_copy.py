@@ -302,16 +302,10 @@ async def copied(db: Location) -> Copied | None:
 
 
 def copied_now(db: Location) -> Copied | None:
-    """`copied`, for a command that runs no event loop (`check`, and `run` before it starts
-    one), also when its caller does (a test's): on a thread of its own."""
+    """`copied`, for a command that runs no event loop (`check`), also when its caller does
+    (a test's): on a thread of its own."""
     with ThreadPoolExecutor(1) as thread:
         return thread.submit(asyncio.run, copied(db)).result()
-
-
-def refuse_copied(db: Location, bot_yaml: Path) -> None:
-    """For `groupbot run`: ValueError when the file at `db` was copied away."""
-    if (found := copied_now(db)) is not None:
-        raise ValueError(found.refused(bot_yaml))
 
 
 def unmark(args: argparse.Namespace, registry: Registry) -> int:

@@ -43,7 +43,7 @@ from bot.handler import Registry
 from bot.media import is_image
 from bot.output import OutputFailed
 from bot.sanitize import escaped
-from bot.storage_copy import refuse_copied
+from bot.storage_copy import copied
 from bot.store import StoreError
 from bot.times import stamp, unstamp, utc
 
@@ -100,7 +100,8 @@ async def run(config_dir: Path, registry: Registry, account: str | None = None,
     terminal simulator. ValueError (exit 2) for what the operator must fix first."""
     deployment = config.load(config_dir, registry)
     # a file `storage copy` copied is refused: the bot is to run on the copy
-    refuse_copied(deployment.storage_path, deployment.root / "bot.yaml")
+    if (found := await copied(deployment.storage_path)) is not None:
+        raise ValueError(found.refused(deployment.root / "bot.yaml"))
     settings = deployment.settings
     clock = SystemClock(settings.timezone)
     _log_on(clock)  # before the first line: the token's warning is in the bot's zone too
