@@ -6,7 +6,6 @@ with optional keys. Each action the bot takes is written as one JSON line, in or
 
 from __future__ import annotations
 
-import difflib
 import itertools
 import json
 import logging
@@ -269,9 +268,8 @@ def _not_a_step(located: yamlfile.Located, at: tuple[str | int, ...],
     nearest to it, as a scenario's own keys do (`step:` -> `steps`)."""
     known = (*STEPS, *CONTROL, "after")
     for kind in kinds:
-        near = difflib.get_close_matches(str(kind), known, n=1, cutoff=0.6)
-        if kind not in known and near:
-            return located.problem((*at, kind), f"unknown key; did you mean `{near[0]}`?")
+        if kind not in known and (near := yamlfile.nearest(kind, known)):
+            return located.problem((*at, kind), f"unknown key; did you mean `{near}`?")
     return located.problem(at, "each step has exactly one of: " + ", ".join((*STEPS, *CONTROL)))
 
 

@@ -10,7 +10,7 @@ import stat
 import threading
 import typing
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -782,14 +782,20 @@ _WANTED = {"string_type": "a text", "list_type": "a list", "int_type": "a whole 
            "float_type": "a number", "bool_type": "true or false", "dict_type": "keys"}
 
 
+def nearest(key: object, known: Sequence[str]) -> str | None:
+    """The known key a mistyped one is nearest to (`wiat` -> `wait`), or None."""
+    near = difflib.get_close_matches(str(key), known, n=1, cutoff=0.6)
+    return near[0] if near else None
+
+
 def describe(error: Any, model: type[BaseModel] | None = None) -> str:
     """A pydantic error in an operator's words: for an unknown key, the known key it is
     nearest to (`model`: the model validated, to find the keys there); for a value of the
     wrong kind, the value read and, for the usual slips, what to write."""
     if error["type"] == "extra_forbidden":
         known = _keys_at(model, error["loc"][:-1]) if model is not None else []
-        near = difflib.get_close_matches(str(error["loc"][-1]), known, n=1, cutoff=0.6)
-        return "unknown key" + (f"; did you mean `{near[0]}`?" if near else
+        near = nearest(error["loc"][-1], known)
+        return "unknown key" + (f"; did you mean `{near}`?" if near else
                                 f" (known here: {', '.join(known)})" if known else "")
     if error["type"] == "missing":
         return "required key is missing"
