@@ -102,22 +102,23 @@ def _by_handler(problem: Problem) -> Problem:
     return problem
 
 
-def _quoted_time(value: Any) -> Any:
-    """A clock time must be quoted: YAML 1.1 reads an unquoted 8:00 as the number 480 (base
-    60). The hint shows the time the operator wrote, quoted."""
-    if isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value < 24 * 60:
-        hours, minutes = divmod(int(value), 60)
-        raise ValueError(f'write a clock time in quotes, e.g. "{hours:02d}:{minutes:02d}" '
-                         f"(unquoted, YAML reads {hours}:{minutes:02d} as a number)")
+_HOUR_MINUTE = re.compile(r"\d:\d\d(?::\d\d)?")
+
+
+def _clock_time(value: Any) -> Any:
+    """A time of day written 8:00 or 08:00 (22:00:00 too), quoted or not (bot/yamlfile.py
+    reads an unquoted 8:00 as the text). A number is refused: 800, 8 and 8.30 are no time
+    anyone can be sure of."""
+    if isinstance(value, str) and _HOUR_MINUTE.fullmatch(written := value.strip()):
+        return f"0{written}"  # (one digit of hours: the ISO form has two)
     if isinstance(value, int | float) and not isinstance(value, bool):
-        # (24:00 and later, 2200, 22:00:00: which of them was written cannot be told)
-        raise ValueError('write a clock time from 00:00 to 23:59 in quotes, e.g. "22:00" '
-                         f"(unquoted, YAML reads the number {value})")
+        raise ValueError(f'not a clock time: {value} (write hours and minutes, e.g. 8:00 or '
+                         '22:30)')
     return value
 
 
 # a time of day in a config ("22:00"): for quiet hours and the day's start
-ClockTime = Annotated[time, BeforeValidator(_quoted_time)]
+ClockTime = Annotated[time, BeforeValidator(_clock_time)]
 BILLION = 1_000_000_000
 
 

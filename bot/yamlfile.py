@@ -104,9 +104,41 @@ MAX_BYTES = 4 * 1024 * 1024  # a file larger than this is refused before it is p
 MAX_DEPTH = 50  # mappings and lists nested deeper than this are refused
 MAX_ALIAS_VALUES = 10_000  # values that `*alias` and `<<: *merge` may repeat, in all
 
-# libyaml's parser and composer when PyYAML was built with it: about 10x faster, with the
-# same marks (line numbers) on every node; the pure-Python loader otherwise.
-Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_INT, _FLOAT = "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"
+# Numbers as YAML 1.2 reads them, not as YAML 1.1 (PyYAML's own reading) does: an unquoted
+# 1:30 is the text "1:30", not 90 (base 60), 010 is 10, not 8 (octal), and 0x10 and 0b10 are
+# texts. An operator's `wait: 1:30`, `cooldown: 010` or `start: 8:00` is then read as
+# written, or refused with its line (a duration, a clock time), never silently another number.
+_DECIMAL = re.compile(r"^[-+]?[0-9][0-9_]*$")
+_DECIMAL_FLOAT = re.compile(r"""^(?:[-+]?[0-9][0-9_]*\.[0-9_]*(?:[eE][-+][0-9]+)?
+    |\.[0-9_]+(?:[eE][-+][0-9]+)?
+    |[-+]?\.(?:inf|Inf|INF)
+    |\.(?:nan|NaN|NAN))$""", re.X)
+
+
+def _decimal(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int:
+    value = loader.construct_scalar(node)
+    if isinstance(value, str) and _DECIMAL.match(value):
+        return int(value.replace("_", ""))  # (int() reads a leading 0 as decimal)
+    return loader.construct_yaml_int(node)  # an explicit `!!int 0x10`, as YAML 1.1 has it
+
+
+def _numbers_of_yaml_12(base: type[Any]) -> type[yaml.SafeLoader]:
+    """`base` with YAML 1.2's decimal numbers in place of YAML 1.1's implicit ones."""
+    resolvers = {first: [(tag, {_INT: _DECIMAL, _FLOAT: _DECIMAL_FLOAT}.get(tag, pattern))
+                         for tag, pattern in found]
+                 for first, found in base.yaml_implicit_resolvers.items()}
+    return type(base.__name__, (base,), {
+        "__doc__": f"{base.__name__}, its numbers read as YAML 1.2 reads them.",
+        "yaml_implicit_resolvers": resolvers,
+        "yaml_constructors": {**base.yaml_constructors, _INT: _decimal}})
+
+
+# the pure-Python loader, and libyaml's parser and composer when PyYAML was built with it:
+# about 10x faster, with the same marks (line numbers) on every node
+PythonLoader = _numbers_of_yaml_12(yaml.SafeLoader)
+Loader: type[yaml.SafeLoader] = _numbers_of_yaml_12(yaml.CSafeLoader) \
+    if hasattr(yaml, "CSafeLoader") else PythonLoader
 
 _STR = "tag:yaml.org,2002:str"
 _MERGE = "tag:yaml.org,2002:merge"
@@ -713,7 +745,7 @@ def hinted(problems: list[Problem]) -> list[Problem]:
 def _too_deep(file: Path, text: str) -> Problem:
     """Find where nesting passes MAX_DEPTH with the parser alone, which does not recurse."""
     depth = 0
-    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+    for event in yaml.parse(text, Loader=PythonLoader):
         if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
             depth += 1
             if depth > MAX_DEPTH:

@@ -1,6 +1,6 @@
 """r79: a new operator's pass over h70's `storage copy` mark, `storage unmark`, `/wait N` and
-the scenario's did-you-mean. Each xfail(strict) case is a finding of
-/work/helpers/reports/r79.md; the plain tests pin what was checked and holds."""
+the scenario's did-you-mean, and its findings, fixed (/work/helpers/reports/r79.md): the
+plain tests pin what was checked and holds."""
 
 from __future__ import annotations
 
@@ -104,9 +104,6 @@ def test_the_simulator_reads_these_waits_as_refused_or_decimal(config: Path) -> 
         assert f"! not a duration: '{written}'" in out, out
 
 
-@pytest.mark.xfail(strict=True, reason="r79 finding 2: a scenario's unquoted `wait: 1:30` is "
-                   "YAML 1.1 base 60, 90 s, without a word, where `/wait 1:30` is refused "
-                   "(replay.py _duration takes the number YAML made)")
 @pytest.mark.parametrize("written", ["1:30", "1:30:00", "0x10"])
 def test_a_scenario_wait_the_simulator_refuses_is_refused(tmp_path: Path,
                                                           written: str) -> None:
@@ -114,8 +111,6 @@ def test_a_scenario_wait_the_simulator_refuses_is_refused(tmp_path: Path,
         _scenario_wait(tmp_path, written)
 
 
-@pytest.mark.xfail(strict=True, reason="r79 finding 2: a scenario's `wait: 010` is octal, 8 s; "
-                   "`/wait 010` is 10 s")
 def test_a_leading_zero_is_the_same_seconds_in_both(tmp_path: Path) -> None:
     assert _scenario_wait(tmp_path, "010") == timedelta(seconds=10)
 
