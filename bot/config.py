@@ -1394,12 +1394,19 @@ def database_problem(path: Path | str) -> str | None:
         return None
     except OSError as exc:  # (a folder on the way this user may not enter, say)
         return f"{path} cannot be read: {exc.strerror}"
+    if head != SQLITE_HEADER and (beside := _SQLITE_BESIDE.fullmatch(path.name)) and \
+            (database := path.with_name(beside[1])).is_file():  # a path completed too far
+        return f"{path} is the {_BESIDE_KINDS[beside[2]]} of the database {database}, " \
+               f"which SQLite keeps beside it (it holds no database): give {database}"
     if head and head != SQLITE_HEADER:
         return f"{path} is not an SQLite database"
     return None
 
 
 SQLITE_HEADER = b"SQLite format 3\x00"
+_SQLITE_BESIDE = re.compile(r"(.+)-(wal|shm|journal)")
+_BESIDE_KINDS = {"wal": "write-ahead log", "shm": "shared-memory index",
+                 "journal": "rollback journal"}
 
 
 def value_warnings(value: Any, path: KeyPath = ()) -> Iterator[tuple[KeyPath, str]]:

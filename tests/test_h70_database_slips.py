@@ -102,3 +102,21 @@ def test_a_command_with_a_storage_option_keeps_its_own_name(tmp_path: Path) -> N
     assert ran.returncode == 1
     assert ran.stderr.splitlines()[-1].startswith(
         f"groupbot bench: the database is unavailable: cannot connect to {url}: ")
+
+
+@pytest.mark.parametrize("suffix, kind", [("-wal", "write-ahead log"),
+                                          ("-shm", "shared-memory index"),
+                                          ("-journal", "rollback journal")])
+@pytest.mark.parametrize("empty", [False, True])
+def test_a_file_sqlite_keeps_beside_the_database_names_the_database(
+        database: Path, suffix: str, kind: str, empty: bool) -> None:
+    """h70: `--db groupbot.db-wal` (a path completed one step too far, as the lock file's)
+    said "not an SQLite database", and an empty one was taken for a new database."""
+    beside = Path(f"{database}{suffix}")
+    beside.write_bytes(b"" if empty else b"\x37\x7f\x06\x82" + bytes(28))
+    for command in (("report", "--config", str(SHIPPED)), ("audit", "--config", str(SHIPPED))):
+        ran = groupbot(*command, "--db", str(beside))
+        assert ran.returncode == 2, ran.stderr
+        assert f"{beside} is the {kind} of the database {database}, which SQLite keeps beside " \
+               f"it (it holds no database): give {database}" in ran.stderr
+    assert beside.stat().st_size == (0 if empty else 32)  # nothing written to it
