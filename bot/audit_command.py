@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 
-from bot import bindings, config, roster, schema
+from bot import bindings, config, roster, schema, storage_copy
 from bot import table as tables
 from bot.audit import Record, newest, records
 from bot.config import absent, parse_duration
@@ -70,6 +70,7 @@ def rows(db: Path | str, group: str | None, since: datetime | None, tz: tzinfo,
         reader = open_reader(db)
         try:
             await check_readable(reader, db, schema.migrations(registry))
+            await storage_copy.note_if_copied("audit", db)
             found = await records(reader, group, since)
             if group is not None and not found and not await _known(reader, group):
                 raise LookupError(f"no group {group!r} in the database")

@@ -31,6 +31,7 @@ from bot import (
     moderation,
     roster,
     schema,
+    storage_copy,
 )
 from bot.audit_command import no_database, parse_since
 from bot.config import Deployment, GroupType, absent
@@ -208,6 +209,7 @@ def _command(args: argparse.Namespace, registry: Registry, job: Job) -> int:
         reader = open_reader(db)  # long reads, off the loop
         try:
             await check_readable(reader, db, schema.migrations(registry))
+            await storage_copy.note_if_copied(args.command, db)
             return await job(args, deployment, reader)
         finally:
             await reader.close()

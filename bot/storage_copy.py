@@ -301,6 +301,14 @@ async def copied(db: Location) -> Copied | None:
     return _copied(Path(db), mark)
 
 
+async def note_if_copied(command: str, db: Location) -> None:
+    """`report`, `export` and `audit` read a file a copy marked: what they show of it ends
+    at the copy, which the bot has written to since; a note on stderr says so."""
+    if (copy := await copied(db)) is not None:
+        print(f"groupbot {command}: note: {copy}; what this file shows ends there (the bot "
+              f"writes to the copy: --db {copy.to})", file=sys.stderr)
+
+
 def copied_now(db: Location) -> Copied | None:
     """`copied`, for a command that runs no event loop (`check`), also when its caller does
     (a test's): on a thread of its own."""

@@ -155,3 +155,24 @@ def test_a_copy_whose_mark_failed_says_the_copy_is_whole_and_what_to_do(
     assert "is whole and committed, but" in ran.stderr and "database or disk is full" in \
         ran.stderr and "set `storage: " in ran.stderr, ran.stderr
     assert _simulate(config).returncode == 0  # unmarked: the error's advice is all there is
+
+
+@pytest.mark.parametrize("command", [("report",), ("export", "--what", "members"), ("audit",)])
+def test_a_read_of_a_marked_file_notes_that_it_ends_at_the_copy(
+        config: Path, command: tuple[str, ...]) -> None:
+    """h70: `report --db` on the file copied away showed its figures as the bot's own, though
+    the bot writes to the copy since."""
+    db = config.parent / "data" / "groupbot.db"
+    _mark(db)
+    out = ("--out", str(config.parent / "members.csv")) if command[0] == "export" else ()
+    ran = groupbot(*command, *out, "--config", str(config), "--db", str(db), env=_env())
+    assert ran.returncode == 0, ran.stderr
+    assert f"groupbot {command[0]}: note: {db} was copied to {URL} on 2026-12-02 05:40 UTC " \
+           "(`groupbot storage copy`); what this file shows ends there (the bot writes to " \
+           f"the copy: --db {URL})\n" in ran.stderr, ran.stderr
+    assert ran.stdout or out  # and then what it shows
+
+
+def test_a_read_of_an_unmarked_file_says_nothing_of_a_copy(config: Path) -> None:
+    ran = groupbot("report", "--config", str(config), env=_env())
+    assert ran.returncode == 0 and "copied" not in ran.stderr, ran.stderr
