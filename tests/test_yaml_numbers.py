@@ -4,7 +4,7 @@ duration or a clock time is read as the operator wrote it, or refused with its l
 
 from __future__ import annotations
 
-from datetime import time, timedelta
+from datetime import date, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +23,7 @@ LOADERS = [yamlfile.Loader, yamlfile.PythonLoader]
     ("1:30", "1:30"), ("1:30:00", "1:30:00"), ("1:30.5", "1:30.5"), ("8:00", "8:00"),
     ("010", 10), ("-010", -10), ("+7", 7), ("1_000", 1000), ("0x10", "0x10"),
     ("0o10", "0o10"), ("0b10", "0b10"), ("1.5", 1.5), (".5", 0.5), ("1e3", "1e3"),
-    ("2026-11-29", __import__("datetime").date(2026, 11, 29)), ("yes", True),
+    ("2026-11-29", date(2026, 11, 29)), ("yes", True),
 ])
 def test_a_plain_scalar_reads_the_same_in_both_loaders_and_both_paths(
         loader: type, written: str, read: Any) -> None:
