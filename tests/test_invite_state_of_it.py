@@ -24,6 +24,9 @@ def test_the_state_of_it_asked_is_a_question(text: str) -> None:
 
 
 @pytest.mark.parametrize("text", ["报名", "我报名", "我要报名，还没开始吗", "我报名，免费吗",
-                                  "报名还没开始吗？我想报名", "我报名是想学习", "报名！"])
+                                  "报名还没开始吗？我想报名", "我报名是想学习", "报名！",
+                                  # a free course, a class not started: what is signed up for
+                                  "我想报名免费试听课", "报名免费体验", "我要报名免费的那个班",
+                                  "想报名收费的课程", "我想报名还没开始的新班"])
 def test_the_writers_own_sign_up_beside_it_is_one(text: str) -> None:
     assert _reading(text) is Reading.SIGN_UP
