@@ -15,6 +15,7 @@ import stat
 import string
 import sys
 import threading
+import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, time, timedelta
@@ -51,6 +52,7 @@ from bot.yamlfile import InputError, KeyPath, Located, Problem, Where, describe
 _DURATION = re.compile(r"^(?:\s*\d+(?:\.\d+)?\s*[smhd])+\s*$")
 _PART = re.compile(r"(\d+(?:\.\d+)?)\s*([smhd])")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+_BARE_SECONDS = re.compile(r"\s*\d+(?:\.\d+)?\s*")
 
 
 class Seconds(timedelta):
@@ -71,6 +73,8 @@ def parse_duration(value: Any) -> timedelta:
     try:
         if isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0:
             return Seconds(seconds=value)
+        if isinstance(value, str) and _BARE_SECONDS.fullmatch(value):  # 010, '10': as a number
+            return Seconds(seconds=float(value))
         if isinstance(value, str) and _DURATION.match(value):
             return timedelta(seconds=sum(float(n) * _UNIT_SECONDS[unit]
                                          for n, unit in _PART.findall(value)))
@@ -102,19 +106,23 @@ def _by_handler(problem: Problem) -> Problem:
     return problem
 
 
-_HOUR_MINUTE = re.compile(r"\d:\d\d(?::\d\d)?")
+_CLOCK = re.compile(r"(\d{1,2}):(\d\d)(?::(\d\d))?")
 
 
 def _clock_time(value: Any) -> Any:
-    """A time of day written 8:00 or 08:00 (22:00:00 too), quoted or not (bot/yamlfile.py
-    reads an unquoted 8:00 as the text). A number is refused: 800, 8 and 8.30 are no time
-    anyone can be sure of."""
-    if isinstance(value, str) and _HOUR_MINUTE.fullmatch(written := value.strip()):
-        return f"0{written}"  # (one digit of hours: the ISO form has two)
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        raise ValueError(f'not a clock time: {value} (write hours and minutes, e.g. 8:00 or '
-                         '22:30)')
-    return value
+    """A time of day written 8:00 or 08:00 (22:00:00 too, a full-width ８：００ too), quoted or
+    not (bot/yamlfile.py reads an unquoted 8:00 as the text). Anything else is refused with
+    what was written: a number (800, 8), a time with a zone (08:00+08:00: the bot's
+    `timezone` is the clock's), 7:5, 8:00am, 24:00."""
+    if isinstance(value, time):
+        return value
+    if isinstance(value, str):
+        found = _CLOCK.fullmatch(unicodedata.normalize("NFKC", value).strip())
+        if found and int(found[1]) < 24 and int(found[2]) < 60 and int(found[3] or 0) < 60:
+            return time(int(found[1]), int(found[2]), int(found[3] or 0))
+    number = isinstance(value, int | float) and not isinstance(value, bool)
+    raise ValueError(f"not a clock time: {f'the number {value}' if number else repr(value)} "
+                     "(write hours and minutes from 0:00 to 23:59, e.g. 8:00 or 22:30)")
 
 
 # a time of day in a config ("22:00"): for quiet hours and the day's start

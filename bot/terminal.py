@@ -12,7 +12,6 @@ import io
 import itertools
 import logging
 import os
-import re
 import shlex
 import signal
 import sys
@@ -24,7 +23,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bot import config, platforms, postgres, roster, state
+from bot import config, platforms, postgres, roster, state, yamlfile
 from bot.adapters.simulator import Record, Simulator
 from bot.app import Bot
 from bot.clock import SystemClock
@@ -464,7 +463,6 @@ def _show(record: Record) -> None:
 
 
 WAITS = timedelta(hours=1)  # how far piped input's end lets queued sends go
-_SECONDS = re.compile(r"\d+(?:\.\d+)?")  # `/wait 10`: a number of seconds
 LONGEST_WAIT = timedelta(days=366)  # one `/wait`: a year of the shipped config's jobs takes
 # some 20 s and thousands of lines; more is no trial anyone means (and 99999d took hours)
 
@@ -652,7 +650,7 @@ class Terminal:
         most `LONGEST_WAIT` at once. A number without a unit is seconds, as a scenario's
         `wait: 10` is (review r51: `/wait 10` was refused)."""
         try:
-            delta = parse_duration(float(written) if _SECONDS.fullmatch(written) else written)
+            delta = parse_duration(yamlfile.plain_value(written))
         except TooLong:
             delta = timedelta.max
         if delta > LONGEST_WAIT:  # (99999d ran on for hours, then past the year 9999)

@@ -105,40 +105,55 @@ MAX_DEPTH = 50  # mappings and lists nested deeper than this are refused
 MAX_ALIAS_VALUES = 10_000  # values that `*alias` and `<<: *merge` may repeat, in all
 
 _INT, _FLOAT = "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"
-# Numbers as YAML 1.2 reads them, not as YAML 1.1 (PyYAML's own reading) does: an unquoted
-# 1:30 is the text "1:30", not 90 (base 60), 010 is 10, not 8 (octal), and 0x10 and 0b10 are
-# texts. An operator's `wait: 1:30`, `cooldown: 010` or `start: 8:00` is then read as
-# written, or refused with its line (a duration, a clock time), never silently another number.
-_DECIMAL = re.compile(r"^[-+]?[0-9][0-9_]*$")
-_DECIMAL_FLOAT = re.compile(r"""^(?:[-+]?[0-9][0-9_]*\.[0-9_]*(?:[eE][-+][0-9]+)?
-    |\.[0-9_]+(?:[eE][-+][0-9]+)?
+# Numbers are plain decimals in every file the bot reads: 10, -5, 1.5. What YAML 1.1 (PyYAML's
+# own reading) also takes for a number is the text written: 1:30 is not 90 (base 60), 010 not
+# 8 (octal: a leading zero keeps a phone number's or an id's digits), and 0x10, 0b10, 1_000 are
+# texts. An operator's `wait: 1:30`, `admins: [0108]` or `start: 8:00` is then read as
+# written, or refused with its line, never silently another number. (A subset of YAML 1.1's
+# numbers: what PyYAML's dumper writes, quoting any text 1.1 would read otherwise, reads back
+# the same.)
+_DECIMAL = re.compile(r"^[-+]?(?:0|[1-9][0-9]*)$")
+_DECIMAL_FLOAT = re.compile(r"""^(?:[-+]?[0-9]+\.[0-9]*(?:[eE][-+][0-9]+)?
+    |\.[0-9]+(?:[eE][-+][0-9]+)?
     |[-+]?\.(?:inf|Inf|INF)
     |\.(?:nan|NaN|NAN))$""", re.X)
 
 
-def _decimal(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int:
+def _decimal(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int | str:
     value = loader.construct_scalar(node)
     if isinstance(value, str) and _DECIMAL.match(value):
-        return int(value.replace("_", ""))  # (int() reads a leading 0 as decimal)
+        try:
+            return int(value)
+        except ValueError:  # past Python's 4,300 digits: no number anyone means, so the text
+            return value  # (what the key takes then says what is wrong, with its line)
     return loader.construct_yaml_int(node)  # an explicit `!!int 0x10`, as YAML 1.1 has it
 
 
-def _numbers_of_yaml_12(base: type[Any]) -> type[yaml.SafeLoader]:
-    """`base` with YAML 1.2's decimal numbers in place of YAML 1.1's implicit ones."""
+def _plain_decimals(base: type[Any]) -> type[yaml.SafeLoader]:
+    """`base` with plain decimal numbers in place of YAML 1.1's implicit ones."""
     resolvers = {first: [(tag, {_INT: _DECIMAL, _FLOAT: _DECIMAL_FLOAT}.get(tag, pattern))
                          for tag, pattern in found]
                  for first, found in base.yaml_implicit_resolvers.items()}
     return type(base.__name__, (base,), {
-        "__doc__": f"{base.__name__}, its numbers read as YAML 1.2 reads them.",
+        "__doc__": f"{base.__name__}, its numbers plain decimals.",
         "yaml_implicit_resolvers": resolvers,
         "yaml_constructors": {**base.yaml_constructors, _INT: _decimal}})
 
 
 # the pure-Python loader, and libyaml's parser and composer when PyYAML was built with it:
 # about 10x faster, with the same marks (line numbers) on every node
-PythonLoader = _numbers_of_yaml_12(yaml.SafeLoader)
-Loader: type[yaml.SafeLoader] = _numbers_of_yaml_12(yaml.CSafeLoader) \
+PythonLoader = _plain_decimals(yaml.SafeLoader)
+Loader: type[yaml.SafeLoader] = _plain_decimals(yaml.CSafeLoader) \
     if hasattr(yaml, "CSafeLoader") else PythonLoader
+
+
+def plain_value(text: str) -> Any:
+    """What `text`, written unquoted in a YAML file, reads as: a number or the text (for what
+    is typed instead, the simulator's `/wait 10`, to read as a scenario's `wait: 10`)."""
+    if _DECIMAL.match(text) or _DECIMAL_FLOAT.match(text):  # (one plain scalar: no more)
+        return yaml.load(text, Loader=Loader)
+    return text
+
 
 _STR = "tag:yaml.org,2002:str"
 _MERGE = "tag:yaml.org,2002:merge"
@@ -840,6 +855,9 @@ def describe(error: Any, model: type[BaseModel] | None = None) -> str:
     elif error["type"] in _KIND_ERRORS and isinstance(read, (str, int, float, bool)):
         message += f", not {_shown(read)}"
         if isinstance(read, str) and error["type"].startswith("int") and \
+                _LEADING_ZERO.fullmatch(read.strip()):
+            message += f" (a leading zero makes it a text: write {int(read)})"
+        elif isinstance(read, str) and error["type"].startswith("int") and \
                 read.strip().lstrip("-").isdigit():
             message += f" (a text, in quotes: write {read.strip()} without them)"
         elif error["type"] == "string_type" and not isinstance(read, (str, bool)):
@@ -850,6 +868,7 @@ def describe(error: Any, model: type[BaseModel] | None = None) -> str:
     return message
 
 
+_LEADING_ZERO = re.compile(r"[-+]?0[0-9]+")  # a text, unquoted too (`_DECIMAL`)
 # pydantic's errors for a value of the wrong kind, which say what was wanted, not what was read
 _KIND_ERRORS = frozenset({"kinds", "int_type", "int_parsing", "int_from_float", "float_type",
                           "float_parsing", "bool_type", "bool_parsing", "list_type",

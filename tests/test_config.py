@@ -361,7 +361,7 @@ PLAIN_OR_NOT = [
     ("- a\n- {b: c}\n", True), ("just text\n", True), ("---\n", True), ("", True),
     ("a: &x 1\nb: *x\n", False), ("a: !!str 1\n", False), ("a: ! 1\n", False),
     ("base: &b {x: 1}\nc:\n  <<: *b\n", False), ("a: =\n", False), ("a: <<\n", False),
-    ("a: 1\na: 2\n", False), ("1: a\n01: b\n", False), ("true: a\n", False),
+    ("a: 1\na: 2\n", False), ("1: a\n+1: b\n", False), ("true: a\n", False),
     ("~: a\n", False), ("1.5: a\n", False), ("? [a]\n: b\n", False),
     ("--- a\n--- b\n", False), ("a: b\n\tc: d\n", False), ("a: [1\n", False),
     ("a: \x01\n", False), ("a:\n" + "".join("  " * i + "- \n" for i in range(60)), False),

@@ -44,6 +44,6 @@ def test_seconds_past_a_year_are_refused_as_a_duration_is(tmp_path: Path) -> Non
 
 def test_a_number_with_something_else_is_still_no_duration(tmp_path: Path) -> None:
     out, times = _waited(tmp_path, "-5", "10x", "1e3")
-    assert "! not a duration: '-5' (write e.g. 15s, 10m, 2h, 7d, or a number of seconds)" in out
+    assert "! not a duration: -5 (write e.g. 15s, 10m, 2h, 7d, or a number of seconds)" in out
     assert "! not a duration: '10x'" in out and "! not a duration: '1e3'" in out
     assert times == []

@@ -495,12 +495,12 @@ def test_the_end_of_quiet_hours_is_the_next_time_the_clock_shows_it(at: datetime
      "        - {id: a, cron: '0 * * * *', text: y}\n", {}, "schedule ids must differ"),
     ("      quiet_hours: {start: '22:00', end: 800}\n      schedules:\n"
      "        - {id: a, cron: '0 * * * *', text: x}\n", {},
-     "handlers.push.quiet_hours.end: not a clock time: 800 (write hours and minutes, e.g. "
-     "8:00 or 22:30)"),
+     "handlers.push.quiet_hours.end: not a clock time: the number 800 (write hours and "
+     "minutes from 0:00 to 23:59, e.g. 8:00 or 22:30)"),
     ("      quiet_hours: {start: 24:00, end: '08:00'}\n      schedules:\n"
      "        - {id: a, cron: '0 * * * *', text: x}\n", {},
-     "handlers.push.quiet_hours.start: Input should be in a valid time format, hour value is "
-     "outside expected range of 0-23"),
+     "handlers.push.quiet_hours.start: not a clock time: '24:00' (write hours and minutes "
+     "from 0:00 to 23:59, e.g. 8:00 or 22:30)"),
     ("      schedules:\n        - {id: a, cron: '0 * * * *', text: x, template: '{txt}'}\n",
      {}, "unknown placeholder {txt}"),
     ("      schedules:\n        - {id: a, at: '2026-12-01', text: x}\n", {},

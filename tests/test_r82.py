@@ -1,6 +1,7 @@
-"""r82: a careless and a hostile operator's pass over p43's YAML numbers (YAML 1.2 decimal
-ints, unquoted clock times). Each xfail(strict) case is a finding of
-/work/helpers/reports/r82.md; the plain tests pin what was checked and holds."""
+"""r82: a careless and a hostile operator's pass over p43's YAML numbers (plain decimals,
+unquoted clock times), its findings (/work/helpers/reports/r82.md) fixed: a leading zero
+keeps the text written, a clock time is H:MM or refused with what was written, and what a
+scenario waits the simulator waits; the other tests pin what was checked and holds."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ import os
 import re
 import shutil
 import types
-from datetime import time, timedelta
+from datetime import datetime, time, timedelta
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -55,31 +57,26 @@ def _both_paths(text: str, loader: type[yaml.SafeLoader]) -> tuple[Any, Any]:
 # ---------------------------------------------------------------- findings
 
 
-@pytest.mark.xfail(strict=True, reason="r82 finding 1: the hint for a number where a text "
-                   "goes quotes the number YAML read, not what was written: `admins: [0108]` "
-                   "says write '108', `patterns: [007]` '7'; following it changes the id")
 @pytest.mark.parametrize("written", ["0108", "007", "01012345678"])
-def test_the_hint_for_a_number_where_a_text_goes_quotes_it_as_written(
-        tmp_path: Path, written: str) -> None:
-    problems = _problems(tmp_path, "handlers:\n  - rules: {text: rules.md}\n",
-                         BOT_YAML.replace("admins: [admin]", f"admins: [admin, {written}]"))
-    assert f"'{written}'" in problems[0], problems
+def test_an_id_with_a_leading_zero_is_the_text_written(tmp_path: Path, written: str) -> None:
+    """Finding 1: `admins: [0108]` was the number 108, and the hint said to quote '108'."""
+    root = _root(tmp_path, "handlers:\n  - rules: {text: rules.md}\n",
+                 BOT_YAML.replace("admins: [admin]", f"admins: [admin, {written}]"))
+    assert config.load(root, REGISTRY).settings.admins == ["admin", written]
 
 
-@pytest.mark.xfail(strict=True, reason="r82 finding 2: a text YAML 1.1 read as a text, a "
-                   "leading zero before an 8 or 9 (01089998888), is now a number: a corpus "
-                   "case that ran is refused as 'give `text` or a list of `messages`', not "
-                   "naming the value or why")
-def test_a_corpus_case_of_a_leading_zero_number_loads_or_says_why(tmp_path: Path) -> None:
+def test_a_whole_number_with_a_leading_zero_says_what_to_write(tmp_path: Path) -> None:
+    problems = _problems(tmp_path, "handlers:\n  - welcome:\n      template: hi\n"
+                                   "      max_mentions: 05\n")
+    assert problems[0].endswith("not '05' (a leading zero makes it a text: write 5)"), problems
+
+
+def test_a_corpus_case_of_a_leading_zero_number_is_its_text(tmp_path: Path) -> None:
+    """Finding 2: 01089998888 (a text to YAML 1.1: an 8 is no octal digit) was a number."""
     file = tmp_path / "c.yaml"
     file.write_text("cases:\n  - {family: phone, flag: true, text: 01089998888}\n",
                     encoding="utf-8")
-    try:
-        cases = corpus.read_corpus(file)
-    except InputError as exc:
-        assert "01089998888" in str(exc) or "quotes" in str(exc), str(exc)
-    else:
-        assert cases[0].messages == ("01089998888",)
+    assert corpus.read_corpus(file)[0].messages == ("01089998888",)
 
 
 OFFSETS = [
@@ -90,56 +87,57 @@ OFFSETS = [
 ]
 
 
-@pytest.mark.xfail(strict=True, reason="r82 finding 3: a clock time with an offset "
-                   "(08:00+08:00, 22:00Z) passes as a ClockTime; `check` then fails with a "
-                   "traceback on push quiet hours, and every check-in (or faq reminder) "
-                   "raises TypeError: can't compare offset-naive and offset-aware times")
 @pytest.mark.parametrize("handlers", OFFSETS, ids=["checkin", "push", "faq"])
 def test_a_clock_time_with_an_offset_is_refused_with_its_line(tmp_path: Path,
                                                               handlers: str) -> None:
+    """Finding 3: it passed, then `check` (push) or every check-in (faq reminder) raised
+    TypeError: can't compare offset-naive and offset-aware times."""
     problems = _problems(tmp_path, "handlers:\n" + handlers)
-    assert problems[0].startswith("types/recruitment.yaml:"), problems
+    assert re.match(r"types/recruitment\.yaml:\d+: .*: not a clock time: '[^']*[+Z]",
+                    problems[0]), problems
 
 
-@pytest.mark.xfail(strict=True, reason="r82 finding 4: a clock time that is not H:MM gets "
-                   "pydantic's words without the value: `7:5` 'input is too short', `8:00am` "
-                   "and `８：００` 'invalid character in hour' (no full-width hint)")
-@pytest.mark.parametrize("written", ["7:5", "8:00am", "８：００", "8：00"])
+@pytest.mark.parametrize("written", ["7:5", "8:00am", "24:00", "-8:00", "8:60"])
 def test_a_clock_time_refused_names_what_was_written(tmp_path: Path, written: str) -> None:
+    """Finding 4: pydantic's "input is too short", "invalid character in hour"."""
     problems = _problems(tmp_path, f"handlers:\n  - checkin:\n      day_starts: {written}\n")
-    assert written in problems[0], problems
+    assert problems == [f"types/recruitment.yaml:3: handlers.checkin.day_starts: not a clock "
+                        f"time: '{written}' (write hours and minutes from 0:00 to 23:59, e.g. "
+                        "8:00 or 22:30)"]
 
 
-@pytest.mark.xfail(strict=True, reason="r82 finding 5: a number of more than 4,300 digits "
-                   "raises Python's ValueError out of the loader: `check` and `run` print a "
-                   "traceback, a reload '! Exceeds the limit...' without file:line")
+@pytest.mark.parametrize("written", ["８：００", "8：00"])
+def test_a_full_width_clock_time_is_the_time(tmp_path: Path, written: str) -> None:
+    gtype = _type(tmp_path, f"handlers:\n  - checkin:\n      day_starts: {written}\n")
+    assert _settings(gtype, "checkin").day_starts == time(8, 0)
+
+
 @pytest.mark.parametrize("loader", LOADERS)
 def test_a_number_too_long_for_python_is_a_line(tmp_path: Path, loader: type,
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """Finding 5: past Python's 4,300 digits, int() raised out of the loader (a traceback).
+    It is the text written, which the key then refuses with its line."""
     monkeypatch.setattr(yamlfile, "Loader", loader)
-    file = tmp_path / "t.yaml"
-    file.write_text("a: 1\nwindow: " + "1" * 5000 + "\n", encoding="utf-8")
-    with pytest.raises(InputError) as caught:
-        yamlfile.load(file)
-    assert str(caught.value.problems[0]).startswith(f"{file}:2:"), caught.value
+    problems = _problems(tmp_path, "handlers:\n  - welcome:\n      template: hi\n"
+                                   "      window: " + "1" * 5000 + "\n")
+    assert problems[0].startswith("types/recruitment.yaml:4: handlers.welcome.window: "
+                                  "duration too long: '111"), problems
 
 
-@pytest.mark.xfail(strict=True, reason="r82 finding 6: docs/configuration.md says numbers "
-                   "are read 'as YAML 1.2 does'; YAML 1.2 (core schema) reads 0x10 as 16, "
-                   "0o10 as 8 and 1e3 as 1000.0, `1_000` and `yes` as texts: the bot does not")
-def test_what_the_docs_call_yaml_12_is_yaml_12() -> None:
+def test_what_the_docs_say_of_numbers_is_what_is_read() -> None:
+    """Finding 6: the docs said "as YAML 1.2 does", which reads 0x10 as 16 and yes as text."""
     doc = (ROOT / "docs" / "configuration.md").read_text(encoding="utf-8")
-    if "as YAML 1.2 does" not in doc:
-        return
-    core = {"0x10": 16, "0o10": 8, "1e3": 1000.0, "1_000": "1_000", "yes": "yes"}
-    read = {w: yaml.load(f"a: {w}", Loader=yamlfile.Loader)["a"] for w in core}
-    assert read == core
+    assert "YAML 1.2" not in doc
+    said = {"10": 10, "-5": -5, "1.5": 1.5, "1:30": "1:30", "0108": "0108", "007": "007",
+            "0x10": "0x10", "0b10": "0b10", "1_000": "1_000", "1e3": "1e3", "yes": True,
+            "off": False}
+    for written in said:
+        assert f"`{written}`" in doc, written
+    assert {w: yaml.load(f"a: {w}", Loader=yamlfile.Loader)["a"] for w in said} == said
 
 
-@pytest.mark.xfail(strict=True, reason="r82 finding 7: the web console's effective config "
-                   "is YAML 1.1 (yaml.safe_dump): a pattern '0108' shows unquoted, which the "
-                   "bot, pasted back, reads as the number 108")
 def test_the_consoles_config_yaml_reads_back_as_shown(tmp_path: Path) -> None:
+    """Finding 7: a pattern '0108' shown unquoted (YAML 1.1's dump) read back as 108."""
     root = _root(tmp_path, "handlers:\n  - keywords:\n      rules:\n        - id: k\n"
                            "          patterns: ['0108', '08']\n          reply: hi\n")
     deployment = config.load(root, REGISTRY)
@@ -172,15 +170,23 @@ def shipped(tmp_path: Path) -> Path:
     return tmp_path / "config"
 
 
-@pytest.mark.xfail(strict=True, reason="r82 finding 8: a scenario's `wait: +5`, `1_000`, "
-                   "`1.5e+3`, `.5` are seconds, the simulator's `/wait` of the same refuses "
-                   "them (and `/wait １０`, full-width, is 10 s where `wait: １０` is refused)")
 def test_what_a_scenario_waits_the_simulator_waits_too(tmp_path: Path, shipped: Path) -> None:
-    written = ["+5", "1_000", "1.5e+3", ".5"]
+    """Finding 8: `wait: +5`, `1.5e+3`, `.5` were seconds, `/wait` of the same refused; and
+    `/wait １０` was 10 s where `wait: １０` was refused."""
+    written = ["+5", "1.5e+3", ".5", "１０", "010"]
     assert [_scenario_wait(tmp_path, w) for w in written] == [
-        timedelta(seconds=s) for s in (5, 1000, 1500, 0.5)]
+        timedelta(seconds=s) for s in (5, 1500, 0.5, 10, 10)]
     out = _simulate(shipped, "".join(f"/wait {w}\n" for w in written) + "/quit\n").stdout
     assert "not a duration" not in out, out
+    shown = [datetime.fromisoformat(at) for at in re.findall(r"now (\S+ \S+) ", out)]
+    assert [round((b - a).total_seconds()) for a, b in pairwise(shown)] in (
+        [1500, 0, 10, 10], [1500, 1, 10, 10]), out  # (whole seconds shown: .5 is 0 or 1)
+    refused = ["1_000", "1:30", "0x10"]
+    with pytest.raises(InputError):
+        for w in refused:
+            _scenario_wait(tmp_path, w)
+    out = _simulate(shipped, "".join(f"/wait {w}\n" for w in refused) + "/quit\n").stdout
+    assert all(f"! not a duration: '{w}'" in out for w in refused), out
 
 
 # ---------------------------------------------------------------- what holds
@@ -188,11 +194,12 @@ def test_what_a_scenario_waits_the_simulator_waits_too(tmp_path: Path, shipped: 
 
 @pytest.mark.parametrize("loader", LOADERS)
 @pytest.mark.parametrize("written, read", [
-    ("0108", 108), ("08", 8), ("09", 9), ("01012345678", 1012345678), ("0755", 755),
+    ("0108", "0108"), ("08", "08"), ("09", "09"), ("01012345678", "01012345678"),
+    ("0755", "0755"),
     ("0755-12345678", "0755-12345678"), ("13800138000", 13800138000),
     ("+8613800138000", 8613800138000), ("８：００", "８：００"), ("24:00", "24:00"),
     ("7:5", "7:5"), ("-1:30", "-1:30"), ("1:30.5", "1:30.5"), ("1.0e+3", 1000.0),
-    ("010.5", 10.5), ("12_", 12), ("_12", "_12"), ("0.", 0.0), ("-.inf", float("-inf")),
+    ("010.5", 10.5), ("12_", "12_"), ("_12", "_12"), ("0.", 0.0), ("-.inf", float("-inf")),
     ("2026-12-02 8:00", "2026-12-02 8:00"), ("1e400", "1e400"),
 ])
 def test_both_loaders_and_both_paths_agree(loader: type, written: str, read: Any) -> None:
@@ -201,11 +208,11 @@ def test_both_loaders_and_both_paths_agree(loader: type, written: str, read: Any
     assert noded == {"a": read, "b": read}
 
 
-def test_a_key_with_a_leading_zero_is_decimal_in_both_paths() -> None:
+def test_a_key_with_a_leading_zero_is_its_text_in_both_paths() -> None:
     for loader in LOADERS:
-        assert yamlfile._plain_data("07: a\n010: b\n", loader) == {7: "a", 10: "b"}
+        assert yamlfile._plain_data("07: a\n010: b\n", loader) == {"07": "a", "010": "b"}
         assert yamlfile._parse("07: &x a\n010: *x\n", Path("x.yaml"), loader).data == \
-            {7: "a", 10: "a"}
+            {"07": "a", "010": "a"}
 
 
 def _yaml_files() -> list[Path]:
@@ -240,7 +247,8 @@ def test_faq_quiet_hours_take_an_unquoted_time_and_refuse_a_number(tmp_path: Pat
     assert _settings(gtype, "faq").handoff.quiet_hours.end == time(8, 0)
     problems = _problems(tmp_path / "b", "handlers:\n" + handoff % "800")
     assert problems == ["types/recruitment.yaml:3: handlers.faq.handoff.quiet_hours.end: not "
-                        "a clock time: 800 (write hours and minutes, e.g. 8:00 or 22:30)"]
+                        "a clock time: the number 800 (write hours and minutes from 0:00 to "
+                        "23:59, e.g. 8:00 or 22:30)"]
 
 
 @pytest.mark.parametrize("handlers, key", [
@@ -291,4 +299,4 @@ def test_an_anchored_scenarios_clock_wait_is_refused_at_its_line(tmp_path: Path)
     path.write_text(path.read_text(encoding="utf-8").replace("  - wait: 1:30\n", ""),
                     encoding="utf-8")
     steps = replay.load(path)[1]
-    assert [s[0] for s in steps][2] == timedelta(seconds=10)  # `after: *w`, decimal 010
+    assert [s[0] for s in steps][2] == timedelta(seconds=10)  # `after: *w`: 010 seconds

@@ -1,6 +1,6 @@
-"""Numbers in every YAML file are read as YAML 1.2 reads them (bot/yamlfile.py): an unquoted
-1:30 is the text "1:30", not 90 (YAML 1.1's base 60), and 010 is 10, not 8 (octal). So a
-duration or a clock time is read as the operator wrote it, or refused with its line."""
+"""Numbers in every YAML file are plain decimals (bot/yamlfile.py): an unquoted 1:30 is the
+text "1:30", not 90 (YAML 1.1's base 60), and 010 the text "010", not 8 (octal). So a
+duration, a clock time or an id is read as the operator wrote it, or refused with its line."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ LOADERS = [yamlfile.Loader, yamlfile.PythonLoader]
 @pytest.mark.parametrize("loader", LOADERS)
 @pytest.mark.parametrize("written, read", [
     ("1:30", "1:30"), ("1:30:00", "1:30:00"), ("1:30.5", "1:30.5"), ("8:00", "8:00"),
-    ("010", 10), ("-010", -10), ("+7", 7), ("1_000", 1000), ("0x10", "0x10"),
+    ("010", "010"), ("-010", "-010"), ("+7", 7), ("1_000", "1_000"), ("0x10", "0x10"),
     ("0o10", "0o10"), ("0b10", "0b10"), ("1.5", 1.5), (".5", 0.5), ("1e3", "1e3"),
     ("2026-11-29", date(2026, 11, 29)), ("yes", True),
 ])
@@ -71,7 +71,7 @@ def test_a_number_for_a_clock_time_is_refused_with_its_line(tmp_path: Path,
                                   "clock time"), problems
 
 
-def test_a_leading_zero_is_decimal_in_a_duration(tmp_path: Path) -> None:
+def test_a_leading_zero_is_still_seconds_in_a_duration(tmp_path: Path) -> None:
     gtype = _type(tmp_path, "handlers:\n  - welcome:\n      template: hi\n      window: 010\n")
     assert _settings(gtype, "welcome").window == timedelta(seconds=10)
 
