@@ -191,16 +191,19 @@ _TOLD_TO_DO = ("备注|私聊|联系|添加|加|发|回复|填|扫|点|关注|�
 # The word as a thing, not a deed: a noun of its own or 的 and one after it ("报名截止到周五",
 # "报名入口在群公告里", "报名的价格", "报名费", "报名页面打不开"; not "报名的事就拜托你了",
 # "报名审核一下") or something said of it, an adverb between or not ("报名已满", "报名都满
-# 了", "报名也太难了": r74 finding 6; "报名还没开始", "报名都是免费的", at the end of
-# its clause: not "我想报名免费试听课")
+# 了", "报名也太难了": r74 finding 6)
 _THING = re.compile(rf"\s?(?:的(?!事)[\u4e00-\u9fff]|{_NOUNS}|费|表|群|链接|二维码|名额|通道|系统|"
                     r"页面|网页|网站|网址|审核(?![一下我])|"
                     r"(?:也|都|还|这么|那么)?(?:开始|结束|开放|已|满(?!意)|中|时|成功|"
-                    r"(?:(?:没有?|未|尚未)(?:开始|开放|结束|截止)|是?(?:免费|收费))"
-                    r"(?=[的了啦哦吧呢呀嘛哈~～\s]*$)|"
                     rf"请(?!.*我)(?:{_TOLD_TO_DO})|人(?!工)|问题|咨询|通知|公告|事宜|相关|第|"
                     r"[很太真挺超难]|好(?![了的啦])|容易|简单|复杂|火爆)|"
                     r"\s(?:is|was|has|will|closes|opens)\b)")
+# or its state said of it, to the end of its clause, with nothing of the writer's before the
+# word ("报名还没开始", "报名暂未开放", "报名都是免费的啊"; not "我想报名免费试听课", which names
+# what is signed up for, nor "我要报名免费的"; asked, "报名还没开始吗", it is a question)
+_STATE = re.compile(r"\s?(?:也|都|还|目前|现在|暂时?)*(?:(?:没有?|未|尚未|暂未)(?:正式)?"
+                    r"(?:开始|开放|结束|截止)|(?:是|全|全部|完全)?(?:免费|收费))"
+                    r"(?=[的了啦哦噢啊吧呢呀嘛哈滴~～\W_]*$)")
 # or the word told to others: sent as a text ("直接发报名就行", "回复报名"), a call to come
 # ("快来报名", "都来报名"; not "我来报名") or a subject ("关于报名")
 _TOLD = re.compile(r"(?:发送?|回复?|输入|打|写)\s*[「“\"『]?$|(?<![我俺咱])[快都]来\s*$|关于\s*$")
@@ -512,7 +515,7 @@ def _talk_of_it(before: str, after: str) -> bool:
     "今天报名的人好多", "报名费") or told to others (`_TOLD`); the writer doing it needs no
     "I" ("报名以后请拉我进群")."""
     return bool(_others_named(before) or _TOLD.search(before) or _OTHERS_AFTER.match(after)
-                or _THING.match(after))
+                or _THING.match(after) or (_STATE.match(after) and not _AROUND.sub("", before)))
 
 
 def _others_named(before: str) -> re.Match[str] | None:
