@@ -80,7 +80,21 @@ def normalize(text: str) -> str:
     """The form all matching runs on: `folded`, and traditional Chinese characters made
     simplified ones (`simplified`: "簽到" is "签到", as members whose phone writes
     traditional characters mean it)."""
+    if _plain_simplified().fullmatch(text):  # most chat: what both do to it, in one scan
+        return " ".join(text.lower().split())
     return simplified(folded(text))
+
+
+@cache
+def _plain_simplified() -> re.Pattern[str]:
+    """A text that `folded` folds by its shortcut for plain Chinese text (`_PLAIN_CHINESE`)
+    and that holds no character `simplified` looks for: normalizing it is that shortcut
+    alone. (Every message is normalized: one scan and no look-up in `folded`'s cache halve
+    its cost. Made once a process, some 30 ms, at the config's first load: its patterns
+    are normalized.)"""
+    found = re.findall(f"[{_PLAIN}]", "".join(map(chr, range(0x10000))))
+    kept = set(found) - traditional()
+    return re.compile(char_class(map(ord, kept)).pattern + "*")
 
 
 @lru_cache(maxsize=256)

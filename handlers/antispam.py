@@ -624,7 +624,8 @@ class Antispam(Handler[Config]):
         # a text in which nothing was found is read with what the member said lately, for a
         # contact detail or a listed word split over messages, and kept for their next ones
         said = "" if found or self._split_within is None else seen
-        found = found or self._split_contacts(lately, said) or self._split_words(lately, said)
+        if not found and lately:  # (most messages: nothing said lately to read them with)
+            found = self._split_contacts(lately, said) or self._split_words(lately, said)
         copy.remember(store, group, rows, member, event.id, written, at, digest, str(kind),
                       said)
         raid = self.config.raid

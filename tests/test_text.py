@@ -69,6 +69,17 @@ def test_the_shortcuts_for_plain_chinese_text_fold_as_nfkc_and_case_folding_do()
             assert text_module.folded(pair) == text_module.fully_folded(pair), pair
 
 
+def test_normalizing_plain_chinese_in_one_scan_is_folding_and_simplifying() -> None:
+    """`normalize` reads most chat in one scan, without `folded` and `simplified`: each
+    character `folded`'s shortcut reads, alone and between letters, normalizes as the two
+    do (a traditional one too: "乾" alone stays, "乾杯" is "干杯")."""
+    plain = [chr(cp) for cp in range(0x10000) if text_module._PLAIN_CHINESE.fullmatch(chr(cp))]
+    for char in plain:
+        for text in (char, f"A{char}z", f"{char}杯"):
+            assert normalize.__wrapped__(text) == text_module.simplified(
+                text_module.folded(text)), text
+
+
 @given(st.text(alphabet=st.sampled_from("签到，？！Ａｚ　 \t。、“”—ﬁ①\u200bΣς")))
 def test_text_with_or_without_the_shortcut_folds_the_same(text: str) -> None:
     assert text_module.folded(text) == text_module.fully_folded(text)
