@@ -34,6 +34,7 @@ from bot import (
     media,
     prompts,
     roster,
+    sanitize,
     schema,
     seen,
 )
@@ -181,6 +182,7 @@ class Bot:
         # before the first message, not on it; after the database is open and held, so that
         # one that cannot be used, or another bot serves, fails without this CPU spent first
         banned.warm()
+        sanitize.warm()
         self.scheduler = Scheduler(self.store, self.clock.tz)
         # (in virtual time nothing really goes out: no sync before each send)
         self.outbox = Outbox(self.store, self.deployment.settings.outbox, self.clock,

@@ -37,7 +37,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bot import audit, banned, config, outbox, postgres, roster, yamlfile
+from bot import audit, banned, config, outbox, postgres, roster, sanitize, yamlfile
 from bot.adapters.simulator import Simulator
 from bot.app import Bot
 from bot.clock import VirtualClock
@@ -508,6 +508,7 @@ async def main(args: argparse.Namespace) -> int:
     world = world_for(gtype, deployment.settings.admins, args.groups or 10, args.members,
                       rules, words)
     banned.warm()  # as Bot.start does; then frozen, as `groupbot run` does once it runs
+    sanitize.warm()
     config.settled()
     print(f"config {args.config}, type {type_name}: {', '.join(h.name for h in gtype.handlers)}")
     print(f"keyword rules: {rules or 'as configured'}; banned words: {words or 'as configured'}")

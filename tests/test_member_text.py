@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from bot import sanitize
 from bot.config import Template
 from bot.contacts import Finding
+from bot.prefilter import Prefilter
 from bot.sanitize import NAME_LIMIT, clean, group_name, member_name, names, other_group
 
 FORGED = "bob\n⚠️ 警告 (2/2)：发布链接。"
@@ -321,3 +322,16 @@ async def test_an_invitation_into_a_group_renamed_to_an_ad_names_its_type(
         await h.advance("1m")
         assert any("加入「实习群」" in text for text in h.texts("r1")), h.texts()
         assert not any("abc888" in text for text in h.texts())
+
+
+async def test_the_bot_reads_the_name_lists_as_it_starts_not_on_a_first_reply(
+        tmp_path: Path) -> None:
+    """Made on the first reply that named a member, they held the loop 50 to 130 ms."""
+    sanitize._name_words.cache_clear()
+    sanitize._shown_as.cache_clear()
+    async with _harness(tmp_path):
+        made = sanitize._name_words.cache_info()
+        assert made.currsize == 1  # as it started: before any event
+        before = Prefilter.of.cache_info()
+        Prefilter.of(sanitize._name_words())
+        assert Prefilter.of.cache_info().hits == before.hits + 1  # its prefilter too
