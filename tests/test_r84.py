@@ -13,12 +13,16 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
+from aiohttp import web
+from aiohttp.test_utils import make_mocked_request
 from harness import BOT_YAML, write_config
 from test_h50b_signup_questions import _reading
 
 from bot import config, corpus, moving
 from bot.audit_command import parse_since
 from bot.web import views
+from bot.web.base import CONSOLE, BadParameter
+from bot.web.routes import since_param
 from bot.yamlfile import InputError, Loader
 from handlers import REGISTRY
 from handlers.invite import Reading
@@ -64,12 +68,19 @@ class _Moves:
 
 
 def _period(parse: str, written: str) -> timedelta | None:
-    """What a typed period reads as, None when it is refused."""
+    """What a typed period reads as, None when it is refused: report's and audit's
+    --since, the console's ?since=, /move's period."""
     try:
         if parse == "since":
             return NOW - parse_since(written, NOW)
+        if parse == "web":
+            app = web.Application()
+            app[CONSOLE] = types.SimpleNamespace(  # type: ignore[assignment]
+                clock=types.SimpleNamespace(now=lambda: NOW))
+            since = since_param(make_mocked_request("GET", f"/?since={written}", app=app), None)
+            return None if since is None else NOW - since
         return moving.parse(f"c1 c2 {written}", _Moves()).active  # type: ignore[arg-type]
-    except ValueError:
+    except (ValueError, BadParameter):
         return None
 
 
@@ -80,7 +91,8 @@ def _period(parse: str, written: str) -> timedelta | None:
                    "report/audit --since/--until, the web console's ?since= and /move's "
                    "period, where 7ed8510 refused it ('give 7d, 12h')")
 @pytest.mark.parametrize(("parse", "written"), [
-    ("since", "7"), ("since", "30"), ("since", "20261101"), ("move", "7"), ("move", "14")])
+    ("since", "7"), ("since", "30"), ("since", "20261101"), ("web", "7"), ("move", "7"),
+    ("move", "14")])
 def test_r84_1_a_bare_number_typed_for_a_period_is_not_seconds(parse: str,
                                                               written: str) -> None:
     assert _period(parse, written) != timedelta(seconds=int(written))
@@ -216,7 +228,7 @@ def test_r84_12_the_state_said_in_other_words_is_talk(text: str) -> None:
 
 @pytest.mark.parametrize(("parse", "written", "read"), [
     ("since", "7d", timedelta(days=7)), ("since", "12h", timedelta(hours=12)),
-    ("move", "14d", timedelta(days=14))])
+    ("web", "7d", timedelta(days=7)), ("move", "14d", timedelta(days=14))])
 def test_a_period_with_its_unit_is_read_as_written(parse: str, written: str,
                                                    read: timedelta) -> None:
     assert _period(parse, written) == read
