@@ -52,7 +52,6 @@ from bot.yamlfile import InputError, KeyPath, Located, Problem, Where, describe
 _DURATION = re.compile(r"^(?:\s*\d+(?:\.\d+)?\s*[smhd])+\s*$")
 _PART = re.compile(r"(\d+(?:\.\d+)?)\s*([smhd])")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-_BARE_SECONDS = re.compile(r"\s*\d+(?:\.\d+)?\s*")
 
 
 class Seconds(timedelta):
@@ -73,13 +72,14 @@ def parse_duration(value: Any) -> timedelta:
     try:
         if isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0:
             return Seconds(seconds=value)
-        if isinstance(value, str) and _BARE_SECONDS.fullmatch(value):  # 010, '10': as a number
-            return Seconds(seconds=float(value))
         if isinstance(value, str) and _DURATION.match(value):
             return timedelta(seconds=sum(float(n) * _UNIT_SECONDS[unit]
                                          for n, unit in _PART.findall(value)))
     except OverflowError:
         raise TooLong(f"duration too long: {value!r}") from None
+    if isinstance(value, str) and (seconds := yamlfile.leading_zero(value)) is not None:
+        raise ValueError(f"not a duration: {value!r} (a leading zero makes it a text: write "
+                         f"{seconds}s, or {seconds} for seconds)")
     raise ValueError(f"not a duration: {value!r} (write e.g. 15s, 10m, 2h, 7d, or a number of "
                      "seconds)")
 
@@ -121,8 +121,9 @@ def _clock_time(value: Any) -> Any:
         if found and int(found[1]) < 24 and int(found[2]) < 60 and int(found[3] or 0) < 60:
             return time(int(found[1]), int(found[2]), int(found[3] or 0))
     number = isinstance(value, int | float) and not isinstance(value, bool)
+    colon = " with a colon" if isinstance(value, float) else ""  # (8.30 is read as 8.3)
     raise ValueError(f"not a clock time: {f'the number {value}' if number else repr(value)} "
-                     "(write hours and minutes from 0:00 to 23:59, e.g. 8:00 or 22:30)")
+                     f"(write hours and minutes{colon} from 0:00 to 23:59, e.g. 8:00 or 22:30)")
 
 
 # a time of day in a config ("22:00"): for quiet hours and the day's start
@@ -137,6 +138,14 @@ def _at_most_a_billion(value: int) -> int:
     return value
 
 
+def _a_number(value: Any) -> Any:
+    if isinstance(value, str | bool):  # (pydantic would read '1_5', '1e3' and '1.5' too)
+        raise ValueError(f"not a number: {value!r} (write e.g. 1.5)")
+    return value
+
+
+# A number with a fraction in a config: written as a number, not a text
+Fraction = Annotated[float, BeforeValidator(_a_number)]
 # A whole number in a config: not true/false (YAML's `yes` counts nothing) nor a text ("3"),
 # and at most a billion, so that what is summed of it stays within the database's integers.
 # A validator, not Field(le=...): that `le` would replace a field's own, smaller one
@@ -456,7 +465,7 @@ class Budgets(Model):
 
 class Warmup(Model):
     days: Count = Field(7, ge=0)  # 0: full budgets from the first minute
-    start: float = Field(0.3, gt=0, le=1)  # the share of each budget on the first day
+    start: Fraction = Field(0.3, gt=0, le=1)  # the share of each budget on the first day
 
 
 class Backoff(Model):
@@ -471,7 +480,7 @@ class GovernorSettings(Model):
     """The send governor (bot/governor.py, docs/configuration.md)."""
 
     enabled: bool = True
-    jitter: float = Field(0.5, ge=0, le=5)  # each gap is its least x (1 + up to this)
+    jitter: Fraction = Field(0.5, ge=0, le=5)  # each gap is its least x (1 + up to this)
     budgets: Budgets = Budgets()
     warmup: Warmup = Warmup()
     backoff: Backoff = Backoff()
@@ -485,7 +494,7 @@ class GovernorSettings(Model):
         # waits for it would otherwise go to someone who is no friend
         "accept_friend": None}
     # the share of each budget a class may use: the rest is kept for the classes above it
-    shares: dict[str, Annotated[float, Field(ge=0, le=1)]] = {
+    shares: dict[str, Annotated[Fraction, Field(ge=0, le=1)]] = {
         "moderation": 1.0, "admin": 1.0, "answer": 0.9, "welcome": 0.8, "push": 0.7,
         "bulk": 0.5}
 

@@ -9,6 +9,7 @@ import re
 import stat
 import threading
 import typing
+import unicodedata
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -113,7 +114,7 @@ _INT, _FLOAT = "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"
 # numbers: what PyYAML's dumper writes, quoting any text 1.1 would read otherwise, reads back
 # the same.)
 _DECIMAL = re.compile(r"^[-+]?(?:0|[1-9][0-9]*)$")
-_DECIMAL_FLOAT = re.compile(r"""^(?:[-+]?[0-9]+\.[0-9]*(?:[eE][-+][0-9]+)?
+_DECIMAL_FLOAT = re.compile(r"""^(?:[-+]?(?:0|[1-9][0-9]*)\.[0-9]*(?:[eE][-+][0-9]+)?
     |\.[0-9]+(?:[eE][-+][0-9]+)?
     |[-+]?\.(?:inf|Inf|INF)
     |\.(?:nan|NaN|NAN))$""", re.X)
@@ -145,6 +146,19 @@ def _plain_decimals(base: type[Any]) -> type[yaml.SafeLoader]:
 PythonLoader = _plain_decimals(yaml.SafeLoader)
 Loader: type[yaml.SafeLoader] = _plain_decimals(yaml.CSafeLoader) \
     if hasattr(yaml, "CSafeLoader") else PythonLoader
+
+
+def leading_zero(text: str) -> str | None:
+    """The number a text of digits with a leading zero (`_DECIMAL` leaves it a text) is
+    without it: "010" -> "10", for the hint that says what to write; else None."""
+    found = _LEADING_ZERO.fullmatch(text.strip())
+    if found is None:
+        return None
+    plain = found[2] if found[2][0] != "." else f"0{found[2]}"
+    return f"{found[1].replace('+', '')}{plain}"
+
+
+_LEADING_ZERO = re.compile(r"([-+]?)0+([1-9][0-9]*(?:\.[0-9]+)?|0?\.[0-9]+|0)")
 
 
 def plain_value(text: str) -> Any:
@@ -854,21 +868,24 @@ def describe(error: Any, model: type[BaseModel] | None = None) -> str:
                                              else " (`key: value` lines, or {key: value})")
     elif error["type"] in _KIND_ERRORS and isinstance(read, (str, int, float, bool)):
         message += f", not {_shown(read)}"
-        if isinstance(read, str) and error["type"].startswith("int") and \
-                _LEADING_ZERO.fullmatch(read.strip()):
-            message += f" (a leading zero makes it a text: write {int(read)})"
-        elif isinstance(read, str) and error["type"].startswith("int") and \
-                read.strip().lstrip("-").isdigit():
+        number = error["type"].startswith(("int", "float"))
+        if isinstance(read, str) and number and (plain := leading_zero(read)) is not None:
+            message += f" (a leading zero makes it a text: write {plain})"
+        elif isinstance(read, str) and number and read.strip().isdigit() and \
+                not read.strip().isascii():
+            message += (f" (full-width digits are a text: write "
+                        f"{unicodedata.normalize('NFKC', read.strip())})")
+        elif isinstance(read, str) and number and re.fullmatch(r"-?[0-9]+", read.strip()):
             message += f" (a text, in quotes: write {read.strip()} without them)"
         elif error["type"] == "string_type" and not isinstance(read, (str, bool)):
-            message += f" (a number where a text goes: '{read}', in quotes, if it is meant)"
+            message += " (a number where a text goes: put it in quotes as written, if a text " \
+                       "is meant)"
         elif error["type"] == "list_type":  # ("代开发票，办假证": two items)
             items = ", ".join(part.strip() for part in re.split("[，、]", str(read)))
             message += f" (a list: write [{items}])"
     return message
 
 
-_LEADING_ZERO = re.compile(r"[-+]?0[0-9]+")  # a text, unquoted too (`_DECIMAL`)
 # pydantic's errors for a value of the wrong kind, which say what was wanted, not what was read
 _KIND_ERRORS = frozenset({"kinds", "int_type", "int_parsing", "int_from_float", "float_type",
                           "float_parsing", "bool_type", "bool_parsing", "list_type",

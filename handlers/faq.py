@@ -44,6 +44,7 @@ from bot.config import (
     ContentFile,
     Count,
     Duration,
+    Fraction,
     Regex,
     Template,
     TemplateText,
@@ -142,7 +143,7 @@ class Handoff(HandlerConfig):
 
 
 class Config(HandlerConfig):
-    threshold: float = Field(1.5, gt=0)
+    threshold: Fraction = Field(1.5, gt=0)
     cooldown: Duration = timedelta(seconds=60)
     group_cooldown: Duration = timedelta(seconds=30)  # the same entry, whoever asks
     member_limit: MemberLimit | None = MemberLimit()

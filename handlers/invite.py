@@ -198,12 +198,13 @@ _THING = re.compile(rf"\s?(?:的(?!事)[\u4e00-\u9fff]|{_NOUNS}|费|表|群|链�
                     rf"请(?!.*我)(?:{_TOLD_TO_DO})|人(?!工)|问题|咨询|通知|公告|事宜|相关|第|"
                     r"[很太真挺超难]|好(?![了的啦])|容易|简单|复杂|火爆)|"
                     r"\s(?:is|was|has|will|closes|opens)\b)")
-# or its state said of it, to the end of its clause, with nothing of the writer's before the
-# word ("报名还没开始", "报名暂未开放", "报名都是免费的啊"; not "我想报名免费试听课", which names
-# what is signed up for, nor "我要报名免费的"; asked, "报名还没开始吗", it is a question)
-_STATE = re.compile(r"\s?(?:也|都|还|目前|现在|暂时?)*(?:(?:没有?|未|尚未|暂未)(?:正式)?"
-                    r"(?:开始|开放|结束|截止)|(?:是|全|全部|完全)?(?:免费|收费))"
-                    r"(?=[的了啦哦噢啊吧呢呀嘛哈滴~～\W_]*$)")
+# or its state said of it, to the end of its clause (particles, WeChat's [捂脸], any mark
+# but a question's after it), with no want or "I" of the writer's before the word ("报名还没
+# 开始", "目前报名暂未开放", "报名是完全免费的啊"; not "我想报名免费试听课", which names what is
+# signed up for, nor "我要报名免费的"; asked, "报名还没开始吗", "报名免费？", it is a question)
+_STATE = re.compile(r"\s?(?:也|都|还|目前|现在|暂时?|是)*(?:(?:没有?|未|尚未|暂未|暂不|不)(?:正式)?"
+                    r"(?:开始|开启|开放|结束|截止|收费)|暂停|(?:全|全部|完全|全程|一律)?(?:免费|收费))"
+                    r"(?=(?:[的了啦哦噢啊吧呢呀嘛哈滴哟哇咯喔诶~～]|\[[^\[\]]{1,8}\]|[^\w?？])*$)")
 # or the word told to others: sent as a text ("直接发报名就行", "回复报名"), a call to come
 # ("快来报名", "都来报名"; not "我来报名") or a subject ("关于报名")
 _TOLD = re.compile(r"(?:发送?|回复?|输入|打|写)\s*[「“\"『]?$|(?<![我俺咱])[快都]来\s*$|关于\s*$")
@@ -478,7 +479,10 @@ def _reading(norm: str, words: WordMatcher[str]) -> Reading:
         said = norm[max(first, begin - _AROUND_WORD):begin]
         before = said.replace(" ", "")
         after = norm[end:min(last, end + _AROUND_WORD)]
-        talk = _talk_of_it(said, after)  # "他也想报名", "报名截止到周五": nobody signs up
+        # the state asked ("报名还没开始？") is a question, not talk of it
+        stated = ending.startswith("?") and _STATE.match(after) is not None
+        talk = _talk_of_it(said, after, stated)  # "他也想报名", "报名截止到周五": nobody signs up
+        asks = asks or (stated and not talk)
         if _MAY.search(before) and not asked_what and not talk and _MAY_NOT.match(after):
             return Reading.SIGN_UP  # "可以报名不？"
         if _NO_BEFORE.search(before) or _NO_BEFORE_EN.search(said) or _NO_AFTER.match(after) or \
@@ -509,13 +513,15 @@ def _reading(norm: str, words: WordMatcher[str]) -> Reading:
     return Reading.QUESTION if asked and not refused else Reading.NOTHING
 
 
-def _talk_of_it(before: str, after: str) -> bool:
+def _talk_of_it(before: str, after: str, asked: bool = False) -> bool:
     """Whether the word is talked of rather than done by the writer: someone else does it
     ("他也想报名", "大家可以报名吗") or it is a thing named ("报名截止到周五", "报名入口在群公告里",
-    "今天报名的人好多", "报名费") or told to others (`_TOLD`); the writer doing it needs no
-    "I" ("报名以后请拉我进群")."""
+    "今天报名的人好多", "报名费"), its state said (`_STATE`, unless `asked`: "报名还没开始？")
+    or told to others (`_TOLD`); the writer doing it needs no "I" ("报名以后请拉我进群")."""
     return bool(_others_named(before) or _TOLD.search(before) or _OTHERS_AFTER.match(after)
-                or _THING.match(after) or (_STATE.match(after) and not _AROUND.sub("", before)))
+                or _THING.match(after) or (not asked and _STATE.match(after) is not None
+                                           and not _ME.search(before)
+                                           and not _WANTS.search(before.replace(" ", ""))))
 
 
 def _others_named(before: str) -> re.Match[str] | None:

@@ -504,7 +504,7 @@ async def test_points_are_per_group_by_default(tmp_path: Path) -> None:
 @pytest.mark.parametrize("checkin, message", [
     ("      day_starts: 12.30\n",
      "handlers.checkin.day_starts: not a clock time: the number 12.3 (write hours and "
-     "minutes from 0:00 to 23:59, e.g. 8:00 or 22:30)"),
+     "minutes with a colon from 0:00 to 23:59, e.g. 8:00 or 22:30)"),
     ("      leaderboard: {triggers: ['签到']}\n", "'签到' is in both triggers and leaderboard"),
     ("      reply: '{nobody}'\n", "handlers.checkin.reply: unknown placeholder {nobody}"),
     ("      bonuses: {0: 5}\n", "handlers.checkin.bonuses: a bonus is `streak day: points`"),

@@ -111,8 +111,13 @@ def test_a_scenario_wait_the_simulator_refuses_is_refused(tmp_path: Path,
         _scenario_wait(tmp_path, written)
 
 
-def test_a_leading_zero_is_the_same_seconds_in_both(tmp_path: Path) -> None:
-    assert _scenario_wait(tmp_path, "010") == timedelta(seconds=10)
+def test_a_leading_zero_is_refused_the_same_in_both(tmp_path: Path, config: Path) -> None:
+    """Finding 2: `wait: 010` was octal, 8 s, where `/wait 010` was 10 s. Both now read it as
+    the text written, and refuse it saying what to write."""
+    with pytest.raises(InputError, match="a leading zero makes it a text: write 10s"):
+        _scenario_wait(tmp_path, "010")
+    out = _simulate(config, "/wait 010\n/quit\n").stdout
+    assert "! not a duration: '010' (a leading zero makes it a text: write 10s" in out, out
 
 
 def test_a_wait_both_read_the_same(tmp_path: Path) -> None:

@@ -120,8 +120,8 @@ def test_a_number_too_long_for_python_is_a_line(tmp_path: Path, loader: type,
     monkeypatch.setattr(yamlfile, "Loader", loader)
     problems = _problems(tmp_path, "handlers:\n  - welcome:\n      template: hi\n"
                                    "      window: " + "1" * 5000 + "\n")
-    assert problems[0].startswith("types/recruitment.yaml:4: handlers.welcome.window: "
-                                  "duration too long: '111"), problems
+    assert problems[0].startswith("types/recruitment.yaml:4: handlers.welcome.window: not a "
+                                  "duration: '111"), problems
 
 
 def test_what_the_docs_say_of_numbers_is_what_is_read() -> None:
@@ -173,15 +173,15 @@ def shipped(tmp_path: Path) -> Path:
 def test_what_a_scenario_waits_the_simulator_waits_too(tmp_path: Path, shipped: Path) -> None:
     """Finding 8: `wait: +5`, `1.5e+3`, `.5` were seconds, `/wait` of the same refused; and
     `/wait １０` was 10 s where `wait: １０` was refused."""
-    written = ["+5", "1.5e+3", ".5", "１０", "010"]
+    written = ["+5", "1.5e+3", ".5", "10"]
     assert [_scenario_wait(tmp_path, w) for w in written] == [
-        timedelta(seconds=s) for s in (5, 1500, 0.5, 10, 10)]
+        timedelta(seconds=s) for s in (5, 1500, 0.5, 10)]
     out = _simulate(shipped, "".join(f"/wait {w}\n" for w in written) + "/quit\n").stdout
     assert "not a duration" not in out, out
     shown = [datetime.fromisoformat(at) for at in re.findall(r"now (\S+ \S+) ", out)]
     assert [round((b - a).total_seconds()) for a, b in pairwise(shown)] in (
-        [1500, 0, 10, 10], [1500, 1, 10, 10]), out  # (whole seconds shown: .5 is 0 or 1)
-    refused = ["1_000", "1:30", "0x10"]
+        [1500, 0, 10], [1500, 1, 10]), out  # (whole seconds shown: .5 is 0 or 1)
+    refused = ["1_000", "1:30", "0x10", "010", "１０"]
     with pytest.raises(InputError):
         for w in refused:
             _scenario_wait(tmp_path, w)
@@ -199,7 +199,7 @@ def test_what_a_scenario_waits_the_simulator_waits_too(tmp_path: Path, shipped: 
     ("0755-12345678", "0755-12345678"), ("13800138000", 13800138000),
     ("+8613800138000", 8613800138000), ("８：００", "８：００"), ("24:00", "24:00"),
     ("7:5", "7:5"), ("-1:30", "-1:30"), ("1:30.5", "1:30.5"), ("1.0e+3", 1000.0),
-    ("010.5", 10.5), ("12_", "12_"), ("_12", "_12"), ("0.", 0.0), ("-.inf", float("-inf")),
+    ("010.5", "010.5"), ("12_", "12_"), ("_12", "_12"), ("0.", 0.0), ("-.inf", float("-inf")),
     ("2026-12-02 8:00", "2026-12-02 8:00"), ("1e400", "1e400"),
 ])
 def test_both_loaders_and_both_paths_agree(loader: type, written: str, read: Any) -> None:
@@ -290,7 +290,7 @@ def test_an_anchored_scenarios_clock_wait_is_refused_at_its_line(tmp_path: Path)
     path = tmp_path / "s.yaml"
     path.write_text(f"config: {ROOT / 'config'}\nstart: \"2026-11-23 10:05\"\n"
                     "groups:\n  - {id: r1, topic: T, members: [alice]}\nsteps:\n"
-                    "  - say: &s {group: r1, from: alice, text: hi}\n  - wait: &w 010\n"
+                    "  - say: &s {group: r1, from: alice, text: hi}\n  - wait: &w 10\n"
                     "  - say: *s\n    after: *w\n  - wait: 1:30\n", encoding="utf-8")
     with pytest.raises(InputError) as caught:
         replay.load(path)
@@ -299,4 +299,4 @@ def test_an_anchored_scenarios_clock_wait_is_refused_at_its_line(tmp_path: Path)
     path.write_text(path.read_text(encoding="utf-8").replace("  - wait: 1:30\n", ""),
                     encoding="utf-8")
     steps = replay.load(path)[1]
-    assert [s[0] for s in steps][2] == timedelta(seconds=10)  # `after: *w`: 010 seconds
+    assert [s[0] for s in steps][2] == timedelta(seconds=10)  # `after: *w`

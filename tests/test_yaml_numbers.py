@@ -4,7 +4,7 @@ duration, a clock time or an id is read as the operator wrote it, or refused wit
 
 from __future__ import annotations
 
-from datetime import date, time, timedelta
+from datetime import date, time
 from pathlib import Path
 from typing import Any
 
@@ -71,9 +71,11 @@ def test_a_number_for_a_clock_time_is_refused_with_its_line(tmp_path: Path,
                                   "clock time"), problems
 
 
-def test_a_leading_zero_is_still_seconds_in_a_duration(tmp_path: Path) -> None:
-    gtype = _type(tmp_path, "handlers:\n  - welcome:\n      template: hi\n      window: 010\n")
-    assert _settings(gtype, "welcome").window == timedelta(seconds=10)
+def test_a_leading_zero_in_a_duration_says_what_to_write(tmp_path: Path) -> None:
+    problems = _problems(tmp_path,
+                         "handlers:\n  - welcome:\n      template: hi\n      window: 010\n")
+    assert problems == ["recruitment.yaml:4: handlers.welcome.window: not a duration: '010' "
+                        "(a leading zero makes it a text: write 10s, or 10 for seconds)"]
 
 
 @pytest.mark.parametrize("written", ["1:30", "0x10"])
