@@ -77,7 +77,8 @@ def parse_duration(value: Any) -> timedelta:
                                          for n, unit in _PART.findall(value)))
     except OverflowError:
         raise TooLong(f"duration too long: {value!r}") from None
-    if isinstance(value, str) and (seconds := yamlfile.leading_zero(value)) is not None:
+    if isinstance(value, str) and (seconds := yamlfile.leading_zero(value)) is not None and \
+            not seconds.startswith("-"):
         raise ValueError(f"not a duration: {value!r} (a leading zero makes it a text: write "
                          f"{seconds}s, or {seconds} for seconds)")
     raise ValueError(f"not a duration: {value!r} (write e.g. 15s, 10m, 2h, 7d, or a number of "
@@ -140,8 +141,17 @@ def _at_most_a_billion(value: int) -> int:
 
 def _a_number(value: Any) -> Any:
     if isinstance(value, str | bool):  # (pydantic would read '1_5', '1e3' and '1.5' too)
-        raise ValueError(f"not a number: {value!r} (write e.g. 1.5)")
+        raise ValueError(f"not a number: {value!r} ({_as_a_number(value)})")
     return value
+
+
+def _as_a_number(value: str | bool) -> str:
+    """What to write instead of a text where a number goes."""
+    if isinstance(value, str) and (plain := yamlfile.leading_zero(value)) is not None:
+        return f"a leading zero makes it a text: write {plain}"
+    if isinstance(value, str) and not isinstance(yamlfile.plain_value(value.strip()), str):
+        return f"a text, in quotes: write {value.strip()} without them"
+    return "write e.g. 1.5"
 
 
 # A number with a fraction in a config: written as a number, not a text

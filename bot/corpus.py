@@ -110,12 +110,13 @@ def read_corpus(file: Path) -> list[Case]:
         if not isinstance(raw.get("flag"), bool):
             raise InputError([located.problem((*where, "flag"), "`flag` is true or false")])
         messages = raw.get("messages", [raw["text"]] if "text" in raw else None)
-        if not isinstance(messages, list) or not messages:
+        if not isinstance(messages, list) or not messages or \
+                any(m is None or isinstance(m, list | dict) for m in messages):
             raise InputError([located.problem(where, "give `text` or a list of `messages`")])
-        if (number := next((m for m in messages if not isinstance(m, str)), None)) is not None:
+        if numbers := [m for m in messages if not isinstance(m, str)]:  # 13800138000, true
             at = (*where, "text") if "messages" not in raw else (*where, "messages")
-            raise InputError([located.problem(at, f"{number!r} is no text: put it in quotes "
-                                                  "as written")])
+            raise InputError([located.problem(at, f"{numbers[0]!r} is no text: put it in "
+                                                  "quotes as written")])
         try:
             kind = Kind(raw.get("kind", "text"))
         except ValueError:

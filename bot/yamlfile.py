@@ -161,6 +161,15 @@ def leading_zero(text: str) -> str | None:
 _LEADING_ZERO = re.compile(r"([-+]?)0+([1-9][0-9]*(?:\.[0-9]+)?|0?\.[0-9]+|0)")
 
 
+def other_digits(text: str) -> str | None:
+    """The plain number a text of other digits (full-width ５, Arabic-Indic ٥) reads as, for
+    the hint that says what to write; else None."""
+    plain = "".join(str(unicodedata.digit(char, char)) if char.isdigit() else char
+                    for char in unicodedata.normalize("NFKC", text.strip()))
+    return plain if plain != text.strip() and re.fullmatch(r"-?[0-9]+(?:\.[0-9]+)?", plain) \
+        else None
+
+
 def plain_value(text: str) -> Any:
     """What `text`, written unquoted in a YAML file, reads as: a number or the text (for what
     is typed instead, the simulator's `/wait 10`, to read as a scenario's `wait: 10`)."""
@@ -871,10 +880,8 @@ def describe(error: Any, model: type[BaseModel] | None = None) -> str:
         number = error["type"].startswith(("int", "float"))
         if isinstance(read, str) and number and (plain := leading_zero(read)) is not None:
             message += f" (a leading zero makes it a text: write {plain})"
-        elif isinstance(read, str) and number and read.strip().isdigit() and \
-                not read.strip().isascii():
-            message += (f" (full-width digits are a text: write "
-                        f"{unicodedata.normalize('NFKC', read.strip())})")
+        elif isinstance(read, str) and number and (plain := other_digits(read)) is not None:
+            message += f" (digits of another form are a text: write {plain})"
         elif isinstance(read, str) and number and re.fullmatch(r"-?[0-9]+", read.strip()):
             message += f" (a text, in quotes: write {read.strip()} without them)"
         elif error["type"] == "string_type" and not isinstance(read, (str, bool)):

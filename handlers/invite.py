@@ -205,6 +205,11 @@ _THING = re.compile(rf"\s?(?:的(?!事)[\u4e00-\u9fff]|{_NOUNS}|费|表|群|链�
 _STATE = re.compile(r"\s?(?:也|都|还|目前|现在|暂时?|是)*(?:(?:没有?|未|尚未|暂未|暂不|不)(?:正式)?"
                     r"(?:开始|开启|开放|结束|截止|收费)|暂停|(?:全|全部|完全|全程|一律)?(?:免费|收费))"
                     r"(?=(?:[的了啦哦噢啊吧呢呀嘛哈滴哟哇咯喔诶~～]|\[[^\[\]]{1,8}\]|[^\w?？])*$)")
+# what makes the state the writer's own choice ("我要报名免费的", "本人报名免费的", "那就报名
+# 免费的吧"), not a thought ("我觉得报名还没开始", "i think 报名还没开始")
+_WRITERS_OWN = re.compile(r"(?:我|俺|咱|本人)(?!们|觉得|听说|记得|看|估计|以为|猜|感觉|知道|"
+                          r"这边|那边|刚|问)|申请|求|麻烦|马上|立即|立刻|那就|"
+                          r"\b(?:i|me|my)\b(?!\s*(?:think|heard|guess|believe|thought))")
 # or the word told to others: sent as a text ("直接发报名就行", "回复报名"), a call to come
 # ("快来报名", "都来报名"; not "我来报名") or a subject ("关于报名")
 _TOLD = re.compile(r"(?:发送?|回复?|输入|打|写)\s*[「“\"『]?$|(?<![我俺咱])[快都]来\s*$|关于\s*$")
@@ -520,7 +525,7 @@ def _talk_of_it(before: str, after: str, asked: bool = False) -> bool:
     or told to others (`_TOLD`); the writer doing it needs no "I" ("报名以后请拉我进群")."""
     return bool(_others_named(before) or _TOLD.search(before) or _OTHERS_AFTER.match(after)
                 or _THING.match(after) or (not asked and _STATE.match(after) is not None
-                                           and not _ME.search(before)
+                                           and not _WRITERS_OWN.search(before)
                                            and not _WANTS.search(before.replace(" ", ""))))
 
 

@@ -1,6 +1,7 @@
 """r85: a third hostile pass, over 3749ae7 (r84's findings fixed: periods typed, hints,
 `Fraction`, the corpus's numbers, invite's `_STATE`). Each finding is a strict xfail
-(/work/helpers/reports/r85.md); the plain tests pin what was checked and holds."""
+(/work/helpers/reports/r85.md), findings 1, 3 to 7 fixed; the plain tests pin what was
+checked and holds."""
 
 from __future__ import annotations
 
@@ -36,9 +37,6 @@ def _wait(written: str) -> timedelta:
 
 # ---------------------------------------------------------------- findings: YAML numbers
 
-@pytest.mark.xfail(strict=True, reason="r85 finding 1 (MEDIUM, regression of 3749ae7): a "
-                   "case with an empty `text:` or a null message is taken, and `moderation "
-                   "test` ends in a traceback (`next(..., None)` finds the None itself)")
 @pytest.mark.parametrize("case", ["text: ", "text: null", "messages: [加我, ~]",
                                   "messages: [~]"])
 def test_r85_1_a_corpus_case_without_a_text_is_refused_with_its_line(tmp_path: Path,
@@ -47,25 +45,17 @@ def test_r85_1_a_corpus_case_without_a_text_is_refused_with_its_line(tmp_path: P
         corpus.read_corpus(_case(tmp_path, case))
 
 
-@pytest.mark.xfail(strict=True, reason="r85 finding 5 (LOW, new in 3749ae7): a fraction "
-                   "written as a text is told to write what was written: no word of the "
-                   "quotes or the leading zero")
 @pytest.mark.parametrize(("written", "hint"), [("'1.5'", "without"), ("01.5", "leading zero")])
 def test_r85_5_a_fraction_refused_says_what_to_change(tmp_path: Path, written: str,
                                                       hint: str) -> None:
     assert hint in _problem(tmp_path, _faq("threshold", written))
 
 
-@pytest.mark.xfail(strict=True, reason="r85 finding 6 (LOW, new in 3749ae7): `-010` where a "
-                   "duration goes is told to write -10s or -10, both refused")
 def test_r85_6_a_negative_duration_with_a_leading_zero_is_not_told_to_write_one(
         tmp_path: Path) -> None:
     assert "write -10" not in _problem(tmp_path, _faq("cooldown", "-010"))
 
 
-@pytest.mark.xfail(strict=True, reason="r85 finding 7 (LOW, new wording in 3749ae7): other "
-                   "digits than full-width are called full-width and told to write the same "
-                   "text (٥); a full-width negative (-５) lost its hint")
 @pytest.mark.parametrize(("written", "wanted"), [("٥", "write 5"), ("-５", "write -5")])
 def test_r85_7_a_number_in_other_digits_is_told_the_plain_number(tmp_path: Path,
                                                                  written: str,
@@ -85,10 +75,6 @@ def test_r85_2_a_sign_up_after_the_state_asked_signs_up(text: str) -> None:
     assert _reading(text) is Reading.SIGN_UP
 
 
-@pytest.mark.xfail(strict=True, reason="r85 finding 3 (MEDIUM, regression of 3749ae7 on "
-                   "531f149 and 4d2612a): only 我 or a want makes 报名免费的 the writer's: "
-                   "俺/咱/本人, a request (申请, 求, 麻烦) or a deed now (马上, 立即, 那就) "
-                   "signs nobody up")
 @pytest.mark.parametrize("text", [
     "俺报名免费的", "咱报名免费的", "本人报名免费的", "申请报名免费的", "求报名免费的",
     "麻烦报名免费的", "马上报名免费的", "立即报名免费的", "那就报名免费的吧"])
@@ -96,9 +82,6 @@ def test_r85_3_the_free_one_asked_for_without_a_want_signs_up(text: str) -> None
     assert _reading(text) is Reading.SIGN_UP
 
 
-@pytest.mark.xfail(strict=True, reason="r85 finding 4 (MEDIUM, regression of ff732a0 on "
-                   "7ed8510, kept by 3749ae7): any 我 before the word makes the state the "
-                   "writer's, so 我觉得/我听说/我记得 ... 报名还没开始 signs the talker up")
 @pytest.mark.parametrize("text", [
     "我觉得报名还没开始", "我听说报名还没开始", "我记得报名是免费的", "我看报名还没开始",
     "我估计报名还没开始", "我以为报名还没开始", "我这边报名还没开始", "我们群报名还没开始",
