@@ -199,9 +199,10 @@ _THING = re.compile(rf"\s?(?:的(?!事)[\u4e00-\u9fff]|{_NOUNS}|费|表|群|链�
                     r"[很太真挺超难]|好(?![了的啦])|容易|简单|复杂|火爆)|"
                     r"\s(?:is|was|has|will|closes|opens)\b)")
 # or its state said of it, to the end of its clause (particles, WeChat's [捂脸], any mark
-# but a question's after it), with no want or "I" of the writer's before the word ("报名还没
-# 开始", "目前报名暂未开放", "报名是完全免费的啊"; not "我想报名免费试听课", which names what is
-# signed up for, nor "我要报名免费的"; asked, "报名还没开始吗", "报名免费？", it is a question)
+# but a question's after it), with no choice of the writer's before the word (`_WRITERS_OWN`,
+# a want): "报名还没开始", "目前报名暂未开放", "报名是完全免费的啊"; not "我想报名免费试听课",
+# which names what is signed up for, nor "我要报名免费的"; asked ("报名还没开始吗", "报名
+# 免费？") it is a question
 _STATE = re.compile(r"\s?(?:也|都|还|目前|现在|暂时?|是)*(?:(?:没有?|未|尚未|暂未|暂不|不)(?:正式)?"
                     r"(?:开始|开启|开放|结束|截止|收费)|暂停|(?:全|全部|完全|全程|一律)?(?:免费|收费))"
                     r"(?=(?:[的了啦哦噢啊吧呢呀嘛哈滴哟哇咯喔诶~～]|\[[^\[\]]{1,8}\]|[^\w?？])*$)")
