@@ -10,22 +10,11 @@ from pathlib import Path
 import pytest
 from test_h50b_signup_questions import _reading
 from test_r84 import _max_mentions, _problem
+from test_r85 import _case, _faq
 
 from bot import corpus
 from bot.yamlfile import InputError
 from handlers.invite import Reading
-
-
-def _faq(key: str, written: str) -> str:
-    return (f"handlers:\n  - faq:\n      {key}: {written}\n"
-            "      entries: [{questions: [x], file: rules.md}]\n")
-
-
-def _case(tmp_path: Path, case: str) -> Path:
-    file = tmp_path / "c.yaml"
-    file.write_text(f"cases:\n  - {{family: phone, flag: true, {case}}}\n", encoding="utf-8")
-    return file
-
 
 # ---------------------------------------------------------------- findings: invite
 
