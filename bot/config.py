@@ -147,9 +147,11 @@ def _a_number(value: Any) -> Any:
 
 def _as_a_number(value: str | bool) -> str:
     """What to write instead of a text where a number goes."""
-    if isinstance(value, str) and (plain := yamlfile.leading_zero(value)) is not None:
+    if isinstance(value, str) and (plain := yamlfile.leading_zero(value)) is not None and \
+            not plain.startswith("-"):
         return f"a leading zero makes it a text: write {plain}"
-    if isinstance(value, str) and not isinstance(yamlfile.plain_value(value.strip()), str):
+    if isinstance(value, str) and (number := yamlfile.plain_value(value.strip())) and \
+            isinstance(number, int | float) and 0 < number < float("inf"):
         return f"a text, in quotes: write {value.strip()} without them"
     return "write e.g. 1.5"
 

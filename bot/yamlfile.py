@@ -880,7 +880,8 @@ def describe(error: Any, model: type[BaseModel] | None = None) -> str:
         number = error["type"].startswith(("int", "float"))
         if isinstance(read, str) and number and (plain := leading_zero(read)) is not None:
             message += f" (a leading zero makes it a text: write {plain})"
-        elif isinstance(read, str) and number and (plain := other_digits(read)) is not None:
+        elif isinstance(read, str) and number and (plain := other_digits(read)) is not None \
+                and ("." not in plain or error["type"].startswith("float")):
             message += f" (digits of another form are a text: write {plain})"
         elif isinstance(read, str) and number and re.fullmatch(r"-?[0-9]+", read.strip()):
             message += f" (a text, in quotes: write {read.strip()} without them)"

@@ -199,8 +199,8 @@ _THING = re.compile(rf"\s?(?:的(?!事)[\u4e00-\u9fff]|{_NOUNS}|费|表|群|链�
                     r"[很太真挺超难]|好(?![了的啦])|容易|简单|复杂|火爆)|"
                     r"\s(?:is|was|has|will|closes|opens)\b)")
 # or its state said of it, to the end of its clause (particles, WeChat's [捂脸], any mark
-# but a question's after it), with no choice of the writer's before the word (`_WRITERS_OWN`,
-# a want): "报名还没开始", "目前报名暂未开放", "报名是完全免费的啊"; not "我想报名免费试听课",
+# but a question's after it), with no choice of the writer's before the word (`_state_of_it`):
+# "报名还没开始", "目前报名暂未开放", "报名是完全免费的啊"; not "我想报名免费试听课",
 # which names what is signed up for, nor "我要报名免费的"; asked ("报名还没开始吗", "报名
 # 免费？") it is a question
 _STATE = re.compile(r"\s?(?:也|都|还|目前|现在|暂时?|是)*(?:(?:没有?|未|尚未|暂未|暂不|不)(?:正式)?"
@@ -208,9 +208,13 @@ _STATE = re.compile(r"\s?(?:也|都|还|目前|现在|暂时?|是)*(?:(?:没有?
                     r"(?=(?:[的了啦哦噢啊吧呢呀嘛哈滴哟哇咯喔诶~～]|\[[^\[\]]{1,8}\]|[^\w?？])*$)")
 # what makes the state the writer's own choice ("我要报名免费的", "本人报名免费的", "那就报名
 # 免费的吧"), not a thought ("我觉得报名还没开始", "i think 报名还没开始")
-_WRITERS_OWN = re.compile(r"(?:我|俺|咱|本人)(?!们|觉得|听说|记得|看|估计|以为|猜|感觉|知道|"
-                          r"这边|那边|刚|问)|申请|求|麻烦|马上|立即|立刻|那就|"
+_WRITERS_OWN = re.compile(r"(?:我们|咱们|俺们|我(?!们)|咱(?!们)|俺(?!们)|(?<!日)本人)"
+                          r"(?!群|这边|那边|觉得|听说|记得|看|估计|以为|猜|感觉|知道|刚问|问)|"
                           r"\b(?:i|me|my)\b(?!\s*(?:think|heard|guess|believe|thought))")
+# and, right before the word, a request for it: only of the free or paid one ("麻烦报名免费
+# 的", "那就报名免费的吧"); no one asks to sign up for what has not started ("立即报名还没开放")
+_ASKS_FOR = re.compile(r"(?:申请|(?<![要需])求|麻烦|马上|立即|立刻|那就)\s*$")
+_PRICE = re.compile("免费|收费")
 # or the word told to others: sent as a text ("直接发报名就行", "回复报名"), a call to come
 # ("快来报名", "都来报名"; not "我来报名") or a subject ("关于报名")
 _TOLD = re.compile(r"(?:发送?|回复?|输入|打|写)\s*[「“\"『]?$|(?<![我俺咱])[快都]来\s*$|关于\s*$")
@@ -525,9 +529,16 @@ def _talk_of_it(before: str, after: str, asked: bool = False) -> bool:
     "今天报名的人好多", "报名费"), its state said (`_STATE`, unless `asked`: "报名还没开始？")
     or told to others (`_TOLD`); the writer doing it needs no "I" ("报名以后请拉我进群")."""
     return bool(_others_named(before) or _TOLD.search(before) or _OTHERS_AFTER.match(after)
-                or _THING.match(after) or (not asked and _STATE.match(after) is not None
-                                           and not _WRITERS_OWN.search(before)
-                                           and not _WANTS.search(before.replace(" ", ""))))
+                or _THING.match(after) or (not asked and _state_of_it(before, after)))
+
+
+def _state_of_it(before: str, after: str) -> bool:
+    """Whether `after` says the state of signing up (`_STATE`) and no choice of the writer's
+    stands before the word to make it their sign-up."""
+    state = _STATE.match(after)
+    if state is None or _WRITERS_OWN.search(before) or _WANTS.search(before.replace(" ", "")):
+        return False
+    return not (_ASKS_FOR.search(before) and _PRICE.search(state[0]))
 
 
 def _others_named(before: str) -> re.Match[str] | None:

@@ -18,10 +18,6 @@ from handlers.invite import Reading
 
 # ---------------------------------------------------------------- findings: invite
 
-@pytest.mark.xfail(strict=True, reason="r86 finding 1 (MEDIUM, regression of ee1055f on "
-                   "3749ae7 and 4d2612a): `_WRITERS_OWN`'s 我(?!们…) drops 我们, the writer "
-                   "with others: the state after it is talk and nobody signs up; "
-                   "我们报名 alone signs up")
 @pytest.mark.parametrize("text", [
     "我们报名免费的", "我们俩报名免费的", "我们一起报名免费的", "我们也报名免费的吧",
     "我们两个人报名免费的", "我们俩都报名免费的", "咱们一起报名免费的"])
@@ -29,18 +25,11 @@ def test_r86_1_we_sign_up_for_the_free_one(text: str) -> None:
     assert _reading(text) is Reading.SIGN_UP
 
 
-@pytest.mark.xfail(strict=True, reason="r86 finding 2 (LOW, regression of ee1055f on 3749ae7 "
-                   "and 4d2612a): 我(?!刚) also drops 我刚好 and 我刚刚, which are no thought; "
-                   "我刚报名 alone signs up")
 @pytest.mark.parametrize("text", ["我刚好报名免费的", "我刚刚报名免费的"])
 def test_r86_2_i_just_sign_up_for_the_free_one(text: str) -> None:
     assert _reading(text) is Reading.SIGN_UP
 
 
-@pytest.mark.xfail(strict=True, reason="r86 finding 3 (MEDIUM, regression of ee1055f on "
-                   "3749ae7): `_WRITERS_OWN` matches inside other words (那就是, 麻烦 the "
-                   "adjective, 要求 需求 求职, 日本人, 申请 the noun, 马上就, 立即): talk of the "
-                   "state signs the writer up")
 @pytest.mark.parametrize("text", [
     "那就是报名还没开始", "那就说明报名还没开始", "那就是说报名还没开始咯", "太麻烦了报名还没开始",
     "麻烦死了报名还没开始", "有点麻烦报名暂停了", "好麻烦啊报名还没截止", "按要求报名免费的",
@@ -52,9 +41,6 @@ def test_r86_3_the_state_talked_of_signs_nobody_up(text: str) -> None:
 
 # ---------------------------------------------------------------- findings: hints
 
-@pytest.mark.xfail(strict=True, reason="r86 finding 4 (LOW, new in ee1055f): a fraction "
-                   "refused is told to write a value that is refused too (threshold > 0), "
-                   "as r85 6 was for a duration")
 @pytest.mark.parametrize(("written", "told"), [
     ("'-010'", "write -10"), ("-010", "write -10"), ("'.nan'", "write .nan"),
     ("'-.inf'", "write -.inf")])
@@ -63,9 +49,6 @@ def test_r86_4_a_threshold_is_not_told_to_write_what_is_refused(tmp_path: Path, 
     assert told not in _problem(tmp_path, _faq("threshold", written))
 
 
-@pytest.mark.xfail(strict=True, reason="r86 finding 5 (LOW, new in ee1055f): `other_digits` "
-                   "tells a whole number's key to write a fraction, which is refused as "
-                   "'not a valid integer'; 3749ae7 gave no hint")
 @pytest.mark.parametrize("written", ["'５.５'", "'٥.٥'"])
 def test_r86_5_a_whole_number_is_not_told_to_write_a_fraction(tmp_path: Path,
                                                               written: str) -> None:
