@@ -442,6 +442,18 @@ def groupbot(*args: str, stdin: str | TextIO = "", env: Mapping[str, str] | None
     return Ran(code, "" if stdout else out.getvalue(), err.getvalue(), frozen)
 
 
+def own_env() -> dict[str, str]:
+    """This process's environment without the WeChat gateway's and groupbot's settings, so a
+    command runs on what its arguments and config give it (the simulator, say)."""
+    return {k: v for k, v in os.environ.items() if not k.startswith(("WECHATY_", "GROUPBOT_"))}
+
+
+def simulate(config_dir: Path, lines: str = "/quit\n") -> Ran:
+    """`groupbot run --simulator` on `config_dir`, typed `lines`, in `own_env()`."""
+    return groupbot("run", "--simulator", "--config", str(config_dir), stdin=lines,
+                    env=own_env())
+
+
 def sqlite_file(path: Path, statements: str) -> Path:
     """An SQLite file holding what `statements` (separated by `;`) make and nothing of
     groupbot's, as another application or tool leaves one (made through the store, which

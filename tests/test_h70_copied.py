@@ -5,13 +5,11 @@ on the old file again left the PostgreSQL copy behind, stale, without a word).""
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 from pathlib import Path
 
 import pytest
-from harness import ROOT, Ran, groupbot
+from harness import groupbot, shipped_config, simulate
 from pg import Postgres
 
 COPIED = re.compile(r" was copied to (\S+) on (\d{4}-\d{2}-\d{2} \d{2}:\d{2}) UTC ")
@@ -20,16 +18,9 @@ COPIED = re.compile(r" was copied to (\S+) on (\d{4}-\d{2}-\d{2} \d{2}:\d{2}) UT
 @pytest.fixture
 def config(tmp_path: Path) -> Path:
     """A deployment whose terminal simulator has run once (its database: data/groupbot.db)."""
-    shutil.copytree(ROOT / "config", tmp_path / "config")
-    shutil.copytree(ROOT / "content", tmp_path / "content")
-    assert _run(tmp_path / "config").returncode == 0
-    return tmp_path / "config"
-
-
-def _run(config: Path) -> Ran:
-    return groupbot("run", "--simulator", "--config", str(config), stdin="/quit\n",
-                    env={k: v for k, v in os.environ.items()
-                         if not k.startswith(("WECHATY_", "GROUPBOT_"))})
+    root = shipped_config(tmp_path)
+    assert simulate(root).returncode == 0
+    return root
 
 
 def _copied(config: Path, url: str) -> str:
@@ -61,7 +52,7 @@ def test_run_refuses_the_file_naming_the_copy_and_the_ways_on(
         config: Path, postgres: Postgres) -> None:
     url = postgres.database()
     at = _copied(config, url)
-    ran = _run(config)
+    ran = simulate(config)
     assert (ran.returncode, ran.stdout) == (2, "")
     assert ran.stderr == f"groupbot run: {_refused(config, url, at)}\n"
 
@@ -104,7 +95,7 @@ def test_unmark_lets_the_bot_run_on_the_file_and_copy_it_again(
                           "from then on (drop it, or empty it, before copying the file "
                           "again)\n")
     assert "copied to" not in groupbot("check", "--config", str(config)).stderr
-    assert _run(config).returncode == 0
+    assert simulate(config).returncode == 0
     assert _copied(config, postgres.database())  # (into another database)
     ran = groupbot("storage", "unmark", "--db", str(db))
     assert ran.returncode == 0
@@ -118,7 +109,7 @@ def test_a_copy_refused_leaves_no_mark(config: Path, postgres: Postgres) -> None
     postgres.sql("CREATE TABLE invoices (id int)", url.rsplit("/", 1)[1])
     ran = groupbot("storage", "copy", "--config", str(config), "--to", url)
     assert ran.returncode == 2
-    assert _run(config).returncode == 0
+    assert simulate(config).returncode == 0
     assert "warning" not in groupbot("check", "--config", str(config)).stderr
 
 
@@ -127,4 +118,4 @@ def test_a_file_never_copied_runs_as_before(config: Path) -> None:
     assert ran.returncode == 0
     assert ran.stdout.endswith("holds no mark of a copy: a bot may run on it (nothing "
                                "changed)\n")
-    assert _run(config).returncode == 0
+    assert simulate(config).returncode == 0

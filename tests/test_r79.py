@@ -5,13 +5,11 @@ plain tests pin what was checked and holds."""
 from __future__ import annotations
 
 import asyncio
-import os
-import shutil
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from harness import ROOT, Ran, groupbot
+from harness import ROOT, groupbot, own_env, shipped_config, simulate
 from pg import Postgres
 
 from bot import schema, state, storage_copy
@@ -25,21 +23,12 @@ URL = "postgresql://groupbot@db.internal:5432/groupbot"
 SCENARIO = ROOT / "tests" / "scenarios" / "broadcast.yaml"
 
 
-def _env() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if not k.startswith(("WECHATY_", "GROUPBOT_"))}
-
-
-def _simulate(config: Path, lines: str = "/quit\n") -> Ran:
-    return groupbot("run", "--simulator", "--config", str(config), stdin=lines, env=_env())
-
-
 @pytest.fixture
 def config(tmp_path: Path) -> Path:
     """A deployment whose terminal simulator has run once (data/groupbot.db)."""
-    shutil.copytree(ROOT / "config", tmp_path / "config")
-    shutil.copytree(ROOT / "content", tmp_path / "content")
-    assert _simulate(tmp_path / "config").returncode == 0
-    return tmp_path / "config"
+    root = shipped_config(tmp_path)
+    assert simulate(root).returncode == 0
+    return root
 
 
 def _mark(db: Path) -> None:
@@ -74,7 +63,7 @@ def _rows(db: Path) -> int:
 def test_the_simulator_refuses_a_marked_file_of_its_own(config: Path) -> None:
     db = config.parent / "data" / "groupbot.db"
     _mark(db)
-    ran = _simulate(config)
+    ran = simulate(config)
     assert ran.returncode == 2 and f"was copied to {URL}" in ran.stderr, ran.stderr
 
 
@@ -83,7 +72,7 @@ def test_replay_db_refuses_a_marked_file_as_the_simulator_does(config: Path) -> 
     _mark(db)
     before = _rows(db)
     ran = groupbot("replay", "--config", str(config), "--db", str(db), str(SCENARIO),
-                   env=_env())
+                   env=own_env())
     assert _rows(db) == before  # the copy would fall behind what the replay wrote
     assert ran.returncode == 2 and f"was copied to {URL}" in ran.stderr, ran.stderr
 
@@ -99,7 +88,7 @@ def _scenario_wait(tmp_path: Path, written: str) -> timedelta:
 
 
 def test_the_simulator_reads_these_waits_as_refused_or_decimal(config: Path) -> None:
-    out = _simulate(config, "/wait 1:30\n/wait 1:30:00\n/wait 0x10\n/quit\n").stdout
+    out = simulate(config, "/wait 1:30\n/wait 1:30:00\n/wait 0x10\n/quit\n").stdout
     for written in ("1:30", "1:30:00", "0x10"):
         assert f"! not a duration: '{written}'" in out, out
 
@@ -116,7 +105,7 @@ def test_a_leading_zero_is_refused_the_same_in_both(tmp_path: Path, config: Path
     the text written, and refuse it saying what to write."""
     with pytest.raises(InputError, match="a leading zero makes it a text: write 10s"):
         _scenario_wait(tmp_path, "010")
-    out = _simulate(config, "/wait 010\n/quit\n").stdout
+    out = simulate(config, "/wait 010\n/quit\n").stdout
     assert "! not a duration: '010' (a leading zero makes it a text: write 10s" in out, out
 
 
@@ -131,7 +120,7 @@ def test_unmark_given_the_lock_file_names_the_database(config: Path) -> None:
     _mark(db)
     lock = db.with_name(db.name + ".lock")
     assert lock.exists()
-    ran = groupbot("storage", "unmark", "--db", str(lock), env=_env())
+    ran = groupbot("storage", "unmark", "--db", str(lock), env=own_env())
     assert ran.returncode == 2, ran.stdout
     assert f"is the lock file of the database {db}" in ran.stderr
 
@@ -139,9 +128,9 @@ def test_unmark_given_the_lock_file_names_the_database(config: Path) -> None:
 def test_unmark_takes_the_mark_out_and_the_simulator_runs_again(config: Path) -> None:
     db = config.parent / "data" / "groupbot.db"
     _mark(db)
-    ran = groupbot("storage", "unmark", "--db", str(db), env=_env())
+    ran = groupbot("storage", "unmark", "--db", str(db), env=own_env())
     assert ran.returncode == 0 and "unmarked" in ran.stdout, ran.stderr
-    assert _simulate(config).returncode == 0
+    assert simulate(config).returncode == 0
 
 
 def test_a_copy_whose_mark_failed_says_the_copy_is_whole_and_what_to_do(
@@ -155,11 +144,11 @@ def test_a_copy_whose_mark_failed_says_the_copy_is_whole_and_what_to_do(
     url = postgres.database()
     with monkeypatch.context() as patched:
         patched.setattr(storage_copy, "_mark", full)
-        ran = groupbot("storage", "copy", "--config", str(config), "--to", url, env=_env())
+        ran = groupbot("storage", "copy", "--config", str(config), "--to", url, env=own_env())
     assert ran.returncode == 2, ran.stderr
     assert "is whole and committed, but" in ran.stderr and "database or disk is full" in \
         ran.stderr and "set `storage: " in ran.stderr, ran.stderr
-    assert _simulate(config).returncode == 0  # unmarked: the error's advice is all there is
+    assert simulate(config).returncode == 0  # unmarked: the error's advice is all there is
 
 
 @pytest.mark.parametrize("command", [("report",), ("export", "--what", "members"), ("audit",)])
@@ -170,7 +159,7 @@ def test_a_read_of_a_marked_file_notes_that_it_ends_at_the_copy(
     db = config.parent / "data" / "groupbot.db"
     _mark(db)
     out = ("--out", str(config.parent / "members.csv")) if command[0] == "export" else ()
-    ran = groupbot(*command, *out, "--config", str(config), "--db", str(db), env=_env())
+    ran = groupbot(*command, *out, "--config", str(config), "--db", str(db), env=own_env())
     assert ran.returncode == 0, ran.stderr
     assert f"groupbot {command[0]}: note: {db} was copied to {URL} on 2026-12-02 05:40 UTC " \
            "(`groupbot storage copy`); what this file shows ends there (the bot writes to " \
@@ -179,5 +168,5 @@ def test_a_read_of_a_marked_file_notes_that_it_ends_at_the_copy(
 
 
 def test_a_read_of_an_unmarked_file_says_nothing_of_a_copy(config: Path) -> None:
-    ran = groupbot("report", "--config", str(config), env=_env())
+    ran = groupbot("report", "--config", str(config), env=own_env())
     assert ran.returncode == 0 and "copied" not in ran.stderr, ran.stderr

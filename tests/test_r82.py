@@ -5,9 +5,7 @@ scenario waits the simulator waits; the other tests pin what was checked and hol
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import types
 from datetime import datetime, time, timedelta
 from itertools import pairwise
@@ -16,7 +14,7 @@ from typing import Any
 
 import pytest
 import yaml
-from harness import BOT_YAML, ROOT, Ran, groupbot, write_config
+from harness import BOT_YAML, ROOT, shipped_config, simulate, write_config
 
 from bot import config, corpus, replay, yamlfile
 from bot.web import views
@@ -146,14 +144,6 @@ def test_the_consoles_config_yaml_reads_back_as_shown(tmp_path: Path) -> None:
     assert yaml.load(keywords["yaml"], Loader=yamlfile.Loader) == keywords["config"]
 
 
-def _env() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if not k.startswith(("WECHATY_", "GROUPBOT_"))}
-
-
-def _simulate(config_dir: Path, lines: str) -> Ran:
-    return groupbot("run", "--simulator", "--config", str(config_dir), stdin=lines, env=_env())
-
-
 def _scenario_wait(tmp_path: Path, written: str) -> timedelta:
     path = tmp_path / "s.yaml"
     path.write_text(f"config: {ROOT / 'config'}\nstart: \"2026-11-23 10:05\"\n"
@@ -165,9 +155,7 @@ def _scenario_wait(tmp_path: Path, written: str) -> timedelta:
 
 @pytest.fixture
 def shipped(tmp_path: Path) -> Path:
-    shutil.copytree(ROOT / "config", tmp_path / "config")
-    shutil.copytree(ROOT / "content", tmp_path / "content")
-    return tmp_path / "config"
+    return shipped_config(tmp_path)
 
 
 def test_what_a_scenario_waits_the_simulator_waits_too(tmp_path: Path, shipped: Path) -> None:
@@ -176,7 +164,7 @@ def test_what_a_scenario_waits_the_simulator_waits_too(tmp_path: Path, shipped: 
     written = ["+5", "1.5e+3", ".5", "10"]
     assert [_scenario_wait(tmp_path, w) for w in written] == [
         timedelta(seconds=s) for s in (5, 1500, 0.5, 10)]
-    out = _simulate(shipped, "".join(f"/wait {w}\n" for w in written) + "/quit\n").stdout
+    out = simulate(shipped, "".join(f"/wait {w}\n" for w in written) + "/quit\n").stdout
     assert "not a duration" not in out, out
     shown = [datetime.fromisoformat(at) for at in re.findall(r"now (\S+ \S+) ", out)]
     assert [round((b - a).total_seconds()) for a, b in pairwise(shown)] in (
@@ -185,7 +173,7 @@ def test_what_a_scenario_waits_the_simulator_waits_too(tmp_path: Path, shipped: 
     with pytest.raises(InputError):
         for w in refused:
             _scenario_wait(tmp_path, w)
-    out = _simulate(shipped, "".join(f"/wait {w}\n" for w in refused) + "/quit\n").stdout
+    out = simulate(shipped, "".join(f"/wait {w}\n" for w in refused) + "/quit\n").stdout
     assert all(f"! not a duration: '{w}'" in out for w in refused), out
 
 
