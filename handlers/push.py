@@ -470,7 +470,7 @@ class PushSchedule(Media):
     content: ContentFile | None = None
     text: str | None = None
     mode: Mode = Mode.ROTATE
-    at_end: AtEnd = AtEnd.STOP
+    at_end: AtEnd | None = None  # (series only; not given, a series stops)
     template: Annotated[TemplateText, placeholders("text", "episode", "episodes")] = (
         Template("{text}"))
     grace: Duration = timedelta(minutes=10)
@@ -479,7 +479,7 @@ class PushSchedule(Media):
     def _items(self) -> PushSchedule:
         if not self.cron and not self.at:
             raise ValueError("give `cron` (repeating times), `at` (one-off dates) or both")
-        if "at_end" in self.model_fields_set and self.mode is not Mode.SERIES:
+        if self.at_end is not None and self.mode is not Mode.SERIES:
             raise ValueError(f"`at_end` is for mode series (it said what comes after the last "
                              f"episode); mode {self.mode} never ends: delete `at_end`")
         if self.content is None and self.text is None and self.files:

@@ -1,0 +1,78 @@
+"""h87: the operators' YAML, last loose ends: the console's config view loads back as the
+settings it shows; yes/no/on/off; a push file's item that is a number; a replay's `start`
+with a one-digit hour; the key path of a bad mapping key."""
+
+from __future__ import annotations
+
+import textwrap
+import types
+from pathlib import Path
+from typing import Any
+
+import pytest
+from harness import BOT_YAML, shipped_config, write_config
+
+from bot import config
+from bot.web import views
+from bot.yamlfile import InputError
+from handlers import REGISTRY
+
+
+def _shown(deployment: config.Deployment) -> dict[str, list[tuple[str, str]]]:
+    """Each type's handlers as the console's config view shows them: (name, YAML)."""
+    shown = views.effective_config(types.SimpleNamespace(deployment=deployment))  # type: ignore[arg-type]
+    return {t["name"]: [(h["name"], h["yaml"]) for h in t["handlers"]] for t in shown["types"]}
+
+
+def _pasted(handlers: list[tuple[str, str]]) -> str:
+    """A type file of the handlers' YAML, each pasted under its `- name:`."""
+    return "handlers:\n" + "".join(f"  - {name}:\n" + textwrap.indent(written, "      ")
+                                   for name, written in handlers)
+
+
+def _settings(deployment: config.Deployment, gtype: str) -> list[tuple[str, Any]]:
+    return [(h.name, h.config) for h in deployment.types[gtype].handlers]
+
+
+def test_every_shipped_handlers_settings_shown_by_the_console_load_back_the_same(
+        tmp_path: Path) -> None:
+    """r84 finding 8: checkin's `bonuses: {7: 30}` was shown `'7': 30`, refused pasted back;
+    content files were shown with their text, a push schedule's default `at_end` refused."""
+    root = shipped_config(tmp_path)
+    first = config.load(root, REGISTRY)
+    for gtype, handlers in _shown(first).items():
+        (root / "types" / f"pasted-{gtype}.yaml").write_text(_pasted(handlers), encoding="utf-8")
+    again = config.load(root, REGISTRY)
+    for gtype in first.types:
+        assert _settings(again, f"pasted-{gtype}") == _settings(first, gtype), gtype
+
+
+@pytest.mark.parametrize("written", [
+    "window: 1.5s", "window: 2.25s", "window: 90s", "window: 1h30m"])
+def test_a_duration_is_shown_as_it_loads_back(tmp_path: Path, written: str) -> None:
+    handlers = f"handlers:\n  - welcome:\n      template: hi\n      {written}\n"
+    first = config.load(write_config(tmp_path / "a", BOT_YAML, {"recruitment": handlers}),
+                        REGISTRY)
+    pasted = _pasted(_shown(first)["recruitment"])
+    again = config.load(write_config(tmp_path / "b", BOT_YAML, {"recruitment": pasted}),
+                        REGISTRY)
+    assert _settings(again, "recruitment") == _settings(first, "recruitment")
+
+
+def test_a_push_at_one_off_times_is_shown_as_it_loads_back(tmp_path: Path) -> None:
+    handlers = ("handlers:\n  - push:\n      schedules:\n        - id: launch\n"
+                "          at: ['2031-12-01 19:00', 2031-12-02 08:30:00]\n"
+                "          text: 上线啦\n")
+    first = config.load(write_config(tmp_path / "a", BOT_YAML, {"recruitment": handlers}),
+                        REGISTRY)
+    pasted = _pasted(_shown(first)["recruitment"])
+    again = config.load(write_config(tmp_path / "b", BOT_YAML, {"recruitment": pasted}),
+                        REGISTRY)
+    assert _settings(again, "recruitment") == _settings(first, "recruitment")
+
+
+def _problem(tmp_path: Path, handlers: str) -> str:
+    with pytest.raises(InputError) as caught:
+        config.load(write_config(tmp_path / "config", BOT_YAML, {"recruitment": handlers}),
+                    REGISTRY)
+    return str(caught.value.problems[0]).split("config/", 1)[1]
