@@ -241,8 +241,8 @@ def load(path: Path) -> tuple[Scenario, list[tuple[timedelta, str, Any]], yamlfi
             raise InputError([located.problem(where, f"a scenario spans at most "
                                               f"{SPAN_LIMIT.days}d from its start")])
         if kind == "restart":
-            body = raw[kind]
-            if not isinstance(body, bool):
+            body = yamlfile.switch(raw[kind])
+            if body is None:
                 raise InputError([located.problem((*at, kind), "write `restart: true` (or "
                                                   "`false` to skip the restart)")])
         elif kind != "wait":

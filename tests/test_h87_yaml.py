@@ -76,3 +76,69 @@ def _problem(tmp_path: Path, handlers: str) -> str:
         config.load(write_config(tmp_path / "config", BOT_YAML, {"recruitment": handlers}),
                     REGISTRY)
     return str(caught.value.problems[0]).split("config/", 1)[1]
+
+
+# ---------------------------------------------------------------- yes, no, on, off
+
+
+def _handler(tmp_path: Path, handlers: str, name: str) -> Any:
+    deployment = config.load(write_config(tmp_path / "config", BOT_YAML,
+                                          {"recruitment": handlers}), REGISTRY)
+    return next(h.config for h in deployment.types["recruitment"].handlers if h.name == name)
+
+
+def _keywords(rule: str) -> str:
+    return f"handlers:\n  - keywords:\n      rules:\n        - {{{rule}}}\n"
+
+
+def test_yes_no_on_and_off_where_a_text_goes_are_the_texts_written(tmp_path: Path) -> None:
+    """Read as YAML 1.1's booleans, `patterns: [yes]` was refused: `Input should be a valid
+    string, not True`, no hint; a keyword reply `NO` or `on` the same."""
+    rule = _handler(tmp_path, _keywords("patterns: [yes, NO, On, off], reply: on"),
+                    "keywords").rules[0]
+    assert ([str(p) for p in rule.patterns], rule.reply.source) == (
+        ["yes", "NO", "On", "off"], "on")
+
+
+@pytest.mark.parametrize(("written", "read"), [
+    ("yes", True), ("On", True), ("NO", False), ("off", False), ("true", True),
+    ("False", False)])
+def test_a_key_that_takes_a_switch_takes_yes_no_on_and_off(tmp_path: Path, written: str,
+                                                         read: bool) -> None:
+    rule = _handler(tmp_path, _keywords(f"patterns: [hi], reply: x, mention: {written}"),
+                    "keywords").rules[0]
+    assert rule.mention is read
+
+
+def test_antispams_off_is_still_ignore(tmp_path: Path) -> None:
+    settings = _handler(tmp_path, "handlers:\n  - antispam:\n      kinds: {file: log, "
+                                  "video: off}\n      on_rejoin: no\n      names: off\n",
+                        "antispam")
+    assert (settings.kinds.video, settings.on_rejoin, settings.names.action) == (
+        "ignore", "ignore", "ignore")
+
+
+def test_off_removes_an_inherited_handler_as_false_does(tmp_path: Path) -> None:
+    root = write_config(tmp_path / "config", BOT_YAML, {
+        "base": "handlers:\n  - welcome: {template: hi}\n  - rules: {text: x}\n",
+        "recruitment": "extends: base\nhandlers:\n  - welcome: off\n"}, {"x": "rules"})
+    assert [h.name for h in config.load(root, REGISTRY).types["recruitment"].handlers] == [
+        "rules"]
+
+
+@pytest.mark.parametrize(("rule", "said"), [
+    ("patterns: [true], reply: x", "rules[0].patterns[0]: Input should be a valid string, "
+     "not True (unquoted, true is a boolean: put a text in quotes, 'true')"),
+    ("patterns: [x], reply: false", "rules[0].reply: a template must be text, not False "
+     "(unquoted, false is a boolean: put a text in quotes, 'false')"),
+    ("patterns: [x], reply: 3.10", "rules[0].reply: a template must be text, not 3.1 (a "
+     "number where a text goes: put it in quotes as written, if a text is meant)")])
+def test_a_boolean_or_a_number_where_a_text_goes_says_to_quote_it(
+        tmp_path: Path, rule: str, said: str) -> None:
+    assert _problem(tmp_path, _keywords(rule)).endswith(said)
+
+
+def test_a_switch_word_where_a_number_goes_is_refused_as_the_text(tmp_path: Path) -> None:
+    assert _problem(tmp_path, "handlers:\n  - welcome:\n      template: hi\n"
+                              "      max_mentions: yes\n").endswith(
+        "handlers.welcome.max_mentions: Input should be a valid integer, not 'yes'")
