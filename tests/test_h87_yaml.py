@@ -142,3 +142,21 @@ def test_a_switch_word_where_a_number_goes_is_refused_as_the_text(tmp_path: Path
     assert _problem(tmp_path, "handlers:\n  - welcome:\n      template: hi\n"
                               "      max_mentions: yes\n").endswith(
         "handlers.welcome.max_mentions: Input should be a valid integer, not 'yes'")
+
+
+# ---------------------------------------------------------------- a push file's items
+
+
+def test_a_push_files_item_that_is_not_a_text_is_said_with_its_line(tmp_path: Path) -> None:
+    """It was `a YAML push file is a list of texts`: no line, no item."""
+    handlers = ("handlers:\n  - push:\n      schedules:\n        - {id: tips, cron: '0 9 * * *',"
+                " content: push/tips.yaml}\n")
+    root = write_config(tmp_path / "config", BOT_YAML, {"recruitment": handlers},
+                        {"push/tips.yaml": "# tips\n- 早上好\n- 3.10\n- true\n- 晚安\n"})
+    with pytest.raises(InputError) as caught:
+        config.load(root, REGISTRY)
+    assert str(caught.value.problems[0]).endswith(
+        "handlers.push.schedules[0]: push/tips.yaml:3: item 2 is not a text: 3.1 (a number "
+        "where a text goes: put it in quotes as written, if a text is meant); "
+        "push/tips.yaml:4: item 3 is not a text: True (unquoted, true is a boolean: put a "
+        "text in quotes, 'true')")
