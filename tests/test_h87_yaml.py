@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import textwrap
 import types
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
-from harness import BOT_YAML, shipped_config, write_config
+from harness import BOT_YAML, ROOT, shipped_config, write_config
 
-from bot import config
+from bot import config, replay
 from bot.web import views
 from bot.yamlfile import InputError
 from handlers import REGISTRY
@@ -160,3 +161,23 @@ def test_a_push_files_item_that_is_not_a_text_is_said_with_its_line(tmp_path: Pa
         "where a text goes: put it in quotes as written, if a text is meant); "
         "push/tips.yaml:4: item 3 is not a text: True (unquoted, true is a boolean: put a "
         "text in quotes, 'true')")
+
+
+# ---------------------------------------------------------------- a replay's start
+
+
+@pytest.mark.parametrize("written", ['"2026-11-24 8:55"', "2026-11-24 8:55", "2026-11-24T8:55",
+                                     "'2026-11-24 08:55'"])
+def test_a_scenario_start_with_a_one_digit_hour_is_taken(tmp_path: Path, written: str) -> None:
+    """A clock time (`8:00`) and a push's `at` take a one-digit hour; `start` refused it."""
+    path = tmp_path / "s.yaml"
+    path.write_text(f"config: {ROOT / 'config'}\nstart: {written}\nsteps: []\n",
+                    encoding="utf-8")
+    assert replay.load(path)[0].start == datetime(2026, 11, 24, 8, 55)
+
+
+def test_a_scenarios_restart_takes_yes(tmp_path: Path) -> None:
+    path = tmp_path / "s.yaml"
+    path.write_text(f"config: {ROOT / 'config'}\nstart: 2026-11-24 08:55\n"
+                    "steps:\n  - restart: yes\n  - restart: off\n", encoding="utf-8")
+    assert [body for _, _, body in replay.load(path)[1]] == [True, False]
