@@ -51,7 +51,16 @@ class InputError(Exception):
         self.problems = problems
 
 
+# the end pydantic gives the path of a mapping's key refused, not its value: bonuses.07.[key]
+_KEY = "[key]"
+
+
 def format_path(path: KeyPath) -> str:
+    """A key path as messages name it, handlers.checkin.bonuses[7]; a mapping's key that is
+    refused (not its value) as written after its mapping: handlers.checkin.bonuses, key `07`."""
+    if len(path) > 1 and path[-1] == _KEY:
+        inside = format_path(path[:-2])
+        return f"{inside}, key `{path[-2]}`" if inside else f"key `{path[-2]}`"
     text = ""
     for part in path:
         if isinstance(part, int):

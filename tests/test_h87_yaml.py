@@ -181,3 +181,18 @@ def test_a_scenarios_restart_takes_yes(tmp_path: Path) -> None:
     path.write_text(f"config: {ROOT / 'config'}\nstart: 2026-11-24 08:55\n"
                     "steps:\n  - restart: yes\n  - restart: off\n", encoding="utf-8")
     assert [body for _, _, body in replay.load(path)[1]] == [True, False]
+
+
+# ---------------------------------------------------------------- a mapping's key
+
+
+@pytest.mark.parametrize(("written", "said"), [
+    ("{1:30: 5}", "types/recruitment.yaml:3: handlers.checkin.bonuses, key `1:30`: Input "
+                  "should be a valid integer, not '1:30'"),
+    ("\n        07: 5", "types/recruitment.yaml:4: handlers.checkin.bonuses, key `07`: Input "
+                        "should be a valid integer, not '07' (a leading zero makes it a text: "
+                        "write 7)")])
+def test_a_bad_mapping_key_is_named_as_written_after_its_mapping(
+        tmp_path: Path, written: str, said: str) -> None:
+    """It was `handlers.checkin.bonuses.1:30.[key]`: pydantic's marker in the path."""
+    assert _problem(tmp_path, f"handlers:\n  - checkin:\n      bonuses: {written}\n") == said

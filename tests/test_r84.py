@@ -216,7 +216,7 @@ def test_a_period_with_its_unit_is_read_as_written(parse: str, written: str,
 
 
 @pytest.mark.parametrize(("written", "hint"), [
-    ("{07: 5}", "bonuses.07.[key]: Input should be a valid integer, not '07' (a leading "
+    ("{07: 5}", "bonuses, key `07`: Input should be a valid integer, not '07' (a leading "
                 "zero makes it a text: write 7)"),
     ("{7: 05}", "bonuses[7]: Input should be a valid integer, not '05' (a leading zero "
                 "makes it a text: write 5)"),
