@@ -48,28 +48,26 @@ def test_every_shipped_handlers_settings_shown_by_the_console_load_back_the_same
         assert _settings(again, f"pasted-{gtype}") == _settings(first, gtype), gtype
 
 
+def _loads_back(tmp_path: Path, handlers: str) -> None:
+    """The recruitment type's settings, shown by the console and pasted back, are the same."""
+    first = config.load(write_config(tmp_path / "a", BOT_YAML, {"recruitment": handlers}),
+                        REGISTRY)
+    pasted = _pasted(_shown(first)["recruitment"])
+    again = config.load(write_config(tmp_path / "b", BOT_YAML, {"recruitment": pasted}),
+                        REGISTRY)
+    assert _settings(again, "recruitment") == _settings(first, "recruitment")
+
+
 @pytest.mark.parametrize("written", [
     "window: 1.5s", "window: 2.25s", "window: 90s", "window: 1h30m"])
 def test_a_duration_is_shown_as_it_loads_back(tmp_path: Path, written: str) -> None:
-    handlers = f"handlers:\n  - welcome:\n      template: hi\n      {written}\n"
-    first = config.load(write_config(tmp_path / "a", BOT_YAML, {"recruitment": handlers}),
-                        REGISTRY)
-    pasted = _pasted(_shown(first)["recruitment"])
-    again = config.load(write_config(tmp_path / "b", BOT_YAML, {"recruitment": pasted}),
-                        REGISTRY)
-    assert _settings(again, "recruitment") == _settings(first, "recruitment")
+    _loads_back(tmp_path, f"handlers:\n  - welcome:\n      template: hi\n      {written}\n")
 
 
 def test_a_push_at_one_off_times_is_shown_as_it_loads_back(tmp_path: Path) -> None:
-    handlers = ("handlers:\n  - push:\n      schedules:\n        - id: launch\n"
-                "          at: ['2031-12-01 19:00', 2031-12-02 08:30:00]\n"
-                "          text: 上线啦\n")
-    first = config.load(write_config(tmp_path / "a", BOT_YAML, {"recruitment": handlers}),
-                        REGISTRY)
-    pasted = _pasted(_shown(first)["recruitment"])
-    again = config.load(write_config(tmp_path / "b", BOT_YAML, {"recruitment": pasted}),
-                        REGISTRY)
-    assert _settings(again, "recruitment") == _settings(first, "recruitment")
+    _loads_back(tmp_path, "handlers:\n  - push:\n      schedules:\n        - id: launch\n"
+                          "          at: ['2031-12-01 19:00', 2031-12-02 08:30:00]\n"
+                          "          text: 上线啦\n")
 
 
 def _problem(tmp_path: Path, handlers: str) -> str:
