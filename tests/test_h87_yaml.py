@@ -59,7 +59,8 @@ def _loads_back(tmp_path: Path, handlers: str) -> None:
 
 
 @pytest.mark.parametrize("written", [
-    "window: 1.5s", "window: 2.25s", "window: 90s", "window: 1h30m"])
+    "window: 1.5s", "window: 2.25s", "window: 90s", "window: 1h30m", "window: 1000.0625s",
+    "window: 0.000001s", "window: 0", "window: 36500d"])
 def test_a_duration_is_shown_as_it_loads_back(tmp_path: Path, written: str) -> None:
     _loads_back(tmp_path, f"handlers:\n  - welcome:\n      template: hi\n      {written}\n")
 

@@ -613,12 +613,14 @@ def _plain(value: Any) -> Any:
 
 def config_duration(value: timedelta) -> str:
     """A duration as a config writes it: the largest unit it is a whole number of, else
-    seconds with their fraction (1.5s, not 1s)."""
-    seconds = value.total_seconds()
+    seconds with their fraction to the microsecond (1.5s, not 1s)."""
+    seconds, micro = divmod(value // timedelta(microseconds=1), 1_000_000)
+    if micro:
+        return f"{seconds}.{micro:06d}".rstrip("0") + "s"
     for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
         if seconds and seconds % size == 0:
-            return f"{int(seconds // size)}{unit}"
-    return f"{seconds:g}s"
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
 
 
 def effective_config(console: Console) -> dict[str, Any]:
