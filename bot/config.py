@@ -165,11 +165,16 @@ Fraction = Annotated[float, BeforeValidator(_a_number)]
 Count = Annotated[int, Strict(), AfterValidator(_at_most_a_billion)]
 
 
+def _not_text(what: str, value: Any) -> ValueError:
+    hint = yamlfile.quote_hint(value)
+    return ValueError(f"{what} must be text, not {value!r}" + (f" ({hint})" if hint else ""))
+
+
 def _compile(value: Any) -> Pattern:
     if isinstance(value, Pattern):
         return value
     if not isinstance(value, str):
-        raise ValueError(f"a regular expression must be text, not {value!r}")
+        raise _not_text("a regular expression", value)
     return Pattern(value)
 
 
@@ -236,7 +241,7 @@ def _template(value: Any) -> Template:
     if isinstance(value, Template):
         return value
     if not isinstance(value, str):
-        raise ValueError(f"a template must be text, not {value!r}")
+        raise _not_text("a template", value)
     if not value.strip():
         raise ValueError("an empty text: the bot would send an empty message")
     try:
@@ -1599,9 +1604,9 @@ def _build_type(name: str, raw: Mapping[str, Located], broken: set[str], registr
                                     f"unknown handler; known: {', '.join(sorted(registry))}"))
             continue
         try:
-            config = cls.Config.model_validate(section.data, context=context)
-        except ValidationError as exc:
-            for error in yamlfile.errors(exc):
+            config = yamlfile.settle(cls.Config, section.data, context)
+        except yamlfile.Invalid as exc:
+            for error in exc.errors:
                 path = tuple(p for p in error["loc"] if isinstance(p, (str, int)))
                 where = _origin(section, path)
                 problems.append(Problem(where, ("handlers", section.name, *path),
@@ -1691,7 +1696,7 @@ def _resolve(name: str, raw: Mapping[str, Located], broken: set[str],
                 at, "each entry is one handler, `- name:` with its settings indented below it")])
         [(handler, body)] = item.items()
         existing = inherited.pop(handler, None)
-        if body is False:
+        if yamlfile.switch(body) is False:  # (`off` or `no` too, as a switch takes them)
             if existing is None:
                 raise InputError([located.problem((*at, handler),
                                                   "`false` removes an inherited handler, "

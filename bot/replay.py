@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 import json
 import logging
+import re
 import tempfile
 import uuid
 from collections.abc import Callable
@@ -159,14 +160,19 @@ SPAN_LIMIT = timedelta(days=366)
 """How far the steps may move the clock: beyond it dates overflow, schedules run for ages."""
 
 
+_ONE_DIGIT_HOUR = re.compile(r"^(\d{4}-\d\d-\d\d[ T])(\d:)")
+
+
 def _a_date(value: Any) -> Any:
     """`start` as written: a date and time, not a number (pydantic would take 2026, or
-    "1.5e9", for seconds after 1970), in ISO form (a one-digit hour, "8:55", got pydantic's
-    "unexpected extra characters": review s41 r51 finding 12)."""
+    "1.5e9", for seconds after 1970), in ISO form; a one-digit hour ("2026-11-24 8:55") as a
+    clock time and a push's `at` take it (review s41 r51 finding 12: pydantic's "unexpected
+    extra characters")."""
+    written = _ONE_DIGIT_HOUR.sub(r"\g<1>0\g<2>", value) if isinstance(value, str) else value
     if isinstance(value, (int, float)) or (  # bool is an int
-            isinstance(value, str) and not _iso(value)):
+            isinstance(written, str) and not _iso(written)):
         raise ValueError(f"give a date and time like \"2026-11-23 08:55\", not {value!r}")
-    return value
+    return written
 
 
 def _iso(text: str) -> bool:
@@ -241,8 +247,8 @@ def load(path: Path) -> tuple[Scenario, list[tuple[timedelta, str, Any]], yamlfi
             raise InputError([located.problem(where, f"a scenario spans at most "
                                               f"{SPAN_LIMIT.days}d from its start")])
         if kind == "restart":
-            body = raw[kind]
-            if not isinstance(body, bool):
+            body = yamlfile.switch(raw[kind])
+            if body is None:
                 raise InputError([located.problem((*at, kind), "write `restart: true` (or "
                                                   "`false` to skip the restart)")])
         elif kind != "wait":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import difflib
 import os
 import pickle
@@ -50,7 +51,16 @@ class InputError(Exception):
         self.problems = problems
 
 
+# the end pydantic gives the path of a mapping's key refused, not its value: bonuses.07.[key]
+_KEY = "[key]"
+
+
 def format_path(path: KeyPath) -> str:
+    """A key path as messages name it, handlers.checkin.bonuses[7]; a mapping's key that is
+    refused (not its value) as written after its mapping: handlers.checkin.bonuses, key `07`."""
+    if len(path) > 1 and path[-1] == _KEY:
+        inside = format_path(path[:-2])
+        return f"{inside}, key `{path[-2]}`" if inside else f"key `{path[-2]}`"
     text = ""
     for part in path:
         if isinstance(part, int):
@@ -105,7 +115,8 @@ MAX_BYTES = 4 * 1024 * 1024  # a file larger than this is refused before it is p
 MAX_DEPTH = 50  # mappings and lists nested deeper than this are refused
 MAX_ALIAS_VALUES = 10_000  # values that `*alias` and `<<: *merge` may repeat, in all
 
-_INT, _FLOAT = "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"
+_INT, _FLOAT, _BOOL = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float",
+                       "tag:yaml.org,2002:bool")
 # Numbers are plain decimals in every file the bot reads: 10, -5, 1.5. What YAML 1.1 (PyYAML's
 # own reading) also takes for a number is the text written: 1:30 is not 90 (base 60), 010 not
 # 8 (octal: a leading zero keeps a phone number's or an id's digits), and 0x10, 0b10, 1_000 are
@@ -118,6 +129,15 @@ _DECIMAL_FLOAT = re.compile(r"""^(?:[-+]?(?:0|[1-9][0-9]*)\.[0-9]*(?:[eE][-+][0-
     |\.[0-9]+(?:[eE][-+][0-9]+)?
     |[-+]?\.(?:inf|Inf|INF)
     |\.(?:nan|NaN|NAN))$""", re.X)
+# Booleans are true and false (True, TRUE...), as YAML 1.2 has them. YAML 1.1's yes, no, on
+# and off are the texts written: a keyword `NO`, a reply `on` or a pattern `yes` is what the
+# operator typed, never a boolean refused where a text goes. A key that takes a switch takes
+# them too (`mention: yes`, antispam's `video: off`): see `settle`.
+_TRUE_FALSE = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
+# YAML 1.1's other booleans, as it spells them, and what a key taking a switch reads them as
+SWITCHES = {word: value for words, value in (("yes Yes YES on On ON", True),
+                                             ("no No NO off Off OFF", False))
+            for word in words.split()}
 
 
 def _decimal(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int | str:
@@ -131,12 +151,14 @@ def _decimal(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int | str:
 
 
 def _plain_decimals(base: type[Any]) -> type[yaml.SafeLoader]:
-    """`base` with plain decimal numbers in place of YAML 1.1's implicit ones."""
-    resolvers = {first: [(tag, {_INT: _DECIMAL, _FLOAT: _DECIMAL_FLOAT}.get(tag, pattern))
+    """`base` with plain decimal numbers and true and false in place of YAML 1.1's implicit
+    numbers and booleans."""
+    plain = {_INT: _DECIMAL, _FLOAT: _DECIMAL_FLOAT, _BOOL: _TRUE_FALSE}
+    resolvers = {first: [(tag, plain.get(tag, pattern))
                          for tag, pattern in found]
                  for first, found in base.yaml_implicit_resolvers.items()}
     return type(base.__name__, (base,), {
-        "__doc__": f"{base.__name__}, its numbers plain decimals.",
+        "__doc__": f"{base.__name__}, its numbers plain decimals, its booleans true and false.",
         "yaml_implicit_resolvers": resolvers,
         "yaml_constructors": {**base.yaml_constructors, _INT: _decimal}})
 
@@ -803,13 +825,63 @@ def validate(
     Raises InputError naming file:line and the full key path of every bad value.
     """
     try:
-        return model.model_validate(data, context=context)
-    except ValidationError as exc:
+        return settle(model, data, context)
+    except Invalid as exc:
         problems = []
-        for error in errors(exc):
+        for error in exc.errors:
             path = (*at, *(p for p in error["loc"] if isinstance(p, (str, int))))
             problems.append(located.problem(path, describe(error, model)))
         raise InputError(problems) from None
+
+
+class Invalid(Exception):
+    """What `settle` found wrong: pydantic's errors, as `errors` gives them."""
+
+    def __init__(self, found: list[Any]) -> None:
+        super().__init__(f"{len(found)} errors")
+        self.errors = found
+
+
+def settle(model: type[M], data: Any, context: Any = None) -> M:
+    """`data` validated with `model`, a switch word (yes, no, on, off: texts, see
+    _TRUE_FALSE) that a key refused as a text read as the true or false it says (a key that
+    takes a switch: `mention: yes`, antispam's `video: off`). Raises Invalid."""
+    try:
+        return model.model_validate(data, context=context)
+    except ValidationError as exc:
+        found = errors(exc)
+    words = [error for error in found if _switch_at(data, error["loc"]) is not None]
+    if not words:
+        raise Invalid(found)
+    switched = copy.deepcopy(data)
+    for error in words:
+        holder, key = _switch_at(switched, error["loc"]), error["loc"][-1]
+        holder[key] = SWITCHES[holder[key]]
+    try:
+        return model.model_validate(switched, context=context)
+    except ValidationError as exc:  # where a switch is refused too, the text's error is said
+        first = {error["loc"]: error for error in words}
+        raise Invalid([first.get(error["loc"], error) for error in errors(exc)]) from None
+
+
+def switch(value: Any) -> bool | None:
+    """A value read where a switch goes that is no model's key (a scenario's `restart`, a
+    handler's `false`): true or false, a switch word's, else None."""
+    if isinstance(value, bool):
+        return value
+    return SWITCHES.get(value) if isinstance(value, str) else None
+
+
+def _switch_at(data: Any, loc: tuple[Any, ...]) -> Any:
+    """The mapping or list in `data` holding a switch word at `loc`, else None."""
+    holder = None
+    for part in loc:
+        try:
+            holder, data = data, data[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return holder if isinstance(holder, (dict, list)) and isinstance(data, str) and \
+        data in SWITCHES else None
 
 
 def errors(exc: ValidationError) -> list[Any]:
@@ -876,6 +948,7 @@ def describe(error: Any, model: type[BaseModel] | None = None) -> str:
         message = "a list where keys go" + (f"; the keys here: {', '.join(known)}" if known
                                              else " (`key: value` lines, or {key: value})")
     elif error["type"] in _KIND_ERRORS and isinstance(read, (str, int, float, bool)):
+        wants_text = error["type"] == "string_type" or "a text" in message  # (or another kind)
         message += f", not {_shown(read)}"
         number = error["type"].startswith(("int", "float"))
         if isinstance(read, str) and number and (plain := leading_zero(read)) is not None:
@@ -885,13 +958,22 @@ def describe(error: Any, model: type[BaseModel] | None = None) -> str:
             message += f" (digits of another form are a text: write {plain})"
         elif isinstance(read, str) and number and re.fullmatch(r"-?[0-9]+", read.strip()):
             message += f" (a text, in quotes: write {read.strip()} without them)"
-        elif error["type"] == "string_type" and not isinstance(read, (str, bool)):
-            message += " (a number where a text goes: put it in quotes as written, if a text " \
-                       "is meant)"
+        elif wants_text and (hint := quote_hint(read)):
+            message += f" ({hint})"
         elif error["type"] == "list_type":  # ("代开发票，办假证": two items)
             items = ", ".join(part.strip() for part in re.split("[，、]", str(read)))
             message += f" (a list: write [{items}])"
     return message
+
+
+def quote_hint(read: Any) -> str | None:
+    """What to write for a number or a boolean read where a text goes, else None."""
+    if isinstance(read, bool):  # (only true and false: yes, no, on and off are texts)
+        word = str(read).lower()
+        return f"unquoted, {word} is a boolean: put a text in quotes, '{word}'"
+    if isinstance(read, (int, float)):
+        return "a number where a text goes: put it in quotes as written, if a text is meant"
+    return None
 
 
 # pydantic's errors for a value of the wrong kind, which say what was wanted, not what was read

@@ -49,7 +49,7 @@ from bot.handler import CONTINUE, Flow, Handler, HandlerConfig, Schedule
 from bot.sanitize import Safe
 from bot.scheduler import cron_trigger
 from bot.times import instant, stamp, to_utc, utc
-from bot.yamlfile import InputError
+from bot.yamlfile import InputError, Problem
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -61,16 +61,27 @@ def _one_or_more(value: Any) -> Any:
 # ---------------------------------------------------------------- content and picking
 
 
+def _not_a_text(located: yamlfile.Located, i: int) -> str:
+    """An item of a YAML push file that is not a text, with its line: `- 3.10` is a number."""
+    item = located.data[i]
+    hint = yamlfile.quote_hint(item)
+    return str(Problem(located.where((i,)), (), f"item {i + 1} is not a text: {item!r}" +
+                       (f" ({hint})" if hint else "")))
+
+
 def items_of(content: Content) -> list[str]:
     """The texts of a push file: a YAML list (.yaml/.yml), else blocks separated by '---'."""
     if content.path.endswith((".yaml", ".yml")):
         try:  # (as config files are read: a problem is one line naming the file's line)
-            data = yamlfile.parse(content.text, Path(content.path)).data
+            located = yamlfile.parse(content.text, Path(content.path))
         except InputError as exc:
             raise ValueError("; ".join(str(problem) for problem in exc.problems)) from None
-        if not isinstance(data, list) or not all(isinstance(i, str) for i in data):
+        if not isinstance(located.data, list):
             raise ValueError(f"{content.path}: a YAML push file is a list of texts")
-        items = [item.strip() for item in data]
+        if wrong := [_not_a_text(located, i) for i, item in enumerate(located.data)
+                     if not isinstance(item, str)]:
+            raise ValueError("; ".join(wrong))
+        items = [item.strip() for item in located.data]
     else:
         blocks: list[list[str]] = [[]]
         for line in content.text.splitlines():
@@ -470,7 +481,7 @@ class PushSchedule(Media):
     content: ContentFile | None = None
     text: str | None = None
     mode: Mode = Mode.ROTATE
-    at_end: AtEnd = AtEnd.STOP
+    at_end: AtEnd | None = None  # (series only; not given, a series stops)
     template: Annotated[TemplateText, placeholders("text", "episode", "episodes")] = (
         Template("{text}"))
     grace: Duration = timedelta(minutes=10)
@@ -479,7 +490,7 @@ class PushSchedule(Media):
     def _items(self) -> PushSchedule:
         if not self.cron and not self.at:
             raise ValueError("give `cron` (repeating times), `at` (one-off dates) or both")
-        if "at_end" in self.model_fields_set and self.mode is not Mode.SERIES:
+        if self.at_end is not None and self.mode is not Mode.SERIES:
             raise ValueError(f"`at_end` is for mode series (it said what comes after the last "
                              f"episode); mode {self.mode} never ends: delete `at_end`")
         if self.content is None and self.text is None and self.files:

@@ -127,8 +127,8 @@ def test_what_the_docs_say_of_numbers_is_what_is_read() -> None:
     doc = (ROOT / "docs" / "configuration.md").read_text(encoding="utf-8")
     assert "YAML 1.2" not in doc
     said = {"10": 10, "-5": -5, "1.5": 1.5, "1:30": "1:30", "0108": "0108", "007": "007",
-            "0x10": "0x10", "0b10": "0b10", "1_000": "1_000", "1e3": "1e3", "yes": True,
-            "off": False}
+            "0x10": "0x10", "0b10": "0b10", "1_000": "1_000", "1e3": "1e3", "yes": "yes",
+            "off": "off", "true": True}
     for written in said:
         assert f"`{written}`" in doc, written
     assert {w: yaml.load(f"a: {w}", Loader=yamlfile.Loader)["a"] for w in said} == said

@@ -163,9 +163,6 @@ def _shown_and_reloaded(tmp_path: Path, handlers: str, name: str) -> tuple[Any, 
     return first, again
 
 
-@pytest.mark.xfail(strict=True, reason="r84 finding 8 (LOW, old): the console's config "
-                   "view shows checkin's bonuses with quoted keys ('7': 30), refused when "
-                   "pasted back, and a 1.5 s duration as 1s")
 @pytest.mark.parametrize(("handlers", "name"), [
     ("handlers:\n  - checkin:\n      bonuses: {7: 30}\n", "checkin"),
     ("handlers:\n  - welcome:\n      template: hi\n      window: 1.5s\n", "welcome")])
@@ -219,7 +216,7 @@ def test_a_period_with_its_unit_is_read_as_written(parse: str, written: str,
 
 
 @pytest.mark.parametrize(("written", "hint"), [
-    ("{07: 5}", "bonuses.07.[key]: Input should be a valid integer, not '07' (a leading "
+    ("{07: 5}", "bonuses, key `07`: Input should be a valid integer, not '07' (a leading "
                 "zero makes it a text: write 7)"),
     ("{7: 05}", "bonuses[7]: Input should be a valid integer, not '05' (a leading zero "
                 "makes it a text: write 5)"),

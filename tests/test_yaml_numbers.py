@@ -23,7 +23,8 @@ LOADERS = [yamlfile.Loader, yamlfile.PythonLoader]
     ("1:30", "1:30"), ("1:30:00", "1:30:00"), ("1:30.5", "1:30.5"), ("8:00", "8:00"),
     ("010", "010"), ("-010", "-010"), ("+7", 7), ("1_000", "1_000"), ("0x10", "0x10"),
     ("0o10", "0o10"), ("0b10", "0b10"), ("1.5", 1.5), (".5", 0.5), ("1e3", "1e3"),
-    ("2026-11-29", date(2026, 11, 29)), ("yes", True),
+    ("2026-11-29", date(2026, 11, 29)), ("yes", "yes"), ("OFF", "OFF"), ("true", True),
+    ("False", False),
 ])
 def test_a_plain_scalar_reads_the_same_in_both_loaders_and_both_paths(
         loader: type, written: str, read: Any) -> None:

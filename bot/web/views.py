@@ -17,6 +17,7 @@ from itertools import accumulate
 from typing import Any
 
 import yaml
+from pydantic import BaseModel
 
 from bot import (
     activity,
@@ -32,7 +33,7 @@ from bot import (
     roster,
     scheduler,
 )
-from bot.config import Content, GroupType, Template
+from bot.config import Content, GroupType, OneOff, Template
 from bot.context import Group
 from bot.store import Reader
 from bot.web import links
@@ -580,16 +581,25 @@ def _problem(problem: Problem) -> dict[str, Any]:
 
 
 def _plain(value: Any) -> Any:
-    """Validated settings as YAML shows them: templates and content files by their source,
-    patterns as text, durations in seconds."""
+    """Validated settings as YAML shows them, to load back as the same settings when pasted
+    into a type file: each model by its keys as written (aliases), templates and content
+    files by their source, patterns as text, a one-off time as a timestamp, durations with
+    their unit, mappings with their keys as they are (a checkin bonus's day stays the number
+    7, not the text '7')."""
+    if isinstance(value, BaseModel):
+        return {info.alias or name: _plain(getattr(value, name))
+                for name, info in type(value).model_fields.items() if not info.exclude}
     if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
+        return {k if isinstance(k, int) and not isinstance(k, bool) else str(k): _plain(v)
+                for k, v in value.items()}
     if isinstance(value, (list, tuple, set, frozenset)):
         return [_plain(v) for v in value]
     if isinstance(value, Template):
         return value.source
-    if isinstance(value, Content):
+    if isinstance(value, (Content, quiz.QuizFile)):
         return value.path
+    if isinstance(value, OneOff):  # (a timestamp, as YAML writes one: read back as it is)
+        return value.at
     if isinstance(value, re.Pattern):
         return value.pattern
     if isinstance(value, timedelta):
@@ -602,7 +612,11 @@ def _plain(value: Any) -> Any:
 
 
 def config_duration(value: timedelta) -> str:
-    seconds = int(value.total_seconds())
+    """A duration as a config writes it: the largest unit it is a whole number of, else
+    seconds with their fraction to the microsecond (1.5s, not 1s)."""
+    seconds, micro = divmod(value // timedelta(microseconds=1), 1_000_000)
+    if micro:
+        return f"{seconds}.{micro:06d}".rstrip("0") + "s"
     for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
         if seconds and seconds % size == 0:
             return f"{seconds // size}{unit}"
@@ -616,7 +630,7 @@ def effective_config(console: Console) -> dict[str, Any]:
     for gtype in deployment.types.values():
         handlers = []
         for handler in gtype.handlers:
-            data = _plain(handler.config.model_dump(warnings=False))
+            data = _plain(handler.config)
             handlers.append({"name": handler.name, "config": data,
                              "yaml": yaml.safe_dump(data, allow_unicode=True, sort_keys=False)})
         types.append({"name": gtype.name, "capacity": gtype.capacity, "handlers": handlers})
