@@ -59,11 +59,13 @@ from bot.text import WordMatcher
 # space or line end between Chinese characters): only a clause holding the word says what the
 # member means by it, so "我要报名，不过晚上才有空" or "报名，不知道对不对" sign up.
 _CLAUSES = re.compile(r"[,.!?;。，．！？；\n]+|(?<=[^\x00-\x7f])\s+(?=[^\x00-\x7f])")
-# A clause that asks about the word ("报名有什么要求", "谁可以报名", "怎么报名", "报名要交钱吗").
+# A clause that asks about the word ("报名有什么要求", "谁可以报名", "怎么报名", "报名要交钱吗",
+# "报名免费么": 么 asks as 吗 does, but not in 这么 那么 多么 要么 or 么么哒).
 _ASKS = re.compile(
-    r"吗|呢|什么|啥|谁|哪|几(?![个位人])|多少|多久|如何|为何|怎|是否|有没有|能不能|可不可以|能否|"
-    r"(\w)[不没]\1|了没|没有?$|的话|问问|"  # 要不要, 多不多; 报名了没(有); 要报名的话;
-    # 帮朋友问问报名的事
+    r"吗|(?<![这那多要么])么(?!么)|呢|什么|啥|谁|哪|几(?![个位人])|多少|多久|如何|为何|怎|是否|"
+    r"有没有|能不能|可不可以|能否|"
+    # 要不要, 多不多; 报名了没(有), 报名免费不 (not-A ending it); 要报名的话; 帮朋友问问报名的事
+    r"(\w)[不没]\1|了没|没有?$|不$|的话|问问|"
     r"\b(?:how|what|why|when|where|who|which|can(?!'t)|could|do|does|is|are)\b")
 # A no said right before the word ("先不报名", "不想报名", "别给我报名", "取消报名",
 # "don't join", "i can't join") or right after it ("报名不收任何费用").
@@ -198,6 +200,9 @@ _THING = re.compile(rf"\s?(?:的(?!事)[\u4e00-\u9fff]|{_NOUNS}|费|表|群|链�
                     rf"请(?!.*我)(?:{_TOLD_TO_DO})|人(?!工)|问题|咨询|通知|公告|事宜|相关|第|"
                     r"[很太真挺超难]|好(?![了的啦])|容易|简单|复杂|火爆)|"
                     r"\s(?:is|was|has|will|closes|opens)\b)")
+# Sentence particles that end a statement ("报名还没开始呢", "报名免费的嘞"; 呢 asks too:
+# `_ASKS`)
+_PARTICLES = "的了啦哦噢啊吧呢呀嘛哈滴哟哇咯喔诶嘞捏耶噻~～"
 # or its state said of it, to the end of its clause (particles, WeChat's [捂脸], any mark
 # but a question's after it), with no choice of the writer's before the word (`_state_of_it`):
 # "报名还没开始", "目前报名暂未开放", "报名是完全免费的啊"; not "我想报名免费试听课",
@@ -205,7 +210,7 @@ _THING = re.compile(rf"\s?(?:的(?!事)[\u4e00-\u9fff]|{_NOUNS}|费|表|群|链�
 # 免费？") it is a question
 _STATE = re.compile(r"\s?(?:也|都|还|目前|现在|暂时?|是)*(?:(?:没有?|未|尚未|暂未|暂不|不)(?:正式)?"
                     r"(?:开始|开启|开放|结束|截止|收费)|暂停|(?:全|全部|完全|全程|一律)?(?:免费|收费))"
-                    r"(?=(?:[的了啦哦噢啊吧呢呀嘛哈滴哟哇咯喔诶~～]|\[[^\[\]]{1,8}\]|[^\w?？])*$)")
+                    rf"(?=(?:[{_PARTICLES}]|\[[^\[\]]{{1,8}}\]|[^\w?？])*$)")
 # what makes the state the writer's own choice ("我要报名免费的", "本人报名免费的", "那就报名
 # 免费的吧"), not a thought ("我觉得报名还没开始", "i think 报名还没开始")
 _WRITERS_OWN = re.compile(r"(?:我们|咱们|俺们|我(?!们)|咱(?!们)|俺(?!们)|(?<!日)本人)"
@@ -227,6 +232,7 @@ _MAY_I = re.compile(r"(?:请问)?(?:可以|行|好|能|成)(?:吗|嘛|么|不|�
 # is not searched for a question.
 _ASKED_WITHIN = 1024
 _HAN = re.compile(r"[\u4e00-\u9fff]")
+_QUESTION_EMOJI = "[疑问]"  # WeChat's emoji of a question mark, as it arrives in the text
 _NOT_NO = re.compile("不好意思|没问题|没关系|没错|不错")  # polite phrases that say no to nothing
 _AROUND = re.compile(r"^[\W_]+|[\W_]+$")  # punctuation, spaces, emoji around a word
 # members asking at once (a new post, a burst in the group) get one hint between them
@@ -300,7 +306,7 @@ class Invite(Handler[Config]):
             return Reading.NOTHING
         if _AROUND.sub("", norm) in self._exact:
             return Reading.SIGN_UP
-        return _reading(_NOT_NO.sub("", norm), self._words)
+        return _reading(_NOT_NO.sub("", _marked(norm)), self._words)
 
     def _takes(self, event: Message, ctx: Context) -> Reading:
         """What this handler reads in the message: a member's text signing up, or asking
@@ -331,7 +337,7 @@ class Invite(Handler[Config]):
         sender = event.sender
         # within the cooldown a repeated "报名" does nothing, but a question asked with it
         # ("我已经报名了，收入怎么算？") goes on to keywords as any other question
-        then = CONTINUE if _asks_more(ctx.normalized, self._words) else STOP
+        then = CONTINUE if _asks_more(_marked(ctx.normalized), self._words) else STOP
         if not await ctx.off_cooldown("asked", self.config.cooldown, member=sender.id):
             return then
         blocked = await moderation.blocked_for(ctx.store, sender.id)
@@ -410,6 +416,12 @@ async def _put_to_another(event: Message, ctx: Context) -> bool:
     quoted = event.quoted
     return quoted is not None and quoted.name not in await ctx.mention_names(
         [ctx.bot_id, *ctx.admins, event.sender.id])
+
+
+def _marked(norm: str) -> str:
+    """The text with WeChat's [疑问] emoji read as the question mark it shows
+    ("报名还没开始[疑问]" asks as "报名还没开始？" does)."""
+    return norm.replace(_QUESTION_EMOJI, "?")
 
 
 def _asks_more(norm: str, words: WordMatcher[str]) -> bool:

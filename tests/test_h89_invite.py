@@ -1,0 +1,64 @@
+"""h89: invite reads questions asked with other particles and marks as it reads 吗 and ？:
+么 asks as 吗 does, a not-A (不) ending the clause asks, WeChat's [疑问] emoji is a question
+mark, and 嘞 捏 耶 噻 end a statement as 啊 does (r85 finding 8, in every sentence, not only
+of the state)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from harness import SHIPPED, Harness
+from test_h50b_signup_questions import INVITED, RECRUITMENT, _reading
+
+from handlers.invite import Reading
+
+# sign-ups, questions and talk, with 吗 and ？ where the variants below put theirs
+_ASKED = ["报名免费吗", "报名还没开始吗", "报名要交钱吗", "报名开始了吗", "报名了吗", "我报名吗",
+          "我要报名吗", "可以报名吗", "还能报名吗", "他报名了吗", "你报名了吗", "报名吗",
+          "报名截止了吗？我报名", "怎么报名吗"]
+_MARKED = ["报名免费？", "报名还没开始？", "报名要交钱？", "报名入口？", "报名？", "我报名？",
+           "我要报名，收入？", "报名还没截止？我要报名", "他报名了？", "报名截止了？我报名",
+           "可以报名不？", "报名要求？", "还能报名？", "报名免费??"]
+_SAID = ["报名还没开始啊", "报名免费的啊", "报名暂停了啊", "报名是免费的啊", "我报名啊",
+         "报名啊", "他报名了啊", "我要报名啊", "报名截止了啊"]
+
+
+@pytest.mark.parametrize("text", _ASKED)
+def test_ma_asks_as_ma_does(text: str) -> None:
+    assert _reading(text.replace("吗", "么")) is _reading(text)
+
+
+@pytest.mark.parametrize("text", ["报名这么麻烦", "报名那么简单", "报名多么好", "我报名么么哒",
+                                  "要么报名要么退群"])
+def test_ma_in_other_words_asks_nothing(text: str) -> None:
+    assert _reading(text) is not Reading.QUESTION
+
+
+@pytest.mark.parametrize("text", ["报名免费不", "报名免费不？", "报名要交钱不", "报名开始了不",
+                                  "报名还没截止不？"])
+def test_a_not_a_ending_the_clause_asks(text: str) -> None:
+    assert _reading(text) is Reading.QUESTION
+
+
+@pytest.mark.parametrize("text", _MARKED)
+def test_the_question_emoji_is_a_question_mark(text: str) -> None:
+    assert _reading(text.replace("？", "[疑问]")) is _reading(text)
+
+
+@pytest.mark.parametrize("particle", ["嘞", "捏", "耶", "噻"])
+@pytest.mark.parametrize("text", _SAID)
+def test_other_particles_end_a_statement_as_a_does(text: str, particle: str) -> None:
+    assert _reading(text.replace("啊", particle)) is _reading(text)
+
+
+async def test_a_sign_up_asking_more_with_the_question_emoji_is_answered(
+        tmp_path: Path) -> None:
+    """Invited, and the question goes on to the handlers after invite, as with ？."""
+    async with Harness(SHIPPED, tmp_path, groups=RECRUITMENT) as h:
+        h.world.friends.add("alice")
+        await h.say("r1", "alice", "@Helper 我要报名，能在家做[疑问]", mentions=("bot",))
+        await h.advance("1m")
+        assert [a["action"] for a in h.actions("invite")] == ["invite"]
+        texts = h.texts("r1")
+    assert len(texts) == 2 and texts[0] == INVITED, texts
