@@ -67,6 +67,10 @@ _ASKS = re.compile(
     # 要不要, 多不多; 报名了没(有), 报名免费不 (not-A ending it); 要报名的话; 帮朋友问问报名的事
     r"(\w)[不没]\1|了没|没有?$|不$|的话|问问|"
     r"\b(?:how|what|why|when|where|who|which|can(?!'t)|could|do|does|is|are)\b")
+# A question announced before the word asks what follows ("我问一下报名还没截止吧", "请问报名
+# 免费的", "想问下报名开始了"; not "我刚问一下…", which says it was asked): not the state
+# said, nor a sign-up
+_ANNOUNCED = re.compile(r"请问|(?<!刚)问一?下|想问")
 # A no said right before the word ("先不报名", "不想报名", "别给我报名", "取消报名",
 # "don't join", "i can't join") or right after it ("报名不收任何费用").
 _NO_BEFORE = re.compile(r"(?:[不没别勿莫]|取消|放弃|退出|算了).{0,3}$")
@@ -504,7 +508,7 @@ def _reading(norm: str, words: WordMatcher[str]) -> Reading:
         # the state asked ("报名还没开始？") is a question, not talk of it
         stated = ending.startswith("?") and _STATE.match(after) is not None
         talk = _talk_of_it(said, after, stated)  # "他也想报名", "报名截止到周五": nobody signs up
-        asks = asks or (stated and not talk)
+        asks = asks or (stated and not talk) or _ANNOUNCED.search(before) is not None
         if _MAY.search(before) and not asked_what and not talk and _MAY_NOT.match(after):
             return Reading.SIGN_UP  # "可以报名不？"
         if _NO_BEFORE.search(before) or _NO_BEFORE_EN.search(said) or _NO_AFTER.match(after) or \

@@ -62,3 +62,20 @@ async def test_a_sign_up_asking_more_with_the_question_emoji_is_answered(
         assert [a["action"] for a in h.actions("invite")] == ["invite"]
         texts = h.texts("r1")
     assert len(texts) == 2 and texts[0] == INVITED, texts
+
+
+@pytest.mark.parametrize("text", ["我问一下报名还没截止吧", "问一下报名还没截止吧",
+                                  "我想问一下报名还没截止吧", "问下报名还没开始吧",
+                                  "请问报名免费的", "请问报名要交钱", "我问一下报名的事"])
+def test_a_question_announced_before_the_word_asks(text: str) -> None:
+    """(r86, noticed: 「我问一下报名还没截止吧」 read as talk)"""
+    assert _reading(text) is Reading.QUESTION
+
+
+@pytest.mark.parametrize(("text", "read"), [
+    ("我问一下我要报名", Reading.SIGN_UP), ("请问我可以报名吗", Reading.SIGN_UP),
+    ("我问一下，我报名", Reading.SIGN_UP), ("请问报名！", Reading.SIGN_UP),
+    ("我刚问一下报名还没截止", Reading.NOTHING), ("我刚问了老师报名还没开始", Reading.NOTHING),
+    ("请问他报名了吗", Reading.NOTHING)])
+def test_a_sign_up_or_talk_after_an_announced_question_stays(text: str, read: Reading) -> None:
+    assert _reading(text) is read
