@@ -485,7 +485,8 @@ def _rest_of_sentence(norm: str, start: int) -> str:
 def _reading(norm: str, words: WordMatcher[str]) -> Reading:
     """What a message holding a sign-up word says of it. A sign-up: a clause asks for it
     ("我要报名", "报名！"), or one holds it plainly after a "not yet" ("我还没报名，现在报名"),
-    or none holding the word says no to it or asks about it. Else a question when one asks
+    or none holding the word says no to it or asks about it after one held it plainly
+    ("报名还没截止？我报名" signs up, "我报名，报名要交钱吗" asks). Else a question when one asks
     about it and none says no without asking ("报名要交钱吗？", "我还没报名，报名要交钱吗",
     "为什么不能报名"; not "先不报名了，报名群好吵吗"); else nothing. The first `_READ_AT_MOST`
     words are read, each with `_AROUND_WORD` characters either side and its clause
@@ -526,7 +527,10 @@ def _reading(norm: str, words: WordMatcher[str]) -> Reading:
                 _MAY.search(before) and not _names_a_thing_of_it(norm, begin, end))):
             return Reading.SIGN_UP
         elif asks or _names_a_thing_of_it(norm, begin, end):  # "报名要求？" asks too
-            verdict = not_yet = False
+            # asked, then done plainly, signs up ("报名还没截止？我报名"): the writer has
+            # decided; done, then asked, waits for the answer ("我报名，报名要交钱吗")
+            verdict = verdict and not done
+            not_yet = False
             asked = asked or not _of_others(said, after)
         elif talk:
             continue

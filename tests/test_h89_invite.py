@@ -79,3 +79,37 @@ def test_a_question_announced_before_the_word_asks(text: str) -> None:
     ("请问他报名了吗", Reading.NOTHING)])
 def test_a_sign_up_or_talk_after_an_announced_question_stays(text: str, read: Reading) -> None:
     assert _reading(text) is read
+
+
+@pytest.mark.parametrize("asked", ["报名还没截止？", "报名免费？", "报名免费吗？", "报名免费么？",
+                                   "报名免费不？", "报名还没开始[疑问]", "报名要交钱吗？",
+                                   "报名要交钱吗，", "怎么报名？", "报名入口？",
+                                   "报名需要什么？"])
+@pytest.mark.parametrize("done", ["我报名", "那我报名", "报名", "好的我报名", "我们报名"])
+def test_asked_then_done_plainly_signs_up(asked: str, done: str) -> None:
+    """(r85 finding 2) the writer has decided, as with a want: 「报名要交钱吗？我想报名」"""
+    assert _reading(asked + done) is Reading.SIGN_UP
+
+
+@pytest.mark.parametrize(("text", "read"), [
+    ("我报名，报名要交钱吗", Reading.QUESTION), ("报名，报名还没截止？", Reading.QUESTION),
+    ("报名要交钱吗？先不报名了", Reading.NOTHING), ("报名要交钱吗？明天报名", Reading.NOTHING),
+    ("报名截止了吗？报名链接发一下", Reading.QUESTION), ("你报名了吗？他报名了", Reading.NOTHING),
+    ("报名还没截止？报名的人多吗", Reading.QUESTION)])
+def test_done_then_asked_or_asked_then_talk_stays(text: str, read: Reading) -> None:
+    assert _reading(text) is read
+
+
+@pytest.mark.parametrize(("text", "answered"), [("报名要求？我报名", True),
+                                                ("报名还没截止？我报名", False)])
+async def test_asked_then_done_is_invited_and_a_thing_of_it_answered(
+        tmp_path: Path, text: str, answered: bool) -> None:
+    """faq answers the requirements asked of the bot; the state asked, the invitation
+    answers."""
+    async with Harness(SHIPPED, tmp_path, groups=RECRUITMENT) as h:
+        h.world.friends.add("alice")
+        await h.say("r1", "alice", f"@Helper {text}", mentions=("bot",))
+        await h.advance("1m")
+        assert [a["action"] for a in h.actions("invite")] == ["invite"]
+        texts = h.texts("r1")
+    assert texts[0] == INVITED and len(texts) == 1 + answered, texts
