@@ -52,33 +52,12 @@ def test_other_particles_end_a_statement_as_a_does(text: str, particle: str) -> 
     assert _reading(text.replace("啊", particle)) is _reading(text)
 
 
-async def test_a_sign_up_asking_more_with_the_question_emoji_is_answered(
-        tmp_path: Path) -> None:
-    """Invited, and the question goes on to the handlers after invite, as with ？."""
-    async with Harness(SHIPPED, tmp_path, groups=RECRUITMENT) as h:
-        h.world.friends.add("alice")
-        await h.say("r1", "alice", "@Helper 我要报名，能在家做[疑问]", mentions=("bot",))
-        await h.advance("1m")
-        assert [a["action"] for a in h.actions("invite")] == ["invite"]
-        texts = h.texts("r1")
-    assert len(texts) == 2 and texts[0] == INVITED, texts
-
-
 @pytest.mark.parametrize("text", ["我问一下报名还没截止吧", "问一下报名还没截止吧",
                                   "我想问一下报名还没截止吧", "问下报名还没开始吧",
                                   "请问报名免费的", "请问报名要交钱", "我问一下报名的事"])
 def test_a_question_announced_before_the_word_asks(text: str) -> None:
     """(r86, noticed: 「我问一下报名还没截止吧」 read as talk)"""
     assert _reading(text) is Reading.QUESTION
-
-
-@pytest.mark.parametrize(("text", "read"), [
-    ("我问一下我要报名", Reading.SIGN_UP), ("请问我可以报名吗", Reading.SIGN_UP),
-    ("我问一下，我报名", Reading.SIGN_UP), ("请问报名！", Reading.SIGN_UP),
-    ("我刚问一下报名还没截止", Reading.NOTHING), ("我刚问了老师报名还没开始", Reading.NOTHING),
-    ("请问他报名了吗", Reading.NOTHING)])
-def test_a_sign_up_or_talk_after_an_announced_question_stays(text: str, read: Reading) -> None:
-    assert _reading(text) is read
 
 
 @pytest.mark.parametrize("asked", ["报名还没截止？", "报名免费？", "报名免费吗？", "报名免费么？",
@@ -92,24 +71,31 @@ def test_asked_then_done_plainly_signs_up(asked: str, done: str) -> None:
 
 
 @pytest.mark.parametrize(("text", "read"), [
+    ("我问一下我要报名", Reading.SIGN_UP), ("请问我可以报名吗", Reading.SIGN_UP),
+    ("我问一下，我报名", Reading.SIGN_UP), ("请问报名！", Reading.SIGN_UP),
+    ("我刚问一下报名还没截止", Reading.NOTHING), ("我刚问了老师报名还没开始", Reading.NOTHING),
+    ("请问他报名了吗", Reading.NOTHING),
     ("我报名，报名要交钱吗", Reading.QUESTION), ("报名，报名还没截止？", Reading.QUESTION),
     ("报名要交钱吗？先不报名了", Reading.NOTHING), ("报名要交钱吗？明天报名", Reading.NOTHING),
     ("报名截止了吗？报名链接发一下", Reading.QUESTION), ("你报名了吗？他报名了", Reading.NOTHING),
     ("报名还没截止？报名的人多吗", Reading.QUESTION)])
-def test_done_then_asked_or_asked_then_talk_stays(text: str, read: Reading) -> None:
+def test_a_want_a_no_talk_or_done_then_asked_reads_as_before(text: str, read: Reading) -> None:
+    """Beside an announced question or one asked before the word: a want or 可以 signs up,
+    a no or a later is none, talk is talk, and done then asked waits for the answer."""
     assert _reading(text) is read
 
 
-@pytest.mark.parametrize(("text", "answered"), [("报名要求？我报名", True),
-                                                ("报名还没截止？我报名", False)])
-async def test_asked_then_done_is_invited_and_a_thing_of_it_answered(
+@pytest.mark.parametrize(("text", "answered"), [
+    ("我要报名，能在家做[疑问]", True), ("报名要求？我报名", True),
+    ("报名还没截止？我报名", False)])
+async def test_a_sign_up_is_invited_and_what_it_asks_more_answered(
         tmp_path: Path, text: str, answered: bool) -> None:
-    """faq answers the requirements asked of the bot; the state asked, the invitation
-    answers."""
+    """The question beside a sign-up goes on to the handlers after invite ([疑问] as ？:
+    faq answers what is asked of the bot); the state asked, the invitation answers."""
     async with Harness(SHIPPED, tmp_path, groups=RECRUITMENT) as h:
         h.world.friends.add("alice")
         await h.say("r1", "alice", f"@Helper {text}", mentions=("bot",))
         await h.advance("1m")
-        assert [a["action"] for a in h.actions("invite")] == ["invite"]
-        texts = h.texts("r1")
+        invites, texts = h.actions("invite"), h.texts("r1")
+    assert [a["action"] for a in invites] == ["invite"]
     assert texts[0] == INVITED and len(texts) == 1 + answered, texts
