@@ -14,10 +14,12 @@ recruitment group, then "报名" in the recruitment group -> an internship group
   line ends): one that asks about it ("报名有什么要求", "谁可以报名？") or says no right
   before or after it ("先不报名了", "取消报名", "报名不收任何费用") makes the message no
   sign-up, unless it is the word alone ("报名？") or another clause asks for it ("我要报名",
-  "帮我报名", "报个名", "报名！"); what the rest says does not matter ("我要报名，不过晚上才有空",
-  "报名，不知道对不对"); nor does one naming a thing of signing up ("报名要求？", "报名的收入",
-  "requirements to join?"). Talk of it signs nobody up: someone else named before the word,
-  or a noun of its own after it ("他也想报名", "报名截止到周五", "今天报名的人好多"). No
+  "帮我报名", "报个名", "报名！"), or a later one holds it plainly after a question
+  ("报名还没截止？我报名": the writer has decided); what the rest says does not matter
+  ("我要报名，不过晚上才有空", "报名，不知道对不对"); nor does one naming a thing of
+  signing up ("报名要求？", "报名的收入", "requirements to join?"). Talk of it signs
+  nobody up: someone else named before the word, or a noun of its own after it
+  ("他也想报名", "报名截止到周五", "今天报名的人好多"). No
   sign-up goes on to the handlers after this one (keywords, faq); a sign-up that also asks
   something ("我要报名，收入怎么算？") is answered by them too.
   A question about signing up that none of them answers ("报名入口？") gets the `hint`, how
