@@ -14,10 +14,12 @@ recruitment group, then "报名" in the recruitment group -> an internship group
   line ends): one that asks about it ("报名有什么要求", "谁可以报名？") or says no right
   before or after it ("先不报名了", "取消报名", "报名不收任何费用") makes the message no
   sign-up, unless it is the word alone ("报名？") or another clause asks for it ("我要报名",
-  "帮我报名", "报个名", "报名！"); what the rest says does not matter ("我要报名，不过晚上才有空",
-  "报名，不知道对不对"); nor does one naming a thing of signing up ("报名要求？", "报名的收入",
-  "requirements to join?"). Talk of it signs nobody up: someone else named before the word,
-  or a noun of its own after it ("他也想报名", "报名截止到周五", "今天报名的人好多"). No
+  "帮我报名", "报个名", "报名！"), or a later one holds it plainly after a question
+  ("报名还没截止？我报名": the writer has decided); what the rest says does not matter
+  ("我要报名，不过晚上才有空", "报名，不知道对不对"); nor does one naming a thing of
+  signing up ("报名要求？", "报名的收入", "requirements to join?"). Talk of it signs
+  nobody up: someone else named before the word, or a noun of its own after it
+  ("他也想报名", "报名截止到周五", "今天报名的人好多"). No
   sign-up goes on to the handlers after this one (keywords, faq); a sign-up that also asks
   something ("我要报名，收入怎么算？") is answered by them too.
   A question about signing up that none of them answers ("报名入口？") gets the `hint`, how
@@ -59,12 +61,18 @@ from bot.text import WordMatcher
 # space or line end between Chinese characters): only a clause holding the word says what the
 # member means by it, so "我要报名，不过晚上才有空" or "报名，不知道对不对" sign up.
 _CLAUSES = re.compile(r"[,.!?;。，．！？；\n]+|(?<=[^\x00-\x7f])\s+(?=[^\x00-\x7f])")
-# A clause that asks about the word ("报名有什么要求", "谁可以报名", "怎么报名", "报名要交钱吗").
+# A clause that asks about the word ("报名有什么要求", "谁可以报名", "怎么报名", "报名要交钱吗",
+# "报名免费么": 么 asks as 吗 does, but not in 这么 那么 多么 要么 or 么么哒).
 _ASKS = re.compile(
-    r"吗|呢|什么|啥|谁|哪|几(?![个位人])|多少|多久|如何|为何|怎|是否|有没有|能不能|可不可以|能否|"
-    r"(\w)[不没]\1|了没|没有?$|的话|问问|"  # 要不要, 多不多; 报名了没(有); 要报名的话;
-    # 帮朋友问问报名的事
+    r"吗|(?<![这那多要么])么(?!么)|呢|什么|啥|谁|哪|几(?![个位人])|多少|多久|如何|为何|怎|是否|"
+    r"有没有|能不能|可不可以|能否|"
+    # 要不要, 多不多; 报名了没(有), 报名免费不 (not-A ending it); 要报名的话; 帮朋友问问报名的事
+    r"(\w)[不没]\1|了没|没有?$|不$|的话|问问|"
     r"\b(?:how|what|why|when|where|who|which|can(?!'t)|could|do|does|is|are)\b")
+# A question announced before the word asks what follows ("我问一下报名还没截止吧", "请问报名
+# 免费的", "想问下报名开始了"; not "我刚问一下…", which says it was asked): not the state
+# said, nor a sign-up
+_ANNOUNCED = re.compile(r"请问|(?<!刚)问一?下|想问")
 # A no said right before the word ("先不报名", "不想报名", "别给我报名", "取消报名",
 # "don't join", "i can't join") or right after it ("报名不收任何费用").
 _NO_BEFORE = re.compile(r"(?:[不没别勿莫]|取消|放弃|退出|算了).{0,3}$")
@@ -198,6 +206,9 @@ _THING = re.compile(rf"\s?(?:的(?!事)[\u4e00-\u9fff]|{_NOUNS}|费|表|群|链�
                     rf"请(?!.*我)(?:{_TOLD_TO_DO})|人(?!工)|问题|咨询|通知|公告|事宜|相关|第|"
                     r"[很太真挺超难]|好(?![了的啦])|容易|简单|复杂|火爆)|"
                     r"\s(?:is|was|has|will|closes|opens)\b)")
+# Sentence particles that end a statement ("报名还没开始呢", "报名免费的嘞"; 呢 asks too:
+# `_ASKS`)
+_PARTICLES = "的了啦哦噢啊吧呢呀嘛哈滴哟哇咯喔诶嘞捏耶噻~～"
 # or its state said of it, to the end of its clause (particles, WeChat's [捂脸], any mark
 # but a question's after it), with no choice of the writer's before the word (`_state_of_it`):
 # "报名还没开始", "目前报名暂未开放", "报名是完全免费的啊"; not "我想报名免费试听课",
@@ -205,7 +216,7 @@ _THING = re.compile(rf"\s?(?:的(?!事)[\u4e00-\u9fff]|{_NOUNS}|费|表|群|链�
 # 免费？") it is a question
 _STATE = re.compile(r"\s?(?:也|都|还|目前|现在|暂时?|是)*(?:(?:没有?|未|尚未|暂未|暂不|不)(?:正式)?"
                     r"(?:开始|开启|开放|结束|截止|收费)|暂停|(?:全|全部|完全|全程|一律)?(?:免费|收费))"
-                    r"(?=(?:[的了啦哦噢啊吧呢呀嘛哈滴哟哇咯喔诶~～]|\[[^\[\]]{1,8}\]|[^\w?？])*$)")
+                    rf"(?=(?:[{_PARTICLES}]|\[[^\[\]]{{1,8}}\]|[^\w?？])*$)")
 # what makes the state the writer's own choice ("我要报名免费的", "本人报名免费的", "那就报名
 # 免费的吧"), not a thought ("我觉得报名还没开始", "i think 报名还没开始")
 _WRITERS_OWN = re.compile(r"(?:我们|咱们|俺们|我(?!们)|咱(?!们)|俺(?!们)|(?<!日)本人)"
@@ -227,6 +238,7 @@ _MAY_I = re.compile(r"(?:请问)?(?:可以|行|好|能|成)(?:吗|嘛|么|不|�
 # is not searched for a question.
 _ASKED_WITHIN = 1024
 _HAN = re.compile(r"[\u4e00-\u9fff]")
+_QUESTION_EMOJI = "[疑问]"  # WeChat's emoji of a question mark, as it arrives in the text
 _NOT_NO = re.compile("不好意思|没问题|没关系|没错|不错")  # polite phrases that say no to nothing
 _AROUND = re.compile(r"^[\W_]+|[\W_]+$")  # punctuation, spaces, emoji around a word
 # members asking at once (a new post, a burst in the group) get one hint between them
@@ -300,7 +312,7 @@ class Invite(Handler[Config]):
             return Reading.NOTHING
         if _AROUND.sub("", norm) in self._exact:
             return Reading.SIGN_UP
-        return _reading(_NOT_NO.sub("", norm), self._words)
+        return _reading(_NOT_NO.sub("", _marked(norm)), self._words)
 
     def _takes(self, event: Message, ctx: Context) -> Reading:
         """What this handler reads in the message: a member's text signing up, or asking
@@ -331,7 +343,7 @@ class Invite(Handler[Config]):
         sender = event.sender
         # within the cooldown a repeated "报名" does nothing, but a question asked with it
         # ("我已经报名了，收入怎么算？") goes on to keywords as any other question
-        then = CONTINUE if _asks_more(ctx.normalized, self._words) else STOP
+        then = CONTINUE if _asks_more(_marked(ctx.normalized), self._words) else STOP
         if not await ctx.off_cooldown("asked", self.config.cooldown, member=sender.id):
             return then
         blocked = await moderation.blocked_for(ctx.store, sender.id)
@@ -412,6 +424,12 @@ async def _put_to_another(event: Message, ctx: Context) -> bool:
         [ctx.bot_id, *ctx.admins, event.sender.id])
 
 
+def _marked(norm: str) -> str:
+    """The text with WeChat's [疑问] emoji read as the question mark it shows
+    ("报名还没开始[疑问]" asks as "报名还没开始？" does)."""
+    return norm.replace(_QUESTION_EMOJI, "?")
+
+
 def _asks_more(norm: str, words: WordMatcher[str]) -> bool:
     """Whether a sign-up also asks something, which the handlers after this one answer: a
     clause without the word asks ("我要报名，收入怎么算？", "我报名了 怎么提现"), ends with
@@ -469,7 +487,8 @@ def _rest_of_sentence(norm: str, start: int) -> str:
 def _reading(norm: str, words: WordMatcher[str]) -> Reading:
     """What a message holding a sign-up word says of it. A sign-up: a clause asks for it
     ("我要报名", "报名！"), or one holds it plainly after a "not yet" ("我还没报名，现在报名"),
-    or none holding the word says no to it or asks about it. Else a question when one asks
+    or none holding the word says no to it or asks about it after one held it plainly
+    ("报名还没截止？我报名" signs up, "我报名，报名要交钱吗" asks). Else a question when one asks
     about it and none says no without asking ("报名要交钱吗？", "我还没报名，报名要交钱吗",
     "为什么不能报名"; not "先不报名了，报名群好吵吗"); else nothing. The first `_READ_AT_MOST`
     words are read, each with `_AROUND_WORD` characters either side and its clause
@@ -492,7 +511,7 @@ def _reading(norm: str, words: WordMatcher[str]) -> Reading:
         # the state asked ("报名还没开始？") is a question, not talk of it
         stated = ending.startswith("?") and _STATE.match(after) is not None
         talk = _talk_of_it(said, after, stated)  # "他也想报名", "报名截止到周五": nobody signs up
-        asks = asks or (stated and not talk)
+        asks = asks or (stated and not talk) or _ANNOUNCED.search(before) is not None
         if _MAY.search(before) and not asked_what and not talk and _MAY_NOT.match(after):
             return Reading.SIGN_UP  # "可以报名不？"
         if _NO_BEFORE.search(before) or _NO_BEFORE_EN.search(said) or _NO_AFTER.match(after) or \
@@ -510,7 +529,10 @@ def _reading(norm: str, words: WordMatcher[str]) -> Reading:
                 _MAY.search(before) and not _names_a_thing_of_it(norm, begin, end))):
             return Reading.SIGN_UP
         elif asks or _names_a_thing_of_it(norm, begin, end):  # "报名要求？" asks too
-            verdict = not_yet = False
+            # asked, then done plainly, signs up ("报名还没截止？我报名"): the writer has
+            # decided; done, then asked, waits for the answer ("我报名，报名要交钱吗")
+            verdict = verdict and not done
+            not_yet = False
             asked = asked or not _of_others(said, after)
         elif talk:
             continue

@@ -1,7 +1,7 @@
 """r85: a third hostile pass, over 3749ae7 (r84's findings fixed: periods typed, hints,
 `Fraction`, the corpus's numbers, invite's `_STATE`). Each finding is a strict xfail
-(/work/helpers/reports/r85.md), findings 1, 3 to 7 fixed; the plain tests pin what was
-checked and holds."""
+(/work/helpers/reports/r85.md), findings 1 to 8 fixed (2 and 8 by h89); the plain tests
+pin what was checked and holds."""
 
 from __future__ import annotations
 
@@ -65,9 +65,6 @@ def test_r85_7_a_number_in_other_digits_is_told_the_plain_number(tmp_path: Path,
 
 # ---------------------------------------------------------------- findings: invite _STATE
 
-@pytest.mark.xfail(strict=True, reason="r85 finding 2 (MEDIUM, regression of 3749ae7 on "
-                   "531f149, 7ed8510 and 4d2612a): the state asked with ？, then the word "
-                   "plainly in the next clause, is a question: nobody is signed up")
 @pytest.mark.parametrize("text", [
     "报名还没截止？我报名", "报名还没截止？那我报名", "报名免费？那我报名", "报名还没开始？我报名",
     "报名还没截止？报名", "报名免费？报名"])
@@ -90,9 +87,6 @@ def test_r85_4_the_state_after_i_think_is_talk(text: str) -> None:
     assert _reading(text) is not Reading.SIGN_UP
 
 
-@pytest.mark.xfail(strict=True, reason="r85 finding 8 (LOW, old: SIGN_UP on 4d2612a, 7ed8510 "
-                   "and now): 么 and 不？ ask like 吗, [疑问] is WeChat's question mark, and "
-                   "嘞 捏 耶 噻 are particles")
 @pytest.mark.parametrize(("text", "read"), [
     ("报名免费么", Reading.QUESTION), ("报名还没开始么", Reading.QUESTION),
     ("报名免费不？", Reading.QUESTION), ("报名还没开始[疑问]", Reading.QUESTION),
