@@ -107,7 +107,7 @@ def read_corpus(file: Path) -> list[Case]:
             raise InputError([located.problem((*where, "family"),
                                               f"unknown family {family!r} (one of "
                                               f"{', '.join(FAMILIES)})")])
-        if not isinstance(raw.get("flag"), bool):
+        if (flag := yamlfile.switch(raw.get("flag"))) is None:  # (yes and no too)
             raise InputError([located.problem((*where, "flag"), "`flag` is true or false")])
         messages = raw.get("messages", [raw["text"]] if "text" in raw else None)
         if not isinstance(messages, list) or not messages or \
@@ -139,7 +139,7 @@ def read_corpus(file: Path) -> list[Case]:
         if name is not None and (not isinstance(name, str) or not name.strip()):
             raise InputError([located.problem((*where, "name"),
                                               "`name` is the members' name, a text")])
-        cases.append(Case(i + 1, family, raw["flag"], tuple(messages), kind, url, members,
+        cases.append(Case(i + 1, family, flag, tuple(messages), kind, url, members,
                           tuple(mentions), name))
     return cases
 

@@ -90,13 +90,13 @@ class Rejoin(StrEnum):
 
 
 def _off_means_ignore(value: Any) -> Any:
-    """YAML reads `off` and `no` as false; let them mean `ignore`. A severity of `remove`
-    is the action `kick`."""
+    """`off`, `no` or `false` (a switch word is read as false here: bot/yamlfile.py `settle`)
+    mean `ignore`. A severity of `remove` is the action `kick`."""
     return "ignore" if value is False else "kick" if value == "remove" else value
 
 
 def _off_means_off(value: Any) -> Any:
-    """`names: off` (false in YAML): the names are not read."""
+    """`names: off` (or `no`, `false`: `settle`): the names are not read."""
     return {"action": "ignore"} if value is False else value
 
 

@@ -99,10 +99,12 @@ def test_no_shipped_allow_phrase_is_a_corpus_sentence() -> None:
                 assert skeleton(str(text))[0] not in phrases, text
 
 
-def test_a_miss_fails_and_is_named(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize(("yes", "no"), [("true", "false"), ("yes", "no")])  # switch words
+def test_a_miss_fails_and_is_named(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                   yes: str, no: str) -> None:
     corpus = tmp_path / "c.yaml"
-    corpus.write_text('cases:\n  - {family: phone, flag: true, text: "你好"}\n'
-                      '  - {family: banned, flag: false, text: "支持台独"}\n', "utf-8")
+    corpus.write_text(f'cases:\n  - {{family: phone, flag: {yes}, text: "你好"}}\n'
+                      f'  - {{family: banned, flag: {no}, text: "支持台独"}}\n', "utf-8")
     assert main([*TEST, str(corpus)]) == 1
     out = capsys.readouterr().out
     assert "missed: case 1 (phone): 你好" in out
