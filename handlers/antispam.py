@@ -78,7 +78,7 @@ from bot.sanitize import clean
 from bot.smalltalk import small_talk_only
 from bot.store import sqlite_only
 from bot.text import normalize, strip_mentions, unmask
-from bot.times import from_epoch
+from bot.times import from_epoch, micros
 from handlers import recent
 from handlers.recent import RECENT
 
@@ -583,7 +583,7 @@ class Antispam(Handler[Config]):
         # is no flood. Clamped to now: a gateway clock ahead cannot put a message in the future.
         now = ctx.now
         written = event.at if event.at <= now else now  # (min() costs more, on every message)
-        at = recent.micros(written)
+        at = micros(written)
         if member in self._exempted or ctx.is_bot(member) or ctx.is_admin(member):  # _exempt
             if len(compact) >= self.config.raid.min_length:  # a raid could be part of it
                 prompts.of(ctx.store).add(group, written, text, compact)
@@ -702,7 +702,7 @@ class Antispam(Handler[Config]):
         them when the quote is hers to answer for: she joined after it (she never saw it
         in the group), or she quoted it as a report before (one report a member; an
         accomplice reposting the ad as a quote day after day is warned from the second)."""
-        at = recent.micros(written)
+        at = micros(written)
         flagged = await recent.flagged_by(ctx.store, group, digest, at)
         if not flagged or member in flagged:
             return set(flagged)
@@ -711,7 +711,7 @@ class Antispam(Handler[Config]):
         if entry is not None and entry.joined_at is not None and entry.joined_at > acted:
             return {*flagged, member}
         # kept with the time the bot acted on the ad: a report does not make it last longer
-        await recent.flagged(ctx.store, group, member, digest, recent.micros(acted))
+        await recent.flagged(ctx.store, group, member, digest, micros(acted))
         return set(flagged)
 
     async def _act(self, ctx: Context, moderator: Moderator, rows: recent.Window, member: str,

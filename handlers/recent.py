@@ -29,14 +29,13 @@ from __future__ import annotations
 import weakref
 from bisect import bisect_left
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone
-from functools import lru_cache
+from datetime import datetime, timedelta
 from operator import attrgetter, itemgetter
 from typing import Any, Literal, overload
 
 from bot.savepoint import restoring
 from bot.store import Store
-from bot.times import instant, stamp
+from bot.times import instant, micros, stamp, stamp_of
 
 RECENT = timedelta(hours=1)  # the rate detectors read the last hour, so their windows are
 PRUNE_EVERY = timedelta(minutes=10)  # at most that; how often older rows are deleted
@@ -57,54 +56,6 @@ _RECENT, _PRUNE_EVERY, _FLAGGED = span(RECENT), span(PRUNE_EVERY), span(FLAGGED)
 # a group's rows (by the index on grp, id), as a load reads them
 LOAD = ("SELECT id, member, message, at, digest, kind FROM antispam_recent WHERE grp=?"
         " ORDER BY id")
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-def micros(at: datetime) -> int:
-    """An instant as whole microseconds since 1970 (exact: a stamp has microseconds, and a
-    float timestamp is off by far less than half of one). The start of its minute on its
-    clock is worked out once a minute (finding a zone's offset costs more than the rest):
-    since 1972 every zone's offset is whole minutes, so it is the same all the minute."""
-    global _last_minute
-    start, minute = _last_minute
-    if at.tzinfo is start.tzinfo and at.fold == start.fold:
-        # the minute of the last call, most often: the time since its start is a plain
-        # difference of wall times (no offset is looked up for two times of one zone)
-        since = at - start
-        seconds = since.seconds
-        if not since.days and seconds < 60:  # (days: -1 for a time before the start)
-            return minute + seconds * 1_000_000 + since.microseconds
-    key = at.year, at.month, at.day, at.hour, at.minute, at.fold, at.tzinfo
-    found = _minutes.get(key)
-    if found is None:
-        if at.year < 1972:
-            return round(at.timestamp() * 1_000_000)
-        if len(_minutes) > 4096:
-            _minutes.clear()
-        start = at.replace(second=0, microsecond=0)
-        found = _minutes[key] = start, round(start.timestamp() * 1_000_000)
-    _last_minute = found
-    return found[1] + at.second * 1_000_000 + at.microsecond
-
-
-_minutes: dict[tuple[object, ...], tuple[datetime, int]] = {}
-# the start of the minute micros read last, and its micros: at first a zone of no time
-_last_minute = datetime(1970, 1, 1, tzinfo=timezone(timedelta(0), "none")), 0
-
-
-@lru_cache(maxsize=16)
-def _minute(minute: int) -> str:
-    return stamp(_EPOCH + timedelta(minutes=minute))[:17]  # "2026-11-23T01:00:"
-
-
-def stamp_of(at: int) -> str:
-    """`stamp` of an instant in micros, in a fraction of its time (the date, hour and
-    minute are made once a minute; the seconds without a format spec, which costs more)."""
-    minute, within = divmod(at, 60_000_000)
-    digits = str(100_000_000 + within)  # "1" and the seconds' 2 digits and 6 of the fraction
-    return f"{_minute(minute)}{digits[1:3]}.{digits[3:]}+00:00"
-
-
 @dataclass(slots=True, eq=False)
 class Said:
     """One row: a message of `member`, `at` in microseconds (`micros`), of `kind` (a

@@ -22,7 +22,7 @@ from bot.adapters.base import GatewayError
 from bot.events import Kind, Message
 from bot.moderation import Moderator
 from bot.store import Store, StoreError, open_store
-from bot.times import instant
+from bot.times import instant, micros, stamp_of
 from handlers import recent
 from handlers.antispam import Antispam
 from handlers.keywords import Keywords
@@ -59,7 +59,7 @@ async def same(store: Store) -> None:
                         kind) for row, member, message, at, digest, kind in await store.all(
                            "SELECT id, member, message, at, digest, kind FROM antispam_recent"
                            " WHERE grp=?", (group,)))
-        copy = sorted((s.member, s.message, instant(recent.stamp_of(s.at)), s.digest, s.acted,
+        copy = sorted((s.member, s.message, instant(stamp_of(s.at)), s.digest, s.acted,
                        s.kind) for saids in rows.members.values() for s in saids)
         assert copy == table, group
         assert sorted(id(s) for saids in rows.texts.values() for s in saids) == sorted(
@@ -317,14 +317,13 @@ async def test_deferred_writes_wait_for_the_commit_and_go_with_what_is_rolled_ba
 
 
 @pytest.mark.no_store
-def test_stamp_of_is_stamp() -> None:
+def test_stamp_of_is_the_iso_text_of_its_instant() -> None:
     from datetime import UTC, datetime
 
-    from bot.times import stamp
     start = datetime(2026, 11, 23, 23, 59, 58, 999_999, tzinfo=UTC)
     for step in range(0, 3_000_000, 7_919):
         at = start + timedelta(microseconds=step * 13)
-        assert recent.stamp_of(recent.micros(at)) == stamp(at)
+        assert stamp_of(micros(at)) == at.isoformat(timespec="microseconds")
 
 
 @pytest.mark.no_store
@@ -386,7 +385,7 @@ def test_micros_finds_a_zones_offset_once_a_minute_and_is_exact_across_clock_cha
     result is the timestamp's, in a zone's repeated and skipped hours too."""
     zone = _Counted()
     start = datetime(2026, 11, 23, 9, 0, tzinfo=zone)
-    found = [recent.micros(start + timedelta(seconds=s / 10)) for s in range(600)]
+    found = [micros(start + timedelta(seconds=s / 10)) for s in range(600)]
     assert zone.asked <= 2
     assert found == [round((start + timedelta(seconds=s / 10)).timestamp() * 1_000_000)
                      for s in range(600)]
@@ -396,6 +395,6 @@ def test_micros_finds_a_zones_offset_once_a_minute_and_is_exact_across_clock_cha
             for second in range(0, 3600, 61):
                 at = datetime(2026, 3 if day == 29 else 10, day, hour, second // 60,
                               second % 60, 250_001, tzinfo=berlin, fold=fold)
-                assert recent.micros(at) == round(at.timestamp() * 1_000_000), at
+                assert micros(at) == round(at.timestamp() * 1_000_000), at
     old = datetime(1901, 1, 1, 0, 0, 30, tzinfo=ZoneInfo("Asia/Shanghai"))  # LMT +08:05:43
-    assert recent.micros(old) == round(old.timestamp() * 1_000_000)
+    assert micros(old) == round(old.timestamp() * 1_000_000)

@@ -4,11 +4,13 @@ metrics keep in plain numbers, one cursor for the store's statements."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot import metrics as metrics_module
 from bot import store as store_module
@@ -30,6 +32,23 @@ def test_a_stamp_is_of_its_own_time_never_of_an_equal_looking_one() -> None:
     assert stamp(first) == "2026-10-25T00:30:00.000000+00:00"
     later = datetime(2026, 10, 25, 1, 30, 0, 5, tzinfo=UTC)
     assert stamp(later) == stamp(later) == "2026-10-25T01:30:00.000005+00:00"
+
+
+_ZONES = [UTC, ZoneInfo("Asia/Shanghai"), ZoneInfo("Europe/Berlin"), ZoneInfo("America/St_Johns"),
+          ZoneInfo("Asia/Kathmandu"), ZoneInfo("Australia/Lord_Howe")]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.datetimes(min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30)),
+       st.sampled_from(_ZONES), st.booleans())
+def test_a_stamp_is_the_iso_text_of_its_instant_in_utc(
+        wall: datetime, zone: ZoneInfo, fold: bool) -> None:
+    """Made from its minute's prefix, a stamp is what isoformat says, in any zone (offsets
+    of odd minutes, a repeated or skipped hour), in any year."""
+    at = wall.replace(tzinfo=zone, fold=int(fold))
+    assert stamp(at) == at.astimezone(UTC).isoformat(timespec="microseconds")
+    near = at + timedelta(seconds=7, microseconds=3)  # (the same minute's prefix, most often)
+    assert stamp(near) == near.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 def _sample(text: str, name: str) -> float:
