@@ -109,12 +109,15 @@ def read_corpus(file: Path) -> list[Case]:
                                               f"{', '.join(FAMILIES)})")])
         if (flag := yamlfile.switch(raw.get("flag"))) is None:  # (yes and no too)
             raise InputError([located.problem((*where, "flag"), "`flag` is true or false")])
+        if isinstance(raw.get("text"), list | dict):
+            raise InputError([located.problem((*where, "text"), "`text` is one message: give "
+                                              "several as a list of `messages`")])
         messages = raw.get("messages", [raw["text"]] if "text" in raw else None)
         if not isinstance(messages, list) or not messages or \
                 any(m is None or isinstance(m, list | dict) for m in messages):
             raise InputError([located.problem(where, "give `text` or a list of `messages`")])
+        at = (*where, "text") if "messages" not in raw else (*where, "messages")
         if numbers := [m for m in messages if not isinstance(m, str)]:  # 13800138000, true
-            at = (*where, "text") if "messages" not in raw else (*where, "messages")
             raise InputError([located.problem(at, f"{numbers[0]!r} is no text: put it in "
                                                   "quotes as written")])
         try:
@@ -122,6 +125,9 @@ def read_corpus(file: Path) -> list[Case]:
         except ValueError:
             raise InputError([located.problem((*where, "kind"), f"unknown kind {raw['kind']!r} "
                                               f"(one of {', '.join(Kind)})")]) from None
+        if kind is Kind.TEXT and any(not m.strip() for m in messages):  # (a picture has none)
+            raise InputError([located.problem(at, "an empty text message (a picture, sticker "
+                                                  "or file is given its `kind`)")])
         url = raw.get("url")
         if url is not None and not isinstance(url, str):
             raise InputError([located.problem((*where, "url"), "`url` is text")])

@@ -128,6 +128,12 @@ def test_a_miss_fails_and_is_named(tmp_path: Path, capsys: pytest.CaptureFixture
          "c.yaml:2: cases[0].mentions: `mentions` is a list of up to 20 member names"),
         ("cases:\n  - {family: wechat, flag: true, text: x, name: 5}\n",
          "c.yaml:2: cases[0].name: `name` is the members' name, a text"),
+        ("cases:\n  - family: phone\n    flag: true\n    text: [a, b]\n",
+         "c.yaml:4: cases[0].text: `text` is one message: give several as a list of `messages`"),
+        ('cases:\n  - {family: phone, flag: true, text: ""}\n',
+         "c.yaml:2: cases[0].text: an empty text message"),
+        ('cases:\n  - family: phone\n    flag: true\n    messages: ["x", " "]\n',
+         "c.yaml:4: cases[0].messages: an empty text message"),
     ],
 )
 def test_a_bad_corpus_is_one_line_and_exit_2(tmp_path: Path, text: str, error: str,
