@@ -112,6 +112,17 @@ def test_r90_7_other_question_forms_ask(text: str) -> None:
     assert _reading(text) is Reading.QUESTION
 
 
+@pytest.mark.xfail(strict=True, reason="r90 finding 8 (MEDIUM, regression of 6675125): a "
+                   "polite 请问/问一下 opener turns the writer's stated sign-up into a question")
+@pytest.mark.parametrize("text", [
+    "请问一下我昨天已经报名了但是还没拉我进群", "请问一下我已经报名了，怎么没拉我",
+    "请问我已经报名了", "我问一下我报名", "问下我报名", "请问下我报名"])
+def test_r90_8_a_sign_up_said_after_a_polite_opener_signs_up(text: str) -> None:
+    """SIGN_UP on b73435a: the member who says they signed up and was not pulled in was
+    invited; now the hint tells them 「想报名的话，直接在群里发送「报名」…」."""
+    assert _reading(text) is Reading.SIGN_UP
+
+
 # ---------------------------------------------------------------- what holds
 
 @pytest.mark.parametrize("text", [
