@@ -14,12 +14,10 @@ recruitment group, then "报名" in the recruitment group -> an internship group
   line ends): one that asks about it ("报名有什么要求", "谁可以报名？") or says no right
   before or after it ("先不报名了", "取消报名", "报名不收任何费用") makes the message no
   sign-up, unless it is the word alone ("报名？") or another clause asks for it ("我要报名",
-  "帮我报名", "报个名", "报名！"), or a later one holds it plainly after a question
-  ("报名还没截止？我报名": the writer has decided); what the rest says does not matter
-  ("我要报名，不过晚上才有空", "报名，不知道对不对"); nor does one naming a thing of
-  signing up ("报名要求？", "报名的收入", "requirements to join?"). Talk of it signs
-  nobody up: someone else named before the word, or a noun of its own after it
-  ("他也想报名", "报名截止到周五", "今天报名的人好多"). No
+  "帮我报名", "报个名", "报名！"); what the rest says does not matter ("我要报名，不过晚上才有空",
+  "报名，不知道对不对"); nor does one naming a thing of signing up ("报名要求？", "报名的收入",
+  "requirements to join?"). Talk of it signs nobody up: someone else named before the word,
+  or a noun of its own after it ("他也想报名", "报名截止到周五", "今天报名的人好多"). No
   sign-up goes on to the handlers after this one (keywords, faq); a sign-up that also asks
   something ("我要报名，收入怎么算？") is answered by them too.
   A question about signing up that none of them answers ("报名入口？") gets the `hint`, how
@@ -69,10 +67,6 @@ _ASKS = re.compile(
     # 要不要, 多不多; 报名了没(有), 报名免费不 (not-A ending it); 要报名的话; 帮朋友问问报名的事
     r"(\w)[不没]\1|了没|没有?$|不$|的话|问问|"
     r"\b(?:how|what|why|when|where|who|which|can(?!'t)|could|do|does|is|are)\b")
-# A question announced before the word asks what follows ("我问一下报名还没截止吧", "请问报名
-# 免费的", "想问下报名开始了"; not "我刚问一下…", which says it was asked): not the state
-# said, nor a sign-up
-_ANNOUNCED = re.compile(r"请问|(?<!刚)问一?下|想问")
 # A no said right before the word ("先不报名", "不想报名", "别给我报名", "取消报名",
 # "don't join", "i can't join") or right after it ("报名不收任何费用").
 _NO_BEFORE = re.compile(r"(?:[不没别勿莫]|取消|放弃|退出|算了).{0,3}$")
@@ -487,8 +481,7 @@ def _rest_of_sentence(norm: str, start: int) -> str:
 def _reading(norm: str, words: WordMatcher[str]) -> Reading:
     """What a message holding a sign-up word says of it. A sign-up: a clause asks for it
     ("我要报名", "报名！"), or one holds it plainly after a "not yet" ("我还没报名，现在报名"),
-    or none holding the word says no to it or asks about it after one held it plainly
-    ("报名还没截止？我报名" signs up, "我报名，报名要交钱吗" asks). Else a question when one asks
+    or none holding the word says no to it or asks about it. Else a question when one asks
     about it and none says no without asking ("报名要交钱吗？", "我还没报名，报名要交钱吗",
     "为什么不能报名"; not "先不报名了，报名群好吵吗"); else nothing. The first `_READ_AT_MOST`
     words are read, each with `_AROUND_WORD` characters either side and its clause
@@ -511,7 +504,7 @@ def _reading(norm: str, words: WordMatcher[str]) -> Reading:
         # the state asked ("报名还没开始？") is a question, not talk of it
         stated = ending.startswith("?") and _STATE.match(after) is not None
         talk = _talk_of_it(said, after, stated)  # "他也想报名", "报名截止到周五": nobody signs up
-        asks = asks or (stated and not talk) or _ANNOUNCED.search(before) is not None
+        asks = asks or (stated and not talk)
         if _MAY.search(before) and not asked_what and not talk and _MAY_NOT.match(after):
             return Reading.SIGN_UP  # "可以报名不？"
         if _NO_BEFORE.search(before) or _NO_BEFORE_EN.search(said) or _NO_AFTER.match(after) or \
@@ -529,10 +522,7 @@ def _reading(norm: str, words: WordMatcher[str]) -> Reading:
                 _MAY.search(before) and not _names_a_thing_of_it(norm, begin, end))):
             return Reading.SIGN_UP
         elif asks or _names_a_thing_of_it(norm, begin, end):  # "报名要求？" asks too
-            # asked, then done plainly, signs up ("报名还没截止？我报名"): the writer has
-            # decided; done, then asked, waits for the answer ("我报名，报名要交钱吗")
-            verdict = verdict and not done
-            not_yet = False
+            verdict = not_yet = False
             asked = asked or not _of_others(said, after)
         elif talk:
             continue

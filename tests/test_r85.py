@@ -1,7 +1,7 @@
 """r85: a third hostile pass, over 3749ae7 (r84's findings fixed: periods typed, hints,
 `Fraction`, the corpus's numbers, invite's `_STATE`). Each finding is a strict xfail
-(/work/helpers/reports/r85.md), findings 1 to 8 fixed (2 and 8 by h89); the plain tests
-pin what was checked and holds."""
+(/work/helpers/reports/r85.md), findings 1, 3 to 8 fixed (8 by h89; h89's fix of 2 was taken
+back after r90's review); the plain tests pin what was checked and holds."""
 
 from __future__ import annotations
 
@@ -65,6 +65,9 @@ def test_r85_7_a_number_in_other_digits_is_told_the_plain_number(tmp_path: Path,
 
 # ---------------------------------------------------------------- findings: invite _STATE
 
+@pytest.mark.xfail(strict=True, reason="r85 finding 2 (MEDIUM, regression of 3749ae7 on "
+                   "531f149, 7ed8510 and 4d2612a): the state asked with ？, then the word "
+                   "plainly in the next clause, is a question: nobody is signed up")
 @pytest.mark.parametrize("text", [
     "报名还没截止？我报名", "报名还没截止？那我报名", "报名免费？那我报名", "报名还没开始？我报名",
     "报名还没截止？报名", "报名免费？报名"])
