@@ -275,3 +275,15 @@ def _push_problem(tmp_path: Path) -> list[str]:
     with pytest.raises(InputError) as caught:
         config.load(root, REGISTRY)
     return [str(p).split("config/", 1)[1] for p in caught.value.problems]
+
+
+@pytest.mark.xfail(strict=True, reason="r91 finding 9 (LOW, docs): replay.md says start takes "
+                   "its hour as a clock time and a push's `at` do; both take a full-width "
+                   "８:55 (what a Chinese input method types), start refuses it")
+def test_a_start_takes_a_full_width_hour_as_a_push_at_does(tmp_path: Path) -> None:
+    root = _root(tmp_path, "handlers:\n  - push:\n      schedules: [{id: a, "
+                           "at: '2031-12-01 ８:55', text: hi}]\n")
+    config.load(root, REGISTRY)  # (a push's `at` takes it)
+    file = tmp_path / "s.yaml"
+    file.write_text("start: 2026-11-24 ８:55\nsteps:\n  - wait: 1m\n", encoding="utf-8")
+    assert replay.load(file)[0].start.hour == 8
