@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 WAITING = {
     "tests/wechaty/test_wechaty_accounts.py::test_three_accounts_share_groups_fail_over": 8.5,
     "tests/test_faults.py::test_kill_9": 3.5,
-    "tests/test_delivery_retry_due.py::test_a_welcome_failed_before_a_kill_9": 25,  # back-offs
+    "tests/test_delivery_retry_due.py::test_a_welcome_failed_before_a_kill_9": 6,  # 2 starts + 2
     "tests/test_delivery_crash_loop.py::": 12,  # five real starts of `groupbot run`
     "tests/wechaty/test_wechaty_run.py::": 1.8,
     "tests/wechaty/test_wechaty_flaky.py::": 23,  # 62 tests of timeouts and back-offs

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import signal
 import sys
+from datetime import datetime
 from pathlib import Path
 
 from grpclib.const import Status
@@ -19,6 +20,7 @@ from test_faults import STARTUP, _deployment, _groupbot_run, _until
 from bot import schema
 from bot.delivery import MAX_ATTEMPTS
 from bot.store import Reader, open_reader, open_store
+from bot.times import stamp
 from handlers import REGISTRY
 
 sys.path.insert(0, str(Path(__file__).parent / "wechaty"))
@@ -34,12 +36,12 @@ async def _reads(db: Reader, sql: str, value: object, what: str) -> None:
         await asyncio.sleep(0.02)
 
 
-async def _due_now(path: Path) -> None:
-    """While the bot is dead: its retry due now, so the loop need not wait out the real
-    back-off (5 s to 320 s), which a restart keeps (tests/test_delivery_retry_due.py)."""
+async def _due_at(path: Path, at: datetime | None) -> None:
+    """While the bot is dead: its retry due at `at` (None: now), so a test need not wait out
+    the real back-off (5 s to 320 s), which a restart keeps (tests/test_delivery_retry_due.py)."""
     store = await open_store(path, schema.migrations(REGISTRY))
     try:
-        await store.execute("UPDATE outbox SET not_before = NULL")
+        await store.execute("UPDATE outbox SET not_before = ?", (at and stamp(at),))
     finally:
         await store.close()
 
@@ -85,7 +87,7 @@ async def test_a_send_failing_in_a_crash_loop_is_given_up_after_the_limit(
                 bot.send_signal(signal.SIGKILL)
                 await bot.wait()
                 await killed(bot)
-            await _due_now(config / "bot.db")
+            await _due_at(config / "bot.db", None)
         assert db is not None
         assert tries() == MAX_ATTEMPTS
         assert await db.all("SELECT count(*) FROM outbox") == [(0,)]  # nothing left to try

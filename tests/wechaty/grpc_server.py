@@ -64,7 +64,8 @@ class FakeGateway(Driver):
         # contact id -> its details as the gateway cached them (a friend who removed the bot
         # since): ContactPayload answers so until a DirtyPayload of it
         self.cached_contacts: dict[str, pb.ContactPayloadResponse] = {}
-        self._held: dict[tuple[str, str], asyncio.Event] = {}
+        self._held: dict[tuple[str, str], asyncio.Event] = {}  # the next call only
+        self._holding: dict[tuple[str, str], asyncio.Event] = {}  # every call, till set
         self.endpoint = ""  # host:port, once started
         # the open Event stream's events; None while no stream is open: as the real gateway
         # (EventStreamManager), an event is then dropped, not kept for the next stream
@@ -83,10 +84,12 @@ class FakeGateway(Driver):
         self.endpoint = f"127.0.0.1:{port}"
         return self.endpoint
 
-    def hold(self, name: str, subject: str) -> asyncio.Event:
+    def hold(self, name: str, subject: str, *, every: bool = False) -> asyncio.Event:
         """The next `name` call about `subject` (a member id, else the request's id) is
-        answered once the returned event is set: a gateway slow on one lookup."""
-        return self._held.setdefault((name, subject), asyncio.Event())
+        answered once the returned event is set: a gateway slow on one lookup. With `every`,
+        each call about it until then (the bot's reads of it again too)."""
+        return (self._holding if every else self._held).setdefault((name, subject),
+                                                                   asyncio.Event())
 
     def cache_room(self, room: str) -> None:
         """Keep the group's details as they are now: the gateway answers so, whatever changes
@@ -199,7 +202,7 @@ class FakeGateway(Driver):
             message = await stream.recv_message()
             self.calls.append(name)
             subject = getattr(message, "member_id", "") or getattr(message, "id", "")
-            held = self._held.pop((name, subject), None)
+            held = self._held.pop((name, subject), None) or self._holding.get((name, subject))
             if held is not None:
                 await held.wait()
             if name in self.fail:
