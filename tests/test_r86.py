@@ -79,8 +79,8 @@ def test_r86_a_thought_of_the_state_signs_nobody_up(text: str) -> None:
                                   "text: [加我]", "messages: [[加我]]", "text: {a: 1}",
                                   "messages: 加我"])
 def test_r86_a_case_without_a_text_is_refused(tmp_path: Path, case: str) -> None:
-    with pytest.raises(InputError, match="give `text` or a list of `messages`|`text` is one "
-                                         "message: give several as a list of `messages`"):
+    with pytest.raises(InputError, match=r"give `text` or a list of `messages`|`text` is one "
+                                         r"message: give several as a list of `messages`"):
         corpus.read_corpus(_case(tmp_path, case))
 
 
