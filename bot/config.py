@@ -1548,6 +1548,11 @@ def _collect(value: Any, path: KeyPath, found: list[tuple[KeyPath, Any]]) -> Non
             _collect(item, (*path, key), found)
         elif kind == _LEAF:
             found.append(((*path, key), item))
+        elif kind == _TEMPLATE:
+            if item.source in yamlfile.SWITCHES:  # (`greeting: off`, meant as "none")
+                found.append(((*path, key), Note(
+                    f"the text {item.source!r} is sent to members as written: for no message "
+                    "write null, where the key takes it")))
         elif kind == _CONTENT:
             if key == "file" and path[-2:-1] == ("lists",):  # antispam's words.lists
                 found.extend(((*path, key), Note(warning))
@@ -1557,11 +1562,12 @@ def _collect(value: Any, path: KeyPath, found: list[tuple[KeyPath, Any]]) -> Non
             found.append(((*path, key), note))
 
 
-# what _collect does with a value of some type: nothing (a text, a number, a template, a
-# choice...), list it (a Pattern, a OneOff, a TypeName, a ContactId), look into it (a model,
-# a list, a mapping), look for commas in a word list (a Content), or see whether it is
-# shorter than its key's default unit (a Seconds)
-_NOTHING, _LEAF, _HOLDS, _CONTENT, _SECONDS = 0, 1, 2, 3, 4
+# what _collect does with a value of some type: nothing (a text, a number, a choice...),
+# list it (a Pattern, a OneOff, a TypeName, a ContactId), look into it (a model, a list, a
+# mapping), look for commas in a word list (a Content), see whether it is shorter than its
+# key's default unit (a Seconds), or whether it is a switch word (a Template: since YAML
+# reads yes, no, on and off as texts, `greeting: off` would send "off")
+_NOTHING, _LEAF, _HOLDS, _CONTENT, _SECONDS, _TEMPLATE = 0, 1, 2, 3, 4, 5
 _KINDS: dict[type, int] = {}
 
 
@@ -1570,7 +1576,8 @@ def _kind(cls: type) -> int:
     if kind is None:
         kind = _LEAF if issubclass(cls, (Pattern, OneOff, TypeName, ContactId)) else _HOLDS \
             if issubclass(cls, (BaseModel, list, tuple, dict)) else _CONTENT \
-            if cls is Content else _SECONDS if cls is Seconds else _NOTHING
+            if cls is Content else _SECONDS if cls is Seconds else _TEMPLATE \
+            if cls is Template else _NOTHING
         _KINDS[cls] = kind
     return kind
 

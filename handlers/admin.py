@@ -32,13 +32,14 @@ import re
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import timedelta
+from typing import Annotated
 
 from pydantic import Field
 
 from bot import broadcast, bulk, config, moderation, moving, outbox, roster
 from bot.actions import split_text
 from bot.adapters.base import GatewayError
-from bot.config import Duration
+from bot.config import Duration, TemplateText, placeholders
 from bot.context import Context
 from bot.events import Message
 from bot.handler import CONTINUE, STOP, Flow, Handler, HandlerConfig
@@ -84,7 +85,7 @@ IN_A_GROUP = ("请在群里使用这个命令（私聊中可用：{p}warn 案件
 
 class Config(HandlerConfig):
     prefix: str = Field("/", min_length=1)
-    refusal: str | None = None
+    refusal: Annotated[TemplateText, placeholders()] | None = None  # (a message: no {…})
     refusal_cooldown: Duration = timedelta(minutes=10)  # per member: one refusal, then silence
     broadcasts: broadcast.Settings = broadcast.Settings()
     moves: moving.Settings = moving.Settings()
@@ -163,7 +164,7 @@ class Admin(Handler[Config]):
             await ctx.audit("command_refused", event.sender.id, event.text[:100])
             if self.config.refusal and await ctx.off_cooldown(
                     "refused", self.config.refusal_cooldown, member=event.sender.id):
-                ctx.reply(self.config.refusal, mention=True)  # (repeating it would only
+                ctx.reply(self.config.refusal.render({}), mention=True)  # (repeating it would only
             return STOP  # spend the send budget that every group's answers wait for)
         if event.mentions:  # (the names: a lookup per mention, for an admin's command only)
             command = self.parse(event, ctx.is_bot,

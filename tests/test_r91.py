@@ -180,9 +180,6 @@ def test_welcome_off_removes_an_inherited_handler_as_the_docs_say(tmp_path: Path
 # ---------------------------------------------------------------- findings
 
 
-@pytest.mark.xfail(strict=True, reason="r91 finding 1 (MEDIUM, regression of a1acfac): "
-                   "`off`/`no` written to silence a template-or-null key loads as the text "
-                   "and is sent to members; before, it was refused naming its line")
 @pytest.mark.parametrize("handler", [
     "  - welcome:\n      template: off\n",
     "  - friends:\n      accept: all\n      greeting: no\n",
@@ -215,9 +212,6 @@ def test_settle_takes_data_that_shares_a_mapping() -> None:
     assert [str(w.action) for w in settings.words.lists] == ["ignore", "ignore"]
 
 
-@pytest.mark.xfail(strict=True, reason="r91 finding 4 (LOW, regression of a1acfac): a "
-                   "corpus case's `flag: no` is refused, though the docs say a switch key "
-                   "takes yes/no")
 def test_a_corpus_flag_takes_yes_and_no(tmp_path: Path) -> None:
     file = tmp_path / "c.yaml"
     file.write_text("cases:\n  - {family: phone, flag: yes, text: \"电话 13800138000\"}\n"
