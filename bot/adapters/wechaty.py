@@ -389,28 +389,45 @@ def _classify(what: str, exc: Exception, *, sends: bool) -> GatewayError:
 class _Turn:
     """One event's place in line for the bot (see _Line)."""
 
-    def __init__(self, previous: asyncio.Future[None] | None) -> None:
-        self._previous = previous
-        self.over: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+    def __init__(self, previous: _Turn | None) -> None:
+        self._previous = previous.over if previous is not None else None
+        self._before = previous  # (its `looked_up`; dropped once this one goes)
+        loop = asyncio.get_running_loop()
+        self.over: asyncio.Future[None] = loop.create_future()
+        self.looked_up: asyncio.Future[None] = loop.create_future()  # it waits for its turn
         self._overtook = False
 
     async def wait(self, at_most: float) -> None:
-        """Until every event delivered before this one has been fed or given up, or for
-        `at_most` seconds: a lookup the gateway never answers must not hold up every later
-        event. Then this one goes ahead, and the ones after it wait for it alone."""
-        if self._previous is not None:
-            # asyncio.wait, not await: a cancel of this event must not cancel the previous
-            done, _ = await asyncio.wait({self._previous}, timeout=at_most)
-            if not done:
-                self._overtook = True
-                log.warning("an earlier event is not handled yet after %gs (the gateway is"
-                            " slow to look it up, or the bot to handle it): the next one goes"
-                            " ahead of it", at_most)
+        """Until every event delivered before this one has been fed or given up. An earlier
+        one whose lookups are not done after `at_most` seconds is gone ahead of (a lookup the
+        gateway never answers must not hold up every later event), and the ones after this
+        wait for it alone. One that has looked up is waited for: it goes in its own time
+        (else this one, its lookups done first, would run out of time before it and overtake
+        it: a newcomer's name is slower to look up than a known member's)."""
+        if not self.looked_up.done():
+            self.looked_up.set_result(None)
+        before, self._before = self._before, None
+        if self._previous is None or before is None:
+            return
+        # asyncio.wait, not await: a cancel of this event must not cancel the previous
+        done, _ = await asyncio.wait({self._previous, before.looked_up}, timeout=at_most,
+                                     return_when=asyncio.FIRST_COMPLETED)
+        if done and not self._previous.done():  # it looked up: it goes by its own limit,
+            # and is fed within another (else, cancelled meanwhile, it would hold this one up)
+            done, _ = await asyncio.wait({self._previous}, timeout=2 * at_most)
+        if not done:
+            self._overtook = True
+            log.warning("an earlier event is not handled yet after %gs (the gateway is"
+                        " slow to look it up, or the bot to handle it): the next one goes"
+                        " ahead of it", at_most)
 
     def end(self) -> None:
         """This event is fed or given up: the next one goes once the earlier ones are over
         too (an event given up early must not let the next one overtake those before it).
         It may be called again: the first call counts."""
+        self._before = None
+        if not self.looked_up.done():  # (given up: the next one need not wait for it alone)
+            self.looked_up.set_result(None)
         if self._previous is None or self._previous.done() or self._overtook:
             self._over()
         else:
@@ -429,11 +446,10 @@ class _Line:
     before its first await, looks up alongside the others, and feeds when its turn comes."""
 
     def __init__(self) -> None:
-        self._last: asyncio.Future[None] | None = None
+        self._last: _Turn | None = None
 
     def take(self) -> _Turn:
-        turn = _Turn(self._last)
-        self._last = turn.over
+        turn = self._last = _Turn(self._last)
         return turn
 
 

@@ -3,6 +3,7 @@ the gateway is slow on one lookup or the bot is busy with an earlier event."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 
@@ -101,6 +102,31 @@ async def test_a_lookup_the_gateway_never_answers_holds_up_the_line_an_actions_t
         loads.set()
         await until(lambda: len(s.events) == 4, "it, read again")
     assert [e.text for e in s.of_type(Message)] == ["a", "b", "c", "stuck"]
+
+
+async def test_the_events_after_one_gone_ahead_of_keep_their_order(
+        run_bot: RunBot, grpc_gateway: WechatyGateway, fake_gateway: FakeGateway) -> None:
+    """Behind a message whose lookup hangs, a (a newcomer's, whose name is slow to look up)
+    and b (a known member's, looked up at once): b waits for a, which goes in its own time
+    (h88 found b's limit, counted from its own lookup, ran out first: b went before a)."""
+    grpc_gateway.action_timeout = 2.0
+    grpc_gateway.read_again_after = 0.05
+    async with run_bot(grpc_gateway) as s:
+        looked_up = fake_gateway.calls.count("MessagePayload")
+        loads = fake_gateway.hold("MessagePayload", "stuck", every=True)
+        fake_gateway.say("r1", "alice", "stuck", message_id="stuck")
+        await until(lambda: fake_gateway.calls.count("MessagePayload") > looked_up, "the hang")
+        names = fake_gateway.calls.count("RoomMemberPayload")
+        slow = fake_gateway.hold("RoomMemberPayload", "dave")  # a's sender, new to the bot
+        fake_gateway.say("r1", "dave", "a")
+        fake_gateway.say("r1", "alice", "b")
+        await until(lambda: fake_gateway.calls.count("RoomMemberPayload") > names, "a's name")
+        await asyncio.sleep(0.5)  # b is looked up meanwhile; a's sender's name comes later
+        slow.set()
+        await until(lambda: len(s.events) == 2, "a and b", 20)
+        loads.set()
+        await until(lambda: len(s.events) == 3, "stuck, read again")
+    assert [e.text for e in s.of_type(Message)] == ["a", "b", "stuck"]
 
 
 async def test_a_message_whose_lookup_is_never_answered_is_skipped_with_a_word(
