@@ -856,7 +856,8 @@ def settle(model: type[M], data: Any, context: Any = None) -> M:
     switched = copy.deepcopy(data)
     for error in words:
         holder, key = _switch_at(switched, error["loc"]), error["loc"][-1]
-        holder[key] = SWITCHES[holder[key]]
+        if holder is not None:  # (None: a mapping reached twice, its word turned already)
+            holder[key] = SWITCHES[holder[key]]
     try:
         return model.model_validate(switched, context=context)
     except ValidationError as exc:  # where a switch is refused too, the text's error is said

@@ -202,8 +202,6 @@ def test_false_on_a_key_that_takes_null_says_null(tmp_path: Path) -> None:
     assert "null" in problem
 
 
-@pytest.mark.xfail(strict=True, reason="r91 finding 3 (LOW, latent): settle raises "
-                   "TypeError when one mapping holding a refused switch word is reached twice")
 def test_settle_takes_data_that_shares_a_mapping() -> None:
     shared = {"words": ["兼职"], "reason": "ad", "action": "off"}
     context = {"content_dir": Path("content"), "timezone": ZoneInfo("Asia/Shanghai")}
@@ -237,15 +235,13 @@ def test_antispams_off_validates_once(monkeypatch: pytest.MonkeyPatch) -> None:
     assert len(calls) == 1
 
 
-@pytest.mark.xfail(strict=True, reason="r91 finding 6 (LOW, regression of dbacec6): a "
-                   "one-digit hour with a spaced offset gets pydantic's 'unexpected extra "
-                   "characters' (r51 finding 12's message) instead of the example")
-def test_a_start_with_a_spaced_offset_gets_the_example(tmp_path: Path) -> None:
+def test_a_start_with_a_spaced_offset_reads_as_written(tmp_path: Path) -> None:
+    """(r91 finding 6: it got pydantic's "unexpected extra characters"; it is now read as
+    ISO 8601 reads it)"""
     file = tmp_path / "s.yaml"
     file.write_text("start: 2026-11-24 8:55 +08:00\nsteps:\n  - wait: 1m\n", encoding="utf-8")
-    with pytest.raises(InputError) as caught:
-        replay.load(file)
-    assert "give a date and time like" in str(caught.value.problems[0])
+    start = replay.load(file)[0].start
+    assert start.isoformat() == "2026-11-24T08:55:00+08:00"
 
 
 @pytest.mark.xfail(strict=True, reason="r91 finding 7 (LOW): the quote hint lowercases "
@@ -271,9 +267,6 @@ def _push_problem(tmp_path: Path) -> list[str]:
     return [str(p).split("config/", 1)[1] for p in caught.value.problems]
 
 
-@pytest.mark.xfail(strict=True, reason="r91 finding 9 (LOW, docs): replay.md says start takes "
-                   "its hour as a clock time and a push's `at` do; both take a full-width "
-                   "８:55 (what a Chinese input method types), start refuses it")
 def test_a_start_takes_a_full_width_hour_as_a_push_at_does(tmp_path: Path) -> None:
     root = _root(tmp_path, "handlers:\n  - push:\n      schedules: [{id: a, "
                            "at: '2031-12-01 ８:55', text: hi}]\n")
