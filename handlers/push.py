@@ -64,9 +64,15 @@ def _one_or_more(value: Any) -> Any:
 def _not_a_text(located: yamlfile.Located, i: int) -> str:
     """An item of a YAML push file that is not a text, with its line: `- 3.10` is a number."""
     item = located.data[i]
-    hint = yamlfile.quote_hint(item)
-    return str(Problem(located.where((i,)), (), f"item {i + 1} is not a text: {item!r}" +
-                       (f" ({hint})" if hint else "")))
+    if item is None:
+        said = "is empty: write a text, or take out its `-`"
+    elif isinstance(item, date):  # (YAML reads `- 2026-12-01` as a date)
+        said = f"is not a text: the date {item.isoformat()} (put it in quotes as written, if " \
+               "a text is meant)"
+    else:
+        hint = yamlfile.quote_hint(item)
+        said = f"is not a text: {item!r}" + (f" ({hint})" if hint else "")
+    return str(Problem(located.where((i,)), (), f"item {i + 1} {said}"))
 
 
 def items_of(content: Content) -> list[str]:

@@ -251,11 +251,11 @@ def test_the_quote_hint_keeps_what_was_written(tmp_path: Path) -> None:
     assert "'TRUE'" in problem
 
 
-@pytest.mark.xfail(strict=True, reason="r91 finding 8 (LOW): a push file's item that is a "
-                   "date or empty is shown as Python's repr, with no hint")
 def test_a_push_items_date_or_empty_item_is_said_plainly(tmp_path: Path) -> None:
     [problem] = _push_problem(tmp_path)
     assert "datetime.date" not in problem and "None" not in problem
+    assert "item 2 is not a text: the date 2026-12-01 (put it in quotes" in problem
+    assert "item 3 is empty: write a text, or take out its `-`" in problem
 
 
 def _push_problem(tmp_path: Path) -> list[str]:
