@@ -79,6 +79,7 @@ from bot.smalltalk import small_talk_only
 from bot.store import sqlite_only
 from bot.text import normalize, strip_mentions, unmask
 from bot.times import from_epoch, micros
+from bot.yamlfile import SWITCHES
 from handlers import recent
 from handlers.recent import RECENT
 
@@ -89,15 +90,20 @@ class Rejoin(StrEnum):
     KICK = "kick"
 
 
+def _off(value: Any) -> bool:
+    """`false`, or a switch word saying it (`off`, `no`: YAML reads them as texts), taken
+    here rather than by `settle`, which would validate the whole section again."""
+    return value is False or (isinstance(value, str) and SWITCHES.get(value) is False)
+
+
 def _off_means_ignore(value: Any) -> Any:
-    """`off`, `no` or `false` (a switch word is read as false here: bot/yamlfile.py `settle`)
-    mean `ignore`. A severity of `remove` is the action `kick`."""
-    return "ignore" if value is False else "kick" if value == "remove" else value
+    """`off`, `no` or `false` mean `ignore`. A severity of `remove` is the action `kick`."""
+    return "ignore" if _off(value) else "kick" if value == "remove" else value
 
 
 def _off_means_off(value: Any) -> Any:
-    """`names: off` (or `no`, `false`: `settle`): the names are not read."""
-    return {"action": "ignore"} if value is False else value
+    """`names: off` (or `no`, `false`): the names are not read."""
+    return {"action": "ignore"} if _off(value) else value
 
 
 ActionSetting = Annotated[Action, BeforeValidator(_off_means_ignore)]

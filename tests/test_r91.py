@@ -217,9 +217,6 @@ def test_a_corpus_flag_takes_yes_and_no(tmp_path: Path) -> None:
     assert [case.flag for case in corpus.read_corpus(file)] == [True, False]
 
 
-@pytest.mark.xfail(strict=True, reason="r91 finding 5 (LOW): a refused switch word (the "
-                   "documented `video: off`) validates the whole handler twice: word lists "
-                   "and content files are read and built again on every load")
 def test_antispams_off_validates_once(monkeypatch: pytest.MonkeyPatch) -> None:
     model = REGISTRY["antispam"].Config
     calls = []
