@@ -240,6 +240,9 @@ def _shown(name: str, value: object) -> str:
 def _template(value: Any) -> Template:
     if isinstance(value, Template):
         return value
+    if value is False:  # (`greeting: false`, meant as none: quoting it would send "false")
+        raise ValueError("a template must be text, not False (for no message write null, "
+                         "where the key takes it; to send the word, put it in quotes, 'false')")
     if not isinstance(value, str):
         raise _not_text("a template", value)
     if not value.strip():

@@ -130,7 +130,8 @@ def test_off_removes_an_inherited_handler_as_false_does(tmp_path: Path) -> None:
     ("patterns: [true], reply: x", "rules[0].patterns[0]: Input should be a valid string, "
      "not True (unquoted, true is a boolean: put a text in quotes, 'true')"),
     ("patterns: [x], reply: false", "rules[0].reply: a template must be text, not False "
-     "(unquoted, false is a boolean: put a text in quotes, 'false')"),
+     "(for no message write null, where the key takes it; to send the word, put it in "
+     "quotes, 'false')"),
     ("patterns: [x], reply: 3.10", "rules[0].reply: a template must be text, not 3.1 (a "
      "number where a text goes: put it in quotes as written, if a text is meant)")])
 def test_a_boolean_or_a_number_where_a_text_goes_says_to_quote_it(

@@ -194,8 +194,6 @@ def test_off_where_a_message_goes_is_refused_or_warned(tmp_path: Path, handler: 
     assert any("null" in str(w) for w in deployment.warnings)
 
 
-@pytest.mark.xfail(strict=True, reason="r91 finding 2 (LOW): `false` on a template-or-null "
-                   "key is told to quote it, which sends 'false'; `null` sends nothing")
 def test_false_on_a_key_that_takes_null_says_null(tmp_path: Path) -> None:
     [problem] = _problems(tmp_path, "handlers:\n  - friends:\n      accept: all\n"
                                     "      greeting: false\n")
