@@ -391,10 +391,11 @@ class _Turn:
 
     def __init__(self, previous: _Turn | None) -> None:
         self._previous = previous.over if previous is not None else None
-        self._before = previous  # (its `looked_up`; dropped once this one goes)
+        self._before = previous  # (its `looked_up`, while this one may need it)
         loop = asyncio.get_running_loop()
         self.over: asyncio.Future[None] = loop.create_future()
         self.looked_up: asyncio.Future[None] = loop.create_future()  # it waits for its turn
+        self._dropped = False
         self._overtook = False
 
     async def wait(self, at_most: float) -> None:
@@ -406,28 +407,32 @@ class _Turn:
         it: a newcomer's name is slower to look up than a known member's)."""
         if not self.looked_up.done():
             self.looked_up.set_result(None)
-        before, self._before = self._before, None
-        if self._previous is None or before is None:
+        before, self._before = _live(self._before), None
+        if self._previous is None:
             return
+        loop = asyncio.get_running_loop()
+        began = loop.time()
         # asyncio.wait, not await: a cancel of this event must not cancel the previous
-        done, _ = await asyncio.wait({self._previous, before.looked_up}, timeout=at_most,
-                                     return_when=asyncio.FIRST_COMPLETED)
+        done, _ = await asyncio.wait({self._previous} | ({before.looked_up} if before else set()),
+                                     timeout=at_most, return_when=asyncio.FIRST_COMPLETED)
         if done and not self._previous.done():  # it looked up: it goes by its own limit,
             # and is fed within another (else, cancelled meanwhile, it would hold this one up)
             done, _ = await asyncio.wait({self._previous}, timeout=2 * at_most)
         if not done:
             self._overtook = True
-            log.warning("an earlier event is not handled yet after %gs (the gateway is"
+            log.warning("an earlier event is not handled yet after %.0fs (the gateway is"
                         " slow to look it up, or the bot to handle it): the next one goes"
-                        " ahead of it", at_most)
+                        " ahead of it", loop.time() - began)
 
     def end(self) -> None:
         """This event is fed or given up: the next one goes once the earlier ones are over
         too (an event given up early must not let the next one overtake those before it).
         It may be called again: the first call counts."""
-        self._before = None
-        if not self.looked_up.done():  # (given up: the next one need not wait for it alone)
-            self.looked_up.set_result(None)
+        if not self.looked_up.done():  # dropped before it waited: the next ones look past it
+            self._dropped = True
+            self._before = _live(self._before)  # (no chain of dropped ones is kept)
+        else:
+            self._before = None
         if self._previous is None or self._previous.done() or self._overtook:
             self._over()
         else:
@@ -436,6 +441,15 @@ class _Turn:
     def _over(self) -> None:
         if not self.over.done():
             self.over.set_result(None)
+
+
+def _live(turn: _Turn | None) -> _Turn | None:
+    """`turn`, or for one dropped before its lookups were done (the bot's own message coming
+    back, a repeated join), the nearest earlier one not dropped: a dropped event is no
+    event to wait for."""
+    while turn is not None and turn._dropped:
+        turn = turn._before
+    return turn
 
 
 class _Line:
