@@ -28,8 +28,8 @@ def stamp(at: datetime) -> str:
     last = _last
     if last[0] is at:  # (a datetime never changes: the very object, the very stamp)
         return last[1]
-    text = stamp_of(micros(at)) if at.year >= 1972 else \
-        at.astimezone(UTC).isoformat(timespec="microseconds")  # (micros' own exception)
+    text = stamp_of(micros(at)) if at.year > 1972 else \
+        at.astimezone(UTC).isoformat(timespec="microseconds")  # (offsets of odd seconds)
     _last = (at, text)  # one tuple: a thread never reads a stamp of another time
     return text
 

@@ -32,9 +32,9 @@ import re
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import Field
+from pydantic import BeforeValidator, Field
 
 from bot import broadcast, bulk, config, moderation, moving, outbox, roster
 from bot.actions import split_text
@@ -83,9 +83,15 @@ IN_A_GROUP = ("请在群里使用这个命令（私聊中可用：{p}warn 案件
               "{p}confirm、{p}cancel、{p}progress，回答转人工的问题：/answer 案件号）。")
 
 
+def _blank_is_none(value: Any) -> Any:
+    """`refusal: ""` says nothing, as `null` does (it did before refusal was a message)."""
+    return None if isinstance(value, str) and not value.strip() else value
+
+
 class Config(HandlerConfig):
     prefix: str = Field("/", min_length=1)
-    refusal: Annotated[TemplateText, placeholders()] | None = None  # (a message: no {…})
+    refusal: Annotated[Annotated[TemplateText, placeholders()] | None,  # (a message: no {…})
+                       BeforeValidator(_blank_is_none)] = None
     refusal_cooldown: Duration = timedelta(minutes=10)  # per member: one refusal, then silence
     broadcasts: broadcast.Settings = broadcast.Settings()
     moves: moving.Settings = moving.Settings()

@@ -31,11 +31,6 @@ def _isoformat(at: datetime) -> str:
 # ---------------------------------------------------------------- b57f9d5: times.stamp
 
 
-@pytest.mark.xfail(strict=True, reason="r92-3 LOW regression: a zone whose offset has "
-                   "seconds changes it inside a minute (Africa/Monrovia, -0:44:30 to 0, "
-                   "1972-01-07): the minute's start is in the gap, read at the old offset, "
-                   "and the stamp is 44:30 late (the `year >= 1972` guard assumes whole "
-                   "minutes from 1972 on)")
 def test_r92_3_a_stamp_in_monrovias_last_odd_minute_is_the_instant() -> None:
     at = datetime(1972, 1, 7, 0, 44, 33, 138885, tzinfo=ZoneInfo("Africa/Monrovia"))
     assert times.stamp(at) == _isoformat(at) == "1972-01-07T00:44:33.138885+00:00"
@@ -154,10 +149,6 @@ def test_r92_5_a_switch_word_in_fissions_empty_is_warned_of(tmp_path: Path) -> N
     assert any("as written" in str(w) for w in config.load(root, REGISTRY).warnings)
 
 
-@pytest.mark.xfail(strict=True, reason="r92-6 LOW regression: `refusal: \"\"` (nothing said, "
-                   "as a falsy text) loaded before 1f8fc60; now the config is refused ('the "
-                   "bot would send an empty message', which it would not): a start after "
-                   "the upgrade fails")
 def test_r92_6_an_empty_refusal_still_loads(tmp_path: Path) -> None:
     root = _root(tmp_path, "handlers:\n  - admin:\n      refusal: \"\"\n")
     config.load(root, REGISTRY)
