@@ -395,6 +395,7 @@ class _Turn:
         loop = asyncio.get_running_loop()
         self.over: asyncio.Future[None] = loop.create_future()
         self.looked_up: asyncio.Future[None] = loop.create_future()  # it waits for its turn
+        self.going: asyncio.Future[None] = loop.create_future()  # its wait is over
         self._dropped = False
         self._overtook = False
 
@@ -409,15 +410,19 @@ class _Turn:
             self.looked_up.set_result(None)
         before, self._before = _live(self._before), None
         if self._previous is None:
+            self._go()
             return
         loop = asyncio.get_running_loop()
         began = loop.time()
         # asyncio.wait, not await: a cancel of this event must not cancel the previous
         done, _ = await asyncio.wait({self._previous} | ({before.looked_up} if before else set()),
                                      timeout=at_most, return_when=asyncio.FIRST_COMPLETED)
-        if done and not self._previous.done():  # it looked up: it goes by its own limit,
-            # and is fed within another (else, cancelled meanwhile, it would hold this one up)
+        if done and not self._previous.done() and before is not None:  # it looked up: it
+            # goes by its own limit (the same, down the line: one looked up behind it runs no
+            # limit of its own meanwhile), and is fed within another
+            await asyncio.wait({before.going})
             done, _ = await asyncio.wait({self._previous}, timeout=2 * at_most)
+        self._go()
         if not done:
             self._overtook = True
             log.warning("an earlier event is not handled yet after %.0fs (the gateway is"
@@ -428,6 +433,7 @@ class _Turn:
         """This event is fed or given up: the next one goes once the earlier ones are over
         too (an event given up early must not let the next one overtake those before it).
         It may be called again: the first call counts."""
+        self._go()
         if not self.looked_up.done():  # dropped before it waited: the next ones look past it
             self._dropped = True
             self._before = _live(self._before)  # (no chain of dropped ones is kept)
@@ -437,6 +443,10 @@ class _Turn:
             self._over()
         else:
             self._previous.add_done_callback(lambda _: self._over())
+
+    def _go(self) -> None:
+        if not self.going.done():
+            self.going.set_result(None)
 
     def _over(self) -> None:
         if not self.over.done():

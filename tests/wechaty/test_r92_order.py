@@ -9,7 +9,6 @@ import gc
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 
-import pytest
 from grpc_server import FakeGateway
 from puppet import World
 from wechaty_support import Session, until
@@ -65,9 +64,6 @@ async def test_r92_1_the_bots_own_message_behind_a_hang_does_not_double_the_wait
     assert fed["a"] - start < 1.5 * grpc_gateway.action_timeout
 
 
-@pytest.mark.xfail(strict=True, reason="r92-2 MEDIUM: 'looked up' is not transitive: behind "
-                   "a hang, y waits at most 2T for x, but x rightly waits for p, which waits "
-                   "for q, looked up later than T: y goes first (y, q, p, x)")
 async def test_r92_2_a_chain_of_slow_lookups_behind_a_hang_keeps_its_order(
         run_bot: RunBot, grpc_gateway: WechatyGateway, fake_gateway: FakeGateway,
         world: World) -> None:
