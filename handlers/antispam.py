@@ -79,7 +79,7 @@ from bot.smalltalk import small_talk_only
 from bot.store import sqlite_only
 from bot.text import normalize, strip_mentions, unmask
 from bot.times import from_epoch, micros
-from bot.yamlfile import SWITCHES
+from bot.yamlfile import switch
 from handlers import recent
 from handlers.recent import RECENT
 
@@ -93,7 +93,7 @@ class Rejoin(StrEnum):
 def _off(value: Any) -> bool:
     """`false`, or a switch word saying it (`off`, `no`: YAML reads them as texts), taken
     here rather than by `settle`, which would validate the whole section again."""
-    return value is False or (isinstance(value, str) and SWITCHES.get(value) is False)
+    return switch(value) is False
 
 
 def _off_means_ignore(value: Any) -> Any:
