@@ -175,11 +175,12 @@ def _a_date(value: Any) -> Any:
         return value
     # full-width digits (what a Chinese input method types) as a clock time reads them
     written = _ONE_DIGIT_HOUR.sub(r"\g<1>0\g<2>", unicodedata.normalize("NFKC", value).strip())
-    try:  # (read here, as ISO 8601 has it: pydantic's own reading refuses "08:55 +08:00")
-        return datetime.fromisoformat(written)
-    except ValueError:
-        raise ValueError(f"give a date and time like \"2026-11-23 08:55\", not {value!r}") \
-            from None
+    if written.isprintable():  # (Python's ISO reading would take a NUL after the time)
+        try:  # (read here, as ISO 8601 has it: pydantic's reading refuses "08:55 +08:00")
+            return datetime.fromisoformat(written)
+        except ValueError:
+            pass
+    raise ValueError(f"give a date and time like \"2026-11-23 08:55\", not {value!r}")
 
 
 def _a_gap(value: Any) -> Any:

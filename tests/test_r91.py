@@ -230,6 +230,17 @@ def test_antispams_off_validates_once(monkeypatch: pytest.MonkeyPatch) -> None:
     assert len(calls) == 1
 
 
+@pytest.mark.parametrize("start", ['"2026-11-24 8:55\\u0000"',
+                                   '"2026-11-24\\u000b8:55"'])
+def test_a_start_with_a_control_character_is_refused(tmp_path: Path, start: str) -> None:
+    """(Python's ISO reading takes a NUL after the time; b73435a refused it, as now)"""
+    file = tmp_path / "s.yaml"
+    file.write_text(f"start: {start}\nsteps:\n  - wait: 1m\n", encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        replay.load(file)
+    assert "give a date and time like" in str(caught.value.problems[0])
+
+
 def test_a_start_with_a_spaced_offset_reads_as_written(tmp_path: Path) -> None:
     """(r91 finding 6: it got pydantic's "unexpected extra characters"; it is now read as
     ISO 8601 reads it)"""
