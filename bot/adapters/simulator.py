@@ -44,9 +44,9 @@ class Simulator:
         self.sent: list[Record] = []
         self.on_action = on_action
         self.inbox: list[Event] = []  # what the platform reports back, e.g. joins after invites
-        # the Member for each (id, name) listed so far: a member list of a group is asked for
-        # every few minutes (the join backstop), and a Member never changes
-        self._listed: dict[tuple[str, str], Member] = {}
+        # each group's member list as last listed, and what it was made from: the join
+        # backstop asks for every group's list every few minutes, and most have not changed
+        self._listed: dict[str, tuple[tuple[tuple[str, str], ...], list[Member]]] = {}
 
     @property
     def self_id(self) -> str:
@@ -203,9 +203,10 @@ class Simulator:
             self.inbox.append(GroupRenamed(self.clock.now(), group, topic, self.bot.id))
 
     async def members(self, group: str) -> list[Member]:
-        listed = self._listed
-        return [listed.get(pair) or listed.setdefault(pair, Member(*pair))
-                for pair in self._in(group).members.items()]
+        pairs = tuple(self._in(group).members.items())
+        if (listed := self._listed.get(group)) is None or listed[0] != pairs:
+            listed = self._listed[group] = (pairs, [Member(*pair) for pair in pairs])
+        return list(listed[1])
 
     async def group_info(self, group: str) -> GroupInfo:
         sim = self.group(group)
