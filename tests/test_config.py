@@ -783,3 +783,15 @@ def test_an_editors_lock_file_in_types_is_not_read(tmp_path: Path) -> None:
     (root / "types" / ".#recruitment.yaml").symlink_to("op@host.4242:1700000000")
     (root / "types" / ".recruitment.yaml").write_text("handlers: 5\n", encoding="utf-8")
     assert list(config.load(root, REGISTRY).types) == ["recruitment"]
+
+
+def test_a_settled_process_runs_the_collectors_young_passes_less_often() -> None:
+    """config.settled: a young pass every YOUNG_PASS allocations, not every 700 (two or three
+    events' worth, all of it alive); the older generations' thresholds as they were."""
+    import gc
+    before = gc.get_threshold()
+    try:
+        config.settled()
+        assert gc.get_threshold() == (config.YOUNG_PASS, *before[1:])
+    finally:
+        gc.set_threshold(*before)
