@@ -250,7 +250,10 @@ def _template(value: Any) -> Template:
     try:
         return Template(value)
     except ValueError as exc:
-        raise ValueError(f"{exc} (to show a brace, write {{{{ or }}}})") from None
+        raise ValueError(f"{exc} {_BRACE}") from None
+
+
+_BRACE = "(to show a brace, write {{ or }})"
 
 
 def placeholders(*allowed: str) -> AfterValidator:
@@ -261,9 +264,10 @@ def placeholders(*allowed: str) -> AfterValidator:
     def check(template: Template) -> Template:
         if template.names <= known:  # (most templates: no placeholder, or known ones)
             return template
-        unknown = sorted(template.names - known)
-        raise ValueError(f"unknown placeholder {{{unknown[0]}}}; available: "
-                         + ", ".join(f"{{{a}}}" for a in allowed))
+        unknown = f"unknown placeholder {{{sorted(template.names - known)[0]}}}"
+        if not allowed:  # (admin's `refusal`: a brace there was meant as itself)
+            raise ValueError(f"{unknown}: this text takes no placeholders {_BRACE}")
+        raise ValueError(f"{unknown}; available: " + ", ".join(f"{{{a}}}" for a in allowed))
 
     return AfterValidator(check)
 

@@ -156,7 +156,8 @@ def test_r92_6_an_empty_refusal_still_loads(tmp_path: Path) -> None:
 
 def test_a_refusal_with_a_brace_is_refused_at_its_line(tmp_path: Path) -> None:
     """Holds (and is as the docs say): a single brace is refused at its line; doubled it
-    loads. The refusal does not say to double it ('available: ' and nothing)."""
+    loads. (The refusal said 'available: ' and nothing; it now says to double it:
+    tests/test_h93.py.)"""
     root = _root(tmp_path, "handlers:\n  - admin:\n      refusal: '请用 {p}help'\n")
     with pytest.raises(InputError) as caught:
         config.load(root, REGISTRY)
