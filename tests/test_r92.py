@@ -168,12 +168,10 @@ def test_a_refusal_with_a_brace_is_refused_at_its_line(tmp_path: Path) -> None:
     config.load(doubled, REGISTRY)
 
 
-@pytest.mark.xfail(strict=True, reason="r92-7 LOW: 1f8fc60 says 'check and a reload now warn'"
-                   " but only the web console's reload shows deployment.warnings: an admin's "
-                   "/reload (Bot.reload_config: the kept keys only) and the log say nothing, "
-                   "so `greeting: off` reloaded from the chat sends 'off' unwarned")
 async def test_r92_7_a_reload_from_the_chat_names_a_switch_word_message(
         tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """(r92-7: only the web console's reload showed the warnings; every start and reload
+    now logs each, and the admin's /reload says how many: tests/test_h93.py)"""
     root = _root(tmp_path, "handlers:\n  - welcome:\n      template: 欢迎{members}\n")
     async with Harness(root, tmp_path) as h:
         (root / "types" / "recruitment.yaml").write_text(
