@@ -99,6 +99,37 @@ def test_a_replay_prints_the_same_actions_and_warns_on_stderr(tmp_path: Path) ->
     assert "start: warning: " in ran.stderr and WELCOME_OFF in ran.stderr
 
 
+# ---------------------------------------------------------------- r92-5: plain texts
+
+
+@pytest.mark.parametrize(("handlers", "at", "word"), [
+    ("  - checkin:\n      leaderboard: {empty: 'off'}\n", "3: handlers.checkin.leaderboard.empty",
+     "off"),
+    ("  - namecard:\n      pattern: '.+'\n      example: 'YES'\n      reminder: '{member}'\n",
+     "4: handlers.namecard.example", "YES"),
+    ("  - antispam:\n      links: {reason: 'no'}\n", "3: handlers.antispam.links.reason", "no"),
+    ("  - antispam:\n      words:\n        lists: [{file: w.txt, reason: 'On'}]\n",
+     "4: handlers.antispam.words.lists[0].reason", "On"),
+    ("  - push:\n      schedules: [{id: a, cron: '0 9 * * *', text: 'off'}]\n",
+     "3: handlers.push.schedules[0].text", "off"),
+])
+def test_a_switch_word_in_a_plain_members_text_is_warned_of_at_its_line(
+        tmp_path: Path, handlers: str, at: str, word: str) -> None:
+    root = write_config(tmp_path / "config", BOT_YAML, {"recruitment": "handlers:\n" + handlers},
+                        {"w.txt": "代刷\n"})
+    warnings = [str(w).split("config/", 1)[1] for w in config.load(root, REGISTRY).warnings]
+    assert [w for w in warnings if "as written" in w] == [
+        f"types/recruitment.yaml:{at}: the text {word!r} is sent to members as written: for no "
+        "message write null, where the key takes it"]
+
+
+def test_a_plain_members_text_that_is_no_switch_word_loads_without_a_warning(
+        tmp_path: Path) -> None:
+    root = _root(tmp_path, "handlers:\n  - checkin:\n      leaderboard: {empty: 'offline'}\n"
+                           "  - antispam:\n      links: {reason: 'No links'}\n")
+    assert config.load(root, REGISTRY).warnings == ()
+
+
 # ---------------------------------------------------------------- a brace, no placeholders
 
 

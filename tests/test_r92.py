@@ -141,10 +141,9 @@ def test_check_names_the_line_of_a_switch_word_message(tmp_path: Path) -> None:
         " as written: for no message write null, where the key takes it"]
 
 
-@pytest.mark.xfail(strict=True, reason="r92-5 LOW: the members' texts that are plain str, "
-                   "not Templates (fission's and checkin's `empty`, namecard's `example`, "
-                   "antispam's `reason`), are not warned of: `empty: off` sends 'off'")
 def test_r92_5_a_switch_word_in_fissions_empty_is_warned_of(tmp_path: Path) -> None:
+    """(r92-5: the members' texts that were plain str, not Templates, were not warned of;
+    now they are `Said`s, warned of as a Template is: tests/test_h93.py)"""
     root = _root(tmp_path, "handlers:\n  - fission:\n      leaderboard: {empty: off}\n")
     assert any("as written" in str(w) for w in config.load(root, REGISTRY).warnings)
 
