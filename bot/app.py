@@ -78,6 +78,14 @@ LOOK_AGAIN, LOOK_AGAIN_MAX = timedelta(seconds=5), timedelta(minutes=1)  # after
 NO_PROGRESS_WAIT = timedelta(seconds=1)
 REPLAY_TRIES = 5  # tries of an event kept in standby, handled once its group is taken over
 SEEN_FOR = timedelta(days=7)
+
+
+def _log_warnings(deployment: Deployment, when: str) -> None:
+    """What the config accepted but likely did not mean (`greeting: off` sends "off"), in
+    the log at every start and reload, as `groupbot check` says it: an operator who never
+    runs check, or reloads from the chat, reads it there."""
+    for warning in deployment.warnings:
+        log.warning("%s: warning: %s", when, warning)
 # message ids older than SEEN_FOR go (also at start): hourly, so that each DELETE is short
 # (a day's ids of a busy bot, 200,000, took 1.4 s of the loop)
 FORGET_SEEN_EVERY = timedelta(hours=1)
@@ -210,6 +218,7 @@ class Bot:
         except BaseException:
             await self._release()
             raise
+        _log_warnings(self.deployment, "start")
 
     async def stop(self) -> None:
         """Close the store; what is queued or scheduled stays in it for the next start (and
@@ -281,6 +290,7 @@ class Bot:
         self.metrics.reloads.labels("reloaded").inc()
         for kept in deployment.kept:
             log.warning("reload: %s", kept)
+        _log_warnings(deployment, "reload")
         replaced = [self.deployment]
         self.deployment = deployment
         self.outbox.configure(deployment.settings.outbox)
@@ -427,9 +437,10 @@ class Bot:
         event waits behind it (Context.reload_config)."""
         async def reload() -> None:
             problems, kept = await self.reload_config()
+            warned = 0 if problems is not None else len(self.deployment.warnings)
             async with self._turn, self.store.transaction():
                 await self._pipeline.after(event, group, handler,
-                                           lambda ctx: then(ctx, problems, kept))
+                                           lambda ctx: then(ctx, problems, kept, warned))
             self._poke.set()
 
         self._after.append(reload)

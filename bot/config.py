@@ -250,7 +250,10 @@ def _template(value: Any) -> Template:
     try:
         return Template(value)
     except ValueError as exc:
-        raise ValueError(f"{exc} (to show a brace, write {{{{ or }}}})") from None
+        raise ValueError(f"{exc} {_BRACE}") from None
+
+
+_BRACE = "(to show a brace, write {{ or }})"
 
 
 def placeholders(*allowed: str) -> AfterValidator:
@@ -261,14 +264,29 @@ def placeholders(*allowed: str) -> AfterValidator:
     def check(template: Template) -> Template:
         if template.names <= known:  # (most templates: no placeholder, or known ones)
             return template
-        unknown = sorted(template.names - known)
-        raise ValueError(f"unknown placeholder {{{unknown[0]}}}; available: "
-                         + ", ".join(f"{{{a}}}" for a in allowed))
+        unknown = f"unknown placeholder {{{sorted(template.names - known)[0]}}}"
+        if not allowed:  # (admin's `refusal`: a brace there was meant as itself)
+            raise ValueError(f"{unknown}: this text takes no placeholders {_BRACE}")
+        raise ValueError(f"{unknown}; available: " + ", ".join(f"{{{a}}}" for a in allowed))
 
     return AfterValidator(check)
 
 
 TemplateText = Annotated[Template, PlainValidator(_template)]
+
+
+class Said(str):
+    """A text sent to members as written, with no placeholders (fission's and checkin's
+    `empty`, namecard's `example`, antispam's `reason`, a push's `text`): load() warns of
+    one that is only a switch word (`empty: off`), as it does of a Template."""
+
+    @property
+    def source(self) -> str:
+        """The text as written (as a Template's `source`)."""
+        return str(self)
+
+
+SaidText = Annotated[str, AfterValidator(Said)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -1559,7 +1577,7 @@ def _collect(value: Any, path: KeyPath, found: list[tuple[KeyPath, Any]]) -> Non
             _collect(item, (*path, key), found)
         elif kind == _LEAF:
             found.append(((*path, key), item))
-        elif kind == _TEMPLATE:
+        elif kind == _TEMPLATE:  # a Template or a Said
             if item.source in yamlfile.SWITCHES:  # (`greeting: off`, meant as "none")
                 found.append(((*path, key), Note(
                     f"the text {item.source!r} is sent to members as written: for no message "
@@ -1576,8 +1594,8 @@ def _collect(value: Any, path: KeyPath, found: list[tuple[KeyPath, Any]]) -> Non
 # what _collect does with a value of some type: nothing (a text, a number, a choice...),
 # list it (a Pattern, a OneOff, a TypeName, a ContactId), look into it (a model, a list, a
 # mapping), look for commas in a word list (a Content), see whether it is shorter than its
-# key's default unit (a Seconds), or whether it is a switch word (a Template: since YAML
-# reads yes, no, on and off as texts, `greeting: off` would send "off")
+# key's default unit (a Seconds), or whether it is a switch word (a Template or a Said: since
+# YAML reads yes, no, on and off as texts, `greeting: off` would send "off")
 _NOTHING, _LEAF, _HOLDS, _CONTENT, _SECONDS, _TEMPLATE = 0, 1, 2, 3, 4, 5
 _KINDS: dict[type, int] = {}
 
@@ -1588,7 +1606,7 @@ def _kind(cls: type) -> int:
         kind = _LEAF if issubclass(cls, (Pattern, OneOff, TypeName, ContactId)) else _HOLDS \
             if issubclass(cls, (BaseModel, list, tuple, dict)) else _CONTENT \
             if cls is Content else _SECONDS if cls is Seconds else _TEMPLATE \
-            if cls is Template else _NOTHING
+            if cls is Template or cls is Said else _NOTHING
         _KINDS[cls] = kind
     return kind
 

@@ -142,7 +142,7 @@ class Core(Protocol):
 _DAWN = datetime.min.replace(tzinfo=UTC)  # the calendar's first instant
 
 
-Reloaded = Callable[["Context", str | None, list[str]], Awaitable[None]]
+Reloaded = Callable[["Context", str | None, list[str], int], Awaitable[None]]
 """What a handler does once the reload it asked for is done (Context.reload_config)."""
 
 
@@ -492,11 +492,12 @@ class Context:
     def reload_config(self, then: Reloaded) -> None:
         """Load the config again and swap it in, once this event is handled: other events
         go on meanwhile (a load takes a fifth of a second; in the event's turn, every event
-        waited for it). Then `then(ctx, problems, kept)` runs in a turn of its own with a
-        context of this event and handler (its replies and audit records as this handler's):
-        `problems` None and `kept` the keys read only at the start that bot.yaml changed
-        (their running values stay) on success, else the problems and [] (the running
-        config stays)."""
+        waited for it). Then `then(ctx, problems, kept, warned)` runs in a turn of its own
+        with a context of this event and handler (its replies and audit records as this
+        handler's): `problems` None, `kept` the keys read only at the start that bot.yaml
+        changed (their running values stay) and `warned` how many warnings the new config
+        has (what `groupbot check` lists) on success, else the problems, [] and 0 (the
+        running config stays)."""
         self._core.reload_after(self.event, self.group, self.handler, then)
 
     async def member_link(self, member: str) -> tuple[str, timedelta] | None:

@@ -457,21 +457,26 @@ async def _reload(command: Command, moderator: Moderator, ctx: Context) -> None:
     ctx.reload_config(_reloaded)
 
 
-async def _reloaded(ctx: Context, error: str | None, kept: list[str]) -> None:
-    """The problems of a refused config, and the keys read only at the start that it changed
-    (kept at their running values until the next start), go privately to the admin who
-    asked, and a group sees one neutral line."""
+async def _reloaded(ctx: Context, error: str | None, kept: list[str], warned: int) -> None:
+    """The problems of a refused config, the keys read only at the start that it changed
+    (kept at their running values until the next start), and how many warnings it has (what
+    it accepted but likely did not mean: `groupbot check` names each, the log too) go
+    privately to the admin who asked, and a group sees one neutral line."""
     assert isinstance(ctx.event, Message)
     admin = ctx.event.sender.id
     if error is None:
         await ctx.audit("reload", admin, config.reloaded(kept))
-        if not kept:
+        if not kept and not warned:
             ctx.reply("✅ 配置已重新加载。")
             return
-        ctx.dm(admin, "\n".join(["✅ 配置已重新加载。以下设置只在启动时读取，重启后才生效，"
-                                 "现仍按原值运行：", *kept[:MAX_ERROR_LINES]]))
+        lines = ["✅ 配置已重新加载。以下设置只在启动时读取，重启后才生效，现仍按原值运行：",
+                 *kept[:MAX_ERROR_LINES]] if kept else ["✅ 配置已重新加载。"]
+        if warned:
+            lines.append(f"⚠️ 配置有 {warned} 个警告，运行 groupbot check 查看。")
+        ctx.dm(admin, "\n".join(lines))
         if ctx.group is not None:
-            ctx.reply("✅ 配置已重新加载；有设置需重启后生效，详情已私信发给你。")
+            ctx.reply("✅ 配置已重新加载；有设置需重启后生效，详情已私信发给你。" if kept else
+                      "✅ 配置已重新加载；配置有警告，已私信告诉你。")
         return
     await ctx.audit("reload_refused", admin, error)
     lines = error.splitlines()

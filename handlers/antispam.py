@@ -43,6 +43,7 @@ from bot.config import (
     ContentFile,
     Count,
     Duration,
+    SaidText,
     Template,
     TemplateText,
     placeholders,
@@ -214,14 +215,14 @@ _DOT_SEGMENT = re.compile(r"(?:^|[/\\])\.{1,2}(?:$|[/\\])")
 
 class Links(HandlerConfig):
     action: ActionSetting = Action.WARN
-    reason: str = "发布链接"
+    reason: SaidText = "发布链接"
     allow: list[Annotated[str, AfterValidator(_allowed_domain)]] = []
     ips: bool = True  # bare IP addresses count as links
 
 
 class Contacts(HandlerConfig):
     action: ActionSetting = Action.WARN
-    reason: str = "发布联系方式"
+    reason: SaidText = "发布联系方式"
     # the operator's own service WeChat ids, numbers and addresses, written as members would
     # see them ("kefu_2026", "138 0013 8000", "QQ 12345678"); e-mail addresses at the
     # domains of `links.allow` are allowed too, but for public mailbox providers' (qq.com)
@@ -238,7 +239,7 @@ class Contacts(HandlerConfig):
 class WordList(HandlerConfig):
     file: ContentFile | None = None
     words: list[str] = []
-    reason: str
+    reason: SaidText
     category: str | None = None  # default: the file's name without .txt, else "banned"
     severity: Severity = Severity.WARN
     # its words name services offered (卖淫, 援交): without a way to reach the seller (a
@@ -283,7 +284,7 @@ class Kinds(HandlerConfig):
 
 class Flood(HandlerConfig):
     action: ActionSetting = Action.WARN
-    reason: str = "刷屏"
+    reason: SaidText = "刷屏"
     messages: Count = Field(default=5, ge=1)
     within: Window = timedelta(seconds=10)
     # the kinds of message that count: not pictures, stickers, videos, voice or files
@@ -298,7 +299,7 @@ class Repeats(HandlerConfig):
     QR code or an ad posted again)."""
 
     action: ActionSetting = Action.WARN
-    reason: str = "重复发送相同内容"
+    reason: SaidText = "重复发送相同内容"
     times: Count = Field(default=3, ge=2)
     within: Window = timedelta(seconds=60)
     min_length: Count = Field(default=8, ge=1)
@@ -317,7 +318,7 @@ class Raid(HandlerConfig):
     # a raid whose text no content detector flags (nothing but sameness): at most this
     # (the shipped config: review)
     plain: ActionSetting = Action.WARN
-    reason: str = "多人群发相同内容"
+    reason: SaidText = "多人群发相同内容"
     members: Count = Field(default=3, ge=2)
     within: Window = timedelta(minutes=2)
     min_length: Count = Field(default=10, ge=1)
@@ -340,7 +341,7 @@ class Names(HandlerConfig):
     and name: a warning or a case is not given twice for the same name."""
 
     action: ActionSetting = Action.REVIEW
-    reason: str = "昵称含广告"
+    reason: SaidText = "昵称含广告"
     look_for: list[Annotated[str, Field(pattern=f"^({'|'.join(NAME_FAMILIES)})$")]] = list(
         NAME_FAMILIES)
     # the public warning (action warn) asks for another name; the removal is announced with

@@ -20,7 +20,7 @@ from pydantic import Field, field_validator, model_validator
 
 from bot import moderation, roster
 from bot.actions import split_text
-from bot.config import ClockTime, Count, Duration, Template, TemplateText, placeholders
+from bot.config import ClockTime, Count, Duration, SaidText, Template, TemplateText, placeholders
 from bot.context import Context
 from bot.events import Kind, Message
 from bot.handler import CONTINUE, STOP, Flow, Handler, HandlerConfig
@@ -107,7 +107,7 @@ class Leaderboard(HandlerConfig):
     template: BoardText = Template(
         "🏆 签到排行榜（前 {top} 名）\n【本周】\n{week}\n【本月】\n{month}\n【总榜】\n{all}")
     line: BoardLine = Template("{rank}. {member}  {points} 分")
-    empty: str = "暂无"
+    empty: SaidText = "暂无"
 
 
 class MyData(HandlerConfig):

@@ -16,7 +16,7 @@ from pydantic import Field, field_validator
 
 from bot import moderation, roster
 from bot.actions import split_text
-from bot.config import Count, Duration, Template, TemplateText, placeholders
+from bot.config import Count, Duration, SaidText, Template, TemplateText, placeholders
 from bot.context import Context
 from bot.events import MemberJoined, MemberLeft, Message, Tick
 from bot.handler import CONTINUE, STOP, Flow, Handler, HandlerConfig
@@ -41,7 +41,7 @@ class Leaderboard(HandlerConfig):
     title: Annotated[TemplateText, placeholders("group")] = Template("🏆 邀请排行榜")
     line: Annotated[TemplateText, placeholders("rank", "member", "count", "points")] = Template(
         "{rank}. {member}：{count} 人")
-    empty: str = "还没有人邀请新成员，快来当第一个吧！"
+    empty: SaidText = "还没有人邀请新成员，快来当第一个吧！"
 
 
 class Config(HandlerConfig):

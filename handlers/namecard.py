@@ -20,7 +20,7 @@ from typing import Annotated
 from pydantic import Field, model_validator
 
 from bot import roster
-from bot.config import Count, Duration, Regex, TemplateText, placeholders
+from bot.config import Count, Duration, Regex, SaidText, TemplateText, placeholders
 from bot.context import Context, Group
 from bot.events import MemberJoined, MemberLeft, MemberRenamed, Message, Tick
 from bot.handler import CONTINUE, STOP, Flow, Handler, HandlerConfig
@@ -33,7 +33,7 @@ from handlers.lifecycle import stages_in
 
 class Config(HandlerConfig):
     pattern: Regex
-    example: str = Field(min_length=1)
+    example: SaidText = Field(min_length=1)
     first_reminder: Duration = timedelta(minutes=10)
     interval: Duration = timedelta(days=1)
     max_reminders: Count = Field(3, ge=1)

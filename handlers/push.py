@@ -39,6 +39,7 @@ from bot.config import (
     Cron,
     Duration,
     Media,
+    SaidText,
     Template,
     TemplateText,
     placeholders,
@@ -485,7 +486,7 @@ class PushSchedule(Media):
     cron: Annotated[list[Cron], BeforeValidator(_one_or_more)] = []
     at: Annotated[list[At], BeforeValidator(_one_or_more)] = []
     content: ContentFile | None = None
-    text: str | None = None
+    text: SaidText | None = None
     mode: Mode = Mode.ROTATE
     at_end: AtEnd | None = None  # (series only; not given, a series stops)
     template: Annotated[TemplateText, placeholders("text", "episode", "episodes")] = (

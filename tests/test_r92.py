@@ -141,10 +141,9 @@ def test_check_names_the_line_of_a_switch_word_message(tmp_path: Path) -> None:
         " as written: for no message write null, where the key takes it"]
 
 
-@pytest.mark.xfail(strict=True, reason="r92-5 LOW: the members' texts that are plain str, "
-                   "not Templates (fission's and checkin's `empty`, namecard's `example`, "
-                   "antispam's `reason`), are not warned of: `empty: off` sends 'off'")
 def test_r92_5_a_switch_word_in_fissions_empty_is_warned_of(tmp_path: Path) -> None:
+    """(r92-5: the members' texts that were plain str, not Templates, were not warned of;
+    now they are `Said`s, warned of as a Template is: tests/test_h93.py)"""
     root = _root(tmp_path, "handlers:\n  - fission:\n      leaderboard: {empty: off}\n")
     assert any("as written" in str(w) for w in config.load(root, REGISTRY).warnings)
 
@@ -156,7 +155,8 @@ def test_r92_6_an_empty_refusal_still_loads(tmp_path: Path) -> None:
 
 def test_a_refusal_with_a_brace_is_refused_at_its_line(tmp_path: Path) -> None:
     """Holds (and is as the docs say): a single brace is refused at its line; doubled it
-    loads. The refusal does not say to double it ('available: ' and nothing)."""
+    loads. (The refusal said 'available: ' and nothing; it now says to double it:
+    tests/test_h93.py.)"""
     root = _root(tmp_path, "handlers:\n  - admin:\n      refusal: '请用 {p}help'\n")
     with pytest.raises(InputError) as caught:
         config.load(root, REGISTRY)
@@ -167,12 +167,10 @@ def test_a_refusal_with_a_brace_is_refused_at_its_line(tmp_path: Path) -> None:
     config.load(doubled, REGISTRY)
 
 
-@pytest.mark.xfail(strict=True, reason="r92-7 LOW: 1f8fc60 says 'check and a reload now warn'"
-                   " but only the web console's reload shows deployment.warnings: an admin's "
-                   "/reload (Bot.reload_config: the kept keys only) and the log say nothing, "
-                   "so `greeting: off` reloaded from the chat sends 'off' unwarned")
 async def test_r92_7_a_reload_from_the_chat_names_a_switch_word_message(
         tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """(r92-7: only the web console's reload showed the warnings; every start and reload
+    now logs each, and the admin's /reload says how many: tests/test_h93.py)"""
     root = _root(tmp_path, "handlers:\n  - welcome:\n      template: 欢迎{members}\n")
     async with Harness(root, tmp_path) as h:
         (root / "types" / "recruitment.yaml").write_text(
