@@ -78,6 +78,10 @@ LOOK_AGAIN, LOOK_AGAIN_MAX = timedelta(seconds=5), timedelta(minutes=1)  # after
 NO_PROGRESS_WAIT = timedelta(seconds=1)
 REPLAY_TRIES = 5  # tries of an event kept in standby, handled once its group is taken over
 SEEN_FOR = timedelta(days=7)
+# message ids older than SEEN_FOR go (also at start): hourly, so that each DELETE is short
+# (a day's ids of a busy bot, 200,000, took 1.4 s of the loop)
+FORGET_SEEN_EVERY = timedelta(hours=1)
+_A_DAY = timedelta(days=1)  # how long handled message ids are kept
 
 
 def _log_warnings(deployment: Deployment, when: str) -> None:
@@ -86,10 +90,6 @@ def _log_warnings(deployment: Deployment, when: str) -> None:
     runs check, or reloads from the chat, reads it there."""
     for warning in deployment.warnings:
         log.warning("%s: warning: %s", when, warning)
-# message ids older than SEEN_FOR go (also at start): hourly, so that each DELETE is short
-# (a day's ids of a busy bot, 200,000, took 1.4 s of the loop)
-FORGET_SEEN_EVERY = timedelta(hours=1)
-_A_DAY = timedelta(days=1)  # how long handled message ids are kept
 
 
 class Bot:
