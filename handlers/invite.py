@@ -232,7 +232,9 @@ _MAY_I = re.compile(r"(?:请问)?(?:可以|行|好|能|成)(?:吗|嘛|么|不|�
 # is not searched for a question.
 _ASKED_WITHIN = 1024
 _HAN = re.compile(r"[\u4e00-\u9fff]")
-_QUESTION_EMOJI = "[疑问]"  # WeChat's emoji of a question mark, as it arrives in the text
+# WeChat's emoji of a question mark as it arrives in the text, [疑问] (or typed in the
+# full-width brackets of a Chinese keyboard, 【疑问】), and the Unicode ❓ ❔ of phones
+_QUESTION_EMOJI = re.compile(r"\[疑问\]|【疑问】|[❓❔]")
 _NOT_NO = re.compile("不好意思|没问题|没关系|没错|不错")  # polite phrases that say no to nothing
 _AROUND = re.compile(r"^[\W_]+|[\W_]+$")  # punctuation, spaces, emoji around a word
 # members asking at once (a new post, a burst in the group) get one hint between them
@@ -419,9 +421,9 @@ async def _put_to_another(event: Message, ctx: Context) -> bool:
 
 
 def _marked(norm: str) -> str:
-    """The text with WeChat's [疑问] emoji read as the question mark it shows
-    ("报名还没开始[疑问]" asks as "报名还没开始？" does)."""
-    return norm.replace(_QUESTION_EMOJI, "?")
+    """The text with a question mark's emoji (`_QUESTION_EMOJI`) read as the mark it shows
+    ("报名还没开始[疑问]", "报名还没开始❓" ask as "报名还没开始？" does)."""
+    return _QUESTION_EMOJI.sub("?", norm)
 
 
 def _asks_more(norm: str, words: WordMatcher[str]) -> bool:

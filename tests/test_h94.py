@@ -1,0 +1,40 @@
+"""h94: invite reads the question forms r90 found it missing (r90 findings 6 and 7): the
+question mark's other emoji (【疑问】, ❓, ❔), 咋 (how), a closing 不/没 before an emoji, a
+two-character A-not-A, Cantonese 咩 and Wu 伐 ending the clause; and may-I after the word
+("报名可以不", "我报名可以吗") asks for it as may-I before it does ("我可以报名吗")."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from harness import SHIPPED, Harness
+from test_h50b_signup_questions import HINT, RECRUITMENT, _reading
+
+from handlers.invite import Reading
+
+# sign-ups, questions and talk ending with ？ (and one with ？ between two clauses)
+_MARKED = ["报名免费？", "报名还没开始？", "报名要交钱？", "报名入口？", "报名？", "我报名？",
+           "我要报名，收入？", "报名还没截止？我要报名", "他报名了？", "报名截止了？我报名",
+           "可以报名不？", "报名要求？", "报名要钱吗？我报名", "报名免费??"]
+
+
+@pytest.mark.parametrize("emoji", ["【疑问】", "❓", "❔"])
+@pytest.mark.parametrize("text", _MARKED)
+def test_the_other_question_emoji_read_as_the_question_mark(text: str, emoji: str) -> None:
+    assert _reading(text.replace("？", emoji).replace("?", emoji)) is _reading(text)
+
+
+@pytest.mark.parametrize("text", ["报名还没开始【疑问】", "报名还没开始❓", "报名免费❔"])
+def test_the_state_asked_with_another_question_emoji_asks(text: str) -> None:
+    assert _reading(text) is Reading.QUESTION
+
+
+@pytest.mark.parametrize("text", ["报名还没开始❓", "@Helper 报名还没开始【疑问】"])
+async def test_the_state_asked_with_another_question_emoji_gets_the_hint(
+        tmp_path: Path, text: str) -> None:
+    """r90: 「报名还没开始❓」 was read as a statement, and the member had no answer."""
+    async with Harness(SHIPPED, tmp_path, groups=RECRUITMENT) as h:
+        await h.say("r1", "alice", text, mentions=("bot",) if "@Helper" in text else ())
+        await h.advance("1m")
+        assert h.actions("invite") == [] and HINT in h.texts("r1"), h.texts("r1")
