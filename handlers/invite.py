@@ -59,10 +59,13 @@ from bot.text import WordMatcher
 # space or line end between Chinese characters): only a clause holding the word says what the
 # member means by it, so "我要报名，不过晚上才有空" or "报名，不知道对不对" sign up.
 _CLAUSES = re.compile(r"[,.!?;。，．！？；\n]+|(?<=[^\x00-\x7f])\s+(?=[^\x00-\x7f])")
-# A clause that asks about the word ("报名有什么要求", "谁可以报名", "怎么报名", "报名要交钱吗",
-# "报名免费么": 么 asks as 吗 does, but not in 这么 那么 多么 要么 or 么么哒).
+# A clause that asks about the word ("报名有什么要求", "谁可以报名", "怎么报名", "咋报名",
+# "报名要交钱吗", "报名免费么": 么 asks as 吗 does, but not in 这么 那么 多么 要么 or 么么哒;
+# 咋 as 怎, not in 咋呼 咋舌).
+_HOW = "怎|咋(?![呼舌])"
 _ASKS = re.compile(
-    r"吗|(?<![这那多要么])么(?!么)|呢|什么|啥|谁|哪|几(?![个位人])|多少|多久|如何|为何|怎|是否|"
+    r"吗|(?<![这那多要么])么(?!么)|呢|什么|啥|谁|哪|几(?![个位人])|多少|多久|如何|为何|是否|"
+    rf"{_HOW}|"
     r"有没有|能不能|可不可以|能否|"
     # 要不要, 多不多; 报名了没(有), 报名免费不 (not-A ending it); 要报名的话; 帮朋友问问报名的事
     r"(\w)[不没]\1|了没|没有?$|不$|的话|问问|"
@@ -121,7 +124,7 @@ _MAY_NOT = re.compile(r"不[?？]?$")
 # who, what or how, or asks it another way: "谁可以报名", "什么人能报名", "报名要不要钱",
 # "报名了没", "要报名的话找谁": `_ABOUT`, which no ask for the word outweighs).
 _MAY = re.compile(r"(?:可以|能|能不能|可不可以|能否)$")
-_ABOUT = re.compile(r"谁|什么|啥|哪|怎|如何|多少|条件|要求|(\w)[不没]\1|了没|的话")
+_ABOUT = re.compile(rf"{_HOW}|谁|什么|啥|哪|如何|多少|条件|要求|(\w)[不没]\1|了没|的话")
 # The word naming a thing of signing up, not doing it: followed by a noun of its own
 # ("报名要求？", "报名的条件？", "报名的收入", "报名截止时间？", "报名 收入怎么算", "join
 # requirements?") or after one ("requirements to join?"), with nothing more in its sentence

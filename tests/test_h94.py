@@ -38,3 +38,20 @@ async def test_the_state_asked_with_another_question_emoji_gets_the_hint(
         await h.say("r1", "alice", text, mentions=("bot",) if "@Helper" in text else ())
         await h.advance("1m")
         assert h.actions("invite") == [] and HINT in h.texts("r1"), h.texts("r1")
+
+
+@pytest.mark.parametrize("text", ["怎么报名", "报名怎么弄", "我怎么报名", "怎么报名啊",
+                                  "我要怎么报名", "我可以怎么报名", "他怎么报名的",
+                                  "我报名了怎么还没拉我", "我已经报名了，怎么没拉我",
+                                  "我要报名，怎么弄"])
+def test_za_asks_how_as_zen_does(text: str) -> None:
+    """「咋报名」 signed up: 咋 is the spoken 怎么 (how)."""
+    assert _reading(text.replace("怎么", "咋")) is _reading(text)
+
+
+@pytest.mark.parametrize(("text", "read"), [
+    ("咋报名", Reading.QUESTION), ("报名咋弄", Reading.QUESTION),
+    ("别咋呼，我报名", Reading.SIGN_UP), ("别咋呼了我报名", Reading.SIGN_UP),
+    ("收入高得让人咋舌我报名", Reading.SIGN_UP)])
+def test_za_asks_but_not_in_zhahu_or_zeshe(text: str, read: Reading) -> None:
+    assert _reading(text) is read
