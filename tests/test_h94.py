@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from harness import SHIPPED, Harness
 from test_h50b_signup_questions import HINT, INVITED, RECRUITMENT, _reading
+from test_r90 import _said
 
 from handlers.invite import Reading
 
@@ -35,10 +36,8 @@ def test_the_state_asked_with_another_question_emoji_asks(text: str) -> None:
 async def test_the_state_asked_with_another_question_emoji_gets_the_hint(
         tmp_path: Path, text: str) -> None:
     """r90: 「报名还没开始❓」 was read as a statement, and the member had no answer."""
-    async with Harness(SHIPPED, tmp_path, groups=RECRUITMENT) as h:
-        await h.say("r1", "alice", text, mentions=("bot",) if "@Helper" in text else ())
-        await h.advance("1m")
-        assert h.actions("invite") == [] and HINT in h.texts("r1"), h.texts("r1")
+    invites, texts = await _said(tmp_path, "alice", text)
+    assert invites == [] and HINT in texts, texts
 
 
 @pytest.mark.parametrize("text", ["怎么报名", "报名怎么弄", "我怎么报名", "怎么报名啊",
@@ -137,9 +136,5 @@ def test_may_i_after_the_word_of_another_or_of_something_else_asks_as_before(
 @pytest.mark.parametrize("text", ["报名可以不", "我报名能行吗"])
 async def test_may_i_after_the_word_is_invited(tmp_path: Path, text: str) -> None:
     """r90 finding 6: the member was sent the hint (「想报名的话，直接在群里发送「报名」…」)."""
-    async with Harness(SHIPPED, tmp_path, groups=RECRUITMENT) as h:
-        h.world.friends.add("alice")
-        await h.say("r1", "alice", text)
-        await h.advance("1m")
-        assert [a["action"] for a in h.actions("invite")] == ["invite"]
-        assert INVITED in h.texts("r1") and HINT not in h.texts("r1"), h.texts("r1")
+    invites, texts = await _said(tmp_path, "alice", text)
+    assert invites == ["invite"] and INVITED in texts and HINT not in texts, texts
