@@ -138,3 +138,14 @@ async def test_may_i_after_the_word_is_invited(tmp_path: Path, text: str) -> Non
     """r90 finding 6: the member was sent the hint (「想报名的话，直接在群里发送「报名」…」)."""
     invites, texts = await _said(tmp_path, "alice", text)
     assert invites == ["invite"] and INVITED in texts and HINT not in texts, texts
+
+
+@pytest.mark.xfail(strict=True, reason="old for 可以 before the word (on main too); h94 "
+                   "reads may-I after it the same: an operator's Q&A post asking may-I and "
+                   "answering it signs its writer up, as r90 finding 1's posts did")
+@pytest.mark.parametrize("text", ["Q：在校生可以报名吗？A：可以的",
+                                  "Q：在校生报名可以吗？A：可以的"])
+async def test_an_operators_may_i_question_and_answer_post_invites_nobody(
+        tmp_path: Path, text: str) -> None:
+    invites, texts = await _said(tmp_path, "op_lin", text)
+    assert invites == [] and INVITED not in texts, texts
