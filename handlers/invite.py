@@ -59,13 +59,22 @@ from bot.text import WordMatcher
 # space or line end between Chinese characters): only a clause holding the word says what the
 # member means by it, so "我要报名，不过晚上才有空" or "报名，不知道对不对" sign up.
 _CLAUSES = re.compile(r"[,.!?;。，．！？；\n]+|(?<=[^\x00-\x7f])\s+(?=[^\x00-\x7f])")
-# A clause that asks about the word ("报名有什么要求", "谁可以报名", "怎么报名", "报名要交钱吗",
-# "报名免费么": 么 asks as 吗 does, but not in 这么 那么 多么 要么 or 么么哒).
+# A clause that asks about the word ("报名有什么要求", "谁可以报名", "怎么报名", "咋报名",
+# "报名要交钱吗", "报名免费么": 么 asks as 吗 does, but not in 这么 那么 多么 要么 or 么么哒;
+# 咋 as 怎, not in 咋呼 咋舌).
+_HOW = "怎|咋(?![呼舌])"
+_EMOJI = r"\[[^\[\]]{1,8}\]"  # WeChat's emoji as it arrives in the text: [捂脸]
+# to the clause's end, with nothing after but marks and emoji (possessive: "[-]" is either,
+# and a long run of them not at the end took seconds to try every way)
+_CLOSING = rf"(?=(?:{_EMOJI}|\W)*+$)"
 _ASKS = re.compile(
-    r"吗|(?<![这那多要么])么(?!么)|呢|什么|啥|谁|哪|几(?![个位人])|多少|多久|如何|为何|怎|是否|"
+    r"吗|(?<![这那多要么])么(?!么)|呢|什么|啥|谁|哪|几(?![个位人])|多少|多久|如何|为何|是否|"
+    rf"{_HOW}|"
     r"有没有|能不能|可不可以|能否|"
-    # 要不要, 多不多; 报名了没(有), 报名免费不 (not-A ending it); 要报名的话; 帮朋友问问报名的事
-    r"(\w)[不没]\1|了没|没有?$|不$|的话|问问|"
+    # 要不要, 多不多, 免费不免费; 报名了没(有), 报名免费不 (not-A ending it, "报名免费不[捂脸]"),
+    # and so the Cantonese 咩 and the Wu 伐 ("报名免费咩", "报名免费伐"; not 步伐 砍伐 ...);
+    # 要报名的话; 帮朋友问问报名的事
+    rf"(\w\w?)[不没]\1|了没|(?:没有?|不|咩|(?<![步砍采征讨杀北])伐){_CLOSING}|的话|问问|"
     r"\b(?:how|what|why|when|where|who|which|can(?!'t)|could|do|does|is|are)\b")
 # A no said right before the word ("先不报名", "不想报名", "别给我报名", "取消报名",
 # "don't join", "i can't join") or right after it ("报名不收任何费用").
@@ -116,12 +125,12 @@ _NOT_YET = re.compile(r"没有?[^不别勿莫]{0,3}$")
 _WANTS = re.compile(r"(?:(?<![需还只])要|想|帮我|给我|替我|我来)$|"
                     r"\b(?:want to|wanna|let me|i'?ll|please)\W*$")
 # "可以报名不？", "还能报名不": asking whether one may, with 不 for 吗
-_MAY_NOT = re.compile(r"不[?？]?$")
+_MAY_NOT = re.compile(rf"不{_CLOSING}")
 # Asking whether one may: "我可以报名吗", "现在还能报名吗" (a request, unless the clause asks
 # who, what or how, or asks it another way: "谁可以报名", "什么人能报名", "报名要不要钱",
 # "报名了没", "要报名的话找谁": `_ABOUT`, which no ask for the word outweighs).
 _MAY = re.compile(r"(?:可以|能|能不能|可不可以|能否)$")
-_ABOUT = re.compile(r"谁|什么|啥|哪|怎|如何|多少|条件|要求|(\w)[不没]\1|了没|的话")
+_ABOUT = re.compile(rf"{_HOW}|谁|什么|啥|哪|如何|多少|条件|要求|(\w)[不没]\1|了没|的话")
 # The word naming a thing of signing up, not doing it: followed by a noun of its own
 # ("报名要求？", "报名的条件？", "报名的收入", "报名截止时间？", "报名 收入怎么算", "join
 # requirements?") or after one ("requirements to join?"), with nothing more in its sentence
@@ -210,7 +219,7 @@ _PARTICLES = "的了啦哦噢啊吧呢呀嘛哈滴哟哇咯喔诶嘞捏耶噻~�
 # 免费？") it is a question
 _STATE = re.compile(r"\s?(?:也|都|还|目前|现在|暂时?|是)*(?:(?:没有?|未|尚未|暂未|暂不|不)(?:正式)?"
                     r"(?:开始|开启|开放|结束|截止|收费)|暂停|(?:全|全部|完全|全程|一律)?(?:免费|收费))"
-                    rf"(?=(?:[{_PARTICLES}]|\[[^\[\]]{{1,8}}\]|[^\w?？])*$)")
+                    rf"(?=(?:[{_PARTICLES}]|{_EMOJI}|[^\w?？])*$)")
 # what makes the state the writer's own choice ("我要报名免费的", "本人报名免费的", "那就报名
 # 免费的吧"), not a thought ("我觉得报名还没开始", "i think 报名还没开始")
 _WRITERS_OWN = re.compile(r"(?:我们|咱们|俺们|我(?!们)|咱(?!们)|俺(?!们)|(?<!日)本人)"
@@ -225,14 +234,21 @@ _PRICE = re.compile("免费|收费")
 _TOLD = re.compile(r"(?:发送?|回复?|输入|打|写)\s*[「“\"『]?$|(?<![我俺咱])[快都]来\s*$|关于\s*$")
 _OTHERS_AFTER = re.compile("的人|人[数多少]")  # "报名的人多吗", "报名人数多少" (not 人工)
 _SENTENCE_END = re.compile(r"[,.!?;。，．！？；\n]")  # (a space ends a clause, not a sentence)
-# A clause that only asks whether one may ("报名，可以吗？"): the sign-up's own, asking nothing
-# more (review s40 r49 finding 4)
-_MAY_I = re.compile(r"(?:请问)?(?:可以|行|好|能|成)(?:吗|嘛|么|不|不行|不可以)?|ok|okay")
+# A clause that only asks whether one may ("报名，可以吗？", "能行吗"): the sign-up's own, asking
+# nothing more (review s40 r49 finding 4)
+_MAY_I = re.compile(r"(?:请问)?(?:可以|行|好|能行?|成)(?:吗|嘛|么|不|不行|不可以)?|ok|okay")
+# and so after the word to the end of its clause ("报名可以吗", "我报名可以不", "报名行不",
+# "我报名能行吗"), as 可以 before it asks for it ("我可以报名吗": r90 finding 6), unless the
+# writer signs another up ("我替她报名可以吗", "帮我朋友报名可以不" ask the organisers)
+_MAY_AFTER = re.compile(rf"\s?(?:{_MAY_I.pattern}){_CLOSING}")
+_FOR_ANOTHER = re.compile(rf"[帮替给为](?:[他她]们?|别人|其他人|(?:我的?)?(?:{_KIN}))")
 # A sign-up that asks something more is read this far for it; the rest of a wall of text
 # is not searched for a question.
 _ASKED_WITHIN = 1024
 _HAN = re.compile(r"[\u4e00-\u9fff]")
-_QUESTION_EMOJI = "[疑问]"  # WeChat's emoji of a question mark, as it arrives in the text
+# WeChat's emoji of a question mark as it arrives in the text, [疑问] (or typed in the
+# full-width brackets of a Chinese keyboard, 【疑问】), and the Unicode ❓ ❔ of phones
+_QUESTION_EMOJI = re.compile(r"\[疑问\]|【疑问】|[❓❔]")
 _NOT_NO = re.compile("不好意思|没问题|没关系|没错|不错")  # polite phrases that say no to nothing
 _AROUND = re.compile(r"^[\W_]+|[\W_]+$")  # punctuation, spaces, emoji around a word
 # members asking at once (a new post, a burst in the group) get one hint between them
@@ -419,9 +435,9 @@ async def _put_to_another(event: Message, ctx: Context) -> bool:
 
 
 def _marked(norm: str) -> str:
-    """The text with WeChat's [疑问] emoji read as the question mark it shows
-    ("报名还没开始[疑问]" asks as "报名还没开始？" does)."""
-    return norm.replace(_QUESTION_EMOJI, "?")
+    """The text with a question mark's emoji (`_QUESTION_EMOJI`) read as the mark it shows
+    ("报名还没开始[疑问]", "报名还没开始❓" ask as "报名还没开始？" does)."""
+    return _QUESTION_EMOJI.sub("?", norm)
 
 
 def _asks_more(norm: str, words: WordMatcher[str]) -> bool:
@@ -519,7 +535,8 @@ def _reading(norm: str, words: WordMatcher[str]) -> Reading:
             verdict = False
         elif not asked_what and not talk and (_WANTS.search(before) or (cried and end == last) or (
                 # "我可以报名吗" asks for it; "可以报名的时间？" asks when
-                _MAY.search(before) and not _names_a_thing_of_it(norm, begin, end))):
+                _MAY.search(before) and not _names_a_thing_of_it(norm, begin, end)) or
+                _may_i_after(before, after)):
             return Reading.SIGN_UP
         elif asks or _names_a_thing_of_it(norm, begin, end):  # "报名要求？" asks too
             verdict = not_yet = False
@@ -533,6 +550,12 @@ def _reading(norm: str, words: WordMatcher[str]) -> Reading:
     if verdict and done:
         return Reading.SIGN_UP
     return Reading.QUESTION if asked and not refused else Reading.NOTHING
+
+
+def _may_i_after(before: str, after: str) -> bool:
+    """Whether the clause asks after the word whether the writer may (`_MAY_AFTER`: "报名可以
+    吗", "我报名行不"), for their own sign-up (`_FOR_ANOTHER`)."""
+    return bool(_MAY_AFTER.match(after)) and not _FOR_ANOTHER.search(before)
 
 
 def _talk_of_it(before: str, after: str, asked: bool = False) -> bool:
