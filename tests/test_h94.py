@@ -84,7 +84,8 @@ def test_a_two_character_a_not_a_asks(text: str, read: Reading) -> None:
     assert _reading(text) is read
 
 
-_MARKS = "[-]" * 24 + "x"  # each [-] an emoji or three marks: 2**24 ways to try
+_MARKS = "[-]" * 26 + "x"  # each [-] an emoji or three marks: 2**26 ways to try (a minute)
+# (the bounds below are 3 s: a loaded machine reads it in tens of milliseconds)
 
 
 def test_marks_after_a_closing_word_read_in_time() -> None:
@@ -92,7 +93,7 @@ def test_marks_after_a_closing_word_read_in_time() -> None:
     from 22 of them on (doubling with each)."""
     started = time.perf_counter()
     _reading(f"报名免费不{_MARKS}")
-    assert time.perf_counter() - started < 1.0
+    assert time.perf_counter() - started < 3.0
 
 
 async def test_marks_after_a_closing_word_beside_a_sign_up_read_in_time(tmp_path: Path) -> None:
@@ -102,7 +103,7 @@ async def test_marks_after_a_closing_word_beside_a_sign_up_read_in_time(tmp_path
         started = time.perf_counter()
         await h.say("r1", "alice", f"我要报名，好不{_MARKS}")
         await h.advance("1m")
-        assert time.perf_counter() - started < 1.0
+        assert time.perf_counter() - started < 3.0
         assert [a["action"] for a in h.actions("invite")] == ["invite"]
 
 
