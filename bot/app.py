@@ -87,9 +87,18 @@ _A_DAY = timedelta(days=1)  # how long handled message ids are kept
 def _log_warnings(deployment: Deployment, when: str) -> None:
     """What the config accepted but likely did not mean (`greeting: off` sends "off"), in
     the log at every start and reload, as `groupbot check` says it: an operator who never
-    runs check, or reloads from the chat, reads it there."""
-    for warning in deployment.warnings:
+    runs check, or reloads from the chat, reads it there. The first LOGGED_WARNINGS, then
+    how many more: a word list pasted with a comma on each of its 50,000 lines would write
+    as many lines at each reload, on the event loop (2.6 s), past journald's rate limit."""
+    warnings = deployment.warnings
+    for warning in warnings[:LOGGED_WARNINGS]:
         log.warning("%s: warning: %s", when, warning)
+    if len(warnings) > LOGGED_WARNINGS:
+        log.warning("%s: %d more warnings: `groupbot check` lists them all", when,
+                    len(warnings) - LOGGED_WARNINGS)
+
+
+LOGGED_WARNINGS = 20
 
 
 class Bot:

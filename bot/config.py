@@ -1579,9 +1579,11 @@ def _collect(value: Any, path: KeyPath, found: list[tuple[KeyPath, Any]]) -> Non
             found.append(((*path, key), item))
         elif kind == _TEMPLATE:  # a Template or a Said
             if item.source in yamlfile.SWITCHES:  # (`greeting: off`, meant as "none")
+                # (a Said text is always sent: its keys take no null)
+                advice = "" if isinstance(item, Said) else \
+                    ": for no message write null, where the key takes it"
                 found.append(((*path, key), Note(
-                    f"the text {item.source!r} is sent to members as written: for no message "
-                    "write null, where the key takes it")))
+                    f"the text {item.source!r} is sent to members as written{advice}")))
         elif kind == _CONTENT:
             if key == "file" and path[-2:-1] == ("lists",):  # antispam's words.lists
                 found.extend(((*path, key), Note(warning))
