@@ -150,11 +150,6 @@ async def _console(root: Path, tmp_path: Path, edit: str, then: str) -> tuple[in
 _WELCOME_OFF = "handlers:\n  - welcome:\n      template: 'off'\n"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "r96-6 LOW (missing, as before h93): the console's 校验配置 (POST /api/config/validate, "
-    "the config page's button) answers 'valid' with no warnings: `template: off` checked "
-    "in the console is '配置无误。', where `groupbot check` warns; h93 made 'every place an "
-    "operator reads them' show warnings, and left this one"))
 async def test_r96_6_the_consoles_validate_lists_the_warnings(tmp_path: Path) -> None:
     root = _root(tmp_path, "handlers:\n  - welcome:\n      template: 欢迎{members}\n")
     status, body = await _console(root, tmp_path, _WELCOME_OFF, "/api/config/validate")
@@ -164,11 +159,6 @@ async def test_r96_6_the_consoles_validate_lists_the_warnings(tmp_path: Path) ->
     assert [w["key"] for w in answer.get("warnings", [])] == ["handlers.welcome.template"]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "r96-7 LOW (as before h93, more of them now): the config page's reload lists every "
-    "warning under '请注意（只在启动时读取的设置重启后才生效，现仍按原值运行）：', so "
-    "`template: off` (or a plain text h93 now warns of) is shown as a start-only key kept "
-    "at its running value, which it is not: it applies now, sending 'off'"))
 async def test_r96_7_the_config_pages_reload_does_not_call_a_warning_a_kept_key(
         tmp_path: Path) -> None:
     root = _root(tmp_path, "handlers:\n  - welcome:\n      template: 欢迎{members}\n")

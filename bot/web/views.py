@@ -644,10 +644,13 @@ def effective_config(console: Console) -> dict[str, Any]:
 async def validate(console: Console) -> dict[str, Any]:
     """Load the config on disk as a reload would, without swapping it in."""
     try:
-        await asyncio.to_thread(config.load, console.deployment.root, console.registry)
+        loaded = await asyncio.to_thread(config.load, console.deployment.root,
+                                         console.registry)
     except InputError as exc:
         return {"status": "invalid", "problems": [_problem(p) for p in exc.problems]}
-    return {"status": "valid", "problems": []}
+    # what it accepts but likely did not mean, as `groupbot check` warns
+    return {"status": "valid", "problems": [],
+            "warnings": [_problem(p) for p in loaded.warnings]}
 
 
 async def reload(console: Console, operator: str) -> dict[str, Any]:
@@ -665,11 +668,12 @@ async def reload(console: Console, operator: str) -> dict[str, Any]:
     async with acting(bot, operator) as actor:
         await actor.audit("reload", operator,
                           config.reloaded([str(kept) for kept in deployment.kept]))
-    # the start-only keys bot.yaml changed (kept at their running values), then what the
-    # config accepted but likely did not mean (as `groupbot check` says it)
+    # the start-only keys bot.yaml changed (kept at their running values: the first `kept`),
+    # then what the config accepted but likely did not mean (as `groupbot check` says it)
     result: dict[str, Any] = {"status": "reloaded", "problems": [],
                               "warnings": [_problem(p) for p in (*deployment.kept,
                                                                  *deployment.warnings)],
+                              "kept": len(deployment.kept),
                               "summary": {"types": sorted(deployment.types),
                                           "bindings": len(deployment.settings.groups)}}
     others = [a.name for a in deployment.settings.accounts if a.name != bot.account]

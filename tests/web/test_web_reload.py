@@ -16,6 +16,6 @@ async def test_the_config_page_reload_lists_the_keys_kept_until_the_next_start(
     page = await site.client.post("/config/reload", data={"csrf": csrf})
     assert page.status == 200, await page.text()
     text = html.unescape(await page.text())
-    assert 'data-status="reloaded"' in text and '<ul class="warnings" id="warnings">' in text
+    assert 'data-status="reloaded"' in text and '<ul class="warnings" id="kept">' in text
     assert "bot.yaml:7: timezone: changed from Asia/Shanghai to America/New_York; takes " \
            "effect at the next start — kept Asia/Shanghai</li>" in text
