@@ -267,7 +267,8 @@ def placeholders(*allowed: str) -> AfterValidator:
         unknown = f"unknown placeholder {{{sorted(template.names - known)[0]}}}"
         if not allowed:  # (admin's `refusal`: a brace there was meant as itself)
             raise ValueError(f"{unknown}: this text takes no placeholders {_BRACE}")
-        raise ValueError(f"{unknown}; available: " + ", ".join(f"{{{a}}}" for a in allowed))
+        raise ValueError(f"{unknown}; available: " + ", ".join(f"{{{a}}}" for a in allowed)
+                         + f" {_BRACE}")
 
     return AfterValidator(check)
 

@@ -109,11 +109,6 @@ def test_r96_4_a_brace_in_a_text_without_placeholders_never_says_use_a_name(
     assert "use plain {name}" not in problem and "takes no placeholders" in problem
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "r96-5 LOW (as before h93): in a text that takes placeholders, a brace meant as itself "
-    "(`'会员价 {VIP}'`) is 'unknown placeholder {VIP}; available: ...' with no word of "
-    "doubling it, though every other brace error there (a lone `}` or `{`, `{}`) says "
-    "'(to show a brace, write {{ or }})'"))
 def test_r96_5_an_unknown_placeholder_says_how_to_show_a_brace(tmp_path: Path) -> None:
     root = _root(tmp_path, "handlers:\n  - welcome:\n      template: '会员价 {VIP}'\n")
     [problem] = _problems(root)
