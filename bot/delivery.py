@@ -53,6 +53,7 @@ log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
 HOLD = timedelta(seconds=1)  # how often the first action tries while the platform is away
+DROPS_LOGGED = 10  # the dropped actions of a minute logged each (_DropLog)
 
 
 MESSAGES = (Say, Dm, Card, GroupQr)  # what is sent at most once
@@ -85,6 +86,7 @@ class Delivery:
         # whether the bot left a group (removed from it): what was queued there is dropped,
         # not sent to be refused and told to every admin
         self.gone: Callable[[str], bool] = lambda group: False
+        self._dropped = _DropLog()
 
     async def send_due(self, now: datetime) -> None:
         """Hand over every action that may go at `now`."""
@@ -137,7 +139,7 @@ class Delivery:
     async def _drop_alone(self, item: Queued, now: datetime, why: str, note: str = "") -> None:
         """Drop `item` without what waits for it: that goes on, as after any action that
         ended."""
-        log.warning("%s dropped: %s", item.action, why)
+        self._dropped(item.action, why, now)
         async with self.store.transaction():  # audited once: with its end, or not at all
             await self._record(now, item.action, "dropped", why)
             self.governor.forget(item)
@@ -456,6 +458,29 @@ async def _send(gw: Gateway, action: Action, file: Attachment | None, code: str)
             await gw.send_card(group or to, card)
         case GroupQr(_, to, group):
             await gw.send_qr(group or to, code)
+
+
+class _DropLog:
+    """A dropped action's line in the log: each of the first DROPS_LOGGED of a minute, then
+    the 16th, 32nd, 64th... with how many were dropped within the minute. The send
+    budget dropping a day's push to 500 groups, or a flood's replies, at once wrote a line
+    for each: thousands, burying the log and past journald's rate limit (10,000 lines in
+    30 s), which then drops what follows. The audit log has each (`<kind>_dropped`)."""
+
+    def __init__(self) -> None:
+        self._minute: datetime | None = None
+        self._count = 0
+
+    def __call__(self, action: Action, why: str, now: datetime) -> None:
+        minute = now.replace(second=0, microsecond=0)
+        if minute != self._minute:
+            self._minute, self._count = minute, 0
+        self._count = count = self._count + 1
+        if count <= DROPS_LOGGED:
+            log.warning("%s dropped: %s", action, why)
+        elif count & (count - 1) == 0:  # a power of two
+            log.warning("%s dropped: %s (%d actions dropped within the minute; not each is "
+                        "logged: the audit log has each)", action, why, count)
 
 
 def _describe(action: Action, data: dict[str, Any] | None = None) -> str:
