@@ -234,14 +234,9 @@ _PRICE = re.compile("免费|收费")
 _TOLD = re.compile(r"(?:发送?|回复?|输入|打|写)\s*[「“\"『]?$|(?<![我俺咱])[快都]来\s*$|关于\s*$")
 _OTHERS_AFTER = re.compile("的人|人[数多少]")  # "报名的人多吗", "报名人数多少" (not 人工)
 _SENTENCE_END = re.compile(r"[,.!?;。，．！？；\n]")  # (a space ends a clause, not a sentence)
-# A clause that only asks whether one may ("报名，可以吗？", "能行吗"): the sign-up's own, asking
-# nothing more (review s40 r49 finding 4)
-_MAY_I = re.compile(r"(?:请问)?(?:可以|行|好|能行?|成)(?:吗|嘛|么|不|不行|不可以)?|ok|okay")
-# and so after the word to the end of its clause ("报名可以吗", "我报名可以不", "报名行不",
-# "我报名能行吗"), as 可以 before it asks for it ("我可以报名吗": r90 finding 6), unless the
-# writer signs another up ("我替她报名可以吗", "帮我朋友报名可以不" ask the organisers)
-_MAY_AFTER = re.compile(rf"\s?(?:{_MAY_I.pattern}){_CLOSING}")
-_FOR_ANOTHER = re.compile(rf"[帮替给为](?:[他她]们?|别人|其他人|(?:我的?)?(?:{_KIN}))")
+# A clause that only asks whether one may ("报名，可以吗？"): the sign-up's own, asking nothing
+# more (review s40 r49 finding 4)
+_MAY_I = re.compile(r"(?:请问)?(?:可以|行|好|能|成)(?:吗|嘛|么|不|不行|不可以)?|ok|okay")
 # A sign-up that asks something more is read this far for it; the rest of a wall of text
 # is not searched for a question.
 _ASKED_WITHIN = 1024
@@ -535,8 +530,7 @@ def _reading(norm: str, words: WordMatcher[str]) -> Reading:
             verdict = False
         elif not asked_what and not talk and (_WANTS.search(before) or (cried and end == last) or (
                 # "我可以报名吗" asks for it; "可以报名的时间？" asks when
-                _MAY.search(before) and not _names_a_thing_of_it(norm, begin, end)) or
-                _may_i_after(before, after)):
+                _MAY.search(before) and not _names_a_thing_of_it(norm, begin, end))):
             return Reading.SIGN_UP
         elif asks or _names_a_thing_of_it(norm, begin, end):  # "报名要求？" asks too
             verdict = not_yet = False
@@ -550,12 +544,6 @@ def _reading(norm: str, words: WordMatcher[str]) -> Reading:
     if verdict and done:
         return Reading.SIGN_UP
     return Reading.QUESTION if asked and not refused else Reading.NOTHING
-
-
-def _may_i_after(before: str, after: str) -> bool:
-    """Whether the clause asks after the word whether the writer may (`_MAY_AFTER`: "报名可以
-    吗", "我报名行不"), for their own sign-up (`_FOR_ANOTHER`)."""
-    return bool(_MAY_AFTER.match(after)) and not _FOR_ANOTHER.search(before)
 
 
 def _talk_of_it(before: str, after: str, asked: bool = False) -> bool:

@@ -2,7 +2,7 @@
 closing 不 and [疑问] ask, 嘞 捏 耶 噻 end a statement, 请问/问一下/问下/想问 announce a
 question, and asked-then-done-plainly signs up. Each finding is a strict xfail
 (/work/helpers/reports/r90.md); findings 1 to 5 and 8 were fixed by taking back the last two
-rules (the announced question, asked then done), 6 and 7 by h94 (their xfails removed); the
+rules (the announced question, asked then done), 7 by h94 (its xfail removed), 6 stands; the
 plain tests pin what was checked and holds."""
 
 from __future__ import annotations
@@ -88,6 +88,8 @@ def test_r90_5_no_question_announced(text: str, read: Reading) -> None:
     assert _reading(text) is read
 
 
+@pytest.mark.xfail(strict=True, reason="r90 finding 6 (LOW, regression of 6675125): "
+                   "may-I with a closing 不 after the word no longer signs up")
 @pytest.mark.parametrize("text", ["报名可以不", "我报名可以不", "报名行不", "报名成不",
                                   "我报名能行不"])
 def test_r90_6_may_i_with_a_closing_bu_signs_up(text: str) -> None:
