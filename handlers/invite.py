@@ -63,18 +63,12 @@ _CLAUSES = re.compile(r"[,.!?;。，．！？；\n]+|(?<=[^\x00-\x7f])\s+(?=[^\x
 # "报名要交钱吗", "报名免费么": 么 asks as 吗 does, but not in 这么 那么 多么 要么 or 么么哒;
 # 咋 as 怎, not in 咋呼 咋舌).
 _HOW = "怎|咋(?![呼舌])"
-_EMOJI = r"\[[^\[\]]{1,8}\]"  # WeChat's emoji as it arrives in the text: [捂脸]
-# to the clause's end, with nothing after but marks and emoji (possessive: "[-]" is either,
-# and a long run of them not at the end took seconds to try every way)
-_CLOSING = rf"(?=(?:{_EMOJI}|\W)*+$)"
 _ASKS = re.compile(
     r"吗|(?<![这那多要么])么(?!么)|呢|什么|啥|谁|哪|几(?![个位人])|多少|多久|如何|为何|是否|"
     rf"{_HOW}|"
     r"有没有|能不能|可不可以|能否|"
-    # 要不要, 多不多, 免费不免费; 报名了没(有), 报名免费不 (not-A ending it, "报名免费不[捂脸]"),
-    # and so the Cantonese 咩 and the Wu 伐 ("报名免费咩", "报名免费伐"; not 步伐 砍伐 ...);
-    # 要报名的话; 帮朋友问问报名的事
-    rf"(\w\w?)[不没]\1|了没|(?:没有?|不|咩|(?<![步砍采征讨杀北])伐){_CLOSING}|的话|问问|"
+    # 要不要, 多不多; 报名了没(有), 报名免费不 (not-A ending it); 要报名的话; 帮朋友问问报名的事
+    r"(\w)[不没]\1|了没|没有?$|不$|的话|问问|"
     r"\b(?:how|what|why|when|where|who|which|can(?!'t)|could|do|does|is|are)\b")
 # A no said right before the word ("先不报名", "不想报名", "别给我报名", "取消报名",
 # "don't join", "i can't join") or right after it ("报名不收任何费用").
@@ -125,7 +119,7 @@ _NOT_YET = re.compile(r"没有?[^不别勿莫]{0,3}$")
 _WANTS = re.compile(r"(?:(?<![需还只])要|想|帮我|给我|替我|我来)$|"
                     r"\b(?:want to|wanna|let me|i'?ll|please)\W*$")
 # "可以报名不？", "还能报名不": asking whether one may, with 不 for 吗
-_MAY_NOT = re.compile(rf"不{_CLOSING}")
+_MAY_NOT = re.compile(r"不[?？]?$")
 # Asking whether one may: "我可以报名吗", "现在还能报名吗" (a request, unless the clause asks
 # who, what or how, or asks it another way: "谁可以报名", "什么人能报名", "报名要不要钱",
 # "报名了没", "要报名的话找谁": `_ABOUT`, which no ask for the word outweighs).
@@ -219,7 +213,7 @@ _PARTICLES = "的了啦哦噢啊吧呢呀嘛哈滴哟哇咯喔诶嘞捏耶噻~�
 # 免费？") it is a question
 _STATE = re.compile(r"\s?(?:也|都|还|目前|现在|暂时?|是)*(?:(?:没有?|未|尚未|暂未|暂不|不)(?:正式)?"
                     r"(?:开始|开启|开放|结束|截止|收费)|暂停|(?:全|全部|完全|全程|一律)?(?:免费|收费))"
-                    rf"(?=(?:[{_PARTICLES}]|{_EMOJI}|[^\w?？])*$)")
+                    rf"(?=(?:[{_PARTICLES}]|\[[^\[\]]{{1,8}}\]|[^\w?？])*$)")
 # what makes the state the writer's own choice ("我要报名免费的", "本人报名免费的", "那就报名
 # 免费的吧"), not a thought ("我觉得报名还没开始", "i think 报名还没开始")
 _WRITERS_OWN = re.compile(r"(?:我们|咱们|俺们|我(?!们)|咱(?!们)|俺(?!们)|(?<!日)本人)"
