@@ -1,7 +1,7 @@
-"""h94: invite reads the question forms r90 found it missing (r90 findings 6 and 7): the
-question mark's other emoji (【疑问】, ❓, ❔), 咋 (how), a closing 不/没 before an emoji, a
-two-character A-not-A, Cantonese 咩 and Wu 伐 ending the clause; and may-I after the word
-("报名可以不", "我报名可以吗") asks for it as may-I before it does ("我可以报名吗")."""
+"""h94: invite reads question forms r90 found it missing (r90 finding 7): the question
+mark's other emoji (【疑问】, ❓, ❔) and 咋 (how). Its other rules (a closing 不/没 before an
+emoji, a two-character A-not-A, 咩, 伐, and may-I after the word signing up) were taken
+back after r95's review (tests/test_r95.py)."""
 
 from __future__ import annotations
 
