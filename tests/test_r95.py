@@ -61,12 +61,17 @@ async def test_r95_3_a_sign_up_whatever_the_answer_is_invited(tmp_path: Path, te
     assert invites == ["invite"] and HINT not in texts, (invites, texts)
 
 
-@pytest.mark.xfail(strict=True, reason="r95 finding 4 (LOW, regression): 咋 asks in 咋了 咋地 "
-                   "咋的 咋啦 (so what) and 不咋样 不咋地 (not much)")
+_AS_ZEN = pytest.mark.xfail(strict=True, reason="r95 finding 4, by choice: read as its 怎 "
+                            "twin (我报名怎么了, 报名怎样都行: QUESTION, old)")
+
+
+# r95 finding 4 (LOW, regression): 咋 asked in 咋地 (so what) and 不咋地 (not much): fixed; 咋了,
+# 咋啦 and 咋样 read as 怎么了 and 怎样 do
 @pytest.mark.parametrize(("text", "read"), [
-    ("我就报名咋地", Reading.SIGN_UP), ("我报名咋了", Reading.SIGN_UP),
-    ("报名了又咋地", Reading.SIGN_UP), ("我报名咋啦", Reading.SIGN_UP),
-    ("报名咋样都行", Reading.SIGN_UP), ("报名流程不咋地", Reading.NOTHING)])
+    ("我就报名咋地", Reading.SIGN_UP), pytest.param("我报名咋了", Reading.SIGN_UP, marks=_AS_ZEN),
+    ("报名了又咋地", Reading.SIGN_UP), pytest.param("我报名咋啦", Reading.SIGN_UP, marks=_AS_ZEN),
+    pytest.param("报名咋样都行", Reading.SIGN_UP, marks=_AS_ZEN),
+    ("报名流程不咋地", Reading.NOTHING), ("报名不咋样", Reading.NOTHING)])
 def test_r95_4_za_that_asks_nothing(text: str, read: Reading) -> None:
     """As read on 0d8e4e0. The 怎 twins (「我报名怎么了」, 「报名流程不怎么样」) are QUESTION on
     both, so 咋 = 怎 holds; the misreading came with 咋 (h94 guarded 咋呼 咋舌 only)."""
