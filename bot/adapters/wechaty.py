@@ -398,6 +398,9 @@ class _Turn:
         self.going: asyncio.Future[None] = loop.create_future()  # its wait is over
         self._dropped = False
         self._overtook = False
+        # when the run of events looked up behind each other that it went with began to go
+        # (its own going, if it went alone)
+        self._run_began: float | None = None
 
     async def wait(self, at_most: float) -> None:
         """Until every event delivered before this one has been fed or given up. An earlier
@@ -409,19 +412,28 @@ class _Turn:
         if not self.looked_up.done():
             self.looked_up.set_result(None)
         before, self._before = _live(self._before), None
+        loop = asyncio.get_running_loop()
         if self._previous is None:
+            self._run_began = loop.time()
             self._go()
             return
-        loop = asyncio.get_running_loop()
         began = loop.time()
         # asyncio.wait, not await: a cancel of this event must not cancel the previous
         done, _ = await asyncio.wait({self._previous} | ({before.looked_up} if before else set()),
                                      timeout=at_most, return_when=asyncio.FIRST_COMPLETED)
         if done and not self._previous.done() and before is not None:  # it looked up: it
             # goes by its own limit (the same, down the line: one looked up behind it runs no
-            # limit of its own meanwhile), and is fed within another
+            # limit of its own meanwhile), and the run of them is fed within another two from
+            # when its first went (not two more for each: behind events the bot is slow
+            # with, the k-th waited 2k)
             await asyncio.wait({before.going})
-            done, _ = await asyncio.wait({self._previous}, timeout=2 * at_most)
+            self._run_began = before._run_began
+            if self._run_began is None:  # (it ended without waiting: given up, dropped)
+                self._run_began = loop.time()
+            done, _ = await asyncio.wait(
+                {self._previous}, timeout=max(0.0, self._run_began + 2 * at_most - loop.time()))
+        if self._run_began is None:
+            self._run_began = loop.time()
         self._go()
         if not done:
             self._overtook = True
