@@ -521,7 +521,8 @@ def _reading(norm: str, words: WordMatcher[str]) -> Reading:
         stated = ending.startswith("?") and _STATE.match(after) is not None
         talk = _talk_of_it(said, after, stated)  # "他也想报名", "报名截止到周五": nobody signs up
         asks = asks or (stated and not talk)
-        if _MAY.search(before) and not asked_what and not talk and _MAY_NOT.match(after):
+        if _MAY.search(before) and not asked_what and not talk and _MAY_NOT.match(after) \
+                and not _NO_BEFORE.search(before):  # (「不能报名不」 asks as 「不能报名吗」)
             return Reading.SIGN_UP  # "可以报名不？"
         if _NO_BEFORE.search(before) or _NO_BEFORE_EN.search(said) or _NO_AFTER.match(after) or \
                 _LATER_BEFORE.search(before) or (_LATER_AFTER.search(after) and not (

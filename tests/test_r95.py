@@ -136,16 +136,12 @@ def test_r95_9_a_long_run_of_marks_reads_in_time() -> None:
     assert time.perf_counter() - started < 2.0  # (about 15 s before, a few ms now)
 
 
-_R95_10 = pytest.mark.xfail(strict=True, reason="r95 finding 10 (LOW, old): 「不能报名不」 "
-                            "signs up while 「不能报名吗」 asks")
-
-
-@pytest.mark.parametrize("text", [pytest.param("不能报名不", marks=_R95_10),
-                                  pytest.param("不可以报名不", marks=_R95_10),
-                                  "不能报名不[捂脸]", "不可以报名不[捂脸]"])
+# r95 finding 10 (LOW, old; fixed): 「不能报名不」 signed up while 「不能报名吗」 asks
+@pytest.mark.parametrize("text", ["不能报名不", "不可以报名不", "不能报名不[捂脸]",
+                                  "不可以报名不[捂脸]"])
 def test_r95_10_a_no_before_may_with_a_closing_not_is_no_sign_up(text: str) -> None:
-    """The `_MAY_NOT` return comes before the no is looked for. The first two sign up on
-    0d8e4e0 too (old); the emoji two signed up with h94's `_CLOSING`, taken back."""
+    """The `_MAY_NOT` return came before the no was looked for (the emoji two signed up
+    with h94's `_CLOSING` only, taken back)."""
     assert _reading(text) is not Reading.SIGN_UP
 
 
