@@ -396,6 +396,7 @@ class _Turn:
         self.over: asyncio.Future[None] = loop.create_future()
         self.looked_up: asyncio.Future[None] = loop.create_future()  # it waits for its turn
         self.going: asyncio.Future[None] = loop.create_future()  # its wait is over
+        self.left: asyncio.Future[None] = loop.create_future()  # dropped before it looked up
         self._dropped = False
         self._overtook = False
         # when the run of events looked up behind each other that it went with began to go
@@ -418,9 +419,16 @@ class _Turn:
             self._go()
             return
         began = loop.time()
-        # asyncio.wait, not await: a cancel of this event must not cancel the previous
-        done, _ = await asyncio.wait({self._previous} | ({before.looked_up} if before else set()),
-                                     timeout=at_most, return_when=asyncio.FIRST_COMPLETED)
+        while True:
+            # asyncio.wait, not await: a cancel of this event must not cancel the previous
+            done, _ = await asyncio.wait(
+                {self._previous} | ({before.looked_up, before.left} if before else set()),
+                timeout=max(0.0, began + at_most - loop.time()),
+                return_when=asyncio.FIRST_COMPLETED)
+            if before is None or not before.left.done() or self._previous.done():
+                break
+            before = _live(before)  # dropped meanwhile: the one before it, in the same time
+            done = set()
         if done and not self._previous.done() and before is not None:  # it looked up: it
             # goes by its own limit (the same, down the line: one looked up behind it runs no
             # limit of its own meanwhile), and the run of them is fed within another two from
@@ -449,6 +457,8 @@ class _Turn:
         if not self.looked_up.done():  # dropped before it waited: the next ones look past it
             self._dropped = True
             self._before = _live(self._before)  # (no chain of dropped ones is kept)
+            if not self.left.done():  # (also the one already waiting for it)
+                self.left.set_result(None)
         else:
             self._before = None
         if self._previous is None or self._previous.done() or self._overtook:
