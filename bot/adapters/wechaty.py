@@ -419,35 +419,44 @@ class _Turn:
             self._go()
             return
         began = loop.time()
+        waited = self._previous  # every event before this one over
         while True:
             # asyncio.wait, not await: a cancel of this event must not cancel the previous
-            done, _ = await asyncio.wait(
-                {self._previous} | ({before.looked_up, before.left} if before else set()),
-                timeout=max(0.0, began + at_most - loop.time()),
-                return_when=asyncio.FIRST_COMPLETED)
-            if before is None or not before.left.done() or self._previous.done():
+            await asyncio.wait({waited} | ({before.looked_up, before.left} if before else set()),
+                               timeout=max(0.0, began + at_most - loop.time()),
+                               return_when=asyncio.FIRST_COMPLETED)
+            if waited.done() or before is None or before.looked_up.done():
                 break
-            before = _live(before)  # dropped meanwhile: the one before it, in the same time
-            done = set()
-        if done and not self._previous.done() and before is not None:  # it looked up: it
-            # goes by its own limit (the same, down the line: one looked up behind it runs no
-            # limit of its own meanwhile), and the run of them is fed within another two from
-            # when its first went (not two more for each: behind events the bot is slow
-            # with, the k-th waited 2k)
+            if before.left.done():  # dropped meanwhile: the one before it, in the same time
+                before = _live(before)
+                continue
+            # not looked up in time: gone ahead of, but not the earlier ones that looked up
+            self._overtook = True
+            log.warning("an earlier event is not handled yet after %.0fs (the gateway is"
+                        " slow to look it up): the next one goes ahead of it",
+                        loop.time() - began)
+            before = _live(before._before)
+            if before is None:
+                break
+            waited = before.over
+        if not waited.done() and before is not None:  # it looked up: it goes by its own
+            # limit (the same, down the line: one looked up behind it runs no limit of its
+            # own meanwhile), and the run of them is fed within another two from when its
+            # first went (not two more for each: behind events the bot is slow with, the
+            # k-th waited 2k)
             await asyncio.wait({before.going})
             self._run_began = before._run_began
             if self._run_began is None:  # (it ended without waiting: given up, dropped)
                 self._run_began = loop.time()
-            done, _ = await asyncio.wait(
-                {self._previous}, timeout=max(0.0, self._run_began + 2 * at_most - loop.time()))
+            await asyncio.wait({waited},
+                               timeout=max(0.0, self._run_began + 2 * at_most - loop.time()))
+            if not waited.done():
+                self._overtook = True
+                log.warning("an earlier event is not handled yet after %.0fs (the bot is slow"
+                            " to handle it): the next one goes ahead of it", loop.time() - began)
         if self._run_began is None:
             self._run_began = loop.time()
         self._go()
-        if not done:
-            self._overtook = True
-            log.warning("an earlier event is not handled yet after %.0fs (the gateway is"
-                        " slow to look it up, or the bot to handle it): the next one goes"
-                        " ahead of it", loop.time() - began)
 
     def end(self) -> None:
         """This event is fed or given up: the next one goes once the earlier ones are over

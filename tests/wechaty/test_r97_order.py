@@ -108,10 +108,8 @@ async def test_r97_1_an_event_dropped_late_is_looked_past_too(
     assert _texts(s) == ["w", "y", "stuck"]
 
 
-@pytest.mark.xfail(strict=True, reason="r97-2 MEDIUM: going ahead of a hung event goes ahead"
-                   " of every event before it that is not over: with two hangs, y overtakes "
-                   "stuck2 after T and w with it, which was looked up and waiting its turn "
-                   "(y, w)")
+# r97-2 (MEDIUM, old; fixed): going ahead of a hung event went ahead of every event before it
+# that was not over: with two hangs, y overtook stuck2 after T and w with it (y, w)
 async def test_r97_2_going_ahead_of_a_second_hang_keeps_the_looked_up_one_before_it(
         run_bot: RunBot, grpc_gateway: WechatyGateway, fake_gateway: FakeGateway,
         world: World) -> None:
