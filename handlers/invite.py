@@ -239,9 +239,6 @@ _HAN = re.compile(r"[\u4e00-\u9fff]")
 # WeChat's emoji of a question mark as it arrives in the text, [疑问] (or typed in the
 # full-width brackets of a Chinese keyboard, 【疑问】), and the Unicode ❓ ❔ of phones
 _QUESTION_EMOJI = re.compile(r"\[疑问\]|【疑问】|[❓❔]")
-# WeChat's faces as they arrive in the text ("[捂脸]"): between a no and the word they hide
-# nothing ("我不[捂脸]报名了", "取消[捂脸]报名"), as a space does not
-_FACES = re.compile(r"\[[^\[\]\s]{1,12}\]")
 _NOT_NO = re.compile("不好意思|没问题|没关系|没错|不错")  # polite phrases that say no to nothing
 _MARKS = re.compile(r"[\W_]*")  # punctuation, spaces, emoji: what _trimmed takes off
 # members asking at once (a new post, a burst in the group) get one hint between them
@@ -515,7 +512,7 @@ def _reading(norm: str, words: WordMatcher[str]) -> Reading:
         _, asked_what, asks = asking
         cried = ending.startswith("!")  # "报名！"
         said = norm[max(first, begin - _AROUND_WORD):begin]
-        before = _FACES.sub("", said.replace(" ", ""))  # ("我不[捂脸]报名了": a no)
+        before = said.replace(" ", "")
         after = norm[end:min(last, end + _AROUND_WORD)]
         # the state asked ("报名还没开始？") is a question, not talk of it
         stated = ending.startswith("?") and _STATE.match(after) is not None
