@@ -25,13 +25,9 @@ from handlers.invite import Reading, _trimmed
 # ---------------------------------------------------------------- findings
 
 
-# r98-1 (MEDIUM, regression of 13be061): a face after a phrase that has ended (不说了, 没办法,
-# 对不起) is a break, as a comma is; taking it out joins that phrase's 不/没 to the word
-@pytest.mark.xfail(strict=True, reason=(
-    "r98-1 MEDIUM regression (13be061): each signed up on 090eec4 and on 13be061^, and its "
-    "comma twin (「不说了，报名」) still does; _FACES takes the face out of `before` as if "
-    "it were a space, so the 不/没 of a phrase that ended reads as a no of the word: the "
-    "member is silently not signed up"))
+# r98-1 (MEDIUM, regression of 13be061, which is taken back): a face after a phrase that has
+# ended (不说了, 没办法, 对不起) is a break, as a comma is; taking it out joined that phrase's
+# 不/没 to the word
 @pytest.mark.parametrize("text", [
     "不说了[捂脸]报名", "管不了[捂脸]报名", "不行了[捂脸]报名", "不知道[捂脸]报名了",
     "没办法[捂脸]报名", "没想到[捂脸]报名了", "对不起[捂脸]我报名", "不说了[呲牙]报名",
@@ -41,11 +37,8 @@ def test_r98_1_a_face_after_a_phrase_that_ended_is_a_break(text: str) -> None:
     assert _reading(text) is Reading.SIGN_UP
 
 
-# r98-2 (LOW, regression of 13be061): brackets a member types round a no are taken for a face
-@pytest.mark.xfail(strict=True, reason=(
-    "r98-2 LOW regression (13be061): 「我[不]报名」 「[不]报名」 「我[不想]报名」 were "
-    "NOTHING on 090eec4; `_FACES` takes any [1-12 characters] out, the 不 inside too, and "
-    "the member is signed up and told so in public (「【不】报名」 still reads NOTHING)"))
+# r98-2 (LOW, regression of 13be061, taken back): brackets a member types round a no were
+# taken for a face
 @pytest.mark.parametrize("text", ["我[不]报名", "[不]报名", "我[不想]报名", "我[不]报名了"])
 def test_r98_2_a_typed_bracketed_no_is_no_face(text: str) -> None:
     assert _reading(text) is not Reading.SIGN_UP
@@ -98,19 +91,12 @@ def test_r98_5_a_dropped_removal_in_a_flood_is_logged(caplog: pytest.LogCaptureF
 
 
 @pytest.mark.parametrize(("text", "reading"), [
-    ("我不[捂脸]报名了", Reading.NOTHING), ("取消[捂脸]报名", Reading.NOTHING),
-    ("可以[捂脸]报名吗", Reading.SIGN_UP),  # as 「可以报名吗」 (090eec4: QUESTION)
     ("我要[捂脸]报名", Reading.SIGN_UP), ("[通知]报名", Reading.SIGN_UP),
     ("[报名表]", Reading.NOTHING), ("【不】报名", Reading.NOTHING),
     ("我就报名咋地", Reading.SIGN_UP), ("报名咋整", Reading.QUESTION),
     ("怎么[捂脸]报名", Reading.QUESTION), ("I [Facepalm] join", Reading.SIGN_UP)])
 def test_r98_faces_and_zade_read_as_checked(text: str, reading: Reading) -> None:
     assert _reading(text) is reading
-
-
-def test_r98_a_face_reads_as_the_sentence_without_it_after_a_bare_no() -> None:
-    for no in ["不", "没", "别", "不想", "不要", "还没", "我不"]:
-        assert _reading(f"{no}[捂脸]报名") is _reading(f"{no}报名") is Reading.NOTHING, no
 
 
 _OLD_AROUND = re.compile(r"^[\W_]+|[\W_]+$")
