@@ -61,9 +61,9 @@ from bot.text import WordMatcher, without
 _CLAUSES = re.compile(r"[,.!?;。，．！？；\n]+|(?<=[^\x00-\x7f])\s+(?=[^\x00-\x7f])")
 # A clause that asks about the word ("报名有什么要求", "谁可以报名", "怎么报名", "咋报名",
 # "报名要交钱吗", "报名免费么": 么 asks as 吗 does, but not in 这么 那么 多么 要么 or 么么哒;
-# 咋 as 怎, not in 咋呼 咋舌, nor in 咋地 咋的 (so what: 「我就报名咋地」) and 不咋 (not much:
-# 「报名流程不咋地」)).
-_HOW = "怎|(?<!不)咋(?![呼舌地的])"
+# 咋 as 怎, not in 咋呼 咋舌, nor in 咋地 ending the clause (so what: 「我就报名咋地」; 「咋地报名」
+# asks how) and after 不 (not much: 「报名流程不咋地」)).
+_HOW = r"怎|(?<!不)咋(?![呼舌])(?!地[\W_]*$)"
 _ASKS = re.compile(
     r"吗|(?<![这那多要么])么(?!么)|呢|什么|啥|谁|哪|几(?![个位人])|多少|多久|如何|为何|是否|"
     rf"{_HOW}|"
