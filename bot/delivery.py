@@ -462,7 +462,8 @@ async def _send(gw: Gateway, action: Action, file: Attachment | None, code: str)
 
 class _DropLog:
     """A dropped action's line in the log: each of the first DROPS_LOGGED of a minute, then
-    the 16th, 32nd, 64th... with how many were dropped within the minute. The send
+    the 16th, 32nd, 64th... with how many were dropped within the minute; a removal
+    always (a spammer left in the group, or a member moved who stays in both). The send
     budget dropping a day's push to 500 groups, or a flood's replies, at once wrote a line
     for each: thousands, burying the log and past journald's rate limit (10,000 lines in
     30 s), which then drops what follows. The audit log has each (`<kind>_dropped`)."""
@@ -476,7 +477,7 @@ class _DropLog:
         if minute != self._minute:
             self._minute, self._count = minute, 0
         self._count = count = self._count + 1
-        if count <= DROPS_LOGGED:
+        if count <= DROPS_LOGGED or isinstance(action, Kick):  # (a removal: always)
             log.warning("%s dropped: %s", action, why)
         elif count & (count - 1) == 0:  # a power of two
             log.warning("%s dropped: %s (%d actions dropped within the minute; not each is "

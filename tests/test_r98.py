@@ -44,12 +44,8 @@ def test_r98_2_a_typed_bracketed_no_is_no_face(text: str) -> None:
     assert _reading(text) is not Reading.SIGN_UP
 
 
-# r98-3 (LOW, regression of 54deee1 against h94; old against 090eec4): 咋的/咋地 before the
-# word, or with a verb after it, asks how (as 咋/怎么 do)
-@pytest.mark.xfail(strict=True, reason=(
-    "r98-3 LOW (54deee1; as on 090eec4, which had no 咋): 「咋的报名？」 「咋地报名」 "
-    "「这个报名咋的弄」 「报名咋的才行」 were QUESTION on 54deee1^; `(?![呼舌地的])` "
-    "reads every 咋的 as 'so what', which only stands at the end (「我就报名咋地」)"))
+# r98-3 (LOW, regression of 54deee1 against h94; old against 090eec4; fixed): 咋的/咋地
+# before the word, or with a verb after it, asks how (as 咋/怎么 do)
 @pytest.mark.parametrize("text", ["咋的报名？", "咋地报名", "咋的报名", "这个报名咋的弄",
                                   "报名咋的才行", "报名要咋的"])
 def test_r98_3_zade_before_the_word_asks_how(text: str) -> None:
@@ -73,11 +69,7 @@ def test_r98_4_a_push_text_with_an_image_keeps_the_null_advice(tmp_path: Path) -
     assert "null" in warning, warning
 
 
-# r98-5 (LOW, 077abdd): the drop log counts every kind alike
-@pytest.mark.xfail(strict=True, reason=(
-    "r98-5 LOW (077abdd): past the first DROPS_LOGGED drops of a minute (a budget drop of "
-    "a day's push), a dropped removal (a spammer's kick held back past its keep) writes no "
-    "line; the audit log and /budgets still have it"))
+# r98-5 (LOW, 077abdd; fixed): the drop log counted every kind alike; a removal is always logged
 def test_r98_5_a_dropped_removal_in_a_flood_is_logged(caplog: pytest.LogCaptureFixture) -> None:
     drops, now = _DropLog(), datetime(2026, 12, 2, 14, 0, 5, tzinfo=UTC)
     with caplog.at_level(logging.WARNING, logger="bot.delivery"):
