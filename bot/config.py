@@ -20,9 +20,9 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, time, timedelta
 from enum import StrEnum
-from functools import cached_property
+from functools import cache, cached_property
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, get_args
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -1580,9 +1580,8 @@ def _collect(value: Any, path: KeyPath, found: list[tuple[KeyPath, Any]]) -> Non
             found.append(((*path, key), item))
         elif kind == _TEMPLATE:  # a Template or a Said
             if item.source in yamlfile.SWITCHES:  # (`greeting: off`, meant as "none")
-                # (a Said text is always sent: its keys take no null)
-                advice = "" if isinstance(item, Said) else \
-                    ": for no message write null, where the key takes it"
+                advice = ": for no message write null, where the key takes it" \
+                    if model is None or _takes_null(type(model), str(key)) else ""
                 found.append(((*path, key), Note(
                     f"the text {item.source!r} is sent to members as written{advice}")))
         elif kind == _CONTENT:
@@ -1592,6 +1591,13 @@ def _collect(value: Any, path: KeyPath, found: list[tuple[KeyPath, Any]]) -> Non
         elif model is not None and isinstance(key, str) and \
                 (note := _bare_seconds(model, key, item)) is not None:  # Seconds
             found.append(((*path, key), note))
+
+
+@cache
+def _takes_null(model: type[BaseModel], key: str) -> bool:
+    """Whether the model's field `key` takes null (a push's `text` beside an image does; a
+    checkin leaderboard's `empty` does not)."""
+    return type(None) in get_args(model.model_fields[key].annotation)
 
 
 # what _collect does with a value of some type: nothing (a text, a number, a choice...),

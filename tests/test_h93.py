@@ -110,8 +110,6 @@ def test_a_replay_prints_the_same_actions_and_warns_on_stderr(tmp_path: Path) ->
     ("  - antispam:\n      links: {reason: 'no'}\n", "3: handlers.antispam.links.reason", "no"),
     ("  - antispam:\n      words:\n        lists: [{file: w.txt, reason: 'On'}]\n",
      "4: handlers.antispam.words.lists[0].reason", "On"),
-    ("  - push:\n      schedules: [{id: a, cron: '0 9 * * *', text: 'off'}]\n",
-     "3: handlers.push.schedules[0].text", "off"),
 ])
 def test_a_switch_word_in_a_plain_members_text_is_warned_of_at_its_line(
         tmp_path: Path, handlers: str, at: str, word: str) -> None:

@@ -52,11 +52,7 @@ def test_r98_3_zade_before_the_word_asks_how(text: str) -> None:
     assert _reading(text) is Reading.QUESTION
 
 
-# r98-4 (LOW, 2175849): a push's `text` takes null when the schedule has an image
-@pytest.mark.xfail(strict=True, reason=(
-    "r98-4 LOW (2175849): `text: off` with an `image` is warned without advice, and "
-    "configuration.md now says the plain texts' keys 'take no null'; a push's text does "
-    "(`text: SaidText | None`): null there sends only the image, what `off` meant"))
+# r98-4 (LOW, 2175849; fixed): a push's `text` takes null when the schedule has an image
 def test_r98_4_a_push_text_with_an_image_keeps_the_null_advice(tmp_path: Path) -> None:
     schedule = "  - push:\n      schedules: [{id: a, cron: '0 9 * * *', image: a.png, text: X}]\n"
     content = {"a.png": "\x89PNG\r\n\x1a\n" + "0" * 64}
