@@ -406,10 +406,11 @@ class _Turn:
     async def wait(self, at_most: float) -> None:
         """Until every event delivered before this one has been fed or given up. An earlier
         one whose lookups are not done after `at_most` seconds is gone ahead of (a lookup the
-        gateway never answers must not hold up every later event), and the ones after this
-        wait for it alone. One that has looked up is waited for: it goes in its own time
-        (else this one, its lookups done first, would run out of time before it and overtake
-        it: a newcomer's name is slower to look up than a known member's)."""
+        gateway never answers must not hold up every later event), but not the ones before
+        it that looked up; one dropped meanwhile is looked past. One that has looked up is
+        waited for: it goes in its own time (else this one, its lookups done first, would
+        run out of time before it and overtake it: a newcomer's name is slower to look up
+        than a known member's), and is fed within `2 * at_most` of when its run went."""
         if not self.looked_up.done():
             self.looked_up.set_result(None)
         before, self._before = _live(self._before), None
