@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import math
 import os
 import socket
 import time
@@ -402,6 +403,10 @@ class _Turn:
         # when the run of events looked up behind each other that it went with began to go
         # (its own going, if it went alone)
         self._run_began: float | None = None
+        # when it goes ahead of an earlier one not looked up (a later one in a hurry may bring
+        # it forward: `_hurry`, set again at each wake)
+        self._deadline = math.inf
+        self._hurried: asyncio.Future[None] = loop.create_future()
 
     async def wait(self, at_most: float) -> None:
         """Until every event delivered before this one has been fed or given up. An earlier
@@ -420,16 +425,21 @@ class _Turn:
             self._go()
             return
         began = loop.time()
+        self._deadline = min(self._deadline, began + at_most)
         waited = self._previous  # every event before this one over
         while True:
             # asyncio.wait, not await: a cancel of this event must not cancel the previous
-            await asyncio.wait({waited} | ({before.looked_up, before.left} if before else set()),
-                               timeout=max(0.0, began + at_most - loop.time()),
-                               return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait(
+                {waited, self._hurried} | ({before.looked_up, before.left} if before else set()),
+                timeout=max(0.0, self._deadline - loop.time()),
+                return_when=asyncio.FIRST_COMPLETED)
             if waited.done() or before is None or before.looked_up.done():
                 break
             if before.left.done():  # dropped meanwhile: the one before it, in the same time
                 before = _live(before)
+                continue
+            if self._hurried.done():  # a later one brought its deadline forward
+                self._hurried = loop.create_future()
                 continue
             # not looked up in time: gone ahead of, but not the earlier ones that looked up
             self._overtook = True
@@ -440,6 +450,7 @@ class _Turn:
             if before is None:
                 break
             waited = before.over
+            before._hurry(self._deadline)  # (it goes ahead of the one it waits for as soon)
         if not waited.done() and before is not None:  # it looked up: it goes by its own
             # limit (the same, down the line: one looked up behind it runs no limit of its
             # own meanwhile), and the run of them is fed within another two from when its
@@ -449,8 +460,9 @@ class _Turn:
             self._run_began = before._run_began
             if self._run_began is None:  # (it ended without waiting: given up, dropped)
                 self._run_began = loop.time()
-            await asyncio.wait({waited},
-                               timeout=max(0.0, self._run_began + 2 * at_most - loop.time()))
+            # (one coming late behind an event the bot is slow with gets its own time too)
+            fed_by = max(self._run_began + 2 * at_most, began + at_most)
+            await asyncio.wait({waited}, timeout=max(0.0, fed_by - loop.time()))
             if not waited.done():
                 self._overtook = True
                 log.warning("an earlier event is not handled yet after %.0fs (the bot is slow"
@@ -458,6 +470,14 @@ class _Turn:
         if self._run_began is None:
             self._run_began = loop.time()
         self._go()
+
+    def _hurry(self, deadline: float) -> None:
+        """Go ahead of an earlier event not looked up by `deadline` at the latest (a later
+        one goes ahead of the same hang then, and must not wait for this one's own time)."""
+        if deadline < self._deadline:
+            self._deadline = deadline
+            if not self._hurried.done():
+                self._hurried.set_result(None)
 
     def end(self) -> None:
         """This event is fed or given up: the next one goes once the earlier ones are over
