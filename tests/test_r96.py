@@ -302,3 +302,15 @@ def test_a_plain_text_inherited_by_several_types_is_warned_of_once_at_its_line(
                             "other": "extends: base\n"})
     assert [w.split(": the text")[0] for w in _warnings(root)] == [
         "types/base.yaml:3: handlers.antispam.links.reason"]
+
+
+async def test_the_config_page_shows_the_first_hundred_warnings_and_counts_the_rest(
+        tmp_path: Path) -> None:
+    """r98 (noticed): 校验配置 listed every warning (20,000: a 5.7 MB page, about 2 s of the
+    loop). The page shows the first hundred and how many more; the JSON has each."""
+    root = _root(tmp_path, "handlers:\n  - admin: {}\n")
+    status, page = await _console(root, tmp_path, _MANY_RULES, "/config/validate")
+    assert status == 200
+    listed = page.split('id="warnings">', 1)[1].split("</ul>", 1)[0]
+    assert listed.count("<li>") == 100
+    assert f"……另有 {MANY - 100} 条，运行 groupbot check 查看全部。" in html.unescape(page)
