@@ -523,11 +523,15 @@ def command(text: str) -> str:
 def unmarked(message: str) -> str:
     """A normalized message without the marks, brackets, emoji and WeChat faces around it,
     as `command` reads it ("签到！" -> "签到"; "✅" stays)."""
-    return (without(message, *_AROUND_COMMAND_FACES)
-            or without(message, _AROUND_COMMAND, _AROUND_COMMAND) or message)
+    return _without(message, *_AROUND_COMMAND_FACES) or trimmed(message) or message
 
 
-def without(text: str, before: re.Pattern[str], after: re.Pattern[str]) -> str:
+def trimmed(text: str) -> str:
+    """`text` without the punctuation, spaces and emoji around it ("" if that is all)."""
+    return _without(text, _AROUND_COMMAND, _AROUND_COMMAND)
+
+
+def _without(text: str, before: re.Pattern[str], after: re.Pattern[str]) -> str:
     """`text` without what `before` matches at its start and `after` (reading the text
     reversed) at its end: a match from each end (a search for decoration before the end would
     read a long run of it again from each of its characters)."""

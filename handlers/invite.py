@@ -53,7 +53,7 @@ from bot.handler import CONTINUE, FALLBACK, STOP, Flow, Handler, HandlerConfig
 from bot.invitations import How, already_in
 from bot.literals import Literals
 from bot.sanitize import Safe, clean, other_group
-from bot.text import WordMatcher, without
+from bot.text import WordMatcher, trimmed
 
 # A message holding a sign-up word is read clause by clause (split at punctuation, and at a
 # space or line end between Chinese characters): only a clause holding the word says what the
@@ -240,7 +240,6 @@ _HAN = re.compile(r"[\u4e00-\u9fff]")
 # full-width brackets of a Chinese keyboard, 【疑问】), and the Unicode ❓ ❔ of phones
 _QUESTION_EMOJI = re.compile(r"\[疑问\]|【疑问】|[❓❔]")
 _NOT_NO = re.compile("不好意思|没问题|没关系|没错|不错")  # polite phrases that say no to nothing
-_MARKS = re.compile(r"[\W_]*")  # punctuation, spaces, emoji: what _trimmed takes off
 # members asking at once (a new post, a burst in the group) get one hint between them
 _HINT_GUARD = timedelta(seconds=20)
 
@@ -310,7 +309,7 @@ class Invite(Handler[Config]):
             return Reading.SIGN_UP if norm in self._exact else Reading.NOTHING
         if not self._first_look.any_in(norm) or not _first_words(norm, self._words):
             return Reading.NOTHING
-        if _trimmed(norm) in self._exact:
+        if trimmed(norm) in self._exact:
             return Reading.SIGN_UP
         return _reading(_NOT_NO.sub("", _marked(norm)), self._words)
 
@@ -462,26 +461,19 @@ def _names_a_thing_of_it(norm: str, begin: int, end: int) -> bool:
     if noun is not None and noun[0][0] in ",，":  # "报名，时间自由吗" (not "我报名，…")
         rest = _rest_of_sentence(norm, noun.end())
         return _word_alone(norm, begin, end) and bool(
-            not _trimmed(rest) or _ENDS_ASKING.search(rest))
+            not trimmed(rest) or _ENDS_ASKING.search(rest))
     if noun is not None:
         rest = _rest_of_sentence(norm, noun.end())
     elif _NOUN_OF_IT.search(norm, max(0, begin - _AROUND_WORD), begin):
         rest = _rest_of_sentence(norm, end)
     else:
         return False
-    return not _trimmed(rest) or bool(_ASKS.search(rest) or _ABOUT.search(rest))
-
-
-def _trimmed(text: str) -> str:
-    r"""`text` without the punctuation, spaces and emoji around it, a match from each end (a
-    pattern for the end, `[\W_]+$`, was tried from each mark of a long run: 16,000
-    characters of 「报名 [-] [-] … x」 held the bot up some 6 s)."""
-    return without(text, _MARKS, _MARKS)
+    return not trimmed(rest) or bool(_ASKS.search(rest) or _ABOUT.search(rest))
 
 
 def _word_alone(norm: str, begin: int, end: int) -> bool:
     """Whether nothing of the writer's stands before the word in its clause."""
-    return not _trimmed(norm[_clause_of(norm, begin, end)[0]:begin])
+    return not trimmed(norm[_clause_of(norm, begin, end)[0]:begin])
 
 
 def _rest_of_sentence(norm: str, start: int) -> str:

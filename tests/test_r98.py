@@ -19,8 +19,9 @@ from test_r96 import _WELCOME_OFF, _console, _root
 from bot import config
 from bot.actions import Kick, Say
 from bot.delivery import DROPS_LOGGED, _DropLog
+from bot.text import trimmed
 from handlers import REGISTRY
-from handlers.invite import Reading, _trimmed
+from handlers.invite import Reading
 
 # ---------------------------------------------------------------- findings
 
@@ -95,7 +96,7 @@ _OLD_AROUND = re.compile(r"^[\W_]+|[\W_]+$")
     "[捂脸]报名[捂脸]", "报名…", "报名～", "。。。报名。。。", "\n报名\n", "a_b",
     "报名\u200b", "٠١٢报名"])
 def test_r98_without_takes_off_what_the_old_pattern_did(text: str) -> None:
-    assert _trimmed(text) == _OLD_AROUND.sub("", text)
+    assert trimmed(text) == _OLD_AROUND.sub("", text)
 
 
 @pytest.mark.parametrize("text", [
