@@ -109,6 +109,7 @@ class Delivery:
             await self._deliver(item, now, self._admins())
             went = True
         await self.outbox.defer(self.governor.unsaved())
+        self._dropped.settle()
         if went:  # what went is known to have gone at once (after a crash, an action still
             await self.store.flush()  # `sending` is taken as uncertain: not sent again)
 
@@ -462,26 +463,41 @@ async def _send(gw: Gateway, action: Action, file: Attachment | None, code: str)
 
 class _DropLog:
     """A dropped action's line in the log: each of the first DROPS_LOGGED of a minute, then
-    the 16th, 32nd, 64th... with how many were dropped within the minute; a removal
-    always (a spammer left in the group, or a member moved who stays in both). The send
-    budget dropping a day's push to 500 groups, or a flood's replies, at once wrote a line
-    for each: thousands, burying the log and past journald's rate limit (10,000 lines in
-    30 s), which then drops what follows. The audit log has each (`<kind>_dropped`)."""
+    the 16th, 32nd, 64th... with how many were dropped within the minute, and at the end of
+    the run that dropped them (`settle`) how many in all, if that was not the last line's
+    count; a removal always (a spammer left in the group, or a member moved who stays in
+    both). The send budget dropping a day's push to 500 groups, or a flood's replies, at
+    once wrote a line for each: thousands, burying the log and past journald's rate limit
+    (10,000 lines in 30 s), which then drops what follows. The audit log has each
+    (`<kind>_dropped`)."""
 
     def __init__(self) -> None:
         self._minute: datetime | None = None
         self._count = 0
+        self._told = 0  # the count the log last gave (or would have, a line each)
 
     def __call__(self, action: Action, why: str, now: datetime) -> None:
         minute = now.replace(second=0, microsecond=0)
         if minute != self._minute:
-            self._minute, self._count = minute, 0
+            self._minute, self._count, self._told = minute, 0, 0
         self._count = count = self._count + 1
-        if count <= DROPS_LOGGED or isinstance(action, Kick):  # (a removal: always)
+        if count <= DROPS_LOGGED:
             log.warning("%s dropped: %s", action, why)
+            self._told = count
         elif count & (count - 1) == 0:  # a power of two
             log.warning("%s dropped: %s (%d actions dropped within the minute; not each is "
                         "logged: the audit log has each)", action, why, count)
+            self._told = count
+        elif isinstance(action, Kick):  # (a removal: always)
+            log.warning("%s dropped: %s", action, why)
+
+    def settle(self) -> None:
+        """The run that dropped actions is over: how many the minute dropped in all, when
+        past the last line's count (a flood of 1,500 ended at its 1,024th)."""
+        if self._count > self._told:
+            log.warning("%d actions dropped within the minute in all; not each is logged: "
+                        "the audit log has each", self._count)
+            self._told = self._count
 
 
 def _describe(action: Action, data: dict[str, Any] | None = None) -> str:

@@ -1,7 +1,8 @@
 """A dropped action's line in the log (bot/delivery.py `_DropLog`): each of the first ten of
-a minute, then the 16th, 32nd, 64th... with the count. The send budget dropping a day's push
-to 500 groups at once wrote 500 lines, and a flood's thousands passed journald's rate limit
-(which then drops what follows); the audit log has each."""
+a minute, then the 16th, 32nd, 64th... with the count, and the total at the end of the run
+that dropped them. The send budget dropping a day's push to 500 groups at once wrote 500
+lines, and a flood's thousands passed journald's rate limit (which then drops what
+follows); the audit log has each."""
 
 from __future__ import annotations
 
@@ -38,6 +39,33 @@ def test_a_flood_of_drops_logs_the_first_ten_then_the_powers_of_two(
         "dropped: held back by the send budget")
 
 
+def test_the_end_of_a_run_of_drops_says_how_many_in_all(
+        caplog: pytest.LogCaptureFixture) -> None:
+    """The last power of two is not the total: a run that dropped 500 ends with a line
+    saying 500 (r98), once; one whose last line gave its count adds none."""
+    dropped = _DropLog()
+    with caplog.at_level(logging.WARNING, logger="bot.delivery"):
+        for n in range(500):
+            dropped(Say(f"g{n}", "早安"), "held back by the send budget", NOON)
+        dropped.settle()
+        dropped.settle()  # (nothing dropped since: nothing more)
+        assert caplog.messages[-1] == ("500 actions dropped within the minute in all; not "
+                                       "each is logged: the audit log has each")
+        assert len(caplog.messages) == DROPS_LOGGED + 5 + 1
+        for n in range(12):  # the 501st to the 512th: the last line gives the count
+            dropped(Say(f"h{n}", "早安"), "held back by the send budget", NOON)
+        dropped.settle()
+    assert caplog.messages[-1].endswith("(512 actions dropped within the minute; not each "
+                                        "is logged: the audit log has each)")
+    few = _DropLog()
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="bot.delivery"):
+        for n in range(DROPS_LOGGED):
+            few(Say(f"g{n}", "早安"), "held back by the send budget", NOON)
+        few.settle()
+    assert len(caplog.messages) == DROPS_LOGGED  # each has its line: no total
+
+
 async def test_the_budget_dropping_a_backlog_logs_some_and_audits_each(
         tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     """40 answers in a group whose budget sends 4 a day (3 of them: 90% is left to what
@@ -62,3 +90,5 @@ async def test_the_budget_dropping_a_backlog_logs_some_and_audits_each(
     assert [m.rsplit(" (", 1)[1] for m in logged[DROPS_LOGGED:]] == [
         "16 actions dropped within the minute; not each is logged: the audit log has each)",
         "32 actions dropped within the minute; not each is logged: the audit log has each)"]
+    assert "37 actions dropped within the minute in all; not each is logged: the audit log " \
+        "has each" in caplog.messages
