@@ -16,11 +16,11 @@ import string
 import sys
 import threading
 import unicodedata
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, time, timedelta
 from enum import StrEnum
-from functools import cache, cached_property
+from functools import cache, cached_property, partial
 from pathlib import Path
 from typing import Annotated, Any, get_args
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -970,7 +970,8 @@ def load(root: Path, registry: Registry, running: Settings | None = None,
             f"file, e.g. {settings.storage}groupbot.db")))
     elif (wrong := database_problem(storage)) is not None:
         problems.append(located.problem(("storage",), wrong))
-    warnings += [located.problem(path, warning) for path, warning in value_warnings(settings)]
+    warnings += [located.problem(path, warning) for path, leaf in _leaves(settings)
+                 for warning in _warnings_of(leaf, partial(located.where, path))]
     problems.extend(located.problem(path, wrong) for path, wrong in _account_clashes(settings))
     warnings += [located.problem(("storage",), f"the environment variable {name} is not set"
                                  " (the bot cannot connect without it)")
@@ -1473,25 +1474,25 @@ _BESIDE_KINDS = {"wal": "write-ahead log", "shm": "shared-memory index",
                  "journal": "rollback journal"}
 
 
-def value_warnings(value: Any, path: KeyPath = ()) -> Iterator[tuple[KeyPath, str]]:
-    """Each (key path, warning) of the operator patterns and one-off times in a validated
-    config."""
-    for at, leaf in _leaves(value, path):
-        yield from ((at, warning) for warning in _warnings_of(leaf))
-
-
-def _warnings_of(leaf: Any) -> list[str]:
-    """The warnings of one value in a config (see _leaves)."""
+def _warnings_of(leaf: Any, where: Callable[[], Where]) -> list[str]:
+    """The warnings of one value in a config (see _leaves), written `where` says (asked only
+    for a switch word: most loads need no line). A switch word the operator put in quotes
+    (`empty: 'off'`) is meant as the word: not warned of (r96-2; the loader reads `off` and
+    `'off'` alike, so its line tells)."""
     if isinstance(leaf, Pattern):
         return [f"{as_written(leaf.pattern)}: {warning}" for warning in leaf.warnings]
+    if isinstance(leaf, Note) and leaf.switch and yamlfile.quoted_on(where(), leaf.switch):
+        return []
     return list(leaf.warnings) if isinstance(leaf, (OneOff, ContactId, Note)) else []
 
 
 @dataclass(frozen=True, slots=True)
 class Note:
-    """A warning found on the way through a config (_collect), at the key it is about."""
+    """A warning found on the way through a config (_collect), at the key it is about;
+    `switch`: the switch word a text is (`greeting: off`), if that is the warning."""
 
     text: str
+    switch: str = ""
 
     @property
     def warnings(self) -> tuple[str, ...]:
@@ -1583,7 +1584,8 @@ def _collect(value: Any, path: KeyPath, found: list[tuple[KeyPath, Any]]) -> Non
                 advice = ": for no message write null, where the key takes it" \
                     if model is None or _takes_null(type(model), str(key)) else ""
                 found.append(((*path, key), Note(
-                    f"the text {item.source!r} is sent to members as written{advice}")))
+                    f"the text {item.source!r} is sent to members as written{advice}",
+                    item.source)))
         elif kind == _CONTENT:
             if key == "file" and path[-2:-1] == ("lists",):  # antispam's words.lists
                 found.extend(((*path, key), Note(warning))
@@ -1665,7 +1667,7 @@ def _build_type(name: str, raw: Mapping[str, Located], broken: set[str], registr
                                             wrong + _if_default(section, path)))
             else:
                 warnings.extend(Problem(_origin(section, path), at, text)
-                                for text in _warnings_of(leaf))
+                                for text in _warnings_of(leaf, partial(_origin, section, path)))
         try:
             handlers.append(cls(config))
             built.append(section)

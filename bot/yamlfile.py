@@ -781,6 +781,21 @@ def hint_for(source_line: str) -> str | None:
     return f"full-width '{char}' where YAML needs '{_HALF[char]}' (type it half-width)"
 
 
+def quoted_on(where: Where, word: str) -> bool:
+    """Whether `word` is written in quotes on the line at `where` (`empty: 'off'`), and not
+    bare there too. The parsed value cannot tell: YAML 1.1's switch words are read as the
+    text written, quoted or not."""
+    try:
+        line = where.file.read_text(encoding="utf-8").splitlines()[where.line - 1]
+    except (OSError, UnicodeDecodeError, IndexError):
+        return False
+    code = _COMMENT.sub("", line)
+    if not any(quoted[1:-1] == word for quoted in _QUOTED.findall(code)):
+        return False
+    return re.search(rf"(?<![\w'\"]){re.escape(word)}(?![\w'\"])",
+                     _QUOTED.sub('""', code)) is None
+
+
 def hinted(problems: list[Problem]) -> list[Problem]:
     """The problems, each with a hint when its line has a full-width colon in a key's place
     or a tab in its indentation (syntax errors carry theirs already)."""

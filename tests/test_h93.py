@@ -103,12 +103,12 @@ def test_a_replay_prints_the_same_actions_and_warns_on_stderr(tmp_path: Path) ->
 
 
 @pytest.mark.parametrize(("handlers", "at", "word"), [
-    ("  - checkin:\n      leaderboard: {empty: 'off'}\n", "3: handlers.checkin.leaderboard.empty",
+    ("  - checkin:\n      leaderboard: {empty: off}\n", "3: handlers.checkin.leaderboard.empty",
      "off"),
-    ("  - namecard:\n      pattern: '.+'\n      example: 'YES'\n      reminder: '{member}'\n",
+    ("  - namecard:\n      pattern: '.+'\n      example: YES\n      reminder: '{member}'\n",
      "4: handlers.namecard.example", "YES"),
-    ("  - antispam:\n      links: {reason: 'no'}\n", "3: handlers.antispam.links.reason", "no"),
-    ("  - antispam:\n      words:\n        lists: [{file: w.txt, reason: 'On'}]\n",
+    ("  - antispam:\n      links: {reason: no}\n", "3: handlers.antispam.links.reason", "no"),
+    ("  - antispam:\n      words:\n        lists: [{file: w.txt, reason: On}]\n",
      "4: handlers.antispam.words.lists[0].reason", "On"),
 ])
 def test_a_switch_word_in_a_plain_members_text_is_warned_of_at_its_line(

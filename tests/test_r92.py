@@ -132,7 +132,7 @@ def test_the_shipped_config_has_no_switch_word_message_and_no_refusal() -> None:
 def test_check_names_the_line_of_a_switch_word_message(tmp_path: Path) -> None:
     """Holds: the warning names the file, line and key, quoted or not."""
     root = _root(tmp_path, "handlers:\n  - welcome:\n      template: off\n"
-                           "  - admin:\n      refusal: 'no'\n")
+                           "  - admin:\n      refusal: no\n")
     warnings = [str(w).split("config/", 1)[1] for w in config.load(root, REGISTRY).warnings]
     assert warnings == [
         "types/recruitment.yaml:3: handlers.welcome.template: the text 'off' is sent to "

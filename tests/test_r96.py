@@ -66,14 +66,25 @@ async def test_r96_1_a_start_with_many_warnings_does_not_flood_the_log(
         in caplog.messages
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "r96-2 LOW (new for the plain texts; Templates warned so before): a switch word the "
-    "operator quoted, `empty: 'off'`, meant as the word, is warned of as `empty: off` is, "
-    "and nothing silences it; the loader sees a scalar's quoting (yamlfile: event.style) "
-    "and h93's own tests quote every case they warn of"))
 def test_r96_2_a_quoted_switch_word_is_meant_as_the_word(tmp_path: Path) -> None:
+    """r96-2 (fixed): `empty: 'off'` in quotes is the word meant, not warned of as a bare
+    `empty: off` is (which still is, below); nothing else silenced it."""
     root = _root(tmp_path, "handlers:\n  - checkin:\n      leaderboard: {empty: 'off'}\n")
     assert _warnings(root) == []
+
+
+@pytest.mark.parametrize(("handlers", "warned"), [
+    ("  - welcome:\n      template: \"no\"\n", False),
+    ("  - antispam:\n      words:\n        lists:\n          - file: w.txt\n"
+     "            reason: 'On'\n", False),
+    ("  - welcome:\n      template: off  # not 'off'\n", True),  # (a comment is no quote)
+    ("  - checkin:\n      leaderboard: {empty: off, line: 'off'}\n", True),
+    ("  - welcome:\n      template: 'off-line'\n", False),  # (no switch word)
+])
+def test_r96_2_only_the_bare_word_is_warned_of(tmp_path: Path, handlers: str,
+                                               warned: bool) -> None:
+    root = _root(tmp_path, "handlers:\n" + handlers, {"w.txt": "代开发票\n"})
+    assert bool([w for w in _warnings(root) if "sent to members as written" in w]) is warned
 
 
 @pytest.mark.parametrize("handlers", [
@@ -141,7 +152,7 @@ async def _console(root: Path, tmp_path: Path, edit: str, then: str) -> tuple[in
             await console.close()
 
 
-_WELCOME_OFF = "handlers:\n  - welcome:\n      template: 'off'\n"
+_WELCOME_OFF = "handlers:\n  - welcome:\n      template: off\n"
 
 
 async def test_r96_6_the_consoles_validate_lists_the_warnings(tmp_path: Path) -> None:
@@ -169,7 +180,7 @@ async def test_a_warnings_control_characters_are_escaped_in_the_log(
         tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     """A type file named with an escape sequence: its 'not used' warning names the file as
     it is; the bot's log lines (LogLines) write the escape, never the ESC itself."""
-    root = _root(tmp_path, "handlers:\n  - welcome:\n      template: 'off'\n")
+    root = _root(tmp_path, "handlers:\n  - welcome:\n      template: off\n")
     (root / "types" / "ev\x1b[2Jil.yaml").write_text(
         "handlers:\n  - welcome:\n      template: hi\n", encoding="utf-8")
     with caplog.at_level(logging.WARNING, logger="bot.app"):
@@ -210,8 +221,8 @@ async def test_the_consoles_reload_lists_each_warning_once_and_logs_it_once(
         await client.start_server()
         try:
             (root / "types" / "recruitment.yaml").write_text(
-                "handlers:\n  - welcome:\n      template: 'off'\n  - checkin:\n"
-                "      leaderboard: {empty: 'no'}\n", encoding="utf-8")
+                "handlers:\n  - welcome:\n      template: off\n  - checkin:\n"
+                "      leaderboard: {empty: no}\n", encoding="utf-8")
             with caplog.at_level(logging.WARNING, logger="bot.app"):
                 response = await client.post("/api/reload",
                                              headers={"Authorization": "Bearer token"})
@@ -229,7 +240,7 @@ async def test_the_consoles_reload_lists_each_warning_once_and_logs_it_once(
 
 
 def test_check_says_the_new_warnings_and_still_exits_0(tmp_path: Path) -> None:
-    root = _root(tmp_path, "handlers:\n  - antispam:\n      links: {reason: 'no'}\n")
+    root = _root(tmp_path, "handlers:\n  - antispam:\n      links: {reason: no}\n")
     ran = groupbot("check", "--config", str(root))
     assert ran.returncode == 0, ran.stderr
     assert [line.split("config/", 1)[1] for line in ran.stderr.splitlines()] == [
@@ -250,7 +261,7 @@ def test_a_replays_invalid_scenario_is_still_one_line_on_a_warned_config(
         tmp_path: Path) -> None:
     """The contract: exit 2 with a one-line reason; the scenario is read before the start
     that logs the config's warnings."""
-    root = _root(tmp_path, "handlers:\n  - welcome:\n      template: 'off'\n")
+    root = _root(tmp_path, "handlers:\n  - welcome:\n      template: off\n")
     scenario = tmp_path / "s.yaml"
     scenario.write_text("start: '2026-11-23 08:55'\ngroups:\n  - {id: r1, topic: Recruitment "
                         "01, members: [alice]}\nsteps:\n  - say: {group: r9, from: alice, "
@@ -296,7 +307,7 @@ def test_a_plain_text_inherited_by_several_types_is_warned_of_once_at_its_line(
         tmp_path: Path) -> None:
     root = write_config(tmp_path / "config", BOT_YAML + "  - match: {topic: 'Other'}\n"
                         "    type: other\n", {
-                            "base": "handlers:\n  - antispam:\n      links: {reason: 'no'}\n",
+                            "base": "handlers:\n  - antispam:\n      links: {reason: no}\n",
                             "recruitment": "extends: base\nhandlers:\n  - antispam:\n"
                                            "      links: {action: kick}\n",
                             "other": "extends: base\n"})

@@ -15,7 +15,7 @@ async def test_r98_the_reload_page_lists_kept_keys_and_warnings_apart(site: Site
     bot_yaml, welcome = root / "bot.yaml", root / "types" / "recruitment.yaml"
     bot_yaml.write_text(bot_yaml.read_text(encoding="utf-8").replace(
         "timezone: Asia/Shanghai", "timezone: America/New_York", 1), encoding="utf-8")
-    welcome.write_text(re.sub(r'template: "欢迎加入.*"', "template: 'off'",
+    welcome.write_text(re.sub(r'template: "欢迎加入.*"', "template: off",
                               welcome.read_text(encoding="utf-8"), count=1), encoding="utf-8")
     page = await site.client.post("/config/reload", data={"csrf": csrf})
     assert page.status == 200, await page.text()
