@@ -810,11 +810,33 @@ def hinted(problems: list[Problem]) -> list[Problem]:
             except (OSError, UnicodeDecodeError):
                 sources[file] = []
         lines = sources[file]
-        hint = hint_for(lines[line - 1]) if 0 < line <= len(lines) else None
+        source = lines[line - 1] if 0 < line <= len(lines) else ""
+        hint = hint_for(source) if source else None
         if hint and not problem.message.startswith("YAML syntax"):
             problem = Problem(problem.where, problem.path, f"{problem.message} ({hint})")
+        if (spelled := _as_spelled(problem.message, source)) != problem.message:
+            problem = Problem(problem.where, problem.path, spelled)
         result.append(problem)
     return result
+
+
+def _as_spelled(message: str, source_line: str) -> str:
+    """The boolean's quote hint (`quote_hint`) with the word as its line spells it: `TRUE`
+    written is told to write 'TRUE', not 'true' (the value read is True either way)."""
+    found = _BOOLEAN_HINT.search(message)
+    if found is None:
+        return message
+    word = found.group(1)
+    written = re.search(rf"(?i)(?<![\w'\"]){word}(?![\w'\"])",
+                        _COMMENT.sub("", _QUOTED.sub('""', source_line)))
+    if written is None or written.group() == word:
+        return message
+    return message[:found.start()] + found.group().replace(word, written.group()) + \
+        message[found.end():]
+
+
+_BOOLEAN_HINT = re.compile(r"unquoted, (true|false) is a boolean: put a text in quotes, "
+                           r"'(?:true|false)'")
 
 
 def _too_deep(file: Path, text: str) -> Problem:

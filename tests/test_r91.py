@@ -250,11 +250,15 @@ def test_a_start_with_a_spaced_offset_reads_as_written(tmp_path: Path) -> None:
     assert start.isoformat() == "2026-11-24T08:55:00+08:00"
 
 
-@pytest.mark.xfail(strict=True, reason="r91 finding 7 (LOW): the quote hint lowercases "
-                   "what was written: `TRUE` is told to write 'true'")
-def test_the_quote_hint_keeps_what_was_written(tmp_path: Path) -> None:
-    [problem] = _problems(tmp_path, "handlers:\n  - checkin:\n      triggers: [TRUE]\n")
-    assert "'TRUE'" in problem
+@pytest.mark.parametrize(("written", "told"), [
+    ("[TRUE]", "unquoted, TRUE is a boolean: put a text in quotes, 'TRUE'"),
+    ("[False]  # not 'false'", "unquoted, False is a boolean: put a text in quotes, 'False'"),
+    ("[true]", "unquoted, true is a boolean: put a text in quotes, 'true'")])
+def test_the_quote_hint_keeps_what_was_written(tmp_path: Path, written: str,
+                                               told: str) -> None:
+    """(r91 finding 7: `TRUE` was told to write 'true')"""
+    [problem] = _problems(tmp_path, f"handlers:\n  - checkin:\n      triggers: {written}\n")
+    assert told in problem
 
 
 def test_a_push_items_date_or_empty_item_is_said_plainly(tmp_path: Path) -> None:
