@@ -256,21 +256,39 @@ def _template(value: Any) -> Template:
 _BRACE = "(to show a brace, write {{ or }})"
 
 
-def placeholders(*allowed: str) -> AfterValidator:
+def placeholders(*allowed: str) -> AfterValidator | BeforeValidator:
     """Restrict a Template field to the placeholders its handler fills in."""
-
+    if not allowed:  # (admin's `refusal`: a brace there was meant as itself)
+        return BeforeValidator(_takes_none)
     known = frozenset(allowed)
 
     def check(template: Template) -> Template:
         if template.names <= known:  # (most templates: no placeholder, or known ones)
             return template
         unknown = f"unknown placeholder {{{sorted(template.names - known)[0]}}}"
-        if not allowed:  # (admin's `refusal`: a brace there was meant as itself)
-            raise ValueError(f"{unknown}: this text takes no placeholders {_BRACE}")
         raise ValueError(f"{unknown}; available: " + ", ".join(f"{{{a}}}" for a in allowed)
                          + f" {_BRACE}")
 
     return AfterValidator(check)
+
+
+def _takes_none(value: Any) -> Any:
+    """A text that takes no placeholders, before it is read as a Template: any field in it
+    (`{}`, `{0}`, `{name!r}` as well as `{name}`) is refused as one, not told to be written
+    `{name}`, which would be refused next (r96-4)."""
+    if not isinstance(value, str) or ("{" not in value and "}" not in value):
+        return value
+    try:
+        fields = [(name, spec, conversion) for _, name, spec, conversion in
+                  _FORMATTER.parse(value) if name is not None]
+    except ValueError:  # a brace unmatched: the Template says so
+        return value
+    if fields:
+        name, spec, conversion = fields[0]
+        shown = name + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "")
+        raise ValueError(f"unknown placeholder {{{shown}}}: this text takes no placeholders "
+                         f"{_BRACE}")
+    return value
 
 
 TemplateText = Annotated[Template, PlainValidator(_template)]

@@ -106,14 +106,11 @@ def test_r96_3_a_plain_texts_warning_gives_no_advice_that_fails(tmp_path: Path,
         config.load(followed, REGISTRY)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "r96-4 LOW (as before h93; its brace change left it): in a text that takes no "
-    "placeholders (admin's `refusal`), `{}`, `{0}` or `{name!r}` says 'use plain {name}', "
-    "which is then refused as 'this text takes no placeholders'; the advice leads to a "
-    "second error and never says the text takes none"))
 @pytest.mark.parametrize("text", ["请用 {} 提问", "第{0}条", "{member!r}"])
 def test_r96_4_a_brace_in_a_text_without_placeholders_never_says_use_a_name(
         tmp_path: Path, text: str) -> None:
+    """r96-4 (fixed): it said 'use plain {name}', then refused that as 'this text takes no
+    placeholders'."""
     root = _root(tmp_path, f"handlers:\n  - admin:\n      refusal: '{text}'\n")
     [problem] = _problems(root)
     assert "use plain {name}" not in problem and "takes no placeholders" in problem
