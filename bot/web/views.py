@@ -642,15 +642,21 @@ def effective_config(console: Console) -> dict[str, Any]:
 
 
 async def validate(console: Console) -> dict[str, Any]:
-    """Load the config on disk as a reload would, without swapping it in."""
+    """Load the config on disk as a reload would, without swapping it in: with a running
+    bot, the start-only keys bot.yaml changed are said as a reload would keep them (the
+    first `kept` of `warnings`, as reload() gives them)."""
+    bot = console.bot
     try:
-        loaded = await asyncio.to_thread(config.load, console.deployment.root,
-                                         console.registry)
+        loaded = await asyncio.to_thread(
+            config.load, console.deployment.root, console.registry,
+            bot.deployment.settings if bot is not None else None,
+            bot.account if bot is not None else None)
     except InputError as exc:
         return {"status": "invalid", "problems": [_problem(p) for p in exc.problems]}
     # what it accepts but likely did not mean, as `groupbot check` warns
     return {"status": "valid", "problems": [],
-            "warnings": [_problem(p) for p in loaded.warnings]}
+            "warnings": [_problem(p) for p in (*loaded.kept, *loaded.warnings)],
+            "kept": len(loaded.kept)}
 
 
 async def reload(console: Console, operator: str) -> dict[str, Any]:
