@@ -28,8 +28,11 @@ def stamp(at: datetime) -> str:
     last = _last
     if last[0] is at:  # (a datetime never changes: the very object, the very stamp)
         return last[1]
-    text = stamp_of(micros(at)) if at.year > 1972 else \
-        at.astimezone(UTC).isoformat(timespec="microseconds")  # (offsets of odd seconds)
+    if at.year < 1973 or at.tzinfo is None:  # offsets of odd seconds, before 1973; a naive
+        # time, in the process's local zone: timestamp() and astimezone() read a gap apart
+        # (r92-4), and the zone may change (tzset)
+        return at.astimezone(UTC).isoformat(timespec="microseconds")
+    text = stamp_of(micros(at))
     _last = (at, text)  # one tuple: a thread never reads a stamp of another time
     return text
 
@@ -51,7 +54,7 @@ def micros(at: datetime) -> int:
     key = at.year, at.month, at.day, at.hour, at.minute, at.fold, at.tzinfo
     found = _minutes.get(key)
     if found is None:
-        if at.year < 1972:
+        if at.year < 1972 or at.tzinfo is None:  # (naive: the local zone may change, tzset)
             return round(at.timestamp() * 1_000_000)
         if len(_minutes) > 4096:
             _minutes.clear()

@@ -52,13 +52,11 @@ def new_york_local_time() -> Iterator[None]:
         time.tzset()
 
 
-@pytest.mark.xfail(strict=True, reason="r92-4 LOW regression (no caller found passes a naive "
-                   "datetime: the CLI's and console's --since get the bot's zone): a naive "
-                   "time in the local zone's spring-forward gap is stamped with the other "
-                   "offset than astimezone gave (timestamp() and astimezone() disagree on a "
-                   "gap's fold), an hour apart")
 @pytest.mark.usefixtures("new_york_local_time")
 def test_r92_4_a_naive_time_in_the_local_gap_is_stamped_as_before() -> None:
+    """r92-4 (fixed): stamped an hour away from isoformat's (timestamp() and astimezone()
+    read a gap's fold apart); a naive time is now stamped by astimezone, and never cached
+    by micros (the local zone may change: tzset)."""
     at = datetime(2026, 3, 8, 2, 16, 24)
     assert times.stamp(at) == _isoformat(at)
 
@@ -179,3 +177,24 @@ async def test_r92_7_a_reload_from_the_chat_names_a_switch_word_message(
         assert problems is None
         said = "\n".join([*kept, caplog.text])
     assert "'off' is sent to members as written" in said
+
+
+def test_r92_4_a_naive_time_follows_a_change_of_the_local_zone() -> None:
+    """(r92-4: the naive cache went stale after time.tzset())"""
+    at = datetime(2026, 7, 1, 12, 0, 30)
+    old = os.environ.get("TZ")
+    try:
+        seen = []
+        for zone in ("America/New_York", "Asia/Shanghai"):
+            os.environ["TZ"] = zone
+            time.tzset()
+            seen.append((times.micros(at), round(at.timestamp() * 1_000_000), times.stamp(at)))
+        assert [m for m, _, _ in seen] == [t for _, t, _ in seen]
+        assert seen[0][2] == "2026-07-01T16:00:30.000000+00:00"
+        assert seen[1][2] == "2026-07-01T04:00:30.000000+00:00"
+    finally:
+        if old is None:
+            del os.environ["TZ"]
+        else:
+            os.environ["TZ"] = old
+        time.tzset()
