@@ -240,6 +240,11 @@ _HAN = re.compile(r"[\u4e00-\u9fff]")
 # WeChat's emoji of a question mark as it arrives in the text, [疑问] (or typed in the
 # full-width brackets of a Chinese keyboard, 【疑问】), and the Unicode ❓ ❔ of phones
 _QUESTION_EMOJI = re.compile(r"\[疑问\]|【疑问】|[❓❔]")
+# a WeChat face right after a no ("我不[捂脸]报名了", "不想[捂脸]报名"): the no still stands
+# before the word (`_NO_BEFORE`, r95-8); after a phrase that ended ("不说了[捂脸]报名",
+# "没办法[捂脸]报名") the face is a break, as a comma is, and stays
+_FACE_AFTER_NO = re.compile(r"([不没别勿莫][想要用能会再]?|取消|放弃|退出)(?:\[[^\[\]\s]{1,12}\])+"
+                            r"(?![我俺咱])")  # (not "不[捂脸]我要报名": the writer begins again)
 _NOT_NO = re.compile("不好意思|没问题|没关系|没错|不错")  # polite phrases that say no to nothing
 # members asking at once (a new post, a burst in the group) get one hint between them
 _HINT_GUARD = timedelta(seconds=20)
@@ -505,7 +510,7 @@ def _reading(norm: str, words: WordMatcher[str]) -> Reading:
         _, asked_what, asks = asking
         cried = ending.startswith("!")  # "报名！"
         said = norm[max(first, begin - _AROUND_WORD):begin]
-        before = said.replace(" ", "")
+        before = _FACE_AFTER_NO.sub(r"\1", said.replace(" ", ""))
         after = norm[end:min(last, end + _AROUND_WORD)]
         # the state asked ("报名还没开始？", "报名还没开始吗") is a question, not talk of it
         stated = (ending.startswith("?") or _ASKED_END.search(after) is not None) and \

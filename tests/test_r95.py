@@ -113,14 +113,22 @@ def test_r95_7_may_i_after_the_word_reported_or_taken_back_is_no_sign_up(text: s
     assert _reading(text) is not Reading.SIGN_UP
 
 
-@pytest.mark.xfail(strict=True, reason="r95 finding 8 (MEDIUM, old): an emoji between a no and "
-                   "the word hides the no")
 @pytest.mark.parametrize("text", ["我不[捂脸]报名了", "先不[捂脸]报名", "不想[捂脸]报名了",
-                                  "别[捂脸]给我报名", "取消[捂脸]报名"])
+                                  "别[捂脸]给我报名", "取消[捂脸]报名", "不[捂脸][捂脸]报名",
+                                  "我不[Facepalm]join"])
 def test_r95_8_a_no_with_an_emoji_before_the_word_is_no_sign_up(text: str) -> None:
-    """SIGN_UP on both (「我不😂报名了」 and 「我不 报名了」 are NOTHING): `_NO_BEFORE` wants
-    the no right before the word, and a WeChat [emoji] is not skipped as a Unicode one is."""
+    """r95 finding 8 (fixed): SIGN_UP (「我不😂报名了」 and 「我不 报名了」 were NOTHING):
+    `_NO_BEFORE` wants the no right before the word, and a WeChat [emoji] was not skipped as
+    a Unicode one is. A face right after the no is skipped now."""
     assert _reading(text) is not Reading.SIGN_UP
+
+
+@pytest.mark.parametrize("text", ["不说了[捂脸]报名", "没办法[捂脸]报名", "算了[捂脸]报名",
+                                  "不[捂脸]我要报名", "我还没[捂脸]报名，现在报名"])
+def test_r95_8_a_face_after_a_phrase_that_ended_is_a_break(text: str) -> None:
+    """(r98-1: the first fix, faces taken out of all the words before the word, read these
+    as a no, and the members were silently not signed up)"""
+    assert _reading(text) is Reading.SIGN_UP
 
 
 # r95 finding 9 (MEDIUM, old): Invite.reading stripped the marks around the whole message
