@@ -2,8 +2,9 @@
 config, feeds each event through the pipeline in one transaction (the inbound interface
 adapters use, bot/inbound.py), and runs what falls due on time: ticks, the join backstop,
 and paced delivery. Its parts each do one job: the group directory (bot/groups.py), the
-pipeline (bot/pipeline.py), the scheduler, the outbox and delivery (bot/delivery.py). Two bots
-in one process share nothing.
+pipeline (bot/pipeline.py), the scheduler, the outbox and delivery (bot/delivery.py), and with
+several accounts on one database, what this one does as one of them (bot/accounts.py). Two
+bots in one process share nothing.
 """
 
 from __future__ import annotations
@@ -15,8 +16,7 @@ import os
 import random
 import re
 import threading
-from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -26,7 +26,6 @@ from bot import (
     admission,
     backstop,
     banned,
-    commands,
     config,
     friendships,
     instance,
@@ -38,17 +37,9 @@ from bot import (
     schema,
     seen,
 )
-from bot.adapters.base import (
-    Disconnected,
-    Gateway,
-    GatewayError,
-    GroupInfo,
-    PartlyRead,
-    Refused,
-    Uncertain,
-)
+from bot.accounts import Accounts, Host
+from bot.adapters.base import Gateway, GatewayError, GroupInfo
 from bot.clock import Clock, VirtualClock
-from bot.commands import Command
 from bot.config import Deployment, NotFriend
 from bot.context import Group, Place, Reloaded, Scope
 from bot.delivery import Delivery
@@ -57,13 +48,11 @@ from bot.governor import Governor
 from bot.groups import GroupDirectory
 from bot.handler import Registry
 from bot.inbound import GroupInvitation
-from bot.leases import Leases
 from bot.metrics import Metrics
-from bot.outbox import Outbox, Queued
+from bot.outbox import Outbox
 from bot.pipeline import Pipeline
 from bot.sanitize import storable
 from bot.scheduler import Job, Scheduler, trigger
-from bot.standby import Standby
 from bot.store import Store, StoreError, open_store
 from bot.times import later, utc
 from bot.web import links
@@ -76,7 +65,6 @@ RETRY_TICK = timedelta(seconds=30)
 LOOK_AGAIN, LOOK_AGAIN_MAX = timedelta(seconds=5), timedelta(minutes=1)  # after a login
 # serve's floor: what next_due says is due and run_due did not clear waits this long (a bug)
 NO_PROGRESS_WAIT = timedelta(seconds=1)
-REPLAY_TRIES = 5  # tries of an event kept in standby, handled once its group is taken over
 SEEN_FOR = timedelta(days=7)
 # message ids older than SEEN_FOR go (also at start): hourly, so that each DELETE is short
 # (a day's ids of a busy bot, 200,000, took 1.4 s of the loop)
@@ -101,24 +89,22 @@ def _log_warnings(deployment: Deployment, when: str) -> None:
 LOGGED_WARNINGS = 20
 
 
+def _look_wait(failed: int) -> timedelta:
+    """The wait before trying again after `failed` failed tries: from LOOK_AGAIN, doubling
+    up to LOOK_AGAIN_MAX (a look at the groups, an event kept in standby)."""
+    wait: timedelta = min(LOOK_AGAIN * 2 ** failed, LOOK_AGAIN_MAX)
+    return wait
+
+
 class Bot:
     def __init__(self, deployment: Deployment, gateway: Gateway, clock: Clock,
                  registry: Registry, db_path: Path | str | None = None,
                  seed: int | None = None, account: str | None = None) -> None:
         self.deployment = deployment
         # one of several accounts sharing the database (docs/scale.md): it serves the groups
-        # whose lease it holds (bot/leases.py) and stands by in the others (bot/standby.py)
+        # whose lease it holds and stands by in the others (`accounts`, from the start)
         self.account = account
-        self.standby = Standby(deployment.settings.leases.takeover * 1.5)
-        self._bound: set[str] = set()  # the bound groups the platform last listed
-        # groups an event came from that no binding matches (several accounts: `_bind_new`)
-        self._not_bound: set[str] = set()
-        # the WeChat ids of the deployment's accounts, as their processes logged in (read at
-        # each lease renewal): each of them is the bot too (`is_bot`)
-        self._accounts_ids: frozenset[str] = frozenset()
-        # carries out a console action another process handed to this account (bot/commands.py;
-        # the console sets it): (done, result)
-        self.carry_out: Callable[[Command], Awaitable[tuple[bool, dict[str, Any]]]] | None = None
+        self.accounts: Accounts | None = None
         self.random = random.Random(seed)  # seeded in replay and tests: same input, same output
         # the send governor's jitter draws apart, so they never change a handler's choices
         self._governor_random = random.Random(None if seed is None else f"governor-{seed}")
@@ -156,9 +142,6 @@ class Bot:
         # loaded yet); later after each failed look
         self._look_again: datetime | None = None
         self._looks_failed = 0
-        # events kept in standby of groups taken over, to handle once the groups are looked
-        # at (`_took_over`): (key, event, failed tries, not before), oldest first
-        self._replay: deque[tuple[str | None, Event, int, datetime]] = deque()
         # while this process runs, the platform went away at `_away_since`; the last such
         # outage (from, to): cron runs due in it are late only from its end (`run_due`)
         self._away_since: datetime | None = None
@@ -167,9 +150,7 @@ class Bot:
         self.scheduler: Scheduler
         self.outbox: Outbox
         self.governor: Governor
-        self.leases: Leases | None = None
         self._held: instance.Held | None = None  # this process's hold on the database
-        self._friends_of = ""  # the login whose friends were last recorded (several accounts)
         self._pipeline: Pipeline
         self._delivery: Delivery
 
@@ -215,7 +196,7 @@ class Bot:
         self._delivery.gone = self.groups.is_gone
         self.metrics.queued(lambda: len(self.outbox))
         if self.account is not None:
-            self._serve_by_lease(self.account)
+            self.accounts = self._serve_by_lease(self.account)
         if not getattr(self.gateway, "reports_connection", False):
             self.metrics.platform(True)  # an embedded platform is always there
         try:
@@ -237,10 +218,8 @@ class Bot:
             self._comparing.cancel()
             await asyncio.gather(self._comparing, return_exceptions=True)
         await self.after_turns()
-        if self.leases is not None:
-            with contextlib.suppress(*StoreError):
-                async with self.store.transaction():
-                    await self.leases.release_all(self.clock.now())
+        if self.accounts is not None:
+            await self.accounts.release()
         await self._release()
 
     async def _release(self) -> None:
@@ -253,24 +232,16 @@ class Bot:
         finally:
             await self.store.close()
 
-    def _serve_by_lease(self, account: str) -> None:
-        leases = self.leases = Leases(self.store, account,
-                                      self.deployment.settings.leases.takeover)
-        self.outbox.account = account
-        self.outbox.epoch_of = leases.epoch
-        self.scheduler.mine = leases.has
-        self.metrics.leases_held.set_function(lambda: len(leases.held()))
-
-        async def fence(item: Queued, now: datetime) -> str | None:
-            group = getattr(item.action, "group", None)
-            if group is None or await leases.valid(group, item.epoch, now):
-                return None
-            if await leases.served_by_other(group, now):
-                return "its group is served by another account now (it is handed on to it)"
-            return ("its lease on the group has run out (it is handed on: sent once the"
-                    " lease is renewed, or by the account that takes the group)")
-
-        self._delivery.fence = fence
+    def _serve_by_lease(self, account: str) -> Accounts:
+        """This process as one of several accounts: what it asks of the bot, and the parts
+        it works with."""
+        host = Host(lock=self._turn, turn=self.turn, poke=self._poke.set, handle=self._handle,
+                    refresh_groups=self.refresh_groups, look_later=self._look_later,
+                    looking=lambda: self._look_again is not None, wait=_look_wait,
+                    contact_name=self.contact_name)
+        return Accounts(account, host, self.store, self.clock, self.gateway, self.groups,
+                        self.outbox, self.scheduler, self.metrics, self._delivery,
+                        lambda: self.deployment)
 
     async def __aenter__(self) -> Bot:
         await self.start()
@@ -304,9 +275,8 @@ class Bot:
         self.deployment = deployment
         self.outbox.configure(deployment.settings.outbox)
         self.governor.configure(deployment.settings.governor, deployment.settings.outbox)
-        if self.leases is not None:
-            self.leases.configure(deployment.settings.leases.takeover)
-            self.standby.window = deployment.settings.leases.takeover * 1.5
+        if self.accounts is not None:
+            self.accounts.configure(deployment.settings.leases.takeover)
         self.groups.forget()
         self._pipeline.forget()
         # the old config is freed in a thread of its own, off the loop; nothing waits for it
@@ -329,10 +299,10 @@ class Bot:
         self.groups.forget()
         jobs = []
         bound = await self.groups.bound()
-        self._bound = {info.id for info, _ in bound}
-        self._not_bound.clear()
+        if self.accounts is not None:
+            self.accounts.listed(info.id for info, _ in bound)
         self._rotation.track(info.id for info, _ in bound)
-        if self._compare_soon and self._bound:
+        if self._compare_soon and bound:
             self._compare_soon = False
             self._rotation.at = min(self._rotation.at, utc(self.clock.now()))
         for info, gtype in bound:
@@ -358,7 +328,8 @@ class Bot:
     def is_bot(self, member_id: str) -> bool:
         """Whether `member_id` is the bot: this account, or with several accounts any of the
         deployment's (docs/scale.md): none is a member to greet, warn, remove or count."""
-        return member_id == self.gateway.self_id or member_id in self._accounts_ids
+        return member_id == self.gateway.self_id or (
+            self.accounts is not None and member_id in self.accounts.ids)
 
     @property
     def invitations_by_card(self) -> bool:
@@ -384,7 +355,7 @@ class Bot:
         return storable(self._names(member_id))  # the platform's text, as an event's
 
     def lease_epoch(self, group_id: str) -> int:
-        return self.leases.epoch(group_id) if self.leases is not None else 0
+        return self.accounts.leases.epoch(group_id) if self.accounts is not None else 0
 
     async def group_info(self, group_id: str) -> GroupInfo:
         return await self.gateway.group_info(group_id)
@@ -534,11 +505,10 @@ class Bot:
             if self._away_since is not None:
                 self._outage, self._away_since = (self._away_since, now), None
             self.outbox.back()
-            if self.leases is not None:  # a lease that ran out meanwhile is taken back first
-                self.leases.renew_soon()
+            if self.accounts is not None:  # a lease that ran out meanwhile is taken back
+                self.accounts.logged_in()  # first; the friends are read again
             self._compare_soon = True
             self._look_again, self._looks_failed = now, 0
-            self._friends_of = ""  # a login: its friends are read again (made on the phone)
             self._poke.set()  # and the ticks held while it was away (`_ticks_due`)
 
     @contextlib.asynccontextmanager
@@ -567,16 +537,10 @@ class Bot:
         across accounts (bot/standby.py)."""
         if isinstance(event, MemberJoined | MemberLeft):
             self._rotation.changed(event.group)  # the backstop compares the group again
-        elif isinstance(event, GroupRenamed):
-            self._not_bound.discard(event.group or "")  # its new name may bind it
         key = event.id if isinstance(event, Message) and event.id else None
-        if self.leases is not None:
-            key = self.standby.key(event) or (key and f"{self.leases.account}:{key}")
-            now = self.clock.now()
-            if event.group is not None and not self.leases.holds(event.group, now):
-                self.standby.keep(key, event, now)
-                if event.group not in self._bound and event.group not in self._not_bound:
-                    await self._bind_new(event.group)
+        if self.accounts is not None:
+            key = self.accounts.key(event, key)
+            if await self.accounts.stand_by(event, key):
                 await self._own_join_or_leave(event)
                 return
         await self._handle(event, key)
@@ -596,28 +560,6 @@ class Bot:
         except GatewayError as exc:
             self._look_later(utc(self.clock.now()),
                              f"could not bind the groups again after an admin's rename ({exc})")
-
-    async def _bind_new(self, group: str) -> None:
-        """With several accounts: an event of a group this account did not list at its
-        login (added to it since, its own join not reported). Bound now, the group is
-        claimed at the next lease renewal, at once, and what was kept of it handled then
-        (else nobody served it until the next login); one no binding matches is remembered,
-        so its next events cost a set lookup."""
-        try:
-            async with self._turn, self.store.transaction():
-                found = await self.groups.group(self.store, group, self.clock.now())
-        except GatewayError as exc:  # the platform cannot say: asked again at its next event
-            log.warning("could not look at %s, a group new to this account: %s", group, exc)
-            return
-        if found is None:
-            self._not_bound.add(group)
-            return
-        log.info("%s: a group new to this account, bound as %s; claiming it", group,
-                 found.type)
-        self._bound.add(group)
-        assert self.leases is not None
-        self.leases.renew_soon()
-        self._poke.set()
 
     async def _own_join_or_leave(self, event: Event) -> None:
         """The bot itself joined or left a group (was added, removed, or the group was
@@ -640,8 +582,8 @@ class Bot:
             if event.inviter:  # (also when kept in standby): may its name bind it?
                 async with self._turn, self.store.transaction():
                     await admission.brought_in(self.store, event.group, event.inviter)
-        if self.leases is not None:
-            self.leases.renew_soon()
+        if self.accounts is not None:
+            self.accounts.leases.renew_soon()
         try:
             await self.refresh_groups()
         except GatewayError as exc:
@@ -650,7 +592,8 @@ class Bot:
                              f"{'leave' if isinstance(event, MemberLeft) else 'join'} ({exc})")
 
     async def _handle(self, event: Event, key: str | None) -> None:
-        if isinstance(event, Message) and event.group is not None and self._accounts_ids:
+        if self.accounts is not None and self.accounts.ids and isinstance(event, Message) \
+                and event.group is not None:
             if self.is_bot(event.sender.id):  # another account's own post: the bot's
                 prompts.bot_said(self.store, event.group, event.at, event.text)  # an answer
                 return
@@ -690,166 +633,19 @@ class Bot:
         return self.scheduler.next_due() if self.metrics.is_connected else None
 
     def _leases_due(self) -> datetime | None:
-        return self.leases.next_due() if self.leases is not None else None
-
-    async def _renew_leases(self, now: datetime) -> list[str]:
-        """Renew and claim leases (the caller holds the turn); the groups taken over get
-        their queued actions and timers here."""
-        assert self.leases is not None
-        try:
-            async with self.store.transaction():
-                taken = await self.leases.cycle(self._bound, self.metrics.is_connected, now)
-                self._accounts_ids = await friendships.contacts(
-                    self.store, (account.name for account in self.deployment.settings.accounts))
-                for group in taken:
-                    await self.outbox.adopt(group, self.leases.epoch(group))
-                    await self.scheduler.load(group)
-                # what other accounts' processes queued in the groups this one serves
-                await self.outbox.route({g: self.leases.epoch(g) for g in self.leases.held()})
-            await self.store.flush()  # another account must see it at once
-        except StoreError as exc:  # the database is away: the leases run out meanwhile
-            log.error("could not renew the leases: %s", exc)
-            return []
-        return taken
-
-    async def _share_for_invitations(self) -> None:
-        """What the other accounts read to invite members (bot/invitations.py), after each
-        lease renewal: this account's WeChat id and friends (once a login; the contact list
-        is read outside the turn, it may be long), the types of the groups it serves, and
-        the QR codes the others asked for of those groups."""
-        assert self.leases is not None
-        if not self.metrics.is_connected:
-            return
-        account, me = self.leases.account, self.gateway.self_id
-        friends, unread = None, []
-        if self._friends_of != me:
-            try:
-                friends = [storable(friend) for friend in await self.gateway.friend_list()]
-            except PartlyRead as exc:  # (not read again till the next login: it may be long)
-                friends, unread = list(map(storable, exc.friends)), list(map(storable, exc.unread))
-                log.warning("could not read some of this account's friends, who stay as last "
-                            "read: %s", exc)
-            except GatewayError as exc:  # (the friends last read are kept: none made up)
-                log.warning("could not read this account's friends (tried again at the next "
-                            "lease renewal): %s", exc)
-        try:
-            async with self._turn, self.store.transaction():
-                now = self.clock.now()
-                if friends is not None:
-                    await friendships.logged_in(self.store, account, me,
-                                                self.contact_name(me), now)
-                    await friendships.replace(self.store, account, friends, now, unread)
-                for group in self.leases.held():  # bound: the others may invite there
-                    await self.groups.group(self.store, group, now)
-                await invitations.fetch_wanted(self.store, self.gateway, account,
-                                               self.leases.held(), now)
-            await self.store.flush()
-        except (GatewayError, *StoreError) as exc:
-            log.warning("could not share this account's friends or QR codes: %s", exc)
-            return
-        if friends is not None:
-            self._friends_of = me
-
-    async def _took_over(self, groups: list[str]) -> None:
-        """Groups taken over: their jobs planned again (a run missed within its grace is
-        made up once), then what this account saw there while standing by. The platform
-        failing meanwhile (often the moment of a takeover) ends neither: the groups are
-        looked at again later, as after a login (no tick, no send before), and what was kept
-        is handled then."""
-        now = self.clock.now()
-        self._replay.extend((key, event, 0, utc(now))
-                            for key, event in self.standby.take(groups, now))
-        try:
-            await self.refresh_groups()
-        except GatewayError as exc:
-            self._look_later(utc(now), f"could not bind the groups taken over ({exc})")
-            return
-        await self._replay_kept()
+        return self.accounts.leases.next_due() if self.accounts is not None else None
 
     def _replay_due(self) -> datetime | None:
-        """When a kept event is to be handled next; none while the groups wait for a look."""
-        if not self._replay or self._look_again is not None:
-            return None
-        first: dict[str | None, datetime] = {}  # a group's oldest kept event holds the rest
-        for _, event, _, after in self._replay:
-            first.setdefault(event.group, after)
-        return min(first.values())
-
-    async def _replay_kept(self) -> None:
-        """Handle what standby kept of the groups taken over, oldest first, as the live path
-        handles an event: one the platform refuses (or may have carried out: Uncertain) is
-        not tried again. One it fails otherwise (a lookup unanswered) waits, with the later
-        ones of its group, and is tried again after a wait that doubles from LOOK_AGAIN, up
-        to REPLAY_TRIES tries; the other groups go on meanwhile, their ticks and sends too.
-        Only the platform away (Disconnected) holds everything up to the groups' next look,
-        as after a login."""
-        waiting: set[str | None] = set()  # groups an earlier kept event of which waits
-        held: list[tuple[str | None, Event, int, datetime]] = []
-        while self._replay:
-            key, event, tries, after = kept = self._replay.popleft()
-            now = utc(self.clock.now())
-            if event.group in waiting or after > now:
-                waiting.add(event.group)
-                held.append(kept)
-                continue
-            try:
-                await self._handle(event, key)
-            except GatewayError as exc:
-                what = f"{type(event).__name__} kept of {event.group} ({key})"
-                if isinstance(exc, Refused | Uncertain):
-                    log.warning("did not handle the %s, nor will try again: %s", what, exc)
-                elif tries + 1 >= REPLAY_TRIES:
-                    log.warning("gave up handling the %s after %d tries: %s", what, tries + 1,
-                                exc)
-                elif isinstance(exc, Disconnected):  # the platform away: all wait for it
-                    held.append((key, event, tries + 1, now))
-                    self._look_later(now, f"could not handle the {what}: {exc}")
-                    break
-                else:
-                    wait = min(LOOK_AGAIN * 2 ** tries, LOOK_AGAIN_MAX)
-                    held.append((key, event, tries + 1, later(now, wait)))
-                    waiting.add(event.group)
-                    log.warning("could not handle the %s: %s; trying again in %s", what, exc,
-                                wait)
-        self._replay.extendleft(reversed(held))
+        return self.accounts.replay_due() if self.accounts is not None else None
 
     def _look_later(self, now: datetime, why: str) -> None:
         """The platform failed: the groups are looked at again after a wait that doubles,
         from LOOK_AGAIN up to LOOK_AGAIN_MAX; no tick runs and nothing goes before."""
-        wait = min(LOOK_AGAIN * 2 ** self._looks_failed, LOOK_AGAIN_MAX)
+        wait = _look_wait(self._looks_failed)
         if wait < LOOK_AGAIN_MAX:  # (doubled on for ever, it overflowed timedelta: the
             self._looks_failed += 1  # platform away 45 minutes ended the bot)
         self._look_again = later(now, wait)
         log.warning("%s: looking at the groups again in %s", why, wait)
-
-    async def _take_commands(self) -> None:
-        """Carry out what consoles of other processes handed to this account, each once."""
-        if self.carry_out is None or self.account is None:
-            return
-        try:
-            held = self.leases.held() if self.leases is not None else ()
-            now = utc(self.clock.now())  # a claim older than a takeover: its taker is gone
-            stale = now - self.deployment.settings.leases.takeover
-            for command in await commands.waiting(self.store, self.account, held, stale):
-                async with self.turn():
-                    claimed = await commands.claim(self.store, command, self.account, now)
-                if not claimed:
-                    continue
-                try:
-                    done, result = await self.carry_out(command)
-                except Exception as exc:  # recorded as the command's outcome
-                    log.exception("the handed %s failed", command.action)
-                    done, result = False, {"error": f"{type(exc).__name__}: {exc}"}
-                except BaseException:  # stopped meanwhile: another taker, or this one again
-                    async with self.turn():
-                        await commands.release(self.store, command)
-                    raise
-                async with self.turn():
-                    await commands.finish(self.store, command, done, result, self.clock.now())
-                log.info("carried out %s #%d from %s: %s", command.action, command.id,
-                         command.operator, "done" if done else "failed")
-        except StoreError as exc:
-            log.error("could not take the handed commands: %s", exc)
 
     def _backstop_due(self) -> datetime | None:
         """The next comparison of member lists; none while the platform is away."""
@@ -865,7 +661,8 @@ class Bot:
         run every few minutes must not stop the bot (`serve`) again at each run."""
         every = self.deployment.settings.backstop.every or timedelta()
         for group in self._rotation.take(self.clock.now(), every):
-            if self.leases is not None and not self.leases.holds(group, self.clock.now()):
+            if self.accounts is not None and \
+                    not self.accounts.leases.holds(group, self.clock.now()):
                 continue  # another account serves it and compares it
             unsure: set[str] = set()
             self._reading[group] = unsure
@@ -880,8 +677,8 @@ class Bot:
                     self._unchanged.add(group)
                     continue
                 async with self._turn, self.store.transaction():
-                    if self.leases is not None and \
-                            not self.leases.holds(group, self.clock.now()):
+                    if self.accounts is not None and \
+                            not self.accounts.leases.holds(group, self.clock.now()):
                         continue  # lost while the list was read: the new holder compares it
                     # the members an event was handled about while the list was read are
                     # left out: the roster may be newer than the list for them (their join
@@ -910,8 +707,9 @@ class Bot:
         taken: list[str] | None = None
         async with self._turn:
             now = self.clock.now()  # read under the lock: a wait for it may be long
-            if (due := self._leases_due()) is not None and utc(due) <= utc(now):
-                taken = await self._renew_leases(utc(now))  # first: a lost group runs nothing
+            if self.accounts is not None and utc(self.accounts.leases.next_due()) <= utc(now):
+                # first: a group lost runs nothing
+                taken = await self.accounts.renew_leases(utc(now))
             looked = await self._looked_at_groups(utc(now))
             while looked and (due := self._ticks_due()) is not None and due <= utc(now):
                 tick: Tick | None = None
@@ -934,13 +732,8 @@ class Bot:
                 await self._delivery.send_due(utc(now))
                 self._unchanged -= self._delivery.touched  # removals and invitations sent there
                 self._delivery.touched.clear()
-        if taken:
-            await self._took_over(taken)
-        elif (due := self._replay_due()) is not None and due <= utc(now):
-            await self._replay_kept()  # (once the groups were looked at again)
-        if taken is not None:
-            await self._take_commands()
-            await self._share_for_invitations()
+        if self.accounts is not None:  # what the groups taken over kept, handed commands...
+            await self.accounts.run_due(taken, utc(now))
         for event in self.followups():
             await self.feed(event)
         if (due := self._backstop_due()) is not None and due <= utc(now):

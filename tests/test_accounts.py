@@ -153,7 +153,7 @@ async def test_the_first_lease_renewal_is_due_however_slowly_the_clock_is_read(
     accounts.clock = TickingClock(TZ, START)
     bot = await accounts.start("a")
     await bot.run_due()
-    assert bot.leases is not None and bot.leases.holds("r1", accounts.clock.now())
+    assert bot.accounts is not None and bot.accounts.leases.holds("r1", accounts.clock.now())
     assert bot.next_due() is not None and bot.next_due() > accounts.clock.now()
 
 
@@ -205,8 +205,8 @@ async def test_serve_waits_when_a_run_leaves_the_same_instant_due(
         accounts: Accounts, caplog: pytest.LogCaptureFixture) -> None:
     accounts.clock = TickingClock(TZ, START)
     bot = await accounts.start("a")
-    assert bot.leases is not None
-    bot.leases.next_due = lambda: START  # type: ignore[method-assign]  # a bug: never cleared
+    assert bot.accounts is not None
+    bot.accounts.leases.next_due = lambda: START  # type: ignore[method-assign]  # a bug: never cleared
     calls, turns = await _served(bot, 0.3)
     assert turns and calls <= 2  # then a floor between runs, and the loop turns meanwhile
     assert caplog.text.count("nothing ran for what is due at") == 1
@@ -276,11 +276,12 @@ async def test_a_lone_holder_whose_lease_lapsed_handles_what_came_meanwhile(
     await accounts.advance(timedelta(seconds=6))
     assert accounts.texts("r1") == [REPLY]
     accounts.clock.set(accounts.clock.now() + TAKEOVER + timedelta(seconds=1))  # no run_due
-    assert bot.leases is not None and not bot.leases.holds("r1", accounts.clock.now())
+    assert bot.accounts is not None
+    assert not bot.accounts.leases.holds("r1", accounts.clock.now())
     await accounts.say("r1", KEYWORD)  # fed meanwhile: kept in standby
     await accounts.advance(timedelta(seconds=30))
     assert accounts.texts("r1") == [REPLY, REPLY]
-    assert await holder(accounts, "r1") == "a" and bot.leases.epoch("r1") == 1
+    assert await holder(accounts, "r1") == "a" and bot.accounts.leases.epoch("r1") == 1
 
 
 async def test_actions_refused_while_the_platform_was_away_past_the_lease_go_once_back(
@@ -442,7 +443,9 @@ async def test_a_join_fed_again_after_a_platform_failure_is_not_handled_again_at
     assert handled == {"a": 1, "b": 0}
     # a second join of the same member in the same 10 s is an event of its own still
     again = MemberJoined(join.at, "r1", (Member("carol", "Carol"),), None)
-    assert b.standby.key(again) != b.standby.key(join) == b.standby.key(join)
+    assert b.accounts is not None
+    standby = b.accounts.standby
+    assert standby.key(again) != standby.key(join) == standby.key(join)
 
 
 async def test_a_cron_run_fires_once_across_accounts(accounts: Accounts) -> None:
@@ -600,7 +603,8 @@ async def test_consoles_show_their_account_and_hand_actions_to_the_serving_proce
     b = await accounts.start("b", ("r1", "r2"))
     await accounts.advance(timedelta(seconds=1))
     consoles = {name: server.for_bot(bot, "token") for name, bot in (("a", a), ("b", b))}
-    b.carry_out = partial(sends.carry_out, consoles["b"])  # as serve_for does
+    assert b.accounts is not None
+    b.accounts.carry_out = partial(sends.carry_out, consoles["b"])  # as serve_for does
     await accounts.say("r2", "加我微信 abc12345 有优惠", sender="bob")  # b warns bob in r2
     await accounts.advance(timedelta(seconds=1))
     client = TestClient(TestServer(server.make_app(consoles["a"])))
@@ -736,7 +740,8 @@ async def test_a_move_into_a_group_another_account_serves_is_planned_and_sent_by
     accounts.worlds["b"].friends.add("carol")  # b can invite her; a could not
     await accounts.say("r1", "大家好", sender="carol")  # active in r1 (a records it)
     consoles = {name: server.for_bot(bot, "token") for name, bot in (("a", a), ("b", b))}
-    b.carry_out = partial(sends.carry_out, consoles["b"])  # as serve_for does
+    assert b.accounts is not None
+    b.accounts.carry_out = partial(sends.carry_out, consoles["b"])  # as serve_for does
     client = TestClient(TestServer(server.make_app(consoles["a"])))
     await client.start_server()
     bearer = {"Authorization": "Bearer token"}
@@ -780,7 +785,8 @@ async def test_an_action_handed_to_an_account_that_died_is_carried_out_by_the_gr
     await accounts.advance(timedelta(seconds=1))
     assert await holder(accounts, "r2") == "b"
     console = server.for_bot(a, "token")
-    a.carry_out = partial(sends.carry_out, console)
+    assert a.accounts is not None
+    a.accounts.carry_out = partial(sends.carry_out, console)
     await accounts.say("r2", "加我微信 abc12345 有优惠", sender="bob")  # b warns bob in r2
     await accounts.advance(timedelta(seconds=1))
     client = TestClient(TestServer(server.make_app(console)))
@@ -838,8 +844,9 @@ async def test_a_handed_command_its_taker_never_finished_is_carried_out_by_anoth
                 await asyncio.sleep(3600)  # a move's gateway lookups, when the stop comes
                 return True, {}
 
-            b.carry_out = under_way
-            task = asyncio.create_task(b._take_commands())
+            assert b.accounts is not None
+            b.accounts.carry_out = under_way
+            task = asyncio.create_task(b.accounts._take_commands())
             await asyncio.wait_for(started.wait(), 30)  # (a failure, not a hang, if never)
             task.cancel()
             with pytest.raises(asyncio.CancelledError):
@@ -850,7 +857,8 @@ async def test_a_handed_command_its_taker_never_finished_is_carried_out_by_anoth
             [handed] = await commands.waiting(b.store, "b")
             assert await commands.claim(b.store, handed, "b", accounts.clock.now())
         await accounts.bots.pop("b").stop()
-        a.carry_out = partial(sends.carry_out, console)
+        assert a.accounts is not None
+        a.accounts.carry_out = partial(sends.carry_out, console)
         await accounts.advance(TAKEOVER * 2)  # a takes r2 over, and what was handed for it
         done = await commands.get(a.store, command_id)
         assert done is not None and done.state == "done"

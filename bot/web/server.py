@@ -468,7 +468,7 @@ async def healthz(request: web.Request) -> web.StreamResponse:
                                  "database": "ok" if readable else "unreadable"}
     if console.bot is not None and console.bot.account is not None:
         health["account"] = console.bot.account  # one process per account (docs/scale.md)
-        health["groups"] = len(console.bot.leases.held()) if console.bot.leases else 0
+        health["groups"] = len(console.bot.accounts.leases.held()) if console.bot.accounts else 0
     return jsonify(health, 503 if status == "degraded" else 200)
 
 
@@ -617,7 +617,8 @@ async def serve_for(bot: Bot, environ: Mapping[str, str]) -> Served | None:
     console = for_bot(bot, token)
     from bot.web import sends
 
-    bot.carry_out = partial(sends.carry_out, console)  # what other consoles hand to it
+    if bot.accounts is not None:  # what other consoles hand to it
+        bot.accounts.carry_out = partial(sends.carry_out, console)
     port = bot.deployment.settings.console_port(bot.account)  # one port per account
     try:
         running = await start(console, settings.host, port, token_from_env=from_env)
