@@ -331,11 +331,13 @@ class Accounts:
             return
         try:
             held = self.leases.held()
-            now = utc(self._clock.now())  # a claim older than a takeover: its taker is gone
-            stale = now - self._deployment().settings.leases.takeover
+            # a claim older than a takeover: its taker is gone
+            stale = utc(self._clock.now()) - self._deployment().settings.leases.takeover
             for command in await commands.waiting(self._store, self.account, held, stale):
-                async with self._host.turn():
-                    claimed = await commands.claim(self._store, command, self.account, now)
+                async with self._host.turn():  # stamped when it is taken: behind a command
+                    # that took long, a claim stamped at the run's start looked stale at once
+                    claimed = await commands.claim(self._store, command, self.account,
+                                                   utc(self._clock.now()))
                 if not claimed:
                     continue
                 try:

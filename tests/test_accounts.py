@@ -27,6 +27,7 @@ from bot.app import Bot
 from bot.clock import VirtualClock
 from bot.events import Member, MemberJoined, Message
 from bot.store import CORE_MIGRATIONS, Store, open_reader, open_store
+from bot.times import stamp
 from bot.yamlfile import InputError
 from handlers import REGISTRY
 
@@ -866,3 +867,27 @@ async def test_a_handed_command_its_taker_never_finished_is_carried_out_by_anoth
             a.store, "r2", since, accounts.clock.now())]
     finally:
         await console.close()
+
+
+async def test_a_handed_command_is_claimed_at_the_time_it_is_taken(accounts: Accounts) -> None:
+    """(h100: the claims of one run were all stamped with its start: behind a command that
+    took long, the next one's claim looked stale from the moment it was made, and another
+    account could take it again while this one carried it out: done twice.)"""
+    b = await accounts.start("b", ("r1",))
+    await accounts.advance(timedelta(seconds=1))
+    first, second = [await commands.hand(b.store, "b", "reload", {}, "api@test",
+                                         accounts.clock.now()) for _ in range(2)]
+    await b.store.flush()
+    claims: dict[int, str | None] = {}
+
+    async def slow(command: commands.Command) -> tuple[bool, dict[str, Any]]:
+        claims[command.id] = (await commands.get(b.store, command.id)).claimed_at
+        accounts.clock.set(accounts.clock.now() + TAKEOVER)  # (it took a takeover's time)
+        return True, {}
+
+    assert b.accounts is not None
+    b.accounts.carry_out = slow
+    began = accounts.clock.now()
+    await b.accounts._take_commands()
+    assert claims[first] == stamp(began)
+    assert claims[second] == stamp(began + TAKEOVER)
