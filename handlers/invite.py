@@ -317,6 +317,8 @@ class Invite(Handler[Config]):
             return Reading.NOTHING
         if trimmed(norm) in self._exact:
             return Reading.SIGN_UP
+        if _question_and_answer(norm):
+            return Reading.NOTHING
         return _reading(_NOT_NO.sub("", _marked(norm)), self._words)
 
     def _takes(self, event: Message, ctx: Context) -> Reading:
@@ -427,6 +429,18 @@ async def _put_to_another(event: Message, ctx: Context) -> bool:
     quoted = event.quoted
     return quoted is not None and quoted.name not in await ctx.mention_names(
         [ctx.bot_id, *ctx.admins, event.sender.id])
+
+
+def _question_and_answer(norm: str) -> bool:
+    """Whether the message is a question with its answer, as an operator's FAQ post is
+    ("Q：在校生可以报名吗？A：可以的", "问：怎么报名？答：发报名"): nobody asks or signs up
+    in it."""
+    question = _Q_MARK.search(norm)
+    return question is not None and _A_MARK.search(norm, question.end()) is not None
+
+
+_Q_MARK = re.compile(r"(?:(?<![a-z0-9])q|(?<!请)问)\d*\s*:")  # (normalized: "：" is ":")
+_A_MARK = re.compile(r"(?:(?<![a-z0-9])a|答)\d*\s*:")
 
 
 def _marked(norm: str) -> str:

@@ -55,10 +55,18 @@ def test_za_asks_but_not_in_zhahu_or_zeshe(text: str, read: Reading) -> None:
     assert _reading(text) is read
 
 
-@pytest.mark.xfail(strict=True, reason="old: an operator's Q&A post asking may-I and "
-                   "answering it signs its writer up, as r90 finding 1's posts did")
-@pytest.mark.parametrize("text", ["Q：在校生可以报名吗？A：可以的"])
+@pytest.mark.parametrize("text", ["Q：在校生可以报名吗？A：可以的", "问：可以报名吗？答：可以",
+                                  "Q1: 怎么报名 A1: 发报名就行"])
 async def test_an_operators_may_i_question_and_answer_post_invites_nobody(
         tmp_path: Path, text: str) -> None:
+    """(old, fixed: it signed its writer up, as r90 finding 1's posts did) A question with
+    its answer, Q: and A: (问： and 答：), asks nothing and signs nobody up."""
     invites, texts = await _said(tmp_path, "op_lin", text)
     assert invites == [] and INVITED not in texts, texts
+
+
+@pytest.mark.parametrize(("text", "read"), [
+    ("请问：可以报名吗？", Reading.SIGN_UP), ("我想问: 报名要交钱吗", Reading.QUESTION),
+    ("q:" * 20000 + "报名", Reading.SIGN_UP)])
+def test_a_question_without_its_answer_reads_as_before(text: str, read: Reading) -> None:
+    assert _reading(text) is read
