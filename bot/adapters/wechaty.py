@@ -715,15 +715,16 @@ class WechatyGateway:
 
         return run
 
-    def _in_line(self, name: str) -> Callable[[Any], Awaitable[None]]:
+    def _in_line(self, name: str) -> Callable[..., Awaitable[None]]:
         """The callback of an event that feeds the bot, with its turn (see _Line). What its
         lookups raise (GatewayError: the event's payload failed to load, or there is no
         connection left to ask a name) has the event read again (`_read_again`), not handled
         with what is missing made up."""
         callback = self._feeding()[name]
 
-        async def run(payload: Any) -> None:
-            turn = self._line.take()  # before any await: in the order the events came
+        async def run(payload: Any, turn: _Turn | None = None) -> None:
+            if turn is None:
+                turn = self._line.take()  # before any await: in the order the events came
             task = asyncio.current_task()
             if task is not None and name in _READ_AGAIN:
                 self._reading[task] = (name, payload)
@@ -791,8 +792,14 @@ class WechatyGateway:
         return False
 
     def _reread(self, name: str, payload: Any) -> None:
-        """Read an event again, in line as a new arrival (a task, as pyee runs a callback)."""
-        self._callbacks.add(asyncio.create_task(self._guarded(name, self._in_line(name))(payload)))
+        """Read an event again, in line as a new arrival (a task, as pyee runs a callback).
+        Its turn is taken now: the events the new stream delivered right behind the login
+        have their tasks already (pyee made them before the login's callback ran), and would
+        take theirs first (r97-4)."""
+        turn = self._line.take()
+        task = asyncio.create_task(self._guarded(name, self._in_line(name))(payload, turn))
+        task.add_done_callback(lambda _: turn.end())  # (cancelled before it began: its end)
+        self._callbacks.add(task)
 
     def _event_callbacks(self) -> dict[str, Callable[..., Awaitable[None]]]:
         return {
