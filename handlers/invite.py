@@ -207,7 +207,6 @@ _THING = re.compile(rf"\s?(?:的(?!事)[\u4e00-\u9fff]|{_NOUNS}|费|表|群|链�
 # Sentence particles that end a statement ("报名还没开始呢", "报名免费的嘞"; 呢 asks too:
 # `_ASKS`)
 _PARTICLES = "的了啦哦噢啊吧呢呀嘛哈滴哟哇咯喔诶嘞捏耶噻~～"
-_ASKED_END = re.compile(r"[吗么]$")  # a clause that asks at its end ("报名还没开始吗")
 # or its state said of it, to the end of its clause (particles, WeChat's [捂脸], any mark
 # but a question's after it), with no choice of the writer's before the word (`_state_of_it`):
 # "报名还没开始", "目前报名暂未开放", "报名是完全免费的啊"; not "我想报名免费试听课",
@@ -526,9 +525,8 @@ def _reading(norm: str, words: WordMatcher[str]) -> Reading:
         said = norm[max(first, begin - _AROUND_WORD):begin]
         before = _FACE_AFTER_NO.sub(r"\1", said.replace(" ", ""))
         after = norm[end:min(last, end + _AROUND_WORD)]
-        # the state asked ("报名还没开始？", "报名还没开始吗") is a question, not talk of it
-        stated = (ending.startswith("?") or _ASKED_END.search(after) is not None) and \
-            _STATE.match(_ASKED_END.sub("", after)) is not None
+        # the state asked ("报名还没开始？") is a question, not talk of it
+        stated = ending.startswith("?") and _STATE.match(after) is not None
         talk = _talk_of_it(said, after, stated)  # "他也想报名", "报名截止到周五": nobody signs up
         asks = asks or (stated and not talk)
         if _MAY.search(before) and not asked_what and not talk and _MAY_NOT.match(after) \
@@ -549,9 +547,7 @@ def _reading(norm: str, words: WordMatcher[str]) -> Reading:
                 _MAY.search(before) and not _names_a_thing_of_it(norm, begin, end))):
             return Reading.SIGN_UP
         elif asks or _names_a_thing_of_it(norm, begin, end):  # "报名要求？" asks too
-            # (the state alone asked first leaves the sign-up after it: "报名还没截止？我报名")
-            if not stated or asked_what or done:
-                verdict = not_yet = False
+            verdict = not_yet = False
             asked = asked or not _of_others(said, after)
         elif talk:
             continue
