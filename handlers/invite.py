@@ -76,7 +76,7 @@ _ASKS = re.compile(
 _NO_BEFORE = re.compile(r"(?:[不没别勿莫]|取消|放弃|退出|算了).{0,3}$")
 # (in English, read with its spaces: "i can't join")
 _NO_BEFORE_EN = re.compile(r"\b(?:not|no|don'?t|won'?t|can'?t|cannot|couldn'?t|never|cancel)"
-                           r"\b(?:\W+\w+)?\W*$")
+                           r"\b(?:\W+\w+)?(?:\W*\[[^\[\]\s]{1,12}\])*\W*$")  # (faces: "[Facepalm]")
 _NO_AFTER = re.compile(r"[不没别]")
 # Later, not now: a word of time right before the word, or before 再 there, a subject
 # between them or not ("明天报名", "回头再来报名", "晚点我再报名", "等我下班了报名", "考虑一下
@@ -242,9 +242,14 @@ _QUESTION_EMOJI = re.compile(r"\[疑问\]|【疑问】|[❓❔]")
 # a WeChat face right after a no ("我不[捂脸]报名了", "不想[捂脸]报名"): the no still stands
 # before the word (`_NO_BEFORE`, r95-8); after a phrase that ended ("不说了[捂脸]报名",
 # "没办法[捂脸]报名") the face is a break, as a comma is, and stays
-_FACE_AFTER_NO = re.compile(r"([不没别勿莫][想要用能会再]?|取消|放弃|退出)(?:\[[^\[\]\s]{1,12}\])+"
+_FACE_AFTER_NO = re.compile(r"([不没别勿莫][有想要用能会再]?|取消|放弃|退出)"
+                            r"(?:[\[【][^\[\]【】\s]{1,12}[\]】])+"
                             r"(?![我俺咱])")  # (not "不[捂脸]我要报名": the writer begins again)
-_NOT_NO = re.compile("不好意思|没问题|没关系|没错|不错")  # polite phrases that say no to nothing
+# polite phrases that say no to nothing; words that end in a no's character and are none:
+# 特别 (especially: 「我特别想报名」), 区别 分别 个别 …, 要不(然) (how about: 「要不报名吧」; not
+# 要不要, which asks)
+_NOT_NO = re.compile("不好意思|没问题|没关系|没错|不错|[特区分个告级类性差识]别|"
+                     "(?<![需还只不])要不(?![要需想])(?:然)?")
 # members asking at once (a new post, a burst in the group) get one hint between them
 _HINT_GUARD = timedelta(seconds=20)
 
