@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -109,7 +109,7 @@ class Delivery:
             await self._deliver(item, now, self._admins())
             went = True
         await self.outbox.defer(self.governor.unsaved())
-        self._dropped.settle()
+        self._dropped.settle(now)
         if went:  # what went is known to have gone at once (after a crash, an action still
             await self.store.flush()  # `sending` is taken as uncertain: not sent again)
 
@@ -463,13 +463,12 @@ async def _send(gw: Gateway, action: Action, file: Attachment | None, code: str)
 
 class _DropLog:
     """A dropped action's line in the log: each of the first DROPS_LOGGED of a minute, then
-    the 16th, 32nd, 64th... with how many were dropped within the minute, and at the end of
-    the run that dropped them (`settle`) how many in all, if that was not the last line's
-    count; a removal always (a spammer left in the group, or a member moved who stays in
-    both). The send budget dropping a day's push to 500 groups, or a flood's replies, at
-    once wrote a line for each: thousands, burying the log and past journald's rate limit
-    (10,000 lines in 30 s), which then drops what follows. The audit log has each
-    (`<kind>_dropped`)."""
+    the 16th, 32nd, 64th... with how many were dropped within the minute, and once the
+    minute is over (`settle`) how many in all, if that was not the last line's count; a
+    removal always (a spammer left in the group, or a member moved who stays in both). The
+    send budget dropping a day's push to 500 groups, or a flood's replies, at once wrote a
+    line for each: thousands, burying the log and past journald's rate limit (10,000 lines
+    in 30 s), which then drops what follows. The audit log has each (`<kind>_dropped`)."""
 
     def __init__(self) -> None:
         self._minute: datetime | None = None
@@ -479,6 +478,7 @@ class _DropLog:
     def __call__(self, action: Action, why: str, now: datetime) -> None:
         minute = now.replace(second=0, microsecond=0)
         if minute != self._minute:
+            self.settle(now)
             self._minute, self._count, self._told = minute, 0, 0
         self._count = count = self._count + 1
         if count <= DROPS_LOGGED:
@@ -491,12 +491,17 @@ class _DropLog:
         elif isinstance(action, Kick):  # (a removal: always)
             log.warning("%s dropped: %s", action, why)
 
-    def settle(self) -> None:
-        """The run that dropped actions is over: how many the minute dropped in all, when
-        past the last line's count (a flood of 1,500 ended at its 1,024th)."""
+    def settle(self, now: datetime) -> None:
+        """Once the minute of the drops is over (at the first run of delivery, or the first
+        drop, after it): how many it dropped in all, when past the last line's count (a
+        flood of 1,500 ended at its 1,024th). Once a minute: drops spread over the runs of
+        a minute, one a run, would write a total each (r101-1)."""
+        if self._minute is None or now.replace(second=0, microsecond=0) == self._minute:
+            return
         if self._count > self._told:
-            log.warning("%d actions dropped within the minute in all; not each is logged: "
-                        "the audit log has each", self._count)
+            log.warning("%d actions dropped within the minute of %s in all; not each is "
+                        "logged: the audit log has each", self._count,
+                        f"{self._minute.astimezone(UTC):%H:%M} UTC")
             self._told = self._count
 
 

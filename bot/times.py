@@ -41,7 +41,7 @@ def micros(at: datetime) -> int:
     """An instant as whole microseconds since 1970 (exact: a stamp has microseconds, and a
     float timestamp is off by far less than half of one). The start of its minute on its
     clock is worked out once a minute (finding a zone's offset costs more than the rest):
-    since 1972 every zone's offset is whole minutes, so it is the same all the minute."""
+    since 1973 every zone's offset is whole minutes, so it is the same all the minute."""
     global _last_minute
     start, minute = _last_minute
     if at.tzinfo is start.tzinfo and at.fold == start.fold:
@@ -54,7 +54,9 @@ def micros(at: datetime) -> int:
     key = at.year, at.month, at.day, at.hour, at.minute, at.fold, at.tzinfo
     found = _minutes.get(key)
     if found is None:
-        if at.year < 1972 or at.tzinfo is None:  # (naive: the local zone may change, tzset)
+        # (before 1973 an offset may have odd seconds: Monrovia's -0:44:30 ended in 1972;
+        # naive: the local zone may change, tzset)
+        if at.year < 1973 or at.tzinfo is None:
             return round(at.timestamp() * 1_000_000)
         if len(_minutes) > 4096:
             _minutes.clear()

@@ -1,6 +1,6 @@
 """A dropped action's line in the log (bot/delivery.py `_DropLog`): each of the first ten of
-a minute, then the 16th, 32nd, 64th... with the count, and the total at the end of the run
-that dropped them. The send budget dropping a day's push to 500 groups at once wrote 500
+a minute, then the 16th, 32nd, 64th... with the count, and the total once the minute is
+over. The send budget dropping a day's push to 500 groups at once wrote 500
 lines, and a flood's thousands passed journald's rate limit (which then drops what
 follows); the audit log has each."""
 
@@ -29,41 +29,44 @@ def test_a_flood_of_drops_logs_the_first_ten_then_the_powers_of_two(
             dropped(Say(f"g{n}", "早安"), "held back by the send budget", NOON)
         dropped(Say("g1", "午安"), "held back by the send budget", NOON + timedelta(minutes=1))
     lines = caplog.messages
-    assert len(lines) == DROPS_LOGGED + 5 + 1  # 16, 32, 64, 128, 256; the next minute's first
+    # 16, 32, 64, 128, 256; the minute's total once it is over; the next minute's first
+    assert len(lines) == DROPS_LOGGED + 5 + 1 + 1
+    assert lines[-2].startswith("500 actions dropped within the minute of 12:00 UTC in all")
     assert lines[0].startswith("Say(group='g0', text='早安'")
     assert "within the minute" not in lines[0]
     assert lines[DROPS_LOGGED].endswith("(16 actions dropped within the minute; not each is "
                                         "logged: the audit log has each)")
-    assert "g255" in lines[-2] and "256 actions" in lines[-2]
+    assert "g255" in lines[-3] and "256 actions" in lines[-3]
     assert lines[-1].startswith("Say(group='g1', text='午安'") and lines[-1].endswith(
         "dropped: held back by the send budget")
 
 
-def test_the_end_of_a_run_of_drops_says_how_many_in_all(
+def test_the_minute_of_a_flood_of_drops_ends_with_how_many_in_all(
         caplog: pytest.LogCaptureFixture) -> None:
-    """The last power of two is not the total: a run that dropped 500 ends with a line
-    saying 500 (r98), once; one whose last line gave its count adds none."""
+    """The last power of two is not the total: a minute that dropped 500 is followed, once
+    it is over, by a line saying 500 (r98), once; none while it lasts (r101-1: one a run of
+    delivery); one whose last line gave its count adds none."""
     dropped = _DropLog()
     with caplog.at_level(logging.WARNING, logger="bot.delivery"):
         for n in range(500):
             dropped(Say(f"g{n}", "早安"), "held back by the send budget", NOON)
-        dropped.settle()
-        dropped.settle()  # (nothing dropped since: nothing more)
-        assert caplog.messages[-1] == ("500 actions dropped within the minute in all; not "
-                                       "each is logged: the audit log has each")
+            dropped.settle(NOON + timedelta(seconds=30))  # (the minute goes on: nothing)
+        assert len(caplog.messages) == DROPS_LOGGED + 5
+        dropped.settle(NOON + timedelta(minutes=1))
+        dropped.settle(NOON + timedelta(minutes=2))  # (told already: nothing more)
+        assert caplog.messages[-1] == ("500 actions dropped within the minute of 12:00 UTC "
+                                       "in all; not each is logged: the audit log has each")
         assert len(caplog.messages) == DROPS_LOGGED + 5 + 1
-        for n in range(12):  # the 501st to the 512th: the last line gives the count
-            dropped(Say(f"h{n}", "早安"), "held back by the send budget", NOON)
-        dropped.settle()
-    assert caplog.messages[-1].endswith("(512 actions dropped within the minute; not each "
-                                        "is logged: the audit log has each)")
     few = _DropLog()
     caplog.clear()
     with caplog.at_level(logging.WARNING, logger="bot.delivery"):
         for n in range(DROPS_LOGGED):
             few(Say(f"g{n}", "早安"), "held back by the send budget", NOON)
-        few.settle()
-    assert len(caplog.messages) == DROPS_LOGGED  # each has its line: no total
+        few.settle(NOON + timedelta(minutes=1))
+        for n in range(16):  # the next minute's 16th: its line gives the count
+            few(Say(f"h{n}", "早安"), "held back by the send budget", NOON + timedelta(minutes=1))
+        few.settle(NOON + timedelta(minutes=2))
+    assert len(caplog.messages) == DROPS_LOGGED * 2 + 1  # each has its line: no total
 
 
 async def test_the_budget_dropping_a_backlog_logs_some_and_audits_each(
@@ -90,5 +93,5 @@ async def test_the_budget_dropping_a_backlog_logs_some_and_audits_each(
     assert [m.rsplit(" (", 1)[1] for m in logged[DROPS_LOGGED:]] == [
         "16 actions dropped within the minute; not each is logged: the audit log has each)",
         "32 actions dropped within the minute; not each is logged: the audit log has each)"]
-    assert "37 actions dropped within the minute in all; not each is logged: the audit log " \
-        "has each" in caplog.messages
+    assert "37 actions dropped within the minute of 02:00 UTC in all; not each is logged: the " \
+        "audit log has each" in caplog.messages
