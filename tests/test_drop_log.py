@@ -69,18 +69,24 @@ def test_the_minute_of_a_flood_of_drops_ends_with_how_many_in_all(
     assert len(caplog.messages) == DROPS_LOGGED * 2 + 1  # each has its line: no total
 
 
-async def test_the_budget_dropping_a_backlog_logs_some_and_audits_each(
-        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
-    """40 answers in a group whose budget sends 4 a day (3 of them: 90% is left to what
-    comes later): 37 dropped after their hour, at one instant; the log has the first ten,
-    the 16th and the 32nd, the audit log all 37."""
+def four_a_day(tmp_path: Path) -> Path:
+    """A config whose group's budget sends 4 messages a day, with no jitter nor warm-up."""
     governor = """governor:
   jitter: 0
   warmup: {days: 0}
   budgets:
     group_messages: {per_minute: 60, per_hour: 100, per_day: 4}
 """
-    root = write_config(tmp_path / "config", BOT_YAML + governor, {"recruitment": "handlers: []\n"})
+    return write_config(tmp_path / "config", BOT_YAML + governor,
+                        {"recruitment": "handlers: []\n"})
+
+
+async def test_the_budget_dropping_a_backlog_logs_some_and_audits_each(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """40 answers in a group whose budget sends 4 a day (3 of them: 90% is left to what
+    comes later): 37 dropped after their hour, at one instant; the log has the first ten,
+    the 16th and the 32nd, the audit log all 37."""
+    root = four_a_day(tmp_path)
     async with Harness(root, tmp_path, groups={"g0": "Recruitment 0"}) as h:
         start = h.clock.now()
         await _put(h, *(Say("g0", f"answer {i}") for i in range(40)))

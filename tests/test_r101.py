@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from harness import BOT_YAML, Harness, write_config
+from test_drop_log import four_a_day
 from test_outbox import _put
 
 from bot import config, times
@@ -48,13 +49,7 @@ async def test_r101_1_drops_spread_over_runs_log_one_line_each(
     tenth ends with its own "N actions dropped within the minute in all" line, one line a
     drop, the flood _DropLog is there to stop. 37 drops: 37 lines (455410f: 12, the first
     ten, the 16th and the 32nd); a minute's 1,500 held-back replies would write 1,500."""
-    governor = """governor:
-  jitter: 0
-  warmup: {days: 0}
-  budgets:
-    group_messages: {per_minute: 60, per_hour: 100, per_day: 4}
-"""
-    root = write_config(tmp_path / "config", BOT_YAML + governor, {"recruitment": "handlers: []\n"})
+    root = four_a_day(tmp_path)
     async with Harness(root, tmp_path, groups={"g0": "Recruitment 0"}) as h:
         for i in range(40):
             await _put(h, Say("g0", f"answer {i}"))

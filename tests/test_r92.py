@@ -5,6 +5,7 @@ tests/wechaty/test_r92_order.py.)"""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import sys
@@ -36,11 +37,11 @@ def test_r92_3_a_stamp_in_monrovias_last_odd_minute_is_the_instant() -> None:
     assert times.stamp(at) == _isoformat(at) == "1972-01-07T00:44:33.138885+00:00"
 
 
-@pytest.fixture
-def new_york_local_time() -> Iterator[None]:
-    """The process's local zone (what a naive datetime is read in) with a DST gap."""
+@contextlib.contextmanager
+def _local_zone(zone: str) -> Iterator[None]:
+    """The process's local zone (what a naive datetime is read in) set to `zone`."""
     old = os.environ.get("TZ")
-    os.environ["TZ"] = "America/New_York"
+    os.environ["TZ"] = zone
     time.tzset()
     try:
         yield
@@ -50,6 +51,13 @@ def new_york_local_time() -> Iterator[None]:
         else:
             os.environ["TZ"] = old
         time.tzset()
+
+
+@pytest.fixture
+def new_york_local_time() -> Iterator[None]:
+    """A local zone with a DST gap."""
+    with _local_zone("America/New_York"):
+        yield
 
 
 @pytest.mark.usefixtures("new_york_local_time")
@@ -182,19 +190,10 @@ async def test_r92_7_a_reload_from_the_chat_names_a_switch_word_message(
 def test_r92_4_a_naive_time_follows_a_change_of_the_local_zone() -> None:
     """(r92-4: the naive cache went stale after time.tzset())"""
     at = datetime(2026, 7, 1, 12, 0, 30)
-    old = os.environ.get("TZ")
-    try:
-        seen = []
-        for zone in ("America/New_York", "Asia/Shanghai"):
-            os.environ["TZ"] = zone
-            time.tzset()
+    seen = []
+    for zone in ("America/New_York", "Asia/Shanghai"):
+        with _local_zone(zone):
             seen.append((times.micros(at), round(at.timestamp() * 1_000_000), times.stamp(at)))
-        assert [m for m, _, _ in seen] == [t for _, t, _ in seen]
-        assert seen[0][2] == "2026-07-01T16:00:30.000000+00:00"
-        assert seen[1][2] == "2026-07-01T04:00:30.000000+00:00"
-    finally:
-        if old is None:
-            del os.environ["TZ"]
-        else:
-            os.environ["TZ"] = old
-        time.tzset()
+    assert [m for m, _, _ in seen] == [t for _, t, _ in seen]
+    assert seen[0][2] == "2026-07-01T16:00:30.000000+00:00"
+    assert seen[1][2] == "2026-07-01T04:00:30.000000+00:00"
