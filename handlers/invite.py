@@ -241,15 +241,17 @@ _HAN = re.compile(r"[\u4e00-\u9fff]")
 _QUESTION_EMOJI = re.compile(r"\[疑问\]|【疑问】|[❓❔]")
 # a WeChat face right after a no ("我不[捂脸]报名了", "不想[捂脸]报名"): the no still stands
 # before the word (`_NO_BEFORE`, r95-8); after a phrase that ended ("不说了[捂脸]报名",
-# "没办法[捂脸]报名") the face is a break, as a comma is, and stays
-_FACE_AFTER_NO = re.compile(r"([不没别勿莫][有想要用能会再]?|取消|放弃|退出)"
-                            r"(?:[\[【][^\[\]【】\s]{1,12}[\]】])+"
+# "没办法[捂脸]报名") the face is a break, as a comma is, and stays; so after 要不 (「我要不
+# [捂脸]报名吧」, how about)
+_FACE_AFTER_NO = re.compile(r"((?:(?<!要)不|[没别勿莫])[有想要用能会再]?|取消|放弃|退出)"
+                            r"(?:\[[^\[\]\s]{1,12}\])+"  # (not 【】: 「别【错过】报名」 says no)
                             r"(?![我俺咱])")  # (not "不[捂脸]我要报名": the writer begins again)
-# polite phrases that say no to nothing; words that end in a no's character and are none:
-# 特别 (especially: 「我特别想报名」), 区别 分别 个别 …, 要不(然) (how about: 「要不报名吧」; not
-# 要不要, which asks)
-_NOT_NO = re.compile("不好意思|没问题|没关系|没错|不错|[特区分个告级类性差识]别|"
-                     "(?<![需还只不])要不(?![要需想])(?:然)?")
+# polite phrases that say no to nothing; words holding a no's character that are none: 特别
+# (especially: 「我特别想报名」; not the 别 of 这个别, 个别人: r102), and beginning a clause
+# 要不(然) (how about: 「要不报名吧」; not 要不要, which asks, nor 我要不报名, will not) and
+# (只)不过 (but: 「不过我想报名」)
+_NOT_NO = re.compile(r"不好意思|没问题|没关系|没错|不错|特别|"
+                     r"(?:^|(?<=[\W_]))(?:要不(?![要需想])(?:然)?|只?不过)")
 # members asking at once (a new post, a burst in the group) get one hint between them
 _HINT_GUARD = timedelta(seconds=20)
 
@@ -321,8 +323,7 @@ class Invite(Handler[Config]):
             return Reading.NOTHING
         if trimmed(norm) in self._exact:
             return Reading.SIGN_UP
-        if _question_and_answer(norm):
-            return Reading.NOTHING
+        norm = _answered_out(norm)  # an FAQ's 「Q：… A：…」: read what is said beside it
         return _reading(_NOT_NO.sub("", _marked(norm)), self._words)
 
     def _takes(self, event: Message, ctx: Context) -> Reading:
@@ -435,16 +436,28 @@ async def _put_to_another(event: Message, ctx: Context) -> bool:
         [ctx.bot_id, *ctx.admins, event.sender.id])
 
 
-def _question_and_answer(norm: str) -> bool:
-    """Whether the message is a question with its answer, as an operator's FAQ post is
-    ("Q：在校生可以报名吗？A：可以的", "问：怎么报名？答：发报名"): nobody asks or signs up
-    in it."""
-    question = _Q_MARK.search(norm)
-    return question is not None and _A_MARK.search(norm, question.end()) is not None
+def _answered_out(norm: str) -> str:
+    """The message without the questions posted with their answers, as an operator's FAQ
+    post is ("Q：在校生可以报名吗？A：可以的", "问：怎么报名？答：发报名"): a question mark, then
+    its answer's mark and what follows it to the sentence's end. Nobody asks or signs up in
+    those; what is said beside them is read ("我要报名！刚看到Q：…A：…", r102-4)."""
+    start = 0
+    while (question := _Q_MARK.search(norm, start)) is not None:
+        answer = _A_MARK.search(norm, question.end())
+        if answer is None:
+            break
+        stop = _FULL_STOP.search(norm, answer.end())
+        end = stop.end() if stop is not None else len(norm)
+        norm, start = norm[:question.start()] + norm[end:], question.start()
+    return norm
 
 
-_Q_MARK = re.compile(r"(?:(?<![a-z0-9])q|(?<!请)问)\d*\s*:")  # (normalized: "：" is ":")
-_A_MARK = re.compile(r"(?:(?<![a-z0-9])a|答)\d*\s*:")
+# (normalized: "：" is ":", "？" is "?")
+_Q_MARK = re.compile(r"(?:(?<![a-z0-9])q(?:uestion)?\d*\s*[:.、]|问题?\d*\s*[:、]|"
+                     r"[【\[]问[】\]])")
+_A_MARK = re.compile(r"(?:(?<![a-z0-9])a(?:nswer)?\d*\s*[:.、]|(?:答案?|回复)\d*\s*[:、]|"
+                     r"[【\[]答[】\]])")
+_FULL_STOP = re.compile(r"[.!;。！；\n]")  # (a question mark in an answer goes on: "A：可以？")
 
 
 def _marked(norm: str) -> str:
