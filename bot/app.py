@@ -220,6 +220,7 @@ class Bot:
         await self.after_turns()
         if self.accounts is not None:
             await self.accounts.release()
+        self._delivery.stop()
         await self._release()
 
     async def _release(self) -> None:

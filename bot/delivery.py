@@ -113,6 +113,10 @@ class Delivery:
         if went:  # what went is known to have gone at once (after a crash, an action still
             await self.store.flush()  # `sending` is taken as uncertain: not sent again)
 
+    def stop(self) -> None:
+        """The bot stops: the drops of its last minute are counted in the log."""
+        self._dropped.settle(None)
+
     async def _drop(self, item: Queued, now: datetime, why: str, note: str) -> None:
         """Drop `item` (audited `<kind>_dropped` with `why`; `note` for a broadcast's
         report), and what depends on it, the same way."""
@@ -491,12 +495,13 @@ class _DropLog:
         elif isinstance(action, Kick):  # (a removal: always)
             log.warning("%s dropped: %s", action, why)
 
-    def settle(self, now: datetime) -> None:
+    def settle(self, now: datetime | None) -> None:
         """Once the minute of the drops is over (at the first run of delivery, or the first
-        drop, after it): how many it dropped in all, when past the last line's count (a
-        flood of 1,500 ended at its 1,024th). Once a minute: drops spread over the runs of
-        a minute, one a run, would write a total each (r101-1)."""
-        if self._minute is None or now.replace(second=0, microsecond=0) == self._minute:
+        drop, after it; None: the bot stops, r103-4): how many it dropped in all, when past
+        the last line's count (a flood of 1,500 ended at its 1,024th). Once a minute: drops
+        spread over the runs of a minute, one a run, would write a total each (r101-1)."""
+        if self._minute is None or (
+                now is not None and now.replace(second=0, microsecond=0) == self._minute):
             return
         if self._count > self._told:
             log.warning("%d actions dropped within the minute of %s in all; not each is "

@@ -806,11 +806,15 @@ def _source_lines(file: Path) -> tuple[str, ...]:
         found = file.stat()
     except OSError:
         return ()
-    return _read_lines(file, found.st_mtime_ns, found.st_size)
+    if not stat.S_ISREG(found.st_mode):  # (a FIFO put in its place would never end: r103-6)
+        return ()
+    # (a file rewritten within the same size and mtime, `cp -p`, is another inode or ctime)
+    return _read_lines(file, found.st_ino, found.st_ctime_ns, found.st_mtime_ns,
+                       found.st_size)
 
 
 @functools.lru_cache(maxsize=16)
-def _read_lines(file: Path, mtime: int, size: int) -> tuple[str, ...]:
+def _read_lines(file: Path, *version: int) -> tuple[str, ...]:
     try:
         return tuple(file.read_text(encoding="utf-8").splitlines())
     except (OSError, UnicodeDecodeError):

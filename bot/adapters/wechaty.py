@@ -683,12 +683,13 @@ class WechatyGateway:
         self.online.clear()
         if self._bot is not None:
             self._bot.platform(False)
-        for task in list(self._callbacks):
-            if stopping or task not in self._looked_up:
-                task.cancel()
-                if stopping or (read := self._reading.pop(task, None)) is None:
-                    continue
-                self._soon.discard((read[0], _event_id(read[1])))  # (read after the login)
+        cut = {task for task in self._callbacks if stopping or task not in self._looked_up}
+        for task in cut:
+            task.cancel()
+        if not stopping:  # read again after the login, in the order they came (r103-1:
+            for task in [task for task in self._reading if task in cut]:  # not the set's)
+                name, payload = read = self._reading.pop(task)
+                self._soon.discard((name, _event_id(payload)))  # (read after the login)
                 if self._failed_read(*read, "the connection ended while reading it"):
                     self._again.append(read)
         try:
@@ -798,8 +799,18 @@ class WechatyGateway:
         take theirs first (r97-4)."""
         turn = self._line.take()
         task = asyncio.create_task(self._guarded(name, self._in_line(name))(payload, turn))
-        task.add_done_callback(lambda _: turn.end())  # (cancelled before it began: its end)
+        # in `_reading` now: a connection ending before it runs a step reads it again after
+        # the next login (r103-2); and cancelled before it began, its turn ends and it goes
+        # (its own `finally` never runs: r103-3)
+        self._reading[task] = (name, payload)
         self._callbacks.add(task)
+
+        def ended(_: asyncio.Task[None]) -> None:
+            turn.end()
+            self._callbacks.discard(task)
+            self._reading.pop(task, None)
+
+        task.add_done_callback(ended)
 
     def _event_callbacks(self) -> dict[str, Callable[..., Awaitable[None]]]:
         return {
