@@ -241,17 +241,18 @@ _HAN = re.compile(r"[\u4e00-\u9fff]")
 _QUESTION_EMOJI = re.compile(r"\[疑问\]|【疑问】|[❓❔]")
 # a WeChat face right after a no ("我不[捂脸]报名了", "不想[捂脸]报名"): the no still stands
 # before the word (`_NO_BEFORE`, r95-8); after a phrase that ended ("不说了[捂脸]报名",
-# "没办法[捂脸]报名") the face is a break, as a comma is, and stays; so after 要不 (「我要不
-# [捂脸]报名吧」, how about)
-_FACE_AFTER_NO = re.compile(r"((?:(?<!要)不|[没别勿莫])[有想要用能会再]?|取消|放弃|退出)"
+# "没办法[捂脸]报名") the face is a break, as a comma is, and stays; so after 我要不 (「我要不
+# [捂脸]报名吧」, how about; not 主要不, r104)
+_FACE_AFTER_NO = re.compile(r"((?:(?<!我要)不|[没别勿莫])[有想要用能会再]?|取消|放弃|退出)"
                             r"(?:\[[^\[\]\s]{1,12}\])+"  # (not 【】: 「别【错过】报名」 says no)
                             r"(?![我俺咱])")  # (not "不[捂脸]我要报名": the writer begins again)
 # polite phrases that say no to nothing; words holding a no's character that are none: 特别
 # (especially: 「我特别想报名」; not the 别 of 这个别, 个别人: r102), and beginning a clause
-# 要不(然) (how about: 「要不报名吧」; not 要不要, which asks, nor 我要不报名, will not) and
-# (只)不过 (but: 「不过我想报名」)
-_NOT_NO = re.compile(r"不好意思|没问题|没关系|没错|不错|特别|"
-                     r"(?:^|(?<=[\W_]))(?:要不(?![要需想])(?:然)?|只?不过)")
+# 要不(然) (how about, with 吧 呗 试试 after it: 「要不报名吧」; not 要不要, which asks, nor
+# 我要不报名, will not, nor 「要不报名就满了」, or else: r104) and (只)不过 (but: 「不过我想
+# 报名」; not 不过来 不过去 不过问, won't, r104)
+_NOT_NO = re.compile(r"不好意思|没问题|没关系|没错|不错|特别|(?:^|(?<=[\W_]))(?:"
+                     r"要不(?![要需想])(?:然)?(?=[^,.!?;\n]*(?:吧|呗|试试))|只?不过(?![来去问关]))")
 # members asking at once (a new post, a burst in the group) get one hint between them
 _HINT_GUARD = timedelta(seconds=20)
 
@@ -323,7 +324,6 @@ class Invite(Handler[Config]):
             return Reading.NOTHING
         if trimmed(norm) in self._exact:
             return Reading.SIGN_UP
-        norm = _answered_out(norm)  # an FAQ's 「Q：… A：…」: read what is said beside it
         return _reading(_NOT_NO.sub("", _marked(norm)), self._words)
 
     def _takes(self, event: Message, ctx: Context) -> Reading:
@@ -332,10 +332,12 @@ class Invite(Handler[Config]):
         nothing. An admin's @所有人
         announcement is said to everyone: nothing of the writer's ("@所有人 报名截止时间？
         明天中午！"); on WeChat only the owner and admins can send one, so a member's typed
-        「@所有人 我要报名」 is text and signs up."""
+        「@所有人 我要报名」 is text and signs up. So is an admin's question posted with its
+        answer, an FAQ ("Q：在校生可以报名吗？A：可以的"); a member's is read as any message
+        (「我要报名！刚看到Q：…A：…」 signs up: r102, r104)."""
         sender = event.sender.id
-        if event.kind is not Kind.TEXT or ctx.is_bot(sender) or (
-                event.to_everyone and ctx.is_admin(sender)):
+        if event.kind is not Kind.TEXT or ctx.is_bot(sender) or (ctx.is_admin(sender) and (
+                event.to_everyone or _question_and_answer(ctx.normalized))):
             return Reading.NOTHING
         reading = self.reading(ctx.normalized)
         if reading is Reading.QUESTION and (self.config.hint is None
@@ -436,28 +438,18 @@ async def _put_to_another(event: Message, ctx: Context) -> bool:
         [ctx.bot_id, *ctx.admins, event.sender.id])
 
 
-def _answered_out(norm: str) -> str:
-    """The message without the questions posted with their answers, as an operator's FAQ
-    post is ("Q：在校生可以报名吗？A：可以的", "问：怎么报名？答：发报名"): a question mark, then
-    its answer's mark and what follows it to the sentence's end. Nobody asks or signs up in
-    those; what is said beside them is read ("我要报名！刚看到Q：…A：…", r102-4)."""
-    start = 0
-    while (question := _Q_MARK.search(norm, start)) is not None:
-        answer = _A_MARK.search(norm, question.end())
-        if answer is None:
-            break
-        stop = _FULL_STOP.search(norm, answer.end())
-        end = stop.end() if stop is not None else len(norm)
-        norm, start = norm[:question.start()] + norm[end:], question.start()
-    return norm
+def _question_and_answer(norm: str) -> bool:
+    """Whether the message holds a question with its answer, as an operator's FAQ post does
+    ("Q：在校生可以报名吗？A：可以的", "问：怎么报名？答：发报名", 【问】…【答】…)."""
+    question = _Q_MARK.search(norm)
+    return question is not None and _A_MARK.search(norm, question.end()) is not None
 
 
-# (normalized: "：" is ":", "？" is "?")
+# (normalized: "：" is ":")
 _Q_MARK = re.compile(r"(?:(?<![a-z0-9])q(?:uestion)?\d*\s*[:.、]|问题?\d*\s*[:、]|"
                      r"[【\[]问[】\]])")
 _A_MARK = re.compile(r"(?:(?<![a-z0-9])a(?:nswer)?\d*\s*[:.、]|(?:答案?|回复)\d*\s*[:、]|"
                      r"[【\[]答[】\]])")
-_FULL_STOP = re.compile(r"[.!;。！；\n]")  # (a question mark in an answer goes on: "A：可以？")
 
 
 def _marked(norm: str) -> str:
