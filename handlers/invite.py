@@ -248,11 +248,13 @@ _FACE_AFTER_NO = re.compile(r"((?:(?<!我要)不|[没别勿莫])[有想要用能
                             r"(?![我俺咱])")  # (not "不[捂脸]我要报名": the writer begins again)
 # polite phrases that say no to nothing; words holding a no's character that are none: 特别
 # (especially: 「我特别想报名」; not the 别 of 这个别, 个别人: r102), and beginning a clause
-# 要不(然) (how about, with 吧 呗 试试 after it: 「要不报名吧」; not 要不要, which asks, nor
-# 我要不报名, will not, nor 「要不报名就满了」, or else: r104) and (只)不过 (but: 「不过我想
-# 报名」; not 不过来 不过去 不过问, won't, r104)
-_NOT_NO = re.compile(r"不好意思|没问题|没关系|没错|不错|特别|(?:^|(?<=[\W_]))(?:"
-                     r"要不(?![要需想])(?:然)?(?=[^,.!?;\n]*(?:吧|呗|试试))|只?不过(?![来去问关]))")
+# 要不(然) (how about, with 吧 呗 试试 within six words or faces after it, no 就 between:
+# 「要不报名吧」; not 要不要, which asks, nor 我要不报名, will not, nor 「要不报名就满了(呗)」,
+# or else: r104, r105; a bounded look, r105-1) and (只)不过 (but: 「不过我想报名」; not 不过来
+# 不过去 不过问 不过早, won't: r104, r105)
+_NOT_NO = re.compile(r"不好意思|没问题|没关系|没错|不错|特别|(?:^|(?<=[\W_]))(?:要不(?![要需想])"
+                     r"(?:然)?(?=(?:(?!就)[^\W_]|\[[^\[\]\s]{1,12}\]){0,6}(?:吧|呗|试试))|"
+                     r"只?不过(?![来去问关早]))")
 # members asking at once (a new post, a burst in the group) get one hint between them
 _HINT_GUARD = timedelta(seconds=20)
 
@@ -439,15 +441,18 @@ async def _put_to_another(event: Message, ctx: Context) -> bool:
 
 
 def _question_and_answer(norm: str) -> bool:
-    """Whether the message holds a question with its answer, as an operator's FAQ post does
-    ("Q：在校生可以报名吗？A：可以的", "问：怎么报名？答：发报名", 【问】…【答】…)."""
-    question = _Q_MARK.search(norm)
+    """Whether the message is a question with its answer, as an operator's FAQ post is: a
+    line beginning with a question's mark, and an answer's mark after it ("Q：在校生可以报名
+    吗？A：可以的", "问：怎么报名？答：发报名", 【问】…【答】…, a title line first). Not marks
+    met on the way (「我也报名！刚看到Q：…A：…」, a link's q. and a.: r105-4)."""
+    question = _FAQ_LINE.search(norm)
     return question is not None and _A_MARK.search(norm, question.end()) is not None
 
 
 # (normalized: "：" is ":")
 _Q_MARK = re.compile(r"(?:(?<![a-z0-9])q(?:uestion)?\d*\s*[:.、]|问题?\d*\s*[:、]|"
                      r"[【\[]问[】\]])")
+_FAQ_LINE = re.compile(rf"(?:^|\n)\s*请?(?:{_Q_MARK.pattern})")
 _A_MARK = re.compile(r"(?:(?<![a-z0-9])a(?:nswer)?\d*\s*[:.、]|(?:答案?|回复)\d*\s*[:、]|"
                      r"[【\[]答[】\]])")
 
