@@ -119,3 +119,10 @@ def test_r105_holds_an_admins_question_and_answer_check_is_linear() -> None:
         start = time.perf_counter()
         _question_and_answer(normalize(text))
         assert time.perf_counter() - start < 0.3
+
+
+def test_yaobu_jiu_right_after_it_is_still_how_about() -> None:
+    """(the look for 吧 stops at a 就 between, 「要不报名就满了呗」, but not at one right after
+    要不: 「要不就报名吧」, how about just signing up)"""
+    assert _reading("要不就报名吧") is Reading.SIGN_UP
+    assert _reading("要不报名就晚了呗") is not Reading.SIGN_UP
