@@ -116,6 +116,9 @@ _CLAUSE_AT_MOST = 256  # of a long clause, what is this far from the word is not
 # A no that says "not yet" ("我还没报名", "没有报名"), not a refusal: a later clause that holds
 # the word plainly ("我还没报名，现在报名") signs up.
 _NOT_YET = re.compile(r"没有?[^不别勿莫]{0,3}$")
+# asking how to get on ("怎么办", "咋办", "怎么弄"; not "怎么办都行", any way will do)
+_WHAT_NOW = re.compile(r"(?:(?:怎么|咋|如何)(?:办|弄|搞)|怎么回事)(?![都也])|"
+                       r"what (?:now|should i do)")
 # Asking for the sign-up: "我要报名", "我想报名", "帮我报名", "报名！" (checked after a no).
 _WANTS = re.compile(r"(?:(?<![需还只])要|想|帮我|给我|替我|我来)$|"
                     r"\b(?:want to|wanna|let me|i'?ll|please)\W*$")
@@ -572,6 +575,8 @@ def _reading(norm: str, words: WordMatcher[str]) -> Reading:
             done = True  # "报名", "我报名", "报名以后请拉我进群"
     if verdict and done:
         return Reading.SIGN_UP
+    if not_yet and _WHAT_NOW.search(norm):  # "我没报名上，怎么办": not in yet, and asking how
+        return Reading.QUESTION  # to be (r100-8): the hint says how
     return Reading.QUESTION if asked and not refused else Reading.NOTHING
 
 

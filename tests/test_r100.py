@@ -119,14 +119,12 @@ def test_r100_7_a_face_after_meiyou_or_in_full_width_brackets(text: str) -> None
     assert _reading(text) is not Reading.SIGN_UP
 
 
-@pytest.mark.xfail(strict=True, reason="r100 finding 8 (MEDIUM, old; the face form a "
-                   "regression of 87f29cd): a failed sign-up told, then asked what to do, "
-                   "is nothing")
 @pytest.mark.parametrize("text", ["我没报名上，怎么办", "我没报名上，咋办啊",
                                   "我没[捂脸]报名上，怎么办", "没能[捂脸]报名上，怎么办"])
 def test_r100_8_not_signed_up_and_asking_what_to_do_is_heard(text: str) -> None:
-    """NOTHING (the face forms SIGN_UP on 455410f): 没 before the word is a "not yet" and
-    the question in the clause without the word is never read, so the member who tried
+    """(fixed: a "not yet" with 怎么办 咋办 怎么弄 in the message is a question, and the hint
+    says how) NOTHING (the face forms SIGN_UP on 455410f): 没 before the word is a "not
+    yet" and the question in the clause without the word was never read, so the member who tried
     and failed gets neither the invitation nor the hint (「没报名成功怎么办」, one clause,
     is a question)."""
     assert _reading(text) is not Reading.NOTHING
@@ -179,3 +177,10 @@ def test_r102_emphasis_in_full_width_brackets_is_no_face() -> None:
     not to miss it, read as the writer's no; 455410f read it as 4c48a0c^ does)"""
     assert _reading("别【错过】报名哦") is not Reading.NOTHING
     assert _reading("不[捂脸]报名") is Reading.NOTHING
+
+
+@pytest.mark.parametrize(("text", "read"), [
+    ("我没报名，怎么办都行", Reading.NOTHING), ("我不报名，怎么办", Reading.NOTHING),
+    ("没报名上的同学私聊我", Reading.NOTHING), ("我没报名上", Reading.NOTHING)])
+def test_r100_8_only_a_not_yet_asking_how_is_a_question(text: str, read: Reading) -> None:
+    assert _reading(text) is read
