@@ -257,7 +257,7 @@ _FACE_AFTER_NO = re.compile(r"((?:(?<!我要)不|[没别勿莫])[有想要用能
 # (but: 「不过我想报名」; not 不过来 不过去 不过问 不过早, won't: r104, r105)
 _NOT_NO = re.compile(r"不好意思|没问题|没关系|没错|不错|特别|(?:^|(?<=[\W_]))(?:要不(?![要需想])"
                      r"(?:然)?(?=就?(?:(?!就)[^\W_]|\[[^\[\]\s]{1,12}\]){0,6}(?:吧|呗|试试))|"
-                     r"只?不过(?![来去问关早]))")
+                     r"只?不过(?![来去问关]|早(?![就先上晨些])))")
 # members asking at once (a new post, a burst in the group) get one hint between them
 _HINT_GUARD = timedelta(seconds=20)
 
@@ -445,9 +445,11 @@ async def _put_to_another(event: Message, ctx: Context) -> bool:
 
 def _question_and_answer(norm: str) -> bool:
     """Whether the message is a question with its answer, as an operator's FAQ post is: a
-    line beginning with a question's mark, and an answer's mark after it ("Q：在校生可以报名
-    吗？A：可以的", "问：怎么报名？答：发报名", 【问】…【答】…, a title line first). Not marks
-    met on the way (「我也报名！刚看到Q：…A：…」, a link's q. and a.: r105-4)."""
+    question's mark opening the message or after a title, a number or a bullet (a space or
+    a mark before it: normalizing made the lines one), and an answer's mark after it
+    ("Q：在校生可以报名吗？A：可以的", "问：怎么报名？答：发报名", 【问】…【答】…, "常见问题
+    1、Q：…": r106-1). Not a mark inside a word or a link (「我也报名！刚看到Q：…A：…」,
+    https://q.example.com/a.html: r105-4)."""
     question = _FAQ_LINE.search(norm)
     return question is not None and _A_MARK.search(norm, question.end()) is not None
 
@@ -455,7 +457,7 @@ def _question_and_answer(norm: str) -> bool:
 # (normalized: "：" is ":")
 _Q_MARK = re.compile(r"(?:(?<![a-z0-9])q(?:uestion)?\d*\s*[:.、]|问题?\d*\s*[:、]|"
                      r"[【\[]问[】\]])")
-_FAQ_LINE = re.compile(rf"(?:^|\n)\s*请?(?:{_Q_MARK.pattern})")
+_FAQ_LINE = re.compile(rf"(?:^|(?<=[^\w/.@]))请?(?:{_Q_MARK.pattern})")
 _A_MARK = re.compile(r"(?:(?<![a-z0-9])a(?:nswer)?\d*\s*[:.、]|(?:答案?|回复)\d*\s*[:、]|"
                      r"[【\[]答[】\]])")
 
@@ -531,6 +533,7 @@ def _reading(norm: str, words: WordMatcher[str]) -> Reading:
     verdict = True
     done = False  # a clause holds the word as the writer's deed, plainly
     not_yet = False  # the clauses so far said only "not yet"
+    yet_at = (0, 0)  # the last "not yet" clause's start and end, unless said to you
     asked = refused = False  # a clause asked about the word; one said no to it
     asking: tuple[int, bool, bool] = (-1, False, False)  # a clause: asks what, asks
     for begin, end, _ in _first_words(norm, words):
@@ -556,6 +559,8 @@ def _reading(norm: str, words: WordMatcher[str]) -> Reading:
                 (_THEN.search(before) and not _RETRY.search(before)):
             only_not_yet = bool(_NOT_YET.search(before)) and not _NO_AFTER.match(after)
             not_yet = (verdict or not_yet) and only_not_yet
+            addressed = _others_named(said)  # (not "你还没报名？怎么搞的", a complaint at
+            yet_at = yet_at if addressed and addressed["you"] else (first, last)  # you: r106-3)
             # "为什么不能报名", "报名不收费吗？" (not "你不报名吗")
             asked = asked or (asks and not _of_others(said, after))
             refused = refused or not (asks or only_not_yet)
@@ -575,9 +580,19 @@ def _reading(norm: str, words: WordMatcher[str]) -> Reading:
             done = True  # "报名", "我报名", "报名以后请拉我进群"
     if verdict and done:
         return Reading.SIGN_UP
-    if not_yet and _WHAT_NOW.search(norm):  # "我没报名上，怎么办": not in yet, and asking how
-        return Reading.QUESTION  # to be (r100-8): the hint says how
+    if not_yet and _what_now_after(norm, *yet_at):  # "我没报名上，怎么办": not in yet, and
+        return Reading.QUESTION  # asking how to be (r100-8): the hint says how
     return Reading.QUESTION if asked and not refused else Reading.NOTHING
+
+
+def _what_now_after(norm: str, first: int, last: int) -> bool:
+    """Whether the clause norm[first:last] or the one after it asks what to do (`_WHAT_NOW`),
+    not a sentence about something else further on (r106-3)."""
+    if first == last:
+        return False
+    after = _CLAUSES.search(norm, last + 1, last + _CLAUSE_AT_MOST)
+    return _WHAT_NOW.search(norm, first, after.start() if after else
+                            min(len(norm), last + _CLAUSE_AT_MOST)) is not None
 
 
 def _talk_of_it(before: str, after: str, asked: bool = False) -> bool:
