@@ -765,7 +765,7 @@ def hint_for(source_line: str) -> str | None:
     """What is wrong with one line of YAML that looks right to a person, if anything."""
     if source_line[:len(source_line) - len(source_line.lstrip())].count("\t"):
         return "a tab in the indentation: YAML indents with spaces only"
-    code = _COMMENT.sub("", _QUOTED.sub('""', source_line))
+    code = _code_of(source_line)
     if odd := _ODD_SPACE.search(code):
         char = odd.group(1)
         name = _ODD_SPACES.get(char, "an invisible space")
@@ -799,9 +799,15 @@ def quoted_on(where: Where, word: str) -> bool:
     return re.search(rf"(?<![\w'\"]){re.escape(word)}(?![\w'\"])", blank) is None
 
 
+def _code_of(line: str) -> str:
+    """A YAML line without its quoted texts and its comment: what is written bare."""
+    return _COMMENT.sub("", _QUOTED.sub('""', line))
+
+
 def _source_lines(file: Path) -> tuple[str, ...]:
-    """The lines of a config file, read once for all its warnings (as long as it is
-    unchanged): a file of 10,000 quoted switch words was read 10,000 times (r101-2)."""
+    """The lines of an input file, read once for all its warnings and hints (as long as it
+    is unchanged): a file of 10,000 quoted switch words was read 10,000 times (r101-2). A
+    FIFO or a device is never read: it may never end."""
     try:
         found = file.stat()
     except OSError:
@@ -824,17 +830,9 @@ def _read_lines(file: Path, *version: int) -> tuple[str, ...]:
 def hinted(problems: list[Problem]) -> list[Problem]:
     """The problems, each with a hint when its line has a full-width colon in a key's place
     or a tab in its indentation (syntax errors carry theirs already)."""
-    sources: dict[Path, list[str]] = {}
     result = []
     for problem in problems:
-        file, line = problem.where.file, problem.where.line
-        if file not in sources:
-            try:  # (a FIFO or a device is never read for a hint: it may never end)
-                sources[file] = file.read_text(encoding="utf-8").splitlines() \
-                    if file.is_file() else []
-            except (OSError, UnicodeDecodeError):
-                sources[file] = []
-        lines = sources[file]
+        lines, line = _source_lines(problem.where.file), problem.where.line
         source = lines[line - 1] if 0 < line <= len(lines) else ""
         hint = hint_for(source) if source else None
         if hint and not problem.message.startswith("YAML syntax"):
@@ -853,7 +851,7 @@ def _as_spelled(message: str, source_line: str) -> str:
         return message
     word = found.group(1)
     spellings = set(re.findall(rf"(?i)(?<![\w'\"]){word}(?![\w'\"])",
-                               _COMMENT.sub("", _QUOTED.sub('""', source_line))))
+                               _code_of(source_line)))
     if len(spellings) != 1 or word in spellings:  # (`[TRUE, true]`: which one is not known)
         return message
     written = spellings.pop()
