@@ -691,14 +691,17 @@ _BEFORE_ITS_ASK = re.compile("(?:已经|刚才|刚刚|怎么|什么时候)[^,。
 _WHO_BEFORE_ITS_ASK = re.compile("谁|哪|请问")
 _WHOM_IT_REACHES = re.compile(f"您|客服|{_SURNAME}?(?:{_CLASS_ROLES})")  # (王老师 too)
 # ...or a sentence that speaks to one holder of a class role at its start (老师，王老师好，
-# 班主任：) asks that person to reach the writer (私聊我, 加我), whom it is to answer: a
-# parent's 「老师，孩子请假了，有事私聊我」 (r63 finding 2). Not to all who want (需要的私聊,
+# 班主任：, 班主任老师，, @王老师 and a space: r75 finding 7) asks that person to reach
+# the writer (私聊我, 加我), whom it is to answer: a parent's
+# 「老师，孩子请假了，有事私聊我」 (r63 finding 2). Not to all who want (需要的私聊,
 # 感兴趣私聊我), whom an ad asks whoever it speaks to, nor another channel (进群, 加V), nor
 # to 家长, each parent in a class's group, as a tutoring ad speaks to them (家长，暑假班开课了).
 # Only the few a parent speaks to (not 群主 学姐 学校 物业, whom an ad opens with: 「群主，打扰
 # 了，私聊我」), only about the parent's child, and only for 有事 (「老师，暑假班开课了，私聊我
 # 报名」 and 「…，有事私聊我」 are an ad's: review s42 r75 findings 2 and 4)
-_ADDRESSED = re.compile(rf"\s*(?:(?:{_SURNAME})?老师|班主任|辅导员|班长)(?:您?好)?[,:]")
+_ADDRESSED = re.compile(rf"\s*(?:@(?={_SURNAME}?老师))?"
+                        rf"(?:(?:{_SURNAME})?老师|(?:班主任|辅导员|班长)(?:老师)?)"
+                        rf"(?:您?好)?(?:[,:]|(?<=老师)\s)")
 _WRITERS_REACH = re.compile("加我|私我|私聊|私信|私讯")  # (`_ASKED`'s, 我 after them aside)
 _FOR_A_MATTER = "有事"
 _A_CHILD = re.compile("孩子|小孩|宝宝|儿子|女儿")
@@ -707,9 +710,9 @@ _WHOEVER = re.compile("的|感兴趣|有意|想|需要")
 # invitation to one (「招募宝妈，零基础，可以私聊老师」) may be the way to its writer, unless
 # it names the holder (私聊李老师), while one to any other role is to someone else (`a_role_at`)
 # (so are 学院 学校 办公室 家长 委员, and a title by name only as 李老师, not 王组长: review s42
-# r75 finding 5)
+# r75 finding 5), 我们 or 我们的 before it too (私聊我们班主任: finding 7)
 _TITLES = "老师|组长|助教|学长|学姐|群主|管理员|学院|学校|办公室|家长|委"
-_SOMEONE_ELSE = re.compile(f"{_SURNAME}老师|(?!{_TITLES})(?:{_CLASS_ROLES})")
+_SOMEONE_ELSE = re.compile(f"(?:我们的?)?(?:{_SURNAME}老师|(?!{_TITLES})(?:{_CLASS_ROLES}))")
 
 
 def a_role_at(said: str, at: int) -> bool:

@@ -64,15 +64,27 @@ def test_a_traditional_persona_main_found_is_still_found(text: str) -> None:
     assert find_contacts(text)
 
 
-# finding 7: common forms of what h72 claims to clear stay flagged (not regressions)
-@pytest.mark.xfail(strict=True, reason="r75 finding 7: 班主任老师， / @王老师 addresses and "
-                   "私聊我们班主任 are not read as h72's claimed forms")
+# finding 7: common forms of what h72 claims to clear: a role with 老师 after it, an @ before
+# the teacher, 我们 before the role
 @pytest.mark.parametrize("text", [
     f"{ENTRY}\n班主任老师，孩子请假了，有事私聊我", f"{ENTRY}\n@王老师 孩子请假了，有事私聊我"])
 def test_a_parent_s_ask_to_the_teacher_in_common_forms_is_chat(text: str) -> None:
     assert find_contacts(text) == []
 
 
-@pytest.mark.xfail(strict=True, reason="r75 finding 7: 私聊我们班主任 is not read as a role")
 def test_a_community_call_naming_our_head_teacher_is_none() -> None:
     assert severities("家委会招募宝妈，无需经验，可以私聊我们班主任") == set()
+
+
+@pytest.mark.parametrize("text", [
+    f"{ENTRY}\n@所有人 孩子请假了，有事私聊我", f"{ENTRY}\n王老师 暑假班开课了，有事私聊我"])
+def test_an_ask_to_all_or_about_no_child_is_still_found(text: str) -> None:
+    """Only a teacher addressed (a role, 老师 after it, an @ before the name) about a child."""
+    assert find_contacts(text)
+
+
+@pytest.mark.parametrize("text", [
+    "招募宝妈，无需经验，可以私聊我们", "招募宝妈，无需经验，可以私聊我们老师"])
+def test_our_own_unnamed_teacher_may_be_the_writer(text: str) -> None:
+    """我们 alone, or a title a business gives itself (老师): the way to the writer."""
+    assert severities(text)
