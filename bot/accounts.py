@@ -27,11 +27,11 @@ import logging
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable
 from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot import commands, friendships, invitations
+from bot import commands, friendships, invitations, prompts
 from bot.adapters.base import (
     Disconnected,
     Gateway,
@@ -44,7 +44,7 @@ from bot.clock import Clock
 from bot.commands import Command
 from bot.config import Deployment
 from bot.delivery import Delivery
-from bot.events import Event, GroupRenamed
+from bot.events import Event, GroupRenamed, Message
 from bot.groups import GroupDirectory
 from bot.leases import Leases
 from bot.metrics import Metrics
@@ -155,6 +155,23 @@ class Accounts:
         """The event's key among the seen ones: across accounts (bot/standby.py), else its
         message id under this account's name."""
         return self.standby.key(event) or (seen_id and f"{self.account}:{seen_id}")
+
+    def read(self, event: Event) -> Event | None:
+        """The event as the bot reads it among its accounts: another account's own post in a
+        group is the bot's, not a member's (kept as what the bot said, bot/prompts.py: a
+        member's answer to it is an answer; None: nothing to handle), and a mention of any
+        account mentions the bot."""
+        if not self.ids or not isinstance(event, Message) or event.group is None:
+            return event
+        if self._is_bot(event.sender.id):
+            prompts.bot_said(self._store, event.group, event.at, event.text)
+            return None
+        if not event.mentions_bot and any(map(self._is_bot, event.mentions)):
+            return replace(event, mentions_bot=True)
+        return event
+
+    def _is_bot(self, member: str) -> bool:
+        return member == self._gateway.self_id or member in self.ids
 
     async def stand_by(self, event: Event, key: str | None) -> bool:
         """Whether another account serves the event's group: then the event is kept (till

@@ -17,7 +17,6 @@ import random
 import re
 import threading
 from collections.abc import AsyncIterator, Callable, Coroutine, Mapping, Sequence
-from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -31,7 +30,6 @@ from bot import (
     instance,
     invitations,
     media,
-    prompts,
     roster,
     sanitize,
     schema,
@@ -593,13 +591,11 @@ class Bot:
                              f"{'leave' if isinstance(event, MemberLeft) else 'join'} ({exc})")
 
     async def _handle(self, event: Event, key: str | None) -> None:
-        if self.accounts is not None and self.accounts.ids and isinstance(event, Message) \
-                and event.group is not None:
-            if self.is_bot(event.sender.id):  # another account's own post: the bot's
-                prompts.bot_said(self.store, event.group, event.at, event.text)  # an answer
+        if self.accounts is not None:
+            read = self.accounts.read(event)  # (another account's own post: the bot's)
+            if read is None:
                 return
-            if not event.mentions_bot and any(map(self.is_bot, event.mentions)):
-                event = replace(event, mentions_bot=True)  # any account mentioned: the bot
+            event = read
         async with self._turn, self.store.transaction():
             if key is not None and not await seen.first_time(self.store, key, event.at):
                 log.info("dropped duplicate %s %s", type(event).__name__, key)

@@ -149,3 +149,18 @@ async def test_members_answering_the_old_holders_prompt_are_no_raid(accounts: Ac
         await accounts.say("r1", "已阅读并同意遵守群规", to=("b",), sender=member)
     await accounts.advance(timedelta(seconds=10), only=("b",))
     assert accounts.texts("r1", "b") == []
+
+
+async def test_another_account_s_post_is_no_member_s_message(accounts: Accounts) -> None:  # noqa: F811
+    # Its own post reaches the serving account as any member's would: it is the bot's
+    # (Accounts.read), neither counted as a member's message nor answered.
+    _, b = await _a_serves_and_b_stands_by(accounts)
+    await accounts.advance(TAKEOVER * 2, only=("b",))  # a stalls: b takes r1 over
+    assert await holder(accounts, "r1") == "b"
+    await b.feed(Message(accounts.clock.now(), "r1", Member("wxid_a", "a"), KEYWORD,
+                         id="b-after"))
+    await accounts.say("r1", KEYWORD, to=("b",), sender="carol")
+    await b.store.flush()
+    await accounts.advance(timedelta(seconds=10), only=("b",))
+    assert await b.store.all("SELECT DISTINCT member FROM activity") == [("carol",)]
+    assert accounts.texts("r1", "b") == [REPLY]  # carol's answered, not a's
