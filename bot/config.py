@@ -989,7 +989,7 @@ def load(root: Path, registry: Registry, running: Settings | None = None,
     elif (wrong := database_problem(storage)) is not None:
         problems.append(located.problem(("storage",), wrong))
     warnings += [located.problem(path, warning) for path, leaf in _leaves(settings)
-                 for warning in _warnings_of(leaf, partial(located.where, path))]
+                 for warning in _warnings_of(leaf, partial(located.quoted, path))]
     problems.extend(located.problem(path, wrong) for path, wrong in _account_clashes(settings))
     warnings += [located.problem(("storage",), f"the environment variable {name} is not set"
                                  " (the bot cannot connect without it)")
@@ -1492,14 +1492,14 @@ _BESIDE_KINDS = {"wal": "write-ahead log", "shm": "shared-memory index",
                  "journal": "rollback journal"}
 
 
-def _warnings_of(leaf: Any, where: Callable[[], Where]) -> list[str]:
-    """The warnings of one value in a config (see _leaves), written `where` says (asked only
-    for a switch word: most loads need no line). A switch word the operator put in quotes
-    (`empty: 'off'`) is meant as the word: not warned of (r96-2; the loader reads `off` and
-    `'off'` alike, so its line tells)."""
+def _warnings_of(leaf: Any, quoted: Callable[[], bool]) -> list[str]:
+    """The warnings of one value in a config (see _leaves); `quoted`: whether it was written
+    as a text (asked only for a switch word: most loads need no place). A switch word the
+    operator put in quotes (`empty: 'off'`) is meant as the word: not warned of (r96-2,
+    r101-4: `Located.quoted`)."""
     if isinstance(leaf, Pattern):
         return [f"{as_written(leaf.pattern)}: {warning}" for warning in leaf.warnings]
-    if isinstance(leaf, Note) and leaf.switch and yamlfile.quoted_on(where(), leaf.switch):
+    if isinstance(leaf, Note) and leaf.switch and quoted():
         return []
     return list(leaf.warnings) if isinstance(leaf, (OneOff, ContactId, Note)) else []
 
@@ -1685,7 +1685,7 @@ def _build_type(name: str, raw: Mapping[str, Located], broken: set[str], registr
                                             wrong + _if_default(section, path)))
             else:
                 warnings.extend(Problem(_origin(section, path), at, text)
-                                for text in _warnings_of(leaf, partial(_origin, section, path)))
+                                for text in _warnings_of(leaf, partial(_quoted, section, path)))
         try:
             handlers.append(cls(config))
             built.append(section)
@@ -1717,6 +1717,10 @@ def _origin(section: _Section, path: KeyPath) -> Where:
         if where is not None:
             return where
     return section.header
+
+
+def _quoted(section: _Section, path: KeyPath) -> bool:
+    return section.origin is not None and section.origin.quoted(path)
 
 
 def _listed_twice(handlers: list[Any], located: Located) -> Problem | None:
@@ -1793,6 +1797,9 @@ class _Written:
         line = self.located.lines.get((*self.at, *path))
         return None if line is None else Where(self.located.file, line)
 
+    def quoted(self, path: KeyPath) -> bool:
+        return self.located.quoted((*self.at, *path))
+
 
 @dataclass
 class _Merge:
@@ -1851,9 +1858,19 @@ class _Merge:
         return InputError([Problem(self.where(path), (*self.at, *path), message)])
 
     def get(self, path: KeyPath) -> Where | None:
-        """Where the merged value at `path` was written: by the child (`rules`[N] as
-        `+rules`[N - the inherited entries]), else where it was inherited from, unless the
-        child replaced a value that held it."""
+        """Where the merged value at `path` was written (`written`)."""
+        found = self.written(path)
+        return found[0].get(found[1]) if found is not None else None
+
+    def quoted(self, path: KeyPath) -> bool:
+        """Whether the merged value at `path` is a switch word written as a text."""
+        found = self.written(path)
+        return found is not None and found[0].quoted(found[1])
+
+    def written(self, path: KeyPath) -> tuple[_Written, KeyPath] | None:
+        """The settings that wrote the merged value at `path`, and its path in them: the
+        child (`rules`[N] as `+rules`[N - the inherited entries]), else the inherited ones,
+        unless the child replaced a value that held it."""
         written: KeyPath | None = path
         for old, new, offset in self.extended:
             if path[:len(new)] == new:
@@ -1865,7 +1882,8 @@ class _Merge:
                 else:  # an inherited entry of the list
                     written = None
                 break
-        found = self.origin.get(written) if written is not None else None
-        if found is None and self.inherited is not None and not self.replaced_below(path):
-            found = self.inherited.get(path)
-        return found
+        if written is not None and self.origin.get(written) is not None:
+            return self.origin, written
+        if self.inherited is not None and not self.replaced_below(path):
+            return self.inherited.written(path)
+        return None

@@ -71,31 +71,50 @@ def format_path(path: KeyPath) -> str:
     return text
 
 
-class Located:
-    """Loaded YAML data plus the line of every key path in it.
+@dataclass(frozen=True, slots=True)
+class Places:
+    """Where the values of a file were written: the line of every key path, and the key
+    paths of the switch words written quoted or as a block (`empty: 'off'`: the text, not a
+    switch; YAML reads `off` and `'off'` alike, its node's style tells them apart)."""
 
-    The lines of a file read the fast way (`_plain_data`) are worked out only when asked
+    lines: Mapping[KeyPath, int]
+    quoted: frozenset[KeyPath] = frozenset()
+
+
+class Located:
+    """Loaded YAML data plus where every key path in it was written (`Places`).
+
+    The places of a file read the fast way (`_plain_data`) are worked out only when asked
     for (a warning or an error needs a place), by reading the same text again the way that
     notes them: most loads need none."""
 
-    __slots__ = ("_lines", "_loader", "_text", "data", "file", "notes")
+    __slots__ = ("_loader", "_places", "_text", "data", "file", "notes")
 
-    def __init__(self, data: Any, file: Path, lines: Mapping[KeyPath, int] | None = None, *,
+    def __init__(self, data: Any, file: Path, places: Places | None = None, *,
                  text: str = "", loader: type[yaml.SafeLoader] | None = None,
                  notes: tuple[Problem, ...] = ()) -> None:
         self.data = data
         self.file = file
-        self._lines = lines
+        self._places = places
         self._text = text
         self._loader = loader
         self.notes = notes  # what the file says that YAML reads otherwise than meant (slips)
 
     @property
-    def lines(self) -> Mapping[KeyPath, int]:
-        if self._lines is None:
-            self._lines = _lines_of(self._text, self.file, self._loader or Loader)
+    def places(self) -> Places:
+        if self._places is None:
+            self._places = _places_of(self._text, self.file, self._loader or Loader)
             self._text = ""
-        return self._lines
+        return self._places
+
+    @property
+    def lines(self) -> Mapping[KeyPath, int]:
+        return self.places.lines
+
+    def quoted(self, path: KeyPath) -> bool:
+        """Whether the value at `path` is a switch word written as a text: quoted
+        (`'off'`) or as a block."""
+        return path in self.places.quoted
 
     def where(self, path: KeyPath) -> Where:
         """The line of the deepest part of `path` that exists in the file."""
@@ -283,7 +302,7 @@ def _parse(text: str, file: Path, loader_class: type[yaml.SafeLoader]) -> Locate
     finally:
         if loader is not None:
             loader.dispose()
-    return Located(data, file, builder.lines, notes=slips(text, file))
+    return Located(data, file, builder.places(), notes=slips(text, file))
 
 
 @dataclass(frozen=True, slots=True)
@@ -293,7 +312,7 @@ class _Parsed:
     text: str
     loader: type[yaml.SafeLoader]
     data: bytes  # pickled: each parse gets data of its own, whatever its reader does to it
-    lines: Mapping[KeyPath, int] | None  # (None: worked out when asked for, from the text)
+    places: Places | None  # (None: worked out when asked for, from the text)
     notes: tuple[Problem, ...]
 
     @property
@@ -323,14 +342,14 @@ class _Kept:
             if parsed is None or parsed.loader is not loader or parsed.text != text:
                 return None
             self._files.move_to_end(file)
-        return Located(pickle.loads(parsed.data), file, parsed.lines,
-                       text=text if parsed.lines is None else "", loader=loader,
+        return Located(pickle.loads(parsed.data), file, parsed.places,
+                       text=text if parsed.places is None else "", loader=loader,
                        notes=parsed.notes)
 
     def put(self, file: Path, text: str, loader: type[yaml.SafeLoader],
             located: Located) -> None:
         parsed = _Parsed(text, loader, pickle.dumps(located.data, pickle.HIGHEST_PROTOCOL),
-                         located._lines, located.notes)
+                         located._places, located.notes)
         with self._lock:
             if (old := self._files.pop(file, None)) is not None:
                 self.size -= old.size
@@ -572,15 +591,15 @@ def _events_to_data(loader: yaml.SafeLoader) -> Any:
     return root
 
 
-def _lines_of(text: str, file: Path, loader_class: type[yaml.SafeLoader]) -> dict[KeyPath, int]:
-    """The line of every key path in `text`, which _plain_data read without them."""
+def _places_of(text: str, file: Path, loader_class: type[yaml.SafeLoader]) -> Places:
+    """Where the values of `text` were written, which _plain_data read without them."""
     loader = loader_class(text)
     try:
         node = loader.get_single_node()
         builder = _Builder(loader, file, anchors=False)
         if node is not None:
             builder.build(node, (), 0, 1)
-        return builder.lines
+        return builder.places()
     finally:
         loader.dispose()
 
@@ -605,8 +624,19 @@ class _Builder:
         self.file = file
         self.anchors = anchors
         self.lines: dict[KeyPath, int] = {}
+        self.quoted: set[KeyPath] = set()  # (`Places.quoted`)
         self.seen: set[int] = set()
         self.repeated = 0
+
+    def places(self) -> Places:
+        return Places(self.lines, frozenset(self.quoted))
+
+    def text(self, node: yaml.ScalarNode, path: KeyPath) -> str:
+        """A text's value, its path noted if it is a switch word not written bare."""
+        value: str = node.value
+        if node.style and value in SWITCHES:
+            self.quoted.add(path)
+        return value
 
     def fail(self, node: yaml.Node, path: KeyPath, message: str) -> InputError:
         return InputError([Problem(Where(self.file, node.start_mark.line + 1), path, message)])
@@ -628,7 +658,7 @@ class _Builder:
         self.lines[path] = node.start_mark.line + 1
         if isinstance(node, yaml.ScalarNode):
             if node.tag == _STR:
-                return node.value
+                return self.text(node, path)
             return self.loader.construct_object(node)
         texts = not self.anchors and depth < MAX_DEPTH  # may its texts be taken as they are?
         if isinstance(node, yaml.SequenceNode):
@@ -636,7 +666,7 @@ class _Builder:
             for i, item in enumerate(node.value):
                 if texts and item.tag == _STR and isinstance(item, yaml.ScalarNode):
                     self.lines[(*path, i)] = item.start_mark.line + 1
-                    items.append(item.value)
+                    items.append(self.text(item, (*path, i)))
                 else:
                     items.append(self.build(item, (*path, i), depth + 1, written))
             return items
@@ -663,7 +693,7 @@ class _Builder:
             merged.discard(key)
             line = key_node.start_mark.line + 1
             if texts and value_node.tag == _STR and isinstance(value_node, yaml.ScalarNode):
-                result[key] = value_node.value
+                result[key] = self.text(value_node, (*path, key))
             else:
                 result[key] = self.build(value_node, (*path, key), depth + 1,
                                          written if repeat else line)
@@ -780,23 +810,6 @@ def hint_for(source_line: str) -> str | None:
     if char is None:
         return None
     return f"full-width '{char}' where YAML needs '{_HALF[char]}' (type it half-width)"
-
-
-def quoted_on(where: Where, word: str) -> bool:
-    """Whether `word` is written in quotes on the line at `where` (`empty: 'off'`), and not
-    bare there too. The parsed value cannot tell: YAML 1.1's switch words are read as the
-    text written, quoted or not. (The line of the value's key: a value written on a line of
-    its own after it is not seen, and stays warned of.)"""
-    lines = _source_lines(where.file)
-    if not 0 < where.line <= len(lines):
-        return False
-    line = lines[where.line - 1]
-    blank = _QUOTED.sub(lambda quoted: " " * len(quoted[0]), line)  # (a # in quotes is text)
-    if (comment := _COMMENT.search(blank)) is not None:
-        line, blank = line[:comment.start()], blank[:comment.start()]
-    if not any(quoted[1:-1] == word for quoted in _QUOTED.findall(line)):
-        return False
-    return re.search(rf"(?<![\w'\"]){re.escape(word)}(?![\w'\"])", blank) is None
 
 
 def _code_of(line: str) -> str:

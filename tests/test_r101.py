@@ -119,10 +119,10 @@ def test_r101_3_a_hash_in_a_quoted_text_cuts_the_line(tmp_path: Path, handlers: 
     ("  - checkin:\n      leaderboard: {empty: &e 'off'}\n"
      "  - fission:\n      leaderboard: {empty: *e}\n", "fission", False),
 ])
-@pytest.mark.xfail(strict=True, reason="r101-4: the key's line is read, not the value's")
 def test_r101_4_a_value_written_away_from_its_line_is_judged_by_that_line(
         tmp_path: Path, handlers: str, key: str, warned: bool) -> None:
-    """r101-4 (LOW, ebfc9b8): whether a switch word was quoted is read off the line the key
+    """r101-4 (LOW, ebfc9b8; fixed: the loader notes the style of each switch word's node,
+    `yamlfile.Places.quoted`): whether a switch word was quoted is read off the line the key
     path is placed at, which is not always where the value was written: a value on the line
     after its key, a flow mapping continued on the next line, an alias. A quoted word there
     stays warned of (the warning cannot be silenced but by moving it), and a bare one is
@@ -162,7 +162,7 @@ def test_r101_6_micros_of_1972_across_an_odd_second_offset() -> None:
      "          replies:\n            - 'off'\n", False),  # a list item under its key
     ("handlers:\n  - keywords:\n      rules:\n        - patterns: [a]\n"
      "          replies:\n            - off\n", True),
-    ("handlers:\n  - checkin:\n      leaderboard:\n        empty: >-\n          off\n", True),
+    ("handlers:\n  - checkin:\n      leaderboard:\n        empty: >-\n          off\n", False),
     ("handlers:\n  - checkin: {leaderboard: {empty: off}}  # 'off'\n", True),
 ])
 def test_a_quoted_switch_word_is_told_from_a_bare_one(tmp_path: Path, handlers: str,

@@ -21,7 +21,7 @@ from test_outbox import _put
 from bot import times, yamlfile
 from bot.actions import Kick, Say
 from bot.delivery import _DropLog
-from bot.yamlfile import Where
+from bot.yamlfile import Problem, Where
 from handlers import REGISTRY
 
 NOON = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
@@ -149,8 +149,9 @@ def test_loads_in_threads_at_once_agree(tmp_path: Path) -> None:
     for thread in threads:
         thread.join()
     assert not errors
-    # (both warned: a line with the word bare and quoted is judged as bare, r96-2)
-    assert len(found) == 8 and all(w == found[0] for w in found) and len(found[0]) == 2
+    # (each judged by how it was written: the bare one warned, the quoted one not)
+    assert len(found) == 8 and all(w == found[0] for w in found) and len(found[0]) == 1
+    assert "leaderboard.empty:" in found[0][0]
 
 
 @pytest.mark.parametrize("at", [datetime(1972, 1, 6, 23, 59, 31), datetime(1972, 1, 7, 0, 44, 31),
@@ -168,19 +169,21 @@ def test_micros_around_monrovias_last_odd_offset(at: datetime) -> None:
 
 # r103-6 (LOW, old: since ebfc9b8's read_text; 3e73d58's stat did not close it): a config file
 # is loaded only if regular, opened O_NONBLOCK "should a FIFO take the file's place
-# meanwhile" (bot/yamlfile.py `load`); quoted_on reads it again by path, blocking: a FIFO put
-# in its place between the parse and the switch-word check hangs the load (a reload's worker
-# thread, `groupbot check`, 校验配置) until something writes to it.
+# meanwhile" (bot/yamlfile.py `load`); the hints read it again by path (the switch-word check
+# did too, until it read the nodes' style), blocking: a FIFO put in its place between the
+# parse and the hints hangs the load (a reload's worker thread, `groupbot check`, 校验配置)
+# until something writes to it.
 def test_r103_6_a_fifo_in_a_config_files_place_is_not_waited_on(tmp_path: Path) -> None:
     fifo = tmp_path / "recruitment.yaml"
     os.mkfifo(fifo)
     answered: list[bool] = []
     reading = threading.Thread(target=lambda: answered.append(
-        yamlfile.quoted_on(Where(fifo, 2), "off")), daemon=True)
+        yamlfile.hinted([Problem(Where(fifo, 2), (), "wrong")]) == [
+            Problem(Where(fifo, 2), (), "wrong")]), daemon=True)
     reading.start()
     reading.join(2.0)
     waited = reading.is_alive()
     if waited:  # (a writer that closes at once: the read ends)
         os.close(os.open(fifo, os.O_WRONLY))
         reading.join(5.0)
-    assert not waited and answered == [False]
+    assert not waited and answered == [True]
