@@ -45,8 +45,8 @@ from bot.events import Message
 from bot.handler import CONTINUE, STOP, Flow, Handler, HandlerConfig
 from bot.moderation import (
     REASON_LIMIT,
-    Action,
     Case,
+    Measure,
     Moderator,
     Offence,
     Status,
@@ -270,9 +270,9 @@ async def _was_here(ctx: Context, member: str) -> bool:
     return await roster.entry(ctx.store, ctx.scope, member) is not None
 
 
-def _offence(command: Command, action: Action, reason: str = "") -> Offence:
+def _offence(command: Command, measure: Measure, reason: str = "") -> Offence:
     """What the command does, and why: the admin's reason on one line, shortened."""
-    return Offence("admin", action, clean(reason, REASON_LIMIT) or DEFAULT_REASON,
+    return Offence("admin", measure, clean(reason, REASON_LIMIT) or DEFAULT_REASON,
                    f"by {command.event.sender.id}")
 
 
@@ -280,7 +280,7 @@ async def _warn(command: Command, moderator: Moderator, ctx: Context) -> None:
     if not _needs_targets(command, ctx, "/warn @成员 [原因]"):
         return
     for member, name in await _members(command, ctx, "警告"):
-        await moderator.punish(member, name, _offence(command, Action.WARN, command.rest),
+        await moderator.punish(member, name, _offence(command, Measure.WARN, command.rest),
                                command.event.id)
 
 
@@ -334,7 +334,7 @@ async def _kick(command: Command, moderator: Moderator, ctx: Context) -> None:
     if not _needs_targets(command, ctx, "/kick @成员 [原因]"):
         return
     for member, name in await _members(command, ctx, "移出"):
-        offence = _offence(command, Action.KICK, command.rest)
+        offence = _offence(command, Measure.KICK, command.rest)
         if not await moderator.remove(member, name, offence):
             ctx.reply(f"机器人不是群主，无法移出 {member_name(name)}，已通知管理员。")
 
@@ -405,7 +405,7 @@ async def _on_case(command: Command, case_id: str, ctx: Context) -> None:
             return
     await moderation.close_case(ctx.store, case.id, status, admin, ctx.now)
     typed = command.rest.split(maxsplit=1)[1:]  # (one line of 100 at most, as /warn @x's)
-    offence = Offence(case.kind, Action.KICK if status is Status.REMOVED else Action.WARN,
+    offence = Offence(case.kind, Measure.KICK if status is Status.REMOVED else Measure.WARN,
                       clean(typed[0], REASON_LIMIT) if typed else case.reason,
                       f"case {case.id} by {admin}")
     if status is Status.WARNED:
