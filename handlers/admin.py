@@ -562,7 +562,7 @@ async def _confirm(command: Command, moderator: Moderator, ctx: Context) -> None
         return
     config = _config(ctx)
     found = await bulk.find(ctx.store, job_id)
-    within = (config.moves if found and found.kind is bulk.Kind.MOVE
+    within = (config.moves if found and found.kind is bulk.JobKind.MOVE
               else config.broadcasts).confirm_within
     outcome, job = await bulk.confirm(ctx.store, job_id, command.event.sender.id, ctx.now,
                                       within)
@@ -583,12 +583,12 @@ async def _confirm(command: Command, moderator: Moderator, ctx: Context) -> None
         ctx.reply(f"{title} {job.id} 已于 {when} 由 {job.confirmed_by} 确认，不会再次发送。"
                   f"发送 /progress {job.id} 查看进度。")
         return
-    if job.kind is bulk.Kind.BROADCAST:
+    if job.kind is bulk.JobKind.BROADCAST:
         rows = await broadcast.send(ctx, job, config.broadcasts)
     else:
         rows = await moving.send(ctx, job, config.moves)
     queued = sum(r.state is bulk.State.QUEUED for r in rows)
-    what = "个群排队发送" if job.kind is bulk.Kind.BROADCAST else "人排队邀请"
+    what = "个群排队发送" if job.kind is bulk.JobKind.BROADCAST else "人排队邀请"
     full = sum(r.state is bulk.State.EXCLUDED and r.reason.startswith(moving.FULL)
                for r in rows)  # (a move: the preview's, and any the confirm found no room for)
     ctx.reply(f"已确认{title} {job.id}：{queued} {what}"
