@@ -28,11 +28,10 @@ from bot.events import (
     Message,
 )
 from bot.sanitize import clean, other_group
+from bot.scheduler import Slot
 from bot.store import Store
 from bot.text import normalize, strip_mentions
 from bot.times import later, stamp, utc
-
-Scope = tuple[str, str, str]  # a timer's (group, handler, key)
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,12 +125,12 @@ class Core(Protocol):
 
     def title_of(self, group: GroupInfo) -> str: ...
 
-    async def set_timer(self, scope: Scope, due: datetime, data: dict[str, Any],
+    async def set_timer(self, slot: Slot, due: datetime, data: dict[str, Any],
                         replace: bool) -> bool: ...
 
-    async def cancel_timer(self, scope: Scope) -> None: ...
+    async def cancel_timer(self, slot: Slot) -> None: ...
 
-    def timer_due(self, scope: Scope) -> datetime | None: ...
+    def timer_due(self, slot: Slot) -> datetime | None: ...
 
     def reload_after(self, event: Event, group: Group | None, handler: str,
                      then: Reloaded) -> None: ...
