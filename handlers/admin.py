@@ -180,7 +180,7 @@ class Admin(Handler[Config]):
                 case_id):
             await _on_case(command, case_id, ctx)
         elif command.name in ANYWHERE or ctx.group is not None:
-            moderator = Moderator(policy_of(ctx.group), ctx, ctx.scope)
+            moderator = Moderator(policy_of(ctx.group), ctx, ctx.group_id)
             await RUN[command.name](command, moderator, ctx)
         else:
             ctx.reply(IN_A_GROUP.format(p=self.config.prefix))
@@ -267,7 +267,7 @@ class _Here:
 
 
 async def _was_here(ctx: Context, member: str) -> bool:
-    return await roster.entry(ctx.store, ctx.scope, member) is not None
+    return await roster.entry(ctx.store, ctx.group_id, member) is not None
 
 
 def _offence(command: Command, measure: Measure, reason: str = "") -> Offence:
@@ -490,7 +490,7 @@ async def _status(command: Command, moderator: Moderator, ctx: Context) -> None:
     assert ctx.group is not None
     info = await ctx.group_info()
     warnings, warned = await moderator.tally()
-    queued = await outbox.queued_in(ctx.store, ctx.scope)
+    queued = await outbox.queued_in(ctx.store, ctx.group_id)
     ctx.reply("\n".join([
         f"📊 {group_name(ctx.group.topic)}",
         f"类型：{ctx.type_title(ctx.group.type)}",

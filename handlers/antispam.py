@@ -573,7 +573,7 @@ class Antispam(Handler[Config]):
         if not isinstance(event, Message):  # (one test on every message for both)
             return await (self._joined(event, ctx) if isinstance(event, MemberJoined)
                           else self._renamed(event, ctx))
-        member, group = event.sender.id, in_group.id  # (ctx.scope)
+        member, group = event.sender.id, in_group.id  # (ctx.group_id)
         names: list[str] = []
         if "@" in event.text:
             # without the mentions of the members the platform names, by their names (anyone
@@ -729,8 +729,8 @@ class Antispam(Handler[Config]):
         `log` only writes the audit log; `review` opens a private case (once per `ref`) for
         the admins. Either way the member's recent messages no longer count towards another
         flood, repeat or raid, and a quote of the text is a report of it for a week."""
-        recent.Recent.acted(ctx.store, ctx.scope, rows, member)
-        await recent.flagged(ctx.store, ctx.scope, member, digest, at)
+        recent.Recent.acted(ctx.store, ctx.group_id, rows, member)
+        await recent.flagged(ctx.store, ctx.group_id, member, digest, at)
         if offence.measure is Measure.LOG:
             await ctx.audit("flagged", member, describe(offence))
             return False
@@ -741,7 +741,7 @@ class Antispam(Handler[Config]):
         await moderator.punish(member, name, offence, message)
         if offence.detector == "raid":  # sure now: a case the raid opened before is settled
             status = Status.REMOVED if offence.measure is Measure.KICK else Status.WARNED
-            await close_cases_about(ctx.store, "raid", ctx.scope, member, ref, status,
+            await close_cases_about(ctx.store, "raid", ctx.group_id, member, ref, status,
                                     ctx.bot_id, ctx.now)
         return True
 
@@ -926,7 +926,7 @@ class Antispam(Handler[Config]):
                 offence.measure in (Measure.WARN, Measure.KICK)
                 and await moderator.being_removed(member)):
             return offence
-        entry = await roster.entry(ctx.store, ctx.scope, member)
+        entry = await roster.entry(ctx.store, ctx.group_id, member)
         if entry is None or entry.joined_at is None or written - entry.joined_at > strict.within:
             return offence
         return Offence(offence.detector, offence.measure, offence.reason,
@@ -988,7 +988,7 @@ class Antispam(Handler[Config]):
         suspects = [(member, message, acted) for member, message, acted, copies, last
                     in posters[1:] if last > since
                     and not await self._has_history(ctx, member, copies)
-                    and not await expected.expecting(ctx.store, ctx.scope, member,
+                    and not await expected.expecting(ctx.store, ctx.group_id, member,
                                                      _instant(last))]
         unpunished = [(member, message) for member, message, acted in suspects if not acted]
         if len(suspects) < raid.members - 1:  # mostly the author and members with a history
@@ -1011,7 +1011,7 @@ class Antispam(Handler[Config]):
         history = self.config.raid.history
         if history is None:
             return False
-        entry = await roster.entry(ctx.store, ctx.scope, member)
+        entry = await roster.entry(ctx.store, ctx.group_id, member)
         if entry is None:
             return False
         if entry.joined_at is not None and ctx.now - entry.joined_at < history.joined:
@@ -1041,7 +1041,7 @@ class Antispam(Handler[Config]):
                 continue
             offence = None if vouched else self._name_offence(member)
             if offence is not None:
-                moderator = moderator or Moderator(self._names_policy, ctx, ctx.scope)
+                moderator = moderator or Moderator(self._names_policy, ctx, ctx.group_id)
                 removed += await self._named(ctx, moderator, member, offence)
         return STOP if removed and removed == len(event.members) else CONTINUE
 
@@ -1055,10 +1055,10 @@ class Antispam(Handler[Config]):
         offence = self._name_offence(member)
         if offence is None:
             return CONTINUE
-        entry = await roster.entry(ctx.store, ctx.scope, member.id)
+        entry = await roster.entry(ctx.store, ctx.group_id, member.id)
         if entry is not None and entry.inviter is not None and ctx.is_admin(entry.inviter):
             return CONTINUE
-        removed = await self._named(ctx, Moderator(self._names_policy, ctx, ctx.scope),
+        removed = await self._named(ctx, Moderator(self._names_policy, ctx, ctx.group_id),
                                     member, offence)
         return STOP if removed else CONTINUE
 
@@ -1110,7 +1110,7 @@ class Antispam(Handler[Config]):
         policy = self.config.on_rejoin
         if policy is Rejoin.IGNORE:
             return False
-        topic = clean(ctx.group.topic if ctx.group else ctx.scope)
+        topic = clean(ctx.group.topic if ctx.group else ctx.group_id)
         told = f"[群管] 曾因{reason}被移出的 {clean(member.name)}（{member.id}）又加入了「{topic}」"
         tell = await ctx.off_cooldown("rejoin_told", _REJOIN_TOLD_EVERY, member.id)
         if policy is Rejoin.KICK and await ctx.can_remove():

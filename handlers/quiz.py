@@ -438,7 +438,7 @@ class QuizHandler(Handler[Config]):
     async def _begin(self, member: Member, ctx: Context) -> None:
         refusal = await self._refusal(member.id, ctx)
         announce_in = None if refusal is not None else (
-            ctx.scope or await self._candidate_group(member.id, ctx))
+            ctx.group_id or await self._candidate_group(member.id, ctx))
         if announce_in is None:
             if await ctx.off_cooldown("refused", self.config.refusal_cooldown, member=member.id):
                 self._tell(ctx, member.id,
@@ -514,7 +514,7 @@ class QuizHandler(Handler[Config]):
         since = session.setdefault("since", session["asked"])  # (when the attempt began)
         await ctx.set("session", session, member=member)
         if ctx.group is not None:  # their texts here are answers: alike is no raid (antispam)
-            await expected.expect(ctx.store, ctx.scope, member, instant(since),
+            await expected.expect(ctx.store, ctx.group_id, member, instant(since),
                                   ctx.now + self._longest(self._time_limit(session)))
         await self._deadline(ctx, member, session, ctx.now + limit)
 
@@ -768,7 +768,7 @@ class QuizHandler(Handler[Config]):
         await ctx.cancel(f"deadline:{member}")
         await ctx.forget("session", member=member)
         if ctx.group is not None:
-            await expected.settled(ctx.store, ctx.scope, member, ctx.now)
+            await expected.settled(ctx.store, ctx.group_id, member, ctx.now)
 
     @staticmethod
     def _tell(ctx: Context, member: str, text: str, receipt: str = "") -> None:
