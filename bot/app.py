@@ -39,7 +39,7 @@ from bot.accounts import Accounts, Host
 from bot.adapters.base import Gateway, GatewayError, GroupInfo
 from bot.clock import Clock, VirtualClock
 from bot.config import Deployment, NotFriend
-from bot.context import Group, Place, Reloaded, Scope
+from bot.context import Group, Place, Reloaded
 from bot.delivery import Delivery
 from bot.events import Event, GroupRenamed, Member, MemberJoined, MemberLeft, Message, Tick
 from bot.governor import Governor
@@ -50,7 +50,7 @@ from bot.metrics import Metrics
 from bot.outbox import Outbox
 from bot.pipeline import Pipeline
 from bot.sanitize import storable
-from bot.scheduler import Job, Scheduler, trigger
+from bot.scheduler import Job, Scheduler, Slot, trigger
 from bot.store import Store, StoreError, open_store
 from bot.times import later, utc
 from bot.web import links
@@ -400,15 +400,15 @@ class Bot:
     def removal_queued(self, group_id: str, member: str) -> bool:
         return self.outbox.removal_queued(group_id, member)
 
-    async def set_timer(self, scope: Scope, due: datetime, data: dict[str, Any],
+    async def set_timer(self, slot: Slot, due: datetime, data: dict[str, Any],
                         replace: bool) -> bool:
-        return await self.scheduler.set_timer(scope, due, data, replace)
+        return await self.scheduler.set_timer(slot, due, data, replace)
 
-    async def cancel_timer(self, scope: Scope) -> None:
-        await self.scheduler.cancel_timer(scope)
+    async def cancel_timer(self, slot: Slot) -> None:
+        await self.scheduler.cancel_timer(slot)
 
-    def timer_due(self, scope: Scope) -> datetime | None:
-        return self.scheduler.timer_due(scope)
+    def timer_due(self, slot: Slot) -> datetime | None:
+        return self.scheduler.timer_due(slot)
 
     def reload_after(self, event: Event, group: Group | None, handler: str,
                      then: Reloaded) -> None:

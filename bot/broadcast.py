@@ -144,7 +144,7 @@ async def plan(store: Store, request: Request, places: Sequence[Place],
         reason = await _over_limit(store, place.id, settings, now)
         rows.append(Row(place.id, "", place.topic, State.EXCLUDED if reason else State.PLANNED,
                         reason))
-    return await bulk.create(store, bulk.Kind.BROADCAST, {"text": request.text,
+    return await bulk.create(store, bulk.JobKind.BROADCAST, {"text": request.text,
                                                           "files": files},
                              request.targets, [*rows, *excluded], by, now)
 

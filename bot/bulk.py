@@ -56,7 +56,7 @@ class BadRequest(ValueError):
         self.field = field
 
 
-class Kind(StrEnum):
+class JobKind(StrEnum):
     BROADCAST = "broadcast"
     MOVE = "move"
 
@@ -81,7 +81,7 @@ STATE_TITLES = {State.PLANNED: "待发送", State.EXCLUDED: "不发送", State.Q
                 State.SENT: "已发送", State.DROPPED: "已丢弃", State.FAILED: "失败"}
 MOVE_TITLES = {**STATE_TITLES, State.PLANNED: "待邀请", State.EXCLUDED: "未邀请",
                State.SENT: "已邀请"}
-KIND_TITLES = {Kind.BROADCAST: "群发", Kind.MOVE: "迁移"}
+KIND_TITLES = {JobKind.BROADCAST: "群发", JobKind.MOVE: "迁移"}
 ORDER = (State.PLANNED, State.SENT, State.QUEUED, State.DROPPED, State.FAILED, State.EXCLUDED)
 
 
@@ -97,7 +97,7 @@ class Row:
 @dataclass(frozen=True, slots=True)
 class Job:
     id: str
-    kind: Kind
+    kind: JobKind
     body: dict[str, Any]  # a broadcast: text (and file); a move: source, target, since
     asked: str  # what the admin asked for, as typed
     status: Status
@@ -115,14 +115,14 @@ _JOB = ("id, kind, body, asked, status, created_at, created_by, confirmed_at, co
 
 def _job(row: Sequence[Any]) -> Job:
     job_id, kind, body, asked, status, created, by, confirmed, confirmed_by = row
-    return Job(job_id, Kind(kind), json.loads(body), asked, Status(status),
+    return Job(job_id, JobKind(kind), json.loads(body), asked, Status(status),
                unstamp(created) or datetime.min, by, unstamp(confirmed), confirmed_by)
 
 
 # ---------------------------------------------------------------- jobs and rows
 
 
-async def create(store: Store, kind: Kind, body: dict[str, Any], asked: str,
+async def create(store: Store, kind: JobKind, body: dict[str, Any], asked: str,
                  rows: Iterable[Row], by: str, now: datetime) -> Job:
     """A new job in draft with its rows; its id comes from what it is and when."""
     seed, attempt = f"{kind}|{asked}|{now.timestamp()}", 0
@@ -283,7 +283,7 @@ async def invited_into(store: Reader, group: str, since: datetime, but: str = ""
         "SELECT DISTINCT s.member FROM bulk_sends s JOIN bulk_jobs j ON j.id = s.job"
         " WHERE s.grp=? AND s.member<>'' AND j.kind=? AND s.job<>?"
         " AND (s.state=? OR (s.state=? AND s.at>=?))",
-        (group, Kind.MOVE, but, State.QUEUED, State.SENT, stamp(since)))}
+        (group, JobKind.MOVE, but, State.QUEUED, State.SENT, stamp(since)))}
 
 
 async def broadcasts_since(store: Reader, group: str, since: datetime) -> int:
@@ -291,7 +291,7 @@ async def broadcasts_since(store: Reader, group: str, since: datetime) -> int:
     row = await store.one(
         "SELECT count(*) FROM bulk_sends s JOIN bulk_jobs j ON j.id = s.job WHERE s.grp=?"
         " AND s.member='' AND j.kind=? AND s.state IN (?, ?) AND s.at >= ?",
-        (group, Kind.BROADCAST, State.QUEUED, State.SENT, stamp(since)))
+        (group, JobKind.BROADCAST, State.QUEUED, State.SENT, stamp(since)))
     return int(row[0]) if row else 0
 
 
@@ -302,7 +302,7 @@ async def report(store: Reader, job: Job) -> str:
     """The job's report as it stands: each state with its rows; for a move, who joined."""
     found = await rows(store, job.id)
     joined = []
-    if job.kind is Kind.MOVE and job.confirmed_at is not None:
+    if job.kind is JobKind.MOVE and job.confirmed_at is not None:
         for row in found:
             entry = await roster.entry(store, row.group, row.member)
             if entry is not None and entry.left_at is None and entry.joined_at is not None \
@@ -323,14 +323,14 @@ def listed(rows: Sequence[Row], limit: int = SHOWN) -> list[str]:
 def summary(job: Job, all_rows: Sequence[Row], joined: Iterable[str] = ()) -> str:
     """The delivery report (or the progress so far): each state with its rows."""
     title = KIND_TITLES[job.kind]
-    titles = MOVE_TITLES if job.kind is Kind.MOVE else STATE_TITLES
+    titles = MOVE_TITLES if job.kind is JobKind.MOVE else STATE_TITLES
     counts = Counter(r.state for r in all_rows)
     moved = set(joined)
     head = f"[{title}] {job.id} 报告：" + " · ".join(
         f"{titles[state]} {counts[state]}" for state in ORDER
         if counts[state] or state in (State.SENT, State.QUEUED))
     lines = [head]
-    if job.kind is Kind.MOVE:
+    if job.kind is JobKind.MOVE:
         lines[0] += f" · 已入群 {len(moved)}"
         if any(r.state is State.SENT and r.member not in moved for r in all_rows):
             # (the report goes when the last invitation does: before anyone could accept)

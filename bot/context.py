@@ -28,11 +28,10 @@ from bot.events import (
     Message,
 )
 from bot.sanitize import clean, other_group
+from bot.scheduler import Slot
 from bot.store import Store
 from bot.text import normalize, strip_mentions
 from bot.times import later, stamp, utc
-
-Scope = tuple[str, str, str]  # a timer's (group, handler, key)
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,12 +125,12 @@ class Core(Protocol):
 
     def title_of(self, group: GroupInfo) -> str: ...
 
-    async def set_timer(self, scope: Scope, due: datetime, data: dict[str, Any],
+    async def set_timer(self, slot: Slot, due: datetime, data: dict[str, Any],
                         replace: bool) -> bool: ...
 
-    async def cancel_timer(self, scope: Scope) -> None: ...
+    async def cancel_timer(self, slot: Slot) -> None: ...
 
-    def timer_due(self, scope: Scope) -> datetime | None: ...
+    def timer_due(self, slot: Slot) -> datetime | None: ...
 
     def reload_after(self, event: Event, group: Group | None, handler: str,
                      then: Reloaded) -> None: ...
@@ -148,7 +147,7 @@ Reloaded = Callable[["Context", str | None, list[str], int], Awaitable[None]]
 
 class Context:
     __slots__ = ("_core", "_normalized", "_text", "actions", "bulk", "config", "event", "group",
-                 "handler", "scope")
+                 "group_id", "handler")
 
     def __init__(self, core: Core, event: Event, group: Group | None, handler: str = "",
                  config: Any = None) -> None:
@@ -157,7 +156,7 @@ class Context:
         self.group = group
         # the group id, or '' for private events: the key of per-group state (read by most
         # handlers, several times an event)
-        self.scope = group.id if group is not None else ""
+        self.group_id = group.id if group is not None else ""
         self.handler = handler  # the pipeline sets these two for each handler in turn
         self.config = config
         self.actions: list[Action] = []
@@ -239,7 +238,7 @@ class Context:
         """The epoch of this account's lease on the group (0 with one account): another one
         means another account's process may have served the group meanwhile
         (bot/leases.py)."""
-        return self._core.lease_epoch(self.scope)
+        return self._core.lease_epoch(self.group_id)
 
     def is_admin(self, member_id: str) -> bool:
         return member_id in self._core.admins
@@ -247,7 +246,7 @@ class Context:
     async def name(self, member_id: str) -> str:
         """The member's name in this group as last seen, else their id; cleaned to be shown
         in a message (bot/sanitize.py)."""
-        return clean(await roster.name(self.store, self.scope, member_id) or
+        return clean(await roster.name(self.store, self.group_id, member_id) or
                      self._core.contact_name(member_id))
 
     async def mention_names(self, member_ids: Iterable[str]) -> list[str]:
@@ -255,20 +254,20 @@ class Context:
         cleaned): each one's name here as last seen and their platform name."""
         names = []
         for member_id in dict.fromkeys(member_ids):
-            shown = await roster.name(self.store, self.scope, member_id)
+            shown = await roster.name(self.store, self.group_id, member_id)
             names += [name for name in (shown, self._core.contact_name(member_id)) if name]
         return names
 
     async def group_info(self, group_id: str | None = None) -> GroupInfo:
-        return await self._core.group_info(group_id or self.scope)
+        return await self._core.group_info(group_id or self.group_id)
 
     async def members(self, group_id: str | None = None) -> list[Member]:
         """The group's members as the platform lists them now."""
-        return await self._core.members(group_id or self.scope)
+        return await self._core.members(group_id or self.group_id)
 
     async def group_of(self, group_id: str) -> Group | None:
         """Another group the bot is in, with the type its binding gives it (None: unbound)."""
-        return self.group if group_id == self.scope else await self._core.group(group_id)
+        return self.group if group_id == self.group_id else await self._core.group(group_id)
 
     async def can_remove(self) -> bool:
         """Whether the bot can remove members here (on WeChat: it owns the group)."""
@@ -309,19 +308,19 @@ class Context:
     # ------------------------------------------------------------ per-handler state
 
     async def get(self, key: str, member: str = "", default: Any = None) -> Any:
-        return await state.get(self.store, (self.scope, member, self.handler, key), default)
+        return await state.get(self.store, (self.group_id, member, self.handler, key), default)
 
     async def set(self, key: str, value: Any, member: str = "") -> None:
-        await state.put(self.store, (self.scope, member, self.handler, key), value)
+        await state.put(self.store, (self.group_id, member, self.handler, key), value)
 
     async def forget(self, key: str, member: str = "") -> None:
-        await state.delete(self.store, (self.scope, member, self.handler, key))
+        await state.delete(self.store, (self.group_id, member, self.handler, key))
 
     async def off_cooldown(self, key: str, cooldown: timedelta, member: str = "") -> bool:
         """True, and the time noted, unless `key` was last used within `cooldown`: the
         "at most once per N" rule of replies, leaderboards and invitations."""
         if not member and self.group is None and self.member is not None:
-            member = self.member.id  # each private chat is its own scope
+            member = self.member.id  # each private chat keeps its own cooldowns
         now = self._core.clock.now()
         at, now = stamp(now), utc(now)
         # `cooldown` before now, as `stamp` writes a time in UTC (not by `stamp`: the stamp it
@@ -329,7 +328,7 @@ class Context:
         # calendar: once, ever
         since = (now - cooldown).isoformat(timespec="microseconds") \
             if cooldown <= now - _DAWN else ""
-        return await state.note_unless_since(self.store, (self.scope, member, self.handler, key),
+        return await state.note_unless_since(self.store, (self.group_id, member, self.handler, key),
                                              at, since)
 
     # ------------------------------------------------------------ timers
@@ -338,15 +337,15 @@ class Context:
                        data: dict[str, Any] | None = None, replace: bool = True) -> bool:
         """Get a Tick with this key at `at` (or after a delay); survives restarts."""
         due = later(self.now, at) if isinstance(at, timedelta) else at  # real time
-        return await self._core.set_timer((self.scope, self.handler, key), due, data or {},
+        return await self._core.set_timer((self.group_id, self.handler, key), due, data or {},
                                           replace)
 
     async def cancel(self, key: str) -> None:
-        await self._core.cancel_timer((self.scope, self.handler, key))
+        await self._core.cancel_timer((self.group_id, self.handler, key))
 
     def scheduled(self, key: str) -> datetime | None:
         """When the Tick with this key is due here; None if none is armed."""
-        return self._core.timer_due((self.scope, self.handler, key))
+        return self._core.timer_due((self.group_id, self.handler, key))
 
     # ------------------------------------------------------------ actions
 
@@ -356,7 +355,7 @@ class Context:
         Then each of `files` (images or files by their names under content/, bot/media.py),
         a WeChat send of its own; with files, an empty text sends only them. `receipt`: a
         key to ask later (`receipt()`) whether and when the text went."""
-        target = group or self.scope
+        target = group or self.group_id
         if not target:
             raise ValueError("say() needs a group; use dm() in a private chat")
         if text or not files:
@@ -384,7 +383,7 @@ class Context:
         return await receipts.receipt(self.store, self._receipt_key(key))
 
     def _receipt_key(self, key: str) -> str:
-        return f"{self.scope}|{self.handler}|{key}" if key else ""
+        return f"{self.group_id}|{self.handler}|{key}" if key else ""
 
     def tell_admins(self, text: str) -> None:
         for admin in self.admins:
@@ -394,11 +393,11 @@ class Context:
              moved_to: str = "") -> None:
         """Remove `member`; `moved_to`: the group they were invited into first (`invite`'s
         `leaving`), whose invitation this removal waits for."""
-        self.actions.append(Kick(group or self.scope, member, reason, moved_to))
+        self.actions.append(Kick(group or self.group_id, member, reason, moved_to))
 
     def removal_queued(self, member: str, group: str | None = None) -> bool:
         """Whether a removal of `member` waits to be sent (queued by an earlier event)."""
-        return self._core.removal_queued(group or self.scope, member)
+        return self._core.removal_queued(group or self.group_id, member)
 
     def invite(self, group: str, member: str, leaving: str = "") -> None:
         """Invite `member` into `group`; `leaving`: a group they are removed from once the
@@ -435,7 +434,7 @@ class Context:
             return found.how
         values = {"member": await self.name(member),
                   "group": other_group(group.topic, self._core.title_of(group))}
-        where: dict[str, str] = {"to": member} if found.privately else {"group": self.scope}
+        where: dict[str, str] = {"to": member} if found.privately else {"group": self.group_id}
         if not found.privately:  # (a wave of sign-ups in a group: the code is posted once)
             shown = f"shown:{found.how.value}:{group.id}"
             if await self._shown_lately(shown):
@@ -510,5 +509,5 @@ class Context:
                     group: str | None = None) -> None:
         """Record a moderation or membership decision (see `groupbot audit`), about this
         group or another (an admin's private command acts on a group)."""
-        await audit.record(self.store, self.now, group or self.scope, member, action,
+        await audit.record(self.store, self.now, group or self.group_id, member, action,
                            self.handler, detail)

@@ -98,7 +98,7 @@ QUOTE_LIMIT = 200  # characters of a member's text shown to the admins
 REASON_LIMIT = 100  # characters of a reason kept and shown (an admin's, on one line)
 
 
-class Action(StrEnum):
+class Measure(StrEnum):
     """What is done about an offence, mildest first. A detector's setting or a word list's
     severity is one of these; `review` opens a private case instead of a public warning."""
 
@@ -149,7 +149,7 @@ def policy_of(group: Group | None) -> Policy:
 @dataclass(frozen=True, slots=True)
 class Offence:
     detector: str
-    action: Action
+    measure: Measure
     reason: str
     detail: str
     weight: int = 1
@@ -476,21 +476,21 @@ class Moderator:
 
     async def punish(self, member: str, name: str, offence: Offence,
                      message: str = "") -> None:
-        """Warn (removing at the limit) or remove at once, as the offence's action says;
+        """Warn (removing at the limit) or remove at once, as the offence's measure says;
         nothing for a member whose removal is already under way."""
         if await self.being_removed(member):
             return
-        if offence.action is Action.KICK and await self._remove(member, name, offence):
+        if offence.measure is Measure.KICK and await self._remove(member, name, offence):
             return
         count = await self._record(member, offence, message)
         if count is None:
             return  # this message was already punished
         template = self.policy.messages.warning
         if count >= self.limit:
-            if offence.action is Action.WARN and await self._remove(member, name, offence):
+            if offence.measure is Measure.WARN and await self._remove(member, name, offence):
                 return
             template = self.policy.messages.reported  # the bot cannot remove; admins told
-        elif offence.action is Action.KICK:
+        elif offence.measure is Measure.KICK:
             template = self.policy.messages.reported
         self.actor.say(template.render({"member": name, "reason": reason_shown(offence.reason),
                                         "count": count, "limit": self.limit}),

@@ -129,7 +129,7 @@ async def plan(mover: Mover, request: Request, places: Sequence[Place], by: str)
             "capacity": target.capacity,
             "since": stamp(now - request.active),
             "active": span(request.active)}
-    return await bulk.create(store, bulk.Kind.MOVE, body,
+    return await bulk.create(store, bulk.JobKind.MOVE, body,
                              f"{source.id} {target.id} {span(request.active)}", rows, by, now)
 
 

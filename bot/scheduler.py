@@ -153,20 +153,20 @@ class Job:
     next_fire: datetime | None = None  # in UTC
 
 
-Scope = tuple[str, str, str]  # (group, handler, key)
+Slot = tuple[str, str, str]  # whose a timer or cron job is: (group, handler, key); one of each
 
 
 class Scheduler:
     def __init__(self, store: Store, tz: tzinfo) -> None:
         self._store = store
         self._tz = tz  # stored times are UTC; ticks carry the bot's zone
-        self._jobs: dict[Scope, Job] = {}
-        self._timers: dict[Scope, datetime] = {}  # due times in UTC, as the heaps
-        self._heap: list[tuple[datetime, Scope]] = []
+        self._jobs: dict[Slot, Job] = {}
+        self._timers: dict[Slot, datetime] = {}  # due times in UTC, as the heaps
+        self._heap: list[tuple[datetime, Slot]] = []
         # cron jobs by next fire time (ties in the order the jobs were set); an entry whose
         # job has moved on since is skipped when it comes up
-        self._job_heap: list[tuple[datetime, int, Scope]] = []
-        self._order: dict[Scope, int] = {}
+        self._job_heap: list[tuple[datetime, int, Slot]] = []
+        self._order: dict[Slot, int] = {}
         # whether this process runs a group's jobs (with several accounts, the group's lease
         # holder: bot/leases.py); jobs of other groups pass by, their timers are left alone
         self.mine: Callable[[str], bool] = lambda group: True
@@ -180,36 +180,36 @@ class Scheduler:
 
     # ------------------------------------------------------------ one-shot timers
 
-    async def set_timer(self, scope: Scope, due: datetime, data: dict[str, Any],
+    async def set_timer(self, slot: Slot, due: datetime, data: dict[str, Any],
                         replace: bool = True) -> bool:
         """Arm a timer; with replace=False an armed one is kept. True if this call armed it."""
-        if not replace and scope in self._timers:
+        if not replace and slot in self._timers:
             return False
         await self._store.execute(
             "INSERT INTO timers VALUES (?, ?, ?, ?, ?) ON CONFLICT (grp, handler, key)"
             " DO UPDATE SET due = excluded.due, data = excluded.data",
-            (*scope, stamp(due), json.dumps(data, ensure_ascii=False)))
-        self._undo_later(scope)
-        self._remember(scope, due)
+            (*slot, stamp(due), json.dumps(data, ensure_ascii=False)))
+        self._undo_later(slot)
+        self._remember(slot, due)
         return True
 
-    async def cancel_timer(self, scope: Scope) -> None:
-        if scope in self._timers:
+    async def cancel_timer(self, slot: Slot) -> None:
+        if slot in self._timers:
             await self._store.execute("DELETE FROM timers WHERE grp=? AND handler=? AND key=?",
-                                      scope)
-            self._undo_later(scope)
-            del self._timers[scope]
+                                      slot)
+            self._undo_later(slot)
+            del self._timers[slot]
 
-    def _undo_later(self, scope: Scope) -> None:
+    def _undo_later(self, slot: Slot) -> None:
         """If the write about to change the timer is rolled back (the handler raised, the
         event was undone), so is the change in memory: the timer is as the store has it."""
-        before = self._timers.get(scope)
+        before = self._timers.get(slot)
 
         def undo() -> None:
             if before is None:
-                self._timers.pop(scope, None)
+                self._timers.pop(slot, None)
             else:
-                self._remember(scope, before)
+                self._remember(slot, before)
 
         self._store.on_undo(undo)
 
@@ -221,24 +221,24 @@ class Scheduler:
     def has_timers(self) -> bool:
         return bool(self._timers)
 
-    def timer_due(self, scope: Scope) -> datetime | None:
-        return self._local(self._timers.get(scope))
+    def timer_due(self, slot: Slot) -> datetime | None:
+        return self._local(self._timers.get(slot))
 
     def _local(self, at: datetime | None) -> datetime | None:
         return None if at is None else at.astimezone(self._tz)
 
-    def _remember(self, scope: Scope, due: datetime) -> None:
+    def _remember(self, slot: Slot, due: datetime) -> None:
         due = utc(due)
-        self._timers[scope] = due
-        heapq.heappush(self._heap, (due, scope))
+        self._timers[slot] = due
+        heapq.heappush(self._heap, (due, slot))
 
-    def _next_timer(self) -> tuple[datetime, Scope] | None:
+    def _next_timer(self) -> tuple[datetime, Slot] | None:
         while self._heap:
-            due, scope = self._heap[0]
-            if self._timers.get(scope) == due:
-                if not scope[0] or self.mine(scope[0]):
-                    return due, scope
-                del self._timers[scope]  # another account's group: load() it on takeover
+            due, slot = self._heap[0]
+            if self._timers.get(slot) == due:
+                if not slot[0] or self.mine(slot[0]):
+                    return due, slot
+                del self._timers[slot]  # another account's group: load() it on takeover
             heapq.heappop(self._heap)  # re-armed or cancelled since
         return None
 
@@ -251,25 +251,25 @@ class Scheduler:
         before = self._jobs
         self._jobs, self._job_heap, self._order = {}, [], {}
         for order, job in enumerate(jobs):
-            scope = (job.group, job.handler, job.key)
-            old = before.get(scope)
+            slot = (job.group, job.handler, job.key)
+            old = before.get(slot)
             if old is not None and old.next_fire is not None and old.next_fire <= utc(now) \
                     and str(old.trigger) == str(job.trigger):
                 job.next_fire = old.next_fire
             else:
                 job.next_fire = await self._first_fire(job, now)
-            self._jobs[scope], self._order[scope] = job, order
+            self._jobs[slot], self._order[slot] = job, order
             self._plan(job)
 
     def _plan(self, job: Job) -> None:
         if job.next_fire is not None:
-            scope = (job.group, job.handler, job.key)
-            heapq.heappush(self._job_heap, (job.next_fire, self._order[scope], scope))
+            slot = (job.group, job.handler, job.key)
+            heapq.heappush(self._job_heap, (job.next_fire, self._order[slot], slot))
 
     def _next_job(self) -> Job | None:
         while self._job_heap:
-            due, _, scope = self._job_heap[0]
-            job = self._jobs.get(scope)
+            due, _, slot = self._job_heap[0]
+            job = self._jobs.get(slot)
             if job is not None and job.next_fire == due:
                 return job
             heapq.heappop(self._job_heap)  # fired or replaced since
@@ -313,12 +313,12 @@ class Scheduler:
     async def postpone(self, tick: Tick, until: datetime) -> None:
         """A tick that could not be handled: a timer comes back at `until`; a cron run is
         lost (its next run is already planned) and logged."""
-        scope = (tick.group or "", tick.handler, tick.key)
-        if scope in self._jobs:
+        slot = (tick.group or "", tick.handler, tick.key)
+        if slot in self._jobs:
             log.error("lost run %s/%s in %s due at %s", tick.handler, tick.key, tick.group,
                       tick.due)
             return
-        await self.set_timer(scope, until, tick.data)
+        await self.set_timer(slot, until, tick.data)
 
     # ------------------------------------------------------------ what is due
 
@@ -339,17 +339,17 @@ class Scheduler:
                 timer is None or job.next_fire <= timer[0]):
             return await self._fire(job, now, outage)
         if timer is not None and timer[0] <= utc(now):
-            due, scope = timer
+            due, slot = timer
             row = await self._store.one(
-                "SELECT data FROM timers WHERE grp=? AND handler=? AND key=?", scope)
+                "SELECT data FROM timers WHERE grp=? AND handler=? AND key=?", slot)
             if not await self._store.changes(  # taken once, whichever process gets there
-                    "DELETE FROM timers WHERE grp=? AND handler=? AND key=?", scope):
-                self._timers.pop(scope, None)
+                    "DELETE FROM timers WHERE grp=? AND handler=? AND key=?", slot):
+                self._timers.pop(slot, None)
                 return None
-            self._undo_later(scope)  # the tick's event undone: the timer is due again
-            self._timers.pop(scope, None)
+            self._undo_later(slot)  # the tick's event undone: the timer is due again
+            self._timers.pop(slot, None)
             data = json.loads(row[0]) if row else {}
-            return Tick(now, scope[0] or None, handler=scope[1], key=scope[2],
+            return Tick(now, slot[0] or None, handler=slot[1], key=slot[2],
                         due=due.astimezone(self._tz), data=data)
         return None
 

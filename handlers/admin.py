@@ -45,8 +45,8 @@ from bot.events import Message
 from bot.handler import CONTINUE, STOP, Flow, Handler, HandlerConfig
 from bot.moderation import (
     REASON_LIMIT,
-    Action,
     Case,
+    Measure,
     Moderator,
     Offence,
     Status,
@@ -180,7 +180,7 @@ class Admin(Handler[Config]):
                 case_id):
             await _on_case(command, case_id, ctx)
         elif command.name in ANYWHERE or ctx.group is not None:
-            moderator = Moderator(policy_of(ctx.group), ctx, ctx.scope)
+            moderator = Moderator(policy_of(ctx.group), ctx, ctx.group_id)
             await RUN[command.name](command, moderator, ctx)
         else:
             ctx.reply(IN_A_GROUP.format(p=self.config.prefix))
@@ -267,12 +267,12 @@ class _Here:
 
 
 async def _was_here(ctx: Context, member: str) -> bool:
-    return await roster.entry(ctx.store, ctx.scope, member) is not None
+    return await roster.entry(ctx.store, ctx.group_id, member) is not None
 
 
-def _offence(command: Command, action: Action, reason: str = "") -> Offence:
+def _offence(command: Command, measure: Measure, reason: str = "") -> Offence:
     """What the command does, and why: the admin's reason on one line, shortened."""
-    return Offence("admin", action, clean(reason, REASON_LIMIT) or DEFAULT_REASON,
+    return Offence("admin", measure, clean(reason, REASON_LIMIT) or DEFAULT_REASON,
                    f"by {command.event.sender.id}")
 
 
@@ -280,7 +280,7 @@ async def _warn(command: Command, moderator: Moderator, ctx: Context) -> None:
     if not _needs_targets(command, ctx, "/warn @成员 [原因]"):
         return
     for member, name in await _members(command, ctx, "警告"):
-        await moderator.punish(member, name, _offence(command, Action.WARN, command.rest),
+        await moderator.punish(member, name, _offence(command, Measure.WARN, command.rest),
                                command.event.id)
 
 
@@ -334,7 +334,7 @@ async def _kick(command: Command, moderator: Moderator, ctx: Context) -> None:
     if not _needs_targets(command, ctx, "/kick @成员 [原因]"):
         return
     for member, name in await _members(command, ctx, "移出"):
-        offence = _offence(command, Action.KICK, command.rest)
+        offence = _offence(command, Measure.KICK, command.rest)
         if not await moderator.remove(member, name, offence):
             ctx.reply(f"机器人不是群主，无法移出 {member_name(name)}，已通知管理员。")
 
@@ -405,7 +405,7 @@ async def _on_case(command: Command, case_id: str, ctx: Context) -> None:
             return
     await moderation.close_case(ctx.store, case.id, status, admin, ctx.now)
     typed = command.rest.split(maxsplit=1)[1:]  # (one line of 100 at most, as /warn @x's)
-    offence = Offence(case.kind, Action.KICK if status is Status.REMOVED else Action.WARN,
+    offence = Offence(case.kind, Measure.KICK if status is Status.REMOVED else Measure.WARN,
                       clean(typed[0], REASON_LIMIT) if typed else case.reason,
                       f"case {case.id} by {admin}")
     if status is Status.WARNED:
@@ -490,7 +490,7 @@ async def _status(command: Command, moderator: Moderator, ctx: Context) -> None:
     assert ctx.group is not None
     info = await ctx.group_info()
     warnings, warned = await moderator.tally()
-    queued = await outbox.queued_in(ctx.store, ctx.scope)
+    queued = await outbox.queued_in(ctx.store, ctx.group_id)
     ctx.reply("\n".join([
         f"📊 {group_name(ctx.group.topic)}",
         f"类型：{ctx.type_title(ctx.group.type)}",
@@ -562,7 +562,7 @@ async def _confirm(command: Command, moderator: Moderator, ctx: Context) -> None
         return
     config = _config(ctx)
     found = await bulk.find(ctx.store, job_id)
-    within = (config.moves if found and found.kind is bulk.Kind.MOVE
+    within = (config.moves if found and found.kind is bulk.JobKind.MOVE
               else config.broadcasts).confirm_within
     outcome, job = await bulk.confirm(ctx.store, job_id, command.event.sender.id, ctx.now,
                                       within)
@@ -583,12 +583,12 @@ async def _confirm(command: Command, moderator: Moderator, ctx: Context) -> None
         ctx.reply(f"{title} {job.id} 已于 {when} 由 {job.confirmed_by} 确认，不会再次发送。"
                   f"发送 /progress {job.id} 查看进度。")
         return
-    if job.kind is bulk.Kind.BROADCAST:
+    if job.kind is bulk.JobKind.BROADCAST:
         rows = await broadcast.send(ctx, job, config.broadcasts)
     else:
         rows = await moving.send(ctx, job, config.moves)
     queued = sum(r.state is bulk.State.QUEUED for r in rows)
-    what = "个群排队发送" if job.kind is bulk.Kind.BROADCAST else "人排队邀请"
+    what = "个群排队发送" if job.kind is bulk.JobKind.BROADCAST else "人排队邀请"
     full = sum(r.state is bulk.State.EXCLUDED and r.reason.startswith(moving.FULL)
                for r in rows)  # (a move: the preview's, and any the confirm found no room for)
     ctx.reply(f"已确认{title} {job.id}：{queued} {what}"

@@ -63,7 +63,7 @@ from bot.context import Context
 from bot.events import Kind, Member, MemberJoined, MemberRenamed, Message, Quote
 from bot.handler import CONTINUE, STOP, Flow, Handler, HandlerConfig
 from bot.moderation import (
-    Action,
+    Measure,
     Moderator,
     Offence,
     Policy,
@@ -107,11 +107,11 @@ def _off_means_off(value: Any) -> Any:
     return {"action": "ignore"} if _off(value) else value
 
 
-ActionSetting = Annotated[Action, BeforeValidator(_off_means_ignore)]
+MeasureSetting = Annotated[Measure, BeforeValidator(_off_means_ignore)]
 RejoinSetting = Annotated[Rejoin, BeforeValidator(_off_means_ignore)]
 Window = Annotated[Duration, Field(gt=timedelta(0), le=timedelta(hours=1))]
 
-SEVERITY = list(Action)
+SEVERITY = list(Measure)
 KIND_NAMES = {Kind.IMAGE: "图片", Kind.LINK: "链接卡片", Kind.MINI_PROGRAM: "小程序",
               Kind.CARD: "名片", Kind.FILE: "文件", Kind.VIDEO: "视频", Kind.VOICE: "语音",
               Kind.EMOJI: "表情", Kind.OTHER: "此类消息"}
@@ -214,14 +214,14 @@ _DOT_SEGMENT = re.compile(r"(?:^|[/\\])\.{1,2}(?:$|[/\\])")
 
 
 class Links(HandlerConfig):
-    action: ActionSetting = Action.WARN
+    action: MeasureSetting = Measure.WARN
     reason: SaidText = "发布链接"
     allow: list[Annotated[str, AfterValidator(_allowed_domain)]] = []
     ips: bool = True  # bare IP addresses count as links
 
 
 class Contacts(HandlerConfig):
-    action: ActionSetting = Action.WARN
+    action: MeasureSetting = Measure.WARN
     reason: SaidText = "发布联系方式"
     # the operator's own service WeChat ids, numbers and addresses, written as members would
     # see them ("kefu_2026", "138 0013 8000", "QQ 12345678"); e-mail addresses at the
@@ -245,7 +245,7 @@ class WordList(HandlerConfig):
     # its words name services offered (卖淫, 援交): without a way to reach the seller (a
     # contact detail, a link, 加我 or 私聊), talk about them is at most review (banned.py)
     offers: bool = False
-    action: ActionSetting | None = None
+    action: MeasureSetting | None = None
 
     @model_validator(mode="after")
     def _has_words(self) -> WordList:
@@ -262,7 +262,7 @@ class WordList(HandlerConfig):
 
 
 class Words(HandlerConfig):
-    action: ActionSetting = Action.WARN
+    action: MeasureSetting = Measure.WARN
     lists: list[WordList] = []
     allow: list[str] = []  # phrases in which a listed word does not count
     allow_file: ContentFile | None = None
@@ -270,20 +270,20 @@ class Words(HandlerConfig):
 
 
 class Kinds(HandlerConfig):
-    image: ActionSetting = Action.IGNORE
-    link: ActionSetting = Action.IGNORE
-    mini_program: ActionSetting = Action.WARN
-    card: ActionSetting = Action.WARN
-    file: ActionSetting = Action.IGNORE
-    video: ActionSetting = Action.IGNORE
-    voice: ActionSetting = Action.IGNORE
-    emoji: ActionSetting = Action.IGNORE
-    other: ActionSetting = Action.IGNORE  # location, chat history, transfer, red packet...
+    image: MeasureSetting = Measure.IGNORE
+    link: MeasureSetting = Measure.IGNORE
+    mini_program: MeasureSetting = Measure.WARN
+    card: MeasureSetting = Measure.WARN
+    file: MeasureSetting = Measure.IGNORE
+    video: MeasureSetting = Measure.IGNORE
+    voice: MeasureSetting = Measure.IGNORE
+    emoji: MeasureSetting = Measure.IGNORE
+    other: MeasureSetting = Measure.IGNORE  # location, chat history, transfer, red packet...
     reason: Annotated[TemplateText, placeholders("kind")] = Template("发送{kind}")
 
 
 class Flood(HandlerConfig):
-    action: ActionSetting = Action.WARN
+    action: MeasureSetting = Measure.WARN
     reason: SaidText = "刷屏"
     messages: Count = Field(default=5, ge=1)
     within: Window = timedelta(seconds=10)
@@ -298,7 +298,7 @@ class Repeats(HandlerConfig):
     moment; a picture's or a file's is the same only for the same picture or file, a
     QR code or an ad posted again)."""
 
-    action: ActionSetting = Action.WARN
+    action: MeasureSetting = Measure.WARN
     reason: SaidText = "重复发送相同内容"
     times: Count = Field(default=3, ge=2)
     within: Window = timedelta(seconds=60)
@@ -314,10 +314,10 @@ class History(HandlerConfig):
 
 
 class Raid(HandlerConfig):
-    action: ActionSetting = Action.WARN
+    action: MeasureSetting = Measure.WARN
     # a raid whose text no content detector flags (nothing but sameness): at most this
     # (the shipped config: review)
-    plain: ActionSetting = Action.WARN
+    plain: MeasureSetting = Measure.WARN
     reason: SaidText = "多人群发相同内容"
     members: Count = Field(default=3, ge=2)
     within: Window = timedelta(minutes=2)
@@ -340,7 +340,7 @@ class Names(HandlerConfig):
     core's join for an unreported newcomer's first message too) and renames, once per member
     and name: a warning or a case is not given twice for the same name."""
 
-    action: ActionSetting = Action.REVIEW
+    action: MeasureSetting = Measure.REVIEW
     reason: SaidText = "昵称含广告"
     look_for: list[Annotated[str, Field(pattern=f"^({'|'.join(NAME_FAMILIES)})$")]] = list(
         NAME_FAMILIES)
@@ -374,7 +374,7 @@ _REJOIN_TOLD_EVERY = timedelta(hours=1)
 
 # review: a private case for the admins; warn: the list's `action` (words.action, `warn`);
 # remove: at once.
-_SEVERITY_ACTION = {Severity.REVIEW: Action.REVIEW, Severity.REMOVE: Action.KICK}
+_SEVERITY_MEASURE = {Severity.REVIEW: Measure.REVIEW, Severity.REMOVE: Measure.KICK}
 
 # A message that may be a fragment of a listed word spelled over messages (「裸」 then 「聊
 # 私我」): one or two Chinese characters
@@ -573,7 +573,7 @@ class Antispam(Handler[Config]):
         if not isinstance(event, Message):  # (one test on every message for both)
             return await (self._joined(event, ctx) if isinstance(event, MemberJoined)
                           else self._renamed(event, ctx))
-        member, group = event.sender.id, in_group.id  # (ctx.scope)
+        member, group = event.sender.id, in_group.id  # (ctx.group_id)
         names: list[str] = []
         if "@" in event.text:
             # without the mentions of the members the platform names, by their names (anyone
@@ -636,7 +636,7 @@ class Antispam(Handler[Config]):
         copy.remember(store, group, rows, member, event.id, written, at, digest, str(kind),
                       said)
         raid = self.config.raid
-        looks = raid.action is not Action.IGNORE and len(compact) >= raid.min_length
+        looks = raid.action is not Measure.IGNORE and len(compact) >= raid.min_length
         # one message alone is no flood (more than `messages`, at least 1) nor a repeat (at
         # least 2 `times`), nor a raid's copy while fewer rows than `raid.members` hold its
         # text: most messages, whose member said nothing else lately
@@ -658,8 +658,8 @@ class Antispam(Handler[Config]):
                 rates.append(offence)
         if not found and not rates:
             return CONTINUE
-        chosen = max(found + rates, key=lambda o: SEVERITY.index(o.action))
-        if chosen.action is Action.IGNORE:
+        chosen = max(found + rates, key=lambda o: SEVERITY.index(o.measure))
+        if chosen.measure is Measure.IGNORE:
             return CONTINUE
         moderator = moderator or Moderator(self.config, ctx, group)
         chosen = await self._newcomer(ctx, moderator, member, chosen, written)
@@ -724,24 +724,24 @@ class Antispam(Handler[Config]):
     async def _act(self, ctx: Context, moderator: Moderator, rows: recent.Window, member: str,
                    name: str, offence: Offence, message: str, text: str, ref: str,
                    digest: str, at: int) -> bool:
-        """Do to one member what the offence's action says about their text (its `digest`,
+        """Do to one member what the offence's measure says about their text (its `digest`,
         written `at` in micros); True if it was done in public (a warning or a removal).
         `log` only writes the audit log; `review` opens a private case (once per `ref`) for
         the admins. Either way the member's recent messages no longer count towards another
         flood, repeat or raid, and a quote of the text is a report of it for a week."""
-        recent.Recent.acted(ctx.store, ctx.scope, rows, member)
-        await recent.flagged(ctx.store, ctx.scope, member, digest, at)
-        if offence.action is Action.LOG:
+        recent.Recent.acted(ctx.store, ctx.group_id, rows, member)
+        await recent.flagged(ctx.store, ctx.group_id, member, digest, at)
+        if offence.measure is Measure.LOG:
             await ctx.audit("flagged", member, describe(offence))
             return False
-        if offence.action is Action.REVIEW:
+        if offence.measure is Measure.REVIEW:
             kind = "raid" if offence.detector == "raid" else "review"
             await moderator.review(member, name, offence, text, ref, kind=kind)
             return False
         await moderator.punish(member, name, offence, message)
         if offence.detector == "raid":  # sure now: a case the raid opened before is settled
-            status = Status.REMOVED if offence.action is Action.KICK else Status.WARNED
-            await close_cases_about(ctx.store, "raid", ctx.scope, member, ref, status,
+            status = Status.REMOVED if offence.measure is Measure.KICK else Status.WARNED
+            await close_cases_about(ctx.store, "raid", ctx.group_id, member, ref, status,
                                     ctx.bot_id, ctx.now)
         return True
 
@@ -772,9 +772,9 @@ class Antispam(Handler[Config]):
                      *self._banned(unmasked, names_hold, before)]
         kinds = self.config.kinds
         if event.kind is not Kind.TEXT and not self._own_mini_program(event, text):
-            action = getattr(kinds, event.kind.value)
-            if action is not Action.IGNORE:
-                found.append(Offence("kinds", action,
+            measure = getattr(kinds, event.kind.value)
+            if measure is not Measure.IGNORE:
+                found.append(Offence("kinds", measure,
                                      kinds.reason.render({"kind": KIND_NAMES[event.kind]}),
                                      event.kind.value, family=event.kind.value))
         return found
@@ -811,7 +811,7 @@ class Antispam(Handler[Config]):
     def _links(self, event: Message, unmasked: str,
                held: frozenset[Finding | Listed] = frozenset()) -> list[Offence]:
         links = self.config.links
-        if links.action is Action.IGNORE:
+        if links.action is Measure.IGNORE:
             return []
         found = [f for f in links_in(unmasked, self._allow) if f not in held
                  and not (self._pages and self._pages.allow(f, unmasked))] if unmasked else []
@@ -832,7 +832,7 @@ class Antispam(Handler[Config]):
         bot/contacts.py reads a roster in), but those the names it mentions hold (`held`)
         and the operator's own."""
         contacts = self.config.contacts
-        if contacts.action is Action.IGNORE:
+        if contacts.action is Measure.IGNORE:
             return []
         found = [f for f in contacts_in(unmasked, written) if f.family in contacts.look_for
                  and not self._own_contact(f) and f not in held]
@@ -877,7 +877,7 @@ class Antispam(Handler[Config]):
         unmasked = unmask(joined)
         if not set(contacts_in(unmasked, joined)) - known:
             return []
-        return [Offence(o.detector, o.action, o.reason, f"{o.detail}; over several messages",
+        return [Offence(o.detector, o.measure, o.reason, f"{o.detail}; over several messages",
                         family=o.family) for o in self._contacts(unmasked, written=joined)]
 
     def _split_words(self, before: list[str], text: str) -> list[Offence]:
@@ -890,7 +890,7 @@ class Antispam(Handler[Config]):
         fragments = list(itertools.takewhile(_FRAGMENT.fullmatch, reversed(before)))[::-1]
         if self._plain.clean("\n".join([*fragments, text])):
             return []
-        return [Offence(o.detector, o.action, o.reason, f"{o.detail}; over several messages",
+        return [Offence(o.detector, o.measure, o.reason, f"{o.detail}; over several messages",
                         family=o.family, category=o.category)
                 for o in self._offences(self._words.find_split(fragments, text))]
 
@@ -911,9 +911,9 @@ class Antispam(Handler[Config]):
         offences = []
         for index, hit in sorted(first.items()):
             word_list = words.lists[index]
-            action = word_list.action or _SEVERITY_ACTION.get(hit.severity, words.action)
-            if action is not Action.IGNORE:
-                offences.append(Offence("words", action, word_list.reason, hit.found,
+            measure = word_list.action or _SEVERITY_MEASURE.get(hit.severity, words.action)
+            if measure is not Measure.IGNORE:
+                offences.append(Offence("words", measure, word_list.reason, hit.found,
                                         family="banned", category=hit.listed.category))
         return offences
 
@@ -923,13 +923,13 @@ class Antispam(Handler[Config]):
         looked up for a warning or removal of a member being removed: none is given.)"""
         strict = self.config.newcomers
         if strict is None or offence.detector not in ("links", "contacts") or (
-                offence.action in (Action.WARN, Action.KICK)
+                offence.measure in (Measure.WARN, Measure.KICK)
                 and await moderator.being_removed(member)):
             return offence
-        entry = await roster.entry(ctx.store, ctx.scope, member)
+        entry = await roster.entry(ctx.store, ctx.group_id, member)
         if entry is None or entry.joined_at is None or written - entry.joined_at > strict.within:
             return offence
-        return Offence(offence.detector, offence.action, offence.reason,
+        return Offence(offence.detector, offence.measure, offence.reason,
                        f"{offence.detail}; newcomer", strict.counts_as)
 
     # ------------------------------------------------------------ rates: flood, repeats, raids
@@ -958,7 +958,7 @@ class Antispam(Handler[Config]):
         if messages > flood.messages:
             found.append(Offence("flood", flood.action, flood.reason,
                                  f"{messages} messages in {flood.within}"))
-        return [o for o in found if o.action is not Action.IGNORE], posters
+        return [o for o in found if o.measure is not Measure.IGNORE], posters
 
     def _raid_offence(self, flagged: bool) -> Offence:
         """The raid's `action`; at most `plain` for a text no content detector flagged
@@ -988,13 +988,13 @@ class Antispam(Handler[Config]):
         suspects = [(member, message, acted) for member, message, acted, copies, last
                     in posters[1:] if last > since
                     and not await self._has_history(ctx, member, copies)
-                    and not await expected.expecting(ctx.store, ctx.scope, member,
+                    and not await expected.expecting(ctx.store, ctx.group_id, member,
                                                      _instant(last))]
         unpunished = [(member, message) for member, message, acted in suspects if not acted]
         if len(suspects) < raid.members - 1:  # mostly the author and members with a history
             author = await ctx.name(posters[0][0])
             for member, _ in unpunished:
-                offence = Offence("raid", Action.REVIEW, raid.reason,
+                offence = Offence("raid", Measure.REVIEW, raid.reason,
                                   f"与 {author} 先发的消息相同")
                 await moderator.review(member, await ctx.name(member), offence, event.text,
                                        digest, kind="raid")
@@ -1011,7 +1011,7 @@ class Antispam(Handler[Config]):
         history = self.config.raid.history
         if history is None:
             return False
-        entry = await roster.entry(ctx.store, ctx.scope, member)
+        entry = await roster.entry(ctx.store, ctx.group_id, member)
         if entry is None:
             return False
         if entry.joined_at is not None and ctx.now - entry.joined_at < history.joined:
@@ -1041,7 +1041,7 @@ class Antispam(Handler[Config]):
                 continue
             offence = None if vouched else self._name_offence(member)
             if offence is not None:
-                moderator = moderator or Moderator(self._names_policy, ctx, ctx.scope)
+                moderator = moderator or Moderator(self._names_policy, ctx, ctx.group_id)
                 removed += await self._named(ctx, moderator, member, offence)
         return STOP if removed and removed == len(event.members) else CONTINUE
 
@@ -1055,10 +1055,10 @@ class Antispam(Handler[Config]):
         offence = self._name_offence(member)
         if offence is None:
             return CONTINUE
-        entry = await roster.entry(ctx.store, ctx.scope, member.id)
+        entry = await roster.entry(ctx.store, ctx.group_id, member.id)
         if entry is not None and entry.inviter is not None and ctx.is_admin(entry.inviter):
             return CONTINUE
-        removed = await self._named(ctx, Moderator(self._names_policy, ctx, ctx.scope),
+        removed = await self._named(ctx, Moderator(self._names_policy, ctx, ctx.group_id),
                                     member, offence)
         return STOP if removed else CONTINUE
 
@@ -1071,21 +1071,21 @@ class Antispam(Handler[Config]):
         config = self.config
         names = config.names
         name = member.name
-        if names.action is Action.IGNORE or not name or name.strip() == member.id \
+        if names.action is Measure.IGNORE or not name or name.strip() == member.id \
                 or self._plain.clean(name):
             return None
         look_for = names.look_for
         unmasked = unmask(name)
         found: list[Finding] = []
-        if config.links.action is not Action.IGNORE:
+        if config.links.action is not Measure.IGNORE:
             found += [f for f in links_in(unmasked, self._allow, name=True) if f.family in look_for
                       and (f.family == "link" or config.links.ips)]
-        if config.contacts.action is not Action.IGNORE:
+        if config.contacts.action is not Measure.IGNORE:
             found += [f for f in contacts_in(unmasked) if f.family in look_for
                       and f.family in config.contacts.look_for and not self._own_contact(f)]
         if "banned" in look_for:
             found += [Finding("banned", o.detail) for o in self._banned(unmasked, before=None)
-                      if o.action in (Action.WARN, Action.KICK)]
+                      if o.measure in (Measure.WARN, Measure.KICK)]
         if not found:
             return None
         return Offence("names", names.action, names.reason,
@@ -1097,10 +1097,10 @@ class Antispam(Handler[Config]):
         """Do what `names.action` says about a member whose name is an ad, once per member
         and name in the group (a case, a warning); True if they are being removed."""
         ref = "name:" + _digest("".join(normalize(member.name).split()))
-        if offence.action is Action.LOG:
+        if offence.measure is Measure.LOG:
             await ctx.audit("flagged", member.id, describe(offence))
             return False
-        if offence.action is Action.REVIEW:
+        if offence.measure is Measure.REVIEW:
             await moderator.review(member.id, member.name, offence, "", ref, kind="name")
             return False
         await moderator.punish(member.id, member.name, offence, ref)
@@ -1110,7 +1110,7 @@ class Antispam(Handler[Config]):
         policy = self.config.on_rejoin
         if policy is Rejoin.IGNORE:
             return False
-        topic = clean(ctx.group.topic if ctx.group else ctx.scope)
+        topic = clean(ctx.group.topic if ctx.group else ctx.group_id)
         told = f"[群管] 曾因{reason}被移出的 {clean(member.name)}（{member.id}）又加入了「{topic}」"
         tell = await ctx.off_cooldown("rejoin_told", _REJOIN_TOLD_EVERY, member.id)
         if policy is Rejoin.KICK and await ctx.can_remove():

@@ -241,7 +241,7 @@ class Checkin(Handler[Config]):
         added = await ctx.store.changes(
             "INSERT INTO checkins (scope, member, day, grp, at, message, streak, points)"
             " VALUES (?,?,?,?,?,?,?,?) ON CONFLICT (scope, member, day) DO NOTHING",
-            (scope, member, today.isoformat(), ctx.scope, stamp(written), event.id,
+            (scope, member, today.isoformat(), ctx.group_id, stamp(written), event.id,
              streak, points))
         if added and today < self._today(ctx):  # written before the day changed: a day
             await self._carry_streak(ctx, scope, member, today, streak)  # after it may be in
@@ -350,7 +350,7 @@ class Checkin(Handler[Config]):
         member = event.sender.id
         if not await ctx.off_cooldown("my_data", self.config.my_data.cooldown, member=member):
             return
-        spoke = await roster.entry(ctx.store, ctx.scope, member)
+        spoke = await roster.entry(ctx.store, ctx.group_id, member)
         days, total = await ctx.store.one(
             "SELECT COUNT(*), COALESCE(SUM(points), 0) FROM checkins WHERE scope=? AND member=?",
             (scope, member)) or (0, 0)
@@ -370,7 +370,7 @@ class Checkin(Handler[Config]):
 async def _warnings(ctx: Context, member: str) -> int:
     """The member's warnings in force here, by the rule `/warns` counts by."""
     policy = moderation.policy_of(ctx.group)
-    return await moderation.Moderator(policy, ctx, ctx.scope).count(member)
+    return await moderation.Moderator(policy, ctx, ctx.group_id).count(member)
 
 
 async def given(store: Reader, group: str, since: datetime, until: datetime) -> int:

@@ -289,7 +289,7 @@ class Faq(Handler[Config]):
         assert handoff is not None
         text = strip_mentions(event.text).strip()
         name = await ctx.name(event.sender.id)
-        pending = await moderation.open_case_of(ctx.store, KIND, ctx.scope, event.sender.id,
+        pending = await moderation.open_case_of(ctx.store, KIND, ctx.group_id, event.sender.id,
                                                 ctx.now)
         if pending is not None:
             if pending.ref != event.id and await ctx.off_cooldown(
@@ -298,7 +298,7 @@ class Faq(Handler[Config]):
                           mention=True)
             return STOP
         case = await moderation.open_case(
-            ctx.store, kind=KIND, group=ctx.scope, member=event.sender.id,
+            ctx.store, kind=KIND, group=ctx.group_id, member=event.sender.id,
             name=moderation.quote(name, 40), text=text, reason="转人工",
             ref=event.id, at=ctx.now, by=ctx.bot_id)  # a message delivered twice: one case
         if case is None:
@@ -327,7 +327,7 @@ class Faq(Handler[Config]):
         remind them of the cases together."""
         handoff = self.config.handoff
         assert handoff is not None
-        topic = clean(ctx.group.topic) if ctx.group is not None else ctx.scope
+        topic = clean(ctx.group.topic) if ctx.group is not None else ctx.group_id
         texts = _one_or_list(
             cases, lambda case: "\n".join([
                 f"[转人工] 案件 {case.id} · 「{topic}」",

@@ -116,7 +116,7 @@ class Fission(Handler[Config]):
                     f"INSERT INTO {INVITES} (grp, invitee, inviter, at) VALUES (?, ?, ?, ?)"
                     " ON CONFLICT (grp, invitee) DO UPDATE SET inviter=excluded.inviter,"
                     f" at=excluded.at, left_at=NULL, counts=1 WHERE {INVITES}.counts=0",
-                    (ctx.scope, member.id, inviter, stamp(ctx.now))):
+                    (ctx.group_id, member.id, inviter, stamp(ctx.now))):
                 await ctx.schedule(f"stay:{member.id}", self.config.min_stay,
                                    {"inviter": inviter})
 
@@ -127,7 +127,7 @@ class Fission(Handler[Config]):
         again when it will have."""
         rows = await ctx.store.all(
             f"SELECT invitee, at FROM {INVITES} WHERE grp=? AND inviter=? AND counts=1",
-            (ctx.scope, inviter))
+            (ctx.group_id, inviter))
         stayed_since = ctx.now - self.config.min_stay
         count = 0
         for invitee, at in rows:
@@ -147,7 +147,7 @@ class Fission(Handler[Config]):
                 break
             if await ctx.store.changes(
                     f"INSERT INTO {REWARDS} VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                    (ctx.scope, inviter, reward.invitations, reward.points,
+                    (ctx.group_id, inviter, reward.invitations, reward.points,
                      stamp(ctx.now))):
                 ctx.say(reward.text.render({"member": await ctx.name(inviter),
                                             "count": reward.invitations,
@@ -157,7 +157,7 @@ class Fission(Handler[Config]):
         for member in event.members:
             row = await ctx.store.one(
                 f"SELECT at FROM {INVITES} WHERE grp=? AND invitee=? AND left_at IS NULL",
-                (ctx.scope, member.id))
+                (ctx.group_id, member.id))
             if row is None:
                 continue
             early = ctx.now - instant(row[0]) < self.config.min_stay
@@ -165,7 +165,7 @@ class Fission(Handler[Config]):
                 await ctx.cancel(f"stay:{member.id}")
             await ctx.store.execute(
                 f"UPDATE {INVITES} SET left_at=?, counts=? WHERE grp=? AND invitee=?",
-                (stamp(ctx.now), 0 if early else 1, ctx.scope, member.id))
+                (stamp(ctx.now), 0 if early else 1, ctx.group_id, member.id))
 
     async def _leaderboard(self, ctx: Context) -> None:
         board = self.config.leaderboard
@@ -175,7 +175,7 @@ class Fission(Handler[Config]):
             f"SELECT i.inviter, SUM(i.counts) AS n, (SELECT COALESCE(SUM(points), 0)"
             f" FROM {REWARDS} r WHERE r.grp=i.grp AND r.inviter=i.inviter)"
             f" FROM {INVITES} i WHERE i.grp=? GROUP BY i.grp, i.inviter HAVING SUM(i.counts) > 0"
-            " ORDER BY n DESC, MIN(i.at)", (ctx.scope,))
+            " ORDER BY n DESC, MIN(i.at)", (ctx.group_id,))
         removed = await moderation.blocked_among(ctx.store, [row[0] for row in rows])
         lines = [board.line.render({"rank": rank, "member": await ctx.name(inviter),
                                     "count": count, "points": points})
@@ -192,7 +192,7 @@ async def _absent(inviter: str, ctx: Context) -> str | None:
     removed = await moderation.blocked_for(ctx.store, inviter)
     if removed is not None:
         return f"removed for {removed}"
-    entry = await roster.entry(ctx.store, ctx.scope, inviter)
+    entry = await roster.entry(ctx.store, ctx.group_id, inviter)
     if entry is not None and entry.left_at is not None:
         return "left the group"
     return None

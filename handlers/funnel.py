@@ -68,8 +68,8 @@ class Funnel(Handler[Config]):
         # not those removed again as they come in (the block list: handlers/antispam.py)
         await arrived(ctx.store, [m.id for m in event.members if not ctx.is_bot(m.id)
                                   and not ctx.removal_queued(m.id)],
-                      ctx.group.type, ctx.scope, ctx.now)
-        await invitations.joined(ctx.store, ctx.scope, [m.id for m in event.members])
+                      ctx.group.type, ctx.group_id, ctx.now)
+        await invitations.joined(ctx.store, ctx.group_id, [m.id for m in event.members])
         return CONTINUE
 
 

@@ -219,7 +219,7 @@ class Lifecycle(Handler[Config]):
         """The group as the platform shows it now; remembered for `groupbot report`."""
         assert ctx.group is not None
         info = await ctx.group_info()
-        facts = GroupFacts(ctx.scope, info.topic, ctx.group.type, info.member_count,
+        facts = GroupFacts(ctx.group_id, info.topic, ctx.group.type, info.member_count,
                                   ctx.group.capacity, self.config.active_target)
         remember(ctx.store, facts, ctx.now)
         return facts
@@ -247,7 +247,7 @@ class Lifecycle(Handler[Config]):
         if sibling is None or not moving:
             return
         for member in moving:
-            ctx.invite(sibling.id, member.id, leaving=ctx.scope)
+            ctx.invite(sibling.id, member.id, leaving=ctx.group_id)
             await ctx.audit("overflow", member.id, f"{facts.id} is full; invited to {sibling.id}")
         ctx.say(self.config.overflow_text.render({"group": other_group(
                                                       sibling.topic, ctx.type_title(facts.type)),
@@ -283,14 +283,14 @@ class Lifecycle(Handler[Config]):
         """Members silent for `silent.after` not reported since they last spoke, each with
         the moment their silence began."""
         assert self.config.silent is not None
-        present = [e for e in await roster.present(ctx.store, ctx.scope)
+        present = [e for e in await roster.present(ctx.store, ctx.group_id)
                    if not ctx.is_bot(e.member)]
         await ctx.store.executemany(
             f"INSERT INTO {SEEN} (grp, member, since) VALUES (?, ?, ?)"
             " ON CONFLICT (grp, member) DO NOTHING",
-            [(ctx.scope, e.member, stamp(ctx.now)) for e in present])
+            [(ctx.group_id, e.member, stamp(ctx.now)) for e in present])
         first_seen = {member: since for member, since in await ctx.store.all(
-            f"SELECT member, since FROM {SEEN} WHERE grp=?", (ctx.scope,))}
+            f"SELECT member, since FROM {SEEN} WHERE grp=?", (ctx.group_id,))}
         limit = ctx.now - self.config.silent.after
         found = []
         for entry in sorted(present, key=lambda e: e.member):
@@ -323,17 +323,17 @@ class Lifecycle(Handler[Config]):
         """Remove a warned member who is still there and has not spoken since their warning
         went, `silent.grace` ago."""
         member, quiet_since = data["member"], data["quiet_since"]
-        entry = await roster.entry(ctx.store, ctx.scope, member)
+        entry = await roster.entry(ctx.store, ctx.group_id, member)
         if entry is None or entry.left_at is not None:
             return  # gone since the warning
         row = await ctx.store.one(f"SELECT since FROM {SEEN} WHERE grp=? AND member=?",
-                                  (ctx.scope, member))
+                                  (ctx.group_id, member))
         since = _quiet_since(entry, row[0] if row else None)
         if since is None or stamp(since) != quiet_since:
             return  # spoke (or came back) since the warning
         if "warning" in data and not await self._warned(data, ctx):
             return
-        topic = clean(ctx.group.topic if ctx.group else ctx.scope)
+        topic = clean(ctx.group.topic if ctx.group else ctx.group_id)
         if not await ctx.can_remove():
             await ctx.audit("silent_not_removed", member, "the bot is not the group owner")
             ctx.tell_admins(f"[groupbot] 「{topic}」：{clean(entry.name)}（{member}）长期未发言，"

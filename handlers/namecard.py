@@ -141,7 +141,7 @@ class NameCard(Handler[Config]):
         held = set(await self._held(due, ctx))
         wrong = []
         for member in due:
-            entry = await roster.entry(ctx.store, ctx.scope, member)
+            entry = await roster.entry(ctx.store, ctx.group_id, member)
             if entry is None or entry.left_at is not None or self.complies(entry.name):
                 continue
             reminded = await ctx.get("reminded", member=member, default=0) + 1
@@ -162,10 +162,10 @@ class NameCard(Handler[Config]):
         text = normalize(strip_mentions(event.text))
         if not (ctx.is_admin(event.sender.id) and text.startswith(self._commands)):
             return CONTINUE
-        present = {e.member: e.name for e in await roster.present(ctx.store, ctx.scope)}
+        present = {e.member: e.name for e in await roster.present(ctx.store, ctx.group_id)}
         rows = [(member, present[member]) for member in await self._held(list(present), ctx)]
         wrong = [f"{clean(name)}（{member}）" for member, name in rows if not self.complies(name)]
-        topic = clean(ctx.group.topic if ctx.group else ctx.scope)
+        topic = clean(ctx.group.topic if ctx.group else ctx.group_id)
         if wrong:
             text = (f"「{topic}」群名片不规范的成员 {len(wrong)}/{len(rows)} 人"
                     f"（格式示例：{self.config.example}）：\n"

@@ -602,7 +602,7 @@ class Push(Handler[Config]):
                                             once=once)
         await ctx.store.execute(
             "UPDATE push_log SET outcome=?, at=?, item=? WHERE grp=? AND schedule=?"
-            " AND fire_time=?", (outcome, stamp(ctx.now), item, ctx.scope, push.id,
+            " AND fire_time=?", (outcome, stamp(ctx.now), item, ctx.group_id, push.id,
                                  stamp(fire)))
         return CONTINUE
 
@@ -612,10 +612,10 @@ class Push(Handler[Config]):
         if moved:
             return bool(await ctx.store.changes(
                 "UPDATE push_log SET outcome='due' WHERE grp=? AND schedule=? AND fire_time=?"
-                " AND outcome='moved'", (ctx.scope, push.id, stamp(fire))))
+                " AND outcome='moved'", (ctx.group_id, push.id, stamp(fire))))
         return bool(await ctx.store.changes(
             "INSERT INTO push_log VALUES (?, ?, ?, 'due', ?, NULL) ON CONFLICT DO NOTHING",
-            (ctx.scope, push.id, stamp(fire), stamp(ctx.now))))
+            (ctx.group_id, push.id, stamp(fire), stamp(ctx.now))))
 
     async def _run(self, ctx: Context, push: PushSchedule, fire: datetime,
                    may_move: bool, once: bool) -> tuple[str, int | None]:
@@ -630,13 +630,13 @@ class Push(Handler[Config]):
                 if once:  # merged into a run of the schedule moved before it that night
                     await self._goes_as_dated(ctx, push)
             log.info("push %s in %s not posted: %s is inside quiet hours %s-%s", push.id,
-                     ctx.scope, f"{ctx.now:%H:%M}", f"{quiet.start:%H:%M}",
+                     ctx.group_id, f"{ctx.now:%H:%M}", f"{quiet.start:%H:%M}",
                      f"{quiet.end:%H:%M}")
             return "skipped_quiet", None
         last = None if once else await self._too_soon(ctx)
         if last is not None:
             log.info("push %s in %s not posted: the last push went at %s, less than "
-                     "min_gap (%d min) before", push.id, ctx.scope, f"{last:%H:%M}",
+                     "min_gap (%d min) before", push.id, ctx.group_id, f"{last:%H:%M}",
                      self.config.min_gap.total_seconds() // 60)
             return "skipped_gap", None
         items = self._items[push.id]
@@ -656,7 +656,7 @@ class Push(Handler[Config]):
         back by it, and the dated post lost with it)."""
         row = await ctx.store.one(
             "SELECT fire_time FROM push_log WHERE grp=? AND schedule=? AND outcome='moved'"
-            " ORDER BY fire_time DESC LIMIT 1", (ctx.scope, push.id))  # (tonight's)
+            " ORDER BY fire_time DESC LIMIT 1", (ctx.group_id, push.id))  # (tonight's)
         if row is not None and (due := ctx.scheduled(push.id)) is not None:
             await ctx.schedule(push.id, due, {"fire_time": row[0], "once": True})
 
@@ -664,7 +664,7 @@ class Push(Handler[Config]):
         """When the last push went in this group, if that is less than `min_gap` ago."""
         row = await ctx.store.one(
             "SELECT at FROM push_log WHERE grp=? AND outcome='sent'"
-            " ORDER BY at DESC LIMIT 1", (ctx.scope,))
+            " ORDER BY at DESC LIMIT 1", (ctx.group_id,))
         if row is None:
             return None
         last = instant(row[0])  # in UTC: both in the bot's zone, a clock change would not count

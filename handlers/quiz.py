@@ -45,8 +45,7 @@ from bot.config import (
     placeholders,
 )
 from bot.context import Context
-from bot.events import Kind as MessageKind
-from bot.events import Member, MemberLeft, Message, Tick
+from bot.events import Kind, Member, MemberLeft, Message, Tick
 from bot.handler import CONTINUE, STOP, Flow, Handler, HandlerConfig
 from bot.invitations import How, Plan, already_in
 from bot.receipts import Receipt
@@ -114,17 +113,17 @@ def _answerable(limit: timedelta) -> timedelta:
     return limit
 
 
-class Kind(StrEnum):
+class QuestionKind(StrEnum):
     SINGLE = "single"
     MULTIPLE = "multiple"
     TEXT = "text"
 
 
-_LABEL = {Kind.SINGLE: "单选", Kind.MULTIPLE: "多选", Kind.TEXT: "简答"}
+_LABEL = {QuestionKind.SINGLE: "单选", QuestionKind.MULTIPLE: "多选", QuestionKind.TEXT: "简答"}
 # No example letter: a fixed one is some question's answer (copying it scored points).
-_HINT = {Kind.SINGLE: "请回复你选的选项字母（只选一个）。",
-         Kind.MULTIPLE: "请回复所有正确选项的字母（可选多个，写在一条消息里）。",
-         Kind.TEXT: "请直接回复你的回答。"}
+_HINT = {QuestionKind.SINGLE: "请回复你选的选项字母（只选一个）。",
+         QuestionKind.MULTIPLE: "请回复所有正确选项的字母（可选多个，写在一条消息里）。",
+         QuestionKind.TEXT: "请直接回复你的回答。"}
 
 
 class Question(Model):
@@ -132,7 +131,7 @@ class Question(Model):
     answer is right when it holds at least `min_keywords` of the `keywords` (each keyword
     may be a list of words that count as the same)."""
 
-    kind: Kind
+    kind: QuestionKind
     text: str = Field(min_length=1)
     options: list[str] = []
     answer: str | list[str] | None = None
@@ -143,7 +142,7 @@ class Question(Model):
 
     @model_validator(mode="after")
     def _complete(self) -> Question:
-        if self.kind is Kind.TEXT:
+        if self.kind is QuestionKind.TEXT:
             if self.options or self.answer is not None or not self.keywords:
                 raise ValueError("a text question has `keywords` and no `options` or `answer`")
             if (self.min_keywords or 0) > len(self.keywords):
@@ -157,7 +156,8 @@ class Question(Model):
         valid = set(LETTERS[:len(self.options)])
         if not letters or not letters <= valid:
             raise ValueError(f"the answer must be option letters among {''.join(sorted(valid))}")
-        if self.kind is Kind.SINGLE and (len(letters) != 1 or isinstance(self.answer, list)):
+        if self.kind is QuestionKind.SINGLE and (
+                len(letters) != 1 or isinstance(self.answer, list)):
             raise ValueError("a single-choice answer is one letter")
         return self
 
@@ -177,7 +177,7 @@ class Question(Model):
         nor is the text of an option copied after its letter (`_Reading`)."""
         plain = strip_mentions(reply)
         text = normalize(plain)
-        if self.kind is Kind.TEXT:
+        if self.kind is QuestionKind.TEXT:
             groups = [k if isinstance(k, list) else [k] for k in self.keywords]
             matcher = WordMatcher((word, i) for i, words in enumerate(groups) for word in words)
             found = {i for _, _, i in matcher.find_all(text)}
@@ -409,7 +409,7 @@ class QuizHandler(Handler[Config]):
                     await self._end(ctx, member.id, session, left=True)
         else:
             session = await ctx.get("session", member=event.sender.id)
-            if session is not None and event.kind is not MessageKind.TEXT:
+            if session is not None and event.kind is not Kind.TEXT:
                 return CONTINUE  # a picture or a sticker is no answer: the question waits
             if session is not None and not await self._void_if_changed(
                     ctx, event.sender.id, session):
@@ -438,7 +438,7 @@ class QuizHandler(Handler[Config]):
     async def _begin(self, member: Member, ctx: Context) -> None:
         refusal = await self._refusal(member.id, ctx)
         announce_in = None if refusal is not None else (
-            ctx.scope or await self._candidate_group(member.id, ctx))
+            ctx.group_id or await self._candidate_group(member.id, ctx))
         if announce_in is None:
             if await ctx.off_cooldown("refused", self.config.refusal_cooldown, member=member.id):
                 self._tell(ctx, member.id,
@@ -514,7 +514,7 @@ class QuizHandler(Handler[Config]):
         since = session.setdefault("since", session["asked"])  # (when the attempt began)
         await ctx.set("session", session, member=member)
         if ctx.group is not None:  # their texts here are answers: alike is no raid (antispam)
-            await expected.expect(ctx.store, ctx.scope, member, instant(since),
+            await expected.expect(ctx.store, ctx.group_id, member, instant(since),
                                   ctx.now + self._longest(self._time_limit(session)))
         await self._deadline(ctx, member, session, ctx.now + limit)
 
@@ -768,7 +768,7 @@ class QuizHandler(Handler[Config]):
         await ctx.cancel(f"deadline:{member}")
         await ctx.forget("session", member=member)
         if ctx.group is not None:
-            await expected.settled(ctx.store, ctx.scope, member, ctx.now)
+            await expected.settled(ctx.store, ctx.group_id, member, ctx.now)
 
     @staticmethod
     def _tell(ctx: Context, member: str, text: str, receipt: str = "") -> None:

@@ -57,30 +57,30 @@ class Welcome(Handler[Config]):
         """A message matters only from a newcomer who may be waiting for their welcome."""
         if not isinstance(event, Message):
             return True
-        scope = ctx.scope
-        hint = self._waiting.get(scope)
+        group_id = ctx.group_id
+        hint = self._waiting.get(group_id)
         if hint is None:  # nothing noted here (a start, a load, a greeting): the timer tells
             if ctx.scheduled("batch") is not None:
                 return True
             # nobody waits, noted until a batch is armed here; and forgotten if what happened
             # since is undone (a greeting undone arms its batch again)
-            ctx.store.on_undo(restoring(self._waiting, scope))
-            self._waiting[scope] = (ctx.epoch, frozenset())
+            ctx.store.on_undo(restoring(self._waiting, group_id))
+            self._waiting[group_id] = (ctx.epoch, frozenset())
             return False
         return hint[0] != ctx.epoch or event.sender.id in hint[1]
 
     def _note(self, ctx: Context, pending: list[list[str]]) -> None:
         """Remember who waits for the batch armed now (nothing when none is)."""
         if ctx.scheduled("batch") is None:
-            self._waiting.pop(ctx.scope, None)
+            self._waiting.pop(ctx.group_id, None)
         else:
-            self._waiting[ctx.scope] = (ctx.epoch, frozenset(p[0] for p in pending))
+            self._waiting[ctx.group_id] = (ctx.epoch, frozenset(p[0] for p in pending))
 
     async def handle(self, event: MemberJoined | MemberLeft | Message | Tick,
                      ctx: Context) -> Flow:
         if isinstance(event, Message):
             if ctx.scheduled("batch") is None:  # nobody waits for a welcome here
-                self._waiting.pop(ctx.scope, None)  # (a hint from before, void now)
+                self._waiting.pop(ctx.group_id, None)  # (a hint from before, void now)
                 return CONTINUE
             pending = await ctx.get("pending", default=[])
             if any(member_id == event.sender.id for member_id, _ in pending):
@@ -98,7 +98,7 @@ class Welcome(Handler[Config]):
             await ctx.set("pending", [p for p in pending if p[0] not in gone])
         else:
             await self._greet(ctx)
-            self._waiting.pop(ctx.scope, None)
+            self._waiting.pop(ctx.group_id, None)
         return CONTINUE
 
     async def _joined(self, event: MemberJoined, ctx: Context) -> None:

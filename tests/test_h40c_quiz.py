@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import pytest
 
-from handlers.quiz import Kind, Question
+from handlers.quiz import Question, QuestionKind
 
 FOUR = ["w", "x", "y", "z"]
 TEN = list("0123456789")
 
 
-def _question(options: list[str], answer: str | list[str], kind: Kind = Kind.SINGLE
-              ) -> Question:
+def _question(options: list[str], answer: str | list[str],
+              kind: QuestionKind = QuestionKind.SINGLE) -> Question:
     return Question(kind=kind, text="?", options=options, answer=answer)
 
 
@@ -45,7 +45,7 @@ def test_a_word_spelled_with_the_letters_of_ten_options_is_a_word(reply: str) ->
 def test_a_word_alone_or_in_capitals_is_the_letters_typed(reply: str, answer: str) -> None:
     """A multiple-choice answer that spells a word ("ACE", "BAD") reads as its letters when
     it is the whole reply or written in capitals."""
-    assert _question(TEN, answer, Kind.MULTIPLE).judge(reply) is True
+    assert _question(TEN, answer, QuestionKind.MULTIPLE).judge(reply) is True
 
 
 @pytest.mark.parametrize("reply", ["I think it's C", "C, I think", "I guess C",
@@ -60,7 +60,7 @@ def test_the_pronoun_is_no_option_among_ten(reply: str) -> None:
                                                ("I because it's kind", "I")])
 def test_the_letter_i_among_ten_is_option_i(reply: str, answer: str) -> None:
     """The letter I is option I where no word follows it that the pronoun goes with."""
-    kind = Kind.SINGLE if len(answer) == 1 else Kind.MULTIPLE
+    kind = QuestionKind.SINGLE if len(answer) == 1 else QuestionKind.MULTIPLE
     assert _question(TEN, answer, kind).judge(reply) is True
 
 

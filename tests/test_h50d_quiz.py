@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import pytest
 
-from handlers.quiz import Kind, Question
+from handlers.quiz import Question, QuestionKind
 
 FOUR = ["w", "x", "y", "z"]
 TEN = list("0123456789")
 
 
-def _question(options: list[str], answer: str, kind: Kind = Kind.SINGLE) -> Question:
+def _question(options: list[str], answer: str,
+              kind: QuestionKind = QuestionKind.SINGLE) -> Question:
     return Question(kind=kind, text="?", options=options, answer=answer)
 
 
@@ -32,7 +33,7 @@ def test_a_word_in_capitals_before_a_letter_alone_is_a_word(
                                                ("I'd say ACE", "ACE"), ("BAD, I think", "ABD")])
 def test_a_word_in_capitals_with_no_letter_alone_after_it_is_still_letters(
         reply: str, answer: str) -> None:
-    assert _question(TEN, answer, Kind.MULTIPLE).judge(reply) is True
+    assert _question(TEN, answer, QuestionKind.MULTIPLE).judge(reply) is True
 
 
 @pytest.mark.parametrize("reply", ["i.e. C", "I.E. C", "C, i.e. the third", "e.g. C",
@@ -45,4 +46,4 @@ def test_a_dotted_abbreviation_names_no_option(reply: str, options: list[str]) -
 @pytest.mark.parametrize(("reply", "answer"), [("A. C", "AC"), ("A.C", "AC"), ("b.e", "BE")])
 def test_letters_parted_by_dots_that_are_no_abbreviation_are_still_letters(
         reply: str, answer: str) -> None:
-    assert _question(TEN, answer, Kind.MULTIPLE).judge(reply) is True
+    assert _question(TEN, answer, QuestionKind.MULTIPLE).judge(reply) is True

@@ -17,10 +17,10 @@ from test_outbox import _put
 from bot.actions import Say
 from bot.adapters.base import GatewayError, RateLimited
 from bot.times import stamp
-from handlers.quiz import Kind, Question
+from handlers.quiz import Question, QuestionKind
 
 
-def _question(kind: Kind, answer: str) -> Question:
+def _question(kind: QuestionKind, answer: str) -> Question:
     return Question(kind=kind, text="?", options=["w", "x", "y", "z"], answer=answer)
 
 
@@ -30,7 +30,7 @@ def _question(kind: Kind, answer: str) -> Question:
 def test_a_before_a_run_of_option_letters_is_the_letter(reply: str) -> None:
     """「A BC」 answers A, B and C: "bc" is option letters, no word the article goes with.
     f26 read the "a" as the article and graded the right answer wrong (main: right)."""
-    assert _question(Kind.MULTIPLE, "ABC" if "d" not in reply.lower() else "ABCD"
+    assert _question(QuestionKind.MULTIPLE, "ABC" if "d" not in reply.lower() else "ABCD"
                      ).judge(reply) is True
 
 
@@ -38,7 +38,7 @@ def test_a_before_a_run_of_option_letters_is_the_letter(reply: str) -> None:
 def test_a_joined_to_another_letter_by_a_word_is_the_letter(reply: str) -> None:
     """「A then C」 names A and C, as 「A and C」 does: no article comes before "then", "plus",
     "also" or "with". f26 graded it wrong (C alone); main graded it right."""
-    assert _question(Kind.MULTIPLE, "AC").judge(reply) is True
+    assert _question(QuestionKind.MULTIPLE, "AC").judge(reply) is True
 
 
 @pytest.mark.parametrize("reply", ["A maybe", "A ok", "A okay", "A probably", "A perhaps",
@@ -47,14 +47,14 @@ def test_a_followed_by_a_hedge_or_thanks_answers_a(reply: str) -> None:
     """「A maybe」 and 「A thanks」 answer A: the article goes with no such word. f26 read them
     as no answer, so the question waited on a candidate who had answered and timed out
     (0 points; main: A)."""
-    assert _question(Kind.SINGLE, "A").judge(reply) is True
+    assert _question(QuestionKind.SINGLE, "A").judge(reply) is True
 
 
 @pytest.mark.parametrize("reply", ["I have a question", "B. a bit unsure", "B, a good guess",
                                    "a lot of thought: B", "A question: is it B?"])
 def test_the_article_still_names_no_option(reply: str) -> None:
     """What f26 fixed holds: the article before a word is no A."""
-    assert _question(Kind.SINGLE, "B").judge(reply) in (None, True)
+    assert _question(QuestionKind.SINGLE, "B").judge(reply) in (None, True)
 
 
 @pytest.mark.parametrize("reply", ["I think it's C", "C, I think", "I guess C"])
@@ -62,7 +62,7 @@ def test_the_pronoun_is_no_option_among_nine(reply: str) -> None:
     """With options A-I (or more) 「I think it's C」 named I and C, graded wrong: the pronoun
     was skipped only when there is no option I (f26's sentences). A lone "i" before a word
     is the pronoun, as "a" is the article (h40c)."""
-    question = Question(kind=Kind.SINGLE, text="?", options=list("123456789"), answer="C")
+    question = Question(kind=QuestionKind.SINGLE, text="?", options=list("123456789"), answer="C")
     assert question.judge(reply) is True
 
 

@@ -293,7 +293,7 @@ async def test_where_nobody_waits_messages_look_at_the_timer_once(
     scheduled = Context.scheduled
 
     def counting(self: Context, key: str) -> Any:
-        looked.append(self.scope)
+        looked.append(self.group_id)
         return scheduled(self, key)
 
     monkeypatch.setattr(Context, "scheduled", counting)

@@ -9,7 +9,7 @@ from typing import Any
 from aiohttp import web
 
 from bot import broadcast, bulk, leases, moving, roster
-from bot.bulk import Job, Kind
+from bot.bulk import Job, JobKind
 from bot.commands import Command
 from bot.context import Place
 from bot.web import views
@@ -30,7 +30,7 @@ from bot.web.routes import needs_bot, operator
 from bot.web.views import bound, handler_config
 from handlers import admin
 
-KINDS = {"broadcast": Kind.BROADCAST, "move": Kind.MOVE}
+KINDS = {"broadcast": JobKind.BROADCAST, "move": JobKind.MOVE}
 
 
 def settings(console: Console) -> admin.Config:
@@ -45,7 +45,7 @@ def settings(console: Console) -> admin.Config:
 def _job(job: Job, rows: list[bulk.Row], console: Console) -> dict[str, Any]:
     tz = console.deployment.settings.timezone
     within = settings(console)
-    expired = job.expired(console.clock.now(), (within.moves if job.kind is Kind.MOVE
+    expired = job.expired(console.clock.now(), (within.moves if job.kind is JobKind.MOVE
                                                  else within.broadcasts).confirm_within)
     return {"id": job.id, "kind": str(job.kind), "asked": job.asked, "body": job.body,
             "status": "expired" if expired else str(job.status),
@@ -86,7 +86,7 @@ async def places(console: Console) -> list[Place]:
                   if group in served and group not in known]
 
 
-async def plan(console: Console, kind: Kind, fields: dict[str, str], by: str) -> str:
+async def plan(console: Console, kind: JobKind, fields: dict[str, str], by: str) -> str:
     """A new preview from the form's (or the JSON body's) fields; its id."""
     needs_bot(console)
     bot = console.bot
@@ -94,7 +94,7 @@ async def plan(console: Console, kind: Kind, fields: dict[str, str], by: str) ->
     config = settings(console)
     async with acting(bot, by) as actor:
         try:
-            if kind is Kind.BROADCAST:
+            if kind is JobKind.BROADCAST:
                 targets = _field(fields, "targets", 500)
                 text, file = fields.get("text", "").strip(), fields.get("file", "").strip()
                 if not (text or file):
@@ -111,7 +111,7 @@ async def plan(console: Console, kind: Kind, fields: dict[str, str], by: str) ->
                 job = await moving.plan(actor, request_move, await bot.places(), by)
         except ValueError as exc:  # bulk.BadRequest names its part; else the request's first
             field = exc.field if isinstance(exc, bulk.BadRequest) else (
-                "targets" if kind is Kind.BROADCAST else "source")
+                "targets" if kind is JobKind.BROADCAST else "source")
             raise BadParameter(field, str(exc)) from None
     return job.id
 
@@ -140,7 +140,7 @@ async def carry_out(console: Console, command: Command) -> tuple[bool, dict[str,
         return await views.carry_out(console, command)
     # a move handed by another process's console: planned here, as if asked here
     try:
-        job_id = await plan(console, Kind.MOVE, dict(command.args), command.operator)
+        job_id = await plan(console, JobKind.MOVE, dict(command.args), command.operator)
     except BadParameter as exc:
         return False, {"status": "refused", "parameter": exc.parameter, "problem": exc.problem}
     return True, {"status": "planned", "job": job_id}
@@ -165,11 +165,11 @@ async def confirm(console: Console, job_id: str, by: str) -> str:
         found = await bulk.find(actor.store, job_id)
         if found is None:
             raise web.HTTPNotFound(text=f"没有这个群发或迁移：{job_id}")
-        within = (config.moves if found.kind is Kind.MOVE else config.broadcasts)
+        within = (config.moves if found.kind is JobKind.MOVE else config.broadcasts)
         outcome, job = await bulk.confirm(actor.store, job_id, by, actor.now,
                                           within.confirm_within)
         if outcome is bulk.Confirmed.NOW and job is not None:
-            if job.kind is Kind.BROADCAST:
+            if job.kind is JobKind.BROADCAST:
                 await broadcast.send(actor, job, config.broadcasts)
             else:
                 await moving.send(actor, job, config.moves)
@@ -213,7 +213,7 @@ async def preview_form(request: web.Request) -> web.StreamResponse:
     kind = KINDS.get(fields.get("kind", ""))
     if kind is None:
         raise BadParameter("kind", "broadcast or move")
-    if kind is Kind.MOVE and (
+    if kind is JobKind.MOVE and (
             handed := await hand_move(request.app[CONSOLE], fields, operator(request))):
         return await page(request, f"新群由账号 {handed[0]} 服务：迁移已交给它的进程预览"
                                    f"（命令 {handed[1]}，/api/commands/{handed[1]}）", 202)
@@ -281,7 +281,7 @@ async def job_api(request: web.Request) -> web.StreamResponse:
 
 async def broadcast_api(request: web.Request) -> web.StreamResponse:
     console = request.app[CONSOLE]
-    job_id = await plan(console, Kind.BROADCAST, await _body(request, BROADCAST_KEYS),
+    job_id = await plan(console, JobKind.BROADCAST, await _body(request, BROADCAST_KEYS),
                         operator(request))
     return jsonify(await job_data(console, job_id), 201)
 
@@ -292,7 +292,7 @@ async def move_api(request: web.Request) -> web.StreamResponse:
     if (handed := await hand_move(console, fields, operator(request))) is not None:
         account, command = handed
         return jsonify({"status": "handed", "account": account, "command": command}, 202)
-    job_id = await plan(console, Kind.MOVE, fields, operator(request))
+    job_id = await plan(console, JobKind.MOVE, fields, operator(request))
     return jsonify(await job_data(console, job_id), 201)
 
 
