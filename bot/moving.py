@@ -34,6 +34,7 @@ from bot.context import Place
 from bot.events import Member
 from bot.handler import HandlerConfig
 from bot.sanitize import clean, other_group
+from bot.store import Reader
 from bot.times import span, stamp
 
 INVITED = timedelta(days=7)  # an invitation sent this long ago still holds room in its group
@@ -135,12 +136,8 @@ async def plan(mover: Mover, request: Request, places: Sequence[Place], by: str)
 
 async def _why_not(mover: Mover, member: str, target: Place, there: set[str],
                    invited: set[str]) -> str:
-    if member in there:
-        return "已在新群"
-    if await moderation.blocked_for(mover.store, member) is not None:
-        return "在移出名单中"
-    if member in invited:
-        return "已在邀请中"
+    if reason := await _why_not_now(mover.store, member, there, invited):
+        return reason
     serving = await invitations.serving(mover.store, target.id, mover.account or None)
     if serving != mover.account:  # several accounts: B's serving account invites its friends
         friend = await friendships.is_friend(mover.store, serving, member)
@@ -152,23 +149,51 @@ async def _why_not(mover: Mover, member: str, target: Place, there: set[str],
     return "" if friend else "不是机器人的好友"
 
 
-async def _within_room(mover: Mover, job: Job, going: list[Row]) -> list[Row]:
-    """The planned rows the new group has room for now, the most active first; the others
-    are marked not invited (full). (A job planned before its capacity was kept: as planned.)"""
-    capacity = job.body.get("capacity")
+async def _why_not_now(store: Reader, member: str, there: set[str], invited: set[str]) -> str:
+    """Why a member of the old group is not invited, whatever was planned: in the new group,
+    on the block list, invited by another job."""
+    if member in there:
+        return "已在新群"
+    if await moderation.blocked_for(store, member) is not None:
+        return "在移出名单中"
+    return "已在邀请中" if member in invited else ""
+
+
+async def _still_going(mover: Mover, job: Job, planned: list[Row]) -> list[Row]:
+    """The planned rows to invite at the confirm, which may come long after the preview, or
+    after another preview of the same move was confirmed: as plan() would have them now,
+    each member still in the old group, not in the new one, not on the block list (removed
+    for an ad since), not invited by another job since; then as many as the new group has
+    room for now, the most active first. The others are marked not invited, with why.
+    (A job planned before its capacity was kept has no room counted.)"""
+    store, body = mover.store, job.body
+    target = body["target"]
+    here, there = await _present(mover, body["source"]), await _present(mover, target)
+    invited = await bulk.invited_into(store, target, mover.now - INVITED, but=job.id)
+    going = []
+    for row in planned:
+        reason = "已离开旧群" if row.member not in here else \
+            await _why_not_now(store, row.member, there, invited)
+        if reason:
+            await bulk.exclude(store, job.id, row.group, row.member, reason)
+        else:
+            going.append(row)
+    capacity = body.get("capacity")
     if not isinstance(capacity, int):
         return going
-    target = job.body["target"]
-    try:
-        there = {m.id for m in await mover.members(target)}
-    except GatewayError:  # (with several accounts, the one confirming may not be in it)
-        there = {entry.member for entry in await roster.present(mover.store, target)}
-    invited = await bulk.invited_into(mover.store, target, mover.now - INVITED, but=job.id)
     room = max(0, capacity - len(there) - len(invited - there))
     for row in going[room:]:
-        await bulk.exclude(mover.store, job.id, row.group, row.member,
-                           f"{FULL}（容量 {capacity}）")
+        await bulk.exclude(store, job.id, row.group, row.member, f"{FULL}（容量 {capacity}）")
     return going[:room]
+
+
+async def _present(mover: Mover, group: str) -> set[str]:
+    """Who is in the group now: as the platform lists it, else (with several accounts, the
+    one confirming may not be in it) as the roster has it."""
+    try:
+        return {m.id for m in await mover.members(group)}
+    except GatewayError:
+        return {entry.member for entry in await roster.present(mover.store, group)}
 
 
 def preview(job: Job, rows: Sequence[Row], within: timedelta) -> str:
@@ -194,7 +219,7 @@ def preview(job: Job, rows: Sequence[Row], within: timedelta) -> str:
 async def send(mover: Mover, job: Job, settings: Settings) -> list[Row]:
     """Queue a confirmed move's invitations and announce it in the old group."""
     store, now = mover.store, mover.now
-    going = await _within_room(mover, job, [r for r in await bulk.rows(store, job.id)
+    going = await _still_going(mover, job, [r for r in await bulk.rows(store, job.id)
                                             if r.state is State.PLANNED])
     for row in going:
         mover.send_bulk(Invite(row.group, row.member))
