@@ -113,8 +113,6 @@ async def test_r107_3_a_member_who_left_since_the_preview_is_not_invited(site: S
     assert _invited(site) == ["dave"]
 
 
-@pytest.mark.xfail(strict=True, reason="r107-4: every view of a member's page (public, no "
-                                       "limit) asks the platform for every group")
 async def test_r107_4_a_members_page_asks_the_platform_nothing(
         site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
     """/me/<token> is the one page open to the internet (web.public_url) with a link any

@@ -125,11 +125,12 @@ class GroupRow:
         return {**asdict(self), "name": self.topic}  # `name` is the contract's word (web.md)
 
 
-async def bound(console: Console) -> list[tuple[str, str, GroupType]]:
-    """Every bound group as (id, topic, type): live from the platform while the bot runs,
-    and every group `groupbot report` lists (bound from its first event on). The list is
-    read on a thread of the console's own: it reads the whole roster, every member who ever
-    was in a group (at 60,000 members, a tenth of a second of frozen bot a page)."""
+async def bound(console: Console, live: bool = True) -> list[tuple[str, str, GroupType]]:
+    """Every bound group as (id, topic, type): live from the platform while the bot runs
+    (unless not `live`: a member's own page, open to the internet, asks the platform
+    nothing), and every group `groupbot report` lists (bound from its first event on). The
+    list is read on a thread of the console's own: it reads the whole roster, every member
+    who ever was in a group (at 60,000 members, a tenth of a second of frozen bot a page)."""
     deployment = console.deployment
     found: dict[str, tuple[str, str, GroupType]] = {}
     for facts in await on_thread(console, console.reads,
@@ -137,7 +138,7 @@ async def bound(console: Console) -> list[tuple[str, str, GroupType]]:
         gtype = deployment.types.get(facts.type)
         if gtype is not None:
             found[facts.id] = (facts.id, facts.topic, gtype)
-    if console.bot is not None:
+    if console.bot is not None and live:
         for info, gtype in await console.bot.groups.bound():
             found[info.id] = (info.id, info.topic, gtype)
     return sorted(found.values(), key=lambda g: (g[2].name, g[0]))
@@ -775,7 +776,7 @@ async def me(console: Console, link: links.MemberLink) -> dict[str, Any]:
     """One member's own figures, and nobody else's."""
     tz, now = console.deployment.settings.timezone, console.clock.now()
     member = link.member
-    groups = await bound(console)
+    groups = await bound(console, live=False)  # (any holder of the link may reload it)
     standings = await checkin.standings(console.reader, member, _rewarded(groups))
     best = standings[0] if standings else None
     today = now.date()
