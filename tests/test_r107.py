@@ -143,8 +143,6 @@ async def test_r107_4_a_members_page_asks_the_platform_nothing(
     assert asked == []
 
 
-@pytest.mark.xfail(strict=True, reason="r107-5: after 撤销 or 解封 the moderation page's 筛选 "
-                                       "form (and its page links) lead to the POST-only route: 405")
 async def test_r107_5_the_page_after_a_revoke_filters_and_pages_as_before(site: Site) -> None:
     """revoke_form and unblock_form answer with the moderation page itself, at their own
     address; the audit log's filter form has no action and the page links are `?page=…`,
