@@ -35,6 +35,7 @@ from bot import (
 )
 from bot.config import Content, GroupType, OneOff, Template
 from bot.context import Group
+from bot.sanitize import visible
 from bot.store import Reader
 from bot.web import links
 from bot.web.actor import acting
@@ -374,12 +375,14 @@ async def members(console: Console, group: str, q: str | None, sort: str,
         console.reader, scope, _rewarded(groups).get(scope, ()))
     present = await roster.present(console.reader, group)
     stages = await furthest_stages(console, [e.member for e in present])
-    needle = (q or "").lower()
+    needle = visible(q or "").lower()  # (as the page shows the names: a zero-width space
+    # in a name hides it from no search)
     rows = [MemberRow(e.member, e.name, _shown(e.joined_at, tz), _shown(e.last_spoke, tz),
                       e.messages, warned[e.member], points.get(e.member, 0),
                       stages.get(e.member),
                       bool(namecard.pattern.search(e.name)) if namecard is not None else None)
-            for e in present if needle in e.name.lower() or needle in e.member.lower()]
+            for e in present
+            if needle in visible(e.name).lower() or needle in e.member.lower()]
     if sort in ("messages", "warnings", "points"):
         rows.sort(key=lambda r: (getattr(r, sort), r.name), reverse=order == "desc")
     else:
