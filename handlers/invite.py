@@ -70,13 +70,19 @@ _ASKS = re.compile(
     r"有没有|能不能|可不可以|能否|"
     # 要不要, 多不多; 报名了没(有), 报名免费不 (not-A ending it); 要报名的话; 帮朋友问问报名的事
     r"(\w)[不没]\1|了没|没有?$|不$|的话|问问|"
-    r"\b(?:how|what|why|when|where|who|which|can(?!'t)|could|do|does|is|are)\b")
+    r"\b(?:how|what|why|when|where|who|which|can(?!['’]t)|could|do|does|is|are)\b")
 # A no said right before the word ("先不报名", "不想报名", "别给我报名", "取消报名",
 # "don't join", "i can't join") or right after it ("报名不收任何费用").
 _NO_BEFORE = re.compile(r"(?:[不没别勿莫]|取消|放弃|退出|算了).{0,3}$")
-# (in English, read with its spaces: "i can't join")
-_NO_BEFORE_EN = re.compile(r"\b(?:not|no|don'?t|won'?t|can'?t|cannot|couldn'?t|never|cancel)"
-                           r"\b(?:\W+\w+)?(?:\W*\[[^\[\]\s]{1,12}\])*\W*$")  # (faces: "[Facepalm]")
+# (in English, read with its spaces: "i can't join", "no join"; a verb's no reaches four words
+# on, not past but, though, so: "i don't want to join", "i won't be able to join", "i'm not
+# going to join", not "not sure if i can but i want to join", "i can't wait to join", "never
+# mind i'll join" (r102-7); a phone's ’ is an apostrophe)
+_NO_BEFORE_EN = re.compile(
+    r"(?:\b(?:no|cancel)\b(?:\W+\w+)?|\b(?:not|don['’]?t|won['’]?t|can['’]?t|cannot|"
+    r"couldn['’]?t|never)\b(?!\W+(?:wait|mind)\b)"
+    r"(?:\W+(?!(?:but|though|although|however|so)\b)\w+(?:['’]\w+)?){0,4})"
+    r"(?:\W*\[[^\[\]\s]{1,12}\])*\W*$")  # (faces: "[Facepalm]")
 _NO_AFTER = re.compile(r"[不没别]")
 # Later, not now: a word of time right before the word, or before 再 there, a subject
 # between them or not ("明天报名", "回头再来报名", "晚点我再报名", "等我下班了报名", "考虑一下

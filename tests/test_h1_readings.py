@@ -1,0 +1,41 @@
+"""s48 h1: misreadings of the invite reader's that r100-r106 kept as strict xfails, closed, and
+what must still read as before beside each fix (`Invite.reading`, words 报名 and join)."""
+
+from __future__ import annotations
+
+import pytest
+from test_h50b_signup_questions import _reading
+
+from handlers.invite import Reading
+
+# ---------------------------------------------------------------- r102-7: an English no
+
+@pytest.mark.parametrize("text", [
+    "i don't want to join", "i don't really want to join", "i won't be able to join",
+    "i'm not going to join", "i don't think i'll join", "i'm not sure i want to join",
+    "never too late to join", "i don't [Facepalm] want to join",
+    # a phone's apostrophe
+    "i don’t join", "i don’t want to join", "i can’t join today"])
+def test_an_english_no_a_few_words_before_join_says_no(text: str) -> None:
+    """A verb's no (not don't won't can't cannot couldn't never) reaches four words on."""
+    assert _reading(text) is Reading.NOTHING
+
+
+@pytest.mark.parametrize("text", [
+    "I want to join", "i'd love to join", "please let me join", "join, no experience though",
+    "not sure if i can, but i want to join", "not sure but i'll join",
+    "not much time though i'll join", "not sure so i'll just join",
+    "i can't wait to join", "i cannot wait to join", "i can’t wait to join",
+    "never mind i'll join", "i don't mind to join", "no problem i'll join",
+    "i have no experience and want to join", "no experience i want to join",
+    "i'm not a native speaker i would like to join"])
+def test_an_english_sign_up_beside_a_no_still_signs_up(text: str) -> None:
+    """Not past but, though, although, however or so; not "can't wait" or "never mind"; and
+    no (a noun's: "no experience") or cancel reaches one word on as before."""
+    assert _reading(text) is Reading.SIGN_UP
+
+
+@pytest.mark.parametrize("text", ["can I join? I'm not sure how", "i don't know how to join",
+                                  "i don't know if i can join"])
+def test_an_english_question_beside_a_no_is_still_a_question(text: str) -> None:
+    assert _reading(text) is Reading.QUESTION
