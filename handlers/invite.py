@@ -84,6 +84,12 @@ _NO_BEFORE_EN = re.compile(
     r"(?:\W+(?!(?:but|though|although|however|so)\b)\w+(?:['’]\w+)?){0,4})"
     r"(?:\W*\[[^\[\]\s]{1,12}\])*\W*$")  # (faces: "[Facepalm]")
 _NO_AFTER = re.compile(r"[不没别]")
+# Had it not been for: 要不是 … 就 (早, 早就, 都, 也就) right before the word and 了 after it,
+# in its sentence, with no 就 都 也 早 of its own between ("要不是太忙我就报名了", "要不是下
+# 雨，我早就报名了": r102-8; not "要不是你提醒我都忘了，现在就报名了", nor 只要不是 (as long
+# as it is not): "只要不是骗子我就报名了"; nor "要不是你推荐我就错过报名了")
+_WOULD_HAVE = re.compile(r"(?<![主需只重])要不是[^。!?;就都也早]{1,24}(?:早|[都也]?早?就|都)"
+                         r"(?:[去来想要]|直接|已经)?$")  # (not 就错过报名了: had missed it)
 # Later, not now: a word of time right before the word, or before 再 there, a subject
 # between them or not ("明天报名", "回头再来报名", "晚点我再报名", "等我下班了报名", "考虑一下
 # 再报名"; not "明天的课我报名", "考虑清楚了我要报名"); or X后/X了 or 先X before 再 ("下班后
@@ -560,6 +566,8 @@ def _reading(norm: str, words: WordMatcher[str]) -> Reading:
                 and not _NO_BEFORE.search(before):  # (「不能报名不」 asks as 「不能报名吗」)
             return Reading.SIGN_UP  # "可以报名不？"
         if _NO_BEFORE.search(before) or _NO_BEFORE_EN.search(said) or _NO_AFTER.match(after) or \
+                (after.startswith("了") and _WOULD_HAVE.search(
+                    norm[max(0, begin - _AROUND_WORD):begin].replace(" ", ""))) or \
                 _LATER_BEFORE.search(before) or (_LATER_AFTER.search(after) and not (
                     _FIRST.search(before) and _THEN_SEE.match(after))) or \
                 (_THEN.search(before) and not _RETRY.search(before)):

@@ -39,3 +39,23 @@ def test_an_english_sign_up_beside_a_no_still_signs_up(text: str) -> None:
                                   "i don't know if i can join"])
 def test_an_english_question_beside_a_no_is_still_a_question(text: str) -> None:
     assert _reading(text) is Reading.QUESTION
+
+
+# ---------------------------------------------------------------- r102-8: 要不是 … 就报名了
+
+@pytest.mark.parametrize("text", [
+    "要不是太忙我就报名了", "要不是下雨我就报名了", "要不是最近太忙，我早就报名了",
+    "要不是下雨了，我早报名了", "要不是太忙我都报名了", "要不是太忙我也就报名了",
+    "要不是太忙我就去报名了", "要不是太忙 我就报名了"])
+def test_had_it_not_been_for_is_no_sign_up(text: str) -> None:
+    assert _reading(text) is Reading.NOTHING
+
+
+@pytest.mark.parametrize("text", [
+    "只要不是骗子我就报名了", "主要不是钱的问题，我就报名了", "要不是你提醒我都忘了，现在就报名了",
+    "要不是你推荐我就错过报名了", "要不是太忙我就报名了，现在我要报名",
+    "要不是太忙我就报名了。现在我要报名", "我早就报名了", "要不就报名吧"])
+def test_a_sign_up_beside_yaobushi_or_a_look_alike_still_signs_up(text: str) -> None:
+    """Not 只要不是 (as long as it is not) nor 主要不是; not past a consequence of its own
+    (我都忘了) nor before 就 and another verb (就错过报名了); a clause asking for it."""
+    assert _reading(text) is Reading.SIGN_UP

@@ -115,10 +115,9 @@ def test_r102_7_an_english_no_further_before_join_says_no(text: str) -> None:
     assert _reading(text) is not Reading.SIGN_UP
 
 
-@pytest.mark.xfail(strict=True, reason="r102 finding 8 (LOW, old): 要不是 … 我就报名了 "
-                   "(had it not been for …) signs up")
 @pytest.mark.parametrize("text", ["要不是太忙我就报名了", "要不是下雨我就报名了"])
 def test_r102_8_a_counterfactual_is_no_sign_up(text: str) -> None:
+    """(fixed: `_WOULD_HAVE`; tests/test_h1_readings.py)"""
     assert _reading(text) is not Reading.SIGN_UP
 
 
