@@ -265,10 +265,12 @@ _FACE_AFTER_NO = re.compile(r"((?:(?<!我要)不|[没别勿莫])[有想要用能
 # (especially: 「我特别想报名」; not the 别 of 这个别, 个别人: r102), and beginning a clause
 # 要不(然) (how about, with 吧 呗 试试 within six words or faces after it, no 就 between but
 # right after it: 「要不报名吧」, 「要不就报名吧」; not 要不要, which asks, nor 我要不报名, will
-# not, nor 「要不报名就满了(呗)」, or else: r104, r105; a bounded look, r105-1) and (只)不过
+# not, nor 「要不报名就满了(呗)」, 「要不就报名晚了吧」, or else (a 就, or late or full, before the
+# 吧: r104, r105, r106-4); a bounded look, r105-1) and (只)不过
 # (but: 「不过我想报名」; not 不过来 不过去 不过问 不过早, won't: r104, r105)
 _NOT_NO = re.compile(r"不好意思|没问题|没关系|没错|不错|特别|(?:^|(?<=[\W_]))(?:要不(?![要需想])"
-                     r"(?:然)?(?=就?(?:(?!就)[^\W_]|\[[^\[\]\s]{1,12}\]){0,6}(?:吧|呗|试试))|"
+                     r"(?:然)?(?=就?(?:(?!就|晚了|迟了|来不及|满了)[^\W_]|\[[^\[\]\s]{1,12}\]){0,6}"
+                     r"(?:吧|呗|试试))|"
                      r"只?不过(?![来去问关]|早(?![就先上晨些])))")
 # members asking at once (a new post, a burst in the group) get one hint between them
 _HINT_GUARD = timedelta(seconds=20)

@@ -59,3 +59,20 @@ def test_a_sign_up_beside_yaobushi_or_a_look_alike_still_signs_up(text: str) -> 
     """Not 只要不是 (as long as it is not) nor 主要不是; not past a consequence of its own
     (我都忘了) nor before 就 and another verb (就错过报名了); a clause asking for it."""
     assert _reading(text) is Reading.SIGN_UP
+
+
+# ---------------------------------------------------------------- r106-4: 要不就 … 晚了吧
+
+@pytest.mark.parametrize("text", [
+    "赶紧的，要不就报名晚了吧", "抓紧，要不就报名晚了吧", "要不报名晚了吧", "要不报名来不及了吧",
+    "要不就报名迟了呗"])
+def test_or_else_too_late_with_a_ba_signs_nobody_up(text: str) -> None:
+    assert _reading(text) is Reading.NOTHING
+
+
+@pytest.mark.parametrize("text", [
+    "要不就报名吧", "要不就报名了吧", "要不早点报名吧，晚了就没了", "要不就报名吧，晚了就满了",
+    "要不报名吧 晚了就没名额了"])
+def test_how_about_signing_up_before_it_is_late_signs_up(text: str) -> None:
+    """Late or full said after the 吧 does not stop the look for it."""
+    assert _reading(text) is Reading.SIGN_UP
