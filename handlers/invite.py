@@ -261,6 +261,10 @@ _QUESTION_EMOJI = re.compile(r"\[疑问\]|【疑问】|[❓❔]")
 _FACE_AFTER_NO = re.compile(r"((?:(?<!我要)不|[没别勿莫])[有想要用能会再]?|取消|放弃|退出)"
                             r"(?:\[[^\[\]\s]{1,12}\])+"  # (not 【】: 「别【错过】报名」 says no)
                             r"(?![我俺咱])")  # (not "不[捂脸]我要报名": the writer begins again)
+# and after 我要不 (will not: 「我要不[捂脸]报名了」, r105-5) unless 吧 呗 试试 follow the word
+# within a few words, how about: 「我要不[捂脸]报名吧」
+_FACE_AFTER_I_WONT = re.compile(r"(我要不[有想要用能会再]?)(?:\[[^\[\]\s]{1,12}\])+(?![我俺咱])")
+_HOW_ABOUT_AFTER = re.compile(r"(?:[^\W_]|\[[^\[\]\s]{1,12}\]){0,4}(?:吧|呗|试试)")
 # polite phrases that say no to nothing; words holding a no's character that are none: 特别
 # (especially: 「我特别想报名」; not the 别 of 这个别, 个别人: r102), and beginning a clause
 # 要不(然) (how about, with 吧 呗 试试 within six words or faces after it, no 就 between but
@@ -560,6 +564,8 @@ def _reading(norm: str, words: WordMatcher[str]) -> Reading:
         said = norm[max(first, begin - _AROUND_WORD):begin]
         before = _FACE_AFTER_NO.sub(r"\1", said.replace(" ", ""))
         after = norm[end:min(last, end + _AROUND_WORD)]
+        if not _HOW_ABOUT_AFTER.match(after):  # (「我要不[捂脸]报名了」 will not: r105-5)
+            before = _FACE_AFTER_I_WONT.sub(r"\1", before)
         # the state asked ("报名还没开始？") is a question, not talk of it
         stated = ending.startswith("?") and _STATE.match(after) is not None
         talk = _talk_of_it(said, after, stated)  # "他也想报名", "报名截止到周五": nobody signs up

@@ -76,3 +76,21 @@ def test_or_else_too_late_with_a_ba_signs_nobody_up(text: str) -> None:
 def test_how_about_signing_up_before_it_is_late_signs_up(text: str) -> None:
     """Late or full said after the 吧 does not stop the look for it."""
     assert _reading(text) is Reading.SIGN_UP
+
+
+# ---------------------------------------------------------------- r105-5: 我要不[捂脸]报名了
+
+@pytest.mark.parametrize("text", [
+    "我要不[捂脸]报名了", "我要不[捂脸][捂脸]报名了", "我要不[捂脸]报名", "我要不[捂脸]去报名了",
+    "我要不[捂脸]报名，试试吧"])
+def test_i_will_not_with_a_face_reads_as_without_it(text: str) -> None:
+    """As 「我要不报名了」 (will not): the face after 我要不 is dropped, as after any no."""
+    assert _reading(text) is Reading.NOTHING
+
+
+@pytest.mark.parametrize("text", [
+    "我要不[捂脸]报名吧", "我要不[捂脸]报名试试", "我要不[捂脸]报名了吧", "我要不[捂脸]我报名了"])
+def test_how_about_with_a_face_after_woyaobu_still_signs_up(text: str) -> None:
+    """吧 呗 试试 after the word (how about), or the writer beginning again, keep the face a
+    break."""
+    assert _reading(text) is Reading.SIGN_UP

@@ -84,12 +84,12 @@ async def test_r105_4_an_admins_own_sign_up_beside_marks_invites_them(tmp_path: 
 
 # ---------------------------------------------------------------- findings: _FACE_AFTER_NO
 
-@pytest.mark.xfail(strict=True, reason="r105-5: the face after 我要不 is kept without 吧")
 @pytest.mark.parametrize("text", ["我要不[捂脸]报名了", "我要不[捂脸][捂脸]报名了"])
 def test_r105_5_i_will_not_with_a_face_is_no_sign_up(text: str) -> None:
     """Old (SIGN_UP on 455410f and 27ff049). 我要不报名了 is "I won't sign up" (NOTHING);
     the face after 我要不 is kept as a break whether or not the clause says 吧 呗 试试, so the
-    no is more than three characters from the word."""
+    no is more than three characters from the word. (fixed: kept only with 吧 呗 试试 after
+    the word: tests/test_h1_readings.py)"""
     assert _reading(text) is not Reading.SIGN_UP
 
 
