@@ -258,12 +258,18 @@ _QUESTION_EMOJI = re.compile(r"\[疑问\]|【疑问】|[❓❔]")
 # before the word (`_NO_BEFORE`, r95-8); after a phrase that ended ("不说了[捂脸]报名",
 # "没办法[捂脸]报名") the face is a break, as a comma is, and stays; so after 我要不 (「我要不
 # [捂脸]报名吧」, how about; not 主要不, r104)
+# (a WeChat face typed in 【】 on a Chinese keyboard: only a face's name, not 「别【错过】报名」:
+# r104-6)
+_FACE_NAMES = ("捂脸|旺柴|破涕为笑|微笑|撇嘴|发呆|流泪|害羞|大哭|尴尬|发怒|调皮|呲牙|惊讶|"
+               "难过|抓狂|偷笑|愉快|白眼|傲慢|惊恐|憨笑|悠闲|擦汗|抠鼻|坏笑|鄙视|委屈|快哭了|"
+               "阴险|奸笑|皱眉|吃瓜|天啊|打脸|翻白眼|叹气|苦涩|裂开|汗|衰|囧|晕")
+_FACES = rf"(?:\[[^\[\]\s]{{1,12}}\]|【(?:{_FACE_NAMES})】)+"
+# (not "不[捂脸]我要报名": the writer begins again)
 _FACE_AFTER_NO = re.compile(r"((?:(?<!我要)不|[没别勿莫])[有想要用能会再]?|取消|放弃|退出)"
-                            r"(?:\[[^\[\]\s]{1,12}\])+"  # (not 【】: 「别【错过】报名」 says no)
-                            r"(?![我俺咱])")  # (not "不[捂脸]我要报名": the writer begins again)
+                            rf"{_FACES}(?![我俺咱])")
 # and after 我要不 (will not: 「我要不[捂脸]报名了」, r105-5) unless 吧 呗 试试 follow the word
 # within a few words, how about: 「我要不[捂脸]报名吧」
-_FACE_AFTER_I_WONT = re.compile(r"(我要不[有想要用能会再]?)(?:\[[^\[\]\s]{1,12}\])+(?![我俺咱])")
+_FACE_AFTER_I_WONT = re.compile(rf"(我要不[有想要用能会再]?){_FACES}(?![我俺咱])")
 _HOW_ABOUT_AFTER = re.compile(r"(?:[^\W_]|\[[^\[\]\s]{1,12}\]){0,4}(?:吧|呗|试试)")
 # polite phrases that say no to nothing; words holding a no's character that are none: 特别
 # (especially: 「我特别想报名」; not the 别 of 这个别, 个别人: r102), and beginning a clause

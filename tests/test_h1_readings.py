@@ -94,3 +94,20 @@ def test_how_about_with_a_face_after_woyaobu_still_signs_up(text: str) -> None:
     """吧 呗 试试 after the word (how about), or the writer beginning again, keep the face a
     break."""
     assert _reading(text) is Reading.SIGN_UP
+
+
+# ---------------------------------------------------------------- r104-6, r100-7: 【捂脸】
+
+@pytest.mark.parametrize("text", [
+    "我不【捂脸】报名了", "不想【捂脸】报名", "不想【旺柴】【捂脸】报名了",
+    "我不[捂脸]【捂脸】报名了", "我要不【捂脸】报名了"])
+def test_a_no_before_a_face_in_full_width_brackets_says_no(text: str) -> None:
+    assert _reading(text) is Reading.NOTHING
+
+
+@pytest.mark.parametrize("text", [
+    "别【错过】报名哦", "不要【错过】报名", "我不【捂脸】我要报名", "我要不【捂脸】报名吧"])
+def test_full_width_brackets_around_no_face_keep_the_no_apart(text: str) -> None:
+    """Only a face's name in 【】 is a face; the writer beginning again, or how about, as
+    with [ ]."""
+    assert _reading(text) is Reading.SIGN_UP

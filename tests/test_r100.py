@@ -101,15 +101,9 @@ def test_r100_6_especially_and_how_about_are_no_no(text: str) -> None:
     assert _reading(text) is Reading.SIGN_UP
 
 
-_FULL_WIDTH = pytest.mark.xfail(strict=True, reason=(
-    "r100 finding 7, left (LOW): 【捂脸】 typed in full-width brackets is not a face: "
-    "「别【错过】报名哦」 says no with such brackets (r102)"))
-
-
 @pytest.mark.parametrize("text", [
-    "我还没有[捂脸]报名", "没有[捂脸]报名", pytest.param("我不【捂脸】报名了", marks=_FULL_WIDTH),
-    pytest.param("不想【捂脸】报名了", marks=_FULL_WIDTH), "i don't [Facepalm][Facepalm] join",
-    "i don't [Facepalm] [Facepalm] join"])
+    "我还没有[捂脸]报名", "没有[捂脸]报名", "我不【捂脸】报名了", "不想【捂脸】报名了",
+    "i don't [Facepalm][Facepalm] join", "i don't [Facepalm] [Facepalm] join"])
 def test_r100_7_a_face_after_meiyou_or_in_full_width_brackets(text: str) -> None:
     """SIGN_UP on both, while 「我还没有报名」, 「我还没[捂脸]报名」 and 「我不[捂脸]报名了」 are
     NOTHING: `_FACE_AFTER_NO` has 没 but not 没有 (`_NOT_YET` has both) and only [ ] (the
