@@ -109,7 +109,8 @@ def test_r100_7_a_face_after_meiyou_or_in_full_width_brackets(text: str) -> None
     NOTHING: `_FACE_AFTER_NO` has 没 but not 没有 (`_NOT_YET` has both) and only [ ] (the
     code's own `_QUESTION_EMOJI` takes 【疑问】 typed on a Chinese keyboard); English reads
     its no with `_NO_BEFORE_EN`, which skips one word after it, so one face ("i don't
-    [Facepalm] join": NOTHING) and not two."""
+    [Facepalm] join": NOTHING) and not two. (fixed: 【】 around a face's name; a verb's no
+    reaches four words on, faces among them: s48 h1)"""
     assert _reading(text) is not Reading.SIGN_UP
 
 
