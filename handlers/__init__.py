@@ -10,7 +10,7 @@ from handlers.faq import Faq
 from handlers.fission import Fission
 from handlers.friends import Friends
 from handlers.funnel import Funnel
-from handlers.invite import Invite
+from handlers.invite import InviteHandler
 from handlers.keywords import Keywords
 from handlers.lifecycle import Lifecycle
 from handlers.namecard import NameCard
@@ -21,6 +21,6 @@ from handlers.welcome import Welcome
 
 REGISTRY: Registry = {
     handler.name: handler
-    for handler in (Antispam, Admin, Welcome, Rules, Keywords, Friends, Invite, Checkin, Push,
-                    Funnel, QuizHandler, NameCard, Fission, Lifecycle, Faq)
+    for handler in (Antispam, Admin, Welcome, Rules, Keywords, Friends, InviteHandler, Checkin,
+                    Push, Funnel, QuizHandler, NameCard, Fission, Lifecycle, Faq)
 }

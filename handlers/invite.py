@@ -321,7 +321,7 @@ class Config(HandlerConfig):
     hint_cooldown: Duration = timedelta(minutes=1)
 
 
-class Invite(Handler[Config]):
+class InviteHandler(Handler[Config]):
     name = "invite"
     events = (Message,)
     Config = Config

@@ -1,5 +1,5 @@
 """s48 h1: misreadings of the invite reader's that r100-r106 kept as strict xfails, closed, and
-what must still read as before beside each fix (`Invite.reading`, words 报名 and join)."""
+what must still read as before beside each fix (`InviteHandler.reading`, words 报名 and join)."""
 
 from __future__ import annotations
 

@@ -11,7 +11,7 @@ import yaml
 from harness import BOT_YAML, SHIPPED, Harness, write_config
 
 from bot.text import normalize
-from handlers.invite import Config, Invite, Reading
+from handlers.invite import Config, InviteHandler, Reading
 
 RECRUITMENT = {"r1": "Listener Recruitment 01", "i1": "Listener Internship 01"}
 INVITED = "报名成功！已邀请你加入「Listener Internship 01」，请在微信里接受群邀请 📚"
@@ -25,7 +25,7 @@ def _faq(name: str) -> str:
 
 
 def _reading(text: str) -> Reading:
-    invite = Invite(Config(words=["报名", "join"], to="internship"))
+    invite = InviteHandler(Config(words=["报名", "join"], to="internship"))
     invite.prepare()
     return invite.reading(normalize(text))
 

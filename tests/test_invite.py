@@ -14,7 +14,7 @@ from bot.events import Kind
 from bot.text import command, normalize
 from bot.yamlfile import InputError
 from handlers import invite as invite_module
-from handlers.invite import Config, Invite
+from handlers.invite import Config, InviteHandler
 
 pytestmark = pytest.mark.usefixtures("backend")  # on SQLite, then on PostgreSQL
 
@@ -140,7 +140,7 @@ SAYING_MORE = ("报名，不知道对不对", "我要报名！没问题吧", "�
 
 @pytest.mark.parametrize("text", SAYING_MORE)
 def test_a_sign_up_saying_more_is_one(text: str) -> None:
-    invite = Invite(Config(words=["报名", "join"], to="internship"))
+    invite = InviteHandler(Config(words=["报名", "join"], to="internship"))
     invite.prepare()
     assert invite.asks(normalize(text))
 
@@ -194,7 +194,7 @@ def test_a_sign_up_saying_more_is_one(text: str) -> None:
                                   "先报名以后再说", "先看看报名再说", "先报名的事再说",
                                   "你先报名再说"])
 def test_a_question_or_a_no_is_none_whatever_else_it_says(text: str) -> None:
-    invite = Invite(Config(words=["报名", "join"], to="internship"))
+    invite = InviteHandler(Config(words=["报名", "join"], to="internship"))
     invite.prepare()
     assert not invite.asks(command(text))
 
@@ -452,7 +452,7 @@ def test_a_wall_of_sign_up_words_is_read_in_a_moment() -> None:
     """Review s35 r11 R11-5: each 报名 of a message cost scans of the text before it: 3,000
     of them took 2.6 s, 30,000 almost five minutes, in the one event's turn. Only the first
     few are read (the count of scans is what is checked, not the time)."""
-    invite = Invite(Config(words=["报名", "join"], to="internship"))
+    invite = InviteHandler(Config(words=["报名", "join"], to="internship"))
     invite.prepare()
     calls = 0
     searched = invite_module._LATER_BEFORE
@@ -484,7 +484,7 @@ def test_a_ninth_sign_up_word_still_counts() -> None:
     """Review s36 r12 R12-4: only the message's first 8 sign-up words were read, so
     「报名，」x8 then 「我不报名」 invited, and 8 questions about it then 「我要报名」 did
     not. The first 32 are read now, each cheaply (below)."""
-    invite = Invite(Config(words=["报名", "join"], to="internship"))
+    invite = InviteHandler(Config(words=["报名", "join"], to="internship"))
     invite.prepare()
     assert not invite.asks(normalize("报名，" * 8 + "我不报名"))
     assert invite.asks(normalize("报名要交钱吗？" * 8 + "我要报名"))

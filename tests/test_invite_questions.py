@@ -10,7 +10,7 @@ import pytest
 from harness import SHIPPED, Harness
 
 from bot.text import normalize
-from handlers.invite import Config, Invite
+from handlers.invite import Config, InviteHandler
 
 RECRUITMENT = {"r1": "Listener Recruitment 01", "i1": "Listener Internship 01"}
 INVITED = "报名成功！已邀请你加入「Listener Internship 01」，请在微信里接受群邀请 📚"
@@ -20,8 +20,8 @@ def _faq(name: str) -> str:
     return (SHIPPED.parent / "content" / "faq" / f"{name}.md").read_text().strip()
 
 
-def _invite() -> Invite:
-    invite = Invite(Config(words=["报名", "join"], to="internship"))
+def _invite() -> InviteHandler:
+    invite = InviteHandler(Config(words=["报名", "join"], to="internship"))
     invite.prepare()
     return invite
 

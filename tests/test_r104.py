@@ -16,7 +16,7 @@ from test_h50b_signup_questions import INVITED, _reading
 from test_r90 import _said
 
 from bot.text import normalize
-from handlers.invite import Config, Invite, Reading
+from handlers.invite import Config, InviteHandler, Reading
 
 # ---------------------------------------------------------------- findings: _NOT_NO's 不过
 
@@ -84,7 +84,7 @@ def test_r104_5_many_question_answer_pairs_read_fast() -> None:
     """About 0.7 s for 20,000 「q:a:.」 pairs (100,000 characters) and 1.2 s for
     「q:x a:y. 」 × 20,000 on this machine; a linear cut takes milliseconds. Only a flood
     reaches it (WeChat texts are a few thousand characters), hence LOW."""
-    invite = Invite(Config(words=["报名", "join"], to="internship"))
+    invite = InviteHandler(Config(words=["报名", "join"], to="internship"))
     invite.prepare()
     norm = normalize("报名 " + "q:x a:y. " * 20000)
     began = time.perf_counter()

@@ -16,7 +16,7 @@ from test_h50b_signup_questions import INVITED, _reading
 from test_r90 import _said
 
 from bot.text import normalize
-from handlers.invite import Config, Invite, Reading
+from handlers.invite import Config, InviteHandler, Reading
 
 # ---------------------------------------------------------------- findings: _NOT_NO's 要不
 
@@ -26,7 +26,7 @@ def test_r105_1_many_clause_initial_yaobu_read_fast() -> None:
     clause for 吧 呗 试试, and a space starts a clause but does not end one: 「要不 」 × 4,000
     and a 报名 (12,000 characters) take about 0.6 s on this machine, × 20,000 (60,000
     characters) 18 s, with the event loop held; any member can post it."""
-    invite = Invite(Config(words=["报名", "join"], to="internship"))
+    invite = InviteHandler(Config(words=["报名", "join"], to="internship"))
     invite.prepare()
     text = normalize("要不 " * 8000 + "报名")
     start = time.perf_counter()

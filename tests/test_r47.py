@@ -11,7 +11,7 @@ from harness import BOT_YAML, SHIPPED, Harness, write_config
 
 from bot.cli import main
 from bot.text import normalize
-from handlers.invite import Config, Invite
+from handlers.invite import Config, InviteHandler
 
 CORPUS = Path(__file__).parent / "corpus_r47"
 TEST = ["moderation", "test", "--config", str(SHIPPED), "--type", "customer"]
@@ -64,7 +64,7 @@ async def test_a_sign_up_with_a_question_still_gets_its_answer(tmp_path: Path,
 @pytest.mark.parametrize("text", ["报名要求？", "报名流程？", "报名时间？", "报名方式？",
                                   "报名的条件？"])
 def test_a_noun_phrase_question_about_signing_up_is_no_sign_up(text: str) -> None:
-    invite = Invite(Config(words=["报名", "join"], to="internship"))
+    invite = InviteHandler(Config(words=["报名", "join"], to="internship"))
     invite.prepare()
     assert not invite.asks(normalize(text))
 

@@ -15,7 +15,7 @@ from harness import SHIPPED, Harness
 from test_h50b_signup_questions import HINT, RECRUITMENT, _reading
 from test_r90 import _said
 
-from handlers.invite import Config, Invite, Reading
+from handlers.invite import Config, InviteHandler, Reading
 
 # ---------------------------------------------------------------- findings
 
@@ -131,13 +131,13 @@ def test_r95_8_a_face_after_a_phrase_that_ended_is_a_break(text: str) -> None:
     assert _reading(text) is Reading.SIGN_UP
 
 
-# r95 finding 9 (MEDIUM, old): Invite.reading stripped the marks around the whole message
+# r95 finding 9 (MEDIUM, old): InviteHandler.reading stripped the marks around the whole message
 # with a pattern quadratic in a run of them (16,000 characters: about 6 s); fixed
 def test_r95_9_a_long_run_of_marks_reads_in_time() -> None:
     """「报名 [-] [-] … x」: 4,000 characters take 0.2 s, 8,000 1.2 s, 16,000 about 6 s on
     both (10 s through the harness): `[\\W_]+$` is tried from each mark and fails at the x.
     Not h94's; a member can hold the bot up with one long message."""
-    invite = Invite(Config(words=["报名"], to="internship"))
+    invite = InviteHandler(Config(words=["报名"], to="internship"))
     invite.prepare()
     text = "报名" + " [-]" * 6000 + "x"  # 24,000 characters
     started = time.perf_counter()
