@@ -1,0 +1,236 @@
+"""r108: a new operator following README.md and docs/ from a fresh clone, configuring each
+handler page's example and making the usual careless slips, then reading `groupbot check`'s
+(and `groupbot replay`'s) answers. Each strict xfail is a finding
+(/work/helpers/reports/r108.md); the plain tests pin what was tried and holds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from harness import BOT_YAML, SHIPPED, shipped_config, write_config
+
+from bot.cli import main
+
+CUSTOMER = SHIPPED / "types" / "customer.yaml"
+
+
+def _check(capsys: pytest.CaptureFixture[str], root: Path) -> tuple[int, list[str]]:
+    """`groupbot check --config root`: its exit code and its stderr lines, paths made
+    relative to the config directory."""
+    code = main(["check", "--config", str(root)])
+    _, err = capsys.readouterr()
+    return code, [line.replace(str(root) + "/", "").replace(str(root.parent), "TMP")
+                  for line in err.splitlines()]  # (a test's name in its tmp_path says nothing)
+
+
+def _slipped(tmp_path: Path, file: str, old: str, new: str) -> Path:
+    """The shipped config with `old` written as `new` once in config/FILE."""
+    root = shipped_config(tmp_path)
+    path = root / file
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return root
+
+
+def _line_of(file: Path, text: str) -> int:
+    """The line number of the first line of the shipped `file` holding `text`."""
+    lines = file.read_text(encoding="utf-8").splitlines()
+    return next(i for i, line in enumerate(lines, 1) if text in line)
+
+
+# ---------------------------------------------------------------- r108-1: content: a typo
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "r108-1: a content directory that is not there is reported again for every content "
+    "file of every type"))
+def test_r108_1_a_content_directory_that_is_not_there_is_one_problem(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """docs/configuration.md:19-21: "The types' problems are listed together with bot.yaml's,
+    except when bot.yaml does not parse or its `content` is wrong (the types' files could
+    not be looked up): then `check` shows theirs once bot.yaml's are fixed." A `content`
+    typo (`../contents`) is one problem of bot.yaml, and then every content file of every
+    type is reported missing in a directory that is not there: 26 problems for one typo on
+    the shipped config. (bot/config.py `_provisional` gives up only on a content that does
+    not validate, `content: [x]`, not on one naming no directory.)"""
+    root = _slipped(tmp_path, "bot.yaml", "content: ../content", "content: ../contents")
+    code, errors = _check(capsys, root)
+    assert code == 2
+    assert errors[0].startswith("bot.yaml:11: content: directory not found"), errors
+    assert errors[1:] == ["1 problem(s) in config"], errors
+
+
+def test_r108_1_holds_a_content_that_is_no_text_is_one_problem(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    root = _slipped(tmp_path, "bot.yaml", "content: ../content", "content: [../content]")
+    code, errors = _check(capsys, root)
+    assert code == 2 and len(errors) == 2 and errors[0].startswith("bot.yaml:11: content"), errors
+
+
+# ---------------------------------------------------------------- r108-2: no space after a colon
+
+NO_SPACE = [  # (file, as shipped, as slipped)
+    ("bot.yaml", "timezone: Asia/Shanghai", "timezone:Asia/Shanghai"),
+    ("types/customer.yaml", "capacity: 100", "capacity:100"),
+    ("types/customer.yaml", "      window: 15s", "      window:15s"),
+    ("types/customer.yaml", "      report: true", "      report:true"),
+]
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "r108-2: a key with no space after its colon is named on another line (or another "
+    "key) in the parser's words"))
+@pytest.mark.parametrize(("file", "old", "new"), NO_SPACE)
+def test_r108_2_no_space_after_a_colon_is_named_on_its_line(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path, file: str, old: str,
+        new: str) -> None:
+    """The commonest slip of all, `key:value`: YAML reads one text `timezone:Asia/Shanghai`.
+    `check` says `bot.yaml:8: YAML syntax: could not find expected ':'` for line 7
+    (`capacity:100`: customer.yaml:6 for line 5; `window:15s`: line 15 for 14), and
+    `report:true` is `customer.yaml:46: handlers[9].lifecycle: a handler's settings must be a
+    mapping`, the handler's line. configuration.md ("What `check` reports") names the line
+    and the fix for a full-width colon, a tab, an odd space: not for the missing space."""
+    line = _line_of(SHIPPED / file, old)
+    root = _slipped(tmp_path, file, old, new)
+    code, errors = _check(capsys, root)
+    assert code == 2
+    assert errors[0].startswith(f"{file}:{line}: "), errors
+    assert "space" in errors[0], errors
+
+
+# ---------------------------------------------------------------- r108-3: indentation
+
+@pytest.mark.xfail(strict=True, reason=(
+    "r108-3: a key indented one space too far or too little is named two lines later as "
+    "`did not find expected key`"))
+@pytest.mark.parametrize("indent", ["     ", "       "])
+def test_r108_3_a_key_indented_wrong_is_named_on_its_line(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path, indent: str) -> None:
+    """customer.yaml line 8, `      warn_limit: 2`, with 5 or 7 spaces: `check` says
+    `types/customer.yaml:10: YAML syntax: did not find expected key`, line 10 being
+    `names: {action: log}` after a comment; nothing says indentation, and line 8 is not
+    named. (The brief's "wrong indentation", the slip every YAML beginner makes.)"""
+    line = _line_of(CUSTOMER, "warn_limit: 2")
+    root = _slipped(tmp_path, "types/customer.yaml", "      warn_limit: 2",
+                    indent + "warn_limit: 2")
+    code, errors = _check(capsys, root)
+    assert code == 2
+    assert errors[0].startswith(f"types/customer.yaml:{line}: "), errors
+    assert "indent" in errors[0], errors
+
+
+def test_r108_holds_a_handlers_settings_not_indented_under_it_say_so(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    root = _slipped(tmp_path, "types/customer.yaml", "  - rules:\n      text",
+                    "  - rules:\n    text")
+    code, errors = _check(capsys, root)
+    assert code == 2
+    assert errors[0] == ("types/customer.yaml:15: handlers[3]: each entry is one handler, "
+                         "`- name:` with its settings indented below it"), errors
+
+
+# ---------------------------------------------------------------- r108-4: `- welcome` without :
+
+@pytest.mark.xfail(strict=True, reason=(
+    "r108-4: a handler's name without its colon is named on the next line as `mapping "
+    "values are not allowed in this context`"))
+def test_r108_4_a_handler_without_its_colon_is_named_on_its_line(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """`  - welcome` (colon forgotten), line 12, settings below: `types/customer.yaml:13:
+    YAML syntax: mapping values are not allowed in this context`, the template's line."""
+    line = _line_of(CUSTOMER, "  - welcome:")
+    root = _slipped(tmp_path, "types/customer.yaml", "  - welcome:", "  - welcome")
+    code, errors = _check(capsys, root)
+    assert code == 2
+    assert errors[0].startswith(f"types/customer.yaml:{line}: "), errors
+    assert "colon" in errors[0] or "':'" in errors[0], errors
+
+
+# ---------------------------------------------------------------- r108-5: an unclosed quote
+
+@pytest.mark.xfail(strict=True, reason=(
+    "r108-5: a text whose closing quote is missing is named 7 lines later"))
+def test_r108_5_an_unclosed_quote_is_named_on_its_line(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """The welcome template's closing `"` left out (line 13): `types/customer.yaml:20: YAML
+    syntax: did not find expected key`, inside the keywords' rules, where the next `"`
+    closed it."""
+    line = _line_of(CUSTOMER, "template: \"欢迎加入")
+    root = _slipped(tmp_path, "types/customer.yaml", "查看群规。\"", "查看群规。")
+    code, errors = _check(capsys, root)
+    assert code == 2
+    assert errors[0].startswith(f"types/customer.yaml:{line}: "), errors
+
+
+# ---------------------------------------------------------------- r108-6: ： in a {...} map
+
+@pytest.mark.xfail(strict=True, reason=(
+    "r108-6: a full-width colon in a {...} mapping is an unknown key with no word of it"))
+def test_r108_6_a_full_width_colon_in_braces_is_named(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """`names: {action：log}`: `handlers.antispam.names.action：log: unknown key; did you mean
+    `action`?`. The same colon in a block (`window： 15s`, `- admin：`) gets "full-width '：'
+    where YAML needs ':' (type it half-width)", as configuration.md promises for `：`."""
+    root = _slipped(tmp_path, "types/customer.yaml", "names: {action: log}",
+                    "names: {action：log}")
+    code, errors = _check(capsys, root)
+    assert code == 2
+    assert "full-width" in errors[0], errors
+
+
+@pytest.mark.parametrize(("old", "new", "says"), [
+    ("      window: 15s", "      window： 15s", "full-width '：' where YAML needs ':'"),
+    ("  - admin:\n", "  - admin：\n", "full-width '：' where YAML needs ':'"),
+    ("names: {action: log}", "names: {action: log，reason: x}", "full-width '，'"),
+    ("      warn_limit: 2", "\twarn_limit: 2", "a tab in the indentation"),
+    ("      window: 15s", "\u3000\u3000\u3000window: 15s", "a full-width space (U+3000)"),
+    ("      window: 15s", "      windwo: 15s", "unknown key; did you mean `window`?"),
+    ("      window: 15s", "      window: 15s\n      window: 20s", "window: duplicate key"),
+])
+def test_r108_holds_the_slips_check_names(capsys: pytest.CaptureFixture[str],
+                                          tmp_path: Path, old: str, new: str,
+                                          says: str) -> None:
+    root = _slipped(tmp_path, "types/customer.yaml", old, new)
+    code, errors = _check(capsys, root)
+    assert code == 2 and says in errors[0], errors
+
+
+@pytest.mark.parametrize("spoil", [
+    lambda text: "\ufeff" + text,  # saved "UTF-8 with BOM"
+    lambda text: text.replace("\n", "\r\n"),  # saved on Windows
+])
+def test_r108_holds_a_bom_or_crlf_changes_nothing(capsys: pytest.CaptureFixture[str],
+                                                  tmp_path: Path, spoil: object) -> None:
+    root = shipped_config(tmp_path)
+    for path in (root / "bot.yaml", root / "types" / "customer.yaml"):
+        path.write_text(spoil(path.read_text(encoding="utf-8")),  # type: ignore[operator]
+                        encoding="utf-8", newline="")
+    code, errors = _check(capsys, root)
+    assert code == 0, errors
+
+
+# ---------------------------------------------------------------- r108-7: a scenario's step
+
+@pytest.mark.xfail(strict=True, reason=(
+    "r108-7: a scenario step written `wait： 20s` or `wait:20s` is `a step is a mapping`, "
+    "with no word of the colon"))
+@pytest.mark.parametrize("step", ["  - wait： 20s", "  - wait:20s"])
+def test_r108_7_a_steps_colon_slip_is_named(capsys: pytest.CaptureFixture[str],
+                                            tmp_path: Path, step: str) -> None:
+    """docs/replay.md: `steps[3].wiat: unknown key; did you mean `wait`?` for a mistyped key;
+    a full-width colon (or none followed by a space) makes the step one text, and the
+    answer is `s.yaml:8: steps[1]: a step is a mapping like `say: {...}``."""
+    root = write_config(tmp_path / "config", BOT_YAML, {"recruitment": "handlers:\n"
+                                                        "  - admin:\n"})
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(
+        "config: config\nstart: \"2026-12-07 10:00\"\ngroups:\n"
+        "  - {id: r1, topic: Recruitment 01, members: [alice]}\nsteps:\n"
+        "  - say: {group: r1, from: alice, text: hi}\n" + step + "\n", encoding="utf-8")
+    assert root.is_dir()
+    code = main(["replay", str(scenario)])
+    err = capsys.readouterr().err.replace(str(tmp_path), "TMP")
+    assert code == 2 and "steps[1]" in err, err
+    assert "colon" in err, err
