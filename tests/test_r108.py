@@ -234,3 +234,71 @@ def test_r108_7_a_steps_colon_slip_is_named(capsys: pytest.CaptureFixture[str],
     err = capsys.readouterr().err.replace(str(tmp_path), "TMP")
     assert code == 2 and "steps[1]" in err, err
     assert "colon" in err, err
+
+
+# ---------------------------------------------------------------- r108-8: a key left empty
+
+@pytest.mark.xfail(strict=True, reason=(
+    "r108-8: `extends:` or `capacity:` with no value is read as null and loads: the type "
+    "silently drops base's handlers, or its capacity goes back to 200"))
+@pytest.mark.parametrize(("old", "new"), [("extends: base", "extends:"),
+                                          ("capacity: 100", "capacity:")])
+def test_r108_8_extends_or_capacity_without_a_value_is_a_problem(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path, old: str, new: str) -> None:
+    """The value deleted (or never typed) after the key: YAML reads null, and `check` says
+    `config OK` with no warning. `extends:` drops every inherited handler: the customer
+    type loses base's banned-word lists (politics, vulgar, illegal), its links and contacts
+    settings, faq and funnel; `capacity:` makes the 100-member customer groups 200-member
+    ones (overflow, invite and the reports' "4/100" follow). configuration.md's table gives
+    neither key a null ("extends | none", "capacity | 200"); every other key tried written
+    empty is refused (`warn_limit:`, `admins:`, `template:`, `display_name:`...)."""
+    line = _line_of(CUSTOMER, old)
+    root = _slipped(tmp_path, "types/customer.yaml", old, new)
+    code, errors = _check(capsys, root)
+    assert code == 2
+    assert errors[0].startswith(f"types/customer.yaml:{line}: {new}"), errors
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "r108-9: a key whose null means off or never, written with no value, turns it off "
+    "without a word"))
+@pytest.mark.parametrize(("file", "old", "new", "key"), [
+    ("bot.yaml", "backstop: {every: 5m}", "backstop: {every: }", "backstop.every"),
+    ("types/customer.yaml", "      window: 15s", "      window: 15s\n      again_after:",
+     "handlers.welcome.again_after"),
+])
+def test_r108_9_a_key_left_empty_that_means_off_is_warned_of(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path, file: str, old: str, new: str,
+        key: str) -> None:
+    """`backstop: {every: }` turns the join backstop off (configuration.md: "`null` turns
+    it off"), `again_after:` welcomes nobody again ever: a value forgotten reads as the
+    deliberate `null`, and `check` is silent. The switch words get a warning when a text
+    may not be meant (configuration.md, Values); an empty value here gets nothing."""
+    root = _slipped(tmp_path, file, old, new)
+    code, errors = _check(capsys, root)
+    assert code == 0
+    assert any(key in line and "null" in line for line in errors if line.startswith(
+        "warning: ")), errors
+
+
+# ---------------------------------------------------------------- r108-10: None
+
+@pytest.mark.xfail(strict=True, reason="r108-10: an empty value is shown as Python's None")
+@pytest.mark.parametrize(("file", "old", "new"), [
+    ("bot.yaml", "timezone: Asia/Shanghai", "timezone:"),
+    ("types/customer.yaml", "      window: 15s", "      window:"),
+    ("types/customer.yaml", "      pattern: '[^-\\s]+-[^-\\s]+-[^-\\s]+'", "      pattern:"),
+])
+def test_r108_10_an_empty_value_is_not_called_none(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path, file: str, old: str,
+        new: str) -> None:
+    """`timezone:` is "unknown time zone None (e.g. Asia/Shanghai)", `window:` "not a
+    duration: None", namecard's `pattern:` "a regular expression must be text, not None".
+    The operator wrote nothing; None is no word of YAML's (it would be `null`, `~` or
+    nothing) nor of the docs'. configuration.md: a value of the wrong kind "is shown as
+    read"."""
+    line = _line_of(SHIPPED / file, old.strip())
+    root = _slipped(tmp_path, file, old, new)
+    code, errors = _check(capsys, root)
+    assert code == 2 and errors[0].startswith(f"{file}:{line}: "), errors
+    assert "None" not in errors[0], errors
