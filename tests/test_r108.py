@@ -302,3 +302,28 @@ def test_r108_10_an_empty_value_is_not_called_none(
     code, errors = _check(capsys, root)
     assert code == 2 and errors[0].startswith(f"{file}:{line}: "), errors
     assert "None" not in errors[0], errors
+
+
+# ---------------------------------------------------------------- r108-11: a rota with gaps
+
+WEEKEND_ONLY = ("        operators: [op_lin]       # contact ids; `rota: {sat: [...], sun: [...]}` "
+                "per weekday",
+                "        operators: []\n        rota: {sat: [op_lin], sun: [op_lin]}")
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "r108-11: a rota that leaves days out, with no operators, passes check: those days' "
+    "hand-offs go to nobody while the member is told a person has it"))
+def test_r108_11_a_rota_with_days_nobody_is_on_is_named(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """faq.md's table: "`operators` or a `rota` is required"; `rota`: "who is on duty that
+    day instead of `operators`". A weekend rota and `operators: []` loads with no warning
+    (faq.py: the check is `not any(self.rota.values())`); replayed on Monday 2026-12-07,
+    「人工」 gets 「已转给运营同学（案件 2YMM），答复会发在群里，请稍等。」 and no operator is
+    told, nor reminded, ever (on_duty() is []). `check` should name the days with nobody
+    (or refuse the rota)."""
+    root = _slipped(tmp_path, "types/base.yaml", *WEEKEND_ONLY)
+    code, errors = _check(capsys, root)
+    said = [line for line in errors if "handoff" in line]
+    assert said and any("mon" in line for line in said), errors
+    assert code in (0, 2)
