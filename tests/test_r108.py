@@ -327,3 +327,30 @@ def test_r108_11_a_rota_with_days_nobody_is_on_is_named(
     said = [line for line in errors if "handoff" in line]
     assert said and any("mon" in line for line in said), errors
     assert code in (0, 2)
+
+
+# ---------------------------------------------------------------- r108-12: the parent's line
+
+@pytest.mark.xfail(strict=True, reason=(
+    "r108-12: a problem found across a handler's keys is named at the handler's (or the "
+    "map's) line, not the line of the value that is wrong"))
+@pytest.mark.parametrize(("file", "old", "new", "at"), [
+    # 排行榜 in triggers and leaderboard.triggers: named at `- checkin:` (23), not 24
+    ("types/customer.yaml", '["签到", "打卡", "check in"]', "[签到, 排行榜]", "triggers: ["),
+    # a rota day mistyped: named at `handoff:` (77), not at the rota (79)
+    ("types/base.yaml", "        operators: [op_lin]",
+     "        operators: [op_lin]\n        rota: {saturday: [op_lin]}", "operators: [op_lin]"),
+])
+def test_r108_12_a_problem_is_named_on_the_line_written(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path, file: str, old: str, new: str,
+        at: str) -> None:
+    """`types/customer.yaml:23: handlers.checkin: '排行榜' is in both triggers and
+    leaderboard.triggers`; `types/base.yaml:77: handlers.faq.handoff: rota day 'saturday'
+    is not one of mon, ...`; likewise a quiz answer `E` among A-D is named at its question's
+    `- kind:` line (listener.yaml:11), not at `answer: E` (18). The key path stops at the
+    map too. configuration.md: "every problem with file (its full path), line and key
+    path"."""
+    line = _line_of(SHIPPED / file, at) + (1 if "rota" in new else 0)
+    root = _slipped(tmp_path, file, old, new)
+    code, errors = _check(capsys, root)
+    assert code == 2 and errors[0].startswith(f"{file}:{line}: "), errors
