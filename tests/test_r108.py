@@ -5,10 +5,11 @@ handler page's example and making the usual careless slips, then reading `groupb
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
-from harness import BOT_YAML, SHIPPED, shipped_config, write_config
+from harness import BOT_YAML, SHIPPED, groupbot, shipped_config, write_config
 
 from bot.cli import main
 
@@ -354,3 +355,23 @@ def test_r108_12_a_problem_is_named_on_the_line_written(
     root = _slipped(tmp_path, file, old, new)
     code, errors = _check(capsys, root)
     assert code == 2 and errors[0].startswith(f"{file}:{line}: "), errors
+
+
+# ---------------------------------------------------------------- r108-13: no simulated group
+
+@pytest.mark.xfail(strict=True, reason=(
+    "r108-13: a config of one's own has no `simulator.groups` (the default []): the "
+    "simulator runs with no group, and every line answers `! unknown group ''`"))
+def test_r108_13_a_simulator_without_groups_says_how_to_add_one(tmp_path: Path) -> None:
+    """A new operator writes bot.yaml and a type from configuration.md's examples (no
+    `simulator:` section: nothing there says one is needed), `check` says OK, and `groupbot
+    run --simulator` prompts `[ as alice]>` (no group; `alice` made up); `/groups` prints
+    nothing, a message, `/join bob` and `/in c1` each print `! unknown group ...`. Nothing
+    says that the simulated groups come from `simulator.groups` in bot.yaml."""
+    root = write_config(tmp_path / "config", BOT_YAML, {
+        "recruitment": "handlers:\n  - rules:\n      text: rules.md\n"}, {"rules.md": "群规"})
+    ran = groupbot("run", "--simulator", "--config", str(root), stdin="/groups\n群规\n",
+                   env={k: v for k, v in os.environ.items()
+                        if not k.startswith(("WECHATY_", "GROUPBOT_"))})
+    assert ran.returncode == 0, ran.stderr
+    assert "simulator.groups" in ran.stdout + ran.stderr, ran.stdout
