@@ -6,10 +6,13 @@ handler page's example and making the usual careless slips, then reading `groupb
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
-from harness import BOT_YAML, SHIPPED, groupbot, shipped_config, write_config
+from harness import BOT_YAML, ROOT, SHIPPED, groupbot, shipped_config, write_config
 
 from bot.cli import main
 
@@ -407,3 +410,55 @@ def test_r108_holds_a_bound_simulated_group_is_answered(tmp_path: Path) -> None:
                    env={k: v for k, v in os.environ.items()
                         if not k.startswith(("WECHATY_", "GROUPBOT_"))})
     assert ran.returncode == 0 and "[g1] bot: 群规" in ran.stdout, ran.stdout
+
+
+# ---------------------------------------------------------------- r108-15: installed, not cloned
+
+def _installed(tmp_path: Path) -> Path:
+    """The packages as `pip install .` lays them out (pyproject.toml's `packages`, with
+    their package data): bot/ and handlers/ in a site-packages of their own, no content/
+    beside them; the deployment (config/, content/) elsewhere, as deploy.md and the
+    Dockerfile install it."""
+    site = tmp_path / "site"
+    for package in ("bot", "handlers"):
+        shutil.copytree(ROOT / package, site / package,
+                        ignore=shutil.ignore_patterns("__pycache__"))
+    return site
+
+
+def _checked_in_as(tmp_path: Path, site: Path | None) -> str:
+    """What the bot says in c1 to a member renamed 援交小妹 who checks in, run from `site`
+    (None: from the source tree, as the tests and `pip install -e .` run it)."""
+    root = shipped_config(tmp_path / "deployment", "web: {enabled: false}\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("WECHATY_", "GROUPBOT_"))}
+    if site is not None:
+        env["PYTHONPATH"] = str(site)
+    ran = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "run", "--simulator", "--config", str(root)],
+        input="/in c1\n/rename carol 援交小妹\n/as carol\n签到\n", capture_output=True,
+        text=True, env=env, cwd=tmp_path, timeout=300, check=False)
+    assert ran.returncode == 0, ran.stderr
+    said = [line for line in ran.stdout.splitlines() if "签到成功" in line]
+    assert len(said) == 1, ran.stdout
+    return said[0]
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "r108-15: installed as deploy.md and the Dockerfile install it (`pip install .`), the "
+    "bot repeats banned words in member and group names: sanitize.WORDS looks for the lists "
+    "beside site-packages"))
+def test_r108_15_an_installed_bot_keeps_banned_words_out_of_names(tmp_path: Path) -> None:
+    """limits.md ("Member-supplied text in messages"): a member name that carries a banned
+    word (`援交小妹`) "is not repeated either: `这位成员` stands for it". bot/sanitize.py
+    reads the lists at `Path(__file__).parent.parent / "content" / "words"`: the repository's
+    content/ under `pip install -e .`, but `site-packages/content/words` under `pip install .`
+    (deploy.md's systemd steps; the Dockerfile's build stage copies only bot/ and handlers/),
+    where nothing is, and `_name_words` then silently has no words ("a bot installed without
+    content/"). Checked by hand on a fresh clone: `.venv/bin/pip install .`, the simulator
+    says 「✅ 援交小妹 签到成功！」 where the editable install says 「✅ 这位成员 签到成功！」."""
+    assert "这位成员" in _checked_in_as(tmp_path, _installed(tmp_path))
+
+
+def test_r108_holds_from_the_source_tree_banned_words_stay_out_of_names(
+        tmp_path: Path) -> None:
+    assert "这位成员" in _checked_in_as(tmp_path, None)
