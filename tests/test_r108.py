@@ -80,6 +80,8 @@ NO_SPACE = [  # (file, as shipped, as slipped)
     ("types/customer.yaml", "capacity: 100", "capacity:100"),
     ("types/customer.yaml", "      window: 15s", "      window:15s"),
     ("types/customer.yaml", "      report: true", "      report:true"),
+    # in braces: each pair two problems (the key `7:30` not a number; its value null)
+    ("types/customer.yaml", "bonuses: {7: 30, 30: 100}", "bonuses: {7:30, 30:100}"),
 ]
 
 
