@@ -43,7 +43,16 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 from bot import banned, media, postgres, yamlfile
 from bot.handler import Handler, HandlerConfig, Registry
 from bot.regex import Pattern, as_written
-from bot.sanitize import NAME_LIMIT, Names, Safe, clean, group_name, member_name
+from bot.sanitize import (
+    NAME_LIMIT,
+    NAME_LISTS,
+    Names,
+    Safe,
+    clean,
+    group_name,
+    member_name,
+    read_names_with,
+)
 from bot.scheduler import cron_trigger
 from bot.yamlfile import InputError, KeyPath, Located, Problem, Where, describe
 
@@ -979,8 +988,9 @@ def load(root: Path, registry: Registry, running: Settings | None = None,
         settings, kept = _keep_start_only(settings, running, account, located, root)
 
     content_dir = real(root / os.path.expanduser(settings.content))
-    if (wrong := _directory_problem(content_dir)) is not None:
-        problems.append(located.problem(("content",), wrong))
+    content_wrong = _directory_problem(content_dir)
+    if content_wrong is not None:
+        problems.append(located.problem(("content",), content_wrong))
     storage = location(settings.storage, root)
     if isinstance(storage, Path) and settings.storage.endswith("/"):  # Path drops the slash
         problems.append(located.problem(("storage",), (
@@ -996,6 +1006,8 @@ def load(root: Path, registry: Registry, running: Settings | None = None,
                  for name in postgres.unset_variables(settings.storage)]
     problems += [located.problem(("storage",), wrong)
                  for wrong in postgres.variable_problems(settings.storage)]
+    if content_wrong is not None:  # the types' files in it are not looked up: bot.yaml's
+        raise InputError(_ordered(causes, problems))  # problems first (configuration.md)
     types = _build_types(raw, broken, registry, content_dir, settings, warnings, problems)
 
     for i, admin in enumerate(settings.admins):
@@ -1036,6 +1048,10 @@ def load(root: Path, registry: Registry, running: Settings | None = None,
     deployment = Deployment(root, settings, types, storage, content_dir,
                             (bot_file, *(loc.file for loc in raw.values())))
     warnings.extend(located.problem(path, text) for path, text in _budget_warnings(deployment))
+    if not read_names_with(content_dir):
+        warnings.append(located.problem(("content",), (
+            f"no word lists in {content_dir / 'words'} ({', '.join(NAME_LISTS)}): a member or "
+            "group name holding a banned word is shown in messages as written")))
     return replace(deployment, warnings=tuple(sorted(set(warnings), key=_position)),
                    kept=tuple(kept))
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
-from functools import cache, lru_cache
+from functools import lru_cache
 from pathlib import Path
 from typing import TypeVar
 
@@ -124,28 +124,59 @@ MEMBER_FALLBACK = "这位成员"
 """What a member name that carries a link, a contact detail or a banned word shows as in a
 bot message."""
 
-WORDS = Path(__file__).resolve().parent.parent / "content" / "words"
-"""The shipped word lists (config/types/base.yaml's antispam `words`)."""
+SHIPPED_WORDS = Path(__file__).resolve().parent.parent / "content" / "words"
+"""The source tree's word lists (content/words: config/types/base.yaml's antispam `words`)."""
 NAME_LISTS = ("politics.txt", "vulgar.txt", "illegal.txt")
-"""The shipped lists whose words a name is not repeated with: those a member is warned or
-removed for (the -review lists hold words innocent chat uses too)."""
+"""The lists whose words a name is not repeated with: those a member is warned or removed
+for (the -review lists hold words innocent chat uses too); allow.txt's phrases do not count."""
+
+_texts: tuple[str, ...] | None = None  # NAME_LISTS' and allow.txt's (None: not yet read)
 
 
-@cache
-def _name_words() -> BannedWords:
-    """The words of NAME_LISTS, matched as antispam matches them (disguises, traditional
-    characters; allow.txt's phrases do not count), made once a process when a name is first
-    shown; none when the lists are not there (a bot installed without content/)."""
+def read_names_with(content_dir: Path) -> bool:
+    """Names are read with the word lists of the deployment's content directory
+    (words/NAME_LISTS and words/allow.txt), as its load found them (config.load calls this):
+    an installed bot has no source tree beside it. Where the directory holds none of them (a
+    small deployment of a test or a trial), the source tree's, if there. False when there
+    are none at all: a name holding a banned word is then shown as written."""
+    global _texts
+    for directory in (content_dir / "words", SHIPPED_WORDS):
+        texts = _lists_in(directory)
+        if any(texts[:-1]):
+            break
+    if texts != _texts:  # (a reload of the same lists changes nothing)
+        _texts = texts
+        _shown_as.cache_clear()
+    return any(texts[:-1])
+
+
+def _lists_in(directory: Path) -> tuple[str, ...]:
     def read(name: str) -> str:
         try:
-            return (WORDS / name).read_text(encoding="utf-8")
-        except OSError:
+            return (directory / name).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):  # (the antispam config names what is wrong)
             return ""
 
+    return tuple(read(name) for name in (*NAME_LISTS, "allow.txt"))
+
+
+def _name_words() -> BannedWords:
+    global _texts
+    if _texts is None:  # (no config loaded: a tool or a test of its own)
+        _texts = _lists_in(SHIPPED_WORDS)
+    return _words_of(_texts)
+
+
+@lru_cache(maxsize=2)
+def _words_of(texts: tuple[str, ...]) -> BannedWords:
+    """The words of NAME_LISTS, matched as antispam matches them (disguises, traditional
+    characters), made when a name is first shown after the lists changed."""
+    *lists, allow = texts
     return BannedWords((Listed(word, name, Severity.WARN, index)
-                        for index, name in enumerate(NAME_LISTS)
-                        for word in list_lines(read(name))),
-                       list_lines(read("allow.txt")))
+                        for index, (name, text) in enumerate(zip(NAME_LISTS, lists,
+                                                                 strict=True))
+                        for word in list_lines(text)),
+                       list_lines(allow))
 
 
 def warm() -> None:

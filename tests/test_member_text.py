@@ -197,17 +197,16 @@ def test_the_name_lists_are_read_as_antispam_reads_them(tmp_path: Path,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     """A word a line, a `# note` after a word, a line with commas one phrase (review s33c
     C1), as in antispam's lists."""
-    (tmp_path / "illegal.txt").write_text("# offers\n代开发票\n办假证  # 2026-11 新增\n"
-                                          "恭喜你，中奖了\n", encoding="utf-8")
-    monkeypatch.setattr(sanitize, "WORDS", tmp_path)
-    sanitize._name_words.cache_clear()
-    sanitize._shown_as.cache_clear()
+    (tmp_path / "words").mkdir()
+    (tmp_path / "words" / "illegal.txt").write_text("# offers\n代开发票\n办假证  # 2026-11 新增\n"
+                                                    "恭喜你，中奖了\n", encoding="utf-8")
+    monkeypatch.setattr(sanitize, "_texts", None)  # (set back after: the shipped lists)
     try:
+        assert sanitize.read_names_with(tmp_path)
         assert member_name("办假证老王") == member_name("代开发票-小李") == "这位成员"
         assert member_name("援交小妹") == "援交小妹"  # (not in these lists)
         assert member_name("恭喜你") == "恭喜你"
     finally:
-        sanitize._name_words.cache_clear()
         sanitize._shown_as.cache_clear()
 
 
@@ -327,10 +326,10 @@ async def test_an_invitation_into_a_group_renamed_to_an_ad_names_its_type(
 async def test_the_bot_reads_the_name_lists_as_it_starts_not_on_a_first_reply(
         tmp_path: Path) -> None:
     """Made on the first reply that named a member, they held the loop 50 to 130 ms."""
-    sanitize._name_words.cache_clear()
+    sanitize._words_of.cache_clear()
     sanitize._shown_as.cache_clear()
     async with _harness(tmp_path):
-        made = sanitize._name_words.cache_info()
+        made = sanitize._words_of.cache_info()
         assert made.currsize == 1  # as it started: before any event
         before = Prefilter.of.cache_info()
         Prefilter.of(sanitize._name_words())
