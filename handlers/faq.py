@@ -132,6 +132,11 @@ class Handoff(HandlerConfig):
             raise ValueError(f"rota day {unknown[0]!r} is not one of {', '.join(DAYS)}")
         if not self.operators and not any(self.rota.values()):
             raise ValueError("a hand-off needs `operators` (or a `rota`) to send cases to")
+        if not self.operators and (nobody := [d for d in DAYS if not self.rota.get(d)]):
+            raise ValueError(  # (the member would be told a person has the question)
+                f"the rota has nobody on {', '.join(nobody)} and there are no `operators` "
+                "for the days it leaves out: their cases would go to nobody (list "
+                "`operators`, or each day in the rota)")
         return self
 
     def on_duty(self, weekday: int) -> list[str]:
