@@ -36,6 +36,7 @@ from pydantic import (
     Strict,
     ValidationError,
     ValidationInfo,
+    field_validator,
     model_validator,
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
@@ -892,6 +893,19 @@ class TypeHeader(Model):
     display_name: str = ""
     capacity: Count | None = Field(None, ge=1)
     handlers: list[Any] = []
+
+    @field_validator("extends", "capacity", mode="before")
+    @classmethod
+    def _written(cls, value: Any, info: ValidationInfo) -> Any:
+        """Not given is none (no base type, 200 members); written with no value, YAML's
+        null, is a value deleted or not typed yet, not those: it dropped the base's handlers
+        (its word lists) or the type's capacity without a word (r108-8)."""
+        if value is None:
+            meant = "to extend no type" if info.field_name == "extends" else \
+                "for the default, 200"
+            raise ValueError(f"no value after `{info.field_name}:`: write one, or delete "
+                             f"the line {meant}")
+        return value
 
 
 @dataclass

@@ -244,9 +244,6 @@ def test_r108_7_a_steps_colon_slip_is_named(capsys: pytest.CaptureFixture[str],
 
 # ---------------------------------------------------------------- r108-8: a key left empty
 
-@pytest.mark.xfail(strict=True, reason=(
-    "r108-8: `extends:` or `capacity:` with no value is read as null and loads: the type "
-    "silently drops base's handlers, or its capacity goes back to 200"))
 @pytest.mark.parametrize(("old", "new"), [("extends: base", "extends:"),
                                           ("capacity: 100", "capacity:")])
 def test_r108_8_extends_or_capacity_without_a_value_is_a_problem(
