@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import logging
 import math
 import os
 import re
@@ -867,6 +868,16 @@ class Deployment:
             if pattern.search(topic):
                 return self.types[self.settings.groups[i].type]
         return None
+
+    def warn_unbound(self, groups: Iterable[tuple[str, str]], log: logging.Logger) -> None:
+        """A warning naming the groups (id, name) that no binding matches: the bot does
+        nothing there, and a simulator's or a replay's silence would look like a config that
+        had nothing to say."""
+        if unbound := [f"{group} 「{topic}」" for group, topic in groups
+                       if self.type_for(group, topic) is None]:
+            log.warning("no binding in bot.yaml matches %s (by id or name): the bot does "
+                        "nothing there; `groupbot check` lists the bindings",
+                        ", ".join(unbound))
 
     def type_by_id(self, group_id: str) -> GroupType | None:
         """The type of the first binding by this group's id, if bot.yaml has one."""

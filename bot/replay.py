@@ -303,7 +303,9 @@ async def replay(path: Path, registry: Registry, config_dir: Path | None = None,
     world = Simulator(clock, me, scenario.contacts, emit or _print)
     for group in scenario.groups:
         world.add_group(group.id, group.topic, group.members, group.owner)
-    _warn_unbound(deployment, scenario, steps)
+    deployment.warn_unbound([*((group.id, group.topic) for group in scenario.groups),
+                             *((body.group, body.topic) for _, _, body in steps
+                               if isinstance(body, InviteBot))], log)
     if db is not None:
         await _never_wechat_s(db)
     with tempfile.TemporaryDirectory(prefix="groupbot-replay-") as tmp:
@@ -390,20 +392,6 @@ async def _never_wechat_s(db: Path | str) -> None:
         raise CopiedAway(f"--db {found}: the bot is to run on that copy, and a replay "
                          "would write into this file. Give --db a file of its own, or leave "
                          "it out for a temporary one")
-
-
-def _warn_unbound(deployment: config.Deployment, scenario: Scenario,
-                  steps: list[tuple[timedelta, str, Any]]) -> None:
-    """A warning on stderr naming the scenario's groups that no binding of bot.yaml matches
-    (by id or by name): the bot does nothing there, and the replay's silence would look like
-    a config that had nothing to say."""
-    groups = [(group.id, group.topic) for group in scenario.groups]
-    groups += [(body.group, body.topic) for _, _, body in steps if isinstance(body, InviteBot)]
-    unbound = [f"{group} 「{topic}」" for group, topic in groups
-               if deployment.type_for(group, topic) is None]
-    if unbound:
-        log.warning("no binding in bot.yaml matches %s (by id or name): the bot does nothing "
-                    "there; `groupbot check` lists the bindings", ", ".join(unbound))
 
 
 def _local(wall: datetime, tz: ZoneInfo, located: yamlfile.Located) -> datetime:

@@ -150,12 +150,18 @@ async def run(config_dir: Path, registry: Registry, account: str | None = None,
         print(f"reset: database {bot.db_path} removed; the simulated groups start over")
 
 
+NO_GROUPS = "no simulated group: list them under `simulator.groups` (docs/configuration.md)"
+
+
 def _world(deployment: Deployment, clock: SystemClock) -> Simulator:
     settings = deployment.settings
     world = Simulator(clock, Member(settings.bot.id, settings.bot.name),
                       settings.simulator.contacts, _show)
     for g in settings.simulator.groups:
         world.add_group(g.id, g.topic, g.members, g.owner)
+    if not settings.simulator.groups:
+        log.warning("%s, in %s", NO_GROUPS, deployment.root / "bot.yaml")
+    deployment.warn_unbound([(g.id, g.topic) for g in settings.simulator.groups], log)
     return world
 
 
@@ -500,7 +506,8 @@ class Terminal:
                 await self._keep_clock()
                 await self.handle(line.strip())
             except Exception as exc:  # a typo must never stop the bot
-                print(f"! {escaped(str(exc))}")  # it may quote the line
+                print(f"! {escaped(str(exc))}"  # it may quote the line
+                      + ("" if self.world.rooms else f" ({NO_GROUPS})"))
             if self.reset:
                 return
             if line.strip() in ("/quit", "/exit"):

@@ -358,9 +358,6 @@ def test_r108_12_a_problem_is_named_on_the_line_written(
 
 # ---------------------------------------------------------------- r108-13: no simulated group
 
-@pytest.mark.xfail(strict=True, reason=(
-    "r108-13: a config of one's own has no `simulator.groups` (the default []): the "
-    "simulator runs with no group, and every line answers `! unknown group ''`"))
 def test_r108_13_a_simulator_without_groups_says_how_to_add_one(tmp_path: Path) -> None:
     """A new operator writes bot.yaml and a type from configuration.md's examples (no
     `simulator:` section: nothing there says one is needed), `check` says OK, and `groupbot
@@ -378,9 +375,6 @@ def test_r108_13_a_simulator_without_groups_says_how_to_add_one(tmp_path: Path) 
 
 # ---------------------------------------------------------------- r108-14: an unbound sim group
 
-@pytest.mark.xfail(strict=True, reason=(
-    "r108-14: a simulated group no binding matches is silent in `run --simulator` and in "
-    "`check`, where `replay` warns of it"))
 def test_r108_14_a_simulated_group_no_binding_matches_is_named(tmp_path: Path) -> None:
     """bot.yaml binds `topic: "Recruitment"`; the operator's `simulator.groups` has
     `{id: g1, topic: 测试群}`. `check` says OK; in the simulator 「群规」 gets nothing, with no
