@@ -1815,8 +1815,11 @@ def _resolve(name: str, raw: Mapping[str, Located], broken: set[str],
         if body is None:
             body = {}
         if not isinstance(body, dict):
-            raise InputError([located.problem((*at, handler),
-                                              "a handler's settings must be a mapping")])
+            where = located.where((*at, handler))
+            if isinstance(body, str):  # (`report:true` under it: its line, with the hint)
+                where = yamlfile.written_at(where, body)
+            raise InputError([Problem(where, (*at, handler),
+                                      "a handler's settings must be a mapping")])
         written = _Written(located, (*at, handler))
         base = existing or _Section(handler, {}, None, written)
         merge = _Merge(written, base.origin, ("handlers", handler), warnings)

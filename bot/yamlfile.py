@@ -234,6 +234,10 @@ _HALF = {"：": ":", "，": ",", "［": "[", "］": "]", "｛": "{", "｝": "}"}
 # list's dash (a no-break space, pasted from a web page or a chat)
 _ODD_SPACES = {"\u3000": "a full-width space", "\u00a0": "a no-break space",
                "\u200b": "a zero-width space", "\ufeff": "a zero-width no-break space"}
+# a key with no space after its colon (`timezone:Asia/Shanghai`, `- report:true`, in braces
+# `{7:30}`): YAML reads one text; not a link (`http://`), nor a clock time as a value
+_NO_SPACE_KEY = re.compile(r"^\s*(?:-\s+)*([A-Za-z_][\w.+-]*):(?![\s:/])(\S+)")
+_NO_SPACE_FLOW = re.compile(r"[{,]\s*([^\s:,{}\[\]]+):([^\s,}/:][^\s,}:]*)(?=[\s,}]|$)")
 _ODD_SPACE = re.compile("(?:^[ ]*(?:-[ ]+)*|[:-][ ]*)([\u00a0\u2000-\u200b\u3000\ufeff])")
 
 
@@ -721,10 +725,12 @@ def _syntax(file: Path, text: str, line: int, reason: str) -> Problem:
         if hint is None or (hint.startswith("a tab") and number != line):
             continue  # (an odd space a line or two above is taken: nothing on the line
             #            shows, and YAML reads the next lines wrong too)
-        if hint.startswith("full-width"):
+        if hint.startswith(("full-width", "no space")):  # (taken if the fix gets past)
             fixed = lines[number - 1]
             for wide, half in _HALF.items():
                 fixed = fixed.replace(wide, half + " " if half in ":," else half)
+            if key := _NO_SPACE_KEY.match(fixed):
+                fixed = fixed.replace(f"{key[1]}:", f"{key[1]}: ", 1)
             if not _parses_past("\n".join((*lines[:number - 1], fixed, *lines[number:])), line):
                 continue
         where = "" if number == line else f" (the parser stopped at line {line})"
@@ -803,6 +809,10 @@ def hint_for(source_line: str) -> str | None:
             "after the dash" if odd.group().lstrip()[:1] == "-" else "in the indentation"
         return (f"{name} (U+{ord(char):04X}) {where}, which YAML does not read as a space: "
                 "delete it and type a plain space")
+    if (key := _NO_SPACE_KEY.match(code) or _NO_SPACE_FLOW.search(code)) is not None \
+            and not key[2].endswith(":"):  # (`1:30: 5`: the key is 1:30)
+        return (f"no space after the colon: YAML reads `{key[1]}:{key[2]}` as one text; "
+                f"write `{key[1]}: {key[2]}`")
     found = _FULL_WIDTH_KEY.match(code)
     char = found.group(1) if found else None
     if char is None and (flow := _FULL_WIDTH_FLOW.search(code)):
@@ -810,6 +820,16 @@ def hint_for(source_line: str) -> str | None:
     if char is None:
         return None
     return f"full-width '{char}' where YAML needs '{_HALF[char]}' (type it half-width)"
+
+
+def written_at(where: Where, text: str) -> Where:
+    """Where a text value was written: on its key's line (`where`), or on one of the two
+    lines after it (a value on a line of its own, `- lifecycle:` then `report:true`)."""
+    lines = _source_lines(where.file)
+    for number in range(where.line, min(where.line + 3, len(lines) + 1)):
+        if text in lines[number - 1]:
+            return Where(where.file, number)
+    return where
 
 
 def _code_of(line: str) -> str:

@@ -85,9 +85,6 @@ NO_SPACE = [  # (file, as shipped, as slipped)
 ]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "r108-2: a key with no space after its colon is named on another line (or another "
-    "key) in the parser's words"))
 @pytest.mark.parametrize(("file", "old", "new"), NO_SPACE)
 def test_r108_2_no_space_after_a_colon_is_named_on_its_line(
         capsys: pytest.CaptureFixture[str], tmp_path: Path, file: str, old: str,

@@ -114,6 +114,7 @@ handlers:
   - faq:
       threshold: 0.123456789
       handoff:
+        operators: [op_lin]
         rota: {sat: [op_wang], sun: [op_wang]}
         quiet_hours: {start: "22:00", end: "08:00"}
   - lifecycle:
