@@ -735,6 +735,10 @@ def _syntax(file: Path, text: str, line: int, reason: str) -> Problem:
                 continue
         where = "" if number == line else f" (the parser stopped at line {line})"
         return Problem(Where(file, number), (), f"YAML syntax: {hint}{where}")
+    if (indented := _indent_hint(lines, line)) is not None:
+        number, hint = indented
+        where = "" if number == line else f" (the parser stopped at line {line})"
+        return Problem(Where(file, number), (), f"YAML syntax: {hint}{where}")
     for number in range(min(line, len(lines)), max(line - 3, 0), -1):
         if (hint := _quote_hint(lines, number, line)) is not None:
             where = "" if number == line else f" (the parser stopped at line {line})"
@@ -782,6 +786,39 @@ def _quote_hint(lines: list[str], number: int, line: int) -> str | None:
         return None
     return (f"a text starting with `{value[0]}` goes in quotes (unquoted, YAML reads it as "
             f"{_INDICATORS[value[0]]}): {head.strip()} {quoted}")
+
+
+def _indent_hint(lines: list[str], line: int) -> tuple[int, str] | None:
+    """A key indented a space or two off (`warn_limit: 2` under `- antispam:` with 5 or 7
+    spaces where its neighbours have 6): YAML stops a line or more later, at the next key,
+    saying nothing of indentation. The key on the parser's line or the one before it, set
+    where the block's first key is (its parent's key and 2 more spaces), if that gets the
+    parser past: its line and the hint."""
+    code = [n for n in range(1, min(line, len(lines)) + 1)
+            if (text := _code_of(lines[n - 1]).strip()) and text != "-"]
+    if len(code) < 3:
+        return None
+    for number in (code[-2], code[-1]):
+        at = code.index(number)
+        indent = _indent_of(lines[number - 1])
+        parent = next((n for n in reversed(code[:at]) if _indent_of(lines[n - 1]) < indent - 2
+                       or (_indent_of(lines[n - 1]) < indent
+                           and _code_of(lines[n - 1]).rstrip().endswith(":"))), None)
+        if parent is None:
+            continue
+        opener = lines[parent - 1]
+        expected = len(opener) - len(opener.lstrip(" -")) + 2  # (`  - antispam:`: 4 + 2)
+        if indent == expected or not 0 < abs(indent - expected) <= 2:
+            continue
+        fixed = " " * expected + lines[number - 1].lstrip(" ")
+        if _parses_past("\n".join((*lines[:number - 1], fixed, *lines[number:])), line):
+            return number, (f"indented {indent} spaces where its block has {expected} (the "
+                            "keys of one mapping line up exactly)")
+    return None
+
+
+def _indent_of(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
 
 
 def _parses_past(text: str, line: int) -> bool:

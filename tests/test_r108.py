@@ -105,9 +105,6 @@ def test_r108_2_no_space_after_a_colon_is_named_on_its_line(
 
 # ---------------------------------------------------------------- r108-3: indentation
 
-@pytest.mark.xfail(strict=True, reason=(
-    "r108-3: a key indented one space too far or too little is named two lines later as "
-    "`did not find expected key`"))
 @pytest.mark.parametrize("indent", ["     ", "       "])
 def test_r108_3_a_key_indented_wrong_is_named_on_its_line(
         capsys: pytest.CaptureFixture[str], tmp_path: Path, indent: str) -> None:
