@@ -217,7 +217,15 @@ class Scenario(Model):
 
 
 def load(path: Path) -> tuple[Scenario, list[tuple[timedelta, str, Any]], yamlfile.Located]:
-    """Parse and validate a scenario; every step becomes (gap before it, kind, model)."""
+    """Parse and validate a scenario; every step becomes (gap before it, kind, model). Its
+    problems come with the hints a config's get (`wait： 20s`, `wait:20s`)."""
+    try:
+        return _load(path)
+    except InputError as exc:
+        raise InputError(yamlfile.hinted(exc.problems)) from None
+
+
+def _load(path: Path) -> tuple[Scenario, list[tuple[timedelta, str, Any]], yamlfile.Located]:
     located = yamlfile.load(path)
     if not isinstance(located.data, dict):
         raise InputError([located.problem((), "a scenario is a mapping with `start` and `steps`")])

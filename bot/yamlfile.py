@@ -225,7 +225,7 @@ _MERGE = "tag:yaml.org,2002:merge"
 # a full-width colon in a key's place ("welcome：") and the full-width punctuation that
 # breaks flow lists and maps; quoted text and comments are left out before looking
 _FULL_WIDTH_KEY = re.compile(r"^\s*(?:-\s+)*[^\s#'\"：:][^#'\":]*?(：)")
-_FULL_WIDTH_FLOW = re.compile(r"[，［］｛｝]")
+_FULL_WIDTH_FLOW = re.compile(r"[，［］｛｝]|(?<=[{,])\s*[^\s:：,{}]+(：)")  # (`{action：log}`)
 _QUOTED = re.compile(r"\"(?:[^\"\\]|\\.)*\"|'(?:[^']|'')*'")
 _COMMENT = re.compile(r"(?:^|\s)#.*$")
 _HALF = {"：": ":", "，": ",", "［": "[", "］": "]", "｛": "{", "｝": "}"}
@@ -853,7 +853,7 @@ def hint_for(source_line: str) -> str | None:
     found = _FULL_WIDTH_KEY.match(code)
     char = found.group(1) if found else None
     if char is None and (flow := _FULL_WIDTH_FLOW.search(code)):
-        char = flow.group()
+        char = flow.group(1) or flow.group()
     if char is None:
         return None
     return f"full-width '{char}' where YAML needs '{_HALF[char]}' (type it half-width)"
