@@ -92,7 +92,8 @@ def parse_duration(value: Any) -> timedelta:
             not seconds.startswith("-"):
         raise ValueError(f"not a duration: {value!r} (a leading zero makes it a text: write "
                          f"{seconds}s, or {seconds} for seconds)")
-    raise ValueError(f"not a duration: {value!r} (write e.g. 15s, 10m, 2h, 7d, or a number of "
+    raise ValueError(f"not a duration: {yamlfile.as_read(value)} (write e.g. 15s, 10m, 2h, 7d, "
+                     "or a number of "
                      "seconds)")
 
 
@@ -178,7 +179,8 @@ Count = Annotated[int, Strict(), AfterValidator(_at_most_a_billion)]
 
 def _not_text(what: str, value: Any) -> ValueError:
     hint = yamlfile.quote_hint(value)
-    return ValueError(f"{what} must be text, not {value!r}" + (f" ({hint})" if hint else ""))
+    return ValueError(f"{what} must be text, not {yamlfile.as_read(value)}"
+                      + (f" ({hint})" if hint else ""))
 
 
 def _compile(value: Any) -> Pattern:
@@ -638,7 +640,8 @@ def _zone(value: Any) -> ZoneInfo:
     try:
         return ZoneInfo(str(value))
     except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"unknown time zone {value!r} (e.g. Asia/Shanghai)") from None
+        raise ValueError(f"unknown time zone {yamlfile.as_read(value)} (e.g. Asia/Shanghai)"
+                         ) from None
 
 
 def _public_url(value: str | None) -> str | None:

@@ -190,6 +190,12 @@ Loader: type[yaml.SafeLoader] = _plain_decimals(yaml.CSafeLoader) \
     if hasattr(yaml, "CSafeLoader") else PythonLoader
 
 
+def as_read(value: Any) -> str:
+    """A value as a message shows what was read: its repr, or for YAML's null (a key with no
+    value after its colon) those words, not Python's None."""
+    return "nothing (no value after the colon)" if value is None else repr(value)
+
+
 def leading_zero(text: str) -> str | None:
     """The number a text of digits with a leading zero (`_DECIMAL` leaves it a text) is
     without it: "010" -> "10", for the hint that says what to write; else None."""

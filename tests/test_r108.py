@@ -275,7 +275,6 @@ def test_r108_9_a_key_left_empty_that_means_off_is_warned_of(
 
 # ---------------------------------------------------------------- r108-10: None
 
-@pytest.mark.xfail(strict=True, reason="r108-10: an empty value is shown as Python's None")
 @pytest.mark.parametrize(("file", "old", "new"), [
     ("bot.yaml", "timezone: Asia/Shanghai", "timezone:"),
     ("types/customer.yaml", "      window: 15s", "      window:"),
