@@ -741,7 +741,8 @@ def _syntax(file: Path, text: str, line: int, reason: str) -> Problem:
                 continue
         where = "" if number == line else f" (the parser stopped at line {line})"
         return Problem(Where(file, number), (), f"YAML syntax: {hint}{where}")
-    if (indented := _indent_hint(lines, line)) is not None:
+    if (indented := _indent_hint(lines, line) or _colon_hint(lines, line)
+            or _open_quote_hint(lines, line)) is not None:
         number, hint = indented
         where = "" if number == line else f" (the parser stopped at line {line})"
         return Problem(Where(file, number), (), f"YAML syntax: {hint}{where}")
@@ -820,6 +821,39 @@ def _indent_hint(lines: list[str], line: int) -> tuple[int, str] | None:
         if _parses_past("\n".join((*lines[:number - 1], fixed, *lines[number:])), line):
             return number, (f"indented {indent} spaces where its block has {expected} (the "
                             "keys of one mapping line up exactly)")
+    return None
+
+
+def _colon_hint(lines: list[str], line: int) -> tuple[int, str] | None:
+    """A key written without its colon (`  - welcome`, its settings below): YAML stops at
+    the next line, where the settings' colon is not allowed. The line above, a bare word,
+    if its colon gets the parser past."""
+    number = line - 1
+    while number > 0 and not _code_of(lines[number - 1]).strip():
+        number -= 1
+    if number < 1 or not (bare := _BARE_KEY.match(_code_of(lines[number - 1]))):
+        return None
+    fixed = lines[number - 1].replace(bare[1], bare[1] + ":", 1)
+    if not _parses_past("\n".join((*lines[:number - 1], fixed, *lines[number:])), line):
+        return None
+    return number, f"no colon after `{bare[1]}`: write `{fixed.strip()}`"
+
+
+_BARE_KEY = re.compile(r"^\s*(?:-\s+)?([A-Za-z_][\w.-]*)\s*$")
+
+
+def _open_quote_hint(lines: list[str], line: int) -> tuple[int, str] | None:
+    """A text whose closing double quote was left out: YAML reads on to the next quote,
+    lines later, and stops there. The nearest line above (within 10) that opens a double
+    quote it does not close, if closing it there gets the parser past."""
+    for number in range(min(line, len(lines)), max(line - 10, 0), -1):
+        text = lines[number - 1]
+        unquoted = _QUOTED.sub("", text)
+        if unquoted.count('"') != 1 or _COMMENT.search(unquoted.split('"')[0]):
+            continue
+        fixed = text.rstrip() + '"'
+        if _parses_past("\n".join((*lines[:number - 1], fixed, *lines[number:])), line):
+            return number, "a double quote opened on this line is not closed on it"
     return None
 
 

@@ -133,9 +133,6 @@ def test_r108_holds_a_handlers_settings_not_indented_under_it_say_so(
 
 # ---------------------------------------------------------------- r108-4: `- welcome` without :
 
-@pytest.mark.xfail(strict=True, reason=(
-    "r108-4: a handler's name without its colon is named on the next line as `mapping "
-    "values are not allowed in this context`"))
 def test_r108_4_a_handler_without_its_colon_is_named_on_its_line(
         capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     """`  - welcome` (colon forgotten), line 12, settings below: `types/customer.yaml:13:
@@ -150,8 +147,6 @@ def test_r108_4_a_handler_without_its_colon_is_named_on_its_line(
 
 # ---------------------------------------------------------------- r108-5: an unclosed quote
 
-@pytest.mark.xfail(strict=True, reason=(
-    "r108-5: a text whose closing quote is missing is named 7 lines later"))
 def test_r108_5_an_unclosed_quote_is_named_on_its_line(
         capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     """The welcome template's closing `"` left out (line 13): `types/customer.yaml:20: YAML
