@@ -99,6 +99,7 @@ class Bot:
                  registry: Registry, db_path: Path | str | None = None,
                  seed: int | None = None, account: str | None = None) -> None:
         self.deployment = deployment
+        sanitize.screen_names_with(deployment.name_lists)
         # one of several accounts sharing the database (docs/scale.md): it serves the groups
         # whose lease it holds and stands by in the others (`accounts`, from the start)
         self.account = account
@@ -272,6 +273,7 @@ class Bot:
         _log_warnings(deployment, "reload")
         replaced = [self.deployment]
         self.deployment = deployment
+        sanitize.screen_names_with(deployment.name_lists)
         self.outbox.configure(deployment.settings.outbox)
         self.governor.configure(deployment.settings.governor, deployment.settings.outbox)
         if self.accounts is not None:

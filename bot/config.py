@@ -48,12 +48,14 @@ from bot.regex import Pattern, as_written
 from bot.sanitize import (
     NAME_LIMIT,
     NAME_LISTS,
+    NameLists,
     Names,
     Safe,
+    any_names,
     clean,
     group_name,
     member_name,
-    read_names_with,
+    name_lists,
 )
 from bot.scheduler import cron_trigger
 from bot.yamlfile import InputError, KeyPath, Located, Problem, Where, describe
@@ -859,6 +861,8 @@ class Deployment:
     warnings: tuple[Problem, ...] = field(default=())  # accepted, but likely not meant
     # a reload's changes to keys read only at the start: their running values were kept
     kept: tuple[Problem, ...] = field(default=())
+    # the word lists names are shown with (sanitize.screen_names_with, as a bot starts with it)
+    name_lists: NameLists | None = None
 
     def type_for(self, group_id: str, topic: str) -> GroupType | None:
         """The type of the binding by this group's id, wherever it is (as groups.Groups takes
@@ -1073,10 +1077,11 @@ def load(root: Path, registry: Registry, running: Settings | None = None,
     if causes or problems:  # (a type file not read is likely why: said with them)
         raise InputError(_ordered(causes, [*problems, *unread]))
     warnings.extend(_unused(settings, raw, types))
+    names = name_lists(content_dir)
     deployment = Deployment(root, settings, types, storage, content_dir,
-                            (bot_file, *(loc.file for loc in raw.values())))
+                            (bot_file, *(loc.file for loc in raw.values())), name_lists=names)
     warnings.extend(located.problem(path, text) for path, text in _budget_warnings(deployment))
-    if not read_names_with(content_dir):
+    if not any_names(names):
         warnings.append(located.problem(("content",), (
             f"no word lists in {content_dir / 'words'} ({', '.join(NAME_LISTS)}): a member or "
             "group name holding a banned word is shown in messages as written")))

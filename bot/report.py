@@ -30,6 +30,7 @@ from bot import (
     leases,
     moderation,
     roster,
+    sanitize,
     schema,
     storage_copy,
 )
@@ -200,6 +201,7 @@ Job = Callable[[argparse.Namespace, Deployment, Reader], Awaitable[str]]
 
 def _command(args: argparse.Namespace, registry: Registry, job: Job) -> int:
     deployment = config.load(args.config, registry)
+    sanitize.screen_names_with(deployment.name_lists)  # (a report shows names)
     db = args.db or deployment.storage_path
     if absent(db):
         print(no_database(args.command, db, deployment.storage_path), file=sys.stderr)

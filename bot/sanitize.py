@@ -133,21 +133,37 @@ for (the -review lists hold words innocent chat uses too); allow.txt's phrases d
 _texts: tuple[str, ...] | None = None  # NAME_LISTS' and allow.txt's (None: not yet read)
 
 
-def read_names_with(content_dir: Path) -> bool:
-    """Names are read with the word lists of the deployment's content directory
-    (words/NAME_LISTS and words/allow.txt), as its load found them (config.load calls this):
-    an installed bot has no source tree beside it. Where the directory holds none of them (a
-    small deployment of a test or a trial), the source tree's, if there. False when there
-    are none at all: a name holding a banned word is then shown as written."""
-    global _texts
+NameLists = tuple[str, ...]
+"""The texts of NAME_LISTS and of allow.txt, as a load read them (Deployment.name_lists)."""
+
+
+def name_lists(content_dir: Path) -> NameLists:
+    """The word lists names are read with: the deployment's content directory's
+    (words/NAME_LISTS and words/allow.txt): an installed bot has no source tree beside it.
+    Where the directory holds none of them (a small deployment of a test or a trial), the
+    source tree's, if there. Only reads: a config checked (`groupbot check`, the console's
+    check, 校验配置) changes nothing until a bot starts or reloads with it."""
     for directory in (content_dir / "words", SHIPPED_WORDS):
         texts = _lists_in(directory)
         if any(texts[:-1]):
             break
-    if texts != _texts:  # (a reload of the same lists changes nothing)
-        _texts = texts
+    return texts
+
+
+def any_names(lists: NameLists) -> bool:
+    """False when there are no listed words at all: a name holding a banned word is then
+    shown as written."""
+    return any(lists[:-1])
+
+
+def screen_names_with(lists: NameLists | None) -> None:
+    """Names are read with `lists` from now on: as a bot starts or reloads with a config,
+    and as a tool that shows names (the console, a report) starts with one. None (a
+    deployment a test made, not loaded) changes nothing."""
+    global _texts
+    if lists is not None and lists != _texts:  # (a reload of the same lists changes nothing)
+        _texts = lists
         _shown_as.cache_clear()
-    return any(texts[:-1])
 
 
 def _lists_in(directory: Path) -> tuple[str, ...]:

@@ -202,7 +202,8 @@ def test_the_name_lists_are_read_as_antispam_reads_them(tmp_path: Path,
                                                     "恭喜你，中奖了\n", encoding="utf-8")
     monkeypatch.setattr(sanitize, "_texts", None)  # (set back after: the shipped lists)
     try:
-        assert sanitize.read_names_with(tmp_path)
+        sanitize.screen_names_with(lists := sanitize.name_lists(tmp_path))
+        assert sanitize.any_names(lists)
         assert member_name("办假证老王") == member_name("代开发票-小李") == "这位成员"
         assert member_name("援交小妹") == "援交小妹"  # (not in these lists)
         assert member_name("恭喜你") == "恭喜你"

@@ -12,7 +12,16 @@ import sys
 from pathlib import Path
 
 import pytest
-from harness import BOT_YAML, ROOT, SHIPPED, _load, groupbot, shipped_config, write_config
+from harness import (
+    BOT_YAML,
+    ROOT,
+    SHIPPED,
+    Harness,
+    _load,
+    groupbot,
+    shipped_config,
+    write_config,
+)
 
 from bot import sanitize
 from bot.cli import main
@@ -436,15 +445,35 @@ def test_r108_holds_from_the_source_tree_banned_words_stay_out_of_names(
 def test_r108_15_a_deployment_s_own_lists_are_the_ones_names_are_read_with(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The deployment's content/words/ (not the source tree's): a word an operator adds to
-    its illegal.txt keeps a name holding it out of messages after the load."""
+    its illegal.txt keeps a name holding it out of messages once a bot runs with it."""
     root = shipped_config(tmp_path)
     with (root.parent / "content" / "words" / "illegal.txt").open("a", encoding="utf-8") as f:
         f.write("\n刷信誉\n")
     monkeypatch.setattr(sanitize, "_texts", None)  # (set back after: the shipped lists)
     try:
         assert member_name("刷信誉小王") == "刷信誉小王"  # the source tree's lists: not in them
-        _load(root, REGISTRY)
+        sanitize.screen_names_with(_load(root, REGISTRY).name_lists)  # as Bot does
         assert member_name("刷信誉小王") == sanitize.MEMBER_FALLBACK
+    finally:
+        sanitize._shown_as.cache_clear()
+
+
+async def test_r109_2_a_config_checked_changes_no_name_until_it_is_reloaded(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A running bot's names change with the config it runs, not with one it only read:
+    校验配置 (the console's check: a load as a reload's, nothing swapped in) and `groupbot
+    check` of an edited content/words/ changed them at once, before any reload (r109-2)."""
+    root = shipped_config(tmp_path)
+    monkeypatch.setattr(sanitize, "_texts", None)  # (set back after: the shipped lists)
+    try:
+        async with Harness(root, tmp_path) as h:
+            with (root.parent / "content" / "words" / "illegal.txt").open(
+                    "a", encoding="utf-8") as f:
+                f.write("\n刷信誉\n")
+            _load(root, REGISTRY, h.bot.deployment.settings)  # (as 校验配置 loads)
+            assert member_name("刷信誉小王") == "刷信誉小王"
+            await h.bot.reload()
+            assert member_name("刷信誉小王") == sanitize.MEMBER_FALLBACK
     finally:
         sanitize._shown_as.cache_clear()
 

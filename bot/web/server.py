@@ -25,7 +25,7 @@ from aiohttp.abc import AbstractAccessLogger
 from aiohttp.http_exceptions import HttpProcessingError
 from markupsafe import Markup, escape
 
-from bot import schema
+from bot import sanitize, schema
 from bot.audit_command import no_database
 from bot.clock import SystemClock
 from bot.config import Deployment, absent
@@ -639,6 +639,7 @@ async def standalone(deployment: Deployment, db: Path | str, host: str, port: in
         print(no_database("web", db, deployment.storage_path), file=sys.stderr)
         return 2
     token, from_env = operator_token(environ)
+    sanitize.screen_names_with(deployment.name_lists)
     console = Console(db, SystemClock(deployment.settings.timezone), registry, token,
                       standalone_deployment=deployment)
     try:
