@@ -244,6 +244,10 @@ _ODD_SPACES = {"\u3000": "a full-width space", "\u00a0": "a no-break space",
 # `{7:30}`): YAML reads one text; not a link (`http://`), nor a clock time as a value
 _NO_SPACE_KEY = re.compile(r"^\s*(?:-\s+)*([A-Za-z_][\w.+-]*):(?![\s:/])(\S+)")
 _NO_SPACE_FLOW = re.compile(r"[{,]\s*([^\s:,{}\[\]]+):([^\s,}/:][^\s,}:]*)(?=[\s,}]|$)")
+# a value that is a flow list or map (`triggers: [签到, 打卡]`, `- {every: 5m}`, `{7:30}`): the
+# flow hints read only that; a plain text may hold any comma or colon (`reply: 你好，客服,
+# 时间:工作日`: r109-1)
+_FLOW_VALUE = re.compile(r"^(?:\s*-\s+)*\s*(?:[^\s#'\"\[{［｛][^#'\"]*?[:：]\s+)?([\[{［｛].*)$")
 _ODD_SPACE = re.compile("(?:^[ ]*(?:-[ ]+)*|[:-][ ]*)([\u00a0\u2000-\u200b\u3000\ufeff])")
 
 
@@ -886,14 +890,16 @@ def hint_for(source_line: str) -> str | None:
             "after the dash" if odd.group().lstrip()[:1] == "-" else "in the indentation"
         return (f"{name} (U+{ord(char):04X}) {where}, which YAML does not read as a space: "
                 "delete it and type a plain space")
-    if (key := _NO_SPACE_KEY.match(code) or _NO_SPACE_FLOW.search(code)) is not None \
+    flow = found[1] if (found := _FLOW_VALUE.match(code)) else ""
+    braces = flow[flow.find("{"):] if "{" in flow else ""  # (in a list `b:c` is a text)
+    if (key := _NO_SPACE_KEY.match(code) or _NO_SPACE_FLOW.search(braces)) is not None \
             and not key[2].endswith(":"):  # (`1:30: 5`: the key is 1:30)
         return (f"no space after the colon: YAML reads `{key[1]}:{key[2]}` as one text; "
                 f"write `{key[1]}: {key[2]}`")
     found = _FULL_WIDTH_KEY.match(code)
     char = found.group(1) if found else None
-    if char is None and (flow := _FULL_WIDTH_FLOW.search(code)):
-        char = flow.group(1) or flow.group()
+    if char is None and (wide := _FULL_WIDTH_FLOW.search(flow)):
+        char = wide.group(1) or wide.group()
     if char is None:
         return None
     return f"full-width '{char}' where YAML needs '{_HALF[char]}' (type it half-width)"

@@ -182,6 +182,20 @@ def test_r108_6_a_full_width_colon_in_braces_is_named(
     assert "full-width" in errors[0], errors
 
 
+@pytest.mark.parametrize("reply", ["客服,时间:工作日 {nobody}", "你好，欢迎 {nobody}",
+                                   "时间：工作日 {nobody}"])
+def test_r109_1_a_plain_text_s_commas_and_colons_get_no_hint(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path, reply: str) -> None:
+    """A reply written right, but for its placeholder: the problem is named as it is, not
+    with "no space after the colon: YAML reads `时间:工作日` as one text" or "full-width '，'
+    where YAML needs ','" (in a plain text a comma or a colon is the operator's own)."""
+    root = _slipped(tmp_path, "types/internship.yaml",
+                    '"完成培训后发送「开始考试」参加考核，80 分及格。"', reply)
+    code, errors = _check(capsys, root)
+    assert code == 2 and "nobody" in errors[0], errors
+    assert "space" not in errors[0] and "full-width" not in errors[0], errors
+
+
 @pytest.mark.parametrize(("old", "new", "says"), [
     ("      window: 15s", "      window： 15s", "full-width '：' where YAML needs ':'"),
     ("  - admin:\n", "  - admin：\n", "full-width '：' where YAML needs ':'"),
