@@ -191,9 +191,10 @@ Loader: type[yaml.SafeLoader] = _plain_decimals(yaml.CSafeLoader) \
 
 
 def as_read(value: Any) -> str:
-    """A value as a message shows what was read: its repr, or for YAML's null (a key with no
-    value after its colon) those words, not Python's None."""
-    return "nothing (no value after the colon)" if value is None else repr(value)
+    """A value as a message shows what was read: its repr, or for YAML's null YAML's words,
+    not Python's None. Which of them was written is not known here: a key with no value
+    after its colon is as null as `null` or `~` typed (r109-5)."""
+    return "null (nothing after the colon, or null or ~)" if value is None else repr(value)
 
 
 def leading_zero(text: str) -> str | None:

@@ -297,6 +297,8 @@ def test_r108_9_a_key_left_empty_that_means_off_is_warned_of(
     ("bot.yaml", "timezone: Asia/Shanghai", "timezone:"),
     ("types/customer.yaml", "      window: 15s", "      window:"),
     ("types/customer.yaml", "      pattern: '[^-\\s]+-[^-\\s]+-[^-\\s]+'", "      pattern:"),
+    ("bot.yaml", "timezone: Asia/Shanghai", "timezone: null"),  # (r109-5: typed, not left out)
+    ("types/customer.yaml", "      window: 15s", "      window: ~"),
 ])
 def test_r108_10_an_empty_value_is_not_called_none(
         capsys: pytest.CaptureFixture[str], tmp_path: Path, file: str, old: str,
@@ -310,7 +312,7 @@ def test_r108_10_an_empty_value_is_not_called_none(
     root = _slipped(tmp_path, file, old, new)
     code, errors = _check(capsys, root)
     assert code == 2 and errors[0].startswith(f"{file}:{line}: "), errors
-    assert "None" not in errors[0], errors
+    assert "None" not in errors[0] and "null" in errors[0], errors
 
 
 # ---------------------------------------------------------------- r108-11: a rota with gaps
