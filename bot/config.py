@@ -1077,6 +1077,8 @@ def load(root: Path, registry: Registry, running: Settings | None = None,
     if causes or problems:  # (a type file not read is likely why: said with them)
         raise InputError(_ordered(causes, [*problems, *unread]))
     warnings.extend(_unused(settings, raw, types))
+    assert located is not None  # (bot.yaml: else settings is None and the load failed)
+    warnings.extend(_left_empty([located, *raw.values()]))
     names = name_lists(content_dir)
     deployment = Deployment(root, settings, types, storage, content_dir,
                             (bot_file, *(loc.file for loc in raw.values())), name_lists=names)
@@ -1369,6 +1371,35 @@ def _no_type(name: str, raw: Mapping[str, Located], broken: set[str]) -> str | N
     if name not in raw:
         return f"unknown group type {name!r}; known: {', '.join(sorted(raw)) or 'none'}"
     return None
+
+
+def _left_empty(files: Iterable[Located]) -> Iterator[Problem]:
+    """A key written with nothing after its colon where null is taken: off, never or none
+    (`backstop: {every: }` turns the backstop off, `again_after:` welcomes nobody again).
+    Typed, `null` is meant; left empty, it may be a value forgotten or deleted (r108-9).
+    Not a handler's own entry (`- admin:`: its defaults)."""
+    for located in files:
+        nulls = [path for path in _nulls(located.data, ()) if not (
+            len(path) == 3 and path[0] == "handlers" and isinstance(path[1], int))]
+        for path in nulls:  # (the places, worked out only for a file that has a null)
+            if located.left_empty(path):
+                shown = ("handlers", *path[2:]) if path[0] == "handlers" and \
+                    isinstance(path[1], int) else path
+                yield Problem(located.where(path), shown, (
+                    "no value after the colon: read as `null` (for this key: off, never or "
+                    "none, as docs/configuration.md says); write its value, or `null` if that "
+                    "is meant"))
+
+
+def _nulls(data: Any, path: KeyPath) -> Iterator[KeyPath]:
+    if data is None:
+        yield path
+    elif isinstance(data, dict):
+        for key, value in data.items():
+            yield from _nulls(value, (*path, key))
+    elif isinstance(data, list):
+        for i, value in enumerate(data):
+            yield from _nulls(value, (*path, i))
 
 
 def _unused(settings: Settings, raw: Mapping[str, Located],

@@ -79,6 +79,8 @@ class Places:
 
     lines: Mapping[KeyPath, int]
     quoted: frozenset[KeyPath] = frozenset()
+    # the key paths of the nulls written as nothing (`every:`), not as `null` or `~`
+    left_empty: frozenset[KeyPath] = frozenset()
 
 
 class Located:
@@ -115,6 +117,11 @@ class Located:
         """Whether the value at `path` is a switch word written as a text: quoted
         (`'off'`) or as a block."""
         return path in self.places.quoted
+
+    def left_empty(self, path: KeyPath) -> bool:
+        """Whether the value at `path` is a null written as nothing after its colon (a value
+        forgotten, or deleted), not as `null` or `~` (meant)."""
+        return path in self.places.left_empty
 
     def where(self, path: KeyPath) -> Where:
         """The line of the deepest part of `path` that exists in the file."""
@@ -229,6 +236,7 @@ def plain_value(text: str) -> Any:
 
 _STR = "tag:yaml.org,2002:str"
 _MERGE = "tag:yaml.org,2002:merge"
+_NULL = "tag:yaml.org,2002:null"
 # a full-width colon in a key's place ("welcome：") and the full-width punctuation that
 # breaks flow lists and maps; quoted text and comments are left out before looking
 _FULL_WIDTH_KEY = re.compile(r"^\s*(?:-\s+)*[^\s#'\"：:][^#'\":]*?(：)")
@@ -640,11 +648,12 @@ class _Builder:
         self.anchors = anchors
         self.lines: dict[KeyPath, int] = {}
         self.quoted: set[KeyPath] = set()  # (`Places.quoted`)
+        self.left_empty: set[KeyPath] = set()  # (`Places.left_empty`)
         self.seen: set[int] = set()
         self.repeated = 0
 
     def places(self) -> Places:
-        return Places(self.lines, frozenset(self.quoted))
+        return Places(self.lines, frozenset(self.quoted), frozenset(self.left_empty))
 
     def text(self, node: yaml.ScalarNode, path: KeyPath) -> str:
         """A text's value, its path noted if it is a switch word not written bare."""
@@ -674,6 +683,8 @@ class _Builder:
         if isinstance(node, yaml.ScalarNode):
             if node.tag == _STR:
                 return self.text(node, path)
+            if node.tag == _NULL and not node.value:
+                self.left_empty.add(path)
             return self.loader.construct_object(node)
         texts = not self.anchors and depth < MAX_DEPTH  # may its texts be taken as they are?
         if isinstance(node, yaml.SequenceNode):

@@ -269,9 +269,6 @@ def test_r108_8_extends_or_capacity_without_a_value_is_a_problem(
     assert errors[0].startswith(f"types/customer.yaml:{line}: {new}"), errors
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "r108-9: a key whose null means off or never, written with no value, turns it off "
-    "without a word"))
 @pytest.mark.parametrize(("file", "old", "new", "key"), [
     ("bot.yaml", "backstop: {every: 5m}", "backstop: {every: }", "backstop.every"),
     ("types/customer.yaml", "      window: 15s", "      window: 15s\n      again_after:",
@@ -289,6 +286,14 @@ def test_r108_9_a_key_left_empty_that_means_off_is_warned_of(
     assert code == 0
     assert any(key in line and "null" in line for line in errors if line.startswith(
         "warning: ")), errors
+
+
+@pytest.mark.parametrize("typed", ["null", "~"])
+def test_r108_9_a_null_typed_is_meant_and_not_warned_of(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path, typed: str) -> None:
+    root = _slipped(tmp_path, "bot.yaml", "backstop: {every: 5m}", f"backstop: {{every: {typed}}}")
+    code, errors = _check(capsys, root)
+    assert code == 0 and not any("backstop" in line for line in errors), errors
 
 
 # ---------------------------------------------------------------- r108-10: None
