@@ -1752,7 +1752,7 @@ def _build_type(name: str, raw: Mapping[str, Located], broken: set[str], registr
             config = yamlfile.settle(cls.Config, section.data, context)
         except yamlfile.Invalid as exc:
             for error in exc.errors:
-                path = tuple(p for p in error["loc"] if isinstance(p, (str, int)))
+                path = yamlfile.error_path(error)
                 where = _origin(section, path)
                 problems.append(Problem(where, ("handlers", section.name, *path),
                                         describe(error, cls.Config)))

@@ -1018,9 +1018,25 @@ def validate(
     except Invalid as exc:
         problems = []
         for error in exc.errors:
-            path = (*at, *(p for p in error["loc"] if isinstance(p, (str, int))))
-            problems.append(located.problem(path, describe(error, model)))
+            problems.append(located.problem((*at, *error_path(error)), describe(error, model)))
         raise InputError(problems) from None
+
+
+class At(ValueError):
+    """What a model's own check finds wrong with one of its keys (`At(("rota",), "rota day
+    'saturday' is not one of mon, ...")`): named at that key's line and path, not at the
+    model's: the line holding the value to mend (r108-12)."""
+
+    def __init__(self, path: KeyPath, message: str) -> None:
+        super().__init__(message)
+        self.path = path
+
+
+def error_path(error: Any) -> KeyPath:
+    """The key path of one of pydantic's errors (`errors`), down to the key an `At` names."""
+    found = error.get("ctx", {}).get("error")
+    return (*(p for p in error["loc"] if isinstance(p, (str, int))),
+            *(found.path if isinstance(found, At) else ()))
 
 
 class Invalid(Exception):

@@ -28,6 +28,7 @@ from bot.sanitize import Safe
 from bot.store import Reader, sqlite_only
 from bot.text import command
 from bot.times import stamp, to_utc, unstamp
+from bot.yamlfile import At
 from handlers import fission
 
 # how long after it was written a check-in still counts for that time's day (handled after
@@ -156,9 +157,10 @@ class Config(HandlerConfig):
             for word in words:
                 key = command(word)
                 if not key:
-                    raise ValueError(f"{what}: an empty trigger {word!r}")
-                if key in seen and seen[key] != what:
-                    raise ValueError(f"{word!r} is in both {seen[key]} and {what}")
+                    raise At(tuple(what.split(".")), f"an empty trigger {word!r}")
+                if key in seen and seen[key] != what:  # (at the first: both are named)
+                    raise At(tuple(seen[key].split(".")),
+                             f"{word!r} is in both {seen[key]} and {what}")
                 seen[key] = what
         return self
 

@@ -60,6 +60,7 @@ from bot.retrieval import Examples, Index, whole_words
 from bot.sanitize import Safe, clean
 from bot.smalltalk import LONGEST, small_talk_only
 from bot.text import normalize, strip_mentions
+from bot.yamlfile import At
 from handlers.push import quiet_covers, quiet_end
 
 KIND = "question"  # the kind of case a hand-off opens
@@ -129,7 +130,8 @@ class Handoff(HandlerConfig):
     def _someone(self) -> Handoff:
         unknown = sorted(set(self.rota) - set(DAYS))
         if unknown:
-            raise ValueError(f"rota day {unknown[0]!r} is not one of {', '.join(DAYS)}")
+            raise At(("rota", unknown[0]), f"rota day {unknown[0]!r} is not one of "
+                     f"{', '.join(DAYS)}")
         if not self.operators and not any(self.rota.values()):
             raise ValueError("a hand-off needs `operators` (or a `rota`) to send cases to")
         if not self.operators and (nobody := [d for d in DAYS if not self.rota.get(d)]):

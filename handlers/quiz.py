@@ -53,7 +53,7 @@ from bot.sanitize import Safe, clean, other_group
 from bot.store import Reader
 from bot.text import WordMatcher, command, normalize, strip_mentions
 from bot.times import instant, span, stamp, to_utc, unstamp
-from bot.yamlfile import InputError
+from bot.yamlfile import At, InputError
 from handlers import funnel
 
 TABLE = "quiz_attempts"
@@ -146,19 +146,21 @@ class Question(Model):
             if self.options or self.answer is not None or not self.keywords:
                 raise ValueError("a text question has `keywords` and no `options` or `answer`")
             if (self.min_keywords or 0) > len(self.keywords):
-                raise ValueError(f"min_keywords is more than the {len(self.keywords)} keywords")
+                raise At(("min_keywords",),
+                         f"more than the {len(self.keywords)} keywords")
             return self
         if self.keywords or self.min_keywords is not None:
-            raise ValueError("only a text question has `keywords`")
+            raise At(("keywords",), "only a text question has `keywords`")
         if not 2 <= len(self.options) <= len(LETTERS):
-            raise ValueError(f"a choice question has 2 to {len(LETTERS)} options")
+            raise At(("options",), f"a choice question has 2 to {len(LETTERS)} options")
         letters = self.letters()
         valid = set(LETTERS[:len(self.options)])
         if not letters or not letters <= valid:
-            raise ValueError(f"the answer must be option letters among {''.join(sorted(valid))}")
+            raise At(("answer",),
+                     f"the answer must be option letters among {''.join(sorted(valid))}")
         if self.kind is QuestionKind.SINGLE and (
                 len(letters) != 1 or isinstance(self.answer, list)):
-            raise ValueError("a single-choice answer is one letter")
+            raise At(("answer",), "a single-choice answer is one letter")
         return self
 
     def letters(self) -> set[str]:

@@ -215,7 +215,7 @@ QUESTION = ("title: t\nquestions:\n  - kind: single\n    text: 1+1?\n"
     ("3", "quiz.yaml:6: questions[0].answer: Input should be a text or a list, not 3"),
     ("[3]", "quiz.yaml:6: questions[0].answer[0]: Input should be a valid string, not 3 (a "
             "number where a text goes: put it in quotes as written, if a text is meant)"),
-    ("'3'", "quiz.yaml:3: questions[0]: the answer must be option letters among ABC"),
+    ("'3'", "quiz.yaml:6: questions[0].answer: the answer must be option letters among ABC"),
 ])
 def test_a_quiz_answer_written_as_a_number_is_not_sent_in_a_circle(
         tmp_path: Path, answer: str, expected: str) -> None:

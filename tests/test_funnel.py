@@ -395,11 +395,11 @@ async def test_in_a_private_chat_only_members_of_the_candidates_groups_may_start
 @pytest.mark.no_store
 @pytest.mark.parametrize("quiz, message", [
     ("title: t\nquestions:\n  - {kind: single, text: q, options: [a, b], answer: C}\n",
-     "quiz.yaml:3: questions[0]: the answer must be option letters among AB"),
+     "quiz.yaml:3: questions[0].answer: the answer must be option letters among AB"),
     ("title: t\nquestions:\n  - {kind: single, text: q, options: [a, b], answer: [A, B]}\n",
-     "quiz.yaml:3: questions[0]: a single-choice answer is one letter"),
+     "quiz.yaml:3: questions[0].answer: a single-choice answer is one letter"),
     ("title: t\nquestions:\n  - kind: text\n    text: q\n    keywords: [a]\n"
-     "    min_keywords: 2\n", "quiz.yaml:3: questions[0]: min_keywords is more than"),
+     "    min_keywords: 2\n", "quiz.yaml:6: questions[0].min_keywords: more than the 1 keywords"),
     ("title: t\nquestions: []\n", "quiz.yaml:2: questions: List should have at least 1"),
     ("title: t\nquestions:\n  - {kind: essay, text: q}\n", "quiz.yaml:3: questions[0].kind:"),
 ])

@@ -344,9 +344,6 @@ def test_r108_11_a_rota_with_days_nobody_is_on_is_named(
 
 # ---------------------------------------------------------------- r108-12: the parent's line
 
-@pytest.mark.xfail(strict=True, reason=(
-    "r108-12: a problem found across a handler's keys is named at the handler's (or the "
-    "map's) line, not the line of the value that is wrong"))
 @pytest.mark.parametrize(("file", "old", "new", "at"), [
     # 排行榜 in triggers and leaderboard.triggers: named at `- checkin:` (23), not 24
     ("types/customer.yaml", '["签到", "打卡", "check in"]', "[签到, 排行榜]", "triggers: ["),
@@ -367,6 +364,18 @@ def test_r108_12_a_problem_is_named_on_the_line_written(
     root = _slipped(tmp_path, file, old, new)
     code, errors = _check(capsys, root)
     assert code == 2 and errors[0].startswith(f"{file}:{line}: "), errors
+
+
+def test_r108_12_a_quiz_answer_among_no_option_is_named_on_its_line(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    root = shipped_config(tmp_path)
+    quiz = root.parent / "content" / "quiz" / "listener.yaml"
+    text = quiz.read_text(encoding="utf-8")
+    quiz.write_text(text.replace("    answer: C\n", "    answer: E\n", 1), encoding="utf-8")
+    code, errors = _check(capsys, root)
+    line = _line_of(SHIPPED.parent / "content" / "quiz" / "listener.yaml", "answer: C")
+    assert code == 2 and any(f"listener.yaml:{line}: " in e and "among ABCD" in e
+                             for e in errors), errors
 
 
 # ---------------------------------------------------------------- r108-13: no simulated group
